@@ -1,0 +1,65 @@
+"""Incentives: reward sizes, their saturating effect on sharing and conversion, payouts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config import NoIncentive, Tiered
+
+#: Weight of each reward type in the uplift, by audience. Source: seeds 000 and 004
+#: (small personal cash works poorly in B2B; rewards to the organization or a charity
+#: are preferred); the values themselves are assumptions to sweep.
+TYPE_WEIGHTS = {
+    "consumer": {"cash": 1.0, "credit": 1.0, "product": 0.8, "charity": 0.5, "organization": 0.3},
+    "business": {"cash": 0.3, "credit": 0.6, "product": 0.5, "charity": 0.9, "organization": 1.0},
+}
+
+
+def type_weight(incentive) -> float:
+    if isinstance(incentive, NoIncentive):
+        return 0.0
+    if incentive.type_weight is not None:
+        return incentive.type_weight
+    return TYPE_WEIGHTS[incentive.audience][incentive.reward_type]
+
+
+def uplift(reward: np.ndarray | float, max_uplift: float, scale: float, weight: np.ndarray | float) -> np.ndarray:
+    """Incentive effect 1 + max_uplift * (1 - exp(-reward / scale)) * weight.
+
+    ``weight`` is type_weight * tie_weight; the effect saturates in the reward
+    (diminishing returns, Wolters, Schulze & Gedenk 2020).
+    """
+    return 1.0 + max_uplift * (-np.expm1(-np.asarray(reward, dtype=np.float64) / scale)) * weight
+
+
+def referrer_reward(incentive, rewards_earned: np.ndarray) -> np.ndarray:
+    """Reward for a referrer's next rewarded referral, by referrals already rewarded (tiers)."""
+    if isinstance(incentive, NoIncentive):
+        return np.zeros(len(rewards_earned))
+    if isinstance(incentive, Tiered):
+        afters = np.array([t.after for t in incentive.tiers])
+        amounts = np.array([t.referrer_reward for t in incentive.tiers])
+        return amounts[np.searchsorted(afters, rewards_earned, side="right") - 1]
+    return np.full(len(rewards_earned), float(incentive.referrer_reward))
+
+
+def referee_reward(incentive) -> float:
+    return 0.0 if isinstance(incentive, NoIncentive) else float(incentive.referee_reward)
+
+
+def rank_within(groups: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal values, in array order (stable)."""
+    if len(groups) == 0:
+        return np.zeros(0, np.int64)
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    starts = np.r_[0, np.flatnonzero(sorted_groups[1:] != sorted_groups[:-1]) + 1]
+    run_start = np.repeat(starts, np.diff(np.r_[starts, len(groups)]))
+    ranks = np.empty(len(groups), np.int64)
+    ranks[order] = np.arange(len(groups)) - run_start
+    return ranks
+
+
+def within_budget(amounts: np.ndarray, budget_left: float) -> np.ndarray:
+    """Pay in order while the running total fits the budget left (the rest are not paid)."""
+    return np.cumsum(amounts) <= budget_left + 1e-9

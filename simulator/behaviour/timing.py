@@ -1,0 +1,54 @@
+"""When customers are asked to refer, and when they are reminded."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config import AtPurchase, Campaign, Milestone, NeverAsk, Onboarding
+from ..state import NEVER
+
+
+def first_ask_day(timing, day: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Day of the first ask for ``count`` people who joined on ``day``.
+
+    at_purchase / onboarding: day + 1 + delay_days (0 = the first step after joining);
+    milestone: reached by a share reach_share, on day + Geometric(1 / (delay_days + 1))
+    (mean delay_days + 1 after joining); never / campaign: none at joining.
+    """
+    if isinstance(timing, (AtPurchase, Onboarding)):
+        return np.full(count, day + 1 + timing.delay_days, np.int32)
+    if isinstance(timing, Milestone):
+        reach = rng.random(count) < timing.reach_share
+        wait = rng.geometric(1.0 / (timing.delay_days + 1.0), count)
+        return np.where(reach, day + wait, NEVER).astype(np.int32)
+    if isinstance(timing, (NeverAsk, Campaign)):
+        return np.full(count, NEVER, np.int32)
+    raise TypeError(f"unknown timing kind {timing.kind!r}")
+
+
+def campaign_today(timing, day: int) -> bool:
+    return isinstance(timing, Campaign) and day in timing.days
+
+
+def eligible(timing, scores: np.ndarray) -> np.ndarray:
+    """Milestone asks go only to customers satisfied enough at the milestone."""
+    if isinstance(timing, Milestone):
+        return scores >= timing.min_satisfaction
+    return np.ones(len(scores), bool)
+
+
+def next_ask_day(timing, day: int, asks_so_far: np.ndarray, shared: np.ndarray) -> np.ndarray:
+    """Reminder schedule: customers who have not shared are asked again every
+    interval_days, up to reminders.count times after the first ask."""
+    if isinstance(timing, NeverAsk):
+        return np.full(len(asks_so_far), NEVER, np.int32)
+    reminders = timing.reminders
+    again = (~shared) & (asks_so_far < 1 + reminders.count)
+    return np.where(again, day + reminders.interval_days, NEVER).astype(np.int32)
+
+
+def fatigue(timing, earlier_asks: np.ndarray) -> np.ndarray:
+    """fatigue ** k, k = asks before this one."""
+    if isinstance(timing, NeverAsk):
+        return np.ones(len(earlier_asks))
+    return timing.reminders.fatigue ** earlier_asks.astype(np.float64)

@@ -1,0 +1,405 @@
+"""The scenario schema: every key a scenario YAML may hold, with bounds, units,
+defaults and the source of each default.
+
+One line per parameter: ``Field(default, bounds, description="meaning [unit].
+Source: ...")``. "assumption" marks a value no source pins down; scenarios
+should sweep those. Behaviour variants are discriminated unions on ``kind``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Money = Annotated[float, Field(ge=0.0, le=1e9)]
+Days = Annotated[int, Field(ge=0, le=36500)]
+
+MAX_PEOPLE = 50_000_000
+REWARD_TYPES = ("cash", "credit", "product", "charity", "organization")
+
+
+class Strict(BaseModel):
+    """Base for every block: unknown keys are errors, assignments are checked."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+# --------------------------------------------------------------------------- population
+
+
+class Population(Strict):
+    size: int = Field(10_000, ge=1, le=MAX_PEOPLE, description="Number of people on the graph [people]. Ignored for edge-list networks (the file decides). Source: scenario choice.")
+    initial_customers: Union[Annotated[int, Field(ge=0, le=MAX_PEOPLE)], list[Annotated[int, Field(ge=0, le=MAX_PEOPLE)]]] = Field(
+        100, description="Customers on day 0: a count (random people, drawn per replicate) or a list of person ids [people]. Source: scenario choice."
+    )
+
+
+# --------------------------------------------------------------------------- networks
+
+
+class _NetworkBase(Strict):
+    strong_tie_share: Probability = Field(0.3, description="Share of edges that are strong ties [fraction]. Source: assumption (Granovetter-style mix; Ryu & Feick 2007 use the split).")
+
+
+class ErdosRenyi(_NetworkBase):
+    kind: Literal["erdos_renyi"]
+    mean_degree: float = Field(10.0, gt=0, le=1000, description="Mean number of friends [people]. Source: assumption.")
+
+
+class Configuration(_NetworkBase):
+    kind: Literal["configuration"]
+    degree_distribution: Literal["poisson", "powerlaw", "geometric"] = Field("powerlaw", description="Family of the degree sequence. Source: scenario choice.")
+    mean_degree: float = Field(10.0, gt=0, le=1000, description="Mean degree of the sequence [people]. Source: assumption.")
+    exponent: float = Field(2.5, gt=2.0, le=5.0, description="Power-law exponent (powerlaw only) [-]. Source: typical social networks 2-3.")
+    degrees: list[Annotated[int, Field(ge=0)]] | None = Field(None, description="Explicit degree sequence, one entry per person (overrides the family).")
+
+
+class BarabasiAlbert(_NetworkBase):
+    kind: Literal["barabasi_albert"]
+    mean_degree: float = Field(10.0, ge=2, le=1000, description="Mean degree; each newcomer attaches mean_degree/2 edges [people]. Source: assumption.")
+
+
+class PowerlawCluster(_NetworkBase):
+    kind: Literal["powerlaw_cluster"]
+    mean_degree: float = Field(12.0, ge=2, le=1000, description="Mean degree; each newcomer attaches mean_degree/2 edges [people]. Source: assumption.")
+    clustering: Probability = Field(0.2, description="Triad-formation probability after each attachment (Holme-Kim) [probability]. Source: assumption.")
+
+
+class WattsStrogatz(_NetworkBase):
+    kind: Literal["watts_strogatz"]
+    mean_degree: int = Field(10, ge=2, le=1000, description="Ring-lattice degree before rewiring (even) [people]. Source: assumption.")
+    rewire: Probability = Field(0.1, description="Probability that each lattice edge is rewired [probability]. Source: assumption.")
+
+
+class StochasticBlock(_NetworkBase):
+    kind: Literal["stochastic_block"]
+    block_shares: list[Annotated[float, Field(gt=0, le=1)]] = Field([0.5, 0.5], min_length=1, max_length=1000, description="Share of people in each community/segment (sums to 1) [fraction]. Source: scenario choice.")
+    mean_degree: float = Field(10.0, gt=0, le=1000, description="Mean degree overall [people]. Source: assumption.")
+    within_share: Probability = Field(0.9, description="Share of a person's ties inside their own block [fraction]. Source: assumption (homophily).")
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self):
+        if abs(sum(self.block_shares) - 1.0) > 1e-6:
+            raise ValueError(f"block_shares must sum to 1 (they sum to {sum(self.block_shares):.6g})")
+        return self
+
+
+class Complete(_NetworkBase):
+    kind: Literal["complete"]
+
+
+class EdgeList(_NetworkBase):
+    kind: Literal["edgelist"]
+    path: str = Field(..., min_length=1, description="File of 'u v [weight]' lines, ids 0..n-1, relative to the scenario file. A weight >= 0.5 marks a strong tie; without weights ties are drawn with strong_tie_share.")
+
+
+Network = Annotated[
+    Union[ErdosRenyi, Configuration, BarabasiAlbert, PowerlawCluster, WattsStrogatz, StochasticBlock, Complete, EdgeList],
+    Field(discriminator="kind"),
+]
+
+
+# --------------------------------------------------------------------------- acquisition, satisfaction
+
+
+class Acquisition(Strict):
+    organic_rate: Probability = Field(0.0005, description="Daily probability that a prospect adopts on their own (Bass p) [1/day]. Source: Bass-model fits, p ~ 0.0001-0.001 per day.")
+
+
+class WordOfMouth(Strict):
+    spontaneous_rate: Probability = Field(0.002, description="Unprompted shares per active customer-day, scaled by the share effect of satisfaction [1/day]. Source: assumption (baseline that exists with no program).")
+
+
+class SegmentEffect(Strict):
+    promoter: Annotated[float, Field(ge=0, le=10)] = Field(1.0, description="Multiplier for promoters (score 9-10) [-]. Source: definition (base_share is for promoters).")
+    passive: Annotated[float, Field(ge=0, le=10)] = Field(0.35, description="Multiplier for passives (7-8) [-]. Source: Kumar et al. 2007 willing-vs-refer gap (68%->33%, 81%->30%): assumption on the split.")
+    detractor: Annotated[float, Field(ge=0, le=10)] = Field(0.0, description="Multiplier for detractors (0-6) [-]. Source: NPS definition (detractors do not promote).")
+
+
+class _SatisfactionBase(Strict):
+    drift_per_year: float = Field(0.0, ge=-10, le=10, description="Change of the score per year of tenure, clipped to 0-10 [points/year]. Source: assumption.")
+
+
+class ConstantSatisfaction(_SatisfactionBase):
+    kind: Literal["constant"]
+    value: float = Field(9.0, ge=0, le=10, description="Score every customer gets [0-10]. Source: scenario choice.")
+
+
+class NpsMix(_SatisfactionBase):
+    kind: Literal["nps_mix"]
+    promoters: Probability = Field(0.5, description="Share of promoters (9-10) [fraction]. Source: assumption (NPS +35).")
+    passives: Probability = Field(0.35, description="Share of passives (7-8); detractors are the rest [fraction]. Source: assumption (NPS +35).")
+
+    @model_validator(mode="after")
+    def _mix_is_a_distribution(self):
+        if self.promoters + self.passives > 1.0 + 1e-9:
+            raise ValueError(f"promoters + passives must be at most 1 (got {self.promoters + self.passives:.6g})")
+        return self
+
+
+class BetaSatisfaction(_SatisfactionBase):
+    kind: Literal["beta"]
+    a: float = Field(4.0, gt=0, le=1000, description="Beta shape a of score/10 [-]. Source: assumption.")
+    b: float = Field(1.2, gt=0, le=1000, description="Beta shape b of score/10 [-]. Source: assumption.")
+
+
+Satisfaction = Annotated[Union[ConstantSatisfaction, NpsMix, BetaSatisfaction], Field(discriminator="kind")]
+
+
+# --------------------------------------------------------------------------- incentives
+
+
+class Tier(Strict):
+    after: int = Field(..., ge=0, le=1_000_000, description="Rewarded referrals already earned before this tier applies [referrals].")
+    referrer_reward: Money = Field(..., description="Reward per referral in this tier [currency].")
+
+
+class _IncentiveBase(Strict):
+    reward_type: Literal["cash", "credit", "product", "charity", "organization"] = Field("credit", description="What the reward is; sets its weight in the uplift. Source: seeds 000, 004.")
+    audience: Literal["consumer", "business"] = Field("consumer", description="Who is rewarded; business audiences value organization/charity rewards over small cash. Source: seeds 000, 004.")
+    type_weight: float | None = Field(None, ge=0, le=5, description="Override of the reward type's weight [-]. Default from the table in docs/model.md.")
+    paid_on: Literal["signup", "qualification"] = Field("qualification", description="When rewards are paid. Source: referral-program practice.")
+    qualification_days: int = Field(30, ge=0, le=36500, description="Days a referred customer must stay active to qualify [days]. Source: assumption (first billing cycle).")
+    cap_per_referrer: int | None = Field(None, ge=1, le=1_000_000, description="Most rewarded referrals per referrer [referrals]. Source: Dropbox capped at 32.")
+    budget: Money | None = Field(None, gt=0, description="Total reward spend after which the incentive stops [currency]. Source: scenario choice.")
+    max_uplift: float = Field(1.0, ge=0, le=10, description="Largest relative rise of the share probability (x2 at most) [-]. Source: Wolters, Schulze & Gedenk 2020; value: assumption.")
+    referee_max_uplift: float = Field(1.5, ge=0, le=10, description="Largest relative rise of conversion from the referee's reward [-]. Source: Gershon, Cryder & John 2020 (recipient reward matters more); value: assumption.")
+    reward_scale: float = Field(25.0, gt=0, le=1e6, description="Reward at which 63% of the uplift is reached [currency]. Source: assumption.")
+    strong_tie_weight: float = Field(0.5, ge=0, le=5, description="Weight of the uplift on strong ties relative to weak ones [-]. Source: Ryu & Feick 2007 (rewards matter more for weak ties); value: assumption.")
+    credibility_penalty: Probability = Field(0.1, description="Relative drop in conversion when the referrer is paid [fraction]. Source: Verlegh et al. 2013 (direction); size: assumption.")
+
+
+class NoIncentive(Strict):
+    kind: Literal["none"]
+
+
+class SingleSided(_IncentiveBase):
+    kind: Literal["single_sided"]
+    referrer_reward: Money = Field(20.0, description="Reward to the referrer per referral [currency]. Source: scenario choice.")
+
+    @property
+    def referee_reward(self) -> float:
+        return 0.0
+
+
+class DoubleSided(_IncentiveBase):
+    kind: Literal["double_sided"]
+    referrer_reward: Money = Field(10.0, description="Reward to the referrer per referral [currency]. Source: scenario choice.")
+    referee_reward: Money = Field(10.0, description="Reward to the new customer [currency]. Source: scenario choice.")
+
+
+class Tiered(_IncentiveBase):
+    kind: Literal["tiered"]
+    tiers: list[Tier] = Field(
+        default_factory=lambda: [Tier(after=0, referrer_reward=10.0), Tier(after=3, referrer_reward=20.0)],
+        min_length=1, max_length=100, description="Reward per referral by referrals already rewarded; 'after' strictly increasing from 0.",
+    )
+    referee_reward: Money = Field(0.0, description="Reward to the new customer [currency]. Source: scenario choice.")
+
+    @model_validator(mode="after")
+    def _tiers_increase(self):
+        afters = [t.after for t in self.tiers]
+        if afters[0] != 0 or any(b <= a for a, b in zip(afters, afters[1:])):
+            raise ValueError(f"tiers must start at after: 0 and strictly increase (got after = {afters})")
+        return self
+
+    @property
+    def referrer_reward(self) -> float:
+        return self.tiers[0].referrer_reward
+
+
+Incentive = Annotated[Union[NoIncentive, SingleSided, DoubleSided, Tiered], Field(discriminator="kind")]
+
+
+# --------------------------------------------------------------------------- timing
+
+
+class Reminders(Strict):
+    count: int = Field(0, ge=0, le=50, description="Reminders after the first ask, to customers who have not shared yet [asks]. Source: reminder uplift reports.")
+    interval_days: int = Field(7, ge=1, le=3650, description="Days between asks [days]. Source: assumption.")
+    fatigue: Probability = Field(0.5, description="Share probability multiplier per earlier ask (fatigue^k) [-]. Source: assumption.")
+
+
+class _TimingBase(Strict):
+    reminders: Reminders = Field(default_factory=Reminders)
+
+
+class NeverAsk(Strict):
+    kind: Literal["never"]
+
+
+class AtPurchase(_TimingBase):
+    kind: Literal["at_purchase"]
+    delay_days: int = Field(0, ge=0, le=3650, description="Days after joining; 0 asks on the first step after the purchase [days].")
+
+
+class Onboarding(_TimingBase):
+    kind: Literal["onboarding"]
+    delay_days: int = Field(3, ge=0, le=3650, description="Days from joining to the last onboarding step, where the ask sits [days]. Source: Dropbox asked at the end of onboarding.")
+
+
+class Milestone(_TimingBase):
+    kind: Literal["milestone"]
+    delay_days: int = Field(30, ge=0, le=3650, description="Mean days from joining to the success milestone (geometric) [days]. Source: assumption.")
+    reach_share: Probability = Field(0.6, description="Share of customers who ever reach the milestone [fraction]. Source: assumption.")
+    min_satisfaction: float = Field(7.0, ge=0, le=10, description="Ask only customers at least this satisfied at the milestone [0-10]. Source: practice (ask happy customers).")
+
+
+class Campaign(_TimingBase):
+    kind: Literal["campaign"]
+    days: list[Annotated[int, Field(ge=1, le=36500)]] = Field([30], min_length=1, max_length=1000, description="Days on which every active customer is asked [day numbers].")
+
+
+Timing = Annotated[Union[NeverAsk, AtPurchase, Onboarding, Milestone, Campaign], Field(discriminator="kind")]
+
+
+# --------------------------------------------------------------------------- channels
+
+
+class Channel(Strict):
+    kind: Literal["direct", "broadcast"]
+    name: str | None = Field(None, max_length=60, description="Label in outputs (defaults to kind).")
+    weight: Annotated[float, Field(ge=0, le=1)] = Field(1.0, description="Share of sharers who use this channel; weights sum to 1 [fraction].")
+    ease: Probability = Field(1.0, description="How easy the channel makes sharing (multiplies the share probability) [-]. Source: assumption.")
+    base_conversion: Probability | None = Field(None, description="Conversion of one weak-tie invitation [probability]. Default: direct 0.10 (assumption), broadcast 0.03 (SocialTwist funnel).")
+    extra_invites: float = Field(2.0, ge=0, le=1000, description="Direct: friends per share are 1 + Poisson(extra_invites) [people]. Source: seeds (average person refers > 3 friends).")
+    invite_all: bool = Field(False, description="Direct: invite every friend who is still a prospect (the Independent Cascade reduction).")
+    attention: Probability = Field(1.0, description="Broadcast: probability that a friend notices the post [probability]. Source: SocialTwist (~15 reached per broadcast at degree 12-15).")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.kind
+
+    @property
+    def conversion(self) -> float:
+        if self.base_conversion is not None:
+            return self.base_conversion
+        return 0.10 if self.kind == "direct" else 0.03
+
+
+class NoLag(Strict):
+    kind: Literal["none"]
+
+
+class GeometricLag(Strict):
+    kind: Literal["geometric"]
+    first_day_share: Probability = Field(0.52, description="Share of conversions on the day of the invitation [fraction]. Source: referral-platform timing data.")
+    tail_mean_days: float = Field(4.0, ge=1, le=365, description="Mean extra days of the geometric tail [days]. Source: assumption.")
+    valid_days: int = Field(30, ge=0, le=3650, description="Invitations expire after this many days [days]. Source: assumption.")
+
+
+ConversionLag = Annotated[Union[NoLag, GeometricLag], Field(discriminator="kind")]
+
+
+class Program(Strict):
+    base_share: Probability = Field(0.2, description="Share probability of an asked promoter with no reward [probability]. Source: SocialTwist (~19% of those asked share).")
+    satisfaction_effect: SegmentEffect = Field(default_factory=SegmentEffect, description="sat_effect(s): share multiplier by NPS segment.")
+    tie_conversion: dict[Literal["strong", "weak"], Annotated[float, Field(ge=0, le=10)]] = Field(
+        default_factory=lambda: {"strong": 2.0, "weak": 1.0}, description="Conversion multiplier by tie strength [-]. Source: Ryu & Feick 2007; x2: assumption."
+    )
+    incentive: Incentive = Field(default_factory=lambda: NoIncentive(kind="none"))
+    timing: Timing = Field(default_factory=lambda: NeverAsk(kind="never"))
+    channels: list[Channel] = Field(
+        default_factory=lambda: [Channel(kind="direct", weight=0.7), Channel(kind="broadcast", weight=0.3)], min_length=1, max_length=20
+    )
+    conversion_lag: ConversionLag = Field(default_factory=lambda: GeometricLag(kind="geometric"))
+
+    @model_validator(mode="after")
+    def _channel_weights_sum_to_one(self):
+        total = sum(c.weight for c in self.channels)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"channel weights must sum to 1 (they sum to {total:.6g})")
+        return self
+
+
+# --------------------------------------------------------------------------- churn, money, fraud, negative word of mouth
+
+
+class Churn(Strict):
+    monthly_rate: Probability = Field(0.05, description="Share of customers lost per month (30.4375 days) [fraction]. Source: industry range 5-7% per month.")
+    satisfaction_multipliers: SegmentEffect = Field(
+        default_factory=lambda: SegmentEffect(promoter=0.8, passive=1.0, detractor=1.5),
+        description="Hazard multiplier by NPS segment [-]. Source: assumption (detractors leave faster).",
+    )
+    referred_hazard_ratio: float = Field(0.82, ge=0, le=10, description="Churn hazard of referred customers relative to others [-]. Source: Schmitt, Skiera & Van den Bulte 2011 (18% more likely to stay).")
+    only_while_referrer_active: bool = Field(False, description="Apply the referred hazard ratio only while the referrer is still a customer.")
+
+
+class Economics(Strict):
+    monthly_margin: Money = Field(8.0, description="Margin per active customer per month [currency]. Source: scenario choice.")
+    referred_margin_premium: float = Field(0.05, ge=-1, le=10, description="Extra margin of referred customers at joining, fading linearly [fraction]. Source: Schmitt et al. 2011; 5%: assumption.")
+    premium_fade_days: int = Field(900, ge=1, le=36500, description="Days over which the referred margin premium fades to zero [days]. Source: Schmitt et al. 2011 (gap closes in ~2.5 years).")
+    acquisition_cost_organic: Money = Field(0.0, description="Marketing cost per organic customer [currency]. Source: scenario choice.")
+    annual_discount_rate: Annotated[float, Field(ge=0, le=1)] = Field(0.10, description="Discount rate for lifetime value [1/year]. Source: assumption (typical cost of capital).")
+
+
+class Fraud(Strict):
+    share: Probability = Field(0.02, description="Share of referral signups that are fake [fraction]. Source: referral-fraud reports (2%, up to 15% without controls).")
+    blocked_by_qualification: Probability = Field(0.9, description="Share of fake signups stopped when rewards wait for qualification [fraction]. Source: assumption.")
+
+
+class NegativeWordOfMouth(Strict):
+    rate: Probability = Field(0.01, description="Daily probability that an active detractor speaks against the product to all friends [1/day]. Source: WOM literature (negative:positive about 1:3); value: assumption.")
+    conversion_penalty: Probability = Field(0.3, description="Relative drop in the conversion of a prospect who heard it [fraction]. Source: assumption.")
+    days: int = Field(30, ge=0, le=3650, description="How long the effect lasts [days]. Source: assumption.")
+
+
+# --------------------------------------------------------------------------- the scenario
+
+
+class Scenario(Strict):
+    name: str = Field("scenario", min_length=1, max_length=120, description="Label in outputs.")
+    description: str = Field("", max_length=10_000, description="Free text.")
+    seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Scenario seed; drawn and recorded when omitted.")
+    days: int = Field(365, ge=1, le=36500, description="Days simulated [days].")
+    replicates: int = Field(10, ge=1, le=1_000_000, description="Independent runs (seeds spawned from the scenario seed).")
+    population: Population = Field(default_factory=Population)
+    network: Network = Field(default_factory=lambda: PowerlawCluster(kind="powerlaw_cluster"))
+    acquisition: Acquisition = Field(default_factory=Acquisition)
+    word_of_mouth: WordOfMouth = Field(default_factory=WordOfMouth)
+    satisfaction: Satisfaction = Field(default_factory=lambda: NpsMix(kind="nps_mix"))
+    program: Program = Field(default_factory=Program)
+    churn: Churn = Field(default_factory=Churn)
+    economics: Economics = Field(default_factory=Economics)
+    fraud: Fraud = Field(default_factory=Fraud)
+    negative_word_of_mouth: NegativeWordOfMouth = Field(default_factory=NegativeWordOfMouth)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        incentive = self.program.incentive
+        if isinstance(incentive, _IncentiveBase):
+            if incentive.paid_on == "qualification" and incentive.qualification_days > self.days:
+                raise ValueError(
+                    f"program.incentive.qualification_days ({incentive.qualification_days}) is longer than the horizon "
+                    f"(days = {self.days}): no reward could ever be paid"
+                )
+            if incentive.budget is not None:
+                smallest = min(r for r in _reward_sizes(incentive) if r > 0) if any(r > 0 for r in _reward_sizes(incentive)) else 0.0
+                if 0 < incentive.budget < smallest:
+                    raise ValueError(f"program.incentive.budget ({incentive.budget:g}) is below one reward ({smallest:g})")
+        timing = self.program.timing
+        if isinstance(timing, Campaign) and max(timing.days) > self.days:
+            raise ValueError(f"program.timing.days has day {max(timing.days)} beyond the horizon (days = {self.days})")
+        seeds = self.population.initial_customers
+        if self.network.kind != "edgelist":
+            size = self.population.size
+            if isinstance(seeds, int) and seeds > size:
+                raise ValueError(f"population.initial_customers ({seeds}) is more than population.size ({size})")
+            if isinstance(seeds, list) and seeds and max(seeds) >= size:
+                raise ValueError(f"population.initial_customers has id {max(seeds)}; valid ids are 0..{size - 1}")
+            if self.network.kind == "configuration" and self.network.degrees is not None and len(self.network.degrees) != size:
+                raise ValueError(f"network.degrees has {len(self.network.degrees)} entries; population.size is {size}")
+        return self
+
+
+def _reward_sizes(incentive: _IncentiveBase) -> list[float]:
+    if isinstance(incentive, Tiered):
+        return [t.referrer_reward for t in incentive.tiers] + [incentive.referee_reward]
+    return [incentive.referrer_reward, incentive.referee_reward]
+
+
+def has_program(scenario: Scenario) -> bool:
+    """A program exists when customers are asked or rewarded."""
+    return scenario.program.timing.kind != "never" or scenario.program.incentive.kind != "none"

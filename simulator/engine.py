@@ -1,0 +1,385 @@
+"""The daily step, vectorised over the population arrays.
+
+One call of :meth:`Engine.step` is one day, in this order (docs/model.md
+explains each formula; this list is the single place the order is written):
+
+1. asks        - the timing model picks the active customers asked today
+2. spontaneous - every active customer may also share unprompted
+3. share       - asked customers share with w = clip(base_share * sat_effect * incentive * ease * fatigue^k)
+4. invite      - each sharer picks a channel; direct invites friends, broadcast exposes them
+5. convert     - invitations convert (after a lag); prospects also adopt organically
+6. adopt       - new customers join; detractors may spread negative word of mouth
+7. churn       - active customers leave at their daily hazard
+8. money       - margin accrues, rewards are paid within caps and budget
+9. record      - the day's row of DAILY_COLUMNS
+
+Nothing here loops over people or edges in Python: every stage is a handful of
+numpy operations over index arrays. The only Python loops are over channels
+(a handful) and over calendar days of pending events.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .behaviour import channels as chan
+from .behaviour import churn as churn_model
+from .behaviour import economics as econ
+from .behaviour import incentive as inc
+from .behaviour import satisfaction as sat
+from .behaviour import timing as tim
+from .config import NoIncentive, Scenario
+from .errors import ScenarioError
+from .metrics import COLUMN_INDEX, DAILY_COLUMNS
+from .network import Network, build_network
+from .rng import Streams
+from .state import CHURNED, CUSTOMER, NEVER, ORGANIC, PROSPECT, SEED, People
+
+STEP_ORDER = ("asks", "spontaneous", "share", "invite", "convert", "adopt", "churn", "money", "record")
+
+
+class Engine:
+    """One run of one scenario from one seed; ``step()`` advances one day."""
+
+    def __init__(self, scenario: Scenario, seed: int, *, network: Network | None = None,
+                 base_dir: Path | None = None, source: str | None = None):
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.streams = Streams(self.seed)
+        s = self.streams
+        if network is None:
+            network = build_network(scenario.network, scenario.population.size, s("network"), s("ties"),
+                                    base_dir=base_dir, source=source)
+        self.network = network
+        n = network.n
+        self.day = 0
+        self.people = p = People.empty(n)
+        p.satisfaction[:] = sat.draw_scores(scenario.satisfaction, n, s("satisfaction"))
+        p.churn_clock[:] = s("churn").exponential(1.0, n)
+        self._organic_schedule(n)
+        fraud_draws = s("fraud").random((2, n), dtype=np.float32)
+        self._fraud_if_referred = fraud_draws[0] < scenario.fraud.share
+        self._blocked_if_fraud = fraud_draws[1] < scenario.fraud.blocked_by_qualification
+        degree = np.maximum(network.degree, 1)
+        self._strong_share = np.add.reduceat(network.strong.astype(np.float64), network.indptr[:-1]) if len(network.indices) else np.zeros(n)
+        self._strong_share = np.where(network.degree > 0, self._strong_share, 0.0) / degree
+
+        program = scenario.program
+        self._channel_weights = np.array([c.weight for c in program.channels])
+        self._channel_conversion = np.array([c.conversion for c in program.channels])
+        self._ease = float(np.dot(self._channel_weights, [c.ease for c in program.channels]))
+        self._tie_conversion = np.array([program.tie_conversion.get("weak", 1.0), program.tie_conversion.get("strong", 2.0)])
+        self._type_weight = inc.type_weight(program.incentive)
+        self._budget_left = np.inf
+        if not isinstance(program.incentive, NoIncentive) and program.incentive.budget is not None:
+            self._budget_left = float(program.incentive.budget)
+        self.budget_exhausted_day: int | None = None
+        self._pending_invites: dict[int, list[chan.Invitations]] = {}
+        self._pending_qualification: dict[int, list[np.ndarray]] = {}
+        self.customer_days = {"referred": 0, "organic": 0}
+        self.churn_events = {"referred": 0, "organic": 0}
+        self.daily = np.zeros((scenario.days + 1, len(DAILY_COLUMNS)))
+        self.today = self.daily[0]
+
+        seeds = self._initial_customers(n, source)
+        self._adopt(seeds, 0, referrer=np.full(len(seeds), -1, np.int32), channel=SEED)
+        self._record({}, day=0)
+
+    # ------------------------------------------------------------------ setup
+
+    def _organic_schedule(self, n: int) -> None:
+        """Each person's organic adoption day, from an Exp(1) clock: with daily
+        probability q the first day d with d * h >= E, h = -ln(1 - q), is
+        Geometric(q) (exact). People are bucketed by that day once, so the
+        daily step touches only today's organic adopters."""
+        q = self.scenario.acquisition.organic_rate
+        clock = self.streams("organic").exponential(1.0, n)
+        horizon = self.scenario.days + 1
+        if q <= 0:
+            days = np.full(n, horizon, np.int64)
+        elif q >= 1:
+            days = np.ones(n, np.int64)
+        else:
+            days = np.minimum(np.ceil(clock / -np.log1p(-q)), horizon).astype(np.int64)
+            days = np.maximum(days, 1)
+        self.people.organic_day[:] = np.where(days >= horizon, NEVER, days)
+        self._organic_order = np.argsort(days, kind="stable").astype(np.int32)
+        self._organic_bounds = np.searchsorted(days[self._organic_order], np.arange(horizon + 2))
+
+    def _initial_customers(self, n: int, source: str | None) -> np.ndarray:
+        wanted = self.scenario.population.initial_customers
+        if isinstance(wanted, int):
+            if wanted > n:
+                raise ScenarioError(f"{wanted} initial customers but the network has only {n} people; valid: 0..{n}",
+                                    file=source, key="population.initial_customers")
+            return np.sort(self.streams("seeds").choice(n, size=wanted, replace=False)).astype(np.int32)
+        ids = np.unique(np.asarray(wanted, dtype=np.int64))
+        if len(ids) and ids.max() >= n:
+            raise ScenarioError(f"id {ids.max()} is not a person of the network; valid ids are 0..{n - 1}",
+                                file=source, key="population.initial_customers")
+        return ids.astype(np.int32)
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def program_on(self) -> bool:
+        """The incentive runs until its budget is spent."""
+        return self._type_weight > 0 and self.budget_exhausted_day is None
+
+    def _scores(self, who: np.ndarray, day: int) -> np.ndarray:
+        p = self.people
+        return sat.current(p.satisfaction[who], day - p.adopted_day[who], self.scenario.satisfaction.drift_per_year)
+
+    def _adopt(self, who: np.ndarray, day: int, referrer: np.ndarray, channel) -> None:
+        p, sc = self.people, self.scenario
+        p.state[who] = CUSTOMER
+        p.adopted_day[who] = day
+        p.referred_by[who] = referrer
+        p.channel[who] = channel
+        p.next_ask_day[who] = tim.first_ask_day(sc.program.timing, day, len(who), self.streams("timing"))
+        referred = who[referrer >= 0]
+        p.fraud[referred] = self._fraud_if_referred[referred]
+        p.fraud_blocked[referred] = p.fraud[referred] & self._blocked_if_fraud[referred]
+        incentive = sc.program.incentive
+        if len(referred) and not isinstance(incentive, NoIncentive) and incentive.paid_on == "qualification":
+            self._pending_qualification.setdefault(day + incentive.qualification_days, []).append(referred)
+
+    # ------------------------------------------------------------------ the day
+
+    def step(self) -> np.ndarray:
+        """Advance one day; returns the day's row (a view into ``daily``)."""
+        if self.day >= self.scenario.days:
+            raise RuntimeError(f"the run is over: the scenario has {self.scenario.days} days")
+        day = self.day + 1
+        p, sc = self.people, self.scenario
+        counts: dict[str, float] = {}
+        customers = np.flatnonzero(p.state == CUSTOMER).astype(np.int32)
+        scores = self._scores(customers, day)
+        share_effect = sat.segment_value(scores, sc.program.satisfaction_effect) * ~p.fraud[customers]
+
+        asked, earlier = self._asks(customers, scores, day, counts)
+        spontaneous = self._spontaneous(customers, share_effect, counts)
+        sharers = np.concatenate([self._share(asked, earlier, day, counts), spontaneous])
+        counts["shares"] = len(sharers)
+        invitations = self._invite(sharers, counts)
+        referral, organic = self._convert(invitations, day)
+        self._adopt(organic, day, referrer=np.full(len(organic), -1, np.int32), channel=ORGANIC)
+        self._adopt(referral.target, day, referrer=referral.referrer, channel=referral.channel)
+        counts["new_organic"], counts["new_referred"] = len(organic), len(referral)
+        counts["new_fraud"] = int(p.fraud[referral.target].sum())
+        self._negative_word_of_mouth(day)
+        at_risk, churned = self._churn(customers, day, counts)
+        self._money(at_risk[~churned], referral, day, counts)
+        self.day = day
+        return self._record(counts, day)
+
+    def _asks(self, customers, scores, day, counts):
+        """Step 1: customers whose ask is due today (or everyone, on a campaign day)."""
+        p, timing = self.people, self.scenario.program.timing
+        due = (p.next_ask_day[customers] == day) & ~p.fraud[customers]
+        if tim.campaign_today(timing, day):
+            due = ~p.fraud[customers]
+        asked, asked_scores = customers[due], scores[due]
+        ok = tim.eligible(timing, asked_scores)
+        p.next_ask_day[asked[~ok]] = NEVER
+        asked, asked_scores = asked[ok], asked_scores[ok]
+        earlier = p.asks[asked].copy()
+        p.asks[asked] += 1
+        counts["asks"] = len(asked)
+        self._asked_scores = asked_scores
+        return asked, earlier
+
+    def _spontaneous(self, customers, share_effect, counts):
+        """Step 2: shares per customer-day ~ Poisson(spontaneous_rate * sat_effect), by thinning."""
+        rate = self.scenario.word_of_mouth.spontaneous_rate
+        top = float(share_effect.max()) if len(share_effect) else 0.0
+        if rate <= 0 or top <= 0:
+            counts["spontaneous_shares"] = 0
+            return np.zeros(0, np.int32)
+        rng = self.streams("spontaneous")
+        picks = rng.integers(0, len(customers), rng.poisson(len(customers) * rate * top))
+        keep = rng.random(len(picks)) * top < share_effect[picks]
+        counts["spontaneous_shares"] = int(keep.sum())
+        return customers[picks[keep]]
+
+    def _share(self, asked, earlier, day, counts):
+        """Step 3: w = clip(base_share * sat_effect(s) * incentive_effect * ease * fatigue^k, 0, 1)."""
+        p, program = self.people, self.scenario.program
+        w = program.base_share * sat.segment_value(self._asked_scores, program.satisfaction_effect) * self._ease
+        w = w * tim.fatigue(program.timing, earlier)
+        if self.program_on:
+            reward = self._payable_referrer_reward(asked)
+            tie_weight = (1 - self._strong_share[asked]) + self._strong_share[asked] * program.incentive.strong_tie_weight
+            w = w * inc.uplift(reward, program.incentive.max_uplift, program.incentive.reward_scale, self._type_weight * tie_weight)
+        shared = self.streams("asks").random(len(asked)) < np.clip(w, 0.0, 1.0)
+        p.shared[asked[shared]] = True
+        p.next_ask_day[asked] = tim.next_ask_day(program.timing, day, p.asks[asked], p.shared[asked])
+        return asked[shared]
+
+    def _payable_referrer_reward(self, referrers):
+        """The reward a referrer would get for the next referral: 0 once capped."""
+        incentive, earned = self.scenario.program.incentive, self.people.rewards_earned[referrers]
+        reward = inc.referrer_reward(incentive, earned)
+        if getattr(incentive, "cap_per_referrer", None) is not None:
+            reward = np.where(earned < incentive.cap_per_referrer, reward, 0.0)
+        return reward
+
+    def _invite(self, sharers, counts):
+        """Step 4: each share goes through one channel drawn from the channel mix."""
+        program, rng = self.scenario.program, self.streams("channels")
+        picked = chan.choose_channels(self._channel_weights, len(sharers), rng)
+        parts = []
+        for k, channel in enumerate(program.channels):
+            mine = sharers[picked == k]
+            if not len(mine):
+                continue
+            if channel.kind == "direct":
+                parts.append(chan.direct(self.network, mine, self.people.state, k, channel.extra_invites, channel.invite_all, rng))
+            else:
+                parts.append(chan.broadcast(self.network, mine, self.people.state, k, channel.attention, rng))
+        invitations = chan.Invitations.concat(parts)
+        counts["invites"] = len(invitations)
+        return invitations
+
+    def _conversion_probability(self, inv: chan.Invitations, day: int) -> np.ndarray:
+        """c = base_conversion[channel] * tie[strong|weak] * referee_incentive * credibility * nwom_penalty."""
+        sc = self.scenario
+        program, incentive = sc.program, sc.program.incentive
+        c = self._channel_conversion[inv.channel] * self._tie_conversion[inv.strong.astype(np.int64)]
+        if self.program_on:
+            tie_weight = np.where(inv.strong, incentive.strong_tie_weight, 1.0)
+            c = c * inc.uplift(inc.referee_reward(incentive), incentive.referee_max_uplift, incentive.reward_scale, self._type_weight * tie_weight)
+            paid = self._payable_referrer_reward(inv.referrer) > 0
+            c = c * np.where(paid, 1.0 - incentive.credibility_penalty, 1.0)
+        heard_bad = self.people.nwom_until[inv.target] >= day
+        c = c * np.where(heard_bad, 1.0 - sc.negative_word_of_mouth.conversion_penalty, 1.0)
+        return np.clip(c, 0.0, 1.0)
+
+    def _convert(self, invitations, day):
+        """Step 5: successful invitations convert after their lag (expired ones are lost);
+        a prospect converts once, through the first successful invitation in a random
+        order of the day's; organic adopters are those whose clock rings today and who
+        were not referred today."""
+        p, rng = self.people, self.streams("conversion")
+        success = rng.random(len(invitations)) < self._conversion_probability(invitations, day)
+        converting = invitations.take(success)
+        lag = chan.lags(self.scenario.program.conversion_lag, len(converting), rng)
+        for wait in np.unique(lag[lag > 0]):
+            self._pending_invites.setdefault(day + int(wait), []).append(converting.take(lag == wait))
+        today = chan.Invitations.concat([converting.take(lag == 0)] + self._pending_invites.pop(day, []))
+        today = today.take(p.state[today.target] == PROSPECT)
+        if len(today):
+            today = today.take(self.streams("order").permutation(len(today)))
+            _, first = np.unique(today.target, return_index=True)
+            today = today.take(np.sort(first))
+        start, stop = self._organic_bounds[day], self._organic_bounds[day + 1]
+        organic = self._organic_order[start:stop]
+        organic = organic[p.state[organic] == PROSPECT]
+        if len(today):
+            organic = organic[~np.isin(organic, today.target)]
+        return today, organic
+
+    def _negative_word_of_mouth(self, day):
+        """Step 6 (second half): each active detractor speaks against the product with
+        daily probability ``rate``; their friends convert worse for ``days`` days."""
+        cfg, p = self.scenario.negative_word_of_mouth, self.people
+        if cfg.rate <= 0 or cfg.days <= 0:
+            return
+        rng = self.streams("nwom")
+        customers = np.flatnonzero(p.state == CUSTOMER)
+        speakers = np.unique(customers[rng.random(len(customers)) < cfg.rate]) if len(customers) < 1000 else \
+            np.unique(customers[rng.integers(0, len(customers), rng.binomial(len(customers), cfg.rate))])
+        speakers = speakers[sat.is_detractor(self._scores(speakers, day)) & ~p.fraud[speakers]]
+        if len(speakers):
+            _, slots = chan.neighbour_slots(self.network, speakers)
+            p.nwom_until[self.network.indices[slots]] = day + cfg.days
+
+    def _churn(self, customers, day, counts):
+        """Step 7: customers who joined before today accumulate their daily hazard and
+        churn when it passes their clock (see behaviour/churn.py)."""
+        p, cfg = self.people, self.scenario.churn
+        at_risk = customers
+        referred = p.referred_by[at_risk] >= 0
+        referrer_active = None
+        if cfg.only_while_referrer_active:
+            referrer_active = np.zeros(len(at_risk), bool)
+            referrer_active[referred] = p.state[p.referred_by[at_risk[referred]]] == CUSTOMER
+        hazard = churn_model.daily_hazard(cfg, self._scores(at_risk, day), referred, referrer_active)
+        p.churn_hazard[at_risk] += hazard
+        churned = p.churn_hazard[at_risk] >= p.churn_clock[at_risk]
+        leavers = at_risk[churned]
+        p.state[leavers] = CHURNED
+        p.churn_day[leavers] = day
+        counts["new_churned"] = len(leavers)
+        n_referred = int(referred.sum())
+        self.customer_days["referred"] += n_referred
+        self.customer_days["organic"] += len(at_risk) - n_referred
+        churned_referred = int((churned & referred).sum())
+        self.churn_events["referred"] += churned_referred
+        self.churn_events["organic"] += len(leavers) - churned_referred
+        return at_risk, churned
+
+    def _money(self, earning, referral, day, counts):
+        """Step 8: margin for customers active all day; rewards due today, within caps
+        and the budget (paid in order until the budget is spent, then the program stops)."""
+        p, sc = self.people, self.scenario
+        margin = econ.daily_margin(sc.economics, day - p.adopted_day[earning], p.referred_by[earning] >= 0, p.fraud[earning])
+        p.revenue[earning] += margin
+        counts["revenue"] = float(margin.sum())
+        counts["acquisition_cost"] = counts["new_organic"] * sc.economics.acquisition_cost_organic
+        counts["reward_cost"], counts["rewards_paid"] = self._pay_rewards(referral, day)
+        counts["profit"] = counts["revenue"] - counts["reward_cost"] - counts["acquisition_cost"]
+
+    def _pay_rewards(self, referral, day) -> tuple[float, int]:
+        p, incentive = self.people, self.scenario.program.incentive
+        if isinstance(incentive, NoIncentive):
+            return 0.0, 0
+        if incentive.paid_on == "signup":
+            referees = referral.target
+        else:
+            due = self._pending_qualification.pop(day, [])
+            referees = np.concatenate(due) if due else np.zeros(0, np.int32)
+            referees = referees[(p.state[referees] == CUSTOMER) & ~p.fraud_blocked[referees]]
+        if not self.program_on or not len(referees):
+            return 0.0, 0
+        referrers = p.referred_by[referees]
+        earned = p.rewards_earned[referrers] + inc.rank_within(referrers)
+        to_referrer = inc.referrer_reward(incentive, earned)
+        if incentive.cap_per_referrer is not None:
+            to_referrer = np.where(earned < incentive.cap_per_referrer, to_referrer, 0.0)
+        to_referee = np.full(len(referees), inc.referee_reward(incentive))
+        amounts = np.column_stack([to_referrer, to_referee]).ravel()
+        paid = inc.within_budget(amounts, self._budget_left) & (amounts > 0)
+        amounts = np.where(paid, amounts, 0.0)
+        paid_to_referrer = paid[0::2]
+        np.add.at(p.rewards_earned, referrers[paid_to_referrer], 1)
+        np.add.at(p.reward_value, referrers, amounts[0::2])
+        p.reward_value[referees] += amounts[1::2]
+        cost = float(amounts.sum())
+        self._budget_left -= cost
+        refused = (~inc.within_budget(np.column_stack([to_referrer, to_referee]).ravel(), self._budget_left + cost)).any()
+        if refused or self._budget_left <= 1e-9:
+            self.budget_exhausted_day = day
+        return cost, int(paid.sum())
+
+    def _record(self, counts: dict, day: int) -> np.ndarray:
+        """Step 9: the day's row, in DAILY_COLUMNS order."""
+        p = self.people
+        row = self.daily[day]
+        for name, value in counts.items():
+            row[COLUMN_INDEX[name]] = value
+        row[COLUMN_INDEX["prospects"]] = np.count_nonzero(p.state == PROSPECT)
+        row[COLUMN_INDEX["customers"]] = np.count_nonzero(p.state == CUSTOMER)
+        row[COLUMN_INDEX["churned"]] = np.count_nonzero(p.state == CHURNED)
+        previous = self.daily[day - 1, COLUMN_INDEX["cumulative_profit"]] if day > 0 else 0.0
+        row[COLUMN_INDEX["cumulative_profit"]] = previous + row[COLUMN_INDEX["profit"]]
+        self.today = row
+        return row
+
+    def run(self) -> "Engine":
+        """Run to the horizon."""
+        while self.day < self.scenario.days:
+            self.step()
+        return self

@@ -1,0 +1,799 @@
+"""Graph generators and edge-list loading, producing one compressed adjacency (CSR).
+
+Every kind of ``network`` in a scenario becomes a :class:`Network`: ``indptr`` and
+``indices`` of the undirected friendship graph (each tie stored in both directions,
+rows sorted, no self-loops, no duplicate ties) and ``strong``, the tie-strength label
+of each stored direction (symmetric). Generators draw only from the ``network``
+stream; tie labels only from the ``ties`` stream, one draw per undirected tie in
+(lower id, higher id) order, so the labels of a graph do not depend on how it was
+generated.
+
+Generators are written in numpy rather than with networkx so that a million people
+take seconds; each keeps the model of the networkx generator of the same name (the
+tests compare degree distributions, clustering and block structure with it).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import pathlib
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from .config import MAX_PEOPLE
+from .errors import ScenarioError
+
+__all__ = ["Network", "from_edges", "build_network", "load_edgelist"]
+
+#: Largest complete network (12.5 million ties, about 130 MB of arrays).
+MAX_COMPLETE_PEOPLE = 5_000
+MAX_COMPLETE_TIES = MAX_COMPLETE_PEOPLE * (MAX_COMPLETE_PEOPLE - 1) // 2
+#: People simulated one at a time (exactly as networkx does) before the vectorised
+#: growth of barabasi_albert / powerlaw_cluster takes over; early nodes are where
+#: repeated picks of the same hub are common.
+_SEQUENTIAL_PREFIX = 2_000
+#: Edge probability above which pairs are drawn one Bernoulli at a time (dense graphs).
+_DENSE_P = 0.01
+
+
+# --------------------------------------------------------------------------- the graph
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """An undirected graph on people ``0..n-1`` as CSR arrays.
+
+    ``indices[indptr[i]:indptr[i+1]]`` are the friends of ``i`` in increasing order;
+    ``strong[k]`` says whether the tie stored at slot ``k`` is strong. Arrays are
+    read-only.
+    """
+
+    indptr: np.ndarray   # int64, shape (n + 1,)
+    indices: np.ndarray  # int32, friend ids, every tie in both directions
+    strong: np.ndarray   # bool, one label per stored direction, symmetric
+
+    def __post_init__(self):
+        for name, dtype in (("indptr", np.int64), ("indices", np.int32), ("strong", np.bool_)):
+            array = np.ascontiguousarray(getattr(self, name), dtype=dtype)
+            array.flags.writeable = False
+            object.__setattr__(self, name, array)
+        if len(self.indptr) < 1 or len(self.indices) != self.indptr[-1] or len(self.strong) != len(self.indices):
+            raise ValueError("inconsistent CSR arrays: need len(indices) == indptr[-1] == len(strong)")
+
+    @property
+    def n(self) -> int:
+        """Number of people."""
+        return len(self.indptr) - 1
+
+    @cached_property
+    def degree(self) -> np.ndarray:
+        """Number of friends of each person (int64)."""
+        degree = np.diff(self.indptr)
+        degree.flags.writeable = False
+        return degree
+
+    @property
+    def edges(self) -> int:
+        """Number of undirected ties."""
+        return len(self.indices) // 2
+
+    def to_networkx(self) -> nx.Graph:
+        """The same graph as ``networkx.Graph`` with tie strength as edge attribute ``strong``."""
+        graph = nx.Graph()
+        graph.add_nodes_from(range(self.n))
+        rows = np.repeat(np.arange(self.n, dtype=np.int64), self.degree)
+        upper = rows < self.indices
+        graph.add_edges_from(
+            (u, v, {"strong": s})
+            for u, v, s in zip(rows[upper].tolist(), self.indices[upper].tolist(), self.strong[upper].tolist())
+        )
+        return graph
+
+
+def from_edges(n: int, u: np.ndarray, v: np.ndarray, strong: np.ndarray | None,
+               rng_ties: np.random.Generator, strong_tie_share: float) -> Network:
+    """The simple undirected graph on ``0..n-1`` with ties ``u[i] -- v[i]``.
+
+    Self-loops are dropped; a tie listed more than once (in either direction) keeps
+    the label of its first listing. When ``strong`` is None each undirected tie is
+    strong with probability ``strong_tie_share``, drawn from ``rng_ties`` in
+    (lower id, higher id) order.
+    """
+    n = int(n)
+    u = np.asarray(u, dtype=np.int64).ravel()
+    v = np.asarray(v, dtype=np.int64).ravel()
+    if u.shape != v.shape:
+        raise ValueError(f"u and v differ in length ({len(u)} and {len(v)})")
+    if len(u) and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n):
+        raise ValueError(f"edge endpoints must be in 0..{n - 1}")
+    keep = u != v
+    lo = np.minimum(u, v)[keep]
+    hi = np.maximum(u, v)[keep]
+    key = lo * n + hi
+    del lo, hi
+    if strong is None:
+        key = np.unique(key)
+        labels = rng_ties.random(len(key)) < strong_tie_share
+    else:
+        strong = np.asarray(strong, dtype=bool).ravel()
+        if strong.shape != keep.shape:
+            raise ValueError(f"strong has {len(strong)} labels for {len(keep)} edges")
+        strong = strong[keep]
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        key = key[first]
+        labels = strong[order[first]]
+    return _from_sorted_keys(n, key, labels)
+
+
+def _from_sorted_keys(n: int, key: np.ndarray, labels: np.ndarray) -> Network:
+    """CSR of the ties ``key = lo * n + hi`` (lo < hi, strictly increasing keys).
+
+    Row ``x`` holds first its lower friends (the transpose of the upper triangle,
+    built by scipy's counting-sort transpose) and then its higher ones (the upper
+    triangle, already in key order), so every row comes out sorted.
+    """
+    m = len(key)
+    lo = key // n
+    hi = key - lo * n
+    up_count = np.bincount(lo, minlength=n)
+    down_count = np.bincount(hi, minlength=n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(up_count + down_count, out=indptr[1:])
+    up_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(up_count, out=up_ptr[1:])
+    upper = sp.csr_array((np.arange(m, dtype=np.int64), hi, up_ptr), shape=(n, n))
+    lower = upper.tocsc()  # column x of the upper triangle = lower friends of x, rows sorted
+    del upper
+
+    indices = np.empty(2 * m, dtype=np.int32)
+    strong = np.empty(2 * m, dtype=bool)
+    # slot = rank within its half + where that half of the row starts
+    pos = np.arange(m, dtype=np.int64)
+    pos += np.repeat(indptr[:-1] + down_count - up_ptr[:-1], up_count)
+    indices[pos] = hi
+    strong[pos] = labels
+    down_ptr = lower.indptr.astype(np.int64)
+    pos = np.arange(m, dtype=np.int64)
+    pos += np.repeat(indptr[:-1] - down_ptr[:-1], down_count)
+    indices[pos] = lower.indices
+    strong[pos] = labels[lower.data]
+    return Network(indptr, indices, strong)
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+def build_network(cfg, size: int, rng: np.random.Generator, rng_ties: np.random.Generator,
+                  base_dir: pathlib.Path | None = None, source: str | None = None) -> Network:
+    """The network a scenario's ``network`` block describes.
+
+    ``size`` is the population size (ignored for edge lists, whose file sets it);
+    ``rng`` draws the structure and ``rng_ties`` the strong/weak labels; ``base_dir``
+    resolves a relative edge-list path (the scenario file's folder) and ``source``
+    names the scenario file in error messages.
+    """
+    kind = cfg.kind
+    share = cfg.strong_tie_share
+    if kind == "edgelist":
+        path = pathlib.Path(cfg.path).expanduser()
+        if not path.is_absolute() and base_dir is not None:
+            path = pathlib.Path(base_dir) / path
+        if not path.is_file():
+            where = f" (relative paths are read from {base_dir})" if base_dir is not None and not pathlib.Path(cfg.path).is_absolute() else ""
+            raise ScenarioError(f"edge-list file {str(path)!r} does not exist{where}; give the path of a file of 'u v [weight]' lines",
+                                file=source or str(path), key="network.path")
+        n, u, v, strong = load_edgelist(path, source=source)
+        return from_edges(n, u, v, strong, rng_ties, share)
+
+    n = int(size)
+    if kind == "complete":
+        return _complete(n, rng_ties, share, source)
+    generators = {
+        "erdos_renyi": _erdos_renyi,
+        "configuration": _configuration,
+        "barabasi_albert": _barabasi_albert,
+        "powerlaw_cluster": _powerlaw_cluster,
+        "watts_strogatz": _watts_strogatz,
+        "stochastic_block": _stochastic_block,
+    }
+    if kind not in generators:
+        raise ScenarioError(f"unknown network kind {kind!r}; valid: {', '.join(sorted([*generators, 'complete', 'edgelist']))}",
+                            file=source, key="network.kind")
+    u, v = generators[kind](cfg, n, rng, source)
+    return from_edges(n, u, v, None, rng_ties, share)
+
+
+def _impossible(message: str, source: str | None, key: str = "network.mean_degree") -> ScenarioError:
+    return ScenarioError(message, file=source, key=key)
+
+
+# --------------------------------------------------------------------------- sampling helpers
+
+
+def _bernoulli_subset(rng: np.random.Generator, total: int, p: float) -> np.ndarray:
+    """Indices in ``0..total-1``, each kept independently with probability ``p`` (int64).
+
+    Sparse: the count is Binomial(total, p) and the indices a uniform subset of that
+    size (Floyd's algorithm inside ``Generator.choice``), which is the same law.
+    Dense: one uniform draw per index, in chunks.
+    """
+    if total <= 0 or p <= 0.0:
+        return np.empty(0, dtype=np.int64)
+    if p >= 1.0:
+        return np.arange(total, dtype=np.int64)
+    if p <= _DENSE_P:
+        count = int(rng.binomial(total, p))
+        return rng.choice(total, size=count, replace=False, shuffle=False).astype(np.int64, copy=False)
+    chunk = 1 << 22
+    parts = []
+    for start in range(0, total, chunk):
+        stop = min(total, start + chunk)
+        parts.append(np.flatnonzero(rng.random(stop - start) < p) + start)
+    return np.concatenate(parts).astype(np.int64, copy=False)
+
+
+def _pair_from_index(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pair ``(i, j)``, ``j < i``, numbered ``k = i (i - 1) / 2 + j`` (lower triangle, row by row)."""
+    i = np.floor((1.0 + np.sqrt(1.0 + 8.0 * k.astype(np.float64))) / 2.0).astype(np.int64)
+    # float rounding can be off by one for very large k
+    i -= (i * (i - 1) // 2) > k
+    i += ((i + 1) * i // 2) <= k
+    return i, k - i * (i - 1) // 2
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+def _erdos_renyi(cfg, n: int, rng: np.random.Generator, source):
+    """G(n, p) with p = mean_degree / (n - 1): every pair is a tie independently with p."""
+    if n < 2 or cfg.mean_degree > n - 1:
+        raise _impossible(f"mean_degree {cfg.mean_degree:g} is impossible for {n} people; valid: 0 < mean_degree <= {max(n - 1, 0)}", source)
+    p = cfg.mean_degree / (n - 1)
+    i, j = _pair_from_index(_bernoulli_subset(rng, n * (n - 1) // 2, p))
+    return i, j
+
+
+def _complete(n: int, rng_ties: np.random.Generator, share: float, source) -> Network:
+    """Everyone is friends with everyone (CSR written directly; labels drawn as from_edges draws them)."""
+    ties = n * (n - 1) // 2
+    if ties > MAX_COMPLETE_TIES:
+        raise ScenarioError(f"a complete network of {n:,} people has {ties:,} ties; valid: population.size <= {MAX_COMPLETE_PEOPLE:,} for kind complete",
+                            file=source, key="population.size")
+    indptr = np.arange(n + 1, dtype=np.int64) * (n - 1)
+    off_diagonal = ~np.eye(n, dtype=bool)
+    indices = np.broadcast_to(np.arange(n, dtype=np.int32), (n, n))[off_diagonal]  # row-major: rows sorted
+    labels = np.zeros((n, n), dtype=bool)
+    labels[np.triu_indices(n, 1)] = rng_ties.random(ties) < share  # row-major upper triangle = (lo, hi) order
+    labels |= labels.T
+    return Network(indptr, indices, labels[off_diagonal])
+
+
+def _configuration(cfg, n: int, rng: np.random.Generator, source):
+    """Erased configuration model: stubs matched uniformly, self-loops and repeated ties removed.
+
+    Degree sequence: the explicit ``degrees`` or one draw per person from the family,
+    each with mean ``mean_degree``:
+
+    - poisson: Poisson(mean_degree);
+    - geometric: P(k) = q (1 - q)^k, k >= 0, q = 1 / (1 + mean_degree);
+    - powerlaw: a shifted discrete power law P(k) proportional to (k + s)^(-exponent) on
+      k = 1..k_max (from k = 0 when mean_degree <= 1), truncated at the structural cutoff
+      k_max = sqrt(n * mean_degree) (the uncorrelated configuration model of Catanzaro,
+      Boguñá & Pastor-Satorras 2005, so that erasing repeated ties loses few), with the
+      shift s found by bisection so that the mean is exactly mean_degree; the tail
+      keeps the exponent.
+
+    An odd total gets one more stub on a random person. Removing self-loops and
+    repeated ties lowers the realised mean a little for heavy tails.
+    """
+    if cfg.degrees is not None:
+        degrees = np.asarray(cfg.degrees, dtype=np.int64)
+        if len(degrees) != n:
+            raise _impossible(f"network.degrees has {len(degrees)} entries for {n} people; valid: one per person", source, "network.degrees")
+        if len(degrees) and degrees.max() > n - 1:
+            raise _impossible(f"network.degrees has a degree of {degrees.max()} among {n} people; valid: 0..{n - 1}", source, "network.degrees")
+    else:
+        mean = float(cfg.mean_degree)
+        if n < 2 or mean > n - 1:
+            raise _impossible(f"mean_degree {mean:g} is impossible for {n} people; valid: 0 < mean_degree <= {max(n - 1, 0)}", source)
+        family = cfg.degree_distribution
+        if family == "poisson":
+            degrees = rng.poisson(mean, n)
+        elif family == "geometric":
+            degrees = rng.geometric(1.0 / (1.0 + mean), n) - 1
+        else:
+            support, pmf = _powerlaw_pmf(mean, float(cfg.exponent), n, source)
+            degrees = support[np.searchsorted(np.cumsum(pmf), rng.random(n) * pmf.sum(), side="right").clip(0, len(pmf) - 1)]
+        degrees = degrees.astype(np.int64)
+    if n and degrees.sum() % 2:
+        degrees[rng.integers(n)] += 1
+    stubs = np.repeat(np.arange(n, dtype=np.int32), degrees)
+    rng.shuffle(stubs)
+    return stubs[0::2], stubs[1::2]
+
+
+def _powerlaw_pmf(mean: float, exponent: float, n: int, source) -> tuple[np.ndarray, np.ndarray]:
+    """Support and probabilities of P(k) ~ (k + s)^(-exponent) with the given mean (see _configuration)."""
+    first = 1 if mean > 1.0 else 0
+    cutoff = min(n - 1, max(int(math.sqrt(n * mean)), math.ceil(2 * mean)))
+    support = np.arange(first, cutoff + 1, dtype=np.int64)
+    k = support.astype(np.float64)
+
+    def pmf(shift: float) -> np.ndarray:
+        logw = -exponent * np.log(k + shift)
+        w = np.exp(logw - logw.max())
+        return w / w.sum()
+
+    def mean_of(shift: float) -> float:
+        return float(pmf(shift) @ k)
+
+    low = -float(first) + 1e-12  # mean -> first as the shift -> -first
+    high = 1.0
+    while mean_of(high) < mean:
+        high *= 2.0
+        if high > 1e15:
+            raise _impossible(f"a power-law degree sequence on {n} people cannot have mean {mean:g}; valid: mean_degree < {mean_of(high):.4g}", source)
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if mean_of(mid) < mean:
+            low = mid
+        else:
+            high = mid
+        if high - low <= 1e-10 * max(1.0, abs(high)):
+            break
+    return support, pmf(0.5 * (low + high))
+
+
+def _half_degree(cfg, n: int, source) -> int:
+    """Ties each newcomer adds: mean_degree / 2 rounded half up."""
+    m = int(math.floor(cfg.mean_degree / 2.0 + 0.5))
+    if m >= n:
+        raise _impossible(
+            f"mean_degree {cfg.mean_degree:g} means {m} ties per newcomer, impossible for {n} people; "
+            f"valid: 2 <= mean_degree < {2 * n - 1}", source)
+    return max(m, 1)
+
+
+def _barabasi_albert(cfg, n: int, rng: np.random.Generator, source):
+    """Barabási–Albert preferential attachment, as networkx ``barabasi_albert_graph``.
+
+    Start from a star of m + 1 people; each newcomer ties to m distinct earlier people,
+    each chosen with probability proportional to their degree (m = mean_degree / 2).
+    """
+    m = _half_degree(cfg, n, source)
+    initial = np.concatenate([np.zeros(m, dtype=np.int64), np.arange(1, m + 1, dtype=np.int64)])
+    return _grow(n, m, 0.0, initial, m + 1, rng, star=True)
+
+
+def _powerlaw_cluster(cfg, n: int, rng: np.random.Generator, source):
+    """Holme–Kim growth, as networkx ``powerlaw_cluster_graph``.
+
+    m people without ties to start; each newcomer adds m distinct ties. The first goes
+    to a person chosen in proportion to degree; after it, each further tie closes a
+    triangle with probability ``clustering`` (a random friend of the last person chosen
+    by degree) and otherwise goes to another person chosen by degree.
+    """
+    m = _half_degree(cfg, n, source)
+    initial = np.arange(m, dtype=np.int64)
+    return _grow(n, m, float(cfg.clustering), initial, m, rng, star=False)
+
+
+def _grow(n: int, m: int, triad: float, initial: np.ndarray, first: int, rng: np.random.Generator, *, star: bool):
+    """Preferential attachment with optional triad formation (BA when triad == 0).
+
+    The list of "slots" is networkx's ``repeated_nodes``: ``initial`` (the people the
+    growth starts from, once per degree), then per newcomer v a block of 2m slots, m
+    holding v's chosen friends and m holding v. Choosing a uniform earlier slot picks a
+    person with probability proportional to degree. The other end of the tie a slot
+    belongs to is a uniform random friend of the person in the slot, which gives the
+    Holme–Kim triad step without adjacency lists.
+
+    The first few thousand people are grown one by one (where repeated picks are
+    common); the rest vectorised: every newcomer's picks are drawn at once as slot
+    pointers, resolved by following pointers back to known slots, and picks repeated
+    within a newcomer are drawn again until every newcomer has m distinct friends.
+    """
+    base = len(initial)
+    prefix_stop = min(n, first + _SEQUENTIAL_PREFIX)
+    slots, partner = _grow_sequential(m, triad, initial, first, prefix_stop, rng, star=star)
+    if star:
+        edges_u = [np.zeros(m, dtype=np.int64)]
+        edges_v = [np.arange(1, m + 1, dtype=np.int64)]
+    else:
+        edges_u, edges_v = [], []
+    # prefix edges: target slots of each sequential block
+    count = prefix_stop - first
+    if count > 0:
+        block = slots[base:].reshape(count, 2 * m)
+        edges_u.append(np.repeat(np.arange(first, prefix_stop, dtype=np.int64), m))
+        edges_v.append(block[:, :m].ravel())
+    rest = n - prefix_stop
+    if rest > 0:
+        targets = _grow_vectorised(m, triad, slots, partner, base, first, prefix_stop, n, rng)
+        edges_u.append(np.repeat(np.arange(prefix_stop, n, dtype=np.int64), m))
+        edges_v.append(targets.ravel())
+    if not edges_u:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(edges_u), np.concatenate(edges_v)
+
+
+def _grow_sequential(m, triad, initial, first, stop, rng, *, star):
+    """networkx's loop for newcomers first..stop-1. Returns slots and each slot's partner
+    (the other end of its tie; -1 for starting slots without one)."""
+    slots = initial.tolist()
+    base = len(slots)
+    if star:  # star: slot i (centre) pairs with leaf i+1, and back
+        partner = list(range(1, m + 1)) + [0] * m
+    else:
+        partner = [-1] * base
+    adjacency: dict[int, set[int]] = {}
+    for v in range(first, stop):
+        size = len(slots)
+        chosen: list[int] = []
+        linked: set[int] = set()
+        last = -1
+
+        def by_degree() -> int:
+            while True:
+                person = slots[int(rng.integers(size))]
+                if person not in linked:
+                    return person
+
+        for i in range(m):
+            target = -1
+            if i > 0 and triad > 0.0 and rng.random() < triad:
+                friends = sorted(f for f in adjacency.get(last, ()) if f not in linked)
+                if friends:
+                    target = friends[int(rng.integers(len(friends)))]
+            if target < 0:
+                target = last = by_degree()
+            chosen.append(target)
+            linked.add(target)
+        for target in chosen:
+            adjacency.setdefault(target, set()).add(v)
+            adjacency.setdefault(v, set()).add(target)
+        slots.extend(chosen)
+        slots.extend([v] * m)
+        partner.extend([v] * m)
+        partner.extend(chosen)
+    return np.asarray(slots, dtype=np.int64), np.asarray(partner, dtype=np.int64)
+
+
+def _grow_vectorised(m, triad, prefix_slots, prefix_partner, base, first, start, n, rng):
+    """Friends of newcomers start..n-1 (array of shape (n - start, m)); see _grow."""
+    count = n - start
+    prefix_len = len(prefix_slots)
+    block_start = prefix_len + 2 * m * np.arange(count, dtype=np.int64)  # first slot of each newcomer
+    total = prefix_len + 2 * m * count
+    known = np.zeros(total, dtype=bool)
+    value = np.zeros(total, dtype=np.int64)
+    known[:prefix_len] = True
+    value[:prefix_len] = prefix_slots
+    source_slots = (block_start[:, None] + m + np.arange(m)).ravel()
+    known[source_slots] = True
+    value[source_slots] = np.repeat(np.arange(start, n, dtype=np.int64), m)
+    target_slots = (block_start[:, None] + np.arange(m)).ravel()
+
+    # r: the uniform earlier slot of each pick (drawn for every pick, used by degree picks)
+    r = np.floor(rng.random((count, m)) * block_start[:, None]).astype(np.int64)
+    is_triad = np.zeros((count, m), dtype=bool)
+    if triad > 0.0 and m > 1:
+        is_triad[:, 1:] = rng.random((count, m - 1)) < triad
+    column = np.arange(m)
+    last_by_degree = np.maximum.accumulate(np.where(is_triad, 0, column), axis=1)
+    rows = np.arange(count)[:, None]
+
+    for _ in range(1000):
+        pointer = r.copy()
+        if is_triad.any():
+            slot = r[rows, last_by_degree][is_triad]
+            friend = _partner_slot(slot, prefix_partner, prefix_len, base, m)
+            # a starting slot has no tie yet: pick by degree instead (networkx's fallback)
+            no_friend = friend < 0
+            if no_friend.any():
+                where = np.flatnonzero(is_triad.ravel())[no_friend]
+                is_triad.ravel()[where] = False
+                friend = friend[~no_friend]
+            pointer[is_triad] = friend
+        targets = _resolve(pointer.ravel(), target_slots, known, value).reshape(count, m)
+        repeated = _repeated(targets)
+        if not repeated.any():
+            return targets
+        # repeated triad picks become degree picks (their r was never used); degree picks redraw
+        redraw = repeated & ~is_triad
+        r[redraw] = np.floor(rng.random(int(redraw.sum())) * np.broadcast_to(block_start[:, None], r.shape)[redraw]).astype(np.int64)
+        is_triad &= ~repeated
+    raise RuntimeError("preferential attachment did not settle on distinct friends")  # pragma: no cover
+
+
+def _partner_slot(slot, prefix_partner, prefix_len, base, m):
+    """A slot holding the other end of the tie of ``slot``, or -1 for a starting slot.
+
+    For prefix slots the partner is known (returned as a slot holding that person);
+    in a vectorised block, the partner of a friend slot is the newcomer (a source
+    slot) and the partner of a source slot is the matching friend slot.
+    """
+    out = np.empty(len(slot), dtype=np.int64)
+    in_prefix = slot < prefix_len
+    # prefix: encode the known partner person as the slot of one of their ties
+    person = prefix_partner[slot[in_prefix]]
+    out[in_prefix] = np.where(person >= 0, -2 - person, -1)
+    offset = slot[~in_prefix] - prefix_len
+    block = prefix_len + (offset // (2 * m)) * 2 * m
+    within = offset % (2 * m)
+    out[~in_prefix] = np.where(within < m, block + m + within, block + within - m)
+    return out
+
+
+def _resolve(pointer, target_slots, known, value):
+    """Values of ``target_slots`` by following ``pointer`` back to known slots.
+
+    Pointers go strictly backwards, so every chain ends; a pointer ``-2 - person``
+    stands for a known person directly (a partner inside the sequential prefix).
+    """
+    known = known.copy()
+    value = value.copy()
+    direct = pointer < 0
+    known[target_slots[direct]] = True
+    value[target_slots[direct]] = -2 - pointer[direct]
+    follow = np.arange(len(known), dtype=np.int64)
+    follow[target_slots] = np.where(direct, target_slots, pointer)
+    result = np.empty(len(target_slots), dtype=np.int64)
+    todo = np.arange(len(target_slots))
+    at = follow[target_slots]
+    while len(todo):
+        done = known[at]
+        result[todo[done]] = value[at[done]]
+        todo = todo[~done]
+        at = follow[at[~done]]
+    return result
+
+
+def _repeated(targets: np.ndarray) -> np.ndarray:
+    """Mask of picks equal to an earlier pick of the same newcomer (the first one stays)."""
+    count, m = targets.shape
+    if m <= 16:
+        repeated = np.zeros(targets.shape, dtype=bool)
+        for i in range(1, m):
+            repeated[:, i] = (targets[:, i:i + 1] == targets[:, :i]).any(axis=1)
+        return repeated
+    order = np.argsort(targets, axis=1, kind="stable")
+    ranked = np.take_along_axis(targets, order, axis=1)
+    same = np.zeros(targets.shape, dtype=bool)
+    same[:, 1:] = ranked[:, 1:] == ranked[:, :-1]
+    repeated = np.zeros(targets.shape, dtype=bool)
+    np.put_along_axis(repeated, order, same, axis=1)
+    return repeated
+
+
+def _watts_strogatz(cfg, n: int, rng: np.random.Generator, source):
+    """Watts–Strogatz small world, as networkx ``watts_strogatz_graph``.
+
+    Ring lattice: everyone tied to the mean_degree // 2 nearest people on each side;
+    then each lattice tie (u, u + j) is, with probability ``rewire``, moved to
+    (u, w) with w uniform, redrawn while it would be a self-loop or a repeated tie.
+    """
+    k = int(cfg.mean_degree)
+    if k >= n:
+        raise _impossible(f"mean_degree {k} is impossible for {n} people; valid: 2 <= mean_degree <= {n - 1}", source)
+    half = k // 2
+    u = np.tile(np.arange(n, dtype=np.int64), half)
+    step = np.repeat(np.arange(1, half + 1, dtype=np.int64), n)
+    v = (u + step) % n
+    moved = np.flatnonzero(rng.random(len(u)) < cfg.rewire)
+    if len(moved) == 0:
+        return u, v
+    lattice_kept = np.ones(len(u), dtype=bool)
+    lattice_kept[moved] = False
+    mu = u[moved]
+    w = rng.integers(0, n, len(moved))
+    for _ in range(200):
+        # as networkx: no self-loop, no tie that exists (the tie being moved included)
+        bad = (w == mu) | (w == v[moved]) | _lattice_tie_kept(mu, w, n, half, lattice_kept)
+        key = np.minimum(mu, w) * n + np.maximum(mu, w)
+        order = np.argsort(key, kind="stable")
+        again = np.zeros(len(key), dtype=bool)
+        again[order[1:]] = key[order[1:]] == key[order[:-1]]
+        bad |= again
+        if not bad.any():
+            break
+        w[bad] = rng.integers(0, n, int(bad.sum()))
+    else:  # a person tied to nearly everyone: keep the lattice tie (networkx skips such rewirings)
+        w[bad] = v[moved][bad]
+    v = v.copy()
+    v[moved] = w
+    return u, v
+
+
+def _lattice_tie_kept(u, w, n, half, lattice_kept):
+    """Whether tie (u, w) is a lattice tie that was not rewired."""
+    ahead = (w - u) % n
+    behind = (u - w) % n
+    result = np.zeros(len(u), dtype=bool)
+    a = (ahead >= 1) & (ahead <= half)
+    result[a] = lattice_kept[(ahead[a] - 1) * n + u[a]]
+    b = (behind >= 1) & (behind <= half)
+    result[b] |= lattice_kept[(behind[b] - 1) * n + w[b]]
+    return result
+
+
+def _stochastic_block(cfg, n: int, rng: np.random.Generator, source):
+    """Stochastic block model: blocks of round(share * n) people (largest remainders).
+
+    Inside block b each pair is tied with p_b = within_share * mean_degree / (size_b - 1),
+    so everyone expects within_share * mean_degree friends in their own block; between
+    blocks every pair is tied with one probability p_out = (1 - within_share) *
+    mean_degree * n / (2 * pairs between blocks), so the mean degree is mean_degree and
+    the share of ties inside blocks is within_share. (With unequal blocks, people in
+    small blocks have a few more ties outside.) One block: G(n, mean_degree / (n - 1)).
+    """
+    shares = np.asarray(cfg.block_shares, dtype=np.float64)
+    exact = shares / shares.sum() * n
+    sizes = np.floor(exact).astype(np.int64)
+    short = n - sizes.sum()
+    if short:
+        sizes[np.argsort(-(exact - sizes), kind="stable")[:short]] += 1
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    d = float(cfg.mean_degree)
+    occupied = sizes[sizes > 0]
+    within = float(cfg.within_share) if len(occupied) > 1 else 1.0
+    between_pairs = (n * n - int((sizes * sizes).sum())) // 2
+    p_out = (1.0 - within) * d * n / (2.0 * between_pairs) if between_pairs else 0.0
+    p_in = np.where(sizes > 1, within * d / np.maximum(sizes - 1, 1), 0.0)
+    if within * d > 0 and np.any((sizes == 1)):
+        raise _impossible(f"a block of 1 person cannot have friends inside it; valid: more people or within_share 0", source, "network.block_shares")
+    if p_out > 1.0 or p_in.max(initial=0.0) > 1.0:
+        smallest = int(occupied.min()) if len(occupied) else 0
+        limit = min((smallest - 1) / within if within > 0 else math.inf,
+                    2.0 * between_pairs / ((1.0 - within) * n) if within < 1 else math.inf)
+        raise _impossible(f"mean_degree {d:g} is impossible for blocks of {', '.join(map(str, sizes.tolist()))} people "
+                          f"with within_share {within:g}; valid: mean_degree <= {limit:.6g}", source)
+    us, vs = [], []
+    for size, start, p in zip(sizes.tolist(), starts.tolist(), p_in.tolist()):
+        if size > 1 and p > 0:
+            i, j = _pair_from_index(_bernoulli_subset(rng, size * (size - 1) // 2, p))
+            us.append(i + start)
+            vs.append(j + start)
+    if p_out > 0:
+        a, b = np.triu_indices(len(sizes), 1)
+        pair_sizes = sizes[a] * sizes[b]
+        ends = np.cumsum(pair_sizes)
+        picks = _bernoulli_subset(rng, int(ends[-1]), p_out)
+        which = np.searchsorted(ends, picks, side="right")
+        offset = picks - (ends[which] - pair_sizes[which])
+        us.append(starts[a[which]] + offset // sizes[b[which]])
+        vs.append(starts[b[which]] + offset % sizes[b[which]])
+    if not us:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(us), np.concatenate(vs)
+
+
+# --------------------------------------------------------------------------- edge lists
+
+_NODES_HEADER = re.compile(r"^[ \t]*#[ \t]*nodes[ \t]*:[ \t]*(.*?)[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
+_EDGE_LIST_FORMAT = "each line is 'u v' or 'u v weight' with integer ids >= 0 and a number weight; '#' starts a comment"
+
+
+def load_edgelist(path: pathlib.Path, source: str | None = None) -> tuple[int, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Read an edge list: returns ``(n, u, v, strong)``; ``strong`` is None without weights.
+
+    Lines are ``u v [weight]``; ``#`` starts a comment; blank lines are skipped. Ids
+    are ``0..n-1`` with ``n = max id + 1``, unless a comment line ``# nodes: N`` sets
+    ``n`` (then an id >= N is an error). A weight >= 0.5 marks a strong tie. Either
+    every line has a weight or none does.
+    """
+    path = pathlib.Path(path)
+    file = str(path)
+    if not path.is_file():
+        raise ScenarioError(f"edge-list file {file!r} does not exist; give the path of a file of 'u v [weight]' lines",
+                            file=source or file, key="network.path")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"cannot read the edge list ({error}); {_EDGE_LIST_FORMAT}", file=file, key="network.path") from None
+
+    nodes = None
+    header = _NODES_HEADER.search(text)
+    if header:
+        line_no = text.count("\n", 0, header.start()) + 1
+        try:
+            nodes = int(header.group(1))
+        except ValueError:
+            nodes = -1
+        if not 1 <= nodes <= MAX_PEOPLE:
+            raise ScenarioError(f"'# nodes:' must be a whole number of people in 1..{MAX_PEOPLE:,} (got {header.group(1)!r})",
+                                file=file, key=f"line {line_no}")
+
+    parsed = _parse_fast(text)
+    if parsed is None:
+        parsed = _parse_lines(text, file, nodes)
+    u, v, weight = parsed
+    if len(u) == 0:
+        if nodes is None:
+            raise ScenarioError(f"the edge list has no ties; {_EDGE_LIST_FORMAT}", file=file, key="network.path")
+        return nodes, u, v, None
+    low = min(int(u.min()), int(v.min()))
+    high = max(int(u.max()), int(v.max()))
+    if low < 0 or (nodes is not None and high >= nodes) or high >= MAX_PEOPLE:
+        _parse_lines(text, file, nodes)  # raises with the line number
+        raise ScenarioError(f"ids must be in 0..{(nodes or MAX_PEOPLE) - 1}", file=file, key="network.path")  # pragma: no cover
+    n = nodes if nodes is not None else high + 1
+    strong = None if weight is None else weight >= 0.5
+    return n, u, v, strong
+
+
+def _parse_fast(text: str):
+    """u, v, weight-or-None with pandas' C parser, or None when any line needs a closer look."""
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(io.StringIO(text), sep=r"\s+", comment="#", header=None, names=["u", "v", "w"],
+                            skip_blank_lines=True, engine="c", dtype={"u": "int64", "v": "int64", "w": "float64"})
+    except Exception:  # unreadable somewhere: the line-by-line parser says where
+        return None
+    u = table["u"].to_numpy(np.int64)
+    v = table["v"].to_numpy(np.int64)
+    w = table["w"].to_numpy(np.float64)
+    missing = np.isnan(w)
+    if missing.all():
+        return u, v, None
+    if missing.any() or not np.isfinite(w).all():
+        return None
+    return u, v, w
+
+
+def _parse_lines(text: str, file: str, nodes: int | None):
+    """The slow parser: reads line by line and raises at the first bad line."""
+    us: list[int] = []
+    vs: list[int] = []
+    ws: list[float] = []
+    weighted = None
+    first_line = 0
+    for line_no, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+
+        def bad(message):
+            return ScenarioError(message, file=file, key=f"line {line_no}")
+
+        if len(parts) not in (2, 3):
+            raise bad(f"cannot read {raw.strip()!r}: {_EDGE_LIST_FORMAT}")
+        try:
+            a, b = int(parts[0]), int(parts[1])
+        except ValueError:
+            raise bad(f"cannot read {raw.strip()!r}: {_EDGE_LIST_FORMAT}") from None
+        if a < 0 or b < 0:
+            raise bad(f"negative id in {raw.strip()!r}; valid ids are 0, 1, 2, ...")
+        if nodes is not None and max(a, b) >= nodes:
+            raise bad(f"id {max(a, b)} is out of range: the '# nodes: {nodes}' line allows ids 0..{nodes - 1}")
+        if max(a, b) >= MAX_PEOPLE:
+            raise bad(f"id {max(a, b)} is too large; valid ids are 0..{MAX_PEOPLE - 1}")
+        has_weight = len(parts) == 3
+        if weighted is None:
+            weighted, first_line = has_weight, line_no
+        elif has_weight != weighted:
+            raise bad(f"{'a weight' if has_weight else 'no weight'} here but {'none' if has_weight else 'one'} on line {first_line}; "
+                      "give every line a weight or none")
+        if has_weight:
+            try:
+                weight = float(parts[2])
+            except ValueError:
+                weight = math.nan
+            if not math.isfinite(weight):
+                raise bad(f"cannot read the weight {parts[2]!r}: {_EDGE_LIST_FORMAT}")
+            ws.append(weight)
+        us.append(a)
+        vs.append(b)
+    weight_array = np.asarray(ws, dtype=np.float64) if weighted else None
+    return np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64), weight_array

@@ -1,0 +1,100 @@
+"""The parameter table of docs/model.md, generated from the scenario schema so
+that it cannot drift from the code: ``python -m simulator.paramdoc`` rewrites
+the block between the markers in docs/model.md (a test checks it is current)."""
+
+from __future__ import annotations
+
+import re
+import sys
+import typing
+from pathlib import Path
+
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from .config import Scenario
+
+BEGIN, END = "<!-- parameters:begin -->", "<!-- parameters:end -->"
+DESCRIPTION = re.compile(r"^(?P<meaning>.*?)(?:\s*\[(?P<unit>[^\]]+)\])?\.?(?:\s*Source:\s*(?P<source>.*))?$", re.S)
+
+
+def _models(annotation) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found = []
+    for arg in typing.get_args(annotation):
+        found += _models(arg)
+    return found
+
+
+def _bounds(field) -> str:
+    parts = []
+    metadata = list(field.metadata)
+    for arg in typing.get_args(field.annotation):
+        for inner in typing.get_args(arg) if typing.get_origin(arg) is typing.Annotated else ():
+            metadata += getattr(inner, "metadata", [])
+    for item in metadata:
+        for attr, symbol in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
+            value = getattr(item, attr, None)
+            if value is not None and isinstance(item, (Ge, Gt, Le, Lt)):
+                parts.append(f"{symbol} {value:g}" if isinstance(value, float) else f"{symbol} {value}")
+    literal = [a for a in typing.get_args(field.annotation) if isinstance(a, str)]
+    if literal:
+        parts.append(" / ".join(literal))
+    return ", ".join(dict.fromkeys(parts))
+
+
+def _default(field) -> str:
+    if field.default is PydanticUndefined:
+        return "required" if field.default_factory is None else "(block)"
+    value = field.default
+    return "–" if value is None else f"`{value}`"
+
+
+def rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[tuple[str, ...]]:
+    """(key path, meaning, unit, default, bounds, source) for every leaf parameter."""
+    out = []
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        nested = _models(field.annotation)
+        if nested:
+            for sub in nested:
+                kind = sub.model_fields.get("kind")
+                label = f"{path}[{'|'.join(typing.get_args(kind.annotation))}]" if kind is not None and len(nested) > 1 else path
+                out += rows(sub, f"{label}.")
+            continue
+        if name == "kind":
+            continue
+        match = DESCRIPTION.match((field.description or "").strip())
+        meaning = (match["meaning"] or "").strip() if match else ""
+        out.append((path, meaning, (match["unit"] or "") if match else "", _default(field), _bounds(field),
+                    ((match["source"] or "").strip().rstrip(".")) if match else ""))
+    return out
+
+
+def table() -> str:
+    lines = ["| key | meaning | unit | default | bounds | source |", "|---|---|---|---|---|---|"]
+    seen = set()
+    for row in rows():
+        if row in seen:
+            continue
+        seen.add(row)
+        lines.append("| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in row) + " |")
+    return "\n".join(lines)
+
+
+def render(document: str) -> str:
+    start, stop = document.index(BEGIN) + len(BEGIN), document.index(END)
+    return document[:start] + "\n" + table() + "\n" + document[stop:]
+
+
+def main(argv: list[str] | None = None) -> int:
+    path = Path(argv[0] if argv else Path(__file__).resolve().parents[1] / "docs" / "model.md")
+    path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"updated the parameter table in {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,88 @@
+"""The results folder of ``refsim run``: tables, plots and a readable report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from . import plots
+from .metrics import SUMMARY_METRICS
+from .results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text,
+                      manifest)
+from .runner import INCREMENTAL_METRICS, Results
+
+METRIC_TEXT = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
+
+
+def summary_dict(summary: pd.DataFrame) -> dict:
+    """{scenario: {metric: {mean, ci_low, ci_high, p2_5, p97_5, n}}} with NaN as null."""
+    out: dict = {}
+    for row in summary.to_dict("records"):
+        stats = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                 for k, v in row.items() if k not in ("scenario", "metric")}
+        out.setdefault(row["scenario"], {})[row["metric"]] = stats
+    return out
+
+
+def fmt(value: float) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+def summary_table(summary: pd.DataFrame) -> str:
+    lines = ["| metric | mean | 95% interval of the mean | 2.5–97.5% of runs | meaning |", "|---|---|---|---|---|"]
+    for row in summary.to_dict("records"):
+        lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
+                     f"{fmt(row['p2_5'])} – {fmt(row['p97_5'])} | {METRIC_TEXT.get(row['metric'], '')} |")
+    return "\n".join(lines)
+
+
+def run_markdown(results: Results, figures: list[Path]) -> str:
+    sc = results.scenario
+    parts = [
+        f"# {sc.name}",
+        "",
+        sc.description.strip() or "",
+        "",
+        f"{sc.replicates} replicates of {sc.days} days, scenario seed {sc.seed} (each replicate's seed is in manifest.json).",
+        "",
+        "## Summary",
+        "",
+        "Means over replicates with the 95% t-interval of the mean (Monte Carlo uncertainty: shrinks with more",
+        "replicates) and the 2.5–97.5% range of single runs (what one launch could look like).",
+        "",
+        summary_table(results.summary),
+        "",
+        "## Figures",
+        "",
+    ]
+    parts += [f"![{f.stem}]({f.name})\n" for f in figures]
+    return "\n".join(parts)
+
+
+def write_run(results: Results, out: Path, *, started: dt.datetime, command: list[str] | None = None,
+              people: bool = False) -> Path:
+    """Write the results folder of one scenario atomically (staged, then renamed into place)."""
+    with ResultsFolder(out) as folder:
+        path = folder.path
+        atomic_write_csv(path / "timeseries.csv", results.timeseries)
+        atomic_write_csv(path / "runs.csv", results.runs)
+        atomic_write_csv(path / "summary.csv", results.summary)
+        atomic_write_json(path / "summary.json", summary_dict(results.summary))
+        if people and results.people is not None:
+            atomic_write_parquet(path / "people.parquet", results.people)
+        figures = plots.standard({results.scenario.name: results.timeseries}, path)
+        atomic_write_text(path / "report.md", run_markdown(results, figures))
+        atomic_write_json(path / "manifest.json", manifest(
+            scenarios=[results.scenario], seeds={results.scenario.name: results.seeds},
+            started=started, ended=dt.datetime.now(), command=command))
+    return Path(out)

@@ -1,0 +1,179 @@
+"""Running scenarios: replicates with spawned seeds, the no-program baseline on
+the same seeds, and Monte Carlo summaries."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .config import NeverAsk, NoIncentive, Scenario, has_program
+from .engine import Engine
+from .metrics import COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary
+from .rng import draw_seed, replicate_seeds
+from .state import NEVER, ORGANIC, SEED, STATE_NAMES
+
+INCREMENTAL_METRICS = {
+    "incremental_customers": "customers_final minus the no-program baseline on the same seed [people]",
+    "incremental_profit": "cumulative_profit minus the no-program baseline on the same seed [currency]",
+    "incremental_roi": "incremental_profit / reward_cost [-]",
+}
+
+
+@dataclass
+class RunOutput:
+    """What one replicate returns (small and picklable, for process pools and Dask)."""
+
+    replicate: int
+    seed: int
+    daily: np.ndarray
+    metrics: dict[str, float]
+    people: pd.DataFrame | None = None
+
+
+@dataclass
+class Results:
+    """Everything ``simulate`` produced for one scenario."""
+
+    scenario: Scenario
+    seeds: list[int]
+    timeseries: pd.DataFrame
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    people: pd.DataFrame | None = None
+    baseline_timeseries: pd.DataFrame | None = field(default=None, repr=False)
+
+
+def resolve_seed(scenario: Scenario, seed: int | None = None) -> Scenario:
+    """The scenario with its seed set: the one given, the file's, or a fresh one (recorded)."""
+    chosen = seed if seed is not None else scenario.seed
+    if chosen is None:
+        chosen = draw_seed()
+    return scenario.model_copy(update={"seed": int(chosen)})
+
+
+def baseline_of(scenario: Scenario) -> Scenario:
+    """The same scenario with no program: nobody is asked and nothing is paid
+    (spontaneous word of mouth stays: it exists without any program)."""
+    program = scenario.program.model_copy(update={"incentive": NoIncentive(kind="none"), "timing": NeverAsk(kind="never")})
+    return scenario.model_copy(update={"program": program, "name": f"{scenario.name} (no program)"})
+
+
+def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool = False, baseline: bool = False) -> RunOutput:
+    """One run of ``scenario`` from ``seed``; with ``baseline`` also its no-program twin
+    on the same seed and graph, for incremental metrics."""
+    engine = Engine(scenario, seed).run()
+    metrics = run_summary(engine)
+    if baseline:
+        twin = Engine(baseline_of(scenario), seed, network=engine.network).run()
+        base = run_summary(twin)
+        metrics["incremental_customers"] = metrics["customers_final"] - base["customers_final"]
+        metrics["incremental_profit"] = metrics["cumulative_profit"] - base["cumulative_profit"]
+        metrics["incremental_roi"] = metrics["incremental_profit"] / metrics["reward_cost"] if metrics["reward_cost"] else math.nan
+    return RunOutput(replicate, seed, engine.daily, metrics, people_frame(engine) if people else None)
+
+
+def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None = None, *, people: bool = False,
+             baseline: bool | None = None, progress: Callable[[int], None] | None = None) -> Results:
+    """Run ``replicates`` replicates of ``scenario`` (seeds spawned from the scenario seed).
+
+    ``baseline`` (default: when the scenario has a program) also runs the
+    no-program design on the same seeds and adds the incremental metrics.
+    ``people`` keeps the per-person table of replicate 0. ``progress`` is called
+    with 1 after each replicate.
+    """
+    scenario = resolve_seed(scenario, seed)
+    count = replicates or scenario.replicates
+    scenario = scenario.model_copy(update={"replicates": count})
+    if baseline is None:
+        baseline = has_program(scenario)
+    seeds = replicate_seeds(scenario.seed, count)
+    outputs = []
+    for replicate, run_seed in enumerate(seeds):
+        outputs.append(run_replicate(scenario, replicate, run_seed, people=people and replicate == 0, baseline=baseline))
+        if progress:
+            progress(1)
+    return collect(scenario, seeds, outputs)
+
+
+def collect(scenario: Scenario, seeds: list[int], outputs: list[RunOutput]) -> Results:
+    outputs = sorted(outputs, key=lambda o: o.replicate)
+    return Results(
+        scenario=scenario,
+        seeds=seeds,
+        timeseries=timeseries_frame(scenario.name, outputs),
+        runs=runs_frame(scenario.name, outputs),
+        summary=summarize(runs_frame(scenario.name, outputs)),
+        people=next((o.people for o in outputs if o.people is not None), None),
+    )
+
+
+def timeseries_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:
+    frames = []
+    for out in outputs:
+        frame = pd.DataFrame(out.daily, columns=list(DAILY_COLUMNS))
+        frame[list(COUNT_COLUMNS)] = frame[list(COUNT_COLUMNS)].astype(np.int64)
+        frame.insert(0, "day", np.arange(len(frame)))
+        frame.insert(0, "replicate", out.replicate)
+        frame.insert(0, "scenario", name)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def runs_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:
+    rows = [{"scenario": name, "replicate": o.replicate, "seed": o.seed, **o.metrics} for o in outputs]
+    return pd.DataFrame(rows)
+
+
+def interval(values: np.ndarray, level: float = 0.95) -> dict[str, float]:
+    """Mean, the t-interval of the mean (Monte Carlo uncertainty) and the 2.5-97.5%
+    range of outcomes (run-to-run spread), ignoring NaN runs."""
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    n = len(values)
+    if n == 0:
+        return {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p2_5": math.nan, "p97_5": math.nan, "n": 0}
+    mean = float(values.mean())
+    if n > 1:
+        half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
+    else:
+        half = math.nan
+    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half,
+            "p2_5": float(np.percentile(values, 2.5)), "p97_5": float(np.percentile(values, 97.5)), "n": n}
+
+
+def summarize(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per scenario and metric: mean, 95% interval of the mean, outcome range."""
+    metrics = [m for m in [*SUMMARY_METRICS, *INCREMENTAL_METRICS] if m in runs.columns]
+    rows = []
+    for name, group in runs.groupby("scenario", sort=False):
+        for metric in metrics:
+            rows.append({"scenario": name, "metric": metric, **interval(group[metric].to_numpy())})
+    return pd.DataFrame(rows)
+
+
+def people_frame(engine: Engine) -> pd.DataFrame:
+    """One row per person: the who-referred-whom tree of one run."""
+    p = engine.people
+    labels = np.array(["not acquired", "seed", "organic"] + [c.label for c in engine.scenario.program.channels], dtype=object)
+    code = p.channel.astype(np.int64) + 3
+    return pd.DataFrame({
+        "id": np.arange(p.n, dtype=np.int64),
+        "state": np.array(STATE_NAMES, dtype=object)[p.state],
+        "adopted_day": p.adopted_day,
+        "referred_by": p.referred_by,
+        "channel": labels[code],
+        "satisfaction": p.satisfaction,
+        "churn_day": p.churn_day,
+        "fraud": p.fraud,
+        "rewards_earned": p.rewards_earned,
+        "revenue": p.revenue,
+    })
+
+
+__all__ = ["Results", "RunOutput", "simulate", "run_replicate", "summarize", "interval", "resolve_seed", "baseline_of",
+           "people_frame", "collect", "NEVER", "ORGANIC", "SEED"]

@@ -1,0 +1,261 @@
+"""Reading scenarios: YAML (safe loader), ``--set`` overrides, validation with
+one-line errors that name the file, the key path (and line) and what is valid."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import typing
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .config import Scenario
+from .errors import ScenarioError
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Read, override and validate a scenario file; raises ScenarioError on any mistake.
+
+    Relative edge-list paths are resolved against the scenario file's folder.
+    """
+    path = Path(path)
+    source = str(path)
+    if not path.exists():
+        raise ScenarioError("file not found; give the path of a scenario YAML file (see scenarios/)", file=source)
+    if path.is_dir():
+        raise ScenarioError("is a folder; give the path of a scenario YAML file", file=source)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"cannot be read as UTF-8 text ({error.__class__.__name__})", file=source) from None
+    data = parse_yaml(text, source)
+    data = apply_overrides(data, overrides)
+    return validate(data, source=source, text=text, base_dir=path.parent)
+
+
+def parse_yaml(text: str, source: str) -> dict:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        raise ScenarioError(f"invalid YAML: {problem}; a scenario is a mapping of keys such as 'name:', 'days:', 'program:'",
+                            file=source, key=where) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(f"the file holds a {type(data).__name__}, not a mapping; a scenario is a mapping of keys such as "
+                            f"'name:', 'days:', 'program:'", file=source)
+    return data
+
+
+def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set") -> dict:
+    """Apply ``key.path=value`` overrides (value parsed as YAML; list items by index)."""
+    data = json.loads(json.dumps(data, default=str)) if overrides else data
+    for item in overrides:
+        if "=" not in item:
+            raise ScenarioError(f"'{item}' is not of the form key.path=value (for example program.base_share=0.3)", file=source)
+        key, _, raw = item.partition("=")
+        key = key.strip()
+        parts = key.split(".")
+        if not key or any(not part for part in parts):
+            raise ScenarioError(f"'{item}': empty key path; write key.path=value (for example days=90)", file=source)
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else raw
+        except yaml.YAMLError:
+            value = raw
+        node: Any = data
+        for depth, part in enumerate(parts[:-1]):
+            node = _child(node, part, create=True, item=item, where=".".join(parts[: depth + 1]))
+        last = parts[-1]
+        if isinstance(node, list):
+            index = _index(last, node, item)
+            node[index] = value
+        elif isinstance(node, dict):
+            node[last] = value
+        else:
+            raise ScenarioError(f"'{item}': '{'.'.join(parts[:-1])}' is a value, not a mapping", file=source, key=key)
+    return data
+
+
+def validate(data: dict, *, source: str | None = None, text: str | None = None, base_dir: Path | None = None) -> Scenario:
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as error:
+        raise describe(error, data, source, text) from None
+    if scenario.network.kind == "edgelist":
+        edge_path = Path(scenario.network.path)
+        if not edge_path.is_absolute() and base_dir is not None:
+            edge_path = (base_dir / edge_path).resolve()
+        if not edge_path.is_file():
+            key = _with_line("network.path", ["network", "path"], text)
+            raise ScenarioError(f"edge-list file '{scenario.network.path}' not found (looked for {edge_path}); "
+                                f"give a file of 'u v [weight]' lines", file=source, key=key)
+        scenario.network.path = str(edge_path)
+    return scenario
+
+
+def json_schema() -> dict:
+    schema = Scenario.model_json_schema()
+    schema["title"] = "refsim scenario"
+    return schema
+
+
+# --------------------------------------------------------------------------- error messages
+
+
+def describe(error: ValidationError, data: dict, source: str | None, text: str | None) -> ScenarioError:
+    """The first validation error as one line: file, key path (line), what is wrong, what is valid."""
+    first = _most_useful(error.errors())
+    path = _data_path(first["loc"], data)
+    key = ".".join(str(p) for p in path) or "(top level)"
+    kind, message = first["type"], first["msg"]
+    if kind == "extra_forbidden":
+        valid = _valid_keys(path[:-1], data)
+        hint = difflib.get_close_matches(str(path[-1]), valid, n=1, cutoff=0.6)
+        message = f"unknown key '{path[-1]}'"
+        if hint:
+            message += f"; did you mean '{hint[0]}'?"
+        message += f" valid keys here: {', '.join(valid)}"
+    elif kind == "union_tag_invalid":
+        tag = first.get("ctx", {}).get("tag")
+        expected = first.get("ctx", {}).get("expected_tags", "")
+        options = [t.strip(" '") for t in str(expected).split(",")]
+        hint = difflib.get_close_matches(str(tag), options, n=1, cutoff=0.6)
+        message = f"unknown kind '{tag}'" + (f"; did you mean '{hint[0]}'?" if hint else "") + f" valid kinds: {', '.join(options)}"
+        path = path + ["kind"] if path[-1:] != ["kind"] else path
+        key = ".".join(str(p) for p in path)
+    elif kind == "union_tag_not_found":
+        message = "missing 'kind'; every block with variants needs one (see `refsim schema`)"
+    elif kind == "missing":
+        message = "required key is missing"
+    else:
+        message = message.removeprefix("Value error, ")
+        if "input" in first and kind not in ("model_type", "dict_type") and not isinstance(first["input"], (dict, list)):
+            message = f"{message} (got {_short(first['input'])})"
+    return ScenarioError(message, file=source, key=_with_line(key, path, text))
+
+
+def _most_useful(errors: list[dict]) -> dict:
+    """Prefer errors that point inside the data over union-member noise."""
+    ranked = sorted(errors, key=lambda e: (e["type"] in ("int_type", "list_type") and len(errors) > 1, -len(e["loc"])))
+    for e in errors:
+        if e["type"] in ("extra_forbidden", "union_tag_invalid", "union_tag_not_found", "value_error", "missing"):
+            return e
+    return ranked[0]
+
+
+def _data_path(loc: tuple, data: Any) -> list:
+    """Keep the parts of pydantic's loc that are real keys/indices of the data (drop union tags)."""
+    path, node = [], data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part not in _union_tags(node):
+            path.append(part)
+            node = None
+    return path
+
+
+def _union_tags(node: dict) -> set:
+    return {node.get("kind")} if "kind" in node else set()
+
+
+def _valid_keys(parent_path: list, data: dict) -> list[str]:
+    """Field names of the model at ``parent_path`` (following ``kind`` in unions)."""
+    model: Any = Scenario
+    node: Any = data
+    for part in parent_path:
+        node = node[part] if isinstance(node, (dict, list)) else None
+        if isinstance(part, int):
+            continue
+        model = _resolve(model.model_fields[part].annotation, node) if _is_model(model) and part in model.model_fields else None
+        if model is None:
+            return []
+    model = _resolve(model, node)
+    return sorted(model.model_fields) if _is_model(model) else []
+
+
+def _resolve(annotation: Any, node: Any) -> Any:
+    """From a field annotation to the model class that applies to ``node``."""
+    if _is_model(annotation):
+        return annotation
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _resolve(args[0], node)
+    if origin is list and args:
+        return _resolve(args[0], node)
+    if args:
+        models = [_resolve(a, node) for a in args]
+        models = [m for m in models if _is_model(m)]
+        if isinstance(node, dict) and "kind" in node:
+            for m in models:
+                field = m.model_fields.get("kind")
+                if field is not None and node["kind"] in typing.get_args(field.annotation):
+                    return m
+        return models[0] if len(models) == 1 else None
+    return None
+
+
+def _is_model(obj: Any) -> bool:
+    return isinstance(obj, type) and issubclass(obj, BaseModel)
+
+
+def _with_line(key: str, path: list, text: str | None) -> str:
+    line = _line_of(path, text) if text else None
+    return f"{key} (line {line})" if line else key
+
+
+def _line_of(path: list, text: str) -> int | None:
+    """Line number of the deepest node of ``path`` found in the YAML text."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if match is None:
+                break
+            line, node = match[0].start_mark.line + 1, match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _child(node: Any, part: str, *, create: bool, item: str, where: str) -> Any:
+    if isinstance(node, list):
+        return node[_index(part, node, item)]
+    if not isinstance(node, dict):
+        raise ScenarioError(f"'{item}': '{where}' is a value, not a mapping", file="--set")
+    if part not in node or node[part] is None:
+        node[part] = {}
+    return node[part]
+
+
+def _index(part: str, node: list, item: str) -> int:
+    if not part.isdigit() or int(part) >= len(node):
+        raise ScenarioError(f"'{item}': '{part}' is not an index of a list of {len(node)} items (valid: 0..{len(node) - 1})",
+                            file="--set")
+    return int(part)

@@ -1,0 +1,46 @@
+"""Shared fixtures: small scenarios that run in well under a second."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.config import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+
+def small(**changes) -> Scenario:
+    """The default consumer program on 2,000 people for 120 days, with overrides
+    given as nested dicts (e.g. program={"incentive": {...}})."""
+    base = {
+        "name": "small",
+        "seed": 11,
+        "days": 120,
+        "replicates": 2,
+        "population": {"size": 2000, "initial_customers": 40},
+        "network": {"kind": "powerlaw_cluster", "mean_degree": 10, "clustering": 0.2, "strong_tie_share": 0.3},
+        "acquisition": {"organic_rate": 0.001},
+        "word_of_mouth": {"spontaneous_rate": 0.004},
+        "program": {
+            "incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "qualification_days": 14},
+            "timing": {"kind": "onboarding", "delay_days": 2, "reminders": {"count": 2, "interval_days": 5}},
+        },
+    }
+    _merge(base, changes)
+    return Scenario.model_validate(base)
+
+
+def _merge(base: dict, changes: dict) -> None:
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict) and "kind" not in value:
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+@pytest.fixture
+def small_scenario() -> Scenario:
+    return small()

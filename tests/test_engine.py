@@ -1,0 +1,135 @@
+"""Properties of the daily step that would catch real bugs: conservation,
+stock-flow, determinism, common random numbers, monotonicity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.engine import Engine
+from simulator.metrics import COLUMN_INDEX as C
+from simulator.state import CUSTOMER, NEVER, ORGANIC, SEED
+
+from .conftest import small
+
+
+def run(scenario, seed=5):
+    return Engine(scenario, seed).run()
+
+
+@pytest.mark.parametrize("network", [
+    {"kind": "powerlaw_cluster", "mean_degree": 10},
+    {"kind": "erdos_renyi", "mean_degree": 8},
+    {"kind": "watts_strogatz", "mean_degree": 6, "rewire": 0.2},
+    {"kind": "stochastic_block", "block_shares": [0.3, 0.7], "mean_degree": 8},
+])
+def test_people_are_conserved_every_day(network):
+    engine = run(small(network=network))
+    d = engine.daily
+    total = d[:, C["prospects"]] + d[:, C["customers"]] + d[:, C["churned"]]
+    assert np.all(total == engine.network.n)
+
+
+def test_stocks_follow_flows():
+    """customers(t) = customers(t-1) + new - churned; churned and prospects likewise."""
+    d = run(small()).daily
+    new = d[1:, C["new_organic"]] + d[1:, C["new_referred"]]
+    assert np.array_equal(np.diff(d[:, C["customers"]]), new - d[1:, C["new_churned"]])
+    assert np.array_equal(np.diff(d[:, C["churned"]]), d[1:, C["new_churned"]])
+    assert np.array_equal(np.diff(d[:, C["prospects"]]), -new)
+    assert np.allclose(np.cumsum(d[:, C["profit"]]), d[:, C["cumulative_profit"]])
+    assert np.allclose(d[:, C["profit"]], d[:, C["revenue"]] - d[:, C["reward_cost"]] - d[:, C["acquisition_cost"]])
+
+
+def test_people_table_agrees_with_daily_rows():
+    engine = run(small())
+    p, d = engine.people, engine.daily
+    assert (p.channel == ORGANIC).sum() == d[:, C["new_organic"]].sum()
+    assert (p.referred_by >= 0).sum() == d[:, C["new_referred"]].sum()
+    assert (p.churn_day != NEVER).sum() == d[-1, C["churned"]]
+    referred = p.referred_by >= 0
+    # a referrer of record was a customer before the referee joined
+    assert np.all(p.adopted_day[p.referred_by[referred]] < p.adopted_day[referred])
+    assert np.all(p.adopted_day[p.referred_by[referred]] >= 0)
+    assert np.isclose(p.reward_value.sum(), d[:, C["reward_cost"]].sum())
+
+
+def test_same_seed_same_run_other_seed_other_run():
+    a, b, c = run(small(), 3), run(small(), 3), run(small(), 4)
+    assert np.array_equal(a.daily, b.daily)
+    assert not np.array_equal(a.daily, c.daily)
+
+
+def test_changing_the_reward_keeps_organic_luck():
+    """Common random numbers: the graph, the seed customers, satisfaction and
+    each person's organic day are identical; every organic adoption of one design
+    happens on the same day in the other unless that person was referred first."""
+    low = run(small(program={"incentive": {"kind": "double_sided", "referrer_reward": 5, "referee_reward": 5}}), 9)
+    high = run(small(program={"incentive": {"kind": "double_sided", "referrer_reward": 40, "referee_reward": 40}}), 9)
+    assert np.array_equal(low.network.indices, high.network.indices)
+    assert np.array_equal(low.people.organic_day, high.people.organic_day)
+    assert np.array_equal(low.people.satisfaction, high.people.satisfaction)
+    assert np.array_equal(low.people.channel == SEED, high.people.channel == SEED)
+    assert not np.array_equal(low.daily, high.daily)  # the design did change something
+    checked = 0
+    for a, b in ((low.people, high.people), (high.people, low.people)):
+        organic = np.flatnonzero(a.channel == ORGANIC)
+        same_day = b.adopted_day[organic] == a.adopted_day[organic]
+        referred_first = (b.referred_by[organic] >= 0) & (b.adopted_day[organic] <= a.adopted_day[organic])
+        assert np.all(same_day | referred_first)
+        checked += len(organic)
+    assert checked > 100
+
+
+def test_more_initial_customers_never_fewer_customers_on_day_one():
+    """With no referral possible on day 1 (first ask on day 3, no spontaneous shares),
+    day-1 customers are seeds that did not churn plus organic adopters: a superset
+    of seeds can only give as many or more."""
+    rng = np.random.default_rng(0)
+    for trial in range(20):
+        ids = rng.permutation(2000)
+        k = int(rng.integers(1, 300))
+        extra = int(rng.integers(1, 300))
+        common = {"word_of_mouth": {"spontaneous_rate": 0.0}, "acquisition": {"organic_rate": 0.01},
+                  "churn": {"monthly_rate": 0.5}}
+        few = run(small(population={"size": 2000, "initial_customers": ids[:k].tolist()}, **common), trial)
+        more = run(small(population={"size": 2000, "initial_customers": ids[:k + extra].tolist()}, **common), trial)
+        assert more.daily[1, C["customers"]] >= few.daily[1, C["customers"]]
+
+
+def test_more_initial_customers_more_customers_on_average():
+    """With referrals on, more seed customers give more customers at the end on
+    average over 10 paired seeds (a large effect: 20 vs 200 seeds)."""
+    few = [run(small(population={"size": 2000, "initial_customers": 20}), s).daily[-1, C["customers"]] for s in range(10)]
+    many = [run(small(population={"size": 2000, "initial_customers": 200}), s).daily[-1, C["customers"]] for s in range(10)]
+    assert np.mean(many) > np.mean(few)
+
+
+def test_no_asks_and_no_word_of_mouth_means_no_referrals():
+    engine = run(small(program={"timing": {"kind": "never"}}, word_of_mouth={"spontaneous_rate": 0.0}))
+    d = engine.daily
+    assert d[:, C["new_referred"]].sum() == 0
+    assert d[:, C["shares"]].sum() == 0 and d[:, C["asks"]].sum() == 0
+    assert d[:, C["new_organic"]].sum() > 0
+
+
+def test_step_past_the_horizon_is_refused():
+    engine = run(small(days=20))
+    with pytest.raises(RuntimeError, match="over"):
+        engine.step()
+
+
+def test_customer_agent_views_the_arrays():
+    from simulator.model import ReferralModel
+
+    model = ReferralModel(small(days=30), rng=2)
+    for _ in range(30):
+        model.step()
+    assert not model.running
+    df = model.datacollector.get_model_vars_dataframe()
+    assert len(df) == 31 and df["customers"].iloc[-1] == np.count_nonzero(model.engine.people.state == CUSTOMER)
+    referred = np.flatnonzero(model.engine.people.referred_by >= 0)
+    agent = model.customer(int(referred[0]))
+    assert agent.referred_by == model.engine.people.referred_by[referred[0]]
+    assert agent.state in ("customer", "churned")
+    assert model.customer(int(referred[0])) is agent
