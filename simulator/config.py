@@ -30,7 +30,7 @@ class Strict(BaseModel):
 
 
 class Population(Strict):
-    size: int = Field(10_000, ge=1, le=MAX_PEOPLE, description="Number of people on the graph [people]. Ignored for edge-list networks (the file decides). Source: scenario choice.")
+    size: int = Field(10_000, ge=1, le=MAX_PEOPLE, description="Number of people on the graph; for edge-list networks the file decides [people]. Source: scenario choice.")
     initial_customers: Union[Annotated[int, Field(ge=0, le=MAX_PEOPLE)], list[Annotated[int, Field(ge=0, le=MAX_PEOPLE)]]] = Field(
         100, description="Customers on day 0: a count (random people, drawn per replicate) or a list of person ids [people]. Source: scenario choice."
     )
@@ -82,7 +82,7 @@ class StochasticBlock(_NetworkBase):
     @model_validator(mode="after")
     def _shares_sum_to_one(self):
         if abs(sum(self.block_shares) - 1.0) > 1e-6:
-            raise ValueError(f"block_shares must sum to 1 (they sum to {sum(self.block_shares):.6g})")
+            raise ValueError(f"block_shares: must sum to 1 (they sum to {sum(self.block_shares):.6g})")
         return self
 
 
@@ -135,7 +135,7 @@ class NpsMix(_SatisfactionBase):
     @model_validator(mode="after")
     def _mix_is_a_distribution(self):
         if self.promoters + self.passives > 1.0 + 1e-9:
-            raise ValueError(f"promoters + passives must be at most 1 (got {self.promoters + self.passives:.6g})")
+            raise ValueError(f"passives: promoters + passives must be at most 1 (got {self.promoters + self.passives:.6g})")
         return self
 
 
@@ -202,7 +202,7 @@ class Tiered(_IncentiveBase):
     def _tiers_increase(self):
         afters = [t.after for t in self.tiers]
         if afters[0] != 0 or any(b <= a for a, b in zip(afters, afters[1:])):
-            raise ValueError(f"tiers must start at after: 0 and strictly increase (got after = {afters})")
+            raise ValueError(f"tiers: must start at after: 0 and strictly increase (got after = {afters})")
         return self
 
     @property
@@ -310,7 +310,7 @@ class Program(Strict):
     def _channel_weights_sum_to_one(self):
         total = sum(c.weight for c in self.channels)
         if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"channel weights must sum to 1 (they sum to {total:.6g})")
+            raise ValueError(f"channels: channel weights must sum to 1 (they sum to {total:.6g})")
         return self
 
 
@@ -372,25 +372,25 @@ class Scenario(Strict):
         if isinstance(incentive, _IncentiveBase):
             if incentive.paid_on == "qualification" and incentive.qualification_days > self.days:
                 raise ValueError(
-                    f"program.incentive.qualification_days ({incentive.qualification_days}) is longer than the horizon "
+                    f"program.incentive.qualification_days: {incentive.qualification_days} days is longer than the horizon "
                     f"(days = {self.days}): no reward could ever be paid"
                 )
             if incentive.budget is not None:
                 smallest = min(r for r in _reward_sizes(incentive) if r > 0) if any(r > 0 for r in _reward_sizes(incentive)) else 0.0
                 if 0 < incentive.budget < smallest:
-                    raise ValueError(f"program.incentive.budget ({incentive.budget:g}) is below one reward ({smallest:g})")
+                    raise ValueError(f"program.incentive.budget: {incentive.budget:g} is below one reward ({smallest:g}); give at least {smallest:g} or no budget")
         timing = self.program.timing
         if isinstance(timing, Campaign) and max(timing.days) > self.days:
-            raise ValueError(f"program.timing.days has day {max(timing.days)} beyond the horizon (days = {self.days})")
+            raise ValueError(f"program.timing.days: day {max(timing.days)} is beyond the horizon (days = {self.days}); valid: 1..{self.days}")
         seeds = self.population.initial_customers
         if self.network.kind != "edgelist":
             size = self.population.size
             if isinstance(seeds, int) and seeds > size:
-                raise ValueError(f"population.initial_customers ({seeds}) is more than population.size ({size})")
+                raise ValueError(f"population.initial_customers: {seeds} is more than population.size ({size}); valid: 0..{size}")
             if isinstance(seeds, list) and seeds and max(seeds) >= size:
-                raise ValueError(f"population.initial_customers has id {max(seeds)}; valid ids are 0..{size - 1}")
+                raise ValueError(f"population.initial_customers: id {max(seeds)} is not a person; valid ids are 0..{size - 1}")
             if self.network.kind == "configuration" and self.network.degrees is not None and len(self.network.degrees) != size:
-                raise ValueError(f"network.degrees has {len(self.network.degrees)} entries; population.size is {size}")
+                raise ValueError(f"network.degrees: {len(self.network.degrees)} entries, but population.size is {size}; give one degree per person")
         return self
 
 

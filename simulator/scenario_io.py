@@ -4,6 +4,7 @@ one-line errors that name the file, the key path (and line) and what is valid.""
 from __future__ import annotations
 
 import difflib
+import re
 import json
 import typing
 from pathlib import Path
@@ -14,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 
 from .config import Scenario
 from .errors import ScenarioError
+
+KEYED = re.compile(r"^([a-z_][a-z0-9_.]*): (.*)$", re.S)
 
 
 # --------------------------------------------------------------------------- public API
@@ -99,7 +102,24 @@ def validate(data: dict, *, source: str | None = None, text: str | None = None, 
             raise ScenarioError(f"edge-list file '{scenario.network.path}' not found (looked for {edge_path}); "
                                 f"give a file of 'u v [weight]' lines", file=source, key=key)
         scenario.network.path = str(edge_path)
+        _check_edge_list(scenario, edge_path, source, text)
     return scenario
+
+
+def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, text: str | None) -> None:
+    """Read the edge list now, so that its mistakes and a seed set larger than the
+    graph are reported by ``validate`` and before any run starts."""
+    from .network import load_edgelist
+
+    n, _, _, _ = load_edgelist(edge_path, source=source)
+    seeds = scenario.population.initial_customers
+    key = _with_line("population.initial_customers", ["population", "initial_customers"], text)
+    if isinstance(seeds, int) and seeds > n:
+        raise ScenarioError(f"{seeds} initial customers but the network in {edge_path.name} has only {n} people; "
+                            f"valid: 0..{n}", file=source, key=key)
+    if isinstance(seeds, list) and seeds and max(seeds) >= n:
+        raise ScenarioError(f"id {max(seeds)} is not a person of the network in {edge_path.name}; valid ids are 0..{n - 1}",
+                            file=source, key=key)
 
 
 def json_schema() -> dict:
@@ -120,22 +140,25 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
     if kind == "extra_forbidden":
         valid = _valid_keys(path[:-1], data)
         hint = difflib.get_close_matches(str(path[-1]), valid, n=1, cutoff=0.6)
-        message = f"unknown key '{path[-1]}'"
-        if hint:
-            message += f"; did you mean '{hint[0]}'?"
+        message = f"unknown key '{path[-1]}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
         message += f" valid keys here: {', '.join(valid)}"
     elif kind == "union_tag_invalid":
         tag = first.get("ctx", {}).get("tag")
         expected = first.get("ctx", {}).get("expected_tags", "")
         options = [t.strip(" '") for t in str(expected).split(",")]
         hint = difflib.get_close_matches(str(tag), options, n=1, cutoff=0.6)
-        message = f"unknown kind '{tag}'" + (f"; did you mean '{hint[0]}'?" if hint else "") + f" valid kinds: {', '.join(options)}"
+        message = f"unknown kind '{tag}'" + (f"; did you mean '{hint[0]}'?" if hint else ";") + f" valid kinds: {', '.join(options)}"
         path = path + ["kind"] if path[-1:] != ["kind"] else path
         key = ".".join(str(p) for p in path)
     elif kind == "union_tag_not_found":
         message = "missing 'kind'; every block with variants needs one (see `refsim schema`)"
     elif kind == "missing":
         message = "required key is missing"
+    elif kind == "value_error" and KEYED.match(message.removeprefix("Value error, ")):
+        # cross-field checks name their key: "sub.key: what is wrong"
+        sub, message = KEYED.match(message.removeprefix("Value error, ")).groups()
+        path = path + sub.split(".")
+        key = ".".join(str(p) for p in path)
     else:
         message = message.removeprefix("Value error, ")
         if "input" in first and kind not in ("model_type", "dict_type") and not isinstance(first["input"], (dict, list)):

@@ -1,0 +1,253 @@
+"""Bad input gets one clean line (file, key path, what is valid), exit code 2,
+no traceback, and no results folder. A property test throws well over a
+thousand malformed scenarios at the CLI."""
+
+from __future__ import annotations
+
+import copy
+import random
+import string
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from simulator.cli import app
+
+from .conftest import SCENARIOS
+
+BASE = yaml.safe_load((SCENARIOS / "default.yaml").read_text())
+BASE_TEXT = (SCENARIOS / "default.yaml").read_text()
+runner = CliRunner()
+
+
+def invoke(*args):
+    result = runner.invoke(app, list(map(str, args)))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def assert_clean_error(code, stdout, stderr, path, key_fragment=None):
+    assert code == 2, f"exit {code}; stderr={stderr!r} stdout={stdout!r}"
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line, got: {stderr!r}"
+    assert "Traceback" not in stderr + stdout
+    assert lines[0].startswith(f"error: {path}"), lines[0]
+    if key_fragment:
+        assert key_fragment in lines[0], lines[0]
+
+
+def write(tmp_path, data=None, text=None, name="scenario.yaml"):
+    path = tmp_path / name
+    path.write_text(text if text is not None else yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+# ----------------------------------------------------------------------------- named cases
+
+
+@pytest.mark.parametrize("mutate, key, words", [
+    (lambda d: d.__setitem__("dayz", 30), "dayz", ["unknown key 'dayz'", "did you mean 'days'"]),
+    (lambda d: d["program"]["incentive"].__setitem__("referer_reward", 5), "program.incentive.referer_reward",
+     ["did you mean 'referrer_reward'"]),
+    (lambda d: d["program"].__setitem__("base_share", 1.5), "program.base_share", ["less than or equal to 1"]),
+    (lambda d: d.__setitem__("days", "a year"), "days", ["valid integer"]),
+    (lambda d: d["network"].__setitem__("kind", "erdos_renyl"), "network.kind", ["did you mean 'erdos_renyi'"]),
+    (lambda d: d["population"].__setitem__("initial_customers", 50000), "population.initial_customers", ["more than population.size"]),
+    (lambda d: d["program"]["channels"][0].__setitem__("weight", 0.2), "program.channels", ["weights must sum to 1"]),
+    (lambda d: d["program"]["channels"][1].__setitem__("atention", 0.2), "program.channels.1.atention", ["did you mean 'attention'"]),
+    (lambda d: d["churn"].__setitem__("monthly_rate", -0.1), "churn.monthly_rate", ["greater than or equal to 0"]),
+    (lambda d: d.__setitem__("replicates", 10**30), "replicates", ["less than or equal to"]),
+])
+def test_named_mistakes_get_one_line_with_key_path(tmp_path, mutate, key, words):
+    data = copy.deepcopy(BASE)
+    mutate(data)
+    path = write(tmp_path, data)
+    out = tmp_path / "out"
+    code, stdout, stderr = invoke("run", path, "--out", out)
+    assert_clean_error(code, stdout, stderr, path, key)
+    for word in words:
+        assert word in stderr
+    assert not out.exists()
+    assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())
+
+
+def test_line_numbers_point_at_the_mistake(tmp_path):
+    text = BASE_TEXT.replace("days: 365", "days: -5")
+    path = write(tmp_path, text=text)
+    code, _, stderr = invoke("validate", path)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if l.startswith("days:"))
+    assert code == 2 and f"days (line {line})" in stderr
+
+
+def test_invalid_yaml_names_line_and_column(tmp_path):
+    path = write(tmp_path, text="name: x\ndays: [1, 2\n")
+    code, stdout, stderr = invoke("run", path, "--out", tmp_path / "out")
+    assert_clean_error(code, stdout, stderr, path, "line")
+    assert "invalid YAML" in stderr
+
+
+def test_missing_scenario_file(tmp_path):
+    code, stdout, stderr = invoke("run", tmp_path / "nope.yaml")
+    assert_clean_error(code, stdout, stderr, tmp_path / "nope.yaml")
+    assert "not found" in stderr
+
+
+def test_missing_edge_list_file(tmp_path):
+    data = copy.deepcopy(BASE)
+    data["network"] = {"kind": "edgelist", "path": "missing.txt"}
+    path = write(tmp_path, data)
+    code, stdout, stderr = invoke("run", path, "--out", tmp_path / "out")
+    assert_clean_error(code, stdout, stderr, path, "network.path")
+    assert "missing.txt" in stderr
+
+
+def test_edge_list_id_out_of_range(tmp_path):
+    (tmp_path / "g.txt").write_text("# nodes: 3\n0 1\n1 7\n")
+    data = copy.deepcopy(BASE)
+    data["network"] = {"kind": "edgelist", "path": "g.txt"}
+    data["population"] = {"initial_customers": [0]}
+    path = write(tmp_path, data)
+    code, stdout, stderr = invoke("run", path, "--out", tmp_path / "out")
+    assert code == 2 and "Traceback" not in stderr
+    assert "g.txt" in stderr and "line 3" in stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_more_initial_customers_than_people_in_an_edge_list(tmp_path):
+    (tmp_path / "g.txt").write_text("0 1\n1 2\n")
+    data = copy.deepcopy(BASE)
+    data["network"] = {"kind": "edgelist", "path": "g.txt"}
+    data["population"] = {"initial_customers": 10}
+    path = write(tmp_path, data)
+    code, stdout, stderr = invoke("run", path, "--out", tmp_path / "out")
+    assert_clean_error(code, stdout, stderr, path, "population.initial_customers")
+    assert "only 3 people" in stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_set_override(tmp_path):
+    code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", "program.base_sahre=0.3")
+    assert code == 2 and "did you mean 'base_share'" in stderr and "Traceback" not in stderr
+    code, _, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", "days")
+    assert code == 2 and "key.path=value" in stderr
+
+
+def test_existing_out_folder_is_never_overwritten(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    code, stdout, stderr = invoke("run", SCENARIOS / "default.yaml", "--out", out, "--replicates", 1, "--set", "days=40")
+    assert_clean_error(code, stdout, stderr, out, "--out")
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+# ----------------------------------------------------------------------------- property test
+
+LEAVES = []  # (path tuple, value) of every scalar in the default scenario
+
+
+def _collect(node, path=()):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _collect(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _collect(v, path + (i,))
+    else:
+        LEAVES.append((path, node))
+
+
+_collect(BASE)
+MAPPINGS = [p for p, _ in LEAVES for p in [p[:-1]]] + [()]
+OUT_OF_BOUNDS = [
+    (("program", "base_share"), [1.0001, -0.5, 7]), (("days",), [0, -1, 10**9]), (("replicates",), [0, -3]),
+    (("population", "size"), [0, -10, 10**12]), (("churn", "monthly_rate"), [1.5, -0.01]),
+    (("acquisition", "organic_rate"), [2, -1e-9]), (("fraud", "share"), [1.2]), (("seed",), [-1, 2**70]),
+    (("program", "incentive", "referrer_reward"), [-10, 1e300]), (("economics", "monthly_margin"), [-1]),
+    (("network", "mean_degree"), [0, -4, 1e6]), (("network", "clustering"), [1.5]),
+    (("program", "timing", "reminders", "count"), [-1, 1000]), (("negative_word_of_mouth", "days"), [-2]),
+]
+WRONG_TYPES = ["not a number", [1, 2], {"a": 1}, "", "1.2.3", True]
+
+
+def _get(data, path):
+    for p in path:
+        data = data[p]
+    return data
+
+
+def _set(data, path, value):
+    _get(data, path[:-1])[path[-1]] = value
+
+
+def _misspell(word: str, rnd: random.Random) -> str:
+    i = rnd.randrange(len(word))
+    return word[:i] + rnd.choice("xqz") + word[i + 1:]
+
+
+@st.composite
+def malformed(draw):
+    kind = draw(st.sampled_from(["unknown", "misspelt", "wrong_type", "out_of_bounds", "non_mapping", "huge", "bad_kind"]))
+    rnd = random.Random(draw(st.integers(0, 2**32)))
+    data = copy.deepcopy(BASE)
+    if kind == "unknown":
+        parent = rnd.choice([p for p in MAPPINGS if isinstance(_get(data, p), dict)])
+        key = "".join(rnd.choice(string.ascii_lowercase) for _ in range(rnd.randint(3, 12))) + "_x"
+        _get(data, parent)[key] = draw(st.one_of(st.integers(), st.text(max_size=5), st.floats(allow_nan=False)))
+    elif kind == "misspelt":
+        path, _ = rnd.choice([(p, v) for p, v in LEAVES if isinstance(p[-1], str) and p[-1] != "kind"])
+        parent = _get(data, path[:-1])
+        wrong = _misspell(path[-1], rnd)
+        if wrong in parent or wrong == path[-1]:
+            wrong += "_x"
+        parent[wrong] = parent.pop(path[-1])
+    elif kind == "wrong_type":
+        path, value = rnd.choice([(p, v) for p, v in LEAVES if p[-1] != "kind"])
+        choices = [w for w in WRONG_TYPES if not isinstance(value, str) or not isinstance(w, str)]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            choices = [w for w in choices if w is not True]
+        if isinstance(value, str):
+            choices = [[1, 2], {"a": 1}]
+        _set(data, path, rnd.choice(choices))
+    elif kind == "out_of_bounds":
+        path, values = rnd.choice(OUT_OF_BOUNDS)
+        _set(data, path, rnd.choice(values))
+    elif kind == "huge":
+        path, value = rnd.choice([(p, v) for p, v in LEAVES if isinstance(v, (int, float)) and not isinstance(v, bool)
+                                  and p[-1] not in ("referrer_reward", "referee_reward", "monthly_margin")])
+        _set(data, path, rnd.choice([10**40, -(10**40), float("inf"), float("-inf"), 1e309]))
+    elif kind == "bad_kind":
+        block = rnd.choice([("network",), ("satisfaction",), ("program", "incentive"), ("program", "timing"),
+                            ("program", "conversion_lag")])
+        _set(data, block + ("kind",), rnd.choice(["", "unknown", 3, None, _misspell(_get(data, block + ("kind",)), rnd)]))
+    if kind == "non_mapping":
+        text = draw(st.sampled_from(["- 1\n- 2\n", "42\n", "just text\n", "[unclosed\n", "{a: 1\n", "\t- bad\n",
+                                     "key: [1, 2\n", ": :\n", "a: b: c\n"]))
+    else:
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return kind, text
+
+
+@settings(max_examples=1200, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(malformed())
+def test_a_thousand_malformed_scenarios_get_clean_errors(tmp_path_factory, case):
+    kind, text = case
+    folder = tmp_path_factory.mktemp("bad")
+    path = write(folder, text=text)
+    out = folder / "out"
+    code, stdout, stderr = invoke("run", path, "--out", out)
+    assert_clean_error(code, stdout, stderr, path)
+    assert not out.exists(), kind
+    assert [p.name for p in folder.iterdir()] == ["scenario.yaml"], kind
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.integers(0, len(BASE_TEXT) - 1))
+def test_truncated_files_are_valid_or_get_clean_errors(tmp_path_factory, cut):
+    folder = tmp_path_factory.mktemp("cut")
+    path = write(folder, text=BASE_TEXT[:cut])
+    code, stdout, stderr = invoke("validate", path)
+    if code != 0:
+        assert_clean_error(code, stdout, stderr, path)
