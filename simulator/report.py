@@ -80,7 +80,11 @@ def write_run(results: Results, out: Path, *, started: dt.datetime, command: lis
         atomic_write_json(path / "summary.json", summary_dict(results.summary))
         if people and results.people is not None:
             atomic_write_parquet(path / "people.parquet", results.people)
-        figures = plots.standard({results.scenario.name: results.timeseries}, path)
+        series = {results.scenario.name: results.timeseries}
+        if results.baseline_timeseries is not None:
+            atomic_write_csv(path / "baseline_timeseries.csv", results.baseline_timeseries)
+            series[str(results.baseline_timeseries["scenario"].iloc[0])] = results.baseline_timeseries
+        figures = plots.standard(series, path)
         atomic_write_text(path / "report.md", run_markdown(results, figures))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[results.scenario], seeds={results.scenario.name: results.seeds},

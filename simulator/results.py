@@ -34,11 +34,18 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     os.close(fd)
     try:
         write(Path(temp))
+        os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
@@ -107,6 +114,7 @@ class ResultsFolder:
         if kind is None:
             if self.out.exists():
                 self.out.rmdir()  # empty, checked above
+            os.chmod(self.path, 0o777 & ~_umask())
             os.replace(self.path, self.out)
         else:
             shutil.rmtree(self.path, ignore_errors=True)

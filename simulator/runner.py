@@ -33,6 +33,7 @@ class RunOutput:
     daily: np.ndarray
     metrics: dict[str, float]
     people: pd.DataFrame | None = None
+    baseline_daily: np.ndarray | None = None
 
 
 @dataclass
@@ -68,16 +69,18 @@ def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool
     on the same seed and graph, for incremental metrics."""
     engine = Engine(scenario, seed).run()
     metrics = run_summary(engine)
+    twin = None
     if baseline:
         twin = Engine(baseline_of(scenario), seed, network=engine.network).run()
         base = run_summary(twin)
         metrics["incremental_customers"] = metrics["customers_final"] - base["customers_final"]
         metrics["incremental_profit"] = metrics["cumulative_profit"] - base["cumulative_profit"]
         metrics["incremental_roi"] = metrics["incremental_profit"] / metrics["reward_cost"] if metrics["reward_cost"] else math.nan
-    return RunOutput(replicate, seed, engine.daily, metrics, people_frame(engine) if people else None)
+    return RunOutput(replicate, seed, engine.daily, metrics, people_frame(engine) if people else None,
+                     twin.daily if twin is not None else None)
 
 
-def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None = None, *, people: bool = False,
+def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None = None, *, people: bool = True,
              baseline: bool | None = None, progress: Callable[[int], None] | None = None) -> Results:
     """Run ``replicates`` replicates of ``scenario`` (seeds spawned from the scenario seed).
 
@@ -102,6 +105,7 @@ def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None
 
 def collect(scenario: Scenario, seeds: list[int], outputs: list[RunOutput]) -> Results:
     outputs = sorted(outputs, key=lambda o: o.replicate)
+    baseline_runs = [RunOutput(o.replicate, o.seed, o.baseline_daily, {}) for o in outputs if o.baseline_daily is not None]
     return Results(
         scenario=scenario,
         seeds=seeds,
@@ -109,6 +113,7 @@ def collect(scenario: Scenario, seeds: list[int], outputs: list[RunOutput]) -> R
         runs=runs_frame(scenario.name, outputs),
         summary=summarize(runs_frame(scenario.name, outputs)),
         people=next((o.people for o in outputs if o.people is not None), None),
+        baseline_timeseries=timeseries_frame(baseline_of(scenario).name, baseline_runs) if baseline_runs else None,
     )
 
 

@@ -1,0 +1,5 @@
+"""``python -m simulator`` is the ``refsim`` command."""
+
+from .cli import main
+
+main()

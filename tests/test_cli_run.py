@@ -1,0 +1,104 @@
+"""`refsim run` end to end: the results folder of the contract, reproducible."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from simulator.cli import app
+from simulator.metrics import DAILY_COLUMNS, SUMMARY_METRICS
+
+from .conftest import SCENARIOS
+
+runner = CliRunner()
+FAST = ["--replicates", "2", "--set", "population.size=1500", "--set", "population.initial_customers=30", "--set", "days=60"]
+CONTRACT_COLUMNS = ["scenario", "replicate", "day", "prospects", "customers", "churned", "new_organic", "new_referred",
+                    "asks", "shares", "invites", "rewards_paid", "revenue", "reward_cost", "profit", "cumulative_profit"]
+
+
+def run(out, *extra):
+    result = runner.invoke(app, ["run", str(SCENARIOS / "default.yaml"), "--out", str(out), *FAST, *extra])
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return result
+
+
+def test_results_folder_has_the_contract_files(tmp_path):
+    run(tmp_path / "a", "--people")
+    folder = tmp_path / "a"
+    for name in ("timeseries.csv", "summary.json", "summary.csv", "manifest.json", "report.md", "people.parquet",
+                 "adoption.png", "acquisition_mix.png", "cumulative_profit.png"):
+        assert (folder / name).stat().st_size > 0, name
+    series = pd.read_csv(folder / "timeseries.csv")
+    assert set(CONTRACT_COLUMNS) <= set(series.columns)
+    assert list(series.columns[3:]) == list(DAILY_COLUMNS)
+    assert len(series) == 2 * 61 and sorted(series.replicate.unique()) == [0, 1]
+    summary = json.loads((folder / "summary.json").read_text())
+    name = series.scenario.iloc[0]
+    for metric in ("customers_final", "referred_share", "k_factor", "roi", "cost_per_referred_customer",
+                   "ltv_referred", "ltv_organic", "cumulative_profit"):
+        assert metric in SUMMARY_METRICS
+        entry = summary[name][metric]
+        assert entry["ci_low"] is None or entry["ci_low"] <= entry["mean"] <= entry["ci_high"]
+    people = pd.read_parquet(folder / "people.parquet")
+    assert list(people.columns[:7]) == ["id", "state", "adopted_day", "referred_by", "channel", "satisfaction", "churn_day"]
+    assert len(people) == 1500
+    final = series[(series.replicate == 0) & (series.day == 60)].iloc[0]
+    assert (people.state == "customer").sum() == final.customers
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for key in ("refsim_version", "git_sha", "python", "libraries", "command", "started", "ended", "scenarios", "seeds"):
+        assert key in manifest
+    assert manifest["scenarios"][0]["seed"] == 42 and manifest["scenarios"][0]["population"]["size"] == 1500
+    assert len(manifest["seeds"][name]) == 2
+    assert "![adoption](adoption.png)" in (folder / "report.md").read_text()
+
+
+def test_same_seed_gives_byte_identical_timeseries_other_seed_does_not(tmp_path):
+    run(tmp_path / "a")
+    run(tmp_path / "b")
+    run(tmp_path / "c", "--seed", "43")
+    a, b, c = ((tmp_path / x / "timeseries.csv").read_bytes() for x in "abc")
+    assert a == b
+    assert a != c
+    assert (tmp_path / "a" / "summary.csv").read_bytes() == (tmp_path / "b" / "summary.csv").read_bytes()
+
+
+def test_without_out_a_new_timestamped_folder_is_created_each_time(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        result = runner.invoke(app, ["run", str(SCENARIOS / "default.yaml"), *FAST])
+        assert result.exit_code == 0, result.stderr
+    folders = sorted((tmp_path / "results").iterdir())
+    assert len(folders) == 2 and all((f / "manifest.json").exists() for f in folders)
+    assert not any(f.name.startswith(".") for f in folders)
+
+
+def test_a_seed_is_drawn_and_recorded_when_none_is_given(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("name: unseeded\ndays: 30\nreplicates: 1\npopulation: {size: 500, initial_customers: 5}\n")
+    result = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.stderr
+    seed = json.loads((tmp_path / "o" / "manifest.json").read_text())["scenarios"][0]["seed"]
+    assert isinstance(seed, int)
+    again = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "p"), "--seed", str(seed)])
+    assert again.exit_code == 0
+    assert (tmp_path / "o" / "timeseries.csv").read_bytes() == (tmp_path / "p" / "timeseries.csv").read_bytes()
+
+
+def test_validate_and_schema(tmp_path):
+    result = runner.invoke(app, ["validate", str(SCENARIOS / "default.yaml")])
+    assert result.exit_code == 0 and "valid" in result.stdout
+    result = runner.invoke(app, ["schema"])
+    schema = json.loads(result.stdout)
+    assert result.exit_code == 0 and "program" in schema["properties"]
+    assert schema["additionalProperties"] is False
+
+
+def test_help_explains_every_command():
+    result = runner.invoke(app, ["--help"])
+    for command in ("run", "validate", "schema"):
+        assert command in result.stdout
+    result = runner.invoke(app, ["run", "--help"])
+    for option in ("--out", "--replicates", "--seed", "--set", "--people"):
+        assert option in result.stdout
