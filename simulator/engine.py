@@ -169,7 +169,7 @@ class Engine:
         self._adopt(referral.target, day, referrer=referral.referrer, channel=referral.channel)
         counts["new_organic"], counts["new_referred"] = len(organic), len(referral)
         counts["new_fraud"] = int(p.fraud[referral.target].sum())
-        self._negative_word_of_mouth(day)
+        self._negative_word_of_mouth(np.concatenate([customers, organic, referral.target]), day)
         at_risk, churned = self._churn(customers, day, counts)
         self._money(at_risk[~churned], referral, day, counts)
         self.day = day
@@ -281,16 +281,16 @@ class Engine:
             organic = organic[~np.isin(organic, today.target)]
         return today, organic
 
-    def _negative_word_of_mouth(self, day):
+    def _negative_word_of_mouth(self, customers, day):
         """Step 6 (second half): each active detractor speaks against the product with
-        daily probability ``rate``; their friends convert worse for ``days`` days."""
+        daily probability ``rate``; their friends convert worse for ``days`` days.
+        A Binomial count of uniformly chosen customers is the same as one Bernoulli
+        draw per customer, at a cost proportional to the speakers, not the customers."""
         cfg, p = self.scenario.negative_word_of_mouth, self.people
-        if cfg.rate <= 0 or cfg.days <= 0:
+        if cfg.rate <= 0 or cfg.days <= 0 or not len(customers):
             return
         rng = self.streams("nwom")
-        customers = np.flatnonzero(p.state == CUSTOMER)
-        speakers = np.unique(customers[rng.random(len(customers)) < cfg.rate]) if len(customers) < 1000 else \
-            np.unique(customers[rng.integers(0, len(customers), rng.binomial(len(customers), cfg.rate))])
+        speakers = customers[rng.choice(len(customers), rng.binomial(len(customers), cfg.rate), replace=False)]
         speakers = speakers[sat.is_detractor(self._scores(speakers, day)) & ~p.fraud[speakers]]
         if len(speakers):
             _, slots = chan.neighbour_slots(self.network, speakers)
