@@ -159,9 +159,9 @@ class Engine:
         scores = self._scores(customers, day)
         share_effect = sat.segment_value(scores, sc.program.satisfaction_effect) * ~p.fraud[customers]
 
-        asked, earlier = self._asks(customers, scores, day, counts)
+        asked, asked_scores, earlier = self._asks(customers, scores, day, counts)
         spontaneous = self._spontaneous(customers, share_effect, counts)
-        sharers = np.concatenate([self._share(asked, earlier, day, counts), spontaneous])
+        sharers = np.concatenate([self._share(asked, asked_scores, earlier, day), spontaneous])
         counts["shares"] = len(sharers)
         invitations = self._invite(sharers, counts)
         referral, organic = self._convert(invitations, day)
@@ -188,8 +188,7 @@ class Engine:
         earlier = p.asks[asked].copy()
         p.asks[asked] += 1
         counts["asks"] = len(asked)
-        self._asked_scores = asked_scores
-        return asked, earlier
+        return asked, asked_scores, earlier
 
     def _spontaneous(self, customers, share_effect, counts):
         """Step 2: shares per customer-day ~ Poisson(spontaneous_rate * sat_effect), by thinning."""
@@ -204,10 +203,10 @@ class Engine:
         counts["spontaneous_shares"] = int(keep.sum())
         return customers[picks[keep]]
 
-    def _share(self, asked, earlier, day, counts):
+    def _share(self, asked, asked_scores, earlier, day):
         """Step 3: w = clip(base_share * sat_effect(s) * incentive_effect * ease * fatigue^k, 0, 1)."""
         p, program = self.people, self.scenario.program
-        w = program.base_share * sat.segment_value(self._asked_scores, program.satisfaction_effect) * self._ease
+        w = program.base_share * sat.segment_value(asked_scores, program.satisfaction_effect) * self._ease
         w = w * tim.fatigue(program.timing, earlier)
         if self.program_on:
             reward = self._payable_referrer_reward(asked)
@@ -350,16 +349,16 @@ class Engine:
         if incentive.cap_per_referrer is not None:
             to_referrer = np.where(earned < incentive.cap_per_referrer, to_referrer, 0.0)
         to_referee = np.full(len(referees), inc.referee_reward(incentive))
-        amounts = np.column_stack([to_referrer, to_referee]).ravel()
-        paid = inc.within_budget(amounts, self._budget_left) & (amounts > 0)
-        amounts = np.where(paid, amounts, 0.0)
+        requested = np.column_stack([to_referrer, to_referee]).ravel()
+        paid = inc.within_budget(requested, self._budget_left) & (requested > 0)
+        amounts = np.where(paid, requested, 0.0)
         paid_to_referrer = paid[0::2]
         np.add.at(p.rewards_earned, referrers[paid_to_referrer], 1)
         np.add.at(p.reward_value, referrers, amounts[0::2])
         p.reward_value[referees] += amounts[1::2]
         cost = float(amounts.sum())
         self._budget_left -= cost
-        refused = (~inc.within_budget(np.column_stack([to_referrer, to_referee]).ravel(), self._budget_left + cost)).any()
+        refused = ((requested > 0) & ~paid).any()
         if refused or self._budget_left <= 1e-9:
             self.budget_exhausted_day = day
         return cost, int(paid.sum())
