@@ -62,9 +62,9 @@ class Engine:
         fraud_draws = s("fraud").random((2, n), dtype=np.float32)
         self._fraud_if_referred = fraud_draws[0] < scenario.fraud.share
         self._blocked_if_fraud = fraud_draws[1] < scenario.fraud.blocked_by_qualification
-        degree = np.maximum(network.degree, 1)
-        self._strong_share = np.add.reduceat(network.strong.astype(np.float64), network.indptr[:-1]) if len(network.indices) else np.zeros(n)
-        self._strong_share = np.where(network.degree > 0, self._strong_share, 0.0) / degree
+        # bincount, not reduceat: reduceat fails when the last people have no friends
+        owner = np.repeat(np.arange(n), network.degree)
+        self._strong_share = np.bincount(owner, weights=network.strong, minlength=n) / np.maximum(network.degree, 1)
 
         program = scenario.program
         self._channel_weights = np.array([c.weight for c in program.channels])
@@ -125,8 +125,9 @@ class Engine:
 
     @property
     def program_on(self) -> bool:
-        """The incentive runs until its budget is spent."""
-        return self._type_weight > 0 and self.budget_exhausted_day is None
+        """The incentive runs until its budget is spent (a reward nobody values,
+        type_weight 0, still costs money and credibility)."""
+        return not isinstance(self.scenario.program.incentive, NoIncentive) and self.budget_exhausted_day is None
 
     def _scores(self, who: np.ndarray, day: int) -> np.ndarray:
         p = self.people
@@ -350,10 +351,14 @@ class Engine:
             to_referrer = np.where(earned < incentive.cap_per_referrer, to_referrer, 0.0)
         to_referee = np.full(len(referees), inc.referee_reward(incentive))
         requested = np.column_stack([to_referrer, to_referee]).ravel()
-        paid = inc.within_budget(requested, self._budget_left) & (requested > 0)
+        affordable = inc.within_budget(requested, self._budget_left)
+        paid = affordable & (requested > 0)
         amounts = np.where(paid, requested, 0.0)
-        paid_to_referrer = paid[0::2]
-        np.add.at(p.rewards_earned, referrers[paid_to_referrer], 1)
+        # a referral in a zero-reward tier still counts towards the next tier and the cap
+        credited = affordable[0::2]
+        if incentive.cap_per_referrer is not None:
+            credited &= earned < incentive.cap_per_referrer
+        np.add.at(p.rewards_earned, referrers[credited], 1)
         np.add.at(p.reward_value, referrers, amounts[0::2])
         p.reward_value[referees] += amounts[1::2]
         cost = float(amounts.sum())
