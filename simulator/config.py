@@ -152,7 +152,7 @@ Satisfaction = Annotated[Union[ConstantSatisfaction, NpsMix, BetaSatisfaction], 
 
 
 class Tier(Strict):
-    after: int = Field(..., ge=0, le=1_000_000, description="Rewarded referrals already earned before this tier applies [referrals].")
+    after: int = Field(..., ge=0, le=1_000_000, description="Referrals already credited to the referrer before this tier applies (zero-reward tiers count) [referrals].")
     referrer_reward: Money = Field(..., description="Reward per referral in this tier [currency].")
 
 
@@ -263,7 +263,7 @@ class Channel(Strict):
     name: str | None = Field(None, max_length=60, description="Label in outputs (defaults to kind).")
     weight: Annotated[float, Field(ge=0, le=1)] = Field(1.0, description="Share of sharers who use this channel; weights sum to 1 [fraction].")
     ease: Probability = Field(1.0, description="How easy the channel makes sharing (multiplies the share probability) [-]. Source: assumption.")
-    base_conversion: Probability | None = Field(None, description="Conversion of one weak-tie invitation [probability]. Default: direct 0.10 (assumption), broadcast 0.03 (SocialTwist funnel).")
+    base_conversion: Probability | None = Field(None, description="Conversion of one weak-tie invitation; unset means direct 0.10, broadcast 0.03 [probability]. Source: SocialTwist funnel (broadcast 3%); direct: assumption.")
     extra_invites: float = Field(2.0, ge=0, le=1000, description="Direct: friends per share are 1 + Poisson(extra_invites) [people]. Source: seeds (average person refers > 3 friends).")
     invite_all: bool = Field(False, description="Direct: invite every friend who is still a prospect (the Independent Cascade reduction).")
     attention: Probability = Field(1.0, description="Broadcast: probability that a friend notices the post [probability]. Source: SocialTwist (~15 reached per broadcast at degree 12-15).")

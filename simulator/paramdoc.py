@@ -45,14 +45,33 @@ def _bounds(field) -> str:
     return ", ".join(dict.fromkeys(parts))
 
 
-def _default(field) -> str:
-    if field.default is PydanticUndefined:
-        return "required" if field.default_factory is None else "(block)"
-    value = field.default
+def _default(field, parent_default: BaseModel | None, name: str) -> str:
+    if parent_default is not None:
+        value = getattr(parent_default, name)
+    elif field.default is PydanticUndefined:
+        if field.default_factory is None:
+            return "required"
+        value = field.default_factory()
+    else:
+        value = field.default
+    if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        value = [v.model_dump(exclude_defaults=False) for v in value]
     return "–" if value is None else f"`{value}`"
 
 
-def rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[tuple[str, ...]]:
+def _block_default(field, sub: type[BaseModel], parent_default: BaseModel | None, name: str) -> BaseModel | None:
+    """The default instance of a nested block, when the block's default is not the class's own defaults
+    (e.g. churn.satisfaction_multipliers reuses SegmentEffect with other values)."""
+    if parent_default is not None:
+        value = getattr(parent_default, name)
+    elif field.default_factory is not None:
+        value = field.default_factory()
+    else:
+        value = None
+    return value if isinstance(value, sub) else None
+
+
+def rows(model: type[BaseModel] = Scenario, prefix: str = "", default: BaseModel | None = None) -> list[tuple[str, ...]]:
     """(key path, meaning, unit, default, bounds, source) for every leaf parameter."""
     out = []
     for name, field in model.model_fields.items():
@@ -62,13 +81,13 @@ def rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[tuple[str,
             for sub in nested:
                 kind = sub.model_fields.get("kind")
                 label = f"{path}[{'|'.join(typing.get_args(kind.annotation))}]" if kind is not None and len(nested) > 1 else path
-                out += rows(sub, f"{label}.")
+                out += rows(sub, f"{label}.", _block_default(field, sub, default, name))
             continue
         if name == "kind":
             continue
         match = DESCRIPTION.match((field.description or "").strip())
         meaning = (match["meaning"] or "").strip() if match else ""
-        out.append((path, meaning, (match["unit"] or "") if match else "", _default(field), _bounds(field),
+        out.append((path, meaning, (match["unit"] or "") if match else "", _default(field, default, name), _bounds(field),
                     ((match["source"] or "").strip().rstrip(".")) if match else ""))
     return out
 

@@ -26,7 +26,7 @@ class People:
     asks: np.ndarray             # int16 asks received
     next_ask_day: np.ndarray     # int32
     shared: np.ndarray           # bool: shared after an ask (no more reminders)
-    rewards_earned: np.ndarray   # int32 rewarded referrals as referrer
+    rewards_earned: np.ndarray   # int32 referrals credited towards tiers and the cap (as referrer)
     reward_value: np.ndarray     # float64 rewards received (as referrer or referee)
     revenue: np.ndarray          # float64 margin to date
     churn_day: np.ndarray        # int32
