@@ -317,12 +317,15 @@ class Program(Strict):
 # --------------------------------------------------------------------------- churn, money, fraud, negative word of mouth
 
 
+class ChurnBySegment(Strict):
+    promoter: Annotated[float, Field(ge=0, le=10)] = Field(0.8, description="Churn hazard multiplier for promoters (9-10) [-]. Source: assumption (promoters stay longer).")
+    passive: Annotated[float, Field(ge=0, le=10)] = Field(1.0, description="Churn hazard multiplier for passives (7-8) [-]. Source: definition (the reference hazard).")
+    detractor: Annotated[float, Field(ge=0, le=10)] = Field(1.5, description="Churn hazard multiplier for detractors (0-6) [-]. Source: assumption (detractors leave faster).")
+
+
 class Churn(Strict):
     monthly_rate: Probability = Field(0.05, description="Share of customers lost per month (30.4375 days) [fraction]. Source: industry range 5-7% per month.")
-    satisfaction_multipliers: SegmentEffect = Field(
-        default_factory=lambda: SegmentEffect(promoter=0.8, passive=1.0, detractor=1.5),
-        description="Hazard multiplier by NPS segment [-]. Source: assumption (detractors leave faster).",
-    )
+    satisfaction_multipliers: ChurnBySegment = Field(default_factory=ChurnBySegment, description="Churn hazard multiplier by NPS segment.")
     referred_hazard_ratio: float = Field(0.82, ge=0, le=10, description="Churn hazard of referred customers relative to others [-]. Source: Schmitt, Skiera & Van den Bulte 2011 (18% more likely to stay).")
     only_while_referrer_active: bool = Field(False, description="Apply the referred hazard ratio only while the referrer is still a customer.")
 

@@ -61,7 +61,7 @@ def _default(field, parent_default: BaseModel | None, name: str) -> str:
 
 def _block_default(field, sub: type[BaseModel], parent_default: BaseModel | None, name: str) -> BaseModel | None:
     """The default instance of a nested block, when the block's default is not the class's own defaults
-    (e.g. churn.satisfaction_multipliers reuses SegmentEffect with other values)."""
+    (a block whose default_factory sets values other than its class defaults)."""
     if parent_default is not None:
         value = getattr(parent_default, name)
     elif field.default_factory is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import BetaSatisfaction, ConstantSatisfaction, NpsMix, SegmentEffect
+from ..config import BetaSatisfaction, ConstantSatisfaction, NpsMix
 
 PROMOTER_MIN, PASSIVE_MIN = 9.0, 7.0
 
@@ -36,7 +36,7 @@ def current(scores: np.ndarray, tenure_days: np.ndarray, drift_per_year: float) 
     return np.clip(scores + drift_per_year * tenure_days / 365.0, 0.0, 10.0).astype(np.float32)
 
 
-def segment_value(scores: np.ndarray, effect: SegmentEffect) -> np.ndarray:
+def segment_value(scores: np.ndarray, effect) -> np.ndarray:
     """Map each score to its segment's value: promoter (>= 9), passive (>= 7), detractor."""
     return np.where(scores >= PROMOTER_MIN, effect.promoter, np.where(scores >= PASSIVE_MIN, effect.passive, effect.detractor))
 
