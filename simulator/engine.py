@@ -57,14 +57,28 @@ class Engine:
         self.day = 0
         self.people = p = People.empty(n)
         p.satisfaction[:] = sat.draw_scores(scenario.satisfaction, n, s("satisfaction"))
-        p.churn_clock[:] = s("churn").exponential(1.0, n)
+        # per-person clocks are drawn only when they can ring: a stream that is not
+        # drawn from leaves every other stream unchanged
+        if scenario.churn.monthly_rate > 0:
+            p.churn_clock[:] = s("churn").exponential(1.0, n)
         self._organic_schedule(n)
-        fraud_draws = s("fraud").random((2, n), dtype=np.float32)
-        self._fraud_if_referred = fraud_draws[0] < scenario.fraud.share
-        self._blocked_if_fraud = fraud_draws[1] < scenario.fraud.blocked_by_qualification
-        # bincount, not reduceat: reduceat fails when the last people have no friends
-        owner = np.repeat(np.arange(n), network.degree)
-        self._strong_share = np.bincount(owner, weights=network.strong, minlength=n) / np.maximum(network.degree, 1)
+        if scenario.fraud.share > 0:
+            fraud_draws = s("fraud").random((2, n), dtype=np.float32)
+            self._fraud_if_referred = fraud_draws[0] < scenario.fraud.share
+            self._blocked_if_fraud = fraud_draws[1] < scenario.fraud.blocked_by_qualification
+        else:
+            self._fraud_if_referred = self._blocked_if_fraud = np.zeros(n, bool)
+        # With no satisfaction drift a customer's share effect and churn hazard are fixed
+        # at joining: computed once then, and churn is scheduled instead of polled daily.
+        self._static = scenario.satisfaction.drift_per_year == 0
+        self._share_effect = np.zeros(n, np.float32) if self._static else None
+        self._churn_scheduled = self._static and not scenario.churn.only_while_referrer_active
+        self._churn_due: dict[int, list[np.ndarray]] = {}
+        self._ask_due: dict[int, list[np.ndarray]] = {}
+        self._active = np.zeros(0, np.int32)   # active customers, in order of joining
+        self._n_referred_active = 0
+        self._n_adopted = 0
+        self._n_churned = 0
 
         program = scenario.program
         self._channel_weights = np.array([c.weight for c in program.channels])
@@ -95,17 +109,19 @@ class Engine:
         Geometric(q) (exact). People are bucketed by that day once, so the
         daily step touches only today's organic adopters."""
         q = self.scenario.acquisition.organic_rate
-        clock = self.streams("organic").exponential(1.0, n)
         horizon = self.scenario.days + 1
         if q <= 0:
-            days = np.full(n, horizon, np.int64)
-        elif q >= 1:
+            self._organic_order = np.zeros(0, np.int32)
+            self._organic_bounds = np.zeros(horizon + 2, np.int64)
+            return
+        if q >= 1:
             days = np.ones(n, np.int64)
         else:
-            days = np.minimum(np.ceil(clock / -np.log1p(-q)), horizon).astype(np.int64)
-            days = np.maximum(days, 1)
-        self.people.organic_day[:] = np.where(days >= horizon, NEVER, days)
-        self._organic_order = np.argsort(days, kind="stable").astype(np.int32)
+            clock = self.streams("organic").exponential(1.0, n)
+            days = np.maximum(np.minimum(np.ceil(clock / -np.log1p(-q)), horizon), 1).astype(np.int64)
+        within = np.flatnonzero(days < horizon).astype(np.int32)
+        self.people.organic_day[within] = days[within]
+        self._organic_order = within[np.argsort(days[within], kind="stable")]
         self._organic_bounds = np.searchsorted(days[self._organic_order], np.arange(horizon + 2))
 
     def _initial_customers(self, n: int, source: str | None) -> np.ndarray:
@@ -135,17 +151,56 @@ class Engine:
 
     def _adopt(self, who: np.ndarray, day: int, referrer: np.ndarray, channel) -> None:
         p, sc = self.people, self.scenario
+        if not len(who):
+            return
         p.state[who] = CUSTOMER
         p.adopted_day[who] = day
         p.referred_by[who] = referrer
         p.channel[who] = channel
-        p.next_ask_day[who] = tim.first_ask_day(sc.program.timing, day, len(who), self.streams("timing"))
+        first_ask = tim.first_ask_day(sc.program.timing, day, len(who), self.streams("timing"))
+        p.next_ask_day[who] = first_ask
+        self._schedule(self._ask_due, who, first_ask)
         referred = who[referrer >= 0]
         p.fraud[referred] = self._fraud_if_referred[referred]
         p.fraud_blocked[referred] = p.fraud[referred] & self._blocked_if_fraud[referred]
+        self._active = np.concatenate([self._active, who.astype(np.int32)])
+        self._n_adopted += len(who)
+        self._n_referred_active += len(referred)
+        if self._static:
+            scores = p.satisfaction[who]
+            self._share_effect[who] = sat.segment_value(scores, sc.program.satisfaction_effect) * ~p.fraud[who]
+            if self._churn_scheduled and sc.churn.monthly_rate > 0:
+                hazard = churn_model.daily_hazard(sc.churn, scores, referrer >= 0, None)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    wait = np.ceil(p.churn_clock[who] / hazard)
+                # the first day at risk is the day after joining
+                leave = np.where(np.isfinite(wait), day + np.maximum(wait, 1), NEVER)
+                leave = np.where(leave > sc.days, NEVER, leave).astype(np.int64)
+                self._schedule(self._churn_due, who, leave)
         incentive = sc.program.incentive
         if len(referred) and not isinstance(incentive, NoIncentive) and incentive.paid_on == "qualification":
             self._pending_qualification.setdefault(day + incentive.qualification_days, []).append(referred)
+
+    @staticmethod
+    def _schedule(table: dict[int, list[np.ndarray]], who: np.ndarray, days: np.ndarray) -> None:
+        """File people under the day an event is due (NEVER: not filed)."""
+        due = days != NEVER
+        who, days = who[due], days[due]
+        if not len(who):
+            return
+        if days.min() == days.max():
+            table.setdefault(int(days[0]), []).append(who)
+            return
+        order = np.argsort(days, kind="stable")
+        who, days = who[order], days[order]
+        starts = np.r_[0, np.flatnonzero(days[1:] != days[:-1]) + 1]
+        for start, stop in zip(starts, np.r_[starts[1:], len(days)]):
+            table.setdefault(int(days[start]), []).append(who[start:stop])
+
+    @staticmethod
+    def _take_due(table: dict[int, list[np.ndarray]], day: int) -> np.ndarray:
+        parts = table.pop(day, [])
+        return np.concatenate(parts) if parts else np.zeros(0, np.int32)
 
     # ------------------------------------------------------------------ the day
 
@@ -154,14 +209,13 @@ class Engine:
         if self.day >= self.scenario.days:
             raise RuntimeError(f"the run is over: the scenario has {self.scenario.days} days")
         day = self.day + 1
-        p, sc = self.people, self.scenario
+        p = self.people
         counts: dict[str, float] = {}
-        customers = np.flatnonzero(p.state == CUSTOMER).astype(np.int32)
-        scores = self._scores(customers, day)
-        share_effect = sat.segment_value(scores, sc.program.satisfaction_effect) * ~p.fraud[customers]
+        customers = self._active  # at the start of the day: the ones at risk of churning today
+        referred_at_risk = self._n_referred_active
 
-        asked, asked_scores, earlier = self._asks(customers, scores, day, counts)
-        spontaneous = self._spontaneous(customers, share_effect, counts)
+        asked, asked_scores, earlier = self._asks(customers, day, counts)
+        spontaneous = self._spontaneous(customers, day, counts)
         sharers = np.concatenate([self._share(asked, asked_scores, earlier, day), spontaneous])
         counts["shares"] = len(sharers)
         invitations = self._invite(sharers, counts)
@@ -170,19 +224,26 @@ class Engine:
         self._adopt(referral.target, day, referrer=referral.referrer, channel=referral.channel)
         counts["new_organic"], counts["new_referred"] = len(organic), len(referral)
         counts["new_fraud"] = int(p.fraud[referral.target].sum())
-        self._negative_word_of_mouth(np.concatenate([customers, organic, referral.target]), day)
-        at_risk, churned = self._churn(customers, day, counts)
-        self._money(at_risk[~churned], referral, day, counts)
+        self._negative_word_of_mouth(self._active, day)
+        earning = self._churn(customers, referred_at_risk, day, counts)
+        self._money(earning, referral, day, counts)
         self.day = day
         return self._record(counts, day)
 
-    def _asks(self, customers, scores, day, counts):
+    def _asks(self, customers, day, counts):
         """Step 1: customers whose ask is due today (or everyone, on a campaign day)."""
         p, timing = self.people, self.scenario.program.timing
-        due = (p.next_ask_day[customers] == day) & ~p.fraud[customers]
         if tim.campaign_today(timing, day):
-            due = ~p.fraud[customers]
-        asked, asked_scores = customers[due], scores[due]
+            self._ask_due.pop(day, None)
+            asked = customers[~p.fraud[customers]]
+        else:
+            asked = self._take_due(self._ask_due, day)
+            # a filed ask stands if the customer is still active and it is still their next ask
+            asked = asked[(p.state[asked] == CUSTOMER) & (p.next_ask_day[asked] == day) & ~p.fraud[asked]]
+            if len(asked) > 1:
+                asked = np.sort(asked)
+                asked = asked[np.r_[True, asked[1:] != asked[:-1]]]
+        asked_scores = self._scores(asked, day)
         ok = tim.eligible(timing, asked_scores)
         p.next_ask_day[asked[~ok]] = NEVER
         asked, asked_scores = asked[ok], asked_scores[ok]
@@ -191,12 +252,19 @@ class Engine:
         counts["asks"] = len(asked)
         return asked, asked_scores, earlier
 
-    def _spontaneous(self, customers, share_effect, counts):
+    def _spontaneous(self, customers, day, counts):
         """Step 2: shares per customer-day ~ Poisson(spontaneous_rate * sat_effect), by thinning."""
         rate = self.scenario.word_of_mouth.spontaneous_rate
-        top = float(share_effect.max()) if len(share_effect) else 0.0
-        if rate <= 0 or top <= 0:
-            counts["spontaneous_shares"] = 0
+        counts["spontaneous_shares"] = 0
+        if rate <= 0 or not len(customers):
+            return np.zeros(0, np.int32)
+        if self._static:
+            share_effect = self._share_effect[customers]
+        else:
+            effect = sat.segment_value(self._scores(customers, day), self.scenario.program.satisfaction_effect)
+            share_effect = effect * ~self.people.fraud[customers]
+        top = float(share_effect.max())
+        if top <= 0:
             return np.zeros(0, np.int32)
         rng = self.streams("spontaneous")
         picks = rng.integers(0, len(customers), rng.poisson(len(customers) * rate * top))
@@ -211,11 +279,14 @@ class Engine:
         w = w * tim.fatigue(program.timing, earlier)
         if self.program_on:
             reward = self._payable_referrer_reward(asked)
-            tie_weight = (1 - self._strong_share[asked]) + self._strong_share[asked] * program.incentive.strong_tie_weight
+            strong_share = self.network.strong_share[asked]
+            tie_weight = (1 - strong_share) + strong_share * program.incentive.strong_tie_weight
             w = w * inc.uplift(reward, program.incentive.max_uplift, program.incentive.reward_scale, self._type_weight * tie_weight)
         shared = self.streams("asks").random(len(asked)) < np.clip(w, 0.0, 1.0)
         p.shared[asked[shared]] = True
-        p.next_ask_day[asked] = tim.next_ask_day(program.timing, day, p.asks[asked], p.shared[asked])
+        reminder = tim.next_ask_day(program.timing, day, p.asks[asked], p.shared[asked])
+        p.next_ask_day[asked] = reminder
+        self._schedule(self._ask_due, asked, reminder)
         return asked[shared]
 
     def _payable_referrer_reward(self, referrers):
@@ -296,35 +367,47 @@ class Engine:
             _, slots = chan.neighbour_slots(self.network, speakers)
             p.nwom_until[self.network.indices[slots]] = day + cfg.days
 
-    def _churn(self, customers, day, counts):
-        """Step 7: customers who joined before today accumulate their daily hazard and
-        churn when it passes their clock (see behaviour/churn.py)."""
+    def _churn(self, customers, referred_at_risk, day, counts):
+        """Step 7: customers who joined before today churn when their cumulative hazard
+        passes their clock (see behaviour/churn.py). With a hazard fixed at joining the
+        day is known then (first day with k * h >= E: k = ceil(E / h)) and was filed;
+        otherwise each customer's hazard is added up day by day. Returns the customers
+        who stay all day (they earn today's margin)."""
         p, cfg = self.people, self.scenario.churn
-        at_risk = customers
-        referred = p.referred_by[at_risk] >= 0
-        referrer_active = None
-        if cfg.only_while_referrer_active:
-            referrer_active = np.zeros(len(at_risk), bool)
-            referrer_active[referred] = p.state[p.referred_by[at_risk[referred]]] == CUSTOMER
-        hazard = churn_model.daily_hazard(cfg, self._scores(at_risk, day), referred, referrer_active)
-        p.churn_hazard[at_risk] += hazard
-        churned = p.churn_hazard[at_risk] >= p.churn_clock[at_risk]
-        leavers = at_risk[churned]
+        if cfg.monthly_rate <= 0 or not len(customers):
+            leavers = np.zeros(0, np.int32)
+        elif self._churn_scheduled:
+            leavers = self._take_due(self._churn_due, day)
+        else:
+            referred = p.referred_by[customers] >= 0
+            referrer_active = None
+            if cfg.only_while_referrer_active:
+                referrer_active = np.zeros(len(customers), bool)
+                referrer_active[referred] = p.state[p.referred_by[customers[referred]]] == CUSTOMER
+            hazard = churn_model.daily_hazard(cfg, self._scores(customers, day), referred, referrer_active)
+            p.churn_hazard[customers] += hazard
+            leavers = customers[p.churn_hazard[customers] >= p.churn_clock[customers]]
         p.state[leavers] = CHURNED
         p.churn_day[leavers] = day
+        churned_referred = int(np.count_nonzero(p.referred_by[leavers] >= 0))
         counts["new_churned"] = len(leavers)
-        n_referred = int(referred.sum())
-        self.customer_days["referred"] += n_referred
-        self.customer_days["organic"] += len(at_risk) - n_referred
-        churned_referred = int((churned & referred).sum())
+        self._n_churned += len(leavers)
+        self._n_referred_active -= churned_referred
+        self.customer_days["referred"] += referred_at_risk
+        self.customer_days["organic"] += len(customers) - referred_at_risk
         self.churn_events["referred"] += churned_referred
         self.churn_events["organic"] += len(leavers) - churned_referred
-        return at_risk, churned
+        if not len(leavers):
+            return customers
+        self._active = self._active[p.state[self._active] == CUSTOMER]
+        return customers[p.state[customers] == CUSTOMER]
 
     def _money(self, earning, referral, day, counts):
         """Step 8: margin for customers active all day; rewards due today, within caps
         and the budget (paid in order until the budget is spent, then the program stops)."""
         p, sc = self.people, self.scenario
+        if not len(earning) or sc.economics.monthly_margin == 0:
+            earning = earning[:0]
         margin = econ.daily_margin(sc.economics, day - p.adopted_day[earning], p.referred_by[earning] >= 0, p.fraud[earning])
         p.revenue[earning] += margin
         counts["revenue"] = float(margin.sum())
@@ -370,13 +453,12 @@ class Engine:
 
     def _record(self, counts: dict, day: int) -> np.ndarray:
         """Step 9: the day's row, in DAILY_COLUMNS order."""
-        p = self.people
         row = self.daily[day]
         for name, value in counts.items():
             row[COLUMN_INDEX[name]] = value
-        row[COLUMN_INDEX["prospects"]] = np.count_nonzero(p.state == PROSPECT)
-        row[COLUMN_INDEX["customers"]] = np.count_nonzero(p.state == CUSTOMER)
-        row[COLUMN_INDEX["churned"]] = np.count_nonzero(p.state == CHURNED)
+        row[COLUMN_INDEX["prospects"]] = self.people.n - self._n_adopted
+        row[COLUMN_INDEX["customers"]] = len(self._active)
+        row[COLUMN_INDEX["churned"]] = self._n_churned
         previous = self.daily[day - 1, COLUMN_INDEX["cumulative_profit"]] if day > 0 else 0.0
         row[COLUMN_INDEX["cumulative_profit"]] = previous + row[COLUMN_INDEX["profit"]]
         self.today = row

@@ -79,6 +79,14 @@ class Network:
         degree.flags.writeable = False
         return degree
 
+    @cached_property
+    def strong_share(self) -> np.ndarray:
+        """Share of each person's ties that are strong (0 for people with no friends)."""
+        running = np.concatenate([[0], np.cumsum(self.strong, dtype=np.int64)])
+        share = (running[self.indptr[1:]] - running[self.indptr[:-1]]) / np.maximum(self.degree, 1)
+        share.flags.writeable = False
+        return share
+
     @property
     def edges(self) -> int:
         """Number of undirected ties."""
