@@ -79,6 +79,13 @@ class Engine:
         self._n_referred_active = 0
         self._n_adopted = 0
         self._n_churned = 0
+        # Earners (customers who joined before today, still active, not fake) and the
+        # referred ones still within the premium fade, kept as running sums so the
+        # day's margin costs O(1): sum over S of (1 - (t - a)/F) = |S| (1 - t/F) + sum(a)/F.
+        self._n_real_earners = 0
+        self._premium_count = 0
+        self._premium_adopted_sum = 0
+        self._premium_ends: dict[int, list[np.ndarray]] = {}
 
         program = scenario.program
         self._channel_weights = np.array([c.weight for c in program.channels])
@@ -99,6 +106,7 @@ class Engine:
 
         seeds = self._initial_customers(n, source)
         self._adopt(seeds, 0, referrer=np.full(len(seeds), -1, np.int32), channel=SEED)
+        self._start_earning(seeds, 0)
         self._record({}, day=0)
 
     # ------------------------------------------------------------------ setup
@@ -225,8 +233,10 @@ class Engine:
         counts["new_organic"], counts["new_referred"] = len(organic), len(referral)
         counts["new_fraud"] = int(p.fraud[referral.target].sum())
         self._negative_word_of_mouth(self._active, day)
-        earning = self._churn(customers, referred_at_risk, day, counts)
-        self._money(earning, referral, day, counts)
+        self._premium_fades(day)
+        self._churn(customers, referred_at_risk, day, counts)
+        self._money(referral, day, counts)
+        self._start_earning(np.concatenate([organic, referral.target]), day)
         self.day = day
         return self._record(counts, day)
 
@@ -337,18 +347,23 @@ class Engine:
         success = rng.random(len(invitations)) < self._conversion_probability(invitations, day)
         converting = invitations.take(success)
         lag = chan.lags(self.scenario.program.conversion_lag, len(converting), rng)
-        for wait in np.unique(lag[lag > 0]):
-            self._pending_invites.setdefault(day + int(wait), []).append(converting.take(lag == wait))
-        today = chan.Invitations.concat([converting.take(lag == 0)] + self._pending_invites.pop(day, []))
+        later = lag > 0
+        if later.any():
+            for wait in np.unique(lag[later]):
+                self._pending_invites.setdefault(day + int(wait), []).append(converting.take(lag == wait))
+            converting = converting.take(lag == 0)
+        today = chan.Invitations.concat([converting] + self._pending_invites.pop(day, []))
         today = today.take(p.state[today.target] == PROSPECT)
         if len(today):
             today = today.take(self.streams("order").permutation(len(today)))
-            _, first = np.unique(today.target, return_index=True)
+            order = np.argsort(today.target, kind="stable")
+            targets = today.target[order]
+            first = order[np.r_[True, targets[1:] != targets[:-1]]]
             today = today.take(np.sort(first))
         start, stop = self._organic_bounds[day], self._organic_bounds[day + 1]
         organic = self._organic_order[start:stop]
         organic = organic[p.state[organic] == PROSPECT]
-        if len(today):
+        if len(today) and len(organic):
             organic = organic[~np.isin(organic, today.target)]
         return today, organic
 
@@ -371,8 +386,7 @@ class Engine:
         """Step 7: customers who joined before today churn when their cumulative hazard
         passes their clock (see behaviour/churn.py). With a hazard fixed at joining the
         day is known then (first day with k * h >= E: k = ceil(E / h)) and was filed;
-        otherwise each customer's hazard is added up day by day. Returns the customers
-        who stay all day (they earn today's margin)."""
+        otherwise each customer's hazard is added up day by day."""
         p, cfg = self.people, self.scenario.churn
         if cfg.monthly_rate <= 0 or not len(customers):
             leavers = np.zeros(0, np.int32)
@@ -390,6 +404,11 @@ class Engine:
         p.state[leavers] = CHURNED
         p.churn_day[leavers] = day
         churned_referred = int(np.count_nonzero(p.referred_by[leavers] >= 0))
+        real = leavers[~p.fraud[leavers]]
+        self._n_real_earners -= len(real)
+        in_premium = real[(p.referred_by[real] >= 0) & (day - p.adopted_day[real] <= self.scenario.economics.premium_fade_days)]
+        self._premium_count -= len(in_premium)
+        self._premium_adopted_sum -= int(p.adopted_day[in_premium].sum())
         counts["new_churned"] = len(leavers)
         self._n_churned += len(leavers)
         self._n_referred_active -= churned_referred
@@ -397,23 +416,50 @@ class Engine:
         self.customer_days["organic"] += len(customers) - referred_at_risk
         self.churn_events["referred"] += churned_referred
         self.churn_events["organic"] += len(leavers) - churned_referred
-        if not len(leavers):
-            return customers
-        self._active = self._active[p.state[self._active] == CUSTOMER]
-        return customers[p.state[customers] == CUSTOMER]
+        if len(leavers):
+            self._active = self._active[p.state[self._active] == CUSTOMER]
 
-    def _money(self, earning, referral, day, counts):
-        """Step 8: margin for customers active all day; rewards due today, within caps
-        and the budget (paid in order until the budget is spent, then the program stops)."""
-        p, sc = self.people, self.scenario
-        if not len(earning) or sc.economics.monthly_margin == 0:
-            earning = earning[:0]
-        margin = econ.daily_margin(sc.economics, day - p.adopted_day[earning], p.referred_by[earning] >= 0, p.fraud[earning])
-        p.revenue[earning] += margin
-        counts["revenue"] = float(margin.sum())
-        counts["acquisition_cost"] = counts["new_organic"] * sc.economics.acquisition_cost_organic
+    def _start_earning(self, joiners: np.ndarray, day: int) -> None:
+        """Customers who joined today earn from tomorrow: add them to the running sums,
+        and file the referred ones for the day their premium has faded."""
+        p = self.people
+        real = joiners[~p.fraud[joiners]]
+        self._n_real_earners += len(real)
+        referred = real[p.referred_by[real] >= 0]
+        if len(referred):
+            self._premium_count += len(referred)
+            self._premium_adopted_sum += day * len(referred)
+            self._premium_ends.setdefault(day + self.scenario.economics.premium_fade_days + 1, []).append(referred)
+
+    def _premium_fades(self, day: int) -> None:
+        """Referred customers whose tenure passes the fade period leave the premium sum
+        (before churn, so that a leaver's membership is decided by its tenure alone)."""
+        p = self.people
+        ended = self._take_due(self._premium_ends, day)
+        ended = ended[p.state[ended] == CUSTOMER]
+        self._premium_count -= len(ended)
+        self._premium_adopted_sum -= int(p.adopted_day[ended].sum())
+
+    def _money(self, referral, day, counts):
+        """Step 8: margin for customers active all day,
+        m0 * (N + premium * (|S| (1 - t/F) + sum_S(a) / F)) from the running sums;
+        rewards due today, within caps and the budget (paid in order until the budget
+        is spent, then the program stops)."""
+        cfg = self.scenario.economics
+        fade = float(cfg.premium_fade_days)
+        premium_terms = self._premium_count * (1.0 - day / fade) + self._premium_adopted_sum / fade
+        base = cfg.monthly_margin / churn_model.DAYS_PER_MONTH
+        counts["revenue"] = base * (self._n_real_earners + cfg.referred_margin_premium * premium_terms)
+        counts["acquisition_cost"] = counts["new_organic"] * cfg.acquisition_cost_organic
         counts["reward_cost"], counts["rewards_paid"] = self._pay_rewards(referral, day)
         counts["profit"] = counts["revenue"] - counts["reward_cost"] - counts["acquisition_cost"]
+
+    def revenue_to_date(self) -> np.ndarray:
+        """Each person's margin so far (closed form; also stored in ``people.revenue``)."""
+        p = self.people
+        p.revenue[:] = econ.revenue_to_date(self.scenario.economics, p.adopted_day, p.churn_day, p.referred_by >= 0,
+                                            p.fraud, self.day)
+        return p.revenue
 
     def _pay_rewards(self, referral, day) -> tuple[float, int]:
         p, incentive = self.people, self.scenario.program.incentive
@@ -468,4 +514,5 @@ class Engine:
         """Run to the horizon."""
         while self.day < self.scenario.days:
             self.step()
+        self.revenue_to_date()
         return self

@@ -80,7 +80,7 @@ def run_summary(engine) -> dict[str, float]:
     adopted = people.adopted_day > 0
     referred = people.referred_by >= 0
     reward_cost = float(daily[:, col["reward_cost"]].sum())
-    revenue_referred = float(people.revenue[referred].sum())
+    revenue_referred = float(engine.revenue_to_date()[referred].sum())
     ltv = {}
     for group, mask in (("referred", referred), ("organic", (people.adopted_day != NEVER) & ~referred)):
         ltv[group] = lifetime_value(

@@ -4,6 +4,7 @@ the same seeds, and Monte Carlo summaries."""
 from __future__ import annotations
 
 import math
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -13,6 +14,7 @@ from scipy import stats
 
 from .config import NeverAsk, NoIncentive, Scenario, has_program
 from .engine import Engine
+from .executors import run_tasks
 from .metrics import COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary
 from .rng import draw_seed, replicate_seeds
 from .state import NEVER, ORGANIC, SEED, STATE_NAMES
@@ -81,26 +83,58 @@ def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool
 
 
 def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None = None, *, people: bool = True,
-             baseline: bool | None = None, progress: Callable[[int], None] | None = None) -> Results:
+             baseline: bool | None = None, progress: Callable[[int], None] | None = None, workers: int | None = 1,
+             executor: str = "local", scheduler: str | None = None) -> Results:
     """Run ``replicates`` replicates of ``scenario`` (seeds spawned from the scenario seed).
 
     ``baseline`` (default: when the scenario has a program) also runs the
     no-program design on the same seeds and adds the incremental metrics.
     ``people`` keeps the per-person table of replicate 0. ``progress`` is called
-    with 1 after each replicate.
+    with 1 after each replicate. ``workers``, ``executor`` (``local``, ``serial``
+    or ``dask``) and ``scheduler`` (a Dask address) say where replicates run; the
+    seed of replicate r never depends on them, so the results are identical.
     """
     scenario = resolve_seed(scenario, seed)
     count = replicates or scenario.replicates
     scenario = scenario.model_copy(update={"replicates": count})
     if baseline is None:
         baseline = has_program(scenario)
-    seeds = replicate_seeds(scenario.seed, count)
-    outputs = []
-    for replicate, run_seed in enumerate(seeds):
-        outputs.append(run_replicate(scenario, replicate, run_seed, people=people and replicate == 0, baseline=baseline))
-        if progress:
-            progress(1)
-    return collect(scenario, seeds, outputs)
+    return run_designs([scenario], people=people, baseline=baseline, progress=progress, workers=workers,
+                       executor=executor, scheduler=scheduler)[0]
+
+
+@dataclass(frozen=True)
+class ReplicateTask:
+    """One replicate of one design, as sent to a worker."""
+
+    design: int
+    scenario: Scenario
+    replicate: int
+    seed: int
+    people: bool
+    baseline: bool
+
+
+def run_task(task: ReplicateTask) -> tuple[int, RunOutput]:
+    return task.design, run_replicate(task.scenario, task.replicate, task.seed, people=task.people, baseline=task.baseline)
+
+
+def run_designs(scenarios: list[Scenario], *, people: bool = False, baseline: bool = False,
+                progress: Callable[[int], None] | None = None, workers: int | None = 1, executor: str = "local",
+                scheduler: str | None = None) -> list[Results]:
+    """Run every design for its ``replicates`` from its own seed, all replicates of all
+    designs in one pool; designs that share a seed share replicate seeds (common random
+    numbers). Results come back sorted by replicate whatever the order runs finished in."""
+    seeds = [replicate_seeds(s.seed, s.replicates) for s in scenarios]
+    tasks = (ReplicateTask(d, s, r, seeds[d][r], people and r == 0, baseline)
+             for d, s in enumerate(scenarios) for r in range(s.replicates))
+    outputs: list[list[RunOutput]] = [[] for _ in scenarios]
+    with closing(run_tasks(run_task, tasks, executor=executor, workers=workers, scheduler=scheduler)) as finished:
+        for design, output in finished:
+            outputs[design].append(output)
+            if progress:
+                progress(1)
+    return [collect(s, seeds[d], outputs[d]) for d, s in enumerate(scenarios)]
 
 
 def collect(scenario: Scenario, seeds: list[int], outputs: list[RunOutput]) -> Results:
@@ -176,9 +210,9 @@ def people_frame(engine: Engine) -> pd.DataFrame:
         "churn_day": p.churn_day,
         "fraud": p.fraud,
         "rewards_earned": p.rewards_earned,
-        "revenue": p.revenue,
+        "revenue": engine.revenue_to_date(),
     })
 
 
-__all__ = ["Results", "RunOutput", "simulate", "run_replicate", "summarize", "interval", "resolve_seed", "baseline_of",
+__all__ = ["Results", "RunOutput", "simulate", "run_designs", "run_replicate", "summarize", "interval", "resolve_seed", "baseline_of",
            "people_frame", "collect", "NEVER", "ORGANIC", "SEED"]

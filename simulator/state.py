@@ -28,7 +28,7 @@ class People:
     shared: np.ndarray           # bool: shared after an ask (no more reminders)
     rewards_earned: np.ndarray   # int32 referrals credited towards tiers and the cap (as referrer)
     reward_value: np.ndarray     # float64 rewards received (as referrer or referee)
-    revenue: np.ndarray          # float64 margin to date
+    revenue: np.ndarray          # float64 margin to date (settled by Engine.revenue_to_date())
     churn_day: np.ndarray        # int32
     fraud: np.ndarray            # bool: fake signup
     fraud_blocked: np.ndarray    # bool: a fake signup that qualification would stop

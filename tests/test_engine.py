@@ -133,3 +133,22 @@ def test_customer_agent_views_the_arrays():
     assert agent.referred_by == model.engine.people.referred_by[referred[0]]
     assert agent.state in ("customer", "churned")
     assert model.customer(int(referred[0])) is agent
+
+
+@pytest.mark.parametrize("changes", [
+    {},
+    {"economics": {"referred_margin_premium": 0.4, "premium_fade_days": 20}, "churn": {"monthly_rate": 0.3},
+     "fraud": {"share": 0.2}},
+    {"satisfaction": {"kind": "nps_mix", "drift_per_year": -3.0}, "economics": {"premium_fade_days": 1}},
+    {"churn": {"monthly_rate": 0.2, "only_while_referrer_active": True}, "economics": {"premium_fade_days": 45}},
+])
+def test_daily_revenue_adds_up_to_what_each_person_earned(changes):
+    """Conservation of money: the day totals (running sums) equal the sum over people
+    of their closed-form margin to date, on every day of the run."""
+    engine = Engine(small(**changes), 4)
+    for _ in range(engine.scenario.days):
+        engine.step()
+        if engine.day % 17 == 0 or engine.day == engine.scenario.days:
+            total = engine.daily[: engine.day + 1, C["revenue"]].sum()
+            assert np.isclose(engine.revenue_to_date().sum(), total, rtol=1e-9), engine.day
+    assert total > 0
