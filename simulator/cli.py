@@ -126,6 +126,195 @@ def schema():
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
 
 
+@app.command("app")
+@user_errors
+def serve_app(
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML to open (default: scenarios/default.yaml); the other files of its folder become the app's presets."),
+    port: int = typer.Option(8765, "--port", "-p", min=1, max=65535, help="Port to serve the app on."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 127.0.0.1 keeps the app on this computer."),
+    size: int = typer.Option(300, "--size", min=50, max=1000, help="People in the class network when the scenario has more (initial customers and budget scale with it)."),
+):
+    """Start the educator app: a referral loop live in the browser, two designs side by side."""
+    import importlib.util
+    import os
+    import socket
+
+    from .scenario_io import load_scenario
+
+    given = scenario or Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
+    load_scenario(given)
+    path = given.resolve()
+    if importlib.util.find_spec("solara") is None:
+        raise ScenarioError("the app needs Solara; install it with: pip install -e '.[app]'", key="refsim app")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise ScenarioError(f"cannot listen on {host}:{port} ({error.strerror or error}); pick another with --port "
+                                f"or a local address with --host", key="--port") from None
+    env = dict(os.environ, REFSIM_APP_SCENARIO=str(path), REFSIM_APP_SIZE=str(size))
+    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # a classroom app does not call out
+    # solara warns about cookies on every page load from an address other than 'localhost'
+    env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), "ignore:Cookies with samesite"]))
+    shown = f"[{host}]" if ":" in host else host
+    out.print(f"refsim app: http://{shown}:{port}/  ({path.name}; Ctrl-C to stop)", markup=False)
+    command = [sys.executable, "-m", "solara", "run", "simulator.app", "--host", host, "--port", str(port),
+               "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
+    sys.stdout.flush()
+    # become the server (no child process to orphan): signals reach solara directly
+    os.execve(sys.executable, command, env)
+
+
+EXECUTOR_HELP = "Where runs execute: local (a process pool on this computer), serial (this process) or dask."
+WORKERS_HELP = "Parallel workers (local pool or local Dask cluster; default: the number of CPU cores). Results do not depend on it."
+SCHEDULER_HELP = "Address of a running Dask scheduler, tcp://HOST:PORT (implies --executor dask)."
+
+
+def _rate_updater(bar, task):
+    """Progress callback that also shows runs per second."""
+    import time
+
+    started = time.monotonic()
+    done = [0]
+
+    def advance(count: int) -> None:
+        done[0] += count
+        elapsed = max(time.monotonic() - started, 1e-9)
+        bar.update(task, advance=count, rate=f"{done[0] / elapsed:.2f} runs/s")
+
+    return advance
+
+
+@app.command()
+@user_errors
+def compare(
+    scenarios: list[Path] = typer.Argument(..., help="Two or more scenario YAML files; the first is the reference the others are compared with."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/."),
+    replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates per design (default: the first file's)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Scenario seed shared by every design (default: the first file's, or a fresh one that is recorded)."),
+    sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP + " Applies to every design."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
+    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    baseline: bool = typer.Option(False, "--baseline/--no-baseline", help="Also run each design's no-program twin for incremental metrics (doubles the work; the paired difference already measures one design against another)."),
+    precision: float = typer.Option(0.05, "--precision", help="Target half-width of the 95% interval, as a share of the mean difference, for the replicates-needed estimate."),
+):
+    """Compare designs on the same replicate seeds (common random numbers) and say which wins, and how sure that is.
+
+    Writes comparison.csv (per design and metric: mean and 95% interval; paired
+    difference from the first design with its 95% interval, and the unpaired
+    interval for contrast), timeseries.csv, summary.csv/json, plots, report.md and
+    manifest.json.
+    """
+    from .compare import compare as compare_designs
+    from .compare import write_comparison
+    from .executors import check_executor, check_scheduler
+    from .report import fmt
+    from .results import check_out_dir, new_results_dir
+    from .scenario_io import load_scenario
+
+    started = dt.datetime.now()
+    if replicates is not None and replicates < 1:
+        raise ScenarioError(f"must be at least 1 (got {replicates})", key="--replicates")
+    if seed is not None and seed < 0:
+        raise ScenarioError(f"must be a whole number >= 0 (got {seed})", key="--seed")
+    if workers is not None and workers < 1:
+        raise ScenarioError(f"must be at least 1 (got {workers})", key="--workers")
+    if not 0 < precision < 10:
+        raise ScenarioError(f"must be a fraction of the mean difference in (0, 10), e.g. 0.05 (got {precision})",
+                            key="--precision")
+    executor = check_executor(executor, scheduler)
+    if scheduler:
+        check_scheduler(scheduler)
+    designs = [load_scenario(path, sets) for path in scenarios]
+    if len(designs) < 2:
+        raise ScenarioError("give at least two scenario files; the first is the reference", key="refsim compare")
+    target = out_dir if out_dir is not None else new_results_dir("compare-" + "-vs-".join(d.name for d in designs[:3]))
+    check_out_dir(target)
+    count = replicates or designs[0].replicates
+    total = count * len(designs)
+    with progress_bar(total, "compare") as bar:
+        task = bar.add_task("runs", total=total, rate="")
+        comparison = compare_designs(designs, replicates=count, seed=seed, baseline=baseline, precision=precision,
+                                     workers=workers, executor=executor, scheduler=scheduler,
+                                     progress=_rate_updater(bar, task), labels=[p.stem for p in scenarios])
+    folder = write_comparison(comparison, target, started=started, command=sys.argv)
+    table = comparison.table
+    for metric in ("customers_final", "roi", "cumulative_profit"):
+        for row in table[(table["metric"] == metric) & (table["verdict"] != "reference")].to_dict("records"):
+            out.print(f"  {metric:<18} {row['design']} - {comparison.reference}: {fmt(row['diff_mean'])}  "
+                      f"paired 95% CI {fmt(row['diff_ci_low'])} – {fmt(row['diff_ci_high'])}  "
+                      f"(unpaired {fmt(row['unpaired_ci_low'])} – {fmt(row['unpaired_ci_high'])})  {row['verdict']}",
+                      markup=False)
+    out.print(f"results: {folder}/  (report.md says which design wins; comparison.csv, plots)", markup=False)
+
+
+@app.command()
+@user_errors
+def sweep(
+    sweep_file: Path = typer.Argument(..., help="Sweep YAML file (see scenarios/sweeps/)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Sweep folder. Default: results/sweep-<sweep file name>/, so rerunning the same command resumes where it stopped."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
+    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + " Default: the sweep file's, else local."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    force: bool = typer.Option(False, "--force", help="Start over: delete the runs already in the folder (needed when the sweep file or its base scenario changed)."),
+    replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates per point (default: the sweep file's, else the base scenario's)."),
+):
+    """Run a parameter sweep (grid, random or Latin hypercube) and write one row per run.
+
+    Finished runs are saved as they arrive: after Ctrl-C or a crash, rerun the same
+    command and it resumes, skipping the runs already done. Writes sweep.parquet and
+    sweep.csv (run id, point id, parameter values, replicate, seed, metrics, status,
+    error), points.csv, plots of each metric against each parameter, report.md and
+    manifest.json.
+    """
+    from .executors import check_executor
+    from .sweep import default_folder, load_sweep, run_sweep
+
+    if workers is not None and workers < 1:
+        raise ScenarioError(f"must be at least 1 (got {workers})", key="--workers")
+    if executor is not None or scheduler is not None:
+        check_executor(executor, scheduler)
+    loaded = load_sweep(sweep_file, replicates=replicates)
+    target = out_dir if out_dir is not None else default_folder(sweep_file)
+    state = {"done": 0, "total": 0, "failed": 0}
+    bar = progress_bar(2, f"sweep {loaded.name}")
+    task = bar.add_task("runs", total=None, rate="")
+    advance = _rate_updater(bar, task)
+
+    def on_start(total: int, done: int) -> None:
+        # the bar appears only once the folder is ours, so that a refusal stays one line
+        state.update(total=total, done=done)
+        if done:
+            out.print(f"resuming {target}: {done} of {total} runs already done", markup=False)
+        bar.update(task, total=total, completed=done)
+        bar.start()
+
+    def progress(ok: int, failed: int) -> None:
+        state["done"] += ok + failed
+        state["failed"] += failed
+        advance(ok + failed)
+
+    try:
+        outcome = run_sweep(loaded, target, workers=workers, executor=executor, scheduler=scheduler, force=force,
+                            command=sys.argv, on_start=on_start, progress=progress)
+    except KeyboardInterrupt:
+        bar.stop()
+        err.print(f"interrupted: {state['done']} of {state['total']} runs are saved in {target}/runs; "
+                  f"rerun the same command to resume", markup=False)
+        raise typer.Exit(130) from None
+    finally:
+        bar.stop()
+    summary = f"sweep {loaded.name}: {outcome.runs} runs ({outcome.points} points x {loaded.replicates} replicates), " \
+              f"{outcome.ran} run now, {outcome.skipped} already done; "
+    if outcome.failed:
+        summary += f"{outcome.failed} failed (status 'failed', error message in column 'error' of {outcome.folder}/sweep.csv)"
+    else:
+        summary += "0 failed"
+    out.print(summary, markup=False)
+    out.print(f"results: {outcome.folder}/  (report.md, sweep.parquet, sweep.csv, plots)", markup=False)
+
+
 def main() -> None:
     app()
 

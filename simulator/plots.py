@@ -90,3 +90,99 @@ def standard(timeseries: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
         acquisition_mix(timeseries, folder / "acquisition_mix.png"),
         cumulative_profit(timeseries, folder / "cumulative_profit.png"),
     ]
+
+
+# --------------------------------------------------------------------------- compare and sweep
+
+
+def paired_intervals(table: pd.DataFrame, path: Path) -> Path:
+    """Each design's difference from the reference, per metric, in units of the
+    unpaired half-width (so every unpaired interval spans 2 around the difference):
+    the paired 95% interval (thick) against the unpaired one (thin), and 0."""
+    rows = table[table["verdict"] != "reference"].copy()
+    rows["scale"] = (rows["unpaired_ci_high"] - rows["unpaired_ci_low"]) / 2
+    rows = rows[np.isfinite(rows["scale"]) & (rows["scale"] > 0)].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7, 0.35 * max(len(rows), 4) + 1.4))
+    labels = []
+    for i, row in rows.iterrows():
+        scale, centre = row["scale"], row["diff_mean"] / row["scale"]
+        ax.plot([centre - 1, centre + 1], [i, i], color="tab:gray", lw=1.2, label="unpaired 95%" if i == 0 else None)
+        ax.plot([row["diff_ci_low"] / scale, row["diff_ci_high"] / scale], [i, i], color="tab:blue", lw=5, alpha=0.7,
+                solid_capstyle="butt", label="paired 95%" if i == 0 else None)
+        ax.plot([centre], [i], "k|", ms=10)
+        labels.append(f"{row['design']}: {row['metric']}" if rows["design"].nunique() > 1 else row["metric"])
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(range(len(rows)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set(xlabel="difference from the reference, in unpaired half-widths (0 = no difference)",
+           title="Common random numbers: paired vs unpaired 95% intervals")
+    ax.grid(alpha=0.3, axis="x")
+    if len(rows):
+        ax.legend(fontsize=8, loc="best")
+    return _save(fig, path)
+
+
+def _point_means(runs: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame:
+    """Mean and 95% t-interval of ``metric`` over the runs of each group."""
+    from scipy import stats
+
+    grouped = runs.groupby(by, sort=True)[metric]
+    table = grouped.agg(["mean", "std", "count"]).reset_index()
+    t = stats.t.ppf(0.975, np.maximum(table["count"] - 1, 1))
+    half = np.where(table["count"] > 1, t * table["std"] / np.sqrt(table["count"]), np.nan)
+    table["low"], table["high"] = table["mean"] - half, table["mean"] + half
+    return table
+
+
+def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: Path, *, discrete: dict[str, bool],
+                 log: dict[str, bool] | None = None) -> Path:
+    """``metric`` against each swept parameter, one panel per parameter. A parameter
+    with few levels (a grid, or a list of values) gets the mean over all runs at each
+    level with its 95% interval as a band; a sampled one gets every run as a dot and
+    each point's mean as a larger dot. ``log`` parameters get a log axis."""
+    ok = runs[np.isfinite(runs[metric].to_numpy(dtype=float))]
+    columns = min(3, len(parameters))
+    rows = -(-len(parameters) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.3 * columns, 3.5 * rows), squeeze=False, sharey=True)
+    for ax, parameter in zip(axes.flat, parameters):
+        numeric = pd.api.types.is_numeric_dtype(ok[parameter]) and not pd.api.types.is_bool_dtype(ok[parameter])
+        if discrete[parameter]:
+            table = _point_means(ok, [parameter], metric)
+            x = table[parameter] if numeric else np.arange(len(table))
+            ax.plot(x, table["mean"], marker="o", color="tab:blue")
+            ax.fill_between(x, table["low"], table["high"], alpha=0.25, color="tab:blue")
+            if not numeric:
+                ax.set_xticks(x, table[parameter].astype(str), rotation=30, fontsize=8)
+        else:
+            means = ok.groupby("point_id").agg(value=(parameter, "first"), mean=(metric, "mean"))
+            ax.scatter(ok[parameter], ok[metric], s=6, alpha=0.25, color="tab:gray", label="runs")
+            ax.scatter(means["value"], means["mean"], s=18, color="tab:blue", label="point means")
+            ax.legend(fontsize=7)
+        if log and log.get(parameter) and numeric:
+            ax.set_xscale("log")
+        ax.set_xlabel(parameter, fontsize=8)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(parameters):]:
+        ax.set_visible(False)
+    for row in axes:
+        row[0].set_ylabel(metric)
+    fig.suptitle(f"{metric} (mean, 95% interval of the mean)" if all(discrete.values()) else metric)
+    return _save(fig, path)
+
+
+def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path) -> Path:
+    """Mean of ``metric`` over replicates on a two-parameter grid."""
+    ok = runs[np.isfinite(runs[metric].to_numpy(dtype=float))]
+    table = ok.pivot_table(index=y, columns=x, values=metric, aggfunc="mean").sort_index().sort_index(axis=1)
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
+    ax.set_xticks(range(table.shape[1]), [f"{v:.4g}" if isinstance(v, float) else str(v) for v in table.columns],
+                  rotation=30, fontsize=8)
+    ax.set_yticks(range(table.shape[0]), [f"{v:.4g}" if isinstance(v, float) else str(v) for v in table.index], fontsize=8)
+    if table.size <= 150:
+        for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
+            if np.isfinite(value):
+                ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=7, color="white")
+    fig.colorbar(image, ax=ax, label=f"mean {metric}")
+    ax.set(xlabel=x, ylabel=y, title=f"{metric}: mean over replicates")
+    return _save(fig, path)

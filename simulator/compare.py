@@ -1,0 +1,341 @@
+"""Comparing designs on common random numbers.
+
+Every design runs on the same replicate seeds. The engine draws each person's
+organic day, satisfaction, churn clock, the graph and the seed customers from
+named streams of that seed, so replicate r of design B differs from replicate r
+of design A only through what the designs change. The paired difference
+``d_r = B_r - A_r`` then has a smaller spread than two independent samples
+wherever the designs' outcomes move together (Cov > 0):
+
+    Var(mean d) = (Var A + Var B - 2 Cov(A, B)) / n
+
+and its 95% t-interval ``mean d ± t(0.975, n-1) · sd(d) / √n`` is what decides
+whether one design beats the other. The unpaired (Welch) interval, which ignores
+the pairing, is reported beside it for contrast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import plots
+from .config import Scenario
+from .errors import ScenarioError
+from .metrics import SUMMARY_METRICS
+from .results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest)
+from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_designs, summarize
+
+LEVEL = 0.95
+
+#: Metrics where less is better; ``NEUTRAL`` ones are reported but nobody "wins" them.
+LOWER_IS_BETTER = frozenset({"cost_per_referred_customer"})
+NEUTRAL = frozenset({"reward_cost", "budget_exhausted_day"})
+
+COMPARISON_COLUMNS = (
+    "design", "metric", "mean", "ci_low", "ci_high", "p2_5", "p97_5", "n", "reference",
+    "diff_mean", "diff_ci_low", "diff_ci_high", "diff_sd", "unpaired_ci_low", "unpaired_ci_high", "correlation",
+    "verdict", "replicates_needed_paired", "replicates_needed_unpaired",
+)
+
+
+@dataclass
+class Comparison:
+    """Designs run on the same seeds, the first one the reference."""
+
+    designs: list[Results]
+    seeds: list[int]
+    table: pd.DataFrame          # comparison.csv
+    precision: float             # relative half-width the replicate counts aim at
+
+    @property
+    def reference(self) -> str:
+        return self.designs[0].scenario.name
+
+    @property
+    def names(self) -> list[str]:
+        return [d.scenario.name for d in self.designs]
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def _pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    both = np.isfinite(a) & np.isfinite(b)
+    return a[both], b[both]
+
+
+def paired_difference(a: np.ndarray, b: np.ndarray, level: float = LEVEL) -> dict[str, float]:
+    """Mean of d_r = b_r - a_r over replicates where both are finite, with the
+    t-interval mean ± t(½ + level/2, n-1) · sd(d) / √n."""
+    a, b = _pairs(a, b)
+    d = b - a
+    n = len(d)
+    if n == 0:
+        return {"diff_mean": math.nan, "diff_ci_low": math.nan, "diff_ci_high": math.nan, "diff_sd": math.nan, "n_pairs": 0}
+    mean = float(d.mean())
+    sd = float(d.std(ddof=1)) if n > 1 else math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
+    return {"diff_mean": mean, "diff_ci_low": mean - half, "diff_ci_high": mean + half, "diff_sd": sd, "n_pairs": n}
+
+
+def unpaired_difference(a: np.ndarray, b: np.ndarray, level: float = LEVEL) -> dict[str, float]:
+    """Welch interval of mean(b) - mean(a) treating the samples as independent:
+    ± t(½ + level/2, ν) · √(s_a²/n_a + s_b²/n_b), ν by Welch–Satterthwaite."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if len(a) < 2 or len(b) < 2:
+        return {"unpaired_ci_low": math.nan, "unpaired_ci_high": math.nan}
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    mean = float(b.mean() - a.mean())
+    if va + vb == 0:
+        return {"unpaired_ci_low": mean, "unpaired_ci_high": mean}
+    dof = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    half = float(stats.t.ppf(0.5 + level / 2, dof) * math.sqrt(va + vb))
+    return {"unpaired_ci_low": mean - half, "unpaired_ci_high": mean + half}
+
+
+def replicates_needed(sd: float, half_width: float, level: float = LEVEL, limit: int = 10_000_000) -> float:
+    """Smallest n ≥ 2 with t(½ + level/2, n-1) · sd / √n ≤ half_width: about
+    (t · sd / half_width)² replicates (NaN when the target is zero or undefined,
+    infinity beyond ``limit``)."""
+    if not (math.isfinite(sd) and math.isfinite(half_width)) or half_width <= 0:
+        return math.nan
+    if sd == 0:
+        return 2.0
+    z = stats.norm.ppf(0.5 + level / 2)
+    n = max(2, math.ceil((z * sd / half_width) ** 2))
+    if n > limit:
+        return math.inf
+    while stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n) > half_width:
+        n += 1
+    return float(n)
+
+
+def better(metric: str, difference: float) -> bool:
+    return difference < 0 if metric in LOWER_IS_BETTER else difference > 0
+
+
+def verdict(metric: str, low: float, high: float) -> str:
+    """``better`` / ``worse`` than the reference when the paired interval excludes 0,
+    ``same`` when every replicate agrees exactly, else ``unclear``."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "unclear"
+    if low == 0 and high == 0:
+        return "same"
+    if low > 0 or high < 0:
+        if metric in NEUTRAL:
+            return "higher" if low > 0 else "lower"
+        return "better" if better(metric, low if low > 0 else high) else "worse"
+    return "unclear"
+
+
+def comparison_table(designs: list[Results], precision: float = 0.05, level: float = LEVEL) -> pd.DataFrame:
+    """One row per design and metric: mean and interval; against the reference (the
+    first design) the paired difference with its interval, the unpaired interval,
+    the verdict and the replicates needed for ±``precision`` of the mean difference."""
+    reference = designs[0]
+    metrics = [m for m in [*SUMMARY_METRICS, *INCREMENTAL_METRICS] if all(m in d.runs.columns for d in designs)]
+    rows = []
+    for design in designs:
+        for metric in metrics:
+            values = design.runs.sort_values("replicate")[metric].to_numpy(dtype=float)
+            summary = interval(values, level)
+            row = {"design": design.scenario.name, "metric": metric, **{k: summary[k] for k in ("mean", "ci_low", "ci_high", "p2_5", "p97_5", "n")},
+                   "reference": reference.scenario.name}
+            if design is reference:
+                row.update(verdict="reference")
+            else:
+                base = reference.runs.sort_values("replicate")[metric].to_numpy(dtype=float)
+                paired = paired_difference(base, values, level)
+                unpaired = unpaired_difference(base, values, level)
+                a, b = _pairs(base, values)
+                target = precision * abs(paired["diff_mean"])
+                row.update({k: paired[k] for k in ("diff_mean", "diff_ci_low", "diff_ci_high", "diff_sd")}, **unpaired)
+                row["correlation"] = _correlation(a, b)
+                row["verdict"] = verdict(metric, paired["diff_ci_low"], paired["diff_ci_high"])
+                row["replicates_needed_paired"] = replicates_needed(paired["diff_sd"], target, level)
+                spread = math.sqrt(np.var(a, ddof=1) + np.var(b, ddof=1)) if len(a) > 1 else math.nan
+                row["replicates_needed_unpaired"] = replicates_needed(spread, target, level)
+            rows.append(row)
+    return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    if len(a) < 2 or a.std() == 0 or b.std() == 0:
+        return math.nan
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+# --------------------------------------------------------------------------- running
+
+
+def unique_names(scenarios: list[Scenario], labels: list[str] | None = None) -> list[Scenario]:
+    """Designs are told apart by name in every table: a repeated name gets its file
+    label appended (or its position when the labels repeat too)."""
+    names = [s.name for s in scenarios]
+    if len(set(names)) == len(names):
+        return list(scenarios)
+    renamed = [f"{n} ({labels[i]})" if labels and names.count(n) > 1 else n for i, n in enumerate(names)]
+    if len(set(renamed)) < len(renamed):
+        renamed = [f"{n} ({i + 1})" if names.count(n) > 1 else n for i, n in enumerate(names)]
+    return [s.model_copy(update={"name": name}) for s, name in zip(scenarios, renamed)]
+
+
+def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int | None = None, *, baseline: bool = False,
+            precision: float = 0.05, workers: int | None = 1, executor: str = "local", scheduler: str | None = None,
+            progress: Callable[[int], None] | None = None, labels: list[str] | None = None) -> Comparison:
+    """Run every design on the same replicate seeds: the first design's seed and
+    replicate count unless given. ``baseline`` adds each design's incremental
+    metrics against no program; ``precision`` is the relative half-width of the
+    mean difference that ``replicates_needed_*`` aim at."""
+    if len(scenarios) < 2:
+        raise ScenarioError(f"compare needs at least two scenario files (got {len(scenarios)}); the first is the reference",
+                            key="arguments")
+    if not 0 < precision < 10:
+        raise ScenarioError(f"--precision must be a fraction of the mean difference in (0, 10) (got {precision})",
+                            key="--precision")
+    first = resolve_seed(scenarios[0], seed)
+    count = replicates or first.replicates
+    designs = [s.model_copy(update={"seed": first.seed, "replicates": count}) for s in unique_names(scenarios, labels)]
+    results = run_designs(designs, baseline=baseline, progress=progress, workers=workers, executor=executor,
+                          scheduler=scheduler)
+    return Comparison(results, results[0].seeds, comparison_table(results, precision), precision)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
+    """Write the comparison folder atomically (staged, then renamed into place)."""
+    from .report import summary_dict
+
+    designs = comparison.designs
+    runs = pd.concat([d.runs for d in designs], ignore_index=True)
+    summary = summarize(runs)
+    series = {d.scenario.name: d.timeseries for d in designs}
+    with ResultsFolder(out) as folder:
+        path = folder.path
+        atomic_write_csv(path / "comparison.csv", comparison.table)
+        atomic_write_csv(path / "timeseries.csv", pd.concat(series.values(), ignore_index=True))
+        atomic_write_csv(path / "runs.csv", runs)
+        atomic_write_csv(path / "summary.csv", summary)
+        atomic_write_json(path / "summary.json", summary_dict(summary))
+        figures = plots.standard(series, path)
+        figures.append(plots.distribution(runs, "roi", path / "roi_distribution.png", title="ROI over replicates"))
+        figures.append(plots.paired_intervals(comparison.table, path / "paired_vs_unpaired.png"))
+        atomic_write_text(path / "report.md", comparison_markdown(comparison, figures))
+        atomic_write_json(path / "manifest.json", manifest(
+            scenarios=[d.scenario for d in designs], seeds={d.scenario.name: d.seeds for d in designs},
+            started=started, ended=dt.datetime.now(), command=command,
+            extra={"compare": {"reference": comparison.reference, "designs": comparison.names,
+                               "replicates": len(comparison.seeds), "seed": designs[0].scenario.seed,
+                               "common_random_numbers": True, "precision": comparison.precision}}))
+    return Path(out)
+
+
+def _interval_text(low: float, high: float) -> str:
+    from .report import fmt
+
+    return f"[{fmt(low)}, {fmt(high)}]"
+
+
+def winners(comparison: Comparison) -> list[str]:
+    """One sentence per metric: which design has the best mean, by how much over the
+    runner-up, and whether the paired interval of that difference excludes 0."""
+    from .report import fmt
+
+    designs = comparison.designs
+    table = comparison.table
+    lines = []
+    n = len(comparison.seeds)
+    for metric in dict.fromkeys(table["metric"]):
+        if metric in NEUTRAL:
+            continue
+        means = table[table["metric"] == metric].set_index("design")["mean"]
+        if means.isna().all():
+            continue
+        order = means.sort_values(ascending=metric in LOWER_IS_BETTER, na_position="last").index.tolist()
+        best, runner_up = order[0], order[1]
+        a = _metric_values(designs, runner_up, metric)
+        b = _metric_values(designs, best, metric)
+        paired = paired_difference(a, b)
+        unpaired = unpaired_difference(a, b)
+        low, high, diff = paired["diff_ci_low"], paired["diff_ci_high"], paired["diff_mean"]
+        if low == 0 and high == 0:
+            lines.append(f"- **{metric}**: {best} and {runner_up} give identical results on every replicate.")
+            continue
+        sure = math.isfinite(low) and (low > 0 or high < 0)
+        need = replicates_needed(paired["diff_sd"], comparison.precision * abs(diff))
+        direction = "lower" if metric in LOWER_IS_BETTER else "higher"
+        text = (f"- **{metric}**: **{best}** is best ({fmt(means[best])}, {direction} is better) against {runner_up} "
+                f"({fmt(means[runner_up])}); {best} − {runner_up} = {fmt(diff)}, paired 95% interval {_interval_text(low, high)}")
+        if sure:
+            text += " excludes 0: **sure at 95%**"
+        else:
+            text += " includes 0: **not distinguishable** with these replicates"
+        text += f" (unpaired interval {_interval_text(unpaired['unpaired_ci_low'], unpaired['unpaired_ci_high'])})."
+        if math.isfinite(need):
+            text += (f" For ±{comparison.precision:.0%} of the difference about {int(need)} replicates would do "
+                     f"(this comparison has {n}).")
+        lines.append(text)
+    return lines
+
+
+def _metric_values(designs: list[Results], name: str, metric: str) -> np.ndarray:
+    design = next(d for d in designs if d.scenario.name == name)
+    return design.runs.sort_values("replicate")[metric].to_numpy(dtype=float)
+
+
+def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
+    from .report import fmt
+
+    table = comparison.table
+    first = comparison.designs[0].scenario
+    n = len(comparison.seeds)
+    lines = [
+        f"# Comparison: {' vs '.join(comparison.names)}",
+        "",
+        f"{len(comparison.designs)} designs, {n} replicates each of {first.days} days, all on the same replicate seeds "
+        f"(scenario seed {first.seed}; every seed is in manifest.json). Reference: **{comparison.reference}**.",
+        "",
+        "Because every design sees the same luck (graph, seed customers, organic adoption days, satisfaction,",
+        "churn clocks), the difference between two designs is measured replicate by replicate; its interval",
+        "(paired) is much narrower than the one two independent samples would give (unpaired).",
+        "",
+        "## Who wins",
+        "",
+        *winners(comparison),
+        "",
+        f"## Differences from {comparison.reference} (paired, 95%)",
+        "",
+        "| design | metric | mean | difference | paired 95% interval | unpaired 95% interval | verdict | replicates for ±"
+        f"{comparison.precision:.0%} (paired / unpaired) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in table[table["verdict"] != "reference"].to_dict("records"):
+        need = "/".join("–" if not math.isfinite(row[k]) else str(int(row[k]))
+                        for k in ("replicates_needed_paired", "replicates_needed_unpaired"))
+        lines.append(f"| {row['design']} | {row['metric']} | {fmt(row['mean'])} | {fmt(row['diff_mean'])} | "
+                     f"{_interval_text(row['diff_ci_low'], row['diff_ci_high'])} | "
+                     f"{_interval_text(row['unpaired_ci_low'], row['unpaired_ci_high'])} | {row['verdict']} | {need} |")
+    lines += [
+        "",
+        "`better`/`worse`: the paired interval excludes 0; `unclear`: it does not; the replicate counts are the",
+        "smallest n with t(0.975, n−1)·sd/√n within the target, sd being that of the paired differences (paired)",
+        "or √(s_A² + s_B²) (unpaired, same n per design).",
+        "",
+        "## Figures",
+        "",
+        *[f"![{f.stem}]({f.name})\n" for f in figures],
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,119 @@
+"""Replicates: seeds spawned from the scenario seed and recorded per run, and the
+same results whatever executor or number of workers runs them."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator.engine import Engine
+from simulator.errors import ScenarioError
+from simulator.executors import run_tasks
+from simulator.runner import simulate
+
+from .conftest import small
+
+
+def quick(**changes):
+    return small(days=60, population={"size": 800, "initial_customers": 20}, **changes)
+
+
+def test_replicate_seeds_are_spawned_from_the_scenario_seed_and_recorded():
+    """Replicate r's seed is child r of numpy's SeedSequence(scenario seed).spawn(),
+    it is stored with the run, and rerunning the engine from it alone gives that
+    replicate's days again (what the manifest promises)."""
+    scenario = quick()
+    results = simulate(scenario, replicates=3, seed=7, executor="serial", baseline=False)
+    children = np.random.SeedSequence(7).spawn(3)
+    expected = [int(c.generate_state(2, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
+    assert results.seeds == expected
+    assert results.runs.sort_values("replicate")["seed"].tolist() == expected
+    again = Engine(results.scenario, expected[2]).run().daily
+    mine = results.timeseries[results.timeseries["replicate"] == 2]
+    assert np.array_equal(mine["customers"].to_numpy(), again[:, 1])
+    assert np.allclose(mine["cumulative_profit"].to_numpy(), again[:, -1])
+    # more replicates extend a study without changing the earlier ones
+    assert simulate(scenario, replicates=2, seed=7, executor="serial", baseline=False).seeds == expected[:2]
+
+
+@pytest.fixture(scope="module")
+def thread_cluster():
+    """An existing Dask cluster to connect to by address (threads in this process:
+    starts in well under a second)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None,
+                      scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"}, silence_logs=logging.ERROR) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_results_do_not_depend_on_executor_or_workers(thread_cluster):
+    scenario = quick()
+    kwargs = dict(replicates=5, seed=21, baseline=True)
+    serial = simulate(scenario, executor="serial", **kwargs)
+    pooled = simulate(scenario, executor="local", workers=2, **kwargs)
+    dasked = simulate(scenario, executor="dask", scheduler=thread_cluster, **kwargs)
+    for other in (pooled, dasked):
+        assert other.seeds == serial.seeds
+        pd.testing.assert_frame_equal(other.timeseries, serial.timeseries)
+        pd.testing.assert_frame_equal(other.runs, serial.runs)
+        pd.testing.assert_frame_equal(other.people, serial.people)
+        pd.testing.assert_frame_equal(other.baseline_timeseries, serial.baseline_timeseries)
+    assert serial.runs["replicate"].tolist() == list(range(5))
+    assert serial.runs["seed"].nunique() == 5
+
+
+def test_progress_is_reported_once_per_replicate():
+    calls = []
+    simulate(quick(), replicates=4, seed=1, workers=2, baseline=False, progress=calls.append)
+    assert calls == [1, 1, 1, 1]
+
+
+def test_unknown_executor_is_a_one_line_error():
+    with pytest.raises(ScenarioError, match="unknown executor 'threads'.*valid executors: local, serial, dask"):
+        simulate(quick(), replicates=1, executor="threads")
+
+
+@pytest.mark.parametrize("address, words", [
+    ("tcp://127.0.0.1:1", "no Dask scheduler reachable"),
+    ("localhost8786", "write tcp://HOST:PORT"),
+])
+def test_unreachable_or_malformed_scheduler_fails_fast(address, words):
+    started = time.monotonic()
+    with pytest.raises(ScenarioError, match=words) as error:
+        simulate(quick(), replicates=1, executor="dask", scheduler=address)
+    assert "\n" not in str(error.value)
+    assert time.monotonic() - started < 10
+
+
+def _slow_square(x: int) -> int:
+    time.sleep(0.2)
+    return x * x
+
+
+def test_leaving_the_loop_early_stops_the_pool_at_once():
+    """Ctrl-C or an error in the consumer must not leave workers running the rest."""
+    started = time.monotonic()
+    with contextlib.closing(run_tasks(_slow_square, range(100), executor="local", workers=2)) as results:
+        first = next(iter(results))
+    assert first in {x * x for x in range(100)}
+    assert time.monotonic() - started < 5  # 100 tasks of 0.2 s on 2 workers would take 10 s
+    deadline = time.monotonic() + 5
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not multiprocessing.active_children()
+
+
+def test_every_task_comes_back_once_with_a_bounded_window():
+    results = sorted(run_tasks(_square, range(50), executor="local", workers=2, window=3))
+    assert results == [x * x for x in range(50)]
+
+
+def _square(x: int) -> int:
+    return x * x

@@ -1,0 +1,323 @@
+"""Sweeps: point generation, run seeds, identical rows on every executor, resume
+after a kill, the folder lock, the fingerprint, failing runs and sweep-file errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from simulator.cli import app
+from simulator.sweep import default_folder, grid_levels, load_sweep, run_seed, run_sweep, sweep_points, unit_samples
+
+from .conftest import ROOT
+
+runner = CliRunner()
+
+BASE = {
+    "name": "tiny",
+    "seed": 3,
+    "days": 30,
+    "population": {"size": 300, "initial_customers": 8},
+    "network": {"kind": "erdos_renyi", "mean_degree": 6},
+    "program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "qualification_days": 7},
+                "timing": {"kind": "onboarding", "delay_days": 2}},
+}
+
+
+def write_sweep(folder: Path, name: str = "sweep.yaml", **fields) -> Path:
+    spec = {"base": BASE, "method": "grid", "parameters": {"program.incentive.referrer_reward": {"values": [0, 10, 20]}},
+            "replicates": 2, "seed": 5, "metrics": ["customers_final", "roi"], **fields}
+    path = folder / name
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def one_line_error(result, *words):
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and "Traceback" not in result.output
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- points and seeds
+
+
+def test_grid_is_every_combination_first_parameter_slowest(tmp_path):
+    path = write_sweep(tmp_path, parameters={
+        "program.incentive.referrer_reward": {"values": [0, 10, 20]},
+        "program.base_share": {"low": 0.1, "high": 0.4, "levels": 4},
+    })
+    points = sweep_points(load_sweep(path), seed=1)
+    assert len(points) == 12
+    rewards = points.table["program.incentive.referrer_reward"].tolist()
+    shares = points.table["program.base_share"].tolist()
+    assert rewards == [0] * 4 + [10] * 4 + [20] * 4
+    assert shares == pytest.approx([0.1, 0.2, 0.3, 0.4] * 3)
+    assert points.table["point_id"].tolist() == list(range(12))
+
+
+def test_grid_levels_in_log_space_and_whole_numbers(tmp_path):
+    spec = load_sweep(write_sweep(tmp_path, parameters={
+        "program.incentive.reward_scale": {"low": 1, "high": 1000, "log": True, "levels": 4},
+        "population.initial_customers": {"low": 1, "high": 3, "integer": True, "levels": 7},
+    })).spec
+    assert grid_levels(spec.parameters["program.incentive.reward_scale"]) == pytest.approx([1, 10, 100, 1000])
+    assert grid_levels(spec.parameters["population.initial_customers"]) == [1, 2, 3]  # rounded, each once
+
+
+def test_random_points_stay_in_range_and_follow_the_seed(tmp_path):
+    path = write_sweep(tmp_path, method="random", samples=200, parameters={
+        "program.base_share": {"low": 0.1, "high": 0.3},
+        "program.incentive.reward_scale": {"low": 1, "high": 100, "log": True},
+        "population.initial_customers": {"low": 2, "high": 5, "integer": True},
+        "program.incentive.reward_type": {"values": ["cash", "credit"]},
+    })
+    sweep = load_sweep(path)
+    table = sweep_points(sweep, seed=9).table
+    assert table["program.base_share"].between(0.1, 0.3).all()
+    assert table["program.incentive.reward_scale"].between(1, 100).all()
+    # log-uniform: about half the points below the geometric midpoint 10 (200 draws: 4 sd ≈ 28)
+    assert abs((table["program.incentive.reward_scale"] < 10).sum() - 100) < 28
+    assert set(table["population.initial_customers"]) == {2, 3, 4, 5}
+    assert table["population.initial_customers"].dtype == np.int64
+    assert set(table["program.incentive.reward_type"]) == {"cash", "credit"}
+    pd.testing.assert_frame_equal(sweep_points(sweep, seed=9).table, table)
+    assert not sweep_points(sweep, seed=10).table.equals(table)
+
+
+def test_latin_hypercube_hits_each_stratum_exactly_once_per_dimension(tmp_path):
+    n = 37
+    units = unit_samples("latin_hypercube", n, 3, seed=12)
+    for dimension in range(3):
+        assert sorted(np.floor(units[:, dimension] * n).astype(int)) == list(range(n))
+    path = write_sweep(tmp_path, method="latin_hypercube", samples=n, parameters={
+        "program.base_share": {"low": 0.1, "high": 0.4},
+        "program.incentive.reward_scale": {"low": 1, "high": 100, "log": True},
+    })
+    table = sweep_points(load_sweep(path), seed=12).table
+    share = (table["program.base_share"] - 0.1) / 0.3
+    scale = np.log(table["program.incentive.reward_scale"]) / np.log(100)
+    for values in (share, scale):  # strata of the range (of log(value) for log parameters)
+        assert sorted(np.minimum(np.floor(values * n), n - 1).astype(int)) == list(range(n))
+
+
+def test_run_seeds_depend_only_on_sweep_seed_point_and_replicate():
+    seeds = {(p, r): run_seed(77, p, r) for p in range(20) for r in range(5)}
+    assert len(set(seeds.values())) == 100
+    assert run_seed(77, 3, 2) == seeds[(3, 2)]
+    assert run_seed(78, 3, 2) != seeds[(3, 2)]
+    assert all(0 <= s < 2**63 for s in seeds.values())
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_frame(folder: Path) -> pd.DataFrame:
+    return pd.read_parquet(folder / "sweep.parquet")
+
+
+def test_rows_are_identical_on_every_executor(tmp_path):
+    """Serial, a local pool of 2 and a local Dask cluster of 2 give the same rows."""
+    path = write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 20]},
+                                             "program.base_share": {"values": [0.1, 0.4]}})
+    sweep = load_sweep(path)
+    frames = {}
+    for executor, workers in (("serial", 1), ("local", 2), ("dask", 2)):
+        outcome = run_sweep(sweep, tmp_path / executor, executor=executor, workers=workers)
+        assert (outcome.runs, outcome.failed) == (8, 0)
+        frames[executor] = run_frame(tmp_path / executor)
+    pd.testing.assert_frame_equal(frames["local"], frames["serial"])
+    pd.testing.assert_frame_equal(frames["dask"], frames["serial"])
+    serial = frames["serial"]
+    assert serial["run_id"].tolist() == list(range(8))
+    assert serial["seed"].tolist() == [run_seed(5, p, r) for p in range(4) for r in range(2)]
+    assert list(serial.columns) == ["run_id", "point_id", "program.incentive.referrer_reward", "program.base_share",
+                                    "replicate", "seed", "customers_final", "roi", "status", "error"]
+    csv = pd.read_csv(tmp_path / "serial" / "sweep.csv")
+    assert len(csv) == 8 and (csv["status"] == "ok").all()
+    for name in ("manifest.json", "report.md", "points.csv", "customers_final.png", "customers_final_heatmap.png"):
+        assert (tmp_path / "serial" / name).is_file(), name
+
+
+def test_common_random_numbers_give_every_point_the_replicate_seeds(tmp_path):
+    from simulator.rng import replicate_seeds
+
+    sweep = load_sweep(write_sweep(tmp_path, common_random_numbers=True))
+    run_sweep(sweep, tmp_path / "crn", executor="serial")
+    frame = run_frame(tmp_path / "crn")
+    assert frame["seed"].tolist() == replicate_seeds(5, 2) * 3
+
+
+def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path):
+    """promoters = 0.9 is valid alone but not with the base's passives (0.35): those
+    runs fail validation inside the worker; the rest of the sweep goes on."""
+    base = {**BASE, "satisfaction": {"kind": "nps_mix", "promoters": 0.5, "passives": 0.35}}
+    path = write_sweep(tmp_path, base=base, parameters={"satisfaction.promoters": {"values": [0.3, 0.9, 0.6]}})
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    frame = run_frame(tmp_path / "out")
+    failed = frame[frame["status"] == "failed"]
+    assert failed["point_id"].tolist() == [1, 1]
+    assert failed["error"].str.contains("promoters \\+ passives must be at most 1").all()
+    assert failed["customers_final"].isna().all() and failed["seed"].notna().all()
+    assert (frame.loc[frame["status"] == "ok", "customers_final"] > 0).all()
+    assert "2 failed" in result.stdout and "sweep.csv" in result.stdout
+
+
+def test_an_exception_inside_a_run_fails_only_that_run(tmp_path, monkeypatch):
+    import simulator.sweep as sweep_module
+
+    real = sweep_module.run_replicate
+    doomed = run_seed(5, 1, 0)
+
+    def flaky(scenario, replicate, seed, **kwargs):
+        if seed == doomed:
+            raise FloatingPointError("the engine blew up")
+        return real(scenario, replicate, seed, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "run_replicate", flaky)
+    outcome = run_sweep(load_sweep(write_sweep(tmp_path)), tmp_path / "out", executor="serial")
+    assert outcome.failed == 1
+    frame = run_frame(tmp_path / "out")
+    row = frame[frame["seed"] == doomed].iloc[0]
+    assert row["status"] == "failed" and row["error"] == "FloatingPointError: the engine blew up"
+    assert (frame[frame["seed"] != doomed]["status"] == "ok").all()
+
+
+def test_default_folder_is_deterministic_from_the_file_name():
+    assert default_folder("sweeps/reward size.yaml") == Path("results/sweep-reward-size")
+    assert default_folder(Path("a/b/x.yaml")) == default_folder("x.yaml")
+
+
+# --------------------------------------------------------------------------- resume, lock, fingerprint
+
+
+def test_resume_after_sigkill_runs_every_run_exactly_once(tmp_path):
+    """Kill the whole process tree of a real `refsim sweep` once part files exist,
+    rerun the same command, and compare with an uninterrupted sweep."""
+    path = write_sweep(tmp_path, replicates=3, parameters={"program.incentive.referrer_reward": {"values": list(range(0, 40, 2))}})
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "simulator.cli", "sweep", str(path), "--out", str(out), "--workers", "2"]
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(list((out / "runs").glob("part-*.parquet"))) < 3:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (out / "sweep.parquet").exists()  # it really was cut short
+    assert (out / "sweep.lock").exists()          # left behind by the killed process
+
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "already done" in again.stdout
+
+    parts = pd.concat([pd.read_parquet(p) for p in (out / "runs").glob("part-*.parquet")])
+    assert parts["run_id"].value_counts().max() == 1 and len(parts) == 60
+    reference = tmp_path / "reference"
+    run_sweep(load_sweep(path), reference, executor="serial")
+    pd.testing.assert_frame_equal(run_frame(out), run_frame(reference))
+    assert not (out / "sweep.lock").exists()
+
+
+def test_a_second_sweep_into_a_locked_folder_is_refused(tmp_path):
+    path = write_sweep(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen(["sleep", "30"])
+    try:
+        (out / "sweep.lock").write_text(f"{holder.pid} {socket.gethostname()}\n")
+        result = runner.invoke(app, ["sweep", str(path), "--out", str(out)])
+        one_line_error(result, f"another sweep (pid {holder.pid} on", "sweep.lock")
+    finally:
+        holder.kill()
+        holder.wait()
+    # a lock written on another computer cannot be checked from here: refused too
+    (out / "sweep.lock").write_text("1 some-other-host\n")
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out)]), "pid 1 on some-other-host")
+    (out / "sweep.lock").write_text(f"{holder.pid} {socket.gethostname()}\n")
+    # the holder is gone: its lock is stale and is taken over
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    assert not (out / "sweep.lock").exists()
+
+
+def test_a_changed_sweep_is_refused_unless_forced(tmp_path):
+    path = write_sweep(tmp_path)
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    first = run_frame(out)
+    write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 10, 30]}})
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
+                   "holds a different sweep", "--force")
+    pd.testing.assert_frame_equal(run_frame(out), first)  # the refusal touched nothing
+    forced = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "--force"])
+    assert forced.exit_code == 0, forced.output
+    frame = run_frame(out)
+    assert sorted(set(frame["program.incentive.referrer_reward"])) == [0, 10, 30]
+    assert len(list((out / "runs").glob("part-*.parquet"))) >= 1 and len(frame) == 6
+    # the same sweep again resumes (nothing to do) rather than refusing
+    again = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert again.exit_code == 0 and "6 already done" in again.stdout
+
+
+# --------------------------------------------------------------------------- sweep-file errors
+
+
+@pytest.mark.parametrize("fields, words", [
+    ({"methd": "grid"}, ["unknown key 'methd'", "did you mean 'method'"]),
+    ({"parameters": {"program.base_share": {"low": 0.5, "high": 0.2}}}, ["parameters.program.base_share", "low (0.5) is above high (0.2)"]),
+    ({"parameters": {"program.base_share": {"low": 0.1, "hihg": 0.2}}}, ["unknown key 'hihg'", "did you mean 'high'"]),
+    ({"method": "random", "samples": 0, "parameters": {"program.base_share": {"low": 0.1, "high": 0.2}}}, ["samples", "greater than or equal to 1"]),
+    ({"method": "random", "parameters": {"program.base_share": {"low": 0.1, "high": 0.2}}}, ["method", "needs 'samples: N'"]),
+    ({"method": "latin_hypercub"}, ["method", "did you mean 'latin_hypercube'"]),
+    ({"executor": "threads"}, ["executor", "valid: local, serial, dask"]),
+    ({"parameters": {"program.incentive.referer_reward": {"values": [1, 2]}}},
+     ["parameters.program.incentive.referer_reward", "did you mean 'referrer_reward'"]),
+    ({"parameters": {"programme.base_share": {"values": [0.1]}}}, ["parameters.programme.base_share", "unknown key 'programme'"]),
+    ({"parameters": {"program.base_share": {"values": [0.1, 1.5]}}}, ["parameters.program.base_share", "value 1.5", "less than or equal to 1"]),
+    ({"parameters": {"program.base_share": {"low": 0.1, "high": 0.2}}}, ["parameters.program.base_share", "levels"]),
+    ({"parameters": {"seed": {"values": [1, 2]}}}, ["parameters.seed", "set by the sweep"]),
+    ({"metrics": ["rio"]}, ["metrics.0", "did you mean 'roi'"]),
+    ({"base": "missing.yaml"}, ["base", "not found"]),
+    ({"replicates": 0}, ["replicates", "greater than or equal to 1"]),
+])
+def test_sweep_file_mistakes_are_one_line_errors(tmp_path, fields, words):
+    path = write_sweep(tmp_path, **fields)
+    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")]), str(path), *words)
+    assert "(line " in line or "base" in words  # the line of the key in the sweep file
+    assert not (tmp_path / "out").exists()
+
+
+def test_command_line_mistakes_are_one_line_errors(tmp_path):
+    path = write_sweep(tmp_path)
+    out = str(tmp_path / "out")
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", out, "--executor", "thread"]), "unknown executor 'thread'")
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", out, "--scheduler", "tcp://127.0.0.1:1"]),
+                   "no Dask scheduler reachable at tcp://127.0.0.1:1")
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", out, "--workers", "0"]), "--workers")
+    one_line_error(runner.invoke(app, ["sweep", str(tmp_path / "nope.yaml")]), "file not found")
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("mine")
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "taken")]), "not a sweep folder")
+
+
+def test_example_sweeps_are_valid():
+    for path in sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml")):
+        sweep = load_sweep(path)
+        assert len(sweep_points(sweep, sweep.seed)) >= 2, path
