@@ -29,17 +29,23 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """
     path = Path(path)
     source = str(path)
-    if not path.exists():
-        raise ScenarioError("file not found; give the path of a scenario YAML file (see scenarios/)", file=source)
-    if path.is_dir():
-        raise ScenarioError("is a folder; give the path of a scenario YAML file", file=source)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(f"cannot be read as UTF-8 text ({error.__class__.__name__})", file=source) from None
+    text = read_yaml_text(path, "a scenario YAML file (see scenarios/)")
     data = parse_yaml(text, source)
     data = apply_overrides(data, overrides)
     return validate(data, source=source, text=text, base_dir=path.parent)
+
+
+def read_yaml_text(path: Path, what: str) -> str:
+    """The text of a user's YAML file, or one ScenarioError line saying what is wrong."""
+    source = str(path)
+    if not path.exists():
+        raise ScenarioError(f"file not found; give the path of {what}", file=source)
+    if path.is_dir():
+        raise ScenarioError(f"is a folder; give the path of {what}", file=source)
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"cannot be read as UTF-8 text ({error.__class__.__name__})", file=source) from None
 
 
 def parse_yaml(text: str, source: str) -> dict:

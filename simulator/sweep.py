@@ -48,7 +48,7 @@ from .metrics import SUMMARY_METRICS
 from .results import atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text, manifest, slug
 from .rng import draw_seed, replicate_seeds, stream_key
 from .runner import INCREMENTAL_METRICS, run_replicate
-from .scenario_io import _with_line, apply_overrides, parse_yaml, validate
+from .scenario_io import _with_line, apply_overrides, parse_yaml, read_yaml_text, validate
 
 METHODS = ("grid", "random", "latin_hypercube")
 KNOWN_METRICS: dict[str, str] = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
@@ -175,12 +175,7 @@ def load_sweep(path: str | Path, replicates: int | None = None) -> Sweep:
     the file, the key path (and line) and what would be valid."""
     path = Path(path)
     source = str(path)
-    if not path.is_file():
-        raise ScenarioError("file not found; give the path of a sweep YAML file (see scenarios/sweeps/)", file=source)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(f"cannot be read as UTF-8 text ({error.__class__.__name__})", file=source) from None
+    text = read_yaml_text(path, "a sweep YAML file (see scenarios/sweeps/)")
     data = parse_yaml(text, source)
     try:
         spec = SweepSpec.model_validate(data)
