@@ -389,7 +389,7 @@ def _target_line(name: str, ratio: float) -> str:
 
 def cascade_table(results: list[Timing], graph: Graph) -> list[str]:
     engine = results[0]
-    lines = [f"| implementation | runs | time per run | engine speed-up | mean final size (± se) |", "|---|---|---|---|---|"]
+    lines = ["| implementation | runs | time per run | engine speed-up | mean final size (± se) |", "|---|---|---|---|---|"]
     for t in results:
         ratio = t.per_run / engine.per_run
         lines.append(f"| {t.name} | {t.runs} | {_fmt_s(t.per_run)} | {'1' if t is engine else f'{ratio:,.3g}x'} | "
@@ -555,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "## 1. Against idiomatic Mesa (the cascade reduction, Barabasi-Albert m = 5, p = 0.05, 1% seeds)",
         "",
-        f"Mesa: bench/mesa_reference.py (Network + FixedAgent + shuffle_do, synchronous generations); "
+        "Mesa: bench/mesa_reference.py (Network + FixedAgent + shuffle_do, synchronous generations); "
         f"its time includes building the agents, which every Mesa run does; the engine's includes `Engine(...)`.",
         "",
         f"**{small.n:,} people, {small.edges:,} ties**",
@@ -579,7 +579,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *agreement(peers, large),
         "",
-        f"Where the engine's time goes in this cascade (cProfile, the simulator's own functions; profiling adds overhead):",
+        "Where the engine's time goes in this cascade (cProfile, the simulator's own functions; profiling adds overhead):",
         "",
         *profile,
         "",

@@ -327,7 +327,7 @@ class Engine:
     def _conversion_probability(self, inv: chan.Invitations, day: int) -> np.ndarray:
         """c = base_conversion[channel] * tie[strong|weak] * referee_incentive * credibility * nwom_penalty."""
         sc = self.scenario
-        program, incentive = sc.program, sc.program.incentive
+        incentive = sc.program.incentive
         c = self._channel_conversion[inv.channel] * self._tie_conversion[inv.strong.astype(np.int64)]
         if self.program_on:
             tie_weight = np.where(inv.strong, incentive.strong_tie_weight, 1.0)

@@ -550,7 +550,7 @@ def _grow_vectorised(m, triad, prefix_slots, base, start, n, rng):
         out[~early] = np.where(within >= m, start + row, targets.ravel()[row * m + np.minimum(within, m - 1)])
         return out
 
-    targets = None
+    targets = previous = None  # previous: the pointers of the last pass
     for _ in range(_MAX_ROUNDS):
         pointer = r.copy()
         lost = np.zeros(shape, dtype=bool)
