@@ -556,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         "## 1. Against idiomatic Mesa (the cascade reduction, Barabasi-Albert m = 5, p = 0.05, 1% seeds)",
         "",
         "Mesa: bench/mesa_reference.py (Network + FixedAgent + shuffle_do, synchronous generations); "
-        f"its time includes building the agents, which every Mesa run does; the engine's includes `Engine(...)`.",
+        "its time includes building the agents, which every Mesa run does; the engine's includes `Engine(...)`.",
         "",
         f"**{small.n:,} people, {small.edges:,} ties**",
         "",
