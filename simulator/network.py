@@ -114,22 +114,39 @@ def from_edges(n: int, u: np.ndarray, v: np.ndarray, strong: np.ndarray | None,
     strong with probability ``strong_tie_share``, drawn from ``rng_ties`` in
     (lower id, higher id) order.
     """
+    return _from_edge_list(n, [u, v], strong, rng_ties, strong_tie_share)
+
+
+def _from_edge_list(n: int, ends: list, strong: np.ndarray | None, rng_ties: np.random.Generator,
+                    strong_tie_share: float) -> Network:
+    """from_edges, taking the end arrays in a list it empties, so that a caller who
+    passes its only references lets them be freed as soon as the tie keys exist (at a
+    million ties every int64 array is 8 MB, and the peak is what limits scale)."""
     n = int(n)
-    u = np.asarray(u, dtype=np.int64).ravel()
-    v = np.asarray(v, dtype=np.int64).ravel()
+    v = np.asarray(ends.pop(), dtype=np.int64).ravel()
+    u = np.asarray(ends.pop(), dtype=np.int64).ravel()
     if u.shape != v.shape:
         raise ValueError(f"u and v differ in length ({len(u)} and {len(v)})")
     if len(u) and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n):
         raise ValueError(f"edge endpoints must be in 0..{n - 1}")
     keep = u != v
-    lo = np.minimum(u, v)[keep]
-    hi = np.maximum(u, v)[keep]
-    key = lo * n + hi
-    del lo, hi
+    # in-place arithmetic throughout: at a million ties every int64 temporary is 8 MB
+    key = np.minimum(u, v)
+    hi = np.maximum(u, v)
+    if not keep.all():
+        key, hi = key[keep], hi[keep]
+    key *= n
+    key += hi
+    del hi, u, v
     if strong is None:
-        key = np.sort(key)
-        key = key[_first_of_runs(key)]
+        key.sort()
+        first = _first_of_runs(key)
+        if not first.all():
+            key = key[first]
         labels = rng_ties.random(len(key)) < strong_tie_share
+        keys = [key]
+        del key
+        return _from_sorted_keys(n, keys, labels)
     else:
         strong = np.asarray(strong, dtype=bool).ravel()
         if strong.shape != keep.shape:
@@ -147,7 +164,9 @@ def from_edges(n: int, u: np.ndarray, v: np.ndarray, strong: np.ndarray | None,
         first = _first_of_runs(key)
         key = key[first]
         labels = strong[order[first]]
-    return _from_sorted_keys(n, key, labels)
+    keys = [key]
+    del key
+    return _from_sorted_keys(n, keys, labels)
 
 
 def _first_of_runs(sorted_values: np.ndarray) -> np.ndarray:
@@ -157,16 +176,20 @@ def _first_of_runs(sorted_values: np.ndarray) -> np.ndarray:
     return first
 
 
-def _from_sorted_keys(n: int, key: np.ndarray, labels: np.ndarray) -> Network:
-    """CSR of the ties ``key = lo * n + hi`` (lo < hi, strictly increasing keys).
+def _from_sorted_keys(n: int, keys: list, labels: np.ndarray) -> Network:
+    """CSR of the ties ``key = lo * n + hi`` (lo < hi, strictly increasing keys), the
+    key array passed alone in a list that is emptied (see _from_edge_list).
 
     Row ``x`` holds first its lower friends (the ties sorted by (hi, lo), found by one
     sort of keys that carry the label in their last bit) and then its higher ones (the
     ties in key order), so every row comes out sorted.
     """
+    key = keys.pop()
     m = len(key)
     lo = key // n
-    hi = key - lo * n
+    key %= n
+    hi = key
+    del key
     up_count = np.bincount(lo, minlength=n)
     down_count = np.bincount(hi, minlength=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -176,19 +199,27 @@ def _from_sorted_keys(n: int, key: np.ndarray, labels: np.ndarray) -> Network:
 
     # higher friends: slot = rank among the ties + (row start + lower friends - ties before the row)
     up_before = np.cumsum(up_count) - up_count
-    pos = np.arange(m, dtype=np.int64)
-    pos += np.repeat(indptr[:-1] + down_count - up_before, up_count)
+    pos = np.repeat(indptr[:-1] + down_count - up_before, up_count)
+    pos += np.arange(m, dtype=np.int64)
     indices[pos] = hi
     strong[pos] = labels
-    del lo
-    # lower friends: the same ties seen from the higher end
-    reverse = np.sort(((hi * n + key // n) << 1) | labels)
+    del pos
+    # lower friends: the same ties seen from the higher end, (hi * n + lo) << 1 | label
+    reverse = hi
     del hi
+    reverse *= n
+    reverse += lo
+    del lo
+    reverse <<= 1
+    reverse |= labels
+    reverse.sort()
     down_before = np.cumsum(down_count) - down_count
-    pos = np.arange(m, dtype=np.int64)
-    pos += np.repeat(indptr[:-1] - down_before, down_count)
-    indices[pos] = (reverse >> 1) % n
+    pos = np.repeat(indptr[:-1] - down_before, down_count)
+    pos += np.arange(m, dtype=np.int64)
     strong[pos] = (reverse & 1).astype(bool)
+    reverse >>= 1
+    reverse %= n
+    indices[pos] = reverse
     return Network(indptr, indices, strong)
 
 
@@ -231,8 +262,7 @@ def build_network(cfg, size: int, rng: np.random.Generator, rng_ties: np.random.
     if kind not in generators:
         raise ScenarioError(f"unknown network kind {kind!r}; valid: {', '.join(sorted([*generators, 'complete', 'edgelist']))}",
                             file=source, key="network.kind")
-    u, v = generators[kind](cfg, n, rng, source)
-    return from_edges(n, u, v, None, rng_ties, share)
+    return _from_edge_list(n, list(generators[kind](cfg, n, rng, source)), None, rng_ties, share)
 
 
 def _impossible(message: str, source: str | None, key: str = "network.mean_degree") -> ScenarioError:
