@@ -31,6 +31,9 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
+EXECUTOR_HELP = "Where runs execute: local (a process pool on this computer), serial (this process) or dask."
+WORKERS_HELP = "Parallel workers (local pool or local Dask cluster; default: the number of CPU cores). Results do not depend on it."
+SCHEDULER_HELP = "Address of a running Dask scheduler, tcp://HOST:PORT (implies --executor dask)."
 SET_HELP = "Override a scenario value, e.g. --set days=90 --set program.incentive.referrer_reward=20 (repeatable)."
 
 
@@ -67,15 +70,24 @@ def run(
     sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP),
     people: bool = typer.Option(False, "--people", help="Also write people.parquet (who referred whom) for replicate 0."),
     baseline: Optional[bool] = typer.Option(None, "--baseline/--no-baseline", help="Also run the no-program baseline on the same seeds (default: when the scenario has a program)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help=WORKERS_HELP),
+    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ):
-    """Run one scenario and write its results folder (timeseries, summary, plots, report, manifest)."""
+    """Run one scenario and write its results folder (timeseries, summary, plots, report, manifest).
+
+    Replicates run in parallel on every core by default; each replicate's seed is
+    spawned from the scenario seed, so the results are the same with any --workers."""
     from .report import write_run
     from .results import check_out_dir, new_results_dir
     from .runner import resolve_seed, simulate
     from .scenario_io import load_scenario
 
+    from .executors import check_executor
+
     started = dt.datetime.now()
     loaded = load_scenario(scenario, sets)
+    executor = check_executor(executor, scheduler)
     target = out_dir if out_dir is not None else new_results_dir(loaded.name)
     check_out_dir(target)
     loaded = resolve_seed(loaded, seed)
@@ -83,7 +95,8 @@ def run(
     with progress_bar(total, f"{loaded.name}") as bar:
         task = bar.add_task("runs", total=total, rate="")
         results = simulate(loaded, replicates=total, people=people, baseline=baseline,
-                           progress=lambda k: bar.advance(task, k))
+                           progress=lambda k: bar.advance(task, k), workers=workers, executor=executor,
+                           scheduler=scheduler)
     folder = write_run(results, target, started=started, command=sys.argv, people=people)
     _print_headline(results)
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
@@ -165,9 +178,6 @@ def serve_app(
     os.execve(sys.executable, command, env)
 
 
-EXECUTOR_HELP = "Where runs execute: local (a process pool on this computer), serial (this process) or dask."
-WORKERS_HELP = "Parallel workers (local pool or local Dask cluster; default: the number of CPU cores). Results do not depend on it."
-SCHEDULER_HELP = "Address of a running Dask scheduler, tcp://HOST:PORT (implies --executor dask)."
 
 
 def _rate_updater(bar, task):

@@ -74,6 +74,13 @@ def test_without_out_a_new_timestamped_folder_is_created_each_time(tmp_path, mon
     assert not any(f.name.startswith(".") for f in folders)
 
 
+def test_parallel_replicates_give_the_same_folder_as_serial(tmp_path):
+    run(tmp_path / "serial", "--executor", "serial")
+    run(tmp_path / "pool", "--workers", "2")
+    for name in ("timeseries.csv", "summary.csv", "runs.csv"):
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "pool" / name).read_bytes(), name
+
+
 def test_a_seed_is_drawn_and_recorded_when_none_is_given(tmp_path):
     scenario = tmp_path / "s.yaml"
     scenario.write_text("name: unseeded\ndays: 30\nreplicates: 1\npopulation: {size: 500, initial_customers: 5}\n")
@@ -100,5 +107,5 @@ def test_help_explains_every_command():
     for command in ("run", "validate", "schema"):
         assert command in result.stdout
     result = runner.invoke(app, ["run", "--help"])
-    for option in ("--out", "--replicates", "--seed", "--set", "--people"):
+    for option in ("--out", "--replicates", "--seed", "--set", "--people", "--workers", "--executor"):
         assert option in result.stdout
