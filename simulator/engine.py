@@ -334,8 +334,10 @@ class Engine:
             c = c * inc.uplift(inc.referee_reward(incentive), incentive.referee_max_uplift, incentive.reward_scale, self._type_weight * tie_weight)
             paid = self._payable_referrer_reward(inv.referrer) > 0
             c = c * np.where(paid, 1.0 - incentive.credibility_penalty, 1.0)
-        heard_bad = self.people.nwom_until[inv.target] >= day
-        c = c * np.where(heard_bad, 1.0 - sc.negative_word_of_mouth.conversion_penalty, 1.0)
+        nwom = sc.negative_word_of_mouth
+        if nwom.rate > 0 and nwom.days > 0:
+            heard_bad = self.people.nwom_until[inv.target] >= day
+            c = c * np.where(heard_bad, 1.0 - nwom.conversion_penalty, 1.0)
         return np.clip(c, 0.0, 1.0)
 
     def _convert(self, invitations, day):
@@ -352,7 +354,8 @@ class Engine:
             for wait in np.unique(lag[later]):
                 self._pending_invites.setdefault(day + int(wait), []).append(converting.take(lag == wait))
             converting = converting.take(lag == 0)
-        today = chan.Invitations.concat([converting] + self._pending_invites.pop(day, []))
+        pending = self._pending_invites.pop(day, [])
+        today = chan.Invitations.concat([converting] + pending) if pending else converting
         today = today.take(p.state[today.target] == PROSPECT)
         if len(today):
             today = today.take(self.streams("order").permutation(len(today)))
