@@ -33,7 +33,7 @@ from .behaviour import timing as tim
 from .config import NoIncentive, Scenario
 from .errors import ScenarioError
 from .metrics import COLUMN_INDEX, DAILY_COLUMNS
-from .network import Network, build_network
+from .network import Network, build_network, first_of_runs
 from .rng import Streams
 from .state import CHURNED, CUSTOMER, NEVER, ORGANIC, PROSPECT, SEED, People
 
@@ -169,8 +169,9 @@ class Engine:
         p.next_ask_day[who] = first_ask
         self._schedule(self._ask_due, who, first_ask)
         referred = who[referrer >= 0]
-        p.fraud[referred] = self._fraud_if_referred[referred]
-        p.fraud_blocked[referred] = p.fraud[referred] & self._blocked_if_fraud[referred]
+        if self.scenario.fraud.share > 0:
+            p.fraud[referred] = self._fraud_if_referred[referred]
+            p.fraud_blocked[referred] = p.fraud[referred] & self._blocked_if_fraud[referred]
         self._active = np.concatenate([self._active, who.astype(np.int32)])
         self._n_adopted += len(who)
         self._n_referred_active += len(referred)
@@ -201,8 +202,8 @@ class Engine:
             return
         order = np.argsort(days, kind="stable")
         who, days = who[order], days[order]
-        starts = np.r_[0, np.flatnonzero(days[1:] != days[:-1]) + 1]
-        for start, stop in zip(starts, np.r_[starts[1:], len(days)]):
+        starts = np.flatnonzero(first_of_runs(days)).tolist()
+        for start, stop in zip(starts, starts[1:] + [len(days)]):
             table.setdefault(int(days[start]), []).append(who[start:stop])
 
     @staticmethod
@@ -252,7 +253,7 @@ class Engine:
             asked = asked[(p.state[asked] == CUSTOMER) & (p.next_ask_day[asked] == day) & ~p.fraud[asked]]
             if len(asked) > 1:
                 asked = np.sort(asked)
-                asked = asked[np.r_[True, asked[1:] != asked[:-1]]]
+                asked = asked[first_of_runs(asked)]
         asked_scores = self._scores(asked, day)
         ok = tim.eligible(timing, asked_scores)
         p.next_ask_day[asked[~ok]] = NEVER
@@ -361,7 +362,7 @@ class Engine:
             today = today.take(self.streams("order").permutation(len(today)))
             order = np.argsort(today.target, kind="stable")
             targets = today.target[order]
-            first = order[np.r_[True, targets[1:] != targets[:-1]]]
+            first = order[first_of_runs(targets)]
             today = today.take(np.sort(first))
         start, stop = self._organic_bounds[day], self._organic_bounds[day + 1]
         organic = self._organic_order[start:stop]

@@ -140,7 +140,7 @@ def _from_edge_list(n: int, ends: list, strong: np.ndarray | None, rng_ties: np.
     del hi, u, v
     if strong is None:
         key.sort()
-        first = _first_of_runs(key)
+        first = first_of_runs(key)
         if not first.all():
             key = key[first]
         labels = rng_ties.random(len(key)) < strong_tie_share
@@ -161,7 +161,7 @@ def _from_edge_list(n: int, ends: list, strong: np.ndarray | None, rng_ties: np.
         else:
             order = np.argsort(key, kind="stable")
             key = key[order]
-        first = _first_of_runs(key)
+        first = first_of_runs(key)
         key = key[first]
         labels = strong[order[first]]
     keys = [key]
@@ -169,7 +169,7 @@ def _from_edge_list(n: int, ends: list, strong: np.ndarray | None, rng_ties: np.
     return _from_sorted_keys(n, keys, labels)
 
 
-def _first_of_runs(sorted_values: np.ndarray) -> np.ndarray:
+def first_of_runs(sorted_values: np.ndarray) -> np.ndarray:
     """Mask of the first element of each run of equal values (np.unique is slow in numpy 2.4)."""
     first = np.ones(len(sorted_values), dtype=bool)
     first[1:] = sorted_values[1:] != sorted_values[:-1]

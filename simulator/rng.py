@@ -46,12 +46,14 @@ class Streams:
         self._cache: dict[str, np.random.Generator] = {}
 
     def __call__(self, name: str) -> np.random.Generator:
-        if name not in STREAM_NAMES:
-            raise KeyError(f"unknown random stream {name!r}; known: {', '.join(STREAM_NAMES)}")
-        if name not in self._cache:
+        try:
+            return self._cache[name]
+        except KeyError:
+            if name not in STREAM_NAMES:
+                raise KeyError(f"unknown random stream {name!r}; known: {', '.join(STREAM_NAMES)}") from None
             sequence = np.random.SeedSequence(entropy=self.seed, spawn_key=(stream_key(name),))
-            self._cache[name] = np.random.Generator(np.random.PCG64(sequence))
-        return self._cache[name]
+            generator = self._cache[name] = np.random.Generator(np.random.PCG64(sequence))
+            return generator
 
 
 def replicate_seeds(scenario_seed: int, replicates: int) -> list[int]:

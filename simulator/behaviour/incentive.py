@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..config import NoIncentive, Tiered
+from ..network import first_of_runs
 
 #: Weight of each reward type in the uplift, by audience. Source: seeds 000 and 004
 #: (small personal cash works poorly in B2B; rewards to the organization or a charity
@@ -53,8 +54,8 @@ def rank_within(groups: np.ndarray) -> np.ndarray:
         return np.zeros(0, np.int64)
     order = np.argsort(groups, kind="stable")
     sorted_groups = groups[order]
-    starts = np.r_[0, np.flatnonzero(sorted_groups[1:] != sorted_groups[:-1]) + 1]
-    run_start = np.repeat(starts, np.diff(np.r_[starts, len(groups)]))
+    starts = np.flatnonzero(first_of_runs(sorted_groups))
+    run_start = np.repeat(starts, np.diff(np.append(starts, len(groups))))
     ranks = np.empty(len(groups), np.int64)
     ranks[order] = np.arange(len(groups)) - run_start
     return ranks
