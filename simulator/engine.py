@@ -302,11 +302,7 @@ class Engine:
 
     def _payable_referrer_reward(self, referrers):
         """The reward a referrer would get for the next referral: 0 once capped."""
-        incentive, earned = self.scenario.program.incentive, self.people.rewards_earned[referrers]
-        reward = inc.referrer_reward(incentive, earned)
-        if getattr(incentive, "cap_per_referrer", None) is not None:
-            reward = np.where(earned < incentive.cap_per_referrer, reward, 0.0)
-        return reward
+        return inc.referrer_reward(self.scenario.program.incentive, self.people.rewards_earned[referrers])
 
     def _invite(self, sharers, counts):
         """Step 4: each share goes through one channel drawn from the channel mix."""
@@ -480,8 +476,6 @@ class Engine:
         referrers = p.referred_by[referees]
         earned = p.rewards_earned[referrers] + inc.rank_within(referrers)
         to_referrer = inc.referrer_reward(incentive, earned)
-        if incentive.cap_per_referrer is not None:
-            to_referrer = np.where(earned < incentive.cap_per_referrer, to_referrer, 0.0)
         to_referee = np.full(len(referees), inc.referee_reward(incentive))
         requested = np.column_stack([to_referrer, to_referee]).ravel()
         affordable = inc.within_budget(requested, self._budget_left)

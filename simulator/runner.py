@@ -17,7 +17,7 @@ from .engine import Engine
 from .executors import run_tasks
 from .metrics import COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary
 from .rng import draw_seed, replicate_seeds
-from .state import NEVER, ORGANIC, SEED, STATE_NAMES
+from .state import STATE_NAMES
 
 INCREMENTAL_METRICS = {
     "incremental_customers": "customers_final minus the no-program baseline on the same seed [people]",
@@ -215,4 +215,4 @@ def people_frame(engine: Engine) -> pd.DataFrame:
 
 
 __all__ = ["Results", "RunOutput", "simulate", "run_designs", "run_replicate", "summarize", "interval", "resolve_seed", "baseline_of",
-           "people_frame", "collect", "NEVER", "ORGANIC", "SEED"]
+           "people_frame", "collect"]

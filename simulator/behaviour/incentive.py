@@ -34,14 +34,19 @@ def uplift(reward: np.ndarray | float, max_uplift: float, scale: float, weight: 
 
 
 def referrer_reward(incentive, rewards_earned: np.ndarray) -> np.ndarray:
-    """Reward for a referrer's next rewarded referral, by referrals already rewarded (tiers)."""
+    """Reward for a referrer's next referral, by referrals already credited (tiers);
+    0 once the referrer has reached cap_per_referrer."""
     if isinstance(incentive, NoIncentive):
         return np.zeros(len(rewards_earned))
     if isinstance(incentive, Tiered):
         afters = np.array([t.after for t in incentive.tiers])
         amounts = np.array([t.referrer_reward for t in incentive.tiers])
-        return amounts[np.searchsorted(afters, rewards_earned, side="right") - 1]
-    return np.full(len(rewards_earned), float(incentive.referrer_reward))
+        reward = amounts[np.searchsorted(afters, rewards_earned, side="right") - 1]
+    else:
+        reward = np.full(len(rewards_earned), float(incentive.referrer_reward))
+    if incentive.cap_per_referrer is not None:
+        reward = np.where(rewards_earned < incentive.cap_per_referrer, reward, 0.0)
+    return reward
 
 
 def referee_reward(incentive) -> float:

@@ -51,26 +51,16 @@ def test_bundled_cascade_scenario_matches_reference_independent_cascade(bundled)
     assert abs(ours.mean() - reference.mean()) < 4 * np.sqrt(ours.var() / RUNS + reference.var() / RUNS)
 
 
-def test_bundled_cascade_scenario_matches_eon_basic_discrete_sir(bundled):
-    """EoN's discrete SIR (infectious for one step, transmission p per edge) is the IC."""
-    pytest.importorskip("EoN")
+@pytest.mark.parametrize("module, final_sizes, seed", [
+    ("EoN", eon_final_sizes, 7),          # discrete SIR: infectious for one step, transmission p per edge
+    ("ndlib", ndlib_final_sizes, 8),      # IndependentCascadesModel, threshold p set on every edge
+    ("cynetdiff", cynetdiff_final_sizes, 9),
+])
+def test_bundled_cascade_scenario_matches_peer_libraries(bundled, module, final_sizes, seed):
+    """Each peer's Independent Cascade on the same graph, seeds and p: KS on final sizes."""
+    pytest.importorskip(module)
     scenario, network, ours = bundled
-    theirs = eon_final_sizes((network.indptr, network.indices), _p(scenario), scenario.population.initial_customers, RUNS, seed=7)
-    assert stats.ks_2samp(ours, theirs).pvalue > KS_ALPHA
-
-
-def test_bundled_cascade_scenario_matches_ndlib_independent_cascades(bundled):
-    """NDlib's IndependentCascadesModel with the edge threshold p set on every edge."""
-    pytest.importorskip("ndlib")
-    scenario, network, ours = bundled
-    theirs = ndlib_final_sizes((network.indptr, network.indices), _p(scenario), scenario.population.initial_customers, RUNS, seed=8)
-    assert stats.ks_2samp(ours, theirs).pvalue > KS_ALPHA
-
-
-def test_bundled_cascade_scenario_matches_cynetdiff(bundled):
-    pytest.importorskip("cynetdiff")
-    scenario, network, ours = bundled
-    theirs = cynetdiff_final_sizes((network.indptr, network.indices), _p(scenario), scenario.population.initial_customers, RUNS, seed=9)
+    theirs = final_sizes((network.indptr, network.indices), _p(scenario), scenario.population.initial_customers, RUNS, seed=seed)
     assert stats.ks_2samp(ours, theirs).pvalue > KS_ALPHA
 
 

@@ -86,6 +86,15 @@ def poisson_graph() -> Graph:
     return Graph("poisson")
 
 
+def one_seed_cascades(graph: Graph, T: float, seed: int, runs: int = 24) -> tuple[np.ndarray, np.ndarray, float]:
+    """Final sizes of ``runs`` cascades from one random seed each at transmissibility T,
+    which of them are large, and the bond-percolation fraction S(T) they should reach."""
+    engines = run_cascades(graph.scenario(T, days=100, seed=seed), runs, graph.network)
+    assert_cascades_ended(engines)
+    sizes = final_sizes(engines)
+    return sizes, sizes > LARGE, bond_percolation_final_fraction(graph.pmf, T)
+
+
 def test_large_cascades_reach_the_bond_percolation_fraction(graph):
     """Mean size of large cascades within 2% of S * n.
 
@@ -93,13 +102,8 @@ def test_large_cascades_reach_the_bond_percolation_fraction(graph):
     the graph, whose size fluctuates by O(sqrt(n)) (about 0.5% of S n at n = 40,000)
     and differs from the n -> infinity value S by O(1/n); 24 runs average the
     first. A 5% error in p moves S by 2.5-4% on these graphs."""
-    T = SUPERCRITICAL_T[graph.kind]
-    S = bond_percolation_final_fraction(graph.pmf, T)
     runs = 24
-    engines = run_cascades(graph.scenario(T, days=100, seed=17), runs, graph.network)
-    assert_cascades_ended(engines)
-    sizes = final_sizes(engines)
-    large = sizes > LARGE
+    sizes, large, S = one_seed_cascades(graph, SUPERCRITICAL_T[graph.kind], seed=17, runs=runs)
     assert large.any()
     assert abs(sizes[large].mean() / PEOPLE - S) < 0.02 * S, (sizes[large].mean() / PEOPLE, S)
     # a random seed starts a large cascade exactly when it lies in the giant cluster: probability S
@@ -135,14 +139,8 @@ def test_threshold_separates_small_from_large_cascades(poisson_graph):
     at 0.7 T_c (previous test), and at 1.5 T_c a large one with probability S(1.5 T_c)
     ~ 0.58 reaching S n, so that the mean final fraction jumps from ~1e-4 to ~S^2 ~ 0.34.
     Near the threshold the giant cluster converges more slowly in n, hence 5% on its size."""
-    graph = poisson_graph
-    T = 1.5 * graph.threshold
-    S = bond_percolation_final_fraction(graph.pmf, T)
     runs = 24
-    engines = run_cascades(graph.scenario(T, days=100, seed=29), runs, graph.network)
-    assert_cascades_ended(engines)
-    sizes = final_sizes(engines)
-    large = sizes > LARGE
+    sizes, large, S = one_seed_cascades(poisson_graph, 1.5 * poisson_graph.threshold, seed=29, runs=runs)
     assert abs(large.sum() - runs * S) < 4 * np.sqrt(runs * S * (1 - S))
     assert abs(sizes[large].mean() / PEOPLE - S) < 0.05 * S
     assert sizes.mean() / PEOPLE > 0.1
