@@ -33,7 +33,8 @@ from .behaviour import timing as tim
 from .config import NoIncentive, Scenario
 from .errors import ScenarioError
 from .metrics import COLUMN_INDEX, DAILY_COLUMNS
-from .network import Network, build_network, first_of_runs
+from .network import Network, build_network
+from .sorted_runs import first_of_runs
 from .rng import Streams
 from .state import CHURNED, CUSTOMER, NEVER, ORGANIC, PROSPECT, SEED, People
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..config import NoIncentive, Tiered
-from ..network import first_of_runs
+from ..sorted_runs import first_of_runs
 
 #: Weight of each reward type in the uplift, by audience. Source: seeds 000 and 004
 #: (small personal cash works poorly in B2B; rewards to the organization or a charity
