@@ -9,6 +9,7 @@ from . import plots
 from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text,
                        manifest)
 from ..runner import Results
+from .compare import incremental_value_plot
 from .text import figure_links, summary_dict, summary_table
 
 def run_markdown(results: Results, figures: list[Path]) -> str:
@@ -25,7 +26,7 @@ def run_markdown(results: Results, figures: list[Path]) -> str:
         "Means over replicates with the 95% t-interval of the mean (Monte Carlo uncertainty: shrinks with more",
         "replicates) and the 2.5–97.5% range of single runs (what one launch could look like).",
         "",
-        summary_table(results.summary),
+        summary_table(results.summary, sc.days),
         "",
         "## Figures",
         "",
@@ -50,6 +51,8 @@ def write_run(results: Results, out: Path, *, started: dt.datetime, command: lis
             atomic_write_csv(path / "baseline_timeseries.csv", results.baseline_timeseries)
             series[str(results.baseline_timeseries["scenario"].iloc[0])] = results.baseline_timeseries
         figures = plots.standard(series, path)
+        if results.baseline_timeseries is not None:
+            figures.insert(0, incremental_value_plot([results], path / "incremental_value.png"))
         atomic_write_text(path / "report.md", run_markdown(results, figures))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[results.scenario], seeds={results.scenario.name: results.seeds},
