@@ -281,14 +281,19 @@ def sweep(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
     force: bool = typer.Option(False, "--force", help="Start over: delete the runs already in the folder (needed when the sweep file or its base scenario changed)."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates per point (default: the sweep file's, else the base scenario's)."),
+    sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP + " Applies to the base scenario; the swept parameters are set over it."),
 ):
     """Run a parameter sweep (grid, random or Latin hypercube) and write one row per run.
 
     Finished runs are saved as they arrive: after Ctrl-C or a crash, rerun the same
-    command and it resumes, skipping the runs already done. Writes sweep.parquet and
-    sweep.csv (run id, point id, parameter values, replicate, seed, metrics, status,
-    error), points.csv, plots of each metric against each parameter, report.md and
-    manifest.json.
+    command and it resumes, skipping the runs already done. A grid that gained
+    values reuses its finished points (no --force needed); any other change to the
+    sweep or its base scenario (--set included) needs --force or another --out.
+    Writes sweep.parquet and sweep.csv (run id, point id, parameter values,
+    replicate, seed, metrics, status, error), points.csv, plots of each metric
+    against each parameter, report.md (it opens with the best point by the
+    sweep's objective, incremental_value by default, and the points that are
+    statistically indistinguishable from it) and manifest.json.
     """
     from .executors import check_executor
     from .report import write_sweep
@@ -298,7 +303,7 @@ def sweep(
         raise ScenarioError(f"must be at least 1 (got {workers})", key="--workers")
     if executor is not None or scheduler is not None:
         check_executor(executor, scheduler)
-    loaded = load_sweep(sweep_file, replicates=replicates)
+    loaded = load_sweep(sweep_file, replicates=replicates, overrides=sets)
     target = out_dir if out_dir is not None else default_folder(sweep_file)
     state = {"done": 0, "total": 0, "failed": 0}
     bar = progress_bar(2, f"sweep {loaded.name}")
