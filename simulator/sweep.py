@@ -34,8 +34,8 @@ from .rng import draw_seed, point_stream, run_seed
 from .runner import interval, run_replicate
 from .scenario_io import apply_overrides, validate
 from .sweep_points import Points, run_seeds, sweep_points, unit_samples
-from .sweep_spec import (DEFAULT_METRICS, METHODS, Sweep, SweepSpec, ValueList, ValueRange, grid_levels, load_sweep,
-                         unit_to_value, yaml_value)
+from .sweep_spec import (DEFAULT_METRICS, METHODS, RESERVED_KEYS, Sweep, SweepSpec, ValueList, ValueRange, grid_levels,
+                         load_sweep, unit_to_value, yaml_value)
 
 #: Most runs sent to a worker in one task: enough to amortise the hand-over of tiny
 #: runs, few enough that an interruption loses little and workers finish together.
@@ -261,4 +261,4 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
 
 __all__ = ["SweepSpec", "Sweep", "Points", "SweepOutcome", "ValueList", "ValueRange", "load_sweep", "sweep_points",
            "run_seed", "run_seeds", "point_stream", "run_sweep", "execute_sweep", "point_summary", "best_points", "default_folder",
-           "grid_levels", "unit_to_value", "unit_samples", "METHODS", "DEFAULT_METRICS"]
+           "grid_levels", "unit_to_value", "unit_samples", "yaml_value", "METHODS", "DEFAULT_METRICS", "RESERVED_KEYS"]
