@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .config import Scenario
+from . import yaml_reader
 from .errors import ScenarioError
 
 KEYED = re.compile(r"^([a-z_][a-z0-9_.]*): (.*)$", re.S)
@@ -36,27 +37,13 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 
 
 def read_yaml_text(path: Path, what: str) -> str:
-    """The text of a user's YAML file, or one ScenarioError line saying what is wrong."""
-    source = str(path)
-    if not path.exists():
-        raise ScenarioError(f"file not found; give the path of {what}", file=source)
-    if path.is_dir():
-        raise ScenarioError(f"is a folder; give the path of {what}", file=source)
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(f"cannot be read as UTF-8 text ({error.__class__.__name__})", file=source) from None
+    """The text of a user's YAML file, or one ScenarioError line saying what is wrong
+    (missing, a folder or device, too large, not UTF-8: see yaml_reader)."""
+    return yaml_reader.read_text(Path(path), what)
 
 
 def parse_yaml(text: str, source: str) -> dict:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        problem = getattr(error, "problem", None) or "not valid YAML"
-        raise ScenarioError(f"invalid YAML: {problem}; a scenario is a mapping of keys such as 'name:', 'days:', 'program:'",
-                            file=source, key=where) from None
+    data = yaml_reader.load(text, source)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -73,16 +60,13 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
             raise ScenarioError(f"'{item}' is not of the form key.path=value (for example program.base_share=0.3)", file=source)
         key, _, raw = item.partition("=")
         key = key.strip()
-        parts = key.split(".")
+        parts = yaml_reader.key_parts(key, item, source)
         if not key or any(not part for part in parts):
             raise ScenarioError(f"'{item}': empty key path; write key.path=value (for example days=90)", file=source)
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else raw
-        except yaml.YAMLError:
-            value = raw
+        value = yaml_reader.load_value(raw, source)
         node: Any = data
         for depth, part in enumerate(parts[:-1]):
-            node = _child(node, part, create=True, item=item, where=".".join(parts[: depth + 1]))
+            node = _child(node, part, create=True, item=item, where=parts, depth=depth)
         last = parts[-1]
         if isinstance(node, list):
             index = _index(last, node, item)
@@ -250,7 +234,7 @@ def _with_line(key: str, path: list, text: str | None) -> str:
 def _line_of(path: list, text: str) -> int | None:
     """Line number of the deepest node of ``path`` found in the YAML text."""
     try:
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=yaml_reader.StrictLoader)
     except yaml.YAMLError:
         return None
     line = None
@@ -273,11 +257,12 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _child(node: Any, part: str, *, create: bool, item: str, where: str) -> Any:
+def _child(node: Any, part: str, *, create: bool, item: str, where: list[str], depth: int) -> Any:
     if isinstance(node, list):
         return node[_index(part, node, item)]
     if not isinstance(node, dict):
-        raise ScenarioError(f"'{item}': '{where}' is a value, not a mapping", file="--set")
+        # the dotted prefix is joined only here, on the error path: joining it at every level is quadratic
+        raise ScenarioError(f"'{item}': '{'.'.join(where[: depth + 1])}' is a value, not a mapping", file="--set")
     if part not in node or node[part] is None:
         node[part] = {}
     return node[part]

@@ -30,6 +30,7 @@ import itertools
 import json
 import math
 import os
+import reprlib
 import shutil
 import socket
 from dataclasses import dataclass
@@ -224,7 +225,7 @@ def _describe(error: ValidationError, data: dict, source: str, text: str) -> Sce
     elif kind == "missing":
         message = "required key is missing" + ("; a sweep needs 'base:' and 'parameters:'" if len(path) == 1 else "")
     elif "input" in first and not isinstance(first["input"], (dict, list)):
-        message = f"{message} (got {first['input']!r})"
+        message = f"{message} (got {reprlib.repr(first['input'])})"
     key = ".".join(map(str, path)) or "(top level)"
     return ScenarioError(message, file=source, key=_with_line(key, path, text))
 
@@ -285,7 +286,7 @@ def _load_base(spec: SweepSpec, path: Path, where) -> tuple[Scenario, dict, str,
     if not base_path.is_file():
         raise ScenarioError(f"base scenario '{spec.base}' not found (looked for {base_path}); give a scenario YAML path "
                             f"relative to the sweep file, or an inline scenario mapping", file=str(path), key=where("base"))
-    text = base_path.read_text(encoding="utf-8")
+    text = read_yaml_text(base_path, "a base scenario YAML file")
     data = parse_yaml(text, str(base_path))
     return validate(data, source=str(base_path), text=text, base_dir=base_path.parent), data, str(base_path), base_path.parent
 
@@ -308,7 +309,7 @@ def _check_parameters(sweep: Sweep, where) -> None:
                 own = at == key or at.startswith(key + ".") or (key.startswith(at + ".") and error.message.startswith("unknown")) \
                     or error.file in (sweep.source, "--set")
                 if own:
-                    raise ScenarioError(f"value {value!r} does not fit the base scenario {sweep.base.name}: "
+                    raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {sweep.base.name}: "
                                         f"{error.message}", file=sweep.source, key=where("parameters", key)) from None
 
 
