@@ -960,10 +960,15 @@ def load_edgelist(path: pathlib.Path, source: str | None = None) -> tuple[int, n
     return n, u, v, strong
 
 
+_ID_NOT_WHOLE = re.compile(r"^[ \t]*(?:[^#\s]*[.eE]|[^#\s]+[ \t]+[^#\s]*[.eE])", re.M)
+
+
 def _parse_fast(text: str):
     """u, v, weight-or-None with pandas' C parser, or None when any line needs a closer look."""
     import pandas as pd
 
+    if _ID_NOT_WHOLE.search(text):  # pandas reads '1e2' or '1.0' as an id of 100 or 1: let the strict parser refuse it
+        return None
     try:
         table = pd.read_csv(io.StringIO(text), sep=r"\s+", comment="#", header=None, names=["u", "v", "w"],
                             skip_blank_lines=True, engine="c", dtype={"u": "int64", "v": "int64", "w": "float64"})
