@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .config import Scenario
-from . import yaml_reader
+from . import limits, yaml_reader
 from .errors import ScenarioError
 
 KEYED = re.compile(r"^([a-z_][a-z0-9_.]*): (.*)$", re.S)
@@ -83,6 +83,7 @@ def validate(data: dict, *, source: str | None = None, text: str | None = None, 
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
         raise describe(error, data, source, text) from None
+    limits.check_network(scenario, source, key_of=lambda key: _with_line(key, key.split("."), text))
     if scenario.network.kind == "edgelist":
         edge_path = Path(scenario.network.path)
         if not edge_path.is_absolute() and base_dir is not None:
@@ -101,7 +102,8 @@ def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, te
     graph are reported by ``validate`` and before any run starts."""
     from .network import load_edgelist
 
-    n, _, _, _ = load_edgelist(edge_path, source=source)
+    n, ties, _, _ = load_edgelist(edge_path, source=source)
+    limits.note_edge_list(edge_path, n, len(ties))
     seeds = scenario.population.initial_customers
     key = _with_line("population.initial_customers", ["population", "initial_customers"], text)
     if isinstance(seeds, int) and seeds > n:
