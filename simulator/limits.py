@@ -10,7 +10,8 @@ Memory model (bytes), measured with ``resource.getrusage`` peak RSS on one
 replicate plus its no-program twin, 60 days, rounded up by about a third:
 
 - a run: ``PER_PERSON`` per person (the population arrays of MODEL.md, the twin's
-  copy and the day's temporaries; 47 B measured) plus ``PER_TIE`` per tie (the
+  copy and the day's temporaries; 47 B measured on generated graphs, 183 B on
+  an edge list) plus ``PER_TIE`` per tie (the
   CSR arrays and the generator's edge lists and sort keys; 38 B measured for
   Erdős–Rényi, 72 B for powerlaw_cluster, the greediest generator);
 - a worker process: ``PER_PROCESS`` for the interpreter and the libraries (190 MiB
@@ -28,7 +29,7 @@ from typing import Iterable
 
 from .errors import ScenarioError
 
-PER_PERSON = 150          # bytes per person in one run (with its twin)
+PER_PERSON = 250          # bytes per person in one run (with its twin)
 PER_TIE = 80              # bytes per undirected tie while the graph is built and used
 PER_PROCESS = 200 * 2**20  # one worker's interpreter and libraries
 DAILY_BYTES = 17 * 8 * 3 * 2  # 17 float64 columns, 3 copies (array, frame, concat), the twin's rows
@@ -190,7 +191,7 @@ def check_memory(scenarios: Iterable, *, replicates: int | None = None, workers:
 
 
 def check_sweep_memory(points: int, replicates: int, parameters: int, metrics: int, *,
-                       available: int | None = None) -> int:
+                       source: str | None = None, available: int | None = None) -> int:
     """Refuse a sweep whose points (held in memory while it runs) and rows (read back
     for the outputs) will not fit: about 400 B per point and parameter and 40 B per
     run and column, measured on pandas frames and lists of dicts and rounded up."""
@@ -199,8 +200,19 @@ def check_sweep_memory(points: int, replicates: int, parameters: int, metrics: i
     if need > room:
         per_point = need / max(points, 1)
         raise ScenarioError(f"{points:,} points x {replicates:,} replicates need about {_gib(need)} but about "
-                            f"{_gib(room)} is free; would fit: about {int(room / per_point):,} points", key="samples")
+                            f"{_gib(room)} is free; would fit: about {int(room / per_point):,} points", file=source,
+                            key="samples")
     return need
+
+
+def sweep_size(sweep) -> int:
+    """Points of a loaded sweep: every grid combination, or the samples drawn."""
+    from .sweep import ValueList, grid_levels
+
+    spec = sweep.spec
+    if spec.method != "grid":
+        return int(spec.samples or 0)
+    return math.prod(len(grid_levels(p)) if isinstance(p, ValueList) or p.levels else 1 for p in spec.parameters.values())
 
 
 def _gib(size: float) -> str:

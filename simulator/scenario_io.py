@@ -80,7 +80,9 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
 
 def validate(data: dict, *, source: str | None = None, text: str | None = None, base_dir: Path | None = None) -> Scenario:
     try:
-        scenario = Scenario.model_validate(data)
+        # strict: YAML already typed every value, so "yes", "1_000" or "1e2" where a bool or a
+        # whole number belongs is a mistake to report, not text for pydantic to coerce
+        scenario = Scenario.model_validate(data, strict=True)
     except ValidationError as error:
         raise describe(error, data, source, text) from None
     limits.check_network(scenario, source, key_of=lambda key: _with_line(key, key.split("."), text))
