@@ -23,6 +23,7 @@ scenario, so a changed sweep is never mixed with the old one's runs.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import difflib
 import hashlib
@@ -447,6 +448,18 @@ def run_batch(batch: SweepBatch) -> list[dict]:
     return [run_point(batch, *run) for run in batch.runs]
 
 
+def split_batch(batch: SweepBatch) -> list[SweepBatch]:
+    """One batch per run: a batch whose worker died is rerun run by run to find the culprit."""
+    return [dataclasses.replace(batch, runs=(run,)) for run in batch.runs]
+
+
+def lost_batch(batch: SweepBatch, reason: str) -> list[dict]:
+    """The rows of a run that killed its worker (alone) twice: failed, with the reason."""
+    return [{"run_id": run_id, "point_id": point_id, "replicate": replicate, "seed": seed,
+             **{m: math.nan for m in batch.metrics}, "status": "failed", "error": f"WorkerDied: {reason}"}
+            for run_id, point_id, _, replicate, seed in batch.runs]
+
+
 def run_point(batch: SweepBatch, run_id: int, point_id: int, values: dict, replicate: int, seed: int) -> dict:
     row: dict[str, Any] = {"run_id": run_id, "point_id": point_id, "replicate": replicate, "seed": seed}
     try:
@@ -653,7 +666,7 @@ def run_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor: 
                    for chunk in _chunks(pending, size))
         ran = 0
         with contextlib.closing(run_tasks(run_batch, batches, executor=executor, workers=workers,
-                                          scheduler=scheduler)) as finished:
+                                          scheduler=scheduler, split=split_batch, on_lost=lost_batch)) as finished:
             for results in finished:
                 rows = [_row(result, columns, sweep) for result in results]
                 store.append(rows)
