@@ -80,9 +80,7 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
 
 def validate(data: dict, *, source: str | None = None, text: str | None = None, base_dir: Path | None = None) -> Scenario:
     try:
-        # strict: YAML already typed every value, so "yes", "1_000" or "1e2" where a bool or a
-        # whole number belongs is a mistake to report, not text for pydantic to coerce
-        scenario = Scenario.model_validate(data, strict=True)
+        scenario = _validate_strictly(data)
     except ValidationError as error:
         raise describe(error, data, source, text) from None
     limits.check_network(scenario, source, key_of=lambda key: _with_line(key, key.split("."), text))
@@ -97,6 +95,19 @@ def validate(data: dict, *, source: str | None = None, text: str | None = None, 
         scenario.network.path = str(edge_path)
         _check_edge_list(scenario, edge_path, source, text)
     return scenario
+
+
+def _validate_strictly(data: dict) -> Scenario:
+    """Strict validation: YAML has already typed every value, so text such as "yes" or
+    "1_000" where a boolean or a number belongs is a mistake to report, not text for
+    pydantic to coerce. Whole floats (100.0, 1e2) still count as whole numbers."""
+    try:
+        return Scenario.model_validate(data, strict=True)
+    except ValidationError as error:
+        if all(e["type"] == "int_type" and isinstance(e.get("input"), float) and e["input"].is_integer()
+               for e in error.errors()):
+            return Scenario.model_validate(data)
+        raise
 
 
 def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, text: str | None) -> None:

@@ -340,3 +340,25 @@ def test_scenario_names_print_as_written(name):
     finally:
         cli.err = saved
     assert name in console.file.getvalue()
+
+
+# ----------------------------------------------------------------------------- the console entry point
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["validate", "/dev/zero"], "not a regular file"),
+    (["validate", str(DEFAULT), "--set", "name=[" + ", ".join(bomb(9, 10)) + "]"], "expands to more than"),
+    (["run", str(DEFAULT), "--seed", str(2**70)], "--seed"),
+])
+def test_the_console_entry_point_prints_one_line_and_exits_2(args, fragment, tmp_path):
+    """A few cases through a real process: the entry point's own exit code and stderr."""
+    import subprocess
+    import sys
+
+    root = DEFAULT.parents[1]
+    done = subprocess.run([sys.executable, "-m", "simulator", *args], cwd=tmp_path, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(root)), timeout=120)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], done.stderr
+    assert list(tmp_path.iterdir()) == []
