@@ -52,7 +52,7 @@ from .scenario_io import _with_line, apply_overrides, parse_yaml, read_yaml_text
 
 METHODS = ("grid", "random", "latin_hypercube")
 KNOWN_METRICS: dict[str, str] = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
-DEFAULT_METRICS = ("customers_final", "referred_share", "k_factor", "roi", "cost_per_referred_customer", "cumulative_profit")
+DEFAULT_METRICS = ("customers_final", "referred_share", "k_factor", "attributed_roi", "cost_per_referred_customer", "cumulative_profit")
 #: Keys the sweep itself sets for every run; sweeping them would be silently ignored.
 RESERVED_KEYS = ("seed", "replicates")
 #: Most runs sent to a worker in one task: enough to amortise the hand-over of tiny
