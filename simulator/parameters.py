@@ -277,14 +277,15 @@ def apply_values(base: Scenario, values: dict[str, Any], *, parameters: Iterable
     onboarding to at_purchase keeps delay_days and reminders)."""
     unions = {p.key for p in parameters if p.union}
     data = base.model_dump(mode="json")
+    # a kind switch replaces its whole block, so it goes first: keys set inside the
+    # block by other parameters then land in the new variant
     overrides = []
     for key, value in values.items():
         if key in unions:
             parent = key.rpartition(".")[0]
             block = _get(data, parent.split("."))
             overrides.append(f"{parent}={yaml_value(_switch_kind(base, parent, block, value))}")
-        else:
-            overrides.append(f"{key}={yaml_value(value)}")
+    overrides.extend(f"{key}={yaml_value(value)}" for key, value in values.items() if key not in unions)
     data = apply_overrides(data, overrides, source=source or "--vary")
     base_dir = Path(base.network.path).parent if base.network.kind == "edgelist" else None
     return validate(data, source=source, base_dir=base_dir)
