@@ -82,9 +82,10 @@ class Calibration:
 
 
 def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, source: str = "--data") -> pd.DataFrame:
-    """The pilot's daily counts, one row per day from the launch, in the chosen columns
-    (default: those of DEFAULT_COLUMNS it has). ``pilot`` is a ``timeseries.csv`` of one
-    replicate, or any table with those columns (and optionally ``day``)."""
+    """The pilot's daily counts in the chosen columns (default: those of DEFAULT_COLUMNS it
+    has), indexed by day. ``pilot`` is a ``timeseries.csv`` of one replicate, or any table
+    with those columns; without a ``day`` column its rows are days 0, 1, ... (day 0 is
+    the launch day, as in timeseries.csv)."""
     frame = pilot.copy()
     if "replicate" in frame and frame["replicate"].nunique() > 1:
         raise ScenarioError(f"the pilot holds {frame['replicate'].nunique()} replicates; give the counts of one launch "
@@ -109,7 +110,11 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
             raise ScenarioError("counts must be numbers >= 0 on every day", file=source, key=column)
     if len(frame) == 0:
         raise ScenarioError("the pilot has no rows; give one row per day", file=source)
-    return frame[columns].astype(float).reset_index(drop=True)
+    counts = frame[columns].astype(float)
+    first = int(frame["day"].iloc[0]) if "day" in frame else 0
+    counts.index = pd.RangeIndex(first, first + len(counts))
+    counts.index.name = "day"
+    return counts
 
 
 def summary_statistics(counts: np.ndarray, columns: Sequence[str], bin_days: int) -> dict[str, float]:
@@ -140,9 +145,10 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
             raise ScenarioError("calibration fits numbers; give a range LO:HI (choices cannot be fitted)", key=p.key)
     counts = pilot_counts(pilot, columns)
     columns = list(counts.columns)
-    days = len(counts)
-    if days > base.days:
-        raise ScenarioError(f"the pilot has {days} days but the scenario only {base.days}; give days >= {days}", key="days")
+    first, days = int(counts.index[0]), int(counts.index[-1]) + 1    # simulate up to the pilot's last day
+    if days - 1 > base.days:
+        raise ScenarioError(f"the pilot reaches day {days - 1} but the scenario only has {base.days} days; "
+                            f"give days >= {days - 1}", key="days")
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     evaluate = evaluate or Evaluator()
     indices = [COLUMN_INDEX[c] for c in columns]
@@ -151,7 +157,7 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
         scenario = pilot_scenario(base, {p.key: _typed(p, values[p.key]) for p in parameters}, parameters, days)
         run_seed = int(np.random.randint(0, 2**62))
         daily = evaluate([scenario], [run_seed], [], daily=True)[0]["daily"]
-        return summary_statistics(daily[:days, indices], columns, settings.bin_days)
+        return summary_statistics(daily[first:days, indices], columns, settings.bin_days)
 
     prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.low, p.high - p.low) for p in parameters})
     observed = summary_statistics(counts.to_numpy(), columns, settings.bin_days)

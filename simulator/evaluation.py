@@ -15,7 +15,7 @@ import difflib
 import math
 from contextlib import closing
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -88,8 +88,10 @@ def run_request(request: RunRequest) -> tuple[int, dict[str, Any]]:
 class Evaluator:
     """Runs (scenario, seed) pairs on an executor (``serial``, ``local`` pool or ``dask``)."""
 
-    def __init__(self, executor: str = "serial", workers: int | None = 1, scheduler: str | None = None):
-        self.executor, self.workers, self.scheduler = executor, workers, scheduler
+    def __init__(self, executor: str = "serial", workers: int | None = 1, scheduler: str | None = None,
+                 progress: Callable[[int], None] | None = None):
+        """``progress`` is called with 1 after each finished run (for a progress bar)."""
+        self.executor, self.workers, self.scheduler, self.progress = executor, workers, scheduler, progress
 
     def __call__(self, scenarios: Sequence[Scenario], seeds: Sequence[int], metrics: Sequence[str],
                  daily: bool = False) -> list[dict[str, Any]]:
@@ -100,15 +102,12 @@ class Evaluator:
         results: list[dict[str, Any] | None] = [None] * len(requests)
         if not requests:
             return []
-        if self.executor == "serial":
-            finished = map(run_request, requests)
+        with closing(run_tasks(run_request, requests, executor=self.executor, workers=self.workers,
+                               scheduler=self.scheduler)) as finished:
             for index, values in finished:
                 results[index] = values
-        else:
-            with closing(run_tasks(run_request, requests, executor=self.executor, workers=self.workers,
-                                   scheduler=self.scheduler)) as finished:
-                for index, values in finished:
-                    results[index] = values
+                if self.progress:
+                    self.progress(1)
         return results  # type: ignore[return-value]
 
 

@@ -108,6 +108,7 @@ def test_pilot_mistakes_are_one_line_errors():
     with pytest.raises(ScenarioError, match="consecutive"):
         pilot_counts(pd.DataFrame({"day": [0, 2], "shares": [1, 2]}))
     assert list(pilot_counts(pd.DataFrame({c: [1, 2] for c in DEFAULT_COLUMNS})).columns) == list(DEFAULT_COLUMNS)
+    assert list(pilot_counts(pd.DataFrame({"day": [5, 3, 4], "shares": [3, 1, 2]})).index) == [3, 4, 5]   # rows by day
     base = launch()
     with pytest.raises(ScenarioError, match="choices cannot be fitted"):
         calibrate(base, pd.DataFrame({"shares": [1, 2]}), parse_parameters(["program.timing.kind"], base))
