@@ -162,6 +162,8 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
         raise ScenarioError(f"give one objective (TPE) or two (NSGA-II, a Pareto front); got {len(objectives)}", key="--objective")
     if not parameters:
         raise ScenarioError("nothing to vary; give at least one --vary KEY=LO:HI", key="--vary")
+    for objective in objectives:
+        check_metric(objective.metric, source="--objective")
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     evaluate = evaluate or Evaluator()
     rungs = settings.rungs()

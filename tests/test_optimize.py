@@ -151,6 +151,8 @@ def test_bad_input_is_one_line_naming_what_is_valid(tmp_path):
     parameters = parse_parameters(["program.base_share=0:1"], base)
     with pytest.raises(ScenarioError, match="one objective .* or two"):
         optimize(base, parameters, objectives=[parse_objective(m) for m in ("roi", "k_factor", "reward_cost")], evaluate=closed_form)
+    with pytest.raises(ScenarioError, match="unknown metric 'customers'"):
+        optimize(base, parameters, objectives=[Objective("customers")], evaluate=closed_form)
     settings = OptimizeSettings(trials=4, replicates=2, max_replicates=2)
     optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], settings=settings, seed=1,
              evaluate=closed_form, folder=tmp_path)
