@@ -217,9 +217,8 @@ def compare(
     manifest.json.
     """
     from .compare import compare as compare_designs
-    from .compare import write_comparison
     from .executors import check_executor, check_scheduler
-    from .report import fmt
+    from .report import fmt, write_comparison
     from .results import check_out_dir, new_results_dir
     from .scenario_io import load_scenario
 
@@ -279,7 +278,8 @@ def sweep(
     manifest.json.
     """
     from .executors import check_executor
-    from .sweep import default_folder, load_sweep, run_sweep
+    from .report import write_sweep
+    from .sweep import default_folder, execute_sweep, load_sweep
 
     if workers is not None and workers < 1:
         raise ScenarioError(f"must be at least 1 (got {workers})", key="--workers")
@@ -306,8 +306,8 @@ def sweep(
         advance(ok + failed)
 
     try:
-        outcome = run_sweep(loaded, target, workers=workers, executor=executor, scheduler=scheduler, force=force,
-                            command=sys.argv, on_start=on_start, progress=progress)
+        outcome = execute_sweep(loaded, target, workers=workers, executor=executor, scheduler=scheduler, force=force,
+                                on_start=on_start, progress=progress)
     except KeyboardInterrupt:
         bar.stop()
         err.print(f"interrupted: {state['done']} of {state['total']} runs are saved in {target}/runs; "
@@ -315,6 +315,7 @@ def sweep(
         raise typer.Exit(130) from None
     finally:
         bar.stop()
+    write_sweep(outcome, command=sys.argv)
     summary = f"sweep {loaded.name}: {outcome.runs} runs ({outcome.points} points x {loaded.replicates} replicates), " \
               f"{outcome.ran} run now, {outcome.skipped} already done; "
     if outcome.failed:

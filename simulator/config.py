@@ -53,7 +53,7 @@ class Configuration(_NetworkBase):
     degree_distribution: Literal["poisson", "powerlaw", "geometric"] = Field("powerlaw", description="Family of the degree sequence. Source: scenario choice.")
     mean_degree: float = Field(10.0, gt=0, le=1000, description="Mean degree of the sequence [people]. Source: assumption.")
     exponent: float = Field(2.5, gt=2.0, le=5.0, description="Power-law exponent (powerlaw only) [-]. Source: typical social networks 2-3.")
-    degrees: list[Annotated[int, Field(ge=0)]] | None = Field(None, description="Explicit degree sequence, one entry per person (overrides the family).")
+    degrees: list[Annotated[int, Field(ge=0)]] | None = Field(None, description="Explicit degree sequence, one entry per person (overrides the family) [people]. Source: scenario choice.")
 
 
 class BarabasiAlbert(_NetworkBase):
@@ -92,7 +92,7 @@ class Complete(_NetworkBase):
 
 class EdgeList(_NetworkBase):
     kind: Literal["edgelist"]
-    path: str = Field(..., min_length=1, description="File of 'u v [weight]' lines, ids 0..n-1, relative to the scenario file. A weight >= 0.5 marks a strong tie; without weights ties are drawn with strong_tie_share.")
+    path: str = Field(..., min_length=1, description="File of 'u v [weight]' lines, ids 0..n-1, relative to the scenario file. A weight >= 0.5 marks a strong tie; without weights ties are drawn with strong_tie_share. Source: scenario choice.")
 
 
 Network = Annotated[
@@ -152,14 +152,14 @@ Satisfaction = Annotated[Union[ConstantSatisfaction, NpsMix, BetaSatisfaction], 
 
 
 class Tier(Strict):
-    after: int = Field(..., ge=0, le=1_000_000, description="Referrals already credited to the referrer before this tier applies (zero-reward tiers count) [referrals].")
-    referrer_reward: Money = Field(..., description="Reward per referral in this tier [currency].")
+    after: int = Field(..., ge=0, le=1_000_000, description="Referrals already credited to the referrer before this tier applies (zero-reward tiers count) [referrals]. Source: scenario choice.")
+    referrer_reward: Money = Field(..., description="Reward per referral in this tier [currency]. Source: scenario choice.")
 
 
 class _IncentiveBase(Strict):
     reward_type: Literal["cash", "credit", "product", "charity", "organization"] = Field("credit", description="What the reward is; sets its weight in the uplift. Source: seeds 000, 004.")
     audience: Literal["consumer", "business"] = Field("consumer", description="Who is rewarded; business audiences value organization/charity rewards over small cash. Source: seeds 000, 004.")
-    type_weight: float | None = Field(None, ge=0, le=5, description="Override of the reward type's weight [-]. Default from the table in docs/model.md.")
+    type_weight: float | None = Field(None, ge=0, le=5, description="Override of the reward type's weight; unset uses program.reward_type_weights [-]. Source: scenario choice.")
     paid_on: Literal["signup", "qualification"] = Field("qualification", description="When rewards are paid. Source: referral-program practice.")
     qualification_days: int = Field(30, ge=0, le=36500, description="Days a referred customer must stay active to qualify [days]. Source: assumption (first billing cycle).")
     cap_per_referrer: int | None = Field(None, ge=1, le=1_000_000, description="Most rewarded referrals per referrer [referrals]. Source: Dropbox capped at 32.")
@@ -232,7 +232,7 @@ class NeverAsk(Strict):
 
 class AtPurchase(_TimingBase):
     kind: Literal["at_purchase"]
-    delay_days: int = Field(0, ge=0, le=3650, description="Days after joining; 0 asks on the first step after the purchase [days].")
+    delay_days: int = Field(0, ge=0, le=3650, description="Days after joining; 0 asks on the first step after the purchase [days]. Source: definition (ask at purchase).")
 
 
 class Onboarding(_TimingBase):
@@ -249,7 +249,7 @@ class Milestone(_TimingBase):
 
 class Campaign(_TimingBase):
     kind: Literal["campaign"]
-    days: list[Annotated[int, Field(ge=1, le=36500)]] = Field([30], min_length=1, max_length=1000, description="Days on which every active customer is asked [day numbers].")
+    days: list[Annotated[int, Field(ge=1, le=36500)]] = Field([30], min_length=1, max_length=1000, description="Days on which every active customer is asked [day numbers]. Source: scenario choice.")
 
 
 Timing = Annotated[Union[NeverAsk, AtPurchase, Onboarding, Milestone, Campaign], Field(discriminator="kind")]
@@ -260,12 +260,12 @@ Timing = Annotated[Union[NeverAsk, AtPurchase, Onboarding, Milestone, Campaign],
 
 class Channel(Strict):
     kind: Literal["direct", "broadcast"]
-    name: str | None = Field(None, max_length=60, description="Label in outputs (defaults to kind).")
-    weight: Annotated[float, Field(ge=0, le=1)] = Field(1.0, description="Share of sharers who use this channel; weights sum to 1 [fraction].")
+    name: str | None = Field(None, max_length=60, description="Label in outputs (defaults to kind). Source: scenario choice.")
+    weight: Annotated[float, Field(ge=0, le=1)] = Field(1.0, description="Share of sharers who use this channel; weights sum to 1 [fraction]. Source: assumption (default mix 70% direct, 30% broadcast).")
     ease: Probability = Field(1.0, description="How easy the channel makes sharing (multiplies the share probability) [-]. Source: assumption.")
-    base_conversion: Probability | None = Field(None, description="Conversion of one weak-tie invitation; unset means direct 0.10, broadcast 0.03 [probability]. Source: SocialTwist funnel (broadcast 3%); direct: assumption.")
+    base_conversion: Probability | None = Field(None, description="Conversion of one weak-tie invitation; unset means program.default_conversion of the channel's kind [probability]. Source: scenario choice.")
     extra_invites: float = Field(2.0, ge=0, le=1000, description="Direct: friends per share are 1 + Poisson(extra_invites) [people]. Source: seeds (average person refers > 3 friends).")
-    invite_all: bool = Field(False, description="Direct: invite every friend who is still a prospect (the Independent Cascade reduction).")
+    invite_all: bool = Field(False, description="Direct: invite every friend who is still a prospect (the Independent Cascade reduction). Source: scenario choice.")
     attention: Probability = Field(1.0, description="Broadcast: probability that a friend notices the post [probability]. Source: SocialTwist (~15 reached per broadcast at degree 12-15).")
 
     @property
@@ -274,9 +274,42 @@ class Channel(Strict):
 
     @property
     def conversion(self) -> float:
-        if self.base_conversion is not None:
-            return self.base_conversion
-        return 0.10 if self.kind == "direct" else 0.03
+        """This channel's own conversion, or the schema default of its kind. A program's
+        ``default_conversion`` can change that default: use :meth:`Program.conversion`."""
+        return ChannelConversion().of(self)
+
+
+class ChannelConversion(Strict):
+    direct: Probability = Field(0.10, description="Conversion of one weak-tie direct invitation when the channel sets no base_conversion [probability]. Source: assumption (personal invitations convert several times better than broadcasts).")
+    broadcast: Probability = Field(0.03, description="Conversion of one weak-tie broadcast exposure when the channel sets no base_conversion [probability]. Source: SocialTwist funnel (broadcast 3%).")
+
+    def of(self, channel: Channel) -> float:
+        return channel.base_conversion if channel.base_conversion is not None else getattr(self, channel.kind)
+
+
+class TieConversion(Strict):
+    strong: Annotated[float, Field(ge=0, le=10)] = Field(2.0, description="Conversion multiplier of an invitation over a strong tie [-]. Source: Ryu & Feick 2007 (strong ties convert better); x2: assumption.")
+    weak: Annotated[float, Field(ge=0, le=10)] = Field(1.0, description="Conversion multiplier of an invitation over a weak tie [-]. Source: definition (base_conversion is for weak ties).")
+
+
+class TypeWeights(Strict):
+    """Weight of each reward type in the uplift, for one audience."""
+
+    cash: Annotated[float, Field(ge=0, le=5)] = Field(1.0, description="Weight of a cash reward [-]. Source: seeds 000, 004 (direction); value: assumption.")
+    credit: Annotated[float, Field(ge=0, le=5)] = Field(1.0, description="Weight of store credit [-]. Source: seeds 000, 004 (direction); value: assumption.")
+    product: Annotated[float, Field(ge=0, le=5)] = Field(0.8, description="Weight of a product reward [-]. Source: seeds 000, 004 (direction); value: assumption.")
+    charity: Annotated[float, Field(ge=0, le=5)] = Field(0.5, description="Weight of a donation to charity [-]. Source: seeds 000, 004 (direction); value: assumption.")
+    organization: Annotated[float, Field(ge=0, le=5)] = Field(0.3, description="Weight of a reward to the referrer's organization [-]. Source: seeds 000, 004 (direction); value: assumption.")
+
+
+class RewardTypeWeights(Strict):
+    """Small personal cash works poorly in B2B; rewards to the organization or a charity are preferred there."""
+
+    consumer: TypeWeights = Field(default_factory=TypeWeights, description="Weights when consumers are rewarded.")
+    business: TypeWeights = Field(
+        default_factory=lambda: TypeWeights(cash=0.3, credit=0.6, product=0.5, charity=0.9, organization=1.0),
+        description="Weights when businesses are rewarded.",
+    )
 
 
 class NoLag(Strict):
@@ -296,15 +329,19 @@ ConversionLag = Annotated[Union[NoLag, GeometricLag], Field(discriminator="kind"
 class Program(Strict):
     base_share: Probability = Field(0.2, description="Share probability of an asked promoter with no reward [probability]. Source: SocialTwist (~19% of those asked share).")
     satisfaction_effect: SegmentEffect = Field(default_factory=SegmentEffect, description="sat_effect(s): share multiplier by NPS segment.")
-    tie_conversion: dict[Literal["strong", "weak"], Annotated[float, Field(ge=0, le=10)]] = Field(
-        default_factory=lambda: {"strong": 2.0, "weak": 1.0}, description="Conversion multiplier by tie strength [-]. Source: Ryu & Feick 2007; x2: assumption."
-    )
+    tie_conversion: TieConversion = Field(default_factory=TieConversion, description="tie[strong|weak]: conversion multiplier by tie strength.")
+    default_conversion: ChannelConversion = Field(default_factory=ChannelConversion, description="base_conversion of channels that set none, by kind.")
+    reward_type_weights: RewardTypeWeights = Field(default_factory=RewardTypeWeights, description="type_weight of each reward type, by audience.")
     incentive: Incentive = Field(default_factory=lambda: NoIncentive(kind="none"))
     timing: Timing = Field(default_factory=lambda: NeverAsk(kind="never"))
     channels: list[Channel] = Field(
         default_factory=lambda: [Channel(kind="direct", weight=0.7), Channel(kind="broadcast", weight=0.3)], min_length=1, max_length=20
     )
     conversion_lag: ConversionLag = Field(default_factory=lambda: GeometricLag(kind="geometric"))
+
+    def conversion(self, channel: Channel) -> float:
+        """base_conversion of a channel, its kind's default_conversion when unset."""
+        return self.default_conversion.of(channel)
 
     @model_validator(mode="after")
     def _channel_weights_sum_to_one(self):
@@ -327,7 +364,7 @@ class Churn(Strict):
     monthly_rate: Probability = Field(0.05, description="Share of customers lost per month (30.4375 days) [fraction]. Source: industry range 5-7% per month.")
     satisfaction_multipliers: ChurnBySegment = Field(default_factory=ChurnBySegment, description="Churn hazard multiplier by NPS segment.")
     referred_hazard_ratio: float = Field(0.82, ge=0, le=10, description="Churn hazard of referred customers relative to others [-]. Source: Schmitt, Skiera & Van den Bulte 2011 (18% more likely to stay).")
-    only_while_referrer_active: bool = Field(False, description="Apply the referred hazard ratio only while the referrer is still a customer.")
+    only_while_referrer_active: bool = Field(False, description="Apply the referred hazard ratio only while the referrer is still a customer. Source: assumption (Schmitt et al. 2011 do not say whether the advantage lasts without the referrer).")
 
 
 class Economics(Strict):
@@ -353,11 +390,11 @@ class NegativeWordOfMouth(Strict):
 
 
 class Scenario(Strict):
-    name: str = Field("scenario", min_length=1, max_length=120, description="Label in outputs.")
-    description: str = Field("", max_length=10_000, description="Free text.")
-    seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Scenario seed; drawn and recorded when omitted.")
-    days: int = Field(365, ge=1, le=36500, description="Days simulated [days].")
-    replicates: int = Field(10, ge=1, le=1_000_000, description="Independent runs (seeds spawned from the scenario seed).")
+    name: str = Field("scenario", min_length=1, max_length=120, description="Label in outputs. Source: scenario choice.")
+    description: str = Field("", max_length=10_000, description="Free text. Source: scenario choice.")
+    seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Scenario seed; drawn and recorded when omitted. Source: scenario choice.")
+    days: int = Field(365, ge=1, le=36500, description="Days simulated [days]. Source: scenario choice (one year: a budget cycle).")
+    replicates: int = Field(10, ge=1, le=1_000_000, description="Independent runs (seeds spawned from the scenario seed) [runs]. Source: assumption (10 gives intervals of a few percent on the default scenario).")
     population: Population = Field(default_factory=Population)
     network: Network = Field(default_factory=lambda: PowerlawCluster(kind="powerlaw_cluster"))
     acquisition: Acquisition = Field(default_factory=Acquisition)

@@ -1,30 +1,24 @@
 """The daily step, vectorised over the population arrays.
 
-One call of :meth:`Engine.step` is one day, in this order (docs/model.md
-explains each formula; this list is the single place the order is written):
-
-1. asks        - the timing model picks the active customers asked today
-2. spontaneous - every active customer may also share unprompted
-3. share       - asked customers share with w = clip(base_share * sat_effect * incentive * ease * fatigue^k)
-4. invite      - each sharer picks a channel; direct invites friends, broadcast exposes them
-5. convert     - invitations convert (after a lag); prospects also adopt organically
-6. adopt       - new customers join; detractors may spread negative word of mouth
-7. churn       - active customers leave at their daily hazard
-8. money       - margin accrues, rewards are paid within caps and budget
-9. record      - the day's row of DAILY_COLUMNS
+One call of :meth:`Engine.step` is one day: it runs the stages of ``STAGES``, in
+that order, and nothing else. ``STAGES`` is the single place the order is
+written: docs/model.md's step list is generated from it (``python -m
+simulator.paramdoc``) and explains each formula.
 
 Nothing here loops over people or edges in Python: every stage is a handful of
-numpy operations over index arrays. The only Python loops are over channels
-(a handful) and over calendar days of pending events.
+numpy operations over index arrays. The only Python loops are over stages and
+channels (a handful) and over calendar days of pending events.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .behaviour import channels as chan
+from .agenda import Agenda
 from .behaviour import churn as churn_model
 from .behaviour import economics as econ
 from .behaviour import incentive as inc
@@ -33,11 +27,56 @@ from .behaviour import timing as tim
 from .config import NoIncentive, Scenario
 from .errors import ScenarioError
 from .metrics import COLUMN_INDEX, DAILY_COLUMNS
-from .network import Network, build_network, first_of_runs
+from .network import Network, build_network
+from .sorted_runs import first_of_runs
 from .rng import Streams
 from .state import CHURNED, CUSTOMER, NEVER, ORGANIC, PROSPECT, SEED, People
 
-STEP_ORDER = ("asks", "spontaneous", "share", "invite", "convert", "adopt", "churn", "money", "record")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the day: ``Engine._<name>`` runs it; ``summary`` is its line in docs/model.md."""
+
+    name: str
+    summary: str
+
+
+#: The day, in order. Engine.step runs exactly these.
+STAGES: tuple[Stage, ...] = (
+    Stage("asks", "the timing model picks the active customers asked today"),
+    Stage("spontaneous", "every active customer may also share unprompted"),
+    Stage("share", "asked customers share with w = clip(base_share · sat_effect · incentive · ease · fatigue^k)"),
+    Stage("invite", "each sharer picks a channel; direct invites friends, broadcast exposes them"),
+    Stage("convert", "invitations convert (after a lag); prospects also adopt organically"),
+    Stage("adopt", "new customers join: first ask filed, churn day filed when known, fraud drawn"),
+    Stage("negative_word_of_mouth", "active detractors may speak against the product to their friends"),
+    Stage("premium_fades", "referred customers past the fade period leave the margin-premium sum"),
+    Stage("churn", "active customers leave at their daily hazard"),
+    Stage("money", "margin accrues; rewards due are paid within caps and budget"),
+    Stage("start_earning", "today's joiners enter the margin sums (they earn from tomorrow)"),
+    Stage("record", "the day's row of DAILY_COLUMNS"),
+)
+STEP_ORDER = tuple(stage.name for stage in STAGES)
+
+
+@dataclass
+class Today:
+    """What the stages of one day hand to each other."""
+
+    day: int
+    customers: np.ndarray            # active at the start of the day: the ones at risk of churning today
+    referred_at_risk: int
+    counts: dict = field(default_factory=dict)
+    asked: np.ndarray | None = None
+    asked_scores: np.ndarray | None = None
+    earlier_asks: np.ndarray | None = None
+    spontaneous: np.ndarray | None = None
+    sharers: np.ndarray | None = None
+    invitations: chan.Invitations | None = None
+    referral: chan.Invitations | None = None
+    organic: np.ndarray | None = None
+    row: np.ndarray | None = None
 
 
 class Engine:
@@ -57,10 +96,6 @@ class Engine:
         self.day = 0
         self.people = p = People.empty(n)
         p.satisfaction[:] = sat.draw_scores(scenario.satisfaction, n, s("satisfaction"))
-        # per-person clocks are drawn only when they can ring: a stream that is not
-        # drawn from leaves every other stream unchanged
-        if scenario.churn.monthly_rate > 0:
-            p.churn_clock[:] = s("churn").exponential(1.0, n)
         self._organic_schedule(n)
         if scenario.fraud.share > 0:
             fraud_draws = s("fraud").random((2, n), dtype=np.float32)
@@ -69,12 +104,11 @@ class Engine:
         else:
             self._fraud_if_referred = self._blocked_if_fraud = np.zeros(n, bool)
         # With no satisfaction drift a customer's share effect and churn hazard are fixed
-        # at joining: computed once then, and churn is scheduled instead of polled daily.
+        # at joining: computed once then, and churn can be scheduled instead of polled daily.
         self._static = scenario.satisfaction.drift_per_year == 0
         self._share_effect = np.zeros(n, np.float32) if self._static else None
-        self._churn_scheduled = self._static and not scenario.churn.only_while_referrer_active
-        self._churn_due: dict[int, list[np.ndarray]] = {}
-        self._ask_due: dict[int, list[np.ndarray]] = {}
+        self._churn_process = churn_model.ChurnProcess(scenario.churn, p, s, scenario.days, self._static)
+        self._ask_due = Agenda()
         self._active = np.zeros(0, np.int32)   # active customers, in order of joining
         self._n_referred_active = 0
         self._n_adopted = 0
@@ -85,29 +119,29 @@ class Engine:
         self._n_real_earners = 0
         self._premium_count = 0
         self._premium_adopted_sum = 0
-        self._premium_ends: dict[int, list[np.ndarray]] = {}
+        self._premium_ends = Agenda()
 
         program = scenario.program
         self._channel_weights = np.array([c.weight for c in program.channels])
-        self._channel_conversion = np.array([c.conversion for c in program.channels])
+        self._channel_conversion = np.array([program.conversion(c) for c in program.channels])
         self._ease = float(np.dot(self._channel_weights, [c.ease for c in program.channels]))
-        self._tie_conversion = np.array([program.tie_conversion.get("weak", 1.0), program.tie_conversion.get("strong", 2.0)])
-        self._type_weight = inc.type_weight(program.incentive)
+        self._tie_conversion = np.array([program.tie_conversion.weak, program.tie_conversion.strong])
+        self._type_weight = inc.type_weight(program.incentive, program.reward_type_weights)
         self._budget_left = np.inf
         if not isinstance(program.incentive, NoIncentive) and program.incentive.budget is not None:
             self._budget_left = float(program.incentive.budget)
         self.budget_exhausted_day: int | None = None
-        self._pending_invites: dict[int, list[chan.Invitations]] = {}
-        self._pending_qualification: dict[int, list[np.ndarray]] = {}
+        self._pending_invites = Agenda(concat=chan.Invitations.concat, empty=chan.Invitations.empty)
+        self._pending_qualification = Agenda()
         self.customer_days = {"referred": 0, "organic": 0}
         self.churn_events = {"referred": 0, "organic": 0}
         self.daily = np.zeros((scenario.days + 1, len(DAILY_COLUMNS)))
         self.today = self.daily[0]
 
         seeds = self._initial_customers(n, source)
-        self._adopt(seeds, 0, referrer=np.full(len(seeds), -1, np.int32), channel=SEED)
-        self._start_earning(seeds, 0)
-        self._record({}, day=0)
+        self._join(seeds, 0, referrer=np.full(len(seeds), -1, np.int32), channel=SEED)
+        self._start_earning(Today(0, self._active, 0, organic=seeds, referral=chan.Invitations.empty()))
+        self._record(Today(0, self._active, 0))
 
     # ------------------------------------------------------------------ setup
 
@@ -157,7 +191,7 @@ class Engine:
         p = self.people
         return sat.current(p.satisfaction[who], day - p.adopted_day[who], self.scenario.satisfaction.drift_per_year)
 
-    def _adopt(self, who: np.ndarray, day: int, referrer: np.ndarray, channel) -> None:
+    def _join(self, who: np.ndarray, day: int, referrer: np.ndarray, channel) -> None:
         p, sc = self.people, self.scenario
         if not len(who):
             return
@@ -167,7 +201,7 @@ class Engine:
         p.channel[who] = channel
         first_ask = tim.first_ask_day(sc.program.timing, day, len(who), self.streams("timing"))
         p.next_ask_day[who] = first_ask
-        self._schedule(self._ask_due, who, first_ask)
+        self._ask_due.file_each(who, first_ask)
         referred = who[referrer >= 0]
         if self.scenario.fraud.share > 0:
             p.fraud[referred] = self._fraud_if_referred[referred]
@@ -178,77 +212,31 @@ class Engine:
         if self._static:
             scores = p.satisfaction[who]
             self._share_effect[who] = sat.segment_value(scores, sc.program.satisfaction_effect) * ~p.fraud[who]
-            if self._churn_scheduled and sc.churn.monthly_rate > 0:
-                hazard = churn_model.daily_hazard(sc.churn, scores, referrer >= 0, None)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    wait = np.ceil(p.churn_clock[who] / hazard)
-                # the first day at risk is the day after joining
-                leave = np.where(np.isfinite(wait), day + np.maximum(wait, 1), NEVER)
-                leave = np.where(leave > sc.days, NEVER, leave).astype(np.int64)
-                self._schedule(self._churn_due, who, leave)
+            self._churn_process.joined(who, scores, referrer >= 0, day)
         incentive = sc.program.incentive
         if len(referred) and not isinstance(incentive, NoIncentive) and incentive.paid_on == "qualification":
-            self._pending_qualification.setdefault(day + incentive.qualification_days, []).append(referred)
-
-    @staticmethod
-    def _schedule(table: dict[int, list[np.ndarray]], who: np.ndarray, days: np.ndarray) -> None:
-        """File people under the day an event is due (NEVER: not filed)."""
-        due = days != NEVER
-        who, days = who[due], days[due]
-        if not len(who):
-            return
-        if days.min() == days.max():
-            table.setdefault(int(days[0]), []).append(who)
-            return
-        order = np.argsort(days, kind="stable")
-        who, days = who[order], days[order]
-        starts = np.flatnonzero(first_of_runs(days)).tolist()
-        for start, stop in zip(starts, starts[1:] + [len(days)]):
-            table.setdefault(int(days[start]), []).append(who[start:stop])
-
-    @staticmethod
-    def _take_due(table: dict[int, list[np.ndarray]], day: int) -> np.ndarray:
-        parts = table.pop(day, [])
-        return np.concatenate(parts) if parts else np.zeros(0, np.int32)
+            self._pending_qualification.file(day + incentive.qualification_days, referred)
 
     # ------------------------------------------------------------------ the day
 
     def step(self) -> np.ndarray:
-        """Advance one day; returns the day's row (a view into ``daily``)."""
+        """Advance one day by running STAGES in order; returns the day's row (a view into ``daily``)."""
         if self.day >= self.scenario.days:
             raise RuntimeError(f"the run is over: the scenario has {self.scenario.days} days")
-        day = self.day + 1
-        p = self.people
-        counts: dict[str, float] = {}
-        customers = self._active  # at the start of the day: the ones at risk of churning today
-        referred_at_risk = self._n_referred_active
+        today = Today(self.day + 1, self._active, self._n_referred_active)
+        for stage in STAGES:
+            getattr(self, "_" + stage.name)(today)
+        self.day = today.day
+        return today.row
 
-        asked, asked_scores, earlier = self._asks(customers, day, counts)
-        spontaneous = self._spontaneous(customers, day, counts)
-        sharers = np.concatenate([self._share(asked, asked_scores, earlier, day), spontaneous])
-        counts["shares"] = len(sharers)
-        invitations = self._invite(sharers, counts)
-        referral, organic = self._convert(invitations, day)
-        self._adopt(organic, day, referrer=np.full(len(organic), -1, np.int32), channel=ORGANIC)
-        self._adopt(referral.target, day, referrer=referral.referrer, channel=referral.channel)
-        counts["new_organic"], counts["new_referred"] = len(organic), len(referral)
-        counts["new_fraud"] = int(p.fraud[referral.target].sum())
-        self._negative_word_of_mouth(self._active, day)
-        self._premium_fades(day)
-        self._churn(customers, referred_at_risk, day, counts)
-        self._money(referral, day, counts)
-        self._start_earning(np.concatenate([organic, referral.target]), day)
-        self.day = day
-        return self._record(counts, day)
-
-    def _asks(self, customers, day, counts):
-        """Step 1: customers whose ask is due today (or everyone, on a campaign day)."""
-        p, timing = self.people, self.scenario.program.timing
+    def _asks(self, today: Today) -> None:
+        """Customers whose ask is due today (or everyone, on a campaign day)."""
+        p, timing, day, customers = self.people, self.scenario.program.timing, today.day, today.customers
         if tim.campaign_today(timing, day):
-            self._ask_due.pop(day, None)
+            self._ask_due.drop(day)
             asked = customers[~p.fraud[customers]]
         else:
-            asked = self._take_due(self._ask_due, day)
+            asked = self._ask_due.take(day)
             # a filed ask stands if the customer is still active and it is still their next ask
             asked = asked[(p.state[asked] == CUSTOMER) & (p.next_ask_day[asked] == day) & ~p.fraud[asked]]
             if len(asked) > 1:
@@ -258,13 +246,16 @@ class Engine:
         ok = tim.eligible(timing, asked_scores)
         p.next_ask_day[asked[~ok]] = NEVER
         asked, asked_scores = asked[ok], asked_scores[ok]
-        earlier = p.asks[asked].copy()
+        today.earlier_asks = p.asks[asked].copy()
         p.asks[asked] += 1
-        counts["asks"] = len(asked)
-        return asked, asked_scores, earlier
+        today.counts["asks"] = len(asked)
+        today.asked, today.asked_scores = asked, asked_scores
 
-    def _spontaneous(self, customers, day, counts):
-        """Step 2: shares per customer-day ~ Poisson(spontaneous_rate * sat_effect), by thinning."""
+    def _spontaneous(self, today: Today) -> None:
+        """Shares per customer-day ~ Poisson(spontaneous_rate * sat_effect), by thinning."""
+        today.spontaneous = self._spontaneous_sharers(today.customers, today.day, today.counts)
+
+    def _spontaneous_sharers(self, customers, day, counts):
         rate = self.scenario.word_of_mouth.spontaneous_rate
         counts["spontaneous_shares"] = 0
         if rate <= 0 or not len(customers):
@@ -283,8 +274,14 @@ class Engine:
         counts["spontaneous_shares"] = int(keep.sum())
         return customers[picks[keep]]
 
-    def _share(self, asked, asked_scores, earlier, day):
-        """Step 3: w = clip(base_share * sat_effect(s) * incentive_effect * ease * fatigue^k, 0, 1)."""
+    def _share(self, today: Today) -> None:
+        """w = clip(base_share * sat_effect(s) * incentive_effect * ease * fatigue^k, 0, 1)
+        for the asked; the day's sharers are they who share and the spontaneous ones."""
+        today.sharers = np.concatenate([self._asked_sharers(today.asked, today.asked_scores, today.earlier_asks, today.day),
+                                        today.spontaneous])
+        today.counts["shares"] = len(today.sharers)
+
+    def _asked_sharers(self, asked, asked_scores, earlier, day):
         p, program = self.people, self.scenario.program
         w = program.base_share * sat.segment_value(asked_scores, program.satisfaction_effect) * self._ease
         w = w * tim.fatigue(program.timing, earlier)
@@ -297,16 +294,16 @@ class Engine:
         p.shared[asked[shared]] = True
         reminder = tim.next_ask_day(program.timing, day, p.asks[asked], p.shared[asked])
         p.next_ask_day[asked] = reminder
-        self._schedule(self._ask_due, asked, reminder)
+        self._ask_due.file_each(asked, reminder)
         return asked[shared]
 
     def _payable_referrer_reward(self, referrers):
         """The reward a referrer would get for the next referral: 0 once capped."""
         return inc.referrer_reward(self.scenario.program.incentive, self.people.rewards_earned[referrers])
 
-    def _invite(self, sharers, counts):
-        """Step 4: each share goes through one channel drawn from the channel mix."""
-        program, rng = self.scenario.program, self.streams("channels")
+    def _invite(self, today: Today) -> None:
+        """Each share goes through one channel drawn from the channel mix."""
+        program, rng, sharers = self.scenario.program, self.streams("channels"), today.sharers
         picked = chan.choose_channels(self._channel_weights, len(sharers), rng)
         parts = []
         for k, channel in enumerate(program.channels):
@@ -317,9 +314,8 @@ class Engine:
                 parts.append(chan.direct(self.network, mine, self.people.state, k, channel.extra_invites, channel.invite_all, rng))
             else:
                 parts.append(chan.broadcast(self.network, mine, self.people.state, k, channel.attention, rng))
-        invitations = chan.Invitations.concat(parts)
-        counts["invites"] = len(invitations)
-        return invitations
+        today.invitations = chan.Invitations.concat(parts)
+        today.counts["invites"] = len(today.invitations)
 
     def _conversion_probability(self, inv: chan.Invitations, day: int) -> np.ndarray:
         """c = base_conversion[channel] * tie[strong|weak] * referee_incentive * credibility * nwom_penalty."""
@@ -337,42 +333,49 @@ class Engine:
             c = c * np.where(heard_bad, 1.0 - nwom.conversion_penalty, 1.0)
         return np.clip(c, 0.0, 1.0)
 
-    def _convert(self, invitations, day):
-        """Step 5: successful invitations convert after their lag (expired ones are lost);
+    def _convert(self, today: Today) -> None:
+        """Successful invitations convert after their lag (expired ones are lost);
         a prospect converts once, through the first successful invitation in a random
         order of the day's; organic adopters are those whose clock rings today and who
         were not referred today."""
-        p, rng = self.people, self.streams("conversion")
+        p, rng, invitations, day = self.people, self.streams("conversion"), today.invitations, today.day
         success = rng.random(len(invitations)) < self._conversion_probability(invitations, day)
         converting = invitations.take(success)
         lag = chan.lags(self.scenario.program.conversion_lag, len(converting), rng)
         later = lag > 0
         if later.any():
             for wait in np.unique(lag[later]):
-                self._pending_invites.setdefault(day + int(wait), []).append(converting.take(lag == wait))
+                self._pending_invites.file(day + int(wait), converting.take(lag == wait))
             converting = converting.take(lag == 0)
-        pending = self._pending_invites.pop(day, [])
-        today = chan.Invitations.concat([converting] + pending) if pending else converting
-        today = today.take(p.state[today.target] == PROSPECT)
-        if len(today):
-            today = today.take(self.streams("order").permutation(len(today)))
-            order = np.argsort(today.target, kind="stable")
-            targets = today.target[order]
+        due = chan.Invitations.concat([converting, self._pending_invites.take(day)])
+        due = due.take(p.state[due.target] == PROSPECT)
+        if len(due):
+            due = due.take(self.streams("order").permutation(len(due)))
+            order = np.argsort(due.target, kind="stable")
+            targets = due.target[order]
             first = order[first_of_runs(targets)]
-            today = today.take(np.sort(first))
+            due = due.take(np.sort(first))
         start, stop = self._organic_bounds[day], self._organic_bounds[day + 1]
         organic = self._organic_order[start:stop]
         organic = organic[p.state[organic] == PROSPECT]
-        if len(today) and len(organic):
-            organic = organic[~np.isin(organic, today.target)]
-        return today, organic
+        if len(due) and len(organic):
+            organic = organic[~np.isin(organic, due.target)]
+        today.referral, today.organic = due, organic
 
-    def _negative_word_of_mouth(self, customers, day):
-        """Step 6 (second half): each active detractor speaks against the product with
+    def _adopt(self, today: Today) -> None:
+        """Today's organic adopters, then today's referred ones, join."""
+        referral, organic = today.referral, today.organic
+        self._join(organic, today.day, referrer=np.full(len(organic), -1, np.int32), channel=ORGANIC)
+        self._join(referral.target, today.day, referrer=referral.referrer, channel=referral.channel)
+        today.counts["new_organic"], today.counts["new_referred"] = len(organic), len(referral)
+        today.counts["new_fraud"] = int(self.people.fraud[referral.target].sum())
+
+    def _negative_word_of_mouth(self, today: Today) -> None:
+        """Each active detractor speaks against the product with
         daily probability ``rate``; their friends convert worse for ``days`` days.
         A Binomial count of uniformly chosen customers is the same as one Bernoulli
         draw per customer, at a cost proportional to the speakers, not the customers."""
-        cfg, p = self.scenario.negative_word_of_mouth, self.people
+        cfg, p, customers, day = self.scenario.negative_word_of_mouth, self.people, self._active, today.day
         if cfg.rate <= 0 or cfg.days <= 0 or not len(customers):
             return
         rng = self.streams("nwom")
@@ -382,25 +385,11 @@ class Engine:
             _, slots = chan.neighbour_slots(self.network, speakers)
             p.nwom_until[self.network.indices[slots]] = day + cfg.days
 
-    def _churn(self, customers, referred_at_risk, day, counts):
-        """Step 7: customers who joined before today churn when their cumulative hazard
-        passes their clock (see behaviour/churn.py). With a hazard fixed at joining the
-        day is known then (first day with k * h >= E: k = ceil(E / h)) and was filed;
-        otherwise each customer's hazard is added up day by day."""
-        p, cfg = self.people, self.scenario.churn
-        if cfg.monthly_rate <= 0 or not len(customers):
-            leavers = np.zeros(0, np.int32)
-        elif self._churn_scheduled:
-            leavers = self._take_due(self._churn_due, day)
-        else:
-            referred = p.referred_by[customers] >= 0
-            referrer_active = None
-            if cfg.only_while_referrer_active:
-                referrer_active = np.zeros(len(customers), bool)
-                referrer_active[referred] = p.state[p.referred_by[customers[referred]]] == CUSTOMER
-            hazard = churn_model.daily_hazard(cfg, self._scores(customers, day), referred, referrer_active)
-            p.churn_hazard[customers] += hazard
-            leavers = customers[p.churn_hazard[customers] >= p.churn_clock[customers]]
+    def _churn(self, today: Today) -> None:
+        """Customers who joined before today churn when their cumulative hazard passes
+        their clock (see behaviour/churn.py); the bookkeeping of the leavers follows."""
+        p, day, customers, referred_at_risk, counts = self.people, today.day, today.customers, today.referred_at_risk, today.counts
+        leavers = self._churn_process.leavers(customers, day, lambda who: self._scores(who, day))
         p.state[leavers] = CHURNED
         p.churn_day[leavers] = day
         churned_referred = int(np.count_nonzero(p.referred_by[leavers] >= 0))
@@ -419,39 +408,40 @@ class Engine:
         if len(leavers):
             self._active = self._active[p.state[self._active] == CUSTOMER]
 
-    def _start_earning(self, joiners: np.ndarray, day: int) -> None:
+    def _start_earning(self, today: Today) -> None:
         """Customers who joined today earn from tomorrow: add them to the running sums,
         and file the referred ones for the day their premium has faded."""
-        p = self.people
+        p, day = self.people, today.day
+        joiners = np.concatenate([today.organic, today.referral.target])
         real = joiners[~p.fraud[joiners]]
         self._n_real_earners += len(real)
         referred = real[p.referred_by[real] >= 0]
         if len(referred):
             self._premium_count += len(referred)
             self._premium_adopted_sum += day * len(referred)
-            self._premium_ends.setdefault(day + self.scenario.economics.premium_fade_days + 1, []).append(referred)
+            self._premium_ends.file(day + self.scenario.economics.premium_fade_days + 1, referred)
 
-    def _premium_fades(self, day: int) -> None:
+    def _premium_fades(self, today: Today) -> None:
         """Referred customers whose tenure passes the fade period leave the premium sum
         (before churn, so that a leaver's membership is decided by its tenure alone)."""
         p = self.people
-        ended = self._take_due(self._premium_ends, day)
+        ended = self._premium_ends.take(today.day)
         ended = ended[p.state[ended] == CUSTOMER]
         self._premium_count -= len(ended)
         self._premium_adopted_sum -= int(p.adopted_day[ended].sum())
 
-    def _money(self, referral, day, counts):
-        """Step 8: margin for customers active all day,
+    def _money(self, today: Today) -> None:
+        """Margin for customers active all day,
         m0 * (N + premium * (|S| (1 - t/F) + sum_S(a) / F)) from the running sums;
         rewards due today, within caps and the budget (paid in order until the budget
         is spent, then the program stops)."""
-        cfg = self.scenario.economics
+        cfg, day, counts = self.scenario.economics, today.day, today.counts
         fade = float(cfg.premium_fade_days)
         premium_terms = self._premium_count * (1.0 - day / fade) + self._premium_adopted_sum / fade
         base = cfg.monthly_margin / churn_model.DAYS_PER_MONTH
         counts["revenue"] = base * (self._n_real_earners + cfg.referred_margin_premium * premium_terms)
         counts["acquisition_cost"] = counts["new_organic"] * cfg.acquisition_cost_organic
-        counts["reward_cost"], counts["rewards_paid"] = self._pay_rewards(referral, day)
+        counts["reward_cost"], counts["rewards_paid"] = self._pay_rewards(today.referral, day)
         counts["profit"] = counts["revenue"] - counts["reward_cost"] - counts["acquisition_cost"]
 
     def revenue_to_date(self) -> np.ndarray:
@@ -468,8 +458,7 @@ class Engine:
         if incentive.paid_on == "signup":
             referees = referral.target
         else:
-            due = self._pending_qualification.pop(day, [])
-            referees = np.concatenate(due) if due else np.zeros(0, np.int32)
+            referees = self._pending_qualification.take(day)
             referees = referees[(p.state[referees] == CUSTOMER) & ~p.fraud_blocked[referees]]
         if not self.program_on or not len(referees):
             return 0.0, 0
@@ -495,18 +484,18 @@ class Engine:
             self.budget_exhausted_day = day
         return cost, int(paid.sum())
 
-    def _record(self, counts: dict, day: int) -> np.ndarray:
-        """Step 9: the day's row, in DAILY_COLUMNS order."""
+    def _record(self, today: Today) -> None:
+        """The day's row, in DAILY_COLUMNS order."""
+        day = today.day
         row = self.daily[day]
-        for name, value in counts.items():
+        for name, value in today.counts.items():
             row[COLUMN_INDEX[name]] = value
         row[COLUMN_INDEX["prospects"]] = self.people.n - self._n_adopted
         row[COLUMN_INDEX["customers"]] = len(self._active)
         row[COLUMN_INDEX["churned"]] = self._n_churned
         previous = self.daily[day - 1, COLUMN_INDEX["cumulative_profit"]] if day > 0 else 0.0
         row[COLUMN_INDEX["cumulative_profit"]] = previous + row[COLUMN_INDEX["profit"]]
-        self.today = row
-        return row
+        self.today = today.row = row
 
     def run(self) -> "Engine":
         """Run to the horizon."""

@@ -1,6 +1,7 @@
-"""The parameter table of docs/model.md, generated from the scenario schema so
-that it cannot drift from the code: ``python -m simulator.paramdoc`` rewrites
-the block between the markers in docs/model.md (a test checks it is current)."""
+"""The generated parts of docs/model.md, so that they cannot drift from the code:
+the parameter table (from the scenario schema) and the step order (from the
+engine's ``STAGES``, the list ``Engine.step`` runs). ``python -m simulator.paramdoc``
+rewrites the blocks between their markers (a test checks they are current)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pydantic_core import PydanticUndefined
 from .config import Scenario
 
 BEGIN, END = "<!-- parameters:begin -->", "<!-- parameters:end -->"
+STEPS_BEGIN, STEPS_END = "<!-- steps:begin -->", "<!-- steps:end -->"
 DESCRIPTION = re.compile(r"^(?P<meaning>.*?)(?:\s*\[(?P<unit>[^\]]+)\])?\.?(?:\s*Source:\s*(?P<source>.*))?$", re.S)
 
 
@@ -103,15 +105,28 @@ def table() -> str:
     return "\n".join(lines)
 
 
+def steps() -> str:
+    """The numbered step order, one line per stage of ``engine.STAGES``."""
+    from .engine import STAGES
+
+    return "\n".join(f"{i}. **{stage.name}**: {stage.summary}" for i, stage in enumerate(STAGES, start=1))
+
+
+def _replace_block(document: str, begin: str, end: str, body: str) -> str:
+    start, stop = document.index(begin) + len(begin), document.index(end)
+    return document[:start] + "\n" + body + "\n" + document[stop:]
+
+
 def render(document: str) -> str:
-    start, stop = document.index(BEGIN) + len(BEGIN), document.index(END)
-    return document[:start] + "\n" + table() + "\n" + document[stop:]
+    """``document`` with the step order and the parameter table regenerated."""
+    document = _replace_block(document, STEPS_BEGIN, STEPS_END, steps())
+    return _replace_block(document, BEGIN, END, table())
 
 
 def main(argv: list[str] | None = None) -> int:
     path = Path(argv[0] if argv else Path(__file__).resolve().parents[1] / "docs" / "model.md")
     path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
-    print(f"updated the parameter table in {path}")
+    print(f"updated the step order and the parameter table in {path}")
     return 0
 
 

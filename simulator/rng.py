@@ -1,4 +1,4 @@
-"""Named random streams derived from one seed.
+"""Named random streams and every seed derivation, from one seed.
 
 Every random draw in the engine takes a generator from :class:`Streams` by name.
 Streams are independent of each other and of the order in which they are asked
@@ -6,6 +6,19 @@ for, so two scenarios that differ in one parameter see the same luck in every
 stream that parameter does not touch (common random numbers): changing the
 reward changes neither the graph, nor the seed customers, nor who would adopt
 organically on which day, nor anyone's satisfaction or churn clock.
+
+The studies built on runs (replicates, compare, sweeps and the decision
+commands) take their seeds from here too, so that no seed is derived twice in
+two ways:
+
+- replicate r of a scenario: :func:`replicate_seeds` (shared by every design of
+  a comparison: common random numbers);
+- run (point, replicate) of a sweep, or (trial, replicate) of a search:
+  :func:`run_seed`;
+- where a study places its points (random and Latin-hypercube sweeps,
+  optimizer proposals, sensitivity samples): :func:`study_stream`;
+- seeds for a fresh, independent re-run of a chosen design (a confirmation
+  run that must not reuse the luck it was picked on): :func:`fresh_seeds`.
 """
 
 from __future__ import annotations
@@ -14,7 +27,7 @@ import zlib
 
 import numpy as np
 
-#: Streams the engine uses; listed once so that their names cannot drift apart.
+#: Streams of the engine and of the studies; listed once so that their names cannot drift apart.
 STREAM_NAMES = (
     "network",        # graph structure
     "ties",           # strong/weak tie labels
@@ -30,6 +43,11 @@ STREAM_NAMES = (
     "fraud",          # fake signups
     "nwom",           # negative word of mouth
     "order",          # tie-breaking order of same-day conversions
+    # studies (never drawn from by the engine; listed so that names cannot collide)
+    "sweep points",   # where random and Latin-hypercube sweeps put their points
+    "trials",         # where a search (optimize) proposes its next designs
+    "samples",        # where a sensitivity analysis or a calibration samples its inputs
+    "fresh replicates",  # seeds of confirmation re-runs, apart from the study's own seeds
 )
 
 
@@ -49,11 +67,30 @@ class Streams:
         try:
             return self._cache[name]
         except KeyError:
-            if name not in STREAM_NAMES:
-                raise KeyError(f"unknown random stream {name!r}; known: {', '.join(STREAM_NAMES)}") from None
-            sequence = np.random.SeedSequence(entropy=self.seed, spawn_key=(stream_key(name),))
-            generator = self._cache[name] = np.random.Generator(np.random.PCG64(sequence))
+            generator = self._cache[name] = study_stream(self.seed, name)
             return generator
+
+
+def _checked_key(name: str) -> int:
+    if name not in STREAM_NAMES:
+        raise KeyError(f"unknown random stream {name!r}; known: {', '.join(STREAM_NAMES)}")
+    return stream_key(name)
+
+
+def study_stream(seed: int, name: str) -> np.random.Generator:
+    """The generator of stream ``name`` of ``seed``: SeedSequence(seed, spawn_key=(crc32(name),)).
+
+    The engine's streams and a study's own streams (``"sweep points"``,
+    ``"trials"``, ``"samples"``) are made the same way, so that a study's choice
+    of points never shares luck with the runs it makes."""
+    sequence = np.random.SeedSequence(entropy=int(seed), spawn_key=(_checked_key(name),))
+    return np.random.Generator(np.random.PCG64(sequence))
+
+
+def _seed_of(sequence: np.random.SeedSequence) -> int:
+    """A 63-bit seed from a SeedSequence: the first 64-bit word of its state, shifted
+    right once so that it fits every signed 64-bit column and YAML reader."""
+    return int(sequence.generate_state(2, dtype=np.uint64)[0] >> np.uint64(1))
 
 
 def replicate_seeds(scenario_seed: int, replicates: int) -> list[int]:
@@ -62,10 +99,41 @@ def replicate_seeds(scenario_seed: int, replicates: int) -> list[int]:
     Replicate r always gets the same seed whatever the number of replicates asked
     for, so adding replicates extends a study without changing earlier runs.
     """
-    children = np.random.SeedSequence(scenario_seed).spawn(replicates)
-    return [int(child.generate_state(2, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
+    return [_seed_of(child) for child in np.random.SeedSequence(scenario_seed).spawn(replicates)]
+
+
+def run_seed(study_seed: int, point: int, replicate: int) -> int:
+    """The seed of run (point, replicate) of a study: SeedSequence(study_seed,
+    spawn_key=(point, replicate)), first 63 bits.
+
+    It depends on nothing else, so neither the executor, the number of workers nor
+    the order runs finish in can change it. Sweeps use it per (point, replicate);
+    a search uses it per (trial, replicate) when its trials are not paired.
+    Paired studies (``common_random_numbers``) use :func:`replicate_seeds` for
+    every point instead."""
+    return _seed_of(np.random.SeedSequence(study_seed, spawn_key=(point, replicate)))
+
+
+def point_stream(study_seed: int) -> np.random.Generator:
+    """The generator that places a sweep's random or Latin-hypercube points."""
+    return study_stream(study_seed, "sweep points")
+
+
+def fresh_seeds(study_seed: int, replicates: int, round: int = 0) -> list[int]:
+    """Replicate seeds of a confirmation re-run, independent of every seed the study
+    itself used: SeedSequence(study_seed, spawn_key=(crc32("fresh replicates"), round))
+    spawned ``replicates`` times. A design picked as best on some replicates is
+    biased upwards on those same replicates (the winner's curse); re-running it on
+    these seeds gives an unbiased estimate. Each ``round`` gives a new set; replicate
+    r's seed does not depend on ``replicates``, as with :func:`replicate_seeds`."""
+    parent = np.random.SeedSequence(study_seed, spawn_key=(_checked_key("fresh replicates"), round))
+    return [_seed_of(child) for child in parent.spawn(replicates)]
 
 
 def draw_seed() -> int:
     """A fresh scenario seed for users who gave none (recorded in the manifest)."""
     return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+__all__ = ["STREAM_NAMES", "Streams", "stream_key", "study_stream", "replicate_seeds", "run_seed", "point_stream",
+           "fresh_seeds", "draw_seed"]

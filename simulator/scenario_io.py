@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 import json
+import types
 import typing
 from pathlib import Path
 from typing import Any, Iterable
@@ -104,7 +105,7 @@ def validate(data: dict, *, source: str | None = None, text: str | None = None, 
         if not edge_path.is_absolute() and base_dir is not None:
             edge_path = (base_dir / edge_path).resolve()
         if not edge_path.is_file():
-            key = _with_line("network.path", ["network", "path"], text)
+            key = key_at("network.path", ["network", "path"], text)
             raise ScenarioError(f"edge-list file '{scenario.network.path}' not found (looked for {edge_path}); "
                                 f"give a file of 'u v [weight]' lines", file=source, key=key)
         scenario.network.path = str(edge_path)
@@ -119,7 +120,7 @@ def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, te
 
     n, _, _, _ = load_edgelist(edge_path, source=source)
     seeds = scenario.population.initial_customers
-    key = _with_line("population.initial_customers", ["population", "initial_customers"], text)
+    key = key_at("population.initial_customers", ["population", "initial_customers"], text)
     if isinstance(seeds, int) and seeds > n:
         raise ScenarioError(f"{seeds} initial customers but the network in {edge_path.name} has only {n} people; "
                             f"valid: 0..{n}", file=source, key=key)
@@ -137,14 +138,20 @@ def json_schema() -> dict:
 # --------------------------------------------------------------------------- error messages
 
 
-def describe(error: ValidationError, data: dict, source: str | None, text: str | None) -> ScenarioError:
-    """The first validation error as one line: file, key path (line), what is wrong, what is valid."""
+def describe(error: ValidationError, data: dict, source: str | None, text: str | None,
+             model: type[BaseModel] = Scenario, what: str = "scenario") -> ScenarioError:
+    """The most useful validation error of a user's YAML file as one line: file, key
+    path (line), what is wrong, what is valid.
+
+    The one describer for every YAML file a user writes: ``model`` is the pydantic
+    model the file was checked against (a scenario, a sweep, a settings file) and
+    ``what`` names that kind of file in the messages."""
     first = _most_useful(error.errors())
-    path = _data_path(first["loc"], data)
+    path = _data_path(first["loc"], data, keep_last=first["type"] == "missing")
     key = ".".join(str(p) for p in path) or "(top level)"
     kind, message = first["type"], first["msg"]
     if kind == "extra_forbidden":
-        valid = _valid_keys(path[:-1], data)
+        valid = _valid_keys(path[:-1], data, model)
         hint = difflib.get_close_matches(str(path[-1]), valid, n=1, cutoff=0.6)
         message = f"unknown key '{path[-1]}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
         message += f" valid keys here: {', '.join(valid)}"
@@ -158,8 +165,17 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         key = ".".join(str(p) for p in path)
     elif kind == "union_tag_not_found":
         message = "missing 'kind'; every block with variants needs one (see `refsim schema`)"
+    elif kind == "literal_error":
+        expected = str(first.get("ctx", {}).get("expected", "")).replace(" or ", ",")
+        options = [o.strip(" '") for o in expected.split(",") if o.strip(" '")]
+        hint = difflib.get_close_matches(str(first.get("input")), options, n=1, cutoff=0.5)
+        message = f"unknown value {_short(first.get('input'))}" + (f"; did you mean '{hint[0]}'?" if hint else ";") \
+            + f" valid: {', '.join(options)}"
     elif kind == "missing":
         message = "required key is missing"
+        required = [name for name, field in model.model_fields.items() if field.is_required()]
+        if len(path) == 1 and required:
+            message += f"; a {what} needs " + " and ".join(f"'{name}:'" for name in required)
     elif kind == "value_error" and KEYED.match(message.removeprefix("Value error, ")):
         # cross-field checks name their key: "sub.key: what is wrong"
         sub, message = KEYED.match(message.removeprefix("Value error, ")).groups()
@@ -169,31 +185,38 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         message = message.removeprefix("Value error, ")
         if "input" in first and kind not in ("model_type", "dict_type") and not isinstance(first["input"], (dict, list)):
             message = f"{message} (got {_short(first['input'])})"
-    return ScenarioError(message, file=source, key=_with_line(key, path, text))
+    return ScenarioError(message, file=source, key=key_at(key, path, text))
+
+
+#: Which error to report when a file has several: a wrong key or kind first (the
+#: others often follow from it), then a wrong value, then a missing key.
+_RANK = {"extra_forbidden": 0, "union_tag_invalid": 0, "union_tag_not_found": 0, "literal_error": 1, "value_error": 2,
+         "missing": 3}
 
 
 def _most_useful(errors: list[dict]) -> dict:
     """Prefer errors that point inside the data over union-member noise."""
+    known = [e for e in errors if e["type"] in _RANK]
+    if known:
+        return min(known, key=lambda e: _RANK[e["type"]])
     ranked = sorted(errors, key=lambda e: (e["type"] in ("int_type", "list_type") and len(errors) > 1, -len(e["loc"])))
-    for e in errors:
-        if e["type"] in ("extra_forbidden", "union_tag_invalid", "union_tag_not_found", "value_error", "missing"):
-            return e
     return ranked[0]
 
 
-def _data_path(loc: tuple, data: Any) -> list:
-    """Keep the parts of pydantic's loc that are real keys/indices of the data (drop union tags)."""
+def _data_path(loc: tuple, data: Any, keep_last: bool = False) -> list:
+    """Keep the parts of pydantic's loc that are real keys/indices of the data (drop
+    union tags); with ``keep_last``, also the last part (the key that is missing)."""
     path, node = [], data
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(node, dict) and part in node:
             path.append(part)
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             path.append(part)
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and part not in _union_tags(node):
+        elif keep_last and i == len(loc) - 1 and isinstance(node, dict) and isinstance(part, str) \
+                and part not in _union_tags(node):
             path.append(part)
-            node = None
     return path
 
 
@@ -201,40 +224,59 @@ def _union_tags(node: dict) -> set:
     return {node.get("kind")} if "kind" in node else set()
 
 
-def _valid_keys(parent_path: list, data: dict) -> list[str]:
+def _valid_keys(parent_path: list, data: dict, model: type[BaseModel] = Scenario) -> list[str]:
     """Field names of the model at ``parent_path`` (following ``kind`` in unions)."""
-    model: Any = Scenario
+    annotation: Any = model
     node: Any = data
     for part in parent_path:
-        node = node[part] if isinstance(node, (dict, list)) else None
-        if isinstance(part, int):
-            continue
-        model = _resolve(model.model_fields[part].annotation, node) if _is_model(model) and part in model.model_fields else None
-        if model is None:
+        parent, node = node, (node[part] if isinstance(node, (dict, list)) else None)
+        annotation = _field_annotation(annotation, part, parent)
+        if annotation is None:
             return []
-    model = _resolve(model, node)
-    return sorted(model.model_fields) if _is_model(model) else []
+    found = _resolve(annotation, node)
+    return sorted(found.model_fields) if _is_model(found) else []
+
+
+def _alternatives(annotation: Any) -> list:
+    """The types an annotation allows, with Annotated and unions unwrapped."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _alternatives(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [alt for arg in typing.get_args(annotation) for alt in _alternatives(arg)]
+    return [annotation]
+
+
+def _field_annotation(annotation: Any, part: Any, parent: Any) -> Any:
+    """The annotation of ``parent[part]``, given the annotation of ``parent``."""
+    for candidate in _alternatives(annotation):
+        origin, args = typing.get_origin(candidate), typing.get_args(candidate)
+        if isinstance(part, int) and origin in (list, tuple) and args:
+            return args[0]
+        if isinstance(parent, dict) and origin is dict and len(args) == 2:
+            return args[1]
+    owner = _resolve(annotation, parent)
+    if _is_model(owner) and part in owner.model_fields:
+        return owner.model_fields[part].annotation
+    return None
 
 
 def _resolve(annotation: Any, node: Any) -> Any:
-    """From a field annotation to the model class that applies to ``node``."""
-    if _is_model(annotation):
-        return annotation
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is typing.Annotated:
-        return _resolve(args[0], node)
-    if origin is list and args:
-        return _resolve(args[0], node)
-    if args:
-        models = [_resolve(a, node) for a in args]
-        models = [m for m in models if _is_model(m)]
-        if isinstance(node, dict) and "kind" in node:
-            for m in models:
-                field = m.model_fields.get("kind")
-                if field is not None and node["kind"] in typing.get_args(field.annotation):
-                    return m
-        return models[0] if len(models) == 1 else None
+    """From a field annotation to the model class that applies to ``node``: the one
+    its ``kind`` names, else the one whose fields it uses most."""
+    models = [m for m in _alternatives(annotation) if _is_model(m)]
+    if not models:
+        return None
+    if isinstance(node, dict) and "kind" in node:
+        for m in models:
+            field = m.model_fields.get("kind")
+            if field is not None and node["kind"] in typing.get_args(field.annotation):
+                return m
+    if len(models) == 1:
+        return models[0]
+    if isinstance(node, dict):
+        best = max(models, key=lambda m: len(set(node) & set(m.model_fields)))
+        return best if set(node) & set(best.model_fields) else None
     return None
 
 
@@ -242,9 +284,13 @@ def _is_model(obj: Any) -> bool:
     return isinstance(obj, type) and issubclass(obj, BaseModel)
 
 
-def _with_line(key: str, path: list, text: str | None) -> str:
+def key_at(key: str, path: list, text: str | None) -> str:
+    """``key`` followed by the line it is on in the YAML ``text``, e.g. 'method (line 4)'."""
     line = _line_of(path, text) if text else None
     return f"{key} (line {line})" if line else key
+
+
+_with_line = key_at  # the former private name, kept for callers on other branches
 
 
 def _line_of(path: list, text: str) -> int | None:

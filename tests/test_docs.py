@@ -12,18 +12,41 @@ def test_parameter_table_in_model_md_is_generated_from_the_schema():
     assert paramdoc.render(document) == document, "run `python -m simulator.paramdoc` to update docs/model.md"
 
 
-def test_every_parameter_has_a_meaning_and_leaf_parameters_cite_a_source_or_choice():
+def test_every_parameter_has_a_meaning_and_leaf_parameters_cite_a_source_or_say_assumption():
+    """Defaults are not free choices (MODEL.md): each leaf names where it comes from
+    ("Source: ...", scenario choice and definitions included) or says it is an assumption."""
     rows = paramdoc.rows()
     assert len(rows) > 60
-    for key, meaning, unit, default, bounds, source in rows:
+    unsourced = [key for key, meaning, unit, default, bounds, source in rows
+                 if not source and "assumption" not in meaning.lower()]
+    for key, meaning, *_ in rows:
         assert meaning, f"{key} has no description"
+    assert unsourced == [], f"parameters with neither a source nor 'assumption': {unsourced}"
 
 
-def test_step_order_is_written_once_in_the_engine():
-    from simulator.engine import STEP_ORDER, Engine
+def test_step_order_in_model_md_is_the_list_the_engine_runs():
+    """The generated step list names exactly the stages, in order, that Engine.step
+    calls: recorded by wrapping each stage of a live engine."""
+    from simulator.config import Scenario
+    from simulator.engine import STAGES, Engine
 
-    doc = Engine.__module__
-    assert STEP_ORDER == ("asks", "spontaneous", "share", "invite", "convert", "adopt", "churn", "money", "record")
-    engine_doc = __import__(doc, fromlist=["x"]).__doc__
-    positions = [engine_doc.index(f"{i}. {name}") for i, name in enumerate(STEP_ORDER, start=1)]
-    assert positions == sorted(positions)
+    engine = Engine(Scenario(population={"size": 200, "initial_customers": 5}, days=3,
+                             network={"kind": "erdos_renyi", "mean_degree": 4}), seed=1)
+    ran = []
+
+    def recording(name):
+        stage = getattr(engine, "_" + name)
+
+        def run(today):
+            ran.append(name)
+            return stage(today)
+        return run
+
+    for stage in STAGES:
+        setattr(engine, "_" + stage.name, recording(stage.name))
+    engine.step()
+    document = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    block = document[document.index(paramdoc.STEPS_BEGIN):document.index(paramdoc.STEPS_END)]
+    listed = [line.split("**")[1] for line in block.splitlines() if line[:1].isdigit()]
+    assert listed == ran
+    assert len(ran) == len(set(ran)) >= 9

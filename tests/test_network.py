@@ -300,12 +300,12 @@ def test_dense_erdos_renyi_uses_per_pair_draws():
 
 
 def test_pair_numbering_is_exact_for_huge_populations():
-    from simulator.network import _pair_from_index
+    from simulator.network.generators import pair_from_index
 
     n = 50_000_000
     total = n * (n - 1) // 2
     k = np.concatenate([np.arange(10), total - 1 - np.arange(10), np.random.default_rng(0).integers(0, total, 1000)])
-    i, j = _pair_from_index(k)
+    i, j = pair_from_index(k)
     assert np.all((0 <= j) & (j < i) & (i < n))
     assert np.array_equal(i * (i - 1) // 2 + j, k)
 

@@ -117,3 +117,18 @@ def test_every_task_comes_back_once_with_a_bounded_window():
 
 def _square(x: int) -> int:
     return x * x
+
+
+def test_every_study_seed_comes_from_a_named_stream_of_rng():
+    """Seeds of confirmation re-runs are new luck: none equals a replicate seed or a
+    sweep run seed of the same study seed, replicate r's seed does not depend on how
+    many are asked for, and an unknown stream name is refused."""
+    from simulator.rng import STREAM_NAMES, fresh_seeds, replicate_seeds, run_seed, study_stream
+
+    assert {"sweep points", "trials", "samples", "fresh replicates"} <= set(STREAM_NAMES)
+    fresh = fresh_seeds(7, 20)
+    used = set(replicate_seeds(7, 20)) | {run_seed(7, p, r) for p in range(20) for r in range(20)}
+    assert len(set(fresh)) == 20 and not set(fresh) & used
+    assert fresh_seeds(7, 5) == fresh[:5] and fresh_seeds(7, 5, round=1) != fresh[:5]
+    with pytest.raises(KeyError, match="unknown random stream"):
+        study_stream(7, "sweep point")

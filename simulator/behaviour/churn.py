@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..agenda import Agenda
 from ..config import Churn
+from ..state import CUSTOMER, NEVER
 from . import satisfaction as sat
 
 DAYS_PER_MONTH = 30.4375
@@ -30,3 +32,52 @@ def daily_hazard(cfg: Churn, scores: np.ndarray, referred: np.ndarray, referrer_
     hazard = base_daily_hazard(cfg.monthly_rate) * sat.segment_value(scores, cfg.satisfaction_multipliers)
     advantage = referred if referrer_active is None else referred & referrer_active
     return np.where(advantage, hazard * cfg.referred_hazard_ratio, hazard)
+
+
+class ChurnProcess:
+    """Churn in one place: each person's clock, and who leaves on which day.
+
+    When the hazard is fixed at joining (no satisfaction drift, and the referred
+    advantage does not depend on the referrer staying) the churn day is known then,
+    the first day with k * h >= E after joining (k = ceil(E / h)), and is filed on
+    an agenda; otherwise each active customer's hazard is added up day by day.
+    """
+
+    def __init__(self, cfg: Churn, people, rng_of, horizon: int, hazard_fixed_at_joining: bool):
+        self.cfg, self.people, self.horizon = cfg, people, horizon
+        self.on = cfg.monthly_rate > 0
+        self.scheduled = self.on and hazard_fixed_at_joining and not cfg.only_while_referrer_active
+        self._due = Agenda()
+        # a clock is drawn only when it can ring: a stream that is not drawn from
+        # leaves every other stream unchanged
+        if self.on:
+            people.churn_clock[:] = rng_of("churn").exponential(1.0, people.n)
+
+    def joined(self, who: np.ndarray, scores: np.ndarray, referred: np.ndarray, day: int) -> None:
+        """File the churn day of customers who joined on ``day`` (scheduled churn only)."""
+        if not self.scheduled:
+            return
+        hazard = daily_hazard(self.cfg, scores, referred, None)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wait = np.ceil(self.people.churn_clock[who] / hazard)
+        # the first day at risk is the day after joining
+        leave = np.where(np.isfinite(wait), day + np.maximum(wait, 1), NEVER)
+        leave = np.where(leave > self.horizon, NEVER, leave).astype(np.int64)
+        self._due.file_each(who, leave)
+
+    def leavers(self, customers: np.ndarray, day: int, scores_of) -> np.ndarray:
+        """Who of ``customers`` (active at the start of the day) churns today;
+        ``scores_of(who)`` gives their current satisfaction scores."""
+        p = self.people
+        if not self.on or not len(customers):
+            return np.zeros(0, np.int32)
+        if self.scheduled:
+            return self._due.take(day)
+        referred = p.referred_by[customers] >= 0
+        referrer_active = None
+        if self.cfg.only_while_referrer_active:
+            referrer_active = np.zeros(len(customers), bool)
+            referrer_active[referred] = p.state[p.referred_by[customers[referred]]] == CUSTOMER
+        hazard = daily_hazard(self.cfg, scores_of(customers), referred, referrer_active)
+        p.churn_hazard[customers] += hazard
+        return customers[p.churn_hazard[customers] >= p.churn_clock[customers]]

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import NoIncentive, Tiered
-from ..network import first_of_runs
+from ..config import NoIncentive, RewardTypeWeights, Tiered
+from ..sorted_runs import first_of_runs
 
-#: Weight of each reward type in the uplift, by audience. Source: seeds 000 and 004
-#: (small personal cash works poorly in B2B; rewards to the organization or a charity
-#: are preferred); the values themselves are assumptions to sweep.
-TYPE_WEIGHTS = {
-    "consumer": {"cash": 1.0, "credit": 1.0, "product": 0.8, "charity": 0.5, "organization": 0.3},
-    "business": {"cash": 0.3, "credit": 0.6, "product": 0.5, "charity": 0.9, "organization": 1.0},
-}
-
-
-def type_weight(incentive) -> float:
+def type_weight(incentive, weights: RewardTypeWeights | None = None) -> float:
+    """The incentive's own ``type_weight``, else ``weights[audience][reward_type]``
+    (``program.reward_type_weights``; its schema defaults when not given)."""
     if isinstance(incentive, NoIncentive):
         return 0.0
     if incentive.type_weight is not None:
         return incentive.type_weight
-    return TYPE_WEIGHTS[incentive.audience][incentive.reward_type]
+    table = weights if weights is not None else RewardTypeWeights()
+    return getattr(getattr(table, incentive.audience), incentive.reward_type)
 
 
 def uplift(reward: np.ndarray | float, max_uplift: float, scale: float, weight: np.ndarray | float) -> np.ndarray:

@@ -3,48 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 
-import pandas as pd
-
 from . import plots
-from .metrics import SUMMARY_METRICS
-from .results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text,
-                      manifest)
-from .runner import INCREMENTAL_METRICS, Results
-
-METRIC_TEXT = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
-
-
-def summary_dict(summary: pd.DataFrame) -> dict:
-    """{scenario: {metric: {mean, ci_low, ci_high, p2_5, p97_5, n}}} with NaN as null."""
-    out: dict = {}
-    for row in summary.to_dict("records"):
-        stats = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                 for k, v in row.items() if k not in ("scenario", "metric")}
-        out.setdefault(row["scenario"], {})[row["metric"]] = stats
-    return out
-
-
-def fmt(value: float) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    magnitude = abs(value)
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    if magnitude >= 10:
-        return f"{value:.1f}"
-    return f"{value:.3g}"
-
-
-def summary_table(summary: pd.DataFrame) -> str:
-    lines = ["| metric | mean | 95% interval of the mean | 2.5–97.5% of runs | meaning |", "|---|---|---|---|---|"]
-    for row in summary.to_dict("records"):
-        lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
-                     f"{fmt(row['p2_5'])} – {fmt(row['p97_5'])} | {METRIC_TEXT.get(row['metric'], '')} |")
-    return "\n".join(lines)
-
+from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text,
+                       manifest)
+from ..runner import Results
+from .text import figure_links, summary_dict, summary_table
 
 def run_markdown(results: Results, figures: list[Path]) -> str:
     sc = results.scenario
@@ -65,7 +30,7 @@ def run_markdown(results: Results, figures: list[Path]) -> str:
         "## Figures",
         "",
     ]
-    parts += [f"![{f.stem}]({f.name})\n" for f in figures]
+    parts += figure_links(figures)
     return "\n".join(parts)
 
 

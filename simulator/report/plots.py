@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .results import atomic_write  # noqa: E402
+from ..results import atomic_write  # noqa: E402
 
 
 def _band(ax, frame: pd.DataFrame, column: str, label: str, color=None, cumulative: bool = False):

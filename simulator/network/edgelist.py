@@ -1,0 +1,133 @@
+"""Reading an edge-list file (``u v [weight]`` lines) into tie ends and labels."""
+
+from __future__ import annotations
+
+import io
+import math
+import pathlib
+import re
+
+import numpy as np
+
+from ..config import MAX_PEOPLE
+from ..errors import ScenarioError
+
+
+_NODES_HEADER = re.compile(r"^[ \t]*#[ \t]*nodes[ \t]*:[ \t]*(.*?)[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
+_EDGE_LIST_FORMAT = "each line is 'u v' or 'u v weight' with integer ids >= 0 and a number weight; '#' starts a comment"
+
+
+def load_edgelist(path: pathlib.Path, source: str | None = None) -> tuple[int, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Read an edge list: returns ``(n, u, v, strong)``; ``strong`` is None without weights.
+
+    Lines are ``u v [weight]``; ``#`` starts a comment; blank lines are skipped. Ids
+    are ``0..n-1`` with ``n = max id + 1``, unless a comment line ``# nodes: N`` sets
+    ``n`` (then an id >= N is an error). A weight >= 0.5 marks a strong tie. Either
+    every line has a weight or none does.
+    """
+    path = pathlib.Path(path)
+    file = str(path)
+    if not path.is_file():
+        raise ScenarioError(f"edge-list file {file!r} does not exist; give the path of a file of 'u v [weight]' lines",
+                            file=source or file, key="network.path")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"cannot read the edge list ({error}); {_EDGE_LIST_FORMAT}", file=file, key="network.path") from None
+
+    nodes = None
+    header = _NODES_HEADER.search(text)
+    if header:
+        line_no = text.count("\n", 0, header.start()) + 1
+        try:
+            nodes = int(header.group(1))
+        except ValueError:
+            nodes = -1
+        if not 1 <= nodes <= MAX_PEOPLE:
+            raise ScenarioError(f"'# nodes:' must be a whole number of people in 1..{MAX_PEOPLE:,} (got {header.group(1)!r})",
+                                file=file, key=f"line {line_no}")
+
+    parsed = _parse_fast(text)
+    if parsed is None:
+        parsed = _parse_lines(text, file, nodes)
+    u, v, weight = parsed
+    if len(u) == 0:
+        if nodes is None:
+            raise ScenarioError(f"the edge list has no ties; {_EDGE_LIST_FORMAT}", file=file, key="network.path")
+        return nodes, u, v, None
+    low = min(int(u.min()), int(v.min()))
+    high = max(int(u.max()), int(v.max()))
+    if low < 0 or (nodes is not None and high >= nodes) or high >= MAX_PEOPLE:
+        _parse_lines(text, file, nodes)  # raises with the line number
+        raise ScenarioError(f"ids must be in 0..{(nodes or MAX_PEOPLE) - 1}", file=file, key="network.path")  # pragma: no cover
+    n = nodes if nodes is not None else high + 1
+    strong = None if weight is None else weight >= 0.5
+    return n, u, v, strong
+
+
+def _parse_fast(text: str):
+    """u, v, weight-or-None with pandas' C parser, or None when any line needs a closer look."""
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(io.StringIO(text), sep=r"\s+", comment="#", header=None, names=["u", "v", "w"],
+                            skip_blank_lines=True, engine="c", dtype={"u": "int64", "v": "int64", "w": "float64"})
+    except Exception:  # unreadable somewhere: the line-by-line parser says where
+        return None
+    u = table["u"].to_numpy(np.int64)
+    v = table["v"].to_numpy(np.int64)
+    w = table["w"].to_numpy(np.float64)
+    missing = np.isnan(w)
+    if missing.all():
+        return u, v, None
+    if missing.any() or not np.isfinite(w).all():
+        return None
+    return u, v, w
+
+
+def _parse_lines(text: str, file: str, nodes: int | None):
+    """The slow parser: reads line by line and raises at the first bad line."""
+    us: list[int] = []
+    vs: list[int] = []
+    ws: list[float] = []
+    weighted = None
+    first_line = 0
+    for line_no, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+
+        def bad(message):
+            return ScenarioError(message, file=file, key=f"line {line_no}")
+
+        if len(parts) not in (2, 3):
+            raise bad(f"cannot read {raw.strip()!r}: {_EDGE_LIST_FORMAT}")
+        try:
+            a, b = int(parts[0]), int(parts[1])
+        except ValueError:
+            raise bad(f"cannot read {raw.strip()!r}: {_EDGE_LIST_FORMAT}") from None
+        if a < 0 or b < 0:
+            raise bad(f"negative id in {raw.strip()!r}; valid ids are 0, 1, 2, ...")
+        if nodes is not None and max(a, b) >= nodes:
+            raise bad(f"id {max(a, b)} is out of range: the '# nodes: {nodes}' line allows ids 0..{nodes - 1}")
+        if max(a, b) >= MAX_PEOPLE:
+            raise bad(f"id {max(a, b)} is too large; valid ids are 0..{MAX_PEOPLE - 1}")
+        has_weight = len(parts) == 3
+        if weighted is None:
+            weighted, first_line = has_weight, line_no
+        elif has_weight != weighted:
+            raise bad(f"{'a weight' if has_weight else 'no weight'} here but {'none' if has_weight else 'one'} on line {first_line}; "
+                      "give every line a weight or none")
+        if has_weight:
+            try:
+                weight = float(parts[2])
+            except ValueError:
+                weight = math.nan
+            if not math.isfinite(weight):
+                raise bad(f"cannot read the weight {parts[2]!r}: {_EDGE_LIST_FORMAT}")
+            ws.append(weight)
+        us.append(a)
+        vs.append(b)
+    weight_array = np.asarray(ws, dtype=np.float64) if weighted else None
+    return np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64), weight_array

@@ -1,0 +1,359 @@
+"""The generators of every ``network`` kind of a scenario, dispatched by :func:`build_network`.
+
+Generators draw only from the ``network`` stream and return tie ends; the graph
+(and its strong/weak labels, from the ``ties`` stream) is built by graph.py.
+They are written in numpy rather than with networkx so that a million people
+take seconds; each keeps the model of the networkx generator of the same name
+(the tests compare degree distributions, clustering and block structure with it).
+"""
+
+from __future__ import annotations
+
+import math
+import pathlib
+
+import numpy as np
+
+from ..errors import ScenarioError
+from .edgelist import load_edgelist
+from .graph import Network, from_edge_ends, from_edges
+from .growth import grow
+
+#: Largest complete network (12.5 million ties, about 130 MB of arrays).
+MAX_COMPLETE_PEOPLE = 5_000
+MAX_COMPLETE_TIES = MAX_COMPLETE_PEOPLE * (MAX_COMPLETE_PEOPLE - 1) // 2
+#: Edge probability above which pairs are drawn one Bernoulli at a time (dense graphs).
+_DENSE_P = 0.01
+
+
+def build_network(cfg, size: int, rng: np.random.Generator, rng_ties: np.random.Generator,
+                  base_dir: pathlib.Path | None = None, source: str | None = None) -> Network:
+    """The network a scenario's ``network`` block describes.
+
+    ``size`` is the population size (ignored for edge lists, whose file sets it);
+    ``rng`` draws the structure and ``rng_ties`` the strong/weak labels; ``base_dir``
+    resolves a relative edge-list path (the scenario file's folder) and ``source``
+    names the scenario file in error messages.
+    """
+    kind = cfg.kind
+    share = cfg.strong_tie_share
+    if kind == "edgelist":
+        path = pathlib.Path(cfg.path).expanduser()
+        if not path.is_absolute() and base_dir is not None:
+            path = pathlib.Path(base_dir) / path
+        if not path.is_file():
+            where = f" (relative paths are read from {base_dir})" if base_dir is not None and not pathlib.Path(cfg.path).is_absolute() else ""
+            raise ScenarioError(f"edge-list file {str(path)!r} does not exist{where}; give the path of a file of 'u v [weight]' lines",
+                                file=source or str(path), key="network.path")
+        n, u, v, strong = load_edgelist(path, source=source)
+        return from_edges(n, u, v, strong, rng_ties, share)
+
+    n = int(size)
+    if kind == "complete":
+        return _complete(n, rng_ties, share, source)
+    generators = {
+        "erdos_renyi": _erdos_renyi,
+        "configuration": _configuration,
+        "barabasi_albert": _barabasi_albert,
+        "powerlaw_cluster": _powerlaw_cluster,
+        "watts_strogatz": _watts_strogatz,
+        "stochastic_block": _stochastic_block,
+    }
+    if kind not in generators:
+        raise ScenarioError(f"unknown network kind {kind!r}; valid: {', '.join(sorted([*generators, 'complete', 'edgelist']))}",
+                            file=source, key="network.kind")
+    return from_edge_ends(n, list(generators[kind](cfg, n, rng, source)), None, rng_ties, share)
+
+
+def _impossible(message: str, source: str | None, key: str = "network.mean_degree") -> ScenarioError:
+    return ScenarioError(message, file=source, key=key)
+
+
+def _too_many_friends(mean_degree: float, n: int) -> str:
+    if n < 2:
+        return f"a network of {n} person has no possible ties; valid: population.size >= 2 for mean_degree {mean_degree:g}"
+    return f"mean_degree {mean_degree:g} is impossible for {n} people; valid: 0 < mean_degree <= {n - 1}"
+
+
+# --------------------------------------------------------------------------- sampling helpers
+
+
+def _bernoulli_subset(rng: np.random.Generator, total: int, p: float) -> np.ndarray:
+    """Indices in ``0..total-1``, each kept independently with probability ``p`` (int64).
+
+    Sparse: the count is Binomial(total, p) and the indices a uniform subset of that
+    size (Floyd's algorithm inside ``Generator.choice``), which is the same law.
+    Dense: one uniform draw per index, in chunks.
+    """
+    if total <= 0 or p <= 0.0:
+        return np.empty(0, dtype=np.int64)
+    if p >= 1.0:
+        return np.arange(total, dtype=np.int64)
+    if p <= _DENSE_P:
+        count = int(rng.binomial(total, p))
+        return rng.choice(total, size=count, replace=False, shuffle=False).astype(np.int64, copy=False)
+    chunk = 1 << 22
+    parts = []
+    for start in range(0, total, chunk):
+        stop = min(total, start + chunk)
+        parts.append(np.flatnonzero(rng.random(stop - start) < p) + start)
+    return np.concatenate(parts).astype(np.int64, copy=False)
+
+
+def pair_from_index(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pair ``(i, j)``, ``j < i``, numbered ``k = i (i - 1) / 2 + j`` (lower triangle, row by row)."""
+    i = np.floor((1.0 + np.sqrt(1.0 + 8.0 * k.astype(np.float64))) / 2.0).astype(np.int64)
+    # float rounding can be off by one for very large k
+    i -= (i * (i - 1) // 2) > k
+    i += ((i + 1) * i // 2) <= k
+    return i, k - i * (i - 1) // 2
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+def _erdos_renyi(cfg, n: int, rng: np.random.Generator, source):
+    """G(n, p) with p = mean_degree / (n - 1): every pair is a tie independently with p."""
+    if n < 2 or cfg.mean_degree > n - 1:
+        raise _impossible(_too_many_friends(cfg.mean_degree, n), source)
+    p = cfg.mean_degree / (n - 1)
+    i, j = pair_from_index(_bernoulli_subset(rng, n * (n - 1) // 2, p))
+    return i, j
+
+
+def _complete(n: int, rng_ties: np.random.Generator, share: float, source) -> Network:
+    """Everyone is friends with everyone (CSR written directly; labels drawn as from_edges draws them)."""
+    ties = n * (n - 1) // 2
+    if ties > MAX_COMPLETE_TIES:
+        raise ScenarioError(f"a complete network of {n:,} people has {ties:,} ties; valid: population.size <= {MAX_COMPLETE_PEOPLE:,} for kind complete",
+                            file=source, key="population.size")
+    indptr = np.arange(n + 1, dtype=np.int64) * (n - 1)
+    off_diagonal = ~np.eye(n, dtype=bool)
+    indices = np.broadcast_to(np.arange(n, dtype=np.int32), (n, n))[off_diagonal]  # row-major: rows sorted
+    labels = np.zeros((n, n), dtype=bool)
+    labels[np.triu_indices(n, 1)] = rng_ties.random(ties) < share  # row-major upper triangle = (lo, hi) order
+    labels |= labels.T
+    return Network(indptr, indices, labels[off_diagonal])
+
+
+def _configuration(cfg, n: int, rng: np.random.Generator, source):
+    """Erased configuration model: stubs matched uniformly, self-loops and repeated ties removed.
+
+    Degree sequence: the explicit ``degrees`` or one draw per person from the family,
+    each with mean ``mean_degree``:
+
+    - poisson: Poisson(mean_degree);
+    - geometric: P(k) = q (1 - q)^k, k >= 0, q = 1 / (1 + mean_degree);
+    - powerlaw: a shifted discrete power law P(k) proportional to (k + s)^(-exponent) on
+      k = 1..k_max (from k = 0 when mean_degree <= 1), truncated at the structural cutoff
+      k_max = sqrt(n * mean_degree) (the uncorrelated configuration model of Catanzaro,
+      Boguñá & Pastor-Satorras 2005, so that erasing repeated ties loses few), with the
+      shift s found by bisection so that the mean is exactly mean_degree; the tail
+      keeps the exponent.
+
+    An odd total gets one more stub on a random person. Removing self-loops and
+    repeated ties lowers the realised mean a little for heavy tails.
+    """
+    if cfg.degrees is not None:
+        degrees = np.asarray(cfg.degrees, dtype=np.int64)
+        if len(degrees) != n:
+            raise _impossible(f"network.degrees has {len(degrees)} entries for {n} people; valid: one per person", source, "network.degrees")
+        if len(degrees) and degrees.max() > n - 1:
+            raise _impossible(f"network.degrees has a degree of {degrees.max()} among {n} people; valid: 0..{n - 1}", source, "network.degrees")
+    else:
+        mean = float(cfg.mean_degree)
+        if n < 2 or mean > n - 1:
+            raise _impossible(_too_many_friends(mean, n), source)
+        family = cfg.degree_distribution
+        if family == "poisson":
+            degrees = rng.poisson(mean, n)
+        elif family == "geometric":
+            degrees = rng.geometric(1.0 / (1.0 + mean), n) - 1
+        else:
+            support, pmf = _powerlaw_pmf(mean, float(cfg.exponent), n, source)
+            degrees = support[np.searchsorted(np.cumsum(pmf), rng.random(n) * pmf.sum(), side="right").clip(0, len(pmf) - 1)]
+        degrees = degrees.astype(np.int64)
+    if n and degrees.sum() % 2:
+        degrees[rng.integers(n)] += 1
+    stubs = np.repeat(np.arange(n, dtype=np.int32), degrees)
+    rng.shuffle(stubs)
+    return stubs[0::2], stubs[1::2]
+
+
+def _powerlaw_pmf(mean: float, exponent: float, n: int, source) -> tuple[np.ndarray, np.ndarray]:
+    """Support and probabilities of P(k) ~ (k + s)^(-exponent) with the given mean (see _configuration)."""
+    first = 1 if mean > 1.0 else 0
+    cutoff = min(n - 1, max(int(math.sqrt(n * mean)), math.ceil(2 * mean)))
+    support = np.arange(first, cutoff + 1, dtype=np.int64)
+    k = support.astype(np.float64)
+
+    def pmf(shift: float) -> np.ndarray:
+        logw = -exponent * np.log(k + shift)
+        w = np.exp(logw - logw.max())
+        return w / w.sum()
+
+    def mean_of(shift: float) -> float:
+        return float(pmf(shift) @ k)
+
+    low = -float(first) + 1e-12  # mean -> first as the shift -> -first
+    high = 1.0
+    while mean_of(high) < mean:
+        high *= 2.0
+        if high > 1e15:
+            raise _impossible(f"a power-law degree sequence on {n} people cannot have mean {mean:g}; valid: mean_degree < {mean_of(high):.4g}", source)
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if mean_of(mid) < mean:
+            low = mid
+        else:
+            high = mid
+        if high - low <= 1e-10 * max(1.0, abs(high)):
+            break
+    return support, pmf(0.5 * (low + high))
+
+
+def _half_degree(cfg, n: int, source) -> int:
+    """Ties each newcomer adds: mean_degree / 2 rounded half up."""
+    m = int(math.floor(cfg.mean_degree / 2.0 + 0.5))
+    if m >= n:
+        raise _impossible(
+            f"mean_degree {cfg.mean_degree:g} means {m} ties per newcomer, impossible for {n} people; "
+            f"valid: 2 <= mean_degree < {2 * n - 1}", source)
+    return max(m, 1)
+
+
+def _barabasi_albert(cfg, n: int, rng: np.random.Generator, source):
+    """Barabási–Albert preferential attachment, as networkx ``barabasi_albert_graph``.
+
+    Start from a star of m + 1 people; each newcomer ties to m distinct earlier people,
+    each chosen with probability proportional to their degree (m = mean_degree / 2).
+    """
+    m = _half_degree(cfg, n, source)
+    initial = np.concatenate([np.zeros(m, dtype=np.int64), np.arange(1, m + 1, dtype=np.int64)])
+    return grow(n, m, 0.0, initial, m + 1, rng, star=True)
+
+
+def _powerlaw_cluster(cfg, n: int, rng: np.random.Generator, source):
+    """Holme–Kim growth, as networkx ``powerlaw_cluster_graph``.
+
+    m people without ties to start; each newcomer adds m distinct ties. The first goes
+    to a person chosen in proportion to degree; after it, each further tie closes a
+    triangle with probability ``clustering`` (a random friend, not yet tied to the
+    newcomer, of the last person chosen by degree) and otherwise goes to another person
+    chosen by degree. networkx keeps its degree picks in a ``set`` and uses them in hash
+    order, which favours small ids (the oldest people, the hubs): at m >= 5 its largest
+    hubs come out about 30% bigger than the model gives. We use the picks in random
+    order, as Holme & Kim (2002) describe; the tests compare with networkx's loop with
+    that one change, and loosely with networkx itself.
+    """
+    m = _half_degree(cfg, n, source)
+    initial = np.arange(m, dtype=np.int64)
+    return grow(n, m, float(cfg.clustering), initial, m, rng, star=False)
+
+
+def _watts_strogatz(cfg, n: int, rng: np.random.Generator, source):
+    """Watts–Strogatz small world, as networkx ``watts_strogatz_graph``.
+
+    Ring lattice: everyone tied to the mean_degree / 2 nearest people on each side
+    (mean_degree must be even; networkx would silently use mean_degree - 1); then
+    each lattice tie (u, u + j) is, with probability ``rewire``, moved to (u, w) with
+    w uniform, redrawn while it would be a self-loop or an existing tie. All ties are
+    drawn at once and the few clashes drawn again, so a clash is judged against the
+    final graph rather than networkx's graph-so-far; the degree distribution and
+    clustering agree with networkx (tests).
+    """
+    k = int(cfg.mean_degree)
+    if k >= n:
+        raise _impossible(f"mean_degree {k} is impossible for {n} people; valid: an even mean_degree from 2 to {n - 1}", source)
+    if k % 2:
+        raise _impossible(f"mean_degree {k} is odd; valid: an even mean_degree ({k - 1} or {k + 1}), half of it on each side of the ring", source)
+    half = k // 2
+    u = np.tile(np.arange(n, dtype=np.int64), half)
+    step = np.repeat(np.arange(1, half + 1, dtype=np.int64), n)
+    v = (u + step) % n
+    moved = np.flatnonzero(rng.random(len(u)) < cfg.rewire)
+    if len(moved) == 0:
+        return u, v
+    lattice_kept = np.ones(len(u), dtype=bool)
+    lattice_kept[moved] = False
+    mu = u[moved]
+    w = rng.integers(0, n, len(moved))
+    for _ in range(200):
+        # as networkx: no self-loop, no tie that exists (the tie being moved included)
+        bad = (w == mu) | (w == v[moved]) | _lattice_tie_kept(mu, w, n, half, lattice_kept)
+        key = np.minimum(mu, w) * n + np.maximum(mu, w)
+        order = np.argsort(key, kind="stable")
+        again = np.zeros(len(key), dtype=bool)
+        again[order[1:]] = key[order[1:]] == key[order[:-1]]
+        bad |= again
+        if not bad.any():
+            break
+        w[bad] = rng.integers(0, n, int(bad.sum()))
+    else:  # a person tied to nearly everyone: keep the lattice tie (networkx skips such rewirings)
+        w[bad] = v[moved][bad]
+    v = v.copy()
+    v[moved] = w
+    return u, v
+
+
+def _lattice_tie_kept(u, w, n, half, lattice_kept):
+    """Whether tie (u, w) is a lattice tie that was not rewired."""
+    ahead = (w - u) % n
+    behind = (u - w) % n
+    result = np.zeros(len(u), dtype=bool)
+    a = (ahead >= 1) & (ahead <= half)
+    result[a] = lattice_kept[(ahead[a] - 1) * n + u[a]]
+    b = (behind >= 1) & (behind <= half)
+    result[b] |= lattice_kept[(behind[b] - 1) * n + w[b]]
+    return result
+
+
+def _stochastic_block(cfg, n: int, rng: np.random.Generator, source):
+    """Stochastic block model: blocks of round(share * n) people (largest remainders).
+
+    Inside block b each pair is tied with p_b = within_share * mean_degree / (size_b - 1),
+    so everyone expects within_share * mean_degree friends in their own block; between
+    blocks every pair is tied with one probability p_out = (1 - within_share) *
+    mean_degree * n / (2 * pairs between blocks), so the mean degree is mean_degree and
+    the share of ties inside blocks is within_share. (With unequal blocks, people in
+    small blocks have a few more ties outside.) One block: G(n, mean_degree / (n - 1)).
+    """
+    shares = np.asarray(cfg.block_shares, dtype=np.float64)
+    exact = shares / shares.sum() * n
+    sizes = np.floor(exact).astype(np.int64)
+    short = n - sizes.sum()
+    if short:
+        sizes[np.argsort(-(exact - sizes), kind="stable")[:short]] += 1
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    d = float(cfg.mean_degree)
+    occupied = sizes[sizes > 0]
+    within = float(cfg.within_share) if len(occupied) > 1 else 1.0
+    between_pairs = (n * n - int((sizes * sizes).sum())) // 2
+    p_out = (1.0 - within) * d * n / (2.0 * between_pairs) if between_pairs else 0.0
+    p_in = np.where(sizes > 1, within * d / np.maximum(sizes - 1, 1), 0.0)
+    if within * d > 0 and np.any((sizes == 1)):
+        raise _impossible("a block of 1 person cannot have friends inside it; valid: more people or within_share 0", source, "network.block_shares")
+    if p_out > 1.0 or p_in.max(initial=0.0) > 1.0:
+        smallest = int(occupied.min()) if len(occupied) else 0
+        limit = min((smallest - 1) / within if within > 0 else math.inf,
+                    2.0 * between_pairs / ((1.0 - within) * n) if within < 1 else math.inf)
+        raise _impossible(f"mean_degree {d:g} is impossible for blocks of {', '.join(map(str, sizes.tolist()))} people "
+                          f"with within_share {within:g}; valid: mean_degree <= {limit:.6g}", source)
+    us, vs = [], []
+    for size, start, p in zip(sizes.tolist(), starts.tolist(), p_in.tolist()):
+        if size > 1 and p > 0:
+            i, j = pair_from_index(_bernoulli_subset(rng, size * (size - 1) // 2, p))
+            us.append(i + start)
+            vs.append(j + start)
+    if p_out > 0:
+        a, b = np.triu_indices(len(sizes), 1)
+        pair_sizes = sizes[a] * sizes[b]
+        ends = np.cumsum(pair_sizes)
+        picks = _bernoulli_subset(rng, int(ends[-1]), p_out)
+        which = np.searchsorted(ends, picks, side="right")
+        offset = picks - (ends[which] - pair_sizes[which])
+        us.append(starts[a[which]] + offset // sizes[b[which]])
+        vs.append(starts[b[which]] + offset % sizes[b[which]])
+    if not us:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(us), np.concatenate(vs)

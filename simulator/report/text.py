@@ -1,0 +1,50 @@
+"""Numbers as a reader sees them: formatting, the summary table, summary.json."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..metrics import SUMMARY_METRICS
+from ..runner import INCREMENTAL_METRICS
+
+METRIC_TEXT = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
+
+
+def summary_dict(summary: pd.DataFrame) -> dict:
+    """{scenario: {metric: {mean, ci_low, ci_high, p2_5, p97_5, n}}} with NaN as null."""
+    out: dict = {}
+    for row in summary.to_dict("records"):
+        stats = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                 for k, v in row.items() if k not in ("scenario", "metric")}
+        out.setdefault(row["scenario"], {})[row["metric"]] = stats
+    return out
+
+
+def fmt(value: float) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+def interval_text(low: float, high: float) -> str:
+    return f"[{fmt(low)}, {fmt(high)}]"
+
+
+def summary_table(summary: pd.DataFrame) -> str:
+    lines = ["| metric | mean | 95% interval of the mean | 2.5–97.5% of runs | meaning |", "|---|---|---|---|---|"]
+    for row in summary.to_dict("records"):
+        lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
+                     f"{fmt(row['p2_5'])} – {fmt(row['p97_5'])} | {METRIC_TEXT.get(row['metric'], '')} |")
+    return "\n".join(lines)
+
+
+def figure_links(figures: list) -> list[str]:
+    """Markdown image lines for figures written beside report.md."""
+    return [f"![{f.stem}]({f.name})\n" for f in figures]

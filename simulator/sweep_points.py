@@ -1,0 +1,86 @@
+"""Where a sweep's points fall, and the seed of each of its runs.
+
+A grid is every combination of the parameters' levels, the first parameter
+slowest. Random and Latin-hypercube points come from the sweep seed's own
+stream (``rng.point_stream``), apart from every run's seed. Every (point,
+replicate) pair is one run whose seed is ``rng.run_seed(sweep seed, point,
+replicate)`` (or, with ``common_random_numbers: true``, the replicate's seed
+alone, shared by every point), so a sweep gives identical rows whatever executor
+or number of workers runs it, and whatever order runs finish in.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import numpy as np
+import pandas as pd
+
+from .rng import point_stream, replicate_seeds, run_seed
+from .sweep_spec import Sweep, grid_levels, unit_to_value
+
+
+@dataclass
+class Points:
+    """The points of a sweep: raw values (applied to the base scenario) and the
+    table of values as they appear in the outputs, one row per point."""
+
+    values: list[dict[str, Any]]
+    table: pd.DataFrame          # point_id + one column per parameter
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def unit_samples(method: str, samples: int, dimensions: int, seed: int) -> np.ndarray:
+    """``samples`` × ``dimensions`` points in [0, 1): independent uniforms, or a Latin
+    hypercube (scipy.stats.qmc.LatinHypercube: each of the ``samples`` strata
+    [k/n, (k+1)/n) of every dimension holds exactly one point)."""
+    rng = point_stream(seed)
+    if method == "random":
+        return rng.random((samples, dimensions))
+    from scipy.stats import qmc
+
+    return qmc.LatinHypercube(d=dimensions, rng=rng).random(samples)
+
+
+def sweep_points(sweep: Sweep, seed: int) -> Points:
+    spec = sweep.spec
+    keys = sweep.parameters
+    if spec.method == "grid":
+        combos = itertools.product(*(grid_levels(spec.parameters[k]) for k in keys))
+        values = [dict(zip(keys, combo)) for combo in combos]
+    else:
+        units = unit_samples(spec.method, spec.samples, len(keys), seed)
+        values = [{k: unit_to_value(spec.parameters[k], float(u)) for k, u in zip(keys, row)} for row in units]
+    table = pd.DataFrame({"point_id": np.arange(len(values), dtype=np.int64)})
+    for key in keys:
+        table[key] = _table_column([v[key] for v in values])
+    return Points(values, table)
+
+
+def _table_column(values: list[Any]) -> pd.Series:
+    """One type per column, so every part file has the same schema: numbers stay
+    numbers, text stays text, anything else (lists, mappings, mixes) becomes JSON."""
+    if all(isinstance(v, bool) for v in values):
+        return pd.Series(values, dtype=bool)
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return pd.Series(values, dtype=np.int64)
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return pd.Series(values, dtype=np.float64)
+    if all(isinstance(v, str) for v in values):
+        return pd.Series(values, dtype=object)
+    return pd.Series([json.dumps(v, sort_keys=True, default=str) for v in values], dtype=object)
+
+
+def run_seeds(sweep: Sweep, seed: int, points: int) -> Iterator[tuple[int, int, int, int]]:
+    """(run_id, point_id, replicate, seed) of every run, in run order (run_id = point × replicates + replicate)."""
+    shared = replicate_seeds(seed, sweep.replicates) if sweep.spec.common_random_numbers else None
+    for point in range(points):
+        for replicate in range(sweep.replicates):
+            yield (point * sweep.replicates + replicate, point, replicate,
+                   shared[replicate] if shared else run_seed(seed, point, replicate))
+

@@ -1,0 +1,292 @@
+"""Sweep files: the schema, the loader and its checks, and what each parameter's
+values are.
+
+A sweep file names a base scenario, the parameters to vary (scenario key paths,
+exactly as ``--set`` takes them) and how to pick points: every combination of
+the listed levels (``grid``), independent uniform draws (``random``) or a Latin
+hypercube (``latin_hypercube``: each of the n equal strata of every parameter's
+range holds exactly one point). Where the points fall is decided in
+sweep_points.py, how they run in sweep.py.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+
+from .config import Scenario
+from .errors import ScenarioError
+from .executors import check_executor
+from .metrics import SUMMARY_METRICS
+from .runner import INCREMENTAL_METRICS
+from .scenario_io import apply_overrides, describe, key_at, parse_yaml, read_yaml_text, validate
+
+METHODS = ("grid", "random", "latin_hypercube")
+KNOWN_METRICS: dict[str, str] = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
+DEFAULT_METRICS = ("customers_final", "referred_share", "k_factor", "roi", "cost_per_referred_customer", "cumulative_profit")
+#: Keys the sweep itself sets for every run; sweeping them would be silently ignored.
+RESERVED_KEYS = ("seed", "replicates")
+
+#: Values of a list parameter checked against the base scenario before anything runs.
+CHECKED_VALUES = 200
+#: Most points one sweep may have (the points, not their results, are held in memory).
+MAX_POINTS = 10_000_000
+
+# --------------------------------------------------------------------------- the sweep file
+
+
+class _Strict(BaseModel):
+    """Unknown keys are errors, as in scenario files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ValueList(_Strict):
+    values: list[Any] = Field(..., min_length=1, max_length=100_000, description="Values to try, in order (any YAML value the key accepts).")
+
+
+class ValueRange(_Strict):
+    low: float = Field(..., description="Smallest value.")
+    high: float = Field(..., description="Largest value.")
+    log: bool = Field(False, description="Spread points evenly in log(value) (needs low > 0).")
+    integer: bool = Field(False, description="Whole numbers only (low and high included).")
+    levels: int | None = Field(None, ge=1, le=100_000, description="Grid only: evenly spaced levels from low to high.")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low:g}) is above high ({self.high:g}); give low <= high")
+        if self.log and self.low <= 0:
+            raise ValueError(f"log: true needs low > 0 (got low = {self.low:g})")
+        if self.integer and not (float(self.low).is_integer() and float(self.high).is_integer()):
+            raise ValueError(f"integer: true needs whole numbers for low and high (got {self.low:g}, {self.high:g})")
+        return self
+
+
+def _parameter_kind(value: Any) -> str:
+    """Which form a parameter takes: a list of values, or a range (raw or validated)."""
+    if isinstance(value, ValueList) or (isinstance(value, dict) and "values" in value):
+        return "value_list"
+    return "value_range"
+
+
+Parameter = Annotated[
+    Union[Annotated[ValueList, Tag("value_list")], Annotated[ValueRange, Tag("value_range")]],
+    Discriminator(_parameter_kind),
+]
+
+
+class SweepSpec(_Strict):
+    name: str | None = Field(None, min_length=1, max_length=120, description="Label in outputs (default: the file name).")
+    description: str = Field("", max_length=10_000)
+    base: Union[str, dict[str, Any]] = Field(..., description="Base scenario: a YAML path relative to the sweep file, or an inline scenario mapping.")
+    method: Literal["grid", "random", "latin_hypercube"] = Field("grid", description="How points are chosen.")
+    parameters: dict[str, Parameter] = Field(..., min_length=1, max_length=50, description="Scenario key paths to vary (as --set takes them).")
+    samples: int | None = Field(None, ge=1, le=MAX_POINTS, description="Points drawn (random, latin_hypercube).")
+    replicates: int | None = Field(None, ge=1, le=1_000_000, description="Runs per point (default: the base scenario's).")
+    seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Sweep seed (default: the base scenario's; else drawn and stored in the folder).")
+    metrics: list[str] | None = Field(None, min_length=1, max_length=100, description="Metrics recorded per run.")
+    common_random_numbers: bool = Field(False, description="Every point uses the same replicate seeds (paired points).")
+    executor: Literal["local", "serial", "dask"] | None = Field(None, description="Default executor (the command line wins).")
+    workers: int | None = Field(None, ge=1, le=100_000, description="Default number of workers (the command line wins).")
+    scheduler: str | None = Field(None, description="Default Dask scheduler address tcp://HOST:PORT (the command line wins).")
+
+
+#: Fields of the sweep that only say where runs execute: they change no row.
+EXECUTION_KEYS = {"executor", "workers", "scheduler"}
+
+
+@dataclass
+class Sweep:
+    """A validated sweep with its base scenario."""
+
+    spec: SweepSpec
+    source: str                 # the sweep file
+    name: str
+    base: Scenario              # the base scenario, validated
+    base_data: dict             # the base scenario as written: parameters override this
+    base_source: str
+    base_dir: Path | None
+    replicates: int
+    metrics: tuple[str, ...]
+
+    @property
+    def seed(self) -> int | None:
+        return self.spec.seed if self.spec.seed is not None else self.base.seed
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.spec.parameters)
+
+    @property
+    def baseline(self) -> bool:
+        """Incremental metrics need the no-program twin of every run."""
+        return any(m in INCREMENTAL_METRICS for m in self.metrics)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of everything that decides the rows: the resolved sweep and the
+        base scenario (as written and as resolved); not where runs execute."""
+        payload = {
+            "sweep": self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | {"base", "description"}),
+            "replicates": self.replicates,
+            "metrics": list(self.metrics),
+            "base": self.base_data,
+            "base_resolved": self.base.model_dump(mode="json"),
+        }
+        text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_sweep(path: str | Path, replicates: int | None = None) -> Sweep:
+    """Read and check a sweep file; every mistake is one ScenarioError line naming
+    the file, the key path (and line) and what would be valid."""
+    path = Path(path)
+    source = str(path)
+    text = read_yaml_text(path, "a sweep YAML file (see scenarios/sweeps/)")
+    data = parse_yaml(text, source)
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as error:
+        raise describe(error, data, source, text, model=SweepSpec, what="sweep") from None
+    where = lambda *keys: key_at(".".join(map(str, keys)), list(keys), text)  # noqa: E731
+    _check_method(spec, source, where)
+    metrics = _check_metrics(spec, source, where)
+    base, base_data, base_source, base_dir = _load_base(spec, path, where)
+    if replicates is not None and replicates < 1:
+        raise ScenarioError(f"--replicates must be at least 1 (got {replicates})", key="--replicates")
+    count = replicates or spec.replicates or base.replicates
+    sweep = Sweep(spec, source, spec.name or path.stem, base, base_data, base_source, base_dir, count, metrics)
+    _check_parameters(sweep, where)
+    if spec.executor is not None or spec.scheduler is not None:
+        try:
+            check_executor(spec.executor, spec.scheduler)
+        except ScenarioError as error:
+            raise ScenarioError(error.message, file=source, key=where("scheduler")) from None
+    return sweep
+
+
+def _check_method(spec: SweepSpec, source: str, where) -> None:
+    if spec.method == "grid":
+        size = math.prod(len(grid_levels(p)) if isinstance(p, ValueList) or p.levels else 1 for p in spec.parameters.values())
+        if size > MAX_POINTS:
+            raise ScenarioError(f"the grid has {size:,} points (more than {MAX_POINTS:,}); use fewer levels, or "
+                                f"method: latin_hypercube with samples", file=source, key=where("parameters"))
+        if spec.samples is not None:
+            raise ScenarioError("samples applies to random and latin_hypercube sweeps; a grid runs every combination "
+                                "(remove samples, or choose method: random | latin_hypercube)", file=source, key=where("samples"))
+        for key, parameter in spec.parameters.items():
+            if isinstance(parameter, ValueRange) and parameter.levels is None:
+                raise ScenarioError("a grid needs the levels of every parameter: give 'values: [...]' or 'levels: N' "
+                                    "with low and high", file=source, key=where("parameters", key))
+    else:
+        if spec.samples is None:
+            raise ScenarioError(f"method {spec.method} needs 'samples: N' (the number of points to draw, at least 1)",
+                                file=source, key=where("method"))
+        for key, parameter in spec.parameters.items():
+            if isinstance(parameter, ValueRange) and parameter.levels is not None:
+                raise ScenarioError(f"levels applies to grid sweeps only; method {spec.method} draws values from low to high",
+                                    file=source, key=where("parameters", key, "levels"))
+    for key in spec.parameters:
+        if key in RESERVED_KEYS:
+            raise ScenarioError(f"'{key}' is set by the sweep for every run; use the sweep's own '{key}:' instead",
+                                file=source, key=where("parameters", key))
+
+
+def _check_metrics(spec: SweepSpec, source: str, where) -> tuple[str, ...]:
+    metrics = tuple(spec.metrics) if spec.metrics else DEFAULT_METRICS
+    for i, metric in enumerate(metrics):
+        if metric not in KNOWN_METRICS:
+            hint = difflib.get_close_matches(metric, list(KNOWN_METRICS), n=1, cutoff=0.6)
+            raise ScenarioError(f"unknown metric '{metric}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
+                                + f" valid metrics: {', '.join(KNOWN_METRICS)}", file=source, key=where("metrics", i))
+    if len(set(metrics)) < len(metrics):
+        raise ScenarioError("a metric is listed twice; list each once", file=source, key=where("metrics"))
+    return metrics
+
+
+def _load_base(spec: SweepSpec, path: Path, where) -> tuple[Scenario, dict, str, Path]:
+    """The base scenario: a file relative to the sweep file, or the inline mapping."""
+    if isinstance(spec.base, dict):
+        source = f"{path} (base)"
+        return validate(spec.base, source=source, base_dir=path.parent), spec.base, source, path.parent
+    base_path = Path(spec.base)
+    if not base_path.is_absolute():
+        base_path = Path(os.path.normpath(path.parent / base_path))
+    if not base_path.is_file():
+        raise ScenarioError(f"base scenario '{spec.base}' not found (looked for {base_path}); give a scenario YAML path "
+                            f"relative to the sweep file, or an inline scenario mapping", file=str(path), key=where("base"))
+    text = base_path.read_text(encoding="utf-8")
+    data = parse_yaml(text, str(base_path))
+    return validate(data, source=str(base_path), text=text, base_dir=base_path.parent), data, str(base_path), base_path.parent
+
+
+def _check_parameters(sweep: Sweep, where) -> None:
+    """Apply each parameter's values (or both ends of its range) to the base scenario on
+    its own: a key path the base does not have, or a value the key cannot take, is a
+    mistake in the sweep file. Only combinations that are invalid together are left
+    to the runs (they are recorded as failed), as are list values past the first
+    ``CHECKED_VALUES`` (checking a long list would take longer than running it)."""
+    for key, parameter in sweep.spec.parameters.items():
+        candidates = parameter.values[:CHECKED_VALUES] if isinstance(parameter, ValueList) else \
+            [range_value(parameter, parameter.low), range_value(parameter, parameter.high)]
+        for value in candidates:
+            try:
+                data = apply_overrides(sweep.base_data, [f"{key}={yaml_value(value)}"], source=sweep.source)
+                validate(data, source=sweep.base_source, base_dir=sweep.base_dir)
+            except ScenarioError as error:
+                at = (error.key or "").split(" (line")[0]
+                own = at == key or at.startswith(key + ".") or (key.startswith(at + ".") and error.message.startswith("unknown")) \
+                    or error.file in (sweep.source, "--set")
+                if own:
+                    raise ScenarioError(f"value {value!r} does not fit the base scenario {sweep.base.name}: "
+                                        f"{error.message}", file=sweep.source, key=where("parameters", key)) from None
+
+
+def yaml_value(value: Any) -> str:
+    """``value`` as YAML that reads back exactly (floats keep every digit)."""
+    return yaml.safe_dump(value, default_flow_style=True, width=10**9).strip().removesuffix("...").strip()
+
+
+# --------------------------------------------------------------------------- parameter values
+
+
+def range_value(parameter: ValueRange, value: float) -> float | int:
+    """A value of a range parameter as the scenario takes it: rounded when ``integer``."""
+    return int(round(value)) if parameter.integer else float(value)
+
+
+def grid_levels(parameter: ValueList | ValueRange) -> list[Any]:
+    """A parameter's levels on a grid: its values, or ``levels`` evenly spaced from low
+    to high (in log(value) when ``log``; rounded and deduplicated when ``integer``)."""
+    if isinstance(parameter, ValueList):
+        return list(parameter.values)
+    space = np.geomspace if parameter.log else np.linspace
+    levels = space(parameter.low, parameter.high, parameter.levels) if parameter.levels > 1 else np.array([parameter.low])
+    return list(dict.fromkeys(range_value(parameter, v) for v in levels))
+
+
+def unit_to_value(parameter: ValueList | ValueRange, u: float) -> Any:
+    """Map u in [0, 1) to a value, so that equal strata of u are equal strata of the
+    parameter: list item floor(u·k); low + u·(high − low); log-uniform with ``log``;
+    with ``integer`` every whole number in [low, high] gets an equal share of u."""
+    if isinstance(parameter, ValueList):
+        return parameter.values[min(int(u * len(parameter.values)), len(parameter.values) - 1)]
+    low, high = parameter.low, parameter.high
+    if parameter.integer:
+        top = high + 1
+        value = math.exp(math.log(low) + u * (math.log(top) - math.log(low))) if parameter.log else low + u * (top - low)
+        return int(min(math.floor(value), high))
+    if parameter.log:
+        return float(min(math.exp(math.log(low) + u * (math.log(high) - math.log(low))), high))
+    return float(low + u * (high - low))
+
