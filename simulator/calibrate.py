@@ -40,10 +40,10 @@ import pandas as pd
 
 from .config import Scenario
 from .errors import ScenarioError
-from .evaluation import Evaluate, Evaluator, check_metric, stream_seed
+from .evaluation import Evaluate, Evaluator, check_metric
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS
 from .parameters import Parameter, apply_values
-from .rng import draw_seed, replicate_seeds
+from .rng import draw_seed, replicate_seeds, stream_seed
 
 DB_FILE = "calibration.db"
 DEFAULT_COLUMNS = ("new_organic", "new_referred", "shares", "asks")
@@ -161,7 +161,7 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
 
     prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.low, p.high - p.low) for p in parameters})
     observed = summary_statistics(counts.to_numpy(), columns, settings.bin_days)
-    with _quiet_pyabc(), _seeded_global_numpy(stream_seed(seed, "calibrate abc") % 2**32), _database(folder) as db:
+    with _quiet_pyabc(), _seeded_global_numpy(stream_seed(seed, "abc") % 2**32), _database(folder) as db:
         abc = pyabc.ABCSMC(model, prior, pyabc.PNormDistance(p=2), population_size=settings.population_size,
                            sampler=sampler or SingleCoreSampler())
         abc.new(f"sqlite:///{db}", observed)
@@ -170,7 +170,7 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
         populations = history.get_all_populations()
     particles = particles[[p.key for p in parameters]].reset_index(drop=True)
     weights = np.asarray(weights, dtype=float) / np.sum(weights)
-    rng = np.random.Generator(np.random.PCG64(stream_seed(seed, "calibrate resample")))
+    rng = np.random.Generator(np.random.PCG64(stream_seed(seed, "posterior draws")))
     draws = systematic_resample(weights, settings.posterior_samples, rng)
     posterior = particles.iloc[draws].reset_index(drop=True)
     posterior.insert(0, "draw", np.arange(len(posterior)))
@@ -314,7 +314,7 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
 def _posterior_runs(design: Scenario, calibration: Calibration, draws: int, seed: int | None) -> tuple[list[Scenario], list[int]]:
     draws = min(draws, len(calibration.posterior))
     seed = calibration.seed if seed is None else seed
-    seeds = replicate_seeds(stream_seed(seed, "calibrate forecast"), draws)
+    seeds = replicate_seeds(stream_seed(seed, "forecast"), draws)
     scenarios = [apply_values(design, calibration.values(j), parameters=calibration.parameters, source="--fit") for j in range(draws)]
     return scenarios, seeds
 
@@ -340,15 +340,15 @@ def coverage_check(base: Scenario, parameters: Sequence[Parameter], *, pilots: i
     method the ``covered`` share is about the level. One row per pilot and parameter."""
     settings = settings or CalibrationSettings()
     evaluate = evaluate or Evaluator()
-    rng = np.random.Generator(np.random.PCG64(stream_seed(seed, "calibrate coverage truths")))
-    pilot_seeds = replicate_seeds(stream_seed(seed, "calibrate coverage pilots"), pilots)
+    rng = np.random.Generator(np.random.PCG64(stream_seed(seed, "coverage truths")))
+    pilot_seeds = replicate_seeds(stream_seed(seed, "coverage pilots"), pilots)
     rows = []
     for i in range(pilots):
         truth = {p.key: _typed(p, p.from_unit(u)) for p, u in zip(parameters, rng.random(len(parameters)))}
         scenario = pilot_scenario(base, truth, parameters, pilot_days)
         daily = evaluate([scenario], [pilot_seeds[i]], [], daily=True)[0]["daily"]
         pilot = pd.DataFrame(daily[:, [COLUMN_INDEX[c] for c in columns]], columns=list(columns))
-        fit = calibrate(base, pilot, parameters, columns=columns, settings=settings, seed=stream_seed(seed, "calibrate coverage fit", i),
+        fit = calibrate(base, pilot, parameters, columns=columns, settings=settings, seed=stream_seed(seed, "coverage fits", i),
                         evaluate=evaluate)
         for row in fit.intervals.itertuples():
             rows.append({"pilot": i, "parameter": row.parameter, "truth": truth[row.parameter], "low": row.low, "high": row.high,

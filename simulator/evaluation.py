@@ -17,13 +17,10 @@ from contextlib import closing
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol, Sequence
 
-import numpy as np
-
 from . import metrics as metrics_module
 from .config import Scenario
 from .errors import ScenarioError
 from .executors import run_tasks
-from .rng import stream_key
 from .runner import INCREMENTAL_METRICS, run_replicate
 
 #: Metrics where smaller is better; every other metric is maximised by default.
@@ -56,13 +53,6 @@ def needs_baseline(metrics: Sequence[str]) -> bool:
     """Anything beyond a run's own summary is measured against the no-program design on
     the same seed (incremental and decision metrics)."""
     return any(m not in metrics_module.SUMMARY_METRICS for m in metrics)
-
-
-def stream_seed(seed: int, name: str, *index: int) -> int:
-    """A seed for one named purpose of a study (``SeedSequence(seed, spawn_key=(crc32(name),
-    *index))``, first 63 bits), apart from every other purpose of the same seed."""
-    state = np.random.SeedSequence(int(seed), spawn_key=(stream_key(name), *index)).generate_state(2, dtype=np.uint64)
-    return int(state[0] >> np.uint64(1))
 
 
 @dataclass(frozen=True)
@@ -111,4 +101,4 @@ class Evaluator:
         return results  # type: ignore[return-value]
 
 
-__all__ = ["Evaluate", "Evaluator", "known_metrics", "check_metric", "needs_baseline", "stream_seed", "MINIMISED"]
+__all__ = ["Evaluate", "Evaluator", "known_metrics", "check_metric", "needs_baseline", "MINIMISED"]

@@ -46,9 +46,9 @@ from optuna.trial import TrialState
 
 from .config import Scenario
 from .errors import ScenarioError
-from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric, stream_seed
+from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric
 from .parameters import Parameter, apply_values
-from .rng import draw_seed, replicate_seeds
+from .rng import draw_seed, fresh_seeds, replicate_seeds, stream_seed
 from .runner import interval
 
 STORAGE_FILE = "optuna.sqlite3"
@@ -211,8 +211,9 @@ class Search:
         self.base, self.parameters, self.objectives, self.constraints = base, parameters, objectives, constraints
         self.settings, self.seed, self.evaluate, self.rungs = settings, seed, evaluate, rungs
         self.metrics = tuple(dict.fromkeys([o.metric for o in objectives] + [c.metric for c in constraints]))
-        self.seeds = replicate_seeds(stream_seed(seed, "optimize replicates"), rungs[-1])
-        self.fresh_seeds = replicate_seeds(stream_seed(seed, "optimize confirmation"), settings.confirm_replicates)
+        # the replicate seeds of `refsim run` with this seed: best.yaml run with it sees the search's luck
+        self.seeds = replicate_seeds(seed, rungs[-1])
+        self.fresh_seeds = fresh_seeds(seed, settings.confirm_replicates)
         self.distributions = {p.key: distribution(p) for p in parameters}
         described = {k: v for k, v in asdict(settings).items() if k != "trials"}
         self.fingerprint = json.dumps({"scenario": base.model_dump(mode="json"), "parameters": [p.describe() for p in parameters],
@@ -222,7 +223,7 @@ class Search:
     def sampler(self, number: int) -> optuna.samplers.BaseSampler:
         """A sampler seeded for trial ``number``: asks depend on the told trials and the
         number alone, never on how many asks one sampler object made before."""
-        seed = stream_seed(self.seed, "optimize sampler", number) % 2**32
+        seed = stream_seed(self.seed, "trials", number) % 2**32
         constraints = constraint_values if self.constraints and not SET_CONSTRAINT else None
         if len(self.objectives) == 2:
             return optuna.samplers.NSGAIISampler(population_size=self.settings.population, seed=seed, constraints_func=constraints)

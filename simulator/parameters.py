@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from .config import Scenario
 from .errors import ScenarioError
 from .scenario_io import apply_overrides, validate
-from .sweep import RESERVED_KEYS, yaml_value
+from .sweep_spec import RESERVED_KEYS, yaml_value
 
 ParameterKind = Literal["float", "int", "categorical"]
 

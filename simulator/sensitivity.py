@@ -46,9 +46,9 @@ from SALib.sample import sobol as sobol_sample
 
 from .config import Scenario
 from .errors import ScenarioError
-from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric, stream_seed
+from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric
 from .parameters import Parameter, apply_values, point_values
-from .rng import draw_seed, replicate_seeds
+from .rng import draw_seed, replicate_seeds, stream_seed
 
 
 @dataclass(frozen=True)
@@ -96,18 +96,18 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     design_list = list(designs) or [base]
     names = design_names(design_list)
     evaluate = evaluate or Evaluator()
-    seeds = replicate_seeds(stream_seed(seed, "sensitivity replicates"), settings.replicates)
+    seeds = replicate_seeds(seed, settings.replicates)
     problem = {"num_vars": len(parameters), "names": [p.key for p in parameters], "bounds": [[0.0, 1.0]] * len(parameters)}
 
     morris_units = morris_sample.sample(problem, settings.trajectories, num_levels=settings.levels,
-                                        seed=stream_seed(seed, "sensitivity morris") % 2**32)
+                                        seed=stream_seed(seed, "samples", 0) % 2**32)
     morris_y = outcomes(design_list, parameters, morris_units, metrics, seeds, evaluate)
     morris = morris_table(problem, morris_units, morris_y, names, metrics, settings, seed)
 
     kept = screened_in(morris, parameters, settings.screen)
     sobol_problem = {"num_vars": len(kept), "names": [parameters[i].key for i in kept], "bounds": [[0.0, 1.0]] * len(kept)}
     reduced = sobol_sample.sample(sobol_problem, settings.samples, calc_second_order=False,
-                                  seed=stream_seed(seed, "sensitivity sobol") % 2**32)
+                                  seed=stream_seed(seed, "samples", 1) % 2**32)
     units = np.full((len(reduced), len(parameters)), 0.5)
     units[:, kept] = reduced
     sobol_y = outcomes(design_list, parameters, units, metrics, seeds, evaluate)
@@ -150,7 +150,7 @@ def morris_table(problem, units, y, names, metrics, settings, seed) -> pd.DataFr
     for d, design in enumerate(names):
         for m, metric in enumerate(metrics):
             result = morris_analyze.analyze(problem, units, y[d, :, m], num_levels=settings.levels,
-                                            seed=stream_seed(seed, "sensitivity morris bootstrap") % 2**32)
+                                            seed=stream_seed(seed, "bootstrap", 0) % 2**32)
             frame = pd.DataFrame({"design": design, "metric": metric, "parameter": problem["names"], "mu": result["mu"],
                                   "mu_star": result["mu_star"], "sigma": result["sigma"], "mu_star_conf": result["mu_star_conf"]})
             frame["rank"] = frame["mu_star"].rank(ascending=False, method="min").astype(int)
@@ -186,7 +186,7 @@ def sobol_table(problem, y, names, metrics, parameters, kept, seed) -> pd.DataFr
     rows = []
     for d, design in enumerate(names):
         for m, metric in enumerate(metrics):
-            result = sobol_indices(problem, y[d, :, m], stream_seed(seed, "sensitivity sobol bootstrap"))
+            result = sobol_indices(problem, y[d, :, m], stream_seed(seed, "bootstrap", 1))
             by_key = {key: i for i, key in enumerate(problem["names"])}
             for p in parameters:
                 i = by_key.get(p.key)
@@ -233,7 +233,7 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
     per_point = signed.T
     order = np.argsort(-per_point.mean(axis=0), kind="stable")
     leader, runner_up = order[0], order[1]
-    advantage = sobol_indices(problem, per_point[:, leader] - per_point[:, runner_up], stream_seed(seed, "sensitivity advantage"))
+    advantage = sobol_indices(problem, per_point[:, leader] - per_point[:, runner_up], stream_seed(seed, "bootstrap", 2))
     by_key = {key: i for i, key in enumerate(problem["names"])}
     edges = np.linspace(0.0, 1.0, bins + 1)
     flips, conditional = [], []
