@@ -204,6 +204,19 @@ def open_study(folder: str | Path | None, search: "Search") -> optuna.Study:
     return study
 
 
+def trials_told(folder: str | Path) -> int:
+    """Trials already finished (complete or failed) in the study stored in ``folder``; 0 when none."""
+    path = Path(folder) / STORAGE_FILE
+    if not path.exists():
+        return 0
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        study = optuna.load_study(study_name=STUDY_NAME, storage=f"sqlite:///{path.resolve()}")
+    except KeyError:
+        return 0
+    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL)))
+
+
 class Search:
     """The parts of a study that do not live in optuna: sampling seeds, rungs, scoring."""
 
@@ -406,4 +419,4 @@ def pareto_layers(scores: np.ndarray) -> list[int]:
 
 
 __all__ = ["Objective", "Constraint", "OptimizeSettings", "OptimizeResult", "optimize", "parse_objective", "parse_constraint",
-           "pareto_layers", "STORAGE_FILE"]
+           "pareto_layers", "trials_told", "STORAGE_FILE"]

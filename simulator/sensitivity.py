@@ -255,7 +255,7 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
         flips.append({"parameter": p.key, "leader": names[leader], "runner_up": names[runner_up],
                       "S1_advantage": advantage["S1"][i] if i is not None else 0.0,
                       "ST_advantage": advantage["ST"][i] if i is not None else 0.0,
-                      "best_by_bin": " | ".join(best_by_bin), "flips": len(set(best_by_bin)) > 1})
+                      "best_by_bin": " → ".join(best_by_bin), "flips": len(set(best_by_bin)) > 1})
     table = pd.DataFrame(flips).sort_values("ST_advantage", ascending=False, kind="stable", ignore_index=True)
     return table, pd.DataFrame(conditional)
 
