@@ -140,15 +140,10 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
 
     settings = settings or CalibrationSettings()
     parameters = list(parameters)
-    for p in parameters:
-        if p.kind == "categorical":
-            raise ScenarioError("calibration fits numbers; give a range LO:HI (choices cannot be fitted)", key=p.key)
     counts = pilot_counts(pilot, columns)
+    check_fit(base, counts, parameters)
     columns = list(counts.columns)
     first, days = int(counts.index[0]), int(counts.index[-1]) + 1    # simulate up to the pilot's last day
-    if days - 1 > base.days:
-        raise ScenarioError(f"the pilot reaches day {days - 1} but the scenario only has {base.days} days; "
-                            f"give days >= {days - 1}", key="days")
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     evaluate = evaluate or Evaluator()
     indices = [COLUMN_INDEX[c] for c in columns]
@@ -178,6 +173,18 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     return Calibration(seed, parameters, columns, days, particles.assign(weight=weights), posterior,
                        intervals_table(particles, weights, parameters, settings.level),
                        generations[["generation", "epsilon", "particles", "simulations"]].reset_index(drop=True))
+
+
+def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Parameter]) -> None:
+    """Mistakes a fit would otherwise find only after starting: a categorical parameter,
+    a pilot longer than the scenario."""
+    for p in parameters:
+        if p.kind == "categorical":
+            raise ScenarioError("calibration fits numbers; give a range LO:HI (choices cannot be fitted)", key=p.key)
+    last = int(counts.index[-1])
+    if last > base.days:
+        raise ScenarioError(f"the pilot reaches day {last} but the scenario only has {base.days} days; "
+                            f"give days >= {last}", key="days")
 
 
 def pilot_scenario(base: Scenario, values: dict[str, Any], parameters: Sequence[Parameter], days: int) -> Scenario:
@@ -357,4 +364,4 @@ def coverage_check(base: Scenario, parameters: Sequence[Parameter], *, pilots: i
 
 
 __all__ = ["CalibrationSettings", "Calibration", "calibrate", "pilot_counts", "summary_statistics", "forecast",
-           "compare_designs", "coverage_check", "systematic_resample", "weighted_quantile", "DEFAULT_COLUMNS", "FLOW_COLUMNS"]
+           "compare_designs", "coverage_check", "check_fit", "systematic_resample", "weighted_quantile", "DEFAULT_COLUMNS", "FLOW_COLUMNS"]

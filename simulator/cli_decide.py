@@ -57,6 +57,21 @@ def _seed(seed: Optional[int], settings, base) -> int | None:
     return chosen if chosen is not None else base.seed
 
 
+class _Advance:
+    """A progress callback made before its bar exists, so that every check (the executor
+    included) runs before a bar is drawn and a mistake stays one line."""
+
+    def __init__(self):
+        self.bar, self.task = None, None
+
+    def to(self, bar, task) -> None:
+        self.bar, self.task = bar, task
+
+    def __call__(self, count: int) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task, count)
+
+
 def _positive(value: Optional[int], flag: str) -> None:
     if value is not None and value < 1:
         raise ScenarioError(f"must be at least 1 (got {value})", key=flag)
@@ -106,7 +121,7 @@ def optimize(
     _positive(replicates, "--replicates")
     settings = load_settings(settings_file, "optimize")
     base, path = _scenario(scenario, settings, sets)
-    source = "--vary" if vary else str(settings_file)
+    source = str(settings_file) if settings_file is not None and not vary else "--vary"
     parameters = parse_parameters(pick(vary, range_texts(settings.vary)), base, source=source)
     objective_texts = pick(objective, [settings.objective] if isinstance(settings.objective, str) else settings.objective)
     objectives = [parse_objective(t) for t in (objective_texts or ["incremental_value"])]
@@ -223,7 +238,8 @@ def sensitivity(
     from .report.sensitivity import write_sensitivity
     from .results import check_out_dir, new_results_dir
     from .scenario_io import load_scenario
-    from .sensitivity import SensitivitySettings, sensitivity as run_sensitivity
+    from .evaluation import check_metric
+    from .sensitivity import SensitivitySettings, check_settings, sensitivity as run_sensitivity
 
     started = dt.datetime.now()
     for value, flag in ((samples, "--samples"), (trajectories, "--trajectories"), (replicates, "--replicates")):
@@ -233,7 +249,7 @@ def sensitivity(
     overrides = pick(sets, settings.set)
     design_paths = pick(list(designs or []), [Path(d) for d in settings.designs])
     others = [load_scenario(p, overrides) for p in design_paths]
-    source = "--uncertain" if uncertain else str(settings_file)
+    source = str(settings_file) if settings_file is not None and not uncertain else "--uncertain"
     texts = pick(uncertain, range_texts(settings.uncertain))
     parameters = parse_parameters(texts, base, source=source)
     for design in others:   # every design must have every uncertain key, with room for its range
@@ -242,6 +258,9 @@ def sensitivity(
                                 "replicates": pick(replicates, settings.replicates), "levels": settings.levels,
                                 "bins": settings.bins, "screen": settings.screen}.items() if v is not None}
     study = replace(SensitivitySettings(), **chosen)
+    check_settings(study)
+    for name in metric or settings.metrics or []:
+        check_metric(name, source="--metric")
     metrics = pick(metric, settings.metrics) or ["incremental_value"]
     decision_metric = settings.decision_metric or metrics[0]
     design_list = [base, *others] if others else []
@@ -251,9 +270,10 @@ def sensitivity(
     d = len(parameters)
     ends = sum(len(p.choices) if p.kind == "categorical" else 2 for p in parameters)
     total = count * study.replicates * (study.trajectories * (d + 1) + study.samples * (d + 2) + ends)
+    advance = _Advance()
+    evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance)
     with progress_bar(total, f"sensitivity {base.name}") as bar:
-        task = bar.add_task("runs", total=total, rate="")
-        evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=lambda k: bar.advance(task, k))
+        advance.to(bar, bar.add_task("runs", total=total, rate=""))
         result = run_sensitivity(base, parameters, designs=design_list, metrics=metrics, decision_metric=decision_metric,
                                  settings=study, seed=_seed(seed, settings, base), evaluate=evaluate)
     all_metrics = list(dict.fromkeys([*metrics, decision_metric]))
@@ -307,7 +327,7 @@ def calibrate(
     Example: refsim calibrate scenarios/default.yaml --data pilot.csv
     --fit word_of_mouth.spontaneous_rate=0.001:0.02 --fit program.base_share=0.05:0.5
     """
-    from .calibrate import CalibrationSettings, calibrate as run_calibrate, compare_designs, forecast, pilot_counts
+    from .calibrate import CalibrationSettings, calibrate as run_calibrate, check_fit, compare_designs, forecast, pilot_counts
     from .decide_settings import load_settings, pick, range_texts
     from .evaluation import Evaluator
     from .parameters import parse_parameters
@@ -326,7 +346,7 @@ def calibrate(
     if data_path is None:
         raise ScenarioError("give the pilot's daily counts with --data PILOT.csv", key="--data")
     pilot = _read_pilot(data_path)
-    source = "--fit" if fit else str(settings_file)
+    source = str(settings_file) if settings_file is not None and not fit else "--fit"
     parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source)
     columns = pick(column, settings.columns) or None
     counts = pilot_counts(pilot, columns, source=str(data_path))
@@ -336,6 +356,7 @@ def calibrate(
                                 "posterior_samples": settings.posterior_samples, "level": settings.level}.items()
               if v is not None}
     study = replace(CalibrationSettings(), **chosen)
+    check_fit(base, counts, parameters)
     draw_count = pick(draws, pick(replicates, pick(settings.draws, settings.replicates))) or 50
     metrics = pick(metric, settings.metrics) or ["customers_final", "cumulative_profit"]
     from .evaluation import check_metric
@@ -349,17 +370,17 @@ def calibrate(
         from .rng import draw_seed
 
         study_seed = draw_seed()
+    # the fit runs particle after particle in this process: the order of pyabc's draws is the result
+    fitting, forecasting = _Advance(), _Advance()
+    fit_evaluate = Evaluator("serial", 1, None, progress=fitting)
+    evaluate, executor_name, worker_count = _evaluator(settings, workers, executor, scheduler, progress=forecasting)
     with ResultsFolder(target) as staged:
         with progress_bar(2, f"calibrate {base.name}") as bar:
-            task = bar.add_task("simulations", total=None, rate="")
-            # the fit runs particle after particle in this process: the order of pyabc's draws is the result
-            fit_evaluate = Evaluator("serial", 1, None, progress=lambda k: bar.advance(task, k))
+            fitting.to(bar, bar.add_task("simulations", total=None, rate=""))
             calibration = run_calibrate(base, counts, parameters, columns=list(counts.columns), settings=study,
                                         seed=study_seed, folder=staged.path, evaluate=fit_evaluate)
             runs = draw_count * (1 + len(others) + (1 if others else 0))
-            forecast_task = bar.add_task("forecast", total=runs, rate="")
-            evaluate, executor_name, worker_count = _evaluator(settings, workers, executor, scheduler,
-                                                               progress=lambda k: bar.advance(forecast_task, k))
+            forecasting.to(bar, bar.add_task("forecast", total=runs, rate=""))
             daily, outcomes = forecast(base, calibration, metrics=metrics, draws=draw_count, level=study.level, evaluate=evaluate)
             designs_table = compare_designs([base, *others], calibration, metrics=metrics, draws=draw_count, level=study.level,
                                             evaluate=evaluate) if others else None

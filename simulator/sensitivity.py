@@ -90,8 +90,7 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     decision_metric = check_metric(decision_metric or metrics[0], source="--metric")
     if decision_metric not in metrics:
         metrics.append(decision_metric)
-    if settings.samples < 2 or settings.samples & (settings.samples - 1):
-        raise ScenarioError(f"samples must be a power of two (got {settings.samples}); e.g. 64", key="--samples")
+    check_settings(settings)
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     design_list = list(designs) or [base]
     names = design_names(design_list)
@@ -122,6 +121,17 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
         result.flips, result.conditional = flip_tables(sign * values, sign, units, names, parameters, kept, sobol_problem,
                                                        settings.bins, seed)
     return result
+
+
+def check_settings(settings: SensitivitySettings) -> None:
+    """Settings SALib would refuse, as one line each, before anything runs."""
+    if settings.samples < 2 or settings.samples & (settings.samples - 1):
+        raise ScenarioError(f"samples must be a power of two (got {settings.samples}); e.g. 64", key="--samples")
+    for name in ("trajectories", "levels", "bins"):
+        if getattr(settings, name) < 2:
+            raise ScenarioError(f"{name} must be at least 2 (got {getattr(settings, name)})", key=f"--{name}")
+    if settings.replicates < 1:
+        raise ScenarioError(f"must be at least 1 (got {settings.replicates})", key="--replicates")
 
 
 def design_names(designs: Sequence[Scenario]) -> list[str]:
@@ -289,4 +299,4 @@ def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: lis
     return table.sort_values(["design", "metric", "swing"], ascending=[True, True, False], kind="stable", ignore_index=True)
 
 
-__all__ = ["SensitivitySettings", "SensitivityResult", "sensitivity", "tornado_table", "decision_table", "best_shares"]
+__all__ = ["SensitivitySettings", "SensitivityResult", "sensitivity", "check_settings", "tornado_table", "decision_table", "best_shares"]
