@@ -269,7 +269,7 @@ def sensitivity(
     count = max(len(design_list), 1)
     d = len(parameters)
     ends = sum(len(p.choices) if p.kind == "categorical" else 2 for p in parameters)
-    total = count * study.replicates * (study.trajectories * (d + 1) + study.samples * (d + 2) + ends)
+    total = count * study.replicates * (study.trajectories * (d + 1) + study.samples * (d + 2) + ends + 1)
     advance = _Advance()
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance)
     with progress_bar(total, f"sensitivity {base.name}") as bar:

@@ -24,7 +24,8 @@ unit coordinate in [0, 1).
    (V_leader - V_runner-up), and the best design within each of ``bins``
    equal-probability bins of each parameter (``flips`` when it changes).
 4. **Tornado**: each parameter alone at each end of its range, the others as
-   the design has them (the one-at-a-time swing a tornado plot draws).
+   the design has them (the one-at-a-time swing a tornado plot draws), around
+   the design as it is (``at_base``).
 
 Every point runs on the same ``replicates`` seeds, for every design (common
 random numbers): the outcome is then a deterministic function of the
@@ -69,7 +70,7 @@ class SensitivityResult:
     morris: pd.DataFrame                   # design, metric, parameter, mu, mu_star, sigma, mu_star_conf, rank
     sobol: pd.DataFrame                    # design, metric, parameter, S1, S1_conf, ST, ST_conf, rank, screened
     points: pd.DataFrame                   # the Sobol points: point, design, parameter values, metric means
-    tornado: pd.DataFrame                  # design, metric, parameter, value_low, value_high, at_low, at_high, swing
+    tornado: pd.DataFrame                  # design, metric, parameter, value_low, value_high, at_base, at_low, at_high, swing
     decision: pd.DataFrame | None = None   # design, mean, probability_best, expected_regret
     flips: pd.DataFrame | None = None      # parameter, S1_advantage, ST_advantage, best_by_bin, flips
     conditional: pd.DataFrame | None = None  # parameter, bin, value_low, value_high, design, mean, probability_best
@@ -277,6 +278,9 @@ def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: lis
     ``swing`` = |at_high - at_low| (for a categorical parameter, largest minus smallest)."""
     scenarios, run_seeds, labels = [], [], []
     for d, design in enumerate(designs):
+        scenarios.extend([design] * len(seeds))      # the design as it is: the tornado's centre line
+        run_seeds.extend(seeds)
+        labels.extend([(names[d], None, None)] * len(seeds))
         for p in parameters:
             ends = p.choices if p.kind == "categorical" else (p.from_unit(0.0), p.from_unit(1.0))
             for value in ends:
@@ -285,15 +289,18 @@ def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: lis
                 run_seeds.extend(seeds)
                 labels.extend([(names[d], p, value)] * len(seeds))
     values = evaluate(scenarios, run_seeds, metrics)
-    frame = pd.DataFrame([{"design": n, "parameter": p.key, "value": v, **{m: out[m] for m in metrics}}
+    frame = pd.DataFrame([{"design": n, "parameter": p.key if p else None, "value": v, **{m: out[m] for m in metrics}}
                           for (n, p, v), out in zip(labels, values)])
+    centre = frame[frame["parameter"].isna()].groupby("design", sort=False)[metrics].mean()
+    frame = frame[frame["parameter"].notna()]
     rows = []
     for (design, key), group in frame.groupby(["design", "parameter"], sort=False):
         means = group.groupby("value", sort=False)[metrics].mean()
         for metric in metrics:
             column = means[metric]
             rows.append({"design": design, "metric": metric, "parameter": key, "value_low": column.index[0],
-                         "value_high": column.index[-1], "at_low": float(column.iloc[0]), "at_high": float(column.iloc[-1]),
+                         "value_high": column.index[-1], "at_base": float(centre.loc[design, metric]),
+                         "at_low": float(column.iloc[0]), "at_high": float(column.iloc[-1]),
                          "swing": float(column.max() - column.min())})
     table = pd.DataFrame(rows)
     return table.sort_values(["design", "metric", "swing"], ascending=[True, True, False], kind="stable", ignore_index=True)

@@ -65,7 +65,7 @@ def test_decision_probability_best_and_regret_match_the_closed_form():
     assert decision.loc["B", "expected_regret"] == pytest.approx(0.245, abs=0.01)
     flips = result.flips.set_index("parameter")
     assert flips.loc["program.base_share", "flips"] and not flips.loc["economics.monthly_margin", "flips"]
-    assert flips.loc["program.base_share", "best_by_bin"] == "B | A | A | A"   # bins of 0.25: B wins only below 0.3
+    assert flips.loc["program.base_share", "best_by_bin"] == "B → A → A → A"   # bins of 0.25: B wins only below 0.3
     assert flips.loc["program.base_share", "ST_advantage"] == pytest.approx(1.0, abs=0.05)
     assert flips.loc["economics.monthly_margin", "ST_advantage"] == pytest.approx(0.0, abs=1e-12)
 

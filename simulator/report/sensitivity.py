@@ -45,14 +45,15 @@ def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Sce
 
 def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
     """One panel per design: the metric with each assumption alone at its low and high
-    end, the others as the design has them; widest swing on top."""
+    end, the others as the design has them, around the design as it is (the
+    vertical line); widest swing on top."""
     table = result.tornado[result.tornado["metric"] == metric]
     designs = list(dict.fromkeys(table["design"]))
     height = 1.0 + 0.45 * len(result.parameters)
     fig, axes = plt.subplots(1, len(designs), figsize=(5.5 * len(designs), height + 1), squeeze=False, sharey=False)
     for ax, design in zip(axes[0], designs):
         rows = table[table["design"] == design].sort_values("swing")
-        centre = np.median(np.r_[rows["at_low"].to_numpy(), rows["at_high"].to_numpy()]) if len(rows) else 0.0
+        centre = float(rows["at_base"].iloc[0]) if len(rows) else 0.0
         positions = np.arange(len(rows))
         ax.barh(positions, rows["at_low"] - centre, left=centre, color="tab:blue", alpha=0.8, label="at the low end")
         ax.barh(positions, rows["at_high"] - centre, left=centre, color="tab:orange", alpha=0.8, label="at the high end")
