@@ -91,7 +91,7 @@ def optimize(
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates of every trial on the first rung (default 4); promising trials get more, up to max_replicates (16)."),
     seed: Optional[int] = typer.Option(None, "--seed", help=SEED_HELP),
     sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Study folder. Default: results/optimize-<scenario name>/; rerunning the same command resumes there."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Study folder. Default: results/optimize-<settings or scenario file name>/; rerunning the same command resumes there."),
     force: bool = typer.Option(False, "--force", help="Start over in a folder that holds a different (or the same) optimisation."),
     settings_file: Optional[Path] = typer.Option(None, "--settings", help=SETTINGS_HELP),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
@@ -130,7 +130,7 @@ def optimize(
     constraints = [parse_constraint(t) for t in pick(constraint, settings.constraints)]
     study_settings = _optimize_settings(settings, trials, replicates)
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler)
-    folder = Path(pick(out_dir, settings.out) or study_folder("optimize", path))
+    folder = Path(pick(out_dir, settings.out) or study_folder("optimize", settings_file or path))
     given_seed = _seed(seed, settings, base)
     # the fingerprint leaves out the number of trials (more trials extend a study) and a
     # drawn seed (the stored one is reused on resume)

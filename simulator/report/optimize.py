@@ -86,8 +86,9 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
         if (~feasible).any():
             ax.scatter(done.loc[~feasible, "trial"], done.loc[~feasible, column], s=size[~feasible.to_numpy()], marker="x",
                        color="tab:red", alpha=0.6, label="trial (breaks a constraint)")
-        signed = objective.sign * done[column].where(feasible)
-        best = objective.sign * signed.cummax()
+        # infeasible trials do not count; the line holds its level through them
+        signed = (objective.sign * done[column].where(feasible)).cummax().ffill()
+        best = objective.sign * signed
         ax.step(done["trial"], best, where="post", color="black", label="best so far")
     ax.set(xlabel="trial", ylabel=f"{objective.metric} (mean over replicates)",
            title=f"Search for the best {objective.metric} (dot size: replicates)")
