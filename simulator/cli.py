@@ -206,16 +206,25 @@ def compare(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-    baseline: bool = typer.Option(False, "--baseline/--no-baseline", help="Also run each design's no-program twin for incremental metrics (doubles the work; the paired difference already measures one design against another)."),
+    baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Run each design's no-program twin on the same seeds, for incremental_value, the verdict metric (default). --no-baseline halves the work; the verdict then falls back to profit over the horizon."),
     precision: float = typer.Option(0.05, "--precision", help="Target half-width of the 95% interval, as a share of the mean difference, for the replicates-needed estimate."),
+    unpaired: bool = typer.Option(False, "--unpaired", help="Compare designs that differ in population, network, days or seed (refused otherwise): each runs on its own seeds and the unpaired (Welch) intervals decide."),
 ):
-    """Compare designs on the same replicate seeds (common random numbers) and say which wins, and how sure that is.
+    """Compare designs on the same replicate seeds (common random numbers) and say which to launch, and how sure that is.
 
-    Writes comparison.csv (per design and metric: mean and 95% interval; paired
-    difference from the first design with its 95% interval, and the unpaired
-    interval for contrast), timeseries.csv, summary.csv/json, plots, report.md and
-    manifest.json.
+    The verdict metric is incremental_value: profit plus customer equity, minus the
+    design's no-program twin on the same seed. Designs must differ only in their
+    program (same population, network, days and seed), else the command stops
+    with one line naming the difference, unless --unpaired is given.
+
+    Writes report.md (its first paragraph names the design that adds the most
+    value, its interval, the share of replicates in which it is best, the day
+    its budget ran out and its payback day), comparison.csv (per design and
+    metric: mean and 95% interval; difference from the first design with its
+    paired and unpaired 95% intervals), timeseries.csv, summary.csv/json, plots
+    (incremental_value.png among them) and manifest.json.
     """
+    from .compare import check_pairable
     from .compare import compare as compare_designs
     from .executors import check_executor, check_scheduler
     from .report import fmt, write_comparison
@@ -238,6 +247,8 @@ def compare(
     designs = [load_scenario(path, sets) for path in scenarios]
     if len(designs) < 2:
         raise ScenarioError("give at least two scenario files; the first is the reference", key="refsim compare")
+    if not unpaired:
+        check_pairable(designs, seed_given=seed is not None, sources=[str(p) for p in scenarios])
     target = out_dir if out_dir is not None else new_results_dir("compare-" + "-vs-".join(d.name for d in designs[:3]))
     check_out_dir(target)
     count = replicates or designs[0].replicates
@@ -246,14 +257,16 @@ def compare(
         task = bar.add_task("runs", total=total, rate="")
         comparison = compare_designs(designs, replicates=count, seed=seed, baseline=baseline, precision=precision,
                                      workers=workers, executor=executor, scheduler=scheduler,
-                                     progress=_rate_updater(bar, task), labels=[p.stem for p in scenarios])
+                                     progress=_rate_updater(bar, task), labels=[p.stem for p in scenarios],
+                                     unpaired=unpaired, sources=[str(p) for p in scenarios])
     folder = write_comparison(comparison, target, started=started, command=sys.argv)
     table = comparison.table
-    for metric in ("customers_final", "roi", "cumulative_profit"):
+    kind = "paired" if comparison.paired else "unpaired"
+    for metric in ("incremental_value", "customers_final", "cumulative_profit"):
         for row in table[(table["metric"] == metric) & (table["verdict"] != "reference")].to_dict("records"):
+            contrast = f"  (unpaired {fmt(row['unpaired_ci_low'])} – {fmt(row['unpaired_ci_high'])})" if comparison.paired else ""
             out.print(f"  {metric:<18} {row['design']} - {comparison.reference}: {fmt(row['diff_mean'])}  "
-                      f"paired 95% CI {fmt(row['diff_ci_low'])} – {fmt(row['diff_ci_high'])}  "
-                      f"(unpaired {fmt(row['unpaired_ci_low'])} – {fmt(row['unpaired_ci_high'])})  {row['verdict']}",
+                      f"{kind} 95% CI {fmt(row['diff_ci_low'])} – {fmt(row['diff_ci_high'])}{contrast}  {row['verdict']}",
                       markup=False)
     out.print(f"results: {folder}/  (report.md says which design wins; comparison.csv, plots)", markup=False)
 
@@ -268,14 +281,19 @@ def sweep(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
     force: bool = typer.Option(False, "--force", help="Start over: delete the runs already in the folder (needed when the sweep file or its base scenario changed)."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates per point (default: the sweep file's, else the base scenario's)."),
+    sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP + " Applies to the base scenario; the swept parameters are set over it."),
 ):
     """Run a parameter sweep (grid, random or Latin hypercube) and write one row per run.
 
     Finished runs are saved as they arrive: after Ctrl-C or a crash, rerun the same
-    command and it resumes, skipping the runs already done. Writes sweep.parquet and
-    sweep.csv (run id, point id, parameter values, replicate, seed, metrics, status,
-    error), points.csv, plots of each metric against each parameter, report.md and
-    manifest.json.
+    command and it resumes, skipping the runs already done. A grid that gained
+    values reuses its finished points (no --force needed); any other change to the
+    sweep or its base scenario (--set included) needs --force or another --out.
+    Writes sweep.parquet and sweep.csv (run id, point id, parameter values,
+    replicate, seed, metrics, status, error), points.csv, plots of each metric
+    against each parameter, report.md (it opens with the best point by the
+    sweep's objective, incremental_value by default, and the points that are
+    statistically indistinguishable from it) and manifest.json.
     """
     from .executors import check_executor
     from .report import write_sweep
@@ -285,7 +303,7 @@ def sweep(
         raise ScenarioError(f"must be at least 1 (got {workers})", key="--workers")
     if executor is not None or scheduler is not None:
         check_executor(executor, scheduler)
-    loaded = load_sweep(sweep_file, replicates=replicates)
+    loaded = load_sweep(sweep_file, replicates=replicates, overrides=sets)
     target = out_dir if out_dir is not None else default_folder(sweep_file)
     state = {"done": 0, "total": 0, "failed": 0}
     bar = progress_bar(2, f"sweep {loaded.name}")

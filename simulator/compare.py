@@ -12,6 +12,16 @@ wherever the designs' outcomes move together (Cov > 0):
 and its 95% t-interval ``mean d ± t(0.975, n-1) · sd(d) / √n`` is what decides
 whether one design beats the other. The unpaired (Welch) interval, which ignores
 the pairing, is reported beside it for contrast.
+
+Pairing needs designs that differ only in their program: designs that differ in
+population, network, days or seed are refused (:func:`check_pairable`) unless
+the comparison is asked to be unpaired; then every design keeps its own seed and
+the Welch interval decides.
+
+The verdict metric is ``incremental_value`` (the design's profit plus customer
+equity, minus its no-program twin's on the same seed): :func:`decide` names the
+design that adds the most, with its interval and the share of replicates in
+which it is best.
 """
 
 from __future__ import annotations
@@ -35,6 +45,11 @@ LEVEL = 0.95
 LOWER_IS_BETTER = frozenset({"cost_per_referred_customer"})
 NEUTRAL = frozenset({"reward_cost", "budget_exhausted_day"})
 
+#: What decides which design to launch (see MODEL.md and docs/model.md).
+VERDICT_METRIC = "incremental_value"
+#: What must be equal for two designs to be paired replicate by replicate.
+PAIRED_KEYS = ("population", "network", "days", "seed")
+
 COMPARISON_COLUMNS = (
     "design", "metric", "mean", "ci_low", "ci_high", "p2_5", "p97_5", "n", "reference",
     "diff_mean", "diff_ci_low", "diff_ci_high", "diff_sd", "unpaired_ci_low", "unpaired_ci_high", "correlation",
@@ -50,6 +65,7 @@ class Comparison:
     seeds: list[int]
     table: pd.DataFrame          # comparison.csv
     precision: float             # relative half-width the replicate counts aim at
+    paired: bool = True          # False: designs ran on their own seeds, Welch intervals decide
 
     @property
     def reference(self) -> str:
@@ -135,12 +151,16 @@ def verdict(metric: str, low: float, high: float) -> str:
     return "unclear"
 
 
-def comparison_table(designs: list[Results], precision: float = 0.05, level: float = LEVEL) -> pd.DataFrame:
+def comparison_table(designs: list[Results], precision: float = 0.05, level: float = LEVEL,
+                     paired: bool = True) -> pd.DataFrame:
     """One row per design and metric: mean and interval; against the reference (the
     first design) the paired difference with its interval, the unpaired interval,
-    the verdict and the replicates needed for ±``precision`` of the mean difference."""
+    the verdict and the replicates needed for ±``precision`` of the mean difference.
+    Unpaired (``paired=False``): the difference of the means, with the Welch
+    interval in the ``diff_ci_*`` columns and the verdict; the paired columns are NaN."""
     reference = designs[0]
-    metrics = [m for m in [*SUMMARY_METRICS, *INCREMENTAL_METRICS] if all(m in d.runs.columns for d in designs)]
+    order = dict.fromkeys([VERDICT_METRIC, *SUMMARY_METRICS, *INCREMENTAL_METRICS])
+    metrics = [m for m in order if all(m in d.runs.columns for d in designs)]
     rows = []
     for design in designs:
         for metric in metrics:
@@ -152,16 +172,21 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
                 row.update(verdict="reference")
             else:
                 base = reference.runs.sort_values("replicate")[metric].to_numpy(dtype=float)
-                paired = paired_difference(base, values, level)
+                difference = paired_difference(base, values, level)
                 unpaired = unpaired_difference(base, values, level)
                 a, b = _pairs(base, values)
-                target = precision * abs(paired["diff_mean"])
-                row.update({k: paired[k] for k in ("diff_mean", "diff_ci_low", "diff_ci_high", "diff_sd")}, **unpaired)
+                target = precision * abs(difference["diff_mean"])
+                row.update({k: difference[k] for k in ("diff_mean", "diff_ci_low", "diff_ci_high", "diff_sd")}, **unpaired)
                 row["correlation"] = _correlation(a, b)
-                row["verdict"] = verdict(metric, paired["diff_ci_low"], paired["diff_ci_high"])
-                row["replicates_needed_paired"] = replicates_needed(paired["diff_sd"], target, level)
+                row["verdict"] = verdict(metric, difference["diff_ci_low"], difference["diff_ci_high"])
+                row["replicates_needed_paired"] = replicates_needed(difference["diff_sd"], target, level)
                 spread = math.sqrt(np.var(a, ddof=1) + np.var(b, ddof=1)) if len(a) > 1 else math.nan
                 row["replicates_needed_unpaired"] = replicates_needed(spread, target, level)
+                if not paired:
+                    low, high = unpaired["unpaired_ci_low"], unpaired["unpaired_ci_high"]
+                    row.update(diff_mean=summary["mean"] - interval(base, level)["mean"], diff_ci_low=low,
+                               diff_ci_high=high, diff_sd=math.nan, correlation=math.nan,
+                               replicates_needed_paired=math.nan, verdict=verdict(metric, low, high))
             rows.append(row)
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
@@ -187,22 +212,136 @@ def unique_names(scenarios: list[Scenario], labels: list[str] | None = None) -> 
     return [s.model_copy(update={"name": name}) for s, name in zip(scenarios, renamed)]
 
 
-def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int | None = None, *, baseline: bool = False,
+def pairing_differences(reference: Scenario, other: Scenario, seed_given: bool = False) -> list[str]:
+    """The keys of PAIRED_KEYS in which ``other`` differs from ``reference``, as
+    'key (reference value vs other value)'. A seed left out of a file (or
+    overridden by ``seed_given``) is no difference: the reference's is used."""
+    found = []
+    for key in PAIRED_KEYS:
+        if key == "seed" and (seed_given or reference.seed is None or other.seed is None):
+            continue
+        mine, theirs = getattr(reference, key), getattr(other, key)
+        if hasattr(mine, "model_dump"):
+            mine, theirs = mine.model_dump(mode="json"), theirs.model_dump(mode="json")
+            changed = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
+            if changed:
+                found.append(", ".join(f"{key}.{k} ({_short(mine.get(k))} vs {_short(theirs.get(k))})" for k in changed))
+        elif mine != theirs:
+            found.append(f"{key} ({mine} vs {theirs})")
+    return found
+
+
+def _short(value) -> str:
+    text = str(value)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def check_pairable(scenarios: list[Scenario], seed_given: bool = False, sources: list[str] | None = None) -> None:
+    """Refuse designs that cannot be paired replicate by replicate: one ScenarioError
+    line naming the first design that differs from the reference, and how."""
+    for i, other in enumerate(scenarios[1:], start=1):
+        differences = pairing_differences(scenarios[0], other, seed_given)
+        if differences:
+            raise ScenarioError(
+                f"differs from the reference {scenarios[0].name} in {'; '.join(differences)}: a paired comparison needs "
+                f"the same population, network, days and seed (change the file, or give --unpaired for unpaired "
+                f"intervals)", file=sources[i] if sources else other.name)
+
+
+def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int | None = None, *, baseline: bool = True,
             precision: float = 0.05, workers: int | None = 1, executor: str = "local", scheduler: str | None = None,
-            progress: Callable[[int], None] | None = None, labels: list[str] | None = None) -> Comparison:
+            progress: Callable[[int], None] | None = None, labels: list[str] | None = None,
+            unpaired: bool = False, sources: list[str] | None = None) -> Comparison:
     """Run every design on the same replicate seeds: the first design's seed and
     replicate count unless given. ``baseline`` adds each design's incremental
-    metrics against no program; ``precision`` is the relative half-width of the
-    mean difference that ``replicates_needed_*`` aim at."""
+    metrics against no program (``incremental_value`` decides); ``precision`` is
+    the relative half-width of the mean difference that ``replicates_needed_*``
+    aim at. Designs that cannot be paired are refused (:func:`check_pairable`;
+    ``sources`` name their files in the error) unless ``unpaired``: then each
+    design runs from its own seed (``seed`` still overrides all) and the Welch
+    interval decides."""
     if len(scenarios) < 2:
         raise ScenarioError(f"compare needs at least two scenario files (got {len(scenarios)}); the first is the reference",
                             key="arguments")
     if not 0 < precision < 10:
         raise ScenarioError(f"--precision must be a fraction of the mean difference in (0, 10) (got {precision})",
                             key="--precision")
+    if not unpaired:
+        check_pairable(scenarios, seed_given=seed is not None, sources=sources)
     first = resolve_seed(scenarios[0], seed)
     count = replicates or first.replicates
-    designs = [s.model_copy(update={"seed": first.seed, "replicates": count}) for s in unique_names(scenarios, labels)]
+    named = unique_names(scenarios, labels)
+    if unpaired:
+        designs = [resolve_seed(s, seed).model_copy(update={"replicates": count}) for s in named]
+    else:
+        designs = [s.model_copy(update={"seed": first.seed, "replicates": count}) for s in named]
     results = run_designs(designs, baseline=baseline, progress=progress, workers=workers, executor=executor,
                           scheduler=scheduler)
-    return Comparison(results, results[0].seeds, comparison_table(results, precision), precision)
+    return Comparison(results, results[0].seeds, comparison_table(results, precision, paired=not unpaired), precision,
+                      paired=not unpaired)
+
+
+# --------------------------------------------------------------------------- the decision
+
+
+@dataclass
+class Decision:
+    """Which design adds the most value, how sure that is, and what happens to its money."""
+
+    metric: str                  # the verdict metric (incremental_value, or a fallback)
+    best: str
+    mean: float
+    ci_low: float
+    ci_high: float
+    share_best: float            # share of replicates in which ``best`` has the highest value
+    replicates: int
+    runner_up: str | None
+    diff_mean: float             # best − runner-up, paired unless the comparison is unpaired
+    diff_ci_low: float
+    diff_ci_high: float
+    budget_day: float            # median day the budget ran out, over replicates where it did
+    budget_share: float          # share of replicates in which it ran out
+    payback_day: float           # median payback day, over replicates that pay back
+    payback_share: float         # share of replicates that pay back within the horizon
+
+
+def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | None:
+    """The design with the highest mean of ``metric`` (``incremental_value``;
+    ``cumulative_profit`` when the twins were not run), its 95% interval, the share
+    of replicates in which it beats every other design, and its difference from
+    the runner-up (paired when the designs share seeds)."""
+    runs = {d.scenario.name: d.runs.sort_values("replicate") for d in comparison.designs}
+    if any(metric not in r.columns for r in runs.values()):
+        metric = "cumulative_profit"
+    values = {name: r[metric].to_numpy(dtype=float) for name, r in runs.items()}
+    means = {name: (float(np.nanmean(v)) if np.isfinite(v).any() else -math.inf) for name, v in values.items()}
+    order = sorted(means, key=lambda name: -means[name])
+    best = order[0]
+    if not math.isfinite(means[best]):
+        return None
+    summary = interval(values[best])
+    n = min(len(v) for v in values.values())
+    stacked = np.vstack([np.where(np.isfinite(v[:n]), v[:n], -np.inf) for v in values.values()])
+    share = float((stacked.argmax(axis=0) == list(values).index(best)).mean()) if n else math.nan
+    runner_up = order[1] if len(order) > 1 else None
+    if runner_up is None:
+        diff = {"diff_mean": math.nan, "diff_ci_low": math.nan, "diff_ci_high": math.nan}
+    elif comparison.paired:
+        diff = paired_difference(values[runner_up], values[best])
+    else:
+        welch = unpaired_difference(values[runner_up], values[best])
+        diff = {"diff_mean": means[best] - means[runner_up], "diff_ci_low": welch["unpaired_ci_low"],
+                "diff_ci_high": welch["unpaired_ci_high"]}
+    budget = _days(runs[best], "budget_exhausted_day")
+    payback = _days(runs[best], "payback_day")
+    return Decision(metric, best, summary["mean"], summary["ci_low"], summary["ci_high"], share, n, runner_up,
+                    diff["diff_mean"], diff["diff_ci_low"], diff["diff_ci_high"], *budget, *payback)
+
+
+def _days(runs: pd.DataFrame, column: str) -> tuple[float, float]:
+    """Median of a day column over the replicates where it happened, and their share."""
+    if column not in runs.columns or not len(runs):
+        return math.nan, math.nan
+    days = runs[column].to_numpy(dtype=float)
+    happened = np.isfinite(days)
+    return (float(np.median(days[happened])) if happened.any() else math.nan), float(happened.mean())

@@ -48,6 +48,7 @@ SUMMARY_METRICS: dict[str, str] = {
     "ltv_ratio": "ltv_referred / ltv_organic [-]",
     "cumulative_profit": "profit over the horizon [currency]",
     "budget_exhausted_day": "day the budget ran out (NaN if it never did) [day]",
+    "equity_final": "expected discounted future margin of the customers active on the last day [currency]",
 }
 
 #: Customers need time to refer: the K-factor counts the referrals of customers who
@@ -105,4 +106,5 @@ def run_summary(engine) -> dict[str, float]:
         "ltv_ratio": ratio(ltv["referred"], ltv["organic"]) if math.isfinite(ltv["organic"]) else float("nan"),
         "cumulative_profit": float(daily[-1, col["cumulative_profit"]]),
         "budget_exhausted_day": float("nan") if engine.budget_exhausted_day is None else float(engine.budget_exhausted_day),
+        "equity_final": 0.0,  # placeholder until the engine lane lands
     }

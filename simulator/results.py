@@ -295,13 +295,13 @@ class RunStore:
 
 
 def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: bool = False,
-               accepts: Callable[[dict], bool] | None = None, extra: dict | None = None) -> dict:
+               accepts: Callable[[dict], dict | None] | None = None, extra: dict | None = None) -> dict:
     """Read or create ``<kind>.json``, the state of the study in ``folder``.
 
     A folder written by a different study (another fingerprint) is refused unless
     ``force`` (which starts over, as it does for the same study), or unless
     ``accepts(old_state)`` says its runs still belong to this study (a grid that
-    grew): then the state is updated and the finished runs kept. ``seed`` and
+    grew) by returning the fields to update: then the finished runs are kept. ``seed`` and
     ``extra`` are stored when the study starts; the stored seed wins afterwards, so
     a drawn seed survives a resume. Call with the study's lock held."""
     folder = Path(folder)
@@ -316,8 +316,9 @@ def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: b
         if force:
             state = None
         elif state is None or state.get("fingerprint") != fingerprint:
-            if state is not None and accepts is not None and accepts(state):
-                state = {**state, **(extra or {}), "fingerprint": fingerprint}
+            update = accepts(state) if state is not None and accepts is not None else None
+            if update is not None:
+                state = {**state, **(extra or {}), **update, "fingerprint": fingerprint}
                 atomic_write_json(state_path, state)
                 return state
             raise ScenarioError(f"holds a different {kind} (its {kind} file or base scenario has changed since); "
@@ -344,7 +345,7 @@ class Study:
     stored one). See :func:`open_study` for ``force`` and ``accepts``."""
 
     def __init__(self, folder: Path, *, kind: str, fingerprint: str, seed: int, force: bool = False,
-                 accepts: Callable[[dict], bool] | None = None, extra: dict | None = None):
+                 accepts: Callable[[dict], dict | None] | None = None, extra: dict | None = None):
         self.folder = Path(folder)
         self.kind = kind
         self._lock = StudyLock(self.folder, kind)

@@ -15,7 +15,7 @@ from scipy import stats
 from .config import NeverAsk, NoIncentive, Scenario, has_program
 from .engine import Engine
 from .executors import run_tasks
-from .metrics import COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary
+from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary
 from .rng import draw_seed, replicate_seeds
 from .state import STATE_NAMES
 
@@ -23,6 +23,8 @@ INCREMENTAL_METRICS = {
     "incremental_customers": "customers_final minus the no-program baseline on the same seed [people]",
     "incremental_profit": "cumulative_profit minus the no-program baseline on the same seed [currency]",
     "incremental_roi": "incremental_profit / reward_cost [-]",
+    "incremental_value": "(cumulative_profit + equity_final) minus the same for the no-program twin on the same seed [currency]",
+    "payback_day": "first day from which cumulative incremental profit stays >= 0 (NaN if never) [day]",
 }
 
 
@@ -78,8 +80,16 @@ def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool
         metrics["incremental_customers"] = metrics["customers_final"] - base["customers_final"]
         metrics["incremental_profit"] = metrics["cumulative_profit"] - base["cumulative_profit"]
         metrics["incremental_roi"] = metrics["incremental_profit"] / metrics["reward_cost"] if metrics["reward_cost"] else math.nan
+        metrics["incremental_value"] = metrics["incremental_profit"] + metrics["equity_final"] - base["equity_final"]  # placeholder until the engine lane lands
+        metrics["payback_day"] = _payback_day(engine.daily, twin.daily)  # placeholder until the engine lane lands
     return RunOutput(replicate, seed, engine.daily, metrics, people_frame(engine) if people else None,
                      twin.daily if twin is not None else None)
+
+
+def _payback_day(daily: np.ndarray, twin_daily: np.ndarray) -> float:  # placeholder until the engine lane lands
+    gap = daily[:, COLUMN_INDEX["cumulative_profit"]] - twin_daily[:, COLUMN_INDEX["cumulative_profit"]]
+    below = np.flatnonzero(gap < 0)
+    return 0.0 if not len(below) else (float(below[-1] + 1) if below[-1] + 1 < len(gap) else math.nan)
 
 
 def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None = None, *, people: bool = True,

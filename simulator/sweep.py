@@ -25,15 +25,17 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from .compare import LOWER_IS_BETTER, NEUTRAL
 from .executors import check_executor, check_scheduler, default_workers, run_tasks
 from .results import Study, study_folder
 from .rng import draw_seed, point_stream, run_seed
 from .runner import interval, run_replicate
 from .scenario_io import apply_overrides, validate
 from .sweep_points import Points, run_seeds, sweep_points, unit_samples
-from .sweep_spec import (DEFAULT_METRICS, METHODS, Sweep, SweepSpec, ValueList, ValueRange, grid_levels, load_sweep,
-                         unit_to_value, yaml_value)
+from .sweep_spec import (DEFAULT_METRICS, METHODS, RESERVED_KEYS, Sweep, SweepSpec, ValueList, ValueRange, grid_levels,
+                         load_sweep, unit_to_value, yaml_value)
 
 #: Most runs sent to a worker in one task: enough to amortise the hand-over of tiny
 #: runs, few enough that an interruption loses little and workers finish together.
@@ -137,10 +139,13 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         check_scheduler(scheduler)
     folder = Path(out)
     seed = sweep.seed if sweep.seed is not None else draw_seed()
-    with Study(folder, kind="sweep", fingerprint=sweep.fingerprint(), seed=seed, force=force,
-               extra={"name": sweep.name, "source": sweep.source}) as study:
+    extra = {"name": sweep.name, "source": sweep.source}
+    if sweep.spec.method == "grid":
+        extra.update(grid_fingerprint=sweep.grid_fingerprint(), grids=[sweep.grid()])
+    with Study(folder, kind="sweep", fingerprint=sweep.fingerprint(), seed=seed, force=force, accepts=sweep.grown_from,
+               extra=extra) as study:
         seed = study.seed
-        points = sweep_points(sweep, seed)
+        points = sweep_points(sweep, seed, study.state.get("grids"))
         store = study.store
         done = store.done()
         total = len(points) * sweep.replicates
@@ -209,6 +214,51 @@ def point_summary(frame: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
 
 
 
+
+def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Per metric (spending measures left out): the point with the best mean, and the
+    other points that are statistically indistinguishable from it at ``level``.
+
+    With ``common_random_numbers`` every point ran on the same replicate seeds, so a
+    point is compared with the best replicate by replicate: d_r = x_r − best_r, and
+    it is indistinguishable when mean d ± t(½ + level/2, n−1)·sd(d)/√n contains 0.
+    Otherwise the points are independent samples and the Welch interval is used.
+    A point with fewer than two usable runs cannot be told apart and counts as
+    indistinguishable. Columns: metric, point_id, mean, ci_low, ci_high, paired,
+    indistinguishable (list of point ids, best excluded)."""
+    ok = frame[frame["status"] == "ok"]
+    paired = bool(sweep.spec.common_random_numbers)
+    means = summary.set_index("point_id")
+    rows = []
+    for metric in sweep.metrics:
+        column = means[f"{metric}_mean"]
+        if metric in NEUTRAL or column.isna().all():
+            continue
+        best = int(column.idxmin() if metric in LOWER_IS_BETTER else column.idxmax())
+        table = ok.pivot(index="point_id", columns="replicate", values=metric).astype(float)
+        if paired:
+            gap = table - table.loc[best]
+            n = gap.notna().sum(axis=1).to_numpy()
+            centre, spread = gap.mean(axis=1).to_numpy(), gap.std(axis=1, ddof=1).to_numpy()
+            half = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)) * spread / np.sqrt(np.maximum(n, 1))
+        else:
+            n_each = table.notna().sum(axis=1).to_numpy()
+            variance = (table.var(axis=1, ddof=1) / np.maximum(n_each, 1)).to_numpy()
+            centre = (table.mean(axis=1) - table.loc[best].mean()).to_numpy()
+            joint = variance + variance[table.index.get_loc(best)]
+            dof = joint ** 2 / (variance ** 2 / np.maximum(n_each - 1, 1)
+                                + variance[table.index.get_loc(best)] ** 2 / max(n_each[table.index.get_loc(best)] - 1, 1))
+            half = stats.t.ppf(0.5 + level / 2, np.where(joint > 0, dof, 1)) * np.sqrt(joint)
+            n = np.minimum(n_each, n_each[table.index.get_loc(best)])
+        with np.errstate(invalid="ignore"):
+            tied = (n < 2) | (np.nan_to_num(half, nan=0.0) >= np.abs(centre))
+        others = [int(p) for p, t in zip(table.index, tied) if t and int(p) != best]
+        row = means.loc[best]
+        rows.append({"metric": metric, "point_id": best, "mean": row[f"{metric}_mean"], "ci_low": row[f"{metric}_ci_low"],
+                     "ci_high": row[f"{metric}_ci_high"], "paired": paired, "indistinguishable": others})
+    return pd.DataFrame(rows, columns=["metric", "point_id", "mean", "ci_low", "ci_high", "paired", "indistinguishable"])
+
+
 __all__ = ["SweepSpec", "Sweep", "Points", "SweepOutcome", "ValueList", "ValueRange", "load_sweep", "sweep_points",
-           "run_seed", "run_seeds", "point_stream", "run_sweep", "execute_sweep", "point_summary", "default_folder",
-           "grid_levels", "unit_to_value", "unit_samples", "METHODS", "DEFAULT_METRICS"]
+           "run_seed", "run_seeds", "point_stream", "run_sweep", "execute_sweep", "point_summary", "best_points", "default_folder",
+           "grid_levels", "unit_to_value", "unit_samples", "yaml_value", "METHODS", "DEFAULT_METRICS", "RESERVED_KEYS"]

@@ -47,12 +47,22 @@ def unit_samples(method: str, samples: int, dimensions: int, seed: int) -> np.nd
     return qmc.LatinHypercube(d=dimensions, rng=rng).random(samples)
 
 
-def sweep_points(sweep: Sweep, seed: int) -> Points:
+def sweep_points(sweep: Sweep, seed: int, grids: list[dict[str, list]] | None = None) -> Points:
+    """The sweep's points, numbered from 0. A grid that grew (``grids``: the levels of
+    each version of the grid, oldest first, as sweep.json keeps them) numbers the
+    points of its first version as before, then each later version's new points
+    after them, so that a finished run keeps its point id and seed."""
     spec = sweep.spec
     keys = sweep.parameters
     if spec.method == "grid":
-        combos = itertools.product(*(grid_levels(spec.parameters[k]) for k in keys))
-        values = [dict(zip(keys, combo)) for combo in combos]
+        versions = grids or [{k: grid_levels(spec.parameters[k]) for k in keys}]
+        values, seen = [], set()
+        for levels in versions:
+            for combo in itertools.product(*(levels[k] for k in keys)):
+                identity = json.dumps(combo, sort_keys=True, default=str)
+                if identity not in seen:
+                    seen.add(identity)
+                    values.append(dict(zip(keys, combo)))
     else:
         units = unit_samples(spec.method, spec.samples, len(keys), seed)
         values = [{k: unit_to_value(spec.parameters[k], float(u)) for k, u in zip(keys, row)} for row in units]

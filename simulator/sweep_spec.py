@@ -18,7 +18,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Iterable, Literal, Union
 
 import numpy as np
 import yaml
@@ -28,12 +28,18 @@ from .config import Scenario
 from .errors import ScenarioError
 from .executors import check_executor
 from .metrics import SUMMARY_METRICS
+from .compare import NEUTRAL
 from .runner import INCREMENTAL_METRICS
 from .scenario_io import apply_overrides, describe, key_at, parse_yaml, read_yaml_text, validate
 
 METHODS = ("grid", "random", "latin_hypercube")
 KNOWN_METRICS: dict[str, str] = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
-DEFAULT_METRICS = ("customers_final", "referred_share", "k_factor", "roi", "cost_per_referred_customer", "cumulative_profit")
+#: The engine lane renames roi to attributed_roi; whichever this build has is recorded.
+_ROI = "attributed_roi" if "attributed_roi" in KNOWN_METRICS else "roi"
+DEFAULT_METRICS = ("incremental_value", "customers_final", "referred_share", "k_factor", _ROI, "cost_per_referred_customer",
+                   "cumulative_profit")
+#: What the best points rank by when the sweep file does not say (and records it).
+DEFAULT_OBJECTIVE = "incremental_value"
 #: Keys the sweep itself sets for every run; sweeping them would be silently ignored.
 RESERVED_KEYS = ("seed", "replicates")
 
@@ -96,14 +102,16 @@ class SweepSpec(_Strict):
     replicates: int | None = Field(None, ge=1, le=1_000_000, description="Runs per point (default: the base scenario's).")
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Sweep seed (default: the base scenario's; else drawn and stored in the folder).")
     metrics: list[str] | None = Field(None, min_length=1, max_length=100, description="Metrics recorded per run.")
+    objective: str | None = Field(None, description="Metric the best point is chosen by (default: incremental_value when recorded, else the first metric).")
     common_random_numbers: bool = Field(False, description="Every point uses the same replicate seeds (paired points).")
     executor: Literal["local", "serial", "dask"] | None = Field(None, description="Default executor (the command line wins).")
     workers: int | None = Field(None, ge=1, le=100_000, description="Default number of workers (the command line wins).")
     scheduler: str | None = Field(None, description="Default Dask scheduler address tcp://HOST:PORT (the command line wins).")
 
 
-#: Fields of the sweep that only say where runs execute: they change no row.
+#: Fields of the sweep that change no row: where runs execute, and how they are read.
 EXECUTION_KEYS = {"executor", "workers", "scheduler"}
+READING_KEYS = {"base", "description", "objective"}
 
 
 @dataclass
@@ -119,6 +127,7 @@ class Sweep:
     base_dir: Path | None
     replicates: int
     metrics: tuple[str, ...]
+    overrides: tuple[str, ...] = ()    # --set items applied to the base scenario
 
     @property
     def seed(self) -> int | None:
@@ -133,23 +142,65 @@ class Sweep:
         """Incremental metrics need the no-program twin of every run."""
         return any(m in INCREMENTAL_METRICS for m in self.metrics)
 
+    @property
+    def objective(self) -> str:
+        """The metric the best point is chosen by."""
+        if self.spec.objective:
+            return self.spec.objective
+        return DEFAULT_OBJECTIVE if DEFAULT_OBJECTIVE in self.metrics else self.metrics[0]
+
     def fingerprint(self) -> str:
         """SHA-256 of everything that decides the rows: the resolved sweep and the
-        base scenario (as written and as resolved); not where runs execute."""
-        payload = {
-            "sweep": self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | {"base", "description"}),
-            "replicates": self.replicates,
-            "metrics": list(self.metrics),
-            "base": self.base_data,
-            "base_resolved": self.base.model_dump(mode="json"),
-        }
-        text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        base scenario (as written, --set included, and as resolved); not where runs
+        execute nor how they are read."""
+        return _sha256(self._payload(self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | READING_KEYS)))
+
+    def grid_fingerprint(self) -> str | None:
+        """The fingerprint without the grid's values (its parameter keys kept, in
+        order): two grids with the same one differ only in their levels. None for
+        sampled sweeps, whose points all move when anything changes."""
+        if self.spec.method != "grid":
+            return None
+        sweep = self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | READING_KEYS | {"parameters"})
+        return _sha256(self._payload({**sweep, "parameter_keys": self.parameters}))
+
+    def _payload(self, sweep: dict) -> dict:
+        return {"sweep": sweep, "replicates": self.replicates, "metrics": list(self.metrics), "base": self.base_data,
+                "base_resolved": self.base.model_dump(mode="json")}
+
+    def grid(self) -> dict[str, list]:
+        """The levels of every parameter of a grid, as JSON values."""
+        return {key: json.loads(json.dumps(grid_levels(p), default=str)) for key, p in self.spec.parameters.items()}
+
+    def grown_from(self, state: dict) -> dict | None:
+        """When the folder's sweep (``state``, its sweep.json) is this grid with fewer
+        levels, the state that keeps its runs: its point ids and seeds stay, the new
+        points are numbered after them. Else None (a different sweep)."""
+        fingerprint = self.grid_fingerprint()
+        grids = state.get("grids")
+        if fingerprint is None or state.get("grid_fingerprint") != fingerprint or not grids:
+            return None
+        now = self.grid()
+        if any(not {_key(v) for v in levels} <= {_key(v) for v in now.get(k, [])} for k, levels in grids[-1].items()):
+            return None
+        return {"grids": [*grids, now]}
 
 
-def load_sweep(path: str | Path, replicates: int | None = None) -> Sweep:
+def _key(value: Any) -> str:
+    """A value's identity across files: its JSON text."""
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _sha256(payload: dict) -> str:
+    text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_sweep(path: str | Path, replicates: int | None = None, overrides: Iterable[str] = ()) -> Sweep:
     """Read and check a sweep file; every mistake is one ScenarioError line naming
-    the file, the key path (and line) and what would be valid."""
+    the file, the key path (and line) and what would be valid. ``overrides``
+    (``key.path=value``, as ``--set`` takes them) change the base scenario; the
+    swept parameters are applied over them."""
     path = Path(path)
     source = str(path)
     text = read_yaml_text(path, "a sweep YAML file (see scenarios/sweeps/)")
@@ -161,11 +212,12 @@ def load_sweep(path: str | Path, replicates: int | None = None) -> Sweep:
     where = lambda *keys: key_at(".".join(map(str, keys)), list(keys), text)  # noqa: E731
     _check_method(spec, source, where)
     metrics = _check_metrics(spec, source, where)
-    base, base_data, base_source, base_dir = _load_base(spec, path, where)
+    overrides = tuple(overrides)
+    base, base_data, base_source, base_dir = _load_base(spec, path, where, overrides)
     if replicates is not None and replicates < 1:
         raise ScenarioError(f"--replicates must be at least 1 (got {replicates})", key="--replicates")
     count = replicates or spec.replicates or base.replicates
-    sweep = Sweep(spec, source, spec.name or path.stem, base, base_data, base_source, base_dir, count, metrics)
+    sweep = Sweep(spec, source, spec.name or path.stem, base, base_data, base_source, base_dir, count, metrics, overrides)
     _check_parameters(sweep, where)
     if spec.executor is not None or spec.scheduler is not None:
         try:
@@ -211,14 +263,21 @@ def _check_metrics(spec: SweepSpec, source: str, where) -> tuple[str, ...]:
                                 + f" valid metrics: {', '.join(KNOWN_METRICS)}", file=source, key=where("metrics", i))
     if len(set(metrics)) < len(metrics):
         raise ScenarioError("a metric is listed twice; list each once", file=source, key=where("metrics"))
+    if spec.objective is not None and spec.objective not in metrics:
+        raise ScenarioError(f"objective '{spec.objective}' is not among the recorded metrics; valid: {', '.join(metrics)}",
+                            file=source, key=where("objective"))
+    if spec.objective in NEUTRAL:
+        raise ScenarioError(f"'{spec.objective}' is a spending measure nobody wins; choose a metric with a better "
+                            f"direction, e.g. incremental_value", file=source, key=where("objective"))
     return metrics
 
 
-def _load_base(spec: SweepSpec, path: Path, where) -> tuple[Scenario, dict, str, Path]:
-    """The base scenario: a file relative to the sweep file, or the inline mapping."""
+def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...]) -> tuple[Scenario, dict, str, Path]:
+    """The base scenario, ``overrides`` applied: a file relative to the sweep file, or the inline mapping."""
     if isinstance(spec.base, dict):
         source = f"{path} (base)"
-        return validate(spec.base, source=source, base_dir=path.parent), spec.base, source, path.parent
+        data = apply_overrides(spec.base, overrides)
+        return validate(data, source=source, base_dir=path.parent), data, source, path.parent
     base_path = Path(spec.base)
     if not base_path.is_absolute():
         base_path = Path(os.path.normpath(path.parent / base_path))
@@ -226,7 +285,7 @@ def _load_base(spec: SweepSpec, path: Path, where) -> tuple[Scenario, dict, str,
         raise ScenarioError(f"base scenario '{spec.base}' not found (looked for {base_path}); give a scenario YAML path "
                             f"relative to the sweep file, or an inline scenario mapping", file=str(path), key=where("base"))
     text = base_path.read_text(encoding="utf-8")
-    data = parse_yaml(text, str(base_path))
+    data = apply_overrides(parse_yaml(text, str(base_path)), overrides)
     return validate(data, source=str(base_path), text=text, base_dir=base_path.parent), data, str(base_path), base_path.parent
 
 

@@ -115,7 +115,8 @@ def test_compare_command_writes_the_comparison_folder(tmp_path):
     a = write_design(tmp_path / "a.yaml", 10, "ten", seed=5)
     b = write_design(tmp_path / "b.yaml", 30, "thirty", seed=99)
     out = tmp_path / "cmp"
-    result = runner.invoke(app, ["compare", str(a), str(b), "--replicates", "4", "--out", str(out), "--workers", "2"])
+    result = runner.invoke(app, ["compare", str(a), str(b), "--replicates", "4", "--seed", "5", "--out", str(out),
+                                 "--workers", "2"])
     assert result.exit_code == 0, result.output
     for name in ("comparison.csv", "timeseries.csv", "summary.csv", "summary.json", "manifest.json", "report.md",
                  "adoption.png", "acquisition_mix.png", "cumulative_profit.png", "roi_distribution.png"):
@@ -137,7 +138,7 @@ def test_compare_command_writes_the_comparison_folder(tmp_path):
     assert set(summary) == {"ten", "thirty"} and "customers_final" in summary["ten"]
 
     manifest = json.loads((out / "manifest.json").read_text())
-    # the first file's seed is used for every design (not the second file's 99)
+    # --seed pairs files whose own seeds differ (5 and 99): every design runs on it
     assert manifest["seeds"]["ten"] == manifest["seeds"]["thirty"] == replicate_seeds(5, 4)
     assert manifest["compare"]["reference"] == "ten"
 
@@ -155,3 +156,80 @@ def test_compare_needs_two_files(tmp_path):
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "at least two" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_compare_refuses_designs_that_cannot_be_paired(tmp_path):
+    """Different population, network, days or seed: one line naming the difference,
+    exit 2, no folder; --unpaired runs them, on their own seeds, with Welch intervals."""
+    a = write_design(tmp_path / "a.yaml", 10, "ten", seed=5)
+    bigger = design(10, "bigger").model_dump(mode="json")
+    bigger["population"]["size"] = 1600
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump({**bigger, "seed": 5}, sort_keys=False))
+    c = write_design(tmp_path / "c.yaml", 30, "thirty", seed=99)
+    for other, words in (("b.yaml", ["population.size (1500 vs 1600)"]), ("c.yaml", ["seed (5 vs 99)"])):
+        result = runner.invoke(app, ["compare", str(a), str(tmp_path / other), "--out", str(tmp_path / "o")])
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and str(tmp_path / other) in lines[0] and "--unpaired" in lines[0], result.stderr
+        assert all(word in lines[0] for word in words), lines[0]
+        assert not (tmp_path / "o").exists()
+
+    out = tmp_path / "unpaired"
+    result = runner.invoke(app, ["compare", str(a), str(c), "--unpaired", "--replicates", "4", "--out", str(out),
+                                 "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["compare"]["paired"] is False
+    assert manifest["seeds"]["ten"] == replicate_seeds(5, 4) and manifest["seeds"]["thirty"] == replicate_seeds(99, 4)
+    report = (out / "report.md").read_text()
+    assert "**unpaired**" in report and "paired 95%" not in report.replace("unpaired", "")
+    # the interval that decides is Welch's (reference implementation: scipy)
+    runs = pd.read_csv(out / "runs.csv")
+    table = pd.read_csv(out / "comparison.csv").set_index(["design", "metric"])
+    ten = runs[runs["scenario"] == "ten"]["customers_final"].to_numpy()
+    thirty = runs[runs["scenario"] == "thirty"]["customers_final"].to_numpy()
+    welch = stats.ttest_ind(thirty, ten, equal_var=False).confidence_interval(0.95)
+    row = table.loc[("thirty", "customers_final")]
+    assert (row["diff_ci_low"], row["diff_ci_high"]) == pytest.approx((welch.low, welch.high), rel=1e-9)
+    assert row["diff_mean"] == pytest.approx(thirty.mean() - ten.mean()) and math.isnan(row["correlation"])
+
+
+def test_the_report_opens_with_the_design_that_adds_the_most_value(tmp_path):
+    """The first paragraph names the design with the highest mean incremental_value,
+    its share of replicates as the best (recomputed here from runs.csv), and says
+    whether its budget ran out; incremental_value in comparison.csv is the mean of
+    the per-replicate paired differences program − twin."""
+    files = [write_design(tmp_path / f"{name}.yaml", reward, name, seed=4)
+             for name, reward in (("none", 0), ("ten", 10), ("forty", 40))]
+    out = tmp_path / "cmp"
+    result = runner.invoke(app, ["compare", *map(str, files), "--replicates", "5", "--out", str(out), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    runs = pd.read_csv(out / "runs.csv")
+    values = runs.pivot(index="replicate", columns="scenario", values="incremental_value")
+    best = values.mean().idxmax()
+    share = (values.idxmax(axis=1) == best).mean()
+    paragraph = (out / "report.md").read_text().split("\n\n")[1]
+    assert paragraph.startswith(f"**{best} adds the most value**"), paragraph
+    assert f"best in {share:.0%} of the 5 replicates" in paragraph
+    assert "budget" in paragraph and ("pays back" in paragraph or "does not pay back" in paragraph)
+    table = pd.read_csv(out / "comparison.csv").set_index(["design", "metric"])
+    for name in values.columns:
+        # both files hold 10 significant digits (float_format %.10g)
+        assert table.loc[(name, "incremental_value"), "mean"] == pytest.approx(values[name].mean(), rel=1e-9)
+    assert (out / "incremental_value.png").is_file()
+    assert "cumulative_profit** (90-day profit)" in (out / "report.md").read_text()
+
+
+def test_incremental_value_is_program_minus_its_twin_on_the_same_seed():
+    """Reference: the twin run by hand (baseline_of on the same seed and graph)."""
+    from simulator.engine import Engine
+    from simulator.metrics import run_summary
+    from simulator.runner import baseline_of, run_replicate
+
+    scenario = design(20, "twenty")
+    output = run_replicate(scenario, 0, 123, baseline=True)
+    program = Engine(scenario, 123).run()
+    twin = run_summary(Engine(baseline_of(scenario), 123, network=program.network).run())
+    mine = run_summary(program)
+    expected = (mine["cumulative_profit"] + mine["equity_final"]) - (twin["cumulative_profit"] + twin["equity_final"])
+    assert output.metrics["incremental_value"] == pytest.approx(expected, rel=1e-12, abs=1e-9)

@@ -321,3 +321,102 @@ def test_example_sweeps_are_valid():
     for path in sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml")):
         sweep = load_sweep(path)
         assert len(sweep_points(sweep, sweep.seed)) >= 2, path
+
+
+# --------------------------------------------------------------------------- --set, best points, a grid that grows
+
+
+def test_set_changes_the_base_scenario_and_is_part_of_the_sweep(tmp_path):
+    path = write_sweep(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "--set", "days=12"])
+    assert result.exit_code == 0, result.output
+    manifest = yaml.safe_load((out / "manifest.json").read_text())
+    assert manifest["scenarios"][0]["days"] == 12 and manifest["sweep"]["set"] == ["days=12"]
+    # another --set is another sweep: refused without --force, like any change
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial",
+                                       "--set", "days=13"]), "holds a different sweep")
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o2"), "--set", "dayz=3"]),
+                   "unknown key 'dayz'", "did you mean 'days'")
+
+
+def test_a_grid_that_gained_a_value_reuses_its_finished_runs(tmp_path):
+    """Adding a level in the middle of the grid runs only the new point: the old
+    points keep their ids, seeds and rows; the new one is numbered after them and
+    gets run_seed(sweep seed, its id, replicate)."""
+    path = write_sweep(tmp_path)
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    before = run_frame(out)
+    write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 5, 10, 20]}})
+    grown = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert grown.exit_code == 0, grown.output
+    assert "6 already done" in grown.stdout and "2 run now" in grown.stdout
+    after = run_frame(out)
+    pd.testing.assert_frame_equal(after.iloc[:6].reset_index(drop=True), before, check_dtype=False)
+    new = after.iloc[6:]
+    assert new["program.incentive.referrer_reward"].tolist() == [5, 5] and new["point_id"].tolist() == [3, 3]
+    assert new["seed"].tolist() == [run_seed(5, 3, 0), run_seed(5, 3, 1)]
+    # the new point's rows are those of the scenario with that value, run on those seeds
+    from simulator.runner import run_replicate
+    from simulator.scenario_io import apply_overrides, validate
+
+    five = validate(apply_overrides(BASE, ["program.incentive.referrer_reward=5"]))
+    expected = [run_replicate(five, r, run_seed(5, 3, r)).metrics["customers_final"] for r in range(2)]
+    assert new["customers_final"].tolist() == expected
+    # a grid that lost a value is a different sweep
+    write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 5, 20]}})
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
+                   "holds a different sweep")
+
+
+def test_best_points_mark_the_points_indistinguishable_from_the_best(tmp_path):
+    """On common random numbers, a point whose runs equal the best's on every seed
+    (the scenario name changes no outcome) is indistinguishable (difference exactly
+    0); points with 8 instead of 60 initial customers on 300 people are not."""
+    path = write_sweep(tmp_path, common_random_numbers=True, metrics=["customers_final", "incremental_value"],
+                       objective="customers_final", replicates=3, parameters={
+                           "population.initial_customers": {"values": [8, 60]}, "name": {"values": ["a", "b"]}})
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    points = pd.read_csv(out / "points.csv").set_index("point_id")
+    assert points["indistinguishable_from_best"].to_dict() == {0: False, 1: False, 2: True, 3: True}
+    report = (out / "report.md").read_text()
+    first = report.split("\n\n")[1]
+    assert first.startswith("**Best by customers_final: point 2") and "points 3;" in first and "(paired)" in first
+
+
+def test_unpaired_best_points_use_the_welch_interval():
+    """Reference implementation: scipy's Welch test, point by point against the best."""
+    from types import SimpleNamespace
+
+    from scipy import stats
+
+    from simulator.sweep import best_points
+
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame([{"point_id": p, "replicate": r, "profit": rng.normal(mean, 3), "status": "ok"}
+                          for p, mean in enumerate([10, 9, 4, 10.5]) for r in range(6)])
+    summary = frame.groupby("point_id")["profit"].mean().rename("profit_mean").reset_index()
+    summary["profit_ci_low"] = summary["profit_ci_high"] = np.nan
+    sweep = SimpleNamespace(metrics=("profit",), spec=SimpleNamespace(common_random_numbers=False))
+    row = best_points(frame, sweep, summary).iloc[0]
+    best = int(summary["profit_mean"].idxmax())
+    assert row["point_id"] == best and not row["paired"]
+    expected = []
+    for point in range(4):
+        if point == best:
+            continue
+        a = frame[frame["point_id"] == point]["profit"]
+        b = frame[frame["point_id"] == best]["profit"]
+        ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+        if ci.low <= 0 <= ci.high:
+            expected.append(point)
+    assert row["indistinguishable"] == expected and 2 not in expected
+
+
+def test_an_objective_that_is_not_recorded_is_a_one_line_error(tmp_path):
+    path = write_sweep(tmp_path, objective="incremental_value")
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")]), "objective (line",
+                   "not among the recorded metrics", "valid: customers_final, roi")
+    assert not (tmp_path / "out").exists()

@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, paired_difference, replicates_needed,
+from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, Decision, decide, paired_difference, replicates_needed,
                        unpaired_difference)
+from ..config import has_program
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, summarize
-from .text import figure_links, fmt, interval_text, summary_dict
+from .text import figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -32,16 +33,66 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime,
         atomic_write_csv(path / "summary.csv", summary)
         atomic_write_json(path / "summary.json", summary_dict(summary))
         figures = plots.standard(series, path)
-        figures.append(plots.distribution(runs, "roi", path / "roi_distribution.png", title="ROI over replicates"))
-        figures.append(plots.paired_intervals(comparison.table, path / "paired_vs_unpaired.png"))
+        roi = "attributed_roi" if "attributed_roi" in runs.columns else "roi"  # named attributed_roi by the engine lane
+        figures.append(plots.distribution(runs, roi, path / "roi_distribution.png", title=f"{roi} over replicates"))
+        if all(d.baseline_timeseries is not None for d in designs):
+            figures.insert(0, incremental_value_plot(designs, path / "incremental_value.png"))
+        if comparison.paired:
+            figures.append(plots.paired_intervals(comparison.table, path / "paired_vs_unpaired.png"))
         atomic_write_text(path / "report.md", comparison_markdown(comparison, figures))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[d.scenario for d in designs], seeds={d.scenario.name: d.seeds for d in designs},
             started=started, ended=dt.datetime.now(), command=command,
             extra={"compare": {"reference": comparison.reference, "designs": comparison.names,
                                "replicates": len(comparison.seeds), "seed": designs[0].scenario.seed,
-                               "common_random_numbers": True, "precision": comparison.precision}}))
+                               "common_random_numbers": comparison.paired, "paired": comparison.paired,
+                               "precision": comparison.precision}}))
     return Path(out)
+
+
+def incremental_value_plot(designs: list[Results], path: Path) -> Path:
+    """Each design minus its no-program twin over time, its median payback day marked
+    (designs without a program are their own twin and are left out)."""
+    def median(runs: pd.DataFrame, column: str) -> float:
+        values = runs[column].to_numpy(dtype=float) if column in runs.columns else np.array([])
+        values = values[np.isfinite(values)]
+        return float(np.median(values)) if len(values) else math.nan
+
+    designs = [d for d in designs if has_program(d.scenario)] or designs
+    return plots.incremental_value({d.scenario.name: (d.timeseries, d.baseline_timeseries) for d in designs}, path,
+                                   payback={d.scenario.name: median(d.runs, "payback_day") for d in designs},
+                                   final={d.scenario.name: float(d.runs["incremental_value"].mean())
+                                          for d in designs if "incremental_value" in d.runs.columns})
+
+
+def decision_paragraph(comparison: Comparison, decision: Decision | None) -> list[str]:
+    """The report's first paragraph: which design to launch, how sure, and its money."""
+    if decision is None:
+        return ["No design has a finite value on any replicate; see the tables below."]
+    days = comparison.designs[0].scenario.days
+    what = "incremental value (profit plus customer equity, minus the no-program twin on the same seed)" \
+        if decision.metric == "incremental_value" else \
+        f"{horizon_profit(days)} (the twins were not run, so incremental value is not known: rerun with --baseline)"
+    text = (f"**{decision.best} adds the most value**: {what} {fmt(decision.mean)}, 95% interval "
+            f"{interval_text(decision.ci_low, decision.ci_high)}; it is best in {decision.share_best:.0%} of the "
+            f"{decision.replicates} replicates.")
+    if decision.runner_up is not None:
+        sure = math.isfinite(decision.diff_ci_low) and decision.diff_ci_low > 0
+        kind = "paired" if comparison.paired else "unpaired"
+        text += (f" Against the runner-up {decision.runner_up}: {fmt(decision.diff_mean)}, {kind} 95% interval "
+                 f"{interval_text(decision.diff_ci_low, decision.diff_ci_high)}"
+                 + (" (sure at 95%)." if sure else " (not distinguishable at 95% with these replicates)."))
+    if math.isfinite(decision.budget_share) and decision.budget_share > 0:
+        text += (f" Its budget ran out on day {decision.budget_day:.0f} (median) in {decision.budget_share:.0%} of "
+                 f"replicates.")
+    elif math.isfinite(decision.budget_share):
+        text += " Its budget never ran out."
+    if math.isfinite(decision.payback_share) and decision.payback_share > 0:
+        text += (f" It pays back (cumulative incremental profit stays ≥ 0) from day {decision.payback_day:.0f} "
+                 f"(median) in {decision.payback_share:.0%} of replicates.")
+    elif math.isfinite(decision.payback_share):
+        text += f" It does not pay back within the {days}-day horizon (its value then rests on customer equity)."
+    return [text]
 
 
 def winners(comparison: Comparison) -> list[str]:
@@ -64,19 +115,27 @@ def winners(comparison: Comparison) -> list[str]:
         paired = paired_difference(a, b)
         unpaired = unpaired_difference(a, b)
         low, high, diff = paired["diff_ci_low"], paired["diff_ci_high"], paired["diff_mean"]
+        if not comparison.paired:
+            low, high, diff = unpaired["unpaired_ci_low"], unpaired["unpaired_ci_high"], means[best] - means[runner_up]
         if low == 0 and high == 0:
             lines.append(f"- **{metric}**: {best} and {runner_up} give identical results on every replicate.")
             continue
         sure = math.isfinite(low) and (low > 0 or high < 0)
-        need = replicates_needed(paired["diff_sd"], comparison.precision * abs(diff))
+        need = replicates_needed(paired["diff_sd"], comparison.precision * abs(diff)) if comparison.paired else math.nan
         direction = "lower" if metric in LOWER_IS_BETTER else "higher"
-        text = (f"- **{metric}**: **{best}** is best ({fmt(means[best])}, {direction} is better) against {runner_up} "
-                f"({fmt(means[runner_up])}); {best} − {runner_up} = {fmt(diff)}, paired 95% interval {interval_text(low, high)}")
+        label = metric_label(metric, designs[0].scenario.days)
+        label = f"**{metric}**" + label.removeprefix(metric)
+        kind = "paired" if comparison.paired else "unpaired (Welch)"
+        text = (f"- {label}: **{best}** is best ({fmt(means[best])}, {direction} is better) against {runner_up} "
+                f"({fmt(means[runner_up])}); {best} − {runner_up} = {fmt(diff)}, {kind} 95% interval {interval_text(low, high)}")
         if sure:
             text += " excludes 0: **sure at 95%**"
         else:
             text += " includes 0: **not distinguishable** with these replicates"
-        text += f" (unpaired interval {interval_text(unpaired['unpaired_ci_low'], unpaired['unpaired_ci_high'])})."
+        if comparison.paired:
+            text += f" (unpaired interval {interval_text(unpaired['unpaired_ci_low'], unpaired['unpaired_ci_high'])})."
+        else:
+            text += "."
         if math.isfinite(need):
             text += (f" For ±{comparison.precision:.0%} of the difference about {int(need)} replicates would do "
                      f"(this comparison has {n}).")
@@ -93,35 +152,49 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
     table = comparison.table
     first = comparison.designs[0].scenario
     n = len(comparison.seeds)
+    kind = "paired" if comparison.paired else "unpaired"
+    if comparison.paired:
+        setup = [
+            f"{len(comparison.designs)} designs, {n} replicates each of {first.days} days, all on the same replicate "
+            f"seeds (scenario seed {first.seed}; every seed is in manifest.json). Reference: **{comparison.reference}**.",
+            "",
+            "Because every design sees the same luck (graph, seed customers, organic adoption days, satisfaction,",
+            "churn clocks), the difference between two designs is measured replicate by replicate; its interval",
+            "(paired) is much narrower than the one two independent samples would give (unpaired).",
+        ]
+    else:
+        setup = [
+            f"{len(comparison.designs)} designs, {n} replicates each, **unpaired**: the designs differ in population, "
+            f"network, days or seed (`--unpaired`), so each ran on its own seeds (every seed is in manifest.json) and "
+            f"every interval of a difference is the unpaired (Welch) one, wider than a paired one would be. "
+            f"Reference: **{comparison.reference}**.",
+        ]
     lines = [
         f"# Comparison: {' vs '.join(comparison.names)}",
         "",
-        f"{len(comparison.designs)} designs, {n} replicates each of {first.days} days, all on the same replicate seeds "
-        f"(scenario seed {first.seed}; every seed is in manifest.json). Reference: **{comparison.reference}**.",
+        *decision_paragraph(comparison, decide(comparison)),
         "",
-        "Because every design sees the same luck (graph, seed customers, organic adoption days, satisfaction,",
-        "churn clocks), the difference between two designs is measured replicate by replicate; its interval",
-        "(paired) is much narrower than the one two independent samples would give (unpaired).",
+        *setup,
         "",
         "## Who wins",
         "",
         *winners(comparison),
         "",
-        f"## Differences from {comparison.reference} (paired, 95%)",
+        f"## Differences from {comparison.reference} ({kind}, 95%)",
         "",
-        "| design | metric | mean | difference | paired 95% interval | unpaired 95% interval | verdict | replicates for ±"
+        f"| design | metric | mean | difference | {kind} 95% interval | unpaired 95% interval | verdict | replicates for ±"
         f"{comparison.precision:.0%} (paired / unpaired) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for row in table[table["verdict"] != "reference"].to_dict("records"):
         need = "/".join("–" if not math.isfinite(row[k]) else str(int(row[k]))
                         for k in ("replicates_needed_paired", "replicates_needed_unpaired"))
-        lines.append(f"| {row['design']} | {row['metric']} | {fmt(row['mean'])} | {fmt(row['diff_mean'])} | "
+        lines.append(f"| {row['design']} | {metric_label(row['metric'], first.days)} | {fmt(row['mean'])} | {fmt(row['diff_mean'])} | "
                      f"{interval_text(row['diff_ci_low'], row['diff_ci_high'])} | "
                      f"{interval_text(row['unpaired_ci_low'], row['unpaired_ci_high'])} | {row['verdict']} | {need} |")
     lines += [
         "",
-        "`better`/`worse`: the paired interval excludes 0; `unclear`: it does not; the replicate counts are the",
+        f"`better`/`worse`: the {kind} interval excludes 0; `unclear`: it does not; the replicate counts are the",
         "smallest n with t(0.975, n−1)·sd/√n within the target, sd being that of the paired differences (paired)",
         "or √(s_A² + s_B²) (unpaired, same n per design).",
         "",

@@ -5,17 +5,44 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
+
 from . import plots
 from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text,
                        manifest)
-from ..runner import Results
-from .text import figure_links, summary_dict, summary_table
+from ..runner import Results, interval
+from .compare import incremental_value_plot
+from .text import figure_links, fmt, interval_text, summary_dict, summary_table
+
+def headline(results: Results) -> list[str]:
+    """The report's first paragraph when the no-program twin ran: the value the
+    program adds, when its budget ran out and when it pays back."""
+    runs = results.runs
+    if "incremental_value" not in runs.columns:
+        return []
+    value = interval(runs["incremental_value"].to_numpy(dtype=float))
+    text = (f"**The program adds {fmt(value['mean'])}** in incremental value (profit plus customer equity, minus "
+            f"no program on the same seeds), 95% interval {interval_text(value['ci_low'], value['ci_high'])}.")
+    for column, happened, never in (
+            ("budget_exhausted_day", "Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates.",
+             "Its budget never ran out."),
+            ("payback_day", "It pays back (cumulative incremental profit stays ≥ 0) from day {day:.0f} (median) in "
+                            "{share:.0%} of replicates.",
+             f"It does not pay back within the {results.scenario.days}-day horizon.")):
+        if column in runs.columns and len(runs):
+            days = runs[column].to_numpy(dtype=float)
+            finite = days[np.isfinite(days)]
+            text += " " + (happened.format(day=float(np.median(finite)), share=len(finite) / len(days)) if len(finite)
+                           else never)
+    return [text, ""]
+
 
 def run_markdown(results: Results, figures: list[Path]) -> str:
     sc = results.scenario
     parts = [
         f"# {sc.name}",
         "",
+        *headline(results),
         sc.description.strip() or "",
         "",
         f"{sc.replicates} replicates of {sc.days} days, scenario seed {sc.seed} (each replicate's seed is in manifest.json).",
@@ -25,7 +52,7 @@ def run_markdown(results: Results, figures: list[Path]) -> str:
         "Means over replicates with the 95% t-interval of the mean (Monte Carlo uncertainty: shrinks with more",
         "replicates) and the 2.5–97.5% range of single runs (what one launch could look like).",
         "",
-        summary_table(results.summary),
+        summary_table(results.summary, sc.days),
         "",
         "## Figures",
         "",
@@ -50,6 +77,8 @@ def write_run(results: Results, out: Path, *, started: dt.datetime, command: lis
             atomic_write_csv(path / "baseline_timeseries.csv", results.baseline_timeseries)
             series[str(results.baseline_timeseries["scenario"].iloc[0])] = results.baseline_timeseries
         figures = plots.standard(series, path)
+        if results.baseline_timeseries is not None:
+            figures.insert(0, incremental_value_plot([results], path / "incremental_value.png"))
         atomic_write_text(path / "report.md", run_markdown(results, figures))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[results.scenario], seeds={results.scenario.name: results.seeds},

@@ -12,11 +12,10 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from ..compare import LOWER_IS_BETTER, NEUTRAL
 from ..results import StudyLock, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text, manifest
-from ..sweep import SweepOutcome, point_summary
+from ..sweep import SweepOutcome, best_points, point_summary
 from ..sweep_spec import Sweep, ValueList
-from .text import figure_links, fmt
+from .text import figure_links, fmt, interval_text, metric_label
 
 
 def write_sweep(outcome: SweepOutcome, *, command: list[str] | None = None) -> Path:
@@ -33,6 +32,11 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
     atomic_write_parquet(folder / "sweep.parquet", frame)
     atomic_write_csv(folder / "sweep.csv", frame)
     summary = point_summary(frame, sweep)
+    best = best_points(frame, sweep, summary)
+    objective = best[best["metric"] == sweep.objective]
+    if len(objective):
+        tied = {int(objective.iloc[0]["point_id"]), *objective.iloc[0]["indistinguishable"]}
+        summary = summary.assign(indistinguishable_from_best=summary["point_id"].isin(tied))
     atomic_write_csv(folder / "points.csv", summary)
     figures = []
     ok = frame[frame["status"] == "ok"]
@@ -47,23 +51,28 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
                 figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png"))
-    atomic_write_text(folder / "report.md", sweep_markdown(sweep, frame, summary, figures, seed))
+    atomic_write_text(folder / "report.md", sweep_markdown(sweep, frame, summary, figures, seed, best))
     started = dt.datetime.fromisoformat(state["started"])
     atomic_write_json(folder / "manifest.json", manifest(
         scenarios=[sweep.base], seeds={sweep.base.name: frame["seed"].tolist()}, started=started, ended=dt.datetime.now(),
         command=command, extra={"sweep": {
             "file": sweep.source, "name": sweep.name, "fingerprint": state["fingerprint"], "sweep_seed": seed,
             "spec": sweep.spec.model_dump(mode="json"), "replicates": sweep.replicates, "metrics": list(sweep.metrics),
+            "objective": sweep.objective, "set": list(sweep.overrides), "grids": state.get("grids"),
             "points": len(points), "runs": len(frame), "failed": int((frame["status"] != "ok").sum()),
             "run_ids": "run_id = point_id * replicates + replicate; each run's seed is in sweep.parquet",
             "executor": executor, "workers": workers}}))
 
 
-def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, figures: list[Path], seed: int) -> str:
+def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, figures: list[Path], seed: int,
+                   best: pd.DataFrame | None = None) -> str:
     spec = sweep.spec
     failed = frame[frame["status"] != "ok"]
+    best = best_points(frame, sweep, summary) if best is None else best
     lines = [
         f"# Sweep: {sweep.name}",
+        "",
+        *_verdict(sweep, summary, best),
         "",
         spec.description.strip(),
         "",
@@ -81,18 +90,20 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
             described = f"{parameter.low:g} to {parameter.high:g}" + (" (log)" if parameter.log else "") + \
                         (" (whole numbers)" if parameter.integer else "") + (f", {parameter.levels} levels" if parameter.levels else "")
         lines.append(f"| {key} | {described} |")
+    if sweep.overrides:
+        lines += ["", "Base scenario changed with --set: " + ", ".join(f"`{item}`" for item in sweep.overrides) + "."]
     lines += ["", "## Best points", "",
-              "The point with the best mean of each metric (95% t-interval of the mean over its replicates).", "",
-              "| metric | best point | parameters | mean | 95% interval |", "|---|---|---|---|---|"]
-    for metric in sweep.metrics:
-        column = summary[f"{metric}_mean"]
-        if metric in NEUTRAL or column.isna().all():
-            continue
-        best = summary.loc[column.idxmin() if metric in LOWER_IS_BETTER else column.idxmax()]
-        values = ", ".join(f"{k} = {_value_text(best[k])}" for k in sweep.parameters)
-        low, high = best[f"{metric}_ci_low"], best[f"{metric}_ci_high"]
-        band = f"{fmt(low)} – {fmt(high)}" if math.isfinite(low) else "–"
-        lines.append(f"| {metric} | {int(best['point_id'])} | {values} | {fmt(best[f'{metric}_mean'])} | {band} |")
+              "The point with the best mean of each metric (95% t-interval of the mean over its replicates), and the",
+              "points that are statistically indistinguishable from it at 95%: " + _how(sweep), "",
+              "| metric | best point | parameters | mean | 95% interval | indistinguishable points |",
+              "|---|---|---|---|---|---|"]
+    by_id = summary.set_index("point_id")
+    for row in best.to_dict("records"):
+        point = by_id.loc[row["point_id"]]
+        values = ", ".join(f"{k} = {_value_text(point[k])}" for k in sweep.parameters)
+        band = f"{fmt(row['ci_low'])} – {fmt(row['ci_high'])}" if math.isfinite(row["ci_low"]) else "–"
+        lines.append(f"| {metric_label(row['metric'], sweep.base.days)} | {row['point_id']} | {values} | "
+                     f"{fmt(row['mean'])} | {band} | {_ids(row['indistinguishable'])} |")
     lines += ["", "## Runs", "",
               f"{len(frame) - len(failed)} runs ok, {len(failed)} failed."
               + (" Failed runs have status `failed` and their error in the `error` column of sweep.csv; for example: "
@@ -101,6 +112,39 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
               "", "Files: sweep.parquet / sweep.csv (one row per run), points.csv (per point means), manifest.json.",
               "", "## Figures", "", *figure_links(figures)]
     return "\n".join(lines)
+
+
+def _how(sweep: Sweep) -> str:
+    if sweep.spec.common_random_numbers:
+        return "paired, replicate by replicate on the same seeds (common random numbers)."
+    return ("unpaired (Welch): every point ran on its own seeds; `common_random_numbers: true` pairs the points "
+            "and tells more of them apart.")
+
+
+def _ids(ids: list[int], most: int = 12, count: bool = True) -> str:
+    if not ids:
+        return "none"
+    shown = ", ".join(map(str, ids[:most])) + (f" … and {len(ids) - most} more" if len(ids) > most else "")
+    return f"{len(ids)}: {shown}" if count else shown
+
+
+def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[str]:
+    """The report's first paragraph: the best point by the sweep's objective, its
+    interval, and how many points cannot be told apart from it."""
+    row = best[best["metric"] == sweep.objective]
+    if not len(row):
+        return [f"No point has a finite {sweep.objective}; see the runs below."]
+    row = row.iloc[0]
+    point = summary.set_index("point_id").loc[row["point_id"]]
+    values = ", ".join(f"{k} = {_value_text(point[k])}" for k in sweep.parameters)
+    tied = len(row["indistinguishable"])
+    text = (f"**Best by {metric_label(sweep.objective, sweep.base.days)}: point {row['point_id']} ({values})**, mean "
+            f"{fmt(row['mean'])}, 95% interval {interval_text(row['ci_low'], row['ci_high'])}. ")
+    text += (f"{tied} other point{'s are' if tied != 1 else ' is'} statistically indistinguishable from it at 95% "
+             f"({'paired' if row['paired'] else 'unpaired'}): points {_ids(row['indistinguishable'], count=False)}; the "
+             f"`indistinguishable_from_best` column of points.csv marks them." if tied else
+             "Every other point is distinguishable from it at 95%.")
+    return [text]
 
 
 def _value_text(value: Any) -> str:

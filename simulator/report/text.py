@@ -33,14 +33,24 @@ def fmt(value: float) -> str:
     return f"{value:.3g}"
 
 
+def horizon_profit(days: int) -> str:
+    """What cumulative profit over ``days`` days is: '1-year profit', '2-year profit', '90-day profit'."""
+    return f"{days // 365}-year profit" if days and days % 365 == 0 else f"{days}-day profit"
+
+
 def interval_text(low: float, high: float) -> str:
     return f"[{fmt(low)}, {fmt(high)}]"
 
 
-def summary_table(summary: pd.DataFrame) -> str:
+def metric_label(metric: str, days: int | None) -> str:
+    """A metric's name as a report shows it: cumulative profit says over which horizon."""
+    return f"{metric} ({horizon_profit(days)})" if metric == "cumulative_profit" and days else metric
+
+
+def summary_table(summary: pd.DataFrame, days: int | None = None) -> str:
     lines = ["| metric | mean | 95% interval of the mean | 2.5–97.5% of runs | meaning |", "|---|---|---|---|---|"]
     for row in summary.to_dict("records"):
-        lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
+        lines.append(f"| {metric_label(row['metric'], days)} | {fmt(row['mean'])} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
                      f"{fmt(row['p2_5'])} – {fmt(row['p97_5'])} | {METRIC_TEXT.get(row['metric'], '')} |")
     return "\n".join(lines)
 
