@@ -16,7 +16,8 @@
    90% posterior interval contains the truth. A calibrated method covers about
    90%; the binomial 95% interval of the share is reported with it.
 
-Usage:  python bench/bench_decide.py [--trials 8] [--pilots 50] [--particles 20] [--generations 3] [--out bench/RESULTS_decide.md]
+Usage:  python bench/bench_decide.py [--only optimize|coverage] [--trials 8] [--pilots 50] [--particles 10] [--generations 2]
+        [--out bench/RESULTS_decide.md]   (one part keeps the other part's section of an earlier run)
 The machine is shared: each part is sized to finish in a few minutes.
 """
 
@@ -45,7 +46,8 @@ from simulator.optimize import Constraint, Objective, OptimizeSettings, optimize
 from simulator.parameters import parse_parameters  # noqa: E402
 from simulator.scenario_io import load_scenario  # noqa: E402
 
-COVERAGE_SCENARIO = ["population.size=400", "population.initial_customers=10", "days=60"]
+COVERAGE_SCENARIO = ["population.size=300", "population.initial_customers=10", "days=60"]
+PILOT_DAYS = 14
 FIT = ["program.base_share=0.05:0.5", "word_of_mouth.spontaneous_rate=0.001:0.02"]
 
 
@@ -90,7 +92,7 @@ def coverage_chunk(task: tuple[int, int, int, int]) -> pd.DataFrame:
     base = load_scenario(ROOT / "scenarios" / "default.yaml", COVERAGE_SCENARIO)
     parameters = parse_parameters(FIT, base, source="--fit")
     settings = CalibrationSettings(population_size=particles, generations=generations, posterior_samples=200)
-    table = coverage_check(base, parameters, pilots=pilots, pilot_days=21, settings=settings, seed=seed)
+    table = coverage_check(base, parameters, pilots=pilots, pilot_days=PILOT_DAYS, settings=settings, seed=seed)
     return table.assign(chunk=seed)
 
 
@@ -144,7 +146,7 @@ def report(opt: dict | None, cov: dict | None, load_before: float, previous: Pat
                   f"Extrapolated to 100 trials: {opt['search_runs'] / opt['trials']:.1f} simulations per trial x 100 + "
                   f"confirmation = {opt['projected_runs']:.0f} simulations, **about {opt['projected_minutes']:.0f} minutes** "
                   "on 2 cores. This is an extrapolation from a short study, not a measurement of 100 trials.", "",
-                  f"Target, once the compiled kernel lands: 10 minutes. "
+                  "Target, once the compiled kernel lands: 10 minutes. "
                   + ("Met today." if opt["projected_minutes"] <= 10 else
                      f"Missed today by a factor of {opt['projected_minutes'] / 10:.1f}.")
                   + f" Of the {opt['seconds']:.0f} s, {opt['simulating']:.0f} s were spent running simulations; the rest "
@@ -155,7 +157,7 @@ def report(opt: dict | None, cov: dict | None, load_before: float, previous: Pat
         lines += kept_section(previous, OPT_HEADING)
     if cov:
         lines += [f"{COV_HEADING} over {cov['pilots']} synthetic pilots", "",
-                  f"Small scenario ({', '.join(COVERAGE_SCENARIO)}), 21-day pilots of new_organic, new_referred, shares "
+                  f"Small scenario ({', '.join(COVERAGE_SCENARIO)}), {PILOT_DAYS}-day pilots of new_organic, new_referred, shares "
                   f"and asks; true values drawn from the uniform prior ({'; '.join(FIT)}); ABC-SMC with "
                   f"{cov['particles']} particles and at most {cov['generations']} generations per fit; "
                   f"{cov['seconds']:.0f} s in all on a pool of 2 processes (pilots split in two chunks with coverage "
@@ -177,8 +179,8 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pilots", type=int, default=50)
-    parser.add_argument("--particles", type=int, default=20)
-    parser.add_argument("--generations", type=int, default=3)
+    parser.add_argument("--particles", type=int, default=10)
+    parser.add_argument("--generations", type=int, default=2)
     parser.add_argument("--only", choices=("optimize", "coverage"), default=None)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS_decide.md")
     args = parser.parse_args()

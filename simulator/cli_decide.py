@@ -14,7 +14,7 @@ import json
 import sys
 from dataclasses import asdict, fields, replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
@@ -111,7 +111,7 @@ def optimize(
     --objective cumulative_profit --constraint reward_cost<=50000 --trials 60
     """
     from .decide_settings import load_settings, pick, range_texts
-    from .optimize import OptimizeSettings, optimize as run_optimize, parse_constraint, parse_objective
+    from .optimize import optimize as run_optimize, parse_constraint, parse_objective
     from .parameters import parse_parameters
     from .report.optimize import write_optimize
     from .results import StudyLock, open_study, study_folder
