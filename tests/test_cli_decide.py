@@ -205,7 +205,7 @@ def pilot(tmp_path):
 
 
 def calibrate_args(out, pilot, *extra):
-    return ["calibrate", DEFAULT, *TINY, "--data", pilot, "--fit", "program.base_share=0.05:0.6", "--particles", "10",
+    return ["calibrate", DEFAULT, *TINY, "--data", pilot, "--fit", "program.base_share=0.05:0.6", "--particles", "6",
             "--generations", "1", "--draws", "3", "--design", SINGLE, "--seed", "8", "--out", out, "--executor", "serial", *extra]
 
 
