@@ -47,15 +47,23 @@ def user_errors(command: Callable) -> Callable:
         except ScenarioError as error:
             err.print(f"error: {error}", markup=False)
             raise typer.Exit(2) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             err.print("interrupted", markup=False)
-            raise typer.Exit(130) from None
+            raise typer.Exit(_interrupt_exit(stop)) from None
 
     return wrapper
 
 
+def _interrupt_exit(stop: BaseException) -> int:
+    from .lifecycle import TERMINATED_EXIT, Terminated
+
+    return TERMINATED_EXIT if isinstance(stop, Terminated) else 130
+
+
 def progress_bar(total: int, label: str) -> Progress:
-    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+    # a scenario name is text, not markup or a format string: '[/oops]' or '{task}' print as written
+    literal = label.replace("{", "{{").replace("}", "}}")
+    return Progress(TextColumn(literal, markup=False), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
                     TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=err,
                     disable=not err.is_terminal and total <= 1)
 
@@ -65,12 +73,12 @@ def progress_bar(total: int, label: str) -> Progress:
 def run(
     scenario: Path = typer.Argument(..., help="Scenario YAML file (see scenarios/)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/."),
-    replicates: Optional[int] = typer.Option(None, "--replicates", "-r", min=1, help="Number of replicates (default: the scenario's)."),
-    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Scenario seed (default: the scenario's, or a fresh one that is recorded)."),
+    replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Number of replicates, 1..1,000,000 (default: the scenario's)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Scenario seed, 0..2^63-1 (default: the scenario's, or a fresh one that is recorded)."),
     sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP),
     people: bool = typer.Option(False, "--people", help="Also write people.parquet (who referred whom) for replicate 0."),
     baseline: Optional[bool] = typer.Option(None, "--baseline/--no-baseline", help="Also run the no-program baseline on the same seeds (default: when the scenario has a program)."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help=WORKERS_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ):
@@ -84,14 +92,20 @@ def run(
     from .scenario_io import load_scenario
 
     from .executors import check_executor
+    from .limits import check_memory, check_options
 
     started = dt.datetime.now()
+    check_options(replicates=replicates, seed=seed, workers=workers)
+    if out_dir is not None:
+        check_out_dir(out_dir)
     loaded = load_scenario(scenario, sets)
     executor = check_executor(executor, scheduler)
     target = out_dir if out_dir is not None else new_results_dir(loaded.name)
     check_out_dir(target)
     loaded = resolve_seed(loaded, seed)
     total = replicates or loaded.replicates
+    check_memory([loaded], replicates=total, workers=workers, executor=executor, remote=bool(scheduler),
+                 source=str(scenario))
     with progress_bar(total, f"{loaded.name}") as bar:
         task = bar.add_task("runs", total=total, rate="")
         results = simulate(loaded, replicates=total, people=people, baseline=baseline,
@@ -124,7 +138,10 @@ def validate(
 
     from .scenario_io import load_scenario
 
+    from .limits import check_memory
+
     loaded = load_scenario(scenario, sets)
+    check_memory([loaded], workers=1, source=str(scenario))
     if show:
         out.print(yaml.safe_dump(loaded.model_dump(mode="json"), sort_keys=False), markup=False)
     out.print(f"{scenario}: valid ({loaded.name}: {loaded.days} days, {loaded.replicates} replicates, "
@@ -231,13 +248,12 @@ def compare(
     from .results import check_out_dir, new_results_dir
     from .scenario_io import load_scenario
 
+    from .limits import check_memory, check_options
+
     started = dt.datetime.now()
-    if replicates is not None and replicates < 1:
-        raise ScenarioError(f"must be at least 1 (got {replicates})", key="--replicates")
-    if seed is not None and seed < 0:
-        raise ScenarioError(f"must be a whole number >= 0 (got {seed})", key="--seed")
-    if workers is not None and workers < 1:
-        raise ScenarioError(f"must be at least 1 (got {workers})", key="--workers")
+    check_options(replicates=replicates, seed=seed, workers=workers)
+    if out_dir is not None:
+        check_out_dir(out_dir)
     if not 0 < precision < 10:
         raise ScenarioError(f"must be a fraction of the mean difference in (0, 10), e.g. 0.05 (got {precision})",
                             key="--precision")
@@ -252,6 +268,8 @@ def compare(
     target = out_dir if out_dir is not None else new_results_dir("compare-" + "-vs-".join(d.name for d in designs[:3]))
     check_out_dir(target)
     count = replicates or designs[0].replicates
+    check_memory(designs, replicates=count, workers=workers, executor=executor, remote=bool(scheduler),
+                 source=str(scenarios[0]))
     total = count * len(designs)
     with progress_bar(total, "compare") as bar:
         task = bar.add_task("runs", total=total, rate="")
@@ -296,15 +314,24 @@ def sweep(
     statistically indistinguishable from it) and manifest.json.
     """
     from .executors import check_executor
+    from .limits import check_memory, check_options, check_sweep_memory, sweep_size
+    from .outpath import check_out_path
     from .report import write_sweep
     from .sweep import default_folder, execute_sweep, load_sweep
 
-    if workers is not None and workers < 1:
-        raise ScenarioError(f"must be at least 1 (got {workers})", key="--workers")
+    check_options(replicates=replicates, workers=workers)
     if executor is not None or scheduler is not None:
         check_executor(executor, scheduler)
+    if out_dir is not None:
+        check_out_path(out_dir, existing_ok=True)
     loaded = load_sweep(sweep_file, replicates=replicates, overrides=sets)
     target = out_dir if out_dir is not None else default_folder(sweep_file)
+    check_out_path(target, existing_ok=True)
+    points = sweep_size(loaded)
+    check_sweep_memory(points, loaded.replicates, len(loaded.parameters), len(loaded.metrics), source=str(sweep_file))
+    check_memory([loaded.base], replicates=points * loaded.replicates, workers=workers or loaded.spec.workers,
+                 executor=executor or loaded.spec.executor or "local", remote=bool(scheduler or loaded.spec.scheduler),
+                 collect=False, source=loaded.base_source)
     state = {"done": 0, "total": 0, "failed": 0}
     bar = progress_bar(2, f"sweep {loaded.name}")
     task = bar.add_task("runs", total=None, rate="")
@@ -348,6 +375,9 @@ from . import cli_decide  # noqa: E402,F401  registers optimize, sensitivity and
 
 
 def main() -> None:
+    from .lifecycle import stop_cleanly_on_sigterm
+
+    stop_cleanly_on_sigterm()
     app()
 
 

@@ -19,7 +19,10 @@ import os
 import re
 import signal
 import socket
+import sys
 import threading
+import time
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator
 
 from .errors import ScenarioError
@@ -55,13 +58,17 @@ def check_executor(executor: str | None, scheduler: str | None = None, *, source
 
 
 def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
-    """Fail fast, in one line, when a Dask scheduler address is malformed or nobody
-    listens there (a refused connection answers at once; a silent host within ``timeout``)."""
+    """Fail fast, in one line, unless a Dask scheduler with at least one worker answers
+    at ``address`` within about ``timeout`` seconds: a malformed address, nobody
+    listening, a port that accepts but stays silent, an HTTP server (the dashboard's
+    port), a Dask worker, garbage, ``tls://`` against a tcp scheduler, or a scheduler
+    with no workers are each refused in one line."""
     match = SCHEDULER_ADDRESS.match(address.strip())
     if not match:
         raise ScenarioError(f"'{address}' is not a scheduler address; write tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786)",
                             key="--scheduler")
     host, port = match["host"].strip("[]"), int(match["port"])
+    deadline = time.monotonic() + timeout
     try:
         with socket.create_connection((host, port), timeout=timeout):
             pass
@@ -69,25 +76,102 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
         reason = error.strerror or type(error).__name__
         raise ScenarioError(f"no Dask scheduler reachable at {address} ({reason}); start one with "
                             f"`dask scheduler` or leave out --scheduler to use a local cluster", key="--scheduler") from None
+    identity = _identify(address, max(1.0, deadline - time.monotonic()))
+    kind = identity.get("type") if isinstance(identity, dict) else None
+    if kind != "Scheduler":
+        what = f"a Dask {kind.lower()}" if isinstance(kind, str) else "something else"
+        raise ScenarioError(f"{address} answers but is {what}, not a Dask scheduler; give the scheduler's address "
+                            f"(the one `dask scheduler` prints, port 8786 by default)", key="--scheduler")
+    if not identity.get("workers"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not identity.get("workers"):
+            time.sleep(0.5)
+            identity = _identify(address, max(0.5, deadline - time.monotonic()))
+        if not identity.get("workers"):
+            raise ScenarioError(f"the Dask scheduler at {address} has no workers; start some with "
+                                f"`dask worker {address}`", key="--scheduler")
+
+
+def _identify(address: str, timeout: float) -> dict:
+    """The scheduler's answer to Dask's ``identity`` call, within ``timeout`` seconds
+    (a silent or foreign server is cut off, never waited on)."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def ask() -> dict:
+        comm = await connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        with _quiet_dask_logs():
+            return asyncio.run(asyncio.wait_for(ask(), timeout))
+    except (asyncio.TimeoutError, TimeoutError):
+        raise ScenarioError(f"{address} accepts connections but no Dask scheduler answered within {timeout:g} s "
+                            f"(a different server, or tls:// against tcp://?); give the scheduler's address",
+                            key="--scheduler") from None
+    except Exception as error:  # noqa: BLE001 - whatever the far end sent, the user gets one line
+        if isinstance(error, (MemoryError, OverflowError, ValueError, KeyError)):
+            reason = "it sent bytes that are not Dask's protocol"  # e.g. a length prefix of exabytes
+        elif address.startswith("tls://") and isinstance(error, TypeError):
+            reason = "tls:// needs Dask's TLS settings (distributed.comm.tls) on this computer"
+        else:
+            reason = f"{type(error).__name__}: {' '.join(str(error).split())[:120]}"
+        raise ScenarioError(f"{address} did not answer as a Dask scheduler ({reason}); "
+                            f"check the address and its scheme (tcp:// or tls://)", key="--scheduler") from None
+
+
+@contextlib.contextmanager
+def _quiet_dask_logs():
+    """Dask logs failed handshakes at ERROR with tracebacks; the user gets our one line instead."""
+    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.comm", "distributed.core",
+                                                    "distributed.client", "distributed.batched")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def run_tasks(function: Callable[[Any], Any], tasks: Iterable[Any], *, executor: str = "local", workers: int | None = None,
-              scheduler: str | None = None, window: int | None = None) -> Iterator[Any]:
+              scheduler: str | None = None, window: int | None = None,
+              on_lost: Callable[[Any, str], Any] | None = None,
+              split: Callable[[Any], list] | None = None) -> Iterator[Any]:
     """Yield ``function(task)`` for every task, in the order they finish.
 
     ``function`` must be importable by name (a module-level function) for the
     ``local`` and ``dask`` executors. ``workers`` defaults to the number of CPU
     cores (``local``, and the local Dask cluster started when no ``scheduler`` is
-    given). Use it as ``with contextlib.closing(run_tasks(...)) as results:`` so
-    that leaving the loop early (an error, Ctrl-C) stops the workers at once.
+    given), and is never more than the number of tasks. Use it as
+    ``with contextlib.closing(run_tasks(...)) as results:`` so that leaving the
+    loop early (an error, Ctrl-C, SIGTERM) stops the workers at once.
+
+    A local-pool worker that dies (the out-of-memory killer, a crash in native
+    code) breaks the pool. The tasks it held are rerun one at a time, each alone in
+    a fresh worker, so that only the task that kills its worker again is lost:
+    ``split(task)`` may cut it into smaller tasks first (a batch into its runs),
+    and ``on_lost(task, reason)`` returns what to yield in its place. Without
+    ``on_lost`` a lost task ends the study with one ScenarioError line.
     """
     executor = check_executor(executor, scheduler)
     workers = max(1, int(workers or default_workers()))
+    queue = iter(tasks)
+    # never start more workers than there are tasks: peek at most `workers` of them
+    head = list(itertools.islice(queue, workers))
+    workers = max(1, min(workers, len(head)))
+    queue = itertools.chain(head, queue)
     if executor == "serial" or (executor == "local" and workers == 1):
-        return (function(task) for task in tasks)
+        return (function(task) for task in queue)
     if executor == "local":
-        return _process_pool(function, tasks, workers, window or 2 * workers)
-    return _dask(function, tasks, workers, scheduler, window)
+        return _process_pool(function, queue, workers, window or 2 * workers, on_lost, split)
+    return _dask(function, queue, workers, scheduler, window)
 
 
 def _ignore_interrupt() -> None:
@@ -96,33 +180,133 @@ def _ignore_interrupt() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _process_pool(function, tasks, workers: int, window: int) -> Iterator[Any]:
-    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupt)
-    pending: set[cf.Future] = set()
-    queue = iter(tasks)
+#: prctl option that asks Linux to send the child a signal when its parent dies.
+_PR_SET_PDEATHSIG = 1
+#: Seconds between a worker's checks that its parent is still alive (where prctl is missing).
+WATCHDOG_INTERVAL_S = 1.0
+
+
+def _worker_start(parent: int) -> None:
+    """Initializer of every local-pool worker: ignore Ctrl-C (the parent handles it)
+    and die with the parent, whatever killed it. SIGTERM and SIGKILL to the parent
+    run no cleanup there, so the worker watches for itself: Linux's
+    ``PR_SET_PDEATHSIG`` sends it SIGKILL the moment the parent goes, and a thread
+    that polls the parent's pid covers systems without it."""
+    _ignore_interrupt()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a fork inherits the parent's clean-stop handler
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl: the watchdog below still works
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="refsim-parent-watchdog", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(WATCHDOG_INTERVAL_S)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _new_pool(workers: int) -> cf.ProcessPoolExecutor:
+    return cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_start, initargs=(os.getpid(),))
+
+
+def _process_pool(function, queue: Iterator, workers: int, window: int, on_lost, split) -> Iterator[Any]:
+    pool = _new_pool(workers)
+    pending: dict[cf.Future, Any] = {}
     finished = False
+
+    def refill(count: int) -> None:
+        for task in itertools.islice(queue, count):
+            pending[pool.submit(function, task)] = task
+
     try:
-        for task in itertools.islice(queue, window):
-            pending.add(pool.submit(function, task))
+        refill(window)
         while pending:
-            done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            lost = []
             for future in done:
-                for task in itertools.islice(queue, 1):
-                    pending.add(pool.submit(function, task))
-                yield future.result()
+                task = pending.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    lost.append(task)
+                    continue
+                if not lost:
+                    refill(1)
+                yield result
+            if lost:
+                # a worker died: every task in flight failed with it; find the culprit by running each alone
+                lost += list(pending.values())
+                pending.clear()
+                _stop_pool(pool, set())
+                for task in lost:
+                    yield from _run_alone(function, task, on_lost, split)
+                pool = _new_pool(workers)
+                refill(window)
         finished = True
     finally:
         if finished:
             pool.shutdown(wait=True)
         else:
-            _stop_pool(pool, pending)
+            _stop_pool(pool, set(pending))
+
+
+def _run_alone(function, task, on_lost, split) -> Iterator[Any]:
+    """Run one task that was in flight when a worker died, alone in a fresh worker."""
+    pool = _new_pool(1)
+    try:
+        future = pool.submit(function, task)
+        process = next(iter((getattr(pool, "_processes", None) or {}).values()), None)
+        try:
+            result = future.result()
+        except BrokenProcessPool:
+            if process is not None:
+                process.join(timeout=5)
+            reason = _death(process)
+        else:
+            yield result
+            return
+    finally:
+        _stop_pool(pool, set())
+    parts = split(task) if split is not None else [task]
+    if len(parts) > 1:
+        for part in parts:
+            yield from _run_alone(function, part, on_lost, None)
+        return
+    if on_lost is None:
+        raise ScenarioError(f"a worker process died while running a task ({reason}); if memory ran out, use fewer "
+                            f"--workers or a smaller scenario", key="worker")
+    yield on_lost(task, reason)
+
+
+def _death(process) -> str:
+    """Why a worker process ended, in words."""
+    code = getattr(process, "exitcode", None)
+    if code is None:
+        return "the worker process ended unexpectedly"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hint = ": killed, most likely by the out-of-memory killer" if -code == signal.SIGKILL else ""
+        return f"the worker process was ended by {name}{hint}"
+    return f"the worker process exited with status {code}"
 
 
 def _stop_pool(pool: cf.ProcessPoolExecutor, pending: set[cf.Future]) -> None:
     """Stop at once: cancel what has not started and end the workers running the rest."""
     for future in pending:
         future.cancel()
-    processes = list(getattr(pool, "_processes", {}).values())
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # None once shut down
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
@@ -147,6 +331,11 @@ def _children_ignore_interrupt():
 
 
 def _dask(function, tasks, workers: int, scheduler: str | None, window: int | None) -> Iterator[Any]:
+    with _quiet_dask_logs():  # a lost scheduler is our one line, not Dask's reconnect tracebacks
+        yield from _dask_runs(function, tasks, workers, scheduler, window)
+
+
+def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int | None) -> Iterator[Any]:
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -154,14 +343,16 @@ def _dask(function, tasks, workers: int, scheduler: str | None, window: int | No
         check_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-        except (OSError, TimeoutError) as error:
-            raise ScenarioError(f"cannot connect to the Dask scheduler at {scheduler} ({error}); check the address",
-                                key="--scheduler") from None
+        except Exception as error:  # noqa: BLE001 - any failure to connect is one line
+            raise ScenarioError(f"cannot connect to the Dask scheduler at {scheduler} ({type(error).__name__}); "
+                                f"check the address", key="--scheduler") from None
     else:
         with _children_ignore_interrupt():
-            # the scheduler's HTTP server on a free port: never a clash with a dashboard on 8787
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"},
+            # Everything on 127.0.0.1 and no dashboard: a local cluster serves worker, log and
+            # call-stack pages to anyone who can reach its ports, so it offers none.
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None, worker_dashboard_address=None,
+                                   scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                                    silence_logs=logging.ERROR)
         client = Client(cluster, set_as_default=False)
     try:
@@ -170,13 +361,43 @@ def _dask(function, tasks, workers: int, scheduler: str | None, window: int | No
         queue = iter(tasks)
         running = as_completed([client.submit(function, task, pure=False) for task in itertools.islice(queue, window)],
                                loop=client.loop)
-        for future in running:
-            for task in itertools.islice(queue, 1):
-                running.add(client.submit(function, task, pure=False))
-            result = future.result()
-            future.release()
-            yield result
+        while not running.is_empty():
+            for future in _next_finished(running, client, scheduler):
+                for task in itertools.islice(queue, 1):
+                    running.add(client.submit(function, task, pure=False))
+                if future.status in ("cancelled", "lost"):
+                    raise _lost_scheduler(scheduler, f"a task was {future.status}")
+                result = future.result()
+                future.release()
+                yield result
     finally:
-        client.close()
+        try:
+            client.close(timeout=CONNECT_TIMEOUT_S)
+        except Exception:  # noqa: BLE001 - a scheduler that is gone cannot be told goodbye
+            pass
         if cluster is not None:
             cluster.close()
+
+
+def _next_finished(running, client, scheduler: str | None) -> list:
+    """The futures finished so far (waiting for at least one), or one ScenarioError line
+    once the scheduler has been unreachable for ``CONNECT_TIMEOUT_S`` seconds: Dask's own
+    iteration would wait for it forever or end in a long traceback."""
+    since = None
+    while True:
+        if running.has_ready():
+            return running.next_batch(block=False)
+        if client.status in ("running", "connecting") and client.scheduler_comm is not None and not \
+                client.scheduler_comm.comm.closed():
+            since = None
+        elif since is None:
+            since = time.monotonic()
+        elif time.monotonic() - since > CONNECT_TIMEOUT_S:
+            raise _lost_scheduler(scheduler, "the connection closed")
+        time.sleep(0.02)
+
+
+def _lost_scheduler(scheduler: str | None, why: str) -> ScenarioError:
+    where = f"at {scheduler}" if scheduler else "of the local cluster"
+    return ScenarioError(f"lost the Dask scheduler {where} mid-run ({why}); results finished so far are kept where "
+                         f"the command saves them (a sweep resumes when rerun)", key="--scheduler")

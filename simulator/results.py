@@ -111,7 +111,10 @@ def new_results_dir(name: str, base: Path = Path("results")) -> Path:
 
 
 def check_out_dir(out: Path) -> None:
-    """Refuse to write into a folder that already holds files."""
+    """Refuse to write into a folder that already holds files, or where none can be made."""
+    from .outpath import check_out_path
+
+    check_out_path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ScenarioError("already exists and is not empty; choose a new --out folder (results are never overwritten)",
                             file=str(out), key="--out")

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .config import Scenario
+from . import limits, yaml_reader
 from .errors import ScenarioError
 
 KEYED = re.compile(r"^([a-z_][a-z0-9_.]*): (.*)$", re.S)
@@ -37,27 +38,13 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 
 
 def read_yaml_text(path: Path, what: str) -> str:
-    """The text of a user's YAML file, or one ScenarioError line saying what is wrong."""
-    source = str(path)
-    if not path.exists():
-        raise ScenarioError(f"file not found; give the path of {what}", file=source)
-    if path.is_dir():
-        raise ScenarioError(f"is a folder; give the path of {what}", file=source)
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(f"cannot be read as UTF-8 text ({error.__class__.__name__})", file=source) from None
+    """The text of a user's YAML file, or one ScenarioError line saying what is wrong
+    (missing, a folder or device, too large, not UTF-8: see yaml_reader)."""
+    return yaml_reader.read_text(Path(path), what)
 
 
 def parse_yaml(text: str, source: str) -> dict:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        problem = getattr(error, "problem", None) or "not valid YAML"
-        raise ScenarioError(f"invalid YAML: {problem}; a scenario is a mapping of keys such as 'name:', 'days:', 'program:'",
-                            file=source, key=where) from None
+    data = yaml_reader.load(text, source)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -74,16 +61,13 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
             raise ScenarioError(f"'{item}' is not of the form key.path=value (for example program.base_share=0.3)", file=source)
         key, _, raw = item.partition("=")
         key = key.strip()
-        parts = key.split(".")
+        parts = yaml_reader.key_parts(key, item, source)
         if not key or any(not part for part in parts):
             raise ScenarioError(f"'{item}': empty key path; write key.path=value (for example days=90)", file=source)
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else raw
-        except yaml.YAMLError:
-            value = raw
+        value = yaml_reader.load_value(raw, source)
         node: Any = data
         for depth, part in enumerate(parts[:-1]):
-            node = _child(node, part, create=True, item=item, where=".".join(parts[: depth + 1]))
+            node = _child(node, part, create=True, item=item, where=parts, depth=depth)
         last = parts[-1]
         if isinstance(node, list):
             index = _index(last, node, item)
@@ -97,9 +81,10 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
 
 def validate(data: dict, *, source: str | None = None, text: str | None = None, base_dir: Path | None = None) -> Scenario:
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = _validate_strictly(data)
     except ValidationError as error:
         raise describe(error, data, source, text) from None
+    limits.check_network(scenario, source, key_of=lambda key: _with_line(key, key.split("."), text))
     if scenario.network.kind == "edgelist":
         edge_path = Path(scenario.network.path)
         if not edge_path.is_absolute() and base_dir is not None:
@@ -113,12 +98,26 @@ def validate(data: dict, *, source: str | None = None, text: str | None = None, 
     return scenario
 
 
+def _validate_strictly(data: dict) -> Scenario:
+    """Strict validation: YAML has already typed every value, so text such as "yes" or
+    "1_000" where a boolean or a number belongs is a mistake to report, not text for
+    pydantic to coerce. Whole floats (100.0, 1e2) still count as whole numbers."""
+    try:
+        return Scenario.model_validate(data, strict=True)
+    except ValidationError as error:
+        if all(e["type"] == "int_type" and isinstance(e.get("input"), float) and e["input"].is_integer()
+               for e in error.errors()):
+            return Scenario.model_validate(data)
+        raise
+
+
 def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, text: str | None) -> None:
     """Read the edge list now, so that its mistakes and a seed set larger than the
     graph are reported by ``validate`` and before any run starts."""
     from .network import load_edgelist
 
-    n, _, _, _ = load_edgelist(edge_path, source=source)
+    n, ties, _, _ = load_edgelist(edge_path, source=source)
+    limits.note_edge_list(edge_path, n, len(ties))
     seeds = scenario.population.initial_customers
     key = key_at("population.initial_customers", ["population", "initial_customers"], text)
     if isinstance(seeds, int) and seeds > n:
@@ -296,7 +295,7 @@ _with_line = key_at  # the former private name, kept for callers on other branch
 def _line_of(path: list, text: str) -> int | None:
     """Line number of the deepest node of ``path`` found in the YAML text."""
     try:
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=yaml_reader.StrictLoader)
     except yaml.YAMLError:
         return None
     line = None
@@ -319,11 +318,12 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _child(node: Any, part: str, *, create: bool, item: str, where: str) -> Any:
+def _child(node: Any, part: str, *, create: bool, item: str, where: list[str], depth: int) -> Any:
     if isinstance(node, list):
         return node[_index(part, node, item)]
     if not isinstance(node, dict):
-        raise ScenarioError(f"'{item}': '{where}' is a value, not a mapping", file="--set")
+        # the dotted prefix is joined only here, on the error path: joining it at every level is quadratic
+        raise ScenarioError(f"'{item}': '{'.'.join(where[: depth + 1])}' is a value, not a mapping", file="--set")
     if part not in node or node[part] is None:
         node[part] = {}
     return node[part]

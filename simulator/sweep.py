@@ -17,6 +17,7 @@ and each run's seed in sweep_points.py; their public names are re-exported here.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
@@ -55,6 +56,18 @@ class SweepBatch:
     metrics: tuple[str, ...]
     baseline: bool
     runs: tuple[tuple[int, int, dict, int, int], ...]    # (run_id, point_id, parameter values, replicate, seed)
+
+
+def split_batch(batch: SweepBatch) -> list[SweepBatch]:
+    """One batch per run: a batch whose worker died is rerun run by run to find the culprit."""
+    return [dataclasses.replace(batch, runs=(run,)) for run in batch.runs]
+
+
+def lost_batch(batch: SweepBatch, reason: str) -> list[dict]:
+    """The rows of a run that killed its worker (alone) twice: failed, with the reason."""
+    return [{"run_id": run_id, "point_id": point_id, "replicate": replicate, "seed": seed,
+             **{m: math.nan for m in batch.metrics}, "status": "failed", "error": f"WorkerDied: {reason}"}
+            for run_id, point_id, _, replicate, seed in batch.runs]
 
 
 def run_batch(batch: SweepBatch) -> list[dict]:
@@ -163,7 +176,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
                    for chunk in _chunks(pending, size))
         ran = 0
         with contextlib.closing(run_tasks(run_batch, batches, executor=executor, workers=workers,
-                                          scheduler=scheduler)) as finished:
+                                          scheduler=scheduler, split=split_batch, on_lost=lost_batch)) as finished:
             for results in finished:
                 rows = [_row(result, columns, sweep) for result in results]
                 store.append(rows)

@@ -16,6 +16,7 @@ import hashlib
 import json
 import math
 import os
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Literal, Union
@@ -284,7 +285,7 @@ def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...]) -
     if not base_path.is_file():
         raise ScenarioError(f"base scenario '{spec.base}' not found (looked for {base_path}); give a scenario YAML path "
                             f"relative to the sweep file, or an inline scenario mapping", file=str(path), key=where("base"))
-    text = base_path.read_text(encoding="utf-8")
+    text = read_yaml_text(base_path, "a base scenario YAML file")
     data = apply_overrides(parse_yaml(text, str(base_path)), overrides)
     return validate(data, source=str(base_path), text=text, base_dir=base_path.parent), data, str(base_path), base_path.parent
 
@@ -307,7 +308,7 @@ def _check_parameters(sweep: Sweep, where) -> None:
                 own = at == key or at.startswith(key + ".") or (key.startswith(at + ".") and error.message.startswith("unknown")) \
                     or error.file in (sweep.source, "--set")
                 if own:
-                    raise ScenarioError(f"value {value!r} does not fit the base scenario {sweep.base.name}: "
+                    raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {sweep.base.name}: "
                                         f"{error.message}", file=sweep.source, key=where("parameters", key)) from None
 
 

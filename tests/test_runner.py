@@ -7,6 +7,7 @@ import contextlib
 import logging
 import multiprocessing
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -92,22 +93,26 @@ def test_unreachable_or_malformed_scheduler_fails_fast(address, words):
     assert time.monotonic() - started < 10
 
 
-def _slow_square(x: int) -> int:
+def _marked_slow_square(task: tuple[str, int]) -> int:
+    folder, x = task
+    (Path(folder) / f"started-{x}").touch()
     time.sleep(0.2)
     return x * x
 
 
-def test_leaving_the_loop_early_stops_the_pool_at_once():
-    """Ctrl-C or an error in the consumer must not leave workers running the rest."""
-    started = time.monotonic()
-    with contextlib.closing(run_tasks(_slow_square, range(100), executor="local", workers=2)) as results:
+def test_leaving_the_loop_early_stops_the_pool_at_once(tmp_path):
+    """Ctrl-C or an error in the consumer must not leave workers running the rest:
+    once the loop is left, every worker has exited and no further task starts."""
+    tasks = [(str(tmp_path), x) for x in range(100)]
+    with contextlib.closing(run_tasks(_marked_slow_square, tasks, executor="local", workers=2)) as results:
         first = next(iter(results))
     assert first in {x * x for x in range(100)}
-    assert time.monotonic() - started < 5  # 100 tasks of 0.2 s on 2 workers would take 10 s
-    deadline = time.monotonic() + 5
-    while multiprocessing.active_children() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not multiprocessing.active_children()
+    assert not multiprocessing.active_children()  # closing joined (or ended) every worker
+    started = len(list(tmp_path.glob("started-*")))
+    # the window (2 x workers) plus the one task refilled for the result taken
+    assert 1 <= started <= 2 * 2 + 1, started
+    time.sleep(0.5)  # longer than a task: a worker still alive would have started another
+    assert len(list(tmp_path.glob("started-*"))) == started
 
 
 def test_every_task_comes_back_once_with_a_bounded_window():

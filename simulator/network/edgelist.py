@@ -65,10 +65,17 @@ def load_edgelist(path: pathlib.Path, source: str | None = None) -> tuple[int, n
     return n, u, v, strong
 
 
+_ID_NOT_WHOLE = re.compile(r"^[ \t]*(?:[^#\s]*[^\d\s#]|[^#\s]+[ \t]+[^#\s]*[^\d\s#])", re.M)
+
+
 def _parse_fast(text: str):
     """u, v, weight-or-None with pandas' C parser, or None when any line needs a closer look."""
     import pandas as pd
 
+    # pandas reads '1e2' or '1.0' as the id 100 or 1: ids with anything but digits go to the strict
+    # parser (the substring tests spare most unweighted files the slower line scan)
+    if ("." in text or "e" in text or "E" in text or "x" in text or "_" in text) and _ID_NOT_WHOLE.search(text):
+        return None
     try:
         table = pd.read_csv(io.StringIO(text), sep=r"\s+", comment="#", header=None, names=["u", "v", "w"],
                             skip_blank_lines=True, engine="c", dtype={"u": "int64", "v": "int64", "w": "float64"})
@@ -103,10 +110,9 @@ def _parse_lines(text: str, file: str, nodes: int | None):
 
         if len(parts) not in (2, 3):
             raise bad(f"cannot read {raw.strip()!r}: {_EDGE_LIST_FORMAT}")
-        try:
-            a, b = int(parts[0]), int(parts[1])
-        except ValueError:
-            raise bad(f"cannot read {raw.strip()!r}: {_EDGE_LIST_FORMAT}") from None
+        if not all(p.removeprefix("-").isascii() and p.removeprefix("-").isdigit() for p in parts[:2]):
+            raise bad(f"cannot read {raw.strip()!r}: {_EDGE_LIST_FORMAT}")  # int() would take '1_0' or '+1'
+        a, b = int(parts[0]), int(parts[1])
         if a < 0 or b < 0:
             raise bad(f"negative id in {raw.strip()!r}; valid ids are 0, 1, 2, ...")
         if nodes is not None and max(a, b) >= nodes:

@@ -69,7 +69,7 @@ def _impossible(message: str, source: str | None, key: str = "network.mean_degre
     return ScenarioError(message, file=source, key=key)
 
 
-def _too_many_friends(mean_degree: float, n: int) -> str:
+def too_many_friends(mean_degree: float, n: int) -> str:
     if n < 2:
         return f"a network of {n} person has no possible ties; valid: population.size >= 2 for mean_degree {mean_degree:g}"
     return f"mean_degree {mean_degree:g} is impossible for {n} people; valid: 0 < mean_degree <= {n - 1}"
@@ -115,7 +115,7 @@ def pair_from_index(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _erdos_renyi(cfg, n: int, rng: np.random.Generator, source):
     """G(n, p) with p = mean_degree / (n - 1): every pair is a tie independently with p."""
     if n < 2 or cfg.mean_degree > n - 1:
-        raise _impossible(_too_many_friends(cfg.mean_degree, n), source)
+        raise _impossible(too_many_friends(cfg.mean_degree, n), source)
     p = cfg.mean_degree / (n - 1)
     i, j = pair_from_index(_bernoulli_subset(rng, n * (n - 1) // 2, p))
     return i, j
@@ -163,7 +163,7 @@ def _configuration(cfg, n: int, rng: np.random.Generator, source):
     else:
         mean = float(cfg.mean_degree)
         if n < 2 or mean > n - 1:
-            raise _impossible(_too_many_friends(mean, n), source)
+            raise _impossible(too_many_friends(mean, n), source)
         family = cfg.degree_distribution
         if family == "poisson":
             degrees = rng.poisson(mean, n)

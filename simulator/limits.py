@@ -1,0 +1,219 @@
+"""Limits checked before any work starts: what a scenario's network can hold, the
+command line's numbers against the schema's bounds, and a memory estimate.
+
+A run that does not fit in memory ends in an out-of-memory kill (the whole
+machine slows first) or a traceback from a huge allocation, minutes in. The
+estimate below refuses it at once, in one line that says how much it needs and
+what would fit.
+
+Memory model (bytes), measured with ``resource.getrusage`` peak RSS on one
+replicate plus its no-program twin, 60 days, rounded up by about a third:
+
+- a run: ``PER_PERSON`` per person (the population arrays of MODEL.md, the twin's
+  copy and the day's temporaries; 47 B measured on generated graphs, 183 B on
+  an edge list) plus ``PER_TIE`` per tie (the
+  CSR arrays and the generator's edge lists and sort keys; 38 B measured for
+  Erdős–Rényi, 72 B for powerlaw_cluster, the greediest generator);
+- a worker process: ``PER_PROCESS`` for the interpreter and the libraries (190 MiB
+  measured);
+- the parent: the daily rows of every replicate it collects (``DAILY_BYTES`` per
+  day and replicate, counted three times for the frames built from them).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Iterable
+
+from .errors import ScenarioError
+
+PER_PERSON = 250          # bytes per person in one run (with its twin)
+PER_TIE = 80              # bytes per undirected tie while the graph is built and used
+PER_PROCESS = 200 * 2**20  # one worker's interpreter and libraries
+DAILY_BYTES = 17 * 8 * 3 * 2  # 17 float64 columns, 3 copies (array, frame, concat), the twin's rows
+#: Share of the free memory a study may plan to use: the rest is for the system and estimate error.
+HEADROOM = 0.8
+
+
+# --------------------------------------------------------------------------- the network a scenario asks for
+
+
+def check_network(scenario, source: str | None = None, key_of=lambda key: key) -> None:
+    """Refuse a mean degree no network of that size can have (``validate`` calls this:
+    it is a property of the scenario, not of the machine)."""
+    from .network.generators import too_many_friends
+
+    net = scenario.network
+    degree = getattr(net, "mean_degree", None)
+    if net.kind in ("edgelist", "complete") or degree is None:
+        return
+    n = scenario.population.size
+    if degree > n - 1:
+        raise ScenarioError(too_many_friends(degree, n), file=source, key=key_of("network.mean_degree"))
+
+
+#: (people, ties) of each edge-list file validated in this process, by resolved path:
+#: validation reads the file once, and the memory check needs its size.
+_EDGE_LISTS: dict[str, tuple[int, int]] = {}
+
+
+def note_edge_list(path, people: int, ties: int) -> None:
+    _EDGE_LISTS[str(path)] = (int(people), int(ties))
+
+
+def ties_of(scenario) -> int:
+    """Undirected ties the scenario's network will have (expected number for random graphs)."""
+    net = scenario.network
+    n = scenario.population.size
+    if net.kind == "edgelist":
+        return _EDGE_LISTS.get(str(net.path), (0, 0))[1]
+    if net.kind == "complete":
+        return n * (n - 1) // 2
+    if getattr(net, "degrees", None):
+        return sum(net.degrees) // 2
+    return int(math.ceil(n * float(net.mean_degree) / 2))
+
+
+def people_of(scenario) -> int:
+    if scenario.network.kind == "edgelist" and str(scenario.network.path) in _EDGE_LISTS:
+        return _EDGE_LISTS[str(scenario.network.path)][0]
+    return scenario.population.size
+
+
+# --------------------------------------------------------------------------- the command line's numbers
+
+
+def check_options(*, replicates: int | None = None, seed: int | None = None, workers: int | None = None) -> None:
+    """``--replicates``, ``--seed`` and ``--workers`` within the bounds the scenario schema
+    gives the same keys (so a manifest never records a value the schema rejects)."""
+    from .config import Scenario
+
+    for option, value, field in (("--replicates", replicates, "replicates"), ("--seed", seed, "seed")):
+        if value is None:
+            continue
+        low, high = _bounds(Scenario.model_fields[field])
+        if not low <= value <= high:
+            raise ScenarioError(f"must be a whole number in {low:,}..{high:,} (got {value:,})" if abs(value) < 10**30 else
+                                f"must be a whole number in {low:,}..{high:,} (got a number of {len(str(abs(value)))} digits)",
+                                key=option)
+    if workers is not None and not 1 <= workers <= 100_000:
+        raise ScenarioError(f"must be in 1..100,000 (got {workers})", key="--workers")
+
+
+def _bounds(field) -> tuple[int, int]:
+    low, high = 0, 2**63 - 1
+    for rule in field.metadata:
+        low = getattr(rule, "ge", None) if getattr(rule, "ge", None) is not None else low
+        high = getattr(rule, "le", None) if getattr(rule, "le", None) is not None else high
+    return low, high
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def available_memory() -> int:
+    """Bytes this process may still use: the smaller of the system's available memory
+    and what the cgroup (a container's limit) leaves."""
+    free = _meminfo_available()
+    limit = _cgroup_room()
+    candidates = [b for b in (free, limit) if b is not None]
+    return min(candidates) if candidates else 2**62
+
+
+def _meminfo_available() -> int | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _cgroup_room() -> int | None:
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return None if limit == "max" else max(0, int(limit) - used)
+
+
+def run_bytes(people: int, ties: int) -> int:
+    """Peak bytes of one replicate and its twin (see the module docstring)."""
+    return PER_PERSON * people + PER_TIE * ties
+
+
+def check_memory(scenarios: Iterable, *, replicates: int | None = None, workers: int | None = None,
+                 executor: str = "local", remote: bool = False, collect: bool = True,
+                 source: str | None = None, available: int | None = None) -> int:
+    """Refuse, before any work, a study whose estimate exceeds the memory free here.
+
+    ``scenarios`` are the designs run side by side (each for ``replicates``, default
+    its own); ``workers`` runs at once (capped at the number of runs); ``remote``
+    runs on a Dask cluster elsewhere (only the parent's share is checked here);
+    ``collect`` whether the parent keeps every run's daily rows; ``source`` names the
+    scenario file in the message. Returns the estimate.
+    """
+    from .executors import default_workers
+
+    scenarios = list(scenarios)
+    runs = sum(replicates or s.replicates for s in scenarios)
+    largest = max(scenarios, key=lambda s: run_bytes(people_of(s), ties_of(s)))
+    people, ties = people_of(largest), ties_of(largest)
+    per_run = run_bytes(people, ties)
+    at_once = 1 if executor == "serial" else max(1, min(workers or default_workers(), runs))
+    parent = runs * (max(s.days for s in scenarios) + 1) * DAILY_BYTES if collect else 0
+    workers_share = 0 if remote else at_once * (per_run + (PER_PROCESS if at_once > 1 else 0))
+    need = parent + workers_share
+    room = int((available if available is not None else available_memory()) * HEADROOM)
+    if need <= room:
+        return need
+    what = f"{people:,} people, {ties:,} ties"
+    if not remote and at_once > 1:
+        fits = (room - parent) // (per_run + PER_PROCESS)
+        if fits >= 1:
+            raise ScenarioError(f"needs about {_gib(need)} ({what}, {at_once} runs at once) but about {_gib(room)} is free; "
+                                f"would fit: --workers {fits}", file=source, key="memory")
+    if parent > room // 2:
+        fits = max(1, (room // 2) // ((max(s.days for s in scenarios) + 1) * DAILY_BYTES * len(scenarios)))
+        raise ScenarioError(f"needs about {_gib(need)} to hold the daily rows of {runs:,} runs but about {_gib(room)} is "
+                            f"free; would fit: --replicates {fits:,} or fewer", file=source, key="memory")
+    per_person = per_run / max(people, 1)
+    fits = int((room - parent) / per_person) if room > parent else 0
+    raise ScenarioError(f"one run needs about {_gib(per_run)} ({what}) but about {_gib(room)} is free; would fit: "
+                        f"about {fits:,} people at this mean degree", file=source, key="memory")
+
+
+def check_sweep_memory(points: int, replicates: int, parameters: int, metrics: int, *,
+                       source: str | None = None, available: int | None = None) -> int:
+    """Refuse a sweep whose points (held in memory while it runs) and rows (read back
+    for the outputs) will not fit: about 400 B per point and parameter and 40 B per
+    run and column, measured on pandas frames and lists of dicts and rounded up."""
+    need = points * (300 + 150 * parameters) + points * replicates * (8 + parameters + metrics) * 40
+    room = int((available if available is not None else available_memory()) * HEADROOM)
+    if need > room:
+        per_point = need / max(points, 1)
+        raise ScenarioError(f"{points:,} points x {replicates:,} replicates need about {_gib(need)} but about "
+                            f"{_gib(room)} is free; would fit: about {int(room / per_point):,} points", file=source,
+                            key="samples")
+    return need
+
+
+def sweep_size(sweep) -> int:
+    """Points of a loaded sweep: every grid combination, or the samples drawn."""
+    from .sweep_spec import ValueList, grid_levels
+
+    spec = sweep.spec
+    if spec.method != "grid":
+        return int(spec.samples or 0)
+    return math.prod(len(grid_levels(p)) if isinstance(p, ValueList) or p.levels else 1 for p in spec.parameters.values())
+
+
+def _gib(size: float) -> str:
+    return f"{size / 2**30:,.1f} GiB" if size >= 2**28 else f"{size / 2**20:,.0f} MiB"

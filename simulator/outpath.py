@@ -1,0 +1,49 @@
+"""The ``--out`` folder, checked before any simulation starts.
+
+Results are built in a hidden staging folder beside ``--out`` and renamed into
+place at the end (results.ResultsFolder), and a sweep writes into its folder as
+runs finish. A folder that cannot be created or written is therefore found out
+only after the work, unless it is checked first: this module tries the one
+thing that must succeed (creating a folder where the results will go) and
+refuses, in one line, what would fail.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import ScenarioError
+
+
+def check_out_path(out: Path, *, existing_ok: bool = False) -> None:
+    """Refuse an ``--out`` that is a symbolic link (dangling or not), lies under a file,
+    or sits where no folder can be created (no permission, an immutable or read-only
+    folder). ``existing_ok`` allows an existing folder (a sweep resumes into it)."""
+    out = Path(out)
+    source = str(out)
+    if out.is_symlink():
+        target = os.readlink(out)
+        state = "a dangling symbolic link" if not out.exists() else "a symbolic link"
+        raise ScenarioError(f"is {state} (to {target}); give the path of a real folder: results are renamed into "
+                            f"place, which would replace the link, not write where it points", file=source, key="--out")
+    existing = next((p for p in (out, *out.parents) if os.path.lexists(p)), None)
+    if existing is None:  # pragma: no cover - the root always exists
+        return
+    if existing != out and not existing.is_dir():
+        raise ScenarioError(f"lies under {existing}, which is a file, not a folder; choose an --out folder elsewhere",
+                            file=source, key="--out")
+    if existing == out and not out.is_dir():
+        raise ScenarioError("is a file; give the path of a new folder (results are never overwritten)", file=source,
+                            key="--out")
+    if existing == out and not existing_ok and any(out.iterdir()):
+        return  # results.check_out_dir says it is not empty
+    # results are staged beside --out and renamed into it; a sweep writes inside it
+    probe_in = out if existing == out and existing_ok else (out.parent if existing == out else existing)
+    try:
+        Path(tempfile.mkdtemp(prefix=".refsim-probe-", dir=probe_in)).rmdir()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ScenarioError(f"cannot create a folder in {probe_in} ({reason}); choose an --out folder you can write to",
+                            file=source, key="--out") from None

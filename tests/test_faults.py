@@ -1,0 +1,348 @@
+"""Fault injection on the executors and the command line: a worker killed mid-task,
+the parent killed by SIGKILL or stopped by SIGTERM, and Dask addresses that are
+not schedulers. Each must end in a result, a recorded failure or one line, and
+leave no process or staging folder behind."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from simulator.errors import ScenarioError
+from simulator.executors import check_scheduler, run_tasks
+from simulator.lifecycle import TERMINATED_EXIT, Terminated, stop_cleanly_on_sigterm
+
+ROOT = Path(__file__).resolve().parents[1]
+POISON = 7
+
+
+def _poisoned(x: int) -> int:
+    """Kills its own worker on the poisoned value, as the out-of-memory killer would."""
+    if x == POISON:
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.01)
+    return x
+
+
+def _poisoned_batch(batch: tuple[int, ...]) -> list[int]:
+    return [_poisoned(x) for x in batch]
+
+
+def test_a_killed_worker_costs_only_its_own_task():
+    lost = []
+    results = list(run_tasks(_poisoned, range(30), executor="local", workers=2,
+                             on_lost=lambda task, why: lost.append((task, why)) or "lost"))
+    assert sorted(r for r in results if r != "lost") == [x for x in range(30) if x != POISON]
+    assert results.count("lost") == 1
+    assert lost[0][0] == POISON and "SIGKILL" in lost[0][1]
+
+
+def test_a_batch_with_a_poisoned_run_is_split_and_only_that_run_is_lost():
+    batches = [tuple(range(i, i + 5)) for i in range(0, 20, 5)]
+    results = list(run_tasks(_poisoned_batch, batches, executor="local", workers=2,
+                             split=lambda batch: [(x,) for x in batch],
+                             on_lost=lambda task, why: [("lost", *task)]))
+    flat = sorted((r for batch in results for r in batch), key=str)
+    assert ("lost", POISON) in flat
+    assert sorted(r for r in flat if not isinstance(r, tuple)) == [x for x in range(20) if x != POISON]
+
+
+def test_without_a_failure_handler_a_lost_task_is_one_line():
+    with pytest.raises(ScenarioError, match="a worker process died") as error:
+        list(run_tasks(_poisoned, range(10), executor="local", workers=2))
+    assert "\n" not in str(error.value)
+
+
+def test_the_pool_never_starts_more_workers_than_tasks():
+    import multiprocessing
+
+    seen = set()
+    for pid in run_tasks(_pid, range(3), executor="local", workers=16):
+        seen.add(pid)
+    assert 1 <= len(seen) <= 3
+    assert not multiprocessing.active_children()
+
+
+def _pid(_: int) -> int:
+    time.sleep(0.05)
+    return os.getpid()
+
+
+# ----------------------------------------------------------------------------- the parent dies
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = (task / "children").read_text() if (task / "children").exists() else ""
+        found += [int(c) for c in text.split()]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _wait_for(condition, limit: float = 60.0) -> bool:
+    """Poll ``condition`` until it holds; the limit only keeps a broken build from hanging."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+PARENT = """
+import time
+from simulator.executors import run_tasks
+from tests.test_faults import _sleepy
+for _ in run_tasks(_sleepy, range(8), executor="local", workers=2):
+    pass
+"""
+
+
+def _sleepy(x: int) -> int:
+    time.sleep(120)
+    return x
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
+def test_workers_die_with_their_parent(signum):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], cwd=ROOT, env=env)
+    try:
+        assert _wait_for(lambda: len(_children(parent.pid)) >= 2), "the pool never started"
+        workers = _children(parent.pid)
+        os.kill(parent.pid, signum)
+        parent.wait(timeout=60)
+        assert _wait_for(lambda: not any(_alive(w) for w in workers), 30), "workers outlived their parent"
+    finally:
+        parent.kill()
+        parent.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigterm_to_refsim_run_stops_cleanly(tmp_path):
+    """The console entry point: SIGTERM mid-run exits 143 with one line, no workers
+    and no staging folder left."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "simulator", "run", str(ROOT / "scenarios" / "default.yaml"), "--out", str(out),
+               "--replicates", "40", "--workers", "2"]
+    run = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert _wait_for(lambda: len(_children(run.pid)) >= 2), "the pool never started"
+        workers = _children(run.pid)
+        run.send_signal(signal.SIGTERM)
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode == TERMINATED_EXIT, stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted" and "Traceback" not in stderr
+    assert _wait_for(lambda: not any(_alive(w) for w in workers), 30)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no results, no .partial staging folder
+
+
+def test_sigterm_becomes_terminated_in_the_main_thread():
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        stop_cleanly_on_sigterm()
+        with pytest.raises(Terminated):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises before this ends
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN  # a second SIGTERM cannot interrupt the cleanup
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_staging_folder_is_removed_when_stopped_while_writing(tmp_path):
+    from simulator.results import ResultsFolder
+
+    with pytest.raises(Terminated):
+        with ResultsFolder(tmp_path / "out") as folder:
+            (folder.path / "timeseries.csv").write_text("half")
+            raise Terminated()
+    assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- Dask addresses
+
+
+def _server(handler) -> int:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=handler, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener.getsockname()[1]
+
+
+def _silent(conn):
+    time.sleep(30)
+
+
+def _garbage(conn):
+    conn.sendall(os.urandom(4096))
+    time.sleep(5)
+
+
+def _http_port() -> int:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server.server_address[1]
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("silent", "no Dask scheduler answered within"),
+    ("garbage", "not Dask's protocol"),
+    ("http", "no Dask scheduler answered within"),
+    ("refused", "no Dask scheduler reachable"),
+    ("tls", "did not answer as a Dask scheduler"),
+    ("malformed", "is not a scheduler address"),
+])
+def test_scheduler_addresses_that_are_not_schedulers_get_one_line(kind, words):
+    if kind == "silent":
+        address = f"tcp://127.0.0.1:{_server(_silent)}"
+    elif kind == "garbage":
+        address = f"tcp://127.0.0.1:{_server(_garbage)}"
+    elif kind == "http":
+        address = f"tcp://127.0.0.1:{_http_port()}"
+    elif kind == "tls":
+        address = f"tls://127.0.0.1:{_server(_silent)}"
+    elif kind == "refused":
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+        probe.close()
+    else:
+        address = "http://localhost:8787/status"
+    with pytest.raises(ScenarioError, match=words) as error:
+        check_scheduler(address, timeout=1.0)
+    assert error.value.key == "--scheduler" and "\n" not in str(error.value)
+
+
+def _slowish(x: int) -> int:
+    time.sleep(0.3)
+    return x
+
+
+@pytest.mark.slow
+def test_a_real_scheduler_without_workers_then_killed_mid_run(tmp_path):
+    """A scheduler with no workers is refused; one killed mid-run ends the loop with one line."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+    worker = None
+    try:
+        assert _wait_for(lambda: _listening(port), 60)
+        with pytest.raises(ScenarioError, match="has no workers"):
+            check_scheduler(address, timeout=2.0)
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                                   "--no-dashboard", "--host", "127.0.0.1"], cwd=ROOT,
+                                  env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        check_scheduler(address, timeout=30.0)
+        got = []
+        with pytest.raises(ScenarioError, match="lost the Dask scheduler"):
+            for result in run_tasks(_slowish, range(50), executor="dask", scheduler=address):
+                got.append(result)
+                if len(got) == 2:
+                    scheduler.kill()
+        assert len(got) < 50
+    finally:
+        for process in (worker, scheduler):
+            if process is not None:
+                process.kill()
+                process.wait()
+
+
+@pytest.mark.slow
+def test_a_local_cluster_listens_only_on_this_computer():
+    ports = list(run_tasks(_listening_sockets, [0], executor="dask", workers=1))[0]
+    assert ports and all(host == "127.0.0.1" for host, _ in ports), ports
+
+
+def _listening_sockets(_: int) -> list[tuple[str, int]]:
+    """Listening TCP sockets of this worker, its nanny and the scheduler (all our processes)."""
+    import psutil
+
+    mine = {p.pid for p in psutil.Process(os.getppid()).parent().children(recursive=True)} | {os.getppid()}
+    found = []
+    for conn in psutil.net_connections("tcp"):
+        if conn.status == psutil.CONN_LISTEN and conn.pid in mine:
+            found.append((conn.laddr.ip, conn.laddr.port))
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+# ----------------------------------------------------------------------------- a poisoned sweep point
+
+
+def test_a_sweep_point_that_kills_its_worker_is_a_failed_run_and_the_sweep_finishes(tmp_path, monkeypatch):
+    """The forked workers inherit the patched engine call: the point with days = 32
+    kills its worker, as one that runs out of memory would."""
+    import yaml
+
+    import simulator.sweep as sweep_module
+    from simulator.sweep import load_sweep, run_sweep
+
+    real = sweep_module.run_replicate
+
+    def fragile(scenario, *args, **kwargs):
+        if scenario.days == 32:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(scenario, *args, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "run_replicate", fragile)
+    base = {"name": "tiny", "seed": 3, "days": 30, "replicates": 2,
+            "population": {"size": 300, "initial_customers": 5}, "network": {"kind": "erdos_renyi", "mean_degree": 4}}
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump({"base": base, "method": "grid", "parameters": {"days": {"values": [30, 31, 32, 33]}}}))
+    outcome = run_sweep(load_sweep(path), tmp_path / "out", workers=2, executor="local")
+    assert outcome.runs == 8 and outcome.failed == 2
+    import pandas as pd
+
+    rows = pd.read_csv(tmp_path / "out" / "sweep.csv")
+    failed = rows[rows["status"] == "failed"]
+    assert sorted(failed["days"]) == [32, 32] and failed["error"].str.startswith("WorkerDied").all()
+    assert len(rows) == 8 and rows["run_id"].is_unique
+    again = run_sweep(load_sweep(path), tmp_path / "out", workers=2, executor="local")
+    assert again.ran == 0 and again.skipped == 8  # a resume finds nothing left to run

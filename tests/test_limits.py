@@ -1,0 +1,127 @@
+"""Limits checked before any work: impossible networks, the command line's numbers
+against the schema's bounds, and the memory estimate (with the free memory given,
+so that the outcome does not depend on the machine)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from simulator import limits
+from simulator.cli import app
+from simulator.errors import ScenarioError
+from simulator.limits import PER_PERSON, PER_PROCESS, PER_TIE, check_memory, check_options, run_bytes
+
+from .conftest import SCENARIOS, small
+
+GIB = 2**30
+
+
+def test_validate_refuses_a_mean_degree_above_the_number_of_other_people(tmp_path):
+    path = tmp_path / "dense.yaml"
+    path.write_text("name: dense\npopulation: {size: 500, initial_customers: 5}\n"
+                    "network: {kind: erdos_renyi, mean_degree: 1000}\n")
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"error: {path}: network.mean_degree (line 3): mean_degree 1000 is impossible for "
+                                     f"500 people; valid: 0 < mean_degree <= 499")
+
+
+def test_a_mean_degree_of_everyone_else_is_allowed():
+    limits.check_network(small(population={"size": 500, "initial_customers": 5},
+                               network={"kind": "erdos_renyi", "mean_degree": 499}))
+
+
+@pytest.mark.parametrize("option, value", [("replicates", 0), ("replicates", 1_000_001), ("replicates", 10**9),
+                                           ("seed", -1), ("seed", 2**63), ("seed", 2**70), ("workers", 0),
+                                           ("workers", 10**6)])
+def test_options_outside_the_schema_bounds_are_refused(option, value):
+    with pytest.raises(ScenarioError) as error:
+        check_options(**{option: value})
+    assert error.value.key == f"--{option}"
+
+
+def test_options_at_the_schema_bounds_are_accepted():
+    check_options(replicates=1, seed=0, workers=1)
+    check_options(replicates=1_000_000, seed=2**63 - 1, workers=64)
+
+
+def test_the_estimate_is_people_and_ties_times_their_costs():
+    scenario = small(population={"size": 10_000, "initial_customers": 10}, network={"kind": "erdos_renyi", "mean_degree": 8})
+    one_run = PER_PERSON * 10_000 + PER_TIE * 40_000
+    assert run_bytes(10_000, 40_000) == one_run
+    need = check_memory([scenario], replicates=1, workers=1, collect=False, available=100 * GIB)
+    assert need == one_run  # one run in this process: no worker process to count
+
+
+def test_workers_are_counted_only_up_to_the_number_of_runs():
+    scenario = small()
+    two = check_memory([scenario], replicates=2, workers=64, collect=False, available=100 * GIB)
+    per_run = run_bytes(2000, limits.ties_of(scenario))
+    assert two == 2 * (per_run + PER_PROCESS)
+
+
+def test_too_many_people_is_refused_with_what_would_fit():
+    scenario = small(population={"size": 50_000_000, "initial_customers": 10},
+                     network={"kind": "erdos_renyi", "mean_degree": 1000})
+    with pytest.raises(ScenarioError, match="would fit: about") as error:
+        check_memory([scenario], replicates=1, workers=1, available=16 * GIB)
+    message = str(error.value)
+    assert "50,000,000 people" in message and "25,000,000,000 ties" in message
+    fits = int(message.split("would fit: about ")[1].split(" people")[0].replace(",", ""))
+    # the people that fit, run back through the estimate, fit
+    assert run_bytes(fits, fits * 500) <= 16 * GIB * limits.HEADROOM
+
+
+def test_too_many_workers_is_refused_with_the_workers_that_fit():
+    scenario = small(population={"size": 2_000_000, "initial_customers": 10}, network={"kind": "erdos_renyi", "mean_degree": 10})
+    per_run = run_bytes(2_000_000, 10_000_000)
+    available = int(5 * (per_run + PER_PROCESS) / limits.HEADROOM) + 2**20
+    with pytest.raises(ScenarioError, match="would fit: --workers 5"):
+        check_memory([scenario], replicates=64, workers=64, collect=False, available=available)
+    check_memory([scenario], replicates=64, workers=5, collect=False, available=available)
+
+
+def test_a_remote_cluster_counts_only_the_parent():
+    scenario = small(population={"size": 50_000_000, "initial_customers": 10})
+    assert check_memory([scenario], replicates=10, workers=8, remote=True, available=GIB) < GIB
+
+
+def test_the_edge_list_file_decides_people_and_ties(tmp_path):
+    from simulator.scenario_io import load_scenario
+
+    (tmp_path / "g.txt").write_text("0 1\n1 49999999\n")  # 12 bytes of ties, 50 million people
+    path = tmp_path / "s.yaml"
+    path.write_text("name: sparse\nnetwork: {kind: edgelist, path: g.txt}\npopulation: {initial_customers: 1}\n")
+    scenario = load_scenario(path)
+    assert limits.people_of(scenario) == 50_000_000 and limits.ties_of(scenario) == 2
+    with pytest.raises(ScenarioError, match="50,000,000 people"):
+        check_memory([scenario], replicates=1, workers=1, available=4 * GIB)
+
+
+def test_a_sweep_with_ten_million_samples_is_refused_by_its_size():
+    with pytest.raises(ScenarioError, match="would fit: about"):
+        limits.check_sweep_memory(10_000_000, 10, 3, 6, available=16 * GIB)
+    limits.check_sweep_memory(1_000, 10, 3, 6, available=16 * GIB)
+
+
+def test_validate_refuses_what_one_run_cannot_fit(monkeypatch, tmp_path):
+    monkeypatch.setattr(limits, "available_memory", lambda: 2 * GIB)
+    path = tmp_path / "big.yaml"
+    path.write_text("name: big\npopulation: {size: 40000000, initial_customers: 5}\nnetwork: {kind: erdos_renyi, mean_degree: 10}\n")
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and result.stderr.startswith(f"error: {path}: memory: one run needs about")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_run_refuses_before_any_work(monkeypatch, tmp_path):
+    monkeypatch.setattr(limits, "available_memory", lambda: 10 * 2**20)
+    ran = []
+    monkeypatch.setattr("simulator.runner.run_designs", lambda *a, **k: ran.append(1))
+    result = CliRunner().invoke(app, ["run", str(SCENARIOS / "default.yaml"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "memory" in result.stderr and not ran
+    assert not (tmp_path / "out").exists()
+
+
+def test_available_memory_is_a_positive_number_of_bytes():
+    assert limits.available_memory() > 0

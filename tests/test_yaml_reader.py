@@ -1,0 +1,170 @@
+"""The strict YAML reader: YAML 1.2 core-schema scalars (the spec's own table is
+the reference), no duplicate keys, and input bounded before anything is built."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from simulator import yaml_reader
+from simulator.errors import ScenarioError
+from simulator.yaml_reader import MAX_BYTES, MAX_DEPTH, MAX_NODES, load, read_text
+
+# From the YAML 1.2.2 spec, section 10.3.2 (core schema tag resolution), and the
+# YAML 1.1 forms that 1.2 reads as strings.
+CORE_SCHEMA = [
+    ("true", True), ("True", True), ("FALSE", False), ("null", None), ("~", None), ("", None),
+    ("0", 0), ("-19", -19), ("+12", 12), ("0o14", 12), ("0xC", 12), ("012", 12),
+    ("1.5", 1.5), ("-.5", -0.5), ("1e2", 100.0), ("1.", 1.0), (".inf", float("inf")), ("-.Inf", float("-inf")),
+    ("yes", "yes"), ("No", "No"), ("on", "on"), ("off", "off"), ("y", "y"), ("1:30", "1:30"), ("1_000", "1_000"),
+    ("0b101", "0b101"), ("2024-01-01", "2024-01-01"), ("=", "="),
+]
+
+
+@pytest.mark.parametrize("text, value", CORE_SCHEMA)
+def test_plain_scalars_follow_the_yaml_1_2_core_schema(text, value):
+    loaded = load(f"key: {text}\n", "f.yaml")["key"]
+    assert loaded == value and type(loaded) is type(value)
+
+
+def test_nan_is_a_float():
+    value = load("key: .nan\n", "f.yaml")["key"]
+    assert value != value
+
+
+def test_quoted_scalars_stay_strings():
+    assert load("a: 'true'\nb: \"12\"\n", "f.yaml") == {"a": "true", "b": "12"}
+
+
+@pytest.mark.parametrize("text, line", [
+    ("a: 1\na: 2\n", 2),
+    ("p:\n  x: 1\n  y: 2\n  x: 3\n", 4),
+    ("- {k: 1, k: 2}\n", 1),
+])
+def test_a_key_given_twice_is_refused_with_its_line(text, line):
+    with pytest.raises(ScenarioError, match="duplicate key") as error:
+        load(text, "f.yaml")
+    assert f"line {line}" in str(error.value) and str(error.value).startswith("f.yaml: ")
+
+
+def test_merge_keys_are_plain_keys_in_yaml_1_2():
+    assert load("base: &b {x: 1}\nother:\n  <<: *b\n", "f.yaml")["other"] == {"<<": {"x": 1}}
+
+
+def test_aliases_within_the_budget_are_expanded():
+    assert load("a: &x [1, 2]\nb: *x\n", "f.yaml") == {"a": [1, 2], "b": [1, 2]}
+
+
+def bomb(levels: int, fan: int = 10) -> str:
+    lines = [f"l0: &l0 [{', '.join(['x'] * fan)}]"]
+    for i in range(1, levels):
+        lines.append(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * fan)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_is_refused_before_it_is_built():
+    text = bomb(9)  # 10^9 values from under 1 kB
+    assert len(text) < 1000
+    with pytest.raises(ScenarioError, match="expands to more than"):
+        load(text, "f.yaml")
+    assert load(bomb(5), "f.yaml")["l4"][0][0][0][0] == ["x"] * 10  # 10^5 + smaller levels: within MAX_NODES
+
+
+def test_an_alias_inside_its_own_anchor_is_refused():
+    with pytest.raises(ScenarioError, match="points into its own anchor"):
+        load("a: &a [1, *a]\n", "f.yaml")
+
+
+@pytest.mark.parametrize("text", [
+    "a: " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+    "a: " + "[" * 100_000,
+    "".join(" " * i + f"k{i}:\n" for i in range(MAX_DEPTH + 2)),
+    "a: " + "{b: " * 5000 + "1" + "}" * 5000,
+])
+def test_deep_nesting_is_refused_without_recursion(text):
+    with pytest.raises(ScenarioError, match="nesting deeper than"):
+        load(text, "f.yaml")
+
+
+def test_nesting_at_the_limit_is_read():
+    depth = MAX_DEPTH - 1  # the top-level mapping is one level
+    assert load("a: " + "[" * depth + "1" + "]" * depth, "f.yaml")["a"] is not None
+
+
+@pytest.mark.parametrize("digits", [41, 5000, 100_000])
+def test_huge_integers_are_refused_not_converted(digits):
+    with pytest.raises(ScenarioError, match=f"{digits:,} digits"):
+        load("seed: " + "9" * digits, "f.yaml")
+
+
+def test_text_past_the_size_limit_is_refused_before_parsing():
+    with pytest.raises(ScenarioError, match="limited to"):
+        load("#" * (MAX_BYTES + 1), "f.yaml")
+
+
+def test_a_file_past_the_size_limit_is_refused_by_its_size(tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text("name: x\n")
+    os.truncate(path, 200 * 2**20)  # 200 MB, sparse: only the size is looked at
+    with pytest.raises(ScenarioError, match="200 MiB"):
+        read_text(path, "a scenario")
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null", "/dev/urandom"])
+def test_devices_are_refused(device):
+    if not os.path.exists(device):
+        pytest.skip(f"no {device}")
+    with pytest.raises(ScenarioError, match="not a regular file"):
+        read_text(__import__("pathlib").Path(device), "a scenario")
+
+
+def test_a_pipe_is_read_up_to_the_limit(tmp_path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    pid = os.fork()
+    if pid == 0:  # the writer
+        try:
+            with open(fifo, "wb") as handle:
+                handle.write(b"name: piped\n")
+        finally:
+            os._exit(0)
+    try:
+        assert read_text(fifo, "a scenario") == "name: piped\n"
+    finally:
+        os.waitpid(pid, 0)
+
+
+@pytest.mark.parametrize("raw, line", [(b"name: caf\xe9\n", 1), (b"a: 1\n# \xff\xfe\n", 2), (b"\xc3\x28: 1\n", 1)])
+def test_non_utf8_bytes_are_refused_with_their_line(tmp_path, raw, line):
+    path = tmp_path / "latin.yaml"
+    path.write_bytes(raw)
+    with pytest.raises(ScenarioError, match="not UTF-8") as error:
+        read_text(path, "a scenario")
+    assert f"line {line}" in str(error.value)
+
+
+def test_a_byte_order_mark_is_dropped(tmp_path):
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbfname: x\n")
+    assert load(read_text(path, "a scenario"), str(path)) == {"name": "x"}
+
+
+def test_set_values_fall_back_to_text_but_keep_the_limits():
+    assert yaml_reader.load_value("a: b: c") == "a: b: c"
+    assert yaml_reader.load_value("1:30") == "1:30"
+    with pytest.raises(ScenarioError, match="expands"):
+        yaml_reader.load_value("[" + bomb(9).replace("\n", ", ").replace(": &", ": &") + "]")
+    with pytest.raises(ScenarioError, match="digits"):
+        yaml_reader.load_value("9" * 500)
+
+
+def test_key_paths_are_bounded_and_split_once():
+    assert yaml_reader.key_parts("a.b.c", "a.b.c=1") == ["a", "b", "c"]
+    with pytest.raises(ScenarioError, match="50,000 parts"):
+        yaml_reader.key_parts(".".join(["a"] * 50_000), "x")
+
+
+def test_the_node_budget_admits_a_long_sweep_list():
+    text = "values: [" + ", ".join(str(i) for i in range(100_000)) + "]\n"
+    assert len(load(text, "f.yaml")["values"]) == 100_000 < MAX_NODES
