@@ -153,11 +153,11 @@ def optimize(
                 result = run_optimize(base, parameters, objectives=objectives, constraints=constraints,
                                       settings=study_settings, seed=study_seed, folder=folder, evaluate=evaluate,
                                       progress=lambda k: bar.advance(task, k))
-            except KeyboardInterrupt:
+            except KeyboardInterrupt:   # Ctrl-C or SIGTERM: cli's user_errors picks the exit code
                 bar.stop()
-                err.print(f"interrupted: the finished trials are saved in {folder}/optuna.sqlite3; rerun the same "
-                          f"command to resume", markup=False)
-                raise typer.Exit(130) from None
+                err.print(f"the finished trials are saved in {folder}/optuna.sqlite3; rerun the same command to resume",
+                          markup=False)
+                raise
         write_optimize(result, folder, base=base, parameters=parameters, settings=study_settings,
                        started=dt.datetime.fromisoformat(state["started"]) if "started" in state else started,
                        command=sys.argv, extra={"executor": executor, "workers": workers})
