@@ -230,7 +230,7 @@ def sensitivity(
     Writes morris.csv, sobol.csv, tornado.csv, points.csv, decision.csv, flips.csv,
     tornado.png, sobol.png, report.md and manifest.json.
 
-    Example: refsim sensitivity scenarios/default.yaml scenarios/double_sided.yaml
+    Example: refsim sensitivity scenarios/single-sided-cash.yaml scenarios/double-sided-credit.yaml
     --uncertain word_of_mouth.spontaneous_rate=0.001:0.01 --metric cumulative_profit
     """
     from .decide_settings import load_settings, pick, range_texts
