@@ -379,6 +379,9 @@ def sweep(
     out.print(f"results: {outcome.folder}/  (report.md, sweep.parquet, sweep.csv, plots)", markup=False)
 
 
+from . import cli_decide  # noqa: E402,F401  registers optimize, sensitivity and calibrate on app
+
+
 def main() -> None:
     from .lifecycle import stop_cleanly_on_sigterm
 
