@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from ..sorted_runs import first_of_runs
+
+if TYPE_CHECKING:  # networkx is only for export: imported there, not by every run
+    import networkx as nx
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,6 +70,8 @@ class Network:
 
     def to_networkx(self) -> nx.Graph:
         """The same graph as ``networkx.Graph`` with tie strength as edge attribute ``strong``."""
+        import networkx as nx
+
         graph = nx.Graph()
         graph.add_nodes_from(range(self.n))
         rows = np.repeat(np.arange(self.n, dtype=np.int64), self.degree)
