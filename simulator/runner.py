@@ -13,6 +13,7 @@ import numpy as np
 from .config import NeverAsk, NoIncentive, Scenario, has_program
 from .engine import Engine
 from .executors import run_tasks
+from .network import network_for
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary
 from .rng import draw_seed, replicate_seeds
 from .state import STATE_NAMES
@@ -72,7 +73,8 @@ def baseline_of(scenario: Scenario) -> Scenario:
 def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool = False, baseline: bool = False) -> RunOutput:
     """One run of ``scenario`` from ``seed``; with ``baseline`` also its no-program twin
     on the same seed and graph, for incremental metrics."""
-    engine = Engine(scenario, seed).run()
+    # built once per process for this seed and shared: the twin below and every design compared on this seed
+    engine = Engine(scenario, seed, network=network_for(scenario.network, scenario.population.size, seed)).run()
     metrics = run_summary(engine)
     twin = None
     if baseline:

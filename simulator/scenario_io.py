@@ -116,9 +116,9 @@ def validate(data: dict, *, source: str | None = None, text: str | None = None, 
 def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, text: str | None) -> None:
     """Read the edge list now, so that its mistakes and a seed set larger than the
     graph are reported by ``validate`` and before any run starts."""
-    from .network import load_edgelist
+    from .network import read_edgelist
 
-    n, _, _, _ = load_edgelist(edge_path, source=source)
+    n = read_edgelist(edge_path, source=source).n  # kept for the runs: the file is read once
     seeds = scenario.population.initial_customers
     key = key_at("population.initial_customers", ["population", "initial_customers"], text)
     if isinstance(seeds, int) and seeds > n:
