@@ -622,3 +622,17 @@ def test_runs_on_shared_graphs_equal_runs_that_build_their_own(network, fresh_ca
         own_twin = Engine(baseline_of(scenario), seed).run()
         assert np.array_equal(shared.daily, own.daily)
         assert np.array_equal(shared.baseline_daily, own_twin.daily)
+
+
+def test_cached_reader_reports_the_same_errors_and_keeps_no_bad_file(tmp_path, fresh_cache):
+    path = write(tmp_path, "0 1\n1 x\n")
+    with pytest.raises(ScenarioError) as direct:
+        load_edgelist(path)
+    with pytest.raises(ScenarioError) as cached:
+        read_edgelist(path)
+    assert (cached.value.file, cached.value.key, cached.value.message) == (direct.value.file, direct.value.key, direct.value.message)
+    with pytest.raises(ScenarioError) as missing:
+        read_edgelist(tmp_path / "nowhere.txt", source="my.yaml")
+    assert missing.value.file == "my.yaml" and missing.value.key == "network.path"
+    path.write_text("0 1\n1 2\n")  # fixed: read afresh, not an error remembered
+    assert read_edgelist(path).n == 3
