@@ -6,18 +6,20 @@ from __future__ import annotations
 import math
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
 from .config import NeverAsk, NoIncentive, Scenario, has_program
 from .engine import Engine
 from .executors import run_tasks
+from .network import network_for
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary
 from .rng import draw_seed, replicate_seeds
 from .state import STATE_NAMES
+
+if TYPE_CHECKING:  # pandas and scipy cost about a second to import: loaded where results are tabulated
+    import pandas as pd
 
 INCREMENTAL_METRICS = {
     "incremental_value": "(cumulative_profit + equity_final) minus the same for the no-program twin on the same seed: the headline [currency]",
@@ -101,7 +103,8 @@ def baseline_of(scenario: Scenario) -> Scenario:
 def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool = False, baseline: bool = False) -> RunOutput:
     """One run of ``scenario`` from ``seed``; with ``baseline`` also its no-program twin
     on the same seed and graph, for incremental metrics."""
-    engine = Engine(scenario, seed).run()
+    # built once per process for this seed and shared: the twin below and every design compared on this seed
+    engine = Engine(scenario, seed, network=network_for(scenario.network, scenario.population.size, seed)).run()
     metrics = run_summary(engine)
     twin = None
     if baseline:
@@ -181,6 +184,8 @@ def collect(scenario: Scenario, seeds: list[int], outputs: list[RunOutput]) -> R
 
 
 def timeseries_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:
+    import pandas as pd
+
     frames = []
     for out in outputs:
         frame = pd.DataFrame(out.daily, columns=list(DAILY_COLUMNS))
@@ -193,6 +198,8 @@ def timeseries_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:
 
 
 def runs_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:
+    import pandas as pd
+
     rows = [{"scenario": name, "replicate": o.replicate, "seed": o.seed, **o.metrics} for o in outputs]
     return pd.DataFrame(rows)
 
@@ -200,6 +207,9 @@ def runs_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:
 def interval(values: np.ndarray, level: float = 0.95) -> dict[str, float]:
     """Mean, the t-interval of the mean (Monte Carlo uncertainty) and the 2.5-97.5%
     range of outcomes (run-to-run spread), ignoring NaN runs."""
+    # the t quantile straight from scipy.special (what stats.t.ppf calls): scipy.stats costs seconds to import
+    from scipy.special import stdtrit
+
     values = np.asarray(values, dtype=np.float64)
     values = values[np.isfinite(values)]
     n = len(values)
@@ -207,7 +217,7 @@ def interval(values: np.ndarray, level: float = 0.95) -> dict[str, float]:
         return {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p2_5": math.nan, "p97_5": math.nan, "n": 0}
     mean = float(values.mean())
     if n > 1:
-        half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
+        half = float(stdtrit(n - 1, 0.5 + level / 2) * values.std(ddof=1) / math.sqrt(n))
     else:
         half = math.nan
     return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half,
@@ -216,6 +226,8 @@ def interval(values: np.ndarray, level: float = 0.95) -> dict[str, float]:
 
 def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per scenario and metric: mean, 95% interval of the mean, outcome range."""
+    import pandas as pd
+
     metrics = [m for m in [*SUMMARY_METRICS, *INCREMENTAL_METRICS] if m in runs.columns]
     rows = []
     for name, group in runs.groupby("scenario", sort=False):
@@ -226,6 +238,8 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
 
 def people_frame(engine: Engine) -> pd.DataFrame:
     """One row per person: the who-referred-whom tree of one run."""
+    import pandas as pd
+
     p = engine.people
     labels = np.array(["not acquired", "seed", "organic"] + [c.label for c in engine.scenario.program.channels], dtype=object)
     code = p.channel.astype(np.int64) + 3
