@@ -407,8 +407,10 @@ def referral_multiplier(k: float) -> float:
 K_WINDOW_DAYS = 30
 #: Below this many customers in K's cohort, the app calls K a rough figure.
 ROUGH_COHORT = 30
-#: When fewer than this share of people are still prospects, the network has filled.
-FILLED_SHARE = 0.10
+#: When fewer than this share of people are still prospects, the network has filled:
+#: the rest are mostly people no customer is friends with any more (in the viral preset
+#: about 10-15% of the people are never reached).
+FILLED_SHARE = 0.25
 #: |K - 1| below this reads as "about 1": neither growing nor fading clearly.
 K_EDGE = 0.05
 
@@ -449,8 +451,9 @@ class Verdict:
 def verdict(k: KReading, generations: list[int], prospects_left: float) -> Verdict:
     """A plain-language reading of K and the generations. A network that has filled is
     never called fading: K falls there because few friends are left to invite."""
-    ratios = [r for r in generation_ratios(generations) if math.isfinite(r)]
-    shrinking = len(ratios) >= 2 and ratios[-2] < 1.0
+    # the newest generation is still being recruited: judge the two complete ratios before it
+    complete = [r for r in generation_ratios(generations)[:-1] if math.isfinite(r)]
+    shrinking = len(complete) >= 2 and complete[-1] < 1.0 and complete[-2] < 1.0
     rough = (f" It rests on only {k.customers} customers, so it is a rough figure: watch the generations."
              if 0 < k.customers < ROUGH_COHORT else "")
     if prospects_left < FILLED_SHARE:
