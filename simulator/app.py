@@ -147,7 +147,7 @@ def DesignControls(design: solara.Reactive[Design], label: str):
             solara.Button(INCENTIVE_LABELS[value], value=value, text=True, classes=[f"refsim-incentive-{value}"])
     Label(f"Reward to the referrer: {current.referrer_reward:g}")
     solara.SliderFloat("", value=current.referrer_reward, min=0, max=100, step=5, disabled=kind == "none",
-                       on_value=edit(lambda d, r: d.with_incentive(referrer=r)))
+                       on_value=edit(lambda d, r: d.with_incentive(referrer=r)), classes=[f"refsim-referrer-{label}"])
     Label(f"Reward to the new customer: {current.referee_reward:g}")
     solara.SliderFloat("", value=current.referee_reward, min=0, max=100, step=5,
                        disabled=kind in ("none", "single_sided"),
@@ -207,11 +207,11 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
     else:
         Label(f"People: {current.size}")
         solara.SliderInt("", value=current.size, min=SIZE_RANGE[0], max=SIZE_RANGE[1], step=10,
-                         on_value=lambda n: update(size=int(n)))
+                         on_value=lambda n: update(size=int(n)), classes=["refsim-people"])
         limit = current.degree_limit
         Label(f"Friends per person (mean): {current.mean_degree:g}  (at most {limit} with {current.size} people)")
         solara.SliderInt("", value=int(round(min(current.mean_degree, limit))), min=2, max=limit,
-                         on_value=lambda d: update(mean_degree=float(d)))
+                         on_value=lambda d: update(mean_degree=float(d)), classes=["refsim-friends"])
     solara.InputInt("Seed (same seed: same people, same luck)", value=current.seed, classes=["refsim-seed"],
                     continuous_update=True,  # every keystroke; the population waits until typing rests
                     on_value=lambda seed: update(seed=int(seed or 0)))
