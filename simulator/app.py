@@ -66,8 +66,9 @@ STYLE = """
 @media (min-width: 1401px) { .refsim-controls.refsim-flip { display: none !important; } }
 .refsim-controls .v-btn { padding: 0 6px !important; min-width: 0 !important; text-transform: none; }
 .refsim-bar .v-btn { text-transform: none; }
-.refsim-network { width: clamp(220px, 46vh, 460px); height: clamp(220px, 46vh, 460px); flex: 0 0 auto; }
-.refsim-one .refsim-network { width: clamp(300px, 68vh, 640px); height: clamp(300px, 68vh, 640px); }
+.refsim-controls > * { flex-shrink: 0; }
+.refsim-network { width: clamp(200px, min(46vh, 24vw), 460px); height: clamp(200px, min(46vh, 24vw), 460px); flex: 0 0 auto; }
+.refsim-one .refsim-network { width: clamp(300px, min(68vh, 45vw), 640px); height: clamp(300px, min(68vh, 45vw), 640px); }
 .refsim-chart { height: clamp(110px, 19vh, 200px); flex: 1 1 0; min-width: 0; }
 .refsim-one .refsim-chart { height: clamp(110px, 20vh, 220px); }
 """
@@ -147,7 +148,7 @@ def DesignControls(design: solara.Reactive[Design], label: str):
             solara.Button(INCENTIVE_LABELS[value], value=value, text=True, classes=[f"refsim-incentive-{value}"])
     Label(f"Reward to the referrer: {current.referrer_reward:g}")
     solara.SliderFloat("", value=current.referrer_reward, min=0, max=100, step=5, disabled=kind == "none",
-                       on_value=edit(lambda d, r: d.with_incentive(referrer=r)), classes=[f"refsim-referrer-{label}"])
+                       on_value=edit(lambda d, r: d.with_incentive(referrer=r)))
     Label(f"Reward to the new customer: {current.referee_reward:g}")
     solara.SliderFloat("", value=current.referee_reward, min=0, max=100, step=5,
                        disabled=kind in ("none", "single_sided"),
@@ -206,12 +207,14 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
         Label(f"People: fixed by the preset's edge-list file · friends per person (mean): {current.mean_degree:g}")
     else:
         Label(f"People: {current.size}")
-        solara.SliderInt("", value=current.size, min=SIZE_RANGE[0], max=SIZE_RANGE[1], step=10,
-                         on_value=lambda n: update(size=int(n)), classes=["refsim-people"])
+        with solara.Div(classes=["refsim-people"]):  # sliders take no classes of their own
+            solara.SliderInt("", value=current.size, min=SIZE_RANGE[0], max=SIZE_RANGE[1], step=10,
+                             on_value=lambda n: update(size=int(n)))
         limit = current.degree_limit
         Label(f"Friends per person (mean): {current.mean_degree:g}  (at most {limit} with {current.size} people)")
-        solara.SliderInt("", value=int(round(min(current.mean_degree, limit))), min=2, max=limit,
-                         on_value=lambda d: update(mean_degree=float(d)), classes=["refsim-friends"])
+        with solara.Div(classes=["refsim-friends"]):
+            solara.SliderInt("", value=int(round(min(current.mean_degree, limit))), min=2, max=limit,
+                             on_value=lambda d: update(mean_degree=float(d)))
     solara.InputInt("Seed (same seed: same people, same luck)", value=current.seed, classes=["refsim-seed"],
                     continuous_update=True,  # every keystroke; the population waits until typing rests
                     on_value=lambda seed: update(seed=int(seed or 0)))
