@@ -88,7 +88,12 @@ class Classroom:
         self.wait_text(".refsim-day", "playing")
 
     def pause(self) -> None:
-        self.page.click(".refsim-play")
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self.page.click(".refsim-play", timeout=10_000)
+        except PlaywrightTimeout:  # a busy browser may see the run end first: Play is then off
+            assert "finished" in self.text(".refsim-day")
         self.wait_text(".refsim-day", "paused|finished")
 
     def no_traceback(self) -> None:
@@ -129,8 +134,8 @@ def test_the_lesson_of_docs_app_md_step_by_step(classroom):
     room.page.wait_for_selector(".refsim-panel-B", state="detached")
     assert room.text(".refsim-day").startswith("Day 0 of 180")
 
-    # 2. K below 1 fades: play at x5; on day 30 K appears, red, below 1
-    room.play("5_0")
+    # 2. K below 1 fades: play; on day 30 K appears, red, below 1
+    room.play("1_0")
     room.wait_day(40)
     room.pause()
     assert room.k("A") < 1.0
@@ -141,8 +146,8 @@ def test_the_lesson_of_docs_app_md_step_by_step(classroom):
     # change the seed: the run restarts on new people, and the story does not change
     room.page.fill(".refsim-seed input", "7")
     room.wait_text(".refsim-day", "^Day 0 ")
-    room.play("10_0")
-    room.wait_day(60)
+    room.play("5_0")
+    room.wait_day(45)
     room.pause()
     assert room.k("A") < 1.0 and "fades" in room.text(".refsim-verdict-A")
 
@@ -153,7 +158,7 @@ def test_the_lesson_of_docs_app_md_step_by_step(classroom):
     assert "double-sided 50/50" in room.text(".refsim-panel-A") and "no reward" in room.text(".refsim-panel-B")
     room.play("1_0")
     verdicts = []
-    while room.day() < 90:
+    while room.day() < 60:
         verdicts.append(room.text(".refsim-verdict-A"))
         if re.match(r"Day 3[0-4] ", room.text(".refsim-day")):
             assert room.k("A") >= 1.0, "from day 30 K appears at 1 or above in the viral design"
