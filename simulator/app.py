@@ -197,8 +197,9 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
         update(kind=kind, size=None if kind == "edgelist" else size)
 
     html("div", html("b", "Population"), " — the same people for both designs", classes=["refsim-summary"])
-    items = [{"text": kind + (" (cannot be built here)" if kind in problems else ""), "value": kind,
-              "disabled": kind in problems} for kind in kinds]
+    # Vuetify 3 reads an item's title and its "props" (where "disabled" greys it out)
+    items = [{"title": kind + (" (cannot be built here)" if kind in problems else ""), "value": kind,
+              "props": {"disabled": kind in problems}} for kind in kinds]
     solara.v.Select(label="Network", items=items, v_model=current.kind, on_v_model=set_kind, dense=True,
                     class_="refsim-network-kind")
     for kind, reason in problems.items():
@@ -290,6 +291,7 @@ class Board:
 
     def __init__(self, run: ClassRun):
         self.run = run
+        self.pause_day: int | None = None
         self.status = HtmlText(html_class="refsim-status refsim-day")
         self.difference = HtmlText(html_class="refsim-compare")
         self.panels = {label: {
@@ -304,7 +306,11 @@ class Board:
     def update(self, playing: bool, speed: float) -> None:
         run = self.run
         frames = run.frames()
-        self.status.content = escape(status_text(run, playing, speed))
+        # the day on which the server received Pause, for the browser test: the run must
+        # stop within one day of it, whatever the network and the browser add
+        marker = (f'<span class="refsim-pause-day" data-day="{self.pause_day}" hidden></span>'
+                  if self.pause_day is not None else "")
+        self.status.content = escape(status_text(run, playing, speed)) + marker
         if len(frames) == 2:
             a, b = frames
             self.difference.content = escape(
@@ -434,6 +440,8 @@ def Classroom():
     solara.lab.use_task(play, dependencies=[playing.value, run, speed.value], prefer_threaded=False)
 
     def toggle_play():
+        if ready:
+            board.pause_day = run.day if playing.value else None
         playing.set(not playing.value)
         if ready:
             board.update(playing=playing.value, speed=speed.value)  # the day the run stopped on

@@ -215,6 +215,7 @@ def test_invalid_combinations_show_an_error_in_place_and_keep_the_settings(class
     room.wait_text(".refsim-controls", "configuration: .*mean")
     assert "stochastic_block:" in room.text(".refsim-controls")
     room.open_menu(".refsim-network-kind")
+    room.page.wait_for_selector(".v-overlay--active .v-list-item")
     disabled = room.page.locator(".v-overlay--active .v-list-item--disabled").all_inner_texts()
     assert any(item.startswith("configuration") for item in disabled), disabled
     room.page.keyboard.press("Escape")
@@ -250,9 +251,13 @@ def test_pause_stops_within_a_day(classroom):
         shown = room.day()
         clicked = time.perf_counter()
         room.pause()
-        print(f"x{speed}: paused after {time.perf_counter() - clicked:.2f} s on day {room.day()} (clicked on {shown})")
+        print(f"x{speed}: paused after {time.perf_counter() - clicked:.2f} s on day {room.day()} (clicked on day {shown})")
         room.page.wait_for_timeout(1000)
-        assert room.day() <= shown + 1, "the run kept going after Pause"
+        # the server notes the day on which Pause arrived; the run may finish that day only.
+        # What the page showed when the button was pressed also depends on the machine's
+        # load (the click's round trip), so that is printed, not asserted.
+        arrived = int(room.page.locator(".refsim-pause-day").get_attribute("data-day"))
+        assert arrived <= room.day() <= arrived + 1, "the run kept going after Pause"
         assert "paused" in room.text(".refsim-day")
 
 
