@@ -44,7 +44,8 @@ GENERATIONS_LISTED = 10
 INCENTIVE_LABELS = {"none": "none", "single_sided": "referrer", "double_sided": "both", "tiered": "tiered"}
 TONE_COLOURS = {"grows": "#2e7d32", "fades": "#c62828", "edge": "#b26a00", "filled": "#37474f", "pending": "#777777"}
 STYLE = """
-.refsim-page { padding: 4px 8px 8px 8px; }
+.refsim-page { padding: 4px 8px 8px 8px; width: 100vw; max-width: 100vw; box-sizing: border-box; overflow-x: hidden; }
+.refsim-stats { display: flex; flex-wrap: wrap; }
 .refsim-stat { font-size: 0.78rem; color: #555; margin-right: 10px; white-space: nowrap; }
 .refsim-stat b { font-size: 1.0rem; color: #111; }
 .refsim-k { font-size: 0.8rem; line-height: 1.3; margin-top: 3px; }
