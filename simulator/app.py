@@ -39,6 +39,8 @@ DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "default.
 #: Seconds the population controls must rest before a new network is built (a slider
 #: drag passes many sizes; at 300 people a build takes a few tenths of a second).
 NETWORK_SETTLE_S = 0.25
+#: Most chart updates a second while playing (the network and K follow every picture).
+CHARTS_PER_SECOND = 2.5
 #: Generations listed in the K card before "…".
 GENERATIONS_LISTED = 10
 INCENTIVE_LABELS = {"none": "none", "single_sided": "referrer", "double_sided": "both", "tiered": "tiered"}
@@ -293,6 +295,7 @@ class Board:
     def __init__(self, run: ClassRun):
         self.run = run
         self.pause_day: int | None = None
+        self._charts_at = -math.inf
         self.status = HtmlText(html_class="refsim-status refsim-day")
         self.difference = HtmlText(html_class="refsim-compare")
         self.panels = {label: {
@@ -305,7 +308,14 @@ class Board:
         self.update(playing=False, speed=1.0)
 
     def update(self, playing: bool, speed: float) -> None:
+        """Show the run's current day. While playing, the three charts follow at most
+        CHARTS_PER_SECOND times a second: they change little from one day to the next,
+        and they are most of the bytes a frame sends."""
         run = self.run
+        now = time.perf_counter()
+        charts = not playing or now - self._charts_at >= 1.0 / CHARTS_PER_SECOND
+        if charts:
+            self._charts_at = now
         frames = run.frames()
         # the day on which the server received Pause, for the browser test: the run must
         # stop within one day of it, whatever the network and the browser add
@@ -322,6 +332,8 @@ class Board:
             widgets = self.panels[frame.label]
             widgets["network"].option_json = option_json(network_option(frame, run.layout))
             widgets["text"].content = panel_html(frame)
+            if not charts:
+                continue
             widgets["adoption"].option_json = option_json(adoption_option(frame, run.network.n, other))
             widgets["daily"].option_json = option_json(new_adopters_option(frame))
             widgets["generations"].option_json = option_json(generations_option(frame))
