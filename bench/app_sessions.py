@@ -70,6 +70,8 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
+    # a stopped benchmark (Ctrl-C, `timeout`) still stops the server it started
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     load_before = os.getloadavg()
