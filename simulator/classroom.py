@@ -26,7 +26,7 @@ from .behaviour.satisfaction import PASSIVE_MIN, PROMOTER_MIN
 from .config import (BetaSatisfaction, Channel, ConstantSatisfaction, Incentive, NoIncentive, NpsMix, Satisfaction,
                      Scenario, Tiered, Timing)
 from .errors import ScenarioError
-from .metrics import k_factor
+from .metrics import cohort_k
 from .model import ReferralModel
 from .network import Network, build_network, load_edgelist
 from .scenario_io import validate
@@ -428,14 +428,16 @@ class KReading:
         return self.customers > 0 and math.isfinite(self.k)
 
 
-def classroom_k(adopted_day: np.ndarray, referred_by: np.ndarray, day: int) -> KReading:
-    """The one K the app shows: referrals per customer whose K_WINDOW_DAYS-day window
-    has fully elapsed (joined on or before ``day - K_WINDOW_DAYS``), with the number of
-    such customers. Every K on the page comes from here."""
-    cohort = int(((adopted_day != NEVER) & (adopted_day <= day - K_WINDOW_DAYS)).sum())
+def classroom_k(people, day: int) -> KReading:
+    """The one K the app shows: the cohort K of ``refsim run`` (metrics.cohort_k: tracked
+    referrals made within K_WINDOW_DAYS of joining, per customer who joined during the run
+    and whose window has fully elapsed), with the number of such customers. Every K on the
+    page comes from here."""
+    adopted = people.adopted_day
+    cohort = int(((adopted >= 1) & (adopted + K_WINDOW_DAYS <= day)).sum())
     if cohort == 0:
         return KReading(float("nan"), 0)
-    return KReading(k_factor(adopted_day, referred_by, day, window=K_WINDOW_DAYS), cohort)
+    return KReading(cohort_k(people, day, K_WINDOW_DAYS), cohort)
 
 
 @dataclass(frozen=True)
@@ -633,10 +635,11 @@ class ClassRun:
         generations = generation_sizes(generation)
         columns = model.datacollector.model_vars
         new_organic = np.asarray(columns["new_organic"], dtype=float)
-        new_referred = np.asarray(columns["new_referred"], dtype=float)
+        # the class sees every adoption through a friend: tracked referrals and word of mouth
+        new_referred = np.asarray(columns["new_referred"], dtype=float) + np.asarray(columns["new_word_of_mouth"], dtype=float)
         initial_count = float(columns["customers"][0])  # day 0 holds the initial customers and no flows
         prospects_left = float((people.state == PROSPECT).mean())
-        k = classroom_k(people.adopted_day, people.referred_by, model.day)
+        k = classroom_k(people, model.day)
         referred = int((people.referred_by >= 0).sum())
         return Frame(
             label=label, summary=design.summary(), day=model.day, days=model.scenario.days,

@@ -54,11 +54,6 @@ SUMMARY_METRICS: dict[str, str] = {
 }
 
 
-#: The app's K display window (days), kept only until the app calls cohort_k with the
-#: scenario's k_window_days; nothing in the model uses it.
-K_WINDOW = 60
-
-
 def cohort_k(people, day: int, window: int = 30) -> float:
     """Cohort K: tracked referrals each customer made within ``window`` days of joining,
     averaged over the customers who joined on day 1 or later and whose window has fully

@@ -6,6 +6,7 @@ by tests/browser."""
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 import socket
 
 import networkx as nx
@@ -85,14 +86,18 @@ def test_referral_multiplier_is_the_geometric_series():
 
 def test_classroom_k_counts_customers_whose_window_has_elapsed():
     day = 50
-    # joined on days 0, 10, 20 (window elapsed: day <= 50 - 30), 25 and 40 (not yet), one never
-    adopted_day = np.array([0, 10, 20, 25, 40, NEVER])
-    # person 0 referred 3 and 4, person 1 referred 2; the rest referred nobody
-    referred_by = np.array([-1, -1, 1, 0, 0, -1])
-    reading = classroom_k(adopted_day, referred_by, day)
-    assert reading.customers == 3  # persons 0, 1, 2
-    assert reading.k == pytest.approx((2 + 1 + 0) / 3)
-    early = classroom_k(adopted_day, referred_by, K_WINDOW_DAYS - 1)  # nobody has had the whole window
+    # joined on days 0 (an initial customer: not in any cohort), 5, 10, 20 (window elapsed:
+    # day >= joined + 30), 25 and 40 (not yet), one never
+    adopted_day = np.array([0, 5, 10, 20, 25, 40, NEVER])
+    # person 1 referred 3 (15 days after joining) and 5 (35 days after: outside the window),
+    # person 2 referred 4 but untracked (word of mouth), person 0 referred 6... who never joined
+    referred_by = np.array([-1, -1, -1, 1, 2, 1, -1])
+    tracked = np.array([False, False, False, True, False, True, False])
+    people = SimpleNamespace(adopted_day=adopted_day, referred_by=referred_by, tracked=tracked)
+    reading = classroom_k(people, day)
+    assert reading.customers == 3  # persons 1, 2, 3
+    assert reading.k == pytest.approx((1 + 0 + 0) / 3)
+    early = classroom_k(people, K_WINDOW_DAYS)  # nobody who joined on day 1 or later has had the whole window
     assert early.customers == 0 and math.isnan(early.k) and not early.known
 
 
@@ -276,8 +281,8 @@ def test_frames_add_up(default):
         assert frame.adopters == frame.organic + frame.referred == int((adopted_day >= 0).sum())
         assert frame.adopters == frame.customers + frame.churned
         assert sum(frame.generations) == frame.adopters
-        # K's cohort: people who adopted on day 80 - 30 = 50 or earlier
-        assert frame.k.customers == int(((adopted_day >= 0) & (adopted_day <= 80 - K_WINDOW_DAYS)).sum())
+        # K's cohort: people who joined during the run (day 1 on) and by day 80 - 30 = 50
+        assert frame.k.customers == int(((adopted_day >= 1) & (adopted_day <= 80 - K_WINDOW_DAYS)).sum())
         # stocks from flows: adopters to date on day t = people whose adoption day is t or earlier
         expected = [int(((adopted_day >= 0) & (adopted_day <= day)).sum()) for day in range(81)]
         assert (frame.organic_to_date + frame.referred_to_date).tolist() == expected
