@@ -150,7 +150,7 @@ def test_bad_input_is_one_line_naming_what_is_valid(tmp_path):
         parse_constraint("reward_cost<=lots")
     parameters = parse_parameters(["program.base_share=0:1"], base)
     with pytest.raises(ScenarioError, match="one objective .* or two"):
-        optimize(base, parameters, objectives=[parse_objective(m) for m in ("roi", "k_factor", "reward_cost")], evaluate=closed_form)
+        optimize(base, parameters, objectives=[parse_objective(m) for m in ("attributed_roi", "k_factor", "reward_cost")], evaluate=closed_form)
     with pytest.raises(ScenarioError, match="unknown metric 'customers'"):
         optimize(base, parameters, objectives=[Objective("customers")], evaluate=closed_form)
     settings = OptimizeSettings(trials=4, replicates=2, max_replicates=2)
