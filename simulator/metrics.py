@@ -75,6 +75,26 @@ def cohort_k(people, day: int, window: int = 30) -> float:
     return float(children[cohort].mean())
 
 
+def cohort_k_by_month(people, day: int, window: int = 30, month_days: int = 30) -> np.ndarray:
+    """Cohort K split by join month: row 0 the customers of each 30-day join month whose
+    window has fully elapsed, row 1 the tracked referrals they made within ``window``
+    days of joining (the rule of :func:`cohort_k`; month m holds days 30m+1..30m+30).
+    Their ratio is K by join month; the totals give back ``cohort_k``."""
+    adopted = people.adopted_day
+    cohort = np.flatnonzero((adopted >= 1) & (adopted + window <= day))
+    months = max(0, (day - window - 1) // month_days + 1)
+    table = np.zeros((2, months), np.int64)
+    if not len(cohort):
+        return table
+    referee = np.flatnonzero(people.tracked & (people.referred_by >= 0))
+    referrer = people.referred_by[referee]
+    children = np.bincount(referrer[adopted[referee] - adopted[referrer] <= window], minlength=len(adopted))
+    month = (adopted[cohort] - 1) // month_days
+    table[0] = np.bincount(month, minlength=months)
+    table[1] = np.bincount(month, weights=children[cohort], minlength=months).astype(np.int64)
+    return table
+
+
 def equity_final(engine) -> float:
     """Sum of economics.customer_equity over the customers active on the last day, each
     under their own current daily churn hazard (segment, referred status, referrer)."""

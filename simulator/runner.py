@@ -14,7 +14,7 @@ from .config import NeverAsk, NoIncentive, Scenario, has_program
 from .engine import Engine
 from .executors import run_tasks
 from .network import network_for
-from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary
+from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, cohort_k_by_month, run_summary
 from .rng import draw_seed, replicate_seeds
 from .state import STATE_NAMES
 
@@ -70,6 +70,7 @@ class RunOutput:
     metrics: dict[str, float]
     people: pd.DataFrame | None = None
     baseline_daily: np.ndarray | None = None
+    k_by_month: np.ndarray | None = None     # metrics.cohort_k_by_month: customers and referrals per join month
 
 
 @dataclass
@@ -83,6 +84,7 @@ class Results:
     summary: pd.DataFrame
     people: pd.DataFrame | None = None
     baseline_timeseries: pd.DataFrame | None = field(default=None, repr=False)
+    k_by_month: pd.DataFrame | None = field(default=None, repr=False)   # replicate, join_month, customers, referrals, k
 
 
 def resolve_seed(scenario: Scenario, seed: int | None = None) -> Scenario:
@@ -110,8 +112,9 @@ def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool
     if baseline:
         twin = Engine(baseline_of(scenario), seed, network=engine.network).run()
         metrics.update(incremental_metrics(scenario, metrics, run_summary(twin), engine.daily, twin.daily))
+    k_by_month = cohort_k_by_month(engine.people, engine.day, scenario.k_window_days)
     return RunOutput(replicate, seed, engine.daily, metrics, people_frame(engine) if people else None,
-                     twin.daily if twin is not None else None)
+                     twin.daily if twin is not None else None, k_by_month)
 
 
 def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None = None, *, people: bool = True,
@@ -180,7 +183,19 @@ def collect(scenario: Scenario, seeds: list[int], outputs: list[RunOutput]) -> R
         summary=summarize(runs_frame(scenario.name, outputs)),
         people=next((o.people for o in outputs if o.people is not None), None),
         baseline_timeseries=timeseries_frame(baseline_of(scenario).name, baseline_runs) if baseline_runs else None,
+        k_by_month=k_by_month_frame(scenario.name, outputs),
     )
+
+
+def k_by_month_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame | None:
+    """One row per replicate and join month: the cohort's customers, their tracked
+    referrals within the K window, and K = referrals / customers (NaN for an empty month)."""
+    import pandas as pd
+
+    rows = [{"scenario": name, "replicate": o.replicate, "join_month": month, "customers": int(c), "referrals": int(r),
+             "k": r / c if c else math.nan}
+            for o in outputs if o.k_by_month is not None for month, (c, r) in enumerate(o.k_by_month.T)]
+    return pd.DataFrame(rows) if rows else None
 
 
 def timeseries_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:

@@ -108,6 +108,28 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     return _save(fig, path)
 
 
+def k_by_month(table: pd.DataFrame, path: Path) -> Path:
+    """Cohort K by join month: mean over replicates with its 95% interval, and K = 1."""
+    from ..runner import interval
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    months = sorted(table["join_month"].unique())
+    stats = [interval(table.loc[table["join_month"] == m, "k"].to_numpy()) for m in months]
+    mean = np.array([s["mean"] for s in stats])
+    low = np.array([s["ci_low"] for s in stats])
+    high = np.array([s["ci_high"] for s in stats])
+    x = np.array(months) + 1
+    ax.plot(x, mean, "o-", label="cohort K (mean over replicates)")
+    ax.fill_between(x, low, high, alpha=0.25, label="95% interval of the mean")
+    ax.axhline(1, color="black", lw=0.8, ls="--", label="K = 1: each customer replaces themselves")
+    ax.set(xlabel="join month (30-day months of the run)", ylabel="tracked referrals per customer",
+           title="K by join month: does the loop speed up, hold or stall?")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
 def distribution(runs: pd.DataFrame, metric: str, path: Path, title: str | None = None) -> Path:
     """Histogram of one metric over replicates, one colour per design."""
     fig, ax = plt.subplots(figsize=(7, 4))

@@ -79,6 +79,9 @@ def write_run(results: Results, out: Path, *, started: dt.datetime, command: lis
         figures = plots.standard(series, path)
         if results.baseline_timeseries is not None:
             figures.insert(0, incremental_value_plot([results], path / "incremental_value.png"))
+        if results.k_by_month is not None and len(results.k_by_month):
+            atomic_write_csv(path / "k_by_month.csv", results.k_by_month)
+            figures.append(plots.k_by_month(results.k_by_month, path / "k_by_month.png"))
         atomic_write_text(path / "report.md", run_markdown(results, figures))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[results.scenario], seeds={results.scenario.name: results.seeds},

@@ -1,0 +1,52 @@
+"""K by join month: the cohort K of ``refsim run`` split by the month customers joined."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from simulator.engine import Engine
+from simulator.metrics import cohort_k, cohort_k_by_month
+from simulator.report.run import write_run
+from simulator.runner import simulate
+
+from .conftest import small
+
+
+def test_by_hand():
+    # day 100, window 30: cohorts are customers who joined on days 1..70
+    # joined: 0 (initial, never in a cohort), 5 and 20 (month 0), 31 and 60 (month 1), 65 (month 2), 80 (too late)
+    adopted = np.array([0, 5, 20, 31, 60, 65, 80])
+    # 1 referred 3 (26 days later: counts) and 4 (55 days later: outside the window);
+    # 3 referred 5 (34 days later: outside); 4 referred 6 (20 days later: counts)
+    referred_by = np.array([-1, -1, -1, 1, 1, 3, 4])
+    tracked = np.array([False, False, False, True, True, True, True])
+    people = SimpleNamespace(adopted_day=adopted, referred_by=referred_by, tracked=tracked)
+    table = cohort_k_by_month(people, 100, window=30)
+    assert table[0].tolist() == [2, 2, 1]     # customers per join month
+    assert table[1].tolist() == [1, 1, 0]     # their referrals within 30 days
+    assert table[1].sum() / table[0].sum() == pytest.approx(cohort_k(people, 100, 30))
+
+
+def test_months_add_up_to_cohort_k_in_a_run():
+    engine = Engine(small(days=150), seed=3).run()
+    table = cohort_k_by_month(engine.people, engine.day, engine.scenario.k_window_days)
+    assert table.shape[1] == (150 - 30 - 1) // 30 + 1
+    assert table[0].sum() > 0
+    assert table[1].sum() / table[0].sum() == pytest.approx(cohort_k(engine.people, engine.day, engine.scenario.k_window_days))
+
+
+def test_run_folder_has_the_table_and_its_plot(tmp_path):
+    results = simulate(small(days=100), replicates=2, seed=5, people=False)
+    frame = results.k_by_month
+    assert sorted(frame["replicate"].unique()) == [0, 1]
+    # per replicate, the months give back the replicate's k_factor
+    for replicate, group in frame.groupby("replicate"):
+        k = results.runs.loc[results.runs["replicate"] == replicate, "k_factor"].iloc[0]
+        assert group["referrals"].sum() / group["customers"].sum() == pytest.approx(k)
+    folder = write_run(results, tmp_path / "out", started=dt.datetime.now())
+    assert (folder / "k_by_month.csv").is_file() and (folder / "k_by_month.png").stat().st_size > 0
+    assert "k_by_month.png" in (folder / "report.md").read_text()
