@@ -40,6 +40,7 @@ import pandas as pd
 
 from .config import Scenario
 from .errors import ScenarioError
+from .quiet_logs import quiet_loggers
 from .evaluation import Evaluate, Evaluator, check_metric
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS
 from .parameters import Parameter, apply_values
@@ -203,25 +204,17 @@ def _seeded_global_numpy(seed: int):
     """pyabc samples through numpy's global generator: seed it for the fit, then put
     the caller's state back."""
     state = np.random.get_state()
-    np.random.seed(seed)
+    # the global generator's state from the derived seed (pyabc draws from nowhere else)
+    np.random.set_state(np.random.RandomState(seed).get_state())
     try:
         yield
     finally:
         np.random.set_state(state)
 
 
-@contextlib.contextmanager
 def _quiet_pyabc():
-    loggers = [logging.getLogger(name) for name in ("ABC", "ABC.History", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon",
-                                                      "ABC.Transition", "ABC.Population", "ABC.Predictor", "Epsilon", "Distance")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
+    return quiet_loggers(("ABC", "ABC.History", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon", "ABC.Transition",
+                          "ABC.Population", "ABC.Predictor", "Epsilon", "Distance"), logging.WARNING)
 
 
 @contextlib.contextmanager

@@ -26,6 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator
 
 from .errors import ScenarioError
+from .quiet_logs import quiet_loggers
 
 EXECUTORS = ("local", "serial", "dask")
 
@@ -125,19 +126,10 @@ def _identify(address: str, timeout: float) -> dict:
                             f"check the address and its scheme (tcp:// or tls://)", key="--scheduler") from None
 
 
-@contextlib.contextmanager
 def _quiet_dask_logs():
     """Dask logs failed handshakes at ERROR with tracebacks; the user gets our one line instead."""
-    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.comm", "distributed.core",
-                                                    "distributed.client", "distributed.batched")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
+    return quiet_loggers(("distributed", "distributed.comm", "distributed.core", "distributed.client",
+                          "distributed.batched"), logging.CRITICAL)
 
 
 def run_tasks(function: Callable[[Any], Any], tasks: Iterable[Any], *, executor: str = "local", workers: int | None = None,
