@@ -26,7 +26,7 @@ from .behaviour.satisfaction import PASSIVE_MIN, PROMOTER_MIN
 from .config import (BetaSatisfaction, Channel, ConstantSatisfaction, Incentive, NoIncentive, NpsMix, Satisfaction,
                      Scenario, Tiered, Timing)
 from .errors import ScenarioError
-from .metrics import cohort_k
+from .referral_tree import (referral_generations, generation_sizes, generation_ratios, referral_multiplier, K_WINDOW_DAYS, ROUGH_COHORT, FILLED_SHARE, K_EDGE, KReading, classroom_k, Verdict, verdict, k_explanation)  # noqa: F401  (re-exported for the app and its tests)
 from .model import ReferralModel
 from .network import Network, build_network, load_edgelist
 from .scenario_io import validate
@@ -357,140 +357,6 @@ def _network_block(preset: Scenario, choice: NetworkChoice, size: int) -> dict:
     elif choice.kind != "complete":
         block["mean_degree"] = degree
     return block
-
-
-# --------------------------------------------------------------------------- the referral tree
-
-
-def referral_generations(referred_by: np.ndarray, adopted: np.ndarray) -> np.ndarray:
-    """Generation of each person in the who-referred-whom tree: -1 for people who never
-    adopted, 0 for initial and organic customers, 1 + the referrer's generation for
-    referred ones. One vectorised pass per generation."""
-    generation = np.where(adopted & (referred_by < 0), 0, -1).astype(np.int32)
-    referred = np.flatnonzero(adopted & (referred_by >= 0))
-    referrers = referred_by[referred]
-    depth = 0
-    while len(referred):
-        joining = generation[referrers] == depth
-        if not joining.any():
-            break  # whoever is left hangs off a referrer outside the tree (a cycle or a non-adopter)
-        generation[referred[joining]] = depth + 1
-        referred, referrers = referred[~joining], referrers[~joining]
-        depth += 1
-    return generation
-
-
-def generation_sizes(generation: np.ndarray) -> list[int]:
-    """People in generation 0, 1, 2, ... (adopters only)."""
-    adopted = generation[generation >= 0]
-    return np.bincount(adopted).tolist() if len(adopted) else []
-
-
-def generation_ratios(sizes: list[int]) -> list[float]:
-    """Each generation over the one before: sizes[g] / sizes[g - 1] for g = 1, 2, ...
-    A ratio above 1 means that generation outgrew its parents."""
-    return [after / before if before else float("nan") for before, after in zip(sizes, sizes[1:])]
-
-
-def referral_multiplier(k: float) -> float:
-    """Customers a loop brings in per starting customer, itself included, when every
-    customer refers k others: 1 + k + k^2 + ... = 1 / (1 - k) for k < 1, unbounded for k >= 1."""
-    if not math.isfinite(k):
-        return float("nan")
-    return 1.0 / (1.0 - k) if k < 1.0 else float("inf")
-
-
-# --------------------------------------------------------------------------- K
-
-
-#: Days a customer has to refer before counting in K (the decisions issue's cohort K).
-K_WINDOW_DAYS = 30
-#: Below this many customers in K's cohort, the app calls K a rough figure.
-ROUGH_COHORT = 30
-#: When fewer than this share of people are still prospects, the network has filled:
-#: the rest are mostly people no customer is friends with any more (in the viral preset
-#: about 10-15% of the people are never reached).
-FILLED_SHARE = 0.25
-#: |K - 1| below this reads as "about 1": neither growing nor fading clearly.
-K_EDGE = 0.05
-
-
-@dataclass(frozen=True)
-class KReading:
-    """K and the number of customers it rests on (NaN and 0 before any customer's
-    window has elapsed)."""
-
-    k: float
-    customers: int
-
-    @property
-    def known(self) -> bool:
-        return self.customers > 0 and math.isfinite(self.k)
-
-
-def classroom_k(people, day: int) -> KReading:
-    """The one K the app shows: the cohort K of ``refsim run`` (metrics.cohort_k: tracked
-    referrals made within K_WINDOW_DAYS of joining, per customer who joined during the run
-    and whose window has fully elapsed), with the number of such customers. Every K on the
-    page comes from here."""
-    adopted = people.adopted_day
-    cohort = int(((adopted >= 1) & (adopted + K_WINDOW_DAYS <= day)).sum())
-    if cohort == 0:
-        return KReading(float("nan"), 0)
-    return KReading(cohort_k(people, day, K_WINDOW_DAYS), cohort)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What K means for this loop today: a tone (grows, edge, fades, filled, pending)
-    that sets the colour, a short headline and a few sentences."""
-
-    tone: str
-    headline: str
-    text: str
-
-
-def verdict(k: KReading, generations: list[int], prospects_left: float) -> Verdict:
-    """A plain-language reading of K and the generations. A network that has filled is
-    never called fading: K falls there because few friends are left to invite."""
-    # the newest generation is still being recruited: judge the two complete ratios before it
-    complete = [r for r in generation_ratios(generations)[:-1] if math.isfinite(r)]
-    shrinking = len(complete) >= 2 and complete[-1] < 1.0 and complete[-2] < 1.0
-    rough = (f" It rests on only {k.customers} customers, so it is a rough figure: watch the generations."
-             if 0 < k.customers < ROUGH_COHORT else "")
-    if prospects_left < FILLED_SHARE:
-        return Verdict("filled", "The loop filled the network",
-                       f"Only {prospects_left:.0%} of the people are still prospects. K falls now because customers "
-                       f"who join late find few friends left to invite, not because the loop fades.")
-    if not k.known:
-        return Verdict("pending", f"K appears on day {K_WINDOW_DAYS}",
-                       f"K counts the referrals of customers who have had {K_WINDOW_DAYS} days to refer. Until then, "
-                       f"watch the generations: when each is larger than the one before, the loop grows.")
-    head = f"Customers who joined at least {K_WINDOW_DAYS} days ago brought in {k.k:.2f} new customers each."
-    if abs(k.k - 1.0) < K_EDGE:
-        return Verdict("edge", "K is about 1: on the edge",
-                       f"{head} Each generation is about as large as the last: the loop neither fades nor takes off."
-                       + rough)
-    if k.k >= 1.0:
-        text = (f"{head} Above 1 the loop grows on its own: 100 customers bring {100 * k.k:.0f}, who bring "
-                f"{100 * k.k * k.k:.0f}, until the network runs out of friends who are still prospects.")
-        if shrinking:
-            text += (" Yet the later generations are smaller than the ones before: the early customers brought in "
-                     "more than the later ones do, so the loop is slowing.")
-            return Verdict("edge", "K above 1, but the generations shrink", text + rough)
-        return Verdict("grows", "K above 1: the loop grows", text + rough)
-    multiplier = referral_multiplier(k.k)
-    return Verdict("fades", "K below 1: the loop fades",
-                   f"{head} Below 1 every generation is smaller than the last: 100 customers bring {100 * k.k:.0f}, "
-                   f"who bring {100 * k.k * k.k:.0f}, and the chain stops. In all, each customer who comes on their own "
-                   f"becomes about {multiplier:.1f} customers; growth beyond that has to come from elsewhere." + rough)
-
-
-def k_explanation(k: float, prospects_left: float = 1.0, cohort: int | None = None, generations: list[int] | None = None) -> str:
-    """The verdict's headline and text as one string (for a reading of K given as a number)."""
-    reading = KReading(k, cohort if cohort is not None else (ROUGH_COHORT if math.isfinite(k) else 0))
-    said = verdict(reading, generations or [], prospects_left)
-    return f"{said.headline}. {said.text}"
 
 
 # --------------------------------------------------------------------------- playing speed
