@@ -442,7 +442,10 @@ def test_in_a_run_each_customers_hazard_follows_their_referrers_presence():
     its referrer was still a customer (referrer's churn day >= d). With a high churn
     rate most referrers leave while their referees stay, so both parts are exercised."""
     ratio = 0.5
-    scenario = small(days=150, population={"size": 5000, "initial_customers": 300}, program={"base_share": 0.6},
+    # no reward seekers and no annoying reminders: they have hazards of their own (tested apart)
+    calm = {"kind": "onboarding", "delay_days": 2, "reminders": {"count": 2, "interval_days": 5, "annoyance": 0}}
+    scenario = small(days=150, population={"size": 5000, "initial_customers": 300},
+                     program={"base_share": 0.6, "reward_seekers": {"max_share": 0}, "timing": calm},
                      churn={"monthly_rate": 0.25, "referred_hazard_ratio": ratio, "only_while_referrer_active": True,
                                       "satisfaction_multipliers": {"promoter": 0.8, "passive": 1.0, "detractor": 1.5}})
     engine = Engine(scenario, 8).run()
@@ -546,9 +549,13 @@ def test_revenue_roi_and_cost_per_referral_follow_from_the_people_table():
     joined = np.flatnonzero(p.adopted_day != NEVER)
     last_full = np.where(p.churn_day[joined] != NEVER, p.churn_day[joined] - 1, engine.day)
     days = np.maximum(last_full - p.adopted_day[joined], 0)
-    referred = p.referred_by[joined] >= 0
+    # reward seekers earn margin_ratio of the base margin and no referred premium
+    seeker = engine.seeker[joined]
+    referred = (p.referred_by[joined] >= 0) & ~seeker
     premium = np.array([sum(max(0.0, 1 - t / 50) for t in range(1, n + 1)) for n in days])  # days are few: plain sums
-    expected = np.where(p.fraud[joined], 0.0, days + np.where(referred, 0.3 * premium, 0.0))
+    base = days * np.where(seeker, scenario.program.reward_seekers.margin_ratio, 1.0)
+    assert seeker.any()
+    expected = np.where(p.fraud[joined], 0.0, base + np.where(referred, 0.3 * premium, 0.0))
     assert np.allclose(p.revenue[joined], expected)
     summary = run_summary(engine)
     cost = engine.daily[:, C["reward_cost"]].sum()
