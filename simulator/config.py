@@ -18,7 +18,7 @@ Days = Annotated[int, Field(ge=0, le=36500)]
 
 MAX_PEOPLE = 50_000_000
 #: Unprompted shares per customer-day of the defaults (see WordOfMouth.spontaneous_rate).
-SPONTANEOUS_RATE = 0.004
+SPONTANEOUS_RATE = 0.009
 #: Positive : negative word of mouth of East, Hammond & Wright 2007 (about 3 : 1).
 POSITIVE_PER_NEGATIVE = 3.0
 #: Negative word of mouth per detractor-day that gives POSITIVE_PER_NEGATIVE unprompted positive
@@ -113,7 +113,7 @@ Network = Annotated[
 
 
 class Acquisition(Strict):
-    organic_rate: Probability = Field(0.000082, description="Daily probability that a prospect adopts on their own; Bass p per year = 365 · −ln(1 − organic_rate) [1/day]. Source: Sultan, Farley & Lehmann 1990 (mean Bass p ≈ 0.03 per year: 0.03 / 365 per day).")
+    organic_rate: Probability = Field(0.00002, description="Daily probability that a prospect adopts on their own (0.0073 per year); on a complete graph Bass p per year = 365 · −ln(1 − organic_rate), on a clustered network the early word of mouth around the first customers adds to the fitted p [1/day]. Source: calibrated so that the no-program twin of the default scenario, fitted to Bass, has p ≈ 0.03 per year (Sultan, Farley & Lehmann 1990; tests/validation/test_bass.py).")
 
 
 class WordOfMouth(Strict):
