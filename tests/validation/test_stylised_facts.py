@@ -67,18 +67,20 @@ def test_double_sided_beats_single_sided_at_equal_company_cost():
 
 
 def test_rewards_have_diminishing_returns():
-    """Wolters, Schulze & Gedenk (2020): a larger reward buys referrals at a falling
-    rate. Double-sided rewards of $0, $25, $50 and $100 per side: referred customers
-    per extra dollar fall from the first step to the last (paired runs; the first
-    step adds ~4x more per dollar than the last, far beyond the noise), and every
-    step still adds (monotone)."""
+    """Wolters, Schulze & Gedenk (2020): a larger reward raises the likelihood of
+    referring at a falling rate. Double-sided rewards of $0, $25, $50 and $100 per
+    side: shares per ask rise with every step, and the rise per extra dollar falls
+    from the first step to the last (expected ~10x; with ~1,500 asks per design
+    the share rate's SE is ~0.01, far below the steps). Shares per ask, not referred
+    customers: on a small population the cascades that follow make referral counts
+    too noisy to compare steps."""
     counts = {}
     for reward in (0, 25, 50, 100):
-        counts[reward] = referred(runs(world(
-            f"program.incentive={{kind: double_sided, referrer_reward: {reward}, referee_reward: {reward}}}")))
+        engines = runs(world(f"program.incentive={{kind: double_sided, referrer_reward: {reward}, referee_reward: {reward}}}"))
+        counts[reward] = asked_shares(engines) / total(engines, "asks")
     first = (counts[25] - counts[0]) / 25
     last = (counts[100] - counts[50]) / 50
-    assert counts[0] < counts[25] < counts[50] <= counts[100] * 1.02, counts
+    assert counts[0] < counts[25] < counts[50] < counts[100], counts
     assert first > 2 * last, counts
 
 
