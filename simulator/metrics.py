@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from .behaviour.economics import customer_equity, lifetime_value
-from .config import Scenario
 from .state import CUSTOMER, NEVER
 
 #: Daily columns, in output order, with their meaning. The engine fills exactly these.
@@ -57,8 +56,9 @@ SUMMARY_METRICS: dict[str, str] = {
 }
 
 
-#: The default cohort-K window (the schema's k_window_days), for displays that have no scenario at hand.
-K_WINDOW = Scenario.model_fields["k_window_days"].default
+#: The app's K display window (days), kept only until the app calls cohort_k with the
+#: scenario's k_window_days; nothing in the model uses it.
+K_WINDOW = 60
 
 
 def cohort_k(people, day: int, window: int = 30) -> float:
