@@ -46,6 +46,8 @@ STREAM_NAMES = (
     "fraud",          # fake signups
     "nwom",           # negative word of mouth
     "order",          # tie-breaking order of same-day conversions
+    "annoyance",      # which reminders annoy
+    "nwom_organic",   # organic adoptions put off by negative word of mouth
     # studies (never drawn from by the engine; listed so that names cannot collide)
     "sweep points",   # where random and Latin-hypercube sweeps put their points
     "trials",         # where a search (optimize) proposes its next designs
