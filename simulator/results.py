@@ -192,7 +192,19 @@ class ResultsFolder:
         else:
             shutil.rmtree(self.path, ignore_errors=True)
             if _disk_failure(value):
-                raise WriteFailed.of(value, Path(getattr(value, "filename", None) or self.out)) from None
+                raise WriteFailed.of(value, self._final(getattr(value, "filename", None))) from None
+            if isinstance(value, WriteFailed) and value.file:
+                # name the file as the user will look for it, not inside the removed staging folder
+                value.file = str(self._final(value.file))
+
+    def _final(self, path: str | os.PathLike | None) -> Path:
+        """Where ``path``, written inside the staging folder, ends up once renamed into place."""
+        if path is None:
+            return self.out
+        try:
+            return self.out / Path(path).relative_to(self.path)
+        except ValueError:
+            return Path(path)
 
 
 # --------------------------------------------------------------------------- manifest
@@ -317,19 +329,24 @@ class StudyLock:
 
     def _stale(self) -> bool:
         """Whether the lock now in place belongs to nobody (False when there is none)."""
+        return self._state() == "stale"
+
+    def _state(self) -> str:
+        """``gone`` (no lock), ``stale`` (its process is dead) or ``held``."""
         pid, host, started = self._read()
         if pid is None:
             try:
                 age = time.time() - self.path.stat().st_mtime
             except FileNotFoundError:
-                return False
-            return age > UNREADABLE_LOCK_GRACE_S
+                return "gone"
+            return "stale" if age > UNREADABLE_LOCK_GRACE_S else "held"
         if host is not None and host != socket.gethostname():
-            return False  # a process on another computer cannot be checked from here
+            return "held"  # a process on another computer cannot be checked from here
         if not _pid_alive(pid):
-            return True
+            return "stale"
         now = process_start(pid)
-        return started is not None and started != "-" and now is not None and now != started
+        reused = started is not None and started != "-" and now is not None and now != started
+        return "stale" if reused else "held"
 
     def _refuse(self) -> ScenarioError:
         pid, host = self.holder()
@@ -340,12 +357,15 @@ class StudyLock:
     def __enter__(self) -> "StudyLock":
         with writing(self.folder):
             self.folder.mkdir(parents=True, exist_ok=True)
-            for _ in range(20):
+            for _ in range(100):
                 if self._place():
                     return self
-                if not self._stale():
+                state = self._state()
+                if state == "held":
                     raise self._refuse()
-                self._reclaim()
+                if state == "stale":
+                    self._reclaim()
+                # "gone": another contender reclaimed it or its holder finished; try again
         raise ScenarioError(f"could not take {self.path}; another {self.kind} keeps taking it", file=str(self.folder),
                             key="--out")
 
