@@ -51,6 +51,7 @@ import numpy as np  # noqa: E402
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "RESULTS.md"
+API_SECTION = "<!-- bench/bench_api.py: begin -->"  # the part of RESULTS.md that bench_api.py writes
 CASCADE_SCENARIO = ROOT / "scenarios" / "independent-cascade.yaml"
 DEFAULT_SCENARIO = ROOT / "scenarios" / "default.yaml"
 
@@ -607,7 +608,11 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"Arrays that live through the run at 100,000 people: population {row['people_bytes'] / row['size']:.0f} bytes/person, "
                      f"network {row['network_bytes'] / row['edges']:.1f} bytes/tie.")
     lines.append("")
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = "\n".join(lines) + "\n"
+    previous = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    if API_SECTION in previous:  # bench/bench_api.py's section is its own: keep it
+        text += "\n" + previous[previous.index(API_SECTION):].rstrip("\n") + "\n"
+    args.out.write_text(text, encoding="utf-8")
     print("\n".join(readme))
     print(f"\nwrote {args.out}")
     return 0

@@ -4,18 +4,52 @@
 >>> results = simulate(load_scenario("scenarios/default.yaml"), replicates=2, seed=1)
 >>> results.timeseries.columns[:4].tolist()
 ['scenario', 'replicate', 'day', 'prospects']
+
+The public names are loaded on first use (PEP 562), so that ``import simulator``
+and ``refsim --help`` do not pay for numpy, pydantic and the scenario schema
+(about half a second) before they are needed; ``from simulator import simulate``
+works as always.
 """
 
-from importlib import metadata as _metadata
+from __future__ import annotations
 
-try:
-    __version__ = _metadata.version("refsim")
-except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+local"
+import importlib
+from typing import TYPE_CHECKING
 
-from .config import Scenario  # noqa: E402
-from .errors import ScenarioError  # noqa: E402
-from .scenario_io import load_scenario  # noqa: E402
-from .runner import Results, simulate  # noqa: E402
+#: public name -> the module that defines it
+_PUBLIC = {
+    "Scenario": ".config",
+    "ScenarioError": ".errors",
+    "load_scenario": ".scenario_io",
+    "simulate": ".runner",
+    "Results": ".runner",
+}
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "simulate", "Results", "__version__"]
+
+if TYPE_CHECKING:  # static tools see the eager imports
+    from .config import Scenario
+    from .errors import ScenarioError
+    from .runner import Results, simulate
+    from .scenario_io import load_scenario
+
+
+def __getattr__(name: str):
+    if name == "__version__":
+        # importlib.metadata scans every installed distribution: only when asked
+        from importlib import metadata
+
+        try:
+            value = metadata.version("refsim")
+        except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+            value = "0.0.0+local"
+    elif name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -2,8 +2,12 @@
 
 Start it with ``refsim app [SCENARIO]`` (or ``solara run simulator.app``). The page
 holds no model logic: it builds scenarios from the controls and steps
-:class:`simulator.model.ReferralModel` through :class:`simulator.app_views.ClassRun`,
-which also draws the pictures. docs/app.md is the teacher's guide.
+:class:`simulator.model.ReferralModel` through :class:`simulator.classroom.ClassRun`;
+:mod:`simulator.app_pictures` turns each day into ECharts options that the browser
+draws. docs/app.md is the teacher's guide.
+
+Errors are shown as text in place (:func:`ErrorText`), never with ``solara.Error``:
+under ipyvuetify 3 its ``text=True`` alert crashes the page and loses every setting.
 """
 
 from __future__ import annotations
@@ -13,14 +17,18 @@ import dataclasses
 import math
 import os
 import time
+from html import escape
 from pathlib import Path
 
 import solara
 import solara.lab  # use_task
+import solara.server.settings
 
-from .app_views import (CLASS_SIZE, DEGREE_RANGE, INCENTIVE_KINDS, NETWORK_KINDS, SIZE_RANGE, TIMING_KINDS,
-                        ClassRun, Design, Frame, NetworkChoice, adoption_legend_html, k_explanation, network_legend_html,
-                        preset_files)
+from .app_chart import EchartsJson, HtmlText, option_json
+from .app_pictures import (adoption_legend_html, adoption_option, generations_option, network_layout, network_legend_html,
+                           network_option, new_adopters_option)
+from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, NETWORK_KINDS, SIZE_RANGE, SPEEDS, TIMING_KINDS,
+                        ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, speed_label)
 from .errors import ScenarioError
 from .scenario_io import load_scenario
 
@@ -28,29 +36,48 @@ from .scenario_io import load_scenario
 SCENARIO_ENV = "REFSIM_APP_SCENARIO"
 SIZE_ENV = "REFSIM_APP_SIZE"
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
-#: Frames per second while playing; each frame advances ``speed`` days.
-FRAMES_PER_SECOND = 15
-SPEEDS = (1, 2, 5, 10)
-#: Seconds the population controls must rest before a new network is built.
-NETWORK_SETTLE_S = 0.6
+#: Seconds the population controls must rest before a new network is built (a slider
+#: drag passes many sizes; at 300 people a build takes a few tenths of a second).
+NETWORK_SETTLE_S = 0.25
+#: Most chart updates a second while playing (the network and K follow every picture).
+CHARTS_PER_SECOND = 2.5
+#: Generations listed in the K card before "…".
+GENERATIONS_LISTED = 10
 INCENTIVE_LABELS = {"none": "none", "single_sided": "referrer", "double_sided": "both", "tiered": "tiered"}
+TONE_COLOURS = {"grows": "#2e7d32", "fades": "#c62828", "edge": "#b26a00", "filled": "#37474f", "pending": "#777777"}
 STYLE = """
+.refsim-page { padding: 4px 8px 8px 8px; width: 100vw; max-width: 100vw; box-sizing: border-box; overflow-x: hidden; }
+.refsim-stats { display: flex; flex-wrap: wrap; }
 .refsim-stat { font-size: 0.78rem; color: #555; margin-right: 10px; white-space: nowrap; }
-.refsim-stat b { font-size: 1.15rem; color: #111; }
-.refsim-k { font-size: 0.85rem; line-height: 1.35; margin-top: 2px; }
-.refsim-k-card { border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px; max-width: 520px; }
-.refsim-key { font-size: 0.75rem; color: #333; line-height: 1.7; }
-.refsim-day { font-size: 1.05rem; font-weight: 600; }
-.refsim-panel img { width: 100%; max-width: 520px; height: auto; display: block; }
-.refsim-panel img.refsim-network-A, .refsim-panel img.refsim-network-B { max-width: min(100%, 520px, 56vh); }
-.refsim-page { padding-bottom: 48px; }
-.refsim-compare { font-size: 0.95rem; margin: 4px 0 8px 0; }
+.refsim-stat b { font-size: 1.0rem; color: #111; }
+.refsim-k { font-size: 0.8rem; line-height: 1.3; margin-top: 3px; }
+.refsim-k-value { font-size: 1.3rem; font-weight: 700; }
+.refsim-k-card { border: 1px solid #ddd; border-radius: 6px; padding: 4px 8px; overflow: hidden; }
+.refsim-key { font-size: 0.72rem; color: #333; line-height: 1.5; }
+.refsim-status { font-size: 0.95rem; font-weight: 600; margin-left: 8px; }
+.refsim-compare { font-size: 0.85rem; margin: 0; }
 .refsim-label { font-size: 0.8rem; color: #555; margin: 6px 0 -10px 0; }
-.refsim-summary { font-size: 0.85rem; margin: 10px 0 4px 0; }
-.refsim-intro { font-size: 0.85rem; color: #333; }
-.refsim-title { font-size: 1.1rem; font-weight: 600; margin-right: 8px; }
-.refsim-controls .v-btn { padding: 0 8px !important; min-width: 0 !important; text-transform: none; }
+.refsim-summary { font-size: 0.8rem; margin: 8px 0 2px 0; }
+.refsim-intro { font-size: 0.8rem; color: #333; }
+.refsim-title { font-size: 1.0rem; font-weight: 600; margin-right: 6px; }
+.refsim-design-line { font-size: 0.8rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.refsim-error { color: #b00020; background: #fdecea; border: 1px solid #f5c2c0; border-radius: 4px; padding: 6px 10px;
+                font-size: 0.85rem; white-space: pre-wrap; margin: 4px 0; }
+.refsim-reason { font-size: 0.72rem; color: #8a4b00; }
+.refsim-controls { flex: 0 0 320px; width: 320px; max-height: calc(100vh - 60px); overflow-y: auto; }
+@media (max-width: 1400px) { .refsim-controls.refsim-auto { display: none !important; } }
+@media (min-width: 1401px) { .refsim-controls.refsim-flip { display: none !important; } }
+.refsim-controls .v-btn { padding: 0 6px !important; min-width: 0 !important; text-transform: none; }
+.refsim-bar .v-btn { text-transform: none; }
+.refsim-controls > * { flex-shrink: 0; }
+.refsim-network { width: clamp(200px, min(46vh, 24vw), 460px); height: clamp(200px, min(46vh, 24vw), 460px); flex: 0 0 auto; }
+.refsim-one .refsim-network { width: clamp(300px, min(68vh, 45vw), 640px); height: clamp(300px, min(68vh, 45vw), 640px); }
+.refsim-chart { height: clamp(110px, 19vh, 200px); flex: 1 1 0; min-width: 0; }
+.refsim-one .refsim-chart { height: clamp(110px, 20vh, 220px); }
 """
+
+# no "This website runs on Solara" badge over the charts
+solara.server.settings.theme.show_banner = False
 
 
 def start_scenario() -> Path:
@@ -68,23 +95,35 @@ def _load_start() -> tuple[object, str | None]:
         return None, str(error)
 
 
-def _warm_up(scenario) -> None:
-    """Build the opening run once while the server starts, so that the first page load
-    finds the network layout cached (the slow part at a thousand people)."""
+def build_run(preset, choice: NetworkChoice, designs: list[Design]) -> ClassRun | str:
+    """The run the page shows, with its layout; or, when the settings cannot run, the
+    reason as one line (the page shows it in place and keeps every setting)."""
     try:
-        ClassRun(scenario, NetworkChoice.of(scenario, class_size()), [Design.of(scenario)])
-    except ScenarioError:
-        pass  # the page shows the error
+        run = ClassRun(preset, choice, designs)
+        run.layout = network_layout(run.network, choice.seed)
+        return run
+    except ScenarioError as error:
+        return str(error)
+    except Exception as error:  # noqa: BLE001 - a classroom page must never fall over
+        return f"these settings cannot run: {error}"
 
 
 START, START_ERROR = _load_start()
 if START is not None:
-    _warm_up(START)
+    # build the opening run once while the server starts, so that the first page load
+    # finds the network layout cached
+    build_run(START, NetworkChoice.of(START, class_size()), [Design.of(START)])
 
 
 def html(tag: str, *children, classes: tuple | list = (), style: str | None = None):
     """A plain HTML element (cheaper to create and update in the browser than solara.HTML)."""
     return solara.v.Html(tag=tag, children=list(children), class_=" ".join(classes), style_=style or "")
+
+
+@solara.component
+def ErrorText(text: str):
+    """An error as text in place: no alert widget, no traceback."""
+    html("div", text, classes=["refsim-error"])
 
 
 # --------------------------------------------------------------------------- controls
@@ -139,82 +178,194 @@ def DesignControls(design: solara.Reactive[Design], label: str):
 
 
 @solara.component
-def NetworkControls(choice: solara.Reactive[NetworkChoice], edgelist_preset: bool):
+def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
     current = choice.value
+    edgelist_preset = preset.network.kind == "edgelist"
     kinds = list(NETWORK_KINDS) + (["edgelist"] if edgelist_preset else [])
+    # which kinds cannot be built with these people and friends, and why
+    problems = solara.use_memo(
+        lambda: {} if current.size is None else network_problems(preset, current),
+        [preset, current.size, current.mean_degree, current.seed])
+
+    def update(**changes):
+        wanted = dataclasses.replace(choice.value, **changes)
+        if wanted.size is not None:  # friends stay fewer than people
+            wanted = dataclasses.replace(wanted, mean_degree=min(wanted.mean_degree, float(wanted.degree_limit)))
+        choice.set(wanted)
 
     def set_kind(kind: str):
+        if kind in problems:
+            return
         size = choice.value.size if choice.value.size is not None else class_size()
-        choice.set(dataclasses.replace(choice.value, kind=kind, size=None if kind == "edgelist" else size))
+        update(kind=kind, size=None if kind == "edgelist" else size)
 
     html("div", html("b", "Population"), " — the same people for both designs", classes=["refsim-summary"])
-    solara.Select("Network", values=kinds, value=current.kind, on_value=set_kind, dense=True)
+    # Vuetify 3 reads an item's title and its "props" (where "disabled" greys it out)
+    items = [{"title": kind + (" (cannot be built here)" if kind in problems else ""), "value": kind,
+              "props": {"disabled": kind in problems}} for kind in kinds]
+    solara.v.Select(label="Network", items=items, v_model=current.kind, on_v_model=set_kind, dense=True,
+                    class_="refsim-network-kind")
+    for kind, reason in problems.items():
+        html("div", f"{kind}: {reason}", classes=["refsim-reason"])
     if current.size is None:
-        Label("People: fixed by the preset's edge-list file")
+        Label(f"People: fixed by the preset's edge-list file · friends per person (mean): {current.mean_degree:g}")
     else:
         Label(f"People: {current.size}")
-        solara.SliderInt("", value=current.size, min=SIZE_RANGE[0], max=SIZE_RANGE[1], step=10,
-                         on_value=lambda n: choice.set(dataclasses.replace(choice.value, size=n)))
-    Label(f"Friends per person (mean): {current.mean_degree:g}")
-    solara.SliderInt("", value=int(round(current.mean_degree)), min=DEGREE_RANGE[0], max=DEGREE_RANGE[1],
-                     disabled=current.kind == "edgelist",
-                     on_value=lambda d: choice.set(dataclasses.replace(choice.value, mean_degree=float(d))))
+        with solara.Div(classes=["refsim-people"]):  # sliders take no classes of their own
+            solara.SliderInt("", value=current.size, min=SIZE_RANGE[0], max=SIZE_RANGE[1], step=10,
+                             on_value=lambda n: update(size=int(n)))
+        limit = current.degree_limit
+        Label(f"Friends per person (mean): {current.mean_degree:g}  (at most {limit} with {current.size} people)")
+        with solara.Div(classes=["refsim-friends"]):
+            solara.SliderInt("", value=int(round(min(current.mean_degree, limit))), min=2, max=limit,
+                             on_value=lambda d: update(mean_degree=float(d)))
     solara.InputInt("Seed (same seed: same people, same luck)", value=current.seed, classes=["refsim-seed"],
                     continuous_update=True,  # every keystroke; the population waits until typing rests
-                    on_value=lambda seed: choice.set(dataclasses.replace(choice.value, seed=max(0, int(seed or 0)))))
+                    on_value=lambda seed: update(seed=int(seed or 0)))
 
 
 # --------------------------------------------------------------------------- live views
 
 
-@solara.component
-def Stat(label: str, value, css: str):
-    html("span", html("b", str(value), classes=[css]), f" {label}", classes=["refsim-stat"])
+def generations_text(sizes: list[int], listed: int = GENERATIONS_LISTED) -> str:
+    """'3 → 5 (×1.7) → 2 (×0.4) …': each generation with its ratio to the one before,
+    cut after ``listed`` with an ellipsis that says how many more there are."""
+    parts = []
+    for g, size in enumerate(sizes[:listed]):
+        before = sizes[g - 1] if g else 0
+        parts.append(f"{size}" + (f" (×{size / before:.1f})" if g and before else ""))
+    text = " → ".join(parts)
+    if len(sizes) > listed:
+        text += f" → … ({len(sizes) - listed} more)"
+    return text
+
+
+def _tag(tag: str, text, css: str = "", style: str = "") -> str:
+    attributes = (f' class="{css}"' if css else "") + (f' style="{style}"' if style else "")
+    return f"<{tag}{attributes}>{escape(str(text))}</{tag}>"
+
+
+def panel_html(frame: Frame) -> str:
+    """The counts and the K card of one design, as one piece of HTML: one update a
+    frame instead of one per number (each update is a message to the browser)."""
+    label = frame.label
+    stats = "".join(f'<span class="refsim-stat">{_tag("b", value, f"refsim-{css}-{label}")} {escape(name)}</span>'
+                    for name, value, css in (("adopters", frame.adopters, "adopters"),
+                                             ("organic + initial", frame.organic, "organic"),
+                                             ("referred", frame.referred, "referred"),
+                                             ("active", frame.customers, "customers"),
+                                             ("churned", frame.churned, "churned")))
+    said = frame.verdict
+    colour = TONE_COLOURS[said.tone]
+    value = f"{frame.k.k:.2f}" if frame.k.known else "–"
+    resting = (f"on {frame.k.customers} customer{'s' if frame.k.customers != 1 else ''} who have had "
+               f"{K_WINDOW_DAYS} days to refer" if frame.k.known else f"no customer has had {K_WINDOW_DAYS} days yet")
+    ratios = frame.generation_ratios
+    live = (f"newest generation ÷ the one before: ×{ratios[-1]:.2f}" if ratios and math.isfinite(ratios[-1])
+            else "no referred generation yet")
+    card = "".join([
+        f'<div class="refsim-k">{_tag("span", f"K = {value}", f"refsim-k-value refsim-k-{label}", f"color:{colour}")} '
+        f'{_tag("span", resting, f"refsim-k-customers-{label}")}</div>',
+        f'<div class="refsim-k">{_tag("b", said.headline, f"refsim-verdict-{label}", f"color:{colour}")}</div>',
+        _tag("div", said.text, "refsim-k"),
+        f'<div class="refsim-k"><b>People per generation</b> (0 → 1 → 2 …): '
+        f'{_tag("span", generations_text(frame.generations), f"refsim-generations-{label}")}</div>',
+        f'<div class="refsim-k">{_tag("span", live, f"refsim-ratio-{label}")}</div>',
+    ])
+    return f'<div class="refsim-stats">{stats}</div><div class="refsim-k-card">{card}</div>'
+
+
+def status_text(run: ClassRun, playing: bool, speed: float) -> str:
+    """The actual state: ready, playing (target and measured speed), paused or finished."""
+    head = f"Day {run.day} of {run.days}"
+    if run.finished:
+        return f"{head} · finished: press Reset to start again"
+    if playing:
+        measured = run.days_per_second()
+        shown = f", now {measured:.1f}" if math.isfinite(measured) else ""
+        return f"{head} · playing {speed_label(speed)} ({DAYS_PER_SECOND * speed:g} days/s{shown})"
+    return f"{head} · {'paused' if run.day else 'ready: press Play'}"
+
+
+class Board:
+    """The live view of one run as widgets that are updated in place: each frame sets
+    a few strings (status, one HTML card and four chart options per design) and sends
+    them, with no component tree to render again."""
+
+    def __init__(self, run: ClassRun):
+        self.run = run
+        self.pause_day: int | None = None
+        self._charts_at = -math.inf
+        self.status = HtmlText(html_class="refsim-status refsim-day")
+        self.difference = HtmlText(html_class="refsim-compare")
+        self.panels = {label: {
+            "network": EchartsJson(attributes={"class": f"refsim-network refsim-network-{label}"}),
+            "text": HtmlText(html_class=f"refsim-text-{label}"),
+            "adoption": EchartsJson(attributes={"class": f"refsim-chart refsim-adoption-{label}"}),
+            "daily": EchartsJson(attributes={"class": f"refsim-chart refsim-daily-{label}"}),
+            "generations": EchartsJson(attributes={"class": f"refsim-chart refsim-generation-bars-{label}"}),
+        } for label in run.labels}
+        self.update(playing=False, speed=1.0)
+
+    def update(self, playing: bool, speed: float) -> None:
+        """Show the run's current day. While playing, the three charts follow at most
+        CHARTS_PER_SECOND times a second: they change little from one day to the next,
+        and they are most of the bytes a frame sends."""
+        run = self.run
+        now = time.perf_counter()
+        charts = not playing or now - self._charts_at >= 1.0 / CHARTS_PER_SECOND
+        if charts:
+            self._charts_at = now
+        frames = run.frames()
+        # the day on which the server received Pause, for the browser test: the run must
+        # stop within one day of it, whatever the network and the browser add
+        marker = (f'<span class="refsim-pause-day" data-day="{self.pause_day}" hidden></span>'
+                  if self.pause_day is not None else "")
+        self.status.content = escape(status_text(run, playing, speed)) + marker
+        if len(frames) == 2:
+            a, b = frames
+            self.difference.content = escape(
+                f"B − A on day {run.day}: {b.adopters - a.adopters:+d} adopters, {b.referred - a.referred:+d} referred "
+                f"(same people, same seed: the difference is the design)")
+        for index, frame in enumerate(frames):
+            other = frames[1 - index] if len(frames) == 2 else None
+            widgets = self.panels[frame.label]
+            widgets["network"].option_json = option_json(network_option(frame, run.layout))
+            widgets["text"].content = panel_html(frame)
+            if not charts:
+                continue
+            widgets["adoption"].option_json = option_json(adoption_option(frame, run.network.n, other))
+            widgets["daily"].option_json = option_json(new_adopters_option(frame))
+            widgets["generations"].option_json = option_json(generations_option(frame))
+
+    def close(self) -> None:
+        for widget in [self.status, self.difference] + [w for panel in self.panels.values() for w in panel.values()]:
+            widget.close()
 
 
 @solara.component
-def DesignPanel(frame: Frame, compare: bool):
-    k = frame.k_factor
-    colour = "#888888" if not math.isfinite(k) else ("#2e7d32" if k >= 1 else "#c62828")
-    shown = "–" if not math.isfinite(k) else f"{k:.2f}"
-    with solara.Column(classes=["refsim-panel"], gap="4px"):
-        html("div", html("span", f"Design {frame.label}", classes=["refsim-title"]), frame.summary)
-        with solara.Row(gap="0px", style={"flex-wrap": "wrap", "align-items": "baseline"}):
-            html("span", html("b", f"K = {shown}", classes=[f"refsim-k-{frame.label}"], style=f"color:{colour}"),
-                 classes=["refsim-stat"])
-            Stat("adopters", frame.adopters, f"refsim-adopters-{frame.label}")
-            Stat("organic + initial", frame.organic, f"refsim-organic-{frame.label}")
-            Stat("referred", frame.referred, f"refsim-referred-{frame.label}")
-            Stat("active", frame.customers, f"refsim-customers-{frame.label}")
-            Stat("churned", frame.churned, f"refsim-churned-{frame.label}")
-        solara.Image(frame.network_png, classes=[f"refsim-network-{frame.label}"])
-        solara.HTML(tag="div", unsafe_innerHTML=f"<b>Adopters to date</b>&nbsp;&nbsp; {adoption_legend_html(compare)}",
-                    classes=["refsim-key"])
-        solara.Image(frame.adoption_png, classes=[f"refsim-adoption-{frame.label}"])
-        explanation = [html("div", k_explanation(k, frame.prospects_left, frame.k_cohort), classes=["refsim-k"])]
-        if frame.generations:
-            chain = " → ".join(str(size) for size in frame.generations[:12])
-            explanation.append(html("div", html("b", "People per generation"), f" (0 → 1 → 2 …): {chain}",
-                                    classes=["refsim-k"]))
-        html("div", *explanation, classes=["refsim-k-card"])
-
-
-@solara.component
-def LiveView(run: ClassRun, frame: solara.Reactive[int]):
-    _ = frame.value  # re-render on every frame
-    frames = run.frames()
-    compare = len(frames) == 2
-    speed = run.days_per_second()
-    speed_text = f" · playing at {speed:.1f} days/s" if math.isfinite(speed) else ""
-    solara.Text(f"Day {run.day} of {run.days}{speed_text}", classes=["refsim-day"])
+def LiveView(board: Board):
+    """The layout around the board's widgets; rendered once per run."""
+    run = board.run
+    compare = len(run.labels) == 2
     if compare:
-        a, b = frames
-        solara.Text(f"B − A on day {run.day}: {b.adopters - a.adopters:+d} adopters, {b.referred - a.referred:+d} referred "
-                    f"(same people, same seed: the difference is the design)", classes=["refsim-compare"])
-    solara.HTML(tag="div", unsafe_innerHTML=network_legend_html(), classes=["refsim-key"])
-    with solara.Columns([1] * len(frames), gutters_dense=True):
-        for shown in frames:
-            DesignPanel(shown, compare)
+        solara.Column(children=[board.difference], gap="0px")
+    solara.HTML(tag="div", unsafe_innerHTML=network_legend_html() + " · charts: " + adoption_legend_html(compare),
+                classes=["refsim-key"])
+    with solara.Row(gap="12px", style={"flex-wrap": "nowrap"}, classes=["refsim-two" if compare else "refsim-one"]):
+        for label, design in zip(run.labels, run.designs):
+            widgets = board.panels[label]
+            charts = [widgets["adoption"], widgets["daily"], widgets["generations"]]
+            with solara.Column(classes=["refsim-panel", f"refsim-panel-{label}"], gap="2px",
+                               style={"flex": "1 1 0", "min-width": "0"}):
+                html("div", html("span", f"Design {label}", classes=["refsim-title"]), design.summary(),
+                     classes=["refsim-design-line"])
+                with solara.Row(gap="8px", style={"flex-wrap": "nowrap", "align-items": "flex-start"}):
+                    solara.Column(children=[widgets["network"]], gap="0px", style={"flex": "0 0 auto"})
+                    solara.Column(children=[widgets["text"]] + (charts if not compare else []), gap="2px",
+                                  style={"flex": "1 1 0", "min-width": "0"})
+                if compare:
+                    solara.Row(children=charts, gap="4px", style={"flex-wrap": "nowrap"})
 
 
 # --------------------------------------------------------------------------- the page
@@ -225,7 +376,7 @@ def Page():
     solara.Title("refsim classroom: referral loops")
     solara.Style(STYLE)
     if START is None:
-        solara.Error(f"Cannot open the scenario: {START_ERROR}")
+        ErrorText(f"Cannot open the scenario: {START_ERROR}")
     else:
         Classroom()
 
@@ -236,39 +387,41 @@ def Classroom():
     preset_name = solara.use_reactive(start_scenario().stem)
     preset = solara.use_reactive(START)
     choice = solara.use_reactive(NetworkChoice.of(START, class_size()))
-    # what the population controls show; applied once they rest, because a new network
-    # of a thousand people needs seconds for its layout and a slider drag passes many sizes
+    # what the population controls show; applied once they rest, because a slider drag
+    # passes many sizes and each would build a network
     wanted = solara.use_reactive(choice.value)
     design_a = solara.use_reactive(Design.of(START))
     design_b = solara.use_reactive(Design.of(START).with_incentive(kind="none"))
     compare = solara.use_reactive(True)
     playing = solara.use_reactive(False)
-    speed = solara.use_reactive(1)
+    speed = solara.use_reactive(1.0)
     resets = solara.use_reactive(0)
-    frame = solara.use_reactive(0)
     message = solara.use_reactive("")
     editing = solara.use_reactive("A")
+    controls = solara.use_reactive("auto")  # or "flipped": the Settings button pressed
 
     def choose_preset(name: str):
         try:
             loaded = load_scenario(presets[name])
+            opened = NetworkChoice.of(loaded, class_size())
         except ScenarioError as error:
-            message.set(str(error))
+            message.set(f"Preset '{name}' cannot be opened: {error}")
+            return
+        except Exception as error:  # noqa: BLE001 - an unreadable file must not take the page down
+            message.set(f"Preset '{name}' cannot be opened: {error}")
             return
         message.set("")
+        playing.set(False)
         preset_name.set(name)
         preset.set(loaded)
-        choice.set(NetworkChoice.of(loaded, class_size()))
-        wanted.set(choice.value)
+        choice.set(opened)
+        wanted.set(opened)
         design_a.set(Design.of(loaded))
         design_b.set(Design.of(loaded).with_incentive(kind="none"))
 
     def build():
         designs = [design_a.value] + ([design_b.value] if compare.value else [])
-        try:
-            return ClassRun(preset.value, choice.value, designs)
-        except ScenarioError as error:
-            return error
+        return build_run(preset.value, choice.value, designs)
 
     async def apply_network():
         if wanted.value != choice.value:
@@ -278,67 +431,95 @@ def Classroom():
     solara.lab.use_task(apply_network, dependencies=[wanted.value], prefer_threaded=False)
     run = solara.use_memo(build, [preset.value, choice.value, design_a.value, design_b.value, compare.value, resets.value])
     ready = isinstance(run, ClassRun)
+    board = solara.use_memo(lambda: Board(run) if ready else None, [run])
+    solara.use_effect(lambda: board.close if board is not None else None, [board])
 
     async def play():
         if not (playing.value and ready):
             return
         run.forget_speed()
-        while playing.value and not run.finished:
-            started = time.perf_counter()
-            run.advance(speed.value)
-            frame.set(frame.value + 1)
-            await asyncio.sleep(max(0.0, 1.0 / FRAMES_PER_SECOND - (time.perf_counter() - started)))
-        if run.finished:
-            playing.set(False)
+        clock = PlayClock(speed.value)
+        while not run.finished:
+            # one day at a time, waiting between days: Pause cancels this task at the
+            # next wait, so at most the day being stepped completes after it
+            await asyncio.sleep(clock.wait(time.perf_counter()))
+            run.advance(1)
+            clock.day_done()
+            if clock.picture_due(time.perf_counter()):
+                board.update(playing=True, speed=speed.value)
+        board.update(playing=False, speed=speed.value)
+        playing.set(False)
 
-    solara.lab.use_task(play, dependencies=[playing.value, run], prefer_threaded=False)
+    solara.lab.use_task(play, dependencies=[playing.value, run, speed.value], prefer_threaded=False)
+
+    def toggle_play():
+        if ready:
+            board.pause_day = run.day if playing.value else None
+        playing.set(not playing.value)
+        if ready:
+            board.update(playing=playing.value, speed=speed.value)  # the day the run stopped on
 
     def step():
-        if ready:
+        if ready and not run.finished:
             run.advance(1)
-            frame.set(frame.value + 1)
+            board.update(playing=False, speed=speed.value)
 
     def reset():
         playing.set(False)
         resets.set(resets.value + 1)
 
-    with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}, gap="16px", classes=["refsim-page"]):
-        with solara.Column(style={"flex": "0 0 330px", "width": "330px"}, gap="2px", classes=["refsim-controls"]):
-            solara.HTML(tag="div", unsafe_innerHTML=(
-                "Each dot is a person. Customers ask friends to join; a referred friend may ask theirs. "
-                "Change a design, press <b>Play</b>, and watch the loop."), classes=["refsim-intro"])
-            solara.Select("Preset (scenarios folder)", values=list(presets), value=preset_name.value,
-                          on_value=choose_preset, dense=True)
-            if message.value:
-                solara.Error(message.value)
-            Label("Show")
-            with solara.ToggleButtonsSingle(value=compare, dense=True, classes=["refsim-compare-toggle"]):
-                solara.Button("one design", value=False, text=True)
-                solara.Button("A vs B, same people and seed", value=True, text=True)
-            if compare.value:
-                Label("Edit")
-                with solara.ToggleButtonsSingle(value=editing, dense=True, classes=["refsim-editing"]):
-                    solara.Button("design A", value="A", text=True, classes=["refsim-edit-A"])
-                    solara.Button("design B", value="B", text=True, classes=["refsim-edit-B"])
-            if editing.value == "B" and compare.value:
-                DesignControls(design_b, "B")
-                solara.Button("Copy design A into B", on_click=lambda: design_b.set(design_a.value), text=True)
-            else:
-                DesignControls(design_a, "A")
-            NetworkControls(wanted, preset.value.network.kind == "edgelist")
-        with solara.Column(style={"flex": "1 1 auto", "min-width": "0"}, gap="6px"):
-            with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px"):
-                solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause" if playing.value else "mdi-play",
-                              on_click=lambda: playing.set(not playing.value), color="primary",
-                              disabled=not ready or run.finished, classes=["refsim-play"])
-                solara.Button("Step", icon_name="mdi-skip-next", on_click=step, disabled=not ready or playing.value,
-                              classes=["refsim-step"])
-                solara.Button("Reset", icon_name="mdi-restore", on_click=reset, classes=["refsim-reset"])
-                solara.Text("Days per frame:", style={"margin-left": "12px"})
-                with solara.ToggleButtonsSingle(value=speed, dense=True, classes=["refsim-speed"]):
-                    for value in SPEEDS:
-                        solara.Button(f"×{value}", value=value, text=True)
+    def toggle_controls():
+        # the server cannot see the screen's width, so the CSS decides what "auto" shows
+        # (controls on a wide screen, none on a projector) and a press flips that
+        controls.set("flipped" if controls.value == "auto" else "auto")
+
+    controls_class = "refsim-auto" if controls.value == "auto" else "refsim-flip"
+    with solara.Column(gap="2px", classes=["refsim-page", f"refsim-controls-{controls.value}"]):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="6px", classes=["refsim-bar"]):
+            solara.Button("Settings", icon_name="mdi-tune", on_click=toggle_controls, text=True,
+                          classes=["refsim-settings"])
+            html("span", "Referral loops", classes=["refsim-title"])
+            solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause" if playing.value else "mdi-play",
+                          on_click=toggle_play, color="primary",
+                          disabled=not ready or (run.finished and not playing.value), classes=["refsim-play"])
+            solara.Button("Step", icon_name="mdi-skip-next", on_click=step,
+                          disabled=not ready or playing.value or run.finished, classes=["refsim-step"])
+            solara.Button("Reset", icon_name="mdi-restore", on_click=reset, classes=["refsim-reset"])
+            html("span", "Speed:", style="margin-left: 8px; font-size: 0.85rem")
+            with solara.ToggleButtonsSingle(value=speed, dense=True, classes=["refsim-speed"]):
+                for value in SPEEDS:
+                    solara.Button(speed_label(value), value=value, text=True,
+                                  classes=[f"refsim-speed-{str(value).replace('.', '_')}"])
             if ready:
-                LiveView(run, frame)
-            else:
-                solara.Error(str(run))
+                solara.Row(children=[board.status], gap="0px")
+        if message.value:
+            ErrorText(message.value)
+        with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}, gap="12px"):
+            with solara.Column(gap="2px", classes=["refsim-controls", controls_class]):
+                solara.HTML(tag="div", unsafe_innerHTML=(
+                    "Each dot is a person. Customers ask friends to join; a referred friend may ask theirs. "
+                    "Change a design, press <b>Play</b>, and watch the loop."), classes=["refsim-intro"])
+                solara.Select("Preset (scenarios folder)", values=list(presets), value=preset_name.value,
+                              on_value=choose_preset, dense=True, classes=["refsim-preset"])
+                Label("Show")
+                with solara.ToggleButtonsSingle(value=compare, dense=True, classes=["refsim-compare-toggle"]):
+                    solara.Button("one design", value=False, text=True, classes=["refsim-show-one"])
+                    solara.Button("A vs B, same people and seed", value=True, text=True, classes=["refsim-show-two"])
+                if compare.value:
+                    Label("Edit")
+                    with solara.ToggleButtonsSingle(value=editing, dense=True, classes=["refsim-editing"]):
+                        solara.Button("design A", value="A", text=True, classes=["refsim-edit-A"])
+                        solara.Button("design B", value="B", text=True, classes=["refsim-edit-B"])
+                if editing.value == "B" and compare.value:
+                    DesignControls(design_b, "B")
+                    solara.Button("Copy design A into B", on_click=lambda: design_b.set(design_a.value), text=True,
+                                  classes=["refsim-copy"])
+                else:
+                    DesignControls(design_a, "A")
+                NetworkControls(wanted, preset.value)
+            with solara.Column(style={"flex": "1 1 auto", "min-width": "0"}, gap="2px"):
+                if ready:
+                    LiveView(board)
+                else:
+                    ErrorText(f"This combination cannot run: {run}. Change the settings on the left; nothing else was lost.")
+

@@ -32,7 +32,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .config import Scenario
 from .errors import ScenarioError
@@ -88,6 +87,8 @@ def _pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def paired_difference(a: np.ndarray, b: np.ndarray, level: float = LEVEL) -> dict[str, float]:
     """Mean of d_r = b_r - a_r over replicates where both are finite, with the
     t-interval mean ± t(½ + level/2, n-1) · sd(d) / √n."""
+    from scipy import stats  # here, not at import: `refsim run` loads this module and scipy.stats costs a second
+
     a, b = _pairs(a, b)
     d = b - a
     n = len(d)
@@ -102,6 +103,8 @@ def paired_difference(a: np.ndarray, b: np.ndarray, level: float = LEVEL) -> dic
 def unpaired_difference(a: np.ndarray, b: np.ndarray, level: float = LEVEL) -> dict[str, float]:
     """Welch interval of mean(b) - mean(a) treating the samples as independent:
     ± t(½ + level/2, ν) · √(s_a²/n_a + s_b²/n_b), ν by Welch–Satterthwaite."""
+    from scipy import stats  # here, not at import: `refsim run` loads this module and scipy.stats costs a second
+
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
@@ -120,6 +123,8 @@ def replicates_needed(sd: float, half_width: float, level: float = LEVEL, limit:
     """Smallest n ≥ 2 with t(½ + level/2, n-1) · sd / √n ≤ half_width: about
     (t · sd / half_width)² replicates (NaN when the target is zero or undefined,
     infinity beyond ``limit``)."""
+    from scipy import stats  # here, not at import: `refsim run` loads this module and scipy.stats costs a second
+
     if not (math.isfinite(sd) and math.isfinite(half_width)) or half_width <= 0:
         return math.nan
     if sd == 0:

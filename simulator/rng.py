@@ -17,6 +17,8 @@ two ways:
   :func:`run_seed`;
 - where a study places its points (random and Latin-hypercube sweeps,
   optimizer proposals, sensitivity samples): :func:`study_stream`;
+- a seed for a library that takes seeds, not generators (optuna, SALib, pyabc):
+  :func:`stream_seed`;
 - seeds for a fresh, independent re-run of a chosen design (a confirmation
   run that must not reuse the luck it was picked on): :func:`fresh_seeds`.
 """
@@ -36,6 +38,7 @@ STREAM_NAMES = (
     "satisfaction",   # each person's satisfaction score
     "churn",          # each person's churn clock
     "timing",         # milestone days
+    "link",           # whether a customer sharing unprompted uses their referral link
     "asks",           # share decisions of asked customers
     "spontaneous",    # unprompted shares
     "channels",       # channel choice and invitations
@@ -48,6 +51,13 @@ STREAM_NAMES = (
     "trials",         # where a search (optimize) proposes its next designs
     "samples",        # where a sensitivity analysis or a calibration samples its inputs
     "fresh replicates",  # seeds of confirmation re-runs, apart from the study's own seeds
+    "bootstrap",      # resampling for confidence intervals of sensitivity indices
+    "abc",            # a calibration's ABC-SMC particles (pyabc draws from numpy's global generator)
+    "posterior draws",  # equally weighted draws from a weighted posterior
+    "forecast",       # seeds of posterior-predictive launches
+    "coverage truths",  # true parameter values of a coverage check's synthetic pilots
+    "coverage pilots",  # seeds of those pilots
+    "coverage fits",  # study seed of each pilot's fit
 )
 
 
@@ -130,10 +140,18 @@ def fresh_seeds(study_seed: int, replicates: int, round: int = 0) -> list[int]:
     return [_seed_of(child) for child in parent.spawn(replicates)]
 
 
+def stream_seed(seed: int, name: str, *index: int) -> int:
+    """A seed for one named purpose of a study: SeedSequence(seed, spawn_key=(crc32(name),
+    *index)), first 63 bits. For libraries that take a seed rather than a generator
+    (optuna's samplers, SALib, pyabc); ``index`` tells apart the uses of one purpose
+    (trial k's sampler, fit i of a coverage check)."""
+    return _seed_of(np.random.SeedSequence(int(seed), spawn_key=(_checked_key(name), *index)))
+
+
 def draw_seed() -> int:
     """A fresh scenario seed for users who gave none (recorded in the manifest)."""
     return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
 __all__ = ["STREAM_NAMES", "Streams", "stream_key", "study_stream", "replicate_seeds", "run_seed", "point_stream",
-           "fresh_seeds", "draw_seed"]
+           "fresh_seeds", "stream_seed", "draw_seed"]

@@ -6,26 +6,58 @@ from __future__ import annotations
 import math
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
 from .config import NeverAsk, NoIncentive, Scenario, has_program
 from .engine import Engine
 from .executors import run_tasks
+from .network import network_for
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary
 from .rng import draw_seed, replicate_seeds
 from .state import STATE_NAMES
 
+if TYPE_CHECKING:  # pandas and scipy cost about a second to import: loaded where results are tabulated
+    import pandas as pd
+
 INCREMENTAL_METRICS = {
-    "incremental_customers": "customers_final minus the no-program baseline on the same seed [people]",
-    "incremental_profit": "cumulative_profit minus the no-program baseline on the same seed [currency]",
-    "incremental_roi": "incremental_profit / reward_cost [-]",
-    "incremental_value": "(cumulative_profit + equity_final) minus the same for the no-program twin on the same seed [currency]",
-    "payback_day": "first day from which cumulative incremental profit stays >= 0 (NaN if never) [day]",
+    "incremental_value": "(cumulative_profit + equity_final) minus the same for the no-program twin on the same seed: the headline [currency]",
+    "incremental_roi": "incremental_value / company reward cost [-]",
+    "incremental_cac": "company reward cost per incremental customer (NaN when the program adds none) [currency]",
+    "incremental_cac_vs_paid": "incremental_cac / economics.paid_cac: below 1 the program beats paid acquisition (NaN without paid_cac) [-]",
+    "payback_day": "first day from which cumulative incremental profit stays >= 0 (NaN if it ends below 0) [day]",
+    "program_k": "cohort K minus the twin's cohort K: the referrals the program adds per customer [-]",
+    "incremental_customers": "customers_final minus the no-program twin on the same seed [people]",
+    "incremental_profit": "cumulative_profit over the horizon (1-year profit for 365 days) minus the twin's [currency]",
 }
+
+
+def incremental_metrics(scenario: Scenario, metrics: dict[str, float], twin: dict[str, float],
+                        daily: np.ndarray, twin_daily: np.ndarray) -> dict[str, float]:
+    """The paired program-minus-twin metrics of one replicate (INCREMENTAL_METRICS);
+    their means over replicates are means of paired differences."""
+    def ratio(a: float, b: float) -> float:
+        return a / b if b else math.nan
+
+    value = metrics["cumulative_profit"] + metrics["equity_final"] - twin["cumulative_profit"] - twin["equity_final"]
+    extra = metrics["customers_final"] - twin["customers_final"]
+    cac = ratio(metrics["reward_cost"], extra) if extra > 0 else math.nan
+    paid_cac = scenario.economics.paid_cac
+    profit = COLUMN_INDEX["cumulative_profit"]
+    gap = daily[:, profit] - twin_daily[:, profit]
+    below = np.flatnonzero(gap[1:] < 0)  # day d is index d; day 0 is the common start
+    payback = 1.0 if not len(below) else (float(below[-1] + 2) if below[-1] + 1 < len(gap) - 1 else math.nan)
+    return {
+        "incremental_value": value,
+        "incremental_roi": ratio(value, metrics["reward_cost"]),
+        "incremental_cac": cac,
+        "incremental_cac_vs_paid": ratio(cac, paid_cac) if paid_cac else math.nan,
+        "payback_day": payback,
+        "program_k": metrics["k_factor"] - twin["k_factor"],
+        "incremental_customers": extra,
+        "incremental_profit": metrics["cumulative_profit"] - twin["cumulative_profit"],
+    }
 
 
 @dataclass
@@ -71,25 +103,15 @@ def baseline_of(scenario: Scenario) -> Scenario:
 def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool = False, baseline: bool = False) -> RunOutput:
     """One run of ``scenario`` from ``seed``; with ``baseline`` also its no-program twin
     on the same seed and graph, for incremental metrics."""
-    engine = Engine(scenario, seed).run()
+    # built once per process for this seed and shared: the twin below and every design compared on this seed
+    engine = Engine(scenario, seed, network=network_for(scenario.network, scenario.population.size, seed)).run()
     metrics = run_summary(engine)
     twin = None
     if baseline:
         twin = Engine(baseline_of(scenario), seed, network=engine.network).run()
-        base = run_summary(twin)
-        metrics["incremental_customers"] = metrics["customers_final"] - base["customers_final"]
-        metrics["incremental_profit"] = metrics["cumulative_profit"] - base["cumulative_profit"]
-        metrics["incremental_roi"] = metrics["incremental_profit"] / metrics["reward_cost"] if metrics["reward_cost"] else math.nan
-        metrics["incremental_value"] = metrics["incremental_profit"] + metrics["equity_final"] - base["equity_final"]  # placeholder until the engine lane lands
-        metrics["payback_day"] = _payback_day(engine.daily, twin.daily)  # placeholder until the engine lane lands
+        metrics.update(incremental_metrics(scenario, metrics, run_summary(twin), engine.daily, twin.daily))
     return RunOutput(replicate, seed, engine.daily, metrics, people_frame(engine) if people else None,
                      twin.daily if twin is not None else None)
-
-
-def _payback_day(daily: np.ndarray, twin_daily: np.ndarray) -> float:  # placeholder until the engine lane lands
-    gap = daily[:, COLUMN_INDEX["cumulative_profit"]] - twin_daily[:, COLUMN_INDEX["cumulative_profit"]]
-    below = np.flatnonzero(gap < 0)
-    return 0.0 if not len(below) else (float(below[-1] + 1) if below[-1] + 1 < len(gap) else math.nan)
 
 
 def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None = None, *, people: bool = True,
@@ -162,6 +184,8 @@ def collect(scenario: Scenario, seeds: list[int], outputs: list[RunOutput]) -> R
 
 
 def timeseries_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:
+    import pandas as pd
+
     frames = []
     for out in outputs:
         frame = pd.DataFrame(out.daily, columns=list(DAILY_COLUMNS))
@@ -174,6 +198,8 @@ def timeseries_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:
 
 
 def runs_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:
+    import pandas as pd
+
     rows = [{"scenario": name, "replicate": o.replicate, "seed": o.seed, **o.metrics} for o in outputs]
     return pd.DataFrame(rows)
 
@@ -181,6 +207,9 @@ def runs_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:
 def interval(values: np.ndarray, level: float = 0.95) -> dict[str, float]:
     """Mean, the t-interval of the mean (Monte Carlo uncertainty) and the 2.5-97.5%
     range of outcomes (run-to-run spread), ignoring NaN runs."""
+    # the t quantile straight from scipy.special (what stats.t.ppf calls): scipy.stats costs seconds to import
+    from scipy.special import stdtrit
+
     values = np.asarray(values, dtype=np.float64)
     values = values[np.isfinite(values)]
     n = len(values)
@@ -188,7 +217,7 @@ def interval(values: np.ndarray, level: float = 0.95) -> dict[str, float]:
         return {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p2_5": math.nan, "p97_5": math.nan, "n": 0}
     mean = float(values.mean())
     if n > 1:
-        half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
+        half = float(stdtrit(n - 1, 0.5 + level / 2) * values.std(ddof=1) / math.sqrt(n))
     else:
         half = math.nan
     return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half,
@@ -197,6 +226,8 @@ def interval(values: np.ndarray, level: float = 0.95) -> dict[str, float]:
 
 def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per scenario and metric: mean, 95% interval of the mean, outcome range."""
+    import pandas as pd
+
     metrics = [m for m in [*SUMMARY_METRICS, *INCREMENTAL_METRICS] if m in runs.columns]
     rows = []
     for name, group in runs.groupby("scenario", sort=False):
@@ -207,6 +238,8 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
 
 def people_frame(engine: Engine) -> pd.DataFrame:
     """One row per person: the who-referred-whom tree of one run."""
+    import pandas as pd
+
     p = engine.people
     labels = np.array(["not acquired", "seed", "organic"] + [c.label for c in engine.scenario.program.channels], dtype=object)
     code = p.channel.astype(np.int64) + 3

@@ -114,10 +114,11 @@ def _validate_strictly(data: dict) -> Scenario:
 def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, text: str | None) -> None:
     """Read the edge list now, so that its mistakes and a seed set larger than the
     graph are reported by ``validate`` and before any run starts."""
-    from .network import load_edgelist
+    from .network import read_edgelist
 
-    n, ties, _, _ = load_edgelist(edge_path, source=source)
-    limits.note_edge_list(edge_path, n, len(ties))
+    graph = read_edgelist(edge_path, source=source)  # kept for the runs: the file is read once
+    n = graph.n
+    limits.note_edge_list(edge_path, n, graph.ties)
     seeds = scenario.population.initial_customers
     key = key_at("population.initial_customers", ["population", "initial_customers"], text)
     if isinstance(seeds, int) and seeds > n:

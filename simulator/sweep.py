@@ -27,7 +27,6 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .compare import LOWER_IS_BETTER, NEUTRAL
 from .executors import check_executor, check_scheduler, default_workers, run_tasks
@@ -240,6 +239,8 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
     A point with fewer than two usable runs cannot be told apart and counts as
     indistinguishable. Columns: metric, point_id, mean, ci_low, ci_high, paired,
     indistinguishable (list of point ids, best excluded)."""
+    from scipy import stats  # here, not at import: `refsim run` loads this module and scipy.stats costs a second
+
     ok = frame[frame["status"] == "ok"]
     paired = bool(sweep.spec.common_random_numbers)
     means = summary.set_index("point_id")

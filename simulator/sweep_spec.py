@@ -37,9 +37,7 @@ from .scenario_io import apply_overrides, describe, key_at, parse_yaml, read_yam
 
 METHODS = ("grid", "random", "latin_hypercube")
 KNOWN_METRICS: dict[str, str] = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
-#: The engine lane renames roi to attributed_roi; whichever this build has is recorded.
-_ROI = "attributed_roi" if "attributed_roi" in KNOWN_METRICS else "roi"
-DEFAULT_METRICS = ("incremental_value", "customers_final", "referred_share", "k_factor", _ROI, "cost_per_referred_customer",
+DEFAULT_METRICS = ("incremental_value", "customers_final", "referred_share", "k_factor", "attributed_roi", "cost_per_referred_customer",
                    "cumulative_profit")
 #: What the best points rank by when the sweep file does not say (and records it).
 DEFAULT_OBJECTIVE = "incremental_value"

@@ -1,27 +1,31 @@
-"""The educator app's pure parts (simulator.app_views) and the ``refsim app`` command's
-refusals. The page itself is exercised in a browser by tests/browser."""
+"""The educator app's parts that need no browser: the classroom logic
+(simulator.classroom), the pictures (simulator.app_pictures), the page's text helpers
+and the ``refsim app`` command's refusals. The page itself is exercised in a browser
+by tests/browser."""
 
 from __future__ import annotations
 
-import io
+import math
 import socket
 
 import networkx as nx
 import numpy as np
 import pytest
-from PIL import Image
 from scipy import stats
 from typer.testing import CliRunner
 
-from simulator import app_views
-from simulator.app_views import (CLASS_SIZE, GENERATION_COLOURS, PROSPECT_COLOUR, AdoptionSeries, ClassRun, Design,
-                                 NetworkChoice, NetworkPicture, classroom_scenario, generation_sizes, k_explanation,
-                                 nps_shares, referral_generations, referral_multiplier)
+from simulator import app_pictures
+from simulator.app_pictures import (GENERATION_COLOURS, POINT_GROUPS, REFERRAL_LINES, generations_option, network_groups,
+                                    network_legend_html, network_option)
+from simulator.classroom import (CLASS_SIZE, FILLED_SHARE, K_WINDOW_DAYS, MAX_SEED, ClassRun, Design, KReading,
+                                 NetworkChoice, PlayClock, classroom_k, classroom_scenario, generation_ratios,
+                                 generation_sizes, network_problems, nps_shares, referral_generations,
+                                 referral_multiplier, verdict)
 from simulator.cli import app as cli
+from simulator.config import BetaSatisfaction, DoubleSided, SingleSided, Tiered
 from simulator.errors import ScenarioError
-from simulator.network import from_edges
 from simulator.scenario_io import load_scenario
-from simulator.state import CHURNED, CUSTOMER, PROSPECT, SEED
+from simulator.state import NEVER, SEED
 
 from .conftest import SCENARIOS, small
 
@@ -47,6 +51,7 @@ def test_generations_of_a_hand_built_tree():
     generation = referral_generations(referred_by, adopted)
     assert generation.tolist() == [0, 1, 2, 2, 0, 1, 3, -1]
     assert generation_sizes(generation) == [2, 2, 2, 1]
+    assert generation_ratios([2, 2, 2, 1]) == [1.0, 1.0, 0.5]
 
 
 def test_generations_match_a_recursive_reference_on_random_forests():
@@ -75,14 +80,53 @@ def test_referral_multiplier_is_the_geometric_series():
     assert referral_multiplier(1.0) == float("inf") and referral_multiplier(1.4) == float("inf")
 
 
-def test_k_explanation_says_fade_below_one_and_grow_above():
-    fading = k_explanation(0.5)
-    assert "fades" in fading and "about 200 customers" in fading  # 100 / (1 - 0.5)
-    assert "grows" in k_explanation(1.2) and "120" in k_explanation(1.2)
-    assert "appears on day" in k_explanation(float("nan"))
-    assert "still prospects" not in k_explanation(0.9, prospects_left=0.5)
-    assert "Only 10% of the people are still prospects" in k_explanation(0.9, prospects_left=0.1)
-    assert "rough figure" in k_explanation(4.7, cohort=3) and "rough figure" not in k_explanation(1.2, cohort=300)
+# --------------------------------------------------------------------------- K and the verdict
+
+
+def test_classroom_k_counts_customers_whose_window_has_elapsed():
+    day = 50
+    # joined on days 0, 10, 20 (window elapsed: day <= 50 - 30), 25 and 40 (not yet), one never
+    adopted_day = np.array([0, 10, 20, 25, 40, NEVER])
+    # person 0 referred 3 and 4, person 1 referred 2; the rest referred nobody
+    referred_by = np.array([-1, -1, 1, 0, 0, -1])
+    reading = classroom_k(adopted_day, referred_by, day)
+    assert reading.customers == 3  # persons 0, 1, 2
+    assert reading.k == pytest.approx((2 + 1 + 0) / 3)
+    early = classroom_k(adopted_day, referred_by, K_WINDOW_DAYS - 1)  # nobody has had the whole window
+    assert early.customers == 0 and math.isnan(early.k) and not early.known
+
+
+def test_a_filled_network_is_never_called_fading():
+    for k in (0.2, 0.6, 0.95, 1.3):
+        said = verdict(KReading(k, 250), [5, 20, 60, 120, 40], prospects_left=FILLED_SHARE / 2)
+        assert said.tone == "filled" and "fade" not in said.headline
+        assert "not because the loop fades" in said.text
+
+
+def test_verdict_reads_k_and_the_generations():
+    fading = verdict(KReading(0.5, 200), [100, 40, 15], prospects_left=0.8)
+    assert fading.tone == "fades"
+    assert "100 customers bring 50, who bring 25" in fading.text
+    assert "about 2.0 customers" in fading.text  # 1 / (1 - 0.5)
+    growing = verdict(KReading(1.5, 200), [3, 6, 12, 20], prospects_left=0.8)
+    assert growing.tone == "grows" and "150" in growing.text
+    # K near 1 is neither green nor red
+    assert verdict(KReading(1.0, 200), [10, 10, 10], prospects_left=0.8).tone == "edge"
+    # K above 1 but the last complete generations shrink: said so, not called growing
+    slowing = verdict(KReading(1.3, 200), [10, 30, 20, 12, 3], prospects_left=0.8)
+    assert slowing.tone == "edge" and "smaller" in slowing.text
+    pending = verdict(KReading(float("nan"), 0), [3, 5], prospects_left=0.9)
+    assert pending.tone == "pending" and f"day {K_WINDOW_DAYS}" in pending.headline
+    assert "rough figure" in verdict(KReading(0.5, 3), [3, 1], 0.9).text
+    assert "rough figure" not in verdict(KReading(0.5, 300), [3, 1], 0.9).text
+
+
+def test_no_verdict_names_more_customers_than_the_network_holds():
+    """The old reading said 'the chain stops at about 1,893 customers' in a 300-person
+    network: the verdict now speaks per customer, never of an absolute total."""
+    for k in np.linspace(0.0, 0.99, 12):
+        text = verdict(KReading(float(k), 100), [100, 50], prospects_left=0.5).text
+        assert "stops at about" not in text
 
 
 # --------------------------------------------------------------------------- scenarios from the controls
@@ -94,21 +138,33 @@ def test_presets_pass_through_untouched(default):
         assert classroom_scenario(preset, own_size(preset), Design.of(preset)) == preset
 
 
+def test_every_preset_opens_at_class_size():
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        preset = load_scenario(path)
+        scenario = classroom_scenario(preset, NetworkChoice.of(preset), Design.of(preset))
+        assert scenario.network.kind == preset.network.kind, path.name
+
+
 def test_a_preset_scales_to_the_class(default):
     scaled = classroom_scenario(default, NetworkChoice.of(default), Design.of(default))
     assert scaled.population.size == CLASS_SIZE
     # 200 initial customers in 20,000 people is 1%: 3 in 300
     assert scaled.population.initial_customers == 3
-    budgeted = Design.of(default)
-    budgeted = Design(dict(budgeted.incentive, budget=50_000.0), budgeted.timing, budgeted.satisfaction,
-                      budgeted.base_share, budgeted.channels)
+    budgeted = Design.of(default).with_incentive(kind="double_sided")
+    budgeted = Design(budgeted.incentive.model_copy(update={"budget": 50_000.0}), budgeted.timing,
+                      budgeted.satisfaction, budgeted.base_share, budgeted.channels)
     assert classroom_scenario(default, NetworkChoice.of(default), budgeted).program.incentive.budget == pytest.approx(750.0)
 
 
-def test_network_choice_of_an_edgelist_keeps_the_file(default):
+def test_an_edge_list_keeps_its_file_and_shows_its_own_mean_degree(default):
     cascade = load_scenario(SCENARIOS / "independent-cascade.yaml")
     choice = NetworkChoice.of(cascade)
+    # the file's mean degree, counted here from its lines: 2 ties per line over the people
+    lines = [line.split() for line in (SCENARIOS / "graph.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    people = 1 + max(max(int(u), int(v)) for u, v, *_ in lines)
     assert choice.kind == "edgelist" and choice.size is None
+    assert choice.mean_degree == pytest.approx(2 * len(lines) / people, abs=0.01)
     with pytest.raises(ScenarioError, match="network.kind"):
         classroom_scenario(default, NetworkChoice("edgelist", None, 12.0, 1), Design.of(default))
     moved = classroom_scenario(cascade, NetworkChoice("erdos_renyi", 300, 8.0, 1), Design.of(cascade))
@@ -120,19 +176,41 @@ def test_watts_strogatz_gets_an_even_degree(default):
     assert scenario.network.mean_degree % 2 == 0
 
 
-def test_incentive_edits(default):
+def test_friends_stay_fewer_than_people():
+    assert NetworkChoice("erdos_renyi", 50, 12.0, 1).degree_limit == 30
+    assert NetworkChoice("erdos_renyi", 20, 12.0, 1).degree_limit == 19
+
+
+def test_network_kinds_that_cannot_be_built_are_named_with_the_reason(default):
+    """The combination that crashed the page: 50 people with 30 friends each."""
+    problems = network_problems(default, NetworkChoice("powerlaw_cluster", 50, 30.0, 1))
+    assert set(problems) >= {"configuration", "stochastic_block"}
+    assert "powerlaw_cluster" not in problems and "erdos_renyi" not in problems
+    assert all("mean_degree" in reason or "mean" in reason for reason in problems.values())
+    assert network_problems(default, NetworkChoice("powerlaw_cluster", 300, 12.0, 1)) == {}
+
+
+def test_a_seed_beyond_the_schema_is_an_error_not_a_crash(default):
+    with pytest.raises(ScenarioError, match="seed"):
+        classroom_scenario(default, NetworkChoice("erdos_renyi", 100, 6.0, 10**20), Design.of(default))
+    classroom_scenario(default, NetworkChoice("erdos_renyi", 100, 6.0, MAX_SEED), Design.of(default))
+
+
+def test_incentive_edits_take_their_defaults_from_the_schema(default):
     design = Design.of(default)
     none = design.with_incentive(kind="none")
-    assert none.incentive == {"kind": "none"} and none.referrer_reward == 0.0
+    assert none.incentive.kind == "none" and none.referrer_reward == 0.0
+    schema_double = DoubleSided(kind="double_sided")
     back = none.with_incentive(kind="double_sided")
-    assert (back.referrer_reward, back.referee_reward) == (10.0, 10.0)
+    assert (back.referrer_reward, back.referee_reward) == (schema_double.referrer_reward, schema_double.referee_reward)
+    assert none.with_incentive(kind="single_sided").referrer_reward == SingleSided(kind="single_sided").referrer_reward
+    assert none.with_incentive(kind="tiered").referrer_reward == Tiered(kind="tiered").referrer_reward
     single = design.with_incentive(kind="single_sided", referrer=30)
-    assert single.referee_reward == 0.0 and "referee_reward" not in single.incentive
-    assert single.incentive["paid_on"] == "qualification"  # carried over from the preset
+    assert single.referee_reward == 0.0 and single.referrer_reward == 30.0
+    assert single.incentive.paid_on == "qualification" and single.incentive.cap_per_referrer == 32  # from the preset
     tiered = design.with_incentive(kind="tiered", referrer=10)
-    assert tiered.incentive["tiers"] == [{"after": 0, "referrer_reward": 10.0}, {"after": 3, "referrer_reward": 20.0}]
-    assert tiered.with_incentive(referrer=15).incentive["tiers"] == [{"after": 0, "referrer_reward": 15.0},
-                                                                    {"after": 3, "referrer_reward": 30.0}]
+    assert [(t.after, t.referrer_reward) for t in tiered.incentive.tiers] == [(0, 10.0), (3, 20.0)]
+    assert [t.referrer_reward for t in tiered.with_incentive(referrer=15).incentive.tiers] == [15.0, 30.0]
     for edited in (none, back, single, tiered):
         classroom_scenario(default, NetworkChoice.of(default), edited)  # each is a valid scenario
 
@@ -140,15 +218,15 @@ def test_incentive_edits(default):
 def test_timing_mix_share_and_conversion_edits(default):
     design = Design.of(default)
     at_purchase = design.with_timing(kind="at_purchase")
-    assert at_purchase.timing["kind"] == "at_purchase" and at_purchase.reminders == design.reminders == 1
-    assert design.with_timing(kind="never").timing == {"kind": "never"}
+    assert at_purchase.timing.kind == "at_purchase" and at_purchase.reminders == design.reminders == 1
+    assert design.with_timing(kind="never").timing.kind == "never"
     assert design.with_timing(reminders=4).reminders == 4
     mixed = design.with_mix(promoters=0.8, passives=0.5)
     assert mixed.mix == pytest.approx((0.8, 0.2))  # passives cut so the mix stays a distribution
     assert design.with_base_share(1.7).base_share == 1.0
     converted = design.with_invite_conversion(0.3)
     assert converted.invite_conversion == 0.3
-    assert [c.get("base_conversion") for c in converted.channels] == [0.3, None]  # broadcast keeps its own
+    assert [c.base_conversion for c in converted.channels] == [0.3, None]  # broadcast keeps its own
     scenario = classroom_scenario(default, NetworkChoice.of(default), converted.with_timing(kind="campaign"))
     assert scenario.program.channels[0].conversion == 0.3 and scenario.program.timing.kind == "campaign"
 
@@ -158,10 +236,12 @@ def test_nps_shares_of_each_satisfaction_kind():
     assert nps_shares({"kind": "constant", "value": 10}) == (1.0, 0.0)
     assert nps_shares({"kind": "constant", "value": 8}) == (0.0, 1.0)
     assert nps_shares({"kind": "constant", "value": 5}) == (0.0, 0.0)
-    # score = 10 X, X ~ Beta(a, b): the segment shares from scipy's distribution
-    promoters, passives = nps_shares({"kind": "beta", "a": 4.0, "b": 1.2})
-    assert promoters == pytest.approx(stats.beta.sf(0.9, 4.0, 1.2))
-    assert passives == pytest.approx(stats.beta.cdf(0.9, 4.0, 1.2) - stats.beta.cdf(0.7, 4.0, 1.2))
+    # score = 10 X, X ~ Beta(a, b): the segment shares from scipy's distribution, with the
+    # schema's default shapes when the block leaves them unset
+    shapes = BetaSatisfaction(kind="beta")
+    promoters, passives = nps_shares({"kind": "beta"})
+    assert promoters == pytest.approx(stats.beta.sf(0.9, shapes.a, shapes.b))
+    assert passives == pytest.approx(stats.beta.cdf(0.9, shapes.a, shapes.b) - stats.beta.cdf(0.7, shapes.a, shapes.b))
 
 
 # --------------------------------------------------------------------------- the class run
@@ -191,64 +271,113 @@ def test_frames_add_up(default):
     frames = run.frames()
     for frame, model in zip(frames, run.models):
         people = model.engine.people
+        adopted_day = people.adopted_day
         assert frame.day == 80
-        assert frame.adopters == frame.organic + frame.referred == int((people.adopted_day >= 0).sum())
+        assert frame.adopters == frame.organic + frame.referred == int((adopted_day >= 0).sum())
         assert frame.adopters == frame.customers + frame.churned
         assert sum(frame.generations) == frame.adopters
-        # K's cohort: people who adopted on day 80 - 60 = 20 or earlier
-        assert frame.k_cohort == int(((people.adopted_day >= 0) & (people.adopted_day <= 20)).sum())
-        assert frame.network_png.startswith(b"\x89PNG") and frame.adoption_png.startswith(b"\x89PNG")
+        # K's cohort: people who adopted on day 80 - 30 = 50 or earlier
+        assert frame.k.customers == int(((adopted_day >= 0) & (adopted_day <= 80 - K_WINDOW_DAYS)).sum())
+        # stocks from flows: adopters to date on day t = people whose adoption day is t or earlier
+        expected = [int(((adopted_day >= 0) & (adopted_day <= day)).sum()) for day in range(81)]
+        assert (frame.organic_to_date + frame.referred_to_date).tolist() == expected
+        assert frame.referred_to_date[-1] == frame.referred
+        assert frame.new_organic.sum() + frame.new_referred.sum() + frame.organic_to_date[0] == frame.adopters
     assert frames[1].referred > frames[0].referred  # the viral design refers more
 
 
-def test_adoption_series_is_a_stock_of_adoption_days(default):
-    run = ClassRun(default, NetworkChoice.of(default), [Design.of(default).with_invite_conversion(0.3)])
-    run.advance(60)
-    series = AdoptionSeries.of(run.models[0])
-    adopted_day = run.models[0].engine.people.adopted_day
-    # adopters on day t = people whose adoption day is t or earlier (initial customers: day 0)
-    expected = [int(((adopted_day >= 0) & (adopted_day <= day)).sum()) for day in range(61)]
-    assert series.adopters.tolist() == expected
-    referred = run.models[0].engine.people.referred_by >= 0
-    assert series.referred[-1] == referred.sum()
+def test_viral_and_fading_presets_do_what_they_say():
+    """Seed 42 at class size, to day 90: the viral preset fills most of the network and
+    is never called fading; the fading preset's K stays below 1."""
+    viral = load_scenario(SCENARIOS / "viral.yaml")
+    fading = load_scenario(SCENARIOS / "fading.yaml")
+    for preset, check in ((viral, lambda f: f.adopters > 0.6 * 300 and f.verdict.tone != "fades"),
+                          (fading, lambda f: f.k.known and f.k.k < 1 and f.verdict.tone == "fades")):
+        run = ClassRun(preset, NetworkChoice.of(preset), [Design.of(preset)])
+        run.advance(90)
+        frame = run.frames()[0]
+        assert check(frame), (preset.name, frame.adopters, frame.k, frame.verdict.tone)
+
+
+def test_class_size_sets_the_population_of_a_large_preset():
+    scenario = small()  # 2,000 people, 40 initial customers
+    run = ClassRun(scenario, NetworkChoice.of(scenario, class_size=200), [Design.of(scenario)])
+    assert run.network.n == 200
+    assert int((run.models[0].engine.people.channel == SEED).sum()) == 4  # 2% of the people, as in the preset
+    run.advance(5)
+    assert run.frames()[0].day == 5
+
+
+def test_the_play_clock_keeps_a_fixed_schedule():
+    clock = PlayClock(speed=0.25, now=0.0)  # x1/4: 1.25 days a second, a day every 0.8 s
+    assert clock.wait(0.0) == pytest.approx(0.8)
+    clock.day_done()
+    assert clock.wait(1.0) == pytest.approx(0.6)  # day 2 is due at 1.6 s
+    clock.day_done()
+    assert clock.wait(5.0) == 0.0  # late: no waiting, the schedule catches up
+    fast = PlayClock(speed=10.0, now=0.0)
+    pictures = sum(fast.picture_due(t / 1000) for t in range(0, 1000, 20))  # a day every 20 ms for a second
+    # at most MAX_FRAMES_PER_SECOND (10) pictures; a picture due exactly on a 0.1 s
+    # boundary may fall to the next day by rounding, so 9 is the floor
+    assert 9 <= pictures <= 10
+
+
+# --------------------------------------------------------------------------- pictures
 
 
 def test_layout_is_computed_once_per_network_and_seed(default, monkeypatch):
     calls = []
     real = nx.spring_layout
-    monkeypatch.setattr(app_views.nx, "spring_layout", lambda *args, **kwargs: calls.append(kwargs["seed"]) or real(*args, **kwargs))
-    monkeypatch.setattr(app_views, "_LAYOUTS", type(app_views._LAYOUTS)())
+    monkeypatch.setattr(app_pictures.nx, "spring_layout", lambda *args, **kwargs: calls.append(kwargs["seed"]) or real(*args, **kwargs))
+    monkeypatch.setattr(app_pictures, "_LAYOUTS", type(app_pictures._LAYOUTS)())
     choice = NetworkChoice("erdos_renyi", 120, 6.0, 3)
     design = Design.of(default)
     first = ClassRun(default, choice, [design, design.with_incentive(kind="none")])
     again = ClassRun(default, choice, [design.with_timing(kind="never")])  # a reset, or a design change
-    assert len(calls) == 1 and again.layout is first.layout
-    ClassRun(default, NetworkChoice("erdos_renyi", 120, 6.0, 4), [design])
+    layout = app_pictures.network_layout(first.network, choice.seed)
+    assert app_pictures.network_layout(again.network, choice.seed) is layout and len(calls) == 1
+    app_pictures.network_layout(ClassRun(default, NetworkChoice("erdos_renyi", 120, 6.0, 4), [design]).network, 4)
     assert len(calls) == 2
-    assert first.layout.min() >= 0.0 and first.layout.max() <= 1.0
+    assert layout.min() >= 0.0 and layout.max() <= 1.0
 
 
-def test_network_picture_colours_people_by_state_and_generation():
-    network = from_edges(4, np.array([0, 1, 2]), np.array([1, 2, 3]), None, np.random.default_rng(0), 0.0)
-    xy = np.array([[0.1, 0.1], [0.9, 0.1], [0.1, 0.9], [0.9, 0.9]])
-    picture = NetworkPicture(network, xy, pixels=200)
-    state = np.array([CUSTOMER, CUSTOMER, CUSTOMER, PROSPECT], np.int8)
-    referred_by = np.array([-1, 0, 1, -1], np.int32)
-    channel = np.array([-1, 0, 0, -3], np.int8)  # organic, referred, referred, not acquired
-    generation = referral_generations(referred_by, state != PROSPECT)
-    image = np.asarray(Image.open(io.BytesIO(picture.render(state, referred_by, generation, channel))).convert("RGB"))
-    height = image.shape[0]
-    expected = [GENERATION_COLOURS[0], GENERATION_COLOURS[1], GENERATION_COLOURS[2], PROSPECT_COLOUR]
-    for person, colour in enumerate(expected):
-        x, y = picture.ax.transData.transform(xy[person])
-        centre = image[int(round(height - y)), int(round(x))].astype(int)
-        target = (np.array(Image.new("RGB", (1, 1), colour).getpixel((0, 0)))).astype(int)
-        assert np.abs(centre - target).max() <= 12, (person, centre, target)  # 64-colour palette: near, not exact
-    churned = state.copy()
-    churned[0] = CHURNED
-    image = np.asarray(Image.open(io.BytesIO(picture.render(churned, referred_by, generation, channel))).convert("RGB"))
-    x, y = picture.ax.transData.transform(xy[0])
-    assert image[int(round(height - y)), int(round(x))].min() >= 240  # an open ring: white inside
+def test_network_picture_draws_everyone_once_and_each_referral(default):
+    viral = Design.of(default).with_timing(kind="at_purchase", reminders=3).with_base_share(0.8).with_invite_conversion(0.3)
+    run = ClassRun(default, NetworkChoice.of(default), [viral])
+    run.advance(60)
+    frame = run.frames()[0]
+    layout = app_pictures.network_layout(run.network, 1)
+    masks = network_groups(frame)
+    # every person is in exactly one group (the initial customers' rings go on top)
+    assert np.array_equal(np.sum(masks[:-1], axis=0), np.ones(run.network.n))
+    assert np.array_equal(masks[-1], frame.initial & (frame.state != 0))
+    option = network_option(frame, layout)
+    series = {s["name"]: s for s in option["series"]}
+    assert len(series[REFERRAL_LINES]["data"]) == frame.referred  # one line per referral of record
+    for (name, _, _, _), mask in zip(POINT_GROUPS, masks):
+        assert len(series[name]["data"]) == int(mask.sum())
+    # generation 1, the only kind in a loop below 1, is the strong colour, not a pale tint
+    red, green, blue = (int(GENERATION_COLOURS[1][i:i + 2], 16) for i in (1, 3, 5))
+    assert red > 200 and green < 120 and blue < 60
+
+
+def test_the_legend_shows_what_is_drawn():
+    legend = network_legend_html()
+    for name, fill, ring, _ in POINT_GROUPS:
+        assert name in legend and fill in legend
+        if ring:
+            assert ring in legend
+    assert REFERRAL_LINES in legend
+
+
+def test_generation_bars_gather_the_deep_generations(default):
+    run = ClassRun(default, NetworkChoice.of(default), [Design.of(default)])
+    frame = run.frames()[0]
+    frame.generations = list(range(1, 16))  # 15 generations of 1..15 people
+    option = generations_option(frame, shown=12)
+    assert option["xAxis"]["data"][-1] == "11+"
+    values = [bar["value"] for bar in option["series"][0]["data"]]
+    assert len(values) == 12 and sum(values) == sum(range(1, 16))
 
 
 # --------------------------------------------------------------------------- refsim app refusals
@@ -268,12 +397,3 @@ def test_app_command_refuses_a_busy_port():
         result = CliRunner().invoke(cli, ["app", str(SCENARIOS / "default.yaml"), "--port", str(port)])
     assert result.exit_code == 2
     assert "--port" in result.output and str(port) in result.output and len(result.output.strip().splitlines()) == 1
-
-
-def test_class_size_sets_the_population_of_a_large_preset():
-    scenario = small()  # 2,000 people, 40 initial customers
-    run = ClassRun(scenario, NetworkChoice.of(scenario, class_size=200), [Design.of(scenario)])
-    assert run.network.n == 200
-    assert int((run.models[0].engine.people.channel == SEED).sum()) == 4  # 2% of the people, as in the preset
-    run.advance(5)
-    assert run.frames()[0].day == 5

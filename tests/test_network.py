@@ -9,7 +9,9 @@ less often than 1 in 1,000; a real bug, e.g. mean degree off by 5%, gives p < 1e
 
 from __future__ import annotations
 
+import os
 import random
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -20,9 +22,12 @@ from scipy.stats import ks_2samp
 
 from simulator.config import Network as NetworkConfig
 from simulator.errors import ScenarioError
-from simulator.network import Network, build_network, from_edges, load_edgelist
+from simulator.network import (Network, build_network, clear_graph_cache, from_edges, graph_cache_info, load_edgelist, network_for,
+                               read_edgelist, set_graph_cache_limit)
+from simulator.network.cache import GraphCache
 from simulator.rng import Streams
 
+ROOT = Path(__file__).resolve().parents[1]
 KS_P = 1e-3
 N_DIST = 20_000
 
@@ -456,3 +461,178 @@ def test_impossible_graphs_say_what_is_valid(fields, n, key):
     error = caught.value
     assert error.key == key and error.file == "scenario.yaml"
     assert "valid" in error.message
+
+
+@pytest.mark.parametrize(
+    "text, n",
+    [
+        ("  #\tNODES : 5\r\n0 1\r\n", 5),      # any case, tabs, Windows newlines
+        ("0 1\n# nodes: 7\n", 7),             # a header may come after the ties
+        ("0 1\n1 2 # nodes: 9\n", 3),         # a comment after a tie is not a header
+        ("# about # nodes: 9\n0 1\n", 2),     # nor is 'nodes:' later in a comment
+    ],
+)
+def test_edgelist_nodes_header_only_on_its_own_comment_line(tmp_path, text, n):
+    assert load_edgelist(write(tmp_path, text))[0] == n
+
+
+# --------------------------------------------------------------------------- graphs loaded once per process
+
+
+@pytest.fixture
+def fresh_cache():
+    clear_graph_cache()
+    yield
+    clear_graph_cache()
+
+
+def age(path, seconds=3600):
+    """Date the file back, as a file untouched since before the run began."""
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns - int(seconds * 1e9)))
+
+
+def messy_edges(n=300, m=2000, seed=3):
+    """Edges with repeats in both directions and self-loops, in random order."""
+    rng = np.random.default_rng(seed)
+    u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+    return u, v
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
+def test_cached_edgelist_gives_the_network_from_edges_gives(tmp_path, fresh_cache, share):
+    # from_edges on the freshly parsed file is the reference: the cache keeps the structure
+    # and draws the labels per seed, and must give the identical graph for every seed
+    u, v = messy_edges()
+    path = write(tmp_path, "".join(f"{a} {b}\n" for a, b in zip(u, v)))
+    n, fu, fv, strong = load_edgelist(path)
+    graph = read_edgelist(path)
+    for seed in range(4):
+        cached = graph.network(np.random.default_rng(seed), share)
+        fresh = from_edges(n, fu, fv, strong, np.random.default_rng(seed), share)
+        assert_valid_csr(cached)
+        for field in ("indptr", "indices", "strong"):
+            assert np.array_equal(getattr(cached, field), getattr(fresh, field)), (seed, field)
+
+
+def test_cached_weighted_edgelist_keeps_the_file_labels(tmp_path, fresh_cache):
+    u, v = messy_edges(seed=4)
+    weights = np.random.default_rng(5).random(len(u))
+    path = write(tmp_path, "".join(f"{a} {b} {w:.3f}\n" for a, b, w in zip(u, v, weights)))
+    fresh = from_edges(*load_edgelist(path), np.random.default_rng(0), 0.5)
+    cached = read_edgelist(path).network(np.random.default_rng(1), 0.5)
+    for field in ("indptr", "indices", "strong"):
+        assert np.array_equal(getattr(cached, field), getattr(fresh, field))
+
+
+def test_validation_and_every_run_read_the_edgelist_once(tmp_path, fresh_cache):
+    from simulator import load_scenario, simulate
+
+    path = write(tmp_path, "".join(f"{i} {(i * 7 + 1) % 500}\n{i} {(i + 1) % 500}\n" for i in range(500)))
+    age(path)
+    scenario_file = write(tmp_path, (ROOT / "scenarios" / "independent-cascade.yaml").read_text(), "cascade.yaml")
+    scenario = load_scenario(scenario_file)
+    assert graph_cache_info()["files_read"] == 1
+    results = simulate(scenario, replicates=3, baseline=True, workers=1, executor="serial")
+    assert results.baseline_timeseries is not None  # the twins ran too
+    info = graph_cache_info()
+    assert info["files_read"] == 1 and info["files_parsed"] == 1
+
+
+def test_a_file_changed_in_place_is_read_again(tmp_path, fresh_cache):
+    # same size and, forced back, the same modification time: only the content differs.
+    # The file was written just now, so its stat is not trusted and the content hash decides.
+    path = write(tmp_path, "0 1\n1 2\n")
+    first = read_edgelist(path)
+    before = path.stat()
+    path.write_text("0 1\n1 3\n")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    second = read_edgelist(path)
+    assert first.n == 3 and second.n == 4
+    # an old file whose stat changed (a new modification time) is read again too
+    age(path)
+    assert read_edgelist(path) is second
+    path.write_text("0 5\n")
+    assert read_edgelist(path).n == 6
+    assert graph_cache_info()["files_parsed"] == 3
+
+
+def test_an_unchanged_old_file_is_not_read_again_and_copies_are_parsed_once(tmp_path, fresh_cache):
+    text = "".join(f"{i} {i + 1}\n" for i in range(100))
+    one, two = write(tmp_path, text, "one.txt"), write(tmp_path, text, "two.txt")
+    age(one)
+    graph = read_edgelist(one)
+    assert read_edgelist(one) is graph and read_edgelist(two) is graph
+    info = graph_cache_info()
+    assert info["files_read"] == 2 and info["files_parsed"] == 1
+
+
+def test_graph_store_evicts_the_least_recently_used_by_bytes():
+    store = GraphCache(limit_bytes=100)
+    store.put("a", "A", 60)
+    store.put("b", "B", 30)
+    assert store.get("a") == "A"          # a is now the most recently used
+    store.put("c", "C", 30)               # 120 bytes > 100: the least recently used (b) goes
+    assert store.get("b") is None and store.get("a") == "A" and store.get("c") == "C"
+    store.put("huge", "H", 101)           # larger than the bound: used by the caller, never kept
+    assert store.get("huge") is None
+    assert store.info()["bytes"] == 90 <= store.info()["limit_bytes"]
+
+
+def test_a_sweep_over_many_files_stays_within_the_bound(tmp_path, fresh_cache):
+    set_graph_cache_limit(0.05)  # 52 KB: room for a few of these graphs only
+    try:
+        for k in range(12):
+            path = write(tmp_path, "".join(f"{i} {(i + k + 1) % 1000}\n" for i in range(1000)), f"g{k}.txt")
+            assert read_edgelist(path).n == 1000
+            assert graph_cache_info()["bytes"] <= 0.05 * 2**20
+        assert 0 < graph_cache_info()["entries"] < 12
+    finally:
+        set_graph_cache_limit(256)
+
+
+def test_network_for_builds_each_seed_once_and_as_the_engine_does(fresh_cache):
+    cfg = config(kind="powerlaw_cluster", mean_degree=6, clustering=0.2, strong_tie_share=0.3)
+    shared = network_for(cfg, 3000, seed=7)
+    assert network_for(cfg, 3000, seed=7) is shared          # the twin and compared designs
+    engine_own = build({"kind": "powerlaw_cluster", "mean_degree": 6, "clustering": 0.2, "strong_tie_share": 0.3}, 3000, seed=7)
+    for field in ("indptr", "indices", "strong"):
+        assert np.array_equal(getattr(shared, field), getattr(engine_own, field))
+    other_seed = network_for(cfg, 3000, seed=8)
+    other_block = network_for(config(kind="powerlaw_cluster", mean_degree=6, clustering=0.3, strong_tie_share=0.3), 3000, seed=7)
+    assert other_seed is not shared and not np.array_equal(other_seed.indices, shared.indices)
+    assert other_block is not shared and not np.array_equal(other_block.indices, shared.indices)
+
+
+@pytest.mark.parametrize("network", [
+    {"kind": "edgelist", "path": str(ROOT / "scenarios" / "graph.txt"), "strong_tie_share": 0.4},
+    {"kind": "erdos_renyi", "mean_degree": 8, "strong_tie_share": 0.3},
+])
+def test_runs_on_shared_graphs_equal_runs_that_build_their_own(network, fresh_cache):
+    from simulator.engine import Engine
+    from simulator.runner import baseline_of, run_replicate
+
+    from .conftest import small
+
+    scenario = small(network=network)
+    for seed in (5, 6):
+        shared = run_replicate(scenario, 0, seed, baseline=True)
+        own = Engine(scenario, seed).run()
+        own_twin = Engine(baseline_of(scenario), seed).run()
+        assert np.array_equal(shared.daily, own.daily)
+        assert np.array_equal(shared.baseline_daily, own_twin.daily)
+
+
+def test_cached_reader_reports_the_same_errors_and_keeps_no_bad_file(tmp_path, fresh_cache):
+    path = write(tmp_path, "0 1\n1 x\n")
+    with pytest.raises(ScenarioError) as direct:
+        load_edgelist(path)
+    with pytest.raises(ScenarioError) as cached:
+        read_edgelist(path)
+    assert (cached.value.file, cached.value.key, cached.value.message) == (direct.value.file, direct.value.key, direct.value.message)
+    with pytest.raises(ScenarioError) as missing:
+        read_edgelist(tmp_path / "nowhere.txt", source="my.yaml")
+    assert missing.value.file == "my.yaml" and missing.value.key == "network.path"
+    path.write_text("0 1\n1 2\n")  # fixed: read afresh, not an error remembered
+    assert read_edgelist(path).n == 3

@@ -14,6 +14,10 @@ from ..errors import ScenarioError
 
 
 _NODES_HEADER = re.compile(r"^[ \t]*#[ \t]*nodes[ \t]*:[ \t]*(.*?)[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
+# Where a header may be: a '#' then 'nodes' in any case. Searching for it first is fast
+# (the pattern opens with a literal); _NODES_HEADER over a whole file of millions of
+# lines, anchored at every line start and case-folding, took tens of milliseconds.
+_NODES_CANDIDATE = re.compile(r"#[ \t]*[Nn][Oo][Dd][Ee][Ss][ \t]*:")
 _EDGE_LIST_FORMAT = "each line is 'u v' or 'u v weight' with integer ids >= 0 and a number weight; '#' starts a comment"
 
 
@@ -24,21 +28,40 @@ def load_edgelist(path: pathlib.Path, source: str | None = None) -> tuple[int, n
     are ``0..n-1`` with ``n = max id + 1``, unless a comment line ``# nodes: N`` sets
     ``n`` (then an id >= N is an error). A weight >= 0.5 marks a strong tie. Either
     every line has a weight or none does.
+
+    Reads the file every time; runs go through :func:`simulator.network.read_edgelist`,
+    which reads each file once per process.
     """
+    path = pathlib.Path(path)
+    return parse_edgelist(read_edgelist_bytes(path, source), str(path))
+
+
+def read_edgelist_bytes(path: pathlib.Path, source: str | None = None) -> bytes:
+    """The file's bytes, or the one-line error a user should see."""
     path = pathlib.Path(path)
     file = str(path)
     if not path.is_file():
         raise ScenarioError(f"edge-list file {file!r} does not exist; give the path of a file of 'u v [weight]' lines",
                             file=source or file, key="network.path")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        return path.read_bytes()
+    except OSError as error:
         raise ScenarioError(f"cannot read the edge list ({error}); {_EDGE_LIST_FORMAT}", file=file, key="network.path") from None
 
+
+def parse_edgelist(data: bytes, file: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`load_edgelist` on the bytes of a file (``file`` names it in error messages)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(f"cannot read the edge list ({error}); {_EDGE_LIST_FORMAT}", file=file, key="network.path") from None
+    if "\r" in text:  # the newlines a file opened in text mode would give (universal newlines)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+
     nodes = None
-    header = _NODES_HEADER.search(text)
+    header, line_start = _nodes_header(text)
     if header:
-        line_no = text.count("\n", 0, header.start()) + 1
+        line_no = text.count("\n", 0, line_start) + 1
         try:
             nodes = int(header.group(1))
         except ValueError:
@@ -66,6 +89,20 @@ def load_edgelist(path: pathlib.Path, source: str | None = None) -> tuple[int, n
 
 
 _ID_NOT_WHOLE = re.compile(r"^[ \t]*(?:[^#\s]*[^\d\s#]|[^#\s]+[ \t]+[^#\s]*[^\d\s#])", re.M)
+
+
+def _nodes_header(text: str) -> tuple[re.Match | None, int]:
+    """The first line that is a ``# nodes: N`` header (as _NODES_HEADER matches it on
+    that line alone), and where that line starts; (None, -1) when there is none."""
+    if "#" not in text:  # most files have no comment at all: one memchr-speed scan
+        return None, -1
+    for candidate in _NODES_CANDIDATE.finditer(text):
+        start = text.rfind("\n", 0, candidate.start()) + 1
+        end = text.find("\n", candidate.start())
+        header = _NODES_HEADER.match(text, start, len(text) if end < 0 else end)
+        if header:
+            return header, start
+    return None, -1
 
 
 def _parse_fast(text: str):

@@ -15,8 +15,9 @@ import pathlib
 import numpy as np
 
 from ..errors import ScenarioError
-from .edgelist import load_edgelist
-from .graph import Network, from_edge_ends, from_edges
+from ..rng import Streams
+from .cache import cached_network, read_edgelist
+from .graph import Network, from_edge_ends
 from .growth import grow
 
 #: Largest complete network (12.5 million ties, about 130 MB of arrays).
@@ -45,8 +46,8 @@ def build_network(cfg, size: int, rng: np.random.Generator, rng_ties: np.random.
             where = f" (relative paths are read from {base_dir})" if base_dir is not None and not pathlib.Path(cfg.path).is_absolute() else ""
             raise ScenarioError(f"edge-list file {str(path)!r} does not exist{where}; give the path of a file of 'u v [weight]' lines",
                                 file=source or str(path), key="network.path")
-        n, u, v, strong = load_edgelist(path, source=source)
-        return from_edges(n, u, v, strong, rng_ties, share)
+        # read and parsed once per process (cache.py); only the tie labels are drawn per run
+        return read_edgelist(path, source=source).network(rng_ties, share)
 
     n = int(size)
     if kind == "complete":
@@ -63,6 +64,21 @@ def build_network(cfg, size: int, rng: np.random.Generator, rng_ties: np.random.
         raise ScenarioError(f"unknown network kind {kind!r}; valid: {', '.join(sorted([*generators, 'complete', 'edgelist']))}",
                             file=source, key="network.kind")
     return from_edge_ends(n, list(generators[kind](cfg, n, rng, source)), None, rng_ties, share)
+
+
+def network_for(cfg, size: int, seed: int, base_dir: pathlib.Path | None = None, source: str | None = None) -> Network:
+    """The network of the run with seed ``seed``: what ``Engine(scenario, seed)`` builds
+    (``build_network`` on the seed's ``network`` and ``ties`` streams), built once per
+    process for each (network block, population size, seed) and then shared, so that a
+    design, its no-program twin and every design compared with it on the same
+    replicate seed run on the one graph without generating it again. Edge lists are
+    read once per file (cache.py) and only labelled per seed."""
+    streams = Streams(seed)
+    if cfg.kind == "edgelist":
+        return build_network(cfg, size, streams("network"), streams("ties"), base_dir=base_dir, source=source)
+    key = (cfg.model_dump_json(), int(size), int(seed))
+    return cached_network(key, lambda: build_network(cfg, size, streams("network"), streams("ties"), base_dir=base_dir,
+                                                     source=source))
 
 
 def _impossible(message: str, source: str | None, key: str = "network.mean_degree") -> ScenarioError:

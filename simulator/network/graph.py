@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from ..sorted_runs import first_of_runs
+
+if TYPE_CHECKING:  # networkx is only for export: imported there, not by every run
+    import networkx as nx
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,6 +70,8 @@ class Network:
 
     def to_networkx(self) -> nx.Graph:
         """The same graph as ``networkx.Graph`` with tie strength as edge attribute ``strong``."""
+        import networkx as nx
+
         graph = nx.Graph()
         graph.add_nodes_from(range(self.n))
         rows = np.repeat(np.arange(self.n, dtype=np.int64), self.degree)
@@ -187,3 +192,48 @@ def _from_sorted_keys(n: int, keys: list, labels: np.ndarray) -> Network:
     reverse %= n
     indices[pos] = reverse
     return Network(indptr, indices, strong)
+
+
+def tie_keys(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The ties ``lo * n + hi`` (lo < hi) of the edges ``u -- v``, sorted, each once, self-loops
+    dropped: the order in which from_edges draws tie labels."""
+    u = np.asarray(u, dtype=np.int64).ravel()
+    v = np.asarray(v, dtype=np.int64).ravel()
+    keep = u != v
+    key = np.minimum(u, v)[keep]
+    key *= n
+    key += np.maximum(u, v)[keep]
+    key.sort()
+    first = first_of_runs(key)
+    return key if first.all() else key[first]
+
+
+def tie_slots(n: int, key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``indptr``, ``indices`` and ``tie`` of the CSR of the ties ``key`` (as from tie_keys):
+    ``tie[k]`` is the rank in ``key`` of the tie stored at slot ``k``, so that a Network
+    with labels ``labels`` (one per tie, in key order) has ``strong = labels[tie]``.
+
+    The slots are those of _from_sorted_keys (each row: lower friends, then higher ones,
+    ascending), so the result equals from_edges for any labels; it costs an extra array
+    and is used where one structure serves many seeds (an edge list read once)."""
+    n = int(n)
+    m = len(key)
+    lo = key // n
+    hi = key % n
+    up_count = np.bincount(lo, minlength=n)
+    down_count = np.bincount(hi, minlength=n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(up_count + down_count, out=indptr[1:])
+    indices = np.empty(2 * m, dtype=np.int32)
+    tie = np.empty(2 * m, dtype=np.int32 if m < 2**31 else np.int64)
+    rank = np.arange(m, dtype=np.int64)
+    # higher friends, in key order
+    pos = np.repeat(indptr[:-1] + down_count - (np.cumsum(up_count) - up_count), up_count) + rank
+    indices[pos] = hi
+    tie[pos] = rank
+    # lower friends: the ties in (hi, lo) order
+    order = np.argsort(hi * n + lo)
+    pos = np.repeat(indptr[:-1] - (np.cumsum(down_count) - down_count), down_count) + rank
+    indices[pos] = lo[order]
+    tie[pos] = order
+    return indptr, indices, tie

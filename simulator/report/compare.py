@@ -33,8 +33,8 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime,
         atomic_write_csv(path / "summary.csv", summary)
         atomic_write_json(path / "summary.json", summary_dict(summary))
         figures = plots.standard(series, path)
-        roi = "attributed_roi" if "attributed_roi" in runs.columns else "roi"  # named attributed_roi by the engine lane
-        figures.append(plots.distribution(runs, roi, path / "roi_distribution.png", title=f"{roi} over replicates"))
+        figures.append(plots.distribution(runs, "attributed_roi", path / "roi_distribution.png",
+                                          title="Attributed ROI over replicates (what a referral dashboard shows)"))
         if all(d.baseline_timeseries is not None for d in designs):
             figures.insert(0, incremental_value_plot(designs, path / "incremental_value.png"))
         if comparison.paired:

@@ -1,8 +1,10 @@
-"""The educator app served on a free localhost port for browser tests."""
+"""The educator app served on a free localhost port for browser tests, with a preset
+folder that also holds a broken file; and the system Chromium under Playwright."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,8 +16,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Server start-up imports Solara, Mesa and matplotlib: seconds on a busy 2-core machine.
-START_TIMEOUT_S = 90
+#: Server start-up imports Solara, Mesa and the engine: seconds on a busy 2-core machine.
+START_TIMEOUT_S = 120
+CHROMIUM = Path(os.environ.get("REFSIM_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: A preset with a YAML mistake: picking it must show the error, not crash the page.
+BROKEN_PRESET = "name: broken\ndays: [not, a, number\n"
 
 
 def free_port() -> int:
@@ -25,13 +32,27 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    """``refsim app`` on 127.0.0.1, answering HTTP; stopped (its whole process group) afterwards."""
+def presets(tmp_path_factory) -> Path:
+    """A copy of scenarios/ (with the edge list the cascade preset reads) plus broken.yaml."""
+    folder = tmp_path_factory.mktemp("presets")
+    for path in (ROOT / "scenarios").iterdir():
+        if path.is_file():
+            shutil.copy(path, folder / path.name)
+    (folder / "broken.yaml").write_text(BROKEN_PRESET)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, presets):
+    """``refsim app`` on 127.0.0.1 over the preset folder, answering HTTP; stopped (its
+    whole process group) afterwards."""
     log_path = tmp_path_factory.mktemp("app-server") / "server.log"
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     with open(log_path, "wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "simulator.cli", "app", "--port", str(port)], cwd=ROOT,
+        server = subprocess.Popen([sys.executable, "-m", "simulator.cli", "app", str(presets / "default.yaml"),
+                                   "--port", str(port)], cwd=ROOT, env=env,
                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -50,6 +71,27 @@ def app_url(tmp_path_factory):
         yield url
     finally:
         _stop(server)
+        log = _tail(log_path, 200)
+        if "Traceback" in log:
+            print(f"server log:\n{log}")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright for Python is missing: pip install -e '.[test]'", pytrace=False)
+    if not CHROMIUM.exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium) "
+                    f"or point REFSIM_CHROMIUM at a Chromium binary", pytrace=False)
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        except Exception as error:  # the message of a failed launch is the useful part
+            pytest.fail(f"cannot start Chromium at {CHROMIUM}: {str(error).splitlines()[0]}", pytrace=False)
+        yield chromium
+        chromium.close()
 
 
 def _stop(server: subprocess.Popen) -> None:

@@ -1,108 +1,280 @@
 """The educator app in a real browser: Debian's Chromium driven by Playwright.
 
 The browser is the system's (/usr/bin/chromium, or $REFSIM_CHROMIUM), never one that
-Playwright downloads. When it cannot be started the test fails and says why: a
-skipped browser test would hide a broken classroom app.
+Playwright downloads. When it cannot be started the tests fail and say why: a
+skipped browser test would hide a broken classroom app. Every page must load only
+from localhost. Waits are generous because the machine may be busy; a healthy page
+needs a fraction of each, and no test asserts a wall time (times are printed).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-CHROMIUM = Path(os.environ.get("REFSIM_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-#: Generous waits: the machine may be busy; a healthy page needs a fraction of each.
-PAGE_TIMEOUT_MS = 30_000
+PAGE_TIMEOUT_MS = 60_000
+WIDE = {"width": 1440, "height": 1000}
+PROJECTOR = {"width": 1280, "height": 720}
+
+
+class Classroom:
+    """One browser page on the app, with the checks every test shares."""
+
+    def __init__(self, browser, url: str, viewport: dict):
+        self.context = browser.new_context(viewport=viewport)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(PAGE_TIMEOUT_MS)
+        self.url = url
+        self.requests: list[str] = []
+        self.failures: list[str] = []
+        page = self.page
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("websocket", lambda socket: self.requests.append(socket.url))
+        page.on("response", lambda response: response.status >= 400 and self.failures.append(f"{response.status} {response.url}"))
+        page.on("requestfailed", lambda request: self.failures.append(f"failed {request.url}")
+                if not request.url.startswith(("blob:", "data:")) else None)
+
+    def open(self) -> float:
+        started = time.perf_counter()
+        self.page.goto(self.url)
+        self.page.wait_for_selector(".refsim-network-A canvas")
+        self.page.wait_for_selector(".refsim-day")
+        return time.perf_counter() - started
+
+    def text(self, css: str) -> str:
+        return self.page.inner_text(css)
+
+    def day(self) -> int:
+        return int(re.search(r"Day (\d+)", self.text(".refsim-day")).group(1))
+
+    def wait_day(self, at_least: int) -> None:
+        self.page.wait_for_function(
+            f"() => {{ const m = /Day (\\d+)/.exec(document.querySelector('.refsim-day').innerText);"
+            f" return m && parseInt(m[1]) >= {at_least}; }}")
+
+    def wait_text(self, css: str, pattern: str) -> None:
+        self.page.wait_for_function(
+            "([css, pattern]) => { const e = document.querySelector(css); return e && new RegExp(pattern).test(e.innerText); }",
+            arg=[css, pattern])
+
+    def open_menu(self, select_css: str):
+        self.page.click(f"{select_css} .v-field")
+        return self.page.locator(".v-overlay--active .v-list")
+
+    def pick(self, select_css: str, item: str) -> None:
+        """Choose ``item`` from the Vuetify select under ``select_css``. The list is
+        virtual (only the rows in view exist), so it is scrolled until the row appears."""
+        menu = self.open_menu(select_css)
+        row = self.page.locator(f".v-overlay--active .v-list-item:has(.v-list-item-title:text-is('{item}'))")
+        for _ in range(30):
+            if row.count():
+                row.first.click()
+                return
+            menu.evaluate("list => { list.scrollTop += 120; }")
+            self.page.wait_for_timeout(100)
+        raise AssertionError(f"no item {item!r} in {select_css}")
+
+    def k(self, label: str) -> float:
+        shown = self.text(f".refsim-k-{label}")
+        return float(shown.split("=")[1]) if re.search(r"\d", shown) else float("nan")
+
+    def play(self, speed: str) -> None:
+        self.page.click(f".refsim-speed-{speed}")
+        self.page.click(".refsim-play")
+        self.wait_text(".refsim-day", "playing")
+
+    def pause(self) -> None:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self.page.click(".refsim-play", timeout=10_000)
+        except PlaywrightTimeout:  # a busy browser may see the run end first: Play is then off
+            assert "finished" in self.text(".refsim-day")
+        self.wait_text(".refsim-day", "paused|finished")
+
+    def no_traceback(self) -> None:
+        body = self.page.inner_text("body")
+        assert "Traceback" not in body, body[:500]
+
+    def close(self) -> None:
+        self.context.close()
+        outside = [url for url in self.requests if urlparse(url).scheme not in ("blob", "data")
+                   and urlparse(url).hostname not in LOCAL_HOSTS]
+        assert not outside, f"the page reached beyond localhost: {outside[:5]}"
+        assert not self.failures, f"requests that failed (an asset missing offline?): {self.failures[:5]}"
+
+
+@pytest.fixture
+def classroom(browser, app_url):
+    opened = []
+
+    def open_page(viewport=WIDE) -> Classroom:
+        page = Classroom(browser, app_url, viewport)
+        opened.append(page)
+        return page
+
+    yield open_page
+    for page in opened:
+        page.close()
+
+
+@pytest.mark.timeout(420)
+def test_the_lesson_of_docs_app_md_step_by_step(classroom):
+    room = classroom(WIDE)
+    print(f"page ready in {room.open():.2f} s")
+
+    # 1. The loop: the fading preset, one design
+    room.pick(".refsim-preset", "fading")
+    room.wait_text(".refsim-panel-A", "double-sided 10/10")
+    room.page.click(".refsim-show-one")
+    room.page.wait_for_selector(".refsim-panel-B", state="detached")
+    assert room.text(".refsim-day").startswith("Day 0 of 180")
+
+    # 2. K below 1 fades: play; on day 30 K appears, red, below 1
+    room.play("1_0")
+    room.wait_day(40)
+    room.pause()
+    assert room.k("A") < 1.0
+    assert "fades" in room.text(".refsim-verdict-A")
+    assert re.search(r"on \d+ customers?", room.text(".refsim-k-customers-A"))
+    sizes = [int(size) for size in re.findall(r"(?:^|→ )(\d+)", room.text(".refsim-generations-A"))]
+    assert sizes and sizes[0] > sum(sizes[1:])  # most growth is organic
+    # change the seed: the run restarts on new people, and the story does not change
+    room.page.fill(".refsim-seed input", "7")
+    room.wait_text(".refsim-day", "^Day 0 ")
+    room.play("5_0")
+    room.wait_day(45)
+    room.pause()
+    assert room.k("A") < 1.0 and "fades" in room.text(".refsim-verdict-A")
+
+    # 3. K above 1 grows: the viral preset, A vs B
+    room.pick(".refsim-preset", "viral")
+    room.page.click(".refsim-show-two")
+    room.page.wait_for_selector(".refsim-panel-B")
+    assert "double-sided 50/50" in room.text(".refsim-panel-A") and "no reward" in room.text(".refsim-panel-B")
+    room.play("1_0")
+    verdicts = []
+    while room.day() < 60:
+        verdicts.append(room.text(".refsim-verdict-A"))
+        if re.match(r"Day 3[0-4] ", room.text(".refsim-day")):
+            assert room.k("A") >= 1.0, "from day 30 K appears at 1 or above in the viral design"
+        room.page.wait_for_timeout(300)
+    room.pause()
+    assert not any("fades" in said for said in verdicts), verdicts
+    assert "filled the network" in room.text(".refsim-verdict-A")
+    assert "×" in room.text(".refsim-generations-A")
+    assert number(room.text(".refsim-adopters-A")) > number(room.text(".refsim-adopters-B"))
+
+    # 4. A vs B: copy A into B, then pay only the referrer in B
+    room.page.click(".refsim-edit-B")
+    room.page.click(".refsim-copy")
+    room.wait_text(".refsim-panel-B", "double-sided 50/50")
+    room.page.click(".refsim-incentive-B .refsim-incentive-single_sided")
+    room.wait_text(".refsim-panel-B", "single-sided 50")
+    assert room.text(".refsim-day").startswith("Day 0 ")
+    room.play("1_0")
+    assert room.page.is_disabled(".refsim-step")  # no stepping while playing
+    room.wait_day(20)
+    room.pause()
+    assert re.search(r"B − A on day \d+: [+-]\d+ adopters", room.text(".refsim-compare"))
+    shown = room.day()
+    room.page.click(".refsim-step")
+    room.wait_text(".refsim-day", f"^Day {shown + 1} ")
+
+    # to the end: the status says so and Step is off; Reset starts again
+    room.play("10_0")
+    room.wait_text(".refsim-day", "finished")
+    assert room.page.is_disabled(".refsim-step") and room.page.is_disabled(".refsim-play")
+    room.page.click(".refsim-reset")
+    room.wait_text(".refsim-day", "^Day 0 .*ready")
+    room.no_traceback()
 
 
 def number(text: str) -> int:
     return int(re.sub(r"[^0-9]", "", text))
 
 
-def day_shown(page) -> int:
-    return int(re.search(r"Day (\d+)", page.inner_text(".refsim-day")).group(1))
+@pytest.mark.timeout(300)
+def test_invalid_combinations_show_an_error_in_place_and_keep_the_settings(classroom):
+    room = classroom(WIDE)
+    room.open()
+    room.page.click(".refsim-incentive-A .refsim-incentive-single_sided")
+    room.wait_text(".refsim-panel-A", "single-sided")
+
+    # 50 people with 30 friends each: kinds that cannot be built are named, and disabled
+    room.page.focus(".refsim-people [role=slider]")
+    room.page.keyboard.press("Home")
+    room.wait_text(".refsim-controls", "People: 50")
+    room.page.focus(".refsim-friends [role=slider]")
+    room.page.keyboard.press("End")
+    room.wait_text(".refsim-controls", r"Friends per person \(mean\): 30")
+    room.wait_text(".refsim-controls", "configuration: .*mean")
+    assert "stochastic_block:" in room.text(".refsim-controls")
+    room.open_menu(".refsim-network-kind")
+    room.page.wait_for_selector(".v-overlay--active .v-list-item")
+    disabled = room.page.locator(".v-overlay--active .v-list-item--disabled").all_inner_texts()
+    assert any(item.startswith("configuration") for item in disabled), disabled
+    room.page.keyboard.press("Escape")
+    room.wait_text(".refsim-day", "^Day 0 ")  # the run on 50 people with 30 friends plays as usual
+
+    # a 20-digit seed: the reason in place of the pictures, every setting kept
+    room.page.fill(".refsim-seed input", "12345678901234567890")
+    room.wait_text(".refsim-error", "seed")
+    room.no_traceback()
+    assert "single-sided" in room.text(".refsim-controls") and "People: 50" in room.text(".refsim-controls")
+    room.page.fill(".refsim-seed input", "3")
+    room.page.wait_for_selector(".refsim-network-A canvas")
+    assert room.page.locator(".refsim-error").count() == 0
+    assert "single-sided" in room.text(".refsim-panel-A")
+
+    # a preset file with a YAML mistake: named in place, the page and its preset survive
+    room.pick(".refsim-preset", "broken")
+    room.wait_text(".refsim-error", "broken")
+    room.no_traceback()
+    assert "single-sided" in room.text(".refsim-panel-A")
+    room.play("5_0")
+    room.wait_day(3)
+    room.pause()
 
 
-def launch_chromium(playwright):
-    if not CHROMIUM.exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium) "
-                    f"or point REFSIM_CHROMIUM at a Chromium binary", pytrace=False)
-    try:
-        return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    except Exception as error:  # the message of a failed launch is the useful part
-        pytest.fail(f"cannot start Chromium at {CHROMIUM}: {str(error).splitlines()[0]}", pytrace=False)
+@pytest.mark.timeout(240)
+def test_pause_stops_within_a_day(classroom):
+    room = classroom(WIDE)
+    room.open()
+    for speed in ("0_5", "1_0"):
+        room.play(speed)
+        room.wait_day(room.day() + 3)
+        shown = room.day()
+        clicked = time.perf_counter()
+        room.pause()
+        print(f"x{speed}: paused after {time.perf_counter() - clicked:.2f} s on day {room.day()} (clicked on day {shown})")
+        room.page.wait_for_timeout(1000)
+        # the server notes the day on which Pause arrived; the run may finish that day only.
+        # What the page showed when the button was pressed also depends on the machine's
+        # load (the click's round trip), so that is printed, not asserted.
+        arrived = int(room.page.locator(".refsim-pause-day").get_attribute("data-day"))
+        assert arrived <= room.day() <= arrived + 1, "the run kept going after Pause"
+        assert "paused" in room.text(".refsim-day")
 
 
 @pytest.mark.timeout(180)
-def test_app_plays_a_design_offline(app_url, tmp_path):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("playwright for Python is missing: pip install -e '.[test]'", pytrace=False)
-
-    requests, failures = [], []
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1100})
-            page.set_default_timeout(PAGE_TIMEOUT_MS)
-            page.on("request", lambda request: requests.append(request.url))
-            page.on("websocket", lambda socket: requests.append(socket.url))
-            page.on("response", lambda response: response.status >= 400 and failures.append(f"{response.status} {response.url}"))
-            page.on("requestfailed", lambda request: failures.append(f"failed {request.url}")
-                    if not request.url.startswith(("blob:", "data:")) else None)
-
-            started = time.perf_counter()
-            page.goto(app_url)
-            page.wait_for_function("() => [...document.querySelectorAll('.refsim-panel img')]"
-                                   ".filter(img => img.complete && img.naturalWidth > 0).length == 4")
-            print(f"page ready in {time.perf_counter() - started:.2f} s")
-
-            # a control: design A pays only the referrer; the page rebuilds the run with it
-            page.click(".refsim-incentive-single_sided")
-            page.wait_for_function("() => document.querySelector('.refsim-panel').innerText.includes('single-sided 10')")
-            assert day_shown(page) == 0
-            adopters_before = number(page.inner_text(".refsim-adopters-A"))
-            network_before = page.get_attribute(".refsim-network-A img, img.refsim-network-A", "src")
-
-            page.click(".refsim-play")
-            page.wait_for_function(f"() => parseInt(document.querySelector('.refsim-adopters-A').innerText) > {adopters_before}"
-                                   " && /Day ([4-9]\\d|\\d{3})/.test(document.querySelector('.refsim-day').innerText)")
-            playing = page.inner_text(".refsim-day")
-            print(f"while playing: {playing}")
-            page.click(".refsim-play")  # pause
-            paused_on = day_shown(page)
-            time.sleep(0.6)
-            assert day_shown(page) <= paused_on + 2, "the run kept going after Pause"
-
-            adopters_after = number(page.inner_text(".refsim-adopters-A"))
-            assert adopters_after > adopters_before
-            # adopters = organic + initial + referred, as the page shows them
-            assert adopters_after == (number(page.inner_text(".refsim-organic-A"))
-                                      + number(page.inner_text(".refsim-referred-A")))
-            images = page.eval_on_selector_all(".refsim-panel img", "imgs => imgs.map(img => [img.naturalWidth, img.src])")
-            assert len(images) == 4 and all(width > 100 for width, _ in images)
-            assert page.get_attribute(".refsim-network-A img, img.refsim-network-A", "src") != network_before, \
-                "the network picture did not change while playing"
-            page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
-
-            shown = day_shown(page)
-            page.click(".refsim-step")
-            page.wait_for_function(f"() => document.querySelector('.refsim-day').innerText.startsWith('Day {shown + 1} ')")
-            page.click(".refsim-reset")
-            page.wait_for_function("() => document.querySelector('.refsim-day').innerText.startsWith('Day 0 ')")
-        finally:
-            browser.close()
-
-    outside = [url for url in requests if urlparse(url).scheme not in ("blob", "data")
-               and urlparse(url).hostname not in LOCAL_HOSTS]
-    assert not outside, f"the page reached beyond localhost: {outside[:5]}"
-    assert not failures, f"requests that failed (an asset missing offline?): {failures[:5]}"
+def test_projector_layout_fits_without_scrolling(classroom):
+    room = classroom(PROJECTOR)
+    print(f"page ready in {room.open():.2f} s (1280x720)")
+    assert not room.page.is_visible(".refsim-controls")  # folded away on a projector
+    room.play("10_0")
+    room.wait_day(30)
+    room.pause()
+    for css in (".refsim-network-A", ".refsim-network-B", ".refsim-text-A", ".refsim-text-B"):
+        box = room.page.locator(css).bounding_box()
+        assert box and box["y"] + box["height"] <= PROJECTOR["height"] and box["x"] + box["width"] <= PROJECTOR["width"], (css, box)
+    assert "runs on" not in room.page.inner_text("body") and "Solara" not in room.page.inner_text("body")
+    room.page.click(".refsim-settings")
+    room.page.wait_for_selector(".refsim-controls", state="visible")
+    room.page.click(".refsim-settings")
+    room.page.wait_for_selector(".refsim-controls", state="hidden")
+    room.no_traceback()

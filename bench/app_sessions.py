@@ -1,0 +1,173 @@
+"""Many browser sessions playing the classroom app at once (Playwright, system Chromium).
+
+Serves ``refsim app`` on a free localhost port, opens SESSIONS pages in one headless
+Chromium (each its own browser context, as separate students would be), presses
+Play at the chosen speed (default x1, 5 days a second) in all of them, and after SECONDS reads each page's day
+off its status line. Reports, with the machine's load average before and during:
+
+- the cold load of the first page (fresh browser context, server already up), and
+  the time until all the other pages, opened together, are ready;
+- days per second per session (min, median, mean);
+- the server's CPU time per simulated day (user + system time of the server
+  process over the played days of all sessions; two designs per day at 300 people).
+
+    python bench/app_sessions.py                      # 30 sessions, 20 s at x1 (5 days/s)
+    python bench/app_sessions.py --sessions 4 --write # and put the table in docs/app.md
+
+``--write`` replaces the block between ``<!-- app-bench -->`` markers in docs/app.md
+(written to a temporary file and renamed into place) and saves the first session's
+screen as docs/img/app-projector.png. The browser is
+/usr/bin/chromium or $REFSIM_CHROMIUM. No test runs this: it takes a minute or more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "app.md"
+CHROMIUM = os.environ.get("REFSIM_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+SPEEDS = {"0.25": "0_25", "0.5": "0_5", "1": "1_0", "5": "5_0", "10": "10_0"}
+#: Days a second at x1 (simulator.classroom.DAYS_PER_SECOND).
+BASE_DAYS_PER_SECOND = 5.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (clock ticks to seconds)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def day_of(page) -> int:
+    return int(re.search(r"Day (\d+)", page.inner_text(".refsim-day")).group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=20.0, help="playing time measured")
+    parser.add_argument("--speed", choices=list(SPEEDS), default="1")
+    parser.add_argument("--write", action="store_true", help="put the result table in docs/app.md")
+    options = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    # a stopped benchmark (Ctrl-C, `timeout`) still stops the server it started
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    load_before = os.getloadavg()
+    server = subprocess.Popen([sys.executable, "-m", "simulator.cli", "app", "--port", str(port)], cwd=ROOT,
+                              env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        for _ in range(480):
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                time.sleep(0.25)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            pages, ready = [], []
+
+            def new_page():
+                page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+                page.set_default_timeout(300_000)
+                return page
+
+            # the first page alone: a cold load in a fresh browser context
+            started = time.perf_counter()
+            pages.append(new_page())
+            pages[0].goto(url)
+            pages[0].wait_for_selector(".refsim-network-A canvas")
+            ready.append(time.perf_counter() - started)
+            # the rest of the class opens the page at the same moment
+            started = time.perf_counter()
+            for _ in range(options.sessions - 1):
+                pages.append(new_page())
+                pages[-1].goto(url, wait_until="commit")
+            for page in pages[1:]:
+                page.wait_for_selector(".refsim-network-A canvas")
+                page.wait_for_selector(".refsim-day")
+            ready.append(time.perf_counter() - started)
+            for page in pages:
+                page.click(f".refsim-speed-{SPEEDS[options.speed]}")
+                page.click(".refsim-play")
+            time.sleep(2.0)  # every session playing before the clock starts
+            start_days = [day_of(page) for page in pages]
+            cpu_start, clock_start = cpu_seconds(server.pid), time.perf_counter()
+            time.sleep(options.seconds)
+            end_days = [day_of(page) for page in pages]
+            elapsed = time.perf_counter() - clock_start
+            cpu = cpu_seconds(server.pid) - cpu_start
+            load_during = os.getloadavg()
+            for page in pages:
+                page.click(".refsim-play")
+            if options.write:  # what a 1280x720 projector shows, for docs/app.md
+                pages[0].wait_for_timeout(1500)
+                pages[0].screenshot(path=str(ROOT / "docs" / "img" / "app-projector.png"))
+            browser.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+    rates = [(end - start) / elapsed for start, end in zip(start_days, end_days)]
+    days = sum(end - start for start, end in zip(start_days, end_days))
+    finished = sum(end >= 365 for end in end_days)
+    target = BASE_DAYS_PER_SECOND * float(options.speed)
+    rows = [
+        ("sessions playing at once", f"{options.sessions} at ×{options.speed} (target {target:g} days/s each)"),
+        ("days per second per session", f"min {min(rates):.1f}, median {statistics.median(rates):.1f}, "
+                                        f"mean {statistics.mean(rates):.1f}"),
+        ("server CPU per simulated day (two designs, 300 people)", f"{1000 * cpu / max(days, 1):.1f} ms"),
+        ("first page ready (cold load)", f"{ready[0]:.2f} s"),
+        (f"all other {options.sessions - 1} pages ready, opened together", f"{ready[1]:.2f} s"),
+        ("load average before / during (1 min)", f"{load_before[0]:.1f} / {load_during[0]:.1f} on {os.cpu_count()} cores"),
+    ]
+    if finished:
+        rows.append(("sessions that reached the last day during the measure", str(finished)))
+    table = "\n".join(["| measure | value |", "|---|---|"] + [f"| {name} | {value} |" for name, value in rows])
+    stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime())
+    block = f"Run of {stamp}, {options.seconds:g} s of play:\n\n{table}"
+    print(block)
+    if options.write:
+        write_block(block, f"{options.sessions}-sessions")
+
+
+def write_block(block: str, name: str) -> None:
+    """Put ``block`` under a heading for this run size inside the app-bench markers of
+    docs/app.md, keeping the other run sizes' blocks."""
+    text = DOC.read_text()
+    start, end = "<!-- app-bench -->", "<!-- /app-bench -->"
+    head, rest = text.split(start, 1)
+    body, tail = rest.split(end, 1)
+    sections = dict(re.findall(r"<!-- run (\S+) -->\n(.*?)\n<!-- /run -->", body, flags=re.S))
+    sections[name] = block
+    body = "\n".join(f"<!-- run {key} -->\n{value}\n<!-- /run -->" for key, value in sorted(sections.items()))
+    handle, temporary = tempfile.mkstemp(dir=DOC.parent, prefix=".app.md.")
+    with os.fdopen(handle, "w") as out:
+        out.write(f"{head}{start}\n{body}\n{end}{tail}")
+    os.replace(temporary, DOC)
+
+
+if __name__ == "__main__":
+    main()

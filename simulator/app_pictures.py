@@ -1,0 +1,220 @@
+"""The educator app's pictures: the network layout and ECharts options drawn by the browser.
+
+The server sends each picture as a small ECharts option (people as points grouped by
+what they are, who-invited-whom as lines, the charts' series) and the browser draws
+it, from the ECharts copy that solara-assets serves locally. Only the referral lines
+are drawn, not every friendship: friends sit close together in the layout, and the
+chains stay readable. Colours and the legend come from one table, so the legend shows
+exactly what is drawn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+
+import networkx as nx
+import numpy as np
+
+from .classroom import Frame
+from .network import Network
+from .state import CHURNED, PROSPECT
+
+PROSPECT_COLOUR = "#c3c9d1"
+CHURNED_COLOUR = "#4a4a4a"
+ORGANIC_COLOUR = "#3b6fb6"
+REFERRED_COLOUR = "#e6550d"
+REFERRAL_LINE_COLOUR = "#8c3b0c"
+OTHER_DESIGN_COLOUR = "#555555"
+#: Generation 0 (initial and organic customers) is blue; referred generation 1 (the only
+#: kind in a loop below 1) is the strongest orange, later generations ever darker hues.
+GENERATION_COLOURS = (ORGANIC_COLOUR, REFERRED_COLOUR, "#c2185b", "#7b1fa2", "#311b92")
+GENERATION_NAMES = ("organic or initial (generation 0)", "referred, generation 1", "generation 2", "generation 3",
+                    "generation 4 and later")
+#: Every group of points drawn on the network, bottom to top: (name, fill, ring colour, ring width).
+POINT_GROUPS = (("prospect", PROSPECT_COLOUR, None, 0.0),
+                *((name, colour, None, 0.0) for name, colour in zip(GENERATION_NAMES, GENERATION_COLOURS)),
+                ("churned", "#ffffff", CHURNED_COLOUR, 1.2),
+                ("initial customer (ring)", "transparent", "#000000", 1.6))
+REFERRAL_LINES = "who invited whom"
+
+
+# --------------------------------------------------------------------------- layout
+
+
+_LAYOUTS: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_LAYOUT_CACHE_SIZE = 8
+
+
+def layout_iterations(n: int) -> int:
+    """Spring-layout iterations: 50 (networkx's default) up to 400 people, then
+    50 * (400 / n)^2, at least 15. A layout costs about n^2 per iteration, so this keeps
+    a thousand people near two seconds; on social graphs, which draw as a dense disc,
+    the fewer iterations give no visible difference."""
+    return int(np.clip(50 * (400 / max(n, 1)) ** 2, 15, 50))
+
+
+def network_layout(network: Network, seed: int) -> np.ndarray:
+    """Positions (n x 2, in [0, 1]) from networkx's spring layout with ``seed``, computed
+    once per graph and seed and then served from a small cache (a reset or a design
+    change on the same network reuses them)."""
+    digest = hashlib.blake2b(network.indptr.tobytes() + network.indices.tobytes(), digest_size=16).hexdigest()
+    key = (network.n, digest, int(seed) % 2**32)
+    if key in _LAYOUTS:
+        _LAYOUTS.move_to_end(key)
+        return _LAYOUTS[key]
+    graph = nx.Graph()
+    graph.add_nodes_from(range(network.n))
+    rows = np.repeat(np.arange(network.n), network.degree)
+    upper = rows < network.indices
+    graph.add_edges_from(zip(rows[upper].tolist(), network.indices[upper].tolist()))
+    positions = nx.spring_layout(graph, seed=int(seed) % 2**32, iterations=layout_iterations(network.n))
+    xy = np.array([positions[i] for i in range(network.n)], dtype=float).reshape(network.n, 2)
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    xy = (xy - low) / np.where(high > low, high - low, 1.0)
+    xy.setflags(write=False)
+    _LAYOUTS[key] = xy
+    while len(_LAYOUTS) > _LAYOUT_CACHE_SIZE:
+        _LAYOUTS.popitem(last=False)
+    return xy
+
+
+# --------------------------------------------------------------------------- legends
+
+
+def _swatch(fill: str, label: str, *, ring: str | None = None, line: bool = False, dashed: bool = False,
+            area: bool = False) -> str:
+    if line:
+        style = f"display:inline-block;width:18px;height:0;border-top:2px {'dashed' if dashed else 'solid'} {fill};vertical-align:middle"
+    else:
+        border = f"2px solid {ring}" if ring else f"1px solid {fill}"
+        shape = "border-radius:2px" if area else "border-radius:50%"
+        style = f"display:inline-block;width:10px;height:10px;{shape};background:{fill};border:{border};vertical-align:middle"
+    return f"<span style='margin-right:10px;white-space:nowrap'><span style=\"{style}\"></span> {label}</span>"
+
+
+def network_legend_html() -> str:
+    """The network picture's key, from the same table the picture is drawn from."""
+    items = [_swatch(fill, name, ring=ring) for name, fill, ring, _ in POINT_GROUPS]
+    items.append(_swatch(REFERRAL_LINE_COLOUR, REFERRAL_LINES, line=True))
+    return "".join(items) + "<span style='color:#777'>(friendships are not drawn: friends sit close together)</span>"
+
+
+def adoption_legend_html(compare: bool) -> str:
+    """The adoption charts' key."""
+    items = [_swatch(ORGANIC_COLOUR, "organic + initial", area=True), _swatch(REFERRED_COLOUR, "referred", area=True),
+             _swatch("#000000", "active customers", line=True)]
+    if compare:
+        items.append(_swatch(OTHER_DESIGN_COLOUR, "other design's adopters", line=True, dashed=True))
+    return "".join(items)
+
+
+# --------------------------------------------------------------------------- ECharts options
+
+
+#: The picture's coordinates are whole thousandths of its width: below a pixel, and
+#: whole numbers encode to JSON several times faster than decimals.
+GRID = 1000
+
+
+def _hidden_axis(kind: str = "value") -> dict:
+    return {"type": kind, "min": -0.03 * GRID, "max": 1.03 * GRID, "show": False}
+
+
+def network_groups(frame: Frame) -> list[np.ndarray]:
+    """Masks of POINT_GROUPS, in order: prospects; active and churned adopters by
+    generation (churned ones drawn as open rings above them); initial customers' rings."""
+    prospect = frame.state == PROSPECT
+    churned = frame.state == CHURNED
+    active = ~prospect & ~churned
+    deepest = len(GENERATION_COLOURS) - 1
+    shade = np.clip(frame.generation, 0, deepest)
+    masks = [prospect]
+    masks += [active & (shade == g) for g in range(deepest + 1)]
+    masks += [churned, frame.initial & ~prospect]
+    return masks
+
+
+def network_option(frame: Frame, xy: np.ndarray) -> dict:
+    """The network as an ECharts option: people as points, who-invited-whom as lines."""
+    n = len(xy)
+    size = float(np.clip(70.0 / np.sqrt(max(n, 1)), 3.0, 9.0))  # dots shrink with the crowd
+    grid = np.round(np.asarray(xy) * GRID).astype(np.int32)
+    children = np.flatnonzero(frame.referred_by >= 0)
+    segments = np.stack([grid[frame.referred_by[children]], grid[children]], axis=1).tolist() if len(children) else []
+    series = [{"type": "lines", "name": REFERRAL_LINES, "coordinateSystem": "cartesian2d", "silent": True, "z": 1,
+               "lineStyle": {"color": REFERRAL_LINE_COLOUR, "width": 1.1, "opacity": 0.75},
+               "data": [{"coords": segment} for segment in segments]}]
+    for (name, fill, ring, width), mask in zip(POINT_GROUPS, network_groups(frame)):
+        style = {"color": fill}
+        if ring:
+            style.update(borderColor=ring, borderWidth=width)
+        series.append({"type": "scatter", "name": name, "silent": True, "z": 2, "symbolSize": size + (2 if ring else 0),
+                       "itemStyle": style, "data": grid[mask].tolist()})
+    return {"animation": False, "grid": {"left": 0, "right": 0, "top": 0, "bottom": 0},
+            "xAxis": _hidden_axis(), "yAxis": _hidden_axis(), "series": series}
+
+
+def _axes(days: int, top: float | None, name: str) -> dict:
+    return {"xAxis": {"type": "value", "min": 0, "max": days, "name": "day", "nameGap": 2,
+                      "nameTextStyle": {"fontSize": 9}, "axisLabel": {"fontSize": 9}, "splitLine": {"show": False}},
+            "yAxis": {"type": "value", "min": 0, **({"max": top} if top is not None else {}), "name": name,
+                      "nameTextStyle": {"fontSize": 9, "align": "left"}, "axisLabel": {"fontSize": 9},
+                      "splitLine": {"lineStyle": {"opacity": 0.4}}},
+            "grid": {"left": 34, "right": 26, "top": 20, "bottom": 18}, "animation": False}
+
+
+def _series_of(values: np.ndarray) -> list:
+    """[[day, value], ...] for days 0, 1, ... (counts: whole numbers, sent as such)."""
+    return np.column_stack([np.arange(len(values)), np.round(values)]).astype(np.int64).tolist()
+
+
+def adoption_option(frame: Frame, people: int, other: Frame | None = None) -> dict:
+    """Adopters to date, stacked organic (bottom) and referred (top), active customers
+    as a line and, when two designs run, the other design's adopters dashed. The axes
+    are fixed to the horizon and the population, so frames compare at a glance."""
+    option = _axes(frame.days, people, "adopters to date")
+    area = {"type": "line", "stack": "adopters", "symbol": "none", "lineStyle": {"width": 0}}
+    option["series"] = [
+        {**area, "name": "organic + initial", "areaStyle": {"color": ORGANIC_COLOUR, "opacity": 0.75},
+         "data": _series_of(frame.organic_to_date)},
+        {**area, "name": "referred", "areaStyle": {"color": REFERRED_COLOUR, "opacity": 0.8},
+         "data": _series_of(frame.referred_to_date)},
+        {"type": "line", "name": "active customers", "symbol": "none", "lineStyle": {"color": "#000000", "width": 1.2},
+         "data": _series_of(frame.active)},
+    ]
+    if other is not None:
+        option["series"].append({"type": "line", "name": "other design's adopters", "symbol": "none",
+                                 "lineStyle": {"color": OTHER_DESIGN_COLOUR, "width": 1.1, "type": "dashed"},
+                                 "data": _series_of(other.organic_to_date + other.referred_to_date)})
+    return option
+
+
+def new_adopters_option(frame: Frame) -> dict:
+    """New adopters per day, organic and referred stacked."""
+    option = _axes(frame.days, None, "new adopters per day")
+    bars = {"type": "bar", "stack": "new", "barCategoryGap": "0%", "large": True}
+    option["series"] = [
+        {**bars, "name": "organic", "itemStyle": {"color": ORGANIC_COLOUR}, "data": _series_of(frame.new_organic)},
+        {**bars, "name": "referred", "itemStyle": {"color": REFERRED_COLOUR}, "data": _series_of(frame.new_referred)},
+    ]
+    return option
+
+
+def generations_option(frame: Frame, shown: int = 12) -> dict:
+    """People per generation as bars, each in its generation's colour; the last bar
+    gathers the generations beyond ``shown`` (its label says so)."""
+    sizes = list(frame.generations)
+    labels = [str(g) for g in range(min(len(sizes), shown))]
+    if len(sizes) > shown:
+        sizes = sizes[:shown - 1] + [sum(sizes[shown - 1:])]
+        labels = labels[:shown - 1] + [f"{shown - 1}+"]
+    deepest = len(GENERATION_COLOURS) - 1
+    data = [{"value": size, "itemStyle": {"color": GENERATION_COLOURS[min(g, deepest)]}} for g, size in enumerate(sizes)]
+    return {"animation": False, "grid": {"left": 34, "right": 8, "top": 20, "bottom": 30},
+            "xAxis": {"type": "category", "data": labels, "name": "generation", "nameLocation": "middle", "nameGap": 16,
+                      "nameTextStyle": {"fontSize": 9}, "axisLabel": {"fontSize": 9}},
+            "yAxis": {"type": "value", "min": 0, "name": "people per generation", "nameTextStyle": {"fontSize": 9, "align": "left"},
+                      "axisLabel": {"fontSize": 9}, "splitLine": {"lineStyle": {"opacity": 0.4}}},
+            "series": [{"type": "bar", "name": "people", "data": data, "label": {"show": True, "position": "top",
+                                                                                 "fontSize": 9}}]}

@@ -1,0 +1,367 @@
+"""Fit uncertain behaviour parameters to a pilot's daily counts, forecast the launch
+from the fit, and compare designs under it.
+
+The fit is likelihood-free: **ABC-SMC** from pyabc (Klinger, Rickert & Hasenauer
+2018). Particles drawn from the prior (uniform over each ``--fit`` range) are
+simulated for the pilot's days; a particle is kept when the distance between
+its counts and the pilot's is below the generation's epsilon (the median of the
+previous generation's distances); each generation perturbs the kept particles
+and tightens epsilon, and importance weights keep the result a sample of the
+ABC posterior.
+
+Summary statistics: every chosen column (any daily count of ``timeseries.csv``:
+``new_organic``, ``new_referred``, ``shares``, ``asks``, ``invites`` ...) summed
+over bins of ``bin_days`` days, square-rooted. The square root makes the noise
+of a Poisson-like count about the same size (variance ~1/4) whatever its mean,
+so the Euclidean distance weighs a quiet column like a busy one.
+
+Randomness: pyabc draws from numpy's global generator, so :func:`calibrate`
+seeds it from the study seed (and restores it afterwards), runs particles one
+after another, and gives each simulation a seed drawn from that generator:
+same seed, same posterior. The posterior comes back as weighted particles and
+as equally weighted draws (systematic resampling) for forecasting.
+
+Nothing here writes files except pyabc's database (``calibration.db`` in
+``folder``, a temporary folder when none is given).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .config import Scenario
+from .errors import ScenarioError
+from .evaluation import Evaluate, Evaluator, check_metric
+from .metrics import COLUMN_INDEX, COUNT_COLUMNS
+from .parameters import Parameter, apply_values
+from .rng import draw_seed, replicate_seeds, stream_seed
+
+DB_FILE = "calibration.db"
+DEFAULT_COLUMNS = ("new_organic", "new_referred", "shares", "asks")
+#: Daily counts a pilot may give (stocks such as customers are cumulative; their
+#: information is already in the flows, and their noise is not independent by day).
+FLOW_COLUMNS = tuple(c for c in COUNT_COLUMNS if c not in ("prospects", "customers", "churned"))
+
+
+@dataclass(frozen=True)
+class CalibrationSettings:
+    population_size: int = 200     # particles per generation
+    generations: int = 8           # most ABC-SMC generations
+    min_epsilon: float = 0.0       # stop once epsilon is this small
+    bin_days: int = 7              # days per summary bin
+    posterior_samples: int = 500   # equally weighted draws kept
+    level: float = 0.90            # interval level of the reports and the coverage check
+
+
+@dataclass
+class Calibration:
+    seed: int
+    parameters: list[Parameter]
+    columns: list[str]
+    pilot_days: int
+    particles: pd.DataFrame      # the last generation: parameter columns and weight
+    posterior: pd.DataFrame      # equally weighted draws: draw + parameter columns
+    intervals: pd.DataFrame      # parameter, mean, low, median, high, level
+    generations: pd.DataFrame    # generation, epsilon, particles, simulations
+
+    def values(self, draw: int) -> dict[str, Any]:
+        row = self.posterior.iloc[draw]
+        return {p.key: _typed(p, row[p.key]) for p in self.parameters}
+
+
+# --------------------------------------------------------------------------- the pilot
+
+
+def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, source: str = "--data") -> pd.DataFrame:
+    """The pilot's daily counts in the chosen columns (default: those of DEFAULT_COLUMNS it
+    has), indexed by day. ``pilot`` is a ``timeseries.csv`` of one replicate, or any table
+    with those columns; without a ``day`` column its rows are days 0, 1, ... (day 0 is
+    the launch day, as in timeseries.csv)."""
+    frame = pilot.copy()
+    if "replicate" in frame and frame["replicate"].nunique() > 1:
+        raise ScenarioError(f"the pilot holds {frame['replicate'].nunique()} replicates; give the counts of one launch "
+                            f"(e.g. rows with replicate == 0)", file=source, key="replicate")
+    if "day" in frame:
+        frame = frame.sort_values("day", kind="stable")
+        days = frame["day"].to_numpy()
+        if len(days) and not np.array_equal(days, np.arange(days[0], days[0] + len(days))):
+            raise ScenarioError("days must be consecutive, one row per day", file=source, key="day")
+    columns = list(columns) if columns else [c for c in DEFAULT_COLUMNS if c in frame]
+    if not columns:
+        raise ScenarioError(f"no daily count columns found; give any of {', '.join(FLOW_COLUMNS)}", file=source)
+    for column in columns:
+        if column not in FLOW_COLUMNS:
+            raise ScenarioError(f"'{column}' is not a daily count that can be fitted; valid: {', '.join(FLOW_COLUMNS)}",
+                                file=source, key=column)
+        if column not in frame:
+            raise ScenarioError(f"the pilot has no column '{column}'; it has: {', '.join(map(str, frame.columns))}",
+                                file=source, key=column)
+        values = pd.to_numeric(frame[column], errors="coerce")
+        if values.isna().any() or (values < 0).any():
+            raise ScenarioError("counts must be numbers >= 0 on every day", file=source, key=column)
+    if len(frame) == 0:
+        raise ScenarioError("the pilot has no rows; give one row per day", file=source)
+    counts = frame[columns].astype(float)
+    first = int(frame["day"].iloc[0]) if "day" in frame else 0
+    counts.index = pd.RangeIndex(first, first + len(counts))
+    counts.index.name = "day"
+    return counts
+
+
+def summary_statistics(counts: np.ndarray, columns: Sequence[str], bin_days: int) -> dict[str, float]:
+    """sqrt of each column's sum over consecutive ``bin_days``-day bins (the last may be shorter)."""
+    stats = {}
+    for j, column in enumerate(columns):
+        for b, start in enumerate(range(0, len(counts), bin_days)):
+            stats[f"{column}:{b}"] = math.sqrt(float(counts[start:start + bin_days, j].sum()))
+    return stats
+
+
+# --------------------------------------------------------------------------- the fit
+
+
+def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Parameter], *, columns: Sequence[str] | None = None,
+              settings: CalibrationSettings | None = None, seed: int | None = None, folder: str | Path | None = None,
+              evaluate: Evaluate | None = None, sampler: Any = None) -> Calibration:
+    """ABC-SMC posterior of ``parameters`` given the pilot's daily ``columns`` (module docstring).
+    ``sampler`` is a pyabc sampler (default: one particle after another, which is what
+    makes the result reproducible; a parallel pyabc sampler is faster but not)."""
+    import pyabc
+    from pyabc.sampler import SingleCoreSampler
+
+    settings = settings or CalibrationSettings()
+    parameters = list(parameters)
+    counts = pilot_counts(pilot, columns)
+    check_fit(base, counts, parameters)
+    columns = list(counts.columns)
+    first, days = int(counts.index[0]), int(counts.index[-1]) + 1    # simulate up to the pilot's last day
+    seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
+    evaluate = evaluate or Evaluator()
+    indices = [COLUMN_INDEX[c] for c in columns]
+
+    def model(values: dict) -> dict:
+        scenario = pilot_scenario(base, {p.key: _typed(p, values[p.key]) for p in parameters}, parameters, days)
+        run_seed = int(np.random.randint(0, 2**62))
+        daily = evaluate([scenario], [run_seed], [], daily=True)[0]["daily"]
+        return summary_statistics(daily[first:days, indices], columns, settings.bin_days)
+
+    prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.low, p.high - p.low) for p in parameters})
+    observed = summary_statistics(counts.to_numpy(), columns, settings.bin_days)
+    with _quiet_pyabc(), _seeded_global_numpy(stream_seed(seed, "abc") % 2**32), _database(folder) as db:
+        abc = pyabc.ABCSMC(model, prior, pyabc.PNormDistance(p=2), population_size=settings.population_size,
+                           sampler=sampler or SingleCoreSampler())
+        abc.new(f"sqlite:///{db}", observed)
+        history = abc.run(minimum_epsilon=settings.min_epsilon, max_nr_populations=settings.generations)
+        particles, weights = history.get_distribution(m=0, t=history.max_t)
+        populations = history.get_all_populations()
+    particles = particles[[p.key for p in parameters]].reset_index(drop=True)
+    weights = np.asarray(weights, dtype=float) / np.sum(weights)
+    rng = np.random.Generator(np.random.PCG64(stream_seed(seed, "posterior draws")))
+    draws = systematic_resample(weights, settings.posterior_samples, rng)
+    posterior = particles.iloc[draws].reset_index(drop=True)
+    posterior.insert(0, "draw", np.arange(len(posterior)))
+    generations = populations[populations["t"] >= 0].rename(columns={"t": "generation", "samples": "simulations"})
+    return Calibration(seed, parameters, columns, days, particles.assign(weight=weights), posterior,
+                       intervals_table(particles, weights, parameters, settings.level),
+                       generations[["generation", "epsilon", "particles", "simulations"]].reset_index(drop=True))
+
+
+def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Parameter]) -> None:
+    """Mistakes a fit would otherwise find only after starting: a categorical parameter,
+    a pilot longer than the scenario."""
+    for p in parameters:
+        if p.kind == "categorical":
+            raise ScenarioError("calibration fits numbers; give a range LO:HI (choices cannot be fitted)", key=p.key)
+    last = int(counts.index[-1])
+    if last > base.days:
+        raise ScenarioError(f"the pilot reaches day {last} but the scenario only has {base.days} days; "
+                            f"give days >= {last}", key="days")
+
+
+def pilot_scenario(base: Scenario, values: dict[str, Any], parameters: Sequence[Parameter], days: int) -> Scenario:
+    """``base`` with ``values``, cut to the pilot's ``days``: validated at full length, then
+    shortened by model_copy, because a pilot shorter than the qualification period is
+    fine (its rewards are simply not paid yet)."""
+    return apply_values(base, values, parameters=parameters, source="--fit").model_copy(update={"days": days})
+
+
+def _typed(parameter: Parameter, value: Any) -> Any:
+    return int(round(float(value))) if parameter.kind == "int" else float(value)
+
+
+@contextlib.contextmanager
+def _seeded_global_numpy(seed: int):
+    """pyabc samples through numpy's global generator: seed it for the fit, then put
+    the caller's state back."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+@contextlib.contextmanager
+def _quiet_pyabc():
+    loggers = [logging.getLogger(name) for name in ("ABC", "ABC.History", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon",
+                                                      "ABC.Transition", "ABC.Population", "ABC.Predictor", "Epsilon", "Distance")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _database(folder: str | Path | None):
+    if folder is not None:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        path = Path(folder).resolve() / DB_FILE
+        path.unlink(missing_ok=True)   # a fresh fit: pyabc would otherwise add a second run to the file
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="refsim-abc-") as temp:
+        yield Path(temp) / DB_FILE
+
+
+def systematic_resample(weights: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of ``count`` equally weighted draws: one uniform offset, then evenly spaced
+    points through the cumulative weights (lower variance than multinomial resampling)."""
+    positions = (rng.random() + np.arange(count)) / count
+    cumulative = np.cumsum(weights)
+    cumulative[-1] = 1.0
+    return np.searchsorted(cumulative, positions, side="right").clip(0, len(weights) - 1)
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """Quantile of a weighted sample: the value where the cumulative weight, centred on
+    each point, reaches q (linear interpolation between points)."""
+    order = np.argsort(values, kind="stable")
+    values, weights = np.asarray(values, float)[order], np.asarray(weights, float)[order]
+    centred = (np.cumsum(weights) - 0.5 * weights) / weights.sum()
+    return float(np.interp(q, centred, values))
+
+
+def intervals_table(particles: pd.DataFrame, weights: np.ndarray, parameters: list[Parameter], level: float) -> pd.DataFrame:
+    tail = (1 - level) / 2
+    rows = []
+    for p in parameters:
+        values = particles[p.key].to_numpy(dtype=float)
+        rows.append({"parameter": p.key, "mean": float(np.sum(weights * values)), "low": weighted_quantile(values, weights, tail),
+                     "median": weighted_quantile(values, weights, 0.5), "high": weighted_quantile(values, weights, 1 - tail),
+                     "level": level})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- forecasts and designs
+
+
+def forecast(base: Scenario, calibration: Calibration, *, columns: Sequence[str] = ("customers", "new_referred", "cumulative_profit"),
+             metrics: Sequence[str] = ("customers_final", "cumulative_profit"), draws: int = 50, level: float = 0.90,
+             seed: int | None = None, evaluate: Evaluate | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The full launch (``base.days``) from the first ``draws`` posterior draws, each on its
+    own fresh seed: a posterior predictive that carries both the parameter uncertainty
+    and the launch's own luck. Returns (daily: day, column, mean, low, median, high;
+    outcomes: metric, mean, low, median, high), intervals at ``level``."""
+    unknown = [c for c in columns if c not in COLUMN_INDEX]
+    if unknown:
+        raise ScenarioError(f"'{unknown[0]}' is not a timeseries column; valid: {', '.join(COLUMN_INDEX)}", key="--column")
+    metrics = [check_metric(m, source="--metric") for m in metrics]
+    scenarios, seeds = _posterior_runs(base, calibration, draws, seed)
+    runs = (evaluate or Evaluator())(scenarios, seeds, metrics, daily=True)
+    tail = (1 - level) / 2
+    stack = np.stack([run["daily"][:, [COLUMN_INDEX[c] for c in columns]] for run in runs])   # draw, day, column
+    quantiles = np.quantile(stack, [tail, 0.5, 1 - tail], axis=0)
+    daily = pd.DataFrame([{"day": day, "column": column, "mean": float(stack[:, day, j].mean()), "low": float(quantiles[0, day, j]),
+                           "median": float(quantiles[1, day, j]), "high": float(quantiles[2, day, j]), "level": level}
+                          for j, column in enumerate(columns) for day in range(stack.shape[1])])
+    outcomes = pd.DataFrame([_spread(metric, np.array([run[metric] for run in runs]), level) for metric in metrics])
+    return daily, outcomes
+
+
+def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, metrics: Sequence[str] = ("incremental_value",),
+                    draws: int = 50, level: float = 0.90, seed: int | None = None,
+                    evaluate: Evaluate | None = None) -> pd.DataFrame:
+    """Each design under the posterior: draw j of the fitted parameters applied to every
+    design, all designs on draw j's seed (common random numbers). One row per design and
+    metric: mean, interval at ``level``, and the probability of being best on that metric
+    (maximised; costs minimised) across the draws."""
+    from .evaluation import MINIMISED
+
+    metrics = [check_metric(m, source="--metric") for m in metrics]
+    scenarios, seeds = [], []
+    for design in designs:
+        s, r = _posterior_runs(design, calibration, draws, seed)
+        scenarios.extend(s)
+        seeds.extend(r)
+    runs = (evaluate or Evaluator())(scenarios, seeds, metrics)
+    values = np.array([[run[m] for m in metrics] for run in runs], dtype=float).reshape(len(designs), -1, len(metrics))
+    rows = []
+    for k, metric in enumerate(metrics):
+        signed = values[:, :, k].T * (-1.0 if metric in MINIMISED else 1.0)
+        best = signed == np.nanmax(signed, axis=1, keepdims=True)
+        shares = (best / np.maximum(best.sum(axis=1, keepdims=True), 1)).mean(axis=0)
+        for d, design in enumerate(designs):
+            rows.append({"design": design.name, **_spread(metric, values[d, :, k], level), "probability_best": float(shares[d])})
+    return pd.DataFrame(rows)
+
+
+def _posterior_runs(design: Scenario, calibration: Calibration, draws: int, seed: int | None) -> tuple[list[Scenario], list[int]]:
+    draws = min(draws, len(calibration.posterior))
+    seed = calibration.seed if seed is None else seed
+    seeds = replicate_seeds(stream_seed(seed, "forecast"), draws)
+    scenarios = [apply_values(design, calibration.values(j), parameters=calibration.parameters, source="--fit") for j in range(draws)]
+    return scenarios, seeds
+
+
+def _spread(metric: str, values: np.ndarray, level: float) -> dict[str, float]:
+    values = values[np.isfinite(values)]
+    tail = (1 - level) / 2
+    if not len(values):
+        return {"metric": metric, "mean": math.nan, "low": math.nan, "median": math.nan, "high": math.nan, "level": level}
+    low, median, high = np.quantile(values, [tail, 0.5, 1 - tail])
+    return {"metric": metric, "mean": float(values.mean()), "low": float(low), "median": float(median), "high": float(high), "level": level}
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def coverage_check(base: Scenario, parameters: Sequence[Parameter], *, pilots: int = 50, pilot_days: int = 21,
+                   columns: Sequence[str] = DEFAULT_COLUMNS, settings: CalibrationSettings | None = None, seed: int = 0,
+                   evaluate: Evaluate | None = None) -> pd.DataFrame:
+    """Calibration checked against itself: for each of ``pilots`` synthetic pilots, true
+    values drawn from the prior, a pilot simulated with them, a fit, and whether each
+    parameter's interval (at ``settings.level``) contains the truth. With a calibrated
+    method the ``covered`` share is about the level. One row per pilot and parameter."""
+    settings = settings or CalibrationSettings()
+    evaluate = evaluate or Evaluator()
+    rng = np.random.Generator(np.random.PCG64(stream_seed(seed, "coverage truths")))
+    pilot_seeds = replicate_seeds(stream_seed(seed, "coverage pilots"), pilots)
+    rows = []
+    for i in range(pilots):
+        truth = {p.key: _typed(p, p.from_unit(u)) for p, u in zip(parameters, rng.random(len(parameters)))}
+        scenario = pilot_scenario(base, truth, parameters, pilot_days)
+        daily = evaluate([scenario], [pilot_seeds[i]], [], daily=True)[0]["daily"]
+        pilot = pd.DataFrame(daily[:, [COLUMN_INDEX[c] for c in columns]], columns=list(columns))
+        fit = calibrate(base, pilot, parameters, columns=columns, settings=settings, seed=stream_seed(seed, "coverage fits", i),
+                        evaluate=evaluate)
+        for row in fit.intervals.itertuples():
+            rows.append({"pilot": i, "parameter": row.parameter, "truth": truth[row.parameter], "low": row.low, "high": row.high,
+                         "covered": bool(row.low <= truth[row.parameter] <= row.high), "level": settings.level})
+    return pd.DataFrame(rows)
+
+
+__all__ = ["CalibrationSettings", "Calibration", "calibrate", "pilot_counts", "summary_statistics", "forecast",
+           "compare_designs", "coverage_check", "check_fit", "systematic_resample", "weighted_quantile", "DEFAULT_COLUMNS", "FLOW_COLUMNS"]

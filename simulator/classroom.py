@@ -1,0 +1,650 @@
+"""The educator app's classroom logic, free of pictures and of the web server.
+
+What a class chooses (a preset scaled to the room, one population, one or two
+program designs), the scenario that makes, the run that steps the designs
+together, and what the page reads off it: referral generations, K with the
+number of customers it rests on, and a verdict in plain language. Every default a
+control starts from is read from the scenario schema (:mod:`simulator.config`),
+never restated here. :mod:`simulator.app_pictures` draws; :mod:`simulator.app` is
+the Solara page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import TypeAdapter
+from scipy.special import betainc
+
+from .behaviour.satisfaction import PASSIVE_MIN, PROMOTER_MIN
+from .config import (BetaSatisfaction, Channel, ConstantSatisfaction, Incentive, NoIncentive, NpsMix, Satisfaction,
+                     Scenario, Tiered, Timing)
+from .errors import ScenarioError
+from .metrics import k_factor
+from .model import ReferralModel
+from .network import Network, build_network, load_edgelist
+from .scenario_io import validate
+from .state import CHURNED, CUSTOMER, NEVER, PROSPECT, SEED
+
+CLASS_SIZE = 300
+SIZE_RANGE = (50, 1000)
+DEGREE_RANGE = (2, 30)
+#: Network kinds a class can pick (complete graphs and edge lists are too dense or
+#: fixed-size to be a slider choice; an edge-list preset keeps its own file).
+NETWORK_KINDS = ("powerlaw_cluster", "barabasi_albert", "erdos_renyi", "watts_strogatz",
+                 "stochastic_block", "configuration")
+INCENTIVE_KINDS = ("none", "single_sided", "double_sided", "tiered")
+TIMING_KINDS = ("never", "at_purchase", "onboarding", "milestone", "campaign")
+#: A tiered program made from one reward doubles it after this many referrals
+#: (the schema's own default tiers have that shape).
+TIER_STEP_AFTER = 3
+#: Largest seed the schema accepts (``Scenario.seed``: 0 .. 2**63 - 1).
+MAX_SEED = 2**63 - 1
+
+_INCENTIVE = TypeAdapter(Incentive)
+_TIMING = TypeAdapter(Timing)
+_SATISFACTION = TypeAdapter(Satisfaction)
+#: Satisfaction settings that are not the mix itself (tenure drift): kept when the mix changes.
+_SHARED_SATISFACTION = tuple(set(NpsMix.model_fields) - {"kind", "promoters", "passives"})
+
+
+# --------------------------------------------------------------------------- presets
+
+
+def preset_files(folder: Path) -> dict[str, Path]:
+    """Scenario files of ``folder`` by file stem, sorted (the app's preset list)."""
+    return {path.stem: path for path in sorted(Path(folder).glob("*.yaml"))}
+
+
+# --------------------------------------------------------------------------- the population
+
+
+@dataclass(frozen=True)
+class NetworkChoice:
+    """The population both designs run on: network kind, size, mean degree and seed."""
+
+    kind: str
+    size: int | None          # None: an edge-list file fixes the size
+    mean_degree: float
+    seed: int
+
+    @classmethod
+    def of(cls, preset: Scenario, class_size: int = CLASS_SIZE) -> "NetworkChoice":
+        """The preset's own network, scaled down to ``class_size`` people when larger than
+        the slider allows. An edge list's mean degree is the file's own, 2 ties / people."""
+        net = preset.network
+        if net.kind == "edgelist":
+            n, u, _, _ = load_edgelist(Path(net.path))
+            return cls(kind="edgelist", size=None, mean_degree=round(2.0 * len(u) / max(n, 1), 2),
+                       seed=int(preset.seed if preset.seed is not None else 1))
+        size = preset.population.size
+        if not SIZE_RANGE[0] <= size <= SIZE_RANGE[1]:
+            size = class_size
+        degree = getattr(net, "mean_degree", None)
+        if degree is None:  # a complete graph: everyone is everyone's friend
+            degree = size - 1
+        return cls(kind=net.kind, size=size, mean_degree=float(degree),
+                   seed=int(preset.seed if preset.seed is not None else 1))
+
+    @property
+    def degree_limit(self) -> int:
+        """Most friends per person the slider offers: fewer than the people there are."""
+        if self.size is None:
+            return DEGREE_RANGE[1]
+        return max(DEGREE_RANGE[0], min(DEGREE_RANGE[1], self.size - 1))
+
+
+def network_problems(preset: Scenario, choice: NetworkChoice, kinds=NETWORK_KINDS) -> dict[str, str]:
+    """For each network kind that cannot be built with ``choice``'s people and friends,
+    the reason (the generator's own message). The network is built once per kind, with
+    the choice's seed, so the answer is the one the run would meet."""
+    problems = {}
+    for kind in kinds:
+        try:
+            scenario = classroom_scenario(preset, dataclasses.replace(choice, kind=kind), Design.of(preset))
+            rng = np.random.default_rng(int(choice.seed) % 2**32)
+            build_network(scenario.network, scenario.population.size, rng, rng)
+        except ScenarioError as error:
+            problems[kind] = error.args[0] if error.args else str(error)
+    return problems
+
+
+# --------------------------------------------------------------------------- one design
+
+
+def _reward_default(kind: str, field: str) -> float:
+    """The schema's default reward of an incentive kind (0 where the kind has none)."""
+    model = {"single_sided": "SingleSided", "double_sided": "DoubleSided", "tiered": "Tiered"}.get(kind)
+    if model is None:
+        return 0.0
+    if kind == "tiered" and field == "referrer_reward":
+        return float(Tiered.model_fields["tiers"].default_factory()[0].referrer_reward)
+    from . import config
+
+    fields = getattr(config, model).model_fields
+    return float(fields[field].default) if field in fields else 0.0
+
+
+@dataclass(frozen=True)
+class Design:
+    """One referral-program design: the schema blocks a class edits. A preset's blocks
+    pass through untouched until a control moves; an edit builds a new validated block
+    whose unset fields take the schema's defaults."""
+
+    incentive: object            # one of config.Incentive
+    timing: object               # one of config.Timing
+    satisfaction: object         # one of config.Satisfaction
+    base_share: float
+    channels: tuple[Channel, ...]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "Design":
+        program = scenario.program
+        return cls(incentive=program.incentive, timing=program.timing, satisfaction=scenario.satisfaction,
+                   base_share=float(program.base_share), channels=tuple(program.channels))
+
+    # ---- incentive
+
+    @property
+    def incentive_kind(self) -> str:
+        return self.incentive.kind
+
+    @property
+    def referrer_reward(self) -> float:
+        return float(getattr(self.incentive, "referrer_reward", 0.0))
+
+    @property
+    def referee_reward(self) -> float:
+        return float(getattr(self.incentive, "referee_reward", 0.0))
+
+    def with_incentive(self, kind: str | None = None, referrer: float | None = None, referee: float | None = None) -> "Design":
+        """Change the incentive kind or its rewards. The other incentive settings (reward
+        type, payment, cap, budget) carry over between kinds that have them; a reward that
+        was 0 because the old kind had none starts at the new kind's schema default. A
+        tiered program keeps the shape of its tiers, scaled by new / old first reward."""
+        kind = kind or self.incentive_kind
+        if kind == "none":
+            return dataclasses.replace(self, incentive=NoIncentive(kind="none"))
+        if referrer is None:
+            referrer = self.referrer_reward if self.referrer_reward > 0 else _reward_default(kind, "referrer_reward")
+        if referee is None:
+            had_referee = self.incentive_kind in ("double_sided", "tiered") and self.referee_reward > 0
+            referee = self.referee_reward if had_referee else _reward_default(kind, "referee_reward")
+        block = {key: value for key, value in self.incentive.model_dump(exclude_unset=True).items()
+                 if key not in ("kind", "referrer_reward", "referee_reward", "tiers")}
+        block["kind"] = kind
+        if kind == "tiered":
+            block["tiers"] = self._tiers(float(referrer))
+        else:
+            block["referrer_reward"] = float(referrer)
+        if kind in ("double_sided", "tiered"):
+            block["referee_reward"] = float(referee)
+        return dataclasses.replace(self, incentive=_INCENTIVE.validate_python(block))
+
+    def _tiers(self, first: float) -> list[dict]:
+        tiers = getattr(self.incentive, "tiers", None)
+        if not tiers or tiers[0].referrer_reward <= 0:
+            return [{"after": 0, "referrer_reward": first}, {"after": TIER_STEP_AFTER, "referrer_reward": 2 * first}]
+        scale = first / tiers[0].referrer_reward
+        return [{"after": t.after, "referrer_reward": t.referrer_reward * scale} for t in tiers]
+
+    # ---- timing
+
+    @property
+    def timing_kind(self) -> str:
+        return self.timing.kind
+
+    @property
+    def reminders(self) -> int:
+        reminders = getattr(self.timing, "reminders", None)
+        return int(reminders.count) if reminders is not None else 0
+
+    def with_timing(self, kind: str | None = None, reminders: int | None = None) -> "Design":
+        """Change when customers are asked; the reminder settings carry over between kinds."""
+        kind = kind or self.timing_kind
+        if kind == "never":
+            return dataclasses.replace(self, timing=_TIMING.validate_python({"kind": "never"}))
+        old = self.timing.model_dump(exclude_unset=True)
+        block = dict(old) if kind == self.timing_kind else {"kind": kind}
+        remind = dict(old.get("reminders", {}))
+        if reminders is not None:
+            remind["count"] = int(reminders)
+        if remind:
+            block["reminders"] = remind
+        return dataclasses.replace(self, timing=_TIMING.validate_python(block))
+
+    # ---- satisfaction and sharing
+
+    @property
+    def mix(self) -> tuple[float, float]:
+        """(promoters, passives) shares of the satisfaction block; detractors are the rest."""
+        return nps_shares(self.satisfaction)
+
+    def with_mix(self, promoters: float | None = None, passives: float | None = None) -> "Design":
+        """An NPS mix; passives are cut to 1 - promoters so the mix stays a distribution.
+        Settings every satisfaction kind shares (tenure drift) carry over."""
+        old_promoters, old_passives = self.mix
+        promoters = min(max(old_promoters if promoters is None else float(promoters), 0.0), 1.0)
+        passives = min(max(old_passives if passives is None else float(passives), 0.0), 1.0 - promoters)
+        shared = {name: getattr(self.satisfaction, name) for name in _SHARED_SATISFACTION
+                  if name in type(self.satisfaction).model_fields}
+        mix = NpsMix(kind="nps_mix", promoters=round(promoters, 6), passives=round(passives, 6), **shared)
+        return dataclasses.replace(self, satisfaction=mix)
+
+    def with_base_share(self, share: float) -> "Design":
+        return dataclasses.replace(self, base_share=min(max(float(share), 0.0), 1.0))
+
+    # ---- invitations
+
+    @property
+    def has_direct_channel(self) -> bool:
+        return any(channel.kind == "direct" for channel in self.channels)
+
+    @property
+    def invite_conversion(self) -> float:
+        """Conversion of one weak-tie direct invitation (the first direct channel's)."""
+        for channel in self.channels:
+            if channel.kind == "direct":
+                return channel.conversion
+        return float("nan")
+
+    def with_invite_conversion(self, conversion: float) -> "Design":
+        """Set the conversion of every direct channel (broadcast keeps its own)."""
+        conversion = min(max(float(conversion), 0.0), 1.0)
+        channels = tuple(Channel.model_validate(dict(channel.model_dump(exclude_unset=True), base_conversion=conversion))
+                         if channel.kind == "direct" else channel for channel in self.channels)
+        return dataclasses.replace(self, channels=channels)
+
+    def summary(self) -> str:
+        """One line a class can read: 'double-sided 10/10 · onboarding + 1 reminder · 50% promoters'."""
+        kind = self.incentive_kind
+        if kind == "none":
+            reward = "no reward"
+        elif kind == "single_sided":
+            reward = f"single-sided {self.referrer_reward:g}"
+        elif kind == "double_sided":
+            reward = f"double-sided {self.referrer_reward:g}/{self.referee_reward:g}"
+        else:
+            reward = f"tiered from {self.referrer_reward:g}" + (f", friend {self.referee_reward:g}" if self.referee_reward else "")
+        if self.timing_kind == "never":
+            ask = "never asked"
+        else:
+            count = self.reminders
+            ask = self.timing_kind.replace("_", " ") + (f" + {count} reminder{'s' if count != 1 else ''}" if count else "")
+        invites = f" · invites convert {self.invite_conversion:.0%}" if self.has_direct_channel else ""
+        return f"{reward} · {ask} · {self.mix[0]:.0%} promoters{invites}"
+
+
+def nps_shares(satisfaction) -> tuple[float, float]:
+    """(promoters, passives) of a satisfaction block (a schema model, or a mapping that
+    validates as one, so unset values take the schema's defaults): the shares themselves
+    for nps_mix; 0 or 1 by the segment of the value for constant; for beta, with
+    score = 10 X and X ~ Beta(a, b): promoters = 1 - I_0.9(a, b), passives = I_0.9(a, b) - I_0.7(a, b)."""
+    block = satisfaction if not isinstance(satisfaction, dict) else _SATISFACTION.validate_python(satisfaction)
+    if isinstance(block, NpsMix):
+        return float(block.promoters), float(block.passives)
+    if isinstance(block, ConstantSatisfaction):
+        return float(block.value >= PROMOTER_MIN), float(PASSIVE_MIN <= block.value < PROMOTER_MIN)
+    if isinstance(block, BetaSatisfaction):
+        below_promoter = float(betainc(block.a, block.b, PROMOTER_MIN / 10))
+        below_passive = float(betainc(block.a, block.b, PASSIVE_MIN / 10))
+        return 1.0 - below_promoter, below_promoter - below_passive
+    raise ValueError(f"unknown satisfaction kind {block.kind!r}")
+
+
+# --------------------------------------------------------------------------- the scenario a class runs
+
+
+def classroom_scenario(preset: Scenario, choice: NetworkChoice, design: Design) -> Scenario:
+    """The preset on the class's network with one design, validated.
+
+    When the population is resized by the ratio r = size / preset size, the initial
+    customers (a count) and the program budget are scaled by r too, so the share of
+    people who start as customers and the budget per person stay those of the preset.
+    Raises ScenarioError naming the control's key when the combination is not valid.
+    """
+    data = preset.model_dump(mode="json", exclude_none=True)
+    if not 0 <= int(choice.seed) <= MAX_SEED:
+        raise ScenarioError(f"seed {choice.seed} is out of range; valid: 0..{MAX_SEED}", file=f"preset {preset.name}",
+                            key="seed")
+    data["seed"] = int(choice.seed)
+    ratio = 1.0
+    if choice.kind == "edgelist" or choice.size is None:
+        if preset.network.kind != "edgelist":
+            raise ScenarioError("an edge-list network needs a preset that has one; pick another network kind",
+                                file=f"preset {preset.name}", key="network.kind")
+    else:
+        size = int(choice.size)
+        ratio = size / preset.population.size if preset.network.kind != "edgelist" else 1.0
+        data["population"]["size"] = size
+        data["network"] = _network_block(preset, choice, size)
+        seeds = data["population"]["initial_customers"]
+        if isinstance(seeds, int):
+            data["population"]["initial_customers"] = min(size, max(1, round(seeds * ratio))) if seeds > 0 else 0
+        else:
+            kept = [person for person in seeds if person < size]
+            data["population"]["initial_customers"] = kept if kept else min(size, len(seeds))
+    incentive = design.incentive.model_dump(mode="json", exclude_none=True)
+    if incentive.get("budget") is not None:
+        largest = max([design.referrer_reward, design.referee_reward]
+                      + [t["referrer_reward"] for t in incentive.get("tiers", [])])
+        incentive["budget"] = max(incentive["budget"] * ratio, largest)
+    data["program"]["incentive"] = incentive
+    data["program"]["timing"] = design.timing.model_dump(mode="json", exclude_none=True)
+    data["program"]["base_share"] = design.base_share
+    data["program"]["channels"] = [channel.model_dump(mode="json", exclude_none=True) for channel in design.channels]
+    data["satisfaction"] = design.satisfaction.model_dump(mode="json", exclude_none=True)
+    return validate(data, source=f"preset {preset.name}")
+
+
+def _network_block(preset: Scenario, choice: NetworkChoice, size: int) -> dict:
+    if choice.kind == preset.network.kind:
+        block = preset.network.model_dump(mode="json", exclude_none=True)
+    else:
+        block = {"kind": choice.kind, "strong_tie_share": preset.network.strong_tie_share}
+    if block.get("degrees") is not None and len(block["degrees"]) != size:
+        del block["degrees"]  # an explicit degree sequence fits only the preset's own size
+    degree = min(float(choice.mean_degree), size - 1.0)
+    if choice.kind == "watts_strogatz":
+        # a ring lattice needs an even degree below the population size
+        block["mean_degree"] = max(2, min(int(round(degree / 2)) * 2, (size - 1) // 2 * 2))
+    elif choice.kind != "complete":
+        block["mean_degree"] = degree
+    return block
+
+
+# --------------------------------------------------------------------------- the referral tree
+
+
+def referral_generations(referred_by: np.ndarray, adopted: np.ndarray) -> np.ndarray:
+    """Generation of each person in the who-referred-whom tree: -1 for people who never
+    adopted, 0 for initial and organic customers, 1 + the referrer's generation for
+    referred ones. One vectorised pass per generation."""
+    generation = np.where(adopted & (referred_by < 0), 0, -1).astype(np.int32)
+    referred = np.flatnonzero(adopted & (referred_by >= 0))
+    referrers = referred_by[referred]
+    depth = 0
+    while len(referred):
+        joining = generation[referrers] == depth
+        if not joining.any():
+            break  # whoever is left hangs off a referrer outside the tree (a cycle or a non-adopter)
+        generation[referred[joining]] = depth + 1
+        referred, referrers = referred[~joining], referrers[~joining]
+        depth += 1
+    return generation
+
+
+def generation_sizes(generation: np.ndarray) -> list[int]:
+    """People in generation 0, 1, 2, ... (adopters only)."""
+    adopted = generation[generation >= 0]
+    return np.bincount(adopted).tolist() if len(adopted) else []
+
+
+def generation_ratios(sizes: list[int]) -> list[float]:
+    """Each generation over the one before: sizes[g] / sizes[g - 1] for g = 1, 2, ...
+    A ratio above 1 means that generation outgrew its parents."""
+    return [after / before if before else float("nan") for before, after in zip(sizes, sizes[1:])]
+
+
+def referral_multiplier(k: float) -> float:
+    """Customers a loop brings in per starting customer, itself included, when every
+    customer refers k others: 1 + k + k^2 + ... = 1 / (1 - k) for k < 1, unbounded for k >= 1."""
+    if not math.isfinite(k):
+        return float("nan")
+    return 1.0 / (1.0 - k) if k < 1.0 else float("inf")
+
+
+# --------------------------------------------------------------------------- K
+
+
+#: Days a customer has to refer before counting in K (the decisions issue's cohort K).
+K_WINDOW_DAYS = 30
+#: Below this many customers in K's cohort, the app calls K a rough figure.
+ROUGH_COHORT = 30
+#: When fewer than this share of people are still prospects, the network has filled:
+#: the rest are mostly people no customer is friends with any more (in the viral preset
+#: about 10-15% of the people are never reached).
+FILLED_SHARE = 0.25
+#: |K - 1| below this reads as "about 1": neither growing nor fading clearly.
+K_EDGE = 0.05
+
+
+@dataclass(frozen=True)
+class KReading:
+    """K and the number of customers it rests on (NaN and 0 before any customer's
+    window has elapsed)."""
+
+    k: float
+    customers: int
+
+    @property
+    def known(self) -> bool:
+        return self.customers > 0 and math.isfinite(self.k)
+
+
+def classroom_k(adopted_day: np.ndarray, referred_by: np.ndarray, day: int) -> KReading:
+    """The one K the app shows: referrals per customer whose K_WINDOW_DAYS-day window
+    has fully elapsed (joined on or before ``day - K_WINDOW_DAYS``), with the number of
+    such customers. Every K on the page comes from here."""
+    cohort = int(((adopted_day != NEVER) & (adopted_day <= day - K_WINDOW_DAYS)).sum())
+    if cohort == 0:
+        return KReading(float("nan"), 0)
+    return KReading(k_factor(adopted_day, referred_by, day, window=K_WINDOW_DAYS), cohort)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What K means for this loop today: a tone (grows, edge, fades, filled, pending)
+    that sets the colour, a short headline and a few sentences."""
+
+    tone: str
+    headline: str
+    text: str
+
+
+def verdict(k: KReading, generations: list[int], prospects_left: float) -> Verdict:
+    """A plain-language reading of K and the generations. A network that has filled is
+    never called fading: K falls there because few friends are left to invite."""
+    # the newest generation is still being recruited: judge the two complete ratios before it
+    complete = [r for r in generation_ratios(generations)[:-1] if math.isfinite(r)]
+    shrinking = len(complete) >= 2 and complete[-1] < 1.0 and complete[-2] < 1.0
+    rough = (f" It rests on only {k.customers} customers, so it is a rough figure: watch the generations."
+             if 0 < k.customers < ROUGH_COHORT else "")
+    if prospects_left < FILLED_SHARE:
+        return Verdict("filled", "The loop filled the network",
+                       f"Only {prospects_left:.0%} of the people are still prospects. K falls now because customers "
+                       f"who join late find few friends left to invite, not because the loop fades.")
+    if not k.known:
+        return Verdict("pending", f"K appears on day {K_WINDOW_DAYS}",
+                       f"K counts the referrals of customers who have had {K_WINDOW_DAYS} days to refer. Until then, "
+                       f"watch the generations: when each is larger than the one before, the loop grows.")
+    head = f"Customers who joined at least {K_WINDOW_DAYS} days ago brought in {k.k:.2f} new customers each."
+    if abs(k.k - 1.0) < K_EDGE:
+        return Verdict("edge", "K is about 1: on the edge",
+                       f"{head} Each generation is about as large as the last: the loop neither fades nor takes off."
+                       + rough)
+    if k.k >= 1.0:
+        text = (f"{head} Above 1 the loop grows on its own: 100 customers bring {100 * k.k:.0f}, who bring "
+                f"{100 * k.k * k.k:.0f}, until the network runs out of friends who are still prospects.")
+        if shrinking:
+            text += (" Yet the later generations are smaller than the ones before: the early customers brought in "
+                     "more than the later ones do, so the loop is slowing.")
+            return Verdict("edge", "K above 1, but the generations shrink", text + rough)
+        return Verdict("grows", "K above 1: the loop grows", text + rough)
+    multiplier = referral_multiplier(k.k)
+    return Verdict("fades", "K below 1: the loop fades",
+                   f"{head} Below 1 every generation is smaller than the last: 100 customers bring {100 * k.k:.0f}, "
+                   f"who bring {100 * k.k * k.k:.0f}, and the chain stops. In all, each customer who comes on their own "
+                   f"becomes about {multiplier:.1f} customers; growth beyond that has to come from elsewhere." + rough)
+
+
+def k_explanation(k: float, prospects_left: float = 1.0, cohort: int | None = None, generations: list[int] | None = None) -> str:
+    """The verdict's headline and text as one string (for a reading of K given as a number)."""
+    reading = KReading(k, cohort if cohort is not None else (ROUGH_COHORT if math.isfinite(k) else 0))
+    said = verdict(reading, generations or [], prospects_left)
+    return f"{said.headline}. {said.text}"
+
+
+# --------------------------------------------------------------------------- playing speed
+
+
+#: Days a second at ×1; the speed buttons multiply it.
+DAYS_PER_SECOND = 5.0
+SPEEDS = (0.25, 0.5, 1.0, 5.0, 10.0)
+#: Most pictures a second the page sends while playing (faster speeds step several days a picture).
+MAX_FRAMES_PER_SECOND = 10.0
+
+
+def speed_label(speed: float) -> str:
+    return {0.25: "×¼", 0.5: "×½"}.get(speed, f"×{speed:g}")
+
+
+class PlayClock:
+    """When the next day is due while playing at ``speed``: days run on a fixed
+    schedule (DAYS_PER_SECOND * speed), so a slow frame is caught up, not stretched,
+    and a picture is due at most MAX_FRAMES_PER_SECOND times a second."""
+
+    def __init__(self, speed: float, now: float | None = None):
+        self.interval = 1.0 / (DAYS_PER_SECOND * speed)
+        self.started = time.perf_counter() if now is None else now
+        self.days = 0
+        self.last_picture = -math.inf
+
+    def wait(self, now: float) -> float:
+        """Seconds until the next day is due (0 when late)."""
+        return max(0.0, self.started + (self.days + 1) * self.interval - now)
+
+    def day_done(self) -> None:
+        self.days += 1
+
+    def picture_due(self, now: float) -> bool:
+        if now - self.last_picture >= 1.0 / MAX_FRAMES_PER_SECOND:
+            self.last_picture = now
+            return True
+        return False
+
+
+# --------------------------------------------------------------------------- the run a class watches
+
+
+@dataclass(eq=False)  # compared by identity: a new frame is a new day
+class Frame:
+    """What the page shows of one design on one day."""
+
+    label: str
+    summary: str
+    day: int
+    days: int
+    adopters: int
+    organic: int
+    referred: int
+    customers: int
+    churned: int
+    k: KReading
+    verdict: Verdict
+    prospects_left: float
+    generations: list[int]
+    state: np.ndarray
+    referred_by: np.ndarray
+    generation: np.ndarray
+    initial: np.ndarray
+    organic_to_date: np.ndarray      # per day 0..day, initial customers included
+    referred_to_date: np.ndarray
+    active: np.ndarray
+    new_organic: np.ndarray          # per day 0..day (day 0: none)
+    new_referred: np.ndarray
+
+    @property
+    def generation_ratios(self) -> list[float]:
+        return generation_ratios(self.generations)
+
+    @property
+    def k_factor(self) -> float:
+        return self.k.k
+
+
+class ClassRun:
+    """One or two designs on the same population and seed, stepped together.
+
+    Both models get the same network object and the same seed, so every random stream a
+    design does not touch (network, initial customers, organic clocks, satisfaction,
+    churn clocks) is identical: the difference between the two is caused by the design
+    (common random numbers).
+    """
+
+    def __init__(self, preset: Scenario, choice: NetworkChoice, designs: list[Design]):
+        if not 1 <= len(designs) <= 2:
+            raise ValueError("a class run shows one or two designs")
+        self.labels = ["A", "B"][: len(designs)]
+        self.designs = list(designs)
+        self.choice = choice
+        self.scenarios = [classroom_scenario(preset, choice, design) for design in designs]
+        first = ReferralModel(self.scenarios[0], rng=choice.seed)
+        self.models = [first] + [ReferralModel(s, rng=choice.seed, network=first.engine.network) for s in self.scenarios[1:]]
+        self.network: Network = first.engine.network
+        self._ticks: deque[tuple[float, int]] = deque(maxlen=30)
+
+    @property
+    def day(self) -> int:
+        return self.models[0].day
+
+    @property
+    def days(self) -> int:
+        return self.scenarios[0].days
+
+    @property
+    def finished(self) -> bool:
+        return self.day >= self.days
+
+    def advance(self, days: int = 1) -> int:
+        """Step every design ``days`` days (fewer at the horizon); returns days stepped."""
+        stepped = 0
+        while stepped < days and not self.finished:
+            for model in self.models:
+                model.step()
+            stepped += 1
+        self._ticks.append((time.perf_counter(), self.day))
+        return stepped
+
+    def days_per_second(self) -> float:
+        """Recent playing speed, from the last advances' clock times and days."""
+        if len(self._ticks) < 2:
+            return float("nan")
+        (t0, d0), (t1, d1) = self._ticks[0], self._ticks[-1]
+        return (d1 - d0) / (t1 - t0) if t1 > t0 else float("nan")
+
+    def forget_speed(self) -> None:
+        self._ticks.clear()
+
+    def frames(self) -> list[Frame]:
+        return [self._frame(model, label, design) for model, label, design in zip(self.models, self.labels, self.designs)]
+
+    @staticmethod
+    def _frame(model: ReferralModel, label: str, design: Design) -> Frame:
+        people = model.engine.people
+        adopted = people.adopted_day != NEVER
+        generation = referral_generations(people.referred_by, adopted)
+        generations = generation_sizes(generation)
+        columns = model.datacollector.model_vars
+        new_organic = np.asarray(columns["new_organic"], dtype=float)
+        new_referred = np.asarray(columns["new_referred"], dtype=float)
+        initial_count = float(columns["customers"][0])  # day 0 holds the initial customers and no flows
+        prospects_left = float((people.state == PROSPECT).mean())
+        k = classroom_k(people.adopted_day, people.referred_by, model.day)
+        referred = int((people.referred_by >= 0).sum())
+        return Frame(
+            label=label, summary=design.summary(), day=model.day, days=model.scenario.days,
+            adopters=int(adopted.sum()), organic=int(adopted.sum()) - referred, referred=referred,
+            customers=int((people.state == CUSTOMER).sum()), churned=int((people.state == CHURNED).sum()),
+            k=k, verdict=verdict(k, generations, prospects_left), prospects_left=prospects_left,
+            generations=generations, state=people.state, referred_by=people.referred_by, generation=generation,
+            initial=people.channel == SEED,
+            organic_to_date=initial_count + new_organic.cumsum(), referred_to_date=new_referred.cumsum(),
+            active=np.asarray(columns["customers"], dtype=float), new_organic=new_organic, new_referred=new_referred,
+        )

@@ -1,0 +1,413 @@
+"""``refsim optimize``, ``refsim sensitivity`` and ``refsim calibrate``: thin commands
+over optimize.py, sensitivity.py and calibrate.py, registered on cli.py's app.
+
+Each command reads its scenario and flags (or a ``--settings`` YAML file), runs
+the computation, and hands the result to a writer in ``simulator/report/``. A
+user mistake is one line and exit code 2 (cli.py's ``user_errors``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sys
+from dataclasses import asdict, fields, replace
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .cli import EXECUTOR_HELP, SCHEDULER_HELP, SET_HELP, WORKERS_HELP, app, err, out, progress_bar, user_errors
+from .errors import ScenarioError
+
+SETTINGS_HELP = "YAML file with any of this command's settings (see docs/decide.md); flags given here win over it."
+SEED_HELP = "Study seed (default: the scenario's, or a fresh one that is recorded). Same seed, same files, on any executor."
+
+
+def _scenario(given: Optional[Path], settings, sets: list[str]):
+    from .scenario_io import load_scenario
+
+    path = given if given is not None else (Path(settings.scenario) if settings.scenario else None)
+    if path is None:
+        raise ScenarioError("give a scenario YAML file (e.g. scenarios/default.yaml), or 'scenario:' in --settings",
+                            key="SCENARIO")
+    from .decide_settings import pick
+
+    return load_scenario(path, pick(sets, settings.set)), path
+
+
+def _evaluator(settings, workers, executor, scheduler, progress=None):
+    from .decide_settings import pick
+    from .evaluation import Evaluator
+    from .executors import check_executor, check_scheduler, default_workers
+
+    scheduler = pick(scheduler, settings.scheduler)
+    executor = check_executor(pick(executor, settings.executor), scheduler)
+    if scheduler:
+        check_scheduler(scheduler)
+    workers = pick(workers, settings.workers) or default_workers()
+    return Evaluator(executor, workers, scheduler, progress=progress), executor, workers
+
+
+def _seed(seed: Optional[int], settings, base) -> int | None:
+    from .decide_settings import pick
+
+    chosen = pick(seed, settings.seed)
+    return chosen if chosen is not None else base.seed
+
+
+class _Advance:
+    """A progress callback made before its bar exists, so that every check (the executor
+    included) runs before a bar is drawn and a mistake stays one line."""
+
+    def __init__(self):
+        self.bar, self.task = None, None
+
+    def to(self, bar, task) -> None:
+        self.bar, self.task = bar, task
+
+    def __call__(self, count: int) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task, count)
+
+
+def _positive(value: Optional[int], flag: str) -> None:
+    if value is not None and value < 1:
+        raise ScenarioError(f"must be at least 1 (got {value})", key=flag)
+
+
+# --------------------------------------------------------------------------- optimize
+
+
+@app.command()
+@user_errors
+def optimize(
+    scenario: Optional[Path] = typer.Argument(None, help="Base scenario YAML (or 'scenario:' in --settings)."),
+    vary: list[str] = typer.Option([], "--vary", help="A key to search and its range: KEY=LO:HI, KEY=LO:HI:log, KEY=a,b,c, or a bare categorical KEY such as program.timing.kind. Repeatable; list items by index (program.channels.0.extra_invites)."),
+    objective: list[str] = typer.Option([], "--objective", help="Metric to optimise, METRIC[:max|:min] (default: incremental_value; costs are minimised). Give two for a Pareto front (NSGA-II)."),
+    constraint: list[str] = typer.Option([], "--constraint", help="METRIC<=VALUE or METRIC>=VALUE on the mean over replicates, e.g. reward_cost<=50000. Repeatable."),
+    trials: Optional[int] = typer.Option(None, "--trials", help="Designs to try (default 50). Rerunning with more extends a finished study."),
+    replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates of every trial on the first rung (default 4); promising trials get more, up to max_replicates (16)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help=SEED_HELP),
+    sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Study folder. Default: results/optimize-<settings or scenario file name>/; rerunning the same command resumes there."),
+    force: bool = typer.Option(False, "--force", help="Start over in a folder that holds a different (or the same) optimisation."),
+    settings_file: Optional[Path] = typer.Option(None, "--settings", help=SETTINGS_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
+    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+):
+    """Search for the design that maximises an objective under constraints (optuna).
+
+    Every trial runs on the same replicate seeds (common random numbers);
+    successive halving gives promising trials more replicates, and the winner is
+    re-run on fresh seeds. Writes trials.csv, confirmation.csv, best.yaml (run it
+    with `refsim run`), a convergence or Pareto plot, report.md and manifest.json.
+    The optuna study lives in the folder: after Ctrl-C, rerun the same command to
+    resume.
+
+    Example: refsim optimize scenarios/default.yaml --vary program.incentive.referrer_reward=0:60
+    --objective cumulative_profit --constraint reward_cost<=50000 --trials 60
+    """
+    from .decide_settings import load_settings, pick, range_texts
+    from .optimize import optimize as run_optimize, parse_constraint, parse_objective
+    from .parameters import parse_parameters
+    from .report.optimize import write_optimize
+    from .results import StudyLock, open_study, study_folder
+
+    started = dt.datetime.now()
+    _positive(trials, "--trials")
+    _positive(replicates, "--replicates")
+    settings = load_settings(settings_file, "optimize")
+    base, path = _scenario(scenario, settings, sets)
+    source = str(settings_file) if settings_file is not None and not vary else "--vary"
+    parameters = parse_parameters(pick(vary, range_texts(settings.vary)), base, source=source)
+    objective_texts = pick(objective, [settings.objective] if isinstance(settings.objective, str) else settings.objective)
+    objectives = [parse_objective(t) for t in (objective_texts or ["incremental_value"])]
+    if len(objectives) > 2:
+        raise ScenarioError(f"give one objective (TPE) or two (a Pareto front); got {len(objectives)}", key="--objective")
+    constraints = [parse_constraint(t) for t in pick(constraint, settings.constraints)]
+    study_settings = _optimize_settings(settings, trials, replicates)
+    evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler)
+    folder = Path(pick(out_dir, settings.out) or study_folder("optimize", settings_file or path))
+    given_seed = _seed(seed, settings, base)
+    # the fingerprint leaves out the number of trials (more trials extend a study) and a
+    # drawn seed (the stored one is reused on resume)
+    identity = {"scenario": base.model_dump(mode="json"), "vary": [p.describe() for p in parameters],
+                "objectives": [asdict(o) for o in objectives], "constraints": [str(c) for c in constraints],
+                "seed": given_seed, "settings": {k: v for k, v in asdict(study_settings).items() if k != "trials"}}
+    fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+    from .rng import draw_seed
+
+    with StudyLock(folder, "optimize"):
+        state = open_study(folder, kind="optimize", fingerprint=fingerprint,
+                           seed=given_seed if given_seed is not None else draw_seed(), force=force)
+        study_seed = int(state["optimize_seed"])
+        done = _trials_done(folder)
+        if done:
+            out.print(f"resuming {folder}: {done} of {study_settings.trials} trials already done", markup=False)
+        with progress_bar(study_settings.trials, f"optimize {base.name}") as bar:
+            task = bar.add_task("trials", total=study_settings.trials, completed=min(done, study_settings.trials), rate="")
+            try:
+                result = run_optimize(base, parameters, objectives=objectives, constraints=constraints,
+                                      settings=study_settings, seed=study_seed, folder=folder, evaluate=evaluate,
+                                      progress=lambda k: bar.advance(task, k))
+            except KeyboardInterrupt:   # Ctrl-C or SIGTERM: cli's user_errors picks the exit code
+                bar.stop()
+                err.print(f"the finished trials are saved in {folder}/optuna.sqlite3; rerun the same command to resume",
+                          markup=False)
+                raise
+        write_optimize(result, folder, base=base, parameters=parameters, settings=study_settings,
+                       started=dt.datetime.fromisoformat(state["started"]) if "started" in state else started,
+                       command=sys.argv, extra={"executor": executor, "workers": workers})
+    _print_best(result)
+    out.print(f"results: {folder}/  (report.md, trials.csv, best.yaml, plot)", markup=False)
+
+
+def _optimize_settings(settings, trials, replicates):
+    from .optimize import OptimizeSettings
+
+    chosen = {f.name: getattr(settings, f.name) for f in fields(OptimizeSettings) if getattr(settings, f.name, None) is not None}
+    if trials is not None:
+        chosen["trials"] = trials
+    if replicates is not None:
+        chosen["replicates"] = replicates
+    merged = replace(OptimizeSettings(), **chosen)
+    if merged.max_replicates < merged.replicates:
+        merged = replace(merged, max_replicates=merged.replicates)
+    return merged
+
+
+def _trials_done(folder: Path) -> int:
+    from .optimize import trials_told
+
+    return trials_told(folder)
+
+
+def _print_best(result) -> None:
+    from .report import fmt
+
+    if result.best is None:
+        out.print("no trial completed; see the error column of trials.csv", markup=False)
+        return
+    values = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.best.items())
+    out.print(f"best (trial {result.best_trial}): {values}", markup=False)
+    table = result.confirmation[result.confirmation["trial"] == result.best_trial]
+    for row in table.to_dict("records"):
+        out.print(f"  {row['metric']:<22} {fmt(row['mean']):>12}   95% CI {fmt(row['ci_low'])} – {fmt(row['ci_high'])}"
+                  f"  ({row['n']} fresh seeds)", markup=False)
+    if result.constraints and not result.feasible:
+        out.print("  warning: no candidate kept every constraint on fresh seeds (see report.md)", markup=False)
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+@app.command()
+@user_errors
+def sensitivity(
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML (or 'scenario:' in --settings)."),
+    designs: list[Path] = typer.Argument(None, help="More designs (scenario YAML files) to decide between; the decision analysis runs with two or more."),
+    uncertain: list[str] = typer.Option([], "--uncertain", help="An assumption and its plausible range: KEY=LO:HI, KEY=LO:HI:log or KEY=a,b,c. Repeatable."),
+    metric: list[str] = typer.Option([], "--metric", help="Metric to analyse (repeatable; default: incremental_value). The first one decides between designs."),
+    samples: Optional[int] = typer.Option(None, "--samples", help="Sobol base sample, a power of two (default 64); runs = samples x (assumptions + 2) x designs x replicates."),
+    trajectories: Optional[int] = typer.Option(None, "--trajectories", help="Morris trajectories (default 10)."),
+    replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates averaged at every point, on the same seeds for every point (default 1)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help=SEED_HELP),
+    sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP + " Applies to every design."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/."),
+    settings_file: Optional[Path] = typer.Option(None, "--settings", help=SETTINGS_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
+    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+):
+    """Which uncertain assumptions move the outcome, and does the decision survive them (SALib).
+
+    Morris screening, then Sobol first-order and total indices, and a tornado of
+    each assumption alone at each end. With two or more designs: the probability
+    each is best, its expected regret, and which assumptions flip the ranking.
+    Writes morris.csv, sobol.csv, tornado.csv, points.csv, decision.csv, flips.csv,
+    tornado.png, sobol.png, report.md and manifest.json.
+
+    Example: refsim sensitivity scenarios/single-sided-cash.yaml scenarios/double-sided-credit.yaml
+    --uncertain word_of_mouth.spontaneous_rate=0.001:0.01 --metric cumulative_profit
+    """
+    from .decide_settings import load_settings, pick, range_texts
+    from .parameters import parse_parameters
+    from .report.sensitivity import write_sensitivity
+    from .results import check_out_dir, new_results_dir
+    from .scenario_io import load_scenario
+    from .evaluation import check_metric
+    from .sensitivity import SensitivitySettings, check_settings, sensitivity as run_sensitivity
+
+    started = dt.datetime.now()
+    for value, flag in ((samples, "--samples"), (trajectories, "--trajectories"), (replicates, "--replicates")):
+        _positive(value, flag)
+    settings = load_settings(settings_file, "sensitivity")
+    base, _ = _scenario(scenario, settings, sets)
+    overrides = pick(sets, settings.set)
+    design_paths = pick(list(designs or []), [Path(d) for d in settings.designs])
+    others = [load_scenario(p, overrides) for p in design_paths]
+    source = str(settings_file) if settings_file is not None and not uncertain else "--uncertain"
+    texts = pick(uncertain, range_texts(settings.uncertain))
+    parameters = parse_parameters(texts, base, source=source)
+    for design in others:   # every design must have every uncertain key, with room for its range
+        parse_parameters(texts, design, source=source)
+    chosen = {k: v for k, v in {"samples": pick(samples, settings.samples), "trajectories": pick(trajectories, settings.trajectories),
+                                "replicates": pick(replicates, settings.replicates), "levels": settings.levels,
+                                "bins": settings.bins, "screen": settings.screen}.items() if v is not None}
+    study = replace(SensitivitySettings(), **chosen)
+    check_settings(study)
+    for name in metric or settings.metrics or []:
+        check_metric(name, source="--metric")
+    metrics = pick(metric, settings.metrics) or ["incremental_value"]
+    decision_metric = settings.decision_metric or metrics[0]
+    design_list = [base, *others] if others else []
+    target = Path(pick(out_dir, settings.out) or new_results_dir(f"sensitivity-{base.name}"))
+    check_out_dir(target)
+    count = max(len(design_list), 1)
+    d = len(parameters)
+    ends = sum(len(p.choices) if p.kind == "categorical" else 2 for p in parameters)
+    total = count * study.replicates * (study.trajectories * (d + 1) + study.samples * (d + 2) + ends + 1)
+    advance = _Advance()
+    evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance)
+    with progress_bar(total, f"sensitivity {base.name}") as bar:
+        advance.to(bar, bar.add_task("runs", total=total, rate=""))
+        result = run_sensitivity(base, parameters, designs=design_list, metrics=metrics, decision_metric=decision_metric,
+                                 settings=study, seed=_seed(seed, settings, base), evaluate=evaluate)
+    all_metrics = list(dict.fromkeys([*metrics, decision_metric]))
+    folder = write_sensitivity(result, target, designs=design_list or [base], metrics=all_metrics,
+                               decision_metric=decision_metric, settings=study, started=started, command=sys.argv,
+                               extra={"executor": executor, "workers": workers})
+    if result.decision is not None:
+        for row in result.decision.to_dict("records"):
+            out.print(f"  {row['design']:<24} best at {row['probability_best']:.0%} of the points, expected regret "
+                      f"{row['expected_regret']:.4g}", markup=False)
+        hinges = result.flips[result.flips["flips"] | (result.flips["ST_advantage"] >= 0.05)]["parameter"].tolist()
+        out.print(f"  the decision hinges on: {', '.join(hinges) or 'none of the assumptions'}", markup=False)
+    else:
+        top = result.sobol[result.sobol["metric"] == decision_metric].sort_values("ST", ascending=False).head(3)
+        out.print("  largest total Sobol indices of " + decision_metric + ": "
+                  + ", ".join(f"{r['parameter']} {r['ST']:.2f}" for r in top.to_dict("records")), markup=False)
+    out.print(f"results: {folder}/  (report.md, sobol.csv, tornado.png)", markup=False)
+
+
+# --------------------------------------------------------------------------- calibrate
+
+
+@app.command()
+@user_errors
+def calibrate(
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML of the launch (or 'scenario:' in --settings)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="The pilot's daily counts as CSV: one row per day (a 'day' column optional), columns named as in timeseries.csv (new_organic, new_referred, shares, asks, ...)."),
+    fit: list[str] = typer.Option([], "--fit", help="A behaviour parameter to fit and its prior range: KEY=LO:HI (uniform). Repeatable."),
+    column: list[str] = typer.Option([], "--column", help="Pilot column to fit (repeatable; default: those of new_organic, new_referred, shares, asks the pilot has)."),
+    design: list[Path] = typer.Option([], "--design", help="A design (scenario YAML) to compare under the posterior, beside SCENARIO. Repeatable."),
+    metric: list[str] = typer.Option([], "--metric", help="Outcome to forecast and compare designs on (repeatable; default: customers_final, cumulative_profit)."),
+    particles: Optional[int] = typer.Option(None, "--particles", help="ABC-SMC particles per generation (default 200)."),
+    generations: Optional[int] = typer.Option(None, "--generations", help="Most ABC-SMC generations (default 8)."),
+    draws: Optional[int] = typer.Option(None, "--draws", help="Posterior draws the forecast and the design comparison run (default 50)."),
+    replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Alias of --draws: each posterior draw is one launch on its own seed."),
+    seed: Optional[int] = typer.Option(None, "--seed", help=SEED_HELP + " The fit itself runs particles one after another so that it is reproducible."),
+    sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP + " Applies to every design."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/."),
+    settings_file: Optional[Path] = typer.Option(None, "--settings", help=SETTINGS_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP + " Used by the forecast and the design comparison."),
+    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+):
+    """Fit uncertain behaviour parameters to a pilot's daily counts (ABC-SMC, pyabc), then forecast the launch.
+
+    Writes posterior.csv (draws), intervals.csv, posterior.png, forecast.csv and
+    forecast.png (the full launch with intervals), outcomes.csv, designs.csv (each
+    design under the posterior, with its probability of being best), report.md and
+    manifest.json.
+
+    Example: refsim calibrate scenarios/default.yaml --data pilot.csv
+    --fit word_of_mouth.spontaneous_rate=0.001:0.02 --fit program.base_share=0.05:0.5
+    """
+    from .calibrate import CalibrationSettings, calibrate as run_calibrate, check_fit, compare_designs, forecast, pilot_counts
+    from .decide_settings import load_settings, pick, range_texts
+    from .evaluation import Evaluator
+    from .parameters import parse_parameters
+    from .report.calibrate import write_calibration
+    from .results import ResultsFolder, check_out_dir, new_results_dir
+    from .scenario_io import load_scenario
+
+    started = dt.datetime.now()
+    for value, flag in ((particles, "--particles"), (generations, "--generations"), (draws, "--draws"),
+                        (replicates, "--replicates")):
+        _positive(value, flag)
+    settings = load_settings(settings_file, "calibrate")
+    base, _ = _scenario(scenario, settings, sets)
+    overrides = pick(sets, settings.set)
+    data_path = Path(pick(data, settings.data)) if pick(data, settings.data) else None
+    if data_path is None:
+        raise ScenarioError("give the pilot's daily counts with --data PILOT.csv", key="--data")
+    pilot = _read_pilot(data_path)
+    source = str(settings_file) if settings_file is not None and not fit else "--fit"
+    parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source)
+    columns = pick(column, settings.columns) or None
+    counts = pilot_counts(pilot, columns, source=str(data_path))
+    others = [load_scenario(p, overrides) for p in pick(list(design), [Path(d) for d in settings.designs])]
+    chosen = {k: v for k, v in {"population_size": pick(particles, settings.particles),
+                                "generations": pick(generations, settings.generations), "bin_days": settings.bin_days,
+                                "posterior_samples": settings.posterior_samples, "level": settings.level}.items()
+              if v is not None}
+    study = replace(CalibrationSettings(), **chosen)
+    check_fit(base, counts, parameters)
+    draw_count = pick(draws, pick(replicates, pick(settings.draws, settings.replicates))) or 50
+    metrics = pick(metric, settings.metrics) or ["customers_final", "cumulative_profit"]
+    from .evaluation import check_metric
+
+    for name in metrics:
+        check_metric(name, source="--metric")
+    target = Path(pick(out_dir, settings.out) or new_results_dir(f"calibrate-{base.name}"))
+    check_out_dir(target)
+    study_seed = _seed(seed, settings, base)
+    if study_seed is None:
+        from .rng import draw_seed
+
+        study_seed = draw_seed()
+    # the fit runs particle after particle in this process: the order of pyabc's draws is the result
+    fitting, forecasting = _Advance(), _Advance()
+    fit_evaluate = Evaluator("serial", 1, None, progress=fitting)
+    evaluate, executor_name, worker_count = _evaluator(settings, workers, executor, scheduler, progress=forecasting)
+    with ResultsFolder(target) as staged:
+        with progress_bar(2, f"calibrate {base.name}") as bar:
+            fitting.to(bar, bar.add_task("simulations", total=None, rate=""))
+            calibration = run_calibrate(base, counts, parameters, columns=list(counts.columns), settings=study,
+                                        seed=study_seed, folder=staged.path, evaluate=fit_evaluate)
+            runs = draw_count * (1 + len(others) + (1 if others else 0))
+            forecasting.to(bar, bar.add_task("forecast", total=runs, rate=""))
+            daily, outcomes = forecast(base, calibration, metrics=metrics, draws=draw_count, level=study.level, evaluate=evaluate)
+            designs_table = compare_designs([base, *others], calibration, metrics=metrics, draws=draw_count, level=study.level,
+                                            evaluate=evaluate) if others else None
+        write_calibration(staged.path, calibration, base=base, pilot=counts, daily=daily, outcomes=outcomes,
+                          designs=designs_table, settings=study, draws=draw_count, data_file=str(data_path),
+                          started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count})
+    from .report import fmt
+
+    for row in calibration.intervals.to_dict("records"):
+        out.print(f"  {row['parameter']:<36} median {fmt(row['median'])}  {row['level']:.0%} interval "
+                  f"{fmt(row['low'])} – {fmt(row['high'])}", markup=False)
+    out.print(f"results: {target}/  (report.md, posterior.csv, forecast.png)", markup=False)
+
+
+def _read_pilot(path: Path):
+    import pandas as pd
+
+    if not path.exists():
+        raise ScenarioError("file not found; give the pilot's daily counts as a CSV file", file=str(path))
+    if path.is_dir():
+        raise ScenarioError("is a folder; give the pilot's daily counts as a CSV file", file=str(path))
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"cannot be read as CSV ({str(error).splitlines()[0][:120]}); give one row per day with a "
+                            f"header row of column names", file=str(path)) from None
+    return frame
+
+
+__all__ = ["optimize", "sensitivity", "calibrate"]

@@ -1,0 +1,128 @@
+"""Settings files of the decision commands (``refsim optimize|sensitivity|calibrate
+--settings FILE``): everything the flags say, written down once so that a study
+can be rerun, reviewed and resumed.
+
+A settings file is YAML, read by scenario_io's reader and checked by its one
+describer, so a mistake is one line naming the file, the key (and line) and what
+is valid. Paths in it (``scenario``, ``designs``, ``data``, ``out``) are relative
+to the file. A flag given on the command line wins over the file: a single value
+replaces the file's, a repeatable flag (``--vary``, ``--set``, ...) replaces the
+file's whole list. Ranges are written as the flags write them::
+
+    scenario: ../scenarios/default.yaml
+    vary:
+      program.incentive.referrer_reward: "5:60"
+      program.timing.kind: [onboarding, at_purchase]
+    objective: cumulative_profit
+    constraints: ["reward_cost<=50000"]
+    trials: 60
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .scenario_io import describe, parse_yaml, read_yaml_text
+
+Ranges = dict[str, Union[str, float, list[Any]]]
+
+
+class _Settings(BaseModel):
+    """Keys every decision command shares; unknown keys are errors, as in scenarios."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: Optional[str] = Field(None, description="Scenario YAML, relative to this file (the command's SCENARIO).")
+    set: list[str] = Field(default_factory=list, description="Scenario overrides KEY=VALUE, as --set.")
+    seed: Optional[int] = Field(None, ge=0, description="Study seed (default: the scenario's, or a drawn one, recorded).")
+    replicates: Optional[int] = Field(None, ge=1, description="Replicates per design point (common random numbers).")
+    out: Optional[str] = Field(None, description="Results folder, relative to this file.")
+    workers: Optional[int] = Field(None, ge=1, description="Parallel workers.")
+    executor: Optional[Literal["local", "serial", "dask"]] = Field(None, description="Where runs execute.")
+    scheduler: Optional[str] = Field(None, description="Dask scheduler address tcp://HOST:PORT.")
+
+
+class OptimizeFile(_Settings):
+    vary: Ranges = Field(default_factory=dict, description="KEY: 'LO:HI' | 'LO:HI:log' | [choices].")
+    objective: Union[str, list[str], None] = Field(None, description="One metric (TPE) or two (NSGA-II); METRIC[:max|:min].")
+    constraints: list[str] = Field(default_factory=list, description="METRIC<=VALUE or METRIC>=VALUE.")
+    trials: Optional[int] = Field(None, ge=1)
+    max_replicates: Optional[int] = Field(None, ge=1)
+    eta: Optional[int] = Field(None, ge=2)
+    batch: Optional[int] = Field(None, ge=1)
+    confirm_replicates: Optional[int] = Field(None, ge=2)
+    confirm_tries: Optional[int] = Field(None, ge=1)
+    startup_trials: Optional[int] = Field(None, ge=1)
+    population: Optional[int] = Field(None, ge=2)
+
+
+class SensitivityFile(_Settings):
+    designs: list[str] = Field(default_factory=list, description="More scenario files to decide between.")
+    uncertain: Ranges = Field(default_factory=dict, description="KEY: 'LO:HI' | 'LO:HI:log' | [choices].")
+    metrics: list[str] = Field(default_factory=list)
+    decision_metric: Optional[str] = None
+    samples: Optional[int] = Field(None, ge=2)
+    trajectories: Optional[int] = Field(None, ge=2)
+    levels: Optional[int] = Field(None, ge=2)
+    bins: Optional[int] = Field(None, ge=2)
+    screen: Optional[float] = Field(None, ge=0, lt=1)
+
+
+class CalibrateFile(_Settings):
+    data: Optional[str] = Field(None, description="The pilot's daily counts (CSV), relative to this file.")
+    fit: Ranges = Field(default_factory=dict, description="KEY: 'LO:HI' (numbers only).")
+    columns: list[str] = Field(default_factory=list)
+    designs: list[str] = Field(default_factory=list)
+    metrics: list[str] = Field(default_factory=list)
+    particles: Optional[int] = Field(None, ge=5)
+    generations: Optional[int] = Field(None, ge=1)
+    bin_days: Optional[int] = Field(None, ge=1)
+    posterior_samples: Optional[int] = Field(None, ge=10)
+    draws: Optional[int] = Field(None, ge=2)
+    level: Optional[float] = Field(None, gt=0, lt=1)
+
+
+MODELS = {"optimize": OptimizeFile, "sensitivity": SensitivityFile, "calibrate": CalibrateFile}
+PATH_KEYS = ("scenario", "out", "data")
+
+
+def load_settings(path: Path | None, command: str) -> BaseModel:
+    """The settings file of ``command`` (empty settings when ``path`` is None), with its
+    paths made relative to the current folder."""
+    model = MODELS[command]
+    if path is None:
+        return model()
+    path = Path(path)
+    source = str(path)
+    text = read_yaml_text(path, f"a {command} settings YAML file (see docs/decide.md)")
+    data = parse_yaml(text, source)
+    try:
+        settings = model.model_validate(data)
+    except ValidationError as error:
+        raise describe(error, data, source, text, model=model, what=f"{command} settings file") from None
+    changes = {k: str(path.parent / getattr(settings, k)) for k in PATH_KEYS if getattr(settings, k, None)}
+    if getattr(settings, "designs", None):
+        changes["designs"] = [str(path.parent / d) for d in settings.designs]
+    return settings.model_copy(update=changes)
+
+
+def range_texts(ranges: dict[str, Any]) -> list[str]:
+    """A file's ``KEY: range`` mapping as the flags write it (``KEY=LO:HI``, ``KEY=a,b``)."""
+    texts = []
+    for key, value in ranges.items():
+        if isinstance(value, list):
+            texts.append(f"{key}=" + ",".join(str(v) for v in value))
+        else:
+            texts.append(f"{key}={value}")
+    return texts
+
+
+def pick(flag: Any, file_value: Any) -> Any:
+    """The flag when given (not None, not an empty list), else the file's value."""
+    return flag if flag not in (None, [], ()) else file_value
+
+
+__all__ = ["OptimizeFile", "SensitivityFile", "CalibrateFile", "load_settings", "range_texts", "pick"]

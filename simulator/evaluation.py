@@ -1,0 +1,104 @@
+"""How the decision computations run the simulator: metrics by name, one run per
+(scenario, seed) pair, on any executor, results back in request order.
+
+``optimize``, ``sensitivity`` and ``calibrate`` take an ``evaluate`` argument with
+the signature of :class:`Evaluator` -- ``evaluate(scenarios, seeds, metrics,
+daily=False) -> list[dict]`` -- so a caller can pass the local pool, Dask, or (in
+tests) a closed-form function of the scenario. Each result is a function of its
+own (scenario, seed) alone, so the order in which an executor finishes runs never
+changes a number.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from contextlib import closing
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol, Sequence
+
+from . import metrics as metrics_module
+from .config import Scenario
+from .errors import ScenarioError
+from .executors import run_tasks
+from .runner import INCREMENTAL_METRICS, run_replicate
+
+#: Metrics where smaller is better; every other metric is maximised by default.
+MINIMISED = {"reward_cost", "cost_per_referred_customer", "payback_day", "company_reward_cost", "acquisition_cost",
+             "budget_exhausted_day"}
+
+
+class Evaluate(Protocol):
+    def __call__(self, scenarios: Sequence[Scenario], seeds: Sequence[int], metrics: Sequence[str],
+                 daily: bool = False) -> list[dict[str, Any]]: ...
+
+
+def known_metrics() -> dict[str, str]:
+    """Every metric a run reports, with its meaning: the run summary, the incremental
+    metrics against the no-program twin, and any decision metrics the metrics module
+    declares."""
+    return {**metrics_module.SUMMARY_METRICS, **INCREMENTAL_METRICS, **getattr(metrics_module, "DECISION_METRICS", {})}
+
+
+def check_metric(metric: str, *, source: str = "--objective") -> str:
+    known = known_metrics()
+    if metric not in known:
+        hint = difflib.get_close_matches(metric, list(known), n=1, cutoff=0.6)
+        raise ScenarioError(f"unknown metric '{metric}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
+                            + f" valid metrics: {', '.join(known)}", key=source)
+    return metric
+
+
+def needs_baseline(metrics: Sequence[str]) -> bool:
+    """Anything beyond a run's own summary is measured against the no-program design on
+    the same seed (incremental and decision metrics)."""
+    return any(m not in metrics_module.SUMMARY_METRICS for m in metrics)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    index: int
+    scenario: Scenario
+    seed: int
+    metrics: tuple[str, ...]
+    baseline: bool
+    daily: bool
+
+
+def run_request(request: RunRequest) -> tuple[int, dict[str, Any]]:
+    """One run (on a worker): the named metrics (NaN when the run does not report one)
+    and, on request, the daily table."""
+    output = run_replicate(request.scenario, 0, request.seed, baseline=request.baseline)
+    values: dict[str, Any] = {m: float(output.metrics.get(m, math.nan)) for m in request.metrics}
+    if request.daily:
+        values["daily"] = output.daily
+    return request.index, values
+
+
+class Evaluator:
+    """Runs (scenario, seed) pairs on an executor (``serial``, ``local`` pool or ``dask``)."""
+
+    def __init__(self, executor: str = "serial", workers: int | None = 1, scheduler: str | None = None,
+                 progress: Callable[[int], None] | None = None):
+        """``progress`` is called with 1 after each finished run (for a progress bar)."""
+        self.executor, self.workers, self.scheduler, self.progress = executor, workers, scheduler, progress
+
+    def __call__(self, scenarios: Sequence[Scenario], seeds: Sequence[int], metrics: Sequence[str],
+                 daily: bool = False) -> list[dict[str, Any]]:
+        if len(scenarios) != len(seeds):
+            raise ValueError("one seed per scenario")
+        baseline = needs_baseline(metrics)
+        requests = [RunRequest(i, s, int(seed), tuple(metrics), baseline, daily) for i, (s, seed) in enumerate(zip(scenarios, seeds))]
+        results: list[dict[str, Any] | None] = [None] * len(requests)
+        if not requests:
+            return []
+        with closing(run_tasks(run_request, requests, executor=self.executor, workers=self.workers,
+                               scheduler=self.scheduler)) as finished:
+            for index, values in finished:
+                results[index] = values
+                if self.progress:
+                    self.progress(1)
+        return results  # type: ignore[return-value]
+
+
+__all__ = ["Evaluate", "Evaluator", "known_metrics", "check_metric", "needs_baseline", "MINIMISED"]

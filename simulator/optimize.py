@@ -1,0 +1,422 @@
+"""Optimise a design: the parameter values that maximise one objective (TPE) or trade
+two off (NSGA-II, a Pareto front), under constraints, with noise kept from
+choosing the winner.
+
+How noise is kept out:
+
+- **Common random numbers.** Every trial runs on the same replicate seeds, so two
+  trials differ only by their parameters, not by their luck.
+- **Successive halving, asynchronously (ASHA).** A trial first runs
+  ``replicates`` replicates (rung 0). Rung k has ``replicates * eta**k`` (capped
+  at ``max_replicates``). A trial moves up a rung when its mean on the rung below
+  is in the top ``1/eta`` of every trial that reached that rung so far (feasible
+  trials first; two objectives rank by Pareto layer). Promising trials thus get
+  the replicates that make their means precise, and poor ones stop early.
+- **Confirmation.** The winner is chosen among the trials on the highest rung
+  reached, feasible by the upper end of each constraint's 95% interval, and
+  re-run on fresh seeds (never used during the search); it is reported with
+  that re-run's intervals. If the re-run breaks a constraint, the next candidate
+  is re-run (up to ``confirm_tries``); ``feasible`` says whether one held.
+
+Reproducibility and resuming: trials are asked in batches of ``batch``, each ask
+by a sampler seeded from (seed, trial number), evaluated (in any order, on any
+executor) and told in trial order. A trial's parameters therefore depend only on
+the trials told before its batch, and a killed study resumes from its optuna
+RDB storage (``optuna.sqlite3`` in ``folder``) exactly where it stopped: trials
+asked but not told are evaluated first, then the study goes on. Same seed, same
+trials, whatever the executor and however often it was interrupted.
+
+This module computes and returns tables; it writes only the optuna storage.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Literal, Sequence
+
+import numpy as np
+import optuna
+import pandas as pd
+from optuna.trial import TrialState
+
+from .config import Scenario
+from .errors import ScenarioError
+from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric
+from .parameters import Parameter, apply_values
+from .rng import draw_seed, fresh_seeds, replicate_seeds, stream_seed
+from .runner import interval
+
+STORAGE_FILE = "optuna.sqlite3"
+STUDY_NAME = "refsim-optimize"
+#: Pareto-front trials re-run on fresh seeds (the front is reported whole either way).
+MAX_FRONT_CONFIRMED = 10
+#: optuna 5 records constraints on the trial; older versions ask the sampler for a constraints_func.
+SET_CONSTRAINT = hasattr(optuna.trial.Trial, "set_constraint")
+CONSTRAINT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=)\s*(\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class Objective:
+    metric: str
+    direction: Literal["maximize", "minimize"] = "maximize"
+
+    @property
+    def sign(self) -> float:
+        return 1.0 if self.direction == "maximize" else -1.0
+
+
+@dataclass(frozen=True)
+class Constraint:
+    metric: str
+    op: Literal["<=", ">="]
+    limit: float
+
+    def excess(self, value: float) -> float:
+        """How far ``value`` is past the limit (<= 0 when satisfied), as optuna's constraints want."""
+        return value - self.limit if self.op == "<=" else self.limit - value
+
+    def __str__(self) -> str:
+        return f"{self.metric}{self.op}{self.limit:g}"
+
+
+def parse_objective(text: str, *, source: str = "--objective") -> Objective:
+    """``METRIC`` or ``METRIC:max`` / ``METRIC:min``; costs (reward_cost, ...) are minimised by default."""
+    metric, _, way = text.strip().partition(":")
+    check_metric(metric, source=source)
+    if way and way not in ("max", "min", "maximize", "minimize"):
+        raise ScenarioError(f"'{text}': the direction is max or min (e.g. {metric}:max)", key=source)
+    if way:
+        return Objective(metric, "maximize" if way.startswith("max") else "minimize")
+    return Objective(metric, "minimize" if metric in MINIMISED else "maximize")
+
+
+def parse_constraint(text: str, *, source: str = "--constraint") -> Constraint:
+    """``METRIC<=VALUE`` or ``METRIC>=VALUE``, on the metric's mean over replicates."""
+    match = CONSTRAINT.match(text)
+    if not match:
+        raise ScenarioError(f"'{text}' is not a constraint; write METRIC<=VALUE or METRIC>=VALUE (e.g. reward_cost<=50000)",
+                            key=source)
+    metric, op, raw = match.groups()
+    check_metric(metric, source=source)
+    try:
+        limit = float(raw)
+    except ValueError:
+        raise ScenarioError(f"'{text}': the limit '{raw}' is not a number", key=source) from None
+    return Constraint(metric, op, limit)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class OptimizeSettings:
+    trials: int = 50                 # trials in the study (a resumed study may be extended)
+    replicates: int = 4              # replicates on rung 0
+    max_replicates: int = 16         # replicates on the top rung
+    eta: int = 2                     # rung growth factor; the top 1/eta of a rung moves up
+    batch: int = 4                   # trials asked, evaluated and told together
+    confirm_replicates: int = 20     # fresh-seed replicates of the winner
+    confirm_tries: int = 3           # candidates re-run until one keeps the constraints
+    startup_trials: int = 10         # TPE: random trials before the model takes over
+    population: int = 10             # NSGA-II population size
+
+    def rungs(self) -> list[int]:
+        sizes, size = [], self.replicates
+        while size < self.max_replicates:
+            sizes.append(size)
+            size *= self.eta
+        return [*sizes, self.max_replicates]
+
+
+@dataclass
+class OptimizeResult:
+    seed: int
+    objectives: tuple[Objective, ...]
+    constraints: tuple[Constraint, ...]
+    trials: pd.DataFrame                  # one row per trial: parameters, replicates, means and intervals
+    best: dict[str, Any] | None           # the winner's parameter values
+    best_scenario: Scenario | None        # the base scenario with them applied
+    confirmation: pd.DataFrame            # fresh-seed re-runs: trial, metric, mean, ci_low, ci_high, ...
+    feasible: bool                        # the winner kept every constraint in its re-run
+    pareto: pd.DataFrame | None = None    # two objectives: the feasible non-dominated trials
+    best_trial: int | None = None
+    rungs: list[int] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- the study
+
+
+def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Sequence[Objective] = (Objective("incremental_value"),),
+             constraints: Sequence[Constraint] = (), settings: OptimizeSettings | None = None, seed: int | None = None,
+             folder: str | Path | None = None, evaluate: Evaluate | None = None,
+             progress: Callable[[int], None] | None = None) -> OptimizeResult:
+    """Search ``parameters`` of ``base`` for the best ``objectives`` under ``constraints``
+    (see the module docstring). ``folder`` holds the resumable optuna storage (in
+    memory when None); ``evaluate`` runs (scenario, seed) pairs (default: serial);
+    ``progress`` is called with the number of trials told after each batch."""
+    settings = settings or OptimizeSettings()
+    objectives, constraints = tuple(objectives), tuple(constraints)
+    if len(objectives) not in (1, 2):
+        raise ScenarioError(f"give one objective (TPE) or two (NSGA-II, a Pareto front); got {len(objectives)}", key="--objective")
+    if not parameters:
+        raise ScenarioError("nothing to vary; give at least one --vary KEY=LO:HI", key="--vary")
+    for objective in objectives:
+        check_metric(objective.metric, source="--objective")
+    seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
+    evaluate = evaluate or Evaluator()
+    rungs = settings.rungs()
+    search = Search(base, list(parameters), objectives, constraints, settings, seed, evaluate, rungs)
+    study = open_study(folder, search)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        while True:
+            pending = [optuna.trial.Trial(study, t._trial_id) for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]
+            while len(pending) < settings.batch and len(study.get_trials(deepcopy=False)) < settings.trials:
+                study.sampler = search.sampler(len(study.get_trials(deepcopy=False)))
+                pending.append(study.ask(search.distributions))
+            if not pending:
+                break
+            search.run_batch(study, sorted(pending, key=lambda t: t.number))
+            if progress:
+                progress(len(pending))
+    return search.result(study)
+
+
+def open_study(folder: str | Path | None, search: "Search") -> optuna.Study:
+    """The study in ``folder/optuna.sqlite3`` (created, or loaded to resume); a folder
+    holding a different study is refused rather than mixed."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    directions = [o.direction for o in search.objectives]
+    storage = None
+    if folder is not None:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        storage = optuna.storages.RDBStorage(f"sqlite:///{Path(folder).resolve() / STORAGE_FILE}")
+    study = optuna.create_study(storage=storage, study_name=STUDY_NAME, directions=directions, load_if_exists=True,
+                                sampler=search.sampler(0))
+    stored = study.user_attrs.get("fingerprint")
+    if stored is None:
+        study.set_user_attr("fingerprint", search.fingerprint)
+    elif stored != search.fingerprint:
+        raise ScenarioError(f"{folder} holds a different optimisation (other scenario, parameters, objectives, constraints, "
+                            f"seed or settings); give a new folder or repeat the original command", key="--out")
+    return study
+
+
+def trials_told(folder: str | Path) -> int:
+    """Trials already finished (complete or failed) in the study stored in ``folder``; 0 when none."""
+    path = Path(folder) / STORAGE_FILE
+    if not path.exists():
+        return 0
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        study = optuna.load_study(study_name=STUDY_NAME, storage=f"sqlite:///{path.resolve()}")
+    except KeyError:
+        return 0
+    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL)))
+
+
+class Search:
+    """The parts of a study that do not live in optuna: sampling seeds, rungs, scoring."""
+
+    def __init__(self, base, parameters, objectives, constraints, settings, seed, evaluate, rungs):
+        self.base, self.parameters, self.objectives, self.constraints = base, parameters, objectives, constraints
+        self.settings, self.seed, self.evaluate, self.rungs = settings, seed, evaluate, rungs
+        self.metrics = tuple(dict.fromkeys([o.metric for o in objectives] + [c.metric for c in constraints]))
+        # the replicate seeds of `refsim run` with this seed: best.yaml run with it sees the search's luck
+        self.seeds = replicate_seeds(seed, rungs[-1])
+        self.fresh_seeds = fresh_seeds(seed, settings.confirm_replicates)
+        self.distributions = {p.key: distribution(p) for p in parameters}
+        described = {k: v for k, v in asdict(settings).items() if k != "trials"}
+        self.fingerprint = json.dumps({"scenario": base.model_dump(mode="json"), "parameters": [p.describe() for p in parameters],
+                                       "objectives": [asdict(o) for o in objectives], "constraints": [str(c) for c in constraints],
+                                       "seed": seed, "settings": described}, sort_keys=True, default=str)
+
+    def sampler(self, number: int) -> optuna.samplers.BaseSampler:
+        """A sampler seeded for trial ``number``: asks depend on the told trials and the
+        number alone, never on how many asks one sampler object made before."""
+        seed = stream_seed(self.seed, "trials", number) % 2**32
+        constraints = constraint_values if self.constraints and not SET_CONSTRAINT else None
+        if len(self.objectives) == 2:
+            return optuna.samplers.NSGAIISampler(population_size=self.settings.population, seed=seed, constraints_func=constraints)
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=self.settings.startup_trials, constraints_func=constraints)
+
+    # ----------------------------------------------------------------------- one batch
+
+    def run_batch(self, study: optuna.Study, trials: list[optuna.trial.Trial]) -> None:
+        runs: dict[int, dict[str, list[float]]] = {}
+        scenarios: dict[int, Scenario] = {}
+        for trial in trials:
+            try:
+                scenarios[trial.number] = apply_values(self.base, trial.params, parameters=self.parameters)
+                runs[trial.number] = {m: [] for m in self.metrics}
+            except ScenarioError as error:   # a combination the schema refuses: a failed trial, not a crash
+                trial.set_user_attr("error", str(error))
+                study.tell(trial.number, state=TrialState.FAIL)
+        history = self.told(study)
+        climbing = list(runs)
+        for level, size in enumerate(self.rungs):
+            if level > 0:
+                climbing = self.promoted(climbing, runs, history, level - 1)
+            start = self.rungs[level - 1] if level else 0
+            requests = [(n, r) for n in climbing for r in range(start, size)]
+            if not requests:
+                break
+            values = self.evaluate([scenarios[n] for n, _ in requests], [self.seeds[r] for _, r in requests], self.metrics)
+            for (n, _), value in zip(requests, values):
+                for metric in self.metrics:
+                    runs[n][metric].append(float(value[metric]))
+        for trial in trials:
+            if trial.number not in runs:
+                continue
+            means = {m: nanmean(v) for m, v in runs[trial.number].items()}
+            trial.set_user_attr("runs", runs[trial.number])
+            excess = [c.excess(means[c.metric]) for c in self.constraints]
+            trial.set_user_attr("constraints", excess)
+            if SET_CONSTRAINT:
+                for constraint, value in zip(self.constraints, excess):
+                    trial.set_constraint(str(constraint), value if math.isfinite(value) else math.inf)
+            objective = [means[o.metric] for o in self.objectives]
+            if all(math.isfinite(v) for v in objective):
+                study.tell(trial.number, objective)
+            else:
+                trial.set_user_attr("error", "an objective is NaN on every replicate")
+                study.tell(trial.number, state=TrialState.FAIL)
+
+    def told(self, study: optuna.Study) -> dict[int, dict[str, list[float]]]:
+        return {t.number: t.user_attrs["runs"] for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+                if "runs" in t.user_attrs}
+
+    def promoted(self, candidates: list[int], runs: dict, history: dict, level: int) -> list[int]:
+        """The candidates in the top 1/eta of every trial that reached rung ``level``,
+        ranked on their means over that rung's replicates (ties by trial number)."""
+        size = self.rungs[level]
+        pool = {n: r for n, r in history.items() if len(r[self.metrics[0]]) >= size}
+        pool.update({n: runs[n] for n in candidates})
+        numbers = sorted(pool)
+        means = {n: {m: nanmean(pool[n][m][:size]) for m in self.metrics} for n in numbers}
+        ranks = self.ranks([means[n] for n in numbers])
+        order = sorted(range(len(numbers)), key=lambda i: (ranks[i], numbers[i]))
+        keep = {numbers[i] for i in order[: math.ceil(len(numbers) / self.settings.eta)]}
+        return [n for n in candidates if n in keep]
+
+    def ranks(self, means: list[dict[str, float]]) -> list[tuple]:
+        """Sort keys: feasible trials first, then (one objective) the better mean, or (two)
+        the Pareto layer."""
+        infeasible = [any(c.excess(m[c.metric]) > 0 or not math.isfinite(m[c.metric]) for c in self.constraints) for m in means]
+        scores = np.array([[o.sign * m[o.metric] for o in self.objectives] for m in means], dtype=float)
+        scores = np.where(np.isfinite(scores), scores, -np.inf)
+        if len(self.objectives) == 1:
+            return [(bad, -s[0]) for bad, s in zip(infeasible, scores)]
+        layers = pareto_layers(scores)
+        return [(bad, layer) for bad, layer in zip(infeasible, layers)]
+
+    # ----------------------------------------------------------------------- the outcome
+
+    def result(self, study: optuna.Study) -> OptimizeResult:
+        table = self.trials_table(study)
+        done = table[table["state"] == "COMPLETE"] if len(table) else table
+        pareto = None
+        if len(self.objectives) == 2 and len(done):
+            feasible = done[done["feasible"]]
+            scores = np.column_stack([o.sign * feasible[f"{o.metric}_mean"].to_numpy() for o in self.objectives])
+            front = feasible[np.array(pareto_layers(scores)) == 0] if len(feasible) else feasible
+            table["pareto"] = table["trial"].isin(front["trial"])
+            pareto = table[table["pareto"]].sort_values(f"{self.objectives[0].metric}_mean", ascending=self.objectives[0].sign < 0)
+            candidates = list(pareto["trial"])
+        else:
+            candidates = self.candidates(done)
+        confirmations, winner, feasible_winner = [], None, False
+        tries = min(len(candidates), MAX_FRONT_CONFIRMED) if pareto is not None else self.settings.confirm_tries
+        for number in candidates[:max(tries, 1)]:
+            confirmation = self.confirm(study, number)
+            confirmations.append(confirmation)
+            means = confirmation.set_index("metric")["mean"]
+            keeps = all(c.excess(means[c.metric]) <= 0 for c in self.constraints)
+            if winner is None or (keeps and not feasible_winner):
+                winner, feasible_winner = number, keeps
+            if keeps and pareto is None:
+                break
+        best = dict(study.trials[winner].params) if winner is not None else None
+        return OptimizeResult(
+            seed=self.seed, objectives=self.objectives, constraints=self.constraints, trials=table, best=best,
+            best_scenario=apply_values(self.base, best, parameters=self.parameters) if best is not None else None,
+            confirmation=pd.concat(confirmations, ignore_index=True) if confirmations else pd.DataFrame(),
+            feasible=feasible_winner, pareto=pareto, best_trial=winner, rungs=self.rungs)
+
+    def candidates(self, done: pd.DataFrame) -> list[int]:
+        """Trials on the highest rung reached, those feasible by the upper ends of their
+        constraint intervals first, then by objective mean."""
+        if not len(done):
+            return []
+        top = done[done["replicates"] == done["replicates"].max()]
+        objective = self.objectives[0]
+        ordered = top.assign(_safe=~top["feasible_upper"], _score=-objective.sign * top[f"{objective.metric}_mean"])
+        return list(ordered.sort_values(["_safe", "_score", "trial"])["trial"])
+
+    def confirm(self, study: optuna.Study, number: int) -> pd.DataFrame:
+        scenario = apply_values(self.base, study.trials[number].params, parameters=self.parameters)
+        values = self.evaluate([scenario] * len(self.fresh_seeds), self.fresh_seeds, self.metrics)
+        rows = [{"trial": number, "metric": m, **interval(np.array([v[m] for v in values]))} for m in self.metrics]
+        return pd.DataFrame(rows)
+
+    def trials_table(self, study: optuna.Study) -> pd.DataFrame:
+        rows = []
+        for trial in study.get_trials(deepcopy=False):
+            row: dict[str, Any] = {"trial": trial.number, "state": trial.state.name}
+            row.update({p.key: trial.params.get(p.key) for p in self.parameters})
+            runs = trial.user_attrs.get("runs", {})
+            row["replicates"] = len(runs.get(self.metrics[0], []))
+            upper_ok = True
+            for metric in self.metrics:
+                summary = interval(np.array(runs.get(metric, []), dtype=float))
+                row.update({f"{metric}_mean": summary["mean"], f"{metric}_ci_low": summary["ci_low"], f"{metric}_ci_high": summary["ci_high"]})
+            for c in self.constraints:
+                mean, low, high = row[f"{c.metric}_mean"], row[f"{c.metric}_ci_low"], row[f"{c.metric}_ci_high"]
+                worst = high if c.op == "<=" else low
+                worst = mean if not math.isfinite(worst) else worst
+                upper_ok &= c.excess(worst) <= 0
+            row["feasible"] = trial.state == TrialState.COMPLETE and all(c.excess(row[f"{c.metric}_mean"]) <= 0 for c in self.constraints)
+            row["feasible_upper"] = bool(row["feasible"] and upper_ok)
+            row["error"] = trial.user_attrs.get("error", "")
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def constraint_values(trial: optuna.trial.FrozenTrial) -> list[float]:
+    return list(trial.user_attrs.get("constraints", []))
+
+
+def distribution(parameter: Parameter) -> optuna.distributions.BaseDistribution:
+    if parameter.kind == "categorical":
+        return optuna.distributions.CategoricalDistribution(list(parameter.choices))
+    if parameter.kind == "int":
+        return optuna.distributions.IntDistribution(int(parameter.low), int(parameter.high), log=parameter.log)
+    return optuna.distributions.FloatDistribution(parameter.low, parameter.high, log=parameter.log)
+
+
+def nanmean(values: Sequence[float]) -> float:
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return float(values.mean()) if len(values) else math.nan
+
+
+def pareto_layers(scores: np.ndarray) -> list[int]:
+    """Non-dominated sorting of rows to maximise: layer 0 is the Pareto front, layer 1
+    the front once layer 0 is removed, and so on."""
+    scores = np.asarray(scores, dtype=float)
+    layers = [-1] * len(scores)
+    left = set(range(len(scores)))
+    layer = 0
+    while left:
+        front = [i for i in left if not any(np.all(scores[j] >= scores[i]) and np.any(scores[j] > scores[i]) for j in left if j != i)]
+        for i in front:
+            layers[i] = layer
+        left -= set(front)
+        layer += 1
+    return layers
+
+
+__all__ = ["Objective", "Constraint", "OptimizeSettings", "OptimizeResult", "optimize", "parse_objective", "parse_constraint",
+           "pareto_layers", "trials_told", "STORAGE_FILE"]

@@ -1,0 +1,314 @@
+"""Parameter paths for the decision commands: ``KEY=LO:HI``, ``KEY=a,b,c`` or a bare
+``KEY``, checked against the scenario schema and applied through ``--set``'s
+override mechanism.
+
+A parameter is one scenario key path (``program.base_share``,
+``program.channels.0.extra_invites``, ``program.timing.kind``) with the values it
+may take. Its kind comes from the schema, not from how the user wrote the range:
+an ``int`` field gives whole numbers, a ``Literal`` or ``bool`` field or the
+``kind`` of a block with variants gives a categorical choice. Every parameter
+maps the unit interval onto its values (:meth:`Parameter.from_unit`), so the
+samplers of optuna, SALib and pyabc can all work in [0, 1).
+"""
+
+from __future__ import annotations
+
+import math
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Literal
+
+from pydantic import BaseModel
+
+from .config import Scenario
+from .errors import ScenarioError
+from .scenario_io import apply_overrides, validate
+from .sweep_spec import RESERVED_KEYS, yaml_value
+
+ParameterKind = Literal["float", "int", "categorical"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One scenario key path and the values it may take."""
+
+    key: str
+    kind: ParameterKind
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    choices: tuple = ()
+    union: bool = field(default=False, repr=False)   # the key is the ``kind`` of a block with variants
+
+    def from_unit(self, u: float) -> Any:
+        """Map u in [0, 1) onto the values: equal strata of u are equal strata of the
+        range (log-uniform with ``log``); every whole number or choice gets an equal share."""
+        u = min(max(float(u), 0.0), 1.0)
+        if self.kind != "float":
+            u = min(u, math.nextafter(1.0, 0.0))   # u = 1 belongs to the last stratum
+        if self.kind == "categorical":
+            return self.choices[int(u * len(self.choices))]
+        if self.kind == "int":
+            top = self.high + 1
+            value = math.exp(math.log(self.low) + u * (math.log(top) - math.log(self.low))) if self.log \
+                else self.low + u * (top - self.low)
+            return int(min(math.floor(value), self.high))
+        if self.log:
+            return float(min(math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low))), self.high))
+        return float(self.low + u * (self.high - self.low))
+
+    def describe(self) -> str:
+        if self.kind == "categorical":
+            return f"{self.key} in {{{', '.join(map(str, self.choices))}}}"
+        return f"{self.key} in [{self.low:g}, {self.high:g}]" + (" (log)" if self.log else "") + (" (whole numbers)" if self.kind == "int" else "")
+
+
+# --------------------------------------------------------------------------- parsing and checking
+
+
+def parse_parameter(text: str, base: Scenario, *, source: str = "--vary") -> Parameter:
+    """``KEY=LO:HI`` (``KEY=LO:HI:log`` for a log scale), ``KEY=a,b,c`` or ``KEY`` (every
+    choice of a categorical key), checked against ``base``: the key must exist, and
+    each end of the range (each choice) must give a valid scenario on its own."""
+    key, has_values, raw = (part.strip() for part in text.partition("="))
+    if key in RESERVED_KEYS:
+        raise ScenarioError(f"'{key}' is set by the command itself; vary a scenario key such as program.base_share", file=source, key=key)
+    annotation, current = schema_field(base, key, source=source)
+    choices, union = categorical_choices(annotation, key, base)
+    number = _number_type(annotation)
+    if not has_values:
+        if choices is None:
+            raise ScenarioError(f"give a range or values, e.g. {key}=LO:HI or {key}=a,b,c (the key holds a {number or 'value'})",
+                                file=source, key=key)
+        parameter = Parameter(key, "categorical", choices=tuple(choices), union=union)
+    elif ":" in raw and choices is None:
+        parameter = _range(raw, key, number, source)
+    else:
+        values = [_scalar(v.strip()) for v in raw.split(",") if v.strip()]
+        if not values:
+            raise ScenarioError(f"no values given; write {key}=LO:HI or {key}=a,b,c", file=source, key=key)
+        if choices is not None:
+            unknown = [v for v in values if v not in choices]
+            if unknown:
+                raise ScenarioError(f"'{unknown[0]}' is not a valid value; valid: {', '.join(map(str, choices))}", file=source, key=key)
+        parameter = Parameter(key, "categorical", choices=tuple(dict.fromkeys(values)), union=union)
+    _check_values(parameter, base, source)
+    return parameter
+
+
+def parse_parameters(texts: Iterable[str], base: Scenario, *, source: str = "--vary") -> list[Parameter]:
+    parameters = [parse_parameter(t, base, source=source) for t in texts]
+    keys = [p.key for p in parameters]
+    if not parameters:
+        raise ScenarioError("nothing to vary; give at least one KEY=LO:HI (e.g. program.base_share=0.1:0.4)", file=source)
+    if len(set(keys)) < len(keys):
+        twice = next(k for k in keys if keys.count(k) > 1)
+        raise ScenarioError("the key is given twice; give each key once", file=source, key=twice)
+    return parameters
+
+
+def _range(raw: str, key: str, number: type | None, source: str) -> Parameter:
+    parts = raw.split(":")
+    log = len(parts) == 3 and parts[2].strip() == "log"
+    if len(parts) not in (2, 3) or (len(parts) == 3 and not log):
+        raise ScenarioError(f"'{raw}' is not a range; write LO:HI or LO:HI:log", file=source, key=key)
+    if number is None:
+        raise ScenarioError("this key does not hold a number, so it has no range; give values a,b,c", file=source, key=key)
+    try:
+        low, high = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise ScenarioError(f"'{raw}': LO and HI must be numbers (e.g. 0.1:0.4)", file=source, key=key) from None
+    if not (math.isfinite(low) and math.isfinite(high)) or low > high:
+        raise ScenarioError(f"'{raw}': give finite LO <= HI", file=source, key=key)
+    if log and low <= 0:
+        raise ScenarioError(f"'{raw}': a log range needs LO > 0", file=source, key=key)
+    if number is int:
+        if not (low.is_integer() and high.is_integer()):
+            raise ScenarioError(f"'{raw}': the key holds whole numbers; give whole LO and HI", file=source, key=key)
+        return Parameter(key, "int", int(low), int(high), log)
+    return Parameter(key, "float", low, high, log)
+
+
+def _scalar(text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def _check_values(parameter: Parameter, base: Scenario, source: str) -> None:
+    """Each end of the range, or each choice, applied to the base scenario on its own."""
+    ends = parameter.choices if parameter.kind == "categorical" else (parameter.from_unit(0.0), parameter.from_unit(1.0))
+    for value in ends:
+        try:
+            apply_values(base, {parameter.key: value}, parameters=[parameter])
+        except ScenarioError as error:
+            raise ScenarioError(f"value {value!r} does not fit the scenario {base.name}: {error.message}"
+                                + (f" (at {error.key})" if error.key and error.key != parameter.key else ""),
+                                file=source, key=parameter.key) from None
+
+
+# --------------------------------------------------------------------------- the schema
+
+
+def schema_field(base: Scenario, key: str, *, source: str = "--vary") -> tuple[Any, Any]:
+    """The annotation and current value of ``key`` in ``base`` (following list indices and
+    the ``kind`` each block has); one ScenarioError line naming the valid keys otherwise."""
+    parts = key.split(".")
+    if not key or any(not p for p in parts):
+        raise ScenarioError("empty key path; write a dotted path such as program.base_share", file=source, key=key or "(empty)")
+    node: Any = base
+    annotation: Any = Scenario
+    for depth, part in enumerate(parts):
+        where = ".".join(parts[:depth]) or "the top level"
+        if isinstance(node, BaseModel):
+            fields = type(node).model_fields
+            if part not in fields:
+                raise ScenarioError(f"no key '{part}' under {where}; valid keys: {', '.join(sorted(fields))}", file=source, key=key)
+            annotation, node = fields[part].annotation, getattr(node, part)
+        elif isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ScenarioError(f"'{part}' is not an index of {where} (a list of {len(node)}; valid: 0..{len(node) - 1})",
+                                    file=source, key=key)
+            annotation, node = _unwrap(annotation, list), node[int(part)]
+        elif isinstance(node, dict):
+            if part not in node:
+                raise ScenarioError(f"no key '{part}' under {where}; valid keys: {', '.join(sorted(map(str, node)))}", file=source, key=key)
+            annotation, node = _dict_value(annotation), node[part]
+        else:
+            raise ScenarioError(f"{where} is a value, not a block; it has no key '{part}'", file=source, key=key)
+    if isinstance(node, (BaseModel, list, dict)):
+        raise ScenarioError(f"{key} is a block, not a value; vary one of its keys", file=source, key=key)
+    return annotation, node
+
+
+def categorical_choices(annotation: Any, key: str, base: Scenario) -> tuple[list | None, bool]:
+    """The choices of a categorical key and whether it is the ``kind`` of a block with
+    variants (whose choices are the variants' kinds)."""
+    if key.endswith(".kind") or key == "kind":
+        parent_key = key.rpartition(".")[0]
+        parent_annotation = _parent_annotation(base, parent_key) if parent_key else None
+        kinds = _union_kinds(parent_annotation)
+        if kinds:
+            return kinds, True
+    literal = _literal(annotation)
+    if literal is not None:
+        return literal, False
+    if _number_type(annotation) is None and _strip(annotation) is bool:
+        return [False, True], False
+    return None, False
+
+
+def _parent_annotation(base: Scenario, parent_key: str) -> Any:
+    parts = parent_key.split(".")
+    node: Any = base
+    annotation: Any = None
+    for part in parts:
+        if isinstance(node, BaseModel):
+            annotation, node = type(node).model_fields[part].annotation, getattr(node, part)
+        elif isinstance(node, list):
+            annotation, node = _unwrap(annotation, list), node[int(part)]
+    return annotation
+
+
+def _strip(annotation: Any) -> Any:
+    """Drop Annotated and Optional wrappers."""
+    while True:
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if origin is typing.Annotated:
+            annotation = args[0]
+        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)) and type(None) in args and len(args) == 2:
+            annotation = next(a for a in args if a is not type(None))
+        else:
+            return annotation
+
+
+def _unwrap(annotation: Any, container: type) -> Any:
+    annotation = _strip(annotation)
+    args = typing.get_args(annotation)
+    return args[0] if typing.get_origin(annotation) is container and args else Any
+
+
+def _dict_value(annotation: Any) -> Any:
+    args = typing.get_args(_strip(annotation))
+    return args[1] if len(args) == 2 else Any
+
+
+def _union_kinds(annotation: Any) -> list | None:
+    members = typing.get_args(_strip(annotation))
+    kinds = []
+    for member in members:
+        if isinstance(member, type) and issubclass(member, BaseModel) and "kind" in member.model_fields:
+            kinds.extend(_literal(member.model_fields["kind"].annotation) or [])
+    return kinds or None
+
+
+def _literal(annotation: Any) -> list | None:
+    annotation = _strip(annotation)
+    return list(typing.get_args(annotation)) if typing.get_origin(annotation) is Literal else None
+
+
+def _number_type(annotation: Any) -> type | None:
+    """int or float when the key holds a number (an int field also accepting a list,
+    like population.initial_customers, counts as int)."""
+    annotation = _strip(annotation)
+    if annotation in (int, float):
+        return annotation
+    options = [_strip(a) for a in typing.get_args(annotation)]
+    if float in options:
+        return float
+    if int in options:
+        return int
+    return None
+
+
+# --------------------------------------------------------------------------- applying values
+
+
+def apply_values(base: Scenario, values: dict[str, Any], *, parameters: Iterable[Parameter] = (),
+                 source: str | None = None) -> Scenario:
+    """``base`` with each ``key: value`` set through scenario_io's ``--set`` overrides, then
+    validated. Setting the ``kind`` of a block with variants replaces the block by the
+    new variant, keeping the keys the new variant also has (switching the timing from
+    onboarding to at_purchase keeps delay_days and reminders)."""
+    unions = {p.key for p in parameters if p.union}
+    data = base.model_dump(mode="json")
+    # a kind switch replaces its whole block, so it goes first: keys set inside the
+    # block by other parameters then land in the new variant
+    overrides = []
+    for key, value in values.items():
+        if key in unions:
+            parent = key.rpartition(".")[0]
+            block = _get(data, parent.split("."))
+            overrides.append(f"{parent}={yaml_value(_switch_kind(base, parent, block, value))}")
+    overrides.extend(f"{key}={yaml_value(value)}" for key, value in values.items() if key not in unions)
+    data = apply_overrides(data, overrides, source=source or "--vary")
+    base_dir = Path(base.network.path).parent if base.network.kind == "edgelist" else None
+    return validate(data, source=source, base_dir=base_dir)
+
+
+def _get(data: Any, parts: list[str]) -> Any:
+    for part in parts:
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data
+
+
+def _switch_kind(base: Scenario, parent: str, block: dict, kind: Any) -> dict:
+    if block.get("kind") == kind:
+        return block
+    members = typing.get_args(_strip(_parent_annotation(base, parent)))
+    model = next(m for m in members if isinstance(m, type) and issubclass(m, BaseModel) and kind in (_literal(m.model_fields["kind"].annotation) or []))
+    kept = {k: v for k, v in block.items() if k in model.model_fields and k != "kind" and v is not None}
+    return {"kind": kind, **kept}
+
+
+def point_values(parameters: Iterable[Parameter], units: Iterable[float]) -> dict[str, Any]:
+    """Values of one point given its unit coordinates, one per parameter."""
+    return {p.key: p.from_unit(u) for p, u in zip(parameters, units)}
+
+
+__all__ = ["Parameter", "parse_parameter", "parse_parameters", "schema_field", "categorical_choices", "apply_values", "point_values"]

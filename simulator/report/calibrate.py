@@ -1,0 +1,129 @@
+"""The readable files of a calibration folder: posterior.csv (equally weighted
+draws), particles.csv, intervals.csv, generations.csv, a posterior plot, the
+forecast (forecast.csv, outcomes.csv, forecast.png), designs.csv, report.md and
+manifest.json; pyabc's own database (calibration.db) sits beside them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from ..calibrate import Calibration, CalibrationSettings
+from ..config import Scenario
+from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
+from .figure import plt, save
+from .text import METRIC_TEXT, figure_links, fmt
+
+
+def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario, pilot: pd.DataFrame, daily: pd.DataFrame,
+                      outcomes: pd.DataFrame, designs: pd.DataFrame | None, settings: CalibrationSettings, draws: int,
+                      data_file: str, started: dt.datetime, command: list[str] | None = None, extra: dict | None = None) -> Path:
+    """Write every readable file into ``folder`` (a staging folder the caller renames into place)."""
+    folder = Path(folder)
+    atomic_write_csv(folder / "posterior.csv", calibration.posterior)
+    atomic_write_csv(folder / "particles.csv", calibration.particles)
+    atomic_write_csv(folder / "intervals.csv", calibration.intervals)
+    atomic_write_csv(folder / "generations.csv", calibration.generations)
+    atomic_write_csv(folder / "forecast.csv", daily)
+    atomic_write_csv(folder / "outcomes.csv", outcomes)
+    if designs is not None:
+        atomic_write_csv(folder / "designs.csv", designs)
+    figures = [posterior_plot(calibration, folder / "posterior.png"),
+               forecast_plot(daily, pilot, calibration, folder / "forecast.png")]
+    atomic_write_text(folder / "report.md", calibration_markdown(calibration, base, outcomes, designs, settings, draws,
+                                                                data_file, figures))
+    atomic_write_json(folder / "manifest.json", manifest(
+        scenarios=[base], seeds={}, started=started, ended=dt.datetime.now(), command=command, extra={"calibrate": {
+            "seed": calibration.seed, "data": data_file, "columns": calibration.columns, "pilot_days": calibration.pilot_days,
+            "fit": [p.describe() for p in calibration.parameters], "settings": vars(settings), "forecast_draws": draws,
+            "seeds": "each particle's run seed comes from the ABC stream of the study seed; forecasts use "
+                     "rng.stream_seed(seed, 'forecast') replicate seeds", **(extra or {})}}))
+    return folder
+
+
+def posterior_plot(calibration: Calibration, path: Path) -> Path:
+    """Each fitted parameter: the posterior draws as a histogram over the prior range,
+    the interval shaded."""
+    parameters = calibration.parameters
+    fig, axes = plt.subplots(1, len(parameters), figsize=(4.5 * len(parameters), 3.5), squeeze=False)
+    intervals = calibration.intervals.set_index("parameter")
+    for ax, p in zip(axes[0], parameters):
+        values = calibration.posterior[p.key].to_numpy(dtype=float)
+        ax.hist(values, bins=30, range=(p.low, p.high), color="tab:blue", alpha=0.75, density=True)
+        row = intervals.loc[p.key]
+        ax.axvspan(row["low"], row["high"], color="tab:orange", alpha=0.2, label=f"{row['level']:.0%} interval")
+        ax.axvline(row["median"], color="black", linewidth=1, label="median")
+        ax.set(xlabel=p.key, ylabel="posterior density", xlim=(p.low, p.high))
+        ax.legend(fontsize=7)
+    fig.suptitle("Posterior (prior: uniform over the x range)")
+    return save(fig, path)
+
+
+def forecast_plot(daily: pd.DataFrame, pilot: pd.DataFrame, calibration: Calibration, path: Path) -> Path:
+    """The launch forecast: median and interval per day for each forecast column, the
+    pilot's own days marked."""
+    columns = list(dict.fromkeys(daily["column"]))
+    fig, axes = plt.subplots(1, len(columns), figsize=(4.8 * len(columns), 3.6), squeeze=False)
+    for ax, column in zip(axes[0], columns):
+        rows = daily[daily["column"] == column]
+        ax.fill_between(rows["day"], rows["low"], rows["high"], alpha=0.25, label=f"{rows['level'].iloc[0]:.0%} interval")
+        ax.plot(rows["day"], rows["median"], label="median")
+        if column in pilot:
+            ax.plot(pilot.index, pilot[column], ".", color="black", markersize=3, label="pilot")
+        ax.axvspan(0, calibration.pilot_days - 1, color="gray", alpha=0.1)
+        ax.set(xlabel="day", title=column)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle("Launch forecast from the posterior (shaded: the pilot's days)")
+    return save(fig, path)
+
+
+def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.DataFrame, designs: pd.DataFrame | None,
+                         settings: CalibrationSettings, draws: int, data_file: str, figures: list[Path]) -> str:
+    generations = calibration.generations
+    level = f"{settings.level:.0%}"
+    lines = [
+        f"# Calibration of {base.name} to {Path(data_file).name}",
+        "",
+        f"ABC-SMC (pyabc) fit of {len(calibration.parameters)} parameter(s) to the pilot's first {calibration.pilot_days} "
+        f"days of {', '.join(calibration.columns)} (summed over {settings.bin_days}-day bins, square-rooted). "
+        f"{len(generations)} generations of {settings.population_size} particles, "
+        f"{int(generations['simulations'].sum()) if len(generations) else 0} simulations; final epsilon "
+        f"{fmt(float(generations['epsilon'].iloc[-1])) if len(generations) else '–'}. Study seed {calibration.seed}.",
+        "",
+        "## Posterior",
+        "",
+        f"| parameter | prior | mean | median | {level} interval |", "|---|---|---|---|---|",
+    ]
+    for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records")):
+        lines.append(f"| {p.key} | uniform {p.low:g} – {p.high:g} | {fmt(row['mean'])} | {fmt(row['median'])} | "
+                     f"{fmt(row['low'])} – {fmt(row['high'])} |")
+    narrow = [f"`{p.key}`" for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records"))
+              if (row["high"] - row["low"]) < 0.5 * (p.high - p.low)]
+    lines += ["", ("The pilot pins down " + ", ".join(narrow) + " (interval under half the prior range)." if narrow
+                   else "The pilot says little about any parameter: every interval spans over half its prior range; "
+                        "a longer pilot or more columns would say more."), ""]
+    lines += ["## Forecast of the full launch", "",
+              f"{base.days} days from {draws} posterior draws, each on its own seed (parameter uncertainty and the "
+              f"launch's own luck together).", "",
+              f"| outcome | mean | median | {level} interval | meaning |", "|---|---|---|---|---|"]
+    for row in outcomes.to_dict("records"):
+        lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {fmt(row['median'])} | {fmt(row['low'])} – {fmt(row['high'])} | "
+                     f"{METRIC_TEXT.get(row['metric'], '')} |")
+    if designs is not None and len(designs):
+        lines += ["", "## Designs under the posterior", "",
+                  "Each design on the same posterior draws and seeds (common random numbers).", "",
+                  f"| design | metric | mean | {level} interval | probability best |", "|---|---|---|---|---|"]
+        for row in designs.to_dict("records"):
+            lines.append(f"| {row['design']} | {row['metric']} | {fmt(row['mean'])} | {fmt(row['low'])} – {fmt(row['high'])} | "
+                         f"{row['probability_best']:.0%} |")
+    lines += ["", "## Files", "",
+              "posterior.csv (equally weighted draws), particles.csv (last generation, weighted), intervals.csv, "
+              "generations.csv, forecast.csv (per day), outcomes.csv" + (", designs.csv" if designs is not None else "")
+              + ", calibration.db (pyabc's history), manifest.json.", "", "## Figures", "", *figure_links(figures)]
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["write_calibration", "posterior_plot", "forecast_plot", "calibration_markdown"]

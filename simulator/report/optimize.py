@@ -1,0 +1,201 @@
+"""The readable files of an optimisation folder: trials.csv, confirmation.csv,
+best.yaml (a scenario ``refsim run`` accepts), a convergence or Pareto plot,
+report.md and manifest.json. The optuna storage beside them is the optimiser's own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import yaml
+
+from ..optimize import OptimizeResult, OptimizeSettings
+from ..parameters import Parameter
+from ..config import Scenario
+from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
+from .figure import plt, save
+from .text import METRIC_TEXT, figure_links, fmt
+
+
+def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, parameters: list[Parameter],
+                   settings: OptimizeSettings, started: dt.datetime, command: list[str] | None = None,
+                   extra: dict | None = None) -> Path:
+    """Write every readable file of a finished optimisation into ``folder`` (each atomically)."""
+    folder = Path(folder)
+    atomic_write_csv(folder / "trials.csv", result.trials)
+    if len(result.confirmation):
+        atomic_write_csv(folder / "confirmation.csv", result.confirmation)
+    if result.best_scenario is not None:
+        atomic_write_text(folder / "best.yaml", best_yaml(result, base))
+    figures = [pareto_plot(result, folder / "pareto.png") if len(result.objectives) == 2
+               else convergence_plot(result, folder / "convergence.png")]
+    atomic_write_text(folder / "report.md", optimize_markdown(result, base, parameters, settings, figures))
+    scenarios = [base] + ([result.best_scenario] if result.best_scenario is not None else [])
+    atomic_write_json(folder / "manifest.json", manifest(
+        scenarios=scenarios, seeds={"search replicates": _seeds(result, "search"), "confirmation": _seeds(result, "fresh")},
+        started=started, ended=dt.datetime.now(), command=command, extra={"optimize": {
+            "seed": result.seed, "objectives": [f"{o.metric}:{o.direction}" for o in result.objectives],
+            "constraints": [str(c) for c in result.constraints], "parameters": [p.describe() for p in parameters],
+            "rungs": result.rungs, "trials": int(len(result.trials)), "best_trial": result.best_trial,
+            "feasible": result.feasible, **(extra or {})}}))
+    return folder
+
+
+def _seeds(result: OptimizeResult, which: str) -> list[int]:
+    from ..rng import fresh_seeds, replicate_seeds
+
+    return replicate_seeds(result.seed, result.rungs[-1]) if which == "search" else \
+        fresh_seeds(result.seed, int(result.confirmation["n"].max()) if len(result.confirmation) else 0)
+
+
+def best_yaml(result: OptimizeResult, base: Scenario) -> str:
+    """The winning design as a complete scenario, seeded with the study seed so that
+    ``refsim run best.yaml`` starts from the replicate seeds the search used."""
+    data = result.best_scenario.model_dump(mode="json")
+    data["name"] = f"{base.name}-best"
+    data["seed"] = result.seed
+    values = ", ".join(f"{k} = {_value(v)}" for k, v in (result.best or {}).items())
+    header = (f"# The best design found by refsim optimize on {base.name} (trial {result.best_trial}): {values}.\n"
+              f"# Objectives: {', '.join(f'{o.metric} ({o.direction})' for o in result.objectives)}; "
+              f"constraints: {', '.join(map(str, result.constraints)) or 'none'}; "
+              f"{'kept' if result.feasible or not result.constraints else 'NOT kept'} on fresh seeds.\n"
+              f"# Run it with: refsim run best.yaml\n")
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _value(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def convergence_plot(result: OptimizeResult, path: Path) -> Path:
+    """Each trial's objective mean (dot size: its replicates) and the best so far among
+    trials that keep the constraints."""
+    objective = result.objectives[0]
+    trials = result.trials
+    fig, ax = plt.subplots(figsize=(7, 4))
+    done = trials[trials["state"] == "COMPLETE"] if len(trials) else trials
+    if len(done):
+        column = f"{objective.metric}_mean"
+        feasible = done["feasible"].astype(bool)
+        size = 8 + 4 * done["replicates"].to_numpy(dtype=float)
+        ax.scatter(done.loc[feasible, "trial"], done.loc[feasible, column], s=size[feasible.to_numpy()], alpha=0.6,
+                   label="trial (keeps the constraints)")
+        if (~feasible).any():
+            ax.scatter(done.loc[~feasible, "trial"], done.loc[~feasible, column], s=size[~feasible.to_numpy()], marker="x",
+                       color="tab:red", alpha=0.6, label="trial (breaks a constraint)")
+        # infeasible trials do not count; the line holds its level through them
+        signed = (objective.sign * done[column].where(feasible)).cummax().ffill()
+        best = objective.sign * signed
+        ax.step(done["trial"], best, where="post", color="black", label="best so far")
+    ax.set(xlabel="trial", ylabel=f"{objective.metric} (mean over replicates)",
+           title=f"Search for the best {objective.metric} (dot size: replicates)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return save(fig, path)
+
+
+def pareto_plot(result: OptimizeResult, path: Path) -> Path:
+    """Two objectives: every trial, the non-dominated front among those that keep the constraints."""
+    first, second = result.objectives
+    trials = result.trials
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    done = trials[trials["state"] == "COMPLETE"] if len(trials) else trials
+    if len(done):
+        x, y = f"{first.metric}_mean", f"{second.metric}_mean"
+        ax.scatter(done[x], done[y], alpha=0.4, label="trial")
+        if "pareto" in done:
+            front = done[done["pareto"].astype(bool)].sort_values(x)
+            ax.plot(front[x], front[y], "o-", color="tab:red", label="Pareto front")
+        if result.best_trial is not None:
+            best = done[done["trial"] == result.best_trial]
+            ax.scatter(best[x], best[y], marker="*", s=200, color="black", label="chosen", zorder=5)
+    ax.set(xlabel=f"{first.metric} ({first.direction})", ylabel=f"{second.metric} ({second.direction})",
+           title="Trade-off between the two objectives")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return save(fig, path)
+
+
+def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[Parameter], settings: OptimizeSettings,
+                      figures: list[Path]) -> str:
+    trials = result.trials
+    complete = int((trials["state"] == "COMPLETE").sum()) if len(trials) else 0
+    failed = int((trials["state"] == "FAIL").sum()) if len(trials) else 0
+    method = "NSGA-II (two objectives: a Pareto front)" if len(result.objectives) == 2 else "TPE"
+    lines = [
+        f"# Optimisation of {base.name}",
+        "",
+        f"{len(trials)} trials ({complete} complete, {failed} failed) with {method}, study seed {result.seed}. "
+        f"Every trial ran on the same replicate seeds (common random numbers); replicates were added by successive "
+        f"halving on rungs of {', '.join(map(str, result.rungs))} (the top 1/{settings.eta} of a rung moves up). "
+        f"The winner was re-run on {settings.confirm_replicates} fresh seeds, never used in the search.",
+        "",
+        "| varied | range |", "|---|---|",
+        *[f"| {p.key} | {p.describe().split(' in ', 1)[1]} |" for p in parameters],
+        "",
+        "Objectives: " + ", ".join(f"**{o.metric}** ({o.direction})" for o in result.objectives)
+        + ". Constraints (on the mean over replicates): " + (", ".join(f"`{c}`" for c in result.constraints) or "none") + ".",
+        "",
+        "## Best design",
+        "",
+    ]
+    if result.best is None:
+        lines.append("No trial completed; see the `error` column of trials.csv.")
+    else:
+        lines += [f"Trial {result.best_trial}: " + ", ".join(f"`{k}` = {_value(v)}" for k, v in result.best.items()) + ".", ""]
+        if result.constraints:
+            lines += [("It **keeps** every constraint on the fresh seeds." if result.feasible else
+                       "**No candidate kept every constraint on the fresh seeds**; the one shown breaks the least. "
+                       "Widen the ranges, relax a constraint or add trials."), ""]
+        confirmation = result.confirmation[result.confirmation["trial"] == result.best_trial]
+        lines += ["| metric | mean on fresh seeds | 95% interval of the mean | 2.5–97.5% of runs | runs | meaning |",
+                  "|---|---|---|---|---|---|"]
+        for row in confirmation.to_dict("records"):
+            lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
+                         f"{fmt(row['p2_5'])} – {fmt(row['p97_5'])} | {row['n']} | {METRIC_TEXT.get(row['metric'], '')} |")
+        lines += ["", "best.yaml holds this design as a full scenario: `refsim run best.yaml`."]
+    if result.pareto is not None and len(result.pareto):
+        first, second = result.objectives
+        lines += ["", "## Pareto front", "",
+                  f"Trials no other trial beats on both {first.metric} and {second.metric} (keeping the constraints).", "",
+                  "| trial | " + " | ".join(p.key for p in parameters) + f" | {first.metric} | {second.metric} | replicates |",
+                  "|---" * (len(parameters) + 4) + "|"]
+        for row in result.pareto.to_dict("records"):
+            lines.append(f"| {row['trial']} | " + " | ".join(_value(row[p.key]) for p in parameters)
+                         + f" | {fmt(row[f'{first.metric}_mean'])} | {fmt(row[f'{second.metric}_mean'])} | {row['replicates']} |")
+    top = _top_trials(result, parameters)
+    if top:
+        lines += ["", "## Leading trials", "", "On the highest rung reached, best first (95% interval over the trial's replicates).",
+                  "", *top]
+    lines += ["", "## Files", "",
+              "trials.csv (one row per trial: values, replicates, mean and 95% interval of every metric, feasibility), "
+              "confirmation.csv (fresh-seed re-runs), best.yaml, optuna.sqlite3 (the resumable study), manifest.json.",
+              "", "## Figures", "", *figure_links(figures)]
+    return "\n".join(lines) + "\n"
+
+
+def _top_trials(result: OptimizeResult, parameters: list[Parameter], count: int = 5) -> list[str]:
+    trials = result.trials
+    if not len(trials) or len(result.objectives) != 1:
+        return []
+    done = trials[trials["state"] == "COMPLETE"]
+    if not len(done):
+        return []
+    objective = result.objectives[0]
+    column = f"{objective.metric}_mean"
+    top = done[done["replicates"] == done["replicates"].max()]
+    top = top.sort_values(column, ascending=objective.sign < 0).head(count)
+    lines = ["| trial | " + " | ".join(p.key for p in parameters) + f" | {objective.metric} | 95% interval | feasible |",
+             "|---" * (len(parameters) + 4) + "|"]
+    for row in top.to_dict("records"):
+        low, high = row[f"{objective.metric}_ci_low"], row[f"{objective.metric}_ci_high"]
+        band = f"{fmt(low)} – {fmt(high)}" if math.isfinite(low) else "–"
+        lines.append(f"| {row['trial']} | " + " | ".join(_value(row[p.key]) for p in parameters)
+                     + f" | {fmt(row[column])} | {band} | {'yes' if row['feasible'] else 'no'} |")
+    return lines
+
+
+__all__ = ["write_optimize", "best_yaml", "optimize_markdown", "convergence_plot", "pareto_plot"]

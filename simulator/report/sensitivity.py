@@ -1,0 +1,176 @@
+"""The readable files of a sensitivity folder: morris.csv, sobol.csv, tornado.csv,
+points.csv, (two or more designs) decision.csv, flips.csv, conditional.csv, a
+tornado plot, a Sobol bar chart, report.md and manifest.json."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+from ..config import Scenario
+from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
+from ..sensitivity import SensitivityResult, SensitivitySettings
+from .figure import plt, save
+from .text import figure_links, fmt
+
+#: A total Sobol index at or above this share of the variance counts as "moves the outcome".
+MATTERS = 0.05
+
+
+def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Scenario], metrics: list[str],
+                      decision_metric: str, settings: SensitivitySettings, started: dt.datetime,
+                      command: list[str] | None = None, extra: dict | None = None) -> Path:
+    """Write the folder of a finished analysis (staged, then renamed into place)."""
+    with ResultsFolder(out) as staged:
+        path = staged.path
+        tables = {"morris": result.morris, "sobol": result.sobol, "tornado": result.tornado, "points": result.points,
+                  "decision": result.decision, "flips": result.flips, "conditional": result.conditional}
+        for name, table in tables.items():
+            if table is not None:
+                atomic_write_csv(path / f"{name}.csv", table)
+        figures = [tornado_plot(result, decision_metric, path / "tornado.png"),
+                   sobol_plot(result, decision_metric, path / "sobol.png")]
+        atomic_write_text(path / "report.md", sensitivity_markdown(result, metrics, decision_metric, settings, figures))
+        from ..rng import replicate_seeds
+
+        atomic_write_json(path / "manifest.json", manifest(
+            scenarios=list(designs), seeds={"replicates": replicate_seeds(result.seed, settings.replicates)},
+            started=started, ended=dt.datetime.now(), command=command, extra={"sensitivity": {
+                "seed": result.seed, "uncertain": [p.describe() for p in result.parameters], "designs": result.designs,
+                "metrics": metrics, "decision_metric": decision_metric, "settings": vars(settings), **(extra or {})}}))
+    return Path(out)
+
+
+def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
+    """One panel per design: the metric with each assumption alone at its low and high
+    end, the others as the design has them, around the design as it is (the
+    vertical line); widest swing on top."""
+    table = result.tornado[result.tornado["metric"] == metric]
+    designs = list(dict.fromkeys(table["design"]))
+    height = 1.0 + 0.45 * len(result.parameters)
+    fig, axes = plt.subplots(1, len(designs), figsize=(5.5 * len(designs), height + 1), squeeze=False, sharey=False)
+    for ax, design in zip(axes[0], designs):
+        rows = table[table["design"] == design].sort_values("swing")
+        centre = float(rows["at_base"].iloc[0]) if len(rows) else 0.0
+        positions = np.arange(len(rows))
+        ax.barh(positions, rows["at_low"] - centre, left=centre, color="tab:blue", alpha=0.8, label="at the low end")
+        ax.barh(positions, rows["at_high"] - centre, left=centre, color="tab:orange", alpha=0.8, label="at the high end")
+        ax.set_yticks(positions, [f"{k}\n{_v(lo)} → {_v(hi)}" for k, lo, hi in
+                                  zip(rows["parameter"], rows["value_low"], rows["value_high"])], fontsize=7)
+        ax.axvline(centre, color="black", linewidth=0.8)
+        ax.set(xlabel=metric, title=design)
+        ax.grid(alpha=0.3, axis="x")
+    axes[0][0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"Tornado: {metric}, one assumption at a time")
+    return save(fig, path)
+
+
+def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
+    """First-order and total Sobol indices of ``metric`` with their 95% bootstrap bars;
+    with two or more designs, also those of the leader's advantage over the runner-up."""
+    panels = [(design, result.sobol[(result.sobol["design"] == design) & (result.sobol["metric"] == metric)])
+              for design in result.designs]
+    if result.flips is not None:
+        flips = result.flips.rename(columns={"S1_advantage": "S1", "ST_advantage": "ST"})
+        panels.append((f"advantage of {flips['leader'].iloc[0]}\nover {flips['runner_up'].iloc[0]}", flips.assign(S1_conf=0.0, ST_conf=0.0)))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 1.2 + 0.45 * len(result.parameters) + 1),
+                             squeeze=False)
+    for ax, (title, rows) in zip(axes[0], panels):
+        rows = rows.sort_values("ST")
+        positions = np.arange(len(rows))
+        ax.barh(positions + 0.2, rows["ST"], height=0.4, xerr=rows["ST_conf"], label="total (ST)", color="tab:red", alpha=0.8)
+        ax.barh(positions - 0.2, rows["S1"], height=0.4, xerr=rows["S1_conf"], label="first order (S1)", color="tab:gray")
+        ax.set_yticks(positions, list(rows["parameter"]), fontsize=7)
+        ax.set(xlabel="share of the variance", title=title, xlim=(min(0.0, float(rows["S1"].min()) - 0.05), 1.05))
+        ax.grid(alpha=0.3, axis="x")
+    axes[0][0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"Sobol indices: {metric}")
+    return save(fig, path)
+
+
+def _v(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision_metric: str,
+                         settings: SensitivitySettings, figures: list[Path]) -> str:
+    d = len(result.parameters)
+    lines = [
+        f"# Sensitivity of {', '.join(result.designs)}",
+        "",
+        f"{d} uncertain assumptions, each uniform over its range; study seed {result.seed}; every point on the same "
+        f"{settings.replicates} replicate seed(s) for every design (common random numbers). Morris screening: "
+        f"{settings.trajectories} trajectories on {settings.levels} levels. Sobol: {settings.samples} × ({d} + 2) points "
+        f"(Saltelli sampling, Jansen estimators, 95% bootstrap intervals).",
+        "",
+        "| assumption | range |", "|---|---|",
+        *[f"| {p.key} | {p.describe().split(' in ', 1)[1]} |" for p in result.parameters],
+        "",
+    ]
+    if result.decision is not None:
+        lines += _decision_section(result, decision_metric)
+    lines += _outcome_section(result, metrics)
+    lines += ["## Files", "",
+              "morris.csv (mu, mu_star, sigma per design, metric and assumption), sobol.csv (S1, ST and their 95% "
+              "half-widths), tornado.csv (each assumption alone at each end), points.csv (every Sobol point and its "
+              "outcomes)" + (", decision.csv, flips.csv, conditional.csv (best design within each quarter of each "
+                             "assumption's range)" if result.decision is not None else "") + ", manifest.json.",
+              "", "## Figures", "", *figure_links(figures)]
+    return "\n".join(lines) + "\n"
+
+
+def _decision_section(result: SensitivityResult, metric: str) -> list[str]:
+    decision, flips = result.decision, result.flips
+    leader = decision.sort_values("probability_best", ascending=False).iloc[0]
+    hinges = flips[flips["flips"] | (flips["ST_advantage"] >= MATTERS)]
+    calm = flips[~flips["parameter"].isin(hinges["parameter"])]
+    lines = ["## The decision", "",
+             f"Which design gives the best **{metric}**, across the uncertainty. **{leader['design']}** is best at "
+             f"{leader['probability_best']:.0%} of the points.", "",
+             "| design | mean | probability best | expected regret |", "|---|---|---|---|"]
+    for row in decision.to_dict("records"):
+        lines.append(f"| {row['design']} | {fmt(row['mean'])} | {row['probability_best']:.0%} | {fmt(row['expected_regret'])} |")
+    lines += ["", "Expected regret: what choosing the design loses on average against always choosing the best one for "
+              "the assumptions as they turn out.", ""]
+    if len(hinges):
+        lines.append("**The decision hinges on:** " + "; ".join(
+            f"`{r['parameter']}` (explains {r['ST_advantage']:.0%} of the variance of the leader's advantage"
+            + (f"; the best design changes across its range: {r['best_by_bin']}" if r["flips"] else "") + ")"
+            for r in hinges.to_dict("records")) + ".")
+    else:
+        lines.append("**The decision hinges on none of the assumptions:** the leader stays best across every range.")
+    if len(calm):
+        lines += ["", "**It does not hinge on:** " + ", ".join(f"`{p}`" for p in calm["parameter"])
+                  + f" (each explains under {MATTERS:.0%} of the advantage's variance and never changes the best design)."]
+    lines += ["", "| assumption | S1 of the advantage | ST of the advantage | best design by quarter of its range | flips |",
+              "|---|---|---|---|---|"]
+    for row in flips.to_dict("records"):
+        lines.append(f"| {row['parameter']} | {row['S1_advantage']:.2f} | {row['ST_advantage']:.2f} | {row['best_by_bin']} | "
+                     f"{'yes' if row['flips'] else 'no'} |")
+    return lines + [""]
+
+
+def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]:
+    lines = ["## What moves each outcome", ""]
+    for design in result.designs:
+        for metric in metrics:
+            sobol = result.sobol[(result.sobol["design"] == design) & (result.sobol["metric"] == metric)].sort_values("ST", ascending=False)
+            morris = result.morris[(result.morris["design"] == design) & (result.morris["metric"] == metric)].set_index("parameter")
+            moving = [r["parameter"] for r in sobol.to_dict("records") if r["ST"] >= MATTERS]
+            lines += [f"### {metric} of {design}", "",
+                      ("Moved by " + ", ".join(f"`{p}`" for p in moving) + "; " if moving else "Moved by none of the assumptions; ")
+                      + (("not by " + ", ".join(f"`{p}`" for p in sobol["parameter"] if p not in moving) + ".")
+                         if len(moving) < len(sobol) else "every assumption matters."), "",
+                      "| assumption | S1 | ST | Morris mu* | Morris sigma |", "|---|---|---|---|---|"]
+            for row in sobol.to_dict("records"):
+                screened = " (held at its midpoint)" if row["screened"] else ""
+                lines.append(f"| {row['parameter']}{screened} | {row['S1']:.2f} ± {row['S1_conf']:.2f} | "
+                             f"{row['ST']:.2f} ± {row['ST_conf']:.2f} | {fmt(morris.loc[row['parameter'], 'mu_star'])} | "
+                             f"{fmt(morris.loc[row['parameter'], 'sigma'])} |")
+            lines.append("")
+    return lines
+
+
+__all__ = ["write_sensitivity", "sensitivity_markdown", "tornado_plot", "sobol_plot", "MATTERS"]

@@ -1,0 +1,309 @@
+"""Which uncertain assumptions move the outcomes, and does the decision survive them.
+
+Every uncertain parameter is drawn uniformly over its range (log-uniform for
+``LO:HI:log``; whole numbers and choices with equal probability), through its
+unit coordinate in [0, 1).
+
+1. **Morris screening** (SALib): ``trajectories`` one-at-a-time paths on a
+   ``levels``-level grid. ``mu_star`` is the mean absolute elementary effect
+   (how much the parameter moves the metric), ``sigma`` their spread
+   (non-linearity and interactions). With ``screen > 0``, parameters whose
+   ``mu_star`` is below ``screen`` times the largest (for every design and
+   metric) are held at their midpoint in step 2.
+2. **Sobol indices** (SALib, Saltelli/Jansen estimators on a scrambled Sobol
+   sequence, ``samples * (D + 2)`` points): first-order ``S1`` = Var(E[Y|X_i]) /
+   Var(Y) (the share of the variance the parameter explains alone) and total
+   ``ST`` = E[Var(Y|X_~i)] / Var(Y) (alone and through interactions); bootstrap
+   95% half-widths in ``*_conf``. A parameter with no effect has ST = 0.
+3. **The decision**, with two or more designs, on the same points: at each
+   point the best design (by the decision metric, maximised unless it is a
+   cost); the **probability each design is best** (ties shared); its
+   **expected regret** E[max_j V_j - V_i] (what choosing it loses on average
+   against knowing the assumptions); and which assumptions **flip the
+   ranking**: Sobol indices of the leader's advantage over the runner-up
+   (V_leader - V_runner-up), and the best design within each of ``bins``
+   equal-probability bins of each parameter (``flips`` when it changes).
+4. **Tornado**: each parameter alone at each end of its range, the others as
+   the design has them (the one-at-a-time swing a tornado plot draws), around
+   the design as it is (``at_base``).
+
+Every point runs on the same ``replicates`` seeds, for every design (common
+random numbers): the outcome is then a deterministic function of the
+assumptions, so run-to-run luck is not mistaken for an effect, and designs are
+compared on the same luck. Tables are tidy pandas frames; nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
+
+from .config import Scenario
+from .errors import ScenarioError
+from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric
+from .parameters import Parameter, apply_values, point_values
+from .rng import draw_seed, replicate_seeds, stream_seed
+
+
+@dataclass(frozen=True)
+class SensitivitySettings:
+    samples: int = 64          # Sobol base sample N (a power of two)
+    trajectories: int = 10     # Morris trajectories
+    levels: int = 4            # Morris grid levels
+    replicates: int = 1        # common-random-number replicates averaged at every point
+    bins: int = 4              # equal-probability bins for the conditional best design
+    screen: float = 0.0        # hold parameters with mu_star below screen * max at their midpoint for Sobol
+
+
+@dataclass
+class SensitivityResult:
+    seed: int
+    parameters: list[Parameter]
+    designs: list[str]
+    morris: pd.DataFrame                   # design, metric, parameter, mu, mu_star, sigma, mu_star_conf, rank
+    sobol: pd.DataFrame                    # design, metric, parameter, S1, S1_conf, ST, ST_conf, rank, screened
+    points: pd.DataFrame                   # the Sobol points: point, design, parameter values, metric means
+    tornado: pd.DataFrame                  # design, metric, parameter, value_low, value_high, at_base, at_low, at_high, swing
+    decision: pd.DataFrame | None = None   # design, mean, probability_best, expected_regret
+    flips: pd.DataFrame | None = None      # parameter, S1_advantage, ST_advantage, best_by_bin, flips
+    conditional: pd.DataFrame | None = None  # parameter, bin, value_low, value_high, design, mean, probability_best
+
+
+def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequence[Scenario] = (),
+                metrics: Sequence[str] = ("incremental_value",), decision_metric: str | None = None,
+                settings: SensitivitySettings | None = None, seed: int | None = None,
+                evaluate: Evaluate | None = None) -> SensitivityResult:
+    """Morris, then Sobol, for ``metrics`` of each design (``base`` alone when no designs
+    are given) over the ``uncertain`` parameters; with two or more designs, the
+    decision analysis on ``decision_metric`` (default: the first metric)."""
+    settings = settings or SensitivitySettings()
+    parameters = list(uncertain)
+    if not parameters:
+        raise ScenarioError("nothing is uncertain; give at least one --uncertain KEY=LO:HI", key="--uncertain")
+    metrics = [check_metric(m, source="--metric") for m in metrics]
+    decision_metric = check_metric(decision_metric or metrics[0], source="--metric")
+    if decision_metric not in metrics:
+        metrics.append(decision_metric)
+    check_settings(settings)
+    seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
+    design_list = list(designs) or [base]
+    names = design_names(design_list)
+    evaluate = evaluate or Evaluator()
+    seeds = replicate_seeds(seed, settings.replicates)
+    problem = {"num_vars": len(parameters), "names": [p.key for p in parameters], "bounds": [[0.0, 1.0]] * len(parameters)}
+
+    morris_units = morris_sample.sample(problem, settings.trajectories, num_levels=settings.levels,
+                                        seed=stream_seed(seed, "samples", 0) % 2**32)
+    morris_y = outcomes(design_list, parameters, morris_units, metrics, seeds, evaluate)
+    morris = morris_table(problem, morris_units, morris_y, names, metrics, settings, seed)
+
+    kept = screened_in(morris, parameters, settings.screen)
+    sobol_problem = {"num_vars": len(kept), "names": [parameters[i].key for i in kept], "bounds": [[0.0, 1.0]] * len(kept)}
+    reduced = sobol_sample.sample(sobol_problem, settings.samples, calc_second_order=False,
+                                  seed=stream_seed(seed, "samples", 1) % 2**32)
+    units = np.full((len(reduced), len(parameters)), 0.5)
+    units[:, kept] = reduced
+    sobol_y = outcomes(design_list, parameters, units, metrics, seeds, evaluate)
+    sobol = sobol_table(sobol_problem, sobol_y, names, metrics, parameters, kept, seed)
+    points = points_table(units, sobol_y, names, metrics, parameters)
+    swings = tornado_table(design_list, names, parameters, metrics, seeds, evaluate)
+    result = SensitivityResult(seed, parameters, names, morris, sobol, points, swings)
+    if len(design_list) > 1:
+        values = sobol_y[:, :, metrics.index(decision_metric)]
+        sign = -1.0 if decision_metric in MINIMISED else 1.0
+        result.decision = decision_table(sign * values, names, sign)
+        result.flips, result.conditional = flip_tables(sign * values, sign, units, names, parameters, kept, sobol_problem,
+                                                       settings.bins, seed)
+    return result
+
+
+def check_settings(settings: SensitivitySettings) -> None:
+    """Settings SALib would refuse, as one line each, before anything runs."""
+    if settings.samples < 2 or settings.samples & (settings.samples - 1):
+        raise ScenarioError(f"samples must be a power of two (got {settings.samples}); e.g. 64", key="--samples")
+    for name in ("trajectories", "levels", "bins"):
+        if getattr(settings, name) < 2:
+            raise ScenarioError(f"{name} must be at least 2 (got {getattr(settings, name)})", key=f"--{name}")
+    if settings.replicates < 1:
+        raise ScenarioError(f"must be at least 1 (got {settings.replicates})", key="--replicates")
+
+
+def design_names(designs: Sequence[Scenario]) -> list[str]:
+    names = [d.name for d in designs]
+    return [f"{n} ({i})" if names.count(n) > 1 else n for i, n in enumerate(names)]
+
+
+def outcomes(designs: Sequence[Scenario], parameters: list[Parameter], units: np.ndarray, metrics: list[str],
+             seeds: list[int], evaluate: Evaluate) -> np.ndarray:
+    """Metric means over the replicate seeds: array [design, point, metric]."""
+    scenarios, run_seeds = [], []
+    for design in designs:
+        for row in units:
+            scenario = apply_values(design, point_values(parameters, row), parameters=parameters, source="--uncertain")
+            scenarios.extend([scenario] * len(seeds))
+            run_seeds.extend(seeds)
+    values = evaluate(scenarios, run_seeds, metrics)
+    array = np.array([[v[m] for m in metrics] for v in values], dtype=float)
+    array = array.reshape(len(designs), len(units), len(seeds), len(metrics))
+    with np.errstate(all="ignore"):
+        return np.nanmean(array, axis=2)
+
+
+def morris_table(problem, units, y, names, metrics, settings, seed) -> pd.DataFrame:
+    rows = []
+    for d, design in enumerate(names):
+        for m, metric in enumerate(metrics):
+            result = morris_analyze.analyze(problem, units, y[d, :, m], num_levels=settings.levels,
+                                            seed=stream_seed(seed, "bootstrap", 0) % 2**32)
+            frame = pd.DataFrame({"design": design, "metric": metric, "parameter": problem["names"], "mu": result["mu"],
+                                  "mu_star": result["mu_star"], "sigma": result["sigma"], "mu_star_conf": result["mu_star_conf"]})
+            frame["rank"] = frame["mu_star"].rank(ascending=False, method="min").astype(int)
+            rows.append(frame)
+    return pd.concat(rows, ignore_index=True)
+
+
+def screened_in(morris: pd.DataFrame, parameters: list[Parameter], screen: float) -> list[int]:
+    """Indices of the parameters kept for Sobol: all, or those whose mu_star reaches
+    ``screen`` times the largest in at least one design and metric."""
+    if screen <= 0:
+        return list(range(len(parameters)))
+    largest = morris.groupby(["design", "metric"])["mu_star"].transform("max")
+    strong = set(morris.loc[morris["mu_star"] >= screen * largest, "parameter"])
+    kept = [i for i, p in enumerate(parameters) if p.key in strong]
+    return kept or list(range(len(parameters)))
+
+
+def sobol_indices(problem: dict, y: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    """SALib's first-order and total indices; an outcome that never varies has none to
+    share out, so every index is 0."""
+    y = np.asarray(y, dtype=float)
+    if not np.all(np.isfinite(y)):
+        raise ScenarioError("a metric is NaN at some points of the uncertainty (e.g. a ratio with nothing to divide by); "
+                            "choose another metric or narrow the ranges", key="--metric")
+    if np.ptp(y) == 0:
+        zero = np.zeros(problem["num_vars"])
+        return {"S1": zero, "S1_conf": zero, "ST": zero, "ST_conf": zero}
+    return sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed % 2**32)
+
+
+def sobol_table(problem, y, names, metrics, parameters, kept, seed) -> pd.DataFrame:
+    rows = []
+    for d, design in enumerate(names):
+        for m, metric in enumerate(metrics):
+            result = sobol_indices(problem, y[d, :, m], stream_seed(seed, "bootstrap", 1))
+            by_key = {key: i for i, key in enumerate(problem["names"])}
+            for p in parameters:
+                i = by_key.get(p.key)
+                rows.append({"design": design, "metric": metric, "parameter": p.key,
+                             "S1": result["S1"][i] if i is not None else 0.0, "S1_conf": result["S1_conf"][i] if i is not None else 0.0,
+                             "ST": result["ST"][i] if i is not None else 0.0, "ST_conf": result["ST_conf"][i] if i is not None else 0.0,
+                             "screened": i is None})
+    frame = pd.DataFrame(rows)
+    frame["rank"] = frame.groupby(["design", "metric"])["ST"].rank(ascending=False, method="min").astype(int)
+    return frame
+
+
+def points_table(units, y, names, metrics, parameters) -> pd.DataFrame:
+    frames = []
+    for d, design in enumerate(names):
+        frame = pd.DataFrame({"point": np.arange(len(units)), "design": design})
+        for j, p in enumerate(parameters):
+            frame[p.key] = [p.from_unit(u) for u in units[:, j]]
+        for m, metric in enumerate(metrics):
+            frame[metric] = y[d, :, m]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- the decision
+
+
+def best_shares(values: np.ndarray) -> np.ndarray:
+    """[point, design] -> [point, design]: 1 for the best design at the point, ties shared."""
+    best = values == values.max(axis=1, keepdims=True)
+    return best / best.sum(axis=1, keepdims=True)
+
+
+def decision_table(signed: np.ndarray, names: list[str], sign: float) -> pd.DataFrame:
+    """``signed`` is [design, point] of the decision metric, larger is better."""
+    per_point = signed.T
+    regret = per_point.max(axis=1, keepdims=True) - per_point
+    return pd.DataFrame({"design": names, "mean": sign * per_point.mean(axis=0),
+                         "probability_best": best_shares(per_point).mean(axis=0),
+                         "expected_regret": regret.mean(axis=0)}).sort_values("expected_regret", kind="stable", ignore_index=True)
+
+
+def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, seed) -> tuple[pd.DataFrame, pd.DataFrame]:
+    per_point = signed.T
+    order = np.argsort(-per_point.mean(axis=0), kind="stable")
+    leader, runner_up = order[0], order[1]
+    advantage = sobol_indices(problem, per_point[:, leader] - per_point[:, runner_up], stream_seed(seed, "bootstrap", 2))
+    by_key = {key: i for i, key in enumerate(problem["names"])}
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    flips, conditional = [], []
+    for j, p in enumerate(parameters):
+        which = np.clip(np.searchsorted(edges, units[:, j], side="right") - 1, 0, bins - 1)
+        best_by_bin = []
+        for b in range(bins):
+            inside = which == b
+            if not inside.any():
+                continue
+            means = per_point[inside].mean(axis=0)
+            shares = best_shares(per_point[inside]).mean(axis=0)
+            best_by_bin.append(names[int(np.argmax(means))])
+            low, high = p.from_unit(edges[b]), p.from_unit(min(edges[b + 1], 1.0))
+            for d, name in enumerate(names):
+                conditional.append({"parameter": p.key, "bin": b, "value_low": low, "value_high": high, "design": name,
+                                    "mean": sign * means[d], "probability_best": shares[d]})
+        i = by_key.get(p.key)
+        flips.append({"parameter": p.key, "leader": names[leader], "runner_up": names[runner_up],
+                      "S1_advantage": advantage["S1"][i] if i is not None else 0.0,
+                      "ST_advantage": advantage["ST"][i] if i is not None else 0.0,
+                      "best_by_bin": " → ".join(best_by_bin), "flips": len(set(best_by_bin)) > 1})
+    table = pd.DataFrame(flips).sort_values("ST_advantage", ascending=False, kind="stable", ignore_index=True)
+    return table, pd.DataFrame(conditional)
+
+
+def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: list[Parameter], metrics: list[str],
+                  seeds: list[int], evaluate: Evaluate) -> pd.DataFrame:
+    """The classic tornado: each parameter alone at each end of its range (every choice,
+    for a categorical one), all others as the design has them, on the same seeds.
+    ``swing`` = |at_high - at_low| (for a categorical parameter, largest minus smallest)."""
+    scenarios, run_seeds, labels = [], [], []
+    for d, design in enumerate(designs):
+        scenarios.extend([design] * len(seeds))      # the design as it is: the tornado's centre line
+        run_seeds.extend(seeds)
+        labels.extend([(names[d], None, None)] * len(seeds))
+        for p in parameters:
+            ends = p.choices if p.kind == "categorical" else (p.from_unit(0.0), p.from_unit(1.0))
+            for value in ends:
+                scenario = apply_values(design, {p.key: value}, parameters=[p], source="--uncertain")
+                scenarios.extend([scenario] * len(seeds))
+                run_seeds.extend(seeds)
+                labels.extend([(names[d], p, value)] * len(seeds))
+    values = evaluate(scenarios, run_seeds, metrics)
+    frame = pd.DataFrame([{"design": n, "parameter": p.key if p else None, "value": v, **{m: out[m] for m in metrics}}
+                          for (n, p, v), out in zip(labels, values)])
+    centre = frame[frame["parameter"].isna()].groupby("design", sort=False)[metrics].mean()
+    frame = frame[frame["parameter"].notna()]
+    rows = []
+    for (design, key), group in frame.groupby(["design", "parameter"], sort=False):
+        means = group.groupby("value", sort=False)[metrics].mean()
+        for metric in metrics:
+            column = means[metric]
+            rows.append({"design": design, "metric": metric, "parameter": key, "value_low": column.index[0],
+                         "value_high": column.index[-1], "at_base": float(centre.loc[design, metric]),
+                         "at_low": float(column.iloc[0]), "at_high": float(column.iloc[-1]),
+                         "swing": float(column.max() - column.min())})
+    table = pd.DataFrame(rows)
+    return table.sort_values(["design", "metric", "swing"], ascending=[True, True, False], kind="stable", ignore_index=True)
+
+
+__all__ = ["SensitivitySettings", "SensitivityResult", "sensitivity", "check_settings", "tornado_table", "decision_table", "best_shares"]

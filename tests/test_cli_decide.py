@@ -1,0 +1,241 @@
+"""`refsim optimize`, `refsim sensitivity` and `refsim calibrate` end to end, in process:
+the folders they write, resuming, reproducibility and one-line errors.
+
+Every study here is tiny (400 people, 45 days, a handful of trials or particles):
+these tests check the wiring, not the statistics, which test_optimize.py,
+test_sensitivity.py and test_calibrate.py check against closed forms."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import simulator.evaluation as evaluation
+from simulator.cli import app
+from simulator.metrics import COLUMN_INDEX
+from simulator.runner import run_replicate
+from simulator.scenario_io import load_scenario
+
+from .conftest import SCENARIOS
+
+runner = CliRunner()
+DEFAULT = str(SCENARIOS / "default.yaml")
+SINGLE = str(SCENARIOS / "single-sided-cash.yaml")
+TINY = ["--set", "population.size=400", "--set", "population.initial_customers=10", "--set", "days=45",
+        "--set", "program.incentive.qualification_days=7"]
+REWARD = "program.incentive.referrer_reward"
+
+
+def invoke(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def ok(*args: str):
+    result = invoke(*args)
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return result
+
+
+def one_line_error(result, *words: str) -> str:
+    """Exit 2, one line on stderr, no traceback, and the line names each of ``words``."""
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+    return lines[0]
+
+
+@pytest.fixture
+def optimize_settings(tmp_path):
+    """A settings file holding what has no flag: small rungs, a short confirmation."""
+    path = tmp_path / "optimize.yaml"
+    path.write_text(yaml.safe_dump({"max_replicates": 4, "batch": 2, "confirm_replicates": 4, "startup_trials": 3}))
+    return path
+
+
+def optimize_args(out, settings, *extra):
+    return ["optimize", DEFAULT, *TINY, "--vary", f"{REWARD}=0:40", "--vary", "program.timing.kind=onboarding,at_purchase",
+            "--objective", "cumulative_profit", "--constraint", "reward_cost<=300", "--trials", "6", "--replicates", "2",
+            "--seed", "5", "--settings", settings, "--out", out, "--executor", "serial", *extra]
+
+
+# --------------------------------------------------------------------------- optimize
+
+
+def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settings):
+    folder = tmp_path / "opt"
+    ok(*optimize_args(folder, optimize_settings))
+    for name in ("trials.csv", "confirmation.csv", "best.yaml", "convergence.png", "report.md", "manifest.json",
+                 "optuna.sqlite3"):
+        assert (folder / name).stat().st_size > 0, name
+    trials = pd.read_csv(folder / "trials.csv")
+    assert list(trials["trial"]) == list(range(6))
+    assert trials[REWARD].between(0, 40).all() and set(trials["program.timing.kind"]) <= {"onboarding", "at_purchase"}
+    # successive halving: nobody gets more replicates than the top rung, everybody at least rung 0's
+    assert trials["replicates"].between(2, 4).all()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["optimize"]["seed"] == 5 and manifest["optimize"]["rungs"] == [2, 4]
+    best = load_scenario(folder / "best.yaml")
+    chosen = trials.set_index("trial").loc[manifest["optimize"]["best_trial"]]
+    assert best.program.incentive.referrer_reward == pytest.approx(chosen[REWARD])
+    assert best.population.size == 400 and best.seed == 5
+    confirmation = pd.read_csv(folder / "confirmation.csv")
+    mine = confirmation[confirmation["trial"] == manifest["optimize"]["best_trial"]].set_index("metric")
+    if manifest["optimize"]["feasible"]:   # what the report calls kept must be kept on the fresh seeds
+        assert mine.loc["reward_cost", "mean"] <= 300
+    assert "## Best design" in (folder / "report.md").read_text()
+    ok("run", folder / "best.yaml", "--replicates", "2", "--out", tmp_path / "run", "--executor", "serial")
+    # best.yaml carries the study seed, so refsim run replays the search's replicate seeds: the best trial's
+    # first two replicates are the run's two replicates (common random numbers end to end)
+    summary = pd.read_csv(tmp_path / "run" / "summary.csv").set_index("metric")
+    runs = pd.read_csv(tmp_path / "run" / "runs.csv")
+    assert len(runs) == 2 and summary.loc["cumulative_profit", "n"] == 2
+
+
+def test_same_seed_same_files_on_any_executor_and_a_killed_study_resumes_to_them(tmp_path, optimize_settings, monkeypatch):
+    ok(*optimize_args(tmp_path / "serial", optimize_settings))
+    ok(*optimize_args(tmp_path / "pool", optimize_settings, "--executor", "local", "--workers", "2"))
+    for name in ("trials.csv", "confirmation.csv", "best.yaml"):
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "pool" / name).read_bytes(), name
+
+    real, calls = evaluation.run_request, []
+
+    def dies_after_some_runs(request):
+        calls.append(1)
+        if len(calls) > 9:    # mid-study: some trials told, some asked and never told
+            raise KeyboardInterrupt
+        return real(request)
+
+    monkeypatch.setattr(evaluation, "run_request", dies_after_some_runs)
+    killed = invoke(*optimize_args(tmp_path / "resumed", optimize_settings))
+    assert killed.exit_code == 130 and "rerun the same command to resume" in killed.stderr
+    assert not (tmp_path / "resumed" / "trials.csv").exists()
+    monkeypatch.setattr(evaluation, "run_request", real)
+    resumed = ok(*optimize_args(tmp_path / "resumed", optimize_settings))
+    assert "resuming" in resumed.stdout
+    for name in ("trials.csv", "confirmation.csv", "best.yaml"):
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "resumed" / name).read_bytes(), name
+    # a different study into the same folder is refused, not mixed in
+    other = invoke(*optimize_args(tmp_path / "resumed", optimize_settings, "--seed", "6"))
+    one_line_error(other, "--out", "--force")
+
+
+def test_optimize_mistakes_are_one_line_errors(tmp_path, optimize_settings):
+    base = ["optimize", DEFAULT, *TINY, "--out", tmp_path / "x", "--objective", "cumulative_profit"]
+    one_line_error(invoke(*base, "--vary", "program.incentive.referer_reward=0:40"), "referer_reward", "referrer_reward")
+    one_line_error(invoke(*base, "--vary", f"{REWARD}=40:0"), REWARD, "LO <= HI")
+    one_line_error(invoke(*base, "--vary", f"{REWARD}=0:lots"), REWARD, "number")
+    one_line_error(invoke(*base, "--vary", "population.size=0:10"), "population.size")
+    one_line_error(invoke("optimize", DEFAULT, "--vary", f"{REWARD}=0:40", "--objective", "cumulative_proft"),
+                   "cumulative_proft", "cumulative_profit")
+    one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--constraint", "reward_cost<fifty"), "--constraint", "METRIC<=VALUE")
+    one_line_error(invoke("optimize", tmp_path / "missing.yaml", "--vary", f"{REWARD}=0:40"), "missing.yaml", "not found")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("trials: 5\nmax_replicate: 4\n")
+    one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--settings", bad), "bad.yaml", "max_replicate", "max_replicates")
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_settings_file_alone_gives_the_flags_result(tmp_path):
+    """Everything in the file, paths relative to it: the same trials as the flags."""
+    settings = tmp_path / "study.yaml"
+    settings.write_text(yaml.safe_dump({
+        "scenario": str(SCENARIOS / "default.yaml"), "set": TINY[1::2], "vary": {REWARD: "0:40"},
+        "objective": "cumulative_profit", "trials": 4, "replicates": 2, "max_replicates": 2, "confirm_replicates": 3,
+        "seed": 3, "out": "from-file", "executor": "serial"}))
+    ok("optimize", "--settings", settings)
+    rest = tmp_path / "rest.yaml"     # what has no flag
+    rest.write_text(yaml.safe_dump({"max_replicates": 2, "confirm_replicates": 3}))
+    ok("optimize", DEFAULT, *TINY, "--vary", f"{REWARD}=0:40", "--objective", "cumulative_profit", "--trials", "4",
+       "--replicates", "2", "--settings", rest, "--seed", "3", "--out", tmp_path / "from-flags", "--executor", "serial")
+    assert (tmp_path / "from-file" / "trials.csv").read_bytes() == (tmp_path / "from-flags" / "trials.csv").read_bytes()
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+def test_sensitivity_writes_indices_tornado_and_the_decision(tmp_path):
+    folder = tmp_path / "sens"
+    ok("sensitivity", DEFAULT, SINGLE, *TINY, "--uncertain", "program.base_share=0.05:0.4",
+       "--uncertain", "economics.monthly_margin=4:12", "--metric", "customers_final", "--metric", "cumulative_profit",
+       "--samples", "4", "--trajectories", "2", "--seed", "2", "--out", folder, "--executor", "serial")
+    for name in ("morris.csv", "sobol.csv", "tornado.csv", "points.csv", "decision.csv", "flips.csv", "conditional.csv",
+                 "tornado.png", "sobol.png", "report.md", "manifest.json"):
+        assert (folder / name).stat().st_size > 0, name
+    sobol = pd.read_csv(folder / "sobol.csv")
+    # the margin is revenue per customer: with the same seeds it cannot change who becomes a customer
+    margin = sobol[(sobol["metric"] == "customers_final") & (sobol["parameter"] == "economics.monthly_margin")]
+    assert len(margin) == 2 and (margin["ST"].abs() < 1e-9).all() and (margin["S1"].abs() < 1e-9).all()
+    decision = pd.read_csv(folder / "decision.csv")
+    assert decision["probability_best"].sum() == pytest.approx(1.0) and (decision["expected_regret"] >= 0).all()
+    points = pd.read_csv(folder / "points.csv")
+    assert len(points) == 2 * 4 * (2 + 2)     # designs x samples x (D + 2)
+    report = (folder / "report.md").read_text()
+    assert "## The decision" in report and "hinge" in report
+
+
+def test_sensitivity_mistakes_are_one_line_errors(tmp_path):
+    base = ["sensitivity", DEFAULT, *TINY, "--out", tmp_path / "x", "--metric", "cumulative_profit"]
+    one_line_error(invoke(*base, "--uncertain", "word_of_mouth.spontanous_rate=0:1"), "spontanous_rate")
+    one_line_error(invoke(*base, "--uncertain", "program.base_share=0.1:2"), "program.base_share")
+    one_line_error(invoke(*base, "--uncertain", "program.base_share=0.1:0.3", "--samples", "6"), "--samples", "power of two")
+    one_line_error(invoke(*base, "--uncertain", "program.base_share=0.1:0.3", "--metric", "roii"), "roii")
+    one_line_error(invoke(*base, "--uncertain", "program.base_share=0.1:0.3", "--executor", "cloud"), "cloud", "local")
+    one_line_error(invoke(*base), "--uncertain")
+    assert not (tmp_path / "x").exists()
+
+
+# --------------------------------------------------------------------------- calibrate
+
+
+@pytest.fixture
+def pilot(tmp_path):
+    """Three weeks of a launch of the tiny default scenario with base_share 0.3, as timeseries.csv columns."""
+    scenario = load_scenario(DEFAULT, [*TINY[1::2], "program.base_share=0.3"])
+    daily = run_replicate(scenario.model_copy(update={"days": 20}), 0, 99).daily
+    frame = pd.DataFrame({"day": range(21), **{c: daily[:, COLUMN_INDEX[c]] for c in ("new_organic", "new_referred", "shares", "asks")}})
+    path = tmp_path / "pilot.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def calibrate_args(out, pilot, *extra):
+    return ["calibrate", DEFAULT, *TINY, "--data", pilot, "--fit", "program.base_share=0.05:0.6", "--particles", "6",
+            "--generations", "1", "--draws", "3", "--design", SINGLE, "--seed", "8", "--out", out, "--executor", "serial", *extra]
+
+
+def test_calibrate_writes_posterior_forecast_and_designs_and_repeats_itself(tmp_path, pilot):
+    ok(*calibrate_args(tmp_path / "a", pilot))
+    folder = tmp_path / "a"
+    for name in ("posterior.csv", "particles.csv", "intervals.csv", "generations.csv", "posterior.png", "forecast.csv",
+                 "forecast.png", "outcomes.csv", "designs.csv", "report.md", "manifest.json", "calibration.db"):
+        assert (folder / name).stat().st_size > 0, name
+    posterior = pd.read_csv(folder / "posterior.csv")
+    assert posterior["program.base_share"].between(0.05, 0.6).all()
+    forecast = pd.read_csv(folder / "forecast.csv")
+    assert forecast["day"].max() == 45 and (forecast["low"] <= forecast["median"]).all() and (forecast["median"] <= forecast["high"]).all()
+    designs = pd.read_csv(folder / "designs.csv")
+    for _, group in designs.groupby("metric"):
+        assert group["probability_best"].sum() == pytest.approx(1.0)
+    ok(*calibrate_args(tmp_path / "b", pilot))
+    for name in ("posterior.csv", "intervals.csv", "forecast.csv", "designs.csv"):
+        assert (folder / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot):
+    args = lambda out, *extra: calibrate_args(tmp_path / out, pilot, *extra)  # noqa: E731
+    one_line_error(invoke(*args("x", "--column", "signups")), "signups", "new_organic")
+    renamed = tmp_path / "renamed.csv"
+    pd.read_csv(pilot).rename(columns={"shares": "sharez"}).to_csv(renamed, index=False)
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", renamed, "--column", "shares")), "renamed.csv", "shares", "sharez")
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", tmp_path / "nowhere.csv")), "nowhere.csv", "not found")
+    one_line_error(invoke(*args("x", "--fit", "program.timing.kind")), "program.timing.kind")
+    negative = tmp_path / "negative.csv"
+    pd.read_csv(pilot).assign(asks=-1).to_csv(negative, index=False)
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", negative)), "negative.csv", "asks", ">= 0")
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,62 @@
+"""`import simulator` and `refsim --help` must not load the heavy libraries: they cost
+seconds on a loaded machine and a user who asks for help needs none of them.
+
+A behaviour check on ``sys.modules`` in a fresh interpreter, not a wall-time one."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("scipy", "pandas", "dask", "matplotlib", "solara", "networkx", "optuna", "SALib", "pyabc", "mesa")
+
+
+def loaded_after(code: str) -> list[str]:
+    """Top-level heavy packages present in sys.modules after running ``code`` in a new interpreter."""
+    probe = code + f"\nimport json, sys\nprint(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(HEAVY)!r}))))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_import_simulator_loads_no_heavy_library():
+    assert loaded_after("import simulator") == []
+
+
+def test_help_loads_no_heavy_library_and_still_lists_the_commands():
+    code = ("import contextlib, io, sys\n"
+            "sys.argv = ['refsim', '--help']\n"
+            "from simulator.cli import main\n"
+            "text = io.StringIO()\n"
+            "with contextlib.redirect_stdout(text):\n"
+            "    try:\n"
+            "        main()\n"
+            "    except SystemExit:\n"
+            "        pass\n"
+            "assert 'run' in text.getvalue() and 'compare' in text.getvalue(), text.getvalue()\n")
+    assert loaded_after(code) == []
+
+
+def test_public_names_still_load_on_first_use():
+    import simulator
+
+    from simulator import Results, Scenario, ScenarioError, load_scenario, simulate  # noqa: F401
+
+    assert set(simulator.__all__) <= set(dir(simulator))
+    assert simulator.simulate is simulate and callable(load_scenario) and issubclass(ScenarioError, Exception)
+    assert isinstance(simulator.__version__, str) and simulator.__version__
+
+
+def test_simulate_still_tabulates_results():
+    # the pandas and scipy imports moved into the functions that build the tables
+    assert set(loaded_after("import simulator.runner")) & {"pandas", "scipy"} == set()
+    from simulator.runner import interval
+
+    # t(0.975, 1) = 12.7062047... (tables), so two values 0 and 2 give mean 1 ± 12.7062 * sqrt(2) / sqrt(2)
+    result = interval([0.0, 2.0])
+    assert abs(result["ci_high"] - 1 - 12.706204736) < 1e-6

@@ -1,0 +1,196 @@
+"""optimize: finds a known optimum, keeps its constraint in the fresh-seed re-run,
+gives the same trials for the same seed, and resumes a killed study exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator.config import Scenario
+from simulator.errors import ScenarioError
+from simulator.optimize import (Objective, OptimizeSettings, optimize, parse_constraint, parse_objective, pareto_layers)
+from simulator.evaluation import Evaluator
+from simulator.parameters import apply_values, parse_parameter, parse_parameters
+
+from .conftest import small
+
+OPTIMUM = {"program.base_share": 0.37, "program.channels.0.extra_invites": 1.5, "program.timing.delay_days": 6,
+           "program.timing.kind": "milestone"}
+
+
+def closed_form(scenarios, seeds, metrics, daily=False):
+    """A noisy objective with a known maximiser (OPTIMUM): a concave quadratic in two
+    floats and one integer, +0.5 for one timing kind. The noise has a part shared by
+    every trial on the same seed (what common random numbers cancel) and a part that
+    grows with base_share (what they do not)."""
+    out = []
+    for scenario, seed in zip(scenarios, seeds):
+        rng = np.random.default_rng(seed)
+        shared, own = rng.normal(0, 0.3), rng.normal(0, 0.05)
+        x = scenario.program.base_share
+        e = scenario.program.channels[0].extra_invites
+        d = scenario.program.timing.delay_days
+        value = (-10 * (x - 0.37) ** 2 - 2 * (e - 1.5) ** 2 - 0.1 * (d - 6) ** 2
+                 + (0.5 if scenario.program.timing.kind == "milestone" else 0.0) + shared + own * x)
+        out.append({"cumulative_profit": value, "reward_cost": 100 * x})
+    return out
+
+
+def test_finds_the_known_optimum_of_a_noisy_quadratic_over_float_list_int_and_categorical_keys():
+    base = small()
+    parameters = parse_parameters(["program.base_share=0:1", "program.channels.0.extra_invites=0:5",
+                                   "program.timing.delay_days=0:12", "program.timing.kind=at_purchase,onboarding,milestone"], base)
+    assert [p.kind for p in parameters] == ["float", "float", "int", "categorical"]
+    result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")],
+                      settings=OptimizeSettings(trials=120, replicates=2, max_replicates=8, batch=4, startup_trials=12),
+                      seed=4, evaluate=closed_form)
+    best = result.best
+    # tolerances: where each quadratic term alone costs at most 0.125, a quarter of the 0.5 kind bonus
+    assert best["program.timing.kind"] == "milestone"
+    assert abs(best["program.base_share"] - 0.37) <= 0.1
+    assert abs(best["program.channels.0.extra_invites"] - 1.5) <= 0.25
+    assert abs(best["program.timing.delay_days"] - 6) <= 1
+    assert isinstance(best["program.timing.delay_days"], int)
+
+
+def test_a_constrained_optimum_sits_on_the_constraint_and_the_rerun_keeps_it():
+    # cost = 100 x, value peaks at x = 0.37: under cost <= 25 the best is x = 0.25
+    base = small()
+    parameters = parse_parameters(["program.base_share=0:1"], base)
+    result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")],
+                      constraints=[parse_constraint("reward_cost<=25")],
+                      settings=OptimizeSettings(trials=40, replicates=2, max_replicates=8), seed=2, evaluate=closed_form)
+    assert result.feasible
+    assert 0.18 <= result.best["program.base_share"] <= 0.25
+    rerun = result.confirmation.set_index("metric")
+    assert rerun.loc["reward_cost", "mean"] <= 25
+    assert rerun.loc["reward_cost", "n"] == 20
+
+
+def tiny(**changes) -> Scenario:
+    data = {"name": "tiny", "seed": 3, "days": 30, "population": {"size": 300, "initial_customers": 10},
+            "network": {"kind": "erdos_renyi", "mean_degree": 8}, "acquisition": {"organic_rate": 0.002},
+            "program": {"base_share": 0.4, "timing": {"kind": "at_purchase"},
+                        "incentive": {"kind": "double_sided", "paid_on": "signup", "referrer_reward": 10, "referee_reward": 10}}}
+    data.update(changes)
+    return Scenario.model_validate(data)
+
+
+def test_on_the_simulator_the_best_never_breaks_its_constraint_in_the_rerun():
+    base = tiny()
+    parameters = parse_parameters(["program.incentive.referrer_reward=0:60"], base)
+    constraint = parse_constraint("reward_cost<=120")
+    result = optimize(base, parameters, objectives=[parse_objective("customers_final")], constraints=[constraint],
+                      settings=OptimizeSettings(trials=8, replicates=2, max_replicates=4, batch=4, confirm_replicates=6,
+                                                startup_trials=4), seed=9)
+    rerun = result.confirmation[result.confirmation["trial"] == result.best_trial].set_index("metric")
+    assert result.feasible and rerun.loc["reward_cost", "mean"] <= 120
+    # rungs of 2 and 4 replicates: the winner reached the top one
+    assert set(result.trials["replicates"]) <= {2, 4}
+    assert result.trials.set_index("trial").loc[result.best_trial, "replicates"] == 4
+
+
+def test_same_seed_same_trials_and_a_killed_study_resumes_to_the_same_trials(tmp_path):
+    base = small()
+    parameters = parse_parameters(["program.base_share=0:1", "program.timing.kind=at_purchase,milestone"], base)
+    settings = OptimizeSettings(trials=12, replicates=2, max_replicates=8, batch=4, startup_trials=4)
+    kwargs = dict(objectives=[parse_objective("cumulative_profit")], constraints=[parse_constraint("reward_cost<=60")], seed=7)
+    first = optimize(base, parameters, settings=settings, evaluate=closed_form, folder=tmp_path / "a", **kwargs)
+    in_memory = optimize(base, parameters, settings=settings, evaluate=closed_form, **kwargs)
+    pd.testing.assert_frame_equal(first.trials, in_memory.trials)
+
+    calls = {"n": 0}
+
+    def dies_in_the_second_batch(scenarios, seeds, metrics, daily=False):
+        calls["n"] += 1
+        if calls["n"] == 4:      # batch 1 took three calls (rungs of 2, 4 and 8 replicates)
+            raise KeyboardInterrupt
+        return closed_form(scenarios, seeds, metrics)
+
+    with pytest.raises(KeyboardInterrupt):
+        optimize(base, parameters, settings=settings, evaluate=dies_in_the_second_batch, folder=tmp_path / "b", **kwargs)
+    # resumed to 8 trials first, then extended to 12: the same trials as one uninterrupted run
+    shorter = OptimizeSettings(**{**settings.__dict__, "trials": 8})
+    resumed = optimize(base, parameters, settings=shorter, evaluate=closed_form, folder=tmp_path / "b", **kwargs)
+    assert len(resumed.trials) == 8
+    extended = optimize(base, parameters, settings=settings, evaluate=closed_form, folder=tmp_path / "b", **kwargs)
+    pd.testing.assert_frame_equal(first.trials, extended.trials)
+    assert extended.best == first.best
+
+    other = optimize(base, parameters, settings=settings, evaluate=closed_form, **{**kwargs, "seed": 8})
+    assert not first.trials["program.base_share"].equals(other.trials["program.base_share"])
+
+
+def test_two_objectives_give_a_pareto_front_of_the_trade_off():
+    # value peaks at x = 0.37, cost = 100 x rises: the front is x in [0, 0.37]; beyond it both get worse
+    base = small()
+    parameters = parse_parameters(["program.base_share=0:1"], base)
+    result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit"), parse_objective("reward_cost")],
+                      settings=OptimizeSettings(trials=24, replicates=2, max_replicates=4, population=8), seed=5,
+                      evaluate=closed_form)
+    assert result.objectives[1] == Objective("reward_cost", "minimize")
+    front = result.pareto["program.base_share"]
+    assert len(front) >= 3
+    assert front.max() <= 0.37 + 0.1     # a little past the peak only where noise blurs it
+
+
+def test_pareto_layers_by_hand():
+    scores = np.array([[3, 1], [1, 3], [2, 2], [1, 1], [0, 0]], dtype=float)
+    assert pareto_layers(scores) == [0, 0, 0, 1, 2]
+
+
+def test_bad_input_is_one_line_naming_what_is_valid(tmp_path):
+    base = small()
+    with pytest.raises(ScenarioError, match="unknown metric 'profit'.*valid metrics"):
+        parse_objective("profit")
+    with pytest.raises(ScenarioError, match="METRIC<=VALUE"):
+        parse_constraint("reward_cost < 5")
+    with pytest.raises(ScenarioError, match="is not a number"):
+        parse_constraint("reward_cost<=lots")
+    parameters = parse_parameters(["program.base_share=0:1"], base)
+    with pytest.raises(ScenarioError, match="one objective .* or two"):
+        optimize(base, parameters, objectives=[parse_objective(m) for m in ("roi", "k_factor", "reward_cost")], evaluate=closed_form)
+    with pytest.raises(ScenarioError, match="unknown metric 'customers'"):
+        optimize(base, parameters, objectives=[Objective("customers")], evaluate=closed_form)
+    settings = OptimizeSettings(trials=4, replicates=2, max_replicates=2)
+    optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], settings=settings, seed=1,
+             evaluate=closed_form, folder=tmp_path)
+    with pytest.raises(ScenarioError, match="holds a different optimisation"):
+        optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], settings=settings, seed=2,
+                 evaluate=closed_form, folder=tmp_path)
+
+
+def test_parameter_kinds_come_from_the_schema_and_mistakes_name_the_key():
+    base = small()
+    assert parse_parameter("program.timing.kind", base).choices == ("never", "at_purchase", "onboarding", "milestone", "campaign")
+    assert parse_parameter("program.incentive.reward_type=cash,credit", base).choices == ("cash", "credit")
+    assert parse_parameter("population.initial_customers=10:50", base).kind == "int"
+    assert parse_parameter("program.tie_conversion.strong=1:3", base).kind == "float"
+    assert parse_parameter("program.incentive.referrer_reward=1:100:log", base).log
+    for text, message in [("program.base_shar=0:1", "no key 'base_shar' under program; valid keys: base_share"),
+                          ("program.channels.5.weight=0:1", "'5' is not an index of program.channels .*valid: 0..1"),
+                          ("program.base_share=0:2", "value 2.0 does not fit"),
+                          ("program.timing.kind=soon", "'soon' is not a valid value; valid: never, at_purchase"),
+                          ("program.timing.delay_days=0.5:3", "whole numbers"),
+                          ("program.timing=0:1", "is a block"),
+                          ("seed=1:9", "set by the command")]:
+        with pytest.raises(ScenarioError, match=message) as error:
+            parse_parameter(text, base)
+        assert "\n" not in str(error.value) and str(error.value).startswith("--vary: ")
+    # switching the timing kind keeps the keys the new kind also has, and a key set in
+    # the same point lands in the new kind
+    kind, delay = parse_parameters(["program.timing.kind", "program.timing.delay_days=0:9"], base)
+    switched = apply_values(base, {"program.timing.delay_days": 8, "program.timing.kind": "milestone"}, parameters=[kind, delay])
+    assert switched.program.timing.kind == "milestone" and switched.program.timing.delay_days == 8
+    assert switched.program.timing.reminders == base.program.timing.reminders
+
+
+def test_the_local_pool_gives_the_serial_numbers():
+    scenarios = [tiny(), tiny(program={"base_share": 0.9, "timing": {"kind": "at_purchase"}, "incentive": {"kind": "none"}})] * 2
+    seeds = [1, 1, 2, 2]
+    metrics = ["customers_final", "incremental_profit"]
+    serial = Evaluator("serial")(scenarios, seeds, metrics)
+    pooled = Evaluator("local", workers=2)(scenarios, seeds, metrics)
+    assert serial == pooled
+    assert serial[0] != serial[2]     # different seeds, different runs
