@@ -337,6 +337,7 @@ def _dask(function, tasks, workers: int, scheduler: str | None, window: int | No
 
 def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int | None) -> Iterator[Any]:
     from distributed import Client, LocalCluster, as_completed
+    from distributed.comm.core import CommClosedError
 
     cluster = None
     if scheduler:
@@ -367,7 +368,10 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
                     running.add(client.submit(function, task, pure=False))
                 if future.status in ("cancelled", "lost"):
                     raise _lost_scheduler(scheduler, f"a task was {future.status}")
-                result = future.result()
+                try:
+                    result = future.result()
+                except CommClosedError as error:  # the scheduler died while handing the result over
+                    raise _lost_scheduler(scheduler, type(error).__name__) from None
                 future.release()
                 yield result
     finally:

@@ -10,6 +10,7 @@ run's seed depends only on the sweep seed, the point and the replicate."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import multiprocessing
 import os
 import resource
@@ -48,7 +49,7 @@ LINUX = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /
 
 
 def write_sweep(folder: Path, values=tuple(range(0, 24, 2)), replicates: int = 2) -> Path:
-    spec = {"base": BASE, "method": "grid", "replicates": replicates, "seed": 11, "metrics": ["customers_final", "roi"],
+    spec = {"base": BASE, "method": "grid", "replicates": replicates, "seed": 11, "metrics": ["customers_final", "attributed_roi"],
             "parameters": {"program.incentive.referrer_reward": {"values": list(values)}}}
     path = folder / "sweep.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
@@ -428,3 +429,34 @@ def test_a_real_write_failure_from_the_kernel_is_one_line(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert lines[-1].startswith("error: ") and "File too large" in lines[-1] and "Traceback" not in done.stderr, done.stderr
     assert list((tmp_path / "results").iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- the decision commands' folders
+
+
+def test_an_edge_list_changed_under_an_optimize_study_is_refused(tmp_path):
+    """`refsim optimize` keeps its study in a folder it resumes (results.open_study):
+    the bytes of the edge list are part of it, as for sweeps."""
+    edges = tmp_path / "ring.txt"
+    edges.write_text("".join(f"{i} {(i + 1) % 150}\n" for i in range(150)))
+    scenario = tmp_path / "ring.yaml"
+    scenario.write_text(yaml.safe_dump({**{k: v for k, v in BASE.items() if k not in ("population", "network")},
+                                        "population": {"initial_customers": 6},
+                                        "network": {"kind": "edgelist", "path": "ring.txt"}}))
+    settings = tmp_path / "optimize.yaml"
+    settings.write_text(yaml.safe_dump({"max_replicates": 2, "batch": 1, "confirm_replicates": 2, "startup_trials": 2}))
+    out = tmp_path / "opt"
+    command = ["optimize", str(scenario), "--vary", "program.incentive.referrer_reward=0:40", "--objective",
+               "cumulative_profit", "--trials", "2", "--replicates", "2", "--seed", "5", "--settings", str(settings),
+               "--out", str(out), "--executor", "serial"]
+    first = runner.invoke(app, command)
+    assert first.exit_code == 0, first.output
+    assert json_state(out / "optimize.json")["inputs"] == {str(edges.resolve()): hashlib.sha256(edges.read_bytes()).hexdigest()}
+    edges.write_text(edges.read_text() + "0 75\n")
+    one_line_error(runner.invoke(app, command), str(edges.resolve()), "has changed since this optimize started", "--force")
+
+
+def json_state(path: Path) -> dict:
+    import json
+
+    return json.loads(path.read_text())
