@@ -114,7 +114,7 @@ def optimize(
     from .optimize import optimize as run_optimize, parse_constraint, parse_objective
     from .parameters import parse_parameters
     from .report.optimize import write_optimize
-    from .results import StudyLock, open_study, study_folder
+    from .results import StudyLock, input_digests, open_study, scenario_files, study_folder
 
     started = dt.datetime.now()
     _positive(trials, "--trials")
@@ -137,12 +137,15 @@ def optimize(
     identity = {"scenario": base.model_dump(mode="json"), "vary": [p.describe() for p in parameters],
                 "objectives": [asdict(o) for o in objectives], "constraints": [str(c) for c in constraints],
                 "seed": given_seed, "settings": {k: v for k, v in asdict(study_settings).items() if k != "trials"}}
+    inputs = input_digests(scenario_files(base))  # an edge list changed between a kill and the resume is refused
+    if inputs:
+        identity["inputs"] = inputs
     fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
     from .rng import draw_seed
 
     with StudyLock(folder, "optimize"):
         state = open_study(folder, kind="optimize", fingerprint=fingerprint,
-                           seed=given_seed if given_seed is not None else draw_seed(), force=force)
+                           seed=given_seed if given_seed is not None else draw_seed(), force=force, inputs=inputs)
         study_seed = int(state["optimize_seed"])
         done = _trials_done(folder)
         if done:

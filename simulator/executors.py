@@ -213,16 +213,21 @@ def _new_pool(workers: int) -> cf.ProcessPoolExecutor:
 def _process_pool(function, queue: Iterator, workers: int, window: int, on_lost, split) -> Iterator[Any]:
     pool = _new_pool(workers)
     pending: dict[cf.Future, Any] = {}
+    held_back: list = []   # tasks the pool refused because a worker died since the last wait
     finished = False
 
     def refill(count: int) -> None:
         for task in itertools.islice(queue, count):
-            pending[pool.submit(function, task)] = task
+            try:
+                pending[pool.submit(function, task)] = task
+            except BrokenProcessPool:
+                held_back.append(task)
+                return
 
     try:
         refill(window)
-        while pending:
-            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+        while pending or held_back:
+            done = cf.wait(pending, return_when=cf.FIRST_COMPLETED)[0] if pending else set()
             lost = []
             for future in done:
                 task = pending.pop(future)
@@ -234,10 +239,11 @@ def _process_pool(function, queue: Iterator, workers: int, window: int, on_lost,
                 if not lost:
                     refill(1)
                 yield result
-            if lost:
+            if lost or held_back:
                 # a worker died: every task in flight failed with it; find the culprit by running each alone
-                lost += list(pending.values())
+                lost += list(pending.values()) + held_back
                 pending.clear()
+                held_back.clear()
                 _stop_pool(pool, set())
                 for task in lost:
                     yield from _run_alone(function, task, on_lost, split)
@@ -329,6 +335,7 @@ def _dask(function, tasks, workers: int, scheduler: str | None, window: int | No
 
 def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int | None) -> Iterator[Any]:
     from distributed import Client, LocalCluster, as_completed
+    from distributed.comm.core import CommClosedError
 
     cluster = None
     if scheduler:
@@ -359,7 +366,10 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
                     running.add(client.submit(function, task, pure=False))
                 if future.status in ("cancelled", "lost"):
                     raise _lost_scheduler(scheduler, f"a task was {future.status}")
-                result = future.result()
+                try:
+                    result = future.result()
+                except CommClosedError as error:  # the scheduler died while handing the result over
+                    raise _lost_scheduler(scheduler, type(error).__name__) from None
                 future.release()
                 yield result
     finally:

@@ -13,7 +13,8 @@ Two kinds of folder, for every command:
 
 A new study command gets all three from :class:`Study`::
 
-    with Study(folder, kind="optimize", fingerprint=..., seed=..., force=...) as study:
+    inputs = input_digests(scenario_files(scenario))     # edge lists and any other file read
+    with Study(folder, kind="optimize", fingerprint=..., seed=..., force=..., inputs=inputs) as study:
         done = study.store.done()
         ...  study.store.append(rows)
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import platform
@@ -31,6 +33,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
@@ -47,19 +50,58 @@ LIBRARIES = ("numpy", "pandas", "scipy", "networkx", "mesa", "pydantic", "matplo
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Write through ``write(temp_path)`` into a temporary file beside ``path``, then rename:
-    readers see the old file or the whole new one, never a half-written one."""
+    readers see the old file or the whole new one, never a half-written one.
+
+    A failure of the disk itself (full, read-only, over quota, gone) is a
+    :class:`WriteFailed` line naming ``path``; the temporary file is removed."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    temp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
         write(Path(temp))
         os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
+    except BaseException as error:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                Path(temp).unlink(missing_ok=True)
+        if isinstance(error, OSError) and not isinstance(error, WriteFailed):
+            raise WriteFailed.of(error, path) from None
         raise
     return path
+
+
+class WriteFailed(ScenarioError):
+    """Results could not be written: the disk is full, read-only, over quota or gone.
+    One line naming the file (the CLI exits 2, as for any mistake it can name)."""
+
+    @classmethod
+    def of(cls, error: BaseException, path: Path) -> "WriteFailed":
+        reason = getattr(error, "strerror", None) or " ".join(str(error).split()) or type(error).__name__
+        return cls(f"cannot write results here ({reason[:200]}); free some space or choose another --out folder "
+                   f"(nothing half-written was kept)", file=str(path))
+
+
+#: What a disk says when it cannot take more: full, over quota, read-only, file too
+#: large for the file system or the process's limit, or an I/O error.
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EIO})
+
+
+def _disk_failure(error: BaseException | None) -> bool:
+    return isinstance(error, OSError) and error.errno in DISK_ERRNOS
+
+
+@contextlib.contextmanager
+def writing(path: Path):
+    """Turn an OSError raised while writing under ``path`` into one :class:`WriteFailed` line."""
+    try:
+        yield
+    except WriteFailed:
+        raise
+    except OSError as error:
+        raise WriteFailed.of(error, Path(getattr(error, "filename", None) or path)) from None
 
 
 def _umask() -> int:
@@ -122,25 +164,47 @@ def check_out_dir(out: Path) -> None:
 
 class ResultsFolder:
     """Build a results folder in a hidden staging folder, then rename it into place,
-    so that a failed or interrupted run leaves no partial results folder."""
+    so that a failed or interrupted run leaves no partial results folder. A disk
+    that fills up or turns read-only on the way is one :class:`WriteFailed` line,
+    and the staging folder is removed all the same."""
 
     def __init__(self, out: Path):
         self.out = Path(out)
         check_out_dir(self.out)
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".partial", dir=self.out.parent))
+        with writing(self.out):
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.path = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".partial", dir=self.out.parent))
 
     def __enter__(self) -> "ResultsFolder":
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
         if kind is None:
-            if self.out.exists():
-                self.out.rmdir()  # empty, checked above
-            os.chmod(self.path, 0o777 & ~_umask())
-            os.replace(self.path, self.out)
+            try:
+                with writing(self.out):
+                    if self.out.exists():
+                        self.out.rmdir()  # empty, checked above
+                    os.chmod(self.path, 0o777 & ~_umask())
+                    os.replace(self.path, self.out)
+            except BaseException:
+                shutil.rmtree(self.path, ignore_errors=True)
+                raise
         else:
             shutil.rmtree(self.path, ignore_errors=True)
+            if _disk_failure(value):
+                raise WriteFailed.of(value, self._final(getattr(value, "filename", None))) from None
+            if isinstance(value, WriteFailed) and value.file:
+                # name the file as the user will look for it, not inside the removed staging folder
+                value.file = str(self._final(value.file))
+
+    def _final(self, path: str | os.PathLike | None) -> Path:
+        """Where ``path``, written inside the staging folder, ends up once renamed into place."""
+        if path is None:
+            return self.out
+        try:
+            return self.out / Path(path).relative_to(self.path)
+        except ValueError:
+            return Path(path)
 
 
 # --------------------------------------------------------------------------- manifest
@@ -210,54 +274,165 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
+def process_start(pid: int) -> str | None:
+    """When process ``pid`` started, in clock ticks since boot (/proc/PID/stat field 22);
+    None where /proc cannot tell. With the pid it names one process for good: a pid
+    that was reused by a later process has another start time."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+#: A lock file that cannot be read (empty, or cut short) is taken for one being
+#: written until it is this old; only a lock written by an older refsim, or on a
+#: file system without hard links, can be seen in that state at all.
+UNREADABLE_LOCK_GRACE_S = 30.0
+
+
+def _write_lock_text(fd: int, text: str) -> None:
+    """Write the lock's content into its (still private) temporary file."""
+    os.write(fd, text.encode("utf-8"))
+
+
 class StudyLock:
-    """``<kind>.lock`` holding the writer's pid and host: a second study into the same
-    folder is refused; a lock left by a process that no longer exists is taken over."""
+    """``<kind>.lock`` holding the writer's pid, host and process start time: a second
+    study into the same folder is refused; a lock left by a process that no longer
+    exists is taken over.
+
+    The lock is written whole before it exists under its name: its content goes
+    into a private temporary file, which is then hard-linked into place (``link``
+    fails when the name is taken, so of two contenders exactly one wins), so an
+    empty or half-written lock is never seen and never taken for stale. A stale
+    lock (its pid is dead on this host, or now belongs to a later process) is
+    removed only while holding ``<kind>.lock.reclaim`` with ``flock``, after
+    reading it again: two contenders that both found it stale cannot both remove
+    it, nor remove the fresh lock the other one has just linked in its place."""
 
     def __init__(self, folder: Path, kind: str = "sweep"):
         self.folder = Path(folder)
         self.kind = kind
         self.path = self.folder / f"{kind}.lock"
+        self._mine: str | None = None
 
     def holder(self) -> tuple[int | None, str | None]:
         """The pid and host name written in the lock (None where unreadable)."""
+        pid, host, _ = self._read()
+        return pid, host
+
+    def _read(self) -> tuple[int | None, str | None, str | None]:
         try:
             fields = self.path.read_text().split()
-            return int(fields[0]), (fields[1] if len(fields) > 1 else None)
+            return int(fields[0]), (fields[1] if len(fields) > 1 else None), (fields[2] if len(fields) > 2 else None)
         except (OSError, ValueError, IndexError):
-            return None, None
+            return None, None, None
 
-    def _held(self) -> bool:
-        pid, host = self.holder()
+    def _stale(self) -> bool:
+        """Whether the lock now in place belongs to nobody (False when there is none)."""
+        return self._state() == "stale"
+
+    def _state(self) -> str:
+        """``gone`` (no lock), ``stale`` (its process is dead) or ``held``."""
+        pid, host, started = self._read()
         if pid is None:
-            return False
+            try:
+                age = time.time() - self.path.stat().st_mtime
+            except FileNotFoundError:
+                return "gone"
+            return "stale" if age > UNREADABLE_LOCK_GRACE_S else "held"
         if host is not None and host != socket.gethostname():
-            return True  # a process on another computer cannot be checked from here
-        return _pid_alive(pid)
+            return "held"  # a process on another computer cannot be checked from here
+        if not _pid_alive(pid):
+            return "stale"
+        now = process_start(pid)
+        reused = started is not None and started != "-" and now is not None and now != started
+        return "stale" if reused else "held"
+
+    def _refuse(self) -> ScenarioError:
+        pid, host = self.holder()
+        who = f"pid {pid} on {host or 'this computer'}" if pid is not None else "a process that is still writing its lock"
+        return ScenarioError(f"another {self.kind} ({who}) is writing to this folder; wait for it to finish, or delete "
+                             f"{self.path} if no {self.kind} is running", file=str(self.folder), key="--out")
 
     def __enter__(self) -> "StudyLock":
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for _ in range(5):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                if self._held():
-                    pid, host = self.holder()
-                    raise ScenarioError(f"another {self.kind} (pid {pid} on {host or 'this computer'}) is writing to this "
-                                        f"folder; wait for it to finish, or delete {self.path} if no {self.kind} is running",
-                                        file=str(self.folder), key="--out") from None
-                with contextlib.suppress(FileNotFoundError):
-                    self.path.unlink()
-                continue
-            with os.fdopen(fd, "w") as handle:
-                handle.write(f"{os.getpid()} {socket.gethostname()}\n")
-            return self
+        with writing(self.folder):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for _ in range(100):
+                if self._place():
+                    return self
+                state = self._state()
+                if state == "held":
+                    raise self._refuse()
+                if state == "stale":
+                    self._reclaim()
+                # "gone": another contender reclaimed it or its holder finished; try again
         raise ScenarioError(f"could not take {self.path}; another {self.kind} keeps taking it", file=str(self.folder),
                             key="--out")
 
-    def __exit__(self, *exc) -> None:
-        if self.holder() == (os.getpid(), socket.gethostname()):
-            self.path.unlink(missing_ok=True)
+    def _place(self) -> bool:
+        """Write the lock whole into a temporary file and link it into place; False when taken."""
+        text = f"{os.getpid()} {socket.gethostname()} {process_start(os.getpid()) or '-'}\n"
+        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.folder)
+        try:
+            try:
+                _write_lock_text(fd, text)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(temp, self.path)
+            except FileExistsError:
+                return False
+            except OSError as error:
+                if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                    raise
+                # no hard links here: an exclusive rename-free create (the only window in
+                # which the lock is empty is covered by UNREADABLE_LOCK_GRACE_S)
+                try:
+                    lock = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                except FileExistsError:
+                    return False
+                with os.fdopen(lock, "w") as handle:
+                    handle.write(text)
+        finally:
+            Path(temp).unlink(missing_ok=True)
+        self._mine = text
+        return True
+
+    def _reclaim(self) -> None:
+        """Remove the stale lock, under the reclaim guard, if it is still the stale one."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not Linux or macOS
+            fcntl = None
+        # the guard file is never removed: a second guard file would be a second guard
+        guard = os.open(self.folder / f"{self.path.name}.reclaim", os.O_CREAT | os.O_WRONLY, 0o644)
+        try:
+            if fcntl is not None:
+                fcntl.flock(guard, fcntl.LOCK_EX)
+            # only a reclaimer (holding this guard) removes a stale lock, so a lock still
+            # found stale here is the one judged stale, not a fresh one in its place
+            if self._stale():
+                with contextlib.suppress(FileNotFoundError):
+                    self.path.unlink()
+        finally:
+            os.close(guard)  # releases the flock
+
+    def __exit__(self, kind=None, value=None, traceback=None) -> None:
+        try:
+            if self._mine is not None and self._text() == self._mine:
+                self.path.unlink(missing_ok=True)
+        finally:
+            self._mine = None
+        if _disk_failure(value):
+            # the disk filled up or turned read-only under the study folder
+            raise WriteFailed.of(value, Path(getattr(value, "filename", None) or self.folder)) from None
+
+    def _text(self) -> str | None:
+        try:
+            return self.path.read_text()
+        except OSError:
+            return None
 
 
 class RunStore:
@@ -297,8 +472,44 @@ class RunStore:
         return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
 
 
+def scenario_files(scenario) -> list[Path]:
+    """The files a validated scenario reads when it runs (its edge list; validation has
+    made the path absolute). A study fingerprints their contents with
+    :func:`input_digests`, so that a file changed between a kill and a resume is
+    never mixed into the same study."""
+    network = getattr(scenario, "network", None)
+    if getattr(network, "kind", None) == "edgelist":
+        return [Path(network.path)]
+    return []
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes ("missing" when there is no file to read)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return "missing"
+    return digest.hexdigest()
+
+
+def input_digests(paths) -> dict[str, str]:
+    """``{absolute path: SHA-256 of its bytes}`` of every file in ``paths``, sorted by path."""
+    return {str(path): file_digest(Path(path)) for path in sorted({str(Path(p)) for p in paths})}
+
+
+def _changed_inputs(old: dict[str, str], new: dict[str, str]) -> list[str]:
+    """Files the study's finished runs read whose bytes are not the same any more."""
+    return [path for path, digest in old.items() if path in new and new[path] != digest]
+
+
 def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: bool = False,
-               accepts: Callable[[dict], dict | None] | None = None, extra: dict | None = None) -> dict:
+               accepts: Callable[[dict], dict | None] | None = None, extra: dict | None = None,
+               inputs: dict[str, str] | None = None) -> dict:
     """Read or create ``<kind>.json``, the state of the study in ``folder``.
 
     A folder written by a different study (another fingerprint) is refused unless
@@ -306,11 +517,21 @@ def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: b
     ``accepts(old_state)`` says its runs still belong to this study (a grid that
     grew) by returning the fields to update: then the finished runs are kept. ``seed`` and
     ``extra`` are stored when the study starts; the stored seed wins afterwards, so
-    a drawn seed survives a resume. Call with the study's lock held."""
+    a drawn seed survives a resume.
+
+    ``inputs`` (:func:`input_digests` of every file the study's runs read) are
+    stored with the state; a file whose bytes changed since is refused in one line
+    naming it, even under a fingerprint that would otherwise be accepted (a grid
+    that grew). The fingerprint should cover the digests as well, so that the
+    manifest's fingerprint identifies every input. Call with the study's lock held."""
     folder = Path(folder)
     state_path = folder / f"{kind}.json"
     lock_name = f"{kind}.lock"
     state = None
+
+    def lock_file(name: str) -> bool:  # the lock, its reclaim guard, a temporary cut short by a kill
+        return name in (lock_name, f"{lock_name}.reclaim") or (name.startswith(f".{lock_name}.") and name.endswith(".tmp"))
+
     if state_path.exists():
         try:
             state = json.loads(state_path.read_text())
@@ -318,10 +539,15 @@ def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: b
             state = None
         if force:
             state = None
+        elif state is not None and (changed := _changed_inputs(state.get("inputs") or {}, inputs or {})):
+            raise ScenarioError(f"{changed[0]} has changed since this {kind} started (its finished runs read the old "
+                                f"contents); rerun with --force to start over, or choose another --out folder",
+                                file=str(folder), key="--out")
         elif state is None or state.get("fingerprint") != fingerprint:
             update = accepts(state) if state is not None and accepts is not None else None
             if update is not None:
-                state = {**state, **(extra or {}), **update, "fingerprint": fingerprint}
+                state = {**state, **(extra or {}), **update, "fingerprint": fingerprint,
+                         **({"inputs": inputs} if inputs else {})}
                 atomic_write_json(state_path, state)
                 return state
             raise ScenarioError(f"holds a different {kind} (its {kind} file or base scenario has changed since); "
@@ -329,14 +555,14 @@ def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: b
                                 file=str(folder), key="--out")
         if state is None:
             for entry in folder.iterdir():
-                if entry.name != lock_name:
+                if not lock_file(entry.name):
                     shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-    elif any(entry.name != lock_name for entry in folder.iterdir()):
+    elif any(not lock_file(entry.name) for entry in folder.iterdir()):
         raise ScenarioError(f"already exists and is not a {kind} folder; choose a new --out folder", file=str(folder),
                             key="--out")
     if state is None:
         state = {"fingerprint": fingerprint, f"{kind}_seed": int(seed), **(extra or {}),
-                 "started": dt.datetime.now().isoformat(timespec="seconds")}
+                 **({"inputs": inputs} if inputs else {}), "started": dt.datetime.now().isoformat(timespec="seconds")}
         atomic_write_json(state_path, state)
     return state
 
@@ -345,14 +571,16 @@ class Study:
     """A study folder held for one command: its lock, its state and its run store.
 
     ``seed`` is the study's seed (stored on the first call; ``study.seed`` is the
-    stored one). See :func:`open_study` for ``force`` and ``accepts``."""
+    stored one). See :func:`open_study` for ``force``, ``accepts`` and ``inputs``."""
 
     def __init__(self, folder: Path, *, kind: str, fingerprint: str, seed: int, force: bool = False,
-                 accepts: Callable[[dict], dict | None] | None = None, extra: dict | None = None):
+                 accepts: Callable[[dict], dict | None] | None = None, extra: dict | None = None,
+                 inputs: dict[str, str] | None = None):
         self.folder = Path(folder)
         self.kind = kind
         self._lock = StudyLock(self.folder, kind)
-        self._open = dict(kind=kind, fingerprint=fingerprint, seed=seed, force=force, accepts=accepts, extra=extra)
+        self._open = dict(kind=kind, fingerprint=fingerprint, seed=seed, force=force, accepts=accepts, extra=extra,
+                          inputs=inputs)
         self.state: dict = {}
         self.store: RunStore | None = None
 

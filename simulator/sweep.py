@@ -5,8 +5,9 @@ Finished runs are appended to the sweep folder's run store as they arrive
 (results.RunStore: each part file written whole), so an interrupted sweep loses
 nothing that was written and a rerun of the same command skips every run already
 on disk. ``sweep.lock`` keeps two sweeps out of one folder; ``sweep.json`` holds
-a fingerprint of the resolved sweep and base scenario, so a changed sweep is
-never mixed with the old one's runs (results.Study). The files a reader looks at
+a fingerprint of the resolved sweep, the base scenario and the bytes of every
+file a run reads (edge lists), so a changed sweep or input is never mixed with
+the old one's runs (results.Study). The files a reader looks at
 (sweep.parquet, points.csv, plots, report.md, manifest.json) are written by
 report.write_sweep once the runs are done; :func:`run_sweep` does both.
 
@@ -155,7 +156,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
     if sweep.spec.method == "grid":
         extra.update(grid_fingerprint=sweep.grid_fingerprint(), grids=[sweep.grid()])
     with Study(folder, kind="sweep", fingerprint=sweep.fingerprint(), seed=seed, force=force, accepts=sweep.grown_from,
-               extra=extra) as study:
+               extra=extra, inputs=sweep.inputs()) as study:
         seed = study.seed
         points = sweep_points(sweep, seed, study.state.get("grids"))
         store = study.store

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import reprlib
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Literal, Union
@@ -29,6 +30,7 @@ from .config import Scenario
 from .errors import ScenarioError
 from .executors import check_executor
 from .metrics import SUMMARY_METRICS
+from .results import input_digests, scenario_files
 from .compare import NEUTRAL
 from .runner import INCREMENTAL_METRICS
 from .scenario_io import apply_overrides, describe, key_at, parse_yaml, read_yaml_text, validate
@@ -127,6 +129,7 @@ class Sweep:
     replicates: int
     metrics: tuple[str, ...]
     overrides: tuple[str, ...] = ()    # --set items applied to the base scenario
+    _inputs: dict[str, str] | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def seed(self) -> int | None:
@@ -149,10 +152,12 @@ class Sweep:
         return DEFAULT_OBJECTIVE if DEFAULT_OBJECTIVE in self.metrics else self.metrics[0]
 
     def fingerprint(self) -> str:
-        """SHA-256 of everything that decides the rows: the resolved sweep and the
-        base scenario (as written, --set included, and as resolved); not where runs
-        execute nor how they are read."""
-        return _sha256(self._payload(self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | READING_KEYS)))
+        """SHA-256 of everything that decides the rows: the resolved sweep, the base
+        scenario (as written, --set included, and as resolved) and the bytes of
+        every file a run reads (:meth:`inputs`); not where runs execute nor how
+        they are read."""
+        return _sha256(self._payload(self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | READING_KEYS),
+                                     self.inputs()))
 
     def grid_fingerprint(self) -> str | None:
         """The fingerprint without the grid's values (its parameter keys kept, in
@@ -161,11 +166,37 @@ class Sweep:
         if self.spec.method != "grid":
             return None
         sweep = self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | READING_KEYS | {"parameters"})
-        return _sha256(self._payload({**sweep, "parameter_keys": self.parameters}))
+        base_files = {str(path) for path in scenario_files(self.base)}
+        return _sha256(self._payload({**sweep, "parameter_keys": self.parameters},
+                                     {path: digest for path, digest in self.inputs().items() if path in base_files}))
 
-    def _payload(self, sweep: dict) -> dict:
-        return {"sweep": sweep, "replicates": self.replicates, "metrics": list(self.metrics), "base": self.base_data,
-                "base_resolved": self.base.model_dump(mode="json")}
+    def _payload(self, sweep: dict, inputs: dict[str, str]) -> dict:
+        payload = {"sweep": sweep, "replicates": self.replicates, "metrics": list(self.metrics), "base": self.base_data,
+                   "base_resolved": self.base.model_dump(mode="json")}
+        # only when there are files, so that a sweep that reads none keeps the fingerprint it had
+        return {**payload, "inputs": inputs} if inputs else payload
+
+    def input_files(self) -> list[Path]:
+        """Every file a run of the sweep can read: the base scenario's edge list, and
+        each edge list named by a swept ``network.path`` or ``network`` value
+        (relative paths are read from the base scenario's folder, as the runs read
+        them). The base scenario file itself is covered by its parsed content."""
+        files = scenario_files(self.base)
+        for key, parameter in self.spec.parameters.items():
+            if key not in ("network", "network.path"):
+                continue
+            for value in (parameter.values if isinstance(parameter, ValueList) else []):
+                path = value.get("path") if key == "network" and isinstance(value, dict) else value
+                if isinstance(path, str) and path:
+                    path = Path(path)
+                    files.append(path if path.is_absolute() or self.base_dir is None else (self.base_dir / path).resolve())
+        return files
+
+    def inputs(self) -> dict[str, str]:
+        """``{path: SHA-256}`` of :meth:`input_files`, read once per Sweep."""
+        if self._inputs is None:
+            self._inputs = input_digests(self.input_files())
+        return self._inputs
 
     def grid(self) -> dict[str, list]:
         """The levels of every parameter of a grid, as JSON values."""

@@ -420,3 +420,121 @@ def test_an_objective_that_is_not_recorded_is_a_one_line_error(tmp_path):
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")]), "objective (line",
                    "not among the recorded metrics", "valid: customers_final, attributed_roi")
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- files a run reads (edge lists)
+
+
+def _ring(n: int, chord: int = 0) -> str:
+    """A ring of n people, plus ties i -- i+chord when chord > 0."""
+    lines = [f"{i} {(i + 1) % n}" for i in range(n)]
+    if chord:
+        lines += [f"{i} {(i + chord) % n}" for i in range(0, n, 2)]
+    return "\n".join(lines) + "\n"
+
+
+def _edge_list_sweep(folder: Path, values=(0, 10, 20), **fields) -> Path:
+    (folder / "graphs").mkdir(exist_ok=True)
+    (folder / "graphs" / "ring.txt").write_text(_ring(120))
+    base = {**{k: v for k, v in BASE.items() if k not in ("population", "network")},
+            "population": {"initial_customers": 8}, "network": {"kind": "edgelist", "path": "graphs/ring.txt"}}
+    (folder / "base.yaml").write_text(yaml.safe_dump(base, sort_keys=False))
+    return write_sweep(folder, base="base.yaml",
+                       parameters={"program.incentive.referrer_reward": {"values": list(values)}}, **fields)
+
+
+def _interrupt_after(batches: int):
+    """A progress callback that stops the sweep as Ctrl-C would, once ``batches`` batches are saved."""
+    seen = [0]
+
+    def progress(ok: int, failed: int) -> None:
+        seen[0] += 1
+        if seen[0] >= batches:
+            raise KeyboardInterrupt
+
+    return progress
+
+
+def test_an_edge_list_changed_between_a_kill_and_the_resume_is_refused(tmp_path):
+    """Issue 16 item 5: 4 rows came from the old graph and 16 from the new. Now the
+    resume is refused in one line naming the file, and --force starts over on the
+    new graph, giving the rows of a fresh sweep on it."""
+    from simulator.sweep import execute_sweep
+
+    path = _edge_list_sweep(tmp_path, values=(0, 20))
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        execute_sweep(load_sweep(path), out, executor="serial", progress=_interrupt_after(2))
+    saved = sorted(p.read_bytes() for p in (out / "runs").glob("part-*.parquet"))
+    assert len(saved) == 2
+    edges = tmp_path / "graphs" / "ring.txt"
+    edges.write_text(_ring(120, chord=7))  # same people, other ties
+    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
+                          str(edges.resolve()), "has changed since this sweep started", "--force")
+    assert str(out) in line
+    assert sorted(p.read_bytes() for p in (out / "runs").glob("part-*.parquet")) == saved  # nothing touched
+    forced = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "--force"])
+    assert forced.exit_code == 0, forced.output
+    fresh = execute_sweep(load_sweep(path), tmp_path / "fresh", executor="serial").frame
+    pd.testing.assert_frame_equal(run_frame(out), fresh)
+    # and the graph does matter to the rows, so mixing them would have been visible
+    edges.write_text(_ring(120))
+    old_graph = execute_sweep(load_sweep(path), tmp_path / "old", executor="serial").frame
+    assert not old_graph["customers_final"].equals(fresh["customers_final"])
+
+
+def test_an_unchanged_edge_list_resumes_and_a_grid_that_grew_still_reuses_its_runs(tmp_path):
+    """Issue 10's rule holds with files: touching the edge list without changing its
+    bytes, and adding a level, reuses every finished run; a grown grid whose edge list
+    changed is refused all the same."""
+    path = _edge_list_sweep(tmp_path)
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    edges = tmp_path / "graphs" / "ring.txt"
+    os.utime(edges, (time.time() + 60, time.time() + 60))  # a newer time stamp, the same bytes
+    again = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert again.exit_code == 0 and "6 already done" in again.stdout, again.output
+    _edge_list_sweep(tmp_path, values=(0, 5, 10, 20))
+    grown = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert grown.exit_code == 0 and "6 already done" in grown.stdout and "2 run now" in grown.stdout, grown.output
+    _edge_list_sweep(tmp_path, values=(0, 5, 10, 20, 30))
+    edges.write_text(_ring(120, chord=5))
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
+                   "ring.txt has changed since this sweep started")
+
+
+def test_a_swept_edge_list_is_part_of_the_fingerprint(tmp_path):
+    """Edge lists named by the swept values (network.path) are read by the runs too."""
+    from simulator.sweep import execute_sweep
+
+    graphs = tmp_path / "graphs"
+    graphs.mkdir()
+    (graphs / "a.txt").write_text(_ring(100))
+    (graphs / "b.txt").write_text(_ring(100, chord=3))
+    base = {**{k: v for k, v in BASE.items() if k not in ("population", "network")},
+            "population": {"initial_customers": 8}, "network": {"kind": "edgelist", "path": "graphs/a.txt"}}
+    path = write_sweep(tmp_path, base=base, parameters={"network.path": {"values": ["graphs/a.txt", "graphs/b.txt"]}})
+    sweep = load_sweep(path)
+    assert sorted(sweep.inputs()) == [str((graphs / "a.txt").resolve()), str((graphs / "b.txt").resolve())]
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        execute_sweep(sweep, out, executor="serial", progress=_interrupt_after(1))
+    (graphs / "b.txt").write_text(_ring(100, chord=9))
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
+                   "b.txt has changed since this sweep started")
+
+
+def test_a_sweep_that_reads_no_file_keeps_its_fingerprint(tmp_path):
+    """Folders written before edge lists were fingerprinted still resume: the payload
+    gains the file digests only when there are files."""
+    import hashlib
+    import json as json_module
+
+    sweep = load_sweep(write_sweep(tmp_path))
+    assert sweep.inputs() == {}
+    payload = {"sweep": sweep.spec.model_dump(mode="json", exclude={"executor", "workers", "scheduler", "base",
+                                                                     "description", "objective"}),
+               "replicates": sweep.replicates, "metrics": list(sweep.metrics), "base": sweep.base_data,
+               "base_resolved": sweep.base.model_dump(mode="json")}
+    text = json_module.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    assert sweep.fingerprint() == hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,462 @@
+"""Fault injection on the study side: two sweeps racing for one folder's lock, the
+parent or a worker of a running sweep killed, the Dask scheduler killed mid-sweep,
+and a disk that fills up (or turns read-only) while results are written.
+
+After each fault the rerun of the same command must finish with every finished
+run kept and none duplicated: its rows are compared with those of an
+uninterrupted sweep of the same file, which must be byte-identical because every
+run's seed depends only on the sweep seed, the point and the replicate."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import multiprocessing
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import simulator.results as results
+from simulator.cli import app
+from simulator.errors import ScenarioError
+from simulator.results import StudyLock, process_start
+from simulator.sweep import load_sweep, run_sweep
+
+from .conftest import ROOT
+
+runner = CliRunner()
+
+BASE = {
+    "name": "tiny",
+    "seed": 3,
+    "days": 20,
+    "replicates": 2,
+    "population": {"size": 200, "initial_customers": 6},
+    "network": {"kind": "erdos_renyi", "mean_degree": 4},
+    "program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "qualification_days": 7}},
+}
+LINUX = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+def write_sweep(folder: Path, values=tuple(range(0, 24, 2)), replicates: int = 2) -> Path:
+    spec = {"base": BASE, "method": "grid", "replicates": replicates, "seed": 11, "metrics": ["customers_final", "attributed_roi"],
+            "parameters": {"program.incentive.referrer_reward": {"values": list(values)}}}
+    path = folder / "sweep.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def reference_rows(path: Path, folder: Path) -> pd.DataFrame:
+    """The rows of the same sweep run start to finish in one process, with no fault."""
+    run_sweep(load_sweep(path), folder, executor="serial")
+    return pd.read_parquet(folder / "sweep.parquet")
+
+
+def assert_same_rows(out: Path, reference: pd.DataFrame) -> None:
+    """Every run once, and the same bytes as the uninterrupted sweep."""
+    parts = pd.concat([pd.read_parquet(p) for p in sorted((out / "runs").glob("part-*.parquet"))], ignore_index=True)
+    assert parts["run_id"].is_unique and len(parts) == len(reference)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "sweep.parquet"), reference)
+    assert (out / "sweep.csv").read_bytes() == _csv_bytes(reference, out)
+
+
+def _csv_bytes(frame: pd.DataFrame, out: Path) -> bytes:
+    copy = out.parent / f"{out.name}-reference.csv"
+    results.atomic_write_csv(copy, frame)
+    return copy.read_bytes()
+
+
+def one_line_error(result, *words) -> str:
+    assert result.exit_code == 2, result.output
+    # the progress bar may have drawn itself before the failure: the error is the one last line
+    lines = result.stderr.strip().splitlines()
+    errors = [line for line in lines if "error" in line.lower()]
+    assert errors == lines[-1:] and lines[-1].startswith("error: ") and "Traceback" not in result.output, result.stderr
+    for word in words:
+        assert word in lines[-1], lines[-1]
+    return lines[-1]
+
+
+def _wait_for(condition, limit: float = 60.0) -> bool:
+    """Poll ``condition`` until it holds; the limit only keeps a broken build from hanging."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _parts(out: Path) -> int:
+    return len(list((out / "runs").glob("part-*.parquet")))
+
+
+def _env() -> dict:
+    return dict(os.environ, PYTHONPATH=str(ROOT))
+
+
+# ----------------------------------------------------------------------------- the lock
+
+
+def _contend(folder: str, delay: float, start, verdicts) -> None:
+    """One contender (a forked process): take the lock, say whether it won, hold it a while."""
+    if delay:
+        real = results._write_lock_text
+
+        def slow(fd, text):  # the window in which the old lock file existed but was empty
+            time.sleep(delay)
+            real(fd, text)
+
+        results._write_lock_text = slow
+    start.wait()
+    try:
+        with StudyLock(Path(folder), "sweep"):
+            verdicts.put(("won", os.getpid()))
+            time.sleep(1.0)
+    except ScenarioError as error:
+        verdicts.put(("refused", str(error)))
+
+
+def _race(folder: Path, contenders: int, delay: float) -> list[tuple[str, object]]:
+    context = multiprocessing.get_context("fork")
+    start, verdicts = context.Barrier(contenders), context.Queue()
+    processes = [context.Process(target=_contend, args=(str(folder), delay, start, verdicts)) for _ in range(contenders)]
+    for process in processes:
+        process.start()
+    seen = []
+    lock = folder / "sweep.lock"
+    while any(p.is_alive() for p in processes):
+        # whenever the lock exists it is whole: pid, host and start time
+        try:
+            seen.append(lock.read_text())
+        except FileNotFoundError:
+            pass
+        time.sleep(0.005)
+    for process in processes:
+        process.join()
+    assert all(text.count(" ") == 2 and text.endswith("\n") for text in seen), seen
+    return [verdicts.get(timeout=5) for _ in processes]
+
+
+@LINUX
+def test_two_contenders_with_a_delay_between_creating_and_writing_the_lock_never_both_win(tmp_path):
+    """The old lock was created empty, then written: with a delay in between, the
+    second sweep took the empty lock for stale and both ran."""
+    verdicts = _race(tmp_path, 2, delay=0.4)
+    winners = [who for verdict, who in verdicts if verdict == "won"]
+    assert len(winners) == 1, verdicts
+    (refusal,) = [text for verdict, text in verdicts if verdict == "refused"]
+    assert f"another sweep (pid {winners[0]} on" in refusal
+    assert not (tmp_path / "sweep.lock").exists()
+
+
+@LINUX
+def test_a_stale_lock_is_reclaimed_by_exactly_one_of_many_contenders(tmp_path):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (tmp_path / "sweep.lock").write_text(f"{dead.pid} {socket.gethostname()} 1\n")
+    verdicts = _race(tmp_path, 4, delay=0.05)
+    winners = [who for verdict, who in verdicts if verdict == "won"]
+    assert len(winners) == 1, verdicts
+    refusals = [text for verdict, text in verdicts if verdict == "refused"]
+    assert len(refusals) == 3 and all(f"pid {winners[0]} on" in text for text in refusals), refusals
+
+
+@LINUX
+def test_a_lock_whose_pid_now_belongs_to_a_later_process_is_stale(tmp_path):
+    """The lock names the holder's pid and start time: the same pid with another start
+    time is a later process that reused the pid (after a reboot, or a wrap-around)."""
+    lock = tmp_path / "sweep.lock"
+    mine = process_start(os.getpid())
+    assert mine is not None
+    lock.write_text(f"{os.getpid()} {socket.gethostname()} {int(mine) + 1}\n")
+    with StudyLock(tmp_path, "sweep"):
+        assert lock.read_text().split() == [str(os.getpid()), socket.gethostname(), mine]
+    lock.write_text(f"{os.getpid()} {socket.gethostname()} {mine}\n")  # the same process: held
+    with pytest.raises(ScenarioError, match=f"pid {os.getpid()} on"):
+        StudyLock(tmp_path, "sweep").__enter__()
+
+
+def test_an_empty_lock_is_taken_for_one_being_written_until_it_is_old(tmp_path):
+    lock = tmp_path / "sweep.lock"
+    lock.write_text("")
+    with pytest.raises(ScenarioError, match="still writing its lock") as error:
+        StudyLock(tmp_path, "sweep").__enter__()
+    assert "\n" not in str(error.value)
+    old = time.time() - results.UNREADABLE_LOCK_GRACE_S - 5
+    os.utime(lock, (old, old))
+    with StudyLock(tmp_path, "sweep"):
+        assert lock.read_text().split()[0] == str(os.getpid())
+    assert not lock.exists()
+
+
+# ----------------------------------------------------------------------------- the parent, a worker
+
+
+@pytest.mark.slow
+@LINUX
+def test_kill_the_parent_of_a_sweep_then_rerun(tmp_path):
+    """SIGKILL to the sweep process alone (not its group): its workers die with it,
+    and the rerun adds exactly the missing runs."""
+    path = write_sweep(tmp_path, values=range(0, 40, 2), replicates=3)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", str(out), "--workers", "2"]
+    parent = subprocess.Popen(command, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert _wait_for(lambda: (_parts(out) >= 3 and len(_children(parent.pid)) >= 2) or parent.poll() is not None)
+        workers = _children(parent.pid)
+        assert parent.poll() is None, "the sweep ended before it could be killed"
+        parent.kill()
+        parent.wait()
+    finally:
+        parent.kill()
+        parent.wait()
+    assert workers and _wait_for(lambda: not any(_alive(w) for w in workers), 30), "workers outlived their parent"
+    assert not (out / "sweep.parquet").exists()  # it really was cut short
+    again = subprocess.run(command, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "already done" in again.stdout
+    assert_same_rows(out, reference_rows(path, tmp_path / "reference"))
+
+
+@pytest.mark.slow
+@LINUX
+def test_kill_a_worker_of_a_sweep(tmp_path):
+    """A worker killed from outside (as the out-of-memory killer would) costs nothing:
+    the runs it held are rerun alone and succeed, and the sweep finishes."""
+    path = write_sweep(tmp_path, values=range(0, 40, 2), replicates=3)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", str(out), "--workers", "2"]
+    parent = subprocess.Popen(command, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert _wait_for(lambda: (_parts(out) >= 2 and len(_children(parent.pid)) >= 2) or parent.poll() is not None)
+        victim = _children(parent.pid)[0]
+        os.kill(victim, signal.SIGKILL)
+        stdout, stderr = parent.communicate(timeout=300)
+    finally:
+        parent.kill()
+        parent.wait()
+    assert parent.returncode == 0, stderr
+    assert "0 failed" in stdout
+    assert_same_rows(out, reference_rows(path, tmp_path / "reference"))
+    again = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert again.exit_code == 0 and "0 run now" in again.stdout, again.output
+
+
+# ----------------------------------------------------------------------------- the Dask scheduler
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@LINUX
+def test_kill_the_dask_scheduler_mid_sweep_then_rerun(tmp_path):
+    """A `dask scheduler` on 127.0.0.1 with one worker; killed once runs are saved:
+    the sweep stops with one line, and the rerun (on the local pool) finishes it."""
+    path = write_sweep(tmp_path, values=range(0, 40, 2), replicates=2)
+    out = tmp_path / "out"
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+    worker = sweep = None
+    try:
+        assert _wait_for(lambda: _listening(port), 60)
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                                   "--no-dashboard", "--host", "127.0.0.1"], cwd=ROOT, env=_env(),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", str(out), "--scheduler", address]
+        sweep = subprocess.Popen(command, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert _wait_for(lambda: _parts(out) >= 2 or sweep.poll() is not None, 120)
+        scheduler.kill()
+        _, stderr = sweep.communicate(timeout=120)
+    finally:
+        for process in (sweep, worker, scheduler):
+            if process is not None:
+                process.kill()
+                process.wait()
+    assert sweep.returncode == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ") and "lost the Dask scheduler" in lines[-1] and "Traceback" not in stderr
+    assert not (out / "sweep.parquet").exists() and not (out / "sweep.lock").exists()
+    again = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "local", "--workers", "2"])
+    assert again.exit_code == 0 and "already done" in again.stdout, again.output
+    assert_same_rows(out, reference_rows(path, tmp_path / "reference"))
+
+
+# ----------------------------------------------------------------------------- the disk fills up
+
+
+def _fill_disk_on(monkeypatch, method: str, after: int, error: int = errno.ENOSPC) -> list[Path]:
+    """Make the ``after``-th call (1-based) of ``pandas.DataFrame.<method>`` write half
+    of its bytes, then fail as a full (or read-only) disk does. Returns the paths it cut."""
+    real = getattr(pd.DataFrame, method)
+    calls, cut = [0], []
+
+    def filling(frame, path, *args, **kwargs):
+        calls[0] += 1
+        if calls[0] != after:
+            return real(frame, path, *args, **kwargs)
+        real(frame, path, *args, **kwargs)
+        data = Path(path).read_bytes()
+        Path(path).write_bytes(data[: len(data) // 2])
+        cut.append(Path(path))
+        raise OSError(error, os.strerror(error), str(path))
+
+    monkeypatch.setattr(pd.DataFrame, method, filling)
+    return cut
+
+
+def _hidden_leftovers(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob(".*") if p.suffix in (".tmp", ".partial")
+                  or p.name.endswith(".partial"))
+
+
+def test_the_disk_fills_up_mid_sweep_then_the_rerun_completes(tmp_path, monkeypatch):
+    path = write_sweep(tmp_path, values=(0, 10, 20), replicates=2)
+    out = tmp_path / "out"
+    cut = _fill_disk_on(monkeypatch, "to_parquet", after=3)  # the third part file
+    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
+                          "No space left on device", "--out")
+    assert str(out / "runs" / "part-000003.parquet") in line  # the file it was writing, not the temporary
+    assert cut and not cut[0].exists() and _hidden_leftovers(out) == []
+    assert _parts(out) == 2 and not (out / "sweep.lock").exists()
+    monkeypatch.undo()
+    again = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert again.exit_code == 0 and "2 of 6 runs already done" in again.stdout, again.output
+    assert_same_rows(out, reference_rows(path, tmp_path / "reference"))
+
+
+def test_the_disk_fills_up_while_the_sweep_writes_its_tables(tmp_path, monkeypatch):
+    """After the runs, while sweep.csv is written: the runs are all kept, and the rerun
+    only writes the tables."""
+    path = write_sweep(tmp_path, values=(0, 10), replicates=2)
+    out = tmp_path / "out"
+    _fill_disk_on(monkeypatch, "to_csv", after=1)
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
+                   str(out / "sweep.csv"), "No space left on device")
+    assert not (out / "sweep.csv").exists() and _hidden_leftovers(out) == [] and not (out / "sweep.lock").exists()
+    monkeypatch.undo()
+    again = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert again.exit_code == 0 and "0 run now, 4 already done" in again.stdout, again.output
+    assert_same_rows(out, reference_rows(path, tmp_path / "reference"))
+
+
+def _scenario(folder: Path, name: str, reward: int = 10) -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump({**BASE, "name": name, "program": {"incentive": {
+        "kind": "double_sided", "referrer_reward": reward, "referee_reward": 10, "qualification_days": 7}}}))
+    return path
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+@pytest.mark.parametrize("error, words", [(errno.ENOSPC, "No space left on device"),
+                                          (errno.EROFS, "Read-only file system")])
+def test_a_full_or_read_only_disk_while_writing_results_is_one_line_and_leaves_nothing(tmp_path, monkeypatch, command,
+                                                                                       error, words):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    files = [_scenario(inputs, "a")] + ([_scenario(inputs, "b", 20)] if command == "compare" else [])
+    out = tmp_path / "results" / "out"
+    _fill_disk_on(monkeypatch, "to_csv", after=2, error=error)
+    line = one_line_error(runner.invoke(app, [command, *map(str, files), "--out", str(out), "--workers", "1"]), words)
+    assert str(tmp_path / "results") in line and line.count(".csv") == 1  # names the results file it was writing
+    assert list((tmp_path / "results").iterdir()) == []  # no results folder, no .partial staging folder
+    monkeypatch.undo()
+    again = runner.invoke(app, [command, *map(str, files), "--out", str(out), "--workers", "1"])
+    assert again.exit_code == 0, again.output
+    assert (out / "report.md").is_file() and [p.name for p in (tmp_path / "results").iterdir()] == ["out"]
+
+
+def _file_size_limit(limit: int):
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing the process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+@LINUX
+def test_a_real_write_failure_from_the_kernel_is_one_line(tmp_path):
+    """No mock: the file-size limit (RLIMIT_FSIZE) makes the kernel refuse a write, as
+    a full disk does; `refsim run` says so in one line, exit 2, and stages nothing."""
+    scenario = _scenario(tmp_path, "a")
+    out = tmp_path / "results" / "out"
+    (tmp_path / "results").mkdir()
+    done = subprocess.run([sys.executable, "-m", "simulator", "run", str(scenario), "--out", str(out), "--workers", "1"],
+                          cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120,
+                          preexec_fn=_file_size_limit(2000))
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ") and "File too large" in lines[-1] and "Traceback" not in done.stderr, done.stderr
+    assert list((tmp_path / "results").iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- the decision commands' folders
+
+
+def test_an_edge_list_changed_under_an_optimize_study_is_refused(tmp_path):
+    """`refsim optimize` keeps its study in a folder it resumes (results.open_study):
+    the bytes of the edge list are part of it, as for sweeps."""
+    edges = tmp_path / "ring.txt"
+    edges.write_text("".join(f"{i} {(i + 1) % 150}\n" for i in range(150)))
+    scenario = tmp_path / "ring.yaml"
+    scenario.write_text(yaml.safe_dump({**{k: v for k, v in BASE.items() if k not in ("population", "network")},
+                                        "population": {"initial_customers": 6},
+                                        "network": {"kind": "edgelist", "path": "ring.txt"}}))
+    settings = tmp_path / "optimize.yaml"
+    settings.write_text(yaml.safe_dump({"max_replicates": 2, "batch": 1, "confirm_replicates": 2, "startup_trials": 2}))
+    out = tmp_path / "opt"
+    command = ["optimize", str(scenario), "--vary", "program.incentive.referrer_reward=0:40", "--objective",
+               "cumulative_profit", "--trials", "2", "--replicates", "2", "--seed", "5", "--settings", str(settings),
+               "--out", str(out), "--executor", "serial"]
+    first = runner.invoke(app, command)
+    assert first.exit_code == 0, first.output
+    assert json_state(out / "optimize.json")["inputs"] == {str(edges.resolve()): hashlib.sha256(edges.read_bytes()).hexdigest()}
+    edges.write_text(edges.read_text() + "0 75\n")
+    one_line_error(runner.invoke(app, command), str(edges.resolve()), "has changed since this optimize started", "--force")
+
+
+def json_state(path: Path) -> dict:
+    import json
+
+    return json.loads(path.read_text())
