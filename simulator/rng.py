@@ -43,6 +43,10 @@ STREAM_NAMES = (
     "fraud",          # fake signups
     "nwom",           # negative word of mouth
     "order",          # tie-breaking order of same-day conversions
+    "influencers",    # who the influencers are, and their boosted invitations
+    "targeting",      # tie-breaking key of targeted asking
+    "delight",        # who is delighted
+    "staff",          # staff mentions and their share decisions
     # studies (never drawn from by the engine; listed so that names cannot collide)
     "sweep points",   # where random and Latin-hypercube sweeps put their points
     "trials",         # where a search (optimize) proposes its next designs
