@@ -32,7 +32,8 @@ RELATIVE_TOLERANCE = 1e-9
 ABSOLUTE_TOLERANCE = 1e-9  # for values that are zero up to rounding (e.g. a profit that nets to 0)
 
 #: Run metrics that count people or days: compared exactly.
-COUNT_METRICS = ("customers_final", "adopters", "referred_customers", "incremental_customers", "budget_exhausted_day")
+COUNT_METRICS = ("customers_final", "adopters", "referred_customers", "word_of_mouth_customers", "incremental_customers",
+                 "budget_exhausted_day", "payback_day")
 #: Keys of the file that describe how it was made and are not compared.
 ABOUT = "_about"
 

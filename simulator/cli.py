@@ -106,10 +106,18 @@ def _print_headline(results) -> None:
     from .report import fmt
 
     table = results.summary.set_index("metric")
-    for metric in ("customers_final", "referred_share", "k_factor", "roi", "cumulative_profit", "incremental_profit"):
+    # incremental_value first: the value the program adds (beyond the horizon too) is the decision
+    for metric in ("incremental_value", "payback_day", "customers_final", "referred_share", "k_factor", "program_k",
+                   "attributed_roi", "cumulative_profit", "incremental_profit"):
         if metric in table.index:
             row = table.loc[metric]
             out.print(f"  {metric:<22} {fmt(row['mean']):>12}   95% CI {fmt(row['ci_low'])} – {fmt(row['ci_high'])}", markup=False)
+    if "budget_exhausted_day" in table.index and table.loc["budget_exhausted_day", "n"] > 0:
+        row = table.loc["budget_exhausted_day"]
+        incentive = results.scenario.program.incentive
+        after = "asks continued unrewarded" if incentive.on_budget_exhausted == "rewards_only" else "the program ended"
+        out.print(f"  budget ran out on day {fmt(row['mean'])} on average ({int(row['n'])} of {len(results.runs)} runs); "
+                  f"after it {after}", markup=False)
 
 
 @app.command()
@@ -249,7 +257,7 @@ def compare(
                                      progress=_rate_updater(bar, task), labels=[p.stem for p in scenarios])
     folder = write_comparison(comparison, target, started=started, command=sys.argv)
     table = comparison.table
-    for metric in ("customers_final", "roi", "cumulative_profit"):
+    for metric in ("customers_final", "attributed_roi", "cumulative_profit"):
         for row in table[(table["metric"] == metric) & (table["verdict"] != "reference")].to_dict("records"):
             out.print(f"  {metric:<18} {row['design']} - {comparison.reference}: {fmt(row['diff_mean'])}  "
                       f"paired 95% CI {fmt(row['diff_ci_low'])} – {fmt(row['diff_ci_high'])}  "

@@ -187,7 +187,10 @@ class _IncentiveBase(Strict):
     paid_on: Literal["signup", "qualification"] = Field("qualification", description="When rewards are paid. Source: referral-program practice.")
     qualification_days: int = Field(30, ge=0, le=36500, description="Days a referred customer must stay active to qualify [days]. Source: assumption (first billing cycle).")
     cap_per_referrer: int | None = Field(None, ge=1, le=1_000_000, description="Most rewarded referrals per referrer [referrals]. Source: Dropbox capped at 32.")
-    budget: Money | None = Field(None, gt=0, description="Total reward spend after which the incentive stops [currency]. Source: scenario choice.")
+    budget: Money | None = Field(None, gt=0, description="Total company reward cost after which the budget is exhausted [currency]. Source: scenario choice.")
+    on_budget_exhausted: Literal["end_program", "rewards_only"] = Field("end_program", description="What stops when the budget is spent: end_program (no more asks, no reward effect) or rewards_only (asks go on unrewarded). Source: scenario choice (a program without budget ends).")
+    budget_per_month: Money | None = Field(None, gt=0, description="Most company reward cost per month (30.4375 days); once a month's share is spent the reward pauses until the next month [currency]. Source: scenario choice.")
+    cost_share: Probability | None = Field(None, description="Fraction of a reward's face value the company pays; unset uses program.cost_shares of the reward type [fraction]. Source: scenario choice.")
     max_uplift: float = Field(1.0, ge=0, le=10, description="Largest relative rise of the share probability (x2 at most) [-]. Source: Wolters, Schulze & Gedenk 2020; value: assumption.")
     referee_max_uplift: float = Field(1.5, ge=0, le=10, description="Largest relative rise of conversion from the referee's reward [-]. Source: Gershon, Cryder & John 2020 (recipient reward matters more); value: assumption.")
     reward_scale: float = Field(25.0, gt=0, le=1e6, description="Reward at which 63% of the uplift is reached [currency]. Source: assumption.")
@@ -311,6 +314,21 @@ class ChannelConversion(Strict):
         return channel.base_conversion if channel.base_conversion is not None else getattr(self, channel.kind)
 
 
+class CostShares(Strict):
+    """What a reward of face value 1 costs the company, by reward type. Face value drives behaviour; this drives money."""
+
+    cash: Probability = Field(1.0, description="Cost share of cash [fraction]. Source: definition (cash costs its face value).")
+    credit: Probability = Field(0.4, description="Cost share of store credit: cost of goods net of unredeemed credit [fraction]. Source: assumption (cost of goods ~50% of price, ~20% of credit never redeemed, as gift-card breakage of 10-20%).")
+    product: Probability = Field(0.5, description="Cost share of a free product: its cost of goods [fraction]. Source: assumption (cost of goods ~50% of price).")
+    charity: Probability = Field(1.0, description="Cost share of a donation [fraction]. Source: definition (a donation is paid in cash).")
+    organization: Probability = Field(0.4, description="Cost share of a reward to the referrer's organization, paid as account credit [fraction]. Source: assumption (as credit).")
+
+
+class Launch(Strict):
+    ask_existing: Literal["once", "never", "as_new"] = Field("once", description="How the initial (existing) customers are asked: once (one launch ask spread over spread_days), never, or as_new (as if they had just joined). Source: scenario choice (a launch announcement).")
+    spread_days: int = Field(30, ge=1, le=3650, description="Days over which the launch ask to existing customers is spread (uniformly) [days]. Source: assumption (a launch e-mail campaign over a month).")
+
+
 class TieConversion(Strict):
     strong: Annotated[float, Field(ge=0, le=10)] = Field(2.0, description="Conversion multiplier of an invitation over a strong tie [-]. Source: Ryu & Feick 2007 (strong ties convert better); x2: assumption.")
     weak: Annotated[float, Field(ge=0, le=10)] = Field(1.0, description="Conversion multiplier of an invitation over a weak tie [-]. Source: definition (base_conversion is for weak ties).")
@@ -423,6 +441,9 @@ class Program(Strict):
     tie_conversion: TieConversion = Field(default_factory=TieConversion, description="tie[strong|weak]: conversion multiplier by tie strength.")
     default_conversion: ChannelConversion = Field(default_factory=ChannelConversion, description="base_conversion of channels that set none, by kind.")
     reward_type_weights: RewardTypeWeights = Field(default_factory=RewardTypeWeights, description="type_weight of each reward type, by audience.")
+    cost_shares: CostShares = Field(default_factory=CostShares, description="Company cost per unit of face value, by reward type.")
+    link_use: Probability = Field(0.3, description="Probability that a customer sharing unprompted uses their referral link while a reward is on offer (a tracked referral) [probability]. Source: assumption.")
+    launch: Launch = Field(default_factory=Launch, description="How the program reaches the customers who exist on day 0.")
     incentive: Incentive = Field(default_factory=lambda: NoIncentive(kind="none"))
     timing: Timing = Field(default_factory=lambda: NeverAsk(kind="never"))
     channels: list[Channel] = Field(
@@ -437,6 +458,13 @@ class Program(Strict):
     def conversion(self, channel: Channel) -> float:
         """base_conversion of a channel, its kind's default_conversion when unset."""
         return self.default_conversion.of(channel)
+
+    def cost_share(self) -> float:
+        """What the company pays per unit of a reward's face value (0 with no incentive)."""
+        incentive = self.incentive
+        if isinstance(incentive, NoIncentive):
+            return 0.0
+        return incentive.cost_share if incentive.cost_share is not None else getattr(self.cost_shares, incentive.reward_type)
 
     @model_validator(mode="after")
     def _channel_weights_sum_to_one(self):
@@ -479,7 +507,8 @@ class Economics(Strict):
     referred_margin_premium: float = Field(0.05, ge=-1, le=10, description="Extra margin of referred customers at joining, fading linearly [fraction]. Source: Schmitt et al. 2011; 5%: assumption.")
     premium_fade_days: int = Field(900, ge=1, le=36500, description="Days over which the referred margin premium fades to zero [days]. Source: Schmitt et al. 2011 (gap closes in ~2.5 years).")
     acquisition_cost_organic: Money = Field(0.0, description="Marketing cost per organic customer [currency]. Source: scenario choice.")
-    annual_discount_rate: Annotated[float, Field(ge=0, le=1)] = Field(0.10, description="Discount rate for lifetime value [1/year]. Source: assumption (typical cost of capital).")
+    annual_discount_rate: Annotated[float, Field(ge=0, le=1)] = Field(0.10, description="Discount rate for lifetime value and equity_final [1/year]. Source: assumption (typical cost of capital).")
+    paid_cac: Money | None = Field(None, description="Cost of one customer from paid acquisition, to compare with incremental_cac [currency]. Source: scenario choice.")
 
 
 class Fraud(Strict):
@@ -501,6 +530,7 @@ class Scenario(Strict):
     description: str = Field("", max_length=10_000, description="Free text. Source: scenario choice.")
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Scenario seed; drawn and recorded when omitted. Source: scenario choice.")
     days: int = Field(365, ge=1, le=36500, description="Days simulated [days]. Source: scenario choice (one year: a budget cycle).")
+    k_window_days: int = Field(30, ge=1, le=3650, description="Cohort K counts the tracked referrals a customer makes within this many days of joining [days]. Source: assumption (most referrals come in the first month).")
     replicates: int = Field(10, ge=1, le=1_000_000, description="Independent runs (seeds spawned from the scenario seed) [runs]. Source: assumption (10 gives intervals of a few percent on the default scenario).")
     population: Population = Field(default_factory=Population)
     network: Network = Field(default_factory=lambda: PowerlawCluster(kind="powerlaw_cluster"))
@@ -523,7 +553,9 @@ class Scenario(Strict):
                     f"(days = {self.days}): no reward could ever be paid"
                 )
             if incentive.budget is not None:
-                smallest = min(r for r in _reward_sizes(incentive) if r > 0) if any(r > 0 for r in _reward_sizes(incentive)) else 0.0
+                # the budget is company money: a reward costs its face value times cost_share
+                sizes = [r * self.program.cost_share() for r in _reward_sizes(incentive)]
+                smallest = min(r for r in sizes if r > 0) if any(r > 0 for r in sizes) else 0.0
                 if 0 < incentive.budget < smallest:
                     raise ValueError(f"program.incentive.budget: {incentive.budget:g} is below one reward ({smallest:g}); give at least {smallest:g} or no budget")
         timing = self.program.timing

@@ -24,6 +24,7 @@ from .behaviour import delight as delight_model
 from .behaviour import renewal as renewal_model
 from .behaviour import seeding
 from .behaviour import targeting as targeting_model
+from .behaviour.budget import Budget
 from .behaviour import economics as econ
 from .behaviour import incentive as inc
 from .behaviour import satisfaction as sat
@@ -69,6 +70,8 @@ STAGES: tuple[Stage, ...] = (
 STEP_ORDER = tuple(stage.name for stage in STAGES)
 #: The levers' own cost columns, taken from the day's profit by the program_costs stage.
 PROGRAM_COSTS = ("influencer_cost", "ask_cost", "delight_cost", "staff_cost")
+#: Longest tenure drawn for an existing customer (no churn has no steady state) [days].
+MAX_TENURE = 3650
 
 
 @dataclass
@@ -84,6 +87,7 @@ class Today:
     earlier_asks: np.ndarray | None = None
     spontaneous: np.ndarray | None = None
     sharers: np.ndarray | None = None
+    tracked: np.ndarray | None = None      # per sharer: shares through the referral link
     invitations: chan.Invitations | None = None
     referral: chan.Invitations | None = None
     organic: np.ndarray | None = None
@@ -144,10 +148,12 @@ class Engine:
         self._ease = float(np.dot(self._channel_weights, [c.ease for c in program.channels]))
         self._tie_conversion = np.array([program.tie_conversion.weak, program.tie_conversion.strong])
         self._type_weight = inc.type_weight(program.incentive, program.reward_type_weights)
-        self._budget_left = np.inf
-        if not isinstance(program.incentive, NoIncentive) and program.incentive.budget is not None:
-            self._budget_left = float(program.incentive.budget)
-        self.budget_exhausted_day: int | None = None
+        self.budget = Budget(program.incentive, program.cost_share())
+        # whether a customer sharing unprompted uses their referral link: a per-person
+        # draw, made only when it can matter (common random numbers otherwise)
+        self._link_draw = None
+        if not isinstance(program.incentive, NoIncentive) and 0 < program.link_use < 1:
+            self._link_draw = s("link").random(n, dtype=np.float32)
         self._pending_invites = Agenda(concat=chan.Invitations.concat, empty=chan.Invitations.empty)
         self._pending_qualification = Agenda()
         self.customer_days = {"referred": 0, "organic": 0}
@@ -160,7 +166,7 @@ class Engine:
         if program.influencers is not None:
             self._influencer[self._recruit_influencers(n, source)] = True
             seeds = np.union1d(seeds, np.flatnonzero(self._influencer)).astype(np.int32)
-        self._join(seeds, 0, referrer=np.full(len(seeds), -1, np.int32), channel=SEED)
+        self._join(seeds, 0, referrer=np.full(len(seeds), -1, np.int32), channel=SEED, tracked=np.zeros(len(seeds), bool))
         self._start_earning(Today(0, self._active, 0, organic=seeds, referral=chan.Invitations.empty()))
         self._record(Today(0, self._active, 0))
 
@@ -222,27 +228,43 @@ class Engine:
     # ------------------------------------------------------------------ helpers
 
     @property
+    def budget_exhausted_day(self) -> int | None:
+        return self.budget.exhausted_day
+
+    @property
     def program_on(self) -> bool:
-        """The incentive runs until its budget is spent (a reward nobody values,
-        type_weight 0, still costs money and credibility)."""
-        return not isinstance(self.scenario.program.incentive, NoIncentive) and self.budget_exhausted_day is None
+        """A reward is on offer today: there is one, its budget is not spent and the month's
+        allowance not used up (a reward nobody values, type_weight 0, still costs money
+        and credibility)."""
+        return not isinstance(self.scenario.program.incentive, NoIncentive) and self.budget.reward_on(self.day + 1)
+
+    @property
+    def asks_on(self) -> bool:
+        """Customers are asked unless the budget is spent and that ends the program."""
+        return not (self.budget.ends_program and self.budget.exhausted_day is not None)
 
     def _scores(self, who: np.ndarray, day: int) -> np.ndarray:
         p = self.people
-        scores = sat.current(p.satisfaction[who], day - p.adopted_day[who], self.scenario.satisfaction.drift_per_year)
+        tenure = day - p.adopted_day[who] + p.tenure_at_start[who]
+        scores = sat.current(p.satisfaction[who], tenure, self.scenario.satisfaction.drift_per_year)
         if self._delight_actions is not None:
             scores = np.minimum(scores + self._delight_actions.boost(who, day), 10.0)
         return scores
 
-    def _join(self, who: np.ndarray, day: int, referrer: np.ndarray, channel) -> None:
+    def _join(self, who: np.ndarray, day: int, referrer: np.ndarray, channel, tracked: np.ndarray) -> None:
         p, sc = self.people, self.scenario
         if not len(who):
             return
         p.state[who] = CUSTOMER
         p.adopted_day[who] = day
         p.referred_by[who] = referrer
+        p.tracked[who] = tracked
         p.channel[who] = channel
-        first_ask = tim.first_ask_day(sc.program.timing, day, len(who), self.streams("timing"))
+        first_ask = None
+        if isinstance(channel, int) and channel == SEED:
+            first_ask = self._launch(who)
+        if first_ask is None:
+            first_ask = tim.first_ask_day(sc.program.timing, day, len(who), self.streams("timing"))
         p.next_ask_day[who] = first_ask
         self._ask_due.file_each(who, first_ask)
         referred = who[referrer >= 0]
@@ -257,8 +279,23 @@ class Engine:
             self._share_effect[who] = sat.segment_value(scores, sc.program.satisfaction_effect) * ~p.fraud[who]
             self._churn_process.joined(who, scores, referrer >= 0, day)
         incentive = sc.program.incentive
-        if len(referred) and not isinstance(incentive, NoIncentive) and incentive.paid_on == "qualification":
-            self._pending_qualification.file(day + incentive.qualification_days, referred)
+        rewarded = who[tracked]
+        if len(rewarded) and not isinstance(incentive, NoIncentive) and incentive.paid_on == "qualification":
+            self._pending_qualification.file(day + incentive.qualification_days, rewarded)
+
+    def _launch(self, existing: np.ndarray) -> np.ndarray | None:
+        """The customers of day 0 are existing customers: their tenure is drawn from the
+        churn model's steady state (Geometric with their own daily hazard: the age of
+        survivors under constant inflow), and they are asked as program.launch says.
+        Both draws are made whatever the design, so designs share them."""
+        p, sc, rng = self.people, self.scenario, self.streams("seeds")
+        clock = rng.exponential(1.0, len(existing))
+        uniform = rng.random(len(existing))
+        hazard = churn_model.daily_hazard(sc.churn, p.satisfaction[existing], np.zeros(len(existing), bool), None)
+        with np.errstate(divide="ignore"):
+            tenure = np.floor(clock / hazard)
+        p.tenure_at_start[existing] = np.minimum(np.nan_to_num(tenure, posinf=MAX_TENURE), MAX_TENURE).astype(np.int32)
+        return tim.launch_ask_day(sc.program.timing, sc.program.launch, uniform)
 
     # ------------------------------------------------------------------ the day
 
@@ -275,7 +312,10 @@ class Engine:
     def _asks(self, today: Today) -> None:
         """Customers whose ask is due today (or everyone, on a campaign day)."""
         p, timing, day, customers = self.people, self.scenario.program.timing, today.day, today.customers
-        if tim.campaign_today(timing, day):
+        if not self.asks_on:
+            self._ask_due.drop(day)
+            asked = np.zeros(0, np.int32)
+        elif tim.campaign_today(timing, day):
             self._ask_due.drop(day)
             asked = customers[~p.fraud[customers]]
         else:
@@ -342,7 +382,9 @@ class Engine:
         mentioned = mentioned[~p.fraud[mentioned]]
         w = self._share_probability(mentioned, self._scores(mentioned, day)) * cfg.moment_effect
         sharers = mentioned[rng.random(len(mentioned)) < np.clip(w, 0.0, 1.0)]
+        # a staff mention is an ask: the sharer uses the referral link
         today.sharers = np.concatenate([today.sharers, sharers])
+        today.tracked = np.concatenate([today.tracked, np.ones(len(sharers), bool)])
         today.counts["shares"] = len(today.sharers)
         today.counts["staff_asks"] = len(mentioned)
         today.counts["staff_cost"] = cfg.cost_per_day
@@ -353,7 +395,8 @@ class Engine:
         drawn from the mix with reach_boost times the reach: a direct share invites
         1 + Poisson((1 + extra_invites) * reach_boost - 1) friends, a broadcast
         is noticed with probability min(1, attention * reach_boost). Their ordinary
-        invitations made by the invite stage are replaced by these."""
+        invitations made by the invite stage are replaced by these. Influencers share
+        through their referral link (tracked)."""
         cfg = self.scenario.program.influencers
         if cfg is None:
             return
@@ -371,9 +414,10 @@ class Engine:
                 continue
             if channel.kind == "direct":
                 extra = (1.0 + channel.extra_invites) * cfg.reach_boost - 1.0
-                parts.append(chan.direct(self.network, mine, p.state, k, extra, channel.invite_all, rng))
+                parts.append(chan.direct(self.network, mine, np.ones(len(mine), bool), p.state, k, extra, channel.invite_all, rng))
             else:
-                parts.append(chan.broadcast(self.network, mine, p.state, k, min(1.0, channel.attention * cfg.reach_boost), rng))
+                parts.append(chan.broadcast(self.network, mine, np.ones(len(mine), bool), p.state, k,
+                                            min(1.0, channel.attention * cfg.reach_boost), rng))
         today.invitations = chan.Invitations.concat(parts)
         today.counts["invites"] = len(today.invitations)
         today.counts["shares"] = today.counts.get("shares", 0) + len(posting)
@@ -411,9 +455,20 @@ class Engine:
 
     def _share(self, today: Today) -> None:
         """w = clip(base_share * sat_effect(s) * incentive_effect * ease * fatigue^k, 0, 1)
-        for the asked; the day's sharers are they who share and the spontaneous ones."""
-        today.sharers = np.concatenate([self._asked_sharers(today.asked, today.asked_scores, today.earlier_asks, today.day),
-                                        today.spontaneous])
+        for the asked; the day's sharers are they who share and the spontaneous ones.
+        Asked sharers use their referral link; a spontaneous one does with probability
+        link_use while a reward is on offer (otherwise the referral is untracked word of mouth)."""
+        asked = self._asked_sharers(today.asked, today.asked_scores, today.earlier_asks, today.day)
+        unprompted = today.spontaneous
+        link_use = self.scenario.program.link_use
+        if not self.program_on or link_use <= 0:
+            linked = np.zeros(len(unprompted), bool)
+        elif self._link_draw is None:
+            linked = np.ones(len(unprompted), bool)
+        else:
+            linked = self._link_draw[unprompted] < link_use
+        today.sharers = np.concatenate([asked, unprompted])
+        today.tracked = np.concatenate([np.ones(len(asked), bool), linked])
         today.counts["shares"] = len(today.sharers)
 
     def _asked_sharers(self, asked, asked_scores, earlier, day):
@@ -447,18 +502,20 @@ class Engine:
         picked = chan.choose_channels(self._channel_weights, len(sharers), rng)
         parts = []
         for k, channel in enumerate(program.channels):
-            mine = sharers[picked == k]
+            chosen = picked == k
+            mine, tracked = sharers[chosen], today.tracked[chosen]
             if not len(mine):
                 continue
             if channel.kind == "direct":
-                parts.append(chan.direct(self.network, mine, self.people.state, k, channel.extra_invites, channel.invite_all, rng))
+                parts.append(chan.direct(self.network, mine, tracked, self.people.state, k, channel.extra_invites, channel.invite_all, rng))
             else:
-                parts.append(chan.broadcast(self.network, mine, self.people.state, k, channel.attention, rng))
+                parts.append(chan.broadcast(self.network, mine, tracked, self.people.state, k, channel.attention, rng))
         today.invitations = chan.Invitations.concat(parts)
         today.counts["invites"] = len(today.invitations)
 
     def _conversion_probability(self, inv: chan.Invitations, day: int) -> np.ndarray:
-        """c = base_conversion[channel] * tie[strong|weak] * referee_incentive * credibility * nwom_penalty."""
+        """c = base_conversion[channel] * tie[strong|weak] * referee_incentive * credibility * nwom_penalty;
+        the incentive terms apply to tracked invitations only (an untracked one carries no offer)."""
         sc = self.scenario
         incentive = sc.program.incentive
         c = self._channel_conversion[inv.channel] * self._tie_conversion[inv.strong.astype(np.int64)]
@@ -468,8 +525,9 @@ class Engine:
             c = np.where(self._influencer[inv.referrer], own, c)
         if self.program_on:
             tie_weight = np.where(inv.strong, incentive.strong_tie_weight, 1.0)
-            c = c * inc.uplift(inc.referee_reward(incentive), incentive.referee_max_uplift, incentive.reward_scale, self._type_weight * tie_weight)
-            paid = self._payable_referrer_reward(inv.referrer) > 0
+            uplift = inc.uplift(inc.referee_reward(incentive), incentive.referee_max_uplift, incentive.reward_scale, self._type_weight * tie_weight)
+            c = c * np.where(inv.tracked, uplift, 1.0)
+            paid = inv.tracked & (self._payable_referrer_reward(inv.referrer) > 0)
             c = c * np.where(paid, 1.0 - incentive.credibility_penalty, 1.0)
         nwom = sc.negative_word_of_mouth
         if nwom.rate > 0 and nwom.days > 0:
@@ -509,9 +567,12 @@ class Engine:
     def _adopt(self, today: Today) -> None:
         """Today's organic adopters, then today's referred ones, join."""
         referral, organic = today.referral, today.organic
-        self._join(organic, today.day, referrer=np.full(len(organic), -1, np.int32), channel=ORGANIC)
-        self._join(referral.target, today.day, referrer=referral.referrer, channel=referral.channel)
-        today.counts["new_organic"], today.counts["new_referred"] = len(organic), len(referral)
+        self._join(organic, today.day, referrer=np.full(len(organic), -1, np.int32), channel=ORGANIC,
+                   tracked=np.zeros(len(organic), bool))
+        self._join(referral.target, today.day, referrer=referral.referrer, channel=referral.channel, tracked=referral.tracked)
+        tracked = int(np.count_nonzero(referral.tracked))
+        today.counts["new_organic"], today.counts["new_referred"] = len(organic), tracked
+        today.counts["new_word_of_mouth"] = len(referral) - tracked
         today.counts["new_fraud"] = int(self.people.fraud[referral.target].sum())
 
     def _negative_word_of_mouth(self, today: Today) -> None:
@@ -588,6 +649,10 @@ class Engine:
         counts["reward_cost"], counts["rewards_paid"] = self._pay_rewards(today.referral, day)
         counts["profit"] = counts["revenue"] - counts["reward_cost"] - counts["acquisition_cost"]
 
+    def current_hazard(self, who: np.ndarray) -> np.ndarray:
+        """Each of ``who``'s daily churn hazard as of the current day."""
+        return self._churn_process.hazard(who, self._scores(who, self.day))
+
     def revenue_to_date(self) -> np.ndarray:
         """Each person's margin so far (closed form; also stored in ``people.revenue``)."""
         p = self.people
@@ -596,11 +661,13 @@ class Engine:
         return p.revenue
 
     def _pay_rewards(self, referral, day) -> tuple[float, int]:
+        """Rewards due today for tracked referrals (an untracked one is invisible to the
+        program), at face value to the customers and cost_share of it to the company."""
         p, incentive = self.people, self.scenario.program.incentive
         if isinstance(incentive, NoIncentive):
             return 0.0, 0
         if incentive.paid_on == "signup":
-            referees = referral.target
+            referees = referral.target[referral.tracked]
         else:
             referees = self._pending_qualification.take(day)
             referees = referees[(p.state[referees] == CUSTOMER) & ~p.fraud_blocked[referees]]
@@ -611,7 +678,7 @@ class Engine:
         to_referrer = inc.referrer_reward(incentive, earned)
         to_referee = np.full(len(referees), inc.referee_reward(incentive))
         requested = np.column_stack([to_referrer, to_referee]).ravel()
-        affordable = inc.within_budget(requested, self._budget_left)
+        affordable, cost = self.budget.pay(requested, day)
         paid = affordable & (requested > 0)
         amounts = np.where(paid, requested, 0.0)
         # a referral in a zero-reward tier still counts towards the next tier and the cap
@@ -621,11 +688,6 @@ class Engine:
         np.add.at(p.rewards_earned, referrers[credited], 1)
         np.add.at(p.reward_value, referrers, amounts[0::2])
         p.reward_value[referees] += amounts[1::2]
-        cost = float(amounts.sum())
-        self._budget_left -= cost
-        refused = ((requested > 0) & ~paid).any()
-        if refused or self._budget_left <= 1e-9:
-            self.budget_exhausted_day = day
         return cost, int(paid.sum())
 
     def _record(self, today: Today) -> None:

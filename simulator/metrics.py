@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from .behaviour.economics import lifetime_value
+from .behaviour.economics import customer_equity, lifetime_value
+from .config import Scenario
 from .state import CUSTOMER, NEVER
 
 #: Daily columns, in output order, with their meaning. The engine fills exactly these.
@@ -15,7 +16,8 @@ DAILY_COLUMNS: dict[str, str] = {
     "customers": "active customers at the end of the day [people]",
     "churned": "people who have churned so far [people]",
     "new_organic": "prospects who adopted on their own today [people]",
-    "new_referred": "prospects who adopted through an invitation today [people]",
+    "new_referred": "prospects who adopted through a tracked referral (a referral link) today [people]",
+    "new_word_of_mouth": "prospects who adopted through an untracked invitation (word of mouth) today [people]",
     "new_churned": "customers who churned today [people]",
     "new_fraud": "fake signups among today's referred adoptions [people]",
     "asks": "asks to refer made today (first asks, reminders, campaigns) [asks]",
@@ -24,7 +26,7 @@ DAILY_COLUMNS: dict[str, str] = {
     "invites": "invitations sent today [invitations]",
     "rewards_paid": "rewards paid today, referrer and referee [rewards]",
     "revenue": "margin earned today [currency]",
-    "reward_cost": "rewards paid today [currency]",
+    "reward_cost": "company cost of the rewards paid today (face value x cost_share) [currency]",
     "acquisition_cost": "organic acquisition cost today [currency]",
     "ask_queue": "due customers waiting for targeted-asking capacity at the end of the day [people]",
     "staff_asks": "customers mentioned the program by staff today (not in asks) [people]",
@@ -37,7 +39,7 @@ DAILY_COLUMNS: dict[str, str] = {
     "profit": "revenue - reward_cost - acquisition_cost - influencer_cost - ask_cost - delight_cost - staff_cost [currency]",
     "cumulative_profit": "profit to date [currency]",
 }
-COUNT_COLUMNS = ("prospects", "customers", "churned", "new_organic", "new_referred", "new_churned", "new_fraud",
+COUNT_COLUMNS = ("prospects", "customers", "churned", "new_organic", "new_referred", "new_word_of_mouth", "new_churned", "new_fraud",
                  "asks", "shares", "spontaneous_shares", "invites", "rewards_paid",
                  "ask_queue", "staff_asks", "influencer_shares", "delight_actions")
 COLUMN_INDEX = {name: i for i, name in enumerate(DAILY_COLUMNS)}
@@ -46,36 +48,58 @@ COLUMN_INDEX = {name: i for i, name in enumerate(DAILY_COLUMNS)}
 SUMMARY_METRICS: dict[str, str] = {
     "customers_final": "active customers on the last day [people]",
     "adopters": "people who ever adopted, initial customers excluded [people]",
-    "referred_customers": "people who adopted through an invitation [people]",
-    "referred_share": "referred adopters / all adopters (initial customers excluded) [fraction]",
-    "k_factor": "referred customers per customer, over customers who joined at least K_WINDOW days before the end [-]",
-    "reward_cost": "total rewards paid [currency]",
-    "roi": "(revenue of referred customers - reward cost) / reward cost [-]",
-    "cost_per_referred_customer": "reward cost / referred customers [currency]",
+    "referred_customers": "people who adopted through a tracked referral (the referral link) [people]",
+    "word_of_mouth_customers": "people who adopted through an untracked invitation [people]",
+    "referred_share": "tracked referred adopters / all adopters (initial customers excluded) [fraction]",
+    "k_factor": "cohort K: tracked referrals made within k_window_days of joining, per customer whose window has elapsed [-]",
+    "reward_cost": "company cost of the rewards paid (face value x cost_share) [currency]",
+    "attributed_roi": "(revenue of tracked referred customers - reward cost) / reward cost: what a referral dashboard shows, not a verdict [-]",
+    "cost_per_referred_customer": "reward cost / tracked referred customers [currency]",
     "ltv_referred": "discounted lifetime value of a referred customer [currency]",
     "ltv_organic": "discounted lifetime value of an organic or initial customer [currency]",
     "ltv_ratio": "ltv_referred / ltv_organic [-]",
-    "cumulative_profit": "profit over the horizon [currency]",
+    "cumulative_profit": "profit over the horizon (1-year profit for a 365-day run) [currency]",
+    "equity_final": "expected discounted margin still to come from the customers active on the last day [currency]",
     "budget_exhausted_day": "day the budget ran out (NaN if it never did) [day]",
 }
 
-#: Customers need time to refer: the K-factor counts the referrals of customers who
-#: joined at least this many days before the end of the run.
-K_WINDOW = 60
+
+#: The default cohort-K window (the schema's k_window_days), for displays that have no scenario at hand.
+K_WINDOW = Scenario.model_fields["k_window_days"].default
 
 
-def k_factor(adopted_day: np.ndarray, referred_by: np.ndarray, day: int, window: int = K_WINDOW) -> float:
-    """Mean number of people referred by customers who joined on or before ``day - window``
-    (all customers when none did): the viral coefficient of a mature cohort."""
-    adopted = adopted_day != NEVER
-    cohort = adopted & (adopted_day <= day - window)
-    if not cohort.any():
-        cohort = adopted
+def cohort_k(people, day: int, window: int = 30) -> float:
+    """Cohort K: tracked referrals each customer made within ``window`` days of joining,
+    averaged over the customers who joined on day 1 or later and whose window has fully
+    elapsed by ``day`` (adopted_day + window <= day). Initial customers are excluded
+    (they did not join during the run). NaN when no cohort is complete.
+
+    ``people`` is the engine's :class:`~simulator.state.People` (arrays ``adopted_day``,
+    ``referred_by``, ``tracked``); a referral counts when the referee's adoption day is
+    at most ``window`` days after the referrer's.
+    """
+    adopted = people.adopted_day
+    cohort = (adopted >= 1) & (adopted + window <= day)
     if not cohort.any():
         return float("nan")
-    referrers = referred_by[referred_by >= 0]
-    children = np.bincount(referrers, minlength=len(adopted_day))
+    referee = np.flatnonzero(people.tracked & (people.referred_by >= 0))
+    referrer = people.referred_by[referee]
+    in_window = adopted[referee] - adopted[referrer] <= window
+    children = np.bincount(referrer[in_window], minlength=len(adopted))
     return float(children[cohort].mean())
+
+
+def equity_final(engine) -> float:
+    """Sum of economics.customer_equity over the customers active on the last day, each
+    under their own current daily churn hazard (segment, referred status, referrer)."""
+    people, scenario, day = engine.people, engine.scenario, engine.day
+    active = np.flatnonzero(people.state == CUSTOMER)
+    if not len(active):
+        return 0.0
+    hazard = engine.current_hazard(active)
+    tenure = day - people.adopted_day[active] + people.tenure_at_start[active]
+    referred = people.referred_by[active] >= 0
+    return float(customer_equity(scenario.economics, tenure.astype(np.float64), referred, people.fraud[active], hazard).sum())
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -88,8 +112,9 @@ def run_summary(engine) -> dict[str, float]:
     col = COLUMN_INDEX
     adopted = people.adopted_day > 0
     referred = people.referred_by >= 0
+    tracked = referred & people.tracked
     reward_cost = float(daily[:, col["reward_cost"]].sum())
-    revenue_referred = float(engine.revenue_to_date()[referred].sum())
+    revenue_tracked = float(engine.revenue_to_date()[tracked].sum())
     ltv = {}
     for group, mask in (("referred", referred), ("organic", (people.adopted_day != NEVER) & ~referred)):
         ltv[group] = lifetime_value(
@@ -99,19 +124,21 @@ def run_summary(engine) -> dict[str, float]:
             real_share=1.0 - float(people.fraud[mask].mean()) if mask.any() else 1.0,
             referred=group == "referred",
         )
-    n_referred = int(referred.sum())
+    n_tracked = int(tracked.sum())
     return {
         "customers_final": float((people.state == CUSTOMER).sum()),
         "adopters": float(adopted.sum()),
-        "referred_customers": float(n_referred),
-        "referred_share": ratio(n_referred, float(adopted.sum())),
-        "k_factor": k_factor(people.adopted_day, people.referred_by, engine.day),
+        "referred_customers": float(n_tracked),
+        "word_of_mouth_customers": float(referred.sum() - n_tracked),
+        "referred_share": ratio(n_tracked, float(adopted.sum())),
+        "k_factor": cohort_k(people, engine.day, engine.scenario.k_window_days),
         "reward_cost": reward_cost,
-        "roi": ratio(revenue_referred - reward_cost, reward_cost),
-        "cost_per_referred_customer": ratio(reward_cost, n_referred),
+        "attributed_roi": ratio(revenue_tracked - reward_cost, reward_cost),
+        "cost_per_referred_customer": ratio(reward_cost, n_tracked),
         "ltv_referred": ltv["referred"],
         "ltv_organic": ltv["organic"],
         "ltv_ratio": ratio(ltv["referred"], ltv["organic"]) if math.isfinite(ltv["organic"]) else float("nan"),
         "cumulative_profit": float(daily[-1, col["cumulative_profit"]]),
+        "equity_final": equity_final(engine),
         "budget_exhausted_day": float("nan") if engine.budget_exhausted_day is None else float(engine.budget_exhausted_day),
     }

@@ -107,9 +107,9 @@ class ReferralModel(mesa.Model):
         return self._views[person]
 
     def k_factor(self) -> float:
-        from .metrics import k_factor
-        p = self.engine.people
-        return k_factor(p.adopted_day, p.referred_by, self.day)
+        """Cohort K so far (metrics.cohort_k with the scenario's k_window_days)."""
+        from .metrics import cohort_k
+        return cohort_k(self.engine.people, self.day, self.engine.scenario.k_window_days)
 
 
 def _column_reporter(name: str):

@@ -36,6 +36,7 @@ STREAM_NAMES = (
     "satisfaction",   # each person's satisfaction score
     "churn",          # each person's churn clock
     "timing",         # milestone days
+    "link",           # whether a customer sharing unprompted uses their referral link
     "asks",           # share decisions of asked customers
     "spontaneous",    # unprompted shares
     "channels",       # channel choice and invitations

@@ -15,15 +15,47 @@ from scipy import stats
 from .config import NeverAsk, NoIncentive, Scenario, has_program
 from .engine import Engine
 from .executors import run_tasks
-from .metrics import COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary
+from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary
 from .rng import draw_seed, replicate_seeds
 from .state import STATE_NAMES
 
 INCREMENTAL_METRICS = {
-    "incremental_customers": "customers_final minus the no-program baseline on the same seed [people]",
-    "incremental_profit": "cumulative_profit minus the no-program baseline on the same seed [currency]",
-    "incremental_roi": "incremental_profit / reward_cost [-]",
+    "incremental_value": "(cumulative_profit + equity_final) minus the same for the no-program twin on the same seed: the headline [currency]",
+    "incremental_roi": "incremental_value / company reward cost [-]",
+    "incremental_cac": "company reward cost per incremental customer (NaN when the program adds none) [currency]",
+    "incremental_cac_vs_paid": "incremental_cac / economics.paid_cac: below 1 the program beats paid acquisition (NaN without paid_cac) [-]",
+    "payback_day": "first day from which cumulative incremental profit stays >= 0 (NaN if it ends below 0) [day]",
+    "program_k": "cohort K minus the twin's cohort K: the referrals the program adds per customer [-]",
+    "incremental_customers": "customers_final minus the no-program twin on the same seed [people]",
+    "incremental_profit": "cumulative_profit over the horizon (1-year profit for 365 days) minus the twin's [currency]",
 }
+
+
+def incremental_metrics(scenario: Scenario, metrics: dict[str, float], twin: dict[str, float],
+                        daily: np.ndarray, twin_daily: np.ndarray) -> dict[str, float]:
+    """The paired program-minus-twin metrics of one replicate (INCREMENTAL_METRICS);
+    their means over replicates are means of paired differences."""
+    def ratio(a: float, b: float) -> float:
+        return a / b if b else math.nan
+
+    value = metrics["cumulative_profit"] + metrics["equity_final"] - twin["cumulative_profit"] - twin["equity_final"]
+    extra = metrics["customers_final"] - twin["customers_final"]
+    cac = ratio(metrics["reward_cost"], extra) if extra > 0 else math.nan
+    paid_cac = scenario.economics.paid_cac
+    profit = COLUMN_INDEX["cumulative_profit"]
+    gap = daily[:, profit] - twin_daily[:, profit]
+    below = np.flatnonzero(gap[1:] < 0)  # day d is index d; day 0 is the common start
+    payback = 1.0 if not len(below) else (float(below[-1] + 2) if below[-1] + 1 < len(gap) - 1 else math.nan)
+    return {
+        "incremental_value": value,
+        "incremental_roi": ratio(value, metrics["reward_cost"]),
+        "incremental_cac": cac,
+        "incremental_cac_vs_paid": ratio(cac, paid_cac) if paid_cac else math.nan,
+        "payback_day": payback,
+        "program_k": metrics["k_factor"] - twin["k_factor"],
+        "incremental_customers": extra,
+        "incremental_profit": metrics["cumulative_profit"] - twin["cumulative_profit"],
+    }
 
 
 @dataclass
@@ -74,10 +106,7 @@ def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool
     twin = None
     if baseline:
         twin = Engine(baseline_of(scenario), seed, network=engine.network).run()
-        base = run_summary(twin)
-        metrics["incremental_customers"] = metrics["customers_final"] - base["customers_final"]
-        metrics["incremental_profit"] = metrics["cumulative_profit"] - base["cumulative_profit"]
-        metrics["incremental_roi"] = metrics["incremental_profit"] / metrics["reward_cost"] if metrics["reward_cost"] else math.nan
+        metrics.update(incremental_metrics(scenario, metrics, run_summary(twin), engine.daily, twin.daily))
     return RunOutput(replicate, seed, engine.daily, metrics, people_frame(engine) if people else None,
                      twin.daily if twin is not None else None)
 

@@ -22,6 +22,8 @@ class People:
     satisfaction: np.ndarray     # float32 score 0-10 at joining (drawn for everyone at the start)
     adopted_day: np.ndarray      # int32
     referred_by: np.ndarray      # int32 referrer of record, -1 when not referred
+    tracked: np.ndarray          # bool: referred through a referral link (what a referral dashboard counts)
+    tenure_at_start: np.ndarray  # int32 tenure on day 0 of an initial (existing) customer, else 0
     channel: np.ndarray          # int8 acquisition channel code
     asks: np.ndarray             # int16 asks received
     next_ask_day: np.ndarray     # int32
@@ -44,6 +46,8 @@ class People:
             satisfaction=np.zeros(n, np.float32),
             adopted_day=np.full(n, NEVER, np.int32),
             referred_by=np.full(n, -1, np.int32),
+            tracked=np.zeros(n, bool),
+            tenure_at_start=np.zeros(n, np.int32),
             channel=np.full(n, NOT_ACQUIRED, np.int8),
             asks=np.zeros(n, np.int16),
             next_ask_day=np.full(n, NEVER, np.int32),

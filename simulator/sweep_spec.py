@@ -33,7 +33,7 @@ from .scenario_io import apply_overrides, describe, key_at, parse_yaml, read_yam
 
 METHODS = ("grid", "random", "latin_hypercube")
 KNOWN_METRICS: dict[str, str] = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
-DEFAULT_METRICS = ("customers_final", "referred_share", "k_factor", "roi", "cost_per_referred_customer", "cumulative_profit")
+DEFAULT_METRICS = ("customers_final", "referred_share", "k_factor", "attributed_roi", "cost_per_referred_customer", "cumulative_profit")
 #: Keys the sweep itself sets for every run; sweeping them would be silently ignored.
 RESERVED_KEYS = ("seed", "replicates")
 

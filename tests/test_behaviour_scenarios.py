@@ -4,6 +4,7 @@ order-of-magnitude level."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -87,7 +88,8 @@ CONTRADICTIONS = [
      {"program": {"channels": [{"kind": "direct", "weight": 0.5}, {"kind": "broadcast", "weight": 0.3}]}},
      "program.channels", "sum to 1"),
     ("budget-below-one-reward.yaml",
-     {"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "budget": 5}}},
+     {"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "budget": 5,
+                                "reward_type": "cash"}}},
      "program.incentive.budget", "below one reward"),
     ("campaign-after-the-end.yaml",
      {"days": 20, "program": {"timing": {"kind": "campaign", "days": [10, 40]}}},
@@ -116,14 +118,14 @@ def test_budget_capped_campaign_spends_its_budget_and_stops():
     budget = scenario.program.incentive.budget
     cost = engine.daily[:, C["reward_cost"]]
     assert engine.budget_exhausted_day is not None and engine.budget_exhausted_day < scenario.days
-    assert budget - scenario.program.incentive.referrer_reward < cost.sum() <= budget
+    assert budget - scenario.program.cost_share() * scenario.program.incentive.referrer_reward < cost.sum() <= budget
 
 
 def test_no_program_pays_nothing_and_still_gets_word_of_mouth():
     scenario = load_scenario(SCENARIOS / "no-program.yaml", ["days=120"])
     d = Engine(scenario, 1).run().daily
     assert d[:, C["asks"]].sum() == 0 and d[:, C["reward_cost"]].sum() == 0
-    assert d[:, C["new_referred"]].sum() > 0
+    assert d[:, C["new_referred"]].sum() == 0 and d[:, C["new_word_of_mouth"]].sum() > 0  # untracked: no links
 
 
 @pytest.fixture(scope="module")
@@ -152,14 +154,29 @@ def test_dropbox_growth_has_the_documented_order_of_magnitude(dropbox_runs):
         assert registered[len(d) // 2] < (registered[0] + registered[-1]) / 2
 
 
+def signups(daily) -> float:
+    """Sign-ups after day 0: organic, tracked referrals and word of mouth."""
+    return sum(daily[1:, C[c]].sum() for c in ("new_organic", "new_referred", "new_word_of_mouth"))
+
+
 def test_dropbox_program_lifts_signups_as_reported(dropbox_runs):
-    """Houston (2010): the program raised sign-ups by ~60% for good (so ~37% of
-    sign-ups are due to it, close to the reported 35% of daily sign-ups from
-    referrals). reward_scale is calibrated to this; guard: a lift of 30-120% over the
-    no-program twin on the same seed, in every replicate."""
-    signups = lambda daily: daily[1:, C["new_organic"]].sum() + daily[1:, C["new_referred"]].sum()
-    for engine, twin in dropbox_runs:
-        assert 1.3 <= signups(engine.daily) / signups(twin.daily) <= 2.2
+    """Houston (2010): the program raised sign-ups by ~60% for good. Lift = sign-ups
+    of the program run / sign-ups of its no-program twin on the same seed - 1; the
+    scenario's reward_scale is calibrated to it. Run-to-run sd of one replicate's lift
+    is ~0.11 (8 replicates), so the mean of two (sd ~0.08) must be within 0.6 +- 0.2,
+    and every replicate a lift of 30-120%."""
+    lifts = [signups(engine.daily) / signups(twin.daily) - 1 for engine, twin in dropbox_runs]
+    assert all(0.3 <= lift <= 1.2 for lift in lifts), lifts
+    assert abs(np.mean(lifts) - 0.6) <= 0.2, lifts
+
+
+def test_dropbox_referred_share_is_the_reported_35_percent(dropbox_runs):
+    """Houston (2010): 35% of daily sign-ups came from referrals: a referral dashboard
+    counts tracked referrals (new_referred), not word of mouth, over all sign-ups of the
+    program run. A separate target from the lift (link_use is calibrated to it): the
+    mean of two replicates within 0.35 +- 0.04 (one replicate's sd is ~0.01)."""
+    shares = [engine.daily[1:, C["new_referred"]].sum() / signups(engine.daily) for engine, _ in dropbox_runs]
+    assert abs(np.mean(shares) - 0.35) <= 0.04, shares
 
 
 def test_dropbox_invitations_per_user_month_match_the_report_within_a_factor_of_three(dropbox_runs):

@@ -270,7 +270,8 @@ def test_drifting_satisfaction_moves_customers_out_of_the_milestone_ask():
     nobody is asked; without drift everyone is."""
     def asks(drift):
         scenario = small(days=30, satisfaction={"kind": "constant", "value": 9.02, "drift_per_year": drift}, program={
-            "timing": {"kind": "milestone", "delay_days": 0, "reach_share": 1, "min_satisfaction": 9}})
+            "timing": {"kind": "milestone", "delay_days": 0, "reach_share": 1, "min_satisfaction": 9},
+            "launch": {"ask_existing": "as_new"}})
         return Engine(scenario, 1).run().daily[:, C["asks"]]
     assert asks(-10.0).sum() == 0
     assert asks(0.0)[1] == 40  # the initial customers, on day 1

@@ -36,7 +36,7 @@ def test_results_folder_has_the_contract_files(tmp_path):
     assert len(series) == 2 * 61 and sorted(series.replicate.unique()) == [0, 1]
     summary = json.loads((folder / "summary.json").read_text())
     name = series.scenario.iloc[0]
-    for metric in ("customers_final", "referred_share", "k_factor", "roi", "cost_per_referred_customer",
+    for metric in ("customers_final", "referred_share", "k_factor", "attributed_roi", "cost_per_referred_customer",
                    "ltv_referred", "ltv_organic", "cumulative_profit"):
         assert metric in SUMMARY_METRICS
         entry = summary[name][metric]

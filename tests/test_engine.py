@@ -33,7 +33,7 @@ def test_people_are_conserved_every_day(network):
 def test_stocks_follow_flows():
     """customers(t) = customers(t-1) + new - churned; churned and prospects likewise."""
     d = run(small()).daily
-    new = d[1:, C["new_organic"]] + d[1:, C["new_referred"]]
+    new = d[1:, C["new_organic"]] + d[1:, C["new_referred"]] + d[1:, C["new_word_of_mouth"]]
     assert np.array_equal(np.diff(d[:, C["customers"]]), new - d[1:, C["new_churned"]])
     assert np.array_equal(np.diff(d[:, C["churned"]]), d[1:, C["new_churned"]])
     assert np.array_equal(np.diff(d[:, C["prospects"]]), -new)
@@ -45,13 +45,13 @@ def test_people_table_agrees_with_daily_rows():
     engine = run(small())
     p, d = engine.people, engine.daily
     assert (p.channel == ORGANIC).sum() == d[:, C["new_organic"]].sum()
-    assert (p.referred_by >= 0).sum() == d[:, C["new_referred"]].sum()
+    assert (p.referred_by >= 0).sum() == d[:, C["new_referred"]].sum() + d[:, C["new_word_of_mouth"]].sum()
     assert (p.churn_day != NEVER).sum() == d[-1, C["churned"]]
     referred = p.referred_by >= 0
     # a referrer of record was a customer before the referee joined
     assert np.all(p.adopted_day[p.referred_by[referred]] < p.adopted_day[referred])
     assert np.all(p.adopted_day[p.referred_by[referred]] >= 0)
-    assert np.isclose(p.reward_value.sum(), d[:, C["reward_cost"]].sum())
+    assert np.isclose(engine.scenario.program.cost_share() * p.reward_value.sum(), d[:, C["reward_cost"]].sum())
 
 
 def test_same_seed_same_run_other_seed_other_run():

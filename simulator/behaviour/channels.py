@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -14,28 +14,30 @@ from . import pipeline
 
 @dataclass
 class Invitations:
-    """Invitations as arrays: who invites whom, through which channel, over which tie."""
+    """Invitations as arrays: who invites whom, through which channel, over which tie,
+    and whether through the referral link (tracked: the referee sees the reward offer)."""
 
     referrer: np.ndarray  # int32
     target: np.ndarray    # int32
     channel: np.ndarray   # int8
     strong: np.ndarray    # bool
+    tracked: np.ndarray   # bool
 
     @classmethod
     def empty(cls) -> "Invitations":
-        return cls(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int8), np.zeros(0, bool))
+        return cls(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int8), np.zeros(0, bool), np.zeros(0, bool))
 
     @classmethod
     def concat(cls, parts: list["Invitations"]) -> "Invitations":
         if not parts:
             return cls.empty()
-        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("referrer", "target", "channel", "strong")))
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
 
     def __len__(self) -> int:
         return len(self.target)
 
     def take(self, mask_or_index) -> "Invitations":
-        return Invitations(self.referrer[mask_or_index], self.target[mask_or_index], self.channel[mask_or_index], self.strong[mask_or_index])
+        return Invitations(*(getattr(self, f.name)[mask_or_index] for f in fields(self)))
 
 
 def neighbour_slots(network: Network, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -53,8 +55,8 @@ def choose_channels(weights: np.ndarray, count: int, rng: np.random.Generator) -
     return rng.choice(len(weights), size=count, p=weights).astype(np.int8)
 
 
-def direct(network: Network, sharers: np.ndarray, state: np.ndarray, channel: int, extra_invites: float,
-           invite_all: bool, rng: np.random.Generator) -> Invitations:
+def direct(network: Network, sharers: np.ndarray, tracked: np.ndarray, state: np.ndarray, channel: int,
+           extra_invites: float, invite_all: bool, rng: np.random.Generator) -> Invitations:
     """Each sharer invites 1 + Poisson(extra_invites) friends drawn at random from
     their neighbours who are still prospects (all of them when ``invite_all``)."""
     owner, slots = neighbour_slots(network, sharers)
@@ -70,11 +72,11 @@ def direct(network: Network, sharers: np.ndarray, state: np.ndarray, channel: in
         keep = (np.arange(len(owner)) - first) < wanted[owner]
         owner, slots, friends = owner[keep], slots[keep], friends[keep]
     return Invitations(sharers[owner].astype(np.int32), friends.astype(np.int32),
-                       np.full(len(friends), channel, np.int8), network.strong[slots])
+                       np.full(len(friends), channel, np.int8), network.strong[slots], tracked[owner])
 
 
-def broadcast(network: Network, sharers: np.ndarray, state: np.ndarray, channel: int, attention: float,
-              rng: np.random.Generator) -> Invitations:
+def broadcast(network: Network, sharers: np.ndarray, tracked: np.ndarray, state: np.ndarray, channel: int,
+              attention: float, rng: np.random.Generator) -> Invitations:
     """A broadcast exposes every neighbour; each prospect notices it with probability ``attention``."""
     owner, slots = neighbour_slots(network, sharers)
     friends = network.indices[slots]
@@ -83,7 +85,7 @@ def broadcast(network: Network, sharers: np.ndarray, state: np.ndarray, channel:
         seen &= rng.random(len(friends)) < attention
     owner, slots, friends = owner[seen], slots[seen], friends[seen]
     return Invitations(sharers[owner].astype(np.int32), friends.astype(np.int32),
-                       np.full(len(friends), channel, np.int8), network.strong[slots])
+                       np.full(len(friends), channel, np.int8), network.strong[slots], tracked[owner])
 
 
 def lags(lag_cfg, count: int, rng: np.random.Generator) -> np.ndarray:

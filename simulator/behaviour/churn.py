@@ -73,11 +73,15 @@ class ChurnProcess:
             return np.zeros(0, np.int32)
         if self.scheduled:
             return self._due.take(day)
-        referred = p.referred_by[customers] >= 0
+        p.churn_hazard[customers] += self.hazard(customers, scores_of(customers))
+        return customers[p.churn_hazard[customers] >= p.churn_clock[customers]]
+
+    def hazard(self, who: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Today's daily hazard of customers ``who`` with current ``scores``."""
+        p = self.people
+        referred = p.referred_by[who] >= 0
         referrer_active = None
         if self.cfg.only_while_referrer_active:
-            referrer_active = np.zeros(len(customers), bool)
-            referrer_active[referred] = p.state[p.referred_by[customers[referred]]] == CUSTOMER
-        hazard = daily_hazard(self.cfg, scores_of(customers), referred, referrer_active)
-        p.churn_hazard[customers] += hazard
-        return customers[p.churn_hazard[customers] >= p.churn_clock[customers]]
+            referrer_active = np.zeros(len(who), bool)
+            referrer_active[referred] = p.state[p.referred_by[who[referred]]] == CUSTOMER
+        return daily_hazard(self.cfg, scores, referred, referrer_active)

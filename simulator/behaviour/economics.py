@@ -61,3 +61,38 @@ def lifetime_value(cfg: Economics, customer_days: float, churn_events: float, re
         fade = float(cfg.premium_fade_days)
         value += cfg.referred_margin_premium * (1.0 / k - (-np.expm1(-k * fade)) / (k * k * fade))
     return float(real_share * m0 * value)
+
+
+def customer_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarray, fraud: np.ndarray,
+                    daily_hazard: np.ndarray) -> np.ndarray:
+    """Expected discounted margin still to come from each active customer, in closed form.
+
+    A customer active at the end of the horizon earns on day k = 1, 2, ... after it
+    if they have not churned, with probability exp(-h k) under their own daily hazard
+    h, discounted by exp(-d k), d = ln(1 + annual_discount_rate) / 365. With
+    q = exp(-(h + d)):
+
+        E = m0 * [ sum_k q^k  +  premium * sum_{k=1..K} q^k (1 - (t + k) / F) ]
+          = m0 * [ q / (1 - q)  +  premium * ((1 - t/F) S0 - S1 / F) ]
+
+    t the tenure today, K = max(0, F - t) the days of premium left,
+    S0 = sum_{k<=K} q^k = q (1 - q^K) / (1 - q) and
+    S1 = sum_{k<=K} k q^k = q (1 - (K + 1) q^K + K q^(K+1)) / (1 - q)^2.
+    The premium applies to referred customers; fake accounts are worth 0. With no
+    churn and no discounting the sum diverges (infinite equity).
+    """
+    m0 = cfg.monthly_margin / DAYS_PER_MONTH
+    rate = np.asarray(daily_hazard, dtype=np.float64) + np.log1p(cfg.annual_discount_rate) / 365.0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        q = np.exp(-rate)
+        one_minus_q = -np.expm1(-rate)
+        base = np.where(rate > 0, q / one_minus_q, np.inf)
+        fade = float(cfg.premium_fade_days)
+        left = np.maximum(fade - tenure_days, 0.0)
+        q_left = q ** left
+        s0 = q * (1.0 - q_left) / one_minus_q
+        s1 = q * (1.0 - (left + 1.0) * q_left + left * q_left * q) / one_minus_q ** 2
+        premium = np.where(rate > 0, (1.0 - tenure_days / fade) * s0 - s1 / fade, np.inf)
+        premium = np.where(left > 0, premium, 0.0)
+    value = m0 * (base + np.where(referred, cfg.referred_margin_premium * premium, 0.0))
+    return np.where(fraud, 0.0, value)

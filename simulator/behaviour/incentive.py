@@ -59,7 +59,3 @@ def rank_within(groups: np.ndarray) -> np.ndarray:
     ranks[order] = np.arange(len(groups)) - run_start
     return ranks
 
-
-def within_budget(amounts: np.ndarray, budget_left: float) -> np.ndarray:
-    """Pay in order while the running total fits the budget left (the rest are not paid)."""
-    return np.cumsum(amounts) <= budget_left + 1e-9

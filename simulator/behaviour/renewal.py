@@ -29,23 +29,38 @@ class RenewalProcess:
         if self.on:
             people.churn_clock[:] = rng_of("churn").exponential(1.0, people.n)
 
-    def leave_day(self, adopted: np.ndarray | int, decide_after: np.ndarray) -> np.ndarray:
-        """The first renewal date adopted + k * every (k >= 1) whose decision day
-        (renewal - notice) is at or after ``decide_after`` days of tenure."""
+    def leave_day(self, anchor: np.ndarray | int, decide_after: np.ndarray) -> np.ndarray:
+        """The first renewal date anchor + k * every (k >= 1) whose decision day
+        (renewal - notice) is at least ``decide_after`` days after ``anchor``."""
         k = np.maximum(np.ceil((decide_after + self.notice) / self.every), 1)
-        return adopted + k * self.every
+        return anchor + k * self.every
 
     def joined(self, who: np.ndarray, scores: np.ndarray, referred: np.ndarray, day: int) -> None:
         """File the leave date of customers who joined on ``day`` (scheduled churn only):
-        with a fixed hazard h the continuous model's leaving tenure is clock / h."""
+        with a fixed hazard h the continuous model has them leave clock / h days from
+        now (memoryless). Contracts run from the day of signing, which is tenure_at_start
+        days before day 0 for customers who existed at the start."""
         if not self.scheduled:
             return
         hazard = daily_hazard(self.cfg, scores, referred, None)
         with np.errstate(divide="ignore", invalid="ignore"):
-            tenure = self.people.churn_clock[who] / hazard
-        leave = np.where(np.isfinite(tenure), self.leave_day(day, np.where(np.isfinite(tenure), tenure, 0.0)), NEVER)
+            wait = self.people.churn_clock[who] / hazard
+        finite = np.isfinite(wait)
+        signed = self.people.tenure_at_start[who]
+        leave = self.leave_day(day - signed, np.where(finite, wait, 0.0) + signed)
+        leave = np.where(finite, np.maximum(leave, day + 1), NEVER)
         leave = np.where(leave > self.horizon, NEVER, leave).astype(np.int64)
         self._due.file_each(who, leave)
+
+    def hazard(self, who: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Today's daily hazard of customers ``who`` with current ``scores`` (as ChurnProcess)."""
+        p = self.people
+        referred = p.referred_by[who] >= 0
+        referrer_active = None
+        if self.cfg.only_while_referrer_active:
+            referrer_active = np.zeros(len(who), bool)
+            referrer_active[referred] = p.state[p.referred_by[who[referred]]] == CUSTOMER
+        return daily_hazard(self.cfg, scores, referred, referrer_active)
 
     def leavers(self, customers: np.ndarray, day: int, scores_of) -> np.ndarray:
         """Who of ``customers`` leaves today: only those whose renewal date is today.
@@ -56,13 +71,9 @@ class RenewalProcess:
             return np.zeros(0, np.int32)
         if self.scheduled:
             return self._due.take(day)
-        referred = p.referred_by[customers] >= 0
-        referrer_active = None
-        if self.cfg.only_while_referrer_active:
-            referrer_active = np.zeros(len(customers), bool)
-            referrer_active[referred] = p.state[p.referred_by[customers[referred]]] == CUSTOMER
-        p.churn_hazard[customers] += daily_hazard(self.cfg, scores_of(customers), referred, referrer_active)
-        tenure = day - p.adopted_day[customers]
+        p.churn_hazard[customers] += self.hazard(customers, scores_of(customers))
+        tenure = day - p.adopted_day[customers] + p.tenure_at_start[customers]
+        # a decision day: notice days before a renewal date after the start of the run
         deciding = customers[((tenure + self.notice) % self.every == 0) & (tenure + self.notice >= self.every)]
         decided = deciding[p.churn_hazard[deciding] >= p.churn_clock[deciding]]
         if len(decided):

@@ -52,3 +52,19 @@ def fatigue(timing, earlier_asks: np.ndarray) -> np.ndarray:
     if isinstance(timing, NeverAsk):
         return np.ones(len(earlier_asks))
     return timing.reminders.fatigue ** earlier_asks.astype(np.float64)
+
+
+def launch_ask_day(timing, launch, uniform: np.ndarray) -> np.ndarray:
+    """First ask of the customers who exist on day 0 (``program.launch``).
+
+    once: one launch ask on day 1 + floor(u * spread_days), u ~ U(0, 1) drawn per
+    customer; never: none; as_new: as if they had just joined (at_purchase and
+    onboarding ask them on day 1 + delay_days). Timings that ask no one at joining
+    (never, campaign) make no launch ask either.
+    """
+    count = len(uniform)
+    if isinstance(timing, (NeverAsk, Campaign)) or launch.ask_existing == "never":
+        return np.full(count, NEVER, np.int32)
+    if launch.ask_existing == "once":
+        return (1 + np.floor(uniform * launch.spread_days)).astype(np.int32)
+    return None  # as_new: the caller uses first_ask_day

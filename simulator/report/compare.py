@@ -32,7 +32,7 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime,
         atomic_write_csv(path / "summary.csv", summary)
         atomic_write_json(path / "summary.json", summary_dict(summary))
         figures = plots.standard(series, path)
-        figures.append(plots.distribution(runs, "roi", path / "roi_distribution.png", title="ROI over replicates"))
+        figures.append(plots.distribution(runs, "attributed_roi", path / "roi_distribution.png", title="Attributed ROI over replicates"))
         figures.append(plots.paired_intervals(comparison.table, path / "paired_vs_unpaired.png"))
         atomic_write_text(path / "report.md", comparison_markdown(comparison, figures))
         atomic_write_json(path / "manifest.json", manifest(

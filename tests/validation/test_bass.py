@@ -99,7 +99,7 @@ def standardised_surplus(daily: np.ndarray, organic_rate: float, reach: float) -
     e2 = np.exp(-SPONTANEOUS_RATE * C * (1.0 - x * x))
     o = organic_rate
     expected = {
-        "new_referred": (K * (1 - e1), K * (e1 - e2) + K**2 * (e2 - e1**2)),
+        "new_word_of_mouth": (K * (1 - e1), K * (e1 - e2) + K**2 * (e2 - e1**2)),
         "new_organic": (K * o * e1, K * o * (e1 - o * e2) + K**2 * o**2 * (e2 - e1**2)),
     }
     return {
@@ -109,11 +109,12 @@ def standardised_surplus(daily: np.ndarray, organic_rate: float, reach: float) -
 
 
 def test_scenario_has_the_bass_ingredients_only(daily):
-    """No churn, nobody asked, every share spontaneous: adopters only grow, by organic + referred."""
+    """No churn, nobody asked, every share spontaneous: adopters only grow, by organic + word of mouth
+    (with no program no referral is tracked)."""
     col = COLUMN_INDEX
     assert (daily[:, :, col["churned"]] == 0).all() and (daily[:, :, col["asks"]] == 0).all()
     growth = np.diff(adopters(daily), axis=1)
-    assert (growth == daily[:, 1:, col["new_organic"]] + daily[:, 1:, col["new_referred"]]).all()
+    assert (growth == daily[:, 1:, col["new_organic"]] + daily[:, 1:, col["new_word_of_mouth"]]).all()
 
 
 def test_daily_adoption_hazard_is_p_plus_q_times_adopted_share(daily):
@@ -123,10 +124,10 @@ def test_daily_adoption_hazard_is_p_plus_q_times_adopted_share(daily):
     reach or organic rate gives |z| ~ 17. (Slips that move the hazard by only 1-2%, such
     as resolving organic adoption before referral, shift z by 1-2 and are not resolved.)"""
     z = standardised_surplus(daily, ORGANIC_RATE, ATTENTION * CONVERSION)
-    assert abs(z["new_referred"]) < 4 and abs(z["new_organic"]) < 4, z
+    assert abs(z["new_word_of_mouth"]) < 4 and abs(z["new_organic"]) < 4, z
     wrong_q = standardised_surplus(daily, ORGANIC_RATE, 1.1 * ATTENTION * CONVERSION)
     wrong_p = standardised_surplus(daily, 1.1 * ORGANIC_RATE, ATTENTION * CONVERSION)
-    assert abs(wrong_q["new_referred"]) > 4 and abs(wrong_p["new_organic"]) > 4, (wrong_q, wrong_p)
+    assert abs(wrong_q["new_word_of_mouth"]) > 4 and abs(wrong_p["new_organic"]) > 4, (wrong_q, wrong_p)
 
 
 def test_mean_adoption_curve_follows_the_daily_bass_recursion(daily):

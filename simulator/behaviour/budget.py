@@ -1,0 +1,63 @@
+"""The reward budget: company money, an optional monthly pace, and what happens when it runs out.
+
+Rewards are paid at face value to customers; the company pays ``cost_share`` of
+it (``program.cost_shares`` by reward type, or the incentive's own
+``cost_share``). ``budget`` and ``budget_per_month`` count company money. Payments
+are made in order while their running total fits what is left: of the budget,
+and of the month's allowance ``budget_per_month · (months begun) − spent``.
+A payment that does not fit exhausts the budget (the day is recorded), or, when
+only the month's allowance is short, pauses the reward until the next month.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..config import NoIncentive
+from .churn import DAYS_PER_MONTH
+
+
+class Budget:
+    def __init__(self, incentive, cost_share: float):
+        self.cost_share = cost_share
+        none = isinstance(incentive, NoIncentive)
+        self.left = math.inf if none or incentive.budget is None else float(incentive.budget)
+        self.per_month = None if none else incentive.budget_per_month
+        self.ends_program = not none and incentive.on_budget_exhausted == "end_program"
+        self.spent = 0.0
+        self.exhausted_day: int | None = None
+        self._paused_until = 0  # first day the reward is on again after a month's allowance ran out
+
+    @staticmethod
+    def month_of(day: int) -> int:
+        """Month k holds the days d with k <= (d - 1) / 30.4375 < k + 1 (month 0: days 1..31)."""
+        return int(math.floor((day - 1) / DAYS_PER_MONTH))
+
+    def _month_left(self, day: int) -> float:
+        if self.per_month is None:
+            return math.inf
+        return self.per_month * (self.month_of(day) + 1) - self.spent
+
+    def reward_on(self, day: int) -> bool:
+        """Whether the reward is offered on ``day`` (budget not exhausted, month not spent)."""
+        return self.exhausted_day is None and day >= self._paused_until
+
+    def pay(self, face_values: np.ndarray, day: int) -> tuple[np.ndarray, float]:
+        """Which of the requested rewards (face values, in order) are affordable, and their company cost."""
+        costs = face_values * self.cost_share
+        budget_left, month_left = self.left, self._month_left(day)
+        running = np.cumsum(costs)
+        affordable = running <= min(budget_left, month_left) + 1e-9
+        cost = float(costs[affordable].sum())
+        self.left -= cost
+        self.spent += cost
+        refused = ((costs > 0) & ~affordable).any()
+        if self.left <= 1e-9 or (refused and running[~affordable][0] > budget_left + 1e-9):
+            self.exhausted_day = day
+        elif refused or self._month_left(day) <= 1e-9:
+            # the month's allowance is spent: the reward is off until the next month begins
+            next_month = self.month_of(day) + 1
+            self._paused_until = int(math.ceil(next_month * DAYS_PER_MONTH)) + 1
+        return affordable, cost
