@@ -589,5 +589,8 @@ def _reward_sizes(incentive: _IncentiveBase) -> list[float]:
 
 
 def has_program(scenario: Scenario) -> bool:
-    """A program exists when customers are asked or rewarded."""
-    return scenario.program.timing.kind != "never" or scenario.program.incentive.kind != "none"
+    """A program exists when customers are asked or rewarded, or a lever is pulled
+    (influencers, delight actions, staff mentions)."""
+    program = scenario.program
+    return (program.timing.kind != "never" or program.incentive.kind != "none"
+            or any(lever is not None for lever in (program.influencers, program.delight, program.staff)))

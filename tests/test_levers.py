@@ -317,3 +317,21 @@ def test_every_lever_at_once_is_deterministic_per_seed():
     assert not np.array_equal(a.daily, c.daily)
     total = column(a, "prospects") + column(a, "customers") + column(a, "churned")
     assert (total == a.people.n).all()
+
+
+def test_lever_costs_reach_incremental_value_and_the_twin_goes_without_levers():
+    """With no margin the only money is the levers' costs, so the program's incremental
+    value against its no-program twin (same seed) is exactly minus those costs."""
+    from simulator.runner import baseline_of, run_replicate
+
+    scenario = small(days=60, economics={"monthly_margin": 0.0},
+                     program={"incentive": {"kind": "none"}, "timing": {"kind": "never"},
+                              "influencers": {"count": 5, "cost_each": 1000, "conversion": 0.0},
+                              "staff": {"touchpoint_rate": 0.01, "cost_per_day": 10},
+                              "delight": {"rate": 0.01, "cost_each": 2}})
+    twin = baseline_of(scenario).program
+    assert (twin.influencers, twin.targeting, twin.delight, twin.staff) == (None, None, None, None)
+    out = run_replicate(scenario, 0, 5, baseline=True)
+    costs = sum(out.daily[:, C[name]].sum() for name in PROGRAM_COSTS)
+    assert costs >= 5 * 1000 + 60 * 10
+    assert out.metrics["incremental_value"] == pytest.approx(-costs)
