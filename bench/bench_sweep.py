@@ -36,7 +36,7 @@ from simulator.sweep import load_sweep, run_sweep  # noqa: E402
 def sweep_file(folder: Path, name: str, base: dict, levels: int, replicates: int) -> Path:
     spec = {"name": name, "base": base, "method": "grid", "replicates": replicates, "seed": 2024,
             "parameters": {"program.incentive.referrer_reward": {"values": [float(v) for v in range(0, 2 * levels, 2)]}},
-            "metrics": ["customers_final", "referred_share", "k_factor", "roi", "cumulative_profit"]}
+            "metrics": ["customers_final", "referred_share", "k_factor", "attributed_roi", "cumulative_profit"]}
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return path

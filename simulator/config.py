@@ -17,6 +17,14 @@ Money = Annotated[float, Field(ge=0.0, le=1e9)]
 Days = Annotated[int, Field(ge=0, le=36500)]
 
 MAX_PEOPLE = 50_000_000
+#: Unprompted shares per customer-day of the defaults (see WordOfMouth.spontaneous_rate).
+SPONTANEOUS_RATE = 0.009
+#: Positive : negative word of mouth of East, Hammond & Wright 2007 (about 3 : 1).
+POSITIVE_PER_NEGATIVE = 3.0
+#: Negative word of mouth per detractor-day that gives POSITIVE_PER_NEGATIVE unprompted positive
+#: shares per negative message under the default NPS mix (50% promoters sharing at 1, 35% passives
+#: at 0.35, 15% detractors speaking against): rate · 0.6225 / (3 · 0.15).
+NWOM_RATE = round(SPONTANEOUS_RATE * (0.5 * 1.0 + 0.35 * 0.35) / (POSITIVE_PER_NEGATIVE * 0.15), 5)
 REWARD_TYPES = ("cash", "credit", "product", "charity", "organization")
 
 
@@ -129,11 +137,11 @@ Network = Annotated[
 
 
 class Acquisition(Strict):
-    organic_rate: Probability = Field(0.0005, description="Daily probability that a prospect adopts on their own (Bass p) [1/day]. Source: Bass-model fits, p ~ 0.0001-0.001 per day.")
+    organic_rate: Probability = Field(0.00002, description="Daily probability that a prospect adopts on their own (0.0073 per year); on a complete graph Bass p per year = 365 · −ln(1 − organic_rate), on a clustered network the early word of mouth around the first customers adds to the fitted p [1/day]. Source: calibrated so that the no-program twin of the default scenario, fitted to Bass, has p ≈ 0.03 per year (Sultan, Farley & Lehmann 1990; tests/validation/test_bass.py).")
 
 
 class WordOfMouth(Strict):
-    spontaneous_rate: Probability = Field(0.002, description="Unprompted shares per active customer-day, scaled by the share effect of satisfaction [1/day]. Source: assumption (baseline that exists with no program).")
+    spontaneous_rate: Probability = Field(SPONTANEOUS_RATE, description="Unprompted shares per active customer-day, scaled by the share effect of satisfaction [1/day]. Source: calibrated so that the no-program twin of the default scenario, fitted to Bass, has q ≈ 0.38 per year (Sultan, Farley & Lehmann 1990; tests/validation/test_bass.py).")
 
 
 class SegmentEffect(Strict):
@@ -193,9 +201,11 @@ class _IncentiveBase(Strict):
     cost_share: Probability | None = Field(None, description="Fraction of a reward's face value the company pays; unset uses program.cost_shares of the reward type [fraction]. Source: scenario choice.")
     max_uplift: float = Field(1.0, ge=0, le=10, description="Largest relative rise of the share probability (x2 at most) [-]. Source: Wolters, Schulze & Gedenk 2020; value: assumption.")
     referee_max_uplift: float = Field(1.5, ge=0, le=10, description="Largest relative rise of conversion from the referee's reward [-]. Source: Gershon, Cryder & John 2020 (recipient reward matters more); value: assumption.")
-    reward_scale: float = Field(25.0, gt=0, le=1e6, description="Reward at which 63% of the uplift is reached [currency]. Source: assumption.")
+    reward_scale: float | None = Field(None, gt=0, le=1e9, description="Reward at which 63% of the uplift is reached; unset means reward_scale_months · economics.monthly_margin [currency]. Source: scenario choice (override).")
+    reward_scale_months: float = Field(3.0, gt=0, le=1200, description="Reward scale in months of the customer's margin, so that rewards act relative to what the product is worth [months]. Source: Wolters, Schulze & Gedenk 2020 (diminishing returns); 3 months: assumption ($24 at $8 a month, the former consumer scale of $25).")
+    referee_share_uplift: float = Field(0.5, ge=0, le=10, description="Largest relative rise of the referrer's share probability from the friend's reward [-]. Source: Gershon, Cryder & John 2020 (a reward for the friend makes people refer more); value: assumption.")
     strong_tie_weight: float = Field(0.5, ge=0, le=5, description="Weight of the uplift on strong ties relative to weak ones [-]. Source: Ryu & Feick 2007 (rewards matter more for weak ties); value: assumption.")
-    credibility_penalty: Probability = Field(0.1, description="Relative drop in conversion when the referrer is paid [fraction]. Source: Verlegh et al. 2013 (direction); size: assumption.")
+    credibility_penalty: Probability = Field(0.1, description="Largest relative drop in conversion of a rewarded invitation, reached as 1 − exp(−R / reward_scale) grows with the referrer's reward R [fraction]. Source: Verlegh et al. 2013 (direction); size: assumption.")
 
 
 class NoIncentive(Strict):
@@ -246,7 +256,9 @@ Incentive = Annotated[Union[NoIncentive, SingleSided, DoubleSided, Tiered], Fiel
 class Reminders(Strict):
     count: int = Field(0, ge=0, le=50, description="Reminders after the first ask, to customers who have not shared yet [asks]. Source: reminder uplift reports.")
     interval_days: int = Field(7, ge=1, le=3650, description="Days between asks [days]. Source: assumption.")
-    fatigue: Probability = Field(0.5, description="Share probability multiplier per earlier ask (fatigue^k) [-]. Source: assumption.")
+    fatigue: Probability = Field(0.9, description="Share probability multiplier per earlier ask (fatigue^k) [-]. Source: calibrated so that 3 reminders give ≈2.6x the shares of one ask (reminder uplift reports), annoyance included.")
+    annoyance: Probability = Field(0.05, description="Probability that a reminder (an ask beyond the first) annoys the customer [probability]. Source: direction: reminder and e-mail fatigue reports (unsubscribes rise with frequency); size: assumption.")
+    annoyance_points: float = Field(2.0, ge=0, le=10, description="Satisfaction points an annoyed customer loses, for good (lower sharing, higher churn) [points]. Source: assumption (a promoter becomes a passive).")
 
 
 class _TimingBase(Strict):
@@ -269,7 +281,8 @@ class Onboarding(_TimingBase):
 
 class Milestone(_TimingBase):
     kind: Literal["milestone"]
-    delay_days: int = Field(30, ge=0, le=3650, description="Mean days from joining to the success milestone (geometric) [days]. Source: assumption.")
+    delay_days: int = Field(30, ge=0, le=3650, description="Days from joining to the success milestone: the mean (geometric) or the exact tenure day (fixed) [days]. Source: assumption.")
+    schedule: Literal["geometric", "fixed"] = Field("geometric", description="geometric: milestone reached after a Geometric wait; fixed: on tenure day delay_days (the 3rd box on day 28). Source: scenario choice.")
     reach_share: Probability = Field(0.6, description="Share of customers who ever reach the milestone [fraction]. Source: assumption.")
     min_satisfaction: float = Field(7.0, ge=0, le=10, description="Ask only customers at least this satisfied at the milestone [0-10]. Source: practice (ask happy customers).")
 
@@ -435,12 +448,32 @@ class Staff(Strict):
     cost_per_day: Money = Field(0.0, description="Cost of the staff time per day [currency/day]. Source: scenario choice.")
 
 
+class MomentEffect(Strict):
+    """Share-probability multiplier by the moment of the ask."""
+
+    purchase: Annotated[float, Field(ge=0, le=10)] = Field(1.0, description="Multiplier of an ask at purchase [-]. Source: definition (base_share is the share rate of an ask at purchase, SocialTwist).")
+    onboarding: Annotated[float, Field(ge=0, le=10)] = Field(1.2, description="Multiplier of an ask at the end of onboarding, after a first use [-]. Source: direction: asks after a positive experience work better (peak-end rule, Kahneman et al. 1993; Dropbox asked there); size: assumption.")
+    milestone: Annotated[float, Field(ge=0, le=10)] = Field(1.5, description="Multiplier of an ask at a success milestone [-]. Source: direction: satisfaction and recent success drive referral (peak-end rule, Kahneman et al. 1993; Kumar, Petersen & Leone 2010, referral behaviour follows the customer's experience); size: assumption.")
+    campaign: Annotated[float, Field(ge=0, le=10)] = Field(0.8, description="Multiplier of an ask in a campaign sent to everyone on a calendar day [-]. Source: direction: untimed e-mail blasts get lower response than triggered messages (e-mail marketing benchmarks); size: assumption.")
+    reminder: Annotated[float, Field(ge=0, le=10)] = Field(1.0, description="Multiplier of a reminder (an ask beyond the first; fatigue^k applies on top) [-]. Source: definition (reminders are calibrated through fatigue).")
+
+
+class RewardSeekers(Strict):
+    """Rewards change who comes: a larger reward brings more customers who come for the reward."""
+
+    max_share: Probability = Field(0.2, description="Share of reward seekers among rewarded referred customers as the reward grows without bound; at reward R the share is max_share · (1 − exp(−R / reward_scale)) [fraction]. Source: Wolters, Schulze & Gedenk 2020 (larger rewards bring less profitable referred customers); Lewis 2006 (customers acquired with deeper promotions are worth less); size: assumption.")
+    hazard_ratio: float = Field(2.0, ge=0, le=10, description="Churn hazard of a reward seeker relative to other referred customers [-]. Source: Lewis 2006 (promotion-acquired customers retain worse); size: assumption.")
+    margin_ratio: float = Field(0.8, ge=0, le=10, description="Margin of a reward seeker relative to the base margin (no referred premium) [-]. Source: Wolters, Schulze & Gedenk 2020 (direction); size: assumption.")
+
+
 class Program(Strict):
     base_share: Probability = Field(0.2, description="Share probability of an asked promoter with no reward [probability]. Source: SocialTwist (~19% of those asked share).")
     satisfaction_effect: SegmentEffect = Field(default_factory=SegmentEffect, description="sat_effect(s): share multiplier by NPS segment.")
     tie_conversion: TieConversion = Field(default_factory=TieConversion, description="tie[strong|weak]: conversion multiplier by tie strength.")
     default_conversion: ChannelConversion = Field(default_factory=ChannelConversion, description="base_conversion of channels that set none, by kind.")
     reward_type_weights: RewardTypeWeights = Field(default_factory=RewardTypeWeights, description="type_weight of each reward type, by audience.")
+    moment_effect: MomentEffect = Field(default_factory=MomentEffect, description="Share multiplier by the moment of the ask.")
+    reward_seekers: RewardSeekers = Field(default_factory=RewardSeekers, description="Who a reward attracts.")
     cost_shares: CostShares = Field(default_factory=CostShares, description="Company cost per unit of face value, by reward type.")
     link_use: Probability = Field(0.3, description="Probability that a customer sharing unprompted uses their referral link while a reward is on offer (a tracked referral) [probability]. Source: assumption.")
     launch: Launch = Field(default_factory=Launch, description="How the program reaches the customers who exist on day 0.")
@@ -497,7 +530,7 @@ class Renewal(Strict):
 class Churn(Strict):
     monthly_rate: Probability = Field(0.05, description="Share of customers lost per month (30.4375 days) [fraction]. Source: industry range 5-7% per month.")
     satisfaction_multipliers: ChurnBySegment = Field(default_factory=ChurnBySegment, description="Churn hazard multiplier by NPS segment.")
-    referred_hazard_ratio: float = Field(0.82, ge=0, le=10, description="Churn hazard of referred customers relative to others [-]. Source: Schmitt, Skiera & Van den Bulte 2011 (18% more likely to stay).")
+    referred_hazard_ratio: float = Field(0.74, ge=0, le=10, description="Churn hazard of referred customers who are not reward seekers, relative to others [-]. Source: Schmitt, Skiera & Van den Bulte 2011 (referred customers 18% more likely to stay): 0.74 gives a realised ratio of about 0.82 with the default reward's share of reward seekers.")
     only_while_referrer_active: bool = Field(False, description="Apply the referred hazard ratio only while the referrer is still a customer. Source: assumption (Schmitt et al. 2011 do not say whether the advantage lasts without the referrer).")
     renewal: Renewal | None = Field(None, description="Contracts that churn only at renewal dates, with the probability the hazard gives over the contract.")
 
@@ -512,13 +545,14 @@ class Economics(Strict):
 
 
 class Fraud(Strict):
-    share: Probability = Field(0.02, description="Share of referral signups that are fake [fraction]. Source: referral-fraud reports (2%, up to 15% without controls).")
+    share: Probability = Field(0.02, description="Share of rewarded referral signups that are fake when the rewards on offer (referrer + friend) equal one reward_scale; at reward R it is share · (1 − exp(−R / scale)) / (1 − exp(−1)), none without a reward [fraction]. Source: referral-fraud reports (2%, up to 15% without controls; fraud follows the money: self-referral abuse needs a reward).")
     blocked_by_qualification: Probability = Field(0.9, description="Share of fake signups stopped when rewards wait for qualification [fraction]. Source: assumption.")
 
 
 class NegativeWordOfMouth(Strict):
-    rate: Probability = Field(0.01, description="Daily probability that an active detractor speaks against the product to all friends [1/day]. Source: WOM literature (negative:positive about 1:3); value: assumption.")
-    conversion_penalty: Probability = Field(0.3, description="Relative drop in the conversion of a prospect who heard it [fraction]. Source: assumption.")
+    rate: Probability = Field(NWOM_RATE, description="Daily probability that an active detractor speaks against the product to all friends [1/day]. Source: East, Hammond & Wright 2007 (positive word of mouth about 3x as frequent as negative): with the default NPS mix, 3 negative messages per 9 unprompted positive shares with no program.")
+    conversion_penalty: Probability = Field(0.3, description="Relative drop in the conversion of a prospect who heard it [fraction]. Source: direction: negative word of mouth lowers purchase probability (Arndt 1967; East, Hammond & Wright 2008); size: assumption.")
+    organic_penalty: Probability = Field(0.3, description="Relative drop in the daily organic adoption of a prospect who heard it [fraction]. Source: direction: negative word of mouth lowers purchase probability (Arndt 1967; East, Hammond & Wright 2008); size: assumption (as conversion_penalty).")
     days: int = Field(30, ge=0, le=3650, description="How long the effect lasts [days]. Source: assumption.")
 
 

@@ -53,12 +53,13 @@ STAGES: tuple[Stage, ...] = (
     Stage("asks", "the timing model picks the active customers asked today"),
     Stage("targeting", "with a daily capacity, the best-ranked due customers are asked; the rest wait (program.targeting)"),
     Stage("spontaneous", "every active customer may also share unprompted"),
-    Stage("share", "asked customers share with w = clip(base_share · sat_effect · incentive · ease · fatigue^k)"),
+    Stage("share", "asked customers share with w = clip(base_share · sat_effect · moment · incentive · friend_incentive · ease · fatigue^k)"),
+    Stage("annoyance", "each reminder annoys with probability annoyance: the customer's satisfaction falls for good"),
     Stage("staff_asks", "staff mention the program to some active customers, who may share (program.staff)"),
     Stage("invite", "each sharer picks a channel; direct invites friends, broadcast exposes them"),
     Stage("influencers", "influencers post on their schedule; their shares reach reach_boost times further (program.influencers)"),
-    Stage("convert", "invitations convert (after a lag); prospects also adopt organically"),
-    Stage("adopt", "new customers join: first ask filed, churn day filed when known, fraud drawn"),
+    Stage("convert", "invitations convert (after a lag); prospects also adopt organically, less after negative word of mouth"),
+    Stage("adopt", "new customers join: first ask filed, churn day filed when known, fraud and reward seekers drawn"),
     Stage("negative_word_of_mouth", "active detractors may speak against the product to their friends"),
     Stage("premium_fades", "referred customers past the fade period leave the margin-premium sum"),
     Stage("churn", "active customers leave at their daily hazard"),
@@ -85,6 +86,7 @@ class Today:
     asked: np.ndarray | None = None
     asked_scores: np.ndarray | None = None
     earlier_asks: np.ndarray | None = None
+    moment: np.ndarray | None = None         # per asked customer: share multiplier of the ask's moment
     spontaneous: np.ndarray | None = None
     sharers: np.ndarray | None = None
     tracked: np.ndarray | None = None      # per sharer: shares through the referral link
@@ -112,12 +114,23 @@ class Engine:
         self.people = p = People.empty(n)
         p.satisfaction[:] = sat.draw_scores(scenario.satisfaction, n, s("satisfaction"))
         self._organic_schedule(n)
-        if scenario.fraud.share > 0:
-            fraud_draws = s("fraud").random((2, n), dtype=np.float32)
-            self._fraud_if_referred = fraud_draws[0] < scenario.fraud.share
-            self._blocked_if_fraud = fraud_draws[1] < scenario.fraud.blocked_by_qualification
+        incentive = scenario.program.incentive
+        rewarded = not isinstance(incentive, NoIncentive)
+        self._reward_scale = inc.scale(incentive, scenario.economics) if rewarded else 1.0
+        # Fake signups and reward seekers come only for a reward: per-person uniforms,
+        # compared at joining with probabilities that grow with the reward on offer
+        # (rows 0-1 are the fraud draws of earlier versions: the stream is unchanged).
+        self.seeker = np.zeros(n, bool)
+        # satisfaction lost to annoying reminders: kept apart from the drawn score, which
+        # is each person's luck and the same in every design
+        self.satisfaction_lost = np.zeros(n, np.float32)
+        self._fraud_draw = self._seeker_draw = None
+        if rewarded and (scenario.fraud.share > 0 or scenario.program.reward_seekers.max_share > 0):
+            draws = s("fraud").random((3, n), dtype=np.float32)
+            self._fraud_draw, self._seeker_draw = draws[0], draws[2]
+            self._blocked_if_fraud = draws[1] < scenario.fraud.blocked_by_qualification
         else:
-            self._fraud_if_referred = self._blocked_if_fraud = np.zeros(n, bool)
+            self._blocked_if_fraud = np.zeros(n, bool)
         # With no satisfaction drift a customer's share effect and churn hazard are fixed
         # at joining: computed once then, and churn can be scheduled instead of polled daily.
         program = scenario.program
@@ -139,6 +152,8 @@ class Engine:
         # referred ones still within the premium fade, kept as running sums so the
         # day's margin costs O(1): sum over S of (1 - (t - a)/F) = |S| (1 - t/F) + sum(a)/F.
         self._n_real_earners = 0
+        self._seeker_earners = 0
+        self._organic_later = Agenda()      # organic adoptions put off by negative word of mouth
         self._premium_count = 0
         self._premium_adopted_sum = 0
         self._premium_ends = Agenda()
@@ -246,7 +261,7 @@ class Engine:
     def _scores(self, who: np.ndarray, day: int) -> np.ndarray:
         p = self.people
         tenure = day - p.adopted_day[who] + p.tenure_at_start[who]
-        scores = sat.current(p.satisfaction[who], tenure, self.scenario.satisfaction.drift_per_year)
+        scores = sat.current(p.satisfaction[who] - self.satisfaction_lost[who], tenure, self.scenario.satisfaction.drift_per_year)
         if self._delight_actions is not None:
             scores = np.minimum(scores + self._delight_actions.boost(who, day), 10.0)
         return scores
@@ -268,9 +283,10 @@ class Engine:
         p.next_ask_day[who] = first_ask
         self._ask_due.file_each(who, first_ask)
         referred = who[referrer >= 0]
-        if self.scenario.fraud.share > 0:
-            p.fraud[referred] = self._fraud_if_referred[referred]
-            p.fraud_blocked[referred] = p.fraud[referred] & self._blocked_if_fraud[referred]
+        # only a tracked referral made while a reward is on offer can be for the reward
+        for_reward = (referrer >= 0) & tracked
+        if self._fraud_draw is not None and for_reward.any() and self.program_on:
+            self._who_comes(who[for_reward], referrer[for_reward])
         self._active = np.concatenate([self._active, who.astype(np.int32)])
         self._n_adopted += len(who)
         self._n_referred_active += len(referred)
@@ -297,6 +313,31 @@ class Engine:
         p.tenure_at_start[existing] = np.minimum(np.nan_to_num(tenure, posinf=MAX_TENURE), MAX_TENURE).astype(np.int32)
         return tim.launch_ask_day(sc.program.timing, sc.program.launch, uniform)
 
+    def _who_comes(self, referred: np.ndarray, referrers: np.ndarray) -> None:
+        """Rewards change who comes: a referral made for rewards R (the referrer's next
+        reward + the friend's, face value) is fake with inc.fraud_probability(R) and, if
+        real, a reward seeker with inc.seeker_probability(R), who churns hazard_ratio
+        times faster and earns margin_ratio of the margin, without the referred premium."""
+        p, sc = self.people, self.scenario
+        reward = self._payable_referrer_reward(referrers) + inc.referee_reward(sc.program.incentive)
+        p.fraud[referred] = self._fraud_draw[referred] < inc.fraud_probability(reward, sc.fraud.share, self._reward_scale)
+        p.fraud_blocked[referred] = p.fraud[referred] & self._blocked_if_fraud[referred]
+        seekers = sc.program.reward_seekers
+        self.seeker[referred] = ~p.fraud[referred] & (
+            self._seeker_draw[referred] < inc.seeker_probability(reward, seekers.max_share, self._reward_scale))
+        self._churn_process.multiplier[referred] = np.where(self.seeker[referred], seekers.hazard_ratio, 1.0)
+
+    def _lower_satisfaction(self, who: np.ndarray, points: float, day: int) -> None:
+        """Customers whose satisfaction falls by ``points`` today, for good: their share
+        effect and churn hazard follow (a scheduled churn day is recomputed)."""
+        p, sc = self.people, self.scenario
+        old = self._scores(who, day)
+        self.satisfaction_lost[who] = np.minimum(self.satisfaction_lost[who] + points, p.satisfaction[who])
+        new = self._scores(who, day)
+        if self._static:
+            self._share_effect[who] = sat.segment_value(new, sc.program.satisfaction_effect) * ~p.fraud[who]
+        self._churn_process.rescored(who, old, new, day)
+
     # ------------------------------------------------------------------ the day
 
     def step(self) -> np.ndarray:
@@ -312,10 +353,11 @@ class Engine:
     def _asks(self, today: Today) -> None:
         """Customers whose ask is due today (or everyone, on a campaign day)."""
         p, timing, day, customers = self.people, self.scenario.program.timing, today.day, today.customers
+        campaign = tim.campaign_today(timing, day)
         if not self.asks_on:
             self._ask_due.drop(day)
             asked = np.zeros(0, np.int32)
-        elif tim.campaign_today(timing, day):
+        elif campaign:
             self._ask_due.drop(day)
             asked = customers[~p.fraud[customers]]
         else:
@@ -330,6 +372,7 @@ class Engine:
         p.next_ask_day[asked[~ok]] = NEVER
         asked, asked_scores = asked[ok], asked_scores[ok]
         today.earlier_asks = p.asks[asked].copy()
+        today.moment = tim.moment(timing, self.scenario.program.moment_effect, today.earlier_asks, campaign)
         p.asks[asked] += 1
         today.counts["asks"] = len(asked)
         today.asked, today.asked_scores = asked, asked_scores
@@ -361,6 +404,9 @@ class Engine:
         order = targeting_model.priority(cfg, scores, self.network.degree[pool], day - p.adopted_day[pool], self._ask_key[pool])
         asked, self._ask_queue = targeting_model.split(cfg, pool, order)
         today.earlier_asks = p.asks[asked].copy()
+        # an ask made late keeps the moment of the ask it was (first or reminder)
+        today.moment = tim.moment(self.scenario.program.timing, self.scenario.program.moment_effect, today.earlier_asks,
+                                  tim.campaign_today(self.scenario.program.timing, day))
         p.asks[asked] += 1
         today.asked, today.asked_scores = asked, scores[order[:len(asked)]]
         today.counts["asks"] = len(asked)
@@ -458,7 +504,7 @@ class Engine:
         for the asked; the day's sharers are they who share and the spontaneous ones.
         Asked sharers use their referral link; a spontaneous one does with probability
         link_use while a reward is on offer (otherwise the referral is untracked word of mouth)."""
-        asked = self._asked_sharers(today.asked, today.asked_scores, today.earlier_asks, today.day)
+        asked = self._asked_sharers(today.asked, today.asked_scores, today.earlier_asks, today.moment, today.day)
         unprompted = today.spontaneous
         link_use = self.scenario.program.link_use
         if not self.program_on or link_use <= 0:
@@ -471,9 +517,9 @@ class Engine:
         today.tracked = np.concatenate([np.ones(len(asked), bool), linked])
         today.counts["shares"] = len(today.sharers)
 
-    def _asked_sharers(self, asked, asked_scores, earlier, day):
+    def _asked_sharers(self, asked, asked_scores, earlier, moment, day):
         p, program = self.people, self.scenario.program
-        w = self._share_probability(asked, asked_scores) * tim.fatigue(program.timing, earlier)
+        w = self._share_probability(asked, asked_scores) * moment * tim.fatigue(program.timing, earlier)
         shared = self.streams("asks").random(len(asked)) < np.clip(w, 0.0, 1.0)
         p.shared[asked[shared]] = True
         reminder = tim.next_ask_day(program.timing, day, p.asks[asked], p.shared[asked])
@@ -482,15 +528,30 @@ class Engine:
         return asked[shared]
 
     def _share_probability(self, asked, asked_scores):
-        """base_share * sat_effect(s) * incentive_effect * ease (before fatigue and clipping)."""
+        """base_share * sat_effect(s) * incentive_effect * friend_incentive * ease (before the
+        moment, fatigue and clipping): the share rule of asks and of staff mentions."""
         program = self.scenario.program
         w = program.base_share * sat.segment_value(asked_scores, program.satisfaction_effect) * self._ease
         if self.program_on:
+            incentive = program.incentive
             reward = self._payable_referrer_reward(asked)
             strong_share = self.network.strong_share[asked]
-            tie_weight = (1 - strong_share) + strong_share * program.incentive.strong_tie_weight
-            w = w * inc.uplift(reward, program.incentive.max_uplift, program.incentive.reward_scale, self._type_weight * tie_weight)
+            weight = self._type_weight * ((1 - strong_share) + strong_share * incentive.strong_tie_weight)
+            w = w * inc.uplift(reward, incentive.max_uplift, self._reward_scale, weight)
+            # a reward for the friend makes asking them easier (Gershon, Cryder & John 2020)
+            w = w * inc.uplift(inc.referee_reward(incentive), incentive.referee_share_uplift, self._reward_scale, weight)
         return w
+
+    def _annoyance(self, today: Today) -> None:
+        """Each reminder annoys with probability reminders.annoyance; an annoyed
+        customer loses annoyance_points of satisfaction for good (after today's decision)."""
+        timing = self.scenario.program.timing
+        if today.asked is None or not len(today.asked) or timing.kind == "never":
+            return
+        annoyed = today.asked[tim.annoyed(timing, today.earlier_asks, self.streams("annoyance"))]
+        today.counts["annoyed"] = len(annoyed)
+        if len(annoyed):
+            self._lower_satisfaction(annoyed, timing.reminders.annoyance_points, today.day)
 
     def _payable_referrer_reward(self, referrers):
         """The reward a referrer would get for the next referral: 0 once capped."""
@@ -525,10 +586,11 @@ class Engine:
             c = np.where(self._influencer[inv.referrer], own, c)
         if self.program_on:
             tie_weight = np.where(inv.strong, incentive.strong_tie_weight, 1.0)
-            uplift = inc.uplift(inc.referee_reward(incentive), incentive.referee_max_uplift, incentive.reward_scale, self._type_weight * tie_weight)
+            uplift = inc.uplift(inc.referee_reward(incentive), incentive.referee_max_uplift, self._reward_scale, self._type_weight * tie_weight)
             c = c * np.where(inv.tracked, uplift, 1.0)
-            paid = inv.tracked & (self._payable_referrer_reward(inv.referrer) > 0)
-            c = c * np.where(paid, 1.0 - incentive.credibility_penalty, 1.0)
+            # the credibility penalty touches only rewarded, tracked invitations
+            credibility = inc.credibility(self._payable_referrer_reward(inv.referrer), incentive.credibility_penalty, self._reward_scale)
+            c = c * np.where(inv.tracked, credibility, 1.0)
         nwom = sc.negative_word_of_mouth
         if nwom.rate > 0 and nwom.days > 0:
             heard_bad = self.people.nwom_until[inv.target] >= day
@@ -558,11 +620,30 @@ class Engine:
             first = order[first_of_runs(targets)]
             due = due.take(np.sort(first))
         start, stop = self._organic_bounds[day], self._organic_bounds[day + 1]
-        organic = self._organic_order[start:stop]
+        organic = np.concatenate([self._organic_order[start:stop], self._organic_later.take(day)])
         organic = organic[p.state[organic] == PROSPECT]
+        organic = self._put_off_by_bad_word(organic, day)
         if len(due) and len(organic):
             organic = organic[~np.isin(organic, due.target)]
         today.referral, today.organic = due, organic
+
+    def _put_off_by_bad_word(self, organic: np.ndarray, day: int) -> np.ndarray:
+        """A prospect who heard negative word of mouth adopts on their organic day with
+        probability 1 − organic_penalty; the others draw a fresh Geometric(organic_rate)
+        wait (memoryless: the same daily hazard from then on). So while exposed a
+        prospect's organic hazard is (1 − organic_penalty) times the usual."""
+        nwom, p = self.scenario.negative_word_of_mouth, self.people
+        if nwom.rate <= 0 or nwom.days <= 0 or nwom.organic_penalty <= 0 or not len(organic):
+            return organic
+        exposed = organic[p.nwom_until[organic] >= day]
+        if not len(exposed):
+            return organic
+        rng = self.streams("nwom_organic")
+        later = exposed[rng.random(len(exposed)) < nwom.organic_penalty]
+        new_day = day + rng.geometric(self.scenario.acquisition.organic_rate, len(later))
+        within = new_day <= self.scenario.days
+        self._organic_later.file_each(later[within], new_day[within])
+        return organic[~np.isin(organic, later)]
 
     def _adopt(self, today: Today) -> None:
         """Today's organic adopters, then today's referred ones, join."""
@@ -586,6 +667,7 @@ class Engine:
         rng = self.streams("nwom")
         speakers = customers[rng.choice(len(customers), rng.binomial(len(customers), cfg.rate), replace=False)]
         speakers = speakers[sat.is_detractor(self._scores(speakers, day)) & ~p.fraud[speakers]]
+        today.counts["negative_messages"] = len(speakers)
         if len(speakers):
             _, slots = chan.neighbour_slots(self.network, speakers)
             p.nwom_until[self.network.indices[slots]] = day + cfg.days
@@ -600,7 +682,9 @@ class Engine:
         churned_referred = int(np.count_nonzero(p.referred_by[leavers] >= 0))
         real = leavers[~p.fraud[leavers]]
         self._n_real_earners -= len(real)
-        in_premium = real[(p.referred_by[real] >= 0) & (day - p.adopted_day[real] <= self.scenario.economics.premium_fade_days)]
+        self._seeker_earners -= int(np.count_nonzero(self.seeker[real]))
+        in_premium = real[(p.referred_by[real] >= 0) & ~self.seeker[real]
+                          & (day - p.adopted_day[real] <= self.scenario.economics.premium_fade_days)]
         self._premium_count -= len(in_premium)
         self._premium_adopted_sum -= int(p.adopted_day[in_premium].sum())
         counts["new_churned"] = len(leavers)
@@ -620,7 +704,8 @@ class Engine:
         joiners = np.concatenate([today.organic, today.referral.target])
         real = joiners[~p.fraud[joiners]]
         self._n_real_earners += len(real)
-        referred = real[p.referred_by[real] >= 0]
+        self._seeker_earners += int(np.count_nonzero(self.seeker[real]))
+        referred = real[(p.referred_by[real] >= 0) & ~self.seeker[real]]
         if len(referred):
             self._premium_count += len(referred)
             self._premium_adopted_sum += day * len(referred)
@@ -644,7 +729,8 @@ class Engine:
         fade = float(cfg.premium_fade_days)
         premium_terms = self._premium_count * (1.0 - day / fade) + self._premium_adopted_sum / fade
         base = cfg.monthly_margin / churn_model.DAYS_PER_MONTH
-        counts["revenue"] = base * (self._n_real_earners + cfg.referred_margin_premium * premium_terms)
+        earners = self._n_real_earners - (1.0 - self.scenario.program.reward_seekers.margin_ratio) * self._seeker_earners
+        counts["revenue"] = base * (earners + cfg.referred_margin_premium * premium_terms)
         counts["acquisition_cost"] = counts["new_organic"] * cfg.acquisition_cost_organic
         counts["reward_cost"], counts["rewards_paid"] = self._pay_rewards(today.referral, day)
         counts["profit"] = counts["revenue"] - counts["reward_cost"] - counts["acquisition_cost"]
@@ -656,8 +742,9 @@ class Engine:
     def revenue_to_date(self) -> np.ndarray:
         """Each person's margin so far (closed form; also stored in ``people.revenue``)."""
         p = self.people
-        p.revenue[:] = econ.revenue_to_date(self.scenario.economics, p.adopted_day, p.churn_day, p.referred_by >= 0,
-                                            p.fraud, self.day)
+        weight = np.where(self.seeker, self.scenario.program.reward_seekers.margin_ratio, 1.0)
+        p.revenue[:] = econ.revenue_to_date(self.scenario.economics, p.adopted_day, p.churn_day,
+                                            (p.referred_by >= 0) & ~self.seeker, p.fraud, self.day, weight)
         return p.revenue
 
     def _pay_rewards(self, referral, day) -> tuple[float, int]:

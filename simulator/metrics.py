@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from .behaviour.economics import customer_equity, lifetime_value
-from .config import Scenario
 from .state import CUSTOMER, NEVER
 
 #: Daily columns, in output order, with their meaning. The engine fills exactly these.
@@ -23,6 +22,8 @@ DAILY_COLUMNS: dict[str, str] = {
     "asks": "asks to refer made today (first asks, reminders, campaigns) [asks]",
     "shares": "shares today, asked and spontaneous [shares]",
     "spontaneous_shares": "unprompted shares today [shares]",
+    "negative_messages": "detractors who spoke against the product to their friends today [messages]",
+    "annoyed": "customers annoyed by a reminder today [people]",
     "invites": "invitations sent today [invitations]",
     "rewards_paid": "rewards paid today, referrer and referee [rewards]",
     "revenue": "margin earned today [currency]",
@@ -40,7 +41,7 @@ DAILY_COLUMNS: dict[str, str] = {
     "cumulative_profit": "profit to date [currency]",
 }
 COUNT_COLUMNS = ("prospects", "customers", "churned", "new_organic", "new_referred", "new_word_of_mouth", "new_churned", "new_fraud",
-                 "asks", "shares", "spontaneous_shares", "invites", "rewards_paid",
+                 "asks", "shares", "spontaneous_shares", "negative_messages", "annoyed", "invites", "rewards_paid",
                  "ask_queue", "staff_asks", "influencer_shares", "delight_actions")
 COLUMN_INDEX = {name: i for i, name in enumerate(DAILY_COLUMNS)}
 
@@ -64,8 +65,9 @@ SUMMARY_METRICS: dict[str, str] = {
 }
 
 
-#: The default cohort-K window (the schema's k_window_days), for displays that have no scenario at hand.
-K_WINDOW = Scenario.model_fields["k_window_days"].default
+#: The app's K display window (days), kept only until the app calls cohort_k with the
+#: scenario's k_window_days; nothing in the model uses it.
+K_WINDOW = 60
 
 
 def cohort_k(people, day: int, window: int = 30) -> float:
@@ -116,12 +118,14 @@ def run_summary(engine) -> dict[str, float]:
     reward_cost = float(daily[:, col["reward_cost"]].sum())
     revenue_tracked = float(engine.revenue_to_date()[tracked].sum())
     ltv = {}
+    # a group's margin share: fake accounts earn nothing, reward seekers margin_ratio
+    margin_weight = np.where(people.fraud, 0.0, np.where(engine.seeker, engine.scenario.program.reward_seekers.margin_ratio, 1.0))
     for group, mask in (("referred", referred), ("organic", (people.adopted_day != NEVER) & ~referred)):
         ltv[group] = lifetime_value(
             engine.scenario.economics,
             customer_days=float(engine.customer_days[group]),
             churn_events=float(engine.churn_events[group]),
-            real_share=1.0 - float(people.fraud[mask].mean()) if mask.any() else 1.0,
+            real_share=float(margin_weight[mask].mean()) if mask.any() else 1.0,
             referred=group == "referred",
         )
     n_tracked = int(tracked.sum())

@@ -44,6 +44,8 @@ STREAM_NAMES = (
     "fraud",          # fake signups
     "nwom",           # negative word of mouth
     "order",          # tie-breaking order of same-day conversions
+    "annoyance",      # which reminders annoy
+    "nwom_organic",   # organic adoptions put off by negative word of mouth
     "influencers",    # who the influencers are, and their boosted invitations
     "targeting",      # tie-breaking key of targeted asking
     "delight",        # who is delighted

@@ -448,7 +448,10 @@ def test_in_a_run_each_customers_hazard_follows_their_referrers_presence():
     its referrer was still a customer (referrer's churn day >= d). With a high churn
     rate most referrers leave while their referees stay, so both parts are exercised."""
     ratio = 0.5
-    scenario = small(days=150, population={"size": 5000, "initial_customers": 300}, program={"base_share": 0.6},
+    # no reward seekers and no annoying reminders: they have hazards of their own (tested apart)
+    calm = {"kind": "onboarding", "delay_days": 2, "reminders": {"count": 2, "interval_days": 5, "annoyance": 0}}
+    scenario = small(days=150, population={"size": 5000, "initial_customers": 300},
+                     program={"base_share": 0.6, "reward_seekers": {"max_share": 0}, "timing": calm},
                      churn={"monthly_rate": 0.25, "referred_hazard_ratio": ratio, "only_while_referrer_active": True,
                                       "satisfaction_multipliers": {"promoter": 0.8, "passive": 1.0, "detractor": 1.5}})
     engine = Engine(scenario, 8).run()
@@ -545,16 +548,22 @@ def test_revenue_roi_and_cost_per_referral_follow_from_the_people_table():
     at tenure t for referred customers, m0 for others, nothing for fakes; then
     attributed ROI = (revenue of tracked referred - reward cost) / reward cost and cost
     per referred customer = reward cost / tracked referred customers."""
+    # large rewards (a little over one reward scale of 3 months' margin) so that reward seekers are many
     scenario = small(days=120, churn={"monthly_rate": 0.1}, fraud={"share": 0.05},
+                     program={"incentive": {"kind": "double_sided", "referrer_reward": 60, "referee_reward": 60, "qualification_days": 14}},
                      economics={"monthly_margin": 30.4375, "referred_margin_premium": 0.3, "premium_fade_days": 50})
     engine = Engine(scenario, 6).run()
     p = engine.people
     joined = np.flatnonzero(p.adopted_day != NEVER)
     last_full = np.where(p.churn_day[joined] != NEVER, p.churn_day[joined] - 1, engine.day)
     days = np.maximum(last_full - p.adopted_day[joined], 0)
-    referred = p.referred_by[joined] >= 0
+    # reward seekers earn margin_ratio of the base margin and no referred premium
+    seeker = engine.seeker[joined]
+    referred = (p.referred_by[joined] >= 0) & ~seeker
     premium = np.array([sum(max(0.0, 1 - t / 50) for t in range(1, n + 1)) for n in days])  # days are few: plain sums
-    expected = np.where(p.fraud[joined], 0.0, days + np.where(referred, 0.3 * premium, 0.0))
+    base = days * np.where(seeker, scenario.program.reward_seekers.margin_ratio, 1.0)
+    assert seeker.any()
+    expected = np.where(p.fraud[joined], 0.0, base + np.where(referred, 0.3 * premium, 0.0))
     assert np.allclose(p.revenue[joined], expected)
     summary = run_summary(engine)
     cost = engine.daily[:, C["reward_cost"]].sum()
@@ -602,7 +611,8 @@ def test_default_scenario_meets_its_consistency_targets():
     half = stats.t.ppf(0.975, len(ratio) - 1) * ratio.std(ddof=1) / math.sqrt(len(ratio))
     assert 1.10 <= ratio.mean() <= 1.25, ratio
     assert ratio.mean() - half < 1.25 and ratio.mean() + half > 1.10
-    # one run's ratio has SD ~0.08 around ~1.2, so a single run below 1 happens (~1 in 100 runs): at most one of 8
-    assert np.sum(np.array([r["ltv_referred"] for r in runs]) > np.array([r["ltv_organic"] for r in runs])) >= 7
+    # with the Bass-consistent defaults the referred group is small (a few hundred customers, ~100 churn
+    # events), so one run's ratio has SD ~0.12 around ~1.15 and a run below 1 happens ~1 in 10: at least 6 of 8
+    assert np.sum(np.array([r["ltv_referred"] for r in runs]) > np.array([r["ltv_organic"] for r in runs])) >= 6
     k_high = k.mean() + stats.t.ppf(0.975, len(k) - 1) * k.std(ddof=1) / math.sqrt(len(k))
     assert 0 < k.mean() and k_high < 1, k

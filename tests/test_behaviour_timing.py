@@ -235,7 +235,9 @@ def test_negative_word_of_mouth_lowers_conversion():
 
 def test_only_detractors_speak_against_the_product():
     """With every customer a promoter, negative word of mouth at rate 1 changes nothing."""
+    # no annoying reminders: an annoyed promoter could fall to a detractor
     runs = [Engine(small(satisfaction={"kind": "constant", "value": 9.5},
+                         program={"timing": {"kind": "onboarding", "delay_days": 2, "reminders": {"count": 2, "interval_days": 5, "annoyance": 0}}},
                          negative_word_of_mouth={"rate": rate, "conversion_penalty": 0.9}), 2).run() for rate in (0.0, 1.0)]
     assert np.array_equal(runs[0].daily, runs[1].daily)
 

@@ -221,8 +221,7 @@ def test_lever_costs_are_taken_from_profit():
 # ----------------------------------------------------------------------------- renewal churn and the pipeline
 
 
-@pytest.mark.parametrize("drift", [0.0, 1e-9])  # 0: churn scheduled at joining; > 0: polled daily
-def test_renewal_churn_only_at_renewal_dates_with_the_hazards_probability(drift):
+def test_renewal_churn_only_at_renewal_dates_with_the_hazards_probability():
     """Nobody leaves between renewal dates (anniversaries of signing, which for the
     customers of day 0 lies tenure_at_start days back); the share of new customers
     leaving at their first renewal is 1 - exp(-h * (every - notice)), the hazard over
@@ -230,7 +229,7 @@ def test_renewal_churn_only_at_renewal_dates_with_the_hazards_probability(drift)
     every, notice, days = 60, 10, 200
     scenario = small(days=days, population={"size": 4000, "initial_customers": 200}, acquisition={"organic_rate": 0.02},
                      word_of_mouth={"spontaneous_rate": 0.0}, program={"timing": {"kind": "never"}, "incentive": {"kind": "none"}},
-                     satisfaction={"kind": "constant", "value": 8.0, "drift_per_year": drift},
+                     satisfaction={"kind": "constant", "value": 8.0},
                      churn={"monthly_rate": 0.08, "renewal": {"every_days": every, "notice_days": notice}})
     engine = Engine(scenario, 9).run()
     p = engine.people

@@ -37,7 +37,7 @@ BASE = {
 
 def write_sweep(folder: Path, name: str = "sweep.yaml", **fields) -> Path:
     spec = {"base": BASE, "method": "grid", "parameters": {"program.incentive.referrer_reward": {"values": [0, 10, 20]}},
-            "replicates": 2, "seed": 5, "metrics": ["customers_final", "roi"], **fields}
+            "replicates": 2, "seed": 5, "metrics": ["customers_final", "attributed_roi"], **fields}
     path = folder / name
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return path
@@ -146,7 +146,7 @@ def test_rows_are_identical_on_every_executor(tmp_path):
     assert serial["run_id"].tolist() == list(range(8))
     assert serial["seed"].tolist() == [run_seed(5, p, r) for p in range(4) for r in range(2)]
     assert list(serial.columns) == ["run_id", "point_id", "program.incentive.referrer_reward", "program.base_share",
-                                    "replicate", "seed", "customers_final", "roi", "status", "error"]
+                                    "replicate", "seed", "customers_final", "attributed_roi", "status", "error"]
     csv = pd.read_csv(tmp_path / "serial" / "sweep.csv")
     assert len(csv) == 8 and (csv["status"] == "ok").all()
     for name in ("manifest.json", "report.md", "points.csv", "customers_final.png", "customers_final_heatmap.png"):
@@ -293,7 +293,7 @@ def test_a_changed_sweep_is_refused_unless_forced(tmp_path):
     ({"parameters": {"program.base_share": {"values": [0.1, 1.5]}}}, ["parameters.program.base_share", "value 1.5", "less than or equal to 1"]),
     ({"parameters": {"program.base_share": {"low": 0.1, "high": 0.2}}}, ["parameters.program.base_share", "levels"]),
     ({"parameters": {"seed": {"values": [1, 2]}}}, ["parameters.seed", "set by the sweep"]),
-    ({"metrics": ["rio"]}, ["metrics.0", "did you mean 'roi'"]),
+    ({"metrics": ["atributed_roi"]}, ["metrics.0", "did you mean 'attributed_roi'"]),
     ({"base": "missing.yaml"}, ["base", "not found"]),
     ({"replicates": 0}, ["replicates", "greater than or equal to 1"]),
 ])

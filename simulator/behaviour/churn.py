@@ -48,6 +48,11 @@ class ChurnProcess:
         self.on = cfg.monthly_rate > 0
         self.scheduled = self.on and hazard_fixed_at_joining and not cfg.only_while_referrer_active
         self._due = Agenda()
+        # a person's own hazard multiplier (reward seekers churn faster), and the day their
+        # scheduled churn is due: a rescheduled customer leaves an outdated agenda entry
+        self.multiplier = np.ones(people.n, np.float64)
+        self._leave_day = np.full(people.n, NEVER, np.int64) if self.scheduled else None
+        self._rescheduled = False
         # a clock is drawn only when it can ring: a stream that is not drawn from
         # leaves every other stream unchanged
         if self.on:
@@ -57,13 +62,33 @@ class ChurnProcess:
         """File the churn day of customers who joined on ``day`` (scheduled churn only)."""
         if not self.scheduled:
             return
-        hazard = daily_hazard(self.cfg, scores, referred, None)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            wait = np.ceil(self.people.churn_clock[who] / hazard)
+        hazard = daily_hazard(self.cfg, scores, referred, None) * self.multiplier[who]
         # the first day at risk is the day after joining
-        leave = np.where(np.isfinite(wait), day + np.maximum(wait, 1), NEVER)
+        self._file(who, day, self.people.churn_clock[who], hazard)
+
+    def _file(self, who, last_day_survived, clock_left, hazard) -> None:
+        """Churn on the first day d > last_day_survived with (d − last_day_survived) · h >= clock left."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wait = np.ceil(clock_left / hazard)
+        leave = np.where(np.isfinite(wait), last_day_survived + np.maximum(wait, 1), NEVER)
         leave = np.where(leave > self.horizon, NEVER, leave).astype(np.int64)
+        self._leave_day[who] = leave
         self._due.file_each(who, leave)
+
+    def rescored(self, who: np.ndarray, old_scores: np.ndarray, new_scores: np.ndarray, day: int) -> None:
+        """Customers whose satisfaction changed on ``day`` (before its churn stage): a
+        scheduled churn day is recomputed from the clock left after days adopted+1..day−1
+        at the old hazard, so the hazard is piecewise constant and exact. (Polled churn
+        reads the current scores every day and needs nothing.)"""
+        if not self.scheduled or not len(who):
+            return
+        p = self.people
+        referred = p.referred_by[who] >= 0
+        old = daily_hazard(self.cfg, old_scores, referred, None) * self.multiplier[who]
+        new = daily_hazard(self.cfg, new_scores, referred, None) * self.multiplier[who]
+        used = old * np.maximum(day - 1 - p.adopted_day[who], 0)
+        self._rescheduled = True
+        self._file(who, day - 1, np.maximum(p.churn_clock[who] - used, 0.0), new)
 
     def leavers(self, customers: np.ndarray, day: int, scores_of) -> np.ndarray:
         """Who of ``customers`` (active at the start of the day) churns today;
@@ -72,16 +97,19 @@ class ChurnProcess:
         if not self.on or not len(customers):
             return np.zeros(0, np.int32)
         if self.scheduled:
-            return self._due.take(day)
+            due = self._due.take(day)
+            due = due[self._leave_day[due] == day]
+            # a customer rescheduled back to an earlier day holds two entries for it
+            return np.unique(due) if self._rescheduled else due
         p.churn_hazard[customers] += self.hazard(customers, scores_of(customers))
         return customers[p.churn_hazard[customers] >= p.churn_clock[customers]]
 
     def hazard(self, who: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        """Today's daily hazard of customers ``who`` with current ``scores``."""
+        """Today's daily hazard of customers ``who`` with current ``scores`` (their own multiplier included)."""
         p = self.people
         referred = p.referred_by[who] >= 0
         referrer_active = None
         if self.cfg.only_while_referrer_active:
             referrer_active = np.zeros(len(who), bool)
             referrer_active[referred] = p.state[p.referred_by[who[referred]]] == CUSTOMER
-        return daily_hazard(self.cfg, scores, referred, referrer_active)
+        return daily_hazard(self.cfg, scores, referred, referrer_active) * self.multiplier[who]

@@ -17,13 +17,15 @@ def daily_margin(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarray, 
 
 
 def revenue_to_date(cfg: Economics, adopted_day: np.ndarray, churn_day: np.ndarray, referred: np.ndarray,
-                    fraud: np.ndarray, day: int) -> np.ndarray:
+                    fraud: np.ndarray, day: int, weight: np.ndarray | float = 1.0) -> np.ndarray:
     """Margin each person has earned by the end of ``day``, in closed form.
 
     A customer earns on every day after joining while active all day: T days,
     T = churn_day - adopted_day - 1 if churned, else day - adopted_day. Summing
     daily_margin over tenures 1..T: m0 * T, plus for referred customers
     m0 * premium * (T' - T'(T' + 1) / (2F)) with T' = min(T, F); fake accounts 0.
+    ``weight`` scales the base margin (reward seekers earn margin_ratio of it and
+    are passed with ``referred`` False: no premium).
     """
     joined = adopted_day >= 0
     last = np.where(churn_day >= 0, churn_day - 1, day)
@@ -31,7 +33,7 @@ def revenue_to_date(cfg: Economics, adopted_day: np.ndarray, churn_day: np.ndarr
     fade = float(cfg.premium_fade_days)
     within = np.minimum(earning_days, fade)
     premium = cfg.referred_margin_premium * (within - within * (within + 1) / (2 * fade))
-    total = earning_days + np.where(referred, premium, 0.0)
+    total = earning_days * weight + np.where(referred, premium, 0.0)
     return np.where(fraud, 0.0, cfg.monthly_margin / DAYS_PER_MONTH * total)
 
 

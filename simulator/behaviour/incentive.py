@@ -27,6 +27,40 @@ def uplift(reward: np.ndarray | float, max_uplift: float, scale: float, weight: 
     return 1.0 + max_uplift * (-np.expm1(-np.asarray(reward, dtype=np.float64) / scale)) * weight
 
 
+def scale(incentive, economics) -> float:
+    """The reward scale in currency: the incentive's ``reward_scale``, else
+    ``reward_scale_months`` months of the customer's margin, so that a reward is
+    weighed against what the product is worth (a B2B $250 is not a consumer $250)."""
+    if incentive.reward_scale is not None:
+        return float(incentive.reward_scale)
+    return float(incentive.reward_scale_months * economics.monthly_margin) or 1.0
+
+
+def saturation(reward, scale: float) -> np.ndarray:
+    """1 − exp(−R / scale): how much of a reward's largest effect R buys (0 at 0, → 1)."""
+    return -np.expm1(-np.asarray(reward, dtype=np.float64) / scale)
+
+
+def credibility(reward, penalty: float, scale: float) -> np.ndarray:
+    """Conversion multiplier of an invitation whose sender would be paid R:
+    1 − penalty · (1 − exp(−R / scale)): zero at no reward, growing smoothly with it
+    (Verlegh et al. 2013: paid recommendations are trusted less)."""
+    return 1.0 - penalty * saturation(reward, scale)
+
+
+def seeker_probability(reward, max_share: float, scale: float) -> np.ndarray:
+    """Probability that a referred customer who joined for rewards R (referrer + friend,
+    face value) is a reward seeker: max_share · (1 − exp(−R / scale))."""
+    return max_share * saturation(reward, scale)
+
+
+def fraud_probability(reward, share: float, scale: float) -> np.ndarray:
+    """Probability that a referral signup for rewards R is fake:
+    min(1, share · (1 − exp(−R / scale)) / (1 − exp(−1))); ``share`` at R = one scale,
+    none without a reward (a fake signup is made to collect a reward)."""
+    return np.minimum(1.0, share * saturation(reward, scale) / -np.expm1(-1.0))
+
+
 def referrer_reward(incentive, rewards_earned: np.ndarray) -> np.ndarray:
     """Reward for a referrer's next referral, by referrals already credited (tiers);
     0 once the referrer has reached cap_per_referrer."""

@@ -13,13 +13,17 @@ def first_ask_day(timing, day: int, count: int, rng: np.random.Generator) -> np.
 
     at_purchase / onboarding: day + 1 + delay_days (0 = the first step after joining);
     milestone: reached by a share reach_share, on day + Geometric(1 / (delay_days + 1))
-    (mean delay_days + 1 after joining); never / campaign: none at joining.
+    (mean delay_days + 1 after joining), or with ``schedule: fixed`` on tenure day
+    delay_days exactly (at least the day after joining); never / campaign: none at joining.
     """
     if isinstance(timing, (AtPurchase, Onboarding)):
         return np.full(count, day + 1 + timing.delay_days, np.int32)
     if isinstance(timing, Milestone):
         reach = rng.random(count) < timing.reach_share
-        wait = rng.geometric(1.0 / (timing.delay_days + 1.0), count)
+        if timing.schedule == "fixed":
+            wait = np.full(count, max(timing.delay_days, 1))
+        else:
+            wait = rng.geometric(1.0 / (timing.delay_days + 1.0), count)
         return np.where(reach, day + wait, NEVER).astype(np.int32)
     if isinstance(timing, (NeverAsk, Campaign)):
         return np.full(count, NEVER, np.int32)
@@ -52,6 +56,28 @@ def fatigue(timing, earlier_asks: np.ndarray) -> np.ndarray:
     if isinstance(timing, NeverAsk):
         return np.ones(len(earlier_asks))
     return timing.reminders.fatigue ** earlier_asks.astype(np.float64)
+
+
+def moment(timing, effect, earlier_asks: np.ndarray, campaign: bool) -> np.ndarray:
+    """Share multiplier of the moment of each ask (program.moment_effect): a reminder
+    (an ask after an earlier one) is a ``reminder``; a first ask is a ``campaign`` on a
+    campaign day, else the moment the timing kind names (purchase, onboarding, milestone)."""
+    first = {"at_purchase": effect.purchase, "onboarding": effect.onboarding, "milestone": effect.milestone,
+             "campaign": effect.campaign, "never": 1.0}[timing.kind]
+    if campaign:
+        first = effect.campaign
+    return np.where(earlier_asks > 0, effect.reminder, first)
+
+
+def annoyed(timing, earlier_asks: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Which of the asked are annoyed: each ask beyond the first, with probability
+    reminders.annoyance (one draw per reminder; none drawn when there is no reminder)."""
+    reminded = np.flatnonzero(earlier_asks > 0)
+    out = np.zeros(len(earlier_asks), bool)
+    if isinstance(timing, NeverAsk) or not len(reminded) or timing.reminders.annoyance <= 0:
+        return out
+    out[reminded] = rng.random(len(reminded)) < timing.reminders.annoyance
+    return out
 
 
 def launch_ask_day(timing, launch, uniform: np.ndarray) -> np.ndarray:
