@@ -334,3 +334,23 @@ def test_lever_costs_reach_incremental_value_and_the_twin_goes_without_levers():
     costs = sum(out.daily[:, C[name]].sum() for name in PROGRAM_COSTS)
     assert costs >= 5 * 1000 + 60 * 10
     assert out.metrics["incremental_value"] == pytest.approx(-costs)
+
+
+@pytest.mark.parametrize("name, reference, lever", [
+    ("seeding-hubs", "double-sided-credit", ("population", "initial_customers")),
+    ("influencers", "double-sided-credit", ("program", "influencers")),
+    ("delight-passives", "double-sided-credit", ("program", "delight")),
+    ("staff-promotion", "double-sided-credit", ("program", "staff")),
+    ("b2b-account-managers", "b2b-organization", ("program", "targeting")),
+])
+def test_each_lever_file_differs_from_its_reference_only_by_the_lever(name, reference, lever):
+    """So that `refsim compare REFERENCE FILE` measures the lever alone."""
+    from simulator import load_scenario
+
+    from .conftest import SCENARIOS
+
+    ours, theirs = (load_scenario(SCENARIOS / f"{n}.yaml").model_dump() for n in (name, reference))
+    for data in (ours, theirs):
+        data.pop("name"), data.pop("description")
+        data[lever[0]].pop(lever[1])
+    assert ours == theirs
