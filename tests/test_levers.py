@@ -354,3 +354,18 @@ def test_each_lever_file_differs_from_its_reference_only_by_the_lever(name, refe
         data.pop("name"), data.pop("description")
         data[lever[0]].pop(lever[1])
     assert ours == theirs
+
+
+def test_the_classroom_app_scales_a_seeding_block():
+    """The app shrinks a preset to a class: a {count, strategy} seed block keeps its
+    strategy and scales its count like a plain count (1% of 10,000 is 3 of 300)."""
+    from simulator import load_scenario
+    from simulator.app_views import CLASS_SIZE, Design, NetworkChoice, classroom_scenario
+
+    from .conftest import SCENARIOS
+
+    preset = load_scenario(SCENARIOS / "seeding-hubs.yaml")
+    scaled = classroom_scenario(preset, NetworkChoice.of(preset), Design.of(preset))
+    assert scaled.population.size == CLASS_SIZE
+    seeds = scaled.population.initial_customers
+    assert seeds.strategy == "degree" and seeds.count == round(100 * CLASS_SIZE / 10_000)
