@@ -74,9 +74,11 @@ def test_paired_interval_is_narrower_than_unpaired(rewards_compared):
     correlated and Var(B - A) = Var A + Var B - 2 Cov(A, B) is smaller than for two
     independent samples. Fixed seeds: no tolerance needed. (Profit is left out: on
     a short horizon the extra reward cost can make it move against the customer
-    count, and its correlation across designs is not guaranteed to be positive.)"""
+    count, and its correlation across designs is not guaranteed to be positive. So is
+    cohort K: on 1,500 people it rests on a few dozen tracked referrals, and the reward
+    size now changes who comes, reward seekers churning faster.)"""
     table = rewards_compared.table.set_index(["design", "metric"])
-    for metric in ("customers_final", "adopters", "k_factor", "ltv_organic"):
+    for metric in ("customers_final", "adopters", "ltv_organic"):
         row = table.loc[("thirty", metric)]
         paired = row["diff_ci_high"] - row["diff_ci_low"]
         unpaired = row["unpaired_ci_high"] - row["unpaired_ci_low"]
