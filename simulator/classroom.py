@@ -327,6 +327,9 @@ def classroom_scenario(preset: Scenario, choice: NetworkChoice, design: Design) 
         seeds = data["population"]["initial_customers"]
         if isinstance(seeds, int):
             data["population"]["initial_customers"] = min(size, max(1, round(seeds * ratio))) if seeds > 0 else 0
+        elif isinstance(seeds, dict):  # {count, strategy}: scale the count, keep the strategy
+            count = seeds["count"]
+            data["population"]["initial_customers"] = {**seeds, "count": min(size, max(1, round(count * ratio))) if count > 0 else 0}
         else:
             kept = [person for person in seeds if person < size]
             data["population"]["initial_customers"] = kept if kept else min(size, len(seeds))

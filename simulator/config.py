@@ -37,11 +37,35 @@ class Strict(BaseModel):
 # --------------------------------------------------------------------------- population
 
 
+SeedingStrategy = Literal["random", "degree", "k_core", "influence"]
+
+
+class CascadeEstimate(Strict):
+    """How the ``influence`` strategy estimates a seed set's cascade: the Independent
+    Cascade on the friendship graph, by live-edge samples (bond percolation)."""
+
+    edge_probability: Probability | None = Field(None, description="Chance that one customer brings in one friend, the Independent Cascade p; unset: base_share * sum over channels of weight * conversion * reach [probability]. Source: assumption (the cascade reduction of docs/model.md).")
+    samples: int = Field(32, ge=1, le=10_000, description="Live-edge graphs sampled to estimate cascade sizes [graphs]. Source: assumption (Kempe, Kleinberg & Tardos 2003 use Monte Carlo; 32 ranks hubs stably).")
+    candidates: int = Field(2000, ge=1, le=MAX_PEOPLE, description="Only the best-connected this many people are candidates (CELF on a shortlist) [people]. Source: assumption (speed; hubs dominate on heavy-tailed graphs).")
+
+
+class Seeding(Strict):
+    count: int = Field(..., ge=0, le=MAX_PEOPLE, description="How many people to pick [people]. Source: scenario choice.")
+    strategy: SeedingStrategy = Field("random", description="Who: random people, the best connected (degree), the deepest k-core, or greedy (CELF) on estimated cascade size (influence). Source: Kempe, Kleinberg & Tardos 2003; Kitsak et al. 2010 (k-core).")
+    cascade: CascadeEstimate = Field(default_factory=CascadeEstimate, description="Cascade estimate of the influence strategy.")
+
+
 class Population(Strict):
     size: int = Field(10_000, ge=1, le=MAX_PEOPLE, description="Number of people on the graph; for edge-list networks the file decides [people]. Source: scenario choice.")
-    initial_customers: Union[Annotated[int, Field(ge=0, le=MAX_PEOPLE)], list[Annotated[int, Field(ge=0, le=MAX_PEOPLE)]]] = Field(
-        100, description="Customers on day 0: a count (random people, drawn per replicate) or a list of person ids [people]. Source: scenario choice."
+    initial_customers: Union[Annotated[int, Field(ge=0, le=MAX_PEOPLE)], list[Annotated[int, Field(ge=0, le=MAX_PEOPLE)]], Seeding] = Field(
+        100, description="Customers on day 0: a count (random people, drawn per replicate), a list of person ids, or {count, strategy} [people]. Source: scenario choice."
     )
+
+    @property
+    def seed_count(self) -> int | None:
+        """How many initial customers a count or a {count, strategy} asks for (None for a list)."""
+        seeds = self.initial_customers
+        return seeds if isinstance(seeds, int) else seeds.count if isinstance(seeds, Seeding) else None
 
 
 # --------------------------------------------------------------------------- networks
@@ -354,7 +378,74 @@ class GeometricLag(Strict):
     valid_days: int = Field(30, ge=0, le=3650, description="Invitations expire after this many days [days]. Source: assumption.")
 
 
-ConversionLag = Annotated[Union[NoLag, GeometricLag], Field(discriminator="kind")]
+class PipelineStage(Strict):
+    name: str = Field("stage", min_length=1, max_length=60, description="Label, e.g. qualified, demo, proposal, closed. Source: scenario choice.")
+    mean_days: float = Field(..., ge=0, le=3650, description="Mean days a lead spends in this stage (geometric, 0 or more) [days]. Source: scenario choice (B2B sales cycles of 3-6 months).")
+    drop_off: Probability = Field(0.0, description="Share of leads lost in this stage [fraction]. Source: scenario choice.")
+
+
+class PipelineLag(Strict):
+    """B2B: a converted invitation is a sales lead that passes each stage in turn (or drops out) before the deal closes."""
+
+    kind: Literal["pipeline"]
+    stages: list[PipelineStage] = Field(
+        default_factory=lambda: [PipelineStage(name="qualified", mean_days=14, drop_off=0.3), PipelineStage(name="demo", mean_days=21, drop_off=0.3),
+                                 PipelineStage(name="proposal", mean_days=30, drop_off=0.2)],
+        min_length=1, max_length=20, description="Stages from lead to closed deal, in order.")
+    valid_days: int = Field(180, ge=0, le=3650, description="Leads still open after this many days are lost [days]. Source: assumption (two quarters).")
+
+    @model_validator(mode="after")
+    def _stages_fit_validity(self):
+        total = sum(stage.mean_days for stage in self.stages)
+        if total > self.valid_days:
+            raise ValueError(f"stages: stage means sum to {total:g} days, past valid_days ({self.valid_days}); "
+                             f"shorten the stages or give valid_days of at least {total:g}")
+        return self
+
+
+ConversionLag = Annotated[Union[NoLag, GeometricLag, PipelineLag], Field(discriminator="kind")]
+
+
+# --------------------------------------------------------------------------- program levers: influencers, targeting, delight, staff
+
+
+class Influencers(Strict):
+    count: int = Field(10, ge=0, le=MAX_PEOPLE, description="Influencers recruited among the population; they become customers on day 0 [people]. Source: scenario choice.")
+    cost_each: Money = Field(500.0, description="Fee per influencer, paid on day 1 [currency]. Source: assumption (micro-influencer post fees, hundreds of dollars).")
+    strategy: SeedingStrategy = Field("degree", description="Who is recruited (as population.initial_customers strategies). Source: practice (brands recruit the best connected).")
+    reach_boost: float = Field(3.0, ge=1, le=1000, description="Invitations per influencer share relative to an ordinary share [-]. Source: assumption (sponsored posts are promoted).")
+    conversion: Probability = Field(0.05, description="Conversion of one influencer invitation (replaces the channel's base conversion) [probability]. Source: assumption (between broadcast 3% and direct 10%).")
+    posts: int = Field(1, ge=0, le=1000, description="Sponsored posts per influencer, the first on day 1 [shares]. Source: scenario choice.")
+    post_interval_days: int = Field(30, ge=1, le=3650, description="Days between sponsored posts [days]. Source: scenario choice.")
+    cascade: CascadeEstimate = Field(default_factory=CascadeEstimate, description="Cascade estimate of the influence strategy.")
+
+
+class Targeting(Strict):
+    rank_by: Literal["satisfaction", "degree", "tenure", "random"] = Field("satisfaction", description="Who of the due customers is asked first. Source: practice (ask the happiest customers first).")
+    daily_capacity: int = Field(..., ge=0, le=MAX_PEOPLE, description="Most asks a day (account managers' time); the rest wait [asks/day]. Source: scenario choice.")
+    cost_per_ask: Money = Field(0.0, description="Cost of one ask (staff time) [currency]. Source: scenario choice.")
+
+
+class Delight(Strict):
+    rate: Probability | None = Field(None, description="Daily probability that a targeted active customer gets a delight action; give rate or share [1/day]. Source: scenario choice.")
+    share: Probability | None = Field(None, description="Share of targeted active customers delighted every every_days days; give rate or share [fraction]. Source: scenario choice.")
+    every_days: int = Field(90, ge=1, le=3650, description="Days between waves when share is given (first wave on that day) [days]. Source: scenario choice (quarterly).")
+    target: Literal["all", "passives", "promoters"] = Field("passives", description="Who can be delighted, by current NPS segment. Source: practice (turn passives into promoters).")
+    cost_each: Money = Field(5.0, description="Cost of one gift or upgrade [currency]. Source: assumption.")
+    satisfaction_boost: float = Field(1.5, ge=0, le=10, description="Points added to the score (clipped to 10) while it lasts [points]. Source: assumption (surprise and delight moves a passive to a promoter).")
+    lasts_days: int = Field(60, ge=1, le=3650, description="How long the boost lasts [days]. Source: assumption.")
+
+    @model_validator(mode="after")
+    def _rate_or_share(self):
+        if (self.rate is None) == (self.share is None):
+            raise ValueError("give exactly one of rate (daily probability) or share (fraction per wave)")
+        return self
+
+
+class Staff(Strict):
+    touchpoint_rate: Probability = Field(0.01, description="Daily probability that staff mention the program to an active customer [1/day]. Source: assumption (a support or sales contact every few months).")
+    moment_effect: float = Field(1.0, ge=0, le=10, description="Share multiplier of a staff mention relative to a program ask [-]. Source: assumption.")
+    cost_per_day: Money = Field(0.0, description="Cost of the staff time per day [currency/day]. Source: scenario choice.")
 
 
 class MomentEffect(Strict):
@@ -392,6 +483,10 @@ class Program(Strict):
         default_factory=lambda: [Channel(kind="direct", weight=0.7), Channel(kind="broadcast", weight=0.3)], min_length=1, max_length=20
     )
     conversion_lag: ConversionLag = Field(default_factory=lambda: GeometricLag(kind="geometric"))
+    influencers: Influencers | None = Field(None, description="Paid influencers who share further and convert at their own rate.")
+    targeting: Targeting | None = Field(None, description="A daily capacity of asks, given to the best-ranked due customers first.")
+    delight: Delight | None = Field(None, description="Surprise gifts or upgrades that raise satisfaction for a while.")
+    staff: Staff | None = Field(None, description="Employees who mention the program at touchpoints.")
 
     def conversion(self, channel: Channel) -> float:
         """base_conversion of a channel, its kind's default_conversion when unset."""
@@ -421,11 +516,23 @@ class ChurnBySegment(Strict):
     detractor: Annotated[float, Field(ge=0, le=10)] = Field(1.5, description="Churn hazard multiplier for detractors (0-6) [-]. Source: assumption (detractors leave faster).")
 
 
+class Renewal(Strict):
+    every_days: int = Field(365, ge=1, le=36500, description="Contract length: customers can leave only on the anniversaries of joining [days]. Source: B2B practice (annual contracts).")
+    notice_days: int = Field(30, ge=0, le=36500, description="Days before a renewal date by which the customer decides [days]. Source: B2B practice (30-90 days' notice).")
+
+    @model_validator(mode="after")
+    def _notice_within_period(self):
+        if self.notice_days >= self.every_days:
+            raise ValueError(f"notice_days: {self.notice_days} is not shorter than every_days ({self.every_days}); valid: 0..{self.every_days - 1}")
+        return self
+
+
 class Churn(Strict):
     monthly_rate: Probability = Field(0.05, description="Share of customers lost per month (30.4375 days) [fraction]. Source: industry range 5-7% per month.")
     satisfaction_multipliers: ChurnBySegment = Field(default_factory=ChurnBySegment, description="Churn hazard multiplier by NPS segment.")
     referred_hazard_ratio: float = Field(0.74, ge=0, le=10, description="Churn hazard of referred customers who are not reward seekers, relative to others [-]. Source: Schmitt, Skiera & Van den Bulte 2011 (referred customers 18% more likely to stay): 0.74 gives a realised ratio of about 0.82 with the default reward's share of reward seekers.")
     only_while_referrer_active: bool = Field(False, description="Apply the referred hazard ratio only while the referrer is still a customer. Source: assumption (Schmitt et al. 2011 do not say whether the advantage lasts without the referrer).")
+    renewal: Renewal | None = Field(None, description="Contracts that churn only at renewal dates, with the probability the hazard gives over the contract.")
 
 
 class Economics(Strict):
@@ -488,9 +595,18 @@ class Scenario(Strict):
         timing = self.program.timing
         if isinstance(timing, Campaign) and max(timing.days) > self.days:
             raise ValueError(f"program.timing.days: day {max(timing.days)} is beyond the horizon (days = {self.days}); valid: 1..{self.days}")
+        renewal = self.churn.renewal
+        if renewal is not None and self.churn.monthly_rate > 0 and renewal.every_days > self.days:
+            raise ValueError(f"churn.renewal.every_days: {renewal.every_days} days is longer than the horizon (days = {self.days}): "
+                             f"nobody could ever leave; valid: 1..{self.days}, or no churn.renewal")
         seeds = self.population.initial_customers
         if self.network.kind != "edgelist":
             size = self.population.size
+            influencers = self.program.influencers
+            if influencers is not None and influencers.count > size:
+                raise ValueError(f"program.influencers.count: {influencers.count} influencers but population.size is {size}; valid: 0..{size}")
+            if isinstance(seeds, Seeding) and seeds.count > size:
+                raise ValueError(f"population.initial_customers.count: {seeds.count} is more than population.size ({size}); valid: 0..{size}")
             if isinstance(seeds, int) and seeds > size:
                 raise ValueError(f"population.initial_customers: {seeds} is more than population.size ({size}); valid: 0..{size}")
             if isinstance(seeds, list) and seeds and max(seeds) >= size:
@@ -507,5 +623,8 @@ def _reward_sizes(incentive: _IncentiveBase) -> list[float]:
 
 
 def has_program(scenario: Scenario) -> bool:
-    """A program exists when customers are asked or rewarded."""
-    return scenario.program.timing.kind != "never" or scenario.program.incentive.kind != "none"
+    """A program exists when customers are asked or rewarded, or a lever is pulled
+    (influencers, delight actions, staff mentions)."""
+    program = scenario.program
+    return (program.timing.kind != "never" or program.incentive.kind != "none"
+            or any(lever is not None for lever in (program.influencers, program.delight, program.staff)))

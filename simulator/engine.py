@@ -20,12 +20,16 @@ import numpy as np
 from .behaviour import channels as chan
 from .agenda import Agenda
 from .behaviour import churn as churn_model
+from .behaviour import delight as delight_model
+from .behaviour import renewal as renewal_model
+from .behaviour import seeding
+from .behaviour import targeting as targeting_model
 from .behaviour.budget import Budget
 from .behaviour import economics as econ
 from .behaviour import incentive as inc
 from .behaviour import satisfaction as sat
 from .behaviour import timing as tim
-from .config import NoIncentive, Scenario
+from .config import NoIncentive, Scenario, Seeding
 from .errors import ScenarioError
 from .metrics import COLUMN_INDEX, DAILY_COLUMNS
 from .network import Network, build_network
@@ -45,21 +49,28 @@ class Stage:
 
 #: The day, in order. Engine.step runs exactly these.
 STAGES: tuple[Stage, ...] = (
+    Stage("delight", "surprise gifts or upgrades raise some customers' satisfaction for a while (program.delight)"),
     Stage("asks", "the timing model picks the active customers asked today"),
+    Stage("targeting", "with a daily capacity, the best-ranked due customers are asked; the rest wait (program.targeting)"),
     Stage("spontaneous", "every active customer may also share unprompted"),
     Stage("share", "asked customers share with w = clip(base_share · sat_effect · moment · incentive · friend_incentive · ease · fatigue^k)"),
     Stage("annoyance", "each reminder annoys with probability annoyance: the customer's satisfaction falls for good"),
+    Stage("staff_asks", "staff mention the program to some active customers, who may share (program.staff)"),
     Stage("invite", "each sharer picks a channel; direct invites friends, broadcast exposes them"),
+    Stage("influencers", "influencers post on their schedule; their shares reach reach_boost times further (program.influencers)"),
     Stage("convert", "invitations convert (after a lag); prospects also adopt organically, less after negative word of mouth"),
     Stage("adopt", "new customers join: first ask filed, churn day filed when known, fraud and reward seekers drawn"),
     Stage("negative_word_of_mouth", "active detractors may speak against the product to their friends"),
     Stage("premium_fades", "referred customers past the fade period leave the margin-premium sum"),
     Stage("churn", "active customers leave at their daily hazard"),
     Stage("money", "margin accrues; rewards due are paid within caps and budget"),
+    Stage("program_costs", "the levers' costs (influencers, asks, delight, staff) are taken from the day's profit"),
     Stage("start_earning", "today's joiners enter the margin sums (they earn from tomorrow)"),
     Stage("record", "the day's row of DAILY_COLUMNS"),
 )
 STEP_ORDER = tuple(stage.name for stage in STAGES)
+#: The levers' own cost columns, taken from the day's profit by the program_costs stage.
+PROGRAM_COSTS = ("influencer_cost", "ask_cost", "delight_cost", "staff_cost")
 #: Longest tenure drawn for an existing customer (no churn has no steady state) [days].
 MAX_TENURE = 3650
 
@@ -122,9 +133,16 @@ class Engine:
             self._blocked_if_fraud = np.zeros(n, bool)
         # With no satisfaction drift a customer's share effect and churn hazard are fixed
         # at joining: computed once then, and churn can be scheduled instead of polled daily.
-        self._static = scenario.satisfaction.drift_per_year == 0
+        program = scenario.program
+        self._delight_actions = delight_model.DelightActions(program.delight, n) if program.delight is not None else None
+        self._static = scenario.satisfaction.drift_per_year == 0 and self._delight_actions is None
         self._share_effect = np.zeros(n, np.float32) if self._static else None
-        self._churn_process = churn_model.ChurnProcess(scenario.churn, p, s, scenario.days, self._static)
+        churn_process = renewal_model.RenewalProcess if scenario.churn.renewal is not None else churn_model.ChurnProcess
+        self._churn_process = churn_process(scenario.churn, p, s, scenario.days, self._static)
+        # targeted asking: the queue of due customers waiting for capacity, and a fixed
+        # random key per person that breaks ties (and orders 'random')
+        self._ask_queue = np.zeros(0, np.int32)
+        self._ask_key = s("targeting").random(n) if program.targeting is not None else None
         self._ask_due = Agenda()
         self._active = np.zeros(0, np.int32)   # active customers, in order of joining
         self._n_referred_active = 0
@@ -140,7 +158,6 @@ class Engine:
         self._premium_adopted_sum = 0
         self._premium_ends = Agenda()
 
-        program = scenario.program
         self._channel_weights = np.array([c.weight for c in program.channels])
         self._channel_conversion = np.array([program.conversion(c) for c in program.channels])
         self._ease = float(np.dot(self._channel_weights, [c.ease for c in program.channels]))
@@ -160,6 +177,10 @@ class Engine:
         self.today = self.daily[0]
 
         seeds = self._initial_customers(n, source)
+        self._influencer = np.zeros(n, bool)
+        if program.influencers is not None:
+            self._influencer[self._recruit_influencers(n, source)] = True
+            seeds = np.union1d(seeds, np.flatnonzero(self._influencer)).astype(np.int32)
         self._join(seeds, 0, referrer=np.full(len(seeds), -1, np.int32), channel=SEED, tracked=np.zeros(len(seeds), bool))
         self._start_earning(Today(0, self._active, 0, organic=seeds, referral=chan.Invitations.empty()))
         self._record(Today(0, self._active, 0))
@@ -189,6 +210,12 @@ class Engine:
 
     def _initial_customers(self, n: int, source: str | None) -> np.ndarray:
         wanted = self.scenario.population.initial_customers
+        if isinstance(wanted, Seeding):
+            if wanted.count > n:
+                raise ScenarioError(f"{wanted.count} initial customers but the network has only {n} people; valid: 0..{n}",
+                                    file=source, key="population.initial_customers.count")
+            return seeding.pick(self.network, wanted.count, wanted.strategy, self.streams("seeds"),
+                                edge_probability=self._cascade_p(), cascade=wanted.cascade)
         if isinstance(wanted, int):
             if wanted > n:
                 raise ScenarioError(f"{wanted} initial customers but the network has only {n} people; valid: 0..{n}",
@@ -199,6 +226,19 @@ class Engine:
             raise ScenarioError(f"id {ids.max()} is not a person of the network; valid ids are 0..{n - 1}",
                                 file=source, key="population.initial_customers")
         return ids.astype(np.int32)
+
+    def _cascade_p(self) -> float:
+        return seeding.edge_probability(self.scenario.program, float(self.network.degree.mean()) if self.network.n else 0.0)
+
+    def _recruit_influencers(self, n: int, source: str | None) -> np.ndarray:
+        """Influencers, picked by their strategy from their own stream (so that adding
+        them leaves the initial customers' draw as it was); they join on day 0."""
+        cfg = self.scenario.program.influencers
+        if cfg.count > n:
+            raise ScenarioError(f"{cfg.count} influencers but the network has only {n} people; valid: 0..{n}",
+                                file=source, key="program.influencers.count")
+        return seeding.pick(self.network, cfg.count, cfg.strategy, self.streams("influencers"),
+                            edge_probability=self._cascade_p(), cascade=cfg.cascade)
 
     # ------------------------------------------------------------------ helpers
 
@@ -221,7 +261,10 @@ class Engine:
     def _scores(self, who: np.ndarray, day: int) -> np.ndarray:
         p = self.people
         tenure = day - p.adopted_day[who] + p.tenure_at_start[who]
-        return sat.current(p.satisfaction[who] - self.satisfaction_lost[who], tenure, self.scenario.satisfaction.drift_per_year)
+        scores = sat.current(p.satisfaction[who] - self.satisfaction_lost[who], tenure, self.scenario.satisfaction.drift_per_year)
+        if self._delight_actions is not None:
+            scores = np.minimum(scores + self._delight_actions.boost(who, day), 10.0)
+        return scores
 
     def _join(self, who: np.ndarray, day: int, referrer: np.ndarray, channel, tracked: np.ndarray) -> None:
         p, sc = self.people, self.scenario
@@ -334,6 +377,105 @@ class Engine:
         today.counts["asks"] = len(asked)
         today.asked, today.asked_scores = asked, asked_scores
 
+    # the levers' stages: small functions of behaviour/{delight,targeting,seeding}.py and the share rule
+
+    def _delight(self, today: Today) -> None:
+        """Today's delight actions among active customers (not fake ones), cost actions * cost_each."""
+        if self._delight_actions is None:
+            return
+        p, day = self.people, today.day
+        customers = today.customers[~p.fraud[today.customers]]
+        chosen = self._delight_actions.act(customers, self._scores(customers, day), day, self.streams("delight"))
+        today.counts["delight_actions"] = len(chosen)
+        today.counts["delight_cost"] = len(chosen) * self._delight_actions.cfg.cost_each
+
+    def _targeting(self, today: Today) -> None:
+        """With a daily capacity, the due customers (today's and those waiting) are ranked
+        and the first daily_capacity are asked; the rest wait in the queue. A waiting
+        customer keeps their due ask until they are asked or stop being a customer."""
+        cfg = self.scenario.program.targeting
+        if cfg is None:
+            return
+        p, day = self.people, today.day
+        p.asks[today.asked] -= 1  # the ask counted by the timing stage happens only within capacity
+        pool = np.unique(np.concatenate([self._ask_queue, today.asked]))
+        pool = pool[(p.state[pool] == CUSTOMER) & ~p.fraud[pool]]
+        scores = self._scores(pool, day)
+        order = targeting_model.priority(cfg, scores, self.network.degree[pool], day - p.adopted_day[pool], self._ask_key[pool])
+        asked, self._ask_queue = targeting_model.split(cfg, pool, order)
+        today.earlier_asks = p.asks[asked].copy()
+        # an ask made late keeps the moment of the ask it was (first or reminder)
+        today.moment = tim.moment(self.scenario.program.timing, self.scenario.program.moment_effect, today.earlier_asks,
+                                  tim.campaign_today(self.scenario.program.timing, day))
+        p.asks[asked] += 1
+        today.asked, today.asked_scores = asked, scores[order[:len(asked)]]
+        today.counts["asks"] = len(asked)
+        today.counts["ask_queue"] = len(self._ask_queue)
+        today.counts["ask_cost"] = len(asked) * cfg.cost_per_ask
+
+    def _staff_asks(self, today: Today) -> None:
+        """Each active customer is mentioned the program by staff with daily probability
+        touchpoint_rate (a Binomial count of uniformly chosen customers); a mention is
+        shared with w = clip(base_share * sat_effect * incentive_effect * ease * moment_effect).
+        Mentions are not program asks: they neither count towards fatigue nor move the
+        timing model's schedule."""
+        cfg = self.scenario.program.staff
+        if cfg is None:
+            return
+        p, day, customers, rng = self.people, today.day, today.customers, self.streams("staff")
+        mentioned = customers[rng.choice(len(customers), rng.binomial(len(customers), cfg.touchpoint_rate), replace=False)] \
+            if len(customers) else customers
+        mentioned = mentioned[~p.fraud[mentioned]]
+        w = self._share_probability(mentioned, self._scores(mentioned, day)) * cfg.moment_effect
+        sharers = mentioned[rng.random(len(mentioned)) < np.clip(w, 0.0, 1.0)]
+        # a staff mention is an ask: the sharer uses the referral link
+        today.sharers = np.concatenate([today.sharers, sharers])
+        today.tracked = np.concatenate([today.tracked, np.ones(len(sharers), bool)])
+        today.counts["shares"] = len(today.sharers)
+        today.counts["staff_asks"] = len(mentioned)
+        today.counts["staff_cost"] = cfg.cost_per_day
+
+    def _influencers(self, today: Today) -> None:
+        """Influencers still active post on days 1, 1 + post_interval_days, ... (posts
+        times). Every share of an influencer, posted or otherwise, goes through a channel
+        drawn from the mix with reach_boost times the reach: a direct share invites
+        1 + Poisson((1 + extra_invites) * reach_boost - 1) friends, a broadcast
+        is noticed with probability min(1, attention * reach_boost). Their ordinary
+        invitations made by the invite stage are replaced by these. Influencers share
+        through their referral link (tracked)."""
+        cfg = self.scenario.program.influencers
+        if cfg is None:
+            return
+        p, day, rng, program = self.people, today.day, self.streams("influencers"), self.scenario.program
+        influencers = np.flatnonzero(self._influencer)
+        posting = influencers[(p.state[influencers] == CUSTOMER) & ~p.fraud[influencers]] \
+            if (day - 1) % cfg.post_interval_days == 0 and (day - 1) // cfg.post_interval_days < cfg.posts else influencers[:0]
+        sharing = np.concatenate([today.sharers[self._influencer[today.sharers]], posting]).astype(np.int32)
+        invitations = today.invitations.take(~self._influencer[today.invitations.referrer])
+        picked = chan.choose_channels(self._channel_weights, len(sharing), rng)
+        parts = [invitations]
+        for k, channel in enumerate(program.channels):
+            mine = sharing[picked == k]
+            if not len(mine):
+                continue
+            if channel.kind == "direct":
+                extra = (1.0 + channel.extra_invites) * cfg.reach_boost - 1.0
+                parts.append(chan.direct(self.network, mine, np.ones(len(mine), bool), p.state, k, extra, channel.invite_all, rng))
+            else:
+                parts.append(chan.broadcast(self.network, mine, np.ones(len(mine), bool), p.state, k,
+                                            min(1.0, channel.attention * cfg.reach_boost), rng))
+        today.invitations = chan.Invitations.concat(parts)
+        today.counts["invites"] = len(today.invitations)
+        today.counts["shares"] = today.counts.get("shares", 0) + len(posting)
+        today.counts["influencer_shares"] = len(sharing)
+        if day == 1:
+            today.counts["influencer_cost"] = cfg.count * cfg.cost_each
+
+    def _program_costs(self, today: Today) -> None:
+        """profit -= influencer_cost + ask_cost + delight_cost + staff_cost (today's)."""
+        counts = today.counts
+        counts["profit"] -= sum(counts.get(name, 0.0) for name in PROGRAM_COSTS)
+
     def _spontaneous(self, today: Today) -> None:
         """Shares per customer-day ~ Poisson(spontaneous_rate * sat_effect), by thinning."""
         today.spontaneous = self._spontaneous_sharers(today.customers, today.day, today.counts)
@@ -377,8 +519,19 @@ class Engine:
 
     def _asked_sharers(self, asked, asked_scores, earlier, moment, day):
         p, program = self.people, self.scenario.program
-        w = program.base_share * sat.segment_value(asked_scores, program.satisfaction_effect) * self._ease * moment
-        w = w * tim.fatigue(program.timing, earlier)
+        w = self._share_probability(asked, asked_scores) * moment * tim.fatigue(program.timing, earlier)
+        shared = self.streams("asks").random(len(asked)) < np.clip(w, 0.0, 1.0)
+        p.shared[asked[shared]] = True
+        reminder = tim.next_ask_day(program.timing, day, p.asks[asked], p.shared[asked])
+        p.next_ask_day[asked] = reminder
+        self._ask_due.file_each(asked, reminder)
+        return asked[shared]
+
+    def _share_probability(self, asked, asked_scores):
+        """base_share * sat_effect(s) * incentive_effect * friend_incentive * ease (before the
+        moment, fatigue and clipping): the share rule of asks and of staff mentions."""
+        program = self.scenario.program
+        w = program.base_share * sat.segment_value(asked_scores, program.satisfaction_effect) * self._ease
         if self.program_on:
             incentive = program.incentive
             reward = self._payable_referrer_reward(asked)
@@ -387,12 +540,7 @@ class Engine:
             w = w * inc.uplift(reward, incentive.max_uplift, self._reward_scale, weight)
             # a reward for the friend makes asking them easier (Gershon, Cryder & John 2020)
             w = w * inc.uplift(inc.referee_reward(incentive), incentive.referee_share_uplift, self._reward_scale, weight)
-        shared = self.streams("asks").random(len(asked)) < np.clip(w, 0.0, 1.0)
-        p.shared[asked[shared]] = True
-        reminder = tim.next_ask_day(program.timing, day, p.asks[asked], p.shared[asked])
-        p.next_ask_day[asked] = reminder
-        self._ask_due.file_each(asked, reminder)
-        return asked[shared]
+        return w
 
     def _annoyance(self, today: Today) -> None:
         """Each reminder annoys with probability reminders.annoyance; an annoyed
@@ -432,6 +580,10 @@ class Engine:
         sc = self.scenario
         incentive = sc.program.incentive
         c = self._channel_conversion[inv.channel] * self._tie_conversion[inv.strong.astype(np.int64)]
+        if sc.program.influencers is not None:
+            # an influencer's invitation converts at the influencer rate instead of the channel's
+            own = sc.program.influencers.conversion * self._tie_conversion[inv.strong.astype(np.int64)]
+            c = np.where(self._influencer[inv.referrer], own, c)
         if self.program_on:
             tie_weight = np.where(inv.strong, incentive.strong_tie_weight, 1.0)
             uplift = inc.uplift(inc.referee_reward(incentive), incentive.referee_max_uplift, self._reward_scale, self._type_weight * tie_weight)

@@ -29,11 +29,20 @@ DAILY_COLUMNS: dict[str, str] = {
     "revenue": "margin earned today [currency]",
     "reward_cost": "company cost of the rewards paid today (face value x cost_share) [currency]",
     "acquisition_cost": "organic acquisition cost today [currency]",
-    "profit": "revenue - reward_cost - acquisition_cost [currency]",
+    "ask_queue": "due customers waiting for targeted-asking capacity at the end of the day [people]",
+    "staff_asks": "customers mentioned the program by staff today (not in asks) [people]",
+    "influencer_shares": "shares by influencers today, sponsored posts included [shares]",
+    "delight_actions": "surprise gifts or upgrades given today [actions]",
+    "influencer_cost": "influencer fees paid today (all on day 1) [currency]",
+    "ask_cost": "cost of today's targeted asks, asks * cost_per_ask [currency]",
+    "delight_cost": "cost of today's delight actions, actions * cost_each [currency]",
+    "staff_cost": "staff time spent on the program today [currency]",
+    "profit": "revenue - reward_cost - acquisition_cost - influencer_cost - ask_cost - delight_cost - staff_cost [currency]",
     "cumulative_profit": "profit to date [currency]",
 }
 COUNT_COLUMNS = ("prospects", "customers", "churned", "new_organic", "new_referred", "new_word_of_mouth", "new_churned", "new_fraud",
-                 "asks", "shares", "spontaneous_shares", "negative_messages", "annoyed", "invites", "rewards_paid")
+                 "asks", "shares", "spontaneous_shares", "negative_messages", "annoyed", "invites", "rewards_paid",
+                 "ask_queue", "staff_asks", "influencer_shares", "delight_actions")
 COLUMN_INDEX = {name: i for i, name in enumerate(DAILY_COLUMNS)}
 
 #: Summary metrics of one run, with their meaning; summaries report mean and 95% interval.

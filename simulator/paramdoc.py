@@ -79,6 +79,10 @@ def rows(model: type[BaseModel] = Scenario, prefix: str = "", default: BaseModel
     for name, field in model.model_fields.items():
         path = f"{prefix}{name}"
         nested = _models(field.annotation)
+        if nested and _also_a_value(field.annotation):
+            # a key that takes a plain value or a block (initial_customers: a count, ids or
+            # {count, strategy}): its own row, then the block's
+            out.append(_leaf(path, field, default, name))
         if nested:
             for sub in nested:
                 kind = sub.model_fields.get("kind")
@@ -87,11 +91,22 @@ def rows(model: type[BaseModel] = Scenario, prefix: str = "", default: BaseModel
             continue
         if name == "kind":
             continue
-        match = DESCRIPTION.match((field.description or "").strip())
-        meaning = (match["meaning"] or "").strip() if match else ""
-        out.append((path, meaning, (match["unit"] or "") if match else "", _default(field, default, name), _bounds(field),
-                    ((match["source"] or "").strip().rstrip(".")) if match else ""))
+        out.append(_leaf(path, field, default, name))
     return out
+
+
+def _also_a_value(annotation) -> bool:
+    """Whether a union holds a plain value type besides its blocks (None does not count)."""
+    args = typing.get_args(annotation)
+    plain = [a for a in args if a is not type(None) and not _models(a)]
+    return bool(plain) or any(_also_a_value(a) for a in args if typing.get_origin(a) is typing.Annotated)
+
+
+def _leaf(path: str, field, default: BaseModel | None, name: str) -> tuple[str, ...]:
+    match = DESCRIPTION.match((field.description or "").strip())
+    meaning = (match["meaning"] or "").strip() if match else ""
+    return (path, meaning, (match["unit"] or "") if match else "", _default(field, default, name), _bounds(field),
+            ((match["source"] or "").strip().rstrip(".")) if match else "")
 
 
 def table() -> str:

@@ -48,6 +48,10 @@ STREAM_NAMES = (
     "order",          # tie-breaking order of same-day conversions
     "annoyance",      # which reminders annoy
     "nwom_organic",   # organic adoptions put off by negative word of mouth
+    "influencers",    # who the influencers are, and their boosted invitations
+    "targeting",      # tie-breaking key of targeted asking
+    "delight",        # who is delighted
+    "staff",          # staff mentions and their share decisions
     # studies (never drawn from by the engine; listed so that names cannot collide)
     "sweep points",   # where random and Latin-hypercube sweeps put their points
     "trials",         # where a search (optimize) proposes its next designs

@@ -95,10 +95,17 @@ def resolve_seed(scenario: Scenario, seed: int | None = None) -> Scenario:
     return scenario.model_copy(update={"seed": int(chosen)})
 
 
+#: The program levers a no-program twin goes without.
+PROGRAM_LEVERS_OFF = {"influencers": None, "targeting": None, "delight": None, "staff": None}
+
+
 def baseline_of(scenario: Scenario) -> Scenario:
-    """The same scenario with no program: nobody is asked and nothing is paid
-    (spontaneous word of mouth stays: it exists without any program)."""
-    program = scenario.program.model_copy(update={"incentive": NoIncentive(kind="none"), "timing": NeverAsk(kind="never")})
+    """The same scenario with no program: nobody is asked and nothing is paid, and the
+    program's levers (influencers, targeted asking, delight, staff) are off
+    (spontaneous word of mouth stays: it exists without any program; so do the
+    population's initial customers, renewal contracts and the sales pipeline)."""
+    program = scenario.program.model_copy(update={"incentive": NoIncentive(kind="none"), "timing": NeverAsk(kind="never"),
+                                                  **PROGRAM_LEVERS_OFF})
     return scenario.model_copy(update={"program": program, "name": f"{scenario.name} (no program)"})
 
 

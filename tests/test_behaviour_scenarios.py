@@ -49,6 +49,8 @@ def short_run(path, days: int = 5) -> list[str]:
         overrides.append(f"program.incentive.qualification_days={min(incentive.get('qualification_days', 30), days)}")
     if timing.get("kind") == "campaign":
         overrides.append(f"program.timing.days=[{min(min(timing.get('days', [30])), days)}]")
+    if data.get("churn", {}).get("renewal"):
+        overrides.append(f"churn.renewal={{every_days: {days}, notice_days: 0}}")
     return overrides
 
 

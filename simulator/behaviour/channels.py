@@ -6,9 +6,10 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ..config import GeometricLag, NoLag
+from ..config import GeometricLag, NoLag, PipelineLag
 from ..network import Network
 from ..state import PROSPECT
+from . import pipeline
 
 
 @dataclass
@@ -95,6 +96,8 @@ def lags(lag_cfg, count: int, rng: np.random.Generator) -> np.ndarray:
     """
     if isinstance(lag_cfg, NoLag) or count == 0:
         return np.zeros(count, np.int32)
+    if isinstance(lag_cfg, PipelineLag):
+        return pipeline.lags(lag_cfg, count, rng)  # B2B: stages from lead to closed deal
     if not isinstance(lag_cfg, GeometricLag):
         raise TypeError(f"unknown conversion_lag kind {lag_cfg.kind!r}")
     same_day = rng.random(count) < lag_cfg.first_day_share

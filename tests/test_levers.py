@@ -1,0 +1,371 @@
+"""The program levers (docs/model.md, "Program levers"): seeding strategies and
+influencers, targeted asking with a daily capacity, delight actions, staff
+mentions, renewal churn and the sales pipeline. Each test asserts a property
+that a wrong model would break: a reference cascade, a capacity or conservation
+law, a cost identity, a closed form."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from simulator.behaviour import pipeline, seeding
+from simulator.behaviour.churn import base_daily_hazard
+from simulator.config import PipelineLag, Scenario
+from simulator.engine import PROGRAM_COSTS, Engine
+from simulator.metrics import COLUMN_INDEX as C
+from simulator.rng import replicate_seeds
+
+from .conftest import small
+from .validation.cascade_runs import cascade_scenario, network_from_csr
+from .validation.reference import csr_from_networkx, cynetdiff_final_sizes
+
+
+def column(engine: Engine, name: str) -> np.ndarray:
+    return engine.daily[:, C[name]]
+
+
+# ----------------------------------------------------------------------------- seeding
+
+P_CASCADE, SEEDS, RUNS = 0.12, 10, 40
+
+
+@pytest.fixture(scope="module")
+def heavy_tailed():
+    """A Barabasi-Albert graph (heavy-tailed degrees) as networkx graph, CSR and engine network."""
+    graph = nx.barabasi_albert_graph(1500, 2, seed=5)
+    indptr, indices = csr_from_networkx(graph)
+    return graph, (indptr, indices), network_from_csr(indptr, indices)
+
+
+def cascade_runs(strategy: str, network, runs: int = RUNS) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Final sizes of the cascade reduction with ``SEEDS`` initial customers picked by ``strategy``, and the seed sets."""
+    scenario = cascade_scenario(P_CASCADE, initial_customers={"count": SEEDS, "strategy": strategy}, days=60)
+    engines = [Engine(scenario, seed, network=network).run() for seed in replicate_seeds(scenario.seed, runs)]
+    sizes = np.array([int((e.people.adopted_day >= 0).sum()) for e in engines])
+    return sizes, [np.flatnonzero(e.people.adopted_day == 0) for e in engines]
+
+
+def test_degree_seeding_beats_random_by_the_reference_cascade_amount(heavy_tailed):
+    """refsim's gain of degree over random seeding in the cascade reduction equals
+    cynetdiff's Independent Cascade gain from the same seed sets on the same graph.
+    Tolerance: 4 standard errors of the difference of the two gains (40 engine runs
+    per strategy, 20 reference cascades per seed set); the gain itself is several
+    times that, so a degree strategy that picked the wrong people would fail."""
+    _, csr, network = heavy_tailed
+    ours, reference = {}, {}
+    for strategy in ("degree", "random"):
+        sizes, seed_sets = cascade_runs(strategy, network)
+        ref = np.concatenate([cynetdiff_final_sizes(csr, P_CASCADE, seeds.tolist(), 20, seed=i) for i, seeds in enumerate(seed_sets)])
+        ours[strategy], reference[strategy] = sizes, ref
+        assert all(len(s) == SEEDS for s in seed_sets)
+    gain = ours["degree"].mean() - ours["random"].mean()
+    ref_gain = reference["degree"].mean() - reference["random"].mean()
+    se = np.sqrt(sum(v.var(ddof=1) / len(v) for v in (*ours.values(), *reference.values())))
+    assert ref_gain > 4 * se, "the graph and p should make hubs matter"
+    assert abs(gain - ref_gain) < 4 * se, f"refsim gain {gain:.1f}, reference {ref_gain:.1f}, se {se:.1f}"
+
+
+def test_degree_strategy_picks_the_hubs(heavy_tailed):
+    _, _, network = heavy_tailed
+    chosen = seeding.pick(network, SEEDS, "degree", np.random.default_rng(0))
+    assert network.degree[chosen].min() >= np.sort(network.degree)[-SEEDS]
+
+
+def test_influence_is_no_worse_than_degree(heavy_tailed):
+    """Greedy (CELF) on the estimated cascade versus hubs, each seed set scored by 3,000
+    cynetdiff cascades; tolerance 3 standard errors of the difference."""
+    _, csr, network = heavy_tailed
+    scenario = cascade_scenario(P_CASCADE, initial_customers={"count": SEEDS, "strategy": "influence"}, days=60)
+    sets = {strategy: np.flatnonzero(Engine(cascade_scenario(P_CASCADE, initial_customers={"count": SEEDS, "strategy": strategy}, days=60),
+                                            7, network=network).people.adopted_day == 0)
+            for strategy in ("influence", "degree")}
+    assert scenario.population.initial_customers.strategy == "influence"
+    scores = {k: cynetdiff_final_sizes(csr, P_CASCADE, v.tolist(), 3000, seed=3) for k, v in sets.items()}
+    se = np.sqrt(sum(s.var(ddof=1) / len(s) for s in scores.values()))
+    assert scores["influence"].mean() >= scores["degree"].mean() - 3 * se
+
+
+def test_k_core_picks_the_deepest_core(heavy_tailed):
+    graph, _, network = heavy_tailed
+    core = nx.core_number(graph)
+    chosen = seeding.pick(network, 5, "k_core", np.random.default_rng(1))
+    assert min(core[int(i)] for i in chosen) == max(core.values())
+
+
+def test_random_strategy_draws_as_a_plain_count():
+    """{count, strategy: random} and a plain count are the same draw (common random numbers)."""
+    a = Engine(small(population={"initial_customers": 40}), 3)
+    b = Engine(small(population={"initial_customers": {"count": 40, "strategy": "random"}}), 3)
+    assert np.array_equal(a.people.adopted_day == 0, b.people.adopted_day == 0)
+
+
+# ----------------------------------------------------------------------------- influencers
+
+
+def test_influencers_join_share_further_and_cost_once():
+    cfg = {"count": 15, "cost_each": 300, "strategy": "degree", "reach_boost": 4, "conversion": 0.05, "posts": 2,
+           "post_interval_days": 30}
+    engine = Engine(small(program={"influencers": cfg}), 5).run()
+    influencers = np.flatnonzero(engine._influencer)
+    assert len(influencers) == 15 and (engine.people.adopted_day[influencers] == 0).all()
+    assert engine.network.degree[influencers].min() >= np.sort(engine.network.degree)[-15]
+    cost = column(engine, "influencer_cost")
+    assert cost[1] == 15 * 300 and cost.sum() == 15 * 300
+    # every active influencer posts on days 1 and 31
+    assert column(engine, "influencer_shares")[1] >= 15 and column(engine, "influencer_shares")[31] >= 1
+    plain = Engine(small(), 5).run()
+    assert (engine.people.referred_by >= 0).sum() > (plain.people.referred_by >= 0).sum()
+
+
+def test_more_influencers_than_people_is_an_error():
+    with pytest.raises(ValueError, match="program.influencers.count"):
+        small(program={"influencers": {"count": 5000}})
+
+
+# ----------------------------------------------------------------------------- targeted asking
+
+
+def capacity_scenario(capacity: int) -> Scenario:
+    """Every customer is due exactly one ask (at purchase, no reminders; the customers of
+    day 0 as if they had just joined) and nobody leaves, so the due asks are known: one
+    per customer who joined before the last day."""
+    return small(days=90, churn={"monthly_rate": 0.0}, fraud={"share": 0.0},
+                 program={"timing": {"kind": "at_purchase", "delay_days": 0, "reminders": {"count": 0}},
+                          "launch": {"ask_existing": "as_new"},
+                          "targeting": {"rank_by": "satisfaction", "daily_capacity": capacity, "cost_per_ask": 3}})
+
+
+@pytest.mark.parametrize("capacity", [0, 1, 25])
+def test_capacity_is_never_exceeded_and_no_due_ask_is_dropped(capacity):
+    engine = Engine(capacity_scenario(capacity), 2).run()
+    asks = column(engine, "asks")
+    assert asks.max() <= capacity
+    due = int(((engine.people.adopted_day >= 0) & (engine.people.adopted_day < engine.scenario.days)).sum())
+    assert asks.sum() + column(engine, "ask_queue")[-1] == due
+    assert np.array_equal(column(engine, "ask_cost"), asks * 3)
+    if capacity == 1:
+        assert column(engine, "ask_queue")[-1] > 0, "the case should leave a queue"
+
+
+def test_targeting_asks_the_happiest_first():
+    engine = Engine(capacity_scenario(4), 2)
+    engine.step()
+    asked = np.flatnonzero(engine.people.asks > 0)
+    waiting = engine._ask_queue
+    assert len(asked) == 4 and len(waiting)
+    assert engine.people.satisfaction[asked].min() >= engine.people.satisfaction[waiting].max()
+
+
+# ----------------------------------------------------------------------------- delight and staff
+
+
+def test_delight_cost_is_actions_times_cost_each_and_raises_sharing():
+    """Cost identity every day; and the boost raises sharing: the same people are
+    delighted with a +2 boost or none (the boost draws nothing), and with it delighted
+    passives (share effect 0.35) share like promoters (1.0), so each of three seeds
+    brings more shares."""
+    for seed in (4, 5, 6):
+        shares = {}
+        for boost in (0.0, 2.0):
+            delight = {"rate": 0.2, "target": "passives", "cost_each": 7, "satisfaction_boost": boost, "lasts_days": 120}
+            engine = Engine(small(word_of_mouth={"spontaneous_rate": 0.02}, program={"delight": delight}), seed).run()
+            actions = column(engine, "delight_actions")
+            assert actions.sum() > 0
+            assert np.array_equal(column(engine, "delight_cost"), actions * 7)
+            shares[boost] = column(engine, "spontaneous_shares").sum()
+        assert shares[2.0] > shares[0.0]
+
+
+def test_a_delighted_passive_scores_as_a_promoter_while_it_lasts():
+    delight = {"rate": 1.0, "target": "passives", "cost_each": 1, "satisfaction_boost": 2, "lasts_days": 5}
+    engine = Engine(small(satisfaction={"kind": "constant", "value": 7.5}, program={"delight": delight}), 3)
+    engine.step()
+    delighted = np.flatnonzero(engine.people.adopted_day == 0)  # the customers at the start of day 1
+    assert column(engine, "delight_actions")[1] == len(delighted)
+    assert (engine._scores(delighted, 5) == 9.5).all()   # day 1 to day 5: lasts_days
+    assert (engine._scores(delighted, 6) == 7.5).all()
+
+
+def test_delight_waves_reach_the_share_of_targeted_customers():
+    delight = {"share": 0.5, "every_days": 30, "target": "all", "cost_each": 1}
+    engine = Engine(small(fraud={"share": 0.0}, program={"delight": delight}), 4).run()
+    actions = column(engine, "delight_actions")
+    assert set(np.flatnonzero(actions)) <= {30, 60, 90, 120}
+    assert actions[30] == round(0.5 * column(engine, "customers")[29])
+
+
+def test_staff_mentions_cost_per_day_and_add_shares():
+    staff = {"touchpoint_rate": 0.02, "moment_effect": 1.5, "cost_per_day": 40}
+    engine = Engine(small(program={"staff": staff}), 6).run()
+    assert np.array_equal(column(engine, "staff_cost")[1:], np.full(engine.scenario.days, 40.0))
+    plain = Engine(small(), 6).run()
+    assert column(engine, "shares").sum() > column(plain, "shares").sum()
+    # mentions ~ Binomial(customers, rate) a day: within 5 standard errors of the total
+    customer_days = column(engine, "customers")[:-1].sum()
+    expected = 0.02 * customer_days
+    assert abs(column(engine, "staff_asks").sum() - expected) < 5 * np.sqrt(expected)
+
+
+def test_lever_costs_are_taken_from_profit():
+    engine = Engine(small(program={"staff": {"cost_per_day": 10}, "delight": {"rate": 0.01},
+                                   "influencers": {"count": 3, "cost_each": 100},
+                                   "targeting": {"daily_capacity": 5, "cost_per_ask": 1}}), 8).run()
+    costs = sum(column(engine, name) for name in PROGRAM_COSTS)
+    expected = column(engine, "revenue") - column(engine, "reward_cost") - column(engine, "acquisition_cost") - costs
+    np.testing.assert_allclose(column(engine, "profit"), expected)
+    np.testing.assert_allclose(column(engine, "cumulative_profit"), np.cumsum(expected))
+
+
+# ----------------------------------------------------------------------------- renewal churn and the pipeline
+
+
+def test_renewal_churn_only_at_renewal_dates_with_the_hazards_probability():
+    """Nobody leaves between renewal dates (anniversaries of signing, which for the
+    customers of day 0 lies tenure_at_start days back); the share of new customers
+    leaving at their first renewal is 1 - exp(-h * (every - notice)), the hazard over
+    the contract up to the decision day. Tolerance: 4 binomial standard errors."""
+    every, notice, days = 60, 10, 200
+    scenario = small(days=days, population={"size": 4000, "initial_customers": 200}, acquisition={"organic_rate": 0.02},
+                     word_of_mouth={"spontaneous_rate": 0.0}, program={"timing": {"kind": "never"}, "incentive": {"kind": "none"}},
+                     satisfaction={"kind": "constant", "value": 8.0},
+                     churn={"monthly_rate": 0.08, "renewal": {"every_days": every, "notice_days": notice}})
+    engine = Engine(scenario, 9).run()
+    p = engine.people
+    left = p.churn_day >= 0
+    assert left.any()
+    assert ((p.churn_day[left] - p.adopted_day[left] + p.tenure_at_start[left]) % every == 0).all()
+    newcomers = (p.adopted_day > 0) & (p.adopted_day <= days - every)
+    expected = 1 - np.exp(-base_daily_hazard(0.08) * (every - notice))
+    share = ((p.churn_day - p.adopted_day == every) & newcomers).sum() / newcomers.sum()
+    assert abs(share - expected) < 4 * np.sqrt(expected * (1 - expected) / newcomers.sum())
+
+
+def test_renewal_longer_than_the_horizon_is_an_error():
+    with pytest.raises(ValueError, match="churn.renewal.every_days"):
+        small(days=100, churn={"renewal": {"every_days": 365}})
+
+
+def test_pipeline_lag_means_match_stage_sums():
+    """Closed deals take sum(mean_days) on average and a share prod(1 - drop_off) closes.
+    Tolerance: 4 standard errors (Geometric stage variance m (m + 1))."""
+    cfg = PipelineLag(kind="pipeline", stages=[{"mean_days": 10, "drop_off": 0.2}, {"mean_days": 25, "drop_off": 0.1},
+                                               {"mean_days": 0, "drop_off": 0.5}], valid_days=3000)
+    lags = pipeline.lags(cfg, 200_000, np.random.default_rng(0))
+    closed = lags[lags >= 0]
+    variance = sum(s.mean_days * (s.mean_days + 1) for s in cfg.stages)
+    assert abs(closed.mean() - 35) < 4 * np.sqrt(variance / len(closed))
+    expected = pipeline.close_probability(cfg)
+    assert expected == pytest.approx(0.8 * 0.9 * 0.5)
+    assert abs(len(closed) / len(lags) - expected) < 4 * np.sqrt(expected * (1 - expected) / len(lags))
+
+
+def test_pipeline_delays_b2b_conversion():
+    """With a pipeline whose stages take ~45 days, no referred customer joins within days of
+    the first invitations, and referred joins trail the geometric lag's."""
+    pipe = {"kind": "pipeline", "stages": [{"mean_days": 20, "drop_off": 0.0}, {"mean_days": 25, "drop_off": 0.0}], "valid_days": 400}
+    slow = Engine(small(days=150, program={"conversion_lag": pipe}), 3).run()
+    fast = Engine(small(days=150), 3).run()
+    first = lambda e: np.flatnonzero(column(e, "new_referred"))  # noqa: E731
+    assert np.median(np.repeat(np.arange(151), column(slow, "new_referred").astype(int))) > \
+        np.median(np.repeat(np.arange(151), column(fast, "new_referred").astype(int)))
+    assert len(first(slow))
+
+
+def test_pipeline_stages_past_validity_is_an_error():
+    with pytest.raises(ValueError, match="stages"):
+        PipelineLag(kind="pipeline", stages=[{"mean_days": 100}, {"mean_days": 100}], valid_days=150)
+
+
+# ----------------------------------------------------------------------------- library and determinism
+
+LEVER_FILES = ("seeding-hubs", "influencers", "delight-passives", "staff-promotion", "b2b-account-managers",
+               "b2b-gift-card", "b2b-organization")
+
+
+@pytest.mark.parametrize("name", LEVER_FILES)
+def test_lever_scenarios_cite_sources_and_have_a_compare_example(name):
+    from .conftest import ROOT, SCENARIOS
+
+    text = (SCENARIOS / f"{name}.yaml").read_text()
+    assert text.startswith("#") and "source" in text.lower()
+    docs = (ROOT / "docs" / "scenarios.md").read_text()
+    assert f"scenarios/{name}.yaml" in docs and "refsim compare" in docs
+
+
+def test_b2b_files_use_renewal_pipeline_and_organization_reward():
+    from simulator import load_scenario
+
+    from .conftest import SCENARIOS
+
+    for name in ("b2b-organization", "b2b-account-managers", "b2b-gift-card"):
+        scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+        assert scenario.churn.renewal is not None and scenario.program.conversion_lag.kind == "pipeline"
+    assert load_scenario(SCENARIOS / "b2b-organization.yaml").program.incentive.reward_type == "organization"
+
+
+def test_every_lever_at_once_is_deterministic_per_seed():
+    levers = small(population={"initial_customers": {"count": 30, "strategy": "influence"}},
+                   churn={"renewal": {"every_days": 60, "notice_days": 7}},
+                   program={"influencers": {"count": 5, "strategy": "k_core"}, "delight": {"share": 0.2, "every_days": 20},
+                            "staff": {"touchpoint_rate": 0.01}, "targeting": {"rank_by": "tenure", "daily_capacity": 3},
+                            "conversion_lag": {"kind": "pipeline", "stages": [{"mean_days": 5, "drop_off": 0.1}], "valid_days": 30}})
+    a, b, c = (Engine(levers, seed).run() for seed in (21, 21, 22))
+    assert np.array_equal(a.daily, b.daily)
+    assert not np.array_equal(a.daily, c.daily)
+    total = column(a, "prospects") + column(a, "customers") + column(a, "churned")
+    assert (total == a.people.n).all()
+
+
+def test_lever_costs_reach_incremental_value_and_the_twin_goes_without_levers():
+    """With no margin the only money is the levers' costs, so the program's incremental
+    value against its no-program twin (same seed) is exactly minus those costs."""
+    from simulator.runner import baseline_of, run_replicate
+
+    scenario = small(days=60, economics={"monthly_margin": 0.0},
+                     program={"incentive": {"kind": "none"}, "timing": {"kind": "never"},
+                              "influencers": {"count": 5, "cost_each": 1000, "conversion": 0.0},
+                              "staff": {"touchpoint_rate": 0.01, "cost_per_day": 10},
+                              "delight": {"rate": 0.01, "cost_each": 2}})
+    twin = baseline_of(scenario).program
+    assert (twin.influencers, twin.targeting, twin.delight, twin.staff) == (None, None, None, None)
+    out = run_replicate(scenario, 0, 5, baseline=True)
+    costs = sum(out.daily[:, C[name]].sum() for name in PROGRAM_COSTS)
+    assert costs >= 5 * 1000 + 60 * 10
+    assert out.metrics["incremental_value"] == pytest.approx(-costs)
+
+
+@pytest.mark.parametrize("name, reference, lever", [
+    ("seeding-hubs", "double-sided-credit", ("population", "initial_customers")),
+    ("influencers", "double-sided-credit", ("program", "influencers")),
+    ("delight-passives", "double-sided-credit", ("program", "delight")),
+    ("staff-promotion", "double-sided-credit", ("program", "staff")),
+    ("b2b-account-managers", "b2b-organization", ("program", "targeting")),
+])
+def test_each_lever_file_differs_from_its_reference_only_by_the_lever(name, reference, lever):
+    """So that `refsim compare REFERENCE FILE` measures the lever alone."""
+    from simulator import load_scenario
+
+    from .conftest import SCENARIOS
+
+    ours, theirs = (load_scenario(SCENARIOS / f"{n}.yaml").model_dump() for n in (name, reference))
+    for data in (ours, theirs):
+        data.pop("name"), data.pop("description")
+        data[lever[0]].pop(lever[1])
+    assert ours == theirs
+
+
+def test_the_classroom_app_scales_a_seeding_block():
+    """The app shrinks a preset to a class: a {count, strategy} seed block keeps its
+    strategy and scales its count like a plain count (1% of 10,000 is 3 of 300)."""
+    from simulator import load_scenario
+    from simulator.app_views import CLASS_SIZE, Design, NetworkChoice, classroom_scenario
+
+    from .conftest import SCENARIOS
+
+    preset = load_scenario(SCENARIOS / "seeding-hubs.yaml")
+    scaled = classroom_scenario(preset, NetworkChoice.of(preset), Design.of(preset))
+    assert scaled.population.size == CLASS_SIZE
+    seeds = scaled.population.initial_customers
+    assert seeds.strategy == "degree" and seeds.count == round(100 * CLASS_SIZE / 10_000)

@@ -1,0 +1,41 @@
+"""Bad input to the program levers gets the house rule: one line naming the file and
+the key path, exit 2, no traceback, no results folder."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from .test_bad_input import BASE, assert_clean_error, invoke, write
+
+
+@pytest.mark.parametrize("mutate, key, words", [
+    (lambda d: d["program"].__setitem__("influencers", {"count": 50000}), "program.influencers.count", ["valid: 0.."]),
+    (lambda d: d["population"].__setitem__("initial_customers", {"count": 50000, "strategy": "degree"}),
+     "population.initial_customers.count", ["more than population.size"]),
+    (lambda d: d["population"].__setitem__("initial_customers", {"count": 5, "strategy": "hubs"}),
+     "population.initial_customers.strategy", ["valid: random, degree, k_core, influence"]),
+    (lambda d: d["program"].__setitem__("targeting", {"daily_capacity": -1}), "program.targeting.daily_capacity",
+     ["greater than or equal to 0"]),
+    (lambda d: d["churn"].__setitem__("renewal", {"every_days": 400, "notice_days": 30}), "churn.renewal.every_days",
+     ["longer than the horizon"]),
+    (lambda d: d["churn"].__setitem__("renewal", {"every_days": 90, "notice_days": 90}), "churn.renewal.notice_days",
+     ["not shorter than every_days"]),
+    (lambda d: d["program"].__setitem__("conversion_lag", {"kind": "pipeline", "valid_days": 60,
+                                                           "stages": [{"mean_days": 30}, {"mean_days": 45}]}),
+     "program.conversion_lag.stages", ["past valid_days"]),
+    (lambda d: d["program"].__setitem__("delight", {"rate": 0.01, "share": 0.2}), "program.delight", ["exactly one of rate"]),
+    (lambda d: d["program"].__setitem__("staff", {"touchpoint_rate": 2}), "program.staff.touchpoint_rate",
+     ["less than or equal to 1"]),
+])
+def test_lever_mistakes_get_one_line_with_key_path(tmp_path, mutate, key, words):
+    data = copy.deepcopy(BASE)
+    mutate(data)
+    path = write(tmp_path, data)
+    out = tmp_path / "out"
+    code, stdout, stderr = invoke("run", path, "--out", out)
+    assert_clean_error(code, stdout, stderr, path, key)
+    for word in words:
+        assert word in stderr, stderr
+    assert not out.exists()
