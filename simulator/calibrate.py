@@ -15,6 +15,10 @@ over bins of ``bin_days`` days, square-rooted. The square root makes the noise
 of a Poisson-like count about the same size (variance ~1/4) whatever its mean,
 so the Euclidean distance weighs a quiet column like a busy one.
 
+The prior is the parameters' own (``Parameter.from_unit``): pyabc works on u in
+[0, 1] per parameter, so a ``LO:HI:log`` range is log-uniform and every whole
+number of an integer range gets an equal share.
+
 Randomness: pyabc draws from numpy's global generator, so :func:`calibrate`
 seeds it from the study seed (and restores it afterwards), runs particles one
 after another, and gives each simulation a seed drawn from that generator:
@@ -149,13 +153,17 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     evaluate = evaluate or Evaluator()
     indices = [COLUMN_INDEX[c] for c in columns]
 
-    def model(values: dict) -> dict:
-        scenario = pilot_scenario(base, {p.key: _typed(p, values[p.key]) for p in parameters}, parameters, days)
+    def model(units: dict) -> dict:
+        scenario = pilot_scenario(base, {p.key: _typed(p, p.from_unit(units[p.key])) for p in parameters}, parameters, days)
         run_seed = int(np.random.randint(0, 2**62))
         daily = evaluate([scenario], [run_seed], [], daily=True)[0]["daily"]
         return summary_statistics(daily[first:days, indices], columns, settings.bin_days)
 
-    prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.low, p.high - p.low) for p in parameters})
+    # pyabc samples and perturbs u in [0, 1] per parameter, mapped onto values by
+    # Parameter.from_unit: the prior is then the one the parameters define (log-uniform
+    # for LO:HI:log, an equal share per whole number), the one coverage_check draws
+    # its truths from; a uniform over [LO, HI] in the values would be another prior.
+    prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", 0.0, 1.0) for p in parameters})
     observed = summary_statistics(counts.to_numpy(), columns, settings.bin_days)
     with _quiet_pyabc(), _seeded_global_numpy(stream_seed(seed, "abc") % 2**32), _database(folder) as db:
         abc = pyabc.ABCSMC(model, prior, pyabc.PNormDistance(p=2), population_size=settings.population_size,
@@ -164,7 +172,7 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
         history = abc.run(minimum_epsilon=settings.min_epsilon, max_nr_populations=settings.generations)
         particles, weights = history.get_distribution(m=0, t=history.max_t)
         populations = history.get_all_populations()
-    particles = particles[[p.key for p in parameters]].reset_index(drop=True)
+    particles = pd.DataFrame({p.key: [float(p.from_unit(u)) for u in particles[p.key]] for p in parameters})
     weights = np.asarray(weights, dtype=float) / np.sum(weights)
     rng = np.random.Generator(np.random.PCG64(stream_seed(seed, "posterior draws")))
     draws = systematic_resample(weights, settings.posterior_samples, rng)

@@ -88,6 +88,36 @@ def test_coverage_of_the_90_percent_interval_on_pilots_with_known_parameters():
     assert (table["high"] - table["low"]).max() < 0.4   # informative: 14 days of ~20 asks a day
 
 
+def uninformative_pilot(scenarios, seeds, metrics, daily=False):
+    """Counts that do not depend on any parameter (Poisson(20) shares a day): the pilot
+    says nothing, so the ABC posterior is the prior."""
+    out = []
+    for scenario, seed in zip(scenarios, seeds):
+        table = np.zeros((scenario.days, len(COLUMN_INDEX)))
+        table[:, COLUMN_INDEX["shares"]] = np.random.default_rng(seed).poisson(20, scenario.days)
+        out.append({"daily": table})
+    return out
+
+
+def test_the_fit_uses_the_prior_its_parameters_define_log_uniform_for_a_log_range():
+    # A pilot that carries no information leaves the prior as the posterior. For
+    # 1:1000:log the prior is log-uniform: median 10**1.5 = 31.6, a third of the mass below
+    # 10. A uniform prior over [1, 1000] (the values, not log) would put the median near
+    # 500 and 0.9% below 10. 120 particles: the sample median's sd in log10 is about
+    # 3 * 0.5 / sqrt(120) = 0.14 (weights lower the effective size a little), so the
+    # bounds 10**1 - 10**2 are about 3.5 sd either side; the share below 10 has sd 0.045.
+    base = launch()
+    parameters = parse_parameters(["program.incentive.referrer_reward=1:1000:log"], base, source="--fit")
+    pilot = pd.DataFrame({"shares": np.random.default_rng(4).poisson(20, 14)})
+    fit = calibrate(base, pilot, parameters, columns=["shares"], seed=2, evaluate=uninformative_pilot,
+                    settings=CalibrationSettings(population_size=120, generations=2, posterior_samples=400))
+    row = fit.intervals.set_index("parameter").loc["program.incentive.referrer_reward"]
+    assert 10 < row["median"] < 100
+    below_10 = float(fit.particles["weight"][fit.particles["program.incentive.referrer_reward"] < 10].sum())
+    assert 0.33 - 0.15 < below_10 < 0.33 + 0.15
+    assert fit.posterior["program.incentive.referrer_reward"].between(1, 1000).all()
+
+
 def test_weighted_quantiles_and_resampling_by_hand():
     values, weights = np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.25, 0.25, 0.25, 0.25])
     assert weighted_quantile(values, weights, 0.5) == pytest.approx(1.5)
