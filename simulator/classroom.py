@@ -26,7 +26,7 @@ from .behaviour.satisfaction import PASSIVE_MIN, PROMOTER_MIN
 from .config import (BetaSatisfaction, Channel, ConstantSatisfaction, Incentive, NoIncentive, NpsMix, Satisfaction,
                      Scenario, Tiered, Timing)
 from .errors import ScenarioError
-from .referral_tree import (referral_generations, generation_sizes, generation_ratios, referral_multiplier, K_WINDOW_DAYS, ROUGH_COHORT, FILLED_SHARE, K_EDGE, KReading, classroom_k, Verdict, verdict, k_explanation)  # noqa: F401  (re-exported for the app and its tests)
+from .referral_tree import (speeding_up, referral_generations, generation_sizes, generation_ratios, referral_multiplier, K_WINDOW_DAYS, ROUGH_COHORT, FILLED_SHARE, K_EDGE, KReading, classroom_k, Verdict, verdict, k_explanation)  # noqa: F401  (re-exported for the app and its tests)
 from .model import ReferralModel
 from .network import Network, build_network, load_edgelist
 from .scenario_io import validate
@@ -514,7 +514,7 @@ class ClassRun:
             label=label, summary=design.summary(), day=model.day, days=model.scenario.days,
             adopters=int(adopted.sum()), organic=int(adopted.sum()) - referred, referred=referred,
             customers=int((people.state == CUSTOMER).sum()), churned=int((people.state == CHURNED).sum()),
-            k=k, verdict=verdict(k, generations, prospects_left), prospects_left=prospects_left,
+            k=k, verdict=verdict(k, generations, prospects_left, speeding_up(new_referred)), prospects_left=prospects_left,
             generations=generations, state=people.state, referred_by=people.referred_by, generation=generation,
             initial=people.channel == SEED,
             organic_to_date=initial_count + new_organic.cumsum(), referred_to_date=new_referred.cumsum(),

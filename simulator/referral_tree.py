@@ -56,10 +56,10 @@ def referral_multiplier(k: float) -> float:
 K_WINDOW_DAYS = 30
 #: Below this many customers in K's cohort, the app calls K a rough figure.
 ROUGH_COHORT = 30
-#: When fewer than this share of people are still prospects, the network has filled:
-#: the rest are mostly people no customer is friends with any more (in the viral preset
-#: about 10-15% of the people are never reached).
-FILLED_SHARE = 0.25
+#: When fewer than this share of people are still prospects, the network is filling: new
+#: customers find fewer friends left to invite, so referrals slow whatever K was (in the
+#: viral preset about 10-15% of the people are never reached at all).
+FILLED_SHARE = 0.5
 #: |K - 1| below this reads as "about 1": neither growing nor fading clearly.
 K_EDGE = 0.05
 
@@ -99,12 +99,24 @@ class Verdict:
     text: str
 
 
-def verdict(k: KReading, generations: list[int], prospects_left: float) -> Verdict:
+def speeding_up(new_referred: np.ndarray, week: int = 7) -> bool:
+    """More referral adoptions in the last ``week`` days than in the ``week`` before, by a
+    fifth at least (and at least ``week`` of them: a handful is noise)."""
+    recent = float(new_referred[-week:].sum())
+    before = float(new_referred[-2 * week:-week].sum())
+    return len(new_referred) > 2 * week and recent >= week and recent > 1.2 * before
+
+
+def verdict(k: KReading, generations: list[int], prospects_left: float, speeding_up: bool = False) -> Verdict:
     """A plain-language reading of K and the generations. A network that has filled is
-    never called fading: K falls there because few friends are left to invite."""
+    never called fading: K falls there because few friends are left to invite. Nor is a
+    loop whose referrals are speeding up (``speeding_up``: more referral adoptions in the
+    last week than in the week before, by a fifth), or whose last generations grow: K
+    looks 30 days back, and on a class-sized network it rests on few customers."""
     # the newest generation is still being recruited: judge the two complete ratios before it
     complete = [r for r in generation_ratios(generations)[:-1] if math.isfinite(r)]
     shrinking = len(complete) >= 2 and complete[-1] < 1.0 and complete[-2] < 1.0
+    growing = (len(complete) >= 2 and complete[-1] > 1.0 and complete[-2] > 1.0) or speeding_up
     rough = (f" It rests on only {k.customers} customers, so it is a rough figure: watch the generations."
              if 0 < k.customers < ROUGH_COHORT else "")
     if prospects_left < FILLED_SHARE:
@@ -112,10 +124,11 @@ def verdict(k: KReading, generations: list[int], prospects_left: float) -> Verdi
                        f"Only {prospects_left:.0%} of the people are still prospects. K falls now because customers "
                        f"who join late find few friends left to invite, not because the loop fades.")
     if not k.known:
-        return Verdict("pending", f"K appears on day {K_WINDOW_DAYS}",
-                       f"K counts the referrals of customers who have had {K_WINDOW_DAYS} days to refer. Until then, "
+        return Verdict("pending", "K appears once a customer who joined has had {} days".format(K_WINDOW_DAYS),
+                       f"K counts the referrals of customers who joined during the run and have had {K_WINDOW_DAYS} "
+                       f"days to refer (the first count on day {K_WINDOW_DAYS + 1}). Until then, "
                        f"watch the generations: when each is larger than the one before, the loop grows.")
-    head = f"Customers who joined at least {K_WINDOW_DAYS} days ago brought in {k.k:.2f} new customers each."
+    head = f"Customers who joined at least {K_WINDOW_DAYS} days ago brought in {k.k:.2f} new customers each in their first {K_WINDOW_DAYS} days."
     if abs(k.k - 1.0) < K_EDGE:
         return Verdict("edge", "K is about 1: on the edge",
                        f"{head} Each generation is about as large as the last: the loop neither fades nor takes off."
@@ -128,6 +141,11 @@ def verdict(k: KReading, generations: list[int], prospects_left: float) -> Verdi
                      "more than the later ones do, so the loop is slowing.")
             return Verdict("edge", "K above 1, but the generations shrink", text + rough)
         return Verdict("grows", "K above 1: the loop grows", text + rough)
+    if growing:
+        return Verdict("edge", "K below 1 so far, but referrals are speeding up",
+                       f"{head} Yet more people join through friends each week than the week before: the customers "
+                       f"who joined lately bring in more than the first ones did, so the loop is speeding up, and K, "
+                       f"which looks {K_WINDOW_DAYS} days back, has not caught up yet." + rough)
     multiplier = referral_multiplier(k.k)
     return Verdict("fades", "K below 1: the loop fades",
                    f"{head} Below 1 every generation is smaller than the last: 100 customers bring {100 * k.k:.0f}, "

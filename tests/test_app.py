@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from simulator import app_pictures
 from simulator.app_pictures import (GENERATION_COLOURS, POINT_GROUPS, REFERRAL_LINES, generations_option, network_groups,
                                     network_legend_html, network_option)
-from simulator.classroom import (CLASS_SIZE, FILLED_SHARE, K_WINDOW_DAYS, MAX_SEED, ClassRun, Design, KReading,
+from simulator.classroom import (speeding_up, CLASS_SIZE, FILLED_SHARE, K_WINDOW_DAYS, MAX_SEED, ClassRun, Design, KReading,
                                  NetworkChoice, PlayClock, classroom_k, classroom_scenario, generation_ratios,
                                  generation_sizes, network_problems, nps_shares, referral_generations,
                                  referral_multiplier, verdict)
@@ -121,9 +121,20 @@ def test_verdict_reads_k_and_the_generations():
     slowing = verdict(KReading(1.3, 200), [10, 30, 20, 12, 3], prospects_left=0.8)
     assert slowing.tone == "edge" and "smaller" in slowing.text
     pending = verdict(KReading(float("nan"), 0), [3, 5], prospects_left=0.9)
-    assert pending.tone == "pending" and f"day {K_WINDOW_DAYS}" in pending.headline
+    assert pending.tone == "pending" and f"{K_WINDOW_DAYS} days" in pending.headline
+    assert f"day {K_WINDOW_DAYS + 1}" in pending.text  # the first day a customer who joined on day 1 counts
+    # K below 1 on a few early customers while referrals speed up: not called fading
+    speeding = verdict(KReading(0.8, 7), [10, 14, 12], prospects_left=0.6, speeding_up=True)
+    assert speeding.tone == "edge" and "speeding up" in speeding.headline
     assert "rough figure" in verdict(KReading(0.5, 3), [3, 1], 0.9).text
     assert "rough figure" not in verdict(KReading(0.5, 300), [3, 1], 0.9).text
+
+
+def test_speeding_up_compares_the_last_two_weeks_of_referrals():
+    assert speeding_up(np.array([0] * 10 + [1] * 7 + [2] * 7))        # 14 after 7: up by more than a fifth
+    assert not speeding_up(np.array([0] * 10 + [2] * 7 + [2] * 7))    # as many as the week before
+    assert not speeding_up(np.array([0] * 10 + [0] * 7 + [0.5] * 7))  # 3.5 referrals: too few to read
+    assert not speeding_up(np.array([1.0] * 10))                      # under two weeks of days
 
 
 def test_no_verdict_names_more_customers_than_the_network_holds():

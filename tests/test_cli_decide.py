@@ -162,14 +162,14 @@ def test_a_settings_file_alone_gives_the_flags_result(tmp_path):
 def test_sensitivity_writes_indices_tornado_and_the_decision(tmp_path):
     folder = tmp_path / "sens"
     ok("sensitivity", DEFAULT, SINGLE, *TINY, "--uncertain", "program.base_share=0.05:0.4",
-       "--uncertain", "economics.monthly_margin=4:12", "--metric", "customers_final", "--metric", "cumulative_profit",
+       "--uncertain", "economics.acquisition_cost_organic=0:20", "--metric", "customers_final", "--metric", "cumulative_profit",
        "--samples", "4", "--trajectories", "2", "--seed", "2", "--out", folder, "--executor", "serial")
     for name in ("morris.csv", "sobol.csv", "tornado.csv", "points.csv", "decision.csv", "flips.csv", "conditional.csv",
                  "tornado.png", "sobol.png", "report.md", "manifest.json"):
         assert (folder / name).stat().st_size > 0, name
     sobol = pd.read_csv(folder / "sobol.csv")
-    # the margin is revenue per customer: with the same seeds it cannot change who becomes a customer
-    margin = sobol[(sobol["metric"] == "customers_final") & (sobol["parameter"] == "economics.monthly_margin")]
+    # the organic acquisition cost is money only: with the same seeds it cannot change who becomes a customer
+    margin = sobol[(sobol["metric"] == "customers_final") & (sobol["parameter"] == "economics.acquisition_cost_organic")]
     assert len(margin) == 2 and (margin["ST"].abs() < 1e-9).all() and (margin["S1"].abs() < 1e-9).all()
     decision = pd.read_csv(folder / "decision.csv")
     assert decision["probability_best"].sum() == pytest.approx(1.0) and (decision["expected_regret"] >= 0).all()

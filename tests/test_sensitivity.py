@@ -19,34 +19,35 @@ def tiny() -> Scenario:
 
 
 def test_a_parameter_without_effect_gets_zero_indices_and_the_dominant_one_ranks_first():
-    # The margin changes money, never behaviour, and every point runs on the same seeds,
+    # The organic acquisition cost changes money, never behaviour (the margin no longer
+    # qualifies: reward sizes are read in months of margin), and every point runs on the same seeds,
     # so customers_final does not depend on it at all: its elementary effects and total
     # index are exactly 0. base_share over [0, 1] spans no sharing to full sharing, while
     # the organic rate moves by 10%: base_share dominates.
     base = tiny()
     uncertain = parse_parameters(["program.base_share=0:1", "acquisition.organic_rate=0.002:0.0022",
-                                  "economics.monthly_margin=4:12"], base, source="--uncertain")
+                                  "economics.acquisition_cost_organic=0:20"], base, source="--uncertain")
     result = sensitivity(base, uncertain, metrics=["customers_final", "cumulative_profit"],
                          settings=SensitivitySettings(samples=16, trajectories=6), seed=2)
     sobol = result.sobol[result.sobol["metric"] == "customers_final"].set_index("parameter")
     morris = result.morris[result.morris["metric"] == "customers_final"].set_index("parameter")
-    assert sobol.loc["economics.monthly_margin", "ST"] == pytest.approx(0.0, abs=1e-12)
-    assert sobol.loc["economics.monthly_margin", "S1"] == pytest.approx(0.0, abs=1e-12)
-    assert morris.loc["economics.monthly_margin", "mu_star"] == 0.0
+    assert sobol.loc["economics.acquisition_cost_organic", "ST"] == pytest.approx(0.0, abs=1e-12)
+    assert sobol.loc["economics.acquisition_cost_organic", "S1"] == pytest.approx(0.0, abs=1e-12)
+    assert morris.loc["economics.acquisition_cost_organic", "mu_star"] == 0.0
     assert sobol["ST"].idxmax() == "program.base_share" and sobol.loc["program.base_share", "rank"] == 1
     assert morris["mu_star"].idxmax() == "program.base_share"
     swings = result.tornado[result.tornado["metric"] == "customers_final"].set_index("parameter")
-    assert swings.loc["economics.monthly_margin", "swing"] == 0.0
+    assert swings.loc["economics.acquisition_cost_organic", "swing"] == 0.0
     assert swings["swing"].idxmax() == "program.base_share"
     # money does depend on the margin (every customer-day earns it): on the same runs,
     # profit gives it an effect
     profit = result.morris[result.morris["metric"] == "cumulative_profit"].set_index("parameter")
-    assert profit.loc["economics.monthly_margin", "mu_star"] > 0
-    assert result.sobol.set_index(["metric", "parameter"]).loc[("cumulative_profit", "economics.monthly_margin"), "ST"] > 0
+    assert profit.loc["economics.acquisition_cost_organic", "mu_star"] > 0
+    assert result.sobol.set_index(["metric", "parameter"]).loc[("cumulative_profit", "economics.acquisition_cost_organic"), "ST"] > 0
 
 
 def test_decision_probability_best_and_regret_match_the_closed_form():
-    # Design A is worth x ~ U(0, 1), design B a constant 0.3; the margin changes nothing.
+    # Design A is worth x ~ U(0, 1), design B a constant 0.3; the acquisition cost changes nothing.
     # P(A best) = P(x > 0.3) = 0.7; regret(A) = E[max(0.3 - x, 0)] = 0.3^2/2 = 0.045;
     # regret(B) = E[max(x - 0.3, 0)] = 0.7^2/2 = 0.245. The sample is a scrambled Sobol
     # sequence of 256 * 4 points, whose error here is well under the 0.01 tolerance.
@@ -55,7 +56,7 @@ def test_decision_probability_best_and_regret_match_the_closed_form():
 
     base = tiny()
     designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
-    uncertain = parse_parameters(["program.base_share=0:1", "economics.monthly_margin=4:12"], base)
+    uncertain = parse_parameters(["program.base_share=0:1", "economics.acquisition_cost_organic=0:20"], base)
     result = sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"],
                          settings=SensitivitySettings(samples=256, trajectories=4), seed=3, evaluate=closed_form)
     decision = result.decision.set_index("design")
@@ -64,10 +65,10 @@ def test_decision_probability_best_and_regret_match_the_closed_form():
     assert decision.loc["A", "expected_regret"] == pytest.approx(0.045, abs=0.01)
     assert decision.loc["B", "expected_regret"] == pytest.approx(0.245, abs=0.01)
     flips = result.flips.set_index("parameter")
-    assert flips.loc["program.base_share", "flips"] and not flips.loc["economics.monthly_margin", "flips"]
+    assert flips.loc["program.base_share", "flips"] and not flips.loc["economics.acquisition_cost_organic", "flips"]
     assert flips.loc["program.base_share", "best_by_bin"] == "B → A → A → A"   # bins of 0.25: B wins only below 0.3
     assert flips.loc["program.base_share", "ST_advantage"] == pytest.approx(1.0, abs=0.05)
-    assert flips.loc["economics.monthly_margin", "ST_advantage"] == pytest.approx(0.0, abs=1e-12)
+    assert flips.loc["economics.acquisition_cost_organic", "ST_advantage"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_bad_settings_are_one_line_errors():

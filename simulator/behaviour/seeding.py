@@ -14,8 +14,6 @@ import heapq
 
 import networkx as nx
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from ..config import CascadeEstimate, Program
 from ..network import Network
@@ -76,6 +74,10 @@ def live_edge_labels(network: Network, p: float, samples: int, rng: np.random.Ge
     For the Independent Cascade on an undirected graph each tie is tried at most
     once (by whichever end joins first), so the people a seed set reaches are
     exactly the union of its components in one such graph (bond percolation)."""
+    # scipy costs most of a second to import: only the influence strategy needs it
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     rows = np.repeat(np.arange(network.n), network.degree)
     upper = rows < network.indices
     u, v = rows[upper], network.indices[upper]
