@@ -1,9 +1,10 @@
 """The daily step, vectorised over the population arrays.
 
-One call of :meth:`Engine.step` is one day: it runs the stages of ``STAGES``, in
-that order, and nothing else. ``STAGES`` is the single place the order is
-written: docs/model.md's step list is generated from it (``python -m
-simulator.paramdoc``) and explains each formula.
+One call of :meth:`Engine.step` is one day: it runs the stages of ``STAGES``
+(simulator/stages.py), in that order, and nothing else. ``STAGES`` is the single
+place the order is written: docs/model.md's step list is generated from it
+(``python -m simulator.paramdoc``) and explains each formula. The set-up draws
+live in engine_setup.py and the program levers' stages in lever_stages.py.
 
 Nothing here loops over people or edges in Python: every stage is a handful of
 numpy operations over index arrays. The only Python loops are over stages and
@@ -12,7 +13,6 @@ channels (a handful) and over calendar days of pending events.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,81 +22,23 @@ from .agenda import Agenda
 from .behaviour import churn as churn_model
 from .behaviour import delight as delight_model
 from .behaviour import renewal as renewal_model
-from .behaviour import seeding
-from .behaviour import targeting as targeting_model
 from .behaviour.budget import Budget
 from .behaviour import economics as econ
 from .behaviour import incentive as inc
 from .behaviour import satisfaction as sat
 from .behaviour import timing as tim
-from .config import NoIncentive, Scenario, Seeding
-from .errors import ScenarioError
+from .config import NoIncentive, Scenario
 from .metrics import COLUMN_INDEX, DAILY_COLUMNS
 from .network import Network, build_network
 from .sorted_runs import first_of_runs
 from .rng import Streams
 from .state import CHURNED, CUSTOMER, NEVER, ORGANIC, PROSPECT, SEED, People
+from .engine_setup import EngineSetup
+from .lever_stages import LeverStages
+from .stages import MAX_TENURE, PROGRAM_COSTS, STAGES, STEP_ORDER, Stage, Today  # noqa: F401  (the step order, re-exported)
 
 
-
-@dataclass(frozen=True)
-class Stage:
-    """One stage of the day: ``Engine._<name>`` runs it; ``summary`` is its line in docs/model.md."""
-
-    name: str
-    summary: str
-
-
-#: The day, in order. Engine.step runs exactly these.
-STAGES: tuple[Stage, ...] = (
-    Stage("delight", "surprise gifts or upgrades raise some customers' satisfaction for a while (program.delight)"),
-    Stage("asks", "the timing model picks the active customers asked today"),
-    Stage("targeting", "with a daily capacity, the best-ranked due customers are asked; the rest wait (program.targeting)"),
-    Stage("spontaneous", "every active customer may also share unprompted"),
-    Stage("share", "asked customers share with w = clip(base_share · sat_effect · moment · incentive · friend_incentive · ease · fatigue^k)"),
-    Stage("annoyance", "each reminder annoys with probability annoyance: the customer's satisfaction falls for good"),
-    Stage("staff_asks", "staff mention the program to some active customers, who may share (program.staff)"),
-    Stage("invite", "each sharer picks a channel; direct invites friends, broadcast exposes them"),
-    Stage("influencers", "influencers post on their schedule; their shares reach reach_boost times further (program.influencers)"),
-    Stage("convert", "invitations convert (after a lag); prospects also adopt organically, less after negative word of mouth"),
-    Stage("adopt", "new customers join: first ask filed, churn day filed when known, fraud and reward seekers drawn"),
-    Stage("negative_word_of_mouth", "active detractors may speak against the product to their friends"),
-    Stage("premium_fades", "referred customers past the fade period leave the margin-premium sum"),
-    Stage("churn", "active customers leave at their daily hazard"),
-    Stage("money", "margin accrues; rewards due are paid within caps and budget"),
-    Stage("program_costs", "the levers' costs (influencers, asks, delight, staff) are taken from the day's profit"),
-    Stage("start_earning", "today's joiners enter the margin sums (they earn from tomorrow)"),
-    Stage("record", "the day's row of DAILY_COLUMNS"),
-)
-STEP_ORDER = tuple(stage.name for stage in STAGES)
-#: The levers' own cost columns, taken from the day's profit by the program_costs stage.
-PROGRAM_COSTS = ("influencer_cost", "ask_cost", "delight_cost", "staff_cost")
-#: Longest tenure drawn for an existing customer (no churn has no steady state) [days].
-MAX_TENURE = 3650
-
-
-@dataclass
-class Today:
-    """What the stages of one day hand to each other."""
-
-    day: int
-    customers: np.ndarray            # active at the start of the day: the ones at risk of churning today
-    referred_at_risk: int
-    counts: dict = field(default_factory=dict)
-    asked: np.ndarray | None = None
-    asked_scores: np.ndarray | None = None
-    earlier_asks: np.ndarray | None = None
-    moment: np.ndarray | None = None         # per asked customer: share multiplier of the ask's moment
-    spontaneous: np.ndarray | None = None
-    sharers: np.ndarray | None = None
-    tracked: np.ndarray | None = None      # per sharer: shares through the referral link
-    invitations: chan.Invitations | None = None
-    referral: chan.Invitations | None = None
-    organic: np.ndarray | None = None
-    row: np.ndarray | None = None
-
-
-class Engine:
+class Engine(EngineSetup, LeverStages):
     """One run of one scenario from one seed; ``step()`` advances one day."""
 
     def __init__(self, scenario: Scenario, seed: int, *, network: Network | None = None,
@@ -186,59 +128,6 @@ class Engine:
         self._record(Today(0, self._active, 0))
 
     # ------------------------------------------------------------------ setup
-
-    def _organic_schedule(self, n: int) -> None:
-        """Each person's organic adoption day, from an Exp(1) clock: with daily
-        probability q the first day d with d * h >= E, h = -ln(1 - q), is
-        Geometric(q) (exact). People are bucketed by that day once, so the
-        daily step touches only today's organic adopters."""
-        q = self.scenario.acquisition.organic_rate
-        horizon = self.scenario.days + 1
-        if q <= 0:
-            self._organic_order = np.zeros(0, np.int32)
-            self._organic_bounds = np.zeros(horizon + 2, np.int64)
-            return
-        if q >= 1:
-            days = np.ones(n, np.int64)
-        else:
-            clock = self.streams("organic").exponential(1.0, n)
-            days = np.maximum(np.minimum(np.ceil(clock / -np.log1p(-q)), horizon), 1).astype(np.int64)
-        within = np.flatnonzero(days < horizon).astype(np.int32)
-        self.people.organic_day[within] = days[within]
-        self._organic_order = within[np.argsort(days[within], kind="stable")]
-        self._organic_bounds = np.searchsorted(days[self._organic_order], np.arange(horizon + 2))
-
-    def _initial_customers(self, n: int, source: str | None) -> np.ndarray:
-        wanted = self.scenario.population.initial_customers
-        if isinstance(wanted, Seeding):
-            if wanted.count > n:
-                raise ScenarioError(f"{wanted.count} initial customers but the network has only {n} people; valid: 0..{n}",
-                                    file=source, key="population.initial_customers.count")
-            return seeding.pick(self.network, wanted.count, wanted.strategy, self.streams("seeds"),
-                                edge_probability=self._cascade_p(), cascade=wanted.cascade)
-        if isinstance(wanted, int):
-            if wanted > n:
-                raise ScenarioError(f"{wanted} initial customers but the network has only {n} people; valid: 0..{n}",
-                                    file=source, key="population.initial_customers")
-            return np.sort(self.streams("seeds").choice(n, size=wanted, replace=False)).astype(np.int32)
-        ids = np.unique(np.asarray(wanted, dtype=np.int64))
-        if len(ids) and ids.max() >= n:
-            raise ScenarioError(f"id {ids.max()} is not a person of the network; valid ids are 0..{n - 1}",
-                                file=source, key="population.initial_customers")
-        return ids.astype(np.int32)
-
-    def _cascade_p(self) -> float:
-        return seeding.edge_probability(self.scenario.program, float(self.network.degree.mean()) if self.network.n else 0.0)
-
-    def _recruit_influencers(self, n: int, source: str | None) -> np.ndarray:
-        """Influencers, picked by their strategy from their own stream (so that adding
-        them leaves the initial customers' draw as it was); they join on day 0."""
-        cfg = self.scenario.program.influencers
-        if cfg.count > n:
-            raise ScenarioError(f"{cfg.count} influencers but the network has only {n} people; valid: 0..{n}",
-                                file=source, key="program.influencers.count")
-        return seeding.pick(self.network, cfg.count, cfg.strategy, self.streams("influencers"),
-                            edge_probability=self._cascade_p(), cascade=cfg.cascade)
 
     # ------------------------------------------------------------------ helpers
 
@@ -376,105 +265,6 @@ class Engine:
         p.asks[asked] += 1
         today.counts["asks"] = len(asked)
         today.asked, today.asked_scores = asked, asked_scores
-
-    # the levers' stages: small functions of behaviour/{delight,targeting,seeding}.py and the share rule
-
-    def _delight(self, today: Today) -> None:
-        """Today's delight actions among active customers (not fake ones), cost actions * cost_each."""
-        if self._delight_actions is None:
-            return
-        p, day = self.people, today.day
-        customers = today.customers[~p.fraud[today.customers]]
-        chosen = self._delight_actions.act(customers, self._scores(customers, day), day, self.streams("delight"))
-        today.counts["delight_actions"] = len(chosen)
-        today.counts["delight_cost"] = len(chosen) * self._delight_actions.cfg.cost_each
-
-    def _targeting(self, today: Today) -> None:
-        """With a daily capacity, the due customers (today's and those waiting) are ranked
-        and the first daily_capacity are asked; the rest wait in the queue. A waiting
-        customer keeps their due ask until they are asked or stop being a customer."""
-        cfg = self.scenario.program.targeting
-        if cfg is None:
-            return
-        p, day = self.people, today.day
-        p.asks[today.asked] -= 1  # the ask counted by the timing stage happens only within capacity
-        pool = np.unique(np.concatenate([self._ask_queue, today.asked]))
-        pool = pool[(p.state[pool] == CUSTOMER) & ~p.fraud[pool]]
-        scores = self._scores(pool, day)
-        order = targeting_model.priority(cfg, scores, self.network.degree[pool], day - p.adopted_day[pool], self._ask_key[pool])
-        asked, self._ask_queue = targeting_model.split(cfg, pool, order)
-        today.earlier_asks = p.asks[asked].copy()
-        # an ask made late keeps the moment of the ask it was (first or reminder)
-        today.moment = tim.moment(self.scenario.program.timing, self.scenario.program.moment_effect, today.earlier_asks,
-                                  tim.campaign_today(self.scenario.program.timing, day))
-        p.asks[asked] += 1
-        today.asked, today.asked_scores = asked, scores[order[:len(asked)]]
-        today.counts["asks"] = len(asked)
-        today.counts["ask_queue"] = len(self._ask_queue)
-        today.counts["ask_cost"] = len(asked) * cfg.cost_per_ask
-
-    def _staff_asks(self, today: Today) -> None:
-        """Each active customer is mentioned the program by staff with daily probability
-        touchpoint_rate (a Binomial count of uniformly chosen customers); a mention is
-        shared with w = clip(base_share * sat_effect * incentive_effect * ease * moment_effect).
-        Mentions are not program asks: they neither count towards fatigue nor move the
-        timing model's schedule."""
-        cfg = self.scenario.program.staff
-        if cfg is None:
-            return
-        p, day, customers, rng = self.people, today.day, today.customers, self.streams("staff")
-        mentioned = customers[rng.choice(len(customers), rng.binomial(len(customers), cfg.touchpoint_rate), replace=False)] \
-            if len(customers) else customers
-        mentioned = mentioned[~p.fraud[mentioned]]
-        w = self._share_probability(mentioned, self._scores(mentioned, day)) * cfg.moment_effect
-        sharers = mentioned[rng.random(len(mentioned)) < np.clip(w, 0.0, 1.0)]
-        # a staff mention is an ask: the sharer uses the referral link
-        today.sharers = np.concatenate([today.sharers, sharers])
-        today.tracked = np.concatenate([today.tracked, np.ones(len(sharers), bool)])
-        today.counts["shares"] = len(today.sharers)
-        today.counts["staff_asks"] = len(mentioned)
-        today.counts["staff_cost"] = cfg.cost_per_day
-
-    def _influencers(self, today: Today) -> None:
-        """Influencers still active post on days 1, 1 + post_interval_days, ... (posts
-        times). Every share of an influencer, posted or otherwise, goes through a channel
-        drawn from the mix with reach_boost times the reach: a direct share invites
-        1 + Poisson((1 + extra_invites) * reach_boost - 1) friends, a broadcast
-        is noticed with probability min(1, attention * reach_boost). Their ordinary
-        invitations made by the invite stage are replaced by these. Influencers share
-        through their referral link (tracked)."""
-        cfg = self.scenario.program.influencers
-        if cfg is None:
-            return
-        p, day, rng, program = self.people, today.day, self.streams("influencers"), self.scenario.program
-        influencers = np.flatnonzero(self._influencer)
-        posting = influencers[(p.state[influencers] == CUSTOMER) & ~p.fraud[influencers]] \
-            if (day - 1) % cfg.post_interval_days == 0 and (day - 1) // cfg.post_interval_days < cfg.posts else influencers[:0]
-        sharing = np.concatenate([today.sharers[self._influencer[today.sharers]], posting]).astype(np.int32)
-        invitations = today.invitations.take(~self._influencer[today.invitations.referrer])
-        picked = chan.choose_channels(self._channel_weights, len(sharing), rng)
-        parts = [invitations]
-        for k, channel in enumerate(program.channels):
-            mine = sharing[picked == k]
-            if not len(mine):
-                continue
-            if channel.kind == "direct":
-                extra = (1.0 + channel.extra_invites) * cfg.reach_boost - 1.0
-                parts.append(chan.direct(self.network, mine, np.ones(len(mine), bool), p.state, k, extra, channel.invite_all, rng))
-            else:
-                parts.append(chan.broadcast(self.network, mine, np.ones(len(mine), bool), p.state, k,
-                                            min(1.0, channel.attention * cfg.reach_boost), rng))
-        today.invitations = chan.Invitations.concat(parts)
-        today.counts["invites"] = len(today.invitations)
-        today.counts["shares"] = today.counts.get("shares", 0) + len(posting)
-        today.counts["influencer_shares"] = len(sharing)
-        if day == 1:
-            today.counts["influencer_cost"] = cfg.count * cfg.cost_each
-
-    def _program_costs(self, today: Today) -> None:
-        """profit -= influencer_cost + ask_cost + delight_cost + staff_cost (today's)."""
-        counts = today.counts
-        counts["profit"] -= sum(counts.get(name, 0.0) for name in PROGRAM_COSTS)
 
     def _spontaneous(self, today: Today) -> None:
         """Shares per customer-day ~ Poisson(spontaneous_rate * sat_effect), by thinning."""
