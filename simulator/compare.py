@@ -41,7 +41,10 @@ from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_de
 LEVEL = 0.95
 
 #: Metrics where less is better; ``NEUTRAL`` ones are reported but nobody "wins" them.
-LOWER_IS_BETTER = frozenset({"cost_per_referred_customer"})
+LOWER_IS_BETTER = frozenset({"cost_per_referred_customer", "incremental_cac", "incremental_cac_vs_paid", "payback_day"})
+#: Keys inside the paired blocks that are design levers, not a different population:
+#: who is seeded first (issue 13's seeding strategies) runs on the same people and graph.
+DESIGN_LEVERS = frozenset({("population", "initial_customers")})
 NEUTRAL = frozenset({"reward_cost", "budget_exhausted_day"})
 
 #: What decides which design to launch (see MODEL.md and docs/model.md).
@@ -228,7 +231,8 @@ def pairing_differences(reference: Scenario, other: Scenario, seed_given: bool =
         mine, theirs = getattr(reference, key), getattr(other, key)
         if hasattr(mine, "model_dump"):
             mine, theirs = mine.model_dump(mode="json"), theirs.model_dump(mode="json")
-            changed = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
+            changed = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k)
+                             and (key, k) not in DESIGN_LEVERS)
             if changed:
                 found.append(", ".join(f"{key}.{k} ({_short(mine.get(k))} vs {_short(theirs.get(k))})" for k in changed))
         elif mine != theirs:

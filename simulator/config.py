@@ -10,49 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Money = Annotated[float, Field(ge=0.0, le=1e9)]
-Days = Annotated[int, Field(ge=0, le=36500)]
-
-MAX_PEOPLE = 50_000_000
-#: Unprompted shares per customer-day of the defaults (see WordOfMouth.spontaneous_rate).
-SPONTANEOUS_RATE = 0.009
-#: Positive : negative word of mouth of East, Hammond & Wright 2007 (about 3 : 1).
-POSITIVE_PER_NEGATIVE = 3.0
-#: Negative word of mouth per detractor-day that gives POSITIVE_PER_NEGATIVE unprompted positive
-#: shares per negative message under the default NPS mix (50% promoters sharing at 1, 35% passives
-#: at 0.35, 15% detractors speaking against): rate · 0.6225 / (3 · 0.15).
-NWOM_RATE = round(SPONTANEOUS_RATE * (0.5 * 1.0 + 0.35 * 0.35) / (POSITIVE_PER_NEGATIVE * 0.15), 5)
-REWARD_TYPES = ("cash", "credit", "product", "charity", "organization")
-
-
-class Strict(BaseModel):
-    """Base for every block: unknown keys are errors, assignments are checked."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
+from .config_levers import (CascadeEstimate, Delight, Influencers, PipelineLag, PipelineStage, Renewal,  # noqa: F401
+                            Seeding, SeedingStrategy, Staff, Targeting)
+from .schema_base import MAX_PEOPLE, NWOM_RATE, POSITIVE_PER_NEGATIVE, REWARD_TYPES, SPONTANEOUS_RATE, Days, Money, Probability, Strict  # noqa: F401
 
 # --------------------------------------------------------------------------- population
-
-
-SeedingStrategy = Literal["random", "degree", "k_core", "influence"]
-
-
-class CascadeEstimate(Strict):
-    """How the ``influence`` strategy estimates a seed set's cascade: the Independent
-    Cascade on the friendship graph, by live-edge samples (bond percolation)."""
-
-    edge_probability: Probability | None = Field(None, description="Chance that one customer brings in one friend, the Independent Cascade p; unset: base_share * sum over channels of weight * conversion * reach [probability]. Source: assumption (the cascade reduction of docs/model.md).")
-    samples: int = Field(32, ge=1, le=10_000, description="Live-edge graphs sampled to estimate cascade sizes [graphs]. Source: assumption (Kempe, Kleinberg & Tardos 2003 use Monte Carlo; 32 ranks hubs stably).")
-    candidates: int = Field(2000, ge=1, le=MAX_PEOPLE, description="Only the best-connected this many people are candidates (CELF on a shortlist) [people]. Source: assumption (speed; hubs dominate on heavy-tailed graphs).")
-
-
-class Seeding(Strict):
-    count: int = Field(..., ge=0, le=MAX_PEOPLE, description="How many people to pick [people]. Source: scenario choice.")
-    strategy: SeedingStrategy = Field("random", description="Who: random people, the best connected (degree), the deepest k-core, or greedy (CELF) on estimated cascade size (influence). Source: Kempe, Kleinberg & Tardos 2003; Kitsak et al. 2010 (k-core).")
-    cascade: CascadeEstimate = Field(default_factory=CascadeEstimate, description="Cascade estimate of the influence strategy.")
 
 
 class Population(Strict):
@@ -378,74 +342,7 @@ class GeometricLag(Strict):
     valid_days: int = Field(30, ge=0, le=3650, description="Invitations expire after this many days [days]. Source: assumption.")
 
 
-class PipelineStage(Strict):
-    name: str = Field("stage", min_length=1, max_length=60, description="Label, e.g. qualified, demo, proposal, closed. Source: scenario choice.")
-    mean_days: float = Field(..., ge=0, le=3650, description="Mean days a lead spends in this stage (geometric, 0 or more) [days]. Source: scenario choice (B2B sales cycles of 3-6 months).")
-    drop_off: Probability = Field(0.0, description="Share of leads lost in this stage [fraction]. Source: scenario choice.")
-
-
-class PipelineLag(Strict):
-    """B2B: a converted invitation is a sales lead that passes each stage in turn (or drops out) before the deal closes."""
-
-    kind: Literal["pipeline"]
-    stages: list[PipelineStage] = Field(
-        default_factory=lambda: [PipelineStage(name="qualified", mean_days=14, drop_off=0.3), PipelineStage(name="demo", mean_days=21, drop_off=0.3),
-                                 PipelineStage(name="proposal", mean_days=30, drop_off=0.2)],
-        min_length=1, max_length=20, description="Stages from lead to closed deal, in order.")
-    valid_days: int = Field(180, ge=0, le=3650, description="Leads still open after this many days are lost [days]. Source: assumption (two quarters).")
-
-    @model_validator(mode="after")
-    def _stages_fit_validity(self):
-        total = sum(stage.mean_days for stage in self.stages)
-        if total > self.valid_days:
-            raise ValueError(f"stages: stage means sum to {total:g} days, past valid_days ({self.valid_days}); "
-                             f"shorten the stages or give valid_days of at least {total:g}")
-        return self
-
-
 ConversionLag = Annotated[Union[NoLag, GeometricLag, PipelineLag], Field(discriminator="kind")]
-
-
-# --------------------------------------------------------------------------- program levers: influencers, targeting, delight, staff
-
-
-class Influencers(Strict):
-    count: int = Field(10, ge=0, le=MAX_PEOPLE, description="Influencers recruited among the population; they become customers on day 0 [people]. Source: scenario choice.")
-    cost_each: Money = Field(500.0, description="Fee per influencer, paid on day 1 [currency]. Source: assumption (micro-influencer post fees, hundreds of dollars).")
-    strategy: SeedingStrategy = Field("degree", description="Who is recruited (as population.initial_customers strategies). Source: practice (brands recruit the best connected).")
-    reach_boost: float = Field(3.0, ge=1, le=1000, description="Invitations per influencer share relative to an ordinary share [-]. Source: assumption (sponsored posts are promoted).")
-    conversion: Probability = Field(0.05, description="Conversion of one influencer invitation (replaces the channel's base conversion) [probability]. Source: assumption (between broadcast 3% and direct 10%).")
-    posts: int = Field(1, ge=0, le=1000, description="Sponsored posts per influencer, the first on day 1 [shares]. Source: scenario choice.")
-    post_interval_days: int = Field(30, ge=1, le=3650, description="Days between sponsored posts [days]. Source: scenario choice.")
-    cascade: CascadeEstimate = Field(default_factory=CascadeEstimate, description="Cascade estimate of the influence strategy.")
-
-
-class Targeting(Strict):
-    rank_by: Literal["satisfaction", "degree", "tenure", "random"] = Field("satisfaction", description="Who of the due customers is asked first. Source: practice (ask the happiest customers first).")
-    daily_capacity: int = Field(..., ge=0, le=MAX_PEOPLE, description="Most asks a day (account managers' time); the rest wait [asks/day]. Source: scenario choice.")
-    cost_per_ask: Money = Field(0.0, description="Cost of one ask (staff time) [currency]. Source: scenario choice.")
-
-
-class Delight(Strict):
-    rate: Probability | None = Field(None, description="Daily probability that a targeted active customer gets a delight action; give rate or share [1/day]. Source: scenario choice.")
-    share: Probability | None = Field(None, description="Share of targeted active customers delighted every every_days days; give rate or share [fraction]. Source: scenario choice.")
-    every_days: int = Field(90, ge=1, le=3650, description="Days between waves when share is given (first wave on that day) [days]. Source: scenario choice (quarterly).")
-    target: Literal["all", "passives", "promoters"] = Field("passives", description="Who can be delighted, by current NPS segment. Source: practice (turn passives into promoters).")
-    cost_each: Money = Field(5.0, description="Cost of one gift or upgrade [currency]. Source: assumption.")
-    satisfaction_boost: float = Field(1.5, ge=0, le=10, description="Points added to the score (clipped to 10) while it lasts [points]. Source: assumption (surprise and delight moves a passive to a promoter).")
-    lasts_days: int = Field(60, ge=1, le=3650, description="How long the boost lasts [days]. Source: assumption.")
-
-    @model_validator(mode="after")
-    def _rate_or_share(self):
-        if (self.rate is None) == (self.share is None):
-            raise ValueError("give exactly one of rate (daily probability) or share (fraction per wave)")
-        return self
-
-
-class Staff(Strict):
-    touchpoint_rate: Probability = Field(0.01, description="Daily probability that staff mention the program to an active customer [1/day]. Source: assumption (a support or sales contact every few months).")
-    moment_effect: float = Field(1.0, ge=0, le=10, description="Share multiplier of a staff mention relative to a program ask [-]. Source: assumption.")
-    cost_per_day: Money = Field(0.0, description="Cost of the staff time per day [currency/day]. Source: scenario choice.")
 
 
 class MomentEffect(Strict):
@@ -514,17 +411,6 @@ class ChurnBySegment(Strict):
     promoter: Annotated[float, Field(ge=0, le=10)] = Field(0.8, description="Churn hazard multiplier for promoters (9-10) [-]. Source: assumption (promoters stay longer).")
     passive: Annotated[float, Field(ge=0, le=10)] = Field(1.0, description="Churn hazard multiplier for passives (7-8) [-]. Source: definition (the reference hazard).")
     detractor: Annotated[float, Field(ge=0, le=10)] = Field(1.5, description="Churn hazard multiplier for detractors (0-6) [-]. Source: assumption (detractors leave faster).")
-
-
-class Renewal(Strict):
-    every_days: int = Field(365, ge=1, le=36500, description="Contract length: customers can leave only on the anniversaries of joining [days]. Source: B2B practice (annual contracts).")
-    notice_days: int = Field(30, ge=0, le=36500, description="Days before a renewal date by which the customer decides [days]. Source: B2B practice (30-90 days' notice).")
-
-    @model_validator(mode="after")
-    def _notice_within_period(self):
-        if self.notice_days >= self.every_days:
-            raise ValueError(f"notice_days: {self.notice_days} is not shorter than every_days ({self.every_days}); valid: 0..{self.every_days - 1}")
-        return self
 
 
 class Churn(Strict):

@@ -26,23 +26,19 @@ import datetime as dt
 import errno
 import json
 import os
-import platform
 import re
 import shutil
 import socket
-import subprocess
-import sys
 import tempfile
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
 
 from .errors import ScenarioError
+from .provenance import LIBRARIES, file_digest, git_sha, input_digests, manifest, scenario_files, versions  # noqa: F401  (re-exported)
 
-LIBRARIES = ("numpy", "pandas", "scipy", "networkx", "mesa", "pydantic", "matplotlib", "pyarrow", "PyYAML", "dask", "solara")
 
 
 # --------------------------------------------------------------------------- atomic writes
@@ -205,48 +201,6 @@ class ResultsFolder:
             return self.out / Path(path).relative_to(self.path)
         except ValueError:
             return Path(path)
-
-
-# --------------------------------------------------------------------------- manifest
-
-
-def git_sha() -> str | None:
-    here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def versions() -> dict[str, str | None]:
-    found = {}
-    for name in LIBRARIES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = None
-    return found
-
-
-def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.datetime, ended: dt.datetime,
-             command: list[str] | None = None, extra: dict | None = None) -> dict:
-    from . import __version__
-
-    return {
-        "refsim_version": __version__,
-        "git_sha": git_sha(),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "libraries": versions(),
-        "command": command if command is not None else sys.argv,
-        "started": started.isoformat(timespec="seconds"),
-        "ended": ended.isoformat(timespec="seconds"),
-        "scenarios": [s.model_dump(mode="json") for s in scenarios],
-        "seeds": seeds,
-        **(extra or {}),
-    }
-
 
 
 # --------------------------------------------------------------------------- study folders
@@ -470,36 +424,6 @@ class RunStore:
             return pd.DataFrame()
         frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
         return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
-
-
-def scenario_files(scenario) -> list[Path]:
-    """The files a validated scenario reads when it runs (its edge list; validation has
-    made the path absolute). A study fingerprints their contents with
-    :func:`input_digests`, so that a file changed between a kill and a resume is
-    never mixed into the same study."""
-    network = getattr(scenario, "network", None)
-    if getattr(network, "kind", None) == "edgelist":
-        return [Path(network.path)]
-    return []
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes ("missing" when there is no file to read)."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return "missing"
-    return digest.hexdigest()
-
-
-def input_digests(paths) -> dict[str, str]:
-    """``{absolute path: SHA-256 of its bytes}`` of every file in ``paths``, sorted by path."""
-    return {str(path): file_digest(Path(path)) for path in sorted({str(Path(p)) for p in paths})}
 
 
 def _changed_inputs(old: dict[str, str], new: dict[str, str]) -> list[str]:

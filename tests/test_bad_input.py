@@ -210,6 +210,8 @@ def malformed(draw):
             choices = [w for w in choices if w is not True]
         if isinstance(value, str):
             choices = [[1, 2], {"a": 1}]
+        if path[-1] == "initial_customers":  # a count or a list of ids: a list is no wrong type here
+            choices = [w for w in choices if not isinstance(w, list)]
         _set(data, path, rnd.choice(choices))
     elif kind == "out_of_bounds":
         path, values = rnd.choice(OUT_OF_BOUNDS)

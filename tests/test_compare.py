@@ -235,3 +235,25 @@ def test_incremental_value_is_program_minus_its_twin_on_the_same_seed():
     mine = run_summary(program)
     expected = (mine["cumulative_profit"] + mine["equity_final"]) - (twin["cumulative_profit"] + twin["equity_final"])
     assert output.metrics["incremental_value"] == pytest.approx(expected, rel=1e-12, abs=1e-9)
+
+
+def test_who_is_seeded_is_a_design_lever_not_another_population():
+    """Seeding strategies (issue 13) change only population.initial_customers: the
+    designs share people, graph, horizon and seeds, so they pair; the size does not."""
+    from simulator.compare import pairing_differences
+
+    random_seeds = design(10, "random")
+    hubs = random_seeds.model_copy(update={"population": random_seeds.population.model_copy(
+        update={"initial_customers": {"count": 30, "strategy": "degree"}})})
+    assert pairing_differences(random_seeds, hubs) == []
+    larger = random_seeds.model_copy(update={"population": random_seeds.population.model_copy(update={"size": 1600})})
+    assert pairing_differences(random_seeds, larger) == ["population.size (1500 vs 1600)"]
+
+
+def test_lower_is_better_for_costs_per_customer_and_a_later_payback():
+    from simulator.compare import better
+
+    for metric in ("payback_day", "incremental_cac", "cost_per_referred_customer"):
+        assert better(metric, -1.0) and not better(metric, 1.0), metric
+    for metric in ("incremental_value", "customers_final"):
+        assert better(metric, 1.0) and not better(metric, -1.0), metric

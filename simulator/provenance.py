@@ -1,0 +1,83 @@
+"""Where a result came from: the manifest every results folder carries (version, git
+SHA, Python and library versions, the resolved scenarios, every seed, times, the
+command line) and the digests of the input files a study reads, so that a study
+never mixes runs made from different inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+LIBRARIES = ("numpy", "pandas", "scipy", "networkx", "mesa", "pydantic", "matplotlib", "pyarrow", "PyYAML", "dask", "solara")
+
+
+def git_sha() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def versions() -> dict[str, str | None]:
+    found = {}
+    for name in LIBRARIES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.datetime, ended: dt.datetime,
+             command: list[str] | None = None, extra: dict | None = None) -> dict:
+    from . import __version__
+
+    return {
+        "refsim_version": __version__,
+        "git_sha": git_sha(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "libraries": versions(),
+        "command": command if command is not None else sys.argv,
+        "started": started.isoformat(timespec="seconds"),
+        "ended": ended.isoformat(timespec="seconds"),
+        "scenarios": [s.model_dump(mode="json") for s in scenarios],
+        "seeds": seeds,
+        **(extra or {}),
+    }
+
+
+def scenario_files(scenario) -> list[Path]:
+    """The files a validated scenario reads when it runs (its edge list; validation has
+    made the path absolute). A study fingerprints their contents with
+    :func:`input_digests`, so that a file changed between a kill and a resume is
+    never mixed into the same study."""
+    network = getattr(scenario, "network", None)
+    if getattr(network, "kind", None) == "edgelist":
+        return [Path(network.path)]
+    return []
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes ("missing" when there is no file to read)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return "missing"
+    return digest.hexdigest()
+
+
+def input_digests(paths) -> dict[str, str]:
+    """``{absolute path: SHA-256 of its bytes}`` of every file in ``paths``, sorted by path."""
+    return {str(path): file_digest(Path(path)) for path in sorted({str(Path(p)) for p in paths})}

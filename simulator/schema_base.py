@@ -1,0 +1,29 @@
+"""The building blocks every schema block uses: bounded number types, the strict base
+model (unknown keys are errors) and the schema-wide limits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Money = Annotated[float, Field(ge=0.0, le=1e9)]
+Days = Annotated[int, Field(ge=0, le=36500)]
+
+MAX_PEOPLE = 50_000_000
+#: Unprompted shares per customer-day of the defaults (see WordOfMouth.spontaneous_rate).
+SPONTANEOUS_RATE = 0.009
+#: Positive : negative word of mouth of East, Hammond & Wright 2007 (about 3 : 1).
+POSITIVE_PER_NEGATIVE = 3.0
+#: Negative word of mouth per detractor-day that gives POSITIVE_PER_NEGATIVE unprompted positive
+#: shares per negative message under the default NPS mix (50% promoters sharing at 1, 35% passives
+#: at 0.35, 15% detractors speaking against): rate · 0.6225 / (3 · 0.15).
+NWOM_RATE = round(SPONTANEOUS_RATE * (0.5 * 1.0 + 0.35 * 0.35) / (POSITIVE_PER_NEGATIVE * 0.15), 5)
+REWARD_TYPES = ("cash", "credit", "product", "charity", "organization")
+
+
+class Strict(BaseModel):
+    """Base for every block: unknown keys are errors, assignments are checked."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
