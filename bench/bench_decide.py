@@ -4,8 +4,9 @@
    people, 365 days) varying the referrer and referee rewards, objective
    cumulative_profit, constraint reward_cost <= 50,000, on a local pool of 2
    workers with the command's default settings (4 replicates on rung 0, up to
-   16). It runs ``--trials`` trials (default 8) and extrapolates to 100 trials
-   linearly in the number of simulations: the runs per trial of the short study,
+   16). It runs ``--trials`` trials (default 8; ``--trials 100`` measures the
+   target directly, about 10 minutes) and, below 100, extrapolates linearly in
+   the number of simulations: the runs per trial of the short study,
    times 100, at its seconds per run. Successive halving gives a long study
    about as many runs per trial as a short one (the share promoted per rung is
    fixed), so the figure is an estimate, and is stated as one. Target, for when
@@ -14,9 +15,11 @@
    synthetic pilots of a small scenario: true base_share and spontaneous_rate
    drawn from the prior, a pilot simulated with them, a fit, and whether each
    90% posterior interval contains the truth. A calibrated method covers about
-   90%; the binomial 95% interval of the share is reported with it.
+   90%; the binomial 95% interval of the share is reported with it. Fits need
+   enough particles: an interval from n particles cannot reach past the
+   outermost one, which alone misses about 2/(n+1) of truths (18% for n = 10).
 
-Usage:  python bench/bench_decide.py [--only optimize|coverage] [--trials 8] [--pilots 50] [--particles 10] [--generations 2]
+Usage:  python bench/bench_decide.py [--only optimize|coverage] [--trials 8] [--pilots 50] [--particles 50] [--generations 3]
         [--out bench/RESULTS_decide.md]   (one part keeps the other part's section of an earlier run)
 The machine is shared: each part is sized to finish in a few minutes.
 """
