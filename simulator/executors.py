@@ -207,7 +207,14 @@ def _watch_parent(parent: int) -> None:
 
 
 def _new_pool(workers: int) -> cf.ProcessPoolExecutor:
-    return cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_start, initargs=(os.getpid(),))
+    """A pool whose start method does not depend on what else was imported: importing
+    mesa.batchrunner switches the whole process to 'spawn' (slower to start, and workers
+    re-import everything). Where fork exists the workers are forked, as designed."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start,
+                                  initargs=(os.getpid(),))
 
 
 def _process_pool(function, queue: Iterator, workers: int, window: int, on_lost, split) -> Iterator[Any]:

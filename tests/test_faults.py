@@ -318,7 +318,10 @@ def _listening(port: int) -> bool:
 
 def test_a_sweep_point_that_kills_its_worker_is_a_failed_run_and_the_sweep_finishes(tmp_path, monkeypatch):
     """The forked workers inherit the patched engine call: the point with days = 32
-    kills its worker, as one that runs out of memory would."""
+    kills its worker, as one that runs out of memory would. Importing mesa.batchrunner
+    first switches the process's default start method to 'spawn'; the pool must still
+    fork (it once did not, and this test failed only after the app tests had run)."""
+    import mesa.batchrunner  # noqa: F401
     import yaml
 
     import simulator.sweep as sweep_module
