@@ -21,6 +21,8 @@ from simulator.errors import ScenarioError
 from simulator.executors import check_scheduler, run_tasks
 from simulator.lifecycle import TERMINATED_EXIT, Terminated, stop_cleanly_on_sigterm
 
+from .processes import free_port as _free_port, listening as _listening, wait_for as _wait_for
+
 ROOT = Path(__file__).resolve().parents[1]
 POISON = 7
 
@@ -96,14 +98,6 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _wait_for(condition, limit: float = 60.0) -> bool:
-    """Poll ``condition`` until it holds; the limit only keeps a broken build from hanging."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 PARENT = """
@@ -299,18 +293,8 @@ def _listening_sockets(_: int) -> list[tuple[str, int]]:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 # ----------------------------------------------------------------------------- a poisoned sweep point

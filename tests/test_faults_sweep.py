@@ -32,6 +32,7 @@ from simulator.errors import ScenarioError
 from simulator.results import StudyLock, process_start
 from simulator.sweep import load_sweep, run_sweep
 
+from .processes import free_port as _free_port, listening as _listening, wait_for as _wait_for
 from .conftest import ROOT
 
 runner = CliRunner()
@@ -87,14 +88,6 @@ def one_line_error(result, *words) -> str:
     return lines[-1]
 
 
-def _wait_for(condition, limit: float = 60.0) -> bool:
-    """Poll ``condition`` until it holds; the limit only keeps a broken build from hanging."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 def _children(pid: int) -> list[int]:
@@ -273,18 +266,8 @@ def test_kill_a_worker_of_a_sweep(tmp_path):
 # ----------------------------------------------------------------------------- the Dask scheduler
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.mark.slow

@@ -216,7 +216,8 @@ def test_resume_after_sigkill_runs_every_run_exactly_once(tmp_path):
     deadline = time.monotonic() + 60
     while len(list((out / "runs").glob("part-*.parquet"))) < 3:
         assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline
+        if time.monotonic() > deadline:  # a hang guard, not a speed check
+            pytest.fail("the sweep wrote no part files within 60 s")
         time.sleep(0.01)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
