@@ -61,6 +61,12 @@ def write(tmp_path, data=None, text=None, name="scenario.yaml"):
     (lambda d: d.__setitem__("replicates", 10**30), "replicates", ["less than or equal to"]),
 ])
 def test_named_mistakes_get_one_line_with_key_path(tmp_path, mutate, key, words):
+    assert_mistake_is_one_line(tmp_path, mutate, key, words)
+
+
+def assert_mistake_is_one_line(tmp_path, mutate, key: str, words: list[str]) -> None:
+    """The default scenario changed by ``mutate``: `refsim run` refuses it in one line that
+    names the file, ``key`` and every one of ``words``, and writes no results folder."""
     data = copy.deepcopy(BASE)
     mutate(data)
     path = write(tmp_path, data)
@@ -68,7 +74,7 @@ def test_named_mistakes_get_one_line_with_key_path(tmp_path, mutate, key, words)
     code, stdout, stderr = invoke("run", path, "--out", out)
     assert_clean_error(code, stdout, stderr, path, key)
     for word in words:
-        assert word in stderr
+        assert word in stderr, stderr
     assert not out.exists()
     assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())
 

@@ -3,11 +3,10 @@ the key path, exit 2, no traceback, no results folder."""
 
 from __future__ import annotations
 
-import copy
 
 import pytest
 
-from .test_bad_input import BASE, assert_clean_error, invoke, write
+from .test_bad_input import assert_mistake_is_one_line
 
 
 @pytest.mark.parametrize("mutate, key, words", [
@@ -30,12 +29,4 @@ from .test_bad_input import BASE, assert_clean_error, invoke, write
      ["less than or equal to 1"]),
 ])
 def test_lever_mistakes_get_one_line_with_key_path(tmp_path, mutate, key, words):
-    data = copy.deepcopy(BASE)
-    mutate(data)
-    path = write(tmp_path, data)
-    out = tmp_path / "out"
-    code, stdout, stderr = invoke("run", path, "--out", out)
-    assert_clean_error(code, stdout, stderr, path, key)
-    for word in words:
-        assert word in stderr, stderr
-    assert not out.exists()
+    assert_mistake_is_one_line(tmp_path, mutate, key, words)
