@@ -45,7 +45,8 @@ def test_a_killed_worker_costs_only_its_own_task():
                              on_lost=lambda task, why: lost.append((task, why)) or "lost"))
     assert sorted(r for r in results if r != "lost") == [x for x in range(30) if x != POISON]
     assert results.count("lost") == 1
-    assert lost[0][0] == POISON and "SIGKILL" in lost[0][1]
+    # the reason names the signal once the dead worker is reaped; the pool may notice first
+    assert lost[0][0] == POISON and ("SIGKILL" in lost[0][1] or "ended unexpectedly" in lost[0][1]), lost
 
 
 def test_a_batch_with_a_poisoned_run_is_split_and_only_that_run_is_lost():
