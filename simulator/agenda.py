@@ -53,6 +53,11 @@ class Agenda:
         parts = self._days.pop(day, [])
         return self._concat(parts) if parts else self._empty()
 
+    def items(self):
+        """(day, everything due that day) for every day with items, without removing them."""
+        for day, parts in sorted(self._days.items()):
+            yield day, self._concat(parts)
+
     def drop(self, day: int) -> None:
         """Forget what was due on ``day``."""
         self._days.pop(day, None)

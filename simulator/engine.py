@@ -35,15 +35,21 @@ from .rng import Streams
 from .state import CHURNED, CUSTOMER, NEVER, ORGANIC, PROSPECT, SEED, People
 from .engine_setup import EngineSetup
 from .lever_stages import LeverStages
+from .engine_kernel import KernelBridge
+from .kernel import use_kernel
 from .stages import MAX_TENURE, PROGRAM_COSTS, STAGES, STEP_ORDER, Stage, Today  # noqa: F401  (the step order, re-exported)
 
 
-class Engine(EngineSetup, LeverStages):
-    """One run of one scenario from one seed; ``step()`` advances one day."""
+class Engine(EngineSetup, LeverStages, KernelBridge):
+    """One run of one scenario from one seed; ``step()`` advances one day.
+
+    ``kernel``: run the days in the compiled kernel (True), on the numpy stages
+    (False), or whichever REFSIM_ENGINE says, the kernel where it can (None)."""
 
     def __init__(self, scenario: Scenario, seed: int, *, network: Network | None = None,
-                 base_dir: Path | None = None, source: str | None = None):
+                 base_dir: Path | None = None, source: str | None = None, kernel: bool | None = None):
         self.scenario = scenario
+        self.uses_kernel = use_kernel(scenario, kernel)
         self.seed = int(seed)
         self.streams = Streams(self.seed)
         s = self.streams
@@ -126,6 +132,8 @@ class Engine(EngineSetup, LeverStages):
         self._join(seeds, 0, referrer=np.full(len(seeds), -1, np.int32), channel=SEED, tracked=np.zeros(len(seeds), bool))
         self._start_earning(Today(0, self._active, 0, organic=seeds, referral=chan.Invitations.empty()))
         self._record(Today(0, self._active, 0))
+        if self.uses_kernel:
+            self._to_kernel()
 
     # ------------------------------------------------------------------ setup
 
@@ -233,6 +241,9 @@ class Engine(EngineSetup, LeverStages):
         """Advance one day by running STAGES in order; returns the day's row (a view into ``daily``)."""
         if self.day >= self.scenario.days:
             raise RuntimeError(f"the run is over: the scenario has {self.scenario.days} days")
+        if self._kernel is not None:
+            self._kernel_days(self.day + 1, self.day + 1)
+            return self.today
         today = Today(self.day + 1, self._active, self._n_referred_active)
         for stage in STAGES:
             getattr(self, "_" + stage.name)(today)
@@ -582,6 +593,8 @@ class Engine(EngineSetup, LeverStages):
 
     def run(self) -> "Engine":
         """Run to the horizon."""
+        if self._kernel is not None and self.day < self.scenario.days:
+            self._kernel_days(self.day + 1, self.scenario.days)
         while self.day < self.scenario.days:
             self.step()
         self.revenue_to_date()

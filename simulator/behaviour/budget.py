@@ -40,6 +40,14 @@ class Budget:
             return math.inf
         return self.per_month * (self.month_of(day) + 1) - self.spent
 
+    def state(self) -> tuple[int | None, int, float, float]:
+        """(exhausted day, first day of the reward after a paused month, left, spent): what the kernel carries."""
+        return self.exhausted_day, self._paused_until, self.left, self.spent
+
+    def restore(self, exhausted_day: int | None, paused_until: int, left: float, spent: float) -> None:
+        """Take back the state the kernel carried (see :meth:`state`)."""
+        self.exhausted_day, self._paused_until, self.left, self.spent = exhausted_day, paused_until, left, spent
+
     def reward_on(self, day: int) -> bool:
         """Whether the reward is offered on ``day`` (budget not exhausted, month not spent)."""
         return self.exhausted_day is None and day >= self._paused_until

@@ -90,6 +90,11 @@ class ChurnProcess:
         self._rescheduled = True
         self._file(who, day - 1, np.maximum(p.churn_clock[who] - used, 0.0), new)
 
+    def pending(self) -> tuple[Agenda, np.ndarray | None]:
+        """The churn agenda and each person's scheduled churn day (None unless scheduled):
+        what the compiled kernel takes over."""
+        return self._due, self._leave_day
+
     def leavers(self, customers: np.ndarray, day: int, scores_of) -> np.ndarray:
         """Who of ``customers`` (active at the start of the day) churns today;
         ``scores_of(who)`` gives their current satisfaction scores."""

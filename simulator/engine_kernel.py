@@ -1,0 +1,171 @@
+"""How :class:`~simulator.engine.Engine` hands its days to the compiled kernel
+(simulator/kernel/): after the set-up of day 0, which runs on numpy, the state moves
+into the kernel's arrays once, and every later day runs there. A mixin of Engine."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .behaviour import churn as churn_model
+from .config import AtPurchase, Campaign, GeometricLag, Milestone, NoIncentive, NoLag, Onboarding, PipelineLag, Tiered
+
+_TIMING_CODE = {"never": 0, "at_purchase": 1, "onboarding": 2, "milestone": 3, "campaign": 4}
+
+
+class KernelBridge:
+    """The kernel's side of an Engine: packing its state, running days, reading the counters back."""
+
+    _kernel = None
+
+    def _to_kernel(self) -> None:
+        """Move the state after day 0 into the kernel (once; the numpy agendas are left empty)."""
+        from .kernel import layout as L
+        from .kernel import queue as qu
+        from .kernel.rand import seed_rows
+
+        sc, p, net = self.scenario, self.people, self.network
+        program, incentive, timing = sc.program, sc.program.incentive, sc.program.timing
+        P = np.zeros(len(L.F_NAMES))
+        Q = np.zeros(len(L.I_NAMES), np.int64)
+        rewarded = not isinstance(incentive, NoIncentive)
+        effect = program.satisfaction_effect
+        churn_effect = sc.churn.satisfaction_multipliers
+        reminders = getattr(timing, "reminders", None)
+        moments = program.moment_effect
+        first_moment = {"at_purchase": moments.purchase, "onboarding": moments.onboarding, "milestone": moments.milestone,
+                        "campaign": moments.campaign, "never": 1.0}[timing.kind]
+        lag = program.conversion_lag
+        nwom = sc.negative_word_of_mouth
+        floats = {
+            "base_share": program.base_share, "ease": self._ease, "type_weight": self._type_weight,
+            "reward_scale": self._reward_scale, "referee_reward": getattr(incentive, "referee_reward", 0.0) if rewarded else 0.0,
+            "link_use": program.link_use, "spontaneous_rate": sc.word_of_mouth.spontaneous_rate,
+            "spontaneous_top": max(effect.promoter, effect.passive, effect.detractor),
+            "share_promoter": effect.promoter, "share_passive": effect.passive, "share_detractor": effect.detractor,
+            "churn_promoter": churn_effect.promoter, "churn_passive": churn_effect.passive,
+            "churn_detractor": churn_effect.detractor, "base_hazard": churn_model.base_daily_hazard(sc.churn.monthly_rate),
+            "referred_hazard_ratio": sc.churn.referred_hazard_ratio,
+            "seeker_hazard_ratio": program.reward_seekers.hazard_ratio,
+            "seeker_margin_ratio": program.reward_seekers.margin_ratio,
+            "seeker_max_share": program.reward_seekers.max_share, "fraud_share": sc.fraud.share,
+            "min_satisfaction": getattr(timing, "min_satisfaction", 0.0), "reach_share": getattr(timing, "reach_share", 1.0),
+            "fatigue": reminders.fatigue if reminders else 1.0, "annoyance": reminders.annoyance if reminders else 0.0,
+            "annoyance_points": reminders.annoyance_points if reminders else 0.0,
+            "moment_first": first_moment, "moment_campaign": moments.campaign, "moment_reminder": moments.reminder,
+            "tie_weak": program.tie_conversion.weak, "tie_strong": program.tie_conversion.strong,
+            "nwom_rate": nwom.rate, "nwom_conversion_penalty": nwom.conversion_penalty,
+            "nwom_organic_penalty": nwom.organic_penalty, "organic_rate": sc.acquisition.organic_rate,
+            "lag_first_day_share": lag.first_day_share if isinstance(lag, GeometricLag) else 1.0,
+            "lag_tail_p": 1.0 / lag.tail_mean_days if isinstance(lag, GeometricLag) else 1.0,
+            "daily_margin": sc.economics.monthly_margin / churn_model.DAYS_PER_MONTH,
+            "referred_margin_premium": sc.economics.referred_margin_premium,
+            "acquisition_cost_organic": sc.economics.acquisition_cost_organic, "cost_share": self.budget.cost_share,
+            "budget_per_month": math.nan if self.budget.per_month is None else self.budget.per_month,
+        }
+        if rewarded:
+            floats.update(strong_tie_weight=incentive.strong_tie_weight, max_uplift=incentive.max_uplift,
+                          referee_max_uplift=incentive.referee_max_uplift,
+                          referee_share_uplift=incentive.referee_share_uplift,
+                          credibility_penalty=incentive.credibility_penalty)
+        for name, value in floats.items():
+            P[L.F_NAMES.index(name)] = value
+        ints = {
+            "days": sc.days, "timing": _TIMING_CODE[timing.kind], "delay_days": getattr(timing, "delay_days", 0),
+            "fixed_schedule": int(isinstance(timing, Milestone) and timing.schedule == "fixed"),
+            "reminders": reminders.count if reminders else 0, "interval_days": reminders.interval_days if reminders else 1,
+            "has_incentive": int(rewarded), "paid_on_qualification": int(rewarded and incentive.paid_on == "qualification"),
+            "qualification_days": incentive.qualification_days if rewarded else 0,
+            "cap_per_referrer": incentive.cap_per_referrer if rewarded and incentive.cap_per_referrer is not None else -1,
+            "ends_program": int(self.budget.ends_program), "has_link_draw": int(self._link_draw is not None),
+            "has_fraud_draw": int(self._fraud_draw is not None), "churn_scheduled": int(self._churn_process.scheduled),
+            "nwom_days": nwom.days,
+            "lag_kind": 2 if isinstance(lag, PipelineLag) else 1 if isinstance(lag, GeometricLag) else 0,
+            "lag_valid_days": 0 if isinstance(lag, NoLag) else lag.valid_days,
+            "premium_fade_days": sc.economics.premium_fade_days, "channels": len(program.channels),
+        }
+        for name, value in ints.items():
+            Q[L.I_NAMES.index(name)] = value
+        assert isinstance(timing, (AtPurchase, Onboarding, Milestone, Campaign)) or timing.kind == "never"
+
+        n = p.n
+        K = np.zeros(len(L.K_NAMES), np.int64)
+        exhausted, paused, left, spent = self.budget.state()
+        counters = {"active": len(self._active), "adopted": self._n_adopted, "churned": self._n_churned,
+                    "referred_active": self._n_referred_active, "real_earners": self._n_real_earners,
+                    "seeker_earners": self._seeker_earners, "premium_count": self._premium_count,
+                    "premium_adopted_sum": self._premium_adopted_sum,
+                    "exhausted_day": -1 if exhausted is None else exhausted, "paused_until": paused,
+                    "customer_days_referred": self.customer_days["referred"],
+                    "customer_days_organic": self.customer_days["organic"],
+                    "churn_events_referred": self.churn_events["referred"],
+                    "churn_events_organic": self.churn_events["organic"]}
+        for name, value in counters.items():
+            K[L.K_NAMES.index(name)] = value
+        M = np.array([left, spent], np.float64)
+
+        active = np.zeros(n, np.int32)
+        active[: len(self._active)] = self._active
+        position = np.zeros(n, np.int32)
+        position[self._active] = np.arange(len(self._active), dtype=np.int32)
+        churn_due, leave_day = self._churn_process.pending()
+        own = (self.satisfaction_lost, self._share_effect, self.seeker, self._churn_process.multiplier,
+               leave_day if leave_day is not None else np.zeros(0, np.int64),
+               self._fraud_draw if self._fraud_draw is not None else np.zeros(0, np.float32),
+               self._seeker_draw if self._seeker_draw is not None else np.zeros(0, np.float32),
+               self._blocked_if_fraud, self._link_draw if self._link_draw is not None else np.zeros(0, np.float32),
+               active, position, np.full(n, -1, np.int32), np.full(n, -1, np.int32), np.zeros(n, np.int32))
+        people = (p.state, p.satisfaction, p.adopted_day, p.referred_by, p.tracked, p.channel, p.asks, p.next_ask_day,
+                  p.shared, p.rewards_earned, p.reward_value, p.churn_day, p.fraud, p.fraud_blocked, p.churn_clock,
+                  p.nwom_until)
+
+        channels = program.channels
+        if isinstance(incentive, Tiered):
+            tier_after = np.array([t.after for t in incentive.tiers], np.int64)
+            tier_amount = np.array([t.referrer_reward for t in incentive.tiers], np.float64)
+        else:
+            tier_after = np.zeros(1, np.int64)
+            tier_amount = np.array([incentive.referrer_reward if rewarded else 0.0])
+        stages = lag.stages if isinstance(lag, PipelineLag) else []
+        campaign = np.zeros(sc.days + 2, bool)
+        if isinstance(timing, Campaign):
+            campaign[[d for d in timing.days if d <= sc.days]] = True
+        rules = (self._organic_order.astype(np.int64), self._organic_bounds.astype(np.int64), campaign,
+                 np.cumsum(self._channel_weights), np.array([0 if c.kind == "direct" else 1 for c in channels], np.int64),
+                 np.array([getattr(c, "extra_invites", 0.0) for c in channels], np.float64),
+                 np.array([int(bool(getattr(c, "invite_all", False))) for c in channels], np.int64),
+                 np.array([getattr(c, "attention", 1.0) for c in channels], np.float64),
+                 self._channel_conversion.astype(np.float64), tier_after, tier_amount,
+                 np.array([s.drop_off for s in stages], np.float64),
+                 np.array([1.0 / (s.mean_days + 1.0) if s.mean_days > 0 else 1.0 for s in stages], np.float64))
+        heads, tails, pool, meta = qu.empty(sc.days, 1024)
+        for queue, agenda in ((qu.ASKS, self._ask_due), (qu.CHURN, churn_due), (qu.QUALIFY, self._pending_qualification),
+                              (qu.PREMIUM, self._premium_ends), (qu.ORGANIC_LATER, self._organic_later)):
+            for day, who in agenda.items():
+                for person in who:
+                    if day <= sc.days:
+                        pool = qu.push(heads, tails, pool, meta, queue, day, int(person), 0, 0)
+        if any(True for _ in self._pending_invites.items()):
+            raise RuntimeError("the kernel takes over on day 0, before any invitation is pending")
+        rs = seed_rows([self.streams(name) for name in L.STREAMS])
+        net_arrays = (net.indptr, net.indices, net.strong, net.strong_share)
+        self._kernel = [P, Q, K, M, rs, people, own, net_arrays, rules, heads, tails, pool, meta]
+
+    def _kernel_days(self, first_day: int, last_day: int) -> None:
+        """Run days first_day..last_day in the kernel, then read its counters back."""
+        from .kernel import layout as L
+        from .kernel.day import run_days
+
+        k = self._kernel
+        k[11] = run_days(first_day, last_day, *k, self.daily)
+        K, M = k[2], k[3]
+        self.day = last_day
+        self.today = self.daily[last_day]
+        self._n_adopted, self._n_churned = int(K[L.K_ADOPTED]), int(K[L.K_CHURNED])
+        self._n_referred_active = int(K[L.K_REFERRED_ACTIVE])
+        self.customer_days = {"referred": int(K[L.K_CUSTOMER_DAYS_REFERRED]), "organic": int(K[L.K_CUSTOMER_DAYS_ORGANIC])}
+        self.churn_events = {"referred": int(K[L.K_CHURN_EVENTS_REFERRED]), "organic": int(K[L.K_CHURN_EVENTS_ORGANIC])}
+        exhausted = int(K[L.K_EXHAUSTED_DAY])
+        self.budget.restore(None if exhausted < 0 else exhausted, int(K[L.K_PAUSED_UNTIL]), float(M[L.M_LEFT]), float(M[L.M_SPENT]))
+        self._active = k[6][9][: int(K[L.K_ACTIVE])]

@@ -1,0 +1,50 @@
+"""The compiled event kernel: the day of engine.py as one numba loop over what
+happens that day (see day.py). :class:`~simulator.engine.Engine` runs its days here
+whenever the scenario uses only what the kernel compiles; the numpy stages of
+engine.py remain the reference and run the program levers the kernel does not yet
+compile (listed by :func:`unsupported`).
+
+``REFSIM_ENGINE`` = ``auto`` (the default), ``kernel`` or ``numpy`` chooses for runs
+that do not say (``Engine(..., kernel=None)``): the same scenario and seed give the
+same outputs on one path every time, and the two paths agree in distribution
+(docs/validation.md). This module imports no numba: the compiled parts load on the
+first run that uses them.
+"""
+
+from __future__ import annotations
+
+import os
+
+#: Values of REFSIM_ENGINE.
+CHOICES = ("auto", "kernel", "numpy")
+
+
+def unsupported(scenario) -> str | None:
+    """Why the kernel cannot run ``scenario`` (the first lever it does not compile), or None."""
+    program = scenario.program
+    for lever in ("delight", "targeting", "staff", "influencers"):
+        if getattr(program, lever) is not None:
+            return f"program.{lever}"
+    if scenario.churn.renewal is not None:
+        return "churn.renewal"
+    if scenario.churn.only_while_referrer_active and scenario.churn.monthly_rate > 0:
+        return "churn.only_while_referrer_active"
+    if scenario.satisfaction.drift_per_year != 0:
+        return "satisfaction.drift_per_year"
+    return None
+
+
+def use_kernel(scenario, kernel: bool | None) -> bool:
+    """Whether a run uses the kernel: ``kernel`` when given, else REFSIM_ENGINE (auto:
+    whenever it can). Asking for the kernel where it cannot run is an error."""
+    if kernel is None:
+        choice = os.environ.get("REFSIM_ENGINE", "auto").strip().lower() or "auto"
+        if choice not in CHOICES:
+            raise ValueError(f"REFSIM_ENGINE={choice!r}: valid values are {', '.join(CHOICES)}")
+        if choice == "numpy":
+            return False
+        kernel = True if choice == "kernel" else None
+    reason = unsupported(scenario)
+    if kernel and reason is not None:
+        raise ValueError(f"the compiled kernel does not run {reason} yet; run it on the numpy path (kernel=False)")
+    return reason is None if kernel is None else bool(kernel)

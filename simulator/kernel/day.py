@@ -1,0 +1,598 @@
+"""The compiled day: the stages of ``STAGES`` (simulator/stages.py) in their order, as
+one numba loop over the events of each day.
+
+A day touches only what happens on it: the asks due (a queue by day), the customers
+the Poisson count of unprompted shares picks, the sharers' friends, the conversions
+and reward qualifications due, the detractors the Bernoulli thinning picks, the
+churn and premium ends due. Nothing passes over the population, and no Python runs
+per person. The formulas are the numpy engine's (engine.py, behaviour/), written per
+event; ``tests/validation/test_kernel_agreement.py`` checks that both agree in
+distribution. Draws come from the engine's named streams (``rand``, one row each).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from . import queue as qu
+from . import rand
+from .layout import (
+    ACQUISITION_COST_ORGANIC, ANNOYANCE, ANNOYANCE_POINTS, AT_PURCHASE, BASE_HAZARD, BASE_SHARE, BROADCAST,
+    BUDGET_PER_MONTH, CAMPAIGN, CAP_PER_REFERRER, CHANNELS, CHURN_DETRACTOR, CHURN_PASSIVE, CHURN_PROMOTER,
+    CHURN_SCHEDULED, COL_ACQUISITION_COST, COL_ANNOYED, COL_ASKS, COL_CHURNED, COL_CUMULATIVE_PROFIT,
+    COL_CUSTOMERS, COL_INVITES, COL_NEGATIVE, COL_NEW_CHURNED, COL_NEW_FRAUD, COL_NEW_ORGANIC,
+    COL_NEW_REFERRED, COL_NEW_WORD_OF_MOUTH, COL_PROFIT, COL_PROSPECTS, COL_REVENUE, COL_REWARD_COST,
+    COL_REWARDS_PAID, COL_SHARES, COL_SPONTANEOUS, COST_SHARE, CREDIBILITY_PENALTY, DAILY_MARGIN, DAYS,
+    DELAY_DAYS, EASE, ENDS_PROGRAM, FATIGUE, FIXED_SCHEDULE, FRAUD_SHARE, GEOMETRIC_LAG, HAS_FRAUD_DRAW,
+    HAS_INCENTIVE, HAS_LINK_DRAW, INTERVAL_DAYS, K_ACTIVE, K_ADOPTED, K_CHURN_EVENTS_ORGANIC,
+    K_CHURN_EVENTS_REFERRED, K_CHURNED, K_CUSTOMER_DAYS_ORGANIC, K_CUSTOMER_DAYS_REFERRED, K_EXHAUSTED_DAY,
+    K_PAUSED_UNTIL, K_PREMIUM_ADOPTED_SUM, K_PREMIUM_COUNT, K_REAL_EARNERS, K_REFERRED_ACTIVE, K_RESCHEDULED,
+    K_SEEKER_EARNERS, LAG_FIRST_DAY_SHARE, LAG_KIND, LAG_TAIL_P, LAG_VALID_DAYS, LINK_USE, M_LEFT, M_SPENT,
+    MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
+    NWOM_CONVERSION_PENALTY, NWOM_DAYS, NWOM_ORGANIC_PENALTY, NWOM_RATE, ONBOARDING, ORGANIC_RATE,
+    PAID_ON_QUALIFICATION, PIPELINE_LAG, PREMIUM_FADE_DAYS, QUALIFICATION_DAYS, REACH_SHARE,
+    REFEREE_MAX_UPLIFT, REFEREE_REWARD, REFEREE_SHARE_UPLIFT, REFERRED_HAZARD_RATIO, REFERRED_MARGIN_PREMIUM,
+    REMINDERS, REWARD_SCALE, S_ANNOYANCE, S_ASKS, S_CHANNELS, S_CONVERSION, S_NWOM, S_NWOM_ORGANIC, S_ORDER,
+    S_SPONTANEOUS, S_TIMING, SEEKER_HAZARD_RATIO, SEEKER_MARGIN_RATIO, SEEKER_MAX_SHARE, SHARE_DETRACTOR,
+    SHARE_PASSIVE, SHARE_PROMOTER, SPONTANEOUS_RATE, SPONTANEOUS_TOP, STRONG_TIE_WEIGHT, TIE_STRONG, TIE_WEAK,
+    TIMING, TYPE_WEIGHT,
+)
+
+PROSPECT, CUSTOMER, CHURNED = 0, 1, 2
+ORGANIC = -1
+NEVER = -1
+PROMOTER_MIN, PASSIVE_MIN = 9.0, 7.0
+DAYS_PER_MONTH = 30.4375
+# an invitation's packed flags (queue column c): channel, strong tie, tracked
+STRONG_BIT, TRACKED_BIT = 256, 512
+
+
+@njit(cache=True)
+def segment(score, promoter, passive, detractor):
+    """The value of an NPS segment (behaviour/satisfaction.segment_value)."""
+    if score >= PROMOTER_MIN:
+        return promoter
+    if score >= PASSIVE_MIN:
+        return passive
+    return detractor
+
+
+@njit(cache=True)
+def saturation(reward, scale):
+    """1 − exp(−R / scale) (behaviour/incentive.saturation)."""
+    return -math.expm1(-reward / scale)
+
+
+@njit(cache=True)
+def referrer_reward(Q, earned, tier_after, tier_amount):
+    """The reward of a referrer's next referral after ``earned`` credited ones (tiers, cap)."""
+    if Q[CAP_PER_REFERRER] >= 0 and earned >= Q[CAP_PER_REFERRER]:
+        return 0.0
+    tier = 0
+    while tier + 1 < len(tier_after) and tier_after[tier + 1] <= earned:
+        tier += 1
+    return tier_amount[tier]
+
+
+@njit(cache=True)
+def hazard(P, score, referred, multiplier):
+    """A customer's daily churn hazard (behaviour/churn.daily_hazard, their own multiplier on top)."""
+    h = P[BASE_HAZARD] * segment(score, P[CHURN_PROMOTER], P[CHURN_PASSIVE], P[CHURN_DETRACTOR])
+    if referred:
+        h *= P[REFERRED_HAZARD_RATIO]
+    return h * multiplier
+
+
+@njit(cache=True)
+def file_churn(Q, heads, tails, pool, meta, leave_day, who, last_day_survived, clock_left, h):
+    """Churn on the first day d > last_day_survived with (d − last_day_survived) · h >= clock left."""
+    leave = NEVER
+    if h > 0.0:
+        wait = max(np.ceil(clock_left / h), 1.0) if math.isfinite(h) else 1.0
+        if last_day_survived + wait <= Q[DAYS]:
+            leave = last_day_survived + int(wait)
+    leave_day[who] = leave
+    if leave != NEVER:
+        pool = qu.push(heads, tails, pool, meta, qu.CHURN, leave, who, 0, 0)
+    return pool
+
+
+@njit(cache=True)
+def lag(P, Q, rs, pipe_drop, pipe_p):
+    """Days from a successful invitation to conversion; -1 when it expires or is lost
+    (behaviour/channels.lags and behaviour/pipeline.lags)."""
+    kind = Q[LAG_KIND]
+    if kind == GEOMETRIC_LAG:
+        if rand.uniform(rs, S_CONVERSION) < P[LAG_FIRST_DAY_SHARE]:
+            return 0
+        days = rand.geometric(rs, S_CONVERSION, P[LAG_TAIL_P])
+        return -1 if days > Q[LAG_VALID_DAYS] else days
+    if kind == PIPELINE_LAG:
+        total, lost = 0, False
+        for stage in range(len(pipe_drop)):
+            if rand.uniform(rs, S_CONVERSION) < pipe_drop[stage]:
+                lost = True
+            if pipe_p[stage] < 1.0:
+                total += rand.geometric(rs, S_CONVERSION, pipe_p[stage]) - 1
+        return -1 if lost or total > Q[LAG_VALID_DAYS] else total
+    return 0
+
+
+@njit(cache=True)
+def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads, tails, pool, meta, daily):
+    """Days first_day..last_day (inclusive), in place; returns the event pool (grown or not)."""
+    (state, satisfaction, adopted_day, referred_by, tracked, channel, asks, next_ask_day, shared, rewards_earned,
+     reward_value, churn_day, fraud, fraud_blocked, churn_clock, nwom_until) = people
+    (lost, share_effect, seeker, multiplier, leave_day, fraud_draw, seeker_draw, blocked_if_fraud, link_draw,
+     active, pos, mark, claim, batch) = own
+    indptr, indices, strong, strong_share = net
+    (organic_order, organic_bounds, campaign_days, channel_cum, channel_kind, channel_extra, channel_all,
+     channel_attention, channel_conversion, tier_after, tier_amount, pipe_drop, pipe_p) = rules
+    n = len(state)
+    buf = np.empty((64, 3), np.int64)
+    slots = np.empty(64, np.int64)
+    for day in range(first_day, last_day + 1):
+        row = daily[day]
+        n_start = K[K_ACTIVE]
+        referred_at_risk = K[K_REFERRED_ACTIVE]
+        program_on = Q[HAS_INCENTIVE] == 1 and K[K_EXHAUSTED_DAY] < 0 and day >= K[K_PAUSED_UNTIL]
+        asks_on = not (Q[ENDS_PROGRAM] == 1 and K[K_EXHAUSTED_DAY] >= 0)
+        campaign = campaign_days[day]
+
+        # ---- asks: the customers due today (everyone on a campaign day)
+        if campaign or not asks_on:
+            qu.drop(heads, tails, pool, meta, qu.ASKS, day)
+            count = 0
+        else:
+            buf, count = qu.take(heads, tails, pool, meta, qu.ASKS, day, buf)
+        asked = np.empty(max(count, n_start if campaign else 0), np.int64)
+        n_asked = 0
+        if asks_on and campaign:
+            for i in range(n_start):
+                if not fraud[active[i]]:
+                    asked[n_asked] = active[i]
+                    n_asked += 1
+        else:
+            for i in range(count):
+                c = buf[i, 0]
+                if state[c] == CUSTOMER and next_ask_day[c] == day and not fraud[c] and mark[c] != day:
+                    mark[c] = day  # a customer filed twice for today is asked once
+                    asked[n_asked] = c
+                    n_asked += 1
+        earlier = np.empty(n_asked, np.int64)
+        moment = np.empty(n_asked)
+        kept = 0
+        for i in range(n_asked):
+            c = asked[i]
+            if Q[TIMING] == MILESTONE and satisfaction[c] - lost[c] < P[MIN_SATISFACTION]:
+                next_ask_day[c] = NEVER
+                continue
+            asked[kept] = c
+            earlier[kept] = asks[c]
+            if asks[c] > 0:
+                moment[kept] = P[MOMENT_REMINDER]
+            else:
+                moment[kept] = P[MOMENT_CAMPAIGN] if campaign else P[MOMENT_FIRST]
+            asks[c] += 1
+            kept += 1
+        n_asked = kept
+        row[COL_ASKS] = n_asked
+
+        # ---- spontaneous: Poisson(rate · effect) shares per customer-day, by thinning
+        spontaneous = np.empty(0, np.int64)
+        n_spontaneous = 0
+        if P[SPONTANEOUS_RATE] > 0 and n_start > 0 and P[SPONTANEOUS_TOP] > 0:
+            top = P[SPONTANEOUS_TOP]
+            picks = rand.poisson(rs, S_SPONTANEOUS, n_start * P[SPONTANEOUS_RATE] * top)
+            spontaneous = np.empty(picks, np.int64)
+            for _ in range(picks):
+                c = active[rand.below(rs, S_SPONTANEOUS, n_start)]
+                if rand.uniform(rs, S_SPONTANEOUS) * top < share_effect[c]:
+                    spontaneous[n_spontaneous] = c
+                    n_spontaneous += 1
+        row[COL_SPONTANEOUS] = n_spontaneous
+
+        # ---- share: w = clip(base_share · sat_effect · moment · incentive · friend_incentive · ease · fatigue^k)
+        sharers = np.empty(n_asked + n_spontaneous, np.int64)
+        sharer_tracked = np.empty(n_asked + n_spontaneous, np.bool_)
+        n_sharers = 0
+        referee_saturation = saturation(P[REFEREE_REWARD], P[REWARD_SCALE])
+        for i in range(n_asked):
+            c = asked[i]
+            w = P[BASE_SHARE] * segment(satisfaction[c] - lost[c], P[SHARE_PROMOTER], P[SHARE_PASSIVE],
+                                        P[SHARE_DETRACTOR]) * P[EASE]
+            if program_on:
+                ss = strong_share[c]
+                weight = P[TYPE_WEIGHT] * ((1.0 - ss) + ss * P[STRONG_TIE_WEIGHT])
+                reward = referrer_reward(Q, rewards_earned[c], tier_after, tier_amount)
+                w *= 1.0 + P[MAX_UPLIFT] * saturation(reward, P[REWARD_SCALE]) * weight
+                w *= 1.0 + P[REFEREE_SHARE_UPLIFT] * referee_saturation * weight
+            if Q[TIMING] != NEVER_ASK:
+                w *= moment[i] * P[FATIGUE] ** earlier[i]
+            else:
+                w *= moment[i]
+            if rand.uniform(rs, S_ASKS) < min(max(w, 0.0), 1.0):
+                shared[c] = True
+                sharers[n_sharers] = c
+                sharer_tracked[n_sharers] = True
+                n_sharers += 1
+            reminder = NEVER
+            if Q[TIMING] != NEVER_ASK and not shared[c] and asks[c] < 1 + Q[REMINDERS]:
+                reminder = day + Q[INTERVAL_DAYS]
+            next_ask_day[c] = reminder
+            if reminder != NEVER and reminder <= Q[DAYS]:
+                pool = qu.push(heads, tails, pool, meta, qu.ASKS, reminder, c, 0, 0)
+        for i in range(n_spontaneous):
+            c = spontaneous[i]
+            sharers[n_sharers] = c
+            if not program_on or P[LINK_USE] <= 0:
+                sharer_tracked[n_sharers] = False
+            elif Q[HAS_LINK_DRAW] == 0:
+                sharer_tracked[n_sharers] = True
+            else:
+                sharer_tracked[n_sharers] = link_draw[c] < P[LINK_USE]
+            n_sharers += 1
+        row[COL_SHARES] = n_sharers
+
+        # ---- annoyance: a reminder annoys with probability annoyance; satisfaction falls for good
+        if n_asked > 0 and Q[TIMING] != NEVER_ASK:
+            annoyed = 0
+            for i in range(n_asked):
+                if earlier[i] == 0 or P[ANNOYANCE] <= 0 or rand.uniform(rs, S_ANNOYANCE) >= P[ANNOYANCE]:
+                    continue
+                annoyed += 1
+                c = asked[i]
+                old = satisfaction[c] - lost[c]
+                lost[c] = min(lost[c] + P[ANNOYANCE_POINTS], satisfaction[c])
+                new = satisfaction[c] - lost[c]
+                share_effect[c] = 0.0 if fraud[c] else segment(new, P[SHARE_PROMOTER], P[SHARE_PASSIVE],
+                                                               P[SHARE_DETRACTOR])
+                if Q[CHURN_SCHEDULED] == 1:
+                    referred = referred_by[c] >= 0
+                    h_old = hazard(P, old, referred, multiplier[c])
+                    h_new = hazard(P, new, referred, multiplier[c])
+                    used = h_old * max(day - 1 - adopted_day[c], 0)
+                    K[K_RESCHEDULED] = 1
+                    pool = file_churn(Q, heads, tails, pool, meta, leave_day, c, day - 1,
+                                      max(churn_clock[c] - used, 0.0), h_new)
+            row[COL_ANNOYED] = annoyed
+
+        # ---- invite: each share through one channel; direct invites friends, broadcast exposes them
+        bound = 0
+        for i in range(n_sharers):
+            bound += indptr[sharers[i] + 1] - indptr[sharers[i]]
+        invitations = np.empty((bound, 4), np.int64)  # referrer, target, packed flags, unused
+        n_invites = 0
+        for i in range(n_sharers):
+            c = sharers[i]
+            k = 0
+            if Q[CHANNELS] > 1:
+                u = rand.uniform(rs, S_CHANNELS)
+                while k + 1 < Q[CHANNELS] and u >= channel_cum[k]:
+                    k += 1
+            flags = k + (TRACKED_BIT if sharer_tracked[i] else 0)
+            start, stop = indptr[c], indptr[c + 1]
+            if channel_kind[k] == BROADCAST:
+                for slot in range(start, stop):
+                    if state[indices[slot]] != PROSPECT:
+                        continue
+                    if channel_attention[k] < 1.0 and rand.uniform(rs, S_CHANNELS) >= channel_attention[k]:
+                        continue
+                    invitations[n_invites, 0] = c
+                    invitations[n_invites, 1] = indices[slot]
+                    invitations[n_invites, 2] = flags + (STRONG_BIT if strong[slot] else 0)
+                    n_invites += 1
+                continue
+            if stop - start > len(slots):
+                slots = np.empty(2 * (stop - start), np.int64)
+            n_open = 0
+            for slot in range(start, stop):
+                if state[indices[slot]] == PROSPECT:
+                    slots[n_open] = slot
+                    n_open += 1
+            wanted = n_open
+            if channel_all[k] == 0 and n_open > 0:
+                wanted = min(n_open, 1 + rand.poisson(rs, S_CHANNELS, channel_extra[k]))
+            for j in range(wanted):  # a partial Fisher–Yates shuffle: wanted friends at random
+                if wanted < n_open:
+                    pick = j + rand.below(rs, S_CHANNELS, n_open - j)
+                    slots[j], slots[pick] = slots[pick], slots[j]
+                slot = slots[j]
+                invitations[n_invites, 0] = c
+                invitations[n_invites, 1] = indices[slot]
+                invitations[n_invites, 2] = flags + (STRONG_BIT if strong[slot] else 0)
+                n_invites += 1
+        row[COL_INVITES] = n_invites
+
+        # ---- convert: invitations convert after a lag; the first successful one in a random order wins
+        nwom_on = P[NWOM_RATE] > 0 and Q[NWOM_DAYS] > 0
+        referee_uplift_weak = 1.0 + P[REFEREE_MAX_UPLIFT] * referee_saturation * P[TYPE_WEIGHT]
+        referee_uplift_strong = 1.0 + P[REFEREE_MAX_UPLIFT] * referee_saturation * P[TYPE_WEIGHT] * P[STRONG_TIE_WEIGHT]
+        buf, pending = qu.take(heads, tails, pool, meta, qu.INVITES, day, buf)
+        due = np.empty((n_invites + pending, 3), np.int64)
+        n_due = 0
+        for i in range(n_invites):
+            flags = invitations[i, 2]
+            k = flags & 255
+            is_strong = (flags & STRONG_BIT) != 0
+            is_tracked = (flags & TRACKED_BIT) != 0
+            target = invitations[i, 1]
+            conv = channel_conversion[k] * (P[TIE_STRONG] if is_strong else P[TIE_WEAK])
+            if program_on and is_tracked:
+                conv *= referee_uplift_strong if is_strong else referee_uplift_weak
+                reward = referrer_reward(Q, rewards_earned[invitations[i, 0]], tier_after, tier_amount)
+                conv *= 1.0 - P[CREDIBILITY_PENALTY] * saturation(reward, P[REWARD_SCALE])
+            if nwom_on and nwom_until[target] >= day:
+                conv *= 1.0 - P[NWOM_CONVERSION_PENALTY]
+            if rand.uniform(rs, S_CONVERSION) >= min(max(conv, 0.0), 1.0):
+                continue
+            wait = lag(P, Q, rs, pipe_drop, pipe_p)
+            if wait < 0:
+                continue
+            if wait > 0:
+                if day + wait <= Q[DAYS]:
+                    pool = qu.push(heads, tails, pool, meta, qu.INVITES, day + wait, target, invitations[i, 0], flags)
+                continue
+            due[n_due, 0], due[n_due, 1], due[n_due, 2] = target, invitations[i, 0], flags
+            n_due += 1
+        for i in range(pending):
+            due[n_due, 0], due[n_due, 1], due[n_due, 2] = buf[i, 0], buf[i, 1], buf[i, 2]
+            n_due += 1
+        for i in range(n_due - 1, 0, -1):  # a random order of the day's conversions
+            j = rand.below(rs, S_ORDER, i + 1)
+            for col in range(3):
+                due[i, col], due[j, col] = due[j, col], due[i, col]
+        n_winners = 0
+        for i in range(n_due):
+            target = due[i, 0]
+            if state[target] == PROSPECT and claim[target] != day:
+                claim[target] = day
+                due[n_winners, 0], due[n_winners, 1], due[n_winners, 2] = target, due[i, 1], due[i, 2]
+                n_winners += 1
+        # organic adopters: today's clocks and those put off by negative word of mouth earlier
+        start, stop = organic_bounds[day], organic_bounds[day + 1]
+        buf, later = qu.take(heads, tails, pool, meta, qu.ORGANIC_LATER, day, buf)
+        organic = np.empty(stop - start + later, np.int64)
+        n_organic = 0
+        for i in range(stop - start + later):
+            c = organic_order[start + i] if i < stop - start else buf[i - (stop - start), 0]
+            if state[c] != PROSPECT:
+                continue
+            if nwom_on and P[NWOM_ORGANIC_PENALTY] > 0 and nwom_until[c] >= day:
+                if rand.uniform(rs, S_NWOM_ORGANIC) < P[NWOM_ORGANIC_PENALTY]:
+                    again = day + rand.geometric(rs, S_NWOM_ORGANIC, P[ORGANIC_RATE])
+                    if again <= Q[DAYS]:
+                        pool = qu.push(heads, tails, pool, meta, qu.ORGANIC_LATER, again, c, 0, 0)
+                    continue
+            if claim[c] == day:
+                continue
+            claim[c] = day
+            organic[n_organic] = c
+            n_organic += 1
+
+        # ---- adopt: today's organic adopters, then today's referred ones, join
+        new_referred = new_fraud = 0
+        for i in range(n_organic + n_winners):
+            if i < n_organic:
+                c, referrer, flags = organic[i], -1, 0
+            else:
+                c, referrer, flags = due[i - n_organic, 0], due[i - n_organic, 1], due[i - n_organic, 2]
+            is_tracked = referrer >= 0 and (flags & TRACKED_BIT) != 0
+            state[c] = CUSTOMER
+            adopted_day[c] = day
+            referred_by[c] = referrer
+            tracked[c] = is_tracked
+            channel[c] = ORGANIC if referrer < 0 else flags & 255
+            first_ask = NEVER
+            timing = Q[TIMING]
+            if timing == AT_PURCHASE or timing == ONBOARDING:
+                first_ask = day + 1 + Q[DELAY_DAYS]
+            elif timing == MILESTONE:
+                reach = rand.uniform(rs, S_TIMING) < P[REACH_SHARE]
+                wait = max(Q[DELAY_DAYS], 1) if Q[FIXED_SCHEDULE] == 1 else rand.geometric(
+                    rs, S_TIMING, 1.0 / (Q[DELAY_DAYS] + 1.0))
+                first_ask = day + wait if reach else NEVER
+            next_ask_day[c] = first_ask
+            if first_ask != NEVER and first_ask <= Q[DAYS]:
+                pool = qu.push(heads, tails, pool, meta, qu.ASKS, first_ask, c, 0, 0)
+            if Q[HAS_FRAUD_DRAW] == 1 and is_tracked and program_on:
+                # rewards change who comes (engine._who_comes)
+                reward = referrer_reward(Q, rewards_earned[referrer], tier_after, tier_amount) + P[REFEREE_REWARD]
+                s = saturation(reward, P[REWARD_SCALE])
+                fraud[c] = fraud_draw[c] < min(1.0, P[FRAUD_SHARE] * s / -math.expm1(-1.0))
+                fraud_blocked[c] = fraud[c] and blocked_if_fraud[c]
+                seeker[c] = (not fraud[c]) and seeker_draw[c] < P[SEEKER_MAX_SHARE] * s
+                multiplier[c] = P[SEEKER_HAZARD_RATIO] if seeker[c] else 1.0
+            pos[c] = K[K_ACTIVE]
+            active[K[K_ACTIVE]] = c
+            K[K_ACTIVE] += 1
+            K[K_ADOPTED] += 1
+            if referrer >= 0:
+                K[K_REFERRED_ACTIVE] += 1
+            score = satisfaction[c]
+            share_effect[c] = 0.0 if fraud[c] else segment(score, P[SHARE_PROMOTER], P[SHARE_PASSIVE],
+                                                           P[SHARE_DETRACTOR])
+            if Q[CHURN_SCHEDULED] == 1:
+                pool = file_churn(Q, heads, tails, pool, meta, leave_day, c, day, churn_clock[c],
+                                  hazard(P, score, referrer >= 0, multiplier[c]))
+            if is_tracked and Q[HAS_INCENTIVE] == 1 and Q[PAID_ON_QUALIFICATION] == 1:
+                if day + Q[QUALIFICATION_DAYS] <= Q[DAYS]:
+                    pool = qu.push(heads, tails, pool, meta, qu.QUALIFY, day + Q[QUALIFICATION_DAYS], c, 0, 0)
+            if referrer >= 0:
+                new_referred += 1 if is_tracked else 0
+                new_fraud += 1 if fraud[c] else 0
+        row[COL_NEW_ORGANIC] = n_organic
+        row[COL_NEW_REFERRED] = new_referred
+        row[COL_NEW_WORD_OF_MOUTH] = n_winners - new_referred
+        row[COL_NEW_FRAUD] = new_fraud
+
+        # ---- negative word of mouth: each active customer a speaker with probability rate
+        if nwom_on and K[K_ACTIVE] > 0:
+            messages = 0
+            i = -1
+            while True:
+                i += rand.geometric(rs, S_NWOM, P[NWOM_RATE])
+                if i >= K[K_ACTIVE]:
+                    break
+                c = active[i]
+                if fraud[c] or satisfaction[c] - lost[c] >= PASSIVE_MIN:
+                    continue
+                messages += 1
+                for slot in range(indptr[c], indptr[c + 1]):
+                    nwom_until[indices[slot]] = day + Q[NWOM_DAYS]
+            row[COL_NEGATIVE] = messages
+
+        # ---- premium fades: referred customers past the fade period leave the premium sum
+        buf, count = qu.take(heads, tails, pool, meta, qu.PREMIUM, day, buf)
+        for i in range(count):
+            c = buf[i, 0]
+            if state[c] == CUSTOMER:
+                K[K_PREMIUM_COUNT] -= 1
+                K[K_PREMIUM_ADOPTED_SUM] -= adopted_day[c]
+
+        # ---- churn: the customers whose churn day is today
+        leavers = churned_referred = 0
+        buf, count = qu.take(heads, tails, pool, meta, qu.CHURN, day, buf)
+        for i in range(count):
+            c = buf[i, 0]
+            if leave_day[c] != day or state[c] != CUSTOMER:
+                continue  # rescheduled, or filed twice for today
+            state[c] = CHURNED
+            churn_day[c] = day
+            leavers += 1
+            referred = referred_by[c] >= 0
+            if referred:
+                churned_referred += 1
+            if not fraud[c]:
+                K[K_REAL_EARNERS] -= 1
+                if seeker[c]:
+                    K[K_SEEKER_EARNERS] -= 1
+                elif referred and day - adopted_day[c] <= Q[PREMIUM_FADE_DAYS]:
+                    K[K_PREMIUM_COUNT] -= 1
+                    K[K_PREMIUM_ADOPTED_SUM] -= adopted_day[c]
+            last = active[K[K_ACTIVE] - 1]  # swap the leaver out of the active list
+            active[pos[c]] = last
+            pos[last] = pos[c]
+            K[K_ACTIVE] -= 1
+        row[COL_NEW_CHURNED] = leavers
+        K[K_CHURNED] += leavers
+        K[K_REFERRED_ACTIVE] -= churned_referred
+        K[K_CUSTOMER_DAYS_REFERRED] += referred_at_risk
+        K[K_CUSTOMER_DAYS_ORGANIC] += n_start - referred_at_risk
+        K[K_CHURN_EVENTS_REFERRED] += churned_referred
+        K[K_CHURN_EVENTS_ORGANIC] += leavers - churned_referred
+
+        # ---- money: margin from the running sums; rewards due, within caps and the budget
+        fade = float(Q[PREMIUM_FADE_DAYS])
+        premium_terms = K[K_PREMIUM_COUNT] * (1.0 - day / fade) + K[K_PREMIUM_ADOPTED_SUM] / fade
+        earners = K[K_REAL_EARNERS] - (1.0 - P[SEEKER_MARGIN_RATIO]) * K[K_SEEKER_EARNERS]
+        revenue = P[DAILY_MARGIN] * (earners + P[REFERRED_MARGIN_PREMIUM] * premium_terms)
+        acquisition = n_organic * P[ACQUISITION_COST_ORGANIC]
+        reward_cost, paid = 0.0, 0
+        if Q[HAS_INCENTIVE] == 1:
+            if Q[PAID_ON_QUALIFICATION] == 1:
+                buf, count = qu.take(heads, tails, pool, meta, qu.QUALIFY, day, buf)
+                referees = np.empty(count, np.int64)
+                n_referees = 0
+                for i in range(count):
+                    c = buf[i, 0]
+                    if state[c] == CUSTOMER and not fraud_blocked[c]:
+                        referees[n_referees] = c
+                        n_referees += 1
+            else:
+                referees = np.empty(n_winners, np.int64)
+                n_referees = 0
+                for i in range(n_winners):
+                    if (due[i, 2] & TRACKED_BIT) != 0:
+                        referees[n_referees] = due[i, 0]
+                        n_referees += 1
+            if program_on and n_referees > 0:
+                reward_cost, paid = pay(P, Q, K, M, day, referees[:n_referees], referred_by, rewards_earned,
+                                        reward_value, batch, tier_after, tier_amount)
+        profit = revenue - reward_cost - acquisition
+        row[COL_REVENUE] = revenue
+        row[COL_ACQUISITION_COST] = acquisition
+        row[COL_REWARD_COST] = reward_cost
+        row[COL_REWARDS_PAID] = paid
+        row[COL_PROFIT] = profit
+
+        # ---- start earning: today's joiners enter the margin sums from tomorrow
+        for i in range(n_organic + n_winners):
+            c = organic[i] if i < n_organic else due[i - n_organic, 0]
+            if fraud[c]:
+                continue
+            K[K_REAL_EARNERS] += 1
+            if seeker[c]:
+                K[K_SEEKER_EARNERS] += 1
+            elif referred_by[c] >= 0:
+                K[K_PREMIUM_COUNT] += 1
+                K[K_PREMIUM_ADOPTED_SUM] += day
+                ends = day + Q[PREMIUM_FADE_DAYS] + 1
+                if ends <= Q[DAYS]:
+                    pool = qu.push(heads, tails, pool, meta, qu.PREMIUM, ends, c, 0, 0)
+
+        # ---- record
+        row[COL_PROSPECTS] = n - K[K_ADOPTED]
+        row[COL_CUSTOMERS] = K[K_ACTIVE]
+        row[COL_CHURNED] = K[K_CHURNED]
+        row[COL_CUMULATIVE_PROFIT] = daily[day - 1, COL_CUMULATIVE_PROFIT] + profit
+    return pool
+
+
+@njit(cache=True)
+def month_of(day):
+    return int(math.floor((day - 1) / DAYS_PER_MONTH))
+
+
+@njit(cache=True)
+def month_left(P, M, day):
+    if math.isnan(P[BUDGET_PER_MONTH]):
+        return math.inf
+    return P[BUDGET_PER_MONTH] * (month_of(day) + 1) - M[M_SPENT]
+
+
+@njit(cache=True)
+def pay(P, Q, K, M, day, referees, referred_by, rewards_earned, reward_value, batch, tier_after, tier_amount):
+    """Rewards due today, referrer's then referee's for each referral in order, paid while
+    their running company cost fits the budget and the month's allowance
+    (behaviour/budget.Budget.pay); returns (company cost, rewards paid)."""
+    count = len(referees)
+    earned = np.empty(count, np.int64)
+    for i in range(count):  # referrals already credited, plus this batch's earlier ones
+        r = referred_by[referees[i]]
+        earned[i] = rewards_earned[r] + batch[r]
+        batch[r] += 1
+    for i in range(count):
+        batch[referred_by[referees[i]]] = 0
+    budget_left = M[M_LEFT]
+    limit = min(budget_left, month_left(P, M, day)) + 1e-9
+    running, cost, paid = 0.0, 0.0, 0
+    refused, short, first_refused = False, False, 0.0
+    for i in range(count):
+        r = referred_by[referees[i]]
+        for side in range(2):
+            face = referrer_reward(Q, earned[i], tier_after, tier_amount) if side == 0 else P[REFEREE_REWARD]
+            running += face * P[COST_SHARE]
+            affordable = running <= limit
+            if not affordable:
+                if not short:
+                    short, first_refused = True, running
+                if face * P[COST_SHARE] > 0:
+                    refused = True
+                continue
+            cost += face * P[COST_SHARE]
+            if face > 0:
+                paid += 1
+                reward_value[r if side == 0 else referees[i]] += face
+            if side == 0 and (Q[CAP_PER_REFERRER] < 0 or earned[i] < Q[CAP_PER_REFERRER]):
+                rewards_earned[r] += 1
+    M[M_LEFT] -= cost
+    M[M_SPENT] += cost
+    if M[M_LEFT] <= 1e-9 or (refused and first_refused > budget_left + 1e-9):
+        K[K_EXHAUSTED_DAY] = day
+    elif refused or month_left(P, M, day) <= 1e-9:
+        K[K_PAUSED_UNTIL] = int(math.ceil((month_of(day) + 1) * DAYS_PER_MONTH)) + 1
+    return cost, paid

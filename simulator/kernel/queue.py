@@ -1,0 +1,89 @@
+"""Things due on a later day, inside the compiled kernel: the Agenda of engine.py as
+linked lists in one shared pool.
+
+``heads[q, day]`` and ``tails[q, day]`` are the first and last slot of queue ``q``'s
+list for ``day`` (-1: empty); ``pool[slot]`` holds (next slot, a, b, c). Slots of taken
+items go back on a free list, so the pool holds at most the items pending at once;
+when it is full it doubles (the caller keeps the returned pool). ``meta`` holds
+(slots ever used, first free slot). Items come out in filing order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+NEXT, A, B, C = 0, 1, 2, 3
+USED, FREE = 0, 1
+#: The kernel's queues (rows of heads and tails).
+ASKS, CHURN, INVITES, QUALIFY, PREMIUM, ORGANIC_LATER = range(6)
+QUEUES = 6
+
+
+def empty(days: int, capacity: int = 1024):
+    """Empty queues for days 0..days (+1 spare): heads, tails, pool, meta."""
+    heads = np.full((QUEUES, days + 2), -1, np.int64)
+    return heads, heads.copy(), np.zeros((max(capacity, 16), 4), np.int64), np.array([0, -1], np.int64)
+
+
+@njit(cache=True)
+def push(heads, tails, pool, meta, q, day, a, b, c):
+    """File (a, b, c) under ``day`` in queue ``q``; returns the pool (a new one if it grew)."""
+    slot = meta[FREE]
+    if slot >= 0:
+        meta[FREE] = pool[slot, NEXT]
+    else:
+        slot = meta[USED]
+        if slot == len(pool):
+            grown = np.zeros((2 * len(pool), 4), np.int64)
+            grown[: len(pool)] = pool
+            pool = grown
+        meta[USED] = slot + 1
+    pool[slot, NEXT] = -1
+    pool[slot, A] = a
+    pool[slot, B] = b
+    pool[slot, C] = c
+    last = tails[q, day]
+    if last < 0:
+        heads[q, day] = slot
+    else:
+        pool[last, NEXT] = slot
+    tails[q, day] = slot
+    return pool
+
+
+@njit(cache=True)
+def take(heads, tails, pool, meta, q, day, out):
+    """Move queue ``q``'s items of ``day`` into ``out`` (rows a, b, c; grown when short)
+    and free their slots; returns (out, count)."""
+    count = 0
+    slot = heads[q, day]
+    while slot >= 0:
+        if count == out.shape[0]:
+            grown = np.empty((2 * out.shape[0] + 16, 3), np.int64)
+            grown[:count] = out[:count]
+            out = grown
+        out[count, 0] = pool[slot, A]
+        out[count, 1] = pool[slot, B]
+        out[count, 2] = pool[slot, C]
+        count += 1
+        following = pool[slot, NEXT]
+        pool[slot, NEXT] = meta[FREE]
+        meta[FREE] = slot
+        slot = following
+    heads[q, day] = -1
+    tails[q, day] = -1
+    return out, count
+
+
+@njit(cache=True)
+def drop(heads, tails, pool, meta, q, day):
+    """Forget queue ``q``'s items of ``day``."""
+    slot = heads[q, day]
+    while slot >= 0:
+        following = pool[slot, NEXT]
+        pool[slot, NEXT] = meta[FREE]
+        meta[FREE] = slot
+        slot = following
+    heads[q, day] = -1
+    tails[q, day] = -1
