@@ -13,6 +13,14 @@ from simulator.state import CUSTOMER, NEVER, ORGANIC, SEED
 from .conftest import small
 
 
+@pytest.fixture(autouse=True, params=["auto", "numpy"])
+def path(request, monkeypatch):
+    """Every property here holds on both paths: the compiled kernel (auto, where the
+    scenario allows) and the numpy stages."""
+    monkeypatch.setenv("REFSIM_ENGINE", request.param)
+    return request.param
+
+
 def run(scenario, seed=5):
     return Engine(scenario, seed).run()
 

@@ -1,0 +1,140 @@
+"""The compiled kernel's parts: its random numbers (against numpy's samplers and
+closed forms), its event queues, and how Engine chooses and drives it. Agreement of
+whole runs with the numpy path is in tests/validation/test_kernel_agreement.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numba import njit
+from scipy import stats
+
+from simulator.engine import Engine
+from simulator.kernel import queue as qu
+from simulator.kernel import rand, unsupported, use_kernel
+from simulator.metrics import COLUMN_INDEX as C
+
+from .conftest import small
+
+
+@njit(cache=True)
+def _draws(state, kind, parameter, count):
+    out = np.empty(count)
+    for i in range(count):
+        if kind == 0:
+            out[i] = rand.uniform(state, 0)
+        elif kind == 1:
+            out[i] = rand.poisson(state, 0, parameter)
+        elif kind == 2:
+            out[i] = rand.geometric(state, 0, parameter)
+        elif kind == 3:
+            out[i] = rand.exponential(state, 0)
+        else:
+            out[i] = rand.below(state, 0, int(parameter))
+    return out
+
+
+def draws(kind, parameter=0.0, count=100_000, seed=1):
+    return _draws(rand.seed_rows([np.random.default_rng(seed)]), kind, parameter, count)
+
+
+def test_uniform_and_exponential_follow_their_laws():
+    """One-sample KS against the closed-form CDFs (fixed seeds; level 0.001)."""
+    assert stats.kstest(draws(0), "uniform").pvalue > 0.001
+    assert stats.kstest(draws(3, seed=2), "expon").pvalue > 0.001
+    u = draws(0, seed=3)
+    assert u.min() >= 0.0 and u.max() < 1.0
+
+
+@pytest.mark.parametrize("lam", [0.3, 4.0, 9.99, 10.0, 180.0, 9000.0])
+def test_poisson_matches_numpy_on_both_sides_of_the_algorithm_switch(lam):
+    """Small means by multiplication, 10 and above by PTRS: mean and variance within
+    5 standard errors of lam, and a chi-square against numpy's own sampler over the
+    central values (fixed seeds; level 0.001)."""
+    x = draws(1, lam, 200_000, seed=int(lam * 10))
+    se = np.sqrt(lam / len(x))
+    assert abs(x.mean() - lam) < 5 * se
+    assert abs(x.var() / lam - 1) < 5 * np.sqrt(2 / len(x)) + 0.01
+    reference = np.random.default_rng(7).poisson(lam, len(x))
+    lo, hi = np.percentile(reference, [1, 99]).astype(int)
+    bins = np.arange(lo, hi + 2) if hi - lo < 60 else np.linspace(lo, hi + 1, 40)
+    ours, _ = np.histogram(x, bins)
+    theirs, _ = np.histogram(reference, bins)
+    table = np.array([ours, theirs])
+    table = table[:, table.sum(axis=0) > 0]
+    assert stats.chi2_contingency(table).pvalue > 0.001
+
+
+@pytest.mark.parametrize("p", [1.0, 0.5, 0.05, 0.001])
+def test_geometric_counts_trials_from_one(p):
+    """Mean 1/p and P(X = 1) = p (numpy's convention: trials to the first success)."""
+    x = draws(2, p, 100_000, seed=11)
+    assert x.min() >= 1
+    assert abs(x.mean() - 1 / p) < 5 * np.sqrt((1 - p) / p**2 / len(x)) + 1e-12
+    assert abs((x == 1).mean() - p) < 5 * np.sqrt(p * (1 - p) / len(x)) + 1e-12
+
+
+def test_below_is_uniform_over_its_range():
+    x = draws(4, 7, 70_000, seed=5).astype(int)
+    counts = np.bincount(x, minlength=7)
+    assert x.min() == 0 and x.max() == 6
+    assert stats.chisquare(counts).pvalue > 0.001
+
+
+def test_streams_are_independent_rows():
+    """Drawing from one row leaves another row's sequence unchanged (common random numbers)."""
+    state = rand.seed_rows([np.random.default_rng(1), np.random.default_rng(2)])
+    alone = state.copy()
+    _draws(state[:1], 0, 0.0, 50)  # rows are views: draw from row 0 only
+    assert np.array_equal(state[1], alone[1]) and not np.array_equal(state[0], alone[0])
+
+
+def test_queue_keeps_filing_order_grows_and_reuses_slots():
+    heads, tails, pool, meta = qu.empty(10, capacity=16)
+    for i in range(100):  # beyond the capacity: the pool doubles
+        pool = qu.push(heads, tails, pool, meta, qu.ASKS, 3 + i % 2, i, -i, 0)
+    out = np.empty((4, 3), np.int64)
+    out, count = qu.take(heads, tails, pool, meta, qu.ASKS, 3, out)
+    assert count == 50 and list(out[:count, 0]) == list(range(0, 100, 2)) and list(out[:count, 1]) == [-i for i in range(0, 100, 2)]
+    used = meta[qu.USED]
+    for i in range(50):  # the freed slots are used again before the pool grows
+        pool = qu.push(heads, tails, pool, meta, qu.CHURN, 5, i, 0, 0)
+    assert meta[qu.USED] == used
+    qu.drop(heads, tails, pool, meta, qu.ASKS, 4)
+    out, count = qu.take(heads, tails, pool, meta, qu.ASKS, 4, out)
+    assert count == 0
+    out, count = qu.take(heads, tails, pool, meta, qu.CHURN, 5, out)
+    assert count == 50 and list(out[:count, 0]) == list(range(50))
+
+
+def test_the_kernel_runs_what_it_compiles_and_says_what_it_does_not():
+    assert unsupported(small()) is None
+    assert Engine(small(days=20), 1).uses_kernel
+    drifting = small(satisfaction={"kind": "nps_mix", "drift_per_year": -1.0})
+    assert unsupported(drifting) == "satisfaction.drift_per_year"
+    assert not Engine(drifting, 1).uses_kernel  # auto falls back to the numpy path
+    with pytest.raises(ValueError, match="satisfaction.drift_per_year"):
+        Engine(drifting, 1, kernel=True)
+    assert not Engine(small(days=20), 1, kernel=False).uses_kernel
+
+
+def test_refsim_engine_chooses_the_default_path(monkeypatch):
+    monkeypatch.setenv("REFSIM_ENGINE", "numpy")
+    assert not use_kernel(small(), None) and use_kernel(small(), True)
+    monkeypatch.setenv("REFSIM_ENGINE", "kernel")
+    assert use_kernel(small(), None)
+    monkeypatch.setenv("REFSIM_ENGINE", "fast")
+    with pytest.raises(ValueError, match="valid values are auto, kernel, numpy"):
+        use_kernel(small(), None)
+
+
+def test_stepping_day_by_day_is_running_at_once():
+    """The Mesa shell steps one day per call; run() hands the kernel every day in one call."""
+    scenario = small(days=60)
+    whole = Engine(scenario, 8).run()
+    stepped = Engine(scenario, 8)
+    for _ in range(60):
+        stepped.step()
+    assert stepped.uses_kernel and np.array_equal(whole.daily, stepped.daily)
+    assert np.array_equal(whole.people.state, stepped.people.state)
+    assert stepped.daily[-1, C["customers"]] > 0
