@@ -1,7 +1,13 @@
-"""Regenerate (or check) the golden summary of the default scenario.
+"""Regenerate (or check) the golden summaries of the default scenario, one per engine path.
 
-    python scripts/regenerate_golden.py           # rewrite tests/golden/default_summary.json
+    python scripts/regenerate_golden.py           # rewrite tests/golden/default_summary*.json
     python scripts/regenerate_golden.py --check   # compare only; list what moved; exit 1 if anything did
+
+There is one file per path through a day (docs/model.md, "Two paths"):
+default_summary.json for the compiled kernel, which runs the default scenario,
+and default_summary_numpy.json for the numpy stages, the reference it is checked
+against. The two paths draw differently, so their files differ by Monte Carlo
+noise; each must stay put on its own.
 
 The golden file holds, for scenarios/default.yaml with its own seed and 4
 replicates (each with its no-program twin on the same seed): every run's seed
@@ -27,6 +33,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "default.yaml"
 GOLDEN = ROOT / "tests" / "golden" / "default_summary.json"
+#: The golden file of each engine path (REFSIM_ENGINE).
+GOLDENS = {"kernel": GOLDEN, "numpy": GOLDEN.with_name("default_summary_numpy.json")}
 REPLICATES = 4
 RELATIVE_TOLERANCE = 1e-9
 ABSOLUTE_TOLERANCE = 1e-9  # for values that are zero up to rounding (e.g. a profit that nets to 0)
@@ -50,13 +58,23 @@ def _number(value, count: bool):
     return value
 
 
-def golden_summary() -> dict:
-    """Simulate the default scenario and collect what the golden file stores."""
+def golden_summary(path: str = "kernel") -> dict:
+    """Simulate the default scenario on one engine path and collect what its golden file stores."""
+    import os
+
     from simulator import __version__, load_scenario, simulate
     from simulator.metrics import COUNT_COLUMNS, DAILY_COLUMNS
 
     scenario = load_scenario(SCENARIO)
-    results = simulate(scenario, replicates=REPLICATES)
+    before = os.environ.get("REFSIM_ENGINE")
+    os.environ["REFSIM_ENGINE"] = path
+    try:
+        results = simulate(scenario, replicates=REPLICATES)
+    finally:
+        if before is None:
+            del os.environ["REFSIM_ENGINE"]
+        else:
+            os.environ["REFSIM_ENGINE"] = before
     timeseries = results.timeseries
     stocks = ("prospects", "customers", "churned", "cumulative_profit")
     flows = [c for c in DAILY_COLUMNS if c not in stocks]
@@ -78,8 +96,8 @@ def golden_summary() -> dict:
         summary[row["metric"]]["n"] = int(row["n"])
     return {
         ABOUT: {
-            "what": "scenarios/default.yaml, its seed, 4 replicates; regenerate with scripts/regenerate_golden.py "
-                    "and review with tests/golden/README.md",
+            "what": f"scenarios/default.yaml, its seed, 4 replicates, the {path} path; regenerate with "
+                    "scripts/regenerate_golden.py and review with tests/golden/README.md",
             "refsim": __version__, "numpy": np.__version__, "python": sys.version.split()[0],
             "pydantic": metadata.version("pydantic"),
         },
@@ -133,22 +151,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the stored file; write nothing")
     args = parser.parse_args(argv)
-    current = golden_summary()
-    if args.check:
-        stored = json.loads(GOLDEN.read_text(encoding="utf-8"))
-        moved = differences(stored, current)
-        print("\n".join(moved) if moved else f"{GOLDEN.relative_to(ROOT)}: unchanged")
-        return 1 if moved else 0
-    old = json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.exists() else None
-    GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-    temp = GOLDEN.with_suffix(".json.tmp")
-    temp.write_text(json.dumps(current, indent=1) + "\n", encoding="utf-8")
-    temp.replace(GOLDEN)
-    if old is not None:
-        moved = differences(old, current)
-        print("\n".join(moved) if moved else "no value changed")
-    print(f"wrote {GOLDEN.relative_to(ROOT)}")
-    return 0
+    status = 0
+    for path, golden in GOLDENS.items():
+        current = golden_summary(path)
+        name = golden.relative_to(ROOT)
+        if args.check:
+            stored = json.loads(golden.read_text(encoding="utf-8"))
+            moved = differences(stored, current)
+            print("\n".join(f"{name}: {line}" for line in moved) if moved else f"{name}: unchanged")
+            status |= bool(moved)
+            continue
+        old = json.loads(golden.read_text(encoding="utf-8")) if golden.exists() else None
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        temp = golden.with_suffix(".json.tmp")
+        temp.write_text(json.dumps(current, indent=1) + "\n", encoding="utf-8")
+        temp.replace(golden)
+        if old is not None:
+            moved = differences(old, current)
+            print("\n".join(f"{name}: {line}" for line in moved) if moved else f"{name}: no value changed")
+        print(f"wrote {name}")
+    return int(status)
 
 
 if __name__ == "__main__":

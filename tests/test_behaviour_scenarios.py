@@ -113,12 +113,22 @@ def test_contradictory_settings_get_one_line_naming_file_and_key(tmp_path, name,
 
 
 def test_budget_capped_campaign_spends_its_budget_and_stops():
+    """Whether the $800 runs out within the year is luck (about half the replicates);
+    in every replicate spend stays within the budget, and where it runs out it is
+    spent to within one reward and no ask is made after that day (end_program)."""
     scenario = load_scenario(SCENARIOS / "budget-capped-campaign.yaml")
-    engine = Engine(scenario, replicate_seeds(scenario.seed, 1)[0]).run()
     budget = scenario.program.incentive.budget
-    cost = engine.daily[:, C["reward_cost"]]
-    assert engine.budget_exhausted_day is not None and engine.budget_exhausted_day < scenario.days
-    assert budget - scenario.program.cost_share() * scenario.program.incentive.referrer_reward < cost.sum() <= budget
+    exhausted = 0
+    for seed in replicate_seeds(scenario.seed, 6):
+        engine = Engine(scenario, seed).run()
+        cost = engine.daily[:, C["reward_cost"]]
+        assert cost.sum() <= budget + 1e-9
+        day = engine.budget_exhausted_day
+        if day is not None:
+            exhausted += 1
+            assert budget - scenario.program.cost_share() * scenario.program.incentive.referrer_reward < cost.sum()
+            assert engine.daily[day + 1:, C["asks"]].sum() == 0 and engine.daily[day + 1:, C["reward_cost"]].sum() == 0
+    assert exhausted >= 1
 
 
 def test_no_program_pays_nothing_and_still_gets_word_of_mouth():

@@ -31,7 +31,7 @@ def test_step_order_in_model_md_is_the_list_the_engine_runs():
     from simulator.engine import STAGES, Engine
 
     engine = Engine(Scenario(population={"size": 200, "initial_customers": 5}, days=3,
-                             network={"kind": "erdos_renyi", "mean_degree": 4}), seed=1)
+                             network={"kind": "erdos_renyi", "mean_degree": 4}), seed=1, kernel=False)
     ran = []
 
     def recording(name):
@@ -50,3 +50,17 @@ def test_step_order_in_model_md_is_the_list_the_engine_runs():
     listed = [line.split("**")[1] for line in block.splitlines() if line[:1].isdigit()]
     assert listed == ran
     assert len(ran) == len(set(ran)) >= 9
+
+
+def test_the_kernel_runs_its_stages_in_the_same_order():
+    """The compiled day (simulator/kernel/day.py) marks each stage it runs with a
+    '# ---- <stage>' line: those are the stages of STAGES less the levers it does not
+    compile, in the same order."""
+    import re
+
+    from simulator.engine import STAGES
+
+    source = (ROOT / "simulator" / "kernel" / "day.py").read_text(encoding="utf-8")
+    marked = re.findall(r"# ---- (\w+)", source)
+    levers = {"delight", "targeting", "staff_asks", "influencers", "program_costs"}
+    assert marked == [stage.name for stage in STAGES if stage.name not in levers]

@@ -429,7 +429,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         row[COL_NEW_WORD_OF_MOUTH] = n_winners - new_referred
         row[COL_NEW_FRAUD] = new_fraud
 
-        # ---- negative word of mouth: each active customer a speaker with probability rate
+        # ---- negative_word_of_mouth: each active customer a speaker with probability rate
         if nwom_on and K[K_ACTIVE] > 0:
             messages = 0
             i = -1
@@ -445,7 +445,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                     nwom_until[indices[slot]] = day + Q[NWOM_DAYS]
             row[COL_NEGATIVE] = messages
 
-        # ---- premium fades: referred customers past the fade period leave the premium sum
+        # ---- premium_fades: referred customers past the fade period leave the premium sum
         buf, count = qu.take(heads, tails, pool, meta, qu.PREMIUM, day, buf)
         for i in range(count):
             c = buf[i, 0]
@@ -519,7 +519,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         row[COL_REWARDS_PAID] = paid
         row[COL_PROFIT] = profit
 
-        # ---- start earning: today's joiners enter the margin sums from tomorrow
+        # ---- start_earning: today's joiners enter the margin sums from tomorrow
         for i in range(n_organic + n_winners):
             c = organic[i] if i < n_organic else due[i - n_organic, 0]
             if fraud[c]:
@@ -534,7 +534,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 if ends <= Q[DAYS]:
                     pool = qu.push(heads, tails, pool, meta, qu.PREMIUM, ends, c, 0, 0)
 
-        # ---- record
+        # ---- record: the day's row
         row[COL_PROSPECTS] = n - K[K_ADOPTED]
         row[COL_CUSTOMERS] = K[K_ACTIVE]
         row[COL_CHURNED] = K[K_CHURNED]

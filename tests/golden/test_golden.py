@@ -29,10 +29,12 @@ def _load_script():
 golden = _load_script()
 
 
-def test_default_scenario_matches_golden_summary():
-    stored = json.loads(golden.GOLDEN.read_text(encoding="utf-8"))
-    moved = golden.differences(stored, golden.golden_summary())
-    assert not moved, (f"{len(moved)} values moved from {golden.GOLDEN.name} (regenerate with scripts/regenerate_golden.py "
+@pytest.mark.parametrize("path", sorted(golden.GOLDENS))
+def test_default_scenario_matches_golden_summary(path):
+    """On each engine path: the compiled kernel and the numpy reference stages."""
+    stored = json.loads(golden.GOLDENS[path].read_text(encoding="utf-8"))
+    moved = golden.differences(stored, golden.golden_summary(path))
+    assert not moved, (f"{len(moved)} values moved from {golden.GOLDENS[path].name} (regenerate with scripts/regenerate_golden.py "
                        f"and review per tests/golden/README.md):\n" + "\n".join(moved[:40]))
 
 
