@@ -142,14 +142,15 @@ class KernelBridge:
         heads, tails, pool, meta = qu.empty(sc.days, 1024)
         for queue, agenda in ((qu.ASKS, self._ask_due), (qu.CHURN, churn_due), (qu.QUALIFY, self._pending_qualification),
                               (qu.PREMIUM, self._premium_ends), (qu.ORGANIC_LATER, self._organic_later)):
-            for day, who in agenda.items():
-                for person in who:
-                    if day <= sc.days:
-                        pool = qu.push(heads, tails, pool, meta, queue, day, int(person), 0, 0)
+            items = list(agenda.items())
+            if items:
+                days = np.concatenate([np.full(len(who), day, np.int64) for day, who in items])
+                who = np.concatenate([np.asarray(who, np.int64) for _, who in items])
+                pool = qu.push_many(heads, tails, pool, meta, queue, days, who, sc.days)
         if any(True for _ in self._pending_invites.items()):
             raise RuntimeError("the kernel takes over on day 0, before any invitation is pending")
         rs = seed_rows([self.streams(name) for name in L.STREAMS])
-        net_arrays = (net.indptr, net.indices, net.strong, net.strong_share)
+        net_arrays = (net.indptr, net.indices, net.strong)
         self._kernel = [P, Q, K, M, rs, people, own, net_arrays, rules, heads, tails, pool, meta]
 
     def _kernel_days(self, first_day: int, last_day: int) -> None:

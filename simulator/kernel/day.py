@@ -128,7 +128,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
      reward_value, churn_day, fraud, fraud_blocked, churn_clock, nwom_until) = people
     (lost, share_effect, seeker, multiplier, leave_day, fraud_draw, seeker_draw, blocked_if_fraud, link_draw,
      active, pos, mark, claim, batch) = own
-    indptr, indices, strong, strong_share = net
+    indptr, indices, strong = net
     (organic_order, organic_bounds, campaign_days, channel_cum, channel_kind, channel_extra, channel_all,
      channel_attention, channel_conversion, tier_after, tier_amount, pipe_drop, pipe_p) = rules
     n = len(state)
@@ -205,7 +205,10 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             w = P[BASE_SHARE] * segment(satisfaction[c] - lost[c], P[SHARE_PROMOTER], P[SHARE_PASSIVE],
                                         P[SHARE_DETRACTOR]) * P[EASE]
             if program_on:
-                ss = strong_share[c]
+                ss = 0.0  # share of the customer's ties that are strong (Network.strong_share), from the row
+                for slot in range(indptr[c], indptr[c + 1]):
+                    ss += strong[slot]
+                ss /= max(indptr[c + 1] - indptr[c], 1)
                 weight = P[TYPE_WEIGHT] * ((1.0 - ss) + ss * P[STRONG_TIE_WEIGHT])
                 reward = referrer_reward(Q, rewards_earned[c], tier_after, tier_amount)
                 w *= 1.0 + P[MAX_UPLIFT] * saturation(reward, P[REWARD_SCALE]) * weight

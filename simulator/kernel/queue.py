@@ -87,3 +87,12 @@ def drop(heads, tails, pool, meta, q, day):
         slot = following
     heads[q, day] = -1
     tails[q, day] = -1
+
+
+@njit(cache=True)
+def push_many(heads, tails, pool, meta, q, days, who, horizon):
+    """File person ``who[i]`` under ``days[i]`` for every i with 0 <= days[i] <= horizon, in order."""
+    for i in range(len(who)):
+        if 0 <= days[i] <= horizon:
+            pool = push(heads, tails, pool, meta, q, days[i], who[i], 0, 0)
+    return pool
