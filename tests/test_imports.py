@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("scipy", "pandas", "dask", "matplotlib", "solara", "networkx", "optuna", "SALib", "pyabc", "mesa")
+HEAVY = ("scipy", "pandas", "dask", "matplotlib", "solara", "networkx", "optuna", "SALib", "pyabc", "mesa", "numba", "llvmlite")
 
 
 def loaded_after(code: str) -> list[str]:
