@@ -208,15 +208,18 @@ def k_by_month_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame | None
 def timeseries_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:
     import pandas as pd
 
-    frames = []
-    for out in outputs:
-        frame = pd.DataFrame(out.daily, columns=list(DAILY_COLUMNS))
-        frame[list(COUNT_COLUMNS)] = frame[list(COUNT_COLUMNS)].astype(np.int64)
-        frame.insert(0, "day", np.arange(len(frame)))
-        frame.insert(0, "replicate", out.replicate)
-        frame.insert(0, "scenario", name)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    # one frame from whole columns: building it per replicate, column by column, cost
+    # more than the kernel's runs it tabulates
+    if not outputs:
+        return pd.DataFrame(columns=["scenario", "replicate", "day", *DAILY_COLUMNS])
+    daily = np.concatenate([out.daily for out in outputs])
+    lengths = [len(out.daily) for out in outputs]
+    columns = {"scenario": np.full(len(daily), name, dtype=object),
+               "replicate": np.repeat([out.replicate for out in outputs], lengths),
+               "day": np.concatenate([np.arange(n) for n in lengths])}
+    for k, column in enumerate(DAILY_COLUMNS):
+        columns[column] = daily[:, k].astype(np.int64) if column in COUNT_COLUMNS else daily[:, k]
+    return pd.DataFrame(columns)
 
 
 def runs_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:
