@@ -299,8 +299,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.replicates} runs per path and case, independent seeds. A comparison agrees when its KS p-value is "
         f"at least {FAMILY_ALPHA:g} / {COMPARISONS} = {LEVEL:.2g} (Bonferroni, family level {FAMILY_ALPHA:g}).",
         "",
-        f"**Verdict: {'the paths agree on every comparison' if not disagree else f'{len(disagree)} comparison(s) differ'}.** "
-        + (f"Power check (the kernel with base_share x{PERTURBATION:g} on the default case): "
+        f"**Verdict: {'the paths agree on every comparison' if not disagree else f'{len(disagree)} comparison(s) differ'}.**"
+        + (f" Power check (the kernel with base_share x{PERTURBATION:g} on the default case): "
            f"{'rejected' if power_rejects else 'NOT rejected: the test is too weak'}, smallest p-value "
            f"{min(c.p for c in power):.2g} ({min(power, key=lambda c: c.p).statistic})." if power else ""),
         "",
