@@ -180,8 +180,8 @@ def path_child(path: str, scenario_file: Path, runs: int, calls: int) -> dict:
 
     kernel = path == "kernel"
     # simulate builds its engines with kernel=None: check that the variable steers them
-    resolved = Engine(load_scenario(DEFAULT_SCENARIO), 1).uses_kernel
-    if resolved is not kernel:
+    resolved = bool(Engine(load_scenario(DEFAULT_SCENARIO), 1).uses_kernel)
+    if resolved != kernel:
         raise RuntimeError(f"REFSIM_ENGINE={path} but Engine(...) chose uses_kernel={resolved}")
     return {"path": path, "default": default_scenario(runs, kernel), "cascade": api_cascade(scenario_file, calls)}
 
