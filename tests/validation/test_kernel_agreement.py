@@ -13,14 +13,15 @@ and profit), compared by two-sample KS (scipy.stats.ks_2samp).
 
 The cases are shortened to keep the file affordable, about 2 minutes on one idle
 core: the numpy path's 1,000 runs took 1.8 minutes (it costs about a millisecond
-a day whatever the size) and the kernel's are a small fraction. They are: the default scenario on 5,000 people for 180 days
-(long enough for onboarding asks, reminders, 30-day qualification, the 30-day
-conversion lag and months of churn), the cascade reduction on its bundled
-1,000-person graph for 30 days (every cascade ends by about day 10), and three
-library scenarios the kernel may not run yet (skipped, with unsupported()'s
-reason, when it does not): viral (300 people, full within 90 days), a
-budget-capped campaign on 3,000 people whose budget runs out in most runs, and
-no program at all (3,000 people, 90 days). Why each: bench/kernel_agreement.py, CASES.
+a day whatever the size) and the kernel's are a small fraction. They are: the
+default scenario on 5,000 people for 180 days (long enough for onboarding asks,
+reminders, 30-day qualification, the 30-day conversion lag and months of churn),
+the cascade reduction on its bundled 1,000-person graph for 30 days (every
+cascade ends by about day 10), and three library scenarios the kernel may not
+run yet (skipped, with unsupported()'s reason, when it does not): viral (300
+people, full within 90 days), a budget-capped campaign on 3,000 people whose
+budget runs out in most runs, and no program at all (3,000 people, 90 days). Why
+each: bench/kernel_agreement.py, CASES.
 
 Tolerance: Bonferroni over every comparison of the file (5 cases x 15
 statistics = 75): one fails when its p-value is below 0.01 / 75, so a kernel that
