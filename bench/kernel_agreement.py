@@ -312,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
 
     disagree = [c for c in rows if not c.agrees]
     lines = [
-        f"Written by `python bench/kernel_agreement.py --replicates {args.replicates} --write` on "
+        f"Written by `python bench/kernel_agreement.py --replicates {args.replicates}"
+        f"{' --cases ' + ' '.join(args.cases) if args.cases else ''}{' --write' if args.write else ''}` on "
         f"{dt.datetime.now().strftime('%Y-%m-%d %H:%M')} ({wall / 60:.1f} min wall, {cpu / 60:.1f} min CPU). "
         f"{args.replicates} runs per path and case, independent seeds, one graph per case. A comparison agrees when "
         f"its KS p-value is at least {FAMILY_ALPHA:g} / {COMPARISONS} = {LEVEL:.2g} (Bonferroni, family level {FAMILY_ALPHA:g}).",

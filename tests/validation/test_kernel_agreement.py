@@ -11,9 +11,9 @@ asks, invitations; churned; cumulative profit; customers at 10%, 25% and 50% of
 the horizon; the per-run mean over days of customers, referred adoptions, shares
 and profit), compared by two-sample KS (scipy.stats.ks_2samp).
 
-The cases are shortened to keep the file affordable, about 2 minutes on one idle
-core: the numpy path's 1,000 runs took 1.8 minutes (it costs about a millisecond
-a day whatever the size) and the kernel's are a small fraction. They are: the
+The cases are shortened to keep the file affordable: it took 2 min 20 s on a
+quiet 2-core machine, nearly all of it the numpy path's 1,000 runs (which cost
+about a millisecond a day whatever the size). They are: the
 default scenario on 5,000 people for 180 days (long enough for onboarding asks,
 reminders, 30-day qualification, the 30-day conversion lag and months of churn),
 the cascade reduction on its bundled 1,000-person graph for 30 days (every
