@@ -212,7 +212,12 @@ def _new_pool(workers: int) -> cf.ProcessPoolExecutor:
     re-import everything). Where fork exists the workers are forked, as designed."""
     import multiprocessing
 
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    from .kernel import warm_up
+
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    if fork:
+        warm_up()  # forked workers inherit the compiled kernel
+    context = multiprocessing.get_context("fork" if fork else None)
     return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start,
                                   initargs=(os.getpid(),))
 

@@ -48,3 +48,16 @@ def use_kernel(scenario, kernel: bool | None) -> bool:
     if kernel and reason is not None:
         raise ValueError(f"the compiled kernel does not run {reason} yet; run it on the numpy path (kernel=False)")
     return reason is None if kernel is None else bool(kernel)
+
+
+def warm_up() -> None:
+    """Compile the kernel, or load it from numba's cache, in this process (a tiny run):
+    workers forked from it then start with it instead of each compiling it at once."""
+    if os.environ.get("REFSIM_ENGINE", "auto").strip().lower() == "numpy":
+        return
+    from ..config import Scenario
+    from ..engine import Engine
+
+    tiny = Scenario(population={"size": 50, "initial_customers": 2}, days=3,
+                    network={"kind": "erdos_renyi", "mean_degree": 4})
+    Engine(tiny, 1, kernel=True).run()
