@@ -411,7 +411,8 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         if later.any():
             for wait in np.unique(lag[later]):
                 self._pending_invites.file(day + int(wait), converting.take(lag == wait))
-            converting = converting.take(lag == 0)
+        # expired or lost leads (lag -1) never convert, whether or not anyone converts later
+        converting = converting.take(lag == 0)
         due = chan.Invitations.concat([converting, self._pending_invites.take(day)])
         due = due.take(p.state[due.target] == PROSPECT)
         if len(due):
