@@ -60,7 +60,35 @@ def _interrupt_exit(stop: BaseException) -> int:
     return TERMINATED_EXIT if isinstance(stop, Terminated) else 130
 
 
+def kernel_ready() -> None:
+    """Load the compiled kernel before the progress bar starts; on the first run of an
+    installation numba compiles it (tens of seconds), and the user is told why nothing moves."""
+    import threading
+    import time
+
+    from .kernel import warm_up
+
+    started = time.perf_counter()
+    done = threading.Event()
+
+    noted = threading.Event()
+
+    def note() -> None:
+        # loading the cached kernel takes a second or two; only a compile takes longer
+        if not done.wait(5.0):
+            noted.set()
+            err.print("compiling the simulation kernel: once per installation (numba caches it), "
+                      "about a minute on a 2-core machine...", highlight=False)
+
+    threading.Thread(target=note, daemon=True).start()
+    warm_up()
+    done.set()
+    if noted.is_set():
+        err.print(f"kernel compiled in {time.perf_counter() - started:.0f} s", highlight=False)
+
+
 def progress_bar(total: int, label: str) -> Progress:
+    kernel_ready()  # every command with a progress bar runs simulations
     # a scenario name is text, not markup or a format string: '[/oops]' or '{task}' print as written
     literal = label.replace("{", "{{").replace("}", "}}")
     return Progress(TextColumn(literal, markup=False), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
