@@ -342,7 +342,10 @@ def scale_child(size: int, mean_degree: float) -> dict:
     from simulator import load_scenario
     from simulator.engine import Engine
 
+    from simulator.kernel import warm_up
+
     scenario = load_scenario(DEFAULT_SCENARIO, [f"population.size={size}", f"network.mean_degree={mean_degree}"])
+    warm_up()  # load the compiled kernel (numba's runtime) first: it is part of the baseline, not of the build
     baseline_mb = _memory_mb("VmHWM")
     start = time.perf_counter()
     engine = Engine(scenario, scenario.seed)

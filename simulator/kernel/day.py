@@ -17,6 +17,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
+
 from . import queue as qu
 from . import rand
 from .layout import (

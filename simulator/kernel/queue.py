@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
+
 NEXT, A, B, C = 0, 1, 2, 3
 USED, FREE = 0, 1
 #: The kernel's queues (rows of heads and tails).
@@ -67,10 +69,7 @@ def take(heads, tails, pool, meta, q, day, out):
         out[count, 1] = pool[slot, B]
         out[count, 2] = pool[slot, C]
         count += 1
-        following = pool[slot, NEXT]
-        pool[slot, NEXT] = meta[FREE]
-        meta[FREE] = slot
-        slot = following
+        slot = _release(pool, meta, slot)
     heads[q, day] = -1
     tails[q, day] = -1
     return out, count
@@ -81,12 +80,18 @@ def drop(heads, tails, pool, meta, q, day):
     """Forget queue ``q``'s items of ``day``."""
     slot = heads[q, day]
     while slot >= 0:
-        following = pool[slot, NEXT]
-        pool[slot, NEXT] = meta[FREE]
-        meta[FREE] = slot
-        slot = following
+        slot = _release(pool, meta, slot)
     heads[q, day] = -1
     tails[q, day] = -1
+
+
+@njit(cache=True)
+def _release(pool, meta, slot):
+    """Put ``slot`` back on the free list; returns the slot that followed it."""
+    following = pool[slot, NEXT]
+    pool[slot, NEXT] = meta[FREE]
+    meta[FREE] = slot
+    return following
 
 
 @njit(cache=True)

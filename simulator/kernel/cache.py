@@ -1,0 +1,37 @@
+"""Where numba keeps the compiled kernel: a directory named by a hash of the kernel's
+sources (and of the daily columns it writes).
+
+numba invalidates a cached function when its own file changes, not when a function it
+calls or a constant it reads changes in another file: after an edit of rand.py or
+queue.py alone, day.py's cache would still hold the old code. A directory per source
+hash makes any change compile afresh. ``NUMBA_CACHE_DIR``, when set, is respected.
+Imported by every kernel module before its first ``@njit``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numba
+
+from ..metrics import DAILY_COLUMNS
+
+HERE = Path(__file__).resolve().parent
+
+
+def source_hash() -> str:
+    digest = hashlib.sha256(",".join(DAILY_COLUMNS).encode())
+    for path in sorted(HERE.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "refsim" / f"kernel-{source_hash()}"
+
+
+if not os.environ.get("NUMBA_CACHE_DIR"):
+    numba.config.CACHE_DIR = str(cache_dir())
