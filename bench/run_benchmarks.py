@@ -598,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Growth with the number of people (log-log slope, 1 = linear): memory above baseline {mem_exp:.2f}; "
         f"time {time_exp:.2f} over all sizes and {time_exp_large:.2f} from 100,000 people on "
         f"({marginal * 1e6:.1f} µs per extra person for the year). Below 100,000 people a fixed cost per day dominates: "
-        f"{fixed_per_day * 1e3:.2f} ms per day at 10,000 people (the daily step's numpy calls, whatever the population).",
+        f"{fixed_per_day * 1e3:.2f} ms per day at 10,000 people (the daily step's fixed cost, whatever the population).",
     ]
     if fit is not None:
         per_person, per_tie = fit
