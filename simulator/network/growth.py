@@ -25,10 +25,13 @@ def grow(n: int, m: int, triad: float, initial: np.ndarray, first: int, rng: np.
     adjacency lists.
 
     The first few thousand people grow one by one, as in networkx (repeated picks of
-    the same hub are common there); the rest is vectorised (see _grow_vectorised).
+    the same hub are common there); the rest is vectorised (see _grow_vectorised). The
+    prefix is compiled (growth_prefix.grow_sequential).
     """
     prefix_stop = min(n, first + max(20, min(_SEQUENTIAL_PREFIX, _SEQUENTIAL_PICKS // m)))
-    slots = _grow_sequential(m, triad, initial, first, prefix_stop, rng)
+    from .growth_prefix import grow_sequential  # compiled: numba loads only when a network grows
+
+    slots = grow_sequential(m, float(triad), np.asarray(initial, np.int64), first, prefix_stop, rng)
     edges_u = [np.zeros(m, dtype=np.int64)] if star else []
     edges_v = [np.arange(1, m + 1, dtype=np.int64)] if star else []
     count = prefix_stop - first
@@ -43,50 +46,6 @@ def grow(n: int, m: int, triad: float, initial: np.ndarray, first: int, rng: np.
     if not edges_u:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     return np.concatenate(edges_u), np.concatenate(edges_v)
-
-
-def _grow_sequential(m, triad, initial, first, stop, rng) -> np.ndarray:
-    """networkx's loop for newcomers first..stop-1, returning the slots.
-
-    Degree picks avoid people already chosen by this newcomer (networkx draws its m
-    picks as a set up front); a triad pick is a uniform friend, not yet chosen, of the
-    last person picked by degree, or a degree pick when there is none.
-    """
-    slots = initial.tolist()
-    friends_of: dict[int, list[int]] = {}
-    for v in range(first, stop):
-        size = len(slots)
-        chosen: list[int] = []
-        taken: set[int] = set()
-        last = -1
-        for i in range(m):
-            target = -1
-            if i > 0 and triad > 0.0 and rng.random() < triad:
-                friends = friends_of.get(last, ())
-                for _ in range(8):  # a uniform friend not yet taken: try a few, then list them
-                    if not friends:
-                        break
-                    pick = friends[int(rng.integers(len(friends)))]
-                    if pick not in taken:
-                        target = pick
-                        break
-                else:
-                    free = [f for f in friends if f not in taken]
-                    if free:
-                        target = free[int(rng.integers(len(free)))]
-            if target < 0:
-                target = slots[int(rng.integers(size))]
-                while target in taken:
-                    target = slots[int(rng.integers(size))]
-                last = target
-            chosen.append(target)
-            taken.add(target)
-        for target in chosen:
-            friends_of.setdefault(target, []).append(v)
-        friends_of[v] = chosen
-        slots.extend(chosen)
-        slots.extend([v] * m)
-    return np.asarray(slots, dtype=np.int64)
 
 
 def _grow_vectorised(m, triad, prefix_slots, base, start, n, rng):
