@@ -123,6 +123,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         self.churn_events = {"referred": 0, "organic": 0}
         self.daily = np.zeros((scenario.days + 1, len(DAILY_COLUMNS)))
         self.today = self.daily[0]
+        self._revenue_day = None   # the day people.revenue was last settled
 
         seeds = self._initial_customers(n, source)
         self._influencer = np.zeros(n, bool)
@@ -195,20 +196,6 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         rewarded = who[tracked]
         if len(rewarded) and not isinstance(incentive, NoIncentive) and incentive.paid_on == "qualification":
             self._pending_qualification.file(day + incentive.qualification_days, rewarded)
-
-    def _launch(self, existing: np.ndarray) -> np.ndarray | None:
-        """The customers of day 0 are existing customers: their tenure is drawn from the
-        churn model's steady state (Geometric with their own daily hazard: the age of
-        survivors under constant inflow), and they are asked as program.launch says.
-        Both draws are made whatever the design, so designs share them."""
-        p, sc, rng = self.people, self.scenario, self.streams("seeds")
-        clock = rng.exponential(1.0, len(existing))
-        uniform = rng.random(len(existing))
-        hazard = churn_model.daily_hazard(sc.churn, p.satisfaction[existing], np.zeros(len(existing), bool), None)
-        with np.errstate(divide="ignore"):
-            tenure = np.floor(clock / hazard)
-        p.tenure_at_start[existing] = np.minimum(np.nan_to_num(tenure, posinf=MAX_TENURE), MAX_TENURE).astype(np.int32)
-        return tim.launch_ask_day(sc.program.timing, sc.program.launch, uniform)
 
     def _who_comes(self, referred: np.ndarray, referrers: np.ndarray) -> None:
         """Rewards change who comes: a referral made for rewards R (the referrer's next
@@ -542,11 +529,16 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         return self._churn_process.hazard(who, self._scores(who, self.day))
 
     def revenue_to_date(self) -> np.ndarray:
-        """Each person's margin so far (closed form; also stored in ``people.revenue``)."""
+        """Each person's margin so far (closed form; also stored in ``people.revenue``),
+        settled once per day and only for the people who ever joined (the others earn nothing)."""
         p = self.people
-        weight = np.where(self.seeker, self.scenario.program.reward_seekers.margin_ratio, 1.0)
-        p.revenue[:] = econ.revenue_to_date(self.scenario.economics, p.adopted_day, p.churn_day,
-                                            (p.referred_by >= 0) & ~self.seeker, p.fraud, self.day, weight)
+        if self._revenue_day != self.day:
+            joined = np.flatnonzero(p.adopted_day != NEVER)
+            seeker = self.seeker[joined]
+            weight = np.where(seeker, self.scenario.program.reward_seekers.margin_ratio, 1.0)
+            p.revenue[joined] = econ.revenue_to_date(self.scenario.economics, p.adopted_day[joined], p.churn_day[joined],
+                                                     (p.referred_by[joined] >= 0) & ~seeker, p.fraud[joined], self.day, weight)
+            self._revenue_day = self.day
         return p.revenue
 
     def _pay_rewards(self, referral, day) -> tuple[float, int]:

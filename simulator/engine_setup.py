@@ -1,13 +1,17 @@
 """What a run draws once before day 1: each person's organic adoption day, the
-initial customers (by strategy) and the influencers. A mixin of :class:`Engine`."""
+initial customers (by strategy), the influencers, and the existing customers'
+tenure and launch asks. A mixin of :class:`Engine`."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from .behaviour import churn as churn_model
 from .behaviour import seeding
+from .behaviour import timing as tim
 from .config import Seeding
 from .errors import ScenarioError
+from .stages import MAX_TENURE
 
 
 class EngineSetup:
@@ -65,3 +69,17 @@ class EngineSetup:
                                 file=source, key="program.influencers.count")
         return seeding.pick(self.network, cfg.count, cfg.strategy, self.streams("influencers"),
                             edge_probability=self._cascade_p(), cascade=cfg.cascade)
+
+    def _launch(self, existing: np.ndarray) -> np.ndarray | None:
+        """The customers of day 0 are existing customers: their tenure is drawn from the
+        churn model's steady state (Geometric with their own daily hazard: the age of
+        survivors under constant inflow), and they are asked as program.launch says.
+        Both draws are made whatever the design, so designs share them."""
+        p, sc, rng = self.people, self.scenario, self.streams("seeds")
+        clock = rng.exponential(1.0, len(existing))
+        uniform = rng.random(len(existing))
+        hazard = churn_model.daily_hazard(sc.churn, p.satisfaction[existing], np.zeros(len(existing), bool), None)
+        with np.errstate(divide="ignore"):
+            tenure = np.floor(clock / hazard)
+        p.tenure_at_start[existing] = np.minimum(np.nan_to_num(tenure, posinf=MAX_TENURE), MAX_TENURE).astype(np.int32)
+        return tim.launch_ask_day(sc.program.timing, sc.program.launch, uniform)
