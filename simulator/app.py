@@ -31,6 +31,11 @@ from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_D
                         ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, speed_label)
 from .errors import ScenarioError
 from .scenario_io import load_scenario
+from .kernel import warm_up
+
+# solara imports this module when the server starts: load the compiled kernel then,
+# not on the first page a student opens
+warm_up()
 
 #: Set by ``refsim app``: the scenario to open and the class size to scale it to.
 SCENARIO_ENV = "REFSIM_APP_SCENARIO"

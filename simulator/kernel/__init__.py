@@ -58,6 +58,7 @@ def warm_up() -> None:
     from ..config import Scenario
     from ..engine import Engine
 
+    # a powerlaw-cluster network: its growth's compiled prefix loads too
     tiny = Scenario(population={"size": 50, "initial_customers": 2}, days=3,
-                    network={"kind": "erdos_renyi", "mean_degree": 4})
+                    network={"kind": "powerlaw_cluster", "mean_degree": 4})
     Engine(tiny, 1, kernel=True).run()
