@@ -323,6 +323,9 @@ def _stop_pool(pool: cf.ProcessPoolExecutor, pending: set[cf.Future]) -> None:
             process.terminate()
     for process in processes:
         process.join(timeout=5)
+        if process.is_alive():  # a worker that does not end on SIGTERM within 5 s (a loaded machine) is killed
+            process.kill()
+            process.join(timeout=5)
 
 
 @contextlib.contextmanager
