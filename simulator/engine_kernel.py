@@ -150,7 +150,7 @@ class KernelBridge:
         if any(True for _ in self._pending_invites.items()):
             raise RuntimeError("the kernel takes over on day 0, before any invitation is pending")
         rs = seed_rows([self.streams(name) for name in L.STREAMS])
-        net_arrays = (net.indptr, net.indices, net.strong)
+        net_arrays = tuple(_read_only(a) for a in (net.indptr, net.indices, net.strong))
         self._kernel = [P, Q, K, M, rs, people, own, net_arrays, rules, heads, tails, pool, meta]
 
     def _kernel_days(self, first_day: int, last_day: int) -> None:
@@ -170,3 +170,11 @@ class KernelBridge:
         exhausted = int(K[L.K_EXHAUSTED_DAY])
         self.budget.restore(None if exhausted < 0 else exhausted, int(K[L.K_PAUSED_UNTIL]), float(M[L.M_LEFT]), float(M[L.M_SPENT]))
         self._active = k[6][9][: int(K[L.K_ACTIVE])]
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view: numba compiles run_days once per argument type, and writability is
+    part of the type (a copied Network's arrays are writable; a built one's are not)."""
+    view = array.view()
+    view.flags.writeable = False
+    return view

@@ -44,3 +44,18 @@ def _merge(base: dict, changes: dict) -> None:
 @pytest.fixture
 def small_scenario() -> Scenario:
     return small()
+
+
+def _build_cli_once() -> None:
+    """typer's CliRunner rebuilds the click command from the Typer app on every invoke
+    (inspecting every command's signature: tens of milliseconds a call, most of the
+    in-process fuzz tests' time). The console script builds it once per process; so do
+    the tests."""
+    import functools
+
+    import typer.testing
+
+    typer.testing._get_command = functools.lru_cache(maxsize=None)(typer.testing._get_command)
+
+
+_build_cli_once()
