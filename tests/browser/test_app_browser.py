@@ -134,8 +134,8 @@ def test_the_lesson_of_docs_app_md_step_by_step(classroom):
     room.page.wait_for_selector(".refsim-panel-B", state="detached")
     assert room.text(".refsim-day").startswith("Day 0 of 180")
 
-    # 2. K below 1 fades: play; on day 30 K appears, red, below 1
-    room.play("1_0")
+    # 2. K below 1 fades: play (x5 here; the lesson's x1 is played in step 3); on day 30 K appears, red, below 1
+    room.play("5_0")
     room.wait_day(40)
     room.pause()
     assert room.k("A") < 1.0
@@ -176,7 +176,7 @@ def test_the_lesson_of_docs_app_md_step_by_step(classroom):
     room.page.click(".refsim-incentive-B .refsim-incentive-single_sided")
     room.wait_text(".refsim-panel-B", "single-sided 50")
     assert room.text(".refsim-day").startswith("Day 0 ")
-    room.play("1_0")
+    room.play("5_0")
     assert room.page.is_disabled(".refsim-step")  # no stepping while playing
     room.wait_day(20)
     room.pause()
