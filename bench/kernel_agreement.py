@@ -94,10 +94,11 @@ CASES: tuple[Case, ...] = (
     Case("budget", "budget-capped-campaign.yaml", ("population.size=3000", "program.incentive.budget=240", "days=150"),
          "campaign asks on days 30 and 90 on 3,000 people with a reward budget that runs out (about day 120) "
          "in most runs but not all", False),
-    Case("b2b", "b2b-organization.yaml", ("churn.renewal=null", "population.size=2000", "days=240"),
-         "the B2B organization reward on 2,000 people for 240 days, with churn by the daily hazard instead of at "
-         "renewal dates (which the kernel does not compile yet): milestone asks, the sales-pipeline conversion "
-         "lag and a business audience's reward weights", False),
+    Case("b2b", "b2b-organization.yaml", ("population.size=2000", "days=400", "churn.renewal.every_days=180",
+                                          "churn.renewal.notice_days=30"),
+         "the B2B organization reward on 2,000 people for 400 days: milestone asks, the sales-pipeline conversion "
+         "lag, a business audience's reward weights, and contracts that end only on renewal dates (every 180 "
+         "days, 30 days' notice, so that two renewals fall within the horizon)", False),
     Case("no-program", "no-program.yaml", ("population.size=3000", "days=90"),
          "organic adoption and unprompted word of mouth only, on 3,000 people for 90 days: the no-program twin "
          "of every design", False),

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from .behaviour import churn as churn_model
+from .state import NEVER
 from .config import AtPurchase, Campaign, GeometricLag, Milestone, NoIncentive, NoLag, Onboarding, PipelineLag, Tiered
 
 _TIMING_CODE = {"never": 0, "at_purchase": 1, "onboarding": 2, "milestone": 3, "campaign": 4}
@@ -37,6 +38,7 @@ class KernelBridge:
         first_moment = {"at_purchase": moments.purchase, "onboarding": moments.onboarding, "milestone": moments.milestone,
                         "campaign": moments.campaign, "never": 1.0}[timing.kind]
         lag = program.conversion_lag
+        renewal = sc.churn.renewal if sc.churn.monthly_rate > 0 else None  # contracts that end only on renewal dates
         nwom = sc.negative_word_of_mouth
         floats = {
             "base_share": program.base_share, "ease": self._ease, "type_weight": self._type_weight,
@@ -84,6 +86,8 @@ class KernelBridge:
             "lag_kind": 2 if isinstance(lag, PipelineLag) else 1 if isinstance(lag, GeometricLag) else 0,
             "lag_valid_days": 0 if isinstance(lag, NoLag) else lag.valid_days,
             "premium_fade_days": sc.economics.premium_fade_days, "channels": len(program.channels),
+            "renewal_every": renewal.every_days if renewal is not None else 0,
+            "renewal_notice": renewal.notice_days if renewal is not None else 0,
         }
         for name, value in ints.items():
             Q[L.I_NAMES.index(name)] = value
@@ -111,14 +115,15 @@ class KernelBridge:
         position[self._active] = np.arange(len(self._active), dtype=np.int32)
         churn_due, leave_day = self._churn_process.pending()
         own = (self.satisfaction_lost, self._share_effect, self.seeker, self._churn_process.multiplier,
-               leave_day if leave_day is not None else np.zeros(0, np.int64),
+               leave_day if leave_day is not None else np.full(n if renewal is not None else 0, NEVER, np.int64),
                self._fraud_draw if self._fraud_draw is not None else np.zeros(0, np.float32),
                self._seeker_draw if self._seeker_draw is not None else np.zeros(0, np.float32),
                self._blocked_if_fraud, self._link_draw if self._link_draw is not None else np.zeros(0, np.float32),
-               active, position, np.full(n, -1, np.int32), np.full(n, -1, np.int32), np.zeros(n, np.int32))
+               active, position, np.full(n, -1, np.int32), np.full(n, -1, np.int32), np.zeros(n, np.int32),
+               np.zeros(n if renewal is not None else 0, np.int32))
         people = (p.state, p.satisfaction, p.adopted_day, p.referred_by, p.tracked, p.channel, p.asks, p.next_ask_day,
                   p.shared, p.rewards_earned, p.reward_value, p.churn_day, p.fraud, p.fraud_blocked, p.churn_clock,
-                  p.nwom_until)
+                  p.nwom_until, p.churn_hazard, p.tenure_at_start)
 
         channels = program.channels
         if isinstance(incentive, Tiered):

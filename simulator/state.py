@@ -36,7 +36,7 @@ class People:
     fraud_blocked: np.ndarray    # bool: a fake signup that qualification would stop
     organic_day: np.ndarray      # int32 day this person would adopt on their own
     churn_clock: np.ndarray      # float64 Exp(1) threshold of cumulative churn hazard
-    churn_hazard: np.ndarray     # float64 cumulative churn hazard so far
+    churn_hazard: np.ndarray     # float64 cumulative churn hazard so far (polled churn; the kernel keeps it up to its last change)
     nwom_until: np.ndarray       # int32 last day a negative word of mouth lowers conversion
 
     @classmethod

@@ -25,8 +25,6 @@ def unsupported(scenario) -> str | None:
     for lever in ("delight", "targeting", "staff", "influencers"):
         if getattr(program, lever) is not None:
             return f"program.{lever}"
-    if scenario.churn.renewal is not None:
-        return "churn.renewal"
     if scenario.churn.only_while_referrer_active and scenario.churn.monthly_rate > 0:
         return "churn.only_while_referrer_active"
     if scenario.satisfaction.drift_per_year != 0:

@@ -35,7 +35,7 @@ from .layout import (
     K_SEEKER_EARNERS, LAG_FIRST_DAY_SHARE, LAG_KIND, LAG_TAIL_P, LAG_VALID_DAYS, LINK_USE, M_LEFT, M_SPENT,
     MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
     NWOM_CONVERSION_PENALTY, NWOM_DAYS, NWOM_ORGANIC_PENALTY, NWOM_RATE, ONBOARDING, ORGANIC_RATE,
-    PAID_ON_QUALIFICATION, PIPELINE_LAG, PREMIUM_FADE_DAYS, QUALIFICATION_DAYS, REACH_SHARE,
+    PAID_ON_QUALIFICATION, PIPELINE_LAG, PREMIUM_FADE_DAYS, QUALIFICATION_DAYS, REACH_SHARE, RENEWAL_EVERY, RENEWAL_NOTICE,
     REFEREE_MAX_UPLIFT, REFEREE_REWARD, REFEREE_SHARE_UPLIFT, REFERRED_HAZARD_RATIO, REFERRED_MARGIN_PREMIUM,
     REMINDERS, REWARD_SCALE, S_ANNOYANCE, S_ASKS, S_CHANNELS, S_CONVERSION, S_NWOM, S_NWOM_ORGANIC, S_ORDER,
     S_SPONTANEOUS, S_TIMING, SEEKER_HAZARD_RATIO, SEEKER_MARGIN_RATIO, SEEKER_MAX_SHARE, SHARE_DETRACTOR,
@@ -103,6 +103,30 @@ def file_churn(Q, heads, tails, pool, meta, leave_day, who, last_day_survived, c
 
 
 @njit(cache=True)
+def file_renewal(Q, heads, tails, pool, meta, leave_day, who, signed, since, used, clock, h):
+    """Churn at renewal dates (behaviour/renewal.py): decision days fall notice_days before
+    each anniversary of signing (day ``signed``); a customer whose cumulative hazard,
+    ``used`` by day ``since`` plus h a day after it, has reached the clock on one gives
+    notice and leaves notice_days later. Files that leaving day (or none)."""
+    every, notice = Q[RENEWAL_EVERY], Q[RENEWAL_NOTICE]
+    leave = NEVER
+    if used >= clock or h > 0.0:
+        wait = 1.0
+        if used < clock and math.isfinite(h):
+            wait = max(np.ceil((clock - used) / h), 1.0)
+        if since + wait <= Q[DAYS]:
+            first = signed + every - notice     # the first decision day
+            decide = max(since + int(wait), first)
+            decide += (first - decide) % every  # onto the decision days
+            if decide + notice <= Q[DAYS]:
+                leave = decide + notice
+    leave_day[who] = leave
+    if leave != NEVER:
+        pool = qu.push(heads, tails, pool, meta, qu.CHURN, leave, who, 0, 0)
+    return pool
+
+
+@njit(cache=True)
 def lag(P, Q, rs, pipe_drop, pipe_p):
     """Days from a successful invitation to conversion; -1 when it expires or is lost
     (behaviour/channels.lags and behaviour/pipeline.lags)."""
@@ -127,15 +151,21 @@ def lag(P, Q, rs, pipe_drop, pipe_p):
 def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads, tails, pool, meta, daily):
     """Days first_day..last_day (inclusive), in place; returns the event pool (grown or not)."""
     (state, satisfaction, adopted_day, referred_by, tracked, channel, asks, next_ask_day, shared, rewards_earned,
-     reward_value, churn_day, fraud, fraud_blocked, churn_clock, nwom_until) = people
+     reward_value, churn_day, fraud, fraud_blocked, churn_clock, nwom_until, churn_hazard, tenure_at_start) = people
     (lost, share_effect, seeker, multiplier, leave_day, fraud_draw, seeker_draw, blocked_if_fraud, link_draw,
-     active, pos, mark, claim, batch) = own
+     active, pos, mark, claim, batch, since) = own
     indptr, indices, strong = net
     (organic_order, organic_bounds, campaign_days, channel_cum, channel_kind, channel_extra, channel_all,
      channel_attention, channel_conversion, tier_after, tier_amount, pipe_drop, pipe_p) = rules
     n = len(state)
     buf = np.empty((64, 3), np.int64)
     slots = np.empty(64, np.int64)
+    if first_day == 1 and Q[RENEWAL_EVERY] > 0:
+        for i in range(K[K_ACTIVE]):  # the customers of day 0 signed tenure_at_start days before
+            c = active[i]
+            since[c] = 0
+            pool = file_renewal(Q, heads, tails, pool, meta, leave_day, c, -tenure_at_start[c], 0, 0.0, churn_clock[c],
+                                hazard(P, satisfaction[c] - lost[c], referred_by[c] >= 0, multiplier[c]))
     for day in range(first_day, last_day + 1):
         row = daily[day]
         n_start = K[K_ACTIVE]
@@ -263,6 +293,13 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                     K[K_RESCHEDULED] = 1
                     pool = file_churn(Q, heads, tails, pool, meta, leave_day, c, day - 1,
                                       max(churn_clock[c] - used, 0.0), h_new)
+                elif Q[RENEWAL_EVERY] > 0 and (leave_day[c] == NEVER or leave_day[c] - Q[RENEWAL_NOTICE] >= day):
+                    # no notice given yet: the hazard changes from today on
+                    referred = referred_by[c] >= 0
+                    churn_hazard[c] += hazard(P, old, referred, multiplier[c]) * (day - 1 - since[c])
+                    since[c] = day - 1
+                    pool = file_renewal(Q, heads, tails, pool, meta, leave_day, c, adopted_day[c] - tenure_at_start[c],
+                                        day - 1, churn_hazard[c], churn_clock[c], hazard(P, new, referred, multiplier[c]))
             row[COL_ANNOYED] = annoyed
 
         # ---- invite: each share through one channel; direct invites friends, broadcast exposes them
@@ -423,6 +460,10 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             if Q[CHURN_SCHEDULED] == 1:
                 pool = file_churn(Q, heads, tails, pool, meta, leave_day, c, day, churn_clock[c],
                                   hazard(P, score, referrer >= 0, multiplier[c]))
+            elif Q[RENEWAL_EVERY] > 0:
+                since[c] = day
+                pool = file_renewal(Q, heads, tails, pool, meta, leave_day, c, day, day, 0.0, churn_clock[c],
+                                    hazard(P, score, referrer >= 0, multiplier[c]))
             if is_tracked and Q[HAS_INCENTIVE] == 1 and Q[PAID_ON_QUALIFICATION] == 1:
                 if day + Q[QUALIFICATION_DAYS] <= Q[DAYS]:
                     pool = qu.push(heads, tails, pool, meta, qu.QUALIFY, day + Q[QUALIFICATION_DAYS], c, 0, 0)
