@@ -13,6 +13,7 @@ import numpy as np
 from .config import NeverAsk, NoIncentive, Scenario, has_program
 from .engine import Engine
 from .executors import run_tasks
+from .kernel import common_path
 from .network import network_for
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, cohort_k_by_month, run_summary
 from .rng import draw_seed, replicate_seeds
@@ -109,15 +110,19 @@ def baseline_of(scenario: Scenario) -> Scenario:
     return scenario.model_copy(update={"program": program, "name": f"{scenario.name} (no program)"})
 
 
-def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool = False, baseline: bool = False) -> RunOutput:
+def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool = False, baseline: bool = False,
+                  kernel: bool | None = None) -> RunOutput:
     """One run of ``scenario`` from ``seed``; with ``baseline`` also its no-program twin
-    on the same seed and graph, for incremental metrics."""
+    on the same seed and graph, for incremental metrics. The twin runs on the design's
+    path (kernel or numpy stages): the two paths draw differently, and a pair on two
+    paths would lose its common random numbers."""
     # built once per process for this seed and shared: the twin below and every design compared on this seed
-    engine = Engine(scenario, seed, network=network_for(scenario.network, scenario.population.size, seed)).run()
+    engine = Engine(scenario, seed, network=network_for(scenario.network, scenario.population.size, seed),
+                    kernel=kernel).run()
     metrics = run_summary(engine)
     twin = None
     if baseline:
-        twin = Engine(baseline_of(scenario), seed, network=engine.network).run()
+        twin = Engine(baseline_of(scenario), seed, network=engine.network, kernel=engine.uses_kernel).run()
         metrics.update(incremental_metrics(scenario, metrics, run_summary(twin), engine.daily, twin.daily))
     k_by_month = cohort_k_by_month(engine.people, engine.day, scenario.k_window_days)
     return RunOutput(replicate, seed, engine.daily, metrics, people_frame(engine) if people else None,
@@ -155,10 +160,12 @@ class ReplicateTask:
     seed: int
     people: bool
     baseline: bool
+    kernel: bool | None = None
 
 
 def run_task(task: ReplicateTask) -> tuple[int, RunOutput]:
-    return task.design, run_replicate(task.scenario, task.replicate, task.seed, people=task.people, baseline=task.baseline)
+    return task.design, run_replicate(task.scenario, task.replicate, task.seed, people=task.people, baseline=task.baseline,
+                                      kernel=task.kernel)
 
 
 def run_designs(scenarios: list[Scenario], *, people: bool = False, baseline: bool = False,
@@ -168,7 +175,8 @@ def run_designs(scenarios: list[Scenario], *, people: bool = False, baseline: bo
     designs in one pool; designs that share a seed share replicate seeds (common random
     numbers). Results come back sorted by replicate whatever the order runs finished in."""
     seeds = [replicate_seeds(s.seed, s.replicates) for s in scenarios]
-    tasks = (ReplicateTask(d, s, r, seeds[d][r], people and r == 0, baseline)
+    kernel = common_path(scenarios)  # compared designs share one path, and so their luck
+    tasks = (ReplicateTask(d, s, r, seeds[d][r], people and r == 0, baseline, kernel)
              for d, s in enumerate(scenarios) for r in range(s.replicates))
     outputs: list[list[RunOutput]] = [[] for _ in scenarios]
     with closing(run_tasks(run_task, tasks, executor=executor, workers=workers, scheduler=scheduler)) as finished:

@@ -138,3 +138,28 @@ def test_stepping_day_by_day_is_running_at_once():
     assert stepped.uses_kernel and np.array_equal(whole.daily, stepped.daily)
     assert np.array_equal(whole.people.state, stepped.people.state)
     assert stepped.daily[-1, C["customers"]] > 0
+
+
+def test_compared_designs_and_their_twins_run_on_one_path(monkeypatch):
+    """A pair drawn on two paths would lose its common random numbers: when the kernel
+    cannot run one design (here: delight), every design and every no-program twin of the
+    study runs on the numpy stages; otherwise all of them run on the kernel."""
+    from simulator import runner
+
+    paths = []
+
+    class Recording(runner.Engine):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            paths.append(self.uses_kernel)
+
+    monkeypatch.setattr(runner, "Engine", Recording)
+    plain = small(days=20, replicates=1)
+    delight = small(days=20, replicates=1, name="delight",
+                    program={"delight": {"rate": 0.01, "target": "passives"}})
+    assert unsupported(delight) == "program.delight"
+    runner.run_designs([plain, delight], baseline=True)
+    assert len(paths) == 4 and not any(paths)
+    paths.clear()
+    runner.run_designs([plain, plain.model_copy(update={"name": "again"})], baseline=True)
+    assert len(paths) == 4 and all(paths)

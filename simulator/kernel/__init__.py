@@ -48,6 +48,13 @@ def use_kernel(scenario, kernel: bool | None) -> bool:
     return reason is None if kernel is None else bool(kernel)
 
 
+def common_path(scenarios) -> bool | None:
+    """The path for runs that are compared with each other: False (the numpy stages for
+    all) when the kernel cannot run one of them, else None (each as REFSIM_ENGINE says).
+    Designs compared replicate by replicate must draw alike to share their luck."""
+    return False if any(unsupported(s) is not None for s in scenarios) else None
+
+
 def warm_up() -> None:
     """Compile the kernel, or load it from numba's cache, in this process (a tiny run):
     workers forked from it then start with it instead of each compiling it at once."""
