@@ -152,10 +152,12 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     evaluate = evaluate or Evaluator()
     indices = [COLUMN_INDEX[c] for c in columns]
+    # one seed per simulation, in the order the (single-core) sampler asks for them
+    run_seeds = np.random.Generator(np.random.PCG64(stream_seed(seed, "abc runs")))
 
     def model(units: dict) -> dict:
         scenario = pilot_scenario(base, {p.key: _typed(p, p.from_unit(units[p.key])) for p in parameters}, parameters, days)
-        run_seed = int(np.random.randint(0, 2**62))
+        run_seed = int(run_seeds.integers(0, 2**62))
         daily = evaluate([scenario], [run_seed], [], daily=True)[0]["daily"]
         return summary_statistics(daily[first:days, indices], columns, settings.bin_days)
 

@@ -60,6 +60,7 @@ STREAM_NAMES = (
     "bootstrap",      # resampling for confidence intervals of sensitivity indices
     "abc",            # a calibration's ABC-SMC particles (pyabc draws from numpy's global generator)
     "posterior draws",  # equally weighted draws from a weighted posterior
+    "abc runs",       # the seed of each simulation a calibration's ABC-SMC asks for
     "forecast",       # seeds of posterior-predictive launches
     "coverage truths",  # true parameter values of a coverage check's synthetic pilots
     "coverage pilots",  # seeds of those pilots
