@@ -1,6 +1,9 @@
-"""The daily step, vectorised over the population arrays.
+"""The daily step, vectorised over the population arrays: the numpy stages.
 
-One call of :meth:`Engine.step` is one day: it runs the stages of ``STAGES``
+Where the scenario allows, the days run instead in the compiled kernel
+(simulator/kernel/, handed over by engine_kernel.py after day 0); these stages are
+its reference and run the levers it does not compile. One call of
+:meth:`Engine.step` is one day: it runs the stages of ``STAGES``
 (simulator/stages.py), in that order, and nothing else. ``STAGES`` is the single
 place the order is written: docs/model.md's step list is generated from it
 (``python -m simulator.paramdoc``) and explains each formula. The set-up draws
