@@ -10,11 +10,12 @@ from numba import njit
 from scipy import stats
 
 from simulator.engine import Engine
+from simulator.errors import ScenarioError
 from simulator.kernel import queue as qu
 from simulator.kernel import rand, unsupported, use_kernel
 from simulator.metrics import COLUMN_INDEX as C
 
-from .conftest import small
+from .conftest import ROOT, small
 
 
 @njit(cache=True)
@@ -124,8 +125,21 @@ def test_refsim_engine_chooses_the_default_path(monkeypatch):
     monkeypatch.setenv("REFSIM_ENGINE", "kernel")
     assert use_kernel(small(), None)
     monkeypatch.setenv("REFSIM_ENGINE", "fast")
-    with pytest.raises(ValueError, match="valid values are auto, kernel, numpy"):
+    with pytest.raises(ScenarioError, match="valid values are auto, kernel, numpy"):
         use_kernel(small(), None)
+
+
+def test_a_wrong_refsim_engine_is_one_line_from_the_cli(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    monkeypatch.setenv("REFSIM_ENGINE", "fast")
+    result = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "viral.yaml"), "--out", str(tmp_path / "o")])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and "Traceback" not in result.stderr + result.stdout
+    assert "REFSIM_ENGINE" in lines[0] and "auto, kernel, numpy" in lines[0]
+    assert not (tmp_path / "o").exists()
 
 
 def test_stepping_day_by_day_is_running_at_once():

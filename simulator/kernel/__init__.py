@@ -32,13 +32,21 @@ def unsupported(scenario) -> str | None:
     return None
 
 
+def engine_choice() -> str:
+    """REFSIM_ENGINE, checked: auto (also when unset), kernel or numpy."""
+    choice = os.environ.get("REFSIM_ENGINE", "auto").strip().lower() or "auto"
+    if choice not in CHOICES:
+        from ..errors import ScenarioError  # a user's setting: one line from the CLI, exit 2
+
+        raise ScenarioError(f"{choice!r} is not a path; valid values are {', '.join(CHOICES)}", key="REFSIM_ENGINE")
+    return choice
+
+
 def use_kernel(scenario, kernel: bool | None) -> bool:
     """Whether a run uses the kernel: ``kernel`` when given, else REFSIM_ENGINE (auto:
     whenever it can). Asking for the kernel where it cannot run is an error."""
     if kernel is None:
-        choice = os.environ.get("REFSIM_ENGINE", "auto").strip().lower() or "auto"
-        if choice not in CHOICES:
-            raise ValueError(f"REFSIM_ENGINE={choice!r}: valid values are {', '.join(CHOICES)}")
+        choice = engine_choice()
         if choice == "numpy":
             return False
         kernel = True if choice == "kernel" else None
@@ -58,7 +66,7 @@ def common_path(scenarios) -> bool | None:
 def warm_up() -> None:
     """Compile the kernel, or load it from numba's cache, in this process (a tiny run):
     workers forked from it then start with it instead of each compiling it at once."""
-    if os.environ.get("REFSIM_ENGINE", "auto").strip().lower() == "numpy":
+    if engine_choice() == "numpy":
         return
     from ..config import Scenario
     from ..engine import Engine
