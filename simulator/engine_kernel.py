@@ -10,7 +10,7 @@ import numpy as np
 
 from .behaviour import churn as churn_model
 from .state import NEVER
-from .config import AtPurchase, Campaign, GeometricLag, Milestone, NoIncentive, NoLag, Onboarding, PipelineLag, Tiered
+from .config import Campaign, GeometricLag, Milestone, NoIncentive, NoLag, PipelineLag, Tiered
 
 _TIMING_CODE = {"never": 0, "at_purchase": 1, "onboarding": 2, "milestone": 3, "campaign": 4}
 
@@ -91,7 +91,6 @@ class KernelBridge:
         }
         for name, value in ints.items():
             Q[L.I_NAMES.index(name)] = value
-        assert isinstance(timing, (AtPurchase, Onboarding, Milestone, Campaign)) or timing.kind == "never"
 
         n = p.n
         K = np.zeros(len(L.K_NAMES), np.int64)
