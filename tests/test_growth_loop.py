@@ -1,13 +1,27 @@
-"""The compiled prefix of preferential-attachment growth draws the same picks from the
-same random numbers as the plain-Python loop it replaced (kept here as the reference:
-networkx's algorithm, written out), so every graph is unchanged."""
+"""The compiled preferential-attachment growth makes the same picks from the same random
+numbers as a plain-Python loop (the reference: networkx's algorithm, written out with
+lists and sets, drawing from the same xoshiro256** stream)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from simulator.network.growth_prefix import grow_sequential
+from simulator.kernel.rand import below, seed_rows, uniform
+from simulator.network.growth_loop import grow_sequential
+
+
+class Draws:
+    """The compiled loop's random numbers, drawn one at a time from Python."""
+
+    def __init__(self, state):
+        self.state = state
+
+    def random(self):
+        return uniform(self.state, 0)
+
+    def integers(self, k):
+        return below(self.state, 0, k)
 
 
 def reference(m, triad, initial, first, stop, rng) -> np.ndarray:
@@ -61,9 +75,27 @@ def reference(m, triad, initial, first, stop, rng) -> np.ndarray:
     (1, 0.5, 2, 500, 4),     # one pick per newcomer: never a triad step
     (6, 0.2, 7, 7, 5),       # no newcomer at all
 ])
-def test_the_compiled_prefix_makes_the_reference_picks(m, triad, first, stop, seed):
+def test_the_compiled_loop_makes_the_reference_picks(m, triad, first, stop, seed):
     initial = np.arange(first, dtype=np.int64) if seed % 2 else np.repeat(np.arange(first, dtype=np.int64), 2)
-    expected = reference(m, triad, initial, first, stop, np.random.default_rng(seed))
-    got = grow_sequential(m, triad, initial, first, stop, np.random.default_rng(seed))
-    assert got.dtype == np.int64 and np.array_equal(got, expected)
-    assert len(got) == len(initial) + 2 * m * (stop - first)
+    state = seed_rows([np.random.default_rng(seed)])
+    expected = reference(m, triad, initial, first, stop, Draws(state.copy()))
+    # a store far too small: every friend list outgrows it, so the reallocation is exercised
+    for store in (np.empty(4 * m * max(stop - first, 0) + 16, np.int32), np.empty(1, np.int64)):
+        got = grow_sequential(m, triad, initial, first, stop, state.copy(), store)
+        assert got.dtype == np.int64 and np.array_equal(got, expected)
+        assert len(got) == len(initial) + 2 * m * (stop - first)
+
+
+def test_grow_returns_each_newcomers_picks_as_ties():
+    """grow's tie ends are the slots' blocks read back: newcomer v tied to its m picks."""
+    from simulator.network.growth import grow
+
+    m, first, stop = 4, 4, 600
+    initial = np.arange(first, dtype=np.int64)
+    u, v = grow(stop, m, 0.5, initial, first, np.random.default_rng(9), star=False)
+    state = seed_rows([np.random.default_rng(9)])
+    slots = reference(m, 0.5, initial, first, stop, Draws(state))
+    picks = slots[first:].reshape(stop - first, 2 * m)[:, :m]
+    assert np.array_equal(u, np.repeat(np.arange(first, stop), m))
+    assert np.array_equal(v, picks.ravel())
+    assert (u != v).all() and (v < u).all()  # every pick is an earlier person, never oneself
