@@ -65,7 +65,7 @@ SUMMARY_METRICS: dict[str, str] = {
 }
 
 
-def cohort_k(people, day: int, window: int = 30) -> float:
+def cohort_k(people, day: int, window: int = 30, joined: np.ndarray | None = None) -> float:
     """Cohort K: tracked referrals each customer made within ``window`` days of joining,
     averaged over the customers who joined on day 1 or later and whose window has fully
     elapsed by ``day`` (adopted_day + window <= day). Initial customers are excluded
@@ -73,13 +73,17 @@ def cohort_k(people, day: int, window: int = 30) -> float:
 
     ``people`` is the engine's :class:`~simulator.state.People` (arrays ``adopted_day``,
     ``referred_by``, ``tracked``); a referral counts when the referee's adoption day is
-    at most ``window`` days after the referrer's.
+    at most ``window`` days after the referrer's. ``joined``, when given, lists everyone
+    who ever joined (the only people in a cohort or referred), to skip the others.
     """
+    if joined is None:
+        joined = np.flatnonzero(people.adopted_day != NEVER)
     adopted = people.adopted_day
-    cohort = (adopted >= 1) & (adopted + window <= day)
-    if not cohort.any():
+    at = adopted[joined]
+    cohort = joined[(at >= 1) & (at + window <= day)]
+    if not len(cohort):
         return float("nan")
-    referee = np.flatnonzero(people.tracked & (people.referred_by >= 0))
+    referee = joined[people.tracked[joined] & (people.referred_by[joined] >= 0)]
     referrer = people.referred_by[referee]
     in_window = adopted[referee] - adopted[referrer] <= window
     children = np.bincount(referrer[in_window], minlength=len(adopted))
@@ -106,11 +110,13 @@ def cohort_k_by_month(people, day: int, window: int = 30, month_days: int = 30) 
     return table
 
 
-def equity_final(engine) -> float:
+def equity_final(engine, active: np.ndarray | None = None) -> float:
     """Sum of economics.customer_equity over the customers active on the last day, each
-    under their own current daily churn hazard (segment, referred status, referrer)."""
+    under their own current daily churn hazard (segment, referred status, referrer);
+    ``active``, when given, lists them."""
     people, scenario, day = engine.people, engine.scenario, engine.day
-    active = np.flatnonzero(people.state == CUSTOMER)
+    if active is None:
+        active = np.flatnonzero(people.state == CUSTOMER)
     if not len(active):
         return 0.0
     hazard = engine.current_hazard(active)
@@ -124,18 +130,25 @@ def ratio(numerator: float, denominator: float) -> float:
 
 
 def run_summary(engine) -> dict[str, float]:
-    """Summary metrics of one finished run (see SUMMARY_METRICS)."""
+    """Summary metrics of one finished run (see SUMMARY_METRICS).
+
+    Everything is counted over the people who ever joined (the others were never
+    referred, earn nothing and hold no equity), found once: at a million people and a
+    few thousand customers this is most of the cost of a replicate's summary."""
     people, daily = engine.people, engine.daily
     col = COLUMN_INDEX
-    adopted = people.adopted_day > 0
-    referred = people.referred_by >= 0
-    tracked = referred & people.tracked
+    joined = np.flatnonzero(people.adopted_day != NEVER)
+    adopted_day = people.adopted_day[joined]
+    adopted = adopted_day > 0
+    referred = people.referred_by[joined] >= 0
+    tracked = referred & people.tracked[joined]
     reward_cost = float(daily[:, col["reward_cost"]].sum())
-    revenue_tracked = float(engine.revenue_to_date()[tracked].sum())
+    revenue_tracked = float(engine.revenue_to_date()[joined[tracked]].sum())
     ltv = {}
     # a group's margin share: fake accounts earn nothing, reward seekers margin_ratio
-    margin_weight = np.where(people.fraud, 0.0, np.where(engine.seeker, engine.scenario.program.reward_seekers.margin_ratio, 1.0))
-    for group, mask in (("referred", referred), ("organic", (people.adopted_day != NEVER) & ~referred)):
+    margin_weight = np.where(people.fraud[joined], 0.0,
+                             np.where(engine.seeker[joined], engine.scenario.program.reward_seekers.margin_ratio, 1.0))
+    for group, mask in (("referred", referred), ("organic", ~referred)):
         ltv[group] = lifetime_value(
             engine.scenario.economics,
             customer_days=float(engine.customer_days[group]),
@@ -144,13 +157,14 @@ def run_summary(engine) -> dict[str, float]:
             referred=group == "referred",
         )
     n_tracked = int(tracked.sum())
+    active = joined[people.state[joined] == CUSTOMER]
     return {
-        "customers_final": float((people.state == CUSTOMER).sum()),
+        "customers_final": float(len(active)),
         "adopters": float(adopted.sum()),
         "referred_customers": float(n_tracked),
         "word_of_mouth_customers": float(referred.sum() - n_tracked),
         "referred_share": ratio(n_tracked, float(adopted.sum())),
-        "k_factor": cohort_k(people, engine.day, engine.scenario.k_window_days),
+        "k_factor": cohort_k(people, engine.day, engine.scenario.k_window_days, joined),
         "reward_cost": reward_cost,
         "attributed_roi": ratio(revenue_tracked - reward_cost, reward_cost),
         "cost_per_referred_customer": ratio(reward_cost, n_tracked),
@@ -158,6 +172,6 @@ def run_summary(engine) -> dict[str, float]:
         "ltv_organic": ltv["organic"],
         "ltv_ratio": ratio(ltv["referred"], ltv["organic"]) if math.isfinite(ltv["organic"]) else float("nan"),
         "cumulative_profit": float(daily[-1, col["cumulative_profit"]]),
-        "equity_final": equity_final(engine),
+        "equity_final": equity_final(engine, active),
         "budget_exhausted_day": float("nan") if engine.budget_exhausted_day is None else float(engine.budget_exhausted_day),
     }

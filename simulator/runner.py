@@ -274,20 +274,35 @@ def people_frame(engine: Engine) -> pd.DataFrame:
     import pandas as pd
 
     p = engine.people
-    labels = np.array(["not acquired", "seed", "organic"] + [c.label for c in engine.scenario.program.channels], dtype=object)
-    code = p.channel.astype(np.int64) + 3
+    labels = ["not acquired", "seed", "organic"] + [c.label for c in engine.scenario.program.channels]
     return pd.DataFrame({
         "id": np.arange(p.n, dtype=np.int64),
-        "state": np.array(STATE_NAMES, dtype=object)[p.state],
+        "state": _labelled(p.state, list(STATE_NAMES)),
         "adopted_day": p.adopted_day,
         "referred_by": p.referred_by,
-        "channel": labels[code],
+        "channel": _labelled(p.channel.astype(np.int64) + 3, labels),
         "satisfaction": p.satisfaction,
         "churn_day": p.churn_day,
         "fraud": p.fraud,
         "rewards_earned": p.rewards_earned,
         "revenue": engine.revenue_to_date(),
     })
+
+
+def _labelled(codes: np.ndarray, labels: list[str]):
+    """``labels[codes]`` as a column of pandas' default string type. Where that type is
+    arrow-backed, the column is decoded from an arrow dictionary: several times faster
+    than converting one Python string per person (about 10 ms per 100,000 people)."""
+    import pandas as pd
+
+    dtype = pd.Series(labels).dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        arrow_type = pa.large_string()
+        decoded = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(labels, arrow_type)).dictionary_decode()
+        return decoded.to_pandas(types_mapper={arrow_type: dtype}.get)
+    return pd.Series(np.asarray(labels, dtype=object)[codes], dtype=dtype)
 
 
 __all__ = ["Results", "RunOutput", "simulate", "run_designs", "run_replicate", "summarize", "interval", "resolve_seed", "baseline_of",

@@ -142,3 +142,20 @@ def test_every_study_seed_comes_from_a_named_stream_of_rng():
     assert fresh_seeds(7, 5) == fresh[:5] and fresh_seeds(7, 5, round=1) != fresh[:5]
     with pytest.raises(KeyError, match="unknown random stream"):
         study_stream(7, "sweep point")
+
+
+def test_the_people_table_labels_each_person_by_state_and_channel():
+    """people_frame's text columns are the engine's codes looked up in their label lists
+    (the reference: one Python string per person), in pandas' default string type."""
+    from simulator.runner import people_frame
+    from simulator.state import STATE_NAMES
+
+    scenario = quick()
+    engine = Engine(scenario, 3).run()
+    people = people_frame(engine)
+    p = engine.people
+    labels = ["not acquired", "seed", "organic"] + [c.label for c in scenario.program.channels]
+    assert people["state"].tolist() == [STATE_NAMES[s] for s in p.state]
+    assert people["channel"].tolist() == [labels[c + 3] for c in p.channel]
+    assert people["state"].dtype == pd.Series(["x"]).dtype == people["channel"].dtype
+    assert {"seed", "not acquired"} <= set(people["channel"]) and len(set(people["state"])) >= 2
