@@ -107,6 +107,16 @@ def from_edge_ends(n: int, ends: list, strong: np.ndarray | None, rng_ties: np.r
         raise ValueError(f"u and v differ in length ({len(u)} and {len(v)})")
     if len(u) and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n):
         raise ValueError(f"edge endpoints must be in 0..{n - 1}")
+    if strong is None:
+        from .csr_loop import build_rows, label_rows  # compiled: numba loads only when a graph is built
+
+        indptr, indices = build_rows(n, u, v)
+        del u, v
+        ties = int(indptr[-1]) // 2
+        # the room repeated ties took is given back when it is worth a copy
+        indices = indices[:2 * ties] if len(indices) - 2 * ties < len(indices) // 8 else indices[:2 * ties].copy()
+        labels = rng_ties.random(ties) < strong_tie_share
+        return Network(indptr, indices, label_rows(indptr, indices, labels))
     keep = u != v
     # in-place arithmetic throughout: at a million ties every int64 temporary is 8 MB
     key = np.minimum(u, v)
@@ -116,32 +126,22 @@ def from_edge_ends(n: int, ends: list, strong: np.ndarray | None, rng_ties: np.r
     key *= n
     key += hi
     del hi, u, v
-    if strong is None:
-        key.sort()
-        first = first_of_runs(key)
-        if not first.all():
-            key = key[first]
-        labels = rng_ties.random(len(key)) < strong_tie_share
-        keys = [key]
-        del key
-        return _from_sorted_keys(n, keys, labels)
+    strong = np.asarray(strong, dtype=bool).ravel()
+    if strong.shape != keep.shape:
+        raise ValueError(f"strong has {len(strong)} labels for {len(keep)} edges")
+    strong = strong[keep]
+    count = len(key)
+    if count and int(key.max()) < np.iinfo(np.int64).max // count:
+        # sort (tie, listing) pairs packed in one integer: much faster than a stable argsort
+        packed = np.sort(key * count + np.arange(count, dtype=np.int64))
+        order = packed % count
+        key = packed // count
     else:
-        strong = np.asarray(strong, dtype=bool).ravel()
-        if strong.shape != keep.shape:
-            raise ValueError(f"strong has {len(strong)} labels for {len(keep)} edges")
-        strong = strong[keep]
-        count = len(key)
-        if count and int(key.max()) < np.iinfo(np.int64).max // count:
-            # sort (tie, listing) pairs packed in one integer: much faster than a stable argsort
-            packed = np.sort(key * count + np.arange(count, dtype=np.int64))
-            order = packed % count
-            key = packed // count
-        else:
-            order = np.argsort(key, kind="stable")
-            key = key[order]
-        first = first_of_runs(key)
-        key = key[first]
-        labels = strong[order[first]]
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+    first = first_of_runs(key)
+    key = key[first]
+    labels = strong[order[first]]
     keys = [key]
     del key
     return _from_sorted_keys(n, keys, labels)
