@@ -340,12 +340,15 @@ def test_from_edges_labels_do_not_depend_on_listing_order():
     assert np.array_equal(a.indices, b.indices) and np.array_equal(a.strong, b.strong)
 
 
+@pytest.mark.parametrize("compiled_max", [10**9, 0])
 @pytest.mark.parametrize("n, ties, seed", [(2, 5, 1), (40, 400, 2), (3000, 20000, 3), (500, 30000, 4)])
-def test_unlabelled_ties_build_the_graph_of_the_sorted_tie_keys(n, ties, seed):
+def test_unlabelled_ties_build_the_graph_of_the_sorted_tie_keys(n, ties, seed, compiled_max, monkeypatch):
     """The compiled construction (each tie written into both rows, rows sorted and
     de-duplicated in place) against the sort-based one it replaced, kept as the
     reference: the (lower, higher) keys sorted and de-duplicated, labels drawn in that
-    order. Multigraphs with self-loops and repeats, rows long enough for a full sort."""
+    order; and the sort path large graphs take. Multigraphs with self-loops and
+    repeats, rows long enough for a full sort."""
+    from simulator.network import graph
     from simulator.network.graph import _from_sorted_keys
     from simulator.sorted_runs import first_of_runs
 
@@ -355,6 +358,7 @@ def test_unlabelled_ties_build_the_graph_of_the_sorted_tie_keys(n, ties, seed):
     key.sort()
     key = key[first_of_runs(key)]
     expected = _from_sorted_keys(n, [key], np.random.default_rng(9).random(len(key)) < 0.4)
+    monkeypatch.setattr(graph, "COMPILED_MAX_TIES", compiled_max)
     got = from_edges(n, u, v, None, np.random.default_rng(9), 0.4)
     assert_valid_csr(got)
     for field in ("indptr", "indices", "strong"):
