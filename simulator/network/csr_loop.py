@@ -14,15 +14,40 @@ from ..kernel import cache  # noqa: F401  (where the compiled code is kept: befo
 
 
 @njit(cache=True)
-def _sort_small(row):
-    """Insertion sort: most rows hold a handful of friends."""
-    for i in range(1, len(row)):
-        x = row[i]
-        j = i - 1
-        while j >= 0 and row[j] > x:
-            row[j + 1] = row[j]
-            j -= 1
-        row[j + 1] = x
+def _sort_row(indices, low, high):
+    """Sort ``indices[low:high]`` in place: insertion sort for the handful of friends most
+    rows hold, heapsort for the long rows of hubs (hand-written: numba's own sort
+    costs seconds of compiling at a user's first run)."""
+    count = high - low
+    if count <= 32:
+        for i in range(low + 1, high):
+            x = indices[i]
+            j = i - 1
+            while j >= low and indices[j] > x:
+                indices[j + 1] = indices[j]
+                j -= 1
+            indices[j + 1] = x
+        return
+    for start in range(count // 2 - 1, -1, -1):
+        _sift(indices, low, start, count)
+    for end in range(count - 1, 0, -1):
+        indices[low], indices[low + end] = indices[low + end], indices[low]
+        _sift(indices, low, 0, end)
+
+
+@njit(cache=True)
+def _sift(indices, low, root, count):
+    """Move the heap's root down into place (a max-heap over indices[low:low + count])."""
+    while True:
+        child = 2 * root + 1
+        if child >= count:
+            return
+        if child + 1 < count and indices[low + child + 1] > indices[low + child]:
+            child += 1
+        if indices[low + root] >= indices[low + child]:
+            return
+        indices[low + root], indices[low + child] = indices[low + child], indices[low + root]
+        root = child
 
 
 @njit(cache=True)
@@ -38,7 +63,9 @@ def build_rows(n, u, v):
     for x in range(n):
         count[x + 1] += count[x]
     indices = np.empty(count[n], np.int32)
-    cursor = count[:n].copy()
+    cursor = np.empty(n, np.int64)
+    for x in range(n):
+        cursor[x] = count[x]
     for i in range(len(u)):
         a, b = u[i], v[i]
         if a != b:
@@ -50,14 +77,10 @@ def build_rows(n, u, v):
     indptr = np.zeros(n + 1, np.int64)
     out = 0
     for x in range(n):
-        row = indices[count[x]:count[x + 1]]
-        if len(row) > 32:
-            row.sort()
-        else:
-            _sort_small(row)
+        _sort_row(indices, count[x], count[x + 1])
         last = -1
-        for j in range(len(row)):
-            y = row[j]
+        for j in range(count[x], count[x + 1]):
+            y = indices[j]
             if y != last:
                 indices[out] = y
                 out += 1
@@ -73,7 +96,9 @@ def label_rows(indptr, indices, labels):
     each such tie (x, y) is the next lower friend of row y (x only grows)."""
     n = len(indptr) - 1
     strong = np.empty(indptr[n], np.bool_)
-    lower = indptr[:n].copy()  # per row: the slot of its next lower friend
+    lower = np.empty(n, np.int64)  # per row: the slot of its next lower friend
+    for x in range(n):
+        lower[x] = indptr[x]
     rank = 0
     for x in range(n):
         for k in range(indptr[x], indptr[x + 1]):

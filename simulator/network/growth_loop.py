@@ -32,7 +32,8 @@ def grow_sequential(m, triad, initial, first, stop, state, store):
     n_initial = len(initial)
     newcomers = max(stop - first, 0)
     slots = np.empty(n_initial + 2 * m * newcomers, np.int64)
-    slots[:n_initial] = initial
+    for i in range(n_initial):
+        slots[i] = initial[i]
     size = n_initial
     people = stop
     for i in range(n_initial):
@@ -77,13 +78,15 @@ def grow_sequential(m, triad, initial, first, stop, state, store):
             count += 1
         if triad > 0.0:  # only the triad step reads friend lists: BA keeps none
             for i in range(2 * m):  # v joins each chosen person's friends, then v's friends are the chosen
-                person, other = (chosen[i], v) if i < m else (v, chosen[i - m])
+                person = chosen[i] if i < m else v
+                other = v if i < m else chosen[i - m]
                 k = book[person, 1]
                 if k == book[person, 2]:  # full: the block moves to the end with twice the room
                     room = max(4, 2 * k)
                     if used + room > len(store):
                         bigger = np.empty(max(2 * len(store), used + room), store.dtype)
-                        bigger[:used] = store[:used]
+                        for j in range(used):
+                            bigger[j] = store[j]
                         store = bigger
                     base = book[person, 0]
                     for j in range(k):
@@ -93,7 +96,8 @@ def grow_sequential(m, triad, initial, first, stop, state, store):
                     used += room
                 store[book[person, 0] + k] = other
                 book[person, 1] = k + 1
-        slots[size:size + m] = chosen
-        slots[size + m:size + 2 * m] = v
+        for i in range(m):
+            slots[size + i] = chosen[i]
+            slots[size + m + i] = v
         size += 2 * m
     return slots
