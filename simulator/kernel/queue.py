@@ -37,9 +37,7 @@ def push(heads, tails, pool, meta, q, day, a, b, c):
     else:
         slot = meta[USED]
         if slot == len(pool):
-            grown = np.zeros((2 * len(pool), 4), np.int64)
-            grown[: len(pool)] = pool
-            pool = grown
+            pool = _grown(pool, len(pool), 2 * len(pool), 4)
         meta[USED] = slot + 1
     pool[slot, NEXT] = -1
     pool[slot, A] = a
@@ -55,6 +53,17 @@ def push(heads, tails, pool, meta, q, day, a, b, c):
 
 
 @njit(cache=True)
+def _grown(rows, count, capacity, width):
+    """A (capacity, width) int64 array whose first ``count`` rows are ``rows``'s (element
+    by element: a 2-D slice assignment costs seconds of compiling at a user's first run)."""
+    grown = np.zeros((capacity, width), np.int64)
+    for i in range(count):
+        for j in range(width):
+            grown[i, j] = rows[i, j]
+    return grown
+
+
+@njit(cache=True)
 def take(heads, tails, pool, meta, q, day, out):
     """Move queue ``q``'s items of ``day`` into ``out`` (rows a, b, c; grown when short)
     and free their slots; returns (out, count)."""
@@ -62,9 +71,7 @@ def take(heads, tails, pool, meta, q, day, out):
     slot = heads[q, day]
     while slot >= 0:
         if count == out.shape[0]:
-            grown = np.empty((2 * out.shape[0] + 16, 3), np.int64)
-            grown[:count] = out[:count]
-            out = grown
+            out = _grown(out, count, 2 * count + 16, 3)
         out[count, 0] = pool[slot, A]
         out[count, 1] = pool[slot, B]
         out[count, 2] = pool[slot, C]
