@@ -9,6 +9,7 @@ less often than 1 in 1,000; a real bug, e.g. mean degree off by 5%, gives p < 1e
 
 from __future__ import annotations
 
+import math
 import os
 import random
 from pathlib import Path
@@ -298,8 +299,8 @@ def test_stochastic_block_with_one_block_is_erdos_renyi():
     assert net.degree.mean() == pytest.approx(6, rel=0.03)
 
 
-def test_dense_erdos_renyi_uses_per_pair_draws():
-    net = build({"kind": "erdos_renyi", "mean_degree": 150}, 300)  # p = 0.5
+def test_dense_erdos_renyi_has_its_mean_degree():
+    net = build({"kind": "erdos_renyi", "mean_degree": 150}, 300)  # p = 0.5: a skip of 0 pairs half the time
     assert_valid_csr(net)
     assert net.degree.mean() == pytest.approx(150, rel=0.02)  # 22,425 ties, sd 0.5%
 
@@ -364,6 +365,68 @@ def test_unlabelled_ties_build_the_graph_of_the_sorted_tie_keys(n, ties, seed, c
     for field in ("indptr", "indices", "strong"):
         assert np.array_equal(getattr(got, field), getattr(expected, field)), field
     assert got.edges == nx.Graph([(a, b) for a, b in zip(u.tolist(), v.tolist()) if a != b]).number_of_edges()
+
+
+def gnp_reference(n, p, rng) -> list[int]:
+    """Batagelj & Brandes' G(n, p) written plainly: for each pair in (lower, higher)
+    order, the number of pairs skipped before the next tie is geometric."""
+    keys, lower, higher = [], 0, 0
+    log_q = math.log1p(-p) if p < 1 else -math.inf
+    while lower < n - 1:
+        higher += 1 + int(math.floor(math.log1p(-rng.random()) / log_q))
+        while higher >= n and lower < n - 1:
+            higher += lower + 2 - n
+            lower += 1
+        if lower < n - 1:
+            keys.append(lower * n + higher)
+    return keys
+
+
+@pytest.mark.parametrize("n, p", [(2, 0.5), (5, 1.0), (60, 0.1), (400, 0.02), (3000, 0.0005)])
+def test_erdos_renyi_keys_are_the_reference_skips(n, p):
+    """The compiled G(n, p) makes the reference's ties from the same draws, and a capacity
+    guess far too small only costs a reallocation."""
+    from tests.test_growth_loop import Draws
+
+    from simulator.kernel.rand import seed_rows
+    from simulator.network.gnp_loop import gnp_keys
+
+    state = seed_rows([np.random.default_rng(n)])
+    expected = gnp_reference(n, p, Draws(state.copy()))
+    for capacity in (1, len(expected) + 100):
+        got = gnp_keys(n, p, state.copy(), capacity)
+        assert got.tolist() == expected
+    if p == 1.0:
+        assert expected == [a * n + b for a in range(n) for b in range(a + 1, n)]
+
+
+def test_erdos_renyi_pairs_are_independent_with_probability_p():
+    """Every pair is a tie with probability p, whatever its place in the order: over 400
+    graphs of 40 people (p = 0.1, 780 pairs), each pair's tie count is Binomial(400, p);
+    the count of the first, a middle and the last pair, the mean tie count, and the
+    spread of the per-pair counts (chi-square over the 780 pairs, 1e-4 level) agree."""
+    from scipy import stats
+
+    from simulator.kernel.rand import seed_rows
+    from simulator.network.gnp_loop import gnp_keys
+
+    n, p, graphs = 40, 0.1, 400
+    pairs = n * (n - 1) // 2
+    counts = np.zeros(n * n, np.int64)
+    totals = []
+    for seed in range(graphs):
+        keys = gnp_keys(n, p, seed_rows([np.random.default_rng(seed)]), 100)
+        counts[keys] += 1
+        totals.append(len(keys))
+    upper = np.array([a * n + b for a in range(n) for b in range(a + 1, n)])
+    per_pair = counts[upper]
+    assert counts.sum() == per_pair.sum()  # nothing off the upper triangle
+    mean, sd = graphs * p, math.sqrt(graphs * p * (1 - p))
+    for index in (0, pairs // 2, pairs - 1):
+        assert abs(per_pair[index] - mean) < 5 * sd
+    assert abs(np.mean(totals) - pairs * p) < 4 * math.sqrt(pairs * p * (1 - p) / graphs)
+    chi2 = ((per_pair - mean) ** 2 / (graphs * p * (1 - p))).sum()
+    assert stats.chi2.sf(chi2, pairs) > 1e-4 and stats.chi2.cdf(chi2, pairs) > 1e-4
 
 
 def test_to_networkx_round_trip():

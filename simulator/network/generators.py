@@ -19,7 +19,7 @@ from ..sorted_runs import first_of_runs
 from ..errors import ScenarioError
 from ..rng import Streams
 from .cache import cached_network, read_edgelist
-from .graph import Network, from_edge_ends
+from .graph import Network, from_edge_ends, from_tie_keys
 from .growth import grow
 
 #: Largest complete network (12.5 million ties, about 130 MB of arrays).
@@ -54,8 +54,9 @@ def build_network(cfg, size: int, rng: np.random.Generator, rng_ties: np.random.
     n = int(size)
     if kind == "complete":
         return _complete(n, rng_ties, share, source)
+    if kind == "erdos_renyi":
+        return _erdos_renyi(cfg, n, rng, rng_ties, share, source)
     generators = {
-        "erdos_renyi": _erdos_renyi,
         "configuration": _configuration,
         "barabasi_albert": _barabasi_albert,
         "powerlaw_cluster": _powerlaw_cluster,
@@ -63,7 +64,7 @@ def build_network(cfg, size: int, rng: np.random.Generator, rng_ties: np.random.
         "stochastic_block": _stochastic_block,
     }
     if kind not in generators:
-        raise ScenarioError(f"unknown network kind {kind!r}; valid: {', '.join(sorted([*generators, 'complete', 'edgelist']))}",
+        raise ScenarioError(f"unknown network kind {kind!r}; valid: {', '.join(sorted([*generators, 'complete', 'edgelist', 'erdos_renyi']))}",
                             file=source, key="network.kind")
     return from_edge_ends(n, list(generators[kind](cfg, n, rng, source)), None, rng_ties, share)
 
@@ -143,13 +144,22 @@ def pair_from_index(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- kinds
 
 
-def _erdos_renyi(cfg, n: int, rng: np.random.Generator, source):
-    """G(n, p) with p = mean_degree / (n - 1): every pair is a tie independently with p."""
+def _erdos_renyi(cfg, n: int, rng: np.random.Generator, rng_ties: np.random.Generator, share: float, source) -> Network:
+    """G(n, p) with p = mean_degree / (n - 1): every pair is a tie independently with p.
+
+    The compiled loop (gnp_loop.py) skips from tie to tie and yields the ties already
+    in (lower id, higher id) order, the order the CSR and the tie labels need: at ten
+    million people this is seconds where drawing, sorting and converting pair numbers
+    took most of a minute."""
     if n < 2 or cfg.mean_degree > n - 1:
         raise _impossible(too_many_friends(cfg.mean_degree, n), source)
-    p = cfg.mean_degree / (n - 1)
-    i, j = pair_from_index(_bernoulli_subset(rng, n * (n - 1) // 2, p))
-    return i, j
+    from ..kernel.rand import seed_rows  # compiled: numba loads only when a network is built
+    from .gnp_loop import gnp_keys
+
+    p = min(cfg.mean_degree / (n - 1), 1.0)
+    expected = p * (n * (n - 1) // 2)
+    keys = gnp_keys(n, p, seed_rows([rng]), int(expected + 8 * math.sqrt(expected) + 64))
+    return from_tie_keys(n, keys, rng_ties, share)
 
 
 def _complete(n: int, rng_ties: np.random.Generator, share: float, source) -> Network:

@@ -163,6 +163,14 @@ def from_edge_ends(n: int, ends: list, strong: np.ndarray | None, rng_ties: np.r
     return _from_sorted_keys(n, keys, labels)
 
 
+def from_tie_keys(n: int, keys: np.ndarray, rng_ties: np.random.Generator, strong_tie_share: float) -> Network:
+    """The graph of the ties ``keys`` (``lower * n + higher``, strictly increasing), each
+    strong with probability ``strong_tie_share``, drawn in key order as from_edges draws
+    them. The caller's array is consumed (used in place)."""
+    labels = rng_ties.random(len(keys)) < strong_tie_share
+    return _from_sorted_keys(int(n), [keys], labels)
+
+
 def _from_sorted_keys(n: int, keys: list, labels: np.ndarray) -> Network:
     """CSR of the ties ``key = lo * n + hi`` (lo < hi, strictly increasing keys), the
     key array passed alone in a list that is emptied (see from_edge_ends).
