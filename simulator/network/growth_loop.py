@@ -23,12 +23,24 @@ def _taken(chosen, count, person):
 
 
 @njit(cache=True)
+def _friend(slots, book, store, n_initial, first, m, person, j):
+    """Friend ``j`` of ``person`` in insertion order: a newcomer's own m picks (read from
+    its block of slots), then the people who picked it later (its block of ``store``)."""
+    if person >= first:
+        if j < m:
+            return slots[n_initial + 2 * m * (person - first) + j]
+        j -= m
+    return np.int64(store[book[person, 0] + j])
+
+
+@njit(cache=True)
 def grow_sequential(m, triad, initial, first, stop, state, store):
     """The slots (networkx's ``repeated_nodes``) after newcomers first..stop-1 join: the
     ``initial`` slots, then per newcomer its m friends followed by m copies of itself.
     See growth.grow for the model. ``state`` is one row of xoshiro256** state (kernel/
     rand.py: a numpy generator cannot be handed to cached compiled code); ``store`` is
-    scratch room for the friend lists, its dtype wide enough for every person."""
+    scratch room for the lists of people who picked each person, its dtype wide enough
+    for every person."""
     n_initial = len(initial)
     newcomers = max(stop - first, 0)
     slots = np.empty(n_initial + 2 * m * newcomers, np.int64)
@@ -38,8 +50,8 @@ def grow_sequential(m, triad, initial, first, stop, state, store):
     people = stop
     for i in range(n_initial):
         people = max(people, initial[i] + 1)
-    # per person: where their friends start in ``store``, how many, and the room there
-    # (one row each, so that a person's three numbers share a cache line)
+    # per person: where the people who picked them start in ``store``, how many, and the
+    # room there (one row each, so that a person's numbers share a cache line)
     book = np.zeros((people, 4), np.int64)
     used = 0
     chosen = np.empty(m, np.int64)
@@ -49,24 +61,24 @@ def grow_sequential(m, triad, initial, first, stop, state, store):
         for i in range(m):
             target = -1
             if i > 0 and triad > 0.0 and uniform(state, 0) < triad:
-                k = book[last, 1]
-                base = book[last, 0]
+                k = book[last, 1] + (m if last >= first else 0)
                 if k > 0:  # a uniform friend of the last degree pick not yet taken: a few tries, then list them
                     for _ in range(8):
-                        pick = np.int64(store[base + below(state, 0, k)])
+                        pick = _friend(slots, book, store, n_initial, first, m, last, below(state, 0, k))
                         if not _taken(chosen, count, pick):
                             target = pick
                             break
                     else:
                         free = 0
                         for j in range(k):
-                            free += not _taken(chosen, count, store[base + j])
+                            free += not _taken(chosen, count, _friend(slots, book, store, n_initial, first, m, last, j))
                         if free > 0:
                             wanted = below(state, 0, free)
                             for j in range(k):
-                                if not _taken(chosen, count, store[base + j]):
+                                friend = _friend(slots, book, store, n_initial, first, m, last, j)
+                                if not _taken(chosen, count, friend):
                                     if wanted == 0:
-                                        target = np.int64(store[base + j])
+                                        target = friend
                                         break
                                     wanted -= 1
             if target < 0:
@@ -77,9 +89,8 @@ def grow_sequential(m, triad, initial, first, stop, state, store):
             chosen[count] = target
             count += 1
         if triad > 0.0:  # only the triad step reads friend lists: BA keeps none
-            for i in range(2 * m):  # v joins each chosen person's friends, then v's friends are the chosen
-                person = chosen[i] if i < m else v
-                other = v if i < m else chosen[i - m]
+            for i in range(m):  # v joins each chosen person's list (v's own picks are its slots)
+                person = chosen[i]
                 k = book[person, 1]
                 if k == book[person, 2]:  # full: the block moves to the end with twice the room
                     room = max(4, 2 * k)
@@ -94,7 +105,7 @@ def grow_sequential(m, triad, initial, first, stop, state, store):
                     book[person, 0] = used
                     book[person, 2] = room
                     used += room
-                store[book[person, 0] + k] = other
+                store[book[person, 0] + k] = v
                 book[person, 1] = k + 1
         for i in range(m):
             slots[size + i] = chosen[i]
