@@ -483,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
         scenario_file = write_cascade_files(graph, Path(folder))
         for path in paths:
             print(f"{path}: cascade through simulate, default scenario (REFSIM_ENGINE={path}) ...", flush=True)
-            child = run_child(["--path-child", path, str(scenario_file), str(3 if quick else 5), str(2 if quick else 3)],
+            child = run_child(["--path-child", path, str(scenario_file), str(3 if quick else 15), str(2 if quick else 3)],
                               env={"REFSIM_ENGINE": path})
             api[path], default[path] = child["cascade"], child["default"]
             print(f"  simulate: {api[path]['cold']:.3f} s cold, {api[path]['warm']:.3f} s warm for {REPLICATES} replicates; "

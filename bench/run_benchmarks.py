@@ -542,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
             allowance = 300 * size + 20 * row["edges"]
             verdict = (f"< 10 s: {'met' if total < 10 else 'MISSED'}; < 300 B/person + 20 B/tie "
                        f"({allowance / 1e6:.0f} MB): {'met' if extra < allowance else 'MISSED'} ({extra / 1e6:.1f} MB)")
-        scale_lines.append(f"| full model, {size:,} people, 365 days | {total:.1f} s; peak {row['peak_mb']:,.0f} MiB, "
+        scale_lines.append(f"| full model, {size:,} people, 365 days | {total:.2f} s; peak {row['peak_mb']:,.0f} MiB, "
                            f"{extra / 2**20:,.0f} MiB above the {row['baseline_mb']:.0f} MiB interpreter | {verdict} |")
     readme += scale_lines
 
