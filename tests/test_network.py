@@ -588,10 +588,14 @@ def messy_edges(n=300, m=2000, seed=3):
     return u, v
 
 
+@pytest.mark.parametrize("compiled_max", [10**9, 0])  # the compiled structure and the sort-based one
 @pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
-def test_cached_edgelist_gives_the_network_from_edges_gives(tmp_path, fresh_cache, share):
+def test_cached_edgelist_gives_the_network_from_edges_gives(tmp_path, fresh_cache, share, compiled_max, monkeypatch):
     # from_edges on the freshly parsed file is the reference: the cache keeps the structure
     # and draws the labels per seed, and must give the identical graph for every seed
+    from simulator.network import graph as graph_module
+
+    monkeypatch.setattr(graph_module, "COMPILED_MAX_TIES", compiled_max)
     u, v = messy_edges()
     path = write(tmp_path, "".join(f"{a} {b}\n" for a, b in zip(u, v)))
     n, fu, fv, strong = load_edgelist(path)
@@ -725,3 +729,33 @@ def test_cached_reader_reports_the_same_errors_and_keeps_no_bad_file(tmp_path, f
     assert missing.value.file == "my.yaml" and missing.value.key == "network.path"
     path.write_text("0 1\n1 2\n")  # fixed: read afresh, not an error remembered
     assert read_edgelist(path).n == 3
+
+
+@pytest.mark.parametrize("text", [
+    "0 1\n1 2\n2 0\n",              # the usual generated file: the pyarrow reader takes it
+    "0 1 0.9\n1 2 0.1\n2 0 1\n",    # three fields: weights
+    "\n0 1\n\n1 2\n",               # blank lines
+    "0\t1\n1  2\n 2 0 \n",          # tabs and padding: pandas takes it
+    "0 1\n1 2 0.5\n",               # mixed field counts: the line parser takes it
+    "# nodes: 5\n0 1\n3 4\n",       # a header: never the pyarrow reader
+])
+def test_every_edge_list_reader_gives_what_the_line_parser_gives(text):
+    """Whichever reader takes a file (pyarrow for single-spaced lines, pandas, or the
+    line-by-line parser), the ties and labels are those of the line parser, the
+    reference (it reads one line at a time with str.split)."""
+    from simulator.network.edgelist import _nodes_header, _parse_lines, parse_edgelist
+
+    header, _ = _nodes_header(text)
+    nodes = int(header.group(1)) if header else None
+    try:
+        expected = _parse_lines(text, "t.txt", nodes)
+    except ScenarioError:
+        with pytest.raises(ScenarioError):
+            parse_edgelist(text.encode(), "t.txt")
+        return
+    n, u, v, strong = parse_edgelist(text.encode(), "t.txt")
+    assert u.tolist() == list(expected[0]) and v.tolist() == list(expected[1])
+    weights = expected[2]
+    assert (strong is None) == (weights is None)
+    if weights is not None:
+        assert strong.tolist() == [w >= 0.5 for w in weights]

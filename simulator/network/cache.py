@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from . import graph as graph_module
 from .edgelist import parse_edgelist, read_edgelist_bytes
 from .graph import Network, from_edges, tie_keys, tie_slots
 
@@ -114,9 +115,18 @@ class EdgeListGraph:
             self.ties = self._fixed.edges
             self.nbytes = self._fixed.indptr.nbytes + self._fixed.indices.nbytes + self._fixed.strong.nbytes
             return
-        key = tie_keys(self.n, u, v)
-        self.ties = len(key)
-        indptr, indices, tie = tie_slots(self.n, key)
+        if len(u) <= graph_module.COMPILED_MAX_TIES:
+            # compiled, as from_edges builds it; each slot's tie rank makes a seed's labels one gather
+            from .csr_loop import build_rows, tie_ranks
+
+            indptr, indices = build_rows(self.n, np.asarray(u, np.int64), np.asarray(v, np.int64))
+            self.ties = int(indptr[-1]) // 2
+            indices = indices[:2 * self.ties].copy()
+            tie = tie_ranks(indptr, indices)
+        else:
+            key = tie_keys(self.n, u, v)
+            self.ties = len(key)
+            indptr, indices, tie = tie_slots(self.n, key)
         for array in (indptr, indices, tie):
             array.flags.writeable = False
         self._indptr, self._indices, self._tie = indptr, indices, tie

@@ -90,12 +90,11 @@ def build_rows(n, u, v):
 
 
 @njit(cache=True)
-def label_rows(indptr, indices, labels):
-    """``strong`` per stored direction from one label per tie, the ties ranked in
-    (lower id, higher id) order: row x's higher friends are ties in that order, and
-    each such tie (x, y) is the next lower friend of row y (x only grows)."""
+def spread_ties(indptr, indices, values, out):
+    """Write ``values[rank]`` into ``out`` at both slots of each tie, the ties ranked in
+    (lower id, higher id) order: row x's higher friends are ties in that order, and each
+    such tie (x, y) is the next lower friend of row y (x only grows). Returns ``out``."""
     n = len(indptr) - 1
-    strong = np.empty(indptr[n], np.bool_)
     lower = np.empty(n, np.int64)  # per row: the slot of its next lower friend
     for x in range(n):
         lower[x] = indptr[x]
@@ -104,8 +103,21 @@ def label_rows(indptr, indices, labels):
         for k in range(indptr[x], indptr[x + 1]):
             y = indices[k]
             if y > x:
-                strong[k] = labels[rank]
-                strong[lower[y]] = labels[rank]
+                out[k] = values[rank]
+                out[lower[y]] = values[rank]
                 lower[y] += 1
                 rank += 1
-    return strong
+    return out
+
+
+def label_rows(indptr, indices, labels):
+    """``strong`` per stored direction from one label per tie in (lower, higher) order."""
+    return spread_ties(indptr, indices, labels, np.empty(len(indices), np.bool_))
+
+
+def tie_ranks(indptr, indices):
+    """Each stored direction's tie rank in (lower, higher) order: ``labels[ranks]`` is then
+    label_rows's result, one gather per seed."""
+    ties = len(indices) // 2
+    dtype = np.int32 if ties < 2**31 else np.int64
+    return spread_ties(indptr, indices, np.arange(ties, dtype=dtype), np.empty(len(indices), dtype))

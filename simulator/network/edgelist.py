@@ -70,7 +70,9 @@ def parse_edgelist(data: bytes, file: str) -> tuple[int, np.ndarray, np.ndarray,
             raise ScenarioError(f"'# nodes:' must be a whole number of people in 1..{MAX_PEOPLE:,} (got {header.group(1)!r})",
                                 file=file, key=f"line {line_no}")
 
-    parsed = _parse_fast(text)
+    parsed = _parse_arrow(text) if "#" not in text else None
+    if parsed is None:
+        parsed = _parse_fast(text)
     if parsed is None:
         parsed = _parse_lines(text, file, nodes)
     u, v, weight = parsed
@@ -103,6 +105,36 @@ def _nodes_header(text: str) -> tuple[re.Match | None, int]:
         if header:
             return header, start
     return None, -1
+
+
+def _parse_arrow(text: str):
+    """u, v, weight-or-None for the usual generated file: lines of two (or three) fields
+    separated by single spaces, no comments. pyarrow's reader takes it in a fraction of
+    pandas' time (about 30 ms against 60-120 ms for 500,000 ties); anything else (tabs,
+    padding, ids that are not whole numbers, a line with another field count) makes it
+    fail, and None hands the file to the general parsers."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    first = text.lstrip("\n").split("\n", 1)[0]
+    fields = first.count(" ") + 1
+    if not first or fields not in (2, 3):
+        return None
+    names = ["u", "v", "w"][:fields]
+    types = {"u": pa.int64(), "v": pa.int64(), "w": pa.float64()}
+    try:
+        table = pa_csv.read_csv(pa.py_buffer(text.encode()), read_options=pa_csv.ReadOptions(column_names=names),
+                                parse_options=pa_csv.ParseOptions(delimiter=" ", quote_char=False),
+                                convert_options=pa_csv.ConvertOptions(column_types={k: types[k] for k in names},
+                                                                      null_values=[], strings_can_be_null=False))
+        u = table.column("u").to_numpy()
+        v = table.column("v").to_numpy()
+        w = table.column("w").to_numpy() if fields == 3 else None
+    except Exception:  # not this simple shape: the general parsers take it
+        return None
+    if w is not None and not np.isfinite(w).all():
+        return None
+    return np.asarray(u, np.int64), np.asarray(v, np.int64), w
 
 
 def _parse_fast(text: str):
