@@ -117,11 +117,10 @@ class EdgeListGraph:
             return
         if len(u) <= graph_module.COMPILED_MAX_TIES:
             # compiled, as from_edges builds it; each slot's tie rank makes a seed's labels one gather
-            from .csr_loop import build_rows, tie_ranks
+            from .csr_loop import simple_rows, tie_ranks
 
-            indptr, indices = build_rows(self.n, np.asarray(u, np.int64), np.asarray(v, np.int64))
-            self.ties = int(indptr[-1]) // 2
-            indices = indices[:2 * self.ties].copy()
+            indptr, indices = simple_rows(self.n, np.asarray(u, np.int64), np.asarray(v, np.int64))
+            self.ties = len(indices) // 2
             tie = tie_ranks(indptr, indices)
         else:
             key = tie_keys(self.n, u, v)

@@ -89,6 +89,16 @@ def build_rows(n, u, v):
     return indptr, indices
 
 
+def simple_rows(n, u, v):
+    """``indptr`` and ``indices`` of the simple graph with ties ``u[i] -- v[i]`` (build_rows,
+    the room repeated ties took given back when it is worth a copy)."""
+    indptr, indices = build_rows(n, u, v)
+    ties = int(indptr[-1]) // 2
+    if len(indices) - 2 * ties >= len(indices) // 8:
+        return indptr, indices[:2 * ties].copy()
+    return indptr, indices[:2 * ties]
+
+
 @njit(cache=True)
 def spread_ties(indptr, indices, values, out):
     """Write ``values[rank]`` into ``out`` at both slots of each tie, the ties ranked in

@@ -2,9 +2,11 @@
 
 Generators draw only from the ``network`` stream and return tie ends; the graph
 (and its strong/weak labels, from the ``ties`` stream) is built by graph.py.
-They are written in numpy rather than with networkx so that a million people
-take seconds; each keeps the model of the networkx generator of the same name
-(the tests compare degree distributions, clustering and block structure with it).
+``complete`` and ``erdos_renyi`` build it themselves, their ties being born in
+the adjacency's order. They are written in numpy or compiled loops (growth_loop.py,
+gnp_loop.py) rather than with networkx so that millions of people take seconds;
+each keeps the model of the networkx generator of the same name (the tests compare
+degree distributions, clustering and block structure with it).
 """
 
 from __future__ import annotations

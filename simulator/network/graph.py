@@ -115,14 +115,11 @@ def from_edge_ends(n: int, ends: list, strong: np.ndarray | None, rng_ties: np.r
     if len(u) and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n):
         raise ValueError(f"edge endpoints must be in 0..{n - 1}")
     if strong is None and len(u) <= COMPILED_MAX_TIES:
-        from .csr_loop import build_rows, label_rows  # compiled: numba loads only when a graph is built
+        from .csr_loop import label_rows, simple_rows  # compiled: numba loads only when a graph is built
 
-        indptr, indices = build_rows(n, u, v)
+        indptr, indices = simple_rows(n, u, v)
         del u, v
-        ties = int(indptr[-1]) // 2
-        # the room repeated ties took is given back when it is worth a copy
-        indices = indices[:2 * ties] if len(indices) - 2 * ties < len(indices) // 8 else indices[:2 * ties].copy()
-        labels = rng_ties.random(ties) < strong_tie_share
+        labels = rng_ties.random(len(indices) // 2) < strong_tie_share
         return Network(indptr, indices, label_rows(indptr, indices, labels))
     keep = u != v
     # in-place arithmetic throughout: at a million ties every int64 temporary is 8 MB
