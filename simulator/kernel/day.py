@@ -98,7 +98,7 @@ def file_churn(Q, heads, tails, pool, meta, leave_day, who, last_day_survived, c
             leave = last_day_survived + int(wait)
     leave_day[who] = leave
     if leave != NEVER:
-        pool = qu.push(heads, tails, pool, meta, qu.CHURN, leave, who, 0, 0)
+        pool = qu.push(heads, tails, pool, meta, qu.CHURN, leave, who, qu.NO_DATA, qu.NO_DATA)
     return pool
 
 
@@ -122,7 +122,7 @@ def file_renewal(Q, heads, tails, pool, meta, leave_day, who, signed, since, use
                 leave = decide + notice
     leave_day[who] = leave
     if leave != NEVER:
-        pool = qu.push(heads, tails, pool, meta, qu.CHURN, leave, who, 0, 0)
+        pool = qu.push(heads, tails, pool, meta, qu.CHURN, leave, who, qu.NO_DATA, qu.NO_DATA)
     return pool
 
 
@@ -259,7 +259,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 reminder = day + Q[INTERVAL_DAYS]
             next_ask_day[c] = reminder
             if reminder != NEVER and reminder <= Q[DAYS]:
-                pool = qu.push(heads, tails, pool, meta, qu.ASKS, reminder, c, 0, 0)
+                pool = qu.push(heads, tails, pool, meta, qu.ASKS, reminder, c, qu.NO_DATA, qu.NO_DATA)
         for i in range(n_spontaneous):
             c = spontaneous[i]
             sharers[n_sharers] = c
@@ -407,7 +407,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 if rand.uniform(rs, S_NWOM_ORGANIC) < P[NWOM_ORGANIC_PENALTY]:
                     again = day + rand.geometric(rs, S_NWOM_ORGANIC, P[ORGANIC_RATE])
                     if again <= Q[DAYS]:
-                        pool = qu.push(heads, tails, pool, meta, qu.ORGANIC_LATER, again, c, 0, 0)
+                        pool = qu.push(heads, tails, pool, meta, qu.ORGANIC_LATER, again, c, qu.NO_DATA, qu.NO_DATA)
                     continue
             if claim[c] == day:
                 continue
@@ -439,7 +439,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 first_ask = day + wait if reach else NEVER
             next_ask_day[c] = first_ask
             if first_ask != NEVER and first_ask <= Q[DAYS]:
-                pool = qu.push(heads, tails, pool, meta, qu.ASKS, first_ask, c, 0, 0)
+                pool = qu.push(heads, tails, pool, meta, qu.ASKS, first_ask, c, qu.NO_DATA, qu.NO_DATA)
             if Q[HAS_FRAUD_DRAW] == 1 and is_tracked and program_on:
                 # rewards change who comes (engine._who_comes)
                 reward = referrer_reward(Q, rewards_earned[referrer], tier_after, tier_amount) + P[REFEREE_REWARD]
@@ -466,7 +466,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                                     hazard(P, score, referrer >= 0, multiplier[c]))
             if is_tracked and Q[HAS_INCENTIVE] == 1 and Q[PAID_ON_QUALIFICATION] == 1:
                 if day + Q[QUALIFICATION_DAYS] <= Q[DAYS]:
-                    pool = qu.push(heads, tails, pool, meta, qu.QUALIFY, day + Q[QUALIFICATION_DAYS], c, 0, 0)
+                    pool = qu.push(heads, tails, pool, meta, qu.QUALIFY, day + Q[QUALIFICATION_DAYS], c, qu.NO_DATA, qu.NO_DATA)
             if referrer >= 0:
                 new_referred += 1 if is_tracked else 0
                 new_fraud += 1 if fraud[c] else 0
@@ -578,7 +578,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 K[K_PREMIUM_ADOPTED_SUM] += day
                 ends = day + Q[PREMIUM_FADE_DAYS] + 1
                 if ends <= Q[DAYS]:
-                    pool = qu.push(heads, tails, pool, meta, qu.PREMIUM, ends, c, 0, 0)
+                    pool = qu.push(heads, tails, pool, meta, qu.PREMIUM, ends, c, qu.NO_DATA, qu.NO_DATA)
 
         # ---- record: the day's row
         row[COL_PROSPECTS] = n - K[K_ADOPTED]

@@ -3,6 +3,8 @@ carry them into compiled code (numba reads module-level ints as constants)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..metrics import COLUMN_INDEX
 
 # float parameters (P)
@@ -56,8 +58,10 @@ M_LEFT, M_SPENT = 0, 1
 
 # random streams: rows of the xoshiro state, named as rng.STREAM_NAMES
 STREAMS = ("timing", "asks", "spontaneous", "channels", "conversion", "order", "annoyance", "nwom", "nwom_organic")
+# numpy integers, not Python ints: numba types a Python-int global as a literal and compiles
+# every random-number function once per stream it is called with (seconds at a first run)
 (S_TIMING, S_ASKS, S_SPONTANEOUS, S_CHANNELS, S_CONVERSION, S_ORDER, S_ANNOYANCE, S_NWOM,
- S_NWOM_ORGANIC) = range(len(STREAMS))
+ S_NWOM_ORGANIC) = (np.int64(row) for row in range(len(STREAMS)))
 
 # daily columns
 COL_PROSPECTS = COLUMN_INDEX["prospects"]

@@ -17,8 +17,11 @@ from . import cache  # noqa: F401  (where the compiled code is kept: before any 
 
 NEXT, A, B, C = 0, 1, 2, 3
 USED, FREE = 0, 1
-#: The kernel's queues (rows of heads and tails).
-ASKS, CHURN, INVITES, QUALIFY, PREMIUM, ORGANIC_LATER = range(6)
+#: The kernel's queues (rows of heads and tails). numpy integers, as is NO_DATA (an item's
+#: unused fields): numba would type Python-int globals as literals and compile push once
+#: per queue and per constant.
+ASKS, CHURN, INVITES, QUALIFY, PREMIUM, ORGANIC_LATER = (np.int64(q) for q in range(6))
+NO_DATA = np.int64(0)
 QUEUES = 6
 
 
@@ -106,5 +109,5 @@ def push_many(heads, tails, pool, meta, q, days, who, horizon):
     """File person ``who[i]`` under ``days[i]`` for every i with 0 <= days[i] <= horizon, in order."""
     for i in range(len(who)):
         if 0 <= days[i] <= horizon:
-            pool = push(heads, tails, pool, meta, q, days[i], who[i], 0, 0)
+            pool = push(heads, tails, pool, meta, q, days[i], who[i], NO_DATA, NO_DATA)
     return pool

@@ -13,6 +13,10 @@ from numba import njit
 from ..kernel import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
 from ..kernel.rand import uniform
 
+#: The one stream row this loop draws from (a numpy integer: numba compiles the draw once
+#: for every caller instead of once per literal row).
+ROW = np.int64(0)
+
 
 @njit(cache=True)
 def gnp_keys(n, p, state, capacity):
@@ -27,7 +31,7 @@ def gnp_keys(n, p, state, capacity):
     log_q = math.log1p(-p) if p < 1.0 else -math.inf
     lower, higher = 0, 0  # the pair before the first: row 0's pairs are (0, 1), (0, 2), ...
     while lower < n - 1:
-        higher += 1 + int(math.floor(math.log1p(-uniform(state, 0)) / log_q))
+        higher += 1 + int(math.floor(math.log1p(-uniform(state, ROW)) / log_q))
         while higher >= n and lower < n - 1:  # past the end of this row: into the next
             higher += lower + 2 - n
             lower += 1

@@ -13,6 +13,10 @@ from numba import njit
 from ..kernel import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
 from ..kernel.rand import below, uniform
 
+#: The one stream row these loops draw from (a numpy integer: numba compiles the draws once
+#: for every caller instead of once per literal row).
+ROW = np.int64(0)
+
 
 @njit(cache=True)
 def _taken(chosen, count, person):
@@ -60,11 +64,11 @@ def grow_sequential(m, triad, initial, first, stop, state, store):
         last = -1
         for i in range(m):
             target = -1
-            if i > 0 and triad > 0.0 and uniform(state, 0) < triad:
+            if i > 0 and triad > 0.0 and uniform(state, ROW) < triad:
                 k = book[last, 1] + (m if last >= first else 0)
                 if k > 0:  # a uniform friend of the last degree pick not yet taken: a few tries, then list them
                     for _ in range(8):
-                        pick = _friend(slots, book, store, n_initial, first, m, last, below(state, 0, k))
+                        pick = _friend(slots, book, store, n_initial, first, m, last, below(state, ROW, k))
                         if not _taken(chosen, count, pick):
                             target = pick
                             break
@@ -73,7 +77,7 @@ def grow_sequential(m, triad, initial, first, stop, state, store):
                         for j in range(k):
                             free += not _taken(chosen, count, _friend(slots, book, store, n_initial, first, m, last, j))
                         if free > 0:
-                            wanted = below(state, 0, free)
+                            wanted = below(state, ROW, free)
                             for j in range(k):
                                 friend = _friend(slots, book, store, n_initial, first, m, last, j)
                                 if not _taken(chosen, count, friend):
@@ -82,9 +86,9 @@ def grow_sequential(m, triad, initial, first, stop, state, store):
                                         break
                                     wanted -= 1
             if target < 0:
-                target = slots[below(state, 0, size)]
+                target = slots[below(state, ROW, size)]
                 while _taken(chosen, count, target):
-                    target = slots[below(state, 0, size)]
+                    target = slots[below(state, ROW, size)]
                 last = target
             chosen[count] = target
             count += 1
