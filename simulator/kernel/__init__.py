@@ -64,14 +64,14 @@ def common_path(scenarios) -> bool | None:
 
 
 def warm_up() -> None:
-    """Compile the kernel, or load it from numba's cache, in this process (a tiny run):
-    workers forked from it then start with it instead of each compiling it at once."""
-    if engine_choice() == "numpy":
-        return
+    """Compile the kernel and the graph generators' loops, or load them from numba's
+    cache, in this process (tiny runs): workers forked from it then start with them
+    instead of each compiling them at once. On the numpy path only the graph loops."""
     from ..config import Scenario
     from ..engine import Engine
 
-    # a powerlaw-cluster network: its growth's compiled prefix loads too
-    tiny = Scenario(population={"size": 50, "initial_customers": 2}, days=3,
-                    network={"kind": "powerlaw_cluster", "mean_degree": 4})
-    Engine(tiny, 1, kernel=True).run()
+    kernel = engine_choice() != "numpy"
+    for network in ({"kind": "powerlaw_cluster", "mean_degree": 4}, {"kind": "erdos_renyi", "mean_degree": 4}):
+        tiny = Engine(Scenario(population={"size": 50, "initial_customers": 2}, days=3, network=network), 1, kernel=kernel)
+        if kernel:
+            tiny.run()
