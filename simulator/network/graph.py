@@ -135,10 +135,9 @@ def from_edge_ends(n: int, ends: list, strong: np.ndarray | None, rng_ties: np.r
         first = first_of_runs(key)
         if not first.all():
             key = key[first]
-        labels = rng_ties.random(len(key)) < strong_tie_share
         keys = [key]
         del key
-        return _from_sorted_keys(n, keys, labels)
+        return from_tie_keys(n, keys, rng_ties, strong_tie_share)
     strong = np.asarray(strong, dtype=bool).ravel()
     if strong.shape != keep.shape:
         raise ValueError(f"strong has {len(strong)} labels for {len(keep)} edges")
@@ -160,12 +159,13 @@ def from_edge_ends(n: int, ends: list, strong: np.ndarray | None, rng_ties: np.r
     return _from_sorted_keys(n, keys, labels)
 
 
-def from_tie_keys(n: int, keys: np.ndarray, rng_ties: np.random.Generator, strong_tie_share: float) -> Network:
-    """The graph of the ties ``keys`` (``lower * n + higher``, strictly increasing), each
+def from_tie_keys(n: int, keys: list, rng_ties: np.random.Generator, strong_tie_share: float) -> Network:
+    """The graph of the ties ``keys[0]`` (``lower * n + higher``, strictly increasing), each
     strong with probability ``strong_tie_share``, drawn in key order as from_edges draws
-    them. The caller's array is consumed (used in place)."""
-    labels = rng_ties.random(len(keys)) < strong_tie_share
-    return _from_sorted_keys(int(n), [keys], labels)
+    them. The key array comes alone in a list that is emptied and is used in place, so
+    that it is freed as soon as the adjacency no longer needs it (see from_edge_ends)."""
+    labels = rng_ties.random(len(keys[0])) < strong_tie_share
+    return _from_sorted_keys(int(n), keys, labels)
 
 
 def _from_sorted_keys(n: int, keys: list, labels: np.ndarray) -> Network:
