@@ -24,9 +24,9 @@ import solara
 import solara.lab  # use_task
 import solara.server.settings
 
-from .app_chart import EchartsJson, HtmlText, option_json
-from .app_pictures import (adoption_legend_html, adoption_option, generations_option, network_layout, network_legend_html,
-                           network_option, new_adopters_option)
+from .app_chart import EchartsJson, HtmlText, NetworkPicture, option_json
+from .app_pictures import (NETWORK_STYLE, adoption_legend_html, adoption_option, dot_size, generations_option, network_layout,
+                           network_legend_html, network_picture, network_points, new_adopters_option)
 from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, NETWORK_KINDS, SIZE_RANGE, SPEEDS, TIMING_KINDS,
                         ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, speed_label)
 from .errors import ScenarioError
@@ -44,8 +44,11 @@ DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "default.
 #: Seconds the population controls must rest before a new network is built (a slider
 #: drag passes many sizes; at 300 people a build takes a few tenths of a second).
 NETWORK_SETTLE_S = 0.25
+#: Seconds after a page opens before its controls are built (see Classroom).
+CONTROLS_AFTER_S = 0.3
 #: Most chart updates a second while playing (the network and K follow every picture).
-CHARTS_PER_SECOND = 2.5
+#: The charts are most of a browser's drawing work; a second apart they still move smoothly.
+CHARTS_PER_SECOND = 1.0
 #: Generations listed in the K card before "…".
 GENERATIONS_LISTED = 10
 INCENTIVE_LABELS = {"none": "none", "single_sided": "referrer", "double_sided": "both", "tiered": "tiered"}
@@ -75,8 +78,14 @@ STYLE = """
 .refsim-controls .v-btn { padding: 0 6px !important; min-width: 0 !important; text-transform: none; }
 .refsim-bar .v-btn { text-transform: none; }
 .refsim-controls > * { flex-shrink: 0; }
+/* what changes each day is laid out and painted on its own, not with the whole page */
+.refsim-network, .refsim-chart { contain: strict; }
+.refsim-k-card, .refsim-stats, .refsim-status, .refsim-compare { contain: layout paint; }
 .refsim-network { width: clamp(200px, min(46vh, 24vw), 460px); height: clamp(200px, min(46vh, 24vw), 460px); flex: 0 0 auto; }
-.refsim-one .refsim-network { width: clamp(300px, min(68vh, 45vw), 640px); height: clamp(300px, min(68vh, 45vw), 640px); }
+.refsim-one /* what changes each day is laid out and painted on its own, not with the whole page */
+.refsim-network, .refsim-chart { contain: strict; }
+.refsim-k-card, .refsim-stats, .refsim-status, .refsim-compare { contain: layout paint; }
+.refsim-network { width: clamp(300px, min(68vh, 45vw), 640px); height: clamp(300px, min(68vh, 45vw), 640px); }
 .refsim-chart { height: clamp(110px, 19vh, 200px); flex: 1 1 0; min-width: 0; }
 .refsim-one .refsim-chart { height: clamp(110px, 20vh, 220px); }
 """
@@ -294,17 +303,19 @@ def status_text(run: ClassRun, playing: bool, speed: float) -> str:
 
 class Board:
     """The live view of one run as widgets that are updated in place: each frame sets
-    a few strings (status, one HTML card and four chart options per design) and sends
-    them, with no component tree to render again."""
+    a few strings (status, one HTML card, the network's day and, now and then, three
+    chart options per design) and sends them, with no component tree to render again."""
 
     def __init__(self, run: ClassRun):
         self.run = run
         self.pause_day: int | None = None
         self._charts_at = -math.inf
+        points = option_json(network_points(run.layout))
         self.status = HtmlText(html_class="refsim-status refsim-day")
         self.difference = HtmlText(html_class="refsim-compare")
         self.panels = {label: {
-            "network": EchartsJson(attributes={"class": f"refsim-network refsim-network-{label}"}),
+            "network": NetworkPicture(points=points, look=NETWORK_STYLE, dot=dot_size(run.network.n),
+                                      attributes={"class": f"refsim-network refsim-network-{label}"}),
             "text": HtmlText(html_class=f"refsim-text-{label}"),
             "adoption": EchartsJson(attributes={"class": f"refsim-chart refsim-adoption-{label}"}),
             "daily": EchartsJson(attributes={"class": f"refsim-chart refsim-daily-{label}"}),
@@ -315,7 +326,7 @@ class Board:
     def update(self, playing: bool, speed: float) -> None:
         """Show the run's current day. While playing, the three charts follow at most
         CHARTS_PER_SECOND times a second: they change little from one day to the next,
-        and they are most of the bytes a frame sends."""
+        and they are most of the browser's work."""
         run = self.run
         now = time.perf_counter()
         charts = not playing or now - self._charts_at >= 1.0 / CHARTS_PER_SECOND
@@ -335,7 +346,7 @@ class Board:
         for index, frame in enumerate(frames):
             other = frames[1 - index] if len(frames) == 2 else None
             widgets = self.panels[frame.label]
-            widgets["network"].option_json = option_json(network_option(frame, run.layout))
+            widgets["network"].picture = option_json(network_picture(frame))
             widgets["text"].content = panel_html(frame)
             if not charts:
                 continue
@@ -404,6 +415,15 @@ def Classroom():
     message = solara.use_reactive("")
     editing = solara.use_reactive("A")
     controls = solara.use_reactive("auto")  # or "flipped": the Settings button pressed
+    # the controls are built just after the first picture: a new page then shows the
+    # network a moment sooner, and on a projector the controls are folded away anyway
+    controls_built = solara.use_reactive(False)
+
+    async def build_controls():
+        await asyncio.sleep(CONTROLS_AFTER_S)
+        controls_built.set(True)
+
+    solara.lab.use_task(build_controls, dependencies=[], prefer_threaded=False)
 
     def choose_preset(name: str):
         try:
@@ -501,27 +521,28 @@ def Classroom():
             ErrorText(message.value)
         with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}, gap="12px"):
             with solara.Column(gap="2px", classes=["refsim-controls", controls_class]):
-                solara.HTML(tag="div", unsafe_innerHTML=(
-                    "Each dot is a person. Customers ask friends to join; a referred friend may ask theirs. "
-                    "Change a design, press <b>Play</b>, and watch the loop."), classes=["refsim-intro"])
-                solara.Select("Preset (scenarios folder)", values=list(presets), value=preset_name.value,
-                              on_value=choose_preset, dense=True, classes=["refsim-preset"])
-                Label("Show")
-                with solara.ToggleButtonsSingle(value=compare, dense=True, classes=["refsim-compare-toggle"]):
-                    solara.Button("one design", value=False, text=True, classes=["refsim-show-one"])
-                    solara.Button("A vs B, same people and seed", value=True, text=True, classes=["refsim-show-two"])
-                if compare.value:
-                    Label("Edit")
-                    with solara.ToggleButtonsSingle(value=editing, dense=True, classes=["refsim-editing"]):
-                        solara.Button("design A", value="A", text=True, classes=["refsim-edit-A"])
-                        solara.Button("design B", value="B", text=True, classes=["refsim-edit-B"])
-                if editing.value == "B" and compare.value:
-                    DesignControls(design_b, "B")
-                    solara.Button("Copy design A into B", on_click=lambda: design_b.set(design_a.value), text=True,
-                                  classes=["refsim-copy"])
-                else:
-                    DesignControls(design_a, "A")
-                NetworkControls(wanted, preset.value)
+                if controls_built.value:
+                    solara.HTML(tag="div", unsafe_innerHTML=(
+                        "Each dot is a person. Customers ask friends to join; a referred friend may ask theirs. "
+                        "Change a design, press <b>Play</b>, and watch the loop."), classes=["refsim-intro"])
+                    solara.Select("Preset (scenarios folder)", values=list(presets), value=preset_name.value,
+                                  on_value=choose_preset, dense=True, classes=["refsim-preset"])
+                    Label("Show")
+                    with solara.ToggleButtonsSingle(value=compare, dense=True, classes=["refsim-compare-toggle"]):
+                        solara.Button("one design", value=False, text=True, classes=["refsim-show-one"])
+                        solara.Button("A vs B, same people and seed", value=True, text=True, classes=["refsim-show-two"])
+                    if compare.value:
+                        Label("Edit")
+                        with solara.ToggleButtonsSingle(value=editing, dense=True, classes=["refsim-editing"]):
+                            solara.Button("design A", value="A", text=True, classes=["refsim-edit-A"])
+                            solara.Button("design B", value="B", text=True, classes=["refsim-edit-B"])
+                    if editing.value == "B" and compare.value:
+                        DesignControls(design_b, "B")
+                        solara.Button("Copy design A into B", on_click=lambda: design_b.set(design_a.value), text=True,
+                                      classes=["refsim-copy"])
+                    else:
+                        DesignControls(design_a, "A")
+                    NetworkControls(wanted, preset.value)
             with solara.Column(style={"flex": "1 1 auto", "min-width": "0"}, gap="2px"):
                 if ready:
                     LiveView(board)

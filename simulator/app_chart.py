@@ -1,4 +1,5 @@
-"""Widgets the live view draws into: an ECharts chart fed a JSON string, and HTML text.
+"""Widgets the live view draws into: the network on a canvas, an ECharts chart fed a
+JSON string, and HTML text.
 
 Solara's ``FigureEcharts`` takes the option as a Python dict. The page's renderer
 walks and compares every prop value on every frame, and a network's option holds
@@ -91,3 +92,108 @@ class HtmlText(ipyvuetify.VuetifyTemplate):
     template = traitlets.Unicode('<template><div :class="html_class" v-html="content"></div></template>').tag(sync=True)
     content = traitlets.Unicode("").tag(sync=True)
     html_class = traitlets.Unicode("").tag(sync=True)  # not "css": VueTemplate uses that name for style sheets
+
+
+NETWORK_TEMPLATE = """
+<template>
+  <div ref="box" v-bind="attributes"><canvas ref="canvas" style="display:block"></canvas></div>
+</template>
+<script>
+module.exports = {
+  mounted() {
+    this.draw();
+    this.observer = new ResizeObserver(() => this.schedule());
+    this.observer.observe(this.$refs.box);
+  },
+  beforeDestroy() {
+    if (this.observer) this.observer.disconnect();
+  },
+  watch: {
+    picture() { this.schedule(); },
+    points() { this.schedule(); },
+  },
+  methods: {
+    schedule() {
+      // one drawing per screen refresh: pictures that arrive faster than the browser
+      // can draw them are skipped, and the newest is drawn
+      if (this.pending) return;
+      this.pending = true;
+      window.requestAnimationFrame(() => { this.pending = false; this.draw(); });
+    },
+    draw() {
+      const box = this.$refs.box, canvas = this.$refs.canvas;
+      if (!box || !canvas || !this.picture || !this.points) return;
+      const width = box.clientWidth, height = box.clientHeight;
+      if (!width || !height) return;
+      const ratio = window.devicePixelRatio || 1;
+      if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+        canvas.width = Math.round(width * ratio);
+        canvas.height = Math.round(height * ratio);
+        canvas.style.width = width + "px";
+        canvas.style.height = height + "px";
+      }
+      if (this.pointsText !== this.points) {  // positions change once per run
+        this.pointsText = this.points;
+        this.xy = JSON.parse(this.points);
+      }
+      const style = this.look, picture = JSON.parse(this.picture), xy = this.xy, codes = picture.codes;
+      const span = style.grid * (1 + 2 * style.pad), shift = style.grid * style.pad;
+      const x = (i) => (xy[2 * i] + shift) / span * width;
+      const y = (i) => height - (xy[2 * i + 1] + shift) / span * height;  // y grows upwards
+      const context = canvas.getContext("2d");
+      context.setTransform(ratio, 0, 0, ratio, 0, 0);
+      context.clearRect(0, 0, width, height);
+      const [lineColour, lineWidth, lineOpacity] = style.line;
+      context.globalAlpha = lineOpacity;
+      context.strokeStyle = lineColour;
+      context.lineWidth = lineWidth;
+      context.beginPath();
+      for (let k = 0; k < picture.links.length; k += 2) {
+        context.moveTo(x(picture.links[k]), y(picture.links[k]));
+        context.lineTo(x(picture.links[k + 1]), y(picture.links[k + 1]));
+      }
+      context.stroke();
+      context.globalAlpha = 1;
+      const groups = style.groups, rings = groups.length - 1;
+      const zero = "0".charCodeAt(0), letter = "a".charCodeAt(0);
+      const dot = (i, radius) => { context.moveTo(x(i) + radius, y(i)); context.arc(x(i), y(i), radius, 0, 2 * Math.PI); };
+      // each group in its own pass, bottom to top, as the legend lists them
+      for (let g = 0; g < rings; g++) {
+        const [fill, ring, ringWidth] = groups[g];
+        const radius = (this.dot + (ring ? 2 : 0)) / 2;
+        context.beginPath();
+        for (let i = 0; i < codes.length; i++) {
+          const code = codes.charCodeAt(i);
+          if (code - zero === g || code - letter === g) dot(i, radius);
+        }
+        if (fill !== "transparent") { context.fillStyle = fill; context.fill(); }
+        if (ring) { context.strokeStyle = ring; context.lineWidth = ringWidth; context.stroke(); }
+      }
+      const [, initialRing, initialWidth] = groups[rings];
+      context.beginPath();
+      for (let i = 0; i < codes.length; i++) if (codes.charCodeAt(i) >= letter) dot(i, (this.dot + 2) / 2);
+      context.strokeStyle = initialRing;
+      context.lineWidth = initialWidth;
+      context.stroke();
+    },
+  },
+};
+</script>
+"""
+
+
+class NetworkPicture(ipyvuetify.VuetifyTemplate):
+    """The network drawn on a plain canvas. ``points`` (everyone's position) and ``look``
+    (colours) arrive once per run; each picture is ``picture``, a JSON object with one
+    character per person (``codes``) and the referral ``links``
+    (simulator.app_pictures.network_picture). A browser draws at most one picture per
+    screen refresh, the newest, so a busy one skips pictures instead of falling behind.
+    Nothing is sent back: an answer per picture would cost the server more than the
+    picture itself."""
+
+    template = traitlets.Unicode(NETWORK_TEMPLATE).tag(sync=True)
+    points = traitlets.Unicode("").tag(sync=True)
+    look = traitlets.Dict().tag(sync=True)
+    dot = traitlets.Float(5.0).tag(sync=True)
+    picture = traitlets.Unicode("").tag(sync=True)
+    attributes = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)

@@ -1,8 +1,11 @@
-"""The educator app's pictures: the network layout and ECharts options drawn by the browser.
+"""The educator app's pictures: the network layout, the network's daily state and the
+charts' ECharts options, all drawn by the browser.
 
-The server sends each picture as a small ECharts option (people as points grouped by
-what they are, who-invited-whom as lines, the charts' series) and the browser draws
-it, from the ECharts copy that solara-assets serves locally. Only the referral lines
+The network's positions and colours reach the browser once per run; each day then
+sends one character per person (its group: prospect, generation, churned) and the
+who-invited-whom pairs, about 2 kB at 300 people, which the browser draws on a plain
+canvas (:class:`simulator.app_chart.NetworkPicture`). The charts are ECharts options,
+drawn by the ECharts copy that solara-assets serves locally. Only the referral lines
 are drawn, not every friendship: friends sit close together in the layout, and the
 chains stay readable. Colours and the legend come from one table, so the legend shows
 exactly what is drawn.
@@ -109,16 +112,12 @@ def adoption_legend_html(compare: bool) -> str:
     return "".join(items)
 
 
-# --------------------------------------------------------------------------- ECharts options
+# --------------------------------------------------------------------------- what the browser draws
 
 
 #: The picture's coordinates are whole thousandths of its width: below a pixel, and
 #: whole numbers encode to JSON several times faster than decimals.
 GRID = 1000
-
-
-def _hidden_axis(kind: str = "value") -> dict:
-    return {"type": kind, "min": -0.03 * GRID, "max": 1.03 * GRID, "show": False}
 
 
 def network_groups(frame: Frame) -> list[np.ndarray]:
@@ -135,24 +134,37 @@ def network_groups(frame: Frame) -> list[np.ndarray]:
     return masks
 
 
-def network_option(frame: Frame, xy: np.ndarray) -> dict:
-    """The network as an ECharts option: people as points, who-invited-whom as lines."""
-    n = len(xy)
-    size = float(np.clip(70.0 / np.sqrt(max(n, 1)), 3.0, 9.0))  # dots shrink with the crowd
-    grid = np.round(np.asarray(xy) * GRID).astype(np.int32)
+def network_points(xy: np.ndarray) -> list[int]:
+    """Everyone's position as [x0, y0, x1, y1, ...] in whole thousandths of the picture,
+    sent to the browser once per run."""
+    return np.round(np.asarray(xy) * GRID).astype(np.int64).ravel().tolist()
+
+
+def dot_size(people: int) -> float:
+    """A dot's diameter in pixels: dots shrink with the crowd."""
+    return float(np.clip(70.0 / np.sqrt(max(people, 1)), 3.0, 9.0))
+
+
+#: How the browser draws the network (simulator.app_chart.NetworkPicture): each point
+#: group's fill, ring colour and ring width in POINT_GROUPS order (the last, the initial
+#: customers' ring, is drawn over the fill), and the referral lines.
+NETWORK_STYLE = {"groups": [[fill, ring, width] for _, fill, ring, width in POINT_GROUPS],
+                 "line": [REFERRAL_LINE_COLOUR, 1.1, 0.75], "pad": 0.03, "grid": GRID}
+
+
+def network_picture(frame: Frame) -> dict:
+    """One day of the network, compactly: ``codes`` has one character per person, the
+    digit of its group in POINT_GROUPS, or the letter as many places after "a" when an
+    initial customer's ring goes on top; ``links`` is [inviter, invited, ...] for every
+    referral of record. A frame at 300 people is about 2 kB."""
+    masks = network_groups(frame)
+    codes = np.zeros(len(frame.state), dtype=np.uint8)
+    for group, mask in enumerate(masks[:-1]):
+        codes[mask] = group
+    codes += np.where(masks[-1], ord("a"), ord("0")).astype(np.uint8)
     children = np.flatnonzero(frame.referred_by >= 0)
-    segments = np.stack([grid[frame.referred_by[children]], grid[children]], axis=1).tolist() if len(children) else []
-    series = [{"type": "lines", "name": REFERRAL_LINES, "coordinateSystem": "cartesian2d", "silent": True, "z": 1,
-               "lineStyle": {"color": REFERRAL_LINE_COLOUR, "width": 1.1, "opacity": 0.75},
-               "data": [{"coords": segment} for segment in segments]}]
-    for (name, fill, ring, width), mask in zip(POINT_GROUPS, network_groups(frame)):
-        style = {"color": fill}
-        if ring:
-            style.update(borderColor=ring, borderWidth=width)
-        series.append({"type": "scatter", "name": name, "silent": True, "z": 2, "symbolSize": size + (2 if ring else 0),
-                       "itemStyle": style, "data": grid[mask].tolist()})
-    return {"animation": False, "grid": {"left": 0, "right": 0, "top": 0, "bottom": 0},
-            "xAxis": _hidden_axis(), "yAxis": _hidden_axis(), "series": series}
+    links = np.column_stack([frame.referred_by[children], children]).astype(np.int64).ravel().tolist()
+    return {"codes": codes.tobytes().decode("ascii"), "links": links}
 
 
 def _axes(days: int, top: float | None, name: str) -> dict:

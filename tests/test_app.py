@@ -5,6 +5,7 @@ by tests/browser."""
 
 from __future__ import annotations
 
+import json
 import math
 from types import SimpleNamespace
 import socket
@@ -16,8 +17,8 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from simulator import app_pictures
-from simulator.app_pictures import (GENERATION_COLOURS, POINT_GROUPS, REFERRAL_LINES, generations_option, network_groups,
-                                    network_legend_html, network_option)
+from simulator.app_pictures import (GENERATION_COLOURS, NETWORK_STYLE, POINT_GROUPS, REFERRAL_LINES, generations_option,
+                                    network_groups, network_legend_html, network_picture, network_points)
 from simulator.classroom import (speeding_up, CLASS_SIZE, FILLED_SHARE, K_WINDOW_DAYS, MAX_SEED, ClassRun, Design, KReading,
                                  NetworkChoice, PlayClock, classroom_k, classroom_scenario, generation_ratios,
                                  generation_sizes, network_problems, nps_shares, referral_generations,
@@ -362,19 +363,61 @@ def test_network_picture_draws_everyone_once_and_each_referral(default):
     run = ClassRun(default, NetworkChoice.of(default), [viral])
     run.advance(60)
     frame = run.frames()[0]
-    layout = app_pictures.network_layout(run.network, 1)
     masks = network_groups(frame)
     # every person is in exactly one group (the initial customers' rings go on top)
     assert np.array_equal(np.sum(masks[:-1], axis=0), np.ones(run.network.n))
     assert np.array_equal(masks[-1], frame.initial & (frame.state != 0))
-    option = network_option(frame, layout)
-    series = {s["name"]: s for s in option["series"]}
-    assert len(series[REFERRAL_LINES]["data"]) == frame.referred  # one line per referral of record
-    for (name, _, _, _), mask in zip(POINT_GROUPS, masks):
-        assert len(series[name]["data"]) == int(mask.sum())
+    picture = network_picture(frame)
+    codes = picture["codes"]
+    assert len(codes) == run.network.n
+    # decoded as the browser does: a digit is the group, a letter the group plus the ring
+    groups = np.array([ord(c) - (ord("a") if c >= "a" else ord("0")) for c in codes])
+    ringed = np.array([c >= "a" for c in codes])
+    for group, mask in enumerate(masks[:-1]):
+        assert np.array_equal(groups == group, mask), POINT_GROUPS[group][0]
+    assert np.array_equal(ringed, masks[-1])
+    assert len(NETWORK_STYLE["groups"]) == len(POINT_GROUPS)  # the browser draws the legend's groups
+    # one line per referral of record, from the inviter to the invited
+    pairs = np.array(picture["links"]).reshape(-1, 2)
+    assert len(pairs) == frame.referred > 0
+    assert np.array_equal(frame.referred_by[pairs[:, 1]], pairs[:, 0])
     # generation 1, the only kind in a loop below 1, is the strong colour, not a pale tint
     red, green, blue = (int(GENERATION_COLOURS[1][i:i + 2], 16) for i in (1, 3, 5))
     assert red > 200 and green < 120 and blue < 60
+
+
+def test_network_points_are_the_layout_in_thousandths(default):
+    run = ClassRun(default, NetworkChoice("erdos_renyi", 120, 6.0, 3), [Design.of(default)])
+    layout = app_pictures.network_layout(run.network, 3)
+    points = np.array(network_points(layout)).reshape(-1, 2)
+    assert points.shape == (120, 2) and points.min() >= 0 and points.max() <= 1000
+    assert np.abs(points / 1000 - layout).max() <= 0.0005  # rounded to the nearest thousandth
+
+
+def test_while_playing_the_network_follows_every_day_and_the_charts_each_second(default, monkeypatch):
+    from simulator import app  # the Solara page (imports solara)
+
+    clock = [100.0]
+    monkeypatch.setattr(app.time, "perf_counter", lambda: clock[0])
+    run = app.build_run(default, NetworkChoice.of(default), [Design.of(default)])
+    board = app.Board(run)
+    widgets = board.panels["A"]
+    chart_updates = 0
+    for _ in range(40):  # 8 seconds at five days a second
+        run.advance(1)
+        clock[0] += 0.2
+        before = widgets["adoption"].option_json
+        board.update(playing=True, speed=1.0)
+        # the network and the status show every day
+        assert json.loads(widgets["network"].picture) == network_picture(run.frames()[0])
+        assert f"Day {run.day} " in board.status.content
+        # the adoption chart gains a day every day, so each update changes it
+        chart_updates += widgets["adoption"].option_json != before
+    assert chart_updates == 8 * app.CHARTS_PER_SECOND
+    last_chart = widgets["adoption"].option_json
+    run.advance(1)
+    board.update(playing=False, speed=1.0)  # paused or stepped: everything shows the day
+    assert widgets["adoption"].option_json != last_chart
 
 
 def test_the_legend_shows_what_is_drawn():
