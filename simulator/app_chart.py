@@ -31,10 +31,18 @@ module.exports = {
       this.draw();
       this.observer = new ResizeObserver(() => this.chart && this.chart.resize());
       this.observer.observe(this.$refs.chart);
+      // a chart mostly out of view (below the fold on a projector) is not redrawn until
+      // it scrolls into view: drawing charts is most of what a page costs while playing
+      this.seen = new IntersectionObserver((entries) => {
+        this.visible = entries[entries.length - 1].intersectionRatio >= 0.25;
+        if (this.visible && this.stale) this.draw();
+      }, {threshold: [0, 0.25, 0.5, 1]});
+      this.seen.observe(this.$refs.chart);
     });
   },
   beforeDestroy() {
     if (this.observer) this.observer.disconnect();
+    if (this.seen) this.seen.disconnect();
     if (this.chart) this.chart.dispose();
   },
   watch: {
@@ -42,7 +50,10 @@ module.exports = {
   },
   methods: {
     draw() {
-      if (this.chart && this.option_json) this.chart.setOption(JSON.parse(this.option_json), true);
+      if (!this.chart || !this.option_json) return;
+      this.stale = this.visible === false;
+      if (this.stale) return;
+      this.chart.setOption(JSON.parse(this.option_json), true);
     },
     cdn() {
       if (window.solara && window.solara.cdn) return window.solara.cdn;
