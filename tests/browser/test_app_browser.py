@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from simulator.app_pictures import GENERATION_COLOURS
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 PAGE_TIMEOUT_MS = 60_000
 WIDE = {"width": 1440, "height": 1000}
@@ -96,6 +98,17 @@ class Classroom:
             assert "finished" in self.text(".refsim-day")
         self.wait_text(".refsim-day", "paused|finished")
 
+    def colour_pixels(self, canvas_css: str, colour: str) -> int:
+        """Pixels of a canvas within a few levels of ``colour`` (#rrggbb)."""
+        return self.page.eval_on_selector(canvas_css, """(canvas, rgb) => {
+            const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+            let count = 0;
+            for (let i = 0; i < data.length; i += 4)
+                if (Math.abs(data[i] - rgb[0]) + Math.abs(data[i + 1] - rgb[1]) + Math.abs(data[i + 2] - rgb[2]) < 12
+                    && data[i + 3] > 250) count++;
+            return count;
+        }""", [int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+
     def no_traceback(self) -> None:
         body = self.page.inner_text("body")
         assert "Traceback" not in body, body[:500]
@@ -168,6 +181,11 @@ def test_the_lesson_of_docs_app_md_step_by_step(classroom):
     assert "filled the network" in room.text(".refsim-verdict-A")
     assert "×" in room.text(".refsim-generations-A")
     assert number(room.text(".refsim-adopters-A")) > number(room.text(".refsim-adopters-B"))
+    # the network is drawn in the legend's colours: many more pixels in the referred
+    # generations' colours in the viral design (more referrals) than without a reward
+    referred = [sum(room.colour_pixels(f".refsim-network-{label} canvas", colour) for colour in GENERATION_COLOURS[1:])
+                for label in "AB"]
+    assert referred[0] > 2 * referred[1] > 0, referred
 
     # 4. A vs B: copy A into B, then pay only the referrer in B
     room.page.click(".refsim-edit-B")
@@ -188,6 +206,7 @@ def test_the_lesson_of_docs_app_md_step_by_step(classroom):
     # to the end: the status says so and Step is off; Reset starts again
     room.play("10_0")
     room.wait_text(".refsim-day", "finished")
+    room.page.wait_for_selector(".refsim-play[disabled]")  # the button follows the status line's message
     assert room.page.is_disabled(".refsim-step") and room.page.is_disabled(".refsim-play")
     room.page.click(".refsim-reset")
     room.wait_text(".refsim-day", "^Day 0 .*ready")
