@@ -3,8 +3,9 @@
 Start it with ``refsim app [SCENARIO]`` (or ``solara run simulator.app``). The page
 holds no model logic: it builds scenarios from the controls and steps
 :class:`simulator.model.ReferralModel` through :class:`simulator.classroom.ClassRun`;
-:mod:`simulator.app_pictures` turns each day into ECharts options that the browser
-draws. docs/app.md is the teacher's guide.
+:mod:`simulator.app_pictures` turns each day into what the browser draws: the
+network's state in one character per person (drawn on a canvas) and ECharts options
+for the charts. docs/app.md is the teacher's guide.
 
 Errors are shown as text in place (:func:`ErrorText`), never with ``solara.Error``:
 under ipyvuetify 3 its ``text=True`` alert crashes the page and loses every setting.
