@@ -9,7 +9,8 @@ off its status line. Reports, with the machine's load average before and during:
   the time until all the other pages, opened together, are ready;
 - days per second per session (min, median, mean);
 - the server's CPU time per simulated day (user + system time of the server
-  process over the played days of all sessions; two designs per day at 300 people).
+  process over the played days of all sessions; two designs per day at 300 people);
+- the time from typing a new seed on the first page until the new run is shown.
 
     python bench/app_sessions.py                      # 30 sessions, 20 s at x1 (5 days/s)
     python bench/app_sessions.py --sessions 4 --write # and put the table in docs/app.md
@@ -124,6 +125,7 @@ def main() -> None:
             load_during = os.getloadavg()
             for page in pages:
                 page.click(".refsim-play")
+            rebuild = time_rebuild(pages[0])
             if options.write:  # what a 1280x720 projector shows, for docs/app.md
                 pages[0].wait_for_timeout(1500)
                 pages[0].screenshot(path=str(ROOT / "docs" / "img" / "app-projector.png"))
@@ -146,6 +148,8 @@ def main() -> None:
         (f"all other {options.sessions - 1} pages ready, opened together", f"{ready[1]:.2f} s"),
         ("load average before / during (1 min)", f"{load_before[0]:.1f} / {load_during[0]:.1f} on {os.cpu_count()} cores"),
     ]
+    rows.append(("rebuild after a new seed (300 people, two designs; includes the 0.25 s the controls rest)",
+                 f"{rebuild:.2f} s"))
     if finished:
         rows.append(("sessions that reached the last day during the measure", str(finished)))
     table = "\n".join(["| measure | value |", "|---|---|"] + [f"| {name} | {value} |" for name, value in rows])
@@ -154,6 +158,24 @@ def main() -> None:
     print(block)
     if options.write:
         write_block(block, f"{options.sessions}-sessions")
+
+
+#: The status line matches a pattern (it is briefly absent while a new run is built).
+DAY_SHOWS = "(pattern) => { const e = document.querySelector('.refsim-day'); return e && new RegExp(pattern).test(e.innerText); }"
+
+
+def time_rebuild(page) -> float:
+    """Seconds from typing a new seed until the new network's run is on screen at day 0
+    (the page waits NETWORK_SETTLE_S for the typing to rest, then builds the network,
+    its layout and both designs)."""
+    page.wait_for_function(DAY_SHOWS, arg="paused|finished")
+    if not page.is_visible(".refsim-seed input"):
+        page.click(".refsim-settings")  # a projector-sized page folds the controls away
+    seed = int(page.input_value(".refsim-seed input") or 0) + 1
+    started = time.perf_counter()
+    page.fill(".refsim-seed input", str(seed))
+    page.wait_for_function(DAY_SHOWS, arg="^Day 0 ")
+    return time.perf_counter() - started
 
 
 def write_block(block: str, name: str) -> None:

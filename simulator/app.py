@@ -303,25 +303,37 @@ def status_text(run: ClassRun, playing: bool, speed: float) -> str:
 
 
 class Board:
-    """The live view of one run as widgets that are updated in place: each frame sets
-    a few strings (status, one HTML card, the network's day and, now and then, three
-    chart options per design) and sends them, with no component tree to render again."""
+    """The live view of a run as widgets that are updated in place: each frame sets a
+    few strings (status, one HTML card, the network's day and, now and then, three
+    chart options per design) and sends them, with no component tree to render again.
+    A new run with the same designs' labels is shown on the same widgets
+    (:meth:`show`), so a settings change sends data, not a new page."""
 
     def __init__(self, run: ClassRun):
-        self.run = run
-        self.pause_day: int | None = None
-        self._charts_at = -math.inf
-        points = option_json(network_points(run.layout))
         self.status = HtmlText(html_class="refsim-status refsim-day")
         self.difference = HtmlText(html_class="refsim-compare")
         self.panels = {label: {
-            "network": NetworkPicture(points=points, look=NETWORK_STYLE, dot=dot_size(run.network.n),
-                                      attributes={"class": f"refsim-network refsim-network-{label}"}),
+            "network": NetworkPicture(look=NETWORK_STYLE, attributes={"class": f"refsim-network refsim-network-{label}"}),
             "text": HtmlText(html_class=f"refsim-text-{label}"),
             "adoption": EchartsJson(attributes={"class": f"refsim-chart refsim-adoption-{label}"}),
             "daily": EchartsJson(attributes={"class": f"refsim-chart refsim-daily-{label}"}),
             "generations": EchartsJson(attributes={"class": f"refsim-chart refsim-generation-bars-{label}"}),
         } for label in run.labels}
+        self.show(run)
+
+    def show(self, run: ClassRun) -> None:
+        """Show ``run`` (whose designs carry this board's labels) from its current day."""
+        if list(run.labels) != list(self.panels):
+            raise ValueError(f"a board for designs {list(self.panels)} cannot show designs {run.labels}")
+        self.run = run
+        self.pause_day: int | None = None
+        self._charts_at = -math.inf
+        points = option_json(network_points(run.layout))
+        for panel in self.panels.values():
+            with panel["network"].hold_sync():  # one message: positions, dot size and the first day
+                panel["network"].points = points
+                panel["network"].dot = dot_size(run.network.n)
+                panel["network"].picture = ""
         self.update(playing=False, speed=1.0)
 
     def update(self, playing: bool, speed: float) -> None:
@@ -361,9 +373,9 @@ class Board:
 
 
 @solara.component
-def LiveView(board: Board):
-    """The layout around the board's widgets; rendered once per run."""
-    run = board.run
+def LiveView(board: Board, run: ClassRun):
+    """The layout around the board's widgets (the same widgets from one run to the
+    next); rendered once per run, which also brings the designs' summaries up to date."""
     compare = len(run.labels) == 2
     if compare:
         solara.Column(children=[board.difference], gap="0px")
@@ -457,8 +469,22 @@ def Classroom():
     solara.lab.use_task(apply_network, dependencies=[wanted.value], prefer_threaded=False)
     run = solara.use_memo(build, [preset.value, choice.value, design_a.value, design_b.value, compare.value, resets.value])
     ready = isinstance(run, ClassRun)
-    board = solara.use_memo(lambda: Board(run) if ready else None, [run])
-    solara.use_effect(lambda: board.close if board is not None else None, [board])
+    # one board per set of designs shown (A, or A and B), kept while the page is open: a
+    # new run is shown on its widgets, so the browser keeps its charts and canvases
+    boards = solara.use_memo(dict, [])
+
+    def board_for_run():
+        if not ready:
+            return None
+        board = boards.get(tuple(run.labels))
+        if board is None:
+            board = boards[tuple(run.labels)] = Board(run)
+        else:
+            board.show(run)
+        return board
+
+    board = solara.use_memo(board_for_run, [run])
+    solara.use_effect(lambda: lambda: [kept.close() for kept in boards.values()], [])
 
     async def play():
         if not (playing.value and ready):
@@ -546,7 +572,7 @@ def Classroom():
                     NetworkControls(wanted, preset.value)
             with solara.Column(style={"flex": "1 1 auto", "min-width": "0"}, gap="2px"):
                 if ready:
-                    LiveView(board)
+                    LiveView(board, run)
                 else:
                     ErrorText(f"This combination cannot run: {run}. Change the settings on the left; nothing else was lost.")
 

@@ -420,6 +420,26 @@ def test_while_playing_the_network_follows_every_day_and_the_charts_each_second(
     assert widgets["adoption"].option_json != last_chart
 
 
+def test_a_new_run_is_shown_on_the_same_widgets_from_its_first_day(default):
+    from simulator import app  # the Solara page (imports solara)
+
+    designs = [Design.of(default), Design.of(default).with_incentive(kind="none")]
+    first = app.build_run(default, NetworkChoice("erdos_renyi", 120, 6.0, 3), designs)
+    board = app.Board(first)
+    widgets = {label: dict(panel) for label, panel in board.panels.items()}
+    first.advance(30)
+    board.update(playing=False, speed=1.0)
+    second = app.build_run(default, NetworkChoice("erdos_renyi", 150, 6.0, 4), designs)
+    board.show(second)
+    assert all(board.panels[label][name] is widget for label in widgets for name, widget in widgets[label].items())
+    assert board.status.content.startswith("Day 0 ")
+    network = board.panels["A"]["network"]
+    assert len(json.loads(network.points)) == 2 * 150
+    assert json.loads(network.picture) == network_picture(second.frames()[0])
+    with pytest.raises(ValueError, match="cannot show"):  # one design's run needs a board of its own
+        board.show(app.build_run(default, NetworkChoice("erdos_renyi", 120, 6.0, 3), designs[:1]))
+
+
 def test_the_legend_shows_what_is_drawn():
     legend = network_legend_html()
     for name, fill, ring, _ in POINT_GROUPS:
