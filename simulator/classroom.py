@@ -370,6 +370,9 @@ DAYS_PER_SECOND = 5.0
 SPEEDS = (0.25, 0.5, 1.0, 5.0, 10.0)
 #: Most pictures a second the page sends while playing (faster speeds step several days a picture).
 MAX_FRAMES_PER_SECOND = 10.0
+#: Fewest pictures a second while the server is behind the schedule: it then skips
+#: pictures, never days, and catches up (a busy server is one with many classes).
+MIN_FRAMES_PER_SECOND = 2.0
 
 
 def speed_label(speed: float) -> str:
@@ -379,7 +382,8 @@ def speed_label(speed: float) -> str:
 class PlayClock:
     """When the next day is due while playing at ``speed``: days run on a fixed
     schedule (DAYS_PER_SECOND * speed), so a slow frame is caught up, not stretched,
-    and a picture is due at most MAX_FRAMES_PER_SECOND times a second."""
+    and a picture is due at most MAX_FRAMES_PER_SECOND times a second (fewer while
+    the schedule is behind)."""
 
     def __init__(self, speed: float, now: float | None = None):
         self.interval = 1.0 / (DAYS_PER_SECOND * speed)
@@ -394,8 +398,15 @@ class PlayClock:
     def day_done(self) -> None:
         self.days += 1
 
+    def behind(self, now: float) -> bool:
+        """More than a day late: the last day stepped was due over a day ago."""
+        return now - (self.started + self.days * self.interval) > self.interval
+
     def picture_due(self, now: float) -> bool:
-        if now - self.last_picture >= 1.0 / MAX_FRAMES_PER_SECOND:
+        """At most MAX_FRAMES_PER_SECOND pictures a second; while the schedule is
+        behind, only MIN_FRAMES_PER_SECOND, so the days catch up."""
+        most = MIN_FRAMES_PER_SECOND if self.behind(now) else MAX_FRAMES_PER_SECOND
+        if now - self.last_picture >= 1.0 / most:
             self.last_picture = now
             return True
         return False

@@ -333,10 +333,34 @@ def test_the_play_clock_keeps_a_fixed_schedule():
     clock.day_done()
     assert clock.wait(5.0) == 0.0  # late: no waiting, the schedule catches up
     fast = PlayClock(speed=10.0, now=0.0)
-    pictures = sum(fast.picture_due(t / 1000) for t in range(0, 1000, 20))  # a day every 20 ms for a second
+    pictures = 0
+    for t in range(0, 1000, 20):  # a day every 20 ms for a second, each stepped when due
+        fast.day_done()
+        pictures += fast.picture_due(t / 1000)
     # at most MAX_FRAMES_PER_SECOND (10) pictures; a picture due exactly on a 0.1 s
     # boundary may fall to the next day by rounding, so 9 is the floor
     assert 9 <= pictures <= 10
+
+
+def test_a_server_behind_the_schedule_skips_pictures_not_days():
+    clock = PlayClock(speed=1.0, now=0.0)  # a day every 0.2 s
+    on_time = []
+    for day in range(5):  # each day stepped when due: every day gets its picture
+        now = (day + 1) * 0.2
+        assert clock.wait(now) == pytest.approx(0.0, abs=1e-9)
+        clock.day_done()
+        on_time.append(clock.picture_due(now))
+    assert all(on_time)
+    # the server stalls for 2 s, then steps the ten late days at once, 10 ms apart
+    late = []
+    for step in range(10):
+        now = 3.0 + step * 0.01
+        assert clock.wait(now) == 0.0  # no waiting: the days catch up
+        clock.day_done()
+        late.append(clock.picture_due(now))
+    # a picture at most every 1 / MIN_FRAMES_PER_SECOND s while behind: the first only
+    assert late == [True] + [False] * 9
+    assert clock.days == 15 and not clock.behind(3.1)  # caught up: day 15 was due at 3.0 s
 
 
 # --------------------------------------------------------------------------- pictures
