@@ -133,8 +133,11 @@ class _GraphsAside:
             subpath = target.relative_to(Path(numba.config.CACHE_DIR).resolve())
         except (AttributeError, ValueError, TypeError, OSError):
             return None  # numba keeps its cache otherwise than expected: compile here
-        directory = tempfile.TemporaryDirectory(prefix="refsim-graph-loops-")
-        package_root = str(Path(__file__).resolve().parents[2])
+        try:
+            directory = tempfile.TemporaryDirectory(prefix="refsim-graph-loops-")
+        except OSError:
+            return None
+        package_root = str(Path(__file__).resolve().parents[2])  # this simulator, not another installed one
         env = dict(os.environ, NUMBA_CACHE_DIR=directory.name,
                    PYTHONPATH=os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p))
         try:
