@@ -231,3 +231,17 @@ def test_graph_loops_compiled_aside_reach_this_cache_only_when_the_process_succe
     copied = {p.name: p.read_bytes() for p in target.iterdir()} if target.exists() else {}
     assert copied == (files if code == 0 else {})
     assert not source.exists()
+
+
+def test_an_abandoned_graph_compile_stops_its_process_and_leaves_no_directory(tmp_path):
+    import subprocess
+    import sys
+    import tempfile
+
+    from simulator.kernel import _GraphsAside
+
+    directory = tempfile.TemporaryDirectory(dir=tmp_path)
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    _GraphsAside(process, directory, tmp_path / directory.name, tmp_path / "cache").abandon()
+    assert process.returncode is not None
+    assert list(tmp_path.iterdir()) == []

@@ -83,7 +83,12 @@ def warm_up() -> None:
     aside = _GraphsAside.start() if kernel else None
     if kernel:
         tiny = Scenario(population={"size": 50, "initial_customers": 2}, days=3, network={"kind": "complete"})
-        Engine(tiny, 1, kernel=True).run()
+        try:
+            Engine(tiny, 1, kernel=True).run()
+        except BaseException:  # an interrupted compile (Ctrl-C) leaves no process behind
+            if aside is not None:
+                aside.abandon()
+            raise
     if aside is not None:
         aside.finish()
     for network in WARM_UP_NETWORKS:
@@ -172,6 +177,13 @@ class _GraphsAside:
             pass  # this process compiles what is missing
         finally:
             self.directory.cleanup()
+
+
+    def abandon(self) -> None:
+        """Stop the second process and forget its work."""
+        self.process.kill()
+        self.process.wait()
+        self.directory.cleanup()
 
 
 def _index(dispatcher):
