@@ -199,3 +199,49 @@ def test_warm_up_loads_what_forked_workers_would_otherwise_each_compile(path):
     growth, gnp, days = map(int, done.stdout.split())
     assert growth >= 1 and gnp >= 1
     assert (days >= 1) == (path == "kernel")
+
+
+class _Exited:
+    """A finished second process, as subprocess.Popen shows it."""
+
+    def __init__(self, code):
+        self.code = code
+
+    def wait(self, timeout=None):
+        return self.code
+
+
+@pytest.mark.parametrize("code", [0, 1])
+def test_graph_loops_compiled_aside_reach_this_cache_only_when_the_process_succeeded(tmp_path, code):
+    """warm_up's second process compiles into a directory of its own; its files are
+    copied whole into this process's cache if it exited cleanly, and its directory is
+    removed either way (a failed one leaves the loops for this process to compile)."""
+    import tempfile
+
+    from simulator.kernel import _GraphsAside
+
+    directory = tempfile.TemporaryDirectory(dir=tmp_path)
+    source = tmp_path / directory.name / "network_x"
+    source.mkdir()
+    files = {"gnp_loop.gnp_keys-21.py311.nbi": b"index", "gnp_loop.gnp_keys-21.py311.1.nbc": b"code"}
+    for name, data in files.items():
+        (source / name).write_bytes(data)
+    target = tmp_path / "cache" / "network_x"
+    _GraphsAside(_Exited(code), directory, source, target).finish()
+    copied = {p.name: p.read_bytes() for p in target.iterdir()} if target.exists() else {}
+    assert copied == (files if code == 0 else {})
+    assert not source.exists()
+
+
+def test_an_abandoned_graph_compile_stops_its_process_and_leaves_no_directory(tmp_path):
+    import subprocess
+    import sys
+    import tempfile
+
+    from simulator.kernel import _GraphsAside
+
+    directory = tempfile.TemporaryDirectory(dir=tmp_path)
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    _GraphsAside(process, directory, tmp_path / directory.name, tmp_path / "cache").abandon()
+    assert process.returncode is not None
+    assert list(tmp_path.iterdir()) == []

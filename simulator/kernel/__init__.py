@@ -63,15 +63,131 @@ def common_path(scenarios) -> bool | None:
     return False if any(unsupported(s) is not None for s in scenarios) else None
 
 
+#: The tiny networks warm_up builds: one of each compiled generator (growth_loop.py and
+#: csr_loop.py, gnp_loop.py).
+WARM_UP_NETWORKS = ({"kind": "powerlaw_cluster", "mean_degree": 4}, {"kind": "erdos_renyi", "mean_degree": 4})
+
+
 def warm_up() -> None:
     """Compile the kernel and the graph generators' loops, or load them from numba's
     cache, in this process (tiny runs): workers forked from it then start with them
-    instead of each compiling them at once. On the numpy path only the graph loops."""
+    instead of each compiling them at once. On the numpy path only the graph loops.
+
+    On a first run (nothing cached) a second process compiles the graph loops while
+    this one compiles the kernel on a network no compiled loop builds (``complete``);
+    this process then loads the loops from the second's cache."""
     from ..config import Scenario
     from ..engine import Engine
 
     kernel = engine_choice() != "numpy"
-    for network in ({"kind": "powerlaw_cluster", "mean_degree": 4}, {"kind": "erdos_renyi", "mean_degree": 4}):
+    aside = _GraphsAside.start() if kernel else None
+    if kernel:
+        tiny = Scenario(population={"size": 50, "initial_customers": 2}, days=3, network={"kind": "complete"})
+        try:
+            Engine(tiny, 1, kernel=True).run()
+        except BaseException:  # an interrupted compile (Ctrl-C) leaves no process behind
+            if aside is not None:
+                aside.abandon()
+            raise
+    if aside is not None:
+        aside.finish()
+    for network in WARM_UP_NETWORKS:
         tiny = Engine(Scenario(population={"size": 50, "initial_customers": 2}, days=3, network=network), 1, kernel=kernel)
         if kernel:
             tiny.run()
+
+
+def build_warm_up_networks() -> None:
+    """The networks of WARM_UP_NETWORKS (their compiled loops compiled or loaded)."""
+    from ..config import Scenario
+    from ..engine import Engine
+
+    for network in WARM_UP_NETWORKS:
+        Engine(Scenario(population={"size": 50, "initial_customers": 2}, days=3, network=network), 1, kernel=False)
+
+
+class _GraphsAside:
+    """The graph loops compiled in a second process, into a cache directory of its own
+    (two processes compiling the same function, such as rand.below, into one directory
+    could mismatch its index and its code), then copied into this process's cache."""
+
+    #: seconds to wait for the second process; beyond, this process compiles the loops itself
+    TIMEOUT_S = 300
+
+    def __init__(self, process, directory, source, target):
+        self.process, self.directory, self.source, self.target = process, directory, source, target
+
+    @classmethod
+    def start(cls):
+        """The second process, or None when the loops or the kernel are cached already
+        (nothing to gain) or it cannot start (this process then compiles as before)."""
+        import subprocess
+        import sys
+        import tempfile
+        from pathlib import Path
+
+        import numba
+
+        from ..network.growth_loop import grow_sequential
+        from .day import run_days
+
+        try:
+            if _index(run_days).exists() or _index(grow_sequential).exists() or not sys.executable:
+                return None
+            target = _index(grow_sequential).parent
+            subpath = target.relative_to(Path(numba.config.CACHE_DIR).resolve())
+        except (AttributeError, ValueError, TypeError, OSError):
+            return None  # numba keeps its cache otherwise than expected: compile here
+        try:
+            directory = tempfile.TemporaryDirectory(prefix="refsim-graph-loops-")
+        except OSError:
+            return None
+        package_root = str(Path(__file__).resolve().parents[2])  # this simulator, not another installed one
+        env = dict(os.environ, NUMBA_CACHE_DIR=directory.name,
+                   PYTHONPATH=os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p))
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", "from simulator.kernel import build_warm_up_networks; build_warm_up_networks()"],
+                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            directory.cleanup()
+            return None
+        return cls(process, directory, Path(directory.name) / subpath, target)
+
+    def finish(self) -> None:
+        """Wait for the second process and copy its compiled loops into this process's
+        cache (each file written whole under a temporary name, then renamed)."""
+        import shutil
+        import subprocess
+
+        try:
+            try:
+                done = self.process.wait(timeout=self.TIMEOUT_S) == 0
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                done = False
+            if done and self.source.is_dir():
+                self.target.mkdir(parents=True, exist_ok=True)
+                for path in sorted(self.source.iterdir(), key=lambda p: p.suffix == ".nbi"):  # data before index
+                    partial = self.target / f"{path.name}.{os.getpid()}.partial"
+                    shutil.copyfile(path, partial)
+                    os.replace(partial, self.target / path.name)
+        except OSError:
+            pass  # this process compiles what is missing
+        finally:
+            self.directory.cleanup()
+
+
+    def abandon(self) -> None:
+        """Stop the second process and forget its work."""
+        self.process.kill()
+        self.process.wait()
+        self.directory.cleanup()
+
+
+def _index(dispatcher):
+    """Where numba keeps the index of ``dispatcher``'s cached compilations."""
+    from pathlib import Path
+
+    return Path(dispatcher._cache._cache_file._index_path).resolve()

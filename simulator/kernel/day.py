@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 from . import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
+from .cache import compiled_only
 
 from . import queue as qu
 from . import rand
@@ -52,7 +53,7 @@ DAYS_PER_MONTH = 30.4375
 STRONG_BIT, TRACKED_BIT = 256, 512
 
 
-@njit(cache=True)
+@compiled_only
 def segment(score, promoter, passive, detractor):
     """The value of an NPS segment (behaviour/satisfaction.segment_value)."""
     if score >= PROMOTER_MIN:
@@ -62,13 +63,13 @@ def segment(score, promoter, passive, detractor):
     return detractor
 
 
-@njit(cache=True)
+@compiled_only
 def saturation(reward, scale):
     """1 − exp(−R / scale) (behaviour/incentive.saturation)."""
     return -math.expm1(-reward / scale)
 
 
-@njit(cache=True)
+@compiled_only
 def referrer_reward(Q, earned, tier_after, tier_amount):
     """The reward of a referrer's next referral after ``earned`` credited ones (tiers, cap)."""
     if Q[CAP_PER_REFERRER] >= 0 and earned >= Q[CAP_PER_REFERRER]:
@@ -79,7 +80,7 @@ def referrer_reward(Q, earned, tier_after, tier_amount):
     return tier_amount[tier]
 
 
-@njit(cache=True)
+@compiled_only
 def hazard(P, score, referred, multiplier):
     """A customer's daily churn hazard (behaviour/churn.daily_hazard, their own multiplier on top)."""
     h = P[BASE_HAZARD] * segment(score, P[CHURN_PROMOTER], P[CHURN_PASSIVE], P[CHURN_DETRACTOR])
@@ -88,7 +89,7 @@ def hazard(P, score, referred, multiplier):
     return h * multiplier
 
 
-@njit(cache=True)
+@compiled_only
 def file_churn(Q, heads, tails, pool, meta, leave_day, who, last_day_survived, clock_left, h):
     """Churn on the first day d > last_day_survived with (d − last_day_survived) · h >= clock left."""
     leave = NEVER
@@ -102,7 +103,7 @@ def file_churn(Q, heads, tails, pool, meta, leave_day, who, last_day_survived, c
     return pool
 
 
-@njit(cache=True)
+@compiled_only
 def file_renewal(Q, heads, tails, pool, meta, leave_day, who, signed, since, used, clock, h):
     """Churn at renewal dates (behaviour/renewal.py): decision days fall notice_days before
     each anniversary of signing (day ``signed``); a customer whose cumulative hazard,
@@ -126,7 +127,7 @@ def file_renewal(Q, heads, tails, pool, meta, leave_day, who, signed, since, use
     return pool
 
 
-@njit(cache=True)
+@compiled_only
 def lag(P, Q, rs, pipe_drop, pipe_p):
     """Days from a successful invitation to conversion; -1 when it expires or is lost
     (behaviour/channels.lags and behaviour/pipeline.lags)."""
@@ -162,9 +163,12 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
     slots = np.empty(64, np.int64)
     if first_day == 1 and Q[RENEWAL_EVERY] > 0:
         for i in range(K[K_ACTIVE]):  # the customers of day 0 signed tenure_at_start days before
-            c = active[i]
+            # int64 arguments, as at the other calls: numba compiles file_renewal (and push)
+            # once per argument type, and an int32 person or a literal 0 would cost a compile each
+            c = np.int64(active[i])
             since[c] = 0
-            pool = file_renewal(Q, heads, tails, pool, meta, leave_day, c, -tenure_at_start[c], 0, 0.0, churn_clock[c],
+            pool = file_renewal(Q, heads, tails, pool, meta, leave_day, c, -tenure_at_start[c], np.int64(0), 0.0,
+                                churn_clock[c],
                                 hazard(P, satisfaction[c] - lost[c], referred_by[c] >= 0, multiplier[c]))
     for day in range(first_day, last_day + 1):
         row = daily[day]
@@ -588,25 +592,26 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
     return pool
 
 
-@njit(cache=True)
+@compiled_only
 def month_of(day):
     return int(math.floor((day - 1) / DAYS_PER_MONTH))
 
 
-@njit(cache=True)
+@compiled_only
 def month_left(P, M, day):
     if math.isnan(P[BUDGET_PER_MONTH]):
         return math.inf
     return P[BUDGET_PER_MONTH] * (month_of(day) + 1) - M[M_SPENT]
 
 
-@njit(cache=True)
+@compiled_only
 def pay(P, Q, K, M, day, referees, referred_by, rewards_earned, reward_value, batch, tier_after, tier_amount):
     """Rewards due today, referrer's then referee's for each referral in order, paid while
     their running company cost fits the budget and the month's allowance
     (behaviour/budget.Budget.pay); returns (company cost, rewards paid)."""
     count = len(referees)
-    earned = np.empty(count, np.int64)
+    # rewards_earned's integer type: referrer_reward then compiles once, for these and the day's calls
+    earned = np.empty(count, rewards_earned.dtype)
     for i in range(count):  # referrals already credited, plus this batch's earlier ones
         r = referred_by[referees[i]]
         earned[i] = rewards_earned[r] + batch[r]

@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 
 from . import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
+from .cache import compiled_only
 
 NEXT, A, B, C = 0, 1, 2, 3
 USED, FREE = 0, 1
@@ -23,6 +24,8 @@ USED, FREE = 0, 1
 ASKS, CHURN, INVITES, QUALIFY, PREMIUM, ORGANIC_LATER = (np.int64(q) for q in range(6))
 NO_DATA = np.int64(0)
 QUEUES = 6
+#: Widths of the pool's and of take's rows, numpy integers for the same reason (_grown once).
+POOL_WIDTH, OUT_WIDTH = np.int64(4), np.int64(3)
 
 
 def empty(days: int, capacity: int = 1024):
@@ -40,7 +43,7 @@ def push(heads, tails, pool, meta, q, day, a, b, c):
     else:
         slot = meta[USED]
         if slot == len(pool):
-            pool = _grown(pool, len(pool), 2 * len(pool), 4)
+            pool = _grown(pool, len(pool), 2 * len(pool), POOL_WIDTH)
         meta[USED] = slot + 1
     pool[slot, NEXT] = -1
     pool[slot, A] = a
@@ -55,7 +58,7 @@ def push(heads, tails, pool, meta, q, day, a, b, c):
     return pool
 
 
-@njit(cache=True)
+@compiled_only
 def _grown(rows, count, capacity, width):
     """A (capacity, width) int64 array whose first ``count`` rows are ``rows``'s (element
     by element: a 2-D slice assignment costs seconds of compiling at a user's first run)."""
@@ -70,11 +73,13 @@ def _grown(rows, count, capacity, width):
 def take(heads, tails, pool, meta, q, day, out):
     """Move queue ``q``'s items of ``day`` into ``out`` (rows a, b, c; grown when short)
     and free their slots; returns (out, count)."""
-    count = 0
+    # an int64 from the start: typed from a literal 0, count would have numba compile
+    # _grown for that literal too, before the loop makes it an int64
+    count = np.int64(0)
     slot = heads[q, day]
     while slot >= 0:
         if count == out.shape[0]:
-            out = _grown(out, count, 2 * count + 16, 3)
+            out = _grown(out, count, 2 * count + 16, OUT_WIDTH)
         out[count, 0] = pool[slot, A]
         out[count, 1] = pool[slot, B]
         out[count, 2] = pool[slot, C]
@@ -95,7 +100,7 @@ def drop(heads, tails, pool, meta, q, day):
     tails[q, day] = -1
 
 
-@njit(cache=True)
+@compiled_only
 def _release(pool, meta, slot):
     """Put ``slot`` back on the free list; returns the slot that followed it."""
     following = pool[slot, NEXT]

@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 from . import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
+from .cache import compiled_only
 
 U64 = np.uint64
 
@@ -27,7 +28,7 @@ def _rotl(x, k):
     return (x << U64(k)) | (x >> U64(64 - k))
 
 
-@njit(cache=True)
+@compiled_only
 def next_u64(state, s):
     """The next 64 random bits of stream row ``s``."""
     s0, s1, s2, s3 = state[s, 0], state[s, 1], state[s, 2], state[s, 3]
@@ -69,7 +70,7 @@ def geometric(state, s, p):
     return max(1, int(math.ceil(math.log1p(-u) / math.log1p(-p))))
 
 
-@njit(cache=True)
+@compiled_only
 def _log_factorial(k):
     return math.lgamma(k + 1.0)
 
