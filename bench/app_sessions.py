@@ -1,13 +1,16 @@
 """Many browser sessions playing the classroom app at once (Playwright, system Chromium).
 
-Serves ``refsim app`` on a free localhost port, opens SESSIONS pages in one headless
+Serves ``refsim app`` on a free localhost port (on a copy of scenarios/default.yaml whose
+horizon is ``--days``, 3650 by default, so that no session finishes while the others
+are still being opened), opens SESSIONS pages in one headless
 Chromium (each its own browser context, as separate students would be), presses
 Play at the chosen speed (default x1, 5 days a second) in all of them, and after SECONDS reads each page's day
 off its status line. Reports, with the machine's load average before and during:
 
 - the cold load of the first page (fresh browser context, server already up), and
   the time until all the other pages, opened together, are ready;
-- days per second per session (min, median, mean);
+- days per second per session (min, median, mean), and the pictures a second each
+  page shows (the status line's updates; a busy server or browser skips pictures, not days);
 - the server's CPU time per simulated day (user + system time of the server
   process over the played days of all sessions; two designs per day at 300 people);
 - the time from typing a new seed on the first page until the new run is shown.
@@ -57,6 +60,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+#: Counts the changes of a page's status line from now on (window.refsimPictures).
+COUNT_PICTURES = """() => {
+    window.refsimPictures = 0;
+    new MutationObserver(() => { window.refsimPictures += 1; })
+        .observe(document.querySelector('.refsim-day'), {childList: true, subtree: true, characterData: true});
+}"""
+
+
 def day_of(page) -> int:
     return int(re.search(r"Day (\d+)", page.inner_text(".refsim-day")).group(1))
 
@@ -66,6 +77,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=20.0, help="playing time measured")
     parser.add_argument("--speed", choices=list(SPEEDS), default="1")
+    parser.add_argument("--days", type=int, default=3650,
+                        help="horizon of the served copy of scenarios/default.yaml: long enough that no session "
+                             "reaches its last day while the pages are opened and measured")
     parser.add_argument("--write", action="store_true", help="put the result table in docs/app.md")
     options = parser.parse_args()
 
@@ -76,7 +90,10 @@ def main() -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     load_before = os.getloadavg()
-    server = subprocess.Popen([sys.executable, "-m", "simulator.cli", "app", "--port", str(port)], cwd=ROOT,
+    served = Path(tempfile.mkdtemp(prefix="refsim-app-bench-")) / "default.yaml"
+    default = (ROOT / "scenarios" / "default.yaml").read_text()
+    served.write_text(re.sub(r"(?m)^days: \d+$", f"days: {options.days}", default))
+    server = subprocess.Popen([sys.executable, "-m", "simulator.cli", "app", str(served), "--port", str(port)], cwd=ROOT,
                               env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -112,23 +129,28 @@ def main() -> None:
                 page.wait_for_selector(".refsim-network-A canvas")
                 page.wait_for_selector(".refsim-day")
             ready.append(time.perf_counter() - started)
+            print(f"{options.sessions} pages ready; playing", file=sys.stderr, flush=True)
             for page in pages:
                 page.click(f".refsim-speed-{SPEEDS[options.speed]}")
                 page.click(".refsim-play")
             time.sleep(2.0)  # every session playing before the clock starts
+            for page in pages:  # count the status line's updates: one per picture shown
+                page.evaluate(COUNT_PICTURES)
             start_days = [day_of(page) for page in pages]
             cpu_start, clock_start = cpu_seconds(server.pid), time.perf_counter()
             time.sleep(options.seconds)
             end_days = [day_of(page) for page in pages]
+            shown = [page.evaluate("window.refsimPictures") for page in pages]
             elapsed = time.perf_counter() - clock_start
             cpu = cpu_seconds(server.pid) - cpu_start
             load_during = os.getloadavg()
             for page in pages:
-                page.click(".refsim-play")
-            rebuild = time_rebuild(pages[0])
+                if page.is_enabled(".refsim-play"):  # a session may have reached its last day
+                    page.click(".refsim-play")
             if options.write:  # what a 1280x720 projector shows, for docs/app.md
                 pages[0].wait_for_timeout(1500)
                 pages[0].screenshot(path=str(ROOT / "docs" / "img" / "app-projector.png"))
+            rebuild = time_rebuild(pages[0])  # opens the controls: after the picture
             browser.close()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -136,12 +158,14 @@ def main() -> None:
 
     rates = [(end - start) / elapsed for start, end in zip(start_days, end_days)]
     days = sum(end - start for start, end in zip(start_days, end_days))
-    finished = sum(end >= 365 for end in end_days)
+    finished = sum(end >= options.days for end in end_days)
     target = BASE_DAYS_PER_SECOND * float(options.speed)
     rows = [
         ("sessions playing at once", f"{options.sessions} at ×{options.speed} (target {target:g} days/s each)"),
         ("days per second per session", f"min {min(rates):.1f}, median {statistics.median(rates):.1f}, "
                                         f"mean {statistics.mean(rates):.1f}"),
+        ("pictures shown per second per session (each a new day on the status line)",
+         f"min {min(shown) / elapsed:.1f}, median {statistics.median(shown) / elapsed:.1f}"),
         ("server CPU per simulated day (two designs, 300 people)", f"{1000 * cpu / max(days, 1):.1f} ms"),
         ("first page ready (cold load): network and status drawn", f"{ready[0]:.2f} s"),
         ("first page's charts drawn", f"{charted:.2f} s"),

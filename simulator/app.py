@@ -83,10 +83,7 @@ STYLE = """
 .refsim-network, .refsim-chart { contain: strict; }
 .refsim-k-card, .refsim-stats, .refsim-status, .refsim-compare { contain: layout paint; }
 .refsim-network { width: clamp(200px, min(46vh, 24vw), 460px); height: clamp(200px, min(46vh, 24vw), 460px); flex: 0 0 auto; }
-.refsim-one /* what changes each day is laid out and painted on its own, not with the whole page */
-.refsim-network, .refsim-chart { contain: strict; }
-.refsim-k-card, .refsim-stats, .refsim-status, .refsim-compare { contain: layout paint; }
-.refsim-network { width: clamp(300px, min(68vh, 45vw), 640px); height: clamp(300px, min(68vh, 45vw), 640px); }
+.refsim-one .refsim-network { width: clamp(300px, min(68vh, 45vw), 640px); height: clamp(300px, min(68vh, 45vw), 640px); }
 .refsim-chart { height: clamp(110px, 19vh, 200px); flex: 1 1 0; min-width: 0; }
 .refsim-one .refsim-chart { height: clamp(110px, 20vh, 220px); }
 """
