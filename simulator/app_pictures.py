@@ -182,33 +182,37 @@ def _series_of(values: np.ndarray) -> list:
 
 
 def adoption_option(frame: Frame, people: int, other: Frame | None = None) -> dict:
-    """Adopters to date, stacked organic (bottom) and referred (top), active customers
-    as a line and, when two designs run, the other design's adopters dashed. The axes
-    are fixed to the horizon and the population, so frames compare at a glance."""
+    """Adopters to date: the referred band drawn on top of the organic one (the orange
+    area's top is all adopters), active customers as a line and, when two designs run,
+    the other design's adopters dashed. The axes are fixed to the horizon and the
+    population, so frames compare at a glance. The bands are drawn as totals rather
+    than with ECharts' ``stack``, which on two value axes adds up the days as well."""
     option = _axes(frame.days, people, "adopters to date")
-    area = {"type": "line", "stack": "adopters", "symbol": "none", "lineStyle": {"width": 0}}
+    area = {"type": "line", "symbol": "none", "lineStyle": {"width": 0}}
     option["series"] = [
-        {**area, "name": "organic + initial", "areaStyle": {"color": ORGANIC_COLOUR, "opacity": 0.75},
+        {**area, "name": "referred", "areaStyle": {"color": REFERRED_COLOUR, "opacity": 1.0}, "z": 1,
+         "data": _series_of(frame.organic_to_date + frame.referred_to_date)},
+        {**area, "name": "organic + initial", "areaStyle": {"color": ORGANIC_COLOUR, "opacity": 1.0}, "z": 2,
          "data": _series_of(frame.organic_to_date)},
-        {**area, "name": "referred", "areaStyle": {"color": REFERRED_COLOUR, "opacity": 0.8},
-         "data": _series_of(frame.referred_to_date)},
         {"type": "line", "name": "active customers", "symbol": "none", "lineStyle": {"color": "#000000", "width": 1.2},
-         "data": _series_of(frame.active)},
+         "z": 3, "data": _series_of(frame.active)},
     ]
     if other is not None:
-        option["series"].append({"type": "line", "name": "other design's adopters", "symbol": "none",
+        option["series"].append({"type": "line", "name": "other design's adopters", "symbol": "none", "z": 3,
                                  "lineStyle": {"color": OTHER_DESIGN_COLOUR, "width": 1.1, "type": "dashed"},
                                  "data": _series_of(other.organic_to_date + other.referred_to_date)})
     return option
 
 
 def new_adopters_option(frame: Frame) -> dict:
-    """New adopters per day, organic and referred stacked."""
+    """New adopters per day: a bar of all of the day's adopters in the referred colour,
+    with the organic ones drawn over its foot (the same bars overlap, no ``stack``)."""
     option = _axes(frame.days, None, "new adopters per day")
-    bars = {"type": "bar", "stack": "new", "barCategoryGap": "0%", "large": True}
+    bars = {"type": "bar", "barGap": "-100%", "barCategoryGap": "0%", "large": True}
     option["series"] = [
-        {**bars, "name": "organic", "itemStyle": {"color": ORGANIC_COLOUR}, "data": _series_of(frame.new_organic)},
-        {**bars, "name": "referred", "itemStyle": {"color": REFERRED_COLOUR}, "data": _series_of(frame.new_referred)},
+        {**bars, "name": "referred", "itemStyle": {"color": REFERRED_COLOUR}, "z": 1,
+         "data": _series_of(frame.new_organic + frame.new_referred)},
+        {**bars, "name": "organic", "itemStyle": {"color": ORGANIC_COLOUR}, "z": 2, "data": _series_of(frame.new_organic)},
     ]
     return option
 

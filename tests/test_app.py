@@ -464,6 +464,22 @@ def test_a_new_run_is_shown_on_the_same_widgets_from_its_first_day(default):
         board.show(app.build_run(default, NetworkChoice("erdos_renyi", 120, 6.0, 3), designs[:1]))
 
 
+def test_adoption_charts_draw_totals_not_stacks(default):
+    viral = Design.of(default).with_timing(kind="at_purchase", reminders=3).with_base_share(0.8).with_invite_conversion(0.3)
+    run = ClassRun(default, NetworkChoice.of(default), [viral])
+    run.advance(60)
+    frame = run.frames()[0]
+    # ECharts' stack on two value axes adds up the x values too: the bands are drawn as totals
+    for option in (app_pictures.adoption_option(frame, run.network.n), app_pictures.new_adopters_option(frame)):
+        assert not any("stack" in series for series in option["series"])
+    series = {s["name"]: np.array(s["data"]) for s in app_pictures.adoption_option(frame, run.network.n)["series"]}
+    assert np.array_equal(series["referred"][:, 0], np.arange(61))  # x is the day
+    # the referred band's top is every adopter to date: organic + initial + referred
+    assert series["referred"][-1, 1] == frame.adopters and series["organic + initial"][-1, 1] == frame.organic
+    daily = {s["name"]: np.array(s["data"]) for s in app_pictures.new_adopters_option(frame)["series"]}
+    assert daily["referred"][:, 1].sum() == frame.adopters - frame.organic_to_date[0]  # every adoption after day 0
+
+
 def test_the_legend_shows_what_is_drawn():
     legend = network_legend_html()
     for name, fill, ring, _ in POINT_GROUPS:
