@@ -91,11 +91,13 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}/"
     load_before = os.getloadavg()
     served = Path(tempfile.mkdtemp(prefix="refsim-app-bench-")) / "default.yaml"
+    log = open(served.with_name("server.log"), "w")  # the server's messages, for a run that goes wrong
+    print(f"server log: {log.name}", file=sys.stderr)
     default = (ROOT / "scenarios" / "default.yaml").read_text()
     served.write_text(re.sub(r"(?m)^days: \d+$", f"days: {options.days}", default))
     server = subprocess.Popen([sys.executable, "-m", "simulator.cli", "app", str(served), "--port", str(port)], cwd=ROOT,
-                              env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+                              env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
     try:
         for _ in range(480):
             try:
