@@ -76,15 +76,13 @@ def warm_up() -> None:
     On a first run (nothing cached) a second process compiles the graph loops while
     this one compiles the kernel on a network no compiled loop builds (``complete``);
     this process then loads the loops from the second's cache."""
-    from ..config import Scenario
     from ..engine import Engine
 
     kernel = engine_choice() != "numpy"
     aside = _GraphsAside.start() if kernel else None
     if kernel:
-        tiny = Scenario(population={"size": 50, "initial_customers": 2}, days=3, network={"kind": "complete"})
         try:
-            Engine(tiny, 1, kernel=True).run()
+            Engine(_tiny_scenario({"kind": "complete"}), 1, kernel=True).run()
         except BaseException:  # an interrupted compile (Ctrl-C) leaves no process behind
             if aside is not None:
                 aside.abandon()
@@ -92,18 +90,24 @@ def warm_up() -> None:
     if aside is not None:
         aside.finish()
     for network in WARM_UP_NETWORKS:
-        tiny = Engine(Scenario(population={"size": 50, "initial_customers": 2}, days=3, network=network), 1, kernel=kernel)
+        tiny = Engine(_tiny_scenario(network), 1, kernel=kernel)
         if kernel:
             tiny.run()
 
 
 def build_warm_up_networks() -> None:
     """The networks of WARM_UP_NETWORKS (their compiled loops compiled or loaded)."""
-    from ..config import Scenario
     from ..engine import Engine
 
     for network in WARM_UP_NETWORKS:
-        Engine(Scenario(population={"size": 50, "initial_customers": 2}, days=3, network=network), 1, kernel=False)
+        Engine(_tiny_scenario(network), 1, kernel=False)
+
+
+def _tiny_scenario(network: dict):
+    """50 people for 3 days on ``network``: enough to compile or load every loop it uses."""
+    from ..config import Scenario
+
+    return Scenario(population={"size": 50, "initial_customers": 2}, days=3, network=network)
 
 
 class _GraphsAside:
@@ -177,7 +181,6 @@ class _GraphsAside:
             pass  # this process compiles what is missing
         finally:
             self.directory.cleanup()
-
 
     def abandon(self) -> None:
         """Stop the second process and forget its work."""
