@@ -108,6 +108,31 @@ def test_queue_keeps_filing_order_grows_and_reuses_slots():
     assert count == 50 and list(out[:count, 0]) == list(range(50))
 
 
+def test_reserve_gives_put_room_for_as_many_filings_as_asked():
+    """The day's loops reserve room once per stage and then file with put, which never
+    grows the pool: k filings after reserve(k) stay within it, in filing order."""
+    from numba import njit
+
+    @njit
+    def reserve_then_put(heads, tails, pool, meta, k, day):
+        pool = qu.reserve(pool, meta, k)
+        for i in range(k):
+            qu.put(heads, tails, pool, meta, qu.INVITES, day, i, 2 * i, 3 * i)
+        return pool
+
+    heads, tails, pool, meta = qu.empty(10, capacity=16)
+    for k, day in ((10, 2), (40, 3), (300, 4)):  # within the room, then beyond it twice
+        pool = reserve_then_put(heads, tails, pool, meta, np.int64(k), np.int64(day))
+        assert meta[qu.USED] <= len(pool)
+    out = np.empty((4, 3), np.int64)
+    out, count = qu.take(heads, tails, pool, meta, qu.INVITES, 4, out)
+    assert count == 300 and list(out[:count, 2]) == [3 * i for i in range(300)]
+    # 300 slots are free-listed now; put takes those first, so filing 5 more uses no new row
+    used = meta[qu.USED]
+    pool = reserve_then_put(heads, tails, pool, meta, np.int64(5), np.int64(5))
+    assert meta[qu.USED] == used and len(pool) - used >= 5
+
+
 def test_the_kernel_runs_what_it_compiles_and_says_what_it_does_not():
     assert unsupported(small()) is None
     assert Engine(small(days=20), 1).uses_kernel

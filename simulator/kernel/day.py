@@ -35,7 +35,7 @@ from .layout import (
     K_PAUSED_UNTIL, K_PREMIUM_ADOPTED_SUM, K_PREMIUM_COUNT, K_REAL_EARNERS, K_REFERRED_ACTIVE, K_RESCHEDULED,
     K_SEEKER_EARNERS, LAG_FIRST_DAY_SHARE, LAG_KIND, LAG_TAIL_P, LAG_VALID_DAYS, LINK_USE, M_LEFT, M_SPENT,
     MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
-    NWOM_CONVERSION_PENALTY, NWOM_DAYS, NWOM_ORGANIC_PENALTY, NWOM_RATE, ONBOARDING, ORGANIC_RATE,
+    NO_LAG, NWOM_CONVERSION_PENALTY, NWOM_DAYS, NWOM_ORGANIC_PENALTY, NWOM_RATE, ONBOARDING, ORGANIC_RATE,
     PAID_ON_QUALIFICATION, PIPELINE_LAG, PREMIUM_FADE_DAYS, QUALIFICATION_DAYS, REACH_SHARE, RENEWAL_EVERY, RENEWAL_NOTICE,
     REFEREE_MAX_UPLIFT, REFEREE_REWARD, REFEREE_SHARE_UPLIFT, REFERRED_HAZARD_RATIO, REFERRED_MARGIN_PREMIUM,
     REMINDERS, REWARD_SCALE, S_ANNOYANCE, S_ASKS, S_CHANNELS, S_CONVERSION, S_NWOM, S_NWOM_ORGANIC, S_ORDER,
@@ -91,7 +91,8 @@ def hazard(P, score, referred, multiplier):
 
 @compiled_only
 def file_churn(Q, heads, tails, pool, meta, leave_day, who, last_day_survived, clock_left, h):
-    """Churn on the first day d > last_day_survived with (d − last_day_survived) · h >= clock left."""
+    """Churn on the first day d > last_day_survived with (d − last_day_survived) · h >= clock left
+    (filed with qu.put: the caller reserved room)."""
     leave = NEVER
     if h > 0.0:
         wait = max(np.ceil(clock_left / h), 1.0) if math.isfinite(h) else 1.0
@@ -99,8 +100,7 @@ def file_churn(Q, heads, tails, pool, meta, leave_day, who, last_day_survived, c
             leave = last_day_survived + int(wait)
     leave_day[who] = leave
     if leave != NEVER:
-        pool = qu.push(heads, tails, pool, meta, qu.CHURN, leave, who, qu.NO_DATA, qu.NO_DATA)
-    return pool
+        qu.put(heads, tails, pool, meta, qu.CHURN, leave, who, qu.NO_DATA, qu.NO_DATA)
 
 
 @compiled_only
@@ -108,7 +108,8 @@ def file_renewal(Q, heads, tails, pool, meta, leave_day, who, signed, since, use
     """Churn at renewal dates (behaviour/renewal.py): decision days fall notice_days before
     each anniversary of signing (day ``signed``); a customer whose cumulative hazard,
     ``used`` by day ``since`` plus h a day after it, has reached the clock on one gives
-    notice and leaves notice_days later. Files that leaving day (or none)."""
+    notice and leaves notice_days later. Files that leaving day (or none; qu.put: the
+    caller reserved room)."""
     every, notice = Q[RENEWAL_EVERY], Q[RENEWAL_NOTICE]
     leave = NEVER
     if used >= clock or h > 0.0:
@@ -123,8 +124,7 @@ def file_renewal(Q, heads, tails, pool, meta, leave_day, who, signed, since, use
                 leave = decide + notice
     leave_day[who] = leave
     if leave != NEVER:
-        pool = qu.push(heads, tails, pool, meta, qu.CHURN, leave, who, qu.NO_DATA, qu.NO_DATA)
-    return pool
+        qu.put(heads, tails, pool, meta, qu.CHURN, leave, who, qu.NO_DATA, qu.NO_DATA)
 
 
 @compiled_only
@@ -162,12 +162,13 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
     buf = np.empty((64, 3), np.int64)
     slots = np.empty(64, np.int64)
     if first_day == 1 and Q[RENEWAL_EVERY] > 0:
+        pool = qu.reserve(pool, meta, K[K_ACTIVE])
         for i in range(K[K_ACTIVE]):  # the customers of day 0 signed tenure_at_start days before
             # int64 arguments, as at the other calls: numba compiles file_renewal (and push)
             # once per argument type, and an int32 person or a literal 0 would cost a compile each
             c = np.int64(active[i])
             since[c] = 0
-            pool = file_renewal(Q, heads, tails, pool, meta, leave_day, c, -tenure_at_start[c], np.int64(0), 0.0,
+            file_renewal(Q, heads, tails, pool, meta, leave_day, c, -tenure_at_start[c], np.int64(0), 0.0,
                                 churn_clock[c],
                                 hazard(P, satisfaction[c] - lost[c], referred_by[c] >= 0, multiplier[c]))
     for day in range(first_day, last_day + 1):
@@ -236,6 +237,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         sharer_tracked = np.empty(n_asked + n_spontaneous, np.bool_)
         n_sharers = 0
         referee_saturation = saturation(P[REFEREE_REWARD], P[REWARD_SCALE])
+        pool = qu.reserve(pool, meta, n_asked)  # a reminder each at most
         for i in range(n_asked):
             c = asked[i]
             w = P[BASE_SHARE] * segment(satisfaction[c] - lost[c], P[SHARE_PROMOTER], P[SHARE_PASSIVE],
@@ -263,7 +265,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 reminder = day + Q[INTERVAL_DAYS]
             next_ask_day[c] = reminder
             if reminder != NEVER and reminder <= Q[DAYS]:
-                pool = qu.push(heads, tails, pool, meta, qu.ASKS, reminder, c, qu.NO_DATA, qu.NO_DATA)
+                qu.put(heads, tails, pool, meta, qu.ASKS, reminder, c, qu.NO_DATA, qu.NO_DATA)
         for i in range(n_spontaneous):
             c = spontaneous[i]
             sharers[n_sharers] = c
@@ -278,6 +280,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
 
         # ---- annoyance: a reminder annoys with probability annoyance; satisfaction falls for good
         if n_asked > 0 and Q[TIMING] != NEVER_ASK:
+            pool = qu.reserve(pool, meta, n_asked)  # a churn filing each at most
             annoyed = 0
             for i in range(n_asked):
                 if earlier[i] == 0 or P[ANNOYANCE] <= 0 or rand.uniform(rs, S_ANNOYANCE) >= P[ANNOYANCE]:
@@ -295,14 +298,14 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                     h_new = hazard(P, new, referred, multiplier[c])
                     used = h_old * max(day - 1 - adopted_day[c], 0)
                     K[K_RESCHEDULED] = 1
-                    pool = file_churn(Q, heads, tails, pool, meta, leave_day, c, day - 1,
+                    file_churn(Q, heads, tails, pool, meta, leave_day, c, day - 1,
                                       max(churn_clock[c] - used, 0.0), h_new)
                 elif Q[RENEWAL_EVERY] > 0 and (leave_day[c] == NEVER or leave_day[c] - Q[RENEWAL_NOTICE] >= day):
                     # no notice given yet: the hazard changes from today on
                     referred = referred_by[c] >= 0
                     churn_hazard[c] += hazard(P, old, referred, multiplier[c]) * (day - 1 - since[c])
                     since[c] = day - 1
-                    pool = file_renewal(Q, heads, tails, pool, meta, leave_day, c, adopted_day[c] - tenure_at_start[c],
+                    file_renewal(Q, heads, tails, pool, meta, leave_day, c, adopted_day[c] - tenure_at_start[c],
                                         day - 1, churn_hazard[c], churn_clock[c], hazard(P, new, referred, multiplier[c]))
             row[COL_ANNOYED] = annoyed
 
@@ -360,6 +363,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         buf, pending = qu.take(heads, tails, pool, meta, qu.INVITES, day, buf)
         due = np.empty((n_invites + pending, 3), np.int64)
         n_due = 0
+        pool = qu.reserve(pool, meta, n_invites)  # a lagged conversion each at most
         for i in range(n_invites):
             flags = invitations[i, 2]
             k = flags & 255
@@ -375,12 +379,12 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 conv *= 1.0 - P[NWOM_CONVERSION_PENALTY]
             if rand.uniform(rs, S_CONVERSION) >= min(max(conv, 0.0), 1.0):
                 continue
-            wait = lag(P, Q, rs, pipe_drop, pipe_p)
+            wait = 0 if Q[LAG_KIND] == NO_LAG else lag(P, Q, rs, pipe_drop, pipe_p)
             if wait < 0:
                 continue
             if wait > 0:
                 if day + wait <= Q[DAYS]:
-                    pool = qu.push(heads, tails, pool, meta, qu.INVITES, day + wait, target, invitations[i, 0], flags)
+                    qu.put(heads, tails, pool, meta, qu.INVITES, day + wait, target, invitations[i, 0], flags)
                 continue
             due[n_due, 0], due[n_due, 1], due[n_due, 2] = target, invitations[i, 0], flags
             n_due += 1
@@ -403,6 +407,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         buf, later = qu.take(heads, tails, pool, meta, qu.ORGANIC_LATER, day, buf)
         organic = np.empty(stop - start + later, np.int64)
         n_organic = 0
+        pool = qu.reserve(pool, meta, stop - start + later)  # put off again, each at most
         for i in range(stop - start + later):
             c = organic_order[start + i] if i < stop - start else buf[i - (stop - start), 0]
             if state[c] != PROSPECT:
@@ -411,7 +416,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 if rand.uniform(rs, S_NWOM_ORGANIC) < P[NWOM_ORGANIC_PENALTY]:
                     again = day + rand.geometric(rs, S_NWOM_ORGANIC, P[ORGANIC_RATE])
                     if again <= Q[DAYS]:
-                        pool = qu.push(heads, tails, pool, meta, qu.ORGANIC_LATER, again, c, qu.NO_DATA, qu.NO_DATA)
+                        qu.put(heads, tails, pool, meta, qu.ORGANIC_LATER, again, c, qu.NO_DATA, qu.NO_DATA)
                     continue
             if claim[c] == day:
                 continue
@@ -421,6 +426,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
 
         # ---- adopt: today's organic adopters, then today's referred ones, join
         new_referred = new_fraud = 0
+        pool = qu.reserve(pool, meta, 3 * (n_organic + n_winners))  # first ask, churn, qualification
         for i in range(n_organic + n_winners):
             if i < n_organic:
                 c, referrer, flags = organic[i], -1, 0
@@ -443,7 +449,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 first_ask = day + wait if reach else NEVER
             next_ask_day[c] = first_ask
             if first_ask != NEVER and first_ask <= Q[DAYS]:
-                pool = qu.push(heads, tails, pool, meta, qu.ASKS, first_ask, c, qu.NO_DATA, qu.NO_DATA)
+                qu.put(heads, tails, pool, meta, qu.ASKS, first_ask, c, qu.NO_DATA, qu.NO_DATA)
             if Q[HAS_FRAUD_DRAW] == 1 and is_tracked and program_on:
                 # rewards change who comes (engine._who_comes)
                 reward = referrer_reward(Q, rewards_earned[referrer], tier_after, tier_amount) + P[REFEREE_REWARD]
@@ -462,15 +468,15 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             share_effect[c] = 0.0 if fraud[c] else segment(score, P[SHARE_PROMOTER], P[SHARE_PASSIVE],
                                                            P[SHARE_DETRACTOR])
             if Q[CHURN_SCHEDULED] == 1:
-                pool = file_churn(Q, heads, tails, pool, meta, leave_day, c, day, churn_clock[c],
+                file_churn(Q, heads, tails, pool, meta, leave_day, c, day, churn_clock[c],
                                   hazard(P, score, referrer >= 0, multiplier[c]))
             elif Q[RENEWAL_EVERY] > 0:
                 since[c] = day
-                pool = file_renewal(Q, heads, tails, pool, meta, leave_day, c, day, day, 0.0, churn_clock[c],
+                file_renewal(Q, heads, tails, pool, meta, leave_day, c, day, day, 0.0, churn_clock[c],
                                     hazard(P, score, referrer >= 0, multiplier[c]))
             if is_tracked and Q[HAS_INCENTIVE] == 1 and Q[PAID_ON_QUALIFICATION] == 1:
                 if day + Q[QUALIFICATION_DAYS] <= Q[DAYS]:
-                    pool = qu.push(heads, tails, pool, meta, qu.QUALIFY, day + Q[QUALIFICATION_DAYS], c, qu.NO_DATA, qu.NO_DATA)
+                    qu.put(heads, tails, pool, meta, qu.QUALIFY, day + Q[QUALIFICATION_DAYS], c, qu.NO_DATA, qu.NO_DATA)
             if referrer >= 0:
                 new_referred += 1 if is_tracked else 0
                 new_fraud += 1 if fraud[c] else 0
@@ -570,6 +576,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         row[COL_PROFIT] = profit
 
         # ---- start_earning: today's joiners enter the margin sums from tomorrow
+        pool = qu.reserve(pool, meta, n_organic + n_winners)
         for i in range(n_organic + n_winners):
             c = organic[i] if i < n_organic else due[i - n_organic, 0]
             if fraud[c]:
@@ -582,7 +589,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 K[K_PREMIUM_ADOPTED_SUM] += day
                 ends = day + Q[PREMIUM_FADE_DAYS] + 1
                 if ends <= Q[DAYS]:
-                    pool = qu.push(heads, tails, pool, meta, qu.PREMIUM, ends, c, qu.NO_DATA, qu.NO_DATA)
+                    qu.put(heads, tails, pool, meta, qu.PREMIUM, ends, c, qu.NO_DATA, qu.NO_DATA)
 
         # ---- record: the day's row
         row[COL_PROSPECTS] = n - K[K_ADOPTED]
