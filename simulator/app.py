@@ -45,8 +45,9 @@ DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "default.
 #: Seconds the population controls must rest before a new network is built (a slider
 #: drag passes many sizes; at 300 people a build takes a few tenths of a second).
 NETWORK_SETTLE_S = 0.25
-#: Seconds after a page opens before its controls are built (see Classroom).
-CONTROLS_AFTER_S = 0.3
+#: The controls are built once the browser has drawn the first network picture (see
+#: Classroom), or at the latest this many seconds after the page opens.
+CONTROLS_AFTER_S = 3.0
 #: Most chart updates a second while playing (the network and K follow every picture).
 #: The charts are most of a browser's drawing work; a second apart they still move smoothly.
 CHARTS_PER_SECOND = 1.0
@@ -425,8 +426,10 @@ def Classroom():
     message = solara.use_reactive("")
     editing = solara.use_reactive("A")
     controls = solara.use_reactive("auto")  # or "flipped": the Settings button pressed
-    # the controls are built just after the first picture: a new page then shows the
-    # network a moment sooner, and on a projector the controls are folded away anyway
+    # the controls (about a hundred widgets) are built once the browser has drawn the
+    # first picture: sent with the first page, they were created and compiled while the
+    # browser still built the picture, and delayed it; on a projector they are folded
+    # away anyway. A page whose picture never comes gets them after CONTROLS_AFTER_S.
     controls_built = solara.use_reactive(False)
 
     async def build_controls():
@@ -482,6 +485,22 @@ def Classroom():
 
     board = solara.use_memo(board_for_run, [run])
     solara.use_effect(lambda: lambda: [kept.close() for kept in boards.values()], [])
+
+    def controls_after_first_picture():
+        if board is None or controls_built.value:
+            return None
+        network = next(iter(board.panels.values()))["network"]
+
+        def drawn(change):
+            if change["new"]:
+                controls_built.set(True)
+
+        network.observe(drawn, "drawn")
+        if network.drawn:
+            controls_built.set(True)
+        return lambda: network.unobserve(drawn, "drawn")
+
+    solara.use_effect(controls_after_first_picture, [board, controls_built.value])
 
     async def play():
         if not (playing.value and ready):
@@ -545,7 +564,8 @@ def Classroom():
             ErrorText(message.value)
         with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}, gap="12px"):
             with solara.Column(gap="2px", classes=["refsim-controls", controls_class]):
-                if controls_built.value:
+                # with no picture to wait for (settings that cannot run), the controls come at once
+                if controls_built.value or not ready:
                     solara.HTML(tag="div", unsafe_innerHTML=(
                         "Each dot is a person. Customers ask friends to join; a referred friend may ask theirs. "
                         "Change a design, press <b>Play</b>, and watch the loop."), classes=["refsim-intro"])
