@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import math
 import os
 import time
@@ -91,6 +92,18 @@ STYLE = """
 
 # no "This website runs on Solara" badge over the charts
 solara.server.settings.theme.show_banner = False
+
+
+class _GoneConnectionNotice(logging.Filter):
+    """Drops Solara's traceback for a task that ended after the page connection that
+    started it had gone (the page reconnected, and the task's result has nowhere to
+    go): the run played on, and the teacher's terminal need not fill with tracebacks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Event loop is closed" not in record.getMessage()
+
+
+logging.getLogger("solara.task").addFilter(_GoneConnectionNotice())
 
 
 def start_scenario() -> Path:
@@ -424,6 +437,7 @@ def Classroom():
     speed = solara.use_reactive(1.0)
     resets = solara.use_reactive(0)
     message = solara.use_reactive("")
+    stopped = solara.use_reactive("")  # why a playing run stopped on its own, if it did
     editing = solara.use_reactive("A")
     controls = solara.use_reactive("auto")  # or "flipped": the Settings button pressed
     # the controls (about a hundred widgets) are built once the browser has drawn the
@@ -507,20 +521,28 @@ def Classroom():
             return
         run.forget_speed()
         clock = PlayClock(speed.value)
-        while not run.finished:
-            # one day at a time, waiting between days: Pause cancels this task at the
-            # next wait, so at most the day being stepped completes after it
-            await asyncio.sleep(clock.wait(time.perf_counter()))
-            run.advance(1)
-            clock.day_done()
-            if clock.picture_due(time.perf_counter()):
-                board.update(playing=True, speed=speed.value)
-        board.update(playing=False, speed=speed.value)
+        try:
+            while not run.finished:
+                # one day at a time, waiting between days: Pause cancels this task at the
+                # next wait, so at most the day being stepped completes after it
+                await asyncio.sleep(clock.wait(time.perf_counter()))
+                run.advance(1)
+                clock.day_done()
+                if clock.picture_due(time.perf_counter()):
+                    board.update(playing=True, speed=speed.value)
+        except Exception as error:  # noqa: BLE001 - a run that stops must say so, not freeze
+            stopped.set(f"The run stopped on day {run.day}: {error}. Press Play to go on, or Reset.")
         playing.set(False)
+        board.update(playing=False, speed=speed.value)
 
-    solara.lab.use_task(play, dependencies=[playing.value, run, speed.value], prefer_threaded=False)
+    # the run plays in a thread of its own: a task on the page connection's event loop
+    # ended with that connection, and a page that lost its connection (a websocket ping
+    # timing out on a saturated server) reconnected to a run that had stopped while its
+    # status line still said "playing"
+    solara.lab.use_task(play, dependencies=[playing.value, run, speed.value], prefer_threaded=True)
 
     def toggle_play():
+        stopped.set("")
         if ready:
             board.pause_day = run.day if playing.value else None
         playing.set(not playing.value)
@@ -562,6 +584,8 @@ def Classroom():
                 solara.Row(children=[board.status], gap="0px")
         if message.value:
             ErrorText(message.value)
+        if stopped.value:
+            ErrorText(stopped.value)
         with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}, gap="12px"):
             with solara.Column(gap="2px", classes=["refsim-controls", controls_class]):
                 # with no picture to wait for (settings that cannot run), the controls come at once

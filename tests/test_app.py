@@ -493,6 +493,42 @@ def test_the_controls_wait_for_the_first_picture(monkeypatch):
     asyncio.run(open_page())
 
 
+def test_a_run_that_fails_while_playing_says_so(monkeypatch):
+    """An error in the middle of playing stops the run with a line that says why, in
+    place of a status line that keeps saying "playing"."""
+    import asyncio
+
+    import ipyvuetify
+    import solara
+
+    from simulator import app  # the Solara page (imports solara)
+
+    def broken(self, days=1):
+        raise RuntimeError("the engine broke")
+
+    async def open_page():
+        root, page = solara.render(app.Page(), handle_error=False)
+        try:
+            await asyncio.sleep(0.05)
+            monkeypatch.setattr(app.ClassRun, "advance", broken)
+            page.find(ipyvuetify.Btn, class_="refsim-play").widget.click()
+            errors = []
+            for _ in range(100):  # the run plays in a thread of its own
+                await asyncio.sleep(0.05)
+                errors = [" ".join(map(str, w.children)) for w in page.find(ipyvuetify.Html, class_="refsim-error").widgets]
+                if errors:
+                    break
+            assert errors and "The run stopped on day 0: the engine broke" in errors[0]
+            assert "paused" in root_status(page) or "ready" in root_status(page)
+        finally:
+            page.close()
+
+    def root_status(page):
+        return page.find(app.HtmlText, html_class="refsim-status refsim-day").widget.content
+
+    asyncio.run(open_page())
+
+
 def test_adoption_charts_draw_totals_not_stacks(default):
     viral = Design.of(default).with_timing(kind="at_purchase", reminders=3).with_base_share(0.8).with_invite_conversion(0.3)
     run = ClassRun(default, NetworkChoice.of(default), [viral])
