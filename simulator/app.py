@@ -384,7 +384,7 @@ class Board:
 
 
 @solara.component
-def LiveView(board: Board, run: ClassRun):
+def LiveView(board: Board, run: ClassRun, charts_shown: bool = True):
     """The layout around the board's widgets (the same widgets from one run to the
     next); rendered once per run, which also brings the designs' summaries up to date."""
     compare = len(run.labels) == 2
@@ -395,7 +395,9 @@ def LiveView(board: Board, run: ClassRun):
     with solara.Row(gap="12px", style={"flex-wrap": "nowrap"}, classes=["refsim-two" if compare else "refsim-one"]):
         for label, design in zip(run.labels, run.designs):
             widgets = board.panels[label]
-            charts = [widgets["adoption"], widgets["daily"], widgets["generations"]]
+            # until the first picture is drawn the charts are left out of the page: the
+            # browser then compiles and mounts them after the network, not before it
+            charts = [widgets["adoption"], widgets["daily"], widgets["generations"]] if charts_shown else []
             with solara.Column(classes=["refsim-panel", f"refsim-panel-{label}"], gap="2px",
                                style={"flex": "1 1 0", "min-width": "0"}):
                 html("div", html("span", f"Design {label}", classes=["refsim-title"]), design.summary(),
@@ -613,7 +615,7 @@ def Classroom():
                     NetworkControls(wanted, preset.value)
             with solara.Column(style={"flex": "1 1 auto", "min-width": "0"}, gap="2px"):
                 if ready:
-                    LiveView(board, run)
+                    LiveView(board, run, charts_shown=controls_built.value)
                 else:
                     ErrorText(f"This combination cannot run: {run}. Change the settings on the left; nothing else was lost.")
 

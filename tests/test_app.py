@@ -465,8 +465,9 @@ def test_a_new_run_is_shown_on_the_same_widgets_from_its_first_day(default):
 
 
 def test_the_controls_wait_for_the_first_picture(monkeypatch):
-    """A new page sends its controls only once the browser has drawn the first network
-    picture (the NetworkPicture's ``drawn``), so they do not delay that picture."""
+    """A new page sends its controls and puts its charts in the page only once the
+    browser has drawn the first network picture (the NetworkPicture's ``drawn``), so
+    they do not delay that picture."""
     import asyncio
 
     import ipyvuetify
@@ -483,8 +484,10 @@ def test_the_controls_wait_for_the_first_picture(monkeypatch):
             networks = page.find(app.NetworkPicture).widgets
             assert len(networks) == 2  # designs A and B
             assert page.find(ipyvuetify.TextField).widgets == []  # no seed box yet
+            assert page.find(app.EchartsJson).widgets == []  # nor charts
             networks[0].drawn = True  # what the browser sends after its first drawing
             await asyncio.sleep(0.05)
+            assert len(page.find(app.EchartsJson).widgets) == 2 * 3  # three charts a design
             assert len(page.find(ipyvuetify.TextField, class_="refsim-seed").widgets) == 1
             assert len(page.find(ipyvuetify.Slider).widgets) > 0
         finally:
