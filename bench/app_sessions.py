@@ -42,7 +42,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "app.md"
 CHROMIUM = os.environ.get("REFSIM_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        # headless Chromium otherwise starts, for every browser context, a renderer for its own
+        # window's toolbar (about 1.5 s of CPU each): a student's browser has its window open
+        # already, on the student's own laptop, so that cost is no part of the app's load
+        "--disable-features=PreloadTopChromeWebUI,WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup,"
+        "WebUIReloadButton"]
 SPEEDS = {"0.25": "0_25", "0.5": "0_5", "1": "1_0", "5": "5_0", "10": "10_0"}
 #: Days a second at x1 (simulator.classroom.DAYS_PER_SECOND).
 BASE_DAYS_PER_SECOND = 5.0
@@ -109,9 +114,20 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             pages, ready = [], []
 
+            # per page, the times its connection to the server closed (a page that lost its
+            # session is not playing, whatever its status line last said)
+            closes: list[int] = []
+
             def new_page():
                 page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
                 page.set_default_timeout(300_000)
+                index = len(closes)
+                closes.append(0)
+
+                def watch(socket):
+                    socket.on("close", lambda _: closes.__setitem__(index, closes[index] + 1))
+
+                page.on("websocket", watch)
                 return page
 
             # the first page alone: a cold load in a fresh browser context
@@ -143,6 +159,8 @@ def main() -> None:
             time.sleep(options.seconds)
             end_days = [day_of(page) for page in pages]
             shown = [page.evaluate("window.refsimPictures") for page in pages]
+            stalled = [(index, page.inner_text(".refsim-day")) for index, (page, start, end)
+                       in enumerate(zip(pages, start_days, end_days)) if end == start]
             elapsed = time.perf_counter() - clock_start
             cpu = cpu_seconds(server.pid) - cpu_start
             load_during = os.getloadavg()
@@ -178,6 +196,12 @@ def main() -> None:
                  f"{rebuild:.2f} s"))
     if finished:
         rows.append(("sessions that reached the last day during the measure", str(finished)))
+    if any(closes):
+        rows.append(("pages whose connection to the server closed", f"{sum(map(bool, closes))} ({sum(closes)} closes)"))
+    if stalled:
+        index, status = stalled[0]
+        rows.append(("sessions that made no day during the measure",
+                     f"{len(stalled)}; session {index + 1} read: {' '.join(status.split())}"))
     table = "\n".join(["| measure | value |", "|---|---|"] + [f"| {name} | {value} |" for name, value in rows])
     stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime())
     block = f"Run of {stamp}, {options.seconds:g} s of play:\n\n{table}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import math
 import os
 import time
@@ -45,8 +46,9 @@ DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "default.
 #: Seconds the population controls must rest before a new network is built (a slider
 #: drag passes many sizes; at 300 people a build takes a few tenths of a second).
 NETWORK_SETTLE_S = 0.25
-#: Seconds after a page opens before its controls are built (see Classroom).
-CONTROLS_AFTER_S = 0.3
+#: The controls are built once the browser has drawn the first network picture (see
+#: Classroom), or at the latest this many seconds after the page opens.
+CONTROLS_AFTER_S = 3.0
 #: Most chart updates a second while playing (the network and K follow every picture).
 #: The charts are most of a browser's drawing work; a second apart they still move smoothly.
 CHARTS_PER_SECOND = 1.0
@@ -90,6 +92,18 @@ STYLE = """
 
 # no "This website runs on Solara" badge over the charts
 solara.server.settings.theme.show_banner = False
+
+
+class _GoneConnectionNotice(logging.Filter):
+    """Drops Solara's traceback for a task that ended after the page connection that
+    started it had gone (the page reconnected, and the task's result has nowhere to
+    go): the run played on, and the teacher's terminal need not fill with tracebacks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Event loop is closed" not in record.getMessage()
+
+
+logging.getLogger("solara.task").addFilter(_GoneConnectionNotice())
 
 
 def start_scenario() -> Path:
@@ -370,7 +384,7 @@ class Board:
 
 
 @solara.component
-def LiveView(board: Board, run: ClassRun):
+def LiveView(board: Board, run: ClassRun, charts_shown: bool = True):
     """The layout around the board's widgets (the same widgets from one run to the
     next); rendered once per run, which also brings the designs' summaries up to date."""
     compare = len(run.labels) == 2
@@ -381,7 +395,9 @@ def LiveView(board: Board, run: ClassRun):
     with solara.Row(gap="12px", style={"flex-wrap": "nowrap"}, classes=["refsim-two" if compare else "refsim-one"]):
         for label, design in zip(run.labels, run.designs):
             widgets = board.panels[label]
-            charts = [widgets["adoption"], widgets["daily"], widgets["generations"]]
+            # until the first picture is drawn the charts are left out of the page: the
+            # browser then compiles and mounts them after the network, not before it
+            charts = [widgets["adoption"], widgets["daily"], widgets["generations"]] if charts_shown else []
             with solara.Column(classes=["refsim-panel", f"refsim-panel-{label}"], gap="2px",
                                style={"flex": "1 1 0", "min-width": "0"}):
                 html("div", html("span", f"Design {label}", classes=["refsim-title"]), design.summary(),
@@ -423,10 +439,13 @@ def Classroom():
     speed = solara.use_reactive(1.0)
     resets = solara.use_reactive(0)
     message = solara.use_reactive("")
+    stopped = solara.use_reactive("")  # why a playing run stopped on its own, if it did
     editing = solara.use_reactive("A")
     controls = solara.use_reactive("auto")  # or "flipped": the Settings button pressed
-    # the controls are built just after the first picture: a new page then shows the
-    # network a moment sooner, and on a projector the controls are folded away anyway
+    # the controls (about a hundred widgets) are built once the browser has drawn the
+    # first picture: sent with the first page, they were created and compiled while the
+    # browser still built the picture, and delayed it; on a projector they are folded
+    # away anyway. A page whose picture never comes gets them after CONTROLS_AFTER_S.
     controls_built = solara.use_reactive(False)
 
     async def build_controls():
@@ -483,25 +502,49 @@ def Classroom():
     board = solara.use_memo(board_for_run, [run])
     solara.use_effect(lambda: lambda: [kept.close() for kept in boards.values()], [])
 
+    def controls_after_first_picture():
+        if board is None or controls_built.value:
+            return None
+        network = next(iter(board.panels.values()))["network"]
+
+        def drawn(change):
+            if change["new"]:
+                controls_built.set(True)
+
+        network.observe(drawn, "drawn")
+        if network.drawn:
+            controls_built.set(True)
+        return lambda: network.unobserve(drawn, "drawn")
+
+    solara.use_effect(controls_after_first_picture, [board, controls_built.value])
+
     async def play():
         if not (playing.value and ready):
             return
         run.forget_speed()
         clock = PlayClock(speed.value)
-        while not run.finished:
-            # one day at a time, waiting between days: Pause cancels this task at the
-            # next wait, so at most the day being stepped completes after it
-            await asyncio.sleep(clock.wait(time.perf_counter()))
-            run.advance(1)
-            clock.day_done()
-            if clock.picture_due(time.perf_counter()):
-                board.update(playing=True, speed=speed.value)
-        board.update(playing=False, speed=speed.value)
+        try:
+            while not run.finished:
+                # one day at a time, waiting between days: Pause cancels this task at the
+                # next wait, so at most the day being stepped completes after it
+                await asyncio.sleep(clock.wait(time.perf_counter()))
+                run.advance(1)
+                clock.day_done()
+                if clock.picture_due(time.perf_counter()):
+                    board.update(playing=True, speed=speed.value)
+        except Exception as error:  # noqa: BLE001 - a run that stops must say so, not freeze
+            stopped.set(f"The run stopped on day {run.day}: {error}. Press Play to go on, or Reset.")
         playing.set(False)
+        board.update(playing=False, speed=speed.value)
 
-    solara.lab.use_task(play, dependencies=[playing.value, run, speed.value], prefer_threaded=False)
+    # the run plays in a thread of its own: a task on the page connection's event loop
+    # ended with that connection, and a page that lost its connection (a websocket ping
+    # timing out on a saturated server) reconnected to a run that had stopped while its
+    # status line still said "playing"
+    solara.lab.use_task(play, dependencies=[playing.value, run, speed.value], prefer_threaded=True)
 
     def toggle_play():
+        stopped.set("")
         if ready:
             board.pause_day = run.day if playing.value else None
         playing.set(not playing.value)
@@ -543,9 +586,12 @@ def Classroom():
                 solara.Row(children=[board.status], gap="0px")
         if message.value:
             ErrorText(message.value)
+        if stopped.value:
+            ErrorText(stopped.value)
         with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}, gap="12px"):
             with solara.Column(gap="2px", classes=["refsim-controls", controls_class]):
-                if controls_built.value:
+                # with no picture to wait for (settings that cannot run), the controls come at once
+                if controls_built.value or not ready:
                     solara.HTML(tag="div", unsafe_innerHTML=(
                         "Each dot is a person. Customers ask friends to join; a referred friend may ask theirs. "
                         "Change a design, press <b>Play</b>, and watch the loop."), classes=["refsim-intro"])
@@ -569,7 +615,7 @@ def Classroom():
                     NetworkControls(wanted, preset.value)
             with solara.Column(style={"flex": "1 1 auto", "min-width": "0"}, gap="2px"):
                 if ready:
-                    LiveView(board, run)
+                    LiveView(board, run, charts_shown=controls_built.value)
                 else:
                     ErrorText(f"This combination cannot run: {run}. Change the settings on the left; nothing else was lost.")
 

@@ -186,6 +186,7 @@ module.exports = {
       context.strokeStyle = initialRing;
       context.lineWidth = initialWidth;
       context.stroke();
+      if (!this.drawn) this.drawn = true;  // once: the server then builds the page's controls
     },
   },
 };
@@ -199,8 +200,8 @@ class NetworkPicture(ipyvuetify.VuetifyTemplate):
     character per person (``codes``) and the referral ``links``
     (simulator.app_pictures.network_picture). A browser draws at most one picture per
     screen refresh, the newest, so a busy one skips pictures instead of falling behind.
-    Nothing is sent back: an answer per picture would cost the server more than the
-    picture itself."""
+    Only the first picture is answered (``drawn`` turns true): an answer per picture would
+    cost the server more than the picture itself."""
 
     template = traitlets.Unicode(NETWORK_TEMPLATE).tag(sync=True)
     points = traitlets.Unicode("").tag(sync=True)
@@ -208,3 +209,5 @@ class NetworkPicture(ipyvuetify.VuetifyTemplate):
     dot = traitlets.Float(5.0).tag(sync=True)
     picture = traitlets.Unicode("").tag(sync=True)
     attributes = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
+    #: Set by the browser once it has drawn a picture (the page's first picture is on screen).
+    drawn = traitlets.Bool(False).tag(sync=True)

@@ -464,6 +464,74 @@ def test_a_new_run_is_shown_on_the_same_widgets_from_its_first_day(default):
         board.show(app.build_run(default, NetworkChoice("erdos_renyi", 120, 6.0, 3), designs[:1]))
 
 
+def test_the_controls_wait_for_the_first_picture(monkeypatch):
+    """A new page sends its controls and puts its charts in the page only once the
+    browser has drawn the first network picture (the NetworkPicture's ``drawn``), so
+    they do not delay that picture."""
+    import asyncio
+
+    import ipyvuetify
+    import solara
+
+    from simulator import app  # the Solara page (imports solara)
+
+    monkeypatch.setattr(app, "CONTROLS_AFTER_S", 3600.0)  # the fallback must not fire during the test
+
+    async def open_page():
+        root, page = solara.render(app.Page(), handle_error=False)
+        try:
+            await asyncio.sleep(0.05)
+            networks = page.find(app.NetworkPicture).widgets
+            assert len(networks) == 2  # designs A and B
+            assert page.find(ipyvuetify.TextField).widgets == []  # no seed box yet
+            assert page.find(app.EchartsJson).widgets == []  # nor charts
+            networks[0].drawn = True  # what the browser sends after its first drawing
+            await asyncio.sleep(0.05)
+            assert len(page.find(app.EchartsJson).widgets) == 2 * 3  # three charts a design
+            assert len(page.find(ipyvuetify.TextField, class_="refsim-seed").widgets) == 1
+            assert len(page.find(ipyvuetify.Slider).widgets) > 0
+        finally:
+            page.close()
+
+    asyncio.run(open_page())
+
+
+def test_a_run_that_fails_while_playing_says_so(monkeypatch):
+    """An error in the middle of playing stops the run with a line that says why, in
+    place of a status line that keeps saying "playing"."""
+    import asyncio
+
+    import ipyvuetify
+    import solara
+
+    from simulator import app  # the Solara page (imports solara)
+
+    def broken(self, days=1):
+        raise RuntimeError("the engine broke")
+
+    async def open_page():
+        root, page = solara.render(app.Page(), handle_error=False)
+        try:
+            await asyncio.sleep(0.05)
+            monkeypatch.setattr(app.ClassRun, "advance", broken)
+            page.find(ipyvuetify.Btn, class_="refsim-play").widget.click()
+            errors = []
+            for _ in range(100):  # the run plays in a thread of its own
+                await asyncio.sleep(0.05)
+                errors = [" ".join(map(str, w.children)) for w in page.find(ipyvuetify.Html, class_="refsim-error").widgets]
+                if errors:
+                    break
+            assert errors and "The run stopped on day 0: the engine broke" in errors[0]
+            assert "paused" in root_status(page) or "ready" in root_status(page)
+        finally:
+            page.close()
+
+    def root_status(page):
+        return page.find(app.HtmlText, html_class="refsim-status refsim-day").widget.content
+
+    asyncio.run(open_page())
+
+
 def test_adoption_charts_draw_totals_not_stacks(default):
     viral = Design.of(default).with_timing(kind="at_purchase", reminders=3).with_base_share(0.8).with_invite_conversion(0.3)
     run = ClassRun(default, NetworkChoice.of(default), [viral])

@@ -280,6 +280,33 @@ def test_pause_stops_within_a_day(classroom):
         assert "paused" in room.text(".refsim-day")
 
 
+def test_a_page_that_loses_its_connection_plays_on(classroom):
+    """A saturated server (30 classes at once) lets websocket pings time out; the page
+    reconnects to the same session. The run must still play there, not stand still under
+    a status line that says "playing"."""
+    room = classroom(WIDE)
+    relays = []  # (page side, server side) of each connection the page opens
+    room.page.route_web_socket(re.compile(r".*/kernels/.*"),
+                               lambda socket: relays.append((socket, socket.connect_to_server())))
+    room.open()
+    room.play("1_0")
+    room.wait_day(3)
+    page_side, server_side = relays[-1]
+    # what the server does when a ping times out: both ends see the connection close
+    server_side.close(code=1011, reason="keepalive ping timeout")
+    page_side.close(code=1011, reason="keepalive ping timeout")
+    for _ in range(300):  # the page reconnects on its own
+        if len(relays) >= 2:
+            break
+        room.page.wait_for_timeout(100)
+    assert len(relays) >= 2, "the page did not reconnect"
+    dropped_on = room.day()
+    room.wait_day(dropped_on + 5)  # days keep coming over the new connection
+    assert "playing" in room.text(".refsim-day")
+    room.pause()
+    room.no_traceback()
+
+
 @pytest.mark.timeout(180)
 def test_projector_layout_fits_without_scrolling(classroom):
     room = classroom(PROJECTOR)
