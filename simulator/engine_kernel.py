@@ -146,10 +146,8 @@ class KernelBridge:
         heads, tails, pool, meta = qu.empty(sc.days, 1024)
         for queue, agenda in ((qu.ASKS, self._ask_due), (qu.CHURN, churn_due), (qu.QUALIFY, self._pending_qualification),
                               (qu.PREMIUM, self._premium_ends), (qu.ORGANIC_LATER, self._organic_later)):
-            items = list(agenda.items())
-            if items:
-                days = np.concatenate([np.full(len(who), day, np.int64) for day, who in items])
-                who = np.concatenate([np.asarray(who, np.int64) for _, who in items])
+            days, who = agenda.flat()
+            if len(who):
                 pool = qu.push_many(heads, tails, pool, meta, queue, days, who, sc.days)
         if any(True for _ in self._pending_invites.items()):
             raise RuntimeError("the kernel takes over on day 0, before any invitation is pending")
