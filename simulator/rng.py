@@ -79,13 +79,30 @@ class Streams:
     def __init__(self, seed: int):
         self.seed = int(seed)
         self._cache: dict[str, np.random.Generator] = {}
+        self._restored: dict[str, dict] = {}
 
     def __call__(self, name: str) -> np.random.Generator:
         try:
             return self._cache[name]
         except KeyError:
             generator = self._cache[name] = study_stream(self.seed, name)
+            state = self._restored.pop(name, None)
+            if state is not None:
+                generator.bit_generator.state = state
             return generator
+
+    def state(self, name: str) -> dict:
+        """Where stream ``name`` stands now (a copy), for :meth:`restore`."""
+        return self(name).bit_generator.state
+
+    def restore(self, name: str, state: dict) -> None:
+        """Put stream ``name`` where ``state`` says: a run that takes another run's draws
+        of this seed instead of making them continues the stream from where those left it
+        (set when the stream is next asked for: most never are)."""
+        if name in self._cache:
+            self._cache[name].bit_generator.state = state
+        else:
+            self._restored[name] = state
 
 
 def _checked_key(name: str) -> int:

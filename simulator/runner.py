@@ -15,7 +15,7 @@ from .engine import Engine
 from .executors import run_tasks
 from .kernel import common_path
 from .network import network_for
-from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, cohort_k_by_month, run_summary
+from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary, run_summary_and_k_by_month
 from .rng import draw_seed, replicate_seeds
 from .state import STATE_NAMES
 
@@ -119,12 +119,13 @@ def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool
     # built once per process for this seed and shared: the twin below and every design compared on this seed
     engine = Engine(scenario, seed, network=network_for(scenario.network, scenario.population.size, seed),
                     kernel=kernel).run()
-    metrics = run_summary(engine)
+    metrics, k_by_month = run_summary_and_k_by_month(engine)
     twin = None
     if baseline:
-        twin = Engine(baseline_of(scenario), seed, network=engine.network, kernel=engine.uses_kernel).run()
+        # the twin takes the design's program-free set-up draws (scores, organic days, initial customers)
+        twin = Engine(baseline_of(scenario), seed, network=engine.network, kernel=engine.uses_kernel,
+                      draws=engine.draws).run()
         metrics.update(incremental_metrics(scenario, metrics, run_summary(twin), engine.daily, twin.daily))
-    k_by_month = cohort_k_by_month(engine.people, engine.day, scenario.k_window_days)
     return RunOutput(replicate, seed, engine.daily, metrics, people_frame(engine) if people else None,
                      twin.daily if twin is not None else None, k_by_month)
 
