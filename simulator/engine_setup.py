@@ -29,6 +29,9 @@ class SetupDraws:
     def __init__(self, seed: int, network):
         self.seed, self.network = seed, network
         self._entries: dict[str, list] = {}
+        # the compiled kernel's first row of state from each stream nothing drew from before
+        # (a function of the seed and the stream's name alone)
+        self.kernel_rows: dict[str, np.ndarray] = {}
 
     def fits(self, seed: int, network) -> bool:
         return self.seed == seed and self.network is network

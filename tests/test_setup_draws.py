@@ -80,3 +80,18 @@ def test_flat_lists_what_items_yields():
         assert who.tolist() == [int(x) for _, w in items for x in w]
         # and reading it changes nothing: the days are still there to take, in filing order
         assert agenda.take(2).tolist() == dict(items)[2].tolist()
+
+
+def test_a_stream_drawn_elsewhere_continues_as_if_drawn_here():
+    from simulator.rng import Streams
+
+    here, elsewhere = Streams(5), Streams(5)
+    first = here("asks").integers(0, 1000, 4)
+    assert elsewhere.untouched("asks")
+    elsewhere.drawn_elsewhere("asks", lambda generator: generator.integers(0, 1000, 4))
+    assert not elsewhere.untouched("asks")
+    assert len(first) == 4 and np.array_equal(here("asks").random(5), elsewhere("asks").random(5))
+    # and a restored state is where a stream continues from
+    later = Streams(5)
+    later.restore("asks", here.state("asks"))
+    assert np.array_equal(here("asks").random(3), later("asks").random(3))
