@@ -36,7 +36,7 @@ from .network import Network, build_network
 from .sorted_runs import first_of_runs
 from .rng import Streams
 from .state import CHURNED, CUSTOMER, NEVER, ORGANIC, PROSPECT, SEED, People
-from .engine_setup import EngineSetup
+from .engine_setup import EngineSetup, SetupDraws
 from .lever_stages import LeverStages
 from .engine_kernel import KernelBridge
 from .kernel import use_kernel
@@ -50,7 +50,8 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
     (False), or whichever REFSIM_ENGINE says, the kernel where it can (None)."""
 
     def __init__(self, scenario: Scenario, seed: int, *, network: Network | None = None,
-                 base_dir: Path | None = None, source: str | None = None, kernel: bool | None = None):
+                 base_dir: Path | None = None, source: str | None = None, kernel: bool | None = None,
+                 draws: SetupDraws | None = None):
         self.scenario = scenario
         self.uses_kernel = use_kernel(scenario, kernel)
         self.seed = int(seed)
@@ -63,7 +64,12 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         n = network.n
         self.day = 0
         self.people = p = People.empty(n)
-        p.satisfaction[:] = sat.draw_scores(scenario.satisfaction, n, s("satisfaction"))
+        # draws that do not depend on the program: taken from ``draws`` when it holds them
+        # for this seed and network (a design's, for its no-program twin), else made here
+        self.draws = draws if draws is not None and draws.fits(self.seed, network) else SetupDraws(self.seed, network)
+        self._draw_history: dict[str, tuple] = {}
+        p.satisfaction[:] = self._setup_draw("satisfaction", (n, scenario.satisfaction),
+                                             lambda: sat.draw_scores(scenario.satisfaction, n, s("satisfaction")))
         self._organic_schedule(n)
         incentive = scenario.program.incentive
         rewarded = not isinstance(incentive, NoIncentive)
@@ -127,6 +133,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         self.daily = np.zeros((scenario.days + 1, len(DAILY_COLUMNS)))
         self.today = self.daily[0]
         self._revenue_day = None   # the day people.revenue was last settled
+        self._joined_day = None    # the day joined() last looked
 
         seeds = self._initial_customers(n, source)
         self._influencer = np.zeros(n, bool)
@@ -531,12 +538,20 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         """Each of ``who``'s daily churn hazard as of the current day."""
         return self._churn_process.hazard(who, self._scores(who, self.day))
 
+    def joined(self) -> np.ndarray:
+        """Everyone who ever joined, ascending (found once per day: the summaries and the
+        revenue of a finished run all count over them)."""
+        if self._joined_day != self.day:
+            self._joined = np.flatnonzero(self.people.adopted_day != NEVER)
+            self._joined_day = self.day
+        return self._joined
+
     def revenue_to_date(self) -> np.ndarray:
         """Each person's margin so far (closed form; also stored in ``people.revenue``),
         settled once per day and only for the people who ever joined (the others earn nothing)."""
         p = self.people
         if self._revenue_day != self.day:
-            joined = np.flatnonzero(p.adopted_day != NEVER)
+            joined = self.joined()
             seeker = self.seeker[joined]
             weight = np.where(seeker, self.scenario.program.reward_seekers.margin_ratio, 1.0)
             p.revenue[joined] = econ.revenue_to_date(self.scenario.economics, p.adopted_day[joined], p.churn_day[joined],

@@ -146,14 +146,12 @@ class KernelBridge:
         heads, tails, pool, meta = qu.empty(sc.days, 1024)
         for queue, agenda in ((qu.ASKS, self._ask_due), (qu.CHURN, churn_due), (qu.QUALIFY, self._pending_qualification),
                               (qu.PREMIUM, self._premium_ends), (qu.ORGANIC_LATER, self._organic_later)):
-            items = list(agenda.items())
-            if items:
-                days = np.concatenate([np.full(len(who), day, np.int64) for day, who in items])
-                who = np.concatenate([np.asarray(who, np.int64) for _, who in items])
+            days, who = agenda.flat()
+            if len(who):
                 pool = qu.push_many(heads, tails, pool, meta, queue, days, who, sc.days)
         if any(True for _ in self._pending_invites.items()):
             raise RuntimeError("the kernel takes over on day 0, before any invitation is pending")
-        rs = seed_rows([self.streams(name) for name in L.STREAMS])
+        rs = _kernel_rows(self.streams, self.draws.kernel_rows, L.STREAMS, seed_rows)
         net_arrays = tuple(_read_only(a) for a in (net.indptr, net.indices, net.strong))
         self._kernel = [P, Q, K, M, rs, people, own, net_arrays, rules, heads, tails, pool, meta]
 
@@ -174,6 +172,23 @@ class KernelBridge:
         exhausted = int(K[L.K_EXHAUSTED_DAY])
         self.budget.restore(None if exhausted < 0 else exhausted, int(K[L.K_PAUSED_UNTIL]), float(M[L.M_LEFT]), float(M[L.M_SPENT]))
         self._active = k[6][9][: int(K[L.K_ACTIVE])]
+
+
+def _kernel_rows(streams, known: dict, names, seed_rows) -> np.ndarray:
+    """seed_rows of the kernel's streams. A stream nothing has drawn from yields the same
+    row in every run of its seed: a twin takes its design's (``known``) and leaves the
+    draw to be replayed should its stream ever be asked for."""
+    rows = np.empty((len(names), 4), np.uint64)
+    for i, name in enumerate(names):
+        pristine = streams.untouched(name)
+        if pristine and name in known:
+            rows[i] = known[name]
+            streams.drawn_elsewhere(name, lambda generator: seed_rows([generator]))
+            continue
+        rows[i] = seed_rows([streams(name)])[0]
+        if pristine:
+            known[name] = rows[i].copy()
+    return rows
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

@@ -14,6 +14,46 @@ from .errors import ScenarioError
 from .stages import MAX_TENURE
 
 
+class SetupDraws:
+    """The set-up draws of one seed on one network that do not depend on the program:
+    each person's satisfaction score and organic adoption day, the initial customers and
+    the existing customers' tenure and launch uniforms. A design and its no-program twin
+    on the same seed make them alike (common random numbers), so the twin takes the
+    design's instead of drawing them again (pass ``draws=design.draws`` to Engine).
+
+    An entry is found by its stream and the keys of every draw made from that stream so
+    far (what was drawn, from which inputs), so a hit means the stream stood where it
+    stands now; the stream is then left where drawing would have left it. Values are
+    read-only: each run copies what it changes."""
+
+    def __init__(self, seed: int, network):
+        self.seed, self.network = seed, network
+        self._entries: dict[str, list] = {}
+        # the compiled kernel's first row of state from each stream nothing drew from before
+        # (a function of the seed and the stream's name alone)
+        self.kernel_rows: dict[str, np.ndarray] = {}
+
+    def fits(self, seed: int, network) -> bool:
+        return self.seed == seed and self.network is network
+
+    def take(self, streams, history: dict, stream: str, key: tuple, draw):
+        """``draw()`` (which draws from ``streams(stream)``), or what an equal draw gave."""
+        chain = history.get(stream, ()) + (key,)
+        history[stream] = chain
+        entries = self._entries.setdefault(stream, [])
+        for known, value, state in entries:
+            if known == chain:
+                if state is not None:
+                    streams.restore(stream, state)
+                return value
+        value = draw()
+        for array in value if isinstance(value, tuple) else (value,):
+            if isinstance(array, np.ndarray):
+                array.flags.writeable = False
+        entries.append((chain, value, streams.state(stream) if stream in streams._cache else None))
+        return value
+
+
 class EngineSetup:
     """Set-up steps of :class:`~simulator.engine.Engine` (they use its streams, network and people)."""
 
@@ -28,15 +68,23 @@ class EngineSetup:
             self._organic_order = np.zeros(0, np.int32)
             self._organic_bounds = np.zeros(horizon + 2, np.int64)
             return
-        if q >= 1:
-            days = np.ones(n, np.int64)
-        else:
-            clock = self.streams("organic").exponential(1.0, n)
-            days = np.maximum(np.minimum(np.ceil(clock / -np.log1p(-q)), horizon), 1).astype(np.int64)
-        within = np.flatnonzero(days < horizon).astype(np.int32)
-        self.people.organic_day[within] = days[within]
-        self._organic_order = within[np.argsort(days[within], kind="stable")]
-        self._organic_bounds = np.searchsorted(days[self._organic_order], np.arange(horizon + 2))
+
+        def draw():
+            if q >= 1:
+                days = np.ones(n, np.int64)
+            else:
+                clock = self.streams("organic").exponential(1.0, n)
+                days = np.maximum(np.minimum(np.ceil(clock / -np.log1p(-q)), horizon), 1).astype(np.int64)
+            within = np.flatnonzero(days < horizon).astype(np.int32)
+            order = within[np.argsort(days[within], kind="stable")]
+            return within, days[within], order, np.searchsorted(days[order], np.arange(horizon + 2))
+
+        within, days, self._organic_order, self._organic_bounds = self._setup_draw("organic", (n, q, horizon), draw)
+        self.people.organic_day[within] = days
+
+    def _setup_draw(self, stream: str, key: tuple, draw):
+        """``draw()`` from ``stream``, or the same draw of another run of this seed (SetupDraws)."""
+        return self.draws.take(self.streams, self._draw_history, stream, key, draw)
 
     def _initial_customers(self, n: int, source: str | None) -> np.ndarray:
         wanted = self.scenario.population.initial_customers
@@ -44,14 +92,17 @@ class EngineSetup:
             if wanted.count > n:
                 raise ScenarioError(f"{wanted.count} initial customers but the network has only {n} people; valid: 0..{n}",
                                     file=source, key="population.initial_customers.count")
-            return seeding.pick(self.network, wanted.count, wanted.strategy, self.streams("seeds"),
-                                edge_probability=self._cascade_p(), cascade=wanted.cascade)
+            p = self._cascade_p()
+            return self._setup_draw("seeds", ("pick", n, wanted, p), lambda: seeding.pick(
+                self.network, wanted.count, wanted.strategy, self.streams("seeds"), edge_probability=p, cascade=wanted.cascade))
         if isinstance(wanted, int):
             if wanted > n:
                 raise ScenarioError(f"{wanted} initial customers but the network has only {n} people; valid: 0..{n}",
                                     file=source, key="population.initial_customers")
-            return np.sort(self.streams("seeds").choice(n, size=wanted, replace=False)).astype(np.int32)
-        ids = np.unique(np.asarray(wanted, dtype=np.int64))
+            return self._setup_draw("seeds", ("choice", n, wanted), lambda: np.sort(
+                self.streams("seeds").choice(n, size=wanted, replace=False)).astype(np.int32))
+        # listed ids draw nothing; their list is the population's own (a twin shares it), compared by identity
+        ids = self._setup_draw("listed ids", (_Same(wanted),), lambda: np.unique(np.asarray(wanted, dtype=np.int64)))
         if len(ids) and ids.max() >= n:
             raise ScenarioError(f"id {ids.max()} is not a person of the network; valid ids are 0..{n - 1}",
                                 file=source, key="population.initial_customers")
@@ -75,11 +126,33 @@ class EngineSetup:
         churn model's steady state (Geometric with their own daily hazard: the age of
         survivors under constant inflow), and they are asked as program.launch says.
         Both draws are made whatever the design, so designs share them."""
-        p, sc, rng = self.people, self.scenario, self.streams("seeds")
-        clock = rng.exponential(1.0, len(existing))
-        uniform = rng.random(len(existing))
-        hazard = churn_model.daily_hazard(sc.churn, p.satisfaction[existing], np.zeros(len(existing), bool), None)
-        with np.errstate(divide="ignore"):
-            tenure = np.floor(clock / hazard)
-        p.tenure_at_start[existing] = np.minimum(np.nan_to_num(tenure, posinf=MAX_TENURE), MAX_TENURE).astype(np.int32)
+        p, sc = self.people, self.scenario
+
+        def draw():
+            rng = self.streams("seeds")
+            clock = rng.exponential(1.0, len(existing))
+            uniform = rng.random(len(existing))
+            hazard = churn_model.daily_hazard(sc.churn, p.satisfaction[existing], np.zeros(len(existing), bool), None)
+            with np.errstate(divide="ignore"):
+                tenure = np.floor(clock / hazard)
+            return np.minimum(np.nan_to_num(tenure, posinf=MAX_TENURE), MAX_TENURE).astype(np.int32), uniform
+
+        # the tenure follows from the scores too: their draw's key is part of this one's
+        key = ("launch", existing.tobytes(), sc.churn, self._draw_history.get("satisfaction"))
+        tenure, uniform = self._setup_draw("seeds", key, draw)
+        p.tenure_at_start[existing] = tenure
         return tim.launch_ask_day(sc.program.timing, sc.program.launch, uniform)
+
+
+class _Same:
+    """A key part equal only to itself: an object compared by identity (and kept alive by the key)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+    __hash__ = None

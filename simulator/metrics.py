@@ -76,34 +76,40 @@ def cohort_k(people, day: int, window: int = 30, joined: np.ndarray | None = Non
     at most ``window`` days after the referrer's. ``joined``, when given, lists everyone
     who ever joined (the only people in a cohort or referred), to skip the others.
     """
+    cohort, children = _cohorts(people, day, window, joined)
+    return float(children[cohort].mean()) if len(cohort) else float("nan")
+
+
+def _cohorts(people, day: int, window: int, joined: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The customers whose K window has elapsed (ascending ids) and, when there are any,
+    everyone's tracked referrals within ``window`` days of joining: what cohort_k and
+    cohort_k_by_month both count, found once for both."""
     if joined is None:
         joined = np.flatnonzero(people.adopted_day != NEVER)
     adopted = people.adopted_day
     at = adopted[joined]
     cohort = joined[(at >= 1) & (at + window <= day)]
     if not len(cohort):
-        return float("nan")
+        return cohort, None
     referee = joined[people.tracked[joined] & (people.referred_by[joined] >= 0)]
     referrer = people.referred_by[referee]
     in_window = adopted[referee] - adopted[referrer] <= window
-    children = np.bincount(referrer[in_window], minlength=len(adopted))
-    return float(children[cohort].mean())
+    return cohort, np.bincount(referrer[in_window], minlength=len(adopted))
 
 
-def cohort_k_by_month(people, day: int, window: int = 30, month_days: int = 30) -> np.ndarray:
+def cohort_k_by_month(people, day: int, window: int = 30, month_days: int = 30, *,
+                      cohorts: tuple[np.ndarray, np.ndarray | None] | None = None) -> np.ndarray:
     """Cohort K split by join month: row 0 the customers of each 30-day join month whose
     window has fully elapsed, row 1 the tracked referrals they made within ``window``
     days of joining (the rule of :func:`cohort_k`; month m holds days 30m+1..30m+30).
-    Their ratio is K by join month; the totals give back ``cohort_k``."""
+    Their ratio is K by join month; the totals give back ``cohort_k``. ``cohorts``:
+    what _cohorts found for the same people, day and window, when already found."""
     adopted = people.adopted_day
-    cohort = np.flatnonzero((adopted >= 1) & (adopted + window <= day))
+    cohort, children = cohorts if cohorts is not None else _cohorts(people, day, window)
     months = max(0, (day - window - 1) // month_days + 1)
     table = np.zeros((2, months), np.int64)
     if not len(cohort):
         return table
-    referee = np.flatnonzero(people.tracked & (people.referred_by >= 0))
-    referrer = people.referred_by[referee]
-    children = np.bincount(referrer[adopted[referee] - adopted[referrer] <= window], minlength=len(adopted))
     month = (adopted[cohort] - 1) // month_days
     table[0] = np.bincount(month, minlength=months)
     table[1] = np.bincount(month, weights=children[cohort], minlength=months).astype(np.int64)
@@ -135,9 +141,16 @@ def run_summary(engine) -> dict[str, float]:
     Everything is counted over the people who ever joined (the others were never
     referred, earn nothing and hold no equity), found once: at a million people and a
     few thousand customers this is most of the cost of a replicate's summary."""
+    return run_summary_and_k_by_month(engine, by_month=False)[0]
+
+
+def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str, float], np.ndarray | None]:
+    """run_summary and, with ``by_month``, cohort_k_by_month of the run, from one pass
+    over who joined and who referred whom (what a replicate reports)."""
     people, daily = engine.people, engine.daily
     col = COLUMN_INDEX
-    joined = np.flatnonzero(people.adopted_day != NEVER)
+    joined = engine.joined()
+    cohorts = _cohorts(people, engine.day, engine.scenario.k_window_days, joined)
     adopted_day = people.adopted_day[joined]
     adopted = adopted_day > 0
     referred = people.referred_by[joined] >= 0
@@ -164,7 +177,7 @@ def run_summary(engine) -> dict[str, float]:
         "referred_customers": float(n_tracked),
         "word_of_mouth_customers": float(referred.sum() - n_tracked),
         "referred_share": ratio(n_tracked, float(adopted.sum())),
-        "k_factor": cohort_k(people, engine.day, engine.scenario.k_window_days, joined),
+        "k_factor": float(cohorts[1][cohorts[0]].mean()) if len(cohorts[0]) else float("nan"),
         "reward_cost": reward_cost,
         "attributed_roi": ratio(revenue_tracked - reward_cost, reward_cost),
         "cost_per_referred_customer": ratio(reward_cost, n_tracked),
@@ -174,4 +187,4 @@ def run_summary(engine) -> dict[str, float]:
         "cumulative_profit": float(daily[-1, col["cumulative_profit"]]),
         "equity_final": equity_final(engine, active),
         "budget_exhausted_day": float("nan") if engine.budget_exhausted_day is None else float(engine.budget_exhausted_day),
-    }
+    }, (cohort_k_by_month(people, engine.day, engine.scenario.k_window_days, cohorts=cohorts) if by_month else None)

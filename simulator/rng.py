@@ -26,6 +26,7 @@ two ways:
 from __future__ import annotations
 
 import zlib
+from typing import Callable
 
 import numpy as np
 
@@ -79,13 +80,44 @@ class Streams:
     def __init__(self, seed: int):
         self.seed = int(seed)
         self._cache: dict[str, np.random.Generator] = {}
+        self._restored: dict[str, dict] = {}
+        self._replays: dict[str, Callable[[np.random.Generator], object]] = {}
 
     def __call__(self, name: str) -> np.random.Generator:
         try:
             return self._cache[name]
         except KeyError:
             generator = self._cache[name] = study_stream(self.seed, name)
+            state = self._restored.pop(name, None)
+            if state is not None:
+                generator.bit_generator.state = state
+            replay = self._replays.pop(name, None)
+            if replay is not None:
+                replay(generator)
             return generator
+
+    def untouched(self, name: str) -> bool:
+        """Nothing has been drawn from stream ``name`` (it stands where the seed puts it)."""
+        return name not in self._cache and name not in self._restored and name not in self._replays
+
+    def drawn_elsewhere(self, name: str, replay: Callable[[np.random.Generator], object]) -> None:
+        """The first draw of untouched stream ``name`` was made for this run elsewhere (another
+        run of this seed made it): ``replay(generator)`` makes it again, to advance the
+        stream, only if the stream is ever asked for (most never are)."""
+        self._replays[name] = replay
+
+    def state(self, name: str) -> dict:
+        """Where stream ``name`` stands now (a copy), for :meth:`restore`."""
+        return self(name).bit_generator.state
+
+    def restore(self, name: str, state: dict) -> None:
+        """Put stream ``name`` where ``state`` says: a run that takes another run's draws
+        of this seed instead of making them continues the stream from where those left it
+        (set when the stream is next asked for: most never are)."""
+        if name in self._cache:
+            self._cache[name].bit_generator.state = state
+        else:
+            self._restored[name] = state
 
 
 def _checked_key(name: str) -> int:

@@ -15,7 +15,7 @@ from .engine import Engine
 from .executors import run_tasks
 from .kernel import common_path
 from .network import network_for
-from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, cohort_k_by_month, run_summary
+from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary, run_summary_and_k_by_month
 from .rng import draw_seed, replicate_seeds
 from .state import STATE_NAMES
 
@@ -119,12 +119,13 @@ def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool
     # built once per process for this seed and shared: the twin below and every design compared on this seed
     engine = Engine(scenario, seed, network=network_for(scenario.network, scenario.population.size, seed),
                     kernel=kernel).run()
-    metrics = run_summary(engine)
+    metrics, k_by_month = run_summary_and_k_by_month(engine)
     twin = None
     if baseline:
-        twin = Engine(baseline_of(scenario), seed, network=engine.network, kernel=engine.uses_kernel).run()
+        # the twin takes the design's program-free set-up draws (scores, organic days, initial customers)
+        twin = Engine(baseline_of(scenario), seed, network=engine.network, kernel=engine.uses_kernel,
+                      draws=engine.draws).run()
         metrics.update(incremental_metrics(scenario, metrics, run_summary(twin), engine.daily, twin.daily))
-    k_by_month = cohort_k_by_month(engine.people, engine.day, scenario.k_window_days)
     return RunOutput(replicate, seed, engine.daily, metrics, people_frame(engine) if people else None,
                      twin.daily if twin is not None else None, k_by_month)
 
@@ -190,12 +191,13 @@ def run_designs(scenarios: list[Scenario], *, people: bool = False, baseline: bo
 def collect(scenario: Scenario, seeds: list[int], outputs: list[RunOutput]) -> Results:
     outputs = sorted(outputs, key=lambda o: o.replicate)
     baseline_runs = [RunOutput(o.replicate, o.seed, o.baseline_daily, {}) for o in outputs if o.baseline_daily is not None]
+    runs = runs_frame(scenario.name, outputs)
     return Results(
         scenario=scenario,
         seeds=seeds,
         timeseries=timeseries_frame(scenario.name, outputs),
-        runs=runs_frame(scenario.name, outputs),
-        summary=summarize(runs_frame(scenario.name, outputs)),
+        runs=runs,
+        summary=summarize(runs),
         people=next((o.people for o in outputs if o.people is not None), None),
         baseline_timeseries=timeseries_frame(baseline_of(scenario).name, baseline_runs) if baseline_runs else None,
         k_by_month=k_by_month_frame(scenario.name, outputs),
@@ -253,8 +255,8 @@ def interval(values: np.ndarray, level: float = 0.95) -> dict[str, float]:
         half = float(stdtrit(n - 1, 0.5 + level / 2) * values.std(ddof=1) / math.sqrt(n))
     else:
         half = math.nan
-    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half,
-            "p2_5": float(np.percentile(values, 2.5)), "p97_5": float(np.percentile(values, 97.5)), "n": n}
+    low, high = np.percentile(values, [2.5, 97.5])  # one sort for both
+    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "p2_5": float(low), "p97_5": float(high), "n": n}
 
 
 def summarize(runs: pd.DataFrame) -> pd.DataFrame:
@@ -263,7 +265,10 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
 
     metrics = [m for m in [*SUMMARY_METRICS, *INCREMENTAL_METRICS] if m in runs.columns]
     rows = []
-    for name, group in runs.groupby("scenario", sort=False):
+    # one scenario (what simulate gives) needs no grouping: a groupby costs more than the intervals
+    names = runs["scenario"].unique() if len(runs) else []
+    groups = [(names[0], runs)] if len(names) == 1 else runs.groupby("scenario", sort=False)
+    for name, group in groups:
         for metric in metrics:
             rows.append({"scenario": name, "metric": metric, **interval(group[metric].to_numpy())})
     return pd.DataFrame(rows)
