@@ -162,7 +162,8 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
     buf = np.empty((64, 3), np.int64)
     slots = np.empty(64, np.int64)
     if first_day == 1 and Q[RENEWAL_EVERY] > 0:
-        pool = qu.reserve(pool, meta, K[K_ACTIVE])
+        # int64 at every reserve call: a literal or int32 count would compile reserve once more
+        pool = qu.reserve(pool, meta, np.int64(K[K_ACTIVE]))
         for i in range(K[K_ACTIVE]):  # the customers of day 0 signed tenure_at_start days before
             # int64 arguments, as at the other calls: numba compiles file_renewal (and push)
             # once per argument type, and an int32 person or a literal 0 would cost a compile each
@@ -237,7 +238,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         sharer_tracked = np.empty(n_asked + n_spontaneous, np.bool_)
         n_sharers = 0
         referee_saturation = saturation(P[REFEREE_REWARD], P[REWARD_SCALE])
-        pool = qu.reserve(pool, meta, n_asked)  # a reminder each at most
+        pool = qu.reserve(pool, meta, np.int64(n_asked))  # a reminder each at most
         for i in range(n_asked):
             c = asked[i]
             w = P[BASE_SHARE] * segment(satisfaction[c] - lost[c], P[SHARE_PROMOTER], P[SHARE_PASSIVE],
@@ -280,7 +281,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
 
         # ---- annoyance: a reminder annoys with probability annoyance; satisfaction falls for good
         if n_asked > 0 and Q[TIMING] != NEVER_ASK:
-            pool = qu.reserve(pool, meta, n_asked)  # a churn filing each at most
+            pool = qu.reserve(pool, meta, np.int64(n_asked))  # a churn filing each at most
             annoyed = 0
             for i in range(n_asked):
                 if earlier[i] == 0 or P[ANNOYANCE] <= 0 or rand.uniform(rs, S_ANNOYANCE) >= P[ANNOYANCE]:
@@ -363,7 +364,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         buf, pending = qu.take(heads, tails, pool, meta, qu.INVITES, day, buf)
         due = np.empty((n_invites + pending, 3), np.int64)
         n_due = 0
-        pool = qu.reserve(pool, meta, n_invites)  # a lagged conversion each at most
+        pool = qu.reserve(pool, meta, np.int64(n_invites))  # a lagged conversion each at most
         for i in range(n_invites):
             flags = invitations[i, 2]
             k = flags & 255
@@ -407,7 +408,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         buf, later = qu.take(heads, tails, pool, meta, qu.ORGANIC_LATER, day, buf)
         organic = np.empty(stop - start + later, np.int64)
         n_organic = 0
-        pool = qu.reserve(pool, meta, stop - start + later)  # put off again, each at most
+        pool = qu.reserve(pool, meta, np.int64(stop - start + later))  # put off again, each at most
         for i in range(stop - start + later):
             c = organic_order[start + i] if i < stop - start else buf[i - (stop - start), 0]
             if state[c] != PROSPECT:
@@ -426,7 +427,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
 
         # ---- adopt: today's organic adopters, then today's referred ones, join
         new_referred = new_fraud = 0
-        pool = qu.reserve(pool, meta, 3 * (n_organic + n_winners))  # first ask, churn, qualification
+        pool = qu.reserve(pool, meta, np.int64(3 * (n_organic + n_winners)))  # first ask, churn, qualification
         for i in range(n_organic + n_winners):
             if i < n_organic:
                 c, referrer, flags = organic[i], -1, 0
@@ -576,7 +577,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         row[COL_PROFIT] = profit
 
         # ---- start_earning: today's joiners enter the margin sums from tomorrow
-        pool = qu.reserve(pool, meta, n_organic + n_winners)
+        pool = qu.reserve(pool, meta, np.int64(n_organic + n_winners))
         for i in range(n_organic + n_winners):
             c = organic[i] if i < n_organic else due[i - n_organic, 0]
             if fraud[c]:
