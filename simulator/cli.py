@@ -78,7 +78,7 @@ def kernel_ready() -> None:
         if not done.wait(5.0):
             noted.set()
             err.print("compiling the simulation kernel: once per installation (numba caches it), "
-                      "about half a minute on a 2-core machine...", highlight=False)
+                      "15 to 30 seconds on a 2-core machine...", highlight=False)
 
     threading.Thread(target=note, daemon=True).start()
     warm_up()
