@@ -18,6 +18,7 @@ import dataclasses
 import logging
 import math
 import os
+import sys
 import time
 from html import escape
 from pathlib import Path
@@ -132,12 +133,10 @@ class _GoneConnectionNotice(logging.Filter):
 
 logging.getLogger("solara.task").addFilter(_GoneConnectionNotice())
 
-try:  # the server that imports this page (solara run): compress its responses cheaply
-    import solara.server.starlette as _server
-
-    cheap_compression(_server.app)
-except ImportError:  # pragma: no cover - Solara without its Starlette server
-    pass
+# the server that imports this page (solara run) compresses its responses cheaply; importing
+# that server module from here would set up Solara's server where only the page is wanted (tests)
+if "solara.server.starlette" in sys.modules:
+    cheap_compression(sys.modules["solara.server.starlette"].app)
 
 
 def start_scenario() -> Path:

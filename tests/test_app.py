@@ -593,6 +593,7 @@ def test_the_server_compresses_at_the_cheap_gzip_level_before_and_after_its_stac
     what zlib gives at that level, not at level 9."""
     import asyncio
     import gzip
+    import threading
     import zlib
 
     from starlette.applications import Starlette
@@ -617,7 +618,11 @@ def test_the_server_compresses_at_the_cheap_gzip_level_before_and_after_its_stac
 
         scope = {"type": "http", "method": "GET", "path": "/", "raw_path": b"/", "query_string": b"", "root_path": "",
                  "headers": [(b"accept-encoding", b"gzip")], "scheme": "http", "server": ("test", 80), "http_version": "1.1"}
-        asyncio.run(server(scope, receive, send))
+        # in a thread of its own: an event loop run in the main thread would change the
+        # thread key under which Solara's page tests find their context
+        worker = threading.Thread(target=lambda: asyncio.run(server(scope, receive, send)))
+        worker.start()
+        worker.join()
         return b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 
     def expected(level: int) -> int:
