@@ -50,7 +50,7 @@ class SetupDraws:
         for array in value if isinstance(value, tuple) else (value,):
             if isinstance(array, np.ndarray):
                 array.flags.writeable = False
-        entries.append((chain, value, streams.state(stream) if stream in streams._cache else None))
+        entries.append((chain, value, streams.state(stream) if streams.made(stream) else None))
         return value
 
 

@@ -96,6 +96,10 @@ class Streams:
                 replay(generator)
             return generator
 
+    def made(self, name: str) -> bool:
+        """Stream ``name``'s generator exists in this run (something asked for it)."""
+        return name in self._cache
+
     def untouched(self, name: str) -> bool:
         """Nothing has been drawn from stream ``name`` (it stands where the seed puts it)."""
         return name not in self._cache and name not in self._restored and name not in self._replays
