@@ -120,18 +120,20 @@ def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, te
     n = graph.n
     limits.note_edge_list(edge_path, n, graph.ties)
     seeds = scenario.population.initial_customers
-    key = key_at("population.initial_customers", ["population", "initial_customers"], text)
+    def key() -> str:  # composes the YAML again to find the line: only for an error
+        return key_at("population.initial_customers", ["population", "initial_customers"], text)
+
     count = scenario.population.seed_count  # a count, or the count of {count, strategy}
     if count is not None and count > n:
         raise ScenarioError(f"{count} initial customers but the network in {edge_path.name} has only {n} people; "
-                            f"valid: 0..{n}", file=source, key=key)
+                            f"valid: 0..{n}", file=source, key=key())
     influencers = scenario.program.influencers
     if influencers is not None and influencers.count > n:
         raise ScenarioError(f"{influencers.count} influencers but the network in {edge_path.name} has only {n} people; "
                             f"valid: 0..{n}", file=source, key=key_at("program.influencers.count", ["program", "influencers", "count"], text))
     if isinstance(seeds, list) and seeds and max(seeds) >= n:
         raise ScenarioError(f"id {max(seeds)} is not a person of the network in {edge_path.name}; valid ids are 0..{n - 1}",
-                            file=source, key=key)
+                            file=source, key=key())
 
 
 def json_schema() -> dict:

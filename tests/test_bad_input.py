@@ -133,6 +133,19 @@ def test_more_initial_customers_than_people_in_an_edge_list(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_an_initial_customer_id_beyond_the_edge_list_names_its_line(tmp_path):
+    (tmp_path / "g.txt").write_text("0 1\n1 2\n")
+    data = copy.deepcopy(BASE)
+    data["network"] = {"kind": "edgelist", "path": "g.txt"}
+    data["population"] = {"initial_customers": [0, 5]}
+    path = write(tmp_path, data)
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "initial_customers" in text)
+    code, stdout, stderr = invoke("run", path, "--out", tmp_path / "out")
+    assert_clean_error(code, stdout, stderr, path, f"population.initial_customers (line {line})")
+    assert "id 5 is not a person" in stderr and "0..2" in stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_bad_set_override(tmp_path):
     code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", "program.base_sahre=0.3")
     assert code == 2 and "did you mean 'base_share'" in stderr and "Traceback" not in stderr
