@@ -206,8 +206,8 @@ def test_compared_designs_and_their_twins_run_on_one_path(monkeypatch):
 
 @pytest.mark.parametrize("path", ["numpy", "kernel"])
 def test_warm_up_loads_what_forked_workers_would_otherwise_each_compile(path):
-    """In a fresh interpreter, warm_up leaves the graph generators' loops compiled (or
-    loaded) on both paths, and the day kernel only where runs take it."""
+    """In a fresh interpreter, warm_up leaves the graph generators' loops and the
+    edge-list reader compiled (or loaded) on both paths, and the day kernel only where runs take it."""
     import os
     import subprocess
     import sys
@@ -216,13 +216,15 @@ def test_warm_up_loads_what_forked_workers_would_otherwise_each_compile(path):
             "from simulator.kernel.day import run_days\n"
             "from simulator.network.gnp_loop import gnp_keys\n"
             "from simulator.network.growth_loop import grow_sequential\n"
+            "from simulator.network.edgelist_loop import parse_pairs\n"
             "warm_up()\n"
-            "print(len(grow_sequential.signatures), len(gnp_keys.signatures), len(run_days.signatures))")
+            "print(len(grow_sequential.signatures), len(gnp_keys.signatures), len(parse_pairs.signatures), "
+            "len(run_days.signatures))")
     env = dict(os.environ, REFSIM_ENGINE=path, PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    growth, gnp, days = map(int, done.stdout.split())
-    assert growth >= 1 and gnp >= 1
+    growth, gnp, edge_list, days = map(int, done.stdout.split())
+    assert growth >= 1 and gnp >= 1 and edge_list >= 1
     assert (days >= 1) == (path == "kernel")
 
 

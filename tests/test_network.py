@@ -732,7 +732,12 @@ def test_cached_reader_reports_the_same_errors_and_keeps_no_bad_file(tmp_path, f
 
 
 @pytest.mark.parametrize("text", [
-    "0 1\n1 2\n2 0\n",              # the usual generated file: the pyarrow reader takes it
+    "0 1\n1 2\n2 0\n",              # the usual generated file: the compiled reader takes it
+    "0 1\n12 3",                     # ... with no newline at the end
+    "007 1\n1 2\r\n",                # leading zeros; Windows line ends
+    "0 1\n1 -2\n",                   # a sign: an error the line parser words
+    "0 1 \n",                        # a trailing space: not the compiled reader's shape
+    "0 1\n" + "9" * 19 + " 1\n",     # an id of 19 digits: left to the general readers
     "0 1 0.9\n1 2 0.1\n2 0 1\n",    # three fields: weights
     "\n0 1\n\n1 2\n",               # blank lines
     "0\t1\n1  2\n 2 0 \n",          # tabs and padding: pandas takes it
@@ -740,7 +745,8 @@ def test_cached_reader_reports_the_same_errors_and_keeps_no_bad_file(tmp_path, f
     "# nodes: 5\n0 1\n3 4\n",       # a header: never the pyarrow reader
 ])
 def test_every_edge_list_reader_gives_what_the_line_parser_gives(text):
-    """Whichever reader takes a file (pyarrow for single-spaced lines, pandas, or the
+    """Whichever reader takes a file (the compiled pass for "U V" lines, pyarrow for
+    other single-spaced lines, pandas, or the
     line-by-line parser), the ties and labels are those of the line parser, the
     reference (it reads one line at a time with str.split)."""
     from simulator.network.edgelist import _nodes_header, _parse_lines, parse_edgelist
@@ -759,3 +765,20 @@ def test_every_edge_list_reader_gives_what_the_line_parser_gives(text):
     assert (strong is None) == (weights is None)
     if weights is not None:
         assert strong.tolist() == [w >= 0.5 for w in weights]
+
+
+@pytest.mark.parametrize("text, taken", [
+    ("0 1\n1 2\n", True), ("\n\n0 1\n\n", True), ("0 1", True), ("", True),
+    ("0 1 0.5\n", False), ("0\t1\n", False), (" 0 1\n", False), ("0  1\n", False), ("0 1\n2\n", False),
+    ("0 1 2\n", False), ("0 x\n", False), ("+0 1\n", False), ("1" * 19 + " 0\n", False),
+])
+def test_the_compiled_edge_list_pass_takes_only_plain_pairs(text, taken):
+    """The compiled pass reads "U V" lines and blank lines, and hands anything else back
+    (None) untouched to the general readers, which word the errors."""
+    from simulator.network.edgelist_loop import read_pairs
+
+    parsed = read_pairs(text)
+    assert (parsed is not None) == taken
+    if taken:
+        pairs = [tuple(map(int, line.split(" "))) for line in text.split("\n") if line]
+        assert list(zip(parsed[0].tolist(), parsed[1].tolist())) == pairs and parsed[2] is None

@@ -69,7 +69,7 @@ WARM_UP_NETWORKS = ({"kind": "powerlaw_cluster", "mean_degree": 4}, {"kind": "er
 
 
 def warm_up() -> None:
-    """Compile the kernel and the graph generators' loops, or load them from numba's
+    """Compile the kernel, the graph generators' loops and the edge-list reader, or load them from numba's
     cache, in this process (tiny runs): workers forked from it then start with them
     instead of each compiling them at once. On the numpy path only the graph loops.
 
@@ -77,6 +77,7 @@ def warm_up() -> None:
     this one compiles the kernel on a network no compiled loop builds (``complete``);
     this process then loads the loops from the second's cache."""
     from ..engine import Engine
+    from ..network.edgelist_loop import read_pairs
 
     kernel = engine_choice() != "numpy"
     aside = _GraphsAside.start() if kernel else None
@@ -93,14 +94,18 @@ def warm_up() -> None:
         tiny = Engine(_tiny_scenario(network), 1, kernel=kernel)
         if kernel:
             tiny.run()
+    read_pairs("0 1\n")
 
 
 def build_warm_up_networks() -> None:
-    """The networks of WARM_UP_NETWORKS (their compiled loops compiled or loaded)."""
+    """The networks of WARM_UP_NETWORKS and the edge-list reader (their compiled loops
+    compiled or loaded)."""
     from ..engine import Engine
+    from ..network.edgelist_loop import read_pairs
 
     for network in WARM_UP_NETWORKS:
         Engine(_tiny_scenario(network), 1, kernel=False)
+    read_pairs("0 1\n")
 
 
 def _tiny_scenario(network: dict):

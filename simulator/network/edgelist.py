@@ -70,7 +70,13 @@ def parse_edgelist(data: bytes, file: str) -> tuple[int, np.ndarray, np.ndarray,
             raise ScenarioError(f"'# nodes:' must be a whole number of people in 1..{MAX_PEOPLE:,} (got {header.group(1)!r})",
                                 file=file, key=f"line {line_no}")
 
-    parsed = _parse_arrow(text) if "#" not in text else None
+    parsed = None
+    if "#" not in text:
+        from .edgelist_loop import read_pairs
+
+        parsed = read_pairs(text)
+        if parsed is None:
+            parsed = _parse_arrow(text)
     if parsed is None:
         parsed = _parse_fast(text)
     if parsed is None:
