@@ -39,7 +39,7 @@ from .state import CHURNED, CUSTOMER, NEVER, ORGANIC, PROSPECT, SEED, People
 from .engine_setup import EngineSetup, SetupDraws
 from .lever_stages import LeverStages
 from .engine_kernel import KernelBridge
-from .kernel import use_kernel
+from .kernel import compile_first, use_kernel
 from .stages import MAX_TENURE, PROGRAM_COSTS, STAGES, STEP_ORDER, Stage, Today  # noqa: F401  (the step order, re-exported)
 
 
@@ -54,6 +54,8 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
                  draws: SetupDraws | None = None):
         self.scenario = scenario
         self.uses_kernel = use_kernel(scenario, kernel)
+        if self.uses_kernel:
+            compile_first()  # an installation's first run: the graph loops compile aside meanwhile
         self.seed = int(seed)
         self.streams = Streams(self.seed)
         s = self.streams

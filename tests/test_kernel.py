@@ -272,3 +272,44 @@ def test_an_abandoned_graph_compile_stops_its_process_and_leaves_no_directory(tm
     _GraphsAside(process, directory, tmp_path / directory.name, tmp_path / "cache").abandon()
     assert process.returncode is not None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_first_kernel_run_with_nothing_compiled_warms_up_once_per_process(monkeypatch):
+    """An installation's first kernel run compiles as warm_up does (the graph loops
+    aside): once per process, not for numpy-path runs, not again from warm_up's own
+    runs, and not at all when the kernel is compiled or cached already."""
+    import simulator.kernel as kernel_module
+    from simulator.engine import Engine
+
+    from .conftest import small
+
+    calls = []
+
+    def warm_up():  # as the real one: it builds kernel engines of its own
+        calls.append(1)
+        Engine(small(days=30), 1, kernel=True)
+
+    monkeypatch.setattr(kernel_module, "warm_up", warm_up)
+    monkeypatch.setattr(kernel_module, "_first_run", {"started": False, "done": False})
+    monkeypatch.setattr(kernel_module, "_nothing_compiled", lambda: True)
+    Engine(small(days=30), 1, kernel=False)
+    assert calls == []
+    Engine(small(days=30), 1, kernel=True)
+    Engine(small(days=30), 2, kernel=True)
+    assert calls == [1]
+
+    monkeypatch.setattr(kernel_module, "_first_run", {"started": False, "done": False})
+    monkeypatch.setattr(kernel_module, "_nothing_compiled", lambda: False)
+    Engine(small(days=30), 1, kernel=True)
+    assert calls == [1]
+
+
+def test_nothing_is_compiled_only_before_the_kernel_is_loaded_or_cached():
+    """The check compile_first makes: false here, where the kernel has run."""
+    from simulator.kernel import _nothing_compiled
+    from simulator.engine import Engine
+
+    from .conftest import small
+
+    Engine(small(days=30), 1, kernel=True).run()
+    assert _nothing_compiled() is False

@@ -14,6 +14,7 @@ first run that uses them.
 from __future__ import annotations
 
 import os
+import threading
 
 #: Values of REFSIM_ENGINE.
 CHOICES = ("auto", "kernel", "numpy")
@@ -61,6 +62,38 @@ def common_path(scenarios) -> bool | None:
     all) when the kernel cannot run one of them, else None (each as REFSIM_ENGINE says).
     Designs compared replicate by replicate must draw alike to share their luck."""
     return False if any(unsupported(s) is not None for s in scenarios) else None
+
+
+_FIRST_RUN = threading.RLock()
+_first_run = {"started": False, "done": False}
+
+
+def compile_first() -> None:
+    """Before the first kernel run of a process: when nothing is compiled yet, neither
+    in this process nor in numba's cache (an installation's very first run), compile as
+    :func:`warm_up` does, the graph loops in a second process while this one compiles
+    the kernel (a script that never calls warm_up would otherwise compile them one after
+    the other, a few seconds more). Checked once per process; other threads wait for it."""
+    if _first_run["done"]:
+        return
+    with _FIRST_RUN:
+        if _first_run["started"]:  # done by another thread meanwhile, or warm_up's own runs (this thread)
+            return
+        _first_run["started"] = True
+        try:
+            if _nothing_compiled():
+                warm_up()
+        finally:
+            _first_run["done"] = True
+
+
+def _nothing_compiled() -> bool:
+    from .day import run_days
+
+    try:
+        return not run_days.signatures and not _index(run_days).exists()
+    except (AttributeError, TypeError, OSError):  # numba keeps its cache otherwise than expected
+        return False
 
 
 #: The tiny networks warm_up builds: one of each compiled generator (growth_loop.py and
