@@ -120,6 +120,7 @@ def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, te
     n = graph.n
     limits.note_edge_list(edge_path, n, graph.ties)
     seeds = scenario.population.initial_customers
+
     def key() -> str:  # composes the YAML again to find the line: only for an error
         return key_at("population.initial_customers", ["population", "initial_customers"], text)
 

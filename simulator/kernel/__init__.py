@@ -102,9 +102,10 @@ WARM_UP_NETWORKS = ({"kind": "powerlaw_cluster", "mean_degree": 4}, {"kind": "er
 
 
 def warm_up() -> None:
-    """Compile the kernel, the graph generators' loops and the edge-list reader, or load them from numba's
-    cache, in this process (tiny runs): workers forked from it then start with them
-    instead of each compiling them at once. On the numpy path only the graph loops.
+    """Compile the kernel, the graph generators' loops and the edge-list reader, or load
+    them from numba's cache, in this process (tiny runs): workers forked from it then
+    start with them instead of each compiling them at once. On the numpy path only the
+    graph loops and the reader.
 
     On a first run (nothing cached) a second process compiles the graph loops while
     this one compiles the kernel on a network no compiled loop builds (``complete``);

@@ -22,9 +22,8 @@ def parse_pairs(buf, lines):
     lines) in file order, ``u[:count]`` and ``v[:count]``; count -1 when a line has any
     other shape."""
     size = len(buf)
-    capacity = lines
-    u = np.empty(capacity, np.int64)
-    v = np.empty(capacity, np.int64)
+    u = np.empty(lines, np.int64)
+    v = np.empty(lines, np.int64)
     count = 0
     i = 0
     while i < size:
