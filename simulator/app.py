@@ -19,6 +19,7 @@ import logging
 import math
 import os
 import sys
+import threading
 import time
 from html import escape
 from pathlib import Path
@@ -354,6 +355,8 @@ class Board:
     (:meth:`show`), so a settings change sends data, not a new page."""
 
     def __init__(self, run: ClassRun):
+        # the playing thread and the page's own handlers (Pause, Step) both update the board
+        self._lock = threading.RLock()
         self.status = HtmlText(html_class="refsim-status refsim-day")
         self.difference = HtmlText(html_class="refsim-compare")
         self.panels = {label: {
@@ -369,6 +372,10 @@ class Board:
         """Show ``run`` (whose designs carry this board's labels) from its current day."""
         if list(run.labels) != list(self.panels):
             raise ValueError(f"a board for designs {list(self.panels)} cannot show designs {run.labels}")
+        with self._lock:
+            self._show(run)
+
+    def _show(self, run: ClassRun) -> None:
         self.run = run
         self.pause_day: int | None = None
         self._charts_at = -math.inf
@@ -384,6 +391,10 @@ class Board:
         """Show the run's current day. While playing, the three charts follow at most
         CHARTS_PER_SECOND times a second: they change little from one day to the next,
         and they are most of the browser's work."""
+        with self._lock:
+            self._update(playing, speed)
+
+    def _update(self, playing: bool, speed: float) -> None:
         run = self.run
         now = time.perf_counter()
         charts = not playing or now - self._charts_at >= 1.0 / CHARTS_PER_SECOND
@@ -565,6 +576,11 @@ def Classroom():
                 clock.day_done()
                 if clock.picture_due(time.perf_counter()):
                     board.update(playing=True, speed=speed.value)
+        except asyncio.CancelledError:
+            # Pause, a new speed or a new run: this thread's last picture may have reached
+            # the page after Pause's own, so the status line is set again to what holds now
+            board.update(playing=playing.value, speed=speed.value)
+            raise
         except Exception as error:  # noqa: BLE001 - a run that stops must say so, not freeze
             stopped.set(f"The run stopped on day {run.day}: {error}. Press Play to go on, or Reset.")
         playing.set(False)

@@ -532,6 +532,53 @@ def test_a_run_that_fails_while_playing_says_so(monkeypatch):
     asyncio.run(open_page())
 
 
+def test_pause_has_the_last_word_over_a_picture_the_playing_thread_was_sending(monkeypatch):
+    """Pause while the playing thread is still sending a day's picture: the status line
+    ends on "paused", not on that late picture's "playing" (a saturated server made
+    this race common: a page stayed "playing" after Pause for good)."""
+    import asyncio
+    import threading
+    import time
+
+    import ipyvuetify
+    import solara
+
+    from simulator import app  # the Solara page (imports solara)
+
+    sending = threading.Event()
+    original = app.Board._update
+
+    def slow_from_the_thread(self, playing, speed):
+        if playing and threading.current_thread() is not threading.main_thread():
+            sending.set()
+            time.sleep(0.3)  # the picture is late: Pause reaches the board first
+        original(self, playing, speed)
+
+    monkeypatch.setattr(app.Board, "_update", slow_from_the_thread)
+
+    async def open_page():
+        root, page = solara.render(app.Page(), handle_error=False)
+        try:
+            await asyncio.sleep(0.05)
+            play = page.find(ipyvuetify.Btn, class_="refsim-play").widget
+            play.click()
+            for _ in range(200):
+                if sending.is_set():
+                    break
+                await asyncio.sleep(0.01)
+            assert sending.is_set(), "the run never sent a picture while playing"
+            play.click()  # Pause, while that picture is on its way
+            status = ""
+            for _ in range(40):
+                await asyncio.sleep(0.05)
+                status = page.find(app.HtmlText, html_class="refsim-status refsim-day").widget.content
+            assert "paused" in status and "playing" not in status, status
+        finally:
+            page.close()
+
+    asyncio.run(open_page())
+
+
 def test_adoption_charts_draw_totals_not_stacks(default):
     viral = Design.of(default).with_timing(kind="at_purchase", reminders=3).with_base_share(0.8).with_invite_conversion(0.3)
     run = ClassRun(default, NetworkChoice.of(default), [viral])
