@@ -14,6 +14,7 @@ under ipyvuetify 3 its ``text=True`` alert crashes the page and loses every sett
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import math
@@ -579,7 +580,9 @@ def Classroom():
         except asyncio.CancelledError:
             # Pause, a new speed or a new run: this thread's last picture may have reached
             # the page after Pause's own, so the status line is set again to what holds now
-            board.update(playing=playing.value, speed=speed.value)
+            # (a board closed meanwhile, for a new layout, has nothing left to show)
+            with contextlib.suppress(Exception):
+                board.update(playing=playing.value, speed=speed.value)
             raise
         except Exception as error:  # noqa: BLE001 - a run that stops must say so, not freeze
             stopped.set(f"The run stopped on day {run.day}: {error}. Press Play to go on, or Reset.")
