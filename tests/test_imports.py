@@ -42,6 +42,19 @@ def test_help_loads_no_heavy_library_and_still_lists_the_commands():
     assert loaded_after(code) == []
 
 
+def test_the_engine_loads_networkx_only_for_the_k_core_strategy():
+    """networkx costs about a third of a second to import; only k-core seeding (and the
+    classroom app's layout) use it, so a run's imports leave it out."""
+    assert "networkx" not in loaded_after("from simulator.engine import Engine\nfrom simulator import simulate")
+    code = ("import numpy as np\n"
+            "from simulator.behaviour.seeding import core_numbers\n"
+            "from simulator.network import Network\n"
+            "# a triangle 0-1-2 with a pendant 3 on 2: cores 2, 2, 2, 1\n"
+            "net = Network(np.array([0, 2, 4, 7, 8]), np.array([1, 2, 0, 2, 0, 1, 3, 2]), np.zeros(8, bool))\n"
+            "assert core_numbers(net).tolist() == [2, 2, 2, 1], core_numbers(net)\n")
+    assert "networkx" in loaded_after(code)
+
+
 def test_public_names_still_load_on_first_use():
     import simulator
 
