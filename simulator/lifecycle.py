@@ -10,6 +10,7 @@ itself; a sweep keeps every run already saved.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 
@@ -21,13 +22,63 @@ class Terminated(KeyboardInterrupt):
     """Raised in the main thread when SIGTERM arrives."""
 
 
+#: Seconds after a fork during which a SIGTERM still waits, then is delivered again.
+REDELIVER_AFTER_S = 0.01
+
+# Forks in flight, and whether a SIGTERM arrived during one. Python runs its fork hooks
+# (logging's lock release among them) as Python code, and an exception raised there is
+# printed as "Exception ignored" and dropped: the stop would be lost and a traceback shown.
+_forks = {"in_flight": 0, "deferred": False}
+_forks_lock = threading.Lock()  # never taken by the signal handler, which runs in the main thread
+
+
 def _raise_terminated(signum, frame) -> None:
+    if _forks["in_flight"]:
+        _forks["deferred"] = True  # delivered again once the fork is done (_fork_done)
+        return
     # a second SIGTERM must not interrupt the cleanup the first one started
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise Terminated()
 
 
+def _before_fork() -> None:
+    with _forks_lock:
+        _forks["in_flight"] += 1
+
+
+def _after_fork_in_parent() -> None:
+    # the other hooks of this fork run after this one, as Python code too: the fork
+    # counts as in flight until a moment later, when the main thread is past them all
+    threading.Timer(REDELIVER_AFTER_S, _fork_done).start()
+
+
+def _fork_done() -> None:
+    with _forks_lock:
+        _forks["in_flight"] -= 1
+        again = _forks["deferred"] and not _forks["in_flight"]
+        if again:
+            _forks["deferred"] = False
+    if again:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _after_fork_in_child() -> None:
+    # a forked worker dies of SIGTERM at once (its parent stops it that way), instead of
+    # inheriting the clean stop and raising Terminated wherever its start-up happens to be
+    _forks.update(in_flight=0, deferred=False)
+    if signal.getsignal(signal.SIGTERM) is _raise_terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+_hooked = []
+
+
 def stop_cleanly_on_sigterm() -> None:
-    """Turn SIGTERM into ``Terminated`` (only possible from the main thread)."""
+    """Turn SIGTERM into ``Terminated`` (only possible from the main thread); forked
+    children get the default again, and a SIGTERM during a fork is raised after it."""
     if threading.current_thread() is threading.main_thread():
+        if not _hooked:
+            os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                                after_in_child=_after_fork_in_child)
+            _hooked.append(True)
         signal.signal(signal.SIGTERM, _raise_terminated)

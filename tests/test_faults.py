@@ -165,6 +165,43 @@ def test_sigterm_becomes_terminated_in_the_main_thread():
         signal.signal(signal.SIGTERM, previous)
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forks")
+def test_a_forked_child_dies_of_sigterm_instead_of_inheriting_the_clean_stop():
+    """A pool worker that the parent stops with SIGTERM while it is still starting must
+    die quietly, not raise Terminated in its start-up code (seen under load: "Exception
+    in initializer" with a traceback on the user's terminal)."""
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        stop_cleanly_on_sigterm()
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child reports through its exit status
+            os._exit(0 if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL else 1)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL  # the parent keeps its clean stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_sigterm_during_a_fork_is_raised_once_the_fork_is_done():
+    """Python runs its fork hooks as Python code and drops what they raise: a SIGTERM that
+    lands in one would be lost. It waits for the fork, then stops the run as usual."""
+    from simulator import lifecycle
+
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        stop_cleanly_on_sigterm()
+        lifecycle._before_fork()  # as os.fork() does in the parent
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)  # the handler has run: it noted the signal and returned
+        with pytest.raises(Terminated):
+            lifecycle._after_fork_in_parent()
+            time.sleep(5)  # the signal comes again a moment after the fork
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        lifecycle._forks.update(in_flight=0, deferred=False)
+
+
 def test_a_staging_folder_is_removed_when_stopped_while_writing(tmp_path):
     from simulator.results import ResultsFolder
 
