@@ -65,6 +65,8 @@ def _fork_done() -> None:
 def _after_fork_in_child() -> None:
     # a forked worker dies of SIGTERM at once (its parent stops it that way), instead of
     # inheriting the clean stop and raising Terminated wherever its start-up happens to be
+    global _forks_lock
+    _forks_lock = threading.Lock()  # a timer thread of the parent may have held it: it is not here
     _forks.update(in_flight=0, deferred=False)
     if signal.getsignal(signal.SIGTERM) is _raise_terminated:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
