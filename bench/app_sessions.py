@@ -85,6 +85,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=3650,
                         help="horizon of the served copy of scenarios/default.yaml: long enough that no session "
                              "reaches its last day while the pages are opened and measured")
+    parser.add_argument("--server-nice", type=int, default=0,
+                        help="the server's nice value, e.g. -10: in a classroom the students' browsers run on their "
+                             "own laptops, not on the server's cores (a negative value needs root)")
     parser.add_argument("--write", action="store_true", help="put the result table in docs/app.md")
     options = parser.parse_args()
 
@@ -103,7 +106,9 @@ def main() -> None:
     served.write_text(re.sub(r"(?m)^days: \d+$", f"days: {options.days}", default))
     server = subprocess.Popen([sys.executable, "-m", "simulator.cli", "app", str(served), "--port", str(port)], cwd=ROOT,
                               env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+                              stderr=subprocess.STDOUT, start_new_session=True,
+                              # every thread the server starts inherits the value
+                              preexec_fn=(lambda: os.nice(options.server_nice)) if options.server_nice else None)
     try:
         for _ in range(480):
             try:
@@ -195,6 +200,8 @@ def main() -> None:
         ("first page ready (cold load): network and status drawn", f"{ready[0]:.2f} s"),
         ("first page's charts drawn", f"{charted:.2f} s"),
         (f"all other {options.sessions - 1} pages ready, opened together", f"{ready[1]:.2f} s"),
+        ("server's priority against the browsers'",
+         f"nice {options.server_nice}, browsers 0" if options.server_nice else "the same (nice 0)"),
         ("load average before / during (1 min)", f"{load_before[0]:.1f} / {load_during[0]:.1f} on {os.cpu_count()} cores"),
     ]
     rows.append(("rebuild after a new seed (300 people, two designs; includes the 0.25 s the controls rest)",

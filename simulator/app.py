@@ -1,6 +1,8 @@
 """The educator app: watch a referral loop grow or fade, and two designs side by side.
 
-Start it with ``refsim app [SCENARIO]`` (or ``solara run simulator.app``). The page
+Start it with ``refsim app [SCENARIO]`` (which serves it with
+:mod:`simulator.app_server`; ``solara run simulator.app`` works too, with uvicorn's
+shorter websocket ping timeout). The page
 holds no model logic: it builds scenarios from the controls and steps
 :class:`simulator.model.ReferralModel` through :class:`simulator.classroom.ClassRun`;
 :mod:`simulator.app_pictures` turns each day into what the browser draws: the

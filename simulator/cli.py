@@ -224,7 +224,7 @@ def serve_app(
     env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), "ignore:Cookies with samesite"]))
     shown = f"[{host}]" if ":" in host else host
     out.print(f"refsim app: http://{shown}:{port}/  ({path.name}; Ctrl-C to stop)", markup=False)
-    command = [sys.executable, "-m", "solara", "run", "simulator.app", "--host", host, "--port", str(port),
+    command = [sys.executable, "-m", "simulator.app_server", "run", "simulator.app", "--host", host, "--port", str(port),
                "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
     sys.stdout.flush()
     # become the server (no child process to orphan): signals reach solara directly

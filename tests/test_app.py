@@ -633,6 +633,50 @@ def test_app_command_refuses_a_busy_port():
     assert "--port" in result.output and str(port) in result.output and len(result.output.strip().splitlines()) == 1
 
 
+def test_refsim_app_serves_with_a_ping_timeout_a_crowded_classroom_survives(monkeypatch, tmp_path):
+    """uvicorn closes a page's websocket when a ping goes 20 s unanswered, and a page that
+    falls behind with its drawing answers late: `refsim app` starts Solara's server through
+    simulator.app_server, whose uvicorn settings allow PING_TIMEOUT_S. Checked on the command
+    `refsim app` would run, with uvicorn's server replaced by one that records its settings."""
+    import subprocess
+    import sys
+
+    from simulator import app_server
+
+    launched = {}
+
+    def execve(path, command, env):
+        launched.update(command=command, env=env)
+        raise SystemExit(0)
+
+    monkeypatch.setattr("os.execve", execve)  # the server the command would become
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    result = CliRunner().invoke(cli, ["app", str(SCENARIOS / "default.yaml"), "--port", str(port)])
+    assert result.exit_code == 0, result.output
+    command = launched["command"]
+    assert command[1:3] == ["-m", "simulator.app_server"] and command[3:5] == ["run", "simulator.app"]
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import runpy, sys, uvicorn\n"
+        "class Recorded:\n"
+        "    def __init__(self, config):\n"
+        "        print('ping', config.ws_ping_interval, config.ws_ping_timeout, config.app)\n"
+        "    def run(self):\n"
+        "        pass\n"
+        "uvicorn.Server = Recorded\n"
+        f"sys.argv = ['simulator.app_server'] + {command[3:]!r}\n"
+        "runpy.run_module('simulator.app_server', run_name='__main__')\n")
+    done = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, timeout=120,
+                          env=launched["env"])
+    assert done.returncode == 0, done.stderr
+    line = next(line for line in done.stdout.splitlines() if line.startswith("ping "))
+    assert line.split()[1:] == [str(app_server.PING_INTERVAL_S), str(app_server.PING_TIMEOUT_S),
+                                "solara.server.starlette:app"]
+    assert app_server.PING_TIMEOUT_S > 20.0  # uvicorn's own default, which the crowded classroom outran
+
+
 def test_the_server_compresses_at_the_cheap_gzip_level_before_and_after_its_stack_is_built():
     """Solara's server gzips every copy of its 3.5 MB script anew at Starlette's level 9 (0.2 s
     of CPU a page); the page sets the level to GZIP_LEVEL, whether or not the middleware stack
