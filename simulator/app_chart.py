@@ -53,7 +53,17 @@ module.exports = {
       if (!this.chart || !this.option_json) return;
       this.stale = this.visible === false;
       if (this.stale) return;
-      this.chart.setOption(JSON.parse(this.option_json), true);
+      const option = JSON.parse(this.option_json);
+      // a series may come as flat "xy" [x, y, x, y, ...] (simulator.app_pictures._series_of):
+      // paired up here, which costs the server far less to encode than nested pairs
+      for (const series of option.series || []) {
+        if (!series.xy) continue;
+        const xy = series.xy, data = new Array(xy.length / 2);
+        for (let i = 0; i < data.length; i++) data[i] = [xy[2 * i], xy[2 * i + 1]];
+        series.data = data;
+        delete series.xy;
+      }
+      this.chart.setOption(option, true);
     },
     cdn() {
       if (window.solara && window.solara.cdn) return window.solara.cdn;
@@ -85,7 +95,8 @@ module.exports = {
 
 
 class EchartsJson(ipyvuetify.VuetifyTemplate):
-    """An ECharts instance whose option arrives as JSON text."""
+    """An ECharts instance whose option arrives as JSON text. A series may give its
+    points as a flat ``xy`` list instead of ``data`` (the browser pairs them up)."""
 
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
     option_json = traitlets.Unicode("").tag(sync=True)

@@ -176,9 +176,30 @@ def _axes(days: int, top: float | None, name: str) -> dict:
             "grid": {"left": 34, "right": 26, "top": 20, "bottom": 18}, "animation": False}
 
 
-def _series_of(values: np.ndarray) -> list:
-    """[[day, value], ...] for days 0, 1, ... (counts: whole numbers, sent as such)."""
-    return np.column_stack([np.arange(len(values)), np.round(values)]).astype(np.int64).tolist()
+#: Most points a chart's series carries: a chart is a few hundred pixels wide, and a run
+#: longer than this (bench/app_sessions.py plays 3,650 days) would otherwise send, and
+#: make the server encode, every day of it with every picture of the chart.
+CHART_POINTS = 400
+
+
+def _series_of(values: np.ndarray, per_day: bool = False) -> list:
+    """A series as flat [day, value, day, value, ...] (the chart template pairs them up),
+    at most about CHART_POINTS points: a longer run is drawn every ``step`` days. A total
+    to date is read at each step's first day and on the last day; a count ``per_day`` is
+    averaged over each step's days (sum of the bars times ``step`` keeps the total)."""
+    days = len(values)
+    step = max(1, -(-days // CHART_POINTS))
+    if step == 1:
+        x, y = np.arange(days), np.round(values).astype(np.int64)
+    elif per_day:
+        x = np.arange(0, days, step)
+        y = np.round(np.add.reduceat(values, x) / np.diff(np.append(x, days)), 2)
+    else:
+        x = np.unique(np.append(np.arange(0, days, step), days - 1))
+        y = np.round(values[x]).astype(np.int64)
+    flat = np.empty(2 * len(x), dtype=y.dtype)
+    flat[0::2], flat[1::2] = x, y
+    return flat.tolist()
 
 
 def adoption_option(frame: Frame, people: int, other: Frame | None = None) -> dict:
@@ -191,16 +212,16 @@ def adoption_option(frame: Frame, people: int, other: Frame | None = None) -> di
     area = {"type": "line", "symbol": "none", "lineStyle": {"width": 0}}
     option["series"] = [
         {**area, "name": "referred", "areaStyle": {"color": REFERRED_COLOUR, "opacity": 1.0}, "z": 1,
-         "data": _series_of(frame.organic_to_date + frame.referred_to_date)},
+         "xy": _series_of(frame.organic_to_date + frame.referred_to_date)},
         {**area, "name": "organic + initial", "areaStyle": {"color": ORGANIC_COLOUR, "opacity": 1.0}, "z": 2,
-         "data": _series_of(frame.organic_to_date)},
+         "xy": _series_of(frame.organic_to_date)},
         {"type": "line", "name": "active customers", "symbol": "none", "lineStyle": {"color": "#000000", "width": 1.2},
-         "z": 3, "data": _series_of(frame.active)},
+         "z": 3, "xy": _series_of(frame.active)},
     ]
     if other is not None:
         option["series"].append({"type": "line", "name": "other design's adopters", "symbol": "none", "z": 3,
                                  "lineStyle": {"color": OTHER_DESIGN_COLOUR, "width": 1.1, "type": "dashed"},
-                                 "data": _series_of(other.organic_to_date + other.referred_to_date)})
+                                 "xy": _series_of(other.organic_to_date + other.referred_to_date)})
     return option
 
 
@@ -211,8 +232,9 @@ def new_adopters_option(frame: Frame) -> dict:
     bars = {"type": "bar", "barGap": "-100%", "barCategoryGap": "0%", "large": True}
     option["series"] = [
         {**bars, "name": "referred", "itemStyle": {"color": REFERRED_COLOUR}, "z": 1,
-         "data": _series_of(frame.new_organic + frame.new_referred)},
-        {**bars, "name": "organic", "itemStyle": {"color": ORGANIC_COLOUR}, "z": 2, "data": _series_of(frame.new_organic)},
+         "xy": _series_of(frame.new_organic + frame.new_referred, per_day=True)},
+        {**bars, "name": "organic", "itemStyle": {"color": ORGANIC_COLOUR}, "z": 2,
+         "xy": _series_of(frame.new_organic, per_day=True)},
     ]
     return option
 

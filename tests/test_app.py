@@ -587,12 +587,37 @@ def test_adoption_charts_draw_totals_not_stacks(default):
     # ECharts' stack on two value axes adds up the x values too: the bands are drawn as totals
     for option in (app_pictures.adoption_option(frame, run.network.n), app_pictures.new_adopters_option(frame)):
         assert not any("stack" in series for series in option["series"])
-    series = {s["name"]: np.array(s["data"]) for s in app_pictures.adoption_option(frame, run.network.n)["series"]}
+    series = {s["name"]: np.array(s["xy"]).reshape(-1, 2) for s in app_pictures.adoption_option(frame, run.network.n)["series"]}
     assert np.array_equal(series["referred"][:, 0], np.arange(61))  # x is the day
     # the referred band's top is every adopter to date: organic + initial + referred
     assert series["referred"][-1, 1] == frame.adopters and series["organic + initial"][-1, 1] == frame.organic
-    daily = {s["name"]: np.array(s["data"]) for s in app_pictures.new_adopters_option(frame)["series"]}
+    daily = {s["name"]: np.array(s["xy"]).reshape(-1, 2) for s in app_pictures.new_adopters_option(frame)["series"]}
     assert daily["referred"][:, 1].sum() == frame.adopters - frame.organic_to_date[0]  # every adoption after day 0
+
+
+def test_a_long_run_is_charted_in_at_most_chart_points_points_with_its_totals_kept():
+    """A run of 3,650 days would send every day of every series with each chart picture:
+    past CHART_POINTS days a total is read every step days and on the last day, and a
+    daily count is averaged over each step (bars times step give back the total)."""
+    from simulator.app_pictures import CHART_POINTS, _series_of
+
+    rng = np.random.default_rng(5)
+    daily = rng.poisson(3.0, 3650).astype(float)
+    total = np.cumsum(daily)
+    for values, per_day in ((total, False), (daily, True)):
+        xy = np.array(_series_of(values, per_day=per_day)).reshape(-1, 2)
+        assert len(xy) <= CHART_POINTS + 1 and xy[0, 0] == 0 and np.all(np.diff(xy[:, 0]) > 0)
+        step = int(xy[1, 0])
+        assert step == -(-3650 // CHART_POINTS)
+        if per_day:  # each bar the mean of its days; the bars' days add up to every day
+            widths = np.diff(np.append(xy[:, 0], 3650))
+            assert abs((xy[:, 1] * widths).sum() - daily.sum()) < 0.01 * len(xy)
+            assert xy[1, 1] == pytest.approx(daily[step:2 * step].mean(), abs=0.005)
+        else:  # a total is read where it stands, and the last day is always shown
+            days = xy[:, 0].astype(int)
+            assert np.array_equal(xy[:, 1], np.round(total[days])) and days[-1] == 3649
+    short = np.array(_series_of(total[:CHART_POINTS])).reshape(-1, 2)  # up to CHART_POINTS days: every day
+    assert np.array_equal(short[:, 0], np.arange(CHART_POINTS)) and np.array_equal(short[:, 1], total[:CHART_POINTS])
 
 
 def test_the_legend_shows_what_is_drawn():
