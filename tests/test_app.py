@@ -658,7 +658,7 @@ def test_app_command_refuses_a_busy_port():
     assert "--port" in result.output and str(port) in result.output and len(result.output.strip().splitlines()) == 1
 
 
-def test_refsim_app_serves_with_a_ping_timeout_a_crowded_classroom_survives(monkeypatch, tmp_path):
+def test_refsim_app_serves_with_the_classroom_websocket_settings(monkeypatch, tmp_path):
     """uvicorn closes a page's websocket when a ping goes 20 s unanswered, and a page that
     falls behind with its drawing answers late: `refsim app` starts Solara's server through
     simulator.app_server, whose uvicorn settings allow PING_TIMEOUT_S. Checked on the command
@@ -687,7 +687,7 @@ def test_refsim_app_serves_with_a_ping_timeout_a_crowded_classroom_survives(monk
         "import runpy, sys, uvicorn\n"
         "class Recorded:\n"
         "    def __init__(self, config):\n"
-        "        print('ping', config.ws_ping_interval, config.ws_ping_timeout, config.app)\n"
+        "        print('ping', config.ws_ping_interval, config.ws_ping_timeout, config.ws_per_message_deflate, config.app)\n"
         "    def run(self):\n"
         "        pass\n"
         "uvicorn.Server = Recorded\n"
@@ -698,8 +698,9 @@ def test_refsim_app_serves_with_a_ping_timeout_a_crowded_classroom_survives(monk
     assert done.returncode == 0, done.stderr
     line = next(line for line in done.stdout.splitlines() if line.startswith("ping "))
     assert line.split()[1:] == [str(app_server.PING_INTERVAL_S), str(app_server.PING_TIMEOUT_S),
-                                "solara.server.starlette:app"]
+                                str(app_server.PER_MESSAGE_DEFLATE), "solara.server.starlette:app"]
     assert app_server.PING_TIMEOUT_S > 20.0  # uvicorn's own default, which the crowded classroom outran
+    assert app_server.PER_MESSAGE_DEFLATE is False  # uvicorn compresses every message by default
 
 
 def test_the_server_compresses_at_the_cheap_gzip_level_before_and_after_its_stack_is_built():
