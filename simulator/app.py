@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
 import math
 import os
@@ -31,7 +32,7 @@ import solara
 import solara.lab  # use_task
 import solara.server.settings
 
-from .app_chart import EchartsJson, HtmlText, NetworkPicture, option_json
+from .app_chart import DayFeed, EchartsJson, HtmlText, NetworkPicture, option_json
 from .app_pictures import (NETWORK_STYLE, adoption_legend_html, adoption_option, dot_size, generations_option, network_layout,
                            network_legend_html, network_picture, network_points, new_adopters_option)
 from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, NETWORK_KINDS, SIZE_RANGE, SPEEDS, TIMING_KINDS,
@@ -351,23 +352,28 @@ def status_text(run: ClassRun, playing: bool, speed: float) -> str:
 
 
 class Board:
-    """The live view of a run as widgets that are updated in place: each frame sets a
-    few strings (status, one HTML card, the network's day and, now and then, three
-    chart options per design) and sends them, with no component tree to render again.
-    A new run with the same designs' labels is shown on the same widgets
-    (:meth:`show`), so a settings change sends data, not a new page."""
+    """The live view of a run as widgets that are updated in place. Everything a day
+    changes (the status line, the B − A line, each design's card and network picture
+    and, now and then, three chart options per design) goes to the browser as one
+    :class:`DayFeed` message, with no component tree to render again: Solara sends
+    every widget's update as a message of its own, and six a day cost the server more
+    than the day itself. A new run with the same designs' labels is shown on the same
+    widgets (:meth:`show`), so a settings change sends data, not a new page."""
 
     def __init__(self, run: ClassRun):
         # the playing thread and the page's own handlers (Pause, Step) both update the board
         self._lock = threading.RLock()
-        self.status = HtmlText(html_class="refsim-status refsim-day")
-        self.difference = HtmlText(html_class="refsim-compare")
+        self.feed = DayFeed()
+        self.status = HtmlText(html_class="refsim-status refsim-day", feed_key="status")
+        self.difference = HtmlText(html_class="refsim-compare", feed_key="difference")
         self.panels = {label: {
-            "network": NetworkPicture(look=NETWORK_STYLE, attributes={"class": f"refsim-network refsim-network-{label}"}),
-            "text": HtmlText(html_class=f"refsim-text-{label}"),
-            "adoption": EchartsJson(attributes={"class": f"refsim-chart refsim-adoption-{label}"}),
-            "daily": EchartsJson(attributes={"class": f"refsim-chart refsim-daily-{label}"}),
-            "generations": EchartsJson(attributes={"class": f"refsim-chart refsim-generation-bars-{label}"}),
+            "network": NetworkPicture(look=NETWORK_STYLE, feed_key=f"picture-{label}",
+                                      attributes={"class": f"refsim-network refsim-network-{label}"}),
+            "text": HtmlText(html_class=f"refsim-text-{label}", feed_key=f"text-{label}"),
+            "adoption": EchartsJson(feed_key=f"adoption-{label}", attributes={"class": f"refsim-chart refsim-adoption-{label}"}),
+            "daily": EchartsJson(feed_key=f"daily-{label}", attributes={"class": f"refsim-chart refsim-daily-{label}"}),
+            "generations": EchartsJson(feed_key=f"generations-{label}",
+                                       attributes={"class": f"refsim-chart refsim-generation-bars-{label}"}),
         } for label in run.labels}
         self.show(run)
 
@@ -384,11 +390,14 @@ class Board:
         self._charts_at = -math.inf
         points = option_json(network_points(run.layout))
         for panel in self.panels.values():
-            with panel["network"].hold_sync():  # one message: positions, dot size and the first day
+            with panel["network"].hold_sync():  # one message: positions and dot size
                 panel["network"].points = points
                 panel["network"].dot = dot_size(run.network.n)
-                panel["network"].picture = ""
         self.update(playing=False, speed=1.0)
+
+    def shown(self) -> dict:
+        """The day last sent to the page: what each feed key shows."""
+        return json.loads(self.feed.day)
 
     def update(self, playing: bool, speed: float) -> None:
         """Show the run's current day. While playing, the three charts follow at most
@@ -408,25 +417,25 @@ class Board:
         # stop within one day of it, whatever the network and the browser add
         marker = (f'<span class="refsim-pause-day" data-day="{self.pause_day}" hidden></span>'
                   if self.pause_day is not None else "")
-        self.status.content = escape(status_text(run, playing, speed)) + marker
+        day = {"status": escape(status_text(run, playing, speed)) + marker}
         if len(frames) == 2:
             a, b = frames
-            self.difference.content = escape(
+            day["difference"] = escape(
                 f"B − A on day {run.day}: {b.adopters - a.adopters:+d} adopters, {b.referred - a.referred:+d} referred "
                 f"(same people, same seed: the difference is the design)")
         for index, frame in enumerate(frames):
             other = frames[1 - index] if len(frames) == 2 else None
-            widgets = self.panels[frame.label]
-            widgets["network"].picture = option_json(network_picture(frame))
-            widgets["text"].content = panel_html(frame)
-            if not charts:
-                continue
-            widgets["adoption"].option_json = option_json(adoption_option(frame, run.network.n, other))
-            widgets["daily"].option_json = option_json(new_adopters_option(frame))
-            widgets["generations"].option_json = option_json(generations_option(frame))
+            label = frame.label
+            day[f"picture-{label}"] = network_picture(frame)
+            day[f"text-{label}"] = panel_html(frame)
+            if charts:
+                day[f"adoption-{label}"] = adoption_option(frame, run.network.n, other)
+                day[f"daily-{label}"] = new_adopters_option(frame)
+                day[f"generations-{label}"] = generations_option(frame)
+        self.feed.day = option_json(day)
 
     def close(self) -> None:
-        for widget in [self.status, self.difference] + [w for panel in self.panels.values() for w in panel.values()]:
+        for widget in [self.feed, self.status, self.difference] + [w for panel in self.panels.values() for w in panel.values()]:
             widget.close()
 
 
@@ -637,7 +646,8 @@ def Classroom():
                     solara.Button(speed_label(value), value=value, text=True,
                                   classes=[f"refsim-speed-{str(value).replace('.', '_')}"])
             if ready:
-                solara.Row(children=[board.status], gap="0px")
+                # the feed first: the widgets it feeds read the day it shows when they mount
+                solara.Row(children=[board.feed, board.status], gap="0px")
         if message.value:
             ErrorText(message.value)
         if stopped.value:

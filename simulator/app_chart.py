@@ -19,6 +19,50 @@ import traitlets
 
 ECHARTS_VERSION = "5.4.0"  # the copy in solara-assets (share/solara/cdn/echarts@5.4.0)
 
+#: What a widget fed by a DayFeed runs when mounted: take its part of every day shown from
+#: now on, and of the day shown last (a widget mounted after the feed, or after a reload).
+FEED_JS = """this.listener = (event) => {
+      const part = this.feed_key ? event.detail[this.feed_key] : undefined;
+      if (part !== undefined) this.take(part);
+    };
+    window.addEventListener("refsim-day", this.listener);
+    if (window.refsimShown) this.listener({detail: window.refsimShown});"""
+
+DAY_FEED_TEMPLATE = """
+<template><span style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() { this.publish(); },
+  watch: {
+    day() { this.publish(); },
+  },
+  methods: {
+    publish() {
+      if (!this.day) return;
+      const day = JSON.parse(this.day);
+      // what every part shows now: a part a day leaves out (a chart between its pictures)
+      // keeps what it showed
+      window.refsimShown = Object.assign(window.refsimShown || {}, day);
+      window.dispatchEvent(new CustomEvent("refsim-day", {detail: day}));
+    },
+  },
+};
+</script>
+"""
+
+
+class DayFeed(ipyvuetify.VuetifyTemplate):
+    """Everything a day changes on the page, in one message: ``day`` is a JSON object
+    whose keys are the ``feed_key`` of the HtmlText, NetworkPicture and EchartsJson
+    widgets that show it (status line, cards, pictures and, when due, chart options).
+    In the browser it is handed to those widgets as an event. Solara sends each widget's
+    update as a message of its own, through the connection's event loop; at six
+    messages a day they cost the server more than the day itself."""
+
+    template = traitlets.Unicode(DAY_FEED_TEMPLATE).tag(sync=True)
+    day = traitlets.Unicode("").tag(sync=True)
+
+
 TEMPLATE = """
 <template>
   <div ref="chart" v-bind="attributes"></div>
@@ -26,6 +70,7 @@ TEMPLATE = """
 <script>
 module.exports = {
   mounted() {
+    %(listen)s
     this.load().then((echarts) => {
       this.chart = echarts.init(this.$refs.chart);
       this.draw();
@@ -40,28 +85,32 @@ module.exports = {
       this.seen.observe(this.$refs.chart);
     });
   },
+  created() {
+    this.fed = null;
+  },
   beforeDestroy() {
+    window.removeEventListener("refsim-day", this.listener);
     if (this.observer) this.observer.disconnect();
     if (this.seen) this.seen.disconnect();
     if (this.chart) this.chart.dispose();
   },
   watch: {
-    option_json() { this.draw(); },
+    option_json() { this.fed = null; this.draw(); },
   },
   methods: {
+    take(option) { this.fed = option; this.draw(); },
     draw() {
-      if (!this.chart || !this.option_json) return;
+      if (!this.chart || !(this.fed || this.option_json)) return;
       this.stale = this.visible === false;
       if (this.stale) return;
-      const option = JSON.parse(this.option_json);
+      const option = this.fed || JSON.parse(this.option_json);
       // a series may come as flat "xy" [x, y, x, y, ...] (simulator.app_pictures._series_of):
       // paired up here, which costs the server far less to encode than nested pairs
       for (const series of option.series || []) {
-        if (!series.xy) continue;
+        if (!series.xy || series.data) continue;
         const xy = series.xy, data = new Array(xy.length / 2);
         for (let i = 0; i < data.length; i++) data[i] = [xy[2 * i], xy[2 * i + 1]];
         series.data = data;
-        delete series.xy;
       }
       this.chart.setOption(option, true);
     },
@@ -91,15 +140,17 @@ module.exports = {
   },
 };
 </script>
-""" % {"version": ECHARTS_VERSION}
+""" % {"version": ECHARTS_VERSION, "listen": FEED_JS}
 
 
 class EchartsJson(ipyvuetify.VuetifyTemplate):
-    """An ECharts instance whose option arrives as JSON text. A series may give its
-    points as a flat ``xy`` list instead of ``data`` (the browser pairs them up)."""
+    """An ECharts instance whose option arrives as JSON text, or under ``feed_key`` in a
+    :class:`DayFeed`'s day. A series may give its points as a flat ``xy`` list instead
+    of ``data`` (the browser pairs them up)."""
 
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
     option_json = traitlets.Unicode("").tag(sync=True)
+    feed_key = traitlets.Unicode("").tag(sync=True)
     attributes = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
 
 
@@ -108,11 +159,31 @@ def option_json(option: dict) -> str:
     return json.dumps(option, separators=(",", ":"))
 
 
-class HtmlText(ipyvuetify.VuetifyTemplate):
-    """A div whose content is HTML text, replaced in one message when it changes."""
+HTML_TEMPLATE = """
+<template><div :class="html_class" v-html="content"></div></template>
+<script>
+module.exports = {
+  mounted() {
+    %(listen)s
+  },
+  beforeDestroy() {
+    window.removeEventListener("refsim-day", this.listener);
+  },
+  methods: {
+    take(html) { this.$el.innerHTML = html; },
+  },
+};
+</script>
+""" % {"listen": FEED_JS}
 
-    template = traitlets.Unicode('<template><div :class="html_class" v-html="content"></div></template>').tag(sync=True)
+
+class HtmlText(ipyvuetify.VuetifyTemplate):
+    """A div whose content is HTML text: ``content``, or what a :class:`DayFeed`'s day
+    holds under ``feed_key``."""
+
+    template = traitlets.Unicode(HTML_TEMPLATE).tag(sync=True)
     content = traitlets.Unicode("").tag(sync=True)
+    feed_key = traitlets.Unicode("").tag(sync=True)
     html_class = traitlets.Unicode("").tag(sync=True)  # not "css": VueTemplate uses that name for style sheets
 
 
@@ -122,19 +193,25 @@ NETWORK_TEMPLATE = """
 </template>
 <script>
 module.exports = {
+  created() {
+    this.fed = null;
+  },
   mounted() {
+    %(listen)s
     this.draw();
     this.observer = new ResizeObserver(() => this.schedule());
     this.observer.observe(this.$refs.box);
   },
   beforeDestroy() {
+    window.removeEventListener("refsim-day", this.listener);
     if (this.observer) this.observer.disconnect();
   },
   watch: {
-    picture() { this.schedule(); },
+    picture() { this.fed = null; this.schedule(); },
     points() { this.schedule(); },
   },
   methods: {
+    take(picture) { this.fed = picture; this.schedule(); },
     schedule() {
       // one drawing per screen refresh: pictures that arrive faster than the browser
       // can draw them are skipped, and the newest is drawn
@@ -144,7 +221,7 @@ module.exports = {
     },
     draw() {
       const box = this.$refs.box, canvas = this.$refs.canvas;
-      if (!box || !canvas || !this.picture || !this.points) return;
+      if (!box || !canvas || !(this.fed || this.picture) || !this.points) return;
       const width = box.clientWidth, height = box.clientHeight;
       if (!width || !height) return;
       const ratio = window.devicePixelRatio || 1;
@@ -158,7 +235,7 @@ module.exports = {
         this.pointsText = this.points;
         this.xy = JSON.parse(this.points);
       }
-      const style = this.look, picture = JSON.parse(this.picture), xy = this.xy, codes = picture.codes;
+      const style = this.look, picture = this.fed || JSON.parse(this.picture), xy = this.xy, codes = picture.codes;
       const span = style.grid * (1 + 2 * style.pad), shift = style.grid * style.pad;
       const x = (i) => (xy[2 * i] + shift) / span * width;
       const y = (i) => height - (xy[2 * i + 1] + shift) / span * height;  // y grows upwards
@@ -202,7 +279,7 @@ module.exports = {
   },
 };
 </script>
-"""
+""".replace("%(listen)s", FEED_JS)
 
 
 class NetworkPicture(ipyvuetify.VuetifyTemplate):
@@ -215,6 +292,7 @@ class NetworkPicture(ipyvuetify.VuetifyTemplate):
     cost the server more than the picture itself."""
 
     template = traitlets.Unicode(NETWORK_TEMPLATE).tag(sync=True)
+    feed_key = traitlets.Unicode("").tag(sync=True)
     points = traitlets.Unicode("").tag(sync=True)
     look = traitlets.Dict().tag(sync=True)
     dot = traitlets.Float(5.0).tag(sync=True)

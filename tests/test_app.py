@@ -425,23 +425,23 @@ def test_while_playing_the_network_follows_every_day_and_the_charts_each_second(
     monkeypatch.setattr(app.time, "perf_counter", lambda: clock[0])
     run = app.build_run(default, NetworkChoice.of(default), [Design.of(default)])
     board = app.Board(run)
-    widgets = board.panels["A"]
     chart_updates = 0
     for _ in range(40):  # 8 seconds at five days a second
         run.advance(1)
         clock[0] += 0.2
-        before = widgets["adoption"].option_json
         board.update(playing=True, speed=1.0)
-        # the network and the status show every day
-        assert json.loads(widgets["network"].picture) == network_picture(run.frames()[0])
-        assert f"Day {run.day} " in board.status.content
-        # the adoption chart gains a day every day, so each update changes it
-        chart_updates += widgets["adoption"].option_json != before
+        # the network and the status show every day, in the day's one message
+        shown = board.shown()
+        assert shown["picture-A"] == network_picture(run.frames()[0])
+        assert f"Day {run.day} " in shown["status"]
+        # the charts come with the day's message once a second
+        chart_updates += "adoption-A" in shown
+        if "adoption-A" in shown:
+            assert shown["adoption-A"] == app_pictures.adoption_option(run.frames()[0], run.network.n)
     assert chart_updates == 8 * app.CHARTS_PER_SECOND
-    last_chart = widgets["adoption"].option_json
     run.advance(1)
     board.update(playing=False, speed=1.0)  # paused or stepped: everything shows the day
-    assert widgets["adoption"].option_json != last_chart
+    assert {"status", "picture-A", "text-A", "adoption-A", "daily-A", "generations-A"} <= set(board.shown())
 
 
 def test_a_new_run_is_shown_on_the_same_widgets_from_its_first_day(default):
@@ -456,10 +456,10 @@ def test_a_new_run_is_shown_on_the_same_widgets_from_its_first_day(default):
     second = app.build_run(default, NetworkChoice("erdos_renyi", 150, 6.0, 4), designs)
     board.show(second)
     assert all(board.panels[label][name] is widget for label in widgets for name, widget in widgets[label].items())
-    assert board.status.content.startswith("Day 0 ")
+    assert board.shown()["status"].startswith("Day 0 ")
     network = board.panels["A"]["network"]
     assert len(json.loads(network.points)) == 2 * 150
-    assert json.loads(network.picture) == network_picture(second.frames()[0])
+    assert board.shown()["picture-A"] == network_picture(second.frames()[0])
     with pytest.raises(ValueError, match="cannot show"):  # one design's run needs a board of its own
         board.show(app.build_run(default, NetworkChoice("erdos_renyi", 120, 6.0, 3), designs[:1]))
 
@@ -527,7 +527,7 @@ def test_a_run_that_fails_while_playing_says_so(monkeypatch):
             page.close()
 
     def root_status(page):
-        return page.find(app.HtmlText, html_class="refsim-status refsim-day").widget.content
+        return json.loads(page.find(app.DayFeed).widget.day)["status"]
 
     asyncio.run(open_page())
 
@@ -571,7 +571,7 @@ def test_pause_has_the_last_word_over_a_picture_the_playing_thread_was_sending(m
             status = ""
             for _ in range(40):
                 await asyncio.sleep(0.05)
-                status = page.find(app.HtmlText, html_class="refsim-status refsim-day").widget.content
+                status = json.loads(page.find(app.DayFeed).widget.day)["status"]
             assert "paused" in status and "playing" not in status, status
         finally:
             page.close()

@@ -109,6 +109,14 @@ class Classroom:
             return count;
         }""", [int(colour[i:i + 2], 16) for i in (1, 3, 5)])
 
+    def chart_points(self, css: str) -> list[int]:
+        """Points in each series of the ECharts chart drawn at ``css`` (empty: no chart)."""
+        return self.page.evaluate("""async (css) => {
+            const echarts = await window.refsimEcharts;
+            const chart = echarts.getInstanceByDom(document.querySelector(css));
+            return chart ? chart.getOption().series.map((series) => (series.data || []).length) : [];
+        }""", css)
+
     def no_traceback(self) -> None:
         body = self.page.inner_text("body")
         assert "Traceback" not in body, body[:500]
@@ -181,6 +189,12 @@ def test_the_lesson_of_docs_app_md_step_by_step(classroom):
     assert "filled the network" in room.text(".refsim-verdict-A")
     assert "×" in room.text(".refsim-generations-A")
     assert number(room.text(".refsim-adopters-A")) > number(room.text(".refsim-adopters-B"))
+    # the charts show every day so far (paused: the day's message carries them)
+    days = room.day() + 1
+    for label in "AB":
+        assert room.chart_points(f".refsim-adoption-{label}") == [days] * 4  # referred, organic, active, the other design
+        assert room.chart_points(f".refsim-daily-{label}") == [days] * 2
+        assert room.chart_points(f".refsim-generation-bars-{label}")[0] >= 2  # generation 0 and referred ones
     # the network is drawn in the legend's colours: many more pixels in the referred
     # generations' colours in the viral design (more referrals) than without a reward
     referred = [sum(room.colour_pixels(f".refsim-network-{label} canvas", colour) for colour in GENERATION_COLOURS[1:])
