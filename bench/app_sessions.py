@@ -134,6 +134,7 @@ def main() -> None:
                     socket.on("close", lambda _: closes.__setitem__(index, closes[index] + 1))
 
                 page.on("websocket", watch)
+                page.add_init_script(RECORD_CLOSES)
                 return page
 
             # the first page alone: a cold load in a fresh browser context
@@ -170,6 +171,8 @@ def main() -> None:
             elapsed = time.perf_counter() - clock_start
             cpu = cpu_seconds(server.pid) - cpu_start
             load_during = os.getloadavg()
+            measured = (1000 * (time.time() - elapsed), 1000 * time.time())  # the measure, on the pages' clock
+            codes = [close for page in pages for close in page.evaluate("window.refsimCloses || []")]
             for page in pages:
                 if page.is_enabled(".refsim-play"):  # a session may have reached its last day
                     page.click(".refsim-play")
@@ -210,6 +213,12 @@ def main() -> None:
         rows.append(("sessions that reached the last day during the measure", str(finished)))
     if any(closes):
         rows.append(("pages whose connection to the server closed", f"{sum(map(bool, closes))} ({sum(closes)} closes)"))
+    if codes:  # who closed: 1006 no closing handshake (dropped), 1011 the server's error or ping timeout, ...
+        during = sum(measured[0] <= at <= measured[1] for _, at in codes)
+        counted = statistics.multimode([code for code, _ in codes])
+        rows.append(("websocket close codes seen by the pages",
+                     ", ".join(f"{code}: {sum(c == code for c, _ in codes)}" for code in sorted({c for c, _ in codes}))
+                     + f" ({during} during the measure; most common {counted})"))
     if stalled:
         index, status = stalled[0]
         rows.append(("sessions that made no day during the measure",
@@ -220,6 +229,21 @@ def main() -> None:
     print(block)
     if options.write:
         write_block(block, f"{options.sessions}-sessions")
+
+
+#: Each page notes its websockets' close codes and times (ms since the epoch): a code says
+#: who ended the connection (1006: dropped without a closing handshake; 1011: a server
+#: error, or uvicorn's ping timeout; 1000/1001: closed on purpose).
+RECORD_CLOSES = """(() => {
+    const Native = window.WebSocket;
+    window.refsimCloses = [];
+    window.WebSocket = class extends Native {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener("close", (event) => window.refsimCloses.push([event.code, Date.now()]));
+        }
+    };
+})();"""
 
 
 #: The status line matches a pattern (it is briefly absent while a new run is built).
