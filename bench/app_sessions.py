@@ -90,6 +90,8 @@ def main() -> None:
                              "own laptops, not on the server's cores (a negative value needs root)")
     parser.add_argument("--write", action="store_true", help="put the result table in docs/app.md")
     options = parser.parse_args()
+    if options.server_nice < 0 and os.geteuid() != 0:
+        parser.error("--server-nice below 0 needs root (the server would run ahead of the browsers)")
 
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright

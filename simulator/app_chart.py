@@ -1,13 +1,13 @@
-"""Widgets the live view draws into: the network on a canvas, an ECharts chart fed a
-JSON string, and HTML text.
+"""Widgets the live view draws into: the day's feed, the network on a canvas, ECharts
+charts and HTML text.
 
-Solara's ``FigureEcharts`` takes the option as a Python dict. The page's renderer
-walks and compares every prop value on every frame, and a network's option holds
-thousands of nested coordinate lists: at 300 people that walk cost more than the
-whole simulated day. Here the option crosses as one string (compared in one step)
-and the browser parses it. ECharts itself comes from the copy that solara-assets
-installs and the Solara server hands out under ``_solara/cdn`` (minified, so a cold
-page loads a third of the bytes), so the page needs no internet connection.
+Everything a day changes crosses in one :class:`DayFeed` message, as JSON the browser
+parses once and hands to each widget by its ``feed_key``. Solara's ``FigureEcharts``
+takes the option as a Python dict: the page's renderer walks and compares every prop
+value on every frame, and at 300 people that walk cost more than the whole simulated
+day. ECharts itself comes from the copy that solara-assets installs and the Solara
+server hands out under ``_solara/cdn`` (minified, so a cold page loads a third of the
+bytes), so the page needs no internet connection.
 """
 
 from __future__ import annotations
@@ -94,16 +94,13 @@ module.exports = {
     if (this.seen) this.seen.disconnect();
     if (this.chart) this.chart.dispose();
   },
-  watch: {
-    option_json() { this.fed = null; this.draw(); },
-  },
   methods: {
     take(option) { this.fed = option; this.draw(); },
     draw() {
-      if (!this.chart || !(this.fed || this.option_json)) return;
+      if (!this.chart || !this.fed) return;
       this.stale = this.visible === false;
       if (this.stale) return;
-      const option = this.fed || JSON.parse(this.option_json);
+      const option = this.fed;
       // a series may come as flat "xy" [x, y, x, y, ...] (simulator.app_pictures._series_of):
       // paired up here, which costs the server far less to encode than nested pairs
       for (const series of option.series || []) {
@@ -144,12 +141,11 @@ module.exports = {
 
 
 class EchartsJson(ipyvuetify.VuetifyTemplate):
-    """An ECharts instance whose option arrives as JSON text, or under ``feed_key`` in a
-    :class:`DayFeed`'s day. A series may give its points as a flat ``xy`` list instead
-    of ``data`` (the browser pairs them up)."""
+    """An ECharts instance whose option arrives under ``feed_key`` in a :class:`DayFeed`'s
+    day. A series may give its points as a flat ``xy`` list instead of ``data`` (the
+    browser pairs them up)."""
 
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
-    option_json = traitlets.Unicode("").tag(sync=True)
     feed_key = traitlets.Unicode("").tag(sync=True)
     attributes = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
 
@@ -160,7 +156,7 @@ def option_json(option: dict) -> str:
 
 
 HTML_TEMPLATE = """
-<template><div :class="html_class" v-html="content"></div></template>
+<template><div :class="html_class"></div></template>
 <script>
 module.exports = {
   mounted() {
@@ -178,11 +174,9 @@ module.exports = {
 
 
 class HtmlText(ipyvuetify.VuetifyTemplate):
-    """A div whose content is HTML text: ``content``, or what a :class:`DayFeed`'s day
-    holds under ``feed_key``."""
+    """A div whose content is the HTML text a :class:`DayFeed`'s day holds under ``feed_key``."""
 
     template = traitlets.Unicode(HTML_TEMPLATE).tag(sync=True)
-    content = traitlets.Unicode("").tag(sync=True)
     feed_key = traitlets.Unicode("").tag(sync=True)
     html_class = traitlets.Unicode("").tag(sync=True)  # not "css": VueTemplate uses that name for style sheets
 
@@ -207,7 +201,6 @@ module.exports = {
     if (this.observer) this.observer.disconnect();
   },
   watch: {
-    picture() { this.fed = null; this.schedule(); },
     points() { this.schedule(); },
   },
   methods: {
@@ -221,7 +214,7 @@ module.exports = {
     },
     draw() {
       const box = this.$refs.box, canvas = this.$refs.canvas;
-      if (!box || !canvas || !(this.fed || this.picture) || !this.points) return;
+      if (!box || !canvas || !this.fed || !this.points) return;
       const width = box.clientWidth, height = box.clientHeight;
       if (!width || !height) return;
       const ratio = window.devicePixelRatio || 1;
@@ -235,7 +228,7 @@ module.exports = {
         this.pointsText = this.points;
         this.xy = JSON.parse(this.points);
       }
-      const style = this.look, picture = this.fed || JSON.parse(this.picture), xy = this.xy, codes = picture.codes;
+      const style = this.look, picture = this.fed, xy = this.xy, codes = picture.codes;
       const span = style.grid * (1 + 2 * style.pad), shift = style.grid * style.pad;
       const x = (i) => (xy[2 * i] + shift) / span * width;
       const y = (i) => height - (xy[2 * i + 1] + shift) / span * height;  // y grows upwards
@@ -284,8 +277,8 @@ module.exports = {
 
 class NetworkPicture(ipyvuetify.VuetifyTemplate):
     """The network drawn on a plain canvas. ``points`` (everyone's position) and ``look``
-    (colours) arrive once per run; each picture is ``picture``, a JSON object with one
-    character per person (``codes``) and the referral ``links``
+    (colours) arrive once per run; each picture, under ``feed_key`` in a :class:`DayFeed`'s
+    day, is an object with one character per person (``codes``) and the referral ``links``
     (simulator.app_pictures.network_picture). A browser draws at most one picture per
     screen refresh, the newest, so a busy one skips pictures instead of falling behind.
     Only the first picture is answered (``drawn`` turns true): an answer per picture would
@@ -296,7 +289,6 @@ class NetworkPicture(ipyvuetify.VuetifyTemplate):
     points = traitlets.Unicode("").tag(sync=True)
     look = traitlets.Dict().tag(sync=True)
     dot = traitlets.Float(5.0).tag(sync=True)
-    picture = traitlets.Unicode("").tag(sync=True)
     attributes = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
     #: Set by the browser once it has drawn a picture (the page's first picture is on screen).
     drawn = traitlets.Bool(False).tag(sync=True)
