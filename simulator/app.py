@@ -1,8 +1,8 @@
 """The educator app: watch a referral loop grow or fade, and two designs side by side.
 
-Start it with ``refsim app [SCENARIO]`` (which serves it with
-:mod:`simulator.app_server`; ``solara run simulator.app`` works too, with uvicorn's
-shorter websocket ping timeout). The page
+Start it with ``refsim app [SCENARIO]``, which serves it with
+:mod:`simulator.app_server`. ``solara run simulator.app`` works too, with uvicorn's
+own websocket settings: a 20 s ping timeout, and every message compressed. The page
 holds no model logic: it builds scenarios from the controls and steps
 :class:`simulator.model.ReferralModel` through :class:`simulator.classroom.ClassRun`;
 :mod:`simulator.app_pictures` turns each day into what the browser draws: the

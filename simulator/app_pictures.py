@@ -186,7 +186,7 @@ def _series_of(values: np.ndarray, per_day: bool = False) -> list:
     """A series as flat [day, value, day, value, ...] (the chart template pairs them up),
     at most about CHART_POINTS points: a longer run is drawn every ``step`` days. A total
     to date is read at each step's first day and on the last day; a count ``per_day`` is
-    averaged over each step's days (sum of the bars times ``step`` keeps the total)."""
+    averaged over each step's days (each bar times its days gives back the total)."""
     days = len(values)
     step = max(1, -(-days // CHART_POINTS))
     if step == 1:
