@@ -217,10 +217,10 @@ def main() -> None:
         rows.append(("pages whose connection to the server closed", f"{sum(map(bool, closes))} ({sum(closes)} closes)"))
     if codes:  # who closed: 1006 no closing handshake (dropped), 1011 the server's error or ping timeout, ...
         during = sum(measured[0] <= at <= measured[1] for _, at in codes)
-        counted = statistics.multimode([code for code, _ in codes])
+        common = " and ".join(map(str, statistics.multimode([code for code, _ in codes])))
         rows.append(("websocket close codes seen by the pages",
                      ", ".join(f"{code}: {sum(c == code for c, _ in codes)}" for code in sorted({c for c, _ in codes}))
-                     + f" ({during} during the measure; most common {counted})"))
+                     + f" ({during} during the measure; most common {common})"))
     if stalled:
         index, status = stalled[0]
         rows.append(("sessions that made no day during the measure",
