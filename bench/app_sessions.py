@@ -65,6 +65,30 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def browser_cpu_seconds(exclude: int) -> float:
+    """CPU time (user + system) of this process's descendants, the server's process
+    group ``exclude`` left out: the Playwright driver and every Chromium process."""
+    parents, groups = {}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            parents[int(entry.name)], groups[int(entry.name)] = int(fields[1]), int(fields[2])
+    mine, total = {os.getpid()}, 0.0
+    for pid in sorted(parents):  # children have larger ids, except after the ids wrap: walk up instead
+        ancestor = pid
+        while ancestor in parents and ancestor not in mine and ancestor > 1:
+            ancestor = parents[ancestor]
+        if ancestor in mine and pid != os.getpid() and groups[pid] != exclude:
+            try:
+                total += cpu_seconds(pid)
+            except OSError:
+                pass
+    return total
+
+
 #: Counts the changes of a page's status line from now on (window.refsimPictures).
 COUNT_PICTURES = """() => {
     window.refsimPictures = 0;
@@ -165,6 +189,7 @@ def main() -> None:
                 page.evaluate(COUNT_PICTURES)
             start_days = [day_of(page) for page in pages]
             cpu_start, clock_start = cpu_seconds(server.pid), time.perf_counter()
+            browsers_start = browser_cpu_seconds(exclude=server.pid)
             time.sleep(options.seconds)
             end_days = [day_of(page) for page in pages]
             shown = [page.evaluate("window.refsimPictures") for page in pages]
@@ -172,6 +197,7 @@ def main() -> None:
                        in enumerate(zip(pages, start_days, end_days)) if end == start]
             elapsed = time.perf_counter() - clock_start
             cpu = cpu_seconds(server.pid) - cpu_start
+            browsers_cpu = browser_cpu_seconds(exclude=server.pid) - browsers_start
             load_during = os.getloadavg()
             measured = (1000 * (time.time() - elapsed), 1000 * time.time())  # the measure, on the pages' clock
             codes = [close for page in pages for close in page.evaluate("window.refsimCloses || []")]
@@ -202,6 +228,8 @@ def main() -> None:
         ("pictures shown per second per session (each a new day on the status line)",
          f"min {min(shown) / elapsed:.1f}, median {statistics.median(shown) / elapsed:.1f}"),
         ("server CPU per simulated day (two designs, 300 people)", f"{1000 * cpu / max(days, 1):.1f} ms"),
+        ("browsers' CPU per simulated day (Chromium's processes and the Playwright driver)",
+         f"{1000 * browsers_cpu / max(days, 1):.1f} ms"),
         ("first page ready (cold load): network and status drawn", f"{ready[0]:.2f} s"),
         ("first page's charts drawn", f"{charted:.2f} s"),
         (f"all other {options.sessions - 1} pages ready, opened together", f"{ready[1]:.2f} s"),
