@@ -18,6 +18,7 @@ from .network import network_for
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary, run_summary_and_k_by_month
 from .rng import draw_seed, replicate_seeds
 from .state import STATE_NAMES
+from .twins import twin_key, twin_run
 
 if TYPE_CHECKING:  # pandas and scipy cost about a second to import: loaded where results are tabulated
     import pandas as pd
@@ -120,14 +121,25 @@ def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool
     engine = Engine(scenario, seed, network=network_for(scenario.network, scenario.population.size, seed),
                     kernel=kernel).run()
     metrics, k_by_month = run_summary_and_k_by_month(engine)
-    twin = None
+    twin_daily = None
     if baseline:
+        twin_daily, twin_summary = _twin(scenario, seed, engine)
+        metrics.update(incremental_metrics(scenario, metrics, twin_summary, engine.daily, twin_daily))
+    return RunOutput(replicate, seed, engine.daily, metrics, people_frame(engine) if people else None, twin_daily,
+                     k_by_month)
+
+
+def _twin(scenario: Scenario, seed: int, engine: Engine) -> tuple[np.ndarray, dict[str, float]]:
+    """The no-program twin's daily table and summary on ``engine``'s seed and graph: run
+    once per process for designs that differ only in their program (simulator.twins)."""
+    twin_scenario = baseline_of(scenario)
+
+    def run() -> tuple[np.ndarray, dict[str, float]]:
         # the twin takes the design's program-free set-up draws (scores, organic days, initial customers)
-        twin = Engine(baseline_of(scenario), seed, network=engine.network, kernel=engine.uses_kernel,
-                      draws=engine.draws).run()
-        metrics.update(incremental_metrics(scenario, metrics, run_summary(twin), engine.daily, twin.daily))
-    return RunOutput(replicate, seed, engine.daily, metrics, people_frame(engine) if people else None,
-                     twin.daily if twin is not None else None, k_by_month)
+        twin = Engine(twin_scenario, seed, network=engine.network, kernel=engine.uses_kernel, draws=engine.draws).run()
+        return twin.daily, run_summary(twin)
+
+    return twin_run(twin_key(twin_scenario, seed, engine.uses_kernel), engine.network, run)
 
 
 def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None = None, *, people: bool = True,

@@ -1,0 +1,103 @@
+"""Twins shared between designs (simulator.twins): a design's results must be what they
+would be had it run alone in a fresh process, whatever ran before it; a twin is taken
+from the store only for the very graph it ran on; the store stays within its bounds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator import twins
+from simulator.network import clear_graph_cache, network_for
+from simulator.runner import baseline_of, run_designs, run_replicate
+from simulator.twins import clear_twin_cache, twin_cache_info, twin_key, twin_run
+
+from .conftest import small
+
+
+@pytest.fixture(autouse=True)
+def fresh_store():
+    clear_twin_cache()
+    yield
+    clear_twin_cache()
+
+
+def _single_and_cash():
+    double = small(name="double", days=90)
+    cash = small(name="cash", days=90, program={"incentive": {"kind": "single_sided", "referrer_reward": 20}})
+    return double, cash
+
+
+@pytest.mark.parametrize("path", ["auto", "numpy"])
+def test_a_design_that_takes_an_earlier_designs_twins_gets_the_results_it_gets_alone(path, monkeypatch):
+    monkeypatch.setenv("REFSIM_ENGINE", path)
+    double, cash = _single_and_cash()
+    together = run_designs([double, cash], baseline=True)
+    info = twin_cache_info()
+    # two designs that differ only in their reward: the second takes the first's twin on each seed
+    assert info["misses"] == double.replicates and info["hits"] == cash.replicates
+    clear_twin_cache()
+    clear_graph_cache()
+    alone = run_designs([cash], baseline=True)[0]
+    assert twin_cache_info()["hits"] == 0
+    pd.testing.assert_frame_equal(together[1].runs, alone.runs)
+    pd.testing.assert_frame_equal(together[1].baseline_timeseries, alone.baseline_timeseries)
+    pd.testing.assert_frame_equal(together[1].timeseries, alone.timeseries)
+
+
+def test_designs_whose_no_program_runs_differ_do_not_share_a_twin():
+    double, _ = _single_and_cash()
+    more_organic = double.model_copy(update={"acquisition": double.acquisition.model_copy(update={"organic_rate": 0.002})})
+    run_designs([double, more_organic], baseline=True)
+    assert twin_cache_info()["hits"] == 0
+    assert twin_key(baseline_of(double), 1, True) != twin_key(baseline_of(more_organic), 1, True)
+    # the name and description only label tables and reports: no part of the key
+    renamed = double.model_copy(update={"name": "another name", "description": "another run"})
+    assert twin_key(baseline_of(double), 1, True) == twin_key(baseline_of(renamed), 1, True)
+    assert twin_key(baseline_of(double), 1, True) != twin_key(baseline_of(double), 2, True)
+    assert twin_key(baseline_of(double), 1, True) != twin_key(baseline_of(double), 1, False)
+
+
+def test_a_twin_is_taken_only_for_the_graph_it_ran_on():
+    double, _ = _single_and_cash()
+    first = network_for(double.network, double.population.size, 5)
+    clear_graph_cache()
+    second = network_for(double.network, double.population.size, 5)  # the same graph, built again
+    assert second is not first
+    calls = []
+
+    def run(mark):
+        return lambda: (calls.append(mark) or np.full((3, 2), float(mark)), {"mark": float(mark)})
+
+    key = twin_key(baseline_of(double), 5, True)
+    assert twin_run(key, first, run(1))[1] == {"mark": 1.0}
+    assert twin_run(key, first, run(2))[1] == {"mark": 1.0}   # stored
+    assert twin_run(key, second, run(3))[1] == {"mark": 3.0}  # another graph object: run again
+    assert calls == [1, 3]
+    daily, summary = twin_run(key, second, run(4))
+    assert not daily.flags.writeable  # shared by every design that takes it
+    summary["mark"] = 99.0            # a caller's copy
+    assert twin_run(key, second, run(5))[1] == {"mark": 3.0}
+
+
+def test_the_store_keeps_its_bounds(monkeypatch):
+    monkeypatch.setattr(twins, "MAX_TWINS", 3)
+    monkeypatch.setattr(twins, "MAX_BYTES", 10**9)
+    double, _ = _single_and_cash()
+    network = network_for(double.network, double.population.size, 1)
+    for seed in range(6):
+        twin_run(twin_key(baseline_of(double), seed, True), network, lambda: (np.zeros((10, 4)), {}))
+    info = twin_cache_info()
+    assert info["entries"] == 3 and info["bytes"] == 3 * 10 * 4 * 8
+    monkeypatch.setattr(twins, "MAX_BYTES", 2 * 10 * 4 * 8)
+    twin_run(twin_key(baseline_of(double), 99, True), network, lambda: (np.zeros((10, 4)), {}))
+    assert twin_cache_info()["entries"] == 2
+    # the least recently used went first: the newest is still there
+    assert twin_run(twin_key(baseline_of(double), 99, True), network, lambda: pytest.fail("run again"))[1] == {}
+
+
+def test_a_replicate_without_its_twin_stores_nothing():
+    double, _ = _single_and_cash()
+    output = run_replicate(double, 0, 3)
+    assert output.baseline_daily is None and twin_cache_info()["entries"] == 0
