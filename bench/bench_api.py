@@ -157,6 +157,7 @@ def default_scenario(runs: int, kernel: bool) -> dict:
     (which takes its path from REFSIM_ENGINE, set by the parent)."""
     from simulator import load_scenario, simulate
     from simulator.engine import Engine
+    from simulator.twins import clear_twin_cache
 
     scenario = load_scenario(DEFAULT_SCENARIO)
     Engine(scenario, 1, kernel=kernel).run()  # warm-up: imports, and the kernel's compiled code loaded
@@ -169,8 +170,6 @@ def default_scenario(runs: int, kernel: bool) -> dict:
         total.append(time.perf_counter() - start)
         build.append(built - start)
         days.append(total[-1] - build[-1])
-    from simulator.twins import clear_twin_cache
-
     clear_twin_cache()  # the replicates run their twins (none ran on these seeds in this process yet)
     start = time.perf_counter()
     simulate(scenario, replicates=runs)

@@ -32,7 +32,6 @@ REPLICATES = 10
 def per_replicate(scenario, calls: int) -> tuple[float, float]:
     """Median wall and CPU seconds per replicate (CPU time is steadier on a shared machine)."""
     from simulator import simulate
-
     from simulator.twins import clear_twin_cache
 
     simulate(scenario, replicates=REPLICATES)  # imports, compiled code and the replicates' graphs loaded

@@ -2,11 +2,11 @@
 
 A design's twin is the same scenario with the program taken away
 (:func:`simulator.runner.baseline_of`), run on the design's seed and network. Designs
-that differ only in their program, which is what ``compare``, a reward sweep and
-``optimize`` try, therefore have the same twin on each seed: the run depends on the
-no-program scenario, the seed, the graph and the engine's path (kernel or numpy
-stages), and on nothing the design drew (``tests/test_twins.py`` checks this on every
-bundled scenario). The first design on a seed runs the twin; the others take its
+that differ only in their program, which is what ``compare``, ``optimize`` and a
+sweep with common random numbers try, therefore have the same twin on each seed: the
+run depends on the no-program scenario, the seed, the graph and the engine's path
+(kernel or numpy stages), and on nothing the design drew (``tests/test_twins.py``
+checks this on every bundled scenario). The first design on a seed runs the twin; the others take its
 daily table and summary from here.
 
 The entry holds a weak reference to the network it ran on and is used only while

@@ -4,11 +4,16 @@ from the store only for the very graph it ran on; the store stays within its bou
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from simulator import twins
+from simulator import load_scenario, twins
+from simulator.engine import Engine
+from simulator.metrics import run_summary
 from simulator.network import clear_graph_cache, network_for
 from simulator.runner import baseline_of, run_designs, run_replicate
 from simulator.twins import clear_twin_cache, twin_cache_info, twin_key, twin_run
@@ -101,3 +106,23 @@ def test_a_replicate_without_its_twin_stores_nothing():
     double, _ = _single_and_cash()
     output = run_replicate(double, 0, 3)
     assert output.baseline_daily is None and twin_cache_info()["entries"] == 0
+
+
+def _same_summary(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in a)
+
+
+SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda path: path.name)
+def test_a_twin_depends_on_nothing_its_design_drew(path):
+    """What sharing rests on, for every bundled scenario: the twin run with its design's
+    set-up draws is the twin run on its own, on the same seed and graph."""
+    scenario = load_scenario(path).model_copy(update={"days": 60})
+    network = network_for(scenario.network, scenario.population.size, 3)
+    design = Engine(scenario, 3, network=network).run()
+    taken = Engine(baseline_of(scenario), 3, network=network, kernel=design.uses_kernel, draws=design.draws).run()
+    alone = Engine(baseline_of(scenario), 3, network=network, kernel=design.uses_kernel).run()
+    assert np.array_equal(taken.daily, alone.daily, equal_nan=True)
+    assert _same_summary(run_summary(taken), run_summary(alone))
