@@ -31,7 +31,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from simulator.network import clear_graph_cache  # noqa: E402
 from simulator.sweep import load_sweep, run_sweep  # noqa: E402
+from simulator.twins import clear_twin_cache  # noqa: E402
 
 
 def sweep_file(folder: Path, name: str, base: dict, levels: int, replicates: int) -> Path:
@@ -73,6 +75,10 @@ def throughput(folder: Path, runs: int, repeat: int) -> tuple[list[dict], bool]:
     for round_ in range(repeat):
         for label, executor, workers in executors:
             out = folder / f"out-{executor}-{round_}"
+            # an executor starts with nothing stored: a forked pool worker would otherwise
+            # inherit the networks the serial round built here, and skip building them
+            clear_graph_cache()
+            clear_twin_cache()
             started = time.perf_counter()
             outcome = run_sweep(sweep, out, executor=executor, workers=workers)
             seconds = time.perf_counter() - started
