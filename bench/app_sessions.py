@@ -51,6 +51,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disa
 SPEEDS = {"0.25": "0_25", "0.5": "0_5", "1": "1_0", "5": "5_0", "10": "10_0"}
 #: Days a second at x1 (simulator.classroom.DAYS_PER_SECOND).
 BASE_DAYS_PER_SECOND = 5.0
+#: How long the bench waits for a page's speed and Play buttons before counting the
+#: session as not started (under load a page may be reconnecting, its controls disabled).
+PRESS_TIMEOUT_MS = 60_000
 
 
 def free_port() -> int:
@@ -181,9 +184,13 @@ def main() -> None:
                 page.wait_for_selector(".refsim-day")
             ready.append(time.perf_counter() - started)
             print(f"{options.sessions} pages ready; playing", file=sys.stderr, flush=True)
-            for page in pages:
-                page.click(f".refsim-speed-{SPEEDS[options.speed]}")
-                page.click(".refsim-play")
+            unpressed = []  # sessions whose Play stayed disabled: counted, not a crash of the bench
+            for index, page in enumerate(pages):
+                try:
+                    page.click(f".refsim-speed-{SPEEDS[options.speed]}", timeout=PRESS_TIMEOUT_MS)
+                    page.click(".refsim-play", timeout=PRESS_TIMEOUT_MS)
+                except PlaywrightTimeout:
+                    unpressed.append(index)
             time.sleep(2.0)  # every session playing before the clock starts
             for page in pages:  # count the status line's updates: one per picture shown
                 page.evaluate(COUNT_PICTURES)
@@ -249,6 +256,9 @@ def main() -> None:
         rows.append(("websocket close codes seen by the pages",
                      ", ".join(f"{code}: {sum(c == code for c, _ in codes)}" for code in sorted({c for c, _ in codes}))
                      + f" ({during} during the measure; most common {common})"))
+    if unpressed:
+        rows.append(("sessions whose Play button stayed disabled (not started)",
+                     f"{len(unpressed)} (waited {PRESS_TIMEOUT_MS / 1000:g} s each)"))
     if stalled:
         index, status = stalled[0]
         rows.append(("sessions that made no day during the measure",
