@@ -516,7 +516,7 @@ def test_a_run_that_fails_while_playing_says_so(monkeypatch):
             monkeypatch.setattr(app.ClassRun, "advance", broken)
             page.find(ipyvuetify.Btn, class_="refsim-play").widget.click()
             errors = []
-            for _ in range(100):  # the run plays in a thread of its own
+            for _ in range(600):  # the run plays in a thread of its own (up to 30 s on a loaded machine)
                 await asyncio.sleep(0.05)
                 errors = [" ".join(map(str, w.children)) for w in page.find(ipyvuetify.Html, class_="refsim-error").widgets]
                 if errors:

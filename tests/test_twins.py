@@ -86,20 +86,24 @@ def test_a_twin_is_taken_only_for_the_graph_it_ran_on():
     assert twin_run(key, second, run(5))[1] == {"mark": 3.0}
 
 
-def test_the_store_keeps_its_bounds(monkeypatch):
-    monkeypatch.setattr(twins, "MAX_TWINS", 3)
-    monkeypatch.setattr(twins, "MAX_BYTES", 10**9)
+def test_the_store_keeps_its_bounds():
     double, _ = _single_and_cash()
     network = network_for(double.network, double.population.size, 1)
-    for seed in range(6):
-        twin_run(twin_key(baseline_of(double), seed, True), network, lambda: (np.zeros((10, 4)), {}))
-    info = twin_cache_info()
-    assert info["entries"] == 3 and info["bytes"] == 3 * 10 * 4 * 8
-    monkeypatch.setattr(twins, "MAX_BYTES", 2 * 10 * 4 * 8)
-    twin_run(twin_key(baseline_of(double), 99, True), network, lambda: (np.zeros((10, 4)), {}))
-    assert twin_cache_info()["entries"] == 2
-    # the least recently used went first: the newest is still there
-    assert twin_run(twin_key(baseline_of(double), 99, True), network, lambda: pytest.fail("run again"))[1] == {}
+    keys = [twin_key(baseline_of(double), seed, True) for seed in range(6)]
+    entry = 10 * 4 * 8 + len(keys[0][0])  # a 10 x 4 float64 table and its key's JSON
+    twins._TWINS.set_limit(3 * entry)
+    try:
+        for key in keys:
+            twin_run(key, network, lambda: (np.zeros((10, 4)), {}))
+        info = twin_cache_info()
+        assert info["entries"] == 3 and info["bytes"] == 3 * entry
+        # the least recently used went first: the newest three are still there, the oldest not
+        assert twin_run(keys[-1], network, lambda: pytest.fail("run again"))[1] == {}
+        ran = []
+        twin_run(keys[0], network, lambda: (ran.append(0) or np.zeros((10, 4)), {}))
+        assert ran == [0] and twin_cache_info()["entries"] == 3
+    finally:
+        twins._TWINS.set_limit(twins.MAX_BYTES)
 
 
 def test_a_replicate_without_its_twin_stores_nothing():
