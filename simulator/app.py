@@ -58,6 +58,9 @@ CONTROLS_AFTER_S = 3.0
 #: Most chart updates a second while playing (the network and K follow every picture).
 #: The charts are most of a browser's drawing work; a second apart they still move smoothly.
 CHARTS_PER_SECOND = 1.0
+#: While playing, a day goes to the page once the page has drawn the last one sent, or
+#: after this many seconds without its answer (an answer lost with a dropped connection).
+ANSWER_WAIT_S = 10.0
 #: Generations listed in the K card before "…".
 GENERATIONS_LISTED = 10
 INCENTIVE_LABELS = {"none": "none", "single_sided": "referrer", "double_sided": "both", "tiered": "tiered"}
@@ -364,6 +367,7 @@ class Board:
         # the playing thread and the page's own handlers (Pause, Step) both update the board
         self._lock = threading.RLock()
         self.feed = DayFeed()
+        self._sent, self._sent_at = 0, -math.inf  # the last day's seq sent to the page, and when
         self.status = HtmlText(html_class="refsim-status refsim-day", feed_key="status")
         self.difference = HtmlText(html_class="refsim-compare", feed_key="difference")
         self.panels = {label: {
@@ -399,16 +403,29 @@ class Board:
         """The day last sent to the page: what each feed key shows."""
         return json.loads(self.feed.day)
 
-    def update(self, playing: bool, speed: float) -> None:
-        """Show the run's current day. While playing, the three charts follow at most
-        CHARTS_PER_SECOND times a second: they change little from one day to the next,
-        and they are most of the browser's work."""
+    def update(self, playing: bool, speed: float) -> bool:
+        """Show the run's current day; returns whether it was sent. While playing, the
+        three charts follow at most CHARTS_PER_SECOND times a second (they change little
+        from one day to the next, and they are most of the browser's work), and no day
+        is sent while the page is still drawing the last one (:meth:`drawing`): a slow
+        browser is sent fewer pictures, each of the current day, never a backlog. Every
+        picture that is not playing (Pause, Step, the last day, a new run) is sent."""
         with self._lock:
-            self._update(playing, speed)
+            now = time.perf_counter()
+            if playing and self.drawing(now):
+                return False
+            self._update(playing, speed, now)
+            return True
 
-    def _update(self, playing: bool, speed: float) -> None:
+    def drawing(self, now: float) -> bool:
+        """The page has not yet answered that it drew the last day sent, which left less
+        than ANSWER_WAIT_S ago. A page that has never answered (no browser, as in the
+        tests that drive the board in-process) is never waited for."""
+        shown = self.feed.shown
+        return 0 < shown < self._sent and now - self._sent_at < ANSWER_WAIT_S
+
+    def _update(self, playing: bool, speed: float, now: float) -> None:
         run = self.run
-        now = time.perf_counter()
         charts = not playing or now - self._charts_at >= 1.0 / CHARTS_PER_SECOND
         if charts:
             self._charts_at = now
@@ -432,6 +449,9 @@ class Board:
                 day[f"adoption-{label}"] = adoption_option(frame, run.network.n, other)
                 day[f"daily-{label}"] = new_adopters_option(frame)
                 day[f"generations-{label}"] = generations_option(frame)
+        self._sent += 1
+        self._sent_at = now
+        day["seq"] = self._sent
         self.feed.day = option_json(day)
 
     def close(self) -> None:

@@ -44,6 +44,9 @@ module.exports = {
       // keeps what it showed
       window.refsimShown = Object.assign(window.refsimShown || {}, day);
       window.dispatchEvent(new CustomEvent("refsim-day", {detail: day}));
+      // answer once the frame that draws this day is on screen (after the network's own
+      // frame callback): while playing, the server sends the next day only then
+      if (day.seq !== undefined) window.requestAnimationFrame(() => { this.shown = day.seq; });
     },
   },
 };
@@ -57,10 +60,21 @@ class DayFeed(ipyvuetify.VuetifyTemplate):
     widgets that show it (status line, cards, pictures and, when due, chart options).
     In the browser it is handed to those widgets as an event. Solara sends each widget's
     update as a message of its own, through the connection's event loop; at six
-    messages a day they cost the server more than the day itself."""
+    messages a day they cost the server more than the day itself.
+
+    Each day carries a number (``seq``), which the browser answers in ``shown`` once the
+    frame that draws it is on screen. While playing, the board sends no new day until
+    then (:meth:`simulator.app.Board.update`): a browser that draws slower than the days
+    come (a weak laptop, a projector PC, thirty pages on one machine) is sent fewer
+    pictures, each of the current day, instead of a backlog that grows in the socket's
+    buffers, shows days long gone, and holds back the server's pings until the
+    connection is dropped."""
 
     template = traitlets.Unicode(DAY_FEED_TEMPLATE).tag(sync=True)
     day = traitlets.Unicode("").tag(sync=True)
+    #: The ``seq`` of the last day the browser has drawn (0: none answered yet). Not echoed
+    #: back: the answer is for the server alone.
+    shown = traitlets.Int(0).tag(sync=True, echo_update=False)
 
 
 TEMPLATE = """

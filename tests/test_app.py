@@ -444,6 +444,59 @@ def test_while_playing_the_network_follows_every_day_and_the_charts_each_second(
     assert {"status", "picture-A", "text-A", "adoption-A", "daily-A", "generations-A"} <= set(board.shown())
 
 
+def test_while_playing_no_day_is_sent_until_the_page_has_drawn_the_last(default, monkeypatch):
+    """A page that answers (DayFeed.shown, which the browser sets to a day's seq once the
+    frame drawing it is on screen) is sent no new day while playing until it has answered
+    the last one sent: a slow browser gets fewer pictures, each of the current day, not a
+    backlog. Whatever is not playing (Pause, Step) is sent at once, and an answer that
+    never comes is waited for ANSWER_WAIT_S at most."""
+    from simulator import app  # the Solara page (imports solara)
+
+    clock = [100.0]
+    monkeypatch.setattr(app.time, "perf_counter", lambda: clock[0])
+    run = app.build_run(default, NetworkChoice.of(default), [Design.of(default)])
+    board = app.Board(run)  # day 0 is sent
+
+    def sent() -> dict:
+        return json.loads(board.feed.day)
+
+    def next_day(playing: bool = True, seconds: float = 0.2) -> bool:
+        run.advance(1)
+        clock[0] += seconds
+        return board.update(playing=playing, speed=1.0)
+
+    board.feed.shown = sent()["seq"]  # the browser drew day 0
+    assert next_day() and sent()["status"].startswith("Day 1 ")
+    waiting = sent()
+    for _ in range(5):  # the page is still drawing day 1: days go on, no picture is sent
+        assert not next_day()
+        assert sent() == waiting
+    assert run.day == 6
+    board.feed.shown = waiting["seq"]  # day 1 is on screen
+    assert next_day()
+    assert sent()["status"].startswith("Day 7 ") and sent()["seq"] == waiting["seq"] + 1  # the current day, next in line
+    assert not next_day()
+    assert next_day(playing=False, seconds=0.01)  # Pause (or Step) is sent unanswered
+    assert "paused" in sent()["status"] and sent()["status"].startswith("Day 9 ")
+    assert not next_day(seconds=app.ANSWER_WAIT_S - 0.1)
+    assert next_day(seconds=0.2)  # no answer for ANSWER_WAIT_S: the current day goes anyway
+    assert sent()["status"].startswith("Day 11 ")
+
+
+def test_a_page_that_never_answers_is_never_waited_for(default, monkeypatch):
+    """A feed whose page has answered nothing yet (shown 0: no browser, or one whose
+    script is older than the answers) is sent every picture due, as before."""
+    from simulator import app  # the Solara page (imports solara)
+
+    run = app.build_run(default, NetworkChoice.of(default), [Design.of(default)])
+    board = app.Board(run)
+    assert board.feed.shown == 0
+    for _ in range(5):
+        run.advance(1)
+        assert board.update(playing=True, speed=1.0)
+        assert json.loads(board.feed.day)["status"].startswith(f"Day {run.day} ")
+
+
 def test_a_new_run_is_shown_on_the_same_widgets_from_its_first_day(default):
     from simulator import app  # the Solara page (imports solara)
 
@@ -548,11 +601,11 @@ def test_pause_has_the_last_word_over_a_picture_the_playing_thread_was_sending(m
     sending = threading.Event()
     original = app.Board._update
 
-    def slow_from_the_thread(self, playing, speed):
+    def slow_from_the_thread(self, playing, speed, now):
         if playing and threading.current_thread() is not threading.main_thread():
             sending.set()
             time.sleep(0.3)  # the picture is late: Pause reaches the board first
-        original(self, playing, speed)
+        original(self, playing, speed, now)
 
     monkeypatch.setattr(app.Board, "_update", slow_from_the_thread)
 

@@ -321,6 +321,44 @@ def test_a_page_that_loses_its_connection_plays_on(classroom):
     room.no_traceback()
 
 
+def test_a_slow_browser_is_sent_each_day_only_after_it_drew_the_last(classroom):
+    """A browser that draws slower than the days come (Chrome's CPU throttled 8x: a weak
+    laptop, or thirty pages on one machine) answers each day once it has drawn it, and
+    the server sends the next day only then. Read off the page's websocket: no day
+    arrives before the page has answered the one before it, and the days go on."""
+    room = classroom(WIDE)
+    events = []  # ("day", seq) received and ("shown", seq) sent, in the order the page saw them
+
+    def frames(payload, kind: str, pattern: str):
+        text = payload if isinstance(payload, str) else payload.decode("latin-1")
+        events.extend((kind, int(seq)) for seq in re.findall(pattern, text))
+
+    def watch(socket):
+        socket.on("framereceived", lambda payload: frames(payload, "day", r'\\"seq\\":(\d+)'))
+        socket.on("framesent", lambda payload: frames(payload, "shown", r'"shown":\s*(\d+)'))
+
+    room.page.on("websocket", watch)
+    room.open()
+    room.context.new_cdp_session(room.page).send("Emulation.setCPUThrottlingRate", {"rate": 8})
+    room.play("1_0")
+    first = room.day()
+    room.page.wait_for_timeout(6000)  # 30 days at x1
+    seen = list(events)
+    days = [seq for kind, seq in seen if kind == "day"]
+    assert len(days) > 5, seen[:20]
+    answered, early = 0, []
+    for kind, seq in seen:
+        if kind == "shown":
+            answered = max(answered, seq)
+        elif answered and seq > answered + 1:
+            early.append((seq, answered))
+    # one at most: a day whose answer is ANSWER_WAIT_S late goes anyway
+    assert len(early) <= 1, f"days sent before the page drew the one before (seq, answered): {early[:10]}"
+    room.pause()
+    assert room.day() > first + 5, "the days stopped while the browser was slow"
+    room.no_traceback()
+
+
 @pytest.mark.timeout(180)
 def test_projector_layout_fits_without_scrolling(classroom):
     room = classroom(PROJECTOR)
