@@ -54,6 +54,8 @@ BASE_DAYS_PER_SECOND = 5.0
 #: How long the bench waits for a page's speed and Play buttons before counting the
 #: session as not started (under load a page may be reconnecting, its controls disabled).
 PRESS_TIMEOUT_MS = 60_000
+#: How long the bench tries to pause a page after the measure (the figures are taken).
+PAUSE_TIMEOUT_MS = 10_000
 
 
 def free_port() -> int:
@@ -208,9 +210,15 @@ def main() -> None:
             load_during = os.getloadavg()
             measured = (1000 * (time.time() - elapsed), 1000 * time.time())  # the measure, on the pages' clock
             codes = [close for page in pages for close in page.evaluate("window.refsimCloses || []")]
-            for page in pages:
-                if page.is_enabled(".refsim-play"):  # a session may have reached its last day
-                    page.click(".refsim-play")
+            rates = [(end - start) / elapsed for start, end in zip(start_days, end_days)]
+            print(f"measured: days/s per session min {min(rates):.1f} median {statistics.median(rates):.1f}; "
+                  f"pictures {sorted(shown)}; server CPU {cpu:.1f} s; closes {sum(closes)}", file=sys.stderr, flush=True)
+            for page in pages:  # Pause, to time a rebuild on a quiet server
+                try:
+                    if page.is_enabled(".refsim-play"):  # a session may have reached its last day
+                        page.click(".refsim-play", timeout=PAUSE_TIMEOUT_MS)
+                except PlaywrightTimeout:  # a page still reconnecting (its Play disabled): it goes on
+                    pass
             if options.write:  # what a 1280x720 projector shows, for docs/app.md
                 pages[0].wait_for_timeout(1500)
                 pages[0].screenshot(path=str(ROOT / "docs" / "img" / "app-projector.png"))
@@ -224,7 +232,6 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
 
-    rates = [(end - start) / elapsed for start, end in zip(start_days, end_days)]
     days = sum(end - start for start, end in zip(start_days, end_days))
     finished = sum(end >= options.days for end in end_days)
     target = BASE_DAYS_PER_SECOND * float(options.speed)

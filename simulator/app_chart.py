@@ -295,8 +295,9 @@ class NetworkPicture(ipyvuetify.VuetifyTemplate):
     day, is an object with one character per person (``codes``) and the referral ``links``
     (simulator.app_pictures.network_picture). A browser draws at most one picture per
     screen refresh, the newest, so a busy one skips pictures instead of falling behind.
-    Only the first picture is answered (``drawn`` turns true): an answer per picture would
-    cost the server more than the picture itself."""
+    Only its first picture is answered here (``drawn`` turns true, and the server builds
+    the page's controls); the day itself is answered once, for all widgets, by the
+    :class:`DayFeed`."""
 
     template = traitlets.Unicode(NETWORK_TEMPLATE).tag(sync=True)
     feed_key = traitlets.Unicode("").tag(sync=True)
