@@ -32,10 +32,11 @@ import solara
 import solara.lab  # use_task
 import solara.server.settings
 
-from .app_chart import DayFeed, EchartsJson, HtmlText, NetworkPicture, option_json
+from .app_chart import ANSWER_EVERY_S, DayFeed, EchartsJson, HtmlText, NetworkPicture, option_json
 from .app_pictures import (NETWORK_STYLE, adoption_legend_html, adoption_option, dot_size, generations_option, network_layout,
                            network_legend_html, network_picture, network_points, new_adopters_option)
-from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, NETWORK_KINDS, SIZE_RANGE, SPEEDS, TIMING_KINDS,
+from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, NETWORK_KINDS, SIZE_RANGE,
+                        SPEEDS, TIMING_KINDS,
                         ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, speed_label)
 from .errors import ScenarioError
 from .scenario_io import load_scenario
@@ -58,8 +59,12 @@ CONTROLS_AFTER_S = 3.0
 #: Most chart updates a second while playing (the network and K follow every picture).
 #: The charts are most of a browser's drawing work; a second apart they still move smoothly.
 CHARTS_PER_SECOND = 1.0
-#: While playing, a day goes to the page once the page has drawn the last one sent, or
-#: after this many seconds without its answer (an answer lost with a dropped connection).
+#: While playing, at most this many days sent go unanswered by the page (which answers
+#: once every ANSWER_EVERY_S with the newest day it drew): pictures for a little more than
+#: one answer's interval at the most pictures a second.
+ANSWER_WINDOW = math.ceil(MAX_FRAMES_PER_SECOND * ANSWER_EVERY_S) + 2
+#: ... and when the window is full, the next day goes anyway after this many seconds
+#: without an answer (one lost with a dropped connection).
 ANSWER_WAIT_S = 10.0
 #: Generations listed in the K card before "…".
 GENERATIONS_LISTED = 10
@@ -407,8 +412,8 @@ class Board:
         """Show the run's current day; returns whether it was sent. While playing, the
         three charts follow at most CHARTS_PER_SECOND times a second (they change little
         from one day to the next, and they are most of the browser's work), and no day
-        is sent while the page is still drawing the last one (:meth:`drawing`): a slow
-        browser is sent fewer pictures, each of the current day, never a backlog. Every
+        is sent while the page has a window of days still to draw (:meth:`drawing`): a
+        slow browser is sent fewer pictures, each of the current day, never a backlog. Every
         picture that is not playing (Pause, Step, the last day, a new run) is sent."""
         with self._lock:
             now = time.perf_counter()
@@ -418,11 +423,11 @@ class Board:
             return True
 
     def drawing(self, now: float) -> bool:
-        """The page has not yet answered that it drew the last day sent, which left less
-        than ANSWER_WAIT_S ago. A page that has never answered (no browser, as in the
-        tests that drive the board in-process) is never waited for."""
+        """ANSWER_WINDOW days sent are not yet answered as drawn by the page, and the last
+        left less than ANSWER_WAIT_S ago. A page that has never answered (no browser, as
+        in the tests that drive the board in-process) is never waited for."""
         shown = self.feed.shown
-        return 0 < shown < self._sent and now - self._sent_at < ANSWER_WAIT_S
+        return 0 < shown and self._sent - shown >= ANSWER_WINDOW and now - self._sent_at < ANSWER_WAIT_S
 
     def _update(self, playing: bool, speed: float, now: float) -> None:
         run = self.run

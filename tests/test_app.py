@@ -444,18 +444,20 @@ def test_while_playing_the_network_follows_every_day_and_the_charts_each_second(
     assert {"status", "picture-A", "text-A", "adoption-A", "daily-A", "generations-A"} <= set(board.shown())
 
 
-def test_while_playing_no_day_is_sent_until_the_page_has_drawn_the_last(default, monkeypatch):
-    """A page that answers (DayFeed.shown, which the browser sets to a day's seq once the
-    frame drawing it is on screen) is sent no new day while playing until it has answered
-    the last one sent: a slow browser gets fewer pictures, each of the current day, not a
-    backlog. Whatever is not playing (Pause, Step) is sent at once, and an answer that
-    never comes is waited for ANSWER_WAIT_S at most."""
+def test_while_playing_at_most_a_window_of_days_goes_unanswered(default, monkeypatch):
+    """The page answers (DayFeed.shown) the newest day it has drawn, once a second at most.
+    While playing, the board sends no day while ANSWER_WINDOW days sent are unanswered:
+    a slow browser gets fewer pictures, each of the current day, not a backlog. Whatever
+    is not playing (Pause, Step) is sent at once, and with the window full an answer is
+    waited for ANSWER_WAIT_S at most."""
     from simulator import app  # the Solara page (imports solara)
 
     clock = [100.0]
     monkeypatch.setattr(app.time, "perf_counter", lambda: clock[0])
     run = app.build_run(default, NetworkChoice.of(default), [Design.of(default)])
     board = app.Board(run)  # day 0 is sent
+    window = app.ANSWER_WINDOW
+    assert window >= app.MAX_FRAMES_PER_SECOND * app.ANSWER_EVERY_S  # a second's pictures between answers
 
     def sent() -> dict:
         return json.loads(board.feed.day)
@@ -466,21 +468,23 @@ def test_while_playing_no_day_is_sent_until_the_page_has_drawn_the_last(default,
         return board.update(playing=playing, speed=1.0)
 
     board.feed.shown = sent()["seq"]  # the browser drew day 0
-    assert next_day() and sent()["status"].startswith("Day 1 ")
+    for day in range(1, window + 1):  # a window of days goes out unanswered
+        assert next_day() and sent()["status"].startswith(f"Day {day} ")
     waiting = sent()
-    for _ in range(5):  # the page is still drawing day 1: days go on, no picture is sent
+    for _ in range(5):  # the window is full: days go on, no picture is sent
         assert not next_day()
         assert sent() == waiting
-    assert run.day == 6
-    board.feed.shown = waiting["seq"]  # day 1 is on screen
+    board.feed.shown = waiting["seq"] - 3  # the page has drawn all but the last three
     assert next_day()
-    assert sent()["status"].startswith("Day 7 ") and sent()["seq"] == waiting["seq"] + 1  # the current day, next in line
-    assert not next_day()
-    assert next_day(playing=False, seconds=0.01)  # Pause (or Step) is sent unanswered
-    assert "paused" in sent()["status"] and sent()["status"].startswith("Day 9 ")
+    assert sent()["status"].startswith(f"Day {run.day} ") and sent()["seq"] == waiting["seq"] + 1  # the current day
+    for _ in range(window - 4):
+        assert next_day()
+    assert not next_day()  # full again
+    assert next_day(playing=False, seconds=0.01)  # Pause (or Step) is sent with the window full
+    assert "paused" in sent()["status"] and sent()["status"].startswith(f"Day {run.day} ")
     assert not next_day(seconds=app.ANSWER_WAIT_S - 0.1)
     assert next_day(seconds=0.2)  # no answer for ANSWER_WAIT_S: the current day goes anyway
-    assert sent()["status"].startswith("Day 11 ")
+    assert sent()["status"].startswith(f"Day {run.day} ")
 
 
 def test_a_page_that_never_answers_is_never_waited_for(default, monkeypatch):
