@@ -51,6 +51,66 @@ def test_a_design_that_takes_an_earlier_designs_twins_gets_the_results_it_gets_a
     pd.testing.assert_frame_equal(together[1].timeseries, alone.timeseries)
 
 
+def _with_network(scenario, network: dict, population):
+    """``scenario`` with another network block and population, validated again."""
+    data = scenario.model_dump(mode="json")
+    data["network"] = network
+    data["population"] = population.model_dump(mode="json")
+    return type(scenario).model_validate(data)
+
+
+@pytest.mark.parametrize("path", ["auto", "numpy"])
+def test_designs_on_an_edge_list_share_their_twins_and_get_the_results_they_get_alone(path, monkeypatch, tmp_path):
+    """An edge list's ties are labelled per seed (strong_tie_share between 0 and 1): every
+    design on a seed must run on the one labelled graph, so that it takes the twin an
+    earlier design ran, and still get what it gets alone in a fresh process."""
+    monkeypatch.setenv("REFSIM_ENGINE", path)
+    edges = tmp_path / "graph.txt"
+    edges.write_bytes((Path(__file__).resolve().parents[1] / "scenarios" / "graph.txt").read_bytes())
+    double, cash = (_with_network(s, {"kind": "edgelist", "path": str(edges), "strong_tie_share": 0.3},
+                                       s.population.model_copy(update={"size": 1000, "initial_customers": 20}))
+                    for s in _single_and_cash())
+    clear_graph_cache()
+    together = run_designs([double, cash], baseline=True)
+    info = twin_cache_info()
+    assert info["misses"] == double.replicates and info["hits"] == cash.replicates
+    clear_twin_cache()
+    clear_graph_cache()
+    alone = run_designs([cash], baseline=True)[0]
+    assert twin_cache_info()["hits"] == 0
+    pd.testing.assert_frame_equal(together[1].runs, alone.runs)
+    pd.testing.assert_frame_equal(together[1].baseline_timeseries, alone.baseline_timeseries)
+    pd.testing.assert_frame_equal(together[1].timeseries, alone.timeseries)
+
+
+def test_an_edge_list_is_labelled_once_per_seed_and_afresh_when_the_file_changes(tmp_path):
+    edges = tmp_path / "graph.txt"
+    edges.write_text("0 1\n1 2\n2 3\n3 0\n0 2\n")
+    double, _ = _single_and_cash()
+    cfg = _with_network(double, {"kind": "edgelist", "path": str(edges), "strong_tie_share": 0.5},
+                             double.population.model_copy(update={"size": 4, "initial_customers": 1})).network
+    clear_graph_cache()
+    first = network_for(cfg, 4, 7)
+    assert network_for(cfg, 4, 7) is first          # one object per seed: designs share their twins
+    other = network_for(cfg, 4, 8)
+    assert other is not first
+    # the labels are those the engine draws itself from the seed's ties stream
+    from simulator.network import build_network
+    from simulator.rng import Streams
+    built = build_network(cfg, 4, Streams(7)("network"), Streams(7)("ties"))
+    assert np.array_equal(first.strong, built.strong) and np.array_equal(first.indices, built.indices)
+    # a changed file is read again and labelled afresh, never answered from the old labels
+    edges.write_text("0 1\n1 2\n2 3\n")
+    os_time = edges.stat().st_mtime_ns + 10**10
+    import os
+    os.utime(edges, ns=(os_time, os_time))
+    again = network_for(cfg, 4, 7)
+    assert again is not first and again.edges == 3
+    # a share of 0 or 1 needs no draws: one Network serves every seed
+    plain = cfg.model_copy(update={"strong_tie_share": 0.0})
+    assert network_for(plain, 4, 1) is network_for(plain, 4, 2)
+
+
 def test_designs_whose_no_program_runs_differ_do_not_share_a_twin():
     double, _ = _single_and_cash()
     more_organic = double.model_copy(update={"acquisition": double.acquisition.model_copy(update={"organic_rate": 0.002})})

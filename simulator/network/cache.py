@@ -13,7 +13,9 @@ bound is used and not kept):
   rewrite within the clock tick of the file system could keep its ``stat``
   (git's "racy" rule); any other change to the file changes its ``stat``.
 - a generated graph, keyed by the network block, the population size and the
-  replicate seed (see :func:`simulator.network.network_for`).
+  replicate seed (see :func:`simulator.network.network_for`);
+- an edge-list graph's tie labels for one replicate seed and tie share
+  (:meth:`EdgeListGraph.labelled`), whose Network shares the graph's structure.
 
 Every process has its own store: the workers of a process pool or of a Dask
 cluster each read a file once. Cached arrays are read-only, so runs share them.
@@ -27,8 +29,9 @@ import pathlib
 import stat
 import threading
 import time
+import weakref
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -150,6 +153,24 @@ class EdgeListGraph:
             return network
         labels = rng_ties.random(self.ties) < share
         return Network(self._indptr, self._indices, labels[self._tie])
+
+    def labelled(self, seed: int, strong_tie_share: float, rng_ties: Callable[[], np.random.Generator]) -> Network:
+        """:meth:`network` for the run with replicate seed ``seed`` (``rng_ties()`` its
+        ``ties`` stream, made only when the labels are drawn), kept in the graph store
+        per (this graph, tie share, seed): every design on a seed then runs on the one
+        Network object, and so shares its no-program twin (simulator/twins.py). An
+        entry answers only for this very graph object, held by a weak reference: a
+        file read again (changed on disk, or evicted) labels afresh."""
+        share = float(strong_tie_share)
+        if self._fixed is not None or share <= 0.0 or share >= 1.0:
+            return self.network(None, share)  # one Network for every seed already
+        key = ("labelled", id(self), share, int(seed))
+        entry = _GRAPHS.get(key)
+        if entry is not None and entry[0]() is self:
+            return entry[1]
+        network = self.network(rng_ties(), share)
+        _GRAPHS.put(key, (weakref.ref(self), network), network.strong.nbytes)  # the structure is this graph's
+        return network
 
 
 _GRAPHS = GraphCache(_limit_from_environment())

@@ -45,15 +45,8 @@ def build_network(cfg, size: int, rng: np.random.Generator, rng_ties: np.random.
     kind = cfg.kind
     share = cfg.strong_tie_share
     if kind == "edgelist":
-        path = pathlib.Path(cfg.path).expanduser()
-        if not path.is_absolute() and base_dir is not None:
-            path = pathlib.Path(base_dir) / path
-        if not path.is_file():
-            where = f" (relative paths are read from {base_dir})" if base_dir is not None and not pathlib.Path(cfg.path).is_absolute() else ""
-            raise ScenarioError(f"edge-list file {str(path)!r} does not exist{where}; give the path of a file of 'u v [weight]' lines",
-                                file=source or str(path), key="network.path")
         # read and parsed once per process (cache.py); only the tie labels are drawn per run
-        return read_edgelist(path, source=source).network(rng_ties, share)
+        return _edgelist_graph(cfg, base_dir, source).network(rng_ties, share)
 
     n = int(size)
     if kind == "complete":
@@ -73,16 +66,30 @@ def build_network(cfg, size: int, rng: np.random.Generator, rng_ties: np.random.
     return from_edge_ends(n, list(generators[kind](cfg, n, rng, source)), None, rng_ties, share)
 
 
+def _edgelist_graph(cfg, base_dir: pathlib.Path | None, source: str | None):
+    """The edge-list file of a network block, read once per process (cache.py)."""
+    path = pathlib.Path(cfg.path).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = pathlib.Path(base_dir) / path
+    if not path.is_file():
+        where = f" (relative paths are read from {base_dir})" if base_dir is not None and not pathlib.Path(cfg.path).is_absolute() else ""
+        raise ScenarioError(f"edge-list file {str(path)!r} does not exist{where}; give the path of a file of 'u v [weight]' lines",
+                            file=source or str(path), key="network.path")
+    return read_edgelist(path, source=source)
+
+
 def network_for(cfg, size: int, seed: int, base_dir: pathlib.Path | None = None, source: str | None = None) -> Network:
     """The network of the run with seed ``seed``: what ``Engine(scenario, seed)`` builds
     (``build_network`` on the seed's ``network`` and ``ties`` streams), built once per
     process for each (network block, population size, seed) and then shared, so that a
     design, its no-program twin and every design compared with it on the same
-    replicate seed run on the one graph without generating it again. Edge lists are
-    read once per file (cache.py) and only labelled per seed."""
+    replicate seed run on the one graph without generating it again (and so share
+    their twins' runs, simulator/twins.py). Edge lists are read once per file
+    (cache.py) and labelled once per (file as read, tie share, seed)."""
     streams = Streams(seed)
     if cfg.kind == "edgelist":
-        return build_network(cfg, size, streams("network"), streams("ties"), base_dir=base_dir, source=source)
+        graph = _edgelist_graph(cfg, base_dir, source)
+        return graph.labelled(int(seed), cfg.strong_tie_share, lambda: streams("ties"))
     key = (cfg.model_dump_json(), int(size), int(seed))
     return cached_network(key, lambda: build_network(cfg, size, streams("network"), streams("ties"), base_dir=base_dir,
                                                      source=source))
