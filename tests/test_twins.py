@@ -37,14 +37,18 @@ def _single_and_cash():
 @pytest.mark.parametrize("path", ["auto", "numpy"])
 def test_a_design_that_takes_an_earlier_designs_twins_gets_the_results_it_gets_alone(path, monkeypatch):
     monkeypatch.setenv("REFSIM_ENGINE", path)
-    double, cash = _single_and_cash()
-    together = run_designs([double, cash], baseline=True)
+    _check_shared_then_alone(*_single_and_cash())
+
+
+def _check_shared_then_alone(first, second):
+    """Run two designs that differ only in their program: the second must take the first's
+    twin on each seed, and get what it gets alone in a cleared process."""
+    together = run_designs([first, second], baseline=True)
     info = twin_cache_info()
-    # two designs that differ only in their reward: the second takes the first's twin on each seed
-    assert info["misses"] == double.replicates and info["hits"] == cash.replicates
+    assert info["misses"] == first.replicates and info["hits"] == second.replicates
     clear_twin_cache()
     clear_graph_cache()
-    alone = run_designs([cash], baseline=True)[0]
+    alone = run_designs([second], baseline=True)[0]
     assert twin_cache_info()["hits"] == 0
     pd.testing.assert_frame_equal(together[1].runs, alone.runs)
     pd.testing.assert_frame_equal(together[1].baseline_timeseries, alone.baseline_timeseries)
@@ -68,19 +72,10 @@ def test_designs_on_an_edge_list_share_their_twins_and_get_the_results_they_get_
     edges = tmp_path / "graph.txt"
     edges.write_bytes((Path(__file__).resolve().parents[1] / "scenarios" / "graph.txt").read_bytes())
     double, cash = (_with_network(s, {"kind": "edgelist", "path": str(edges), "strong_tie_share": 0.3},
-                                       s.population.model_copy(update={"size": 1000, "initial_customers": 20}))
+                                  s.population.model_copy(update={"size": 1000, "initial_customers": 20}))
                     for s in _single_and_cash())
     clear_graph_cache()
-    together = run_designs([double, cash], baseline=True)
-    info = twin_cache_info()
-    assert info["misses"] == double.replicates and info["hits"] == cash.replicates
-    clear_twin_cache()
-    clear_graph_cache()
-    alone = run_designs([cash], baseline=True)[0]
-    assert twin_cache_info()["hits"] == 0
-    pd.testing.assert_frame_equal(together[1].runs, alone.runs)
-    pd.testing.assert_frame_equal(together[1].baseline_timeseries, alone.baseline_timeseries)
-    pd.testing.assert_frame_equal(together[1].timeseries, alone.timeseries)
+    _check_shared_then_alone(double, cash)
 
 
 def test_an_edge_list_is_labelled_once_per_seed_and_afresh_when_the_file_changes(tmp_path):
