@@ -342,7 +342,8 @@ def test_a_slow_browser_answers_the_days_it_draws_and_is_sent_no_backlog(classro
 
     room.page.on("websocket", watch)
     room.open()
-    room.context.new_cdp_session(room.page).send("Emulation.setCPUThrottlingRate", {"rate": 8})
+    devtools = room.context.new_cdp_session(room.page)
+    devtools.send("Emulation.setCPUThrottlingRate", {"rate": 8})
     room.play("1_0")
     first = room.day()
     room.page.wait_for_timeout(6000)  # 30 days at x1
@@ -361,6 +362,7 @@ def test_a_slow_browser_answers_the_days_it_draws_and_is_sent_no_backlog(classro
                 ahead.append((seq, answered))
     assert not ahead, f"days sent more than {ANSWER_WINDOW} ahead of the page's answer (seq, answered): {ahead[:10]}"
     assert answers[-1] >= days[-1] - ANSWER_WINDOW  # the answers keep up with the days
+    devtools.send("Emulation.setCPUThrottlingRate", {"rate": 1})  # a slowed page is slow to click, too
     room.pause()
     assert room.day() > first + 5, "the days stopped while the browser was slow"
     room.no_traceback()
