@@ -235,7 +235,6 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
 
-    days = sum(end - start for start, end in zip(start_days, end_days))
     finished = sum(end >= options.days for end in end_days)
     target = BASE_DAYS_PER_SECOND * float(options.speed)
     rows = [
@@ -244,9 +243,9 @@ def main() -> None:
                                         f"mean {statistics.mean(rates):.1f}"),
         ("pictures shown per second per session (each a new day on the status line)",
          f"min {min(shown) / elapsed:.1f}, median {statistics.median(shown) / elapsed:.1f}"),
-        ("server CPU per simulated day (two designs, 300 people)", f"{1000 * cpu / max(days, 1):.1f} ms"),
+        ("server CPU per simulated day (two designs, 300 people)", f"{1000 * cpu / played:.1f} ms"),
         ("browsers' CPU per simulated day (Chromium's processes and the Playwright driver)",
-         f"{1000 * browsers_cpu / max(days, 1):.1f} ms"),
+         f"{1000 * browsers_cpu / played:.1f} ms"),
         ("first page ready (cold load): network and status drawn", f"{ready[0]:.2f} s"),
         ("first page's charts drawn", f"{charted:.2f} s"),
         (f"all other {options.sessions - 1} pages ready, opened together", f"{ready[1]:.2f} s"),
