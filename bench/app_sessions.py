@@ -4,8 +4,9 @@ Serves ``refsim app`` on a free localhost port (on a copy of scenarios/default.y
 horizon is ``--days``, 3650 by default, so that no session finishes while the others
 are still being opened), opens SESSIONS pages in one headless
 Chromium (each its own browser context, as separate students would be), presses
-Play at the chosen speed (default x1, 5 days a second) in all of them, and after SECONDS reads each page's day
-off its status line. Reports, with the machine's load average before and during:
+Play at the chosen speed (default x1, 5 days a second) in all of them, and reads each page's day
+off its status line twice, SECONDS apart, each page timed on its own clock (under load,
+reading 30 pages one by one takes minutes). Reports, with the machine's load average before and during:
 
 - the cold load of the first page (fresh browser context, server already up), and
   the time until all the other pages, opened together, are ready;
@@ -94,16 +95,22 @@ def browser_cpu_seconds(exclude: int) -> float:
     return total
 
 
-#: Counts the changes of a page's status line from now on (window.refsimPictures).
-COUNT_PICTURES = """() => {
+#: Starts counting the changes of a page's status line (window.refsimPictures) and
+#: returns [day shown, the page's clock in ms]: one call per page, stamped by the page
+#: itself, so a page read late (under load, reading 30 pages takes minutes) is measured
+#: over its own interval, not the bench's.
+START_READING = """() => {
     window.refsimPictures = 0;
     new MutationObserver(() => { window.refsimPictures += 1; })
         .observe(document.querySelector('.refsim-day'), {childList: true, subtree: true, characterData: true});
+    return [document.querySelector('.refsim-day').innerText, Date.now()];
 }"""
+#: [day shown, pictures since START_READING, the page's clock in ms].
+END_READING = "() => [document.querySelector('.refsim-day').innerText, window.refsimPictures, Date.now()]"
 
 
-def day_of(page) -> int:
-    return int(re.search(r"Day (\d+)", page.inner_text(".refsim-day")).group(1))
+def day_in(status: str) -> int:
+    return int(re.search(r"Day (\d+)", status).group(1))
 
 
 def main() -> None:
@@ -194,26 +201,30 @@ def main() -> None:
                 except PlaywrightTimeout:
                     unpressed.append(index)
             time.sleep(2.0)  # every session playing before the clock starts
-            for page in pages:  # count the status line's updates: one per picture shown
-                page.evaluate(COUNT_PICTURES)
-            start_days = [day_of(page) for page in pages]
+            # each page is read at its own moment (under load one read can take seconds), so each
+            # is measured from its own first read to its own last, on the page's own clock
             cpu_start, clock_start = cpu_seconds(server.pid), time.perf_counter()
             browsers_start = browser_cpu_seconds(exclude=server.pid)
+            starts = [page.evaluate(START_READING) for page in pages]
             time.sleep(options.seconds)
-            end_days = [day_of(page) for page in pages]
-            shown = [page.evaluate("window.refsimPictures") for page in pages]
-            stalled = [(index, page.inner_text(".refsim-day")) for index, (page, start, end)
-                       in enumerate(zip(pages, start_days, end_days)) if end == start]
-            elapsed = time.perf_counter() - clock_start
+            ends = [page.evaluate(END_READING) for page in pages]
+            elapsed = time.perf_counter() - clock_start  # the whole measure: every page's interval within it
             cpu = cpu_seconds(server.pid) - cpu_start
             browsers_cpu = browser_cpu_seconds(exclude=server.pid) - browsers_start
             load_during = os.getloadavg()
             measured = (1000 * (time.time() - elapsed), 1000 * time.time())  # the measure, on the pages' clock
+            start_days = [day_in(status) for status, _ in starts]
+            end_days = [day_in(status) for status, _, _ in ends]
+            spans = [(end[2] - start[1]) / 1000 for start, end in zip(starts, ends)]  # each page's own interval
+            stalled = [(index, end[0]) for index, (start, end) in enumerate(zip(start_days, ends)) if end_days[index] == start]
             codes = [close for page in pages for close in page.evaluate("window.refsimCloses || []")]
-            rates = [(end - start) / elapsed for start, end in zip(start_days, end_days)]
-            played = max(sum(end - start for start, end in zip(start_days, end_days)), 1)
-            print(f"measured over {elapsed:.1f} s: days/s per session min {min(rates):.1f} median "
-                  f"{statistics.median(rates):.1f}; pictures shown {sorted(shown)}; CPU per day: server "
+            rates = [(end - start) / span for start, end, span in zip(start_days, end_days, spans)]
+            picture_rates = [end[1] / span for end, span in zip(ends, spans)]
+            # days played by all sessions over the whole CPU window, at each session's measured rate
+            played = max(sum(rates) * elapsed, 1)
+            print(f"measured over {elapsed:.1f} s (each page over {min(spans):.1f}-{max(spans):.1f} s of its own): "
+                  f"days/s per session min {min(rates):.1f} median {statistics.median(rates):.1f}; pictures/s "
+                  f"min {min(picture_rates):.1f} median {statistics.median(picture_rates):.1f}; CPU per day: server "
                   f"{1000 * cpu / played:.1f} ms, browsers {1000 * browsers_cpu / played:.1f} ms; closes {sum(closes)} "
                   f"(codes {sorted(code for code, _ in codes)})", file=sys.stderr, flush=True)
             for page in pages:  # Pause, to time a rebuild on a quiet server
@@ -242,7 +253,7 @@ def main() -> None:
         ("days per second per session", f"min {min(rates):.1f}, median {statistics.median(rates):.1f}, "
                                         f"mean {statistics.mean(rates):.1f}"),
         ("pictures shown per second per session (each a new day on the status line)",
-         f"min {min(shown) / elapsed:.1f}, median {statistics.median(shown) / elapsed:.1f}"),
+         f"min {min(picture_rates):.1f}, median {statistics.median(picture_rates):.1f}"),
         ("server CPU per simulated day (two designs, 300 people)", f"{1000 * cpu / played:.1f} ms"),
         ("browsers' CPU per simulated day (Chromium's processes and the Playwright driver)",
          f"{1000 * browsers_cpu / played:.1f} ms"),
@@ -275,8 +286,8 @@ def main() -> None:
     table = "\n".join(["| measure | value |", "|---|---|"] + [f"| {name} | {value} |" for name, value in rows])
     stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime())
     measured_s = (f"{options.seconds:g} s of play" if elapsed < options.seconds + 5 else
-                  f"{elapsed:.0f} s of play measured ({options.seconds:g} s asked; reading the pages' status lines "
-                  f"under load took the rest)")
+                  f"each page measured over its own {statistics.median(spans):.0f} s (median; {options.seconds:g} s "
+                  f"asked: reading the pages one by one under load took the rest)")
     block = f"Run of {stamp}, {measured_s}:\n\n{table}"
     print(block)
     if options.write:
