@@ -28,6 +28,7 @@ screen as docs/img/app-projector.png. The browser is
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import signal
@@ -95,22 +96,55 @@ def browser_cpu_seconds(exclude: int) -> float:
     return total
 
 
-#: Starts counting the changes of a page's status line (window.refsimPictures) and
-#: returns [day shown, the page's clock in ms]: one call per page, stamped by the page
-#: itself, so a page read late (under load, reading 30 pages takes minutes) is measured
-#: over its own interval, not the bench's.
+#: Starts noting each change of a page's status line (window.refsimSeen: [the page's
+#: clock in ms, day shown, when the server composed that day]) and returns [day shown, the page's clock in ms]: one call per
+#: page, stamped by the page itself, so a page read late (under load, reading 30 pages
+#: one by one takes minutes) is measured over its own interval, not the bench's.
 START_READING = """() => {
-    window.refsimPictures = 0;
-    new MutationObserver(() => { window.refsimPictures += 1; })
-        .observe(document.querySelector('.refsim-day'), {childList: true, subtree: true, characterData: true});
-    return [document.querySelector('.refsim-day').innerText, Date.now()];
+    const status = document.querySelector('.refsim-day');
+    const day = () => Number((status.innerText.match(/Day (\\d+)/) || [0, NaN])[1]);
+    window.refsimSeen = [];
+    new MutationObserver(() => { window.refsimSeen.push([Date.now(), day(), (window.refsimShown || {}).sent]); })
+        .observe(status, {childList: true, subtree: true, characterData: true});
+    return [status.innerText, Date.now()];
 }"""
-#: [day shown, pictures since START_READING, the page's clock in ms].
-END_READING = "() => [document.querySelector('.refsim-day').innerText, window.refsimPictures, Date.now()]"
+#: [day shown, [[clock, day], ...] since START_READING, the page's clock in ms].
+END_READING = "() => [document.querySelector('.refsim-day').innerText, window.refsimSeen, Date.now()]"
+
+
+def days_per_second(start: list, end: list) -> float:
+    """A page's days a second: the slope of the day it showed against its clock, over every
+    picture from its first read to its last. One read at each end would carry the
+    page's lag behind the server at those two moments (seconds, under load); a
+    least-squares line through all the pictures averages it out."""
+    seen = [(start[1], day_in(start[0]))] + [(at, day) for at, day, _ in end[1] if _number(day)]
+    seen.append((end[2], day_in(end[0])))
+    return _slope(seen)
+
+
+def served_per_second(end: list) -> float:
+    """The server's days a second for a page: the slope of each picture's day against the
+    moment the server composed it (no page lag in it)."""
+    return _slope([(sent, day) for _, day, sent in end[1] if _number(day) and _number(sent)])
+
+
+def picture_ages(end: list) -> list[float]:
+    """Seconds from the server composing each picture to the page showing it."""
+    return [(at - sent) / 1000 for at, _, sent in end[1] if _number(sent)]
 
 
 def day_in(status: str) -> int:
     return int(re.search(r"Day (\d+)", status).group(1))
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and value == value
+
+
+def _slope(points: list[tuple[float, float]]) -> float:
+    if len({at for at, _ in points}) < 2:
+        return math.nan
+    return statistics.linear_regression([at / 1000 for at, _ in points], [day for _, day in points]).slope
 
 
 def main() -> None:
@@ -218,13 +252,19 @@ def main() -> None:
             spans = [(end[2] - start[1]) / 1000 for start, end in zip(starts, ends)]  # each page's own interval
             stalled = [(index, end[0]) for index, (start, end) in enumerate(zip(start_days, ends)) if end_days[index] == start]
             codes = [close for page in pages for close in page.evaluate("window.refsimCloses || []")]
-            rates = [(end - start) / span for start, end, span in zip(start_days, end_days, spans)]
-            picture_rates = [end[1] / span for end, span in zip(ends, spans)]
+            rates = [days_per_second(start, end) for start, end in zip(starts, ends)]
+            picture_rates = [len(end[1]) / span for end, span in zip(ends, spans)]
+            served = [served_per_second(end) for end in ends]
+            ages = [picture_ages(end) for end in ends]
+            age_median = statistics.median([statistics.median(a) for a in ages if a] or [math.nan])
+            age_max = max((max(a) for a in ages if a), default=math.nan)
             # days played by all sessions over the whole CPU window, at each session's measured rate
             played = max(sum(rates) * elapsed, 1)
             print(f"measured over {elapsed:.1f} s (each page over {min(spans):.1f}-{max(spans):.1f} s of its own): "
                   f"days/s per session min {min(rates):.1f} median {statistics.median(rates):.1f}; pictures/s "
-                  f"min {min(picture_rates):.1f} median {statistics.median(picture_rates):.1f}; CPU per day: server "
+                  f"min {min(picture_rates):.1f} median {statistics.median(picture_rates):.1f}; served days/s min "
+                  f"{min(served):.2f} median {statistics.median(served):.2f}; picture age median {age_median:.1f} s, "
+                  f"max {age_max:.1f} s; CPU per day: server "
                   f"{1000 * cpu / played:.1f} ms, browsers {1000 * browsers_cpu / played:.1f} ms; closes {sum(closes)} "
                   f"(codes {sorted(code for code, _ in codes)})", file=sys.stderr, flush=True)
             for page in pages:  # Pause, to time a rebuild on a quiet server
@@ -250,8 +290,12 @@ def main() -> None:
     target = BASE_DAYS_PER_SECOND * float(options.speed)
     rows = [
         ("sessions playing at once", f"{options.sessions} at ×{options.speed} (target {target:g} days/s each)"),
-        ("days per second per session", f"min {min(rates):.1f}, median {statistics.median(rates):.1f}, "
+        ("days per second per session (each page's day against its own clock, a least-squares slope)", f"min {min(rates):.1f}, median {statistics.median(rates):.1f}, "
                                         f"mean {statistics.mean(rates):.1f}"),
+        ("days per second the server played per session (each picture's day against when the server composed it)",
+         f"min {min(served):.2f}, median {statistics.median(served):.2f}"),
+        ("age of the picture on screen (from the server composing it to the page showing it)",
+         f"median {age_median:.1f} s, longest {age_max:.1f} s"),
         ("pictures shown per second per session (each a new day on the status line)",
          f"min {min(picture_rates):.1f}, median {statistics.median(picture_rates):.1f}"),
         ("server CPU per simulated day (two designs, 300 people)", f"{1000 * cpu / played:.1f} ms"),

@@ -457,6 +457,9 @@ class Board:
         self._sent += 1
         self._sent_at = now
         day["seq"] = self._sent
+        # when the server composed this day (ms since the epoch): how old the picture on
+        # screen is, for bench/app_sessions.py, which runs server and browsers on one clock
+        day["sent"] = round(time.time() * 1000)
         self.feed.day = option_json(day)
 
     def close(self) -> None:
