@@ -487,6 +487,23 @@ def test_while_playing_at_most_a_window_of_days_goes_unanswered(default, monkeyp
     assert sent()["status"].startswith(f"Day {run.day} ")
 
 
+def test_each_day_carries_when_the_server_composed_it(default):
+    """``sent`` (ms since the epoch) is the server's clock when it composed the day:
+    bench/app_sessions.py measures the played rate and the picture's age from it."""
+    import time
+
+    from simulator import app  # the Solara page (imports solara)
+
+    run = app.build_run(default, NetworkChoice.of(default), [Design.of(default)])
+    board = app.Board(run)
+    for _ in range(3):
+        run.advance(1)
+        before = time.time() * 1000
+        board.update(playing=False, speed=1.0)
+        after = time.time() * 1000
+        assert before - 1 <= json.loads(board.feed.day)["sent"] <= after + 1
+
+
 def test_a_page_that_never_answers_is_never_waited_for(default, monkeypatch):
     """A feed whose page has answered nothing yet (shown 0: no browser, or one whose
     script is older than the answers) is sent every picture due, as before."""
