@@ -63,6 +63,10 @@ CHARTS_PER_SECOND = 1.0
 #: once every ANSWER_EVERY_S with the newest day it drew): pictures for a little more than
 #: one answer's interval at the most pictures a second.
 ANSWER_WINDOW = math.ceil(MAX_FRAMES_PER_SECOND * ANSWER_EVERY_S) + 2
+#: A page that draws fewer pictures than it is sent gets a window of what it drew in one
+#: answer's interval, plus one on its way, and never less than this: so the picture on its
+#: screen is a second or two old, not the full window's worth of pictures behind.
+ANSWER_WINDOW_MIN = 2
 #: ... and when the window is full, the next day goes anyway after this many seconds
 #: without an answer (one lost with a dropped connection).
 ANSWER_WAIT_S = 10.0
@@ -373,6 +377,9 @@ class Board:
         self._lock = threading.RLock()
         self.feed = DayFeed()
         self._sent, self._sent_at = 0, -math.inf  # the last day's seq sent to the page, and when
+        # the page's pace: the last answer seen, when it was seen, the window it allows, and
+        # whether a day was held back for it since that answer
+        self._answered, self._answered_at, self._window, self._held = 0, None, ANSWER_WINDOW, False
         self.status = HtmlText(html_class="refsim-status refsim-day", feed_key="status")
         self.difference = HtmlText(html_class="refsim-compare", feed_key="difference")
         self.panels = {label: {
@@ -423,11 +430,32 @@ class Board:
             return True
 
     def drawing(self, now: float) -> bool:
-        """ANSWER_WINDOW days sent are not yet answered as drawn by the page, and the last
-        left less than ANSWER_WAIT_S ago. A page that has never answered (no browser, as
-        in the tests that drive the board in-process) is never waited for."""
+        """A window of days sent (:meth:`_pace`) is not yet answered as drawn by the page,
+        and the last left less than ANSWER_WAIT_S ago. A page that has never answered (no
+        browser, as in the tests that drive the board in-process) is never waited for."""
         shown = self.feed.shown
-        return 0 < shown and self._sent - shown >= ANSWER_WINDOW and now - self._sent_at < ANSWER_WAIT_S
+        if shown <= 0:
+            return False
+        self._pace(shown, now)
+        held = self._sent - shown >= self._window and now - self._sent_at < ANSWER_WAIT_S
+        self._held |= held
+        return held
+
+    def _pace(self, shown: int, now: float) -> None:
+        """On each new answer, fit the window to the page. If a day was held back for it
+        since its last answer, the page is what limits the pictures: its window becomes
+        the pictures it drew between its last two answers, per ANSWER_EVERY_S and rounded, plus one
+        on its way (at least ANSWER_WINDOW_MIN, at most ANSWER_WINDOW). A page that draws
+        all it is sent thus gains a picture a second back towards the full window, and one
+        under load that draws one picture a second is sent about one a second, each of the
+        current day, instead of a window of twelve that takes it twelve seconds to draw."""
+        if shown == self._answered:
+            return
+        if self._held and self._answered_at is not None:
+            per_second = (shown - self._answered) / max(now - self._answered_at, 1e-6)
+            self._window = max(ANSWER_WINDOW_MIN, min(ANSWER_WINDOW, round(per_second * ANSWER_EVERY_S) + 1))
+        self._answered, self._answered_at, self._held = shown, now, False
+
 
     def _update(self, playing: bool, speed: float, now: float) -> None:
         run = self.run

@@ -467,17 +467,22 @@ def test_while_playing_at_most_a_window_of_days_goes_unanswered(default, monkeyp
         clock[0] += seconds
         return board.update(playing=playing, speed=1.0)
 
-    board.feed.shown = sent()["seq"]  # the browser drew day 0
+    first = board.feed.shown = sent()["seq"]  # the browser drew day 0 (the board sees it at 100.2)
     for day in range(1, window + 1):  # a window of days goes out unanswered
         assert next_day() and sent()["status"].startswith(f"Day {day} ")
     waiting = sent()
     for _ in range(5):  # the window is full: days go on, no picture is sent
         assert not next_day()
         assert sent() == waiting
-    board.feed.shown = waiting["seq"] - 3  # the page has drawn all but the last three
+    board.feed.shown = waiting["seq"] - 3  # the page has drawn all but the last three, seen at the next day
+    # a day was held back for it: its window is now what it drew a second since its first
+    # answer, plus one on its way (Board._pace)
+    per_second = (board.feed.shown - first) / (clock[0] + 0.2 - 100.2)
+    window = max(app.ANSWER_WINDOW_MIN, min(app.ANSWER_WINDOW, round(per_second * app.ANSWER_EVERY_S) + 1))
+    assert window < app.ANSWER_WINDOW
     assert next_day()
     assert sent()["status"].startswith(f"Day {run.day} ") and sent()["seq"] == waiting["seq"] + 1  # the current day
-    for _ in range(window - 4):
+    for _ in range(window - 3 - 1):
         assert next_day()
     assert not next_day()  # full again
     assert next_day(playing=False, seconds=0.01)  # Pause (or Step) is sent with the window full
@@ -485,6 +490,43 @@ def test_while_playing_at_most_a_window_of_days_goes_unanswered(default, monkeyp
     assert not next_day(seconds=app.ANSWER_WAIT_S - 0.1)
     assert next_day(seconds=0.2)  # no answer for ANSWER_WAIT_S: the current day goes anyway
     assert sent()["status"].startswith(f"Day {run.day} ")
+
+
+def test_a_slow_page_is_sent_about_what_it_draws(default, monkeypatch):
+    """A page that draws one picture a second while ten are due is soon sent one picture
+    a second with at most ANSWER_WINDOW_MIN unanswered (one drawn an answer's interval,
+    plus one on its way), not a window of twelve: what it shows is a second or two old.
+    Once it draws all it is sent, its window grows back until every picture due is sent."""
+    from simulator import app  # the Solara page (imports solara)
+
+    clock = [100.0]
+    monkeypatch.setattr(app.time, "perf_counter", lambda: clock[0])
+    run = app.build_run(default, NetworkChoice.of(default), [Design.of(default)])
+    board = app.Board(run)
+    board.feed.shown = json.loads(board.feed.day)["seq"]
+
+    def play(seconds: int, answer) -> tuple[list[int], int]:
+        """Ten pictures due a second; the page answers once a second. Returns the days
+        unanswered after each tick and the days sent."""
+        unanswered, before = [], board._sent
+        for tick in range(1, 10 * seconds + 1):
+            run.advance(1)
+            clock[0] += 0.1
+            board.update(playing=True, speed=1.0)
+            if tick % 10 == 0:
+                board.feed.shown = answer()
+            unanswered.append(board._sent - board.feed.shown)
+        return unanswered, board._sent - before
+
+    unanswered, _ = play(2, lambda: board.feed.shown + 1)  # draws one picture a second
+    assert max(unanswered) == app.ANSWER_WINDOW  # not yet known to be slow: the full window
+    play(15, lambda: board.feed.shown + 1)  # it draws the backlog at its pace
+    unanswered, sent = play(10, lambda: board.feed.shown + 1)
+    assert max(unanswered) == app.ANSWER_WINDOW_MIN == math.ceil(1 * app.ANSWER_EVERY_S) + 1
+    assert sent == 10  # one picture a second, what it draws
+    play(10, lambda: board._sent)  # a lighter load: it draws all it is sent, and its window grows
+    _, sent = play(5, lambda: board._sent)
+    assert sent == 50  # every picture due is sent again
 
 
 def test_each_day_carries_when_the_server_composed_it(default):
