@@ -142,7 +142,7 @@ def day_in(status: str) -> int:
 
 
 def _number(value) -> bool:
-    return isinstance(value, (int, float)) and value == value
+    return isinstance(value, (int, float)) and not math.isnan(value)
 
 
 def _slope(points: list[tuple[float, float]]) -> float:

@@ -444,18 +444,18 @@ class Board:
     def _pace(self, shown: int, now: float) -> None:
         """On each new answer, fit the window to the page. If a day was held back for it
         since its last answer, the page is what limits the pictures: its window becomes
-        the pictures it drew between its last two answers, per ANSWER_EVERY_S and rounded, plus one
-        on its way (at least ANSWER_WINDOW_MIN, at most ANSWER_WINDOW). A page that draws
-        all it is sent thus gains a picture a second back towards the full window, and one
-        under load that draws one picture a second is sent about one a second, each of the
-        current day, instead of a window of twelve that takes it twelve seconds to draw."""
+        the pictures it drew between its last two answers, per ANSWER_EVERY_S and rounded,
+        plus one on its way (at least ANSWER_WINDOW_MIN, at most ANSWER_WINDOW). A page
+        that draws all it is sent thus gains a picture a second back towards the full
+        window, and one under load that draws one picture a second is sent about one a
+        second, each of the current day, instead of a window of twelve that takes it
+        twelve seconds to draw."""
         if shown == self._answered:
             return
         if self._held and self._answered_at is not None:
             per_second = (shown - self._answered) / max(now - self._answered_at, 1e-6)
             self._window = max(ANSWER_WINDOW_MIN, min(ANSWER_WINDOW, round(per_second * ANSWER_EVERY_S) + 1))
         self._answered, self._answered_at, self._held = shown, now, False
-
 
     def _update(self, playing: bool, speed: float, now: float) -> None:
         run = self.run
