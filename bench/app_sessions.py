@@ -4,14 +4,16 @@ Serves ``refsim app`` on a free localhost port (on a copy of scenarios/default.y
 horizon is ``--days``, 3650 by default, so that no session finishes while the others
 are still being opened), opens SESSIONS pages in one headless
 Chromium (each its own browser context, as separate students would be), presses
-Play at the chosen speed (default x1, 5 days a second) in all of them, and reads each page's day
-off its status line twice, SECONDS apart, each page timed on its own clock (under load,
-reading 30 pages one by one takes minutes). Reports, with the machine's load average before and during:
+Play at the chosen speed (default x1, 5 days a second) in all of them, and notes every
+picture each page shows over SECONDS (more under load: reading 30 pages one by one takes
+minutes, so each page is measured over its own interval, on its own clock). Reports, with
+the machine's load average before and during:
 
 - the cold load of the first page (fresh browser context, server already up), and
   the time until all the other pages, opened together, are ready;
-- days per second per session (min, median, mean), and the pictures a second each
-  page shows (the status line's updates; a busy server or browser skips pictures, not days);
+- days per second per session (min, median, mean) as shown on screen and as the server
+  played them, the pictures a second each page shows (the status line's updates; a busy
+  server or browser skips pictures, not days) and how old the picture on screen is;
 - the server's CPU time per simulated day (user + system time of the server
   process over the played days of all sessions; two designs per day at 300 people),
   in all and above what the server spends with the same pages open and paused (its
@@ -101,9 +103,10 @@ def browser_cpu_seconds(exclude: int) -> float:
 
 
 #: Starts noting each change of a page's status line (window.refsimSeen: [the page's
-#: clock in ms, day shown, when the server composed that day]) and returns [day shown, the page's clock in ms]: one call per
-#: page, stamped by the page itself, so a page read late (under load, reading 30 pages
-#: one by one takes minutes) is measured over its own interval, not the bench's.
+#: clock in ms, day shown, when the server composed that day]) and returns [status line,
+#: the page's clock in ms]: one call per page, stamped by the page itself, so a page read
+#: late (under load, reading 30 pages one by one takes minutes) is measured over its own
+#: interval, not the bench's.
 START_READING = """() => {
     const status = document.querySelector('.refsim-day');
     const day = () => Number((status.innerText.match(/Day (\\d+)/) || [0, NaN])[1]);
@@ -112,7 +115,7 @@ START_READING = """() => {
         .observe(status, {childList: true, subtree: true, characterData: true});
     return [status.innerText, Date.now()];
 }"""
-#: [day shown, [[clock, day], ...] since START_READING, the page's clock in ms].
+#: [status line, [[clock, day, sent], ...] since START_READING, the page's clock in ms].
 END_READING = "() => [document.querySelector('.refsim-day').innerText, window.refsimSeen, Date.now()]"
 
 
@@ -261,7 +264,8 @@ def main() -> None:
             start_days = [day_in(status) for status, _ in starts]
             end_days = [day_in(status) for status, _, _ in ends]
             spans = [(end[2] - start[1]) / 1000 for start, end in zip(starts, ends)]  # each page's own interval
-            stalled = [(index, end[0]) for index, (start, end) in enumerate(zip(start_days, ends)) if end_days[index] == start]
+            stalled = [(index, end[0]) for index, (first, last, end) in enumerate(zip(start_days, end_days, ends))
+                       if first == last]
             codes = [close for page in pages for close in page.evaluate("window.refsimCloses || []")]
             rates = [days_per_second(start, end) for start, end in zip(starts, ends)]
             picture_rates = [len(end[1]) / span for end, span in zip(ends, spans)]
@@ -271,12 +275,14 @@ def main() -> None:
             age_max = max((max(a) for a in ages if a), default=math.nan)
             # days played by all sessions over the whole CPU window, at each session's measured rate
             played = max(sum(rates) * elapsed, 1)
+            server_ms, browsers_ms = 1000 * cpu / played, 1000 * browsers_cpu / played
+            above_idle_ms = 1000 * (cpu - idle_rate * elapsed) / played
             print(f"measured over {elapsed:.1f} s (each page over {min(spans):.1f}-{max(spans):.1f} s of its own): "
                   f"days/s per session min {min(rates):.1f} median {statistics.median(rates):.1f}; pictures/s "
                   f"min {min(picture_rates):.1f} median {statistics.median(picture_rates):.1f}; served days/s min "
                   f"{min(served):.2f} median {statistics.median(served):.2f}; picture age median {age_median:.1f} s, "
-                  f"max {age_max:.1f} s; CPU per day: server "
-                  f"{1000 * cpu / played:.1f} ms ({1000 * (cpu - idle_rate * elapsed) / played:.1f} above idle), browsers {1000 * browsers_cpu / played:.1f} ms; closes {sum(closes)} "
+                  f"max {age_max:.1f} s; CPU per day: server {server_ms:.1f} ms ({above_idle_ms:.1f} above idle), "
+                  f"browsers {browsers_ms:.1f} ms; closes {sum(closes)} "
                   f"(codes {sorted(code for code, _ in codes)})", file=sys.stderr, flush=True)
             for page in pages:  # Pause, to time a rebuild on a quiet server
                 try:
@@ -298,8 +304,8 @@ def main() -> None:
     target = BASE_DAYS_PER_SECOND * float(options.speed)
     rows = [
         ("sessions playing at once", f"{options.sessions} at ×{options.speed} (target {target:g} days/s each)"),
-        ("days per second per session (each page's day against its own clock, a least-squares slope)", f"min {min(rates):.1f}, median {statistics.median(rates):.1f}, "
-                                        f"mean {statistics.mean(rates):.1f}"),
+        ("days per second per session (each page's day against its own clock, a least-squares slope)",
+         f"min {min(rates):.1f}, median {statistics.median(rates):.1f}, mean {statistics.mean(rates):.1f}"),
         ("days per second the server played per session (each picture's day against when the server composed it)",
          f"min {min(served):.2f}, median {statistics.median(served):.2f}"),
         ("age of the picture on screen (from the server composing it to the page showing it)",
@@ -307,10 +313,10 @@ def main() -> None:
         ("pictures shown per second per session (each a new day on the status line)",
          f"min {min(picture_rates):.1f}, median {statistics.median(picture_rates):.1f}"),
         ("server CPU per simulated day (two designs, 300 people)",
-         f"{1000 * cpu / played:.1f} ms in all; {1000 * (cpu - idle_rate * elapsed) / played:.1f} ms above the "
-         f"server's idle ({1000 * idle_rate:.1f} ms of CPU a second with the pages open, before Play)"),
+         f"{server_ms:.1f} ms in all; {above_idle_ms:.1f} ms above the server's idle "
+         f"({1000 * idle_rate:.1f} ms of CPU a second with the pages open, before Play)"),
         ("browsers' CPU per simulated day (Chromium's processes and the Playwright driver)",
-         f"{1000 * browsers_cpu / played:.1f} ms"),
+         f"{browsers_ms:.1f} ms"),
         ("first page ready (cold load): network and status drawn", f"{ready[0]:.2f} s"),
         ("first page's charts drawn", f"{charted:.2f} s"),
         (f"all other {options.sessions - 1} pages ready, opened together", f"{ready[1]:.2f} s"),
