@@ -522,7 +522,7 @@ def test_a_slow_page_is_sent_about_what_it_draws(default, monkeypatch):
     assert max(unanswered) == app.ANSWER_WINDOW  # not yet known to be slow: the full window
     play(15, lambda: board.feed.shown + 1)  # it draws the backlog at its pace
     unanswered, sent = play(10, lambda: board.feed.shown + 1)
-    assert max(unanswered) == app.ANSWER_WINDOW_MIN == math.ceil(1 * app.ANSWER_EVERY_S) + 1
+    assert max(unanswered) == app.ANSWER_WINDOW_MIN == round(1 * app.ANSWER_EVERY_S) + 1
     assert sent == 10  # one picture a second, what it draws
     play(10, lambda: board._sent)  # a lighter load: it draws all it is sent, and its window grows
     _, sent = play(5, lambda: board._sent)
