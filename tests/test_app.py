@@ -300,7 +300,15 @@ def test_frames_add_up(default):
         assert (frame.organic_to_date + frame.referred_to_date).tolist() == expected
         assert frame.referred_to_date[-1] == frame.referred
         assert frame.new_organic.sum() + frame.new_referred.sum() + frame.organic_to_date[0] == frame.adopters
+        # the series are the model's own record of its days (its Mesa datacollector)
+        record = model.datacollector.get_model_vars_dataframe()
+        assert frame.active.tolist() == record["customers"].tolist()
+        assert frame.new_organic.tolist() == record["new_organic"].tolist()
+        assert frame.new_referred.tolist() == (record["new_referred"] + record["new_word_of_mouth"]).tolist()
     assert frames[1].referred > frames[0].referred  # the viral design refers more
+    kept = [(f.active.tolist(), f.new_organic.tolist(), f.new_referred.tolist()) for f in frames]
+    run.advance(20)  # a frame already shown does not change as the run goes on
+    assert [(f.active.tolist(), f.new_organic.tolist(), f.new_referred.tolist()) for f in frames] == kept
 
 
 def test_viral_and_fading_presets_do_what_they_say():
@@ -804,6 +812,7 @@ def test_refsim_app_serves_with_the_classroom_websocket_settings(monkeypatch, tm
         "class Recorded:\n"
         "    def __init__(self, config):\n"
         "        print('ping', config.ws_ping_interval, config.ws_ping_timeout, config.ws_per_message_deflate, config.app)\n"
+        "        print('server', type(self).__name__)\n"
         "    def run(self):\n"
         "        pass\n"
         "uvicorn.Server = Recorded\n"
@@ -815,8 +824,117 @@ def test_refsim_app_serves_with_the_classroom_websocket_settings(monkeypatch, tm
     line = next(line for line in done.stdout.splitlines() if line.startswith("ping "))
     assert line.split()[1:] == [str(app_server.PING_INTERVAL_S), str(app_server.PING_TIMEOUT_S),
                                 str(app_server.PER_MESSAGE_DEFLATE), "solara.server.starlette:app"]
+    assert "server ClassroomServer" in done.stdout.splitlines()  # the tick and the sends below
     assert app_server.PING_TIMEOUT_S > 20.0  # uvicorn's own default, which the crowded classroom outran
     assert app_server.PER_MESSAGE_DEFLATE is False  # uvicorn compresses every message by default
+
+
+def test_the_server_ticks_every_tick_s_and_renews_its_date_header_once_a_second(monkeypatch):
+    """uvicorn wakes ten times a second for its housekeeping (about 3 ms of CPU a second with
+    nothing to do); the classroom server wakes every TICK_S. uvicorn's on_tick counts tenths
+    of a second and renews the date header when the count is a multiple of 10: checked on
+    the counts and sleeps the loop gives it, and that it stops when on_tick says so."""
+    import asyncio
+    import threading
+
+    import uvicorn
+
+    from simulator import app_server
+
+    counts, sleeps = [], []
+
+    class Probe(app_server.ClassroomServer):
+        async def on_tick(self, counter):
+            counts.append(counter)
+            return len(counts) == 5  # as when Ctrl-C has set should_exit
+
+    async def sleep(seconds):
+        sleeps.append(seconds)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    server = Probe(uvicorn.Config(app=None))
+    # in a thread of its own, as in the gzip test below: Solara's page tests key their context by thread
+    worker = threading.Thread(target=lambda: asyncio.run(server.main_loop()))
+    worker.start()
+    worker.join(30)
+    assert app_server.TICK_S == 0.5
+    assert sleeps == [0.5] * 4
+    assert counts == [0, 5, 10, 15, 20]
+    assert [c % 10 == 0 for c in counts] == [True, False, True, False, True]  # the header: once a second
+
+
+def test_direct_sends_deliver_in_order_on_the_loop_and_raise_what_the_send_raised(monkeypatch):
+    """A message made in the playing thread reaches the socket's event loop without anyio's
+    portal, in order, and the caller still waits for it and gets its error (Solara drops a
+    socket whose send raises WebSocketDisconnect). On the loop's own thread or without a
+    portal the original send is used. A loop that stopped (a server shutting down) makes
+    the send fail within SEND_CHECK_S instead of waiting for good."""
+    import asyncio
+    import threading
+
+    from solara.server.websocket import WebSocketDisconnect
+
+    from simulator import app_server
+
+    loop = asyncio.new_event_loop()
+    runner = threading.Thread(target=loop.run_forever)
+    runner.start()
+    loop_thread = runner.ident
+
+    class Wrapper:  # the parts of solara.server.starlette.WebsocketWrapper that direct_sends uses
+        def __init__(self, portal=True, thread=loop_thread):
+            self.event_loop, self.portal, self._thread_id, self.sent = loop, portal or None, thread, []
+
+        async def _send_text_exc(self, data):
+            if data == "gone":
+                raise WebSocketDisconnect()
+            self.sent.append((data, threading.get_ident()))
+
+        def send_text(self, data):
+            self.sent.append(("original " + data, threading.get_ident()))
+
+    try:
+        assert app_server.direct_sends(Wrapper) and app_server.direct_sends(Wrapper)  # once, not wrapped twice
+        assert Wrapper.send_text.__wrapped__.__name__ == "send_text" and not hasattr(Wrapper.send_text.__wrapped__, "direct")
+        socket_ = Wrapper()
+        for day in ["day 1", "day 2", "day 3"]:
+            socket_.send_text(day)
+        assert socket_.sent == [("day 1", loop_thread), ("day 2", loop_thread), ("day 3", loop_thread)]
+        with pytest.raises(WebSocketDisconnect):
+            socket_.send_text("gone")
+        here = threading.get_ident()
+        unported, on_loop = Wrapper(portal=False), Wrapper(thread=here)
+        unported.send_text("x")
+        on_loop.send_text("y")
+        assert unported.sent == [("original x", here)] and on_loop.sent == [("original y", here)]
+        assert not app_server.direct_sends(type("Bare", (), {"send_text": lambda self, data: None}))
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        runner.join(30)
+    monkeypatch.setattr(app_server, "SEND_CHECK_S", 0.05)
+    late = Wrapper()
+    with pytest.raises(WebSocketDisconnect):
+        late.send_text("after the loop stopped")
+    loop.run_until_complete(asyncio.sleep(0))  # the abandoned send's coroutine is not left unawaited
+    loop.close()
+
+
+def test_solara_websocket_wrapper_still_has_what_direct_sends_uses():
+    """direct_sends relies on Solara's WebsocketWrapper keeping _send_text_exc, portal,
+    event_loop and _thread_id (solara 1.58): a Solara release without them is noticed here,
+    not in a classroom. In a subprocess: importing Solara's server module sets up its app."""
+    import subprocess
+    import sys
+
+    probe = ("import inspect, solara.server.starlette as s\n"
+             "from simulator import app_server\n"
+             "class Copy(s.WebsocketWrapper):\n    pass\n"
+             "source = inspect.getsource(s.WebsocketWrapper.__init__)\n"
+             "print(app_server.direct_sends(Copy), all(f'self.{name}' in source for name in "
+             "('portal', 'event_loop', '_thread_id')))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
 
 
 def test_the_server_compresses_at_the_cheap_gzip_level_before_and_after_its_stack_is_built():
