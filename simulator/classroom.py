@@ -26,6 +26,7 @@ from .behaviour.satisfaction import PASSIVE_MIN, PROMOTER_MIN
 from .config import (BetaSatisfaction, Channel, ConstantSatisfaction, Incentive, NoIncentive, NpsMix, Satisfaction,
                      Scenario, Tiered, Timing)
 from .errors import ScenarioError
+from .metrics import COLUMN_INDEX
 from .referral_tree import (speeding_up, referral_generations, generation_sizes, generation_ratios, referral_multiplier, K_WINDOW_DAYS, ROUGH_COHORT, FILLED_SHARE, K_EDGE, KReading, classroom_k, Verdict, verdict, k_explanation)  # noqa: F401  (re-exported for the app and its tests)
 from .model import ReferralModel
 from .network import Network, build_network, load_edgelist
@@ -513,11 +514,14 @@ class ClassRun:
         adopted = people.adopted_day != NEVER
         generation = referral_generations(people.referred_by, adopted)
         generations = generation_sizes(generation)
-        columns = model.datacollector.model_vars
-        new_organic = np.asarray(columns["new_organic"], dtype=float)
+        # the days so far, as the model's datacollector holds them: read from the engine's
+        # daily table, not converted anew from the collector's lists each day (that grew
+        # with the day, and cost the server more than drawing by day 500)
+        daily = model.engine.daily[: model.day + 1]
+        new_organic = daily[:, COLUMN_INDEX["new_organic"]].copy()
         # the class sees every adoption through a friend: tracked referrals and word of mouth
-        new_referred = np.asarray(columns["new_referred"], dtype=float) + np.asarray(columns["new_word_of_mouth"], dtype=float)
-        initial_count = float(columns["customers"][0])  # day 0 holds the initial customers and no flows
+        new_referred = daily[:, COLUMN_INDEX["new_referred"]] + daily[:, COLUMN_INDEX["new_word_of_mouth"]]
+        initial_count = float(daily[0, COLUMN_INDEX["customers"]])  # day 0 holds the initial customers and no flows
         prospects_left = float((people.state == PROSPECT).mean())
         k = classroom_k(people, model.day)
         referred = int((people.referred_by >= 0).sum())
@@ -529,5 +533,5 @@ class ClassRun:
             generations=generations, state=people.state, referred_by=people.referred_by, generation=generation,
             initial=people.channel == SEED,
             organic_to_date=initial_count + new_organic.cumsum(), referred_to_date=new_referred.cumsum(),
-            active=np.asarray(columns["customers"], dtype=float), new_organic=new_organic, new_referred=new_referred,
+            active=daily[:, COLUMN_INDEX["customers"]].copy(), new_organic=new_organic, new_referred=new_referred,
         )
