@@ -217,11 +217,17 @@ def main() -> None:
                 return page
 
             # the first page alone: a cold load in a fresh browser context
-            started = time.perf_counter()
             pages.append(new_page())
+            started, asked = time.perf_counter(), time.time()
             pages[0].goto(url)
             pages[0].wait_for_selector(".refsim-network-A canvas")
             ready.append(time.perf_counter() - started)
+            # the same moment by the page's own clock: the first picture drawn (NetworkPicture
+            # notes it), counted from goto. Playwright notices the canvas later when the page
+            # is busy with what arrives next (the controls), and it polls.
+            first_picture = pages[0].wait_for_function(
+                "() => window.refsimFirstPicture !== undefined && performance.timeOrigin + window.refsimFirstPicture"
+            ).json_value() / 1000 - asked
             pages[0].wait_for_selector(".refsim-adoption-A canvas")
             charted = time.perf_counter() - started
             # the rest of the class opens the page at the same moment
@@ -317,7 +323,10 @@ def main() -> None:
          f"({1000 * idle_rate:.1f} ms of CPU a second with the pages open, before Play)"),
         ("browsers' CPU per simulated day (Chromium's processes and the Playwright driver)",
          f"{browsers_ms:.1f} ms"),
-        ("first page ready (cold load): network and status drawn", f"{ready[0]:.2f} s"),
+        ("first page ready (cold load): its first network picture and status line drawn, by the page's clock "
+         "(from the request)", f"{first_picture:.2f} s"),
+        ("the same, as Playwright noticed the network's canvas (it polls, and the page is then busy with the "
+         "controls)", f"{ready[0]:.2f} s"),
         ("first page's charts drawn", f"{charted:.2f} s"),
         (f"all other {options.sessions - 1} pages ready, opened together", f"{ready[1]:.2f} s"),
         ("server's priority against the browsers'",

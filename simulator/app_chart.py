@@ -298,7 +298,12 @@ module.exports = {
       context.strokeStyle = initialRing;
       context.lineWidth = initialWidth;
       context.stroke();
-      if (!this.drawn) this.drawn = true;  // once: the server then builds the page's controls
+      if (!this.drawn) {
+        this.drawn = true;  // once: the server then builds the page's controls
+        // when the page's first picture was drawn, by the page's own clock (ms since it
+        // began loading): the cold load bench/app_sessions.py reports
+        if (window.refsimFirstPicture === undefined) window.refsimFirstPicture = performance.now();
+      }
     },
   },
 };
