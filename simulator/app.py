@@ -150,6 +150,20 @@ class _GoneConnectionNotice(logging.Filter):
 
 logging.getLogger("solara.task").addFilter(_GoneConnectionNotice())
 
+
+class _CancelledPlayNotice(logging.Filter):
+    """Drops asyncio's "Future exception was never retrieved" traceback for a future whose
+    exception is a cancellation: Pause, a new speed or a new run cancels the playing
+    task, and Solara leaves the cancelled future unread. The run did what the class
+    asked; the teacher's terminal need not show a traceback each time."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        cancelled = record.exc_info is not None and isinstance(record.exc_info[1], asyncio.CancelledError)
+        return not (cancelled and "never retrieved" in record.getMessage())
+
+
+logging.getLogger("asyncio").addFilter(_CancelledPlayNotice())
+
 # the server that imports this page (solara run) compresses its responses cheaply; importing
 # that server module from here would set up Solara's server where only the page is wanted (tests)
 if "solara.server.starlette" in sys.modules:
