@@ -515,8 +515,8 @@ class ClassRun:
         generation = referral_generations(people.referred_by, adopted)
         generations = generation_sizes(generation)
         # the days so far, as the model's datacollector holds them: read from the engine's
-        # daily table, not converted anew from the collector's lists each day (that grew
-        # with the day, and cost the server more than drawing by day 500)
+        # daily table, not converted anew from the collector's lists each day (four lists
+        # of day-many numbers per design, a cost that grew with the day)
         daily = model.engine.daily[: model.day + 1]
         new_organic = daily[:, COLUMN_INDEX["new_organic"]].copy()
         # the class sees every adoption through a friend: tracked referrals and word of mouth
