@@ -32,7 +32,8 @@ import solara
 import solara.lab  # use_task
 import solara.server.settings
 
-from .app_chart import ANSWER_EVERY_S, DayFeed, EchartsJson, HtmlText, NetworkPicture, option_json
+from .app_chart import (ANSWER_EVERY_S, DayFeed, EchartsJson, HtmlText, NetworkPicture, RawHtml, browser_templates,
+                        option_json)
 from .app_pictures import (NETWORK_STYLE, adoption_legend_html, adoption_option, dot_size, generations_option, network_layout,
                            network_legend_html, network_picture, network_points, new_adopters_option)
 from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, NETWORK_KINDS, SIZE_RANGE,
@@ -516,8 +517,7 @@ def LiveView(board: Board, run: ClassRun, charts_shown: bool = True):
     compare = len(run.labels) == 2
     if compare:
         solara.Column(children=[board.difference], gap="0px")
-    solara.HTML(tag="div", unsafe_innerHTML=network_legend_html() + " · charts: " + adoption_legend_html(compare),
-                classes=["refsim-key"])
+    RawHtml.element(html=network_legend_html() + " · charts: " + adoption_legend_html(compare), html_class="refsim-key")
     with solara.Row(gap="12px", style={"flex-wrap": "nowrap"}, classes=["refsim-two" if compare else "refsim-one"]):
         for label, design in zip(run.labels, run.designs):
             widgets = board.panels[label]
@@ -541,8 +541,9 @@ def LiveView(board: Board, run: ClassRun, charts_shown: bool = True):
 
 @solara.component
 def Page():
+    solara.use_memo(browser_templates, [])  # before any widget that uses them (see browser_templates)
     solara.Title("refsim classroom: referral loops")
-    solara.Style(STYLE)
+    html("style", STYLE)  # a plain <style> element: solara.Style compiles a template in the browser for it
     if START is None:
         ErrorText(f"Cannot open the scenario: {START_ERROR}")
     else:
@@ -726,9 +727,9 @@ def Classroom():
             with solara.Column(gap="2px", classes=["refsim-controls", controls_class]):
                 # with no picture to wait for (settings that cannot run), the controls come at once
                 if controls_built.value or not ready:
-                    solara.HTML(tag="div", unsafe_innerHTML=(
+                    RawHtml.element(html=(
                         "Each dot is a person. Customers ask friends to join; a referred friend may ask theirs. "
-                        "Change a design, press <b>Play</b>, and watch the loop."), classes=["refsim-intro"])
+                        "Change a design, press <b>Play</b>, and watch the loop."), html_class="refsim-intro")
                     solara.Select("Preset (scenarios folder)", values=list(presets), value=preset_name.value,
                                   on_value=choose_preset, dense=True, classes=["refsim-preset"])
                     Label("Show")

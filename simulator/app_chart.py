@@ -33,10 +33,76 @@ FEED_JS = """this.listener = (event) => {
 #: browser's each, measured with one answer per picture).
 ANSWER_EVERY_S = 1.0
 
-DAY_FEED_TEMPLATE = """
-<template><span style="display: none"></span></template>
-<script>
-module.exports = {
+#: The ES module that holds the browser side of every widget here, one copy per page.
+#: Each widget's code is an options object (the *_JS strings below) with a render
+#: function: the browser imports it once, where a template would be compiled in the
+#: browser once per widget on the page (eight before the first picture, six charts after).
+BROWSER_MODULE = "refsim-widgets"
+#: How each widget's element is made (Vue's ``h``), in place of a template.
+RENDER = {
+    "DayFeed": 'return h("span", {style: "display: none"});',
+    "HtmlText": 'return h("div", {class: this.html_class});',
+    "NetworkPicture": 'return h("div", {ref: "box", ...(this.attributes || {})}, '
+                      '[h("canvas", {ref: "canvas", style: "display:block"})]);',
+    "EchartsJson": 'return h("div", {ref: "chart", ...(this.attributes || {})});',
+    "RawHtml": 'return h("div", {class: this.html_class, innerHTML: this.html});',
+}
+#: Where a page keeps its copy of the module and the templates that point into it
+#: (Solara's per-page store; a plain dict where no page is being served, as in tests).
+PAGE_STORE_KEY = "refsim.app_chart"
+_NO_PAGE_STORE: dict = {}
+
+
+def browser_module_js() -> str:
+    """The ES module: each widget's options object with its render function. Vue 3 calls
+    beforeUnmount where Vue 2 called beforeDestroy: both names are given."""
+    code = {"DayFeed": DAY_FEED_JS, "HtmlText": HTML_JS, "NetworkPicture": NETWORK_JS, "EchartsJson": CHART_JS,
+            "RawHtml": "{}"}
+    parts = ['import { h } from "vue";',
+             "const widget = (options, render) => Object.assign(options, {render}, "
+             "options.beforeDestroy ? {beforeUnmount: options.beforeDestroy} : {});"]
+    parts += [f"export const {name} = widget({code[name]}, function () {{ {RENDER[name]} }});" for name in RENDER]
+    return "\n".join(parts) + "\n"
+
+
+def _page_store() -> dict:
+    from solara.server import kernel_context
+
+    if kernel_context.has_current_context():
+        return kernel_context.get_current_context().user_dicts.setdefault(PAGE_STORE_KEY, {})
+    return _NO_PAGE_STORE
+
+
+def browser_templates() -> dict:
+    """This page's copy of BROWSER_MODULE (``"module"``) and, under each widget's name, the
+    ipyvue Template that points at its export: made together, once per page. A page
+    should make them before any widget that uses them (``Page`` does): reacton closes the
+    widgets made while it builds a widget when that widget leaves the page, and these
+    are shared by every widget of the page. A set of which one was closed (a page that
+    closed its widgets, as tests do) is made anew."""
+    import ipyvue
+    from ipyvue.esm import Module
+
+    store = _page_store()
+    if any(getattr(store.get(key), "comm", None) is None for key in ["module", *RENDER]):
+        store["module"] = Module(name=BROWSER_MODULE, code=browser_module_js())
+        for export in RENDER:
+            store[export] = ipyvue.Template(esm_module=BROWSER_MODULE, esm_export=export)
+    return store
+
+
+class BrowserWidget(ipyvuetify.VuetifyTemplate):
+    """A widget whose browser side is ``export`` of the page's ES module, precompiled: no
+    template to compile in the browser. Its traits are the options object's data."""
+
+    export = ""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("template", browser_templates()[self.export])
+        super().__init__(**kwargs)
+
+
+DAY_FEED_JS = """{
   mounted() { this.publish(); },
   watch: {
     day() { this.publish(); },
@@ -66,12 +132,10 @@ module.exports = {
       }), wait);
     },
   },
-};
-</script>
-""".replace("%(every)d", str(int(ANSWER_EVERY_S * 1000)))
+}""".replace("%(every)d", str(int(ANSWER_EVERY_S * 1000)))
 
 
-class DayFeed(ipyvuetify.VuetifyTemplate):
+class DayFeed(BrowserWidget):
     """Everything a day changes on the page, in one message: ``day`` is a JSON object
     whose keys are the ``feed_key`` of the HtmlText, NetworkPicture and EchartsJson
     widgets that show it (status line, cards, pictures and, when due, chart options).
@@ -87,19 +151,14 @@ class DayFeed(ipyvuetify.VuetifyTemplate):
     backlog that grows in the socket's buffers, shows days long gone, and holds back
     the server's pings until the connection is dropped."""
 
-    template = traitlets.Unicode(DAY_FEED_TEMPLATE).tag(sync=True)
+    export = "DayFeed"
     day = traitlets.Unicode("").tag(sync=True)
     #: The ``seq`` of the newest day the browser has drawn, as last answered (0: none yet).
     #: Not echoed back: the answer is for the server alone.
     shown = traitlets.Int(0).tag(sync=True, echo_update=False)
 
 
-TEMPLATE = """
-<template>
-  <div ref="chart" v-bind="attributes"></div>
-</template>
-<script>
-module.exports = {
+CHART_JS = """{
   mounted() {
     %(listen)s
     this.load().then((echarts) => {
@@ -166,17 +225,15 @@ module.exports = {
       return window.refsimEcharts;
     },
   },
-};
-</script>
-""" % {"version": ECHARTS_VERSION, "listen": FEED_JS}
+}""" % {"version": ECHARTS_VERSION, "listen": FEED_JS}
 
 
-class EchartsJson(ipyvuetify.VuetifyTemplate):
+class EchartsJson(BrowserWidget):
     """An ECharts instance whose option arrives under ``feed_key`` in a :class:`DayFeed`'s
     day. A series may give its points as a flat ``xy`` list instead of ``data`` (the
     browser pairs them up)."""
 
-    template = traitlets.Unicode(TEMPLATE).tag(sync=True)
+    export = "EchartsJson"
     feed_key = traitlets.Unicode("").tag(sync=True)
     attributes = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
 
@@ -186,10 +243,7 @@ def option_json(option: dict) -> str:
     return json.dumps(option, separators=(",", ":"))
 
 
-HTML_TEMPLATE = """
-<template><div :class="html_class"></div></template>
-<script>
-module.exports = {
+HTML_JS = """{
   mounted() {
     %(listen)s
   },
@@ -199,25 +253,18 @@ module.exports = {
   methods: {
     take(html) { this.$el.innerHTML = html; },
   },
-};
-</script>
-""" % {"listen": FEED_JS}
+}""" % {"listen": FEED_JS}
 
 
-class HtmlText(ipyvuetify.VuetifyTemplate):
+class HtmlText(BrowserWidget):
     """A div whose content is the HTML text a :class:`DayFeed`'s day holds under ``feed_key``."""
 
-    template = traitlets.Unicode(HTML_TEMPLATE).tag(sync=True)
+    export = "HtmlText"
     feed_key = traitlets.Unicode("").tag(sync=True)
     html_class = traitlets.Unicode("").tag(sync=True)  # not "css": VueTemplate uses that name for style sheets
 
 
-NETWORK_TEMPLATE = """
-<template>
-  <div ref="box" v-bind="attributes"><canvas ref="canvas" style="display:block"></canvas></div>
-</template>
-<script>
-module.exports = {
+NETWORK_JS = """{
   created() {
     this.fed = null;
   },
@@ -306,12 +353,10 @@ module.exports = {
       }
     },
   },
-};
-</script>
-""".replace("%(listen)s", FEED_JS)
+}""".replace("%(listen)s", FEED_JS)
 
 
-class NetworkPicture(ipyvuetify.VuetifyTemplate):
+class NetworkPicture(BrowserWidget):
     """The network drawn on a plain canvas. ``points`` (everyone's position) and ``look``
     (colours) arrive once per run; each picture, under ``feed_key`` in a :class:`DayFeed`'s
     day, is an object with one character per person (``codes``) and the referral ``links``
@@ -321,7 +366,7 @@ class NetworkPicture(ipyvuetify.VuetifyTemplate):
     the page's controls); the day itself is answered once, for all widgets, by the
     :class:`DayFeed`."""
 
-    template = traitlets.Unicode(NETWORK_TEMPLATE).tag(sync=True)
+    export = "NetworkPicture"
     feed_key = traitlets.Unicode("").tag(sync=True)
     points = traitlets.Unicode("").tag(sync=True)
     look = traitlets.Dict().tag(sync=True)
@@ -329,3 +374,12 @@ class NetworkPicture(ipyvuetify.VuetifyTemplate):
     attributes = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
     #: Set by the browser once it has drawn a picture (the page's first picture is on screen).
     drawn = traitlets.Bool(False).tag(sync=True)
+
+
+class RawHtml(BrowserWidget):
+    """A div showing fixed HTML (a legend, an introduction): solara.HTML does the same
+    through a template the browser compiles for each one."""
+
+    export = "RawHtml"
+    html = traitlets.Unicode("").tag(sync=True)
+    html_class = traitlets.Unicode("").tag(sync=True)

@@ -829,6 +829,65 @@ def test_refsim_app_serves_with_the_classroom_websocket_settings(monkeypatch, tm
     assert app_server.PER_MESSAGE_DEFLATE is False  # uvicorn compresses every message by default
 
 
+def test_every_browser_widget_is_a_precompiled_export_of_the_pages_module():
+    """The widgets' browser side is one ES module per page, imported once, instead of a
+    template the browser compiles for each widget (eight before the first picture):
+    every widget class names an export the module has, with a render function, and its
+    template points there. Checked on the module's text and on made widgets."""
+    import re
+
+    from simulator import app_chart
+
+    module = app_chart.browser_module_js()
+    exports = re.findall(r"^export const (\w+) = widget\(", module, flags=re.M)
+    classes = [c for c in vars(app_chart).values() if isinstance(c, type) and issubclass(c, app_chart.BrowserWidget)
+               and c is not app_chart.BrowserWidget]
+    assert sorted(c.export for c in classes) == sorted(exports) == sorted(app_chart.RENDER)
+    assert module.startswith('import { h } from "vue";') and "<template>" not in module
+    store = app_chart.browser_templates()
+    assert store["module"].name == app_chart.BROWSER_MODULE and store["module"].code == module
+    for cls in classes:
+        widget = cls()
+        assert widget.template is store[cls.export]
+        assert (widget.template.esm_module, widget.template.esm_export) == (app_chart.BROWSER_MODULE, cls.export)
+        widget.close()
+
+
+def test_the_pages_templates_outlive_the_widgets_that_come_and_go():
+    """The templates are shared by every widget of a page. reacton closes the widgets made
+    while it builds a widget once that widget leaves the page: a template first made
+    there would close with it, and every other widget would lose its browser side. The
+    page makes them first (Page), so a legend that leaves the page leaves them open."""
+    import asyncio
+
+    import solara
+
+    from simulator import app_chart
+
+    async def check(prepare: bool) -> bool:
+        shown = solara.reactive(True)
+
+        @solara.component
+        def Probe():
+            solara.use_memo(lambda: app_chart.browser_templates() if prepare else None, [])
+            if shown.value:
+                app_chart.RawHtml.element(html="<b>legend</b>")
+            solara.Text("page")
+
+        for key in ["module", *app_chart.RENDER]:  # a fresh page: nothing made yet
+            app_chart._page_store().pop(key, None)
+        root, _ = solara.render(Probe(), handle_error=False)
+        template = app_chart.browser_templates()["RawHtml"]
+        shown.value = False
+        await asyncio.sleep(0.05)
+        still_open = template.comm is not None
+        root.close()
+        return still_open
+
+    assert asyncio.run(check(prepare=True))
+    assert not asyncio.run(check(prepare=False))  # what the page's preparation prevents
+
+
 def test_a_cancelled_play_leaves_no_traceback_in_the_teachers_terminal(caplog):
     """Pause cancels the playing task, and Solara leaves the cancelled future unread:
     asyncio then logged "Future exception was never retrieved" with a traceback, sixteen

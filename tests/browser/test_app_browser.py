@@ -147,6 +147,9 @@ def classroom(browser, app_url):
 def test_the_lesson_of_docs_app_md_step_by_step(classroom):
     room = classroom(WIDE)
     print(f"page ready in {room.open():.2f} s")
+    # the fixed texts (precompiled widgets, not templates): the introduction and the key
+    room.wait_text(".refsim-intro", "Each dot is a person")
+    assert "initial customer" in room.text(".refsim-key") and "charts:" in room.text(".refsim-key")
 
     # 1. The loop: the fading preset, one design
     room.pick(".refsim-preset", "fading")
