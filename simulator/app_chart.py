@@ -42,15 +42,6 @@ ANSWER_EVERY_S = 1.0
 #: function: the browser imports it once, where a template would be compiled in the
 #: browser once per widget on the page (eight before the first picture, six charts after).
 BROWSER_MODULE = "refsim-widgets"
-#: How each widget's element is made (Vue's ``h``), in place of a template.
-RENDER = {
-    "DayFeed": 'return h("span", {style: "display: none"});',
-    "HtmlText": 'return h("div", {class: this.html_class});',
-    "NetworkPicture": 'return h("div", {ref: "box", ...(this.attributes || {})}, '
-                      '[h("canvas", {ref: "canvas", style: "display:block"})]);',
-    "EchartsJson": 'return h("div", {ref: "chart", ...(this.attributes || {})});',
-    "RawHtml": 'return h("div", {class: this.html_class, innerHTML: this.html});',
-}
 #: Where a page keeps its copy of the module and the templates that point into it
 #: (Solara's per-page store; a plain dict where no page is being served, as in tests).
 PAGE_STORE_KEY = "refsim.app_chart"
@@ -58,15 +49,18 @@ _NO_PAGE_STORE: dict = {}
 
 
 def browser_module_js() -> str:
-    """The ES module: each widget's options object with its render function. Vue 3 calls
-    beforeUnmount where Vue 2 called beforeDestroy: both names are given."""
-    code = {"DayFeed": DAY_FEED_JS, "HtmlText": HTML_JS, "NetworkPicture": NETWORK_JS, "EchartsJson": CHART_JS,
-            "RawHtml": "{}"}
+    """The ES module: each BrowserWidget's options object (``js``) with its render function
+    (``render``), exported under the class's name. Vue 3 calls beforeUnmount where Vue 2
+    called beforeDestroy: both names are given."""
     parts = ['import { h } from "vue";',
              "const widget = (options, render) => Object.assign(options, {render}, "
              "options.beforeDestroy ? {beforeUnmount: options.beforeDestroy} : {});"]
-    parts += [f"export const {name} = widget({code[name]}, function () {{ {RENDER[name]} }});" for name in RENDER]
+    parts += [f"export const {cls.__name__} = widget({cls.js}, function () {{ {cls.render} }});" for cls in _browser_widgets()]
     return "\n".join(parts) + "\n"
+
+
+def _browser_widgets() -> list[type]:
+    return BrowserWidget.__subclasses__()
 
 
 def _page_store() -> dict:
@@ -78,31 +72,35 @@ def _page_store() -> dict:
 
 
 def browser_templates() -> dict:
-    """This page's copy of BROWSER_MODULE (``"module"``) and, under each widget's name, the
-    ipyvue Template that points at its export: made together, once per page. A page
-    should make them before any widget that uses them (``Page`` does): reacton closes the
-    widgets made while it builds a widget when that widget leaves the page, and these
-    are shared by every widget of the page. A set of which one was closed (a page that
-    closed its widgets, as tests do) is made anew."""
+    """This page's copy of BROWSER_MODULE (``"module"``) and, under each widget class's
+    name, the ipyvue Template that points at its export: made together, once per page. A
+    page should make them before any widget that uses them (``Page`` does): reacton closes
+    the widgets made while it builds a widget when that widget leaves the page, and these
+    are shared by every widget of the page. If any of them was closed (a page that closed
+    its widgets, as tests do), all are made anew."""
     import ipyvue
     from ipyvue.esm import Module
 
     store = _page_store()
-    if any(getattr(store.get(key), "comm", None) is None for key in ["module", *RENDER]):
+    names = [cls.__name__ for cls in _browser_widgets()]
+    if any(getattr(store.get(key), "comm", None) is None for key in ["module", *names]):
         store["module"] = Module(name=BROWSER_MODULE, code=browser_module_js())
-        for export in RENDER:
-            store[export] = ipyvue.Template(esm_module=BROWSER_MODULE, esm_export=export)
+        for name in names:
+            store[name] = ipyvue.Template(esm_module=BROWSER_MODULE, esm_export=name)
     return store
 
 
 class BrowserWidget(ipyvuetify.VuetifyTemplate):
-    """A widget whose browser side is ``export`` of the page's ES module, precompiled: no
-    template to compile in the browser. Its traits are the options object's data."""
+    """A widget whose browser side is an export of the page's ES module, under the
+    class's name, precompiled: no template to compile in the browser. A subclass gives
+    its Vue options object as JavaScript (``js``) and the body of its render function
+    (``render``, with Vue's ``h``); its traits are the options object's data."""
 
-    export = ""
+    js = "{}"
+    render = ""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("template", browser_templates()[self.export])
+        kwargs.setdefault("template", browser_templates()[type(self).__name__])
         super().__init__(**kwargs)
 
 
@@ -155,7 +153,8 @@ class DayFeed(BrowserWidget):
     backlog that grows in the socket's buffers, shows days long gone, and holds back
     the server's pings until the connection is dropped."""
 
-    export = "DayFeed"
+    js = DAY_FEED_JS
+    render = 'return h("span", {style: "display: none"});'
     day = traitlets.Unicode("").tag(sync=True)
     #: The ``seq`` of the newest day the browser has drawn, as last answered (0: none yet).
     #: Not echoed back: the answer is for the server alone.
@@ -237,7 +236,8 @@ class EchartsJson(BrowserWidget):
     day. A series may give its points as a flat ``xy`` list instead of ``data`` (the
     browser pairs them up)."""
 
-    export = "EchartsJson"
+    js = CHART_JS
+    render = 'return h("div", {ref: "chart", ...(this.attributes || {})});'
     feed_key = traitlets.Unicode("").tag(sync=True)
     attributes = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
 
@@ -263,7 +263,8 @@ HTML_JS = """{
 class HtmlText(BrowserWidget):
     """A div whose content is the HTML text a :class:`DayFeed`'s day holds under ``feed_key``."""
 
-    export = "HtmlText"
+    js = HTML_JS
+    render = 'return h("div", {class: this.html_class});'
     feed_key = traitlets.Unicode("").tag(sync=True)
     html_class = traitlets.Unicode("").tag(sync=True)  # not "css": VueTemplate uses that name for style sheets
 
@@ -370,7 +371,9 @@ class NetworkPicture(BrowserWidget):
     the page's controls); the day itself is answered once, for all widgets, by the
     :class:`DayFeed`."""
 
-    export = "NetworkPicture"
+    js = NETWORK_JS
+    render = ('return h("div", {ref: "box", ...(this.attributes || {})}, '
+              '[h("canvas", {ref: "canvas", style: "display:block"})]);')
     feed_key = traitlets.Unicode("").tag(sync=True)
     points = traitlets.Unicode("").tag(sync=True)
     look = traitlets.Dict().tag(sync=True)
@@ -384,6 +387,6 @@ class RawHtml(BrowserWidget):
     """A div showing fixed HTML (a legend, an introduction): solara.HTML does the same
     through a template the browser compiles for each one."""
 
-    export = "RawHtml"
+    render = 'return h("div", {class: this.html_class, innerHTML: this.html});'
     html = traitlets.Unicode("").tag(sync=True)
     html_class = traitlets.Unicode("").tag(sync=True)
