@@ -10,6 +10,7 @@ import numpy as np
 
 from .behaviour import churn as churn_model
 from .state import NEVER
+from .rng import stream_words
 from .config import Campaign, GeometricLag, Milestone, NoIncentive, NoLag, PipelineLag, Tiered
 
 _TIMING_CODE = {"never": 0, "at_purchase": 1, "onboarding": 2, "milestone": 3, "campaign": 4}
@@ -24,7 +25,6 @@ class KernelBridge:
         """Move the state after day 0 into the kernel (once; the numpy agendas are left empty)."""
         from .kernel import layout as L
         from .kernel import queue as qu
-        from .kernel.rand import seed_rows
 
         sc, p, net = self.scenario, self.people, self.network
         program, incentive, timing = sc.program, sc.program.incentive, sc.program.timing
@@ -151,7 +151,7 @@ class KernelBridge:
                 pool = qu.push_many(heads, tails, pool, meta, queue, days, who, sc.days)
         if any(True for _ in self._pending_invites.items()):
             raise RuntimeError("the kernel takes over on day 0, before any invitation is pending")
-        rs = _kernel_rows(self.streams, self.draws.kernel_rows, L.STREAMS, seed_rows)
+        rs = _kernel_rows(self.streams, self.draws.kernel_rows, L.STREAMS)
         net_arrays = tuple(_read_only(a) for a in (net.indptr, net.indices, net.strong))
         self._kernel = [P, Q, K, M, rs, people, own, net_arrays, rules, heads, tails, pool, meta]
 
@@ -174,20 +174,22 @@ class KernelBridge:
         self._active = k[6][9][: int(K[L.K_ACTIVE])]
 
 
-def _kernel_rows(streams, known: dict, names, seed_rows) -> np.ndarray:
-    """seed_rows of the kernel's streams. A stream nothing has drawn from yields the same
-    row in every run of its seed: a twin takes its design's (``known``) and leaves the
-    draw to be replayed should its stream ever be asked for."""
+def _kernel_rows(streams, known: dict, names) -> np.ndarray:
+    """The kernel's row of state for each of its streams. A stream nothing has drawn from
+    gives the same row in every run of its seed: it is made from the stream's first words
+    without making its generator (a run of this seed may have made it already: ``known``),
+    and the draw is replayed only should the stream ever be asked for (most never are)."""
+    from .kernel.rand import seed_rows, state_row
+
     rows = np.empty((len(names), 4), np.uint64)
     for i, name in enumerate(names):
-        pristine = streams.untouched(name)
-        if pristine and name in known:
+        if streams.untouched(name):
+            if name not in known:
+                known[name] = state_row(stream_words(streams.seed, name, 4))
             rows[i] = known[name]
             streams.drawn_elsewhere(name, lambda generator: seed_rows([generator]))
-            continue
-        rows[i] = seed_rows([streams(name)])[0]
-        if pristine:
-            known[name] = rows[i].copy()
+        else:
+            rows[i] = seed_rows([streams(name)])[0]
     return rows
 
 

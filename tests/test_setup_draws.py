@@ -95,3 +95,38 @@ def test_a_stream_drawn_elsewhere_continues_as_if_drawn_here():
     later = Streams(5)
     later.restore("asks", here.state("asks"))
     assert np.array_equal(here("asks").random(3), later("asks").random(3))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 2**40 + 3, 2**63 - 1])
+def test_a_streams_first_words_are_its_generators_full_range_draws(seed):
+    from simulator.rng import STREAM_NAMES, stream_words, study_stream
+
+    for name in STREAM_NAMES:
+        expected = study_stream(seed, name).integers(0, 2**64 - 1, 6, dtype=np.uint64, endpoint=True)
+        assert np.array_equal(stream_words(seed, name, 6), expected), name
+
+
+def test_the_kernels_row_of_an_untouched_stream_is_the_one_its_generator_draws():
+    """The kernel's rows come from the streams' first words without making their generators;
+    each row is what seed_rows draws from the generator, and a stream asked for later
+    continues after that draw, as if it had been made here."""
+    from simulator.engine_kernel import _kernel_rows
+    from simulator.kernel.rand import seed_rows
+    from simulator.rng import Streams
+
+    names = ("asks", "channels", "conversion")
+    here, drawn = Streams(11), Streams(11)
+    drawn("channels").random(3)  # a stream already drawn from is drawn from again, as before
+    known: dict = {}
+    rows = _kernel_rows(drawn, known, names)
+    reference = Streams(11)
+    reference("channels").random(3)
+    assert np.array_equal(rows, seed_rows([reference(name) for name in names]))
+    assert set(known) == {"asks", "conversion"}
+    # a twin of this seed, nothing drawn yet, takes the known rows and makes the third
+    twin_rows = _kernel_rows(here, known, names)
+    assert np.array_equal(twin_rows, seed_rows([Streams(11)(name) for name in names]))
+    assert np.array_equal(twin_rows[[0, 2]], rows[[0, 2]])
+    assert np.array_equal(here("channels").random(2), Streams(11)("channels").random(6)[4:])  # replayed: 4 words in
+    for name in names:
+        assert np.array_equal(drawn(name).random(4), reference(name).random(4)), name

@@ -311,11 +311,21 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             row[COL_ANNOYED] = annoyed
 
         # ---- invite: each share through one channel; direct invites friends, broadcast exposes them
+        # ---- convert: invitations convert after a lag; the first successful one in a random order wins
+        # The two stages run as one pass: each invitation is drawn for at once, in the order the
+        # invite stage makes them. Every stream keeps its own order of draws (channels: channel,
+        # attention and friends; conversion: outcome and lag), so the run is the same as stage
+        # after stage, without a table of the day's invitations.
+        nwom_on = P[NWOM_RATE] > 0 and Q[NWOM_DAYS] > 0
+        referee_uplift_weak = 1.0 + P[REFEREE_MAX_UPLIFT] * referee_saturation * P[TYPE_WEIGHT]
+        referee_uplift_strong = 1.0 + P[REFEREE_MAX_UPLIFT] * referee_saturation * P[TYPE_WEIGHT] * P[STRONG_TIE_WEIGHT]
         bound = 0
         for i in range(n_sharers):
             bound += indptr[sharers[i] + 1] - indptr[sharers[i]]
-        invitations = np.empty((bound, 4), np.int64)  # referrer, target, packed flags, unused
-        n_invites = 0
+        buf, pending = qu.take(heads, tails, pool, meta, qu.INVITES, day, buf)
+        due = np.empty((bound + pending, 3), np.int64)  # target, referrer, packed flags
+        n_due = n_invites = 0
+        pool = qu.reserve(pool, meta, np.int64(bound))  # a lagged conversion each at most
         for i in range(n_sharers):
             c = sharers[i]
             k = 0
@@ -324,71 +334,54 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 while k + 1 < Q[CHANNELS] and u >= channel_cum[k]:
                     k += 1
             flags = k + (TRACKED_BIT if sharer_tracked[i] else 0)
+            # who is invited: the friends still prospects, those a broadcast reaches, or some at random
             start, stop = indptr[c], indptr[c + 1]
-            if channel_kind[k] == BROADCAST:
-                for slot in range(start, stop):
-                    if state[indices[slot]] != PROSPECT:
-                        continue
-                    if channel_attention[k] < 1.0 and rand.uniform(rs, S_CHANNELS) >= channel_attention[k]:
-                        continue
-                    invitations[n_invites, 0] = c
-                    invitations[n_invites, 1] = indices[slot]
-                    invitations[n_invites, 2] = flags + (STRONG_BIT if strong[slot] else 0)
-                    n_invites += 1
-                continue
             if stop - start > len(slots):
                 slots = np.empty(2 * (stop - start), np.int64)
             n_open = 0
             for slot in range(start, stop):
-                if state[indices[slot]] == PROSPECT:
-                    slots[n_open] = slot
-                    n_open += 1
+                if state[indices[slot]] != PROSPECT:
+                    continue
+                if (channel_kind[k] == BROADCAST and channel_attention[k] < 1.0
+                        and rand.uniform(rs, S_CHANNELS) >= channel_attention[k]):
+                    continue
+                slots[n_open] = slot
+                n_open += 1
             wanted = n_open
-            if channel_all[k] == 0 and n_open > 0:
+            if channel_kind[k] != BROADCAST and channel_all[k] == 0 and n_open > 0:
                 wanted = min(n_open, 1 + rand.poisson(rs, S_CHANNELS, channel_extra[k]))
-            for j in range(wanted):  # a partial Fisher–Yates shuffle: wanted friends at random
-                if wanted < n_open:
-                    pick = j + rand.below(rs, S_CHANNELS, n_open - j)
-                    slots[j], slots[pick] = slots[pick], slots[j]
+                for j in range(wanted):  # a partial Fisher–Yates shuffle: wanted friends at random
+                    if wanted < n_open:
+                        pick = j + rand.below(rs, S_CHANNELS, n_open - j)
+                        slots[j], slots[pick] = slots[pick], slots[j]
+            n_invites += wanted
+            # the referrer's reward is the same for each of today's invitations (rewards are paid later in the day)
+            credibility = 1.0
+            if program_on and sharer_tracked[i]:
+                credibility = 1.0 - P[CREDIBILITY_PENALTY] * saturation(
+                    referrer_reward(Q, rewards_earned[c], tier_after, tier_amount), P[REWARD_SCALE])
+            for j in range(wanted):  # each invitation converts, after its lag, or not
                 slot = slots[j]
-                invitations[n_invites, 0] = c
-                invitations[n_invites, 1] = indices[slot]
-                invitations[n_invites, 2] = flags + (STRONG_BIT if strong[slot] else 0)
-                n_invites += 1
+                target = indices[slot]
+                conv = channel_conversion[k] * (P[TIE_STRONG] if strong[slot] else P[TIE_WEAK])
+                if program_on and sharer_tracked[i]:
+                    conv *= referee_uplift_strong if strong[slot] else referee_uplift_weak
+                    conv *= credibility
+                if nwom_on and nwom_until[target] >= day:
+                    conv *= 1.0 - P[NWOM_CONVERSION_PENALTY]
+                if rand.uniform(rs, S_CONVERSION) >= min(max(conv, 0.0), 1.0):
+                    continue
+                wait = 0 if Q[LAG_KIND] == NO_LAG else lag(P, Q, rs, pipe_drop, pipe_p)
+                if wait < 0:
+                    continue
+                invitation = flags + (STRONG_BIT if strong[slot] else 0)
+                if wait > 0:
+                    if day + wait <= Q[DAYS]:
+                        qu.put(heads, tails, pool, meta, qu.INVITES, day + wait, target, c, invitation)
+                    continue
+                due[n_due, 0], due[n_due, 1], due[n_due, 2] = target, c, invitation
+                n_due += 1
         row[COL_INVITES] = n_invites
-
-        # ---- convert: invitations convert after a lag; the first successful one in a random order wins
-        nwom_on = P[NWOM_RATE] > 0 and Q[NWOM_DAYS] > 0
-        referee_uplift_weak = 1.0 + P[REFEREE_MAX_UPLIFT] * referee_saturation * P[TYPE_WEIGHT]
-        referee_uplift_strong = 1.0 + P[REFEREE_MAX_UPLIFT] * referee_saturation * P[TYPE_WEIGHT] * P[STRONG_TIE_WEIGHT]
-        buf, pending = qu.take(heads, tails, pool, meta, qu.INVITES, day, buf)
-        due = np.empty((n_invites + pending, 3), np.int64)
-        n_due = 0
-        pool = qu.reserve(pool, meta, np.int64(n_invites))  # a lagged conversion each at most
-        for i in range(n_invites):
-            flags = invitations[i, 2]
-            k = flags & 255
-            is_strong = (flags & STRONG_BIT) != 0
-            is_tracked = (flags & TRACKED_BIT) != 0
-            target = invitations[i, 1]
-            conv = channel_conversion[k] * (P[TIE_STRONG] if is_strong else P[TIE_WEAK])
-            if program_on and is_tracked:
-                conv *= referee_uplift_strong if is_strong else referee_uplift_weak
-                reward = referrer_reward(Q, rewards_earned[invitations[i, 0]], tier_after, tier_amount)
-                conv *= 1.0 - P[CREDIBILITY_PENALTY] * saturation(reward, P[REWARD_SCALE])
-            if nwom_on and nwom_until[target] >= day:
-                conv *= 1.0 - P[NWOM_CONVERSION_PENALTY]
-            if rand.uniform(rs, S_CONVERSION) >= min(max(conv, 0.0), 1.0):
-                continue
-            wait = 0 if Q[LAG_KIND] == NO_LAG else lag(P, Q, rs, pipe_drop, pipe_p)
-            if wait < 0:
-                continue
-            if wait > 0:
-                if day + wait <= Q[DAYS]:
-                    qu.put(heads, tails, pool, meta, qu.INVITES, day + wait, target, invitations[i, 0], flags)
-                continue
-            due[n_due, 0], due[n_due, 1], due[n_due, 2] = target, invitations[i, 0], flags
-            n_due += 1
         for i in range(pending):
             due[n_due, 0], due[n_due, 1], due[n_due, 2] = buf[i, 0], buf[i, 1], buf[i, 2]
             n_due += 1

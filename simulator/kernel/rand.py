@@ -111,6 +111,10 @@ def seed_rows(generators) -> np.ndarray:
     """One row of xoshiro256** state per numpy generator, drawn from it (never all zero)."""
     state = np.empty((len(generators), 4), np.uint64)
     for row, generator in enumerate(generators):
-        words = generator.integers(0, 2**64 - 1, 4, dtype=np.uint64, endpoint=True)
-        state[row] = words if words.any() else np.array([1, 2, 3, 4], np.uint64)
+        state[row] = state_row(generator.integers(0, 2**64 - 1, 4, dtype=np.uint64, endpoint=True))
     return state
+
+
+def state_row(words: np.ndarray) -> np.ndarray:
+    """A row of xoshiro256** state from four random 64-bit words (never all zero)."""
+    return words if words.any() else np.array([1, 2, 3, 4], np.uint64)
