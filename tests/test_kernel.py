@@ -7,12 +7,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from numba import njit
+from numba.core.errors import TypingError
 from scipy import stats
 
 from simulator.engine import Engine
 from simulator.errors import ScenarioError
 from simulator.kernel import queue as qu
 from simulator.kernel import rand, unsupported, use_kernel
+from simulator.kernel.day import AHEAD
+from simulator.kernel.hints import prefetch
 from simulator.metrics import COLUMN_INDEX as C
 
 from .conftest import ROOT, small
@@ -88,6 +91,39 @@ def test_streams_are_independent_rows():
     alone = state.copy()
     _draws(state[:1], 0, 0.0, 50)  # rows are views: draw from row 0 only
     assert np.array_equal(state[1], alone[1]) and not np.array_equal(state[0], alone[0])
+
+
+@njit
+def _gather_with_hints(order, values):
+    """values[order] summed, each entry hinted AHEAD reads before it is read (as the day's loops do)."""
+    total = 0.0
+    for i in range(len(order)):
+        if i + AHEAD < len(order):
+            prefetch(values, order[i + AHEAD])
+        total += values[order[i]]
+        values[order[i]] = 0  # a hint ahead of a write changes it no more than one ahead of a read
+    return total
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.float32, np.float64, np.bool_])
+def test_a_cache_hint_changes_nothing_in_the_loop_it_serves(dtype):
+    rng = np.random.default_rng(3)
+    values = (rng.random(50_000) * 100).astype(dtype)
+    order = rng.permutation(50_000)[:20_000]
+    expected = float(values[order].astype(np.float64).sum())
+    assert _gather_with_hints(order, values) == pytest.approx(expected, rel=1e-12)
+    assert not values[order].any() and values.any()
+
+
+def test_a_cache_hint_takes_a_one_dimensional_array_and_an_integer():
+    @njit
+    def hint(array, index):
+        prefetch(array, index)
+
+    hint(np.zeros(3), 1)
+    for array, index in ((np.zeros((2, 2)), 1), (np.zeros(3), 1.5)):
+        with pytest.raises(TypingError):
+            hint(array, index)
 
 
 def test_queue_keeps_filing_order_grows_and_reuses_slots():

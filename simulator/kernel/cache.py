@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 
 #: The files whose compiled code calls into each other or whose constants it reads
 #: (__init__.py and this file hold no compiled code: editing them recompiles nothing).
-COMPILED = ("day.py", "queue.py", "rand.py", "layout.py")
+COMPILED = ("day.py", "queue.py", "rand.py", "layout.py", "hints.py")
 
 
 def source_hash() -> str:

@@ -22,6 +22,7 @@ from .cache import compiled_only
 
 from . import queue as qu
 from . import rand
+from .hints import prefetch
 from .layout import (
     ACQUISITION_COST_ORGANIC, ANNOYANCE, ANNOYANCE_POINTS, AT_PURCHASE, BASE_HAZARD, BASE_SHARE, BROADCAST,
     BUDGET_PER_MONTH, CAMPAIGN, CAP_PER_REFERRER, CHANNELS, CHURN_DETRACTOR, CHURN_PASSIVE, CHURN_PROMOTER,
@@ -51,6 +52,8 @@ PROMOTER_MIN, PASSIVE_MIN = 9.0, 7.0
 DAYS_PER_MONTH = 30.4375
 # an invitation's packed flags (queue column c): channel, strong tie, tracked
 STRONG_BIT, TRACKED_BIT = 256, 512
+# how many people (rows of friends) ahead the loops ask for the memory they will touch (hints.py)
+AHEAD, ROWS_AHEAD = 4, 2
 
 
 @compiled_only
@@ -195,6 +198,11 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                     n_asked += 1
         else:
             for i in range(count):
+                if i + AHEAD < count:  # what this stage and the share stage read of a later customer
+                    d = buf[i + AHEAD, 0]
+                    prefetch(state, d), prefetch(next_ask_day, d), prefetch(fraud, d), prefetch(mark, d)
+                    prefetch(satisfaction, d), prefetch(lost, d), prefetch(asks, d), prefetch(shared, d)
+                    prefetch(indptr, d)
                 c = buf[i, 0]
                 if state[c] == CUSTOMER and next_ask_day[c] == day and not fraud[c] and mark[c] != day:
                     mark[c] = day  # a customer filed twice for today is asked once
@@ -326,7 +334,12 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         due = np.empty((bound + pending, 3), np.int64)  # target, referrer, packed flags
         n_due = n_invites = 0
         pool = qu.reserve(pool, meta, np.int64(bound))  # a lagged conversion each at most
+        for i in range(min(n_sharers, ROWS_AHEAD)):
+            prefetch(indices, indptr[sharers[i]]), prefetch(strong, indptr[sharers[i]])
         for i in range(n_sharers):
+            if i + ROWS_AHEAD < n_sharers:  # a later sharer's row of friends (two cache lines of it)
+                row_start = indptr[sharers[i + ROWS_AHEAD]]
+                prefetch(indices, row_start), prefetch(indices, row_start + 16), prefetch(strong, row_start)
             c = sharers[i]
             k = 0
             if Q[CHANNELS] > 1:
@@ -391,6 +404,8 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 due[i, col], due[j, col] = due[j, col], due[i, col]
         n_winners = 0
         for i in range(n_due):
+            if i + AHEAD < n_due:
+                prefetch(state, due[i + AHEAD, 0]), prefetch(claim, due[i + AHEAD, 0])
             target = due[i, 0]
             if state[target] == PROSPECT and claim[target] != day:
                 claim[target] = day
@@ -422,6 +437,11 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         new_referred = new_fraud = 0
         pool = qu.reserve(pool, meta, np.int64(3 * (n_organic + n_winners)))  # first ask, churn, qualification
         for i in range(n_organic + n_winners):
+            if i + AHEAD < n_organic + n_winners:  # a later joiner's entries, written below
+                d = organic[i + AHEAD] if i + AHEAD < n_organic else due[i + AHEAD - n_organic, 0]
+                prefetch(state, d), prefetch(adopted_day, d), prefetch(referred_by, d), prefetch(tracked, d)
+                prefetch(channel, d), prefetch(next_ask_day, d), prefetch(pos, d), prefetch(share_effect, d)
+                prefetch(satisfaction, d), prefetch(fraud, d), prefetch(multiplier, d), prefetch(churn_clock, d)
             if i < n_organic:
                 c, referrer, flags = organic[i], -1, 0
             else:
