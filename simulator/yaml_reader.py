@@ -48,6 +48,7 @@ MAX_NODES = 1_000_000
 MAX_INT_DIGITS = 40
 #: Most parts in a ``--set`` key path.
 MAX_KEY_PARTS = 32
+INT_TAG = "tag:yaml.org,2002:int"
 
 try:  # libyaml's parser is about ten times faster and parses without recursion
     from yaml import CSafeLoader as _BaseLoader
@@ -84,8 +85,18 @@ class StrictLoader(_BaseLoader):
         yield data
         data.update(self.construct_mapping(node))
 
+    def resolve(self, kind, value, implicit):
+        # a plain scalar of ASCII digits is an int (the core schema's int pattern, which the
+        # resolvers for a leading digit try first): one test instead of the regex loop, a
+        # tenth of the time of a scenario that lists thousands of seed ids
+        if kind is yaml.ScalarNode and implicit[0] and value.isdigit() and value.isascii():
+            return INT_TAG
+        return super().resolve(kind, value, implicit)
+
     def construct_yaml_int(self, node):
         text = self.construct_scalar(node)
+        if text.isdigit() and text.isascii() and len(text) <= MAX_INT_DIGITS:
+            return int(text, 10)  # plain digits, as most numbers of a scenario are
         sign, body = (-1, text[1:]) if text[:1] == "-" else (1, text.lstrip("+"))
         if len(body) > MAX_INT_DIGITS:
             raise ConstructorError(None, None, f"a whole number of {len(body):,} digits is out of range; "

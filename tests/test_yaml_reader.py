@@ -168,3 +168,23 @@ def test_key_paths_are_bounded_and_split_once():
 def test_the_node_budget_admits_a_long_sweep_list():
     text = "values: [" + ", ".join(str(i) for i in range(100_000)) + "]\n"
     assert len(load(text, "f.yaml")["values"]) == 100_000 < MAX_NODES
+
+
+@pytest.mark.parametrize("text", ["0", "7", "007", "12345678901234567890", "+1", "-1", "0o17", "0x1F", "1.5", "1e3",
+                                  "١٢", "²", "1_000", "12a", "", "true", "null", "~"])
+def test_the_digit_shortcut_resolves_as_the_schemas_patterns_do(text):
+    """Plain scalars of ASCII digits skip the pattern loop; every scalar still gets the
+    tag the core schema's patterns give it (non-ASCII digits stay text)."""
+    import yaml
+
+    loader = yaml_reader.StrictLoader("")
+    try:
+        expected = super(yaml_reader.StrictLoader, loader).resolve(yaml.ScalarNode, text, (True, False))
+        assert loader.resolve(yaml.ScalarNode, text, (True, False)) == expected
+        assert loader.resolve(yaml.ScalarNode, text, (False, True)) == "tag:yaml.org,2002:str"  # quoted: a string
+    finally:
+        loader.dispose()
+    if text.isascii() and text.isdigit():
+        assert load(f"a: {text}", "x") == {"a": int(text)}
+    elif not text.isascii():
+        assert load(f"a: {text}", "x") == {"a": text}

@@ -128,7 +128,7 @@ def warm_up() -> None:
         tiny = Engine(_tiny_scenario(network), 1, kernel=kernel)
         if kernel:
             tiny.run()
-    read_pairs("0 1\n")
+    read_pairs(b"0 1\n")
 
 
 def build_warm_up_networks() -> None:
@@ -139,7 +139,7 @@ def build_warm_up_networks() -> None:
 
     for network in WARM_UP_NETWORKS:
         Engine(_tiny_scenario(network), 1, kernel=False)
-    read_pairs("0 1\n")
+    read_pairs(b"0 1\n")
 
 
 def _tiny_scenario(network: dict):

@@ -118,22 +118,37 @@ class EdgeListGraph:
             self.ties = self._fixed.edges
             self.nbytes = self._fixed.indptr.nbytes + self._fixed.indices.nbytes + self._fixed.strong.nbytes
             return
+        tie = None
         if len(u) <= graph_module.COMPILED_MAX_TIES:
-            # compiled, as from_edges builds it; each slot's tie rank makes a seed's labels one gather
-            from .csr_loop import simple_rows, tie_ranks
+            # compiled, as from_edges builds it; each slot's tie rank (which makes a seed's
+            # labels one gather) is found when a seed first draws labels (_slot_ties)
+            from .csr_loop import simple_rows
 
             indptr, indices = simple_rows(self.n, np.asarray(u, np.int64), np.asarray(v, np.int64))
             self.ties = len(indices) // 2
-            tie = tie_ranks(indptr, indices)
         else:
             key = tie_keys(self.n, u, v)
             self.ties = len(key)
             indptr, indices, tie = tie_slots(self.n, key)
-        for array in (indptr, indices, tie):
+            tie.flags.writeable = False
+        for array in (indptr, indices):
             array.flags.writeable = False
         self._indptr, self._indices, self._tie = indptr, indices, tie
-        # room for the two all-weak / all-strong networks (one bool per slot each)
-        self.nbytes = indptr.nbytes + indices.nbytes + tie.nbytes + 2 * len(indices)
+        # room for the tie ranks and the two all-weak / all-strong networks (one bool per slot each)
+        rank_bytes = 4 if self.ties < 2**31 else 8
+        self.nbytes = indptr.nbytes + indices.nbytes + (rank_bytes + 2) * len(indices)
+
+    def _slot_ties(self) -> np.ndarray:
+        """Each slot's tie rank in (lower id, higher id) order, found once, when first asked
+        for: only a tie share strictly between 0 and 1 draws labels per seed (the usual
+        share 0 never does, and a file read for one run costs a third less)."""
+        if self._tie is None:
+            from .csr_loop import tie_ranks
+
+            tie = tie_ranks(self._indptr, self._indices)
+            tie.flags.writeable = False
+            self._tie = tie  # two threads may both find it: the same array, either kept
+        return self._tie
 
     def network(self, rng_ties: np.random.Generator, strong_tie_share: float) -> Network:
         """The Network from_edges would build from the file's ties with these labels.
@@ -152,7 +167,7 @@ class EdgeListGraph:
                 network = self._constant[strong] = Network(self._indptr, self._indices, np.full(len(self._indices), strong))
             return network
         labels = rng_ties.random(self.ties) < share
-        return Network(self._indptr, self._indices, labels[self._tie])
+        return Network(self._indptr, self._indices, labels[self._slot_ties()])
 
     def labelled(self, seed: int, strong_tie_share: float, rng_ties: Callable[[], np.random.Generator]) -> Network:
         """:meth:`network` for the run with replicate seed ``seed`` (``rng_ties()`` its

@@ -51,6 +51,14 @@ def read_edgelist_bytes(path: pathlib.Path, source: str | None = None) -> bytes:
 
 def parse_edgelist(data: bytes, file: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray | None]:
     """:func:`load_edgelist` on the bytes of a file (``file`` names it in error messages)."""
+    if b"#" not in data and b"\r" not in data:
+        # the usual generated file, "U V" lines of ASCII digits, read from its bytes: no
+        # header, and nothing to decode (a third of the time to read such a file)
+        from .edgelist_loop import read_pairs
+
+        parsed = read_pairs(data)
+        if parsed is not None:
+            return _checked(*parsed, None, data, file)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -72,16 +80,18 @@ def parse_edgelist(data: bytes, file: str) -> tuple[int, np.ndarray, np.ndarray,
 
     parsed = None
     if "#" not in text:
-        from .edgelist_loop import read_pairs
-
-        parsed = read_pairs(text)
-        if parsed is None:
-            parsed = _parse_arrow(text)
+        parsed = _parse_arrow(text)
     if parsed is None:
         parsed = _parse_fast(text)
     if parsed is None:
         parsed = _parse_lines(text, file, nodes)
-    u, v, weight = parsed
+    return _checked(*parsed, nodes, text, file)
+
+
+def _checked(u: np.ndarray, v: np.ndarray, weight: np.ndarray | None, nodes: int | None, text: str | bytes,
+             file: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray | None]:
+    """(n, u, v, strong) of parsed ties, their ids checked against ``# nodes:`` and the
+    largest population (``text``, the file, is parsed again to name a bad line)."""
     if len(u) == 0:
         if nodes is None:
             raise ScenarioError(f"the edge list has no ties; {_EDGE_LIST_FORMAT}", file=file, key="network.path")
@@ -89,7 +99,7 @@ def parse_edgelist(data: bytes, file: str) -> tuple[int, np.ndarray, np.ndarray,
     low = min(int(u.min()), int(v.min()))
     high = max(int(u.max()), int(v.max()))
     if low < 0 or (nodes is not None and high >= nodes) or high >= MAX_PEOPLE:
-        _parse_lines(text, file, nodes)  # raises with the line number
+        _parse_lines(text if isinstance(text, str) else text.decode("ascii"), file, nodes)  # raises with the line number
         raise ScenarioError(f"ids must be in 0..{(nodes or MAX_PEOPLE) - 1}", file=file, key="network.path")  # pragma: no cover
     n = nodes if nodes is not None else high + 1
     strong = None if weight is None else weight >= 0.5

@@ -52,9 +52,11 @@ def parse_pairs(buf, lines):
     return count, u, v
 
 
-def read_pairs(text: str):
-    """u, v, None for a file of "U V" lines, or None when any line is otherwise."""
-    count, u, v = parse_pairs(np.frombuffer(text.encode(), np.uint8), text.count("\n") + 1)
+def read_pairs(data: bytes):
+    """u, v, None for a file (its bytes) of "U V" lines, or None when any line is otherwise."""
+    # a counted line takes at least 4 bytes ("U V" and its newline) but the last: room for
+    # all without counting newlines first (room never written is never given memory)
+    count, u, v = parse_pairs(np.frombuffer(data, np.uint8), len(data) // 4 + 2)
     if count < 0:
         return None
     return u[:count], v[:count], None
