@@ -192,6 +192,7 @@ _GRAPHS = GraphCache(_limit_from_environment())
 _PATHS: OrderedDict[str, tuple[tuple, str, bool]] = OrderedDict()   # path -> (stat signature, content hash, trusted)
 _PATHS_LOCK = threading.Lock()
 _READS = {"files_read": 0, "files_parsed": 0}
+_PARSED_LENGTHS: set[int] = set()  # byte lengths of the edge-list files parsed (a file of another length is new)
 
 
 def _signature(info: os.stat_result) -> tuple:
@@ -218,11 +219,23 @@ def read_edgelist(path: pathlib.Path | str, source: str | None = None) -> EdgeLi
     started = time.time_ns()
     data = read_edgelist_bytes(path, source)
     _READS["files_read"] += 1
-    digest = hashlib.sha256(data).hexdigest()  # SHA-256 as the manifest's; a third of BLAKE2b's time here
-    graph = _GRAPHS.get(("edgelist", digest))
+    parsed = None
+    if len(data) in _PARSED_LENGTHS:  # perhaps this content under another path: hash, then parse only if new
+        digest = _sha256(data)
+        graph = _GRAPHS.get(("edgelist", digest))
+    else:
+        # no file of this length was parsed here, so the content is new: the hash is taken
+        # on a second thread while this one parses (hashlib lets go of the interpreter lock)
+        digest_of = _hash_aside(data)
+        try:
+            parsed = EdgeListGraph(*parse_edgelist(data, str(path)))
+        finally:
+            digest = digest_of()
+        graph = _GRAPHS.get(("edgelist", digest))
     if graph is None:
-        graph = EdgeListGraph(*parse_edgelist(data, str(path)))
+        graph = parsed if parsed is not None else EdgeListGraph(*parse_edgelist(data, str(path)))
         _READS["files_parsed"] += 1
+        _PARSED_LENGTHS.add(len(data))
         _GRAPHS.put(("edgelist", digest), graph, graph.nbytes)
     with _PATHS_LOCK:
         _PATHS[where] = (_signature(info), digest, info.st_mtime_ns < started - _RACY_NS)
@@ -230,6 +243,24 @@ def read_edgelist(path: pathlib.Path | str, source: str | None = None) -> EdgeLi
         while len(_PATHS) > _MAX_PATHS:
             _PATHS.popitem(last=False)
     return graph
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()  # SHA-256 as the manifest's; a third of BLAKE2b's time here
+
+
+def _hash_aside(data: bytes) -> Callable[[], str]:
+    """Start hashing ``data`` on a thread of its own; the returned function waits for the
+    digest. (A thread per file, not a pool: a pool's thread would not survive a fork.)"""
+    box: dict[str, str] = {}
+    thread = threading.Thread(target=lambda: box.setdefault("digest", _sha256(data)), name="refsim-hash", daemon=True)
+    thread.start()
+
+    def digest() -> str:
+        thread.join()
+        return box["digest"]
+
+    return digest
 
 
 def cached_network(key, build) -> Network:
@@ -258,6 +289,7 @@ def clear_graph_cache() -> None:
     with _PATHS_LOCK:
         _PATHS.clear()
     _READS.update(files_read=0, files_parsed=0)
+    _PARSED_LENGTHS.clear()
 
 
 __all__ = ["EdgeListGraph", "GraphCache", "read_edgelist", "cached_network", "graph_cache_info", "set_graph_cache_limit",
