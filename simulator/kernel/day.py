@@ -1,5 +1,6 @@
 """The compiled day: the stages of ``STAGES`` (simulator/stages.py) in their order, as
-one numba loop over the events of each day.
+one numba loop over the events of each day (invite and convert as one pass over each
+sharer's friends, every stream drawn in the order of the two stages).
 
 A day touches only what happens on it: the asks due (a queue by day), the customers
 the Poisson count of unprompted shares picks, the sharers' friends, the conversions
