@@ -68,6 +68,15 @@ def segment(score, promoter, passive, detractor):
 
 
 @compiled_only
+def hint_row(indptr, indices, strong, person):
+    """Ask for the start of ``person``'s row of friends (two cache lines of ids, one of tie
+    labels) ahead of the invite loop (hints.py)."""
+    start, stop = indptr[person], indptr[person + 1]
+    if stop > start:
+        prefetch(indices, start), prefetch(indices, min(start + 16, stop - 1)), prefetch(strong, start)
+
+
+@compiled_only
 def saturation(reward, scale):
     """1 − exp(−R / scale) (behaviour/incentive.saturation)."""
     return -math.expm1(-reward / scale)
@@ -336,11 +345,10 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         n_due = n_invites = 0
         pool = qu.reserve(pool, meta, np.int64(bound))  # a lagged conversion each at most
         for i in range(min(n_sharers, ROWS_AHEAD)):
-            prefetch(indices, indptr[sharers[i]]), prefetch(strong, indptr[sharers[i]])
+            hint_row(indptr, indices, strong, sharers[i])
         for i in range(n_sharers):
-            if i + ROWS_AHEAD < n_sharers:  # a later sharer's row of friends (two cache lines of it)
-                row_start = indptr[sharers[i + ROWS_AHEAD]]
-                prefetch(indices, row_start), prefetch(indices, row_start + 16), prefetch(strong, row_start)
+            if i + ROWS_AHEAD < n_sharers:
+                hint_row(indptr, indices, strong, sharers[i + ROWS_AHEAD])
             c = sharers[i]
             k = 0
             if Q[CHANNELS] > 1:
