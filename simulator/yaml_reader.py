@@ -48,6 +48,7 @@ MAX_NODES = 1_000_000
 MAX_INT_DIGITS = 40
 #: Most parts in a ``--set`` key path.
 MAX_KEY_PARTS = 32
+#: The core schema's tag of whole numbers.
 INT_TAG = "tag:yaml.org,2002:int"
 
 try:  # libyaml's parser is about ten times faster and parses without recursion
@@ -88,7 +89,7 @@ class StrictLoader(_BaseLoader):
     def resolve(self, kind, value, implicit):
         # a plain scalar of ASCII digits is an int (the core schema's int pattern, which the
         # resolvers for a leading digit try first): one test instead of the regex loop, a
-        # tenth of the time of a scenario that lists thousands of seed ids
+        # quarter off reading a scenario that lists a thousand seed ids
         if kind is yaml.ScalarNode and implicit[0] and value.isdigit() and value.isascii():
             return INT_TAG
         return super().resolve(kind, value, implicit)

