@@ -363,7 +363,7 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
     else:
         import dask
 
-        with _children_ignore_interrupt(), dask.config.set({"distributed.nanny.pre-spawn-environ": _worker_environ()}):
+        with _children_ignore_interrupt(), dask.config.set(_local_cluster_config()):
             # Everything on 127.0.0.1 and no dashboard: a local cluster serves worker, log and
             # call-stack pages to anyone who can reach its ports, so it offers none.
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -396,6 +396,23 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
             pass
         if cluster is not None:
             cluster.close()
+
+
+#: Dask settings for the local cluster, whose pages nobody sees (it serves no dashboard,
+#: and logs below ERROR are silenced): no statistical profiler sampling every worker's
+#: stacks 100 times a second, and its event-loop and system checks once a second and
+#: every 5 s instead of every 20 ms and 0.5 s. The memory monitor that pauses or restarts
+#: a worker near its limit keeps Dask's interval. Alternating pairs of the 2,000-run
+#: sweep (2 workers): 3-12% less wall time and less worker CPU in each of five pairs.
+LOCAL_CLUSTER_SETTINGS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+}
+
+
+def _local_cluster_config() -> dict:
+    return {**LOCAL_CLUSTER_SETTINGS, "distributed.nanny.pre-spawn-environ": _worker_environ()}
 
 
 def _worker_environ() -> dict:

@@ -317,13 +317,14 @@ def test_a_real_scheduler_without_workers_then_killed_mid_run(tmp_path):
 def test_a_local_cluster_listens_only_on_this_computer():
     ports, environ = list(run_tasks(_listening_sockets, [0], executor="dask", workers=1))[0]
     assert ports and all(host == "127.0.0.1" for host, _ in ports), ports
-    # and its workers keep glibc's adaptive allocator (executors._worker_environ), with Dask's other settings
-    assert environ == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1"}, environ
+    # and its workers keep glibc's adaptive allocator (executors._worker_environ), with Dask's other
+    # variables, and run with the local cluster's settings (no profiler)
+    assert environ == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1", "profile": False}, environ
 
 
 def _listening_sockets(_: int) -> tuple[list[tuple[str, int]], dict]:
     """Listening TCP sockets of this worker, its nanny and the scheduler (all our
-    processes), and two variables of the worker's environment."""
+    processes), two variables of the worker's environment and one of its Dask settings."""
     import psutil
 
     mine = {p.pid for p in psutil.Process(os.getppid()).parent().children(recursive=True)} | {os.getppid()}
@@ -331,7 +332,10 @@ def _listening_sockets(_: int) -> tuple[list[tuple[str, int]], dict]:
     for conn in psutil.net_connections("tcp"):
         if conn.status == psutil.CONN_LISTEN and conn.pid in mine:
             found.append((conn.laddr.ip, conn.laddr.port))
-    return found, {name: os.environ.get(name) for name in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")}
+    import dask
+
+    environ = {name: os.environ.get(name) for name in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")}
+    return found, {**environ, "profile": dask.config.get("distributed.worker.profile.enabled")}
 
 
 
