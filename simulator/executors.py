@@ -403,7 +403,8 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
 #: stacks 100 times a second, and its event-loop and system checks once a second and
 #: every 5 s instead of every 20 ms and 0.5 s. The memory monitor that pauses or restarts
 #: a worker near its limit keeps Dask's interval. Alternating pairs of the 2,000-run
-#: sweep (2 workers): 3-12% less wall time and less worker CPU in each of five pairs.
+#: sweep (2 workers; the pairs had that monitor at 5 s too): 3-12% less wall time and
+#: less worker CPU in each of five pairs (bench/RESULTS_sweep.md).
 LOCAL_CLUSTER_SETTINGS = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
