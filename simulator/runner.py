@@ -271,6 +271,36 @@ def interval(values: np.ndarray, level: float = 0.95) -> dict[str, float]:
     return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "p2_5": float(low), "p97_5": float(high), "n": n}
 
 
+def intervals(table: np.ndarray, level: float = 0.95) -> list[dict[str, float]]:
+    """:func:`interval` of each row of ``table`` (one row of values per metric), bit for
+    bit. The rows with no NaN or infinite value go through numpy together, each reduced
+    as the contiguous row it is (numpy sums a contiguous run pairwise, as it sums the
+    values interval is given); the others one by one. A simulate of 10 replicates spent
+    8 ms on its 23 intervals one by one, more than a replicate of the cascade costs."""
+    from scipy.special import stdtrit
+
+    table = np.asarray(table, dtype=np.float64)
+    out: list[dict[str, float] | None] = [None] * len(table)
+    n = table.shape[1] if table.ndim == 2 else 0
+    whole = np.isfinite(table).all(axis=1) if n else np.zeros(len(table), bool)
+    rows = np.flatnonzero(whole)
+    if len(rows):
+        values = np.ascontiguousarray(table[rows])
+        means = values.mean(axis=1)
+        if n > 1:
+            halves = stdtrit(n - 1, 0.5 + level / 2) * values.std(axis=1, ddof=1) / math.sqrt(n)
+        else:
+            halves = np.full(len(rows), math.nan)
+        lows, highs = np.percentile(values, [2.5, 97.5], axis=1)
+        for row, mean, half, low, high in zip(rows, means, halves, lows, highs):
+            mean, half = float(mean), float(half)
+            out[row] = {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "p2_5": float(low),
+                        "p97_5": float(high), "n": n}
+    for row in np.flatnonzero(~whole):
+        out[row] = interval(table[row], level)
+    return out
+
+
 def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per scenario and metric: mean, 95% interval of the mean, outcome range."""
     import pandas as pd
@@ -281,8 +311,9 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     names = runs["scenario"].unique() if len(runs) else []
     groups = [(names[0], runs)] if len(names) == 1 else runs.groupby("scenario", sort=False)
     for name, group in groups:
-        for metric in metrics:
-            rows.append({"scenario": name, "metric": metric, **interval(group[metric].to_numpy())})
+        table = group[metrics].to_numpy(dtype=np.float64).T  # one row per metric
+        for metric, summary in zip(metrics, intervals(table)):
+            rows.append({"scenario": name, "metric": metric, **summary})
     return pd.DataFrame(rows)
 
 
@@ -322,5 +353,5 @@ def _labelled(codes: np.ndarray, labels: list[str]):
     return pd.Series(np.asarray(labels, dtype=object)[codes], dtype=dtype)
 
 
-__all__ = ["Results", "RunOutput", "simulate", "run_designs", "run_replicate", "summarize", "interval", "resolve_seed", "baseline_of",
-           "people_frame", "collect"]
+__all__ = ["Results", "RunOutput", "simulate", "run_designs", "run_replicate", "summarize", "interval", "intervals",
+           "resolve_seed", "baseline_of", "people_frame", "collect"]

@@ -159,3 +159,45 @@ def test_the_people_table_labels_each_person_by_state_and_channel():
     assert people["channel"].tolist() == [labels[c + 3] for c in p.channel]
     assert people["state"].dtype == pd.Series(["x"]).dtype == people["channel"].dtype
     assert {"seed", "not acquired"} <= set(people["channel"]) and len(set(people["state"])) >= 2
+
+
+def _same(a, b) -> bool:
+    return a == b or (isinstance(a, float) and np.isnan(a) and np.isnan(b))
+
+
+@pytest.mark.parametrize("n", [1, 2, 9, 10, 129])
+def test_intervals_of_a_table_are_interval_of_each_row_bit_for_bit(n):
+    # numpy sums a contiguous run of more than 8 values pairwise: the table's rows must be
+    # reduced as interval reduces one row, or a sum could differ in its last bit
+    from simulator.runner import interval, intervals
+
+    rng = np.random.default_rng(n)
+    table = rng.normal(size=(12, n)) * rng.choice([1e-3, 1.0, 1e6], size=(12, 1))
+    table[1] = np.round(table[1], 1)  # ties
+    table[2] = 7.0                    # no spread
+    table[3, 0] = np.nan              # rows with a NaN or an infinity take interval's own path
+    table[4, -1] = np.inf
+    got = intervals(table)
+    for row, summary in zip(table, got):
+        want = interval(row)
+        assert summary.keys() == want.keys()
+        assert all(_same(summary[k], want[k]) and type(summary[k]) is type(want[k]) for k in want), (want, summary)
+
+
+def test_the_summary_is_the_t_interval_of_the_mean_and_the_outcome_range_per_scenario_and_metric():
+    from scipy import stats
+
+    from simulator.runner import summarize
+
+    rng = np.random.default_rng(3)
+    runs = pd.DataFrame({"scenario": ["a"] * 10 + ["b"] * 4, "replicate": list(range(10)) + list(range(4)),
+                         "customers_final": rng.normal(1000, 50, 14), "k_factor": rng.uniform(0, 1, 14)})
+    runs.loc[12, "k_factor"] = np.nan  # a NaN run is left out of its metric
+    summary = summarize(runs).set_index(["scenario", "metric"])
+    assert sorted(summary.index) == [(s, m) for s in "ab" for m in ("customers_final", "k_factor")]
+    for (name, metric), row in summary.iterrows():
+        values = runs.loc[runs["scenario"] == name, metric].dropna().to_numpy()
+        low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
+        assert row["n"] == len(values)
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), rel=1e-12)
+        assert (row["p2_5"], row["p97_5"]) == pytest.approx(tuple(np.percentile(values, [2.5, 97.5])), rel=1e-12)
