@@ -343,18 +343,29 @@ def test_from_edges_labels_do_not_depend_on_listing_order():
 
 @pytest.mark.parametrize("compiled_max", [10**9, 0])
 @pytest.mark.parametrize("n, ties, seed", [(2, 5, 1), (40, 400, 2), (3000, 20000, 3), (500, 30000, 4)])
-def test_unlabelled_ties_build_the_graph_of_the_sorted_tie_keys(n, ties, seed, compiled_max, monkeypatch):
+@pytest.mark.parametrize("order", ["random", "sorted", "sorted, the last tie first", "descending"])
+def test_unlabelled_ties_build_the_graph_of_the_sorted_tie_keys(n, ties, seed, order, compiled_max, monkeypatch):
     """The compiled construction (each tie written into both rows, rows sorted and
     de-duplicated in place) against the sort-based one it replaced, kept as the
     reference: the (lower, higher) keys sorted and de-duplicated, labels drawn in that
     order; and the sort path large graphs take. Multigraphs with self-loops and
-    repeats, rows long enough for a full sort."""
+    repeats, rows long enough for a full sort; ties listed at random, in (lower,
+    higher) order as edge-list files usually are (every row comes in order: long rows
+    are left as they are), nearly so, and backwards."""
     from simulator.network import graph
     from simulator.network.graph import _from_sorted_keys
     from simulator.sorted_runs import first_of_runs
 
     rng = np.random.default_rng(seed)
     u, v = rng.integers(0, n, ties), rng.integers(0, n, ties)
+    if order != "random":
+        u, v = np.minimum(u, v), np.maximum(u, v)
+        listed = np.lexsort((v, u))
+        if order == "descending":
+            listed = listed[::-1]
+        elif order != "sorted":
+            listed = np.roll(listed, 1)
+        u, v = u[listed], v[listed]
     key = (np.minimum(u, v) * n + np.maximum(u, v))[u != v]
     key.sort()
     key = key[first_of_runs(key)]
