@@ -165,23 +165,42 @@ def _same(a, b) -> bool:
     return a == b or (isinstance(a, float) and np.isnan(a) and np.isnan(b))
 
 
-@pytest.mark.parametrize("n", [1, 2, 9, 10, 129])
-def test_intervals_of_a_table_are_interval_of_each_row_bit_for_bit(n):
+def _one_row_interval(values) -> dict:
+    """The interval of one list of values, written plainly on the 1-d array (the formula
+    simulate used metric by metric before summaries took their intervals together)."""
+    from scipy.special import stdtrit
+
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    n = len(values)
+    if n == 0:
+        return {"mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p2_5": np.nan, "p97_5": np.nan, "n": 0}
+    mean = float(values.mean())
+    half = float(stdtrit(n - 1, 0.975) * values.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+    low, high = np.percentile(values, [2.5, 97.5])
+    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "p2_5": float(low), "p97_5": float(high), "n": n}
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 9, 10, 129])
+def test_intervals_of_a_table_are_each_row_alone_bit_for_bit(n):
     # numpy sums a contiguous run of more than 8 values pairwise: the table's rows must be
-    # reduced as interval reduces one row, or a sum could differ in its last bit
+    # reduced as a row alone is, or a mean or a spread could differ in its last bit
     from simulator.runner import interval, intervals
 
     rng = np.random.default_rng(n)
     table = rng.normal(size=(12, n)) * rng.choice([1e-3, 1.0, 1e6], size=(12, 1))
-    table[1] = np.round(table[1], 1)  # ties
-    table[2] = 7.0                    # no spread
-    table[3, 0] = np.nan              # rows with a NaN or an infinity take interval's own path
-    table[4, -1] = np.inf
+    if n:
+        table[1] = np.round(table[1], 1)  # ties
+        table[2] = 7.0                    # no spread
+        table[3, 0] = np.nan              # rows with a NaN or an infinity leave those values out
+        table[4, -1] = np.inf
+        table[5] = np.nan
     got = intervals(table)
     for row, summary in zip(table, got):
-        want = interval(row)
-        assert summary.keys() == want.keys()
-        assert all(_same(summary[k], want[k]) and type(summary[k]) is type(want[k]) for k in want), (want, summary)
+        want = _one_row_interval(row)
+        for result in (summary, interval(row), interval(list(row))):
+            assert result.keys() == want.keys()
+            assert all(_same(result[k], want[k]) and type(result[k]) is type(want[k]) for k in want), (want, result)
 
 
 def test_the_summary_is_the_t_interval_of_the_mean_and_the_outcome_range_per_scenario_and_metric():
