@@ -12,27 +12,32 @@ from numba import njit
 
 from ..kernel import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
 
+#: Rows up to this many friends are always finished by insertion sort.
+_SHORT_ROW = 32
+
 
 @njit(cache=True)
 def _sort_row(indices, low, high):
-    """Sort ``indices[low:high]`` in place: insertion sort for the handful of friends most
-    rows hold, heapsort for the long rows of hubs (hand-written: numba's own sort
-    costs seconds of compiling at a user's first run). A long row already in order is
-    left as it is: an edge list sorted by its first id, the usual file, gives every row
-    in order, and heapsort would take a hub's row apart and put it back (half the
-    sorting of the bench's 100,000-person edge list)."""
+    """Sort ``indices[low:high]`` in place (hand-written: numba's own sort costs seconds
+    of compiling at a user's first run). Insertion sort first: it finishes the handful
+    of friends most rows hold, and any row already nearly in order, in one pass (a
+    grown graph's hub row is its own few picks, then everyone who picked it, in order;
+    an edge list sorted by its first id, the usual file, gives every row in order). A
+    long row that needs more than 8 moves per friend is handed to heapsort, so no row
+    costs more than O(count log count) (a hub's row in random order would cost
+    O(count^2) in insertion sort)."""
     count = high - low
-    if count <= 32:
-        for i in range(low + 1, high):
-            x = indices[i]
-            j = i - 1
-            while j >= low and indices[j] > x:
-                indices[j + 1] = indices[j]
-                j -= 1
-            indices[j + 1] = x
-        return
+    budget = 8 * count if count > _SHORT_ROW else count * count
+    moves = 0
     for i in range(low + 1, high):
-        if indices[i - 1] > indices[i]:
+        x = indices[i]
+        j = i - 1
+        while j >= low and indices[j] > x:
+            indices[j + 1] = indices[j]
+            j -= 1
+        indices[j + 1] = x
+        moves += i - 1 - j
+        if moves > budget:
             break
     else:
         return
