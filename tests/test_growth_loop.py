@@ -80,10 +80,11 @@ def test_the_compiled_loop_makes_the_reference_picks(m, triad, first, stop, seed
     state = seed_rows([np.random.default_rng(seed)])
     expected = reference(m, triad, initial, first, stop, Draws(state.copy()))
     # a store far too small: every friend list outgrows it, so the reallocation is exercised
-    for store in (np.empty(4 * m * max(stop - first, 0) + 16, np.int32), np.empty(1, np.int64)):
-        got = grow_sequential(m, triad, initial, first, stop, state.copy(), store)
-        assert got.dtype == np.int64 and np.array_equal(got, expected)
-        assert len(got) == len(initial) + 2 * m * (stop - first)
+    # the slots in either width the people fit (growth.grow takes int32 below 2**31 people)
+    for dtype, store in ((np.int32, np.empty(4 * m * max(stop - first, 0) + 16, np.int32)), (np.int64, np.empty(1, np.int64))):
+        room = np.full(len(initial) + 2 * m * (stop - first), -1, dtype)
+        got = grow_sequential(m, triad, initial, first, stop, state.copy(), store, room)
+        assert got is room and np.array_equal(got, expected)
 
 
 def test_grow_returns_each_newcomers_picks_as_ties():

@@ -29,8 +29,10 @@ def grow(n: int, m: int, triad: float, initial: np.ndarray, first: int, rng: np.
     # lists of who picked whom: a list of d has used blocks of 4, 8, ... < max(4, 4d) slots in
     # all, so this room is never short (the loop would reallocate); unwritten pages cost nothing
     picks = m * max(stop - first, 0)
-    store = np.empty(4 * people + 4 * picks if triad > 0 else 1, np.int32 if people < 2**31 else np.int64)
-    slots = grow_sequential(m, float(triad), initial, first, stop, seed_rows([rng]), store)
+    dtype = np.int32 if people < 2**31 else np.int64
+    store = np.empty(4 * people + 4 * picks if triad > 0 else 1, dtype)
+    slots = np.empty(len(initial) + 2 * m * max(stop - first, 0), dtype)
+    slots = grow_sequential(m, float(triad), initial, first, stop, seed_rows([rng]), store, slots)
     block = slots[len(initial):].reshape(stop - first, 2 * m)
     edges_u = np.repeat(np.arange(first, stop, dtype=np.int64), m)
     edges_v = block[:, :m].ravel()
