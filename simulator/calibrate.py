@@ -47,7 +47,7 @@ from .errors import ScenarioError
 from .quiet_logs import quiet_loggers
 from .evaluation import Evaluate, Evaluator, check_metric
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS
-from .parameters import Parameter, apply_values
+from .parameters import Parameter, apply_values, check_designs_pair
 from .rng import draw_seed, replicate_seeds, stream_seed
 
 DB_FILE = "calibration.db"
@@ -274,7 +274,8 @@ def intervals_table(particles: pd.DataFrame, weights: np.ndarray, parameters: li
 def forecast(base: Scenario, calibration: Calibration, *, columns: Sequence[str] = ("customers", "new_referred", "cumulative_profit"),
              metrics: Sequence[str] = ("customers_final", "cumulative_profit"), draws: int = 50, level: float = 0.90,
              seed: int | None = None, evaluate: Evaluate | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The full launch (``base.days``) from the first ``draws`` posterior draws, each on its
+    """The full launch (``base.days``) from ``draws`` posterior draws (spread evenly over
+    the kept ones, :func:`posterior_rows`), each on its
     own fresh seed: a posterior predictive that carries both the parameter uncertainty
     and the launch's own luck. Returns (daily: day, column, mean, low, median, high;
     outcomes: metric, mean, low, median, high), intervals at ``level``."""
@@ -304,6 +305,7 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
     from .evaluation import MINIMISED
 
     metrics = [check_metric(m, source="--metric") for m in metrics]
+    check_designs_pair(list(designs), calibration.parameters, source="--fit")
     scenarios, seeds = [], []
     for design in designs:
         s, r = _posterior_runs(design, calibration, draws, seed)
@@ -321,11 +323,21 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
     return pd.DataFrame(rows)
 
 
+def posterior_rows(total: int, draws: int) -> np.ndarray:
+    """Which of the ``total`` posterior draws a forecast of ``draws`` runs uses: spread
+    evenly over all of them. The kept draws come out of systematic resampling in
+    particle order, so the first few would be the first few particles only (a biased,
+    too narrow posterior); every (total / draws)-th one is itself a systematic
+    resample of the whole posterior."""
+    draws = min(int(draws), int(total))
+    return (np.arange(draws, dtype=np.int64) * total) // draws
+
+
 def _posterior_runs(design: Scenario, calibration: Calibration, draws: int, seed: int | None) -> tuple[list[Scenario], list[int]]:
-    draws = min(draws, len(calibration.posterior))
+    rows = posterior_rows(len(calibration.posterior), draws)
     seed = calibration.seed if seed is None else seed
-    seeds = replicate_seeds(stream_seed(seed, "forecast"), draws)
-    scenarios = [apply_values(design, calibration.values(j), parameters=calibration.parameters, source="--fit") for j in range(draws)]
+    seeds = replicate_seeds(stream_seed(seed, "forecast"), len(rows))
+    scenarios = [apply_values(design, calibration.values(int(j)), parameters=calibration.parameters, source="--fit") for j in rows]
     return scenarios, seeds
 
 

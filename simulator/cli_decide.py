@@ -237,7 +237,7 @@ def sensitivity(
     --uncertain word_of_mouth.spontaneous_rate=0.001:0.01 --metric cumulative_profit
     """
     from .decide_settings import load_settings, pick, range_texts
-    from .parameters import parse_parameters
+    from .parameters import check_designs_pair, parse_parameters
     from .report.sensitivity import write_sensitivity
     from .results import check_out_dir, new_results_dir
     from .scenario_io import load_scenario
@@ -248,7 +248,7 @@ def sensitivity(
     for value, flag in ((samples, "--samples"), (trajectories, "--trajectories"), (replicates, "--replicates")):
         _positive(value, flag)
     settings = load_settings(settings_file, "sensitivity")
-    base, _ = _scenario(scenario, settings, sets)
+    base, base_path = _scenario(scenario, settings, sets)
     overrides = pick(sets, settings.set)
     design_paths = pick(list(designs or []), [Path(d) for d in settings.designs])
     others = [load_scenario(p, overrides) for p in design_paths]
@@ -257,6 +257,7 @@ def sensitivity(
     parameters = parse_parameters(texts, base, source=source)
     for design in others:   # every design must have every uncertain key, with room for its range
         parse_parameters(texts, design, source=source)
+    check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     chosen = {k: v for k, v in {"samples": pick(samples, settings.samples), "trajectories": pick(trajectories, settings.trajectories),
                                 "replicates": pick(replicates, settings.replicates), "levels": settings.levels,
                                 "bins": settings.bins, "screen": settings.screen}.items() if v is not None}
@@ -333,7 +334,7 @@ def calibrate(
     from .calibrate import CalibrationSettings, calibrate as run_calibrate, check_fit, compare_designs, forecast, pilot_counts
     from .decide_settings import load_settings, pick, range_texts
     from .evaluation import Evaluator
-    from .parameters import parse_parameters
+    from .parameters import check_designs_pair, parse_parameters
     from .report.calibrate import write_calibration
     from .results import ResultsFolder, check_out_dir, new_results_dir
     from .scenario_io import load_scenario
@@ -343,7 +344,7 @@ def calibrate(
                         (replicates, "--replicates")):
         _positive(value, flag)
     settings = load_settings(settings_file, "calibrate")
-    base, _ = _scenario(scenario, settings, sets)
+    base, base_path = _scenario(scenario, settings, sets)
     overrides = pick(sets, settings.set)
     data_path = Path(pick(data, settings.data)) if pick(data, settings.data) else None
     if data_path is None:
@@ -353,7 +354,9 @@ def calibrate(
     parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source)
     columns = pick(column, settings.columns) or None
     counts = pilot_counts(pilot, columns, source=str(data_path))
-    others = [load_scenario(p, overrides) for p in pick(list(design), [Path(d) for d in settings.designs])]
+    design_paths = pick(list(design), [Path(d) for d in settings.designs])
+    others = [load_scenario(p, overrides) for p in design_paths]
+    check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     chosen = {k: v for k, v in {"population_size": pick(particles, settings.particles),
                                 "generations": pick(generations, settings.generations), "bin_days": settings.bin_days,
                                 "posterior_samples": settings.posterior_samples, "level": settings.level}.items()

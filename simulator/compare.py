@@ -245,7 +245,8 @@ def _short(value) -> str:
     return text if len(text) <= 30 else text[:27] + "..."
 
 
-def check_pairable(scenarios: list[Scenario], seed_given: bool = False, sources: list[str] | None = None) -> None:
+def check_pairable(scenarios: list[Scenario], seed_given: bool = False, sources: list[str] | None = None,
+                   remedy: str = "change the file, or give --unpaired for unpaired intervals") -> None:
     """Refuse designs that cannot be paired replicate by replicate: one ScenarioError
     line naming the first design that differs from the reference, and how."""
     for i, other in enumerate(scenarios[1:], start=1):
@@ -253,8 +254,7 @@ def check_pairable(scenarios: list[Scenario], seed_given: bool = False, sources:
         if differences:
             raise ScenarioError(
                 f"differs from the reference {scenarios[0].name} in {'; '.join(differences)}: a paired comparison needs "
-                f"the same population, network, days and seed (change the file, or give --unpaired for unpaired "
-                f"intervals)", file=sources[i] if sources else other.name)
+                f"the same population, network, days and seed ({remedy})", file=sources[i] if sources else other.name)
 
 
 def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int | None = None, *, baseline: bool = True,

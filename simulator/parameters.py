@@ -291,6 +291,25 @@ def apply_values(base: Scenario, values: dict[str, Any], *, parameters: Iterable
     return validate(data, source=source, base_dir=base_dir)
 
 
+def check_designs_pair(designs: list[Scenario], parameters: Iterable[Parameter], *, sources: list[str] | None = None,
+                       source: str | None = None) -> None:
+    """Designs weighed against each other at the same parameter values (sensitivity's
+    decision, calibrate's design comparison) run on the same seeds, so, as in
+    ``compare``, they must share population, network and days: otherwise the verdict
+    is the population size talking. Keys the study sets itself are set alike in every
+    design and are no difference. One ScenarioError line naming the first design that
+    differs (``sources`` are the designs' files)."""
+    from .compare import check_pairable  # pandas: only where designs are weighed
+
+    if len(designs) < 2:
+        return
+    parameters = list(parameters)
+    values = {p.key: p.from_unit(0.5) for p in parameters}
+    alike = [apply_values(d, values, parameters=parameters, source=source) for d in designs] if values else list(designs)
+    check_pairable(alike, seed_given=True, sources=sources,
+                   remedy="make the designs differ only in the program, or compare them with refsim compare --unpaired")
+
+
 def _get(data: Any, parts: list[str]) -> Any:
     for part in parts:
         data = data[int(part)] if isinstance(data, list) else data[part]

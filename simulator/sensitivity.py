@@ -48,7 +48,7 @@ from SALib.sample import sobol as sobol_sample
 from .config import Scenario
 from .errors import ScenarioError
 from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric
-from .parameters import Parameter, apply_values, point_values
+from .parameters import Parameter, apply_values, check_designs_pair, point_values
 from .rng import draw_seed, replicate_seeds, stream_seed
 
 
@@ -94,6 +94,7 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     check_settings(settings)
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     design_list = list(designs) or [base]
+    check_designs_pair(design_list, parameters, source="--uncertain")
     names = design_names(design_list)
     evaluate = evaluate or Evaluator()
     seeds = replicate_seeds(seed, settings.replicates)

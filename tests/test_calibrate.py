@@ -142,3 +142,53 @@ def test_pilot_mistakes_are_one_line_errors():
     base = launch()
     with pytest.raises(ScenarioError, match="choices cannot be fitted"):
         calibrate(base, pd.DataFrame({"shares": [1, 2]}), parse_parameters(["program.timing.kind"], base))
+
+
+def _fake_calibration(posterior: pd.DataFrame, parameters) -> "Calibration":
+    from simulator.calibrate import Calibration
+
+    return Calibration(seed=1, parameters=parameters, columns=["shares"], pilot_days=21, particles=posterior.assign(weight=1.0),
+                       posterior=posterior.assign(draw=np.arange(len(posterior))), intervals=pd.DataFrame(),
+                       generations=pd.DataFrame())
+
+
+@pytest.mark.parametrize("total, draws", [(500, 50), (500, 20), (500, 7), (10, 50), (3, 3)])
+def test_a_forecast_spreads_its_draws_over_the_whole_posterior(total, draws):
+    """The kept draws come from systematic resampling in particle order: a posterior
+    whose first half holds one value and second half another must give a forecast
+    whose draws are evenly split between both (the first `draws` rows would all be
+    the first value), and exactly every (total / draws)-th row when that divides."""
+    from simulator.calibrate import _posterior_runs, posterior_rows
+
+    rows = posterior_rows(total, draws)
+    used = min(total, draws)
+    assert len(rows) == used and len(set(rows.tolist())) == used and rows[0] == 0 and rows[-1] < total
+    if total % used == 0:
+        assert np.all(np.diff(rows) == total // used)
+    base = launch()
+    parameters = parse_parameters(["program.base_share=0.05:0.5"], base, source="--fit")
+    shares = np.where(np.arange(total) < total // 2, 0.1, 0.4)
+    calibration = _fake_calibration(pd.DataFrame({"program.base_share": shares}), parameters)
+    scenarios, seeds = _posterior_runs(base, calibration, draws, None)
+    used_shares = np.array([s.program.base_share for s in scenarios])
+    assert len(scenarios) == len(set(seeds)) == used
+    assert abs(np.mean(used_shares == 0.4) - 0.5) <= 1 / used   # half of each, within one draw
+
+
+def test_designs_weighed_under_the_posterior_must_share_population_network_and_days():
+    """As compare refuses to pair them: a design on another population is refused in
+    one line before any run; a key the fit sets itself is no difference."""
+    base = launch()
+    parameters = parse_parameters(["program.base_share=0.05:0.5"], base, source="--fit")
+    calibration = _fake_calibration(pd.DataFrame({"program.base_share": [0.2, 0.3]}), parameters)
+    bigger = launch(name="bigger", population={"size": 3000, "initial_customers": 60})
+    ran = []
+    with pytest.raises(ScenarioError, match=r"population\.size \(1500 vs 3000\)"):
+        compare_designs([base, bigger], calibration, evaluate=lambda *a, **k: ran.append(a))
+    assert ran == []
+    fitted_size = parse_parameters(["population.size=1000:4000"], base, source="--fit")
+    from simulator.parameters import check_designs_pair
+
+    check_designs_pair([base, bigger], fitted_size)   # the fit sets the size of both alike
+    with pytest.raises(ScenarioError, match=r"days \(60 vs 90\)"):
+        check_designs_pair([base, launch(name="longer", days=90)], parameters)

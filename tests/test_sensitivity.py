@@ -80,3 +80,16 @@ def test_bad_settings_are_one_line_errors():
         sensitivity(base, uncertain, metrics=["customers"])
     with pytest.raises(ScenarioError, match="nothing is uncertain"):
         sensitivity(base, [], metrics=["customers_final"])
+
+
+def test_designs_on_different_populations_are_refused_before_any_run():
+    """The decision compares designs point by point on the same seeds: a design on
+    twice the people would win on its size alone, so it is refused in one line (as
+    compare refuses it), unless the size is itself one of the uncertain keys."""
+    base = Scenario.model_validate({"name": "small", "days": 30, "population": {"size": 400, "initial_customers": 20}})
+    other = base.model_copy(update={"name": "large", "population": base.population.model_copy(update={"size": 800})})
+    ran = []
+    with pytest.raises(ScenarioError, match=r"large.*population\.size \(400 vs 800\)"):
+        sensitivity(base, parse_parameters(["program.base_share=0.1:0.3"], base, source="--uncertain"), designs=[base, other],
+                    evaluate=lambda *a, **k: ran.append(a))
+    assert ran == []
