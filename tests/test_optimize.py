@@ -194,3 +194,20 @@ def test_the_local_pool_gives_the_serial_numbers():
     pooled = Evaluator("local", workers=2)(scenarios, seeds, metrics)
     assert serial == pooled
     assert serial[0] != serial[2]     # different seeds, different runs
+
+
+def test_the_minimised_metrics_are_real_metrics_and_the_docs_name_them_all():
+    """An objective's default direction: every metric minimised by default exists (a
+    stale name would silently maximise the real one), every metric compare rates
+    lower-is-better is minimised too, and docs/decide.md lists exactly these."""
+    import re
+    from pathlib import Path
+
+    from simulator.compare import LOWER_IS_BETTER
+    from simulator.evaluation import MINIMISED, known_metrics
+
+    assert MINIMISED <= set(known_metrics())
+    assert LOWER_IS_BETTER <= MINIMISED
+    text = " ".join((Path(__file__).parent.parent / "docs" / "decide.md").read_text().split())
+    listed = re.search(r"Costs and delays \((.*?)\) are minimised", text)
+    assert listed and set(re.findall(r"`(\w+)`", listed.group(1))) == MINIMISED
