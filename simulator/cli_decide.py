@@ -242,7 +242,7 @@ def sensitivity(
     from .results import check_out_dir, new_results_dir
     from .scenario_io import load_scenario
     from .evaluation import check_metric
-    from .sensitivity import SensitivitySettings, check_settings, sensitivity as run_sensitivity
+    from .sensitivity import SensitivitySettings, check_settings, decision_drivers, sensitivity as run_sensitivity
 
     started = dt.datetime.now()
     for value, flag in ((samples, "--samples"), (trajectories, "--trajectories"), (replicates, "--replicates")):
@@ -288,8 +288,11 @@ def sensitivity(
         for row in result.decision.to_dict("records"):
             out.print(f"  {row['design']:<24} best at {row['probability_best']:.0%} of the points, expected regret "
                       f"{row['expected_regret']:.4g}", markup=False)
-        hinges = result.flips[result.flips["flips"] | (result.flips["ST_advantage"] >= 0.05)]["parameter"].tolist()
-        out.print(f"  the decision hinges on: {', '.join(hinges) or 'none of the assumptions'}", markup=False)
+        hinges, sways = decision_drivers(result.flips)
+        out.print(f"  the decision hinges on: {', '.join(hinges) or 'none of the assumptions (the leader is best in every part of every range)'}",
+                  markup=False)
+        if sways:
+            out.print(f"  the size of the lead moves with: {', '.join(sways)}", markup=False)
     else:
         top = result.sobol[result.sobol["metric"] == decision_metric].sort_values("ST", ascending=False).head(3)
         out.print("  largest total Sobol indices of " + decision_metric + ": "

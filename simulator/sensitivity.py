@@ -226,6 +226,29 @@ def points_table(units, y, names, metrics, parameters) -> pd.DataFrame:
 # --------------------------------------------------------------------------- the decision
 
 
+#: Share of a variance (a total Sobol index) from which an assumption is said to matter.
+MATTERS = 0.05
+
+
+def decision_drivers(flips: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The assumptions the decision hinges on (the best design changes across their
+    range), and those that only move the size of the leader's lead (a total Sobol
+    index of the lead of at least MATTERS, the best design the same in every part of
+    their range)."""
+    hinges = flips[flips["flips"]]["parameter"].tolist()
+    sways = flips[~flips["flips"] & (flips["ST_advantage"] >= MATTERS)]["parameter"].tolist()
+    return hinges, sways
+
+
+def explains(index: float, what: str) -> str:
+    """'explains 40% of the variance of WHAT' for a total Sobol index; an estimate
+    above 1 (too few samples for a precise index) says so rather than '161%'."""
+    if index > 1.0:
+        return (f"explains most of the variance of {what}; its estimated index, {index:.2f}, is above 1: "
+                "raise --samples for a precise one")
+    return f"explains {max(index, 0.0):.0%} of the variance of {what}"
+
+
 def best_shares(values: np.ndarray) -> np.ndarray:
     """[point, design] -> [point, design]: 1 for the best design at the point, ties shared."""
     best = values == values.max(axis=1, keepdims=True)

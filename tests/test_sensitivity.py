@@ -93,3 +93,20 @@ def test_designs_on_different_populations_are_refused_before_any_run():
         sensitivity(base, parse_parameters(["program.base_share=0.1:0.3"], base, source="--uncertain"), designs=[base, other],
                     evaluate=lambda *a, **k: ran.append(a))
     assert ran == []
+
+
+def test_the_decision_hinges_only_on_assumptions_that_change_the_best_design():
+    """An assumption that moves the size of the leader's lead but never changes the
+    best design is not one the decision 'hinges on' (it was, by its Sobol index
+    alone); an index estimated above 1 is not printed as a share over 100%."""
+    import pandas as pd
+
+    from simulator.sensitivity import decision_drivers, explains
+
+    flips = pd.DataFrame({"parameter": ["a", "b", "c", "d"], "flips": [False, True, False, False],
+                          "ST_advantage": [0.9, 0.01, 1.61, 0.02]})
+    hinges, sways = decision_drivers(flips)
+    assert hinges == ["b"] and sways == ["a", "c"]
+    assert explains(0.4, "the lead") == "explains 40% of the variance of the lead"
+    assert "161%" not in explains(1.61, "the lead") and "1.61" in explains(1.61, "the lead")
+    assert explains(-0.03, "the lead").startswith("explains 0%")   # estimates can fall below 0 too

@@ -11,12 +11,11 @@ import numpy as np
 
 from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
-from ..sensitivity import SensitivityResult, SensitivitySettings
+from ..sensitivity import MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, explains
 from .figure import plt, save
 from .text import figure_links, fmt
 
 #: A total Sobol index at or above this share of the variance counts as "moves the outcome".
-MATTERS = 0.05
 
 
 def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Scenario], metrics: list[str],
@@ -124,8 +123,9 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
 def _decision_section(result: SensitivityResult, metric: str) -> list[str]:
     decision, flips = result.decision, result.flips
     leader = decision.sort_values("probability_best", ascending=False).iloc[0]
-    hinges = flips[flips["flips"] | (flips["ST_advantage"] >= MATTERS)]
-    calm = flips[~flips["parameter"].isin(hinges["parameter"])]
+    hinges, sways = decision_drivers(flips)
+    rows = {r["parameter"]: r for r in flips.to_dict("records")}
+    calm = [p for p in flips["parameter"] if p not in hinges and p not in sways]
     lines = ["## The decision", "",
              f"Which design gives the best **{metric}**, across the uncertainty. **{leader['design']}** is best at "
              f"{leader['probability_best']:.0%} of the points.", "",
@@ -134,16 +134,19 @@ def _decision_section(result: SensitivityResult, metric: str) -> list[str]:
         lines.append(f"| {row['design']} | {fmt(row['mean'])} | {row['probability_best']:.0%} | {fmt(row['expected_regret'])} |")
     lines += ["", "Expected regret: what choosing the design loses on average against always choosing the best one for "
               "the assumptions as they turn out.", ""]
-    if len(hinges):
+    if hinges:
         lines.append("**The decision hinges on:** " + "; ".join(
-            f"`{r['parameter']}` (explains {r['ST_advantage']:.0%} of the variance of the leader's advantage"
-            + (f"; the best design changes across its range: {r['best_by_bin']}" if r["flips"] else "") + ")"
-            for r in hinges.to_dict("records")) + ".")
+            f"`{p}` (the best design changes across its range: {rows[p]['best_by_bin']}; it "
+            f"{explains(rows[p]['ST_advantage'], 'the leader’s lead')})" for p in hinges) + ".")
     else:
-        lines.append("**The decision hinges on none of the assumptions:** the leader stays best across every range.")
-    if len(calm):
-        lines += ["", "**It does not hinge on:** " + ", ".join(f"`{p}`" for p in calm["parameter"])
-                  + f" (each explains under {MATTERS:.0%} of the advantage's variance and never changes the best design)."]
+        lines.append(f"**The decision hinges on none of the assumptions:** {leader['design']} "
+                     "is best on average in every quarter of every range.")
+    if sways:
+        lines += ["", "**They move the size of the lead, not the best design:** " + "; ".join(
+            f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead')})" for p in sways) + "."]
+    if calm:
+        lines += ["", "**Neither the best design nor the lead moves with:** " + ", ".join(f"`{p}`" for p in calm)
+                  + f" (each explains under {MATTERS:.0%} of the lead's variance and never changes the best design)."]
     lines += ["", "| assumption | S1 of the advantage | ST of the advantage | best design by quarter of its range | flips |",
               "|---|---|---|---|---|"]
     for row in flips.to_dict("records"):
