@@ -144,16 +144,28 @@ def run(
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
 
 
+def _defined_in(metric: str, defined: int, replicates: int) -> str:
+    """A headline defined in only some replicates says in how many: a mean payback day
+    over the one replicate in six that paid back is not the program's payback."""
+    if defined >= replicates:
+        return ""
+    if metric == "payback_day":
+        return f"   paid back in {defined} of {replicates} replicates (the mean is over those)"
+    return f"   defined in {defined} of {replicates} replicates (the mean is over those)"
+
+
 def _print_headline(results) -> None:
     from .report import fmt
 
     table = results.summary.set_index("metric")
+    replicates = len(results.runs)
     # incremental_value first: the value the program adds (beyond the horizon too) is the decision
     for metric in ("incremental_value", "payback_day", "customers_final", "referred_share", "k_factor", "program_k",
                    "attributed_roi", "cumulative_profit", "incremental_profit"):
         if metric in table.index:
             row = table.loc[metric]
-            out.print(f"  {metric:<22} {fmt(row['mean']):>12}   95% CI {fmt(row['ci_low'])} – {fmt(row['ci_high'])}", markup=False)
+            out.print(f"  {metric:<22} {fmt(row['mean']):>12}   95% CI {fmt(row['ci_low'])} – {fmt(row['ci_high'])}"
+                      + _defined_in(metric, int(row["n"]), replicates), markup=False)
     if "budget_exhausted_day" in table.index and table.loc["budget_exhausted_day", "n"] > 0:
         row = table.loc["budget_exhausted_day"]
         incentive = results.scenario.program.incentive

@@ -109,3 +109,13 @@ def test_help_explains_every_command():
     result = runner.invoke(app, ["run", "--help"])
     for option in ("--out", "--replicates", "--seed", "--set", "--people", "--workers", "--executor"):
         assert option in result.stdout
+
+
+def test_a_headline_defined_in_some_replicates_only_says_in_how_many():
+    """A mean payback day over the one replicate in six that paid back was printed as
+    if it were the program's payback."""
+    from simulator.cli import _defined_in
+
+    assert _defined_in("payback_day", 6, 6) == ""
+    assert "paid back in 1 of 6 replicates" in _defined_in("payback_day", 1, 6)
+    assert "defined in 3 of 10 replicates" in _defined_in("program_k", 3, 10)

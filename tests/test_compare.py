@@ -257,3 +257,27 @@ def test_lower_is_better_for_costs_per_customer_and_a_later_payback():
         assert better(metric, -1.0) and not better(metric, 1.0), metric
     for metric in ("incremental_value", "customers_final"):
         assert better(metric, 1.0) and not better(metric, -1.0), metric
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_a_metric_undefined_in_some_replicates_of_one_design_gets_no_verdict(paired):
+    """payback_day is NaN where a replicate never pays back. Dropping those pairs rated
+    a design that paid back in 5 of 6 replicates 'worse' or 'better' on the 5 alone;
+    the replicates left out are its worst, so the comparison gives no verdict. With the
+    same replicates undefined in both, the pairs left are a fair comparison."""
+    from types import SimpleNamespace
+
+    from simulator.compare import comparison_table
+
+    def design(name, values):
+        runs = pd.DataFrame({"replicate": range(len(values)), "payback_day": values})
+        return SimpleNamespace(scenario=SimpleNamespace(name=name), runs=runs)
+
+    reference = design("a", [30.0, 32.0, 31.0, 29.0, 33.0, 30.0])
+    some_never = design("b", [40.0, 41.0, np.nan, 42.0, 40.0, 43.0])
+    all_later = design("c", [40.0, 41.0, 44.0, 42.0, 40.0, 43.0])
+    table = comparison_table([reference, some_never, all_later], paired=paired).set_index("design")
+    assert table.loc["b", "verdict"] == "unclear"
+    assert table.loc["c", "verdict"] == "worse"   # later payback in every replicate: worse, by any interval
+    both = comparison_table([design("a", [30.0, np.nan, 31.0, 29.0]), design("d", [40.0, np.nan, 41.0, 42.0])], paired=paired)
+    assert both.set_index("design").loc["d", "verdict"] == "worse"
