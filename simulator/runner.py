@@ -56,7 +56,8 @@ def incremental_metrics(scenario: Scenario, metrics: dict[str, float], twin: dic
         "incremental_cac": cac,
         "incremental_cac_vs_paid": ratio(cac, paid_cac) if paid_cac else math.nan,
         "payback_day": payback,
-        "program_k": metrics["k_factor"] - twin["k_factor"],
+        # a twin with no customer whose window has elapsed has no K, and no tracked referral either
+        "program_k": metrics["k_factor"] - (twin["k_factor"] if math.isfinite(twin["k_factor"]) else 0.0),
         "incremental_customers": extra,
         "incremental_profit": metrics["cumulative_profit"] - twin["cumulative_profit"],
     }

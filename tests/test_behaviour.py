@@ -618,3 +618,19 @@ def test_default_scenario_meets_its_consistency_targets():
     assert np.sum(np.array([r["ltv_referred"] for r in runs]) > np.array([r["ltv_organic"] for r in runs])) >= 6
     k_high = k.mean() + stats.t.ppf(0.975, len(k) - 1) * k.std(ddof=1) / math.sqrt(len(k))
     assert 0 < k.mean() and k_high < 1, k
+
+
+def test_program_k_is_defined_when_nobody_joins_the_twin():
+    """With no organic adoption and no unprompted word of mouth, nobody joins the
+    no-program twin, whose K is then undefined; its tracked referrals are still none,
+    so program_k is the program's K (it was NaN: a blank headline)."""
+    from simulator.runner import run_replicate
+
+    scenario = small(days=90, acquisition={"organic_rate": 0.0}, word_of_mouth={"spontaneous_rate": 0.0})
+    from simulator.runner import baseline_of
+
+    out = run_replicate(scenario, 0, 31, baseline=True)
+    twin = run_summary(Engine(baseline_of(scenario), 31).run())
+    assert twin["adopters"] == 0 and math.isnan(twin["k_factor"])
+    assert out.metrics["referred_customers"] > 0 and out.metrics["k_factor"] > 0
+    assert out.metrics["program_k"] == out.metrics["k_factor"]
