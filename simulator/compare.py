@@ -173,7 +173,7 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
     for design in designs:
         for metric in metrics:
             values = design.runs.sort_values("replicate")[metric].to_numpy(dtype=float)
-            summary = interval(values, level)
+            summary = interval(values, level, metric)
             row = {"design": design.scenario.name, "metric": metric, **{k: summary[k] for k in ("mean", "ci_low", "ci_high", "p2_5", "p97_5", "n")},
                    "reference": reference.scenario.name}
             if design is reference:
@@ -333,7 +333,7 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
     best = order[0]
     if not math.isfinite(means[best]):
         return None
-    summary = interval(values[best])
+    summary = interval(values[best], metric=metric)
     n = min(len(v) for v in values.values())
     stacked = np.vstack([np.where(np.isfinite(v[:n]), v[:n], -np.inf) for v in values.values()])
     share = float((stacked.argmax(axis=0) == list(values).index(best)).mean()) if n else math.nan

@@ -65,6 +65,18 @@ SUMMARY_METRICS: dict[str, str] = {
 }
 
 
+#: The values a metric can take, where they are bounded: a 95% interval of the mean is cut
+#: to them (the true mean lies within them, so the cut interval covers it as often; a
+#: t-interval over few replicates of a share near 0 would otherwise reach below 0).
+METRIC_BOUNDS: dict[str, tuple[float, float]] = {
+    **{name: (0.0, math.inf) for name in ("customers_final", "adopters", "referred_customers", "word_of_mouth_customers",
+                                          "k_factor", "reward_cost", "cost_per_referred_customer", "budget_exhausted_day",
+                                          "incremental_cac", "incremental_cac_vs_paid")},
+    "referred_share": (0.0, 1.0),
+    "payback_day": (1.0, math.inf),   # day 1 at the earliest (runner.incremental_metrics)
+}
+
+
 def cohort_k(people, day: int, window: int = 30, joined: np.ndarray | None = None) -> float:
     """Cohort K: tracked referrals each customer made within ``window`` days of joining,
     averaged over the customers who joined on day 1 or later and whose window has fully

@@ -358,7 +358,7 @@ class Search:
     def confirm(self, study: optuna.Study, number: int) -> pd.DataFrame:
         scenario = apply_values(self.base, study.trials[number].params, parameters=self.parameters)
         values = self.evaluate([scenario] * len(self.fresh_seeds), self.fresh_seeds, self.metrics)
-        rows = [{"trial": number, "metric": m, **interval(np.array([v[m] for v in values]))} for m in self.metrics]
+        rows = [{"trial": number, "metric": m, **interval(np.array([v[m] for v in values]), metric=m)} for m in self.metrics]
         return pd.DataFrame(rows)
 
     def trials_table(self, study: optuna.Study) -> pd.DataFrame:
@@ -370,7 +370,7 @@ class Search:
             row["replicates"] = len(runs.get(self.metrics[0], []))
             upper_ok = True
             for metric in self.metrics:
-                summary = interval(np.array(runs.get(metric, []), dtype=float))
+                summary = interval(np.array(runs.get(metric, []), dtype=float), metric=metric)
                 row.update({f"{metric}_mean": summary["mean"], f"{metric}_ci_low": summary["ci_low"], f"{metric}_ci_high": summary["ci_high"]})
             for c in self.constraints:
                 mean, low, high = row[f"{c.metric}_mean"], row[f"{c.metric}_ci_low"], row[f"{c.metric}_ci_high"]

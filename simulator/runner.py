@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from .engine import Engine
 from .executors import run_tasks
 from .kernel import common_path
 from .network import network_for
-from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, SUMMARY_METRICS, run_summary, run_summary_and_k_by_month
+from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, METRIC_BOUNDS, SUMMARY_METRICS, run_summary, run_summary_and_k_by_month
 from .rng import draw_seed, replicate_seeds
 from .state import STATE_NAMES
 from .twins import twin_key, twin_run
@@ -252,15 +252,17 @@ def runs_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def interval(values: np.ndarray, level: float = 0.95) -> dict[str, float]:
+def interval(values: np.ndarray, level: float = 0.95, metric: str | None = None) -> dict[str, float]:
     """Mean, the t-interval of the mean (Monte Carlo uncertainty) and the 2.5-97.5%
-    range of outcomes (run-to-run spread), ignoring NaN runs."""
+    range of outcomes (run-to-run spread), ignoring NaN runs. Given the ``metric``,
+    the interval of the mean is cut to the values it can take (METRIC_BOUNDS)."""
     values = np.asarray(values, dtype=np.float64)
-    return intervals(values[np.isfinite(values)][np.newaxis, :], level)[0]
+    return intervals(values[np.isfinite(values)][np.newaxis, :], level, None if metric is None else [metric])[0]
 
 
-def intervals(table: np.ndarray, level: float = 0.95) -> list[dict[str, float]]:
-    """:func:`interval` of each row of ``table`` (one row of values per metric). The rows
+def intervals(table: np.ndarray, level: float = 0.95, metrics: Sequence[str] | None = None) -> list[dict[str, float]]:
+    """:func:`interval` of each row of ``table`` (one row of values per metric, named by
+    ``metrics`` when the intervals are to be cut to their values). The rows
     with no NaN or infinite value go through numpy together, each reduced as the
     contiguous row it is, so that numpy sums it pairwise as it sums a 1-d array: every
     figure is what the row alone gives, bit for bit. A row with a NaN or an infinity
@@ -292,6 +294,12 @@ def intervals(table: np.ndarray, level: float = 0.95) -> list[dict[str, float]]:
                         "p97_5": float(high), "n": n}
     for row in np.flatnonzero(~whole):
         out[row] = interval(table[row], level)
+    for summary, metric in zip(out, metrics or ()):
+        low, high = METRIC_BOUNDS.get(metric, (-math.inf, math.inf))
+        if summary["ci_low"] < low:   # NaN compares False: left as it is
+            summary["ci_low"] = low
+        if summary["ci_high"] > high:
+            summary["ci_high"] = high
     return out
 
 
@@ -306,7 +314,7 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     groups = [(names[0], runs)] if len(names) == 1 else runs.groupby("scenario", sort=False)
     for name, group in groups:
         table = group[metrics].to_numpy(dtype=np.float64).T  # one row per metric
-        for metric, summary in zip(metrics, intervals(table)):
+        for metric, summary in zip(metrics, intervals(table, metrics=metrics)):
             rows.append({"scenario": name, "metric": metric, **summary})
     return pd.DataFrame(rows)
 

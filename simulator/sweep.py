@@ -219,7 +219,7 @@ def point_summary(frame: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
         row = {"point_id": point_id, **{k: group[k].iloc[0] for k in sweep.parameters}, "runs_ok": len(ok),
                "runs_failed": len(group) - len(ok)}
         for metric in sweep.metrics:
-            summary = interval(ok[metric].to_numpy(dtype=float))
+            summary = interval(ok[metric].to_numpy(dtype=float), metric=metric)
             row.update({f"{metric}_mean": summary["mean"], f"{metric}_ci_low": summary["ci_low"],
                         f"{metric}_ci_high": summary["ci_high"]})
         rows.append(row)

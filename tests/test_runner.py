@@ -217,6 +217,36 @@ def test_the_summary_is_the_t_interval_of_the_mean_and_the_outcome_range_per_sce
     for (name, metric), row in summary.iterrows():
         values = runs.loc[runs["scenario"] == name, metric].dropna().to_numpy()
         low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
+        low = max(low, 0.0)   # both metrics count or average non-negative things: the interval is cut at 0
         assert row["n"] == len(values)
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), rel=1e-12)
         assert (row["p2_5"], row["p97_5"]) == pytest.approx(tuple(np.percentile(values, [2.5, 97.5])), rel=1e-12)
+
+
+def test_an_interval_of_the_mean_is_cut_to_the_values_the_metric_can_take():
+    """A t-interval over few replicates of a share near 0 reached below 0 (referred_share
+    -0.108 - 1.05 over 2 replicates; payback_day -0.262 in the README's run). The true
+    mean lies within the metric's values, so the interval cut to them covers it as
+    often. Metrics without bounds, and the outcome range, are left as they are."""
+    from scipy import stats
+
+    from simulator.runner import interval, intervals, summarize
+
+    share = np.array([0.02, 0.9])
+    low, high = stats.t.interval(0.95, 1, loc=share.mean(), scale=stats.sem(share))
+    assert low < 0 and high > 1                       # the plain interval leaves [0, 1]
+    cut = interval(share, metric="referred_share")
+    assert (cut["ci_low"], cut["ci_high"]) == (0.0, 1.0) and cut["mean"] == pytest.approx(0.46)
+    assert interval(share)["ci_low"] == pytest.approx(low)   # no metric named: not cut
+    payback = np.array([1.0, 1.0, 4.0, np.nan])
+    assert interval(payback, metric="payback_day")["ci_low"] == 1.0
+    value = np.array([-5.0, 3.0])
+    assert interval(value, metric="incremental_value")["ci_low"] == pytest.approx(
+        stats.t.interval(0.95, 1, loc=-1.0, scale=stats.sem(value))[0])   # unbounded: as it is
+    table = np.array([share, [5.0, 6.0]])
+    assert [r["ci_low"] for r in intervals(table, metrics=["referred_share", "customers_final"])][0] == 0.0
+    runs = pd.DataFrame({"scenario": "a", "replicate": [0, 1], "referred_share": share, "payback_day": [1.0, 3.0]})
+    summary = summarize(runs).set_index("metric")
+    assert summary.loc["referred_share", "ci_low"] == 0.0 and summary.loc["referred_share", "ci_high"] == 1.0
+    assert summary.loc["payback_day", "ci_low"] == 1.0
+    assert summary.loc["referred_share", "p2_5"] == pytest.approx(np.percentile(share, 2.5))

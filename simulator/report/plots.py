@@ -114,7 +114,7 @@ def k_by_month(table: pd.DataFrame, path: Path) -> Path:
 
     fig, ax = plt.subplots(figsize=(7, 4))
     months = sorted(table["join_month"].unique())
-    stats = [interval(table.loc[table["join_month"] == m, "k"].to_numpy()) for m in months]
+    stats = [interval(table.loc[table["join_month"] == m, "k"].to_numpy(), metric="k_factor") for m in months]
     mean = np.array([s["mean"] for s in stats])
     low = np.array([s["ci_low"] for s in stats])
     high = np.array([s["ci_high"] for s in stats])
