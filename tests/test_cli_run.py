@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from simulator.cli import app
@@ -119,3 +120,22 @@ def test_a_headline_defined_in_some_replicates_only_says_in_how_many():
     assert _defined_in("payback_day", 6, 6) == ""
     assert "paid back in 1 of 6 replicates" in _defined_in("payback_day", 1, 6)
     assert "defined in 3 of 10 replicates" in _defined_in("program_k", 3, 10)
+
+
+@pytest.mark.parametrize("values, opens, hedged", [
+    ([100.0, 120.0, 110.0], "**The program adds 110", False),
+    ([-1740.0, 26576.0], "**The program adds 12,418**", True),      # the interval holds 0
+    ([-500.0, -430.0, -463.0], "**The program loses 464.3**", False),
+    ([50.0], "**The program adds 50", True),                        # one replicate: no interval
+])
+def test_the_run_report_says_when_the_value_added_is_not_told_apart_from_zero(values, opens, hedged):
+    """The report's headline stated 'The program adds 12,418' on an interval of
+    -1,740 to 26,576, and 'adds -464.4' for a loss."""
+    from types import SimpleNamespace
+
+    from simulator.report.run import headline
+
+    results = SimpleNamespace(runs=pd.DataFrame({"incremental_value": values}), scenario=SimpleNamespace(days=365))
+    text = headline(results)[0]
+    assert text.startswith(opens), text
+    assert ("not distinguishable from no program" in text) == hedged

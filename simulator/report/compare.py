@@ -73,9 +73,12 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     what = "incremental value (profit plus customer equity, minus the no-program twin on the same seed)" \
         if decision.metric == "incremental_value" else \
         f"{horizon_profit(days)} (the twins were not run, so incremental value is not known: rerun with --baseline)"
-    text = (f"**{decision.best} adds the most value**: {what} {fmt(decision.mean)}, 95% interval "
-            f"{interval_text(decision.ci_low, decision.ci_high)}; it is best in {decision.share_best:.0%} of the "
-            f"{decision.replicates} replicates.")
+    claim = "adds the most value" if decision.metric == "incremental_value" else "has the highest profit"
+    text = (f"**{decision.best} {claim}**: {what} {fmt(decision.mean)}, 95% interval "
+            f"{interval_text(decision.ci_low, decision.ci_high)}"
+            + ("" if decision.ci_low > 0 or decision.ci_high < 0 or decision.metric != "incremental_value"
+               else " (not distinguishable from no program with these replicates)")
+            + f"; it is best in {decision.share_best:.0%} of the {decision.replicates} replicates.")
     if decision.runner_up is not None:
         sure = math.isfinite(decision.diff_ci_low) and decision.diff_ci_low > 0
         kind = "paired" if comparison.paired else "unpaired"

@@ -21,8 +21,14 @@ def headline(results: Results) -> list[str]:
     if "incremental_value" not in runs.columns:
         return []
     value = interval(runs["incremental_value"].to_numpy(dtype=float))
-    text = (f"**The program adds {fmt(value['mean'])}** in incremental value (profit plus customer equity, minus "
-            f"no program on the same seeds), 95% interval {interval_text(value['ci_low'], value['ci_high'])}.")
+    mean, low, high = value["mean"], value["ci_low"], value["ci_high"]
+    verb = f"loses {fmt(-mean)}" if mean < 0 else f"adds {fmt(mean)}"
+    text = (f"**The program {verb}** in incremental value (profit plus customer equity, minus "
+            f"no program on the same seeds), 95% interval {interval_text(low, high)}")
+    if not (low > 0 or high < 0):   # NaN included: one replicate gives no interval
+        text += ": not distinguishable from no program with these replicates (more replicates narrow the interval)."
+    else:
+        text += "."
     for column, happened, never in (
             ("budget_exhausted_day", "Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates.",
              "Its budget never ran out."),
