@@ -34,7 +34,23 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     text = read_yaml_text(path, "a scenario YAML file (see scenarios/)")
     data = parse_yaml(text, source)
     data = apply_overrides(data, overrides)
-    return validate(data, source=source, text=text, base_dir=path.parent)
+    try:
+        return validate(data, source=source, text=text, base_dir=path.parent)
+    except ScenarioError as error:
+        raise blame_override(error, overrides, source) from None
+
+
+def blame_override(error: ScenarioError, overrides: Iterable[str], source: str) -> ScenarioError:
+    """``error`` about a key an override set (or a block it set a key in) names the
+    override, not the file's line of the value it replaced."""
+    key = (error.key or "").split(" (line ")[0]
+    if not key:
+        return error
+    for item in reversed(list(overrides)):  # the last override of a key is the one that stands
+        given = item.partition("=")[0].strip()
+        if key == given or key.startswith(given + ".") or given.startswith(key + "."):
+            return ScenarioError(error.message, file=f"{source} with --set {item.strip()}", key=key)
+    return error
 
 
 def read_yaml_text(path: Path, what: str) -> str:

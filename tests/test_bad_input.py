@@ -153,6 +153,21 @@ def test_bad_set_override(tmp_path):
     assert code == 2 and "key.path=value" in stderr
 
 
+def test_a_bad_set_value_names_the_override_not_the_line_it_replaced(tmp_path):
+    """days=abc given on the command line was reported at the file's 'days' line; the
+    file was fine. A mistake in the file itself still names its line."""
+    line = next(i for i, l in enumerate(BASE_TEXT.splitlines(), 1) if l.startswith("days:"))
+    path = write(tmp_path, text=BASE_TEXT)
+    code, _, stderr = invoke("validate", path, "--set", "days=abc")
+    assert code == 2 and "with --set days=abc: days:" in stderr and f"(line {line})" not in stderr
+    assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
+    code, _, stderr = invoke("validate", path, "--set", "days=30", "--set", "population.size=0")
+    assert code == 2 and "with --set population.size=0: population.size:" in stderr
+    bad = write(tmp_path, text=BASE_TEXT.replace("days: 365", "days: -5"))
+    code, _, stderr = invoke("validate", bad, "--set", "population.size=500")
+    assert code == 2 and f"days (line {line})" in stderr and "--set" not in stderr
+
+
 def test_existing_out_folder_is_never_overwritten(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
