@@ -431,6 +431,17 @@ def _changed_inputs(old: dict[str, str], new: dict[str, str]) -> list[str]:
     return [path for path, digest in old.items() if path in new and new[path] != digest]
 
 
+def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
+    """Which part of a study's fingerprint differs from the folder's (``parts``, stored
+    with the state when the study started): 'its replicates (2 there, 5 now)'."""
+    then, now = state.get("parts") or {}, (extra or {}).get("parts") or {}
+    changed = [name for name in now if name in then and then[name] != now[name]]
+    if not changed:
+        return f"its {kind} file or base scenario has changed since"
+    return "its " + ", ".join(f"{name} ({then[name]} there, {now[name]} now)" if isinstance(now[name], int) else name
+                              for name in changed) + " differ from this command's"
+
+
 def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: bool = False,
                accepts: Callable[[dict], dict | None] | None = None, extra: dict | None = None,
                inputs: dict[str, str] | None = None) -> dict:
@@ -474,7 +485,7 @@ def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: b
                          **({"inputs": inputs} if inputs else {})}
                 atomic_write_json(state_path, state)
                 return state
-            raise ScenarioError(f"holds a different {kind} (its {kind} file or base scenario has changed since); "
+            raise ScenarioError(f"holds a different {kind} ({_what_differs(state, extra, kind)}); "
                                 f"rerun with --force to start over, or choose another --out folder",
                                 file=str(folder), key="--out")
         if state is None:

@@ -159,6 +159,14 @@ class Sweep:
         return _sha256(self._payload(self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | READING_KEYS),
                                      self.inputs()))
 
+    def fingerprint_parts(self) -> dict:
+        """What the fingerprint covers, part by part, so that a refusal to resume can
+        say which part differs: replicates as the number, the rest as digests."""
+        payload = self._payload(self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | READING_KEYS), self.inputs())
+        return {"replicates": self.replicates, "sweep file": _sha256(payload["sweep"]), "metrics": _sha256(payload["metrics"]),
+                "base scenario or --set": _sha256([payload["base"], payload["base_resolved"]]),
+                "files the runs read": _sha256(payload.get("inputs", {}))}
+
     def grid_fingerprint(self) -> str | None:
         """The fingerprint without the grid's values (its parameter keys kept, in
         order): two grids with the same one differ only in their levels. None for

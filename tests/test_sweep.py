@@ -336,7 +336,10 @@ def test_set_changes_the_base_scenario_and_is_part_of_the_sweep(tmp_path):
     assert manifest["scenarios"][0]["days"] == 12 and manifest["sweep"]["set"] == ["days=12"]
     # another --set is another sweep: refused without --force, like any change
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial",
-                                       "--set", "days=13"]), "holds a different sweep")
+                                       "--set", "days=13"]), "holds a different sweep", "its base scenario or --set differ")
+    # another replicate count is named as such (it was reported as a changed file)
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "--set", "days=12",
+                                       "--replicates", "3"]), "its replicates (", "there, 3 now) differ")
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o2"), "--set", "dayz=3"]),
                    "unknown key 'dayz'", "did you mean 'days'")
 
