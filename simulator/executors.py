@@ -50,7 +50,7 @@ def check_executor(executor: str | None, scheduler: str | None = None, *, source
         import difflib
 
         hint = difflib.get_close_matches(str(executor), EXECUTORS, n=1, cutoff=0.5)
-        raise ScenarioError(f"unknown executor '{executor}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
+        raise ScenarioError(f"unknown executor '{executor}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
                             + f" valid executors: {', '.join(EXECUTORS)}", key=source)
     if scheduler and executor != "dask":
         raise ScenarioError(f"a scheduler address needs the dask executor (got --executor {executor}); "

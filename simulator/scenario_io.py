@@ -32,7 +32,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     path = Path(path)
     source = str(path)
     text = read_yaml_text(path, "a scenario YAML file (see scenarios/)")
-    data = parse_yaml(text, source)
+    data = parse_scenario_yaml(text, source)
     data = apply_overrides(data, overrides)
     try:
         return validate(data, source=source, text=text, base_dir=path.parent)
@@ -66,6 +66,16 @@ def parse_yaml(text: str, source: str) -> dict:
     if not isinstance(data, dict):
         raise ScenarioError(f"the file holds a {type(data).__name__}, not a mapping; a scenario is a mapping of keys such as "
                             f"'name:', 'days:', 'program:'", file=source)
+    return data
+
+
+def parse_scenario_yaml(text: str, source: str) -> dict:
+    """parse_yaml for a scenario file, which must say something: an empty file (or one of
+    comments only) would otherwise run every default, likely not what was meant."""
+    data = parse_yaml(text, source)
+    if not data:
+        raise ScenarioError("the file is empty; a scenario is a mapping of keys such as 'name:', 'days:', 'program:' "
+                            "(start from scenarios/default.yaml; `refsim schema` lists every key)", file=source)
     return data
 
 
@@ -107,7 +117,8 @@ def validate(data: dict, *, source: str | None = None, text: str | None = None, 
             edge_path = (base_dir / edge_path).resolve()
         if not edge_path.is_file():
             key = key_at("network.path", ["network", "path"], text)
-            raise ScenarioError(f"edge-list file '{scenario.network.path}' not found (looked for {edge_path}); "
+            found = "is a folder" if edge_path.is_dir() else "not found"
+            raise ScenarioError(f"edge-list file '{scenario.network.path}' {found} (looked for {edge_path}); "
                                 f"give a file of 'u v [weight]' lines", file=source, key=key)
         scenario.network.path = str(edge_path)
         _check_edge_list(scenario, edge_path, source, text)

@@ -33,7 +33,7 @@ from .metrics import SUMMARY_METRICS
 from .results import input_digests, scenario_files
 from .compare import NEUTRAL
 from .runner import INCREMENTAL_METRICS
-from .scenario_io import apply_overrides, describe, key_at, parse_yaml, read_yaml_text, validate
+from .scenario_io import apply_overrides, describe, key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, validate
 
 METHODS = ("grid", "random", "latin_hypercube")
 KNOWN_METRICS: dict[str, str] = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
@@ -323,7 +323,7 @@ def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...]) -
         raise ScenarioError(f"base scenario '{spec.base}' not found (looked for {base_path}); give a scenario YAML path "
                             f"relative to the sweep file, or an inline scenario mapping", file=str(path), key=where("base"))
     text = read_yaml_text(base_path, "a base scenario YAML file")
-    data = apply_overrides(parse_yaml(text, str(base_path)), overrides)
+    data = apply_overrides(parse_scenario_yaml(text, str(base_path)), overrides)
     return validate(data, source=str(base_path), text=text, base_dir=base_path.parent), data, str(base_path), base_path.parent
 
 

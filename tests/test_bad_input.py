@@ -94,6 +94,15 @@ def test_invalid_yaml_names_line_and_column(tmp_path):
     assert "invalid YAML" in stderr
 
 
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "{}\n"])
+def test_an_empty_scenario_file_is_a_one_line_error(tmp_path, text):
+    """An empty file ran the whole default scenario: likely a file saved empty by mistake."""
+    path = write(tmp_path, text=text)
+    code, stdout, stderr = invoke("validate", path)
+    assert code == 2 and "the file is empty" in stderr and str(path) in stderr
+    assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
+
+
 def test_missing_scenario_file(tmp_path):
     code, stdout, stderr = invoke("run", tmp_path / "nope.yaml")
     assert_clean_error(code, stdout, stderr, tmp_path / "nope.yaml")
@@ -106,7 +115,12 @@ def test_missing_edge_list_file(tmp_path):
     path = write(tmp_path, data)
     code, stdout, stderr = invoke("run", path, "--out", tmp_path / "out")
     assert_clean_error(code, stdout, stderr, path, "network.path")
-    assert "missing.txt" in stderr
+    assert "missing.txt" in stderr and "not found" in stderr
+    (tmp_path / "graphs").mkdir()
+    data["network"]["path"] = "graphs"
+    code, stdout, stderr = invoke("run", write(tmp_path, data), "--out", tmp_path / "out")
+    assert_clean_error(code, stdout, stderr, path, "network.path")
+    assert "'graphs' is a folder" in stderr   # not 'not found': it is there, and it is not a file
 
 
 def test_edge_list_id_out_of_range(tmp_path):

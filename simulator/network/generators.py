@@ -73,7 +73,8 @@ def _edgelist_graph(cfg, base_dir: pathlib.Path | None, source: str | None):
         path = pathlib.Path(base_dir) / path
     if not path.is_file():
         where = f" (relative paths are read from {base_dir})" if base_dir is not None and not pathlib.Path(cfg.path).is_absolute() else ""
-        raise ScenarioError(f"edge-list file {str(path)!r} does not exist{where}; give the path of a file of 'u v [weight]' lines",
+        found = "is a folder" if path.is_dir() else "does not exist"
+        raise ScenarioError(f"edge-list file {str(path)!r} {found}{where}; give the path of a file of 'u v [weight]' lines",
                             file=source or str(path), key="network.path")
     return read_edgelist(path, source=source)
 

@@ -122,7 +122,7 @@ def k_by_month(table: pd.DataFrame, path: Path) -> Path:
     ax.plot(x, mean, "o-", label="cohort K (mean over replicates)")
     ax.fill_between(x, low, high, alpha=0.25, label="95% interval of the mean")
     ax.axhline(1, color="black", lw=0.8, ls="--", label="K = 1: each customer replaces themselves")
-    ax.set(xlabel="join month (30-day months of the run)", ylabel="tracked referrals per customer",
+    ax.set(xlabel="join month (30-day months of the run; 1 = join_month 0 of k_by_month.csv)", ylabel="tracked referrals per customer",
            title="K by join month: does the loop speed up, hold or stall?")
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=8)
