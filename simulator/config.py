@@ -470,7 +470,7 @@ class Scenario(Strict):
             if incentive.paid_on == "qualification" and incentive.qualification_days > self.days:
                 raise ValueError(
                     f"program.incentive.qualification_days: {incentive.qualification_days} days is longer than the horizon "
-                    f"(days = {self.days}): no reward could ever be paid"
+                    f"(days = {self.days}): no reward could ever be paid; valid: 0..{self.days}, or paid_on: signup"
                 )
             if incentive.budget is not None:
                 # the budget is company money: a reward costs its face value times cost_share
