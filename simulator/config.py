@@ -508,6 +508,13 @@ def _reward_sizes(incentive: _IncentiveBase) -> list[float]:
     return [incentive.referrer_reward, incentive.referee_reward]
 
 
+def offers_reward(incentive) -> bool:
+    """A reward is on offer: an incentive with some reward above 0. An incentive of $0
+    everywhere offers nothing, so unprompted sharers have no reason to use their
+    referral link (program.link_use applies while a reward is on offer)."""
+    return isinstance(incentive, _IncentiveBase) and any(size > 0 for size in _reward_sizes(incentive))
+
+
 def has_program(scenario: Scenario) -> bool:
     """A program exists when customers are asked or rewarded, or a lever is pulled
     (influencers, delight actions, staff mentions)."""

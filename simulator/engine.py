@@ -30,7 +30,7 @@ from .behaviour import economics as econ
 from .behaviour import incentive as inc
 from .behaviour import satisfaction as sat
 from .behaviour import timing as tim
-from .config import NoIncentive, Scenario
+from .config import NoIncentive, Scenario, offers_reward
 from .metrics import COLUMN_INDEX, DAILY_COLUMNS
 from .network import Network, build_network
 from .sorted_runs import first_of_runs
@@ -158,10 +158,10 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
 
     @property
     def program_on(self) -> bool:
-        """A reward is on offer today: there is one, its budget is not spent and the month's
-        allowance not used up (a reward nobody values, type_weight 0, still costs money
-        and credibility)."""
-        return not isinstance(self.scenario.program.incentive, NoIncentive) and self.budget.reward_on(self.day + 1)
+        """A reward is on offer today: there is one above $0, its budget is not spent and
+        the month's allowance not used up (a reward nobody values, type_weight 0, still
+        costs money and credibility)."""
+        return offers_reward(self.scenario.program.incentive) and self.budget.reward_on(self.day + 1)
 
     @property
     def asks_on(self) -> bool:

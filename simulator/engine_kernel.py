@@ -11,7 +11,7 @@ import numpy as np
 from .behaviour import churn as churn_model
 from .state import NEVER
 from .rng import stream_words
-from .config import Campaign, GeometricLag, Milestone, NoIncentive, NoLag, PipelineLag, Tiered
+from .config import Campaign, GeometricLag, Milestone, NoIncentive, NoLag, PipelineLag, Tiered, offers_reward
 
 _TIMING_CODE = {"never": 0, "at_purchase": 1, "onboarding": 2, "milestone": 3, "campaign": 4}
 
@@ -77,7 +77,7 @@ class KernelBridge:
             "days": sc.days, "timing": _TIMING_CODE[timing.kind], "delay_days": getattr(timing, "delay_days", 0),
             "fixed_schedule": int(isinstance(timing, Milestone) and timing.schedule == "fixed"),
             "reminders": reminders.count if reminders else 0, "interval_days": reminders.interval_days if reminders else 1,
-            "has_incentive": int(rewarded), "paid_on_qualification": int(rewarded and incentive.paid_on == "qualification"),
+            "has_incentive": int(offers_reward(incentive)), "paid_on_qualification": int(rewarded and incentive.paid_on == "qualification"),
             "qualification_days": incentive.qualification_days if rewarded else 0,
             "cap_per_referrer": incentive.cap_per_referrer if rewarded and incentive.cap_per_referrer is not None else -1,
             "ends_program": int(self.budget.ends_program), "has_link_draw": int(self._link_draw is not None),

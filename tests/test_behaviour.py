@@ -14,6 +14,7 @@ import copy
 import math
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
@@ -634,3 +635,19 @@ def test_program_k_is_defined_when_nobody_joins_the_twin():
     assert twin["adopters"] == 0 and math.isnan(twin["k_factor"])
     assert out.metrics["referred_customers"] > 0 and out.metrics["k_factor"] > 0
     assert out.metrics["program_k"] == out.metrics["k_factor"]
+
+
+@pytest.mark.parametrize("kernel", [False, True])
+@pytest.mark.parametrize("timing", [{"kind": "never"}, {"kind": "at_purchase", "delay_days": 0}])
+def test_a_reward_of_zero_is_no_reward(kernel, timing):
+    """A $0 reward offers nothing: every day of the run is the run with no incentive on
+    the same seed, on both paths. (Unprompted sharers used their referral link 'while a
+    reward is on offer' with a $0 reward too: tracked referrals out of nothing, which
+    inflated referred_share and K at the $0 end of a reward sweep.)"""
+    zero = small(days=90, program={"timing": timing, "incentive": {"kind": "single_sided", "referrer_reward": 0}})
+    none = small(days=90, program={"timing": timing, "incentive": {"kind": "none"}})
+    a, b = Engine(zero, 5, kernel=kernel).run(), Engine(none, 5, kernel=kernel).run()
+    assert np.array_equal(a.daily, b.daily)
+    assert a.daily[:, C["shares"]].sum() > 0 and a.daily[:, C["reward_cost"]].sum() == 0
+    if timing["kind"] == "never":
+        assert a.daily[:, C["new_referred"]].sum() == 0   # nobody asked, nothing on offer: nothing tracked
