@@ -139,7 +139,10 @@ def distribution(runs: pd.DataFrame, metric: str, path: Path, title: str | None 
         if len(values):
             ax.hist(values, bins=min(30, max(5, len(values) // 2)), alpha=0.5, label=name)
     ax.set(xlabel=metric, ylabel="replicates", title=title or f"{metric} over replicates")
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    else:  # undefined in every replicate (a payback never reached): say so rather than draw an empty frame
+        ax.text(0.5, 0.5, f"{metric} is undefined in every replicate", transform=ax.transAxes, ha="center", va="center")
     ax.grid(alpha=0.3)
     return _save(fig, path)
 
