@@ -149,6 +149,8 @@ def _defined_in(metric: str, defined: int, replicates: int) -> str:
     over the one replicate in six that paid back is not the program's payback."""
     if defined >= replicates:
         return ""
+    if defined == 0:
+        return "   undefined in every replicate"
     if metric == "payback_day":
         return f"   paid back in {defined} of {replicates} replicates (the mean is over those)"
     return f"   defined in {defined} of {replicates} replicates (the mean is over those)"

@@ -33,7 +33,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .config import Scenario
+from .config import Scenario, has_program
 from .errors import ScenarioError
 from .metrics import SUMMARY_METRICS
 from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_designs
@@ -346,8 +346,10 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
         welch = unpaired_difference(values[runner_up], values[best])
         diff = {"diff_mean": means[best] - means[runner_up], "diff_ci_low": welch["unpaired_ci_low"],
                 "diff_ci_high": welch["unpaired_ci_high"]}
-    budget = _days(runs[best], "budget_exhausted_day")
-    payback = _days(runs[best], "payback_day")
+    if has_program(next(d.scenario for d in comparison.designs if d.scenario.name == best)):
+        budget, payback = _days(runs[best], "budget_exhausted_day"), _days(runs[best], "payback_day")
+    else:  # no program: no budget to run out and nothing to pay back (not "never ran out", "never paid back")
+        budget = payback = (math.nan, math.nan)
     return Decision(metric, best, summary["mean"], summary["ci_low"], summary["ci_high"], share, n, runner_up,
                     diff["diff_mean"], diff["diff_ci_low"], diff["diff_ci_high"], *budget, *payback)
 

@@ -55,7 +55,7 @@ def incremental_metrics(scenario: Scenario, metrics: dict[str, float], twin: dic
         "incremental_roi": ratio(value, metrics["reward_cost"]),
         "incremental_cac": cac,
         "incremental_cac_vs_paid": ratio(cac, paid_cac) if paid_cac else math.nan,
-        "payback_day": payback,
+        "payback_day": payback if has_program(scenario) else math.nan,   # no program: nothing to pay back
         # a twin with no customer whose window has elapsed has no K, and no tracked referral either
         "program_k": metrics["k_factor"] - (twin["k_factor"] if math.isfinite(twin["k_factor"]) else 0.0),
         "incremental_customers": extra,

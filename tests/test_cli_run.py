@@ -120,6 +120,7 @@ def test_a_headline_defined_in_some_replicates_only_says_in_how_many():
     assert _defined_in("payback_day", 6, 6) == ""
     assert "paid back in 1 of 6 replicates" in _defined_in("payback_day", 1, 6)
     assert "defined in 3 of 10 replicates" in _defined_in("program_k", 3, 10)
+    assert "undefined in every replicate" in _defined_in("attributed_roi", 0, 3)   # not 'the mean is over those'
 
 
 @pytest.mark.parametrize("values, opens, hedged", [

@@ -281,3 +281,24 @@ def test_a_metric_undefined_in_some_replicates_of_one_design_gets_no_verdict(pai
     assert table.loc["c", "verdict"] == "worse"   # later payback in every replicate: worse, by any interval
     both = comparison_table([design("a", [30.0, np.nan, 31.0, 29.0]), design("d", [40.0, np.nan, 41.0, 42.0])], paired=paired)
     assert both.set_index("design").loc["d", "verdict"] == "worse"
+
+
+def test_a_design_without_a_program_has_nothing_to_pay_back():
+    """A no-program design is its own twin: every incremental metric is 0, and its
+    payback day was reported as day 1 ('identical' to a program that paid back on day
+    1). It is undefined; and when no program is best, the report says nothing of a
+    budget that 'never ran out' or a payback 'not within the horizon'."""
+    from simulator.compare import decide
+    from simulator.config import NeverAsk, NoIncentive
+    from simulator.report.compare import decision_paragraph
+
+    costly = design(500, "costly")   # rewards far above what a customer is worth: it loses value
+    none = costly.model_copy(update={"name": "none", "program": costly.program.model_copy(
+        update={"incentive": NoIncentive(kind="none"), "timing": NeverAsk(kind="never")})})
+    result = compare([none, costly], replicates=3, seed=5, workers=1)
+    runs = {d.scenario.name: d.runs for d in result.designs}
+    assert runs["none"]["payback_day"].isna().all() and (runs["none"]["incremental_value"] == 0).all()
+    decision = decide(result)
+    assert decision.best == "none", decision
+    paragraph = decision_paragraph(result, decision)[0]
+    assert "budget" not in paragraph and "pay back" not in paragraph, paragraph
