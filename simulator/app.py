@@ -247,7 +247,7 @@ def DesignControls(design: solara.Reactive[Design], label: str):
     solara.SliderFloat("", value=current.referee_reward, min=0, max=100, step=5,
                        disabled=kind in ("none", "single_sided"),
                        on_value=edit(lambda d, r: d.with_incentive(referee=r)))
-    Label(f"Share probability when asked: {current.base_share:.2f}")
+    Label(f"Share probability when asked: {current.base_share:.2f} (some also share unasked, at any setting)")
     solara.SliderFloat("", value=current.base_share, min=0, max=1, step=0.05,
                        on_value=edit(lambda d, share: d.with_base_share(share)))
     if current.has_direct_channel:
@@ -349,7 +349,7 @@ def panel_html(frame: Frame) -> str:
     said = frame.verdict
     colour = TONE_COLOURS[said.tone]
     value = f"{frame.k.k:.2f}" if frame.k.known else "–"
-    resting = (f"on {frame.k.customers} customer{'s' if frame.k.customers != 1 else ''} who have had "
+    resting = (f"on {frame.k.customers} customer{'s who have' if frame.k.customers != 1 else ' who has'} had "
                f"{K_WINDOW_DAYS} days to refer" if frame.k.known else f"no customer has had {K_WINDOW_DAYS} days yet")
     ratios = frame.generation_ratios
     live = (f"newest generation ÷ the one before: ×{ratios[-1]:.2f}" if ratios and math.isfinite(ratios[-1])

@@ -117,7 +117,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     complete = [r for r in generation_ratios(generations)[:-1] if math.isfinite(r)]
     shrinking = len(complete) >= 2 and complete[-1] < 1.0 and complete[-2] < 1.0
     growing = (len(complete) >= 2 and complete[-1] > 1.0 and complete[-2] > 1.0) or speeding_up
-    rough = (f" It rests on only {k.customers} customers, so it is a rough figure: watch the generations."
+    rough = (f" It rests on only {k.customers} customer{'s' if k.customers != 1 else ''}, so it is a rough figure: "
+             "watch the generations."
              if 0 < k.customers < ROUGH_COHORT else "")
     if prospects_left < FILLED_SHARE:
         return Verdict("filled", "The loop filled the network",

@@ -129,6 +129,7 @@ def test_verdict_reads_k_and_the_generations():
     assert speeding.tone == "edge" and "speeding up" in speeding.headline
     assert "rough figure" in verdict(KReading(0.5, 3), [3, 1], 0.9).text
     assert "rough figure" not in verdict(KReading(0.5, 300), [3, 1], 0.9).text
+    assert "only 1 customer, so" in verdict(KReading(0.5, 1), [3, 1], 0.9).text   # not '1 customers'
 
 
 def test_speeding_up_compares_the_last_two_weeks_of_referrals():
