@@ -186,11 +186,10 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
                 target = precision * abs(difference["diff_mean"])
                 row.update({k: difference[k] for k in ("diff_mean", "diff_ci_low", "diff_ci_high", "diff_sd")}, **unpaired)
                 row["correlation"] = _correlation(a, b)
-                row["verdict"] = verdict(metric, difference["diff_ci_low"], difference["diff_ci_high"])
-                if not np.array_equal(np.isfinite(base), np.isfinite(values)):
-                    # undefined in some replicates of one design only (never paid back, no customer
-                    # added): the pairs left out are not missing at random, so no verdict
-                    row["verdict"] = "unclear"
+                # undefined in some replicates of one design only (never paid back, no customer added):
+                # the replicates left out are not missing at random, so no verdict
+                alike = _defined_alike(base, values, paired)
+                row["verdict"] = verdict(metric, difference["diff_ci_low"], difference["diff_ci_high"]) if alike else "unclear"
                 row["replicates_needed_paired"] = replicates_needed(difference["diff_sd"], target, level)
                 spread = math.sqrt(np.var(a, ddof=1) + np.var(b, ddof=1)) if len(a) > 1 else math.nan
                 row["replicates_needed_unpaired"] = replicates_needed(spread, target, level)
@@ -199,9 +198,17 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
                     row.update(diff_mean=summary["mean"] - interval(base, level)["mean"], diff_ci_low=low,
                                diff_ci_high=high, diff_sd=math.nan, correlation=math.nan,
                                replicates_needed_paired=math.nan,
-                               verdict=verdict(metric, low, high) if np.isfinite(base).mean() == np.isfinite(values).mean() else "unclear")
+                               verdict=verdict(metric, low, high) if alike else "unclear")
             rows.append(row)
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+
+
+def _defined_alike(a: np.ndarray, b: np.ndarray, paired: bool) -> bool:
+    """Whether a metric is defined (finite) in the same replicates of two designs: the
+    same ones when they are paired by seed, else the same share of them."""
+    if paired:
+        return bool(np.array_equal(np.isfinite(a), np.isfinite(b)))
+    return bool(np.isfinite(a).mean() == np.isfinite(b).mean())
 
 
 def _correlation(a: np.ndarray, b: np.ndarray) -> float:
