@@ -27,7 +27,7 @@ from .config import (BetaSatisfaction, Channel, ConstantSatisfaction, Incentive,
                      Scenario, Tiered, Timing)
 from .errors import ScenarioError
 from .metrics import COLUMN_INDEX
-from .referral_tree import (speeding_up, referral_generations, generation_sizes, generation_ratios, referral_multiplier, K_WINDOW_DAYS, ROUGH_COHORT, FILLED_SHARE, K_EDGE, KReading, classroom_k, Verdict, verdict, k_explanation)  # noqa: F401  (re-exported for the app and its tests)
+from .referral_tree import (speeding_up, referral_generations, generation_sizes, generation_ratios, referral_multiplier, K_WINDOW_DAYS, ROUGH_COHORT, FILLED_SHARE, K_EDGE, KReading, classroom_k, Verdict, verdict, read_loop, k_explanation)  # noqa: F401  (re-exported for the app and its tests)
 from .model import ReferralModel
 from .network import Network, build_network, load_edgelist
 from .scenario_io import validate
@@ -472,6 +472,9 @@ class ClassRun:
         self.models = [first] + [ReferralModel(s, rng=choice.seed, network=first.engine.network) for s in self.scenarios[1:]]
         self.network: Network = first.engine.network
         self._ticks: deque[tuple[float, int]] = deque(maxlen=30)
+        # each design's verdict and the day it was read: read every day, whether a page
+        # shows that day or not, so that the verdict on a day is the same at any speed
+        self._said: list[tuple[int, Verdict] | None] = [None] * len(self.models)
 
     @property
     def day(self) -> int:
@@ -492,6 +495,8 @@ class ClassRun:
             for model in self.models:
                 model.step()
             stepped += 1
+            for i, model in enumerate(self.models):
+                self._read(i, _Reading.of(model))
         self._ticks.append((time.perf_counter(), self.day))
         return stepped
 
@@ -506,32 +511,60 @@ class ClassRun:
         self._ticks.clear()
 
     def frames(self) -> list[Frame]:
-        return [self._frame(model, label, design) for model, label, design in zip(self.models, self.labels, self.designs)]
+        return [self._frame(i, model, label, design)
+                for i, (model, label, design) in enumerate(zip(self.models, self.labels, self.designs))]
 
-    @staticmethod
-    def _frame(model: ReferralModel, label: str, design: Design) -> Frame:
+    def _read(self, i: int, reading: "_Reading") -> Verdict:
+        """Design ``i``'s verdict of today (read once a day, with the day before's in mind)."""
+        said = self._said[i]
+        if said is not None and said[0] == reading.day:
+            return said[1]
+        today = read_loop(reading.k, reading.generations, reading.prospects_left, reading.new_referred,
+                          previous=said[1] if said is not None else None)
+        self._said[i] = (reading.day, today)
+        return today
+
+    def _frame(self, i: int, model: ReferralModel, label: str, design: Design) -> Frame:
+        reading = _Reading.of(model)
+        people, daily = model.engine.people, reading.daily
+        new_organic = daily[:, COLUMN_INDEX["new_organic"]].copy()
+        initial_count = float(daily[0, COLUMN_INDEX["customers"]])  # day 0 holds the initial customers and no flows
+        adopters = int((people.adopted_day != NEVER).sum())
+        referred = int((people.referred_by >= 0).sum())
+        return Frame(
+            label=label, summary=design.summary(), day=model.day, days=model.scenario.days,
+            adopters=adopters, organic=adopters - referred, referred=referred,
+            customers=int((people.state == CUSTOMER).sum()), churned=int((people.state == CHURNED).sum()),
+            k=reading.k, verdict=self._read(i, reading), prospects_left=reading.prospects_left,
+            generations=reading.generations, state=people.state, referred_by=people.referred_by,
+            generation=reading.generation, initial=people.channel == SEED,
+            organic_to_date=initial_count + new_organic.cumsum(), referred_to_date=reading.new_referred.cumsum(),
+            active=daily[:, COLUMN_INDEX["customers"]].copy(), new_organic=new_organic, new_referred=reading.new_referred,
+        )
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What a verdict is read from: one design's day, its K, generations and referrals."""
+
+    day: int
+    daily: np.ndarray
+    k: KReading
+    generation: np.ndarray
+    generations: list[int]
+    prospects_left: float
+    new_referred: np.ndarray
+
+    @classmethod
+    def of(cls, model: ReferralModel) -> "_Reading":
         people = model.engine.people
-        adopted = people.adopted_day != NEVER
-        generation = referral_generations(people.referred_by, adopted)
-        generations = generation_sizes(generation)
+        generation = referral_generations(people.referred_by, people.adopted_day != NEVER)
         # the days so far, as the model's datacollector holds them: read from the engine's
         # daily table, not converted anew from the collector's lists each day (four lists
         # of day-many numbers per design, a cost that grew with the day)
         daily = model.engine.daily[: model.day + 1]
-        new_organic = daily[:, COLUMN_INDEX["new_organic"]].copy()
         # the class sees every adoption through a friend: tracked referrals and word of mouth
         new_referred = daily[:, COLUMN_INDEX["new_referred"]] + daily[:, COLUMN_INDEX["new_word_of_mouth"]]
-        initial_count = float(daily[0, COLUMN_INDEX["customers"]])  # day 0 holds the initial customers and no flows
-        prospects_left = float((people.state == PROSPECT).mean())
-        k = classroom_k(people, model.day)
-        referred = int((people.referred_by >= 0).sum())
-        return Frame(
-            label=label, summary=design.summary(), day=model.day, days=model.scenario.days,
-            adopters=int(adopted.sum()), organic=int(adopted.sum()) - referred, referred=referred,
-            customers=int((people.state == CUSTOMER).sum()), churned=int((people.state == CHURNED).sum()),
-            k=k, verdict=verdict(k, generations, prospects_left, speeding_up(new_referred)), prospects_left=prospects_left,
-            generations=generations, state=people.state, referred_by=people.referred_by, generation=generation,
-            initial=people.channel == SEED,
-            organic_to_date=initial_count + new_organic.cumsum(), referred_to_date=new_referred.cumsum(),
-            active=daily[:, COLUMN_INDEX["customers"]].copy(), new_organic=new_organic, new_referred=new_referred,
-        )
+        return cls(day=model.day, daily=daily, k=classroom_k(people, model.day), generation=generation,
+                   generations=generation_sizes(generation), prospects_left=float((people.state == PROSPECT).mean()),
+                   new_referred=new_referred)

@@ -62,6 +62,13 @@ ROUGH_COHORT = 30
 FILLED_SHARE = 0.5
 #: |K - 1| below this reads as "about 1": neither growing nor fading clearly.
 K_EDGE = 0.05
+#: ... and once K reads "about 1" it keeps that reading until |K - 1| passes this: a K on
+#: the line would otherwise flip between "fades" and "on the edge" as one customer's
+#: referral comes or goes (a few hundred people give a K of a few dozen customers).
+K_EDGE_LEAVE = 0.10
+#: Referral adoptions of the last week against the week before: "speeding up" from this
+#: ratio, and it stays so while the ratio is at least SPEEDING_KEEP.
+SPEEDING_UP, SPEEDING_KEEP = 1.2, 1.0
 
 
 @dataclass(frozen=True)
@@ -99,20 +106,41 @@ class Verdict:
     text: str
 
 
-def speeding_up(new_referred: np.ndarray, week: int = 7) -> bool:
+def speeding_up(new_referred: np.ndarray, week: int = 7, keep: bool = False) -> bool:
     """More referral adoptions in the last ``week`` days than in the ``week`` before, by a
-    fifth at least (and at least ``week`` of them: a handful is noise)."""
+    fifth at least (SPEEDING_UP; and at least ``week`` of them: a handful is noise).
+    ``keep``: a loop already read as speeding up stays so while the last week has at
+    least as many as the week before (SPEEDING_KEEP)."""
     recent = float(new_referred[-week:].sum())
     before = float(new_referred[-2 * week:-week].sum())
-    return len(new_referred) > 2 * week and recent >= week and recent > 1.2 * before
+    faster = recent >= SPEEDING_KEEP * before if keep else recent > SPEEDING_UP * before
+    return len(new_referred) > 2 * week and recent >= week and faster
 
 
-def verdict(k: KReading, generations: list[int], prospects_left: float, speeding_up: bool = False) -> Verdict:
+#: Headlines whose reading a verdict keeps a while (see read_loop).
+EDGE_HEADLINE = "K is about 1: on the edge"
+SPEEDING_HEADLINE = "K below 1 so far, but referrals are speeding up"
+
+
+def read_loop(k: "KReading", generations: list[int], prospects_left: float, new_referred: np.ndarray,
+              previous: "Verdict | None" = None) -> "Verdict":
+    """Today's verdict, read with yesterday's (``previous``) in mind: a loop that was "on
+    the edge" stays so until K is K_EDGE_LEAVE from 1, and one whose referrals were
+    speeding up stays so while they do not slow (SPEEDING_KEEP). Without this a loop on
+    the line changes its verdict every few days as single referrals come and go."""
+    said = previous.headline if previous is not None else None
+    speeding = speeding_up(new_referred, keep=said == SPEEDING_HEADLINE)
+    return verdict(k, generations, prospects_left, speeding, edge=K_EDGE_LEAVE if said == EDGE_HEADLINE else K_EDGE)
+
+
+def verdict(k: KReading, generations: list[int], prospects_left: float, speeding_up: bool = False,
+            edge: float = K_EDGE) -> Verdict:
     """A plain-language reading of K and the generations. A network that has filled is
     never called fading: K falls there because few friends are left to invite. Nor is a
     loop whose referrals are speeding up (``speeding_up``: more referral adoptions in the
     last week than in the week before, by a fifth), or whose last generations grow: K
-    looks 30 days back, and on a class-sized network it rests on few customers."""
+    looks 30 days back, and on a class-sized network it rests on few customers. K within
+    ``edge`` of 1 is "about 1"."""
     # the newest generation is still being recruited: judge the two complete ratios before it
     complete = [r for r in generation_ratios(generations)[:-1] if math.isfinite(r)]
     shrinking = len(complete) >= 2 and complete[-1] < 1.0 and complete[-2] < 1.0
@@ -130,8 +158,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                        f"days to refer (the first count on day {K_WINDOW_DAYS + 1}). Until then, "
                        f"watch the generations: when each is larger than the one before, the loop grows.")
     head = f"Customers who joined at least {K_WINDOW_DAYS} days ago brought in {k.k:.2f} new customers each in their first {K_WINDOW_DAYS} days."
-    if abs(k.k - 1.0) < K_EDGE:
-        return Verdict("edge", "K is about 1: on the edge",
+    if abs(k.k - 1.0) < edge:
+        return Verdict("edge", EDGE_HEADLINE,
                        f"{head} Each generation is about as large as the last: the loop neither fades nor takes off."
                        + rough)
     if k.k >= 1.0:
@@ -143,7 +171,7 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
             return Verdict("edge", "K above 1, but the generations shrink", text + rough)
         return Verdict("grows", "K above 1: the loop grows", text + rough)
     if growing:
-        return Verdict("edge", "K below 1 so far, but referrals are speeding up",
+        return Verdict("edge", SPEEDING_HEADLINE,
                        f"{head} Yet more people join through friends each week than the week before: the customers "
                        f"who joined lately bring in more than the first ones did, so the loop is speeding up, and K, "
                        f"which looks {K_WINDOW_DAYS} days back, has not caught up yet." + rough)

@@ -22,7 +22,7 @@ from simulator.app_pictures import (GENERATION_COLOURS, NETWORK_STYLE, POINT_GRO
 from simulator.classroom import (speeding_up, CLASS_SIZE, FILLED_SHARE, K_WINDOW_DAYS, MAX_SEED, ClassRun, Design, KReading,
                                  NetworkChoice, PlayClock, classroom_k, classroom_scenario, generation_ratios,
                                  generation_sizes, network_problems, nps_shares, referral_generations,
-                                 referral_multiplier, verdict)
+                                 read_loop, referral_multiplier, verdict)
 from simulator.cli import app as cli
 from simulator.config import BetaSatisfaction, DoubleSided, SingleSided, Tiered
 from simulator.errors import ScenarioError
@@ -137,6 +137,65 @@ def test_speeding_up_compares_the_last_two_weeks_of_referrals():
     assert not speeding_up(np.array([0] * 10 + [2] * 7 + [2] * 7))    # as many as the week before
     assert not speeding_up(np.array([0] * 10 + [0] * 7 + [0.5] * 7))  # 3.5 referrals: too few to read
     assert not speeding_up(np.array([1.0] * 10))                      # under two weeks of days
+
+
+def test_a_verdict_keeps_its_reading_until_the_evidence_moves_clearly():
+    """Hysteresis: K on the line reads "about 1" from 0.95 (K_EDGE) and keeps that reading
+    down to 0.90 (K_EDGE_LEAVE); referrals read as speeding up stay so while the last
+    week has at least as many as the week before."""
+    generations, flat = [10, 10, 10], np.zeros(30)
+    fresh = read_loop(KReading(0.93, 200), generations, 0.8, flat)
+    assert fresh.tone == "fades"  # 0.93 is outside the band a loop enters "about 1" by
+    edge = read_loop(KReading(1.0, 200), generations, 0.8, flat)
+    assert edge.tone == "edge"
+    assert read_loop(KReading(0.93, 200), generations, 0.8, flat, previous=edge).tone == "edge"
+    assert read_loop(KReading(1.08, 200), generations, 0.8, flat, previous=edge).tone == "edge"
+    assert read_loop(KReading(0.88, 200), generations, 0.8, flat, previous=edge).tone == "fades"
+    # 14 then 14 referral adoptions a week: not speeding up from a standstill, kept once it was
+    steady = np.array([0.0] * 10 + [2.0] * 14)
+    speeding = read_loop(KReading(0.8, 50), [10, 14, 12], 0.6, np.array([0.0] * 10 + [1.0] * 7 + [2.0] * 7))
+    assert "speeding up" in speeding.headline
+    assert read_loop(KReading(0.8, 50), [10, 14, 12], 0.6, steady).tone == "fades"
+    assert "speeding up" in read_loop(KReading(0.8, 50), [10, 14, 12], 0.6, steady, previous=speeding).headline
+    slower = np.array([0.0] * 10 + [2.0] * 7 + [1.5] * 7)
+    assert read_loop(KReading(0.8, 50), [10, 14, 12], 0.6, slower, previous=speeding).tone == "fades"
+    assert speeding_up(steady, keep=True) and not speeding_up(steady)
+
+
+def _headlines(run: ClassRun, label: str, days: int, step: int = 1) -> dict[int, str]:
+    shown = {}
+    while run.day < days:
+        run.advance(step)
+        shown[run.day] = next(f for f in run.frames() if f.label == label).verdict.headline
+    return shown
+
+
+def test_the_verdict_on_a_day_does_not_depend_on_which_days_a_page_showed():
+    """The app reads each design every day, shown or not: a page at x10 that skips days
+    sees on day d what a page at x1 sees on day d."""
+    viral = load_scenario(SCENARIOS / "viral.yaml")
+    designs = [Design.of(viral), Design.of(viral).with_incentive(kind="none")]
+    every_day = _headlines(ClassRun(viral, NetworkChoice.of(viral), designs), "B", 90)
+    every_ninth = _headlines(ClassRun(viral, NetworkChoice.of(viral), designs), "B", 90, step=9)
+    assert every_ninth == {day: every_day[day] for day in every_ninth}
+    assert len(set(every_day.values())) >= 3  # the check has verdicts to compare, not one reading
+
+
+def test_a_loop_on_the_line_changes_its_verdict_far_less_often():
+    """Design B of the viral preset (no reward) sits near K = 1 for months. Read without
+    memory, its verdict changed 20 times in 120 days (seed 42), every few days as one
+    referral came or went; with hysteresis at most half as often, each reading held."""
+    viral = load_scenario(SCENARIOS / "viral.yaml")
+    run = ClassRun(viral, NetworkChoice.of(viral), [Design.of(viral), Design.of(viral).with_incentive(kind="none")])
+    kept, memoryless = [], []
+    while not run.finished:
+        run.advance(1)
+        frame = run.frames()[1]
+        kept.append(frame.verdict.headline)
+        memoryless.append(verdict(frame.k, frame.generations, frame.prospects_left, speeding_up(frame.new_referred)).headline)
+    changes = [sum(a != b for a, b in zip(said, said[1:])) for said in (kept, memoryless)]
+    assert changes[0] <= changes[1] / 2, changes
+    assert changes[1] >= 10, changes  # the memoryless reading does flicker on this seed: the check can fail
 
 
 def test_no_verdict_names_more_customers_than_the_network_holds():
