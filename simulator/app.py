@@ -36,8 +36,8 @@ from .app_chart import (ANSWER_EVERY_S, DayFeed, EchartsJson, HtmlText, NetworkP
                         option_json)
 from .app_pictures import (NETWORK_STYLE, adoption_legend_html, adoption_option, dot_size, generations_option, network_layout,
                            network_legend_html, network_picture, network_points, new_adopters_option)
-from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, NETWORK_KINDS, SIZE_RANGE,
-                        SPEEDS, TIMING_KINDS,
+from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, NETWORK_KINDS, NETWORK_LABELS, OPENING_SCENARIO, SIZE_RANGE,
+                        SPEEDS, TIMING_KINDS, TIMING_LABELS,
                         ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, speed_label)
 from .errors import ScenarioError
 from .scenario_io import load_scenario
@@ -50,7 +50,6 @@ warm_up()
 #: Set by ``refsim app``: the scenario to open and the class size to scale it to.
 SCENARIO_ENV = "REFSIM_APP_SCENARIO"
 SIZE_ENV = "REFSIM_APP_SIZE"
-DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
 #: Seconds the population controls must rest before a new network is built (a slider
 #: drag passes many sizes; at 300 people a build takes a few tenths of a second).
 NETWORK_SETTLE_S = 0.25
@@ -172,7 +171,7 @@ if "solara.server.starlette" in sys.modules:
 
 
 def start_scenario() -> Path:
-    return Path(os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO)
+    return Path(os.environ.get(SCENARIO_ENV) or OPENING_SCENARIO)
 
 
 def class_size() -> int:
@@ -254,8 +253,9 @@ def DesignControls(design: solara.Reactive[Design], label: str):
         Label(f"Chance an invitation converts (weak tie): {current.invite_conversion:.0%}")
         solara.SliderFloat("", value=round(current.invite_conversion, 2), min=0, max=0.5, step=0.01,
                            on_value=edit(lambda d, c: d.with_invite_conversion(c)))
-    solara.Select("When to ask", values=list(TIMING_KINDS), value=current.timing_kind, dense=True,
-                  on_value=edit(lambda d, k: d.with_timing(kind=k)), classes=[f"refsim-timing-{label}"])
+    solara.v.Select(label="When to ask", items=[{"title": TIMING_LABELS[kind], "value": kind} for kind in TIMING_KINDS],
+                    v_model=current.timing_kind, on_v_model=edit(lambda d, k: d.with_timing(kind=k)), dense=True,
+                    class_=f"refsim-timing-{label}")
     Label(f"Reminders after the first ask: {current.reminders}")
     solara.SliderInt("", value=current.reminders, min=0, max=5, disabled=current.timing_kind == "never",
                      on_value=edit(lambda d, n: d.with_timing(reminders=n)))
@@ -292,12 +292,12 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
 
     html("div", html("b", "Population"), " — the same people for both designs", classes=["refsim-summary"])
     # Vuetify 3 reads an item's title and its "props" (where "disabled" greys it out)
-    items = [{"title": kind + (" (cannot be built here)" if kind in problems else ""), "value": kind,
+    items = [{"title": NETWORK_LABELS[kind] + (" (cannot be built here)" if kind in problems else ""), "value": kind,
               "props": {"disabled": kind in problems}} for kind in kinds]
     solara.v.Select(label="Network", items=items, v_model=current.kind, on_v_model=set_kind, dense=True,
                     class_="refsim-network-kind")
     for kind, reason in problems.items():
-        html("div", f"{kind}: {reason}", classes=["refsim-reason"])
+        html("div", f"{NETWORK_LABELS[kind]}: {reason}", classes=["refsim-reason"])
     if current.size is None:
         Label(f"People: fixed by the preset's edge-list file · friends per person (mean): {current.mean_degree:g}")
     else:

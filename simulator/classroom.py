@@ -34,6 +34,11 @@ from .scenario_io import validate
 from .state import CHURNED, CUSTOMER, NEVER, PROSPECT, SEED
 
 CLASS_SIZE = 300
+#: What ``refsim app`` opens without a scenario: the default program made for a class of
+#: 300 (scenarios/fading.yaml). scenarios/default.yaml is written for a market of 20,000,
+#: whose organic rate brings a 300-person class about two customers a year: a picture
+#: where nothing moves.
+OPENING_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "fading.yaml"
 SIZE_RANGE = (50, 1000)
 DEGREE_RANGE = (2, 30)
 #: Network kinds a class can pick (complete graphs and edge lists are too dense or
@@ -42,6 +47,13 @@ NETWORK_KINDS = ("powerlaw_cluster", "barabasi_albert", "erdos_renyi", "watts_st
                  "stochastic_block", "configuration")
 INCENTIVE_KINDS = ("none", "single_sided", "double_sided", "tiered")
 TIMING_KINDS = ("never", "at_purchase", "onboarding", "milestone", "campaign")
+#: What a class reads in the menus instead of the schema's names.
+TIMING_LABELS = {"never": "never", "at_purchase": "at purchase", "onboarding": "end of onboarding",
+                 "milestone": "success milestone", "campaign": "campaign days"}
+NETWORK_LABELS = {"powerlaw_cluster": "hubs and friend groups (Holme–Kim)", "barabasi_albert": "hubs (Barabási–Albert)",
+                  "erdos_renyi": "random (Erdős–Rényi)", "watts_strogatz": "small world (Watts–Strogatz)",
+                  "stochastic_block": "communities (stochastic block)", "configuration": "given degrees (configuration)",
+                  "edgelist": "the preset's own file (edge list)"}
 #: A tiered program made from one reward doubles it after this many referrals
 #: (the schema's own default tiers have that shape).
 TIER_STEP_AFTER = 3
@@ -277,7 +289,7 @@ class Design:
             ask = "never asked"
         else:
             count = self.reminders
-            ask = self.timing_kind.replace("_", " ") + (f" + {count} reminder{'s' if count != 1 else ''}" if count else "")
+            ask = TIMING_LABELS[self.timing_kind] + (f" + {count} reminder{'s' if count != 1 else ''}" if count else "")
         invites = f" · invites convert {self.invite_conversion:.0%}" if self.has_direct_channel else ""
         return f"{reward} · {ask} · {self.mix[0]:.0%} promoters{invites}"
 

@@ -209,7 +209,7 @@ def schema():
 @app.command("app")
 @user_errors
 def serve_app(
-    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML to open (default: scenarios/default.yaml); the other files of its folder become the app's presets."),
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML to open (default: scenarios/fading.yaml, the default program at class size); the other files of its folder become the app's presets."),
     port: int = typer.Option(8765, "--port", "-p", min=1, max=65535, help="Port to serve the app on."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 127.0.0.1 keeps the app on this computer."),
     size: int = typer.Option(300, "--size", min=50, max=1000, help="People in the class network when the scenario has more (initial customers and budget scale with it)."),
@@ -219,9 +219,10 @@ def serve_app(
     import os
     import socket
 
+    from .classroom import OPENING_SCENARIO
     from .scenario_io import load_scenario
 
-    given = scenario or Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
+    given = scenario or OPENING_SCENARIO
     load_scenario(given)
     path = given.resolve()
     if importlib.util.find_spec("solara") is None:

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from simulator import app_pictures
 from simulator.app_pictures import (GENERATION_COLOURS, NETWORK_STYLE, POINT_GROUPS, REFERRAL_LINES, generations_option,
                                     network_groups, network_legend_html, network_picture, network_points)
-from simulator.classroom import (speeding_up, CLASS_SIZE, FILLED_SHARE, K_WINDOW_DAYS, MAX_SEED, ClassRun, Design, KReading,
+from simulator.classroom import (NETWORK_KINDS, NETWORK_LABELS, TIMING_KINDS, TIMING_LABELS, speeding_up, CLASS_SIZE, FILLED_SHARE, K_WINDOW_DAYS, MAX_SEED, ClassRun, Design, KReading,
                                  NetworkChoice, PlayClock, classroom_k, classroom_scenario, generation_ratios,
                                  generation_sizes, network_problems, nps_shares, referral_generations,
                                  read_loop, referral_multiplier, verdict)
@@ -196,6 +196,19 @@ def test_a_loop_on_the_line_changes_its_verdict_far_less_often():
     changes = [sum(a != b for a, b in zip(said, said[1:])) for said in (kept, memoryless)]
     assert changes[0] <= changes[1] / 2, changes
     assert changes[1] >= 10, changes  # the memoryless reading does flicker on this seed: the check can fail
+
+
+def test_menus_and_design_lines_speak_words_not_schema_names(default):
+    """A class reads 'end of onboarding' and 'random (Erdős–Rényi)', not 'onboarding' and
+    'erdos_renyi': every kind the menus offer has a label without the schema's underscores,
+    and the design line uses it."""
+    for kinds, labels in ((TIMING_KINDS, TIMING_LABELS), (NETWORK_KINDS + ("edgelist",), NETWORK_LABELS)):
+        assert set(kinds) <= set(labels)
+        assert all("_" not in labels[kind] for kind in kinds)
+        assert len({labels[kind] for kind in kinds}) == len(kinds)
+    design = Design.of(default)
+    assert "end of onboarding + 1 reminder" in design.summary()
+    assert "success milestone" in design.with_timing(kind="milestone").summary()
 
 
 def test_no_verdict_names_more_customers_than_the_network_holds():
@@ -830,6 +843,34 @@ def test_app_command_refuses_a_missing_scenario(tmp_path):
     result = CliRunner().invoke(cli, ["app", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
     assert "nope.yaml: file not found" in result.output and "Traceback" not in result.output
+
+
+def test_app_opens_on_a_preset_where_something_happens_in_class(monkeypatch):
+    """`refsim app` without a scenario opens scenarios/fading.yaml: the default program at
+    class size. The market-sized default at 300 people brings about two customers a year
+    on its own (organic rate 0.00002 a day), a picture where nothing moves."""
+    launched = {}
+
+    def execve(path, command, env):
+        launched.update(env=env)
+        raise SystemExit(0)
+
+    monkeypatch.setattr("os.execve", execve)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    result = CliRunner().invoke(cli, ["app", "--port", str(port)])
+    assert result.exit_code == 0, result.output
+    assert launched["env"]["REFSIM_APP_SCENARIO"] == str((SCENARIOS / "fading.yaml").resolve())
+    grown = {}
+    for name in ("fading", "default"):
+        preset = load_scenario(SCENARIOS / f"{name}.yaml")
+        run = ClassRun(preset, NetworkChoice.of(preset, CLASS_SIZE), [Design.of(preset)])
+        run.advance(90)
+        frame = run.frames()[0]
+        grown[name] = frame.adopters - int(frame.initial.sum())
+    # 300 x 0.0005 x 90 = 13.5 organic adopters expected in the opening preset, 0.5 in the default
+    assert grown["fading"] >= 8 and grown["default"] <= 3, grown
 
 
 def test_app_command_refuses_a_busy_port():

@@ -248,12 +248,12 @@ def test_invalid_combinations_show_an_error_in_place_and_keep_the_settings(class
     room.page.focus(".refsim-friends [role=slider]")
     room.page.keyboard.press("End")
     room.wait_text(".refsim-controls", r"Friends per person \(mean\): 30")
-    room.wait_text(".refsim-controls", "configuration: .*mean")
-    assert "stochastic_block:" in room.text(".refsim-controls")
+    room.wait_text(".refsim-controls", r"given degrees \(configuration\): .*mean")
+    assert "communities (stochastic block):" in room.text(".refsim-controls")
     room.open_menu(".refsim-network-kind")
     room.page.wait_for_selector(".v-overlay--active .v-list-item")
     disabled = room.page.locator(".v-overlay--active .v-list-item--disabled").all_inner_texts()
-    assert any(item.startswith("configuration") for item in disabled), disabled
+    assert any(item.startswith("given degrees (configuration)") for item in disabled), disabled
     room.page.keyboard.press("Escape")
     room.wait_text(".refsim-day", "^Day 0 ")  # the run on 50 people with 30 friends plays as usual
 
