@@ -72,9 +72,9 @@ class _Advance:
             self.bar.advance(self.task, count)
 
 
-def _positive(value: Optional[int], flag: str) -> None:
-    if value is not None and value < 1:
-        raise ScenarioError(f"must be at least 1 (got {value})", key=flag)
+def _at_least(value: Optional[int], flag: str, least: int = 1) -> None:
+    if value is not None and value < least:
+        raise ScenarioError(f"must be at least {least} (got {value})", key=flag)
 
 
 # --------------------------------------------------------------------------- optimize
@@ -117,8 +117,8 @@ def optimize(
     from .results import StudyLock, input_digests, open_study, scenario_files, study_folder
 
     started = dt.datetime.now()
-    _positive(trials, "--trials")
-    _positive(replicates, "--replicates")
+    _at_least(trials, "--trials")
+    _at_least(replicates, "--replicates")
     settings = load_settings(settings_file, "optimize")
     base, path = _scenario(scenario, settings, sets)
     source = str(settings_file) if settings_file is not None and not vary else "--vary"
@@ -246,7 +246,7 @@ def sensitivity(
 
     started = dt.datetime.now()
     for value, flag in ((samples, "--samples"), (trajectories, "--trajectories"), (replicates, "--replicates")):
-        _positive(value, flag)
+        _at_least(value, flag)
     settings = load_settings(settings_file, "sensitivity")
     base, base_path = _scenario(scenario, settings, sets)
     overrides = pick(sets, settings.set)
@@ -312,9 +312,9 @@ def calibrate(
     column: list[str] = typer.Option([], "--column", help="Pilot column to fit (repeatable; default: those of new_organic, new_referred, shares, asks the pilot has)."),
     design: list[Path] = typer.Option([], "--design", help="A design (scenario YAML) to compare under the posterior, beside SCENARIO. Repeatable."),
     metric: list[str] = typer.Option([], "--metric", help="Outcome to forecast and compare designs on (repeatable; default: customers_final, cumulative_profit)."),
-    particles: Optional[int] = typer.Option(None, "--particles", help="ABC-SMC particles per generation (default 200)."),
+    particles: Optional[int] = typer.Option(None, "--particles", help="ABC-SMC particles per generation (default 200, at least 5)."),
     generations: Optional[int] = typer.Option(None, "--generations", help="Most ABC-SMC generations (default 8)."),
-    draws: Optional[int] = typer.Option(None, "--draws", help="Posterior draws the forecast and the design comparison run (default 50)."),
+    draws: Optional[int] = typer.Option(None, "--draws", help="Posterior draws the forecast and the design comparison run (default 50, at least 2)."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Alias of --draws: each posterior draw is one launch on its own seed."),
     seed: Optional[int] = typer.Option(None, "--seed", help=SEED_HELP + " The fit itself runs particles one after another so that it is reproducible."),
     sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP + " Applies to every design."),
@@ -343,9 +343,11 @@ def calibrate(
     from .scenario_io import load_scenario
 
     started = dt.datetime.now()
-    for value, flag in ((particles, "--particles"), (generations, "--generations"), (draws, "--draws"),
-                        (replicates, "--replicates")):
-        _positive(value, flag)
+    from .decide_settings import MIN_DRAWS, MIN_PARTICLES
+
+    for value, flag, least in ((particles, "--particles", MIN_PARTICLES), (generations, "--generations", 1),
+                               (draws, "--draws", MIN_DRAWS), (replicates, "--replicates", MIN_DRAWS)):
+        _at_least(value, flag, least)
     settings = load_settings(settings_file, "calibrate")
     base, base_path = _scenario(scenario, settings, sets)
     overrides = pick(sets, settings.set)

@@ -71,17 +71,24 @@ class SensitivityFile(_Settings):
     screen: Optional[float] = Field(None, ge=0, lt=1)
 
 
+#: Fewest ABC-SMC particles per generation: with fewer the posterior is a point or two
+#: and its interval has no width (one particle gave a 0-wide interval).
+MIN_PARTICLES = 5
+#: Fewest posterior draws a forecast runs: one draw has no spread.
+MIN_DRAWS = 2
+
+
 class CalibrateFile(_Settings):
     data: Optional[str] = Field(None, description="The pilot's daily counts (CSV), relative to this file.")
     fit: Ranges = Field(default_factory=dict, description="KEY: 'LO:HI' (numbers only).")
     columns: list[str] = Field(default_factory=list)
     designs: list[str] = Field(default_factory=list)
     metrics: list[str] = Field(default_factory=list)
-    particles: Optional[int] = Field(None, ge=5)
+    particles: Optional[int] = Field(None, ge=MIN_PARTICLES)
     generations: Optional[int] = Field(None, ge=1)
     bin_days: Optional[int] = Field(None, ge=1)
     posterior_samples: Optional[int] = Field(None, ge=10)
-    draws: Optional[int] = Field(None, ge=2)
+    draws: Optional[int] = Field(None, ge=MIN_DRAWS)
     level: Optional[float] = Field(None, gt=0, lt=1)
 
 

@@ -238,4 +238,9 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot):
     negative = tmp_path / "negative.csv"
     pd.read_csv(pilot).assign(asks=-1).to_csv(negative, index=False)
     one_line_error(invoke(*calibrate_args(tmp_path / "x", negative)), "negative.csv", "asks", ">= 0")
+    # a posterior of one particle, or a forecast from one draw, has an interval of no width:
+    # refused as the settings file refuses them (particles >= 5, draws >= 2)
+    one_line_error(invoke(*args("x", "--particles", "1")), "--particles", "at least 5")
+    one_line_error(invoke(*args("x", "--draws", "1")), "--draws", "at least 2")
+    one_line_error(invoke(*args("x", "--replicates", "1")), "--replicates", "at least 2")
     assert not (tmp_path / "x").exists()
