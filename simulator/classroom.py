@@ -484,9 +484,9 @@ class ClassRun:
         self.models = [first] + [ReferralModel(s, rng=choice.seed, network=first.engine.network) for s in self.scenarios[1:]]
         self.network: Network = first.engine.network
         self._ticks: deque[tuple[float, int]] = deque(maxlen=30)
-        # each design's verdict and the day it was read: read every day, whether a page
-        # shows that day or not, so that the verdict on a day is the same at any speed
-        self._said: list[tuple[int, Verdict] | None] = [None] * len(self.models)
+        # each design's latest reading and its verdict: read every day, whether a page shows
+        # that day or not, so that the verdict on a day is the same at any speed
+        self._said: list[tuple[_Reading, Verdict] | None] = [None] * len(self.models)
 
     @property
     def day(self) -> int:
@@ -508,7 +508,7 @@ class ClassRun:
                 model.step()
             stepped += 1
             for i, model in enumerate(self.models):
-                self._read(i, _Reading.of(model))
+                self._read(i, model)
         self._ticks.append((time.perf_counter(), self.day))
         return stepped
 
@@ -526,18 +526,20 @@ class ClassRun:
         return [self._frame(i, model, label, design)
                 for i, (model, label, design) in enumerate(zip(self.models, self.labels, self.designs))]
 
-    def _read(self, i: int, reading: "_Reading") -> Verdict:
-        """Design ``i``'s verdict of today (read once a day, with the day before's in mind)."""
+    def _read(self, i: int, model: ReferralModel) -> tuple["_Reading", Verdict]:
+        """Design ``i``'s reading and verdict of today: made once a day, with the day
+        before's verdict in mind."""
         said = self._said[i]
-        if said is not None and said[0] == reading.day:
-            return said[1]
+        if said is not None and said[0].day == model.day:
+            return said
+        reading = _Reading.of(model)
         today = read_loop(reading.k, reading.generations, reading.prospects_left, reading.new_referred,
                           previous=said[1] if said is not None else None)
-        self._said[i] = (reading.day, today)
-        return today
+        self._said[i] = reading, today
+        return reading, today
 
     def _frame(self, i: int, model: ReferralModel, label: str, design: Design) -> Frame:
-        reading = _Reading.of(model)
+        reading, said = self._read(i, model)
         people, daily = model.engine.people, reading.daily
         new_organic = daily[:, COLUMN_INDEX["new_organic"]].copy()
         initial_count = float(daily[0, COLUMN_INDEX["customers"]])  # day 0 holds the initial customers and no flows
@@ -547,7 +549,7 @@ class ClassRun:
             label=label, summary=design.summary(), day=model.day, days=model.scenario.days,
             adopters=adopters, organic=adopters - referred, referred=referred,
             customers=int((people.state == CUSTOMER).sum()), churned=int((people.state == CHURNED).sum()),
-            k=reading.k, verdict=self._read(i, reading), prospects_left=reading.prospects_left,
+            k=reading.k, verdict=said, prospects_left=reading.prospects_left,
             generations=reading.generations, state=people.state, referred_by=people.referred_by,
             generation=reading.generation, initial=people.channel == SEED,
             organic_to_date=initial_count + new_organic.cumsum(), referred_to_date=reading.new_referred.cumsum(),

@@ -335,7 +335,7 @@ def calibrate(
     --fit word_of_mouth.spontaneous_rate=0.001:0.02 --fit program.base_share=0.05:0.5
     """
     from .calibrate import CalibrationSettings, calibrate as run_calibrate, check_fit, compare_designs, forecast, pilot_counts
-    from .decide_settings import load_settings, pick, range_texts
+    from .decide_settings import MIN_DRAWS, MIN_PARTICLES, load_settings, pick, range_texts
     from .evaluation import Evaluator
     from .parameters import check_designs_pair, parse_parameters
     from .report.calibrate import write_calibration
@@ -343,8 +343,6 @@ def calibrate(
     from .scenario_io import load_scenario
 
     started = dt.datetime.now()
-    from .decide_settings import MIN_DRAWS, MIN_PARTICLES
-
     for value, flag, least in ((particles, "--particles", MIN_PARTICLES), (generations, "--generations", 1),
                                (draws, "--draws", MIN_DRAWS), (replicates, "--replicates", MIN_DRAWS)):
         _at_least(value, flag, least)

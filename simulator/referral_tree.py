@@ -122,8 +122,8 @@ EDGE_HEADLINE = "K is about 1: on the edge"
 SPEEDING_HEADLINE = "K below 1 so far, but referrals are speeding up"
 
 
-def read_loop(k: "KReading", generations: list[int], prospects_left: float, new_referred: np.ndarray,
-              previous: "Verdict | None" = None) -> "Verdict":
+def read_loop(k: KReading, generations: list[int], prospects_left: float, new_referred: np.ndarray,
+              previous: Verdict | None = None) -> Verdict:
     """Today's verdict, read with yesterday's (``previous``) in mind: a loop that was "on
     the edge" stays so until K is K_EDGE_LEAVE from 1, and one whose referrals were
     speeding up stays so while they do not slow (SPEEDING_KEEP). Without this a loop on
