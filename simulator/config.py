@@ -430,9 +430,14 @@ class Economics(Strict):
     paid_cac: Money | None = Field(None, description="Cost of one customer from paid acquisition, to compare with incremental_cac [currency]. Source: scenario choice.")
 
 
+#: The largest fraud.share: twice the worst reported share, and below the 0.316 at which
+#: fakes would outnumber real signups for a large reward.
+FRAUD_SHARE_MAX = 0.3
+
+
 class Fraud(Strict):
-    share: Probability = Field(0.02, description="Share of rewarded referral signups that are fake when the rewards on offer (referrer + friend) equal one reward_scale; at reward R it is share · (1 − exp(−R / scale)) / (1 − exp(−1)), none without a reward [fraction]. Source: referral-fraud reports (2%, up to 15% without controls; fraud follows the money: self-referral abuse needs a reward).")
-    blocked_by_qualification: Probability = Field(0.9, description="Share of fake signups stopped when rewards wait for qualification [fraction]. Source: assumption.")
+    share: float = Field(0.02, ge=0, le=FRAUD_SHARE_MAX, description="Share of rewarded referral signups that are fake accounts when the rewards on offer (referrer + friend) equal one reward_scale; at reward R it is share · (1 − exp(−R / scale)) / (1 − exp(−1)), none without a reward. Fake accounts are extra reward claims next to the real signups: they cost rewards and bring no customer [fraction]. Source: referral-fraud reports (2%, up to 15% without controls; fraud follows the money: self-referral abuse needs a reward).")
+    blocked_by_qualification: Probability = Field(0.9, description="Share of fake accounts whose rewards qualification stops, when rewards wait for it [fraction]. Source: assumption.")
 
 
 class NegativeWordOfMouth(Strict):

@@ -76,9 +76,10 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         incentive = scenario.program.incentive
         rewarded = not isinstance(incentive, NoIncentive)
         self._reward_scale = inc.scale(incentive, scenario.economics) if rewarded else 1.0
-        # Fake signups and reward seekers come only for a reward: per-person uniforms,
-        # compared at joining with probabilities that grow with the reward on offer
-        # (rows 0-1 are the fraud draws of earlier versions: the stream is unchanged).
+        # Fake accounts and reward seekers come only for a reward: per-person uniforms,
+        # compared when a person joins through a rewarded referral with probabilities
+        # that grow with the reward on offer (row 0: a fake account signs up alongside
+        # them, row 1: qualification would block it, row 2: they are a reward seeker).
         self.seeker = np.zeros(n, bool)
         # satisfaction lost to annoying reminders: kept apart from the drawn score, which
         # is each person's luck and the same in every design
@@ -107,10 +108,10 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         self._n_referred_active = 0
         self._n_adopted = 0
         self._n_churned = 0
-        # Earners (customers who joined before today, still active, not fake) and the
+        # Earners (customers who joined before today, still active) and the
         # referred ones still within the premium fade, kept as running sums so the
         # day's margin costs O(1): sum over S of (1 - (t - a)/F) = |S| (1 - t/F) + sum(a)/F.
-        self._n_real_earners = 0
+        self._n_earners = 0
         self._seeker_earners = 0
         self._organic_later = Agenda()      # organic adoptions put off by negative word of mouth
         self._premium_count = 0
@@ -202,7 +203,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         self._n_referred_active += len(referred)
         if self._static:
             scores = p.satisfaction[who]
-            self._share_effect[who] = sat.segment_value(scores, sc.program.satisfaction_effect) * ~p.fraud[who]
+            self._share_effect[who] = sat.segment_value(scores, sc.program.satisfaction_effect)
             self._churn_process.joined(who, scores, referrer >= 0, day)
         incentive = sc.program.incentive
         rewarded = who[tracked]
@@ -211,16 +212,18 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
 
     def _who_comes(self, referred: np.ndarray, referrers: np.ndarray) -> None:
         """Rewards change who comes: a referral made for rewards R (the referrer's next
-        reward + the friend's, face value) is fake with inc.fraud_probability(R) and, if
-        real, a reward seeker with inc.seeker_probability(R), who churns hazard_ratio
-        times faster and earns margin_ratio of the margin, without the referred premium."""
+        reward + the friend's, face value) brings a fake account alongside with
+        inc.fake_account_probability(R) (an extra reward claim, not a person), and is a
+        reward seeker with inc.seeker_probability(R), who churns hazard_ratio times
+        faster and earns margin_ratio of the margin, without the referred premium."""
         p, sc = self.people, self.scenario
         reward = self._payable_referrer_reward(referrers) + inc.referee_reward(sc.program.incentive)
-        p.fraud[referred] = self._fraud_draw[referred] < inc.fraud_probability(reward, sc.fraud.share, self._reward_scale)
+        p.fraud[referred] = self._fraud_draw[referred] < inc.fake_account_probability(reward, sc.fraud.share,
+                                                                                     self._reward_scale)
         p.fraud_blocked[referred] = p.fraud[referred] & self._blocked_if_fraud[referred]
         seekers = sc.program.reward_seekers
-        self.seeker[referred] = ~p.fraud[referred] & (
-            self._seeker_draw[referred] < inc.seeker_probability(reward, seekers.max_share, self._reward_scale))
+        self.seeker[referred] = self._seeker_draw[referred] < inc.seeker_probability(reward, seekers.max_share,
+                                                                                    self._reward_scale)
         self._churn_process.multiplier[referred] = np.where(self.seeker[referred], seekers.hazard_ratio, 1.0)
 
     def _lower_satisfaction(self, who: np.ndarray, points: float, day: int) -> None:
@@ -231,7 +234,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         self.satisfaction_lost[who] = np.minimum(self.satisfaction_lost[who] + points, p.satisfaction[who])
         new = self._scores(who, day)
         if self._static:
-            self._share_effect[who] = sat.segment_value(new, sc.program.satisfaction_effect) * ~p.fraud[who]
+            self._share_effect[who] = sat.segment_value(new, sc.program.satisfaction_effect)
         self._churn_process.rescored(who, old, new, day)
 
     # ------------------------------------------------------------------ the day
@@ -258,11 +261,11 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             asked = np.zeros(0, np.int32)
         elif campaign:
             self._ask_due.drop(day)
-            asked = customers[~p.fraud[customers]]
+            asked = customers
         else:
             asked = self._ask_due.take(day)
             # a filed ask stands if the customer is still active and it is still their next ask
-            asked = asked[(p.state[asked] == CUSTOMER) & (p.next_ask_day[asked] == day) & ~p.fraud[asked]]
+            asked = asked[(p.state[asked] == CUSTOMER) & (p.next_ask_day[asked] == day)]
             if len(asked) > 1:
                 asked = np.sort(asked)
                 asked = asked[first_of_runs(asked)]
@@ -288,8 +291,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         if self._static:
             share_effect = self._share_effect[customers]
         else:
-            effect = sat.segment_value(self._scores(customers, day), self.scenario.program.satisfaction_effect)
-            share_effect = effect * ~self.people.fraud[customers]
+            share_effect = sat.segment_value(self._scores(customers, day), self.scenario.program.satisfaction_effect)
         top = float(share_effect.max())
         if top <= 0:
             return np.zeros(0, np.int32)
@@ -467,7 +469,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             return
         rng = self.streams("nwom")
         speakers = customers[rng.choice(len(customers), rng.binomial(len(customers), cfg.rate), replace=False)]
-        speakers = speakers[sat.is_detractor(self._scores(speakers, day)) & ~p.fraud[speakers]]
+        speakers = speakers[sat.is_detractor(self._scores(speakers, day))]
         today.counts["negative_messages"] = len(speakers)
         if len(speakers):
             _, slots = chan.neighbour_slots(self.network, speakers)
@@ -481,11 +483,10 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         p.state[leavers] = CHURNED
         p.churn_day[leavers] = day
         churned_referred = int(np.count_nonzero(p.referred_by[leavers] >= 0))
-        real = leavers[~p.fraud[leavers]]
-        self._n_real_earners -= len(real)
-        self._seeker_earners -= int(np.count_nonzero(self.seeker[real]))
-        in_premium = real[(p.referred_by[real] >= 0) & ~self.seeker[real]
-                          & (day - p.adopted_day[real] <= self.scenario.economics.premium_fade_days)]
+        self._n_earners -= len(leavers)
+        self._seeker_earners -= int(np.count_nonzero(self.seeker[leavers]))
+        in_premium = leavers[(p.referred_by[leavers] >= 0) & ~self.seeker[leavers]
+                             & (day - p.adopted_day[leavers] <= self.scenario.economics.premium_fade_days)]
         self._premium_count -= len(in_premium)
         self._premium_adopted_sum -= int(p.adopted_day[in_premium].sum())
         counts["new_churned"] = len(leavers)
@@ -503,10 +504,9 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         and file the referred ones for the day their premium has faded."""
         p, day = self.people, today.day
         joiners = np.concatenate([today.organic, today.referral.target])
-        real = joiners[~p.fraud[joiners]]
-        self._n_real_earners += len(real)
-        self._seeker_earners += int(np.count_nonzero(self.seeker[real]))
-        referred = real[(p.referred_by[real] >= 0) & ~self.seeker[real]]
+        self._n_earners += len(joiners)
+        self._seeker_earners += int(np.count_nonzero(self.seeker[joiners]))
+        referred = joiners[(p.referred_by[joiners] >= 0) & ~self.seeker[joiners]]
         if len(referred):
             self._premium_count += len(referred)
             self._premium_adopted_sum += day * len(referred)
@@ -530,10 +530,10 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         fade = float(cfg.premium_fade_days)
         premium_terms = self._premium_count * (1.0 - day / fade) + self._premium_adopted_sum / fade
         base = cfg.monthly_margin / churn_model.DAYS_PER_MONTH
-        earners = self._n_real_earners - (1.0 - self.scenario.program.reward_seekers.margin_ratio) * self._seeker_earners
+        earners = self._n_earners - (1.0 - self.scenario.program.reward_seekers.margin_ratio) * self._seeker_earners
         counts["revenue"] = base * (earners + cfg.referred_margin_premium * premium_terms)
         counts["acquisition_cost"] = counts["new_organic"] * cfg.acquisition_cost_organic
-        counts["reward_cost"], counts["rewards_paid"] = self._pay_rewards(today.referral, day)
+        counts["reward_cost"], counts["rewards_paid"], counts["fraud_cost"] = self._pay_rewards(today.referral, day)
         counts["profit"] = counts["revenue"] - counts["reward_cost"] - counts["acquisition_cost"]
 
     def current_hazard(self, who: np.ndarray) -> np.ndarray:
@@ -557,27 +557,41 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             seeker = self.seeker[joined]
             weight = np.where(seeker, self.scenario.program.reward_seekers.margin_ratio, 1.0)
             p.revenue[joined] = econ.revenue_to_date(self.scenario.economics, p.adopted_day[joined], p.churn_day[joined],
-                                                     (p.referred_by[joined] >= 0) & ~seeker, p.fraud[joined], self.day, weight)
+                                                     (p.referred_by[joined] >= 0) & ~seeker, self.day, weight)
             self._revenue_day = self.day
         return p.revenue
 
-    def _pay_rewards(self, referral, day) -> tuple[float, int]:
+    def _pay_rewards(self, referral, day) -> tuple[float, int, float]:
         """Rewards due today for tracked referrals (an untracked one is invisible to the
-        program), at face value to the customers and cost_share of it to the company."""
+        program), at face value to the customers and cost_share of it to the company;
+        returns (company cost, rewards paid, company cost of the fake accounts' claims).
+
+        Each referral's claim is followed by its fake account's, when one signed up
+        alongside it: credited to the same referrer (the program cannot tell them apart),
+        and on qualification paid unless qualification blocks it, whether or not the
+        real friend is still a customer."""
         p, incentive = self.people, self.scenario.program.incentive
         if isinstance(incentive, NoIncentive):
-            return 0.0, 0
+            return 0.0, 0, 0.0
         if incentive.paid_on == "signup":
             referees = referral.target[referral.tracked]
+            real = np.ones(len(referees), bool)
+            fake = p.fraud[referees]
         else:
             referees = self._pending_qualification.take(day)
-            referees = referees[(p.state[referees] == CUSTOMER) & ~p.fraud_blocked[referees]]
+            real = p.state[referees] == CUSTOMER
+            fake = p.fraud[referees] & ~p.fraud_blocked[referees]
         if not self.program_on or not len(referees):
-            return 0.0, 0
-        referrers = p.referred_by[referees]
+            return 0.0, 0, 0.0
+        due = np.column_stack([real, fake]).ravel()
+        claims = np.repeat(referees, 2)[due]
+        is_fake = np.tile([False, True], len(referees))[due]
+        if not len(claims):
+            return 0.0, 0, 0.0
+        referrers = p.referred_by[claims]
         earned = p.rewards_earned[referrers] + inc.rank_within(referrers)
         to_referrer = inc.referrer_reward(incentive, earned)
-        to_referee = np.full(len(referees), inc.referee_reward(incentive))
+        to_referee = np.full(len(claims), inc.referee_reward(incentive))
         requested = np.column_stack([to_referrer, to_referee]).ravel()
         affordable, cost = self.budget.pay(requested, day)
         paid = affordable & (requested > 0)
@@ -588,8 +602,9 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             credited &= earned < incentive.cap_per_referrer
         np.add.at(p.rewards_earned, referrers[credited], 1)
         np.add.at(p.reward_value, referrers, amounts[0::2])
-        p.reward_value[referees] += amounts[1::2]
-        return cost, int(paid.sum())
+        p.reward_value[claims[~is_fake]] += amounts[1::2][~is_fake]
+        fraud_cost = float((amounts[0::2] + amounts[1::2])[is_fake].sum()) * self.budget.cost_share
+        return cost, int(paid.sum()), fraud_cost
 
     def _record(self, today: Today) -> None:
         """The day's row, in DAILY_COLUMNS order."""

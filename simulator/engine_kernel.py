@@ -96,7 +96,7 @@ class KernelBridge:
         K = np.zeros(len(L.K_NAMES), np.int64)
         exhausted, paused, left, spent = self.budget.state()
         counters = {"active": len(self._active), "adopted": self._n_adopted, "churned": self._n_churned,
-                    "referred_active": self._n_referred_active, "real_earners": self._n_real_earners,
+                    "referred_active": self._n_referred_active, "earners": self._n_earners,
                     "seeker_earners": self._seeker_earners, "premium_count": self._premium_count,
                     "premium_adopted_sum": self._premium_adopted_sum,
                     "exhausted_day": -1 if exhausted is None else exhausted, "paused_until": paused,

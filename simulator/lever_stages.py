@@ -17,11 +17,11 @@ class LeverStages:
     """Stages of :class:`~simulator.engine.Engine` that only the program levers use."""
 
     def _delight(self, today: Today) -> None:
-        """Today's delight actions among active customers (not fake ones), cost actions * cost_each."""
+        """Today's delight actions among active customers, cost actions * cost_each."""
         if self._delight_actions is None:
             return
         p, day = self.people, today.day
-        customers = today.customers[~p.fraud[today.customers]]
+        customers = today.customers
         chosen = self._delight_actions.act(customers, self._scores(customers, day), day, self.streams("delight"))
         today.counts["delight_actions"] = len(chosen)
         today.counts["delight_cost"] = len(chosen) * self._delight_actions.cfg.cost_each
@@ -36,7 +36,7 @@ class LeverStages:
         p, day = self.people, today.day
         p.asks[today.asked] -= 1  # the ask counted by the timing stage happens only within capacity
         pool = np.unique(np.concatenate([self._ask_queue, today.asked]))
-        pool = pool[(p.state[pool] == CUSTOMER) & ~p.fraud[pool]]
+        pool = pool[p.state[pool] == CUSTOMER]
         scores = self._scores(pool, day)
         order = targeting_model.priority(cfg, scores, self.network.degree[pool], day - p.adopted_day[pool], self._ask_key[pool])
         asked, self._ask_queue = targeting_model.split(cfg, pool, order)
@@ -62,7 +62,6 @@ class LeverStages:
         p, day, customers, rng = self.people, today.day, today.customers, self.streams("staff")
         mentioned = customers[rng.choice(len(customers), rng.binomial(len(customers), cfg.touchpoint_rate), replace=False)] \
             if len(customers) else customers
-        mentioned = mentioned[~p.fraud[mentioned]]
         w = self._share_probability(mentioned, self._scores(mentioned, day)) * cfg.moment_effect
         sharers = mentioned[rng.random(len(mentioned)) < np.clip(w, 0.0, 1.0)]
         # a staff mention is an ask: the sharer uses the referral link
@@ -85,7 +84,7 @@ class LeverStages:
             return
         p, day, rng, program = self.people, today.day, self.streams("influencers"), self.scenario.program
         influencers = np.flatnonzero(self._influencer)
-        posting = influencers[(p.state[influencers] == CUSTOMER) & ~p.fraud[influencers]] \
+        posting = influencers[p.state[influencers] == CUSTOMER] \
             if (day - 1) % cfg.post_interval_days == 0 and (day - 1) // cfg.post_interval_days < cfg.posts else influencers[:0]
         sharing = np.concatenate([today.sharers[self._influencer[today.sharers]], posting]).astype(np.int32)
         invitations = today.invitations.take(~self._influencer[today.invitations.referrer])

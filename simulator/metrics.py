@@ -18,7 +18,7 @@ DAILY_COLUMNS: dict[str, str] = {
     "new_referred": "prospects who adopted through a tracked referral (a referral link) today [people]",
     "new_word_of_mouth": "prospects who adopted through an untracked invitation (word of mouth) today [people]",
     "new_churned": "customers who churned today [people]",
-    "new_fraud": "fake signups among today's referred adoptions [people]",
+    "new_fraud": "fake accounts signed up today alongside tracked referrals, for their rewards (not people of the graph, not counted elsewhere) [accounts]",
     "asks": "asks to refer made today (first asks, reminders, campaigns) [asks]",
     "shares": "shares today, asked and spontaneous [shares]",
     "spontaneous_shares": "unprompted shares today [shares]",
@@ -28,6 +28,7 @@ DAILY_COLUMNS: dict[str, str] = {
     "rewards_paid": "rewards paid today, referrer and referee [rewards]",
     "revenue": "margin earned today [currency]",
     "reward_cost": "company cost of the rewards paid today (face value x cost_share) [currency]",
+    "fraud_cost": "company cost of the rewards paid today on fake accounts' claims (part of reward_cost) [currency]",
     "acquisition_cost": "organic acquisition cost today [currency]",
     "ask_queue": "due customers waiting for targeted-asking capacity at the end of the day [people]",
     "staff_asks": "customers mentioned the program by staff today (not in asks) [people]",
@@ -54,6 +55,7 @@ SUMMARY_METRICS: dict[str, str] = {
     "referred_share": "tracked referred adopters / all adopters (initial customers excluded) [fraction]",
     "k_factor": "cohort K: tracked referrals made within k_window_days of joining, per customer whose window has elapsed [-]",
     "reward_cost": "company cost of the rewards paid (face value x cost_share) [currency]",
+    "fraud_cost": "company cost of the rewards paid on fake accounts' claims (part of reward_cost) [currency]",
     "attributed_roi": "(revenue of tracked referred customers - reward cost) / reward cost: what a referral dashboard shows, not a verdict [-]",
     "cost_per_referred_customer": "reward cost / tracked referred customers [currency]",
     "ltv_referred": "discounted lifetime value of a referred customer [currency]",
@@ -70,7 +72,7 @@ SUMMARY_METRICS: dict[str, str] = {
 #: t-interval over few replicates of a share near 0 would otherwise reach below 0).
 METRIC_BOUNDS: dict[str, tuple[float, float]] = {
     **{name: (0.0, math.inf) for name in ("customers_final", "adopters", "referred_customers", "word_of_mouth_customers",
-                                          "k_factor", "reward_cost", "cost_per_referred_customer", "budget_exhausted_day",
+                                          "k_factor", "reward_cost", "fraud_cost", "cost_per_referred_customer", "budget_exhausted_day",
                                           "incremental_cac", "incremental_cac_vs_paid")},
     "referred_share": (0.0, 1.0),
     "payback_day": (1.0, math.inf),   # day 1 at the earliest (runner.incremental_metrics)
@@ -140,7 +142,7 @@ def equity_final(engine, active: np.ndarray | None = None) -> float:
     hazard = engine.current_hazard(active)
     tenure = day - people.adopted_day[active] + people.tenure_at_start[active]
     referred = people.referred_by[active] >= 0
-    return float(customer_equity(scenario.economics, tenure.astype(np.float64), referred, people.fraud[active], hazard).sum())
+    return float(customer_equity(scenario.economics, tenure.astype(np.float64), referred, hazard).sum())
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -170,15 +172,14 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
     reward_cost = float(daily[:, col["reward_cost"]].sum())
     revenue_tracked = float(engine.revenue_to_date()[joined[tracked]].sum())
     ltv = {}
-    # a group's margin share: fake accounts earn nothing, reward seekers margin_ratio
-    margin_weight = np.where(people.fraud[joined], 0.0,
-                             np.where(engine.seeker[joined], engine.scenario.program.reward_seekers.margin_ratio, 1.0))
+    # a group's margin share: reward seekers earn margin_ratio
+    margin_weight = np.where(engine.seeker[joined], engine.scenario.program.reward_seekers.margin_ratio, 1.0)
     for group, mask in (("referred", referred), ("organic", ~referred)):
         ltv[group] = lifetime_value(
             engine.scenario.economics,
             customer_days=float(engine.customer_days[group]),
             churn_events=float(engine.churn_events[group]),
-            real_share=float(margin_weight[mask].mean()) if mask.any() else 1.0,
+            margin_share=float(margin_weight[mask].mean()) if mask.any() else 1.0,
             referred=group == "referred",
         )
     n_tracked = int(tracked.sum())
@@ -191,6 +192,7 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
         "referred_share": ratio(n_tracked, float(adopted.sum())),
         "k_factor": float(cohorts[1][cohorts[0]].mean()) if len(cohorts[0]) else float("nan"),
         "reward_cost": reward_cost,
+        "fraud_cost": float(daily[:, col["fraud_cost"]].sum()),
         "attributed_roi": ratio(revenue_tracked - reward_cost, reward_cost),
         "cost_per_referred_customer": ratio(reward_cost, n_tracked),
         "ltv_referred": ltv["referred"],

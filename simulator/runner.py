@@ -333,7 +333,7 @@ def people_frame(engine: Engine) -> pd.DataFrame:
         "channel": _labelled(p.channel.astype(np.int64) + 3, labels),
         "satisfaction": p.satisfaction,
         "churn_day": p.churn_day,
-        "fraud": p.fraud,
+        "with_fake_account": p.fraud,
         "rewards_earned": p.rewards_earned,
         "revenue": engine.revenue_to_date(),
     })

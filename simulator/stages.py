@@ -30,7 +30,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("invite", "each sharer picks a channel; direct invites friends, broadcast exposes them"),
     Stage("influencers", "influencers post on their schedule; their shares reach reach_boost times further (program.influencers)"),
     Stage("convert", "invitations convert (after a lag); prospects also adopt organically, less after negative word of mouth"),
-    Stage("adopt", "new customers join: first ask filed, churn day filed when known, fraud and reward seekers drawn"),
+    Stage("adopt", "new customers join: first ask filed, churn day filed when known, fake accounts and reward seekers drawn"),
     Stage("negative_word_of_mouth", "active detractors may speak against the product to their friends"),
     Stage("premium_fades", "referred customers past the fade period leave the margin-premium sum"),
     Stage("churn", "active customers leave at their daily hazard"),

@@ -32,8 +32,8 @@ class People:
     reward_value: np.ndarray     # float64 rewards received (as referrer or referee)
     revenue: np.ndarray          # float64 margin to date (settled by Engine.revenue_to_date())
     churn_day: np.ndarray        # int32
-    fraud: np.ndarray            # bool: fake signup
-    fraud_blocked: np.ndarray    # bool: a fake signup that qualification would stop
+    fraud: np.ndarray            # bool: a fake account signed up alongside this referral, for its rewards
+    fraud_blocked: np.ndarray    # bool: qualification would stop that fake account's rewards
     organic_day: np.ndarray      # int32 day this person would adopt on their own
     churn_clock: np.ndarray      # float64 Exp(1) threshold of cumulative churn hazard
     churn_hazard: np.ndarray     # float64 cumulative churn hazard so far (polled churn; the kernel keeps it up to its last change)

@@ -8,22 +8,21 @@ from ..config import Economics
 from .churn import DAYS_PER_MONTH
 
 
-def daily_margin(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarray, fraud: np.ndarray) -> np.ndarray:
-    """m_i = monthly_margin / 30.4375 * (1 + premium * max(0, 1 - tenure / fade_days) if referred); fake accounts earn 0."""
+def daily_margin(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarray) -> np.ndarray:
+    """m_i = monthly_margin / 30.4375 * (1 + premium * max(0, 1 - tenure / fade_days) if referred)."""
     base = cfg.monthly_margin / DAYS_PER_MONTH
     fade = np.maximum(0.0, 1.0 - tenure_days / cfg.premium_fade_days)
-    margin = np.where(referred, base * (1.0 + cfg.referred_margin_premium * fade), base)
-    return np.where(fraud, 0.0, margin)
+    return np.where(referred, base * (1.0 + cfg.referred_margin_premium * fade), base)
 
 
 def revenue_to_date(cfg: Economics, adopted_day: np.ndarray, churn_day: np.ndarray, referred: np.ndarray,
-                    fraud: np.ndarray, day: int, weight: np.ndarray | float = 1.0) -> np.ndarray:
+                    day: int, weight: np.ndarray | float = 1.0) -> np.ndarray:
     """Margin each person has earned by the end of ``day``, in closed form.
 
     A customer earns on every day after joining while active all day: T days,
     T = churn_day - adopted_day - 1 if churned, else day - adopted_day. Summing
     daily_margin over tenures 1..T: m0 * T, plus for referred customers
-    m0 * premium * (T' - T'(T' + 1) / (2F)) with T' = min(T, F); fake accounts 0.
+    m0 * premium * (T' - T'(T' + 1) / (2F)) with T' = min(T, F).
     ``weight`` scales the base margin (reward seekers earn margin_ratio of it and
     are passed with ``referred`` False: no premium).
     """
@@ -34,10 +33,10 @@ def revenue_to_date(cfg: Economics, adopted_day: np.ndarray, churn_day: np.ndarr
     within = np.minimum(earning_days, fade)
     premium = cfg.referred_margin_premium * (within - within * (within + 1) / (2 * fade))
     total = earning_days * weight + np.where(referred, premium, 0.0)
-    return np.where(fraud, 0.0, cfg.monthly_margin / DAYS_PER_MONTH * total)
+    return cfg.monthly_margin / DAYS_PER_MONTH * total
 
 
-def lifetime_value(cfg: Economics, customer_days: float, churn_events: float, real_share: float, referred: bool) -> float:
+def lifetime_value(cfg: Economics, customer_days: float, churn_events: float, margin_share: float, referred: bool) -> float:
     """Expected discounted margin of one customer of a group, from its simulated churn.
 
     The group's daily hazard is estimated from the censored simulation data,
@@ -46,9 +45,9 @@ def lifetime_value(cfg: Economics, customer_days: float, churn_events: float, re
 
         LTV = s * m0 * [1/k + premium * (1/k - (1 - exp(-k F)) / (k^2 F))]
 
-    where m0 is the margin per day, s the group's share of real (not fake)
-    customers, and the premium term (referred customers only) integrates the
-    linearly fading margin premium over the fade period F. The margin schedule is
+    where m0 is the margin per day, s the group's mean margin weight (reward seekers
+    earn margin_ratio of the margin, others all of it), and the premium term
+    (referred customers only) integrates the linearly fading margin premium over the fade period F. The margin schedule is
     integrated over the whole lifetime, not only the simulated horizon, so the
     early-tenure premium is not mistaken for a lasting one.
     """
@@ -62,11 +61,10 @@ def lifetime_value(cfg: Economics, customer_days: float, churn_events: float, re
     if referred:
         fade = float(cfg.premium_fade_days)
         value += cfg.referred_margin_premium * (1.0 / k - (-np.expm1(-k * fade)) / (k * k * fade))
-    return float(real_share * m0 * value)
+    return float(margin_share * m0 * value)
 
 
-def customer_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarray, fraud: np.ndarray,
-                    daily_hazard: np.ndarray) -> np.ndarray:
+def customer_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarray, daily_hazard: np.ndarray) -> np.ndarray:
     """Expected discounted margin still to come from each active customer, in closed form.
 
     A customer active at the end of the horizon earns on day k = 1, 2, ... after it
@@ -80,7 +78,7 @@ def customer_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarra
     t the tenure today, K = max(0, F - t) the days of premium left,
     S0 = sum_{k<=K} q^k = q (1 - q^K) / (1 - q) and
     S1 = sum_{k<=K} k q^k = q (1 - (K + 1) q^K + K q^(K+1)) / (1 - q)^2.
-    The premium applies to referred customers; fake accounts are worth 0. With no
+    The premium applies to referred customers. With no
     churn and no discounting the sum diverges (infinite equity).
     """
     m0 = cfg.monthly_margin / DAYS_PER_MONTH
@@ -96,5 +94,4 @@ def customer_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarra
         s1 = q * (1.0 - (left + 1.0) * q_left + left * q_left * q) / one_minus_q ** 2
         premium = np.where(rate > 0, (1.0 - tenure_days / fade) * s0 - s1 / fade, np.inf)
         premium = np.where(left > 0, premium, 0.0)
-    value = m0 * (base + np.where(referred, cfg.referred_margin_premium * premium, 0.0))
-    return np.where(fraud, 0.0, value)
+    return m0 * (base + np.where(referred, cfg.referred_margin_premium * premium, 0.0))

@@ -55,10 +55,19 @@ def seeker_probability(reward, max_share: float, scale: float) -> np.ndarray:
 
 
 def fraud_probability(reward, share: float, scale: float) -> np.ndarray:
-    """Probability that a referral signup for rewards R is fake:
-    min(1, share · (1 − exp(−R / scale)) / (1 − exp(−1))); ``share`` at R = one scale,
-    none without a reward (a fake signup is made to collect a reward)."""
-    return np.minimum(1.0, share * saturation(reward, scale) / -np.expm1(-1.0))
+    """The fake share of referral signups made for rewards R:
+    share · (1 − exp(−R / scale)) / (1 − exp(−1)); ``share`` at R = one scale, rising
+    toward share / 0.632 for large rewards, none without a reward (a fake signup is
+    made to collect a reward). Below 0.48 for ``fraud.share`` within its bound (0.3)."""
+    return share * saturation(reward, scale) / -np.expm1(-1.0)
+
+
+def fake_account_probability(reward, share: float, scale: float) -> np.ndarray:
+    """Probability that a real referral signup for rewards R brings one fake account
+    alongside (an extra reward claim): f / (1 − f) with f = fraud_probability(R), so
+    that fakes are f of all referral signups, fake and real."""
+    f = fraud_probability(reward, share, scale)
+    return f / (1.0 - f)
 
 
 def referrer_reward(incentive, rewards_earned: np.ndarray) -> np.ndarray:

@@ -28,13 +28,13 @@ from .layout import (
     ACQUISITION_COST_ORGANIC, ANNOYANCE, ANNOYANCE_POINTS, AT_PURCHASE, BASE_HAZARD, BASE_SHARE, BROADCAST,
     BUDGET_PER_MONTH, CAMPAIGN, CAP_PER_REFERRER, CHANNELS, CHURN_DETRACTOR, CHURN_PASSIVE, CHURN_PROMOTER,
     CHURN_SCHEDULED, COL_ACQUISITION_COST, COL_ANNOYED, COL_ASKS, COL_CHURNED, COL_CUMULATIVE_PROFIT,
-    COL_CUSTOMERS, COL_INVITES, COL_NEGATIVE, COL_NEW_CHURNED, COL_NEW_FRAUD, COL_NEW_ORGANIC,
+    COL_CUSTOMERS, COL_FRAUD_COST, COL_INVITES, COL_NEGATIVE, COL_NEW_CHURNED, COL_NEW_FRAUD, COL_NEW_ORGANIC,
     COL_NEW_REFERRED, COL_NEW_WORD_OF_MOUTH, COL_PROFIT, COL_PROSPECTS, COL_REVENUE, COL_REWARD_COST,
     COL_REWARDS_PAID, COL_SHARES, COL_SPONTANEOUS, COST_SHARE, CREDIBILITY_PENALTY, DAILY_MARGIN, DAYS,
     DELAY_DAYS, EASE, ENDS_PROGRAM, FATIGUE, FIXED_SCHEDULE, FRAUD_SHARE, GEOMETRIC_LAG, HAS_FRAUD_DRAW,
     HAS_INCENTIVE, HAS_LINK_DRAW, INTERVAL_DAYS, K_ACTIVE, K_ADOPTED, K_CHURN_EVENTS_ORGANIC,
     K_CHURN_EVENTS_REFERRED, K_CHURNED, K_CUSTOMER_DAYS_ORGANIC, K_CUSTOMER_DAYS_REFERRED, K_EXHAUSTED_DAY,
-    K_PAUSED_UNTIL, K_PREMIUM_ADOPTED_SUM, K_PREMIUM_COUNT, K_REAL_EARNERS, K_REFERRED_ACTIVE, K_RESCHEDULED,
+    K_PAUSED_UNTIL, K_PREMIUM_ADOPTED_SUM, K_PREMIUM_COUNT, K_EARNERS, K_REFERRED_ACTIVE, K_RESCHEDULED,
     K_SEEKER_EARNERS, LAG_FIRST_DAY_SHARE, LAG_KIND, LAG_TAIL_P, LAG_VALID_DAYS, LINK_USE, M_LEFT, M_SPENT,
     MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
     NO_LAG, NWOM_CONVERSION_PENALTY, NWOM_DAYS, NWOM_ORGANIC_PENALTY, NWOM_RATE, ONBOARDING, ORGANIC_RATE,
@@ -203,18 +203,17 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         n_asked = 0
         if asks_on and campaign:
             for i in range(n_start):
-                if not fraud[active[i]]:
-                    asked[n_asked] = active[i]
-                    n_asked += 1
+                asked[n_asked] = active[i]
+                n_asked += 1
         else:
             for i in range(count):
                 if i + AHEAD < count:  # what this stage and the share stage read of a later customer
                     d = buf[i + AHEAD, 0]
-                    prefetch(state, d), prefetch(next_ask_day, d), prefetch(fraud, d), prefetch(mark, d)
+                    prefetch(state, d), prefetch(next_ask_day, d), prefetch(mark, d)
                     prefetch(satisfaction, d), prefetch(lost, d), prefetch(asks, d), prefetch(shared, d)
                     prefetch(indptr, d)
                 c = buf[i, 0]
-                if state[c] == CUSTOMER and next_ask_day[c] == day and not fraud[c] and mark[c] != day:
+                if state[c] == CUSTOMER and next_ask_day[c] == day and mark[c] != day:
                     mark[c] = day  # a customer filed twice for today is asked once
                     asked[n_asked] = c
                     n_asked += 1
@@ -309,8 +308,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 old = satisfaction[c] - lost[c]
                 lost[c] = min(lost[c] + P[ANNOYANCE_POINTS], satisfaction[c])
                 new = satisfaction[c] - lost[c]
-                share_effect[c] = 0.0 if fraud[c] else segment(new, P[SHARE_PROMOTER], P[SHARE_PASSIVE],
-                                                               P[SHARE_DETRACTOR])
+                share_effect[c] = segment(new, P[SHARE_PROMOTER], P[SHARE_PASSIVE], P[SHARE_DETRACTOR])
                 if Q[CHURN_SCHEDULED] == 1:
                     referred = referred_by[c] >= 0
                     h_old = hazard(P, old, referred, multiplier[c])
@@ -474,12 +472,14 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             if first_ask != NEVER and first_ask <= Q[DAYS]:
                 qu.put(heads, tails, pool, meta, qu.ASKS, first_ask, c, qu.NO_DATA, qu.NO_DATA)
             if Q[HAS_FRAUD_DRAW] == 1 and is_tracked and program_on:
-                # rewards change who comes (engine._who_comes)
+                # rewards change who comes (engine._who_comes): a fake account alongside
+                # with f / (1 - f), f the fake share of referral signups
                 reward = referrer_reward(Q, rewards_earned[referrer], tier_after, tier_amount) + P[REFEREE_REWARD]
                 s = saturation(reward, P[REWARD_SCALE])
-                fraud[c] = fraud_draw[c] < min(1.0, P[FRAUD_SHARE] * s / -math.expm1(-1.0))
+                f = P[FRAUD_SHARE] * s / -math.expm1(-1.0)
+                fraud[c] = fraud_draw[c] < f / (1.0 - f)
                 fraud_blocked[c] = fraud[c] and blocked_if_fraud[c]
-                seeker[c] = (not fraud[c]) and seeker_draw[c] < P[SEEKER_MAX_SHARE] * s
+                seeker[c] = seeker_draw[c] < P[SEEKER_MAX_SHARE] * s
                 multiplier[c] = P[SEEKER_HAZARD_RATIO] if seeker[c] else 1.0
             pos[c] = K[K_ACTIVE]
             active[K[K_ACTIVE]] = c
@@ -488,8 +488,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             if referrer >= 0:
                 K[K_REFERRED_ACTIVE] += 1
             score = satisfaction[c]
-            share_effect[c] = 0.0 if fraud[c] else segment(score, P[SHARE_PROMOTER], P[SHARE_PASSIVE],
-                                                           P[SHARE_DETRACTOR])
+            share_effect[c] = segment(score, P[SHARE_PROMOTER], P[SHARE_PASSIVE], P[SHARE_DETRACTOR])
             if Q[CHURN_SCHEDULED] == 1:
                 file_churn(Q, heads, tails, pool, meta, leave_day, c, day, churn_clock[c],
                                   hazard(P, score, referrer >= 0, multiplier[c]))
@@ -502,7 +501,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                     qu.put(heads, tails, pool, meta, qu.QUALIFY, day + Q[QUALIFICATION_DAYS], c, qu.NO_DATA, qu.NO_DATA)
             if referrer >= 0:
                 new_referred += 1 if is_tracked else 0
-                new_fraud += 1 if fraud[c] else 0
+                new_fraud += 1 if is_tracked and fraud[c] else 0
         row[COL_NEW_ORGANIC] = n_organic
         row[COL_NEW_REFERRED] = new_referred
         row[COL_NEW_WORD_OF_MOUTH] = n_winners - new_referred
@@ -517,7 +516,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 if i >= K[K_ACTIVE]:
                     break
                 c = active[i]
-                if fraud[c] or satisfaction[c] - lost[c] >= PASSIVE_MIN:
+                if satisfaction[c] - lost[c] >= PASSIVE_MIN:
                     continue
                 messages += 1
                 for slot in range(indptr[c], indptr[c + 1]):
@@ -545,13 +544,12 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             referred = referred_by[c] >= 0
             if referred:
                 churned_referred += 1
-            if not fraud[c]:
-                K[K_REAL_EARNERS] -= 1
-                if seeker[c]:
-                    K[K_SEEKER_EARNERS] -= 1
-                elif referred and day - adopted_day[c] <= Q[PREMIUM_FADE_DAYS]:
-                    K[K_PREMIUM_COUNT] -= 1
-                    K[K_PREMIUM_ADOPTED_SUM] -= adopted_day[c]
+            K[K_EARNERS] -= 1
+            if seeker[c]:
+                K[K_SEEKER_EARNERS] -= 1
+            elif referred and day - adopted_day[c] <= Q[PREMIUM_FADE_DAYS]:
+                K[K_PREMIUM_COUNT] -= 1
+                K[K_PREMIUM_ADOPTED_SUM] -= adopted_day[c]
             last = active[K[K_ACTIVE] - 1]  # swap the leaver out of the active list
             active[pos[c]] = last
             pos[last] = pos[c]
@@ -567,44 +565,52 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         # ---- money: margin from the running sums; rewards due, within caps and the budget
         fade = float(Q[PREMIUM_FADE_DAYS])
         premium_terms = K[K_PREMIUM_COUNT] * (1.0 - day / fade) + K[K_PREMIUM_ADOPTED_SUM] / fade
-        earners = K[K_REAL_EARNERS] - (1.0 - P[SEEKER_MARGIN_RATIO]) * K[K_SEEKER_EARNERS]
+        earners = K[K_EARNERS] - (1.0 - P[SEEKER_MARGIN_RATIO]) * K[K_SEEKER_EARNERS]
         revenue = P[DAILY_MARGIN] * (earners + P[REFERRED_MARGIN_PREMIUM] * premium_terms)
         acquisition = n_organic * P[ACQUISITION_COST_ORGANIC]
-        reward_cost, paid = 0.0, 0
+        reward_cost, paid, fraud_cost = 0.0, 0, 0.0
         if Q[HAS_INCENTIVE] == 1:
             if Q[PAID_ON_QUALIFICATION] == 1:
+                # each friend's claim if still a customer, then their fake account's
+                # (-1 - c) unless qualification blocks it (engine._pay_rewards)
                 buf, count = qu.take(heads, tails, pool, meta, qu.QUALIFY, day, buf)
-                referees = np.empty(count, np.int64)
+                referees = np.empty(2 * count, np.int64)
                 n_referees = 0
                 for i in range(count):
                     c = buf[i, 0]
-                    if state[c] == CUSTOMER and not fraud_blocked[c]:
+                    if state[c] == CUSTOMER:
                         referees[n_referees] = c
                         n_referees += 1
+                    if fraud[c] and not fraud_blocked[c]:
+                        referees[n_referees] = -1 - c
+                        n_referees += 1
             else:
-                referees = np.empty(n_winners, np.int64)
+                referees = np.empty(2 * n_winners, np.int64)
                 n_referees = 0
                 for i in range(n_winners):
                     if (due[i, 2] & TRACKED_BIT) != 0:
-                        referees[n_referees] = due[i, 0]
+                        c = due[i, 0]
+                        referees[n_referees] = c
                         n_referees += 1
+                        if fraud[c]:
+                            referees[n_referees] = -1 - c
+                            n_referees += 1
             if program_on and n_referees > 0:
-                reward_cost, paid = pay(P, Q, K, M, day, referees[:n_referees], referred_by, rewards_earned,
-                                        reward_value, batch, tier_after, tier_amount)
+                reward_cost, paid, fraud_cost = pay(P, Q, K, M, day, referees[:n_referees], referred_by,
+                                                    rewards_earned, reward_value, batch, tier_after, tier_amount)
         profit = revenue - reward_cost - acquisition
         row[COL_REVENUE] = revenue
         row[COL_ACQUISITION_COST] = acquisition
         row[COL_REWARD_COST] = reward_cost
         row[COL_REWARDS_PAID] = paid
+        row[COL_FRAUD_COST] = fraud_cost
         row[COL_PROFIT] = profit
 
         # ---- start_earning: today's joiners enter the margin sums from tomorrow
         pool = qu.reserve(pool, meta, np.int64(n_organic + n_winners))
         for i in range(n_organic + n_winners):
             c = organic[i] if i < n_organic else due[i - n_organic, 0]
-            if fraud[c]:
-                continue
-            K[K_REAL_EARNERS] += 1
+            K[K_EARNERS] += 1
             if seeker[c]:
                 K[K_SEEKER_EARNERS] += 1
             elif referred_by[c] >= 0:
@@ -636,24 +642,28 @@ def month_left(P, M, day):
 
 @compiled_only
 def pay(P, Q, K, M, day, referees, referred_by, rewards_earned, reward_value, batch, tier_after, tier_amount):
-    """Rewards due today, referrer's then referee's for each referral in order, paid while
+    """Rewards due today, referrer's then referee's for each claim in order, paid while
     their running company cost fits the budget and the month's allowance
-    (behaviour/budget.Budget.pay); returns (company cost, rewards paid)."""
+    (behaviour/budget.Budget.pay); returns (company cost, rewards paid, company cost
+    of the fake accounts' claims). A claim is a referred friend c, or -1 - c for the
+    fake account that signed up alongside c (credited to c's referrer)."""
     count = len(referees)
     # rewards_earned's integer type: referrer_reward then compiles once, for these and the day's calls
     earned = np.empty(count, rewards_earned.dtype)
     for i in range(count):  # referrals already credited, plus this batch's earlier ones
-        r = referred_by[referees[i]]
+        r = referred_by[max(referees[i], -1 - referees[i])]
         earned[i] = rewards_earned[r] + batch[r]
         batch[r] += 1
     for i in range(count):
-        batch[referred_by[referees[i]]] = 0
+        batch[referred_by[max(referees[i], -1 - referees[i])]] = 0
     budget_left = M[M_LEFT]
     limit = min(budget_left, month_left(P, M, day)) + 1e-9
-    running, cost, paid = 0.0, 0.0, 0
+    running, cost, paid, fraud_cost = 0.0, 0.0, 0, 0.0
     refused, short, first_refused = False, False, 0.0
     for i in range(count):
-        r = referred_by[referees[i]]
+        fake = referees[i] < 0
+        c = -1 - referees[i] if fake else referees[i]
+        r = referred_by[c]
         for side in range(2):
             face = referrer_reward(Q, earned[i], tier_after, tier_amount) if side == 0 else P[REFEREE_REWARD]
             running += face * P[COST_SHARE]
@@ -665,9 +675,14 @@ def pay(P, Q, K, M, day, referees, referred_by, rewards_earned, reward_value, ba
                     refused = True
                 continue
             cost += face * P[COST_SHARE]
+            if fake:
+                fraud_cost += face * P[COST_SHARE]
             if face > 0:
                 paid += 1
-                reward_value[r if side == 0 else referees[i]] += face
+                if side == 0:
+                    reward_value[r] += face
+                elif not fake:
+                    reward_value[c] += face
             if side == 0 and (Q[CAP_PER_REFERRER] < 0 or earned[i] < Q[CAP_PER_REFERRER]):
                 rewards_earned[r] += 1
     M[M_LEFT] -= cost
@@ -676,4 +691,4 @@ def pay(P, Q, K, M, day, referees, referred_by, rewards_earned, reward_value, ba
         K[K_EXHAUSTED_DAY] = day
     elif refused or month_left(P, M, day) <= 1e-9:
         K[K_PAUSED_UNTIL] = int(math.ceil((month_of(day) + 1) * DAYS_PER_MONTH)) + 1
-    return cost, paid
+    return cost, paid, fraud_cost

@@ -46,11 +46,11 @@ DIRECT, BROADCAST = range(2)
 
 # counters the kernel keeps between calls (K, int64)
 K_NAMES = (
-    "active", "adopted", "churned", "referred_active", "real_earners", "seeker_earners", "premium_count",
+    "active", "adopted", "churned", "referred_active", "earners", "seeker_earners", "premium_count",
     "premium_adopted_sum", "exhausted_day", "paused_until", "customer_days_referred",
     "customer_days_organic", "churn_events_referred", "churn_events_organic", "rescheduled",
 )
-(K_ACTIVE, K_ADOPTED, K_CHURNED, K_REFERRED_ACTIVE, K_REAL_EARNERS, K_SEEKER_EARNERS, K_PREMIUM_COUNT,
+(K_ACTIVE, K_ADOPTED, K_CHURNED, K_REFERRED_ACTIVE, K_EARNERS, K_SEEKER_EARNERS, K_PREMIUM_COUNT,
  K_PREMIUM_ADOPTED_SUM, K_EXHAUSTED_DAY, K_PAUSED_UNTIL, K_CUSTOMER_DAYS_REFERRED, K_CUSTOMER_DAYS_ORGANIC,
  K_CHURN_EVENTS_REFERRED, K_CHURN_EVENTS_ORGANIC, K_RESCHEDULED) = range(len(K_NAMES))
 # the budget (M, float64)
@@ -79,6 +79,7 @@ COL_NEGATIVE = COLUMN_INDEX["negative_messages"]
 COL_ANNOYED = COLUMN_INDEX["annoyed"]
 COL_INVITES = COLUMN_INDEX["invites"]
 COL_REWARDS_PAID = COLUMN_INDEX["rewards_paid"]
+COL_FRAUD_COST = COLUMN_INDEX["fraud_cost"]
 COL_REVENUE = COLUMN_INDEX["revenue"]
 COL_REWARD_COST = COLUMN_INDEX["reward_cost"]
 COL_ACQUISITION_COST = COLUMN_INDEX["acquisition_cost"]
