@@ -302,3 +302,15 @@ def test_a_design_without_a_program_has_nothing_to_pay_back():
     assert decision.best == "none", decision
     paragraph = decision_paragraph(result, decision)[0]
     assert "budget" not in paragraph and "pay back" not in paragraph, paragraph
+
+
+def test_no_cost_is_a_metric_where_more_is_better():
+    """A cost (reward_cost, fraud_cost, ...) is never rated higher-is-better by compare,
+    and an objective on it is minimised by default: a new cost metric added to the
+    summary without a direction would otherwise crown the design that spends most."""
+    from simulator.compare import LOWER_IS_BETTER, NEUTRAL
+    from simulator.evaluation import MINIMISED, known_metrics
+
+    costs = {m for m in known_metrics() if m.endswith("_cost") or "_cac" in m}
+    assert {"reward_cost", "fraud_cost", "incremental_cac"} <= costs
+    assert costs <= (LOWER_IS_BETTER | NEUTRAL) and costs <= MINIMISED
