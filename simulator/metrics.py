@@ -132,8 +132,9 @@ def cohort_k_by_month(people, day: int, window: int = 30, month_days: int = 30, 
 
 def equity_final(engine, active: np.ndarray | None = None) -> float:
     """Sum of economics.customer_equity over the customers active on the last day, each
-    under their own current daily churn hazard (segment, referred status, referrer);
-    ``active``, when given, lists them."""
+    under their own current daily churn hazard (segment, referred status, referrer) and
+    margin (reward seekers: margin_ratio of it, no referred premium); ``active``, when
+    given, lists them."""
     people, scenario, day = engine.people, engine.scenario, engine.day
     if active is None:
         active = np.flatnonzero(people.state == CUSTOMER)
@@ -141,8 +142,10 @@ def equity_final(engine, active: np.ndarray | None = None) -> float:
         return 0.0
     hazard = engine.current_hazard(active)
     tenure = day - people.adopted_day[active] + people.tenure_at_start[active]
-    referred = people.referred_by[active] >= 0
-    return float(customer_equity(scenario.economics, tenure.astype(np.float64), referred, hazard).sum())
+    seeker = engine.seeker[active]
+    referred = (people.referred_by[active] >= 0) & ~seeker
+    weight = np.where(seeker, scenario.program.reward_seekers.margin_ratio, 1.0)
+    return float(customer_equity(scenario.economics, tenure.astype(np.float64), referred, hazard, weight).sum())
 
 
 def ratio(numerator: float, denominator: float) -> float:

@@ -14,7 +14,7 @@ from simulator.engine import Engine
 from simulator.metrics import COLUMN_INDEX as C
 from simulator.metrics import cohort_k, equity_final, run_summary
 from simulator.runner import baseline_of, simulate
-from simulator.state import SEED
+from simulator.state import CUSTOMER, SEED
 
 from .conftest import small
 
@@ -34,6 +34,29 @@ def test_equity_final_is_the_closed_form_for_a_constant_hazard_and_no_premium():
     per_customer = 12.0 / DAYS_PER_MONTH * np.exp(-(h + d) * k).sum()
     assert active > 100
     assert equity_final(engine) == pytest.approx(active * per_customer, rel=1e-9)
+
+
+def test_equity_final_values_reward_seekers_as_they_earn():
+    """A reward seeker earns margin_ratio of the margin and no referred premium (as in
+    revenue_to_date), after the horizon too: equity_final is the term-by-term sum of
+    m0 · (w + premium · max(0, 1 − (t + k)/F) for referred non-seekers) · exp(−(h + d) k)
+    over each active customer's own hazard h, tenure t and weight w, summed over
+    20,000 days (the tail beyond is below 1e-12 of the total)."""
+    scenario = small(days=150, program={"incentive": {"kind": "double_sided", "referrer_reward": 60, "referee_reward": 60}},
+                     economics={"monthly_margin": 30.4375, "referred_margin_premium": 0.3, "premium_fade_days": 200})
+    engine = Engine(scenario, seed=6).run()
+    p, ratio = engine.people, scenario.program.reward_seekers.margin_ratio
+    active = np.flatnonzero(p.state == CUSTOMER)
+    seeker = engine.seeker[active]
+    assert seeker.sum() > 10 and (~seeker & (p.referred_by[active] >= 0)).sum() > 10
+    h = engine.current_hazard(active)[:, None]
+    t = (engine.day - p.adopted_day[active] + p.tenure_at_start[active])[:, None].astype(np.float64)
+    weight = np.where(seeker, ratio, 1.0)[:, None]
+    premium = np.where((p.referred_by[active] >= 0) & ~seeker, 0.3, 0.0)[:, None]
+    d = math.log(1.10) / 365.0
+    k = np.arange(1, 20_001, dtype=np.float64)[None, :]
+    terms = (weight + premium * np.maximum(0.0, 1.0 - (t + k) / 200.0)) * np.exp(-(h + d) * k)
+    assert equity_final(engine) == pytest.approx(terms.sum(), rel=1e-9)
 
 
 def test_tracked_and_word_of_mouth_adoptions_are_all_referral_adoptions_every_day():

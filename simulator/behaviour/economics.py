@@ -64,7 +64,8 @@ def lifetime_value(cfg: Economics, customer_days: float, churn_events: float, ma
     return float(margin_share * m0 * value)
 
 
-def customer_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarray, daily_hazard: np.ndarray) -> np.ndarray:
+def customer_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarray, daily_hazard: np.ndarray,
+                    weight: np.ndarray | float = 1.0) -> np.ndarray:
     """Expected discounted margin still to come from each active customer, in closed form.
 
     A customer active at the end of the horizon earns on day k = 1, 2, ... after it
@@ -72,13 +73,15 @@ def customer_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarra
     h, discounted by exp(-d k), d = ln(1 + annual_discount_rate) / 365. With
     q = exp(-(h + d)):
 
-        E = m0 * [ sum_k q^k  +  premium * sum_{k=1..K} q^k (1 - (t + k) / F) ]
-          = m0 * [ q / (1 - q)  +  premium * ((1 - t/F) S0 - S1 / F) ]
+        E = m0 * [ w sum_k q^k  +  premium * sum_{k=1..K} q^k (1 - (t + k) / F) ]
+          = m0 * [ w q / (1 - q)  +  premium * ((1 - t/F) S0 - S1 / F) ]
 
     t the tenure today, K = max(0, F - t) the days of premium left,
     S0 = sum_{k<=K} q^k = q (1 - q^K) / (1 - q) and
     S1 = sum_{k<=K} k q^k = q (1 - (K + 1) q^K + K q^(K+1)) / (1 - q)^2.
-    The premium applies to referred customers. With no
+    ``weight`` w scales the base margin (reward seekers earn margin_ratio of it and are
+    passed with ``referred`` False: no premium, as in revenue_to_date). The premium
+    applies to referred customers. With no
     churn and no discounting the sum diverges (infinite equity).
     """
     m0 = cfg.monthly_margin / DAYS_PER_MONTH
@@ -94,4 +97,4 @@ def customer_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarra
         s1 = q * (1.0 - (left + 1.0) * q_left + left * q_left * q) / one_minus_q ** 2
         premium = np.where(rate > 0, (1.0 - tenure_days / fade) * s0 - s1 / fade, np.inf)
         premium = np.where(left > 0, premium, 0.0)
-    return m0 * (base + np.where(referred, cfg.referred_margin_premium * premium, 0.0))
+    return m0 * (weight * base + np.where(referred, cfg.referred_margin_premium * premium, 0.0))
