@@ -140,3 +140,18 @@ def test_the_run_report_says_when_the_value_added_is_not_told_apart_from_zero(va
     text = headline(results)[0]
     assert text.startswith(opens), text
     assert ("not distinguishable from no program" in text) == hedged
+
+
+def test_the_run_report_says_what_the_fake_accounts_cost():
+    """The headline names the share of the reward spend that went to fake accounts
+    (the mean of fraud_cost over the mean of reward_cost), and says nothing when no
+    reward was paid."""
+    from types import SimpleNamespace
+
+    from simulator.report.run import headline
+
+    runs = pd.DataFrame({"incremental_value": [100.0, 120.0], "reward_cost": [3000.0, 5000.0], "fraud_cost": [100.0, 60.0]})
+    text = headline(SimpleNamespace(runs=runs, scenario=SimpleNamespace(days=365)))[0]
+    assert "Rewards cost 4,000 on average, 80.0 of it (2.0%) on fake accounts' claims" in text, text
+    unpaid = runs.assign(reward_cost=0.0, fraud_cost=0.0)
+    assert "fake accounts" not in headline(SimpleNamespace(runs=unpaid, scenario=SimpleNamespace(days=365)))[0]

@@ -40,7 +40,19 @@ def headline(results: Results) -> list[str]:
             finite = days[np.isfinite(days)]
             text += " " + (happened.format(day=float(np.median(finite)), share=len(finite) / len(days)) if len(finite)
                            else never)
-    return [text, ""]
+    return [text + fraud_sentence(runs), ""]
+
+
+def fraud_sentence(runs) -> str:
+    """How much of the reward cost went to fake accounts' claims (mean over replicates),
+    when rewards were paid: the part of the spend that bought no customer."""
+    if not {"reward_cost", "fraud_cost"} <= set(runs.columns) or not len(runs):
+        return ""
+    spent, fraud = float(runs["reward_cost"].mean()), float(runs["fraud_cost"].mean())
+    if not spent > 0:
+        return ""
+    return (f" Rewards cost {fmt(spent)} on average, {fmt(fraud)} of it ({fraud / spent:.1%}) on fake accounts' "
+            f"claims (`fraud_cost`).")
 
 
 def run_markdown(results: Results, figures: list[Path]) -> str:
