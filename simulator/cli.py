@@ -280,8 +280,9 @@ def compare(
 ):
     """Compare designs on the same replicate seeds (common random numbers) and say which to launch, and how sure that is.
 
-    The verdict metric is incremental_value: profit plus customer equity, minus the
-    design's no-program twin on the same seed. Designs must differ only in their
+    The verdict metric is incremental_value: profit plus customer equity less the
+    rewards still owed, minus the design's no-program twin on the same seed.
+    Designs must differ only in their
     program (same population, network, days and seed), else the command stops
     with one line naming the difference, unless --unpaired is given.
 

@@ -6,7 +6,9 @@ import math
 
 import numpy as np
 
+from .behaviour import incentive as inc
 from .behaviour.economics import customer_equity, lifetime_value
+from .config import offers_reward
 from .state import CUSTOMER, NEVER
 
 #: Daily columns, in output order, with their meaning. The engine fills exactly these.
@@ -64,6 +66,7 @@ SUMMARY_METRICS: dict[str, str] = {
     "cumulative_profit": "profit over the horizon (1-year profit for a 365-day run) [currency]",
     "budget_exhausted_day": "day the budget ran out (NaN if it never did) [day]",
     "equity_final": "expected discounted future margin of the customers active on the last day [currency]",
+    "rewards_owed": "expected discounted company cost of the rewards due after the last day for referrals made by then (paid on qualification) [currency]",
 }
 
 
@@ -72,7 +75,7 @@ SUMMARY_METRICS: dict[str, str] = {
 #: t-interval over few replicates of a share near 0 would otherwise reach below 0).
 METRIC_BOUNDS: dict[str, tuple[float, float]] = {
     **{name: (0.0, math.inf) for name in ("customers_final", "adopters", "referred_customers", "word_of_mouth_customers",
-                                          "k_factor", "reward_cost", "fraud_cost", "cost_per_referred_customer", "budget_exhausted_day",
+                                          "k_factor", "reward_cost", "fraud_cost", "rewards_owed", "cost_per_referred_customer", "budget_exhausted_day",
                                           "incremental_cac", "incremental_cac_vs_paid")},
     "referred_share": (0.0, 1.0),
     "payback_day": (1.0, math.inf),   # day 1 at the earliest (runner.incremental_metrics)
@@ -148,6 +151,45 @@ def equity_final(engine, active: np.ndarray | None = None) -> float:
     return float(customer_equity(scenario.economics, tenure.astype(np.float64), referred, hazard, weight).sum())
 
 
+def rewards_owed(engine, joined: np.ndarray | None = None) -> float:
+    """Expected company cost of the rewards that fall due after the last day for
+    referrals made by then: what equity_final's customers still cost the program.
+
+    Paid on qualification, a tracked referral of day a is paid on a + q; those with
+    a + q past the horizon are owed. Each is paid, as in the money stage, if the
+    friend is still a customer then (probability exp(-h w) under their current daily
+    hazard h, w = a + q - T days on), and their fake account's claim unless blocked;
+    at the referrer's tier and cap counting the claims before it, face value times
+    cost_share, discounted like equity_final (exp(-d w)), and at most what is left
+    of the budget. None when rewards are paid on signup, when no reward is on offer,
+    or once the budget ran out. ``joined``: everyone who ever joined, when known."""
+    sc, p, day = engine.scenario, engine.people, engine.day
+    incentive = sc.program.incentive
+    if (not offers_reward(incentive) or incentive.paid_on != "qualification"
+            or engine.budget_exhausted_day is not None):
+        return 0.0
+    if joined is None:
+        joined = np.flatnonzero(p.adopted_day != NEVER)
+    due = p.adopted_day[joined] + incentive.qualification_days
+    owed = joined[(p.referred_by[joined] >= 0) & p.tracked[joined] & (due > day)]
+    if not len(owed):
+        return 0.0
+    owed = owed[np.argsort(p.adopted_day[owed], kind="stable")]   # paid in order of joining
+    wait = (p.adopted_day[owed] + incentive.qualification_days - day).astype(np.float64)
+    alive = p.state[owed] == CUSTOMER
+    survive = np.zeros(len(owed))
+    survive[alive] = np.exp(-engine.current_hazard(owed[alive]) * wait[alive])
+    fake = p.fraud[owed] & ~p.fraud_blocked[owed]
+    # each referral's claim, then its fake account's (as engine._pay_rewards orders them)
+    weight = np.column_stack([survive, fake.astype(np.float64)]).ravel()
+    claims = np.repeat(owed, 2)
+    referrers = p.referred_by[claims]
+    face = inc.referrer_reward(incentive, p.rewards_earned[referrers] + inc.rank_within(referrers)) \
+        + inc.referee_reward(incentive)
+    discount = np.exp(-np.log1p(sc.economics.annual_discount_rate) / 365.0 * np.repeat(wait, 2))
+    return float(min((weight * discount * face).sum() * engine.budget.cost_share, engine.budget.left))
+
+
 def ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else float("nan")
 
@@ -203,5 +245,6 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
         "ltv_ratio": ratio(ltv["referred"], ltv["organic"]) if math.isfinite(ltv["organic"]) else float("nan"),
         "cumulative_profit": float(daily[-1, col["cumulative_profit"]]),
         "equity_final": equity_final(engine, active),
+        "rewards_owed": rewards_owed(engine, joined),
         "budget_exhausted_day": float("nan") if engine.budget_exhausted_day is None else float(engine.budget_exhausted_day),
     }, (cohort_k_by_month(people, engine.day, engine.scenario.k_window_days, cohorts=cohorts) if by_month else None)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pandas and scipy cost about a second to import: loaded wher
     import pandas as pd
 
 INCREMENTAL_METRICS = {
-    "incremental_value": "(cumulative_profit + equity_final) minus the same for the no-program twin on the same seed: the headline [currency]",
+    "incremental_value": "(cumulative_profit + equity_final - rewards_owed) minus the same for the no-program twin on the same seed: the headline [currency]",
     "incremental_roi": "incremental_value / company reward cost [-]",
     "incremental_cac": "company reward cost per incremental customer (NaN when the program adds none) [currency]",
     "incremental_cac_vs_paid": "incremental_cac / economics.paid_cac: below 1 the program beats paid acquisition (NaN without paid_cac) [-]",
@@ -35,6 +35,12 @@ INCREMENTAL_METRICS = {
 }
 
 
+def net_value(metrics: dict[str, float]) -> float:
+    """What a run is worth at its horizon: its profit, plus the equity of the customers
+    still active, less the rewards still owed for referrals already made."""
+    return metrics["cumulative_profit"] + metrics["equity_final"] - metrics["rewards_owed"]
+
+
 def incremental_metrics(scenario: Scenario, metrics: dict[str, float], twin: dict[str, float],
                         daily: np.ndarray, twin_daily: np.ndarray) -> dict[str, float]:
     """The paired program-minus-twin metrics of one replicate (INCREMENTAL_METRICS);
@@ -42,7 +48,7 @@ def incremental_metrics(scenario: Scenario, metrics: dict[str, float], twin: dic
     def ratio(a: float, b: float) -> float:
         return a / b if b else math.nan
 
-    value = metrics["cumulative_profit"] + metrics["equity_final"] - twin["cumulative_profit"] - twin["equity_final"]
+    value = net_value(metrics) - net_value(twin)
     extra = metrics["customers_final"] - twin["customers_final"]
     cac = ratio(metrics["reward_cost"], extra) if extra > 0 else math.nan
     paid_cac = scenario.economics.paid_cac

@@ -59,6 +59,51 @@ def test_equity_final_values_reward_seekers_as_they_earn():
     assert equity_final(engine) == pytest.approx(terms.sum(), rel=1e-9)
 
 
+def owed_scenario(days: int, churn: float, fraud: float) -> object:
+    """$10 + $10 cash paid 30 days after joining, no discounting: what a run owes at
+    its horizon is what the same run, carried on, pays in the next 30 days."""
+    return small(days=days, churn={"monthly_rate": churn}, fraud={"share": fraud, "blocked_by_qualification": 0.5},
+                 economics={"annual_discount_rate": 0.0},
+                 program={"base_share": 0.5, "incentive": {"kind": "double_sided", "referrer_reward": 10,
+                                                           "referee_reward": 10, "paid_on": "qualification",
+                                                           "qualification_days": 30, "reward_type": "cash"}})
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_rewards_owed_are_what_the_run_carried_on_pays_next(kernel):
+    """Without churn every referral of the last 30 days qualifies, and a fake account's
+    claim is paid unless blocked: the 90-day run's rewards_owed equals, exactly, the
+    reward cost of days 91-120 of the same seed run for 120 days (whose first 90 days
+    are the 90-day run, checked)."""
+    short = Engine(owed_scenario(90, 0.0, 0.2), 3, kernel=kernel).run()
+    longer = Engine(owed_scenario(120, 0.0, 0.2), 3, kernel=kernel).run()
+    assert np.array_equal(short.daily, longer.daily[:91])
+    later = longer.daily[91:, C["reward_cost"]].sum()
+    assert later > 200 and longer.daily[91:, C["fraud_cost"]].sum() > 0
+    assert run_summary(short)["rewards_owed"] == pytest.approx(later, rel=1e-12)
+
+
+def test_rewards_owed_expect_the_churn_before_qualification():
+    """With 15% monthly churn a friend who leaves before qualifying is not paid:
+    rewards_owed weighs each owed reward by the friend's survival to the day it is
+    due. Over 40 seeds, the mean of (paid in days 91-120 of the 120-day run - owed
+    by the 90-day run) is within 4 standard errors of 0 (and the churn matters: the
+    owed sum is below the count of owed rewards times $20)."""
+    gaps, owed, upper = [], [], []
+    for seed in range(40):
+        short = Engine(owed_scenario(90, 0.15, 0.0), seed).run()
+        longer = Engine(owed_scenario(120, 0.15, 0.0), seed).run()
+        summary = run_summary(short)
+        gaps.append(longer.daily[91:, C["reward_cost"]].sum() - summary["rewards_owed"])
+        owed.append(summary["rewards_owed"])
+        p = short.people
+        upper.append(20 * np.count_nonzero((p.referred_by >= 0) & p.tracked & (p.adopted_day + 30 > 90)
+                                           & (p.state == CUSTOMER)))
+    gaps = np.array(gaps)
+    assert abs(gaps.mean()) < 4 * gaps.std(ddof=1) / math.sqrt(len(gaps)), (gaps.mean(), gaps.std(ddof=1))
+    assert np.sum(owed) < 0.99 * np.sum(upper)
+
+
 def test_tracked_and_word_of_mouth_adoptions_are_all_referral_adoptions_every_day():
     scenario = small(word_of_mouth={"spontaneous_rate": 0.02}, program={"link_use": 0.5})
     engine = Engine(scenario, seed=5).run()
@@ -173,7 +218,7 @@ def test_incremental_value_is_the_mean_of_paired_differences():
     for seed in results.seeds:
         program = Engine(scenario.model_copy(update={"seed": results.scenario.seed}), seed).run()
         twin = Engine(baseline_of(scenario), seed, network=program.network).run()
-        value = [run_summary(e)["cumulative_profit"] + equity_final(e) for e in (program, twin)]
+        value = [run_summary(e)["cumulative_profit"] + equity_final(e) - run_summary(e)["rewards_owed"] for e in (program, twin)]
         diffs.append(value[0] - value[1])
     assert list(results.runs["incremental_value"]) == pytest.approx(diffs, rel=1e-12)
     summary = results.summary.set_index("metric").loc["incremental_value"]
