@@ -667,6 +667,9 @@ def Classroom():
                 board.update(playing=playing.value, speed=speed.value)
             raise
         except Exception as error:  # noqa: BLE001 - a run that stops must say so, not freeze
+            # the status line leaves "playing" before the error shows: the page never
+            # shows both at once
+            board.update(playing=False, speed=speed.value)
             stopped.set(f"The run stopped on day {run.day}: {error}. Press Play to go on, or Reset.")
         playing.set(False)
         board.update(playing=False, speed=speed.value)

@@ -695,8 +695,12 @@ def test_the_controls_wait_for_the_first_picture(monkeypatch):
 
 def test_a_run_that_fails_while_playing_says_so(monkeypatch):
     """An error in the middle of playing stops the run with a line that says why, in
-    place of a status line that keeps saying "playing"."""
+    place of a status line that keeps saying "playing". The playing thread's last
+    picture is slowed down here, as on a loaded machine: the status line must have
+    left "playing" by the time the error shows (it once showed both for that while)."""
     import asyncio
+    import threading
+    import time
 
     import ipyvuetify
     import solara
@@ -705,6 +709,15 @@ def test_a_run_that_fails_while_playing_says_so(monkeypatch):
 
     def broken(self, days=1):
         raise RuntimeError("the engine broke")
+
+    update = app.Board.update
+
+    def slow_from_the_playing_thread(self, playing, speed):
+        if threading.current_thread() is not threading.main_thread() and not playing:
+            time.sleep(0.5)
+        return update(self, playing, speed)
+
+    monkeypatch.setattr(app.Board, "update", slow_from_the_playing_thread)
 
     async def open_page():
         root, page = solara.render(app.Page(), handle_error=False)
