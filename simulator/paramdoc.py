@@ -31,20 +31,29 @@ def _models(annotation) -> list[type[BaseModel]]:
 
 
 def _bounds(field) -> str:
-    parts = []
+    """The tightest lower and upper bound a field's constraints give (a field's own
+    ``gt=0`` on a type that already says ``ge=0`` reads "> 0", not "> 0, ≥ 0")."""
     metadata = list(field.metadata)
     for arg in typing.get_args(field.annotation):
         for inner in typing.get_args(arg) if typing.get_origin(arg) is typing.Annotated else ():
             metadata += getattr(inner, "metadata", [])
+    lower = upper = None   # (value, strict)
     for item in metadata:
-        for attr, symbol in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
-            value = getattr(item, attr, None)
-            if value is not None and isinstance(item, (Ge, Gt, Le, Lt)):
-                parts.append(f"{symbol} {value:g}" if isinstance(value, float) else f"{symbol} {value}")
+        if isinstance(item, (Ge, Gt)):
+            bound = (item.gt, True) if isinstance(item, Gt) else (item.ge, False)
+            lower = bound if lower is None or bound > lower else lower
+        elif isinstance(item, (Le, Lt)):
+            bound = (item.lt, True) if isinstance(item, Lt) else (item.le, False)
+            upper = bound if upper is None or (bound[0], not bound[1]) < (upper[0], not upper[1]) else upper
+    parts = []
+    for bound, symbols in ((lower, ("≥", ">")), (upper, ("≤", "<"))):
+        if bound is not None:
+            value, strict = bound
+            parts.append(f"{symbols[strict]} {value:g}" if isinstance(value, float) else f"{symbols[strict]} {value}")
     literal = [a for a in typing.get_args(field.annotation) if isinstance(a, str)]
     if literal:
         parts.append(" / ".join(literal))
-    return ", ".join(dict.fromkeys(parts))
+    return ", ".join(parts)
 
 
 def _default(field, parent_default: BaseModel | None, name: str) -> str:

@@ -64,3 +64,16 @@ def test_the_kernel_runs_its_stages_in_the_same_order():
     marked = re.findall(r"# ---- (\w+)", source)
     levers = {"delight", "targeting", "staff_asks", "influencers", "program_costs"}
     assert marked == [stage.name for stage in STAGES if stage.name not in levers]
+
+
+def test_each_parameter_shows_one_lower_and_one_upper_bound():
+    """A field's own gt=0 on a type that already says ge=0 once read "> 0, ≥ 0" in the
+    table; the tightest bound of each side is shown, once."""
+    rows = paramdoc.rows()
+    budget = next(bounds for key, meaning, unit, default, bounds, source in rows
+                  if key == "program.incentive[double_sided].budget")
+    assert budget == "> 0, ≤ 1e+09", budget
+    for key, meaning, unit, default, bounds, source in rows:
+        lowers = sum(bounds.count(symbol) for symbol in ("≥", ">"))
+        uppers = sum(bounds.count(symbol) for symbol in ("≤", "<"))
+        assert lowers <= 1 and uppers <= 1, (key, bounds)
