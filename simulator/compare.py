@@ -33,7 +33,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .config import Scenario, has_program
+from .config import Scenario, has_budget, has_program
 from .errors import ScenarioError
 from .metrics import SUMMARY_METRICS
 from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_designs
@@ -353,10 +353,11 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
         welch = unpaired_difference(values[runner_up], values[best])
         diff = {"diff_mean": means[best] - means[runner_up], "diff_ci_low": welch["unpaired_ci_low"],
                 "diff_ci_high": welch["unpaired_ci_high"]}
-    if has_program(next(d.scenario for d in comparison.designs if d.scenario.name == best)):
-        budget, payback = _days(runs[best], "budget_exhausted_day"), _days(runs[best], "payback_day")
-    else:  # no program: no budget to run out and nothing to pay back (not "never ran out", "never paid back")
-        budget = payback = (math.nan, math.nan)
+    best_scenario = next(d.scenario for d in comparison.designs if d.scenario.name == best)
+    # no program: nothing to pay back; no budget: none to run out (not "never ran out", "never paid back")
+    payback = _days(runs[best], "payback_day") if has_program(best_scenario) else (math.nan, math.nan)
+    budget = _days(runs[best], "budget_exhausted_day") if has_program(best_scenario) and \
+        has_budget(best_scenario.program.incentive) else (math.nan, math.nan)
     return Decision(metric, best, summary["mean"], summary["ci_low"], summary["ci_high"], share, n, runner_up,
                     diff["diff_mean"], diff["diff_ci_low"], diff["diff_ci_high"], *budget, *payback)
 

@@ -520,6 +520,12 @@ def offers_reward(incentive) -> bool:
     return isinstance(incentive, _IncentiveBase) and any(size > 0 for size in _reward_sizes(incentive))
 
 
+def has_budget(incentive) -> bool:
+    """The incentive has a budget to run out: a total or a monthly one."""
+    return isinstance(incentive, _IncentiveBase) and (incentive.budget is not None
+                                                     or incentive.budget_per_month is not None)
+
+
 def has_program(scenario: Scenario) -> bool:
     """A program exists when customers are asked or rewarded, or a lever is pulled
     (influencers, delight actions, staff mentions)."""

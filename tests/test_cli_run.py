@@ -155,3 +155,20 @@ def test_the_run_report_says_what_the_fake_accounts_cost():
     assert "Rewards cost 4,000 on average, 80.0 of it (2.0%) on fake accounts' claims" in text, text
     unpaid = runs.assign(reward_cost=0.0, fraud_cost=0.0)
     assert "fake accounts" not in headline(SimpleNamespace(runs=unpaid, scenario=SimpleNamespace(days=365)))[0]
+
+
+def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
+    """"Its budget never ran out" was printed for designs that have no budget."""
+    from types import SimpleNamespace
+
+    from simulator.report.run import headline
+
+    from .conftest import small
+
+    runs = pd.DataFrame({"incremental_value": [100.0, 120.0], "budget_exhausted_day": [float("nan"), 40.0]})
+    unbudgeted = small()
+    budgeted = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                            "budget": 500}})
+    assert "budget" not in headline(SimpleNamespace(runs=runs, scenario=unbudgeted))[0]
+    assert "Its budget ran out on day 40 (median) in 50% of replicates" in \
+        headline(SimpleNamespace(runs=runs, scenario=budgeted))[0]

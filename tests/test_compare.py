@@ -203,6 +203,10 @@ def test_the_report_opens_with_the_design_that_adds_the_most_value(tmp_path):
     the per-replicate paired differences program − twin."""
     files = [write_design(tmp_path / f"{name}.yaml", reward, name, seed=4)
              for name, reward in (("none", 0), ("ten", 10), ("forty", 40))]
+    for path in files:  # a budget too large to run out: the paragraph says it never did
+        data = yaml.safe_load(path.read_text())
+        data["program"]["incentive"]["budget"] = 1e8
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
     out = tmp_path / "cmp"
     result = runner.invoke(app, ["compare", *map(str, files), "--replicates", "5", "--out", str(out), "--workers", "2"])
     assert result.exit_code == 0, result.output
@@ -213,7 +217,7 @@ def test_the_report_opens_with_the_design_that_adds_the_most_value(tmp_path):
     paragraph = (out / "report.md").read_text().split("\n\n")[1]
     assert paragraph.startswith(f"**{best} adds the most value**"), paragraph
     assert f"best in {share:.0%} of the 5 replicates" in paragraph
-    assert "budget" in paragraph and ("pays back" in paragraph or "does not pay back" in paragraph)
+    assert "Its budget never ran out" in paragraph and ("pays back" in paragraph or "does not pay back" in paragraph)
     table = pd.read_csv(out / "comparison.csv").set_index(["design", "metric"])
     for name in values.columns:
         # both files hold 10 significant digits (float_format %.10g)
@@ -315,3 +319,13 @@ def test_no_cost_is_a_metric_where_more_is_better():
     costs = {m for m in known_metrics() if m.endswith("_cost") or "_cac" in m}
     assert {"reward_cost", "fraud_cost", "incremental_cac"} <= costs
     assert costs <= (LOWER_IS_BETTER | NEUTRAL) and costs <= MINIMISED
+
+
+def test_a_design_without_a_budget_is_not_said_to_have_kept_one():
+    """'Its budget never ran out' was said of designs that have no budget."""
+    from simulator.compare import decide
+    from simulator.report.compare import decision_paragraph
+
+    result = compare([design(10, "ten"), design(20, "twenty")], replicates=2, seed=5, workers=1)
+    paragraph = decision_paragraph(result, decide(result))[0]
+    assert "budget" not in paragraph and "pay" in paragraph, paragraph

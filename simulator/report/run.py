@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from . import plots
+from ..config import has_budget
 from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text,
                        manifest)
 from ..runner import Results, interval
@@ -29,8 +30,9 @@ def headline(results: Results) -> list[str]:
         text += ": not distinguishable from no program with these replicates (more replicates narrow the interval)."
     else:
         text += "."
+    budgeted = has_budget(getattr(getattr(results.scenario, "program", None), "incentive", None))
     for column, happened, never in (
-            ("budget_exhausted_day", "Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates.",
+            ("budget_exhausted_day" if budgeted else "", "Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates.",
              "Its budget never ran out."),
             ("payback_day", "It pays back (cumulative incremental profit stays ≥ 0) from day {day:.0f} (median) in "
                             "{share:.0%} of replicates.",
