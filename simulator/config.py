@@ -436,8 +436,8 @@ FRAUD_SHARE_MAX = 0.3
 
 
 class Fraud(Strict):
-    share: float = Field(0.02, ge=0, le=FRAUD_SHARE_MAX, description="Share of rewarded referral signups that are fake accounts when the rewards on offer (referrer + friend) equal one reward_scale; at reward R it is share · (1 − exp(−R / scale)) / (1 − exp(−1)), none without a reward. Fake accounts are extra reward claims next to the real signups: they cost rewards and bring no customer [fraction]. Source: referral-fraud reports (2%, up to 15% without controls; fraud follows the money: self-referral abuse needs a reward).")
-    blocked_by_qualification: Probability = Field(0.9, description="Share of fake accounts whose rewards qualification stops, when rewards wait for it [fraction]. Source: assumption.")
+    share: float = Field(0.02, ge=0, le=FRAUD_SHARE_MAX, description="Fake accounts as a share of referral signups (fake and real) when the rewards on offer (referrer + friend, face value) equal one reward_scale (by default 3 months of margin: $24 at $8 a month); smaller rewards draw fewer and larger ones up to share / 0.632: at reward R it is share · (1 − exp(−R / scale)) / (1 − exp(−1)), none without a reward. A fake account is an extra reward claim next to a real signup: it costs rewards and brings no customer [fraction]. Source: referral-fraud reports (2%, up to 15% without controls; fraud follows the money: self-referral abuse needs a reward).")
+    blocked_by_qualification: Probability = Field(0.9, description="Share of fake accounts whose rewards qualification stops, when rewards wait for it; drawn for each fake account when it signs up [fraction]. Source: assumption.")
 
 
 class NegativeWordOfMouth(Strict):

@@ -413,6 +413,7 @@ def test_fake_accounts_cost_rewards_and_leave_the_real_customers_alone(paid_on):
     assert fraud_cost == 20 * paid_fakes.sum()
     assert math.isclose(engine.daily[:, C["reward_cost"]].sum() - honest.daily[:, C["reward_cost"]].sum(), fraud_cost)
     assert run_summary(engine)["fraud_cost"] == fraud_cost
+    assert run_summary(engine)["fake_accounts"] == fakes.sum()
     # the fakes' referrer rewards went to the real referrers, their friend rewards to no one
     assert math.isclose(p.reward_value.sum() - q.reward_value.sum(), 10 * paid_fakes.sum())
 
