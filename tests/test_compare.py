@@ -224,6 +224,8 @@ def test_the_report_opens_with_the_design_that_adds_the_most_value(tmp_path):
         assert table.loc[(name, "incremental_value"), "mean"] == pytest.approx(values[name].mean(), rel=1e-9)
     assert (out / "incremental_value.png").is_file()
     assert "cumulative_profit** (90-day profit)" in (out / "report.md").read_text()
+    # the legend says why a verdict can be unclear on an interval that excludes 0
+    assert "or the metric is undefined in" in (out / "report.md").read_text()
 
 
 def test_incremental_value_is_program_minus_its_twin_on_the_same_seed():

@@ -198,7 +198,9 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
                      f"{interval_text(row['unpaired_ci_low'], row['unpaired_ci_high'])} | {row['verdict']} | {need} |")
     lines += [
         "",
-        f"`better`/`worse`: the {kind} interval excludes 0; `unclear`: it does not; the replicate counts are the",
+        f"`better`/`worse`: the {kind} interval excludes 0; `unclear`: it does not, or the metric is undefined in",
+        "other replicates of one design than of the other (a payback day where one never paid back: those replicates",
+        "are not left out at random, so no verdict is drawn from the rest); the replicate counts are the",
         "smallest n with t(0.975, n−1)·sd/√n within the target, sd being that of the paired differences (paired)",
         "or √(s_A² + s_B²) (unpaired, same n per design).",
         "",
