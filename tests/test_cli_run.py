@@ -172,3 +172,6 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     assert "budget" not in headline(SimpleNamespace(runs=runs, scenario=unbudgeted))[0]
     assert "Its budget ran out on day 40 (median) in 50% of replicates" in \
         headline(SimpleNamespace(runs=runs, scenario=budgeted))[0]
+    kept = runs.assign(budget_exhausted_day=float("nan"), reward_cost=[20.0, 30.0])
+    assert "Its budget never ran out: the rewards used 5% of it on average." in \
+        headline(SimpleNamespace(runs=kept, scenario=budgeted))[0]

@@ -16,7 +16,7 @@ from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, Decision, decide, p
 from ..config import has_program
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, summarize
-from .text import figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict
+from .text import budget_used, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -90,7 +90,8 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         text += (f" Its budget ran out on day {decision.budget_day:.0f} (median) in {decision.budget_share:.0%} of "
                  f"replicates.")
     elif math.isfinite(decision.budget_share):
-        text += " Its budget never ran out."
+        best = next(d for d in comparison.designs if d.scenario.name == decision.best)
+        text += " Its budget never ran out" + budget_used(best.runs, best.scenario.program.incentive) + "."
     if math.isfinite(decision.payback_share) and decision.payback_share > 0:
         text += (f" It pays back (cumulative incremental profit stays ≥ 0) from day {decision.payback_day:.0f} "
                  f"(median) in {decision.payback_share:.0%} of replicates.")

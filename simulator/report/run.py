@@ -13,7 +13,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import figure_links, fmt, interval_text, summary_dict, summary_table
+from .text import budget_used, figure_links, fmt, interval_text, summary_dict, summary_table
 
 def headline(results: Results) -> list[str]:
     """The report's first paragraph when the no-program twin ran: the value the
@@ -30,10 +30,11 @@ def headline(results: Results) -> list[str]:
         text += ": not distinguishable from no program with these replicates (more replicates narrow the interval)."
     else:
         text += "."
-    budgeted = has_budget(getattr(getattr(results.scenario, "program", None), "incentive", None))
+    incentive = getattr(getattr(results.scenario, "program", None), "incentive", None)
     for column, happened, never in (
-            ("budget_exhausted_day" if budgeted else "", "Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates.",
-             "Its budget never ran out."),
+            ("budget_exhausted_day" if has_budget(incentive) else "",
+             "Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates.",
+             "Its budget never ran out" + budget_used(runs, incentive) + "."),
             ("payback_day", "It pays back (cumulative incremental profit stays ≥ 0) from day {day:.0f} (median) in "
                             "{share:.0%} of replicates.",
              f"It does not pay back within the {results.scenario.days}-day horizon.")):

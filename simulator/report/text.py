@@ -58,3 +58,12 @@ def summary_table(summary: pd.DataFrame, days: int | None = None) -> str:
 def figure_links(figures: list) -> list[str]:
     """Markdown image lines for figures written beside report.md."""
     return [f"![{f.stem}]({f.name})\n" for f in figures]
+
+
+def budget_used(runs, incentive) -> str:
+    """How much of a total budget the rewards used, on average (a budget far above the
+    spend constrains nothing: the reader should see that)."""
+    budget = getattr(incentive, "budget", None)
+    if budget is None or "reward_cost" not in runs.columns or not len(runs):
+        return ""
+    return f": the rewards used {float(runs['reward_cost'].mean()) / budget:.0%} of it on average"
