@@ -583,9 +583,8 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             fake = p.fraud[referees] & ~p.fraud_blocked[referees]
         if not self.program_on or not len(referees):
             return 0.0, 0, 0.0
-        due = np.column_stack([real, fake]).ravel()
-        claims = np.repeat(referees, 2)[due]
-        is_fake = np.tile([False, True], len(referees))[due]
+        of, is_fake = inc.claims(real, fake)
+        claims = referees[of]
         if not len(claims):
             return 0.0, 0, 0.0
         referrers = p.referred_by[claims]

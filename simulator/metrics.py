@@ -180,14 +180,14 @@ def rewards_owed(engine, joined: np.ndarray | None = None) -> float:
     alive = p.state[owed] == CUSTOMER
     survive = np.zeros(len(owed))
     survive[alive] = np.exp(-engine.current_hazard(owed[alive]) * wait[alive])
-    fake = p.fraud[owed] & ~p.fraud_blocked[owed]
-    # each referral's claim, then its fake account's (as engine._pay_rewards orders them)
-    weight = np.column_stack([survive, fake.astype(np.float64)]).ravel()
-    claims = np.repeat(owed, 2)
-    referrers = p.referred_by[claims]
+    # each referral's claim while the friend is a customer, then its fake account's
+    # unless blocked, in the order engine._pay_rewards pays them
+    of, is_fake = inc.claims(alive, p.fraud[owed] & ~p.fraud_blocked[owed])
+    weight = np.where(is_fake, 1.0, survive[of])
+    referrers = p.referred_by[owed[of]]
     face = inc.referrer_reward(incentive, p.rewards_earned[referrers] + inc.rank_within(referrers)) \
         + inc.referee_reward(incentive)
-    discount = np.exp(-np.log1p(sc.economics.annual_discount_rate) / 365.0 * np.repeat(wait, 2))
+    discount = np.exp(-np.log1p(sc.economics.annual_discount_rate) / 365.0 * wait[of])
     return float(min((weight * discount * face).sum() * engine.budget.cost_share, engine.budget.left))
 
 

@@ -59,24 +59,29 @@ def test_equity_final_values_reward_seekers_as_they_earn():
     assert equity_final(engine) == pytest.approx(terms.sum(), rel=1e-9)
 
 
-def owed_scenario(days: int, churn: float, fraud: float) -> object:
+def owed_scenario(days: int, churn: float, fraud: float, cap: int | None = None) -> object:
     """$10 + $10 cash paid 30 days after joining, no discounting: what a run owes at
     its horizon is what the same run, carried on, pays in the next 30 days."""
     return small(days=days, churn={"monthly_rate": churn}, fraud={"share": fraud, "blocked_by_qualification": 0.5},
                  economics={"annual_discount_rate": 0.0},
                  program={"base_share": 0.5, "incentive": {"kind": "double_sided", "referrer_reward": 10,
                                                            "referee_reward": 10, "paid_on": "qualification",
-                                                           "qualification_days": 30, "reward_type": "cash"}})
+                                                           "qualification_days": 30, "reward_type": "cash",
+                                                           "cap_per_referrer": cap}})
 
 
-@pytest.mark.parametrize("kernel", [True, False])
-def test_rewards_owed_are_what_the_run_carried_on_pays_next(kernel):
+@pytest.mark.parametrize("kernel, cap", [(True, None), (False, None), (True, 2), (False, 2)])
+def test_rewards_owed_are_what_the_run_carried_on_pays_next(kernel, cap):
     """Without churn every referral of the last 30 days qualifies, and a fake account's
     claim is paid unless blocked: the 90-day run's rewards_owed equals, exactly, the
     reward cost of days 91-120 of the same seed run for 120 days (whose first 90 days
-    are the 90-day run, checked)."""
-    short = Engine(owed_scenario(90, 0.0, 0.2), 3, kernel=kernel).run()
-    longer = Engine(owed_scenario(120, 0.0, 0.2), 3, kernel=kernel).run()
+    are the 90-day run, checked). With a cap of 2 the referrer's $10 stops at the cap:
+    the owed claims count towards it in turn, those blocked or never made do not."""
+    short = Engine(owed_scenario(90, 0.0, 0.2, cap), 3, kernel=kernel).run()
+    longer = Engine(owed_scenario(120, 0.0, 0.2, cap), 3, kernel=kernel).run()
+    if cap is not None:  # the cap binds on claims owed at the horizon
+        p = longer.people
+        assert np.any((p.rewards_earned == cap) & (short.people.rewards_earned < cap))
     assert np.array_equal(short.daily, longer.daily[:91])
     later = longer.daily[91:, C["reward_cost"]].sum()
     assert later > 200 and longer.daily[91:, C["fraud_cost"]].sum() > 0

@@ -90,6 +90,15 @@ def referee_reward(incentive) -> float:
     return 0.0 if isinstance(incentive, NoIncentive) else float(incentive.referee_reward)
 
 
+def claims(real: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The reward claims of referrals in order, each referral's own (where ``real``)
+    followed by its fake account's (where ``fake``): the referral's index for each
+    claim, and whether the claim is the fake's. The order a referrer's claims count
+    towards tiers and the cap."""
+    due = np.column_stack([real, fake]).ravel()
+    return np.repeat(np.arange(len(real)), 2)[due], np.tile([False, True], len(real))[due]
+
+
 def rank_within(groups: np.ndarray) -> np.ndarray:
     """0, 1, 2, ... within each run of equal values, in array order (stable)."""
     if len(groups) == 0:
