@@ -212,7 +212,7 @@ MAPPINGS = [p for p, _ in LEAVES for p in [p[:-1]]] + [()]
 OUT_OF_BOUNDS = [
     (("program", "base_share"), [1.0001, -0.5, 7]), (("days",), [0, -1, 10**9]), (("replicates",), [0, -3]),
     (("population", "size"), [0, -10, 10**12]), (("churn", "monthly_rate"), [1.5, -0.01]),
-    (("acquisition", "organic_rate"), [2, -1e-9]), (("fraud", "share"), [1.2]), (("seed",), [-1, 2**70]),
+    (("acquisition", "organic_rate"), [2, -1e-9]), (("fraud", "share"), [0.31, 1.2]), (("seed",), [-1, 2**70]),
     (("program", "incentive", "referrer_reward"), [-10, 1e300]), (("economics", "monthly_margin"), [-1]),
     (("network", "mean_degree"), [0, -4, 1e6]), (("network", "clustering"), [1.5]),
     (("program", "timing", "reminders", "count"), [-1, 1000]), (("negative_word_of_mouth", "days"), [-2]),
