@@ -156,6 +156,15 @@ def _defined_in(metric: str, defined: int, replicates: int) -> str:
     return f"   defined in {defined} of {replicates} replicates (the mean is over those)"
 
 
+def _median_day(runs, metric: str) -> str:
+    """The payback day's median beside its mean: report.md's headline gives the median
+    (a day, robust to one late replicate), so the console says it too."""
+    if metric != "payback_day" or metric not in runs.columns:
+        return ""
+    days = runs[metric].dropna()
+    return f"   median day {days.median():.0f}" if len(days) else ""
+
+
 def _print_headline(results) -> None:
     from .report import fmt
 
@@ -167,7 +176,8 @@ def _print_headline(results) -> None:
         if metric in table.index:
             row = table.loc[metric]
             out.print(f"  {metric:<22} {fmt(row['mean']):>12}   95% CI {fmt(row['ci_low'])} – {fmt(row['ci_high'])}"
-                      + _defined_in(metric, int(row["n"]), replicates), markup=False)
+                      + _median_day(results.runs, metric) + _defined_in(metric, int(row["n"]), replicates),
+                      markup=False)
     if "budget_exhausted_day" in table.index and table.loc["budget_exhausted_day", "n"] > 0:
         row = table.loc["budget_exhausted_day"]
         incentive = results.scenario.program.incentive

@@ -123,6 +123,18 @@ def test_a_headline_defined_in_some_replicates_only_says_in_how_many():
     assert "undefined in every replicate" in _defined_in("attributed_roi", 0, 3)   # not 'the mean is over those'
 
 
+def test_the_console_gives_the_payback_days_median_the_report_gives():
+    """The console printed the mean payback day (65.2) and report.md the median (66):
+    the console now gives the median beside the mean, over the replicates that paid
+    back; other metrics get no median."""
+    from simulator.cli import _median_day
+
+    runs = pd.DataFrame({"payback_day": [60.0, 66.0, 70.0, float("nan")], "k_factor": [0.1, 0.2, 0.3, 0.4]})
+    assert _median_day(runs, "payback_day") == "   median day 66"
+    assert _median_day(runs, "k_factor") == ""
+    assert _median_day(runs.assign(payback_day=float("nan")), "payback_day") == ""
+
+
 @pytest.mark.parametrize("values, opens, hedged", [
     ([100.0, 120.0, 110.0], "**The program adds 110", False),
     ([-1740.0, 26576.0], "**The program adds 12,418**", True),      # the interval holds 0
