@@ -292,9 +292,9 @@ def compare(
 
     The verdict metric is incremental_value: profit plus customer equity less the
     rewards still owed, minus the design's no-program twin on the same seed.
-    Designs must differ only in their
-    program (same population, network, days and seed), else the command stops
-    with one line naming the difference, unless --unpaired is given.
+    Designs must differ only in their program (same population, network, days and
+    seed), else the command stops with one line naming the difference, unless
+    --unpaired is given.
 
     Writes report.md (its first paragraph names the design that adds the most
     value, its interval, the share of replicates in which it is best, the day

@@ -31,13 +31,14 @@ def headline(results: Results) -> list[str]:
     else:
         text += "."
     incentive = getattr(getattr(results.scenario, "program", None), "incentive", None)
-    for column, happened, never in (
-            ("budget_exhausted_day" if has_budget(incentive) else "",
-             "Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates.",
-             "Its budget never ran out" + budget_used(runs, incentive) + "."),
-            ("payback_day", "It pays back (cumulative incremental profit stays ≥ 0) from day {day:.0f} (median) in "
-                            "{share:.0%} of replicates.",
-             f"It does not pay back within the {results.scenario.days}-day horizon.")):
+    sentences = [("payback_day", "It pays back (cumulative incremental profit stays ≥ 0) from day {day:.0f} (median) "
+                                 "in {share:.0%} of replicates.",
+                  f"It does not pay back within the {results.scenario.days}-day horizon.")]
+    if has_budget(incentive):  # a design without a budget has none to run out
+        sentences.insert(0, ("budget_exhausted_day",
+                             "Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates.",
+                             "Its budget never ran out" + budget_used(runs, incentive) + "."))
+    for column, happened, never in sentences:
         if column in runs.columns and len(runs):
             days = runs[column].to_numpy(dtype=float)
             finite = days[np.isfinite(days)]
