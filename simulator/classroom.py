@@ -27,7 +27,7 @@ from .config import (BetaSatisfaction, Channel, ConstantSatisfaction, Incentive,
                      Scenario, Tiered, Timing)
 from .errors import ScenarioError
 from .metrics import COLUMN_INDEX
-from .referral_tree import (speeding_up, referral_generations, generation_sizes, generation_ratios, referral_multiplier, K_WINDOW_DAYS, ROUGH_COHORT, FILLED_SHARE, K_EDGE, KReading, classroom_k, Verdict, verdict, read_loop, k_explanation)  # noqa: F401  (re-exported for the app and its tests)
+from .referral_tree import (speeding_up, referral_generations, generation_sizes, generation_ratios, referral_multiplier, K_WINDOW_DAYS, MIN_COHORT, ROUGH_COHORT, FILLED_SHARE, K_EDGE, KReading, classroom_k, Verdict, verdict, read_loop, k_explanation)  # noqa: F401  (re-exported for the app and its tests)
 from .model import ReferralModel
 from .network import Network, build_network, load_edgelist
 from .scenario_io import validate

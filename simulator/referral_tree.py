@@ -54,6 +54,10 @@ def referral_multiplier(k: float) -> float:
 
 #: Days a customer has to refer before counting in K (the decisions issue's cohort K).
 K_WINDOW_DAYS = 30
+#: Below this many customers in K's cohort the app gives no verdict from K: one referral
+#: more or less moves K by 1 / customers, and on the viral preset's design B a K from one
+#: and then two customers read "fades", then "grows", then "fades" again on days 33-36.
+MIN_COHORT = 10
 #: Below this many customers in K's cohort, the app calls K a rough figure.
 ROUGH_COHORT = 30
 #: When fewer than this share of people are still prospects, the network is filling: new
@@ -119,6 +123,7 @@ def speeding_up(new_referred: np.ndarray, week: int = 7, keep: bool = False) -> 
 
 #: Headlines whose reading a verdict keeps a while (see read_loop).
 EDGE_HEADLINE = "K is about 1: on the edge"
+FEW_HEADLINE = "Too few customers yet to read K"
 SPEEDING_HEADLINE = "K below 1 so far, but referrals are speeding up"
 
 
@@ -145,9 +150,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     complete = [r for r in generation_ratios(generations)[:-1] if math.isfinite(r)]
     shrinking = len(complete) >= 2 and complete[-1] < 1.0 and complete[-2] < 1.0
     growing = (len(complete) >= 2 and complete[-1] > 1.0 and complete[-2] > 1.0) or speeding_up
-    rough = (f" It rests on only {k.customers} customer{'s' if k.customers != 1 else ''}, so it is a rough figure: "
-             "watch the generations."
-             if 0 < k.customers < ROUGH_COHORT else "")
+    rough = (f" It rests on only {k.customers} customers, so it is a rough figure: watch the generations."
+             if k.customers < ROUGH_COHORT else "")
     if prospects_left < FILLED_SHARE:
         return Verdict("filled", "The loop filled the network",
                        f"Only {prospects_left:.0%} of the people are still prospects. K falls now because customers "
@@ -157,6 +161,14 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                        f"K counts the referrals of customers who joined during the run and have had {K_WINDOW_DAYS} "
                        f"days to refer (the first count on day {K_WINDOW_DAYS + 1}). Until then, "
                        f"watch the generations: when each is larger than the one before, the loop grows.")
+    if k.customers < MIN_COHORT:
+        plural = "s" if k.customers != 1 else ""
+        return Verdict("pending", FEW_HEADLINE,
+                       f"K is {k.k:.2f} so far, from only {k.customers} customer{plural} who joined at least "
+                       f"{K_WINDOW_DAYS} days ago: one referral more or less moves it by {1 / k.customers:.2f}, "
+                       f"too much to tell a growing loop from a fading one. The verdict waits for {MIN_COHORT} "
+                       f"such customers ({k.customers} of {MIN_COHORT} so far). Until then, watch the generations: when each is larger than the one "
+                       f"before, the loop grows.")
     head = f"Customers who joined at least {K_WINDOW_DAYS} days ago brought in {k.k:.2f} new customers each in their first {K_WINDOW_DAYS} days."
     if abs(k.k - 1.0) < edge:
         return Verdict("edge", EDGE_HEADLINE,

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from simulator import app_pictures
 from simulator.app_pictures import (GENERATION_COLOURS, NETWORK_STYLE, POINT_GROUPS, REFERRAL_LINES, generations_option,
                                     network_groups, network_legend_html, network_picture, network_points)
-from simulator.classroom import (NETWORK_KINDS, NETWORK_LABELS, TIMING_KINDS, TIMING_LABELS, speeding_up, CLASS_SIZE, FILLED_SHARE, K_WINDOW_DAYS, MAX_SEED, ClassRun, Design, KReading,
+from simulator.classroom import (NETWORK_KINDS, NETWORK_LABELS, TIMING_KINDS, TIMING_LABELS, speeding_up, CLASS_SIZE, FILLED_SHARE, K_WINDOW_DAYS, MAX_SEED, MIN_COHORT, ROUGH_COHORT, ClassRun, Design, KReading,
                                  NetworkChoice, PlayClock, classroom_k, classroom_scenario, generation_ratios,
                                  generation_sizes, network_problems, nps_shares, referral_generations,
                                  read_loop, referral_multiplier, verdict)
@@ -125,11 +125,43 @@ def test_verdict_reads_k_and_the_generations():
     assert pending.tone == "pending" and f"{K_WINDOW_DAYS} days" in pending.headline
     assert f"day {K_WINDOW_DAYS + 1}" in pending.text  # the first day a customer who joined on day 1 counts
     # K below 1 on a few early customers while referrals speed up: not called fading
-    speeding = verdict(KReading(0.8, 7), [10, 14, 12], prospects_left=0.6, speeding_up=True)
+    speeding = verdict(KReading(0.8, 12), [10, 14, 12], prospects_left=0.6, speeding_up=True)
     assert speeding.tone == "edge" and "speeding up" in speeding.headline
-    assert "rough figure" in verdict(KReading(0.5, 3), [3, 1], 0.9).text
-    assert "rough figure" not in verdict(KReading(0.5, 300), [3, 1], 0.9).text
-    assert "only 1 customer, so" in verdict(KReading(0.5, 1), [3, 1], 0.9).text   # not '1 customers'
+    assert "rough figure" in verdict(KReading(0.5, MIN_COHORT), [3, 1], 0.9).text
+    assert "rough figure" not in verdict(KReading(0.5, ROUGH_COHORT), [3, 1], 0.9).text
+
+
+def test_no_verdict_from_k_on_fewer_than_min_cohort_customers():
+    """One customer who referred nobody gave K = 0 and "the loop fades"; a second who
+    referred three gave 1.5 and "grows". Below MIN_COHORT customers K reads as too few,
+    whatever its value and the generations; from MIN_COHORT on it gives its verdict."""
+    for customers in range(1, MIN_COHORT):
+        for k in (0.0, 0.5, 1.0, 1.5, 3.0):
+            said = verdict(KReading(k, customers), [10, 14, 20], prospects_left=0.8, speeding_up=True)
+            assert said.tone == "pending" and "Too few customers" in said.headline
+            assert f"({customers} of {MIN_COHORT} so far)" in said.text
+            assert f"moves it by {1 / customers:.2f}" in said.text
+    assert "only 1 customer who" in verdict(KReading(0.0, 1), [3], 0.9).text  # not '1 customers'
+    assert verdict(KReading(0.0, MIN_COHORT), [3], 0.9).tone == "fades"
+    assert verdict(KReading(1.5, MIN_COHORT), [3], 0.9).tone == "grows"
+    # a filled network says so whatever the cohort
+    assert verdict(KReading(0.5, 2), [3, 9, 20], FILLED_SHARE / 2).tone == "filled"
+
+
+def test_the_viral_no_reward_design_waits_for_min_cohort_customers_before_a_verdict():
+    """Design B of the viral preset (seed 42) read "fades" on day 33 from one customer,
+    "grows" on day 34 from two, "fades" on day 36 from seven. Now no reading before
+    MIN_COHORT customers count is green, red or amber; and one comes on the first day they do."""
+    viral = load_scenario(SCENARIOS / "viral.yaml")
+    run = ClassRun(viral, NetworkChoice.of(viral), [Design.of(viral), Design.of(viral).with_incentive(kind="none")])
+    tones = []
+    while run.day < 60:
+        run.advance(1)
+        frame = run.frames()[1]
+        tones.append((frame.k.customers, frame.verdict.tone))
+    assert any(0 < customers < MIN_COHORT for customers, _ in tones)  # the run does pass through a small cohort
+    assert all(tone == "pending" for customers, tone in tones if customers < MIN_COHORT), tones
+    assert all(tone in ("grows", "fades", "edge") for customers, tone in tones if customers >= MIN_COHORT), tones
 
 
 def test_speeding_up_compares_the_last_two_weeks_of_referrals():
