@@ -273,6 +273,17 @@ def _rate_updater(bar, task):
     return advance
 
 
+#: What `refsim compare` prints on the console; the rest is in comparison.csv and report.md.
+COMPARE_CONSOLE = ("incremental_value", "customers_final", "cumulative_profit", "reward_cost")
+
+
+def console_metrics(table) -> list[str]:
+    """The console's metrics for a comparison table: COMPARE_CONSOLE, and ``fraud_cost``
+    where some design lost money to fake accounts (the strategist's "after fraud")."""
+    fraud = table.loc[table["metric"] == "fraud_cost", "mean"]
+    return [*COMPARE_CONSOLE, *(["fraud_cost"] if (fraud > 0).any() else [])]
+
+
 @app.command()
 @user_errors
 def compare(
@@ -342,7 +353,7 @@ def compare(
     folder = write_comparison(comparison, target, started=started, command=sys.argv)
     table = comparison.table
     kind = "paired" if comparison.paired else "unpaired"
-    for metric in ("incremental_value", "customers_final", "cumulative_profit"):
+    for metric in console_metrics(table):
         for row in table[(table["metric"] == metric) & (table["verdict"] != "reference")].to_dict("records"):
             contrast = f"  (unpaired {fmt(row['unpaired_ci_low'])} – {fmt(row['unpaired_ci_high'])})" if comparison.paired else ""
             out.print(f"  {metric:<18} {row['design']} - {comparison.reference}: {fmt(row['diff_mean'])}  "

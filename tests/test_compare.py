@@ -13,7 +13,7 @@ import yaml
 from scipy import stats
 from typer.testing import CliRunner
 
-from simulator.cli import app
+from simulator.cli import COMPARE_CONSOLE, app, console_metrics
 from simulator.compare import (COMPARISON_COLUMNS, compare, paired_difference, replicates_needed,
                                unpaired_difference)
 from simulator.rng import replicate_seeds
@@ -130,6 +130,13 @@ def test_compare_command_writes_the_comparison_folder(tmp_path):
     assert set(table["design"]) == {"ten", "thirty"}
     assert set(table.loc[table["design"] == "ten", "verdict"]) == {"reference"}
     assert table.loc[table["design"] == "thirty", "diff_mean"].notna().any()
+    # the console: one line per metric of console_metrics, its verdict the table's
+    shown = console_metrics(table)
+    assert {"incremental_value", "reward_cost"} <= set(shown)
+    for metric in shown:
+        row = table[(table["metric"] == metric) & (table["design"] == "thirty")].iloc[0]
+        line = next(line for line in result.stdout.splitlines() if line.split()[:1] == [metric])
+        assert "thirty - ten" in line and line.endswith(row["verdict"]), line
 
     series = pd.read_csv(out / "timeseries.csv")
     assert series.groupby("scenario")["replicate"].nunique().to_dict() == {"ten": 4, "thirty": 4}
@@ -331,3 +338,13 @@ def test_a_design_without_a_budget_is_not_said_to_have_kept_one():
     result = compare([design(10, "ten"), design(20, "twenty")], replicates=2, seed=5, workers=1)
     paragraph = decision_paragraph(result, decide(result))[0]
     assert "budget" not in paragraph and "pay" in paragraph, paragraph
+
+
+def test_the_console_names_fraud_cost_only_where_fakes_cost_money():
+    """`refsim compare` prints fraud_cost next to reward_cost when some design paid fake
+    accounts, and leaves it to comparison.csv when none did."""
+    def table(fraud_means):
+        return pd.DataFrame({"metric": ["incremental_value"] + ["fraud_cost"] * len(fraud_means),
+                             "mean": [1.0, *fraud_means]})
+    assert console_metrics(table([0.0, 0.0])) == list(COMPARE_CONSOLE)
+    assert console_metrics(table([0.0, 12.5])) == [*COMPARE_CONSOLE, "fraud_cost"]
