@@ -384,7 +384,9 @@ def sweep(
     replicate, seed, metrics, status, error), points.csv, plots of each metric
     against each parameter, report.md (it opens with the best point by the
     sweep's objective, incremental_value by default, and the points that are
-    statistically indistinguishable from it) and manifest.json.
+    statistically indistinguishable from it; parameters the file lists under
+    assumptions are not ranked: the best point is found at each of their values)
+    and manifest.json.
     """
     from .executors import check_executor
     from .limits import check_memory, check_options, check_sweep_memory, sweep_size

@@ -237,8 +237,29 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
     it is indistinguishable when mean d ± t(½ + level/2, n−1)·sd(d)/√n contains 0.
     Otherwise the points are independent samples and the Welch interval is used.
     A point with fewer than two usable runs cannot be told apart and counts as
-    indistinguishable. Columns: metric, point_id, mean, ci_low, ci_high, paired,
+    indistinguishable.
+
+    The sweep's ``assumptions`` (parameters that describe the world, not a choice)
+    are not ranked: the best point is chosen among the points that share each
+    combination of their values, one row per combination and metric. Columns: the
+    assumption keys, then metric, point_id, mean, ci_low, ci_high, paired,
     indistinguishable (list of point ids, best excluded)."""
+    assumptions = list(sweep.spec.assumptions)
+    # grouped by each value's text: a value may be a list or a mapping, which pandas cannot group by
+    keys = [tuple(str(point[k].item() if isinstance(point[k], np.generic) else point[k]) for k in assumptions)
+            for point in summary.to_dict("records")]
+    rows = []
+    for key in dict.fromkeys(keys):
+        points = summary[[k == key for k in keys]]
+        fixed = {k: points[k].iloc[0] for k in assumptions}
+        for row in _best_of(frame[frame["point_id"].isin(points["point_id"])], sweep, points, level):
+            rows.append({**fixed, **row})
+    return pd.DataFrame(rows, columns=[*assumptions, "metric", "point_id", "mean", "ci_low", "ci_high", "paired",
+                                       "indistinguishable"])
+
+
+def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: float) -> list[dict]:
+    """best_points' rows for one set of points (all of them, or one combination of assumptions)."""
     from scipy import stats  # here, not at import: `refsim run` loads this module and scipy.stats costs a second
 
     ok = frame[frame["status"] == "ok"]
@@ -271,7 +292,7 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
         row = means.loc[best]
         rows.append({"metric": metric, "point_id": best, "mean": row[f"{metric}_mean"], "ci_low": row[f"{metric}_ci_low"],
                      "ci_high": row[f"{metric}_ci_high"], "paired": paired, "indistinguishable": others})
-    return pd.DataFrame(rows, columns=["metric", "point_id", "mean", "ci_low", "ci_high", "paired", "indistinguishable"])
+    return rows
 
 
 __all__ = ["SweepSpec", "Sweep", "Points", "SweepOutcome", "ValueList", "ValueRange", "load_sweep", "sweep_points",

@@ -105,6 +105,7 @@ class SweepSpec(_Strict):
     metrics: list[str] | None = Field(None, min_length=1, max_length=100, description="Metrics recorded per run.")
     objective: str | None = Field(None, description="Metric the best point is chosen by (default: incremental_value when recorded, else the first metric).")
     common_random_numbers: bool = Field(False, description="Every point uses the same replicate seeds (paired points).")
+    assumptions: list[str] = Field([], max_length=50, description="Parameters that are assumptions about the world (a fraud share, a churn rate), not choices: the best point is chosen at each combination of their values instead of ranking them. Each needs a values list or a grid.")
     executor: Literal["local", "serial", "dask"] | None = Field(None, description="Default executor (the command line wins).")
     workers: int | None = Field(None, ge=1, le=100_000, description="Default number of workers (the command line wins).")
     scheduler: str | None = Field(None, description="Default Dask scheduler address tcp://HOST:PORT (the command line wins).")
@@ -112,7 +113,7 @@ class SweepSpec(_Strict):
 
 #: Fields of the sweep that change no row: where runs execute, and how they are read.
 EXECUTION_KEYS = {"executor", "workers", "scheduler"}
-READING_KEYS = {"base", "description", "objective"}
+READING_KEYS = {"base", "description", "objective", "assumptions"}
 
 
 @dataclass
@@ -249,6 +250,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
         raise describe(error, data, source, text, model=SweepSpec, what="sweep") from None
     where = lambda *keys: key_at(".".join(map(str, keys)), list(keys), text)  # noqa: E731
     _check_method(spec, source, where)
+    _check_assumptions(spec, source, where)
     metrics = _check_metrics(spec, source, where)
     overrides = tuple(overrides)
     base, base_data, base_source, base_dir = _load_base(spec, path, where, overrides)
@@ -290,6 +292,24 @@ def _check_method(spec: SweepSpec, source: str, where) -> None:
         if key in RESERVED_KEYS:
             raise ScenarioError(f"'{key}' is set by the sweep for every run; use the sweep's own '{key}:' instead",
                                 file=source, key=where("parameters", key))
+
+
+def _check_assumptions(spec: SweepSpec, source: str, where) -> None:
+    """Each assumption is a swept parameter with discrete values, listed once, and at
+    least one parameter is left to choose."""
+    for i, key in enumerate(spec.assumptions):
+        if key not in spec.parameters:
+            raise ScenarioError(f"'{key}' is not a parameter of this sweep; valid: {', '.join(spec.parameters)}",
+                                file=source, key=where("assumptions", i))
+        if spec.method != "grid" and not isinstance(spec.parameters[key], ValueList):
+            raise ScenarioError(f"assumption '{key}' is drawn from a range by method {spec.method}, so no two points "
+                                f"share a value to compare choices at; give it 'values: [...]', or use method: grid",
+                                file=source, key=where("assumptions", i))
+    if len(set(spec.assumptions)) < len(spec.assumptions):
+        raise ScenarioError("an assumption is listed twice; list each once", file=source, key=where("assumptions"))
+    if spec.assumptions and set(spec.assumptions) >= set(spec.parameters):
+        raise ScenarioError("every parameter is an assumption, so there is no choice to rank; leave at least one "
+                            "parameter out of assumptions", file=source, key=where("assumptions"))
 
 
 def _check_metrics(spec: SweepSpec, source: str, where) -> tuple[str, ...]:

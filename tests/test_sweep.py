@@ -387,7 +387,71 @@ def test_best_points_mark_the_points_indistinguishable_from_the_best(tmp_path):
     assert points["indistinguishable_from_best"].to_dict() == {0: False, 1: False, 2: True, 3: True}
     report = (out / "report.md").read_text()
     first = report.split("\n\n")[1]
-    assert first.startswith("**Best by customers_final: point 2") and "points 3;" in first and "(paired)" in first
+    assert first.startswith("**Best by customers_final: point 2") and "point 3;" in first and "(paired)" in first
+
+
+def test_assumptions_are_not_ranked_the_choices_are_at_each_of_their_values(tmp_path):
+    """The same sweep with `population.initial_customers` declared an assumption: 8
+    and 60 initial customers are no longer ranked against each other (60 won every
+    metric above), the name is ranked at each. Names change no outcome, so at each
+    value the two points tie exactly: all four points are marked, the first of each
+    pair is best, and the report leads with the choice and says it is not told apart."""
+    path = write_sweep(tmp_path, common_random_numbers=True, metrics=["customers_final"], replicates=3,
+                       assumptions=["population.initial_customers"],
+                       parameters={"population.initial_customers": {"values": [8, 60]}, "name": {"values": ["a", "b"]}})
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    points = pd.read_csv(out / "points.csv").set_index("point_id")
+    assert points["indistinguishable_from_best"].to_dict() == {0: True, 1: True, 2: True, 3: True}
+    report = (out / "report.md").read_text()
+    first, bullets = report.split("\n\n")[1:3]
+    assert first == ("**name = a is best by customers_final at every value of `population.initial_customers`**; at 2 "
+                     "of the 2 values it is not told apart from another point.")
+    assert bullets.splitlines()[0].startswith("- at population.initial_customers = 8: point 0 (name = a)")
+    assert bullets.splitlines()[1].startswith("- at population.initial_customers = 60: point 2 (name = a)")
+    assert "| population.initial_customers | metric | best point |" in report
+
+
+def test_best_points_rank_within_each_value_of_an_assumption():
+    """Reference: pandas' idxmax within each fraud share. Without assumptions the best
+    point is the one with no fraud; with fraud.share an assumption each share has its
+    own best, and a point is compared only with the points of its own share."""
+    from types import SimpleNamespace
+
+    from simulator.sweep import best_points
+
+    rng = np.random.default_rng(3)
+    means = {(0.0, "signup"): 10, (0.0, "qualification"): 9, (0.2, "signup"): 4, (0.2, "qualification"): 7}
+    frame = pd.DataFrame([{"point_id": p, "fraud.share": share, "paid_on": paid, "replicate": r,
+                           "value": mean + rng.normal(0, 0.01), "status": "ok"}
+                          for p, ((share, paid), mean) in enumerate(means.items()) for r in range(4)])
+    summary = frame.groupby("point_id").agg({"fraud.share": "first", "paid_on": "first", "value": "mean"})
+    summary = summary.rename(columns={"value": "value_mean"}).reset_index()
+    summary["value_ci_low"] = summary["value_ci_high"] = np.nan
+    spec = SimpleNamespace(common_random_numbers=True, assumptions=[])
+    sweep = SimpleNamespace(metrics=("value",), spec=spec)
+    assert best_points(frame, sweep, summary)["point_id"].tolist() == [0]
+    spec.assumptions = ["fraud.share"]
+    best = best_points(frame, sweep, summary)
+    expected = summary.groupby("fraud.share")["value_mean"].idxmax()
+    assert best.set_index("fraud.share")["point_id"].to_dict() == {k: int(summary.loc[v, "point_id"]) for k, v in expected.items()}
+    assert best["point_id"].tolist() == [0, 3] and best["indistinguishable"].tolist() == [[], []]
+    assert list(best.columns[:2]) == ["fraud.share", "metric"]
+
+
+@pytest.mark.parametrize("fields, words", [
+    ({"assumptions": ["churn.monthly_rate"]}, ["assumptions", "'churn.monthly_rate' is not a parameter", "valid: program.incentive.referrer_reward"]),
+    ({"assumptions": ["program.incentive.referrer_reward"]}, ["assumptions", "no choice to rank"]),
+    ({"assumptions": ["population.initial_customers"], "method": "latin_hypercube", "samples": 4,
+      "parameters": {"population.initial_customers": {"low": 5, "high": 50, "integer": True},
+                     "program.incentive.referrer_reward": {"values": [0, 10]}}},
+     ["assumptions", "drawn from a range", "values: [...]"]),
+])
+def test_assumptions_that_cannot_be_used_are_one_line_errors(tmp_path, fields, words):
+    path = write_sweep(tmp_path, **fields)
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"), "--executor", "serial"]),
+                   str(path), *words)
+    assert not (tmp_path / "o").exists()
 
 
 def test_unpaired_best_points_use_the_welch_interval():
@@ -403,7 +467,7 @@ def test_unpaired_best_points_use_the_welch_interval():
                           for p, mean in enumerate([10, 9, 4, 10.5]) for r in range(6)])
     summary = frame.groupby("point_id")["profit"].mean().rename("profit_mean").reset_index()
     summary["profit_ci_low"] = summary["profit_ci_high"] = np.nan
-    sweep = SimpleNamespace(metrics=("profit",), spec=SimpleNamespace(common_random_numbers=False))
+    sweep = SimpleNamespace(metrics=("profit",), spec=SimpleNamespace(common_random_numbers=False, assumptions=[]))
     row = best_points(frame, sweep, summary).iloc[0]
     best = int(summary["profit_mean"].idxmax())
     assert row["point_id"] == best and not row["paired"]
@@ -537,7 +601,7 @@ def test_a_sweep_that_reads_no_file_keeps_its_fingerprint(tmp_path):
     sweep = load_sweep(write_sweep(tmp_path))
     assert sweep.inputs() == {}
     payload = {"sweep": sweep.spec.model_dump(mode="json", exclude={"executor", "workers", "scheduler", "base",
-                                                                     "description", "objective"}),
+                                                                     "description", "objective", "assumptions"}),
                "replicates": sweep.replicates, "metrics": list(sweep.metrics), "base": sweep.base_data,
                "base_resolved": sweep.base.model_dump(mode="json")}
     text = json_module.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))

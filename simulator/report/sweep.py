@@ -34,8 +34,8 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
     summary = point_summary(frame, sweep)
     best = best_points(frame, sweep, summary)
     objective = best[best["metric"] == sweep.objective]
-    if len(objective):
-        tied = {int(objective.iloc[0]["point_id"]), *objective.iloc[0]["indistinguishable"]}
+    if len(objective):  # one row, or one per combination of the sweep's assumptions
+        tied = {int(p) for row in objective.to_dict("records") for p in (row["point_id"], *row["indistinguishable"])}
         summary = summary.assign(indistinguishable_from_best=summary["point_id"].isin(tied))
     atomic_write_csv(folder / "points.csv", summary)
     figures = []
@@ -92,18 +92,24 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         lines.append(f"| {key} | {described} |")
     if sweep.overrides:
         lines += ["", "Base scenario changed with --set: " + ", ".join(f"`{item}`" for item in sweep.overrides) + "."]
+    assumptions = list(spec.assumptions)
     lines += ["", "## Best points", "",
               "The point with the best mean of each metric (95% t-interval of the mean over its replicates), and the",
-              "points that are statistically indistinguishable from it at 95%: " + _how(sweep), "",
-              "| metric | best point | parameters | mean | 95% interval | indistinguishable points |",
-              "|---|---|---|---|---|---|"]
+              "points that are statistically indistinguishable from it at 95%: " + _how(sweep)]
+    if assumptions:
+        lines += ["", f"{_names(assumptions)} {'is an assumption' if len(assumptions) == 1 else 'are assumptions'}, not "
+                  "a choice: the points are ranked among those that share "
+                  f"{'its value' if len(assumptions) == 1 else 'their values'}, one row per value."]
+    lines += ["", "| " + "".join(f"{k} | " for k in assumptions)
+              + "metric | best point | parameters | mean | 95% interval | indistinguishable points |",
+              "|" + "---|" * (len(assumptions) + 6)]
     by_id = summary.set_index("point_id")
     for row in best.to_dict("records"):
         point = by_id.loc[row["point_id"]]
-        values = ", ".join(f"{k} = {_value_text(point[k])}" for k in sweep.parameters)
         band = f"{fmt(row['ci_low'])} – {fmt(row['ci_high'])}" if math.isfinite(row["ci_low"]) else "–"
-        lines.append(f"| {metric_label(row['metric'], sweep.base.days)} | {row['point_id']} | {values} | "
-                     f"{fmt(row['mean'])} | {band} | {_ids(row['indistinguishable'])} |")
+        lines.append("| " + "".join(f"{_value_text(row[k])} | " for k in assumptions)
+                     + f"{metric_label(row['metric'], sweep.base.days)} | {row['point_id']} | "
+                     f"{_values(point, sweep.parameters)} | {fmt(row['mean'])} | {band} | {_ids(row['indistinguishable'])} |")
     lines += ["", "## Runs", "",
               f"{len(frame) - len(failed)} runs ok, {len(failed)} failed."
               + (" Failed runs have status `failed` and their error in the `error` column of sweep.csv; for example: "
@@ -130,21 +136,53 @@ def _ids(ids: list[int], most: int = 12, count: bool = True) -> str:
 
 def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[str]:
     """The report's first paragraph: the best point by the sweep's objective, its
-    interval, and how many points cannot be told apart from it."""
-    row = best[best["metric"] == sweep.objective]
-    if not len(row):
+    interval, and how many points cannot be told apart from it; with assumptions, the
+    best choice at each of their values, led by whether it is the same at all."""
+    rows = best[best["metric"] == sweep.objective].to_dict("records")
+    if not rows:
         return [f"No point has a finite {sweep.objective}; see the runs below."]
-    row = row.iloc[0]
-    point = summary.set_index("point_id").loc[row["point_id"]]
-    values = ", ".join(f"{k} = {_value_text(point[k])}" for k in sweep.parameters)
+    by_id = summary.set_index("point_id")
+    label = metric_label(sweep.objective, sweep.base.days)
+    assumptions = list(sweep.spec.assumptions)
+    if not assumptions:
+        row = rows[0]
+        return [f"**Best by {label}: point {row['point_id']} ({_values(by_id.loc[row['point_id']], sweep.parameters)})**, "
+                + _best_text(row)]
+    choices = [k for k in sweep.parameters if k not in assumptions]
+    picked = {_values(by_id.loc[row["point_id"]], choices) for row in rows}
+    unclear = sum(bool(row["indistinguishable"]) for row in rows)
+    if len(picked) == 1:
+        lead = (f"**{picked.pop()} is best by {label} at every value of {_names(assumptions)}**"
+                + (f"; at {unclear} of the {len(rows)} values it is not told apart from another point." if unclear else
+                   ", told apart from every other point at each."))
+    else:
+        lead = f"**The best choice by {label} depends on {_names(assumptions)}:**"
+    lines = [lead, ""]
+    for row in rows:
+        at = ", ".join(f"{k} = {_value_text(row[k])}" for k in assumptions)
+        lines.append(f"- at {at}: point {row['point_id']} ({_values(by_id.loc[row['point_id']], choices)}), "
+                     + _best_text(row, among=" at this value"))
+    return lines
+
+
+def _best_text(row: dict, among: str = "") -> str:
+    """A best point's mean, interval, and the points indistinguishable from it
+    (``among``: which points it was ranked with, when not all)."""
     tied = len(row["indistinguishable"])
-    text = (f"**Best by {metric_label(sweep.objective, sweep.base.days)}: point {row['point_id']} ({values})**, mean "
-            f"{fmt(row['mean'])}, 95% interval {interval_text(row['ci_low'], row['ci_high'])}. ")
-    text += (f"{tied} other point{'s are' if tied != 1 else ' is'} statistically indistinguishable from it at 95% "
-             f"({'paired' if row['paired'] else 'unpaired'}): points {_ids(row['indistinguishable'], count=False)}; the "
-             f"`indistinguishable_from_best` column of points.csv marks them." if tied else
-             "Every other point is distinguishable from it at 95%.")
-    return [text]
+    text = f"mean {fmt(row['mean'])}, 95% interval {interval_text(row['ci_low'], row['ci_high'])}. "
+    return text + (f"{tied} other point{'s are' if tied != 1 else ' is'} statistically indistinguishable from it at 95% "
+                   f"({'paired' if row['paired'] else 'unpaired'}): point{'s' if tied != 1 else ''} "
+                   f"{_ids(row['indistinguishable'], count=False)}; "
+                   f"the `indistinguishable_from_best` column of points.csv marks them." if tied else
+                   f"Every other point{among} is distinguishable from it at 95%.")
+
+
+def _values(point, keys: list[str]) -> str:
+    return ", ".join(f"{k} = {_value_text(point[k])}" for k in keys)
+
+
+def _names(keys: list[str]) -> str:
+    return ", ".join(f"`{k}`" for k in keys)
 
 
 def _value_text(value: Any) -> str:
