@@ -245,6 +245,8 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
     assumption keys, then metric, point_id, mean, ci_low, ci_high, paired,
     indistinguishable (list of point ids, best excluded)."""
     assumptions = list(sweep.spec.assumptions)
+    if set(assumptions) >= set(sweep.parameters):
+        assumptions, summary = [], summary.iloc[:0]  # nothing to choose: no best point
     # grouped by each value's text: a value may be a list or a mapping, which pandas cannot group by
     keys = [tuple(str(point[k].item() if isinstance(point[k], np.generic) else point[k]) for k in assumptions)
             for point in summary.to_dict("records")]
@@ -256,6 +258,30 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
             rows.append({**fixed, **row})
     return pd.DataFrame(rows, columns=[*assumptions, "metric", "point_id", "mean", "ci_low", "ci_high", "paired",
                                        "indistinguishable"])
+
+
+def assumption_effects(summary: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
+    """How each metric moves over the points of a sweep whose parameters are all
+    assumptions: its lowest and highest point mean (and where), and Spearman's rank
+    correlation between each numeric parameter and the point means (NaN for a
+    parameter with text values or a metric with fewer than three finite means)."""
+    from scipy import stats  # here, not at import (see best_points)
+
+    rows = []
+    for metric in sweep.metrics:
+        means = summary[f"{metric}_mean"].astype(float)
+        finite = np.isfinite(means.to_numpy())
+        if not finite.any():
+            continue
+        row = {"metric": metric, "low": means[finite].min(), "low_point": int(summary.loc[means[finite].idxmin(), "point_id"]),
+               "high": means[finite].max(), "high_point": int(summary.loc[means[finite].idxmax(), "point_id"])}
+        for key in sweep.parameters:
+            values = pd.to_numeric(summary[key], errors="coerce").to_numpy(dtype=float)
+            usable = finite & np.isfinite(values)
+            numeric = usable.sum() >= 3 and np.ptp(values[usable]) > 0 and np.ptp(means[usable]) > 0
+            row[key] = float(stats.spearmanr(values[usable], means[usable]).statistic) if numeric else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["metric", "low", "low_point", "high", "high_point", *sweep.parameters])
 
 
 def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: float) -> list[dict]:
@@ -296,5 +322,6 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
 
 
 __all__ = ["SweepSpec", "Sweep", "Points", "SweepOutcome", "ValueList", "ValueRange", "load_sweep", "sweep_points",
-           "run_seed", "run_seeds", "point_stream", "run_sweep", "execute_sweep", "point_summary", "best_points", "default_folder",
+           "run_seed", "run_seeds", "point_stream", "run_sweep", "execute_sweep", "point_summary", "best_points",
+           "assumption_effects", "default_folder",
            "grid_levels", "unit_to_value", "unit_samples", "yaml_value", "METHODS", "DEFAULT_METRICS", "RESERVED_KEYS"]

@@ -105,7 +105,7 @@ class SweepSpec(_Strict):
     metrics: list[str] | None = Field(None, min_length=1, max_length=100, description="Metrics recorded per run.")
     objective: str | None = Field(None, description="Metric the best point is chosen by (default: incremental_value when recorded, else the first metric).")
     common_random_numbers: bool = Field(False, description="Every point uses the same replicate seeds (paired points).")
-    assumptions: list[str] = Field([], max_length=50, description="Parameters that are assumptions about the world (a fraud share, a churn rate), not choices: the best point is chosen at each combination of their values instead of ranking them. Each needs a values list or a grid.")
+    assumptions: list[str] = Field([], max_length=50, description="Parameters that are assumptions about the world (a fraud share, a churn rate), not choices: the best point is chosen at each combination of their values instead of ranking them (each needs a values list or a grid). When every parameter is one, no point is ranked: the report says how much each moves the metrics.")
     executor: Literal["local", "serial", "dask"] | None = Field(None, description="Default executor (the command line wins).")
     workers: int | None = Field(None, ge=1, le=100_000, description="Default number of workers (the command line wins).")
     scheduler: str | None = Field(None, description="Default Dask scheduler address tcp://HOST:PORT (the command line wins).")
@@ -295,21 +295,21 @@ def _check_method(spec: SweepSpec, source: str, where) -> None:
 
 
 def _check_assumptions(spec: SweepSpec, source: str, where) -> None:
-    """Each assumption is a swept parameter with discrete values, listed once, and at
-    least one parameter is left to choose."""
+    """Each assumption is a swept parameter, listed once; where parameters are left to
+    choose, each assumption has discrete values, so that choices can be ranked at each."""
     for i, key in enumerate(spec.assumptions):
         if key not in spec.parameters:
             raise ScenarioError(f"'{key}' is not a parameter of this sweep; valid: {', '.join(spec.parameters)}",
                                 file=source, key=where("assumptions", i))
-        if spec.method != "grid" and not isinstance(spec.parameters[key], ValueList):
-            raise ScenarioError(f"assumption '{key}' is drawn from a range by method {spec.method}, so no two points "
-                                f"share a value to compare choices at; give it 'values: [...]', or use method: grid",
-                                file=source, key=where("assumptions", i))
     if len(set(spec.assumptions)) < len(spec.assumptions):
         raise ScenarioError("an assumption is listed twice; list each once", file=source, key=where("assumptions"))
-    if spec.assumptions and set(spec.assumptions) >= set(spec.parameters):
-        raise ScenarioError("every parameter is an assumption, so there is no choice to rank; leave at least one "
-                            "parameter out of assumptions", file=source, key=where("assumptions"))
+    if set(spec.assumptions) >= set(spec.parameters):
+        return  # nothing to choose: the report reads how the metrics move, and ranks no point
+    for i, key in enumerate(spec.assumptions):
+        if spec.method != "grid" and not isinstance(spec.parameters[key], ValueList):
+            raise ScenarioError(f"assumption '{key}' is drawn from a range by method {spec.method}, so no two points "
+                                f"share a value to compare the choices at; give it 'values: [...]', use method: grid, "
+                                f"or list every parameter as an assumption", file=source, key=where("assumptions", i))
 
 
 def _check_metrics(spec: SweepSpec, source: str, where) -> tuple[str, ...]:

@@ -3,6 +3,7 @@ after a kill, the folder lock, the fingerprint, failing runs and sweep-file erro
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import socket
@@ -429,7 +430,7 @@ def test_best_points_rank_within_each_value_of_an_assumption():
     summary = summary.rename(columns={"value": "value_mean"}).reset_index()
     summary["value_ci_low"] = summary["value_ci_high"] = np.nan
     spec = SimpleNamespace(common_random_numbers=True, assumptions=[])
-    sweep = SimpleNamespace(metrics=("value",), spec=spec)
+    sweep = SimpleNamespace(metrics=("value",), spec=spec, parameters=["fraud.share", "paid_on"])
     assert best_points(frame, sweep, summary)["point_id"].tolist() == [0]
     spec.assumptions = ["fraud.share"]
     best = best_points(frame, sweep, summary)
@@ -441,7 +442,8 @@ def test_best_points_rank_within_each_value_of_an_assumption():
 
 @pytest.mark.parametrize("fields, words", [
     ({"assumptions": ["churn.monthly_rate"]}, ["assumptions", "'churn.monthly_rate' is not a parameter", "valid: program.incentive.referrer_reward"]),
-    ({"assumptions": ["program.incentive.referrer_reward"]}, ["assumptions", "no choice to rank"]),
+    ({"assumptions": ["program.incentive.referrer_reward", "program.incentive.referrer_reward"]},
+     ["assumptions", "listed twice"]),
     ({"assumptions": ["population.initial_customers"], "method": "latin_hypercube", "samples": 4,
       "parameters": {"population.initial_customers": {"low": 5, "high": 50, "integer": True},
                      "program.incentive.referrer_reward": {"values": [0, 10]}}},
@@ -452,6 +454,47 @@ def test_assumptions_that_cannot_be_used_are_one_line_errors(tmp_path, fields, w
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"), "--executor", "serial"]),
                    str(path), *words)
     assert not (tmp_path / "o").exists()
+
+
+def test_a_sweep_over_assumptions_alone_ranks_no_point(tmp_path):
+    """Every parameter an assumption: no "best" initial-customer count. The report says
+    how the metric moves instead: customers_final rises with the initial customers (4,
+    30, 90 of 300 people, 30 days: they are customers from day 0), so its rank
+    correlation with them is +1 and its lowest point is the one with 4; the name is
+    text and has none."""
+    path = write_sweep(tmp_path, metrics=["customers_final"], replicates=2,
+                       assumptions=["population.initial_customers", "name"],
+                       parameters={"population.initial_customers": {"values": [4, 30, 90]}, "name": {"values": ["a"]}})
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    assert "indistinguishable_from_best" not in pd.read_csv(out / "points.csv").columns
+    report = (out / "report.md").read_text()
+    first = report.split("\n\n")[1]
+    assert first.startswith("**Every parameter is an assumption, so no point is ranked.** customers_final ranges from ")
+    assert "(point 0) to " in first and "(point 2) over the 3 points" in first
+    assert "`population.initial_customers` (Spearman ρ = +1.00)" in first and "`name`" not in first
+    assert "## Best points" not in report and "| customers_final |" in report and "| +1.00 | – |" in report
+
+
+def test_assumption_effects_against_their_definition():
+    """Spearman's ρ is Pearson's correlation of the ranks (no ties here); the lowest and
+    highest point means and their points are read off the table."""
+    from types import SimpleNamespace
+
+    from simulator.sweep import assumption_effects
+
+    rng = np.random.default_rng(11)
+    x, y = rng.uniform(0, 1, 12), rng.uniform(0, 1, 12)
+    means = 3 * x - y + rng.normal(0, 0.3, 12)
+    summary = pd.DataFrame({"point_id": np.arange(12), "x": x, "y": y, "kind": ["a", "b"] * 6, "m_mean": means})
+    sweep = SimpleNamespace(metrics=("m",), parameters=["x", "y", "kind"])
+    row = assumption_effects(summary, sweep).iloc[0]
+    ranks = lambda v: np.argsort(np.argsort(v))  # noqa: E731
+    for key in ("x", "y"):
+        assert row[key] == pytest.approx(np.corrcoef(ranks(summary[key]), ranks(means))[0, 1], abs=1e-12)
+    assert math.isnan(row["kind"])
+    assert (row["low"], row["low_point"]) == (means.min(), int(np.argmin(means)))
+    assert (row["high"], row["high_point"]) == (means.max(), int(np.argmax(means)))
 
 
 def test_unpaired_best_points_use_the_welch_interval():
@@ -467,7 +510,8 @@ def test_unpaired_best_points_use_the_welch_interval():
                           for p, mean in enumerate([10, 9, 4, 10.5]) for r in range(6)])
     summary = frame.groupby("point_id")["profit"].mean().rename("profit_mean").reset_index()
     summary["profit_ci_low"] = summary["profit_ci_high"] = np.nan
-    sweep = SimpleNamespace(metrics=("profit",), spec=SimpleNamespace(common_random_numbers=False, assumptions=[]))
+    sweep = SimpleNamespace(metrics=("profit",), spec=SimpleNamespace(common_random_numbers=False, assumptions=[]),
+                            parameters=["reward"])
     row = best_points(frame, sweep, summary).iloc[0]
     best = int(summary["profit_mean"].idxmax())
     assert row["point_id"] == best and not row["paired"]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import plots
 from ..results import StudyLock, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text, manifest
-from ..sweep import SweepOutcome, best_points, point_summary
+from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary
 from ..sweep_spec import Sweep, ValueList
 from .text import figure_links, fmt, interval_text, metric_label
 
@@ -93,23 +93,26 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
     if sweep.overrides:
         lines += ["", "Base scenario changed with --set: " + ", ".join(f"`{item}`" for item in sweep.overrides) + "."]
     assumptions = list(spec.assumptions)
-    lines += ["", "## Best points", "",
-              "The point with the best mean of each metric (95% t-interval of the mean over its replicates), and the",
-              "points that are statistically indistinguishable from it at 95%: " + _how(sweep)]
-    if assumptions:
-        lines += ["", f"{_names(assumptions)} {'is an assumption' if len(assumptions) == 1 else 'are assumptions'}, not "
-                  "a choice: the points are ranked among those that share "
-                  f"{'its value' if len(assumptions) == 1 else 'their values'}, one row per value."]
-    lines += ["", "| " + "".join(f"{k} | " for k in assumptions)
-              + "metric | best point | parameters | mean | 95% interval | indistinguishable points |",
-              "|" + "---|" * (len(assumptions) + 6)]
-    by_id = summary.set_index("point_id")
-    for row in best.to_dict("records"):
-        point = by_id.loc[row["point_id"]]
-        band = f"{fmt(row['ci_low'])} – {fmt(row['ci_high'])}" if math.isfinite(row["ci_low"]) else "–"
-        lines.append("| " + "".join(f"{_value_text(row[k])} | " for k in assumptions)
-                     + f"{metric_label(row['metric'], sweep.base.days)} | {row['point_id']} | "
-                     f"{_values(point, sweep.parameters)} | {fmt(row['mean'])} | {band} | {_ids(row['indistinguishable'])} |")
+    if _nothing_to_choose(sweep):
+        lines += _effects_section(sweep, summary)
+    else:
+        lines += ["", "## Best points", "",
+                  "The point with the best mean of each metric (95% t-interval of the mean over its replicates), and the",
+                  "points that are statistically indistinguishable from it at 95%: " + _how(sweep)]
+        if assumptions:
+            lines += ["", f"{_names(assumptions)} {'is an assumption' if len(assumptions) == 1 else 'are assumptions'}, not "
+                      "a choice: the points are ranked among those that share "
+                      f"{'its value' if len(assumptions) == 1 else 'their values'}, one row per value."]
+        lines += ["", "| " + "".join(f"{k} | " for k in assumptions)
+                  + "metric | best point | parameters | mean | 95% interval | indistinguishable points |",
+                  "|" + "---|" * (len(assumptions) + 6)]
+        by_id = summary.set_index("point_id")
+        for row in best.to_dict("records"):
+            point = by_id.loc[row["point_id"]]
+            band = f"{fmt(row['ci_low'])} – {fmt(row['ci_high'])}" if math.isfinite(row["ci_low"]) else "–"
+            lines.append("| " + "".join(f"{_value_text(row[k])} | " for k in assumptions)
+                         + f"{metric_label(row['metric'], sweep.base.days)} | {row['point_id']} | "
+                         f"{_values(point, sweep.parameters)} | {fmt(row['mean'])} | {band} | {_ids(row['indistinguishable'])} |")
     lines += ["", "## Runs", "",
               f"{len(frame) - len(failed)} runs ok, {len(failed)} failed."
               + (" Failed runs have status `failed` and their error in the `error` column of sweep.csv; for example: "
@@ -138,6 +141,8 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
     """The report's first paragraph: the best point by the sweep's objective, its
     interval, and how many points cannot be told apart from it; with assumptions, the
     best choice at each of their values, led by whether it is the same at all."""
+    if _nothing_to_choose(sweep):
+        return _effects_verdict(sweep, summary)
     rows = best[best["metric"] == sweep.objective].to_dict("records")
     if not rows:
         return [f"No point has a finite {sweep.objective}; see the runs below."]
@@ -162,6 +167,51 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
         at = ", ".join(f"{k} = {_value_text(row[k])}" for k in assumptions)
         lines.append(f"- at {at}: point {row['point_id']} ({_values(by_id.loc[row['point_id']], choices)}), "
                      + _best_text(row, among=" at this value"))
+    return lines
+
+
+def _nothing_to_choose(sweep: Sweep) -> bool:
+    """Every parameter of the sweep is an assumption: no point is a choice to rank."""
+    return set(sweep.spec.assumptions) >= set(sweep.parameters)
+
+
+def _ranked_effects(row: dict, keys: list[str]) -> list[tuple[str, float]]:
+    """The parameters by the size of their rank correlation with the metric, largest first."""
+    return sorted(((k, row[k]) for k in keys if math.isfinite(row[k])), key=lambda item: -abs(item[1]))
+
+
+def _effects_verdict(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
+    """The first paragraph of a sweep over assumptions alone: the objective's range over
+    the points and the parameters it moves with most."""
+    effects = assumption_effects(summary, sweep)
+    row = effects[effects["metric"] == sweep.objective].to_dict("records")
+    text = "**Every parameter is an assumption, so no point is ranked.**"
+    if not row:
+        return [text + f" No point has a finite {sweep.objective}; see the runs below."]
+    row = row[0]
+    label = metric_label(sweep.objective, sweep.base.days)
+    text += (f" {label} ranges from {fmt(row['low'])} (point {row['low_point']}) to {fmt(row['high'])} (point "
+             f"{row['high_point']}) over the {len(summary)} points")
+    ranked = _ranked_effects(row, sweep.parameters)
+    if ranked:
+        text += "; it moves most with " + ", then ".join(f"`{k}` (Spearman ρ = {rho:+.2f})" for k, rho in ranked[:3])
+    return [text + ". A sweep ranks choices; `refsim sensitivity` apportions a decision's variance among assumptions."]
+
+
+def _effects_section(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
+    """The report's table for a sweep over assumptions alone: per metric its range over
+    the points and its rank correlation with each parameter."""
+    effects = assumption_effects(summary, sweep)
+    lines = ["", "## How the metrics move with the assumptions", "",
+             "Every parameter is listed under `assumptions`, so no point is a choice to rank. Per metric: the lowest and "
+             "highest point mean, and Spearman's rank correlation between each parameter's value and the point means "
+             "(+1: the metric rises with the parameter at every step; – where a parameter is not numeric).", "",
+             "| metric | lowest (point) | highest (point) | " + " | ".join(sweep.parameters) + " |",
+             "|" + "---|" * (3 + len(sweep.parameters))]
+    for row in effects.to_dict("records"):
+        lines.append(f"| {metric_label(row['metric'], sweep.base.days)} | {fmt(row['low'])} ({row['low_point']}) | "
+                     f"{fmt(row['high'])} ({row['high_point']}) | "
+                     + " | ".join(f"{row[k]:+.2f}" if math.isfinite(row[k]) else "–" for k in sweep.parameters) + " |")
     return lines
 
 
