@@ -225,6 +225,13 @@ class Reminders(Strict):
     annoyance_points: float = Field(2.0, ge=0, le=10, description="Satisfaction points an annoyed customer loses, for good (lower sharing, higher churn) [points]. Source: assumption (a promoter becomes a passive).")
 
 
+#: Marks a field whose meaning differs between the kinds of its block (a timing's
+#: delay_days: days to the purchase, to the end of onboarding, or to the milestone): a
+#: switch of kind (optimize and sensitivity's --vary/--uncertain of a ``kind``) gives it
+#: the new kind's default instead of carrying the old value over.
+KIND_SPECIFIC = {"kind_specific": True}
+
+
 class _TimingBase(Strict):
     reminders: Reminders = Field(default_factory=Reminders)
 
@@ -235,17 +242,17 @@ class NeverAsk(Strict):
 
 class AtPurchase(_TimingBase):
     kind: Literal["at_purchase"]
-    delay_days: int = Field(0, ge=0, le=3650, description="Days after joining; 0 asks on the first step after the purchase [days]. Source: definition (ask at purchase).")
+    delay_days: int = Field(0, ge=0, le=3650, json_schema_extra=KIND_SPECIFIC, description="Days after joining; 0 asks on the first step after the purchase [days]. Source: definition (ask at purchase).")
 
 
 class Onboarding(_TimingBase):
     kind: Literal["onboarding"]
-    delay_days: int = Field(3, ge=0, le=3650, description="Days from joining to the last onboarding step, where the ask sits [days]. Source: Dropbox asked at the end of onboarding.")
+    delay_days: int = Field(3, ge=0, le=3650, json_schema_extra=KIND_SPECIFIC, description="Days from joining to the last onboarding step, where the ask sits [days]. Source: Dropbox asked at the end of onboarding.")
 
 
 class Milestone(_TimingBase):
     kind: Literal["milestone"]
-    delay_days: int = Field(30, ge=0, le=3650, description="Days from joining to the success milestone: the mean (geometric) or the exact tenure day (fixed) [days]. Source: assumption.")
+    delay_days: int = Field(30, ge=0, le=3650, json_schema_extra=KIND_SPECIFIC, description="Days from joining to the success milestone: the mean (geometric) or the exact tenure day (fixed) [days]. Source: assumption.")
     schedule: Literal["geometric", "fixed"] = Field("geometric", description="geometric: milestone reached after a Geometric wait; fixed: on tenure day delay_days (the 3rd box on day 28). Source: scenario choice.")
     reach_share: Probability = Field(0.6, description="Share of customers who ever reach the milestone [fraction]. Source: assumption.")
     min_satisfaction: float = Field(7.0, ge=0, le=10, description="Ask only customers at least this satisfied at the milestone [0-10]. Source: practice (ask happy customers).")

@@ -277,8 +277,9 @@ def apply_values(base: Scenario, values: dict[str, Any], *, parameters: Iterable
                  source: str | None = None) -> Scenario:
     """``base`` with each ``key: value`` set through scenario_io's ``--set`` overrides, then
     validated. Setting the ``kind`` of a block with variants replaces the block by the
-    new variant, keeping the keys the new variant also has (switching the timing from
-    onboarding to at_purchase keeps delay_days and reminders)."""
+    new variant, keeping the keys the new variant also has with the same meaning
+    (switching the timing from onboarding to at_purchase keeps the reminders; its
+    delay_days, marked config.KIND_SPECIFIC, takes at_purchase's default 0)."""
     unions = {p.key for p in parameters if p.union}
     data = base.model_dump(mode="json")
     # a kind switch replaces its whole block, so it goes first: keys set inside the
@@ -325,7 +326,9 @@ def _switch_kind(base: Scenario, parent: str, block: dict, kind: Any) -> dict:
         return block
     members = typing.get_args(_strip(_parent_annotation(base, parent)))
     model = next(m for m in members if isinstance(m, type) and issubclass(m, BaseModel) and kind in (_literal(m.model_fields["kind"].annotation) or []))
-    kept = {k: v for k, v in block.items() if k in model.model_fields and k != "kind" and v is not None}
+    # a field the new kind reads differently (config.KIND_SPECIFIC) takes the new kind's default
+    kept = {k: v for k, v in block.items() if k in model.model_fields and k != "kind" and v is not None
+            and not (model.model_fields[k].json_schema_extra or {}).get("kind_specific")}
     return {"kind": kind, **kept}
 
 

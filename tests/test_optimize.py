@@ -186,6 +186,35 @@ def test_parameter_kinds_come_from_the_schema_and_mistakes_name_the_key():
     assert switched.program.timing.reminders == base.program.timing.reminders
 
 
+def test_a_kind_switch_gives_a_field_that_changes_meaning_the_new_kinds_default():
+    """Onboarding's delay_days 3 is days to the end of onboarding; carried into
+    at_purchase it stopped asking at purchase, and into milestone it put the milestone
+    on day 3 instead of 30. A switch keeps what means the same in both kinds (the
+    reminders, an incentive's rewards and budget) and gives delay_days the new kind's
+    default: the schema's own, read from config, not copied here."""
+    from simulator.config import AtPurchase, KIND_SPECIFIC, Milestone, Onboarding
+
+    base = small(program={"timing": {"kind": "onboarding", "delay_days": 3, "reminders": {"count": 2}},
+                          "incentive": {"kind": "single_sided", "referrer_reward": 25, "budget": 5000}})
+    kind = parse_parameter("program.timing.kind", base)
+    for new, model in (("at_purchase", AtPurchase), ("milestone", Milestone), ("onboarding", Onboarding)):
+        timing = apply_values(base, {"program.timing.kind": new}, parameters=[kind]).program.timing
+        assert timing.delay_days == (3 if new == "onboarding" else model.model_fields["delay_days"].default)
+        assert timing.reminders.count == 2
+    assert apply_values(base, {"program.timing.kind": "at_purchase"}, parameters=[kind]).program.timing.delay_days == 0
+    incentive = parse_parameter("program.incentive.kind", base)
+    double = apply_values(base, {"program.incentive.kind": "double_sided"}, parameters=[incentive]).program.incentive
+    assert (double.kind, double.referrer_reward, double.budget) == ("double_sided", 25, 5000)
+    # the marked fields are exactly the timings' delays
+    import pydantic
+
+    from simulator import config
+    marked = {(model.__name__, name) for model in vars(config).values()
+              if isinstance(model, type) and issubclass(model, pydantic.BaseModel)
+              for name, field in getattr(model, "model_fields", {}).items() if field.json_schema_extra == KIND_SPECIFIC}
+    assert marked == {("AtPurchase", "delay_days"), ("Onboarding", "delay_days"), ("Milestone", "delay_days")}
+
+
 def test_the_local_pool_gives_the_serial_numbers():
     scenarios = [tiny(), tiny(program={"base_share": 0.9, "timing": {"kind": "at_purchase"}, "incentive": {"kind": "none"}})] * 2
     seeds = [1, 1, 2, 2]
