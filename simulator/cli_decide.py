@@ -217,6 +217,7 @@ def sensitivity(
     samples: Optional[int] = typer.Option(None, "--samples", help="Sobol base sample, a power of two (default 64); runs = samples x (assumptions + 2) x designs x replicates."),
     trajectories: Optional[int] = typer.Option(None, "--trajectories", help="Morris trajectories (default 10)."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates averaged at every point, on the same seeds for every point (default 1)."),
+    tornado_replicates: Optional[int] = typer.Option(None, "--tornado-replicates", help="Replicates averaged at each end of the tornado, one assumption at a time (default: the scenario's replicates)."),
     seed: Optional[int] = typer.Option(None, "--seed", help=SEED_HELP),
     sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP + " Applies to every design."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/."),
@@ -260,6 +261,7 @@ def sensitivity(
     check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     chosen = {k: v for k, v in {"samples": pick(samples, settings.samples), "trajectories": pick(trajectories, settings.trajectories),
                                 "replicates": pick(replicates, settings.replicates), "levels": settings.levels,
+                                "tornado_replicates": pick(tornado_replicates, settings.tornado_replicates),
                                 "bins": settings.bins, "screen": settings.screen}.items() if v is not None}
     study = replace(SensitivitySettings(), **chosen)
     check_settings(study)

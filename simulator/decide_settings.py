@@ -69,6 +69,7 @@ class SensitivityFile(_Settings):
     levels: Optional[int] = Field(None, ge=2)
     bins: Optional[int] = Field(None, ge=2)
     screen: Optional[float] = Field(None, ge=0, lt=1)
+    tornado_replicates: Optional[int] = Field(None, ge=1, description="Replicates at each end of the tornado (default: the scenario's).")
 
 
 #: Fewest ABC-SMC particles per generation: with fewer the posterior is a point or two

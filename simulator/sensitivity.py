@@ -58,6 +58,7 @@ class SensitivitySettings:
     trajectories: int = 10     # Morris trajectories
     levels: int = 4            # Morris grid levels
     replicates: int = 1        # common-random-number replicates averaged at every point
+    tornado_replicates: int | None = None  # replicates averaged at each end of the tornado (None: the scenario's own)
     bins: int = 4              # equal-probability bins for the conditional best design
     screen: float = 0.0        # hold parameters with mu_star below screen * max at their midpoint for Sobol
 
@@ -70,7 +71,7 @@ class SensitivityResult:
     morris: pd.DataFrame                   # design, metric, parameter, mu, mu_star, sigma, mu_star_conf, rank
     sobol: pd.DataFrame                    # design, metric, parameter, S1, S1_conf, ST, ST_conf, rank, screened
     points: pd.DataFrame                   # the Sobol points: point, design, parameter values, metric means
-    tornado: pd.DataFrame                  # design, metric, parameter, value_low, value_high, at_base, at_low, at_high, swing
+    tornado: pd.DataFrame                  # design, metric, parameter, value_low, value_high, at_base, at_low, at_high, swing, replicates
     decision: pd.DataFrame | None = None   # design, mean, probability_best, expected_regret
     flips: pd.DataFrame | None = None      # parameter, S1_advantage, ST_advantage, best_by_bin, flips
     conditional: pd.DataFrame | None = None  # parameter, bin, value_low, value_high, design, mean, probability_best
@@ -114,7 +115,10 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     sobol_y = outcomes(design_list, parameters, units, metrics, seeds, evaluate)
     sobol = sobol_table(sobol_problem, sobol_y, names, metrics, parameters, kept, seed)
     points = points_table(units, sobol_y, names, metrics, parameters)
-    swings = tornado_table(design_list, names, parameters, metrics, seeds, evaluate)
+    # a tornado bar is one assumption at one end: cheap, so averaged over as many replicates
+    # as the scenario asks for (one run per bar read a single seed's luck as the assumption)
+    tornado_seeds = replicate_seeds(seed, tornado_replicates(settings, base))
+    swings = tornado_table(design_list, names, parameters, metrics, tornado_seeds, evaluate)
     result = SensitivityResult(seed, parameters, names, morris, sobol, points, swings)
     if len(design_list) > 1:
         values = sobol_y[:, :, metrics.index(decision_metric)]
@@ -123,6 +127,13 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
         result.flips, result.conditional = flip_tables(sign * values, sign, units, names, parameters, kept, sobol_problem,
                                                        settings.bins, seed)
     return result
+
+
+def tornado_replicates(settings: SensitivitySettings, base: Scenario) -> int:
+    """Replicates averaged at each end of the tornado: the setting, else the scenario's
+    own ``replicates`` (and never fewer than the study's replicates)."""
+    chosen = settings.tornado_replicates if settings.tornado_replicates is not None else base.replicates
+    return max(int(chosen), settings.replicates)
 
 
 def check_settings(settings: SensitivitySettings) -> None:
@@ -134,6 +145,8 @@ def check_settings(settings: SensitivitySettings) -> None:
             raise ScenarioError(f"{name} must be at least 2 (got {getattr(settings, name)})", key=f"--{name}")
     if settings.replicates < 1:
         raise ScenarioError(f"must be at least 1 (got {settings.replicates})", key="--replicates")
+    if settings.tornado_replicates is not None and settings.tornado_replicates < 1:
+        raise ScenarioError(f"must be at least 1 (got {settings.tornado_replicates})", key="--tornado-replicates")
 
 
 def design_names(designs: Sequence[Scenario]) -> list[str]:
@@ -298,8 +311,9 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
 def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: list[Parameter], metrics: list[str],
                   seeds: list[int], evaluate: Evaluate) -> pd.DataFrame:
     """The classic tornado: each parameter alone at each end of its range (every choice,
-    for a categorical one), all others as the design has them, on the same seeds.
-    ``swing`` = |at_high - at_low| (for a categorical parameter, largest minus smallest)."""
+    for a categorical one), all others as the design has them, on the same seeds (each
+    bar the mean over ``seeds``). ``swing`` = |at_high - at_low| (for a categorical
+    parameter, largest minus smallest)."""
     scenarios, run_seeds, labels = [], [], []
     for d, design in enumerate(designs):
         scenarios.extend([design] * len(seeds))      # the design as it is: the tornado's centre line
@@ -325,9 +339,9 @@ def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: lis
             rows.append({"design": design, "metric": metric, "parameter": key, "value_low": column.index[0],
                          "value_high": column.index[-1], "at_base": float(centre.loc[design, metric]),
                          "at_low": float(column.iloc[0]), "at_high": float(column.iloc[-1]),
-                         "swing": float(column.max() - column.min())})
+                         "swing": float(column.max() - column.min()), "replicates": len(seeds)})
     table = pd.DataFrame(rows)
     return table.sort_values(["design", "metric", "swing"], ascending=[True, True, False], kind="stable", ignore_index=True)
 
 
-__all__ = ["SensitivitySettings", "SensitivityResult", "sensitivity", "check_settings", "tornado_table", "decision_table", "best_shares"]
+__all__ = ["SensitivitySettings", "SensitivityResult", "sensitivity", "check_settings", "tornado_table", "tornado_replicates", "decision_table", "best_shares"]

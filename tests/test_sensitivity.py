@@ -110,3 +110,32 @@ def test_the_decision_hinges_only_on_assumptions_that_change_the_best_design():
     assert explains(0.4, "the lead") == "explains 40% of the variance of the lead"
     assert "161%" not in explains(1.61, "the lead") and "1.61" in explains(1.61, "the lead")
     assert explains(-0.03, "the lead").startswith("explains 0%")   # estimates can fall below 0 too
+
+
+def test_each_tornado_bar_is_the_mean_over_the_scenarios_replicates():
+    """A tornado bar read one run: one seed's luck stood for the assumption (an
+    8-replicate compare contradicted a bar). Each end is now the mean over the
+    scenario's replicates (or --tornado-replicates), on the same seeds for every bar:
+    here, against the closed form base_share + noise(seed) averaged over those seeds."""
+    import numpy as np
+
+    from simulator.rng import replicate_seeds
+
+    def noisy(scenarios, seeds, metrics, daily=False):
+        return [{"cumulative_profit": s.program.base_share + np.random.default_rng(seed).normal(0, 1)}
+                for s, seed in zip(scenarios, seeds)]
+
+    base = tiny().model_copy(update={"replicates": 6})
+    uncertain = parse_parameters(["program.base_share=0:1"], base)
+    for setting, expected in ((None, 6), (9, 9)):
+        result = sensitivity(base, uncertain, metrics=["cumulative_profit"], seed=4, evaluate=noisy,
+                             settings=SensitivitySettings(samples=4, trajectories=2, tornado_replicates=setting))
+        row = result.tornado.iloc[0]
+        noise = np.mean([np.random.default_rng(seed).normal(0, 1) for seed in replicate_seeds(4, expected)])
+        assert row["replicates"] == expected
+        assert row["at_low"] == pytest.approx(0.0 + noise) and row["at_high"] == pytest.approx(1.0 + noise)
+        assert row["at_base"] == pytest.approx(base.program.base_share + noise)
+        assert row["swing"] == pytest.approx(1.0)   # the same seeds at both ends: the noise cancels
+    with pytest.raises(ScenarioError, match="at least 1"):
+        sensitivity(base, uncertain, metrics=["cumulative_profit"], evaluate=noisy,
+                    settings=SensitivitySettings(samples=4, tornado_replicates=0))

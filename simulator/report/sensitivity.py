@@ -35,7 +35,8 @@ def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Sce
         from ..rng import replicate_seeds
 
         atomic_write_json(path / "manifest.json", manifest(
-            scenarios=list(designs), seeds={"replicates": replicate_seeds(result.seed, settings.replicates)},
+            scenarios=list(designs), seeds={"replicates": replicate_seeds(result.seed, settings.replicates),
+                                            "tornado": replicate_seeds(result.seed, _tornado_runs(result))},
             started=started, ended=dt.datetime.now(), command=command, extra={"sensitivity": {
                 "seed": result.seed, "uncertain": [p.describe() for p in result.parameters], "designs": result.designs,
                 "metrics": metrics, "decision_metric": decision_metric, "settings": vars(settings), **(extra or {})}}))
@@ -62,8 +63,13 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         ax.set(xlabel=metric, title=design)
         ax.grid(alpha=0.3, axis="x")
     axes[0][0].legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"Tornado: {metric}, one assumption at a time")
+    fig.suptitle(f"Tornado: {metric}, one assumption at a time (each bar the mean of {_tornado_runs(result)} replicates)")
     return save(fig, path)
+
+
+def _tornado_runs(result: SensitivityResult) -> int:
+    """Replicates behind each end of the tornado."""
+    return int(result.tornado["replicates"].iloc[0]) if len(result.tornado) else 0
 
 
 def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
@@ -102,7 +108,8 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         f"{d} uncertain assumptions, each uniform over its range; study seed {result.seed}; every point on the same "
         f"{settings.replicates} replicate seed(s) for every design (common random numbers). Morris screening: "
         f"{settings.trajectories} trajectories on {settings.levels} levels. Sobol: {settings.samples} × ({d} + 2) points "
-        f"(Saltelli sampling, Jansen estimators, 95% bootstrap intervals).",
+        f"(Saltelli sampling, Jansen estimators, 95% bootstrap intervals). Tornado: each end of each assumption "
+        f"averaged over {_tornado_runs(result)} replicate seed(s).",
         "",
         "| assumption | range |", "|---|---|",
         *[f"| {p.key} | {p.describe().split(' in ', 1)[1]} |" for p in result.parameters],
@@ -113,7 +120,7 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
     lines += _outcome_section(result, metrics)
     lines += ["## Files", "",
               "morris.csv (mu, mu_star, sigma per design, metric and assumption), sobol.csv (S1, ST and their 95% "
-              "half-widths), tornado.csv (each assumption alone at each end), points.csv (every Sobol point and its "
+              "half-widths), tornado.csv (each assumption alone at each end, the mean of `replicates` seeds), points.csv (every Sobol point and its "
               "outcomes)" + (", decision.csv, flips.csv, conditional.csv (best design within each quarter of each "
                              "assumption's range)" if result.decision is not None else "") + ", manifest.json.",
               "", "## Figures", "", *figure_links(figures)]
