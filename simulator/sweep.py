@@ -263,8 +263,9 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
 def assumption_effects(summary: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
     """How each metric moves over the points of a sweep whose parameters are all
     assumptions: its lowest and highest point mean (and where), and Spearman's rank
-    correlation between each numeric parameter and the point means (NaN for a
-    parameter with text values or a metric with fewer than three finite means)."""
+    correlation between each numeric parameter and the point means, with its
+    two-sided p-value in column ``<parameter> p`` (NaN for a parameter with text
+    values or a metric with fewer than three finite means)."""
     from scipy import stats  # here, not at import (see best_points)
 
     rows = []
@@ -279,9 +280,31 @@ def assumption_effects(summary: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
             values = pd.to_numeric(summary[key], errors="coerce").to_numpy(dtype=float)
             usable = finite & np.isfinite(values)
             numeric = usable.sum() >= 3 and np.ptp(values[usable]) > 0 and np.ptp(means[usable]) > 0
-            row[key] = float(stats.spearmanr(values[usable], means[usable]).statistic) if numeric else float("nan")
+            rho, p = _spearman(values[usable], means[usable].to_numpy()) if numeric else (float("nan"), float("nan"))
+            row[key], row[f"{key} p"] = rho, p
         rows.append(row)
-    return pd.DataFrame(rows, columns=["metric", "low", "low_point", "high", "high_point", *sweep.parameters])
+    return pd.DataFrame(rows, columns=["metric", "low", "low_point", "high", "high_point",
+                                       *[c for key in sweep.parameters for c in (key, f"{key} p")]])
+
+
+def _spearman(x: np.ndarray, y: np.ndarray, resamples: int = 9999) -> tuple[float, float]:
+    """Spearman's rank correlation and its two-sided permutation p-value (exact up to 7
+    points, else ``resamples`` random pairings from a fixed seed): the t approximation
+    scipy's spearmanr uses says p = 0 for three points in order, which chance gives one
+    time in three."""
+    from scipy import stats
+
+    rx, ry = stats.rankdata(x), stats.rankdata(y)
+
+    a = rx - rx.mean()
+
+    def rho(b, axis=-1):  # y's ranks reordered against x's: one sample, so n! orderings
+        b = b - b.mean(axis=axis, keepdims=True)
+        return (a * b).sum(axis=axis) / np.sqrt((a * a).sum() * (b * b).sum(axis=axis))
+
+    test = stats.permutation_test((ry,), rho, permutation_type="pairings", vectorized=True,
+                                  n_resamples=resamples, random_state=np.random.default_rng(0))
+    return float(test.statistic), float(test.pvalue)
 
 
 def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: float) -> list[dict]:

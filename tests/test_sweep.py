@@ -458,22 +458,32 @@ def test_assumptions_that_cannot_be_used_are_one_line_errors(tmp_path, fields, w
 
 def test_a_sweep_over_assumptions_alone_ranks_no_point(tmp_path):
     """Every parameter an assumption: no "best" initial-customer count. The report says
-    how the metric moves instead: customers_final rises with the initial customers (4,
-    30, 90 of 300 people, 30 days: they are customers from day 0), so its rank
-    correlation with them is +1 and its lowest point is the one with 4; the name is
-    text and has none."""
+    how the metric moves instead: customers_final rises with the initial customers (2
+    to 100 of 300 people, 30 days: they are customers from day 0), so its rank
+    correlation with them is +1, with the exact permutation p-value of six points in
+    order, 2/720; its lowest point is the one with 2; the name is text and has none."""
     path = write_sweep(tmp_path, metrics=["customers_final"], replicates=2,
                        assumptions=["population.initial_customers", "name"],
-                       parameters={"population.initial_customers": {"values": [4, 30, 90]}, "name": {"values": ["a"]}})
+                       parameters={"population.initial_customers": {"values": [2, 10, 25, 45, 70, 100]},
+                                   "name": {"values": ["a"]}})
     out = tmp_path / "out"
     assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
     assert "indistinguishable_from_best" not in pd.read_csv(out / "points.csv").columns
     report = (out / "report.md").read_text()
     first = report.split("\n\n")[1]
     assert first.startswith("**Every parameter is an assumption, so no point is ranked.** customers_final ranges from ")
-    assert "(point 0) to " in first and "(point 2) over the 3 points" in first
-    assert "`population.initial_customers` (Spearman ρ = +1.00)" in first and "`name`" not in first
-    assert "## Best points" not in report and "| customers_final |" in report and "| +1.00 | – |" in report
+    assert "(point 0) to " in first and "(point 5) over the 6 points" in first
+    assert "`population.initial_customers` (Spearman ρ = +1.00, p = 0.0028)" in first and "`name`" not in first
+    assert "## Best points" not in report and "| customers_final |" in report and "| +1.00 (p 0.0028) | – |" in report
+
+
+def test_the_rank_correlations_p_value_is_the_exact_permutation_one_for_few_points():
+    """Three points in order: 2 of the 3! pairings give |ρ| = 1, so p = 1/3 (scipy's t
+    approximation says 0); six in order: 2/720. Reversed order: ρ = −1, same p."""
+    from simulator.sweep import _spearman
+
+    assert _spearman(np.array([1.0, 2, 3]), np.array([5.0, 6, 9])) == (pytest.approx(1.0), pytest.approx(1 / 3))
+    assert _spearman(np.arange(6.0), -np.arange(6.0)) == (pytest.approx(-1.0), pytest.approx(2 / 720))
 
 
 def test_assumption_effects_against_their_definition():
@@ -650,3 +660,31 @@ def test_a_sweep_that_reads_no_file_keeps_its_fingerprint(tmp_path):
                "base_resolved": sweep.base.model_dump(mode="json")}
     text = json_module.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
     assert sweep.fingerprint() == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@pytest.mark.parametrize("ties, lead", [
+    (([], []), "**The best choice by value depends on `fraud.share`**: no choice is best or tied with the best at every value."),
+    (([1], []), "**No choice is told apart as best by value**: the best mean moves with `fraud.share`, but (paid_on = b) is "
+                "best or statistically indistinguishable from the best at every value."),
+    (([1], [2]), "**No choice is told apart as best by value**: the best mean moves with `fraud.share`, but all 2 choices "
+                 "are best or statistically indistinguishable from the best at every value."),
+])
+def test_a_best_choice_that_moves_with_an_assumption_is_said_to_depend_on_it_only_when_told_apart(ties, lead):
+    """At fraud 0 choice a has the best mean, at 0.2 choice b. "Depends on fraud.share"
+    holds only when no choice is best or tied with the best at both values; a choice
+    tied everywhere is named instead (the sweep of churn x reward x delay read "depends
+    on churn" with every point tied at both churn values)."""
+    from types import SimpleNamespace
+
+    from simulator.report.sweep import _verdict
+
+    summary = pd.DataFrame({"point_id": [0, 1, 2, 3], "fraud.share": [0.0, 0.0, 0.2, 0.2], "paid_on": ["a", "b", "a", "b"]})
+    best = pd.DataFrame([{"fraud.share": 0.0, "metric": "value", "point_id": 0, "mean": 5.0, "ci_low": 4.0, "ci_high": 6.0,
+                          "paired": True, "indistinguishable": ties[0]},
+                         {"fraud.share": 0.2, "metric": "value", "point_id": 3, "mean": 4.0, "ci_low": 3.0, "ci_high": 5.0,
+                          "paired": True, "indistinguishable": ties[1]}])
+    sweep = SimpleNamespace(objective="value", parameters=["fraud.share", "paid_on"], base=SimpleNamespace(days=365),
+                            spec=SimpleNamespace(assumptions=["fraud.share"], common_random_numbers=True))
+    lines = _verdict(sweep, summary, best)
+    assert lines[0].startswith(lead), lines[0]
+    assert lines[2].startswith("- at fraud.share = 0: point 0 (paid_on = a)")

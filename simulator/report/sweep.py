@@ -156,12 +156,24 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
     choices = [k for k in sweep.parameters if k not in assumptions]
     picked = {_values(by_id.loc[row["point_id"]], choices) for row in rows}
     unclear = sum(bool(row["indistinguishable"]) for row in rows)
+    # the choices best or statistically tied with the best at each value, and those that are so at every value
+    contenders = [{_values(by_id.loc[p], choices) for p in (row["point_id"], *row["indistinguishable"])} for row in rows]
+    everywhere = [c for c in dict.fromkeys(_values(by_id.loc[p], choices) for p in by_id.index)
+                  if all(c in at for at in contenders)]
     if len(picked) == 1:
         lead = (f"**{picked.pop()} is best by {label} at every value of {_names(assumptions)}**"
                 + (f"; at {unclear} of the {len(rows)} values it is not told apart from another point." if unclear else
                    ", told apart from every other point at each."))
+    elif everywhere:
+        every_choice = len(everywhere) == len({_values(by_id.loc[p], choices) for p in by_id.index})
+        lead = (f"**No choice is told apart as best by {label}**: the best mean moves with {_names(assumptions)}, but "
+                + (f"all {len(everywhere)} choices are" if every_choice else
+                   _listing(everywhere) + (" is" if len(everywhere) == 1 else " are"))
+                + " best or statistically indistinguishable from the best at every value. More replicates "
+                + ("" if sweep.spec.common_random_numbers else "or `common_random_numbers: true` ") + "would tell more apart.")
     else:
-        lead = f"**The best choice by {label} depends on {_names(assumptions)}:**"
+        lead = (f"**The best choice by {label} depends on {_names(assumptions)}**: no choice is best or tied with the "
+                f"best at every value.")
     lines = [lead, ""]
     for row in rows:
         at = ", ".join(f"{k} = {_value_text(row[k])}" for k in assumptions)
@@ -170,14 +182,28 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
     return lines
 
 
+def _listing(items: list[str], most: int = 4) -> str:
+    """Choices as a short list: "a", "a and b", "a, b and c", "a, b, c and 2 more"."""
+    shown = [f"({item})" for item in items[:most]]
+    if len(items) > most:
+        return ", ".join(shown) + f" and {len(items) - most} more"
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
 def _nothing_to_choose(sweep: Sweep) -> bool:
     """Every parameter of the sweep is an assumption: no point is a choice to rank."""
     return set(sweep.spec.assumptions) >= set(sweep.parameters)
 
 
+#: A rank correlation is reported as an effect only below this p-value.
+EFFECT_P = 0.05
+
+
 def _ranked_effects(row: dict, keys: list[str]) -> list[tuple[str, float]]:
-    """The parameters by the size of their rank correlation with the metric, largest first."""
-    return sorted(((k, row[k]) for k in keys if math.isfinite(row[k])), key=lambda item: -abs(item[1]))
+    """The parameters whose rank correlation with the metric is beyond chance (p below
+    EFFECT_P), the largest first."""
+    return sorted(((k, row[k]) for k in keys if math.isfinite(row[k]) and row[f"{k} p"] < EFFECT_P),
+                  key=lambda item: -abs(item[1]))
 
 
 def _effects_verdict(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
@@ -194,7 +220,12 @@ def _effects_verdict(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
              f"{row['high_point']}) over the {len(summary)} points")
     ranked = _ranked_effects(row, sweep.parameters)
     if ranked:
-        text += "; it moves most with " + ", then ".join(f"`{k}` (Spearman ρ = {rho:+.2f})" for k, rho in ranked[:3])
+        text += "; it moves most with " + ", then ".join(f"`{k}` (Spearman ρ = {rho:+.2f}, p = {row[f'{k} p']:.2g})"
+                                                         for k, rho in ranked[:3])
+    else:
+        text += (f"; no parameter moves it beyond what chance gives (Spearman's p ≥ {EFFECT_P} for each)"
+                 + ("" if sweep.spec.common_random_numbers else
+                    ": the points ran on their own seeds, and `common_random_numbers: true` takes that luck out"))
     return [text + ". A sweep ranks choices; `refsim sensitivity` apportions a decision's variance among assumptions."]
 
 
@@ -205,13 +236,16 @@ def _effects_section(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
     lines = ["", "## How the metrics move with the assumptions", "",
              "Every parameter is listed under `assumptions`, so no point is a choice to rank. Per metric: the lowest and "
              "highest point mean, and Spearman's rank correlation between each parameter's value and the point means "
-             "(+1: the metric rises with the parameter at every step; – where a parameter is not numeric).", "",
+             "with its p-value (+1: the metric rises with the parameter at every step; a p-value of 0.05 or more is "
+             "what chance alone often gives, the luck of each point's seeds included; – where a parameter is not "
+             "numeric).", "",
              "| metric | lowest (point) | highest (point) | " + " | ".join(sweep.parameters) + " |",
              "|" + "---|" * (3 + len(sweep.parameters))]
     for row in effects.to_dict("records"):
         lines.append(f"| {metric_label(row['metric'], sweep.base.days)} | {fmt(row['low'])} ({row['low_point']}) | "
                      f"{fmt(row['high'])} ({row['high_point']}) | "
-                     + " | ".join(f"{row[k]:+.2f}" if math.isfinite(row[k]) else "–" for k in sweep.parameters) + " |")
+                     + " | ".join(f"{row[k]:+.2f} (p {row[f'{k} p']:.2g})" if math.isfinite(row[k]) else "–"
+                                  for k in sweep.parameters) + " |")
     return lines
 
 
