@@ -169,6 +169,21 @@ def test_the_run_report_says_what_the_fake_accounts_cost():
     assert "fake accounts" not in headline(SimpleNamespace(runs=unpaid, scenario=SimpleNamespace(days=365)))[0]
 
 
+def test_the_headline_splits_the_value_into_cash_and_customer_equity():
+    """A strategist read 315k of value as money; 86% of it was the worth of customers
+    still active at the horizon. The headline now gives both parts, which add up to the
+    value: incremental profit, and the rest."""
+    from types import SimpleNamespace
+
+    from simulator.report.run import headline
+
+    runs = pd.DataFrame({"incremental_value": [90_000.0, 110_000.0], "incremental_profit": [10_000.0, 20_000.0]})
+    text = headline(SimpleNamespace(runs=runs, scenario=SimpleNamespace(days=180)))[0]
+    assert ("Of it, 15,000 is cash within the 180 days (incremental profit) and 85,000 the margin the extra customers "
+            "still active on day 180") in text, text
+    assert "Of it" not in headline(SimpleNamespace(runs=runs[["incremental_value"]], scenario=SimpleNamespace(days=180)))[0]
+
+
 def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     """"Its budget never ran out" was printed for designs that have no budget."""
     from types import SimpleNamespace

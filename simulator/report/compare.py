@@ -16,7 +16,7 @@ from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, Decision, decide, p
 from ..config import has_program
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, summarize
-from .text import budget_used, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict
+from .text import budget_used, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, value_split
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -80,6 +80,9 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
             + ("" if decision.ci_low > 0 or decision.ci_high < 0 or decision.metric != "incremental_value"
                else " (not distinguishable from no program with these replicates)")
             + f"; it is best in {decision.share_best:.0%} of the {decision.replicates} replicates.")
+    if decision.metric == "incremental_value":
+        best = next(d for d in comparison.designs if d.scenario.name == decision.best)
+        text += value_split(best.runs, days)
     if decision.runner_up is not None:
         sure = math.isfinite(decision.diff_ci_low) and decision.diff_ci_low > 0
         kind = "paired" if comparison.paired else "unpaired"

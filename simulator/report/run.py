@@ -13,7 +13,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import budget_used, figure_links, fmt, interval_text, summary_dict, summary_table
+from .text import budget_used, figure_links, fmt, interval_text, summary_dict, summary_table, value_split
 
 def headline(results: Results) -> list[str]:
     """The report's first paragraph when the no-program twin ran: the value the
@@ -30,6 +30,7 @@ def headline(results: Results) -> list[str]:
         text += ": not distinguishable from no program with these replicates (more replicates narrow the interval)."
     else:
         text += "."
+    text += value_split(runs, results.scenario.days)
     incentive = getattr(getattr(results.scenario, "program", None), "incentive", None)
     sentences = [("payback_day", "It pays back (cumulative incremental profit stays ≥ 0) from day {day:.0f} (median) "
                                  "in {share:.0%} of replicates.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from ..metrics import SUMMARY_METRICS
@@ -58,6 +59,22 @@ def summary_table(summary: pd.DataFrame, days: int | None = None) -> str:
 def figure_links(figures: list) -> list[str]:
     """Markdown image lines for figures written beside report.md."""
     return [f"![{f.stem}]({f.name})\n" for f in figures]
+
+
+def value_split(runs, days: int) -> str:
+    """The two parts of the mean incremental value, as a sentence: the cash within the
+    horizon (incremental profit) and the rest, the margin the extra customers still
+    active at its end are expected to bring, less rewards still owed. The second part
+    grows with the horizon's end state, so the reader should see how much of the value
+    it is."""
+    if not {"incremental_value", "incremental_profit"} <= set(runs.columns) or not len(runs):
+        return ""
+    value, profit = float(runs["incremental_value"].mean()), float(runs["incremental_profit"].mean())
+    if not (np.isfinite(value) and np.isfinite(profit)) or value == 0:
+        return ""
+    return (f" Of it, {fmt(profit)} is cash within the {days} days (incremental profit) and {fmt(value - profit)} the "
+            f"margin the extra customers still active on day {days} are expected to bring, less rewards still owed "
+            f"(customer equity).")
 
 
 def budget_used(runs, incentive) -> str:
