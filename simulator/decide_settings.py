@@ -106,7 +106,8 @@ def load_settings(path: Path | None, command: str) -> BaseModel:
     path = Path(path)
     source = str(path)
     text = read_yaml_text(path, f"a {command} settings YAML file (see docs/decide.md)")
-    data = parse_yaml(text, source)
+    data = parse_yaml(text, source, f"{command} settings are a mapping of keys such as 'scenario:', 'seed:' "
+                                    f"(see docs/decide.md)")
     try:
         settings = model.model_validate(data)
     except ValidationError as error:

@@ -59,13 +59,14 @@ def read_yaml_text(path: Path, what: str) -> str:
     return yaml_reader.read_text(Path(path), what)
 
 
-def parse_yaml(text: str, source: str) -> dict:
-    data = yaml_reader.load(text, source)
+def parse_yaml(text: str, source: str, shape: str = yaml_reader.SCENARIO_SHAPE) -> dict:
+    """A YAML mapping; ``shape`` says what the file should look like (a scenario, a sweep,
+    a settings file) when it is not valid YAML or not a mapping."""
+    data = yaml_reader.load(text, source, shape)
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError(f"the file holds a {type(data).__name__}, not a mapping; a scenario is a mapping of keys such as "
-                            f"'name:', 'days:', 'program:'", file=source)
+        raise ScenarioError(f"the file holds a {type(data).__name__}, not a mapping; {shape}", file=source)
     return data
 
 
@@ -269,7 +270,11 @@ def _valid_keys(parent_path: list, data: dict, model: type[BaseModel] = Scenario
         if annotation is None:
             return []
     found = _resolve(annotation, node)
-    return sorted(found.model_fields) if _is_model(found) else []
+    if _is_model(found):
+        return sorted(found.model_fields)
+    # a block none of whose keys fits any variant (a sweep parameter written {valuse: [...]}):
+    # every variant's keys, so that the typo still finds its match
+    return sorted({name for m in _alternatives(annotation) if _is_model(m) for name in m.model_fields})
 
 
 def _alternatives(annotation: Any) -> list:

@@ -33,7 +33,7 @@ from .metrics import SUMMARY_METRICS
 from .results import input_digests, scenario_files
 from .compare import NEUTRAL
 from .runner import INCREMENTAL_METRICS
-from .scenario_io import apply_overrides, describe, key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, validate
+from .scenario_io import apply_overrides, blame_override, describe, key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, validate
 
 METHODS = ("grid", "random", "latin_hypercube")
 KNOWN_METRICS: dict[str, str] = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
@@ -243,7 +243,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
     path = Path(path)
     source = str(path)
     text = read_yaml_text(path, "a sweep YAML file (see scenarios/sweeps/)")
-    data = parse_yaml(text, source)
+    data = parse_yaml(text, source, "a sweep is a mapping of keys such as 'base:', 'method:', 'parameters:'")
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as error:
@@ -335,7 +335,11 @@ def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...]) -
     if isinstance(spec.base, dict):
         source = f"{path} (base)"
         data = apply_overrides(spec.base, overrides)
-        return validate(data, source=source, base_dir=path.parent), data, source, path.parent
+        try:
+            scenario = validate(data, source=source, base_dir=path.parent)
+        except ScenarioError as error:
+            raise blame_override(error, overrides, source) from None
+        return scenario, data, source, path.parent
     base_path = Path(spec.base)
     if not base_path.is_absolute():
         base_path = Path(os.path.normpath(path.parent / base_path))
@@ -344,7 +348,11 @@ def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...]) -
                             f"relative to the sweep file, or an inline scenario mapping", file=str(path), key=where("base"))
     text = read_yaml_text(base_path, "a base scenario YAML file")
     data = apply_overrides(parse_scenario_yaml(text, str(base_path)), overrides)
-    return validate(data, source=str(base_path), text=text, base_dir=base_path.parent), data, str(base_path), base_path.parent
+    try:
+        scenario = validate(data, source=str(base_path), text=text, base_dir=base_path.parent)
+    except ScenarioError as error:  # a key --set wrote is the --set's mistake, not the file's
+        raise blame_override(error, overrides, str(base_path)) from None
+    return scenario, data, str(base_path), base_path.parent
 
 
 def _check_parameters(sweep: Sweep, where) -> None:

@@ -181,8 +181,13 @@ def decode(raw: bytes, source: str) -> str:
 # --------------------------------------------------------------------------- parsing
 
 
-def load(text: str, source: str) -> Any:
-    """Parse one YAML document strictly; raises ScenarioError naming ``source`` and the line."""
+#: What a scenario file looks like, for messages about a file that is not one.
+SCENARIO_SHAPE = "a scenario is a mapping of keys such as 'name:', 'days:', 'program:'"
+
+
+def load(text: str, source: str, shape: str = SCENARIO_SHAPE) -> Any:
+    """Parse one YAML document strictly; raises ScenarioError naming ``source`` and the
+    line, with ``shape`` saying what the file should look like."""
     if len(text) > MAX_BYTES:
         raise ScenarioError(f"YAML input is limited to {MAX_BYTES // 2**20} MiB (got {len(text) / 2**20:,.0f} MiB)",
                             file=source)
@@ -191,7 +196,7 @@ def load(text: str, source: str) -> Any:
         _check_shape(StrictLoader(text), source)
         return loader.get_single_data()
     except yaml.YAMLError as error:
-        raise _yaml_error(error, source) from None
+        raise _yaml_error(error, source, shape) from None
     except RecursionError:  # pragma: no cover - _check_shape bounds the depth first
         raise ScenarioError(f"nesting deeper than {MAX_DEPTH} levels", file=source) from None
     finally:
@@ -246,14 +251,13 @@ def _at(event, source: str, message: str) -> ScenarioError:
     return ScenarioError(message, file=source, key=f"line {mark.line + 1}" if mark else None)
 
 
-def _yaml_error(error: yaml.YAMLError, source: str) -> ScenarioError:
+def _yaml_error(error: yaml.YAMLError, source: str, shape: str = SCENARIO_SHAPE) -> ScenarioError:
     mark = getattr(error, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
     problem = getattr(error, "problem", None) or "not valid YAML"
     if isinstance(error, ConstructorError):
         return ScenarioError(problem, file=source, key=where)
-    return ScenarioError(f"invalid YAML: {problem}; a scenario is a mapping of keys such as 'name:', 'days:', 'program:'",
-                         file=source, key=where)
+    return ScenarioError(f"invalid YAML: {problem}; {shape}", file=source, key=where)
 
 
 def load_value(raw: str, source: str = "--set") -> Any:

@@ -688,3 +688,20 @@ def test_a_best_choice_that_moves_with_an_assumption_is_said_to_depend_on_it_onl
     lines = _verdict(sweep, summary, best)
     assert lines[0].startswith(lead), lines[0]
     assert lines[2].startswith("- at fraud.share = 0: point 0 (paid_on = a)")
+
+
+def test_sweep_file_mistakes_name_the_right_culprit(tmp_path):
+    """A typo inside a parameter's block listed no valid keys (neither variant matched
+    it); a --set mistake was blamed on the base scenario's line; a sweep that is not a
+    mapping was told what a scenario looks like."""
+    path = write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"valuse": [0, 10]}})
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o")]),
+                   "unknown key 'valuse'; did you mean 'values'?", "valid keys here: high, integer, levels, log, low, values")
+    path = write_sweep(tmp_path)
+    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"), "--set", "churn.montly_rate=0.1"]),
+                          "with --set churn.montly_rate=0.1", "did you mean 'monthly_rate'?")
+    assert "(line" not in line
+    (tmp_path / "list.yaml").write_text("- base\n- method\n")
+    one_line_error(runner.invoke(app, ["sweep", str(tmp_path / "list.yaml"), "--out", str(tmp_path / "o")]),
+                   "holds a list", "a sweep is a mapping of keys such as 'base:'")
+    assert not (tmp_path / "o").exists()
