@@ -188,8 +188,14 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
     kind, message = first["type"], first["msg"]
     if kind == "extra_forbidden":
         valid = _valid_keys(path[:-1], data, model)
+        elsewhere = _other_kinds_with(str(path[-1]), path[:-1], data, model)
         hint = difflib.get_close_matches(str(path[-1]), valid, n=1, cutoff=0.6)
-        message = f"unknown key '{path[-1]}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
+        if elsewhere:  # a key of another kind of this block: the kind is the likelier slip than the key
+            parent = _get_path(data, path[:-1])
+            message = (f"'{path[-1]}' is a key of kind {' and '.join(elsewhere)}, not of kind '{parent['kind']}';"
+                       f" change the kind, or remove the key;")
+        else:
+            message = f"unknown key '{path[-1]}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
         message += f" valid keys here: {', '.join(valid)}"
     elif kind == "union_tag_invalid":
         tag = first.get("ctx", {}).get("tag")
@@ -256,19 +262,48 @@ def _data_path(loc: tuple, data: Any, keep_last: bool = False) -> list:
     return path
 
 
+def _get_path(data: Any, path: list) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
 def _union_tags(node: dict) -> set:
     return {node.get("kind")} if "kind" in node else set()
 
 
-def _valid_keys(parent_path: list, data: dict, model: type[BaseModel] = Scenario) -> list[str]:
-    """Field names of the model at ``parent_path`` (following ``kind`` in unions)."""
+def _annotation_at(parent_path: list, data: dict, model: type[BaseModel]) -> tuple[Any, Any]:
+    """The annotation of the block at ``parent_path`` and the block itself (None, None
+    when the path leaves the schema)."""
     annotation: Any = model
     node: Any = data
     for part in parent_path:
         parent, node = node, (node[part] if isinstance(node, (dict, list)) else None)
         annotation = _field_annotation(annotation, part, parent)
         if annotation is None:
-            return []
+            return None, None
+    return annotation, node
+
+
+def _other_kinds_with(key: str, parent_path: list, data: dict, model: type[BaseModel]) -> list[str]:
+    """The kinds of the block at ``parent_path`` that have ``key``, when the block's own
+    kind does not (a referee_reward under a single_sided incentive: double_sided has it)."""
+    annotation, node = _annotation_at(parent_path, data, model)
+    if annotation is None or not isinstance(node, dict) or "kind" not in node:
+        return []
+    kinds = []
+    for m in _alternatives(annotation):
+        field = m.model_fields.get("kind") if _is_model(m) else None
+        if field is not None and key in m.model_fields and node["kind"] not in typing.get_args(field.annotation):
+            kinds.extend(typing.get_args(field.annotation))
+    return kinds
+
+
+def _valid_keys(parent_path: list, data: dict, model: type[BaseModel] = Scenario) -> list[str]:
+    """Field names of the model at ``parent_path`` (following ``kind`` in unions)."""
+    annotation, node = _annotation_at(parent_path, data, model)
+    if annotation is None:
+        return []
     found = _resolve(annotation, node)
     if _is_model(found):
         return sorted(found.model_fields)
