@@ -253,13 +253,23 @@ def decision_drivers(flips: pd.DataFrame) -> tuple[list[str], list[str]]:
     return hinges, sways
 
 
-def explains(index: float, what: str) -> str:
-    """'explains 40% of the variance of WHAT' for a total Sobol index; an estimate
-    above 1 (too few samples for a precise index) says so rather than '161%'."""
+#: A bootstrap half-width of a total index from which its share is called imprecise.
+IMPRECISE = 0.2
+
+
+def explains(index: float, what: str, conf: float = float("nan")) -> str:
+    """'explains 40% (95% interval 25–55%) of the variance of WHAT' for a total Sobol
+    index and its bootstrap half-width ``conf``; an estimate above 1 (too few samples
+    for a precise index) says so rather than '161%', and a wide interval asks for more
+    samples (at --samples 4 two assumptions 'explained' 83% and 58% of one variance)."""
     if index > 1.0:
         return (f"explains most of the variance of {what}; its estimated index, {index:.2f}, is above 1: "
                 "raise --samples for a precise one")
-    return f"explains {max(index, 0.0):.0%} of the variance of {what}"
+    share = f"explains {max(index, 0.0):.0%}"
+    if np.isfinite(conf) and conf > 0:
+        share += f" (95% interval {max(index - conf, 0.0):.0%}–{min(index + conf, 1.0):.0%})"
+    text = f"{share} of the variance of {what}"
+    return text + ("; imprecise: raise --samples" if np.isfinite(conf) and conf >= IMPRECISE else "")
 
 
 def best_shares(values: np.ndarray) -> np.ndarray:
@@ -303,6 +313,7 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
         flips.append({"parameter": p.key, "leader": names[leader], "runner_up": names[runner_up],
                       "S1_advantage": advantage["S1"][i] if i is not None else 0.0,
                       "ST_advantage": advantage["ST"][i] if i is not None else 0.0,
+                      "ST_advantage_conf": advantage["ST_conf"][i] if i is not None else 0.0,
                       "best_by_bin": " → ".join(best_by_bin), "flips": len(set(best_by_bin)) > 1})
     table = pd.DataFrame(flips).sort_values("ST_advantage", ascending=False, kind="stable", ignore_index=True)
     return table, pd.DataFrame(conditional)

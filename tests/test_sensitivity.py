@@ -110,6 +110,10 @@ def test_the_decision_hinges_only_on_assumptions_that_change_the_best_design():
     assert explains(0.4, "the lead") == "explains 40% of the variance of the lead"
     assert "161%" not in explains(1.61, "the lead") and "1.61" in explains(1.61, "the lead")
     assert explains(-0.03, "the lead").startswith("explains 0%")   # estimates can fall below 0 too
+    # with its bootstrap half-width: the interval, clipped to 0-100%, and a call for samples when wide
+    assert explains(0.4, "the lead", 0.1) == "explains 40% (95% interval 30%–50%) of the variance of the lead"
+    assert explains(0.58, "the lead", 0.7) == ("explains 58% (95% interval 0%–100%) of the variance of the lead; "
+                                               "imprecise: raise --samples")
 
 
 def test_each_tornado_bar_is_the_mean_over_the_scenarios_replicates():

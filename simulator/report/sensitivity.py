@@ -144,20 +144,22 @@ def _decision_section(result: SensitivityResult, metric: str) -> list[str]:
     if hinges:
         lines.append("**The decision hinges on:** " + "; ".join(
             f"`{p}` (the best design changes across its range: {rows[p]['best_by_bin']}; it "
-            f"{explains(rows[p]['ST_advantage'], 'the leader’s lead')})" for p in hinges) + ".")
+            f"{explains(rows[p]['ST_advantage'], 'the leader’s lead', rows[p]['ST_advantage_conf'])})" for p in hinges) + ".")
     else:
         lines.append(f"**The decision hinges on none of the assumptions:** {leader['design']} "
                      "is best on average in every quarter of every range.")
     if sways:
         lines += ["", "**They move the size of the lead, not the best design:** " + "; ".join(
-            f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead')})" for p in sways) + "."]
+            f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead', rows[p]['ST_advantage_conf'])})" for p in sways) + "."]
     if calm:
         lines += ["", "**Neither the best design nor the lead moves with:** " + ", ".join(f"`{p}`" for p in calm)
                   + f" (each explains under {MATTERS:.0%} of the lead's variance and never changes the best design)."]
-    lines += ["", "| assumption | S1 of the advantage | ST of the advantage | best design by quarter of its range | flips |",
+    lines += ["", "| assumption | S1 of the advantage | ST of the advantage (± 95% bootstrap) | best design by quarter of "
+                  "its range | flips |",
               "|---|---|---|---|---|"]
     for row in flips.to_dict("records"):
-        lines.append(f"| {row['parameter']} | {row['S1_advantage']:.2f} | {row['ST_advantage']:.2f} | {row['best_by_bin']} | "
+        lines.append(f"| {row['parameter']} | {row['S1_advantage']:.2f} | {row['ST_advantage']:.2f} ± "
+                     f"{row['ST_advantage_conf']:.2f} | {row['best_by_bin']} | "
                      f"{'yes' if row['flips'] else 'no'} |")
     return lines + [""]
 
