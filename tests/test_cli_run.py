@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from simulator.cli import app
 from simulator.metrics import DAILY_COLUMNS, SUMMARY_METRICS
 
-from .conftest import SCENARIOS
+from .conftest import SCENARIOS, small
 
 runner = CliRunner()
 FAST = ["--replicates", "2", "--set", "population.size=1500", "--set", "population.initial_customers=30", "--set", "days=60"]
@@ -182,6 +182,26 @@ def test_the_headline_splits_the_value_into_cash_and_customer_equity():
     assert ("Of it, 15,000 is cash within the 180 days (incremental profit) and 85,000 the margin the extra customers "
             "still active on day 180") in text, text
     assert "Of it" not in headline(SimpleNamespace(runs=runs[["incremental_value"]], scenario=SimpleNamespace(days=180)))[0]
+
+
+def test_the_reports_say_how_the_model_weighs_the_rewards():
+    """A strategist set fraud.share 0.15 and got 8.5% fake signups at a $15 margin and
+    12.7% at $8, with the same $20 reward: the reward scale is 3 months of margin. The
+    reports now say so, with the closed forms: 1 − e^(−20/45) = 36% of the largest rise
+    in sharing, 0.15 · 0.359 / (1 − e^(−1)) = 8.5% fake signups."""
+    from simulator.report.text import reward_weighing
+
+    base = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20}},
+                 economics={"monthly_margin": 15.0}, fraud={"share": 0.15})
+    text = reward_weighing(base)
+    assert "reward scale of 45.0 (3 months of the 15.0 monthly margin)" in text, text
+    assert "the referrer's 20.0 buys 36% of the largest rise in sharing;" in text
+    assert "fake accounts make 8.5% of referral signups (`fraud.share` 0.15" in text
+    double = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 30,
+                                          "reward_scale": 30}})
+    text = reward_weighing(double)
+    assert "reward scale of 30.0 (`reward_scale`)" in text and "the friend's 30.0 63% of the largest rise in conversion" in text
+    assert reward_weighing(small(program={"incentive": {"kind": "none"}})) == ""
 
 
 def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():

@@ -77,6 +77,33 @@ def value_split(runs, days: int) -> str:
             f"(customer equity).")
 
 
+def reward_weighing(scenario) -> str:
+    """How the model weighs the rewards on offer, as a sentence: the reward scale in
+    currency (set, or months of margin), the share of a reward's largest effect the
+    referrer's and the friend's rewards buy, and the fake share of referral signups the
+    two together draw. All move with the margin when the scale is set in months, which
+    the reader should see."""
+    from ..behaviour import incentive as inc
+    from ..config import NoIncentive
+
+    incentive = scenario.program.incentive
+    if isinstance(incentive, NoIncentive):
+        return ""
+    scale = inc.scale(incentive, scenario.economics)
+    referrer = float(incentive.referrer_reward)  # a tiered program's first tier
+    friend = float(getattr(incentive, "referee_reward", 0.0) or 0.0)
+    how = ("`reward_scale`" if incentive.reward_scale is not None else
+           f"{incentive.reward_scale_months:g} months of the {fmt(scenario.economics.monthly_margin)} monthly margin")
+    text = (f"Rewards are weighed against a reward scale of {fmt(scale)} ({how}), a reward R buying 1 − e^(−R/scale) of "
+            f"its largest effect: the referrer's {fmt(referrer)}{' (first tier)' if incentive.kind == 'tiered' else ''} "
+            f"buys {float(inc.saturation(referrer, scale)):.0%} of the largest rise in sharing")
+    if friend > 0:
+        text += f", the friend's {fmt(friend)} {float(inc.saturation(friend, scale)):.0%} of the largest rise in conversion"
+    fake = float(inc.fraud_probability(referrer + friend, scenario.fraud.share, scale))
+    return text + (f"; fake accounts make {fake:.1%} of referral signups (`fraud.share` {scenario.fraud.share:g} is the "
+                   f"share when the rewards add up to one reward scale).")
+
+
 def budget_used(runs, incentive) -> str:
     """How much of a total budget the rewards used, on average (a budget far above the
     spend constrains nothing: the reader should see that)."""
