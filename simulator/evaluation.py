@@ -27,6 +27,17 @@ from .runner import INCREMENTAL_METRICS, run_replicate
 MINIMISED = {"reward_cost", "fraud_cost", "rewards_owed", "cost_per_referred_customer", "incremental_cac", "incremental_cac_vs_paid", "payback_day",
              "budget_exhausted_day"}
 
+#: Metrics a total reward budget caps: no run of a scenario with one spends more.
+BUDGET_CAPPED = frozenset({"reward_cost", "fraud_cost"})
+
+
+def ceiling(scenario, metric: str) -> float:
+    """The most ``metric`` can be in any run of ``scenario``: its total reward budget
+    for the reward spend (the budget stops the rewards when spent), else unbounded. A
+    t-interval of the mean knows nothing of such a bound and can reach past it."""
+    budget = getattr(scenario.program.incentive, "budget", None)
+    return float(budget) if metric in BUDGET_CAPPED and budget is not None else math.inf
+
 
 class Evaluate(Protocol):
     def __call__(self, scenarios: Sequence[Scenario], seeds: Sequence[int], metrics: Sequence[str],

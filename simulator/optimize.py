@@ -46,7 +46,7 @@ from optuna.trial import TrialState
 
 from .config import Scenario
 from .errors import ScenarioError
-from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric
+from .evaluation import BUDGET_CAPPED, MINIMISED, Evaluate, Evaluator, check_metric, ceiling
 from .parameters import Parameter, apply_values
 from .rng import draw_seed, fresh_seeds, replicate_seeds, stream_seed
 from .runner import interval
@@ -369,9 +369,13 @@ class Search:
             runs = trial.user_attrs.get("runs", {})
             row["replicates"] = len(runs.get(self.metrics[0], []))
             upper_ok = True
+            capped = trial.state == TrialState.COMPLETE and any(m in BUDGET_CAPPED for m in self.metrics)
+            scenario = apply_values(self.base, trial.params, parameters=self.parameters) if capped else None
             for metric in self.metrics:
                 summary = interval(np.array(runs.get(metric, []), dtype=float), metric=metric)
-                row.update({f"{metric}_mean": summary["mean"], f"{metric}_ci_low": summary["ci_low"], f"{metric}_ci_high": summary["ci_high"]})
+                # a mean's interval reaching past what any run can spend (a total budget) is clipped there
+                high = min(summary["ci_high"], ceiling(scenario, metric)) if scenario is not None else summary["ci_high"]
+                row.update({f"{metric}_mean": summary["mean"], f"{metric}_ci_low": summary["ci_low"], f"{metric}_ci_high": high})
             for c in self.constraints:
                 mean, low, high = row[f"{c.metric}_mean"], row[f"{c.metric}_ci_low"], row[f"{c.metric}_ci_high"]
                 worst = high if c.op == "<=" else low

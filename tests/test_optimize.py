@@ -68,6 +68,37 @@ def test_a_constrained_optimum_sits_on_the_constraint_and_the_rerun_keeps_it():
     assert rerun.loc["reward_cost", "n"] == 20
 
 
+def test_a_spend_interval_is_clipped_at_the_budget_no_run_can_pass():
+    """Every run spends its whole $50,000 budget or a little less, so the mean's
+    t-interval reaches past $50,000 although no run can: trials were flagged as perhaps
+    over a reward_cost <= 50000 constraint. The interval now stops at the budget
+    (evaluation.ceiling), and a design without a budget keeps its interval."""
+    def at_budget(scenarios, seeds, metrics, daily=False):
+        seen = set()  # a trial's first replicate in each call spends $40,000, the others the whole budget
+        out = []
+        for s in scenarios:
+            first = s.program.base_share not in seen
+            seen.add(s.program.base_share)
+            out.append({"cumulative_profit": s.program.base_share, "reward_cost": 40_000.0 if first else 50_000.0})
+        return out
+
+    base = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "budget": 50_000}})
+    parameters = parse_parameters(["program.base_share=0:1"], base)
+    result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")],
+                      constraints=[parse_constraint("reward_cost<=50000")],
+                      settings=OptimizeSettings(trials=8, replicates=4, max_replicates=4, confirm_replicates=4),
+                      seed=2, evaluate=at_budget)
+    done = result.trials[result.trials["state"] == "COMPLETE"]
+    assert (done["reward_cost_ci_high"] == 50_000).all() and done["feasible_upper"].all()
+    unbudgeted = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20}})
+    result = optimize(unbudgeted, parse_parameters(["program.base_share=0:1"], unbudgeted),
+                      objectives=[parse_objective("cumulative_profit")], constraints=[parse_constraint("reward_cost<=50000")],
+                      settings=OptimizeSettings(trials=8, replicates=4, max_replicates=4, confirm_replicates=4),
+                      seed=2, evaluate=at_budget)
+    done = result.trials[result.trials["state"] == "COMPLETE"]
+    assert (done["reward_cost_ci_high"] > 50_000).all() and not done["feasible_upper"].any()
+
+
 def tiny(**changes) -> Scenario:
     data = {"name": "tiny", "seed": 3, "days": 30, "population": {"size": 300, "initial_customers": 10},
             "network": {"kind": "erdos_renyi", "mean_degree": 8}, "acquisition": {"organic_rate": 0.002},
