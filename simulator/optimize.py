@@ -44,7 +44,7 @@ import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
-from .config import Scenario
+from .config import Scenario, has_budget
 from .errors import ScenarioError
 from .evaluation import BUDGET_CAPPED, MINIMISED, Evaluate, Evaluator, check_metric, ceiling
 from .parameters import Parameter, apply_values
@@ -356,9 +356,14 @@ class Search:
         return list(ordered.sort_values(["_safe", "_score", "trial"])["trial"])
 
     def confirm(self, study: optuna.Study, number: int) -> pd.DataFrame:
+        """The candidate re-run on fresh seeds: every objective and constraint metric, and
+        with a budget the day it ran out (``n``: the runs in which it did)."""
         scenario = apply_values(self.base, study.trials[number].params, parameters=self.parameters)
-        values = self.evaluate([scenario] * len(self.fresh_seeds), self.fresh_seeds, self.metrics)
-        rows = [{"trial": number, "metric": m, **interval(np.array([v[m] for v in values]), metric=m)} for m in self.metrics]
+        metrics = list(self.metrics)
+        if has_budget(scenario.program.incentive) and "budget_exhausted_day" not in metrics:
+            metrics.append("budget_exhausted_day")
+        values = self.evaluate([scenario] * len(self.fresh_seeds), self.fresh_seeds, metrics)
+        rows = [{"trial": number, "metric": m, **interval(np.array([v[m] for v in values]), metric=m)} for m in metrics]
         return pd.DataFrame(rows)
 
     def trials_table(self, study: optuna.Study) -> pd.DataFrame:

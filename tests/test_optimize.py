@@ -79,7 +79,8 @@ def test_a_spend_interval_is_clipped_at_the_budget_no_run_can_pass():
         for s in scenarios:
             first = s.program.base_share not in seen
             seen.add(s.program.base_share)
-            out.append({"cumulative_profit": s.program.base_share, "reward_cost": 40_000.0 if first else 50_000.0})
+            out.append({"cumulative_profit": s.program.base_share, "reward_cost": 40_000.0 if first else 50_000.0,
+                        "budget_exhausted_day": 200.0 if first else float("nan")})
         return out
 
     base = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "budget": 50_000}})
@@ -90,6 +91,11 @@ def test_a_spend_interval_is_clipped_at_the_budget_no_run_can_pass():
                       seed=2, evaluate=at_budget)
     done = result.trials[result.trials["state"] == "COMPLETE"]
     assert (done["reward_cost_ci_high"] == 50_000).all() and done["feasible_upper"].all()
+    # the winner's fresh-seed re-run also says when its budget ran out: in 1 of the 4 runs, on day 200
+    ran_out = result.confirmation.set_index("metric").loc["budget_exhausted_day"]
+    assert (ran_out["n"], ran_out["mean"]) == (1, 200.0)
+    from simulator.report.optimize import _budget_lines
+    assert "ran out in 1 of the 4 fresh-seed runs**, on day 200" in _budget_lines(result.confirmation, 4)[1]
     unbudgeted = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20}})
     result = optimize(unbudgeted, parse_parameters(["program.base_share=0:1"], unbudgeted),
                       objectives=[parse_objective("cumulative_profit")], constraints=[parse_constraint("reward_cost<=50000")],

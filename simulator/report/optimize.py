@@ -119,6 +119,20 @@ def pareto_plot(result: OptimizeResult, path: Path) -> Path:
     return save(fig, path)
 
 
+def _budget_lines(confirmation, runs: int) -> list[str]:
+    """When the winner has a budget: in how many fresh-seed runs it ran out, and on which
+    day on average (a design that spends its budget in September pays nothing after)."""
+    row = confirmation[confirmation["metric"] == "budget_exhausted_day"]
+    if not len(row):
+        return []
+    row = row.iloc[0]
+    ran_out = int(row["n"])
+    if ran_out == 0:
+        return ["", f"Its budget never ran out in the {runs} fresh-seed runs."]
+    return ["", f"**Its budget ran out in {ran_out} of the {runs} fresh-seed runs**, on day {row['mean']:.0f} on average "
+                f"(95% interval {row['ci_low']:.0f}–{row['ci_high']:.0f}): no reward is paid after it."]
+
+
 def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[Parameter], settings: OptimizeSettings,
                       figures: list[Path]) -> str:
     trials = result.trials
@@ -156,6 +170,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         for row in confirmation.to_dict("records"):
             lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
                          f"{fmt(row['p2_5'])} – {fmt(row['p97_5'])} | {row['n']} | {METRIC_TEXT.get(row['metric'], '')} |")
+        lines += _budget_lines(confirmation, settings.confirm_replicates)
         lines += ["", "best.yaml holds this design as a full scenario: `refsim run best.yaml`."]
     if result.pareto is not None and len(result.pareto):
         first, second = result.objectives
