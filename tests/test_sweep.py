@@ -705,3 +705,21 @@ def test_sweep_file_mistakes_name_the_right_culprit(tmp_path):
     one_line_error(runner.invoke(app, ["sweep", str(tmp_path / "list.yaml"), "--out", str(tmp_path / "o")]),
                    "holds a list", "a sweep is a mapping of keys such as 'base:'")
     assert not (tmp_path / "o").exists()
+
+
+def test_sweep_plots_draw_a_line_per_value_of_the_assumption(tmp_path, monkeypatch):
+    """With an assumption (two churn rates), each choice's panel draws one line per churn
+    rate, each through the mean of that rate's runs at each level, instead of one band
+    pooling both; the assumption's own panel stays one line."""
+    from simulator.report import plots
+
+    runs = pd.DataFrame([{"point_id": 2 * r + c, "reward": r, "churn": c, "value": 10.0 * r - 100.0 * c + rep}
+                         for r in (0, 10, 20) for c in (0.03, 0.08) for rep in (0.0, 2.0)])
+    drawn = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("fig", fig) and path)
+    plots.sweep_metric(runs, ["reward", "churn"], "value", tmp_path / "v.png", discrete={"reward": True, "churn": True},
+                       by="churn")
+    reward_panel, churn_panel = drawn["fig"].axes[:2]
+    lines = {line.get_label(): list(line.get_ydata()) for line in reward_panel.get_lines()}
+    assert lines == {"churn = 0.03": [-2.0, 98.0, 198.0], "churn = 0.08": [-7.0, 93.0, 193.0]}
+    assert len(churn_panel.get_lines()) == 1

@@ -199,28 +199,39 @@ def _point_means(runs: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame
 
 
 def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: Path, *, discrete: dict[str, bool],
-                 log: dict[str, bool] | None = None) -> Path:
+                 log: dict[str, bool] | None = None, by: str | None = None) -> Path:
     """``metric`` against each swept parameter, one panel per parameter. A parameter
     with few levels (a grid, or a list of values) gets the mean over all runs at each
     level with its 95% interval as a band; a sampled one gets every run as a dot and
-    each point's mean as a larger dot. ``log`` parameters get a log axis."""
+    each point's mean as a larger dot. ``log`` parameters get a log axis. With ``by``
+    (an assumption of the sweep), every other panel draws one line (or colour of point
+    means) per value of ``by`` instead of pooling them: the report ranks the choices
+    at each value, and a pooled band would mix the assumption's effect into theirs."""
     ok = runs[np.isfinite(runs[metric].to_numpy(dtype=float))]
     columns = min(3, len(parameters))
     rows = -(-len(parameters) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4.3 * columns, 3.5 * rows), squeeze=False, sharey=True)
+    levels = sorted(ok[by].unique(), key=str) if by is not None else [None]
+    colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(levels)))
     for ax, parameter in zip(axes.flat, parameters):
         numeric = pd.api.types.is_numeric_dtype(ok[parameter]) and not pd.api.types.is_bool_dtype(ok[parameter])
-        if discrete[parameter]:
-            table = _point_means(ok, [parameter], metric)
-            x = table[parameter] if numeric else np.arange(len(table))
-            ax.plot(x, table["mean"], marker="o", color="tab:blue")
-            ax.fill_between(x, table["low"], table["high"], alpha=0.25, color="tab:blue")
-            if not numeric:
-                ax.set_xticks(x, table[parameter].astype(str), rotation=30, fontsize=8)
-        else:
-            means = ok.groupby("point_id").agg(value=(parameter, "first"), mean=(metric, "mean"))
-            ax.scatter(ok[parameter], ok[metric], s=6, alpha=0.25, color="tab:gray", label="runs")
-            ax.scatter(means["value"], means["mean"], s=18, color="tab:blue", label="point means")
+        split = [(None, ok, "tab:blue")] if by is None or parameter == by else \
+            [(level, ok[ok[by] == level], colour) for level, colour in zip(levels, colours)]
+        for level, part, colour in split:
+            label = f"{by} = {level:.4g}" if isinstance(level, float) else (f"{by} = {level}" if level is not None else None)
+            if discrete[parameter]:
+                table = _point_means(part, [parameter], metric)
+                x = table[parameter] if numeric else np.arange(len(table))
+                ax.plot(x, table["mean"], marker="o", color=colour, label=label)
+                ax.fill_between(x, table["low"], table["high"], alpha=0.25 if level is None else 0.15, color=colour)
+                if not numeric:
+                    ax.set_xticks(x, table[parameter].astype(str), rotation=30, fontsize=8)
+            else:
+                means = part.groupby("point_id").agg(value=(parameter, "first"), mean=(metric, "mean"))
+                if level is None:
+                    ax.scatter(part[parameter], part[metric], s=6, alpha=0.25, color="tab:gray", label="runs")
+                ax.scatter(means["value"], means["mean"], s=18, color=colour, label=label or "point means")
+        if len(split) > 1 or not discrete[parameter]:
             ax.legend(fontsize=7)
         if log and log.get(parameter) and numeric:
             ax.set_xscale("log")
@@ -230,7 +241,8 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
         ax.set_visible(False)
     for row in axes:
         row[0].set_ylabel(metric)
-    fig.suptitle(f"{metric} (mean, 95% interval of the mean)" if all(discrete.values()) else metric)
+    title = f"{metric} (mean, 95% interval of the mean)" if all(discrete.values()) else metric
+    fig.suptitle(title + (f", one line per {by}" if by is not None else ""))
     return _save(fig, path)
 
 

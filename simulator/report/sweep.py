@@ -18,6 +18,10 @@ from ..sweep_spec import Sweep, ValueList
 from .text import figure_links, fmt, interval_text, metric_label
 
 
+#: Most values of an assumption the sweep plots draw as lines of their own.
+MAX_LINES = 8
+
+
 def write_sweep(outcome: SweepOutcome, *, command: list[str] | None = None) -> Path:
     """Write the outputs of a finished sweep into its folder (holding the folder's lock)."""
     with StudyLock(outcome.folder, "sweep"):
@@ -43,11 +47,15 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
     if len(ok):
         discrete = {k: sweep.spec.method == "grid" or isinstance(sweep.spec.parameters[k], ValueList) for k in sweep.parameters}
         log = {k: getattr(sweep.spec.parameters[k], "log", False) for k in sweep.parameters}
+        # one assumption with a few values, and choices to rank at each: one line per value of it
+        assumptions = list(sweep.spec.assumptions)
+        by = assumptions[0] if len(assumptions) == 1 and not _nothing_to_choose(sweep) \
+            and ok[assumptions[0]].nunique() <= MAX_LINES else None
         for metric in sweep.metrics:
             if not np.isfinite(ok[metric].to_numpy(dtype=float)).any():
                 continue
             figures.append(plots.sweep_metric(ok, sweep.parameters, metric, folder / f"{metric}.png", discrete=discrete,
-                                              log=log))
+                                              log=log, by=by))
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
                 figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png"))
