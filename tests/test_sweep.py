@@ -353,6 +353,7 @@ def test_a_grid_that_gained_a_value_reuses_its_finished_runs(tmp_path):
     out = tmp_path / "out"
     assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
     before = run_frame(out)
+    assert "grid grew" not in (out / "report.md").read_text()
     write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 5, 10, 20]}})
     grown = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
     assert grown.exit_code == 0, grown.output
@@ -362,6 +363,7 @@ def test_a_grid_that_gained_a_value_reuses_its_finished_runs(tmp_path):
     new = after.iloc[6:]
     assert new["program.incentive.referrer_reward"].tolist() == [5, 5] and new["point_id"].tolist() == [3, 3]
     assert new["seed"].tolist() == [run_seed(5, 3, 0), run_seed(5, 3, 1)]
+    assert "The grid grew in this folder (2 versions)" in (out / "report.md").read_text()
     # the new point's rows are those of the scenario with that value, run on those seeds
     from simulator.runner import run_replicate
     from simulator.scenario_io import apply_overrides, validate

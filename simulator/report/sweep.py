@@ -59,7 +59,8 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
                 figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png"))
-    atomic_write_text(folder / "report.md", sweep_markdown(sweep, frame, summary, figures, seed, best))
+    atomic_write_text(folder / "report.md", sweep_markdown(sweep, frame, summary, figures, seed, best,
+                                                           grids=state.get("grids")))
     started = dt.datetime.fromisoformat(state["started"])
     atomic_write_json(folder / "manifest.json", manifest(
         scenarios=[sweep.base], seeds={sweep.base.name: frame["seed"].tolist()}, started=started, ended=dt.datetime.now(),
@@ -73,7 +74,8 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
 
 
 def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, figures: list[Path], seed: int,
-                   best: pd.DataFrame | None = None) -> str:
+                   best: pd.DataFrame | None = None, grids: list | None = None) -> str:
+    """report.md; ``grids``: the versions of a grid that grew in this folder, oldest first."""
     spec = sweep.spec
     failed = frame[frame["status"] != "ok"]
     best = best_points(frame, sweep, summary) if best is None else best
@@ -100,6 +102,11 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         lines.append(f"| {key} | {described} |")
     if sweep.overrides:
         lines += ["", "Base scenario changed with --set: " + ", ".join(f"`{item}`" for item in sweep.overrides) + "."]
+    if grids and len(grids) > 1:
+        lines += ["", f"The grid grew in this folder ({len(grids)} versions): the points run before kept their ids and "
+                      f"seeds and the new ones were numbered after them, so point ids and seeds differ from a fresh run "
+                      f"of this file in an empty folder (which gives other runs, and can tell other points apart); "
+                      f"every run's seed is in sweep.csv."]
     assumptions = list(spec.assumptions)
     if _nothing_to_choose(sweep):
         lines += _effects_section(sweep, summary)
