@@ -222,6 +222,8 @@ def test_calibrate_writes_posterior_forecast_and_designs_and_repeats_itself(tmp_
     designs = pd.read_csv(folder / "designs.csv")
     for _, group in designs.groupby("metric"):
         assert group["probability_best"].sum() == pytest.approx(1.0)
+    # three draws: "probability best" moves in steps of a third, and the report says it is rough
+    assert "moves in steps of 1/3, so with so few draws it is a rough figure" in (folder / "report.md").read_text()
     ok(*calibrate_args(tmp_path / "b", pilot))
     for name in ("posterior.csv", "intervals.csv", "forecast.csv", "designs.csv"):
         assert (folder / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name

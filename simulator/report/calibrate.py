@@ -119,11 +119,18 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         for row in designs.to_dict("records"):
             lines.append(f"| {row['design']} | {row['metric']} | {fmt(row['mean'])} | {fmt(row['low'])} – {fmt(row['high'])} | "
                          f"{row['probability_best']:.0%} |")
+        lines += ["", f"Probability best: the share of the {draws} posterior draws on which the design is best; it moves "
+                      f"in steps of 1/{draws}"
+                      + (f", so with so few draws it is a rough figure (raise --draws; {ROUGH_DRAWS} or more)."
+                         if draws < ROUGH_DRAWS else ".")]
     lines += ["", "## Files", "",
               "posterior.csv (equally weighted draws), particles.csv (last generation, weighted), intervals.csv, "
               "generations.csv, forecast.csv (per day), outcomes.csv" + (", designs.csv" if designs is not None else "")
               + ", calibration.db (pyabc's history), manifest.json.", "", "## Figures", "", *figure_links(figures)]
     return "\n".join(lines) + "\n"
 
+
+#: Fewer posterior draws than this make a "probability best" a rough figure.
+ROUGH_DRAWS = 20
 
 __all__ = ["write_calibration", "posterior_plot", "forecast_plot", "calibration_markdown"]
