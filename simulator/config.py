@@ -493,10 +493,6 @@ class Scenario(Strict):
         timing = self.program.timing
         if isinstance(timing, Campaign) and max(timing.days) > self.days:
             raise ValueError(f"program.timing.days: day {max(timing.days)} is beyond the horizon (days = {self.days}); valid: 1..{self.days}")
-        renewal = self.churn.renewal
-        if renewal is not None and self.churn.monthly_rate > 0 and renewal.every_days > self.days:
-            raise ValueError(f"churn.renewal.every_days: {renewal.every_days} days is longer than the horizon (days = {self.days}): "
-                             f"nobody could ever leave; valid: 1..{self.days}, or no churn.renewal")
         seeds = self.population.initial_customers
         if self.network.kind != "edgelist":
             size = self.population.size

@@ -242,9 +242,57 @@ def test_renewal_churn_only_at_renewal_dates_with_the_hazards_probability():
     assert abs(share - expected) < 4 * np.sqrt(expected * (1 - expected) / newcomers.sum())
 
 
-def test_renewal_longer_than_the_horizon_is_an_error():
-    with pytest.raises(ValueError, match="churn.renewal.every_days"):
-        small(days=100, churn={"renewal": {"every_days": 365}})
+def existing_accounts(days: int, size: int, renewal: dict | None) -> Scenario:
+    """Only accounts of day 0, no inflow, one constant hazard (5% a month)."""
+    return small(days=days, population={"size": size + 10, "initial_customers": size}, acquisition={"organic_rate": 0.0},
+                 word_of_mouth={"spontaneous_rate": 0.0}, negative_word_of_mouth={"rate": 0.0},
+                 network={"kind": "erdos_renyi", "mean_degree": 2}, satisfaction={"kind": "constant", "value": 8.0},
+                 program={"timing": {"kind": "never"}, "incentive": {"kind": "none"}},
+                 churn={"monthly_rate": 0.05, **({"renewal": renewal} if renewal else {})})
+
+
+@pytest.mark.parametrize("kernel", [False, True])
+def test_annual_contracts_without_notice_keep_exactly_the_year_ends_of_continuous_churn(kernel):
+    """With a constant hazard h, one clock E per account and no notice, an account of day
+    0 leaves under continuous churn in year k when h·365·(k−1) < E ≤ h·365·k, and under
+    annual contracts at the one renewal date of year k when the hazard of its whole
+    contract period reaches E: the same accounts, so the counts at each year end agree
+    exactly. The hazard of the contract's days before day 0 was not counted, and a base
+    of accounts lost 27% in its first contract year against 44% in the next ones."""
+    ends = [365, 730, 1095]
+    counts = []
+    for renewal in (None, {"every_days": 365, "notice_days": 0}):
+        engine = Engine(existing_accounts(1095, 3000, renewal), 3, kernel=kernel).run()
+        counts.append(engine.daily[ends, C["customers"]])
+    np.testing.assert_array_equal(counts[0], counts[1])
+    assert counts[0][0] < 0.6 * 3000  # the check has leavers to count
+
+
+@pytest.mark.parametrize("kernel", [False, True])
+def test_a_base_under_contract_with_notice_loses_what_each_accounts_renewal_decides(kernel):
+    """Each account of day 0 meets one renewal date in the first year: its first one
+    when its tenure is under a year (a decision after 365 − notice days of hazard),
+    else a later one (a whole year of hazard), including the accounts whose decision
+    fell in the notice period before day 0. The first year's loss is the mean of
+    1 − exp(−h · period) over the accounts (tolerance: 4 standard errors of that sum of
+    Bernoullis). Before, accounts in the notice period never left in it and the
+    hazard before day 0 was not counted: 6 standard errors short at 90 days' notice."""
+    every, notice, size = 365, 90, 20_000
+    engine = Engine(existing_accounts(365, size, {"every_days": every, "notice_days": notice}), 5, kernel=kernel).run()
+    day0 = engine.people.adopted_day == 0
+    tenure = engine.people.tenure_at_start[day0]
+    assert day0.sum() == size
+    h = base_daily_hazard(0.05)
+    leave = 1 - np.exp(-h * np.where(tenure < every, every - notice, every))
+    lost = size - engine.daily[365, C["customers"]]
+    assert abs(lost - leave.sum()) < 4 * np.sqrt((leave * (1 - leave)).sum()), (lost, leave.sum())
+
+
+def test_a_contract_longer_than_the_horizon_is_allowed_and_existing_accounts_still_leave():
+    """An 18-month contract over a one-year view was refused as "nobody could ever
+    leave"; the accounts of day 0, part-way through theirs, do renew or leave in it."""
+    engine = Engine(existing_accounts(365, 2000, {"every_days": 548, "notice_days": 30}), 2).run()
+    assert 0 < 2000 - engine.daily[365, C["customers"]] < 2000
 
 
 def test_pipeline_lag_means_match_stage_sums():

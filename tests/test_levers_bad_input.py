@@ -17,8 +17,6 @@ from .test_bad_input import assert_mistake_is_one_line
      "population.initial_customers.strategy", ["valid: random, degree, k_core, influence"]),
     (lambda d: d["program"].__setitem__("targeting", {"daily_capacity": -1}), "program.targeting.daily_capacity",
      ["greater than or equal to 0"]),
-    (lambda d: d["churn"].__setitem__("renewal", {"every_days": 400, "notice_days": 30}), "churn.renewal.every_days",
-     ["longer than the horizon"]),
     (lambda d: d["churn"].__setitem__("renewal", {"every_days": 90, "notice_days": 90}), "churn.renewal.notice_days",
      ["not shorter than every_days"]),
     (lambda d: d["program"].__setitem__("conversion_lag", {"kind": "pipeline", "valid_days": 60,

@@ -182,9 +182,26 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             # once per argument type, and an int32 person or a literal 0 would cost a compile each
             c = np.int64(active[i])
             since[c] = 0
-            file_renewal(Q, heads, tails, pool, meta, leave_day, c, -tenure_at_start[c], np.int64(0), 0.0,
-                                churn_clock[c],
-                                hazard(P, satisfaction[c] - lost[c], referred_by[c] >= 0, multiplier[c]))
+            h = hazard(P, satisfaction[c] - lost[c], referred_by[c] >= 0, multiplier[c])
+            # part-way through a contract (behaviour/renewal.contract_state): the hazard of its
+            # days so far counts towards the next decision, and a decision made in the notice
+            # period before day 0 may have given notice
+            every, notice = Q[RENEWAL_EVERY], Q[RENEWAL_NOTICE]
+            into = tenure_at_start[c] + notice
+            since_decision = into % every if into >= every else tenure_at_start[c]
+            if into >= every and since_decision < notice:
+                period = every - notice if into < 2 * every else every
+                churn_hazard[c] = h * (period + since_decision)
+                if churn_clock[c] <= h * period:  # gave notice: leaves on the renewal date
+                    leave = notice - since_decision
+                    leave_day[c] = leave if leave <= Q[DAYS] else NEVER
+                    if leave <= Q[DAYS]:
+                        qu.put(heads, tails, pool, meta, qu.CHURN, leave, c, qu.NO_DATA, qu.NO_DATA)
+                    continue
+            else:
+                churn_hazard[c] = h * since_decision
+            file_renewal(Q, heads, tails, pool, meta, leave_day, c, -tenure_at_start[c], np.int64(0), churn_hazard[c],
+                         churn_clock[c], h)
     for day in range(first_day, last_day + 1):
         row = daily[day]
         n_start = K[K_ACTIVE]
