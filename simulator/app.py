@@ -105,7 +105,8 @@ STYLE = """
 .refsim-network { width: clamp(200px, min(46vh, 24vw), 460px); height: clamp(200px, min(46vh, 24vw), 460px); flex: 0 0 auto; }
 .refsim-one .refsim-network { width: clamp(300px, min(68vh, 45vw), 640px); height: clamp(300px, min(68vh, 45vw), 640px); }
 .refsim-chart { height: clamp(110px, 19vh, 200px); flex: 1 1 0; min-width: 0; }
-.refsim-one .refsim-chart { height: clamp(110px, 20vh, 220px); }
+/* one design: the charts stack in a column, where a flex basis of 0 would be their height */
+.refsim-one .refsim-chart { height: clamp(110px, 20vh, 220px); flex: 0 0 auto; }
 """
 
 # no "This website runs on Solara" badge over the charts
@@ -152,14 +153,24 @@ logging.getLogger("solara.task").addFilter(_GoneConnectionNotice())
 
 
 class _CancelledPlayNotice(logging.Filter):
-    """Drops asyncio's "Future exception was never retrieved" traceback for a future whose
-    exception is a cancellation: Pause, a new speed or a new run cancels the playing
-    task, and Solara leaves the cancelled future unread. The run did what the class
-    asked; the teacher's terminal need not show a traceback each time."""
+    """Drops two asyncio tracebacks of a playing task's cancellation, which the class
+    never sees and the teacher's terminal need not show each time:
+
+    - "Future exception was never retrieved" for a future whose exception is a
+      cancellation: Pause, a new speed or a new run cancels the playing task, and
+      Solara leaves the cancelled future unread;
+    - "Exception in callback Future.set_exception(CancelledError())" with an
+      InvalidStateError: a run that plays to its last day sets ``playing`` to False,
+      the page re-renders and Solara cancels the task while it finishes, after its
+      result was set; the cancellation then finds the future done (every run that
+      played out printed it)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        cancelled = record.exc_info is not None and isinstance(record.exc_info[1], asyncio.CancelledError)
-        return not (cancelled and "never retrieved" in record.getMessage())
+        error = record.exc_info[1] if record.exc_info is not None else None
+        message = record.getMessage()
+        cancelled = isinstance(error, asyncio.CancelledError) and "never retrieved" in message
+        late = isinstance(error, asyncio.InvalidStateError) and "Future.set_exception(CancelledError" in message
+        return not (cancelled or late)
 
 
 logging.getLogger("asyncio").addFilter(_CancelledPlayNotice())
@@ -324,11 +335,17 @@ def generations_text(sizes: list[int], listed: int = GENERATIONS_LISTED) -> str:
     parts = []
     for g, size in enumerate(sizes[:listed]):
         before = sizes[g - 1] if g else 0
-        parts.append(f"{size}" + (f" (×{size / before:.1f})" if g and before else ""))
+        parts.append(f"{size}" + (f" (×{ratio_text(size / before)})" if g and before else ""))
     text = " → ".join(parts)
     if len(sizes) > listed:
         text += f" → … ({len(sizes) - listed} more)"
     return text
+
+
+def ratio_text(ratio: float) -> str:
+    """A generation's ratio to the one before: one decimal from 1 up (×1.6), two
+    significant digits below (×0.045 for 1 after 22, which one decimal showed as ×0.0)."""
+    return f"{ratio:.1f}" if ratio >= 1 else f"{ratio:.2g}"
 
 
 def _tag(tag: str, text, css: str = "", style: str = "") -> str:
@@ -487,7 +504,8 @@ class Board:
             a, b = frames
             day["difference"] = escape(
                 f"B − A on day {run.day}: {b.adopters - a.adopters:+d} adopters, {b.referred - a.referred:+d} referred "
-                f"(same people, same seed: the difference is the design)")
+                f"(same people, same seed: the difference is the design's on this seed; small ones change sign "
+                f"from seed to seed, so try another)")
         for index, frame in enumerate(frames):
             other = frames[1 - index] if len(frames) == 2 else None
             label = frame.label

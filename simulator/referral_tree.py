@@ -150,12 +150,12 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     complete = [r for r in generation_ratios(generations)[:-1] if math.isfinite(r)]
     shrinking = len(complete) >= 2 and complete[-1] < 1.0 and complete[-2] < 1.0
     growing = (len(complete) >= 2 and complete[-1] > 1.0 and complete[-2] > 1.0) or speeding_up
-    rough = (f" It rests on only {k.customers} customers, so it is a rough figure: watch the generations."
-             if k.customers < ROUGH_COHORT else "")
+    rough = (f" It rests on only {k.customers} customer{'s' if k.customers != 1 else ''}, so it is a rough figure: "
+             f"watch the generations." if 0 < k.customers < ROUGH_COHORT else "")
     if prospects_left < FILLED_SHARE:
         return Verdict("filled", "The loop filled the network",
                        f"Only {prospects_left:.0%} of the people are still prospects. K falls now because customers "
-                       f"who join late find few friends left to invite, not because the loop fades.")
+                       f"who join late find few friends left to invite, not because the loop fades." + rough)
     if not k.known:
         return Verdict("pending", "K appears once a customer who joined has had {} days".format(K_WINDOW_DAYS),
                        f"K counts the referrals of customers who joined during the run and have had {K_WINDOW_DAYS} "
@@ -189,7 +189,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                        f"which looks {K_WINDOW_DAYS} days back, has not caught up yet." + rough)
     multiplier = referral_multiplier(k.k)
     return Verdict("fades", "K below 1: the loop fades",
-                   f"{head} Below 1 every generation is smaller than the last: 100 customers bring {100 * k.k:.0f}, "
+                   f"{head} Below 1 the generations shrink on average (a few may still grow by chance): "
+                   f"100 customers bring {100 * k.k:.0f}, "
                    f"who bring {100 * k.k * k.k:.0f}, and the chain stops. In all, each customer who comes on their own "
                    f"becomes about {multiplier:.1f} customers; growth beyond that has to come from elsewhere." + rough)
 

@@ -5,6 +5,7 @@ by tests/browser."""
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from types import SimpleNamespace
@@ -129,6 +130,22 @@ def test_verdict_reads_k_and_the_generations():
     assert speeding.tone == "edge" and "speeding up" in speeding.headline
     assert "rough figure" in verdict(KReading(0.5, MIN_COHORT), [3, 1], 0.9).text
     assert "rough figure" not in verdict(KReading(0.5, ROUGH_COHORT), [3, 1], 0.9).text
+
+
+def test_a_filled_network_still_says_when_k_is_a_rough_figure():
+    """The viral design fills the network before K has 30 customers: K = 2.30 on 10 was
+    shown under "filled the network" with no caveat."""
+    assert "only 10 customers, so it is a rough figure" in verdict(KReading(2.3, 10), [5, 9, 18], FILLED_SHARE / 2).text
+    assert "rough" not in verdict(KReading(float("nan"), 0), [5, 9, 18], FILLED_SHARE / 2).text
+    assert "rough" not in verdict(KReading(1.2, ROUGH_COHORT), [5, 9, 18], FILLED_SHARE / 2).text
+
+
+def test_a_generations_ratio_keeps_two_significant_digits_below_one():
+    """"22 → 1 (×0.0)": one decimal rounded a generation of 1 after 22 to nothing."""
+    from simulator.app import ratio_text
+
+    assert ratio_text(1 / 22) == "0.045" and ratio_text(0.5) == "0.5" and ratio_text(1.6) == "1.6"
+    assert ratio_text(16 / 10) == "1.6" and ratio_text(1.0) == "1.0"
 
 
 def test_no_verdict_from_k_on_fewer_than_min_cohort_customers():
@@ -1060,6 +1077,33 @@ def test_a_cancelled_play_leaves_no_traceback_in_the_teachers_terminal(caplog):
         assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
         abandoned(ValueError("a real failure"))
         assert [r for r in caplog.records if "never retrieved" in r.getMessage()]
+
+
+def test_a_run_played_to_its_end_leaves_no_traceback_in_the_teachers_terminal(caplog):
+    """A run that played to its last day printed "Exception in callback
+    Future.set_exception(CancelledError())" and an InvalidStateError: Solara cancels the
+    finishing task after its result was set. Reproduced here as asyncio meets it (a
+    set_exception scheduled on a future already done); that record is dropped, and an
+    InvalidStateError from another callback is still reported."""
+    import asyncio
+    import logging
+
+    from simulator import app  # noqa: F401  (installs the filter)
+
+    def late(callback_of) -> None:
+        loop = asyncio.new_event_loop()
+        future = loop.create_future()
+        future.set_result(None)
+        loop.call_soon(callback_of(future))
+        loop.call_soon(loop.stop)
+        loop.run_forever()
+        loop.close()
+
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        late(lambda future: functools.partial(future.set_exception, asyncio.CancelledError()))
+        assert not [r for r in caplog.records if "InvalidStateError" in repr(r.exc_info)]
+        late(lambda future: functools.partial(future.set_result, 1))
+        assert [r for r in caplog.records if "InvalidStateError" in repr(r.exc_info)]
 
 
 def test_the_server_ticks_every_tick_s_and_renews_its_date_header_once_a_second(monkeypatch):

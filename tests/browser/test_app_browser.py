@@ -173,6 +173,9 @@ def test_the_lesson_of_docs_app_md_step_by_step(classroom):
     assert re.search(r"on \d+ customers?", room.text(".refsim-k-customers-A"))
     sizes = [int(size) for size in re.findall(r"(?:^|→ )(\d+)", room.text(".refsim-generations-A"))]
     assert sizes and sizes[0] > sum(sizes[1:])  # most growth is organic
+    # the charts the lesson asks the class to watch are on screen beside the one network (they were 0 px tall)
+    for chart in (".refsim-adoption-A", ".refsim-daily-A", ".refsim-generation-bars-A"):
+        assert room.page.locator(chart).bounding_box()["height"] >= 100, chart
     # change the seed: the run restarts on new people, and the story does not change
     room.page.fill(".refsim-seed input", "7")
     room.wait_text(".refsim-day", "^Day 0 ")
