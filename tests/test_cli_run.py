@@ -202,6 +202,11 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
     text = reward_weighing(double)
     assert "reward scale of 30.0 (`reward_scale`)" in text and "the friend's 30.0 63% of the largest rise in conversion" in text
     assert reward_weighing(small(program={"incentive": {"kind": "none"}})) == ""
+    # a reward type the audience values at 0.3 of its face value buys 0.3 of the effect
+    gift = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "type_weight": 0.3}},
+                 economics={"monthly_margin": 15.0})
+    text = reward_weighing(gift)
+    assert "weighing 0.3 of its face value" in text and "the referrer's 20.0 buys 11% of the largest rise" in text
 
 
 def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():

@@ -94,13 +94,19 @@ def reward_weighing(scenario) -> str:
     friend = float(getattr(incentive, "referee_reward", 0.0) or 0.0)
     how = ("`reward_scale`" if incentive.reward_scale is not None else
            f"{incentive.reward_scale_months:g} months of the {fmt(scenario.economics.monthly_margin)} monthly margin")
-    text = (f"Rewards are weighed against a reward scale of {fmt(scale)} ({how}), a reward R buying 1 − e^(−R/scale) of "
-            f"its largest effect: the referrer's {fmt(referrer)}{' (first tier)' if incentive.kind == 'tiered' else ''} "
-            f"buys {float(inc.saturation(referrer, scale)):.0%} of the largest rise in sharing")
+    weight = inc.type_weight(incentive, scenario.program.reward_type_weights)
+    weighed = (f", the reward type weighing {weight:g} of its face value for this audience (`type_weight`)"
+               if weight != 1 else "")
+    text = (f"Rewards are weighed against a reward scale of {fmt(scale)} ({how}), a reward R buying "
+            f"{'weight · ' if weighed else ''}(1 − e^(−R/scale)) of its largest effect{weighed}: the referrer's {fmt(referrer)}"
+            f"{' (first tier)' if incentive.kind == 'tiered' else ''} buys "
+            f"{weight * float(inc.saturation(referrer, scale)):.0%} of the largest rise in sharing")
     if friend > 0:
-        text += f", the friend's {fmt(friend)} {float(inc.saturation(friend, scale)):.0%} of the largest rise in conversion"
+        text += (f", the friend's {fmt(friend)} {weight * float(inc.saturation(friend, scale)):.0%} of the largest rise "
+                 f"in conversion")
     fake = float(inc.fraud_probability(referrer + friend, scenario.fraud.share, scale))
-    return text + (f"; fake accounts make {fake:.1%} of referral signups (`fraud.share` {scenario.fraud.share:g} is the "
+    share = f"{fake:.1%}" if fake >= 0.001 or fake == 0 else "under 0.1%"
+    return text + (f"; fake accounts make {share} of referral signups (`fraud.share` {scenario.fraud.share:g} is the "
                    f"share when the rewards add up to one reward scale).")
 
 
