@@ -209,6 +209,17 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
     assert "weighing 0.3 of its face value" in text and "the referrer's 20.0 buys 11% of the largest rise" in text
 
 
+def test_the_run_report_warns_when_a_sales_pipeline_outlasts_ks_window():
+    """With deals closing ~65 days after the referral, K's 30-day window counted almost
+    none (k_factor 0.003 on the bundled B2B files): the report says so and what to set."""
+    from simulator.report.text import k_window_note
+    from simulator.scenario_io import load_scenario
+
+    note = k_window_note(load_scenario(SCENARIOS / "b2b-gift-card.yaml"))
+    assert "about 65 days to close" in note and "window of 30 days" in note and "`k_window_days` to 195" in note
+    assert k_window_note(load_scenario(SCENARIOS / "default.yaml")) == ""
+
+
 def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     """"Its budget never ran out" was printed for designs that have no budget."""
     from types import SimpleNamespace

@@ -110,6 +110,22 @@ def reward_weighing(scenario) -> str:
                    f"share when the rewards add up to one reward scale).")
 
 
+def k_window_note(scenario) -> str:
+    """A warning, as a sentence, when referred customers take longer on average to
+    convert (a sales pipeline) than half of K's window: K counts only the referrals that
+    closed within ``k_window_days`` of the referrer joining, so it reads near 0 by
+    construction (0.003 on the bundled B2B files, 0.13 with a year's window)."""
+    lag = scenario.program.conversion_lag
+    stages = getattr(lag, "stages", None)
+    mean = sum(stage.mean_days for stage in stages) if stages is not None else 0.0
+    window = scenario.k_window_days
+    if mean < window / 2:
+        return ""
+    return (f"Referred deals take about {mean:.0f} days to close here, against K's window of {window} days "
+            f"(`k_window_days`): `k_factor` counts only the deals closed within it, so it reads low; set "
+            f"`k_window_days` to {int(3 * mean)} or more to count them, or read `referred_share`.")
+
+
 def budget_used(runs, incentive) -> str:
     """How much of a total budget the rewards used, on average (a budget far above the
     spend constrains nothing: the reader should see that)."""
