@@ -25,8 +25,8 @@ if TYPE_CHECKING:  # pandas and scipy cost about a second to import: loaded wher
 
 INCREMENTAL_METRICS = {
     "incremental_value": "(cumulative_profit + equity_final - rewards_owed) minus the same for the no-program twin on the same seed: the headline [currency]",
-    "incremental_roi": "incremental_value / company reward cost [-]",
-    "incremental_cac": "company reward cost per incremental customer (NaN when the program adds none) [currency]",
+    "incremental_roi": "incremental_value / program_cost (rewards and the levers' costs) [-]",
+    "incremental_cac": "program_cost (rewards and the levers' costs) per incremental customer (NaN when the program adds none) [currency]",
     "incremental_cac_vs_paid": "incremental_cac / economics.paid_cac: below 1 the program beats paid acquisition (NaN without paid_cac) [-]",
     "payback_day": "first day from which cumulative incremental profit stays >= 0 (NaN if it ends below 0) [day]",
     "program_k": "cohort K minus the twin's cohort K: the referrals the program adds per customer [-]",
@@ -50,7 +50,8 @@ def incremental_metrics(scenario: Scenario, metrics: dict[str, float], twin: dic
 
     value = net_value(metrics) - net_value(twin)
     extra = metrics["customers_final"] - twin["customers_final"]
-    cac = ratio(metrics["reward_cost"], extra) if extra > 0 else math.nan
+    # the program's whole cost: account managers' time is as much a cost of the customers it brings as the rewards
+    cac = ratio(metrics["program_cost"], extra) if extra > 0 else math.nan
     paid_cac = scenario.economics.paid_cac
     profit = COLUMN_INDEX["cumulative_profit"]
     gap = daily[:, profit] - twin_daily[:, profit]
@@ -58,7 +59,7 @@ def incremental_metrics(scenario: Scenario, metrics: dict[str, float], twin: dic
     payback = 1.0 if not len(below) else (float(below[-1] + 2) if below[-1] + 1 < len(gap) - 1 else math.nan)
     return {
         "incremental_value": value,
-        "incremental_roi": ratio(value, metrics["reward_cost"]),
+        "incremental_roi": ratio(value, metrics["program_cost"]),
         "incremental_cac": cac,
         "incremental_cac_vs_paid": ratio(cac, paid_cac) if paid_cac else math.nan,
         "payback_day": payback if has_program(scenario) else math.nan,   # no program: nothing to pay back

@@ -218,6 +218,23 @@ def test_lever_costs_are_taken_from_profit():
     np.testing.assert_allclose(column(engine, "cumulative_profit"), np.cumsum(expected))
 
 
+def test_the_programs_cost_per_customer_counts_the_levers_costs():
+    """incremental_roi and incremental_cac divided by the reward cost alone: with account
+    managers at $25 an ask, a strategist's CAC read $5.8 against $305 with their time.
+    program_cost is the reward cost plus every lever cost of the daily table, and the two
+    ratios are taken on it (the no-program twin has no lever, so no cost)."""
+    from simulator.runner import run_replicate
+
+    scenario = small(program={"staff": {"cost_per_day": 10}, "targeting": {"daily_capacity": 5, "cost_per_ask": 3}})
+    out = run_replicate(scenario, 0, 8, baseline=True)
+    m = out.metrics
+    levers = sum(out.daily[:, C[name]].sum() for name in PROGRAM_COSTS)
+    assert levers > 0 and m["program_cost"] == pytest.approx(m["reward_cost"] + levers)
+    assert m["incremental_roi"] == pytest.approx(m["incremental_value"] / m["program_cost"])
+    if m["incremental_customers"] > 0:
+        assert m["incremental_cac"] == pytest.approx(m["program_cost"] / m["incremental_customers"])
+
+
 # ----------------------------------------------------------------------------- renewal churn and the pipeline
 
 
