@@ -220,6 +220,20 @@ def test_the_run_report_warns_when_a_sales_pipeline_outlasts_ks_window():
     assert k_window_note(load_scenario(SCENARIOS / "default.yaml")) == ""
 
 
+def test_the_run_report_says_how_long_asks_wait_for_account_managers():
+    """647 of some 1,200 accounts still waited for their ask on day 730 and report.md
+    never said so. With program.targeting it gives the queue on an average and the last
+    day (means over replicates) and the wait it implies, queue / daily capacity."""
+    from simulator.report.text import ask_queue_note
+
+    scenario = small(program={"targeting": {"daily_capacity": 2, "cost_per_ask": 25}})
+    series = pd.DataFrame({"replicate": [0, 0, 0, 1, 1, 1], "day": [0, 1, 2, 0, 1, 2], "ask_queue": [0, 10, 20, 0, 30, 40]})
+    note = ask_queue_note(scenario, series)
+    assert "16.7 customers waited for theirs on an average day and 30.0 on day 2" in note, note
+    assert "a wait of about 8 days or more" in note
+    assert ask_queue_note(small(), series) == "" and ask_queue_note(scenario, series.assign(ask_queue=0)) == ""
+
+
 def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     """"Its budget never ran out" was printed for designs that have no budget."""
     from types import SimpleNamespace

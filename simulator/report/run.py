@@ -13,7 +13,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import budget_used, figure_links, fmt, interval_text, summary_dict, summary_table, k_window_note, reward_weighing, value_split
+from .text import budget_used, figure_links, fmt, interval_text, summary_dict, summary_table, ask_queue_note, k_window_note, reward_weighing, value_split
 
 def headline(results: Results) -> list[str]:
     """The report's first paragraph when the no-program twin ran: the value the
@@ -70,6 +70,7 @@ def run_markdown(results: Results, figures: list[Path]) -> str:
         "",
         *([reward_weighing(sc), ""] if reward_weighing(sc) else []),
         *([k_window_note(sc), ""] if k_window_note(sc) else []),
+        *([ask_queue_note(sc, results.timeseries), ""] if ask_queue_note(sc, results.timeseries) else []),
         f"{sc.replicates} replicates of {sc.days} days, scenario seed {sc.seed} (each replicate's seed is in manifest.json).",
         "",
         "## Summary",

@@ -126,6 +126,27 @@ def k_window_note(scenario) -> str:
             f"`k_window_days` to {int(3 * mean)} or more to count them, or read `referred_share`.")
 
 
+def ask_queue_note(scenario, timeseries) -> str:
+    """When asks wait for account managers' capacity (``program.targeting``): how many
+    customers waited on the last day and on an average day (means over replicates), as
+    a sentence; the timing's ask day is then only the day they join the queue (647 of
+    some 1,200 accounts still waited on day 730 at 2 asks a day)."""
+    targeting = scenario.program.targeting
+    if targeting is None or timeseries is None or "ask_queue" not in timeseries.columns or not len(timeseries):
+        return ""
+    queue = timeseries["ask_queue"]
+    average, last = float(queue.mean()), float(timeseries.loc[timeseries["day"] == timeseries["day"].max(), "ask_queue"].mean())
+    if not average > 0:
+        return ""
+    text = (f"Asks wait for capacity ({targeting.daily_capacity} a day, `program.targeting`): {fmt(average)} customers "
+            f"waited for theirs on an average day and {fmt(last)} on day {int(timeseries['day'].max())} (`ask_queue` in "
+            f"timeseries.csv)")
+    if targeting.daily_capacity > 0:  # Little's law: the mean wait is at least the mean queue over the daily asks
+        text += (f", a wait of about {average / targeting.daily_capacity:.0f} days or more after the moment the timing "
+                 f"names")
+    return text + "."
+
+
 def budget_used(runs, incentive) -> str:
     """How much of a total budget the rewards used, on average (a budget far above the
     spend constrains nothing: the reader should see that)."""
