@@ -30,8 +30,9 @@ REFERRED_COLOUR = "#e6550d"
 REFERRAL_LINE_COLOUR = "#8c3b0c"
 OTHER_DESIGN_COLOUR = "#555555"
 #: Generation 0 (initial and organic customers) is blue; referred generation 1 (the only
-#: kind in a loop below 1) is the strongest orange, later generations ever darker hues.
-GENERATION_COLOURS = (ORGANIC_COLOUR, REFERRED_COLOUR, "#c2185b", "#7b1fa2", "#311b92")
+#: kind in a loop below 1) is the strongest orange, later generations ever darker hues, down to
+#: near black for generation 4 and later (a dark blue read as the organic blue on a projector).
+GENERATION_COLOURS = (ORGANIC_COLOUR, REFERRED_COLOUR, "#c2185b", "#7b1fa2", "#212121")
 GENERATION_NAMES = ("organic or initial (generation 0)", "referred, generation 1", "generation 2", "generation 3",
                     "generation 4 and later")
 #: Every group of points drawn on the network, bottom to top: (name, fill, ring colour, ring width).
