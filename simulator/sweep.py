@@ -266,8 +266,6 @@ def assumption_effects(summary: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
     correlation between each numeric parameter and the point means, with its
     two-sided p-value in column ``<parameter> p`` (NaN for a parameter with text
     values or a metric with fewer than three finite means)."""
-    from scipy import stats  # here, not at import (see best_points)
-
     rows = []
     for metric in sweep.metrics:
         means = summary[f"{metric}_mean"].astype(float)
