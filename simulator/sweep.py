@@ -279,10 +279,23 @@ def assumption_effects(summary: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
             usable = finite & np.isfinite(values)
             numeric = usable.sum() >= 3 and np.ptp(values[usable]) > 0 and np.ptp(means[usable]) > 0
             rho, p = _spearman(values[usable], means[usable].to_numpy()) if numeric else (float("nan"), float("nan"))
+            if not np.isfinite(values).any():  # text values: do the means differ by value (Kruskal-Wallis)?
+                p = _by_value(summary[key][finite].astype(str).to_numpy(), means[finite].to_numpy())
             row[key], row[f"{key} p"] = rho, p
         rows.append(row)
     return pd.DataFrame(rows, columns=["metric", "low", "low_point", "high", "high_point",
                                        *[c for key in sweep.parameters for c in (key, f"{key} p")]])
+
+
+def _by_value(labels: np.ndarray, means: np.ndarray) -> float:
+    """Kruskal-Wallis p-value of point means grouped by a text parameter's values (NaN
+    with fewer than two values, or no spread to rank)."""
+    from scipy import stats
+
+    groups = [means[labels == value] for value in dict.fromkeys(labels)]
+    if len(groups) < 2 or np.ptp(means) == 0:
+        return float("nan")
+    return float(stats.kruskal(*groups).pvalue)
 
 
 def _spearman(x: np.ndarray, y: np.ndarray, resamples: int = 9999) -> tuple[float, float]:
@@ -329,8 +342,9 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
             variance = (table.var(axis=1, ddof=1) / np.maximum(n_each, 1)).to_numpy()
             centre = (table.mean(axis=1) - table.loc[best].mean()).to_numpy()
             joint = variance + variance[table.index.get_loc(best)]
-            dof = joint ** 2 / (variance ** 2 / np.maximum(n_each - 1, 1)
-                                + variance[table.index.get_loc(best)] ** 2 / max(n_each[table.index.get_loc(best)] - 1, 1))
+            with np.errstate(divide="ignore", invalid="ignore"):  # two points with no spread: no dof, and none needed
+                dof = joint ** 2 / (variance ** 2 / np.maximum(n_each - 1, 1)
+                                    + variance[table.index.get_loc(best)] ** 2 / max(n_each[table.index.get_loc(best)] - 1, 1))
             half = stats.t.ppf(0.5 + level / 2, np.where(joint > 0, dof, 1)) * np.sqrt(joint)
             n = np.minimum(n_each, n_each[table.index.get_loc(best)])
         with np.errstate(invalid="ignore"):

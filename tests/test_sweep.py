@@ -476,7 +476,7 @@ def test_a_sweep_over_assumptions_alone_ranks_no_point(tmp_path):
     assert first.startswith("**Every parameter is an assumption, so no point is ranked.** customers_final ranges from ")
     assert "(point 0) to " in first and "(point 5) over the 6 points" in first
     assert "`population.initial_customers` (Spearman ρ = +1.00, p = 0.0028)" in first and "`name`" not in first
-    assert "## Best points" not in report and "| customers_final |" in report and "| +1.00 (p 0.0028) | – |" in report
+    assert "## Best points" not in report and "| customers_final |" in report and "| +1.00 (p = 0.0028) | – |" in report
 
 
 def test_the_rank_correlations_p_value_is_the_exact_permutation_one_for_few_points():
@@ -725,3 +725,22 @@ def test_sweep_plots_draw_a_line_per_value_of_the_assumption(tmp_path, monkeypat
     lines = {line.get_label(): list(line.get_ydata()) for line in reward_panel.get_lines()}
     assert lines == {"churn = 0.03": [-2.0, 98.0, 198.0], "churn = 0.08": [-7.0, 93.0, 193.0]}
     assert len(churn_panel.get_lines()) == 1
+
+
+def test_a_text_assumption_is_tested_by_value_and_p_values_read_on_their_side_of_the_line():
+    """A text-valued assumption (paid_on) was shown as "–" and never tested: its point
+    means are now compared by value (Kruskal–Wallis, scipy's). A p-value of 0.0495 read
+    "0.05" while counted below 0.05; a permutation test's floor reads "< 0.001"."""
+    from types import SimpleNamespace
+
+    from scipy import stats
+
+    from simulator.report.sweep import _p_text
+    from simulator.sweep import assumption_effects
+
+    summary = pd.DataFrame({"point_id": range(6), "paid_on": ["signup", "qualification"] * 3,
+                            "m_mean": [1.0, 5.0, 2.0, 6.0, 1.5, 7.0]})
+    row = assumption_effects(summary, SimpleNamespace(metrics=("m",), parameters=["paid_on"])).iloc[0]
+    assert math.isnan(row["paid_on"])
+    assert row["paid_on p"] == pytest.approx(stats.kruskal([1.0, 2.0, 1.5], [5.0, 6.0, 7.0]).pvalue)
+    assert _p_text(0.0495) == "= 0.0495" and _p_text(0.0505) == "= 0.051" and _p_text(0.0002) == "< 0.001"

@@ -84,8 +84,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         "",
         *_verdict(sweep, summary, best),
         "",
-        spec.description.strip(),
-        "",
+        *([spec.description.strip(), ""] if spec.description.strip() else []),
         f"Base scenario **{sweep.base.name}** ({sweep.base_source}); method **{spec.method}**, {len(summary)} points × "
         f"{sweep.replicates} replicates = {len(frame)} runs, sweep seed {seed}"
         + (" (common random numbers: every point on the same replicate seeds)." if spec.common_random_numbers else "."),
@@ -175,7 +174,18 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
     contenders = [{_values(by_id.loc[p], choices) for p in (row["point_id"], *row["indistinguishable"])} for row in rows]
     everywhere = [c for c in dict.fromkeys(_values(by_id.loc[p], choices) for p in by_id.index)
                   if all(c in at for at in contenders)]
-    if len(picked) == 1:
+    groups_of: dict[str, set] = {}
+    for row in rows:  # at which values of the assumptions each choice ran
+        at = tuple(_value_text(row[k]) for k in assumptions)
+        for point in summary[[_values(p, assumptions) == _values(by_id.loc[row["point_id"]], assumptions)
+                              for p in summary.to_dict("records")]].to_dict("records"):
+            groups_of.setdefault(_values(point, choices), set()).add(at)
+    if len(rows) > 1 and all(len(at) == 1 for at in groups_of.values()):
+        # drawn afresh at each value (a random or Latin hypercube sweep): nothing to compare across values
+        lead = (f"**Each value of {_names(assumptions)} has its own points**: the choices were drawn afresh at each, "
+                f"so no choice ran at more than one value and none can be called best across them. The best point at "
+                f"each value by {label}:")
+    elif len(picked) == 1:
         lead = (f"**{picked.pop()} is best by {label} at every value of {_names(assumptions)}**"
                 + (f"; at {unclear} of the {len(rows)} values it is not told apart from another point." if unclear else
                    ", told apart from every other point at each."))
@@ -192,8 +202,11 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
     lines = [lead, ""]
     for row in rows:
         at = ", ".join(f"{k} = {_value_text(row[k])}" for k in assumptions)
+        alone = sum(_values(p, assumptions) == _values(by_id.loc[row["point_id"]], assumptions)
+                    for p in summary.to_dict("records")) == 1
         lines.append(f"- at {at}: point {row['point_id']} ({_values(by_id.loc[row['point_id']], choices)}), "
-                     + _best_text(row, among=" at this value"))
+                     + (f"mean {fmt(row['mean'])}, 95% interval {interval_text(row['ci_low'], row['ci_high'])}; the only "
+                        f"point at this value." if alone else _best_text(row, among=" at this value")))
     return lines
 
 
@@ -215,10 +228,29 @@ EFFECT_P = 0.05
 
 
 def _ranked_effects(row: dict, keys: list[str]) -> list[tuple[str, float]]:
-    """The parameters whose rank correlation with the metric is beyond chance (p below
-    EFFECT_P), the largest first."""
-    return sorted(((k, row[k]) for k in keys if math.isfinite(row[k]) and row[f"{k} p"] < EFFECT_P),
-                  key=lambda item: -abs(item[1]))
+    """The parameters whose effect on the metric is beyond chance (p below EFFECT_P):
+    numeric ones by the size of their rank correlation, then text ones (ρ NaN) by p."""
+    beyond = [k for k in keys if row[f"{k} p"] < EFFECT_P]
+    return sorted(((k, row[k]) for k in beyond),
+                  key=lambda item: (not math.isfinite(item[1]), -abs(item[1]) if math.isfinite(item[1]) else row[f"{item[0]} p"]))
+
+
+def _effect_text(row: dict, key: str) -> str:
+    """'`k` (Spearman ρ = +0.83, p = 0.001)', or for text values '`k` (differs by value, Kruskal–Wallis p = 0.01)'."""
+    p = _p_text(row[f"{key} p"])
+    if math.isfinite(row[key]):
+        return f"`{key}` (Spearman ρ = {row[key]:+.2f}, p {p})"
+    return f"`{key}` (differs by value, Kruskal–Wallis p {p})"
+
+
+def _p_text(p: float) -> str:
+    """'= 0.013', or '< 0.001' below it (a permutation test's floor is not an estimate)."""
+    if p < 0.001:
+        return "< 0.001"
+    text = f"{p:.2g}"
+    if (p < EFFECT_P) != (float(text) < EFFECT_P):  # 0.0495 would read 0.05, on the other side of the line
+        text = f"{p:.3g}"
+    return f"= {text}"
 
 
 def _effects_verdict(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
@@ -235,8 +267,7 @@ def _effects_verdict(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
              f"{row['high_point']}) over the {len(summary)} points")
     ranked = _ranked_effects(row, sweep.parameters)
     if ranked:
-        text += "; it moves most with " + ", then ".join(f"`{k}` (Spearman ρ = {rho:+.2f}, p = {row[f'{k} p']:.2g})"
-                                                         for k, rho in ranked[:3])
+        text += "; it moves most with " + ", then ".join(_effect_text(row, k) for k, _ in ranked[:3])
     else:
         text += (f"; no parameter moves it beyond what chance gives (Spearman's p ≥ {EFFECT_P} for each)"
                  + ("" if sweep.spec.common_random_numbers else
@@ -252,14 +283,16 @@ def _effects_section(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
              "Every parameter is listed under `assumptions`, so no point is a choice to rank. Per metric: the lowest and "
              "highest point mean, and Spearman's rank correlation between each parameter's value and the point means "
              "with its p-value (+1: the metric rises with the parameter at every step; a p-value of 0.05 or more is "
-             "what chance alone often gives, the luck of each point's seeds included; – where a parameter is not "
-             "numeric).", "",
+             "what chance alone often gives, the luck of each point's seeds included); for a parameter with text "
+             "values, whether the means differ by value (Kruskal–Wallis p-value). Each pools the other parameters' "
+             "values: a parameter that is really a choice is better left out of `assumptions`.", "",
              "| metric | lowest (point) | highest (point) | " + " | ".join(sweep.parameters) + " |",
              "|" + "---|" * (3 + len(sweep.parameters))]
     for row in effects.to_dict("records"):
         lines.append(f"| {metric_label(row['metric'], sweep.base.days)} | {fmt(row['low'])} ({row['low_point']}) | "
                      f"{fmt(row['high'])} ({row['high_point']}) | "
-                     + " | ".join(f"{row[k]:+.2f} (p {row[f'{k} p']:.2g})" if math.isfinite(row[k]) else "–"
+                     + " | ".join(f"{row[k]:+.2f} (p {_p_text(row[f'{k} p'])})" if math.isfinite(row[k]) else
+                                  f"by value (p {_p_text(row[f'{k} p'])})" if math.isfinite(row[f"{k} p"]) else "–"
                                   for k in sweep.parameters) + " |")
     return lines
 
