@@ -278,10 +278,17 @@ COMPARE_CONSOLE = ("incremental_value", "customers_final", "cumulative_profit", 
 
 
 def console_metrics(table) -> list[str]:
-    """The console's metrics for a comparison table: COMPARE_CONSOLE, and ``fraud_cost``
-    where some design lost money to fake accounts (the strategist's "after fraud")."""
-    fraud = table.loc[table["metric"] == "fraud_cost", "mean"]
-    return [*COMPARE_CONSOLE, *(["fraud_cost"] if (fraud > 0).any() else [])]
+    """The console's metrics for a comparison table: COMPARE_CONSOLE, ``fraud_cost``
+    where some design lost money to fake accounts (the strategist's "after fraud"), and
+    ``program_cost`` where some design's levers cost more than its rewards (account
+    managers' $32k hid behind a reward cost that read "lower")."""
+    def means(metric: str):
+        return table.loc[table["metric"] == metric].set_index("design")["mean"]
+
+    fraud = means("fraud_cost")
+    program, rewards = means("program_cost"), means("reward_cost")
+    levers = bool(len(program)) and bool((program > rewards.reindex(program.index)).any())
+    return [*COMPARE_CONSOLE, *(["fraud_cost"] if (fraud > 0).any() else []), *(["program_cost"] if levers else [])]
 
 
 @app.command()

@@ -167,6 +167,10 @@ def test_the_run_report_says_what_the_fake_accounts_cost():
     assert "Rewards cost 4,000 on average, 80.0 of it (2.0%) on fake accounts' claims" in text, text
     unpaid = runs.assign(reward_cost=0.0, fraud_cost=0.0)
     assert "fake accounts" not in headline(SimpleNamespace(runs=unpaid, scenario=SimpleNamespace(days=365)))[0]
+    # levers that cost more than the rewards: the program's whole cost too
+    levers = runs.assign(program_cost=[30_000.0, 36_000.0])
+    assert "the program cost 33,000 (`program_cost`)" in headline(SimpleNamespace(runs=levers, scenario=SimpleNamespace(days=365)))[0]
+    assert "program_cost" not in text
 
 
 def test_the_headline_splits_the_value_into_cash_and_customer_equity():

@@ -343,8 +343,12 @@ def test_a_design_without_a_budget_is_not_said_to_have_kept_one():
 def test_the_console_names_fraud_cost_only_where_fakes_cost_money():
     """`refsim compare` prints fraud_cost next to reward_cost when some design paid fake
     accounts, and leaves it to comparison.csv when none did."""
-    def table(fraud_means):
-        return pd.DataFrame({"metric": ["incremental_value"] + ["fraud_cost"] * len(fraud_means),
-                             "mean": [1.0, *fraud_means]})
+    def table(fraud_means, program=(5.0, 5.0)):
+        return pd.DataFrame({"design": ["a", "a", "b", "a", "b", "a", "b"],
+                             "metric": ["incremental_value", "fraud_cost", "fraud_cost", "reward_cost", "reward_cost",
+                                        "program_cost", "program_cost"],
+                             "mean": [1.0, *fraud_means, 5.0, 5.0, *program]})
     assert console_metrics(table([0.0, 0.0])) == list(COMPARE_CONSOLE)
     assert console_metrics(table([0.0, 12.5])) == [*COMPARE_CONSOLE, "fraud_cost"]
+    # a design whose levers cost money beyond its rewards: program_cost too
+    assert console_metrics(table([0.0, 0.0], program=(5.0, 33_000.0))) == [*COMPARE_CONSOLE, "program_cost"]

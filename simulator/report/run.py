@@ -54,10 +54,13 @@ def fraud_sentence(runs) -> str:
     if not {"reward_cost", "fraud_cost"} <= set(runs.columns) or not len(runs):
         return ""
     spent, fraud = float(runs["reward_cost"].mean()), float(runs["fraud_cost"].mean())
+    program = float(runs["program_cost"].mean()) if "program_cost" in runs.columns else spent
+    levers = (f" With the levers' costs (account managers, staff, influencers, delight) the program cost {fmt(program)} "
+              f"(`program_cost`)." if program > spent else "")
     if not spent > 0:
-        return ""
+        return levers
     return (f" Rewards cost {fmt(spent)} on average, {fmt(fraud)} of it ({fraud / spent:.1%}) on fake accounts' "
-            f"claims (`fraud_cost`).")
+            f"claims (`fraud_cost`).") + levers
 
 
 def run_markdown(results: Results, figures: list[Path]) -> str:
