@@ -199,7 +199,7 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
                  economics={"monthly_margin": 15.0}, fraud={"share": 0.15})
     text = reward_weighing(base)
     assert "reward scale of 45.0 (3 months of the 15.0 monthly margin)" in text, text
-    assert "the referrer's 20.0 buys 36% of the largest rise in sharing;" in text
+    assert "the referrer's 20.0 buys 36% of the largest rise in sharing a cash reward gives;" in text
     assert "fake accounts make 8.5% of referral signups (`fraud.share` 0.15" in text
     double = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 30,
                                           "reward_scale": 30}})
@@ -210,7 +210,7 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
     gift = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "type_weight": 0.3}},
                  economics={"monthly_margin": 15.0})
     text = reward_weighing(gift)
-    assert "weighing 0.3 of its face value" in text and "the referrer's 20.0 buys 11% of the largest rise" in text
+    assert "weight 0.3 for a credit reward (`type_weight`)" in text and "the referrer's 20.0 buys 11% of the largest rise" in text
 
 
 def test_the_run_report_warns_when_a_sales_pipeline_outlasts_ks_window():
@@ -220,7 +220,7 @@ def test_the_run_report_warns_when_a_sales_pipeline_outlasts_ks_window():
     from simulator.scenario_io import load_scenario
 
     note = k_window_note(load_scenario(SCENARIOS / "b2b-gift-card.yaml"))
-    assert "about 65 days to close" in note and "window of 30 days" in note and "`k_window_days` to 195" in note
+    assert "about 65 days to close" in note and "window of 30 days" in note and "A window of a year or more" in note
     assert k_window_note(load_scenario(SCENARIOS / "default.yaml")) == ""
 
 

@@ -95,12 +95,13 @@ def reward_weighing(scenario) -> str:
     how = ("`reward_scale`" if incentive.reward_scale is not None else
            f"{incentive.reward_scale_months:g} months of the {fmt(scenario.economics.monthly_margin)} monthly margin")
     weight = inc.type_weight(incentive, scenario.program.reward_type_weights)
-    weighed = (f", the reward type weighing {weight:g} of its face value for this audience (`type_weight`)"
-               if weight != 1 else "")
+    source = ("`type_weight`" if incentive.type_weight is not None else
+              f"`reward_type_weights` for a {incentive.audience} audience")
+    weighed = f", weight {weight:g} for a {incentive.reward_type} reward ({source})" if weight != 1 else ""
     text = (f"Rewards are weighed against a reward scale of {fmt(scale)} ({how}), a reward R buying "
             f"{'weight · ' if weighed else ''}(1 − e^(−R/scale)) of its largest effect{weighed}: the referrer's {fmt(referrer)}"
             f"{' (first tier)' if incentive.kind == 'tiered' else ''} buys "
-            f"{weight * float(inc.saturation(referrer, scale)):.0%} of the largest rise in sharing")
+            f"{weight * float(inc.saturation(referrer, scale)):.0%} of the largest rise in sharing a cash reward gives")
     if friend > 0:
         text += (f", the friend's {fmt(friend)} {weight * float(inc.saturation(friend, scale)):.0%} of the largest rise "
                  f"in conversion")
@@ -114,7 +115,8 @@ def k_window_note(scenario) -> str:
     """A warning, as a sentence, when referred customers take longer on average to
     convert (a sales pipeline) than half of K's window: K counts only the referrals that
     closed within ``k_window_days`` of the referrer joining, so it reads near 0 by
-    construction (0.003 on the bundled B2B files, 0.13 with a year's window)."""
+    construction (b2b-gift-card: 0.003 at 30 days, 0.13 at 195, 0.17 at 365, 0.20 at 700;
+    the ask itself comes weeks after joining)."""
     lag = scenario.program.conversion_lag
     stages = getattr(lag, "stages", None)
     mean = sum(stage.mean_days for stage in stages) if stages is not None else 0.0
@@ -122,8 +124,8 @@ def k_window_note(scenario) -> str:
     if mean < window / 2:
         return ""
     return (f"Referred deals take about {mean:.0f} days to close here, against K's window of {window} days "
-            f"(`k_window_days`): `k_factor` counts only the deals closed within it, so it reads low; set "
-            f"`k_window_days` to {int(3 * mean)} or more to count them, or read `referred_share`.")
+            f"(`k_window_days`): `k_factor` counts only the deals closed within it, so it reads low. A window of a "
+            f"year or more counts most of them (it must also cover the wait for the ask), or read `referred_share`.")
 
 
 def ask_queue_note(scenario, timeseries) -> str:
