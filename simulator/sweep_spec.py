@@ -244,6 +244,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
     source = str(path)
     text = read_yaml_text(path, "a sweep YAML file (see scenarios/sweeps/)")
     data = parse_yaml(text, source, "a sweep is a mapping of keys such as 'base:', 'method:', 'parameters:'")
+    _check_parameter_shapes(data, source, text)
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as error:
@@ -265,6 +266,31 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
         except ScenarioError as error:
             raise ScenarioError(error.message, file=source, key=where("scheduler")) from None
     return sweep
+
+
+#: The keys of a range, which a list of values does not take.
+RANGE_KEYS = ("low", "high", "log", "integer", "levels")
+
+
+def _check_parameter_shapes(data: dict, source: str, text: str) -> None:
+    """A parameter is {values: [...]} or {low, high, ...}: a bare list or value, or a
+    block mixing both forms, is one line saying which form to write (pydantic said
+    "Input should be a valid dictionary or instance of ValueRange" of a bare list, and
+    "unknown key 'low'" of a mixed block)."""
+    parameters = data.get("parameters")
+    if not isinstance(parameters, dict):
+        return
+    for key, block in parameters.items():
+        where = key_at(f"parameters.{key}", ["parameters", key], text)
+        if not isinstance(block, dict):
+            shown = yaml_value(block if not isinstance(block, list) else block[:5])
+            raise ScenarioError(f"a parameter is a block: write {{values: {shown if isinstance(block, list) else f'[{shown}]'}}} "
+                                f"for a list of values, or {{low: ..., high: ...}} for a range (got {shown})",
+                                file=source, key=where)
+        mixed = [k for k in RANGE_KEYS if k in block]
+        if "values" in block and mixed:
+            raise ScenarioError(f"give either 'values' (a list) or a range (low, high, ...), not both (got values and "
+                                f"{', '.join(mixed)})", file=source, key=where)
 
 
 def _check_method(spec: SweepSpec, source: str, where) -> None:

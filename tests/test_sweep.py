@@ -744,3 +744,16 @@ def test_a_text_assumption_is_tested_by_value_and_p_values_read_on_their_side_of
     assert math.isnan(row["paid_on"])
     assert row["paid_on p"] == pytest.approx(stats.kruskal([1.0, 2.0, 1.5], [5.0, 6.0, 7.0]).pvalue)
     assert _p_text(0.0495) == "= 0.0495" and _p_text(0.0505) == "= 0.051" and _p_text(0.0002) == "< 0.001"
+
+
+@pytest.mark.parametrize("block, words", [
+    ([0, 10], ["a parameter is a block: write {values: [0, 10]}", "{low: ..., high: ...}"]),
+    (10, ["write {values: [10]}"]),
+    ({"values": [0, 10], "low": 0}, ["give either 'values' (a list) or a range", "got values and low"]),
+])
+def test_a_parameter_of_the_wrong_shape_says_which_shape_to_write(tmp_path, block, words):
+    """A bare list read "Input should be a valid dictionary or instance of ValueRange",
+    and values mixed with low "unknown key 'low'; valid keys here: values"."""
+    path = write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": block})
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o")]),
+                   "parameters.program.incentive.referrer_reward", *words)
