@@ -352,3 +352,25 @@ def test_the_console_names_fraud_cost_only_where_fakes_cost_money():
     assert console_metrics(table([0.0, 12.5])) == [*COMPARE_CONSOLE, "fraud_cost"]
     # a design whose levers cost money beyond its rewards: program_cost too
     assert console_metrics(table([0.0, 0.0], program=(5.0, 33_000.0))) == [*COMPARE_CONSOLE, "program_cost"]
+
+
+def test_the_comparison_report_notes_ask_queues_and_a_pipeline_longer_than_ks_window(tmp_path):
+    """The compare report ranked k_factor for B2B pipelines (0.0026 against 0.0023) and
+    said nothing of account managers' queue, which the run report now does: the same
+    notes, per design for the queue, once for K's window."""
+    from simulator.report import write_comparison
+
+    import datetime as dt
+
+    pipeline = {"kind": "pipeline", "stages": [{"mean_days": 40}, {"mean_days": 30}], "valid_days": 200}
+
+    def with_program(name: str, **program) -> object:
+        base = design(10, name).model_dump(mode="json")
+        base["program"].update(conversion_lag=pipeline, **program)
+        return type(design(10, name)).model_validate(base)
+
+    plain, queued = with_program("plain"), with_program("queued", targeting={"daily_capacity": 1})
+    comparison = compare([plain, queued], replicates=2, seed=3, executor="serial")
+    report = (write_comparison(comparison, tmp_path / "c", started=dt.datetime.now()) / "report.md").read_text()
+    assert "- **queued**: Asks wait for capacity (1 a day" in report and "- **plain**: Asks wait" not in report
+    assert report.count("Referred deals take about 70 days to close here") == 1
