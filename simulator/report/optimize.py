@@ -130,7 +130,8 @@ def _budget_lines(confirmation, runs: int) -> list[str]:
     if ran_out == 0:
         return ["", f"Its budget never ran out in the {runs} fresh-seed runs."]
     return ["", f"**Its budget ran out in {ran_out} of the {runs} fresh-seed runs**, on day {row['mean']:.0f} on average "
-                f"(95% interval {row['ci_low']:.0f}–{row['ci_high']:.0f}): no reward is paid after it."]
+                f"(95% interval {row['ci_low']:.0f}–{row['ci_high']:.0f}): no reward is paid after it, and with "
+                f"`on_budget_exhausted: end_program` (the default) nobody is asked either."]
 
 
 def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[Parameter], settings: OptimizeSettings,
