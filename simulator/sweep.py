@@ -247,9 +247,7 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
     assumptions = list(sweep.spec.assumptions)
     if set(assumptions) >= set(sweep.parameters):
         assumptions, summary = [], summary.iloc[:0]  # nothing to choose: no best point
-    # grouped by each value's text: a value may be a list or a mapping, which pandas cannot group by
-    keys = [tuple(str(point[k].item() if isinstance(point[k], np.generic) else point[k]) for k in assumptions)
-            for point in summary.to_dict("records")]
+    keys = value_keys(summary, assumptions)
     rows = []
     for key in dict.fromkeys(keys):
         points = summary[[k == key for k in keys]]
@@ -258,6 +256,14 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
             rows.append({**fixed, **row})
     return pd.DataFrame(rows, columns=[*assumptions, "metric", "point_id", "mean", "ci_low", "ci_high", "paired",
                                        "indistinguishable"])
+
+
+def value_keys(summary: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
+    """Each point's values of ``keys`` as a tuple of texts, in the summary's order: what
+    points are grouped by (a value may be a list or a mapping, which pandas cannot
+    group by)."""
+    return [tuple(str(point[k].item() if isinstance(point[k], np.generic) else point[k]) for k in keys)
+            for point in summary.to_dict("records")]
 
 
 def assumption_effects(summary: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
@@ -358,5 +364,5 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
 
 __all__ = ["SweepSpec", "Sweep", "Points", "SweepOutcome", "ValueList", "ValueRange", "load_sweep", "sweep_points",
            "run_seed", "run_seeds", "point_stream", "run_sweep", "execute_sweep", "point_summary", "best_points",
-           "assumption_effects", "default_folder",
+           "assumption_effects", "value_keys", "default_folder",
            "grid_levels", "unit_to_value", "unit_samples", "yaml_value", "METHODS", "DEFAULT_METRICS", "RESERVED_KEYS"]

@@ -757,3 +757,23 @@ def test_a_parameter_of_the_wrong_shape_says_which_shape_to_write(tmp_path, bloc
     path = write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": block})
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o")]),
                    "parameters.program.incentive.referrer_reward", *words)
+
+
+def test_choices_drawn_afresh_at_each_assumption_value_are_not_said_to_depend_on_it():
+    """A random sweep draws the choices anew at each fraud share, so no choice ran at two
+    values: "depends on fraud.share" was a certainty by construction. And a value with
+    one point said "Every other point at this value is distinguishable"."""
+    from types import SimpleNamespace
+
+    from simulator.report.sweep import _verdict
+
+    summary = pd.DataFrame({"point_id": [0, 1, 2], "fraud.share": [0.0, 0.1, 0.1], "base_share": [0.17, 0.21, 0.12]})
+    best = pd.DataFrame([{"fraud.share": 0.0, "metric": "value", "point_id": 0, "mean": 5.0, "ci_low": 4.0, "ci_high": 6.0,
+                          "paired": False, "indistinguishable": []},
+                         {"fraud.share": 0.1, "metric": "value", "point_id": 1, "mean": 4.0, "ci_low": 3.0, "ci_high": 5.0,
+                          "paired": False, "indistinguishable": [2]}])
+    sweep = SimpleNamespace(objective="value", parameters=["fraud.share", "base_share"], base=SimpleNamespace(days=365),
+                            spec=SimpleNamespace(assumptions=["fraud.share"], common_random_numbers=False))
+    lines = _verdict(sweep, summary, best)
+    assert lines[0].startswith("**Each value of `fraud.share` has its own points**") and "depends" not in lines[0]
+    assert lines[2].endswith("the only point at this value.") and "point 2;" in lines[3]

@@ -184,11 +184,9 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         "",
         *setup,
         "",
-        *[f"- **{d.scenario.name}**: {reward_weighing(d.scenario)}" for d in comparison.designs
-          if reward_weighing(d.scenario)],
-        *[f"- **{d.scenario.name}**: {ask_queue_note(d.scenario, d.timeseries)}" for d in comparison.designs
-          if ask_queue_note(d.scenario, d.timeseries)],
-        *next(([f"- {k_window_note(d.scenario)}"] for d in comparison.designs if k_window_note(d.scenario)), []),
+        *(f"- **{d.scenario.name}**: {note}" for d in comparison.designs
+          for note in (reward_weighing(d.scenario), ask_queue_note(d.scenario, d.timeseries)) if note),
+        *[f"- {note}" for note in dict.fromkeys(k_window_note(d.scenario) for d in comparison.designs) if note][:1],
         "",
         "## Who wins",
         "",

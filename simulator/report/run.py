@@ -71,9 +71,8 @@ def run_markdown(results: Results, figures: list[Path]) -> str:
         *headline(results),
         sc.description.strip() or "",
         "",
-        *([reward_weighing(sc), ""] if reward_weighing(sc) else []),
-        *([k_window_note(sc), ""] if k_window_note(sc) else []),
-        *([ask_queue_note(sc, results.timeseries), ""] if ask_queue_note(sc, results.timeseries) else []),
+        *(line for note in (reward_weighing(sc), k_window_note(sc), ask_queue_note(sc, results.timeseries)) if note
+          for line in (note, "")),
         f"{sc.replicates} replicates of {sc.days} days, scenario seed {sc.seed} (each replicate's seed is in manifest.json).",
         "",
         "## Summary",

@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import plots
 from ..results import StudyLock, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text, manifest
-from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary
+from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary, value_keys
 from ..sweep_spec import Sweep, ValueList
 from .text import figure_links, fmt, interval_text, metric_label
 
@@ -174,13 +174,13 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
     contenders = [{_values(by_id.loc[p], choices) for p in (row["point_id"], *row["indistinguishable"])} for row in rows]
     everywhere = [c for c in dict.fromkeys(_values(by_id.loc[p], choices) for p in by_id.index)
                   if all(c in at for at in contenders)]
-    groups_of: dict[str, set] = {}
-    for row in rows:  # at which values of the assumptions each choice ran
-        at = tuple(_value_text(row[k]) for k in assumptions)
-        for point in summary[[_values(p, assumptions) == _values(by_id.loc[row["point_id"]], assumptions)
-                              for p in summary.to_dict("records")]].to_dict("records"):
-            groups_of.setdefault(_values(point, choices), set()).add(at)
-    if len(rows) > 1 and all(len(at) == 1 for at in groups_of.values()):
+    # each point's value of the assumptions and of the choices, and at how many values each choice ran
+    at_value = dict(zip(summary["point_id"], value_keys(summary, assumptions)))
+    choice_of = dict(zip(summary["point_id"], value_keys(summary, choices)))
+    ran_at: dict[tuple, set] = {}
+    for point, choice in choice_of.items():
+        ran_at.setdefault(choice, set()).add(at_value[point])
+    if len(rows) > 1 and all(len(values) == 1 for values in ran_at.values()):
         # drawn afresh at each value (a random or Latin hypercube sweep): nothing to compare across values
         lead = (f"**Each value of {_names(assumptions)} has its own points**: the choices were drawn afresh at each, "
                 f"so no choice ran at more than one value and none can be called best across them. The best point at "
@@ -202,8 +202,7 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
     lines = [lead, ""]
     for row in rows:
         at = ", ".join(f"{k} = {_value_text(row[k])}" for k in assumptions)
-        alone = sum(_values(p, assumptions) == _values(by_id.loc[row["point_id"]], assumptions)
-                    for p in summary.to_dict("records")) == 1
+        alone = list(at_value.values()).count(at_value[row["point_id"]]) == 1
         lines.append(f"- at {at}: point {row['point_id']} ({_values(by_id.loc[row['point_id']], choices)}), "
                      + (f"mean {fmt(row['mean'])}, 95% interval {interval_text(row['ci_low'], row['ci_high'])}; the only "
                         f"point at this value." if alone else _best_text(row, among=" at this value")))
