@@ -777,3 +777,22 @@ def test_choices_drawn_afresh_at_each_assumption_value_are_not_said_to_depend_on
     lines = _verdict(sweep, summary, best)
     assert lines[0].startswith("**Each value of `fraud.share` has its own points**") and "depends" not in lines[0]
     assert lines[2].endswith("the only point at this value.") and "point 2;" in lines[3]
+
+
+def test_depends_on_names_only_the_assumptions_the_best_choice_changes_with():
+    """Two assumptions, fraud share and margin: the best payout changes with the margin
+    only. The lead named both."""
+    from types import SimpleNamespace
+
+    from simulator.report.sweep import _verdict
+
+    combos = [(f, m, paid) for f in (0.0, 0.2) for m in (8, 30) for paid in ("signup", "qualification")]
+    summary = pd.DataFrame({"point_id": range(8), "fraud": [c[0] for c in combos], "margin": [c[1] for c in combos],
+                            "paid_on": [c[2] for c in combos]})
+    # at margin 8 signup is best (points 0, 4), at margin 30 qualification (points 3, 7); nothing tied
+    best = pd.DataFrame([{"fraud": f, "margin": m, "metric": "value", "point_id": p, "mean": 1.0, "ci_low": 0.5,
+                          "ci_high": 1.5, "paired": True, "indistinguishable": []}
+                         for f, m, p in ((0.0, 8, 0), (0.0, 30, 3), (0.2, 8, 4), (0.2, 30, 7))])
+    sweep = SimpleNamespace(objective="value", parameters=["fraud", "margin", "paid_on"], base=SimpleNamespace(days=365),
+                            spec=SimpleNamespace(assumptions=["fraud", "margin"], common_random_numbers=True))
+    assert _verdict(sweep, summary, best)[0].startswith("**The best choice by value depends on `margin`**")

@@ -197,8 +197,9 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
                 + " best or statistically indistinguishable from the best at every value. More replicates "
                 + ("" if sweep.spec.common_random_numbers else "or `common_random_numbers: true` ") + "would tell more apart.")
     else:
-        lead = (f"**The best choice by {label} depends on {_names(assumptions)}**: no choice is best or tied with the "
-                f"best at every value.")
+        movers = _assumptions_that_move(rows, assumptions, {row["point_id"]: choice_of[row["point_id"]] for row in rows})
+        lead = (f"**The best choice by {label} depends on {_names(movers or assumptions)}**: no choice is best or tied "
+                f"with the best at every value.")
     lines = [lead, ""]
     for row in rows:
         at = ", ".join(f"{k} = {_value_text(row[k])}" for k in assumptions)
@@ -207,6 +208,21 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
                      + (f"mean {fmt(row['mean'])}, 95% interval {interval_text(row['ci_low'], row['ci_high'])}; the only "
                         f"point at this value." if alone else _best_text(row, among=" at this value")))
     return lines
+
+
+def _assumptions_that_move(rows: list[dict], assumptions: list[str], best_choice: dict) -> list[str]:
+    """The assumptions along which the best choice changes: two values of it, the other
+    assumptions the same, with different best choices ("depends on fraud.share and the
+    margin" named both where only the margin changed it)."""
+    movers = []
+    for a in assumptions:
+        others = [k for k in assumptions if k != a]
+        best_at: dict[tuple, set] = {}
+        for row in rows:
+            best_at.setdefault(tuple(_value_text(row[k]) for k in others), set()).add(best_choice[row["point_id"]])
+        if any(len(choices) > 1 for choices in best_at.values()):
+            movers.append(a)
+    return movers
 
 
 def _listing(items: list[str], most: int = 4) -> str:
