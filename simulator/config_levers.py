@@ -45,9 +45,14 @@ class PipelineLag(Strict):
         min_length=1, max_length=20, description="Stages from lead to closed deal, in order.")
     valid_days: int = Field(180, ge=0, le=3650, description="Leads still open after this many days are lost [days]. Source: assumption (two quarters).")
 
+    @property
+    def mean_days(self) -> float:
+        """Mean days from lead to closed deal: the stages' means added up."""
+        return float(sum(stage.mean_days for stage in self.stages))
+
     @model_validator(mode="after")
     def _stages_fit_validity(self):
-        total = sum(stage.mean_days for stage in self.stages)
+        total = self.mean_days
         if total > self.valid_days:
             raise ValueError(f"stages: stage means sum to {total:g} days, past valid_days ({self.valid_days}); "
                              f"shorten the stages or give valid_days of at least {total:g}")

@@ -191,8 +191,8 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         elsewhere = _other_kinds_with(str(path[-1]), path[:-1], data, model)
         hint = difflib.get_close_matches(str(path[-1]), valid, n=1, cutoff=0.6)
         if elsewhere:  # a key of another kind of this block: the kind is the likelier slip than the key
-            parent = _get_path(data, path[:-1])
-            message = (f"'{path[-1]}' is a key of kind {' and '.join(elsewhere)}, not of kind '{parent['kind']}';"
+            own = _annotation_at(path[:-1], data, model)[1]["kind"]
+            message = (f"'{path[-1]}' is a key of kind {' and '.join(elsewhere)}, not of kind '{own}';"
                        f" change the kind, or remove the key;")
         else:
             message = f"unknown key '{path[-1]}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
@@ -260,12 +260,6 @@ def _data_path(loc: tuple, data: Any, keep_last: bool = False) -> list:
                 and part not in _union_tags(node):
             path.append(part)
     return path
-
-
-def _get_path(data: Any, path: list) -> Any:
-    for part in path:
-        data = data[part]
-    return data
 
 
 def _union_tags(node: dict) -> set:

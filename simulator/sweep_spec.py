@@ -269,7 +269,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
 
 
 #: The keys of a range, which a list of values does not take.
-RANGE_KEYS = ("low", "high", "log", "integer", "levels")
+RANGE_KEYS = tuple(ValueRange.model_fields)
 
 
 def _check_parameter_shapes(data: dict, source: str, text: str) -> None:

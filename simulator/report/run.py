@@ -13,7 +13,8 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import budget_used, figure_links, fmt, interval_text, summary_dict, summary_table, ask_queue_note, k_window_note, reward_weighing, value_split
+from .text import (ask_queue_note, budget_used, figure_links, fmt, interval_text, k_window_note, reward_weighing,
+                   summary_dict, summary_table, value_split)
 
 def headline(results: Results) -> list[str]:
     """The report's first paragraph when the no-program twin ran: the value the

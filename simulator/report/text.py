@@ -117,9 +117,7 @@ def k_window_note(scenario) -> str:
     closed within ``k_window_days`` of the referrer joining, so it reads near 0 by
     construction (b2b-gift-card: 0.003 at 30 days, 0.13 at 195, 0.17 at 365, 0.20 at 700;
     the ask itself comes weeks after joining)."""
-    lag = scenario.program.conversion_lag
-    stages = getattr(lag, "stages", None)
-    mean = sum(stage.mean_days for stage in stages) if stages is not None else 0.0
+    mean = getattr(scenario.program.conversion_lag, "mean_days", 0.0)  # a pipeline's (config_levers.PipelineLag)
     window = scenario.k_window_days
     if mean < window / 2:
         return ""
