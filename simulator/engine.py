@@ -548,6 +548,18 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             self._joined_day = self.day
         return self._joined
 
+    def pending_leads(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The successful invitations still converting after today (within their conversion
+        lag or sales pipeline), as (day, target, referrer, tracked) arrays in the order they
+        would be taken: by the day each converts, then in filing order. Those due after
+        the horizon are kept too: they are what ``metrics.pipeline_equity`` values."""
+        if self._kernel is not None:
+            return self._kernel_leads()
+        items = [(day, inv) for day, inv in self._pending_invites.items() if day > self.day]
+        invitations = chan.Invitations.concat([inv for _, inv in items])
+        days = np.repeat(np.array([day for day, _ in items], np.int64), [len(inv) for _, inv in items])
+        return days, invitations.target.astype(np.int64), invitations.referrer.astype(np.int64), invitations.tracked
+
     def revenue_to_date(self) -> np.ndarray:
         """Each person's margin so far (closed form; also stored in ``people.revenue``),
         settled once per day and only for the people who ever joined (the others earn nothing)."""

@@ -173,6 +173,33 @@ class KernelBridge:
         self.budget.restore(None if exhausted < 0 else exhausted, int(K[L.K_PAUSED_UNTIL]), float(M[L.M_LEFT]), float(M[L.M_SPENT]))
         self._active = k[6][9][: int(K[L.K_ACTIVE])]
 
+    def _kernel_leads(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Engine.pending_leads from the kernel's queue of invitations (read, not taken): the
+        days after today, then the spare day after the horizon, whose items carry their
+        own day in their flags (kernel/day.py, AFTER_HORIZON)."""
+        from .kernel import queue as qu
+        from .kernel.day import AFTER_HORIZON, TRACKED_BIT
+
+        heads, pool = self._kernel[9], self._kernel[11]
+        horizon = self.scenario.days
+        rows, days = [], []
+        for day in range(self.day + 1, horizon + 2):
+            slot = int(heads[qu.INVITES, day])
+            while slot >= 0:
+                rows.append(pool[slot])
+                days.append(day)
+                slot = int(pool[slot, qu.NEXT])
+        if not rows:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, empty, np.zeros(0, bool)
+        items = np.array(rows, np.int64)
+        days = np.array(days, np.int64)
+        flags = items[:, qu.C]
+        after = days > horizon
+        days[after] = flags[after] // AFTER_HORIZON
+        order = np.argsort(days, kind="stable")  # the spare day's leads by their own day, in filing order
+        return days[order], items[order, qu.A], items[order, qu.B], ((flags[order] % AFTER_HORIZON) & TRACKED_BIT) != 0
+
 
 def _kernel_rows(streams, known: dict, names) -> np.ndarray:
     """The kernel's row of state for each of its streams. A stream nothing has drawn from

@@ -7,10 +7,11 @@ import math
 import numpy as np
 
 from .behaviour import incentive as inc
+from .behaviour.churn import daily_hazard
 from .behaviour.economics import customer_equity, lifetime_value
 from .config import offers_reward
 from .stages import PROGRAM_COSTS
-from .state import CUSTOMER, NEVER
+from .state import CUSTOMER, NEVER, PROSPECT
 
 #: Daily columns, in output order, with their meaning. The engine fills exactly these.
 DAILY_COLUMNS: dict[str, str] = {
@@ -70,6 +71,7 @@ SUMMARY_METRICS: dict[str, str] = {
     "budget_exhausted_day": "day the budget ran out (NaN if it never did) [day]",
     "equity_final": "expected discounted future margin of the customers active on the last day [currency]",
     "rewards_owed": "expected discounted company cost of the rewards due after the last day for referrals made by then (paid on qualification) [currency]",
+    "pipeline_equity": "expected discounted value, on the last day, of the referrals still converting after it (in a conversion lag or sales pipeline): each friend's equity as a new customer less the rewards the referral triggers [currency]",
 }
 
 
@@ -193,6 +195,53 @@ def rewards_owed(engine, joined: np.ndarray | None = None) -> float:
     return float(min((weight * discount * face).sum() * engine.budget.cost_share, engine.budget.left))
 
 
+def pipeline_equity(engine, owed: float = 0.0) -> float:
+    """Expected discounted value, on the last day T, of the referrals still converting
+    after it: the successful invitations within their conversion lag or sales pipeline
+    (Engine.pending_leads), which a longer run would turn into customers.
+
+    Each friend converts once, through their first lead (of day L), if still a prospect
+    and not due to join on their own before L (a referral wins a tie, as in the
+    convert stage). They are then worth a new referred customer's equity from L on
+    (economics.customer_equity at tenure 0 under their hazard as a referred customer),
+    less, for a tracked lead while a reward is on offer, its rewards: the referrer's
+    (at the tier and cap reached counting the leads before it) plus the friend's, times
+    cost_share, paid on L, or on L + q if the friend is still a customer then (paid on
+    qualification); all discounted from T like equity_final, e^(-d (L - T)), the
+    rewards at most what is left of the budget after ``owed`` (rewards_owed). Valued
+    as ordinary customers: a reward seeker's margin and a fake account alongside are
+    drawn only at joining and are left out."""
+    sc, p = engine.scenario, engine.people
+    days, target, referrer, tracked = engine.pending_leads()
+    if not len(days):
+        return 0.0
+    first = np.sort(np.unique(target, return_index=True)[1])   # each friend's first lead, in order
+    days, target, referrer, tracked = days[first], target[first], referrer[first], tracked[first]
+    organic = p.organic_day[target]
+    joins = (p.state[target] == PROSPECT) & ~((organic > engine.day) & (organic < days))
+    days, target, referrer, tracked = days[joins], target[joins], referrer[joins], tracked[joins]
+    if not len(days):
+        return 0.0
+    econ = sc.economics
+    d = np.log1p(econ.annual_discount_rate) / 365.0
+    referrer_active = p.state[referrer] == CUSTOMER if sc.churn.only_while_referrer_active else None
+    hazard = daily_hazard(sc.churn, p.satisfaction[target], np.ones(len(target), bool), referrer_active)
+    ahead = np.exp(-d * (days - engine.day))
+    with np.errstate(invalid="ignore"):  # inf * 0 where equity is infinite (no churn, no discount)
+        value = float((ahead * customer_equity(econ, np.zeros(len(target)), np.ones(len(target), bool), hazard)).sum())
+    incentive = sc.program.incentive
+    rewarded = tracked
+    if not offers_reward(incentive) or engine.budget_exhausted_day is not None or not rewarded.any():
+        return value
+    paid = referrer[rewarded]
+    face = inc.referrer_reward(incentive, p.rewards_earned[paid] + inc.rank_within(paid)) + inc.referee_reward(incentive)
+    later = ahead[rewarded]
+    if incentive.paid_on == "qualification":  # paid q days on, to a friend still a customer
+        later = later * np.exp(-(hazard[rewarded] + d) * incentive.qualification_days)
+    rewards = min(float((later * face).sum()) * engine.budget.cost_share, max(engine.budget.left - owed, 0.0))
+    return value - rewards
+
+
 def ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else float("nan")
 
@@ -250,6 +299,7 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
         "ltv_ratio": ratio(ltv["referred"], ltv["organic"]) if math.isfinite(ltv["organic"]) else float("nan"),
         "cumulative_profit": float(daily[-1, col["cumulative_profit"]]),
         "equity_final": equity_final(engine, active),
-        "rewards_owed": rewards_owed(engine, joined),
+        "rewards_owed": (owed := rewards_owed(engine, joined)),
+        "pipeline_equity": pipeline_equity(engine, owed),
         "budget_exhausted_day": float("nan") if engine.budget_exhausted_day is None else float(engine.budget_exhausted_day),
     }, (cohort_k_by_month(people, engine.day, engine.scenario.k_window_days, cohorts=cohorts) if by_month else None)

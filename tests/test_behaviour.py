@@ -620,7 +620,8 @@ def test_incremental_metrics_compare_with_the_no_program_twin_on_the_same_seed()
     assert out.metrics["incremental_customers"] == out.metrics["customers_final"] - base["customers_final"]
     assert math.isclose(out.metrics["incremental_profit"], out.metrics["cumulative_profit"] - base["cumulative_profit"])
     value = (out.metrics["cumulative_profit"] + out.metrics["equity_final"] - out.metrics["rewards_owed"]
-             - base["cumulative_profit"] - base["equity_final"] + base["rewards_owed"])
+             + out.metrics["pipeline_equity"]
+             - base["cumulative_profit"] - base["equity_final"] + base["rewards_owed"] - base["pipeline_equity"])
     assert math.isclose(out.metrics["incremental_value"], value)
     assert math.isclose(out.metrics["incremental_roi"], value / out.metrics["reward_cost"])
     d = twin.daily

@@ -14,7 +14,7 @@ from simulator.engine import Engine
 from simulator.metrics import COLUMN_INDEX as C
 from simulator.metrics import cohort_k, equity_final, run_summary
 from simulator.runner import baseline_of, simulate
-from simulator.state import CUSTOMER, SEED
+from simulator.state import CUSTOMER, PROSPECT, SEED
 
 from .conftest import small
 
@@ -107,6 +107,69 @@ def test_rewards_owed_expect_the_churn_before_qualification():
     gaps = np.array(gaps)
     assert abs(gaps.mean()) < 4 * gaps.std(ddof=1) / math.sqrt(len(gaps)), (gaps.mean(), gaps.std(ddof=1))
     assert np.sum(owed) < 0.99 * np.sum(upper)
+
+
+def pipeline_scenario(days: int, churn: float = 0.05) -> object:
+    """One ask on day 1 (a campaign), leads that close through a two-stage sales
+    pipeline (mean 50 days, half lost, open at most 120 days), nobody joining on their
+    own or sharing unprompted, $15 + $15 paid on signup, no discounting: every
+    customer who joins after day 1 is one of day 1's leads."""
+    return small(days=days, acquisition={"organic_rate": 0.0}, word_of_mouth={"spontaneous_rate": 0.0},
+                 churn={"monthly_rate": churn}, economics={"annual_discount_rate": 0.0},
+                 fraud={"share": 0.0}, population={"initial_customers": 300},
+                 program={"base_share": 0.6, "timing": {"kind": "campaign", "days": [1]},
+                          "channels": [{"kind": "direct", "weight": 1, "invite_all": True, "base_conversion": 0.2}],
+                          "reward_seekers": {"max_share": 0.0},
+                          "incentive": {"kind": "double_sided", "referrer_reward": 15, "referee_reward": 15,
+                                        "paid_on": "signup", "reward_type": "cash"},
+                          "conversion_lag": {"kind": "pipeline", "valid_days": 120,
+                                             "stages": [{"name": "demo", "mean_days": 20, "drop_off": 0.3},
+                                                        {"name": "proposal", "mean_days": 30, "drop_off": 0.3}]}})
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_pending_leads_are_who_the_run_carried_on_converts(kernel):
+    """The 60-day run's leads still in the pipeline, each friend's first one to a friend
+    still a prospect, are exactly the customers the same seed run for 200 days gains
+    after day 60, on the
+    days they join (its first 60 days being the 60-day run, checked): nothing but
+    day 1's leads can convert later in this scenario."""
+    short = Engine(pipeline_scenario(60), 4, kernel=kernel).run()
+    longer = Engine(pipeline_scenario(200), 4, kernel=kernel).run()
+    assert np.array_equal(short.daily, longer.daily[:61])
+    days, target, referrer, tracked = short.pending_leads()
+    assert np.all(days > 60) and np.all(np.diff(days) >= 0) and tracked.all()
+    assert np.all(short.people.state[referrer] != PROSPECT)  # every referrer is a customer or was one
+    first = np.sort(np.unique(target, return_index=True)[1])
+    first = first[short.people.state[target[first]] == PROSPECT]
+    p = longer.people
+    later = np.flatnonzero(p.adopted_day > 60)
+    assert len(later) > 20 and len(first) < len(np.unique(target))  # some friends joined through an earlier lead
+    assert sorted(zip(target[first].tolist(), days[first].tolist())) == sorted(zip(later.tolist(), p.adopted_day[later].tolist()))
+    assert np.array_equal(p.referred_by[target[first]], referrer[first])
+
+
+def test_pipeline_equity_is_what_the_leads_bring_when_the_run_carries_on():
+    """With no discounting, the leads open on day 60 are worth, in expectation, what
+    their friends earn once they join (margin to day 400 plus their equity then) less
+    the rewards paid on their signups: over 30 seeds the mean of (that - pipeline_equity
+    of the 60-day run) is within 4 standard errors of 0, while what they bring is more
+    than 20 standard errors above the 0 they were worth before pipeline_equity."""
+    gaps, brought_all = [], []
+    for seed in range(30):
+        short = Engine(pipeline_scenario(60), seed).run()
+        longer = Engine(pipeline_scenario(400), seed).run()
+        summary = run_summary(short)
+        later = np.flatnonzero(longer.people.adopted_day > 60)
+        active = later[longer.people.state[later] == CUSTOMER]
+        brought = (longer.revenue_to_date()[later].sum() + equity_final(longer, active)
+                   - longer.daily[61:, C["reward_cost"]].sum())
+        gaps.append(brought - summary["pipeline_equity"])
+        brought_all.append(brought)
+    gaps = np.array(gaps)
+    se = gaps.std(ddof=1) / math.sqrt(len(gaps))
+    assert abs(gaps.mean()) < 4 * se, (gaps.mean(), gaps.std(ddof=1))
+    assert np.mean(brought_all) > 20 * se
 
 
 def test_tracked_and_word_of_mouth_adoptions_are_all_referral_adoptions_every_day():
@@ -223,8 +286,11 @@ def test_incremental_value_is_the_mean_of_paired_differences():
     for seed in results.seeds:
         program = Engine(scenario.model_copy(update={"seed": results.scenario.seed}), seed).run()
         twin = Engine(baseline_of(scenario), seed, network=program.network).run()
-        value = [run_summary(e)["cumulative_profit"] + equity_final(e) - run_summary(e)["rewards_owed"] for e in (program, twin)]
+        summaries = [run_summary(e) for e in (program, twin)]
+        value = [s["cumulative_profit"] + equity_final(e) - s["rewards_owed"] + s["pipeline_equity"]
+                 for s, e in zip(summaries, (program, twin))]
         diffs.append(value[0] - value[1])
+    assert (results.runs["pipeline_equity"] > 0).any()  # invitations within their conversion lag on the last day
     assert list(results.runs["incremental_value"]) == pytest.approx(diffs, rel=1e-12)
     summary = results.summary.set_index("metric").loc["incremental_value"]
     assert summary["mean"] == pytest.approx(np.mean(diffs), rel=1e-12)

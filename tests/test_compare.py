@@ -246,8 +246,8 @@ def test_incremental_value_is_program_minus_its_twin_on_the_same_seed():
     program = Engine(scenario, 123).run()
     twin = run_summary(Engine(baseline_of(scenario), 123, network=program.network).run())
     mine = run_summary(program)
-    expected = ((mine["cumulative_profit"] + mine["equity_final"] - mine["rewards_owed"])
-                - (twin["cumulative_profit"] + twin["equity_final"] - twin["rewards_owed"]))
+    expected = ((mine["cumulative_profit"] + mine["equity_final"] - mine["rewards_owed"] + mine["pipeline_equity"])
+                - (twin["cumulative_profit"] + twin["equity_final"] - twin["rewards_owed"] + twin["pipeline_equity"]))
     assert output.metrics["incremental_value"] == pytest.approx(expected, rel=1e-12, abs=1e-9)
 
 

@@ -53,6 +53,9 @@ PROMOTER_MIN, PASSIVE_MIN = 9.0, 7.0
 DAYS_PER_MONTH = 30.4375
 # an invitation's packed flags (queue column c): channel, strong tie, tracked
 STRONG_BIT, TRACKED_BIT = 256, 512
+# a lead converting after the horizon is filed under the spare day (days + 1) with its day
+# times AFTER_HORIZON added to its flags (metrics.pipeline_equity reads it)
+AFTER_HORIZON = 1024
 # how many people (rows of friends) ahead the loops ask for the memory they will touch (hints.py)
 AHEAD, ROWS_AHEAD = 4, 2
 
@@ -415,6 +418,9 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 if wait > 0:
                     if day + wait <= Q[DAYS]:
                         qu.put(heads, tails, pool, meta, qu.INVITES, day + wait, target, c, invitation)
+                    else:  # converts after the horizon: kept in the spare day, its own day in the flags
+                        qu.put(heads, tails, pool, meta, qu.INVITES, Q[DAYS] + 1, target, c,
+                               invitation + (day + wait) * AFTER_HORIZON)
                     continue
                 due[n_due, 0], due[n_due, 1], due[n_due, 2] = target, c, invitation
                 n_due += 1

@@ -61,10 +61,15 @@ def figure_links(figures: list) -> list[str]:
     return [f"![{f.stem}]({f.name})\n" for f in figures]
 
 
+#: The share of the incremental value at which the value split names the leads still converting.
+PIPELINE_NOTE = 0.01
+
+
 def value_split(runs, days: int) -> str:
     """The two parts of the mean incremental value, as a sentence: the cash within the
     horizon (incremental profit) and the rest, the margin the extra customers still
-    active at its end are expected to bring, less rewards still owed. The second part
+    active at its end are expected to bring, less rewards still owed, and, where they
+    weigh, the referrals still converting then (pipeline_equity). The second part
     grows with the horizon's end state, so the reader should see how much of the value
     it is."""
     if not {"incremental_value", "incremental_profit"} <= set(runs.columns) or not len(runs):
@@ -72,9 +77,15 @@ def value_split(runs, days: int) -> str:
     value, profit = float(runs["incremental_value"].mean()), float(runs["incremental_profit"].mean())
     if not (np.isfinite(value) and np.isfinite(profit)) or value == 0:
         return ""
+    pipeline = float(runs["pipeline_equity"].mean()) if "pipeline_equity" in runs.columns else 0.0
+    leads = ""
+    if np.isfinite(pipeline) and abs(pipeline) >= PIPELINE_NOTE * abs(value):
+        # the twin's own pipeline (unprompted word of mouth) is not in the runs table: the design's is named as such
+        leads = (f", and the referrals still converting on day {days} (in a conversion lag or sales pipeline: "
+                 f"{fmt(pipeline)} for this design, `pipeline_equity`)")
     return (f" Of it, {fmt(profit)} is cash within the {days} days (incremental profit) and {fmt(value - profit)} the "
             f"margin the extra customers still active on day {days} are expected to bring, less rewards still owed "
-            f"(customer equity).")
+            f"(customer equity){leads}.")
 
 
 def reward_weighing(scenario) -> str:
