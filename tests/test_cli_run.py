@@ -186,13 +186,13 @@ def test_the_headline_splits_the_value_into_cash_and_customer_equity():
     assert ("Of it, 15,000 is cash within the 180 days (incremental profit) and 85,000 the margin the extra customers "
             "still active on day 180") in text, text
     assert "Of it" not in headline(SimpleNamespace(runs=runs[["incremental_value"]], scenario=SimpleNamespace(days=180)))[0]
-    assert "still converting" not in text  # no pipeline_equity column: nothing to name
+    assert "still converting on day" not in text  # no pipeline_equity column: nothing to name
     # a sales pipeline still open at the horizon: the leads' part is named when it weighs
     leads = runs.assign(pipeline_equity=[20_000.0, 30_000.0])
     text = headline(SimpleNamespace(runs=leads, scenario=SimpleNamespace(days=180)))[0]
     assert "the referrals still converting on day 180 (in a conversion lag or sales pipeline: 25,000 for this design" in text
     small_leads = runs.assign(pipeline_equity=[900.0, 900.0])  # under 1% of the 100,000
-    assert "still converting" not in headline(SimpleNamespace(runs=small_leads, scenario=SimpleNamespace(days=180)))[0]
+    assert "still converting on day" not in headline(SimpleNamespace(runs=small_leads, scenario=SimpleNamespace(days=180)))[0]
 
 
 def test_the_reports_say_how_the_model_weighs_the_rewards():

@@ -70,7 +70,7 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     if decision is None:
         return ["No design has a finite value on any replicate; see the tables below."]
     days = comparison.designs[0].scenario.days
-    what = "incremental value (profit plus customer equity less rewards still owed, minus the no-program twin on " \
+    what = "incremental value (profit plus customer equity less rewards still owed, plus referrals still converting, minus the no-program twin on " \
         "the same seed)" \
         if decision.metric == "incremental_value" else \
         f"{horizon_profit(days)} (the twins were not run, so incremental value is not known: rerun with --baseline)"

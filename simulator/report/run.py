@@ -25,7 +25,7 @@ def headline(results: Results) -> list[str]:
     value = interval(runs["incremental_value"].to_numpy(dtype=float))
     mean, low, high = value["mean"], value["ci_low"], value["ci_high"]
     verb = f"loses {fmt(-mean)}" if mean < 0 else f"adds {fmt(mean)}"
-    text = (f"**The program {verb}** in incremental value (profit plus customer equity less rewards still owed, minus "
+    text = (f"**The program {verb}** in incremental value (profit plus customer equity less rewards still owed, plus referrals still converting, minus "
             f"no program on the same seeds), 95% interval {interval_text(low, high)}")
     if not (low > 0 or high < 0):   # NaN included: one replicate gives no interval
         text += ": not distinguishable from no program with these replicates (more replicates narrow the interval)."
