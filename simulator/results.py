@@ -403,14 +403,16 @@ class RunStore:
     def parts(self) -> list[Path]:
         return sorted(self.path.glob("part-*.parquet"))
 
-    def done(self) -> set[int]:
-        """The ``run_id`` of every finished run."""
+    def done(self) -> set[tuple[int, int]]:
+        """(point_id, replicate) of every finished run: what a run is, whatever the
+        replicate count its run_id was numbered with."""
         import pyarrow.parquet as pq
 
-        ids: set[int] = set()
+        done: set[tuple[int, int]] = set()
         for part in self.parts():
-            ids.update(pq.read_table(part, columns=["run_id"]).column("run_id").to_pylist())
-        return ids
+            table = pq.read_table(part, columns=["point_id", "replicate"])
+            done.update(zip(table.column("point_id").to_pylist(), table.column("replicate").to_pylist()))
+        return done
 
     def append(self, rows: list[dict]) -> Path:
         path = atomic_write_parquet(self.path / f"part-{self._next:06d}.parquet", pd.DataFrame(rows))

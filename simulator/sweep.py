@@ -152,7 +152,8 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         check_scheduler(scheduler)
     folder = Path(out)
     seed = sweep.seed if sweep.seed is not None else draw_seed()
-    extra = {"name": sweep.name, "source": sweep.source, "parts": sweep.fingerprint_parts()}
+    extra = {"name": sweep.name, "source": sweep.source, "parts": sweep.fingerprint_parts(),
+             "fingerprint_but_replicates": sweep.fingerprint_but_replicates()}
     if sweep.spec.method == "grid":
         extra.update(grid_fingerprint=sweep.grid_fingerprint(), grids=[sweep.grid()])
     with Study(folder, kind="sweep", fingerprint=sweep.fingerprint(), seed=seed, force=force, accepts=sweep.grown_from,
@@ -165,7 +166,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         skipped = len(done)
         if on_start:
             on_start(total, skipped)
-        pending = (run for run in run_seeds(sweep, seed, len(points)) if run[0] not in done)
+        pending = (run for run in run_seeds(sweep, seed, len(points)) if (run[1], run[2]) not in done)
         parameters = points.table.set_index("point_id")
         columns = {k: parameters[k].tolist() for k in sweep.parameters}
         size = batch_size(total - skipped, 1 if executor == "serial" else workers)
@@ -184,7 +185,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
                 if progress:
                     failed = sum(r["status"] != "ok" for r in rows)
                     progress(len(rows) - failed, failed)
-        frame = store.frame()
+        frame = _numbered(store.frame(), sweep.replicates)
         _check_complete(frame, total, folder)
     failed = int((frame["status"] != "ok").sum())
     return SweepOutcome(folder, total, ran, skipped, failed, len(points), seed, sweep=sweep, frame=frame, table=points,
@@ -202,6 +203,16 @@ def _row(result: dict, columns: dict, sweep: Sweep) -> dict:
     return {"run_id": result["run_id"], "point_id": point, **{k: columns[k][point] for k in sweep.parameters},
             "replicate": result["replicate"], "seed": result["seed"], **{m: result[m] for m in sweep.metrics},
             "status": result["status"], "error": result["error"]}
+
+
+def _numbered(frame: pd.DataFrame, replicates: int) -> pd.DataFrame:
+    """The finished runs with run_id = point_id × replicates + replicate for today's
+    replicate count (runs stored before the replicates grew carry their old ids), in
+    run_id order."""
+    if not len(frame):
+        return frame
+    frame = frame.assign(run_id=frame["point_id"].astype(np.int64) * replicates + frame["replicate"].astype(np.int64))
+    return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
 
 
 def _check_complete(frame: pd.DataFrame, total: int, folder: Path) -> None:

@@ -168,6 +168,18 @@ class Sweep:
                 "base scenario or --set": _sha256([payload["base"], payload["base_resolved"]]),
                 "files the runs read": _sha256(payload.get("inputs", {}))}
 
+    def fingerprint_but_replicates(self) -> str:
+        """The fingerprint with the replicate count left out, wherever it was set (the
+        sweep file, --replicates or the base scenario): two sweeps with the same one
+        differ only in their replicates."""
+        sweep = self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | READING_KEYS | {"replicates"})
+        resolved = self.base.model_dump(mode="json")
+        payload = {"sweep": sweep, "metrics": list(self.metrics),
+                   "base": {k: v for k, v in self.base_data.items() if k != "replicates"},
+                   "base_resolved": {k: v for k, v in resolved.items() if k != "replicates"}}
+        inputs = self.inputs()
+        return _sha256({**payload, "inputs": inputs} if inputs else payload)
+
     def grid_fingerprint(self) -> str | None:
         """The fingerprint without the grid's values (its parameter keys kept, in
         order): two grids with the same one differ only in their levels. None for
@@ -212,9 +224,23 @@ class Sweep:
         return {key: json.loads(json.dumps(grid_levels(p), default=str)) for key, p in self.spec.parameters.items()}
 
     def grown_from(self, state: dict) -> dict | None:
-        """When the folder's sweep (``state``, its sweep.json) is this grid with fewer
-        levels, the state that keeps its runs: its point ids and seeds stay, the new
-        points are numbered after them. Else None (a different sweep)."""
+        """When the folder's sweep (``state``, its sweep.json) is this one with fewer
+        replicates, or this grid with fewer levels, the state that keeps its runs. Else
+        None (a different sweep)."""
+        return self._replicates_grown(state) or self._grid_grown(state)
+
+    def _replicates_grown(self, state: dict) -> dict | None:
+        """More replicates of the folder's sweep: each point's first runs keep their seeds
+        (replicate r's seed does not depend on the count) and the new replicates run."""
+        before = (state.get("parts") or {}).get("replicates")
+        if (state.get("fingerprint_but_replicates") != self.fingerprint_but_replicates()
+                or not isinstance(before, int) or self.replicates <= before):
+            return None
+        return {"replicates_grown": [*state.get("replicates_grown", [before]), self.replicates]}
+
+    def _grid_grown(self, state: dict) -> dict | None:
+        """This grid with more levels than the folder's: its point ids and seeds stay, the
+        new points are numbered after them."""
         fingerprint = self.grid_fingerprint()
         grids = state.get("grids")
         if fingerprint is None or state.get("grid_fingerprint") != fingerprint or not grids:

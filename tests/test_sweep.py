@@ -338,11 +338,40 @@ def test_set_changes_the_base_scenario_and_is_part_of_the_sweep(tmp_path):
     # another --set is another sweep: refused without --force, like any change
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial",
                                        "--set", "days=13"]), "holds a different sweep", "its base scenario or --set differ")
-    # another replicate count is named as such (it was reported as a changed file)
+    # another replicate count is named as such (it was reported as a changed file); more
+    # replicates are the same sweep grown (test_more_replicates_run_only_the_new_ones...)
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "--set", "days=12",
-                                       "--replicates", "3"]), "its replicates (", "there, 3 now) differ")
+                                       "--replicates", "1"]), "its replicates (", "there, 1 now) differ")
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o2"), "--set", "dayz=3"]),
                    "unknown key 'dayz'", "did you mean 'days'")
+
+
+@pytest.mark.parametrize("paired", [False, True])
+def test_more_replicates_run_only_the_new_ones_and_match_a_fresh_sweep(tmp_path, paired):
+    """An analyst who wants narrower intervals asks a finished sweep for more
+    replicates: the finished runs are kept (none runs again) and the folder's rows are
+    then those of a fresh sweep with that many replicates in an empty folder, run ids
+    included (replicate r's seed does not depend on the count, with or without common
+    random numbers). Fewer replicates than the folder holds is still another sweep."""
+    path = write_sweep(tmp_path, common_random_numbers=paired)
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    assert "replicates grew" not in (out / "report.md").read_text()
+    grown = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "--replicates", "4"])
+    assert grown.exit_code == 0, grown.output
+    assert "6 already done" in grown.stdout and "6 run now" in grown.stdout, grown.stdout
+    once = runner.invoke(app, ["sweep", str(path), "--out", str(fresh), "--executor", "serial", "--replicates", "4"])
+    assert once.exit_code == 0, once.output
+    pd.testing.assert_frame_equal(run_frame(out), run_frame(fresh))
+    assert run_frame(out)["run_id"].tolist() == list(range(12))
+    assert "The replicates grew in this folder (2 → 4)" in (out / "report.md").read_text()
+    # the count set in the sweep file grows the same way; a resume with it runs nothing
+    write_sweep(tmp_path, common_random_numbers=paired, replicates=5)
+    again = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert again.exit_code == 0 and "12 already done" in again.stdout and "3 run now" in again.stdout, again.output
+    assert "(2 → 4 → 5)" in (out / "report.md").read_text()
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "--replicates", "3"]),
+                   "holds a different sweep", "its replicates (5 there, 3 now) differ")
 
 
 def test_a_grid_that_gained_a_value_reuses_its_finished_runs(tmp_path):

@@ -60,7 +60,8 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
                 x, y = sweep.parameters
                 figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png"))
     atomic_write_text(folder / "report.md", sweep_markdown(sweep, frame, summary, figures, seed, best,
-                                                           grids=state.get("grids")))
+                                                           grids=state.get("grids"),
+                                                           replicates=state.get("replicates_grown")))
     started = dt.datetime.fromisoformat(state["started"])
     atomic_write_json(folder / "manifest.json", manifest(
         scenarios=[sweep.base], seeds={sweep.base.name: frame["seed"].tolist()}, started=started, ended=dt.datetime.now(),
@@ -68,14 +69,17 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
             "file": sweep.source, "name": sweep.name, "fingerprint": state["fingerprint"], "sweep_seed": seed,
             "spec": sweep.spec.model_dump(mode="json"), "replicates": sweep.replicates, "metrics": list(sweep.metrics),
             "objective": sweep.objective, "set": list(sweep.overrides), "grids": state.get("grids"),
+            "replicates_grown": state.get("replicates_grown"),
             "points": len(points), "runs": len(frame), "failed": int((frame["status"] != "ok").sum()),
             "run_ids": "run_id = point_id * replicates + replicate; each run's seed is in sweep.parquet",
             "executor": executor, "workers": workers}}))
 
 
 def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, figures: list[Path], seed: int,
-                   best: pd.DataFrame | None = None, grids: list | None = None) -> str:
-    """report.md; ``grids``: the versions of a grid that grew in this folder, oldest first."""
+                   best: pd.DataFrame | None = None, grids: list | None = None,
+                   replicates: list[int] | None = None) -> str:
+    """report.md; ``grids``: the versions of a grid that grew in this folder, oldest first;
+    ``replicates``: the replicate counts it grew through, likewise."""
     spec = sweep.spec
     failed = frame[frame["status"] != "ok"]
     best = best_points(frame, sweep, summary) if best is None else best
@@ -106,6 +110,11 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
                       f"seeds and the new ones were numbered after them, so point ids and seeds differ from a fresh run "
                       f"of this file in an empty folder (which gives other runs, and can tell other points apart); "
                       f"every run's seed is in sweep.csv."]
+    if replicates and len(replicates) > 1:
+        counts = " → ".join(str(r) for r in replicates)
+        lines += ["", f"The replicates grew in this folder ({counts}): each point's earlier runs were kept and only the "
+                      f"new replicates ran. A replicate's seed does not depend on the count, so the runs are those of a "
+                      f"fresh run with {replicates[-1]} replicates."]
     assumptions = list(spec.assumptions)
     if _nothing_to_choose(sweep):
         lines += _effects_section(sweep, summary)
