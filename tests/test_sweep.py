@@ -756,6 +756,41 @@ def test_sweep_plots_draw_a_line_per_value_of_the_assumption(tmp_path, monkeypat
     assert len(churn_panel.get_lines()) == 1
 
 
+def test_paired_sweep_plots_band_each_level_by_its_paired_difference_from_the_best(tmp_path, monkeypatch):
+    """Under common random numbers a level that is 1 better than another in every
+    replicate, with replicates that differ by ±10, has an interval of its own that
+    overlaps the other's, while the report tells them apart (paired). The plot's band
+    is now the paired one: mean ± t(0.975, n−1)·sd(d)/√n, d the replicate-by-replicate
+    difference from the best level (0 wide at the best), with the best mean dotted.
+    A minimised metric takes the lowest level as the best."""
+    from scipy import stats
+
+    from simulator.report import plots
+
+    luck = [0.0, 10.0, -10.0, 5.0]
+    gap = [1.0, 1.2, 0.8, 1.0]   # level 20 beats level 10 by these in replicates 0..3
+    runs = pd.DataFrame([{"point_id": p, "replicate": r, "reward": reward, "value": 100.0 + luck[r] + (gap[r] if p else 0.0)}
+                         for p, reward in enumerate((10, 20)) for r in range(4)])
+    drawn = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("fig", fig) and path)
+    plots.sweep_metric(runs, ["reward"], "value", tmp_path / "v.png", discrete={"reward": True}, paired=True)
+    ax = drawn["fig"].axes[0]
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    half = stats.t.ppf(0.975, 3) * np.std(gap, ddof=1) / 2.0
+    mean_10, mean_20 = 100.0 + np.mean(luck), 100.0 + np.mean(luck) + 1.0
+    assert min(band) == pytest.approx(mean_10 - half) and max(band) == pytest.approx(mean_20)
+    assert mean_10 + half < mean_20  # the band misses the best mean: told apart, as the report says
+    own = plots._point_means(runs, ["reward"], "value")
+    assert own["high"].iloc[0] > own["low"].iloc[1]  # the unpaired bands overlapped
+    dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    assert len(dotted) == 1 and dotted[0].get_ydata()[0] == pytest.approx(mean_20)
+    assert "paired difference from the best level" in drawn["fig"].texts[0].get_text()
+    drawn.clear()
+    plots.sweep_metric(runs, ["reward"], "value", tmp_path / "v.png", discrete={"reward": True}, paired=True, minimise=True)
+    dotted = [line for line in drawn["fig"].axes[0].get_lines() if line.get_linestyle() == ":"]
+    assert dotted[0].get_ydata()[0] == pytest.approx(mean_10)
+
+
 def test_a_text_assumption_is_tested_by_value_and_p_values_read_on_their_side_of_the_line():
     """A text-valued assumption (paid_on) was shown as "–" and never tested: its point
     means are now compared by value (Kruskal–Wallis, scipy's). A p-value of 0.0495 read

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -198,15 +199,40 @@ def _point_means(runs: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame
     return table
 
 
+def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: bool) -> pd.DataFrame:
+    """Per level of ``parameter`` under common random numbers: the mean of ``metric``, and
+    a band of the mean ± the 95% t half-width of its paired difference from the best
+    level (each replicate's level mean minus the best level's, replicate by replicate;
+    zero at the best), so that a band missing the best level's mean is a level told
+    apart from it, as the report's paired comparison says. ``best`` marks that level."""
+    from scipy import stats
+
+    per = runs.groupby([parameter, "replicate"], sort=True)[metric].mean().unstack("replicate")
+    means = per.mean(axis=1)
+    best = means.idxmin() if minimise else means.idxmax()
+    diffs = per.sub(per.loc[best], axis=1)
+    count = diffs.notna().sum(axis=1).to_numpy()
+    t = stats.t.ppf(0.975, np.maximum(count - 1, 1))
+    half = np.where(count > 1, t * diffs.std(axis=1).fillna(0.0).to_numpy() / np.sqrt(np.maximum(count, 1)), np.nan)
+    table = pd.DataFrame({parameter: per.index, "mean": means.to_numpy(), "best": per.index == best})
+    table["low"], table["high"] = table["mean"] - half, table["mean"] + half
+    return table
+
+
 def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: Path, *, discrete: dict[str, bool],
-                 log: dict[str, bool] | None = None, by: str | None = None) -> Path:
+                 log: dict[str, bool] | None = None, by: str | None = None, paired: bool = False,
+                 minimise: bool = False) -> Path:
     """``metric`` against each swept parameter, one panel per parameter. A parameter
     with few levels (a grid, or a list of values) gets the mean over all runs at each
     level with its 95% interval as a band; a sampled one gets every run as a dot and
     each point's mean as a larger dot. ``log`` parameters get a log axis. With ``by``
     (an assumption of the sweep), every other panel draws one line (or colour of point
     means) per value of ``by`` instead of pooling them: the report ranks the choices
-    at each value, and a pooled band would mix the assumption's effect into theirs."""
+    at each value, and a pooled band would mix the assumption's effect into theirs.
+    ``paired`` (common random numbers: every point on the same replicate seeds) bands a
+    level by its paired difference from the best level instead (``minimise``: the best is
+    the lowest), with the best level's mean as a dotted line: two levels whose own
+    intervals overlap can still differ in every replicate."""
     ok = runs[np.isfinite(runs[metric].to_numpy(dtype=float))]
     columns = min(3, len(parameters))
     rows = -(-len(parameters) // columns)
@@ -220,10 +246,12 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
         for level, part, colour in split:
             label = f"{by} = {level:.4g}" if isinstance(level, float) else (f"{by} = {level}" if level is not None else None)
             if discrete[parameter]:
-                table = _point_means(part, [parameter], metric)
+                table = _paired_means(part, parameter, metric, minimise) if paired else _point_means(part, [parameter], metric)
                 x = table[parameter] if numeric else np.arange(len(table))
                 ax.plot(x, table["mean"], marker="o", color=colour, label=label)
                 ax.fill_between(x, table["low"], table["high"], alpha=0.25 if level is None else 0.15, color=colour)
+                if paired:
+                    ax.axhline(float(table.loc[table["best"], "mean"].iloc[0]), color=colour, linestyle=":", linewidth=1)
                 if not numeric:
                     ax.set_xticks(x, table[parameter].astype(str), rotation=30, fontsize=8)
             else:
@@ -241,8 +269,11 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
         ax.set_visible(False)
     for row in axes:
         row[0].set_ylabel(metric)
-    title = f"{metric} (mean, 95% interval of the mean)" if all(discrete.values()) else metric
-    fig.suptitle(title + (f", one line per {by}" if by is not None else ""))
+    banded = "mean; band: 95% interval of the paired difference from the best level" if paired else \
+        "mean, 95% interval of the mean"
+    title = f"{metric} ({banded})" if all(discrete.values()) else metric
+    # wrapped to the figure's width: a one-panel figure cut the paired band's title short
+    fig.suptitle(textwrap.fill(title + (f", one line per {by}" if by is not None else ""), width=int(9 * 4.3 * columns)))
     return _save(fig, path)
 
 

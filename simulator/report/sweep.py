@@ -14,6 +14,7 @@ import pandas as pd
 from . import plots
 from ..results import StudyLock, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text, manifest
 from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary, value_keys
+from ..compare import LOWER_IS_BETTER
 from ..sweep_spec import Sweep, ValueList
 from .text import figure_links, fmt, interval_text, metric_label
 
@@ -55,7 +56,8 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
             if not np.isfinite(ok[metric].to_numpy(dtype=float)).any():
                 continue
             figures.append(plots.sweep_metric(ok, sweep.parameters, metric, folder / f"{metric}.png", discrete=discrete,
-                                              log=log, by=by))
+                                              log=log, by=by, paired=sweep.spec.common_random_numbers,
+                                              minimise=metric in LOWER_IS_BETTER))
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
                 figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png"))
