@@ -239,8 +239,29 @@ class Search:
         seed = stream_seed(self.seed, "trials", number) % 2**32
         constraints = constraint_values if self.constraints and not SET_CONSTRAINT else None
         if len(self.objectives) == 2:
-            return optuna.samplers.NSGAIISampler(population_size=self.settings.population, seed=seed, constraints_func=constraints)
-        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=self.settings.startup_trials, constraints_func=constraints)
+            sampler = optuna.samplers.NSGAIISampler(population_size=self.settings.population, seed=seed, constraints_func=constraints)
+            start = self.settings.population
+        else:
+            sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=self.settings.startup_trials, constraints_func=constraints)
+            start = self.settings.startup_trials
+        fixed = self.covering(number) if number < start else {}
+        if not fixed:
+            return sampler
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.samplers.PartialFixedSampler(fixed, sampler)
+
+    def covering(self, number: int) -> dict[str, Any]:
+        """The categorical values startup trial ``number`` takes: a mixed-radix count over
+        the categorical parameters (the first one fastest), so that the random start tries
+        every choice of each as early as it can instead of drawing them (three draws of
+        three kinds miss one kind more often than not). The other parameters stay random."""
+        fixed, stride = {}, 1
+        for key, dist in self.distributions.items():
+            if isinstance(dist, optuna.distributions.CategoricalDistribution):
+                fixed[key] = dist.choices[(number // stride) % len(dist.choices)]
+                stride *= len(dist.choices)
+        return fixed
 
     # ----------------------------------------------------------------------- one batch
 

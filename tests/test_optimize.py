@@ -54,6 +54,25 @@ def test_finds_the_known_optimum_of_a_noisy_quadratic_over_float_list_int_and_ca
     assert isinstance(best["program.timing.delay_days"], int)
 
 
+@pytest.mark.parametrize("two", [False, True])
+def test_the_random_start_tries_every_categorical_choice_first(two):
+    """Three trials over three timing kinds drew at random miss a kind more often than
+    not (1 - 3!/3^3 = 78%), so a short search could crown a kind without trying the
+    others. The start now counts through the choices (the first key fastest): the
+    first 3 x 2 trials are every (kind, paid_on) pair once; the floats stay random."""
+    base = small()
+    parameters = parse_parameters(["program.base_share=0:1", "program.timing.kind=at_purchase,onboarding,milestone",
+                                   "program.incentive.paid_on=signup,qualification"], base)
+    objectives = [parse_objective("cumulative_profit")] + ([parse_objective("reward_cost:min")] if two else [])
+    result = optimize(base, parameters, objectives=objectives, seed=9, evaluate=closed_form,
+                      settings=OptimizeSettings(trials=6, replicates=2, max_replicates=2, batch=2, startup_trials=10,
+                                                population=10))
+    trials = result.trials.sort_values("trial")
+    pairs = list(zip(trials["program.timing.kind"], trials["program.incentive.paid_on"]))
+    assert pairs == [(k, p) for p in ("signup", "qualification") for k in ("at_purchase", "onboarding", "milestone")]
+    assert trials["program.base_share"].nunique() == 6
+
+
 def test_a_constrained_optimum_sits_on_the_constraint_and_the_rerun_keeps_it():
     # cost = 100 x, value peaks at x = 0.37: under cost <= 25 the best is x = 0.25
     base = small()
