@@ -257,8 +257,9 @@ def test_who_is_seeded_is_a_design_lever_not_another_population():
     from simulator.compare import pairing_differences
 
     random_seeds = design(10, "random")
-    hubs = random_seeds.model_copy(update={"population": random_seeds.population.model_copy(
-        update={"initial_customers": {"count": 30, "strategy": "degree"}})})
+    data = random_seeds.model_dump()
+    data["population"]["initial_customers"] = {"count": 30, "strategy": "degree"}
+    hubs = type(random_seeds).model_validate(data)  # validated: a raw dict in the model warned on every dump
     assert pairing_differences(random_seeds, hubs) == []
     larger = random_seeds.model_copy(update={"population": random_seeds.population.model_copy(update={"size": 1600})})
     assert pairing_differences(random_seeds, larger) == ["population.size (1500 vs 1600)"]
