@@ -32,6 +32,7 @@ INCREMENTAL_METRICS = {
     "program_k": "cohort K minus the twin's cohort K: the referrals the program adds per customer [-]",
     "incremental_customers": "customers_final minus the no-program twin on the same seed [people]",
     "incremental_profit": "cumulative_profit over the horizon (1-year profit for 365 days) minus the twin's [currency]",
+    "incremental_pipeline_equity": "pipeline_equity minus the twin's: the part of incremental_value that is referrals still converting at the horizon (the twin's word of mouth has leads too) [currency]",
 }
 
 
@@ -68,6 +69,7 @@ def incremental_metrics(scenario: Scenario, metrics: dict[str, float], twin: dic
         "program_k": metrics["k_factor"] - (twin["k_factor"] if math.isfinite(twin["k_factor"]) else 0.0),
         "incremental_customers": extra,
         "incremental_profit": metrics["cumulative_profit"] - twin["cumulative_profit"],
+        "incremental_pipeline_equity": metrics["pipeline_equity"] - twin["pipeline_equity"],
     }
 
 

@@ -282,7 +282,7 @@ def test_cohort_k_does_not_drift_with_the_horizon():
 def test_incremental_value_is_the_mean_of_paired_differences():
     scenario = small()
     results = simulate(scenario, replicates=3, baseline=True)
-    diffs = []
+    diffs, pipeline = [], []
     for seed in results.seeds:
         program = Engine(scenario.model_copy(update={"seed": results.scenario.seed}), seed).run()
         twin = Engine(baseline_of(scenario), seed, network=program.network).run()
@@ -290,8 +290,10 @@ def test_incremental_value_is_the_mean_of_paired_differences():
         value = [s["cumulative_profit"] + equity_final(e) - s["rewards_owed"] + s["pipeline_equity"]
                  for s, e in zip(summaries, (program, twin))]
         diffs.append(value[0] - value[1])
+        pipeline.append(summaries[0]["pipeline_equity"] - summaries[1]["pipeline_equity"])
     assert (results.runs["pipeline_equity"] > 0).any()  # invitations within their conversion lag on the last day
     assert list(results.runs["incremental_value"]) == pytest.approx(diffs, rel=1e-12)
+    assert list(results.runs["incremental_pipeline_equity"]) == pytest.approx(pipeline, rel=1e-12)
     summary = results.summary.set_index("metric").loc["incremental_value"]
     assert summary["mean"] == pytest.approx(np.mean(diffs), rel=1e-12)
 

@@ -66,26 +66,28 @@ PIPELINE_NOTE = 0.01
 
 
 def value_split(runs, days: int) -> str:
-    """The two parts of the mean incremental value, as a sentence: the cash within the
-    horizon (incremental profit) and the rest, the margin the extra customers still
-    active at its end are expected to bring, less rewards still owed, and, where they
-    weigh, the referrals still converting then (pipeline_equity). The second part
-    grows with the horizon's end state, so the reader should see how much of the value
-    it is."""
+    """The parts of the mean incremental value, as a sentence: the cash within the
+    horizon (incremental profit); where they weigh, the referrals still converting then
+    (incremental_pipeline_equity: the design's leads less the twin's, whose word of mouth
+    has leads too); and the rest, the margin the extra customers still active at its end
+    are expected to bring, less rewards still owed. The parts after the horizon grow
+    with its end state, so the reader should see how much of the value they are."""
     if not {"incremental_value", "incremental_profit"} <= set(runs.columns) or not len(runs):
         return ""
     value, profit = float(runs["incremental_value"].mean()), float(runs["incremental_profit"].mean())
     if not (np.isfinite(value) and np.isfinite(profit)) or value == 0:
         return ""
-    pipeline = float(runs["pipeline_equity"].mean()) if "pipeline_equity" in runs.columns else 0.0
-    leads = ""
-    if np.isfinite(pipeline) and abs(pipeline) >= PIPELINE_NOTE * abs(value):
-        # the twin's own pipeline (unprompted word of mouth) is not in the runs table: the design's is named as such
-        leads = (f", and the referrals still converting on day {days} (in a conversion lag or sales pipeline: "
-                 f"{fmt(pipeline)} for this design, `pipeline_equity`)")
-    return (f" Of it, {fmt(profit)} is cash within the {days} days (incremental profit) and {fmt(value - profit)} the "
-            f"margin the extra customers still active on day {days} are expected to bring, less rewards still owed "
-            f"(customer equity){leads}.")
+    column = "incremental_pipeline_equity"
+    pipeline = float(runs[column].mean()) if column in runs.columns else 0.0
+    if not np.isfinite(pipeline) or abs(pipeline) < PIPELINE_NOTE * abs(value):
+        pipeline = 0.0
+    cash = f"{fmt(profit)} is cash within the {days} days (incremental profit)"
+    equity = (f"{fmt(value - profit - pipeline)} the margin the extra customers still active on day {days} are "
+              f"expected to bring, less rewards still owed (customer equity)")
+    if not pipeline:
+        return f" Of it, {cash} and {equity}."
+    return (f" Of it, {cash}, {equity}, and {fmt(pipeline)} the referrals still converting on day {days} (in a "
+            f"conversion lag or sales pipeline), net of the no-program twin's (`{column}`).")
 
 
 def reward_weighing(scenario) -> str:
