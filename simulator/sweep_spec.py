@@ -236,7 +236,9 @@ class Sweep:
         if (state.get("fingerprint_but_replicates") != self.fingerprint_but_replicates()
                 or not isinstance(before, int) or self.replicates <= before):
             return None
-        return {"replicates_grown": [*state.get("replicates_grown", [before]), self.replicates]}
+        # the grid's versions stay: a grid that grew before numbers its points by them
+        kept = {"grids": state["grids"]} if state.get("grids") else {}
+        return {"replicates_grown": [*state.get("replicates_grown", [before]), self.replicates], **kept}
 
     def _grid_grown(self, state: dict) -> dict | None:
         """This grid with more levels than the folder's: its point ids and seeds stay, the

@@ -400,6 +400,17 @@ def test_a_grid_that_gained_a_value_reuses_its_finished_runs(tmp_path):
     five = validate(apply_overrides(BASE, ["program.incentive.referrer_reward=5"]))
     expected = [run_replicate(five, r, run_seed(5, 3, r)).metrics["customers_final"] for r in range(2)]
     assert new["customers_final"].tolist() == expected
+    # then more replicates: the report does not call the grown grid's runs a fresh run's
+    more = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "--replicates", "3"])
+    assert more.exit_code == 0 and "8 already done" in more.stdout and "4 run now" in more.stdout, more.output
+    report = (out / "report.md").read_text()
+    assert "The replicates grew in this folder (2 → 3)" in report and "those of a fresh run" not in report
+    assert "each point's runs are those its seeds give with that many replicates" in report
+    # the inserted point keeps the id it got when the grid grew (its versions are kept)
+    rows = run_frame(out)
+    assert rows.loc[rows["point_id"] == 3, "program.incentive.referrer_reward"].tolist() == [5, 5, 5]
+    pd.testing.assert_frame_equal(rows[rows["replicate"] < 2].drop(columns="run_id").reset_index(drop=True),
+                                  after.drop(columns="run_id").reset_index(drop=True), check_dtype=False)
     # a grid that lost a value is a different sweep
     write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 5, 20]}})
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),

@@ -114,9 +114,10 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
                       f"every run's seed is in sweep.csv."]
     if replicates and len(replicates) > 1:
         counts = " → ".join(str(r) for r in replicates)
+        fresh = (f"the runs are those of a fresh run with {replicates[-1]} replicates" if not (grids and len(grids) > 1)
+                 else "each point's runs are those its seeds give with that many replicates")
         lines += ["", f"The replicates grew in this folder ({counts}): each point's earlier runs were kept and only the "
-                      f"new replicates ran. A replicate's seed does not depend on the count, so the runs are those of a "
-                      f"fresh run with {replicates[-1]} replicates."]
+                      f"new replicates ran. A replicate's seed does not depend on the count, so {fresh}."]
     assumptions = list(spec.assumptions)
     if _nothing_to_choose(sweep):
         lines += _effects_section(sweep, summary)
