@@ -802,6 +802,32 @@ def test_paired_sweep_plots_band_each_level_by_its_paired_difference_from_the_be
     assert dotted[0].get_ydata()[0] == pytest.approx(mean_10)
 
 
+def test_paired_plots_rank_no_assumption_and_say_panels_pool_the_other_parameters(tmp_path, monkeypatch):
+    """An assumption's panel (fraud share) keeps each level's own interval under common
+    random numbers, with no 'best' line: the report ranks no value of an assumption.
+    With two parameters the title says each panel averages over the other's values.
+    Heatmap cells read 21.7k, not 2.17e+04."""
+    from simulator.report import plots
+
+    runs = pd.DataFrame([{"point_id": 2 * a + b, "replicate": r, "reward": reward, "fraud": fraud,
+                          "value": 21_000.0 + 100 * reward - 5_000 * fraud + 50 * r}
+                         for a, reward in enumerate((0, 10)) for b, fraud in enumerate((0.0, 0.1)) for r in range(3)])
+    drawn = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("fig", fig) and path)
+    plots.sweep_metric(runs, ["reward", "fraud"], "value", tmp_path / "v.png", discrete={"reward": True, "fraud": True},
+                       paired=True, assumptions=("fraud",))
+    reward_panel, fraud_panel = drawn["fig"].axes[:2]
+    assert [line.get_linestyle() for line in reward_panel.get_lines()].count(":") == 1
+    assert ":" not in [line.get_linestyle() for line in fraud_panel.get_lines()]
+    own = plots._point_means(runs, ["fraud"], "value")
+    band = fraud_panel.collections[0].get_paths()[0].vertices[:, 1]
+    assert min(band) == pytest.approx(own["low"].min()) and max(band) == pytest.approx(own["high"].max())
+    title = drawn["fig"].texts[0].get_text().replace("\n", " ")
+    assert "each panel averages over the other parameters' values" in title
+    assert "an assumption's panel: its own interval" in title
+    assert [plots._short(v) for v in (21_707.0, 1_234_567.0, 0.4821, -2_150.0)] == ["21.7k", "1.23M", "0.482", "-2.15k"]
+
+
 def test_a_text_assumption_is_tested_by_value_and_p_values_read_on_their_side_of_the_line():
     """A text-valued assumption (paid_on) was shown as "–" and never tested: its point
     means are now compared by value (Kruskal–Wallis, scipy's). A p-value of 0.0495 read

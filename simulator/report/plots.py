@@ -221,7 +221,7 @@ def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: boo
 
 def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: Path, *, discrete: dict[str, bool],
                  log: dict[str, bool] | None = None, by: str | None = None, paired: bool = False,
-                 minimise: bool = False) -> Path:
+                 minimise: bool = False, assumptions: tuple[str, ...] = ()) -> Path:
     """``metric`` against each swept parameter, one panel per parameter. A parameter
     with few levels (a grid, or a list of values) gets the mean over all runs at each
     level with its 95% interval as a band; a sampled one gets every run as a dot and
@@ -232,7 +232,10 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     ``paired`` (common random numbers: every point on the same replicate seeds) bands a
     level by its paired difference from the best level instead (``minimise``: the best is
     the lowest), with the best level's mean as a dotted line: two levels whose own
-    intervals overlap can still differ in every replicate."""
+    intervals overlap can still differ in every replicate. The panels of
+    ``assumptions`` keep each level's own interval: the report ranks no value of an
+    assumption, and neither does the plot. With several parameters each panel pools the
+    others' values, and the title says so."""
     ok = runs[np.isfinite(runs[metric].to_numpy(dtype=float))]
     columns = min(3, len(parameters))
     rows = -(-len(parameters) // columns)
@@ -246,11 +249,12 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
         for level, part, colour in split:
             label = f"{by} = {level:.4g}" if isinstance(level, float) else (f"{by} = {level}" if level is not None else None)
             if discrete[parameter]:
-                table = _paired_means(part, parameter, metric, minimise) if paired else _point_means(part, [parameter], metric)
+                ranked = paired and parameter not in assumptions
+                table = _paired_means(part, parameter, metric, minimise) if ranked else _point_means(part, [parameter], metric)
                 x = table[parameter] if numeric else np.arange(len(table))
                 ax.plot(x, table["mean"], marker="o", color=colour, label=label)
                 ax.fill_between(x, table["low"], table["high"], alpha=0.25 if level is None else 0.15, color=colour)
-                if paired:
+                if ranked:
                     ax.axhline(float(table.loc[table["best"], "mean"].iloc[0]), color=colour, linestyle=":", linewidth=1)
                 if not numeric:
                     ax.set_xticks(x, table[parameter].astype(str), rotation=30, fontsize=8)
@@ -269,12 +273,27 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
         ax.set_visible(False)
     for row in axes:
         row[0].set_ylabel(metric)
-    banded = "mean; band: 95% interval of the paired difference from the best level" if paired else \
+    choices = [k for k in parameters if k not in assumptions]
+    banded = "mean; band: 95% interval of the paired difference from the best level" if paired and choices else \
         "mean, 95% interval of the mean"
+    if paired and choices and len(choices) < len(parameters):
+        banded += " (an assumption's panel: its own interval)"
     title = f"{metric} ({banded})" if all(discrete.values()) else metric
+    if len(parameters) > 1:
+        title += "; each panel averages over the other parameters' values"
     # wrapped to the figure's width: a one-panel figure cut the paired band's title short
     fig.suptitle(textwrap.fill(title + (f", one line per {by}" if by is not None else ""), width=int(9 * 4.3 * columns)))
     return _save(fig, path)
+
+
+def _short(value: float) -> str:
+    """A heatmap cell's number in a few characters: 21.7k, 1.23M, 0.482 (2.15e+04 read as code)."""
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if magnitude >= 1e3:
+        return f"{value / 1e3:.3g}k"
+    return f"{value:.3g}"
 
 
 def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path) -> Path:
@@ -289,7 +308,7 @@ def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path) -
     if table.size <= 150:
         for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
             if np.isfinite(value):
-                ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=7, color="white")
+                ax.text(j, i, _short(value), ha="center", va="center", fontsize=7, color="white")
     fig.colorbar(image, ax=ax, label=f"mean {metric}")
     ax.set(xlabel=x, ylabel=y, title=f"{metric}: mean over replicates")
     return _save(fig, path)

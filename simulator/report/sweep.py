@@ -57,7 +57,7 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
                 continue
             figures.append(plots.sweep_metric(ok, sweep.parameters, metric, folder / f"{metric}.png", discrete=discrete,
                                               log=log, by=by, paired=sweep.spec.common_random_numbers,
-                                              minimise=metric in LOWER_IS_BETTER))
+                                              minimise=metric in LOWER_IS_BETTER, assumptions=tuple(assumptions)))
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
                 figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png"))
