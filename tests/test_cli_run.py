@@ -267,3 +267,30 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     kept = runs.assign(budget_exhausted_day=float("nan"), reward_cost=[20.0, 30.0])
     assert "Its budget never ran out: the rewards used 5% of it on average." in \
         headline(SimpleNamespace(runs=kept, scenario=budgeted))[0]
+
+
+@pytest.mark.parametrize("nothing_compiled", [False, True])
+def test_the_compile_note_follows_the_cache_not_the_clock(monkeypatch, nothing_compiled):
+    """kernel_ready says a compile is under way only when nothing is compiled or cached:
+    a slow load of the cached kernel (5-8 s on a busy 2-core machine) once printed the
+    note after a 5 s timer, two extra lines on the stderr of a command whose refusal must
+    be one line."""
+    import io
+
+    from rich.console import Console
+
+    import simulator.kernel as kernel
+    from simulator import cli
+
+    loads = []
+    monkeypatch.setattr(kernel, "_nothing_compiled", lambda: nothing_compiled)
+    monkeypatch.setattr(kernel, "warm_up", lambda: loads.append(1))  # whatever it costs, no timer decides
+    console = Console(file=io.StringIO(), width=200)
+    monkeypatch.setattr(cli, "err", console)
+    cli.kernel_ready()
+    lines = console.file.getvalue().splitlines()
+    assert loads == [1]
+    if nothing_compiled:
+        assert len(lines) == 2 and lines[0].startswith("compiling the simulation kernel") and "compiled in" in lines[1]
+    else:
+        assert lines == []
