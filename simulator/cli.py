@@ -85,8 +85,12 @@ def kernel_ready() -> None:
         err.print(f"kernel compiled in {time.perf_counter() - started:.0f} s", highlight=False)
 
 
-def progress_bar(total: int, label: str) -> Progress:
-    kernel_ready()  # every command with a progress bar runs simulations
+def progress_bar(total: int, label: str, ready: bool = True) -> Progress:
+    """``ready``: load the kernel now (every command with a progress bar runs simulations);
+    a command that may still refuse afterwards (sweep: its folder's lock) calls
+    :func:`kernel_ready` itself once it knows it will run."""
+    if ready:
+        kernel_ready()
     # a scenario name is text, not markup or a format string: '[/oops]' or '{task}' print as written
     literal = label.replace("{", "{{").replace("}", "}}")
     return Progress(TextColumn(literal, markup=False), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
@@ -413,13 +417,19 @@ def sweep(
                  executor=executor or loaded.spec.executor or "local", remote=bool(scheduler or loaded.spec.scheduler),
                  collect=False, source=loaded.base_source)
     state = {"done": 0, "total": 0, "failed": 0}
-    bar = progress_bar(2, f"sweep {loaded.name}")
+    # the kernel is loaded (or compiled) once the folder is ours: a refusal (a lock held by
+    # another sweep, a changed sweep) comes at once and stays one line, whatever the cache holds
+    from .kernel import engine_choice
+
+    engine_choice()  # a wrong REFSIM_ENGINE is refused before the folder is touched, as before
+    bar = progress_bar(2, f"sweep {loaded.name}", ready=False)
     task = bar.add_task("runs", total=None, rate="")
     advance = _rate_updater(bar, task)
 
     def on_start(total: int, done: int) -> None:
         # the bar appears only once the folder is ours, so that a refusal stays one line
         state.update(total=total, done=done)
+        kernel_ready()
         if done:
             out.print(f"resuming {target}: {done} of {total} runs already done", markup=False)
         bar.update(task, total=total, completed=done)

@@ -241,7 +241,11 @@ def test_a_second_sweep_into_a_locked_folder_is_refused(tmp_path):
     path = write_sweep(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
-    holder = subprocess.Popen(["sleep", "30"])
+    # a live holder until the finally below ends it: the lock is checked only after the
+    # command has loaded (or, in a fresh clone, compiled) the kernel, which took 80 s on a
+    # loaded 2-core machine, so a holder that exits on its own (it was `sleep 30`) could be
+    # gone by then and the sweep would take its lock over and run
+    holder = subprocess.Popen(["sleep", "3600"])
     try:
         (out / "sweep.lock").write_text(f"{holder.pid} {socket.gethostname()}\n")
         result = runner.invoke(app, ["sweep", str(path), "--out", str(out)])
