@@ -353,3 +353,29 @@ def test_nothing_is_compiled_only_before_the_kernel_is_loaded_or_cached():
 
     Engine(small(days=30), 1, kernel=True).run()
     assert _nothing_compiled() is False
+
+
+def test_a_cache_written_for_another_source_counts_as_nothing_compiled():
+    """An upgraded installation finds numba's index of the old kernel/day.py: numba
+    compiles again, and the first-run note and the parallel warm-up must say so. In a
+    fresh process with the cache filled (the run below writes it), the check is false;
+    with the index's source stamp made to differ, as after an upgrade, it is true."""
+    import subprocess
+    import sys
+
+    from simulator.engine import Engine
+
+    from .conftest import ROOT, small
+
+    Engine(small(days=30), 1, kernel=True).run()
+    check = ("from simulator.kernel.day import run_days\n"
+             "{patch}"
+             "from simulator.kernel import _nothing_compiled\n"
+             "print(_nothing_compiled())\n")
+    answers = []
+    for patch in ("", "run_days._cache._cache_file._source_stamp = (0.0, 0)\n"):
+        done = subprocess.run([sys.executable, "-c", check.format(patch=patch)], cwd=ROOT, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr
+        answers.append(done.stdout.strip())
+    assert answers == ["False", "True"]

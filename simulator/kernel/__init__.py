@@ -88,12 +88,20 @@ def compile_first() -> None:
 
 
 def _nothing_compiled() -> bool:
+    """No kernel compiled in this process, and none in numba's cache for the source as it
+    is now: an index written for another version of kernel/day.py (an upgraded
+    installation) is stale, and numba compiles again, as on a first run."""
     from .day import run_days
 
-    try:
-        return not run_days.signatures and not _index(run_days).exists()
-    except (AttributeError, TypeError, OSError):  # numba keeps its cache otherwise than expected
+    if run_days.signatures:
         return False
+    try:
+        return not run_days._cache._cache_file._load_index()  # {} when absent or stale (numba's own check)
+    except (AttributeError, TypeError, OSError, ValueError):  # numba keeps its cache otherwise than expected
+        try:
+            return not _index(run_days).exists()
+        except (AttributeError, TypeError, OSError):
+            return False
 
 
 #: The tiny networks warm_up builds: one of each compiled generator (growth_loop.py and
