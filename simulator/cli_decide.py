@@ -164,7 +164,7 @@ def optimize(
         write_optimize(result, folder, base=base, parameters=parameters, settings=study_settings,
                        started=dt.datetime.fromisoformat(state["started"]) if "started" in state else started,
                        command=sys.argv, extra={"executor": executor, "workers": workers})
-    _print_best(result)
+    _print_best(result, parameters)
     out.print(f"results: {folder}/  (report.md, trials.csv, best.yaml, plot)", markup=False)
 
 
@@ -188,8 +188,9 @@ def _trials_done(folder: Path) -> int:
     return trials_told(folder)
 
 
-def _print_best(result) -> None:
+def _print_best(result, parameters) -> None:
     from .report import fmt
+    from .report.optimize import untried_choices
 
     if result.best is None:
         out.print("no trial completed; see the error column of trials.csv", markup=False)
@@ -202,6 +203,9 @@ def _print_best(result) -> None:
                   f"  ({row['n']} fresh seeds)", markup=False)
     if result.constraints and not result.feasible:
         out.print("  warning: no candidate kept every constraint on fresh seeds (see report.md)", markup=False)
+    for key, choices in untried_choices(result.trials, parameters).items():
+        out.print(f"  warning: {key} = {', '.join(map(str, choices))} never tried in {len(result.trials)} trials: "
+                  f"add trials or compare the choices (see report.md)", markup=False)
 
 
 # --------------------------------------------------------------------------- sensitivity

@@ -97,6 +97,25 @@ def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settin
     assert len(runs) == 2 and summary.loc["cumulative_profit", "n"] == 2
 
 
+def test_optimize_says_when_a_choice_was_never_tried_and_lists_each_choices_best(tmp_path, optimize_settings):
+    """Two trials over three timing kinds cannot try them all: the winner was crowned
+    over a kind that never ran. The console and report.md now say which, and report.md
+    lists each choice's best trial; with enough trials every kind runs and no warning."""
+    kinds = "program.timing.kind=onboarding,at_purchase,milestone"
+    base = ["optimize", DEFAULT, *TINY, "--vary", kinds, "--objective", "cumulative_profit", "--replicates", "2",
+            "--seed", "5", "--settings", optimize_settings, "--executor", "serial"]
+    short = ok(*base, "--trials", "2", "--out", tmp_path / "short")
+    assert "warning: program.timing.kind = milestone never tried in 2 trials" in short.stdout, short.stdout
+    report = (tmp_path / "short" / "report.md").read_text()
+    assert "**Not every choice was tried** in 2 trials: `program.timing.kind` = milestone never ran" in report
+    assert "| program.timing.kind | milestone | 0 | never tried | – | – |" in report
+    trials = pd.read_csv(tmp_path / "short" / "trials.csv")
+    for kind in ("onboarding", "at_purchase"):
+        assert f"| program.timing.kind | {kind} | 1 | " in report and kind in set(trials["program.timing.kind"])
+    enough = ok(*base, "--trials", "3", "--out", tmp_path / "enough")
+    assert "never tried" not in enough.stdout and "Not every choice" not in (tmp_path / "enough" / "report.md").read_text()
+
+
 def test_same_seed_same_files_on_any_executor_and_a_killed_study_resumes_to_them(tmp_path, optimize_settings, monkeypatch):
     ok(*optimize_args(tmp_path / "serial", optimize_settings))
     ok(*optimize_args(tmp_path / "pool", optimize_settings, "--executor", "local", "--workers", "2"))

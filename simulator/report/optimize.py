@@ -161,6 +161,9 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         lines.append("No trial completed; see the `error` column of trials.csv.")
     else:
         lines += [f"Trial {result.best_trial}: " + ", ".join(f"`{k}` = {_value(v)}" for k, v in result.best.items()) + ".", ""]
+        missing = untried_choices(trials, parameters)
+        if missing:
+            lines += [untried_text(missing, len(trials)), ""]
         if result.constraints:
             lines += [("It **keeps** every constraint on the fresh seeds." if result.feasible else
                        "**No candidate kept every constraint on the fresh seeds**; the one shown breaks the least. "
@@ -182,6 +185,12 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         for row in result.pareto.to_dict("records"):
             lines.append(f"| {row['trial']} | " + " | ".join(_value(row[p.key]) for p in parameters)
                          + f" | {fmt(row[f'{first.metric}_mean'])} | {fmt(row[f'{second.metric}_mean'])} | {row['replicates']} |")
+    choices = _by_choice(result, parameters)
+    if choices:
+        lines += ["", "## Each choice", "",
+                  "The best trial of each choice, on the highest rung that choice reached: a mean over fewer "
+                  "replicates is rougher, and the winner is chosen among the trials of the highest rung. To tell "
+                  "close choices apart, run them side by side with `refsim compare`.", "", *choices]
     top = _top_trials(result, parameters)
     if top:
         lines += ["", "## Leading trials", "", "On the highest rung reached, best first (95% interval over the trial's replicates).",
@@ -191,6 +200,53 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
               "confirmation.csv (fresh-seed re-runs), best.yaml, optuna.sqlite3 (the resumable study), manifest.json.",
               "", "## Figures", "", *figure_links(figures)]
     return "\n".join(lines) + "\n"
+
+
+def untried_choices(trials, parameters: list[Parameter]) -> dict[str, list]:
+    """Per categorical key, the choices no completed trial took: a winner among the
+    others says nothing about them."""
+    done = trials[trials["state"] == "COMPLETE"] if len(trials) else trials
+    missing = {}
+    for p in parameters:
+        if p.kind == "categorical":
+            seen = set(done[p.key].tolist()) if len(done) else set()
+            left = [c for c in p.choices if c not in seen]
+            if left:
+                missing[p.key] = left
+    return missing
+
+
+def untried_text(missing: dict[str, list], trials: int) -> str:
+    """One sentence naming the choices never tried, and what to do."""
+    named = "; ".join(f"`{key}` = " + ", ".join(map(_value, choices)) for key, choices in missing.items())
+    return (f"**Not every choice was tried** in {trials} trials: {named} never ran, so the winner is the best of the "
+            f"others only. Add trials (the start counts through every choice first) or run the choices side by side "
+            f"with `refsim compare`.")
+
+
+def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]:
+    """Per categorical key and choice: its completed trials and its best trial on the
+    highest rung that choice reached (the leading trials table shows the top rung only,
+    where one choice may be alone)."""
+    trials = result.trials
+    keys = [p for p in parameters if p.kind == "categorical"]
+    if not keys or not len(trials) or len(result.objectives) != 1:
+        return []
+    done = trials[trials["state"] == "COMPLETE"]
+    objective = result.objectives[0]
+    column = f"{objective.metric}_mean"
+    lines = [f"| key | choice | trials | best trial | its {objective.metric} | its replicates |", "|---|---|---|---|---|---|"]
+    for p in keys:
+        for choice in p.choices:
+            mine = done[done[p.key] == choice]
+            if not len(mine):
+                lines.append(f"| {p.key} | {_value(choice)} | 0 | never tried | – | – |")
+                continue
+            top = mine[mine["replicates"] == mine["replicates"].max()]
+            best = top.sort_values(column, ascending=objective.sign < 0).iloc[0]
+            lines.append(f"| {p.key} | {_value(choice)} | {len(mine)} | {best['trial']} | {fmt(best[column])} | "
+                         f"{best['replicates']} |")
+    return lines
 
 
 def _top_trials(result: OptimizeResult, parameters: list[Parameter], count: int = 5) -> list[str]:
@@ -214,4 +270,4 @@ def _top_trials(result: OptimizeResult, parameters: list[Parameter], count: int 
     return lines
 
 
-__all__ = ["write_optimize", "best_yaml", "optimize_markdown", "convergence_plot", "pareto_plot"]
+__all__ = ["write_optimize", "best_yaml", "optimize_markdown", "convergence_plot", "pareto_plot", "untried_choices"]
