@@ -375,3 +375,30 @@ def test_the_comparison_report_notes_ask_queues_and_a_pipeline_longer_than_ks_wi
     report = (write_comparison(comparison, tmp_path / "c", started=dt.datetime.now()) / "report.md").read_text()
     assert "- **queued**: Asks wait for capacity (1 a day" in report and "- **plain**: Asks wait" not in report
     assert report.count("Referred deals take about 70 days to close here") == 1
+
+
+def test_the_report_warns_when_one_design_stopped_asking_and_another_still_asks():
+    """A one-day campaign against an always-on program read 'unclear' at 90 days and
+    'worse' at 365: the value counts the asks made by the last day, so the verdict is
+    for running each that long. The compare report now says so when one design's last
+    ask is long before the horizon and another still asks in its last tenth; designs
+    that all keep asking, or a design with no program, give no warning."""
+    from types import SimpleNamespace
+
+    from simulator.report.text import asking_note
+
+    def design(name, asks_on):
+        days = np.arange(91)
+        frame = pd.concat([pd.DataFrame({"day": days, "replicate": r, "asks": [5.0 if asks_on(d) else 0.0 for d in days]})
+                           for r in range(2)])
+        return SimpleNamespace(scenario=SimpleNamespace(name=name, days=90), timeseries=frame)
+
+    campaign = design("campaign", lambda d: d == 30)
+    always = design("always-on", lambda d: d >= 1)
+    none = design("no-program", lambda d: False)
+    note = asking_note([always, campaign, none])
+    assert note.startswith("**campaign** made its last ask on day 30, while **always-on** still asks near day 90")
+    assert "compares running each design for 90 days" in note
+    assert asking_note([always, design("also", lambda d: d >= 5)]) == ""
+    assert asking_note([always, none]) == ""
+    assert asking_note([always, design("late", lambda d: d == 80)]) == ""  # stopped only just before the end

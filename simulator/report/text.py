@@ -139,6 +139,36 @@ def k_window_note(scenario) -> str:
             f"year or more counts most of them (it must also cover the wait for the ask), or read `referred_share`.")
 
 
+def asking_note(designs) -> str:
+    """A warning, as a sentence, when some compared designs stopped asking well before the
+    horizon (a one-day campaign, a budget that ended the program) while others still ask
+    near its end: the value counts the asks made by the last day only, so the verdict is
+    for running each design for exactly that long, and it moves with the horizon (a B2B
+    campaign against an always-on program: 'unclear' at 90 days, 'worse' at 365).
+    ``designs``: objects with ``scenario`` and ``timeseries`` (day, asks, replicate rows)."""
+    stopped, asking = [], []
+    for design in designs:
+        series = design.timeseries
+        if series is None or not {"day", "asks"} <= set(series.columns) or not len(series):
+            continue
+        asks = series.groupby("day")["asks"].mean()
+        if not (asks > 0).any():
+            continue  # never asks: no program
+        days = int(asks.index.max())
+        tail = max(7, days // 10)  # the horizon's last tenth, a week at least
+        if asks[asks.index > days - tail].sum() > 0:
+            asking.append(design.scenario.name)
+        elif int(asks.index[asks > 0].max()) <= days - 3 * tail:
+            stopped.append((design.scenario.name, int(asks.index[asks > 0].max())))
+    if not (stopped and asking):
+        return ""
+    days = int(designs[0].scenario.days)
+    ended = ", ".join(f"**{name}** made its last ask on day {last}" for name, last in stopped)
+    return (f"{ended}, while {', '.join(f'**{name}**' for name in asking)} still asks near day {days}: the value counts "
+            f"the asks made by day {days} only, so this compares running each design for {days} days. A program that "
+            f"keeps asking gains more from a longer horizon; compare at the span you would run it (`--set days=...`).")
+
+
 def ask_queue_note(scenario, timeseries) -> str:
     """When asks wait for account managers' capacity (``program.targeting``): how many
     customers waited on the last day and on an average day (means over replicates), as
