@@ -271,16 +271,29 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
     ltv = {}
     # a group's margin share: reward seekers earn margin_ratio
     margin_weight = np.where(engine.seeker[joined], engine.scenario.program.reward_seekers.margin_ratio, 1.0)
+    active = joined[people.state[joined] == CUSTOMER]
+    # Under renewal contracts churn comes in steps on renewal dates, which a run shorter
+    # than a contract may never reach (0 events: a lifetime without end). There a group's
+    # hazard is its active customers' mean daily hazard, the rate the renewal decisions
+    # apply (renewal.py), as expected events per customer-day.
+    churn = engine.scenario.churn
+    expected = None
+    if churn.renewal is not None and churn.monthly_rate > 0 and len(active):
+        expected = (engine.current_hazard(active), people.referred_by[active] >= 0)
     for group, mask in (("referred", referred), ("organic", ~referred)):
+        customer_days, churn_events = float(engine.customer_days[group]), float(engine.churn_events[group])
+        if expected is not None:
+            hazard, active_referred = expected
+            mine = hazard[active_referred if group == "referred" else ~active_referred]
+            customer_days, churn_events = float(len(mine)), float(mine.sum())
         ltv[group] = lifetime_value(
             engine.scenario.economics,
-            customer_days=float(engine.customer_days[group]),
-            churn_events=float(engine.churn_events[group]),
+            customer_days=customer_days,
+            churn_events=churn_events,
             margin_share=float(margin_weight[mask].mean()) if mask.any() else 1.0,
             referred=group == "referred",
         )
     n_tracked = int(tracked.sum())
-    active = joined[people.state[joined] == CUSTOMER]
     return {
         "customers_final": float(len(active)),
         "adopters": float(adopted.sum()),

@@ -434,3 +434,29 @@ def test_the_classroom_app_scales_a_seeding_block():
     assert scaled.population.size == CLASS_SIZE
     seeds = scaled.population.initial_customers
     assert seeds.strategy == "degree" and seeds.count == round(100 * CLASS_SIZE / 10_000)
+
+
+def test_lifetime_values_under_renewal_contracts_use_the_hazard_the_renewals_apply():
+    """A 60-day run under annual contracts sees no referred account reach a renewal
+    date: 0 churn events made ltv_referred a lifetime without end (ltv_ratio 2.2 where
+    the model's referred advantage is 16-20%). Under renewal the groups' LTVs now take
+    their active customers' mean daily hazard: with every customer a promoter, h0 x the
+    promoter multiplier (x referred_hazard_ratio for the referred), the closed form of
+    economics.lifetime_value exactly."""
+    from simulator.behaviour.economics import lifetime_value
+    from simulator.metrics import run_summary
+
+    scenario = small(days=60, satisfaction={"kind": "constant", "value": 9.5, "drift_per_year": 0.0},
+                     churn={"monthly_rate": 0.02, "renewal": {"every_days": 365, "notice_days": 30}},
+                     program={"reward_seekers": {"max_share": 0.0},
+                              "timing": {"reminders": {"count": 2, "interval_days": 5, "annoyance": 0.0}}})
+    engine = Engine(scenario, 4).run()
+    summary = run_summary(engine)
+    assert engine.churn_events["referred"] == 0 and engine.customer_days["referred"] > 0
+    h = base_daily_hazard(0.02) * scenario.churn.satisfaction_multipliers.promoter
+    organic = lifetime_value(scenario.economics, customer_days=1.0, churn_events=h, margin_share=1.0, referred=False)
+    referred = lifetime_value(scenario.economics, customer_days=1.0, churn_events=h * scenario.churn.referred_hazard_ratio,
+                              margin_share=1.0, referred=True)
+    assert summary["ltv_organic"] == pytest.approx(organic, rel=1e-9)
+    assert summary["ltv_referred"] == pytest.approx(referred, rel=1e-9)
+    assert 1.0 < summary["ltv_ratio"] < 1.5
