@@ -829,7 +829,9 @@ def test_paired_plots_rank_no_assumption_and_say_panels_pool_the_other_parameter
     title = drawn["fig"].texts[0].get_text().replace("\n", " ")
     assert "each panel averages over the other parameters' values" in title
     assert "an assumption's panel: its own interval" in title
-    assert [plots._short(v) for v in (21_707.0, 1_234_567.0, 0.4821, -2_150.0)] == ["21.7k", "1.23M", "0.482", "-2.15k"]
+    from simulator.report.text import fmt_short
+
+    assert [fmt_short(v) for v in (21_707.0, 1_234_567.0, 0.4821, -2_150.0)] == ["21.7k", "1.23M", "0.482", "-2.15k"]
 
 
 def test_a_text_assumption_is_tested_by_value_and_p_values_read_on_their_side_of_the_line():

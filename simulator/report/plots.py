@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..results import atomic_write  # noqa: E402
-from .text import horizon_profit  # noqa: E402
+from .text import fmt_short, horizon_profit  # noqa: E402
 
 
 def _band(ax, frame: pd.DataFrame, column: str, label: str, color=None, cumulative: bool = False):
@@ -286,16 +286,6 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     return _save(fig, path)
 
 
-def _short(value: float) -> str:
-    """A heatmap cell's number in a few characters: 21.7k, 1.23M, 0.482 (2.15e+04 read as code)."""
-    magnitude = abs(value)
-    if magnitude >= 1e6:
-        return f"{value / 1e6:.3g}M"
-    if magnitude >= 1e3:
-        return f"{value / 1e3:.3g}k"
-    return f"{value:.3g}"
-
-
 def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path) -> Path:
     """Mean of ``metric`` over replicates on a two-parameter grid."""
     ok = runs[np.isfinite(runs[metric].to_numpy(dtype=float))]
@@ -308,7 +298,7 @@ def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path) -
     if table.size <= 150:
         for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
             if np.isfinite(value):
-                ax.text(j, i, _short(value), ha="center", va="center", fontsize=7, color="white")
+                ax.text(j, i, fmt_short(value), ha="center", va="center", fontsize=7, color="white")
     fig.colorbar(image, ax=ax, label=f"mean {metric}")
     ax.set(xlabel=x, ylabel=y, title=f"{metric}: mean over replicates")
     return _save(fig, path)

@@ -34,6 +34,16 @@ def fmt(value: float) -> str:
     return f"{value:.3g}"
 
 
+def fmt_short(value: float) -> str:
+    """A number in a few characters (a heatmap cell's): 21.7k, 1.23M, 0.482 (2.15e+04 read as code)."""
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if magnitude >= 1e3:
+        return f"{value / 1e3:.3g}k"
+    return f"{value:.3g}"
+
+
 def horizon_profit(days: int) -> str:
     """What cumulative profit over ``days`` days is: '1-year profit', '2-year profit', '90-day profit'."""
     return f"{days // 365}-year profit" if days and days % 365 == 0 else f"{days}-day profit"
