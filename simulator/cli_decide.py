@@ -111,7 +111,7 @@ def optimize(
     --objective cumulative_profit --constraint reward_cost<=50000 --trials 60
     """
     from .decide_settings import load_settings, pick, range_texts
-    from .optimize import optimize as run_optimize, parse_constraint, parse_objective
+    from .optimize import optimize as run_optimize, parse_constraint, parse_objective, trial_count
     from .parameters import parse_parameters
     from .report.optimize import write_optimize
     from .results import StudyLock, input_digests, open_study, scenario_files, study_folder
@@ -147,11 +147,15 @@ def optimize(
         state = open_study(folder, kind="optimize", fingerprint=fingerprint,
                            seed=given_seed if given_seed is not None else draw_seed(), force=force, inputs=inputs)
         study_seed = int(state["optimize_seed"])
+        total = trial_count(study_settings, parameters)
+        if total < study_settings.trials:
+            out.print(f"{total} trials: every key is categorical and there are {total} designs; more would repeat them "
+                      f"on the same seeds", markup=False)
         done = _trials_done(folder)
         if done:
-            out.print(f"resuming {folder}: {done} of {study_settings.trials} trials already done", markup=False)
-        with progress_bar(study_settings.trials, f"optimize {base.name}") as bar:
-            task = bar.add_task("trials", total=study_settings.trials, completed=min(done, study_settings.trials), rate="")
+            out.print(f"resuming {folder}: {done} of {total} trials already done", markup=False)
+        with progress_bar(total, f"optimize {base.name}") as bar:
+            task = bar.add_task("trials", total=total, completed=min(done, total), rate="")
             try:
                 result = run_optimize(base, parameters, objectives=objectives, constraints=constraints,
                                       settings=study_settings, seed=study_seed, folder=folder, evaluate=evaluate,

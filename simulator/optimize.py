@@ -173,7 +173,7 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         while True:
             pending = [optuna.trial.Trial(study, t._trial_id) for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]
-            while len(pending) < settings.batch and len(study.get_trials(deepcopy=False)) < settings.trials:
+            while len(pending) < settings.batch and len(study.get_trials(deepcopy=False)) < trial_count(settings, parameters):
                 study.sampler = search.sampler(len(study.get_trials(deepcopy=False)))
                 pending.append(study.ask(search.distributions))
             if not pending:
@@ -397,6 +397,10 @@ class Search:
             upper_ok = True
             capped = trial.state == TrialState.COMPLETE and any(m in BUDGET_CAPPED for m in self.metrics)
             scenario = apply_values(self.base, trial.params, parameters=self.parameters) if capped else None
+            first = self.rungs[0]
+            for o in self.objectives:  # every complete trial has rung 0's replicates, on the same seeds
+                values = runs.get(o.metric, [])
+                row[f"{o.metric}_rung0_mean"] = nanmean(values[:first]) if len(values) >= first else math.nan
             for metric in self.metrics:
                 summary = interval(np.array(runs.get(metric, []), dtype=float), metric=metric)
                 # a mean's interval reaching past what any run can spend (a total budget) is clipped there
@@ -412,6 +416,15 @@ class Search:
             row["error"] = trial.user_attrs.get("error", "")
             rows.append(row)
         return pd.DataFrame(rows)
+
+
+def trial_count(settings: OptimizeSettings, parameters: Sequence[Parameter]) -> int:
+    """The trials the study runs: ``settings.trials``, but no more than the distinct designs
+    when every key is categorical (the start counts through them all; a further trial
+    would repeat one on the same seeds, and learn nothing)."""
+    if parameters and all(p.kind == "categorical" for p in parameters):
+        return min(settings.trials, math.prod(len(p.choices) for p in parameters))
+    return settings.trials
 
 
 def constraint_values(trial: optuna.trial.FrozenTrial) -> list[float]:
@@ -449,4 +462,4 @@ def pareto_layers(scores: np.ndarray) -> list[int]:
 
 
 __all__ = ["Objective", "Constraint", "OptimizeSettings", "OptimizeResult", "optimize", "parse_objective", "parse_constraint",
-           "pareto_layers", "trials_told", "STORAGE_FILE"]
+           "pareto_layers", "trial_count", "trials_told", "STORAGE_FILE"]

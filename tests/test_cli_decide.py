@@ -108,12 +108,22 @@ def test_optimize_says_when_a_choice_was_never_tried_and_lists_each_choices_best
     assert "warning: program.timing.kind = milestone never tried in 2 trials" in short.stdout, short.stdout
     report = (tmp_path / "short" / "report.md").read_text()
     assert "**Not every choice was tried** in 2 trials: `program.timing.kind` = milestone never ran" in report
-    assert "| program.timing.kind | milestone | 0 | never tried | – | – |" in report
-    trials = pd.read_csv(tmp_path / "short" / "trials.csv")
+    assert "| program.timing.kind | milestone | 0 | never tried | – | – | – |" in report
+    trials = pd.read_csv(tmp_path / "short" / "trials.csv").set_index("program.timing.kind")
+    # each choice is shown on the first rung's 2 replicates, the seeds every trial ran on, whatever rung it reached
+    from simulator.report.text import fmt
+
     for kind in ("onboarding", "at_purchase"):
-        assert f"| program.timing.kind | {kind} | 1 | " in report and kind in set(trials["program.timing.kind"])
+        row = trials.loc[kind]
+        assert f"| program.timing.kind | {kind} | 1 | {row['trial']} | {fmt(row['cumulative_profit_rung0_mean'])} | " in report
+    assert sorted(trials["replicates"]) == [2, 4]  # one of them climbed to the second rung
     enough = ok(*base, "--trials", "3", "--out", tmp_path / "enough")
     assert "never tried" not in enough.stdout and "Not every choice" not in (tmp_path / "enough" / "report.md").read_text()
+    # with only categorical keys a trial past the 3 designs would repeat one on the same seeds: 6 asked, 3 run
+    more = ok(*base, "--trials", "6", "--out", tmp_path / "more")
+    assert "3 trials: every key is categorical and there are 3 designs" in more.stdout
+    assert sorted(pd.read_csv(tmp_path / "more" / "trials.csv")["program.timing.kind"]) == \
+        ["at_purchase", "milestone", "onboarding"]
 
 
 def test_same_seed_same_files_on_any_executor_and_a_killed_study_resumes_to_them(tmp_path, optimize_settings, monkeypatch):

@@ -307,3 +307,23 @@ def test_a_key_given_one_value_only_is_refused_in_one_line(text):
     with pytest.raises(ScenarioError, match=r"one value only.*--set"):
         parse_parameter(text, base, source="--vary")
     assert parse_parameter(text.split("=")[0] + "=10:60" if "initial" in text else "program.base_share=0.1:0.2", base).kind != "categorical"
+
+
+def test_each_trial_carries_its_mean_on_the_first_rungs_replicates():
+    """The report's 'Each choice' table compares choices on rung 0's replicates, which
+    every trial ran on the same seeds: a trial's {objective}_rung0_mean is the mean of
+    the objective on the first `replicates` seeds (the closed form's value there),
+    whatever rung it climbed to."""
+    from simulator.rng import replicate_seeds
+
+    base = small()
+    parameters = parse_parameters(["program.base_share=0:1", "program.timing.kind=at_purchase,milestone"], base)
+    result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=3, evaluate=closed_form,
+                      settings=OptimizeSettings(trials=6, replicates=2, max_replicates=8, batch=2, startup_trials=4))
+    seeds = replicate_seeds(3, 8)[:2]
+    climbed = result.trials[result.trials["replicates"] > 2]
+    assert len(climbed)
+    for row in result.trials.to_dict("records"):
+        scenario = apply_values(base, {p.key: row[p.key] for p in parameters}, parameters=parameters)
+        expected = np.mean([v["cumulative_profit"] for v in closed_form([scenario] * 2, seeds, None)])
+        assert row["cumulative_profit_rung0_mean"] == pytest.approx(expected, rel=1e-12)

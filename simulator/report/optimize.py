@@ -188,9 +188,10 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
     choices = _by_choice(result, parameters)
     if choices:
         lines += ["", "## Each choice", "",
-                  "The best trial of each choice, on the highest rung that choice reached: a mean over fewer "
-                  "replicates is rougher, and the winner is chosen among the trials of the highest rung. To tell "
-                  "close choices apart, run them side by side with `refsim compare`.", "", *choices]
+                  f"The best trial of each choice on the first {result.rungs[0]} replicates, which every trial ran on "
+                  f"the same seeds (so the choices are compared on the same luck), with its mean over all the "
+                  f"replicates it reached. The winner is chosen on the highest rung. To tell close choices apart, run "
+                  f"them side by side with `refsim compare`.", "", *choices]
     top = _top_trials(result, parameters)
     if top:
         lines += ["", "## Leading trials", "", "On the highest rung reached, best first (95% interval over the trial's replicates).",
@@ -226,26 +227,29 @@ def untried_text(missing: dict[str, list], trials: int) -> str:
 
 def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]:
     """Per categorical key and choice: its completed trials and its best trial on the
-    highest rung that choice reached (the leading trials table shows the top rung only,
-    where one choice may be alone)."""
+    first rung's replicates, which every trial ran on the same seeds (a mean over a
+    winner's 16 replicates against another choice's 2 would compare luck), with that
+    trial's mean over all its replicates beside it."""
     trials = result.trials
     keys = [p for p in parameters if p.kind == "categorical"]
     if not keys or not len(trials) or len(result.objectives) != 1:
         return []
     done = trials[trials["state"] == "COMPLETE"]
     objective = result.objectives[0]
-    column = f"{objective.metric}_mean"
-    lines = [f"| key | choice | trials | best trial | its {objective.metric} | its replicates |", "|---|---|---|---|---|---|"]
+    first, column = f"{objective.metric}_rung0_mean", f"{objective.metric}_mean"
+    if first not in done.columns:
+        return []
+    lines = [f"| key | choice | trials | best trial | its {objective.metric} on the first {result.rungs[0]} replicates | "
+             f"on all its replicates | its replicates |", "|---|---|---|---|---|---|---|"]
     for p in keys:
         for choice in p.choices:
             mine = done[done[p.key] == choice]
             if not len(mine):
-                lines.append(f"| {p.key} | {_value(choice)} | 0 | never tried | – | – |")
+                lines.append(f"| {p.key} | {_value(choice)} | 0 | never tried | – | – | – |")
                 continue
-            top = mine[mine["replicates"] == mine["replicates"].max()]
-            best = top.sort_values(column, ascending=objective.sign < 0).iloc[0]
-            lines.append(f"| {p.key} | {_value(choice)} | {len(mine)} | {best['trial']} | {fmt(best[column])} | "
-                         f"{best['replicates']} |")
+            best = mine.sort_values(first, ascending=objective.sign < 0).iloc[0]
+            lines.append(f"| {p.key} | {_value(choice)} | {len(mine)} | {best['trial']} | {fmt(best[first])} | "
+                         f"{fmt(best[column])} | {best['replicates']} |")
     return lines
 
 
