@@ -421,6 +421,24 @@ def test_a_grid_that_gained_a_value_reuses_its_finished_runs(tmp_path):
                    "holds a different sweep")
 
 
+def test_a_paired_grid_that_grew_has_a_fresh_runs_rows_under_other_point_ids(tmp_path):
+    """Under common random numbers every point runs on the replicate seeds whatever its
+    id, so a grid that grew holds the rows a fresh sweep gives, only numbered otherwise:
+    the report said 'seeds differ' and that a fresh run 'gives other runs'."""
+    path = write_sweep(tmp_path, common_random_numbers=True)
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    write_sweep(tmp_path, common_random_numbers=True, parameters={"program.incentive.referrer_reward": {"values": [0, 5, 10, 20]}})
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(fresh), "--executor", "serial"]).exit_code == 0
+    report = (out / "report.md").read_text()
+    assert "a point's seeds do not depend on its id, so its runs are the same" in report and "other runs" not in report
+    key = "program.incentive.referrer_reward"
+    grown, once = (run_frame(f).sort_values([key, "replicate"]).drop(columns=["run_id", "point_id"]).reset_index(drop=True)
+                   for f in (out, fresh))
+    pd.testing.assert_frame_equal(grown, once)
+
+
 def test_best_points_mark_the_points_indistinguishable_from_the_best(tmp_path):
     """On common random numbers, a point whose runs equal the best's on every seed
     (the scenario name changes no outcome) is indistinguishable (difference exactly

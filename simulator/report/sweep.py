@@ -108,13 +108,18 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
     if sweep.overrides:
         lines += ["", "Base scenario changed with --set: " + ", ".join(f"`{item}`" for item in sweep.overrides) + "."]
     if grids and len(grids) > 1:
+        if spec.common_random_numbers:  # every point on the replicate seeds, whatever its id
+            differs = ("so point ids differ from a fresh run of this file in an empty folder; under common random "
+                       "numbers a point's seeds do not depend on its id, so its runs are the same")
+        else:
+            differs = ("so point ids and seeds differ from a fresh run of this file in an empty folder (which gives "
+                       "other runs, and can tell other points apart)")
         lines += ["", f"The grid grew in this folder ({len(grids)} versions): the points run before kept their ids and "
-                      f"seeds and the new ones were numbered after them, so point ids and seeds differ from a fresh run "
-                      f"of this file in an empty folder (which gives other runs, and can tell other points apart); "
-                      f"every run's seed is in sweep.csv."]
+                      f"seeds and the new ones were numbered after them, {differs}; every run's seed is in sweep.csv."]
     if replicates and len(replicates) > 1:
         counts = " → ".join(str(r) for r in replicates)
-        fresh = (f"the runs are those of a fresh run with {replicates[-1]} replicates" if not (grids and len(grids) > 1)
+        fresh = (f"the runs are those of a fresh run with {replicates[-1]} replicates"
+                 if not (grids and len(grids) > 1) or spec.common_random_numbers
                  else "each point's runs are those its seeds give with that many replicates")
         lines += ["", f"The replicates grew in this folder ({counts}): each point's earlier runs were kept and only the "
                       f"new replicates ran. A replicate's seed does not depend on the count, so {fresh}."]
