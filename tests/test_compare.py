@@ -400,5 +400,27 @@ def test_the_report_warns_when_one_design_stopped_asking_and_another_still_asks(
     assert note.startswith("**campaign** made its last ask on day 30, while **always-on** still asks near day 90")
     assert "compares running each design for 90 days" in note
     assert asking_note([always, design("also", lambda d: d >= 5)]) == ""
+    assert "**always-on**, **also** still ask near day 90" in asking_note([always, design("also", lambda d: d >= 5), campaign])
     assert asking_note([always, none]) == ""
     assert asking_note([always, design("late", lambda d: d == 80)]) == ""  # stopped only just before the end
+
+
+def test_the_report_says_when_a_lever_put_every_design_on_the_numpy_stages(monkeypatch):
+    """b2b-organization gave 534,921 in `refsim run` and 619,327 beside the account
+    managers in `refsim compare`: account managers' asks run on the numpy stages only,
+    so every compared design ran there (one path, shared luck). The report now says so;
+    designs all on one path, or a path chosen by REFSIM_ENGINE, give no note."""
+    from simulator.report.text import path_note
+    from simulator.scenario_io import load_scenario
+
+    from .conftest import SCENARIOS
+
+    organization = load_scenario(SCENARIOS / "b2b-organization.yaml")
+    managers = load_scenario(SCENARIOS / "b2b-account-managers.yaml")
+    monkeypatch.delenv("REFSIM_ENGINE", raising=False)
+    note = path_note([organization, managers])
+    assert note.startswith("**b2b-account-managers** (`program.targeting`) runs on the numpy stages only")
+    assert "differ from their own `refsim run`" in note
+    assert path_note([organization, organization]) == "" and path_note([managers, managers]) == ""
+    monkeypatch.setenv("REFSIM_ENGINE", "numpy")
+    assert path_note([organization, managers]) == ""

@@ -16,7 +16,7 @@ from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, Decision, decide, p
 from ..config import has_program
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, summarize
-from .text import budget_used, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, reward_weighing, value_split
+from .text import budget_used, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -187,7 +187,8 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         *(f"- **{d.scenario.name}**: {note}" for d in comparison.designs
           for note in (reward_weighing(d.scenario), ask_queue_note(d.scenario, d.timeseries)) if note),
         *[f"- {note}" for note in dict.fromkeys(k_window_note(d.scenario) for d in comparison.designs) if note][:1],
-        *[f"- {note}" for note in (asking_note(comparison.designs),) if note],
+        *[f"- {note}" for note in (asking_note(comparison.designs), path_note([d.scenario for d in comparison.designs]))
+          if note],
         "",
         "## Who wins",
         "",

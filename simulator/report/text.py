@@ -149,6 +149,25 @@ def k_window_note(scenario) -> str:
             f"year or more counts most of them (it must also cover the wait for the ask), or read `referred_share`.")
 
 
+def path_note(scenarios) -> str:
+    """When one compared design needs the numpy stages (a lever the compiled kernel does
+    not run) and others do not, every design ran there, to share its luck replicate by
+    replicate (kernel.common_path): as a sentence, since each of the others then differs
+    from its own `refsim run` (on the kernel, which draws otherwise) by Monte Carlo noise."""
+    from ..kernel import engine_choice, unsupported
+
+    if engine_choice() != "auto":
+        return ""
+    needs = {s.name: unsupported(s) for s in scenarios}
+    numpy_only = {name: lever for name, lever in needs.items() if lever is not None}
+    if not numpy_only or len(numpy_only) == len(needs):
+        return ""
+    named = ", ".join(f"**{name}** (`{lever}`)" for name, lever in numpy_only.items())
+    return (f"{named} runs on the numpy stages only, so every design here ran there, to share its luck replicate by "
+            f"replicate: the other designs' figures differ from their own `refsim run` (on the compiled kernel, which "
+            f"draws otherwise) by Monte Carlo noise, not by the model (docs/model.md, \"Two paths through a day\").")
+
+
 def asking_note(designs) -> str:
     """A warning, as a sentence, when some compared designs stopped asking well before the
     horizon (a one-day campaign, a budget that ended the program) while others still ask
@@ -174,7 +193,8 @@ def asking_note(designs) -> str:
         return ""
     days = int(designs[0].scenario.days)
     ended = ", ".join(f"**{name}** made its last ask on day {last}" for name, last in stopped)
-    return (f"{ended}, while {', '.join(f'**{name}**' for name in asking)} still asks near day {days}: the value counts "
+    verb = "still asks" if len(asking) == 1 else "still ask"
+    return (f"{ended}, while {', '.join(f'**{name}**' for name in asking)} {verb} near day {days}: the value counts "
             f"the asks made by day {days} only, so this compares running each design for {days} days. A program that "
             f"keeps asking gains more from a longer horizon; compare at the span you would run it (`--set days=...`).")
 
