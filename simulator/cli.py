@@ -79,7 +79,7 @@ def kernel_ready() -> None:
     started = time.perf_counter()
     if compiling:
         err.print("compiling the simulation kernel: once per installation (numba caches it), "
-                  "15 to 30 seconds on a 2-core machine...", highlight=False)
+                  "15 to 40 seconds on a 2-core machine, longer while it is busy...", highlight=False)
     warm_up()
     if compiling:
         err.print(f"kernel compiled in {time.perf_counter() - started:.0f} s", highlight=False)
@@ -311,7 +311,8 @@ def compare(
     """Compare designs on the same replicate seeds (common random numbers) and say which to launch, and how sure that is.
 
     The verdict metric is incremental_value: profit plus customer equity less the
-    rewards still owed, minus the design's no-program twin on the same seed.
+    rewards still owed, plus the referrals still converting, minus the design's
+    no-program twin on the same seed.
     Designs must differ only in their program (same population, network, days and
     seed), else the command stops with one line naming the difference, unless
     --unpaired is given.

@@ -183,18 +183,21 @@ def test_the_headline_splits_the_value_into_cash_and_customer_equity():
 
     runs = pd.DataFrame({"incremental_value": [90_000.0, 110_000.0], "incremental_profit": [10_000.0, 20_000.0]})
     text = headline(SimpleNamespace(runs=runs, scenario=SimpleNamespace(days=180)))[0]
-    assert ("Of it, 15,000 is cash within the 180 days (incremental profit) and 85,000 the margin the extra customers "
-            "still active on day 180") in text, text
-    assert "Of it" not in headline(SimpleNamespace(runs=runs[["incremental_value"]], scenario=SimpleNamespace(days=180)))[0]
+    assert ("It splits into 15,000 of cash within the 180 days (incremental profit) and 85,000 of margin the extra "
+            "customers still active on day 180") in text, text
+    assert "splits into" not in headline(SimpleNamespace(runs=runs[["incremental_value"]], scenario=SimpleNamespace(days=180)))[0]
     assert "still converting on day" not in text  # no pipeline_equity column: nothing to name
     # a sales pipeline still open at the horizon: the leads' part, net of the twin's, is
     # named when it weighs, and the three parts add up to the value
     leads = runs.assign(incremental_pipeline_equity=[20_000.0, 30_000.0], pipeline_equity=[90_000.0, 90_000.0])
     text = headline(SimpleNamespace(runs=leads, scenario=SimpleNamespace(days=180)))[0]
-    assert ("Of it, 15,000 is cash within the 180 days (incremental profit), 60,000 the margin the extra customers "
-            "still active on day 180 are expected to bring, less rewards still owed (customer equity), and 25,000 the "
-            "referrals still converting on day 180 (in a conversion lag or sales pipeline), net of the no-program "
+    assert ("It splits into 15,000 of cash within the 180 days (incremental profit), 60,000 of margin the extra "
+            "customers still active on day 180 are expected to bring, less rewards still owed (customer equity), and "
+            "25,000 of referrals still converting on day 180 (in a conversion lag or sales pipeline), net of the no-program "
             "twin's (`incremental_pipeline_equity`)") in text, text
+    # a loss splits the same way, with no "of it" to contradict its sign
+    loss = pd.DataFrame({"incremental_value": [-900_000.0, -1_100_000.0], "incremental_profit": [-1_200_000.0, -1_400_000.0]})
+    assert "It splits into -1,300,000 of cash" in headline(SimpleNamespace(runs=loss, scenario=SimpleNamespace(days=180)))[0]
     small_leads = runs.assign(incremental_pipeline_equity=[900.0, 900.0])  # under 1% of the 100,000
     assert "still converting on day" not in headline(SimpleNamespace(runs=small_leads, scenario=SimpleNamespace(days=180)))[0]
 

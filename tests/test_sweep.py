@@ -850,6 +850,7 @@ def test_paired_plots_rank_no_assumption_and_say_panels_pool_the_other_parameter
     from simulator.report.text import fmt_short
 
     assert [fmt_short(v) for v in (21_707.0, 1_234_567.0, 0.4821, -2_150.0)] == ["21.7k", "1.23M", "0.482", "-2.15k"]
+    assert [fmt_short(v) for v in (999.6, 999_999.0, 1.23e9, 999.4)] == ["1k", "1M", "1.23B", "999"]
 
 
 def test_a_text_assumption_is_tested_by_value_and_p_values_read_on_their_side_of_the_line():

@@ -298,7 +298,9 @@ def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path) -
     if table.size <= 150:
         for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
             if np.isfinite(value):
-                ax.text(j, i, fmt_short(value), ha="center", va="center", fontsize=7, color="white")
+                # dark text on viridis's bright (yellow-green) end, white on its dark end
+                ax.text(j, i, fmt_short(value), ha="center", va="center", fontsize=7,
+                        color="black" if image.norm(value) > 0.6 else "white")
     fig.colorbar(image, ax=ax, label=f"mean {metric}")
     ax.set(xlabel=x, ylabel=y, title=f"{metric}: mean over replicates")
     return _save(fig, path)

@@ -35,12 +35,12 @@ def fmt(value: float) -> str:
 
 
 def fmt_short(value: float) -> str:
-    """A number in a few characters (a heatmap cell's): 21.7k, 1.23M, 0.482 (2.15e+04 read as code)."""
+    """A number in a few characters (a heatmap cell's): 21.7k, 1.23M, 0.482 (2.15e+04 read
+    as code). The unit is chosen after rounding to 3 figures: 999.6 is 1k, not 1e+03."""
     magnitude = abs(value)
-    if magnitude >= 1e6:
-        return f"{value / 1e6:.3g}M"
-    if magnitude >= 1e3:
-        return f"{value / 1e3:.3g}k"
+    for unit, scale in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if magnitude >= 0.9995 * scale:
+            return f"{value / scale:.3g}{unit}"
     return f"{value:.3g}"
 
 
@@ -91,12 +91,13 @@ def value_split(runs, days: int) -> str:
     pipeline = float(runs[column].mean()) if column in runs.columns else 0.0
     if not np.isfinite(pipeline) or abs(pipeline) < PIPELINE_NOTE * abs(value):
         pipeline = 0.0
-    cash = f"{fmt(profit)} is cash within the {days} days (incremental profit)"
-    equity = (f"{fmt(value - profit - pipeline)} the margin the extra customers still active on day {days} are "
+    # "splits into", not "of it": a loss's parts read as parts too (a loss of 973,827 "of it -1,287,456 is cash")
+    cash = f"{fmt(profit)} of cash within the {days} days (incremental profit)"
+    equity = (f"{fmt(value - profit - pipeline)} of margin the extra customers still active on day {days} are "
               f"expected to bring, less rewards still owed (customer equity)")
     if not pipeline:
-        return f" Of it, {cash} and {equity}."
-    return (f" Of it, {cash}, {equity}, and {fmt(pipeline)} the referrals still converting on day {days} (in a "
+        return f" It splits into {cash} and {equity}."
+    return (f" It splits into {cash}, {equity}, and {fmt(pipeline)} of referrals still converting on day {days} (in a "
             f"conversion lag or sales pipeline), net of the no-program twin's (`{column}`).")
 
 
