@@ -138,17 +138,18 @@ def cohort_k_by_month(people, day: int, window: int = 30, month_days: int = 30, 
     return table
 
 
-def equity_final(engine, active: np.ndarray | None = None) -> float:
+def equity_final(engine, active: np.ndarray | None = None, hazard: np.ndarray | None = None) -> float:
     """Sum of economics.customer_equity over the customers active on the last day, each
     under their own current daily churn hazard (segment, referred status, referrer) and
     margin (reward seekers: margin_ratio of it, no referred premium); ``active``, when
-    given, lists them."""
+    given, lists them, and ``hazard`` their current hazards, when already known."""
     people, scenario, day = engine.people, engine.scenario, engine.day
     if active is None:
         active = np.flatnonzero(people.state == CUSTOMER)
     if not len(active):
         return 0.0
-    hazard = engine.current_hazard(active)
+    if hazard is None:
+        hazard = engine.current_hazard(active)
     tenure = day - people.adopted_day[active] + people.tenure_at_start[active]
     seeker = engine.seeker[active]
     referred = (people.referred_by[active] >= 0) & ~seeker
@@ -230,14 +231,13 @@ def pipeline_equity(engine, owed: float = 0.0) -> float:
     with np.errstate(invalid="ignore"):  # inf * 0 where equity is infinite (no churn, no discount)
         value = float((ahead * customer_equity(econ, np.zeros(len(target)), np.ones(len(target), bool), hazard)).sum())
     incentive = sc.program.incentive
-    rewarded = tracked
-    if not offers_reward(incentive) or engine.budget_exhausted_day is not None or not rewarded.any():
+    if not offers_reward(incentive) or engine.budget_exhausted_day is not None or not tracked.any():
         return value
-    paid = referrer[rewarded]
+    paid = referrer[tracked]
     face = inc.referrer_reward(incentive, p.rewards_earned[paid] + inc.rank_within(paid)) + inc.referee_reward(incentive)
-    later = ahead[rewarded]
+    later = ahead[tracked]
     if incentive.paid_on == "qualification":  # paid q days on, to a friend still a customer
-        later = later * np.exp(-(hazard[rewarded] + d) * incentive.qualification_days)
+        later = later * np.exp(-(hazard[tracked] + d) * incentive.qualification_days)
     rewards = min(float((later * face).sum()) * engine.budget.cost_share, max(engine.budget.left - owed, 0.0))
     return value - rewards
 
@@ -277,13 +277,12 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
     # hazard is its active customers' mean daily hazard, the rate the renewal decisions
     # apply (renewal.py), as expected events per customer-day.
     churn = engine.scenario.churn
-    expected = None
-    if churn.renewal is not None and churn.monthly_rate > 0 and len(active):
-        expected = (engine.current_hazard(active), people.referred_by[active] >= 0)
+    hazard = engine.current_hazard(active) if len(active) else None   # equity_final's too
+    renewal = churn.renewal is not None and churn.monthly_rate > 0 and hazard is not None
+    active_referred = people.referred_by[active] >= 0
     for group, mask in (("referred", referred), ("organic", ~referred)):
         customer_days, churn_events = float(engine.customer_days[group]), float(engine.churn_events[group])
-        if expected is not None:
-            hazard, active_referred = expected
+        if renewal:
             mine = hazard[active_referred if group == "referred" else ~active_referred]
             customer_days, churn_events = float(len(mine)), float(mine.sum())
         ltv[group] = lifetime_value(
@@ -311,7 +310,7 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
         "ltv_organic": ltv["organic"],
         "ltv_ratio": ratio(ltv["referred"], ltv["organic"]) if math.isfinite(ltv["organic"]) else float("nan"),
         "cumulative_profit": float(daily[-1, col["cumulative_profit"]]),
-        "equity_final": equity_final(engine, active),
+        "equity_final": equity_final(engine, active, hazard),
         "rewards_owed": (owed := rewards_owed(engine, joined)),
         "pipeline_equity": pipeline_equity(engine, owed),
         "budget_exhausted_day": float("nan") if engine.budget_exhausted_day is None else float(engine.budget_exhausted_day),
