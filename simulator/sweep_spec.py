@@ -173,12 +173,7 @@ class Sweep:
         sweep file, --replicates or the base scenario): two sweeps with the same one
         differ only in their replicates."""
         sweep = self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | READING_KEYS | {"replicates"})
-        resolved = self.base.model_dump(mode="json")
-        payload = {"sweep": sweep, "metrics": list(self.metrics),
-                   "base": {k: v for k, v in self.base_data.items() if k != "replicates"},
-                   "base_resolved": {k: v for k, v in resolved.items() if k != "replicates"}}
-        inputs = self.inputs()
-        return _sha256({**payload, "inputs": inputs} if inputs else payload)
+        return _sha256(self._payload(sweep, self.inputs(), replicates=False))
 
     def grid_fingerprint(self) -> str | None:
         """The fingerprint without the grid's values (its parameter keys kept, in
@@ -191,9 +186,15 @@ class Sweep:
         return _sha256(self._payload({**sweep, "parameter_keys": self.parameters},
                                      {path: digest for path, digest in self.inputs().items() if path in base_files}))
 
-    def _payload(self, sweep: dict, inputs: dict[str, str]) -> dict:
+    def _payload(self, sweep: dict, inputs: dict[str, str], replicates: bool = True) -> dict:
+        """What a fingerprint hashes; without ``replicates`` the count is left out, from the
+        base scenario too (fingerprint_but_replicates)."""
         payload = {"sweep": sweep, "replicates": self.replicates, "metrics": list(self.metrics), "base": self.base_data,
                    "base_resolved": self.base.model_dump(mode="json")}
+        if not replicates:
+            del payload["replicates"]
+            for part in ("base", "base_resolved"):
+                payload[part] = {k: v for k, v in payload[part].items() if k != "replicates"}
         # only when there are files, so that a sweep that reads none keeps the fingerprint it had
         return {**payload, "inputs": inputs} if inputs else payload
 
