@@ -141,7 +141,7 @@ def run(
         results = simulate(loaded, replicates=total, people=people, baseline=baseline,
                            progress=lambda k: bar.advance(task, k), workers=workers, executor=executor,
                            scheduler=scheduler)
-    folder = write_run(results, target, started=started, command=sys.argv, people=people)
+    folder = write_run(results, target, started=started, command=sys.argv, people=people, sets=sets)
     _print_headline(results)
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
 
@@ -178,7 +178,8 @@ def _print_headline(results) -> None:
         if metric in table.index:
             row = table.loc[metric]
             out.print(f"  {metric:<22} {fmt(row['mean']):>12}   95% CI {fmt(row['ci_low'])} – {fmt(row['ci_high'])}"
-                      + _median_day(results.runs, metric) + _defined_in(metric, int(row["n"]), replicates),
+                      + _median_day(results.runs, metric) + _defined_in(metric, int(row["n"]), replicates)
+                      + ("   a dashboard's view (reward cost only), not a verdict" if metric == "attributed_roi" else ""),
                       markup=False)
     if "budget_exhausted_day" in table.index and table.loc["budget_exhausted_day", "n"] > 0:
         row = table.loc["budget_exhausted_day"]

@@ -108,20 +108,26 @@ def test_optimize_says_when_a_choice_was_never_tried_and_lists_each_choices_best
     assert "warning: program.timing.kind = milestone never tried in 2 trials" in short.stdout, short.stdout
     report = (tmp_path / "short" / "report.md").read_text()
     assert "**Not every choice was tried** in 2 trials: `program.timing.kind` = milestone never ran" in report
-    assert "| program.timing.kind | milestone | 0 | never tried | – | – | – |" in report
+    assert "| program.timing.kind | milestone | 0 | never tried | – | – |" in report
     trials = pd.read_csv(tmp_path / "short" / "trials.csv").set_index("program.timing.kind")
     # each choice is shown on the first rung's 2 replicates, the seeds every trial ran on, whatever rung it reached
     from simulator.report.text import fmt
 
+    rows = []
     for kind in ("onboarding", "at_purchase"):
         row = trials.loc[kind]
-        assert f"| program.timing.kind | {kind} | 1 | {row['trial']} | {fmt(row['cumulative_profit_rung0_mean'])} | " in report
+        won = " (the winner's)" if kind == short.stdout.split("program.timing.kind=")[1].split()[0] else ""
+        line = f"| program.timing.kind | {kind}{won} | 1 | {row['trial']} | {fmt(row['cumulative_profit_rung0_mean'])} | "
+        assert line in report, (line, report)
+        rows.append((report.index(line), row["cumulative_profit_rung0_mean"]))
+    assert [mean for _, mean in sorted(rows)] == sorted((mean for _, mean in rows), reverse=True)  # best first
     assert sorted(trials["replicates"]) == [2, 4]  # one of them climbed to the second rung
     enough = ok(*base, "--trials", "3", "--out", tmp_path / "enough")
     assert "never tried" not in enough.stdout and "Not every choice" not in (tmp_path / "enough" / "report.md").read_text()
     # with only categorical keys a trial past the 3 designs would repeat one on the same seeds: 6 asked, 3 run
     more = ok(*base, "--trials", "6", "--out", tmp_path / "more")
     assert "3 trials: every key is categorical and there are 3 designs" in more.stdout
+    assert "(6 were asked for: every key is categorical and there are only 3 designs" in (tmp_path / "more" / "report.md").read_text()
     assert sorted(pd.read_csv(tmp_path / "more" / "trials.csv")["program.timing.kind"]) == \
         ["at_purchase", "milestone", "onboarding"]
 

@@ -297,3 +297,18 @@ def test_the_compile_note_follows_the_cache_not_the_clock(monkeypatch, nothing_c
         assert len(lines) == 2 and lines[0].startswith("compiling the simulation kernel") and "compiled in" in lines[1]
     else:
         assert lines == []
+
+
+def test_a_run_with_set_says_so_under_the_files_description_and_the_console_labels_attributed_roi(tmp_path):
+    """A strategist priced account managers at $3,000 an ask with --set and read the
+    file's description ('2 a day at $25 each') under a 350k loss, and attributed_roi 74
+    on the console beneath it. report.md now names the --set items under the
+    description, and the console marks attributed_roi as a dashboard's view."""
+    result = run(tmp_path / "a")
+    report = (tmp_path / "a" / "report.md").read_text()
+    assert ("This run changed the scenario with --set: `population.size=1500`, `population.initial_customers=30`, "
+            "`days=60`; the description above is the file's own.") in report
+    line = next(text for text in result.stdout.splitlines() if text.strip().startswith("attributed_roi"))
+    assert line.endswith("a dashboard's view (reward cost only), not a verdict")
+    plain = runner.invoke(app, ["run", str(SCENARIOS / "default.yaml"), "--out", str(tmp_path / "b"), "--replicates", "2"])
+    assert plain.exit_code == 0 and "changed the scenario with --set" not in (tmp_path / "b" / "report.md").read_text()

@@ -400,7 +400,7 @@ def test_the_report_warns_when_one_design_stopped_asking_and_another_still_asks(
     assert note.startswith("**campaign** made its last ask on day 30, while **always-on** still asks near day 90")
     assert "compares running each design for 90 days" in note
     assert asking_note([always, design("also", lambda d: d >= 5)]) == ""
-    assert "**always-on**, **also** still ask near day 90" in asking_note([always, design("also", lambda d: d >= 5), campaign])
+    assert "**always-on** and **also** still ask near day 90" in asking_note([always, design("also", lambda d: d >= 5), campaign])
     assert asking_note([always, none]) == ""
     assert asking_note([always, design("late", lambda d: d == 80)]) == ""  # stopped only just before the end
 
@@ -424,3 +424,23 @@ def test_the_report_says_when_a_lever_put_every_design_on_the_numpy_stages(monke
     assert path_note([organization, organization]) == "" and path_note([managers, managers]) == ""
     monkeypatch.setenv("REFSIM_ENGINE", "numpy")
     assert path_note([organization, managers]) == ""
+
+
+def test_a_note_that_designs_share_is_given_once_with_their_names():
+    """Two designs with the same reward read the same rewards paragraph twice in a
+    three-way compare; a shared note is now one bullet naming both, a design's own note
+    stays its own."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import _design_notes
+    from simulator.report.text import reward_weighing
+
+    from .conftest import small
+
+    credit = small(name="credit")
+    again = small(name="credit-again")
+    cash = small(name="cash", program={"incentive": {"kind": "double_sided", "referrer_reward": 40, "referee_reward": 0}})
+    designs = [SimpleNamespace(scenario=s, timeseries=None) for s in (credit, again, cash)]
+    notes = _design_notes(designs)
+    assert notes == [f"- **credit**, **credit-again**: {reward_weighing(credit)}", f"- **cash**: {reward_weighing(cash)}"]
+    assert reward_weighing(credit) != reward_weighing(cash)

@@ -99,7 +99,8 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         text += (f" It pays back (cumulative incremental profit stays ≥ 0) from day {decision.payback_day:.0f} "
                  f"(median) in {decision.payback_share:.0%} of replicates.")
     elif math.isfinite(decision.payback_share):
-        text += f" It does not pay back within the {days}-day horizon (its value then rests on customer equity)."
+        text += (f" It does not pay back within the {days}-day horizon (its value then rests on what comes after it: "
+                 f"customer equity and referrals still converting).")
     return [text]
 
 
@@ -156,6 +157,18 @@ def _metric_values(designs: list[Results], name: str, metric: str) -> np.ndarray
     return design.runs.sort_values("replicate")[metric].to_numpy(dtype=float)
 
 
+def _design_notes(designs) -> list[str]:
+    """Each design's notes (how rewards are weighed, the ask queue) as bullets, a note that
+    several designs share given once with all their names (the same rewards paragraph
+    twice or three times read as three findings)."""
+    named: dict[str, list[str]] = {}
+    for d in designs:
+        for note in (reward_weighing(d.scenario), ask_queue_note(d.scenario, d.timeseries)):
+            if note:
+                named.setdefault(note, []).append(f"**{d.scenario.name}**")
+    return [f"- {', '.join(names)}: {note}" for note, names in named.items()]
+
+
 def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
     table = comparison.table
     first = comparison.designs[0].scenario
@@ -184,8 +197,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         "",
         *setup,
         "",
-        *(f"- **{d.scenario.name}**: {note}" for d in comparison.designs
-          for note in (reward_weighing(d.scenario), ask_queue_note(d.scenario, d.timeseries)) if note),
+        *_design_notes(comparison.designs),
         *[f"- {note}" for note in dict.fromkeys(k_window_note(d.scenario) for d in comparison.designs) if note][:1],
         *[f"- {note}" for note in (asking_note(comparison.designs), path_note([d.scenario for d in comparison.designs]))
           if note],

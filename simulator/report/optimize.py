@@ -143,7 +143,10 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
     lines = [
         f"# Optimisation of {base.name}",
         "",
-        f"{len(trials)} trials ({complete} complete, {failed} failed) with {method}, study seed {result.seed}. "
+        f"{len(trials)} trials ({complete} complete, {failed} failed) with {method}, study seed {result.seed}"
+        + (f" ({settings.trials} were asked for: every key is categorical and there are only {len(trials)} designs, "
+           f"so more would repeat them on the same seeds)" if len(trials) < settings.trials
+           and all(p.kind == "categorical" for p in parameters) else "") + ". "
         f"Every trial ran on the same replicate seeds (common random numbers); replicates were added by successive "
         f"halving on rungs of {', '.join(map(str, result.rungs))} (the top 1/{settings.eta} of a rung moves up). "
         f"The winner was re-run on {settings.confirm_replicates} fresh seeds, never used in the search.",
@@ -189,9 +192,9 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
     if choices:
         lines += ["", "## Each choice", "",
                   f"The best trial of each choice on the first {result.rungs[0]} replicates, which every trial ran on "
-                  f"the same seeds (so the choices are compared on the same luck), with its mean over all the "
-                  f"replicates it reached. The winner is chosen on the highest rung. To tell close choices apart, run "
-                  f"them side by side with `refsim compare`.", "", *choices]
+                  f"the same seeds (so the choices are compared on the same luck), best first. The winner is chosen "
+                  f"among the trials that reached the most replicates, so on these few it need not lead. To tell "
+                  f"close choices apart, run them side by side with `refsim compare`.", "", *choices]
     top = _top_trials(result, parameters)
     if top:
         lines += ["", "## Leading trials", "", "On the highest rung reached, best first (95% interval over the trial's replicates).",
@@ -240,16 +243,21 @@ def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]
     if first not in done.columns:
         return []
     lines = [f"| key | choice | trials | best trial | its {objective.metric} on the first {result.rungs[0]} replicates | "
-             f"on all its replicates | its replicates |", "|---|---|---|---|---|---|---|"]
+             f"replicates it reached |", "|---|---|---|---|---|---|"]
     for p in keys:
+        rows, untried = [], []
         for choice in p.choices:
             mine = done[done[p.key] == choice]
             if not len(mine):
-                lines.append(f"| {p.key} | {_value(choice)} | 0 | never tried | – | – | – |")
+                untried.append(f"| {p.key} | {_value(choice)} | 0 | never tried | – | – |")
                 continue
             best = mine.sort_values(first, ascending=objective.sign < 0).iloc[0]
-            lines.append(f"| {p.key} | {_value(choice)} | {len(mine)} | {best['trial']} | {fmt(best[first])} | "
-                         f"{fmt(best[column])} | {best['replicates']} |")
+            won = " (the winner's)" if result.best is not None and result.best.get(p.key) == choice else ""
+            rows.append((objective.sign * best[first], f"| {p.key} | {_value(choice)}{won} | {len(mine)} | {best['trial']} | "
+                                                       f"{fmt(best[first])} | {best['replicates']} |"))
+        # best first on the shared seeds; a mean over a trial's own later replicates is left out: it
+        # covers other seeds than another choice's, and read beside it compared luck
+        lines += [line for _, line in sorted(rows, key=lambda r: -r[0])] + untried
     return lines
 
 

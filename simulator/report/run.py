@@ -64,13 +64,18 @@ def fraud_sentence(runs) -> str:
             f"claims (`fraud_cost`).") + levers
 
 
-def run_markdown(results: Results, figures: list[Path]) -> str:
+def run_markdown(results: Results, figures: list[Path], sets: list[str] | None = None) -> str:
+    """report.md of a run; ``sets``: the --set items it ran with, which the scenario's own
+    description (written for the file as it is) does not know of."""
     sc = results.scenario
+    changed = ("This run changed the scenario with --set: " + ", ".join(f"`{item}`" for item in sets)
+               + "; the description above is the file's own." if sets else "")
     parts = [
         f"# {sc.name}",
         "",
         *headline(results),
         sc.description.strip() or "",
+        *(["", changed] if changed else []),
         "",
         *(line for note in (reward_weighing(sc), k_window_note(sc), ask_queue_note(sc, results.timeseries)) if note
           for line in (note, "")),
@@ -91,7 +96,7 @@ def run_markdown(results: Results, figures: list[Path]) -> str:
 
 
 def write_run(results: Results, out: Path, *, started: dt.datetime, command: list[str] | None = None,
-              people: bool = False) -> Path:
+              people: bool = False, sets: list[str] | None = None) -> Path:
     """Write the results folder of one scenario atomically (staged, then renamed into place)."""
     with ResultsFolder(out) as folder:
         path = folder.path
@@ -111,7 +116,7 @@ def write_run(results: Results, out: Path, *, started: dt.datetime, command: lis
         if results.k_by_month is not None and len(results.k_by_month):
             atomic_write_csv(path / "k_by_month.csv", results.k_by_month)
             figures.append(plots.k_by_month(results.k_by_month, path / "k_by_month.png"))
-        atomic_write_text(path / "report.md", run_markdown(results, figures))
+        atomic_write_text(path / "report.md", run_markdown(results, figures, sets))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[results.scenario], seeds={results.scenario.name: results.seeds},
             started=started, ended=dt.datetime.now(), command=command))

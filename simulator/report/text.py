@@ -195,7 +195,9 @@ def asking_note(designs) -> str:
     days = int(designs[0].scenario.days)
     ended = ", ".join(f"**{name}** made its last ask on day {last}" for name, last in stopped)
     verb = "still asks" if len(asking) == 1 else "still ask"
-    return (f"{ended}, while {', '.join(f'**{name}**' for name in asking)} {verb} near day {days}: the value counts "
+    names = [f"**{name}**" for name in asking]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return (f"{ended}, while {listed} {verb} near day {days}: the value counts "
             f"the asks made by day {days} only, so this compares running each design for {days} days. A program that "
             f"keeps asking gains more from a longer horizon; compare at the span you would run it (`--set days=...`).")
 
