@@ -239,7 +239,7 @@ def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]
         return []
     done = trials[trials["state"] == "COMPLETE"]
     objective = result.objectives[0]
-    first, column = f"{objective.metric}_rung0_mean", f"{objective.metric}_mean"
+    first = f"{objective.metric}_rung0_mean"
     if first not in done.columns:
         return []
     lines = [f"| key | choice | trials | best trial | its {objective.metric} on the first {result.rungs[0]} replicates | "
