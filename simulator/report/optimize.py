@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from ..optimize import OptimizeResult, OptimizeSettings
+from ..optimize import OptimizeResult, OptimizeSettings, trial_count
 from ..parameters import Parameter
 from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
@@ -145,8 +145,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         "",
         f"{len(trials)} trials ({complete} complete, {failed} failed) with {method}, study seed {result.seed}"
         + (f" ({settings.trials} were asked for: every key is categorical and there are only {len(trials)} designs, "
-           f"so more would repeat them on the same seeds)" if len(trials) < settings.trials
-           and all(p.kind == "categorical" for p in parameters) else "") + ". "
+           f"so more would repeat them on the same seeds)" if trial_count(settings, parameters) < settings.trials
+           else "") + ". "
         f"Every trial ran on the same replicate seeds (common random numbers); replicates were added by successive "
         f"halving on rungs of {', '.join(map(str, result.rungs))} (the top 1/{settings.eta} of a rung moves up). "
         f"The winner was re-run on {settings.confirm_replicates} fresh seeds, never used in the search.",
