@@ -65,7 +65,7 @@ def kernel_ready() -> None:
     installation numba compiles it (tens of seconds), and the user is told why nothing moves.
 
     Whether to say so is decided by what is on disk (nothing compiled in this process and
-    no cached kernel: kernel._nothing_compiled), not by how long warm_up takes: loading
+    no cached kernel for today's source, an upgrade's stale cache included: kernel._nothing_compiled), not by how long warm_up takes: loading
     the cached kernel takes a second or two on a quiet machine but 5-8 s on a busy 2-core
     one (measured under the test suite), and a note keyed on a 5 s timer then told users a
     compile was under way when none was, adding two lines to the stderr of commands whose
