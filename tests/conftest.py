@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,31 @@ def _build_cli_once() -> None:
 
 
 _build_cli_once()
+
+
+def pytest_sessionstart(session) -> None:
+    """On a fresh checkout (nothing in numba's cache), compile the kernel and the graph
+    loops once, here, before pytest-xdist starts its workers (its own sessionstart hook
+    runs last): each worker then loads them from the cache. Otherwise every worker's
+    first kernel test compiles them at the same time, each with a second process for the
+    graph loops, on the same cores. Runs in the controller only, and in the single
+    process of ``-n 0``. A compile that fails is left to the tests that need it to report."""
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the controller has compiled already
+    from simulator import kernel
+
+    if not kernel._nothing_compiled():
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("compiling the simulation kernel once for every test worker "
+                            "(a fresh checkout's first run only: 15 to 40 seconds)")
+    start = time.perf_counter()
+    try:
+        kernel.warm_up()
+    except Exception as error:  # noqa: BLE001 - the kernel tests will show the error in full
+        if reporter is not None:
+            reporter.write_line(f"the kernel did not compile ({type(error).__name__}); its tests will say why")
+        return
+    if reporter is not None:  # pytest's own clock starts after this hook: its total leaves the compile out
+        reporter.write_line(f"compiled in {time.perf_counter() - start:.0f} s (not counted in the time pytest reports)")
