@@ -72,11 +72,12 @@ class Calibration:
     seed: int
     parameters: list[Parameter]
     columns: list[str]
-    pilot_days: int
+    pilot_days: int              # the pilot's last day + 1: the fit simulates days 0 .. pilot_days - 1
     particles: pd.DataFrame      # the last generation: parameter columns and weight
     posterior: pd.DataFrame      # equally weighted draws: draw + parameter columns
     intervals: pd.DataFrame      # parameter, mean, low, median, high, level
     generations: pd.DataFrame    # generation, epsilon, particles, simulations
+    pilot_first: int = 0         # the pilot's first day (its rows are days pilot_first .. pilot_days - 1)
 
     def values(self, draw: int) -> dict[str, Any]:
         row = self.posterior.iloc[draw]
@@ -92,15 +93,20 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
     with those columns; without a ``day`` column its rows are days 0, 1, ... (day 0 is
     the launch day, as in timeseries.csv)."""
     frame = pilot.copy()
+    if "day" not in frame and frame.index.name == "day":  # already indexed by day (what this function returns)
+        frame = frame.reset_index()
     if "replicate" in frame and frame["replicate"].nunique() > 1:
         raise ScenarioError(f"the pilot holds {frame['replicate'].nunique()} replicates; give the counts of one launch "
                             f"(e.g. rows with replicate == 0)", file=source, key="replicate")
     if "day" in frame:
-        frame = frame.sort_values("day", kind="stable")
+        days = pd.to_numeric(frame["day"], errors="coerce")
+        if days.isna().any() or (days != np.floor(days)).any() or (days < 0).any():
+            raise ScenarioError("days must be whole numbers from 0 (the launch day, as in timeseries.csv)", file=source, key="day")
+        frame = frame.assign(day=days.astype(np.int64)).sort_values("day", kind="stable")
         days = frame["day"].to_numpy()
         if len(days) and not np.array_equal(days, np.arange(days[0], days[0] + len(days))):
             raise ScenarioError("days must be consecutive, one row per day", file=source, key="day")
-    columns = list(columns) if columns else [c for c in DEFAULT_COLUMNS if c in frame]
+    columns = list(dict.fromkeys(columns)) if columns else [c for c in DEFAULT_COLUMNS if c in frame]   # each once
     if not columns:
         raise ScenarioError(f"no daily count columns found; give any of {', '.join(FLOW_COLUMNS)}", file=source)
     for column in columns:
@@ -183,15 +189,19 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     generations = populations[populations["t"] >= 0].rename(columns={"t": "generation", "samples": "simulations"})
     return Calibration(seed, parameters, columns, days, particles.assign(weight=weights), posterior,
                        intervals_table(particles, weights, parameters, settings.level),
-                       generations[["generation", "epsilon", "particles", "simulations"]].reset_index(drop=True))
+                       generations[["generation", "epsilon", "particles", "simulations"]].reset_index(drop=True), first)
 
 
-def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Parameter]) -> None:
+def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Parameter], *, source: str | None = None) -> None:
     """Mistakes a fit would otherwise find only after starting: a categorical parameter,
-    a pilot longer than the scenario."""
+    the horizon as a parameter, a pilot longer than the scenario. ``source``: where the
+    parameters were given (``--fit`` or a settings file), named in the error."""
     for p in parameters:
         if p.kind == "categorical":
-            raise ScenarioError("calibration fits numbers; give a range LO:HI (choices cannot be fitted)", key=p.key)
+            raise ScenarioError("calibration fits numbers; give a range LO:HI (choices cannot be fitted)", file=source, key=p.key)
+        if p.key == "days":
+            raise ScenarioError("the horizon is not a behaviour to fit: the fit simulates the pilot's days and the "
+                                "forecast the scenario's; fit the program's, word of mouth's or churn's keys", file=source, key=p.key)
     last = int(counts.index[-1])
     if last > base.days:
         raise ScenarioError(f"the pilot reaches day {last} but the scenario only has {base.days} days; "
@@ -282,7 +292,7 @@ def forecast(base: Scenario, calibration: Calibration, *, columns: Sequence[str]
     unknown = [c for c in columns if c not in COLUMN_INDEX]
     if unknown:
         raise ScenarioError(f"'{unknown[0]}' is not a timeseries column; valid: {', '.join(COLUMN_INDEX)}", key="--column")
-    metrics = [check_metric(m, source="--metric") for m in metrics]
+    metrics = list(dict.fromkeys(check_metric(m, source="--metric") for m in metrics))  # each once
     scenarios, seeds = _posterior_runs(base, calibration, draws, seed)
     runs = (evaluate or Evaluator())(scenarios, seeds, metrics, daily=True)
     tail = (1 - level) / 2
@@ -304,7 +314,7 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
     (maximised; costs minimised) across the draws."""
     from .evaluation import MINIMISED
 
-    metrics = [check_metric(m, source="--metric") for m in metrics]
+    metrics = list(dict.fromkeys(check_metric(m, source="--metric") for m in metrics))  # each once
     check_designs_pair(list(designs), calibration.parameters, source="--fit")
     scenarios, seeds = [], []
     for design in designs:

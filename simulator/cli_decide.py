@@ -251,7 +251,8 @@ def sensitivity(
     from .results import check_out_dir, new_results_dir
     from .scenario_io import load_scenario
     from .evaluation import check_metric
-    from .sensitivity import SensitivitySettings, check_settings, decision_drivers, sensitivity as run_sensitivity
+    from .sensitivity import (IMPRECISE, SensitivitySettings, check_settings, decision_drivers, design_names, planned_runs,
+                              sensitivity as run_sensitivity)
 
     started = dt.datetime.now()
     for value, flag in ((samples, "--samples"), (trajectories, "--trajectories"), (replicates, "--replicates")):
@@ -275,18 +276,15 @@ def sensitivity(
     check_settings(study)
     for name in metric or settings.metrics or []:
         check_metric(name, source="--metric")
-    metrics = pick(metric, settings.metrics) or ["incremental_value"]
+    metrics = list(dict.fromkeys(pick(metric, settings.metrics) or ["incremental_value"]))  # each once
     decision_metric = settings.decision_metric or metrics[0]
     design_list = [base, *others] if others else []
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"sensitivity-{base.name}"))
     check_out_dir(target)
-    count = max(len(design_list), 1)
-    d = len(parameters)
-    ends = sum(len(p.choices) if p.kind == "categorical" else 2 for p in parameters)
-    total = count * study.replicates * (study.trajectories * (d + 1) + study.samples * (d + 2) + ends + 1)
+    total = planned_runs(study, base, parameters, len(design_list))
     advance = _Advance()
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance)
-    with progress_bar(total, f"sensitivity {base.name}") as bar:
+    with progress_bar(total, "sensitivity " + " vs ".join(design_names(design_list or [base]))) as bar:
         advance.to(bar, bar.add_task("runs", total=total, rate=""))
         result = run_sensitivity(base, parameters, designs=design_list, metrics=metrics, decision_metric=decision_metric,
                                  settings=study, seed=_seed(seed, settings, base), evaluate=evaluate)
@@ -295,18 +293,22 @@ def sensitivity(
                                decision_metric=decision_metric, settings=study, started=started, command=sys.argv,
                                extra={"executor": executor, "workers": workers})
     if result.decision is not None:
+        from .report import fmt
+
         for row in result.decision.to_dict("records"):
             out.print(f"  {row['design']:<24} best at {row['probability_best']:.0%} of the points, expected regret "
-                      f"{row['expected_regret']:.4g}", markup=False)
+                      f"{fmt(row['expected_regret'])}", markup=False)
         hinges, sways = decision_drivers(result.flips)
-        out.print(f"  the decision hinges on: {', '.join(hinges) or 'none of the assumptions (the leader is best in every part of every range)'}",
+        out.print(f"  the decision hinges on: {', '.join(hinges) or 'none of the assumptions (the leader is best on average in every part of every range)'}",
                   markup=False)
         if sways:
             out.print(f"  the size of the lead moves with: {', '.join(sways)}", markup=False)
     else:
         top = result.sobol[result.sobol["metric"] == decision_metric].sort_values("ST", ascending=False).head(3)
+        vague = any(r["ST"] > 1.0 or r["ST_conf"] >= IMPRECISE for r in top.to_dict("records"))
         out.print("  largest total Sobol indices of " + decision_metric + ": "
-                  + ", ".join(f"{r['parameter']} {r['ST']:.2f}" for r in top.to_dict("records")), markup=False)
+                  + ", ".join(f"{r['parameter']} {r['ST']:.2f}" for r in top.to_dict("records"))
+                  + (" (imprecise: above 1 or a wide interval; raise --samples)" if vague else ""), markup=False)
     out.print(f"results: {folder}/  (report.md, sobol.csv, tornado.png)", markup=False)
 
 
@@ -318,7 +320,7 @@ def sensitivity(
 def calibrate(
     scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML of the launch (or 'scenario:' in --settings)."),
     data: Optional[Path] = typer.Option(None, "--data", help="The pilot's daily counts as CSV: one row per day (a 'day' column optional), columns named as in timeseries.csv (new_organic, new_referred, shares, asks, ...)."),
-    fit: list[str] = typer.Option([], "--fit", help="A behaviour parameter to fit and its prior range: KEY=LO:HI (uniform). Repeatable."),
+    fit: list[str] = typer.Option([], "--fit", help="A behaviour parameter to fit and its prior range: KEY=LO:HI (uniform), KEY=LO:HI:log (log-uniform, for rates spanning orders of magnitude). Repeatable."),
     column: list[str] = typer.Option([], "--column", help="Pilot column to fit (repeatable; default: those of new_organic, new_referred, shares, asks the pilot has)."),
     design: list[Path] = typer.Option([], "--design", help="A design (scenario YAML) to compare under the posterior, beside SCENARIO. Repeatable."),
     metric: list[str] = typer.Option([], "--metric", help="Outcome to forecast and compare designs on (repeatable; default: customers_final, cumulative_profit)."),
@@ -345,6 +347,7 @@ def calibrate(
     --fit word_of_mouth.spontaneous_rate=0.001:0.02 --fit program.base_share=0.05:0.5
     """
     from .calibrate import CalibrationSettings, calibrate as run_calibrate, check_fit, compare_designs, forecast, pilot_counts
+    from .metrics import COLUMN_INDEX
     from .decide_settings import MIN_DRAWS, MIN_PARTICLES, load_settings, pick, range_texts
     from .evaluation import Evaluator
     from .parameters import check_designs_pair, parse_parameters
@@ -367,6 +370,10 @@ def calibrate(
     parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source)
     columns = pick(column, settings.columns) or None
     counts = pilot_counts(pilot, columns, source=str(data_path))
+    unread = [str(c) for c in pilot.columns if c not in COLUMN_INDEX and c not in ("day", "replicate")]
+    if unread and not columns:  # a misspelt column would otherwise be dropped without a word
+        out.print(f"note: {data_path}: column(s) {', '.join(unread)} are not refsim daily columns and are not fitted; "
+                  f"fitting {', '.join(counts.columns)} (the names are those of timeseries.csv)", markup=False)
     design_paths = pick(list(design), [Path(d) for d in settings.designs])
     others = [load_scenario(p, overrides) for p in design_paths]
     check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
@@ -375,9 +382,9 @@ def calibrate(
                                 "posterior_samples": settings.posterior_samples, "level": settings.level}.items()
               if v is not None}
     study = replace(CalibrationSettings(), **chosen)
-    check_fit(base, counts, parameters)
+    check_fit(base, counts, parameters, source=source)
     draw_count = pick(draws, pick(replicates, pick(settings.draws, settings.replicates))) or 50
-    metrics = pick(metric, settings.metrics) or ["customers_final", "cumulative_profit"]
+    metrics = list(dict.fromkeys(pick(metric, settings.metrics) or ["customers_final", "cumulative_profit"]))  # each once
     from .evaluation import check_metric
 
     for name in metrics:
@@ -408,9 +415,20 @@ def calibrate(
                           started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count})
     from .report import fmt
 
+    out.print("posterior:", markup=False)
     for row in calibration.intervals.to_dict("records"):
         out.print(f"  {row['parameter']:<36} median {fmt(row['median'])}  {row['level']:.0%} interval "
                   f"{fmt(row['low'])} – {fmt(row['high'])}", markup=False)
+    out.print(f"launch forecast ({base.days} days, {draw_count} posterior draws):", markup=False)
+    for row in outcomes.to_dict("records"):
+        out.print(f"  {row['metric']:<36} median {fmt(row['median'])}  {row['level']:.0%} interval "
+                  f"{fmt(row['low'])} – {fmt(row['high'])}", markup=False)
+    if designs_table is not None:
+        first = designs_table[designs_table["metric"] == metrics[0]]
+        out.print(f"designs under the posterior, on {metrics[0]}:", markup=False)
+        for row in first.to_dict("records"):
+            out.print(f"  {row['design']:<36} median {fmt(row['median'])}  best in {row['probability_best']:.0%} of the draws",
+                      markup=False)
     out.print(f"results: {target}/  (report.md, posterior.csv, forecast.png)", markup=False)
 
 

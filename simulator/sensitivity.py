@@ -88,7 +88,7 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     parameters = list(uncertain)
     if not parameters:
         raise ScenarioError("nothing is uncertain; give at least one --uncertain KEY=LO:HI", key="--uncertain")
-    metrics = [check_metric(m, source="--metric") for m in metrics]
+    metrics = list(dict.fromkeys(check_metric(m, source="--metric") for m in metrics))  # a metric named twice is analysed once
     decision_metric = check_metric(decision_metric or metrics[0], source="--metric")
     if decision_metric not in metrics:
         metrics.append(decision_metric)
@@ -134,6 +134,17 @@ def tornado_replicates(settings: SensitivitySettings, base: Scenario) -> int:
     own ``replicates`` (and never fewer than the study's replicates)."""
     chosen = settings.tornado_replicates if settings.tornado_replicates is not None else base.replicates
     return max(int(chosen), settings.replicates)
+
+
+def planned_runs(settings: SensitivitySettings, base: Scenario, parameters: Sequence[Parameter], designs: int = 1) -> int:
+    """The simulations :func:`sensitivity` runs for ``designs`` designs: Morris, Sobol and the
+    tornado's centre and ends, each on its own replicates. Sobol's count is an upper bound
+    when Morris screens assumptions out (they are then not sampled)."""
+    d = len(parameters)
+    ends = sum(len(p.choices) if p.kind == "categorical" else 2 for p in parameters)
+    per_design = (settings.replicates * (settings.trajectories * (d + 1) + settings.samples * (d + 2))
+                  + tornado_replicates(settings, base) * (ends + 1))
+    return max(designs, 1) * per_design
 
 
 def check_settings(settings: SensitivitySettings) -> None:
@@ -355,4 +366,4 @@ def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: lis
     return table.sort_values(["design", "metric", "swing"], ascending=[True, True, False], kind="stable", ignore_index=True)
 
 
-__all__ = ["SensitivitySettings", "SensitivityResult", "sensitivity", "check_settings", "tornado_table", "tornado_replicates", "decision_table", "best_shares"]
+__all__ = ["SensitivitySettings", "SensitivityResult", "sensitivity", "check_settings", "planned_runs", "tornado_table", "tornado_replicates", "decision_table", "best_shares"]

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.calibrate import (DEFAULT_COLUMNS, CalibrationSettings, calibrate, compare_designs, coverage_check, forecast,
+from simulator.calibrate import (DEFAULT_COLUMNS, CalibrationSettings, calibrate, check_fit, compare_designs, coverage_check, forecast,
                                  pilot_counts, systematic_resample, weighted_quantile)
 from simulator.config import Scenario
 from simulator.errors import ScenarioError
@@ -192,3 +192,59 @@ def test_designs_weighed_under_the_posterior_must_share_population_network_and_d
     check_designs_pair([base, bigger], fitted_size)   # the fit sets the size of both alike
     with pytest.raises(ScenarioError, match=r"days \(60 vs 90\)"):
         check_designs_pair([base, launch(name="longer", days=90)], parameters)
+
+
+def test_a_pilot_keeps_its_days_and_bad_days_are_one_line_errors():
+    """A pilot of days 100-142 was fitted as days 0-42: the CLI indexes the pilot by day,
+    then calibrate() read that frame again, found no 'day' column and started it at 0.
+    pilot_counts now reads its own output back unchanged; days before the launch or
+    between whole days are refused (they were fitted as days 0, 1, ...)."""
+    pilot = pd.DataFrame({"day": np.arange(100, 143), "shares": np.arange(43) % 5})
+    counts = pilot_counts(pilot)
+    assert list(counts.index) == list(range(100, 143))
+    again = pilot_counts(counts)
+    assert list(again.index) == list(range(100, 143)) and again.equals(counts)
+    with pytest.raises(ScenarioError, match="day: days must be whole numbers from 0"):
+        pilot_counts(pd.DataFrame({"day": [-1, 0, 1], "shares": [1, 2, 3]}))
+    with pytest.raises(ScenarioError, match="day: days must be whole numbers from 0"):
+        pilot_counts(pd.DataFrame({"day": [0.5, 1.5, 2.5], "shares": [1, 2, 3]}))
+    assert list(pilot_counts(pilot, ["shares", "shares"]).columns) == ["shares"]   # a column named twice is fitted once
+
+
+def test_the_fit_simulates_the_pilots_own_days():
+    """The summary statistics compare the simulation's days 100-142 with the pilot's, not
+    days 0-42: a pilot that is zero before day 100 and large after is matched only by
+    runs read on those days (the fake evaluator's counts equal the day number)."""
+    seen = []
+
+    def day_numbers(scenarios, seeds, metrics, daily=False):
+        out = []
+        for s in scenarios:
+            table = np.zeros((s.days + 1, len(DAILY_COLUMNS)))
+            table[:, COLUMN_INDEX["shares"]] = np.arange(s.days + 1)
+            seen.append(s.days)
+            out.append({"daily": table})
+        return out
+
+    base = launch(days=200)
+    pilot = pd.DataFrame({"day": np.arange(100, 143), "shares": np.arange(100, 143)})
+    result = calibrate(base, pilot, parse_parameters(["program.base_share=0.1:0.5"], base), settings=CalibrationSettings(
+        population_size=5, generations=1), seed=1, evaluate=day_numbers)
+    assert set(seen) == {143} and result.pilot_first == 100 and result.pilot_days == 143
+    assert result.generations["epsilon"].iloc[-1] == pytest.approx(0.0, abs=1e-9)   # read on days 100-142: an exact match
+
+
+def test_the_horizon_cannot_be_fitted_and_log_priors_are_called_log_uniform():
+    """--fit days=100:200 ran the whole fit and then crashed in the forecast; a prior
+    LO:HI:log was reported as 'uniform'."""
+    from simulator.report.calibrate import prior_text
+
+    base = launch()
+    with pytest.raises(ScenarioError, match="--fit: days: the horizon is not a behaviour to fit"):
+        check_fit(base, pilot_counts(pd.DataFrame({"shares": [1, 2]})), parse_parameters(["days=100:200"], base),
+                  source="--fit")
+    log, plain, whole = parse_parameters(["word_of_mouth.spontaneous_rate=0.001:0.05:log", "program.base_share=0.1:0.5",
+                                          "program.timing.delay_days=1:9"], base)
+    assert prior_text(log) == "log-uniform 0.001 – 0.05"
+    assert prior_text(plain) == "uniform 0.1 – 0.5"
+    assert prior_text(whole) == "each whole number 1 – 9 equally likely"

@@ -281,3 +281,19 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot):
     one_line_error(invoke(*args("x", "--draws", "1")), "--draws", "at least 2")
     one_line_error(invoke(*args("x", "--replicates", "1")), "--replicates", "at least 2")
     assert not (tmp_path / "x").exists()
+
+
+def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tmp_path, pilot):
+    """A pilot of days 10-30 was fitted as days 0-20 (the report said 'the pilot's first
+    21 days'); a misspelt column was dropped without a word; a column or metric named
+    twice crashed; the console showed the posterior only, not the forecast or the designs."""
+    later = tmp_path / "later.csv"
+    pd.read_csv(pilot).assign(day=lambda f: f["day"] + 10, new_referals=1).to_csv(later, index=False)
+    result = ok(*calibrate_args(tmp_path / "a", later, "--column", "shares", "--column", "shares",
+                                "--metric", "customers_final", "--metric", "customers_final"))
+    report = (tmp_path / "a" / "report.md").read_text()
+    assert "to the pilot's 21 days (days 10–30) of shares " in report
+    assert "launch forecast (45 days, 3 posterior draws):" in result.stdout and "designs under the posterior" in result.stdout
+    assert len(pd.read_csv(tmp_path / "a" / "outcomes.csv")) == 1   # customers_final once
+    assert "new_referals are not refsim daily columns and are not fitted" in " ".join(ok(*calibrate_args(
+        tmp_path / "b", later)).stdout.split())   # with the default columns (none named)

@@ -143,3 +143,56 @@ def test_each_tornado_bar_is_the_mean_over_the_scenarios_replicates():
     with pytest.raises(ScenarioError, match="at least 1"):
         sensitivity(base, uncertain, metrics=["cumulative_profit"], evaluate=noisy,
                     settings=SensitivitySettings(samples=4, tornado_replicates=0))
+
+
+def test_the_progress_total_is_the_number_of_runs_the_study_makes():
+    """The CLI's progress bar counts to planned_runs: Morris, Sobol and the tornado, each
+    on its own replicates (the tornado's were counted once, and the bar ran to 212/162).
+    Counted here by the evaluator itself, for one design and for two, with a tornado on
+    more replicates than the study's and a categorical assumption (one end per choice)."""
+    from simulator.sensitivity import planned_runs
+
+    calls = []
+
+    def counting(scenarios, seeds, metrics, daily=False):
+        calls.append(len(scenarios))
+        return [{"cumulative_profit": s.program.base_share} for s in scenarios]
+
+    base = tiny()
+    uncertain = parse_parameters(["program.base_share=0:1", "program.timing.kind=at_purchase,onboarding,milestone"], base)
+    settings = SensitivitySettings(samples=8, trajectories=3, replicates=2, tornado_replicates=5, screen=0.0)
+    for designs in ([], [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]):
+        calls.clear()
+        sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"], settings=settings, seed=1,
+                    evaluate=counting)
+        # by hand: 2 replicates x (3 x (2 + 1) Morris + 8 x (2 + 2) Sobol) + 5 x (2 + 3 ends + 1 centre)
+        assert sum(calls) == planned_runs(settings, base, uncertain, len(designs)) == max(len(designs), 1) * (2 * (9 + 32) + 5 * 6)
+
+
+def test_a_metric_named_twice_is_analysed_once_and_the_report_names_the_bins_it_has():
+    """--metric M --metric M crashed after every run (the tornado's table had two
+    columns named M); bins: 2 was still reported as quarters; an index estimated above
+    1 or with a wide interval is flagged in the outcome section, not only the decision's."""
+    from simulator.report.sensitivity import sensitivity_markdown
+
+    def closed_form(scenarios, seeds, metrics, daily=False):
+        return [{"cumulative_profit": s.program.base_share if s.name == "A" else 0.3} for s in scenarios]
+
+    base = tiny()
+    designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
+    uncertain = parse_parameters(["program.base_share=0:1", "economics.acquisition_cost_organic=0:20"], base)
+    settings = SensitivitySettings(samples=16, trajectories=4, bins=2)
+    result = sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit", "cumulative_profit"],
+                         settings=settings, seed=3, evaluate=closed_form)
+    assert list(result.tornado["metric"].unique()) == ["cumulative_profit"]
+    assert len(result.tornado) == len(designs) * len(uncertain)   # one bar per design and assumption
+    flips = result.flips.set_index("parameter")
+    assert flips.loc["program.base_share", "best_by_bin"] == "B → A"   # halves: B wins only below 0.3
+    text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
+    assert "quarter" not in text and "best design by half of its range" in text
+    result.sobol[["ST", "ST_conf"]] = [0.8, 0.05]   # precise estimates: nothing flagged
+    text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
+    assert "Imprecise:" not in text.split("## What moves each outcome")[1]
+    result.sobol.loc[result.sobol["parameter"] == "program.base_share", "ST"] = 1.5
+    text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
+    assert "Imprecise: `program.base_share` (1.50" in text.split("## What moves each outcome")[1]

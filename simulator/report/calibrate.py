@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..calibrate import Calibration, CalibrationSettings
@@ -43,6 +44,14 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
     return folder
 
 
+def prior_text(p) -> str:
+    """The prior a fitted parameter's range defines (Parameter.from_unit): uniform, log-uniform
+    for LO:HI:log, an equal share per whole number for an integer key."""
+    if p.kind == "int":
+        return f"each whole number {p.low:g} – {p.high:g}" + (" on a log scale" if p.log else " equally likely")
+    return f"{'log-uniform' if p.log else 'uniform'} {p.low:g} – {p.high:g}"
+
+
 def posterior_plot(calibration: Calibration, path: Path) -> Path:
     """Each fitted parameter: the posterior draws as a histogram over the prior range,
     the interval shaded."""
@@ -51,13 +60,22 @@ def posterior_plot(calibration: Calibration, path: Path) -> Path:
     intervals = calibration.intervals.set_index("parameter")
     for ax, p in zip(axes[0], parameters):
         values = calibration.posterior[p.key].to_numpy(dtype=float)
-        ax.hist(values, bins=30, range=(p.low, p.high), color="tab:blue", alpha=0.75, density=True)
+        bins = np.geomspace(p.low, p.high, 31) if p.log else np.linspace(p.low, p.high, 31)
+        # each bar the share of the draws in its bin (a density over log-spaced bins would favour the narrow ones)
+        ax.hist(values, bins=bins, color="tab:blue", alpha=0.75, weights=np.full(len(values), 1.0 / max(len(values), 1)))
+        if p.log:
+            from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
         row = intervals.loc[p.key]
         ax.axvspan(row["low"], row["high"], color="tab:orange", alpha=0.2, label=f"{row['level']:.0%} interval")
         ax.axvline(row["median"], color="black", linewidth=1, label="median")
-        ax.set(xlabel=p.key, ylabel="posterior density", xlim=(p.low, p.high))
+        ax.set(xlabel=f"{p.key}\n(prior: {prior_text(p)})", ylabel="share of the posterior draws", xlim=(p.low, p.high))
         ax.legend(fontsize=7)
-    fig.suptitle("Posterior (prior: uniform over the x range)")
+    fig.suptitle("Posterior of each fitted parameter over its prior's range")
     return save(fig, path)
 
 
@@ -72,7 +90,7 @@ def forecast_plot(daily: pd.DataFrame, pilot: pd.DataFrame, calibration: Calibra
         ax.plot(rows["day"], rows["median"], label="median")
         if column in pilot:
             ax.plot(pilot.index, pilot[column], ".", color="black", markersize=3, label="pilot")
-        ax.axvspan(0, calibration.pilot_days - 1, color="gray", alpha=0.1)
+        ax.axvspan(calibration.pilot_first, calibration.pilot_days - 1, color="gray", alpha=0.1)
         ax.set(xlabel="day", title=column)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
@@ -87,8 +105,9 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
     lines = [
         f"# Calibration of {base.name} to {Path(data_file).name}",
         "",
-        f"ABC-SMC (pyabc) fit of {len(calibration.parameters)} parameter(s) to the pilot's first {calibration.pilot_days} "
-        f"days of {', '.join(calibration.columns)} (summed over {settings.bin_days}-day bins, square-rooted). "
+        f"ABC-SMC (pyabc) fit of {len(calibration.parameters)} parameter(s) to the pilot's "
+        f"{calibration.pilot_days - calibration.pilot_first} days (days {calibration.pilot_first}–{calibration.pilot_days - 1}) "
+        f"of {', '.join(calibration.columns)} (summed over {settings.bin_days}-day bins, square-rooted). "
         f"{len(generations)} generations of {settings.population_size} particles, "
         f"{int(generations['simulations'].sum()) if len(generations) else 0} simulations; final epsilon "
         f"{fmt(float(generations['epsilon'].iloc[-1])) if len(generations) else '–'}. Study seed {calibration.seed}.",
@@ -98,7 +117,7 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         f"| parameter | prior | mean | median | {level} interval |", "|---|---|---|---|---|",
     ]
     for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records")):
-        lines.append(f"| {p.key} | uniform {p.low:g} – {p.high:g} | {fmt(row['mean'])} | {fmt(row['median'])} | "
+        lines.append(f"| {p.key} | {prior_text(p)} | {fmt(row['mean'])} | {fmt(row['median'])} | "
                      f"{fmt(row['low'])} – {fmt(row['high'])} |")
     narrow = [f"`{p.key}`" for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records"))
               if (row["high"] - row["low"]) < 0.5 * (p.high - p.low)]

@@ -11,9 +11,9 @@ import numpy as np
 
 from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
-from ..sensitivity import MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, explains
+from ..sensitivity import IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, explains
 from .figure import plt, save
-from .text import figure_links, fmt
+from .text import figure_links, fmt, fmt_short
 
 #: A total Sobol index at or above this share of the variance counts as "moves the outcome".
 
@@ -44,13 +44,13 @@ def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Sce
 
 
 def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
-    """One panel per design: the metric with each assumption alone at its low and high
-    end, the others as the design has them, around the design as it is (the
-    vertical line); widest swing on top."""
+    """One panel per design, in the study's order, on one x scale (bars compare across
+    designs): the metric with each assumption alone at its low and high end, the others
+    as the design has them, around the design as it is (the vertical line); widest swing on top."""
     table = result.tornado[result.tornado["metric"] == metric]
-    designs = list(dict.fromkeys(table["design"]))
+    designs = [d for d in result.designs if d in set(table["design"])]
     height = 1.0 + 0.45 * len(result.parameters)
-    fig, axes = plt.subplots(1, len(designs), figsize=(5.5 * len(designs), height + 1), squeeze=False, sharey=False)
+    fig, axes = plt.subplots(1, len(designs), figsize=(5.5 * len(designs), height + 1.6), squeeze=False, sharex=True)
     for ax, design in zip(axes[0], designs):
         rows = table[table["design"] == design].sort_values("swing")
         centre = float(rows["at_base"].iloc[0]) if len(rows) else 0.0
@@ -62,9 +62,20 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         ax.axvline(centre, color="black", linewidth=0.8)
         ax.set(xlabel=metric, title=design)
         ax.grid(alpha=0.3, axis="x")
-    axes[0][0].legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"Tornado: {metric}, one assumption at a time (each bar the mean of {_tornado_runs(result)} replicates)")
-    return save(fig, path)
+        _short_ticks(ax)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=2, frameon=False)
+    fig.suptitle(f"Tornado: {metric}\none assumption at a time, each bar the mean of {_tornado_runs(result)} replicates",
+                 fontsize=10)
+    return save(fig, path, rect=(0, 0.06, 1, 1))
+
+
+def _short_ticks(ax) -> None:
+    """At most five x ticks, each in a few characters (21.7k, 1.2M), so that they never run together."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: fmt_short(value)))
 
 
 def _tornado_runs(result: SensitivityResult) -> int:
@@ -88,10 +99,16 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         ax.barh(positions + 0.2, rows["ST"], height=0.4, xerr=rows["ST_conf"], label="total (ST)", color="tab:red", alpha=0.8)
         ax.barh(positions - 0.2, rows["S1"], height=0.4, xerr=rows["S1_conf"], label="first order (S1)", color="tab:gray")
         ax.set_yticks(positions, list(rows["parameter"]), fontsize=7)
-        ax.set(xlabel="share of the variance", title=title, xlim=(min(0.0, float(rows["S1"].min()) - 0.05), 1.05))
+        top = float(np.nanmax(np.r_[rows["ST"] + rows["ST_conf"], rows["S1"] + rows["S1_conf"], 1.0])) if len(rows) else 1.0
+        ax.set(xlabel="share of the variance", title=title, xlim=(min(0.0, float(rows["S1"].min()) - 0.05), top + 0.05))
+        if top > 1.0:  # an index cannot exceed 1: one estimated above it says the sample is too small
+            ax.axvline(1.0, color="black", linestyle=":", linewidth=1)
+            ax.annotate("above 1: imprecise,\nraise --samples", xy=(1.0, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(3, -3), textcoords="offset points", fontsize=7, va="top",
+                        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1})
         ax.grid(alpha=0.3, axis="x")
     axes[0][0].legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"Sobol indices: {metric}")
+    fig.suptitle(f"Sobol indices: {metric}" + (" (the advantage's without bootstrap bars)" if result.flips is not None else ""))
     return save(fig, path)
 
 
@@ -116,18 +133,23 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         "",
     ]
     if result.decision is not None:
-        lines += _decision_section(result, decision_metric)
+        lines += _decision_section(result, decision_metric, settings.bins)
     lines += _outcome_section(result, metrics)
     lines += ["## Files", "",
               "morris.csv (mu, mu_star, sigma per design, metric and assumption), sobol.csv (S1, ST and their 95% "
               "half-widths), tornado.csv (each assumption alone at each end, the mean of `replicates` seeds), points.csv (every Sobol point and its "
-              "outcomes)" + (", decision.csv, flips.csv, conditional.csv (best design within each quarter of each "
-                             "assumption's range)" if result.decision is not None else "") + ", manifest.json.",
+              "outcomes)" + (", decision.csv, flips.csv, conditional.csv (best design within each "
+                             f"{_part(settings.bins)} of each assumption's range)" if result.decision is not None else "") + ", manifest.json.",
               "", "## Figures", "", *figure_links(figures)]
     return "\n".join(lines) + "\n"
 
 
-def _decision_section(result: SensitivityResult, metric: str) -> list[str]:
+def _part(bins: int) -> str:
+    """What one of ``bins`` equal parts of a range is called: half, third, quarter, fifth, ..."""
+    return {2: "half", 3: "third", 4: "quarter", 5: "fifth", 10: "tenth"}.get(bins, f"1/{bins}")
+
+
+def _decision_section(result: SensitivityResult, metric: str, bins: int = 4) -> list[str]:
     decision, flips = result.decision, result.flips
     leader = decision.sort_values("probability_best", ascending=False).iloc[0]
     hinges, sways = decision_drivers(flips)
@@ -147,15 +169,15 @@ def _decision_section(result: SensitivityResult, metric: str) -> list[str]:
             f"{explains(rows[p]['ST_advantage'], 'the leader’s lead', rows[p]['ST_advantage_conf'])})" for p in hinges) + ".")
     else:
         lines.append(f"**The decision hinges on none of the assumptions:** {leader['design']} "
-                     "is best on average in every quarter of every range.")
+                     f"is best on average in every {_part(bins)} of every range.")
     if sways:
         lines += ["", "**They move the size of the lead, not the best design:** " + "; ".join(
             f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead', rows[p]['ST_advantage_conf'])})" for p in sways) + "."]
     if calm:
         lines += ["", "**Neither the best design nor the lead moves with:** " + ", ".join(f"`{p}`" for p in calm)
                   + f" (each explains under {MATTERS:.0%} of the lead's variance and never changes the best design)."]
-    lines += ["", "| assumption | S1 of the advantage | ST of the advantage (± 95% bootstrap) | best design by quarter of "
-                  "its range | flips |",
+    lines += ["", "| assumption | S1 of the advantage | ST of the advantage (± 95% bootstrap) | best design by "
+                  f"{_part(bins)} of its range | flips |",
               "|---|---|---|---|---|"]
     for row in flips.to_dict("records"):
         lines.append(f"| {row['parameter']} | {row['S1_advantage']:.2f} | {row['ST_advantage']:.2f} ± "
@@ -182,6 +204,11 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
                              f"{row['ST']:.2f} ± {row['ST_conf']:.2f} | {fmt(morris.loc[row['parameter'], 'mu_star'])} | "
                              f"{fmt(morris.loc[row['parameter'], 'sigma'])} |")
             lines.append("")
+            vague = [f"`{r['parameter']}` ({r['ST']:.2f} ± {r['ST_conf']:.2f})" for r in sobol.to_dict("records")
+                     if r["ST"] > 1.0 or (np.isfinite(r["ST_conf"]) and r["ST_conf"] >= IMPRECISE)]
+            if vague:  # an index is a share of the variance: above 1, or this wide, the sample is too small to rank them
+                lines += ["Imprecise: " + ", ".join(vague) + ": a total index cannot exceed 1, and a 95% half-width of "
+                          f"{IMPRECISE:g} or more leaves the ranking open; raise --samples before reading this table.", ""]
     return lines
 
 
