@@ -327,3 +327,28 @@ def test_each_trial_carries_its_mean_on_the_first_rungs_replicates():
         scenario = apply_values(base, {p.key: row[p.key] for p in parameters}, parameters=parameters)
         expected = np.mean([v["cumulative_profit"] for v in closed_form([scenario] * 2, seeds, None)])
         assert row["cumulative_profit_rung0_mean"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_convergence_plot_marks_the_winner_and_the_trials_safe_on_their_mean_only(monkeypatch):
+    """The docs' plot showed trial 20 topping the best-so-far line while trial 17 won
+    (trial 20's budget interval reached past the cap): the winner is now starred, and a
+    trial that keeps the constraints on its mean only is drawn hollow."""
+    from types import SimpleNamespace
+
+    from simulator.report import optimize as report
+
+    figures = []
+    monkeypatch.setattr(report, "save", lambda fig, path, **_: figures.append(fig) or path)
+    trials = pd.DataFrame({"trial": [0, 1, 2, 3], "state": "COMPLETE", "replicates": [2, 8, 8, 2],
+                           "incremental_value_mean": [10.0, 30.0, 40.0, 50.0], "feasible": [True, True, True, False],
+                           "feasible_upper": [True, True, False, False]})
+    result = SimpleNamespace(objectives=[parse_objective("incremental_value")], trials=trials, best_trial=1)
+    report.convergence_plot(result, "unused.png")
+    ax = figures[0].axes[0]
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == ["trial (keeps the constraints)", "trial (keeps them on its mean only)", "trial (breaks a constraint)",
+                      "best so far", "winner (trial 1)"]
+    star = ax.collections[-1].get_offsets()
+    assert star.tolist() == [[1.0, 30.0]]
+    hollow = ax.collections[1].get_offsets()
+    assert hollow.tolist() == [[2.0, 40.0]]

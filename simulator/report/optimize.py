@@ -71,8 +71,9 @@ def _value(value) -> str:
 
 
 def convergence_plot(result: OptimizeResult, path: Path) -> Path:
-    """Each trial's objective mean (dot size: its replicates) and the best so far among
-    trials that keep the constraints."""
+    """Each trial's objective mean (dot size: its replicates; hollow: it keeps the
+    constraints on its mean but not at the top of its interval), the best so far among
+    trials that keep them, and the winner the study confirmed."""
     objective = result.objectives[0]
     trials = result.trials
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -80,9 +81,14 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
     if len(done):
         column = f"{objective.metric}_mean"
         feasible = done["feasible"].astype(bool)
+        safe = feasible & done["feasible_upper"].astype(bool) if "feasible_upper" in done else feasible
         size = 8 + 4 * done["replicates"].to_numpy(dtype=float)
-        ax.scatter(done.loc[feasible, "trial"], done.loc[feasible, column], s=size[feasible.to_numpy()], alpha=0.6,
+        ax.scatter(done.loc[safe, "trial"], done.loc[safe, column], s=size[safe.to_numpy()], alpha=0.6,
                    label="trial (keeps the constraints)")
+        edge = feasible & ~safe   # on its mean, not at the top of its interval: the winner is taken among the others first
+        if edge.any():
+            ax.scatter(done.loc[edge, "trial"], done.loc[edge, column], s=size[edge.to_numpy()], facecolors="none",
+                       edgecolors="tab:blue", label="trial (keeps them on its mean only)")
         if (~feasible).any():
             ax.scatter(done.loc[~feasible, "trial"], done.loc[~feasible, column], s=size[~feasible.to_numpy()], marker="x",
                        color="tab:red", alpha=0.6, label="trial (breaks a constraint)")
@@ -90,6 +96,10 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
         signed = (objective.sign * done[column].where(feasible)).cummax().ffill()
         best = objective.sign * signed
         ax.step(done["trial"], best, where="post", color="black", label="best so far")
+        chosen = done[done["trial"] == result.best_trial]
+        if len(chosen):
+            ax.scatter(chosen["trial"], chosen[column], marker="*", s=160, color="tab:orange", edgecolors="black",
+                       zorder=3, label=f"winner (trial {int(result.best_trial)})")
     ax.set(xlabel="trial", ylabel=f"{objective.metric} (mean over replicates)",
            title=f"Search for the best {objective.metric} (dot size: replicates)")
     ax.grid(alpha=0.3)
