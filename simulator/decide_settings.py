@@ -23,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .scenario_io import describe, parse_yaml, read_yaml_text
 
@@ -70,6 +70,14 @@ class SensitivityFile(_Settings):
     bins: Optional[int] = Field(None, ge=2)
     screen: Optional[float] = Field(None, ge=0, lt=1)
     tornado_replicates: Optional[int] = Field(None, ge=1, description="Replicates at each end of the tornado (default: the scenario's).")
+
+    @field_validator("samples")
+    @classmethod
+    def _power_of_two(cls, value: Optional[int]) -> Optional[int]:
+        """Saltelli sampling takes a power of two (as --samples does): said here, with the file's line."""
+        if value is not None and value & (value - 1):
+            raise ValueError("must be a power of two, e.g. 64")
+        return value
 
 
 #: Fewest ABC-SMC particles per generation: with fewer the posterior is a point or two

@@ -297,3 +297,12 @@ def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tm
     assert len(pd.read_csv(tmp_path / "a" / "outcomes.csv")) == 1   # customers_final once
     assert "new_referals are not refsim daily columns and are not fitted" in " ".join(ok(*calibrate_args(
         tmp_path / "b", later)).stdout.split())   # with the default columns (none named)
+
+
+def test_a_sensitivity_sample_size_from_a_settings_file_is_refused_at_its_line(tmp_path):
+    """samples: 6 in a settings file was reported as '--samples', a flag the user never gave."""
+    settings = tmp_path / "sens.yaml"
+    settings.write_text(f"scenario: {DEFAULT}\nuncertain:\n  program.base_share: '0.1:0.4'\nsamples: 6\n")
+    one_line_error(invoke("sensitivity", "--settings", settings, "--out", tmp_path / "x"),
+                   "sens.yaml", "samples (line 4)", "power of two")
+    assert not (tmp_path / "x").exists()
