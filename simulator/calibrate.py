@@ -272,8 +272,10 @@ def intervals_table(particles: pd.DataFrame, weights: np.ndarray, parameters: li
     rows = []
     for p in parameters:
         values = particles[p.key].to_numpy(dtype=float)
-        rows.append({"parameter": p.key, "mean": float(np.sum(weights * values)), "low": weighted_quantile(values, weights, tail),
-                     "median": weighted_quantile(values, weights, 0.5), "high": weighted_quantile(values, weights, 1 - tail),
+        low, median, high = (weighted_quantile(values, weights, q) for q in (tail, 0.5, 1 - tail))
+        if p.kind == "int":  # a whole-number key's interval is whole numbers, widened outwards (2.07 - 14.0 was 2 - 14)
+            low, median, high = float(math.floor(low)), float(round(median)), float(math.ceil(high))
+        rows.append({"parameter": p.key, "mean": float(np.sum(weights * values)), "low": low, "median": median, "high": high,
                      "level": level})
     return pd.DataFrame(rows)
 

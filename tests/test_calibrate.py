@@ -248,3 +248,19 @@ def test_the_horizon_cannot_be_fitted_and_log_priors_are_called_log_uniform():
     assert prior_text(log) == "log-uniform 0.001 – 0.05"
     assert prior_text(plain) == "uniform 0.1 – 0.5"
     assert prior_text(whole) == "each whole number 1 – 9 equally likely"
+
+
+def test_a_whole_number_parameters_interval_is_whole_numbers():
+    """delay_days was reported as '2.07 – 14.0': quantiles interpolated between particles.
+    Here 10 equally weighted particles 1..10: the 90% interval's weighted quantiles fall
+    between particles and are widened outwards to whole days; a float key keeps them."""
+    from simulator.calibrate import intervals_table
+
+    base = launch()
+    whole, rate = parse_parameters(["program.timing.delay_days=1:10", "program.base_share=0.1:0.5"], base)
+    particles = pd.DataFrame({whole.key: np.arange(1.0, 11.0), rate.key: np.linspace(0.1, 0.5, 10)})
+    table = intervals_table(particles, np.full(10, 0.1), [whole, rate], 0.9).set_index("parameter")
+    for column in ("low", "median", "high"):
+        assert float(table.loc[whole.key, column]).is_integer(), column
+    assert table.loc[whole.key, "low"] <= 1.5 and table.loc[whole.key, "high"] >= 9.5
+    assert not float(table.loc[rate.key, "low"]).is_integer()
