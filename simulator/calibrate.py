@@ -205,7 +205,7 @@ def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Paramet
     last = int(counts.index[-1])
     if last > base.days:
         raise ScenarioError(f"the pilot reaches day {last} but the scenario only has {base.days} days; "
-                            f"give days >= {last}", key="days")
+                            f"give days >= {last} (--set days={last})", key="days")
 
 
 def pilot_scenario(base: Scenario, values: dict[str, Any], parameters: Sequence[Parameter], days: int) -> Scenario:

@@ -222,7 +222,7 @@ def sensitivity(
     designs: list[Path] = typer.Argument(None, help="More designs (scenario YAML files) to decide between; the decision analysis runs with two or more."),
     uncertain: list[str] = typer.Option([], "--uncertain", help="An assumption and its plausible range: KEY=LO:HI, KEY=LO:HI:log or KEY=a,b,c. Repeatable."),
     metric: list[str] = typer.Option([], "--metric", help="Metric to analyse (repeatable; default: incremental_value). The first one decides between designs."),
-    samples: Optional[int] = typer.Option(None, "--samples", help="Sobol base sample, a power of two (default 64); runs = samples x (assumptions + 2) x designs x replicates."),
+    samples: Optional[int] = typer.Option(None, "--samples", help="Sobol base sample, a power of two (default 64): samples x (assumptions + 2) x designs x replicates runs, besides the Morris screening's trajectories x (assumptions + 1) and the tornado's (the progress bar counts them all)."),
     trajectories: Optional[int] = typer.Option(None, "--trajectories", help="Morris trajectories (default 10)."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates averaged at every point, on the same seeds for every point (default 1)."),
     tornado_replicates: Optional[int] = typer.Option(None, "--tornado-replicates", help="Replicates averaged at each end of the tornado, one assumption at a time (default: the scenario's replicates)."),
@@ -239,8 +239,9 @@ def sensitivity(
     Morris screening, then Sobol first-order and total indices, and a tornado of
     each assumption alone at each end. With two or more designs: the probability
     each is best, its expected regret, and which assumptions flip the ranking.
-    Writes morris.csv, sobol.csv, tornado.csv, points.csv, decision.csv, flips.csv,
-    tornado.png, sobol.png, report.md and manifest.json.
+    Writes morris.csv, sobol.csv, tornado.csv, points.csv, tornado.png, sobol.png,
+    report.md and manifest.json; with two or more designs also decision.csv,
+    flips.csv and conditional.csv (the best design within each part of each range).
 
     Example: refsim sensitivity scenarios/single-sided-cash.yaml scenarios/double-sided-credit.yaml
     --uncertain word_of_mouth.spontaneous_rate=0.001:0.01 --metric cumulative_profit
@@ -343,8 +344,11 @@ def calibrate(
     design under the posterior, with its probability of being best), report.md and
     manifest.json.
 
+    The pilot may be a timeseries.csv as refsim writes it (rows of one replicate), or
+    any CSV with those column names and one row per day.
+
     Example: refsim calibrate scenarios/default.yaml --data pilot.csv
-    --fit word_of_mouth.spontaneous_rate=0.001:0.02 --fit program.base_share=0.05:0.5
+    --fit word_of_mouth.spontaneous_rate=0.001:0.02:log --fit program.base_share=0.05:0.5
     """
     from .calibrate import CalibrationSettings, calibrate as run_calibrate, check_fit, compare_designs, forecast, pilot_counts
     from .metrics import COLUMN_INDEX

@@ -79,7 +79,7 @@ def parse_parameter(text: str, base: Scenario, *, source: str = "--vary") -> Par
     number = _number_type(annotation)
     if not has_values:
         if choices is None:
-            raise ScenarioError(f"give a range or values, e.g. {key}=LO:HI or {key}=a,b,c (the key holds a {number or 'value'})",
+            raise ScenarioError(f"give a range or values, e.g. {key}=LO:HI or {key}=a,b,c (the key holds {_NUMBER_WORDS.get(number, 'a value')})",
                                 file=source, key=key)
         parameter = Parameter(key, "categorical", choices=tuple(choices), union=union)
     elif ":" in raw and choices is None:
@@ -254,6 +254,10 @@ def _union_kinds(annotation: Any) -> list | None:
 def _literal(annotation: Any) -> list | None:
     annotation = _strip(annotation)
     return list(typing.get_args(annotation)) if typing.get_origin(annotation) is Literal else None
+
+
+#: How an error names what a key holds.
+_NUMBER_WORDS = {int: "a whole number", float: "a number"}
 
 
 def _number_type(annotation: Any) -> type | None:

@@ -352,3 +352,13 @@ def test_the_convergence_plot_marks_the_winner_and_the_trials_safe_on_their_mean
     assert star.tolist() == [[1.0, 30.0]]
     hollow = ax.collections[1].get_offsets()
     assert hollow.tolist() == [[2.0, 40.0]]
+
+
+def test_a_number_key_given_without_values_says_what_it_holds_in_words():
+    """The error read '(the key holds a <class 'float'>)'."""
+    base = small()
+    with pytest.raises(ScenarioError, match=r"the key holds a number\)") as error:
+        parse_parameter("program.base_share", base)
+    assert "class" not in str(error.value)
+    with pytest.raises(ScenarioError, match=r"the key holds a whole number\)"):
+        parse_parameter("program.timing.delay_days", base)
