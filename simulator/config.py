@@ -479,11 +479,8 @@ class Scenario(Strict):
     def _consistent(self):
         incentive = self.program.incentive
         if isinstance(incentive, _IncentiveBase):
-            if incentive.paid_on == "qualification" and incentive.qualification_days > self.days:
-                raise ValueError(
-                    f"program.incentive.qualification_days: {incentive.qualification_days} days is longer than the horizon "
-                    f"(days = {self.days}): no reward could ever be paid; valid: 0..{self.days}, or paid_on: signup"
-                )
+            # A qualification period longer than the horizon (a 4-week pilot of a program that pays after
+            # 30 days) pays no reward within it: every reward earned is counted in rewards_owed instead.
             if incentive.budget is not None:
                 # the budget is company money: a reward costs its face value times cost_share
                 sizes = [r * self.program.cost_share() for r in _reward_sizes(incentive)]

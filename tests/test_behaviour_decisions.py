@@ -308,3 +308,24 @@ def test_payback_day_is_where_cumulative_incremental_profit_stays_non_negative()
             assert gap[-1] < 0
         else:
             assert np.all(gap[int(payback):] >= 0) and (payback == 1 or gap[int(payback) - 1] < 0)
+
+
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+def test_a_horizon_shorter_than_the_qualification_period_owes_every_reward(kernel):
+    """A 4-week pilot of a program that pays after 30 days was refused ('no reward could
+    ever be paid'). It runs: nothing is paid within the horizon, and every tracked
+    referral is owed its reward. Closed form with no churn, no fraud, cash (cost share 1)
+    and no discounting: rewards_owed = 10 x the tracked referrals."""
+    from simulator.config import Scenario
+
+    data = small(days=28, churn={"monthly_rate": 0.0}, fraud={"share": 0.0},
+                 economics={"annual_discount_rate": 0.0},
+                 program={"incentive": {"kind": "single_sided", "referrer_reward": 10, "reward_type": "cash",
+                                        "qualification_days": 30}}).model_dump()
+    scenario = Scenario.model_validate(data)
+    engine = Engine(scenario, 7, kernel=kernel)
+    engine.run()
+    summary = run_summary(engine)
+    assert summary["reward_cost"] == 0.0 and engine.daily[:, C["reward_cost"]].sum() == 0.0
+    assert summary["referred_customers"] > 0
+    assert summary["rewards_owed"] == pytest.approx(10.0 * summary["referred_customers"], rel=1e-12)

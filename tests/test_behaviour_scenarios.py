@@ -81,9 +81,6 @@ CONTRADICTIONS = [
      {"days": 100, "program": {"incentive": {"kind": "tiered", "tiers": [
          {"after": 0, "referrer_reward": 5}, {"after": 5, "referrer_reward": 10}, {"after": 3, "referrer_reward": 20}]}}},
      "program.incentive.tiers", "strictly increase"),
-    ("qualification-after-the-end.yaml",
-     {"days": 20, "program": {"incentive": {"kind": "single_sided", "referrer_reward": 10, "qualification_days": 30}}},
-     "program.incentive.qualification_days", "horizon"),
     ("weights-not-one.yaml",
      {"program": {"channels": [{"kind": "direct", "weight": 0.5}, {"kind": "broadcast", "weight": 0.3}]}},
      "program.channels", "sum to 1"),
