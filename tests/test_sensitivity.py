@@ -196,3 +196,20 @@ def test_a_metric_named_twice_is_analysed_once_and_the_report_names_the_bins_it_
     result.sobol.loc[result.sobol["parameter"] == "program.base_share", "ST"] = 1.5
     text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
     assert "Imprecise: `program.base_share` (1.50" in text.split("## What moves each outcome")[1]
+
+
+def test_identical_designs_are_reported_as_a_tie():
+    """Two copies of one design were reported as '50% / 50%' with the first 'best'."""
+    from simulator.report.sensitivity import sensitivity_markdown
+
+    def same(scenarios, seeds, metrics, daily=False):
+        return [{"cumulative_profit": s.program.base_share} for s in scenarios]
+
+    base = tiny()
+    uncertain = parse_parameters(["program.base_share=0:1"], base)
+    settings = SensitivitySettings(samples=8, trajectories=3)
+    result = sensitivity(base, uncertain, designs=[base, base], metrics=["cumulative_profit"], settings=settings, seed=1,
+                         evaluate=same)
+    assert (result.decision["expected_regret"] == 0).all()
+    text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
+    assert "**The designs tie**" in text and "is best at" not in text

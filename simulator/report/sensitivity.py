@@ -155,9 +155,12 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4) -> 
     hinges, sways = decision_drivers(flips)
     rows = {r["parameter"]: r for r in flips.to_dict("records")}
     calm = [p for p in flips["parameter"] if p not in hinges and p not in sways]
+    tie = bool((decision["expected_regret"].abs() < 1e-12).all())   # no design ever loses anything to another
     lines = ["## The decision", "",
-             f"Which design gives the best **{metric}**, across the uncertainty. **{leader['design']}** is best at "
-             f"{leader['probability_best']:.0%} of the points.", "",
+             f"Which design gives the best **{metric}**, across the uncertainty. " + (
+                 "**The designs tie**: they give the same value at every point, so none is better (a point's best "
+                 "is shared between them)." if tie else
+                 f"**{leader['design']}** is best at {leader['probability_best']:.0%} of the points."), "",
              "| design | mean | probability best | expected regret |", "|---|---|---|---|"]
     for row in decision.to_dict("records"):
         lines.append(f"| {row['design']} | {fmt(row['mean'])} | {row['probability_best']:.0%} | {fmt(row['expected_regret'])} |")
