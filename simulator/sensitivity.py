@@ -73,7 +73,7 @@ class SensitivityResult:
     points: pd.DataFrame                   # the Sobol points: point, design, parameter values, metric means
     tornado: pd.DataFrame                  # design, metric, parameter, value_low, value_high, at_base, at_low, at_high, swing, replicates
     decision: pd.DataFrame | None = None   # design, mean, probability_best, expected_regret
-    flips: pd.DataFrame | None = None      # parameter, S1_advantage, ST_advantage, best_by_bin, flips
+    flips: pd.DataFrame | None = None      # parameter, S1_advantage(_conf), ST_advantage(_conf), best_by_bin, flips
     conditional: pd.DataFrame | None = None  # parameter, bin, value_low, value_high, design, mean, probability_best
 
 
@@ -323,6 +323,7 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
         i = by_key.get(p.key)
         flips.append({"parameter": p.key, "leader": names[leader], "runner_up": names[runner_up],
                       "S1_advantage": advantage["S1"][i] if i is not None else 0.0,
+                      "S1_advantage_conf": advantage["S1_conf"][i] if i is not None else 0.0,
                       "ST_advantage": advantage["ST"][i] if i is not None else 0.0,
                       "ST_advantage_conf": advantage["ST_conf"][i] if i is not None else 0.0,
                       "best_by_bin": " → ".join(best_by_bin), "flips": len(set(best_by_bin)) > 1})

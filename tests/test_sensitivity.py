@@ -69,6 +69,8 @@ def test_decision_probability_best_and_regret_match_the_closed_form():
     assert flips.loc["program.base_share", "best_by_bin"] == "B → A → A → A"   # bins of 0.25: B wins only below 0.3
     assert flips.loc["program.base_share", "ST_advantage"] == pytest.approx(1.0, abs=0.05)
     assert flips.loc["economics.acquisition_cost_organic", "ST_advantage"] == pytest.approx(0.0, abs=1e-12)
+    # both indices of the advantage carry their bootstrap half-widths (sobol.png draws them as for the designs)
+    assert (flips[["S1_advantage_conf", "ST_advantage_conf"]] >= 0).all().all()
 
 
 def test_bad_settings_are_one_line_errors():

@@ -89,8 +89,9 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
     panels = [(design, result.sobol[(result.sobol["design"] == design) & (result.sobol["metric"] == metric)])
               for design in result.designs]
     if result.flips is not None:
-        flips = result.flips.rename(columns={"S1_advantage": "S1", "ST_advantage": "ST"})
-        panels.append((f"advantage of {flips['leader'].iloc[0]}\nover {flips['runner_up'].iloc[0]}", flips.assign(S1_conf=0.0, ST_conf=0.0)))
+        flips = result.flips.rename(columns={"S1_advantage": "S1", "ST_advantage": "ST", "S1_advantage_conf": "S1_conf",
+                                             "ST_advantage_conf": "ST_conf"})
+        panels.append((f"advantage of {flips['leader'].iloc[0]}\nover {flips['runner_up'].iloc[0]}", flips))
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 1.2 + 0.45 * len(result.parameters) + 1),
                              squeeze=False)
     for ax, (title, rows) in zip(axes[0], panels):
@@ -108,7 +109,7 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
                         bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1})
         ax.grid(alpha=0.3, axis="x")
     axes[0][0].legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"Sobol indices: {metric}" + (" (the advantage's without bootstrap bars)" if result.flips is not None else ""))
+    fig.suptitle(f"Sobol indices: {metric}")
     return save(fig, path)
 
 
