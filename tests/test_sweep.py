@@ -934,3 +934,26 @@ def test_depends_on_names_only_the_assumptions_the_best_choice_changes_with():
     sweep = SimpleNamespace(objective="value", parameters=["fraud", "margin", "paid_on"], base=SimpleNamespace(days=365),
                             spec=SimpleNamespace(assumptions=["fraud", "margin"], common_random_numbers=True))
     assert _verdict(sweep, summary, best)[0].startswith("**The best choice by value depends on `margin`**")
+
+
+def test_levels_mixing_null_and_numbers_are_drawn_in_numeric_order_with_null_first(tmp_path, monkeypatch):
+    """budget_per_month: [null, 1500, 800, 400, 200, 100] is stored as text, and the plot's
+    axis read 100, 1500, 200, 400, 800, null (a zigzag that is not in the data). The
+    levels are now drawn null first (no cap), then by size; the heatmap orders them alike."""
+    from simulator.report import plots
+
+    caps = ["null", "1500", "800", "400", "200", "100"]
+    runs = pd.DataFrame([{"point_id": p, "replicate": r, "cap": cap, "other": o,
+                          "value": (5000.0 if cap == "null" else float(cap)) + r + o}
+                         for p, cap in enumerate(caps) for r in range(2) for o in (0, 1)])
+    drawn = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("fig", fig) and path)
+    plots.sweep_metric(runs, ["cap"], "value", tmp_path / "v.png", discrete={"cap": True}, paired=True)
+    ax = drawn["fig"].axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["null", "100", "200", "400", "800", "1500"]
+    means = [line for line in ax.get_lines() if line.get_linestyle() != ":"][0].get_ydata()
+    assert list(means) == [5001.0, 101.0, 201.0, 401.0, 801.0, 1501.0]   # the mean over replicates and the other level
+    drawn.clear()
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("fig", fig) and path)
+    plots.sweep_heatmap(runs, "cap", "other", "value", tmp_path / "h.png")
+    assert [t.get_text() for t in drawn["fig"].axes[0].get_xticklabels()] == ["null", "100", "200", "400", "800", "1500"]

@@ -187,6 +187,23 @@ def paired_intervals(table: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
+def _level_key(value) -> tuple:
+    """A swept level's place on an axis: no value (YAML null: no cap, no budget) first, then
+    numbers by size, then words. Levels mixing null and numbers are stored as text, and
+    sorted as text '100' came before '1500', '200' and 'null'."""
+    text = str(value).strip().lower()
+    if value is None or text in ("null", "none", "nan", ""):
+        return (0, 0.0, "")
+    try:
+        return (1, float(text), "")
+    except ValueError:
+        return (2, 0.0, text)
+
+
+def _in_level_order(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    return table.iloc[sorted(range(len(table)), key=lambda i: _level_key(table[column].iloc[i]))].reset_index(drop=True)
+
+
 def _point_means(runs: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame:
     """Mean and 95% t-interval of ``metric`` over the runs of each group."""
     from scipy import stats
@@ -240,7 +257,7 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     columns = min(3, len(parameters))
     rows = -(-len(parameters) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4.3 * columns, 3.5 * rows), squeeze=False, sharey=True)
-    levels = sorted(ok[by].unique(), key=str) if by is not None else [None]
+    levels = sorted(ok[by].unique(), key=_level_key) if by is not None else [None]
     colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(levels)))
     for ax, parameter in zip(axes.flat, parameters):
         numeric = pd.api.types.is_numeric_dtype(ok[parameter]) and not pd.api.types.is_bool_dtype(ok[parameter])
@@ -251,6 +268,8 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
             if discrete[parameter]:
                 ranked = paired and parameter not in assumptions
                 table = _paired_means(part, parameter, metric, minimise) if ranked else _point_means(part, [parameter], metric)
+                if not numeric:
+                    table = _in_level_order(table, parameter)
                 x = table[parameter] if numeric else np.arange(len(table))
                 ax.plot(x, table["mean"], marker="o", color=colour, label=label)
                 ax.fill_between(x, table["low"], table["high"], alpha=0.25 if level is None else 0.15, color=colour)
@@ -289,7 +308,8 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
 def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path) -> Path:
     """Mean of ``metric`` over replicates on a two-parameter grid."""
     ok = runs[np.isfinite(runs[metric].to_numpy(dtype=float))]
-    table = ok.pivot_table(index=y, columns=x, values=metric, aggfunc="mean").sort_index().sort_index(axis=1)
+    table = ok.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
+    table = table.reindex(index=sorted(table.index, key=_level_key), columns=sorted(table.columns, key=_level_key))
     fig, ax = plt.subplots(figsize=(6.5, 5))
     image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
     ax.set_xticks(range(table.shape[1]), [f"{v:.4g}" if isinstance(v, float) else str(v) for v in table.columns],
