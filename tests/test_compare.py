@@ -296,6 +296,14 @@ def test_a_metric_undefined_in_some_replicates_of_one_design_gets_no_verdict(pai
     assert table.loc["c", "verdict"] == "worse"   # later payback in every replicate: worse, by any interval
     both = comparison_table([design("a", [30.0, np.nan, 31.0, 29.0]), design("d", [40.0, np.nan, 41.0, 42.0])], paired=paired)
     assert both.set_index("design").loc["d", "verdict"] == "worse"
+    # the report's sentence agrees with the table: it said 'sure at 95%' beside the table's 'unclear'
+    from simulator.report.compare import winners
+
+    comparison = SimpleNamespace(designs=[reference, some_never], table=comparison_table([reference, some_never], paired=paired),
+                                 seeds=list(range(6)), paired=paired, precision=0.05)
+    comparison.designs[0].scenario.days = comparison.designs[1].scenario.days = 365
+    sentence = winners(comparison)[0]
+    assert "**no verdict**" in sentence and "b in 1 of 6" in sentence and "sure at 95%" not in sentence
 
 
 def test_a_design_without_a_program_has_nothing_to_pay_back():

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, Decision, decide, paired_difference, replicates_needed,
-                       unpaired_difference)
+from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, Decision, _defined_alike, decide, paired_difference,
+                       replicates_needed, unpaired_difference)
 from ..config import has_program
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, summarize
@@ -129,7 +129,10 @@ def winners(comparison: Comparison) -> list[str]:
         if low == 0 and high == 0:
             lines.append(f"- **{metric}**: {best} and {runner_up} give identical results on every replicate.")
             continue
-        sure = math.isfinite(low) and (low > 0 or high < 0)
+        # undefined in some replicates of one design only (never paid back): those replicates are not
+        # missing at random, so the table gives no verdict, and neither does this sentence
+        alike = _defined_alike(a, b, comparison.paired)
+        sure = alike and math.isfinite(low) and (low > 0 or high < 0)
         need = replicates_needed(paired["diff_sd"], comparison.precision * abs(diff)) if comparison.paired else math.nan
         direction = "lower" if metric in LOWER_IS_BETTER else "higher"
         label = metric_label(metric, designs[0].scenario.days)
@@ -137,7 +140,12 @@ def winners(comparison: Comparison) -> list[str]:
         kind = "paired" if comparison.paired else "unpaired (Welch)"
         text = (f"- {label}: **{best}** is best ({fmt(means[best])}, {direction} is better) against {runner_up} "
                 f"({fmt(means[runner_up])}); {best} − {runner_up} = {fmt(diff)}, {kind} 95% interval {interval_text(low, high)}")
-        if sure:
+        if not alike:
+            undefined = [f"{name} in {int((~np.isfinite(v)).sum())} of {len(v)}" for name, v in ((best, b), (runner_up, a))
+                         if (~np.isfinite(v)).any()]
+            text += (f", over the replicates where both are defined; it is undefined in some replicates of one design "
+                     f"only ({', '.join(undefined)}), which are left out of the means and the interval: **no verdict**")
+        elif sure:
             text += " excludes 0: **sure at 95%**"
         else:
             text += " includes 0: **not distinguishable** with these replicates"
