@@ -270,6 +270,15 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     kept = runs.assign(budget_exhausted_day=float("nan"), reward_cost=[20.0, 30.0])
     assert "Its budget never ran out: the rewards used 5% of it on average." in \
         headline(SimpleNamespace(runs=kept, scenario=budgeted))[0]
+    # a monthly cap alone (no total budget) was reported as a budget that 'never ran out',
+    # though the allowance was used up every month: 120 days begin 4 months, 4 x 100 allowed
+    capped = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                          "budget_per_month": 100}})
+    text = headline(SimpleNamespace(runs=runs.assign(budget_exhausted_day=float("nan"), reward_cost=[380.0, 400.0]),
+                                    scenario=capped))[0]
+    assert "never ran out" not in text
+    assert "Its monthly allowance (100 a month, 400 over the 4 months begun) was 98% used on average" in text
+    assert "rewards falling due meanwhile are not paid" in text
 
 
 @pytest.mark.parametrize("nothing_compiled", [False, True])

@@ -16,7 +16,7 @@ from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, Decision, _defined_
 from ..config import has_program
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, summarize
-from .text import budget_used, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split
+from .text import budget_never_ran_out, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -94,7 +94,7 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
                  f"replicates.")
     elif math.isfinite(decision.budget_share):
         best = next(d for d in comparison.designs if d.scenario.name == decision.best)
-        text += " Its budget never ran out" + budget_used(best.runs, best.scenario.program.incentive) + "."
+        text += " " + budget_never_ran_out(best.runs, best.scenario.program.incentive, best.scenario.days)
     if math.isfinite(decision.payback_share) and decision.payback_share > 0:
         text += (f" It pays back (cumulative incremental profit stays ≥ 0) from day {decision.payback_day:.0f} "
                  f"(median) in {decision.payback_share:.0%} of replicates.")

@@ -13,7 +13,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (ask_queue_note, budget_used, figure_links, fmt, interval_text, k_window_note, reward_weighing,
+from .text import (ask_queue_note, budget_never_ran_out, figure_links, fmt, interval_text, k_window_note, reward_weighing,
                    summary_dict, summary_table, value_split)
 
 def headline(results: Results) -> list[str]:
@@ -39,7 +39,7 @@ def headline(results: Results) -> list[str]:
     if has_budget(incentive):  # a design without a budget has none to run out
         sentences.insert(0, ("budget_exhausted_day",
                              "Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates.",
-                             "Its budget never ran out" + budget_used(runs, incentive) + "."))
+                             budget_never_ran_out(runs, incentive, results.scenario.days)))
     for column, happened, never in sentences:
         if column in runs.columns and len(runs):
             days = runs[column].to_numpy(dtype=float)

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..behaviour.churn import DAYS_PER_MONTH
 from ..metrics import SUMMARY_METRICS
 from ..runner import INCREMENTAL_METRICS
 
@@ -221,6 +222,22 @@ def ask_queue_note(scenario, timeseries) -> str:
         text += (f", a wait of about {average / targeting.daily_capacity:.0f} days or more after the moment the timing "
                  f"names")
     return text + "."
+
+
+def budget_never_ran_out(runs, incentive, days: int) -> str:
+    """The sentence for a design whose budget never ran out: how much of a total budget the
+    rewards used, and of a monthly allowance (budget_per_month, accruing month by month),
+    whose pauses no budget_exhausted_day records: a cap used up every month read 'never
+    ran out' with nothing more."""
+    monthly = getattr(incentive, "budget_per_month", None)
+    text = ("Its budget never ran out" + budget_used(runs, incentive) + ".") if getattr(incentive, "budget", None) is not None else ""
+    if monthly is not None and "reward_cost" in runs.columns and len(runs):
+        months = math.ceil(days / DAYS_PER_MONTH)
+        allowed = monthly * months
+        text += (f"{' ' if text else ''}Its monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the {months} months "
+                 f"begun) was {float(runs['reward_cost'].mean()) / allowed:.0%} used on average; whenever the allowance so far "
+                 f"is spent the reward pauses until the next month, and rewards falling due meanwhile are not paid.")
+    return text
 
 
 def budget_used(runs, incentive) -> str:
