@@ -321,3 +321,18 @@ def test_a_run_with_set_says_so_under_the_files_description_and_the_console_labe
     assert line.endswith("a dashboard's view (reward cost only), not a verdict")
     plain = runner.invoke(app, ["run", str(SCENARIOS / "default.yaml"), "--out", str(tmp_path / "b"), "--replicates", "2"])
     assert plain.exit_code == 0 and "changed the scenario with --set" not in (tmp_path / "b" / "report.md").read_text()
+
+
+def test_the_acquisition_mix_shows_every_source_of_new_customers(tmp_path, monkeypatch):
+    """The plot drew organic and referred customers only: word of mouth (untracked
+    invitations), often the largest group, was missing. Its three lines end at the three
+    columns' totals (one replicate: no band)."""
+    from simulator.report import plots
+
+    frame = pd.DataFrame({"day": range(4), "replicate": 0, "new_organic": [0, 1, 1, 0],
+                          "new_referred": [0, 2, 3, 1], "new_word_of_mouth": [0, 4, 5, 6]})
+    drawn = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("fig", fig) and path)
+    plots.acquisition_mix({"design": frame}, tmp_path / "mix.png")
+    ends = {line.get_label(): line.get_ydata()[-1] for line in drawn["fig"].axes[0].get_lines()}
+    assert ends == {"organic": 2, "referred (tracked link)": 6, "word of mouth (untracked)": 15}

@@ -47,11 +47,15 @@ def adoption(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
 
 
 def acquisition_mix(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
-    """Cumulative new customers by source (organic vs referred), per design."""
+    """Cumulative new customers by source, per design: organic, referred (a tracked
+    referral link) and word of mouth (an untracked invitation, often the largest group,
+    which the plot left out)."""
     fig, axes = plt.subplots(1, len(timeseries), figsize=(5 * len(timeseries), 3.8), squeeze=False, sharey=True)
     for ax, (name, frame) in zip(axes[0], timeseries.items()):
         _band(ax, frame, "new_organic", "organic", color="tab:blue", cumulative=True)
-        _band(ax, frame, "new_referred", "referred", color="tab:orange", cumulative=True)
+        _band(ax, frame, "new_referred", "referred (tracked link)", color="tab:orange", cumulative=True)
+        if "new_word_of_mouth" in frame:
+            _band(ax, frame, "new_word_of_mouth", "word of mouth (untracked)", color="tab:green", cumulative=True)
         ax.set(xlabel="day", title=name)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
