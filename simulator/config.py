@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from .config_levers import (CascadeEstimate, Delight, Influencers, PipelineLag, PipelineStage, Renewal,  # noqa: F401
                             Seeding, SeedingStrategy, Staff, Targeting)
-from .schema_base import MAX_PEOPLE, NWOM_RATE, POSITIVE_PER_NEGATIVE, REWARD_TYPES, SPONTANEOUS_RATE, Days, Money, Probability, Strict  # noqa: F401
+from .schema_base import MAX_PEOPLE, NWOM_RATE, POSITIVE_PER_NEGATIVE, REWARD_TYPES, SPONTANEOUS_RATE, Days, Money, PositiveMoney, Probability, Strict  # noqa: F401
 
 # --------------------------------------------------------------------------- population
 
@@ -159,9 +159,9 @@ class _IncentiveBase(Strict):
     paid_on: Literal["signup", "qualification"] = Field("qualification", description="When rewards are paid. Source: referral-program practice.")
     qualification_days: int = Field(30, ge=0, le=36500, description="Days a referred customer must stay active to qualify [days]. Source: assumption (first billing cycle).")
     cap_per_referrer: int | None = Field(None, ge=1, le=1_000_000, description="Most rewarded referrals per referrer [referrals]. Source: Dropbox capped at 32.")
-    budget: Money | None = Field(None, gt=0, description="Total company reward cost after which the budget is exhausted [currency]. Source: scenario choice.")
+    budget: PositiveMoney | None = Field(None, description="Total company reward cost after which the budget is exhausted [currency]. Source: scenario choice.")
     on_budget_exhausted: Literal["end_program", "rewards_only"] = Field("end_program", description="What stops when the budget is spent: end_program (no more asks, no reward effect) or rewards_only (asks go on unrewarded). Source: scenario choice (a program without budget ends).")
-    budget_per_month: Money | None = Field(None, gt=0, description="Company reward cost allowed per month (30.4375 days), accruing: by the end of month m at most m times this is spent (an unspent allowance carries over); once the allowance so far is spent the reward pauses until the next month, and rewards falling due meanwhile are not paid [currency]. Source: scenario choice.")
+    budget_per_month: PositiveMoney | None = Field(None, description="Company reward cost allowed per month (30.4375 days), accruing: by the end of month m at most m times this is spent (an unspent allowance carries over); once the allowance so far is spent the reward pauses until the next month, and rewards falling due meanwhile are not paid [currency]. Source: scenario choice.")
     cost_share: Probability | None = Field(None, description="Fraction of a reward's face value the company pays; unset uses program.cost_shares of the reward type [fraction]. Source: scenario choice.")
     max_uplift: float = Field(1.0, ge=0, le=10, description="Largest relative rise of the share probability (x2 at most) [-]. Source: Wolters, Schulze & Gedenk 2020; value: assumption.")
     referee_max_uplift: float = Field(1.5, ge=0, le=10, description="Largest relative rise of conversion from the referee's reward [-]. Source: Gershon, Cryder & John 2020 (recipient reward matters more); value: assumption.")

@@ -227,7 +227,20 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         message = message.removeprefix("Value error, ")
         if "input" in first and kind not in ("model_type", "dict_type") and not isinstance(first["input"], (dict, list)):
             message = f"{message} (got {_short(first['input'])})"
+            message += _percent_hint(kind, first.get("ctx", {}), first["input"])
     return ScenarioError(message, file=source, key=key_at(key, path, text))
+
+
+def _percent_hint(kind: str, ctx: dict, value) -> str:
+    """'; a share or rate is a fraction: 8% is 0.08' when a number above 1 was given where
+    at most 1 is valid, the likeliest mistake (churn 8 for 8%)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if kind == "less_than_equal" and ctx.get("le") == 1 and 1 < number <= 100:
+        return f"; a share or rate is a fraction: {number:g}% is {number / 100:g}"
+    return ""
 
 
 #: Which error to report when a file has several: a wrong key or kind first (the

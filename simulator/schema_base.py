@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Money = Annotated[float, Field(ge=0.0, le=1e9)]
+#: An amount that must be above 0 when given (a budget): one bound, so that -200 and 0 get the same message.
+PositiveMoney = Annotated[float, Field(gt=0.0, le=1e9)]
 Days = Annotated[int, Field(ge=0, le=36500)]
 
 MAX_PEOPLE = 50_000_000

@@ -304,3 +304,17 @@ def test_truncated_files_are_valid_or_get_clean_errors(tmp_path_factory, cut):
     code, stdout, stderr = invoke("validate", path)
     if code != 0:
         assert_clean_error(code, stdout, stderr, path)
+
+
+def test_a_percentage_for_a_rate_and_a_budget_at_or_below_zero_get_what_would_be_valid():
+    """churn 8 meant 8%: the error said '<= 1' and no more. A budget of -200 was told
+    'greater than or equal to 0', though 0 is refused too ('greater than 0')."""
+    from simulator.errors import ScenarioError
+    from simulator.scenario_io import load_scenario
+
+    default = SCENARIOS / "default.yaml"
+    with pytest.raises(ScenarioError, match=r"churn\.monthly_rate: .*\(got 8\); a share or rate is a fraction: 8% is 0\.08"):
+        load_scenario(default, ["churn.monthly_rate=8"])
+    for value in ("0", "-200"):
+        with pytest.raises(ScenarioError, match=rf"budget_per_month: Input should be greater than 0 \(got {value}\)$"):
+            load_scenario(default, [f"program.incentive.budget_per_month={value}"])
