@@ -70,6 +70,17 @@ def _default(field, parent_default: BaseModel | None, name: str) -> str:
     return "–" if value is None else f"`{value}`"
 
 
+def _kind_default(field, parent_default: BaseModel | None, name: str) -> str:
+    """The default variant of a block with variants, as the table writes a default."""
+    if parent_default is not None:
+        value = getattr(parent_default, name)
+    elif field.default_factory is not None:
+        value = field.default_factory()
+    else:
+        value = None if field.default is PydanticUndefined else field.default
+    return f"`{value.kind}`" if isinstance(value, BaseModel) and hasattr(value, "kind") else "–"
+
+
 def _block_default(field, sub: type[BaseModel], parent_default: BaseModel | None, name: str) -> BaseModel | None:
     """The default instance of a nested block, when the block's default is not the class's own defaults
     (a block whose default_factory sets values other than its class defaults)."""
@@ -92,6 +103,12 @@ def rows(model: type[BaseModel] = Scenario, prefix: str = "", default: BaseModel
             # a key that takes a plain value or a block (initial_customers: a count, ids or
             # {count, strategy}): its own row, then the block's
             out.append(_leaf(path, field, default, name))
+        kinds = [typing.get_args(sub.model_fields["kind"].annotation) for sub in nested if "kind" in sub.model_fields]
+        if len(nested) > 1 and len(kinds) == len(nested):
+            # which variant: a variant with no settings of its own (incentive kind none) has no row below
+            out.append((f"{path}.kind", "Which variant of the block; each variant's own keys follow as "
+                        f"{path}[kind].key", "", _kind_default(field, default, name),
+                        " / ".join(k for ks in kinds for k in ks), "scenario choice"))
         if nested:
             for sub in nested:
                 kind = sub.model_fields.get("kind")

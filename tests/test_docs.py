@@ -77,3 +77,14 @@ def test_each_parameter_shows_one_lower_and_one_upper_bound():
         lowers = sum(bounds.count(symbol) for symbol in ("≥", ">"))
         uppers = sum(bounds.count(symbol) for symbol in ("≤", "<"))
         assert lowers <= 1 and uppers <= 1, (key, bounds)
+
+
+def test_every_variant_is_listed_even_one_without_settings_of_its_own():
+    """kind: none (no incentive) had no row: it has no keys, and the table listed only the
+    variants' keys, so a reader of the table had no way to write a program without one."""
+    from simulator.paramdoc import rows
+
+    kinds = {row[0]: row[4] for row in rows() if row[0].endswith(".kind")}
+    assert kinds["program.incentive.kind"].split(" / ")[0] == "none"
+    assert "never" in kinds["program.timing.kind"].split(" / ")
+    assert "edgelist" in kinds["network.kind"].split(" / ")
