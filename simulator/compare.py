@@ -252,6 +252,28 @@ def pairing_differences(reference: Scenario, other: Scenario, seed_given: bool =
     return found
 
 
+#: The world a program is launched into: what a design does not choose. Designs compared
+#: with each other normally share it; one that changes it compares two worlds.
+WORLD_KEYS = ("acquisition", "word_of_mouth", "satisfaction", "churn", "economics", "fraud", "negative_word_of_mouth")
+
+
+def world_differences(reference: Scenario, other: Scenario) -> list[str]:
+    """The keys of the world (WORLD_KEYS, leaf by leaf) in which ``other`` differs from
+    ``reference``, as 'key (reference value vs other value)'."""
+    def leaves(value, prefix: str) -> dict[str, object]:
+        if isinstance(value, dict):
+            return {k: v for key, item in value.items() for k, v in leaves(item, f"{prefix}.{key}").items()}
+        return {prefix: value}
+
+    found = []
+    for key in WORLD_KEYS:
+        mine = leaves(getattr(reference, key).model_dump(mode="json"), key)
+        theirs = leaves(getattr(other, key).model_dump(mode="json"), key)
+        found += [f"{k} ({_short(mine.get(k))} vs {_short(theirs.get(k))})" for k in sorted(set(mine) | set(theirs))
+                  if mine.get(k) != theirs.get(k)]
+    return found
+
+
 def _short(value) -> str:
     text = str(value)
     return text if len(text) <= 30 else text[:27] + "..."

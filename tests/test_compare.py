@@ -452,3 +452,21 @@ def test_a_note_that_designs_share_is_given_once_with_their_names():
     notes = _design_notes(designs)
     assert notes == [f"- **credit**, **credit-again**: {reward_weighing(credit)}", f"- **cash**: {reward_weighing(cash)}"]
     assert reward_weighing(credit) != reward_weighing(cash)
+
+
+def test_designs_that_differ_beyond_their_programs_are_said_to_compare_worlds():
+    """Two designs whose second only lowered churn were compared as programs and one
+    'won' (sure at 95%): the report now says which world keys differ. Designs that
+    differ only in their programs, as every bundled comparison does, get no such note."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import world_note
+
+    base = design(10, "base")
+    cheaper = design(20, "bigger-reward")
+    lower_churn = design(10, "low-churn", churn={"monthly_rate": 0.01})
+    wrap = lambda *scenarios: [SimpleNamespace(scenario=s) for s in scenarios]  # noqa: E731
+    assert world_note(wrap(base, cheaper)) == ""
+    note = world_note(wrap(base, cheaper, lower_churn))
+    assert "**low-churn** in churn.monthly_rate (" in note and "bigger-reward" not in note
+    assert "differences of worlds" in note

@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import plots
 from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, Decision, _defined_alike, decide, paired_difference,
-                       replicates_needed, unpaired_difference)
+                       replicates_needed, unpaired_difference, world_differences)
 from ..config import has_program
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, summarize
@@ -160,6 +160,22 @@ def winners(comparison: Comparison) -> list[str]:
     return lines
 
 
+def world_note(designs) -> str:
+    """A warning when designs differ beyond their programs (churn, margin, word of mouth...):
+    a difference between them is then partly a difference of worlds, which no launch
+    decision chooses (a lower churn 'won' a compare of two identical programs)."""
+    reference = designs[0].scenario
+    found = [(d.scenario.name, world_differences(reference, d.scenario)) for d in designs[1:]]
+    found = [(name, keys) for name, keys in found if keys]
+    if not found:
+        return ""
+    listed = "; ".join(f"**{name}** in {', '.join(keys[:4])}" + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
+                       for name, keys in found)
+    return (f"The designs differ beyond their programs, from **{reference.name}**: {listed}. These are not choices a "
+            f"launch makes: the differences below are partly differences of worlds, not only of programs. Compare "
+            f"programs in one world, and test an assumption with `refsim sensitivity` or a sweep.")
+
+
 def _metric_values(designs: list[Results], name: str, metric: str) -> np.ndarray:
     design = next(d for d in designs if d.scenario.name == name)
     return design.runs.sort_values("replicate")[metric].to_numpy(dtype=float)
@@ -207,7 +223,8 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         "",
         *_design_notes(comparison.designs),
         *[f"- {note}" for note in dict.fromkeys(k_window_note(d.scenario) for d in comparison.designs) if note][:1],
-        *[f"- {note}" for note in (asking_note(comparison.designs), path_note([d.scenario for d in comparison.designs]))
+        *[f"- {note}" for note in (asking_note(comparison.designs), path_note([d.scenario for d in comparison.designs]),
+                                   world_note(comparison.designs))
           if note],
         "",
         "## Who wins",
