@@ -470,3 +470,25 @@ def test_designs_that_differ_beyond_their_programs_are_said_to_compare_worlds():
     note = world_note(wrap(base, cheaper, lower_churn))
     assert "**low-churn** in churn.monthly_rate (" in note and "bigger-reward" not in note
     assert "differences of worlds" in note
+
+
+def test_a_ranking_that_rests_on_an_assumed_size_names_it():
+    """A milestone ask beat an ask at purchase by $46,800 on the assumed 1.5x alone (at
+    1.0 it lost), and credit beat cash partly on its assumed 40% cost: the compare report
+    named neither. It now names the moments' multipliers and the cost shares when the
+    designs differ in them, with a sensitivity flag to test each; alike, it says nothing."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import assumption_note
+
+    wrap = lambda *scenarios: [SimpleNamespace(scenario=s) for s in scenarios]  # noqa: E731
+    at_purchase = small(name="at-purchase", program={"timing": {"kind": "at_purchase"}})
+    milestone = small(name="milestone", program={"timing": {"kind": "milestone"}})
+    note = assumption_note(wrap(at_purchase, milestone))
+    assert "at purchase ×1, milestone ×1.5" in note and "--uncertain program.moment_effect.milestone=1:2.25" in note
+    single = {"kind": "single_sided", "referrer_reward": 20}
+    cash = small(name="cash", program={"incentive": {**single, "reward_type": "cash"}})
+    credit = small(name="credit", program={"incentive": {**single, "reward_type": "credit"}})
+    note = assumption_note(wrap(cash, credit))
+    assert "cash 100%, credit 40%" in note and "--uncertain program.cost_shares.credit=0.2:1" in note
+    assert assumption_note(wrap(credit, small(name="credit-30", program={"incentive": {**single, "referrer_reward": 30}}))) == ""

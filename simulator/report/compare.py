@@ -160,6 +160,42 @@ def winners(comparison: Comparison) -> list[str]:
     return lines
 
 
+def assumption_note(designs) -> str:
+    """When designs differ in the moment they ask or in what their reward costs, the size
+    the model assumes for that difference, which the verdict rests on: a milestone ask
+    beat an ask at purchase by $46,800 on the assumed 1.5x alone (1.0 gave -$14,900), and
+    the report never said so."""
+    from ..config import has_program
+
+    notes, tests = [], []
+    timed = [d.scenario for d in designs if has_program(d.scenario)]
+    kinds = dict.fromkeys(s.program.timing.kind for s in timed if s.program.timing.kind != "never")
+    if len(kinds) > 1:
+        effect = timed[0].program.moment_effect
+        fields = {kind: _MOMENT.get(kind, kind) for kind in kinds}
+        sizes = ", ".join(f"{kind.replace('_', ' ')} ×{getattr(effect, fields[kind], 1.0):g}" for kind in kinds)
+        notes.append(f"the designs ask at different moments, and an ask's effect on sharing is assumed to depend on its "
+                     f"moment ({sizes}; `program.moment_effect`, sizes that are assumptions: docs/model.md)")
+        top = max(kinds, key=lambda kind: getattr(effect, fields[kind], 1.0))
+        tests.append(f"`--uncertain program.moment_effect.{fields[top]}=1:{max(2.0, 1.5 * getattr(effect, fields[top], 1.0)):g}`")
+    rewarded = [s for s in timed if getattr(s.program.incentive, "reward_type", None) is not None]
+    shares = dict.fromkeys((s.program.incentive.reward_type, s.program.cost_share()) for s in rewarded)
+    if len({share for _, share in shares}) > 1:
+        listed = ", ".join(f"{kind} {share:.0%}" for kind, share in shares)
+        notes.append(f"their rewards cost the company different shares of their face value ({listed}; "
+                     f"`program.cost_shares`: set them to your own costs)")
+        cheapest = min(shares, key=lambda pair: pair[1])[0]
+        tests.append(f"`--uncertain program.cost_shares.{cheapest}=0.2:1`")
+    if not notes:
+        return ""
+    return ("The ranking rests on what the model is told here: " + "; ".join(notes) + ". Test them with "
+            "`refsim sensitivity` (" + ", ".join(tests) + ") before trusting it.")
+
+
+#: The moment_effect field of each timing kind.
+_MOMENT = {"at_purchase": "purchase"}
+
+
 def world_note(designs) -> str:
     """A warning when designs differ beyond their programs (churn, margin, word of mouth...):
     a difference between them is then partly a difference of worlds, which no launch
@@ -224,7 +260,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         *_design_notes(comparison.designs),
         *[f"- {note}" for note in dict.fromkeys(k_window_note(d.scenario) for d in comparison.designs) if note][:1],
         *[f"- {note}" for note in (asking_note(comparison.designs), path_note([d.scenario for d in comparison.designs]),
-                                   world_note(comparison.designs))
+                                   world_note(comparison.designs), assumption_note(comparison.designs))
           if note],
         "",
         "## Who wins",
