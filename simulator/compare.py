@@ -188,7 +188,7 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
                 row["correlation"] = _correlation(a, b)
                 # undefined in some replicates of one design only (never paid back, no customer added):
                 # the replicates left out are not missing at random, so no verdict
-                alike = _defined_alike(base, values, paired)
+                alike = defined_alike(base, values, paired)
                 row["verdict"] = verdict(metric, difference["diff_ci_low"], difference["diff_ci_high"]) if alike else "unclear"
                 row["replicates_needed_paired"] = replicates_needed(difference["diff_sd"], target, level)
                 spread = math.sqrt(np.var(a, ddof=1) + np.var(b, ddof=1)) if len(a) > 1 else math.nan
@@ -203,7 +203,7 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
 
-def _defined_alike(a: np.ndarray, b: np.ndarray, paired: bool) -> bool:
+def defined_alike(a: np.ndarray, b: np.ndarray, paired: bool) -> bool:
     """Whether a metric is defined (finite) in the same replicates of two designs: the
     same ones when they are paired by seed, else the same share of them."""
     if paired:

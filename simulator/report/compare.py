@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, Decision, _defined_alike, decide, paired_difference,
+from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, Decision, decide, defined_alike, paired_difference,
                        replicates_needed, unpaired_difference, world_differences)
 from ..config import has_program
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
@@ -131,7 +131,7 @@ def winners(comparison: Comparison) -> list[str]:
             continue
         # undefined in some replicates of one design only (never paid back): those replicates are not
         # missing at random, so the table gives no verdict, and neither does this sentence
-        alike = _defined_alike(a, b, comparison.paired)
+        alike = defined_alike(a, b, comparison.paired)
         sure = alike and math.isfinite(low) and (low > 0 or high < 0)
         need = replicates_needed(paired["diff_sd"], comparison.precision * abs(diff)) if comparison.paired else math.nan
         direction = "lower" if metric in LOWER_IS_BETTER else "higher"
@@ -160,13 +160,15 @@ def winners(comparison: Comparison) -> list[str]:
     return lines
 
 
+#: The moment_effect field of each timing kind.
+_MOMENT = {"at_purchase": "purchase"}
+
+
 def assumption_note(designs) -> str:
     """When designs differ in the moment they ask or in what their reward costs, the size
     the model assumes for that difference, which the verdict rests on: a milestone ask
     beat an ask at purchase by $46,800 on the assumed 1.5x alone (1.0 gave -$14,900), and
     the report never said so."""
-    from ..config import has_program
-
     notes, tests = [], []
     timed = [d.scenario for d in designs if has_program(d.scenario)]
     kinds = dict.fromkeys(s.program.timing.kind for s in timed if s.program.timing.kind != "never")
@@ -190,10 +192,6 @@ def assumption_note(designs) -> str:
         return ""
     return ("The ranking rests on what the model is told here: " + "; ".join(notes) + ". Test them with "
             "`refsim sensitivity` (" + ", ".join(tests) + ") before trusting it.")
-
-
-#: The moment_effect field of each timing kind.
-_MOMENT = {"at_purchase": "purchase"}
 
 
 def world_note(designs) -> str:

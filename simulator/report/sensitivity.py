@@ -167,11 +167,11 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4) -> 
         lines.append(f"| {row['design']} | {fmt(row['mean'])} | {row['probability_best']:.0%} | {fmt(row['expected_regret'])} |")
     lines += ["", "Expected regret: what choosing the design loses on average against always choosing the best one for "
               "the assumptions as they turn out.", ""]
-    if hinges:
+    if hinges and not tie:
         lines.append("**The decision hinges on:** " + "; ".join(
             f"`{p}` (the best design changes across its range: {rows[p]['best_by_bin']}; it "
             f"{explains(rows[p]['ST_advantage'], 'the leader’s lead', rows[p]['ST_advantage_conf'])})" for p in hinges) + ".")
-    else:
+    elif not tie:   # a tie was said above: no design leads anywhere
         lines.append(f"**The decision hinges on none of the assumptions:** {leader['design']} "
                      f"is best on average in every {_part(bins)} of every range.")
     if sways:
