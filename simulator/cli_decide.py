@@ -374,7 +374,7 @@ def calibrate(
     parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source)
     columns = pick(column, settings.columns) or None
     counts = pilot_counts(pilot, columns, source=str(data_path))
-    unread = [str(c) for c in pilot.columns if c not in COLUMN_INDEX and c not in ("day", "replicate")]
+    unread = [str(c) for c in pilot.columns if c not in COLUMN_INDEX and c not in ("day", "replicate", "scenario")]
     if unread and not columns:  # a misspelt column would otherwise be dropped without a word
         out.print(f"note: {data_path}: column(s) {', '.join(unread)} are not refsim daily columns and are not fitted; "
                   f"fitting {', '.join(counts.columns)} (the names are those of timeseries.csv)", markup=False)

@@ -297,6 +297,9 @@ def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tm
     assert len(pd.read_csv(tmp_path / "a" / "outcomes.csv")) == 1   # customers_final once
     assert "new_referals are not refsim daily columns and are not fitted" in " ".join(ok(*calibrate_args(
         tmp_path / "b", later)).stdout.split())   # with the default columns (none named)
+    as_written = tmp_path / "timeseries.csv"   # a timeseries.csv as refsim writes it: its labels are no mistake
+    pd.read_csv(pilot).assign(scenario="launch", replicate=0).to_csv(as_written, index=False)
+    assert "note:" not in ok(*calibrate_args(tmp_path / "c", as_written)).stdout
 
 
 def test_a_sensitivity_sample_size_from_a_settings_file_is_refused_at_its_line(tmp_path):
