@@ -192,10 +192,12 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
                        generations[["generation", "epsilon", "particles", "simulations"]].reset_index(drop=True), first)
 
 
-def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Parameter], *, source: str | None = None) -> None:
+def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Parameter], *, source: str | None = None,
+              pilot: str | None = None) -> None:
     """Mistakes a fit would otherwise find only after starting: a categorical parameter,
     the horizon as a parameter, a pilot longer than the scenario. ``source``: where the
-    parameters were given (``--fit`` or a settings file), named in the error."""
+    parameters were given (``--fit`` or a settings file), and ``pilot`` the pilot's file,
+    named in the errors."""
     for p in parameters:
         if p.kind == "categorical":
             raise ScenarioError("calibration fits numbers; give a range LO:HI (choices cannot be fitted)", file=source, key=p.key)
@@ -205,7 +207,7 @@ def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Paramet
     last = int(counts.index[-1])
     if last > base.days:
         raise ScenarioError(f"the pilot reaches day {last} but the scenario only has {base.days} days; "
-                            f"give days >= {last} (--set days={last})", key="days")
+                            f"give days >= {last} (--set days={last})", file=pilot, key="days")
 
 
 def pilot_scenario(base: Scenario, values: dict[str, Any], parameters: Sequence[Parameter], days: int) -> Scenario:

@@ -386,7 +386,7 @@ def calibrate(
                                 "posterior_samples": settings.posterior_samples, "level": settings.level}.items()
               if v is not None}
     study = replace(CalibrationSettings(), **chosen)
-    check_fit(base, counts, parameters, source=source)
+    check_fit(base, counts, parameters, source=source, pilot=str(data_path))
     draw_count = pick(draws, pick(replicates, pick(settings.draws, settings.replicates))) or 50
     metrics = list(dict.fromkeys(pick(metric, settings.metrics) or ["customers_final", "cumulative_profit"]))  # each once
     from .evaluation import check_metric

@@ -275,6 +275,10 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot):
     negative = tmp_path / "negative.csv"
     pd.read_csv(pilot).assign(asks=-1).to_csv(negative, index=False)
     one_line_error(invoke(*calibrate_args(tmp_path / "x", negative)), "negative.csv", "asks", ">= 0")
+    # a pilot longer than the scenario: named by its file, with the flag that fixes it
+    longer = tmp_path / "longer.csv"
+    pd.read_csv(pilot).assign(day=lambda f: f["day"] + 40).to_csv(longer, index=False)
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", longer)), "longer.csv: days:", "reaches day 60", "--set days=60")
     # a posterior of one particle, or a forecast from one draw, has an interval of no width:
     # refused as the settings file refuses them (particles >= 5, draws >= 2)
     one_line_error(invoke(*args("x", "--particles", "1")), "--particles", "at least 5")
