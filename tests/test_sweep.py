@@ -957,3 +957,21 @@ def test_levels_mixing_null_and_numbers_are_drawn_in_numeric_order_with_null_fir
     monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("fig", fig) and path)
     plots.sweep_heatmap(runs, "cap", "other", "value", tmp_path / "h.png")
     assert [t.get_text() for t in drawn["fig"].axes[0].get_xticklabels()] == ["null", "100", "200", "400", "800", "1500"]
+
+
+def test_a_cost_metrics_plot_marks_no_best_level_under_common_random_numbers(tmp_path, monkeypatch):
+    """reward_cost's plot banded every level by its paired difference from the most
+    expensive one, drawn as 'the best level', while report.md ranks no cost. A cost's
+    panels now keep each level's own interval; a ranked metric's stay paired."""
+    from simulator.report import plots
+
+    calls = {}
+    real = plots.sweep_metric
+    def recorded(runs, parameters, metric, path, **kw):
+        calls[metric] = kw["paired"]
+        return real(runs, parameters, metric, path, **kw)
+
+    monkeypatch.setattr(plots, "sweep_metric", recorded)
+    path = write_sweep(tmp_path, common_random_numbers=True, metrics=["customers_final", "reward_cost"])
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"]).exit_code == 0
+    assert calls == {"customers_final": True, "reward_cost": False}

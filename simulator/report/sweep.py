@@ -14,7 +14,7 @@ import pandas as pd
 from . import plots
 from ..results import StudyLock, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text, manifest
 from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary, value_keys
-from ..compare import LOWER_IS_BETTER
+from ..compare import LOWER_IS_BETTER, NEUTRAL
 from ..sweep_spec import Sweep, ValueList
 from .text import figure_links, fmt, interval_text, metric_label
 
@@ -56,7 +56,9 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
             if not np.isfinite(ok[metric].to_numpy(dtype=float)).any():
                 continue
             figures.append(plots.sweep_metric(ok, sweep.parameters, metric, folder / f"{metric}.png", discrete=discrete,
-                                              log=log, by=by, paired=sweep.spec.common_random_numbers,
+                                              log=log, by=by,
+                                              # a cost has no best level (report.md ranks none): each level's own interval
+                                              paired=sweep.spec.common_random_numbers and metric not in NEUTRAL,
                                               minimise=metric in LOWER_IS_BETTER, assumptions=tuple(assumptions)))
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
