@@ -425,8 +425,10 @@ def _check_parameters(sweep: Sweep, where) -> None:
                 validate(data, source=sweep.base_source, base_dir=sweep.base_dir)
             except ScenarioError as error:
                 at = (error.key or "").split(" (line")[0]
-                own = at == key or at.startswith(key + ".") or (key.startswith(at + ".") and error.message.startswith("unknown")) \
-                    or error.file in (sweep.source, "--set")
+                # a block above the key that the value cannot go into (an unknown key there, or a block the base
+                # leaves at its default, which has no kind to fill in) is the key's mistake too
+                above = key.startswith(at + ".") and error.message.startswith(("unknown", "missing 'kind'"))
+                own = at == key or at.startswith(key + ".") or above or error.file in (sweep.source, "--set")
                 if own:
                     raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {sweep.base.name}: "
                                         f"{error.message}", file=sweep.source, key=where("parameters", key)) from None

@@ -975,3 +975,13 @@ def test_a_cost_metrics_plot_marks_no_best_level_under_common_random_numbers(tmp
     path = write_sweep(tmp_path, common_random_numbers=True, metrics=["customers_final", "reward_cost"])
     assert runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"]).exit_code == 0
     assert calls == {"customers_final": True, "reward_cost": False}
+
+
+def test_a_swept_key_in_a_block_the_base_leaves_at_its_default_is_refused_before_any_run(tmp_path):
+    """A base with no program block (incentive kind none by default) swept over
+    referrer_reward ran every point, failed them all and exited 0."""
+    (tmp_path / "tiny.yaml").write_text("name: tiny\npopulation: {size: 300, initial_customers: 5}\ndays: 20\n")
+    path = write_sweep(tmp_path, base="tiny.yaml")
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"]),
+                   "parameters.program.incentive.referrer_reward", "missing 'kind'")
+    assert not (tmp_path / "out" / "sweep.parquet").exists()
