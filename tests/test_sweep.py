@@ -985,3 +985,18 @@ def test_a_swept_key_in_a_block_the_base_leaves_at_its_default_is_refused_before
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"]),
                    "parameters.program.incentive.referrer_reward", "missing 'kind'")
     assert not (tmp_path / "out" / "sweep.parquet").exists()
+
+
+def test_a_sampled_sweeps_plot_title_does_not_say_it_averages(tmp_path, monkeypatch):
+    """An LHS sweep's plot said 'each panel averages over the other parameters' values',
+    though it draws single runs and point means, averaging nothing across points."""
+    from simulator.report import plots
+
+    rng = np.random.default_rng(1)
+    runs = pd.DataFrame({"point_id": np.repeat(np.arange(8), 2), "replicate": np.tile([0, 1], 8),
+                         "a": np.repeat(rng.random(8), 2), "b": np.repeat(rng.random(8), 2), "value": rng.random(16)})
+    drawn = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("fig", fig) and path)
+    plots.sweep_metric(runs, ["a", "b"], "value", tmp_path / "v.png", discrete={"a": False, "b": False})
+    title = drawn["fig"].texts[0].get_text().replace("\n", " ")
+    assert "averages" not in title and "the other parameters vary from point to point" in title

@@ -302,8 +302,10 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     if paired and choices and len(choices) < len(parameters):
         banded += " (an assumption's panel: its own interval)"
     title = f"{metric} ({banded})" if all(discrete.values()) else metric
-    if len(parameters) > 1:
+    if len(parameters) > 1 and any(discrete[k] for k in parameters):
         title += "; each panel averages over the other parameters' values"
+    elif len(parameters) > 1:   # sampled points: nothing is averaged, the other parameters vary from dot to dot
+        title += "; each dot a run, larger dots a point's mean; the other parameters vary from point to point"
     # wrapped to the figure's width: a one-panel figure cut the paired band's title short
     fig.suptitle(textwrap.fill(title + (f", one line per {by}" if by is not None else ""), width=int(9 * 4.3 * columns)))
     return _save(fig, path)
