@@ -348,7 +348,8 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
         if metric in NEUTRAL or column.isna().all():
             continue
         best = int(column.idxmin() if metric in LOWER_IS_BETTER else column.idxmax())
-        table = ok.pivot(index="point_id", columns="replicate", values=metric).astype(float)
+        # every point, those with no successful run too (no row in ``ok``): with fewer than two it cannot be told apart
+        table = ok.pivot(index="point_id", columns="replicate", values=metric).astype(float).reindex(means.index)
         if paired:
             gap = table - table.loc[best]
             n = gap.notna().sum(axis=1).to_numpy()

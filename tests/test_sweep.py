@@ -1000,3 +1000,23 @@ def test_a_sampled_sweeps_plot_title_does_not_say_it_averages(tmp_path, monkeypa
     plots.sweep_metric(runs, ["a", "b"], "value", tmp_path / "v.png", discrete={"a": False, "b": False})
     title = drawn["fig"].texts[0].get_text().replace("\n", " ")
     assert "averages" not in title and "the other parameters vary from point to point" in title
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_a_point_whose_runs_all_failed_is_listed_as_not_told_apart(paired):
+    """The docs say a point with fewer than two successful runs cannot be told apart and
+    is listed; one with none at all was left out (it had no row to compare)."""
+    from types import SimpleNamespace
+
+    from simulator.sweep import best_points
+
+    rows = [{"point_id": p, "reward": p, "replicate": r, "value": 10.0 * p + r, "status": "ok"}
+            for p in (0, 1) for r in range(4)]
+    rows += [{"point_id": 2, "reward": 2, "replicate": r, "value": np.nan, "status": "failed"} for r in range(4)]
+    frame = pd.DataFrame(rows)
+    summary = pd.DataFrame({"point_id": [0, 1, 2], "reward": [0, 1, 2], "value_mean": [1.5, 11.5, np.nan],
+                            "value_ci_low": np.nan, "value_ci_high": np.nan})
+    sweep = SimpleNamespace(metrics=("value",), spec=SimpleNamespace(common_random_numbers=paired, assumptions=[]),
+                            parameters=["reward"])
+    best = best_points(frame, sweep, summary).iloc[0]
+    assert best["point_id"] == 1 and best["indistinguishable"] == [2]   # point 0 is 10 lower in every replicate
