@@ -20,7 +20,7 @@ class LeverStages:
         """Today's delight actions among active customers, cost actions * cost_each."""
         if self._delight_actions is None:
             return
-        p, day = self.people, today.day
+        day = today.day
         customers = today.customers
         chosen = self._delight_actions.act(customers, self._scores(customers, day), day, self.streams("delight"))
         today.counts["delight_actions"] = len(chosen)
@@ -59,7 +59,7 @@ class LeverStages:
         cfg = self.scenario.program.staff
         if cfg is None:
             return
-        p, day, customers, rng = self.people, today.day, today.customers, self.streams("staff")
+        day, customers, rng = today.day, today.customers, self.streams("staff")
         mentioned = customers[rng.choice(len(customers), rng.binomial(len(customers), cfg.touchpoint_rate), replace=False)] \
             if len(customers) else customers
         w = self._share_probability(mentioned, self._scores(mentioned, day)) * cfg.moment_effect

@@ -144,7 +144,7 @@ def test_pilot_mistakes_are_one_line_errors():
         calibrate(base, pd.DataFrame({"shares": [1, 2]}), parse_parameters(["program.timing.kind"], base))
 
 
-def _fake_calibration(posterior: pd.DataFrame, parameters) -> "Calibration":
+def _fake_calibration(posterior: pd.DataFrame, parameters):
     from simulator.calibrate import Calibration
 
     return Calibration(seed=1, parameters=parameters, columns=["shares"], pilot_days=21, particles=posterior.assign(weight=1.0),
