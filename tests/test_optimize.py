@@ -114,7 +114,7 @@ def test_a_spend_interval_is_clipped_at_the_budget_no_run_can_pass():
     ran_out = result.confirmation.set_index("metric").loc["budget_exhausted_day"]
     assert (ran_out["n"], ran_out["mean"]) == (1, 200.0)
     from simulator.report.optimize import _budget_lines
-    assert "ran out in 1 of the 4 fresh-seed runs**, on day 200" in _budget_lines(result.confirmation, 4)[1]
+    assert "ran out in 1 of the 4 fresh-seed runs**, on day 200" in _budget_lines(result.confirmation, 4, base.program.incentive)[1]
     unbudgeted = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20}})
     result = optimize(unbudgeted, parse_parameters(["program.base_share=0:1"], unbudgeted),
                       objectives=[parse_objective("cumulative_profit")], constraints=[parse_constraint("reward_cost<=50000")],
@@ -362,3 +362,17 @@ def test_a_number_key_given_without_values_says_what_it_holds_in_words():
     assert "class" not in str(error.value)
     with pytest.raises(ScenarioError, match=r"the key holds a whole number\)"):
         parse_parameter("program.timing.delay_days", base)
+
+
+def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget():
+    """The run and compare reports stopped calling a monthly cap a budget that 'never ran
+    out'; optimize's report still did."""
+    from simulator.report.optimize import _budget_lines
+
+    confirmation = pd.DataFrame([{"trial": 1, "metric": "budget_exhausted_day", "n": 0}])
+    capped = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 400}}).program.incentive
+    text = " ".join(_budget_lines(confirmation, 10, capped))
+    assert "never ran out" not in text and "monthly allowance (400 a month) and no total budget" in text
+    assert "rewards falling due meanwhile are not paid" in text
+    total = small(program={"incentive": {"kind": "double_sided", "budget": 5000}}).program.incentive
+    assert "Its budget never ran out in the 10 fresh-seed runs." in " ".join(_budget_lines(confirmation, 10, total))

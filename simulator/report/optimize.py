@@ -15,7 +15,7 @@ from ..parameters import Parameter
 from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from .figure import plt, save
-from .text import METRIC_TEXT, figure_links, fmt
+from .text import METRIC_TEXT, MONTHLY_PAUSE, figure_links, fmt
 
 
 def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, parameters: list[Parameter],
@@ -129,12 +129,16 @@ def pareto_plot(result: OptimizeResult, path: Path) -> Path:
     return save(fig, path)
 
 
-def _budget_lines(confirmation, runs: int) -> list[str]:
+def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
     """When the winner has a budget: in how many fresh-seed runs it ran out, and on which
-    day on average (a design that spends its budget in September pays nothing after)."""
+    day on average (a design that spends its budget in September pays nothing after). A
+    monthly allowance alone has no day it runs out: what it does is said instead."""
     row = confirmation[confirmation["metric"] == "budget_exhausted_day"]
     if not len(row):
         return []
+    if getattr(incentive, "budget", None) is None:
+        return ["", f"It has a monthly allowance ({incentive.budget_per_month:,.0f} a month) and no total budget: "
+                    + MONTHLY_PAUSE]
     row = row.iloc[0]
     ran_out = int(row["n"])
     if ran_out == 0:
@@ -187,7 +191,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         for row in confirmation.to_dict("records"):
             lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
                          f"{fmt(row['p2_5'])} – {fmt(row['p97_5'])} | {row['n']} | {METRIC_TEXT.get(row['metric'], '')} |")
-        lines += _budget_lines(confirmation, settings.confirm_replicates)
+        lines += _budget_lines(confirmation, settings.confirm_replicates, result.best_scenario.program.incentive)
         lines += ["", "best.yaml holds this design as a full scenario: `refsim run best.yaml`."]
     if result.pareto is not None and len(result.pareto):
         first, second = result.objectives

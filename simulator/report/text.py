@@ -224,6 +224,11 @@ def ask_queue_note(scenario, timeseries) -> str:
     return text + "."
 
 
+#: What a spent monthly allowance does (behaviour/budget.py), as the reports say it.
+MONTHLY_PAUSE = ("whenever the allowance so far is spent the reward pauses until the next month, and rewards falling "
+                 "due meanwhile are not paid.")
+
+
 def budget_never_ran_out(runs, incentive, days: int) -> str:
     """The sentence for a design whose budget never ran out: how much of a total budget the
     rewards used, and of a monthly allowance (budget_per_month, accruing month by month),
@@ -235,8 +240,7 @@ def budget_never_ran_out(runs, incentive, days: int) -> str:
         months = math.ceil(days / DAYS_PER_MONTH)
         allowed = monthly * months
         text += (f"{' ' if text else ''}Its monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the {months} months "
-                 f"begun) was {float(runs['reward_cost'].mean()) / allowed:.0%} used on average; whenever the allowance so far "
-                 f"is spent the reward pauses until the next month, and rewards falling due meanwhile are not paid.")
+                 f"begun) was {float(runs['reward_cost'].mean()) / allowed:.0%} used on average; {MONTHLY_PAUSE}")
     return text
 
 
