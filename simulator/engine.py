@@ -131,6 +131,10 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             self._link_draw = s("link").random(n, dtype=np.float32)
         self._pending_invites = Agenda(concat=chan.Invitations.concat, empty=chan.Invitations.empty)
         self._pending_qualification = Agenda()
+        # sides of reward claims a spent month's allowance deferred, due on the day it
+        # refills (Budget.paused_until): claim codes (a friend c, or -1 - c for their fake
+        # account) and masks of the sides still owed (1 the referrer's, 2 the friend's)
+        self._deferred = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         self.customer_days = {"referred": 0, "organic": 0}
         self.churn_events = {"referred": 0, "organic": 0}
         self.daily = np.zeros((scenario.days + 1, len(DAILY_COLUMNS)))
@@ -560,6 +564,17 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         days = np.repeat(np.array([day for day, _ in items], np.int64), [len(inv) for _, inv in items])
         return days, invitations.target.astype(np.int64), invitations.referrer.astype(np.int64), invitations.tracked
 
+    def deferred_claims(self) -> tuple[np.ndarray, np.ndarray]:
+        """The reward claims a spent month's allowance deferred and that are still owed,
+        in the order they would be paid (on ``budget.paused_until``, the day it refills):
+        claim codes (a friend c, or -1 - c for their fake account) and masks of the sides
+        owed (1 the referrer's, 2 the friend's). Empty once the budget is exhausted."""
+        if self.budget.exhausted_day is not None:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if self._kernel is not None:
+            return self._kernel_deferred()
+        return self._deferred[0].copy(), self._deferred[1].copy()
+
     def revenue_to_date(self) -> np.ndarray:
         """Each person's margin so far (closed form; also stored in ``people.revenue``),
         settled once per day and only for the people who ever joined (the others earn nothing)."""
@@ -581,9 +596,11 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         Each referral's claim is followed by its fake account's, when one signed up
         alongside it: credited to the same referrer (the program cannot tell them apart),
         and on qualification paid unless qualification blocks it, whether or not the
-        real friend is still a customer."""
+        real friend is still a customer. A reward the month's allowance cannot pay, or
+        falling due while it is spent, is owed: paid first when the allowance refills.
+        Once the budget is exhausted nothing more is paid."""
         p, incentive = self.people, self.scenario.program.incentive
-        if isinstance(incentive, NoIncentive):
+        if not offers_reward(incentive):
             return 0.0, 0, 0.0
         if incentive.paid_on == "signup":
             referees = referral.target[referral.tracked]
@@ -593,29 +610,46 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             referees = self._pending_qualification.take(day)
             real = p.state[referees] == CUSTOMER
             fake = p.fraud[referees] & ~p.fraud_blocked[referees]
-        if not self.program_on or not len(referees):
+        if self.budget.exhausted_day is not None:
             return 0.0, 0, 0.0
         of, is_fake = inc.claims(real, fake)
-        claims = referees[of]
-        if not len(claims):
-            return 0.0, 0, 0.0
+        codes = np.where(is_fake, -1 - referees[of], referees[of])
+        # what was deferred comes first; while the allowance is spent, today's claims join it
+        codes = np.concatenate([self._deferred[0], codes])
+        masks = np.concatenate([self._deferred[1], np.full(len(of), 3, np.int64)])
+        cost, paid, fraud_cost = 0.0, 0, 0.0
+        if self.program_on and len(codes):
+            cost, paid, fraud_cost = self._pay_claims(codes, masks, day)
+        owed = masks != 0 if self.budget.exhausted_day is None else np.zeros(len(codes), bool)
+        self._deferred = (codes[owed], masks[owed])
+        return cost, paid, fraud_cost
+
+    def _pay_claims(self, codes: np.ndarray, masks: np.ndarray, day: int) -> tuple[float, int, float]:
+        """Pay the owed sides (``masks``) of the claims ``codes`` in order, within the
+        budget and the month's allowance; clears the bits of the sides paid, in place."""
+        p, incentive = self.people, self.scenario.program.incentive
+        is_fake = codes < 0
+        claims = np.where(is_fake, -1 - codes, codes)
         referrers = p.referred_by[claims]
-        earned = p.rewards_earned[referrers] + inc.rank_within(referrers)
+        owes = np.column_stack([(masks & 1) != 0, (masks & 2) != 0])
+        earned = p.rewards_earned[referrers].copy()
+        earned[owes[:, 0]] += inc.rank_within(referrers[owes[:, 0]])
         to_referrer = inc.referrer_reward(incentive, earned)
         to_referee = np.full(len(claims), inc.referee_reward(incentive))
-        requested = np.column_stack([to_referrer, to_referee]).ravel()
-        affordable, cost = self.budget.pay(requested, day)
-        paid = affordable & (requested > 0)
-        amounts = np.where(paid, requested, 0.0)
+        requested = np.column_stack([to_referrer, to_referee])
+        affordable = np.zeros(owes.shape, bool)
+        affordable[owes], cost = self.budget.pay(requested[owes], day)
+        masks &= ~(affordable[:, 0] * 1 | affordable[:, 1] * 2)
+        amounts = np.where(affordable & (requested > 0), requested, 0.0)
         # a referral in a zero-reward tier still counts towards the next tier and the cap
-        credited = affordable[0::2]
+        credited = affordable[:, 0].copy()
         if incentive.cap_per_referrer is not None:
             credited &= earned < incentive.cap_per_referrer
         np.add.at(p.rewards_earned, referrers[credited], 1)
-        np.add.at(p.reward_value, referrers, amounts[0::2])
-        p.reward_value[claims[~is_fake]] += amounts[1::2][~is_fake]
-        fraud_cost = float((amounts[0::2] + amounts[1::2])[is_fake].sum()) * self.budget.cost_share
-        return cost, int(paid.sum()), fraud_cost
+        np.add.at(p.reward_value, referrers, amounts[:, 0])
+        p.reward_value[claims[~is_fake]] += amounts[:, 1][~is_fake]
+        fraud_cost = float(amounts[is_fake].sum()) * self.budget.cost_share
+        return cost, int((affordable & (requested > 0)).sum()), fraud_cost
 
     def _record(self, today: Today) -> None:
         """The day's row, in DAILY_COLUMNS order."""

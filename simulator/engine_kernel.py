@@ -180,25 +180,40 @@ class KernelBridge:
         from .kernel import queue as qu
         from .kernel.day import AFTER_HORIZON, TRACKED_BIT
 
-        heads, pool = self._kernel[9], self._kernel[11]
         horizon = self.scenario.days
-        rows, days = [], []
-        for day in range(self.day + 1, horizon + 2):
-            slot = int(heads[qu.INVITES, day])
-            while slot >= 0:
-                rows.append(pool[slot])
-                days.append(day)
-                slot = int(pool[slot, qu.NEXT])
-        if not rows:
+        days, items = self._kernel_queued(qu.INVITES)
+        if not len(days):
             empty = np.zeros(0, np.int64)
             return empty, empty, empty, np.zeros(0, bool)
-        items = np.array(rows, np.int64)
-        days = np.array(days, np.int64)
         flags = items[:, qu.C]
         after = days > horizon
         days[after] = flags[after] // AFTER_HORIZON
         order = np.argsort(days, kind="stable")  # the spare day's leads by their own day, in filing order
         return days[order], items[order, qu.A], items[order, qu.B], ((flags[order] % AFTER_HORIZON) & TRACKED_BIT) != 0
+
+
+    def _kernel_deferred(self) -> tuple[np.ndarray, np.ndarray]:
+        """Engine.deferred_claims from the kernel's queue of deferred reward claims (read,
+        not taken): their codes and masks in filing order."""
+        from .kernel import queue as qu
+
+        _, items = self._kernel_queued(qu.DEFERRED)
+        return items[:, qu.A].copy(), items[:, qu.B].copy()
+
+    def _kernel_queued(self, queue) -> tuple[np.ndarray, np.ndarray]:
+        """The days after today (and the spare day after the horizon) and the rows
+        (next, a, b, c) of the items filed under them in the kernel's ``queue``, in order."""
+        from .kernel import queue as qu
+
+        heads, pool = self._kernel[9], self._kernel[11]
+        rows, days = [], []
+        for day in range(self.day + 1, self.scenario.days + 2):
+            slot = int(heads[queue, day])
+            while slot >= 0:
+                rows.append(pool[slot])
+                days.append(day)
+                slot = int(pool[slot, qu.NEXT])
+        return np.array(days, np.int64), np.array(rows, np.int64).reshape(-1, 4)
 
 
 def _kernel_rows(streams, known: dict, names) -> np.ndarray:

@@ -70,7 +70,7 @@ SUMMARY_METRICS: dict[str, str] = {
     "cumulative_profit": "profit over the horizon (1-year profit for a 365-day run) [currency]",
     "budget_exhausted_day": "day the budget ran out (NaN if it never did) [day]",
     "equity_final": "expected discounted future margin of the customers active on the last day [currency]",
-    "rewards_owed": "expected discounted company cost of the rewards due after the last day for referrals made by then (paid on qualification) [currency]",
+    "rewards_owed": "expected discounted company cost of the rewards due after the last day for referrals made by then (paid on qualification, or deferred by a spent monthly allowance) [currency]",
     "pipeline_equity": "expected discounted value, on the last day, of the referrals still converting after it (in a conversion lag or sales pipeline): each friend's equity as a new customer less the rewards the referral triggers [currency]",
 }
 
@@ -161,38 +161,49 @@ def rewards_owed(engine, joined: np.ndarray | None = None) -> float:
     """Expected company cost of the rewards that fall due after the last day for
     referrals made by then: what equity_final's customers still cost the program.
 
-    Paid on qualification, a tracked referral of day a is paid on a + q; those with
-    a + q past the horizon are owed. Each is paid, as in the money stage, if the
-    friend is still a customer then (probability exp(-h w) under their current daily
-    hazard h, w = a + q - T days on), and their fake account's claim unless blocked;
-    at the referrer's tier and cap counting the claims before it, face value times
-    cost_share, discounted like equity_final (exp(-d w)), and at most what is left
-    of the budget. None when rewards are paid on signup, when no reward is on offer,
-    or once the budget ran out. ``joined``: everyone who ever joined, when known."""
+    First the rewards a spent month's allowance deferred (Engine.deferred_claims):
+    already earned, each is paid when the allowance refills (budget.paused_until),
+    whatever became of the friend. Then, paid on qualification, a tracked referral of
+    day a is paid on a + q; those with a + q past the horizon are owed. Each is paid,
+    as in the money stage, if the friend is still a customer then (probability
+    exp(-h w) under their current daily hazard h, w = a + q - T days on), and their
+    fake account's claim unless blocked. All at the referrer's tier and cap counting
+    the claims before it, face value times cost_share, discounted like equity_final
+    (exp(-d w)), and at most what is left of the budget. None when no reward is on
+    offer or once the budget ran out. ``joined``: everyone who ever joined, when known."""
     sc, p, day = engine.scenario, engine.people, engine.day
     incentive = sc.program.incentive
-    if (not offers_reward(incentive) or incentive.paid_on != "qualification"
-            or engine.budget_exhausted_day is not None):
+    if not offers_reward(incentive) or engine.budget_exhausted_day is not None:
         return 0.0
-    if joined is None:
-        joined = np.flatnonzero(p.adopted_day != NEVER)
-    due = p.adopted_day[joined] + incentive.qualification_days
-    owed = joined[(p.referred_by[joined] >= 0) & p.tracked[joined] & (due > day)]
-    if not len(owed):
+    codes, masks = engine.deferred_claims()
+    claims = np.maximum(codes, -1 - codes)
+    weight = np.ones(len(codes))
+    wait = np.full(len(codes), float(max(engine.budget.paused_until - day, 0)))
+    owes = np.column_stack([(masks & 1) != 0, (masks & 2) != 0])
+    referrers = p.referred_by[claims]
+    if incentive.paid_on == "qualification":
+        if joined is None:
+            joined = np.flatnonzero(p.adopted_day != NEVER)
+        due = p.adopted_day[joined] + incentive.qualification_days
+        owed = joined[(p.referred_by[joined] >= 0) & p.tracked[joined] & (due > day)]
+        owed = owed[np.argsort(p.adopted_day[owed], kind="stable")]   # paid in order of joining
+        waits = (p.adopted_day[owed] + incentive.qualification_days - day).astype(np.float64)
+        alive = p.state[owed] == CUSTOMER
+        survive = np.zeros(len(owed))
+        survive[alive] = np.exp(-engine.current_hazard(owed[alive]) * waits[alive])
+        # each referral's claim while the friend is a customer, then its fake account's
+        # unless blocked, in the order engine._pay_rewards pays them
+        of, is_fake = inc.claims(alive, p.fraud[owed] & ~p.fraud_blocked[owed])
+        weight = np.concatenate([weight, np.where(is_fake, 1.0, survive[of])])
+        wait = np.concatenate([wait, waits[of]])
+        owes = np.concatenate([owes, np.ones((len(of), 2), bool)])
+        referrers = np.concatenate([referrers, p.referred_by[owed[of]]])
+    if not len(referrers):
         return 0.0
-    owed = owed[np.argsort(p.adopted_day[owed], kind="stable")]   # paid in order of joining
-    wait = (p.adopted_day[owed] + incentive.qualification_days - day).astype(np.float64)
-    alive = p.state[owed] == CUSTOMER
-    survive = np.zeros(len(owed))
-    survive[alive] = np.exp(-engine.current_hazard(owed[alive]) * wait[alive])
-    # each referral's claim while the friend is a customer, then its fake account's
-    # unless blocked, in the order engine._pay_rewards pays them
-    of, is_fake = inc.claims(alive, p.fraud[owed] & ~p.fraud_blocked[owed])
-    weight = np.where(is_fake, 1.0, survive[of])
-    referrers = p.referred_by[owed[of]]
-    face = inc.referrer_reward(incentive, p.rewards_earned[referrers] + inc.rank_within(referrers)) \
-        + inc.referee_reward(incentive)
-    discount = np.exp(-np.log1p(sc.economics.annual_discount_rate) / 365.0 * wait[of])
+    earned = p.rewards_earned[referrers].copy()
+    earned[owes[:, 0]] += inc.rank_within(referrers[owes[:, 0]])
+    face = inc.referrer_reward(incentive, earned) * owes[:, 0] + inc.referee_reward(incentive) * owes[:, 1]
+    discount = np.exp(-np.log1p(sc.economics.annual_discount_rate) / 365.0 * wait)
     return float(min((weight * discount * face).sum() * engine.budget.cost_share, engine.budget.left))
 
 

@@ -14,7 +14,7 @@ from simulator.engine import Engine
 from simulator.metrics import COLUMN_INDEX as C
 from simulator.metrics import cohort_k, equity_final, run_summary
 from simulator.runner import baseline_of, simulate
-from simulator.state import CUSTOMER, PROSPECT, SEED
+from simulator.state import CUSTOMER, NEVER, PROSPECT, SEED
 
 from .conftest import small
 
@@ -329,3 +329,44 @@ def test_a_horizon_shorter_than_the_qualification_period_owes_every_reward(kerne
     assert summary["reward_cost"] == 0.0 and engine.daily[:, C["reward_cost"]].sum() == 0.0
     assert summary["referred_customers"] > 0
     assert summary["rewards_owed"] == pytest.approx(10.0 * summary["referred_customers"], rel=1e-12)
+
+
+@pytest.mark.parametrize("paid_on", ["signup", "qualification"])
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+def test_a_spent_monthly_allowance_defers_rewards_and_loses_none(paid_on, kernel):
+    """Conservation: every side of every reward claim that fell due (a tracked referral
+    on signup, or on qualification while the friend is still a customer, plus its fake
+    account's claim) is paid or still owed at the end, however tight the allowance; the
+    owed ones are rewards_owed's first part (closed form: face value, discounted from
+    the day the allowance refills). Spend stays within the allowance."""
+    per_month, q, days = 60.0, 14, 150
+    incentive = {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "qualification_days": q,
+                 "paid_on": paid_on, "budget_per_month": per_month, "reward_type": "cash"}
+    scenario = small(program={"incentive": incentive}, fraud={"share": 0.05}, days=days)
+    engine = Engine(scenario, seed=12, kernel=kernel).run()
+    p = engine.people
+    joined = np.flatnonzero((p.adopted_day > 0) & (p.referred_by >= 0) & p.tracked)
+    if paid_on == "signup":
+        real = np.ones(len(joined), bool)
+        fake = p.fraud[joined]
+    else:
+        joined = joined[p.adopted_day[joined] + q <= days]
+        churned = p.churn_day[joined]
+        real = (churned == NEVER) | (churned > p.adopted_day[joined] + q)  # still a customer on day a + q
+        fake = p.fraud[joined] & ~p.fraud_blocked[joined]
+    sides_due = 2 * int(real.sum() + fake.sum())
+    codes, masks = engine.deferred_claims()
+    sides_owed = int((masks & 1).sum() + (masks >> 1).sum())
+    paid = int(engine.daily[:, C["rewards_paid"]].sum())
+    assert engine.budget_exhausted_day is None
+    assert sides_owed > 0 and paid > 0  # the allowance held rewards back, and paid some
+    assert paid + sides_owed == sides_due
+    spent = np.cumsum(engine.daily[:, C["reward_cost"]])
+    months_begun = np.floor((np.arange(1, days + 1) - 1) / DAYS_PER_MONTH) + 1
+    assert np.all(spent[1:] <= per_month * months_begun + 1e-9)
+    assert spent[-1] > per_month * (months_begun[-1] - 1)  # every month's allowance but the last was used
+    if paid_on == "signup":  # no referral is still qualifying: what is owed is the deferred sides alone
+        wait = engine.budget.paused_until - days
+        discount = math.exp(-math.log1p(scenario.economics.annual_discount_rate) / 365.0 * wait)
+        assert wait > 0
+        assert run_summary(engine)["rewards_owed"] == pytest.approx(10.0 * sides_owed * discount, rel=1e-12)

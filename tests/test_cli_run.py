@@ -278,7 +278,7 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
                                     scenario=capped))[0]
     assert "never ran out" not in text
     assert "Its monthly allowance (100 a month, 400 over the 4 months begun) was 98% used on average" in text
-    assert "rewards falling due meanwhile are not paid" in text
+    assert "those falling due meanwhile, are paid first when it refills" in text
 
 
 @pytest.mark.parametrize("nothing_compiled", [False, True])

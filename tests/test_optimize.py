@@ -373,6 +373,6 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
     capped = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 400}}).program.incentive
     text = " ".join(_budget_lines(confirmation, 10, capped))
     assert "never ran out" not in text and "monthly allowance (400 a month) and no total budget" in text
-    assert "rewards falling due meanwhile are not paid" in text
+    assert "those falling due meanwhile, are paid first when it refills" in text
     total = small(program={"incentive": {"kind": "double_sided", "budget": 5000}}).program.incentive
     assert "Its budget never ran out in the 10 fresh-seed runs." in " ".join(_budget_lines(confirmation, 10, total))

@@ -6,7 +6,9 @@ it (``program.cost_shares`` by reward type, or the incentive's own
 are made in order while their running total fits what is left: of the budget,
 and of the month's allowance ``budget_per_month · (months begun) − spent``.
 A payment that does not fit exhausts the budget (the day is recorded), or, when
-only the month's allowance is short, pauses the reward until the next month.
+only the month's allowance is short, pauses the reward until the next month; the
+engine then keeps what the allowance could not pay, and what falls due during the
+pause, and pays it first when the allowance refills.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ class Budget:
     def restore(self, exhausted_day: int | None, paused_until: int, left: float, spent: float) -> None:
         """Take back the state the kernel carried (see :meth:`state`)."""
         self.exhausted_day, self._paused_until, self.left, self.spent = exhausted_day, paused_until, left, spent
+
+    @property
+    def paused_until(self) -> int:
+        """The first day the reward is on again after a month's allowance ran out (0: never paused)."""
+        return self._paused_until
 
     def reward_on(self, day: int) -> bool:
         """Whether the reward is offered on ``day`` (budget not exhausted, month not spent)."""

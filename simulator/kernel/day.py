@@ -618,9 +618,31 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                         if fraud[c]:
                             referees[n_referees] = -1 - c
                             n_referees += 1
-            if program_on and n_referees > 0:
-                reward_cost, paid, fraud_cost = pay(P, Q, K, M, day, referees[:n_referees], referred_by,
-                                                    rewards_earned, reward_value, batch, tier_after, tier_amount)
+            if K[K_EXHAUSTED_DAY] < 0:
+                # the sides of claims a spent month's allowance deferred come first (filed
+                # under the day it refills), then today's; masks: 1 the referrer's, 2 the friend's
+                n_deferred = 0
+                if program_on:
+                    buf, n_deferred = qu.take(heads, tails, pool, meta, qu.DEFERRED, day, buf)
+                codes = np.empty(n_deferred + n_referees, np.int64)
+                masks = np.empty(n_deferred + n_referees, np.int64)
+                for i in range(n_deferred):
+                    codes[i] = buf[i, 0]
+                    masks[i] = buf[i, 1]
+                for i in range(n_referees):
+                    codes[n_deferred + i] = referees[i]
+                    masks[n_deferred + i] = 3
+                if program_on and len(codes) > 0:
+                    reward_cost, paid, fraud_cost = pay(P, Q, K, M, day, codes, masks, referred_by, rewards_earned,
+                                                        reward_value, batch, tier_after, tier_amount)
+                if K[K_EXHAUSTED_DAY] < 0 and len(codes) > 0:
+                    # what the allowance could not pay waits for its next month (the spare
+                    # day after the horizon keeps what falls due after it)
+                    later = min(K[K_PAUSED_UNTIL], Q[DAYS] + 1)
+                    pool = qu.reserve(pool, meta, np.int64(len(codes)))
+                    for i in range(len(codes)):
+                        if masks[i] != 0:
+                            qu.put(heads, tails, pool, meta, qu.DEFERRED, later, codes[i], masks[i], qu.NO_DATA)
         profit = revenue - reward_cost - acquisition
         row[COL_REVENUE] = revenue
         row[COL_ACQUISITION_COST] = acquisition
@@ -664,19 +686,22 @@ def month_left(P, M, day):
 
 
 @compiled_only
-def pay(P, Q, K, M, day, referees, referred_by, rewards_earned, reward_value, batch, tier_after, tier_amount):
+def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_value, batch, tier_after,
+        tier_amount):
     """Rewards due today, referrer's then referee's for each claim in order, paid while
     their running company cost fits the budget and the month's allowance
     (behaviour/budget.Budget.pay); returns (company cost, rewards paid, company cost
     of the fake accounts' claims). A claim is a referred friend c, or -1 - c for the
-    fake account that signed up alongside c (credited to c's referrer)."""
+    fake account that signed up alongside c (credited to c's referrer); ``masks[i]``
+    its sides still owed (1 the referrer's, 2 the friend's), left holding the sides
+    the budget or the allowance refused."""
     count = len(referees)
     # rewards_earned's integer type: referrer_reward then compiles once, for these and the day's calls
     earned = np.empty(count, rewards_earned.dtype)
     for i in range(count):  # referrals already credited, plus this batch's earlier ones
         r = referred_by[max(referees[i], -1 - referees[i])]
         earned[i] = rewards_earned[r] + batch[r]
-        batch[r] += 1
+        batch[r] += masks[i] & 1
     for i in range(count):
         batch[referred_by[max(referees[i], -1 - referees[i])]] = 0
     budget_left = M[M_LEFT]
@@ -688,6 +713,8 @@ def pay(P, Q, K, M, day, referees, referred_by, rewards_earned, reward_value, ba
         c = -1 - referees[i] if fake else referees[i]
         r = referred_by[c]
         for side in range(2):
+            if (masks[i] >> side) & 1 == 0:
+                continue
             face = referrer_reward(Q, earned[i], tier_after, tier_amount) if side == 0 else P[REFEREE_REWARD]
             running += face * P[COST_SHARE]
             affordable = running <= limit
@@ -697,6 +724,7 @@ def pay(P, Q, K, M, day, referees, referred_by, rewards_earned, reward_value, ba
                 if face * P[COST_SHARE] > 0:
                     refused = True
                 continue
+            masks[i] &= ~(1 << side)
             cost += face * P[COST_SHARE]
             if fake:
                 fraud_cost += face * P[COST_SHARE]

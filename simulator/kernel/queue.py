@@ -27,9 +27,9 @@ USED, FREE = 0, 1
 #: The kernel's queues (rows of heads and tails). numpy integers, as is NO_DATA (an item's
 #: unused fields): numba would type Python-int globals as literals and compile push once
 #: per queue and per constant.
-ASKS, CHURN, INVITES, QUALIFY, PREMIUM, ORGANIC_LATER = (np.int64(q) for q in range(6))
+ASKS, CHURN, INVITES, QUALIFY, PREMIUM, ORGANIC_LATER, DEFERRED = (np.int64(q) for q in range(7))
 NO_DATA = np.int64(0)
-QUEUES = 6
+QUEUES = 7
 #: Widths of the pool's and of take's rows, numpy integers for the same reason (_grown once).
 POOL_WIDTH, OUT_WIDTH = np.int64(4), np.int64(3)
 
