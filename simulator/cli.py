@@ -185,8 +185,10 @@ def _print_headline(results) -> None:
         row = table.loc["budget_exhausted_day"]
         incentive = results.scenario.program.incentive
         after = "asks continued unrewarded" if incentive.on_budget_exhausted == "rewards_only" else "the program ended"
+        unpaid = float(results.runs["rewards_unpaid"].mean()) if "rewards_unpaid" in results.runs.columns else 0.0
         out.print(f"  budget ran out on day {fmt(row['mean'])} on average ({int(row['n'])} of {len(results.runs)} runs); "
-                  f"after it {after}", markup=False)
+                  f"after it {after}" + (f"; rewards already earned went unpaid: {fmt(unpaid)} on average"
+                                         if unpaid > 0 else ""), markup=False)
 
 
 @app.command()

@@ -45,7 +45,7 @@ LOWER_IS_BETTER = frozenset({"cost_per_referred_customer", "incremental_cac", "i
 #: Keys inside the paired blocks that are design levers, not a different population:
 #: who is seeded first (issue 13's seeding strategies) runs on the same people and graph.
 DESIGN_LEVERS = frozenset({("population", "initial_customers")})
-NEUTRAL = frozenset({"reward_cost", "fraud_cost", "fake_accounts", "program_cost", "rewards_owed", "budget_exhausted_day"})
+NEUTRAL = frozenset({"reward_cost", "fraud_cost", "fake_accounts", "program_cost", "rewards_owed", "budget_exhausted_day", "rewards_unpaid"})
 
 #: What decides which design to launch (see MODEL.md and docs/model.md).
 VERDICT_METRIC = "incremental_value"

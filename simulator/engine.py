@@ -598,7 +598,8 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         and on qualification paid unless qualification blocks it, whether or not the
         real friend is still a customer. A reward the month's allowance cannot pay, or
         falling due while it is spent, is owed: paid first when the allowance refills.
-        Once the budget is exhausted nothing more is paid."""
+        Once the budget is exhausted nothing more is paid, and the company cost of what
+        falls due is counted as lost (``budget.unpaid``)."""
         p, incentive = self.people, self.scenario.program.incentive
         if not offers_reward(incentive):
             return 0.0, 0, 0.0
@@ -610,15 +611,13 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             referees = self._pending_qualification.take(day)
             real = p.state[referees] == CUSTOMER
             fake = p.fraud[referees] & ~p.fraud_blocked[referees]
-        if self.budget.exhausted_day is not None:
-            return 0.0, 0, 0.0
         of, is_fake = inc.claims(real, fake)
         codes = np.where(is_fake, -1 - referees[of], referees[of])
         # what was deferred comes first; while the allowance is spent, today's claims join it
         codes = np.concatenate([self._deferred[0], codes])
         masks = np.concatenate([self._deferred[1], np.full(len(of), 3, np.int64)])
         cost, paid, fraud_cost = 0.0, 0, 0.0
-        if self.program_on and len(codes):
+        if (self.program_on or self.budget.exhausted_day is not None) and len(codes):
             cost, paid, fraud_cost = self._pay_claims(codes, masks, day)
         owed = masks != 0 if self.budget.exhausted_day is None else np.zeros(len(codes), bool)
         self._deferred = (codes[owed], masks[owed])
@@ -626,7 +625,8 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
 
     def _pay_claims(self, codes: np.ndarray, masks: np.ndarray, day: int) -> tuple[float, int, float]:
         """Pay the owed sides (``masks``) of the claims ``codes`` in order, within the
-        budget and the month's allowance; clears the bits of the sides paid, in place."""
+        budget and the month's allowance; clears the bits of the sides paid, in place.
+        Once the budget is exhausted (before or by this payment) what it refuses is lost."""
         p, incentive = self.people, self.scenario.program.incentive
         is_fake = codes < 0
         claims = np.where(is_fake, -1 - codes, codes)
@@ -638,7 +638,11 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         to_referee = np.full(len(claims), inc.referee_reward(incentive))
         requested = np.column_stack([to_referrer, to_referee])
         affordable = np.zeros(owes.shape, bool)
-        affordable[owes], cost = self.budget.pay(requested[owes], day)
+        cost = 0.0
+        if self.budget.exhausted_day is None:
+            affordable[owes], cost = self.budget.pay(requested[owes], day)
+        if self.budget.exhausted_day is not None:
+            self.budget.unpaid += float(requested[owes & ~affordable].sum()) * self.budget.cost_share
         masks &= ~(affordable[:, 0] * 1 | affordable[:, 1] * 2)
         amounts = np.where(affordable & (requested > 0), requested, 0.0)
         # a referral in a zero-reward tier still counts towards the next tier and the cap

@@ -94,7 +94,7 @@ class KernelBridge:
 
         n = p.n
         K = np.zeros(len(L.K_NAMES), np.int64)
-        exhausted, paused, left, spent = self.budget.state()
+        exhausted, paused, left, spent, unpaid = self.budget.state()
         counters = {"active": len(self._active), "adopted": self._n_adopted, "churned": self._n_churned,
                     "referred_active": self._n_referred_active, "earners": self._n_earners,
                     "seeker_earners": self._seeker_earners, "premium_count": self._premium_count,
@@ -106,7 +106,7 @@ class KernelBridge:
                     "churn_events_organic": self.churn_events["organic"]}
         for name, value in counters.items():
             K[L.K_NAMES.index(name)] = value
-        M = np.array([left, spent], np.float64)
+        M = np.array([left, spent, unpaid], np.float64)
 
         active = np.zeros(n, np.int32)
         active[: len(self._active)] = self._active
@@ -170,7 +170,8 @@ class KernelBridge:
         self.customer_days = {"referred": int(K[L.K_CUSTOMER_DAYS_REFERRED]), "organic": int(K[L.K_CUSTOMER_DAYS_ORGANIC])}
         self.churn_events = {"referred": int(K[L.K_CHURN_EVENTS_REFERRED]), "organic": int(K[L.K_CHURN_EVENTS_ORGANIC])}
         exhausted = int(K[L.K_EXHAUSTED_DAY])
-        self.budget.restore(None if exhausted < 0 else exhausted, int(K[L.K_PAUSED_UNTIL]), float(M[L.M_LEFT]), float(M[L.M_SPENT]))
+        self.budget.restore(None if exhausted < 0 else exhausted, int(K[L.K_PAUSED_UNTIL]), float(M[L.M_LEFT]),
+                            float(M[L.M_SPENT]), float(M[L.M_UNPAID]))
         self._active = k[6][9][: int(K[L.K_ACTIVE])]
 
     def _kernel_leads(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -25,7 +25,7 @@ from .runner import INCREMENTAL_METRICS, run_replicate
 
 #: Metrics where smaller is better; every other metric is maximised by default.
 MINIMISED = {"reward_cost", "fraud_cost", "program_cost", "rewards_owed", "cost_per_referred_customer", "incremental_cac", "incremental_cac_vs_paid", "payback_day",
-             "budget_exhausted_day"}
+             "budget_exhausted_day", "rewards_unpaid"}
 
 #: Metrics a total reward budget caps: no run of a scenario with one spends more.
 BUDGET_CAPPED = frozenset({"reward_cost", "fraud_cost"})

@@ -69,6 +69,7 @@ SUMMARY_METRICS: dict[str, str] = {
     "ltv_ratio": "ltv_referred / ltv_organic [-]",
     "cumulative_profit": "profit over the horizon (1-year profit for a 365-day run) [currency]",
     "budget_exhausted_day": "day the budget ran out (NaN if it never did) [day]",
+    "rewards_unpaid": "company cost of the rewards that fell due once the budget had run out, which the program no longer pays, though the referrals had earned them (0 if it never ran out) [currency]",
     "equity_final": "expected discounted future margin of the customers active on the last day [currency]",
     "rewards_owed": "expected discounted company cost of the rewards due after the last day for referrals made by then (paid on qualification, or deferred by a spent monthly allowance) [currency]",
     "pipeline_equity": "expected discounted value, on the last day, of the referrals still converting after it (in a conversion lag or sales pipeline): each friend's equity as a new customer less the rewards the referral triggers [currency]",
@@ -80,7 +81,7 @@ SUMMARY_METRICS: dict[str, str] = {
 #: t-interval over few replicates of a share near 0 would otherwise reach below 0).
 METRIC_BOUNDS: dict[str, tuple[float, float]] = {
     **{name: (0.0, math.inf) for name in ("customers_final", "adopters", "referred_customers", "word_of_mouth_customers",
-                                          "k_factor", "reward_cost", "fraud_cost", "fake_accounts", "program_cost", "rewards_owed", "cost_per_referred_customer", "budget_exhausted_day",
+                                          "k_factor", "reward_cost", "fraud_cost", "fake_accounts", "program_cost", "rewards_owed", "cost_per_referred_customer", "budget_exhausted_day", "rewards_unpaid",
                                           "incremental_cac", "incremental_cac_vs_paid")},
     "referred_share": (0.0, 1.0),
     "payback_day": (1.0, math.inf),   # day 1 at the earliest (runner.incremental_metrics)
@@ -325,4 +326,5 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
         "rewards_owed": (owed := rewards_owed(engine, joined)),
         "pipeline_equity": pipeline_equity(engine, owed),
         "budget_exhausted_day": float("nan") if engine.budget_exhausted_day is None else float(engine.budget_exhausted_day),
+        "rewards_unpaid": engine.budget.unpaid,
     }, (cohort_k_by_month(people, engine.day, engine.scenario.k_window_days, cohorts=cohorts) if by_month else None)

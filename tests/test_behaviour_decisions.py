@@ -331,36 +331,38 @@ def test_a_horizon_shorter_than_the_qualification_period_owes_every_reward(kerne
     assert summary["rewards_owed"] == pytest.approx(10.0 * summary["referred_customers"], rel=1e-12)
 
 
+def sides_due(engine, paid_on: str, q: int) -> int:
+    """Reward sides (referrer's and friend's) of every claim that fell due by the last
+    day: a tracked referral on signup, or on qualification while the friend is still a
+    customer (churned on a later day, or never), plus its fake account's claim."""
+    p, days = engine.people, engine.day
+    joined = np.flatnonzero((p.adopted_day > 0) & (p.referred_by >= 0) & p.tracked)
+    if paid_on == "signup":
+        return 2 * int(len(joined) + p.fraud[joined].sum())
+    joined = joined[p.adopted_day[joined] + q <= days]
+    churned = p.churn_day[joined]
+    real = (churned == NEVER) | (churned > p.adopted_day[joined] + q)
+    return 2 * int(real.sum() + (p.fraud[joined] & ~p.fraud_blocked[joined]).sum())
+
+
 @pytest.mark.parametrize("paid_on", ["signup", "qualification"])
 @pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
 def test_a_spent_monthly_allowance_defers_rewards_and_loses_none(paid_on, kernel):
-    """Conservation: every side of every reward claim that fell due (a tracked referral
-    on signup, or on qualification while the friend is still a customer, plus its fake
-    account's claim) is paid or still owed at the end, however tight the allowance; the
-    owed ones are rewards_owed's first part (closed form: face value, discounted from
-    the day the allowance refills). Spend stays within the allowance."""
+    """Conservation: every side of every reward claim that fell due is paid or still
+    owed at the end, however tight the allowance; the owed ones are rewards_owed's
+    first part (closed form: face value, discounted from the day the allowance
+    refills). Spend stays within the allowance."""
     per_month, q, days = 60.0, 14, 150
     incentive = {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "qualification_days": q,
                  "paid_on": paid_on, "budget_per_month": per_month, "reward_type": "cash"}
     scenario = small(program={"incentive": incentive}, fraud={"share": 0.05}, days=days)
     engine = Engine(scenario, seed=12, kernel=kernel).run()
-    p = engine.people
-    joined = np.flatnonzero((p.adopted_day > 0) & (p.referred_by >= 0) & p.tracked)
-    if paid_on == "signup":
-        real = np.ones(len(joined), bool)
-        fake = p.fraud[joined]
-    else:
-        joined = joined[p.adopted_day[joined] + q <= days]
-        churned = p.churn_day[joined]
-        real = (churned == NEVER) | (churned > p.adopted_day[joined] + q)  # still a customer on day a + q
-        fake = p.fraud[joined] & ~p.fraud_blocked[joined]
-    sides_due = 2 * int(real.sum() + fake.sum())
     codes, masks = engine.deferred_claims()
     sides_owed = int((masks & 1).sum() + (masks >> 1).sum())
     paid = int(engine.daily[:, C["rewards_paid"]].sum())
-    assert engine.budget_exhausted_day is None
+    assert engine.budget_exhausted_day is None and run_summary(engine)["rewards_unpaid"] == 0
     assert sides_owed > 0 and paid > 0  # the allowance held rewards back, and paid some
-    assert paid + sides_owed == sides_due
+    assert paid + sides_owed == sides_due(engine, paid_on, q)
     spent = np.cumsum(engine.daily[:, C["reward_cost"]])
     months_begun = np.floor((np.arange(1, days + 1) - 1) / DAYS_PER_MONTH) + 1
     assert np.all(spent[1:] <= per_month * months_begun + 1e-9)
@@ -370,3 +372,26 @@ def test_a_spent_monthly_allowance_defers_rewards_and_loses_none(paid_on, kernel
         discount = math.exp(-math.log1p(scenario.economics.annual_discount_rate) / 365.0 * wait)
         assert wait > 0
         assert run_summary(engine)["rewards_owed"] == pytest.approx(10.0 * sides_owed * discount, rel=1e-12)
+
+
+@pytest.mark.parametrize("budgets", [{"budget": 400}, {"budget": 400, "budget_per_month": 150}],
+                         ids=["total", "total-and-monthly"])
+@pytest.mark.parametrize("paid_on", ["signup", "qualification"])
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+def test_rewards_falling_due_after_the_budget_ran_out_are_counted_unpaid(budgets, paid_on, kernel):
+    """Conservation in money: a $10 + $10 cash reward costs 10 a side, so what was paid
+    (reward_cost) plus what fell due once the budget ran out (rewards_unpaid, with the
+    rewards a monthly allowance had deferred until then) is 10 x every side that fell
+    due. Nothing is owed once the budget is gone."""
+    q = 14
+    incentive = {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "qualification_days": q,
+                 "paid_on": paid_on, "reward_type": "cash", **budgets}
+    engine = Engine(small(program={"incentive": incentive}, fraud={"share": 0.05}, days=150), seed=12,
+                    kernel=kernel).run()
+    summary = run_summary(engine)
+    assert engine.budget_exhausted_day is not None
+    assert summary["reward_cost"] == pytest.approx(400.0)
+    assert summary["rewards_unpaid"] >= 40  # referrals made before it ran out fell due after it
+    assert summary["reward_cost"] + summary["rewards_unpaid"] == pytest.approx(10.0 * sides_due(engine, paid_on, q),
+                                                                               rel=1e-12)
+    assert summary["rewards_owed"] == 0 and len(engine.deferred_claims()[0]) == 0

@@ -29,6 +29,7 @@ class Budget:
         self.per_month = None if none else incentive.budget_per_month
         self.ends_program = not none and incentive.on_budget_exhausted == "end_program"
         self.spent = 0.0
+        self.unpaid = 0.0  # company cost of the rewards that fell due once the budget was exhausted
         self.exhausted_day: int | None = None
         self._paused_until = 0  # first day the reward is on again after a month's allowance ran out
 
@@ -42,13 +43,15 @@ class Budget:
             return math.inf
         return self.per_month * (self.month_of(day) + 1) - self.spent
 
-    def state(self) -> tuple[int | None, int, float, float]:
-        """(exhausted day, first day of the reward after a paused month, left, spent): what the kernel carries."""
-        return self.exhausted_day, self._paused_until, self.left, self.spent
+    def state(self) -> tuple[int | None, int, float, float, float]:
+        """(exhausted day, first day of the reward after a paused month, left, spent,
+        unpaid): what the kernel carries."""
+        return self.exhausted_day, self._paused_until, self.left, self.spent, self.unpaid
 
-    def restore(self, exhausted_day: int | None, paused_until: int, left: float, spent: float) -> None:
+    def restore(self, exhausted_day: int | None, paused_until: int, left: float, spent: float, unpaid: float) -> None:
         """Take back the state the kernel carried (see :meth:`state`)."""
-        self.exhausted_day, self._paused_until, self.left, self.spent = exhausted_day, paused_until, left, spent
+        self.exhausted_day, self._paused_until, self.left, self.spent, self.unpaid = \
+            exhausted_day, paused_until, left, spent, unpaid
 
     @property
     def paused_until(self) -> int:

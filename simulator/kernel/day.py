@@ -35,7 +35,7 @@ from .layout import (
     HAS_INCENTIVE, HAS_LINK_DRAW, INTERVAL_DAYS, K_ACTIVE, K_ADOPTED, K_CHURN_EVENTS_ORGANIC,
     K_CHURN_EVENTS_REFERRED, K_CHURNED, K_CUSTOMER_DAYS_ORGANIC, K_CUSTOMER_DAYS_REFERRED, K_EARNERS,
     K_EXHAUSTED_DAY, K_PAUSED_UNTIL, K_PREMIUM_ADOPTED_SUM, K_PREMIUM_COUNT, K_REFERRED_ACTIVE, K_RESCHEDULED,
-    K_SEEKER_EARNERS, LAG_FIRST_DAY_SHARE, LAG_KIND, LAG_TAIL_P, LAG_VALID_DAYS, LINK_USE, M_LEFT, M_SPENT,
+    K_SEEKER_EARNERS, LAG_FIRST_DAY_SHARE, LAG_KIND, LAG_TAIL_P, LAG_VALID_DAYS, LINK_USE, M_LEFT, M_SPENT, M_UNPAID,
     MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
     NO_LAG, NWOM_CONVERSION_PENALTY, NWOM_DAYS, NWOM_ORGANIC_PENALTY, NWOM_RATE, ONBOARDING, ORGANIC_RATE,
     PAID_ON_QUALIFICATION, PIPELINE_LAG, PREMIUM_FADE_DAYS, QUALIFICATION_DAYS, REACH_SHARE, RENEWAL_EVERY, RENEWAL_NOTICE,
@@ -618,31 +618,32 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                         if fraud[c]:
                             referees[n_referees] = -1 - c
                             n_referees += 1
-            if K[K_EXHAUSTED_DAY] < 0:
-                # the sides of claims a spent month's allowance deferred come first (filed
-                # under the day it refills), then today's; masks: 1 the referrer's, 2 the friend's
-                n_deferred = 0
-                if program_on:
-                    buf, n_deferred = qu.take(heads, tails, pool, meta, qu.DEFERRED, day, buf)
-                codes = np.empty(n_deferred + n_referees, np.int64)
-                masks = np.empty(n_deferred + n_referees, np.int64)
-                for i in range(n_deferred):
-                    codes[i] = buf[i, 0]
-                    masks[i] = buf[i, 1]
-                for i in range(n_referees):
-                    codes[n_deferred + i] = referees[i]
-                    masks[n_deferred + i] = 3
-                if program_on and len(codes) > 0:
-                    reward_cost, paid, fraud_cost = pay(P, Q, K, M, day, codes, masks, referred_by, rewards_earned,
-                                                        reward_value, batch, tier_after, tier_amount)
-                if K[K_EXHAUSTED_DAY] < 0 and len(codes) > 0:
-                    # what the allowance could not pay waits for its next month (the spare
-                    # day after the horizon keeps what falls due after it)
-                    later = min(K[K_PAUSED_UNTIL], Q[DAYS] + 1)
-                    pool = qu.reserve(pool, meta, np.int64(len(codes)))
-                    for i in range(len(codes)):
-                        if masks[i] != 0:
-                            qu.put(heads, tails, pool, meta, qu.DEFERRED, later, codes[i], masks[i], qu.NO_DATA)
+            # the sides of claims a spent month's allowance deferred come first (filed under
+            # the day it refills), then today's; masks: 1 the referrer's, 2 the friend's
+            exhausted_before = K[K_EXHAUSTED_DAY] >= 0
+            n_deferred = 0
+            if program_on:
+                buf, n_deferred = qu.take(heads, tails, pool, meta, qu.DEFERRED, day, buf)
+            codes = np.empty(n_deferred + n_referees, np.int64)
+            masks = np.empty(n_deferred + n_referees, np.int64)
+            for i in range(n_deferred):
+                codes[i] = buf[i, 0]
+                masks[i] = buf[i, 1]
+            for i in range(n_referees):
+                codes[n_deferred + i] = referees[i]
+                masks[n_deferred + i] = 3
+            if (program_on or exhausted_before) and len(codes) > 0:
+                # once the budget is exhausted nothing is paid: pay counts what is lost
+                reward_cost, paid, fraud_cost = pay(P, Q, K, M, day, codes, masks, referred_by, rewards_earned,
+                                                    reward_value, batch, tier_after, tier_amount, exhausted_before)
+            if K[K_EXHAUSTED_DAY] < 0 and len(codes) > 0:
+                # what the allowance could not pay waits for its next month (the spare
+                # day after the horizon keeps what falls due after it)
+                later = min(K[K_PAUSED_UNTIL], Q[DAYS] + 1)
+                pool = qu.reserve(pool, meta, np.int64(len(codes)))
+                for i in range(len(codes)):
+                    if masks[i] != 0:
+                        qu.put(heads, tails, pool, meta, qu.DEFERRED, later, codes[i], masks[i], qu.NO_DATA)
         profit = revenue - reward_cost - acquisition
         row[COL_REVENUE] = revenue
         row[COL_ACQUISITION_COST] = acquisition
@@ -687,14 +688,15 @@ def month_left(P, M, day):
 
 @compiled_only
 def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_value, batch, tier_after,
-        tier_amount):
+        tier_amount, exhausted):
     """Rewards due today, referrer's then referee's for each claim in order, paid while
     their running company cost fits the budget and the month's allowance
     (behaviour/budget.Budget.pay); returns (company cost, rewards paid, company cost
     of the fake accounts' claims). A claim is a referred friend c, or -1 - c for the
     fake account that signed up alongside c (credited to c's referrer); ``masks[i]``
     its sides still owed (1 the referrer's, 2 the friend's), left holding the sides
-    the budget or the allowance refused."""
+    the budget or the allowance refused. Once the budget is exhausted (``exhausted``,
+    or by this payment), the company cost of what it refused is lost (M_UNPAID)."""
     count = len(referees)
     # rewards_earned's integer type: referrer_reward then compiles once, for these and the day's calls
     earned = np.empty(count, rewards_earned.dtype)
@@ -705,8 +707,8 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
     for i in range(count):
         batch[referred_by[max(referees[i], -1 - referees[i])]] = 0
     budget_left = M[M_LEFT]
-    limit = min(budget_left, month_left(P, M, day)) + 1e-9
-    running, cost, paid, fraud_cost = 0.0, 0.0, 0, 0.0
+    limit = -1.0 if exhausted else min(budget_left, month_left(P, M, day)) + 1e-9
+    running, cost, paid, fraud_cost, refused_cost = 0.0, 0.0, 0, 0.0, 0.0
     refused, short, first_refused = False, False, 0.0
     for i in range(count):
         fake = referees[i] < 0
@@ -719,6 +721,7 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
             running += face * P[COST_SHARE]
             affordable = running <= limit
             if not affordable:
+                refused_cost += face * P[COST_SHARE]
                 if not short:
                     short, first_refused = True, running
                 if face * P[COST_SHARE] > 0:
@@ -738,8 +741,11 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
                 rewards_earned[r] += 1
     M[M_LEFT] -= cost
     M[M_SPENT] += cost
-    if M[M_LEFT] <= 1e-9 or (refused and first_refused > budget_left + 1e-9):
-        K[K_EXHAUSTED_DAY] = day
-    elif refused or month_left(P, M, day) <= 1e-9:
-        K[K_PAUSED_UNTIL] = int(math.ceil((month_of(day) + 1) * DAYS_PER_MONTH)) + 1
+    if not exhausted:
+        if M[M_LEFT] <= 1e-9 or (refused and first_refused > budget_left + 1e-9):
+            K[K_EXHAUSTED_DAY] = day
+        elif refused or month_left(P, M, day) <= 1e-9:
+            K[K_PAUSED_UNTIL] = int(math.ceil((month_of(day) + 1) * DAYS_PER_MONTH)) + 1
+    if K[K_EXHAUSTED_DAY] >= 0:
+        M[M_UNPAID] += refused_cost
     return cost, paid, fraud_cost

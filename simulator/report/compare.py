@@ -16,7 +16,7 @@ from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, Decision, decide, d
 from ..config import has_program
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, summarize
-from .text import budget_never_ran_out, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split
+from .text import budget_never_ran_out, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -90,8 +90,9 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
                  f"{interval_text(decision.diff_ci_low, decision.diff_ci_high)}"
                  + (" (sure at 95%)." if sure else " (not distinguishable at 95% with these replicates)."))
     if math.isfinite(decision.budget_share) and decision.budget_share > 0:
+        best = next(d for d in comparison.designs if d.scenario.name == decision.best)
         text += (f" Its budget ran out on day {decision.budget_day:.0f} (median) in {decision.budget_share:.0%} of "
-                 f"replicates.")
+                 f"replicates." + unpaid_sentence(best.runs))
     elif math.isfinite(decision.budget_share):
         best = next(d for d in comparison.designs if d.scenario.name == decision.best)
         text += " " + budget_never_ran_out(best.runs, best.scenario.program.incentive, best.scenario.days)

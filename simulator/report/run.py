@@ -13,7 +13,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (ask_queue_note, budget_never_ran_out, figure_links, fmt, interval_text, k_window_note, reward_weighing,
+from .text import (ask_queue_note, budget_never_ran_out, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
                    summary_dict, summary_table, value_split)
 
 def headline(results: Results) -> list[str]:
@@ -46,7 +46,7 @@ def headline(results: Results) -> list[str]:
             finite = days[np.isfinite(days)]
             text += " " + (happened.format(day=float(np.median(finite)), share=len(finite) / len(days)) if len(finite)
                            else never)
-    return [text + fraud_sentence(runs), ""]
+    return [text + unpaid_sentence(runs) + fraud_sentence(runs), ""]
 
 
 def fraud_sentence(runs) -> str:

@@ -245,6 +245,15 @@ def budget_never_ran_out(runs, incentive, days: int) -> str:
     return text
 
 
+def unpaid_sentence(runs) -> str:
+    """What the referrals had earned but the budget, once it ran out, no longer paid (mean
+    over replicates): a saving the program makes by breaking its word, for the reader to weigh."""
+    if "rewards_unpaid" not in runs.columns or not len(runs) or not float(runs["rewards_unpaid"].mean()) > 0:
+        return ""
+    return (f" Rewards the referrals had already earned, costing {fmt(float(runs['rewards_unpaid'].mean()))} on "
+            f"average, fell due after the budget ran out and went unpaid (`rewards_unpaid`).")
+
+
 def budget_used(runs, incentive) -> str:
     """How much of a total budget the rewards used, on average (a budget far above the
     spend constrains nothing: the reader should see that)."""
