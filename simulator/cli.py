@@ -181,14 +181,18 @@ def _print_headline(results) -> None:
                       + _median_day(results.runs, metric) + _defined_in(metric, int(row["n"]), replicates)
                       + ("   a dashboard's view (reward cost only), not a verdict" if metric == "attributed_roi" else ""),
                       markup=False)
+    runs = results.runs
     if "budget_exhausted_day" in table.index and table.loc["budget_exhausted_day", "n"] > 0:
-        row = table.loc["budget_exhausted_day"]
+        days = runs["budget_exhausted_day"].dropna()
         incentive = results.scenario.program.incentive
         after = "asks continued unrewarded" if incentive.on_budget_exhausted == "rewards_only" else "the program ended"
-        unpaid = float(results.runs["rewards_unpaid"].mean()) if "rewards_unpaid" in results.runs.columns else 0.0
-        out.print(f"  budget ran out on day {fmt(row['mean'])} on average ({int(row['n'])} of {len(results.runs)} runs); "
-                  f"after it {after}" + (f"; rewards already earned went unpaid: {fmt(unpaid)} on average"
-                                         if unpaid > 0 else ""), markup=False)
+        # the median, as report.md's headline gives it
+        out.print(f"  budget ran out on day {days.median():.0f} (median; {len(days)} of {replicates} runs); "
+                  f"after it {after}", markup=False)
+    some = runs["rewards_unpaid"][runs["rewards_unpaid"] > 0] if "rewards_unpaid" in runs.columns else []
+    if len(some):
+        out.print(f"  earned rewards beyond the budget: {fmt(float(some.mean()))} on average in {len(some)} of "
+                  f"{replicates} runs (rewards_unpaid, charged to the value)", markup=False)
 
 
 @app.command()

@@ -69,7 +69,7 @@ SUMMARY_METRICS: dict[str, str] = {
     "ltv_ratio": "ltv_referred / ltv_organic [-]",
     "cumulative_profit": "profit over the horizon (1-year profit for a 365-day run) [currency]",
     "budget_exhausted_day": "day the budget ran out (NaN if it never did) [day]",
-    "rewards_unpaid": "company cost of the rewards that fell due once the budget had run out, which the program no longer pays, though the referrals had earned them (0 if it never ran out) [currency]",
+    "rewards_unpaid": "company cost of the rewards the referrals earned that the budget does not pay: those that fell due once it had run out, and the expected cost of those due after the last day beyond what is left of it; charged to incremental_value all the same [currency]",
     "equity_final": "expected discounted future margin of the customers active on the last day [currency]",
     "rewards_owed": "expected discounted company cost of the rewards due after the last day for referrals made by then (paid on qualification, or deferred by a spent monthly allowance) [currency]",
     "pipeline_equity": "expected discounted value, on the last day, of the referrals still converting after it (in a conversion lag or sales pipeline): each friend's equity as a new customer less the rewards the referral triggers [currency]",
@@ -158,9 +158,19 @@ def equity_final(engine, active: np.ndarray | None = None, hazard: np.ndarray | 
     return float(customer_equity(scenario.economics, tenure.astype(np.float64), referred, hazard, weight).sum())
 
 
-def rewards_owed(engine, joined: np.ndarray | None = None) -> float:
+def rewards_owed(engine, joined: np.ndarray | None = None, due: float | None = None) -> float:
+    """What the budget will pay of the rewards that fall due after the last day
+    (rewards_due_after, or ``due`` when known): all of them while it lasts, at most
+    what is left of it, and none once it ran out. The rest is unpaid (run_summary)."""
+    if engine.budget_exhausted_day is not None:
+        return 0.0
+    return min(rewards_due_after(engine, joined) if due is None else due, engine.budget.left)
+
+
+def rewards_due_after(engine, joined: np.ndarray | None = None) -> float:
     """Expected company cost of the rewards that fall due after the last day for
-    referrals made by then: what equity_final's customers still cost the program.
+    referrals made by then: what equity_final's customers still cost the program,
+    whether or not the budget will pay them (rewards_owed, rewards_unpaid).
 
     First the rewards a spent month's allowance deferred (Engine.deferred_claims):
     already earned, each is paid when the allowance refills (budget.paused_until),
@@ -170,11 +180,11 @@ def rewards_owed(engine, joined: np.ndarray | None = None) -> float:
     exp(-h w) under their current daily hazard h, w = a + q - T days on), and their
     fake account's claim unless blocked. All at the referrer's tier and cap counting
     the claims before it, face value times cost_share, discounted like equity_final
-    (exp(-d w)), and at most what is left of the budget. None when no reward is on
-    offer or once the budget ran out. ``joined``: everyone who ever joined, when known."""
+    (exp(-d w)). None when no reward is on offer. ``joined``: everyone who ever joined,
+    when known."""
     sc, p, day = engine.scenario, engine.people, engine.day
     incentive = sc.program.incentive
-    if not offers_reward(incentive) or engine.budget_exhausted_day is not None:
+    if not offers_reward(incentive):
         return 0.0
     codes, masks = engine.deferred_claims()
     claims = np.maximum(codes, -1 - codes)
@@ -205,10 +215,10 @@ def rewards_owed(engine, joined: np.ndarray | None = None) -> float:
     earned[owes[:, 0]] += inc.rank_within(referrers[owes[:, 0]])
     face = inc.referrer_reward(incentive, earned) * owes[:, 0] + inc.referee_reward(incentive) * owes[:, 1]
     discount = np.exp(-np.log1p(sc.economics.annual_discount_rate) / 365.0 * wait)
-    return float(min((weight * discount * face).sum() * engine.budget.cost_share, engine.budget.left))
+    return float((weight * discount * face).sum() * engine.budget.cost_share)
 
 
-def pipeline_equity(engine, owed: float = 0.0) -> float:
+def pipeline_equity(engine) -> float:
     """Expected discounted value, on the last day T, of the referrals still converting
     after it: the successful invitations within their conversion lag or sales pipeline
     (Engine.pending_leads), which a longer run would turn into customers.
@@ -220,8 +230,8 @@ def pipeline_equity(engine, owed: float = 0.0) -> float:
     less, for a tracked lead while a reward is on offer, its rewards: the referrer's
     (at the tier and cap reached counting the leads before it) plus the friend's, times
     cost_share, paid on L, or on L + q if the friend is still a customer then (paid on
-    qualification); all discounted from T like equity_final, e^(-d (L - T)), the
-    rewards at most what is left of the budget after ``owed`` (rewards_owed). Valued
+    qualification); all discounted from T like equity_final, e^(-d (L - T)), whether
+    or not the budget would pay them (the referral earned them: rewards_unpaid). Valued
     as ordinary customers: a reward seeker's margin and a fake account alongside are
     drawn only at joining and are left out."""
     sc, p = engine.scenario, engine.people
@@ -243,15 +253,14 @@ def pipeline_equity(engine, owed: float = 0.0) -> float:
     with np.errstate(invalid="ignore"):  # inf * 0 where equity is infinite (no churn, no discount)
         value = float((ahead * customer_equity(econ, np.zeros(len(target)), np.ones(len(target), bool), hazard)).sum())
     incentive = sc.program.incentive
-    if not offers_reward(incentive) or engine.budget_exhausted_day is not None or not tracked.any():
+    if not offers_reward(incentive) or not tracked.any():
         return value
     paid = referrer[tracked]
     face = inc.referrer_reward(incentive, p.rewards_earned[paid] + inc.rank_within(paid)) + inc.referee_reward(incentive)
     later = ahead[tracked]
     if incentive.paid_on == "qualification":  # paid q days on, to a friend still a customer
         later = later * np.exp(-(hazard[tracked] + d) * incentive.qualification_days)
-    rewards = min(float((later * face).sum()) * engine.budget.cost_share, max(engine.budget.left - owed, 0.0))
-    return value - rewards
+    return value - float((later * face).sum()) * engine.budget.cost_share
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -323,8 +332,8 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
         "ltv_ratio": ratio(ltv["referred"], ltv["organic"]) if math.isfinite(ltv["organic"]) else float("nan"),
         "cumulative_profit": float(daily[-1, col["cumulative_profit"]]),
         "equity_final": equity_final(engine, active, hazard),
-        "rewards_owed": (owed := rewards_owed(engine, joined)),
-        "pipeline_equity": pipeline_equity(engine, owed),
+        "rewards_owed": (owed := rewards_owed(engine, joined, due := rewards_due_after(engine, joined))),
+        "pipeline_equity": pipeline_equity(engine),
         "budget_exhausted_day": float("nan") if engine.budget_exhausted_day is None else float(engine.budget_exhausted_day),
-        "rewards_unpaid": engine.budget.unpaid,
+        "rewards_unpaid": engine.budget.unpaid + (due - owed),
     }, (cohort_k_by_month(people, engine.day, engine.scenario.k_window_days, cohorts=cohorts) if by_month else None)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pandas and scipy cost about a second to import: loaded wher
     import pandas as pd
 
 INCREMENTAL_METRICS = {
-    "incremental_value": "(cumulative_profit + equity_final - rewards_owed + pipeline_equity) minus the same for the no-program twin on the same seed: the headline [currency]",
+    "incremental_value": "(cumulative_profit + equity_final - rewards_owed - rewards_unpaid + pipeline_equity) minus the same for the no-program twin on the same seed: the headline [currency]",
     "incremental_roi": "incremental_value / program_cost (rewards and the levers' costs) [-]",
     "incremental_cac": "program_cost (rewards and the levers' costs) per incremental customer (NaN when the program adds none) [currency]",
     "incremental_cac_vs_paid": "incremental_cac / economics.paid_cac: below 1 the program beats paid acquisition (NaN without paid_cac) [-]",
@@ -38,9 +38,11 @@ INCREMENTAL_METRICS = {
 
 def net_value(metrics: dict[str, float]) -> float:
     """What a run is worth at its horizon: its profit, plus the equity of the customers
-    still active, less the rewards still owed for referrals already made, plus what the
-    referrals still converting will be worth."""
-    return metrics["cumulative_profit"] + metrics["equity_final"] - metrics["rewards_owed"] + metrics["pipeline_equity"]
+    still active, less the rewards still owed for referrals already made and those the
+    referrals earned that the budget does not pay (a budget stops the program; it does
+    not make what was earned free), plus what the referrals still converting will be worth."""
+    return (metrics["cumulative_profit"] + metrics["equity_final"] - metrics["rewards_owed"]
+            - metrics["rewards_unpaid"] + metrics["pipeline_equity"])
 
 
 def incremental_metrics(scenario: Scenario, metrics: dict[str, float], twin: dict[str, float],

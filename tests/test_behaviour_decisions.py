@@ -395,3 +395,22 @@ def test_rewards_falling_due_after_the_budget_ran_out_are_counted_unpaid(budgets
     assert summary["reward_cost"] + summary["rewards_unpaid"] == pytest.approx(10.0 * sides_due(engine, paid_on, q),
                                                                                rel=1e-12)
     assert summary["rewards_owed"] == 0 and len(engine.deferred_claims()[0]) == 0
+
+
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+def test_a_budget_that_only_cuts_what_is_owed_after_the_horizon_adds_no_value(kernel):
+    """A budget a little above what the run spends changes nothing within it, but cannot
+    pay the rewards owed after the horizon. Those were earned, so the run is worth the
+    same as without a budget: what rewards_owed loses, rewards_unpaid gains. (The
+    value had risen as the budget tightened: the same run scored higher for not paying.)"""
+    from simulator.runner import net_value
+
+    free = Engine(small(days=90), seed=21, kernel=kernel).run()
+    spent = float(free.daily[:, C["reward_cost"]].sum())
+    tight = Engine(small(program={"incentive": {"budget": spent + 5}}, days=90), seed=21, kernel=kernel).run()
+    a, b = run_summary(free), run_summary(tight)
+    assert tight.budget_exhausted_day is None and b["reward_cost"] == a["reward_cost"]
+    assert a["rewards_owed"] > 20 and a["rewards_unpaid"] == 0
+    assert b["rewards_owed"] == pytest.approx(5.0) and b["rewards_unpaid"] == pytest.approx(a["rewards_owed"] - 5.0)
+    assert b["pipeline_equity"] == pytest.approx(a["pipeline_equity"], rel=1e-12)
+    assert net_value(b) == pytest.approx(net_value(a), rel=1e-12)

@@ -281,9 +281,10 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     assert "those falling due meanwhile, are paid first when it refills" in text
     # rewards earned but falling due after the budget ran out are named, with what they cost
     lost = headline(SimpleNamespace(runs=runs.assign(rewards_unpaid=[0.0, 90.0]), scenario=budgeted))[0]
-    assert ("Rewards the referrals had already earned, costing 45.0 on average, fell due after the budget ran out "
-            "and went unpaid (`rewards_unpaid`).") in lost
-    assert "went unpaid" not in headline(SimpleNamespace(runs=runs.assign(rewards_unpaid=0.0), scenario=budgeted))[0]
+    assert ("In 1 of the 2 replicates, rewards the referrals had earned were beyond the budget (90.0 of company cost "
+            "on average there, `rewards_unpaid`") in lost
+    assert "the value is charged for them all the same" in lost
+    assert "beyond the budget" not in headline(SimpleNamespace(runs=runs.assign(rewards_unpaid=0.0), scenario=budgeted))[0]
 
 
 @pytest.mark.parametrize("nothing_compiled", [False, True])

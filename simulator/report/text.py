@@ -94,8 +94,10 @@ def value_split(runs, days: int) -> str:
         pipeline = 0.0
     # "splits into", not "of it": a loss's parts read as parts too (a loss of 973,827 "of it -1,287,456 is cash")
     cash = f"{fmt(profit)} of cash within the {days} days (incremental profit)"
+    unpaid = "rewards_unpaid" in runs.columns and float(runs["rewards_unpaid"].mean()) > 0
     equity = (f"{fmt(value - profit - pipeline)} of margin the extra customers still active on day {days} are "
-              f"expected to bring, less rewards still owed (customer equity)")
+              f"expected to bring, less rewards still owed" + (" or earned but not paid by the budget" if unpaid else "")
+              + " (customer equity)")
     if not pipeline:
         return f" It splits into {cash} and {equity}."
     return (f" It splits into {cash}, {equity}, and {fmt(pipeline)} of referrals still converting on day {days} (in a "
@@ -246,12 +248,19 @@ def budget_never_ran_out(runs, incentive, days: int) -> str:
 
 
 def unpaid_sentence(runs) -> str:
-    """What the referrals had earned but the budget, once it ran out, no longer paid (mean
-    over replicates): a saving the program makes by breaking its word, for the reader to weigh."""
-    if "rewards_unpaid" not in runs.columns or not len(runs) or not float(runs["rewards_unpaid"].mean()) > 0:
+    """What the referrals earned but the budget does not pay (rewards_unpaid), in the
+    replicates where there was some: not a saving, as the value is charged for it."""
+    if "rewards_unpaid" not in runs.columns or not len(runs):
         return ""
-    return (f" Rewards the referrals had already earned, costing {fmt(float(runs['rewards_unpaid'].mean()))} on "
-            f"average, fell due after the budget ran out and went unpaid (`rewards_unpaid`).")
+    unpaid = runs["rewards_unpaid"].to_numpy(dtype=float)
+    some = unpaid[unpaid > 0]
+    if not len(some):
+        return ""
+    where = "every replicate" if len(some) == len(unpaid) else f"{len(some)} of the {len(unpaid)} replicates"
+    return (f" In {where}, rewards the referrals had earned were beyond the budget ({fmt(float(some.mean()))} of "
+            f"company cost on average there, `rewards_unpaid`: falling due after it ran out, or after the horizon "
+            f"beyond what was left of it); the value is charged for them all the same, as a budget stops the program "
+            f"but does not make what was earned free.")
 
 
 def budget_used(runs, incentive) -> str:
