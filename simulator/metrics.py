@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .behaviour import incentive as inc
-from .behaviour.churn import daily_hazard
+from .behaviour.churn import DAYS_PER_MONTH, daily_hazard
 from .behaviour.economics import customer_equity, lifetime_value
 from .config import offers_reward
 from .stages import PROGRAM_COSTS
@@ -173,8 +173,8 @@ def rewards_due_after(engine, joined: np.ndarray | None = None) -> float:
     whether or not the budget will pay them (rewards_owed, rewards_unpaid).
 
     First the rewards a spent month's allowance deferred (Engine.deferred_claims):
-    already earned, each is paid when the allowance refills (budget.paused_until),
-    whatever became of the friend. Then, paid on qualification, a tracked referral of
+    already earned, they are paid in order as the allowance refills, from the month
+    of budget.paused_until on at budget_per_month a month, whatever became of the friend. Then, paid on qualification, a tracked referral of
     day a is paid on a + q; those with a + q past the horizon are owed. Each is paid,
     as in the money stage, if the friend is still a customer then (probability
     exp(-h w) under their current daily hazard h, w = a + q - T days on), and their
@@ -189,7 +189,7 @@ def rewards_due_after(engine, joined: np.ndarray | None = None) -> float:
     codes, masks = engine.deferred_claims()
     claims = np.maximum(codes, -1 - codes)
     weight = np.ones(len(codes))
-    wait = np.full(len(codes), float(max(engine.budget.paused_until - day, 0)))
+    wait = np.zeros(len(codes))  # the deferred sides' own days are set below
     owes = np.column_stack([(masks & 1) != 0, (masks & 2) != 0])
     referrers = p.referred_by[claims]
     if incentive.paid_on == "qualification":
@@ -213,9 +213,19 @@ def rewards_due_after(engine, joined: np.ndarray | None = None) -> float:
         return 0.0
     earned = p.rewards_earned[referrers].copy()
     earned[owes[:, 0]] += inc.rank_within(referrers[owes[:, 0]])
-    face = inc.referrer_reward(incentive, earned) * owes[:, 0] + inc.referee_reward(incentive) * owes[:, 1]
-    discount = np.exp(-np.log1p(sc.economics.annual_discount_rate) / 365.0 * wait)
-    return float((weight * discount * face).sum() * engine.budget.cost_share)
+    to_referrer = inc.referrer_reward(incentive, earned) * owes[:, 0]
+    to_friend = inc.referee_reward(incentive) * owes[:, 1]
+    rate = np.log1p(sc.economics.annual_discount_rate) / 365.0
+    value = weight * np.exp(-rate * wait) * (to_referrer + to_friend)
+    if len(codes):
+        # the deferred sides, in order, as the allowance refills: budget_per_month a month
+        # from the month of paused_until on (each side waits for the months its running cost needs)
+        sides = np.column_stack([to_referrer[: len(codes)], to_friend[: len(codes)]])
+        running = np.cumsum(sides.ravel() * engine.budget.cost_share)
+        months = np.maximum(np.ceil(running / incentive.budget_per_month - 1e-9) - 1, 0)
+        paid_day = np.ceil((engine.budget.month_of(engine.budget.paused_until) + months) * DAYS_PER_MONTH) + 1
+        value[: len(codes)] = (sides * np.exp(-rate * (paid_day - day)).reshape(-1, 2)).sum(axis=1)
+    return float(value.sum() * engine.budget.cost_share)
 
 
 def pipeline_equity(engine) -> float:

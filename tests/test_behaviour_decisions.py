@@ -368,10 +368,15 @@ def test_a_spent_monthly_allowance_defers_rewards_and_loses_none(paid_on, kernel
     assert np.all(spent[1:] <= per_month * months_begun + 1e-9)
     assert spent[-1] > per_month * (months_begun[-1] - 1)  # every month's allowance but the last was used
     if paid_on == "signup":  # no referral is still qualifying: what is owed is the deferred sides alone
-        wait = engine.budget.paused_until - days
-        discount = math.exp(-math.log1p(scenario.economics.annual_discount_rate) / 365.0 * wait)
-        assert wait > 0
-        assert run_summary(engine)["rewards_owed"] == pytest.approx(10.0 * sides_owed * discount, rel=1e-12)
+        # paid in order as the allowance refills, six $10 sides a month from the month the
+        # reward is on again: side j (from 0) on the first day of month k + j // 6
+        k = math.floor((engine.budget.paused_until - 1) / DAYS_PER_MONTH)
+        assert engine.budget.paused_until == math.ceil(k * DAYS_PER_MONTH) + 1 > days
+        rate = math.log1p(scenario.economics.annual_discount_rate) / 365.0
+        owed = sum(10.0 * math.exp(-rate * (math.ceil((k + j // 6) * DAYS_PER_MONTH) + 1 - days))
+                   for j in range(sides_owed))
+        assert sides_owed > 6  # more than one month's allowance waits
+        assert run_summary(engine)["rewards_owed"] == pytest.approx(owed, rel=1e-12)
 
 
 @pytest.mark.parametrize("budgets", [{"budget": 400}, {"budget": 400, "budget_per_month": 150}],
