@@ -44,7 +44,7 @@ import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
-from .config import Scenario, has_budget
+from .config import Scenario
 from .errors import ScenarioError
 from .evaluation import BUDGET_CAPPED, MINIMISED, Evaluate, Evaluator, check_metric, ceiling
 from .parameters import Parameter, apply_values
@@ -378,11 +378,12 @@ class Search:
 
     def confirm(self, study: optuna.Study, number: int) -> pd.DataFrame:
         """The candidate re-run on fresh seeds: every objective and constraint metric, and
-        with a budget the day it ran out (``n``: the runs in which it did)."""
+        with a total budget the day it ran out (``n``: the runs in which it did) and the
+        rewards earned beyond it (a monthly allowance alone runs out on no day)."""
         scenario = apply_values(self.base, study.trials[number].params, parameters=self.parameters)
         metrics = list(self.metrics)
-        if has_budget(scenario.program.incentive) and "budget_exhausted_day" not in metrics:
-            metrics.append("budget_exhausted_day")
+        if getattr(scenario.program.incentive, "budget", None) is not None:
+            metrics += [m for m in ("budget_exhausted_day", "rewards_unpaid") if m not in metrics]
         values = self.evaluate([scenario] * len(self.fresh_seeds), self.fresh_seeds, metrics)
         rows = [{"trial": number, "metric": m, **interval(np.array([v[m] for v in values]), metric=m)} for m in metrics]
         return pd.DataFrame(rows)

@@ -99,7 +99,7 @@ def test_a_spend_interval_is_clipped_at_the_budget_no_run_can_pass():
             first = s.program.base_share not in seen
             seen.add(s.program.base_share)
             out.append({"cumulative_profit": s.program.base_share, "reward_cost": 40_000.0 if first else 50_000.0,
-                        "budget_exhausted_day": 200.0 if first else float("nan")})
+                        "budget_exhausted_day": 200.0 if first else float("nan"), "rewards_unpaid": 0.0})
         return out
 
     base = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "budget": 50_000}})
@@ -376,3 +376,12 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
     assert "those falling due meanwhile, are paid first when it refills" in text
     total = small(program={"incentive": {"kind": "double_sided", "budget": 5000}}).program.incentive
     assert "Its budget never ran out in the 10 fresh-seed runs." in " ".join(_budget_lines(confirmation, 10, total))
+    # a monthly allowance alone is confirmed without a day it ran out (the console printed '– (0 fresh seeds)')
+    assert "monthly allowance (400 a month)" in " ".join(_budget_lines(confirmation.iloc[:0], 10, capped))
+    # the rewards earned beyond a total budget are named, as the run and compare reports name them
+    beyond = pd.DataFrame([{"trial": 1, "metric": "budget_exhausted_day", "n": 3, "mean": 200.0, "ci_low": 180.0,
+                            "ci_high": 220.0},
+                           {"trial": 1, "metric": "rewards_unpaid", "n": 10, "mean": 120.0}])
+    text = " ".join(_budget_lines(beyond, 10, total))
+    assert "**Its budget ran out in 3 of the 10 fresh-seed runs**, on day 200" in text
+    assert "Rewards the referrals earned beyond it cost 120.0 on average (`rewards_unpaid`)" in text

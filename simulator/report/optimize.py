@@ -133,19 +133,25 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
     """When the winner has a budget: in how many fresh-seed runs it ran out, and on which
     day on average (a design that spends its budget in September pays nothing after). A
     monthly allowance alone has no day it runs out: what it does is said instead."""
+    if getattr(incentive, "budget", None) is None:
+        if getattr(incentive, "budget_per_month", None) is None:
+            return []
+        return ["", f"It has a monthly allowance ({incentive.budget_per_month:,.0f} a month) and no total budget: "
+                    + MONTHLY_PAUSE]
     row = confirmation[confirmation["metric"] == "budget_exhausted_day"]
     if not len(row):
         return []
-    if getattr(incentive, "budget", None) is None:
-        return ["", f"It has a monthly allowance ({incentive.budget_per_month:,.0f} a month) and no total budget: "
-                    + MONTHLY_PAUSE]
     row = row.iloc[0]
     ran_out = int(row["n"])
+    unpaid = confirmation[confirmation["metric"] == "rewards_unpaid"]
+    beyond = (f" Rewards the referrals earned beyond it cost {fmt(float(unpaid.iloc[0]['mean']))} on average "
+              f"(`rewards_unpaid`), charged to the value all the same." if len(unpaid) and unpaid.iloc[0]["mean"] > 0
+              else "")
     if ran_out == 0:
-        return ["", f"Its budget never ran out in the {runs} fresh-seed runs."]
+        return ["", f"Its budget never ran out in the {runs} fresh-seed runs." + beyond]
     return ["", f"**Its budget ran out in {ran_out} of the {runs} fresh-seed runs**, on day {row['mean']:.0f} on average "
                 f"(95% interval {row['ci_low']:.0f}–{row['ci_high']:.0f}): no reward is paid after it, and with "
-                f"`on_budget_exhausted: end_program` (the default) nobody is asked either."]
+                f"`on_budget_exhausted: end_program` (the default) nobody is asked either." + beyond]
 
 
 def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[Parameter], settings: OptimizeSettings,
