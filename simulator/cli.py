@@ -181,18 +181,27 @@ def _print_headline(results) -> None:
                       + _median_day(results.runs, metric) + _defined_in(metric, int(row["n"]), replicates)
                       + ("   a dashboard's view (reward cost only), not a verdict" if metric == "attributed_roi" else ""),
                       markup=False)
-    runs = results.runs
-    if "budget_exhausted_day" in table.index and table.loc["budget_exhausted_day", "n"] > 0:
-        days = runs["budget_exhausted_day"].dropna()
-        incentive = results.scenario.program.incentive
+    for line in _budget_lines(results.runs, results.scenario):
+        out.print(f"  {line}", markup=False)
+
+
+def _budget_lines(runs, scenario) -> list[str]:
+    """The console's lines on a design's total budget: the day it ran out (the median,
+    as report.md's headline gives it) and the rewards earned beyond it."""
+    from .report import fmt
+
+    lines = []
+    incentive = getattr(scenario.program, "incentive", None)
+    days = runs["budget_exhausted_day"].dropna() if "budget_exhausted_day" in runs.columns else []
+    if len(days):
         after = "asks continued unrewarded" if incentive.on_budget_exhausted == "rewards_only" else "the program ended"
-        # the median, as report.md's headline gives it
-        out.print(f"  budget ran out on day {days.median():.0f} (median; {len(days)} of {replicates} runs); "
-                  f"after it {after}", markup=False)
+        lines.append(f"budget ran out on day {days.median():.0f} (median; {len(days)} of {len(runs)} runs); "
+                     f"after it {after}")
     some = runs["rewards_unpaid"][runs["rewards_unpaid"] > 0] if "rewards_unpaid" in runs.columns else []
     if len(some):
-        out.print(f"  earned rewards beyond the budget: {fmt(float(some.mean()))} on average in {len(some)} of "
-                  f"{replicates} runs (rewards_unpaid, charged to the value)", markup=False)
+        lines.append(f"earned rewards beyond the budget: {fmt(float(some.mean()))} on average in {len(some)} of "
+                     f"{len(runs)} runs (rewards_unpaid, charged to the value)")
+    return lines
 
 
 @app.command()
@@ -376,6 +385,9 @@ def compare(
             out.print(f"  {metric:<18} {row['design']} - {comparison.reference}: {fmt(row['diff_mean'])}  "
                       f"{kind} 95% CI {fmt(row['diff_ci_low'])} – {fmt(row['diff_ci_high'])}{contrast}  {row['verdict']}",
                       markup=False)
+    for design in comparison.designs:  # a design whose budget ran out, or that earned rewards beyond it
+        for line in _budget_lines(design.runs, design.scenario):
+            out.print(f"  {design.scenario.name}: {line}", markup=False)
     out.print(f"results: {folder}/  (report.md says which design wins; comparison.csv, plots)", markup=False)
 
 

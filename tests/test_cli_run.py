@@ -342,3 +342,20 @@ def test_the_acquisition_mix_shows_every_source_of_new_customers(tmp_path, monke
     plots.acquisition_mix({"design": frame}, tmp_path / "mix.png")
     ends = {line.get_label(): line.get_ydata()[-1] for line in drawn["fig"].axes[0].get_lines()}
     assert ends == {"organic": 2, "referred (tracked link)": 6, "word of mouth (untracked)": 15}
+
+
+def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
+    """run's console gave the exhaustion day's mean where report.md gives the median, and
+    compare's console said nothing of budgets; both now print these lines."""
+    from simulator.cli import _budget_lines
+
+    from .conftest import small
+
+    budgeted = small(program={"incentive": {"kind": "double_sided", "budget": 500}})
+    runs = pd.DataFrame({"budget_exhausted_day": [100.0, 101.0, 140.0, float("nan")],
+                         "rewards_unpaid": [30.0, 0.0, 60.0, 0.0]})
+    assert _budget_lines(runs, budgeted) == [
+        "budget ran out on day 101 (median; 3 of 4 runs); after it the program ended",
+        "earned rewards beyond the budget: 45.0 on average in 2 of 4 runs (rewards_unpaid, charged to the value)"]
+    never = runs.assign(budget_exhausted_day=float("nan"), rewards_unpaid=0.0)
+    assert _budget_lines(never, budgeted) == []
