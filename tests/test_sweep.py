@@ -975,6 +975,26 @@ def test_a_cost_metrics_plot_marks_no_best_level_under_common_random_numbers(tmp
     path = write_sweep(tmp_path, common_random_numbers=True, metrics=["customers_final", "reward_cost"])
     assert runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"]).exit_code == 0
     assert calls == {"customers_final": True, "reward_cost": False}
+    # report.md says it ranks no cost, rather than leaving the metric out of its table silently
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "Not ranked: `reward_cost` (costs and budget days" in report
+
+
+def test_a_whole_block_swept_as_one_value_gets_short_tick_labels():
+    """A swept incentive block was labelled by its whole JSON text, longer than the
+    figure: matplotlib warned 'Tight layout not applied' on every plot. Its levels are now
+    named by the keys in which they differ, kind first; numbers keep 4 digits; long
+    labels are cut."""
+    from simulator.report.plots import tick_labels
+
+    single = '{"kind": "single_sided", "referrer_reward": 20, "reward_type": "cash", "paid_on": "qualification"}'
+    double = ('{"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "reward_type": "cash", '
+              '"paid_on": "qualification"}')
+    assert tick_labels([single, double]) == ["single_sided\nreferrer_reward=20",
+                                             "double_sided\nreferrer_reward=10\nreferee_reward=10"]
+    assert tick_labels([single, double], width=12) == ["single_sided\nreferrer_re…", "double_sided\nreferrer_re…\nreferee_rew…"]
+    assert tick_labels([single, single]) == ["#1", "#2"]
+    assert tick_labels([0.123456, 2.0, "null", "{not json"]) == ["0.1235", "2", "null", "{not json"]
 
 
 def test_a_swept_key_in_a_block_the_base_leaves_at_its_default_is_refused_before_any_run(tmp_path):

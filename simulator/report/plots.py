@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -204,6 +205,35 @@ def _level_key(value) -> tuple:
         return (2, 0.0, text)
 
 
+def tick_labels(values, width: int = 28) -> list[str]:
+    """Short axis labels for swept levels: numbers to 4 significant digits; a whole
+    block swept as one value (stored as its JSON text, e.g. ``{"kind": "single_sided",
+    ...}``) by the keys in which the levels differ, one line each (its kind first);
+    any line longer than ``width`` characters cut with an ellipsis. A block's full text
+    made a tick label longer than the figure, and matplotlib could then lay nothing out."""
+    values = list(values)
+    blocks = [_block(v) for v in values]
+    if values and all(b is not None for b in blocks):
+        keys = [k for k in dict.fromkeys(k for b in blocks for k in b) if len({json.dumps(b.get(k)) for b in blocks}) > 1]
+        keys.sort(key=lambda k: k != "kind")
+        lines = [[f"{k}={b[k]}" if k != "kind" else str(b[k]) for k in keys if k in b] or [f"#{i + 1}"]
+                 for i, b in enumerate(blocks)]
+    else:
+        lines = [[f"{v:.4g}" if isinstance(v, float) else str(v)] for v in values]
+    return ["\n".join(line if len(line) <= width else line[: width - 1] + "…" for line in label) for label in lines]
+
+
+def _block(value) -> dict | None:
+    """A swept block's mapping from its stored JSON text (None for any other value)."""
+    if not isinstance(value, str) or not value.lstrip().startswith("{"):
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
 def _in_level_order(table: pd.DataFrame, column: str) -> pd.DataFrame:
     return table.iloc[sorted(range(len(table)), key=lambda i: _level_key(table[column].iloc[i]))].reset_index(drop=True)
 
@@ -280,7 +310,10 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                 if ranked:
                     ax.axhline(float(table.loc[table["best"], "mean"].iloc[0]), color=colour, linestyle=":", linewidth=1)
                 if not numeric:
-                    ax.set_xticks(x, table[parameter].astype(str), rotation=30, fontsize=8)
+                    labels = tick_labels(table[parameter])
+                    stacked = any("\n" in label for label in labels)  # a block's keys, one per line: not slanted
+                    ax.set_xticks(x, labels, rotation=0 if stacked else 30, fontsize=7 if stacked else 8,
+                                  ha="center" if stacked else "right")
             else:
                 means = part.groupby("point_id").agg(value=(parameter, "first"), mean=(metric, "mean"))
                 if level is None:
@@ -318,9 +351,11 @@ def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path) -
     table = table.reindex(index=sorted(table.index, key=_level_key), columns=sorted(table.columns, key=_level_key))
     fig, ax = plt.subplots(figsize=(6.5, 5))
     image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
-    ax.set_xticks(range(table.shape[1]), [f"{v:.4g}" if isinstance(v, float) else str(v) for v in table.columns],
-                  rotation=30, fontsize=8)
-    ax.set_yticks(range(table.shape[0]), [f"{v:.4g}" if isinstance(v, float) else str(v) for v in table.index], fontsize=8)
+    columns = tick_labels(table.columns)
+    stacked = any("\n" in label for label in columns)
+    ax.set_xticks(range(table.shape[1]), columns, rotation=0 if stacked else 30, fontsize=7 if stacked else 8,
+                  ha="center" if stacked else "right")
+    ax.set_yticks(range(table.shape[0]), tick_labels(table.index), fontsize=8)
     if table.size <= 150:
         for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
             if np.isfinite(value):
