@@ -332,7 +332,8 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def people_frame(engine: Engine) -> pd.DataFrame:
-    """One row per person: the who-referred-whom tree of one run."""
+    """One row per person: the who-referred-whom tree of one run (columns: docs/model.md,
+    section 3, "The people table")."""
     import pandas as pd
 
     p = engine.people
@@ -346,7 +347,9 @@ def people_frame(engine: Engine) -> pd.DataFrame:
         "satisfaction": p.satisfaction,
         "churn_day": p.churn_day,
         "with_fake_account": p.fraud,
+        "tracked": p.tracked & (p.referred_by >= 0),
         "rewards_earned": p.rewards_earned,
+        "reward_value": p.reward_value,
         "revenue": engine.revenue_to_date(),
     })
 

@@ -161,6 +161,24 @@ def test_the_people_table_labels_each_person_by_state_and_channel():
     assert {"seed", "not acquired"} <= set(people["channel"]) and len(set(people["state"])) >= 2
 
 
+def test_the_people_table_tells_tracked_referrals_and_the_rewards_each_person_got():
+    """people.parquet had no way to tell a tracked referral from word of mouth (both have
+    referred_by >= 0), and rewards_earned is a count: the tracked ones are the summary's
+    referred_customers, and with no fake accounts the face values received, times the
+    cost share, are the run's reward cost."""
+    from simulator.metrics import run_summary
+    from simulator.runner import people_frame
+
+    from .conftest import small
+
+    engine = Engine(small(fraud={"share": 0.0}, program={"incentive": {"reward_type": "credit"}}), 3).run()
+    people, summary = people_frame(engine), run_summary(engine)
+    assert people["tracked"].sum() == summary["referred_customers"] > 0
+    assert (people["referred_by"][~people["tracked"]] >= 0).any()  # word of mouth: referred, not tracked
+    assert not (people["tracked"] & (people["referred_by"] < 0)).any()
+    assert people["reward_value"].sum() * 0.4 == pytest.approx(summary["reward_cost"], rel=1e-12) and summary["reward_cost"] > 0
+
+
 def _same(a, b) -> bool:
     return a == b or (isinstance(a, float) and np.isnan(a) and np.isnan(b))
 
