@@ -146,7 +146,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
             lines.append("| " + "".join(f"{_value_text(row[k])} | " for k in assumptions)
                          + f"{metric_label(row['metric'], sweep.base.days)} | {row['point_id']} | "
                          f"{_values(point, sweep.parameters)} | {fmt(row['mean'])} | {band} | {_ids(row['indistinguishable'])} |")
-        unranked = [m for m in sweep.spec.metrics if m in NEUTRAL and m not in set(best["metric"])]
+        unranked = [m for m in sweep.metrics if m in NEUTRAL and m not in set(best["metric"])]
         if unranked:
             lines += ["", f"Not ranked: {_names(unranked)} (costs and budget days: less is not better on its own, "
                           f"as a design that asks nobody costs nothing); each point's mean is in points.csv and the "
