@@ -10,6 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from simulator.cli import app
+from simulator.behaviour.churn import DAYS_PER_MONTH
 from simulator.engine import Engine
 from simulator.metrics import COLUMN_INDEX as C
 from simulator.rng import replicate_seeds
@@ -23,7 +24,7 @@ FILES = sorted(SCENARIOS.glob("*.yaml"))
 #: Files of the library (docs/scenarios.md, "Scenario library"); default.yaml and
 #: independent-cascade.yaml are documented elsewhere.
 LIBRARY = ("no-program", "single-sided-cash", "double-sided-credit", "dropbox-2008", "b2b-gift-card",
-           "b2b-organization", "budget-capped-campaign", "reminders-none", "reminders-three")
+           "b2b-organization", "budget-capped-campaign", "monthly-allowance", "reminders-none", "reminders-three")
 
 
 def test_the_library_is_all_there():
@@ -126,6 +127,23 @@ def test_budget_capped_campaign_spends_its_budget_and_stops():
             assert budget - scenario.program.cost_share() * scenario.program.incentive.referrer_reward < cost.sum()
             assert engine.daily[day + 1:, C["asks"]].sum() == 0 and engine.daily[day + 1:, C["reward_cost"]].sum() == 0
     assert exhausted >= 1
+
+
+def test_monthly_allowance_paces_spend_and_binds():
+    """$100 a month, accruing: by the end of month m at most 100 m is spent, in every
+    replicate; the allowance binds (some month ends with it spent to within one reward,
+    $8 of company cost), and the year spends less than the uncapped design on the same seed."""
+    scenario = load_scenario(SCENARIOS / "monthly-allowance.yaml")
+    uncapped = load_scenario(SCENARIOS / "double-sided-credit.yaml")
+    month = np.floor((np.arange(1, scenario.days + 1) - 1) / DAYS_PER_MONTH)
+    bound, cheaper = 0, 0
+    for seed in replicate_seeds(scenario.seed, 4):
+        spent = np.cumsum(Engine(scenario, seed).run().daily[1:, C["reward_cost"]])
+        allowed = 100.0 * (month + 1)
+        assert np.all(spent <= allowed + 1e-9)
+        bound += bool(np.any(allowed - spent < 8.0 + 1e-9))
+        cheaper += spent[-1] < Engine(uncapped, seed).run().daily[:, C["reward_cost"]].sum()
+    assert bound >= 3 and cheaper >= 3
 
 
 def test_no_program_pays_nothing_and_still_gets_word_of_mouth():
