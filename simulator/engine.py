@@ -189,6 +189,9 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         p.adopted_day[who] = day
         p.referred_by[who] = referrer
         p.tracked[who] = tracked
+        # a referral is for a reward when the friend joins while one is on offer: not
+        # during a month's pause, nor once the budget ran out (asks may go on unrewarded)
+        p.rewarded[who] = (referrer >= 0) & tracked & self.program_on
         p.channel[who] = channel
         first_ask = None
         if isinstance(channel, int) and channel == SEED:
@@ -210,7 +213,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             self._share_effect[who] = sat.segment_value(scores, sc.program.satisfaction_effect)
             self._churn_process.joined(who, scores, referrer >= 0, day)
         incentive = sc.program.incentive
-        rewarded = who[tracked]
+        rewarded = who[p.rewarded[who]]
         if len(rewarded) and not isinstance(incentive, NoIncentive) and incentive.paid_on == "qualification":
             self._pending_qualification.file(day + incentive.qualification_days, rewarded)
 
@@ -605,6 +608,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             return 0.0, 0, 0.0
         if incentive.paid_on == "signup":
             referees = referral.target[referral.tracked]
+            referees = referees[p.rewarded[referees]]
             real = np.ones(len(referees), bool)
             fake = p.fraud[referees]
         else:
@@ -645,8 +649,10 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             self.budget.unpaid += float(requested[owes & ~affordable].sum()) * self.budget.cost_share
         masks &= ~(affordable[:, 0] * 1 | affordable[:, 1] * 2)
         amounts = np.where(affordable & (requested > 0), requested, 0.0)
-        # a referral in a zero-reward tier still counts towards the next tier and the cap
-        credited = affordable[:, 0].copy()
+        # a referral in a zero-reward tier still counts towards the next tier and the cap, and
+        # so does one the exhausted budget no longer pays (it was earned: what is lost after it
+        # is priced as it would have been paid)
+        credited = (owes[:, 0] if self.budget.exhausted_day is not None else affordable[:, 0]).copy()
         if incentive.cap_per_referrer is not None:
             credited &= earned < incentive.cap_per_referrer
         np.add.at(p.rewards_earned, referrers[credited], 1)

@@ -122,7 +122,7 @@ class KernelBridge:
                np.zeros(n if renewal is not None else 0, np.int32))
         people = (p.state, p.satisfaction, p.adopted_day, p.referred_by, p.tracked, p.channel, p.asks, p.next_ask_day,
                   p.shared, p.rewards_earned, p.reward_value, p.churn_day, p.fraud, p.fraud_blocked, p.churn_clock,
-                  p.nwom_until, p.churn_hazard, p.tenure_at_start)
+                  p.nwom_until, p.churn_hazard, p.tenure_at_start, p.rewarded)
 
         channels = program.channels
         if isinstance(incentive, Tiered):

@@ -196,7 +196,7 @@ def rewards_due_after(engine, joined: np.ndarray | None = None) -> float:
         if joined is None:
             joined = np.flatnonzero(p.adopted_day != NEVER)
         due = p.adopted_day[joined] + incentive.qualification_days
-        owed = joined[(p.referred_by[joined] >= 0) & p.tracked[joined] & (due > day)]
+        owed = joined[p.rewarded[joined] & (due > day)]
         owed = owed[np.argsort(p.adopted_day[owed], kind="stable")]   # paid in order of joining
         waits = (p.adopted_day[owed] + incentive.qualification_days - day).astype(np.float64)
         alive = p.state[owed] == CUSTOMER
@@ -263,8 +263,8 @@ def pipeline_equity(engine) -> float:
     with np.errstate(invalid="ignore"):  # inf * 0 where equity is infinite (no churn, no discount)
         value = float((ahead * customer_equity(econ, np.zeros(len(target)), np.ones(len(target), bool), hazard)).sum())
     incentive = sc.program.incentive
-    if not offers_reward(incentive) or not tracked.any():
-        return value
+    if not offers_reward(incentive) or engine.budget_exhausted_day is not None or not tracked.any():
+        return value  # once the budget ran out no reward is on offer when the friends join
     paid = referrer[tracked]
     face = inc.referrer_reward(incentive, p.rewards_earned[paid] + inc.rank_within(paid)) + inc.referee_reward(incentive)
     later = ahead[tracked]

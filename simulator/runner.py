@@ -348,6 +348,7 @@ def people_frame(engine: Engine) -> pd.DataFrame:
         "churn_day": p.churn_day,
         "with_fake_account": p.fraud,
         "tracked": p.tracked & (p.referred_by >= 0),
+        "rewarded": p.rewarded,
         "rewards_earned": p.rewards_earned,
         "reward_value": p.reward_value,
         "revenue": engine.revenue_to_date(),

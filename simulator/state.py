@@ -23,6 +23,7 @@ class People:
     adopted_day: np.ndarray      # int32
     referred_by: np.ndarray      # int32 referrer of record, -1 when not referred
     tracked: np.ndarray          # bool: referred through a referral link (what a referral dashboard counts)
+    rewarded: np.ndarray         # bool: a tracked referral that joined while a reward was on offer: its rewards are owed
     tenure_at_start: np.ndarray  # int32 tenure on day 0 of an initial (existing) customer, else 0
     channel: np.ndarray          # int8 acquisition channel code
     asks: np.ndarray             # int16 asks received
@@ -47,6 +48,7 @@ class People:
             adopted_day=np.full(n, NEVER, np.int32),
             referred_by=np.full(n, -1, np.int32),
             tracked=np.zeros(n, bool),
+            rewarded=np.zeros(n, bool),
             tenure_at_start=np.zeros(n, np.int32),
             channel=np.full(n, NOT_ACQUIRED, np.int8),
             asks=np.zeros(n, np.int16),

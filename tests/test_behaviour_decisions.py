@@ -333,10 +333,12 @@ def test_a_horizon_shorter_than_the_qualification_period_owes_every_reward(kerne
 
 def sides_due(engine, paid_on: str, q: int) -> int:
     """Reward sides (referrer's and friend's) of every claim that fell due by the last
-    day: a tracked referral on signup, or on qualification while the friend is still a
-    customer (churned on a later day, or never), plus its fake account's claim."""
+    day: a referral made for a reward (tracked, the friend joining while one was on
+    offer) on signup, or on qualification while the friend is still a customer (churned
+    on a later day, or never), plus its fake account's claim."""
     p, days = engine.people, engine.day
-    joined = np.flatnonzero((p.adopted_day > 0) & (p.referred_by >= 0) & p.tracked)
+    joined = np.flatnonzero(p.rewarded)
+    assert np.all(p.tracked[joined] & (p.referred_by[joined] >= 0) & (p.adopted_day[joined] > 0))
     if paid_on == "signup":
         return 2 * int(len(joined) + p.fraud[joined].sum())
     joined = joined[p.adopted_day[joined] + q <= days]
@@ -349,57 +351,87 @@ def sides_due(engine, paid_on: str, q: int) -> int:
 @pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
 def test_a_spent_monthly_allowance_defers_rewards_and_loses_none(paid_on, kernel):
     """Conservation: every side of every reward claim that fell due is paid or still
-    owed at the end, however tight the allowance; the owed ones are rewards_owed's
-    first part (closed form: face value, discounted from the day the allowance
-    refills). Spend stays within the allowance."""
-    per_month, q, days = 60.0, 14, 150
+    owed at the end, however tight the allowance. rewards_owed in closed form (no
+    churn, no fraud, $10 sides): the deferred sides paid in order as the allowance
+    refills, four a month from the month the reward is on again (side j on the first
+    day of month k + j // 4), then each referral still qualifying, $20 on its day
+    a + q, all discounted from the last day. Spend stays within the allowance. (Seed
+    19: on qualification more than a month's backlog waits at the end on both paths.)"""
+    per_month, q, days = 40.0, 14, 150
     incentive = {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "qualification_days": q,
                  "paid_on": paid_on, "budget_per_month": per_month, "reward_type": "cash"}
-    scenario = small(program={"incentive": incentive}, fraud={"share": 0.05}, days=days)
-    engine = Engine(scenario, seed=12, kernel=kernel).run()
+    scenario = small(program={"incentive": incentive}, fraud={"share": 0.0}, churn={"monthly_rate": 0.0}, days=days)
+    engine = Engine(scenario, seed=19, kernel=kernel).run()
     codes, masks = engine.deferred_claims()
     sides_owed = int((masks & 1).sum() + (masks >> 1).sum())
     paid = int(engine.daily[:, C["rewards_paid"]].sum())
     assert engine.budget_exhausted_day is None and run_summary(engine)["rewards_unpaid"] == 0
-    assert sides_owed > 0 and paid > 0  # the allowance held rewards back, and paid some
+    assert paid > 0 and (sides_owed > 4 or paid_on == "signup")  # on qualification a backlog waits at the end
     assert paid + sides_owed == sides_due(engine, paid_on, q)
     spent = np.cumsum(engine.daily[:, C["reward_cost"]])
     months_begun = np.floor((np.arange(1, days + 1) - 1) / DAYS_PER_MONTH) + 1
     assert np.all(spent[1:] <= per_month * months_begun + 1e-9)
-    assert spent[-1] > per_month * (months_begun[-1] - 1)  # every month's allowance but the last was used
-    if paid_on == "signup":  # no referral is still qualifying: what is owed is the deferred sides alone
-        # paid in order as the allowance refills, six $10 sides a month from the month the
-        # reward is on again: side j (from 0) on the first day of month k + j // 6
-        k = math.floor((engine.budget.paused_until - 1) / DAYS_PER_MONTH)
-        assert engine.budget.paused_until == math.ceil(k * DAYS_PER_MONTH) + 1 > days
-        rate = math.log1p(scenario.economics.annual_discount_rate) / 365.0
-        owed = sum(10.0 * math.exp(-rate * (math.ceil((k + j // 6) * DAYS_PER_MONTH) + 1 - days))
-                   for j in range(sides_owed))
-        assert sides_owed > 6  # more than one month's allowance waits
-        assert run_summary(engine)["rewards_owed"] == pytest.approx(owed, rel=1e-12)
+    assert spent[-1] > per_month * (months_begun[-1] - 1) - 10  # every month's allowance but the last was used
+    rate = math.log1p(scenario.economics.annual_discount_rate) / 365.0
+    k = math.floor((engine.budget.paused_until - 1) / DAYS_PER_MONTH)
+    owed = sum(10.0 * math.exp(-rate * (math.ceil((k + j // 4) * DAYS_PER_MONTH) + 1 - days)) for j in range(sides_owed))
+    if paid_on == "qualification":
+        p = engine.people
+        joined = p.adopted_day[p.rewarded]
+        owed += sum(20.0 * math.exp(-rate * (a + q - days)) for a in joined[joined + q > days])
+    assert run_summary(engine)["rewards_owed"] == pytest.approx(owed, rel=1e-12)
 
 
-@pytest.mark.parametrize("budgets", [{"budget": 400}, {"budget": 400, "budget_per_month": 150}],
-                         ids=["total", "total-and-monthly"])
+@pytest.mark.parametrize("budgets", [{"budget": 400}, {"budget": 400, "budget_per_month": 150},
+                                     {"budget": 400, "on_budget_exhausted": "rewards_only"}],
+                         ids=["total", "total-and-monthly", "rewards-only"])
 @pytest.mark.parametrize("paid_on", ["signup", "qualification"])
 @pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
 def test_rewards_falling_due_after_the_budget_ran_out_are_counted_unpaid(budgets, paid_on, kernel):
     """Conservation in money: a $10 + $10 cash reward costs 10 a side, so what was paid
     (reward_cost) plus what fell due once the budget ran out (rewards_unpaid, with the
     rewards a monthly allowance had deferred until then) is 10 x every side that fell
-    due. Nothing is owed once the budget is gone."""
+    due. Nothing is owed once the budget is gone, and a friend who joins after it ran out
+    is owed nothing: with rewards_only asks go on, their referrals are tracked, and
+    counting them had charged every later referral to the value."""
     q = 14
     incentive = {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "qualification_days": q,
                  "paid_on": paid_on, "reward_type": "cash", **budgets}
     engine = Engine(small(program={"incentive": incentive}, fraud={"share": 0.05}, days=150), seed=12,
                     kernel=kernel).run()
-    summary = run_summary(engine)
+    summary, p = run_summary(engine), engine.people
     assert engine.budget_exhausted_day is not None
     assert summary["reward_cost"] == pytest.approx(400.0)
-    assert summary["rewards_unpaid"] >= 40  # referrals made before it ran out fell due after it
+    if paid_on == "qualification":  # referrals made before it ran out qualified after it
+        assert summary["rewards_unpaid"] >= 40
     assert summary["reward_cost"] + summary["rewards_unpaid"] == pytest.approx(10.0 * sides_due(engine, paid_on, q),
                                                                                rel=1e-12)
     assert summary["rewards_owed"] == 0 and len(engine.deferred_claims()[0]) == 0
+    later = p.adopted_day > engine.budget_exhausted_day
+    assert not p.rewarded[later].any()
+    if "on_budget_exhausted" in budgets:
+        assert (p.tracked & later).sum() > 10  # asks went on: tracked referrals, owed nothing
+
+
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+def test_rewards_lost_to_the_budget_still_count_towards_the_cap(kernel):
+    """$10 to the referrer, at most one reward each (cap_per_referrer 1), no fake
+    accounts: whether paid or lost to the exhausted budget, each referrer's first claim
+    costs 10 and the rest nothing, so reward_cost + rewards_unpaid is 10 x the referrers
+    with a claim that fell due. A lost reward had not counted towards the cap, and every
+    later claim of the same referrer was charged again."""
+    q = 45
+    incentive = {"kind": "single_sided", "referrer_reward": 10, "qualification_days": q, "cap_per_referrer": 1,
+                 "reward_type": "cash", "budget": 60}
+    engine = Engine(small(program={"incentive": incentive}, fraud={"share": 0.0}, days=200), seed=12,
+                    kernel=kernel).run()
+    summary, p = run_summary(engine), engine.people
+    joined = np.flatnonzero(p.rewarded & (p.adopted_day + q <= engine.day))
+    churned = p.churn_day[joined]
+    due = joined[(churned == NEVER) | (churned > p.adopted_day[joined] + q)]
+    referrers = np.unique(p.referred_by[due])
+    assert engine.budget_exhausted_day is not None and len(due) > len(referrers)  # some referrer had two claims
+    assert summary["reward_cost"] + summary["rewards_unpaid"] == pytest.approx(10.0 * len(referrers), rel=1e-12)
 
 
 @pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])

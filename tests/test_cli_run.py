@@ -278,7 +278,7 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
                                     scenario=capped))[0]
     assert "never ran out" not in text
     assert "Its monthly allowance (100 a month, 400 over the 4 months begun) was 98% used on average" in text
-    assert "those falling due meanwhile, are paid first when it refills" in text
+    assert "and those falling due meanwhile, are paid first when it refills" in text
     # rewards earned but falling due after the budget ran out are named, with what they cost
     lost = headline(SimpleNamespace(runs=runs.assign(rewards_unpaid=[0.0, 90.0]), scenario=budgeted))[0]
     assert ("In 1 of the 2 replicates, rewards the referrals had earned were beyond the budget (90.0 of company cost "

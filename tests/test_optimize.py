@@ -373,7 +373,7 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
     capped = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 400}}).program.incentive
     text = " ".join(_budget_lines(confirmation, 10, capped))
     assert "never ran out" not in text and "monthly allowance (400 a month) and no total budget" in text
-    assert "those falling due meanwhile, are paid first when it refills" in text
+    assert "and those falling due meanwhile, are paid first when it refills" in text
     total = small(program={"incentive": {"kind": "double_sided", "budget": 5000}}).program.incentive
     assert "Its budget never ran out in the 10 fresh-seed runs." in " ".join(_budget_lines(confirmation, 10, total))
     # a monthly allowance alone is confirmed without a day it ran out (the console printed '– (0 fresh seeds)')

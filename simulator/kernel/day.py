@@ -168,7 +168,8 @@ def lag(P, Q, rs, pipe_drop, pipe_p):
 def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads, tails, pool, meta, daily):
     """Days first_day..last_day (inclusive), in place; returns the event pool (grown or not)."""
     (state, satisfaction, adopted_day, referred_by, tracked, channel, asks, next_ask_day, shared, rewards_earned,
-     reward_value, churn_day, fraud, fraud_blocked, churn_clock, nwom_until, churn_hazard, tenure_at_start) = people
+     reward_value, churn_day, fraud, fraud_blocked, churn_clock, nwom_until, churn_hazard, tenure_at_start,
+     rewarded) = people
     (lost, share_effect, seeker, multiplier, leave_day, fraud_draw, seeker_draw, blocked_if_fraud, link_draw,
      active, pos, mark, claim, batch, since) = own
     indptr, indices, strong = net
@@ -481,6 +482,8 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             adopted_day[c] = day
             referred_by[c] = referrer
             tracked[c] = is_tracked
+            # for a reward only when the friend joins while one is on offer (engine._join)
+            rewarded[c] = is_tracked and program_on
             channel[c] = ORGANIC if referrer < 0 else flags & 255
             first_ask = NEVER
             timing = Q[TIMING]
@@ -519,7 +522,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 since[c] = day
                 file_renewal(Q, heads, tails, pool, meta, leave_day, c, day, day, 0.0, churn_clock[c],
                                     hazard(P, score, referrer >= 0, multiplier[c]))
-            if is_tracked and Q[HAS_INCENTIVE] == 1 and Q[PAID_ON_QUALIFICATION] == 1:
+            if rewarded[c] and Q[PAID_ON_QUALIFICATION] == 1:
                 if day + Q[QUALIFICATION_DAYS] <= Q[DAYS]:
                     qu.put(heads, tails, pool, meta, qu.QUALIFY, day + Q[QUALIFICATION_DAYS], c, qu.NO_DATA, qu.NO_DATA)
             if referrer >= 0:
@@ -611,7 +614,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 referees = np.empty(2 * n_winners, np.int64)
                 n_referees = 0
                 for i in range(n_winners):
-                    if (due[i, 2] & TRACKED_BIT) != 0:
+                    if (due[i, 2] & TRACKED_BIT) != 0 and rewarded[due[i, 0]]:
                         c = due[i, 0]
                         referees[n_referees] = c
                         n_referees += 1
@@ -696,7 +699,8 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
     fake account that signed up alongside c (credited to c's referrer); ``masks[i]``
     its sides still owed (1 the referrer's, 2 the friend's), left holding the sides
     the budget or the allowance refused. Once the budget is exhausted (``exhausted``,
-    or by this payment), the company cost of what it refused is lost (M_UNPAID)."""
+    or by this payment), the company cost of what it refused is lost (M_UNPAID), and
+    the referrer's side still counts towards tiers and the cap (rewards_earned)."""
     count = len(referees)
     # rewards_earned's integer type: referrer_reward then compiles once, for these and the day's calls
     earned = np.empty(count, rewards_earned.dtype)
@@ -748,4 +752,9 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
             K[K_PAUSED_UNTIL] = int(math.ceil((month_of(day) + 1) * DAYS_PER_MONTH)) + 1
     if K[K_EXHAUSTED_DAY] >= 0:
         M[M_UNPAID] += refused_cost
+        # a reward lost to the budget was still earned: it counts towards the referrer's
+        # tiers and cap, so the rewards lost after it are priced as they would have been paid
+        for i in range(count):
+            if masks[i] & 1 and (Q[CAP_PER_REFERRER] < 0 or earned[i] < Q[CAP_PER_REFERRER]):
+                rewards_earned[referred_by[max(referees[i], -1 - referees[i])]] += 1
     return cost, paid, fraud_cost

@@ -95,7 +95,8 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
                  f"replicates." + unpaid_sentence(best.runs))
     elif math.isfinite(decision.budget_share):
         best = next(d for d in comparison.designs if d.scenario.name == decision.best)
-        text += " " + budget_never_ran_out(best.runs, best.scenario.program.incentive, best.scenario.days)
+        text += " " + budget_never_ran_out(best.runs, best.scenario.program.incentive, best.scenario.days) \
+            + unpaid_sentence(best.runs)
     if math.isfinite(decision.payback_share) and decision.payback_share > 0:
         text += (f" It pays back (cumulative incremental profit stays ≥ 0) from day {decision.payback_day:.0f} "
                  f"(median) in {decision.payback_share:.0%} of replicates.")

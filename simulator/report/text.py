@@ -228,8 +228,9 @@ def ask_queue_note(scenario, timeseries) -> str:
 
 #: What a spent monthly allowance does (behaviour/budget.py), as the reports say it.
 MONTHLY_PAUSE = ("whenever the allowance so far is spent the reward pauses until the next month (no reward is "
-                 "offered meanwhile); rewards it could not pay, and those falling due meanwhile, are paid first "
-                 "when it refills, and those still waiting at the end count in rewards_owed.")
+                 "offered meanwhile, and friends who join then are owed none); rewards it could not pay, and those "
+                 "falling due meanwhile, are paid first when it refills, and those still waiting at the end count "
+                 "in rewards_owed.")
 
 
 def budget_never_ran_out(runs, incentive, days: int) -> str:
