@@ -94,6 +94,10 @@ CASES: tuple[Case, ...] = (
     Case("budget", "budget-capped-campaign.yaml", ("population.size=3000", "program.incentive.budget=240", "days=150"),
          "campaign asks on days 30 and 90 on 3,000 people with a reward budget that runs out (about day 120) "
          "in most runs but not all", False),
+    Case("monthly", "monthly-allowance.yaml", ("population.size=3000", "program.incentive.budget_per_month=20",
+                                                "days=200"),
+         "the double-sided credit on 3,000 people for 200 days within $20 of rewards a month, about half of what "
+         "it would spend: the reward pauses most months, and the rewards it could not pay wait for the next", False),
     Case("b2b", "b2b-organization.yaml", ("population.size=2000", "days=400", "churn.renewal.every_days=180",
                                           "churn.renewal.notice_days=30"),
          "the B2B organization reward on 2,000 people for 400 days: milestone asks, the sales-pipeline conversion "

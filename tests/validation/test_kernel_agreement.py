@@ -17,14 +17,15 @@ about a millisecond a day whatever the size). They are: the
 default scenario on 5,000 people for 180 days (long enough for onboarding asks,
 reminders, 30-day qualification, the 30-day conversion lag and months of churn),
 the cascade reduction on its bundled 1,000-person graph for 30 days (every
-cascade ends by about day 10), and three library scenarios the kernel may not
+cascade ends by about day 10), and library scenarios the kernel may not
 run yet (skipped, with unsupported()'s reason, when it does not): viral (300
 people, full within 90 days), a budget-capped campaign on 3,000 people whose
-budget runs out in most runs, and no program at all (3,000 people, 90 days). Why
-each: bench/kernel_agreement.py, CASES.
+budget runs out in most runs, a monthly allowance that pauses the reward most
+months (3,000 people, 200 days), the B2B organization reward, and no program at
+all (3,000 people, 90 days). Why each: bench/kernel_agreement.py, CASES.
 
-Tolerance: Bonferroni over every comparison of the file (5 cases x 15
-statistics = 75): one fails when its p-value is below 0.01 / 75, so a kernel that
+Tolerance: Bonferroni over every comparison of the file (7 cases x 15
+statistics = 105): one fails when its p-value is below 0.01 / 105, so a kernel that
 agrees fails this file with probability at most 1% (family alpha 0.01); the
 seeds are fixed, so a given kernel passes or fails every time. KS on discrete
 counts is conservative, which errs towards passing; the power check below shows
