@@ -233,6 +233,9 @@ def test_the_report_opens_with_the_design_that_adds_the_most_value(tmp_path):
     assert "cumulative_profit** (90-day profit)" in (out / "report.md").read_text()
     # the legend says why a verdict can be unclear on an interval that excludes 0
     assert "or the metric is undefined in" in (out / "report.md").read_text()
+    # a day that happened in some replicates only says in how many its mean is taken (the budget: none)
+    rows = [line for line in (out / "report.md").read_text().splitlines() if "| budget_exhausted_day |" in line]
+    assert len(rows) == 2 and all("(0 of 5 runs)" in line for line in rows), rows
 
 
 def test_incremental_value_is_program_minus_its_twin_on_the_same_seed():
