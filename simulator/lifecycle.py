@@ -64,12 +64,19 @@ def _fork_done() -> None:
 
 def _after_fork_in_child() -> None:
     # a forked worker dies of SIGTERM at once (its parent stops it that way), instead of
-    # inheriting the clean stop and raising Terminated wherever its start-up happens to be
+    # inheriting the clean stop and raising Terminated wherever its start-up happens to be.
+    # The default action comes first: until then the parent's count of forks in flight,
+    # inherited, defers a SIGTERM (cleared, it raised Terminated inside this hook: a
+    # traceback on the console); one deferred so is delivered again once it is the default
     global _forks_lock
-    _forks_lock = threading.Lock()  # a timer thread of the parent may have held it: it is not here
-    _forks.update(in_flight=0, deferred=False)
+    redeliver = False
     if signal.getsignal(signal.SIGTERM) is _raise_terminated:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        redeliver = _forks["deferred"]
+    _forks_lock = threading.Lock()  # a timer thread of the parent may have held it: it is not here
+    _forks.update(in_flight=0, deferred=False)
+    if redeliver:
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 _hooked = []

@@ -183,6 +183,31 @@ def test_a_forked_child_dies_of_sigterm_instead_of_inheriting_the_clean_stop():
         signal.signal(signal.SIGTERM, previous)
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forks")
+def test_a_sigterm_that_reaches_a_worker_inside_its_fork_hook_still_kills_it():
+    """A worker inherits the parent's count of forks in flight, so a SIGTERM that lands in
+    its fork hook before the default action is back was deferred, and the worker lived
+    on; one a moment later raised Terminated inside the hook (a traceback on the console,
+    seen once under load in test_sigterm_to_refsim_run_stops_cleanly). The hook now
+    restores the default first and delivers a deferred SIGTERM again."""
+    from simulator import lifecycle
+
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        stop_cleanly_on_sigterm()
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child reports through how it ended
+            signal.signal(signal.SIGTERM, lifecycle._raise_terminated)
+            lifecycle._forks.update(in_flight=1, deferred=True)  # as if the SIGTERM came during the hook
+            lifecycle._after_fork_in_child()
+            time.sleep(5)
+            os._exit(0)
+        _, status = os.waitpid(child, 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM, status
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def test_a_sigterm_during_a_fork_is_raised_once_the_fork_is_done():
     """Python runs its fork hooks as Python code and drops what they raise: a SIGTERM that
     lands in one would be lost. It waits for the fork, then stops the run as usual."""
