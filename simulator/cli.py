@@ -186,8 +186,12 @@ def _print_headline(results) -> None:
 
 
 def _budget_lines(runs, scenario) -> list[str]:
-    """The console's lines on a design's total budget: the day it ran out (the median,
-    as report.md's headline gives it) and the rewards earned beyond it."""
+    """The console's lines on a design's budget: the day a total one ran out (the median,
+    as report.md's headline gives it) and the rewards earned beyond it; a monthly
+    allowance's use."""
+    import math
+
+    from .behaviour.churn import DAYS_PER_MONTH
     from .report import fmt
 
     lines = []
@@ -197,6 +201,11 @@ def _budget_lines(runs, scenario) -> list[str]:
         after = "asks continued unrewarded" if incentive.on_budget_exhausted == "rewards_only" else "the program ended"
         lines.append(f"budget ran out on day {days.median():.0f} (median; {len(days)} of {len(runs)} runs); "
                      f"after it {after}")
+    monthly = getattr(incentive, "budget_per_month", None)
+    if monthly is not None and "reward_cost" in runs.columns and len(runs):
+        allowed = monthly * math.ceil(scenario.days / DAYS_PER_MONTH)
+        lines.append(f"monthly allowance {monthly:,.0f}: {float(runs['reward_cost'].mean()) / allowed:.0%} of the "
+                     f"{allowed:,.0f} allowed used on average (report.md says what a spent month does)")
     some = runs["rewards_unpaid"][runs["rewards_unpaid"] > 0] if "rewards_unpaid" in runs.columns else []
     if len(some):
         lines.append(f"earned rewards beyond the budget: {fmt(float(some.mean()))} on average in {len(some)} of "

@@ -359,3 +359,7 @@ def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
         "earned rewards beyond the budget: 45.0 on average in 2 of 4 runs (rewards_unpaid, charged to the value)"]
     never = runs.assign(budget_exhausted_day=float("nan"), rewards_unpaid=0.0)
     assert _budget_lines(never, budgeted) == []
+    # a monthly allowance has no day it runs out: its use is said (120 days begin 4 months, 4 x 100 allowed)
+    capped = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 100}})
+    assert _budget_lines(never.assign(reward_cost=[380.0, 400.0, 390.0, 390.0]), capped) == [
+        "monthly allowance 100: 98% of the 400 allowed used on average (report.md says what a spent month does)"]
