@@ -16,7 +16,7 @@ from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, Decision, decide, d
 from ..config import has_program
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, summarize
-from .text import budget_never_ran_out, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split
+from .text import budget_never_ran_out, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -98,8 +98,7 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         text += " " + budget_never_ran_out(best.runs, best.scenario.program.incentive, best.scenario.days) \
             + unpaid_sentence(best.runs)
     if math.isfinite(decision.payback_share) and decision.payback_share > 0:
-        text += (f" It pays back (cumulative incremental profit stays ≥ 0) from day {decision.payback_day:.0f} "
-                 f"(median) in {decision.payback_share:.0%} of replicates.")
+        text += " " + payback_sentence(decision.payback_day, decision.payback_share)
     elif math.isfinite(decision.payback_share):
         text += (f" It does not pay back within the {days}-day horizon (its value then rests on what comes after it: "
                  f"customer equity and referrals still converting).")

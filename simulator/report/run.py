@@ -13,7 +13,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (ask_queue_note, budget_never_ran_out, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
+from .text import (ask_queue_note, budget_never_ran_out, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
                    summary_dict, summary_table, value_split)
 
 def headline(results: Results) -> list[str]:
@@ -33,18 +33,16 @@ def headline(results: Results) -> list[str]:
         text += "."
     text += value_split(runs, results.scenario.days)
     incentive = getattr(getattr(results.scenario, "program", None), "incentive", None)
-    sentences = [("payback_day", "It pays back (cumulative incremental profit stays ≥ 0) from day {day:.0f} (median) "
-                                 "in {share:.0%} of replicates.",
-                  f"It does not pay back within the {results.scenario.days}-day horizon.")]
+    sentences = [("payback_day", payback_sentence, f"It does not pay back within the {results.scenario.days}-day horizon.")]
     if has_budget(incentive):  # a design without a budget has none to run out
         sentences.insert(0, ("budget_exhausted_day",
-                             "Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates.",
+                             "Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates.".format,
                              budget_never_ran_out(runs, incentive, results.scenario.days)))
     for column, happened, never in sentences:
         if column in runs.columns and len(runs):
             days = runs[column].to_numpy(dtype=float)
             finite = days[np.isfinite(days)]
-            text += " " + (happened.format(day=float(np.median(finite)), share=len(finite) / len(days)) if len(finite)
+            text += " " + (happened(day=float(np.median(finite)), share=len(finite) / len(days)) if len(finite)
                            else never)
     return [text + unpaid_sentence(runs) + fraud_sentence(runs), ""]
 

@@ -248,6 +248,17 @@ def budget_never_ran_out(runs, incentive, days: int) -> str:
     return text
 
 
+def payback_sentence(day: float, share: float) -> str:
+    """When the program pays back: the median payback day over the replicates where it
+    does, and their share. Day 1 is no feat of speed: the cumulative incremental profit
+    never fell below 0 (rewards paid on qualification come out of the margin the
+    referrals brought first), and "pays back from day 1" read as one."""
+    if day <= 1:
+        return (f"It is never out of pocket: in most replicates its cumulative incremental profit never falls below 0 "
+                f"(payback day 1, median); it pays back within the horizon in {share:.0%} of replicates.")
+    return (f"It pays back (cumulative incremental profit stays ≥ 0) from day {day:.0f} (median) in {share:.0%} of "
+            f"replicates.")
+
 def unpaid_sentence(runs) -> str:
     """What the referrals earned but the budget does not pay (rewards_unpaid), in the
     replicates where there was some: not a saving, as the value is charged for it."""
