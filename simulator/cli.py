@@ -203,9 +203,9 @@ def _budget_lines(runs, scenario) -> list[str]:
                      f"after it {after}")
     monthly = getattr(incentive, "budget_per_month", None)
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
-        allowed = monthly * math.ceil(scenario.days / DAYS_PER_MONTH)
+        allowed = monthly * (math.floor((scenario.days - 1) / DAYS_PER_MONTH) + 1)  # months begun by the last day
         lines.append(f"monthly allowance {monthly:,.0f}: {float(runs['reward_cost'].mean()) / allowed:.0%} of the "
-                     f"{allowed:,.0f} allowed used on average (report.md says what a spent month does)")
+                     f"{allowed:,.0f} allowed used on average (a spent month pauses the reward until the next)")
     some = runs["rewards_unpaid"][runs["rewards_unpaid"] > 0] if "rewards_unpaid" in runs.columns else []
     if len(some):
         lines.append(f"earned rewards beyond the budget: {fmt(float(some.mean()))} on average in {len(some)} of "

@@ -202,9 +202,13 @@ def _print_best(result, parameters) -> None:
     values = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.best.items())
     out.print(f"best (trial {result.best_trial}): {values}", markup=False)
     table = result.confirmation[result.confirmation["trial"] == result.best_trial]
+    runs = int(table["n"].max())  # every metric but a day that may not happen is defined in every run
     for row in table.to_dict("records"):
+        # a budget's day is counted where it happened: '(0 fresh seeds)' read as if none had run
+        seeds = (f"ran out in {row['n']} of {runs} fresh seeds" if row["metric"] == "budget_exhausted_day"
+                 else f"{row['n']} fresh seeds")
         out.print(f"  {row['metric']:<22} {fmt(row['mean']):>12}   95% CI {fmt(row['ci_low'])} – {fmt(row['ci_high'])}"
-                  f"  ({row['n']} fresh seeds)", markup=False)
+                  f"  ({seeds})", markup=False)
     if result.constraints and not result.feasible:
         out.print("  warning: no candidate kept every constraint on fresh seeds (see report.md)", markup=False)
     for key, choices in untried_choices(result.trials, parameters).items():

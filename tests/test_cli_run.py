@@ -362,16 +362,20 @@ def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
     # a monthly allowance has no day it runs out: its use is said (120 days begin 4 months, 4 x 100 allowed)
     capped = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 100}})
     assert _budget_lines(never.assign(reward_cost=[380.0, 400.0, 390.0, 390.0]), capped) == [
-        "monthly allowance 100: 98% of the 400 allowed used on average (report.md says what a spent month does)"]
+        "monthly allowance 100: 98% of the 400 allowed used on average (a spent month pauses the reward until the next)"]
+    # months begun by the last day, as the budget counts them: 61 days begin 2 (month 1 is days 32-61), not 3
+    short = small(days=61, program={"incentive": {"kind": "double_sided", "budget_per_month": 20}})
+    assert _budget_lines(never.assign(reward_cost=40.0), short)[0].startswith("monthly allowance 20: 100% of the 40 allowed")
 
 
-def test_a_payback_on_day_1_is_said_to_be_never_out_of_pocket():
+def test_a_payback_on_day_1_is_said_to_be_profit_that_never_fell_below_0():
     """'It pays back from day 1' read as a feat of speed; it means the cumulative
-    incremental profit never fell below 0 (rewards paid out of the margin first)."""
+    incremental profit never fell below 0 (rewards paid out of the margin first), in at
+    least the half of the replicates the median speaks for."""
     from simulator.report.text import payback_sentence
 
-    assert payback_sentence(1.0, 1.0) == ("It is never out of pocket: in most replicates its cumulative incremental "
-                                          "profit never falls below 0 (payback day 1, median); it pays back within "
-                                          "the horizon in 100% of replicates.")
+    assert payback_sentence(1.0, 1.0) == ("In at least half of the replicates its cumulative incremental profit never "
+                                          "falls below 0 (payback day 1, median); it pays back within the horizon in "
+                                          "100% of replicates.")
     assert payback_sentence(39.0, 0.5) == ("It pays back (cumulative incremental profit stays ≥ 0) from day 39 (median) "
                                            "in 50% of replicates.")

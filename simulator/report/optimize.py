@@ -150,8 +150,10 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
     if ran_out == 0:
         return ["", f"Its budget never ran out in the {runs} fresh-seed runs." + beyond]
     return ["", f"**Its budget ran out in {ran_out} of the {runs} fresh-seed runs**, on day {row['mean']:.0f} on average "
-                f"(95% interval {row['ci_low']:.0f}–{row['ci_high']:.0f}): no reward is paid after it, and with "
-                f"`on_budget_exhausted: end_program` (the default) nobody is asked either." + beyond]
+                f"(95% interval {row['ci_low']:.0f}–{row['ci_high']:.0f}): no reward is paid after it, "
+                + ("and customers are still asked, unrewarded (`on_budget_exhausted: rewards_only`)."
+                   if incentive.on_budget_exhausted == "rewards_only" else
+                   "and nobody is asked either (`on_budget_exhausted: end_program`).") + beyond]
 
 
 def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[Parameter], settings: OptimizeSettings,
@@ -220,7 +222,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         lines += ["", "## Leading trials", "", "On the highest rung reached, best first (95% interval over the trial's replicates).",
                   "", *top]
     lines += ["", "## Files", "",
-              "trials.csv (one row per trial: values, replicates, mean and 95% interval of every metric, feasibility), "
+              "trials.csv (one row per trial: values, replicates, mean and 95% interval of every objective and constraint metric, feasibility), "
               "confirmation.csv (fresh-seed re-runs), best.yaml, optuna.sqlite3 (the resumable study), manifest.json.",
               "", "## Figures", "", *figure_links(figures)]
     return "\n".join(lines) + "\n"

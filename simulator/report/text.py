@@ -241,7 +241,7 @@ def budget_never_ran_out(runs, incentive, days: int) -> str:
     monthly = getattr(incentive, "budget_per_month", None)
     text = ("Its budget never ran out" + budget_used(runs, incentive) + ".") if getattr(incentive, "budget", None) is not None else ""
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
-        months = math.ceil(days / DAYS_PER_MONTH)
+        months = math.floor((days - 1) / DAYS_PER_MONTH) + 1  # begun by the last day (month k: days 1 + 30.4375 k ...)
         allowed = monthly * months
         text += (f"{' ' if text else ''}Its monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the {months} months "
                  f"begun) was {float(runs['reward_cost'].mean()) / allowed:.0%} used on average; {MONTHLY_PAUSE}")
@@ -254,8 +254,8 @@ def payback_sentence(day: float, share: float) -> str:
     never fell below 0 (rewards paid on qualification come out of the margin the
     referrals brought first), and "pays back from day 1" read as one."""
     if day <= 1:
-        return (f"It is never out of pocket: in most replicates its cumulative incremental profit never falls below 0 "
-                f"(payback day 1, median); it pays back within the horizon in {share:.0%} of replicates.")
+        return (f"In at least half of the replicates its cumulative incremental profit never falls below 0 (payback "
+                f"day 1, median); it pays back within the horizon in {share:.0%} of replicates.")
     return (f"It pays back (cumulative incremental profit stays ≥ 0) from day {day:.0f} (median) in {share:.0%} of "
             f"replicates.")
 
