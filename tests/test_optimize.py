@@ -385,3 +385,8 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
     text = " ".join(_budget_lines(beyond, 10, total))
     assert "**Its budget ran out in 3 of the 10 fresh-seed runs**, on day 200" in text
     assert "Rewards the referrals earned beyond it cost 120.0 on average (`rewards_unpaid`)" in text
+    assert "nobody is asked either (`on_budget_exhausted: end_program`)" in text
+    # a design that goes on asking is not said to stop
+    asking = small(program={"incentive": {"kind": "double_sided", "budget": 5000,
+                                          "on_budget_exhausted": "rewards_only"}}).program.incentive
+    assert "customers are still asked, unrewarded" in " ".join(_budget_lines(beyond, 10, asking))
