@@ -378,12 +378,13 @@ class Search:
 
     def confirm(self, study: optuna.Study, number: int) -> pd.DataFrame:
         """The candidate re-run on fresh seeds: every objective and constraint metric, and
-        with a total budget the day it ran out (``n``: the runs in which it did) and the
-        rewards earned beyond it (a monthly allowance alone runs out on no day)."""
+        with a total budget the day it ran out (``n``: the runs in which it did), the
+        rewards earned beyond it and the reward spend (how much of it was used; a monthly
+        allowance alone runs out on no day)."""
         scenario = apply_values(self.base, study.trials[number].params, parameters=self.parameters)
         metrics = list(self.metrics)
         if getattr(scenario.program.incentive, "budget", None) is not None:
-            metrics += [m for m in ("budget_exhausted_day", "rewards_unpaid") if m not in metrics]
+            metrics += [m for m in ("budget_exhausted_day", "rewards_unpaid", "reward_cost") if m not in metrics]
         values = self.evaluate([scenario] * len(self.fresh_seeds), self.fresh_seeds, metrics)
         rows = [{"trial": number, "metric": m, **interval(np.array([v[m] for v in values]), metric=m)} for m in metrics]
         return pd.DataFrame(rows)

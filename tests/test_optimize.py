@@ -390,3 +390,8 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
     asking = small(program={"incentive": {"kind": "double_sided", "budget": 5000,
                                           "on_budget_exhausted": "rewards_only"}}).program.incentive
     assert "customers are still asked, unrewarded" in " ".join(_budget_lines(beyond, 10, asking))
+    # a budget that never ran out says how much of it the rewards used
+    used = pd.DataFrame([{"trial": 1, "metric": "budget_exhausted_day", "n": 0},
+                         {"trial": 1, "metric": "reward_cost", "n": 10, "mean": 3250.0}])
+    assert ("Its budget never ran out in the 10 fresh-seed runs: the rewards used 65% of it on average"
+            in " ".join(_budget_lines(used, 10, total)))

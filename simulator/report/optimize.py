@@ -147,8 +147,11 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
     beyond = (f" Rewards the referrals earned beyond it cost {fmt(float(unpaid.iloc[0]['mean']))} on average "
               f"(`rewards_unpaid`), charged to the value all the same." if len(unpaid) and unpaid.iloc[0]["mean"] > 0
               else "")
+    spend = confirmation[confirmation["metric"] == "reward_cost"]
+    used = (f": the rewards used {float(spend.iloc[0]['mean']) / incentive.budget:.0%} of it on average (a budget that "
+            f"never binds does not tell designs apart)" if len(spend) else "")
     if ran_out == 0:
-        return ["", f"Its budget never ran out in the {runs} fresh-seed runs." + beyond]
+        return ["", f"Its budget never ran out in the {runs} fresh-seed runs{used}." + beyond]
     return ["", f"**Its budget ran out in {ran_out} of the {runs} fresh-seed runs**, on day {row['mean']:.0f} on average "
                 f"(95% interval {row['ci_low']:.0f}–{row['ci_high']:.0f}): no reward is paid after it, "
                 + ("and customers are still asked, unrewarded (`on_budget_exhausted: rewards_only`)."
