@@ -189,9 +189,7 @@ def _budget_lines(runs, scenario) -> list[str]:
     """The console's lines on a design's budget: the day a total one ran out (the median,
     as report.md's headline gives it) and the rewards earned beyond it; a monthly
     allowance's use."""
-    import math
-
-    from .behaviour.churn import DAYS_PER_MONTH
+    from .behaviour.budget import Budget
     from .report import fmt
 
     lines = []
@@ -203,7 +201,7 @@ def _budget_lines(runs, scenario) -> list[str]:
                      f"after it {after}")
     monthly = getattr(incentive, "budget_per_month", None)
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
-        allowed = monthly * (math.floor((scenario.days - 1) / DAYS_PER_MONTH) + 1)  # months begun by the last day
+        allowed = monthly * (Budget.month_of(scenario.days) + 1)  # months begun by the last day
         lines.append(f"monthly allowance {monthly:,.0f}: {float(runs['reward_cost'].mean()) / allowed:.0%} of the "
                      f"{allowed:,.0f} allowed used on average (a spent month pauses the reward until the next)")
     some = runs["rewards_unpaid"][runs["rewards_unpaid"] > 0] if "rewards_unpaid" in runs.columns else []

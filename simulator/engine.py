@@ -569,7 +569,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
 
     def deferred_claims(self) -> tuple[np.ndarray, np.ndarray]:
         """The reward claims a spent month's allowance deferred and that are still owed,
-        in the order they would be paid (on ``budget.paused_until``, the day it refills):
+        in the order they would be paid (from ``budget.paused_until``, when it refills):
         claim codes (a friend c, or -1 - c for their fake account) and masks of the sides
         owed (1 the referrer's, 2 the friend's). Empty once the budget is exhausted."""
         if self.budget.exhausted_day is not None:

@@ -174,8 +174,9 @@ def rewards_due_after(engine, joined: np.ndarray | None = None) -> float:
 
     First the rewards a spent month's allowance deferred (Engine.deferred_claims):
     already earned, they are paid in order as the allowance refills, from the month
-    of budget.paused_until on at budget_per_month a month, whatever became of the friend. Then, paid on qualification, a tracked referral of
-    day a is paid on a + q; those with a + q past the horizon are owed. Each is paid,
+    of budget.paused_until on at budget_per_month a month, whatever became of the
+    friend. Then, paid on qualification, a referral made for a reward (people.rewarded)
+    on day a is paid on a + q; those with a + q past the horizon are owed. Each is paid,
     as in the money stage, if the friend is still a customer then (probability
     exp(-h w) under their current daily hazard h, w = a + q - T days on), and their
     fake account's claim unless blocked. All at the referrer's tier and cap counting

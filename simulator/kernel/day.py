@@ -627,26 +627,27 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             n_deferred = 0
             if program_on:
                 buf, n_deferred = qu.take(heads, tails, pool, meta, qu.DEFERRED, day, buf)
-            codes = np.empty(n_deferred + n_referees, np.int64)
-            masks = np.empty(n_deferred + n_referees, np.int64)
-            for i in range(n_deferred):
-                codes[i] = buf[i, 0]
-                masks[i] = buf[i, 1]
-            for i in range(n_referees):
-                codes[n_deferred + i] = referees[i]
-                masks[n_deferred + i] = 3
-            if (program_on or exhausted_before) and len(codes) > 0:
-                # once the budget is exhausted nothing is paid: pay counts what is lost
-                reward_cost, paid, fraud_cost = pay(P, Q, K, M, day, codes, masks, referred_by, rewards_earned,
-                                                    reward_value, batch, tier_after, tier_amount, exhausted_before)
-            if K[K_EXHAUSTED_DAY] < 0 and len(codes) > 0:
-                # what the allowance could not pay waits for its next month (the spare
-                # day after the horizon keeps what falls due after it)
-                later = min(K[K_PAUSED_UNTIL], Q[DAYS] + 1)
-                pool = qu.reserve(pool, meta, np.int64(len(codes)))
-                for i in range(len(codes)):
-                    if masks[i] != 0:
-                        qu.put(heads, tails, pool, meta, qu.DEFERRED, later, codes[i], masks[i], qu.NO_DATA)
+            if n_deferred + n_referees > 0:  # most days nothing falls due
+                codes = np.empty(n_deferred + n_referees, np.int64)
+                masks = np.empty(n_deferred + n_referees, np.int64)
+                for i in range(n_deferred):
+                    codes[i] = buf[i, 0]
+                    masks[i] = buf[i, 1]
+                for i in range(n_referees):
+                    codes[n_deferred + i] = referees[i]
+                    masks[n_deferred + i] = 3
+                if program_on or exhausted_before:
+                    # once the budget is exhausted nothing is paid: pay counts what is lost
+                    reward_cost, paid, fraud_cost = pay(P, Q, K, M, day, codes, masks, referred_by, rewards_earned,
+                                                        reward_value, batch, tier_after, tier_amount, exhausted_before)
+                if K[K_EXHAUSTED_DAY] < 0:
+                    # what the allowance could not pay waits for its next month (the spare
+                    # day after the horizon keeps what falls due after it)
+                    later = min(K[K_PAUSED_UNTIL], Q[DAYS] + 1)
+                    pool = qu.reserve(pool, meta, np.int64(len(codes)))
+                    for i in range(len(codes)):
+                        if masks[i] != 0:
+                            qu.put(heads, tails, pool, meta, qu.DEFERRED, later, codes[i], masks[i], qu.NO_DATA)
         profit = revenue - reward_cost - acquisition
         row[COL_REVENUE] = revenue
         row[COL_ACQUISITION_COST] = acquisition

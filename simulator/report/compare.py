@@ -89,12 +89,11 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         text += (f" Against the runner-up {decision.runner_up}: {fmt(decision.diff_mean)}, {kind} 95% interval "
                  f"{interval_text(decision.diff_ci_low, decision.diff_ci_high)}"
                  + (" (sure at 95%)." if sure else " (not distinguishable at 95% with these replicates)."))
+    best = next(d for d in comparison.designs if d.scenario.name == decision.best)
     if math.isfinite(decision.budget_share) and decision.budget_share > 0:
-        best = next(d for d in comparison.designs if d.scenario.name == decision.best)
         text += (f" Its budget ran out on day {decision.budget_day:.0f} (median) in {decision.budget_share:.0%} of "
                  f"replicates." + unpaid_sentence(best.runs))
     elif math.isfinite(decision.budget_share):
-        best = next(d for d in comparison.designs if d.scenario.name == decision.best)
         text += " " + budget_never_ran_out(best.runs, best.scenario.program.incentive, best.scenario.days) \
             + unpaid_sentence(best.runs)
     if math.isfinite(decision.payback_share) and decision.payback_share > 0:
