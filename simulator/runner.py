@@ -25,8 +25,8 @@ if TYPE_CHECKING:  # pandas and scipy cost about a second to import: loaded wher
 
 INCREMENTAL_METRICS = {
     "incremental_value": "(cumulative_profit + equity_final - rewards_owed - rewards_unpaid + pipeline_equity) minus the same for the no-program twin on the same seed: the headline [currency]",
-    "incremental_roi": "incremental_value / program_cost (rewards and the levers' costs) [-]",
-    "incremental_cac": "program_cost (rewards and the levers' costs) per incremental customer (NaN when the program adds none) [currency]",
+    "incremental_roi": "incremental_value / the program's whole cost (program_cost + rewards_owed + rewards_unpaid: rewards paid, still owed or earned beyond the budget, and the levers' costs) [-]",
+    "incremental_cac": "the program's whole cost (program_cost + rewards_owed + rewards_unpaid) per incremental customer (NaN when the program adds none) [currency]",
     "incremental_cac_vs_paid": "incremental_cac / economics.paid_cac: below 1 the program beats paid acquisition (NaN without paid_cac) [-]",
     "payback_day": "first day from which cumulative incremental profit stays >= 0 (NaN if it ends below 0) [day]",
     "program_k": "cohort K minus the twin's cohort K: the referrals the program adds per customer [-]",
@@ -45,6 +45,16 @@ def net_value(metrics: dict[str, float]) -> float:
             - metrics["rewards_unpaid"] + metrics["pipeline_equity"])
 
 
+def whole_cost(metrics: dict[str, float]) -> float:
+    """What the program's referrals within the horizon cost, the cost ``incremental_value``
+    is net of: the rewards paid and the levers' costs (``program_cost``), the rewards
+    still owed for referrals already made, and those earned beyond the budget. On
+    ``program_cost`` alone a tighter budget bought cheaper customers by leaving their
+    rewards unpaid, and a design paid on qualification looked cheaper than one paid at
+    signup by the month of rewards it still owed."""
+    return metrics["program_cost"] + metrics["rewards_owed"] + metrics["rewards_unpaid"]
+
+
 def incremental_metrics(scenario: Scenario, metrics: dict[str, float], twin: dict[str, float],
                         daily: np.ndarray, twin_daily: np.ndarray) -> dict[str, float]:
     """The paired program-minus-twin metrics of one replicate (INCREMENTAL_METRICS);
@@ -54,8 +64,9 @@ def incremental_metrics(scenario: Scenario, metrics: dict[str, float], twin: dic
 
     value = net_value(metrics) - net_value(twin)
     extra = metrics["customers_final"] - twin["customers_final"]
-    # the program's whole cost: account managers' time is as much a cost of the customers it brings as the rewards
-    cac = ratio(metrics["program_cost"], extra) if extra > 0 else math.nan
+    # account managers' time, and rewards owed or left unpaid, are as much a cost of the customers it brings as the rewards paid
+    cost = whole_cost(metrics)
+    cac = ratio(cost, extra) if extra > 0 else math.nan
     paid_cac = scenario.economics.paid_cac
     profit = COLUMN_INDEX["cumulative_profit"]
     gap = daily[:, profit] - twin_daily[:, profit]
@@ -63,7 +74,7 @@ def incremental_metrics(scenario: Scenario, metrics: dict[str, float], twin: dic
     payback = 1.0 if not len(below) else (float(below[-1] + 2) if below[-1] + 1 < len(gap) - 1 else math.nan)
     return {
         "incremental_value": value,
-        "incremental_roi": ratio(value, metrics["program_cost"]),
+        "incremental_roi": ratio(value, cost),
         "incremental_cac": cac,
         "incremental_cac_vs_paid": ratio(cac, paid_cac) if paid_cac else math.nan,
         "payback_day": payback if has_program(scenario) else math.nan,   # no program: nothing to pay back

@@ -218,21 +218,45 @@ def test_lever_costs_are_taken_from_profit():
     np.testing.assert_allclose(column(engine, "cumulative_profit"), np.cumsum(expected))
 
 
-def test_the_programs_cost_per_customer_counts_the_levers_costs():
+def test_the_programs_cost_per_customer_counts_the_levers_costs_and_every_reward_earned():
     """incremental_roi and incremental_cac divided by the reward cost alone: with account
     managers at $25 an ask, a strategist's CAC read $5.8 against $305 with their time.
-    program_cost is the reward cost plus every lever cost of the daily table, and the two
-    ratios are taken on it (the no-program twin has no lever, so no cost)."""
+    program_cost is the reward cost plus every lever cost of the daily table. The two
+    ratios are taken on it plus the rewards still owed (paid on qualification: referrals
+    of the last weeks) and those earned beyond a budget, the costs incremental_value is
+    net of: on program_cost alone a tight budget bought customers at a third of their
+    price by leaving their rewards unpaid. The no-program twin has no lever, no reward."""
     from simulator.runner import run_replicate
 
-    scenario = small(program={"staff": {"cost_per_day": 10}, "targeting": {"daily_capacity": 5, "cost_per_ask": 3}})
-    out = run_replicate(scenario, 0, 8, baseline=True)
-    m = out.metrics
-    levers = sum(out.daily[:, C[name]].sum() for name in PROGRAM_COSTS)
-    assert levers > 0 and m["program_cost"] == pytest.approx(m["reward_cost"] + levers)
-    assert m["incremental_roi"] == pytest.approx(m["incremental_value"] / m["program_cost"])
-    if m["incremental_customers"] > 0:
-        assert m["incremental_cac"] == pytest.approx(m["program_cost"] / m["incremental_customers"])
+    levers_only = {"staff": {"cost_per_day": 10}, "targeting": {"daily_capacity": 5, "cost_per_ask": 3}}
+    runs = {"no budget": small(program=levers_only),
+            "budget 200": small(program={**levers_only, "incentive": {"budget": 200, "on_budget_exhausted": "rewards_only"}})}
+    for name, scenario in runs.items():
+        out = run_replicate(scenario, 0, 8, baseline=True)
+        m = out.metrics
+        levers = sum(out.daily[:, C[cost]].sum() for cost in PROGRAM_COSTS)
+        assert levers > 0 and m["program_cost"] == pytest.approx(m["reward_cost"] + levers)
+        owed_or_unpaid = m["rewards_owed"] if name == "no budget" else m["rewards_unpaid"]
+        assert owed_or_unpaid > 0, name   # the case this test is about
+        cost = m["program_cost"] + m["rewards_owed"] + m["rewards_unpaid"]
+        assert m["incremental_roi"] == pytest.approx(m["incremental_value"] / cost), name
+        assert m["incremental_customers"] > 0, name
+        assert m["incremental_cac"] == pytest.approx(cost / m["incremental_customers"]), name
+
+
+def test_a_budget_that_never_binds_leaves_the_programs_return_unchanged():
+    """A budget above what the run spends changes nothing the run does; rewards_unpaid
+    then holds the expected rewards due after the horizon beyond it, which rewards_owed
+    no longer holds, so the value, its return and the cost per customer must not move
+    (to rounding: the two split one discounted sum)."""
+    from simulator.runner import run_replicate
+
+    free = run_replicate(small(), 0, 8, baseline=True).metrics
+    budget = free["reward_cost"] + 20   # above the spend, below spend + what is still owed
+    capped = run_replicate(small(program={"incentive": {"budget": budget}}), 0, 8, baseline=True).metrics
+    assert capped["reward_cost"] == free["reward_cost"] and capped["rewards_unpaid"] > 0
+    for metric in ("incremental_value", "incremental_roi", "incremental_cac"):
+        assert capped[metric] == pytest.approx(free[metric], rel=1e-12), metric
 
 
 # ----------------------------------------------------------------------------- renewal churn and the pipeline
