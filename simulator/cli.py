@@ -7,6 +7,7 @@ exit code 2, with no traceback.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import functools
 import json
 import sys
@@ -163,8 +164,10 @@ def _median_day(runs, metric: str) -> str:
     (a day, robust to one late replicate), so the console says it too."""
     if metric != "payback_day" or metric not in runs.columns:
         return ""
-    days = runs[metric].dropna()
-    return f"   median day {days.median():.0f}" if len(days) else ""
+    from .metrics import median_day
+
+    day = median_day(runs[metric])
+    return f"   median day {day:.0f}" if math.isfinite(day) else ""
 
 
 def _print_headline(results) -> None:
@@ -190,6 +193,7 @@ def _budget_lines(runs, scenario) -> list[str]:
     as report.md's headline gives it) and the rewards earned beyond it; a monthly
     allowance's use."""
     from .behaviour.budget import Budget
+    from .metrics import median_day
     from .report import fmt
 
     lines = []
@@ -197,7 +201,7 @@ def _budget_lines(runs, scenario) -> list[str]:
     days = runs["budget_exhausted_day"].dropna() if "budget_exhausted_day" in runs.columns else []
     if len(days):
         after = "asks continued unrewarded" if incentive.on_budget_exhausted == "rewards_only" else "the program ended"
-        lines.append(f"budget ran out on day {days.median():.0f} (median; {len(days)} of {len(runs)} runs); "
+        lines.append(f"budget ran out on day {median_day(days):.0f} (median; {len(days)} of {len(runs)} runs); "
                      f"after it {after}")
     monthly = getattr(incentive, "budget_per_month", None)
     if monthly is not None and "reward_cost" in runs.columns and len(runs):

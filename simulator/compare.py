@@ -35,7 +35,7 @@ import pandas as pd
 
 from .config import Scenario, has_budget, has_program
 from .errors import ScenarioError
-from .metrics import SUMMARY_METRICS
+from .metrics import SUMMARY_METRICS, median_day
 from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_designs
 
 LEVEL = 0.95
@@ -390,4 +390,4 @@ def _days(runs: pd.DataFrame, column: str) -> tuple[float, float]:
         return math.nan, math.nan
     days = runs[column].to_numpy(dtype=float)
     happened = np.isfinite(days)
-    return (float(np.median(days[happened])) if happened.any() else math.nan), float(happened.mean())
+    return median_day(days), float(happened.mean())

@@ -274,6 +274,16 @@ def pipeline_equity(engine) -> float:
     return value - float((later * face).sum()) * engine.budget.cost_share
 
 
+def median_day(days) -> float:
+    """The median of a day metric (payback, budget exhausted) over the replicates where
+    it happened (NaN elsewhere): a day one of them had. For an even count that is the
+    earlier of the middle two, the first day by which at least half had got there; their
+    midpoint could be a day none had (days 1, 1, 1, 74, 74, 83 gave "day 38")."""
+    days = np.asarray(days, dtype=float)
+    days = days[np.isfinite(days)]
+    return float(np.quantile(days, 0.5, method="inverted_cdf")) if len(days) else math.nan
+
+
 def ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else float("nan")
 

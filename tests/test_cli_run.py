@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -133,6 +134,34 @@ def test_the_console_gives_the_payback_days_median_the_report_gives():
     assert _median_day(runs, "payback_day") == "   median day 66"
     assert _median_day(runs, "k_factor") == ""
     assert _median_day(runs.assign(payback_day=float("nan")), "payback_day") == ""
+
+
+def test_a_median_day_is_a_day_some_replicate_had():
+    """Over an even number of replicates the midpoint of the middle two can be a day none
+    had: paybacks on days 1, 1, 1, 74, 74, 83 were reported as "day 38". The median day
+    is now the first day by which at least half of them got there (the earlier middle
+    one), in the console, the run report's sentence and compare's decision alike."""
+    from types import SimpleNamespace
+
+    from simulator.cli import _median_day
+    from simulator.compare import _days
+    from simulator.metrics import median_day
+    from simulator.report.run import headline
+
+    from .conftest import small
+
+    days = [1.0, 74.0, 1.0, 83.0, float("nan"), 74.0, 1.0]
+    assert median_day(days) == 1.0                       # three of six by day 1
+    assert median_day([60.0, 74.0, 66.0]) == 66.0        # odd count: the middle one
+    assert median_day([40.0, 90.0]) == 40.0
+    assert math.isnan(median_day([float("nan")])) and math.isnan(median_day([]))
+    runs = pd.DataFrame({"payback_day": days, "incremental_value": [10.0, 20, 30, 40, 50, 60, 70]})
+    assert _median_day(runs, "payback_day") == "   median day 1"
+    assert _days(runs, "payback_day") == (1.0, pytest.approx(6 / 7))
+    budgeted = small(program={"incentive": {"kind": "double_sided", "budget": 500}})
+    exhausted = runs.assign(budget_exhausted_day=[30.0, 90.0, float("nan"), float("nan"), 31.0, 95.0, float("nan")])
+    text = headline(SimpleNamespace(runs=exhausted, scenario=budgeted))[0]
+    assert "Its budget ran out on day 31 (median) in 57% of replicates" in text
 
 
 @pytest.mark.parametrize("values, opens, hedged", [

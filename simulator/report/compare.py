@@ -14,6 +14,7 @@ from . import plots
 from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, Decision, decide, defined_alike, paired_difference,
                        replicates_needed, unpaired_difference, world_differences)
 from ..config import has_program
+from ..metrics import median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, summarize
 from .text import budget_never_ran_out, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split
@@ -53,14 +54,10 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime,
 def incremental_value_plot(designs: list[Results], path: Path) -> Path:
     """Each design minus its no-program twin over time, its median payback day marked
     (designs without a program are their own twin and are left out)."""
-    def median(runs: pd.DataFrame, column: str) -> float:
-        values = runs[column].to_numpy(dtype=float) if column in runs.columns else np.array([])
-        values = values[np.isfinite(values)]
-        return float(np.median(values)) if len(values) else math.nan
-
     designs = [d for d in designs if has_program(d.scenario)] or designs
     return plots.incremental_value({d.scenario.name: (d.timeseries, d.baseline_timeseries) for d in designs}, path,
-                                   payback={d.scenario.name: median(d.runs, "payback_day") for d in designs},
+                                   payback={d.scenario.name: median_day(d.runs["payback_day"]) if "payback_day" in d.runs.columns
+                                            else math.nan for d in designs},
                                    final={d.scenario.name: float(d.runs["incremental_value"].mean())
                                           for d in designs if "incremental_value" in d.runs.columns})
 

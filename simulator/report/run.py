@@ -9,6 +9,7 @@ import numpy as np
 
 from . import plots
 from ..config import has_budget
+from ..metrics import median_day
 from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text,
                        manifest)
 from ..runner import Results, interval
@@ -42,7 +43,7 @@ def headline(results: Results) -> list[str]:
         if column in runs.columns and len(runs):
             days = runs[column].to_numpy(dtype=float)
             finite = days[np.isfinite(days)]
-            text += " " + (happened(day=float(np.median(finite)), share=len(finite) / len(days)) if len(finite)
+            text += " " + (happened(day=median_day(finite), share=len(finite) / len(days)) if len(finite)
                            else never)
     return [text + unpaid_sentence(runs) + fraud_sentence(runs), ""]
 
