@@ -336,7 +336,7 @@ class Decision:
     mean: float
     ci_low: float
     ci_high: float
-    share_best: float            # share of replicates in which ``best`` has the highest value
+    share_best: float            # share of replicates in which ``best`` has the highest value (alone or level)
     replicates: int
     runner_up: str | None
     diff_mean: float             # best − runner-up, paired unless the comparison is unpaired
@@ -346,6 +346,8 @@ class Decision:
     budget_share: float          # share of replicates in which it ran out
     payback_day: float           # median payback day, over replicates that pay back
     payback_share: float         # share of replicates that pay back within the horizon
+    tied: bool = False           # the runner-up has the same mean: the order of the designs named ``best``
+    share_level: float = 0.0     # share of replicates in which another design has the same (highest) value
 
 
 def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | None:
@@ -365,7 +367,11 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
     summary = interval(values[best], metric=metric)
     n = min(len(v) for v in values.values())
     stacked = np.vstack([np.where(np.isfinite(v[:n]), v[:n], -np.inf) for v in values.values()])
-    share = float((stacked.argmax(axis=0) == list(values).index(best)).mean()) if n else math.nan
+    # a replicate where designs share the highest value counts for each (argmax gave it to the first listed)
+    top = stacked.max(axis=0) if n else np.array([])
+    mine = stacked[list(values).index(best)] == top
+    share = float(mine.mean()) if n else math.nan
+    level = float((mine & ((stacked == top).sum(axis=0) > 1)).mean()) if n else 0.0
     runner_up = order[1] if len(order) > 1 else None
     if runner_up is None:
         diff = {"diff_mean": math.nan, "diff_ci_low": math.nan, "diff_ci_high": math.nan}
@@ -381,7 +387,8 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
     budget = _days(runs[best], "budget_exhausted_day") if has_program(best_scenario) and \
         has_budget(best_scenario.program.incentive) else (math.nan, math.nan)
     return Decision(metric, best, summary["mean"], summary["ci_low"], summary["ci_high"], share, n, runner_up,
-                    diff["diff_mean"], diff["diff_ci_low"], diff["diff_ci_high"], *budget, *payback)
+                    diff["diff_mean"], diff["diff_ci_low"], diff["diff_ci_high"], *budget, *payback,
+                    tied=runner_up is not None and means[runner_up] == means[best], share_level=level)
 
 
 def _days(runs: pd.DataFrame, column: str) -> tuple[float, float]:

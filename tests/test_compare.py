@@ -495,3 +495,28 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     note = assumption_note(wrap(cash, credit))
     assert "cash 100%, credit 40%" in note and "--uncertain program.cost_shares.credit=0.2:1" in note
     assert assumption_note(wrap(credit, small(name="credit-30", program={"incentive": {**single, "referrer_reward": 30}}))) == ""
+
+
+def test_two_designs_that_tie_are_said_to_tie():
+    """Two copies of one design under two names gave the same value on every replicate,
+    yet the report said the first listed "adds the most value ... best in 100% of the
+    replicates" (argmax gives a tie to the first), and listing them the other way round
+    crowned the other. A tie is now said, in either order, and a replicate where two
+    designs share the highest value counts as best for each."""
+    from simulator.compare import decide
+    from simulator.report.compare import decision_paragraph
+
+    for order in (("a", "b"), ("b", "a")):
+        result = compare([design(10, order[0]), design(10, order[1]), design(1, "meagre")], replicates=3, seed=5, workers=1)
+        decision = decide(result)
+        assert decision.tied and {decision.best, decision.runner_up} == {"a", "b"}, decision
+        assert decision.share_best == decision.share_level > 0
+        paragraph = decision_paragraph(result, decision)[0]
+        assert f"**{decision.best} and {decision.runner_up} tie for the most value**" in paragraph, paragraph
+        assert "adds the most value" not in paragraph
+    values = {d.scenario.name: d.runs["incremental_value"].to_numpy() for d in result.designs}
+    assert (values["a"] == values["b"]).all()   # the premise: one design under two names
+    alone = compare([design(10, "ten"), design(20, "twenty")], replicates=3, seed=5, workers=1)
+    decision = decide(alone)
+    assert not decision.tied and decision.share_level == 0
+    assert "adds the most value" in decision_paragraph(alone, decision)[0]

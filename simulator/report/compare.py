@@ -72,11 +72,16 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         if decision.metric == "incremental_value" else \
         f"{horizon_profit(days)} (the twins were not run, so incremental value is not known: rerun with --baseline)"
     claim = "adds the most value" if decision.metric == "incremental_value" else "has the highest profit"
+    if decision.tied:   # the first listed was named best: say the tie instead
+        claim = f"and {decision.runner_up} tie for the " + ("most value" if decision.metric == "incremental_value" else "highest profit")
+    best_in = (f"best in {decision.share_best:.0%} of the {decision.replicates} replicates" if not decision.share_level else
+               f"best or level with another design in {decision.share_best:.0%} of the {decision.replicates} replicates "
+               f"(level in {decision.share_level:.0%})")
     text = (f"**{decision.best} {claim}**: {what} {fmt(decision.mean)}, 95% interval "
             f"{interval_text(decision.ci_low, decision.ci_high)}"
             + ("" if decision.ci_low > 0 or decision.ci_high < 0 or decision.metric != "incremental_value"
                else " (not distinguishable from no program with these replicates)")
-            + f"; it is best in {decision.share_best:.0%} of the {decision.replicates} replicates.")
+            + f"; {'each' if decision.tied else 'it'} is {best_in}.")
     if decision.metric == "incremental_value":
         best = next(d for d in comparison.designs if d.scenario.name == decision.best)
         text += value_split(best.runs, days)
