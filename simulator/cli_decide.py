@@ -72,6 +72,12 @@ class _Advance:
             self.bar.advance(self.task, count)
 
 
+def _origin(flag_values, settings_file: Optional[Path], key: str, flag: str) -> str:
+    """Where a value came from, for its error line: the flag when given, else the
+    settings file's key (a mistake in the file was blamed on a flag never typed)."""
+    return flag if flag_values not in (None, [], ()) or settings_file is None else f"{settings_file}: {key}"
+
+
 def _at_least(value: Optional[int], flag: str, least: int = 1) -> None:
     if value is not None and value < least:
         raise ScenarioError(f"must be at least {least} (got {value})", key=flag)
@@ -124,10 +130,12 @@ def optimize(
     source = str(settings_file) if settings_file is not None and not vary else "--vary"
     parameters = parse_parameters(pick(vary, range_texts(settings.vary)), base, source=source)
     objective_texts = pick(objective, [settings.objective] if isinstance(settings.objective, str) else settings.objective)
-    objectives = [parse_objective(t) for t in (objective_texts or ["incremental_value"])]
+    where = _origin(objective, settings_file, "objective", "--objective")
+    objectives = [parse_objective(t, source=where) for t in (objective_texts or ["incremental_value"])]
     if len(objectives) > 2:
-        raise ScenarioError(f"give one objective (TPE) or two (a Pareto front); got {len(objectives)}", key="--objective")
-    constraints = [parse_constraint(t) for t in pick(constraint, settings.constraints)]
+        raise ScenarioError(f"give one objective (TPE) or two (a Pareto front); got {len(objectives)}", key=where)
+    where = _origin(constraint, settings_file, "constraints", "--constraint")
+    constraints = [parse_constraint(t, source=where) for t in pick(constraint, settings.constraints)]
     study_settings = _optimize_settings(settings, trials, replicates)
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler)
     folder = Path(pick(out_dir, settings.out) or study_folder("optimize", settings_file or path))
@@ -280,7 +288,7 @@ def sensitivity(
     study = replace(SensitivitySettings(), **chosen)
     check_settings(study)
     for name in metric or settings.metrics or []:
-        check_metric(name, source="--metric")
+        check_metric(name, source=_origin(metric, settings_file, "metrics", "--metric"))
     metrics = list(dict.fromkeys(pick(metric, settings.metrics) or ["incremental_value"]))  # each once
     decision_metric = settings.decision_metric or metrics[0]
     design_list = [base, *others] if others else []
@@ -396,7 +404,7 @@ def calibrate(
     from .evaluation import check_metric
 
     for name in metrics:
-        check_metric(name, source="--metric")
+        check_metric(name, source=_origin(metric, settings_file, "metrics", "--metric"))
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"calibrate-{base.name}"))
     check_out_dir(target)
     study_seed = _seed(seed, settings, base)

@@ -113,7 +113,7 @@ def load_settings(path: Path | None, command: str) -> BaseModel:
         return model()
     path = Path(path)
     source = str(path)
-    text = read_yaml_text(path, f"a {command} settings YAML file (see docs/decide.md)")
+    text = read_yaml_text(path, f"{'an' if command[0] in 'aeiou' else 'a'} {command} settings YAML file (see docs/decide.md)")
     data = parse_yaml(text, source, f"{command} settings are a mapping of keys such as 'scenario:', 'seed:' "
                                     f"(see docs/decide.md)")
     try:

@@ -106,7 +106,7 @@ def parse_constraint(text: str, *, source: str = "--constraint") -> Constraint:
     try:
         limit = float(raw)
     except ValueError:
-        raise ScenarioError(f"'{text}': the limit '{raw}' is not a number", key=source) from None
+        raise ScenarioError(f"'{text}': the limit '{raw}' is not a number; write it plain (e.g. {metric}{op}50000)", key=source) from None
     return Constraint(metric, op, limit)  # type: ignore[arg-type]
 
 

@@ -123,8 +123,10 @@ def _range(raw: str, key: str, number: type | None, source: str) -> Parameter:
         low, high = float(parts[0]), float(parts[1])
     except ValueError:
         raise ScenarioError(f"'{raw}': LO and HI must be numbers (e.g. 0.1:0.4)", file=source, key=key) from None
-    if not (math.isfinite(low) and math.isfinite(high)) or low > high:
-        raise ScenarioError(f"'{raw}': give finite LO <= HI", file=source, key=key)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ScenarioError(f"'{raw}': give finite LO < HI", file=source, key=key)
+    if low > high:
+        raise ScenarioError(f"'{raw}': give LO < HI (e.g. {parts[1].strip()}:{parts[0].strip()})", file=source, key=key)
     if log and low <= 0:
         raise ScenarioError(f"'{raw}': a log range needs LO > 0", file=source, key=key)
     if number is int:

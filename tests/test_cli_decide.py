@@ -163,7 +163,7 @@ def test_same_seed_same_files_on_any_executor_and_a_killed_study_resumes_to_them
 def test_optimize_mistakes_are_one_line_errors(tmp_path, optimize_settings):
     base = ["optimize", DEFAULT, *TINY, "--out", tmp_path / "x", "--objective", "cumulative_profit"]
     one_line_error(invoke(*base, "--vary", "program.incentive.referer_reward=0:40"), "referer_reward", "referrer_reward")
-    one_line_error(invoke(*base, "--vary", f"{REWARD}=40:0"), REWARD, "LO <= HI")
+    one_line_error(invoke(*base, "--vary", f"{REWARD}=40:0"), REWARD, "LO < HI (e.g. 0:40)")
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:lots"), REWARD, "number")
     one_line_error(invoke(*base, "--vary", "population.size=0:10"), "population.size")
     one_line_error(invoke("optimize", DEFAULT, "--vary", f"{REWARD}=0:40", "--objective", "cumulative_proft"),
@@ -312,4 +312,21 @@ def test_a_sensitivity_sample_size_from_a_settings_file_is_refused_at_its_line(t
     settings.write_text(f"scenario: {DEFAULT}\nuncertain:\n  program.base_share: '0.1:0.4'\nsamples: 6\n")
     one_line_error(invoke("sensitivity", "--settings", settings, "--out", tmp_path / "x"),
                    "sens.yaml", "samples (line 4)", "power of two")
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("command, entry, words", [
+    ("optimize", "constraints: ['reward_cost<=$50,000']", ["constraints", "'$50,000' is not a number"]),
+    ("optimize", "constraints: ['reward_costs<=50000']", ["constraints", "did you mean 'reward_cost'"]),
+    ("optimize", "objective: [incremental_value, reward_cost, customers_final]", ["objective", "got 3"]),
+    ("sensitivity", "metrics: [incremental_valu]", ["metrics", "did you mean 'incremental_value'"]),
+])
+def test_a_mistake_in_a_settings_file_names_the_file_not_a_flag(tmp_path, command, entry, words):
+    """A constraint written '$50,000' in an optimize settings file was reported as
+    '--constraint: ...', a flag the user never typed, without the file."""
+    settings = tmp_path / "study.yaml"
+    vary = "vary:" if command == "optimize" else "uncertain:"
+    settings.write_text(f"scenario: {DEFAULT}\n{vary}\n  program.base_share: '0.1:0.4'\n{entry}\n")
+    line = one_line_error(invoke(command, "--settings", settings, "--out", tmp_path / "x"), "study.yaml", *words)
+    assert "--" not in line.split(":")[0], line
     assert not (tmp_path / "x").exists()
