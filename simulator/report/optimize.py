@@ -189,6 +189,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         lines.append("No trial completed; see the `error` column of trials.csv.")
     else:
         lines += [f"Trial {result.best_trial}: " + ", ".join(f"`{k}` = {_value(v)}" for k, v in result.best.items()) + ".", ""]
+        if tie_note(result):
+            lines += [tie_note(result), ""]
         missing = untried_choices(trials, parameters)
         if missing:
             lines += [untried_text(missing, len(trials)), ""]
@@ -222,8 +224,11 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
                   f"close choices apart, run them side by side with `refsim compare`.", "", *choices]
     top = _top_trials(result, parameters)
     if top:
-        lines += ["", "## Leading trials", "", "On the highest rung reached, best first (95% interval over the trial's replicates).",
-                  "", *top]
+        lines += ["", "## Leading trials", "", "On the highest rung reached, in the order the winner is chosen (95% "
+                  "interval over the trial's replicates): best first among the trials that keep every constraint at "
+                  "the far end of its 95% interval, then those that keep them on the mean only (a winner from these "
+                  "would break a constraint on many launches)." if result.constraints else
+                  "On the highest rung reached, best first (95% interval over the trial's replicates).", "", *top]
     lines += ["", "## Files", "",
               "trials.csv (one row per trial: values, replicates, mean and 95% interval of every objective and constraint metric, feasibility), "
               "confirmation.csv (fresh-seed re-runs), best.yaml, optuna.sqlite3 (the resumable study), manifest.json.",
@@ -286,6 +291,35 @@ def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]
     return lines
 
 
+def tie_note(result: OptimizeResult) -> str:
+    """Trials that scored exactly the winner's objective on the first rung, where every
+    trial ran on the same seeds: the values that differ between them changed nothing
+    there (a budget above what any design spends, a cap nobody reaches), and the winner
+    among them is one by order, not by merit. Every trial level: the study found nothing."""
+    trials = result.trials
+    if result.best_trial is None or len(result.objectives) != 1 or not len(trials):
+        return ""
+    objective = result.objectives[0]
+    column = f"{objective.metric}_rung0_mean"
+    done = trials[(trials["state"] == "COMPLETE") & trials[column].notna()]
+    mine = done[done["trial"] == result.best_trial]
+    if len(done) < 2 or not len(mine):
+        return ""
+    score = float(mine[column].iloc[0])
+    level = sorted(int(n) for n in done[(done[column] == score) & (done["trial"] != result.best_trial)]["trial"])
+    rung = result.rungs[0]
+    if len(level) == len(done) - 1:
+        return (f"Every one of the {len(done)} completed trials scored exactly the same {objective.metric} "
+                f"({fmt(score)}) on the first {rung} replicates, which all ran on the same seeds: the values varied "
+                f"made no difference to it here, and trial {result.best_trial} is the winner by order alone.")
+    if not level:
+        return ""
+    named = ", ".join(map(str, level[:8])) + (f" and {len(level) - 8} more" if len(level) > 8 else "")
+    return (f"Trial{'s' if len(level) > 1 else ''} {named} scored exactly the same {objective.metric} as trial "
+            f"{result.best_trial} on the first {rung} replicates (the same seeds): the values in which they differ "
+            f"made no difference there, and any of them would do as well.")
+
+
 def _top_trials(result: OptimizeResult, parameters: list[Parameter], count: int = 5) -> list[str]:
     trials = result.trials
     if not len(trials) or len(result.objectives) != 1:
@@ -296,14 +330,19 @@ def _top_trials(result: OptimizeResult, parameters: list[Parameter], count: int 
     objective = result.objectives[0]
     column = f"{objective.metric}_mean"
     top = done[done["replicates"] == done["replicates"].max()]
-    top = top.sort_values(column, ascending=objective.sign < 0).head(count)
+    # in the order the winner is chosen (optimize's candidates): trials that keep the
+    # constraints at the far end of their intervals first; a trial keeping them on the
+    # mean alone was listed first as 'feasible: yes' above the winner it lost to
+    top = top.assign(_risky=~top["feasible_upper"].astype(bool), _score=-objective.sign * top[column])
+    top = top.sort_values(["_risky", "_score", "trial"]).head(count)
     lines = ["| trial | " + " | ".join(p.key for p in parameters) + f" | {objective.metric} | 95% interval | feasible |",
              "|---" * (len(parameters) + 4) + "|"]
     for row in top.to_dict("records"):
         low, high = row[f"{objective.metric}_ci_low"], row[f"{objective.metric}_ci_high"]
         band = f"{fmt(low)} – {fmt(high)}" if math.isfinite(low) else "–"
+        feasible = "yes" if row["feasible_upper"] else "on the mean only" if row["feasible"] else "no"
         lines.append(f"| {row['trial']} | " + " | ".join(_value(row[p.key]) for p in parameters)
-                     + f" | {fmt(row[column])} | {band} | {'yes' if row['feasible'] else 'no'} |")
+                     + f" | {fmt(row[column])} | {band} | {feasible} |")
     return lines
 
 
