@@ -165,14 +165,16 @@ def test_a_median_day_is_a_day_some_replicate_had():
 
 
 @pytest.mark.parametrize("values, opens, hedged", [
-    ([100.0, 120.0, 110.0], "**The program adds 110", False),
-    ([-1740.0, 26576.0], "**The program adds 12,418**", True),      # the interval holds 0
-    ([-500.0, -430.0, -463.0], "**The program loses 464.3**", False),
-    ([50.0], "**The program adds 50", True),                        # one replicate: no interval
+    ([100.0, 120.0, 110.0], "**The program adds 110", None),
+    ([-1740.0, 26576.0], "**The program adds 12,418**", "not distinguishable from no program"),   # the interval holds 0
+    ([-500.0, -430.0, -463.0], "**The program loses 464.3**", None),
+    ([50.0], "**The program adds 50", "one replicate gives no interval"),   # no spread: no verdict either way
 ])
 def test_the_run_report_says_when_the_value_added_is_not_told_apart_from_zero(values, opens, hedged):
     """The report's headline stated 'The program adds 12,418' on an interval of
-    -1,740 to 26,576, and 'adds -464.4' for a loss."""
+    -1,740 to 26,576, and 'adds -464.4' for a loss. One replicate was 'not
+    distinguishable from no program with these replicates', a verdict drawn from no
+    interval; it now says there is none."""
     from types import SimpleNamespace
 
     from simulator.report.run import headline
@@ -180,7 +182,9 @@ def test_the_run_report_says_when_the_value_added_is_not_told_apart_from_zero(va
     results = SimpleNamespace(runs=pd.DataFrame({"incremental_value": values}), scenario=SimpleNamespace(days=365))
     text = headline(results)[0]
     assert text.startswith(opens), text
-    assert ("not distinguishable from no program" in text) == hedged
+    for hedge in ("not distinguishable from no program", "one replicate gives no interval"):
+        assert (hedge in text) == (hedge == hedged), text
+    assert "from no program with these replicates" not in text or hedged == "not distinguishable from no program"
 
 
 def test_the_run_report_says_what_the_fake_accounts_cost():

@@ -17,7 +17,7 @@ from ..config import has_program
 from ..metrics import median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, summarize
-from .text import budget_never_ran_out, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split
+from .text import against_no_program, budget_never_ran_out, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -79,8 +79,8 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
                f"(level in {decision.share_level:.0%})")
     text = (f"**{decision.best} {claim}**: {what} {fmt(decision.mean)}, 95% interval "
             f"{interval_text(decision.ci_low, decision.ci_high)}"
-            + ("" if decision.ci_low > 0 or decision.ci_high < 0 or decision.metric != "incremental_value"
-               else " (not distinguishable from no program with these replicates)")
+            + (against_no_program(decision.ci_low, decision.ci_high, clause=True)
+               if decision.metric == "incremental_value" else "")
             + f"; {'each' if decision.tied else 'it'} is {best_in}.")
     if decision.metric == "incremental_value":
         best = next(d for d in comparison.designs if d.scenario.name == decision.best)
@@ -157,7 +157,8 @@ def winners(comparison: Comparison) -> list[str]:
             text += "."
         if math.isfinite(need):
             text += (f" For ±{comparison.precision:.0%} of the difference about {int(need)} replicates would do "
-                     f"(this comparison has {n}).")
+                     f"(this comparison has {n}" + (f"; the spread behind that figure is itself measured on {n}, so it "
+                                                   f"is rough: check it with more" if n < 10 else "") + ").")
         lines.append(text)
     return lines
 

@@ -14,7 +14,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (ask_queue_note, budget_never_ran_out, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
+from .text import (against_no_program, ask_queue_note, budget_never_ran_out, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
                    summary_dict, summary_table, value_split)
 
 def headline(results: Results) -> list[str]:
@@ -28,10 +28,7 @@ def headline(results: Results) -> list[str]:
     verb = f"loses {fmt(-mean)}" if mean < 0 else f"adds {fmt(mean)}"
     text = (f"**The program {verb}** in incremental value (profit plus customer equity less rewards still owed, plus referrals still converting, minus "
             f"no program on the same seeds), 95% interval {interval_text(low, high)}")
-    if not (low > 0 or high < 0):   # NaN included: one replicate gives no interval
-        text += ": not distinguishable from no program with these replicates (more replicates narrow the interval)."
-    else:
-        text += "."
+    text += against_no_program(low, high)
     text += value_split(runs, results.scenario.days)
     incentive = getattr(getattr(results.scenario, "program", None), "incentive", None)
     sentences = [("payback_day", payback_sentence, f"It does not pay back within the {results.scenario.days}-day horizon.")]

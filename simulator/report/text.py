@@ -50,6 +50,22 @@ def horizon_profit(days: int) -> str:
     return f"{days // 365}-year profit" if days and days % 365 == 0 else f"{days}-day profit"
 
 
+def against_no_program(low: float, high: float, clause: bool = False) -> str:
+    """What an incremental value's 95% interval says against no program: nothing when it
+    excludes 0, that it is not distinguishable when it holds 0, and that there is no
+    interval at all for one replicate (which read as 'not distinguishable with these
+    replicates', a verdict drawn from no spread). ``clause``: a parenthesis inside a
+    sentence, else the end of the sentence."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        text = ("one replicate gives no interval, so nothing here says whether it differs from no program (run 2 or "
+                "more; scenarios default to 10)")
+    elif low > 0 or high < 0:
+        return "" if clause else "."
+    else:
+        text = "not distinguishable from no program with these replicates (more replicates narrow the interval)"
+    return f" ({text})" if clause else f": {text}."
+
+
 def interval_text(low: float, high: float) -> str:
     return f"[{fmt(low)}, {fmt(high)}]"
 
