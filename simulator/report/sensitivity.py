@@ -102,11 +102,10 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         ax.set_yticks(positions, list(rows["parameter"]), fontsize=7)
         top = float(np.nanmax(np.r_[rows["ST"] + rows["ST_conf"], rows["S1"] + rows["S1_conf"], 1.0])) if len(rows) else 1.0
         ax.set(xlabel="share of the variance", title=title, xlim=(min(0.0, float(rows["S1"].min()) - 0.05), top + 0.05))
-        if top > 1.0:  # an index cannot exceed 1: one estimated above it says the sample is too small
+        if top > 1.0:  # an index cannot exceed 1: one estimated (or its interval reaching) above it says the sample is too small
             ax.axvline(1.0, color="black", linestyle=":", linewidth=1)
-            ax.annotate("above 1: imprecise,\nraise --samples", xy=(1.0, 1.0), xycoords=("data", "axes fraction"),
-                        xytext=(3, -3), textcoords="offset points", fontsize=7, va="top",
-                        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1})
+            # said under the axis: written inside it, the note covered the largest bars and ran out of the panel
+            ax.set_xlabel("share of the variance\n(past the dotted line at 1: imprecise, raise --samples)")
         ax.grid(alpha=0.3, axis="x")
     axes[0][0].legend(fontsize=7, loc="lower right")
     fig.suptitle(f"Sobol indices: {metric}")
@@ -123,7 +122,7 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
     lines = [
         f"# Sensitivity of {', '.join(result.designs)}",
         "",
-        f"{d} uncertain assumptions, each uniform over its range; study seed {result.seed}; every point on the same "
+        f"{d} uncertain assumption{'s' if d != 1 else ''}, each uniform over its range; study seed {result.seed}; every point on the same "
         f"{settings.replicates} replicate seed(s) for every design (common random numbers). Morris screening: "
         f"{settings.trajectories} trajectories on {settings.levels} levels. Sobol: {settings.samples} × ({d} + 2) points "
         f"(Saltelli sampling, Jansen estimators, 95% bootstrap intervals). Tornado: each end of each assumption "
@@ -175,7 +174,7 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4) -> 
         lines.append(f"**The decision hinges on none of the assumptions:** {leader['design']} "
                      f"is best on average in every {_part(bins)} of every range.")
     if sways:
-        lines += ["", "**They move the size of the lead, not the best design:** " + "; ".join(
+        lines += ["", f"**{'They move' if len(sways) > 1 else 'It moves'} the size of the lead, not the best design:** " + "; ".join(
             f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead', rows[p]['ST_advantage_conf'])})" for p in sways) + "."]
     if calm:
         lines += ["", "**Neither the best design nor the lead moves with:** " + ", ".join(f"`{p}`" for p in calm)
