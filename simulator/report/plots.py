@@ -172,7 +172,8 @@ def paired_intervals(table: pd.DataFrame, path: Path) -> Path:
     rows = table[table["verdict"] != "reference"].copy()
     rows["scale"] = (rows["unpaired_ci_high"] - rows["unpaired_ci_low"]) / 2
     rows = rows[np.isfinite(rows["scale"]) & (rows["scale"] > 0)].reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(7, 0.35 * max(len(rows), 4) + 1.4))
+    several = rows["design"].nunique() > 1   # 'design: metric' labels are wider: so is the figure
+    fig, ax = plt.subplots(figsize=(8.5 if several else 7, 0.35 * max(len(rows), 4) + 1.6))
     labels = []
     for i, row in rows.iterrows():
         scale, centre = row["scale"], row["diff_mean"] / row["scale"]
@@ -180,12 +181,13 @@ def paired_intervals(table: pd.DataFrame, path: Path) -> Path:
         ax.plot([row["diff_ci_low"] / scale, row["diff_ci_high"] / scale], [i, i], color="tab:blue", lw=5, alpha=0.7,
                 solid_capstyle="butt", label="paired 95%" if i == 0 else None)
         ax.plot([centre], [i], "k|", ms=10)
-        labels.append(f"{row['design']}: {row['metric']}" if rows["design"].nunique() > 1 else row["metric"])
+        labels.append(f"{row['design']}: {row['metric']}" if several else row["metric"])
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(range(len(rows)), labels, fontsize=7)
     ax.invert_yaxis()
-    ax.set(xlabel="difference from the reference, in unpaired half-widths (0 = no difference)",
-           title="Common random numbers: paired vs unpaired 95% intervals")
+    # two lines each: beside long labels the narrowed axes cut one-line texts off at the right
+    ax.set(xlabel="difference from the reference,\nin unpaired half-widths (0 = no difference)",
+           title="Common random numbers:\npaired vs unpaired 95% intervals")
     ax.grid(alpha=0.3, axis="x")
     if len(rows):
         ax.legend(fontsize=8, loc="best")
