@@ -474,15 +474,23 @@ def sweep(
     try:
         outcome = execute_sweep(loaded, target, workers=workers, executor=executor, scheduler=scheduler, force=force,
                                 on_start=on_start, progress=progress)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:   # Ctrl-C, or SIGTERM (exit 143, as documented)
         bar.stop()
         err.print(f"interrupted: {state['done']} of {state['total']} runs are saved in {target}/runs; "
                   f"rerun the same command to resume", markup=False)
-        raise typer.Exit(130) from None
+        raise typer.Exit(_interrupt_exit(stop)) from None
     finally:
         bar.stop()
-    write_sweep(outcome, command=sys.argv)
-    summary = f"sweep {loaded.name}: {outcome.runs} runs ({outcome.points} points x {loaded.replicates} replicates), " \
+    try:
+        write_sweep(outcome, command=sys.argv)
+    except KeyboardInterrupt as stop:
+        err.print(f"interrupted while writing the tables and plots: all {outcome.runs} runs are saved in "
+                  f"{outcome.folder}/runs; rerun the same command to write them", markup=False)
+        raise typer.Exit(_interrupt_exit(stop)) from None
+    from .report.text import counted
+
+    summary = f"sweep {loaded.name}: {counted(outcome.runs, 'run')} ({counted(outcome.points, 'point')} x " \
+              f"{counted(loaded.replicates, 'replicate')}), " \
               f"{outcome.ran} run now, {outcome.skipped} already done; "
     if outcome.failed:
         summary += f"{outcome.failed} failed (status 'failed', error message in column 'error' of {outcome.folder}/sweep.csv)"
@@ -490,6 +498,14 @@ def sweep(
         summary += "0 failed"
     out.print(summary, markup=False)
     out.print(f"results: {outcome.folder}/  (report.md, sweep.parquet, sweep.csv, plots)", markup=False)
+    if outcome.runs and outcome.failed == outcome.runs:   # nothing to read: say so in the exit status too
+        err.print(f"every run failed; the first error: {_first_error(outcome.frame)}", markup=False)
+        raise typer.Exit(1)
+
+
+def _first_error(frame) -> str:
+    errors = frame.loc[frame["status"] != "ok", "error"].dropna() if "error" in frame.columns else []
+    return str(errors.iloc[0]) if len(errors) else "see the error column of sweep.csv"
 
 
 from . import cli_decide  # noqa: E402,F401  registers optimize, sensitivity and calibrate on app

@@ -419,6 +419,21 @@ def _check_parameters(sweep: Sweep, where) -> None:
     for key, parameter in sweep.spec.parameters.items():
         candidates = parameter.values[:CHECKED_VALUES] if isinstance(parameter, ValueList) else \
             [range_value(parameter, parameter.low), range_value(parameter, parameter.high)]
+        if isinstance(parameter, ValueRange) and not parameter.integer and parameter.high > parameter.low:
+            # whole ends pass a key of whole numbers (days: 30 to 60) while the values between fail:
+            # every run of the sweep failed, and it exited 0. The values between are tried too: a
+            # grid's levels, or a value with a fraction for a sampled range.
+            between = grid_levels(parameter)[1:-1][:CHECKED_VALUES] if parameter.levels else \
+                [parameter.low + 0.5 if parameter.high - parameter.low > 1 else (parameter.low + parameter.high) / 2]
+            for value in between:
+                try:
+                    data = apply_overrides(sweep.base_data, [f"{key}={yaml_value(float(value))}"], source=sweep.source)
+                    validate(data, source=sweep.base_source, base_dir=sweep.base_dir)
+                except ScenarioError as error:
+                    if "integer" in error.message:
+                        raise ScenarioError(f"this key takes whole numbers, but the range from {parameter.low:g} to "
+                                            f"{parameter.high:g} gives {value:g}; add 'integer: true' to the range",
+                                            file=sweep.source, key=where("parameters", key)) from None
         for value in candidates:
             try:
                 data = apply_overrides(sweep.base_data, [f"{key}={yaml_value(value)}"], source=sweep.source)

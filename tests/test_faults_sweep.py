@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import multiprocessing
 import os
 import resource
@@ -443,3 +444,66 @@ def json_state(path: Path) -> dict:
     import json
 
     return json.loads(path.read_text())
+
+
+def test_a_sweep_interrupted_while_writing_its_tables_keeps_a_consistent_folder(tmp_path, monkeypatch):
+    """The tables, plots, report and manifest were written in place one by one: an
+    interrupt after sweep.csv left a grown sweep's new rows beside the old report and
+    manifest, with a bare 'interrupted'. They are now staged and moved into place with
+    the manifest last: an interrupt leaves the old set whole and says the runs are saved;
+    the rerun writes the new set; a staging folder left by a kill is removed."""
+    import simulator.report.plots as plots
+
+    path = write_sweep(tmp_path, values=(0, 10), replicates=1)
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    (out / ".outputs.left-by-a-kill").mkdir()   # as SIGKILL mid-write would leave it
+    (out / ".payback_day.png.abc.tmp").write_text("half")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plots, "sweep_metric", interrupted)
+    grown = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "--replicates", "2"])
+    assert grown.exit_code == 130, grown.output
+    assert "interrupted while writing the tables and plots: all 4 runs are saved" in " ".join(grown.stderr.split())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["sweep"]["runs"] == 2 == len(pd.read_csv(out / "sweep.csv"))   # the old set, whole
+    assert "2 points × 1 replicate = 2 runs" in (out / "report.md").read_text()
+    assert _hidden_leftovers(out) == [] and not list(out.glob(".outputs.*"))
+    monkeypatch.undo()
+    again = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "--replicates", "2"])
+    assert again.exit_code == 0 and "0 run now, 4 already done" in again.stdout, again.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["sweep"]["runs"] == 4 == len(pd.read_csv(out / "sweep.csv"))
+    assert not list(out.glob(".outputs.*")) and not list(out.glob(".*.tmp"))
+
+
+def test_sigterm_to_a_sweep_exits_143_as_documented(tmp_path, monkeypatch):
+    """The sweep command caught the interrupt itself and exited 130 for SIGTERM too;
+    docs/reliability.md promises 143 (128 + 15) for SIGTERM, 130 for Ctrl-C."""
+    import simulator.sweep as sweep_module
+    from simulator.lifecycle import Terminated
+
+    path = write_sweep(tmp_path, values=(0, 10), replicates=1)
+    for stop, code in ((Terminated, 143), (KeyboardInterrupt, 130)):
+        def stopped(*args, **kwargs):
+            raise stop()
+
+        monkeypatch.setattr(sweep_module, "execute_sweep", stopped)
+        result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / f"out{code}"), "--executor", "serial"])
+        assert result.exit_code == code and "rerun the same command to resume" in result.stderr, result.output
+
+
+def test_a_sweep_whose_every_run_failed_exits_non_zero(tmp_path):
+    """Values valid one at a time but not together (more first customers than people)
+    fail every run: the sweep exited 0 with a report of nothing. It now says so and
+    exits 1, giving the first error."""
+    spec = {"base": BASE, "method": "grid", "replicates": 1, "seed": 11,
+            "parameters": {"population.size": {"values": [100]}, "population.initial_customers": {"values": [150]}}}
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"])
+    assert result.exit_code == 1, result.output
+    assert "every run failed; the first error:" in result.stderr and "initial_customers" in result.stderr
+    assert (tmp_path / "out" / "sweep.csv").is_file()   # the failed rows are kept, with their errors

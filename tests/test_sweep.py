@@ -314,6 +314,10 @@ def test_a_changed_sweep_is_refused_unless_forced(tmp_path):
     ({"metrics": ["atributed_roi"]}, ["metrics.0", "did you mean 'attributed_roi'"]),
     ({"base": "missing.yaml"}, ["base", "not found"]),
     ({"replicates": 0}, ["replicates", "greater than or equal to 1"]),
+    # whole ends of a whole-number key passed the check while every drawn value failed its run (and the sweep exited 0)
+    ({"method": "random", "samples": 3, "parameters": {"days": {"low": 30, "high": 60}}},
+     ["parameters.days", "takes whole numbers", "gives 30.5", "add 'integer: true'"]),
+    ({"parameters": {"days": {"low": 30, "high": 61, "levels": 3}}}, ["parameters.days", "gives 45.5", "integer: true"]),
 ])
 def test_sweep_file_mistakes_are_one_line_errors(tmp_path, fields, words):
     path = write_sweep(tmp_path, **fields)

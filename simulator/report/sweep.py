@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from ..results import StudyLock, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text, manifest
+from ..results import StudyLock, WriteFailed, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text, manifest
 from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary, value_keys
 from ..compare import LOWER_IS_BETTER, NEUTRAL
 from ..sweep_spec import Sweep, ValueList
-from .text import figure_links, fmt, interval_text, metric_label
+from .text import counted, figure_links, fmt, interval_text, metric_label
 
 
 #: Most values of an assumption the sweep plots draw as lines of their own.
@@ -33,7 +36,37 @@ def write_sweep(outcome: SweepOutcome, *, command: list[str] | None = None) -> P
 
 def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, seed: int, state: dict,
                   executor: str, workers: int, command: list[str] | None) -> None:
-    """sweep.parquet / sweep.csv (one row per run), points.csv, plots, report.md, manifest.json."""
+    """sweep.parquet / sweep.csv (one row per run), points.csv, plots, report.md, manifest.json.
+
+    Written into a staging folder inside the sweep's folder, then moved into place one
+    file at a time with manifest.json last, the old manifest removed first: written in
+    place one by one, an interrupt left a new sweep.csv beside the old report.md and
+    manifest. A folder without manifest.json has unfinished outputs; a rerun of the same
+    command rewrites them (its runs are all saved). Staging left by a kill is removed."""
+    for leftover in [*folder.glob(f"{STAGING_PREFIX}*"), *folder.glob(".*.tmp")]:
+        shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
+    try:
+        _write_outputs(sweep, frame, points, stage, seed=seed, state=state, executor=executor, workers=workers,
+                       command=command)
+        (folder / "manifest.json").unlink(missing_ok=True)
+        written = sorted(stage.iterdir(), key=lambda path: path.name == "manifest.json")
+        for path in written:
+            os.replace(path, folder / path.name)
+    except WriteFailed as failed:   # named as the user will look for it, not inside the removed staging folder
+        if failed.file and Path(failed.file).parent == stage:
+            failed.file = str(folder / Path(failed.file).name)
+        raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+#: The staging folder of a sweep's outputs, inside the sweep's folder.
+STAGING_PREFIX = ".outputs."
+
+
+def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, seed: int, state: dict,
+                   executor: str, workers: int, command: list[str] | None) -> None:
     atomic_write_parquet(folder / "sweep.parquet", frame)
     atomic_write_csv(folder / "sweep.csv", frame)
     summary = point_summary(frame, sweep)
@@ -93,8 +126,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         *_verdict(sweep, summary, best),
         "",
         *([spec.description.strip(), ""] if spec.description.strip() else []),
-        f"Base scenario **{sweep.base.name}** ({sweep.base_source}); method **{spec.method}**, {len(summary)} points × "
-        f"{sweep.replicates} replicates = {len(frame)} runs, sweep seed {seed}"
+        f"Base scenario **{sweep.base.name}** ({sweep.base_source}); method **{spec.method}**, {counted(len(summary), 'point')} × "
+        f"{counted(sweep.replicates, 'replicate')} = {counted(len(frame), 'run')}, sweep seed {seed}"
         + (" (common random numbers: every point on the same replicate seeds)." if spec.common_random_numbers else "."),
         "",
         "| parameter | values |",

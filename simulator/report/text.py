@@ -66,6 +66,11 @@ def against_no_program(low: float, high: float, clause: bool = False) -> str:
     return f" ({text})" if clause else f": {text}."
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 replicate', '3 replicates' (a noun that takes an s)."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def interval_text(low: float, high: float) -> str:
     return f"[{fmt(low)}, {fmt(high)}]"
 
