@@ -223,7 +223,9 @@ def _check_complete(frame: pd.DataFrame, total: int, folder: Path) -> None:
 
 
 def point_summary(frame: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
-    """Per point: parameter values, ok runs, and mean with 95% t-interval of each metric."""
+    """Per point: parameter values, ok runs, and mean with 95% t-interval of each metric,
+    with ``{metric}_n``, the runs in which it is defined (the payback day of a run that
+    never paid back is not: its mean over the others read as a faster payback)."""
     rows = []
     for point_id, group in frame.groupby("point_id", sort=True):
         ok = group[group["status"] == "ok"]
@@ -232,7 +234,8 @@ def point_summary(frame: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
         for metric in sweep.metrics:
             summary = interval(ok[metric].to_numpy(dtype=float), metric=metric)
             row.update({f"{metric}_mean": summary["mean"], f"{metric}_ci_low": summary["ci_low"],
-                        f"{metric}_ci_high": summary["ci_high"]})
+                        f"{metric}_ci_high": summary["ci_high"],
+                        f"{metric}_n": int(np.isfinite(ok[metric].to_numpy(dtype=float)).sum())})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -335,6 +338,11 @@ def _spearman(x: np.ndarray, y: np.ndarray, resamples: int = 9999) -> tuple[floa
     return float(test.statistic), float(test.pvalue)
 
 
+#: Day metrics undefined in a run that never got there (never paid back): the best point
+#: is one with the largest share of runs that did, its mean day the earliest among those.
+NEVER_IS_WORST = frozenset({"payback_day"})
+
+
 def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: float) -> list[dict]:
     """best_points' rows for one set of points (all of them, or one combination of assumptions)."""
     from scipy import stats  # here, not at import: `refsim run` loads this module and scipy.stats costs a second
@@ -347,6 +355,9 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
         column = means[f"{metric}_mean"]
         if metric in NEUTRAL or column.isna().all():
             continue
+        if metric in NEVER_IS_WORST:   # a run that never got there is worse than any day: most runs there first
+            share = means[f"{metric}_n"] / means["runs_ok"].clip(lower=1)
+            column = column.where(share == share[column.notna()].max())
         best = int(column.idxmin() if metric in LOWER_IS_BETTER else column.idxmax())
         # every point, those with no successful run too (no row in ``ok``): with fewer than two it cannot be told apart
         table = ok.pivot(index="point_id", columns="replicate", values=metric).astype(float).reindex(means.index)

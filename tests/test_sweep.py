@@ -1044,3 +1044,25 @@ def test_a_point_whose_runs_all_failed_is_listed_as_not_told_apart(paired):
                             parameters=["reward"])
     best = best_points(frame, sweep, summary).iloc[0]
     assert best["point_id"] == 1 and best["indistinguishable"] == [2]   # point 0 is 10 lower in every replicate
+
+
+def test_a_point_that_paid_back_in_fewer_runs_is_not_the_best_payback():
+    """A point that never paid back in 2 of 6 runs had a mean payback day over the other
+    4 (106) and was named best over a point that paid back in all 6 (135), and points.csv
+    said nothing of it. A run that never paid back is worse than any day: the best
+    payback point is one where the most runs paid back, then the earliest; points.csv
+    counts the runs where each metric is defined."""
+    from types import SimpleNamespace
+
+    from simulator.sweep import best_points, point_summary
+
+    days = {0: [100, 110, 95, 120, np.nan, np.nan], 1: [130, 140, 135, 128, 138, 139], 2: [150, 160, np.nan, 150, 155, 170]}
+    frame = pd.DataFrame([{"point_id": p, "reward": p, "replicate": r, "payback_day": d, "value": float(p), "status": "ok"}
+                          for p, values in days.items() for r, d in enumerate(values)])
+    sweep = SimpleNamespace(metrics=("payback_day", "value"), parameters=["reward"],
+                            spec=SimpleNamespace(common_random_numbers=False, assumptions=[]))
+    summary = point_summary(frame, sweep)
+    assert summary["payback_day_n"].tolist() == [4, 6, 5] and summary["value_n"].tolist() == [6, 6, 6]
+    assert summary["payback_day_mean"].tolist()[0] == pytest.approx(106.25)   # the mean is still over the runs that paid back
+    best = best_points(frame, sweep, summary).set_index("metric")
+    assert best.loc["payback_day", "point_id"] == 1 and best.loc["value", "point_id"] == 2

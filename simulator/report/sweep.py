@@ -176,9 +176,11 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         for row in best.to_dict("records"):
             point = by_id.loc[row["point_id"]]
             band = f"{fmt(row['ci_low'])} – {fmt(row['ci_high'])}" if math.isfinite(row["ci_low"]) else "–"
+            defined, runs = int(point[f"{row['metric']}_n"]), int(point["runs_ok"])
+            over = f" (over the {defined} of {runs} runs where it is defined)" if defined < runs else ""
             lines.append("| " + "".join(f"{_value_text(row[k])} | " for k in assumptions)
                          + f"{metric_label(row['metric'], sweep.base.days)} | {row['point_id']} | "
-                         f"{_values(point, sweep.parameters)} | {fmt(row['mean'])} | {band} | {_ids(row['indistinguishable'])} |")
+                         f"{_values(point, sweep.parameters)} | {fmt(row['mean'])}{over} | {band} | {_ids(row['indistinguishable'])} |")
         unranked = [m for m in sweep.metrics if m in NEUTRAL and m not in set(best["metric"])]
         if unranked:
             lines += ["", f"Not ranked: {_names(unranked)} (costs and budget days: less is not better on its own, "
