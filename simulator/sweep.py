@@ -147,7 +147,8 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
     """
     scheduler = scheduler or sweep.spec.scheduler
     executor = check_executor(executor or sweep.spec.executor, scheduler)
-    workers = workers or sweep.spec.workers or default_workers()
+    # serial runs in this one process: its manifest recorded the default pool's count
+    workers = 1 if executor == "serial" else workers or sweep.spec.workers or default_workers()
     if executor == "dask" and scheduler:
         check_scheduler(scheduler)
     folder = Path(out)
@@ -169,7 +170,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         pending = (run for run in run_seeds(sweep, seed, len(points)) if (run[1], run[2]) not in done)
         parameters = points.table.set_index("point_id")
         columns = {k: parameters[k].tolist() for k in sweep.parameters}
-        size = batch_size(total - skipped, 1 if executor == "serial" else workers)
+        size = batch_size(total - skipped, workers)
         batches = (SweepBatch(sweep.base_data, sweep.base_source, str(sweep.base_dir) if sweep.base_dir else None,
                               sweep.metrics, sweep.baseline,
                               tuple((run_id, point, points.values[point], replicate, run_seed_)

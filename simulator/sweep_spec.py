@@ -335,6 +335,12 @@ def _check_method(spec: SweepSpec, source: str, where) -> None:
             if isinstance(parameter, ValueRange) and parameter.levels is None:
                 raise ScenarioError("a grid needs the levels of every parameter: give 'values: [...]' or 'levels: N' "
                                     "with low and high", file=source, key=where("parameters", key))
+            if isinstance(parameter, ValueList):   # a grid runs each combination once: a repeat was dropped unsaid
+                texts = [json.dumps(v, sort_keys=True, default=str) for v in parameter.values]
+                repeated = next((v for i, v in enumerate(parameter.values) if texts[i] in texts[:i]), None)
+                if len(set(texts)) < len(texts):
+                    raise ScenarioError(f"{reprlib.repr(repeated)} is listed more than once; a grid runs each value "
+                                        f"once, so give each once", file=source, key=where("parameters", key, "values"))
     else:
         if spec.samples is None:
             raise ScenarioError(f"method {spec.method} needs 'samples: N' (the number of points to draw, at least 1)",

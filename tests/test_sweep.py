@@ -3,6 +3,7 @@ after a kill, the folder lock, the fingerprint, failing runs and sweep-file erro
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -1066,3 +1067,16 @@ def test_a_point_that_paid_back_in_fewer_runs_is_not_the_best_payback():
     assert summary["payback_day_mean"].tolist()[0] == pytest.approx(106.25)   # the mean is still over the runs that paid back
     best = best_points(frame, sweep, summary).set_index("metric")
     assert best.loc["payback_day", "point_id"] == 1 and best.loc["value", "point_id"] == 2
+
+
+def test_a_grid_value_listed_twice_is_refused_and_serial_records_one_worker(tmp_path):
+    """values: [0, 10, 10] ran 2 points while the report listed '0, 10, 10'; a serial
+    sweep's manifest recorded the default pool's worker count."""
+    path = write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 10, 10]}})
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o")]), str(path),
+                   "parameters.program.incentive.referrer_reward.values", "10 is listed more than once")
+    path = write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 10]}})
+    ok = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"), "--executor", "serial", "--workers", "4"])
+    assert ok.exit_code == 0, ok.output
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())["sweep"]
+    assert manifest["executor"] == "serial" and manifest["workers"] == 1
