@@ -55,7 +55,7 @@ MAX_POINTS = 10_000_000
 class _Strict(BaseModel):
     """Unknown keys are errors, as in scenario files."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)   # as scenario files: "3" is not a number, 2.0 not a count
 
 
 class ValueList(_Strict):

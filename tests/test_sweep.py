@@ -315,6 +315,10 @@ def test_a_changed_sweep_is_refused_unless_forced(tmp_path):
     ({"metrics": ["atributed_roi"]}, ["metrics.0", "did you mean 'attributed_roi'"]),
     ({"base": "missing.yaml"}, ["base", "not found"]),
     ({"replicates": 0}, ["replicates", "greater than or equal to 1"]),
+    # validation is strict, as for scenario files: text is not a number nor 'yes' a boolean
+    ({"replicates": "3"}, ["replicates", "valid integer (got '3')"]),
+    ({"replicates": 2.0}, ["replicates", "valid integer (got 2.0)"]),
+    ({"common_random_numbers": "yes"}, ["common_random_numbers", "valid boolean"]),
     # whole ends of a whole-number key passed the check while every drawn value failed its run (and the sweep exited 0)
     ({"method": "random", "samples": 3, "parameters": {"days": {"low": 30, "high": 60}}},
      ["parameters.days", "takes whole numbers", "gives 30.5", "add 'integer: true'"]),
