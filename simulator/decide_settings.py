@@ -117,7 +117,7 @@ def load_settings(path: Path | None, command: str) -> BaseModel:
     data = parse_yaml(text, source, f"{command} settings are a mapping of keys such as 'scenario:', 'seed:' "
                                     f"(see docs/decide.md)")
     try:
-        settings = model.model_validate(data)
+        settings = model.model_validate(data, strict=True)   # as scenario and sweep files
     except ValidationError as error:
         raise describe(error, data, source, text, model=model, what=f"{command} settings file") from None
     changes = {k: str(path.parent / getattr(settings, k)) for k in PATH_KEYS if getattr(settings, k, None)}

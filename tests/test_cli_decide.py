@@ -320,6 +320,9 @@ def test_a_sensitivity_sample_size_from_a_settings_file_is_refused_at_its_line(t
     ("optimize", "constraints: ['reward_costs<=50000']", ["constraints", "did you mean 'reward_cost'"]),
     ("optimize", "objective: [incremental_value, reward_cost, customers_final]", ["objective", "got 3"]),
     ("sensitivity", "metrics: [incremental_valu]", ["metrics", "did you mean 'incremental_value'"]),
+    # validated strictly, as scenario and sweep files: text is not a count
+    ("optimize", "trials: '6'", ["trials", "valid integer (got '6')"]),
+    ("sensitivity", "seed: '5'", ["seed", "valid integer (got '5')"]),
 ])
 def test_a_mistake_in_a_settings_file_names_the_file_not_a_flag(tmp_path, command, entry, words):
     """A constraint written '$50,000' in an optimize settings file was reported as
