@@ -412,3 +412,20 @@ def test_a_payback_on_day_1_is_said_to_be_profit_that_never_fell_below_0():
                                           "100% of replicates.")
     assert payback_sentence(39.0, 0.5) == ("It pays back (cumulative incremental profit stays ≥ 0) from day 39 (median) "
                                            "in 50% of replicates.")
+
+
+def test_the_payback_day_is_said_to_count_rewards_when_paid():
+    """Paid at 364 days instead of 30, the same referrals 'paid back on day 1' with 1,320
+    of rewards owed and nothing said; a tighter budget moved payback from day 130 to 59.
+    When the rewards still to pay or beyond the budget reach a tenth of those paid, the
+    reports say the payback day is on cash and the value counts them."""
+    from simulator.report.text import cash_basis_note
+
+    runs = pd.DataFrame({"reward_cost": [0.0, 0.0], "rewards_owed": [1300.0, 1340.0], "rewards_unpaid": [0.0, 0.0]})
+    note = cash_basis_note(runs)
+    assert "1,320 of rewards the referrals had earned were still to pay at the horizon (nothing had been paid)" in note
+    assert "paying later brings it forward" in note and "budget" not in note
+    capped = pd.DataFrame({"reward_cost": [200.0], "rewards_owed": [0.0], "rewards_unpaid": [275.0]})
+    assert "were beyond the budget at the horizon (138% of the 200.0 paid), so paying later or a tighter budget" in \
+        cash_basis_note(capped)
+    assert cash_basis_note(pd.DataFrame({"reward_cost": [3000.0], "rewards_owed": [250.0], "rewards_unpaid": [0.0]})) == ""

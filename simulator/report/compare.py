@@ -17,7 +17,7 @@ from ..config import has_program
 from ..metrics import median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, summarize
-from .text import against_no_program, budget_never_ran_out, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split
+from .text import against_no_program, budget_never_ran_out, cash_basis_note, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -99,7 +99,7 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         text += " " + budget_never_ran_out(best.runs, best.scenario.program.incentive, best.scenario.days) \
             + unpaid_sentence(best.runs)
     if math.isfinite(decision.payback_share) and decision.payback_share > 0:
-        text += " " + payback_sentence(decision.payback_day, decision.payback_share)
+        text += " " + payback_sentence(decision.payback_day, decision.payback_share) + cash_basis_note(best.runs)
     elif math.isfinite(decision.payback_share):
         text += (f" It does not pay back within the {days}-day horizon (its value then rests on what comes after it: "
                  f"customer equity and referrals still converting).")

@@ -14,7 +14,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (against_no_program, ask_queue_note, budget_never_ran_out, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
+from .text import (against_no_program, ask_queue_note, budget_never_ran_out, cash_basis_note, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
                    summary_dict, summary_table, value_split)
 
 def headline(results: Results) -> list[str]:
@@ -31,7 +31,11 @@ def headline(results: Results) -> list[str]:
     text += against_no_program(low, high)
     text += value_split(runs, results.scenario.days)
     incentive = getattr(getattr(results.scenario, "program", None), "incentive", None)
-    sentences = [("payback_day", payback_sentence, f"It does not pay back within the {results.scenario.days}-day horizon.")]
+
+    def paid_back(day: float, share: float) -> str:
+        return payback_sentence(day, share) + cash_basis_note(runs)
+
+    sentences = [("payback_day", paid_back, f"It does not pay back within the {results.scenario.days}-day horizon.")]
     if has_budget(incentive):  # a design without a budget has none to run out
         sentences.insert(0, ("budget_exhausted_day",
                              "Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates.".format,

@@ -280,6 +280,29 @@ def payback_sentence(day: float, share: float) -> str:
     return (f"It pays back (cumulative incremental profit stays ≥ 0) from day {day:.0f} (median) in {share:.0%} of "
             f"replicates.")
 
+#: Rewards earned but not yet paid at the horizon, as a share of those paid, above which
+#: the reports say the payback day counts rewards when paid.
+CASH_BASIS_NOTE = 0.1
+
+
+def cash_basis_note(runs) -> str:
+    """The payback day is on cash: rewards count when paid. Paid at 364 days instead of
+    30, the same referrals paid back on day 1 instead of 130 with 1,320 still owed, and
+    a tighter budget moved it from day 130 to 59. Said when the rewards still owed or
+    beyond the budget at the horizon are a tenth or more of those paid."""
+    if not {"rewards_owed", "rewards_unpaid", "reward_cost"} <= set(runs.columns) or not len(runs):
+        return ""
+    owed, unpaid = float(runs["rewards_owed"].mean()), float(runs["rewards_unpaid"].mean())
+    pending, paid = owed + unpaid, float(runs["reward_cost"].mean())
+    if pending <= 0 or pending < CASH_BASIS_NOTE * paid:
+        return ""
+    share = f"{pending / paid:.0%} of the {fmt(paid)} paid" if paid > 0 else "nothing had been paid"
+    what = " or ".join(w for w, amount in (("still to pay", owed), ("beyond the budget", unpaid)) if amount > 0)
+    return (f" The payback day counts rewards when they are paid: {fmt(pending)} of rewards the referrals had earned "
+            f"were {what} at the horizon ({share}), so paying later{' or a tighter budget' if unpaid > 0 else ''} "
+            f"brings it forward without making the program better; the value counts them.")
+
+
 def unpaid_sentence(runs) -> str:
     """What the referrals earned but the budget does not pay (rewards_unpaid), in the
     replicates where there was some: not a saving, as the value is charged for it."""
