@@ -202,7 +202,7 @@ def _trials_done(folder: Path) -> int:
 
 def _print_best(result, parameters) -> None:
     from .report import fmt
-    from .report.optimize import tie_note, untried_choices
+    from .report.optimize import spend_cap_note, tie_note, untried_choices
 
     if result.best is None:
         out.print("no trial completed; see the error column of trials.csv", markup=False)
@@ -219,8 +219,9 @@ def _print_best(result, parameters) -> None:
                   f"  ({seeds})", markup=False)
     if result.constraints and not result.feasible:
         out.print("  warning: no candidate kept every constraint on fresh seeds (see report.md)", markup=False)
-    if tie_note(result):
-        out.print(f"  note: {tie_note(result)}", markup=False)
+    for note in (tie_note(result), spend_cap_note(result)):
+        if note:
+            out.print(f"  note: {note}", markup=False)
     for key, choices in untried_choices(result.trials, parameters).items():
         out.print(f"  warning: {key} = {', '.join(map(str, choices))} never tried in {len(result.trials)} trials: "
                   f"add trials or compare the choices (see report.md)", markup=False)

@@ -89,6 +89,9 @@ def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settin
     if manifest["optimize"]["feasible"]:   # what the report calls kept must be kept on the fresh seeds
         assert mine.loc["reward_cost", "mean"] <= 300
     assert "## Best design" in (folder / "report.md").read_text()
+    # reward_cost<=300 holds on the mean; the design has no budget to stop it at 300, which is said
+    assert "set `program.incentive.budget: 300` in best.yaml" in (folder / "report.md").read_text()
+    assert "program.incentive.budget: 300" in (folder / "best.yaml").read_text().split("\nname:")[0]
     ok("run", folder / "best.yaml", "--replicates", "2", "--out", tmp_path / "run", "--executor", "serial")
     # best.yaml carries the study seed, so refsim run replays the search's replicate seeds: the best trial's
     # first two replicates are the run's two replicates (common random numbers end to end)

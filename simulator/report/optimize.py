@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from pathlib import Path
 
 import yaml
@@ -60,8 +61,25 @@ def best_yaml(result: OptimizeResult, base: Scenario) -> str:
               f"# Objectives: {', '.join(f'{o.metric} ({o.direction})' for o in result.objectives)}; "
               f"constraints: {', '.join(map(str, result.constraints)) or 'none'}; "
               f"{'kept' if result.feasible or not result.constraints else 'NOT kept'} on fresh seeds.\n"
-              f"# Run it with: refsim run best.yaml\n")
+              + "".join(f"# {line}\n" for line in textwrap.wrap(spend_cap_note(result), 100))
+              + "# Run it with: refsim run best.yaml\n")
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def spend_cap_note(result: OptimizeResult) -> str:
+    """A constraint on the reward spend holds on the mean over replicates; the design
+    itself does not stop spending there. Carried on to `refsim sensitivity`, a winner
+    'within $50k' spent more than that at most of the points, with nothing to say so."""
+    caps = [c for c in result.constraints if c.op == "<=" and c.metric in ("reward_cost", "program_cost")]
+    incentive = getattr(getattr(result.best_scenario, "program", None), "incentive", None)
+    if not caps or incentive is None or getattr(incentive, "budget", None) is not None \
+            or getattr(incentive, "kind", "none") == "none":
+        return ""
+    cap = caps[0]
+    return (f"`{cap}` holds on the mean over the replicates; the design has no budget, so a launch (or another "
+            f"assumption, in `refsim sensitivity`) can spend more. To stop the rewards at {cap.limit:,.0f}, set "
+            f"`program.incentive.budget: {cap.limit:g}` in best.yaml and run it again (a budget that binds changes "
+            f"the outcome).")
 
 
 def _value(value) -> str:
@@ -205,6 +223,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
             lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
                          f"{fmt(row['p2_5'])} – {fmt(row['p97_5'])} | {row['n']} | {METRIC_TEXT.get(row['metric'], '')} |")
         lines += _budget_lines(confirmation, settings.confirm_replicates, result.best_scenario.program.incentive)
+        if spend_cap_note(result):
+            lines += ["", spend_cap_note(result)]
         lines += ["", "best.yaml holds this design as a full scenario: `refsim run best.yaml`."]
     if result.pareto is not None and len(result.pareto):
         first, second = result.objectives
