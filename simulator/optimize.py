@@ -350,13 +350,18 @@ class Search:
             candidates = self.candidates(done)
         confirmations, winner, feasible_winner = [], None, False
         tries = min(len(candidates), MAX_FRONT_CONFIRMED) if pareto is not None else self.settings.confirm_tries
+        first, fresh_best = self.objectives[0], -math.inf
         for number in candidates[:max(tries, 1)]:
             confirmation = self.confirm(study, number)
             confirmations.append(confirmation)
             means = confirmation.set_index("metric")["mean"]
             keeps = all(c.excess(means[c.metric]) <= 0 for c in self.constraints)
-            if winner is None or (keeps and not feasible_winner):
-                winner, feasible_winner = number, keeps
+            # on a front, the confirmed member best on the first objective on fresh seeds: the search's
+            # few replicates named a member that its fresh seeds put below another already re-run
+            fresh = first.sign * means[first.metric] if math.isfinite(means[first.metric]) else -math.inf
+            better = pareto is not None and keeps == feasible_winner and fresh > fresh_best
+            if winner is None or (keeps and not feasible_winner) or better:
+                winner, feasible_winner, fresh_best = number, keeps, fresh
             if keeps and pareto is None:
                 break
         best = dict(study.trials[winner].params) if winner is not None else None

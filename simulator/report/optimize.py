@@ -9,6 +9,7 @@ import math
 import textwrap
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from ..optimize import OptimizeResult, OptimizeSettings, trial_count
@@ -228,13 +229,25 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         lines += ["", "best.yaml holds this design as a full scenario: `refsim run best.yaml`."]
     if result.pareto is not None and len(result.pareto):
         first, second = result.objectives
+        fresh = result.confirmation.pivot(index="trial", columns="metric", values="mean") if len(result.confirmation) \
+            else pd.DataFrame()
+
+        def on_fresh(trial: int, metric: str) -> str:
+            return fmt(fresh.loc[trial, metric]) if trial in fresh.index and metric in fresh.columns else "–"
+
         lines += ["", "## Pareto front", "",
-                  f"Trials no other trial beats on both {first.metric} and {second.metric} (keeping the constraints).", "",
-                  "| trial | " + " | ".join(p.key for p in parameters) + f" | {first.metric} | {second.metric} | replicates |",
-                  "|---" * (len(parameters) + 4) + "|"]
+                  f"Trials no other trial beats on both {first.metric} and {second.metric} (keeping the constraints), "
+                  f"in the search (the mean over the trial's replicates) and, for the members re-run, on "
+                  f"{result.confirmation['n'].max() if len(result.confirmation) else 0} fresh seeds: the search's "
+                  f"few replicates flatter the members it picked, the fresh seeds do not. The best design is the "
+                  f"member re-run with the best {first.metric} on fresh seeds.", "",
+                  "| trial | " + " | ".join(p.key for p in parameters) + f" | {first.metric} | {second.metric} | replicates "
+                  f"| {first.metric} on fresh seeds | {second.metric} on fresh seeds |",
+                  "|---" * (len(parameters) + 6) + "|"]
         for row in result.pareto.to_dict("records"):
             lines.append(f"| {row['trial']} | " + " | ".join(_value(row[p.key]) for p in parameters)
-                         + f" | {fmt(row[f'{first.metric}_mean'])} | {fmt(row[f'{second.metric}_mean'])} | {row['replicates']} |")
+                         + f" | {fmt(row[f'{first.metric}_mean'])} | {fmt(row[f'{second.metric}_mean'])} | {row['replicates']} "
+                         f"| {on_fresh(row['trial'], first.metric)} | {on_fresh(row['trial'], second.metric)} |")
     choices = _by_choice(result, parameters)
     if choices:
         lines += ["", "## Each choice", "",
