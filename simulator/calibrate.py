@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import reprlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,7 +109,9 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
             raise ScenarioError("days must be consecutive, one row per day", file=source, key="day")
     columns = list(dict.fromkeys(columns)) if columns else [c for c in DEFAULT_COLUMNS if c in frame]   # each once
     if not columns:
-        raise ScenarioError(f"no daily count columns found; give any of {', '.join(FLOW_COLUMNS)}", file=source)
+        read = reprlib.repr(", ".join(map(str, frame.columns)))   # a file separated by ';' reads as one column
+        raise ScenarioError(f"no daily count columns found (the header read as {read}); give any of "
+                            f"{', '.join(FLOW_COLUMNS)}, in a comma-separated file", file=source)
     for column in columns:
         if column not in FLOW_COLUMNS:
             raise ScenarioError(f"'{column}' is not a daily count that can be fitted; valid: {', '.join(FLOW_COLUMNS)}",

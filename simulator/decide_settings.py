@@ -44,6 +44,19 @@ class _Settings(BaseModel):
     executor: Optional[Literal["local", "serial", "dask"]] = Field(None, description="Where runs execute.")
     scheduler: Optional[str] = Field(None, description="Dask scheduler address tcp://HOST:PORT.")
 
+    @field_validator("vary", "uncertain", "fit", mode="before", check_fields=False)
+    @classmethod
+    def _dotted(cls, value: Any) -> Any:
+        """A nested block (program: {incentive: {referrer_reward: ...}}) read as 'vary.program: Input
+        should be a valid string', with no hint that the keys are written dotted."""
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, dict):
+                    inner = next(iter(item), "KEY")
+                    raise ValueError(f"'{key}' holds a block; write each key dotted on one line, as --set takes it, "
+                                     f"e.g. {key}.{inner}...: '0:60' (a range) or [a, b] (choices)")
+        return value
+
 
 class OptimizeFile(_Settings):
     vary: Ranges = Field(default_factory=dict, description="KEY: 'LO:HI' | 'LO:HI:log' | [choices].")

@@ -278,6 +278,11 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot):
     negative = tmp_path / "negative.csv"
     pd.read_csv(pilot).assign(asks=-1).to_csv(negative, index=False)
     one_line_error(invoke(*calibrate_args(tmp_path / "x", negative)), "negative.csv", "asks", ">= 0")
+    # separated by ';': the header read as one column, and the line said only that none was found
+    semicolons = tmp_path / "semicolons.csv"
+    pd.read_csv(pilot).to_csv(semicolons, index=False, sep=";")
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", semicolons)), "semicolons.csv", "the header read as 'day;",
+                   "comma-separated")
     # a pilot longer than the scenario: named by its file, with the flag that fixes it
     longer = tmp_path / "longer.csv"
     pd.read_csv(pilot).assign(day=lambda f: f["day"] + 40).to_csv(longer, index=False)
@@ -373,3 +378,14 @@ def test_a_trial_level_with_the_winner_is_named_and_leading_trials_come_in_the_w
     rows = [line.split("|")[1].strip() for line in _top_trials(result, [SimpleNamespace(key=REWARD)])[2:]]
     assert rows == ["3", "1", "0", "2"]
     assert _top_trials(result, [SimpleNamespace(key=REWARD)])[-1].endswith("| on the mean only |")
+
+
+@pytest.mark.parametrize("command, block", [("optimize", "vary"), ("sensitivity", "uncertain")])
+def test_a_range_written_as_a_nested_block_says_to_write_the_key_dotted(tmp_path, command, block):
+    """'vary: {program: {incentive: {referrer_reward: 0:60}}}' read 'vary.program: Input
+    should be a valid string', with no hint that keys are written dotted, as --set takes them."""
+    settings = tmp_path / "nested.yaml"
+    settings.write_text(f"scenario: {DEFAULT}\n{block}:\n  program:\n    incentive:\n      referrer_reward: '0:60'\n")
+    one_line_error(invoke(command, "--settings", settings, "--out", tmp_path / "x"),
+                   "nested.yaml", block, "'program' holds a block", "dotted", "program.incentive")
+    assert not (tmp_path / "x").exists()
