@@ -389,3 +389,14 @@ def test_a_range_written_as_a_nested_block_says_to_write_the_key_dotted(tmp_path
     one_line_error(invoke(command, "--settings", settings, "--out", tmp_path / "x"),
                    "nested.yaml", block, "'program' holds a block", "dotted", "program.incentive")
     assert not (tmp_path / "x").exists()
+
+
+def test_an_optimisation_with_one_rung_does_not_claim_successive_halving(tmp_path, optimize_settings):
+    """max_replicates no larger than replicates leaves one rung; the report said 'rungs
+    of 2 (the top 1/2 of a rung moves up)', a halving that never happened."""
+    folder = tmp_path / "one"
+    ok("optimize", DEFAULT, *TINY, "--vary", f"{REWARD}=0:40", "--trials", "2", "--replicates", "4", "--seed", "5",
+       "--settings", optimize_settings, "--out", folder, "--executor", "serial")
+    report = " ".join((folder / "report.md").read_text().split())
+    assert "every trial ran 4 replicates (max_replicates leaves no room for more: no successive halving)" in report
+    assert "moves up" not in report

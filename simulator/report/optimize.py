@@ -191,8 +191,11 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         + (f" ({settings.trials} were asked for: every key is categorical and there are only {len(trials)} designs, "
            f"so more would repeat them on the same seeds)" if trial_count(settings, parameters) < settings.trials
            else "") + ". "
-        f"Every trial ran on the same replicate seeds (common random numbers); replicates were added by successive "
-        f"halving on rungs of {', '.join(map(str, result.rungs))} (the top 1/{settings.eta} of a rung moves up). "
+        "Every trial ran on the same replicate seeds (common random numbers); "
+        + (f"replicates were added by successive halving on rungs of {', '.join(map(str, result.rungs))} (the top "
+           f"1/{settings.eta} of a rung moves up). " if len(result.rungs) > 1 else
+           f"every trial ran {result.rungs[0]} replicates (max_replicates leaves no room for more: no successive "
+           f"halving). ") +
         f"The winner was re-run on {settings.confirm_replicates} fresh seeds, never used in the search.",
         "",
         "| varied | range |", "|---|---|",
