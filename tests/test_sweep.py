@@ -1084,3 +1084,15 @@ def test_a_grid_value_listed_twice_is_refused_and_serial_records_one_worker(tmp_
     assert ok.exit_code == 0, ok.output
     manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())["sweep"]
     assert manifest["executor"] == "serial" and manifest["workers"] == 1
+
+
+def test_a_sweep_of_one_replicate_says_no_point_can_be_told_apart():
+    """With one replicate per point every point was 'statistically indistinguishable'
+    from the best, beside an interval of '[–, –]': there is no interval at all."""
+    from simulator.report.sweep import _best_text
+
+    one = {"mean": 427.5, "ci_low": math.nan, "ci_high": math.nan, "indistinguishable": [0, 1], "paired": False}
+    text = _best_text(one)
+    assert "one run gives no interval, so no point can be told apart" in text and "indistinguishable" not in text
+    two = {**one, "ci_low": 400.0, "ci_high": 455.0}
+    assert "2 other points are statistically indistinguishable" in _best_text(two)
