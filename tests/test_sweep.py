@@ -1096,3 +1096,24 @@ def test_a_sweep_of_one_replicate_says_no_point_can_be_told_apart():
     assert "one run gives no interval, so no point can be told apart" in text and "indistinguishable" not in text
     two = {**one, "ci_low": 400.0, "ci_high": 455.0}
     assert "2 other points are statistically indistinguishable" in _best_text(two)
+
+
+def test_words_are_drawn_in_the_sweep_files_order(tmp_path, monkeypatch):
+    """values: [qualification, signup] was drawn signup-last by the alphabet whatever the
+    file said; given the file's order (as the sweep's writer passes it) the axis follows it."""
+    from types import SimpleNamespace
+
+    from simulator.report import plots
+    from simulator.report.sweep import _word_orders
+    from simulator.sweep_spec import ValueList
+
+    runs = pd.DataFrame([{"point_id": p, "replicate": r, "paid_on": word, "value": float(p + r)}
+                         for p, word in enumerate(["signup", "qualification", "renewal"]) for r in range(2)])
+    drawn = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("fig", fig) and path)
+    order = ["signup", "qualification", "renewal"]
+    plots.sweep_metric(runs, ["paid_on"], "value", tmp_path / "v.png", discrete={"paid_on": True}, order={"paid_on": order})
+    assert [t.get_text() for t in drawn["fig"].axes[0].get_xticklabels()] == order
+    sweep = SimpleNamespace(spec=SimpleNamespace(parameters={"paid_on": ValueList(values=order),
+                                                            "reward": ValueList(values=[1, 2])}))
+    assert _word_orders(sweep) == {"paid_on": order}

@@ -236,8 +236,15 @@ def _block(value) -> dict | None:
     return parsed if isinstance(parsed, dict) else None
 
 
-def _in_level_order(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    return table.iloc[sorted(range(len(table)), key=lambda i: _level_key(table[column].iloc[i]))].reset_index(drop=True)
+def _in_level_order(table: pd.DataFrame, column: str, order: list[str] | None = None) -> pd.DataFrame:
+    """Levels by _level_key, or in ``order`` (a list of words in the sweep file's order:
+    'qualification, signup' was drawn as 'signup' last by the alphabet)."""
+    if order:
+        place = {text: i for i, text in enumerate(order)}
+        key = lambda i: (place.get(str(table[column].iloc[i]), len(place)), _level_key(table[column].iloc[i]))  # noqa: E731
+    else:
+        key = lambda i: _level_key(table[column].iloc[i])  # noqa: E731
+    return table.iloc[sorted(range(len(table)), key=key)].reset_index(drop=True)
 
 
 def _point_means(runs: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame:
@@ -274,7 +281,7 @@ def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: boo
 
 def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: Path, *, discrete: dict[str, bool],
                  log: dict[str, bool] | None = None, by: str | None = None, paired: bool = False,
-                 minimise: bool = False, assumptions: tuple[str, ...] = ()) -> Path:
+                 minimise: bool = False, assumptions: tuple[str, ...] = (), order: dict[str, list[str]] | None = None) -> Path:
     """``metric`` against each swept parameter, one panel per parameter. A parameter
     with few levels (a grid, or a list of values) gets the mean over all runs at each
     level with its 95% interval as a band; a sampled one gets every run as a dot and
@@ -288,7 +295,8 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     intervals overlap can still differ in every replicate. The panels of
     ``assumptions`` keep each level's own interval: the report ranks no value of an
     assumption, and neither does the plot. With several parameters each panel pools the
-    others' values, and the title says so."""
+    others' values, and the title says so. ``order``: per parameter, its words in the
+    sweep file's order (a list of text values), drawn in that order."""
     ok = runs[np.isfinite(runs[metric].to_numpy(dtype=float))]
     columns = min(3, len(parameters))
     rows = -(-len(parameters) // columns)
@@ -305,7 +313,7 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                 ranked = paired and parameter not in assumptions
                 table = _paired_means(part, parameter, metric, minimise) if ranked else _point_means(part, [parameter], metric)
                 if not numeric:
-                    table = _in_level_order(table, parameter)
+                    table = _in_level_order(table, parameter, (order or {}).get(parameter))
                 x = table[parameter] if numeric else np.arange(len(table))
                 ax.plot(x, table["mean"], marker="o", color=colour, label=label)
                 ax.fill_between(x, table["low"], table["high"], alpha=0.25 if level is None else 0.15, color=colour)

@@ -92,7 +92,8 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
                                               log=log, by=by,
                                               # a cost has no best level (report.md ranks none): each level's own interval
                                               paired=sweep.spec.common_random_numbers and metric not in NEUTRAL,
-                                              minimise=metric in LOWER_IS_BETTER, assumptions=tuple(assumptions)))
+                                              minimise=metric in LOWER_IS_BETTER, assumptions=tuple(assumptions),
+                                              order=_word_orders(sweep)))
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
                 figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png"))
@@ -110,6 +111,12 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
             "points": len(points), "runs": len(frame), "failed": int((frame["status"] != "ok").sum()),
             "run_ids": "run_id = point_id * replicates + replicate; each run's seed is in sweep.parquet",
             "executor": executor, "workers": workers}}))
+
+
+def _word_orders(sweep: Sweep) -> dict[str, list[str]]:
+    """Each parameter listed as words (values: [qualification, signup]), in the file's order."""
+    return {k: list(p.values) for k, p in sweep.spec.parameters.items()
+            if isinstance(p, ValueList) and all(isinstance(v, str) for v in p.values)}
 
 
 def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, figures: list[Path], seed: int,
