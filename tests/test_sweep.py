@@ -1117,3 +1117,20 @@ def test_words_are_drawn_in_the_sweep_files_order(tmp_path, monkeypatch):
     sweep = SimpleNamespace(spec=SimpleNamespace(parameters={"paid_on": ValueList(values=order),
                                                             "reward": ValueList(values=[1, 2])}))
     assert _word_orders(sweep) == {"paid_on": order}
+
+
+def test_a_sampled_sweeps_band_on_a_list_panel_is_named_in_the_title(tmp_path, monkeypatch):
+    """A random sweep with a list of values drew a paired band on that list's panel, and
+    the title, written for sampled panels, did not say what the band was."""
+    from simulator.report import plots
+
+    rng = np.random.default_rng(1)
+    runs = pd.DataFrame([{"point_id": p, "replicate": r, "kind": kind, "share": share, "value": share + rng.normal()}
+                         for p, (kind, share) in enumerate([("a", 0.1), ("b", 0.3), ("a", 0.5), ("b", 0.7)])
+                         for r in range(3)])
+    drawn = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("fig", fig) and path)
+    plots.sweep_metric(runs, ["kind", "share"], "value", tmp_path / "v.png", discrete={"kind": True, "share": False},
+                       paired=True)
+    title = " ".join(drawn["fig"]._suptitle.get_text().split())
+    assert "panels of listed values: mean; band: 95% interval of the paired difference from the best level" in title

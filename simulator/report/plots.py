@@ -344,7 +344,9 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
         "mean, 95% interval of the mean"
     if paired and choices and len(choices) < len(parameters):
         banded += " (an assumption's panel: its own interval)"
-    title = f"{metric} ({banded})" if all(discrete.values()) else metric
+    # a sampled sweep with a list of values draws bands on that list's panels too: they are named
+    title = f"{metric} ({banded})" if all(discrete.values()) else \
+        f"{metric} (panels of listed values: {banded})" if any(discrete.values()) else metric
     if len(parameters) > 1 and any(discrete[k] for k in parameters):
         title += "; each panel averages over the other parameters' values"
     elif len(parameters) > 1:   # sampled points: nothing is averaged, the other parameters vary from dot to dot
