@@ -288,17 +288,23 @@ def serve_app(
 
 
 def _rate_updater(bar, task):
-    """Progress callback that also shows runs per second."""
+    """Progress callback that also shows runs per second, timed from ``advance.restart()``
+    (the moment runs start: timed from before the folder checks and the kernel's loading,
+    a sweep read 2.17 runs/s where it ran 6)."""
     import time
 
-    started = time.monotonic()
+    started = [time.monotonic()]
     done = [0]
 
     def advance(count: int) -> None:
         done[0] += count
-        elapsed = max(time.monotonic() - started, 1e-9)
+        elapsed = max(time.monotonic() - started[0], 1e-9)
         bar.update(task, advance=count, rate=f"{done[0] / elapsed:.2f} runs/s")
 
+    def restart() -> None:
+        started[0], done[0] = time.monotonic(), 0
+
+    advance.restart = restart
     return advance
 
 
@@ -465,6 +471,7 @@ def sweep(
             out.print(f"resuming {target}: {done} of {total} runs already done", markup=False)
         bar.update(task, total=total, completed=done)
         bar.start()
+        advance.restart()
 
     def progress(ok: int, failed: int) -> None:
         state["done"] += ok + failed
