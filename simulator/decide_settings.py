@@ -25,7 +25,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .scenario_io import describe, parse_yaml, read_yaml_text
+from .scenario_io import describe, parse_yaml, read_yaml_text, validate_strictly
 
 Ranges = dict[str, Union[str, float, list[Any]]]
 
@@ -130,7 +130,7 @@ def load_settings(path: Path | None, command: str) -> BaseModel:
     data = parse_yaml(text, source, f"{command} settings are a mapping of keys such as 'scenario:', 'seed:' "
                                     f"(see docs/decide.md)")
     try:
-        settings = model.model_validate(data, strict=True)   # as scenario and sweep files
+        settings = validate_strictly(model, data)   # as scenario and sweep files
     except ValidationError as error:
         raise describe(error, data, source, text, model=model, what=f"{command} settings file") from None
     changes = {k: str(path.parent / getattr(settings, k)) for k in PATH_KEYS if getattr(settings, k, None)}

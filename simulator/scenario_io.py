@@ -127,15 +127,20 @@ def validate(data: dict, *, source: str | None = None, text: str | None = None, 
 
 
 def _validate_strictly(data: dict) -> Scenario:
+    return validate_strictly(Scenario, data)
+
+
+def validate_strictly(model, data: Any):
     """Strict validation: YAML has already typed every value, so text such as "yes" or
     "1_000" where a boolean or a number belongs is a mistake to report, not text for
-    pydantic to coerce. Whole floats (100.0, 1e2) still count as whole numbers."""
+    pydantic to coerce. Whole floats (100.0, 1e2) still count as whole numbers. Scenario,
+    sweep and decision settings files alike."""
     try:
-        return Scenario.model_validate(data, strict=True)
+        return model.model_validate(data, strict=True)
     except ValidationError as error:
         if all(e["type"] == "int_type" and isinstance(e.get("input"), float) and e["input"].is_integer()
                for e in error.errors()):
-            return Scenario.model_validate(data)
+            return model.model_validate(data, strict=False)
         raise
 
 

@@ -33,7 +33,7 @@ from .metrics import SUMMARY_METRICS
 from .results import input_digests, scenario_files
 from .compare import NEUTRAL
 from .runner import INCREMENTAL_METRICS
-from .scenario_io import apply_overrides, blame_override, describe, key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, validate
+from .scenario_io import apply_overrides, blame_override, describe, key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, validate, validate_strictly
 
 METHODS = ("grid", "random", "latin_hypercube")
 KNOWN_METRICS: dict[str, str] = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
@@ -55,7 +55,7 @@ MAX_POINTS = 10_000_000
 class _Strict(BaseModel):
     """Unknown keys are errors, as in scenario files."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)   # as scenario files: "3" is not a number, 2.0 not a count
+    model_config = ConfigDict(extra="forbid")
 
 
 class ValueList(_Strict):
@@ -275,7 +275,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
     data = parse_yaml(text, source, "a sweep is a mapping of keys such as 'base:', 'method:', 'parameters:'")
     _check_parameter_shapes(data, source, text)
     try:
-        spec = SweepSpec.model_validate(data)
+        spec = validate_strictly(SweepSpec, data)   # as scenario files: "3" is not a number, 2.5 not a count
     except ValidationError as error:
         raise describe(error, data, source, text, model=SweepSpec, what="sweep") from None
     where = lambda *keys: key_at(".".join(map(str, keys)), list(keys), text)  # noqa: E731

@@ -317,7 +317,7 @@ def test_a_changed_sweep_is_refused_unless_forced(tmp_path):
     ({"replicates": 0}, ["replicates", "greater than or equal to 1"]),
     # validation is strict, as for scenario files: text is not a number nor 'yes' a boolean
     ({"replicates": "3"}, ["replicates", "valid integer (got '3')"]),
-    ({"replicates": 2.0}, ["replicates", "valid integer (got 2.0)"]),
+    ({"replicates": 2.5}, ["replicates", "valid integer (got 2.5)"]),   # a whole float (2.0) counts, as in scenario files
     ({"common_random_numbers": "yes"}, ["common_random_numbers", "valid boolean"]),
     # whole ends of a whole-number key passed the check while every drawn value failed its run (and the sweep exited 0)
     ({"method": "random", "samples": 3, "parameters": {"days": {"low": 30, "high": 60}}},
@@ -1152,3 +1152,14 @@ def test_the_sweeps_rate_is_timed_from_when_runs_start(monkeypatch):
     advance.restart()                       # 101.8: the runs start
     advance(6)                              # 102.8
     assert shown["rate"] == "6.00 runs/s"
+
+
+def test_a_whole_float_counts_as_a_whole_number_in_a_sweep_file_as_in_a_scenario(tmp_path):
+    """Strict validation refused 'levels: 3.0' and 'replicates: 2.0', which scenario
+    files accept (1e2 is a hundred): whole floats still count."""
+    from simulator.sweep import load_sweep
+
+    path = write_sweep(tmp_path, replicates=2.0,
+                       parameters={"program.incentive.referrer_reward": {"low": 0, "high": 20, "levels": 3.0}})
+    sweep = load_sweep(path)
+    assert sweep.replicates == 2 and sweep.spec.parameters["program.incentive.referrer_reward"].levels == 3
