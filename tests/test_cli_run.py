@@ -407,9 +407,14 @@ def test_a_payback_on_day_1_is_said_to_be_profit_that_never_fell_below_0():
     least the half of the replicates the median speaks for."""
     from simulator.report.text import payback_sentence
 
-    assert payback_sentence(1.0, 1.0) == ("In at least half of the replicates its cumulative incremental profit never "
-                                          "falls below 0 (payback day 1, median); it pays back within the horizon in "
-                                          "100% of replicates.")
+    assert payback_sentence(1.0, 1.0) == ("In at least half of the replicates that pay back its cumulative incremental "
+                                          "profit never falls below 0 (payback day 1, median); it pays back within the "
+                                          "horizon in 100% of replicates.")
+    # days 1, 50 and two that never paid back: the median over those that did is day 1, which is 1 of 4 replicates,
+    # not 'at least half of the replicates'
+    from simulator.metrics import median_day
+
+    assert "of the replicates that pay back" in payback_sentence(median_day([1.0, 50.0, float("nan"), float("nan")]), 0.5)
     assert payback_sentence(39.0, 0.5) == ("It pays back (cumulative incremental profit stays ≥ 0) from day 39 (median) "
                                            "in 50% of replicates.")
 

@@ -57,12 +57,12 @@ def against_no_program(low: float, high: float, clause: bool = False) -> str:
     replicates', a verdict drawn from no spread). ``clause``: a parenthesis inside a
     sentence, else the end of the sentence."""
     if not (math.isfinite(low) and math.isfinite(high)):
-        text = ("one replicate gives no interval, so nothing here says whether it differs from no program (run 2 or "
-                "more; scenarios default to 10)")
+        text = ("one replicate gives no interval, so nothing here says whether it differs from no program; run 2 or "
+                "more, as scenarios default to 10")
     elif low > 0 or high < 0:
         return "" if clause else "."
     else:
-        text = "not distinguishable from no program with these replicates (more replicates narrow the interval)"
+        text = "not distinguishable from no program with these replicates; more replicates narrow the interval"
     return f" ({text})" if clause else f": {text}."
 
 
@@ -274,9 +274,9 @@ def payback_sentence(day: float, share: float) -> str:
     does, and their share. Day 1 is no feat of speed: the cumulative incremental profit
     never fell below 0 (rewards paid on qualification come out of the margin the
     referrals brought first), and "pays back from day 1" read as one."""
-    if day <= 1:
-        return (f"In at least half of the replicates its cumulative incremental profit never falls below 0 (payback "
-                f"day 1, median); it pays back within the horizon in {share:.0%} of replicates.")
+    if day <= 1:   # the median is over the replicates that pay back: 'half of the replicates' overstated 1 of 4
+        return (f"In at least half of the replicates that pay back its cumulative incremental profit never falls "
+                f"below 0 (payback day 1, median); it pays back within the horizon in {share:.0%} of replicates.")
     return (f"It pays back (cumulative incremental profit stays ≥ 0) from day {day:.0f} (median) in {share:.0%} of "
             f"replicates.")
 
