@@ -405,9 +405,9 @@ class Search:
             capped = trial.state == TrialState.COMPLETE and any(m in BUDGET_CAPPED for m in self.metrics)
             scenario = apply_values(self.base, trial.params, parameters=self.parameters) if capped else None
             first = self.rungs[0]
-            for o in self.objectives:  # every complete trial has rung 0's replicates, on the same seeds
-                values = runs.get(o.metric, [])
-                row[f"{o.metric}_rung0_mean"] = nanmean(values[:first]) if len(values) >= first else math.nan
+            for metric in self.metrics:  # every complete trial has rung 0's replicates, on the same seeds
+                values = runs.get(metric, [])
+                row[f"{metric}_rung0_mean"] = nanmean(values[:first]) if len(values) >= first else math.nan
             for metric in self.metrics:
                 summary = interval(np.array(runs.get(metric, []), dtype=float), metric=metric)
                 # a mean's interval reaching past what any run can spend (a total budget) is clipped there

@@ -353,30 +353,36 @@ def test_optimize_says_when_the_values_varied_made_no_difference(tmp_path, optim
     trials = pd.read_csv(folder / "trials.csv")
     assert trials["incremental_value_rung0_mean"].nunique() == 1 and trials["program.incentive.cap_per_referrer"].nunique() > 1
     report = (folder / "report.md").read_text()
-    assert "Every one of the 4 completed trials scored exactly the same incremental_value" in report
+    assert "Every one of the 4 completed trials scored exactly the same incremental_value (" in report
     assert "winner by order alone" in " ".join(result.stdout.split())
 
 
 def test_a_trial_level_with_the_winner_is_named_and_leading_trials_come_in_the_winners_order():
-    """Trials level with the winner on the shared seeds are named; the Leading trials
-    table listed a trial keeping its constraint on the mean only first, 'feasible: yes',
-    above the winner chosen because its interval kept the constraint too."""
+    """Trials level with the winner on the shared seeds (objective, constraint metrics and
+    feasibility) are named, and one level on the objective alone is not: it spent more.
+    The Leading trials table listed a trial keeping its constraint on the mean only
+    first, 'feasible: yes', above the winner chosen because its interval kept it too."""
     from types import SimpleNamespace
 
     from simulator.optimize import Constraint, Objective
     from simulator.report.optimize import _top_trials, tie_note
 
-    trials = pd.DataFrame({"trial": [0, 1, 2, 3], "state": "COMPLETE", "replicates": 4, REWARD: [5.0, 9.0, 20.0, 7.0],
-                           "incremental_value_rung0_mean": [10.0, 12.0, 14.0, 12.0],
-                           "incremental_value_mean": [10.0, 12.0, 14.0, 12.5],
-                           "incremental_value_ci_low": [8.0, 10.0, 12.0, 10.0], "incremental_value_ci_high": [12.0, 14.0, 16.0, 15.0],
-                           "feasible": [True, True, True, True], "feasible_upper": [True, True, False, True]})
+    trials = pd.DataFrame({"trial": [0, 1, 2, 3, 4], "state": "COMPLETE", "replicates": 4, REWARD: [5.0, 9.0, 20.0, 7.0, 30.0],
+                           "incremental_value_rung0_mean": [10.0, 12.0, 14.0, 12.0, 12.0],
+                           "reward_cost_rung0_mean": [100.0, 200.0, 250.0, 200.0, 290.0],
+                           "incremental_value_mean": [10.0, 12.0, 14.0, 12.5, 11.0],
+                           "incremental_value_ci_low": [8.0, 10.0, 12.0, 10.0, 9.0],
+                           "incremental_value_ci_high": [12.0, 14.0, 16.0, 15.0, 13.0],
+                           "feasible": [True, True, True, True, True], "feasible_upper": [True, True, False, True, True]})
     result = SimpleNamespace(trials=trials, best_trial=1, objectives=[Objective("incremental_value", "maximize")],
                              constraints=[Constraint("reward_cost", "<=", 300.0)], rungs=[2, 4])
-    assert "Trial 3 scored exactly the same incremental_value as trial 1 on the first 2 replicates" in tie_note(result)
+    note = tie_note(result)
+    assert note.startswith("Trial 3 scored exactly the same incremental_value and constraint metrics as trial 1 on the "
+                           "first 2 replicates"), note
+    assert "4" not in note   # level on value, but it spent 290 where trial 1 spent 200
     assert tie_note(SimpleNamespace(**{**vars(result), "best_trial": 2})) == ""
     rows = [line.split("|")[1].strip() for line in _top_trials(result, [SimpleNamespace(key=REWARD)])[2:]]
-    assert rows == ["3", "1", "0", "2"]
+    assert rows == ["3", "1", "4", "0", "2"]
     assert _top_trials(result, [SimpleNamespace(key=REWARD)])[-1].endswith("| on the mean only |")
 
 

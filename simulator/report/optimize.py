@@ -328,32 +328,40 @@ def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]
 
 
 def tie_note(result: OptimizeResult) -> str:
-    """Trials that scored exactly the winner's objective on the first rung, where every
-    trial ran on the same seeds: the values that differ between them changed nothing
-    there (a budget above what any design spends, a cap nobody reaches), and the winner
-    among them is one by order, not by merit. Every trial level: the study found nothing."""
+    """Trials level with the winner on the first rung, where every trial ran on the same
+    seeds: the same objective and the same constraint metrics there, and the same
+    feasibility. The values that differ between them changed nothing on those runs (a
+    budget above what any design spends, a cap nobody reaches), so the winner among them
+    is one by order, not by merit. A trial level on the objective but breaking a
+    constraint is not level: it lost on the constraint."""
     trials = result.trials
     if result.best_trial is None or len(result.objectives) != 1 or not len(trials):
         return ""
     objective = result.objectives[0]
-    column = f"{objective.metric}_rung0_mean"
-    done = trials[(trials["state"] == "COMPLETE") & trials[column].notna()]
+    columns = [f"{m}_rung0_mean" for m in dict.fromkeys([objective.metric, *(c.metric for c in result.constraints)])]
+    if any(c not in trials.columns for c in columns):
+        return ""
+    done = trials[(trials["state"] == "COMPLETE") & trials[columns[0]].notna()]
     mine = done[done["trial"] == result.best_trial]
     if len(done) < 2 or not len(mine):
         return ""
-    score = float(mine[column].iloc[0])
-    level = sorted(int(n) for n in done[(done[column] == score) & (done["trial"] != result.best_trial)]["trial"])
-    rung = result.rungs[0]
+    same = (done["feasible_upper"] == bool(mine["feasible_upper"].iloc[0])) if "feasible_upper" in done.columns \
+        else pd.Series(True, index=done.index)
+    for column in columns:
+        same &= done[column] == mine[column].iloc[0]
+    level = sorted(int(n) for n in done[same & (done["trial"] != result.best_trial)]["trial"])
+    rung, score = result.rungs[0], float(mine[columns[0]].iloc[0])
+    what = objective.metric + (" and constraint metrics" if len(columns) > 1 else "")
     if len(level) == len(done) - 1:
-        return (f"Every one of the {len(done)} completed trials scored exactly the same {objective.metric} "
-                f"({fmt(score)}) on the first {rung} replicates, which all ran on the same seeds: the values varied "
-                f"made no difference to it here, and trial {result.best_trial} is the winner by order alone.")
+        return (f"Every one of the {len(done)} completed trials scored exactly the same {what} ("
+                + (f"{objective.metric} " if len(columns) > 1 else "") + f"{fmt(score)}) on the first {rung} replicates, which all ran on the same seeds: the values varied "
+                f"made no difference here, and trial {result.best_trial} is the winner by order alone.")
     if not level:
         return ""
     named = ", ".join(map(str, level[:8])) + (f" and {len(level) - 8} more" if len(level) > 8 else "")
-    return (f"Trial{'s' if len(level) > 1 else ''} {named} scored exactly the same {objective.metric} as trial "
+    return (f"Trial{'s' if len(level) > 1 else ''} {named} scored exactly the same {what} as trial "
             f"{result.best_trial} on the first {rung} replicates (the same seeds): the values in which they differ "
-            f"made no difference there, and any of them would do as well.")
+            f"made no difference on those runs.")
 
 
 def _top_trials(result: OptimizeResult, parameters: list[Parameter], count: int = 5) -> list[str]:
