@@ -406,3 +406,27 @@ def test_an_optimisation_with_one_rung_does_not_claim_successive_halving(tmp_pat
     report = " ".join((folder / "report.md").read_text().split())
     assert "every trial ran 4 replicates (max_replicates leaves no room for more: no successive halving)" in report
     assert "moves up" not in report
+
+
+def test_the_spend_cap_note_is_said_only_where_the_design_can_spend_past_the_cap():
+    """The note that a cap held on the mean only was printed beside 'NOT kept on fresh
+    seeds', for a monthly allowance that cannot add up to the cap, and with the limit
+    rounded ('1.23457e+06')."""
+    from types import SimpleNamespace
+
+    from simulator.optimize import Constraint
+    from simulator.report.optimize import spend_cap_note
+
+    from .conftest import small
+
+    def result(cap, feasible=True, **incentive):
+        scenario = small(days=120, program={"incentive": {"kind": "double_sided", **incentive}})
+        return SimpleNamespace(constraints=[cap], feasible=feasible, best_scenario=scenario)
+
+    note = spend_cap_note(result(Constraint("reward_cost", "<=", 1234567.0)))
+    assert "`program.incentive.budget: 1234567`" in note and "levers" not in note
+    assert spend_cap_note(result(Constraint("reward_cost", "<=", 50.0), feasible=False)) == ""
+    assert spend_cap_note(result(Constraint("reward_cost", "<=", 5000.0), budget_per_month=100)) == ""  # 4 months x 100
+    assert spend_cap_note(result(Constraint("reward_cost", "<=", 300.0), budget_per_month=100)) != ""
+    assert spend_cap_note(result(Constraint("reward_cost", "<=", 300.0), budget=250)) == ""
+    assert "the levers' costs in program_cost go on" in spend_cap_note(result(Constraint("program_cost", "<=", 300.0)))

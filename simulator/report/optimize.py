@@ -14,6 +14,7 @@ import yaml
 
 from ..optimize import OptimizeResult, OptimizeSettings, trial_count
 from ..parameters import Parameter
+from ..behaviour.budget import Budget
 from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from .figure import plt, save
@@ -72,15 +73,22 @@ def spend_cap_note(result: OptimizeResult) -> str:
     itself does not stop spending there. Carried on to `refsim sensitivity`, a winner
     'within $50k' spent more than that at most of the points, with nothing to say so."""
     caps = [c for c in result.constraints if c.op == "<=" and c.metric in ("reward_cost", "program_cost")]
-    incentive = getattr(getattr(result.best_scenario, "program", None), "incentive", None)
-    if not caps or incentive is None or getattr(incentive, "budget", None) is not None \
+    scenario = result.best_scenario
+    incentive = getattr(getattr(scenario, "program", None), "incentive", None)
+    if not caps or not result.feasible or incentive is None or getattr(incentive, "budget", None) is not None \
             or getattr(incentive, "kind", "none") == "none":
-        return ""
+        return ""   # no cap kept (the report says so), or a budget that already stops the rewards
     cap = caps[0]
-    return (f"`{cap}` holds on the mean over the replicates; the design has no budget, so a launch (or another "
+    monthly = getattr(incentive, "budget_per_month", None)
+    if monthly is not None and cap.metric == "reward_cost" and monthly * (Budget.month_of(scenario.days) + 1) <= cap.limit:
+        return ""   # the monthly allowance cannot add up to more than the cap within the horizon
+    limit = f"{cap.limit:.15g}"
+    levers = (" (a budget holds the rewards only: the levers' costs in program_cost go on)"
+              if cap.metric == "program_cost" else "")
+    return (f"`{cap}` holds on the mean over the replicates; the design has no total budget, so a launch (or another "
             f"assumption, in `refsim sensitivity`) can spend more. To stop the rewards at {cap.limit:,.0f}, set "
-            f"`program.incentive.budget: {cap.limit:g}` in best.yaml and run it again (a budget that binds changes "
-            f"the outcome).")
+            f"`program.incentive.budget: {limit}` in best.yaml and run it again (a budget that binds changes "
+            f"the outcome){levers}.")
 
 
 def _value(value) -> str:
