@@ -27,7 +27,7 @@ which it is best.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -346,8 +346,9 @@ class Decision:
     budget_share: float          # share of replicates in which it ran out
     payback_day: float           # median payback day, over replicates that pay back
     payback_share: float         # share of replicates that pay back within the horizon
-    tied: bool = False           # the runner-up has the same mean: the order of the designs named ``best``
+    tied_with: tuple[str, ...] = ()   # the other designs with the same mean: a tie, not a win by the order listed
     share_level: float = 0.0     # share of replicates in which another design has the same (highest) value
+    shares: dict[str, float] = field(default_factory=dict)   # each tied design's share of replicates best or level
 
 
 def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | None:
@@ -369,9 +370,12 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
     stacked = np.vstack([np.where(np.isfinite(v[:n]), v[:n], -np.inf) for v in values.values()])
     # a replicate where designs share the highest value counts for each (argmax gave it to the first listed)
     top = stacked.max(axis=0) if n else np.array([])
-    mine = stacked[list(values).index(best)] == top
+    names = list(values)
+    mine = stacked[names.index(best)] == top
     share = float(mine.mean()) if n else math.nan
     level = float((mine & ((stacked == top).sum(axis=0) > 1)).mean()) if n else 0.0
+    tied_with = tuple(name for name in order[1:] if means[name] == means[best])
+    shares = {name: float((stacked[names.index(name)] == top).mean()) if n else math.nan for name in (best, *tied_with)}
     runner_up = order[1] if len(order) > 1 else None
     if runner_up is None:
         diff = {"diff_mean": math.nan, "diff_ci_low": math.nan, "diff_ci_high": math.nan}
@@ -388,7 +392,7 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
         has_budget(best_scenario.program.incentive) else (math.nan, math.nan)
     return Decision(metric, best, summary["mean"], summary["ci_low"], summary["ci_high"], share, n, runner_up,
                     diff["diff_mean"], diff["diff_ci_low"], diff["diff_ci_high"], *budget, *payback,
-                    tied=runner_up is not None and means[runner_up] == means[best], share_level=level)
+                    tied_with=tied_with, share_level=level, shares=shares)
 
 
 def _days(runs: pd.DataFrame, column: str) -> tuple[float, float]:

@@ -512,7 +512,7 @@ def test_two_designs_that_tie_are_said_to_tie():
     for order in (("a", "b"), ("b", "a")):
         result = compare([design(10, order[0]), design(10, order[1]), design(1, "meagre")], replicates=3, seed=5, workers=1)
         decision = decide(result)
-        assert decision.tied and {decision.best, decision.runner_up} == {"a", "b"}, decision
+        assert decision.tied_with == (decision.runner_up,) and {decision.best, decision.runner_up} == {"a", "b"}, decision
         assert decision.share_best == decision.share_level > 0
         paragraph = decision_paragraph(result, decision)[0]
         assert f"**{decision.best} and {decision.runner_up} tie for the most value**" in paragraph, paragraph
@@ -521,5 +521,28 @@ def test_two_designs_that_tie_are_said_to_tie():
     assert (values["a"] == values["b"]).all()   # the premise: one design under two names
     alone = compare([design(10, "ten"), design(20, "twenty")], replicates=3, seed=5, workers=1)
     decision = decide(alone)
-    assert not decision.tied and decision.share_level == 0
+    assert not decision.tied_with and decision.share_level == 0
     assert "adds the most value" in decision_paragraph(alone, decision)[0]
+
+
+def test_a_tie_names_every_design_in_it_with_its_own_share():
+    """Three identical designs were 'a and b tie', leaving c out; a = [0, 0, 6] and
+    b = [2, 2, 2] (the same mean) were 'each best in 33%', where b is best in 67%."""
+    from types import SimpleNamespace
+
+    from simulator.compare import decide
+    from simulator.report.compare import decision_paragraph
+
+    def design(name, values):
+        runs = pd.DataFrame({"replicate": range(len(values)), "cumulative_profit": values})
+        return SimpleNamespace(scenario=small(name=name, days=90), runs=runs)
+
+    uneven = SimpleNamespace(designs=[design("a", [0.0, 0.0, 6.0]), design("b", [2.0, 2.0, 2.0])], paired=True)
+    decision = decide(uneven, metric="cumulative_profit")
+    assert decision.tied_with == ("b",) and decision.shares == {"a": pytest.approx(1 / 3), "b": pytest.approx(2 / 3)}
+    text = decision_paragraph(uneven, decision)[0]
+    assert "**a and b tie for the highest profit**" in text and "in 33% (a), 67% (b) of the 3 replicates" in text
+    three = SimpleNamespace(designs=[design(name, [1.0, 2.0, 3.0]) for name in "abc"], paired=True)
+    decision = decide(three, metric="cumulative_profit")
+    assert decision.tied_with == ("b", "c")
+    assert "**a, b and c tie for the highest profit**" in decision_paragraph(three, decision)[0]

@@ -71,17 +71,23 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         "the same seed)" \
         if decision.metric == "incremental_value" else \
         f"{horizon_profit(days)} (the twins were not run, so incremental value is not known: rerun with --baseline)"
-    claim = "adds the most value" if decision.metric == "incremental_value" else "has the highest profit"
-    if decision.tied:   # the first listed was named best: say the tie instead
-        claim = f"and {decision.runner_up} tie for the " + ("most value" if decision.metric == "incremental_value" else "highest profit")
-    best_in = (f"best in {decision.share_best:.0%} of the {decision.replicates} replicates" if not decision.share_level else
-               f"best or level with another design in {decision.share_best:.0%} of the {decision.replicates} replicates "
-               f"(level in {decision.share_level:.0%})")
-    text = (f"**{decision.best} {claim}**: {what} {fmt(decision.mean)}, 95% interval "
+    subject = f"{decision.best} " + ("adds the most value" if decision.metric == "incremental_value" else "has the highest profit")
+    if decision.tied_with:   # the first listed was named best: say the tie instead, naming every design in it
+        *first, last = [decision.best, *decision.tied_with]
+        subject = (f"{', '.join(first)} and {last} tie for the "
+                   + ("most value" if decision.metric == "incremental_value" else "highest profit"))
+        best_in = ("best or level with another design in " + ", ".join(
+            f"{share:.0%} ({name})" for name, share in decision.shares.items()) + f" of the {decision.replicates} replicates")
+    elif decision.share_level:
+        best_in = (f"best or level with another design in {decision.share_best:.0%} of the {decision.replicates} "
+                   f"replicates (level in {decision.share_level:.0%})")
+    else:
+        best_in = f"best in {decision.share_best:.0%} of the {decision.replicates} replicates"
+    text = (f"**{subject}**: {what} {fmt(decision.mean)}, 95% interval "
             f"{interval_text(decision.ci_low, decision.ci_high)}"
             + (against_no_program(decision.ci_low, decision.ci_high, clause=True)
                if decision.metric == "incremental_value" else "")
-            + f"; {'each' if decision.tied else 'it'} is {best_in}.")
+            + f"; {'they are' if decision.tied_with else 'it is'} {best_in}.")
     if decision.metric == "incremental_value":
         best = next(d for d in comparison.designs if d.scenario.name == decision.best)
         text += value_split(best.runs, days)
