@@ -270,7 +270,7 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
         for row in _best_of(frame[frame["point_id"].isin(points["point_id"])], sweep, points, level):
             rows.append({**fixed, **row})
     return pd.DataFrame(rows, columns=[*assumptions, "metric", "point_id", "mean", "ci_low", "ci_high", "paired",
-                                       "indistinguishable"])
+                                       "indistinguishable", "n", "runs"])
 
 
 def value_keys(summary: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
@@ -382,7 +382,10 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
         others = [int(p) for p, t in zip(table.index, tied) if t and int(p) != best]
         row = means.loc[best]
         rows.append({"metric": metric, "point_id": best, "mean": row[f"{metric}_mean"], "ci_low": row[f"{metric}_ci_low"],
-                     "ci_high": row[f"{metric}_ci_high"], "paired": paired, "indistinguishable": others})
+                     "ci_high": row[f"{metric}_ci_high"], "paired": paired, "indistinguishable": others,
+                     # the runs of the best point where the metric is defined, and its runs
+                     "n": int(row.get(f"{metric}_n", int(table.loc[best].notna().sum()))),
+                     "runs": int(row.get("runs_ok", int(table.loc[best].notna().sum())))})
     return rows
 
 

@@ -1091,9 +1091,14 @@ def test_a_sweep_of_one_replicate_says_no_point_can_be_told_apart():
     from the best, beside an interval of '[–, –]': there is no interval at all."""
     from simulator.report.sweep import _best_text
 
-    one = {"mean": 427.5, "ci_low": math.nan, "ci_high": math.nan, "indistinguishable": [0, 1], "paired": False}
+    one = {"metric": "incremental_value", "mean": 427.5, "ci_low": math.nan, "ci_high": math.nan,
+           "indistinguishable": [0, 1], "paired": False, "n": 1, "runs": 1}
     text = _best_text(one)
     assert "one run gives no interval, so no point can be told apart" in text and "indistinguishable" not in text
+    # five replicates, a payback in one of them: no advice to run two replicates
+    once = {**one, "metric": "payback_day", "runs": 5}
+    assert _best_text(once).endswith("from the one of its 5 runs where payback_day is defined: no interval, so no "
+                                     "point can be told apart from it.")
     two = {**one, "ci_low": 400.0, "ci_high": 455.0}
     assert "2 other points are statistically indistinguishable" in _best_text(two)
 

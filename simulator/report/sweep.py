@@ -383,9 +383,13 @@ def _best_text(row: dict, among: str = "") -> str:
     (``among``: which points it was ranked with, when not all)."""
     tied = len(row["indistinguishable"])
     if not (math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"])):
-        # one run per point: no spread, so no interval, and 'statistically indistinguishable' was said of every point
-        return (f"mean {fmt(row['mean'])} from one run: one run gives no interval, so no point can be told apart from "
-                f"it; run 2 or more replicates (`--replicates 2`) before reading a best point.")
+        # one run: no spread, so no interval, and 'statistically indistinguishable' was said of every point
+        runs = int(row.get("runs", 1) or 1)
+        if runs <= 1:
+            return (f"mean {fmt(row['mean'])} from one run: one run gives no interval, so no point can be told apart "
+                    f"from it; run 2 or more replicates (`--replicates 2`) before reading a best point.")
+        return (f"mean {fmt(row['mean'])} from the one of its {runs} runs where {row['metric']} is defined: no "
+                f"interval, so no point can be told apart from it.")
     text = f"mean {fmt(row['mean'])}, 95% interval {interval_text(row['ci_low'], row['ci_high'])}. "
     return text + (f"{tied} other point{'s are' if tied != 1 else ' is'} statistically indistinguishable from it at 95% "
                    f"({'paired' if row['paired'] else 'unpaired'}): point{'s' if tied != 1 else ''} "
