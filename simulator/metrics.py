@@ -274,6 +274,12 @@ def pipeline_equity(engine) -> float:
     return value - float((later * face).sum()) * engine.budget.cost_share
 
 
+#: Day metrics undefined in a run that never got there (never paid back): the best of
+#: several (sweep points, plotted levels) is one with the largest share of runs that did,
+#: its mean day the earliest among those.
+NEVER_IS_WORST = frozenset({"payback_day"})
+
+
 def median_day(days) -> float:
     """The median of a day metric (payback, budget exhausted) over the replicates where
     it happened (NaN elsewhere): a day one of them had. For an even count that is the

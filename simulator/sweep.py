@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .compare import LOWER_IS_BETTER, NEUTRAL
+from .metrics import NEVER_IS_WORST
 from .executors import check_executor, check_scheduler, default_workers, run_tasks
 from .results import Study, study_folder
 from .rng import draw_seed, point_stream, run_seed
@@ -337,11 +338,6 @@ def _spearman(x: np.ndarray, y: np.ndarray, resamples: int = 9999) -> tuple[floa
     test = stats.permutation_test((ry,), rho, permutation_type="pairings", vectorized=True,
                                   n_resamples=resamples, random_state=np.random.default_rng(0))
     return float(test.statistic), float(test.pvalue)
-
-
-#: Day metrics undefined in a run that never got there (never paid back): the best point
-#: is one with the largest share of runs that did, its mean day the earliest among those.
-NEVER_IS_WORST = frozenset({"payback_day"})
 
 
 def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: float) -> list[dict]:

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from ..metrics import NEVER_IS_WORST  # noqa: E402
 from ..results import atomic_write  # noqa: E402
 from .text import fmt_short, horizon_profit  # noqa: E402
 
@@ -259,17 +260,21 @@ def _point_means(runs: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame
     return table
 
 
-def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: bool) -> pd.DataFrame:
+def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: bool,
+                  reached: pd.Series | None = None) -> pd.DataFrame:
     """Per level of ``parameter`` under common random numbers: the mean of ``metric``, and
     a band of the mean ± the 95% t half-width of its paired difference from the best
     level (each replicate's level mean minus the best level's, replicate by replicate;
     zero at the best), so that a band missing the best level's mean is a level told
-    apart from it, as the report's paired comparison says. ``best`` marks that level."""
+    apart from it, as the report's paired comparison says. ``best`` marks that level.
+    ``reached``: per level, the share of runs where the metric is defined (NEVER_IS_WORST):
+    the best level is among those where most runs got there, as the report's best point."""
     from scipy import stats
 
     per = runs.groupby([parameter, "replicate"], sort=True)[metric].mean().unstack("replicate")
     means = per.mean(axis=1)
-    best = means.idxmin() if minimise else means.idxmax()
+    candidates = means if reached is None else means.where(reached.reindex(means.index) == reached.max())
+    best = candidates.idxmin() if minimise else candidates.idxmax()
     diffs = per.sub(per.loc[best], axis=1)
     count = diffs.notna().sum(axis=1).to_numpy()
     t = stats.t.ppf(0.975, np.maximum(count - 1, 1))
@@ -311,7 +316,12 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
             label = f"{by} = {level:.4g}" if isinstance(level, float) else (f"{by} = {level}" if level is not None else None)
             if discrete[parameter]:
                 ranked = paired and parameter not in assumptions
-                table = _paired_means(part, parameter, metric, minimise) if ranked else _point_means(part, [parameter], metric)
+                # share of runs that got there at each level, from every run (``part`` holds the finite ones only)
+                whole = runs if level is None else runs[runs[by] == level]
+                reached = whole.groupby(parameter)[metric].apply(lambda v: float(np.isfinite(v.to_numpy(dtype=float)).mean())) \
+                    if metric in NEVER_IS_WORST else None
+                table = _paired_means(part, parameter, metric, minimise, reached) if ranked else \
+                    _point_means(part, [parameter], metric)
                 if not numeric:
                     table = _in_level_order(table, parameter, (order or {}).get(parameter))
                 x = table[parameter] if numeric else np.arange(len(table))
