@@ -126,7 +126,8 @@ def _range(raw: str, key: str, number: type | None, source: str) -> Parameter:
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ScenarioError(f"'{raw}': give finite LO < HI", file=source, key=key)
     if low > high:
-        raise ScenarioError(f"'{raw}': give LO < HI (e.g. {parts[1].strip()}:{parts[0].strip()})", file=source, key=key)
+        raise ScenarioError(f"'{raw}': give LO < HI (e.g. {parts[1].strip()}:{parts[0].strip()}{':log' if log else ''})",
+                            file=source, key=key)
     if log and low <= 0:
         raise ScenarioError(f"'{raw}': a log range needs LO > 0", file=source, key=key)
     if number is int:
