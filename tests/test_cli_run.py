@@ -434,3 +434,24 @@ def test_the_payback_day_is_said_to_count_rewards_when_paid():
     assert "were beyond the budget at the horizon (138% of the 200.0 paid), so paying later or a tighter budget" in \
         cash_basis_note(capped)
     assert cash_basis_note(pd.DataFrame({"reward_cost": [3000.0], "rewards_owed": [250.0], "rewards_unpaid": [0.0]})) == ""
+
+
+def test_the_reports_warn_when_a_design_asks_late_against_ks_window():
+    """K counts the referrals made within k_window_days of joining: a milestone ask on day
+    30 read program_k 0.03 at a 29-day window and 0.23 at 45 while the value did not move,
+    so program_k's ranking followed the window. The reports now say so for a design whose
+    first ask comes at half the window or later, or whose last reminder comes past it."""
+    from simulator.report.text import ask_window_note
+    from simulator.scenario_io import load_scenario
+
+    from .conftest import small
+
+    milestone = small(program={"timing": {"kind": "milestone", "delay_days": 30}})
+    note = ask_window_note(milestone, "milestone")
+    assert note.startswith("**milestone** asks on day 30 after joining") and "window of 30 days" in note
+    monthly = small(program={"timing": {"kind": "onboarding", "delay_days": 3,
+                                        "reminders": {"count": 3, "interval_days": 30}}})
+    assert "on day 3 after joining, its last reminder on day 93" in ask_window_note(monthly)
+    assert ask_window_note(load_scenario(SCENARIOS / "default.yaml")) == ""           # day 3, reminder on day 10
+    assert ask_window_note(small(k_window_days=60, program={"timing": {"kind": "milestone", "delay_days": 25}})) == ""
+    assert ask_window_note(load_scenario(SCENARIOS / "no-program.yaml")) == ""

@@ -174,6 +174,28 @@ def k_window_note(scenario) -> str:
             f"year or more counts most of them (it must also cover the wait for the ask), or read `referred_share`.")
 
 
+def ask_window_note(scenario, name: str | None = None) -> str:
+    """A warning, as a sentence, when a design asks late against K's window: K (`k_factor`,
+    `program_k`) counts the referrals made within ``k_window_days`` of joining, so an ask on
+    day 30 (a milestone) or reminders 30 days apart fall mostly outside it. A milestone ask
+    on day 30 read program_k 0.03 at a 29-day window and 0.23 at 45, while onboarding's stayed
+    near 0.19 and the value did not move: program_k's ranking followed the window."""
+    timing = scenario.program.timing
+    delay = getattr(timing, "delay_days", None)
+    if delay is None or getattr(timing, "kind", "never") == "never":
+        return ""   # asks on calendar days (a campaign) or none: no tenure day to weigh
+    reminders = getattr(timing, "reminders", None)
+    last = delay + (reminders.count * reminders.interval_days if reminders is not None else 0)
+    window = scenario.k_window_days
+    if delay < window / 2 and last < window:
+        return ""
+    who = f"**{name}** asks" if name else "The design asks"
+    span = f"on day {delay} after joining" + (f", its last reminder on day {last}" if last > delay else "")
+    return (f"{who} {span}, against K's window of {window} days (`k_window_days`): `k_factor` and `program_k` count "
+            f"only the referrals made within it, so they read low for it and do not rank it against a design that "
+            f"asks earlier. Compare on `incremental_value`, or give a window that covers the asks.")
+
+
 def path_note(scenarios) -> str:
     """When one compared design needs the numpy stages (a lever the compiled kernel does
     not run) and others do not, every design ran there, to share its luck replicate by
