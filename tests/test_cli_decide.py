@@ -401,11 +401,14 @@ def test_an_optimisation_with_one_rung_does_not_claim_successive_halving(tmp_pat
     """max_replicates no larger than replicates leaves one rung; the report said 'rungs
     of 2 (the top 1/2 of a rung moves up)', a halving that never happened."""
     folder = tmp_path / "one"
-    ok("optimize", DEFAULT, *TINY, "--vary", f"{REWARD}=0:40", "--trials", "2", "--replicates", "4", "--seed", "5",
-       "--settings", optimize_settings, "--out", folder, "--executor", "serial")
+    ok("optimize", DEFAULT, *TINY, "--vary", f"{REWARD}=0:40", "--vary", "program.incentive.qualification_days=7:60",
+       "--trials", "2", "--replicates", "4", "--seed", "5", "--settings", optimize_settings, "--out", folder,
+       "--executor", "serial")
     report = " ".join((folder / "report.md").read_text().split())
     assert "every trial ran 4 replicates (max_replicates leaves no room for more: no successive halving)" in report
     assert "moves up" not in report
+    # varying the payment delay: the model's rewards motivate alike however late, so the search favours the longest
+    assert "`qualification_days` is varied: in the model a reward paid late motivates as much" in report
 
 
 def test_the_spend_cap_note_is_said_only_where_the_design_can_spend_past_the_cap():

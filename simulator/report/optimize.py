@@ -68,6 +68,14 @@ def best_yaml(result: OptimizeResult, base: Scenario) -> str:
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
+#: Said when a study varies the payment delay: the model's rewards motivate alike however late
+#: they are paid, so a longer delay only saves (docs/model.md, "Assumptions that decide some comparisons").
+PAYMENT_DELAY_NOTE = ("`qualification_days` is varied: in the model a reward paid late motivates as much as one paid at "
+                      "once, so a longer wait only filters out churners and fake accounts and defers the cash, and the "
+                      "search favours the longest (docs/model.md, \"Assumptions that decide some comparisons\"). Fix it "
+                      "at what your terms will say rather than let the search choose it.")
+
+
 def spend_cap_note(result: OptimizeResult) -> str:
     """A constraint on the reward spend holds on the mean over replicates; the design
     itself does not stop spending there. Carried on to `refsim sensitivity`, a winner
@@ -208,6 +216,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         "",
         "| varied | range |", "|---|---|",
         *[f"| {p.key} | {p.describe().split(' in ', 1)[1]} |" for p in parameters],
+        *(["", PAYMENT_DELAY_NOTE] if any(p.key.endswith("qualification_days") for p in parameters) else []),
         "",
         "Objectives: " + ", ".join(f"**{o.metric}** ({o.direction})" for o in result.objectives)
         + ". Constraints (on the mean over replicates): " + (", ".join(f"`{c}`" for c in result.constraints) or "none") + ".",
