@@ -618,9 +618,18 @@ def Classroom():
         design_a.set(Design.of(loaded))
         design_b.set(Design.of(loaded).with_incentive(kind="none"))
 
+    # the day a switch of Show carries to the new run: each design runs on its own model
+    # over the same people and seed, so A alone on day d is A of the pair on day d, and
+    # the class keeps what it watched (a switch restarted the run from day 0)
+    carried = solara.use_memo(dict, [])
+
     def build():
         designs = [design_a.value] + ([design_b.value] if compare.value else [])
-        return build_run(preset.value, choice.value, designs)
+        built = build_run(preset.value, choice.value, designs)
+        day = carried.pop("day", 0)
+        if day and isinstance(built, ClassRun):
+            built.advance(day)
+        return built
 
     async def apply_network():
         if wanted.value != choice.value:
@@ -645,6 +654,11 @@ def Classroom():
         return board
 
     board = solara.use_memo(board_for_run, [run])
+
+    def show_two(value: bool):
+        if value != compare.value and ready and run.day > 0:
+            carried["day"] = run.day
+        compare.set(value)
     solara.use_effect(lambda: lambda: [kept.close() for kept in boards.values()], [])
 
     def controls_after_first_picture():
@@ -754,7 +768,8 @@ def Classroom():
                     solara.Select("Preset (scenarios folder)", values=list(presets), value=preset_name.value,
                                   on_value=choose_preset, dense=True, classes=["refsim-preset"])
                     Label("Show")
-                    with solara.ToggleButtonsSingle(value=compare, dense=True, classes=["refsim-compare-toggle"]):
+                    with solara.ToggleButtonsSingle(value=compare.value, on_value=show_two, dense=True,
+                                                    classes=["refsim-compare-toggle"]):
                         solara.Button("one design", value=False, text=True, classes=["refsim-show-one"])
                         solara.Button("A vs B, same people and seed", value=True, text=True, classes=["refsim-show-two"])
                     if compare.value:

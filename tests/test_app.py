@@ -1267,3 +1267,47 @@ def test_the_server_compresses_at_the_cheap_gzip_level_before_and_after_its_stac
         body = served(server)
         assert gzip.decompress(body).decode() == text
         assert len(body) == expected(app.GZIP_LEVEL)
+
+
+def test_switching_show_keeps_the_day_the_class_was_watching(monkeypatch):
+    """Paused on day 42 of A vs B, a switch to 'one design' went back to 'Day 0 ... press
+    Play': a teacher zooming in on A lost what the class had watched. Each design runs on
+    its own model over the same people and seed, so A alone on day d is A of the pair on
+    day d: the switch now keeps the day, and A's counts are the pair's A's."""
+    import asyncio
+
+    import ipyvuetify
+    import solara
+
+    from simulator import app  # the Solara page (imports solara)
+
+    monkeypatch.setattr(app, "CONTROLS_AFTER_S", 3600.0)
+
+    def status(page):
+        return json.loads(page.find(app.DayFeed).widget.day)
+
+    async def open_page():
+        root, page = solara.render(app.Page(), handle_error=False)
+        try:
+            await asyncio.sleep(0.05)
+            page.find(app.NetworkPicture).widgets[0].drawn = True   # the controls come after the first picture
+            await asyncio.sleep(0.05)
+            for _ in range(5):
+                page.find(ipyvuetify.Btn, class_="refsim-step").widget.click()
+                await asyncio.sleep(0.02)
+            pair = status(page)
+            assert pair["status"].startswith("Day 5 ") and "text-B" in pair
+            toggle = page.find(ipyvuetify.BtnToggle, class_="refsim-compare-toggle").widget
+            toggle.v_model = 0   # 'one design'
+            await asyncio.sleep(0.05)
+            alone = status(page)
+            assert alone["status"].startswith("Day 5 "), alone["status"]
+            assert "text-B" not in alone and alone["text-A"] == pair["text-A"]
+            toggle.v_model = 1   # back to A vs B: still day 5, B as it was
+            await asyncio.sleep(0.05)
+            again = status(page)
+            assert again["status"].startswith("Day 5 ") and again["text-B"] == pair["text-B"]
+        finally:
+            page.close()
+
+    asyncio.run(open_page())
