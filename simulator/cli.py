@@ -7,6 +7,7 @@ exit code 2, with no traceback.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import math
 import functools
 import json
@@ -270,8 +271,13 @@ def serve_app(
         try:
             probe.bind((host, port))
         except OSError as error:
-            raise ScenarioError(f"cannot listen on {host}:{port} ({error.strerror or error}); pick another with --port "
-                                f"or a local address with --host", key="--port") from None
+            # the port is taken or not ours (EADDRINUSE, EACCES); anything else is the address: a name that does
+            # not resolve, or an address that is not this machine's ('--port: ... Name or service not known')
+            port_taken = isinstance(error, OSError) and error.errno in (errno.EADDRINUSE, errno.EACCES)
+            raise ScenarioError(f"cannot listen on {host}:{port} ({error.strerror or error}); "
+                                + ("pick another with --port" if port_taken else "give a local address with --host "
+                                   "(127.0.0.1, or 0.0.0.0 for the room's network)"),
+                                key="--port" if port_taken else "--host") from None
     env = dict(os.environ, REFSIM_APP_SCENARIO=str(path), REFSIM_APP_SIZE=str(size))
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # a classroom app does not call out
     # solara warns about cookies on every page load from an address other than 'localhost'

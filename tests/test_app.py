@@ -945,6 +945,14 @@ def test_app_command_refuses_a_busy_port():
     assert "--port" in result.output and str(port) in result.output and len(result.output.strip().splitlines()) == 1
 
 
+def test_app_command_blames_an_address_that_is_not_this_machines_on_host():
+    """'--host 999.1.1.1' read '--port: cannot listen on 999.1.1.1:18997 (Name or service
+    not known)': the address was the mistake, not the port."""
+    result = CliRunner().invoke(cli, ["app", str(SCENARIOS / "default.yaml"), "--host", "999.1.1.1", "--port", "18997"])
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+    assert "--host" in result.output and "--port:" not in result.output and "999.1.1.1" in result.output
+
+
 def test_refsim_app_serves_with_the_classroom_websocket_settings(monkeypatch, tmp_path):
     """uvicorn closes a page's websocket when a ping goes 20 s unanswered, and a page that
     falls behind with its drawing answers late: `refsim app` starts Solara's server through
