@@ -353,6 +353,12 @@ def _tag(tag: str, text, css: str = "", style: str = "") -> str:
     return f"<{tag}{attributes}>{escape(str(text))}</{tag}>"
 
 
+#: K below this with at least K_OUTSIDE_REFERRED referred customers: the card says the
+#: referrals fall outside K's window (K read 0.00 beside "14 referred" on b2b-account-managers).
+K_OUTSIDE_BELOW = 0.05
+K_OUTSIDE_REFERRED = 3
+
+
 def panel_html(frame: Frame) -> str:
     """The counts and the K card of one design, as one piece of HTML: one update a
     frame instead of one per number (each update is a message to the browser)."""
@@ -368,6 +374,11 @@ def panel_html(frame: Frame) -> str:
     value = f"{frame.k.k:.2f}" if frame.k.known else "–"
     resting = (f"on {frame.k.customers} customer{'s who have' if frame.k.customers != 1 else ' who has'} had "
                f"{K_WINDOW_DAYS} days to refer" if frame.k.known else f"no customer has had {K_WINDOW_DAYS} days yet")
+    # K near 0 beside referrals the class can see (the B2B presets: a day-45 ask, then a sales pipeline)
+    outside = (_tag("div", f"K counts only the referrals a customer makes within {K_WINDOW_DAYS} days of joining the run; "
+                           f"most of these {frame.referred} fall outside that (made later, or by the initial customers), "
+                           f"so K reads near 0 here: read the generations below.", f"refsim-k refsim-k-outside-{label}")
+               if frame.k.known and frame.k.k < K_OUTSIDE_BELOW and frame.referred >= K_OUTSIDE_REFERRED else "")
     ratios = frame.generation_ratios
     live = (f"newest generation ÷ the one before: ×{ratios[-1]:.2f}" if ratios and math.isfinite(ratios[-1])
             else "no referred generation yet")
@@ -376,6 +387,7 @@ def panel_html(frame: Frame) -> str:
         f'{_tag("span", resting, f"refsim-k-customers-{label}")}</div>',
         f'<div class="refsim-k">{_tag("b", said.headline, f"refsim-verdict-{label}", f"color:{colour}")}</div>',
         _tag("div", said.text, "refsim-k"),
+        outside,
         f'<div class="refsim-k"><b>People per generation</b> (0 → 1 → 2 …): '
         f'{_tag("span", generations_text(frame.generations), f"refsim-generations-{label}")}</div>',
         f'<div class="refsim-k">{_tag("span", live, f"refsim-ratio-{label}")}</div>',

@@ -1319,3 +1319,23 @@ def test_switching_show_keeps_the_day_the_class_was_watching(monkeypatch):
             page.close()
 
     asyncio.run(open_page())
+
+
+def test_the_k_card_says_why_k_reads_0_beside_referrals():
+    """On b2b-account-managers the card read 'K = 0.00 ... 100 customers bring 0' beside
+    '14 referred': the ask comes on day 45 and deals close weeks later, outside K's 30-day
+    window. The card now says the referrals fall outside it; a design whose K counts its
+    referrals (fading), or one with none (the default at class size), gets no such line."""
+    from simulator.app import panel_html
+
+    def last_frame(name):
+        preset = load_scenario(SCENARIOS / f"{name}.yaml")
+        run = ClassRun(preset, NetworkChoice.of(preset, CLASS_SIZE), [Design.of(preset)])
+        run.advance(preset.days)
+        return run.frames()[0]
+
+    b2b = last_frame("b2b-account-managers")
+    assert b2b.k.known and b2b.k.k < 0.05 and b2b.referred >= 3   # the premise
+    assert f"most of these {b2b.referred} fall outside that" in panel_html(b2b)
+    fading = last_frame("fading")
+    assert fading.k.k > 0.1 and "fall outside" not in panel_html(fading)
