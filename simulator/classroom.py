@@ -275,7 +275,9 @@ class Design:
         return dataclasses.replace(self, channels=channels)
 
     def summary(self) -> str:
-        """One line a class can read: 'double-sided 10/10 · onboarding + 1 reminder · 50% promoters'."""
+        """One line a class can read: 'double-sided 10/10 · onboarding + 1 reminder · 20% share when asked ·
+        50% promoters'. Every lever the design controls is on it: two designs differing only in the share
+        probability read alike, and a class could not see what it had changed."""
         kind = self.incentive_kind
         if kind == "none":
             reward = "no reward"
@@ -291,7 +293,8 @@ class Design:
             count = self.reminders
             ask = TIMING_LABELS[self.timing_kind] + (f" + {count} reminder{'s' if count != 1 else ''}" if count else "")
         invites = f" · invites convert {self.invite_conversion:.0%}" if self.has_direct_channel else ""
-        return f"{reward} · {ask} · {self.mix[0]:.0%} promoters{invites}"
+        asked = f" · {self.base_share:.0%} share when asked" if self.timing_kind != "never" else ""
+        return f"{reward} · {ask}{asked} · {self.mix[0]:.0%} promoters{invites}"
 
 
 def nps_shares(satisfaction) -> tuple[float, float]:

@@ -1339,3 +1339,12 @@ def test_the_k_card_says_why_k_reads_0_beside_referrals():
     assert f"most of these {b2b.referred} fall outside that" in panel_html(b2b)
     fading = last_frame("fading")
     assert fading.k.k > 0.1 and "fall outside" not in panel_html(fading)
+
+
+def test_two_designs_that_differ_only_in_the_share_probability_read_differently(default):
+    """Design B copied from A with its share slider at 0 read exactly as A at 1: 'double-sided
+    10/10 · end of onboarding + 1 reminder · 50% promoters · invites convert 10%'."""
+    design = Design.of(default)
+    assert design.with_base_share(0.0).summary() != design.with_base_share(1.0).summary()
+    assert "100% share when asked" in design.with_base_share(1.0).summary()
+    assert "share when asked" not in design.with_timing(kind="never").summary()   # nobody is asked
