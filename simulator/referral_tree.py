@@ -170,13 +170,16 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                        f"such customers ({k.customers} of {MIN_COHORT} so far). Until then, watch the generations: when each is larger than the one "
                        f"before, the loop grows.")
     head = f"Customers who joined at least {K_WINDOW_DAYS} days ago brought in {k.k:.2f} new customers each in their first {K_WINDOW_DAYS} days."
+    # the worked figures from K as shown (two decimals): from 0.864 the page said 'K = 0.86 ... bring 86, who bring
+    # 75 ... about 7.4 customers', where a class checking on the board gets 74 and 7.1
+    shown = round(k.k, 2)
     if abs(k.k - 1.0) < edge:
         return Verdict("edge", EDGE_HEADLINE,
                        f"{head} Each generation is about as large as the last: the loop neither fades nor takes off."
                        + rough)
     if k.k >= 1.0:
-        text = (f"{head} Above 1 the loop grows on its own: 100 customers bring {100 * k.k:.0f}, who bring "
-                f"{100 * k.k * k.k:.0f}, until the network runs out of friends who are still prospects.")
+        text = (f"{head} Above 1 the loop grows on its own: 100 customers bring {100 * shown:.0f}, who bring "
+                f"{100 * shown * shown:.0f}, until the network runs out of friends who are still prospects.")
         if shrinking:
             text += (" Yet the later generations are smaller than the ones before: the early customers brought in "
                      "more than the later ones do, so the loop is slowing.")
@@ -187,11 +190,11 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                        f"{head} Yet more people join through friends each week than the week before: the customers "
                        f"who joined lately bring in more than the first ones did, so the loop is speeding up, and K, "
                        f"which looks {K_WINDOW_DAYS} days back, has not caught up yet." + rough)
-    multiplier = referral_multiplier(k.k)
+    multiplier = referral_multiplier(shown)
     return Verdict("fades", "K below 1: the loop fades",
                    f"{head} Below 1 the generations shrink on average (a few may still grow by chance): "
-                   f"100 customers bring {100 * k.k:.0f}, "
-                   f"who bring {100 * k.k * k.k:.0f}, and the chain stops. In all, each customer who comes on their own "
+                   f"100 customers bring {100 * shown:.0f}, "
+                   f"who bring {100 * shown * shown:.0f}, and the chain stops. In all, each customer who comes on their own "
                    f"becomes about {multiplier:.1f} customers; growth beyond that has to come from elsewhere." + rough)
 
 

@@ -1348,3 +1348,12 @@ def test_two_designs_that_differ_only_in_the_share_probability_read_differently(
     assert design.with_base_share(0.0).summary() != design.with_base_share(1.0).summary()
     assert "100% share when asked" in design.with_base_share(1.0).summary()
     assert "share when asked" not in design.with_timing(kind="never").summary()   # nobody is asked
+
+
+def test_the_worked_figures_follow_k_as_shown():
+    """'K = 0.86 ... 100 customers bring 86, who bring 75 ... about 7.4 customers' came from
+    K = 0.864; a class checking on the board from 0.86 gets 74 and 1 / (1 - 0.86) = 7.1."""
+    from simulator.referral_tree import KReading, verdict
+
+    text = verdict(KReading(0.864, 60), [60, 30, 10], 0.9).text
+    assert "0.86 new customers each" in text and "bring 86, who bring 74," in text and "about 7.1 customers" in text
