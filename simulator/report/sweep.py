@@ -43,8 +43,11 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
     place one by one, an interrupt left a new sweep.csv beside the old report.md and
     manifest. A folder without manifest.json has unfinished outputs; a rerun of the same
     command rewrites them (its runs are all saved). Staging left by a kill is removed."""
-    for leftover in [*folder.glob(f"{STAGING_PREFIX}*"), *folder.glob(".*.tmp")]:
-        shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
+    for leftover in folder.glob(f"{STAGING_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in folder.glob(".*.tmp"):   # an output cut short by a kill; not a contender's lock being written
+        if not leftover.name.startswith(".sweep.lock"):
+            leftover.unlink(missing_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
     try:
         _write_outputs(sweep, frame, points, stage, seed=seed, state=state, executor=executor, workers=workers,
@@ -77,6 +80,7 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
         summary = summary.assign(indistinguishable_from_best=summary["point_id"].isin(tied))
     atomic_write_csv(folder / "points.csv", summary)
     figures = []
+    orders = _word_orders(sweep)
     ok = frame[frame["status"] == "ok"]
     if len(ok):
         discrete = {k: sweep.spec.method == "grid" or isinstance(sweep.spec.parameters[k], ValueList) for k in sweep.parameters}
@@ -93,7 +97,7 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
                                               # a cost has no best level (report.md ranks none): each level's own interval
                                               paired=sweep.spec.common_random_numbers and metric not in NEUTRAL,
                                               minimise=metric in LOWER_IS_BETTER, assumptions=tuple(assumptions),
-                                              order=_word_orders(sweep)))
+                                              order=orders))
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
                 figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png"))
