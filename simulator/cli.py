@@ -273,7 +273,7 @@ def serve_app(
         except OSError as error:
             # the port is taken or not ours (EADDRINUSE, EACCES); anything else is the address: a name that does
             # not resolve, or an address that is not this machine's ('--port: ... Name or service not known')
-            port_taken = isinstance(error, OSError) and error.errno in (errno.EADDRINUSE, errno.EACCES)
+            port_taken = error.errno in (errno.EADDRINUSE, errno.EACCES)
             raise ScenarioError(f"cannot listen on {host}:{port} ({error.strerror or error}); "
                                 + ("pick another with --port" if port_taken else "give a local address with --host "
                                    "(127.0.0.1, or 0.0.0.0 for the room's network)"),
