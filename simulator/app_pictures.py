@@ -169,9 +169,12 @@ def network_picture(frame: Frame) -> dict:
 
 
 def _axes(days: int, top: float | None, name: str) -> dict:
+    # people are whole: the daily chart's axis showed 0.5 and 1.5 people on a quiet day (a run
+    # longer than CHART_POINTS days averages days into a bar, and fractions are then real)
+    whole = {"minInterval": 1} if days + 1 <= CHART_POINTS else {}
     return {"xAxis": {"type": "value", "min": 0, "max": days, "name": "day", "nameGap": 2,
                       "nameTextStyle": {"fontSize": 9}, "axisLabel": {"fontSize": 9}, "splitLine": {"show": False}},
-            "yAxis": {"type": "value", "min": 0, **({"max": top} if top is not None else {}), "name": name,
+            "yAxis": {"type": "value", "min": 0, **whole, **({"max": top} if top is not None else {}), "name": name,
                       "nameTextStyle": {"fontSize": 9, "align": "left"}, "axisLabel": {"fontSize": 9},
                       "splitLine": {"lineStyle": {"opacity": 0.4}}},
             "grid": {"left": 34, "right": 26, "top": 20, "bottom": 18}, "animation": False}
@@ -253,7 +256,7 @@ def generations_option(frame: Frame, shown: int = 12) -> dict:
     return {"animation": False, "grid": {"left": 34, "right": 8, "top": 20, "bottom": 30},
             "xAxis": {"type": "category", "data": labels, "name": "generation", "nameLocation": "middle", "nameGap": 16,
                       "nameTextStyle": {"fontSize": 9}, "axisLabel": {"fontSize": 9}},
-            "yAxis": {"type": "value", "min": 0, "name": "people per generation", "nameTextStyle": {"fontSize": 9, "align": "left"},
+            "yAxis": {"type": "value", "min": 0, "minInterval": 1, "name": "people per generation", "nameTextStyle": {"fontSize": 9, "align": "left"},
                       "axisLabel": {"fontSize": 9}, "splitLine": {"lineStyle": {"opacity": 0.4}}},
             "series": [{"type": "bar", "name": "people", "data": data, "label": {"show": True, "position": "top",
                                                                                  "fontSize": 9}}]}

@@ -1357,3 +1357,17 @@ def test_the_worked_figures_follow_k_as_shown():
 
     text = verdict(KReading(0.864, 60), [60, 30, 10], 0.9).text
     assert "0.86 new customers each" in text and "bring 86, who bring 74," in text and "about 7.1 customers" in text
+
+
+def test_the_charts_count_whole_people():
+    """The new-adopters axis showed 0.5 and 1.5 people on a quiet day: counts of people get
+    whole ticks (ECharts' minInterval), except a long run's bars, which average several days."""
+    from simulator.app_pictures import CHART_POINTS, generations_option, new_adopters_option
+
+    preset = load_scenario(SCENARIOS / "fading.yaml")
+    run = ClassRun(preset, NetworkChoice.of(preset, CLASS_SIZE), [Design.of(preset)])
+    run.advance(10)
+    frame = run.frames()[0]
+    assert frame.days + 1 <= CHART_POINTS   # the premise: one bar a day
+    assert new_adopters_option(frame)["yAxis"]["minInterval"] == 1
+    assert generations_option(frame)["yAxis"]["minInterval"] == 1
