@@ -89,7 +89,7 @@ STYLE = """
 .refsim-summary { font-size: 0.8rem; margin: 8px 0 2px 0; }
 .refsim-intro { font-size: 0.8rem; color: #333; }
 .refsim-title { font-size: 1.0rem; font-weight: 600; margin-right: 6px; }
-.refsim-design-line { font-size: 0.8rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.refsim-design-line { font-size: 0.8rem; }
 .refsim-error { color: #b00020; background: #fdecea; border: 1px solid #f5c2c0; border-radius: 4px; padding: 6px 10px;
                 font-size: 0.85rem; white-space: pre-wrap; margin: 4px 0; }
 .refsim-reason { font-size: 0.72rem; color: #8a4b00; }
@@ -783,7 +783,8 @@ def Classroom():
                     with solara.ToggleButtonsSingle(value=compare.value, on_value=show_two, dense=True,
                                                     classes=["refsim-compare-toggle"]):
                         solara.Button("one design", value=False, text=True, classes=["refsim-show-one"])
-                        solara.Button("A vs B, same people and seed", value=True, text=True, classes=["refsim-show-two"])
+                        # short enough for the 320-px column ('A vs B, same people and seed' was cut off)
+                        solara.Button("A vs B, same seed", value=True, text=True, classes=["refsim-show-two"])
                     if compare.value:
                         Label("Edit")
                         with solara.ToggleButtonsSingle(value=editing, dense=True, classes=["refsim-editing"]):
