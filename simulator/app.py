@@ -380,7 +380,9 @@ def panel_html(frame: Frame) -> str:
                            f"so K reads near 0 here: read the generations below.", f"refsim-k refsim-k-outside-{label}")
                if frame.k.known and frame.k.k < K_OUTSIDE_BELOW and frame.referred >= K_OUTSIDE_REFERRED else "")
     ratios = frame.generation_ratios
-    live = (f"newest generation ÷ the one before: ×{ratios[-1]:.2f}" if ratios and math.isfinite(ratios[-1])
+    newest = len(frame.generations) - 1   # numbered: past the listed ten it is behind "… (n more)"
+    live = (f"newest generation ({newest}) ÷ the one before ({newest - 1}): ×{ratios[-1]:.2f}"
+            if ratios and math.isfinite(ratios[-1])
             else "no referred generation yet")
     card = "".join([
         f'<div class="refsim-k">{_tag("span", f"K = {value}", f"refsim-k-value refsim-k-{label}", f"color:{colour}")} '

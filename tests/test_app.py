@@ -1371,3 +1371,18 @@ def test_the_charts_count_whole_people():
     assert frame.days + 1 <= CHART_POINTS   # the premise: one bar a day
     assert new_adopters_option(frame)["yAxis"]["minInterval"] == 1
     assert generations_option(frame)["yAxis"]["minInterval"] == 1
+
+
+def test_the_live_ratio_names_its_generations():
+    """'newest generation ÷ the one before: ×0.14' spoke of generations hidden behind
+    '… (3 more)' once more than ten were listed; the line now numbers them."""
+    from simulator.app import panel_html
+
+    preset = load_scenario(SCENARIOS / "viral.yaml")
+    run = ClassRun(preset, NetworkChoice.of(preset, CLASS_SIZE), [Design.of(preset)])
+    run.advance(40)
+    frame = run.frames()[0]
+    newest = len(frame.generations) - 1
+    assert newest > 10   # the premise: more generations than the ten listed
+    assert f"newest generation ({newest}) ÷ the one before ({newest - 1}): ×{frame.generation_ratios[-1]:.2f}" in \
+        panel_html(frame)
