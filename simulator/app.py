@@ -39,6 +39,8 @@ from .app_pictures import (NETWORK_STYLE, adoption_legend_html, adoption_option,
 from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, NETWORK_KINDS, NETWORK_LABELS, OPENING_SCENARIO, SIZE_RANGE,
                         SPEEDS, TIMING_KINDS, TIMING_LABELS,
                         ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, speed_label)
+from .behaviour import incentive as inc
+from .config import Scenario
 from .errors import ScenarioError
 from .scenario_io import load_scenario
 from .kernel import warm_up
@@ -235,8 +237,22 @@ def Label(text: str):
     solara.Text(text, classes=["refsim-label"])
 
 
+def reward_reach(design: Design, preset: Scenario) -> str:
+    """What the referrer's reward buys here, in words: on the B2B presets a reward of 10
+    changed nothing against a 150-a-month margin, and nothing on the page said why."""
+    if design.incentive_kind == "none":
+        return ""
+    incentive = design.incentive
+    scale = inc.scale(incentive, preset.economics)
+    weight = inc.type_weight(incentive, preset.program.reward_type_weights)
+    how = ("its reward scale" if incentive.reward_scale is not None else
+           f"{incentive.reward_scale_months:g} months of the {preset.economics.monthly_margin:g} monthly margin")
+    return (f"Here {design.referrer_reward:g} to the referrer buys {weight * float(inc.saturation(design.referrer_reward, scale)):.0%} "
+            f"of the largest rise in sharing a reward can give (rewards are weighed against {how}, {scale:g}).")
+
+
 @solara.component
-def DesignControls(design: solara.Reactive[Design], label: str):
+def DesignControls(design: solara.Reactive[Design], label: str, preset: Scenario):
     current = design.value
     kind = current.incentive_kind
 
@@ -257,6 +273,8 @@ def DesignControls(design: solara.Reactive[Design], label: str):
     solara.SliderFloat("", value=current.referee_reward, min=0, max=100, step=5,
                        disabled=kind in ("none", "single_sided"),
                        on_value=edit(lambda d, r: d.with_incentive(referee=r)))
+    if reward_reach(current, preset):
+        html("div", reward_reach(current, preset), classes=["refsim-reason", f"refsim-reach-{label}"])
     Label(f"Share probability when asked: {current.base_share:.2f} (some also share unasked, at any setting)")
     solara.SliderFloat("", value=current.base_share, min=0, max=1, step=0.05,
                        on_value=edit(lambda d, share: d.with_base_share(share)))
@@ -793,11 +811,11 @@ def Classroom():
                             solara.Button("design A", value="A", text=True, classes=["refsim-edit-A"])
                             solara.Button("design B", value="B", text=True, classes=["refsim-edit-B"])
                     if editing.value == "B" and compare.value:
-                        DesignControls(design_b, "B")
+                        DesignControls(design_b, "B", preset.value)
                         solara.Button("Copy design A into B", on_click=lambda: design_b.set(design_a.value), text=True,
                                       classes=["refsim-copy"])
                     else:
-                        DesignControls(design_a, "A")
+                        DesignControls(design_a, "A", preset.value)
                     NetworkControls(wanted, preset.value)
             with solara.Column(style={"flex": "1 1 auto", "min-width": "0"}, gap="2px"):
                 if ready:

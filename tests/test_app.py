@@ -1386,3 +1386,21 @@ def test_the_live_ratio_names_its_generations():
     assert newest > 10   # the premise: more generations than the ten listed
     assert f"newest generation ({newest}) ÷ the one before ({newest - 1}): ×{frame.generation_ratios[-1]:.2f}" in \
         panel_html(frame)
+
+
+def test_the_controls_say_what_a_reward_buys_here():
+    """On the B2B presets design A (single-sided 10) and B (no reward) ended alike, and
+    nothing said why: against 3 months of a 150 margin (a scale of 450), a reward to the
+    organization (weight 1 for a business audience) of 10 buys 1 - e^(-10/450) = 2% of
+    the largest rise in sharing."""
+    import math as m
+
+    from simulator.app import reward_reach
+
+    b2b = load_scenario(SCENARIOS / "b2b-account-managers.yaml")
+    design = Design.of(b2b)
+    incentive = b2b.program.incentive
+    assert (design.referrer_reward, incentive.reward_type, incentive.audience) == (10, "organization", "business")
+    text = reward_reach(design, b2b)
+    assert f"buys {1 - m.exp(-10 / 450):.0%} of the largest rise" in text and "3 months of the 150 monthly margin" in text
+    assert reward_reach(design.with_incentive(kind="none"), b2b) == ""
