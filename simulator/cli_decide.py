@@ -404,6 +404,9 @@ def calibrate(
     check_fit(base, counts, parameters, source=source, pilot=str(data_path))
     draw_count = pick(draws, pick(replicates, pick(settings.draws, settings.replicates))) or 50
     metrics = list(dict.fromkeys(pick(metric, settings.metrics) or ["customers_final", "cumulative_profit"]))  # each once
+    # designs are ranked on the verdict metric, as refsim compare and optimize rank them, unless metrics are
+    # named (they ranked on customers_final: a design that buys customers at a loss came first)
+    design_metrics = metrics if pick(metric, settings.metrics) else ["incremental_value", *metrics]
     from .evaluation import check_metric
 
     for name in metrics:
@@ -427,8 +430,8 @@ def calibrate(
             runs = draw_count * (1 + len(others) + (1 if others else 0))
             forecasting.to(bar, bar.add_task("forecast", total=runs, rate=""))
             daily, outcomes = forecast(base, calibration, metrics=metrics, draws=draw_count, level=study.level, evaluate=evaluate)
-            designs_table = compare_designs([base, *others], calibration, metrics=metrics, draws=draw_count, level=study.level,
-                                            evaluate=evaluate) if others else None
+            designs_table = compare_designs([base, *others], calibration, metrics=design_metrics, draws=draw_count,
+                                            level=study.level, evaluate=evaluate) if others else None
         write_calibration(staged.path, calibration, base=base, pilot=counts, daily=daily, outcomes=outcomes,
                           designs=designs_table, settings=study, draws=draw_count, data_file=str(data_path),
                           started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count})
@@ -443,8 +446,8 @@ def calibrate(
         out.print(f"  {row['metric']:<36} median {fmt(row['median'])}  {row['level']:.0%} interval "
                   f"{fmt(row['low'])} – {fmt(row['high'])}", markup=False)
     if designs_table is not None:
-        first = designs_table[designs_table["metric"] == metrics[0]]
-        out.print(f"designs under the posterior, on {metrics[0]}:", markup=False)
+        first = designs_table[designs_table["metric"] == design_metrics[0]]
+        out.print(f"designs under the posterior, on {design_metrics[0]}:", markup=False)
         for row in first.to_dict("records"):
             out.print(f"  {row['design']:<36} median {fmt(row['median'])}  best in {row['probability_best']:.0%} of the draws",
                       markup=False)

@@ -260,6 +260,10 @@ def test_calibrate_writes_posterior_forecast_and_designs_and_repeats_itself(tmp_
     designs = pd.read_csv(folder / "designs.csv")
     for _, group in designs.groupby("metric"):
         assert group["probability_best"].sum() == pytest.approx(1.0)
+    # ranked on the verdict metric first, as compare and optimize rank designs (customers_final put first a
+    # design that buys customers at a loss); the forecast keeps its own outcomes
+    assert list(dict.fromkeys(designs["metric"])) == ["incremental_value", "customers_final", "cumulative_profit"]
+    assert "incremental_value" not in set(pd.read_csv(folder / "outcomes.csv")["metric"])
     # three draws: "probability best" moves in steps of a third, and the report says it is rough
     assert "moves in steps of 1/3, so with so few draws it is a rough figure" in (folder / "report.md").read_text()
     ok(*calibrate_args(tmp_path / "b", pilot))
