@@ -225,9 +225,16 @@ def test_the_headline_splits_the_value_into_cash_and_customer_equity():
     leads = runs.assign(incremental_pipeline_equity=[20_000.0, 30_000.0], pipeline_equity=[90_000.0, 90_000.0])
     text = headline(SimpleNamespace(runs=leads, scenario=SimpleNamespace(days=180)))[0]
     assert ("It splits into 15,000 of cash within the 180 days (incremental profit), 60,000 of margin the extra "
-            "customers still active on day 180 are expected to bring, less rewards still owed (customer equity), and "
+            "customers still active on day 180 are expected to bring (customer equity), and "
             "25,000 of referrals still converting on day 180 (in a conversion lag or sales pipeline), net of the no-program "
-            "twin's (`incremental_pipeline_equity`)") in text, text
+            "twin's (`incremental_pipeline_equity`).") in text, text
+    # rewards still owed or beyond the budget are named apart, not inside customer equity (the charge for unpaid
+    # rewards read as part of what the customers are worth); the parts still add up: 15,000 + 60,450 + 25,000 - 450
+    owing = leads.assign(rewards_owed=[300.0, 500.0], rewards_unpaid=[0.0, 100.0])
+    text = headline(SimpleNamespace(runs=owing, scenario=SimpleNamespace(days=180)))[0]
+    assert "60,450 of margin the extra customers still active on day 180 are expected to bring (customer equity)" in text
+    assert "and 25,000 of referrals still converting" in text and \
+        "less 450.0 of rewards still owed or earned beyond the budget for referrals already made." in text, text
     # a loss splits the same way, with no "of it" to contradict its sign
     loss = pd.DataFrame({"incremental_value": [-900_000.0, -1_100_000.0], "incremental_profit": [-1_200_000.0, -1_400_000.0]})
     assert "It splits into -1,300,000 of cash" in headline(SimpleNamespace(runs=loss, scenario=SimpleNamespace(days=180)))[0]

@@ -115,14 +115,19 @@ def value_split(runs, days: int) -> str:
         pipeline = 0.0
     # "splits into", not "of it": a loss's parts read as parts too (a loss of 973,827 "of it -1,287,456 is cash")
     cash = f"{fmt(profit)} of cash within the {days} days (incremental profit)"
+    # the rewards still to pay are named apart: inside "customer equity" the charge for rewards beyond the budget
+    # read as part of what the customers are worth (the twin owes none)
+    owed = sum(float(runs[c].mean()) for c in ("rewards_owed", "rewards_unpaid") if c in runs.columns)
+    owed = owed if np.isfinite(owed) else 0.0
+    equity = (f"{fmt(value - profit - pipeline + owed)} of margin the extra customers still active on day {days} are "
+              f"expected to bring (customer equity)")
     unpaid = "rewards_unpaid" in runs.columns and float(runs["rewards_unpaid"].mean()) > 0
-    equity = (f"{fmt(value - profit - pipeline)} of margin the extra customers still active on day {days} are "
-              f"expected to bring, less rewards still owed" + (" or earned but not paid by the budget" if unpaid else "")
-              + " (customer equity)")
-    if not pipeline:
-        return f" It splits into {cash} and {equity}."
-    return (f" It splits into {cash}, {equity}, and {fmt(pipeline)} of referrals still converting on day {days} (in a "
-            f"conversion lag or sales pipeline), net of the no-program twin's (`{column}`).")
+    less = (f"less {fmt(owed)} of rewards still owed" + (" or earned beyond the budget" if unpaid else "")
+            + " for referrals already made") if owed > 0 else ""
+    parts = [cash, equity, *([f"{fmt(pipeline)} of referrals still converting on day {days} (in a conversion lag or sales "
+                              f"pipeline), net of the no-program twin's (`{column}`)"] if pipeline else [])]
+    joined = (", ".join(parts[:-1]) + ("," if len(parts) > 2 else "") + " and " + parts[-1])
+    return f" It splits into {joined}" + (f", {less}" if less else "") + "."
 
 
 def reward_weighing(scenario) -> str:
