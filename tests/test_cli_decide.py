@@ -437,3 +437,34 @@ def test_the_spend_cap_note_is_said_only_where_the_design_can_spend_past_the_cap
     assert spend_cap_note(result(Constraint("reward_cost", "<=", 300.0), budget_per_month=100)) != ""
     assert spend_cap_note(result(Constraint("reward_cost", "<=", 300.0), budget=250)) == ""
     assert "the levers' costs in program_cost go on" in spend_cap_note(result(Constraint("program_cost", "<=", 300.0)))
+
+
+def test_the_tie_note_reads_level_trials_on_the_first_rung_alone():
+    """A trial level with the winner on the first rung but pruned there had a wider
+    interval over its fewer runs, so 'feasible at the top of the interval' differed and
+    the note named nobody; a constraint metric undefined for every trial (NaN == NaN is
+    false) hid the note too. And the spend-cap note was dropped when the winner broke
+    another constraint, though it kept the cap."""
+    from types import SimpleNamespace
+
+    from simulator.optimize import Constraint, Objective
+    from simulator.report.optimize import spend_cap_note, tie_note
+
+    from .conftest import small
+
+    trials = pd.DataFrame({"trial": [0, 1, 2], "state": "COMPLETE", "replicates": [4, 2, 2],
+                           "incremental_value_rung0_mean": [12.0, 12.0, 12.0],
+                           "reward_cost_rung0_mean": [200.0, 200.0, 200.0],
+                           "payback_day_rung0_mean": [float("nan")] * 3,
+                           "feasible": [True, True, True], "feasible_upper": [True, False, False]})
+    caps = [Constraint("reward_cost", "<=", 250.0), Constraint("payback_day", "<=", 10.0)]
+    result = SimpleNamespace(trials=trials, best_trial=0, objectives=[Objective("incremental_value", "maximize")],
+                             constraints=caps, rungs=[2, 4], feasible=False,
+                             confirmation=pd.DataFrame({"trial": [0, 0], "metric": ["reward_cost", "payback_day"],
+                                                        "mean": [210.0, 40.0]}),
+                             best_scenario=small(days=120))
+    assert "Every one of the 3 completed trials scored exactly the same" in tie_note(result)
+    # payback_day broke its constraint, reward_cost kept the cap on the mean: the cap note still applies
+    assert "`reward_cost<=250` holds on the mean" in spend_cap_note(result)
+    broke = SimpleNamespace(**{**vars(result), "confirmation": result.confirmation.assign(mean=[260.0, 5.0])})
+    assert spend_cap_note(broke) == ""

@@ -76,6 +76,17 @@ PAYMENT_DELAY_NOTE = ("`qualification_days` is varied: in the model a reward pai
                       "at what your terms will say rather than let the search choose it.")
 
 
+def _kept_on_fresh_seeds(result: OptimizeResult, constraint) -> bool:
+    """Whether the winner kept ``constraint`` on its fresh seeds (result.feasible when the
+    confirmation does not hold its mean: one of several constraints may have failed)."""
+    confirmation = getattr(result, "confirmation", None)
+    if confirmation is not None and len(confirmation):
+        rows = confirmation[(confirmation["trial"] == result.best_trial) & (confirmation["metric"] == constraint.metric)]
+        if len(rows):
+            return constraint.excess(float(rows["mean"].iloc[0])) <= 0
+    return bool(result.feasible)
+
+
 def spend_cap_note(result: OptimizeResult) -> str:
     """A constraint on the reward spend holds on the mean over replicates; the design
     itself does not stop spending there. Carried on to `refsim sensitivity`, a winner
@@ -83,10 +94,13 @@ def spend_cap_note(result: OptimizeResult) -> str:
     caps = [c for c in result.constraints if c.op == "<=" and c.metric in ("reward_cost", "program_cost")]
     scenario = result.best_scenario
     incentive = getattr(getattr(scenario, "program", None), "incentive", None)
-    if not caps or not result.feasible or incentive is None or getattr(incentive, "budget", None) is not None \
+    if not caps or incentive is None or getattr(incentive, "budget", None) is not None \
             or getattr(incentive, "kind", "none") == "none":
-        return ""   # no cap kept (the report says so), or a budget that already stops the rewards
+        return ""   # no cap, or a budget that already stops the rewards
     cap = caps[0]
+    if not _kept_on_fresh_seeds(result, cap):
+        return ""   # the cap itself broken on fresh seeds: the report says so
+
     monthly = getattr(incentive, "budget_per_month", None)
     if monthly is not None and cap.metric == "reward_cost" and monthly * (Budget.month_of(scenario.days) + 1) <= cap.limit:
         return ""   # the monthly allowance cannot add up to more than the cap within the horizon
@@ -362,10 +376,12 @@ def tie_note(result: OptimizeResult) -> str:
     mine = done[done["trial"] == result.best_trial]
     if len(done) < 2 or not len(mine):
         return ""
-    same = (done["feasible_upper"] == bool(mine["feasible_upper"].iloc[0])) if "feasible_upper" in done.columns \
-        else pd.Series(True, index=done.index)
+    # level on the first rung's runs: the same means there (two missing means are the same), so the same
+    # feasibility on them; the feasibility over all a trial's runs differs with how far it was promoted
+    same = pd.Series(True, index=done.index)
     for column in columns:
-        same &= done[column] == mine[column].iloc[0]
+        theirs, ours = done[column], mine[column].iloc[0]
+        same &= (theirs == ours) | (theirs.isna() & pd.isna(ours))
     level = sorted(int(n) for n in done[same & (done["trial"] != result.best_trial)]["trial"])
     rung, score = result.rungs[0], float(mine[columns[0]].iloc[0])
     what = objective.metric + (" and constraint metrics" if len(columns) > 1 else "")
