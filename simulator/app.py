@@ -36,7 +36,7 @@ from .app_chart import (ANSWER_EVERY_S, DayFeed, EchartsJson, HtmlText, NetworkP
                         option_json)
 from .app_pictures import (NETWORK_STYLE, adoption_legend_html, adoption_option, dot_size, generations_option, network_layout,
                            network_legend_html, network_picture, network_points, new_adopters_option)
-from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, NETWORK_KINDS, NETWORK_LABELS, OPENING_SCENARIO, SIZE_RANGE,
+from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, MIN_COHORT, NETWORK_KINDS, NETWORK_LABELS, OPENING_SCENARIO, SIZE_RANGE,
                         SPEEDS, TIMING_KINDS, TIMING_LABELS,
                         ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, speed_label)
 from .behaviour import incentive as inc
@@ -377,7 +377,16 @@ K_OUTSIDE_BELOW = 0.05
 K_OUTSIDE_REFERRED = 3
 
 
-def panel_html(frame: Frame) -> str:
+def late_ask(design: Design | None) -> int | None:
+    """The day after joining a design first asks, when that is half K's window or later
+    (a milestone on day 45): its referrals then mostly fall outside the window. None else."""
+    if design is None or design.timing_kind == "never":
+        return None
+    delay = getattr(design.timing, "delay_days", None)
+    return delay if delay is not None and delay >= K_WINDOW_DAYS / 2 else None
+
+
+def panel_html(frame: Frame, design: Design | None = None) -> str:
     """The counts and the K card of one design, as one piece of HTML: one update a
     frame instead of one per number (each update is a message to the browser)."""
     label = frame.label
@@ -392,11 +401,16 @@ def panel_html(frame: Frame) -> str:
     value = f"{frame.k.k:.2f}" if frame.k.known else "–"
     resting = (f"on {frame.k.customers} customer{'s who have' if frame.k.customers != 1 else ' who has'} had "
                f"{K_WINDOW_DAYS} days to refer" if frame.k.known else f"no customer has had {K_WINDOW_DAYS} days yet")
-    # K near 0 beside referrals the class can see (the B2B presets: a day-45 ask, then a sales pipeline)
-    outside = (_tag("div", f"K counts only the referrals a customer makes within {K_WINDOW_DAYS} days of joining the run; "
-                           f"most of these {frame.referred} fall outside that (made later, or by the initial customers), "
-                           f"so K reads near 0 here: read the generations below.", f"refsim-k refsim-k-outside-{label}")
-               if frame.k.known and frame.k.k < K_OUTSIDE_BELOW and frame.referred >= K_OUTSIDE_REFERRED else "")
+    # K near 0 beside referrals the class can see, for a design that asks late (the B2B presets: a day-45 ask,
+    # then a sales pipeline). Said only then: a low K has other causes (referrers not yet 30 days in, untracked
+    # word of mouth), and the line named the window for them too
+    asks = late_ask(design)
+    outside = (_tag("div", f"This design first asks {asks} days after joining, and K counts only the referrals a "
+                           f"customer makes within {K_WINDOW_DAYS} days of joining, so it reads near 0 here although "
+                           f"{frame.referred} joined through friends: read the generations below.",
+                    f"refsim-k refsim-k-outside-{label}")
+               if asks is not None and frame.k.known and frame.k.customers >= MIN_COHORT and frame.k.k < K_OUTSIDE_BELOW
+               and frame.referred >= K_OUTSIDE_REFERRED else "")
     ratios = frame.generation_ratios
     newest = len(frame.generations) - 1   # numbered: past the listed ten it is behind "… (n more)"
     live = (f"newest generation ({newest}) ÷ the one before ({newest - 1}): ×{ratios[-1]:.2f}"
@@ -542,7 +556,7 @@ class Board:
             other = frames[1 - index] if len(frames) == 2 else None
             label = frame.label
             day[f"picture-{label}"] = network_picture(frame)
-            day[f"text-{label}"] = panel_html(frame)
+            day[f"text-{label}"] = panel_html(frame, run.designs[index])
             if charts:
                 day[f"adoption-{label}"] = adoption_option(frame, run.network.n, other)
                 day[f"daily-{label}"] = new_adopters_option(frame)

@@ -1324,21 +1324,27 @@ def test_switching_show_keeps_the_day_the_class_was_watching(monkeypatch):
 def test_the_k_card_says_why_k_reads_0_beside_referrals():
     """On b2b-account-managers the card read 'K = 0.00 ... 100 customers bring 0' beside
     '14 referred': the ask comes on day 45 and deals close weeks later, outside K's 30-day
-    window. The card now says the referrals fall outside it; a design whose K counts its
-    referrals (fading), or one with none (the default at class size), gets no such line."""
+    window. The card now says so for a design that asks late. A low K with another cause
+    (the fading preset's no-reward design B on day 146: its 3 referrals came days after
+    referrers not yet 30 days in) gets no such line, nor does a design whose K counts them."""
     from simulator.app import panel_html
 
-    def last_frame(name):
+    def last_frame(name, day=None, no_reward=False):
         preset = load_scenario(SCENARIOS / f"{name}.yaml")
-        run = ClassRun(preset, NetworkChoice.of(preset, CLASS_SIZE), [Design.of(preset)])
-        run.advance(preset.days)
-        return run.frames()[0]
+        design = Design.of(preset).with_incentive(kind="none") if no_reward else Design.of(preset)
+        run = ClassRun(preset, NetworkChoice.of(preset, CLASS_SIZE), [design])
+        run.advance(day or preset.days)
+        return run.frames()[0], design
 
-    b2b = last_frame("b2b-account-managers")
-    assert b2b.k.known and b2b.k.k < 0.05 and b2b.referred >= 3   # the premise
-    assert f"most of these {b2b.referred} fall outside that" in panel_html(b2b)
-    fading = last_frame("fading")
-    assert fading.k.k > 0.1 and "fall outside" not in panel_html(fading)
+    b2b, design = last_frame("b2b-account-managers")
+    assert b2b.k.known and b2b.k.k < 0.05 and b2b.referred >= 3 and design.timing.delay_days == 45   # the premise
+    assert (f"This design first asks 45 days after joining, and K counts only the referrals a customer makes within 30 "
+            f"days of joining, so it reads near 0 here although {b2b.referred} joined through friends") in panel_html(b2b, design)
+    quiet, design = last_frame("fading", 146, no_reward=True)
+    assert quiet.k.k < 0.05 and quiet.referred >= 3   # a low K beside referrals, for another reason
+    assert "first asks" not in panel_html(quiet, design)
+    fading, design = last_frame("fading")
+    assert fading.k.k > 0.1 and "first asks" not in panel_html(fading, design)
 
 
 def test_two_designs_that_differ_only_in_the_share_probability_read_differently(default):
