@@ -271,7 +271,7 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
         for row in _best_of(frame[frame["point_id"].isin(points["point_id"])], sweep, points, level):
             rows.append({**fixed, **row})
     return pd.DataFrame(rows, columns=[*assumptions, "metric", "point_id", "mean", "ci_low", "ci_high", "paired",
-                                       "indistinguishable", "n", "runs"])
+                                       "indistinguishable", "n", "runs", "planned"])
 
 
 def value_keys(summary: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
@@ -381,7 +381,8 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
                      "ci_high": row[f"{metric}_ci_high"], "paired": paired, "indistinguishable": others,
                      # the runs of the best point where the metric is defined, and its runs
                      "n": int(row.get(f"{metric}_n", int(table.loc[best].notna().sum()))),
-                     "runs": int(row.get("runs_ok", int(table.loc[best].notna().sum())))})
+                     "runs": int(row.get("runs_ok", int(table.loc[best].notna().sum()))),
+                     "planned": int((frame["point_id"] == best).sum())})
     return rows
 
 

@@ -542,6 +542,8 @@ def test_a_tie_names_every_design_in_it_with_its_own_share():
     assert decision.tied_with == ("b",) and decision.shares == {"a": pytest.approx(1 / 3), "b": pytest.approx(2 / 3)}
     text = decision_paragraph(uneven, decision)[0]
     assert "**a and b tie for the highest profit**" in text and "in 33% (a), 67% (b) of the 3 replicates" in text
+    # what follows (the interval, the split, the payback) is the first listed design's: said, not left to 'It'
+    assert "95% interval [" in text and "] (a's);" in text and "What follows is a's, the first listed" in text
     three = SimpleNamespace(designs=[design(name, [1.0, 2.0, 3.0]) for name in "abc"], paired=True)
     decision = decide(three, metric="cumulative_profit")
     assert decision.tied_with == ("b", "c")

@@ -1096,7 +1096,9 @@ def test_a_sweep_of_one_replicate_says_no_point_can_be_told_apart():
     text = _best_text(one)
     assert "one run gives no interval, so no point can be told apart" in text and "indistinguishable" not in text
     # five replicates, a payback in one of them: no advice to run two replicates
-    once = {**one, "metric": "payback_day", "runs": 5}
+    failed = {**one, "planned": 2}   # two replicates, one failed: no advice to run two replicates either
+    assert "from the one of its 2 runs that finished (the others failed" in _best_text(failed)
+    once = {**one, "metric": "payback_day", "runs": 5, "planned": 5}
     assert _best_text(once).endswith("from the one of its 5 runs where payback_day is defined: no interval, so no "
                                      "point can be told apart from it.")
     two = {**one, "ci_low": 400.0, "ci_high": 455.0}

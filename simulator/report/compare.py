@@ -84,10 +84,13 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     else:
         best_in = f"best in {decision.share_best:.0%} of the {decision.replicates} replicates"
     text = (f"**{subject}**: {what} {fmt(decision.mean)}, 95% interval "
-            f"{interval_text(decision.ci_low, decision.ci_high)}"
+            f"{interval_text(decision.ci_low, decision.ci_high)}" + (f" ({decision.best}'s)" if decision.tied_with else "")
             + (against_no_program(decision.ci_low, decision.ci_high, clause=True)
                if decision.metric == "incremental_value" else "")
-            + f"; {'they are' if decision.tied_with else 'it is'} {best_in}.")
+            + f"; {'they are' if decision.tied_with else 'it is'} {best_in}."
+            # in a tie what follows is the first listed design's alone: the others' are in the table
+            + (f" What follows is {decision.best}'s, the first listed; the table below gives the others'."
+               if decision.tied_with else ""))
     if decision.metric == "incremental_value":
         best = next(d for d in comparison.designs if d.scenario.name == decision.best)
         text += value_split(best.runs, days)

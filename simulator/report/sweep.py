@@ -388,10 +388,13 @@ def _best_text(row: dict, among: str = "") -> str:
     tied = len(row["indistinguishable"])
     if not (math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"])):
         # one run: no spread, so no interval, and 'statistically indistinguishable' was said of every point
-        runs = int(row.get("runs", 1) or 1)
-        if runs <= 1:
+        runs, planned = int(row.get("runs", 1) or 1), int(row.get("planned", 1) or 1)
+        if planned <= 1:
             return (f"mean {fmt(row['mean'])} from one run: one run gives no interval, so no point can be told apart "
                     f"from it; run 2 or more replicates (`--replicates 2`) before reading a best point.")
+        if runs <= 1:
+            return (f"mean {fmt(row['mean'])} from the one of its {planned} runs that finished (the others failed: see "
+                    f"the runs below): no interval, so no point can be told apart from it.")
         return (f"mean {fmt(row['mean'])} from the one of its {runs} runs where {row['metric']} is defined: no "
                 f"interval, so no point can be told apart from it.")
     text = f"mean {fmt(row['mean'])}, 95% interval {interval_text(row['ci_low'], row['ci_high'])}. "
