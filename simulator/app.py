@@ -40,6 +40,7 @@ from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_D
                         SPEEDS, TIMING_KINDS, TIMING_LABELS,
                         ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, speed_label)
 from .behaviour import incentive as inc
+from .behaviour.timing import late_asks
 from .config import Scenario
 from .errors import ScenarioError
 from .scenario_io import load_scenario
@@ -243,12 +244,11 @@ def reward_reach(design: Design, preset: Scenario) -> str:
     if design.incentive_kind == "none":
         return ""
     incentive = design.incentive
-    scale = inc.scale(incentive, preset.economics)
-    weight = inc.type_weight(incentive, preset.program.reward_type_weights)
+    share = inc.reach(incentive, design.referrer_reward, preset.economics, preset.program.reward_type_weights)
     how = ("its reward scale" if incentive.reward_scale is not None else
            f"{incentive.reward_scale_months:g} months of the {preset.economics.monthly_margin:g} monthly margin")
-    return (f"Here {design.referrer_reward:g} to the referrer buys {weight * float(inc.saturation(design.referrer_reward, scale)):.0%} "
-            f"of the largest rise in sharing a reward can give (rewards are weighed against {how}, {scale:g}).")
+    return (f"Here {design.referrer_reward:g} to the referrer buys {share:.0%} of the largest rise in sharing a reward "
+            f"can give (rewards are weighed against {how}, {inc.scale(incentive, preset.economics):g}).")
 
 
 @solara.component
@@ -377,15 +377,6 @@ K_OUTSIDE_BELOW = 0.05
 K_OUTSIDE_REFERRED = 3
 
 
-def late_ask(design: Design | None) -> int | None:
-    """The day after joining a design first asks, when that is half K's window or later
-    (a milestone on day 45): its referrals then mostly fall outside the window. None else."""
-    if design is None or design.timing_kind == "never":
-        return None
-    delay = getattr(design.timing, "delay_days", None)
-    return delay if delay is not None and delay >= K_WINDOW_DAYS / 2 else None
-
-
 def panel_html(frame: Frame, design: Design | None = None) -> str:
     """The counts and the K card of one design, as one piece of HTML: one update a
     frame instead of one per number (each update is a message to the browser)."""
@@ -404,7 +395,8 @@ def panel_html(frame: Frame, design: Design | None = None) -> str:
     # K near 0 beside referrals the class can see, for a design that asks late (the B2B presets: a day-45 ask,
     # then a sales pipeline). Said only then: a low K has other causes (referrers not yet 30 days in, untracked
     # word of mouth), and the line named the window for them too
-    asks = late_ask(design)
+    late = late_asks(design.timing, K_WINDOW_DAYS) if design is not None else None
+    asks = late[0] if late is not None and late[0] >= K_WINDOW_DAYS / 2 else None   # the first ask itself is late
     outside = (_tag("div", f"This design first asks {asks} days after joining, and K counts only the referrals a "
                            f"customer makes within {K_WINDOW_DAYS} days of joining, so it reads near 0 here although "
                            f"{frame.referred} joined through friends: read the generations below.",

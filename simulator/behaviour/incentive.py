@@ -36,6 +36,12 @@ def scale(incentive, economics) -> float:
     return float(incentive.reward_scale_months * economics.monthly_margin) or 1.0
 
 
+def reach(incentive, reward: float, economics, weights: RewardTypeWeights | None = None) -> float:
+    """The share of the largest rise in sharing that ``reward`` buys for this incentive and
+    product: type_weight · (1 − exp(−R / scale)), the scale in months of margin unless set."""
+    return type_weight(incentive, weights) * float(saturation(reward, scale(incentive, economics)))
+
+
 def saturation(reward, scale: float) -> np.ndarray:
     """1 − exp(−R / scale): how much of a reward's largest effect R buys (0 at 0, → 1)."""
     return -np.expm1(-np.asarray(reward, dtype=np.float64) / scale)

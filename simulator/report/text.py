@@ -154,7 +154,8 @@ def reward_weighing(scenario) -> str:
     text = (f"Rewards are weighed against a reward scale of {fmt(scale)} ({how}), a reward R buying "
             f"{'weight · ' if weighed else ''}(1 − e^(−R/scale)) of its largest effect{weighed}: the referrer's {fmt(referrer)}"
             f"{' (first tier)' if incentive.kind == 'tiered' else ''} buys "
-            f"{weight * float(inc.saturation(referrer, scale)):.0%} of the largest rise in sharing a cash reward gives")
+            f"{inc.reach(incentive, referrer, scenario.economics, scenario.program.reward_type_weights):.0%} of the largest "
+            f"rise in sharing a cash reward gives")
     if friend > 0:
         text += (f", the friend's {fmt(friend)} {weight * float(inc.saturation(friend, scale)):.0%} of the largest rise "
                  f"in conversion")
@@ -185,15 +186,13 @@ def ask_window_note(scenario, name: str | None = None) -> str:
     day 30 (a milestone) or reminders 30 days apart fall mostly outside it. A milestone ask
     on day 30 read program_k 0.03 at a 29-day window and 0.23 at 45, while onboarding's stayed
     near 0.19 and the value did not move: program_k's ranking followed the window."""
-    timing = scenario.program.timing
-    delay = getattr(timing, "delay_days", None)
-    if delay is None or getattr(timing, "kind", "never") == "never":
-        return ""   # asks on calendar days (a campaign) or none: no tenure day to weigh
-    reminders = getattr(timing, "reminders", None)
-    last = delay + (reminders.count * reminders.interval_days if reminders is not None else 0)
+    from ..behaviour.timing import late_asks
+
     window = scenario.k_window_days
-    if delay < window / 2 and last < window:
+    late = late_asks(scenario.program.timing, window)
+    if late is None:
         return ""
+    delay, last = late
     who = f"**{name}** asks" if name else "The design asks"
     span = f"on day {delay} after joining" + (f", its last reminder on day {last}" if last > delay else "")
     return (f"{who} {span}, against K's window of {window} days (`k_window_days`): `k_factor` and `program_k` count "
