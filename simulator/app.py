@@ -247,8 +247,11 @@ def reward_reach(design: Design, preset: Scenario) -> str:
     share = inc.reach(incentive, design.referrer_reward, preset.economics, preset.program.reward_type_weights)
     how = ("its reward scale" if incentive.reward_scale is not None else
            f"{incentive.reward_scale_months:g} months of the {preset.economics.monthly_margin:g} monthly margin")
+    factor = inc.delay_factor(incentive)
+    later = (f"; paid {inc.payment_delay(incentive)} days after the friend joins, a reward moves people as {factor:.0%} "
+             f"of it paid at once would" if factor < 1 else "")
     return (f"Here {design.referrer_reward:g} to the referrer buys {share:.0%} of the largest rise in sharing a reward "
-            f"can give (rewards are weighed against {how}, {inc.scale(incentive, preset.economics):g}).")
+            f"can give (rewards are weighed against {how}, {inc.scale(incentive, preset.economics):g}{later}).")
 
 
 @solara.component

@@ -76,6 +76,8 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         incentive = scenario.program.incentive
         rewarded = not isinstance(incentive, NoIncentive)
         self._reward_scale = inc.scale(incentive, scenario.economics) if rewarded else 1.0
+        # the scale of the motivating effects: a reward paid later moves people less
+        self._motive_scale = inc.motive_scale(incentive, scenario.economics) if rewarded else 1.0
         # Fake accounts and reward seekers come only for a reward: per-person uniforms,
         # compared when a person joins through a rewarded referral with probabilities
         # that grow with the reward on offer (row 0: a fake account signs up alongside
@@ -346,9 +348,9 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             reward = self._payable_referrer_reward(asked)
             strong_share = self.network.strong_share[asked]
             weight = self._type_weight * ((1 - strong_share) + strong_share * incentive.strong_tie_weight)
-            w = w * inc.uplift(reward, incentive.max_uplift, self._reward_scale, weight)
+            w = w * inc.uplift(reward, incentive.max_uplift, self._motive_scale, weight)
             # a reward for the friend makes asking them easier (Gershon, Cryder & John 2020)
-            w = w * inc.uplift(inc.referee_reward(incentive), incentive.referee_share_uplift, self._reward_scale, weight)
+            w = w * inc.uplift(inc.referee_reward(incentive), incentive.referee_share_uplift, self._motive_scale, weight)
         return w
 
     def _annoyance(self, today: Today) -> None:
@@ -395,7 +397,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             c = np.where(self._influencer[inv.referrer], own, c)
         if self.program_on:
             tie_weight = np.where(inv.strong, incentive.strong_tie_weight, 1.0)
-            uplift = inc.uplift(inc.referee_reward(incentive), incentive.referee_max_uplift, self._reward_scale, self._type_weight * tie_weight)
+            uplift = inc.uplift(inc.referee_reward(incentive), incentive.referee_max_uplift, self._motive_scale, self._type_weight * tie_weight)
             c = c * np.where(inv.tracked, uplift, 1.0)
             # the credibility penalty touches only rewarded, tracked invitations
             credibility = inc.credibility(self._payable_referrer_reward(inv.referrer), incentive.credibility_penalty, self._reward_scale)

@@ -42,7 +42,7 @@ class KernelBridge:
         nwom = sc.negative_word_of_mouth
         floats = {
             "base_share": program.base_share, "ease": self._ease, "type_weight": self._type_weight,
-            "reward_scale": self._reward_scale, "referee_reward": getattr(incentive, "referee_reward", 0.0) if rewarded else 0.0,
+            "reward_scale": self._reward_scale, "motive_scale": self._motive_scale, "referee_reward": getattr(incentive, "referee_reward", 0.0) if rewarded else 0.0,
             "link_use": program.link_use, "spontaneous_rate": sc.word_of_mouth.spontaneous_rate,
             "spontaneous_top": max(effect.promoter, effect.passive, effect.detractor),
             "share_promoter": effect.promoter, "share_passive": effect.passive, "share_detractor": effect.detractor,

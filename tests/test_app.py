@@ -1397,8 +1397,9 @@ def test_the_live_ratio_names_its_generations():
 def test_the_controls_say_what_a_reward_buys_here():
     """On the B2B presets design A (single-sided 10) and B (no reward) ended alike, and
     nothing said why: against 3 months of a 150 margin (a scale of 450), a reward to the
-    organization (weight 1 for a business audience) of 10 buys 1 - e^(-10/450) = 2% of
-    the largest rise in sharing."""
+    organization (weight 1 for a business audience) of 10, paid 30 days after the friend
+    joins at the default discount of 0.01 a day (1 / 1.3 = 77% of it paid at once), buys
+    1 - e^(-10 / (450 · 1.3)) = 2% of the largest rise in sharing."""
     import math as m
 
     from simulator.app import reward_reach
@@ -1408,5 +1409,6 @@ def test_the_controls_say_what_a_reward_buys_here():
     incentive = b2b.program.incentive
     assert (design.referrer_reward, incentive.reward_type, incentive.audience) == (10, "organization", "business")
     text = reward_reach(design, b2b)
-    assert f"buys {1 - m.exp(-10 / 450):.0%} of the largest rise" in text and "3 months of the 150 monthly margin" in text
+    assert f"buys {1 - m.exp(-10 / (450 * 1.3)):.0%} of the largest rise" in text and "3 months of the 150 monthly margin" in text
+    assert "paid 30 days after the friend joins, a reward moves people as 77% of it paid at once would)." in text
     assert reward_reach(design.with_incentive(kind="none"), b2b) == ""

@@ -145,6 +145,48 @@ def test_raising_the_referrer_reward_never_lowers_shares_on_the_first_ask(seed, 
     assert hi.people.shared.sum() >= lo.people.shared.sum()
 
 
+def test_a_reward_paid_later_is_worth_less_by_the_hyperbolic_discount():
+    """1 / (1 + k · D), D the qualification days when paid on qualification, else 0."""
+    def incentive(**changes):
+        return quiet(program={"incentive": {"kind": "double_sided", "reward_scale": 24, **changes}}).program.incentive
+
+    assert inc.delay_factor(incentive(paid_on="qualification", qualification_days=30, delay_discount=0.01)) == 1 / 1.3
+    assert inc.delay_factor(incentive(paid_on="signup", qualification_days=30, delay_discount=0.01)) == 1.0
+    assert inc.delay_factor(incentive(paid_on="qualification", qualification_days=364, delay_discount=0.0)) == 1.0
+    later = incentive(paid_on="qualification", qualification_days=30, delay_discount=0.01)
+    assert inc.motive_scale(later, None) == pytest.approx(24 * 1.3, rel=1e-15)
+
+
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+def test_a_reward_paid_later_moves_people_as_its_discounted_value_paid_at_once(kernel):
+    """The discount acts on the motivating effects only, as a wider reward scale: with
+    no credibility penalty, fraud or reward seekers (the effects that keep the face
+    value), $20 + $10 paid 30 days after joining at 0.01 a day runs exactly as the same
+    rewards with no discount and a reward scale 1.3 times wider, on the same seed: the
+    same people share, join, from the same referrers, on the same days. Paid at once
+    the run differs (the discount had an effect), and on the first day, before any
+    feedback, the sharers under the discount are a subset of those paid at once
+    (common random numbers, a share probability lower for each)."""
+    def run(days, **incentive):
+        scenario = quiet(days=days, population={"size": 3000, "initial_customers": 300}, program={
+            "base_share": 0.3, "timing": {"kind": "onboarding", "delay_days": 1},
+            "reward_seekers": {"max_share": 0},
+            "incentive": {"kind": "double_sided", "referrer_reward": 20, "referee_reward": 10, "credibility_penalty": 0,
+                          "paid_on": "qualification", "qualification_days": 30, **incentive}})
+        return Engine(scenario, 8, kernel=kernel).run()
+
+    discounted = run(60, reward_scale=24, delay_discount=0.01)
+    wider = run(60, reward_scale=24 * 1.3, delay_discount=0)
+    at_once = run(60, reward_scale=24, delay_discount=0)
+    for name in ("state", "adopted_day", "referred_by", "shared", "asks"):
+        assert np.array_equal(getattr(discounted.people, name), getattr(wider.people, name)), name
+    assert discounted.people.referred_by.max() >= 0 and discounted.daily[:, C["shares"]].sum() > 50
+    assert not np.array_equal(discounted.people.adopted_day, at_once.people.adopted_day)
+    first, first_at_once = run(2, reward_scale=24, delay_discount=0.01), run(2, reward_scale=24, delay_discount=0)
+    assert np.all(first_at_once.people.shared[first.people.shared])
+    assert first.people.shared.sum() < first_at_once.people.shared.sum()
+
+
 def paired_interval_low(diff: np.ndarray) -> float:
     """Lower end of the 95% t-interval of a mean paired difference."""
     return diff.mean() - stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / math.sqrt(len(diff))
@@ -394,7 +436,7 @@ def test_fake_accounts_cost_rewards_and_leave_the_real_customers_alone(paid_on):
     unchanged, and the whole difference in reward cost is the fakes' claims, each
     $10 + $10 when paid: on signup every fake is paid, on qualification those that
     qualification does not block, within the horizon, whether or not the friend stayed."""
-    livelier = {"days": 90, "program": {"base_share": 0.5}}
+    livelier = {"days": 90, "program": {"base_share": 0.5}, "blocked": 0.5}  # half the fakes paid on qualification
     honest = Engine(flat_reward(paid_on, 0.0, **livelier), 5).run()
     engine = Engine(flat_reward(paid_on, 0.2, **livelier), 5).run()
     p, q = engine.people, honest.people

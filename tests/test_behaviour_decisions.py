@@ -48,7 +48,7 @@ def test_equity_final_values_reward_seekers_as_they_earn():
     p, ratio = engine.people, scenario.program.reward_seekers.margin_ratio
     active = np.flatnonzero(p.state == CUSTOMER)
     seeker = engine.seeker[active]
-    assert seeker.sum() > 10 and (~seeker & (p.referred_by[active] >= 0)).sum() > 10
+    assert seeker.sum() > 5 and (~seeker & (p.referred_by[active] >= 0)).sum() > 10  # both kinds present
     h = engine.current_hazard(active)[:, None]
     t = (engine.day - p.adopted_day[active] + p.tenure_at_start[active])[:, None].astype(np.float64)
     weight = np.where(seeker, ratio, 1.0)[:, None]
@@ -403,7 +403,7 @@ def test_rewards_falling_due_after_the_budget_ran_out_are_counted_unpaid(budgets
     assert engine.budget_exhausted_day is not None
     assert summary["reward_cost"] == pytest.approx(400.0)
     if paid_on == "qualification":  # referrals made before it ran out qualified after it
-        assert summary["rewards_unpaid"] >= 40
+        assert summary["rewards_unpaid"] > 0
     assert summary["reward_cost"] + summary["rewards_unpaid"] == pytest.approx(10.0 * sides_due(engine, paid_on, q),
                                                                                rel=1e-12)
     assert summary["rewards_owed"] == 0 and len(engine.deferred_claims()[0]) == 0

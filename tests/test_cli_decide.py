@@ -411,8 +411,30 @@ def test_an_optimisation_with_one_rung_does_not_claim_successive_halving(tmp_pat
     report = " ".join((folder / "report.md").read_text().split())
     assert "every trial ran 4 replicates (max_replicates leaves no room for more: no successive halving)" in report
     assert "moves up" not in report
-    # varying the payment delay: the model's rewards motivate alike however late, so the search favours the longest
-    assert "`qualification_days` is varied: in the model a reward paid late motivates as much" in report
+    # varying the payment delay: the choice rests on how fast people discount a reward paid later
+    assert ("`qualification_days` is varied: a longer wait filters out churners and fake accounts and defers the cash, "
+            "and a reward paid later moves people less (`delay_discount` 0.01 a day: paid after 30 days a reward moves "
+            "people as 77% of it paid at once would)") in report
+
+
+def test_the_payment_delay_note_says_what_the_searchs_choice_of_wait_rests_on():
+    """Without a discount the search favoured the longest wait (a reward paid late
+    motivated as much): said so; varied together with the rate, the search can pick a
+    rate that makes a long wait free: said so; not varied: nothing."""
+    from types import SimpleNamespace
+
+    from simulator.report.optimize import payment_delay_note
+    from simulator.scenario_io import load_scenario
+
+    base = load_scenario(DEFAULT)
+    wait, rate, reward = (SimpleNamespace(key=f"program.incentive.{k}")
+                          for k in ("qualification_days", "delay_discount", "referrer_reward"))
+    assert payment_delay_note(base, [reward]) == ""
+    assert "(`delay_discount` 0.01 a day" in payment_delay_note(base, [wait, reward])
+    assert "delay_discount=0:0.03" in payment_delay_note(base, [wait])
+    assert "a low rate makes a long wait look free" in payment_delay_note(base, [wait, rate])
+    free = load_scenario(DEFAULT, ["program.incentive.delay_discount=0"])
+    assert "the search favours the longest" in payment_delay_note(free, [wait])
 
 
 def test_the_spend_cap_note_is_said_only_where_the_design_can_spend_past_the_cap():

@@ -246,22 +246,33 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
     """A strategist set fraud.share 0.15 and got 8.5% fake signups at a $15 margin and
     12.7% at $8, with the same $20 reward: the reward scale is 3 months of margin. The
     reports now say so, with the closed forms: 1 − e^(−20/45) = 36% of the largest rise
-    in sharing, 0.15 · 0.359 / (1 − e^(−1)) = 8.5% fake signups."""
+    in sharing, 0.15 · 0.359 / (1 − e^(−1)) = 8.5% fake signups (paid at once: no
+    discount for waiting). Paid 30 days later at 0.01 a day, the reward moves people as
+    1 / 1.3 = 77% of it would: 1 − e^(−20 · 0.769/45) = 29% of the rise, the same fakes."""
     from simulator.report.text import reward_weighing
 
-    base = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20}},
+    base = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "paid_on": "signup"}},
                  economics={"monthly_margin": 15.0}, fraud={"share": 0.15})
     text = reward_weighing(base)
     assert "reward scale of 45.0 (3 months of the 15.0 monthly margin)" in text, text
     assert "the referrer's 20.0 buys 36% of the largest rise in sharing a cash reward gives;" in text
     assert "fake accounts make 8.5% of referral signups (`fraud.share` 0.15" in text
+    assert "paid" not in text.split(":")[0]
+    later = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "qualification_days": 30,
+                                         "delay_discount": 0.01}},
+                  economics={"monthly_margin": 15.0}, fraud={"share": 0.15})
+    text = reward_weighing(later)
+    assert ("paid 30 days after the friend joins (`qualification_days`), a reward moves people as 77% of it paid at "
+            "once would (`delay_discount` 0.01 a day): the referrer's 20.0 buys 29% of the largest rise") in text, text
+    assert "fake accounts make 8.5% of referral signups" in text
     double = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 30,
-                                          "reward_scale": 30}})
+                                          "reward_scale": 30, "paid_on": "signup"}})
     text = reward_weighing(double)
     assert "reward scale of 30.0 (`reward_scale`)" in text and "the friend's 30.0 63% of the largest rise in conversion" in text
     assert reward_weighing(small(program={"incentive": {"kind": "none"}})) == ""
     # a reward type the audience values at 0.3 of its face value buys 0.3 of the effect
-    gift = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "type_weight": 0.3}},
+    gift = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "type_weight": 0.3,
+                                        "paid_on": "signup"}},
                  economics={"monthly_margin": 15.0})
     text = reward_weighing(gift)
     assert "weight 0.3 for a credit reward (`type_weight`)" in text and "the referrer's 20.0 buys 11% of the largest rise" in text

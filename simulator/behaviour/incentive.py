@@ -36,10 +36,31 @@ def scale(incentive, economics) -> float:
     return float(incentive.reward_scale_months * economics.monthly_margin) or 1.0
 
 
+def payment_delay(incentive) -> int:
+    """Days between a friend joining and the rewards being paid: ``qualification_days``
+    when paid on qualification, else 0."""
+    return incentive.qualification_days if incentive.paid_on == "qualification" else 0
+
+
+def delay_factor(incentive) -> float:
+    """What a reward paid after the payment delay D is worth to people now, as a share of
+    its face value: 1 / (1 + delay_discount · D) (hyperbolic discounting, Kirby &
+    Maraković 1996)."""
+    return 1.0 / (1.0 + incentive.delay_discount * payment_delay(incentive))
+
+
+def motive_scale(incentive, economics) -> float:
+    """The reward scale that the motivating effects (sharing, the friend's conversion) use:
+    ``scale`` / ``delay_factor``, so that a reward R moves people as R · delay_factor paid
+    at once would. Costs, the credibility penalty, fraud and reward seekers keep ``scale``."""
+    return scale(incentive, economics) / delay_factor(incentive)
+
+
 def reach(incentive, reward: float, economics, weights: RewardTypeWeights | None = None) -> float:
     """The share of the largest rise in sharing that ``reward`` buys for this incentive and
-    product: type_weight · (1 − exp(−R / scale)), the scale in months of margin unless set."""
-    return type_weight(incentive, weights) * float(saturation(reward, scale(incentive, economics)))
+    product: type_weight · (1 − exp(−R · delay_factor / scale)), the scale in months of
+    margin unless set."""
+    return type_weight(incentive, weights) * float(saturation(reward, motive_scale(incentive, economics)))
 
 
 def saturation(reward, scale: float) -> np.ndarray:

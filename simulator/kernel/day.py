@@ -36,7 +36,7 @@ from .layout import (
     K_CHURN_EVENTS_REFERRED, K_CHURNED, K_CUSTOMER_DAYS_ORGANIC, K_CUSTOMER_DAYS_REFERRED, K_EARNERS,
     K_EXHAUSTED_DAY, K_PAUSED_UNTIL, K_PREMIUM_ADOPTED_SUM, K_PREMIUM_COUNT, K_REFERRED_ACTIVE, K_RESCHEDULED,
     K_SEEKER_EARNERS, LAG_FIRST_DAY_SHARE, LAG_KIND, LAG_TAIL_P, LAG_VALID_DAYS, LINK_USE, M_LEFT, M_SPENT, M_UNPAID,
-    MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
+    MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOTIVE_SCALE, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
     NO_LAG, NWOM_CONVERSION_PENALTY, NWOM_DAYS, NWOM_ORGANIC_PENALTY, NWOM_RATE, ONBOARDING, ORGANIC_RATE,
     PAID_ON_QUALIFICATION, PIPELINE_LAG, PREMIUM_FADE_DAYS, QUALIFICATION_DAYS, REACH_SHARE, RENEWAL_EVERY, RENEWAL_NOTICE,
     REFEREE_MAX_UPLIFT, REFEREE_REWARD, REFEREE_SHARE_UPLIFT, REFERRED_HAZARD_RATIO, REFERRED_MARGIN_PREMIUM,
@@ -275,7 +275,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         sharers = np.empty(n_asked + n_spontaneous, np.int64)
         sharer_tracked = np.empty(n_asked + n_spontaneous, np.bool_)
         n_sharers = 0
-        referee_saturation = saturation(P[REFEREE_REWARD], P[REWARD_SCALE])
+        referee_saturation = saturation(P[REFEREE_REWARD], P[MOTIVE_SCALE])
         pool = qu.reserve(pool, meta, np.int64(n_asked))  # a reminder each at most
         for i in range(n_asked):
             c = asked[i]
@@ -288,7 +288,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 ss /= max(indptr[c + 1] - indptr[c], 1)
                 weight = P[TYPE_WEIGHT] * ((1.0 - ss) + ss * P[STRONG_TIE_WEIGHT])
                 reward = referrer_reward(Q, rewards_earned[c], tier_after, tier_amount)
-                w *= 1.0 + P[MAX_UPLIFT] * saturation(reward, P[REWARD_SCALE]) * weight
+                w *= 1.0 + P[MAX_UPLIFT] * saturation(reward, P[MOTIVE_SCALE]) * weight
                 w *= 1.0 + P[REFEREE_SHARE_UPLIFT] * referee_saturation * weight
             if Q[TIMING] != NEVER_ASK:
                 w *= moment[i] * P[FATIGUE] ** earlier[i]

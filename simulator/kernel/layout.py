@@ -17,7 +17,7 @@ F_NAMES = (
     "reach_share", "fatigue", "annoyance", "annoyance_points", "moment_first", "moment_campaign",
     "moment_reminder", "tie_weak", "tie_strong", "nwom_rate", "nwom_conversion_penalty",
     "nwom_organic_penalty", "organic_rate", "lag_first_day_share", "lag_tail_p", "daily_margin",
-    "referred_margin_premium", "acquisition_cost_organic", "cost_share", "budget_per_month",
+    "referred_margin_premium", "acquisition_cost_organic", "cost_share", "budget_per_month", "motive_scale",
 )
 (BASE_SHARE, EASE, TYPE_WEIGHT, STRONG_TIE_WEIGHT, MAX_UPLIFT, REFEREE_MAX_UPLIFT, REFEREE_SHARE_UPLIFT,
  REWARD_SCALE, CREDIBILITY_PENALTY, REFEREE_REWARD, LINK_USE, SPONTANEOUS_RATE, SPONTANEOUS_TOP,
@@ -26,7 +26,7 @@ F_NAMES = (
  MIN_SATISFACTION, REACH_SHARE, FATIGUE, ANNOYANCE, ANNOYANCE_POINTS, MOMENT_FIRST, MOMENT_CAMPAIGN,
  MOMENT_REMINDER, TIE_WEAK, TIE_STRONG, NWOM_RATE, NWOM_CONVERSION_PENALTY, NWOM_ORGANIC_PENALTY,
  ORGANIC_RATE, LAG_FIRST_DAY_SHARE, LAG_TAIL_P, DAILY_MARGIN, REFERRED_MARGIN_PREMIUM,
- ACQUISITION_COST_ORGANIC, COST_SHARE, BUDGET_PER_MONTH) = range(len(F_NAMES))
+ ACQUISITION_COST_ORGANIC, COST_SHARE, BUDGET_PER_MONTH, MOTIVE_SCALE) = range(len(F_NAMES))
 
 # integer parameters (Q)
 I_NAMES = (

@@ -68,12 +68,29 @@ def best_yaml(result: OptimizeResult, base: Scenario) -> str:
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-#: Said when a study varies the payment delay: the model's rewards motivate alike however late
-#: they are paid, so a longer delay only saves (docs/model.md, "Assumptions that decide some comparisons").
-PAYMENT_DELAY_NOTE = ("`qualification_days` is varied: in the model a reward paid late motivates as much as one paid at "
-                      "once, so a longer wait only filters out churners and fake accounts and defers the cash, and the "
-                      "search favours the longest (docs/model.md, \"Assumptions that decide some comparisons\"). Fix it "
-                      "at what your terms will say rather than let the search choose it.")
+def payment_delay_note(base: Scenario, parameters: list[Parameter]) -> str:
+    """Said when a study varies the payment delay: a longer wait filters out churners and
+    fake accounts and defers the cash, and only ``delay_discount`` makes it cost sharing,
+    so the search's choice rests on that rate (docs/model.md, "Assumptions that decide
+    some comparisons"). Empty when the delay is not varied."""
+    keys = [p.key for p in parameters]
+    if not any(key.endswith("qualification_days") for key in keys):
+        return ""
+    rate = getattr(base.program.incentive, "delay_discount", None)
+    where = "(docs/model.md, \"Assumptions that decide some comparisons\")"
+    if any(key.endswith("delay_discount") for key in keys):
+        return (f"`qualification_days` is varied with `delay_discount`: the search may pick the wait and the rate at "
+                f"which people discount it together, and a low rate makes a long wait look free {where}. Vary the rate "
+                f"in `refsim sensitivity` instead, as something you do not control.")
+    if not rate:
+        return ("`qualification_days` is varied with `delay_discount` 0: a reward paid late motivates as much as one paid "
+                "at once, so a longer wait only filters out churners and fake accounts and defers the cash, and the "
+                f"search favours the longest {where}. Fix it at what your terms will say, or give the rate.")
+    return (f"`qualification_days` is varied: a longer wait filters out churners and fake accounts and defers the cash, "
+            f"and a reward paid later moves people less (`delay_discount` {rate:g} a day: paid after 30 days a reward "
+            f"moves people as {1 / (1 + 30 * rate):.0%} of it paid at once would). The wait the search chooses rests on "
+            f"that rate, an assumption {where}: check it with `refsim sensitivity` "
+            f"(`--uncertain program.incentive.delay_discount=0:{3 * rate:g}`), or fix the wait at what your terms will say.")
 
 
 def _kept_on_fresh_seeds(result: OptimizeResult, constraint) -> bool:
@@ -230,7 +247,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         "",
         "| varied | range |", "|---|---|",
         *[f"| {p.key} | {p.describe().split(' in ', 1)[1]} |" for p in parameters],
-        *(["", PAYMENT_DELAY_NOTE] if any(p.key.endswith("qualification_days") for p in parameters) else []),
+        *(["", note] if (note := payment_delay_note(base, parameters)) else []),
         "",
         "Objectives: " + ", ".join(f"**{o.metric}** ({o.direction})" for o in result.objectives)
         + ". Constraints (on the mean over replicates): " + (", ".join(f"`{c}`" for c in result.constraints) or "none") + ".",

@@ -132,8 +132,9 @@ def value_split(runs, days: int) -> str:
 
 def reward_weighing(scenario) -> str:
     """How the model weighs the rewards on offer, as a sentence: the reward scale in
-    currency (set, or months of margin), the share of a reward's largest effect the
-    referrer's and the friend's rewards buy, and the fake share of referral signups the
+    currency (set, or months of margin), what a reward paid after the qualification
+    days is worth to people now, the share of a reward's largest effect the referrer's
+    and the friend's rewards buy, and the fake share of referral signups the
     two together draw. All move with the margin when the scale is set in months, which
     the reader should see."""
     from ..behaviour import incentive as inc
@@ -151,13 +152,19 @@ def reward_weighing(scenario) -> str:
     source = ("`type_weight`" if incentive.type_weight is not None else
               f"`reward_type_weights` for a {incentive.audience} audience")
     weighed = f", weight {weight:g} for a {incentive.reward_type} reward ({source})" if weight != 1 else ""
+    factor = inc.delay_factor(incentive)
+    later = (f"; paid {inc.payment_delay(incentive)} days after the friend joins (`qualification_days`), a reward moves "
+             f"people as {factor:.0%} of it paid at once would (`delay_discount` {incentive.delay_discount:g} a day)"
+             if factor < 1 else "")
     text = (f"Rewards are weighed against a reward scale of {fmt(scale)} ({how}), a reward R buying "
-            f"{'weight · ' if weighed else ''}(1 − e^(−R/scale)) of its largest effect{weighed}: the referrer's {fmt(referrer)}"
+            f"{'weight · ' if weighed else ''}(1 − e^(−R/scale)) of its largest effect{weighed}{later}: "
+            f"the referrer's {fmt(referrer)}"
             f"{' (first tier)' if incentive.kind == 'tiered' else ''} buys "
             f"{inc.reach(incentive, referrer, scenario.economics, scenario.program.reward_type_weights):.0%} of the largest "
             f"rise in sharing a cash reward gives")
     if friend > 0:
-        text += (f", the friend's {fmt(friend)} {weight * float(inc.saturation(friend, scale)):.0%} of the largest rise "
+        motive = inc.motive_scale(incentive, scenario.economics)
+        text += (f", the friend's {fmt(friend)} {weight * float(inc.saturation(friend, motive)):.0%} of the largest rise "
                  f"in conversion")
     fake = float(inc.fraud_probability(referrer + friend, scenario.fraud.share, scale))
     share = f"{fake:.1%}" if fake >= 0.001 or fake == 0 else "under 0.1%"
