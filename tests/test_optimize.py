@@ -361,7 +361,9 @@ def test_each_trial_carries_its_mean_on_the_first_rungs_replicates():
 def test_the_convergence_plot_marks_the_winner_and_the_trials_safe_on_their_mean_only(monkeypatch):
     """The docs' plot showed trial 20 topping the best-so-far line while trial 17 won
     (trial 20's budget interval reached past the cap): the winner is now starred, and a
-    trial that keeps the constraints on its mean only is drawn hollow."""
+    trial that keeps the constraints on its mean only is drawn hollow. The best-so-far
+    line ran through such a trial, above the winner: it now counts only the trials the
+    winner is taken from (those safe at the top of their interval, here 0 and 1)."""
     from types import SimpleNamespace
 
     from simulator.report import optimize as report
@@ -376,7 +378,8 @@ def test_the_convergence_plot_marks_the_winner_and_the_trials_safe_on_their_mean
     ax = figures[0].axes[0]
     labels = ax.get_legend_handles_labels()[1]
     assert labels == ["trial (keeps the constraints)", "trial (keeps them on its mean only)", "trial (breaks a constraint)",
-                      "best so far", "winner (trial 1)"]
+                      "best so far (the winner's tier)", "winner (trial 1)"]
+    assert ax.lines[0].get_ydata().tolist() == [10.0, 30.0, 30.0, 30.0]
     star = ax.collections[-1].get_offsets()
     assert star.tolist() == [[1.0, 30.0]]
     hollow = ax.collections[1].get_offsets()

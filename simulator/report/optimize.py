@@ -139,7 +139,8 @@ def _value(value) -> str:
 def convergence_plot(result: OptimizeResult, path: Path) -> Path:
     """Each trial's objective mean (dot size: its replicates; hollow: it keeps the
     constraints on its mean but not at the top of its interval), the best so far among
-    trials that keep them, and the winner the study confirmed."""
+    the trials the winner is taken from (those that keep the constraints at the top of
+    their interval, or on the mean when none does), and the winner the study confirmed."""
     objective = result.objectives[0]
     trials = result.trials
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -158,10 +159,12 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
         if (~feasible).any():
             ax.scatter(done.loc[~feasible, "trial"], done.loc[~feasible, column], s=size[~feasible.to_numpy()], marker="x",
                        color="tab:red", alpha=0.6, label="trial (breaks a constraint)")
-        # infeasible trials do not count; the line holds its level through them
-        signed = (objective.sign * done[column].where(feasible)).cummax().ffill()
+        # only the trials the winner is taken from count (as in the Leading trials table); the
+        # line holds its level through the others
+        counted = safe if safe.any() else feasible
+        signed = (objective.sign * done[column].where(counted)).cummax().ffill()
         best = objective.sign * signed
-        ax.step(done["trial"], best, where="post", color="black", label="best so far")
+        ax.step(done["trial"], best, where="post", color="black", label="best so far (the winner's tier)")
         chosen = done[done["trial"] == result.best_trial]
         if len(chosen):
             ax.scatter(chosen["trial"], chosen[column], marker="*", s=160, color="tab:orange", edgecolors="black",
