@@ -525,10 +525,32 @@ from . import cli_decide  # noqa: E402,F401  registers optimize, sensitivity and
 
 
 def main() -> None:
-    from .lifecycle import stop_cleanly_on_sigterm
+    from .lifecycle import TERMINATED_EXIT, stop_cleanly_on_sigterm
 
     stop_cleanly_on_sigterm()
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        if done.code in (130, TERMINATED_EXIT):
+            _leave_now(done.code)
+        raise
+
+
+def _leave_now(code: int) -> None:
+    """Exit at once after an interrupt, once every result is saved, the workers ended and
+    "interrupted" printed, without the interpreter's shutdown: there CPython 3.11's
+    process pool joins its manager thread, which hangs for ever when a worker was ended
+    while writing a result (the thread waits for the rest of the message), or prints
+    "OSError: [Errno 9] Bad file descriptor" waking a thread that already closed its pipe
+    (seen under load: SIGTERM to `refsim run --workers 2`)."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":
