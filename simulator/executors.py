@@ -317,6 +317,7 @@ def _stop_pool(pool: cf.ProcessPoolExecutor, pending: set[cf.Future]) -> None:
     for future in pending:
         future.cancel()
     processes = list((getattr(pool, "_processes", None) or {}).values())  # None once shut down
+    results = getattr(pool, "_result_queue", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
@@ -326,6 +327,13 @@ def _stop_pool(pool: cf.ProcessPoolExecutor, pending: set[cf.Future]) -> None:
         if process.is_alive():  # a worker that does not end on SIGTERM within 5 s (a loaded machine) is killed
             process.kill()
             process.join(timeout=5)
+    if results is not None and not any(process.is_alive() for process in processes):
+        # A worker ended while it wrote a result leaves the pool's manager thread waiting
+        # for the rest of the message, for ever: this process holds the pipe's other end,
+        # so no end of file comes. Closing it here, with every worker gone, lets the thread
+        # read the end and finish (else the interpreter's exit, which joins it, hangs).
+        with contextlib.suppress(OSError, AttributeError):
+            results._writer.close()
 
 
 @contextlib.contextmanager

@@ -115,6 +115,40 @@ def _sleepy(x: int) -> int:
     return x
 
 
+def _half_a_result(marker: str) -> None:
+    """In a pool worker: write the start of a result message (a length of 1,000 bytes and
+    one byte of it) to the pool's result pipe, as a worker ended mid-write leaves it, then wait."""
+    import struct
+
+    frame = sys._getframe()
+    while frame.f_code.co_name != "_process_worker":
+        frame = frame.f_back
+    writer = frame.f_locals["result_queue"]._writer
+    os.write(writer.fileno(), struct.pack("!i", 1000) + b"x")
+    Path(marker).write_text("written")
+    time.sleep(120)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forks")
+def test_a_pool_stopped_while_a_worker_wrote_a_result_lets_its_manager_thread_end(tmp_path):
+    """A worker ended in the middle of writing a result left the pool's manager thread
+    waiting for the rest for ever (this process holds the pipe's other end, so no end of
+    file came), and the interpreter's exit, which joins that thread, hung. Once every
+    worker is gone the stop closes that end: the thread reads the end and finishes. (The
+    30 s only bound a hang; the thread ends in a moment or never.)"""
+    from simulator import executors
+
+    pool = executors._new_pool(1)
+    marker = tmp_path / "written"
+    future = pool.submit(_half_a_result, str(marker))
+    assert _wait_for(marker.exists, 60), "the worker never wrote"
+    time.sleep(0.2)  # the manager thread has read the length and waits for the body
+    manager = pool._executor_manager_thread
+    executors._stop_pool(pool, {future})
+    manager.join(timeout=30)
+    assert not manager.is_alive()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
 def test_workers_die_with_their_parent(signum):
