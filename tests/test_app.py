@@ -1411,4 +1411,7 @@ def test_the_controls_say_what_a_reward_buys_here():
     text = reward_reach(design, b2b)
     assert f"buys {1 - m.exp(-10 / (450 * 1.3)):.0%} of the largest rise" in text and "3 months of the 150 monthly margin" in text
     assert "paid 30 days after the friend joins, a reward moves people as 77% of it paid at once would)." in text
+    # on the consumer default the discount shows in the share: 1 − e^(−10 / (24 · 1.3)) = 27%, not 34% paid at once
+    default = load_scenario(SCENARIOS / "default.yaml")
+    assert "Here 10 to the referrer buys 27% of the largest rise" in reward_reach(Design.of(default), default)
     assert reward_reach(design.with_incentive(kind="none"), b2b) == ""

@@ -412,15 +412,17 @@ def test_an_optimisation_with_one_rung_does_not_claim_successive_halving(tmp_pat
     assert "every trial ran 4 replicates (max_replicates leaves no room for more: no successive halving)" in report
     assert "moves up" not in report
     # varying the payment delay: the choice rests on how fast people discount a reward paid later
-    assert ("`qualification_days` is varied: a longer wait filters out churners and fake accounts and defers the cash, "
-            "and a reward paid later moves people less (`delay_discount` 0.01 a day: paid after 30 days a reward moves "
-            "people as 77% of it paid at once would)") in report
+    assert ("`qualification_days` is varied: paying later saves the rewards of fake accounts and of friends who leave "
+            "before they qualify, and costs referrals, since a reward paid later moves people less (`delay_discount` 0.01 "
+            "a day: paid after 30 days, as 77% of it paid at once would)") in report
 
 
 def test_the_payment_delay_note_says_what_the_searchs_choice_of_wait_rests_on():
     """Without a discount the search favoured the longest wait (a reward paid late
     motivated as much): said so; varied together with the rate, the search can pick a
-    rate that makes a long wait free: said so; not varied: nothing."""
+    rate that makes a long wait free: said so; not varied: nothing. Varying paid_on
+    (a category) got no note, and a wait varied under paid_on: signup was said to
+    filter churners although it changes nothing."""
     from types import SimpleNamespace
 
     from simulator.report.optimize import payment_delay_note
@@ -432,9 +434,14 @@ def test_the_payment_delay_note_says_what_the_searchs_choice_of_wait_rests_on():
     assert payment_delay_note(base, [reward]) == ""
     assert "(`delay_discount` 0.01 a day" in payment_delay_note(base, [wait, reward])
     assert "delay_discount=0:0.03" in payment_delay_note(base, [wait])
-    assert "a low rate makes a long wait look free" in payment_delay_note(base, [wait, rate])
+    assert "a low rate makes paying late look free" in payment_delay_note(base, [wait, rate])
     free = load_scenario(DEFAULT, ["program.incentive.delay_discount=0"])
-    assert "the search favours the longest" in payment_delay_note(free, [wait])
+    assert "the latest payment looks best" in payment_delay_note(free, [wait])
+    when = SimpleNamespace(key="program.incentive.paid_on")
+    assert payment_delay_note(base, [when]).startswith("`paid_on` is varied: paying later saves")
+    at_once = load_scenario(DEFAULT, ["program.incentive.paid_on=signup"])
+    assert "the wait changes nothing" in payment_delay_note(at_once, [wait])
+    assert payment_delay_note(at_once, [wait, when]).startswith("`paid_on` and `qualification_days` are varied")
 
 
 def test_the_spend_cap_note_is_said_only_where_the_design_can_spend_past_the_cap():

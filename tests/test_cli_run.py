@@ -262,9 +262,15 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
                                          "delay_discount": 0.01}},
                   economics={"monthly_margin": 15.0}, fraud={"share": 0.15})
     text = reward_weighing(later)
-    assert ("paid 30 days after the friend joins (`qualification_days`), a reward moves people as 77% of it paid at "
-            "once would (`delay_discount` 0.01 a day): the referrer's 20.0 buys 29% of the largest rise") in text, text
+    assert ("a reward R buying (1 − e^(−0.77·R/scale)) of its largest effect; paid 30 days after the friend joins "
+            "(`qualification_days`), a reward moves people as 77% of it paid at once would (`delay_discount` 0.01 a "
+            "day): the referrer's 20.0 buys 29% of the largest rise") in text, text
     assert "fake accounts make 8.5% of referral signups" in text
+    # the friend's reward too: 1 − e^(−10 · 0.769 / 45) = 16% paid later, 20% at once
+    both = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 20, "referee_reward": 10,
+                                        "qualification_days": 30, "delay_discount": 0.01}},
+                 economics={"monthly_margin": 15.0})
+    assert "the friend's 10.0 16% of the largest rise in conversion" in reward_weighing(both)
     double = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 30,
                                           "reward_scale": 30, "paid_on": "signup"}})
     text = reward_weighing(double)

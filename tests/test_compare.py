@@ -500,6 +500,29 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     assert assumption_note(wrap(credit, small(name="credit-30", program={"incentive": {**single, "referrer_reward": 30}}))) == ""
 
 
+def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
+    """Paid at once against after 90 days: 'wait0 adds the most value ... sure at 95%',
+    with no word that the verdict rests on the assumed delay_discount (at 0 the longer
+    wait won). The note names both waits, the rate and the check; at rate 0 it says the
+    latest payment looks best; designs paid after the same wait get no such note."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import assumption_note
+
+    wrap = lambda *scenarios: [SimpleNamespace(scenario=s) for s in scenarios]  # noqa: E731
+    at_once = small(name="at-once", program={"incentive": {"paid_on": "signup"}})
+    later = small(name="later", program={"incentive": {"qualification_days": 90}})
+    note = assumption_note(wrap(at_once, later))
+    assert "they pay their rewards after different waits (at-once 0 days, later 90 days)" in note, note
+    assert "(`delay_discount` 0.01 a day: paid after 30 days, as 77% of it paid at once would)" in note
+    assert "--uncertain program.incentive.delay_discount=0:0.03 --uncertain fraud.share=0:0.1" in note
+    free = small(name="later-free", program={"incentive": {"qualification_days": 90, "delay_discount": 0}})
+    still = small(name="at-once-free", program={"incentive": {"paid_on": "signup", "delay_discount": 0}})
+    assert "the latest payment looks best" in assumption_note(wrap(still, free))
+    same = small(name="same-wait", program={"incentive": {"qualification_days": 90, "referrer_reward": 30}})
+    assert "waits" not in assumption_note(wrap(later, same))
+
+
 def test_two_designs_that_tie_are_said_to_tie():
     """Two copies of one design under two names gave the same value on every replicate,
     yet the report said the first listed "adds the most value ... best in 100% of the

@@ -363,23 +363,24 @@ def test_the_convergence_plot_marks_the_winner_and_the_trials_safe_on_their_mean
     (trial 20's budget interval reached past the cap): the winner is now starred, and a
     trial that keeps the constraints on its mean only is drawn hollow. The best-so-far
     line ran through such a trial, above the winner: it now counts only the trials the
-    winner is taken from (those safe at the top of their interval, here 0 and 1)."""
+    winner is taken from (on the highest rung, those safe at the top of their interval:
+    here 0 and 1, not 2, hollow, nor 4, safe but on 2 replicates)."""
     from types import SimpleNamespace
 
     from simulator.report import optimize as report
 
     figures = []
     monkeypatch.setattr(report, "save", lambda fig, path, **_: figures.append(fig) or path)
-    trials = pd.DataFrame({"trial": [0, 1, 2, 3], "state": "COMPLETE", "replicates": [2, 8, 8, 2],
-                           "incremental_value_mean": [10.0, 30.0, 40.0, 50.0], "feasible": [True, True, True, False],
-                           "feasible_upper": [True, True, False, False]})
+    trials = pd.DataFrame({"trial": [0, 1, 2, 3, 4], "state": "COMPLETE", "replicates": [8, 8, 8, 2, 2],
+                           "incremental_value_mean": [10.0, 30.0, 40.0, 50.0, 60.0],
+                           "feasible": [True, True, True, False, True], "feasible_upper": [True, True, False, False, True]})
     result = SimpleNamespace(objectives=[parse_objective("incremental_value")], trials=trials, best_trial=1)
     report.convergence_plot(result, "unused.png")
     ax = figures[0].axes[0]
     labels = ax.get_legend_handles_labels()[1]
     assert labels == ["trial (keeps the constraints)", "trial (keeps them on its mean only)", "trial (breaks a constraint)",
                       "best so far (the winner's tier)", "winner (trial 1)"]
-    assert ax.lines[0].get_ydata().tolist() == [10.0, 30.0, 30.0, 30.0]
+    assert ax.lines[0].get_ydata().tolist() == [10.0, 30.0, 30.0, 30.0, 30.0]
     star = ax.collections[-1].get_offsets()
     assert star.tolist() == [[1.0, 30.0]]
     hollow = ax.collections[1].get_offsets()

@@ -1187,3 +1187,21 @@ def test_the_plots_best_payback_level_is_the_reports(tmp_path, monkeypatch):
                        minimise=True)
     dotted = [line for line in drawn["fig"].axes[0].get_lines() if line.get_linestyle() == ":"]
     assert len(dotted) == 1 and dotted[0].get_ydata()[0] == pytest.approx(135.0)
+
+
+def test_a_sweep_that_ranks_when_rewards_are_paid_says_what_the_ranking_rests_on(tmp_path):
+    """fraud-payout.yaml ranked paying on signup against on qualification at each fraud
+    share, and the report never said the ranking rests on the assumed delay_discount
+    (with none, qualification won; with 0.01 a day, signup). The report now says so when
+    the sweep chooses paid_on or qualification_days, and not when they are assumptions."""
+    from simulator.report.sweep import _payment_timing_note
+
+    payout = {"program.incentive.paid_on": {"values": ["signup", "qualification"]},
+              "fraud.share": {"values": [0.0, 0.1]}}
+    note = _payment_timing_note(load_sweep(write_sweep(tmp_path, parameters=payout, assumptions=["fraud.share"])))
+    assert note.startswith("The ranking of `program.incentive.paid_on` rests on assumptions: paying later saves"), note
+    assert "--uncertain program.incentive.delay_discount=0:0.03" in note
+    assert _payment_timing_note(load_sweep(write_sweep(tmp_path, "reward.yaml"))) == ""
+    assumed = load_sweep(write_sweep(tmp_path, "assumed.yaml", parameters=payout,
+                                     assumptions=["fraud.share", "program.incentive.paid_on"]))
+    assert _payment_timing_note(assumed) == ""

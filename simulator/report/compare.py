@@ -17,7 +17,7 @@ from ..config import has_program
 from ..metrics import median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, summarize
-from .text import against_no_program, ask_window_note, budget_never_ran_out, cash_basis_note, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split
+from .text import against_no_program, ask_window_note, budget_never_ran_out, cash_basis_note, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, PAYMENT_TIMING_CHECK, payment_timing_trade
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -200,6 +200,14 @@ def assumption_note(designs) -> str:
                      f"`program.cost_shares`: set them to your own costs)")
         cheapest = min(shares, key=lambda pair: pair[1])[0]
         tests.append(f"`--uncertain program.cost_shares.{cheapest}=0.2:1`")
+    from ..behaviour.incentive import payment_delay
+
+    waits = {s.name: payment_delay(s.program.incentive) for s in rewarded}
+    if len(set(waits.values())) > 1:
+        listed = ", ".join(f"{name} {days} days" for name, days in waits.items())
+        rate = max(s.program.incentive.delay_discount for s in rewarded)
+        notes.append(f"they pay their rewards after different waits ({listed}): {payment_timing_trade(rate)}")
+        tests.append(PAYMENT_TIMING_CHECK)
     if not notes:
         return ""
     return ("The ranking rests on what the model is told here: " + "; ".join(notes) + ". Test them with "

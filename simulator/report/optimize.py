@@ -18,7 +18,7 @@ from ..behaviour.budget import Budget
 from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from .figure import plt, save
-from .text import METRIC_TEXT, MONTHLY_PAUSE, figure_links, fmt
+from .text import METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_CHECK, PAYMENT_TIMING_KEYS, figure_links, fmt, payment_timing_trade
 
 
 def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, parameters: list[Parameter],
@@ -69,28 +69,29 @@ def best_yaml(result: OptimizeResult, base: Scenario) -> str:
 
 
 def payment_delay_note(base: Scenario, parameters: list[Parameter]) -> str:
-    """Said when a study varies the payment delay: a longer wait filters out churners and
-    fake accounts and defers the cash, and only ``delay_discount`` makes it cost sharing,
-    so the search's choice rests on that rate (docs/model.md, "Assumptions that decide
-    some comparisons"). Empty when the delay is not varied."""
+    """Said when a study varies when rewards are paid (``paid_on``, ``qualification_days``):
+    what the search's choice rests on, the discount rate people are assumed to apply to
+    a reward paid later and the fraud share (docs/model.md, "Assumptions that decide
+    some comparisons"). Empty when neither is varied or nothing is rewarded."""
     keys = [p.key for p in parameters]
-    if not any(key.endswith("qualification_days") for key in keys):
+    varied = [key.rsplit(".", 1)[1] for key in PAYMENT_TIMING_KEYS if key in keys]
+    incentive = base.program.incentive
+    rate = getattr(incentive, "delay_discount", None)
+    if not varied or rate is None:
         return ""
-    rate = getattr(base.program.incentive, "delay_discount", None)
+    named = " and ".join(f"`{key}`" for key in varied)
     where = "(docs/model.md, \"Assumptions that decide some comparisons\")"
-    if any(key.endswith("delay_discount") for key in keys):
-        return (f"`qualification_days` is varied with `delay_discount`: the search may pick the wait and the rate at "
-                f"which people discount it together, and a low rate makes a long wait look free {where}. Vary the rate "
-                f"in `refsim sensitivity` instead, as something you do not control.")
-    if not rate:
-        return ("`qualification_days` is varied with `delay_discount` 0: a reward paid late motivates as much as one paid "
-                "at once, so a longer wait only filters out churners and fake accounts and defers the cash, and the "
-                f"search favours the longest {where}. Fix it at what your terms will say, or give the rate.")
-    return (f"`qualification_days` is varied: a longer wait filters out churners and fake accounts and defers the cash, "
-            f"and a reward paid later moves people less (`delay_discount` {rate:g} a day: paid after 30 days a reward "
-            f"moves people as {1 / (1 + 30 * rate):.0%} of it paid at once would). The wait the search chooses rests on "
-            f"that rate, an assumption {where}: check it with `refsim sensitivity` "
-            f"(`--uncertain program.incentive.delay_discount=0:{3 * rate:g}`), or fix the wait at what your terms will say.")
+    if varied == ["qualification_days"] and incentive.paid_on == "signup":
+        return ("`qualification_days` is varied, but the rewards are paid on signup (`paid_on`), so the wait changes "
+                "nothing: vary `program.incentive.paid_on` with it, or leave it out.")
+    if "program.incentive.delay_discount" in keys:
+        return (f"{named} {'is' if len(varied) == 1 else 'are'} varied with `delay_discount`: the search may pick the "
+                f"payment terms and the rate at which people discount a reward paid later together, and a low rate "
+                f"makes paying late look free {where}. Vary the rate in `refsim sensitivity` instead, as something you "
+                f"do not control.")
+    return (f"{named} {'is' if len(varied) == 1 else 'are'} varied: {payment_timing_trade(rate)}. The terms the search "
+            f"chooses rest on these assumptions {where}: check them with `refsim sensitivity` ({PAYMENT_TIMING_CHECK}), "
+            f"or fix the terms at what you will offer.")
 
 
 def _kept_on_fresh_seeds(result: OptimizeResult, constraint) -> bool:
@@ -139,8 +140,9 @@ def _value(value) -> str:
 def convergence_plot(result: OptimizeResult, path: Path) -> Path:
     """Each trial's objective mean (dot size: its replicates; hollow: it keeps the
     constraints on its mean but not at the top of its interval), the best so far among
-    the trials the winner is taken from (those that keep the constraints at the top of
-    their interval, or on the mean when none does), and the winner the study confirmed."""
+    the trials the winner is taken from (``Study.candidates``: on the highest rung
+    reached, those that keep the constraints at the top of their interval, or on the
+    mean when none does), and the winner the study confirmed."""
     objective = result.objectives[0]
     trials = result.trials
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -161,7 +163,8 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
                        color="tab:red", alpha=0.6, label="trial (breaks a constraint)")
         # only the trials the winner is taken from count (as in the Leading trials table); the
         # line holds its level through the others
-        counted = safe if safe.any() else feasible
+        top = done["replicates"] == done["replicates"].max()
+        counted = top & safe if (top & safe).any() else top & feasible
         signed = (objective.sign * done[column].where(counted)).cummax().ffill()
         best = objective.sign * signed
         ax.step(done["trial"], best, where="post", color="black", label="best so far (the winner's tier)")

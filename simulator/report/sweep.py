@@ -19,7 +19,7 @@ from ..results import StudyLock, WriteFailed, atomic_write_csv, atomic_write_jso
 from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary, value_keys
 from ..compare import LOWER_IS_BETTER, NEUTRAL
 from ..sweep_spec import Sweep, ValueList
-from .text import counted, figure_links, fmt, interval_text, metric_label
+from .text import PAYMENT_TIMING_CHECK, PAYMENT_TIMING_KEYS, counted, figure_links, fmt, interval_text, metric_label, payment_timing_trade
 
 
 #: Most values of an assumption the sweep plots draw as lines of their own.
@@ -135,6 +135,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         f"# Sweep: {sweep.name}",
         "",
         *_verdict(sweep, summary, best),
+        *(["", note] if (note := _payment_timing_note(sweep)) else []),
         "",
         *([spec.description.strip(), ""] if spec.description.strip() else []),
         f"Base scenario **{sweep.base.name}** ({sweep.base_source}); method **{spec.method}**, {counted(len(summary), 'point')} × "
@@ -205,6 +206,16 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
               "", "Files: sweep.parquet / sweep.csv (one row per run), points.csv (per point means), manifest.json.",
               "", "## Figures", "", *figure_links(figures)]
     return "\n".join(lines)
+
+
+def _payment_timing_note(sweep: Sweep) -> str:
+    """When the sweep chooses when rewards are paid: what that ranking rests on."""
+    chosen = [key for key in PAYMENT_TIMING_KEYS if key in sweep.parameters and key not in sweep.spec.assumptions]
+    rate = getattr(sweep.base.program.incentive, "delay_discount", None)
+    if not chosen or rate is None or "program.incentive.delay_discount" in sweep.parameters:
+        return ""
+    return (f"The ranking of {_names(chosen)} rests on assumptions: {payment_timing_trade(rate)} (docs/model.md, "
+            f"\"Assumptions that decide some comparisons\"). Test it with `refsim sensitivity` ({PAYMENT_TIMING_CHECK}).")
 
 
 def _how(sweep: Sweep) -> str:

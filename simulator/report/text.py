@@ -156,8 +156,9 @@ def reward_weighing(scenario) -> str:
     later = (f"; paid {inc.payment_delay(incentive)} days after the friend joins (`qualification_days`), a reward moves "
              f"people as {factor:.0%} of it paid at once would (`delay_discount` {incentive.delay_discount:g} a day)"
              if factor < 1 else "")
+    counted = "R" if factor == 1 else f"{factor:.2f}·R"
     text = (f"Rewards are weighed against a reward scale of {fmt(scale)} ({how}), a reward R buying "
-            f"{'weight · ' if weighed else ''}(1 − e^(−R/scale)) of its largest effect{weighed}{later}: "
+            f"{'weight · ' if weighed else ''}(1 − e^(−{counted}/scale)) of its largest effect{weighed}{later}: "
             f"the referrer's {fmt(referrer)}"
             f"{' (first tier)' if incentive.kind == 'tiered' else ''} buys "
             f"{inc.reach(incentive, referrer, scenario.economics, scenario.program.reward_type_weights):.0%} of the largest "
@@ -170,6 +171,24 @@ def reward_weighing(scenario) -> str:
     share = f"{fake:.1%}" if fake >= 0.001 or fake == 0 else "under 0.1%"
     return text + (f"; fake accounts make {share} of referral signups (`fraud.share` {scenario.fraud.share:g} is the "
                    f"share when the rewards add up to one reward scale).")
+
+
+#: The sensitivity check of a verdict on when rewards are paid.
+PAYMENT_TIMING_CHECK = "`--uncertain program.incentive.delay_discount=0:0.03 --uncertain fraud.share=0:0.1`"
+PAYMENT_TIMING_KEYS = ("program.incentive.paid_on", "program.incentive.qualification_days")
+
+
+def payment_timing_trade(rate: float) -> str:
+    """What a verdict on when rewards are paid rests on, as a clause: what paying later
+    saves and what it costs, at the discount ``rate`` people are assumed to apply
+    (docs/model.md, "Assumptions that decide some comparisons")."""
+    if rate > 0:
+        return (f"paying later saves the rewards of fake accounts and of friends who leave before they qualify, and "
+                f"costs referrals, since a reward paid later moves people less (`delay_discount` {rate:g} a day: paid "
+                f"after 30 days, as {1 / (1 + 30 * rate):.0%} of it paid at once would); at a low `fraud.share` the "
+                f"saving is small, so even a low rate favours paying early")
+    return ("with `delay_discount` 0 a reward paid later moves people as much as one paid at once, so paying later only "
+            "saves (fake accounts blocked, friends who left unpaid) and the latest payment looks best")
 
 
 def k_window_note(scenario) -> str:
