@@ -268,7 +268,7 @@ def sensitivity(
     from .scenario_io import load_scenario
     from .evaluation import check_metric
     from .sensitivity import (IMPRECISE, SensitivitySettings, check_settings, decision_drivers, design_names, planned_runs,
-                              sensitivity as run_sensitivity)
+                              sensitivity as run_sensitivity, tornado_disagreements)
 
     started = dt.datetime.now()
     for value, flag in ((samples, "--samples"), (trajectories, "--trajectories"), (replicates, "--replicates")):
@@ -310,6 +310,7 @@ def sensitivity(
                                extra={"executor": executor, "workers": workers})
     if result.decision is not None:
         from .report import fmt
+        from .report.sensitivity import _v
 
         for row in result.decision.to_dict("records"):
             out.print(f"  {row['design']:<24} best at {row['probability_best']:.0%} of the points, expected regret "
@@ -319,6 +320,11 @@ def sensitivity(
                   markup=False)
         if sways:
             out.print(f"  the size of the lead moves with: {', '.join(sways)}", markup=False)
+        for found in tornado_disagreements(result, decision_metric)[:1]:
+            out.print(f"  check: the tornado has {found['ahead']} ahead at {found['parameter']} = {_v(found['value'])} "
+                      f"({fmt(found['ahead_value'])} against {fmt(found['leader_value'])}); each point above is "
+                      f"{'one run' if study.replicates == 1 else f'the mean of {study.replicates} runs'}: rerun with --replicates {max(4, 2 * study.replicates)} or more "
+                      f"(report.md)", markup=False)
     else:
         top = result.sobol[result.sobol["metric"] == decision_metric].sort_values("ST", ascending=False).head(3)
         vague = any(r["ST"] > 1.0 or r["ST_conf"] >= IMPRECISE for r in top.to_dict("records"))

@@ -46,6 +46,11 @@ LOWER_IS_BETTER = frozenset({"cost_per_referred_customer", "incremental_cac", "i
 #: who is seeded first (issue 13's seeding strategies) runs on the same people and graph.
 DESIGN_LEVERS = frozenset({("population", "initial_customers")})
 NEUTRAL = frozenset({"reward_cost", "fraud_cost", "fake_accounts", "program_cost", "rewards_owed", "budget_exhausted_day", "rewards_unpaid"})
+#: Reported, never a verdict: a dashboard's ROI credits the program with what word of mouth
+#: would have brought anyway (compare called it "sure at 95%" for the design it favoured).
+NOT_A_VERDICT = frozenset({"attributed_roi"})
+#: Metrics nobody wins: said "higher" or "lower", left out of the best-design sentences and points.
+UNRANKED = NEUTRAL | NOT_A_VERDICT
 
 #: What decides which design to launch (see MODEL.md and docs/model.md).
 VERDICT_METRIC = "incremental_value"
@@ -153,7 +158,7 @@ def verdict(metric: str, low: float, high: float) -> str:
     if low == 0 and high == 0:
         return "same"
     if low > 0 or high < 0:
-        if metric in NEUTRAL:
+        if metric in UNRANKED:
             return "higher" if low > 0 else "lower"
         return "better" if better(metric, low if low > 0 else high) else "worse"
     return "unclear"

@@ -31,10 +31,19 @@ MINIMISED = {"reward_cost", "fraud_cost", "program_cost", "rewards_owed", "cost_
 BUDGET_CAPPED = frozenset({"reward_cost", "fraud_cost"})
 
 
+#: Metrics that are days of the run: none can come after its last day.
+DAY_METRICS = frozenset({"budget_exhausted_day", "payback_day"})
+#: Metrics with a ceiling in some scenarios (``ceiling``).
+BOUNDED = BUDGET_CAPPED | DAY_METRICS
+
+
 def ceiling(scenario, metric: str) -> float:
     """The most ``metric`` can be in any run of ``scenario``: its total reward budget
-    for the reward spend (the budget stops the rewards when spent), else unbounded. A
-    t-interval of the mean knows nothing of such a bound and can reach past it."""
+    for the reward spend (the budget stops the rewards when spent), its last day for a
+    day, else unbounded. A t-interval of the mean knows nothing of such a bound and can
+    reach past it (a budget day's interval ran to day 249 of a 240-day run)."""
+    if metric in DAY_METRICS:
+        return float(scenario.days)
     budget = getattr(scenario.program.incentive, "budget", None)
     return float(budget) if metric in BUDGET_CAPPED and budget is not None else math.inf
 

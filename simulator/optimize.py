@@ -46,7 +46,7 @@ from optuna.trial import TrialState
 
 from .config import Scenario
 from .errors import ScenarioError
-from .evaluation import BUDGET_CAPPED, MINIMISED, Evaluate, Evaluator, check_metric, ceiling
+from .evaluation import BOUNDED, MINIMISED, Evaluate, Evaluator, check_metric, ceiling
 from .parameters import Parameter, apply_values
 from .rng import draw_seed, fresh_seeds, replicate_seeds, stream_seed
 from .runner import interval
@@ -88,6 +88,11 @@ def parse_objective(text: str, *, source: str = "--objective") -> Objective:
     """``METRIC`` or ``METRIC:max`` / ``METRIC:min``; costs (reward_cost, ...) are minimised by default."""
     metric, _, way = text.strip().partition(":")
     check_metric(metric, source=source)
+    from .compare import NOT_A_VERDICT
+
+    if metric in NOT_A_VERDICT:
+        raise ScenarioError(f"'{metric}' is a dashboard's view that credits the program with what word of mouth would "
+                            f"bring anyway, never a verdict; optimise e.g. incremental_value or incremental_roi", key=source)
     if way and way not in ("max", "min", "maximize", "minimize"):
         raise ScenarioError(f"'{text}': the direction is max or min (e.g. {metric}:max)", key=source)
     if way:
@@ -391,7 +396,11 @@ class Search:
         if getattr(scenario.program.incentive, "budget", None) is not None:
             metrics += [m for m in ("budget_exhausted_day", "rewards_unpaid", "reward_cost") if m not in metrics]
         values = self.evaluate([scenario] * len(self.fresh_seeds), self.fresh_seeds, metrics)
-        rows = [{"trial": number, "metric": m, **interval(np.array([v[m] for v in values]), metric=m)} for m in metrics]
+        rows = []
+        for m in metrics:
+            row = {"trial": number, "metric": m, **interval(np.array([v[m] for v in values]), metric=m)}
+            row["ci_high"] = min(row["ci_high"], ceiling(scenario, m))  # no run spends past a budget or ends past its last day
+            rows.append(row)
         return pd.DataFrame(rows)
 
     def trials_table(self, study: optuna.Study) -> pd.DataFrame:
@@ -402,7 +411,7 @@ class Search:
             runs = trial.user_attrs.get("runs", {})
             row["replicates"] = len(runs.get(self.metrics[0], []))
             upper_ok = True
-            capped = trial.state == TrialState.COMPLETE and any(m in BUDGET_CAPPED for m in self.metrics)
+            capped = trial.state == TrialState.COMPLETE and any(m in BOUNDED for m in self.metrics)
             scenario = apply_values(self.base, trial.params, parameters=self.parameters) if capped else None
             first = self.rungs[0]
             for metric in self.metrics:  # every complete trial has rung 0's replicates, on the same seeds
@@ -410,7 +419,7 @@ class Search:
                 row[f"{metric}_rung0_mean"] = nanmean(values[:first]) if len(values) >= first else math.nan
             for metric in self.metrics:
                 summary = interval(np.array(runs.get(metric, []), dtype=float), metric=metric)
-                # a mean's interval reaching past what any run can spend (a total budget) is clipped there
+                # a mean's interval reaching past what any run can reach (a total budget, the last day) is clipped there
                 high = min(summary["ci_high"], ceiling(scenario, metric)) if scenario is not None else summary["ci_high"]
                 row.update({f"{metric}_mean": summary["mean"], f"{metric}_ci_low": summary["ci_low"], f"{metric}_ci_high": high})
             for c in self.constraints:

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from .compare import LOWER_IS_BETTER, NEUTRAL
+from .compare import LOWER_IS_BETTER, UNRANKED
 from .metrics import NEVER_IS_WORST
 from .executors import check_executor, check_scheduler, default_workers, run_tasks
 from .results import Study, study_folder
@@ -350,7 +350,7 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
     rows = []
     for metric in sweep.metrics:
         column = means[f"{metric}_mean"]
-        if metric in NEUTRAL or column.isna().all():
+        if metric in UNRANKED or column.isna().all():
             continue
         if metric in NEVER_IS_WORST:   # a run that never got there is worse than any day: most runs there first
             share = means[f"{metric}_n"] / means["runs_ok"].clip(lower=1)

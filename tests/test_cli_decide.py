@@ -84,6 +84,9 @@ def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settin
     chosen = trials.set_index("trial").loc[manifest["optimize"]["best_trial"]]
     assert best.program.incentive.referrer_reward == pytest.approx(chosen[REWARD])
     assert best.population.size == 400 and best.seed == 5
+    # its description names the winner's levers, not the base's ("$10/$10 credit" above a $37 reward)
+    assert best.description.startswith(f"The best design refsim optimize found on {load_scenario(DEFAULT).name} (trial "
+                                       f"{manifest['optimize']['best_trial']}): {REWARD} = ")
     confirmation = pd.read_csv(folder / "confirmation.csv")
     mine = confirmation[confirmation["trial"] == manifest["optimize"]["best_trial"]].set_index("metric")
     if manifest["optimize"]["feasible"]:   # what the report calls kept must be kept on the fresh seeds
@@ -414,7 +417,7 @@ def test_an_optimisation_with_one_rung_does_not_claim_successive_halving(tmp_pat
     # varying the payment delay: the choice rests on how fast people discount a reward paid later
     assert ("`qualification_days` is varied: paying later saves the rewards of fake accounts and of friends who leave "
             "before they qualify, and costs referrals, since a reward paid later moves people less (`delay_discount` 0.01 "
-            "a day: paid after 30 days, as 77% of it paid at once would)") in report
+            "a day: paid after 60 days, as 62% of it paid at once would)") in report  # the range's longest wait
 
 
 def test_the_payment_delay_note_says_what_the_searchs_choice_of_wait_rests_on():
@@ -428,12 +431,14 @@ def test_the_payment_delay_note_says_what_the_searchs_choice_of_wait_rests_on():
     from simulator.report.optimize import payment_delay_note
     from simulator.scenario_io import load_scenario
 
+    from simulator.parameters import parse_parameter
+
     base = load_scenario(DEFAULT)
-    wait, rate, reward = (SimpleNamespace(key=f"program.incentive.{k}")
-                          for k in ("qualification_days", "delay_discount", "referrer_reward"))
+    wait = parse_parameter("program.incentive.qualification_days=0:90", base)
+    rate, reward = (SimpleNamespace(key=f"program.incentive.{k}") for k in ("delay_discount", "referrer_reward"))
     assert payment_delay_note(base, [reward]) == ""
-    assert "(`delay_discount` 0.01 a day" in payment_delay_note(base, [wait, reward])
-    assert "delay_discount=0:0.03" in payment_delay_note(base, [wait])
+    assert "(`delay_discount` 0.01 a day: paid after 90 days, as 53%" in payment_delay_note(base, [wait, reward])
+    assert "delay_discount=0:0.03 --uncertain fraud.share=0:0.1 --replicates 4" in payment_delay_note(base, [wait])
     assert "a low rate makes paying late look free" in payment_delay_note(base, [wait, rate])
     free = load_scenario(DEFAULT, ["program.incentive.delay_discount=0"])
     assert "the latest payment looks best" in payment_delay_note(free, [wait])

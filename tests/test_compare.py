@@ -503,8 +503,10 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
 def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
     """Paid at once against after 90 days: 'wait0 adds the most value ... sure at 95%',
     with no word that the verdict rests on the assumed delay_discount (at 0 the longer
-    wait won). The note names both waits, the rate and the check; at rate 0 it says the
-    latest payment looks best; designs paid after the same wait get no such note."""
+    wait won). The note names both waits, the rate, what the longest wait leaves of a
+    reward (1 / (1 + 0.01 · 90) = 53%), the fraud share assumed and a check whose ranges
+    cover them; at rate 0 it says the latest payment looks best; designs paid after the
+    same wait get no such note."""
     from types import SimpleNamespace
 
     from simulator.report.compare import assumption_note
@@ -514,8 +516,12 @@ def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
     later = small(name="later", program={"incentive": {"qualification_days": 90}})
     note = assumption_note(wrap(at_once, later))
     assert "they pay their rewards after different waits (at-once 0 days, later 90 days)" in note, note
-    assert "(`delay_discount` 0.01 a day: paid after 30 days, as 77% of it paid at once would)" in note
-    assert "--uncertain program.incentive.delay_discount=0:0.03 --uncertain fraud.share=0:0.1" in note
+    assert "(`delay_discount` 0.01 a day: paid after 90 days, as 53% of it paid at once would)" in note
+    assert "the saving grows with `fraud.share` (0.02 here): at this share the saving is small" in note
+    assert "--uncertain program.incentive.delay_discount=0:0.03 --uncertain fraud.share=0:0.1 --replicates 4" in note
+    risky = [small(name=s.name, program=s.program.model_dump(), fraud={"share": 0.15}) for s in (at_once, later)]
+    note = assumption_note(wrap(*risky))
+    assert "(0.15 here)" in note and "small" not in note and "fraud.share=0:0.3" in note
     free = small(name="later-free", program={"incentive": {"qualification_days": 90, "delay_discount": 0}})
     still = small(name="at-once-free", program={"incentive": {"paid_on": "signup", "delay_discount": 0}})
     assert "the latest payment looks best" in assumption_note(wrap(still, free))
@@ -571,3 +577,52 @@ def test_a_tie_names_every_design_in_it_with_its_own_share():
     decision = decide(three, metric="cumulative_profit")
     assert decision.tied_with == ("b", "c")
     assert "**a, b and c tie for the highest profit**" in decision_paragraph(three, decision)[0]
+
+
+def test_attributed_roi_is_reported_but_never_crowned():
+    """compare said 'attributed_roi: X is best ... sure at 95%' although the README calls
+    it a dashboard's view that credits the program with what word of mouth brings anyway,
+    never a verdict: its paired verdict now reads higher or lower, as a cost's does."""
+    from simulator.compare import UNRANKED, verdict
+
+    assert "attributed_roi" in UNRANKED
+    assert verdict("attributed_roi", 1.0, 2.0) == "higher" and verdict("attributed_roi", -2.0, -1.0) == "lower"
+    assert verdict("incremental_roi", 1.0, 2.0) == "better"
+
+
+def test_the_report_says_how_much_pairing_narrowed_the_intervals():
+    """'its interval (paired) is much narrower than the one two independent samples
+    would give' was printed where the paired interval was no narrower
+    (-17,791–27,452 against -20,782–30,443): it now gives the ratio, and says why when
+    pairing did not help."""
+    import pandas as pd
+
+    from simulator.report.compare import _pairing_gain
+
+    def table(paired, unpaired):
+        return pd.DataFrame({"metric": ["incremental_value"], "diff_ci_low": [-paired], "diff_ci_high": [paired],
+                             "unpaired_ci_low": [-unpaired], "unpaired_ci_high": [unpaired]})
+
+    assert _pairing_gain(table(10.0, 40.0)).startswith("narrower than the one two independent samples would give "
+                                                        "(unpaired): 25% of its width")
+    text = _pairing_gain(table(45_243.0 / 2, 51_225.0 / 2))
+    assert text.startswith("here about as wide as") and "88% of its width" in text and "do not move together" in text
+
+
+def test_a_difference_too_small_to_pin_down_is_said_so_not_given_millions_of_replicates():
+    """'about 3789703 replicates would do' for a difference near zero."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from simulator.report.compare import winners
+
+    runs = lambda values: pd.DataFrame({"replicate": range(len(values)), "incremental_value": values})  # noqa: E731
+    noise = np.array([1000.0, -1000.0, 500.0, -500.0])
+    designs = [SimpleNamespace(scenario=SimpleNamespace(name=name, days=365), runs=runs(values))
+               for name, values in (("a", 50_000 + noise), ("b", 50_001 + noise[::-1]))]
+    table = pd.DataFrame({"metric": ["incremental_value"] * 2, "design": ["a", "b"],
+                          "mean": [np.mean(d.runs["incremental_value"]) for d in designs]})
+    comparison = SimpleNamespace(designs=designs, table=table, seeds=[1, 2, 3, 4], paired=True, precision=0.05)
+    text = winners(comparison)[0]
+    assert "more than 10,000 replicates would be needed: it is too small next to the spread of the runs" in text, text

@@ -87,6 +87,17 @@ def test_a_constrained_optimum_sits_on_the_constraint_and_the_rerun_keeps_it():
     assert rerun.loc["reward_cost", "n"] == 20
 
 
+def test_a_day_cannot_come_after_the_last_day():
+    """A budget day's interval ran to day 249 of a 240-day run (3 runs of 20 ran out)."""
+    import math
+
+    from simulator.evaluation import ceiling
+
+    scenario = small(days=240)
+    assert ceiling(scenario, "budget_exhausted_day") == ceiling(scenario, "payback_day") == 240
+    assert ceiling(scenario, "incremental_value") == math.inf
+
+
 def test_a_spend_interval_is_clipped_at_the_budget_no_run_can_pass():
     """Every run spends its whole $50,000 budget or a little less, so the mean's
     t-interval reaches past $50,000 although no run can: trials were flagged as perhaps
@@ -113,6 +124,8 @@ def test_a_spend_interval_is_clipped_at_the_budget_no_run_can_pass():
     # the winner's fresh-seed re-run also says when its budget ran out: in 1 of the 4 runs, on day 200
     ran_out = result.confirmation.set_index("metric").loc["budget_exhausted_day"]
     assert (ran_out["n"], ran_out["mean"]) == (1, 200.0)
+    # its spend interval stops at the budget too (the console printed "19,728 95% CI 19,235 – 20,222" at a 20,000 budget)
+    assert result.confirmation.set_index("metric").loc["reward_cost", "ci_high"] == 50_000
     from simulator.report.optimize import _budget_lines
     assert "ran out in 1 of the 4 fresh-seed runs**, on day 200" in _budget_lines(result.confirmation, 4, base.program.incentive)[1]
     unbudgeted = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20}})
@@ -235,7 +248,9 @@ def test_bad_input_is_one_line_naming_what_is_valid(tmp_path):
         parse_constraint("reward_cost<=lots")
     parameters = parse_parameters(["program.base_share=0:1"], base)
     with pytest.raises(ScenarioError, match="one objective .* or two"):
-        optimize(base, parameters, objectives=[parse_objective(m) for m in ("attributed_roi", "k_factor", "reward_cost")], evaluate=closed_form)
+        optimize(base, parameters, objectives=[parse_objective(m) for m in ("incremental_roi", "k_factor", "reward_cost")], evaluate=closed_form)
+    with pytest.raises(ScenarioError, match="'attributed_roi' is a dashboard's view .* never a verdict"):
+        parse_objective("attributed_roi")
     with pytest.raises(ScenarioError, match="unknown metric 'customers'"):
         optimize(base, parameters, objectives=[Objective("customers")], evaluate=closed_form)
     settings = OptimizeSettings(trials=4, replicates=2, max_replicates=2)

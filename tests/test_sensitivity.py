@@ -215,3 +215,37 @@ def test_identical_designs_are_reported_as_a_tie():
     assert (result.decision["expected_regret"] == 0).all()
     text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
     assert "**The designs tie**" in text and "is best at" not in text and "is best on average" not in text
+
+
+def test_the_decision_is_checked_against_its_own_tornado():
+    """Paid at signup against after 30 days, one run per point: 'qualification best at
+    62% of the points, hinges on none of the assumptions', while the tornado (10
+    replicates at each end) had signup ahead by $35,000 at delay_discount 0.03. Now a
+    lead of the other design at an end, larger than 1% of the value, on an assumption
+    the decision does not hinge on, is reported with a rerun advice; a lead of 0.2%
+    (a tie in all but noise) and an assumption the decision already hinges on are not."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from simulator.report.sensitivity import tornado_check
+    from simulator.sensitivity import tornado_disagreements
+
+    decision = pd.DataFrame({"design": ["later", "at-once"], "probability_best": [0.62, 0.38]})
+    flips = pd.DataFrame({"parameter": ["delay_discount", "fraud.share"], "flips": [False, True],
+                          "ST_advantage": [0.3, 0.2]})
+    row = lambda design, key, low, high: {"design": design, "metric": "incremental_value", "parameter": key,  # noqa: E731
+                                          "value_low": 0.0, "value_high": 0.03, "at_low": low, "at_high": high,
+                                          "replicates": 10}
+    tornado = pd.DataFrame([row("later", "delay_discount", 88_469, 53_400), row("at-once", "delay_discount", 88_263, 88_263),
+                            row("later", "fraud.share", 80_000, 80_000), row("at-once", "fraud.share", 90_000, 90_000)])
+    result = SimpleNamespace(decision=decision, flips=flips, tornado=tornado)
+    found = tornado_disagreements(result, "incremental_value")
+    assert [(f["parameter"], f["value"], f["ahead"], f["leader_value"]) for f in found] == [
+        ("delay_discount", 0.03, "at-once", 53_400)]
+    text = tornado_check(result, "incremental_value", replicates=1)
+    assert text.startswith("**Check before deciding: the tornado disagrees.**")
+    assert "at `delay_discount` = 0.03 **at-once** is ahead, 88,263 against 53,400" in text
+    assert "Each point above is one run" in text and "`--replicates 4`" in text
+    result.tornado = tornado[tornado["parameter"] == "fraud.share"]
+    assert tornado_disagreements(result, "incremental_value") == [] and tornado_check(result, "incremental_value", 1) == ""

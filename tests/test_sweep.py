@@ -1205,3 +1205,16 @@ def test_a_sweep_that_ranks_when_rewards_are_paid_says_what_the_ranking_rests_on
     assumed = load_sweep(write_sweep(tmp_path, "assumed.yaml", parameters=payout,
                                      assumptions=["fraud.share", "program.incentive.paid_on"]))
     assert _payment_timing_note(assumed) == ""
+
+
+def test_a_sweep_neither_ranks_nor_optimises_a_dashboards_roi(tmp_path):
+    """attributed_roi was ranked among the best points, and accepted as the objective."""
+    from simulator.errors import ScenarioError
+
+    outcome = run_sweep(load_sweep(write_sweep(tmp_path)), tmp_path / "out", executor="serial")
+    report = " ".join((outcome.folder / "report.md").read_text().split())
+    assert ("Not ranked: `attributed_roi` (`attributed_roi` is a dashboard's view: it credits the program with what "
+            "word of mouth would have brought anyway)") in report
+    assert "| attributed_roi |" not in (outcome.folder / "report.md").read_text()  # no best-points row
+    with pytest.raises(ScenarioError, match="'attributed_roi' is a dashboard's view"):
+        load_sweep(write_sweep(tmp_path, "roi.yaml", objective="attributed_roi"))

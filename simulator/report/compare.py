@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from ..compare import (LOWER_IS_BETTER, NEUTRAL, Comparison, Decision, decide, defined_alike, paired_difference,
-                       replicates_needed, unpaired_difference, world_differences)
+from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, decide, defined_alike, paired_difference,
+                       replicates_needed, unpaired_difference, world_differences, VERDICT_METRIC)
 from ..config import has_program
 from ..metrics import median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, summarize
-from .text import against_no_program, ask_window_note, budget_never_ran_out, cash_basis_note, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, PAYMENT_TIMING_CHECK, payment_timing_trade
+from .text import against_no_program, ask_window_note, budget_never_ran_out, cash_basis_note, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -123,7 +123,7 @@ def winners(comparison: Comparison) -> list[str]:
     lines = []
     n = len(comparison.seeds)
     for metric in dict.fromkeys(table["metric"]):
-        if metric in NEUTRAL:
+        if metric in UNRANKED:
             continue
         means = table[table["metric"] == metric].set_index("design")["mean"]
         if means.isna().all():
@@ -164,12 +164,39 @@ def winners(comparison: Comparison) -> list[str]:
             text += f" (unpaired interval {interval_text(unpaired['unpaired_ci_low'], unpaired['unpaired_ci_high'])})."
         else:
             text += "."
-        if math.isfinite(need):
-            text += (f" For ±{comparison.precision:.0%} of the difference about {int(need)} replicates would do "
+        if need > MOST_REPLICATES_WORTH_SAYING:  # infinity too (past replicates_needed's limit); NaN is not
+            text += (f" For ±{comparison.precision:.0%} of the difference more than {MOST_REPLICATES_WORTH_SAYING:,} "
+                     f"replicates would be needed: it is too small next to the spread of the runs to pin down.")
+        elif math.isfinite(need):
+            text += (f" For ±{comparison.precision:.0%} of the difference about {int(need):,} replicates would do "
                      f"(this comparison has {n}" + (f"; the spread behind that figure is itself measured on {n}, so it "
                                                    f"is rough: check it with more" if n < 10 else "") + ").")
         lines.append(text)
     return lines
+
+
+#: Past this many replicates for a difference's precision, the report says the difference is too small to pin down
+#: ("about 3789703 replicates would do" was advice nobody can take).
+MOST_REPLICATES_WORTH_SAYING = 10_000
+
+
+def _pairing_gain(table) -> str:
+    """How much narrower the paired intervals of incremental value are than the unpaired
+    ones, in words: the report said "much narrower" where, on seeds whose outcomes did not
+    move together, they were no narrower (a run's referrals cascade, so runs can diverge)."""
+    rows = table[(table["metric"] == VERDICT_METRIC) & table["diff_ci_high"].notna() & table["unpaired_ci_high"].notna()]
+    paired = (rows["diff_ci_high"] - rows["diff_ci_low"]).to_numpy(dtype=float)
+    unpaired = (rows["unpaired_ci_high"] - rows["unpaired_ci_low"]).to_numpy(dtype=float)
+    keep = unpaired > 0
+    if not keep.any():
+        return "usually narrower than the one two independent samples would give (unpaired)."
+    ratio = float(np.median(paired[keep] / unpaired[keep]))
+    if ratio <= 0.75:
+        return (f"narrower than the one two independent samples would give (unpaired): {ratio:.0%} of its width for "
+                f"`{VERDICT_METRIC}` here.")
+    return (f"here about as wide as the one two independent samples would give (unpaired; {ratio:.0%} of its width for "
+            f"`{VERDICT_METRIC}`): on these seeds the designs' outcomes do not move together, as a run's referrals "
+            f"cascade and runs can part ways. More replicates narrow both.")
 
 
 #: The moment_effect field of each timing kind.
@@ -206,8 +233,10 @@ def assumption_note(designs) -> str:
     if len(set(waits.values())) > 1:
         listed = ", ".join(f"{name} {days} days" for name, days in waits.items())
         rate = max(s.program.incentive.delay_discount for s in rewarded)
-        notes.append(f"they pay their rewards after different waits ({listed}): {payment_timing_trade(rate)}")
-        tests.append(PAYMENT_TIMING_CHECK)
+        share = max(s.fraud.share for s in rewarded)
+        notes.append(f"they pay their rewards after different waits ({listed}): "
+                     f"{payment_timing_trade(rate, max(waits.values()), share)}")
+        tests.append(payment_timing_check(rate, share))
     if not notes:
         return ""
     return ("The ranking rests on what the model is told here: " + "; ".join(notes) + ". Test them with "
@@ -259,7 +288,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
             "",
             "Because every design sees the same luck (graph, seed customers, organic adoption days, satisfaction,",
             "churn clocks), the difference between two designs is measured replicate by replicate; its interval",
-            "(paired) is much narrower than the one two independent samples would give (unpaired).",
+            "(paired) is " + _pairing_gain(comparison.table),
         ]
     else:
         setup = [
@@ -294,7 +323,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
     ]
     runs = {d.scenario.name: len(d.runs) for d in comparison.designs}
     for row in table[table["verdict"] != "reference"].to_dict("records"):
-        need = "/".join("–" if not math.isfinite(row[k]) else str(int(row[k]))
+        need = "/".join("–" if not math.isfinite(row[k]) else f"{int(row[k]):,}"
                         for k in ("replicates_needed_paired", "replicates_needed_unpaired"))
         # a day that happened in some replicates only (the budget's, the payback's): its mean is over those
         within = f" ({int(row['n'])} of {runs[row['design']]} runs)" if row["n"] < runs.get(row["design"], 0) else ""

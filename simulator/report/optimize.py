@@ -18,7 +18,7 @@ from ..behaviour.budget import Budget
 from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from .figure import plt, save
-from .text import METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_CHECK, PAYMENT_TIMING_KEYS, figure_links, fmt, payment_timing_trade
+from .text import METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, figure_links, fmt, payment_timing_check, payment_timing_trade
 
 
 def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, parameters: list[Parameter],
@@ -59,6 +59,9 @@ def best_yaml(result: OptimizeResult, base: Scenario) -> str:
     data["name"] = f"{base.name}-best"
     data["seed"] = result.seed
     values = ", ".join(f"{k} = {_value(v)}" for k, v in (result.best or {}).items())
+    # the base's description would describe the base's own levers ("a $10/$10 credit") above the winner's
+    data["description"] = (f"The best design refsim optimize found on {base.name} (trial {result.best_trial}): {values}."
+                           + (f" The base scenario read: {base.description.strip()}" if base.description.strip() else ""))
     header = (f"# The best design found by refsim optimize on {base.name} (trial {result.best_trial}): {values}.\n"
               f"# Objectives: {', '.join(f'{o.metric} ({o.direction})' for o in result.objectives)}; "
               f"constraints: {', '.join(map(str, result.constraints)) or 'none'}; "
@@ -89,9 +92,12 @@ def payment_delay_note(base: Scenario, parameters: list[Parameter]) -> str:
                 f"payment terms and the rate at which people discount a reward paid later together, and a low rate "
                 f"makes paying late look free {where}. Vary the rate in `refsim sensitivity` instead, as something you "
                 f"do not control.")
-    return (f"{named} {'is' if len(varied) == 1 else 'are'} varied: {payment_timing_trade(rate)}. The terms the search "
-            f"chooses rest on these assumptions {where}: check them with `refsim sensitivity` ({PAYMENT_TIMING_CHECK}), "
-            f"or fix the terms at what you will offer.")
+    wait = next((p.from_unit(1.0) for p in parameters if p.key == "program.incentive.qualification_days"),
+                incentive.qualification_days)
+    share = next((p.from_unit(1.0) for p in parameters if p.key == "fraud.share"), base.fraud.share)
+    return (f"{named} {'is' if len(varied) == 1 else 'are'} varied: {payment_timing_trade(rate, wait, share)}. The terms "
+            f"the search chooses rest on these assumptions {where}: check them with `refsim sensitivity` "
+            f"({payment_timing_check(rate, share)}), or fix the terms at what you will offer.")
 
 
 def _kept_on_fresh_seeds(result: OptimizeResult, constraint) -> bool:

@@ -11,7 +11,8 @@ import numpy as np
 
 from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
-from ..sensitivity import IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, explains
+from ..sensitivity import (IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, explains,
+                           tornado_disagreements)
 from .figure import plt, save
 from .text import figure_links, fmt, fmt_short
 
@@ -133,7 +134,7 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         "",
     ]
     if result.decision is not None:
-        lines += _decision_section(result, decision_metric, settings.bins)
+        lines += _decision_section(result, decision_metric, settings.bins, settings.replicates)
     lines += _outcome_section(result, metrics)
     lines += ["## Files", "",
               "morris.csv (mu, mu_star, sigma per design, metric and assumption), sobol.csv (S1, ST and their 95% "
@@ -149,7 +150,26 @@ def _part(bins: int) -> str:
     return {2: "half", 3: "third", 4: "quarter", 5: "fifth", 10: "tenth"}.get(bins, f"1/{bins}")
 
 
-def _decision_section(result: SensitivityResult, metric: str, bins: int = 4) -> list[str]:
+def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> str:
+    """A warning, as a paragraph, where the tornado has another design ahead of the
+    decision's leader at an end of an assumption the decision does not hinge on."""
+    found = tornado_disagreements(result, metric)
+    if not found:
+        return ""
+    first = found[0]
+    where = "; ".join(f"at `{f['parameter']}` = {_v(f['value'])} **{f['ahead']}** is ahead, {fmt(f['ahead_value'])} "
+                      f"against {fmt(f['leader_value'])}" for f in found[:3])
+    more = f" (and {len(found) - 3} more ends)" if len(found) > 3 else ""
+    per_point = "one run" if replicates == 1 else f"the mean of {replicates} runs"
+    return (f"**Check before deciding: the tornado disagrees.** With each assumption alone at an end of its range (the "
+            f"others as the design has them, {first['replicates']} replicates each), {where}{more}, while the decision "
+            f"above names {first['leader']} best across the ranges. Each point above is {per_point}, and a run of this model can "
+            f"swing far when an assumption moves a little (its referrals cascade), so the decision can mistake a "
+            f"run's luck for an assumption's effect. Rerun with `--replicates {max(4, 2 * replicates)}` or more; "
+            f"the tornado is also the answer to a narrower question (one assumption at a time).")
+
+
+def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, replicates: int = 1) -> list[str]:
     decision, flips = result.decision, result.flips
     leader = decision.sort_values("probability_best", ascending=False).iloc[0]
     hinges, sways = decision_drivers(flips)
@@ -173,6 +193,8 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4) -> 
     elif not tie:   # a tie was said above: no design leads anywhere
         lines.append(f"**The decision hinges on none of the assumptions:** {leader['design']} "
                      f"is best on average in every {_part(bins)} of every range.")
+    if (check := tornado_check(result, metric, replicates)) and not tie:
+        lines += ["", check]
     if sways:
         lines += ["", f"**{'They move' if len(sways) > 1 else 'It moves'} the size of the lead, not the best design:** " + "; ".join(
             f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead', rows[p]['ST_advantage_conf'])})" for p in sways) + "."]

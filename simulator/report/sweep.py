@@ -17,9 +17,9 @@ import pandas as pd
 from . import plots
 from ..results import StudyLock, WriteFailed, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text, manifest
 from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary, value_keys
-from ..compare import LOWER_IS_BETTER, NEUTRAL
+from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, UNRANKED
 from ..sweep_spec import Sweep, ValueList
-from .text import PAYMENT_TIMING_CHECK, PAYMENT_TIMING_KEYS, counted, figure_links, fmt, interval_text, metric_label, payment_timing_trade
+from .text import PAYMENT_TIMING_KEYS, payment_timing_check, counted, figure_links, fmt, interval_text, metric_label, payment_timing_trade
 
 
 #: Most values of an assumption the sweep plots draw as lines of their own.
@@ -95,7 +95,7 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
             figures.append(plots.sweep_metric(ok, sweep.parameters, metric, folder / f"{metric}.png", discrete=discrete,
                                               log=log, by=by,
                                               # a cost has no best level (report.md ranks none): each level's own interval
-                                              paired=sweep.spec.common_random_numbers and metric not in NEUTRAL,
+                                              paired=sweep.spec.common_random_numbers and metric not in UNRANKED,
                                               minimise=metric in LOWER_IS_BETTER, assumptions=tuple(assumptions),
                                               order=orders))
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
@@ -193,11 +193,14 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
             lines.append("| " + "".join(f"{_value_text(row[k])} | " for k in assumptions)
                          + f"{metric_label(row['metric'], sweep.base.days)} | {row['point_id']} | "
                          f"{_values(point, sweep.parameters)} | {fmt(row['mean'])}{over} | {band} | {_ids(row['indistinguishable'])} |")
-        unranked = [m for m in sweep.metrics if m in NEUTRAL and m not in set(best["metric"])]
+        unranked = [m for m in sweep.metrics if m in UNRANKED and m not in set(best["metric"])]
         if unranked:
-            lines += ["", f"Not ranked: {_names(unranked)} (costs and budget days: less is not better on its own, "
-                          f"as a design that asks nobody costs nothing); each point's mean is in points.csv and the "
-                          f"figures."]
+            why = [*(["costs and budget days: less is not better on its own, as a design that asks nobody costs "
+                      "nothing"] if any(m in NEUTRAL for m in unranked) else []),
+                   *(["`attributed_roi` is a dashboard's view: it credits the program with what word of mouth would "
+                      "have brought anyway"] if any(m in NOT_A_VERDICT for m in unranked) else [])]
+            lines += ["", f"Not ranked: {_names(unranked)} ({'; '.join(why)}); each point's mean is in points.csv and "
+                          f"the figures."]
     lines += ["", "## Runs", "",
               f"{len(frame) - len(failed)} runs ok, {len(failed)} failed."
               + (" Failed runs have status `failed` and their error in the `error` column of sweep.csv; for example: "
@@ -214,8 +217,23 @@ def _payment_timing_note(sweep: Sweep) -> str:
     rate = getattr(sweep.base.program.incentive, "delay_discount", None)
     if not chosen or rate is None or "program.incentive.delay_discount" in sweep.parameters:
         return ""
-    return (f"The ranking of {_names(chosen)} rests on assumptions: {payment_timing_trade(rate)} (docs/model.md, "
-            f"\"Assumptions that decide some comparisons\"). Test it with `refsim sensitivity` ({PAYMENT_TIMING_CHECK}).")
+    base = sweep.base
+    wait = _highest(sweep, "program.incentive.qualification_days", base.program.incentive.qualification_days)
+    share = _highest(sweep, "fraud.share", base.fraud.share)
+    return (f"The ranking of {_names(chosen)} rests on assumptions: {payment_timing_trade(rate, wait, share)} "
+            f"(docs/model.md, \"Assumptions that decide some comparisons\"). Test it with `refsim sensitivity` "
+            f"({payment_timing_check(rate, share)}).")
+
+
+def _highest(sweep: Sweep, key: str, default: float) -> float:
+    """The largest value a sweep gives ``key`` (its base's when it does not vary it)."""
+    parameter = sweep.spec.parameters.get(key)
+    if parameter is None:
+        return float(default)
+    if isinstance(parameter, ValueList):
+        numbers = [v for v in parameter.values if isinstance(v, (int, float))]
+        return float(max(numbers)) if numbers else float(default)
+    return float(parameter.high)
 
 
 def _how(sweep: Sweep) -> str:

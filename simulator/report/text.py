@@ -173,22 +173,30 @@ def reward_weighing(scenario) -> str:
                    f"share when the rewards add up to one reward scale).")
 
 
-#: The sensitivity check of a verdict on when rewards are paid.
-PAYMENT_TIMING_CHECK = "`--uncertain program.incentive.delay_discount=0:0.03 --uncertain fraud.share=0:0.1`"
 PAYMENT_TIMING_KEYS = ("program.incentive.paid_on", "program.incentive.qualification_days")
 
 
-def payment_timing_trade(rate: float) -> str:
+def payment_timing_trade(rate: float, wait: float, fraud_share: float) -> str:
     """What a verdict on when rewards are paid rests on, as a clause: what paying later
-    saves and what it costs, at the discount ``rate`` people are assumed to apply
+    saves and what it costs, at the discount ``rate`` people are assumed to apply, for
+    the longest ``wait`` (days) among the designs and the ``fraud_share`` they assume
     (docs/model.md, "Assumptions that decide some comparisons")."""
     if rate > 0:
+        worth = (f": paid after {wait:g} days, as {1 / (1 + wait * rate):.0%} of it paid at once would" if wait > 0
+                 else "")
+        low = ": at this share the saving is small, so even a low rate favours paying early" if fraud_share <= 0.05 else ""
         return (f"paying later saves the rewards of fake accounts and of friends who leave before they qualify, and "
-                f"costs referrals, since a reward paid later moves people less (`delay_discount` {rate:g} a day: paid "
-                f"after 30 days, as {1 / (1 + 30 * rate):.0%} of it paid at once would); at a low `fraud.share` the "
-                f"saving is small, so even a low rate favours paying early")
+                f"costs referrals, since a reward paid later moves people less (`delay_discount` {rate:g} a day{worth}); "
+                f"the saving grows with `fraud.share` ({fraud_share:g} here){low}")
     return ("with `delay_discount` 0 a reward paid later moves people as much as one paid at once, so paying later only "
             "saves (fake accounts blocked, friends who left unpaid) and the latest payment looks best")
+
+
+def payment_timing_check(rate: float, fraud_share: float) -> str:
+    """The `refsim sensitivity` flags that test a verdict on when rewards are paid: both
+    assumptions over ranges that cover the values given, several runs per point."""
+    return (f"`--uncertain program.incentive.delay_discount=0:{max(0.03, 3 * rate):g} "
+            f"--uncertain fraud.share=0:{min(0.3, max(0.1, 2 * fraud_share)):g} --replicates 4`")
 
 
 def k_window_note(scenario) -> str:
