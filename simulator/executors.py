@@ -313,12 +313,14 @@ def _death(process) -> str:
 
 
 def _stop_pool(pool: cf.ProcessPoolExecutor, pending: set[cf.Future]) -> None:
-    """Stop at once: cancel what has not started and end the workers running the rest."""
-    for future in pending:
-        future.cancel()
+    """Stop at once: end the workers; the pool then fails every task in ``pending`` that
+    had not finished (BrokenProcessPool), none of which runs again. They are not
+    cancelled here: Python 3.11's pool, finding its workers gone, sets an exception on
+    each pending task and dies on one already cancelled (InvalidStateError, printed as a
+    traceback from its thread)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())  # None once shut down
     results = getattr(pool, "_result_queue", None)
-    pool.shutdown(wait=False, cancel_futures=True)
+    pool.shutdown(wait=False, cancel_futures=False)
     for process in processes:
         if process.is_alive():
             process.terminate()

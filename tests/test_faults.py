@@ -134,19 +134,27 @@ def test_a_pool_stopped_while_a_worker_wrote_a_result_lets_its_manager_thread_en
     """A worker ended in the middle of writing a result left the pool's manager thread
     waiting for the rest for ever (this process holds the pipe's other end, so no end of
     file came), and the interpreter's exit, which joins that thread, hung. Once every
-    worker is gone the stop closes that end: the thread reads the end and finishes. (The
-    30 s only bound a hang; the thread ends in a moment or never.)"""
+    worker is gone the stop closes that end: the thread reads the end and finishes,
+    failing the tasks still queued behind it (as run_tasks keeps a window of them)
+    without a traceback: cancelled first, one made the thread die on InvalidStateError.
+    (The 30 s only bound a hang; the thread ends in a moment or never.)"""
     from simulator import executors
 
-    pool = executors._new_pool(1)
-    marker = tmp_path / "written"
-    future = pool.submit(_half_a_result, str(marker))
-    assert _wait_for(marker.exists, 60), "the worker never wrote"
-    time.sleep(0.2)  # the manager thread has read the length and waits for the body
-    manager = pool._executor_manager_thread
-    executors._stop_pool(pool, {future})
-    manager.join(timeout=30)
-    assert not manager.is_alive()
+    raised = []
+    previous, threading.excepthook = threading.excepthook, lambda args: raised.append(args.exc_type.__name__)
+    try:
+        pool = executors._new_pool(1)
+        marker = tmp_path / "written"
+        futures = {pool.submit(_half_a_result, str(marker))} | {pool.submit(abs, -i) for i in range(3)}
+        assert _wait_for(marker.exists, 60), "the worker never wrote"
+        time.sleep(0.2)  # the manager thread has read the length and waits for the body
+        manager = pool._executor_manager_thread
+        executors._stop_pool(pool, futures)
+        manager.join(timeout=30)
+    finally:
+        threading.excepthook = previous
+    assert not manager.is_alive() and raised == []
+    assert all(future.done() for future in futures)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
