@@ -321,7 +321,9 @@ def sensitivity(
         if sways:
             out.print(f"  the size of the lead moves with: {', '.join(sways)}", markup=False)
         for found in tornado_disagreements(result, decision_metric)[:1]:
-            out.print(f"  check: the tornado has {found['ahead']} ahead at {found['parameter']} = {_v(found['value'])} "
+            at = ("the designs as given" if found["parameter"] is None else
+                  f"{found['parameter']} = {_v(found['value'])}")
+            out.print(f"  check: the tornado has {found['ahead']} ahead at {at} "
                       f"({fmt(found['ahead_value'])} against {fmt(found['leader_value'])}); each point above is "
                       f"{'one run' if study.replicates == 1 else f'the mean of {study.replicates} runs'}: rerun with --replicates {max(4, 2 * study.replicates)} or more "
                       f"(report.md)", markup=False)

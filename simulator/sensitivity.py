@@ -95,6 +95,12 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     check_settings(settings)
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     design_list = list(designs) or [base]
+    from .compare import NOT_A_VERDICT
+
+    if len(design_list) > 1 and decision_metric in NOT_A_VERDICT:
+        raise ScenarioError(f"'{decision_metric}' is a dashboard's view that credits the program with what word of mouth "
+                            f"would bring anyway, never a verdict: name the metric that decides first (e.g. --metric "
+                            f"incremental_value --metric {decision_metric})", key="--metric")
     check_designs_pair(design_list, parameters, source="--uncertain")
     names = design_names(design_list)
     evaluate = evaluate or Evaluator()
@@ -283,18 +289,25 @@ def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict
     hinges = set(decision_drivers(result.flips)[0])
     table = result.tornado[result.tornado["metric"] == metric]
     found = []
+
+    def check(values, key, value, replicates):
+        best = values.index[int(np.argmax(sign * values.to_numpy()))]
+        lead = sign * (values[best] - values[leader])
+        if best != leader and lead > MATERIAL * max(abs(values[leader]), abs(values[best])):
+            found.append({"parameter": key, "value": value, "ahead": best, "ahead_value": float(values[best]),
+                          "leader": leader, "leader_value": float(values[leader]), "replicates": replicates})
+
+    if len(table):  # the designs as given: the tornado's centre
+        centre = table.drop_duplicates("design").set_index("design")
+        check(centre["at_base"], None, None, int(centre["replicates"].iloc[0]))
     for key, group in table.groupby("parameter", sort=False):
         if key in hinges:
             continue
         rows = group.set_index("design")
         for end in ("low", "high"):
-            values = rows[f"at_{end}"]
-            best = values.index[int(np.argmax(sign * values.to_numpy()))]
-            lead = sign * (values[best] - values[leader])
-            if best != leader and lead > MATERIAL * max(abs(values[leader]), abs(values[best])):
-                found.append({"parameter": key, "value": rows[f"value_{end}"].iloc[0], "ahead": best,
-                              "ahead_value": float(values[best]), "leader": leader,
-                              "leader_value": float(values[leader]), "replicates": int(rows["replicates"].iloc[0])})
+            if (rows[f"at_{end}"] == rows["at_base"]).all():
+                continue  # this end leaves every design as it is (the designs ignore the assumption): the centre's case
+            check(rows[f"at_{end}"], key, rows[f"value_{end}"].iloc[0], int(rows["replicates"].iloc[0]))
     return found
 
 

@@ -415,9 +415,9 @@ def test_an_optimisation_with_one_rung_does_not_claim_successive_halving(tmp_pat
     assert "every trial ran 4 replicates (max_replicates leaves no room for more: no successive halving)" in report
     assert "moves up" not in report
     # varying the payment delay: the choice rests on how fast people discount a reward paid later
-    assert ("`qualification_days` is varied: paying later saves the rewards of fake accounts and of friends who leave "
-            "before they qualify, and costs referrals, since a reward paid later moves people less (`delay_discount` 0.01 "
-            "a day: paid after 60 days, as 62% of it paid at once would)") in report  # the range's longest wait
+    assert ("`qualification_days` is varied: paying later saves the rewards of friends who leave before they qualify, "
+            "and costs referrals, since a reward paid later moves people less (`delay_discount` 0.01 a day: paid after "
+            "60 days, as 62% of it paid at once would)") in report  # the range's longest wait
 
 
 def test_the_payment_delay_note_says_what_the_searchs_choice_of_wait_rests_on():
@@ -438,12 +438,15 @@ def test_the_payment_delay_note_says_what_the_searchs_choice_of_wait_rests_on():
     rate, reward = (SimpleNamespace(key=f"program.incentive.{k}") for k in ("delay_discount", "referrer_reward"))
     assert payment_delay_note(base, [reward]) == ""
     assert "(`delay_discount` 0.01 a day: paid after 90 days, as 53%" in payment_delay_note(base, [wait, reward])
-    assert "delay_discount=0:0.03 --uncertain fraud.share=0:0.1 --replicates 4" in payment_delay_note(base, [wait])
+    assert "`--uncertain program.incentive.delay_discount=0:0.03 --replicates 4`" in payment_delay_note(base, [wait])
+    listed = parse_parameter("program.incentive.qualification_days=60,0,30", base)
+    assert "paid after 60 days, as 62%" in payment_delay_note(base, [listed])  # the longest, not the last listed
     assert "a low rate makes paying late look free" in payment_delay_note(base, [wait, rate])
     free = load_scenario(DEFAULT, ["program.incentive.delay_discount=0"])
     assert "the latest payment looks best" in payment_delay_note(free, [wait])
     when = SimpleNamespace(key="program.incentive.paid_on")
     assert payment_delay_note(base, [when]).startswith("`paid_on` is varied: paying later saves")
+    assert "fraud.share=0:0.1" in payment_delay_note(base, [when])
     at_once = load_scenario(DEFAULT, ["program.incentive.paid_on=signup"])
     assert "the wait changes nothing" in payment_delay_note(at_once, [wait])
     assert payment_delay_note(at_once, [wait, when]).startswith("`paid_on` and `qualification_days` are varied")

@@ -506,7 +506,10 @@ def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
     wait won). The note names both waits, the rate, what the longest wait leaves of a
     reward (1 / (1 + 0.01 · 90) = 53%), the fraud share assumed and a check whose ranges
     cover them; at rate 0 it says the latest payment looks best; designs paid after the
-    same wait get no such note."""
+    same wait get no such note. Fake accounts are named only against paying on signup:
+    the qualifying check blocks them whatever the wait, so two waits on qualification
+    differ by the friends who leave before they qualify (fraud_cost 43.33 at 0 and 30
+    days alike)."""
     from types import SimpleNamespace
 
     from simulator.report.compare import assumption_note
@@ -517,11 +520,16 @@ def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
     note = assumption_note(wrap(at_once, later))
     assert "they pay their rewards after different waits (at-once 0 days, later 90 days)" in note, note
     assert "(`delay_discount` 0.01 a day: paid after 90 days, as 53% of it paid at once would)" in note
-    assert "the saving grows with `fraud.share` (0.02 here): at this share the saving is small" in note
+    assert "against paying on signup, the claims of the fake accounts qualification blocks" in note
+    assert "the fakes' part grows with `fraud.share` (0.02 here)" in note
     assert "--uncertain program.incentive.delay_discount=0:0.03 --uncertain fraud.share=0:0.1 --replicates 4" in note
     risky = [small(name=s.name, program=s.program.model_dump(), fraud={"share": 0.15}) for s in (at_once, later)]
     note = assumption_note(wrap(*risky))
-    assert "(0.15 here)" in note and "small" not in note and "fraud.share=0:0.3" in note
+    assert "(0.15 here)" in note and "fraud.share=0:0.3" in note
+    sooner = small(name="sooner", program={"incentive": {"qualification_days": 7}})
+    note = assumption_note(wrap(sooner, later))
+    assert "paying later saves the rewards of friends who leave before they qualify, and costs referrals" in note
+    assert "fake" not in note and "fraud.share" not in note
     free = small(name="later-free", program={"incentive": {"qualification_days": 90, "delay_discount": 0}})
     still = small(name="at-once-free", program={"incentive": {"paid_on": "signup", "delay_discount": 0}})
     assert "the latest payment looks best" in assumption_note(wrap(still, free))
@@ -607,6 +615,7 @@ def test_the_report_says_how_much_pairing_narrowed_the_intervals():
                                                         "(unpaired): 25% of its width")
     text = _pairing_gain(table(45_243.0 / 2, 51_225.0 / 2))
     assert text.startswith("here about as wide as") and "88% of its width" in text and "do not move together" in text
+    assert _pairing_gain(table(30.0, 20.0)).startswith("here wider than the one")  # outcomes that move apart
 
 
 def test_a_difference_too_small_to_pin_down_is_said_so_not_given_millions_of_replicates():

@@ -443,3 +443,23 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
                          {"trial": 1, "metric": "reward_cost", "n": 10, "mean": 3250.0}])
     assert ("Its budget never ran out in the 10 fresh-seed runs: the rewards used 65% of it on average"
             in " ".join(_budget_lines(used, 10, total)))
+
+
+def test_best_yaml_names_the_winner_and_still_loads_with_a_long_base_description(monkeypatch):
+    """best.yaml kept the base's description ('a $10/$10 credit') above a winner paying
+    $49; it now names the winner first, cut to the scenario's 10,000 characters."""
+    from types import SimpleNamespace
+
+    import yaml
+
+    from simulator.config import Scenario
+    from simulator.report import optimize as report
+
+    monkeypatch.setattr(report, "spend_cap_note", lambda result: "")
+    base = small(description="x" * 9_990)
+    result = SimpleNamespace(best_scenario=base, seed=1, best={"program.incentive.referrer_reward": 49.0}, best_trial=3,
+                             objectives=[parse_objective("incremental_value")], constraints=[], feasible=True)
+    data = yaml.safe_load(report.best_yaml(result, base))
+    assert data["description"].startswith("The best design refsim optimize found on small (trial 3): "
+                                          "program.incentive.referrer_reward = 49.")
+    assert len(data["description"]) == 10_000 and Scenario.model_validate(data).name == "small-best"

@@ -1205,6 +1205,14 @@ def test_a_sweep_that_ranks_when_rewards_are_paid_says_what_the_ranking_rests_on
     assumed = load_sweep(write_sweep(tmp_path, "assumed.yaml", parameters=payout,
                                      assumptions=["fraud.share", "program.incentive.paid_on"]))
     assert _payment_timing_note(assumed) == ""
+    # the wait alone: on qualification, what it saves and costs (no fake accounts: the check blocks them at any wait);
+    # paid on signup, it changes nothing (the 0- and 30-day runs were identical)
+    waits = {"program.incentive.qualification_days": {"values": [0, 30]}}
+    note = _payment_timing_note(load_sweep(write_sweep(tmp_path, "waits.yaml", parameters=waits)))
+    assert "paid after 30 days, as 77%" in note and "fake" not in note and "fraud.share" not in note
+    signup = {**BASE, "program": {**BASE["program"], "incentive": {**BASE["program"]["incentive"], "paid_on": "signup"}}}
+    note = _payment_timing_note(load_sweep(write_sweep(tmp_path, "signup.yaml", parameters=waits, base=signup)))
+    assert note.startswith("`qualification_days` is swept, but the rewards are paid on signup") and "changes nothing" in note
 
 
 def test_a_sweep_neither_ranks_nor_optimises_a_dashboards_roi(tmp_path):

@@ -194,7 +194,8 @@ def _pairing_gain(table) -> str:
     if ratio <= 0.75:
         return (f"narrower than the one two independent samples would give (unpaired): {ratio:.0%} of its width for "
                 f"`{VERDICT_METRIC}` here.")
-    return (f"here about as wide as the one two independent samples would give (unpaired; {ratio:.0%} of its width for "
+    size = "wider than" if ratio > 1.05 else "about as wide as"
+    return (f"here {size} the one two independent samples would give (unpaired; {ratio:.0%} of its width for "
             f"`{VERDICT_METRIC}`): on these seeds the designs' outcomes do not move together, as a run's referrals "
             f"cascade and runs can part ways. More replicates narrow both.")
 
@@ -234,9 +235,10 @@ def assumption_note(designs) -> str:
         listed = ", ".join(f"{name} {days} days" for name, days in waits.items())
         rate = max(s.program.incentive.delay_discount for s in rewarded)
         share = max(s.fraud.share for s in rewarded)
+        fakes = len({s.program.incentive.paid_on for s in rewarded}) > 1
         notes.append(f"they pay their rewards after different waits ({listed}): "
-                     f"{payment_timing_trade(rate, max(waits.values()), share)}")
-        tests.append(payment_timing_check(rate, share))
+                     f"{payment_timing_trade(rate, max(waits.values()), share, fakes)}")
+        tests.append(payment_timing_check(rate, share, fakes))
     if not notes:
         return ""
     return ("The ranking rests on what the model is told here: " + "; ".join(notes) + ". Test them with "

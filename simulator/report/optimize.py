@@ -60,8 +60,11 @@ def best_yaml(result: OptimizeResult, base: Scenario) -> str:
     data["seed"] = result.seed
     values = ", ".join(f"{k} = {_value(v)}" for k, v in (result.best or {}).items())
     # the base's description would describe the base's own levers ("a $10/$10 credit") above the winner's
-    data["description"] = (f"The best design refsim optimize found on {base.name} (trial {result.best_trial}): {values}."
-                           + (f" The base scenario read: {base.description.strip()}" if base.description.strip() else ""))
+    described = f"The best design refsim optimize found on {base.name} (trial {result.best_trial}): {values}."
+    if base.description.strip():
+        described += f" The base scenario read: {base.description.strip()}"
+    limit = Scenario.model_fields["description"].metadata[0].max_length  # best.yaml must load as a scenario
+    data["description"] = described if len(described) <= limit else described[:limit - 1] + "…"
     header = (f"# The best design found by refsim optimize on {base.name} (trial {result.best_trial}): {values}.\n"
               f"# Objectives: {', '.join(f'{o.metric} ({o.direction})' for o in result.objectives)}; "
               f"constraints: {', '.join(map(str, result.constraints)) or 'none'}; "
@@ -92,12 +95,21 @@ def payment_delay_note(base: Scenario, parameters: list[Parameter]) -> str:
                 f"payment terms and the rate at which people discount a reward paid later together, and a low rate "
                 f"makes paying late look free {where}. Vary the rate in `refsim sensitivity` instead, as something you "
                 f"do not control.")
-    wait = next((p.from_unit(1.0) for p in parameters if p.key == "program.incentive.qualification_days"),
-                incentive.qualification_days)
-    share = next((p.from_unit(1.0) for p in parameters if p.key == "fraud.share"), base.fraud.share)
-    return (f"{named} {'is' if len(varied) == 1 else 'are'} varied: {payment_timing_trade(rate, wait, share)}. The terms "
-            f"the search chooses rest on these assumptions {where}: check them with `refsim sensitivity` "
-            f"({payment_timing_check(rate, share)}), or fix the terms at what you will offer.")
+    wait = _highest(parameters, "program.incentive.qualification_days", incentive.qualification_days)
+    share = _highest(parameters, "fraud.share", base.fraud.share)
+    fakes = "paid_on" in varied
+    return (f"{named} {'is' if len(varied) == 1 else 'are'} varied: {payment_timing_trade(rate, wait, share, fakes)}. "
+            f"The terms the search chooses rest on these assumptions {where}: check them with `refsim sensitivity` "
+            f"({payment_timing_check(rate, share, fakes)}), or fix the terms at what you will offer.")
+
+
+def _highest(parameters: list[Parameter], key: str, default: float) -> float:
+    """The largest value the study gives ``key`` (the largest choice of a list, whatever
+    its order; the base's when it is not varied)."""
+    for p in parameters:
+        if p.key == key:
+            return float(max(p.choices) if p.kind == "categorical" else p.from_unit(1.0))
+    return float(default)
 
 
 def _kept_on_fresh_seeds(result: OptimizeResult, constraint) -> bool:

@@ -157,8 +157,9 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> st
     if not found:
         return ""
     first = found[0]
-    where = "; ".join(f"at `{f['parameter']}` = {_v(f['value'])} **{f['ahead']}** is ahead, {fmt(f['ahead_value'])} "
-                      f"against {fmt(f['leader_value'])}" for f in found[:3])
+    where = "; ".join(("with every assumption as the designs give it" if f["parameter"] is None else
+                       f"at `{f['parameter']}` = {_v(f['value'])}") + f" **{f['ahead']}** is ahead, "
+                      f"{fmt(f['ahead_value'])} against {fmt(f['leader_value'])}" for f in found[:3])
     more = f" (and {len(found) - 3} more ends)" if len(found) > 3 else ""
     per_point = "one run" if replicates == 1 else f"the mean of {replicates} runs"
     return (f"**Check before deciding: the tornado disagrees.** With each assumption alone at an end of its range (the "

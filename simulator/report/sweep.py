@@ -218,11 +218,15 @@ def _payment_timing_note(sweep: Sweep) -> str:
     if not chosen or rate is None or "program.incentive.delay_discount" in sweep.parameters:
         return ""
     base = sweep.base
+    fakes = "program.incentive.paid_on" in sweep.parameters
+    if not fakes and base.program.incentive.paid_on == "signup":
+        return ("`qualification_days` is swept, but the rewards are paid on signup (`paid_on`), so the wait changes "
+                "nothing: sweep `program.incentive.paid_on` with it, or leave it out.")
     wait = _highest(sweep, "program.incentive.qualification_days", base.program.incentive.qualification_days)
     share = _highest(sweep, "fraud.share", base.fraud.share)
-    return (f"The ranking of {_names(chosen)} rests on assumptions: {payment_timing_trade(rate, wait, share)} "
+    return (f"The ranking of {_names(chosen)} rests on assumptions: {payment_timing_trade(rate, wait, share, fakes)} "
             f"(docs/model.md, \"Assumptions that decide some comparisons\"). Test it with `refsim sensitivity` "
-            f"({payment_timing_check(rate, share)}).")
+            f"({payment_timing_check(rate, share, fakes)}).")
 
 
 def _highest(sweep: Sweep, key: str, default: float) -> float:

@@ -176,27 +176,31 @@ def reward_weighing(scenario) -> str:
 PAYMENT_TIMING_KEYS = ("program.incentive.paid_on", "program.incentive.qualification_days")
 
 
-def payment_timing_trade(rate: float, wait: float, fraud_share: float) -> str:
+def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bool) -> str:
     """What a verdict on when rewards are paid rests on, as a clause: what paying later
     saves and what it costs, at the discount ``rate`` people are assumed to apply, for
-    the longest ``wait`` (days) among the designs and the ``fraud_share`` they assume
-    (docs/model.md, "Assumptions that decide some comparisons")."""
+    the longest ``wait`` (days) among the designs. ``fakes``: the designs differ in
+    ``paid_on``, so paying on qualification also blocks fake accounts' claims, which
+    grow with ``fraud_share``; a longer wait alone blocks no more of them (the block is
+    the qualifying check's, docs/model.md "Fake accounts")."""
+    saves = ("the rewards of friends who leave before they qualify"
+             + (" and, against paying on signup, the claims of the fake accounts qualification blocks" if fakes else ""))
     if rate > 0:
         worth = (f": paid after {wait:g} days, as {1 / (1 + wait * rate):.0%} of it paid at once would" if wait > 0
                  else "")
-        low = ": at this share the saving is small, so even a low rate favours paying early" if fraud_share <= 0.05 else ""
-        return (f"paying later saves the rewards of fake accounts and of friends who leave before they qualify, and "
-                f"costs referrals, since a reward paid later moves people less (`delay_discount` {rate:g} a day{worth}); "
-                f"the saving grows with `fraud.share` ({fraud_share:g} here){low}")
-    return ("with `delay_discount` 0 a reward paid later moves people as much as one paid at once, so paying later only "
-            "saves (fake accounts blocked, friends who left unpaid) and the latest payment looks best")
+        grows = f"; the fakes' part grows with `fraud.share` ({fraud_share:g} here)" if fakes else ""
+        return (f"paying later saves {saves}, and costs referrals, since a reward paid later moves people less "
+                f"(`delay_discount` {rate:g} a day{worth}){grows}")
+    return (f"with `delay_discount` 0 a reward paid later moves people as much as one paid at once, so paying later only "
+            f"saves ({saves}) and the latest payment looks best")
 
 
-def payment_timing_check(rate: float, fraud_share: float) -> str:
-    """The `refsim sensitivity` flags that test a verdict on when rewards are paid: both
-    assumptions over ranges that cover the values given, several runs per point."""
-    return (f"`--uncertain program.incentive.delay_discount=0:{max(0.03, 3 * rate):g} "
-            f"--uncertain fraud.share=0:{min(0.3, max(0.1, 2 * fraud_share)):g} --replicates 4`")
+def payment_timing_check(rate: float, fraud_share: float, fakes: bool) -> str:
+    """The `refsim sensitivity` flags that test a verdict on when rewards are paid: the
+    discount rate (and, where paying on signup is among the designs, the fraud share)
+    over ranges that cover the values given, several runs per point."""
+    fraud = f" --uncertain fraud.share=0:{min(0.3, max(0.1, 2 * fraud_share)):g}" if fakes else ""
+    return f"`--uncertain program.incentive.delay_discount=0:{max(0.03, 3 * rate):g}{fraud} --replicates 4`"
 
 
 def k_window_note(scenario) -> str:
