@@ -173,6 +173,7 @@ def reward_weighing(scenario) -> str:
                    f"share when the rewards add up to one reward scale).")
 
 
+#: The keys that say when rewards are paid: a study that chooses them gets the payment-timing note.
 PAYMENT_TIMING_KEYS = ("program.incentive.paid_on", "program.incentive.qualification_days")
 
 
