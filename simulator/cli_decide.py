@@ -310,7 +310,7 @@ def sensitivity(
                                extra={"executor": executor, "workers": workers})
     if result.decision is not None:
         from .report import fmt
-        from .report.sensitivity import _v
+        from .report.sensitivity import _v, point_runs
 
         for row in result.decision.to_dict("records"):
             out.print(f"  {row['design']:<24} best at {row['probability_best']:.0%} of the points, expected regret "
@@ -323,10 +323,10 @@ def sensitivity(
         for found in tornado_disagreements(result, decision_metric)[:1]:
             at = ("the designs as given" if found["parameter"] is None else
                   f"{found['parameter']} = {_v(found['value'])}")
+            per_point, rerun = point_runs(study.replicates)
             out.print(f"  check: the tornado has {found['ahead']} ahead at {at} "
                       f"({fmt(found['ahead_value'])} against {fmt(found['leader_value'])}); each point above is "
-                      f"{'one run' if study.replicates == 1 else f'the mean of {study.replicates} runs'}: rerun with --replicates {max(4, 2 * study.replicates)} or more "
-                      f"(report.md)", markup=False)
+                      f"{per_point}: rerun with --replicates {rerun} or more (report.md)", markup=False)
     else:
         top = result.sobol[result.sobol["metric"] == decision_metric].sort_values("ST", ascending=False).head(3)
         vague = any(r["ST"] > 1.0 or r["ST_conf"] >= IMPRECISE for r in top.to_dict("records"))

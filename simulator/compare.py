@@ -51,6 +51,8 @@ NEUTRAL = frozenset({"reward_cost", "fraud_cost", "fake_accounts", "program_cost
 NOT_A_VERDICT = frozenset({"attributed_roi"})
 #: Metrics nobody wins: said "higher" or "lower", left out of the best-design sentences and points.
 UNRANKED = NEUTRAL | NOT_A_VERDICT
+#: Why a NOT_A_VERDICT metric is refused where a metric decides (sweep, optimize, sensitivity).
+NOT_A_VERDICT_WHY = "is a dashboard's view that credits the program with what word of mouth would bring anyway, never a verdict"
 
 #: What decides which design to launch (see MODEL.md and docs/model.md).
 VERDICT_METRIC = "incremental_value"

@@ -88,11 +88,11 @@ def parse_objective(text: str, *, source: str = "--objective") -> Objective:
     """``METRIC`` or ``METRIC:max`` / ``METRIC:min``; costs (reward_cost, ...) are minimised by default."""
     metric, _, way = text.strip().partition(":")
     check_metric(metric, source=source)
-    from .compare import NOT_A_VERDICT
+    from .compare import NOT_A_VERDICT, NOT_A_VERDICT_WHY
 
     if metric in NOT_A_VERDICT:
-        raise ScenarioError(f"'{metric}' is a dashboard's view that credits the program with what word of mouth would "
-                            f"bring anyway, never a verdict; optimise e.g. incremental_value or incremental_roi", key=source)
+        raise ScenarioError(f"'{metric}' {NOT_A_VERDICT_WHY}; optimise e.g. incremental_value or incremental_roi",
+                            key=source)
     if way and way not in ("max", "min", "maximize", "minimize"):
         raise ScenarioError(f"'{text}': the direction is max or min (e.g. {metric}:max)", key=source)
     if way:

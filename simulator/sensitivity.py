@@ -95,11 +95,10 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     check_settings(settings)
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     design_list = list(designs) or [base]
-    from .compare import NOT_A_VERDICT
+    from .compare import NOT_A_VERDICT, NOT_A_VERDICT_WHY
 
     if len(design_list) > 1 and decision_metric in NOT_A_VERDICT:
-        raise ScenarioError(f"'{decision_metric}' is a dashboard's view that credits the program with what word of mouth "
-                            f"would bring anyway, never a verdict: name the metric that decides first (e.g. --metric "
+        raise ScenarioError(f"'{decision_metric}' {NOT_A_VERDICT_WHY}: name the metric that decides first (e.g. --metric "
                             f"incremental_value --metric {decision_metric})", key="--metric")
     check_designs_pair(design_list, parameters, source="--uncertain")
     names = design_names(design_list)

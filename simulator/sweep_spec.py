@@ -31,7 +31,7 @@ from .errors import ScenarioError
 from .executors import check_executor
 from .metrics import SUMMARY_METRICS
 from .results import input_digests, scenario_files
-from .compare import NEUTRAL, NOT_A_VERDICT
+from .compare import NEUTRAL, NOT_A_VERDICT, NOT_A_VERDICT_WHY
 from .runner import INCREMENTAL_METRICS
 from .scenario_io import apply_overrides, blame_override, describe, key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, validate, validate_strictly
 
@@ -389,8 +389,7 @@ def _check_metrics(spec: SweepSpec, source: str, where) -> tuple[str, ...]:
         raise ScenarioError(f"'{spec.objective}' is a spending measure nobody wins; choose a metric with a better "
                             f"direction, e.g. incremental_value", file=source, key=where("objective"))
     if spec.objective in NOT_A_VERDICT:
-        raise ScenarioError(f"'{spec.objective}' is a dashboard's view that credits the program with what word of mouth "
-                            f"would bring anyway, never a verdict; choose e.g. incremental_value or incremental_roi",
+        raise ScenarioError(f"'{spec.objective}' {NOT_A_VERDICT_WHY}; choose e.g. incremental_value or incremental_roi",
                             file=source, key=where("objective"))
     return metrics
 

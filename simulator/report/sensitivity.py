@@ -150,6 +150,12 @@ def _part(bins: int) -> str:
     return {2: "half", 3: "third", 4: "quarter", 5: "fifth", 10: "tenth"}.get(bins, f"1/{bins}")
 
 
+def point_runs(replicates: int) -> tuple[str, int]:
+    """What each Sobol point is, in words, and the replicates to rerun with when the
+    tornado disagrees (report and console say the same)."""
+    return ("one run" if replicates == 1 else f"the mean of {replicates} runs"), max(4, 2 * replicates)
+
+
 def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> str:
     """A warning, as a paragraph, where the tornado has another design ahead of the
     decision's leader at an end of an assumption the decision does not hinge on."""
@@ -161,12 +167,12 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> st
                        f"at `{f['parameter']}` = {_v(f['value'])}") + f" **{f['ahead']}** is ahead, "
                       f"{fmt(f['ahead_value'])} against {fmt(f['leader_value'])}" for f in found[:3])
     more = f" (and {len(found) - 3} more ends)" if len(found) > 3 else ""
-    per_point = "one run" if replicates == 1 else f"the mean of {replicates} runs"
+    per_point, rerun = point_runs(replicates)
     return (f"**Check before deciding: the tornado disagrees.** With each assumption alone at an end of its range (the "
             f"others as the design has them, {first['replicates']} replicates each), {where}{more}, while the decision "
             f"above names {first['leader']} best across the ranges. Each point above is {per_point}, and a run of this model can "
             f"swing far when an assumption moves a little (its referrals cascade), so the decision can mistake a "
-            f"run's luck for an assumption's effect. Rerun with `--replicates {max(4, 2 * replicates)}` or more; "
+            f"run's luck for an assumption's effect. Rerun with `--replicates {rerun}` or more; "
             f"the tornado is also the answer to a narrower question (one assumption at a time).")
 
 
