@@ -381,6 +381,7 @@ class Program(Strict):
     reward_seekers: RewardSeekers = Field(default_factory=RewardSeekers, description="Who a reward attracts.")
     cost_shares: CostShares = Field(default_factory=CostShares, description="Company cost per unit of face value, by reward type.")
     link_use: Probability = Field(0.3, description="Probability that a customer sharing unprompted uses their referral link while a reward is on offer (a tracked referral) [probability]. Source: assumption.")
+    link_response: Annotated[float, Field(ge=0, le=1)] = Field(1.0, description="How much the reward on offer moves the unprompted sharing of a customer who uses their referral link, relative to an asked customer: their unprompted shares per day are multiplied by 1 + link_response · (incentive_effect · friend_incentive_effect − 1); 0 leaves unprompted sharing unmoved by rewards [-]. Source: direction: rewards raise the likelihood of referring (Ryu & Feick 2007), and a customer who shares their link knows the reward; size: assumption.")
     launch: Launch = Field(default_factory=Launch, description="How the program reaches the customers who exist on day 0.")
     incentive: Incentive = Field(default_factory=lambda: NoIncentive(kind="none"))
     timing: Timing = Field(default_factory=lambda: NeverAsk(kind="never"))

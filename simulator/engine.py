@@ -324,9 +324,37 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             linked = np.ones(len(unprompted), bool)
         else:
             linked = self._link_draw[unprompted] < link_use
-        today.sharers = np.concatenate([asked, unprompted])
-        today.tracked = np.concatenate([np.ones(len(asked), bool), linked])
+        moved = self._link_sharers(today.customers, today.day)
+        today.counts["spontaneous_shares"] += len(moved)
+        today.sharers = np.concatenate([asked, unprompted, moved])
+        today.tracked = np.concatenate([np.ones(len(asked), bool), linked, np.ones(len(moved), bool)])
         today.counts["shares"] = len(today.sharers)
+
+    def _link_sharers(self, customers, day):
+        """The unprompted shares a reward adds: a customer who uses their link shares
+        unprompted Poisson(spontaneous_rate · sat_effect · (1 + link_response · (incentive − 1)))
+        a day, of which the spontaneous stage drew the part without the reward; the rest,
+        Poisson(rate · sat_effect · link_response · (incentive − 1)), is drawn here by
+        thinning, from a stream of its own (the designs' other draws stay common)."""
+        program = self.scenario.program
+        rate = self.scenario.word_of_mouth.spontaneous_rate * program.link_response
+        if rate <= 0 or program.link_use <= 0 or not self.program_on or not len(customers):
+            return np.zeros(0, customers.dtype)
+        who = customers if self._link_draw is None else customers[self._link_draw[customers] < program.link_use]
+        if not len(who):
+            return np.zeros(0, customers.dtype)
+        if self._static:
+            share_effect = self._share_effect[who]
+        else:
+            share_effect = sat.segment_value(self._scores(who, day), program.satisfaction_effect)
+        extra = rate * share_effect * (self._incentive_effect(who) - 1.0)
+        top = float(extra.max())
+        if top <= 0:
+            return np.zeros(0, customers.dtype)
+        rng = self.streams("link_sharing")
+        picks = rng.integers(0, len(who), rng.poisson(len(who) * top))
+        keep = rng.random(len(picks)) * top < extra[picks]
+        return who[picks[keep]]
 
     def _asked_sharers(self, asked, asked_scores, earlier, moment, day):
         p, program = self.people, self.scenario.program
@@ -344,14 +372,20 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         program = self.scenario.program
         w = program.base_share * sat.segment_value(asked_scores, program.satisfaction_effect) * self._ease
         if self.program_on:
-            incentive = program.incentive
-            reward = self._payable_referrer_reward(asked)
-            strong_share = self.network.strong_share[asked]
-            weight = self._type_weight * ((1 - strong_share) + strong_share * incentive.strong_tie_weight)
-            w = w * inc.uplift(reward, incentive.max_uplift, self._motive_scale, weight)
-            # a reward for the friend makes asking them easier (Gershon, Cryder & John 2020)
-            w = w * inc.uplift(inc.referee_reward(incentive), incentive.referee_share_uplift, self._motive_scale, weight)
+            w = w * self._incentive_effect(asked)
         return w
+
+    def _incentive_effect(self, who):
+        """incentive_effect · friend_incentive_effect of customers ``who`` deciding to share
+        while a reward is on offer: their next reward and their friend's, weighed by the
+        reward's type and their mix of ties."""
+        incentive = self.scenario.program.incentive
+        reward = self._payable_referrer_reward(who)
+        strong_share = self.network.strong_share[who]
+        weight = self._type_weight * ((1 - strong_share) + strong_share * incentive.strong_tie_weight)
+        effect = inc.uplift(reward, incentive.max_uplift, self._motive_scale, weight)
+        # a reward for the friend makes asking them easier (Gershon, Cryder & John 2020)
+        return effect * inc.uplift(inc.referee_reward(incentive), incentive.referee_share_uplift, self._motive_scale, weight)
 
     def _annoyance(self, today: Today) -> None:
         """Each reminder annoys with probability reminders.annoyance; an annoyed

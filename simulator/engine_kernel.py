@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from .behaviour import churn as churn_model
+from .behaviour import incentive as inc
 from .state import NEVER
 from .rng import stream_words
 from .config import Campaign, GeometricLag, Milestone, NoIncentive, NoLag, PipelineLag, Tiered, offers_reward
@@ -70,7 +71,8 @@ class KernelBridge:
             floats.update(strong_tie_weight=incentive.strong_tie_weight, max_uplift=incentive.max_uplift,
                           referee_max_uplift=incentive.referee_max_uplift,
                           referee_share_uplift=incentive.referee_share_uplift,
-                          credibility_penalty=incentive.credibility_penalty)
+                          credibility_penalty=incentive.credibility_penalty, link_response=program.link_response,
+                          link_sharing_top=self._link_sharing_top())
         for name, value in floats.items():
             P[L.F_NAMES.index(name)] = value
         ints = {
@@ -154,6 +156,23 @@ class KernelBridge:
         rs = _kernel_rows(self.streams, self.draws.kernel_rows, L.STREAMS)
         net_arrays = tuple(_read_only(a) for a in (net.indptr, net.indices, net.strong))
         self._kernel = [P, Q, K, M, rs, people, own, net_arrays, rules, heads, tails, pool, meta]
+
+    def _link_sharing_top(self) -> float:
+        """A bound on the daily rate of the unprompted shares a reward adds to one customer
+        who uses their link, spontaneous_rate · link_response · sat_effect ·
+        (incentive_effect · friend_incentive_effect − 1), for the kernel's thinning: at the
+        largest segment effect, reward (any tier's) and tie weight."""
+        sc = self.scenario
+        program, incentive = sc.program, sc.program.incentive
+        effect = program.satisfaction_effect
+        tiers = incentive.tiers if isinstance(incentive, Tiered) else [incentive]
+        largest = max(t.referrer_reward for t in tiers)
+        weight = self._type_weight * max(1.0, incentive.strong_tie_weight)
+        reward_effect = ((1 + incentive.max_uplift * float(inc.saturation(largest, self._motive_scale)) * weight)
+                         * (1 + incentive.referee_share_uplift
+                            * float(inc.saturation(inc.referee_reward(incentive), self._motive_scale)) * weight))
+        return (sc.word_of_mouth.spontaneous_rate * program.link_response
+                * max(effect.promoter, effect.passive, effect.detractor) * (reward_effect - 1))
 
     def _kernel_days(self, first_day: int, last_day: int) -> None:
         """Run days first_day..last_day in the kernel, then read its counters back."""

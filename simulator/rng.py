@@ -42,6 +42,7 @@ STREAM_NAMES = (
     "link",           # whether a customer sharing unprompted uses their referral link
     "asks",           # share decisions of asked customers
     "spontaneous",    # unprompted shares
+    "link_sharing",   # the unprompted shares a reward adds to customers who use their link
     "channels",       # channel choice and invitations
     "conversion",     # invitation outcomes and lags
     "fraud",          # fake signups

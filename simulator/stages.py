@@ -24,7 +24,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("asks", "the timing model picks the active customers asked today"),
     Stage("targeting", "with a daily capacity, the best-ranked due customers are asked; the rest wait (program.targeting)"),
     Stage("spontaneous", "every active customer may also share unprompted"),
-    Stage("share", "asked customers share with w = clip(base_share · sat_effect · moment · incentive · friend_incentive · ease · fatigue^k)"),
+    Stage("share", "asked customers share with w = clip(base_share · sat_effect · moment · incentive · friend_incentive · ease · fatigue^k); a reward on offer adds unprompted shares for customers who use their link"),
     Stage("annoyance", "each reminder annoys with probability annoyance: the customer's satisfaction falls for good"),
     Stage("staff_asks", "staff mention the program to some active customers, who may share (program.staff)"),
     Stage("invite", "each sharer picks a channel; direct invites friends, broadcast exposes them"),

@@ -100,14 +100,17 @@ def test_reminders_in_a_full_run_help_less_and_less():
     first-ask shares, the no-feedback closed form), far apart compared with their
     paired SE of about 5 shares. A third reminder adds about 12 +- 8 here, too close
     to the noise for 4 replicates: the exact no-feedback test above covers it. The
-    reward moves sharing as if paid at once (``delay_discount`` 0), as when these
-    figures were worked out: a reward paid later lowers the share of every ask alike."""
+    reward moves sharing as if paid at once (``delay_discount`` 0) and asked sharing only
+    (``link_response`` 0), as when these figures were worked out: a reward paid later
+    lowers the share of every ask alike, and unprompted link sharing moved by the reward
+    grows the base the asks reach, more so with each reminder's referrals."""
     base = load_scenario(SCENARIOS / "default.yaml", PAIRED)
     designs = {}
     for count in range(3):
         data = base.model_dump()
         data["program"]["timing"]["reminders"]["count"] = count
         data["program"]["incentive"]["delay_discount"] = 0.0
+        data["program"]["link_response"] = 0.0
         designs[count] = type(base).model_validate(data)
     runs = paired_runs(designs, replicate_seeds(5, 4))
     means = [np.mean([asked_shares(e.daily) for e in runs[count]]) for count in range(3)]

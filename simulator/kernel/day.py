@@ -35,13 +35,13 @@ from .layout import (
     HAS_INCENTIVE, HAS_LINK_DRAW, INTERVAL_DAYS, K_ACTIVE, K_ADOPTED, K_CHURN_EVENTS_ORGANIC,
     K_CHURN_EVENTS_REFERRED, K_CHURNED, K_CUSTOMER_DAYS_ORGANIC, K_CUSTOMER_DAYS_REFERRED, K_EARNERS,
     K_EXHAUSTED_DAY, K_PAUSED_UNTIL, K_PREMIUM_ADOPTED_SUM, K_PREMIUM_COUNT, K_REFERRED_ACTIVE, K_RESCHEDULED,
-    K_SEEKER_EARNERS, LAG_FIRST_DAY_SHARE, LAG_KIND, LAG_TAIL_P, LAG_VALID_DAYS, LINK_USE, M_LEFT, M_SPENT, M_UNPAID,
-    MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOTIVE_SCALE, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
+    K_SEEKER_EARNERS, LAG_FIRST_DAY_SHARE, LAG_KIND, LAG_TAIL_P, LAG_VALID_DAYS, LINK_RESPONSE, LINK_SHARING_TOP,
+    LINK_USE, M_LEFT, M_SPENT, M_UNPAID, MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOTIVE_SCALE, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
     NO_LAG, NWOM_CONVERSION_PENALTY, NWOM_DAYS, NWOM_ORGANIC_PENALTY, NWOM_RATE, ONBOARDING, ORGANIC_RATE,
     PAID_ON_QUALIFICATION, PIPELINE_LAG, PREMIUM_FADE_DAYS, QUALIFICATION_DAYS, REACH_SHARE, RENEWAL_EVERY, RENEWAL_NOTICE,
     REFEREE_MAX_UPLIFT, REFEREE_REWARD, REFEREE_SHARE_UPLIFT, REFERRED_HAZARD_RATIO, REFERRED_MARGIN_PREMIUM,
-    REMINDERS, REWARD_SCALE, S_ANNOYANCE, S_ASKS, S_CHANNELS, S_CONVERSION, S_NWOM, S_NWOM_ORGANIC, S_ORDER,
-    S_SPONTANEOUS, S_TIMING, SEEKER_HAZARD_RATIO, SEEKER_MARGIN_RATIO, SEEKER_MAX_SHARE, SHARE_DETRACTOR,
+    REMINDERS, REWARD_SCALE, S_ANNOYANCE, S_ASKS, S_CHANNELS, S_CONVERSION, S_LINK_SHARING, S_NWOM, S_NWOM_ORGANIC,
+    S_ORDER, S_SPONTANEOUS, S_TIMING, SEEKER_HAZARD_RATIO, SEEKER_MARGIN_RATIO, SEEKER_MAX_SHARE, SHARE_DETRACTOR,
     SHARE_PASSIVE, SHARE_PROMOTER, SPONTANEOUS_RATE, SPONTANEOUS_TOP, STRONG_TIE_WEIGHT, TIE_STRONG, TIE_WEAK,
     TIMING, TYPE_WEIGHT,
 )
@@ -94,6 +94,21 @@ def referrer_reward(Q, earned, tier_after, tier_amount):
     while tier + 1 < len(tier_after) and tier_after[tier + 1] <= earned:
         tier += 1
     return tier_amount[tier]
+
+
+@compiled_only
+def incentive_effect(P, Q, c, indptr, strong, earned, tier_after, tier_amount, referee_saturation):
+    """incentive_effect · friend_incentive_effect of customer ``c`` deciding to share while a
+    reward is on offer (Engine._incentive_effect): their next reward and their friend's,
+    weighed by the reward's type and their mix of ties."""
+    ss = 0.0  # share of the customer's ties that are strong (Network.strong_share), from the row
+    for slot in range(indptr[c], indptr[c + 1]):
+        ss += strong[slot]
+    ss /= max(indptr[c + 1] - indptr[c], 1)
+    weight = P[TYPE_WEIGHT] * ((1.0 - ss) + ss * P[STRONG_TIE_WEIGHT])
+    reward = referrer_reward(Q, earned, tier_after, tier_amount)
+    return ((1.0 + P[MAX_UPLIFT] * saturation(reward, P[MOTIVE_SCALE]) * weight)
+            * (1.0 + P[REFEREE_SHARE_UPLIFT] * referee_saturation * weight))
 
 
 @compiled_only
@@ -269,27 +284,39 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 if rand.uniform(rs, S_SPONTANEOUS) * top < share_effect[c]:
                     spontaneous[n_spontaneous] = c
                     n_spontaneous += 1
-        row[COL_SPONTANEOUS] = n_spontaneous
+        # a reward adds Poisson(rate · effect · link_response · (incentive − 1)) unprompted shares a
+        # day to a customer who uses their link: by thinning against the largest such rate
+        referee_saturation = saturation(P[REFEREE_REWARD], P[MOTIVE_SCALE])
+        linked = np.empty(0, np.int64)
+        n_linked = 0
+        if program_on and P[LINK_USE] > 0 and P[LINK_SHARING_TOP] > 0 and n_start > 0:
+            top = P[LINK_SHARING_TOP]
+            picks = rand.poisson(rs, S_LINK_SHARING, n_start * top)
+            linked = np.empty(picks, np.int64)
+            for _ in range(picks):
+                c = active[rand.below(rs, S_LINK_SHARING, n_start)]
+                u = rand.uniform(rs, S_LINK_SHARING)
+                if Q[HAS_LINK_DRAW] == 1 and link_draw[c] >= P[LINK_USE]:
+                    continue
+                extra = incentive_effect(P, Q, c, indptr, strong, rewards_earned[c], tier_after, tier_amount,
+                                         referee_saturation) - 1.0
+                if u * top < P[SPONTANEOUS_RATE] * P[LINK_RESPONSE] * share_effect[c] * extra:
+                    linked[n_linked] = c
+                    n_linked += 1
+        row[COL_SPONTANEOUS] = n_spontaneous + n_linked
 
         # ---- share: w = clip(base_share · sat_effect · moment · incentive · friend_incentive · ease · fatigue^k)
-        sharers = np.empty(n_asked + n_spontaneous, np.int64)
-        sharer_tracked = np.empty(n_asked + n_spontaneous, np.bool_)
+        sharers = np.empty(n_asked + n_spontaneous + n_linked, np.int64)
+        sharer_tracked = np.empty(n_asked + n_spontaneous + n_linked, np.bool_)
         n_sharers = 0
-        referee_saturation = saturation(P[REFEREE_REWARD], P[MOTIVE_SCALE])
         pool = qu.reserve(pool, meta, np.int64(n_asked))  # a reminder each at most
         for i in range(n_asked):
             c = asked[i]
             w = P[BASE_SHARE] * segment(satisfaction[c] - lost[c], P[SHARE_PROMOTER], P[SHARE_PASSIVE],
                                         P[SHARE_DETRACTOR]) * P[EASE]
             if program_on:
-                ss = 0.0  # share of the customer's ties that are strong (Network.strong_share), from the row
-                for slot in range(indptr[c], indptr[c + 1]):
-                    ss += strong[slot]
-                ss /= max(indptr[c + 1] - indptr[c], 1)
-                weight = P[TYPE_WEIGHT] * ((1.0 - ss) + ss * P[STRONG_TIE_WEIGHT])
-                reward = referrer_reward(Q, rewards_earned[c], tier_after, tier_amount)
-                w *= 1.0 + P[MAX_UPLIFT] * saturation(reward, P[MOTIVE_SCALE]) * weight
-                w *= 1.0 + P[REFEREE_SHARE_UPLIFT] * referee_saturation * weight
+                w *= incentive_effect(P, Q, c, indptr, strong, rewards_earned[c], tier_after, tier_amount,
+                                      referee_saturation)
             if Q[TIMING] != NEVER_ASK:
                 w *= moment[i] * P[FATIGUE] ** earlier[i]
             else:
@@ -314,6 +341,10 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 sharer_tracked[n_sharers] = True
             else:
                 sharer_tracked[n_sharers] = link_draw[c] < P[LINK_USE]
+            n_sharers += 1
+        for i in range(n_linked):
+            sharers[n_sharers] = linked[i]
+            sharer_tracked[n_sharers] = True
             n_sharers += 1
         row[COL_SHARES] = n_sharers
 

@@ -18,6 +18,7 @@ F_NAMES = (
     "moment_reminder", "tie_weak", "tie_strong", "nwom_rate", "nwom_conversion_penalty",
     "nwom_organic_penalty", "organic_rate", "lag_first_day_share", "lag_tail_p", "daily_margin",
     "referred_margin_premium", "acquisition_cost_organic", "cost_share", "budget_per_month", "motive_scale",
+    "link_response", "link_sharing_top",
 )
 (BASE_SHARE, EASE, TYPE_WEIGHT, STRONG_TIE_WEIGHT, MAX_UPLIFT, REFEREE_MAX_UPLIFT, REFEREE_SHARE_UPLIFT,
  REWARD_SCALE, CREDIBILITY_PENALTY, REFEREE_REWARD, LINK_USE, SPONTANEOUS_RATE, SPONTANEOUS_TOP,
@@ -26,7 +27,7 @@ F_NAMES = (
  MIN_SATISFACTION, REACH_SHARE, FATIGUE, ANNOYANCE, ANNOYANCE_POINTS, MOMENT_FIRST, MOMENT_CAMPAIGN,
  MOMENT_REMINDER, TIE_WEAK, TIE_STRONG, NWOM_RATE, NWOM_CONVERSION_PENALTY, NWOM_ORGANIC_PENALTY,
  ORGANIC_RATE, LAG_FIRST_DAY_SHARE, LAG_TAIL_P, DAILY_MARGIN, REFERRED_MARGIN_PREMIUM,
- ACQUISITION_COST_ORGANIC, COST_SHARE, BUDGET_PER_MONTH, MOTIVE_SCALE) = range(len(F_NAMES))
+ ACQUISITION_COST_ORGANIC, COST_SHARE, BUDGET_PER_MONTH, MOTIVE_SCALE, LINK_RESPONSE, LINK_SHARING_TOP) = range(len(F_NAMES))
 
 # integer parameters (Q)
 I_NAMES = (
@@ -57,11 +58,12 @@ K_NAMES = (
 M_LEFT, M_SPENT, M_UNPAID = 0, 1, 2
 
 # random streams: rows of the xoshiro state, named as rng.STREAM_NAMES
-STREAMS = ("timing", "asks", "spontaneous", "channels", "conversion", "order", "annoyance", "nwom", "nwom_organic")
+STREAMS = ("timing", "asks", "spontaneous", "channels", "conversion", "order", "annoyance", "nwom", "nwom_organic",
+           "link_sharing")
 # numpy integers, not Python ints: numba types a Python-int global as a literal and compiles
 # every random-number function once per stream it is called with (seconds at a first run)
 (S_TIMING, S_ASKS, S_SPONTANEOUS, S_CHANNELS, S_CONVERSION, S_ORDER, S_ANNOYANCE, S_NWOM,
- S_NWOM_ORGANIC) = (np.int64(row) for row in range(len(STREAMS)))
+ S_NWOM_ORGANIC, S_LINK_SHARING) = (np.int64(row) for row in range(len(STREAMS)))
 
 # daily columns
 COL_PROSPECTS = COLUMN_INDEX["prospects"]
