@@ -77,6 +77,18 @@ def run_batch(batch: SweepBatch) -> list[dict]:
     return [run_point(batch, *run) for run in batch.runs]
 
 
+def interrupt_behind(error: BaseException) -> BaseException | None:
+    """The KeyboardInterrupt (or other stop that is no Exception) an error was raised from,
+    if any: what a signal becomes when it arrives inside compiled code."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if not isinstance(error, Exception):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
 def run_point(batch: SweepBatch, run_id: int, point_id: int, values: dict, replicate: int, seed: int) -> dict:
     row: dict[str, Any] = {"run_id": run_id, "point_id": point_id, "replicate": replicate, "seed": seed}
     try:
@@ -86,6 +98,10 @@ def run_point(batch: SweepBatch, run_id: int, point_id: int, values: dict, repli
         metrics = run_replicate(scenario, replicate, seed, baseline=batch.baseline).metrics
         row.update({m: float(metrics.get(m, math.nan)) for m in batch.metrics}, status="ok", error="")
     except Exception as error:  # noqa: BLE001 - a failing run is data, not a crash of the sweep
+        if (stop := interrupt_behind(error)) is not None:
+            # Ctrl-C or SIGTERM landing in compiled code comes back as numba's SystemError ('returned a
+            # result with an exception set'): it stops the sweep, as anywhere else, instead of failing the run
+            raise stop from None
         message = " ".join(str(error).split()) or type(error).__name__
         row.update({m: math.nan for m in batch.metrics}, status="failed", error=f"{type(error).__name__}: {message}"[:2000])
     return row

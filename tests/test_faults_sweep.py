@@ -507,3 +507,31 @@ def test_a_sweep_whose_every_run_failed_exits_non_zero(tmp_path):
     assert result.exit_code == 1, result.output
     assert "every run failed; the first error:" in result.stderr and "initial_customers" in result.stderr
     assert (tmp_path / "out" / "sweep.csv").is_file()   # the failed rows are kept, with their errors
+
+
+def test_an_interrupt_inside_compiled_code_stops_the_sweep_instead_of_failing_a_run(monkeypatch):
+    """Ctrl-C or SIGTERM that lands while numba code runs comes back as a SystemError
+    ('returned a result with an exception set') raised from the KeyboardInterrupt; the
+    serial executor recorded it as a failed run and went on to exit 0, and a resume never
+    retried it. The run now re-raises the interrupt; any other error is still a failed run."""
+    import simulator.sweep as sweep_module
+    from simulator.sweep import SweepBatch, run_point
+
+    def interrupted(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as stop:
+            raise SystemError("CPUDispatcher(<function run_days>) returned a result with an exception set") from stop
+
+    base = {"name": "tiny", "days": 5, "population": {"size": 200, "initial_customers": 5}}
+    batch = SweepBatch(base, "tiny.yaml", None, ("customers_final",), False, ())
+    monkeypatch.setattr(sweep_module, "run_replicate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_point(batch, 0, 0, {}, 0, 7)
+
+    def broken(*args, **kwargs):
+        raise SystemError("something else")
+
+    monkeypatch.setattr(sweep_module, "run_replicate", broken)
+    row = run_point(batch, 0, 0, {}, 0, 7)
+    assert row["status"] == "failed" and row["error"] == "SystemError: something else"
