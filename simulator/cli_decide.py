@@ -235,7 +235,7 @@ def _print_best(result, parameters) -> None:
 def sensitivity(
     scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML (or 'scenario:' in --settings)."),
     designs: list[Path] = typer.Argument(None, help="More designs (scenario YAML files) to decide between; the decision analysis runs with two or more."),
-    uncertain: list[str] = typer.Option([], "--uncertain", help="An assumption and its plausible range: KEY=LO:HI, KEY=LO:HI:log or KEY=a,b,c. Repeatable."),
+    uncertain: list[str] = typer.Option([], "--uncertain", help="An assumption and its plausible range: KEY=LO:HI, KEY=LO:HI:log or KEY=a,b,c. Repeatable. A key some designs lack (a milestone's program.timing.reach_share) moves the designs that have it."),
     metric: list[str] = typer.Option([], "--metric", help="Metric to analyse (repeatable; default: incremental_value). The first one decides between designs."),
     samples: Optional[int] = typer.Option(None, "--samples", help="Sobol base sample, a power of two (default 64): samples x (assumptions + 2) x designs x replicates runs, besides the Morris screening's trajectories x (assumptions + 1) and the tornado's (the progress bar counts them all)."),
     trajectories: Optional[int] = typer.Option(None, "--trajectories", help="Morris trajectories (default 10)."),
@@ -262,7 +262,7 @@ def sensitivity(
     --uncertain word_of_mouth.spontaneous_rate=0.001:0.01 --metric cumulative_profit
     """
     from .decide_settings import load_settings, pick, range_texts
-    from .parameters import check_designs_pair, parse_parameters
+    from .parameters import check_designs_pair, parse_across
     from .report.sensitivity import write_sensitivity
     from .results import check_out_dir, new_results_dir
     from .scenario_io import load_scenario
@@ -280,9 +280,8 @@ def sensitivity(
     others = [load_scenario(p, overrides) for p in design_paths]
     source = str(settings_file) if settings_file is not None and not uncertain else "--uncertain"
     texts = pick(uncertain, range_texts(settings.uncertain))
-    parameters = parse_parameters(texts, base, source=source)
-    for design in others:   # every design must have every uncertain key, with room for its range
-        parse_parameters(texts, design, source=source)
+    # a key of some designs only (a milestone's reach_share) moves those designs and leaves the others as they are
+    parameters = parse_across(texts, [base, *others], source=source)
     check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     chosen = {k: v for k, v in {"samples": pick(samples, settings.samples), "trajectories": pick(trajectories, settings.trajectories),
                                 "replicates": pick(replicates, settings.replicates), "levels": settings.levels,

@@ -103,13 +103,51 @@ def parse_parameter(text: str, base: Scenario, *, source: str = "--vary") -> Par
 
 def parse_parameters(texts: Iterable[str], base: Scenario, *, source: str = "--vary") -> list[Parameter]:
     parameters = [parse_parameter(t, base, source=source) for t in texts]
-    keys = [p.key for p in parameters]
     if not parameters:
         raise ScenarioError("nothing to vary; give at least one KEY=LO:HI (e.g. program.base_share=0.1:0.4)", file=source)
+    return _distinct(parameters, source)
+
+
+def parse_across(texts: Iterable[str], designs: list[Scenario], *, source: str = "--uncertain") -> list[Parameter]:
+    """Parameters read for several designs weighed against each other, where a key may
+    belong to some designs only (a milestone's ``reach_share`` beside an ask at purchase):
+    each is read against the first design that has it, and checked against every design
+    that has it (room for its range); a key no design has is refused as for one design."""
+    parameters = []
+    for text in texts:
+        key = text.partition("=")[0].strip()
+        having = [d for d in designs if applies(d, key)] or designs[:1]  # none: the first design's error
+        parameters.append(parse_parameter(text, having[0], source=source))
+        for design in having[1:]:
+            parse_parameter(text, design, source=source)
+    if not parameters:
+        return parse_parameters([], designs[0], source=source)  # its error: nothing to vary
+    return _distinct(parameters, source)
+
+
+def _distinct(parameters: list[Parameter], source: str) -> list[Parameter]:
+    keys = [p.key for p in parameters]
     if len(set(keys)) < len(keys):
         twice = next(k for k in keys if keys.count(k) > 1)
         raise ScenarioError("the key is given twice; give each key once", file=source, key=twice)
     return parameters
+
+
+def applies(design: Scenario, key: str) -> bool:
+    """Whether ``design`` has ``key`` (a milestone's reach_share is no key of an ask at purchase)."""
+    try:
+        schema_field(design, key)
+    except ScenarioError:
+        return False
+    return True
+
+
+def apply_own(design: Scenario, values: dict[str, Any], parameters: Iterable[Parameter], *,
+              source: str | None = None) -> Scenario:
+    """``design`` with those of ``values`` set that are keys of it (parse_across): a key
+    another design has leaves this one as it is."""
+    mine = [p for p in parameters if p.key in values and applies(design, p.key)]
+    return apply_values(design, {p.key: values[p.key] for p in mine}, parameters=mine, source=source)
 
 
 def _range(raw: str, key: str, number: type | None, source: str) -> Parameter:
@@ -317,7 +355,7 @@ def check_designs_pair(designs: list[Scenario], parameters: Iterable[Parameter],
         return
     parameters = list(parameters)
     values = {p.key: p.from_unit(0.5) for p in parameters}
-    alike = [apply_values(d, values, parameters=parameters, source=source) for d in designs] if values else list(designs)
+    alike = [apply_own(d, values, parameters, source=source) for d in designs] if values else list(designs)
     check_pairable(alike, seed_given=True, sources=sources,
                    remedy="make the designs differ only in the program, or compare them with refsim compare --unpaired")
 

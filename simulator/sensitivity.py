@@ -48,7 +48,7 @@ from SALib.sample import sobol as sobol_sample
 from .config import Scenario
 from .errors import ScenarioError
 from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric
-from .parameters import Parameter, apply_values, check_designs_pair, point_values
+from .parameters import Parameter, apply_own, check_designs_pair, point_values
 from .rng import draw_seed, replicate_seeds, stream_seed
 
 
@@ -176,7 +176,7 @@ def outcomes(designs: Sequence[Scenario], parameters: list[Parameter], units: np
     scenarios, run_seeds = [], []
     for design in designs:
         for row in units:
-            scenario = apply_values(design, point_values(parameters, row), parameters=parameters, source="--uncertain")
+            scenario = apply_own(design, point_values(parameters, row), parameters, source="--uncertain")
             scenarios.extend([scenario] * len(seeds))
             run_seeds.extend(seeds)
     values = evaluate(scenarios, run_seeds, metrics)
@@ -392,7 +392,8 @@ def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: lis
         for p in parameters:
             ends = p.choices if p.kind == "categorical" else (p.from_unit(0.0), p.from_unit(1.0))
             for value in ends:
-                scenario = apply_values(design, {p.key: value}, parameters=[p], source="--uncertain")
+                # a key the design lacks leaves it as it is: its bar is the centre line, run again
+                scenario = apply_own(design, {p.key: value}, [p], source="--uncertain")
                 scenarios.extend([scenario] * len(seeds))
                 run_seeds.extend(seeds)
                 labels.extend([(names[d], p, value)] * len(seeds))

@@ -277,3 +277,38 @@ def test_a_dashboards_roi_cannot_decide_between_designs():
     parameters = parse_parameters(["program.base_share=0.1:0.3"], base, source="--uncertain")
     with pytest.raises(ScenarioError, match="'attributed_roi' is a dashboard's view .* --metric incremental_value"):
         sensitivity(base, parameters, designs=[base, other], metrics=["attributed_roi"])
+
+
+def test_a_key_of_some_designs_only_moves_those_designs():
+    """A milestone's reach_share is no key of an ask at purchase, yet it may be what
+    decides between them: it is read against the design that has it, moves that design
+    only (closed form: the evaluator returns reach_share where the design has it, 0.5
+    where it does not), and the report says which designs it belongs to. A key no
+    design has is still refused in one line."""
+    from simulator.parameters import parse_across
+    from simulator.report.sensitivity import sensitivity_markdown
+
+    def reach(scenarios, seeds, metrics, daily=False):
+        return [{"incremental_value": getattr(s.program.timing, "reach_share", 0.5)} for s in scenarios]
+
+    purchase = tiny().model_copy(update={"name": "purchase"})
+    milestone = Scenario.model_validate({**purchase.model_dump(), "name": "milestone",
+                                         "program": {**purchase.program.model_dump(),
+                                                     "timing": {"kind": "milestone", "reach_share": 0.6}}})
+    uncertain = parse_across(["program.timing.reach_share=0.2:1"], [purchase, milestone])
+    assert uncertain[0].key == "program.timing.reach_share"
+    with pytest.raises(ScenarioError, match="no key 'nope' under program.timing"):
+        parse_across(["program.timing.nope=0:1"], [purchase, milestone])
+    with pytest.raises(ScenarioError, match="reach_share"):   # room for the range in the design that has it
+        parse_across(["program.timing.reach_share=0.2:3"], [purchase, milestone])
+    settings = SensitivitySettings(samples=8, trajectories=2)
+    result = sensitivity(purchase, uncertain, designs=[purchase, milestone], seed=3, evaluate=reach, settings=settings)
+    bars = result.tornado.set_index("design")
+    assert bars.loc["purchase", "at_low"] == bars.loc["purchase", "at_high"] == 0.5
+    assert bars.loc["milestone", "at_low"] == pytest.approx(0.2) and bars.loc["milestone", "at_high"] == pytest.approx(1.0)
+    # milestone is best exactly where its reach_share is above purchase's 0.5: 5/8 of the range
+    shares = result.decision.set_index("design")["probability_best"]
+    assert 0.4 < shares["milestone"] < 0.85 and shares["purchase"] == pytest.approx(1 - shares["milestone"])
+    text = sensitivity_markdown(result, ["incremental_value"], "incremental_value", settings, [],
+                                designs=[purchase, milestone])
+    assert "(a key of milestone only: the other designs are unmoved by it)" in text

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
+from ..parameters import applies
 from ..sensitivity import (IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, explains,
                            tornado_disagreements)
 from .figure import plt, save
@@ -32,7 +33,8 @@ def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Sce
                 atomic_write_csv(path / f"{name}.csv", table)
         figures = [tornado_plot(result, decision_metric, path / "tornado.png"),
                    sobol_plot(result, decision_metric, path / "sobol.png")]
-        atomic_write_text(path / "report.md", sensitivity_markdown(result, metrics, decision_metric, settings, figures))
+        atomic_write_text(path / "report.md", sensitivity_markdown(result, metrics, decision_metric, settings, figures,
+                                                                   designs=designs))
         from ..rng import replicate_seeds
 
         atomic_write_json(path / "manifest.json", manifest(
@@ -113,12 +115,21 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
     return save(fig, path)
 
 
+def _only(key: str, designs, names: list[str]) -> str:
+    """' (a key of A only: the others keep their own)' when some designs lack ``key``."""
+    having = [name for design, name in zip(designs, names) if applies(design, key)]
+    if not designs or len(having) == len(names):
+        return ""
+    return f" (a key of {', '.join(having)} only: the other designs are unmoved by it)"
+
+
 def _v(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision_metric: str,
-                         settings: SensitivitySettings, figures: list[Path]) -> str:
+                         settings: SensitivitySettings, figures: list[Path], designs=()) -> str:
+    """report.md; ``designs``, the scenarios of ``result.designs``, say which keys some lack."""
     d = len(result.parameters)
     lines = [
         f"# Sensitivity of {', '.join(result.designs)}",
@@ -130,7 +141,8 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         f"averaged over {_tornado_runs(result)} replicate seed(s).",
         "",
         "| assumption | range |", "|---|---|",
-        *[f"| {p.key} | {p.describe().split(' in ', 1)[1]} |" for p in result.parameters],
+        *[f"| {p.key} | {p.describe().split(' in ', 1)[1]}{_only(p.key, designs, result.designs)} |"
+          for p in result.parameters],
         "",
     ]
     if result.decision is not None:
