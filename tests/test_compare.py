@@ -225,7 +225,12 @@ def test_the_report_opens_with_the_design_that_adds_the_most_value(tmp_path):
     best = values.mean().idxmax()
     share = (values.idxmax(axis=1) == best).mean()
     paragraph = (out / "report.md").read_text().split("\n\n")[1]
-    assert paragraph.startswith(f"**{best} adds the most value**"), paragraph
+    # crowned only when the paired 95% interval against the runner-up excludes 0 (t, 4 df)
+    runner_up = values.mean().drop(best).idxmax()
+    diff = values[best] - values[runner_up]
+    sure = diff.mean() - stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / math.sqrt(len(diff)) > 0
+    assert paragraph.startswith(f"**{best} adds the most value**" if sure else
+                                f"**{best} leads on value, not told apart from {runner_up}**"), paragraph
     assert f"best in {share:.0%} of the 5 replicates" in paragraph
     assert "Its budget never ran out" in paragraph and ("pays back" in paragraph or "does not pay back" in paragraph)
     table = pd.read_csv(out / "comparison.csv").set_index(["design", "metric"])
@@ -497,7 +502,20 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     credit = small(name="credit", program={"incentive": {**single, "reward_type": "credit"}})
     note = assumption_note(wrap(cash, credit))
     assert "cash 100%, credit 40%" in note and "--uncertain program.cost_shares.credit=0.2:1" in note
-    assert assumption_note(wrap(credit, small(name="credit-30", program={"incentive": {**single, "referrer_reward": 30}}))) == ""
+    assert assumption_note(wrap(credit, small(name="credit-2", program={"incentive": {**single, "reward_type": "credit"}}))) == ""
+    # the referrer's reward differs: the ranking rests on how much it moves link users' unprompted sharing
+    note = assumption_note(wrap(credit, small(name="credit-30", program={"incentive": {**single, "referrer_reward": 30}})))
+    assert "different rewards (credit 20, credit-30 30)" in note and "`link_response` 1, where 1 is as much" in note
+    assert "--uncertain program.link_response=0:1" in note and "cost" not in note
+    # reminders: what a reminder does is assumed (the annoyance decided 'reminders win, sure at 95%')
+    p0, p3 = (small(name=f"p{n}", program={"timing": {"kind": "at_purchase", "reminders": {"count": n}}}) for n in (0, 3))
+    note = assumption_note(wrap(p0, p3))
+    assert "different numbers of reminders (p0 0, p3 3)" in note and "`annoyance` (0.05)" in note
+    assert "--uncertain program.timing.reminders.annoyance=0:0.3" in note and "moment" not in note
+    # a milestone reaches only the customers who reach it: reach_share, testable on the milestone design alone
+    note = assumption_note(wrap(small(name="at-purchase", program={"timing": {"kind": "at_purchase"}}), milestone))
+    assert "`reach_share` 0.6, an assumption about your product" in note
+    assert "--uncertain program.timing.reach_share=0.3:1" in note
 
 
 def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
@@ -559,7 +577,9 @@ def test_two_designs_that_tie_are_said_to_tie():
     alone = compare([design(10, "ten"), design(20, "twenty")], replicates=3, seed=5, workers=1)
     decision = decide(alone)
     assert not decision.tied_with and decision.share_level == 0
-    assert "adds the most value" in decision_paragraph(alone, decision)[0]
+    sure = decision.diff_ci_low > 0
+    assert ("adds the most value" in decision_paragraph(alone, decision)[0]) == sure
+    assert ("not told apart from" in decision_paragraph(alone, decision)[0]) == (not sure)
 
 
 def test_a_tie_names_every_design_in_it_with_its_own_share():
@@ -635,3 +655,36 @@ def test_a_difference_too_small_to_pin_down_is_said_so_not_given_millions_of_rep
     comparison = SimpleNamespace(designs=designs, table=table, seeds=[1, 2, 3, 4], paired=True, precision=0.05)
     text = winners(comparison)[0]
     assert "more than 10,000 replicates would be needed: it is too small next to the spread of the runs" in text, text
+
+
+def test_the_compare_plots_keep_each_designs_colour_and_say_what_they_leave_out(monkeypatch):
+    """The ROI histogram dropped a design with no rewards (no ROI) and gave its colour to
+    the next, so orange was one design there and another in incremental_value.png; a
+    payback day marked for a design that paid back in half the replicates read as its
+    own. Colours now follow each design's place in the list, a design left out is named
+    in the legend, and a payback day paid back in fewer than all replicates says in how many."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from simulator.report import plots
+
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    runs = pd.DataFrame({"scenario": ["none"] * 4 + ["ten"] * 4 + ["forty"] * 4,
+                         "attributed_roi": [np.nan] * 4 + [1.0, 2.0, 3.0, 2.5, 0.5, 0.7, 0.9, 0.6]})
+    plots.distribution(runs, "attributed_roi", Path("roi.png"))
+    handles, labels = drawn[-1].axes[0].get_legend_handles_labels()
+    assert labels == ["none: undefined in every replicate", "ten", "forty"]
+    from matplotlib.colors import to_rgb
+
+    colour = {label: to_rgb(h.get_color() if hasattr(h, "get_color") else h.get_facecolor())
+              for h, label in zip(handles, labels)}
+    assert colour["ten"] == to_rgb("C1") and colour["forty"] == to_rgb("C2")
+    series = pd.DataFrame({"day": [0, 1, 2] * 2, "replicate": [0] * 3 + [1] * 3, "cumulative_profit": [0.0, 5, 9, 0, -5, -9]})
+    twin = series.assign(cumulative_profit=0.0)
+    plots.incremental_value({"forty": (series, twin)}, Path("value.png"), payback={"forty": 1.0},
+                            paid_back={"forty": 0.5}, colors={"forty": "C2"})
+    ax = drawn[-1].axes[0]
+    assert [t.get_text() for t in ax.texts] == ["payback day 1 (50% of replicates)"]
+    assert to_rgb(ax.lines[0].get_color()) == to_rgb("C2")

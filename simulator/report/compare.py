@@ -39,7 +39,11 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime,
         if all(d.baseline_timeseries is not None for d in designs):
             figures.insert(0, incremental_value_plot(designs, path / "incremental_value.png"))
         if comparison.paired:
-            figures.append(plots.paired_intervals(comparison.table, path / "paired_vs_unpaired.png"))
+            from ..cli import console_metrics   # the console's few metrics: five designs of 18 each made 90 rows
+
+            table = comparison.table
+            figures.append(plots.paired_intervals(table[table["metric"].isin(console_metrics(table))],
+                                                  path / "paired_vs_unpaired.png"))
         atomic_write_text(path / "report.md", comparison_markdown(comparison, figures))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[d.scenario for d in designs], seeds={d.scenario.name: d.seeds for d in designs},
@@ -54,12 +58,15 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime,
 def incremental_value_plot(designs: list[Results], path: Path) -> Path:
     """Each design minus its no-program twin over time, its median payback day marked
     (designs without a program are their own twin and are left out)."""
+    colors = {d.scenario.name: f"C{i % 10}" for i, d in enumerate(designs)}   # as in the folder's other plots
     designs = [d for d in designs if has_program(d.scenario)] or designs
     return plots.incremental_value({d.scenario.name: (d.timeseries, d.baseline_timeseries) for d in designs}, path,
                                    payback={d.scenario.name: median_day(d.runs["payback_day"]) if "payback_day" in d.runs.columns
                                             else math.nan for d in designs},
+                                   paid_back={d.scenario.name: float(np.isfinite(d.runs["payback_day"].to_numpy(float)).mean())
+                                              for d in designs if "payback_day" in d.runs.columns},
                                    final={d.scenario.name: float(d.runs["incremental_value"].mean())
-                                          for d in designs if "incremental_value" in d.runs.columns})
+                                          for d in designs if "incremental_value" in d.runs.columns}, colors=colors)
 
 
 def decision_paragraph(comparison: Comparison, decision: Decision | None) -> list[str]:
@@ -72,6 +79,11 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         if decision.metric == "incremental_value" else \
         f"{horizon_profit(days)} (the twins were not run, so incremental value is not known: rerun with --baseline)"
     subject = f"{decision.best} " + ("adds the most value" if decision.metric == "incremental_value" else "has the highest profit")
+    sure = math.isfinite(decision.diff_ci_low) and decision.diff_ci_low > 0
+    if decision.runner_up is not None and not sure and not decision.tied_with:
+        # 'X adds the most value', in bold, read as a verdict where X was best in a third of the replicates
+        subject = (f"{decision.best} leads on " + ("value" if decision.metric == "incremental_value" else "profit")
+                   + f", not told apart from {decision.runner_up}")
     if decision.tied_with:   # the first listed was named best: say the tie instead, naming every design in it
         *first, last = [decision.best, *decision.tied_with]
         subject = (f"{', '.join(first)} and {last} tie for the "
@@ -95,7 +107,6 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         best = next(d for d in comparison.designs if d.scenario.name == decision.best)
         text += value_split(best.runs, days)
     if decision.runner_up is not None:
-        sure = math.isfinite(decision.diff_ci_low) and decision.diff_ci_low > 0
         kind = "paired" if comparison.paired else "unpaired"
         text += (f" Against the runner-up {decision.runner_up}: {fmt(decision.diff_mean)}, {kind} 95% interval "
                  f"{interval_text(decision.diff_ci_low, decision.diff_ci_high)}"
@@ -220,6 +231,34 @@ def assumption_note(designs) -> str:
                      f"moment ({sizes}; `program.moment_effect`, sizes that are assumptions: docs/model.md)")
         top = max(kinds, key=lambda kind: getattr(effect, fields[kind], 1.0))
         tests.append(f"`--uncertain program.moment_effect.{fields[top]}=1:{max(2.0, 1.5 * getattr(effect, fields[top], 1.0)):g}`")
+        milestone = next((s.program.timing for s in timed if s.program.timing.kind == "milestone"), None)
+        if milestone is not None:
+            notes.append(f"a milestone is asked only of the customers who reach it (`reach_share` "
+                         f"{milestone.reach_share:g}, an assumption about your product) and score at least "
+                         f"`min_satisfaction` ({milestone.min_satisfaction:g}): how many reach it can decide more "
+                         f"than the moment's size")
+            tests.append(f"`--uncertain program.timing.reach_share={min(0.3, milestone.reach_share):g}:1`")
+    asking = [s for s in timed if s.program.timing.kind != "never"]
+    reminders = {s.name: getattr(s.program.timing, "reminders", None) for s in asking}
+    counts = {name: r.count if r is not None else 0 for name, r in reminders.items()}
+    if len(set(counts.values())) > 1:
+        sent = next(r for r in reminders.values() if r is not None and r.count > 0)
+        listed = ", ".join(f"{name} {count}" for name, count in counts.items())
+        notes.append(f"they send different numbers of reminders ({listed}), and what a reminder does is assumed: it "
+                     f"the k-th moves fatigue^k times a first ask's sharing (`fatigue` {sent.fatigue:g}) and annoys with "
+                     f"probability `annoyance` ({sent.annoyance:g}), which costs {sent.annoyance_points:g} points of "
+                     f"satisfaction for good (sizes that are assumptions)")
+        if all(r is not None for r in reminders.values()):
+            tests.append(f"`--uncertain program.timing.reminders.annoyance=0:{max(0.3, 2 * sent.annoyance):g}`")
+    offers = {s.name: _first_referrer_reward(s.program.incentive) for s in timed}
+    if len(set(offers.values())) > 1:
+        response = max(s.program.link_response for s in timed)
+        listed = ", ".join(f"{name} {offer:g}" for name, offer in offers.items())
+        notes.append(f"they offer the referrer different rewards ({listed}), and a reward is assumed to move customers "
+                     f"who share unprompted through their link (`link_response` {response:g}, where 1 is as much as an "
+                     f"asked customer; at 0 a reward moves asked sharing only, and a referrer's reward buys far less: "
+                     f"docs/model.md)")
+        tests.append("`--uncertain program.link_response=0:1`")
     rewarded = [s for s in timed if getattr(s.program.incentive, "reward_type", None) is not None]
     shares = dict.fromkeys((s.program.incentive.reward_type, s.program.cost_share()) for s in rewarded)
     if len({share for _, share in shares}) > 1:
@@ -243,6 +282,14 @@ def assumption_note(designs) -> str:
         return ""
     return ("The ranking rests on what the model is told here: " + "; ".join(notes) + ". Test them with "
             "`refsim sensitivity` (" + ", ".join(tests) + ") before trusting it.")
+
+
+def _first_referrer_reward(incentive) -> float:
+    """The reward a referrer is offered for a first referral (0 without an incentive)."""
+    if getattr(incentive, "kind", "none") == "none":
+        return 0.0
+    tiers = getattr(incentive, "tiers", None)
+    return float(tiers[0].referrer_reward if tiers else incentive.referrer_reward)
 
 
 def world_note(designs) -> str:

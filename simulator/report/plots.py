@@ -82,25 +82,31 @@ def cumulative_profit(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
 
 
 def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], path: Path, *,
-                      payback: dict[str, float] | None = None, final: dict[str, float] | None = None) -> Path:
+                      payback: dict[str, float] | None = None, final: dict[str, float] | None = None,
+                      paid_back: dict[str, float] | None = None, colors: dict[str, str] | None = None) -> Path:
     """Program minus its no-program twin, replicate by replicate on the same seed:
     cumulative profit to date (mean line, 5–95% band of the paired differences), the
-    payback day marked, and the final incremental value (profit + customer equity − rewards owed + pipeline)
-    as a dot on the last day. ``designs`` maps a name to (timeseries, twin timeseries)."""
+    payback day marked (with ``paid_back``, the share of replicates that pay back, when
+    not all), and the final incremental value (profit + customer equity − rewards owed +
+    pipeline) as a dot on the last day. ``designs`` maps a name to (timeseries, twin
+    timeseries); ``colors`` a name to its colour."""
     fig, ax = plt.subplots(figsize=(7, 4))
     for i, (name, (series, twin)) in enumerate(designs.items()):
         program = series.pivot(index="day", columns="replicate", values="cumulative_profit")
         baseline = twin.pivot(index="day", columns="replicate", values="cumulative_profit")
         gap = program - baseline[program.columns]
         mean = gap.mean(axis=1)
-        line, = ax.plot(mean.index, mean.values, label=name)
+        line, = ax.plot(mean.index, mean.values, label=name, **({"color": colors[name]} if colors else {}))
         if gap.shape[1] > 1:
             ax.fill_between(mean.index, gap.quantile(0.05, axis=1).values, gap.quantile(0.95, axis=1).values, alpha=0.2,
                             color=line.get_color())
         day = (payback or {}).get(name)
         if day is not None and np.isfinite(day):
             ax.axvline(day, color=line.get_color(), ls="--", lw=1)
-            ax.annotate(f"payback day {day:.0f}", (day, 0), textcoords="offset points", xytext=(3, 6 + 10 * i), fontsize=7,
+            share = (paid_back or {}).get(name, 1.0)
+            # a median over the replicates that pay back: 'payback day 334' read as the design's, paid back in half
+            label = f"payback day {day:.0f}" + (f" ({share:.0%} of replicates)" if share < 1 else "")
+            ax.annotate(label, (day, 0), textcoords="offset points", xytext=(3, 6 + 10 * i), fontsize=7,
                         color=line.get_color())
         value = (final or {}).get(name)
         if value is not None and np.isfinite(value):
@@ -138,15 +144,21 @@ def k_by_month(table: pd.DataFrame, path: Path) -> Path:
 
 
 def distribution(runs: pd.DataFrame, metric: str, path: Path, title: str | None = None) -> Path:
-    """Histogram of one metric over replicates, one colour per design."""
+    """Histogram of one metric over replicates, one colour per design: the design's place
+    in the list, as in the other plots of the folder, and a design undefined in every
+    replicate (an ROI without rewards) named in the legend rather than left out."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    for name, group in runs.groupby("scenario", sort=False):
+    drawn = False
+    for i, (name, group) in enumerate(runs.groupby("scenario", sort=False)):
         values = group[metric].to_numpy(dtype=float)
         values = values[np.isfinite(values)]
         if len(values):
-            ax.hist(values, bins=min(30, max(5, len(values) // 2)), alpha=0.5, label=name)
+            ax.hist(values, bins=min(30, max(5, len(values) // 2)), alpha=0.5, label=name, color=f"C{i % 10}")
+            drawn = True
+        else:
+            ax.plot([], [], color=f"C{i % 10}", label=f"{name}: undefined in every replicate")
     ax.set(xlabel=metric, ylabel="replicates", title=title or f"{metric} over replicates")
-    if ax.get_legend_handles_labels()[0]:
+    if drawn:
         ax.legend(fontsize=8)
     else:  # undefined in every replicate (a payback never reached): say so rather than draw an empty frame
         ax.text(0.5, 0.5, f"{metric} is undefined in every replicate", transform=ax.transAxes, ha="center", va="center")
