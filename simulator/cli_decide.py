@@ -157,7 +157,7 @@ def optimize(
         study_seed = int(state["optimize_seed"])
         total = trial_count(study_settings, parameters)
         if total < study_settings.trials:
-            out.print(f"{total} trials: every key is categorical and there are {total} designs; more would repeat them "
+            out.print(f"{total} trials: every key takes a few values and there are {total} designs; more would repeat them "
                       f"on the same seeds", markup=False)
         done = _trials_done(folder)
         if done:
@@ -202,7 +202,7 @@ def _trials_done(folder: Path) -> int:
 
 def _print_best(result, parameters) -> None:
     from .report import fmt
-    from .report.optimize import spend_cap_note, tie_note, untried_choices
+    from .report.optimize import budget_bound_note, spend_cap_note, tie_note, untried_choices
 
     if result.best is None:
         out.print("no trial completed; see the error column of trials.csv", markup=False)
@@ -214,12 +214,13 @@ def _print_best(result, parameters) -> None:
     for row in table.to_dict("records"):
         # a budget's day is counted where it happened: '(0 fresh seeds)' read as if none had run
         seeds = (f"ran out in {row['n']} of {runs} fresh seeds" if row["metric"] == "budget_exhausted_day"
+                 else f"paid back in {row['n']} of {runs} fresh seeds" if row["metric"] == "payback_day"
                  else f"{row['n']} fresh seeds")
         out.print(f"  {row['metric']:<22} {fmt(row['mean']):>12}   95% CI {fmt(row['ci_low'])} – {fmt(row['ci_high'])}"
                   f"  ({seeds})", markup=False)
     if result.constraints and not result.feasible:
         out.print("  warning: no candidate kept every constraint on fresh seeds (see report.md)", markup=False)
-    for note in (tie_note(result), spend_cap_note(result)):
+    for note in (tie_note(result), spend_cap_note(result), budget_bound_note(result)):
         if note:
             out.print(f"  note: {note}", markup=False)
     for key, choices in untried_choices(result.trials, parameters).items():

@@ -249,23 +249,31 @@ class Search:
         else:
             sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=self.settings.startup_trials, constraints_func=constraints)
             start = self.settings.startup_trials
-        fixed = self.covering(number) if number < start else {}
+        count = design_count(self.parameters)
+        # few enough designs for the trials to try each once: every trial is the next design, no repeats
+        every = count is not None and count <= self.settings.trials
+        fixed = self.covering(number, every) if number < start or every else {}
         if not fixed:
             return sampler
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             return optuna.samplers.PartialFixedSampler(fixed, sampler)
 
-    def covering(self, number: int) -> dict[str, Any]:
+    def covering(self, number: int, every: bool = False) -> dict[str, Any]:
         """The categorical values startup trial ``number`` takes: a mixed-radix count over
         the categorical parameters (the first one fastest), so that the random start tries
         every choice of each as early as it can instead of drawing them (three draws of
-        three kinds miss one kind more often than not). The other parameters stay random."""
+        three kinds miss one kind more often than not). The other parameters stay random.
+        With ``every`` (the trials can try every design), the count runs over every
+        parameter's values, short integer ranges included, and trial ``number`` is design
+        ``number``: TPE repeated designs of a space of 8 and left one untried."""
         fixed, stride = {}, 1
-        for key, dist in self.distributions.items():
-            if isinstance(dist, optuna.distributions.CategoricalDistribution):
-                fixed[key] = dist.choices[(number // stride) % len(dist.choices)]
-                stride *= len(dist.choices)
+        for parameter in self.parameters:
+            choices = choices_of(parameter) if every else (
+                list(parameter.choices) if parameter.kind == "categorical" else None)
+            if choices is not None:
+                fixed[parameter.key] = choices[(number // stride) % len(choices)]
+                stride *= len(choices)
         return fixed
 
     # ----------------------------------------------------------------------- one batch
@@ -387,12 +395,17 @@ class Search:
         return list(ordered.sort_values(["_safe", "_score", "trial"])["trial"])
 
     def confirm(self, study: optuna.Study, number: int) -> pd.DataFrame:
-        """The candidate re-run on fresh seeds: every objective and constraint metric, and
+        """The candidate re-run on fresh seeds: every objective and constraint metric (with
+        incremental_value, the horizon's incremental profit and payback day too), and
         with a total budget the day it ran out (``n``: the runs in which it did), the
         rewards earned beyond it and the reward spend (how much of it was used; a monthly
         allowance alone runs out on no day)."""
         scenario = apply_values(self.base, study.trials[number].params, parameters=self.parameters)
         metrics = list(self.metrics)
+        if "incremental_value" in metrics:
+            # the value counts the equity of customers still active at the horizon: what the year's cash did
+            # (a winner valued at $48k was $6k down in cash, which only a compare showed)
+            metrics += [m for m in ("incremental_profit", "payback_day") if m not in metrics]
         if getattr(scenario.program.incentive, "budget", None) is not None:
             metrics += [m for m in ("budget_exhausted_day", "rewards_unpaid", "reward_cost") if m not in metrics]
         values = self.evaluate([scenario] * len(self.fresh_seeds), self.fresh_seeds, metrics)
@@ -434,13 +447,35 @@ class Search:
         return pd.DataFrame(rows)
 
 
+#: An integer key with at most this many values counts as a few choices (trial_count).
+FEW_VALUES = 50
+
+
+def choices_of(parameter: Parameter) -> list | None:
+    """The values a key can take when they are few: a categorical key's choices, or an
+    integer range of at most FEW_VALUES values; None otherwise."""
+    if parameter.kind == "categorical":
+        return list(parameter.choices)
+    if parameter.kind == "int" and parameter.high - parameter.low < FEW_VALUES:
+        return list(range(int(parameter.low), int(parameter.high) + 1))
+    return None
+
+
+def design_count(parameters: Sequence[Parameter]) -> int | None:
+    """The number of distinct designs when every key takes a few values, else None."""
+    choices = [choices_of(p) for p in parameters]
+    if not parameters or any(c is None for c in choices):
+        return None
+    return math.prod(len(c) for c in choices)
+
+
 def trial_count(settings: OptimizeSettings, parameters: Sequence[Parameter]) -> int:
     """The trials the study runs: ``settings.trials``, but no more than the distinct designs
-    when every key is categorical (the start counts through them all; a further trial
-    would repeat one on the same seeds, and learn nothing)."""
-    if parameters and all(p.kind == "categorical" for p in parameters):
-        return min(settings.trials, math.prod(len(p.choices) for p in parameters))
-    return settings.trials
+    when every key takes a few values (categorical, or a short integer range): the trials
+    then count through the designs (Search.covering), and a further trial would repeat
+    one on the same seeds, and learn nothing."""
+    count = design_count(parameters)
+    return min(settings.trials, count) if count is not None else settings.trials
 
 
 def constraint_values(trial: optuna.trial.FrozenTrial) -> list[float]:

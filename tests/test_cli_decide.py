@@ -132,8 +132,8 @@ def test_optimize_says_when_a_choice_was_never_tried_and_lists_each_choices_best
     assert "never tried" not in enough.stdout and "Not every choice" not in (tmp_path / "enough" / "report.md").read_text()
     # with only categorical keys a trial past the 3 designs would repeat one on the same seeds: 6 asked, 3 run
     more = ok(*base, "--trials", "6", "--out", tmp_path / "more")
-    assert "3 trials: every key is categorical and there are 3 designs" in more.stdout
-    assert "(6 were asked for: every key is categorical and there are only 3 designs" in (tmp_path / "more" / "report.md").read_text()
+    assert "3 trials: every key takes a few values and there are 3 designs" in more.stdout
+    assert "(6 were asked for: every key takes a few values and there are only 3 designs" in (tmp_path / "more" / "report.md").read_text()
     assert sorted(pd.read_csv(tmp_path / "more" / "trials.csv")["program.timing.kind"]) == \
         ["at_purchase", "milestone", "onboarding"]
 
@@ -388,6 +388,10 @@ def test_a_trial_level_with_the_winner_is_named_and_leading_trials_come_in_the_w
                            "first 2 replicates"), note
     assert "4" not in note   # level on value, but it spent 290 where trial 1 spent 200
     assert tie_note(SimpleNamespace(**{**vars(result), "best_trial": 2})) == ""
+    # the same values as the winner: the same design proposed again, not values that made no difference
+    again = SimpleNamespace(**{**vars(result), "best": {REWARD: 9.0}, "trials": trials.assign(**{REWARD: [5.0, 9.0, 20.0, 9.0, 30.0]})})
+    assert tie_note(again) == ("Trial 3 repeated trial 1's design on the same seeds (the search proposed it again), so it "
+                               "added nothing."), tie_note(again)
     rows = [line.split("|")[1].strip() for line in _top_trials(result, [SimpleNamespace(key=REWARD)])[2:]]
     assert rows == ["3", "1", "4", "0", "2"]
     assert _top_trials(result, [SimpleNamespace(key=REWARD)])[-1].endswith("| on the mean only |")
@@ -505,3 +509,55 @@ def test_the_tie_note_reads_level_trials_on_the_first_rung_alone():
     assert "`reward_cost<=250` holds on the mean" in spend_cap_note(result)
     broke = SimpleNamespace(**{**vars(result), "confirmation": result.confirmation.assign(mean=[260.0, 5.0])})
     assert spend_cap_note(broke) == ""
+
+
+def test_a_spend_cap_at_or_above_the_budget_is_said_to_rule_nothing_out():
+    """`--constraint reward_cost<=5000` on designs with a $5,000 budget always held (the
+    budget stops the spend there), and 'It keeps every constraint' hid that the winner's
+    budget ran out on day 64 with its rewards ending there. The note says the cap cannot
+    fail, when the budget ran out, and how to keep designs whose budget lasts; a cap
+    below the budget, or a budget the search varies, can bind and gets no note."""
+    from types import SimpleNamespace
+
+    from simulator.optimize import Constraint, Objective
+    from simulator.report.optimize import budget_bound_note
+
+    from .conftest import small
+
+    capped = small(program={"incentive": {"kind": "double_sided", "budget": 5000}})
+    confirmation = pd.DataFrame({"trial": [4, 4, 4], "metric": ["incremental_value", "budget_exhausted_day", "rewards_unpaid"],
+                                 "mean": [900.0, 63.6, 3838.0], "n": [20, 20, 20]})
+    result = SimpleNamespace(best_scenario=capped, best={REWARD: 50.7}, best_trial=4, confirmation=confirmation,
+                             objectives=[Objective("incremental_value", "maximize")],
+                             constraints=[Constraint("reward_cost", "<=", 5000.0)])
+    note = budget_bound_note(result)
+    assert note.startswith("`reward_cost<=5000` cannot fail: the total budget (5,000) stops the reward spend there"), note
+    assert "ran out on day 64 on average, in 20 of 20 fresh-seed runs" in note and "its rewards and asks end" in note
+    assert "--constraint rewards_unpaid<=0" in note
+    assert budget_bound_note(SimpleNamespace(**{**vars(result), "constraints": [Constraint("reward_cost", "<=", 4000.0)]})) == ""
+    assert budget_bound_note(SimpleNamespace(**{**vars(result), "best": {"program.incentive.budget": 5000}})) == ""
+    unbudgeted = small(program={"incentive": {"kind": "double_sided"}})
+    assert budget_bound_note(SimpleNamespace(**{**vars(result), "best_scenario": unbudgeted})) == ""
+
+
+def test_the_winners_cash_within_the_horizon_is_said_beside_its_value():
+    """A winner valued at $48k (customer equity at the horizon included) was $6,165 down
+    in cash over the year and never paid back, which only `refsim compare` showed. The
+    re-run on fresh seeds now measures incremental_profit and payback_day with
+    incremental_value, and the report says them."""
+    from simulator.report.optimize import _horizon_lines
+
+    def confirmation(profit, payback_runs):
+        return pd.DataFrame({"metric": ["incremental_value", "incremental_profit", "payback_day"],
+                             "mean": [48_500.0, profit, 200.0 if payback_runs else float("nan")],
+                             "ci_low": [40_000.0, profit - 1000, 150.0], "ci_high": [57_000.0, profit + 1000, 250.0],
+                             "n": [10, 10, payback_runs]})
+
+    text = _horizon_lines(confirmation(-6165.0, 0), 10, 365)[1]
+    assert text.startswith("Within the 365-day horizon its incremental profit (cash, against no program) is -6,165 "
+                           "(95% interval -7,165 – -5,165), and it does not pay back within the horizon in any of the 10 "
+                           "runs: the rest of its value is the equity"), text
+    text = _horizon_lines(confirmation(4000.0, 10), 10, 365)[1]
+    assert "pays back (cumulative incremental profit stays ≥ 0) from day 200 on average, in 10 of the 10 runs." in text
+    assert "the rest of its value" not in text
+    assert _horizon_lines(confirmation(1.0, 1).iloc[:1], 10, 365) == []   # no twins: nothing to say

@@ -73,6 +73,27 @@ def test_the_random_start_tries_every_categorical_choice_first(two):
     assert trials["program.base_share"].nunique() == 6
 
 
+def test_a_space_of_few_designs_is_tried_design_by_design():
+    """Two timing kinds × reminders 0..3 are 8 designs: 12 trials asked for ran 12, five
+    of them repeats of one design on the same seeds, and (milestone, 1 reminder) was never
+    tried. Every key taking a few values (an integer range counts), the trials now stop
+    at the 8 designs and try each once, past TPE's start too."""
+    from simulator.optimize import design_count, trial_count
+
+    base = small()
+    parameters = parse_parameters(["program.timing.kind=at_purchase,milestone", "program.timing.reminders.count=0:3"],
+                                  base)
+    settings = OptimizeSettings(trials=12, replicates=2, max_replicates=2, batch=3, startup_trials=4)
+    assert design_count(parameters) == 8 and trial_count(settings, parameters) == 8
+    result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=3,
+                      evaluate=closed_form, settings=settings)
+    designs = list(zip(result.trials["program.timing.kind"], result.trials["program.timing.reminders.count"]))
+    assert sorted(designs) == [(k, c) for k in ("at_purchase", "milestone") for c in range(4)]
+    # a long integer range is no few choices: the trials asked for run, the start counts the categorical key only
+    wide = parse_parameters(["program.timing.kind=at_purchase,milestone", "program.timing.delay_days=0:90"], base)
+    assert design_count(wide) is None and trial_count(settings, wide) == 12
+
+
 def test_a_constrained_optimum_sits_on_the_constraint_and_the_rerun_keeps_it():
     # cost = 100 x, value peaks at x = 0.37: under cost <= 25 the best is x = 0.25
     base = small()

@@ -149,6 +149,29 @@ def spend_cap_note(result: OptimizeResult) -> str:
             f"the outcome){levers}.")
 
 
+def budget_bound_note(result: OptimizeResult) -> str:
+    """A cap on reward_cost at or above the winner's total budget rules nothing out: the
+    budget stops the spend there. 'It keeps every constraint' then hid that the winner's
+    budget ran out on day 64 of 365, its rewards ending there with $3,838 earned unpaid."""
+    incentive = getattr(getattr(result.best_scenario, "program", None), "incentive", None)
+    budget = getattr(incentive, "budget", None)
+    if budget is None or "program.incentive.budget" in (result.best or {}):
+        return ""   # no budget, or one the search varies (a cap below some of its values binds)
+    caps = [c for c in result.constraints if c.op == "<=" and c.metric == "reward_cost" and c.limit >= budget]
+    if not caps:
+        return ""
+    confirmation = result.confirmation
+    row = confirmation[(confirmation["trial"] == result.best_trial) & (confirmation["metric"] == "budget_exhausted_day")]
+    ran_out = int(row["n"].iloc[0]) if len(row) else 0
+    runs = int(confirmation.loc[confirmation["trial"] == result.best_trial, "n"].max()) if len(confirmation) else 0
+    ends = ("its rewards end" if incentive.on_budget_exhausted == "rewards_only" else "its rewards and asks end")
+    when = (f"; the winner's ran out on day {row['mean'].iloc[0]:.0f} on average, in {ran_out} of {runs} fresh-seed runs"
+            if ran_out else "")
+    return (f"`{caps[0]}` cannot fail: the total budget ({budget:,.0f}) stops the reward spend there, so it rules no "
+            f"design out. A design that spends its budget early is limited by the day it runs out, when {ends}{when}. "
+            f"To keep only designs whose budget lasts the horizon, add `--constraint rewards_unpaid<=0`.")
+
+
 def _value(value) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
@@ -249,6 +272,24 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
                    "and nobody is asked either (`on_budget_exhausted: end_program`).") + beyond]
 
 
+def _horizon_lines(confirmation, runs: int, days: int) -> list[str]:
+    """The winner's cash within the horizon, beside a value that counts the equity of the
+    customers still active at its end: a winner valued at $48k was $6k down in cash over
+    the year, which only `refsim compare` showed."""
+    rows = confirmation.set_index("metric")
+    if "incremental_profit" not in rows.index or "payback_day" not in rows.index:
+        return []
+    profit, payback = rows.loc["incremental_profit"], rows.loc["payback_day"]
+    paid_back = int(payback["n"])
+    when = (f"it does not pay back within the horizon in any of the {runs} runs" if paid_back == 0 else
+            f"it pays back (cumulative incremental profit stays ≥ 0) from day {payback['mean']:.0f} on average, in "
+            f"{paid_back} of the {runs} runs")
+    rest = (": the rest of its value is the equity of the customers still active at the end, which rests on how long "
+            "they stay (`churn`)" if paid_back < runs or profit["mean"] < 0 else "")
+    return ["", f"Within the {days}-day horizon its incremental profit (cash, against no program) is "
+                f"{fmt(profit['mean'])} (95% interval {fmt(profit['ci_low'])} – {fmt(profit['ci_high'])}), and {when}{rest}."]
+
+
 def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[Parameter], settings: OptimizeSettings,
                       figures: list[Path]) -> str:
     trials = result.trials
@@ -259,7 +300,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         f"# Optimisation of {base.name}",
         "",
         f"{len(trials)} trials ({complete} complete, {failed} failed) with {method}, study seed {result.seed}"
-        + (f" ({settings.trials} were asked for: every key is categorical and there are only {len(trials)} designs, "
+        + (f" ({settings.trials} were asked for: every key takes a few values and there are only {len(trials)} designs, "
            f"so more would repeat them on the same seeds)" if trial_count(settings, parameters) < settings.trials
            else "") + ". "
         "Every trial ran on the same replicate seeds (common random numbers); "
@@ -298,9 +339,11 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         for row in confirmation.to_dict("records"):
             lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
                          f"{fmt(row['p2_5'])} – {fmt(row['p97_5'])} | {row['n']} | {METRIC_TEXT.get(row['metric'], '')} |")
+        lines += _horizon_lines(confirmation, settings.confirm_replicates, result.best_scenario.days)
         lines += _budget_lines(confirmation, settings.confirm_replicates, result.best_scenario.program.incentive)
-        if spend_cap_note(result):
-            lines += ["", spend_cap_note(result)]
+        for note in (spend_cap_note(result), budget_bound_note(result)):
+            if note:
+                lines += ["", note]
         lines += ["", "best.yaml holds this design as a full scenario: `refsim run best.yaml`."]
     if result.pareto is not None and len(result.pareto):
         first, second = result.objectives
@@ -432,10 +475,25 @@ def tie_note(result: OptimizeResult) -> str:
                 f"made no difference here, and trial {result.best_trial} is the winner by order alone.")
     if not level:
         return ""
-    named = ", ".join(map(str, level[:8])) + (f" and {len(level) - 8} more" if len(level) > 8 else "")
-    return (f"Trial{'s' if len(level) > 1 else ''} {named} scored exactly the same {what} as trial "
-            f"{result.best_trial} on the first {rung} replicates (the same seeds): the values in which they differ "
-            f"made no difference on those runs.")
+    # a trial with the winner's very values is the same design run again, not a design that made no difference
+    keys = [k for k in (getattr(result, "best", None) or {}) if k in done.columns]
+    winner = done[done["trial"] == result.best_trial][keys].iloc[0] if keys else None
+    repeats = [n for n in level if keys and done.loc[done["trial"] == n, keys].iloc[0].equals(winner)]
+    differ = [n for n in level if n not in repeats]
+    notes = []
+    if differ:
+        notes.append(f"Trial{'s' if len(differ) > 1 else ''} {_listed(differ)} scored exactly the same {what} as trial "
+                     f"{result.best_trial} on the first {rung} replicates (the same seeds): the values in which they "
+                     f"differ made no difference on those runs.")
+    if repeats:
+        notes.append(f"Trial{'s' if len(repeats) > 1 else ''} {_listed(repeats)} repeated trial {result.best_trial}'s "
+                     f"design on the same seeds (the search proposed it again), so {'they' if len(repeats) > 1 else 'it'} "
+                     f"added nothing.")
+    return " ".join(notes)
+
+
+def _listed(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:8])) + (f" and {len(numbers) - 8} more" if len(numbers) > 8 else "")
 
 
 def _top_trials(result: OptimizeResult, parameters: list[Parameter], count: int = 5) -> list[str]:
