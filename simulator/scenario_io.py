@@ -211,7 +211,7 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         path = path + ["kind"] if path[-1:] != ["kind"] else path
         key = ".".join(str(p) for p in path)
     elif kind == "union_tag_not_found":
-        message = "missing 'kind'; every block with variants needs one (see `refsim schema`)"
+        message = "missing 'kind'; every block with variants needs one" + _kinds_hint(path, data, model)
     elif kind == "literal_error":
         expected = str(first.get("ctx", {}).get("expected", "")).replace(" or ", ",")
         options = [o.strip(" '") for o in expected.split(",") if o.strip(" '")]
@@ -295,6 +295,46 @@ def _annotation_at(parent_path: list, data: dict, model: type[BaseModel]) -> tup
         if annotation is None:
             return None, None
     return annotation, node
+
+
+def _kinds_hint(path: list, data: dict, model: type[BaseModel]) -> str:
+    """'; valid kinds: ...' for a block with variants written without a kind, and, where
+    the block has a default and every key given is one of the default kind's, the
+    default's kind to add: `--set satisfaction.promoters=0.5` on a file that leaves
+    satisfaction out wrote a block of one key, refused for its missing kind although the
+    default it meant to change has one (nps_mix)."""
+    annotation, node = _annotation_at(path, data, model)
+    kinds = [k for m in _alternatives(annotation) if _is_model(m) and "kind" in m.model_fields
+             for k in typing.get_args(m.model_fields["kind"].annotation)] if annotation is not None else []
+    if not kinds:
+        return " (see `refsim schema`)"
+    hint = f"; valid kinds: {', '.join(kinds)}"
+    default = _default_at(path, model)
+    fits = default is not None and isinstance(node, dict) and set(node) <= set(type(default).model_fields)
+    if fits:
+        where = ".".join(map(str, path))
+        hint += (f"; left out, this block is kind {default.kind}: add `kind: {default.kind}` to it "
+                 f"(or --set {where}.kind={default.kind})")
+    return hint
+
+
+def _default_at(path: list, model: type[BaseModel]) -> Any:
+    """The default of the block at ``path`` (through nested defaults), or None."""
+    node: Any = None
+    current: Any = model
+    for part in path:
+        fields = getattr(current if isinstance(current, type) else type(current), "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        field = fields[part]
+        if node is None and isinstance(current, type):
+            value = field.get_default(call_default_factory=True)
+        else:
+            value = getattr(current, part, None)
+        if value is None:
+            return None
+        current = node = value
+    return node if _is_model(type(node)) and "kind" in type(node).model_fields else None
 
 
 def _other_kinds_with(key: str, parent_path: list, data: dict, model: type[BaseModel]) -> list[str]:

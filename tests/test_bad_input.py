@@ -318,3 +318,20 @@ def test_a_percentage_for_a_rate_and_a_budget_at_or_below_zero_get_what_would_be
     for value in ("0", "-200"):
         with pytest.raises(ScenarioError, match=rf"budget_per_month: Input should be greater than 0 \(got {value}\)$"):
             load_scenario(default, [f"program.incentive.budget_per_month={value}"])
+
+
+def test_one_key_set_in_a_block_the_file_leaves_out_says_which_kind_to_add(tmp_path):
+    """`--set satisfaction.promoters=0.5` on a file without a satisfaction block wrote a
+    block of one key, refused as "missing 'kind'" with no word of the kinds or of the
+    default the user meant to change (nps_mix). The line now lists the kinds and, where
+    the key is one of the default kind's, names that kind and the --set that adds it;
+    with it, the file is valid."""
+    path = write(tmp_path, text="name: m\ndays: 30\npopulation: {size: 300, initial_customers: 5}\n")
+    code, stdout, stderr = invoke("validate", path, "--set", "satisfaction.promoters=0.5")
+    assert_clean_error(code, stdout, stderr, path, "satisfaction")
+    assert "valid kinds: constant, nps_mix, beta" in stderr
+    assert "left out, this block is kind nps_mix: add `kind: nps_mix` to it (or --set satisfaction.kind=nps_mix)" in stderr
+    code, _, stderr = invoke("validate", path, "--set", "satisfaction.promoters=0.5", "--set", "satisfaction.kind=nps_mix")
+    assert code == 0, stderr
+    code, _, stderr = invoke("validate", path, "--set", "program.incentive.referrer_reward=5")
+    assert code == 2 and "valid kinds: none, single_sided" in stderr and "left out" not in stderr  # none has no reward
