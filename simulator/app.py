@@ -728,6 +728,10 @@ def Classroom():
                 # one day at a time, waiting between days: Pause cancels this task at the
                 # next wait, so at most the day being stepped completes after it
                 await asyncio.sleep(clock.wait(time.perf_counter()))
+                if board.pause_day is not None:
+                    # Pause has arrived (it notes the day first): a loaded server was seen to
+                    # cancel this thread's task five days late, and the run played on meanwhile
+                    break
                 run.advance(1)
                 clock.day_done()
                 if clock.picture_due(time.perf_counter()):
