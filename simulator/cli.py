@@ -15,13 +15,46 @@ import sys
 from pathlib import Path
 from typing import Callable, Optional
 
-import typer
+import typer.core
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from .errors import ScenarioError
 
+class _OneLineErrors(typer.core.TyperGroup):
+    """The command group, with click's own refusals (an option's bad value, an unknown
+    option, a missing argument) on one line, as every other refusal: click printed three
+    (Usage, Try, Error)."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        # typer carries its own copy of click (typer._click); the click package's classes would not match
+        clicks = getattr(typer.core, "_click", None)
+        if clicks is None:
+            import click as clicks
+        problems = clicks.exceptions
+        try:
+            done = super().main(*args, standalone_mode=False, **kwargs)
+        except problems.NoArgsIsHelpError as error:   # `refsim` alone, or a command without arguments: its help
+            error.show()
+            sys.exit(error.exit_code)
+        except problems.UsageError as error:
+            where = error.ctx.command_path if error.ctx is not None else "refsim"
+            message = " ".join(error.format_message().split())
+            err.print(f"error: {where}: {message} (see {where} --help)", markup=False)
+            sys.exit(error.exit_code)
+        except problems.ClickException as error:
+            err.print(f"error: {' '.join(error.format_message().split())}", markup=False)
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            err.print("interrupted", markup=False)
+            sys.exit(1)
+        sys.exit(done if isinstance(done, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="refsim",
     help="Simulate referral programs on a social network before you launch one.\n\n"
          "Start with:  refsim run scenarios/default.yaml",
@@ -100,14 +133,22 @@ def progress_bar(total: int, label: str, ready: bool = True) -> Progress:
                     disable=not err.is_terminal and total <= 1)
 
 
+def stop_bar(bar: Progress) -> None:
+    """Stop a progress bar that was started: stopping one that never was prints an empty
+    line, and a refusal before the bar appears (a folder holding another sweep) then
+    came out as two lines."""
+    if bar.live.is_started:
+        bar.stop()
+
+
 @app.command()
 @user_errors
 def run(
-    scenario: Path = typer.Argument(..., help="Scenario YAML file (see scenarios/)."),
+    scenario: Path = typer.Argument(..., metavar="SCENARIO", help="Scenario YAML file (see scenarios/)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Number of replicates, 1..1,000,000 (default: the scenario's)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Scenario seed, 0..2^63-1 (default: the scenario's, or a fresh one that is recorded)."),
-    sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP),
+    sets: list[str] = typer.Option([], "--set", "-s", metavar="KEY=VALUE", help=SET_HELP),
     people: bool = typer.Option(False, "--people", help="Also write people.parquet (who referred whom) for replicate 0."),
     baseline: Optional[bool] = typer.Option(None, "--baseline/--no-baseline", help="Also run the no-program baseline on the same seeds (default: when the scenario has a program)."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
@@ -219,8 +260,8 @@ def _budget_lines(runs, scenario) -> list[str]:
 @app.command()
 @user_errors
 def validate(
-    scenario: Path = typer.Argument(..., help="Scenario YAML file to check."),
-    sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP),
+    scenario: Path = typer.Argument(..., metavar="SCENARIO", help="Scenario YAML file to check."),
+    sets: list[str] = typer.Option([], "--set", "-s", metavar="KEY=VALUE", help=SET_HELP),
     show: bool = typer.Option(False, "--show", help="Print the resolved scenario (every default filled in) as YAML."),
 ):
     """Check a scenario file: exit 0 if valid, else one line naming the key and what is valid (exit 2)."""
@@ -249,7 +290,7 @@ def schema():
 @app.command("app")
 @user_errors
 def serve_app(
-    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML to open (default: scenarios/fading.yaml, the default program at class size); the other files of its folder become the app's presets."),
+    scenario: Optional[Path] = typer.Argument(None, metavar="SCENARIO", help="Scenario YAML to open (default: scenarios/fading.yaml, the default program at class size); the other files of its folder become the app's presets."),
     port: int = typer.Option(8765, "--port", "-p", min=1, max=65535, help="Port to serve the app on."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 127.0.0.1 keeps the app on this computer."),
     size: int = typer.Option(300, "--size", min=50, max=1000, help="People in the class network when the scenario has more (initial customers and budget scale with it)."),
@@ -335,11 +376,11 @@ def console_metrics(table) -> list[str]:
 @app.command()
 @user_errors
 def compare(
-    scenarios: list[Path] = typer.Argument(..., help="Two or more scenario YAML files; the first is the reference the others are compared with."),
+    scenarios: list[Path] = typer.Argument(..., metavar="SCENARIOS", help="Two or more scenario YAML files; the first is the reference the others are compared with."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates per design (default: the first file's)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Scenario seed shared by every design (default: the first file's, or a fresh one that is recorded)."),
-    sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP + " Applies to every design."),
+    sets: list[str] = typer.Option([], "--set", "-s", metavar="KEY=VALUE", help=SET_HELP + " Applies to every design."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
@@ -417,14 +458,14 @@ def compare(
 @app.command()
 @user_errors
 def sweep(
-    sweep_file: Path = typer.Argument(..., help="Sweep YAML file (see scenarios/sweeps/)."),
+    sweep_file: Path = typer.Argument(..., metavar="SWEEP_FILE", help="Sweep YAML file (see scenarios/sweeps/)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Sweep folder. Default: results/sweep-<sweep file name>/, so rerunning the same command resumes where it stopped."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + " Default: the sweep file's, else local."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
     force: bool = typer.Option(False, "--force", help="Start over: delete the runs already in the folder (needed when the sweep file, its base scenario or an edge list they read changed)."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates per point (default: the sweep file's, else the base scenario's)."),
-    sets: list[str] = typer.Option([], "--set", "-s", help=SET_HELP + " Applies to the base scenario; the swept parameters are set over it."),
+    sets: list[str] = typer.Option([], "--set", "-s", metavar="KEY=VALUE", help=SET_HELP + " Applies to the base scenario; the swept parameters are set over it."),
 ):
     """Run a parameter sweep (grid, random or Latin hypercube) and write one row per run.
 
@@ -488,12 +529,12 @@ def sweep(
         outcome = execute_sweep(loaded, target, workers=workers, executor=executor, scheduler=scheduler, force=force,
                                 on_start=on_start, progress=progress)
     except KeyboardInterrupt as stop:   # Ctrl-C, or SIGTERM (exit 143, as documented)
-        bar.stop()
+        stop_bar(bar)
         err.print(f"interrupted: {state['done']} of {state['total']} runs are saved in {target}/runs; "
                   f"rerun the same command to resume", markup=False)
         raise typer.Exit(_interrupt_exit(stop)) from None
     finally:
-        bar.stop()
+        stop_bar(bar)
     try:
         write_sweep(outcome, command=sys.argv)
     except KeyboardInterrupt as stop:

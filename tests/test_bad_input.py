@@ -30,7 +30,7 @@ def invoke(*args):
 
 def assert_clean_error(code, stdout, stderr, path, key_fragment=None):
     assert code == 2, f"exit {code}; stderr={stderr!r} stdout={stdout!r}"
-    lines = stderr.strip().splitlines()
+    lines = stderr.rstrip("\n").split("\n")  # a blank line before the error is a second line
     assert len(lines) == 1, f"expected one line, got: {stderr!r}"
     assert "Traceback" not in stderr + stdout
     assert lines[0].startswith(f"error: {path}"), lines[0]
@@ -335,3 +335,21 @@ def test_one_key_set_in_a_block_the_file_leaves_out_says_which_kind_to_add(tmp_p
     assert code == 0, stderr
     code, _, stderr = invoke("validate", path, "--set", "program.incentive.referrer_reward=5")
     assert code == 2 and "valid kinds: none, single_sided" in stderr and "left out" not in stderr  # none has no reward
+
+
+@pytest.mark.parametrize("args, words", [
+    (["run", SCENARIOS / "default.yaml", "--workers", "two"], ["run: Invalid value for '--workers'", "(see ", "run --help)"]),
+    (["run"], ["run: Missing argument 'SCENARIO'"]),
+    (["run", SCENARIOS / "default.yaml", "--bogus"], ["No such option: --bogus"]),
+    (["compare", SCENARIOS / "default.yaml", "--seed", "x"], ["compare: Invalid value for '--seed'"]),
+    (["nonsense"], ["No such command 'nonsense'"]),
+])
+def test_the_option_parsers_own_refusals_are_one_line(args, words):
+    """A bad option value, an unknown option or command, a missing argument: click
+    printed three lines (Usage, Try, Error) where every other refusal is one."""
+    code, stdout, stderr = invoke(*args)
+    lines = stderr.rstrip("\n").split("\n")
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: "), stderr
+    assert "Traceback" not in stderr + stdout and "Usage:" not in stderr
+    for word in words:
+        assert word in lines[0], lines[0]

@@ -43,7 +43,7 @@ def ok(*args: str):
 def one_line_error(result, *words: str) -> str:
     """Exit 2, one line on stderr, no traceback, and the line names each of ``words``."""
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
+    lines = result.stderr.rstrip("\n").split("\n")  # a blank line before the error is a second line
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     for word in words:
         assert word in lines[0], (word, lines[0])
