@@ -440,8 +440,11 @@ def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
     changed = [name for name in now if name in then and then[name] != now[name]]
     if not changed:
         return f"its {kind} file or base scenario has changed since"
-    return "its " + ", ".join(f"{name} ({then[name]} there, {now[name]} now)" if isinstance(now[name], int) else name
-                              for name in changed) + " differ from this command's"
+    text = "its " + ", ".join(f"{name} ({then[name]} there, {now[name]} now)" if isinstance(now[name], int) else name
+                              for name in changed) + (" differs" if len(changed) == 1 else " differ") + " from this command's"
+    if "replicates" in changed and len(changed) > 1:
+        text += " (a study grows in one thing at a time: first with the replicates it had, then with the new count)"
+    return text
 
 
 def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: bool = False,

@@ -164,7 +164,9 @@ class Sweep:
         """What the fingerprint covers, part by part, so that a refusal to resume can
         say which part differs: replicates as the number, the rest as digests."""
         payload = self._payload(self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | READING_KEYS), self.inputs())
-        return {"replicates": self.replicates, "sweep file": _sha256(payload["sweep"]), "metrics": _sha256(payload["metrics"]),
+        # the sweep file key by key: 'its sweep file differ' named no key when samples grew from 6 to 8
+        keys = {f"sweep file's {key}": _sha256(value) for key, value in payload["sweep"].items() if key != "replicates"}
+        return {"replicates": self.replicates, **keys, "metrics": _sha256(payload["metrics"]),
                 "base scenario or --set": _sha256([payload["base"], payload["base_resolved"]]),
                 "files the runs read": _sha256(payload.get("inputs", {}))}
 

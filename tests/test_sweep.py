@@ -47,8 +47,10 @@ def write_sweep(folder: Path, name: str = "sweep.yaml", **fields) -> Path:
 
 
 def one_line_error(result, *words):
+    """Exit 2 and one line on stderr (an empty line before it is a second line: a progress
+    bar stopped before it started printed one)."""
     assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
+    lines = result.stderr.rstrip("\n").split("\n")
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ") and "Traceback" not in result.output
     for word in words:
@@ -369,6 +371,23 @@ def test_set_changes_the_base_scenario_and_is_part_of_the_sweep(tmp_path):
                                        "--replicates", "1"]), "its replicates (", "there, 1 now) differ")
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o2"), "--set", "dayz=3"]),
                    "unknown key 'dayz'", "did you mean 'days'")
+
+
+def test_a_refused_resume_names_the_key_of_the_sweep_file_that_changed(tmp_path):
+    """A random sweep whose samples grew from 6 to 8 was refused as 'its sweep file
+    differ' (neither the key nor the grammar); the line now names the key. Growing the
+    replicates and the grid in one command says to grow one at a time."""
+    path = write_sweep(tmp_path, method="random", samples=3, replicates=1,
+                       parameters={"program.incentive.referrer_reward": {"low": 0, "high": 20}})
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    write_sweep(tmp_path, method="random", samples=4, replicates=1,
+                parameters={"program.incentive.referrer_reward": {"low": 0, "high": 20}})
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
+                   "holds a different sweep (its sweep file's samples differs from this command's)")
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "-r", "2"]),
+                   "its replicates (1 there, 2 now), sweep file's samples differ",
+                   "grows in one thing at a time")
 
 
 @pytest.mark.parametrize("paired", [False, True])
