@@ -285,6 +285,12 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
     _check_assumptions(spec, source, where)
     metrics = _check_metrics(spec, source, where)
     overrides = tuple(overrides)
+    for item in overrides:   # a swept key's --set is overwritten in every run: it did nothing, silently
+        key = item.partition("=")[0].strip()
+        swept = next((k for k in spec.parameters if k == key or key.startswith(k + ".")), None)
+        if swept is not None:
+            raise ScenarioError(f"the sweep varies {swept}, so this --set would be overwritten in every run; drop it, "
+                                f"or change the values in {source}", file="--set", key=item)
     base, base_data, base_source, base_dir = _load_base(spec, path, where, overrides)
     if replicates is not None and replicates < 1:
         raise ScenarioError(f"--replicates must be at least 1 (got {replicates})", key="--replicates")
@@ -423,9 +429,10 @@ def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...]) -
 
 def _check_parameters(sweep: Sweep, where) -> None:
     """Apply each parameter's values (or both ends of its range) to the base scenario on
-    its own: a key path the base does not have, or a value the key cannot take, is a
-    mistake in the sweep file. Only combinations that are invalid together are left
-    to the runs (they are recorded as failed), as are list values past the first
+    its own: a key path the base does not have, a value the key cannot take, or one that
+    clashes with a key of the base no parameter varies, is a mistake in the sweep file.
+    Only combinations of swept values that are invalid together are left to the runs
+    (they are recorded as failed), as are list values past the first
     ``CHECKED_VALUES`` (checking a long list would take longer than running it)."""
     for key, parameter in sweep.spec.parameters.items():
         candidates = parameter.values[:CHECKED_VALUES] if isinstance(parameter, ValueList) else \
@@ -455,9 +462,14 @@ def _check_parameters(sweep: Sweep, where) -> None:
                 # leaves at its default, which has no kind to fill in) is the key's mistake too
                 above = key.startswith(at + ".") and error.message.startswith(("unknown", "missing 'kind'"))
                 own = at == key or at.startswith(key + ".") or above or error.file in (sweep.source, "--set")
-                if own:
+                # a clash with a key no parameter sweeps (promoters 0.9 beside the base's passives 0.45) cannot be
+                # mended by another parameter's value: every run with this value would fail
+                fixed = bool(at) and not any(at == k or at.startswith(k + ".") or k.startswith(at + ".")
+                                             for k in sweep.spec.parameters if k != key)
+                if own or fixed:
+                    there = "" if own or at == key else f" (at {at}, which the sweep does not vary)"
                     raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {sweep.base.name}: "
-                                        f"{error.message}", file=sweep.source, key=where("parameters", key)) from None
+                                        f"{error.message}{there}", file=sweep.source, key=where("parameters", key)) from None
 
 
 def yaml_value(value: Any) -> str:

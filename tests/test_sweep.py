@@ -168,15 +168,17 @@ def test_common_random_numbers_give_every_point_the_replicate_seeds(tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path):
-    """promoters = 0.9 is valid alone but not with the base's passives (0.35): those
-    runs fail validation inside the worker; the rest of the sweep goes on."""
+    """promoters = 0.9 and passives = 0.35 are each valid, but not together: the runs of
+    that combination (point 3 of promoters [0.3, 0.9] x passives [0.05, 0.35]) fail
+    validation inside the worker; the rest of the sweep goes on."""
     base = {**BASE, "satisfaction": {"kind": "nps_mix", "promoters": 0.5, "passives": 0.35}}
-    path = write_sweep(tmp_path, base=base, parameters={"satisfaction.promoters": {"values": [0.3, 0.9, 0.6]}})
+    path = write_sweep(tmp_path, base=base, parameters={"satisfaction.promoters": {"values": [0.3, 0.9]},
+                                                        "satisfaction.passives": {"values": [0.05, 0.35]}})
     result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "2"])
     assert result.exit_code == 0, result.output
     frame = run_frame(tmp_path / "out")
     failed = frame[frame["status"] == "failed"]
-    assert failed["point_id"].tolist() == [1, 1]
+    assert failed["point_id"].tolist() == [3, 3]
     assert failed["error"].str.contains("promoters \\+ passives must be at most 1").all()
     assert failed["customers_final"].isna().all() and failed["seed"].notna().all()
     assert (frame.loc[frame["status"] == "ok", "customers_final"] > 0).all()
@@ -1245,3 +1247,40 @@ def test_a_sweep_neither_ranks_nor_optimises_a_dashboards_roi(tmp_path):
     assert "| attributed_roi |" not in (outcome.folder / "report.md").read_text()  # no best-points row
     with pytest.raises(ScenarioError, match="'attributed_roi' is a dashboard's view"):
         load_sweep(write_sweep(tmp_path, "roi.yaml", objective="attributed_roi"))
+
+
+def test_a_value_that_clashes_with_a_key_no_parameter_varies_is_refused_before_any_run(tmp_path):
+    """promoters 0.9 on a base with passives 0.45 failed every run of that value (exit 1
+    once all failed, exit 0 when some passed) because the check let through errors that
+    name a neighbouring key, in case another parameter mends them. Only a swept key can:
+    a clash with one no parameter varies is refused up front, naming it; with passives
+    swept too the combination is left to the runs, as before."""
+    base = tmp_path / "base.yaml"
+    base.write_text(yaml.safe_dump({"name": "b", "days": 10, "population": {"size": 200, "initial_customers": 5},
+                                    "satisfaction": {"kind": "nps_mix", "promoters": 0.5, "passives": 0.45}}))
+    promoters = {"satisfaction.promoters": {"values": [0.3, 0.9]}}
+    alone = tmp_path / "alone.yaml"
+    alone.write_text(yaml.safe_dump({"base": "base.yaml", "method": "grid", "replicates": 1, "parameters": promoters}))
+    one_line_error(runner.invoke(app, ["sweep", str(alone), "--out", str(tmp_path / "a"), "--executor", "serial"]),
+                   "parameters.satisfaction.promoters", "value 0.9 does not fit the base scenario b",
+                   "(at satisfaction.passives, which the sweep does not vary)")
+    assert not (tmp_path / "a").exists()
+    both = tmp_path / "both.yaml"
+    both.write_text(yaml.safe_dump({"base": "base.yaml", "method": "grid", "replicates": 1, "parameters": {
+        **promoters, "satisfaction.passives": {"values": [0.05, 0.45]}}}))
+    result = runner.invoke(app, ["sweep", str(both), "--out", str(tmp_path / "b"), "--executor", "serial"])
+    assert result.exit_code == 0 and "1 failed" in result.stdout, result.output
+
+
+def test_a_set_on_a_swept_key_is_refused_as_it_would_do_nothing(tmp_path):
+    """`--set program.base_share=0.5` on a sweep of program.base_share ran with exit 0 and
+    no word: every run overwrote it. It is refused in one line; a --set of the block a
+    swept key sits in still applies (the sweep sets its key within it)."""
+    path = write_sweep(tmp_path)
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"), "--executor", "serial",
+                                       "--set", "program.incentive.referrer_reward=5"]),
+                   "--set", "the sweep varies program.incentive.referrer_reward, so this --set would be overwritten")
+    assert not (tmp_path / "o").exists()
+    block = "program.incentive={kind: double_sided, referrer_reward: 1, referee_reward: 3}"
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "p"), "--executor", "serial", "--set", block])
+    assert result.exit_code == 0, result.output
