@@ -326,7 +326,8 @@ def sensitivity(
             per_point, rerun = point_runs(study.replicates)
             out.print(f"  check: the tornado has {found['ahead']} ahead at {at} "
                       f"({fmt(found['ahead_value'])} against {fmt(found['leader_value'])}); each point above is "
-                      f"{per_point}: rerun with --replicates {rerun} or more (report.md)", markup=False)
+                      f"{per_point}: rerun with --replicates {rerun} or more; if it stays, the other design leads at "
+                      f"that end of the range (report.md)", markup=False)
     else:
         top = result.sobol[result.sobol["metric"] == decision_metric].sort_values("ST", ascending=False).head(3)
         vague = any(r["ST"] > 1.0 or r["ST_conf"] >= IMPRECISE for r in top.to_dict("records"))

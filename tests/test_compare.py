@@ -688,3 +688,27 @@ def test_the_compare_plots_keep_each_designs_colour_and_say_what_they_leave_out(
     ax = drawn[-1].axes[0]
     assert [t.get_text() for t in ax.texts] == ["payback day 1 (50% of replicates)"]
     assert to_rgb(ax.lines[0].get_color()) == to_rgb("C2")
+
+
+def test_replicates_for_a_precise_size_are_not_read_as_doubt_about_a_sure_verdict():
+    """'sure at 95%' then 'about 1,015 replicates would do' read as if the verdict needed
+    them; the count is for the size of the difference within ±5%, and a sure verdict now
+    says it needs no more."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from simulator.report.compare import winners
+
+    runs = lambda values: pd.DataFrame({"replicate": range(len(values)), "incremental_value": values})  # noqa: E731
+    noise = np.array([1000.0, -1000.0, 500.0, -500.0, 250.0, -250.0, 100.0, -100.0, 50.0, -50.0])
+    for gap, sure in ((5_000.0, True), (100.0, False)):
+        designs = [SimpleNamespace(scenario=SimpleNamespace(name=name, days=365), runs=runs(values))
+                   for name, values in (("a", 50_000 + noise), ("b", 50_000 + gap + noise * 1.5))]
+        table = pd.DataFrame({"metric": ["incremental_value"] * 2, "design": ["a", "b"],
+                              "mean": [np.mean(d.runs["incremental_value"]) for d in designs]})
+        comparison = SimpleNamespace(designs=designs, table=table, seeds=list(range(10)), paired=True, precision=0.05)
+        text = winners(comparison)[0]
+        assert ("**sure at 95%**" in text) == sure, text
+        assert ("The verdict needs no more replicates; to measure the difference's size within ±5%, about " in text) == sure
+        assert ("To measure the difference within ±5%, about " in text) == (not sure and "more than 10,000" not in text)

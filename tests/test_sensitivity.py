@@ -255,6 +255,8 @@ def test_the_decision_is_checked_against_its_own_tornado():
     assert text.startswith("**Check before deciding: the tornado disagrees.**")
     assert "at `delay_discount` = 0.03 **at-once** is ahead, 88,263 against 53,400" in text
     assert "Each point above is one run" in text and "`--replicates 4`" in text
+    # more replicates do not silence a design that leads at an end of the range: the text says what that means
+    assert "If the check stays with more replicates, it is no luck: the other design is ahead at that end" in text
     result.tornado = tornado[tornado["parameter"] != "delay_discount"]
     assert tornado_disagreements(result, "incremental_value") == [] and tornado_check(result, "incremental_value", 1) == ""
     behind = tornado.assign(at_base=lambda t: np.where(t["design"] == "later", 50_000, t["at_base"]))

@@ -179,7 +179,10 @@ def winners(comparison: Comparison) -> list[str]:
             text += (f" For ±{comparison.precision:.0%} of the difference more than {MOST_REPLICATES_WORTH_SAYING:,} "
                      f"replicates would be needed: it is too small next to the spread of the runs to pin down.")
         elif math.isfinite(need):
-            text += (f" For ±{comparison.precision:.0%} of the difference about {int(need):,} replicates would do "
+            # after "sure at 95%", "about 1,015 replicates would do" read as if the verdict were in doubt
+            text += ((" The verdict needs no more replicates; to measure the difference's size within "
+                      if sure and alike else " To measure the difference within ")
+                     + f"±{comparison.precision:.0%}, about {int(need):,} replicates would do "
                      f"(this comparison has {n}" + (f"; the spread behind that figure is itself measured on {n}, so it "
                                                    f"is rough: check it with more" if n < 10 else "") + ").")
         lines.append(text)

@@ -185,7 +185,9 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> st
             f"above names {first['leader']} best across the ranges. Each point above is {per_point}, and a run of this model can "
             f"swing far when an assumption moves a little (its referrals cascade), so the decision can mistake a "
             f"run's luck for an assumption's effect. Rerun with `--replicates {rerun}` or more; "
-            f"the tornado is also the answer to a narrower question (one assumption at a time).")
+            f"the tornado is also the answer to a narrower question (one assumption at a time). If the check stays "
+            f"with more replicates, it is no luck: the other design is ahead at that end of the range, and the "
+            f"decision holds only if that end is implausible (narrow the range to what you believe).")
 
 
 def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, replicates: int = 1) -> list[str]:
