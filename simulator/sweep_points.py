@@ -47,6 +47,25 @@ def unit_samples(method: str, samples: int, dimensions: int, seed: int) -> np.nd
     return qmc.LatinHypercube(d=dimensions, rng=rng).random(samples)
 
 
+def _grid_order(keys: list[str], versions: list[dict[str, list]]) -> list[str]:
+    """The identities of a grid's points in the order sweep_points numbers them."""
+    order, seen = [], set()
+    for levels in versions:
+        for combo in itertools.product(*(levels[k] for k in keys)):
+            identity = json.dumps(combo, sort_keys=True, default=str)
+            if identity not in seen:
+                seen.add(identity)
+                order.append(identity)
+    return order
+
+
+def numbered_as_fresh(keys: list[str], grids: list[dict[str, list]]) -> bool:
+    """Whether a grid that grew numbers its points as a fresh run of its last version
+    would (values added at the end of the first key's list, say): then its ids, seeds
+    and runs are a fresh run's."""
+    return _grid_order(keys, grids) == _grid_order(keys, grids[-1:])
+
+
 def sweep_points(sweep: Sweep, seed: int, grids: list[dict[str, list]] | None = None) -> Points:
     """The sweep's points, numbered from 0. A grid that grew (``grids``: the levels of
     each version of the grid, oldest first, as sweep.json keeps them) numbers the
@@ -57,7 +76,7 @@ def sweep_points(sweep: Sweep, seed: int, grids: list[dict[str, list]] | None = 
     if spec.method == "grid":
         versions = grids or [{k: grid_levels(spec.parameters[k]) for k in keys}]
         values, seen = [], set()
-        for levels in versions:
+        for levels in versions:   # as _grid_order, keeping the values themselves
             for combo in itertools.product(*(levels[k] for k in keys)):
                 identity = json.dumps(combo, sort_keys=True, default=str)
                 if identity not in seen:

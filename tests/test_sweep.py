@@ -1284,3 +1284,27 @@ def test_a_set_on_a_swept_key_is_refused_as_it_would_do_nothing(tmp_path):
     block = "program.incentive={kind: double_sided, referrer_reward: 1, referee_reward: 3}"
     result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "p"), "--executor", "serial", "--set", block])
     assert result.exit_code == 0, result.output
+
+
+def test_a_grid_that_gained_a_value_at_the_end_is_said_to_match_a_fresh_run(tmp_path):
+    """A value added at the end of the list numbers the new points after the old, as a
+    fresh run of the file does: report.md said ids and seeds differ from a fresh run,
+    while sweep.csv was byte-identical to one. It now says they are a fresh run's (and
+    a value added in the middle still says they differ)."""
+    from simulator.sweep_points import numbered_as_fresh
+
+    path = write_sweep(tmp_path)
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 10, 20, 30]}})
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(fresh), "--executor", "serial"]).exit_code == 0
+    pd.testing.assert_frame_equal(run_frame(out), run_frame(fresh))   # the premise
+    report = (out / "report.md").read_text()
+    assert "so the ids, seeds and runs are those of a fresh run of this file" in report and "differ from a fresh" not in report
+    key = "program.incentive.referrer_reward"
+    assert numbered_as_fresh([key], [{key: [0, 10, 20]}, {key: [0, 10, 20, 30]}])
+    assert not numbered_as_fresh([key], [{key: [0, 10, 20]}, {key: [0, 5, 10, 20]}])
+    two = ["a", "b"]   # a value added to the first (slowest) key at its end keeps the order; to the second it does not
+    assert numbered_as_fresh(two, [{"a": [1, 2], "b": [1, 2]}, {"a": [1, 2, 3], "b": [1, 2]}])
+    assert not numbered_as_fresh(two, [{"a": [1, 2], "b": [1, 2]}, {"a": [1, 2], "b": [1, 2, 3]}])

@@ -19,6 +19,7 @@ from ..results import StudyLock, WriteFailed, atomic_write_csv, atomic_write_jso
 from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary, value_keys
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, UNRANKED
 from ..sweep_spec import Sweep, ValueList
+from ..sweep_points import numbered_as_fresh
 from .text import PAYMENT_TIMING_KEYS, payment_timing_check, counted, figure_links, fmt, interval_text, metric_label, payment_timing_trade
 
 
@@ -154,7 +155,11 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         lines.append(f"| {key} | {described} |")
     if sweep.overrides:
         lines += ["", "Base scenario changed with --set: " + ", ".join(f"`{item}`" for item in sweep.overrides) + "."]
-    if grids and len(grids) > 1:
+    if grids and len(grids) > 1 and numbered_as_fresh(list(sweep.parameters), grids):
+        lines += ["", f"The grid grew in this folder ({len(grids)} versions): the points run before kept their ids and "
+                      f"seeds, and the new values came after the old, so the ids, seeds and runs are those of a fresh "
+                      f"run of this file."]
+    elif grids and len(grids) > 1:
         if spec.common_random_numbers:  # every point on the replicate seeds, whatever its id
             differs = ("so point ids differ from a fresh run of this file in an empty folder; under common random "
                        "numbers a point's seeds do not depend on its id, so its runs are the same")
