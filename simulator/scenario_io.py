@@ -218,6 +218,13 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         hint = difflib.get_close_matches(str(first.get("input")), options, n=1, cutoff=0.5)
         message = f"unknown value {_short(first.get('input'))}" + (f"; did you mean '{hint[0]}'?" if hint else ";") \
             + f" valid: {', '.join(options)}"
+    elif kind == "too_short":
+        ctx = first.get("ctx", {})
+        least = ctx.get("min_length", 1)
+        message = f"needs at least {least} item{'s' if least != 1 else ''} (got {ctx.get('actual_length', 0)})"
+    elif kind in ("dict_type", "model_type") and isinstance(first.get("input"), (list, str, int, float, bool)):
+        got = {list: "a list", str: "text"}.get(type(first["input"]), "a single value")
+        message = f"should be a block of 'key: value' lines, not {got}"
     elif kind == "missing":
         message = "required key is missing"
         required = [name for name, field in model.model_fields.items() if field.is_required()]

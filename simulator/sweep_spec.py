@@ -435,6 +435,9 @@ def _check_parameters(sweep: Sweep, where) -> None:
     (they are recorded as failed), as are list values past the first
     ``CHECKED_VALUES`` (checking a long list would take longer than running it)."""
     for key, parameter in sweep.spec.parameters.items():
+        if not key.strip() or any(not part.strip() for part in key.split(".")):
+            raise ScenarioError(f"'{key}' is not a key path; name a scenario key such as program.base_share",
+                                file=sweep.source, key=where("parameters", key))
         candidates = parameter.values[:CHECKED_VALUES] if isinstance(parameter, ValueList) else \
             [range_value(parameter, parameter.low), range_value(parameter, parameter.high)]
         if isinstance(parameter, ValueRange) and not parameter.integer and parameter.high > parameter.low:

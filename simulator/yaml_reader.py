@@ -268,9 +268,13 @@ def load_value(raw: str, source: str = "--set") -> Any:
     try:
         return load(raw, source)
     except ScenarioError as error:
-        if error.message.startswith("invalid YAML"):
-            return raw
-        raise
+        if not error.message.startswith("invalid YAML"):
+            raise
+        if raw.lstrip().startswith(("{", "[")):
+            # a block or list written inline and left unclosed: not text anyone meant ('{kind: erdos')
+            raise ScenarioError(f"'{_short(raw, 60)}' starts a YAML block or list but is not valid YAML; close it "
+                                f"(for example network={{kind: erdos_renyi, mean_degree: 8}})", file=source) from None
+        return raw
 
 
 def key_parts(key: str, item: str, source: str = "--set") -> list[str]:

@@ -927,6 +927,27 @@ def test_a_parameter_of_the_wrong_shape_says_which_shape_to_write(tmp_path, bloc
                    "parameters.program.incentive.referrer_reward", *words)
 
 
+@pytest.mark.parametrize("parameters, where, words", [
+    ({"": {"values": [1, 2]}}, "parameters.", ["'' is not a key path; name a scenario key such as program.base_share"]),
+    ({"program.base_share": {"values": []}}, "parameters.program.base_share.values", ["needs at least 1 item (got 0)"]),
+    (["program.base_share"], "parameters", ["should be a block of 'key: value' lines, not a list"]),
+])
+def test_a_sweep_files_shape_mistakes_read_as_what_to_write(tmp_path, parameters, where, words):
+    """An empty key was answered with --set's syntax ('write key.path=value'), an empty
+    list with the validator's 'List should have at least 1 item after validation, not
+    0', parameters written as a list with 'Input should be a valid dictionary'."""
+    path = write_sweep(tmp_path, parameters=parameters)
+    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o")]), where, *words)
+    assert "key.path=value" not in line and "Input should be" not in line
+
+
+def test_an_inline_block_left_unclosed_in_a_set_is_refused_as_invalid_yaml():
+    """--set 'network={kind: erdos' was taken as the text '{kind: erdos' and refused as
+    'Input should be a valid dictionary'; it is invalid YAML, and said so."""
+    result = runner.invoke(app, ["validate", str(ROOT / "scenarios" / "default.yaml"), "--set", "network={kind: erdos"])
+    one_line_error(result, "'{kind: erdos' starts a YAML block or list but is not valid YAML; close it")
+
+
 def test_choices_drawn_afresh_at_each_assumption_value_are_not_said_to_depend_on_it():
     """A random sweep draws the choices anew at each fraud share, so no choice ran at two
     values: "depends on fraud.share" was a certainty by construction. And a value with
