@@ -18,6 +18,7 @@ and each run's seed in sweep_points.py; their public names are re-exported here.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import dataclasses
 import itertools
 import math
@@ -31,7 +32,7 @@ import pandas as pd
 from .compare import LOWER_IS_BETTER, UNRANKED
 from .metrics import NEVER_IS_WORST
 from .executors import check_executor, check_scheduler, default_workers, run_tasks
-from .results import Study, study_folder
+from .results import Study, atomic_write_json, study_folder
 from .rng import draw_seed, point_stream, run_seed
 from .runner import interval, run_replicate
 from .scenario_io import apply_overrides, validate
@@ -182,6 +183,13 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         done = store.done()
         total = len(points) * sweep.replicates
         skipped = len(done)
+        if skipped < total:
+            # each session that runs something, with its executor: a sweep resumed on a Dask cluster after
+            # starting on a laptop recorded only the last executor in its manifest
+            study.state["sessions"] = [*study.state.get("sessions", []), {
+                "started": dt.datetime.now().isoformat(timespec="seconds"), "executor": executor, "workers": workers,
+                "runs_done_before": skipped}]
+            atomic_write_json(folder / "sweep.json", study.state)
         if on_start:
             on_start(total, skipped)
         pending = (run for run in run_seeds(sweep, seed, len(points)) if (run[1], run[2]) not in done)

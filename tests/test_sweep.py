@@ -1329,3 +1329,18 @@ def test_a_grid_that_gained_a_value_at_the_end_is_said_to_match_a_fresh_run(tmp_
     two = ["a", "b"]   # a value added to the first (slowest) key at its end keeps the order; to the second it does not
     assert numbered_as_fresh(two, [{"a": [1, 2], "b": [1, 2]}, {"a": [1, 2, 3], "b": [1, 2]}])
     assert not numbered_as_fresh(two, [{"a": [1, 2], "b": [1, 2]}, {"a": [1, 2], "b": [1, 2, 3]}])
+
+
+def test_the_manifest_lists_each_session_that_ran_runs_with_its_executor(tmp_path):
+    """A sweep started serially and grown on a process pool recorded only the last
+    executor. Each session that runs something is listed (when, where, with how many
+    workers, how many runs were done before it); a rerun with nothing to do adds none."""
+    path = write_sweep(tmp_path, replicates=1)
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    grown = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "2", "--replicates", "2"])
+    assert grown.exit_code == 0, grown.output
+    again = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "2", "--replicates", "2"])
+    assert again.exit_code == 0 and "0 run now" in again.stdout, again.output
+    sessions = json.loads((out / "manifest.json").read_text())["sweep"]["sessions"]
+    assert [(s["executor"], s["workers"], s["runs_done_before"]) for s in sessions] == [("serial", 1, 0), ("local", 2, 3)]

@@ -115,7 +115,7 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
             "replicates_grown": state.get("replicates_grown"),
             "points": len(points), "runs": len(frame), "failed": int((frame["status"] != "ok").sum()),
             "run_ids": "run_id = point_id * replicates + replicate; each run's seed is in sweep.parquet",
-            "executor": executor, "workers": workers}}))
+            "executor": executor, "workers": workers, "sessions": state.get("sessions", [])}}))
 
 
 def _word_orders(sweep: Sweep) -> dict[str, list[str]]:
