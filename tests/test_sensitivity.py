@@ -314,3 +314,36 @@ def test_a_key_of_some_designs_only_moves_those_designs():
     text = sensitivity_markdown(result, ["incremental_value"], "incremental_value", settings, [],
                                 designs=[purchase, milestone])
     assert "(a key of milestone only: the other designs are unmoved by it)" in text
+
+
+def test_the_sobol_plot_keeps_every_label_inside_the_figure(monkeypatch, tmp_path):
+    """The note on indices past 1 was written under each panel's axis, two lines wider
+    than the last panel, and cut off at the figure's right edge. It is now said once
+    under the panels; every text of the figure lies within it."""
+    import numpy as np
+
+    import simulator.report.sensitivity as report
+
+    drawn = []
+    monkeypatch.setattr(report, "save", lambda fig, path, **kw: (fig.tight_layout(**({"rect": kw["rect"]} if kw else {})),
+                                                                drawn.append(fig)) and path)
+
+    def noisy(scenarios, seeds, metrics, daily=False):   # few samples on noise: indices estimated past 1
+        return [{"incremental_value": s.program.base_share + np.random.default_rng(seed + int(1e6 * s.program.base_share))
+                 .normal(0, 0.3)} for s, seed in zip(scenarios, seeds)]
+
+    purchase = tiny().model_copy(update={"name": "purchase"})
+    other = purchase.model_copy(update={"name": "other"})
+    uncertain = parse_parameters(["program.base_share=0:1", "program.link_use=0:1"], purchase)
+    result = sensitivity(purchase, uncertain, designs=[purchase, other], seed=3, evaluate=noisy,
+                         settings=SensitivitySettings(samples=4, trajectories=2))
+    report.sobol_plot(result, "incremental_value", tmp_path / "sobol.png")
+    fig = drawn[-1]
+    fig.canvas.draw()
+    box = fig.bbox
+    texts = [t for ax in fig.axes for t in (ax.xaxis.label, ax.yaxis.label, ax.title)] + list(fig.texts)
+    for text in texts:
+        if text.get_text():
+            extent = text.get_window_extent()
+            assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, text.get_text()
+    assert all(ax.get_xlabel() == "share of the variance" for ax in fig.axes)

@@ -97,6 +97,7 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         panels.append((f"advantage of {flips['leader'].iloc[0]}\nover {flips['runner_up'].iloc[0]}", flips))
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 1.2 + 0.45 * len(result.parameters) + 1),
                              squeeze=False)
+    imprecise = False
     for ax, (title, rows) in zip(axes[0], panels):
         rows = rows.sort_values("ST")
         positions = np.arange(len(rows))
@@ -107,11 +108,15 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         ax.set(xlabel="share of the variance", title=title, xlim=(min(0.0, float(rows["S1"].min()) - 0.05), top + 0.05))
         if top > 1.0:  # an index cannot exceed 1: one estimated (or its interval reaching) above it says the sample is too small
             ax.axvline(1.0, color="black", linestyle=":", linewidth=1)
-            # said under the axis: written inside it, the note covered the largest bars and ran out of the panel
-            ax.set_xlabel("share of the variance\n(past the dotted line at 1: imprecise, raise --samples)")
+            imprecise = True
         ax.grid(alpha=0.3, axis="x")
     axes[0][0].legend(fontsize=7, loc="lower right")
     fig.suptitle(f"Sobol indices: {metric}")
+    if imprecise:
+        # said once under the panels: under each axis it was wider than the last panel and cut off at the edge,
+        # and inside an axis it covered the largest bars
+        fig.text(0.5, 0.01, "past the dotted line at 1: imprecise, raise --samples", ha="center", va="bottom", fontsize=9)
+        return save(fig, path, rect=(0, 0.07, 1, 1))
     return save(fig, path)
 
 
