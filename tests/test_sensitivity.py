@@ -347,3 +347,26 @@ def test_the_sobol_plot_keeps_every_label_inside_the_figure(monkeypatch, tmp_pat
             extent = text.get_window_extent()
             assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, text.get_text()
     assert all(ax.get_xlabel() == "share of the variance" for ax in fig.axes)
+
+
+def test_a_tornado_bar_whose_centre_lies_outside_both_ends_is_flagged():
+    """At the base 23,020, at the ends 34,169 and 32,945: the bar (swing 1,224) looked
+    short, 'hardly matters', where the noise or a turning effect is ten times as large.
+    Flagged when the centre is outside both ends by more than half the swing; a centre
+    between its ends, or just past one, is not."""
+    import pandas as pd
+
+    from simulator.report.sensitivity import _outside_ends
+
+    tornado = pd.DataFrame([
+        {"design": "m", "metric": "v", "parameter": "a", "at_base": 23_020.0, "at_low": 34_169.0, "at_high": 32_945.0,
+         "swing": 1_224.0},
+        {"design": "m", "metric": "v", "parameter": "b", "at_base": 23_020.0, "at_low": 20_000.0, "at_high": 26_000.0,
+         "swing": 6_000.0},
+        {"design": "m", "metric": "v", "parameter": "c", "at_base": 23_020.0, "at_low": 23_500.0, "at_high": 30_000.0,
+         "swing": 6_500.0},
+    ])
+    lines = _outside_ends(tornado, "m", "v")
+    assert len(lines) == 2 and "`a` (the design as given 23,020, the ends 34,169 and 32,945)" in lines[0]
+    assert "`b`" not in lines[0] and "`c`" not in lines[0]
+    assert _outside_ends(tornado, "other", "v") == []

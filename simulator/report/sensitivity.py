@@ -58,8 +58,11 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         rows = table[table["design"] == design].sort_values("swing")
         centre = float(rows["at_base"].iloc[0]) if len(rows) else 0.0
         positions = np.arange(len(rows))
-        ax.barh(positions, rows["at_low"] - centre, left=centre, color="tab:blue", alpha=0.8, label="at the low end")
-        ax.barh(positions, rows["at_high"] - centre, left=centre, color="tab:orange", alpha=0.8, label="at the high end")
+        # side by side: where both ends fall on one side of the centre, one bar drawn over the other hid it
+        ax.barh(positions - 0.2, rows["at_low"] - centre, height=0.4, left=centre, color="tab:blue", alpha=0.8,
+                label="at the low end")
+        ax.barh(positions + 0.2, rows["at_high"] - centre, height=0.4, left=centre, color="tab:orange", alpha=0.8,
+                label="at the high end")
         ax.set_yticks(positions, [f"{k}\n{_v(lo)} → {_v(hi)}" for k, lo, hi in
                                   zip(rows["parameter"], rows["value_low"], rows["value_high"])], fontsize=7)
         ax.axvline(centre, color="black", linewidth=0.8)
@@ -255,12 +258,34 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
                              f"{row['ST']:.2f} ± {row['ST_conf']:.2f} | {fmt(morris.loc[row['parameter'], 'mu_star'])} | "
                              f"{fmt(morris.loc[row['parameter'], 'sigma'])} |")
             lines.append("")
+            lines += _outside_ends(result.tornado, design, metric)
             vague = [f"`{r['parameter']}` ({r['ST']:.2f} ± {r['ST_conf']:.2f})" for r in sobol.to_dict("records")
                      if r["ST"] > 1.0 or (np.isfinite(r["ST_conf"]) and r["ST_conf"] >= IMPRECISE)]
             if vague:  # an index is a share of the variance: above 1, or this wide, the sample is too small to rank them
                 lines += ["Imprecise: " + ", ".join(vague) + ": a total index cannot exceed 1, and a 95% half-width of "
                           f"{IMPRECISE:g} or more leaves the ranking open; raise --samples before reading this table.", ""]
     return lines
+
+
+def _outside_ends(tornado, design: str, metric: str) -> list[str]:
+    """Tornado bars whose centre (the design as given) lies outside both ends by more than
+    half the bar's swing: 23,020 at the base against 34,169 and 32,945 at the ends drew a
+    short bar, read as 'hardly matters', where the runs' noise (or an effect that turns
+    within the range) is as large as the swing."""
+    rows = tornado[(tornado["design"] == design) & (tornado["metric"] == metric)]
+    found = []
+    for row in rows.to_dict("records"):
+        low, high = sorted((row["at_low"], row["at_high"]))
+        gap = max(low - row["at_base"], row["at_base"] - high)
+        if np.isfinite(gap) and gap > 0 and gap > 0.5 * row["swing"]:
+            found.append(f"`{row['parameter']}` (the design as given {fmt(row['at_base'])}, the ends "
+                         f"{fmt(row['at_low'])} and {fmt(row['at_high'])})")
+    if not found:
+        return []
+    return ["Tornado bars to read with care: " + "; ".join(found) + ". The design as given scored outside both ends "
+            "of the range, by more than half the bar's swing: the runs' noise, or an effect that turns within the "
+            "range, is as large as the bar, so a short bar does not say the assumption hardly matters (raise "
+            "--tornado-replicates).", ""]
 
 
 __all__ = ["write_sensitivity", "sensitivity_markdown", "tornado_plot", "sobol_plot", "MATTERS"]
