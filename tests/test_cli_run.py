@@ -479,3 +479,17 @@ def test_the_reports_warn_when_a_design_asks_late_against_ks_window():
     assert ask_window_note(load_scenario(SCENARIOS / "default.yaml")) == ""           # day 3, reminder on day 10
     assert ask_window_note(small(k_window_days=60, program={"timing": {"kind": "milestone", "delay_days": 25}})) == ""
     assert ask_window_note(load_scenario(SCENARIOS / "no-program.yaml")) == ""
+
+
+def test_the_k_plot_says_when_k_reads_low_by_construction():
+    """A milestone ask on day 30 against K's 30-day window reads K near 0 by construction:
+    the report said so, the k_by_month plot, read alone, did not. Its caption now does;
+    an ask at onboarding gets none."""
+    from simulator.report.text import k_plot_note
+
+    from .conftest import small
+
+    late = small(program={"timing": {"kind": "milestone", "delay_days": 30}})
+    assert k_plot_note(late) == ("K reads low here: it counts referrals made within 30 days of joining, and this design "
+                                 "asks later")
+    assert k_plot_note(small()) == ""

@@ -121,8 +121,9 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     return _save(fig, path)
 
 
-def k_by_month(table: pd.DataFrame, path: Path) -> Path:
-    """Cohort K by join month: mean over replicates with its 95% interval, and K = 1."""
+def k_by_month(table: pd.DataFrame, path: Path, note: str = "") -> Path:
+    """Cohort K by join month: mean over replicates with its 95% interval, and K = 1;
+    ``note``, a short warning under the title (K reads low for a design that asks late)."""
     from ..runner import interval
 
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -136,7 +137,9 @@ def k_by_month(table: pd.DataFrame, path: Path) -> Path:
     ax.fill_between(x, low, high, alpha=0.25, label="95% interval of the mean")
     ax.axhline(1, color="black", lw=0.8, ls="--", label="K = 1: each customer replaces themselves")
     ax.set(xlabel="join month (30-day months of the run; 1 = join_month 0 of k_by_month.csv)", ylabel="tracked referrals per customer",
-           title="K by join month: does the loop speed up, hold or stall?")
+           title="K by join month: does the loop speed up, hold or stall?" + (f"\n{note}" if note else ""))
+    if note:
+        ax.title.set_fontsize(9)
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)

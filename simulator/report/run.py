@@ -14,7 +14,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (against_no_program, ask_queue_note, ask_window_note, budget_never_ran_out, cash_basis_note, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
+from .text import (against_no_program, ask_queue_note, ask_window_note, k_plot_note, budget_never_ran_out, cash_basis_note, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
                    summary_dict, summary_table, value_split)
 
 def headline(results: Results) -> list[str]:
@@ -116,7 +116,7 @@ def write_run(results: Results, out: Path, *, started: dt.datetime, command: lis
             figures.insert(0, incremental_value_plot([results], path / "incremental_value.png"))
         if results.k_by_month is not None and len(results.k_by_month):
             atomic_write_csv(path / "k_by_month.csv", results.k_by_month)
-            figures.append(plots.k_by_month(results.k_by_month, path / "k_by_month.png"))
+            figures.append(plots.k_by_month(results.k_by_month, path / "k_by_month.png", note=k_plot_note(results.scenario)))
         atomic_write_text(path / "report.md", run_markdown(results, figures, sets))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[results.scenario], seeds={results.scenario.name: results.seeds},

@@ -239,6 +239,19 @@ def ask_window_note(scenario, name: str | None = None) -> str:
             f"asks earlier. Compare on `incremental_value`, or give a window that covers the asks.")
 
 
+def k_plot_note(scenario) -> str:
+    """The k_by_month plot's caption where K reads low by construction (ask_window_note,
+    k_window_note): the report warned, the plot, read alone, did not."""
+    from ..behaviour.timing import late_asks
+
+    window = scenario.k_window_days
+    if late_asks(scenario.program.timing, window) is not None:
+        return f"K reads low here: it counts referrals made within {window} days of joining, and this design asks later"
+    if k_window_note(scenario):
+        return f"K reads low here: it counts deals closed within {window} days, and referred deals take longer to close"
+    return ""
+
+
 def path_note(scenarios) -> str:
     """When one compared design needs the numpy stages (a lever the compiled kernel does
     not run) and others do not, every design ran there, to share its luck replicate by
