@@ -364,6 +364,15 @@ def _spearman(x: np.ndarray, y: np.ndarray, resamples: int = 9999) -> tuple[floa
     return float(test.statistic), float(test.pvalue)
 
 
+def _horizon(sweep: Sweep, summary: pd.DataFrame, table: pd.DataFrame) -> float:
+    """The last day of the sweep's runs (the longest, where days is swept; without a base
+    scenario, the latest day any run reached)."""
+    if "days" in summary.columns:
+        return float(pd.to_numeric(summary["days"], errors="coerce").max())
+    days = getattr(getattr(sweep, "base", None), "days", None)
+    return float(days) if days is not None else float(np.nanmax(table.to_numpy(dtype=float), initial=0.0))
+
+
 def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: float) -> list[dict]:
     """best_points' rows for one set of points (all of them, or one combination of assumptions)."""
     from scipy import stats  # here, not at import: `refsim run` loads this module and scipy.stats costs a second
@@ -381,7 +390,13 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
             column = column.where(share == share[column.notna()].max())
         best = int(column.idxmin() if metric in LOWER_IS_BETTER else column.idxmax())
         # every point, those with no successful run too (no row in ``ok``): with fewer than two it cannot be told apart
-        table = ok.pivot(index="point_id", columns="replicate", values=metric).astype(float).reindex(means.index)
+        table = ok.pivot(index="point_id", columns="replicate", values=metric).astype(float)
+        if metric in NEVER_IS_WORST:
+            # a run that never got there counts as the day after the horizon: a point that never paid back in any
+            # run had no defined day and was listed as not told apart from one that paid back on day 1
+            table = table.where(table.notna() | ok.pivot(index="point_id", columns="replicate", values="status").isna(),
+                                _horizon(sweep, summary, table) + 1)
+        table = table.reindex(means.index)
         if paired:
             gap = table - table.loc[best]
             n = gap.notna().sum(axis=1).to_numpy()

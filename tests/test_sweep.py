@@ -1115,6 +1115,25 @@ def test_a_point_that_paid_back_in_fewer_runs_is_not_the_best_payback():
     assert best.loc["payback_day", "point_id"] == 1 and best.loc["value", "point_id"] == 2
 
 
+def test_a_point_that_never_paid_back_is_told_apart_from_one_that_did():
+    """A point that never paid back in any run had no defined payback day, and was listed
+    as 'not told apart' from the best, which paid back on day 1 in every run. A run that
+    never paid back counts as the day after the horizon in the comparison: such a point
+    is told apart; one that paid back as early as the best is still listed."""
+    from types import SimpleNamespace
+
+    from simulator.sweep import best_points, point_summary
+
+    days = {0: [np.nan] * 4, 1: [1, 1, 2, 1], 2: [2, 1, 1, 1]}
+    frame = pd.DataFrame([{"point_id": p, "reward": p, "replicate": r, "payback_day": d, "status": "ok"}
+                          for p, values in days.items() for r, d in enumerate(values)])
+    for paired in (False, True):
+        sweep = SimpleNamespace(metrics=("payback_day",), parameters=["reward"], base=SimpleNamespace(days=90),
+                                spec=SimpleNamespace(common_random_numbers=paired, assumptions=[]))
+        best = best_points(frame, sweep, point_summary(frame, sweep)).iloc[0]
+        assert best["point_id"] in (1, 2) and best["indistinguishable"] == [3 - best["point_id"]], best
+
+
 def test_a_grid_value_listed_twice_is_refused_and_serial_records_one_worker(tmp_path):
     """values: [0, 10, 10] ran 2 points while the report listed '0, 10, 10'; a serial
     sweep's manifest recorded the default pool's worker count."""
