@@ -429,9 +429,9 @@ def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...]) -
 
 def _check_parameters(sweep: Sweep, where) -> None:
     """Apply each parameter's values (or both ends of its range) to the base scenario on
-    its own: a key path the base does not have, a value the key cannot take, or one that
-    clashes with a key of the base no parameter varies, is a mistake in the sweep file.
-    Only combinations of swept values that are invalid together are left to the runs
+    its own: a key path the base does not have, a value the key cannot take, or (in a sweep
+    of one parameter) one that clashes with another key of the base, is a mistake in the
+    sweep file. Only values that another swept value may mend are left to the runs
     (they are recorded as failed), as are list values past the first
     ``CHECKED_VALUES`` (checking a long list would take longer than running it)."""
     for key, parameter in sweep.spec.parameters.items():
@@ -465,12 +465,12 @@ def _check_parameters(sweep: Sweep, where) -> None:
                 # leaves at its default, which has no kind to fill in) is the key's mistake too
                 above = key.startswith(at + ".") and error.message.startswith(("unknown", "missing 'kind'"))
                 own = at == key or at.startswith(key + ".") or above or error.file in (sweep.source, "--set")
-                # a clash with a key no parameter sweeps (promoters 0.9 beside the base's passives 0.45) cannot be
-                # mended by another parameter's value: every run with this value would fail
-                fixed = bool(at) and not any(at == k or at.startswith(k + ".") or k.startswith(at + ".")
-                                             for k in sweep.spec.parameters if k != key)
+                # with one parameter, a clash with a key of the base (promoters 0.9 beside its passives 0.45) cannot
+                # be mended by another value: every run with this value would fail. With more, a check may read a
+                # swept key the error does not name (a budget against reward x cost_share): left to the runs
+                fixed = bool(at) and len(sweep.spec.parameters) == 1
                 if own or fixed:
-                    there = "" if own or at == key else f" (at {at}, which the sweep does not vary)"
+                    there = "" if own or at == key else f" (at {at}; the sweep varies nothing else)"
                     raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {sweep.base.name}: "
                                         f"{error.message}{there}", file=sweep.source, key=where("parameters", key)) from None
 

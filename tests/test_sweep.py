@@ -1292,9 +1292,10 @@ def test_a_sweep_neither_ranks_nor_optimises_a_dashboards_roi(tmp_path):
 def test_a_value_that_clashes_with_a_key_no_parameter_varies_is_refused_before_any_run(tmp_path):
     """promoters 0.9 on a base with passives 0.45 failed every run of that value (exit 1
     once all failed, exit 0 when some passed) because the check let through errors that
-    name a neighbouring key, in case another parameter mends them. Only a swept key can:
-    a clash with one no parameter varies is refused up front, naming it; with passives
-    swept too the combination is left to the runs, as before."""
+    name a neighbouring key, in case another parameter mends them. With one parameter
+    nothing can: the clash is refused up front, naming the key; with more, a value may be
+    mended by another swept key, even one the error does not name (a budget checked
+    against reward x cost_share), so it is left to the runs, as before."""
     base = tmp_path / "base.yaml"
     base.write_text(yaml.safe_dump({"name": "b", "days": 10, "population": {"size": 200, "initial_customers": 5},
                                     "satisfaction": {"kind": "nps_mix", "promoters": 0.5, "passives": 0.45}}))
@@ -1303,12 +1304,22 @@ def test_a_value_that_clashes_with_a_key_no_parameter_varies_is_refused_before_a
     alone.write_text(yaml.safe_dump({"base": "base.yaml", "method": "grid", "replicates": 1, "parameters": promoters}))
     one_line_error(runner.invoke(app, ["sweep", str(alone), "--out", str(tmp_path / "a"), "--executor", "serial"]),
                    "parameters.satisfaction.promoters", "value 0.9 does not fit the base scenario b",
-                   "(at satisfaction.passives, which the sweep does not vary)")
+                   "(at satisfaction.passives; the sweep varies nothing else)")
     assert not (tmp_path / "a").exists()
     both = tmp_path / "both.yaml"
     both.write_text(yaml.safe_dump({"base": "base.yaml", "method": "grid", "replicates": 1, "parameters": {
         **promoters, "satisfaction.passives": {"values": [0.05, 0.45]}}}))
     result = runner.invoke(app, ["sweep", str(both), "--out", str(tmp_path / "b"), "--executor", "serial"])
+    assert result.exit_code == 0 and "1 failed" in result.stdout, result.output
+    # a budget below a reward of 50 is mended by a cost share of 0.5, which the error does not name
+    budget = tmp_path / "budget.yaml"
+    budget.write_text(yaml.safe_dump({"name": "c", "days": 10, "population": {"size": 200, "initial_customers": 5},
+                                      "program": {"timing": {"kind": "at_purchase"}, "incentive": {
+                                          "kind": "single_sided", "reward_type": "cash", "budget": 30}}}))
+    mended = tmp_path / "mended.yaml"
+    mended.write_text(yaml.safe_dump({"base": "budget.yaml", "method": "grid", "replicates": 1, "parameters": {
+        "program.incentive.referrer_reward": {"values": [20, 50]}, "program.incentive.cost_share": {"values": [1.0, 0.5]}}}))
+    result = runner.invoke(app, ["sweep", str(mended), "--out", str(tmp_path / "c"), "--executor", "serial"])
     assert result.exit_code == 0 and "1 failed" in result.stdout, result.output
 
 
