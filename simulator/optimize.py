@@ -31,6 +31,7 @@ This module computes and returns tables; it writes only the optuna storage.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -178,8 +179,8 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         while True:
             pending = [optuna.trial.Trial(study, t._trial_id) for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]
-            while len(pending) < settings.batch and len(study.get_trials(deepcopy=False)) < trial_count(settings, parameters):
-                study.sampler = search.sampler(len(study.get_trials(deepcopy=False)))
+            while len(pending) < settings.batch and search.more(study):
+                study.sampler = search.sampler(len(study.get_trials(deepcopy=False)), study)
                 pending.append(study.ask(search.distributions))
             if not pending:
                 break
@@ -238,7 +239,31 @@ class Search:
                                        "objectives": [asdict(o) for o in objectives], "constraints": [str(c) for c in constraints],
                                        "seed": seed, "settings": described}, sort_keys=True, default=str)
 
-    def sampler(self, number: int) -> optuna.samplers.BaseSampler:
+    def every(self) -> bool:
+        """Few enough designs for the trials to try each once (design_count)."""
+        count = design_count(self.parameters)
+        return count is not None and count <= self.settings.trials
+
+    def untried(self, study: optuna.Study) -> dict[str, Any] | None:
+        """The first design, in covering's order, that no trial of ``study`` has (None when
+        every one has): a study extended from fewer trials than designs ran its first
+        trials through TPE, which repeats designs, so trial n is not design n."""
+        tried = {tuple(t.params.get(p.key) for p in self.parameters) for t in study.get_trials(deepcopy=False)}
+        choices = [choices_of(p) for p in self.parameters]
+        for combo in itertools.product(*reversed(choices)):   # the first key fastest, as covering counts
+            design = tuple(reversed(combo))
+            if design not in tried:
+                return dict(zip((p.key for p in self.parameters), design))
+        return None
+
+    def more(self, study: optuna.Study) -> bool:
+        """Whether the study asks for another trial: fewer than the trials asked for, and,
+        where every design can be tried, one still untried."""
+        if len(study.get_trials(deepcopy=False)) >= self.settings.trials:
+            return False
+        return not self.every() or self.untried(study) is not None
+
+    def sampler(self, number: int, study: optuna.Study | None = None) -> optuna.samplers.BaseSampler:
         """A sampler seeded for trial ``number``: asks depend on the told trials and the
         number alone, never on how many asks one sampler object made before."""
         seed = stream_seed(self.seed, "trials", number) % 2**32
@@ -249,10 +274,11 @@ class Search:
         else:
             sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=self.settings.startup_trials, constraints_func=constraints)
             start = self.settings.startup_trials
-        count = design_count(self.parameters)
-        # few enough designs for the trials to try each once: every trial is the next design, no repeats
-        every = count is not None and count <= self.settings.trials
-        fixed = self.covering(number, every) if number < start or every else {}
+        # few enough designs for the trials to try each once: every trial is the next untried design, no repeats
+        if self.every():
+            fixed = (self.untried(study) if study is not None else None) or self.covering(number, True)
+        else:
+            fixed = self.covering(number) if number < start else {}
         if not fixed:
             return sampler
         with warnings.catch_warnings():

@@ -507,10 +507,18 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     note = assumption_note(wrap(credit, small(name="credit-30", program={"incentive": {**single, "referrer_reward": 30}})))
     assert "different rewards (credit 20, credit-30 30)" in note and "`link_response` 1, where 1 is as much" in note
     assert "--uncertain program.link_response=0:1" in note and "cost" not in note
+    # at link_response 0 the note says the opposite assumption; with no link use, none (link_response moves nothing)
+    unmoved = [small(name=s.name, program={**s.program.model_dump(), "link_response": 0}) for s in (
+        credit, small(name="credit-30", program={"incentive": {**single, "referrer_reward": 30}}))]
+    assert "assumed unmoved by a reward (`link_response` 0; at 1" in assumption_note(wrap(*unmoved))
+    unlinked = [small(name=s.name, program={**s.program.model_dump(), "link_use": 0}) for s in unmoved]
+    assert assumption_note(wrap(*unlinked)) == ""
     # reminders: what a reminder does is assumed (the annoyance decided 'reminders win, sure at 95%')
     p0, p3 = (small(name=f"p{n}", program={"timing": {"kind": "at_purchase", "reminders": {"count": n}}}) for n in (0, 3))
     note = assumption_note(wrap(p0, p3))
-    assert "different numbers of reminders (p0 0, p3 3)" in note and "`annoyance` (0.05)" in note
+    assert ("different numbers of reminders (p0 0, p3 3), and what a reminder does is assumed: the k-th reminder "
+            "moves sharing fatigue^k times as much as a first ask (`fatigue` 0.9) and annoys with probability "
+            "`annoyance` (0.05), which costs 2 points of satisfaction for good") in note
     assert "--uncertain program.timing.reminders.annoyance=0:0.3" in note and "moment" not in note
     # a milestone reaches only the customers who reach it: reach_share, testable on the milestone design alone
     note = assumption_note(wrap(small(name="at-purchase", program={"timing": {"kind": "at_purchase"}}), milestone))
@@ -702,7 +710,7 @@ def test_replicates_for_a_precise_size_are_not_read_as_doubt_about_a_sure_verdic
 
     runs = lambda values: pd.DataFrame({"replicate": range(len(values)), "incremental_value": values})  # noqa: E731
     noise = np.array([1000.0, -1000.0, 500.0, -500.0, 250.0, -250.0, 100.0, -100.0, 50.0, -50.0])
-    for gap, sure in ((5_000.0, True), (100.0, False)):
+    for gap, sure in ((5_000.0, True), (150.0, False)):
         designs = [SimpleNamespace(scenario=SimpleNamespace(name=name, days=365), runs=runs(values))
                    for name, values in (("a", 50_000 + noise), ("b", 50_000 + gap + noise * 1.5))]
         table = pd.DataFrame({"metric": ["incremental_value"] * 2, "design": ["a", "b"],
@@ -711,4 +719,14 @@ def test_replicates_for_a_precise_size_are_not_read_as_doubt_about_a_sure_verdic
         text = winners(comparison)[0]
         assert ("**sure at 95%**" in text) == sure, text
         assert ("The verdict needs no more replicates; to measure the difference's size within ±5%, about " in text) == sure
-        assert ("To measure the difference within ±5%, about " in text) == (not sure and "more than 10,000" not in text)
+        assert ("To measure the difference within ±5%, about " in text) == (not sure), text
+    # sure, yet too small to measure within ±5% in 10,000 replicates: still no doubt cast on the verdict
+    rng = np.random.default_rng(1)
+    a = 50_000 + rng.normal(0, 1_000, 400)
+    b = a + 300 + rng.normal(0, 1_000, 400)   # paired half-width about 98; ±5% of 300 needs about 17,000
+    designs = [SimpleNamespace(scenario=SimpleNamespace(name=name, days=365), runs=runs(values))
+               for name, values in (("a", a), ("b", b))]
+    table = pd.DataFrame({"metric": ["incremental_value"] * 2, "design": ["a", "b"], "mean": [a.mean(), b.mean()]})
+    text = winners(SimpleNamespace(designs=designs, table=table, seeds=list(range(400)), paired=True, precision=0.05))[0]
+    assert "**sure at 95%**" in text and "too small next to the spread" not in text, text
+    assert "The verdict needs no more replicates; to measure the difference's size within ±5%, more than 10,000" in text

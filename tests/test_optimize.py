@@ -73,7 +73,7 @@ def test_the_random_start_tries_every_categorical_choice_first(two):
     assert trials["program.base_share"].nunique() == 6
 
 
-def test_a_space_of_few_designs_is_tried_design_by_design():
+def test_a_space_of_few_designs_is_tried_design_by_design(tmp_path):
     """Two timing kinds × reminders 0..3 are 8 designs: 12 trials asked for ran 12, five
     of them repeats of one design on the same seeds, and (milestone, 1 reminder) was never
     tried. Every key taking a few values (an integer range counts), the trials now stop
@@ -89,6 +89,18 @@ def test_a_space_of_few_designs_is_tried_design_by_design():
                       evaluate=closed_form, settings=settings)
     designs = list(zip(result.trials["program.timing.kind"], result.trials["program.timing.reminders.count"]))
     assert sorted(designs) == [(k, c) for k in ("at_purchase", "milestone") for c in range(4)]
+    # a study begun with fewer trials than designs ran them through TPE (repeats possible); extended, it tries the
+    # designs still untried, not design n at trial n (which repeated two and skipped two)
+    folder = tmp_path / "study"
+    few = OptimizeSettings(trials=5, replicates=2, max_replicates=2, batch=3, startup_trials=4)
+    started = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=3, evaluate=closed_form,
+                       settings=few, folder=folder)
+    assert len(started.trials) == 5
+    extended = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=3, evaluate=closed_form,
+                        settings=settings, folder=folder)
+    designs = set(zip(extended.trials["program.timing.kind"], extended.trials["program.timing.reminders.count"]))
+    assert designs == {(k, c) for k in ("at_purchase", "milestone") for c in range(4)}
+    assert len(extended.trials) <= settings.trials
     # a long integer range is no few choices: the trials asked for run, the start counts the categorical key only
     wide = parse_parameters(["program.timing.kind=at_purchase,milestone", "program.timing.delay_days=0:90"], base)
     assert design_count(wide) is None and trial_count(settings, wide) == 12

@@ -175,7 +175,10 @@ def winners(comparison: Comparison) -> list[str]:
             text += f" (unpaired interval {interval_text(unpaired['unpaired_ci_low'], unpaired['unpaired_ci_high'])})."
         else:
             text += "."
-        if need > MOST_REPLICATES_WORTH_SAYING:  # infinity too (past replicates_needed's limit); NaN is not
+        if need > MOST_REPLICATES_WORTH_SAYING and sure and alike:
+            text += (f" The verdict needs no more replicates; to measure the difference's size within "
+                     f"±{comparison.precision:.0%}, more than {MOST_REPLICATES_WORTH_SAYING:,} would be needed.")
+        elif need > MOST_REPLICATES_WORTH_SAYING:  # infinity too (past replicates_needed's limit); NaN is not
             text += (f" For ±{comparison.precision:.0%} of the difference more than {MOST_REPLICATES_WORTH_SAYING:,} "
                      f"replicates would be needed: it is too small next to the spread of the runs to pin down.")
         elif math.isfinite(need):
@@ -247,20 +250,24 @@ def assumption_note(designs) -> str:
     if len(set(counts.values())) > 1:
         sent = next(r for r in reminders.values() if r is not None and r.count > 0)
         listed = ", ".join(f"{name} {count}" for name, count in counts.items())
-        notes.append(f"they send different numbers of reminders ({listed}), and what a reminder does is assumed: it "
-                     f"the k-th moves fatigue^k times a first ask's sharing (`fatigue` {sent.fatigue:g}) and annoys with "
-                     f"probability `annoyance` ({sent.annoyance:g}), which costs {sent.annoyance_points:g} points of "
-                     f"satisfaction for good (sizes that are assumptions)")
+        notes.append(f"they send different numbers of reminders ({listed}), and what a reminder does is assumed: the "
+                     f"k-th reminder moves sharing fatigue^k times as much as a first ask (`fatigue` {sent.fatigue:g}) and "
+                     f"annoys with probability `annoyance` ({sent.annoyance:g}), which costs {sent.annoyance_points:g} "
+                     f"points of satisfaction for good (sizes that are assumptions)")
         if all(r is not None for r in reminders.values()):
             tests.append(f"`--uncertain program.timing.reminders.annoyance=0:{max(0.3, 2 * sent.annoyance):g}`")
     offers = {s.name: _first_referrer_reward(s.program.incentive) for s in timed}
-    if len(set(offers.values())) > 1:
-        response = max(s.program.link_response for s in timed)
+    linking = [s for s in timed if s.program.link_use > 0]   # nobody shares through a link: link_response moves nothing
+    if len(set(offers.values())) > 1 and linking:
+        response = max(s.program.link_response for s in linking)
         listed = ", ".join(f"{name} {offer:g}" for name, offer in offers.items())
-        notes.append(f"they offer the referrer different rewards ({listed}), and a reward is assumed to move customers "
-                     f"who share unprompted through their link (`link_response` {response:g}, where 1 is as much as an "
-                     f"asked customer; at 0 a reward moves asked sharing only, and a referrer's reward buys far less: "
-                     f"docs/model.md)")
+        assumed = (f"a reward is assumed to move customers who share unprompted through their link (`link_response` "
+                   f"{response:g}, where 1 is as much as an asked customer; at 0 a reward moves asked sharing only, and a "
+                   f"referrer's reward buys far less: docs/model.md)" if response > 0 else
+                   "the unprompted sharing of customers who use their link is assumed unmoved by a reward "
+                   "(`link_response` 0; at 1 it moves as an asked customer does, and a referrer's reward buys more: "
+                   "docs/model.md)")
+        notes.append(f"they offer the referrer different rewards ({listed}), and {assumed}")
         tests.append("`--uncertain program.link_response=0:1`")
     rewarded = [s for s in timed if getattr(s.program.incentive, "reward_type", None) is not None]
     shares = dict.fromkeys((s.program.incentive.reward_type, s.program.cost_share()) for s in rewarded)

@@ -169,7 +169,8 @@ def budget_bound_note(result: OptimizeResult) -> str:
             if ran_out else "")
     return (f"`{caps[0]}` cannot fail: the total budget ({budget:,.0f}) stops the reward spend there, so it rules no "
             f"design out. A design that spends its budget early is limited by the day it runs out, when {ends}{when}. "
-            f"To keep only designs whose budget lasts the horizon, add `--constraint rewards_unpaid<=0`.")
+            f"To keep only designs whose budget pays every reward their referrals earn (after the horizon too, on "
+            f"every run), add `--constraint rewards_unpaid<=0`.")
 
 
 def _value(value) -> str:
