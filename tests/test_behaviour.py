@@ -232,12 +232,14 @@ def test_the_unprompted_shares_a_reward_adds_come_on_top_of_the_same_draws(kerne
     assert moved[C["spontaneous_shares"]] > unmoved[C["spontaneous_shares"]] > 20
 
 
-def test_the_kernel_thins_the_added_unprompted_shares_against_a_true_bound():
+@pytest.mark.parametrize("strong_tie_weight, type_weight", [(0.6, None), (2.5, 2.0), (0.0, 0.5)])
+def test_the_kernel_thins_the_added_unprompted_shares_against_a_true_bound(strong_tie_weight, type_weight):
     """The kernel draws the shares a reward adds against one bound for the whole run:
     no customer's added rate may exceed it, at any tier (referrals earned), any mix of
     ties and any segment; and it is not loose (within a factor 2 of the largest)."""
     scenario = small(network={"kind": "erdos_renyi", "mean_degree": 8, "strong_tie_share": 0.4}, program={
-        "link_response": 0.7, "incentive": {"kind": "tiered", "referee_reward": 15, "strong_tie_weight": 0.6,
+        "link_response": 0.7, "incentive": {"kind": "tiered", "referee_reward": 15, "strong_tie_weight": strong_tie_weight,
+                                            "type_weight": type_weight,
                                             "tiers": [{"after": 0, "referrer_reward": 10},
                                                       {"after": 2, "referrer_reward": 40}]}})
     engine = Engine(scenario, 3, kernel=False)
