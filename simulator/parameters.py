@@ -145,8 +145,14 @@ def applies(design: Scenario, key: str) -> bool:
 def apply_own(design: Scenario, values: dict[str, Any], parameters: Iterable[Parameter], *,
               source: str | None = None) -> Scenario:
     """``design`` with those of ``values`` set that are keys of it (parse_across): a key
-    another design has leaves this one as it is."""
-    mine = [p for p in parameters if p.key in values and applies(design, p.key)]
+    another design has leaves this one as it is, and so does a key of a kind the point
+    switches away from (reach_share, where the point asks at purchase)."""
+    given = [p for p in parameters if p.key in values]
+    # a kind the point switches to decides which keys exist (reach_share is a milestone's, not an at_purchase's)
+    kinds = [p for p in given if p.union]
+    switched = apply_values(design, {p.key: values[p.key] for p in kinds}, parameters=kinds, source=source) \
+        if kinds else design
+    mine = kinds + [p for p in given if not p.union and applies(switched, p.key)]
     return apply_values(design, {p.key: values[p.key] for p in mine}, parameters=mine, source=source)
 
 

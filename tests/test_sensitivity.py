@@ -370,3 +370,25 @@ def test_a_tornado_bar_whose_centre_lies_outside_both_ends_is_flagged():
     assert len(lines) == 2 and "`a` (the design as given 23,020, the ends 34,169 and 32,945)" in lines[0]
     assert "`b`" not in lines[0] and "`c`" not in lines[0]
     assert _outside_ends(tornado, "other", "v") == []
+
+
+def test_a_key_of_one_kind_is_left_out_where_the_point_switches_to_another():
+    """--uncertain program.timing.kind=at_purchase,milestone with reach_share: the points
+    at purchase were refused mid-run (reach_share is no key of at_purchase), after the
+    progress bar had appeared. The key now applies where the point's kind has it."""
+    from simulator.parameters import apply_own
+
+    milestone = Scenario.model_validate({**tiny().model_dump(), "program": {**tiny().program.model_dump(),
+                                                                            "timing": {"kind": "milestone"}}})
+    uncertain = parse_parameters(["program.timing.kind=at_purchase,milestone", "program.timing.reach_share=0.2:0.8"],
+                                 milestone)
+    at_purchase = apply_own(milestone, {"program.timing.kind": "at_purchase", "program.timing.reach_share": 0.3}, uncertain)
+    assert at_purchase.program.timing.kind == "at_purchase"
+    kept = apply_own(milestone, {"program.timing.kind": "milestone", "program.timing.reach_share": 0.3}, uncertain)
+    assert kept.program.timing.kind == "milestone" and kept.program.timing.reach_share == 0.3
+
+    def reach(scenarios, seeds, metrics, daily=False):
+        return [{"incremental_value": getattr(s.program.timing, "reach_share", 0.5)} for s in scenarios]
+
+    result = sensitivity(milestone, uncertain, seed=3, evaluate=reach, settings=SensitivitySettings(samples=4, trajectories=2))
+    assert len(result.sobol) == 2
