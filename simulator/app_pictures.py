@@ -255,7 +255,8 @@ def generations_option(frame: Frame, shown: int = 12) -> dict:
     data = [{"value": size, "itemStyle": {"color": GENERATION_COLOURS[min(g, deepest)]}} for g, size in enumerate(sizes)]
     return {"animation": False, "grid": {"left": 34, "right": 8, "top": 20, "bottom": 30},
             "xAxis": {"type": "category", "data": labels, "name": "generation", "nameLocation": "middle", "nameGap": 16,
-                      "nameTextStyle": {"fontSize": 9}, "axisLabel": {"fontSize": 9}},
+                      # every label: the chart's own spacing hid the last bar's "11+", which then read as generation 11
+                      "nameTextStyle": {"fontSize": 9}, "axisLabel": {"fontSize": 9, "interval": 0}},
             "yAxis": {"type": "value", "min": 0, "minInterval": 1, "name": "people per generation", "nameTextStyle": {"fontSize": 9, "align": "left"},
                       "axisLabel": {"fontSize": 9}, "splitLine": {"lineStyle": {"opacity": 0.4}}},
             "series": [{"type": "bar", "name": "people", "data": data, "label": {"show": True, "position": "top",

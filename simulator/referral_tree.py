@@ -194,7 +194,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     return Verdict("fades", "K below 1: the loop fades",
                    f"{head} Below 1 the generations shrink on average (a few may still grow by chance): "
                    f"100 customers bring {100 * shown:.0f}, "
-                   f"who bring {100 * shown * shown:.0f}, and the chain stops. In all, each customer who comes on their own "
+                   f"who bring {100 * shown * shown:.0f}, each generation smaller, until the chain dies out. In all, "
+                   f"each customer who comes on their own "
                    f"becomes about {multiplier:.1f} customers; growth beyond that has to come from elsewhere." + rough)
 
 

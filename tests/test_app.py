@@ -113,7 +113,8 @@ def test_a_filled_network_is_never_called_fading():
 def test_verdict_reads_k_and_the_generations():
     fading = verdict(KReading(0.5, 200), [100, 40, 15], prospects_left=0.8)
     assert fading.tone == "fades"
-    assert "100 customers bring 50, who bring 25" in fading.text
+    # the chain does not stop at the second generation: it shrinks, generation by generation (K 0.83 read "stops")
+    assert "100 customers bring 50, who bring 25, each generation smaller, until the chain dies out" in fading.text
     assert "about 2.0 customers" in fading.text  # 1 / (1 - 0.5)
     growing = verdict(KReading(1.5, 200), [3, 6, 12, 20], prospects_left=0.8)
     assert growing.tone == "grows" and "150" in growing.text
@@ -894,6 +895,8 @@ def test_generation_bars_gather_the_deep_generations(default):
     frame.generations = list(range(1, 16))  # 15 generations of 1..15 people
     option = generations_option(frame, shown=12)
     assert option["xAxis"]["data"][-1] == "11+"
+    # every label drawn: the chart's own spacing hid "11+", and the last bar read as generation 11
+    assert option["xAxis"]["axisLabel"]["interval"] == 0
     values = [bar["value"] for bar in option["series"][0]["data"]]
     assert len(values) == 12 and sum(values) == sum(range(1, 16))
 
