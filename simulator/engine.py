@@ -297,10 +297,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         counts["spontaneous_shares"] = 0
         if rate <= 0 or not len(customers):
             return np.zeros(0, np.int32)
-        if self._static:
-            share_effect = self._share_effect[customers]
-        else:
-            share_effect = sat.segment_value(self._scores(customers, day), self.scenario.program.satisfaction_effect)
+        share_effect = self._share_effects(customers, day)
         top = float(share_effect.max())
         if top <= 0:
             return np.zeros(0, np.int32)
@@ -309,6 +306,13 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         keep = rng.random(len(picks)) * top < share_effect[picks]
         counts["spontaneous_shares"] = int(keep.sum())
         return customers[picks[keep]]
+
+    def _share_effects(self, who, day):
+        """sat_effect of customers ``who`` today: kept per person while scores stay put,
+        else from today's scores (drift, delight)."""
+        if self._static:
+            return self._share_effect[who]
+        return sat.segment_value(self._scores(who, day), self.scenario.program.satisfaction_effect)
 
     def _share(self, today: Today) -> None:
         """w = clip(base_share * sat_effect(s) * incentive_effect * ease * fatigue^k, 0, 1)
@@ -343,11 +347,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         who = customers if self._link_draw is None else customers[self._link_draw[customers] < program.link_use]
         if not len(who):
             return np.zeros(0, customers.dtype)
-        if self._static:
-            share_effect = self._share_effect[who]
-        else:
-            share_effect = sat.segment_value(self._scores(who, day), program.satisfaction_effect)
-        extra = rate * share_effect * (self._incentive_effect(who) - 1.0)
+        extra = rate * self._share_effects(who, day) * (self._incentive_effect(who) - 1.0)
         top = float(extra.max())
         if top <= 0:
             return np.zeros(0, customers.dtype)
