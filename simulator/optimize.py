@@ -245,12 +245,13 @@ class Search:
         return count is not None and count <= self.settings.trials
 
     def untried(self, study: optuna.Study) -> dict[str, Any] | None:
-        """The first design, in covering's order, that no trial of ``study`` has (None when
-        every one has): a study extended from fewer trials than designs ran its first
-        trials through TPE, which repeats designs, so trial n is not design n."""
+        """The first design, counting the first key fastest, that no trial of ``study`` has
+        (None when every one has): TPE repeated designs of a space of 8 and left one untried,
+        and a study extended from fewer trials than designs ran its first trials through TPE,
+        so trial n is not design n."""
         tried = {tuple(t.params.get(p.key) for p in self.parameters) for t in study.get_trials(deepcopy=False)}
         choices = [choices_of(p) for p in self.parameters]
-        for combo in itertools.product(*reversed(choices)):   # the first key fastest, as covering counts
+        for combo in itertools.product(*reversed(choices)):   # the first key fastest
             design = tuple(reversed(combo))
             if design not in tried:
                 return dict(zip((p.key for p in self.parameters), design))
@@ -276,7 +277,7 @@ class Search:
             start = self.settings.startup_trials
         # few enough designs for the trials to try each once: every trial is the next untried design, no repeats
         if self.every():
-            fixed = (self.untried(study) if study is not None else None) or self.covering(number, True)
+            fixed = (self.untried(study) if study is not None else None) or {}  # None: a sampler that asks nothing
         else:
             fixed = self.covering(number) if number < start else {}
         if not fixed:
@@ -285,21 +286,17 @@ class Search:
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             return optuna.samplers.PartialFixedSampler(fixed, sampler)
 
-    def covering(self, number: int, every: bool = False) -> dict[str, Any]:
+    def covering(self, number: int) -> dict[str, Any]:
         """The categorical values startup trial ``number`` takes: a mixed-radix count over
         the categorical parameters (the first one fastest), so that the random start tries
         every choice of each as early as it can instead of drawing them (three draws of
         three kinds miss one kind more often than not). The other parameters stay random.
-        With ``every`` (the trials can try every design), the count runs over every
-        parameter's values, short integer ranges included, and trial ``number`` is design
-        ``number``: TPE repeated designs of a space of 8 and left one untried."""
+        (Where the trials can try every design, untried picks each trial whole.)"""
         fixed, stride = {}, 1
         for parameter in self.parameters:
-            choices = choices_of(parameter) if every else (
-                list(parameter.choices) if parameter.kind == "categorical" else None)
-            if choices is not None:
-                fixed[parameter.key] = choices[(number // stride) % len(choices)]
-                stride *= len(choices)
+            if parameter.kind == "categorical":
+                fixed[parameter.key] = parameter.choices[(number // stride) % len(parameter.choices)]
+                stride *= len(parameter.choices)
         return fixed
 
     # ----------------------------------------------------------------------- one batch
@@ -498,7 +495,7 @@ def design_count(parameters: Sequence[Parameter]) -> int | None:
 def trial_count(settings: OptimizeSettings, parameters: Sequence[Parameter]) -> int:
     """The trials the study runs: ``settings.trials``, but no more than the distinct designs
     when every key takes a few values (categorical, or a short integer range): the trials
-    then count through the designs (Search.covering), and a further trial would repeat
+    then count through the designs (Search.untried), and a further trial would repeat
     one on the same seeds, and learn nothing."""
     count = design_count(parameters)
     return min(settings.trials, count) if count is not None else settings.trials
