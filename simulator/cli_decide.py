@@ -117,7 +117,7 @@ def optimize(
     --objective cumulative_profit --constraint reward_cost<=50000 --trials 60
     """
     from .decide_settings import load_settings, pick, range_texts
-    from .optimize import optimize as run_optimize, parse_constraint, parse_objective, trial_count
+    from .optimize import design_count, optimize as run_optimize, parse_constraint, parse_objective, trial_count, trials_planned
     from .parameters import parse_parameters
     from .report.optimize import write_optimize
     from .results import StudyLock, input_digests, open_study, scenario_files, study_folder
@@ -155,10 +155,14 @@ def optimize(
         state = open_study(folder, kind="optimize", fingerprint=fingerprint,
                            seed=given_seed if given_seed is not None else draw_seed(), force=force, inputs=inputs)
         study_seed = int(state["optimize_seed"])
-        total = trial_count(study_settings, parameters)
-        if total < study_settings.trials:
-            out.print(f"{total} trials: every key takes a few values and there are {total} designs; more would repeat them "
-                      f"on the same seeds", markup=False)
+        total = trials_planned(study_settings, parameters, folder)
+        if trial_count(study_settings, parameters) < study_settings.trials:
+            designs = design_count(parameters)
+            extra = total - designs
+            repeats = (f" ({extra} stored trial{'s' if extra > 1 else ''} repeat{'' if extra > 1 else 's'} one)"
+                       if extra > 0 else "")
+            out.print(f"{total} trials: every key takes a few values and there are {designs} designs{repeats}; "
+                      f"more would repeat them on the same seeds", markup=False)
         done = _trials_done(folder)
         if done:
             out.print(f"resuming {folder}: {done} of {total} trials already done", markup=False)

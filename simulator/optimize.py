@@ -501,6 +501,24 @@ def trial_count(settings: OptimizeSettings, parameters: Sequence[Parameter]) -> 
     return min(settings.trials, count) if count is not None else settings.trials
 
 
+def trials_planned(settings: OptimizeSettings, parameters: Sequence[Parameter], folder: str | Path | None = None) -> int:
+    """The trials a study in ``folder`` will have when it stops: trial_count, but where
+    every design can be tried and the stored trials repeat some (a study begun with
+    fewer trials than designs ran them through TPE), the stored trials and one more for
+    each design still untried (Search.more stops there), at most the trials asked for."""
+    count = design_count(parameters)
+    path = Path(folder) / STORAGE_FILE if folder is not None else None
+    if count is None or count > settings.trials or path is None or not path.exists():
+        return trial_count(settings, parameters)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        stored = optuna.load_study(study_name=STUDY_NAME, storage=f"sqlite:///{path.resolve()}").get_trials(deepcopy=False)
+    except KeyError:
+        return trial_count(settings, parameters)
+    tried = {tuple(t.params.get(p.key) for p in parameters) for t in stored}
+    return max(len(stored), min(settings.trials, len(stored) + count - len(tried)))
+
+
 def constraint_values(trial: optuna.trial.FrozenTrial) -> list[float]:
     return list(trial.user_attrs.get("constraints", []))
 
@@ -536,4 +554,4 @@ def pareto_layers(scores: np.ndarray) -> list[int]:
 
 
 __all__ = ["Objective", "Constraint", "OptimizeSettings", "OptimizeResult", "optimize", "parse_objective", "parse_constraint",
-           "pareto_layers", "trial_count", "trials_told", "STORAGE_FILE"]
+           "pareto_layers", "trial_count", "trials_planned", "trials_told", "STORAGE_FILE"]

@@ -78,7 +78,7 @@ def test_a_space_of_few_designs_is_tried_design_by_design(tmp_path):
     of them repeats of one design on the same seeds, and (milestone, 1 reminder) was never
     tried. Every key taking a few values (an integer range counts), the trials now stop
     at the 8 designs and try each once, past TPE's start too."""
-    from simulator.optimize import design_count, trial_count
+    from simulator.optimize import design_count, trial_count, trials_planned
 
     base = small()
     parameters = parse_parameters(["program.timing.kind=at_purchase,milestone", "program.timing.reminders.count=0:3"],
@@ -96,11 +96,15 @@ def test_a_space_of_few_designs_is_tried_design_by_design(tmp_path):
     started = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=3, evaluate=closed_form,
                        settings=few, folder=folder)
     assert len(started.trials) == 5
+    started_designs = len(set(zip(started.trials["program.timing.kind"], started.trials["program.timing.reminders.count"])))
+    planned = trials_planned(settings, parameters, folder)   # what the progress bar counts to
     extended = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=3, evaluate=closed_form,
                         settings=settings, folder=folder)
     designs = set(zip(extended.trials["program.timing.kind"], extended.trials["program.timing.reminders.count"]))
     assert designs == {(k, c) for k in ("at_purchase", "milestone") for c in range(4)}
     assert len(extended.trials) <= settings.trials
+    # the start repeated a design, so the extension runs past the 8 designs: the bar read 9/8
+    assert started_designs < 5 and len(extended.trials) == planned == 5 + 8 - started_designs
     # a long integer range is no few choices: the trials asked for run, the start counts the categorical key only
     wide = parse_parameters(["program.timing.kind=at_purchase,milestone", "program.timing.delay_days=0:90"], base)
     assert design_count(wide) is None and trial_count(settings, wide) == 12
