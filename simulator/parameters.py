@@ -142,6 +142,16 @@ def applies(design: Scenario, key: str) -> bool:
     return True
 
 
+def value_of(design: Scenario, key: str) -> Any:
+    """``design``'s own value of ``key`` (None where it lacks the key, or leaves it unset)."""
+    if not applies(design, key):
+        return None
+    try:
+        return _get(design.model_dump(mode="json"), key.split("."))
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
 def apply_own(design: Scenario, values: dict[str, Any], parameters: Iterable[Parameter], *,
               source: str | None = None) -> Scenario:
     """``design`` with those of ``values`` set that are keys of it (parse_across): a key

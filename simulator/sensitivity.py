@@ -48,7 +48,7 @@ from SALib.sample import sobol as sobol_sample
 from .config import Scenario
 from .errors import ScenarioError
 from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric
-from .parameters import Parameter, apply_own, check_designs_pair, point_values
+from .parameters import Parameter, apply_own, check_designs_pair, point_values, value_of
 from .rng import draw_seed, replicate_seeds, stream_seed
 
 
@@ -71,7 +71,7 @@ class SensitivityResult:
     morris: pd.DataFrame                   # design, metric, parameter, mu, mu_star, sigma, mu_star_conf, rank
     sobol: pd.DataFrame                    # design, metric, parameter, S1, S1_conf, ST, ST_conf, rank, screened
     points: pd.DataFrame                   # the Sobol points: point, design, parameter values, metric means
-    tornado: pd.DataFrame                  # design, metric, parameter, value_low, value_high, at_base, at_low, at_high, swing, replicates
+    tornado: pd.DataFrame                  # design, metric, parameter, value_low, value_high, value_base, at_base, at_low, at_high, swing, replicates
     decision: pd.DataFrame | None = None   # design, mean, probability_best, expected_regret
     flips: pd.DataFrame | None = None      # parameter, S1_advantage(_conf), ST_advantage(_conf), best_by_bin, flips
     conditional: pd.DataFrame | None = None  # parameter, bin, value_low, value_high, design, mean, probability_best
@@ -403,12 +403,14 @@ def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: lis
     centre = frame[frame["parameter"].isna()].groupby("design", sort=False)[metrics].mean()
     frame = frame[frame["parameter"].notna()]
     rows = []
+    own = {(names[d], p.key): value_of(design, p.key) for d, design in enumerate(designs) for p in parameters}
     for (design, key), group in frame.groupby(["design", "parameter"], sort=False):
         means = group.groupby("value", sort=False)[metrics].mean()
         for metric in metrics:
             column = means[metric]
             rows.append({"design": design, "metric": metric, "parameter": key, "value_low": column.index[0],
-                         "value_high": column.index[-1], "at_base": float(centre.loc[design, metric]),
+                         "value_high": column.index[-1], "value_base": own[design, key],
+                         "at_base": float(centre.loc[design, metric]),
                          "at_low": float(column.iloc[0]), "at_high": float(column.iloc[-1]),
                          "swing": float(column.max() - column.min()), "replicates": len(seeds)})
     table = pd.DataFrame(rows)

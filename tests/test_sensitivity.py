@@ -392,3 +392,45 @@ def test_a_key_of_one_kind_is_left_out_where_the_point_switches_to_another():
 
     result = sensitivity(milestone, uncertain, seed=3, evaluate=reach, settings=SensitivitySettings(samples=4, trajectories=2))
     assert len(result.sobol) == 2
+
+
+def test_a_no_program_design_says_why_its_panels_are_empty_and_each_bar_names_the_designs_own_value(monkeypatch, tmp_path):
+    """A no-program design's incremental_value is 0 at every point: its tornado and
+    Sobol panels were empty, as if the plot had failed, and a design's own value at the
+    top of a range (the default's churn 0.05 in 0.01:0.05) left that end without a bar
+    and without a word. The panels now say the metric stays put, and each bar's label
+    and tornado.csv's value_base give the design's own value (None for a key it lacks)."""
+    import pandas as pd
+
+    import simulator.report.sensitivity as report
+    from simulator.parameters import parse_across
+    from simulator.runner import baseline_of
+
+    drawn = []
+    monkeypatch.setattr(report, "save", lambda fig, path, **kw: drawn.append(fig) or path)
+
+    def value(scenarios, seeds, metrics, daily=False):   # no program, nothing incremental
+        return [{"incremental_value": 0.0 if s.program.timing.kind == "never" else 100 * s.program.base_share}
+                for s in scenarios]
+
+    design = tiny().model_copy(update={"name": "asked"})
+    design = design.model_copy(update={"program": design.program.model_copy(update={"base_share": 0.4})})
+    none = baseline_of(design).model_copy(update={"name": "none"})
+    uncertain = parse_across(["program.base_share=0.1:0.4", "program.incentive.referrer_reward=0:20"], [none, design])
+    result = sensitivity(design, uncertain, designs=[none, design], seed=3, evaluate=value,
+                         settings=SensitivitySettings(samples=4, trajectories=2, tornado_replicates=1))
+    rows = result.tornado.set_index(["design", "parameter"])
+    assert rows.loc[("asked", "program.base_share"), "value_base"] == 0.4
+    assert rows.loc[("asked", "program.incentive.referrer_reward"), "value_base"] == design.program.incentive.referrer_reward
+    assert pd.isna(rows.loc[("none", "program.incentive.referrer_reward"), "value_base"])   # no reward to move
+    report.tornado_plot(result, "incremental_value", tmp_path / "tornado.png")
+    report.sobol_plot(result, "incremental_value", tmp_path / "sobol.png")
+    tornado, sobol = drawn
+    said = {ax.get_title(): " ".join(t.get_text() for t in ax.texts) for fig in drawn for ax in fig.axes}
+    assert "stays 0" in " ".join(t.get_text() for t in tornado.axes[0].texts)
+    assert "no program" in " ".join(t.get_text() for t in tornado.axes[0].texts)
+    assert "does not vary" in " ".join(t.get_text() for t in sobol.axes[0].texts)
+    assert not tornado.axes[1].texts and not sobol.axes[1].texts, said   # the asked design's panels have bars
+    labels = [t.get_text() for t in tornado.axes[1].get_yticklabels()]
+    assert any("0.1 → 0.4 (own 0.4)" in label for label in labels), labels
+    assert not any("own" in t.get_text() for t in tornado.axes[0].get_yticklabels() if "referrer_reward" in t.get_text())

@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
@@ -63,10 +64,15 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
                 label="at the low end")
         ax.barh(positions + 0.2, rows["at_high"] - centre, height=0.4, left=centre, color="tab:orange", alpha=0.8,
                 label="at the high end")
-        ax.set_yticks(positions, [f"{k}\n{_v(lo)} → {_v(hi)}" for k, lo, hi in
-                                  zip(rows["parameter"], rows["value_low"], rows["value_high"])], fontsize=7)
+        # the design's own value: an end at it draws no bar (the default's churn 0.05 at the top of 0.01:0.05)
+        ax.set_yticks(positions, [f"{k}\n{_v(lo)} → {_v(hi)}" + (f" (own {_v(own)})" if pd.notna(own) else "")
+                                  for k, lo, hi, own in zip(rows["parameter"], rows["value_low"], rows["value_high"],
+                                                            rows.get("value_base", [None] * len(rows)))], fontsize=7)
         ax.axvline(centre, color="black", linewidth=0.8)
         ax.set(xlabel=metric, title=design)
+        if len(rows) and (rows[["at_low", "at_high"]] == centre).all(axis=None):
+            _unmoved(ax, f"{metric} stays {fmt_short(centre)}\nat every end of every range"
+                         + ("\n(no program: nothing is incremental)" if centre == 0 and metric.startswith("incremental") else ""))
         ax.grid(alpha=0.3, axis="x")
         _short_ticks(ax)
     handles, labels = axes[0][0].get_legend_handles_labels()
@@ -74,6 +80,12 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
     fig.suptitle(f"Tornado: {metric}\none assumption at a time, each bar the mean of {_tornado_runs(result)} replicates",
                  fontsize=10)
     return save(fig, path, rect=(0, 0.06, 1, 1))
+
+
+def _unmoved(ax, text: str) -> None:
+    """Say in a panel why it has no bars (a no-program design's incremental metrics are 0
+    at every point), where an empty panel read as a plot gone wrong."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=8, color="0.3")
 
 
 def _short_ticks(ax) -> None:
@@ -113,6 +125,8 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
             ax.axvline(1.0, color="black", linestyle=":", linewidth=1)
             imprecise = True
         ax.grid(alpha=0.3, axis="x")
+        if len(rows) and not (rows[["S1", "ST"]].abs() > 0).any(axis=None):
+            _unmoved(ax, f"{metric} does not vary here:\nno variance to share out")
     axes[0][0].legend(fontsize=7, loc="lower right")
     fig.suptitle(f"Sobol indices: {metric}")
     if imprecise:
