@@ -1374,3 +1374,15 @@ def test_the_manifest_lists_each_session_that_ran_runs_with_its_executor(tmp_pat
     assert again.exit_code == 0 and "0 run now" in again.stdout, again.output
     sessions = json.loads((out / "manifest.json").read_text())["sweep"]["sessions"]
     assert [(s["executor"], s["workers"], s["runs_done_before"]) for s in sessions] == [("serial", 1, 0), ("local", 2, 3)]
+
+
+def test_the_reports_parameter_table_writes_null_as_the_tables_do(tmp_path):
+    """A budget of [null, 300] was listed as 'None, 300' in report.md while points.csv,
+    the verdict and the plots say null (the YAML spelling): one word for one value."""
+    path = write_sweep(tmp_path, parameters={"program.incentive.budget": {"values": [None, 300]}})
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    report = (out / "report.md").read_text()
+    assert "| program.incentive.budget | null, 300 |" in report and "None" not in report
+    assert pd.read_csv(out / "points.csv", keep_default_na=False)["program.incentive.budget"].tolist() == ["null", "300"]

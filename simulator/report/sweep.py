@@ -4,6 +4,7 @@ run), points.csv (per point means), plots, report.md and manifest.json."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import os
 import shutil
@@ -148,7 +149,10 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
     ]
     for key, parameter in spec.parameters.items():
         if isinstance(parameter, ValueList):
-            described = ", ".join(map(str, parameter.values[:12])) + (" …" if len(parameter.values) > 12 else "")
+            # as the tables and plots write them (null, not Python's None; a block as JSON)
+            shown = [json.dumps(v, sort_keys=True, default=str) if v is None or isinstance(v, (dict, list)) else str(v)
+                     for v in parameter.values[:12]]
+            described = ", ".join(shown) + (" …" if len(parameter.values) > 12 else "")
         else:
             described = f"{parameter.low:g} to {parameter.high:g}" + (" (log)" if parameter.log else "") + \
                         (" (whole numbers)" if parameter.integer else "") + (f", {parameter.levels} levels" if parameter.levels else "")
