@@ -48,6 +48,16 @@ def ceiling(scenario, metric: str) -> float:
     return float(budget) if metric in BUDGET_CAPPED and budget is not None else math.inf
 
 
+def never_after_horizon(value: float, metric: str, days: int) -> float:
+    """A day metric of a run where the day never came, counted as the day after the
+    horizon (``days + 1``): a payback that never came is later than any day, and a budget
+    that never ran out lasted past every day. A mean over every run can then rank and
+    constrain designs; over only the runs where the day came, a design paying back in 2
+    of 20 runs kept ``payback_day<=120``, and one whose budget never ran out failed
+    ``budget_exhausted_day>=200``. Other metrics, and days that came, as they are."""
+    return float(days + 1) if metric in DAY_METRICS and not math.isfinite(value) else float(value)
+
+
 class Evaluate(Protocol):
     def __call__(self, scenarios: Sequence[Scenario], seeds: Sequence[int], metrics: Sequence[str],
                  daily: bool = False) -> list[dict[str, Any]]: ...

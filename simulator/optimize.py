@@ -47,7 +47,7 @@ from optuna.trial import TrialState
 
 from .config import Scenario
 from .errors import ScenarioError
-from .evaluation import BOUNDED, MINIMISED, Evaluate, Evaluator, check_metric, ceiling
+from .evaluation import BOUNDED, DAY_METRICS, MINIMISED, Evaluate, Evaluator, check_metric, ceiling, never_after_horizon
 from .parameters import Parameter, apply_values
 from .rng import draw_seed, fresh_seeds, replicate_seeds, stream_seed
 from .runner import interval
@@ -322,8 +322,8 @@ class Search:
                 break
             values = self.evaluate([scenarios[n] for n, _ in requests], [self.seeds[r] for _, r in requests], self.metrics)
             for (n, _), value in zip(requests, values):
-                for metric in self.metrics:
-                    runs[n][metric].append(float(value[metric]))
+                for metric in self.metrics:   # a day that never came counts as the day after the horizon
+                    runs[n][metric].append(never_after_horizon(float(value[metric]), metric, scenarios[n].days))
         for trial in trials:
             if trial.number not in runs:
                 continue
@@ -390,7 +390,7 @@ class Search:
         for number in candidates[:max(tries, 1)]:
             confirmation = self.confirm(study, number)
             confirmations.append(confirmation)
-            means = confirmation.set_index("metric")["mean"]
+            means = confirmation.set_index("metric")["mean_all_runs"]
             keeps = all(c.excess(means[c.metric]) <= 0 for c in self.constraints)
             # on a front, the confirmed member best on the first objective on fresh seeds: the search's
             # few replicates named a member that its fresh seeds put below another already re-run
@@ -436,6 +436,9 @@ class Search:
         for m in metrics:
             row = {"trial": number, "metric": m, **interval(np.array([v[m] for v in values]), metric=m)}
             row["ci_high"] = min(row["ci_high"], ceiling(scenario, m))  # no run spends past a budget or ends past its last day
+            # what constraints and objectives read: a day that never came counted as the day after the horizon
+            # (mean and n above describe the runs where it came)
+            row["mean_all_runs"] = float(np.mean([never_after_horizon(float(v[m]), m, scenario.days) for v in values]))
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -456,7 +459,9 @@ class Search:
             for metric in self.metrics:
                 summary = interval(np.array(runs.get(metric, []), dtype=float), metric=metric)
                 # a mean's interval reaching past what any run can reach (a total budget, the last day) is clipped there
-                high = min(summary["ci_high"], ceiling(scenario, metric)) if scenario is not None else summary["ci_high"]
+                # (a day counts a run where it never came as the day after the last: its ceiling is that day)
+                top = ceiling(scenario, metric) + (metric in DAY_METRICS) if scenario is not None else math.inf
+                high = min(summary["ci_high"], top)
                 row.update({f"{metric}_mean": summary["mean"], f"{metric}_ci_low": summary["ci_low"], f"{metric}_ci_high": high})
             for c in self.constraints:
                 mean, low, high = row[f"{c.metric}_mean"], row[f"{c.metric}_ci_low"], row[f"{c.metric}_ci_high"]

@@ -502,12 +502,13 @@ def test_the_tie_note_reads_level_trials_on_the_first_rung_alone():
     result = SimpleNamespace(trials=trials, best_trial=0, objectives=[Objective("incremental_value", "maximize")],
                              constraints=caps, rungs=[2, 4], feasible=False,
                              confirmation=pd.DataFrame({"trial": [0, 0], "metric": ["reward_cost", "payback_day"],
-                                                        "mean": [210.0, 40.0]}),
+                                                        "mean": [210.0, 40.0], "mean_all_runs": [210.0, 40.0]}),
                              best_scenario=small(days=120))
     assert "Every one of the 3 completed trials scored exactly the same" in tie_note(result)
     # payback_day broke its constraint, reward_cost kept the cap on the mean: the cap note still applies
     assert "`reward_cost<=250` holds on the mean" in spend_cap_note(result)
-    broke = SimpleNamespace(**{**vars(result), "confirmation": result.confirmation.assign(mean=[260.0, 5.0])})
+    broke = SimpleNamespace(**{**vars(result), "confirmation": result.confirmation.assign(mean=[260.0, 5.0],
+                                                                                            mean_all_runs=[260.0, 5.0])})
     assert spend_cap_note(broke) == ""
 
 

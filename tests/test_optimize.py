@@ -500,3 +500,46 @@ def test_best_yaml_names_the_winner_and_still_loads_with_a_long_base_description
     assert data["description"].startswith("The best design refsim optimize found on small (trial 3): "
                                           "program.incentive.referrer_reward = 49.")
     assert len(data["description"]) == 10_000 and Scenario.model_validate(data).name == "small-best"
+
+
+@pytest.mark.parametrize("metric", ["payback_day", "budget_exhausted_day"])
+def test_a_day_that_never_came_counts_as_the_day_after_the_horizon_in_constraints(metric):
+    """Constraints on a day were judged on the mean over the runs where the day came:
+    a design paying back on day 60 in 1 run of 10 (never in the others) kept
+    payback_day<=90 and won, and every design whose budget never ran out broke
+    budget_exhausted_day>=110. A run where the day never came now counts as day
+    horizon + 1 (never paid back: later than any day; never ran out: lasted past it).
+    Here the objective grows with x; designs with x > 0.5 break the constraint when
+    the never-runs are counted (payback in 10% of runs / budget gone on day 100), so
+    the best that keeps it has x at most 0.5."""
+    base = small()
+
+    def days(scenarios, seeds, metrics, daily=False):
+        out = []
+        for scenario, seed in zip(scenarios, seeds):
+            x = scenario.program.base_share
+            if metric == "payback_day":   # x <= 0.5 pays back on day 30; above, on day 60 in 10% of the runs only
+                day = 30.0 if x <= 0.5 else (60.0 if seed % 10 == 0 else float("nan"))
+            else:                          # x <= 0.5: the budget never runs out; above, on day 100
+                day = float("nan") if x <= 0.5 else 100.0
+            out.append({"cumulative_profit": x, metric: day})
+        return out
+
+    assert base.days == 120   # never: day 121
+    constraint = "payback_day<=90" if metric == "payback_day" else "budget_exhausted_day>=110"
+    parameters = parse_parameters(["program.base_share=0:1"], base)
+    result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")],
+                      constraints=[parse_constraint(constraint)], seed=2, evaluate=days,
+                      settings=OptimizeSettings(trials=30, replicates=4, max_replicates=8))
+    assert result.feasible
+    assert 0.35 <= result.best["program.base_share"] <= 0.5
+    trials = result.trials.set_index("trial")
+    above = trials["program.base_share"] > 0.5
+    assert above.any() and not trials.loc[above, "feasible"].any()
+    assert trials.loc[~above, "feasible"].all()
+    # the re-run describes the runs where the day came (n) and decides on all of them
+    row = result.confirmation.set_index("metric").loc[metric]
+    if metric == "payback_day":
+        assert row["n"] == 20 and row["mean_all_runs"] == 30.0
+    else:
+        assert row["n"] == 0 and row["mean_all_runs"] == base.days + 1

@@ -119,7 +119,7 @@ def _kept_on_fresh_seeds(result: OptimizeResult, constraint) -> bool:
     if confirmation is not None and len(confirmation):
         rows = confirmation[(confirmation["trial"] == result.best_trial) & (confirmation["metric"] == constraint.metric)]
         if len(rows):
-            return constraint.excess(float(rows["mean"].iloc[0])) <= 0
+            return constraint.excess(float(rows["mean_all_runs"].iloc[0])) <= 0
     return bool(result.feasible)
 
 
