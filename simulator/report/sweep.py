@@ -250,10 +250,12 @@ def _highest(sweep: Sweep, key: str, default: float) -> float:
 
 
 def _how(sweep: Sweep) -> str:
+    joint = ("; at 95% for all the comparisons together (Bonferroni: each point against the best at 1 − 5%/(points − 1)), "
+             "so that the best and these points hold a truly best point 95% of the time")
     if sweep.spec.common_random_numbers:
-        return "paired, replicate by replicate on the same seeds (common random numbers)."
+        return "paired, replicate by replicate on the same seeds (common random numbers)" + joint + "."
     return ("unpaired (Welch): every point ran on its own seeds; `common_random_numbers: true` pairs the points "
-            "and tells more of them apart.")
+            "and tells more of them apart" + joint + ".")
 
 
 def _ids(ids: list[int], most: int = 12, count: bool = True) -> str:
