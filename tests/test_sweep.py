@@ -860,11 +860,16 @@ def test_paired_sweep_plots_band_each_level_by_its_paired_difference_from_the_be
     assert own["high"].iloc[0] > own["low"].iloc[1]  # the unpaired bands overlapped
     dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
     assert len(dotted) == 1 and dotted[0].get_ydata()[0] == pytest.approx(mean_20)
-    assert "paired difference from the best level" in drawn["fig"].texts[0].get_text()
+    assert "paired difference from the best level" in drawn["fig"].texts[0].get_text().replace("\n", " ")
     drawn.clear()
     plots.sweep_metric(runs, ["reward"], "value", tmp_path / "v.png", discrete={"reward": True}, paired=True, minimise=True)
     dotted = [line for line in drawn["fig"].axes[0].get_lines() if line.get_linestyle() == ":"]
     assert dotted[0].get_ydata()[0] == pytest.approx(mean_10)
+    # three levels: two comparisons with the best, each at 1 - 5%/2 (95% together, as report.md's best points)
+    third = runs[runs["reward"] == 10].assign(reward=30, point_id=2)
+    table = plots._paired_means(pd.concat([runs, third]), "reward", "value", minimise=False).set_index("reward")
+    half = stats.t.ppf(1 - 0.05 / 4, 3) * np.std(gap, ddof=1) / 2.0
+    assert table.loc[10, "high"] - table.loc[10, "mean"] == pytest.approx(half)
 
 
 def test_paired_plots_rank_no_assumption_and_say_panels_pool_the_other_parameters(tmp_path, monkeypatch):
@@ -1202,7 +1207,7 @@ def test_a_sampled_sweeps_band_on_a_list_panel_is_named_in_the_title(tmp_path, m
     plots.sweep_metric(runs, ["kind", "share"], "value", tmp_path / "v.png", discrete={"kind": True, "share": False},
                        paired=True)
     title = " ".join(drawn["fig"]._suptitle.get_text().split())
-    assert "panels of listed values: mean; band: 95% interval of the paired difference from the best level" in title
+    assert "panels of listed values: mean; band: paired difference from the best level, 95% over all levels" in title
 
 
 def test_the_sweeps_rate_is_timed_from_when_runs_start(monkeypatch):

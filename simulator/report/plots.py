@@ -278,9 +278,9 @@ def _point_means(runs: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame
 def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: bool,
                   reached: pd.Series | None = None) -> pd.DataFrame:
     """Per level of ``parameter`` under common random numbers: the mean of ``metric``, and
-    a band of the mean ± the 95% t half-width of its paired difference from the best
-    level (each replicate's level mean minus the best level's, replicate by replicate;
-    zero at the best), so that a band missing the best level's mean is a level told
+    a band of the mean ± the t half-width of its paired difference from the best level
+    (each replicate's level mean minus the best level's, replicate by replicate; zero at
+    the best), at 95% together over the levels (Bonferroni: 1 − 5%/(levels − 1) each), so that a band missing the best level's mean is a level told
     apart from it, as the report's paired comparison says. ``best`` marks that level.
     ``reached``: per level, the share of runs where the metric is defined (NEVER_IS_WORST):
     the best level is among those where most runs got there, as the report's best point."""
@@ -292,7 +292,9 @@ def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: boo
     best = candidates.idxmin() if minimise else candidates.idxmax()
     diffs = per.sub(per.loc[best], axis=1)
     count = diffs.notna().sum(axis=1).to_numpy()
-    t = stats.t.ppf(0.975, np.maximum(count - 1, 1))
+    # 95% together over the comparisons with the best level (Bonferroni), as report.md's best points
+    joint = 1 - 0.05 / max(len(per) - 1, 1)
+    t = stats.t.ppf(0.5 + joint / 2, np.maximum(count - 1, 1))
     half = np.where(count > 1, t * diffs.std(axis=1).fillna(0.0).to_numpy() / np.sqrt(np.maximum(count, 1)), np.nan)
     table = pd.DataFrame({parameter: per.index, "mean": means.to_numpy(), "best": per.index == best})
     table["low"], table["high"] = table["mean"] - half, table["mean"] + half
@@ -365,7 +367,7 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     for row in axes:
         row[0].set_ylabel(metric)
     choices = [k for k in parameters if k not in assumptions]
-    banded = "mean; band: 95% interval of the paired difference from the best level" if paired and choices else \
+    banded = "mean; band: paired difference from the best level, 95% over all levels" if paired and choices else \
         "mean, 95% interval of the mean"
     if paired and choices and len(choices) < len(parameters):
         banded += " (an assumption's panel: its own interval)"
