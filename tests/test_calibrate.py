@@ -264,3 +264,22 @@ def test_a_whole_number_parameters_interval_is_whole_numbers():
         assert float(table.loc[whole.key, column]).is_integer(), column
     assert table.loc[whole.key, "low"] <= 1.5 and table.loc[whole.key, "high"] >= 9.5
     assert not float(table.loc[rate.key, "low"]).is_integer()
+
+
+def test_pinned_down_is_judged_on_the_priors_own_scale():
+    """'The pilot pins down spontaneous_rate' was said of 0.0012–0.0109 on a log-uniform
+    0.001–0.03 prior: a third of its width, but 65% of its decades, while base_share's
+    0.17–0.46 of 0.05–0.5 (64%) was not pinned down. The share of the prior is now taken
+    on the prior's scale: both are 64–65%, neither under half."""
+    import math
+
+    from simulator.parameters import parse_parameters
+    from simulator.report.calibrate import prior_share
+
+    from .conftest import small
+
+    rate, share = parse_parameters(["word_of_mouth.spontaneous_rate=0.001:0.03:log", "program.base_share=0.05:0.5"],
+                                   small())
+    assert prior_share(rate, 0.0012, 0.0109) == pytest.approx((math.log(0.0109) - math.log(0.0012)) / math.log(30))
+    assert 0.64 < prior_share(rate, 0.0012, 0.0109) < 0.66 and 0.64 < prior_share(share, 0.17, 0.46) < 0.65
+    assert prior_share(rate, 0.001, 0.03) == pytest.approx(1.0) and prior_share(rate, 0.003, 0.009) < 0.5

@@ -6,6 +6,7 @@ manifest.json; pyabc's own database (calibration.db) sits beside them."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +99,15 @@ def forecast_plot(daily: pd.DataFrame, pilot: pd.DataFrame, calibration: Calibra
     return save(fig, path)
 
 
+def prior_share(parameter, low: float, high: float) -> float:
+    """The share of ``parameter``'s prior range an interval spans, on the prior's own scale:
+    log for a log-uniform prior (0.0012–0.0109 of 0.001–0.03 is 65% of its decades, not
+    33% of its width, and was called pinned down while a 65% linear interval was not)."""
+    if parameter.log:
+        return (math.log(high) - math.log(low)) / (math.log(parameter.high) - math.log(parameter.low))
+    return (high - low) / (parameter.high - parameter.low)
+
+
 def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.DataFrame, designs: pd.DataFrame | None,
                          settings: CalibrationSettings, draws: int, data_file: str, figures: list[Path]) -> str:
     generations = calibration.generations
@@ -120,8 +130,10 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         lines.append(f"| {p.key} | {prior_text(p)} | {fmt(row['mean'])} | {fmt(row['median'])} | "
                      f"{fmt(row['low'])} – {fmt(row['high'])} |")
     narrow = [f"`{p.key}`" for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records"))
-              if (row["high"] - row["low"]) < 0.5 * (p.high - p.low)]
-    lines += ["", ("The pilot pins down " + ", ".join(narrow) + " (interval under half the prior range)." if narrow
+              if prior_share(p, row["low"], row["high"]) < 0.5]
+    lines += ["", ("The pilot pins down " + ", ".join(narrow) + " (interval under half the prior range"
+                   + (", on the log scale where the prior is log-uniform" if any(p.log for p in calibration.parameters)
+                      else "") + ")." if narrow
                    else "The pilot says little about any parameter: every interval spans over half its prior range; "
                         "a longer pilot or more columns would say more."), ""]
     lines += ["## Forecast of the full launch", "",
