@@ -67,6 +67,7 @@ STREAM_NAMES = (
     "coverage truths",  # true parameter values of a coverage check's synthetic pilots
     "coverage pilots",  # seeds of those pilots
     "coverage fits",  # study seed of each pilot's fit
+    "best design",    # the seed an optimisation's best.yaml carries, apart from the seeds that picked it
 )
 
 
