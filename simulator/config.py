@@ -68,6 +68,14 @@ class WattsStrogatz(_NetworkBase):
     mean_degree: int = Field(10, ge=2, le=1000, description="Ring-lattice degree before rewiring (even) [people]. Source: assumption.")
     rewire: Probability = Field(0.1, description="Probability that each lattice edge is rewired [probability]. Source: assumption.")
 
+    @model_validator(mode="after")
+    def _even_degree(self):
+        # caught by `refsim validate` too, not only when the network is built (validate said valid, run refused)
+        if self.mean_degree % 2:
+            raise ValueError(f"mean_degree: {self.mean_degree} is odd; valid: an even mean_degree "
+                             f"({self.mean_degree - 1} or {self.mean_degree + 1}), half of it on each side of the ring")
+        return self
+
 
 class StochasticBlock(_NetworkBase):
     kind: Literal["stochastic_block"]

@@ -543,7 +543,6 @@ def test_missing_edgelist_names_the_scenario_and_key(tmp_path):
     "fields, n, key",
     [
         ({"kind": "watts_strogatz", "mean_degree": 10}, 10, "network.mean_degree"),
-        ({"kind": "watts_strogatz", "mean_degree": 7}, 100, "network.mean_degree"),
         ({"kind": "erdos_renyi", "mean_degree": 1}, 1, "network.mean_degree"),
         ({"kind": "barabasi_albert", "mean_degree": 20}, 10, "network.mean_degree"),
         ({"kind": "powerlaw_cluster", "mean_degree": 20}, 10, "network.mean_degree"),
@@ -795,3 +794,22 @@ def test_the_compiled_edge_list_pass_takes_only_plain_pairs(text, taken):
     if taken:
         pairs = [tuple(map(int, line.split(" "))) for line in text.split("\n") if line]
         assert list(zip(parsed[0].tolist(), parsed[1].tolist())) == pairs and parsed[2] is None
+
+
+def test_validate_refuses_an_odd_ring_degree_as_run_does(tmp_path):
+    """`refsim validate` said valid for a Watts-Strogatz mean_degree of 5, which `refsim
+    run` refused (the check lived in the generator only): one line from both now."""
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    path = tmp_path / "ring.yaml"
+    path.write_text("name: ring\npopulation: {size: 200}\nnetwork: {kind: watts_strogatz, mean_degree: 5}\n")
+    for command in ("validate", "run"):
+        result = CliRunner().invoke(app, [command, str(path), "--out", str(tmp_path / "out")] if command == "run"
+                                    else [command, str(path)])
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "ring.yaml: network.mean_degree (line 3): 5 is odd; valid: an even mean_degree (4 or 6)" \
+            in lines[0], lines
+    assert not (tmp_path / "out").exists()
