@@ -320,7 +320,7 @@ def sensitivity(
             out.print(f"  {row['design']:<24} best at {row['probability_best']:.0%} of the points, expected regret "
                       f"{fmt(row['expected_regret'])}", markup=False)
         hinges, sways = decision_drivers(result.flips)
-        out.print(f"  the decision hinges on: {', '.join(hinges) or 'none of the assumptions (the leader is best on average in every part of every range)'}",
+        out.print(f"  the decision hinges on: {', '.join(hinges) or 'none of the assumptions (in no part of any range is another design ahead of the leader by more than the noise)'}",
                   markup=False)
         if sways:
             out.print(f"  the size of the lead moves with: {', '.join(sways)}", markup=False)

@@ -231,11 +231,11 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
               "the assumptions as they turn out.", ""]
     if hinges and not tie:
         lines.append("**The decision hinges on:** " + "; ".join(
-            f"`{p}` (the best design changes across its range: {rows[p]['best_by_bin']}; it "
+            f"`{p}` (in part of its range another design is ahead by more than the noise: {rows[p]['best_by_bin']}; it "
             f"{explains(rows[p]['ST_advantage'], 'the leader’s lead', rows[p]['ST_advantage_conf'])})" for p in hinges) + ".")
     elif not tie:   # a tie was said above: no design leads anywhere
-        lines.append(f"**The decision hinges on none of the assumptions:** {leader['design']} "
-                     f"is best on average in every {_part(bins)} of every range.")
+        lines.append(f"**The decision hinges on none of the assumptions:** in no {_part(bins)} of any range is another "
+                     f"design ahead of {leader['design']} by more than the noise.")
     if (check := tornado_check(result, metric, replicates)) and not tie:
         lines += ["", check]
     if sways:
@@ -251,6 +251,10 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
         lines.append(f"| {row['parameter']} | {row['S1_advantage']:.2f} | {row['ST_advantage']:.2f} ± "
                      f"{row['ST_advantage_conf']:.2f} | {row['best_by_bin']} | "
                      f"{'yes' if row['flips'] else 'no'} |")
+    if any(not row["flips"] and len(set(row["best_by_bin"].split(" → "))) > 1 for row in flips.to_dict("records")):
+        lines += ["", f"flips: yes where another design is ahead of the leader in some {_part(bins)} by more than the "
+                      f"noise (the points' paired differences, 95% over the {_part(bins)}s and designs together); the best "
+                      f"by mean alone can change on noise."]
     return lines + [""]
 
 
