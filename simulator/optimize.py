@@ -210,17 +210,21 @@ def open_study(folder: str | Path | None, search: "Search") -> optuna.Study:
     return study
 
 
-def trials_told(folder: str | Path) -> int:
-    """Trials already finished (complete or failed) in the study stored in ``folder``; 0 when none."""
-    path = Path(folder) / STORAGE_FILE
-    if not path.exists():
-        return 0
+def stored_trials(folder: str | Path | None) -> list[optuna.trial.FrozenTrial]:
+    """The trials of the study stored in ``folder`` (none when there is none)."""
+    path = Path(folder) / STORAGE_FILE if folder is not None else None
+    if path is None or not path.exists():
+        return []
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        study = optuna.load_study(study_name=STUDY_NAME, storage=f"sqlite:///{path.resolve()}")
+        return optuna.load_study(study_name=STUDY_NAME, storage=f"sqlite:///{path.resolve()}").get_trials(deepcopy=False)
     except KeyError:
-        return 0
-    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL)))
+        return []
+
+
+def trials_told(folder: str | Path) -> int:
+    """Trials already finished (complete or failed) in the study stored in ``folder``; 0 when none."""
+    return sum(t.state in (TrialState.COMPLETE, TrialState.FAIL) for t in stored_trials(folder))
 
 
 class Search:
@@ -512,13 +516,8 @@ def trials_planned(settings: OptimizeSettings, parameters: Sequence[Parameter], 
     fewer trials than designs ran them through TPE), the stored trials and one more for
     each design still untried (Search.more stops there), at most the trials asked for."""
     count = design_count(parameters)
-    path = Path(folder) / STORAGE_FILE if folder is not None else None
-    if count is None or count > settings.trials or path is None or not path.exists():
-        return trial_count(settings, parameters)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        stored = optuna.load_study(study_name=STUDY_NAME, storage=f"sqlite:///{path.resolve()}").get_trials(deepcopy=False)
-    except KeyError:
+    stored = stored_trials(folder) if count is not None and count <= settings.trials else []
+    if not stored:
         return trial_count(settings, parameters)
     tried = {tuple(t.params.get(p.key) for p in parameters) for t in stored}
     return max(len(stored), min(settings.trials, len(stored) + count - len(tried)))
