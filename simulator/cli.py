@@ -218,14 +218,18 @@ def _print_headline(results) -> None:
     table = results.summary.set_index("metric")
     replicates = len(results.runs)
     # incremental_value first: the value the program adds (beyond the horizon too) is the decision
-    for metric in ("incremental_value", "payback_day", "customers_final", "referred_share", "k_factor", "program_k",
-                   "attributed_roi", "cumulative_profit", "incremental_profit"):
-        if metric in table.index:
-            row = table.loc[metric]
-            out.print(f"  {metric:<22} {fmt(row['mean']):>12}   95% CI {fmt(row['ci_low'])} – {fmt(row['ci_high'])}"
-                      + _median_day(results.runs, metric) + _defined_in(metric, int(row["n"]), replicates)
-                      + ("   a dashboard's view (reward cost only), not a verdict" if metric == "attributed_roi" else ""),
-                      markup=False)
+    shown = [m for m in ("incremental_value", "payback_day", "customers_final", "referred_share", "k_factor", "program_k",
+                         "attributed_roi", "cumulative_profit", "incremental_profit") if m in table.index]
+    if replicates == 1:   # '95% CI – – –' on every line read as a glitch
+        out.print("  one replicate gives no interval (run --replicates 2 or more for one):", markup=False)
+    for metric in shown:
+        row = table.loc[metric]
+        spread = (f"   95% CI {fmt(row['ci_low'])} – {fmt(row['ci_high'])}"
+                  if math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]) else "")
+        out.print(f"  {metric:<22} {fmt(row['mean']):>12}{spread}"
+                  + _median_day(results.runs, metric) + _defined_in(metric, int(row["n"]), replicates)
+                  + ("   a dashboard's view (reward cost only), not a verdict" if metric == "attributed_roi" else ""),
+                  markup=False)
     for line in _budget_lines(results.runs, results.scenario):
         out.print(f"  {line}", markup=False)
 

@@ -493,3 +493,13 @@ def test_the_k_plot_says_when_k_reads_low_by_construction():
     assert k_plot_note(late) == ("K reads low here: it counts referrals made within 30 days of joining, and this design "
                                  "asks later")
     assert k_plot_note(small()) == ""
+
+
+def test_one_replicate_says_once_that_it_has_no_interval(tmp_path):
+    """A run of one replicate printed '95% CI – – –' on every headline line, which read as
+    a glitch; it now says once that one replicate gives no interval, and two print theirs."""
+    once = run(tmp_path / "one", "--replicates", "1").stdout
+    assert "CI – –" not in once and once.count("one replicate gives no interval (run --replicates 2 or more") == 1
+    assert "  customers_final" in once
+    twice = run(tmp_path / "two").stdout
+    assert "one replicate gives no interval" not in twice and "customers_final" in twice and "95% CI" in twice
