@@ -280,6 +280,14 @@ def pipeline_equity(engine) -> float:
 NEVER_IS_WORST = frozenset({"payback_day"})
 
 
+def joint_level(level: float, tests: int) -> float:
+    """The level each of ``tests`` comparisons is made at for all of them to hold at
+    ``level`` together (Bonferroni): 1 − (1 − level)/tests. Used where one design or point
+    is tested against the best of several, which, tested each at ``level``, left a point
+    as good as any out of the best's company in 22% of sweeps of 20."""
+    return 1 - (1 - level) / max(int(tests), 1)
+
+
 def median_day(days) -> float:
     """The median of a day metric (payback, budget exhausted) over the replicates where
     it happened (NaN elsewhere): a day one of them had. For an even count that is the

@@ -48,6 +48,7 @@ from SALib.sample import sobol as sobol_sample
 from .config import Scenario
 from .errors import ScenarioError
 from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric
+from .metrics import joint_level
 from .parameters import Parameter, apply_own, check_designs_pair, point_values, value_of
 from .rng import draw_seed, replicate_seeds, stream_seed
 
@@ -359,7 +360,7 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
     # paired per-point differences, one-sided, 95% over the parts and designs together (Bonferroni); a part's
     # best by mean alone flipped on noise (three assumptions without effect, designs tied: 38 of 40 studies
     # said the decision hinged on one)
-    tests = max(bins * (len(names) - 1), 1)
+    tests = bins * (len(names) - 1)
     for j, p in enumerate(parameters):
         which = np.clip(np.searchsorted(edges, units[:, j], side="right") - 1, 0, bins - 1)
         best_by_bin, ahead = [], False
@@ -371,8 +372,9 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
             if len(gaps) >= 2:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     error = gaps.std(axis=0, ddof=1) / np.sqrt(len(gaps))
-                    margin = stats.t.ppf(1 - 0.05 / tests, len(gaps) - 1) * error
-                ahead |= bool(((gaps.mean(axis=0) > margin) & (gaps.mean(axis=0) > 0)).any())
+                    margin = stats.t.ppf(joint_level(0.95, tests), len(gaps) - 1) * error
+                gap = gaps.mean(axis=0)
+                ahead |= bool(((gap > margin) & (gap > 0)).any())
             means = per_point[inside].mean(axis=0)
             shares = best_shares(per_point[inside]).mean(axis=0)
             best_by_bin.append(names[int(np.argmax(means))])

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .compare import LOWER_IS_BETTER, UNRANKED
-from .metrics import NEVER_IS_WORST
+from .metrics import NEVER_IS_WORST, joint_level
 from .executors import check_executor, check_scheduler, default_workers, run_tasks
 from .results import Study, atomic_write_json, study_folder
 from .rng import draw_seed, point_stream, run_seed
@@ -400,15 +400,14 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
             table = table.where(table.notna() | ok.pivot(index="point_id", columns="replicate", values="status").isna(),
                                 _horizon(sweep, summary, table) + 1)
         table = table.reindex(means.index)
-        # one test against the best per other point, Bonferroni over them: the best and the points not told apart
-        # from it then hold a truly best point 95% of the time (20 alike points of 10 replicates, each tested at
-        # 95%: a given point, as good as any, was left out in 22% of the sweeps)
-        joint_level = 1 - (1 - level) / max(len(table.index) - 1, 1)
+        # one test against the best per other point, at ``level`` together: the best and the points not told
+        # apart from it then hold a truly best point with that probability
+        each = joint_level(level, len(table.index) - 1)
         if paired:
             gap = table - table.loc[best]
             n = gap.notna().sum(axis=1).to_numpy()
             centre, spread = gap.mean(axis=1).to_numpy(), gap.std(axis=1, ddof=1).to_numpy()
-            half = stats.t.ppf(0.5 + joint_level / 2, np.maximum(n - 1, 1)) * spread / np.sqrt(np.maximum(n, 1))
+            half = stats.t.ppf(0.5 + each / 2, np.maximum(n - 1, 1)) * spread / np.sqrt(np.maximum(n, 1))
         else:
             n_each = table.notna().sum(axis=1).to_numpy()
             variance = (table.var(axis=1, ddof=1) / np.maximum(n_each, 1)).to_numpy()
@@ -417,7 +416,7 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
             with np.errstate(divide="ignore", invalid="ignore"):  # two points with no spread: no dof, and none needed
                 dof = joint ** 2 / (variance ** 2 / np.maximum(n_each - 1, 1)
                                     + variance[table.index.get_loc(best)] ** 2 / max(n_each[table.index.get_loc(best)] - 1, 1))
-            half = stats.t.ppf(0.5 + joint_level / 2, np.where(joint > 0, dof, 1)) * np.sqrt(joint)
+            half = stats.t.ppf(0.5 + each / 2, np.where(joint > 0, dof, 1)) * np.sqrt(joint)
             n = np.minimum(n_each, n_each[table.index.get_loc(best)])
         with np.errstate(invalid="ignore"):
             tied = (n < 2) | (np.nan_to_num(half, nan=0.0) >= np.abs(centre))

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ..metrics import NEVER_IS_WORST  # noqa: E402
+from ..metrics import NEVER_IS_WORST, joint_level  # noqa: E402
 from ..results import atomic_write  # noqa: E402
 from .text import fmt_short, horizon_profit  # noqa: E402
 
@@ -280,8 +280,9 @@ def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: boo
     """Per level of ``parameter`` under common random numbers: the mean of ``metric``, and
     a band of the mean ± the t half-width of its paired difference from the best level
     (each replicate's level mean minus the best level's, replicate by replicate; zero at
-    the best), at 95% together over the levels (Bonferroni: 1 − 5%/(levels − 1) each), so that a band missing the best level's mean is a level told
-    apart from it, as the report's paired comparison says. ``best`` marks that level.
+    the best), at 95% together over the levels (metrics.joint_level), so that a band
+    missing the best level's mean is a level told apart from it, as the report's paired
+    comparison says. ``best`` marks that level.
     ``reached``: per level, the share of runs where the metric is defined (NEVER_IS_WORST):
     the best level is among those where most runs got there, as the report's best point."""
     from scipy import stats
@@ -292,9 +293,8 @@ def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: boo
     best = candidates.idxmin() if minimise else candidates.idxmax()
     diffs = per.sub(per.loc[best], axis=1)
     count = diffs.notna().sum(axis=1).to_numpy()
-    # 95% together over the comparisons with the best level (Bonferroni), as report.md's best points
-    joint = 1 - 0.05 / max(len(per) - 1, 1)
-    t = stats.t.ppf(0.5 + joint / 2, np.maximum(count - 1, 1))
+    each = joint_level(0.95, len(per) - 1)   # 95% together over the comparisons with the best, as report.md's
+    t = stats.t.ppf(0.5 + each / 2, np.maximum(count - 1, 1))
     half = np.where(count > 1, t * diffs.std(axis=1).fillna(0.0).to_numpy() / np.sqrt(np.maximum(count, 1)), np.nan)
     table = pd.DataFrame({parameter: per.index, "mean": means.to_numpy(), "best": per.index == best})
     table["low"], table["high"] = table["mean"] - half, table["mean"] + half

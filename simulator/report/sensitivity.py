@@ -8,7 +8,6 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
@@ -65,7 +64,7 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         ax.barh(positions + 0.2, rows["at_high"] - centre, height=0.4, left=centre, color="tab:orange", alpha=0.8,
                 label="at the high end")
         # the design's own value: an end at it draws no bar (the default's churn 0.05 at the top of 0.01:0.05)
-        ax.set_yticks(positions, [f"{k}\n{_v(lo)} → {_v(hi)}" + (f" (own {_v(own)})" if pd.notna(own) else "")
+        ax.set_yticks(positions, [f"{k}\n{_v(lo)} → {_v(hi)}" + (f" (own {_v(own)})" if _given(own) else "")
                                   for k, lo, hi, own in zip(rows["parameter"], rows["value_low"], rows["value_high"],
                                                             rows.get("value_base", [None] * len(rows)))], fontsize=7)
         ax.axvline(centre, color="black", linewidth=0.8)
@@ -80,6 +79,11 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
     fig.suptitle(f"Tornado: {metric}\none assumption at a time, each bar the mean of {_tornado_runs(result)} replicates",
                  fontsize=10)
     return save(fig, path, rect=(0, 0.06, 1, 1))
+
+
+def _given(value) -> bool:
+    """A design's own value of a key: not None, nor the NaN a table column makes of it."""
+    return value is not None and not (isinstance(value, float) and value != value)
 
 
 def _unmoved(ax, text: str) -> None:
