@@ -35,7 +35,7 @@ import pandas as pd
 
 from .config import Scenario, has_budget, has_program
 from .errors import ScenarioError
-from .metrics import SUMMARY_METRICS, median_day
+from .metrics import NEVER_IS_WORST, SUMMARY_METRICS, median_day
 from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_designs
 
 LEVEL = 0.95
@@ -180,13 +180,13 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
     for design in designs:
         for metric in metrics:
             values = design.runs.sort_values("replicate")[metric].to_numpy(dtype=float)
-            summary = interval(values, level, metric)
+            summary = interval(values, level, metric)   # a day's: over the runs where it came (``n``)
             row = {"design": design.scenario.name, "metric": metric, **{k: summary[k] for k in ("mean", "ci_low", "ci_high", "p2_5", "p97_5", "n")},
                    "reference": reference.scenario.name}
             if design is reference:
                 row.update(verdict="reference")
             else:
-                base = reference.runs.sort_values("replicate")[metric].to_numpy(dtype=float)
+                base, values = counted(reference, metric), counted(design, metric)
                 difference = paired_difference(base, values, level)
                 unpaired = unpaired_difference(base, values, level)
                 a, b = _pairs(base, values)
@@ -202,12 +202,25 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
                 row["replicates_needed_unpaired"] = replicates_needed(spread, target, level)
                 if not paired:
                     low, high = unpaired["unpaired_ci_low"], unpaired["unpaired_ci_high"]
-                    row.update(diff_mean=summary["mean"] - interval(base, level)["mean"], diff_ci_low=low,
+                    row.update(diff_mean=interval(values, level)["mean"] - interval(base, level)["mean"], diff_ci_low=low,
                                diff_ci_high=high, diff_sd=math.nan, correlation=math.nan,
                                replicates_needed_paired=math.nan,
                                verdict=verdict(metric, low, high) if alike else "unclear")
             rows.append(row)
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+
+
+def counted(design: Results, metric: str) -> np.ndarray:
+    """A design's values of ``metric`` by replicate, as its differences from another
+    design are measured: a payback that never came (NEVER_IS_WORST) counts as the day
+    after the horizon, as optimize and sweep count it (``evaluation.never_after_horizon``).
+    Over only the runs that paid back, a design paying back in 1 run of 10, on day 60,
+    was ranked ahead of one paying back in all 10 on day 100. A design without a program
+    has nothing to pay back: its days stay undefined."""
+    values = design.runs.sort_values("replicate")[metric].to_numpy(dtype=float)
+    if metric in NEVER_IS_WORST and has_program(design.scenario):
+        values = np.where(np.isfinite(values), values, design.scenario.days + 1.0)
+    return values
 
 
 def defined_alike(a: np.ndarray, b: np.ndarray, paired: bool) -> bool:

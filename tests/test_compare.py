@@ -286,33 +286,76 @@ def test_lower_is_better_for_costs_per_customer_and_a_later_payback():
 
 
 @pytest.mark.parametrize("paired", [True, False])
-def test_a_metric_undefined_in_some_replicates_of_one_design_gets_no_verdict(paired):
-    """payback_day is NaN where a replicate never pays back. Dropping those pairs rated
-    a design that paid back in 5 of 6 replicates 'worse' or 'better' on the 5 alone;
-    the replicates left out are its worst, so the comparison gives no verdict. With the
-    same replicates undefined in both, the pairs left are a fair comparison."""
+def test_a_payback_that_never_came_counts_as_the_day_after_the_horizon(paired):
+    """payback_day is NaN where a replicate never pays back. Its differences count such
+    a run as day H + 1, as optimize and sweep do: over the runs that paid back only, a
+    design paying back on day 10 in 1 run of 6 was ranked best against one paying back
+    in all 6 around day 30, and one paying back in 5 of 6, each later, got no verdict.
+    The mean and n stay those of the runs that paid back."""
     from types import SimpleNamespace
 
     from simulator.compare import comparison_table
-
-    def design(name, values):
-        runs = pd.DataFrame({"replicate": range(len(values)), "payback_day": values})
-        return SimpleNamespace(scenario=SimpleNamespace(name=name), runs=runs)
-
-    reference = design("a", [30.0, 32.0, 31.0, 29.0, 33.0, 30.0])
-    some_never = design("b", [40.0, 41.0, np.nan, 42.0, 40.0, 43.0])
-    all_later = design("c", [40.0, 41.0, 44.0, 42.0, 40.0, 43.0])
-    table = comparison_table([reference, some_never, all_later], paired=paired).set_index("design")
-    assert table.loc["b", "verdict"] == "unclear"
-    assert table.loc["c", "verdict"] == "worse"   # later payback in every replicate: worse, by any interval
-    both = comparison_table([design("a", [30.0, np.nan, 31.0, 29.0]), design("d", [40.0, np.nan, 41.0, 42.0])], paired=paired)
-    assert both.set_index("design").loc["d", "verdict"] == "worse"
-    # the report's sentence agrees with the table: it said 'sure at 95%' beside the table's 'unclear'
+    from simulator.config import NeverAsk, NoIncentive
     from simulator.report.compare import winners
 
-    comparison = SimpleNamespace(designs=[reference, some_never], table=comparison_table([reference, some_never], paired=paired),
+    days = 365
+
+    def made(name, values, program=True):
+        scenario = design(10, name).model_copy(update={"days": days})
+        if not program:
+            scenario = scenario.model_copy(update={"program": scenario.program.model_copy(
+                update={"incentive": NoIncentive(kind="none"), "timing": NeverAsk(kind="never")})})
+        return SimpleNamespace(scenario=scenario, runs=pd.DataFrame({"replicate": range(len(values)), "payback_day": values}))
+
+    reference = made("a", [30.0, 32.0, 31.0, 29.0, 33.0, 30.0])
+    some_never = made("b", [40.0, 41.0, np.nan, 42.0, 40.0, 43.0])
+    all_later = made("c", [40.0, 41.0, 44.0, 42.0, 40.0, 43.0])
+    once_early = made("d", [np.nan, np.nan, 10.0, np.nan, np.nan, np.nan])
+    table = comparison_table([reference, some_never, all_later, once_early], paired=paired).set_index("design")
+    assert table.loc["c", "verdict"] == "worse"
+    # b: later in each of 5 runs and never in one (counted as day 366): a difference of about 64 days whose interval,
+    # over 6 runs with one of them 335 days apart, still holds 0
+    assert table.loc["b", "verdict"] == "unclear" and table.loc["b", "diff_ci_low"] < 0 < table.loc["b", "diff_ci_high"]
+    assert table.loc["d", "verdict"] == "worse"   # 5 runs at day 366 and one at 10, against about 31
+    assert table.loc["d", "mean"] == 10.0 and table.loc["d", "n"] == 1   # the mean: over the runs that paid back
+    expected = np.mean([40, 41, days + 1, 42, 40, 43]) - np.mean([30, 32, 31, 29, 33, 30])
+    assert table.loc["b", "diff_mean"] == pytest.approx(expected, rel=1e-12)
+    # the report's sentence ranks as the table measures: the design that paid back in every run first
+    comparison = SimpleNamespace(designs=[reference, once_early], table=comparison_table([reference, once_early], paired=paired),
                                  seeds=list(range(6)), paired=paired, precision=0.05)
-    comparison.designs[0].scenario.days = comparison.designs[1].scenario.days = 365
+    sentence = winners(comparison)[0]
+    assert sentence.startswith("- **payback_day**") and "**a** is best" in sentence, sentence
+    assert "paid back in 1 of 6 runs, each other counted as day 366" in sentence and "sure at 95%" in sentence, sentence
+    # a design without a program has nothing to pay back: no day H + 1, no verdict
+    none = made("none", [np.nan] * 6, program=False)
+    table = comparison_table([reference, none], paired=paired).set_index("design")
+    assert table.loc["none", "verdict"] == "unclear" and math.isnan(table.loc["none", "diff_mean"])
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_a_metric_undefined_in_some_replicates_of_one_design_gets_no_verdict(paired):
+    """A ratio undefined where a design added no customer (incremental CAC) is NaN in
+    those replicates. Dropping the pairs rated a design 'worse' or 'better' on the rest;
+    the replicates left out are not missing at random, so the comparison gives no
+    verdict. With the same replicates undefined in both, the pairs left are fair."""
+    from types import SimpleNamespace
+
+    from simulator.compare import comparison_table
+    from simulator.report.compare import winners
+
+    def made(name, values):
+        runs = pd.DataFrame({"replicate": range(len(values)), "incremental_cac": values})
+        return SimpleNamespace(scenario=design(10, name), runs=runs)
+
+    reference = made("a", [30.0, 32.0, 31.0, 29.0, 33.0, 30.0])
+    some_undefined = made("b", [40.0, 41.0, np.nan, 42.0, 40.0, 43.0])
+    table = comparison_table([reference, some_undefined], paired=paired).set_index("design")
+    assert table.loc["b", "verdict"] == "unclear"
+    both = comparison_table([made("a", [30.0, np.nan, 31.0, 29.0]), made("d", [40.0, np.nan, 41.0, 42.0])], paired=paired)
+    assert both.set_index("design").loc["d", "verdict"] == "worse"
+    # the report's sentence agrees with the table: it said 'sure at 95%' beside the table's 'unclear'
+    comparison = SimpleNamespace(designs=[reference, some_undefined], table=comparison_table([reference, some_undefined], paired=paired),
+                                 seeds=list(range(6)), paired=paired, precision=0.05)
     sentence = winners(comparison)[0]
     assert "**no verdict**" in sentence and "b in 1 of 6" in sentence and "sure at 95%" not in sentence
 

@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, decide, defined_alike, paired_difference,
+from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, counted, decide, defined_alike, paired_difference,
                        replicates_needed, unpaired_difference, world_differences, VERDICT_METRIC)
 from ..config import has_program
-from ..metrics import median_day
+from ..metrics import NEVER_IS_WORST, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
-from ..runner import Results, summarize
+from ..runner import Results, interval, summarize
 from .text import against_no_program, ask_window_note, budget_never_ran_out, cash_basis_note, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
 
 
@@ -139,6 +139,8 @@ def winners(comparison: Comparison) -> list[str]:
         means = table[table["metric"] == metric].set_index("design")["mean"]
         if means.isna().all():
             continue
+        if metric in NEVER_IS_WORST:   # ranked as the differences are measured: a run that never paid back is day H + 1
+            means = pd.Series({d.scenario.name: interval(counted(d, metric))["mean"] for d in designs})
         order = means.sort_values(ascending=metric in LOWER_IS_BETTER, na_position="last").index.tolist()
         best, runner_up = order[0], order[1]
         a = _metric_values(designs, runner_up, metric)
@@ -160,8 +162,9 @@ def winners(comparison: Comparison) -> list[str]:
         label = metric_label(metric, designs[0].scenario.days)
         label = f"**{metric}**" + label.removeprefix(metric)
         kind = "paired" if comparison.paired else "unpaired (Welch)"
-        text = (f"- {label}: **{best}** is best ({fmt(means[best])}, {direction} is better) against {runner_up} "
-                f"({fmt(means[runner_up])}); {best} − {runner_up} = {fmt(diff)}, {kind} 95% interval {interval_text(low, high)}")
+        text = (f"- {label}: **{best}** is best ({fmt(means[best])}{_came(_design(designs, best), metric)}, {direction} is better) against "
+                f"{runner_up} ({fmt(means[runner_up])}{_came(_design(designs, runner_up), metric)}); {best} − {runner_up} = {fmt(diff)}, {kind} 95% "
+                f"interval {interval_text(low, high)}")
         if not alike:
             undefined = [f"{name} in {int((~np.isfinite(v)).sum())} of {len(v)}" for name, v in ((best, b), (runner_up, a))
                          if (~np.isfinite(v)).any()]
@@ -318,9 +321,25 @@ def world_note(designs) -> str:
             f"programs in one world, and test an assumption with `refsim sensitivity` or a sweep.")
 
 
+def _design(designs: list[Results], name: str) -> Results:
+    return next(d for d in designs if d.scenario.name == name)
+
+
 def _metric_values(designs: list[Results], name: str, metric: str) -> np.ndarray:
-    design = next(d for d in designs if d.scenario.name == name)
-    return design.runs.sort_values("replicate")[metric].to_numpy(dtype=float)
+    """A design's values by replicate as its differences are measured (``compare.counted``)."""
+    return counted(_design(designs, name), metric)
+
+
+def _came(design: Results, metric: str) -> str:
+    """For a payback day some runs never reached: in how many it came, and that the mean
+    counts the others as the day after the horizon (a mean of 300 read as "pays back on
+    day 300")."""
+    if metric not in NEVER_IS_WORST or not has_program(design.scenario):
+        return ""
+    came = int(np.isfinite(design.runs[metric].to_numpy(dtype=float)).sum())
+    if came == len(design.runs):
+        return ""
+    return f"; paid back in {came} of {len(design.runs)} runs, each other counted as day {design.scenario.days + 1}"
 
 
 def _design_notes(designs) -> list[str]:
@@ -392,8 +411,10 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
     lines += [
         "",
         f"`better`/`worse`: the {kind} interval excludes 0; `unclear`: it does not, or the metric is undefined in",
-        "other replicates of one design than of the other (a payback day where one never paid back: those replicates",
-        "are not left out at random, so no verdict is drawn from the rest); the replicate counts are the",
+        "other replicates of one design than of the other (a ratio where one added no customer: those replicates",
+        "are not left out at random, so no verdict is drawn from the rest); a payback that never came counts as the",
+        f"day after the horizon (day {first.days + 1}) in the differences, while its mean is over the runs that paid",
+        "back; the replicate counts are the",
         "smallest n with t(0.975, n−1)·sd/√n within the target, sd being that of the paired differences (paired)",
         "or √(s_A² + s_B²) (unpaired, same n per design).",
         "",
