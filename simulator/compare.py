@@ -35,7 +35,7 @@ import pandas as pd
 
 from .config import Scenario, has_budget, has_program
 from .errors import ScenarioError
-from .metrics import NEVER_IS_WORST, SUMMARY_METRICS, median_day
+from .metrics import NEVER_IS_WORST, SUMMARY_METRICS, joint_level, median_day
 from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_designs
 
 LEVEL = 0.95
@@ -223,6 +223,40 @@ def counted(design: Results, metric: str) -> np.ndarray:
     return values
 
 
+def against_the_best(values: dict[str, np.ndarray], best: str, metric: str, paired: bool,
+                     level: float = LEVEL) -> tuple[float, dict[str, dict[str, float]], tuple[str, ...]]:
+    """The best design's difference from each other design (``values``: each design's
+    values by replicate), every interval at the level that makes them hold at ``level``
+    together (Bonferroni over the others, ``metrics.joint_level``), and whether the best
+    is ahead of all of them (each interval on its side of 0, the metric defined in the
+    same replicates). Against the runner-up alone at 95%, the best of five alike designs
+    was called "sure" far more often than 5% of the time: the runner-up is picked after
+    looking, and the other three are left untested. Returns (the level each interval is
+    at, {design: diff_mean, diff_ci_low, diff_ci_high}, the designs the best is not
+    told apart from: ahead of all when empty).
+    Paired intervals when the designs share seeds, else Welch's."""
+    each = joint_level(level, len(values) - 1)
+    differences, behind = {}, []
+    sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
+    # the others nearest the best first, so that a list of the designs not told apart reads in that order
+    # a design where the metric is never defined (a cost per referred customer with no program) is no contender
+    others = [n for n in values if n != best and np.isfinite(values[n]).any()]
+    for name in sorted(others, key=lambda n: -sign * interval(values[n])["mean"]):
+        other = values[name]
+        if paired:
+            found = paired_difference(other, values[best], each)
+        else:
+            welch = unpaired_difference(other, values[best], each)
+            found = {"diff_mean": interval(values[best])["mean"] - interval(other)["mean"],
+                     "diff_ci_low": welch["unpaired_ci_low"], "diff_ci_high": welch["unpaired_ci_high"]}
+        differences[name] = {k: found[k] for k in ("diff_mean", "diff_ci_low", "diff_ci_high")}
+        low, high = found["diff_ci_low"], found["diff_ci_high"]
+        side = high < 0 if metric in LOWER_IS_BETTER else low > 0
+        if not (side and defined_alike(other, values[best], paired)):
+            behind.append(name)
+    return each, differences, tuple(behind)
+
+
 def defined_alike(a: np.ndarray, b: np.ndarray, paired: bool) -> bool:
     """Whether a metric is defined (finite) in the same replicates of two designs: the
     same ones when they are paired by seed, else the same share of them."""
@@ -369,13 +403,16 @@ class Decision:
     tied_with: tuple[str, ...] = ()   # the other designs with the same mean: a tie, not a win by the order listed
     share_level: float = 0.0     # share of replicates in which another design has the same (highest) value
     shares: dict[str, float] = field(default_factory=dict)   # each tied design's share of replicates best or level
+    diff_level: float = LEVEL    # the level of the runner-up interval: 95% over all the others together (against_the_best)
+    not_told_apart: tuple[str, ...] = ()   # the designs the best is not ahead of at that level (none: sure at 95%)
 
 
 def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | None:
     """The design with the highest mean of ``metric`` (``incremental_value``;
     ``cumulative_profit`` when the twins were not run), its 95% interval, the share
-    of replicates in which it beats every other design, and its difference from
-    the runner-up (paired when the designs share seeds)."""
+    of replicates in which it beats every other design, its difference from the
+    runner-up (paired when the designs share seeds) and whether it is ahead of every
+    other design, at 95% together (:func:`against_the_best`)."""
     runs = {d.scenario.name: d.runs.sort_values("replicate") for d in comparison.designs}
     if any(metric not in r.columns for r in runs.values()):
         metric = "cumulative_profit"
@@ -397,14 +434,11 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
     tied_with = tuple(name for name in order[1:] if means[name] == means[best])
     shares = {name: float((stacked[names.index(name)] == top).mean()) if n else math.nan for name in (best, *tied_with)}
     runner_up = order[1] if len(order) > 1 else None
-    if runner_up is None:
-        diff = {"diff_mean": math.nan, "diff_ci_low": math.nan, "diff_ci_high": math.nan}
-    elif comparison.paired:
-        diff = paired_difference(values[runner_up], values[best])
-    else:
-        welch = unpaired_difference(values[runner_up], values[best])
-        diff = {"diff_mean": means[best] - means[runner_up], "diff_ci_low": welch["unpaired_ci_low"],
-                "diff_ci_high": welch["unpaired_ci_high"]}
+    diff = {"diff_mean": math.nan, "diff_ci_low": math.nan, "diff_ci_high": math.nan}
+    each, behind = LEVEL, ()
+    if runner_up is not None:
+        each, differences, behind = against_the_best(values, best, metric, comparison.paired)
+        diff = differences[runner_up]
     best_scenario = next(d.scenario for d in comparison.designs if d.scenario.name == best)
     # no program: nothing to pay back; no budget: none to run out (not "never ran out", "never paid back")
     payback = _days(runs[best], "payback_day") if has_program(best_scenario) else (math.nan, math.nan)
@@ -412,7 +446,7 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
         has_budget(best_scenario.program.incentive) else (math.nan, math.nan)
     return Decision(metric, best, summary["mean"], summary["ci_low"], summary["ci_high"], share, n, runner_up,
                     diff["diff_mean"], diff["diff_ci_low"], diff["diff_ci_high"], *budget, *payback,
-                    tied_with=tied_with, share_level=level, shares=shares)
+                    tied_with=tied_with, share_level=level, shares=shares, diff_level=each, not_told_apart=behind)
 
 
 def _days(runs: pd.DataFrame, column: str) -> tuple[float, float]:

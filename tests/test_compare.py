@@ -225,12 +225,14 @@ def test_the_report_opens_with_the_design_that_adds_the_most_value(tmp_path):
     best = values.mean().idxmax()
     share = (values.idxmax(axis=1) == best).mean()
     paragraph = (out / "report.md").read_text().split("\n\n")[1]
-    # crowned only when the paired 95% interval against the runner-up excludes 0 (t, 4 df)
-    runner_up = values.mean().drop(best).idxmax()
-    diff = values[best] - values[runner_up]
-    sure = diff.mean() - stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / math.sqrt(len(diff)) > 0
-    assert paragraph.startswith(f"**{best} adds the most value**" if sure else
-                                f"**{best} leads on value, not told apart from {runner_up}**"), paragraph
+    # crowned only when the paired intervals against both others exclude 0, each at 97.5% (t, 4 df) so that
+    # together they hold at 95% (Bonferroni over 2 tests)
+    low = {name: (values[best] - values[name]).mean() - stats.t.ppf(1 - 0.025 / 2, 4) * (values[best] - values[name]).std(ddof=1)
+           / math.sqrt(5) for name in values.columns if name != best}
+    behind = [name for name in values.mean().sort_values(ascending=False).index if name in low and low[name] <= 0]
+    assert paragraph.startswith(f"**{best} adds the most value**" if not behind else
+                                f"**{best} leads on value, not told apart from {' and '.join(behind)}**"), paragraph
+    assert "tested against each of the 2 other designs at 97.5%" in paragraph
     assert f"best in {share:.0%} of the 5 replicates" in paragraph
     assert "Its budget never ran out" in paragraph and ("pays back" in paragraph or "does not pay back" in paragraph)
     table = pd.read_csv(out / "comparison.csv").set_index(["design", "metric"])
@@ -773,3 +775,31 @@ def test_replicates_for_a_precise_size_are_not_read_as_doubt_about_a_sure_verdic
     text = winners(SimpleNamespace(designs=designs, table=table, seeds=list(range(400)), paired=True, precision=0.05))[0]
     assert "**sure at 95%**" in text and "too small next to the spread" not in text, text
     assert "The verdict needs no more replicates; to measure the difference's size within ±5%, more than 10,000" in text
+
+
+def test_sure_at_95_percent_means_ahead_of_every_other_design_together():
+    """Two designs equally best (A, and C with a wide spread) and one behind (B). Tested
+    against the runner-up by mean alone, A or C was called "sure at 95%" in about a
+    quarter of comparisons (when C's mean fell below B's, C was never tested); the best
+    is now tested against every other design at 97.5% each (Bonferroni over two), so a
+    "sure" that is wrong (the tie is real) comes at most 5% of the time. 400 synthetic
+    comparisons of 10 paired replicates, seed fixed; tolerance: 5% against an observed
+    rate near 2% (binomial SE about 0.7%); the old rule's rate is checked above 15% so
+    that the case is one where the rule matters."""
+    from types import SimpleNamespace
+
+    from simulator.compare import decide
+
+    rng = np.random.default_rng(1)
+    scenarios = {name: design(10, name) for name in "ABC"}
+    wrong = wrong_before = 0
+    for _ in range(400):
+        common = rng.normal(0, 10, 10)
+        values = {"A": 100 + common + rng.normal(0, 2, 10), "B": 96 + common + rng.normal(0, 2, 10),
+                  "C": 100 + common + rng.normal(0, 15, 10)}
+        designs = [SimpleNamespace(scenario=scenarios[k], runs=pd.DataFrame({"replicate": range(10), "incremental_value": v}))
+                   for k, v in values.items()]
+        decision = decide(SimpleNamespace(designs=designs, paired=True))
+        wrong += not decision.not_told_apart
+        wrong_before += paired_difference(values[decision.runner_up], values[decision.best])["diff_ci_low"] > 0
+    assert wrong / 400 <= 0.05 and wrong_before / 400 > 0.15, (wrong, wrong_before)

@@ -11,13 +11,14 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, counted, decide, defined_alike, paired_difference,
+from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, defined_alike,
+                       paired_difference,
                        replicates_needed, unpaired_difference, world_differences, VERDICT_METRIC)
 from ..config import has_program
-from ..metrics import NEVER_IS_WORST, median_day
+from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import against_no_program, ask_window_note, budget_never_ran_out, cash_basis_note, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
+from .text import level_text, against_no_program, ask_window_note, budget_never_ran_out, cash_basis_note, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -79,11 +80,11 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         if decision.metric == "incremental_value" else \
         f"{horizon_profit(days)} (the twins were not run, so incremental value is not known: rerun with --baseline)"
     subject = f"{decision.best} " + ("adds the most value" if decision.metric == "incremental_value" else "has the highest profit")
-    sure = math.isfinite(decision.diff_ci_low) and decision.diff_ci_low > 0
+    sure = decision.runner_up is not None and not decision.not_told_apart
     if decision.runner_up is not None and not sure and not decision.tied_with:
         # 'X adds the most value', in bold, read as a verdict where X was best in a third of the replicates
         subject = (f"{decision.best} leads on " + ("value" if decision.metric == "incremental_value" else "profit")
-                   + f", not told apart from {decision.runner_up}")
+                   + f", not told apart from {_names(decision.not_told_apart)}")
     if decision.tied_with:   # the first listed was named best: say the tie instead, naming every design in it
         *first, last = [decision.best, *decision.tied_with]
         subject = (f"{', '.join(first)} and {last} tie for the "
@@ -108,9 +109,13 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         text += value_split(best.runs, days)
     if decision.runner_up is not None:
         kind = "paired" if comparison.paired else "unpaired"
-        text += (f" Against the runner-up {decision.runner_up}: {fmt(decision.diff_mean)}, {kind} 95% interval "
-                 f"{interval_text(decision.diff_ci_low, decision.diff_ci_high)}"
-                 + (" (sure at 95%)." if sure else " (not distinguishable at 95% with these replicates)."))
+        text += (f" Against the runner-up {decision.runner_up}: {fmt(decision.diff_mean)}, {kind} "
+                 f"{level_text(decision.diff_level)} interval {interval_text(decision.diff_ci_low, decision.diff_ci_high)}"
+                 + (" (sure at 95%" if sure else f" (not told apart from {_names(decision.not_told_apart)} at 95% with these "
+                                                f"replicates")
+                 + (f"; the best is tested against each of the {len(comparison.designs) - 1} other designs at "
+                    f"{level_text(decision.diff_level)}, so that together the tests hold at 95%)." if len(comparison.designs) > 2
+                    else ")."))
     best = next(d for d in comparison.designs if d.scenario.name == decision.best)
     if math.isfinite(decision.budget_share) and decision.budget_share > 0:
         text += (f" Its budget ran out on day {decision.budget_day:.0f} (median) in {decision.budget_share:.0%} of "
@@ -146,32 +151,35 @@ def winners(comparison: Comparison) -> list[str]:
         a = _metric_values(designs, runner_up, metric)
         b = _metric_values(designs, best, metric)
         paired = paired_difference(a, b)
-        unpaired = unpaired_difference(a, b)
-        low, high, diff = paired["diff_ci_low"], paired["diff_ci_high"], paired["diff_mean"]
-        if not comparison.paired:
-            low, high, diff = unpaired["unpaired_ci_low"], unpaired["unpaired_ci_high"], means[best] - means[runner_up]
+        each, differences, behind = against_the_best({d.scenario.name: _metric_values(designs, d.scenario.name, metric)
+                                                      for d in designs}, best, metric, comparison.paired)
+        unpaired = unpaired_difference(a, b, each)
+        low, high, diff = (differences[runner_up][k] for k in ("diff_ci_low", "diff_ci_high", "diff_mean"))
         if low == 0 and high == 0:
             lines.append(f"- **{metric}**: {best} and {runner_up} give identical results on every replicate.")
             continue
         # undefined in some replicates of one design only (never paid back): those replicates are not
         # missing at random, so the table gives no verdict, and neither does this sentence
         alike = defined_alike(a, b, comparison.paired)
-        sure = alike and math.isfinite(low) and (low > 0 or high < 0)
+        sure = not behind
         need = replicates_needed(paired["diff_sd"], comparison.precision * abs(diff)) if comparison.paired else math.nan
         direction = "lower" if metric in LOWER_IS_BETTER else "higher"
         label = metric_label(metric, designs[0].scenario.days)
         label = f"**{metric}**" + label.removeprefix(metric)
         kind = "paired" if comparison.paired else "unpaired (Welch)"
         text = (f"- {label}: **{best}** is best ({fmt(means[best])}{_came(_design(designs, best), metric)}, {direction} is better) against "
-                f"{runner_up} ({fmt(means[runner_up])}{_came(_design(designs, runner_up), metric)}); {best} − {runner_up} = {fmt(diff)}, {kind} 95% "
-                f"interval {interval_text(low, high)}")
+                f"{runner_up} ({fmt(means[runner_up])}{_came(_design(designs, runner_up), metric)}); {best} − {runner_up} = {fmt(diff)}, {kind} "
+                f"{level_text(each)} interval {interval_text(low, high)}")
         if not alike:
             undefined = [f"{name} in {int((~np.isfinite(v)).sum())} of {len(v)}" for name, v in ((best, b), (runner_up, a))
                          if (~np.isfinite(v)).any()]
             text += (f", over the replicates where both are defined; it is undefined in some replicates of one design "
                      f"only ({', '.join(undefined)}), which are left out of the means and the interval: **no verdict**")
         elif sure:
-            text += " excludes 0: **sure at 95%**"
+            text += " excludes 0" + (", as do those against the other designs" if len(designs) > 2 else "") + ": **sure at 95%**"
+        elif runner_up not in behind:   # ahead of the runner-up, not of a design further down with a wider spread
+            text += (f" excludes 0, but the best is not told apart from {_names(behind)} (an interval holding 0, or the "
+                     f"metric undefined in other replicates): **not sure** with these replicates")
         else:
             text += " includes 0: **not distinguishable** with these replicates"
         if comparison.paired:
@@ -321,6 +329,11 @@ def world_note(designs) -> str:
             f"programs in one world, and test an assumption with `refsim sensitivity` or a sweep.")
 
 
+def _names(names) -> str:
+    *first, last = names
+    return f"{', '.join(first)} and {last}" if first else last
+
+
 def _design(designs: list[Results], name: str) -> Results:
     return next(d for d in designs if d.scenario.name == name)
 
@@ -391,6 +404,10 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         "",
         "## Who wins",
         "",
+        *([f"With {len(comparison.designs)} designs, each metric's best is tested against each of the other "
+           f"{len(comparison.designs) - 1} at {level_text(joint_level(0.95, len(comparison.designs) - 1))} (Bonferroni), so "
+           f"that \"sure at 95%\" holds for all the tests together; the intervals below are at that level.", ""]
+          if len(comparison.designs) > 2 else []),
         *winners(comparison),
         "",
         f"## Differences from {comparison.reference} ({kind}, 95%)",

@@ -75,6 +75,11 @@ def interval_text(low: float, high: float) -> str:
     return f"[{fmt(low)}, {fmt(high)}]"
 
 
+def level_text(level: float) -> str:
+    """An interval's level as a percentage with what it needs of two decimals: 95%, 97.5%, 98.33%."""
+    return f"{level * 100:.2f}".rstrip("0").rstrip(".") + "%"
+
+
 def metric_label(metric: str, days: int | None) -> str:
     """A metric's name as a report shows it: cumulative profit says over which horizon."""
     return f"{metric} ({horizon_profit(days)})" if metric == "cumulative_profit" and days else metric
