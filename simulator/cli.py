@@ -390,7 +390,7 @@ def compare(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
     baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Run each design's no-program twin on the same seeds, for incremental_value, the verdict metric (default). --no-baseline halves the work; the verdict then falls back to profit over the horizon."),
     precision: float = typer.Option(0.05, "--precision", help="Target half-width of the 95% interval, as a share of the mean difference, for the replicates-needed estimate."),
-    unpaired: bool = typer.Option(False, "--unpaired", help="Compare designs that differ in population, network, days or seed (refused otherwise): each runs on its own seeds and the unpaired (Welch) intervals decide."),
+    unpaired: bool = typer.Option(False, "--unpaired", help="Compare designs that differ in population, network, days or seed (refused otherwise): each runs on its own seeds (with --seed S, each design a seed of its own derived from S) and the unpaired (Welch) intervals decide."),
 ):
     """Compare designs on the same replicate seeds (common random numbers) and say which to launch, and how sure that is.
 

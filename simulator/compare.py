@@ -36,6 +36,7 @@ import pandas as pd
 from .config import Scenario, has_budget, has_program
 from .errors import ScenarioError
 from .metrics import NEVER_IS_WORST, SUMMARY_METRICS, joint_level, median_day
+from .rng import stream_seed
 from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_designs
 
 LEVEL = 0.95
@@ -355,8 +356,9 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     the relative half-width of the mean difference that ``replicates_needed_*``
     aim at. Designs that cannot be paired are refused (:func:`check_pairable`;
     ``sources`` name their files in the error) unless ``unpaired``: then each
-    design runs from its own seed (``seed`` still overrides all) and the Welch
-    interval decides."""
+    design runs from its own seed and the Welch interval decides; a ``seed``
+    given then seeds each design apart (``rng.stream_seed(seed, "unpaired
+    design", i)`` for the i-th), so that no two share their luck."""
     if len(scenarios) < 2:
         raise ScenarioError(f"compare needs at least two scenario files (got {len(scenarios)}); the first is the reference",
                             key="arguments")
@@ -368,8 +370,9 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     first = resolve_seed(scenarios[0], seed)
     count = replicates or first.replicates
     named = unique_names(scenarios, labels)
-    if unpaired:
-        designs = [resolve_seed(s, seed).model_copy(update={"replicates": count}) for s in named]
+    if unpaired:   # one --seed for all: each design its own seed from it, so that none shares another's luck
+        designs = [resolve_seed(s, None if seed is None else stream_seed(seed, "unpaired design", i)).model_copy(
+            update={"replicates": count}) for i, s in enumerate(named)]
     else:
         designs = [s.model_copy(update={"seed": first.seed, "replicates": count}) for s in named]
     results = run_designs(designs, baseline=baseline, progress=progress, workers=workers, executor=executor,

@@ -68,6 +68,7 @@ STREAM_NAMES = (
     "coverage pilots",  # seeds of those pilots
     "coverage fits",  # study seed of each pilot's fit
     "best design",    # the seed an optimisation's best.yaml carries, apart from the seeds that picked it
+    "unpaired design",  # each design's own seed in an unpaired comparison given one --seed
 )
 
 

@@ -204,6 +204,15 @@ def test_compare_refuses_designs_that_cannot_be_paired(tmp_path):
     row = table.loc[("thirty", "customers_final")]
     assert (row["diff_ci_low"], row["diff_ci_high"]) == pytest.approx((welch.low, welch.high), rel=1e-9)
     assert row["diff_mean"] == pytest.approx(thirty.mean() - ten.mean()) and math.isnan(row["correlation"])
+    # one --seed for unpaired designs: each its own seed from it (both ran on seed 7 and the report said "own seeds")
+    from simulator.rng import stream_seed
+
+    result = runner.invoke(app, ["compare", str(a), str(c), "--unpaired", "--replicates", "2", "--seed", "7", "--out",
+                                 str(tmp_path / "seeded"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    seeds = json.loads((tmp_path / "seeded" / "manifest.json").read_text())["seeds"]
+    assert seeds["ten"] == replicate_seeds(stream_seed(7, "unpaired design", 0), 2)
+    assert seeds["thirty"] == replicate_seeds(stream_seed(7, "unpaired design", 1), 2)
 
 
 def test_the_report_opens_with_the_design_that_adds_the_most_value(tmp_path):
