@@ -15,13 +15,43 @@ from pathlib import Path
 LIBRARIES = ("numpy", "pandas", "scipy", "networkx", "mesa", "pydantic", "matplotlib", "pyarrow", "PyYAML", "dask", "solara")
 
 
-def git_sha() -> str | None:
-    here = Path(__file__).resolve().parent
+def _git(*args: str, folder: Path | None = None) -> str | None:
+    """What ``git ARGS`` prints in ``folder`` (the package's own by default); None outside
+    a checkout, or without git."""
+    here = folder or Path(__file__).resolve().parent
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        out = subprocess.run(["git", *args], cwd=here, capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    return out.stdout if out.returncode == 0 else None
+
+
+def git_sha(folder: Path | None = None) -> str | None:
+    return (_git("rev-parse", "HEAD", folder=folder) or "").strip() or None
+
+
+def git_dirty(folder: Path | None = None) -> bool | None:
+    """Whether the checkout the package runs from has changes to tracked files that are
+    not committed: then ``git_sha`` alone does not say which code made the results.
+    None outside a checkout."""
+    if git_sha(folder) is None:
+        return None
+    status = _git("status", "--porcelain", "--untracked-files=no", folder=folder)
+    return None if status is None else bool(status.strip())
+
+
+def runnable_command(argv: list[str]) -> list[str]:
+    """The command line as a user can type it again: ``python -m simulator`` for the
+    module's own path (``.../simulator/__main__.py``, what ``sys.argv[0]`` holds then),
+    ``refsim`` for the console script's full path; other arguments as given."""
+    if not argv:
+        return list(argv)
+    first = Path(argv[0])
+    if first.name == "__main__.py" and first.parent.name == "simulator":
+        return ["python", "-m", "simulator", *argv[1:]]
+    if first.name == "refsim":
+        return ["refsim", *argv[1:]]
+    return list(argv)
 
 
 def versions() -> dict[str, str | None]:
@@ -41,10 +71,11 @@ def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.dateti
     return {
         "refsim_version": __version__,
         "git_sha": git_sha(),
+        "git_dirty": git_dirty(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "libraries": versions(),
-        "command": command if command is not None else sys.argv,
+        "command": runnable_command(command if command is not None else sys.argv),
         "started": started.isoformat(timespec="seconds"),
         "ended": ended.isoformat(timespec="seconds"),
         "scenarios": [s.model_dump(mode="json") for s in scenarios],

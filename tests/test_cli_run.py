@@ -49,11 +49,50 @@ def test_results_folder_has_the_contract_files(tmp_path):
     final = series[(series.replicate == 0) & (series.day == 60)].iloc[0]
     assert (people.state == "customer").sum() == final.customers
     manifest = json.loads((folder / "manifest.json").read_text())
-    for key in ("refsim_version", "git_sha", "python", "libraries", "command", "started", "ended", "scenarios", "seeds"):
+    for key in ("refsim_version", "git_sha", "git_dirty", "python", "libraries", "command", "started", "ended", "scenarios",
+                "seeds"):
         assert key in manifest
     assert manifest["scenarios"][0]["seed"] == 42 and manifest["scenarios"][0]["population"]["size"] == 1500
     assert len(manifest["seeds"][name]) == 2
     assert "![adoption](adoption.png)" in (folder / "report.md").read_text()
+
+
+def test_the_manifest_says_whether_the_checkout_had_uncommitted_changes(tmp_path):
+    """The git SHA alone does not say which code made results from a checkout with
+    changes not committed: git_dirty says so (a real repository, committed, then
+    edited; outside a checkout it is unknown)."""
+    import shutil
+    import subprocess
+
+    from simulator.provenance import git_dirty, git_sha
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "a.txt").write_text("one\n")
+    for args in (["init", "-q"], ["add", "a.txt"],
+                 ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    assert git_sha(repo) and git_dirty(repo) is False
+    (repo / "untracked.txt").write_text("not part of the code\n")
+    assert git_dirty(repo) is False
+    (repo / "a.txt").write_text("two\n")
+    assert git_dirty(repo) is True
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    assert git_sha(outside) is None and git_dirty(outside) is None
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["/usr/lib/python3/site-packages/simulator/__main__.py", "run", "a.yaml"], ["python", "-m", "simulator", "run", "a.yaml"]),
+    (["/home/u/.local/bin/refsim", "compare", "a.yaml", "b.yaml"], ["refsim", "compare", "a.yaml", "b.yaml"]),
+    (["script.py", "--x"], ["script.py", "--x"]),
+])
+def test_the_manifest_records_a_command_a_user_can_type_again(argv, expected):
+    from simulator.provenance import runnable_command
+
+    assert runnable_command(argv) == expected
 
 
 def test_same_seed_gives_byte_identical_timeseries_other_seed_does_not(tmp_path):
