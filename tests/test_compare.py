@@ -743,6 +743,13 @@ def test_the_compare_plots_keep_each_designs_colour_and_say_what_they_leave_out(
     colour = {label: to_rgb(h.get_color() if hasattr(h, "get_color") else h.get_facecolor())
               for h, label in zip(handles, labels)}
     assert colour["ten"] == to_rgb("C1") and colour["forty"] == to_rgb("C2")
+    # compare's ROI figure: incremental ROI beside the dashboard's, a panel each, each histogram its own metric's
+    runs["incremental_roi"] = [np.nan] * 4 + [10.0, 11.0, 12.0, 13.0, 30.0, 31.0, 32.0, 33.0]
+    plots.distribution(runs, ["incremental_roi", "attributed_roi"], Path("roi.png"), title=["inc", "att"])
+    left, right = drawn[-1].axes
+    assert (left.get_title(), left.get_xlabel(), right.get_title(), right.get_xlabel()) == \
+        ("inc", "incremental_roi", "att", "attributed_roi")
+    assert min(bar.get_x() for bar in left.patches) == 10.0 and min(bar.get_x() for bar in right.patches) == 0.5
     series = pd.DataFrame({"day": [0, 1, 2] * 2, "replicate": [0] * 3 + [1] * 3, "cumulative_profit": [0.0, 5, 9, 0, -5, -9]})
     twin = series.assign(cumulative_profit=0.0)
     plots.incremental_value({"forty": (series, twin)}, Path("value.png"), payback={"forty": 1.0},

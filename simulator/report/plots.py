@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Sequence
 
 import matplotlib
 
@@ -146,26 +147,31 @@ def k_by_month(table: pd.DataFrame, path: Path, note: str = "") -> Path:
     return _save(fig, path)
 
 
-def distribution(runs: pd.DataFrame, metric: str, path: Path, title: str | None = None) -> Path:
-    """Histogram of one metric over replicates, one colour per design: the design's place
+def distribution(runs: pd.DataFrame, metric: str | Sequence[str], path: Path, title: str | Sequence[str] | None = None) -> Path:
+    """Histogram of a metric over replicates, one colour per design: the design's place
     in the list, as in the other plots of the folder, and a design undefined in every
-    replicate (an ROI without rewards) named in the legend rather than left out."""
-    fig, ax = plt.subplots(figsize=(7, 4))
-    drawn = False
-    for i, (name, group) in enumerate(runs.groupby("scenario", sort=False)):
-        values = group[metric].to_numpy(dtype=float)
-        values = values[np.isfinite(values)]
-        if len(values):
-            ax.hist(values, bins=min(30, max(5, len(values) // 2)), alpha=0.5, label=name, color=f"C{i % 10}")
-            drawn = True
-        else:
-            ax.plot([], [], color=f"C{i % 10}", label=f"{name}: undefined in every replicate")
-    ax.set(xlabel=metric, ylabel="replicates", title=title or f"{metric} over replicates")
-    if drawn:
-        ax.legend(fontsize=8)
-    else:  # undefined in every replicate (a payback never reached): say so rather than draw an empty frame
-        ax.text(0.5, 0.5, f"{metric} is undefined in every replicate", transform=ax.transAxes, ha="center", va="center")
-    ax.grid(alpha=0.3)
+    replicate (an ROI without rewards) named in the legend rather than left out. Several
+    metrics (with a title each) are panels side by side."""
+    metrics = [metric] if isinstance(metric, str) else list(metric)
+    titles = [title] if title is None or isinstance(title, str) else list(title)
+    titles = titles * len(metrics) if len(titles) == 1 else titles
+    fig, axes = plt.subplots(1, len(metrics), figsize=(7 * len(metrics), 4), squeeze=False)
+    for ax, metric, title in zip(axes[0], metrics, titles):
+        drawn = False
+        for i, (name, group) in enumerate(runs.groupby("scenario", sort=False)):
+            values = group[metric].to_numpy(dtype=float)
+            values = values[np.isfinite(values)]
+            if len(values):
+                ax.hist(values, bins=min(30, max(5, len(values) // 2)), alpha=0.5, label=name, color=f"C{i % 10}")
+                drawn = True
+            else:
+                ax.plot([], [], color=f"C{i % 10}", label=f"{name}: undefined in every replicate")
+        ax.set(xlabel=metric, ylabel="replicates", title=title or f"{metric} over replicates")
+        if drawn:
+            ax.legend(fontsize=8)
+        else:  # undefined in every replicate (a payback never reached): say so rather than draw an empty frame
+            ax.text(0.5, 0.5, f"{metric} is undefined in every replicate", transform=ax.transAxes, ha="center", va="center")
+        ax.grid(alpha=0.3)
     return _save(fig, path)
 
 
