@@ -542,3 +542,16 @@ def test_one_replicate_says_once_that_it_has_no_interval(tmp_path):
     assert "  customers_final" in once
     twice = run(tmp_path / "two").stdout
     assert "one replicate gives no interval" not in twice and "customers_final" in twice and "95% CI" in twice
+
+
+def test_the_summary_table_says_in_how_many_runs_a_metric_is_defined():
+    """A budget that ran out in 3 of 6 runs: its day's mean is over those 3, and the
+    report's summary table said nothing of it (compare's table did)."""
+    from simulator.report.text import summary_table
+
+    summary = pd.DataFrame([
+        {"metric": "customers_final", "mean": 350.0, "ci_low": 300.0, "ci_high": 400.0, "p2_5": 290.0, "p97_5": 480.0, "n": 6},
+        {"metric": "budget_exhausted_day", "mean": 256.7, "ci_low": 184.9, "ci_high": 328.4, "p2_5": 239.0, "p97_5": 287.0, "n": 3},
+    ])
+    rows = {line.split(" | ")[0].strip("| "): line for line in summary_table(summary, 365, 6).splitlines()[2:]}
+    assert "(3 of 6 runs)" in rows["budget_exhausted_day"] and "runs)" not in rows["customers_final"]

@@ -85,10 +85,14 @@ def metric_label(metric: str, days: int | None) -> str:
     return f"{metric} ({horizon_profit(days)})" if metric == "cumulative_profit" and days else metric
 
 
-def summary_table(summary: pd.DataFrame, days: int | None = None) -> str:
+def summary_table(summary: pd.DataFrame, days: int | None = None, runs: int | None = None) -> str:
+    """The summary as a markdown table; a metric defined in fewer than ``runs`` runs (a
+    budget that ran out in 3 of 6: its day's mean is over those 3) says in how many."""
+    runs = int(summary["n"].max()) if runs is None and "n" in summary and len(summary) else runs
     lines = ["| metric | mean | 95% interval of the mean | 2.5–97.5% of runs | meaning |", "|---|---|---|---|---|"]
     for row in summary.to_dict("records"):
-        lines.append(f"| {metric_label(row['metric'], days)} | {fmt(row['mean'])} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
+        within = f" ({int(row['n'])} of {runs} runs)" if runs and "n" in row and row["n"] < runs else ""
+        lines.append(f"| {metric_label(row['metric'], days)} | {fmt(row['mean'])}{within} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
                      f"{fmt(row['p2_5'])} – {fmt(row['p97_5'])} | {METRIC_TEXT.get(row['metric'], '')} |")
     return "\n".join(lines)
 
