@@ -91,11 +91,14 @@ class Calibration:
 def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, source: str = "--data") -> pd.DataFrame:
     """The pilot's daily counts in the chosen columns (default: those of DEFAULT_COLUMNS it
     has), indexed by day. ``pilot`` is a ``timeseries.csv`` of one replicate, or any table
-    with those columns; without a ``day`` column its rows are days 0, 1, ... (day 0 is
-    the launch day, as in timeseries.csv)."""
+    with those columns; without a ``day`` column, a ``date`` column places the rows (the
+    first date is day 0), else its rows are days 0, 1, ... (day 0 is the launch day, as in
+    timeseries.csv). Counts are whole numbers."""
     frame = pilot.copy()
     if "day" not in frame and frame.index.name == "day":  # already indexed by day (what this function returns)
         frame = frame.reset_index()
+    if "day" not in frame and "date" in frame:   # a pilot kept by date: the first date is day 0, a date left out refused
+        frame = frame.assign(day=_days_of_dates(frame["date"], source))
     if "replicate" in frame and frame["replicate"].nunique() > 1:
         raise ScenarioError(f"the pilot holds {frame['replicate'].nunique()} replicates; give the counts of one launch "
                             f"(e.g. rows with replicate == 0)", file=source, key="replicate")
@@ -122,6 +125,12 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
         values = pd.to_numeric(frame[column], errors="coerce")
         if values.isna().any() or (values < 0).any():
             raise ScenarioError("counts must be numbers >= 0 on every day", file=source, key=column)
+        fractional = values != np.floor(values)
+        if fractional.any():   # a rate or an average is not a count: it would be fitted as one, against whole numbers
+            row = int(np.flatnonzero(fractional.to_numpy())[0])
+            where = f"day {frame['day'].iloc[row]}" if "day" in frame else f"line {row + 2}"
+            raise ScenarioError(f"counts must be whole numbers (people or events a day); got {values.iloc[row]:g} on "
+                                f"{where}: give the pilot's counts, not rates or averages", file=source, key=column)
     if len(frame) == 0:
         raise ScenarioError("the pilot has no rows; give one row per day", file=source)
     counts = frame[columns].astype(float)
@@ -129,6 +138,27 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
     counts.index = pd.RangeIndex(first, first + len(counts))
     counts.index.name = "day"
     return counts
+
+
+def _days_of_dates(dates: pd.Series, source: str) -> np.ndarray:
+    """Days since the first date of a pilot kept by date (one row per date). Rows taken
+    as days 0, 1, ... moved every day after a date left out one day early, without a
+    word; a date left out or given twice is refused, naming it."""
+    parsed = pd.to_datetime(dates, errors="coerce")
+    if parsed.isna().any():
+        row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
+        raise ScenarioError(f"'{dates.iloc[row]}' on line {row + 2} is not a date; give dates as YYYY-MM-DD, one row per "
+                            f"day (or a 'day' column: 0 is the launch day)", file=source, key="date")
+    ordered = parsed.sort_values(kind="stable")
+    repeated = ordered[ordered.duplicated()]
+    if len(repeated):
+        raise ScenarioError(f"{repeated.iloc[0].date()} is given twice; give one row per day", file=source, key="date")
+    expected = pd.date_range(ordered.iloc[0], ordered.iloc[-1], freq="D")
+    missing = expected.difference(ordered)
+    if len(missing):
+        raise ScenarioError(f"no row for {missing[0].date()}" + (f" (and {len(missing) - 1} other dates)" if len(missing) > 1 else "")
+                            + "; give one row per day, a day without events as a row of zeros", file=source, key="date")
+    return ((parsed - ordered.iloc[0]).dt.days).to_numpy(dtype=np.int64)
 
 
 def summary_statistics(counts: np.ndarray, columns: Sequence[str], bin_days: int) -> dict[str, float]:

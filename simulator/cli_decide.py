@@ -402,10 +402,14 @@ def calibrate(
     parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source)
     columns = pick(column, settings.columns) or None
     counts = pilot_counts(pilot, columns, source=str(data_path))
-    unread = [str(c) for c in pilot.columns if c not in COLUMN_INDEX and c not in ("day", "replicate", "scenario")]
+    unread = [str(c) for c in pilot.columns if c not in COLUMN_INDEX and c not in ("day", "date", "replicate", "scenario")]
     if unread and not columns:  # a misspelt column would otherwise be dropped without a word
         out.print(f"note: {data_path}: column(s) {', '.join(unread)} are not refsim daily columns and are not fitted; "
                   f"fitting {', '.join(counts.columns)} (the names are those of timeseries.csv)", markup=False)
+    if len(counts) < SHORT_PILOT_DAYS:   # a fit of a day or two returns about the prior, which reads as a finding
+        out.print(f"note: {data_path}: a pilot of {len(counts)} day{'s' if len(counts) > 1 else ''} says little; expect "
+                  f"intervals close to the --fit ranges (report.md says which the pilot pins down)",
+                  markup=False)
     design_paths = pick(list(design), [Path(d) for d in settings.designs])
     others = [load_scenario(p, overrides) for p in design_paths]
     check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
@@ -465,6 +469,10 @@ def calibrate(
             out.print(f"  {row['design']:<36} median {fmt(row['median'])}  best in {row['probability_best']:.0%} of the draws",
                       markup=False)
     out.print(f"results: {target}/  (report.md, posterior.csv, forecast.png)", markup=False)
+
+
+#: Below this many days the console says a pilot says little.
+SHORT_PILOT_DAYS = 7
 
 
 def _read_pilot(path: Path):

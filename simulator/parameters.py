@@ -373,7 +373,8 @@ def check_designs_pair(designs: list[Scenario], parameters: Iterable[Parameter],
     values = {p.key: p.from_unit(0.5) for p in parameters}
     alike = [apply_own(d, values, parameters, source=source) for d in designs] if values else list(designs)
     check_pairable(alike, seed_given=True, sources=sources,
-                   remedy="make the designs differ only in the program, or compare them with refsim compare --unpaired")
+                   remedy="make the designs differ only in their programs: the study weighs them on the same "
+                          "seeds at each of its values; a study of the population or network is a --fit or range of its own")
 
 
 def _get(data: Any, parts: list[str]) -> Any:

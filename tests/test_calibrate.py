@@ -211,6 +211,25 @@ def test_a_pilot_keeps_its_days_and_bad_days_are_one_line_errors():
     assert list(pilot_counts(pilot, ["shares", "shares"]).columns) == ["shares"]   # a column named twice is fitted once
 
 
+def test_a_pilot_kept_by_date_is_placed_by_its_dates_and_counts_are_whole_numbers():
+    """Rows taken as days 0, 1, ... moved every day after a date left out one day early,
+    without a word: a date column now places the rows (the first date is day 0), and a
+    date left out, given twice or not a date is a one-line error naming it. A rate or an
+    average (2.5 shares a day) is refused: the fit compares whole-number counts."""
+    dated = pd.DataFrame({"date": ["2026-03-03", "2026-03-01", "2026-03-02"], "shares": [3, 1, 2]})
+    counts = pilot_counts(dated)
+    assert list(counts.index) == [0, 1, 2] and list(counts["shares"]) == [1.0, 2.0, 3.0]
+    for dates, message in ((["2026-03-01", "2026-03-02", "2026-03-04"], "date: no row for 2026-03-03; give one row per day"),
+                           (["2026-03-01", "2026-03-01", "2026-03-02"], "date: 2026-03-01 is given twice"),
+                           (["2026-03-01", "soon", "2026-03-03"], "date: 'soon' on line 3 is not a date")):
+        with pytest.raises(ScenarioError, match=message):
+            pilot_counts(dated.assign(date=dates), source="pilot.csv")
+    with pytest.raises(ScenarioError, match=r"shares: counts must be whole numbers .*got 2.5 on day 4"):
+        pilot_counts(pd.DataFrame({"day": [3, 4], "shares": [1, 2.5]}))
+    with pytest.raises(ScenarioError, match=r"shares: counts must be whole numbers .*got 0.5 on line 2"):
+        pilot_counts(pd.DataFrame({"shares": [0.5, 2]}))
+
+
 def test_the_fit_simulates_the_pilots_own_days():
     """The summary statistics compare the simulation's days 100-142 with the pilot's, not
     days 0-42: a pilot that is zero before day 100 and large after is matched only by

@@ -324,6 +324,10 @@ def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tm
     as_written = tmp_path / "timeseries.csv"   # a timeseries.csv as refsim writes it: its labels are no mistake
     pd.read_csv(pilot).assign(scenario="launch", replicate=0).to_csv(as_written, index=False)
     assert "note:" not in ok(*calibrate_args(tmp_path / "c", as_written)).stdout
+    # a pilot of a few days returns about the prior, which read as a finding: the console says so
+    short = tmp_path / "short.csv"
+    pd.read_csv(pilot).head(3).to_csv(short, index=False)
+    assert "a pilot of 3 days says little" in " ".join(ok(*calibrate_args(tmp_path / "d", short)).stdout.split())
 
 
 def test_a_sensitivity_sample_size_from_a_settings_file_is_refused_at_its_line(tmp_path):
