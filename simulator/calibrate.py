@@ -365,8 +365,15 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
         signed = values[:, :, k].T * (-1.0 if metric in MINIMISED else 1.0)
         best = signed == np.nanmax(signed, axis=1, keepdims=True)
         shares = (best / np.maximum(best.sum(axis=1, keepdims=True), 1)).mean(axis=0)
+        means = np.array([_spread(metric, signed[:, d], level)["mean"] for d in range(len(designs))])
+        leader = int(np.argmax(np.where(np.isfinite(means), means, -np.inf)))
         for d, design in enumerate(designs):
-            rows.append({"design": design.name, **_spread(metric, values[d, :, k], level), "probability_best": float(shares[d])})
+            # the draw-by-draw difference from the design with the best mean: both on the same draw and seed
+            gap = _spread(metric, values[d, :, k] - values[leader, :, k], level)
+            rows.append({"design": design.name, **_spread(metric, values[d, :, k], level), "probability_best": float(shares[d]),
+                         "vs_best": designs[leader].name, "vs_best_mean": gap["mean"],
+                         "vs_best_low": gap["low"] if d != leader else math.nan,
+                         "vs_best_high": gap["high"] if d != leader else math.nan})
     return pd.DataFrame(rows)
 
 

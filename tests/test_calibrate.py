@@ -302,3 +302,26 @@ def test_pinned_down_is_judged_on_the_priors_own_scale():
     assert prior_share(rate, 0.0012, 0.0109) == pytest.approx((math.log(0.0109) - math.log(0.0012)) / math.log(30))
     assert 0.64 < prior_share(rate, 0.0012, 0.0109) < 0.66 and 0.64 < prior_share(share, 0.17, 0.46) < 0.65
     assert prior_share(rate, 0.001, 0.03) == pytest.approx(1.0) and prior_share(rate, 0.003, 0.009) < 0.5
+
+
+def test_designs_under_the_posterior_give_their_draw_by_draw_difference_from_the_best():
+    """Each design's own interval holds the parameters' uncertainty, which moves both
+    designs together: two designs 10 apart on every draw, over draws spread 0-1000,
+    have overlapping intervals, while their paired difference is exactly -10 on every
+    draw (closed form: a fake evaluation whose value is the draw's base_share x 1000
+    plus the design's reward)."""
+    base = launch()
+    parameters = parse_parameters(["program.base_share=0.05:0.5"], base, source="--fit")
+    calibration = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.05, 0.5, 20)}), parameters)
+    richer = base.model_copy(update={"name": "richer", "program": base.program.model_copy(update={
+        "incentive": base.program.incentive.model_copy(update={"referrer_reward": base.program.incentive.referrer_reward + 10})})})
+
+    def value(scenarios, seeds, metrics, daily=False):
+        return [{"customers_final": s.program.base_share * 1000 + s.program.incentive.referrer_reward} for s in scenarios]
+
+    table = compare_designs([base, richer], calibration, metrics=["customers_final"], draws=20, evaluate=value).set_index("design")
+    assert (table["vs_best"] == "richer").all()
+    assert table.loc["launch", "high"] > table.loc["richer", "low"]            # their own intervals overlap
+    assert table.loc["launch", ["vs_best_mean", "vs_best_low", "vs_best_high"]].tolist() == pytest.approx([-10, -10, -10])
+    assert table.loc["richer", "vs_best_mean"] == 0 and np.isnan(table.loc["richer", "vs_best_low"])
+    assert table.loc["richer", "probability_best"] == 1.0

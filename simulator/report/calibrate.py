@@ -145,15 +145,20 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
                      f"{METRIC_TEXT.get(row['metric'], '')} |")
     if designs is not None and len(designs):
         lines += ["", "## Designs under the posterior", "",
-                  "Each design on the same posterior draws and seeds (common random numbers).", "",
-                  f"| design | metric | mean | {level} interval | probability best |", "|---|---|---|---|---|"]
+                  "Each design on the same posterior draws and seeds (common random numbers). A design's own interval "
+                  "holds the parameters' uncertainty, which moves every design together; the difference from the best, "
+                  "draw by draw, is what tells them apart.", "",
+                  f"| design | metric | mean | {level} interval | against the best by mean (draw by draw, {level}) | "
+                  f"probability best |", "|---|---|---|---|---|---|"]
         for row in designs.to_dict("records"):
+            against = ("the best" if row["design"] == row["vs_best"] else
+                       f"{fmt(row['vs_best_mean'])} [{fmt(row['vs_best_low'])}, {fmt(row['vs_best_high'])}]")
             lines.append(f"| {row['design']} | {row['metric']} | {fmt(row['mean'])} | {fmt(row['low'])} – {fmt(row['high'])} | "
-                         f"{row['probability_best']:.0%} |")
+                         f"{against} | {row['probability_best']:.0%} |")
         lines += ["", f"Probability best: the share of the {draws} posterior draws on which the design is best; it moves "
                       f"in steps of 1/{draws}"
-                      + (f", so with so few draws it is a rough figure (raise --draws; {ROUGH_DRAWS} or more)."
-                         if draws < ROUGH_DRAWS else ".")]
+                      + (f", so with so few draws it is a rough figure, as are the intervals, quantiles of {draws} values "
+                         f"(raise --draws; {ROUGH_DRAWS} or more)." if draws < ROUGH_DRAWS else ".")]
     lines += ["", "## Files", "",
               "posterior.csv (equally weighted draws), particles.csv (last generation, weighted), intervals.csv, "
               "generations.csv, forecast.csv (per day), outcomes.csv" + (", designs.csv" if designs is not None else "")
