@@ -325,7 +325,9 @@ def forecast(base: Scenario, calibration: Calibration, *, columns: Sequence[str]
     the kept ones, :func:`posterior_rows`), each on its
     own fresh seed: a posterior predictive that carries both the parameter uncertainty
     and the launch's own luck. Returns (daily: day, column, mean, low, median, high;
-    outcomes: metric, mean, low, median, high), intervals at ``level``."""
+    outcomes: metric, mean, low, median, high), intervals at ``level``. A daily flow
+    (``new_referred``) comes with its running total too (``cumulative_new_referred``),
+    its intervals taken over the draws' totals, not summed from the daily ones."""
     unknown = [c for c in columns if c not in COLUMN_INDEX]
     if unknown:
         raise ScenarioError(f"'{unknown[0]}' is not a timeseries column; valid: {', '.join(COLUMN_INDEX)}", key="--column")
@@ -334,6 +336,10 @@ def forecast(base: Scenario, calibration: Calibration, *, columns: Sequence[str]
     runs = (evaluate or Evaluator())(scenarios, seeds, metrics, daily=True)
     tail = (1 - level) / 2
     stack = np.stack([run["daily"][:, [COLUMN_INDEX[c] for c in columns]] for run in runs])   # draw, day, column
+    # a daily flow of a few a day reads as noise on a plot: each also as its running total, draw by draw
+    flows = [j for j, c in enumerate(columns) if c in FLOW_COLUMNS and c != "ask_queue"]   # a queue's length is a stock
+    columns = [*columns, *(f"cumulative_{columns[j]}" for j in flows)]
+    stack = np.concatenate([stack, np.cumsum(stack[:, :, flows], axis=1)], axis=2)
     quantiles = np.quantile(stack, [tail, 0.5, 1 - tail], axis=0)
     daily = pd.DataFrame([{"day": day, "column": column, "mean": float(stack[:, day, j].mean()), "low": float(quantiles[0, day, j]),
                            "median": float(quantiles[1, day, j]), "high": float(quantiles[2, day, j]), "level": level}

@@ -325,3 +325,30 @@ def test_designs_under_the_posterior_give_their_draw_by_draw_difference_from_the
     assert table.loc["launch", ["vs_best_mean", "vs_best_low", "vs_best_high"]].tolist() == pytest.approx([-10, -10, -10])
     assert table.loc["richer", "vs_best_mean"] == 0 and np.isnan(table.loc["richer", "vs_best_low"])
     assert table.loc["richer", "probability_best"] == 1.0
+
+
+def test_a_forecast_gives_a_daily_flow_its_running_total_over_the_draws():
+    """A flow of 0-2 referred a day drew as noise on forecast.png: the forecast also
+    gives its running total, the quantiles taken over each draw's total (closed form:
+    draw j refers j people every day, so on day t the draws' totals are j * (t + 1),
+    j = 0..4, and their quantiles are numpy's of those five numbers)."""
+    base = launch(days=10)
+    parameters = parse_parameters(["program.base_share=0.05:0.5"], base, source="--fit")
+    calibration = _fake_calibration(pd.DataFrame({"program.base_share": [0.1, 0.2, 0.3, 0.4, 0.5]}), parameters)
+    made = iter(range(5))
+
+    def daily(scenarios, seeds, metrics, daily=False):
+        out = []
+        for _ in scenarios:
+            table = np.zeros((11, len(COLUMN_INDEX)))
+            table[:, COLUMN_INDEX["new_referred"]] = next(made)
+            out.append({"daily": table, **{m: 0.0 for m in metrics}})
+        return out
+
+    table, _ = forecast(base, calibration, columns=("new_referred", "customers"), metrics=("customers_final",), draws=5,
+                        level=0.9, evaluate=daily)
+    total = table[table["column"] == "cumulative_new_referred"].set_index("day")
+    assert "cumulative_customers" not in set(table["column"])           # a stock has no running total
+    for t in (0, 4, 10):
+        expected = np.quantile(np.arange(5) * (t + 1), [0.05, 0.5, 0.95])
+        assert total.loc[t, ["low", "median", "high"]].tolist() == pytest.approx(expected)

@@ -83,14 +83,19 @@ def posterior_plot(calibration: Calibration, path: Path) -> Path:
 def forecast_plot(daily: pd.DataFrame, pilot: pd.DataFrame, calibration: Calibration, path: Path) -> Path:
     """The launch forecast: median and interval per day for each forecast column, the
     pilot's own days marked."""
-    columns = list(dict.fromkeys(daily["column"]))
-    fig, axes = plt.subplots(1, len(columns), figsize=(4.8 * len(columns), 3.6), squeeze=False)
-    for ax, column in zip(axes[0], columns):
+    present = set(daily["column"])
+    # a daily flow (0-2 referred a day) is drawn as its running total, where the pilot's own total is known: from day 0
+    shown = [f"cumulative_{c}" if f"cumulative_{c}" in present and calibration.pilot_first == 0 else c
+             for c in dict.fromkeys(daily["column"]) if not c.startswith("cumulative_") or c == "cumulative_profit"]
+    fig, axes = plt.subplots(1, len(shown), figsize=(4.8 * len(shown), 3.6), squeeze=False)
+    for ax, column in zip(axes[0], shown):
         rows = daily[daily["column"] == column]
         ax.fill_between(rows["day"], rows["low"], rows["high"], alpha=0.25, label=f"{rows['level'].iloc[0]:.0%} interval")
         ax.plot(rows["day"], rows["median"], label="median")
-        if column in pilot:
-            ax.plot(pilot.index, pilot[column], ".", color="black", markersize=3, label="pilot")
+        own = column.removeprefix("cumulative_") if column != "cumulative_profit" else column
+        if own in pilot:
+            values = pilot[own].cumsum() if own != column else pilot[own]
+            ax.plot(pilot.index, values, ".", color="black", markersize=3, label="pilot")
         ax.axvspan(calibration.pilot_first, calibration.pilot_days - 1, color="gray", alpha=0.1)
         ax.set(xlabel="day", title=column)
         ax.grid(alpha=0.3)
