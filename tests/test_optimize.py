@@ -543,3 +543,27 @@ def test_a_day_that_never_came_counts_as_the_day_after_the_horizon_in_constraint
         assert row["n"] == 20 and row["mean_all_runs"] == 30.0
     else:
         assert row["n"] == 0 and row["mean_all_runs"] == base.days + 1
+
+
+def test_each_choice_is_judged_by_its_best_trial_that_keeps_the_constraints():
+    """The 'Each choice' table took a choice's best trial by the objective alone: cash's
+    best (trial 1, 90, spending 70 against a cap of 50) was listed first, above credit
+    (trial 2, 60, within the cap), while the winner was credit's. A choice's best is now
+    its best trial keeping the constraints on the same replicates (cash: trial 0, 40),
+    and a choice whose trials all break one comes last."""
+    from types import SimpleNamespace
+
+    from simulator.optimize import parse_constraint
+    from simulator.parameters import Parameter
+    from simulator.report.optimize import _by_choice
+
+    kind = Parameter(key="program.incentive.kind", kind="categorical", choices=("cash", "credit", "points"))
+    trials = pd.DataFrame({"trial": [0, 1, 2, 3], "state": "COMPLETE", "replicates": [4, 4, 4, 4],
+                           "program.incentive.kind": ["cash", "cash", "credit", "points"],
+                           "incremental_value_rung0_mean": [40.0, 90.0, 60.0, 100.0],
+                           "reward_cost_rung0_mean": [30.0, 70.0, 45.0, 80.0]})
+    result = SimpleNamespace(trials=trials, objectives=[parse_objective("incremental_value")],
+                             constraints=[parse_constraint("reward_cost<=50")], rungs=[4], best={"program.incentive.kind": "credit"})
+    rows = [line.split(" | ") for line in _by_choice(result, [kind])[2:]]
+    assert [(r[1], r[3], r[4], r[5]) for r in rows] == [("credit (the winner's)", "2", "60.0", "yes"), ("cash", "0", "40.0", "yes"),
+                                                          ("points", "3", "100.0", "no")]

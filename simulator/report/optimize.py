@@ -377,7 +377,9 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
     if choices:
         lines += ["", "## Each choice", "",
                   f"The best trial of each choice on the first {result.rungs[0]} replicates, which every trial ran on "
-                  f"the same seeds (so the choices are compared on the same luck), best first. The winner is chosen "
+                  f"the same seeds (so the choices are compared on the same luck), best first"
+                  + (" (with constraints: a choice's best trial that keeps them on those replicates, and the choices "
+                     "whose trials all break one last)" if result.constraints else "") + ". The winner is chosen "
                   f"among the trials that reached the most replicates, so on these few it need not lead. To tell "
                   f"close choices apart, run them side by side with `refsim compare`.", "", *choices]
     top = _top_trials(result, parameters)
@@ -430,22 +432,33 @@ def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]
     first = f"{objective.metric}_rung0_mean"
     if first not in done.columns:
         return []
+    # with constraints, a choice's best is its best trial that keeps them on the same replicates (its best by the
+    # objective alone broke one and was listed above a choice whose best kept them all)
+    constrained = [c for c in result.constraints if f"{c.metric}_rung0_mean" in done.columns]
+    keeps = pd.Series(True, index=done.index)
+    for c in constrained:
+        keeps &= done[f"{c.metric}_rung0_mean"].map(lambda v, c=c: math.isfinite(v) and c.excess(v) <= 0)
+    done = done.assign(_keeps=keeps)
     lines = [f"| key | choice | trials | best trial | its {objective.metric} on the first {result.rungs[0]} replicates | "
-             f"replicates it reached |", "|---|---|---|---|---|---|"]
+             + ("keeps the constraints there | " if constrained else "") + "replicates it reached |",
+             "|---|---|---|---|---|" + ("---|" if constrained else "") + "---|"]
     for p in keys:
         rows, untried = [], []
         for choice in p.choices:
             mine = done[done[p.key] == choice]
             if not len(mine):
-                untried.append(f"| {p.key} | {_value(choice)} | 0 | never tried | – | – |")
+                untried.append(f"| {p.key} | {_value(choice)} | 0 | never tried | – | " + ("– | " if constrained else "") + "– |")
                 continue
-            best = mine.sort_values(first, ascending=objective.sign < 0).iloc[0]
+            best = mine.assign(_score=-objective.sign * mine[first]).sort_values(["_keeps", "_score"], ascending=[False, True],
+                                                                               kind="stable").iloc[0]
             won = " (the winner's)" if result.best is not None and result.best.get(p.key) == choice else ""
-            rows.append((objective.sign * best[first], f"| {p.key} | {_value(choice)}{won} | {len(mine)} | {best['trial']} | "
-                                                       f"{fmt(best[first])} | {best['replicates']} |"))
-        # best first on the shared seeds; a mean over a trial's own later replicates is left out: it
-        # covers other seeds than another choice's, and read beside it compared luck
-        lines += [line for _, line in sorted(rows, key=lambda r: -r[0])] + untried
+            kept = ("yes | " if best["_keeps"] else "no | ") if constrained else ""
+            rows.append(((bool(best["_keeps"]), objective.sign * best[first]),
+                         f"| {p.key} | {_value(choice)}{won} | {len(mine)} | {best['trial']} | {fmt(best[first])} | {kept}"
+                         f"{best['replicates']} |"))
+        # best first on the shared seeds (those keeping the constraints first); a mean over a trial's own later
+        # replicates is left out: it covers other seeds than another choice's, and read beside it compared luck
+        lines += [line for _, line in sorted(rows, key=lambda r: (not r[0][0], -r[0][1]))] + untried
     return lines
 
 
