@@ -205,6 +205,7 @@ def _trials_done(folder: Path) -> int:
 
 
 def _print_best(result, parameters) -> None:
+    from .optimize import chosen_rows, winner_rows
     from .report import fmt
     from .report.optimize import budget_bound_note, spend_cap_note, tie_note, untried_choices
 
@@ -213,8 +214,11 @@ def _print_best(result, parameters) -> None:
         return
     values = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.best.items())
     out.print(f"best (trial {result.best_trial}): {values}", markup=False)
-    table = result.confirmation[result.confirmation["trial"] == result.best_trial]
+    table = winner_rows(result.confirmation, result.best_trial)
     runs = int(table["n"].max())  # every metric but a day that may not happen is defined in every run
+    if len(chosen_rows(result.confirmation)["trial"].unique()) > 1:
+        out.print(f"  chosen among {chosen_rows(result.confirmation)['trial'].nunique()} candidates re-run on the same fresh seeds; the "
+                  f"figures below are from {runs} further seeds none was chosen on", markup=False)
     for row in table.to_dict("records"):
         # a budget's day is counted where it happened: '(0 fresh seeds)' read as if none had run
         seeds = (f"ran out in {row['n']} of {runs} fresh seeds" if row["metric"] == "budget_exhausted_day"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ..optimize import OptimizeResult, OptimizeSettings, trial_count
+from ..optimize import OptimizeResult, OptimizeSettings, chosen_rows, trial_count, winner_rows
 from ..parameters import Parameter
 from ..behaviour.budget import Budget
 from ..config import Scenario
@@ -37,7 +37,8 @@ def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, para
     atomic_write_text(folder / "report.md", optimize_markdown(result, base, parameters, settings, figures))
     scenarios = [base] + ([result.best_scenario] if result.best_scenario is not None else [])
     atomic_write_json(folder / "manifest.json", manifest(
-        scenarios=scenarios, seeds={"search replicates": _seeds(result, "search"), "confirmation": _seeds(result, "fresh")},
+        scenarios=scenarios, seeds={"search replicates": _seeds(result, "search"), "confirmation": _seeds(result, "fresh"),
+                                    "winner re-run": _seeds(result, "winner")},
         started=started, ended=dt.datetime.now(), command=command, extra={"optimize": {
             "seed": result.seed, "objectives": [f"{o.metric}:{o.direction}" for o in result.objectives],
             "constraints": [str(c) for c in result.constraints], "parameters": [p.describe() for p in parameters],
@@ -47,10 +48,17 @@ def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, para
 
 
 def _seeds(result: OptimizeResult, which: str) -> list[int]:
+    """The study's seeds: the search's replicates, the fresh seeds of the re-runs (round 0)
+    and the winner's further seeds (round 1; none when it was the only candidate re-run)."""
     from ..rng import fresh_seeds, replicate_seeds
 
-    return replicate_seeds(result.seed, result.rungs[-1]) if which == "search" else \
-        fresh_seeds(result.seed, int(result.confirmation["n"].max()) if len(result.confirmation) else 0)
+    if which == "search":
+        return replicate_seeds(result.seed, result.rungs[-1])
+    runs = int(result.confirmation["n"].max()) if len(result.confirmation) else 0
+    if which == "winner":
+        rounds = result.confirmation["round"] if "round" in result.confirmation else []
+        return fresh_seeds(result.seed, runs, 1) if len(rounds) and rounds.max() > 0 else []
+    return fresh_seeds(result.seed, runs)
 
 
 def best_yaml(result: OptimizeResult, base: Scenario) -> str:
@@ -123,7 +131,8 @@ def _kept_on_fresh_seeds(result: OptimizeResult, constraint) -> bool:
     confirmation does not hold its mean: one of several constraints may have failed)."""
     confirmation = getattr(result, "confirmation", None)
     if confirmation is not None and len(confirmation):
-        rows = confirmation[(confirmation["trial"] == result.best_trial) & (confirmation["metric"] == constraint.metric)]
+        rows = winner_rows(result.confirmation, result.best_trial)
+        rows = rows[rows["metric"] == constraint.metric]
         if len(rows):
             return constraint.excess(float(rows["mean_all_runs"].iloc[0])) <= 0
     return bool(result.feasible)
@@ -166,10 +175,10 @@ def budget_bound_note(result: OptimizeResult) -> str:
     caps = [c for c in result.constraints if c.op == "<=" and c.metric == "reward_cost" and c.limit >= budget]
     if not caps:
         return ""
-    confirmation = result.confirmation
-    row = confirmation[(confirmation["trial"] == result.best_trial) & (confirmation["metric"] == "budget_exhausted_day")]
+    confirmation = winner_rows(result.confirmation, result.best_trial)
+    row = confirmation[confirmation["metric"] == "budget_exhausted_day"]
     ran_out = int(row["n"].iloc[0]) if len(row) else 0
-    runs = int(confirmation.loc[confirmation["trial"] == result.best_trial, "n"].max()) if len(confirmation) else 0
+    runs = int(confirmation["n"].max()) if len(confirmation) else 0
     ends = ("its rewards end" if incentive.on_budget_exhausted == "rewards_only" else "its rewards and asks end")
     when = (f"; the winner's ran out on day {row['mean'].iloc[0]:.0f} on average, in {ran_out} of {runs} fresh-seed runs"
             if ran_out else "")
@@ -340,7 +349,17 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
             lines += [("It **keeps** every constraint on the fresh seeds." if result.feasible else
                        "**No candidate kept every constraint on the fresh seeds**; the one shown breaks the least. "
                        "Widen the ranges, relax a constraint or add trials."), ""]
-        confirmation = result.confirmation[result.confirmation["trial"] == result.best_trial]
+        confirmation = winner_rows(result.confirmation, result.best_trial)
+        candidates = chosen_rows(result.confirmation)["trial"].nunique() if len(chosen_rows(result.confirmation)) else 0
+        if candidates > 1:
+            broken = [str(c) for c in result.constraints if not _kept_on_fresh_seeds(result, c)] if result.feasible else []
+            lines += [f"It was chosen among {candidates} candidates re-run on the same {settings.confirm_replicates} fresh "
+                      f"seeds; chosen as the best of several there, its figures on them are flattered, so those below "
+                      f"are from {settings.confirm_replicates} further seeds none of them was chosen on (`round` 1 in "
+                      f"confirmation.csv)."
+                      + (f" On these it breaks {', '.join(f'`{b}`' for b in broken)}, which it kept on the seeds it was "
+                         f"chosen on: it sits at the edge; compare it with the runner-up before launching." if broken else ""),
+                      ""]
         lines += ["| metric | mean on fresh seeds | 95% interval of the mean | 2.5–97.5% of runs | runs | meaning |",
                   "|---|---|---|---|---|---|"]
         for row in confirmation.to_dict("records"):
@@ -354,8 +373,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         lines += ["", "best.yaml holds this design as a full scenario: `refsim run best.yaml`."]
     if result.pareto is not None and len(result.pareto):
         first, second = result.objectives
-        fresh = result.confirmation.pivot(index="trial", columns="metric", values="mean") if len(result.confirmation) \
-            else pd.DataFrame()
+        chosen_on = chosen_rows(result.confirmation)   # the seeds every member re-run shares (the winner's further seeds are above)
+        fresh = chosen_on.pivot(index="trial", columns="metric", values="mean") if len(chosen_on) else pd.DataFrame()
 
         def on_fresh(trial: int, metric: str) -> str:
             return fmt(fresh.loc[trial, metric]) if trial in fresh.index and metric in fresh.columns else "–"
@@ -380,8 +399,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
                   f"the same seeds (so the choices are compared on the same luck), best first"
                   + (" (with constraints: a choice's best trial that keeps them on those replicates, and the choices "
                      "whose trials all break one last)" if result.constraints else "") + ". The winner is chosen "
-                  f"among the trials that reached the most replicates, so on these few it need not lead. To tell "
-                  f"close choices apart, run them side by side with `refsim compare`.", "", *choices]
+                  "among the trials that reached the most replicates, so on these few it need not lead. To tell "
+                  "close choices apart, run them side by side with `refsim compare`.", "", *choices]
     top = _top_trials(result, parameters)
     if top:
         lines += ["", "## Leading trials", "", "On the highest rung reached, in the order the winner is chosen (95% "
