@@ -35,6 +35,8 @@ compared on the same luck. Tables are tidy pandas frames; nothing is written.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -118,7 +120,9 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
                                   seed=stream_seed(seed, "samples", 1) % 2**32)
     units = np.full((len(reduced), len(parameters)), 0.5)
     units[:, kept] = reduced
-    sobol_y = outcomes(design_list, parameters, units, metrics, seeds, evaluate)
+    sobol_runs = outcomes_by_seed(design_list, parameters, units, metrics, seeds, evaluate)
+    with np.errstate(all="ignore"):
+        sobol_y = np.nanmean(sobol_runs, axis=2)
     sobol = sobol_table(sobol_problem, sobol_y, names, metrics, parameters, kept, seed)
     points = points_table(units, sobol_y, names, metrics, parameters)
     # a tornado bar is one assumption at one end: cheap, so averaged over as many replicates
@@ -131,7 +135,7 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
         sign = -1.0 if decision_metric in MINIMISED else 1.0
         result.decision = decision_table(sign * values, names, sign)
         result.flips, result.conditional = flip_tables(sign * values, sign, units, names, parameters, kept, sobol_problem,
-                                                       settings.bins, seed)
+                                                       settings.bins, seed, runs=sign * sobol_runs[:, :, :, metrics.index(decision_metric)])
     return result
 
 
@@ -174,6 +178,13 @@ def design_names(designs: Sequence[Scenario]) -> list[str]:
 def outcomes(designs: Sequence[Scenario], parameters: list[Parameter], units: np.ndarray, metrics: list[str],
              seeds: list[int], evaluate: Evaluate) -> np.ndarray:
     """Metric means over the replicate seeds: array [design, point, metric]."""
+    with np.errstate(all="ignore"):
+        return np.nanmean(outcomes_by_seed(designs, parameters, units, metrics, seeds, evaluate), axis=2)
+
+
+def outcomes_by_seed(designs: Sequence[Scenario], parameters: list[Parameter], units: np.ndarray, metrics: list[str],
+                     seeds: list[int], evaluate: Evaluate) -> np.ndarray:
+    """Every run's metrics: array [design, point, seed, metric]."""
     scenarios, run_seeds = [], []
     for design in designs:
         for row in units:
@@ -182,9 +193,25 @@ def outcomes(designs: Sequence[Scenario], parameters: list[Parameter], units: np
             run_seeds.extend(seeds)
     values = evaluate(scenarios, run_seeds, metrics)
     array = np.array([[v[m] for m in metrics] for v in values], dtype=float)
-    array = array.reshape(len(designs), len(units), len(seeds), len(metrics))
+    return array.reshape(len(designs), len(units), len(seeds), len(metrics))
+
+
+def noise_share(runs: np.ndarray) -> float:
+    """How much of the variance of a point mean over the study's points may be the runs'
+    own luck, not the assumptions: ``runs`` is [point, seed]; the spread between the
+    seeds at a point, over the seeds' count (a mean's variance), averaged over the points,
+    as a share of the variance of the point means. An upper bound: every point runs on
+    the same seeds, and a luck that stayed put as the assumptions move would add none.
+    NaN with one seed (the luck cannot be measured); capped at 1."""
+    runs = np.asarray(runs, dtype=float)
+    if runs.shape[1] < 2:
+        return math.nan
     with np.errstate(all="ignore"):
-        return np.nanmean(array, axis=2)
+        luck = float(np.nanmean(np.nanvar(runs, axis=1, ddof=1)) / runs.shape[1])
+        total = float(np.nanvar(np.nanmean(runs, axis=1), ddof=1))
+    if not (math.isfinite(luck) and math.isfinite(total)):
+        return math.nan
+    return 1.0 if total <= 0 else min(luck / total, 1.0)
 
 
 def morris_table(problem, units, y, names, metrics, settings, seed) -> pd.DataFrame:
@@ -263,10 +290,18 @@ MATTERS = 0.05
 def decision_drivers(flips: pd.DataFrame) -> tuple[list[str], list[str]]:
     """The assumptions the decision hinges on (the best design changes across their
     range), and those that only move the size of the leader's lead (a total Sobol
-    index of the lead of at least MATTERS, the best design the same in every part of
-    their range)."""
+    index of the lead of at least MATTERS and above the share of its variance that may be
+    the runs' luck, ``noise_share``, the best design the same in every part of their
+    range). Every total index counts that luck too, so one no larger than it says
+    nothing of the assumption."""
     hinges = flips[flips["flips"]]["parameter"].tolist()
-    sways = flips[~flips["flips"] & (flips["ST_advantage"] >= MATTERS)]["parameter"].tolist()
+    # a total index not above the share of the lead's variance that may be luck, beyond its own bootstrap
+    # half-width, is not told from luck
+    above = flips["ST_advantage"] >= MATTERS
+    if "noise_share" in flips:
+        luck = flips["noise_share"]
+        above &= luck.isna() | (flips["ST_advantage"] - flips.get("ST_advantage_conf", 0.0) > luck)
+    sways = flips[~flips["flips"] & above]["parameter"].tolist()
     return hinges, sways
 
 
@@ -315,7 +350,7 @@ def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict
 IMPRECISE = 0.2
 
 
-def explains(index: float, what: str, conf: float = float("nan")) -> str:
+def explains(index: float, what: str, conf: float = float("nan"), luck: float = float("nan")) -> str:
     """'explains 40% (95% interval 25–55%) of the variance of WHAT' for a total Sobol
     index and its bootstrap half-width ``conf``; an estimate above 1 (too few samples
     for a precise index) says so rather than '161%', and a wide interval asks for more
@@ -328,7 +363,8 @@ def explains(index: float, what: str, conf: float = float("nan")) -> str:
     if np.isfinite(conf) and conf > 0:
         share += f" (95% interval {max(index - conf, 0.0):.0%}–{min(index + conf, 1.0):.0%})"
     text = f"{share} of the variance of {what}"
-    return text + ("; imprecise: raise --samples" if np.isfinite(conf) and conf >= IMPRECISE else "")
+    text += "; imprecise: raise --samples" if np.isfinite(conf) and conf >= IMPRECISE else ""
+    return text + (f", of which the runs' luck may be up to {luck:.0%}" if np.isfinite(luck) and luck > 0 else "")
 
 
 def best_shares(values: np.ndarray) -> np.ndarray:
@@ -346,11 +382,15 @@ def decision_table(signed: np.ndarray, names: list[str], sign: float) -> pd.Data
                          "expected_regret": regret.mean(axis=0)}).sort_values("expected_regret", kind="stable", ignore_index=True)
 
 
-def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, seed) -> tuple[pd.DataFrame, pd.DataFrame]:
+def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, seed, runs=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What flips the ranking (flips.csv) and the best design in each part of each range
+    (conditional.csv). ``runs`` ([design, point, seed], larger is better) measures how
+    much of the lead's variance may be luck (``noise_share``)."""
     per_point = signed.T
     order = np.argsort(-per_point.mean(axis=0), kind="stable")
     leader, runner_up = order[0], order[1]
     advantage = sobol_indices(problem, per_point[:, leader] - per_point[:, runner_up], stream_seed(seed, "bootstrap", 2))
+    luck = noise_share(runs[leader] - runs[runner_up]) if runs is not None else math.nan
     by_key = {key: i for i, key in enumerate(problem["names"])}
     from scipy import stats  # here, not at import: scipy.stats costs a second
 
@@ -388,7 +428,8 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
                       "S1_advantage_conf": advantage["S1_conf"][i] if i is not None else 0.0,
                       "ST_advantage": advantage["ST"][i] if i is not None else 0.0,
                       "ST_advantage_conf": advantage["ST_conf"][i] if i is not None else 0.0,
-                      "best_by_bin": " → ".join(best_by_bin), "flips": len(set(best_by_bin)) > 1 and ahead})
+                      "best_by_bin": " → ".join(best_by_bin), "flips": len(set(best_by_bin)) > 1 and ahead,
+                      "noise_share": luck})
     table = pd.DataFrame(flips).sort_values("ST_advantage", ascending=False, kind="stable", ignore_index=True)
     return table, pd.DataFrame(conditional)
 

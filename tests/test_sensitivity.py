@@ -116,6 +116,7 @@ def test_the_decision_hinges_only_on_assumptions_that_change_the_best_design():
     assert explains(0.4, "the lead", 0.1) == "explains 40% (95% interval 30%–50%) of the variance of the lead"
     assert explains(0.58, "the lead", 0.7) == ("explains 58% (95% interval 0%–100%) of the variance of the lead; "
                                                "imprecise: raise --samples")
+    assert explains(0.4, "the lead", luck=0.25) == "explains 40% of the variance of the lead, of which the runs' luck may be up to 25%"
 
 
 def test_each_tornado_bar_is_the_mean_over_the_scenarios_replicates():
@@ -458,3 +459,53 @@ def test_tied_designs_and_assumptions_without_effect_do_not_flip_the_decision():
                                    settings=SensitivitySettings(samples=16, trajectories=2, tornado_replicates=1))
                        .flips["flips"].any()) for study in range(40))
     assert flagged <= 0.15 * 40 + 3 * np.sqrt(0.15 * 0.85 * 40), flagged
+
+
+def test_the_runs_luck_is_measured_and_an_assumption_moves_the_lead_only_above_it():
+    """Every Sobol index counts the runs' own luck as if an assumption had made it: with
+    two designs whose lead is pure noise (sd 1) and three assumptions that move nothing,
+    each of 12 studies said an assumption 'moves the size of the lead' (a total index
+    of 5% or more). With 4 seeds a point, the share of the lead's variance that may be
+    luck is measured (noise_share) and an assumption is said to move the lead only when
+    its index, less its bootstrap half-width, is above it. Seeded; allowed: 2 of the 12
+    noise-only studies (a flag that errs 5% of the time, three assumptions: about 15%,
+    1.8 studies), and a real effect (3 x base_share in one design) found in 10 of 12 or
+    more."""
+    import numpy as np
+
+    from simulator.sensitivity import MATTERS, decision_drivers
+
+    def lead(effect):
+        def evaluate(scenarios, seeds, metrics, daily=False):
+            return [{"incremental_value": (effect * s.program.base_share if s.name == "a" else 0.0) + np.random.default_rng(
+                [seed, int(1e6 * s.program.base_share), int(1e6 * s.program.link_use), int(1e6 * s.program.link_response),
+                 len(s.name)]).normal(0, 1)} for s, seed in zip(scenarios, seeds)]
+        return evaluate
+
+    a = tiny().model_copy(update={"name": "a"})
+    b = a.model_copy(update={"name": "bb"})
+    uncertain = parse_parameters(["program.base_share=0:1", "program.link_use=0:1", "program.link_response=0:1"], a)
+    settings = SensitivitySettings(samples=32, trajectories=2, tornado_replicates=1, replicates=4)
+    spurious = before = found = 0
+    for study in range(12):
+        flips = sensitivity(a, uncertain, designs=[a, b], seed=study, evaluate=lead(0.0), settings=settings).flips
+        assert flips["noise_share"].between(0.5, 1.0).all()      # pure noise: most of the variance is luck
+        before += bool(((~flips["flips"]) & (flips["ST_advantage"] >= MATTERS)).any())
+        spurious += bool(decision_drivers(flips)[1])
+        flips = sensitivity(a, uncertain, designs=[a, b], seed=study, evaluate=lead(3.0), settings=settings).flips
+        hinges, sways = decision_drivers(flips)
+        found += "program.base_share" in hinges + sways
+    assert spurious <= 2 and before >= 10 and found >= 10, (spurious, before, found)
+
+
+def test_the_share_of_a_variance_that_may_be_luck_by_hand():
+    """noise_share: the mean over points of the seeds' variance over their count, as a
+    share of the variance of the point means; NaN with one seed; 1 at most."""
+    import numpy as np
+
+    from simulator.sensitivity import noise_share
+
+    runs = np.array([[0.0, 2.0], [10.0, 12.0], [20.0, 22.0]])   # seeds' variance 2 at each point; means 1, 11, 21
+    assert noise_share(runs) == pytest.approx((2.0 / 2) / np.var([1.0, 11.0, 21.0], ddof=1))
+    assert np.isnan(noise_share(runs[:, :1]))
+    assert noise_share(np.array([[0.0, 5.0], [5.0, 0.0]])) == 1.0   # the means do not move: all of it may be luck

@@ -4,6 +4,8 @@ tornado plot, a Sobol bar chart, report.md and manifest.json."""
 
 from __future__ import annotations
 
+import math
+
 import datetime as dt
 from pathlib import Path
 
@@ -216,12 +218,25 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> st
             f"decision holds only if that end is implausible (narrow the range to what you believe).")
 
 
+def luck_note(luck: float, replicates: int) -> str:
+    """How much of the lead's variance over the points may be the runs' own luck, which
+    every Sobol index counts as if an assumption had made it."""
+    if not math.isfinite(luck):
+        return ("Each point is one run: every index above also counts that run's luck, which one run per point "
+                "cannot measure; with `--replicates 2` or more the report says how much of the lead's variance may be "
+                "luck, and calls an assumption's share only above it.")
+    return (f"Up to {luck:.0%} of the lead's variance over the points may be the runs' own luck (the spread between the "
+            f"{replicates} seeds at each point, as the variance of their mean): every index counts it as if an "
+            f"assumption had made it, so an assumption is said to move the lead only above that share.")
+
+
 def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, replicates: int = 1) -> list[str]:
     decision, flips = result.decision, result.flips
     leader = decision.sort_values("probability_best", ascending=False).iloc[0]
     hinges, sways = decision_drivers(flips)
     rows = {r["parameter"]: r for r in flips.to_dict("records")}
     calm = [p for p in flips["parameter"] if p not in hinges and p not in sways]
+    luck = float(flips["noise_share"].iloc[0]) if "noise_share" in flips and len(flips) else math.nan
     tie = bool((decision["expected_regret"].abs() < 1e-12).all())   # no design ever loses anything to another
     lines = ["## The decision", "",
              f"Which design gives the best **{metric}**, across the uncertainty. " + (
@@ -236,7 +251,7 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
     if hinges and not tie:
         lines.append("**The decision hinges on:** " + "; ".join(
             f"`{p}` (in part of its range another design is ahead by more than the noise: {rows[p]['best_by_bin']}; it "
-            f"{explains(rows[p]['ST_advantage'], 'the leader’s lead', rows[p]['ST_advantage_conf'])})" for p in hinges) + ".")
+            f"{explains(rows[p]['ST_advantage'], 'the leader’s lead', rows[p]['ST_advantage_conf'], luck)})" for p in hinges) + ".")
     elif not tie:   # a tie was said above: no design leads anywhere
         lines.append(f"**The decision hinges on none of the assumptions:** in no {_part(bins)} of any range is another "
                      f"design ahead of {leader['design']} by more than the noise.")
@@ -244,10 +259,14 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
         lines += ["", check]
     if sways:
         lines += ["", f"**{'They move' if len(sways) > 1 else 'It moves'} the size of the lead, not the best design:** " + "; ".join(
-            f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead', rows[p]['ST_advantage_conf'])})" for p in sways) + "."]
+            f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead', rows[p]['ST_advantage_conf'], luck)})" for p in sways) + "."]
     if calm:
         lines += ["", "**Neither the best design nor the lead moves with:** " + ", ".join(f"`{p}`" for p in calm)
-                  + f" (each explains under {MATTERS:.0%} of the lead's variance and never changes the best design)."]
+                  + f" (each explains under {MATTERS:.0%} of the lead's variance"
+                  + (", or no more than the runs' luck may" if math.isfinite(luck) and luck > MATTERS else "")
+                  + ", and never changes the best design)."]
+    if not tie:
+        lines += ["", luck_note(luck, replicates)]
     lines += ["", "| assumption | S1 of the advantage | ST of the advantage (± 95% bootstrap) | best design by "
                   f"{_part(bins)} of its range | flips |",
               "|---|---|---|---|---|"]
