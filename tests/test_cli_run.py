@@ -294,7 +294,15 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
                  economics={"monthly_margin": 15.0}, fraud={"share": 0.15})
     text = reward_weighing(base)
     assert "reward scale of 45.0 (3 months of the 15.0 monthly margin)" in text, text
-    assert "the referrer's 20.0 buys 36% of the largest rise in sharing a cash reward gives;" in text
+    assert "the referrer's 20.0 buys 36% of the largest rise in sharing a reward can give;" in text
+    # for a business the largest rise is an organisation reward's (weight 1), cash weighs 0.3: 0.3 x 36% = 11%, and the
+    # friend is a business too (the sentence said cash and "the friend" to a B2B reader)
+    business = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 20, "referee_reward": 20,
+                                            "paid_on": "signup", "audience": "business", "reward_type": "cash"}},
+                     economics={"monthly_margin": 15.0}, fraud={"share": 0.15})
+    text_b2b = reward_weighing(business)
+    assert "the referrer's 20.0 buys 11% of the largest rise in sharing a reward can give" in text_b2b, text_b2b
+    assert "the referred business's 20.0" in text_b2b and "the friend's" not in text_b2b
     assert "fake accounts make 8.5% of referral signups (`fraud.share` 0.15" in text
     assert "paid" not in text.split(":")[0]
     later = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "qualification_days": 30,

@@ -162,7 +162,8 @@ def reward_weighing(scenario) -> str:
               f"`reward_type_weights` for a {incentive.audience} audience")
     weighed = f", weight {weight:g} for a {incentive.reward_type} reward ({source})" if weight != 1 else ""
     factor = inc.delay_factor(incentive)
-    later = (f"; paid {inc.payment_delay(incentive)} days after the friend joins (`qualification_days`), a reward moves "
+    friend_is = "the referred business" if incentive.audience == "business" else "the friend"
+    later = (f"; paid {inc.payment_delay(incentive)} days after {friend_is} joins (`qualification_days`), a reward moves "
              f"people as {factor:.0%} of it paid at once would (`delay_discount` {incentive.delay_discount:g} a day)"
              if factor < 1 else "")
     counted = "R" if factor == 1 else f"{factor:.2f}·R"
@@ -171,10 +172,11 @@ def reward_weighing(scenario) -> str:
             f"the referrer's {fmt(referrer)}"
             f"{' (first tier)' if incentive.kind == 'tiered' else ''} buys "
             f"{inc.reach(incentive, referrer, scenario.economics, scenario.program.reward_type_weights):.0%} of the largest "
-            f"rise in sharing a cash reward gives")
+            # the largest rise is a weight-1 reward's: cash for consumers, an organisation reward for a business
+            f"rise in sharing a reward can give")
     if friend > 0:
         motive = inc.motive_scale(incentive, scenario.economics)
-        text += (f", the friend's {fmt(friend)} {weight * float(inc.saturation(friend, motive)):.0%} of the largest rise "
+        text += (f", {friend_is}'s {fmt(friend)} {weight * float(inc.saturation(friend, motive)):.0%} of the largest rise "
                  f"in conversion")
     fake = float(inc.fraud_probability(referrer + friend, scenario.fraud.share, scale))
     share = f"{fake:.1%}" if fake >= 0.001 or fake == 0 else "under 0.1%"
