@@ -333,12 +333,15 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
 
 def test_the_run_report_warns_when_a_sales_pipeline_outlasts_ks_window():
     """With deals closing ~65 days after the referral, K's 30-day window counted almost
-    none (k_factor 0.003 on the bundled B2B files): the report says so and what to set."""
+    none (k_factor 0.003 on the bundled B2B files): the report says so and what to set.
+    The bundled B2B files now set a year's window, and say nothing."""
     from simulator.report.text import k_window_note
     from simulator.scenario_io import load_scenario
 
-    note = k_window_note(load_scenario(SCENARIOS / "b2b-gift-card.yaml"))
+    note = k_window_note(load_scenario(SCENARIOS / "b2b-gift-card.yaml", ["k_window_days=30"]))
     assert "about 65 days to close" in note and "window of 30 days" in note and "A window of a year or more" in note
+    for name in ("b2b-gift-card", "b2b-organization", "b2b-account-managers"):
+        assert k_window_note(load_scenario(SCENARIOS / f"{name}.yaml")) == "", name
     assert k_window_note(load_scenario(SCENARIOS / "default.yaml")) == ""
 
 
