@@ -146,12 +146,17 @@ def validate_strictly(model, data: Any):
 
 def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, text: str | None) -> None:
     """Read the edge list now, so that its mistakes and a seed set larger than the
-    graph are reported by ``validate`` and before any run starts."""
+    graph are reported by ``validate`` and before any run starts, and set the
+    population's size to the file's (MODEL.md: with an edge list the size comes from
+    the file)."""
     from .network import read_edgelist
 
     graph = read_edgelist(edge_path, source=source)  # kept for the runs: the file is read once
     n = graph.n
     limits.note_edge_list(edge_path, n, graph.ties)
+    # the population is the file's: the resolved scenario (manifest.json, a sweep's fingerprint) recorded the
+    # schema's default size, 10,000, for a graph of 100,000 people
+    scenario.population.size = n
     seeds = scenario.population.initial_customers
 
     def key() -> str:  # composes the YAML again to find the line: only for an error

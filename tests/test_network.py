@@ -494,6 +494,19 @@ def test_edgelist_shipped_with_the_scenarios():
     assert net.edges == len(u)
 
 
+def test_an_edge_list_scenario_records_the_files_population(tmp_path):
+    """The resolved scenario (manifest.json, a sweep's fingerprint) recorded the schema's
+    default population size for a graph of another size: the size comes from the file."""
+    from simulator.scenario_io import load_scenario
+
+    (tmp_path / "g.txt").write_text("# nodes: 40\n0 1\n1 2\n2 39\n")
+    (tmp_path / "s.yaml").write_text("name: g\ndays: 5\nnetwork: {kind: edgelist, path: g.txt}\n"
+                                     "population: {size: 500, initial_customers: 3}\n")
+    assert load_scenario(tmp_path / "s.yaml").population.size == 40
+    shipped = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "independent-cascade.yaml")
+    assert shipped.network.kind == "edgelist" and shipped.population.size == 1000
+
+
 @pytest.mark.parametrize(
     "text, key, words",
     [
