@@ -279,7 +279,7 @@ Timing = Annotated[Union[NeverAsk, AtPurchase, Onboarding, Milestone, Campaign],
 
 
 class Channel(Strict):
-    kind: Literal["direct", "broadcast"]
+    kind: Literal["direct", "broadcast"] = Field(..., description="direct: invitations to chosen friends; broadcast: one post every friend may notice. Source: scenario choice.")
     name: str | None = Field(None, max_length=60, description="Label in outputs (defaults to kind). Source: scenario choice.")
     weight: Annotated[float, Field(ge=0, le=1)] = Field(1.0, description="Share of sharers who use this channel; weights sum to 1 [fraction]. Source: assumption (default mix 70% direct, 30% broadcast).")
     ease: Probability = Field(1.0, description="How easy the channel makes sharing (multiplies the share probability) [-]. Source: assumption.")

@@ -116,6 +116,11 @@ def rows(model: type[BaseModel] = Scenario, prefix: str = "", default: BaseModel
                 out += rows(sub, f"{label}.", _block_default(field, sub, default, name))
             continue
         if name == "kind":
+            values = typing.get_args(field.annotation)
+            if len(values) > 1:   # one block with a kind of several values (a channel: direct or broadcast)
+                meaning = (_leaf(path, field, default, name)[1] or "Which kind of " + prefix.rstrip(".").rsplit(".", 1)[-1])
+                out.append((path, meaning, "", _default(field, default, name), " / ".join(map(str, values)),
+                            "scenario choice"))
             continue
         out.append(_leaf(path, field, default, name))
     return out

@@ -88,3 +88,5 @@ def test_every_variant_is_listed_even_one_without_settings_of_its_own():
     assert kinds["program.incentive.kind"].split(" / ")[0] == "none"
     assert "never" in kinds["program.timing.kind"].split(" / ")
     assert "edgelist" in kinds["network.kind"].split(" / ")
+    # a block of one class whose kind takes several values (a channel) had no row for it
+    assert kinds["program.channels.kind"] == "direct / broadcast"
