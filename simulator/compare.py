@@ -436,7 +436,8 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
     level = float((mine & ((stacked == top).sum(axis=0) > 1)).mean()) if n else 0.0
     tied_with = tuple(name for name in order[1:] if means[name] == means[best])
     shares = {name: float((stacked[names.index(name)] == top).mean()) if n else math.nan for name in (best, *tied_with)}
-    runner_up = order[1] if len(order) > 1 else None
+    # a design with no finite value is no contender: against_the_best leaves it out
+    runner_up = next((name for name in order[1:] if math.isfinite(means[name])), None)
     diff = {"diff_mean": math.nan, "diff_ci_low": math.nan, "diff_ci_high": math.nan}
     each, behind = LEVEL, ()
     if runner_up is not None:

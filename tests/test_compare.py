@@ -371,7 +371,7 @@ def test_a_metric_undefined_in_some_replicates_of_one_design_gets_no_verdict(pai
     assert "**no verdict**" in sentence and "b in 1 of 6" in sentence and "sure at 95%" not in sentence
 
 
-def test_a_design_without_a_program_has_nothing_to_pay_back():
+def test_a_design_without_a_program_has_nothing_to_pay_back(tmp_path):
     """A no-program design is its own twin: every incremental metric is 0, and its
     payback day was reported as day 1 ('identical' to a program that paid back on day
     1). It is undefined; and when no program is best, the report says nothing of a
@@ -390,6 +390,15 @@ def test_a_design_without_a_program_has_nothing_to_pay_back():
     assert decision.best == "none", decision
     paragraph = decision_paragraph(result, decision)[0]
     assert "budget" not in paragraph and "pay back" not in paragraph, paragraph
+    # the whole folder: a program against no program crashed the report (KeyError), the no-program design taken
+    # as runner-up on a cost per referred customer it never has; such a metric has no "Who wins" line
+    import datetime as dt
+
+    from simulator.report.compare import write_comparison
+
+    write_comparison(result, tmp_path / "folder", started=dt.datetime.now())
+    who_wins = (tmp_path / "folder" / "report.md").read_text().split("## Who wins")[1].split("## Differences")[0]
+    assert "**incremental_value**" in who_wins and "cost_per_referred_customer" not in who_wins
 
 
 def test_no_cost_is_a_metric_where_more_is_better():

@@ -150,7 +150,10 @@ def winners(comparison: Comparison) -> list[str]:
             continue
         if metric in NEVER_IS_WORST:   # ranked as the differences are measured: a run that never paid back is day H + 1
             means = pd.Series({d.scenario.name: interval(counted(d, metric))["mean"] for d in designs})
-        order = means.sort_values(ascending=metric in LOWER_IS_BETTER, na_position="last").index.tolist()
+        # a design where the metric is never defined (a cost per referred customer without a program) is no contender
+        order = means.dropna().sort_values(ascending=metric in LOWER_IS_BETTER).index.tolist()
+        if len(order) < 2:
+            continue
         best, runner_up = order[0], order[1]
         a = _metric_values(designs, runner_up, metric)
         b = _metric_values(designs, best, metric)
