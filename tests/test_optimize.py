@@ -583,3 +583,33 @@ def test_each_choice_is_judged_by_its_best_trial_that_keeps_the_constraints():
     rows = [line.split(" | ") for line in _by_choice(result, [kind])[2:]]
     assert [(r[1], r[3], r[4], r[5]) for r in rows] == [("credit (the winner's)", "2", "60.0", "yes"), ("cash", "0", "40.0", "yes"),
                                                           ("points", "3", "100.0", "no")]
+
+
+def test_candidates_keeping_a_constraint_on_the_mean_come_before_those_breaking_it():
+    """Trial 18 broke incremental_profit>=14,000 on its mean and was re-run (and won)
+    before trial 4, which kept it on the mean; only the far end of the interval was
+    looked at. The order is now: safe at the far end, then on the mean, then the rest,
+    each by the objective."""
+    from simulator.optimize import in_the_order_chosen
+
+    done = pd.DataFrame({"trial": [4, 9, 18, 21, 30], "replicates": [8, 8, 8, 8, 2],
+                         "incremental_value_mean": [100.0, 90.0, 150.0, 80.0, 500.0],
+                         "feasible": [True, True, False, True, True], "feasible_upper": [False, False, False, True, True]})
+    assert list(in_the_order_chosen(done, parse_objective("incremental_value"))["trial"]) == [21, 4, 9, 18]
+
+
+def test_when_no_candidate_keeps_the_constraints_the_winner_breaks_them_least():
+    """'The one shown breaks the least' named the first candidate re-run, whatever its
+    breach. With a constraint nothing can keep (reward_cost = 100 x base_share <= -1),
+    the winner is the re-run candidate with the smallest reward_cost on fresh seeds."""
+    base = small()
+    parameters = parse_parameters(["program.base_share=0.1:1"], base)
+    result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=4, evaluate=closed_form,
+                      constraints=[parse_constraint("reward_cost<=-1")],
+                      settings=OptimizeSettings(trials=8, replicates=2, max_replicates=2, startup_trials=8, confirm_tries=3,
+                                                confirm_replicates=2))
+    rerun = result.confirmation[result.confirmation["round"] == 0]
+    costs = rerun[rerun["metric"] == "reward_cost"].set_index("trial")["mean"]
+    assert len(costs) == 3 and not result.feasible
+    # seed 4: the first re-run (trial 1, about 40) is not the least breach (trial 5, about 17)
+    assert int(costs.index[0]) != int(costs.idxmin()) and result.best_trial == int(costs.idxmin()), costs

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ..optimize import OptimizeResult, OptimizeSettings, chosen_rows, trial_count, winner_rows
+from ..optimize import OptimizeResult, OptimizeSettings, chosen_rows, in_the_order_chosen, trial_count, winner_rows
 from ..parameters import Parameter
 from ..behaviour.budget import Budget
 from ..config import Scenario
@@ -544,12 +544,9 @@ def _top_trials(result: OptimizeResult, parameters: list[Parameter], count: int 
         return []
     objective = result.objectives[0]
     column = f"{objective.metric}_mean"
-    top = done[done["replicates"] == done["replicates"].max()]
-    # in the order the winner is chosen (optimize's candidates): trials that keep the
-    # constraints at the far end of their intervals first; a trial keeping them on the
+    # in the order the winner is chosen (optimize's candidates): a trial keeping the constraints on the
     # mean alone was listed first as 'feasible: yes' above the winner it lost to
-    top = top.assign(_risky=~top["feasible_upper"].astype(bool), _score=-objective.sign * top[column])
-    top = top.sort_values(["_risky", "_score", "trial"]).head(count)
+    top = in_the_order_chosen(done, objective).head(count)
     lines = ["| trial | " + " | ".join(p.key for p in parameters) + f" | {objective.metric} | 95% interval | feasible |",
              "|---" * (len(parameters) + 4) + "|"]
     for row in top.to_dict("records"):
