@@ -276,7 +276,7 @@ def sensitivity(
     from .results import check_out_dir, new_results_dir
     from .scenario_io import load_scenario
     from .evaluation import check_metric
-    from .sensitivity import (IMPRECISE, SensitivitySettings, check_settings, decision_drivers, design_names, planned_runs,
+    from .sensitivity import (IMPRECISE, SensitivitySettings, check_settings, decision_drivers, design_names, lost_in_luck, planned_runs,
                               sensitivity as run_sensitivity, tornado_disagreements)
 
     started = dt.datetime.now()
@@ -328,6 +328,13 @@ def sensitivity(
                   markup=False)
         if sways:
             out.print(f"  the size of the lead moves with: {', '.join(sways)}", markup=False)
+        unclear = lost_in_luck(result.flips)
+        if unclear:
+            out.print(f"  not told from the runs' luck at this size: {', '.join(unclear)} (raise --replicates or --samples)",
+                      markup=False)
+        luck = float(result.flips["noise_share"].iloc[0]) if len(result.flips) else float("nan")
+        if luck == luck:   # measured: with two seeds a point or more
+            out.print(f"  up to {luck:.0%} of the lead's variance over the points may be the runs' luck", markup=False)
         for found in tornado_disagreements(result, decision_metric)[:1]:
             at = ("the designs as given" if found["parameter"] is None else
                   f"{found['parameter']} = {_v(found['value'])}")

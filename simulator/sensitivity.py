@@ -290,19 +290,36 @@ MATTERS = 0.05
 def decision_drivers(flips: pd.DataFrame) -> tuple[list[str], list[str]]:
     """The assumptions the decision hinges on (the best design changes across their
     range), and those that only move the size of the leader's lead (a total Sobol
-    index of the lead of at least MATTERS and above the share of its variance that may be
-    the runs' luck, ``noise_share``, the best design the same in every part of their
-    range). Every total index counts that luck too, so one no larger than it says
-    nothing of the assumption."""
+    index of the lead of at least MATTERS and told from the runs' luck, ``noise_share``,
+    the best design the same in every part of their range). Every total index counts
+    that luck too, so one no larger than it says nothing of the assumption either way
+    (:func:`lost_in_luck`)."""
     hinges = flips[flips["flips"]]["parameter"].tolist()
-    # a total index not above the share of the lead's variance that may be luck, beyond its own bootstrap
-    # half-width, is not told from luck
-    above = flips["ST_advantage"] >= MATTERS
-    if "noise_share" in flips:
-        luck = flips["noise_share"]
-        above &= luck.isna() | (flips["ST_advantage"] - flips.get("ST_advantage_conf", 0.0) > luck)
-    sways = flips[~flips["flips"] & above]["parameter"].tolist()
+    sways = flips[~flips["flips"] & (flips["ST_advantage"] >= MATTERS) & _told_from_luck(flips)]["parameter"].tolist()
     return hinges, sways
+
+
+def lost_in_luck(flips: pd.DataFrame) -> list[str]:
+    """The assumptions whose total index of the lead reaches MATTERS but cannot be told
+    from the runs' luck at this size (neither a hinge nor a sway): the report says so,
+    rather than that they do not move the lead (base_share, whose tornado moved the lead
+    12-fold, was listed among the assumptions that move nothing)."""
+    return flips[~flips["flips"] & (flips["ST_advantage"] >= MATTERS) & ~_told_from_luck(flips)]["parameter"].tolist()
+
+
+def _told_from_luck(flips: pd.DataFrame) -> pd.Series:
+    """Whether an assumption's share of the lead's variance is more than the runs' luck:
+    its total index, less its bootstrap half-width, above ``noise_share``, or its
+    first-order index above 0 beyond its half-width (luck that differs from run to run
+    inflates a total index, whose estimator differences pairs of runs, but not a
+    first-order one, whose products of runs average it out). Always, when the luck was
+    not measured (one run per point)."""
+    if "noise_share" not in flips:
+        return pd.Series(True, index=flips.index)
+    luck = flips["noise_share"]
+    total = flips["ST_advantage"] - flips.get("ST_advantage_conf", 0.0) > luck
+    first = flips.get("S1_advantage", 0.0) - flips.get("S1_advantage_conf", 0.0) > 0
+    return luck.isna() | total | first
 
 
 #: A tornado lead smaller than this share of the leader's value is not called a disagreement.
@@ -363,8 +380,8 @@ def explains(index: float, what: str, conf: float = float("nan"), luck: float = 
     if np.isfinite(conf) and conf > 0:
         share += f" (95% interval {max(index - conf, 0.0):.0%}–{min(index + conf, 1.0):.0%})"
     text = f"{share} of the variance of {what}"
-    text += "; imprecise: raise --samples" if np.isfinite(conf) and conf >= IMPRECISE else ""
-    return text + (f", of which the runs' luck may be up to {luck:.0%}" if np.isfinite(luck) and luck > 0 else "")
+    text += f", of which the runs' luck may be up to {luck:.0%}" if np.isfinite(luck) and luck > 0 else ""
+    return text + ("; imprecise: raise --samples" if np.isfinite(conf) and conf >= IMPRECISE else "")
 
 
 def best_shares(values: np.ndarray) -> np.ndarray:
@@ -473,4 +490,4 @@ def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: lis
     return table.sort_values(["design", "metric", "swing"], ascending=[True, True, False], kind="stable", ignore_index=True)
 
 
-__all__ = ["SensitivitySettings", "SensitivityResult", "sensitivity", "check_settings", "planned_runs", "tornado_table", "tornado_replicates", "decision_table", "best_shares", "tornado_disagreements"]
+__all__ = ["SensitivitySettings", "SensitivityResult", "sensitivity", "lost_in_luck", "check_settings", "planned_runs", "tornado_table", "tornado_replicates", "decision_table", "best_shares", "tornado_disagreements"]

@@ -509,3 +509,52 @@ def test_the_share_of_a_variance_that_may_be_luck_by_hand():
     assert noise_share(runs) == pytest.approx((2.0 / 2) / np.var([1.0, 11.0, 21.0], ddof=1))
     assert np.isnan(noise_share(runs[:, :1]))
     assert noise_share(np.array([[0.0, 5.0], [5.0, 0.0]])) == 1.0   # the means do not move: all of it may be luck
+
+
+def test_an_assumption_lost_in_the_runs_luck_is_said_to_be_so_not_to_move_nothing():
+    """base_share, whose tornado moved the lead from 4,400 to 54,900, was listed among the
+    assumptions that move nothing: its total index (0.49 ± 0.45) was not above the 86%
+    of the lead's variance that may be luck. It is now 'not told from the runs' luck';
+    a first-order index above 0 beyond its half-width counts as evidence (luck does not
+    inflate it), and without a measured luck the total index alone decides, as before."""
+    import pandas as pd
+
+    from simulator.sensitivity import decision_drivers, lost_in_luck
+
+    flips = pd.DataFrame({"parameter": ["lost", "sure", "first", "small", "unmeasured"], "flips": False,
+                          "ST_advantage": [0.49, 0.49, 0.6, 0.02, 0.3], "ST_advantage_conf": [0.45, 0.1, 0.5, 0.01, 0.1],
+                          "S1_advantage": [0.04, 0.1, 0.3, 0.0, 0.1], "S1_advantage_conf": [0.57, 0.2, 0.1, 0.01, 0.2],
+                          "noise_share": [0.86, 0.3, 0.9, 0.86, float("nan")]})
+    hinges, sways = decision_drivers(flips)
+    assert hinges == [] and sways == ["sure", "first", "unmeasured"] and lost_in_luck(flips) == ["lost"]
+
+
+def test_the_report_gives_a_lost_assumptions_lead_at_the_ends_of_its_range():
+    """The paragraph on an assumption lost in luck gives the lead over the runner-up with
+    the assumption alone at each end (the tornado's means), recomputed here from
+    tornado.csv's columns."""
+    import numpy as np
+
+    from simulator.report.sensitivity import _decision_section
+
+    def value(scenarios, seeds, metrics, daily=False):   # a lead of 10 x base_share and noise
+        return [{"incremental_value": (10 * s.program.base_share if s.name == "a" else 0.0)
+                 + np.random.default_rng([seed, int(1e6 * s.program.base_share), len(s.name)]).normal(0, 1)}
+                for s, seed in zip(scenarios, seeds)]
+
+    a = tiny().model_copy(update={"name": "a"})
+    b = a.model_copy(update={"name": "bb"})
+    uncertain = parse_parameters(["program.base_share=0:1"], a)
+    result = sensitivity(a, uncertain, designs=[a, b], seed=1, evaluate=value,
+                         settings=SensitivitySettings(samples=8, trajectories=2, tornado_replicates=3, replicates=2))
+    result.flips = result.flips.assign(flips=False, ST_advantage=0.5, ST_advantage_conf=0.4, S1_advantage=0.0,
+                                       S1_advantage_conf=0.5, noise_share=0.9)   # lost in luck, whatever the study found
+    text = "\n".join(_decision_section(result, "incremental_value", 4, 2))
+    rows = result.tornado[result.tornado["metric"] == "incremental_value"].set_index("design")
+    low = rows.loc["a", "at_low"] - rows.loc["bb", "at_low"]
+    high = rows.loc["a", "at_high"] - rows.loc["bb", "at_high"]
+    from simulator.report import fmt
+
+    assert "**Not told from the runs' luck at this size:** `program.base_share`" in text
+    assert f"alone, the lead is {fmt(low)} at 0 and {fmt(high)} at 1 in the tornado, 3 replicates each" in text, text
+    assert "Neither the best design nor the lead moves with" not in text

@@ -14,7 +14,7 @@ import numpy as np
 from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..parameters import applies
-from ..sensitivity import (IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, explains,
+from ..sensitivity import (IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, explains, lost_in_luck,
                            tornado_disagreements)
 from .figure import plt, save
 from .text import figure_links, fmt, fmt_short
@@ -218,6 +218,19 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> st
             f"decision holds only if that end is implausible (narrow the range to what you believe).")
 
 
+def _tornado_lead(result: SensitivityResult, metric: str, flip: dict) -> str:
+    """The leader's lead over the runner-up with the assumption alone at each end of its
+    range (the tornado's means): evidence the Sobol indices, lost in luck, cannot give."""
+    table = result.tornado[(result.tornado["metric"] == metric) & (result.tornado["parameter"] == flip["parameter"])]
+    rows = table.set_index("design")
+    if flip["leader"] not in rows.index or flip["runner_up"] not in rows.index:
+        return ""
+    lead = {end: float(rows.loc[flip["leader"], f"at_{end}"] - rows.loc[flip["runner_up"], f"at_{end}"]) for end in ("low", "high")}
+    first = rows.iloc[0]
+    return (f"; alone, the lead is {fmt(lead['low'])} at {_v(first['value_low'])} and {fmt(lead['high'])} at "
+            f"{_v(first['value_high'])} in the tornado, {int(first['replicates'])} replicates each")
+
+
 def luck_note(luck: float, replicates: int) -> str:
     """How much of the lead's variance over the points may be the runs' own luck, which
     every Sobol index counts as if an assumption had made it."""
@@ -226,8 +239,9 @@ def luck_note(luck: float, replicates: int) -> str:
                 "cannot measure; with `--replicates 2` or more the report says how much of the lead's variance may be "
                 "luck, and calls an assumption's share only above it.")
     return (f"Up to {luck:.0%} of the lead's variance over the points may be the runs' own luck (the spread between the "
-            f"{replicates} seeds at each point, as the variance of their mean): every index counts it as if an "
-            f"assumption had made it, so an assumption is said to move the lead only above that share.")
+            f"{replicates} seeds at each point, as the variance of their mean): every total index counts it as if an "
+            f"assumption had made it, so an assumption is said to move the lead only when its total index is above "
+            f"that share, or its first-order index (which luck does not inflate) above 0, each beyond its half-width.")
 
 
 def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, replicates: int = 1) -> list[str]:
@@ -235,7 +249,8 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
     leader = decision.sort_values("probability_best", ascending=False).iloc[0]
     hinges, sways = decision_drivers(flips)
     rows = {r["parameter"]: r for r in flips.to_dict("records")}
-    calm = [p for p in flips["parameter"] if p not in hinges and p not in sways]
+    unclear = lost_in_luck(flips)
+    calm = [p for p in flips["parameter"] if p not in hinges and p not in sways and p not in unclear]
     luck = float(flips["noise_share"].iloc[0]) if "noise_share" in flips and len(flips) else math.nan
     tie = bool((decision["expected_regret"].abs() < 1e-12).all())   # no design ever loses anything to another
     lines = ["## The decision", "",
@@ -260,10 +275,16 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
     if sways:
         lines += ["", f"**{'They move' if len(sways) > 1 else 'It moves'} the size of the lead, not the best design:** " + "; ".join(
             f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead', rows[p]['ST_advantage_conf'], luck)})" for p in sways) + "."]
+    if unclear:
+        lines += ["", "**Not told from the runs' luck at this size:** " + "; ".join(
+            f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead', rows[p]['ST_advantage_conf'], luck)}; first-order "
+            f"index {rows[p]['S1_advantage']:.2f} ± {rows[p]['S1_advantage_conf']:.2f}{_tornado_lead(result, metric, rows[p])})"
+            for p in unclear)
+            + ". It may move the lead or not: raise `--replicates` (less luck a point) or `--samples` (narrower indices); "
+              "tornado.csv shows each assumption alone at the ends of its range."]
     if calm:
         lines += ["", "**Neither the best design nor the lead moves with:** " + ", ".join(f"`{p}`" for p in calm)
                   + f" (each explains under {MATTERS:.0%} of the lead's variance"
-                  + (", or no more than the runs' luck may" if math.isfinite(luck) and luck > MATTERS else "")
                   + ", and never changes the best design)."]
     if not tie:
         lines += ["", luck_note(luck, replicates)]
