@@ -613,3 +613,20 @@ def test_when_no_candidate_keeps_the_constraints_the_winner_breaks_them_least():
     assert len(costs) == 3 and not result.feasible
     # seed 4: the first re-run (trial 1, about 40) is not the least breach (trial 5, about 17)
     assert int(costs.index[0]) != int(costs.idxmin()) and result.best_trial == int(costs.idxmin()), costs
+
+
+def test_the_front_compares_trials_on_the_seeds_they_share():
+    """Trial 0 (promoted to 4 replicates: 218,832 / 52,988) was left off the front by
+    trial 7's 2-replicate means (222,033 / 50,489); on the 2 seeds both ran, trial 0's
+    value was 235,516 and nothing beat it. The front is now drawn on the first rung's
+    means."""
+    from simulator.optimize import front_trials
+
+    done = pd.DataFrame({"trial": [0, 7, 3], "feasible": True, "replicates": [4, 2, 2],
+                         "incremental_value_mean": [218_832.0, 222_033.0, 100_000.0],
+                         "reward_cost_mean": [52_988.0, 50_489.0, 60_000.0],
+                         "incremental_value_rung0_mean": [235_516.0, 222_033.0, 100_000.0],
+                         "reward_cost_rung0_mean": [52_000.0, 50_489.0, 60_000.0]})
+    objectives = [parse_objective("incremental_value"), parse_objective("reward_cost")]
+    assert sorted(front_trials(done, objectives)) == [0, 7]
+    assert front_trials(done.assign(feasible=False), objectives) == []

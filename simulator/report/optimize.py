@@ -380,8 +380,9 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
             return fmt(fresh.loc[trial, metric]) if trial in fresh.index and metric in fresh.columns else "–"
 
         lines += ["", "## Pareto front", "",
-                  f"Trials no other trial beats on both {first.metric} and {second.metric} (keeping the constraints), "
-                  f"in the search (the mean over the trial's replicates) and, for the members re-run, on "
+                  f"Trials no other trial beats on both {first.metric} and {second.metric} (keeping the constraints) "
+                  f"on the first {result.rungs[0]} replicates, which every trial ran on the same seeds; below, the mean "
+                  f"over each trial's own replicates and, for the members re-run, on "
                   f"{result.confirmation['n'].max() if len(result.confirmation) else 0} fresh seeds: the search's "
                   f"few replicates flatter the members it picked, the fresh seeds do not. The best design is the "
                   f"member re-run with the best {first.metric} on fresh seeds.", "",
