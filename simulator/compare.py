@@ -76,6 +76,7 @@ class Comparison:
     table: pd.DataFrame          # comparison.csv
     precision: float             # relative half-width the replicate counts aim at
     paired: bool = True          # False: designs ran on their own seeds, Welch intervals decide
+    seeds_derived: bool = False  # unpaired: designs that would have shared a seed each got one derived from it
 
     @property
     def reference(self) -> str:
@@ -356,8 +357,9 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     the relative half-width of the mean difference that ``replicates_needed_*``
     aim at. Designs that cannot be paired are refused (:func:`check_pairable`;
     ``sources`` name their files in the error) unless ``unpaired``: then each
-    design runs from its own seed and the Welch interval decides; a ``seed``
-    given then seeds each design apart (``rng.stream_seed(seed, "unpaired
+    design runs from its own seed (its file's, or ``seed``) and the Welch interval
+    decides; designs that would share a seed (``seed`` given, or files giving the
+    same one) each get one derived from it (``rng.stream_seed(seed, "unpaired
     design", i)`` for the i-th), so that no two share their luck."""
     if len(scenarios) < 2:
         raise ScenarioError(f"compare needs at least two scenario files (got {len(scenarios)}); the first is the reference",
@@ -370,15 +372,21 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     first = resolve_seed(scenarios[0], seed)
     count = replicates or first.replicates
     named = unique_names(scenarios, labels)
-    if unpaired:   # one --seed for all: each design its own seed from it, so that none shares another's luck
-        designs = [resolve_seed(s, None if seed is None else stream_seed(seed, "unpaired design", i)).model_copy(
-            update={"replicates": count}) for i, s in enumerate(named)]
+    derived = False
+    if unpaired:
+        # designs on one seed (a --seed for all, or files that give the same one) share their luck: each then gets
+        # a seed of its own derived from it (both files gave seed 42, and the report said each ran on its own seeds)
+        chosen = [int(resolve_seed(s, seed).seed) for s in named]
+        derived = len(set(chosen)) < len(chosen)
+        if derived:
+            chosen = [stream_seed(c, "unpaired design", i) for i, c in enumerate(chosen)]
+        designs = [s.model_copy(update={"seed": c, "replicates": count}) for s, c in zip(named, chosen)]
     else:
         designs = [s.model_copy(update={"seed": first.seed, "replicates": count}) for s in named]
     results = run_designs(designs, baseline=baseline, progress=progress, workers=workers, executor=executor,
                           scheduler=scheduler)
     return Comparison(results, results[0].seeds, comparison_table(results, precision, paired=not unpaired), precision,
-                      paired=not unpaired)
+                      paired=not unpaired, seeds_derived=derived)
 
 
 # --------------------------------------------------------------------------- the decision

@@ -204,6 +204,7 @@ def test_compare_refuses_designs_that_cannot_be_paired(tmp_path):
     row = table.loc[("thirty", "customers_final")]
     assert (row["diff_ci_low"], row["diff_ci_high"]) == pytest.approx((welch.low, welch.high), rel=1e-9)
     assert row["diff_mean"] == pytest.approx(thirty.mean() - ten.mean()) and math.isnan(row["correlation"])
+    assert "best in" not in report.split("\n\n")[1]   # replicate r of each shares no luck: no per-replicate contest
     # one --seed for unpaired designs: each its own seed from it (both ran on seed 7 and the report said "own seeds")
     from simulator.rng import stream_seed
 
@@ -213,6 +214,23 @@ def test_compare_refuses_designs_that_cannot_be_paired(tmp_path):
     seeds = json.loads((tmp_path / "seeded" / "manifest.json").read_text())["seeds"]
     assert seeds["ten"] == replicate_seeds(stream_seed(7, "unpaired design", 0), 2)
     assert seeds["thirty"] == replicate_seeds(stream_seed(7, "unpaired design", 1), 2)
+    assert "each got one derived from it" in (tmp_path / "seeded" / "report.md").read_text()
+    # files giving the same seed, and no --seed: they ran on the same seeds while the report said their own
+    same = write_design(tmp_path / "same.yaml", 30, "same", seed=5)
+    result = runner.invoke(app, ["compare", str(a), str(same), "--unpaired", "--replicates", "2", "--out",
+                                 str(tmp_path / "alike"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    seeds = json.loads((tmp_path / "alike" / "manifest.json").read_text())["seeds"]
+    assert seeds["ten"] == replicate_seeds(stream_seed(5, "unpaired design", 0), 2)
+    assert seeds["same"] == replicate_seeds(stream_seed(5, "unpaired design", 1), 2)
+    # designs on other populations: the opening says the difference is partly the populations'
+    result = runner.invoke(app, ["compare", str(a), str(tmp_path / "b.yaml"), "--unpaired", "--replicates", "2", "--out",
+                                 str(tmp_path / "sizes"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    opening = (tmp_path / "sizes" / "report.md").read_text().split("\n\n")[1]
+    assert "The designs differ in population.size: the differences below are partly those of the populations" in opening
+    # seeds that differ already are kept: each design as `refsim run` of its file gives it
+    assert json.loads((out / "manifest.json").read_text())["compare"]["seeds_derived"] is False
 
 
 def test_the_report_opens_with_the_design_that_adds_the_most_value(tmp_path):

@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import plots
 from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, defined_alike,
-                       paired_difference,
+                       paired_difference, pairing_differences,
                        replicates_needed, unpaired_difference, world_differences, VERDICT_METRIC)
 from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
@@ -55,6 +55,8 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime,
             started=started, ended=dt.datetime.now(), command=command,
             extra={"compare": {"reference": comparison.reference, "designs": comparison.names,
                                "replicates": len(comparison.seeds), "seed": designs[0].scenario.seed,
+                               "design_seeds": {d.scenario.name: d.scenario.seed for d in designs},
+                               "seeds_derived": comparison.seeds_derived,
                                "common_random_numbers": comparison.paired, "paired": comparison.paired,
                                "precision": comparison.precision}}))
     return Path(out)
@@ -100,17 +102,22 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
                    f"replicates (level in {decision.share_level:.0%})")
     else:
         best_in = f"best in {decision.share_best:.0%} of the {decision.replicates} replicates"
+    if not comparison.paired:   # replicate r of one design and of another share no luck: no per-replicate contest
+        best_in = ""
     text = (f"**{subject}**: {what} {fmt(decision.mean)}, 95% interval "
             f"{interval_text(decision.ci_low, decision.ci_high)}" + (f" ({decision.best}'s)" if decision.tied_with else "")
             + (against_no_program(decision.ci_low, decision.ci_high, clause=True)
                if decision.metric == "incremental_value" else "")
-            + f"; {'they are' if decision.tied_with else 'it is'} {best_in}."
+            + (f"; {'they are' if decision.tied_with else 'it is'} {best_in}." if best_in else ".")
             # in a tie what follows is the first listed design's alone: the others' are in the table
             + (f" What follows is {decision.best}'s, the first listed; the table below gives the others'."
                if decision.tied_with else ""))
     if decision.metric == "incremental_value":
         best = next(d for d in comparison.designs if d.scenario.name == decision.best)
         text += value_split(best.runs, days)
+    if not comparison.paired and (differ := _unpaired_differences(comparison)):
+        text += (f" The designs differ in {'; '.join(differ)}: the differences below are partly those of the "
+                 f"populations or networks, not only of the programs.")
     if decision.runner_up is not None:
         kind = "paired" if comparison.paired else "unpaired"
         text += (f" Against the runner-up {decision.runner_up}: {fmt(decision.diff_mean)}, {kind} "
@@ -336,6 +343,24 @@ def world_note(designs) -> str:
             f"programs in one world, and test an assumption with `refsim sensitivity` or a sweep.")
 
 
+def _unpaired_differences(comparison: Comparison) -> list[str]:
+    """The keys beyond the seed in which an unpaired comparison's designs differ from the reference."""
+    first = comparison.designs[0].scenario
+    return sorted({d.split(" (")[0] for other in comparison.designs[1:]
+                   for d in pairing_differences(first, other.scenario, seed_given=True)})
+
+
+def _unpaired_seeds(comparison: Comparison) -> str:
+    """Where an unpaired comparison's designs differ and how each got its seeds."""
+    differ = _unpaired_differences(comparison)
+    seeds = ", ".join(f"{d.scenario.name} {d.scenario.seed}" for d in comparison.designs)
+    derived = (" (the designs would have shared a seed, given by --seed or by their files alike, so each got one derived "
+               "from it, `rng.stream_seed(seed, \"unpaired design\", i)`, and no two share their luck)"
+               if comparison.seeds_derived else "")
+    return (("the designs differ in " + "; ".join(differ) + ", so " if differ else "")
+            + f"each ran on its own seeds: scenario seeds {seeds}{derived}; every replicate's seed is in manifest.json.")
+
+
 def _names(names) -> str:
     *first, last = names
     return f"{', '.join(first)} and {last}" if first else last
@@ -390,10 +415,9 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         ]
     else:
         setup = [
-            f"{len(comparison.designs)} designs, {n} replicates each, **unpaired**: the designs differ in population, "
-            f"network, days or seed (`--unpaired`), so each ran on its own seeds (every seed is in manifest.json) and "
-            f"every interval of a difference is the unpaired (Welch) one, wider than a paired one would be. "
-            f"Reference: **{comparison.reference}**.",
+            f"{len(comparison.designs)} designs, {n} replicates each, **unpaired** (`--unpaired`): "
+            + _unpaired_seeds(comparison) + " Every interval of a difference is the unpaired (Welch) one, wider than a "
+            f"paired one would be. Reference: **{comparison.reference}**.",
         ]
     lines = [
         f"# Comparison: {' vs '.join(comparison.names)}",
