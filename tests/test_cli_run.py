@@ -303,6 +303,13 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
     text_b2b = reward_weighing(business)
     assert "the referrer's 20.0 buys 11% of the largest rise in sharing a reward can give" in text_b2b, text_b2b
     assert "the referred business's 20.0" in text_b2b and "the friend's" not in text_b2b
+    # below 10%, two significant figures: the bundled $10 gift card buys 0.3 x (1 - e^(-0.77 x 10 / 450)) = 0.51%,
+    # which read "1%" beside the organisation reward's 1.7% read "2%"
+    from simulator.report.text import share_text
+    from simulator.scenario_io import load_scenario
+
+    assert share_text(0.00509) == "0.51%" and share_text(0.017) == "1.7%" and share_text(0.36) == "36%" and share_text(0) == "0%"
+    assert "buys 0.51% of the largest rise" in reward_weighing(load_scenario(SCENARIOS / "b2b-gift-card.yaml"))
     assert "fake accounts make 8.5% of referral signups (`fraud.share` 0.15" in text
     assert "paid" not in text.split(":")[0]
     later = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "qualification_days": 30,

@@ -139,6 +139,12 @@ def value_split(runs, days: int) -> str:
     return f" It splits into {joined}" + (f", {less}" if less else "") + "."
 
 
+def share_text(share: float) -> str:
+    """A share as a percentage, with two significant figures below 10% (a reward buying
+    0.51% of the largest rise read "1%", and the organisation reward's 1.7% "2%")."""
+    return f"{share * 100:.2g}%" if 0 < abs(share) < 0.1 else f"{share:.0%}"
+
+
 def reward_weighing(scenario) -> str:
     """How the model weighs the rewards on offer, as a sentence: the reward scale in
     currency (set, or months of margin), what a reward paid after the qualification
@@ -171,12 +177,12 @@ def reward_weighing(scenario) -> str:
             f"{'weight · ' if weighed else ''}(1 − e^(−{counted}/scale)) of its largest effect{weighed}{later}: "
             f"the referrer's {fmt(referrer)}"
             f"{' (first tier)' if incentive.kind == 'tiered' else ''} buys "
-            f"{inc.reach(incentive, referrer, scenario.economics, scenario.program.reward_type_weights):.0%} of the largest "
+            f"{share_text(inc.reach(incentive, referrer, scenario.economics, scenario.program.reward_type_weights))} of the largest "
             # the largest rise is a weight-1 reward's: cash for consumers, an organisation reward for a business
             f"rise in sharing a reward can give")
     if friend > 0:
         motive = inc.motive_scale(incentive, scenario.economics)
-        text += (f", {friend_is}'s {fmt(friend)} {weight * float(inc.saturation(friend, motive)):.0%} of the largest rise "
+        text += (f", {friend_is}'s {fmt(friend)} {share_text(weight * float(inc.saturation(friend, motive)))} of the largest rise "
                  f"in conversion")
     fake = float(inc.fraud_probability(referrer + friend, scenario.fraud.share, scale))
     share = f"{fake:.1%}" if fake >= 0.001 or fake == 0 else "under 0.1%"
