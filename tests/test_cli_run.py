@@ -488,16 +488,20 @@ def test_a_payback_on_day_1_is_said_to_be_profit_that_never_fell_below_0():
     least the half of the replicates the median speaks for."""
     from simulator.report.text import payback_sentence
 
-    assert payback_sentence(1.0, 1.0) == ("In at least half of the replicates that pay back its cumulative incremental "
-                                          "profit never falls below 0 (payback day 1, median); it pays back within the "
-                                          "horizon in 100% of replicates.")
+    assert payback_sentence(1.0, 1.0, 10, 365) == ("It pays back in all 10 replicates: in at least half of them its "
+                                                   "cumulative incremental profit never falls below 0 (payback day 1, "
+                                                   "the median).")
     # days 1, 50 and two that never paid back: the median over those that did is day 1, which is 1 of 4 replicates,
     # not 'at least half of the replicates'
     from simulator.metrics import median_day
 
-    assert "of the replicates that pay back" in payback_sentence(median_day([1.0, 50.0, float("nan"), float("nan")]), 0.5)
-    assert payback_sentence(39.0, 0.5) == ("It pays back (cumulative incremental profit stays ≥ 0) from day 39 (median) "
-                                           "in 50% of replicates.")
+    assert "at least half of those" in payback_sentence(median_day([1.0, 50.0, float("nan"), float("nan")]), 0.5, 4, 365)
+    # one run of ten: 'from day 331 (median) in 10% of replicates' read as the program's day
+    assert payback_sentence(331.0, 0.1, 10, 365) == ("It pays back in only 1 of 10 replicates, on day 331 (that one); in "
+                                                     "the other 9 its cumulative incremental profit is still below 0 on "
+                                                     "day 365.")
+    assert payback_sentence(39.0, 1.0, 6, 90) == ("It pays back in all 6 replicates, on day 39 (the median): from then on "
+                                                  "its cumulative incremental profit stays ≥ 0.")
 
 
 def test_the_payback_day_is_said_to_count_rewards_when_paid():

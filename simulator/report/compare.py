@@ -135,7 +135,8 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         text += " " + budget_never_ran_out(best.runs, best.scenario.program.incentive, best.scenario.days) \
             + unpaid_sentence(best.runs)
     if math.isfinite(decision.payback_share) and decision.payback_share > 0:
-        text += " " + payback_sentence(decision.payback_day, decision.payback_share) + cash_basis_note(best.runs)
+        text += " " + payback_sentence(decision.payback_day, decision.payback_share, len(best.runs), days) \
+            + cash_basis_note(best.runs)
     elif math.isfinite(decision.payback_share):
         text += (f" It does not pay back within the {days}-day horizon (its value then rests on what comes after it: "
                  f"customer equity and referrals still converting).")

@@ -33,7 +33,7 @@ def headline(results: Results) -> list[str]:
     incentive = getattr(getattr(results.scenario, "program", None), "incentive", None)
 
     def paid_back(day: float, share: float) -> str:
-        return payback_sentence(day, share) + cash_basis_note(runs)
+        return payback_sentence(day, share, len(runs), results.scenario.days) + cash_basis_note(runs)
 
     sentences = [("payback_day", paid_back, f"It does not pay back within the {results.scenario.days}-day horizon.")]
     if has_budget(incentive):  # a design without a budget has none to run out

@@ -364,16 +364,29 @@ def budget_never_ran_out(runs, incentive, days: int) -> str:
     return text
 
 
-def payback_sentence(day: float, share: float) -> str:
-    """When the program pays back: the median payback day over the replicates where it
-    does, and their share. Day 1 is no feat of speed: the cumulative incremental profit
-    never fell below 0 (rewards paid on qualification come out of the margin the
-    referrals brought first), and "pays back from day 1" read as one."""
-    if day <= 1:   # the median is over the replicates that pay back: 'half of the replicates' overstated 1 of 4
-        return (f"In at least half of the replicates that pay back its cumulative incremental profit never falls "
-                f"below 0 (payback day 1, median); it pays back within the horizon in {share:.0%} of replicates.")
-    return (f"It pays back (cumulative incremental profit stays ≥ 0) from day {day:.0f} (median) in {share:.0%} of "
-            f"replicates.")
+def payback_sentence(day: float, share: float, runs: int, horizon: int) -> str:
+    """When the program pays back: in how many of the ``runs`` replicates, the median
+    payback day over those, and that the others are still below 0 at the ``horizon``
+    ("from day 331 (median) in 10% of replicates" was one run's day, and read as the
+    program's). Day 1 is no feat of speed: the cumulative incremental profit never fell
+    below 0 (rewards paid on qualification come out of the margin the referrals brought
+    first), and "pays back from day 1" read as one."""
+    paid = int(round(share * runs))
+    if paid >= runs:
+        where = f"in all {runs} replicates" if runs > 1 else "in its one replicate"
+        if day <= 1:   # the median is over the replicates that pay back: at least half of them never fall below 0
+            return (f"It pays back {where}: in at least half of them its cumulative incremental profit never falls "
+                    f"below 0 (payback day 1, the median).")
+        return (f"It pays back {where}, on day {day:.0f} (the median): from then on its cumulative incremental "
+                f"profit stays ≥ 0.")
+    only = "only " if 2 * paid < runs else ""
+    rest = f"in the other {runs - paid} its cumulative incremental profit is still below 0 on day {horizon}"
+    if day <= 1:
+        return (f"It pays back in {only}{paid} of {runs} replicates: in at least half of those its cumulative "
+                f"incremental profit never falls below 0 (payback day 1, their median); {rest}.")
+    return (f"It pays back in {only}{paid} of {runs} replicates, on day {day:.0f} "
+            f"({'their median' if paid > 1 else 'that one'}); {rest}.")
+
 
 #: Rewards earned but not yet paid at the horizon, as a share of those paid, above which
 #: the reports say the payback day counts rewards when paid.
