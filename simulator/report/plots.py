@@ -156,17 +156,27 @@ def distribution(runs: pd.DataFrame, metric: str | Sequence[str], path: Path, ti
     titles = [title] if title is None or isinstance(title, str) else list(title)
     titles = titles * len(metrics) if len(titles) == 1 else titles
     fig, axes = plt.subplots(1, len(metrics), figsize=(7 * len(metrics), 4), squeeze=False)
+    from matplotlib.ticker import MaxNLocator
+
     for ax, metric, title in zip(axes[0], metrics, titles):
         drawn = False
+        every = runs[metric].to_numpy(dtype=float)
+        every = every[np.isfinite(every)]
+        # one set of bins for every design, so that their bars line up and compare (each design's own read as
+        # different spreads); outlined, so that overlapping bars stay told apart
+        edges = np.histogram_bin_edges(every, bins=min(30, max(5, len(every) // (2 * max(runs["scenario"].nunique(), 1)))))\
+            if len(every) else 10
         for i, (name, group) in enumerate(runs.groupby("scenario", sort=False)):
             values = group[metric].to_numpy(dtype=float)
             values = values[np.isfinite(values)]
             if len(values):
-                ax.hist(values, bins=min(30, max(5, len(values) // 2)), alpha=0.5, label=name, color=f"C{i % 10}")
+                ax.hist(values, bins=edges, alpha=0.45, label=name, color=f"C{i % 10}", edgecolor=f"C{i % 10}",
+                        linewidth=1.2)
                 drawn = True
             else:
                 ax.plot([], [], color=f"C{i % 10}", label=f"{name}: undefined in every replicate")
         ax.set(xlabel=metric, ylabel="replicates", title=title or f"{metric} over replicates")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))   # a count of runs: no tick at 0.5
         if drawn:
             ax.legend(fontsize=8)
         else:  # undefined in every replicate (a payback never reached): say so rather than draw an empty frame
