@@ -283,6 +283,7 @@ def test_the_best_of_a_pareto_front_is_the_member_best_on_fresh_seeds():
     assert mine.loc["cumulative_profit", "mean"] == pytest.approx(expected, rel=1e-12)
     assert mine.loc["cumulative_profit", "mean"] != fresh[result.best_trial]
     assert f"It was chosen among {len(fresh)} candidates re-run on the same" in report
+    assert f"{len(fresh)} candidates were re-run on 20 fresh seeds, never used in the search, and the winner" in report
     assert f"| cumulative_profit | {fmt(expected)} |" in report
 
 

@@ -47,6 +47,18 @@ def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, para
     return folder
 
 
+def _rerun_text(result: OptimizeResult, settings: OptimizeSettings) -> str:
+    """How the winner was re-run: on fresh seeds, and when it was chosen among several
+    re-run candidates, on as many again that none was chosen on."""
+    chosen = chosen_rows(result.confirmation)
+    candidates = chosen["trial"].nunique() if len(chosen) else 0
+    n = settings.confirm_replicates
+    if candidates <= 1:
+        return f"The winner was re-run on {n} fresh seeds, never used in the search."
+    return (f"{candidates} candidates were re-run on {n} fresh seeds, never used in the search, and the winner among "
+            f"them on {n} more that none was chosen on.")
+
+
 def _seeds(result: OptimizeResult, which: str) -> list[int]:
     """The study's seeds: the search's replicates, the fresh seeds of the re-runs (round 0)
     and the winner's further seeds (round 1; none when it was the only candidate re-run)."""
@@ -324,7 +336,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
            f"1/{settings.eta} of a rung moves up). " if len(result.rungs) > 1 else
            f"every trial ran {result.rungs[0]} replicates (max_replicates leaves no room for more: no successive "
            f"halving). ") +
-        f"The winner was re-run on {settings.confirm_replicates} fresh seeds, never used in the search.",
+        _rerun_text(result, settings),
         "",
         "| varied | range |", "|---|---|",
         *[f"| {p.key} | {p.describe().split(' in ', 1)[1]} |" for p in parameters],
