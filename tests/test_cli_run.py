@@ -577,3 +577,6 @@ def test_the_summary_table_says_in_how_many_runs_a_metric_is_defined():
     ])
     rows = {line.split(" | ")[0].strip("| "): line for line in summary_table(summary, 365, 6).splitlines()[2:]}
     assert "(3 of 6 runs)" in rows["budget_exhausted_day"] and "runs)" not in rows["customers_final"]
+    # K's meaning gives the scenario's window (365 days in the B2B files, read as the default 30)
+    k = pd.DataFrame([{"metric": "k_factor", "mean": 0.14, "ci_low": 0.1, "ci_high": 0.2, "p2_5": 0.1, "p97_5": 0.2, "n": 6}])
+    assert "made within 365 days (`k_window_days`) of joining" in summary_table(k, 730, 6, 365)

@@ -87,7 +87,7 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
         "Means over replicates with the 95% t-interval of the mean (Monte Carlo uncertainty: shrinks with more",
         "replicates) and the 2.5–97.5% range of single runs (what one launch could look like).",
         "",
-        summary_table(results.summary, sc.days, len(results.runs)),
+        summary_table(results.summary, sc.days, len(results.runs), sc.k_window_days),
         "",
         "## Figures",
         "",

@@ -85,16 +85,24 @@ def metric_label(metric: str, days: int | None) -> str:
     return f"{metric} ({horizon_profit(days)})" if metric == "cumulative_profit" and days else metric
 
 
-def summary_table(summary: pd.DataFrame, days: int | None = None, runs: int | None = None) -> str:
+def summary_table(summary: pd.DataFrame, days: int | None = None, runs: int | None = None,
+                  k_window: int | None = None) -> str:
     """The summary as a markdown table; a metric defined in fewer than ``runs`` runs (a
-    budget that ran out in 3 of 6: its day's mean is over those 3) says in how many."""
+    budget that ran out in 3 of 6: its day's mean is over those 3) says in how many, and
+    K's meaning gives the scenario's window (``k_window``: 365 days in the B2B files, read
+    as the default 30)."""
     runs = int(summary["n"].max()) if runs is None and "n" in summary and len(summary) else runs
     lines = ["| metric | mean | 95% interval of the mean | 2.5–97.5% of runs | meaning |", "|---|---|---|---|---|"]
     for row in summary.to_dict("records"):
         within = f" ({int(row['n'])} of {runs} runs)" if runs and "n" in row and row["n"] < runs else ""
         lines.append(f"| {metric_label(row['metric'], days)} | {fmt(row['mean'])}{within} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
-                     f"{fmt(row['p2_5'])} – {fmt(row['p97_5'])} | {METRIC_TEXT.get(row['metric'], '')} |")
+                     f"{fmt(row['p2_5'])} – {fmt(row['p97_5'])} | {_meaning(row['metric'], k_window)} |")
     return "\n".join(lines)
+
+
+def _meaning(metric: str, k_window: int | None) -> str:
+    text = METRIC_TEXT.get(metric, "")
+    return text.replace("k_window_days", f"{k_window} days (`k_window_days`)") if k_window else text
 
 
 def figure_links(figures: list) -> list[str]:
