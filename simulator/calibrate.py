@@ -97,8 +97,10 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
     frame = pilot.copy()
     if "day" not in frame and frame.index.name == "day":  # already indexed by day (what this function returns)
         frame = frame.reset_index()
+    first_date = None
     if "day" not in frame and "date" in frame:   # a pilot kept by date: the first date is day 0, a date left out refused
         frame = frame.assign(day=_days_of_dates(frame["date"], source))
+        first_date = str(pd.to_datetime(frame["date"]).min().date())
     if "replicate" in frame and frame["replicate"].nunique() > 1:
         raise ScenarioError(f"the pilot holds {frame['replicate'].nunique()} replicates; give the counts of one launch "
                             f"(e.g. rows with replicate == 0)", file=source, key="replicate")
@@ -129,6 +131,8 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
         if fractional.any():   # a rate or an average is not a count: it would be fitted as one, against whole numbers
             row = int(np.flatnonzero(fractional.to_numpy())[0])
             where = f"day {frame['day'].iloc[row]}" if "day" in frame else f"line {row + 2}"
+            if first_date is not None:
+                where = f"{frame['date'].iloc[row]} (day {frame['day'].iloc[row]})"
             raise ScenarioError(f"counts must be whole numbers (people or events a day); got {values.iloc[row]:g} on "
                                 f"{where}: give the pilot's counts, not rates or averages", file=source, key=column)
     if len(frame) == 0:
@@ -137,6 +141,8 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
     first = int(frame["day"].iloc[0]) if "day" in frame else 0
     counts.index = pd.RangeIndex(first, first + len(counts))
     counts.index.name = "day"
+    if first_date is not None:
+        counts.attrs["first_date"] = first_date   # day 0, for the report
     return counts
 
 

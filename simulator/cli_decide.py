@@ -417,6 +417,8 @@ def calibrate(
     if unread and not columns:  # a misspelt column would otherwise be dropped without a word
         out.print(f"note: {data_path}: column(s) {', '.join(unread)} are not refsim daily columns and are not fitted; "
                   f"fitting {', '.join(counts.columns)} (the names are those of timeseries.csv)", markup=False)
+    from .report.calibrate import SHORT_PILOT_DAYS
+
     if len(counts) < SHORT_PILOT_DAYS:   # a fit of a day or two returns about the prior, which reads as a finding
         out.print(f"note: {data_path}: a pilot of {len(counts)} day{'s' if len(counts) > 1 else ''} says little; expect "
                   f"intervals close to the --fit ranges (report.md says which the pilot pins down)",
@@ -480,10 +482,6 @@ def calibrate(
             out.print(f"  {row['design']:<36} median {fmt(row['median'])}  best in {row['probability_best']:.0%} of the draws",
                       markup=False)
     out.print(f"results: {target}/  (report.md, posterior.csv, forecast.png)", markup=False)
-
-
-#: Below this many days the console says a pilot says little.
-SHORT_PILOT_DAYS = 7
 
 
 def _read_pilot(path: Path):

@@ -219,6 +219,13 @@ def test_a_pilot_kept_by_date_is_placed_by_its_dates_and_counts_are_whole_number
     dated = pd.DataFrame({"date": ["2026-03-03", "2026-03-01", "2026-03-02"], "shares": [3, 1, 2]})
     counts = pilot_counts(dated)
     assert list(counts.index) == [0, 1, 2] and list(counts["shares"]) == [1.0, 2.0, 3.0]
+    from simulator.report.calibrate import pilot_note
+
+    assert counts.attrs["first_date"] == "2026-03-01"   # the report says which date is day 0
+    assert pilot_note(counts) == ("The pilot is kept by date: day 0 is 2026-03-01, its first date. A pilot of 3 days "
+                                  "says little: expect intervals close to the prior ranges.")
+    with pytest.raises(ScenarioError, match=r"got 1.5 on 2026-03-01 \(day 0\)"):
+        pilot_counts(dated.assign(shares=[3, 1.5, 2]))
     for dates, message in ((["2026-03-01", "2026-03-02", "2026-03-04"], "date: no row for 2026-03-03; give one row per day"),
                            (["2026-03-01", "2026-03-01", "2026-03-02"], "date: 2026-03-01 is given twice"),
                            (["2026-03-01", "soon", "2026-03-03"], "date: 'soon' on line 3 is not a date")):

@@ -35,10 +35,11 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
     figures = [posterior_plot(calibration, folder / "posterior.png"),
                forecast_plot(daily, pilot, calibration, folder / "forecast.png")]
     atomic_write_text(folder / "report.md", calibration_markdown(calibration, base, outcomes, designs, settings, draws,
-                                                                data_file, figures))
+                                                                data_file, figures, pilot_note(pilot)))
     atomic_write_json(folder / "manifest.json", manifest(
         scenarios=[base], seeds={}, started=started, ended=dt.datetime.now(), command=command, extra={"calibrate": {
             "seed": calibration.seed, "data": data_file, "columns": calibration.columns, "pilot_days": calibration.pilot_days,
+            "pilot_first_date": pilot.attrs.get("first_date"),
             "fit": [p.describe() for p in calibration.parameters], "settings": vars(settings), "forecast_draws": draws,
             "seeds": "each particle's run seed comes from the ABC stream of the study seed; forecasts use "
                      "rng.stream_seed(seed, 'forecast') replicate seeds", **(extra or {})}}))
@@ -113,8 +114,24 @@ def prior_share(parameter, low: float, high: float) -> float:
     return (high - low) / (parameter.high - parameter.low)
 
 
+#: Below this many days a pilot is said to say little (the console says so too).
+SHORT_PILOT_DAYS = 7
+
+
+def pilot_note(pilot: pd.DataFrame) -> str:
+    """What the report says of the pilot itself: the date of day 0 for a pilot kept by
+    date, and that a pilot of a few days says little."""
+    notes = []
+    if pilot.attrs.get("first_date"):
+        notes.append(f"The pilot is kept by date: day 0 is {pilot.attrs['first_date']}, its first date.")
+    if len(pilot) < SHORT_PILOT_DAYS:
+        notes.append(f"A pilot of {len(pilot)} day{'s' if len(pilot) > 1 else ''} says little: expect intervals close "
+                     f"to the prior ranges.")
+    return " ".join(notes)
+
+
 def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.DataFrame, designs: pd.DataFrame | None,
-                         settings: CalibrationSettings, draws: int, data_file: str, figures: list[Path]) -> str:
+                         settings: CalibrationSettings, draws: int, data_file: str, figures: list[Path], note: str = "") -> str:
     generations = calibration.generations
     level = f"{settings.level:.0%}"
     lines = [
@@ -125,7 +142,8 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         f"of {', '.join(calibration.columns)} (summed over {settings.bin_days}-day bins, square-rooted). "
         f"{len(generations)} generations of {settings.population_size} particles, "
         f"{int(generations['simulations'].sum()) if len(generations) else 0} simulations; final epsilon "
-        f"{fmt(float(generations['epsilon'].iloc[-1])) if len(generations) else '–'}. Study seed {calibration.seed}.",
+        f"{fmt(float(generations['epsilon'].iloc[-1])) if len(generations) else '–'}. Study seed {calibration.seed}."
+        + (f" {note}" if note else ""),
         "",
         "## Posterior",
         "",
@@ -160,8 +178,8 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
                        f"{fmt(row['vs_best_mean'])} [{fmt(row['vs_best_low'])}, {fmt(row['vs_best_high'])}]")
             lines.append(f"| {row['design']} | {row['metric']} | {fmt(row['mean'])} | {fmt(row['low'])} – {fmt(row['high'])} | "
                          f"{against} | {row['probability_best']:.0%} |")
-        lines += ["", f"Probability best: the share of the {draws} posterior draws on which the design is best; it moves "
-                      f"in steps of 1/{draws}"
+        lines += ["", f"Probability best: the share of the {draws} posterior draws on which the design is best (a draw "
+                      f"where designs tie counts for each in part); it moves in steps of 1/{draws} or less"
                       + (f", so with so few draws it is a rough figure, as are the intervals, quantiles of {draws} values "
                          f"(raise --draws; {ROUGH_DRAWS} or more)." if draws < ROUGH_DRAWS else ".")]
     lines += ["", "## Files", "",
