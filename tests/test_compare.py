@@ -725,6 +725,10 @@ def test_the_report_says_how_much_pairing_narrowed_the_intervals():
     text = _pairing_gain(table(45_243.0 / 2, 51_225.0 / 2))
     assert text.startswith("here about as wide as") and "88% of its width" in text and "do not move together" in text
     assert _pairing_gain(table(30.0, 20.0)).startswith("here wider than the one")  # outcomes that move apart
+    # several designs: the median and the range (one pair at 45%, another at 100%, read as 100% for both)
+    both = pd.concat([table(45.0, 100.0), table(100.0, 100.0), table(100.0, 100.0)], ignore_index=True)
+    assert "100% of its width for `incremental_value`, the median over 3 designs against the reference, from 45% to 100%" \
+        in _pairing_gain(both)
 
 
 def test_a_difference_too_small_to_pin_down_is_said_so_not_given_millions_of_replicates():
