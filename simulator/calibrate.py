@@ -11,9 +11,23 @@ ABC posterior.
 
 Summary statistics: every chosen column (any daily count of ``timeseries.csv``:
 ``new_organic``, ``new_referred``, ``shares``, ``asks``, ``invites`` ...) summed
-over bins of ``bin_days`` days, square-rooted. The square root makes the noise
-of a Poisson-like count about the same size (variance ~1/4) whatever its mean,
-so the Euclidean distance weighs a quiet column like a busy one.
+over the whole pilot (or over bins of ``bin_days`` days, when given),
+square-rooted. The square root makes the noise of a Poisson-like count about the
+same size (variance ~1/4) whatever its mean, so the Euclidean distance weighs a
+quiet column like a busy one. One total per column is the default because every
+bin adds a dimension of that noise: with 4 columns in 9 weekly bins of a 60-day
+pilot the distance between two runs of the *same* parameters is already about
+sqrt(2 · 36 · 1/4) ≈ 4.2, the floor epsilon stalls on, whereas the behaviour
+keys mostly move the totals. On synthetic pilots with known truths, totals gave
+the narrowest intervals at the same coverage, for fewer simulations, than
+weekly bins, halves, thirds, scaled (adaptive) distances or added ratios
+(``bench/calibrate_summaries.py``, bench/RESULTS_decide.md).
+
+Budget: each generation may simulate at most ``population_size /
+min_acceptance_rate`` particles (a generation that would need more is dropped
+and the fit ends with the previous one), and no generation starts once
+``max_simulations`` (30 per particle unless set) have been run, so a fit costs at most ``max_simulations +
+population_size / min_acceptance_rate`` simulations, known beforehand.
 
 The prior is the parameters' own (``Parameter.from_unit``): pyabc works on u in
 [0, 1] per parameter, so a ``LO:HI:log`` range is log-uniform and every whole
@@ -58,14 +72,26 @@ DEFAULT_COLUMNS = ("new_organic", "new_referred", "shares", "asks")
 FLOW_COLUMNS = tuple(c for c in COUNT_COLUMNS if c not in ("prospects", "customers", "churned"))
 
 
+#: Simulations per particle after which no generation starts (max_simulations unset): 6,000 at 200 particles,
+#: where on synthetic pilots the intervals had stopped narrowing (bench/RESULTS_decide.md).
+SIMULATIONS_PER_PARTICLE = 30
+
+
 @dataclass(frozen=True)
 class CalibrationSettings:
     population_size: int = 200     # particles per generation
     generations: int = 8           # most ABC-SMC generations
     min_epsilon: float = 0.0       # stop once epsilon is this small
-    bin_days: int = 7              # days per summary bin
+    bin_days: int | None = None    # days per summary bin; None: one bin over the whole pilot
+    min_acceptance_rate: float = 0.05   # a generation accepting fewer is dropped and the fit stops
+    max_simulations: int | None = None  # no generation starts after this many; None: 30 x population_size
     posterior_samples: int = 500   # equally weighted draws kept
     level: float = 0.90            # interval level of the reports and the coverage check
+
+    @property
+    def simulation_cap(self) -> int:
+        """``max_simulations``, or 30 times the particles (6,000 at the default 200)."""
+        return int(self.max_simulations) if self.max_simulations else SIMULATIONS_PER_PARTICLE * self.population_size
 
 
 @dataclass
@@ -79,6 +105,7 @@ class Calibration:
     intervals: pd.DataFrame      # parameter, mean, low, median, high, level
     generations: pd.DataFrame    # generation, epsilon, particles, simulations
     pilot_first: int = 0         # the pilot's first day (its rows are days pilot_first .. pilot_days - 1)
+    simulations: int = 0         # all the fit ran: pyabc's first-epsilon sample and a dropped generation included
 
     def values(self, draw: int) -> dict[str, Any]:
         row = self.posterior.iloc[draw]
@@ -167,8 +194,10 @@ def _days_of_dates(dates: pd.Series, source: str) -> np.ndarray:
     return ((parsed - ordered.iloc[0]).dt.days).to_numpy(dtype=np.int64)
 
 
-def summary_statistics(counts: np.ndarray, columns: Sequence[str], bin_days: int) -> dict[str, float]:
-    """sqrt of each column's sum over consecutive ``bin_days``-day bins (the last may be shorter)."""
+def summary_statistics(counts: np.ndarray, columns: Sequence[str], bin_days: int | None = None) -> dict[str, float]:
+    """sqrt of each column's sum over consecutive ``bin_days``-day bins (the last may be
+    shorter); ``bin_days`` None: one bin, the column's total over the whole pilot."""
+    bin_days = max(len(counts), 1) if bin_days is None else int(bin_days)
     stats = {}
     for j, column in enumerate(columns):
         for b, start in enumerate(range(0, len(counts), bin_days)):
@@ -184,7 +213,9 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
               evaluate: Evaluate | None = None, sampler: Any = None) -> Calibration:
     """ABC-SMC posterior of ``parameters`` given the pilot's daily ``columns`` (module docstring).
     ``sampler`` is a pyabc sampler (default: one particle after another, which is what
-    makes the result reproducible; a parallel pyabc sampler is faster but not)."""
+    makes the result reproducible; a parallel pyabc sampler is faster but not; give it
+    ``check_max_eval=True`` where it has one, or a generation is not cut at
+    ``min_acceptance_rate``)."""
     import pyabc
     from pyabc.sampler import SingleCoreSampler
 
@@ -199,8 +230,10 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     indices = [COLUMN_INDEX[c] for c in columns]
     # one seed per simulation, in the order the (single-core) sampler asks for them
     run_seeds = np.random.Generator(np.random.PCG64(stream_seed(seed, "abc runs")))
+    ran = [0]
 
     def model(units: dict) -> dict:
+        ran[0] += 1
         scenario = pilot_scenario(base, {p.key: _typed(p, p.from_unit(units[p.key])) for p in parameters}, parameters, days)
         run_seed = int(run_seeds.integers(0, 2**62))
         daily = evaluate([scenario], [run_seed], [], daily=True)[0]["daily"]
@@ -214,9 +247,14 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     observed = summary_statistics(counts.to_numpy(), columns, settings.bin_days)
     with _quiet_pyabc(), _seeded_global_numpy(stream_seed(seed, "abc") % 2**32), _database(folder) as db:
         abc = pyabc.ABCSMC(model, prior, pyabc.PNormDistance(p=2), population_size=settings.population_size,
-                           sampler=sampler or SingleCoreSampler())
+                           sampler=sampler or SingleCoreSampler(check_max_eval=True))   # without it min_acceptance_rate cuts nothing
         abc.new(f"sqlite:///{db}", observed)
-        history = abc.run(minimum_epsilon=settings.min_epsilon, max_nr_populations=settings.generations)
+        history = abc.run(minimum_epsilon=settings.min_epsilon, max_nr_populations=settings.generations,
+                          min_acceptance_rate=settings.min_acceptance_rate,
+                          max_total_nr_simulations=settings.simulation_cap)
+        if history.max_t < 0:
+            raise ScenarioError(f"no generation of the fit accepted {settings.min_acceptance_rate:.0%} of its simulations; "
+                                f"lower min_acceptance_rate")
         particles, weights = history.get_distribution(m=0, t=history.max_t)
         populations = history.get_all_populations()
     particles = pd.DataFrame({p.key: [float(p.from_unit(u)) for u in particles[p.key]] for p in parameters})
@@ -228,7 +266,16 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     generations = populations[populations["t"] >= 0].rename(columns={"t": "generation", "samples": "simulations"})
     return Calibration(seed, parameters, columns, days, particles.assign(weight=weights), posterior,
                        intervals_table(particles, weights, parameters, settings.level),
-                       generations[["generation", "epsilon", "particles", "simulations"]].reset_index(drop=True), first)
+                       generations[["generation", "epsilon", "particles", "simulations"]].reset_index(drop=True), first, ran[0])
+
+
+def simulation_budget(settings: CalibrationSettings) -> float:
+    """The most simulations a fit with ``settings`` runs (a progress bar's total): pyabc's
+    first-epsilon sample, then generations until ``max_simulations``, the last one cut at
+    ``population_size / min_acceptance_rate``; inf without both stops."""
+    per_generation = settings.population_size / settings.min_acceptance_rate if settings.min_acceptance_rate > 0 else math.inf
+    total = settings.population_size + min(settings.generations * per_generation, settings.simulation_cap + per_generation)
+    return math.ceil(total) if math.isfinite(total) else math.inf
 
 
 def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Parameter], *, source: str | None = None,
@@ -444,5 +491,5 @@ def coverage_check(base: Scenario, parameters: Sequence[Parameter], *, pilots: i
     return pd.DataFrame(rows)
 
 
-__all__ = ["CalibrationSettings", "Calibration", "calibrate", "pilot_counts", "summary_statistics", "forecast",
+__all__ = ["CalibrationSettings", "Calibration", "calibrate", "simulation_budget", "pilot_counts", "summary_statistics", "forecast",
            "compare_designs", "coverage_check", "check_fit", "systematic_resample", "weighted_quantile", "DEFAULT_COLUMNS", "FLOW_COLUMNS"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import sys
 from dataclasses import asdict, fields, replace
 from pathlib import Path
@@ -389,7 +390,8 @@ def calibrate(
     Example: refsim calibrate scenarios/default.yaml --data pilot.csv
     --fit word_of_mouth.spontaneous_rate=0.001:0.02:log --fit program.base_share=0.05:0.5
     """
-    from .calibrate import CalibrationSettings, calibrate as run_calibrate, check_fit, compare_designs, forecast, pilot_counts
+    from .calibrate import (CalibrationSettings, calibrate as run_calibrate, check_fit, compare_designs, forecast, pilot_counts,
+                             simulation_budget)
     from .metrics import COLUMN_INDEX
     from .decide_settings import MIN_DRAWS, MIN_PARTICLES, load_settings, pick, range_texts
     from .evaluation import Evaluator
@@ -428,6 +430,7 @@ def calibrate(
     check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     chosen = {k: v for k, v in {"population_size": pick(particles, settings.particles),
                                 "generations": pick(generations, settings.generations), "bin_days": settings.bin_days,
+                                "min_acceptance_rate": settings.min_acceptance_rate, "max_simulations": settings.max_simulations,
                                 "posterior_samples": settings.posterior_samples, "level": settings.level}.items()
               if v is not None}
     study = replace(CalibrationSettings(), **chosen)
@@ -454,7 +457,8 @@ def calibrate(
     evaluate, executor_name, worker_count = _evaluator(settings, workers, executor, scheduler, progress=forecasting)
     with ResultsFolder(target) as staged:
         with progress_bar(2, f"calibrate {base.name}") as bar:
-            fitting.to(bar, bar.add_task("simulations", total=None, rate=""))
+            budget = simulation_budget(study)   # an upper bound: the fit may stop sooner
+            fitting.to(bar, bar.add_task("simulations", total=budget if math.isfinite(budget) else None, rate=""))
             calibration = run_calibrate(base, counts, parameters, columns=list(counts.columns), settings=study,
                                         seed=study_seed, folder=staged.path, evaluate=fit_evaluate)
             runs = draw_count * (1 + len(others) + (1 if others else 0))

@@ -3,12 +3,14 @@ the truth about as often as they claim, and the pilot's mistakes are one-line er
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from simulator.calibrate import (DEFAULT_COLUMNS, CalibrationSettings, calibrate, check_fit, compare_designs, coverage_check, forecast,
-                                 pilot_counts, systematic_resample, weighted_quantile)
+                                 pilot_counts, pilot_scenario, systematic_resample, weighted_quantile)
 from simulator.config import Scenario
 from simulator.errors import ScenarioError
 from simulator.metrics import COLUMN_INDEX, DAILY_COLUMNS
@@ -359,3 +361,44 @@ def test_a_forecast_gives_a_daily_flow_its_running_total_over_the_draws():
     for t in (0, 4, 10):
         expected = np.quantile(np.arange(5) * (t + 1), [0.05, 0.5, 0.95])
         assert total.loc[t, ["low", "median", "high"]].tolist() == pytest.approx(expected)
+
+
+def test_the_default_summary_is_each_columns_total_and_bins_are_still_there_to_ask_for():
+    """Weekly bins of sparse counts made a distance that was mostly count noise (two runs
+    of the same parameters about 4.2 apart over 36 bins); the default is one bin, the
+    square root of each column's total (bench/calibrate_summaries.py)."""
+    from simulator.calibrate import summary_statistics
+
+    counts = np.array([[1.0, 4.0], [3.0, 0.0], [5.0, 5.0]])
+    assert summary_statistics(counts, ["asks", "shares"]) == {"asks:0": 3.0, "shares:0": 3.0}
+    assert summary_statistics(counts, ["asks", "shares"], 2) == {"asks:0": 2.0, "asks:1": math.sqrt(5), "shares:0": 2.0,
+                                                                 "shares:1": math.sqrt(5)}
+    assert CalibrationSettings().bin_days is None
+
+
+def test_a_fit_has_a_budget_known_beforehand_and_counts_every_simulation():
+    """Generations each cost about twice the last and the progress bar had no total. A
+    generation accepting under min_acceptance_rate of its simulations is now cut at
+    population / rate and dropped, no generation starts past max_simulations (30 per
+    particle unless set), and the fit counts every simulation it ran, pyabc's first
+    epsilon sample and the dropped generation included (a counting evaluation)."""
+    from simulator.calibrate import simulation_budget
+
+    settings = CalibrationSettings(population_size=20, generations=30, min_acceptance_rate=0.25, max_simulations=300)
+    assert simulation_budget(settings) == 20 + 300 + 80     # first epsilon, the cap, the last generation at most
+    assert CalibrationSettings().simulation_cap == 6000 and CalibrationSettings(population_size=50).simulation_cap == 1500
+    assert simulation_budget(CalibrationSettings(population_size=10, generations=2, min_acceptance_rate=0.5)) == 10 + 2 * 20
+    ran = []
+
+    def counting(scenarios, seeds, metrics, daily=False):
+        ran.extend(seeds)
+        return poisson_pilot(scenarios, seeds, metrics, daily)
+
+    base = launch()
+    parameters = parse_parameters(["program.base_share=0.05:0.95"], base, source="--fit")
+    pilot = pd.DataFrame({c: v for c, v in zip(["asks", "shares"], poisson_pilot(
+        [pilot_scenario(base, {"program.base_share": 0.4}, parameters, 14)], [5], [], True)[0]["daily"][:, [
+            COLUMN_INDEX["asks"], COLUMN_INDEX["shares"]]].T)})
+    fit = calibrate(base, pilot, parameters, columns=["asks", "shares"], seed=1, evaluate=counting, settings=settings)
+    assert fit.simulations == len(ran) <= simulation_budget(settings)
+    assert len(fit.generations) < 30          # the cap or the acceptance rate stopped it, not the generations

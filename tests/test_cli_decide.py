@@ -279,6 +279,20 @@ def test_calibrate_writes_posterior_forecast_and_designs_and_repeats_itself(tmp_
         assert (folder / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
+def test_a_calibration_budget_from_a_settings_file_is_used_and_recorded(tmp_path, pilot):
+    """The fit's stops have no flag: a settings file gives them, and the manifest records
+    them; the fit ran no more simulations than they allow (6 particles: a first-epsilon
+    sample of 6, then generations until 30, the last cut at 6 / 0.5 = 12)."""
+    settings = tmp_path / "cal.yaml"
+    settings.write_text("min_acceptance_rate: 0.5\nmax_simulations: 30\nbin_days: 7\n")
+    ok(*calibrate_args(tmp_path / "a", pilot, "--settings", str(settings), "--generations", "20"))
+    recorded = json.loads((tmp_path / "a" / "manifest.json").read_text())["calibrate"]["settings"]
+    assert (recorded["min_acceptance_rate"], recorded["max_simulations"], recorded["bin_days"]) == (0.5, 30, 7)
+    report = (tmp_path / "a" / "report.md").read_text()
+    ran = int(report.split(" simulations; final epsilon")[0].rsplit(" ", 1)[1].replace(",", ""))
+    assert 6 < ran <= 6 + 30 + 12 and "summed over 7-day bins" in report
+
+
 def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot):
     args = lambda out, *extra: calibrate_args(tmp_path / out, pilot, *extra)  # noqa: E731
     one_line_error(invoke(*args("x", "--column", "signups")), "signups", "new_organic")

@@ -134,14 +134,15 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
                          settings: CalibrationSettings, draws: int, data_file: str, figures: list[Path], note: str = "") -> str:
     generations = calibration.generations
     level = f"{settings.level:.0%}"
+    bins = f"summed over {settings.bin_days}-day bins" if settings.bin_days else "totals over the pilot"
     lines = [
         f"# Calibration of {base.name} to {Path(data_file).name}",
         "",
         f"ABC-SMC (pyabc) fit of {len(calibration.parameters)} parameter(s) to the pilot's "
         f"{calibration.pilot_days - calibration.pilot_first} days (days {calibration.pilot_first}–{calibration.pilot_days - 1}) "
-        f"of {', '.join(calibration.columns)} (summed over {settings.bin_days}-day bins, square-rooted). "
+        f"of {', '.join(calibration.columns)} ({bins}, square-rooted). "
         f"{len(generations)} generations of {settings.population_size} particles, "
-        f"{int(generations['simulations'].sum()) if len(generations) else 0} simulations; final epsilon "
+        f"{calibration.simulations or (int(generations['simulations'].sum()) if len(generations) else 0)} simulations; final epsilon "
         f"{fmt(float(generations['epsilon'].iloc[-1])) if len(generations) else '–'}. Study seed {calibration.seed}."
         + (f" {note}" if note else ""),
         "",
