@@ -231,9 +231,9 @@ def against_the_best(values: dict[str, np.ndarray], best: str, metric: str, pair
     values by replicate), every interval at the level that makes them hold at ``level``
     together (Bonferroni over the others, ``metrics.joint_level``), and whether the best
     is ahead of all of them (each interval on its side of 0, the metric defined in the
-    same replicates). Against the runner-up alone at 95%, the best of five alike designs
-    was called "sure" far more often than 5% of the time: the runner-up is picked after
-    looking, and the other three are left untested. Returns (the level each interval is
+    same replicates). Tested against the runner-up alone at 95%, a design tied with a
+    noisier third was called "sure" in about a quarter of comparisons: the runner-up is
+    picked after looking, and the others are left untested. Returns (the level each interval is
     at, {design: diff_mean, diff_ci_low, diff_ci_high}, the designs the best is not
     told apart from: ahead of all when empty).
     Paired intervals when the designs share seeds, else Welch's."""
