@@ -19,7 +19,7 @@
    enough particles: an interval from n particles cannot reach past the
    outermost one, which alone misses about 2/(n+1) of truths (18% for n = 10).
 
-Usage:  python bench/bench_decide.py [--only optimize|coverage] [--trials 8] [--pilots 50] [--particles 50] [--generations 3]
+Usage:  python bench/bench_decide.py [--only optimize|coverage] [--trials 8] [--pilots 50] [--particles 50] [--generations 3] [--bin-days 7]
         [--out bench/RESULTS_decide.md]   (one part keeps the other part's section of an earlier run)
 The machine is shared: each part is sized to finish in a few minutes.
 """
@@ -92,15 +92,15 @@ def optimisation(trials: int, workers: int) -> dict:
 
 def coverage_chunk(task: tuple[int, int, int, int]) -> pd.DataFrame:
     """``pilots`` synthetic pilots of coverage seed ``seed`` (a chunk runs in its own process)."""
-    pilots, particles, generations, seed = task
+    pilots, particles, generations, seed, bin_days = task
     base = load_scenario(ROOT / "scenarios" / "default.yaml", COVERAGE_SCENARIO)
     parameters = parse_parameters(FIT, base, source="--fit")
-    settings = CalibrationSettings(population_size=particles, generations=generations, posterior_samples=200)
+    settings = CalibrationSettings(population_size=particles, generations=generations, posterior_samples=200, bin_days=bin_days)
     table = coverage_check(base, parameters, pilots=pilots, pilot_days=PILOT_DAYS, settings=settings, seed=seed)
     return table.assign(chunk=seed)
 
 
-def coverage(pilots: int, particles: int, generations: int, workers: int, budget_s: float) -> dict:
+def coverage(pilots: int, particles: int, generations: int, workers: int, budget_s: float, bin_days: int | None = None) -> dict:
     """The pilots in chunks of ``CHUNK``, chunk j with its own coverage seed 7 + j: every
     pilot is an independent draw from the prior, and the split is fixed, so the figure
     does not depend on which chunk finishes first. Chunks start in order until
@@ -117,7 +117,7 @@ def coverage(pilots: int, particles: int, generations: int, workers: int, budget
                 tables.append(running.pop(done).result())
             if time.perf_counter() - started > budget_s:
                 break
-            running[j] = pool.submit(coverage_chunk, (n, particles, generations, 7 + j))
+            running[j] = pool.submit(coverage_chunk, (n, particles, generations, 7 + j, bin_days))
         tables.extend(running[j].result() for j in sorted(running))
     table = pd.concat(tables, ignore_index=True)
     pilots = int(table.groupby("chunk")["pilot"].nunique().sum())
@@ -209,6 +209,7 @@ def main() -> None:
     parser.add_argument("--particles", type=int, default=50)
     parser.add_argument("--generations", type=int, default=3)
     parser.add_argument("--budget-s", type=float, default=900.0, help="start no coverage chunk after this many seconds")
+    parser.add_argument("--bin-days", type=int, default=None, help="fit weekly (7) or other bins instead of the totals")
     parser.add_argument("--only", choices=("optimize", "coverage"), default=None)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS_decide.md")
     args = parser.parse_args()
@@ -219,7 +220,8 @@ def main() -> None:
     if opt:
         print(f"optimize: {opt['trials']} trials, {opt['runs']} runs, {opt['seconds']:.0f} s; "
               f"100 trials ~ {opt['projected_minutes']:.0f} min", flush=True)
-    cov = coverage(args.pilots, args.particles, args.generations, args.workers, args.budget_s) if args.only in (None, "coverage") else None
+    cov = coverage(args.pilots, args.particles, args.generations, args.workers, args.budget_s, args.bin_days) \
+        if args.only in (None, "coverage") else None
     if cov:
         cov["load"] = (load, os.getloadavg()[0])
     if cov:

@@ -82,7 +82,8 @@ class CalibrationSettings:
     population_size: int = 200     # particles per generation
     generations: int = 8           # most ABC-SMC generations
     min_epsilon: float = 0.0       # stop once epsilon is this small
-    bin_days: int | None = None    # days per summary bin; None: one bin over the whole pilot
+    bin_days: int | None = None    # days per summary bin; None: ``parts`` equal parts of the pilot
+    parts: int = 1                 # equal parts of the pilot summed apart when bin_days is None (1: totals)
     min_acceptance_rate: float = 0.05   # a generation accepting fewer is dropped and the fit stops
     max_simulations: int | None = None  # no generation starts after this many; None: 30 x population_size
     posterior_samples: int = 500   # equally weighted draws kept
@@ -194,14 +195,21 @@ def _days_of_dates(dates: pd.Series, source: str) -> np.ndarray:
     return ((parsed - ordered.iloc[0]).dt.days).to_numpy(dtype=np.int64)
 
 
-def summary_statistics(counts: np.ndarray, columns: Sequence[str], bin_days: int | None = None) -> dict[str, float]:
+def summary_statistics(counts: np.ndarray, columns: Sequence[str], bin_days: int | None = None,
+                       parts: int = 1) -> dict[str, float]:
     """sqrt of each column's sum over consecutive ``bin_days``-day bins (the last may be
-    shorter); ``bin_days`` None: one bin, the column's total over the whole pilot."""
-    bin_days = max(len(counts), 1) if bin_days is None else int(bin_days)
+    shorter); ``bin_days`` None: over ``parts`` equal parts of the pilot (as equal as
+    whole days allow; 1: the column's total)."""
+    if bin_days is None:
+        edges = [len(part) for part in np.array_split(np.arange(len(counts)), max(min(int(parts), len(counts)), 1))]
+        starts = np.concatenate([[0], np.cumsum(edges)])
+        spans = list(zip(starts[:-1], starts[1:]))
+    else:
+        spans = [(start, start + int(bin_days)) for start in range(0, len(counts), int(bin_days))]
     stats = {}
     for j, column in enumerate(columns):
-        for b, start in enumerate(range(0, len(counts), bin_days)):
-            stats[f"{column}:{b}"] = math.sqrt(float(counts[start:start + bin_days, j].sum()))
+        for b, (start, end) in enumerate(spans):
+            stats[f"{column}:{b}"] = math.sqrt(float(counts[start:end, j].sum()))
     return stats
 
 
@@ -237,14 +245,14 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
         scenario = pilot_scenario(base, {p.key: _typed(p, p.from_unit(units[p.key])) for p in parameters}, parameters, days)
         run_seed = int(run_seeds.integers(0, 2**62))
         daily = evaluate([scenario], [run_seed], [], daily=True)[0]["daily"]
-        return summary_statistics(daily[first:days, indices], columns, settings.bin_days)
+        return summary_statistics(daily[first:days, indices], columns, settings.bin_days, settings.parts)
 
     # pyabc samples and perturbs u in [0, 1] per parameter, mapped onto values by
     # Parameter.from_unit: the prior is then the one the parameters define (log-uniform
     # for LO:HI:log, an equal share per whole number), the one coverage_check draws
     # its truths from; a uniform over [LO, HI] in the values would be another prior.
     prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", 0.0, 1.0) for p in parameters})
-    observed = summary_statistics(counts.to_numpy(), columns, settings.bin_days)
+    observed = summary_statistics(counts.to_numpy(), columns, settings.bin_days, settings.parts)
     with _quiet_pyabc(), _seeded_global_numpy(stream_seed(seed, "abc") % 2**32), _database(folder) as db:
         abc = pyabc.ABCSMC(model, prior, pyabc.PNormDistance(p=2), population_size=settings.population_size,
                            sampler=sampler or SingleCoreSampler(check_max_eval=True))   # without it min_acceptance_rate cuts nothing

@@ -430,6 +430,7 @@ def calibrate(
     check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     chosen = {k: v for k, v in {"population_size": pick(particles, settings.particles),
                                 "generations": pick(generations, settings.generations), "bin_days": settings.bin_days,
+                                "parts": settings.parts,
                                 "min_acceptance_rate": settings.min_acceptance_rate, "max_simulations": settings.max_simulations,
                                 "posterior_samples": settings.posterior_samples, "level": settings.level}.items()
               if v is not None}

@@ -373,7 +373,8 @@ def test_the_default_summary_is_each_columns_total_and_bins_are_still_there_to_a
     assert summary_statistics(counts, ["asks", "shares"]) == {"asks:0": 3.0, "shares:0": 3.0}
     assert summary_statistics(counts, ["asks", "shares"], 2) == {"asks:0": 2.0, "asks:1": math.sqrt(5), "shares:0": 2.0,
                                                                  "shares:1": math.sqrt(5)}
-    assert CalibrationSettings().bin_days is None
+    assert summary_statistics(counts, ["asks"], parts=2) == {"asks:0": 2.0, "asks:1": math.sqrt(5)}   # days 0-1, then 2
+    assert CalibrationSettings().bin_days is None and CalibrationSettings().parts == 1
 
 
 def test_a_fit_has_a_budget_known_beforehand_and_counts_every_simulation():

@@ -291,6 +291,9 @@ def test_a_calibration_budget_from_a_settings_file_is_used_and_recorded(tmp_path
     report = (tmp_path / "a" / "report.md").read_text()
     ran = int(report.split(" simulations; final epsilon")[0].rsplit(" ", 1)[1].replace(",", ""))
     assert 6 < ran <= 6 + 30 + 12 and "summed over 7-day bins" in report
+    settings.write_text("parts: 3\n")
+    ok(*calibrate_args(tmp_path / "b", pilot, "--settings", str(settings)))
+    assert "summed over 3 equal parts of the pilot" in (tmp_path / "b" / "report.md").read_text()
 
 
 def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot):

@@ -134,7 +134,8 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
                          settings: CalibrationSettings, draws: int, data_file: str, figures: list[Path], note: str = "") -> str:
     generations = calibration.generations
     level = f"{settings.level:.0%}"
-    bins = f"summed over {settings.bin_days}-day bins" if settings.bin_days else "totals over the pilot"
+    bins = (f"summed over {settings.bin_days}-day bins" if settings.bin_days else "totals over the pilot"
+            if settings.parts <= 1 else f"summed over {settings.parts} equal parts of the pilot")
     lines = [
         f"# Calibration of {base.name} to {Path(data_file).name}",
         "",
