@@ -72,8 +72,9 @@ DEFAULT_COLUMNS = ("new_organic", "new_referred", "shares", "asks")
 FLOW_COLUMNS = tuple(c for c in COUNT_COLUMNS if c not in ("prospects", "customers", "churned"))
 
 
-#: Simulations per particle after which no generation starts (max_simulations unset): 6,000 at 200 particles,
-#: where on synthetic pilots the intervals had stopped narrowing (bench/RESULTS_decide.md).
+#: Simulations per particle after which no generation starts (max_simulations unset): 6,000 at 200 particles.
+#: The real fits of bench/calibrate_summaries.py (100 particles, so a cap of 3,000) ended after about 3,900
+#: simulations, 5.8 of their 6 generations on average: a generation started under the cap runs to its end.
 SIMULATIONS_PER_PARTICLE = 30
 
 

@@ -150,14 +150,6 @@ class OptimizeResult:
     best_trial: int | None = None
     rungs: list[int] = field(default_factory=list)
 
-    @property
-    def winner_confirmation(self) -> pd.DataFrame:
-        return winner_rows(self.confirmation, self.best_trial)
-
-    @property
-    def chosen_on(self) -> pd.DataFrame:
-        return chosen_rows(self.confirmation)
-
 
 def front_trials(done: pd.DataFrame, objectives: Sequence[Objective]) -> list[int]:
     """The feasible completed trials no other feasible one beats on every objective,
