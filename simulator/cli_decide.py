@@ -217,9 +217,10 @@ def _print_best(result, parameters) -> None:
     out.print(f"best (trial {result.best_trial}): {values}", markup=False)
     table = winner_rows(result.confirmation, result.best_trial)
     runs = int(table["n"].max())  # every metric but a day that may not happen is defined in every run
-    if len(chosen_rows(result.confirmation)["trial"].unique()) > 1:
-        out.print(f"  chosen among {chosen_rows(result.confirmation)['trial'].nunique()} candidates re-run on the same fresh seeds; the "
-                  f"figures below are from {runs} further seeds none was chosen on", markup=False)
+    candidates = chosen_rows(result.confirmation)["trial"].nunique()
+    if candidates > 1:
+        out.print(f"  chosen among {candidates} candidates re-run on the same fresh seeds; the figures below are from "
+                  f"{runs} further seeds none was chosen on", markup=False)
     for row in table.to_dict("records"):
         # a budget's day is counted where it happened: '(0 fresh seeds)' read as if none had run
         seeds = (f"ran out in {row['n']} of {runs} fresh seeds" if row["metric"] == "budget_exhausted_day"

@@ -11,6 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -156,8 +157,6 @@ def distribution(runs: pd.DataFrame, metric: str | Sequence[str], path: Path, ti
     titles = [title] if title is None or isinstance(title, str) else list(title)
     titles = titles * len(metrics) if len(titles) == 1 else titles
     fig, axes = plt.subplots(1, len(metrics), figsize=(7 * len(metrics), 4), squeeze=False)
-    from matplotlib.ticker import MaxNLocator
-
     for ax, metric, title in zip(axes[0], metrics, titles):
         drawn = False
         every = runs[metric].to_numpy(dtype=float)
