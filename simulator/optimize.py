@@ -163,15 +163,33 @@ def front_trials(done: pd.DataFrame, objectives: Sequence[Objective]) -> list[in
     return [int(t) for t in feasible["trial"][np.array(pareto_layers(scores)) == 0]]
 
 
-def in_the_order_chosen(done: pd.DataFrame, objective: Objective) -> pd.DataFrame:
+def in_the_order_chosen(done: pd.DataFrame, objective: Objective, constraints: Sequence[Constraint] = ()) -> pd.DataFrame:
     """The completed trials on the highest rung reached, in the order the winner is
     taken from them: those keeping every constraint at the unfavourable end of its
-    interval, then those keeping them on the mean, then the others, each by objective
-    mean (then trial number)."""
+    interval, then those keeping them on the mean, each by objective mean, then the
+    others by how far their means break the constraints (:func:`breach`; ranked by the
+    objective, the trial re-run as breaking them least missed a floor by more than
+    others), then trial number."""
     top = done[done["replicates"] == done["replicates"].max()]
-    ordered = top.assign(_unsafe=~top["feasible_upper"].astype(bool), _breaks=~top["feasible"].astype(bool),
+    misses = [0.0 if row["feasible"] or not constraints else breach(row, constraints) for row in top.to_dict("records")]
+    ordered = top.assign(_unsafe=~top["feasible_upper"].astype(bool), _breaks=~top["feasible"].astype(bool), _miss=misses,
                          _score=-objective.sign * top[f"{objective.metric}_mean"])
-    return ordered.sort_values(["_unsafe", "_breaks", "_score", "trial"]).drop(columns=["_unsafe", "_breaks", "_score"])
+    return ordered.sort_values(["_unsafe", "_breaks", "_miss", "_score", "trial"]).drop(
+        columns=["_unsafe", "_breaks", "_miss", "_score"])
+
+
+def breach(means, constraints: Sequence[Constraint]) -> float:
+    """How far means are past the constraints together: each excess as a share of its
+    limit (of 1 for a limit of 0), summed; 0 when every one is kept, infinite when a
+    constrained metric is undefined. ``means``: metric -> mean (a re-run's), or a trials
+    row (``{metric}_mean``)."""
+    total = 0.0
+    for c in constraints:
+        value = float(means[c.metric] if c.metric in means else means[f"{c.metric}_mean"])
+        if not math.isfinite(value):
+            return math.inf
+        total += max(c.excess(value), 0.0) / max(abs(c.limit), 1.0)
+    return total
 
 
 def winner_rows(confirmation: pd.DataFrame, best_trial: int | None) -> pd.DataFrame:
@@ -419,30 +437,33 @@ class Search:
         if len(self.objectives) == 2 and len(done):
             table["pareto"] = table["trial"].isin(front_trials(done, self.objectives))
             pareto = table[table["pareto"]].sort_values(f"{self.objectives[0].metric}_mean", ascending=self.objectives[0].sign < 0)
-            candidates = list(pareto["trial"])
+            # no trial keeps the constraints: no front, and the trials breaking them least are re-run, as with one
+            # objective ("no trial completed" was said of ten complete trials)
+            candidates = list(pareto["trial"]) if len(pareto) else self.candidates(done)
         else:
             candidates = self.candidates(done)
         confirmations, winner, feasible_winner = [], None, False
-        tries = min(len(candidates), MAX_FRONT_CONFIRMED) if pareto is not None else self.settings.confirm_tries
+        front = pareto is not None and len(pareto) > 0
+        tries = min(len(candidates), MAX_FRONT_CONFIRMED) if front else self.settings.confirm_tries
         first, fresh_best, least_breach = self.objectives[0], -math.inf, math.inf
         for number in candidates[:max(tries, 1)]:
             confirmation = self.confirm(study, number)
             confirmations.append(confirmation)
             means = confirmation.set_index("metric")["mean_all_runs"]
             keeps = all(c.excess(means[c.metric]) <= 0 for c in self.constraints)
-            breach = self.breach(means)
+            missed = breach(means, self.constraints)
             # on a front, the confirmed member best on the first objective on fresh seeds: the search's
             # few replicates named a member that its fresh seeds put below another already re-run
             fresh = first.sign * means[first.metric] if math.isfinite(means[first.metric]) else -math.inf
-            better = pareto is not None and keeps == feasible_winner and fresh > fresh_best
+            better = front and keeps and feasible_winner and fresh > fresh_best
             # none keeping them so far: the one breaking them least ("the one shown breaks the least" named the
             # first re-run, whose incremental_profit was -1,265 against a floor of 14,000 and another's 10,038)
-            closer = not keeps and not feasible_winner and breach < least_breach
+            closer = not keeps and not feasible_winner and missed < least_breach
             if winner is None or (keeps and not feasible_winner) or better or closer:
                 winner, feasible_winner, fresh_best = number, keeps, fresh
             if not feasible_winner:
-                least_breach = min(least_breach, breach)
-            if keeps and pareto is None:
+                least_breach = min(least_breach, missed)
+            if keeps and not front:
                 break
         if winner is not None and len(confirmations) > 1:
             # chosen as the best of several on these fresh seeds, the winner is flattered by them (a front's
@@ -463,19 +484,7 @@ class Search:
         re-run before one keeping it there)."""
         if not len(done):
             return []
-        return list(in_the_order_chosen(done, self.objectives[0])["trial"])
-
-    def breach(self, means) -> float:
-        """How far a re-run's means are past the constraints together: each excess as a
-        share of its limit (of 1 for a limit of 0), summed; 0 when every one is kept, and
-        infinite when a constrained metric is undefined."""
-        total = 0.0
-        for c in self.constraints:
-            value = float(means[c.metric])
-            if not math.isfinite(value):
-                return math.inf
-            total += max(c.excess(value), 0.0) / max(abs(c.limit), 1.0)
-        return total
+        return list(in_the_order_chosen(done, self.objectives[0], self.constraints)["trial"])
 
     def confirm(self, study: optuna.Study, number: int, round: int = 0) -> pd.DataFrame:
         """The candidate re-run on fresh seeds: every objective and constraint metric (with

@@ -47,6 +47,15 @@ def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, para
     return folder
 
 
+def _least_breach_text(result: OptimizeResult) -> str:
+    """Which trial is shown when none kept the constraints, and among how many."""
+    rerun = chosen_rows(result.confirmation)["trial"].nunique() if len(result.confirmation) else 0
+    if rerun <= 1:
+        return "the one shown is the trial on the highest rung breaking them least in the search."
+    return (f"the one shown breaks them least of the {rerun} re-run (the trials on the highest rung breaking them "
+            f"least in the search).")
+
+
 def _rerun_text(result: OptimizeResult, settings: OptimizeSettings) -> str:
     """How the winner was re-run: on fresh seeds, and when it was chosen among several
     re-run candidates, on as many again that none was chosen on."""
@@ -359,7 +368,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
             lines += [untried_text(missing, len(trials)), ""]
         if result.constraints:
             lines += [("It **keeps** every constraint on the fresh seeds." if result.feasible else
-                       "**No candidate kept every constraint on the fresh seeds**; the one shown breaks the least. "
+                       "**No candidate kept every constraint on the fresh seeds**; " + _least_breach_text(result) + " "
                        "Widen the ranges, relax a constraint or add trials."), ""]
         confirmation = winner_rows(result.confirmation, result.best_trial)
         candidates = chosen_rows(result.confirmation)["trial"].nunique() if len(chosen_rows(result.confirmation)) else 0
@@ -559,7 +568,7 @@ def _top_trials(result: OptimizeResult, parameters: list[Parameter], count: int 
     column = f"{objective.metric}_mean"
     # in the order the winner is chosen (optimize's candidates): a trial keeping the constraints on the
     # mean alone was listed first as 'feasible: yes' above the winner it lost to
-    top = in_the_order_chosen(done, objective).head(count)
+    top = in_the_order_chosen(done, objective, result.constraints).head(count)
     lines = ["| trial | " + " | ".join(p.key for p in parameters) + f" | {objective.metric} | 95% interval | feasible |",
              "|---" * (len(parameters) + 4) + "|"]
     for row in top.to_dict("records"):
