@@ -716,9 +716,9 @@ def test_the_report_says_how_much_pairing_narrowed_the_intervals():
 
     from simulator.report.compare import _pairing_gain
 
-    def table(paired, unpaired):
-        return pd.DataFrame({"metric": ["incremental_value"], "diff_ci_low": [-paired], "diff_ci_high": [paired],
-                             "unpaired_ci_low": [-unpaired], "unpaired_ci_high": [unpaired]})
+    def table(paired, unpaired, metric="incremental_value"):
+        return pd.DataFrame({"metric": [metric], "diff_ci_low": [-paired], "diff_ci_high": [paired],
+                             "unpaired_ci_low": [-unpaired], "unpaired_ci_high": [unpaired], "verdict": ["better"]})
 
     assert _pairing_gain(table(10.0, 40.0)).startswith("narrower than the one two independent samples would give "
                                                         "(unpaired): 25% of its width")
@@ -729,6 +729,12 @@ def test_the_report_says_how_much_pairing_narrowed_the_intervals():
     both = pd.concat([table(45.0, 100.0), table(100.0, 100.0), table(100.0, 100.0)], ignore_index=True)
     assert "100% of its width for `incremental_value`, the median over 3 designs against the reference, from 45% to 100%" \
         in _pairing_gain(both)
+    # against no program (value 0 on every run) the two intervals of value are alike by construction: profit tells
+    nothing = pd.DataFrame({"metric": ["incremental_value"], "verdict": ["reference"], "ci_low": [0.0], "ci_high": [0.0],
+                            "diff_ci_low": [float("nan")], "diff_ci_high": [float("nan")], "unpaired_ci_low": [float("nan")],
+                            "unpaired_ci_high": [float("nan")]})
+    mixed = pd.concat([nothing, table(50.0, 50.0), table(10.0, 40.0, "cumulative_profit")], ignore_index=True)
+    assert "25% of its width for `cumulative_profit`" in _pairing_gain(mixed), _pairing_gain(mixed)
 
 
 def test_a_difference_too_small_to_pin_down_is_said_so_not_given_millions_of_replicates():

@@ -227,7 +227,13 @@ def _pairing_gain(table) -> str:
     """How much narrower the paired intervals of incremental value are than the unpaired
     ones, in words: the report said "much narrower" where, on seeds whose outcomes did not
     move together, they were no narrower (a run's referrals cascade, so runs can diverge)."""
-    rows = table[(table["metric"] == VERDICT_METRIC) & table["diff_ci_high"].notna() & table["unpaired_ci_high"].notna()]
+    metric = VERDICT_METRIC
+    reference = table[(table["verdict"] == "reference") & (table["metric"] == metric)]
+    if len(reference) and float((reference["ci_high"] - reference["ci_low"]).iloc[0]) == 0:
+        # a reference without a program adds nothing on every run: its value has no spread to pair away, and the
+        # paired interval equals the unpaired one by construction (it read as outcomes that do not move together)
+        metric = "cumulative_profit"
+    rows = table[(table["metric"] == metric) & table["diff_ci_high"].notna() & table["unpaired_ci_high"].notna()]
     paired = (rows["diff_ci_high"] - rows["diff_ci_low"]).to_numpy(dtype=float)
     unpaired = (rows["unpaired_ci_high"] - rows["unpaired_ci_low"]).to_numpy(dtype=float)
     keep = unpaired > 0
@@ -240,10 +246,10 @@ def _pairing_gain(table) -> str:
               f"{ratios.max():.0%}" if len(ratios) > 1 and ratios.max() - ratios.min() >= 0.05 else "")
     if ratio <= 0.75:
         return (f"narrower than the one two independent samples would give (unpaired): {ratio:.0%} of its width for "
-                f"`{VERDICT_METRIC}` here{spread}.")
+                f"`{metric}` here{spread}.")
     size = "wider than" if ratio > 1.05 else "about as wide as"
     return (f"here {size} the one two independent samples would give (unpaired; {ratio:.0%} of its width for "
-            f"`{VERDICT_METRIC}`{spread}): on these seeds the designs' outcomes mostly do not move together, as a run's "
+            f"`{metric}`{spread}): on these seeds the designs' outcomes mostly do not move together, as a run's "
             f"referrals cascade and runs can part ways. More replicates narrow both.")
 
 
