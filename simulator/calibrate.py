@@ -121,14 +121,15 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
     """The pilot's daily counts in the chosen columns (default: those of DEFAULT_COLUMNS it
     has), indexed by day. ``pilot`` is a ``timeseries.csv`` of one replicate, or any table
     with those columns; without a ``day`` column, a ``date`` column places the rows (the
-    first date is day 0), else its rows are days 0, 1, ... (day 0 is the launch day, as in
-    timeseries.csv). Counts are whole numbers."""
+    first date is day 1, the first day of activity), else its rows are days 0, 1, ...
+    (day 0 is the launch state, as in timeseries.csv: no counts there). Counts are whole
+    numbers."""
     frame = pilot.copy()
     if "day" not in frame and frame.index.name == "day":  # already indexed by day (what this function returns)
         frame = frame.reset_index()
     first_date = None
     if "day" not in frame and "date" in frame:   # a pilot kept by date: the first date is day 0, a date left out refused
-        frame = frame.assign(day=_days_of_dates(frame["date"], source))
+        frame = frame.assign(day=_days_of_dates(frame["date"], source) + 1)   # the first date: the first day of activity
         first_date = str(pd.to_datetime(frame["date"]).min().date())
     if "replicate" in frame and frame["replicate"].nunique() > 1:
         raise ScenarioError(f"the pilot holds {frame['replicate'].nunique()} replicates; give the counts of one launch "
@@ -166,12 +167,19 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
                                 f"{where}: give the pilot's counts, not rates or averages", file=source, key=column)
     if len(frame) == 0:
         raise ScenarioError("the pilot has no rows; give one row per day", file=source)
+    first_day = frame["day"].iloc[0] if "day" in frame else 0
+    if first_day == 0 and (frame[columns].iloc[0].astype(float) > 0).any():
+        # day 0 is the launch state, with no events (timeseries.csv's first row): a pilot's counts there would be
+        # fitted against zeros, and every later day one day early
+        raise ScenarioError("day 0 is the launch state, on which the simulation has no events (the first row of "
+                            "timeseries.csv); the pilot's first day of activity is day 1: add a 'day' column from 1, or a "
+                            "'date' column (its first date is day 1)", file=source, key="day" if "day" in frame else None)
     counts = frame[columns].astype(float)
     first = int(frame["day"].iloc[0]) if "day" in frame else 0
     counts.index = pd.RangeIndex(first, first + len(counts))
     counts.index.name = "day"
     if first_date is not None:
-        counts.attrs["first_date"] = first_date   # day 0, for the report
+        counts.attrs["first_date"] = first_date   # day 1, for the report
     return counts
 
 

@@ -72,6 +72,7 @@ def poisson_pilot(scenarios, seeds, metrics, daily=False):
         table[:, COLUMN_INDEX["asks"]] = asks
         table[:, COLUMN_INDEX["shares"]] = shares
         table[:, COLUMN_INDEX["new_referred"]] = rng.binomial(shares, 0.5)
+        table[0] = 0.0   # day 0 is the launch state, with no events, as the engine's
         out.append({"daily": table})
     return out
 
@@ -97,6 +98,7 @@ def uninformative_pilot(scenarios, seeds, metrics, daily=False):
     for scenario, seed in zip(scenarios, seeds):
         table = np.zeros((scenario.days, len(COLUMN_INDEX)))
         table[:, COLUMN_INDEX["shares"]] = np.random.default_rng(seed).poisson(20, scenario.days)
+        table[0] = 0.0   # day 0: the launch state
         out.append({"daily": table})
     return out
 
@@ -110,7 +112,7 @@ def test_the_fit_uses_the_prior_its_parameters_define_log_uniform_for_a_log_rang
     # bounds 10**1 - 10**2 are about 3.5 sd either side; the share below 10 has sd 0.045.
     base = launch()
     parameters = parse_parameters(["program.incentive.referrer_reward=1:1000:log"], base, source="--fit")
-    pilot = pd.DataFrame({"shares": np.random.default_rng(4).poisson(20, 14)})
+    pilot = pd.DataFrame({"day": np.arange(1, 15), "shares": np.random.default_rng(4).poisson(20, 14)})
     fit = calibrate(base, pilot, parameters, columns=["shares"], seed=2, evaluate=uninformative_pilot,
                     settings=CalibrationSettings(population_size=120, generations=2, posterior_samples=400))
     row = fit.intervals.set_index("parameter").loc["program.incentive.referrer_reward"]
@@ -136,14 +138,14 @@ def test_pilot_mistakes_are_one_line_errors():
     with pytest.raises(ScenarioError, match="not a daily count"):
         pilot_counts(pd.DataFrame({"customers": [1, 2]}), ["customers"])
     with pytest.raises(ScenarioError, match=">= 0"):
-        pilot_counts(pd.DataFrame({"shares": [1, -2]}))
+        pilot_counts(pd.DataFrame({"shares": [0, -2]}))
     with pytest.raises(ScenarioError, match="consecutive"):
         pilot_counts(pd.DataFrame({"day": [0, 2], "shares": [1, 2]}))
-    assert list(pilot_counts(pd.DataFrame({c: [1, 2] for c in DEFAULT_COLUMNS})).columns) == list(DEFAULT_COLUMNS)
+    assert list(pilot_counts(pd.DataFrame({c: [0, 2] for c in DEFAULT_COLUMNS})).columns) == list(DEFAULT_COLUMNS)
     assert list(pilot_counts(pd.DataFrame({"day": [5, 3, 4], "shares": [3, 1, 2]})).index) == [3, 4, 5]   # rows by day
     base = launch()
     with pytest.raises(ScenarioError, match="choices cannot be fitted"):
-        calibrate(base, pd.DataFrame({"shares": [1, 2]}), parse_parameters(["program.timing.kind"], base))
+        calibrate(base, pd.DataFrame({"shares": [0, 2]}), parse_parameters(["program.timing.kind"], base))
 
 
 def _fake_calibration(posterior: pd.DataFrame, parameters):
@@ -215,18 +217,26 @@ def test_a_pilot_keeps_its_days_and_bad_days_are_one_line_errors():
 
 def test_a_pilot_kept_by_date_is_placed_by_its_dates_and_counts_are_whole_numbers():
     """Rows taken as days 0, 1, ... moved every day after a date left out one day early,
-    without a word: a date column now places the rows (the first date is day 0), and a
+    without a word: a date column now places the rows (the first date is day 1, the first
+    day of activity: day 0 is the launch state, with no events), and a
     date left out, given twice or not a date is a one-line error naming it. A rate or an
     average (2.5 shares a day) is refused: the fit compares whole-number counts."""
     dated = pd.DataFrame({"date": ["2026-03-03", "2026-03-01", "2026-03-02"], "shares": [3, 1, 2]})
     counts = pilot_counts(dated)
-    assert list(counts.index) == [0, 1, 2] and list(counts["shares"]) == [1.0, 2.0, 3.0]
+    assert list(counts.index) == [1, 2, 3] and list(counts["shares"]) == [1.0, 2.0, 3.0]
     from simulator.report.calibrate import pilot_note
 
-    assert counts.attrs["first_date"] == "2026-03-01"   # the report says which date is day 0
-    assert pilot_note(counts) == ("The pilot is kept by date: day 0 is 2026-03-01, its first date. A pilot of 3 days "
-                                  "says little: expect intervals close to the prior ranges.")
-    with pytest.raises(ScenarioError, match=r"got 1.5 on 2026-03-01 \(day 0\)"):
+    assert counts.attrs["first_date"] == "2026-03-01"   # the report says which date is day 1
+    assert pilot_note(counts) == ("The pilot is kept by date: day 1 is 2026-03-01, its first date (day 0 is the launch "
+                                  "state, with no events). A pilot of 3 days says little: expect intervals close to the "
+                                  "prior ranges.")
+    # counts on day 0, the launch state: fitted against zeros, every later day one day early
+    with pytest.raises(ScenarioError, match="day 0 is the launch state, on which the simulation has no events"):
+        pilot_counts(pd.DataFrame({"shares": [4, 2, 3]}))
+    with pytest.raises(ScenarioError, match="day: day 0 is the launch state"):
+        pilot_counts(pd.DataFrame({"day": [0, 1], "shares": [4, 2]}))
+    assert list(pilot_counts(pd.DataFrame({"shares": [0, 2, 3]})).index) == [0, 1, 2]   # a timeseries.csv's own first row
+    with pytest.raises(ScenarioError, match=r"got 1.5 on 2026-03-01 \(day 1\)"):
         pilot_counts(dated.assign(shares=[3, 1.5, 2]))
     for dates, message in ((["2026-03-01", "2026-03-02", "2026-03-04"], "date: no row for 2026-03-03; give one row per day"),
                            (["2026-03-01", "2026-03-01", "2026-03-02"], "date: 2026-03-01 is given twice"),
@@ -269,7 +279,7 @@ def test_the_horizon_cannot_be_fitted_and_log_priors_are_called_log_uniform():
 
     base = launch()
     with pytest.raises(ScenarioError, match="--fit: days: the horizon is not a behaviour to fit"):
-        check_fit(base, pilot_counts(pd.DataFrame({"shares": [1, 2]})), parse_parameters(["days=100:200"], base),
+        check_fit(base, pilot_counts(pd.DataFrame({"shares": [0, 2]})), parse_parameters(["days=100:200"], base),
                   source="--fit")
     log, plain, whole = parse_parameters(["word_of_mouth.spontaneous_rate=0.001:0.05:log", "program.base_share=0.1:0.5",
                                           "program.timing.delay_days=1:9"], base)

@@ -123,7 +123,8 @@ def pilot_note(pilot: pd.DataFrame) -> str:
     date, and that a pilot of a few days says little."""
     notes = []
     if pilot.attrs.get("first_date"):
-        notes.append(f"The pilot is kept by date: day 0 is {pilot.attrs['first_date']}, its first date.")
+        notes.append(f"The pilot is kept by date: day 1 is {pilot.attrs['first_date']}, its first date (day 0 is the "
+                     f"launch state, with no events).")
     if len(pilot) < SHORT_PILOT_DAYS:
         notes.append(f"A pilot of {len(pilot)} day{'s' if len(pilot) > 1 else ''} says little: expect intervals close "
                      f"to the prior ranges.")
