@@ -108,6 +108,7 @@ class Calibration:
     generations: pd.DataFrame    # generation, epsilon, particles, simulations
     pilot_first: int = 0         # the pilot's first day (its rows are days pilot_first .. pilot_days - 1)
     simulations: int = 0         # all the fit ran: pyabc's first-epsilon sample and a dropped generation included
+    first_sample: int = 0        # of which pyabc's sample from the prior that sets the first epsilon
 
     def values(self, draw: int) -> dict[str, Any]:
         row = self.posterior.iloc[draw]
@@ -280,10 +281,12 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     draws = systematic_resample(weights, settings.posterior_samples, rng)
     posterior = particles.iloc[draws].reset_index(drop=True)
     posterior.insert(0, "draw", np.arange(len(posterior)))
+    first_sample = int(populations.loc[populations["t"] < 0, "samples"].sum())
     generations = populations[populations["t"] >= 0].rename(columns={"t": "generation", "samples": "simulations"})
     return Calibration(seed, parameters, columns, days, particles.assign(weight=weights), posterior,
                        intervals_table(particles, weights, parameters, settings.level),
-                       generations[["generation", "epsilon", "particles", "simulations"]].reset_index(drop=True), first, ran[0])
+                       generations[["generation", "epsilon", "particles", "simulations"]].reset_index(drop=True), first, ran[0],
+                       first_sample)
 
 
 def simulation_budget(settings: CalibrationSettings) -> float:

@@ -72,6 +72,12 @@ class _Advance:
         if self.bar is not None:
             self.bar.advance(self.task, count)
 
+    def done(self) -> None:
+        """The work ended before the total (an upper bound) was reached: the bar ends at
+        what was done, not part-way ('283/1530' read as a fit cut short)."""
+        if self.bar is not None:
+            self.bar.update(self.task, total=next(t.completed for t in self.bar.tasks if t.id == self.task))
+
 
 def _origin(flag_values, settings_file: Optional[Path], key: str, flag: str) -> str:
     """Where a value came from, for its error line: the flag when given, else the
@@ -463,6 +469,7 @@ def calibrate(
             fitting.to(bar, bar.add_task("simulations", total=budget if math.isfinite(budget) else None, rate=""))
             calibration = run_calibrate(base, counts, parameters, columns=list(counts.columns), settings=study,
                                         seed=study_seed, folder=staged.path, evaluate=fit_evaluate)
+            fitting.done()
             runs = draw_count * (1 + len(others) + (1 if others else 0))
             forecasting.to(bar, bar.add_task("forecast", total=runs, rate=""))
             daily, outcomes = forecast(base, calibration, metrics=metrics, draws=draw_count, level=study.level, evaluate=evaluate)

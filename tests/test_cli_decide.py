@@ -289,8 +289,15 @@ def test_a_calibration_budget_from_a_settings_file_is_used_and_recorded(tmp_path
     recorded = json.loads((tmp_path / "a" / "manifest.json").read_text())["calibrate"]["settings"]
     assert (recorded["min_acceptance_rate"], recorded["max_simulations"], recorded["bin_days"]) == (0.5, 30, 7)
     report = (tmp_path / "a" / "report.md").read_text()
-    ran = int(report.split(" simulations; final epsilon")[0].rsplit(" ", 1)[1].replace(",", ""))
-    assert 6 < ran <= 6 + 30 + 12 and "summed over 7-day bins" in report
+    import re
+
+    # where the simulations went: pyabc's first sample (6), the generations kept (generations.csv), a dropped one
+    found = re.search(r"([\d,]+) simulations \((\d+) from the prior to set the first epsilon, ([\d,]+) in the generations "
+                      r"kept(?:, ([\d,]+) in a generation stopped at `min_acceptance_rate` and dropped)?\)", report)
+    assert found, report
+    total, first, kept, dropped = (int((g or "0").replace(",", "")) for g in found.groups())
+    assert first == 6 and kept == int(pd.read_csv(tmp_path / "a" / "generations.csv")["simulations"].sum())
+    assert total == first + kept + dropped <= 6 + 30 + 12 and "summed over 7-day bins" in report
     settings.write_text("parts: 3\n")
     ok(*calibrate_args(tmp_path / "b", pilot, "--settings", str(settings)))
     assert "summed over 3 equal parts of the pilot" in (tmp_path / "b" / "report.md").read_text()

@@ -118,6 +118,20 @@ def prior_share(parameter, low: float, high: float) -> float:
 SHORT_PILOT_DAYS = 7
 
 
+def _simulations_text(calibration: Calibration) -> str:
+    """How many simulations the fit ran and where they went: pyabc's first sample, the
+    generations kept, and a generation stopped at the acceptance limit and dropped (324
+    simulations beside a generations.csv summing to 144 read as a miscount)."""
+    kept = int(calibration.generations["simulations"].sum()) if len(calibration.generations) else 0
+    total = calibration.simulations or kept
+    dropped = total - kept - calibration.first_sample
+    if total <= kept:
+        return f"{total:,} simulations"
+    return (f"{total:,} simulations ({calibration.first_sample:,} from the prior to set the first epsilon, {kept:,} in the "
+            f"generations kept" + (f", {dropped:,} in a generation stopped at `min_acceptance_rate` and dropped"
+                                   if dropped > 0 else "") + ")")
+
+
 def pilot_note(pilot: pd.DataFrame) -> str:
     """What the report says of the pilot itself: the date of day 0 for a pilot kept by
     date, and that a pilot of a few days says little."""
@@ -144,7 +158,7 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         f"{calibration.pilot_days - calibration.pilot_first} days (days {calibration.pilot_first}–{calibration.pilot_days - 1}) "
         f"of {', '.join(calibration.columns)} ({bins}, square-rooted). "
         f"{len(generations)} generations of {settings.population_size} particles, "
-        f"{calibration.simulations or (int(generations['simulations'].sum()) if len(generations) else 0)} simulations; final epsilon "
+        f"{_simulations_text(calibration)}; final epsilon "
         f"{fmt(float(generations['epsilon'].iloc[-1])) if len(generations) else '–'}. Study seed {calibration.seed}."
         + (f" {note}" if note else ""),
         "",
