@@ -334,13 +334,16 @@ def sensitivity(
         hinges, sways = decision_drivers(result.flips)
         out.print(f"  the decision hinges on: {', '.join(hinges) or 'none of the assumptions (in no part of any range is another design ahead of the leader by more than the noise)'}",
                   markup=False)
+        luck = float(result.flips["noise_share"].iloc[0]) if len(result.flips) else float("nan")
         if sways:
-            out.print(f"  the size of the lead moves with: {', '.join(sways)}", markup=False)
+            # one run a point: the luck is not measured, and every index counts it (report.md says so too)
+            out.print(f"  the size of the lead moves with: {', '.join(sways)}"
+                      + ("" if luck == luck else " (one run a point: the runs' luck is in these indices; --replicates 2 or "
+                                                 "more tells them apart)"), markup=False)
         unclear = lost_in_luck(result.flips)
         if unclear:
             out.print(f"  not told from the runs' luck at this size: {', '.join(unclear)} (raise --replicates or --samples)",
                       markup=False)
-        luck = float(result.flips["noise_share"].iloc[0]) if len(result.flips) else float("nan")
         if luck == luck:   # measured: with two seeds a point or more
             out.print(f"  up to {luck:.0%} of the lead's variance over the points may be the runs' luck", markup=False)
         for found in tornado_disagreements(result, decision_metric)[:1]:
