@@ -207,7 +207,7 @@ def test_a_settings_file_alone_gives_the_flags_result(tmp_path):
 
 def test_sensitivity_writes_indices_tornado_and_the_decision(tmp_path):
     folder = tmp_path / "sens"
-    ok("sensitivity", DEFAULT, SINGLE, *TINY, "--uncertain", "program.base_share=0.05:0.4",
+    result = ok("sensitivity", DEFAULT, SINGLE, *TINY, "--uncertain", "program.base_share=0.05:0.4",
        "--uncertain", "economics.acquisition_cost_organic=0:20", "--metric", "customers_final", "--metric", "cumulative_profit",
        "--samples", "4", "--trajectories", "2", "--seed", "2", "--out", folder, "--executor", "serial")
     for name in ("morris.csv", "sobol.csv", "tornado.csv", "points.csv", "decision.csv", "flips.csv", "conditional.csv",
@@ -223,6 +223,11 @@ def test_sensitivity_writes_indices_tornado_and_the_decision(tmp_path):
     assert len(points) == 2 * 4 * (2 + 2)     # designs x samples x (D + 2)
     report = (folder / "report.md").read_text()
     assert "## The decision" in report and "hinge" in report
+    # one run a point: the luck is not measured, and both the report and the console say what that means
+    assert "Each point is one run: every index above also counts that run's luck" in report
+    console = " ".join(result.stdout.split())
+    assert "lead moves with" not in console or "one run a point: the runs' luck is in these indices" in console
+    assert pd.read_csv(folder / "flips.csv")["noise_share"].isna().all()
 
 
 def test_sensitivity_mistakes_are_one_line_errors(tmp_path):
