@@ -77,6 +77,7 @@ class Comparison:
     precision: float             # relative half-width the replicate counts aim at
     paired: bool = True          # False: designs ran on their own seeds, Welch intervals decide
     seeds_derived: bool = False  # unpaired: designs that would have shared a seed each got one derived from it
+    seed: int | None = None      # the seed the comparison was run from: --seed, else the first design's
 
     @property
     def reference(self) -> str:
@@ -386,7 +387,7 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     results = run_designs(designs, baseline=baseline, progress=progress, workers=workers, executor=executor,
                           scheduler=scheduler)
     return Comparison(results, results[0].seeds, comparison_table(results, precision, paired=not unpaired), precision,
-                      paired=not unpaired, seeds_derived=derived)
+                      paired=not unpaired, seeds_derived=derived, seed=int(first.seed))
 
 
 # --------------------------------------------------------------------------- the decision

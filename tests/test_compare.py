@@ -215,6 +215,7 @@ def test_compare_refuses_designs_that_cannot_be_paired(tmp_path):
     assert seeds["ten"] == replicate_seeds(stream_seed(7, "unpaired design", 0), 2)
     assert seeds["thirty"] == replicate_seeds(stream_seed(7, "unpaired design", 1), 2)
     assert "each got one derived from it" in (tmp_path / "seeded" / "report.md").read_text()
+    assert json.loads((tmp_path / "seeded" / "manifest.json").read_text())["compare"]["seed"] == 7   # the seed typed
     # files giving the same seed, and no --seed: they ran on the same seeds while the report said their own
     same = write_design(tmp_path / "same.yaml", 30, "same", seed=5)
     result = runner.invoke(app, ["compare", str(a), str(same), "--unpaired", "--replicates", "2", "--out",
