@@ -123,7 +123,7 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     sobol_runs = outcomes_by_seed(design_list, parameters, units, metrics, seeds, evaluate)
     with np.errstate(all="ignore"):
         sobol_y = np.nanmean(sobol_runs, axis=2)
-    sobol = sobol_table(sobol_problem, sobol_y, names, metrics, parameters, kept, seed)
+    sobol = sobol_table(sobol_problem, sobol_y, names, metrics, parameters, kept, seed, runs=sobol_runs)
     points = points_table(units, sobol_y, names, metrics, parameters)
     # a tornado bar is one assumption at one end: cheap, so averaged over as many replicates
     # as the scenario asks for (one run per bar read a single seed's luck as the assumption)
@@ -251,10 +251,14 @@ def sobol_indices(problem: dict, y: np.ndarray, seed: int) -> dict[str, np.ndarr
     return sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed % 2**32)
 
 
-def sobol_table(problem, y, names, metrics, parameters, kept, seed) -> pd.DataFrame:
+def sobol_table(problem, y, names, metrics, parameters, kept, seed, runs=None) -> pd.DataFrame:
+    """sobol.csv: each design's and metric's indices, with ``noise_share``, how much of the
+    metric's variance over the points may be the runs' luck (``runs``: [design, point,
+    seed, metric]; NaN with one seed a point)."""
     rows = []
     for d, design in enumerate(names):
         for m, metric in enumerate(metrics):
+            luck = noise_share(runs[d, :, :, m]) if runs is not None else math.nan
             result = sobol_indices(problem, y[d, :, m], stream_seed(seed, "bootstrap", 1))
             by_key = {key: i for i, key in enumerate(problem["names"])}
             for p in parameters:
@@ -262,7 +266,7 @@ def sobol_table(problem, y, names, metrics, parameters, kept, seed) -> pd.DataFr
                 rows.append({"design": design, "metric": metric, "parameter": p.key,
                              "S1": result["S1"][i] if i is not None else 0.0, "S1_conf": result["S1_conf"][i] if i is not None else 0.0,
                              "ST": result["ST"][i] if i is not None else 0.0, "ST_conf": result["ST_conf"][i] if i is not None else 0.0,
-                             "screened": i is None})
+                             "screened": i is None, "noise_share": luck})
     frame = pd.DataFrame(rows)
     frame["rank"] = frame.groupby(["design", "metric"])["ST"].rank(ascending=False, method="min").astype(int)
     return frame
@@ -308,18 +312,21 @@ def lost_in_luck(flips: pd.DataFrame) -> list[str]:
 
 
 def _told_from_luck(flips: pd.DataFrame) -> pd.Series:
-    """Whether an assumption's share of the lead's variance is more than the runs' luck:
-    its total index, less its bootstrap half-width, above ``noise_share``, or its
-    first-order index above 0 beyond its half-width (luck that differs from run to run
-    inflates a total index, whose estimator differences pairs of runs, but not a
-    first-order one, whose products of runs average it out). Always, when the luck was
-    not measured (one run per point)."""
+    """:func:`told_from_luck` of each assumption's indices of the lead."""
     if "noise_share" not in flips:
         return pd.Series(True, index=flips.index)
-    luck = flips["noise_share"]
-    total = flips["ST_advantage"] - flips.get("ST_advantage_conf", 0.0) > luck
-    first = flips.get("S1_advantage", 0.0) - flips.get("S1_advantage_conf", 0.0) > 0
-    return luck.isna() | total | first
+    return told_from_luck(flips["ST_advantage"], flips.get("ST_advantage_conf", 0.0), flips.get("S1_advantage", 0.0),
+                          flips.get("S1_advantage_conf", 0.0), flips["noise_share"])
+
+
+def told_from_luck(st, st_conf, s1, s1_conf, luck):
+    """Whether an assumption's share of a variance is more than the runs' luck: its total
+    index, less its bootstrap half-width, above the share that may be luck
+    (``noise_share``), or its first-order index above 0 beyond its half-width (luck that
+    differs from run to run inflates a total index, whose estimator differences pairs of
+    runs, but not a first-order one, whose products of runs average it out). Always,
+    when the luck was not measured (one run per point, NaN)."""
+    return pd.isna(luck) | (st - st_conf > luck) | (s1 - s1_conf > 0)
 
 
 #: A tornado lead smaller than this share of the leader's value is not called a disagreement.
@@ -490,4 +497,4 @@ def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: lis
     return table.sort_values(["design", "metric", "swing"], ascending=[True, True, False], kind="stable", ignore_index=True)
 
 
-__all__ = ["SensitivitySettings", "SensitivityResult", "sensitivity", "lost_in_luck", "check_settings", "planned_runs", "tornado_table", "tornado_replicates", "decision_table", "best_shares", "tornado_disagreements"]
+__all__ = ["SensitivitySettings", "SensitivityResult", "sensitivity", "lost_in_luck", "told_from_luck", "check_settings", "planned_runs", "tornado_table", "tornado_replicates", "decision_table", "best_shares", "tornado_disagreements"]

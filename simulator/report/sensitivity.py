@@ -15,6 +15,7 @@ from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..parameters import applies
 from ..sensitivity import (IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, explains, lost_in_luck,
+                           told_from_luck,
                            tornado_disagreements)
 from .figure import plt, save
 from .text import figure_links, fmt, fmt_short
@@ -308,11 +309,20 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
         for metric in metrics:
             sobol = result.sobol[(result.sobol["design"] == design) & (result.sobol["metric"] == metric)].sort_values("ST", ascending=False)
             morris = result.morris[(result.morris["design"] == design) & (result.morris["metric"] == metric)].set_index("parameter")
-            moving = [r["parameter"] for r in sobol.to_dict("records") if r["ST"] >= MATTERS]
+            records = sobol.to_dict("records")
+            luck = float(sobol["noise_share"].iloc[0]) if "noise_share" in sobol and len(sobol) else math.nan
+            # an index no larger than the share of the variance that may be the runs' luck says nothing either way
+            told = {r["parameter"]: bool(told_from_luck(r["ST"], r["ST_conf"], r["S1"], r["S1_conf"], luck)) for r in records}
+            moving = [r["parameter"] for r in records if r["ST"] >= MATTERS and told[r["parameter"]]]
+            lost = [r["parameter"] for r in records if r["ST"] >= MATTERS and not told[r["parameter"]]]
+            still = [p for p in sobol["parameter"] if p not in moving and p not in lost]
             lines += [f"### {metric} of {design}", "",
-                      ("Moved by " + ", ".join(f"`{p}`" for p in moving) + "; " if moving else "Moved by none of the assumptions; ")
-                      + (("not by " + ", ".join(f"`{p}`" for p in sobol["parameter"] if p not in moving) + ".")
-                         if len(moving) < len(sobol) else "every assumption matters."), "",
+                      ("Moved by " + ", ".join(f"`{p}`" for p in moving) if moving else "Moved by none of the assumptions")
+                      + ("; not told from the runs' luck at this size: " + ", ".join(f"`{p}`" for p in lost) if lost else "")
+                      + (("; not by " + ", ".join(f"`{p}`" for p in still) + ".") if still else
+                         ("; every assumption matters." if not lost else "."))
+                      + (f" Up to {luck:.0%} of its variance over the points may be the runs' luck." if math.isfinite(luck)
+                         else ""), "",
                       "| assumption | S1 | ST | Morris mu* | Morris sigma |", "|---|---|---|---|---|"]
             for row in sobol.to_dict("records"):
                 screened = " (held at its midpoint)" if row["screened"] else ""
