@@ -450,8 +450,8 @@ class Search:
             confirmation = self.confirm(study, number)
             confirmations.append(confirmation)
             means = confirmation.set_index("metric")["mean_all_runs"]
-            keeps = all(c.excess(means[c.metric]) <= 0 for c in self.constraints)
             missed = breach(means, self.constraints)
+            keeps = missed == 0   # every constraint kept (an undefined constrained metric misses by infinity)
             # on a front, the confirmed member best on the first objective on fresh seeds: the search's
             # few replicates named a member that its fresh seeds put below another already re-run
             fresh = first.sign * means[first.metric] if math.isfinite(means[first.metric]) else -math.inf
