@@ -466,12 +466,17 @@ def posterior_rows(total: int, draws: int) -> np.ndarray:
     return (np.arange(draws, dtype=np.int64) * total) // draws
 
 
+def forecast_seeds(calibration: Calibration, draws: int, seed: int | None = None) -> list[int]:
+    """The run seed of each of a forecast's ``draws`` posterior draws (every design
+    compared under the posterior runs draw j on the same one)."""
+    count = len(posterior_rows(len(calibration.posterior), draws))
+    return replicate_seeds(stream_seed(calibration.seed if seed is None else seed, "forecast"), count)
+
+
 def _posterior_runs(design: Scenario, calibration: Calibration, draws: int, seed: int | None) -> tuple[list[Scenario], list[int]]:
     rows = posterior_rows(len(calibration.posterior), draws)
-    seed = calibration.seed if seed is None else seed
-    seeds = replicate_seeds(stream_seed(seed, "forecast"), len(rows))
     scenarios = [apply_values(design, calibration.values(int(j)), parameters=calibration.parameters, source="--fit") for j in rows]
-    return scenarios, seeds
+    return scenarios, forecast_seeds(calibration, draws, seed)
 
 
 def _spread(metric: str, values: np.ndarray, level: float) -> dict[str, float]:

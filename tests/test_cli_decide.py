@@ -284,6 +284,24 @@ def test_calibrate_writes_posterior_forecast_and_designs_and_repeats_itself(tmp_
         assert (folder / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
+def test_a_calibration_manifest_lists_the_seeds_its_forecast_ran_on(tmp_path, pilot):
+    """Posterior draw j runs on manifest seeds.forecast[j]: rerunning the draws the
+    forecast used (spread evenly over the posterior) on those seeds gives outcomes.csv's
+    mean of the final customers."""
+    from simulator.calibrate import posterior_rows
+
+    ok(*calibrate_args(tmp_path / "a", pilot))
+    folder = tmp_path / "a"
+    seeds = json.loads((folder / "manifest.json").read_text())["seeds"]["forecast"]
+    posterior = pd.read_csv(folder / "posterior.csv")
+    rows = posterior_rows(len(posterior), 3)
+    assert len(seeds) == len(rows) == 3 and len(set(seeds)) == 3
+    finals = [run_replicate(load_scenario(DEFAULT, [*TINY[1::2], f"program.base_share={float(posterior.loc[j, 'program.base_share'])!r}"]),
+                            0, seed).metrics["customers_final"] for j, seed in zip(rows, seeds)]
+    outcomes = pd.read_csv(folder / "outcomes.csv").set_index("metric")
+    assert outcomes.loc["customers_final", "mean"] == pytest.approx(sum(finals) / 3, rel=1e-8)   # the CSV keeps 10 significant figures
+
+
 def test_a_calibration_budget_from_a_settings_file_is_used_and_recorded(tmp_path, pilot):
     """The fit's stops have no flag: a settings file gives them, and the manifest records
     them; the fit ran no more simulations than they allow (6 particles: a first-epsilon

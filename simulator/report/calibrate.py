@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..calibrate import Calibration, CalibrationSettings
+from ..calibrate import Calibration, CalibrationSettings, forecast_seeds
 from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from .figure import plt, save
@@ -37,12 +37,12 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
     atomic_write_text(folder / "report.md", calibration_markdown(calibration, base, outcomes, designs, settings, draws,
                                                                 data_file, figures, pilot_note(pilot)))
     atomic_write_json(folder / "manifest.json", manifest(
-        scenarios=[base], seeds={}, started=started, ended=dt.datetime.now(), command=command, extra={"calibrate": {
+        scenarios=[base], seeds={"forecast": forecast_seeds(calibration, draws)}, started=started, ended=dt.datetime.now(), command=command, extra={"calibrate": {
             "seed": calibration.seed, "data": data_file, "columns": calibration.columns, "pilot_days": calibration.pilot_days,
             "pilot_first_date": pilot.attrs.get("first_date"),
             "fit": [p.describe() for p in calibration.parameters], "settings": vars(settings), "forecast_draws": draws,
-            "seeds": "each particle's run seed comes from the ABC stream of the study seed; forecasts use "
-                     "rng.stream_seed(seed, 'forecast') replicate seeds", **(extra or {})}}))
+            "seeds": "each particle's run seed comes from the ABC stream of the study seed; posterior draw j of "
+                     "the forecast and of each design runs on seeds.forecast[j]", **(extra or {})}}))
     return folder
 
 
