@@ -261,7 +261,7 @@ def calibrate_args(out, pilot, *extra):
 
 
 def test_calibrate_writes_posterior_forecast_and_designs_and_repeats_itself(tmp_path, pilot):
-    ok(*calibrate_args(tmp_path / "a", pilot))
+    console = ok(*calibrate_args(tmp_path / "a", pilot)).stdout
     folder = tmp_path / "a"
     for name in ("posterior.csv", "particles.csv", "intervals.csv", "generations.csv", "posterior.png", "forecast.csv",
                  "forecast.png", "outcomes.csv", "designs.csv", "report.md", "manifest.json", "calibration.db"):
@@ -277,6 +277,11 @@ def test_calibrate_writes_posterior_forecast_and_designs_and_repeats_itself(tmp_
     # design that buys customers at a loss); the forecast keeps its own outcomes
     assert list(dict.fromkeys(designs["metric"])) == ["incremental_value", "customers_final", "cumulative_profit"]
     assert "incremental_value" not in set(pd.read_csv(folder / "outcomes.csv")["metric"])
+    # the console gives each design's mean, as the report ranks them (it gave medians, which can order them otherwise)
+    from simulator.report import fmt
+
+    for row in designs[designs["metric"] == "incremental_value"].to_dict("records"):
+        assert f"{row['design']:<36} mean {fmt(row['mean'])}  " in console, row['design']
     # three draws: "probability best" moves in steps of a third, and the report says it is rough
     assert "moves in steps of 1/3 or less, so with so few draws it is a rough figure" in (folder / "report.md").read_text()
     ok(*calibrate_args(tmp_path / "b", pilot))

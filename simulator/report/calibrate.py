@@ -46,6 +46,13 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
     return folder
 
 
+def against_the_best(row: dict) -> str:
+    """A designs.csv row's draw-by-draw difference from the design with the best mean."""
+    if row["design"] == row["vs_best"]:
+        return "the best"
+    return f"{fmt(row['vs_best_mean'])} [{fmt(row['vs_best_low'])}, {fmt(row['vs_best_high'])}]"
+
+
 def prior_text(p) -> str:
     """The prior a fitted parameter's range defines (Parameter.from_unit): uniform, log-uniform
     for LO:HI:log, an equal share per whole number for an integer key."""
@@ -191,10 +198,8 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
                   f"| design | metric | mean | {level} interval | against the best by mean (draw by draw, {level}) | "
                   f"probability best |", "|---|---|---|---|---|---|"]
         for row in designs.to_dict("records"):
-            against = ("the best" if row["design"] == row["vs_best"] else
-                       f"{fmt(row['vs_best_mean'])} [{fmt(row['vs_best_low'])}, {fmt(row['vs_best_high'])}]")
             lines.append(f"| {row['design']} | {row['metric']} | {fmt(row['mean'])} | {fmt(row['low'])} – {fmt(row['high'])} | "
-                         f"{against} | {row['probability_best']:.0%} |")
+                         f"{against_the_best(row)} | {row['probability_best']:.0%} |")
         lines += ["", f"Probability best: the share of the {draws} posterior draws on which the design is best (a draw "
                       f"where designs tie counts for each in part); it moves in steps of 1/{draws} or less"
                       + (f", so with so few draws it is a rough figure, as are the intervals, quantiles of {draws} values "
