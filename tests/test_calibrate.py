@@ -249,6 +249,33 @@ def test_a_pilot_kept_by_date_is_placed_by_its_dates_and_counts_are_whole_number
         pilot_counts(pd.DataFrame({"shares": [0.5, 2]}))
 
 
+def test_a_forecast_of_a_pilot_kept_by_date_shows_the_dates_day_1_being_the_first():
+    """forecast.png's panels put calendar dates along their top: day 1 is the pilot's
+    first date, so day 0 on the bottom axis is the day before it."""
+    import matplotlib.dates as mdates
+
+    from simulator.report.calibrate import _date_axis
+    from simulator.report.figure import plt
+
+    fig, ax = plt.subplots()
+    ax.set_xlim(0, 60)
+    _date_axis(ax, "2026-03-01")
+    top = ax.child_axes[0]
+    fig.canvas.draw()
+    low, high = top.get_xlim()
+    assert mdates.num2date(low).date().isoformat() == "2026-02-28"
+    assert mdates.num2date(high).date().isoformat() == "2026-04-29"     # 60 days after day 0
+    assert any(label.get_text() for label in top.get_xticklabels())
+    plt.close(fig)
+    # a daily flow is drawn as its running total when the pilot counts from the launch: day 0, or day 1 when kept
+    # by date (day 0 has no events); from day 100 on the pilot's own total is unknown, and the daily flow is drawn
+    from simulator.report.calibrate import forecast_panels
+
+    columns = ["customers", "new_referred", "cumulative_profit", "cumulative_new_referred"]
+    for first, flow in ((0, "cumulative_new_referred"), (1, "cumulative_new_referred"), (100, "new_referred")):
+        assert forecast_panels(columns, first) == ["customers", flow, "cumulative_profit"], first
+
+
 def test_the_fit_simulates_the_pilots_own_days():
     """The summary statistics compare the simulation's days 100-142 with the pilot's, not
     days 0-42: a pilot that is zero before day 100 and large after is matched only by

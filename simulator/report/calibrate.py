@@ -91,10 +91,7 @@ def posterior_plot(calibration: Calibration, path: Path) -> Path:
 def forecast_plot(daily: pd.DataFrame, pilot: pd.DataFrame, calibration: Calibration, path: Path) -> Path:
     """The launch forecast: median and interval per day for each forecast column, the
     pilot's own days marked."""
-    present = set(daily["column"])
-    # a daily flow (0-2 referred a day) is drawn as its running total, where the pilot's own total is known: from day 0
-    shown = [f"cumulative_{c}" if f"cumulative_{c}" in present and calibration.pilot_first == 0 else c
-             for c in dict.fromkeys(daily["column"]) if not c.startswith("cumulative_") or c == "cumulative_profit"]
+    shown = forecast_panels(list(dict.fromkeys(daily["column"])), calibration.pilot_first)
     fig, axes = plt.subplots(1, len(shown), figsize=(4.8 * len(shown), 3.6), squeeze=False)
     for ax, column in zip(axes[0], shown):
         rows = daily[daily["column"] == column]
@@ -106,10 +103,35 @@ def forecast_plot(daily: pd.DataFrame, pilot: pd.DataFrame, calibration: Calibra
             ax.plot(pilot.index, values, ".", color="black", markersize=3, label="pilot")
         ax.axvspan(calibration.pilot_first, calibration.pilot_days - 1, color="gray", alpha=0.1)
         ax.set(xlabel="day", title=column)
+        if pilot.attrs.get("first_date"):
+            _date_axis(ax, pilot.attrs["first_date"])
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.suptitle("Launch forecast from the posterior (shaded: the pilot's days)")
     return save(fig, path)
+
+
+def forecast_panels(columns: list[str], pilot_first: int) -> list[str]:
+    """The forecast columns forecast.png draws, one panel each. A daily flow (0-2 referred
+    a day) is drawn as its running total where the pilot's own total is known: from the
+    launch (day 0 has no events, so a pilot kept by date, from day 1, counts them all)."""
+    present = set(columns)
+    return [f"cumulative_{c}" if f"cumulative_{c}" in present and pilot_first <= 1 else c
+            for c in columns if not c.startswith("cumulative_") or c == "cumulative_profit"]
+
+
+def _date_axis(ax, first_date: str) -> None:
+    """Calendar dates along the top of a forecast panel, for a pilot kept by date: its
+    first date is day 1."""
+    import matplotlib.dates as mdates
+
+    day_zero = mdates.date2num(pd.Timestamp(first_date)) - 1
+    top = ax.secondary_xaxis("top", functions=(lambda day: day + day_zero, lambda date: date - day_zero))
+    locator = mdates.AutoDateLocator(maxticks=5)
+    top.xaxis.set_major_locator(locator)
+    top.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    top.tick_params(labelsize=7)
+    top.set_xlabel(f"date (day 1 = {first_date})", fontsize=7)
 
 
 def prior_share(parameter, low: float, high: float) -> float:
