@@ -350,6 +350,38 @@ def test_the_sobol_plot_keeps_every_label_inside_the_figure(monkeypatch, tmp_pat
     assert all(ax.get_xlabel() == "share of the variance" for ax in fig.axes)
 
 
+def test_the_sobol_plot_marks_the_share_of_each_panel_that_may_be_luck(monkeypatch, tmp_path):
+    """With 2 seeds a point an index must clear the runs' luck (noise_share) to be told
+    from it; each panel draws that share as a line at sobol.csv's (or flips.csv's) value,
+    and with one seed a point, where it is unknown, none."""
+    import numpy as np
+
+    import simulator.report.sensitivity as report
+
+    drawn = []
+    monkeypatch.setattr(report, "save", lambda fig, path, **kw: drawn.append(fig) or path)
+
+    def noisy(scenarios, seeds, metrics, daily=False):
+        return [{"incremental_value": s.program.base_share + np.random.default_rng(seed + int(1e6 * s.program.base_share))
+                 .normal(0, 0.3)} for s, seed in zip(scenarios, seeds)]
+
+    purchase = tiny().model_copy(update={"name": "purchase"})
+    other = purchase.model_copy(update={"name": "other"})
+    uncertain = parse_parameters(["program.base_share=0:1", "program.link_use=0:1"], purchase)
+    for replicates in (2, 1):
+        result = sensitivity(purchase, uncertain, designs=[purchase, other], seed=3, evaluate=noisy,
+                             settings=SensitivitySettings(samples=4, trajectories=2, replicates=replicates))
+        report.sobol_plot(result, "incremental_value", tmp_path / "sobol.png")
+        expected = [*(result.sobol.loc[(result.sobol["design"] == d) & (result.sobol["metric"] == "incremental_value"),
+                                       "noise_share"].iloc[0] for d in result.designs), result.flips["noise_share"].iloc[0]]
+        for ax, luck in zip(drawn[-1].axes, expected):
+            lines = [line for line in ax.get_lines() if line.get_label().startswith("the runs' luck")]
+            if replicates == 1:
+                assert np.isnan(luck) and not lines
+            else:
+                assert 0 < luck <= 1 and len(lines) == 1 and lines[0].get_xdata()[0] == pytest.approx(luck)
+
+
 def test_a_tornado_bar_whose_centre_lies_outside_both_ends_is_flagged():
     """At the base 23,020, at the ends 34,169 and 32,945: the bar (swing 1,224) looked
     short, 'hardly matters', where the noise or a turning effect is ten times as large.

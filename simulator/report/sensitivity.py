@@ -110,7 +110,10 @@ def _tornado_runs(result: SensitivityResult) -> int:
 
 def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
     """First-order and total Sobol indices of ``metric`` with their 95% bootstrap bars;
-    with two or more designs, also those of the leader's advantage over the runner-up."""
+    with two or more designs, also those of the leader's advantage over the runner-up. A
+    dashed line marks the share of each panel's variance that may be the runs' own luck
+    (``noise_share``, with 2 seeds a point or more): a total index whose bar stays left of
+    it is not told from luck."""
     panels = [(design, result.sobol[(result.sobol["design"] == design) & (result.sobol["metric"] == metric)])
               for design in result.designs]
     if result.flips is not None:
@@ -131,6 +134,12 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         if top > 1.0:  # an index cannot exceed 1: one estimated (or its interval reaching) above it says the sample is too small
             ax.axvline(1.0, color="black", linestyle=":", linewidth=1)
             imprecise = True
+        luck = float(rows["noise_share"].iloc[0]) if "noise_share" in rows and len(rows) else math.nan
+        if math.isfinite(luck):   # a total index must clear it, less its half-width, to be told from the runs' luck
+            ax.axvline(luck, color="tab:blue", linestyle="--", linewidth=1, label="the runs' luck")
+            ax.annotate(f"luck {luck:.0%}", (luck, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
+                        textcoords="offset points", ha="left", va="top", fontsize=7, color="tab:blue",
+                        bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
         ax.grid(alpha=0.3, axis="x")
         if len(rows) and not (rows[["S1", "ST"]].abs() > 0).any(axis=None):
             _unmoved(ax, f"{metric} does not vary here:\nno variance to share out")
