@@ -273,7 +273,19 @@ def test_the_report_opens_with_the_design_that_adds_the_most_value(tmp_path):
     assert "or the metric is undefined in" in (out / "report.md").read_text()
     # a day that happened in some replicates only says in how many its mean is taken (the budget: none)
     rows = [line for line in (out / "report.md").read_text().splitlines() if "| budget_exhausted_day |" in line]
-    assert len(rows) == 2 and all("(0 of 5 runs)" in line for line in rows), rows
+    assert len(rows) == 3 and all("(0 of 5 runs)" in line for line in rows), rows
+    # the reference's own means are in the differences table too: each difference is read from them
+    from simulator.report import fmt
+
+    own = [line for line in (out / "report.md").read_text().split("## Differences")[1].splitlines()
+           if line.startswith("| none | ") and "| reference |" in line]
+    assert len(own) == table.loc["none"].shape[0]
+    value = next(line for line in own if "incremental_value" in line or "value" in line.split("|")[2])
+    assert f"| {fmt(values['none'].mean())} |" in value
+    body = [line.split(" | ")[:2] for line in (out / "report.md").read_text().split("## Differences")[1].splitlines()
+            if line.startswith("| ") and " | " in line][1:]   # past the header
+    assert [design for design, _ in body[:3]] == ["| none", "| ten", "| forty"], body[:6]   # metric by metric, the reference first
+    assert len({metric for _, metric in body[:3]}) == 1
 
 
 def test_incremental_value_is_program_minus_its_twin_on_the_same_seed():

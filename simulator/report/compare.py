@@ -461,12 +461,18 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     runs = {d.scenario.name: len(d.runs) for d in comparison.designs}
-    for row in table[table["verdict"] != "reference"].to_dict("records"):
-        need = "/".join("–" if not math.isfinite(row[k]) else f"{int(row[k]):,}"
-                        for k in ("replicates_needed_paired", "replicates_needed_unpaired"))
+    order = {metric: i for i, metric in enumerate(dict.fromkeys(table["metric"]))}
+    # metric by metric, the reference's own mean first: each difference below it is from it
+    for row in sorted(table.to_dict("records"), key=lambda row: (order[row["metric"]], row["verdict"] != "reference")):
         # a day that happened in some replicates only (the budget's, the payback's): its mean is over those
         within = f" ({int(row['n'])} of {runs[row['design']]} runs)" if row["n"] < runs.get(row["design"], 0) else ""
-        lines.append(f"| {row['design']} | {metric_label(row['metric'], first.days)} | {fmt(row['mean'])}{within} | {fmt(row['diff_mean'])} | "
+        head = f"| {row['design']} | {metric_label(row['metric'], first.days)} | {fmt(row['mean'])}{within} |"
+        if row["verdict"] == "reference":
+            lines.append(f"{head} – | – | – | reference | – |")
+            continue
+        need = "/".join("–" if not math.isfinite(row[k]) else f"{int(row[k]):,}"
+                        for k in ("replicates_needed_paired", "replicates_needed_unpaired"))
+        lines.append(f"{head} {fmt(row['diff_mean'])} | "
                      f"{interval_text(row['diff_ci_low'], row['diff_ci_high'])} | "
                      f"{interval_text(row['unpaired_ci_low'], row['unpaired_ci_high'])} | {row['verdict']} | {need} |")
     lines += [
