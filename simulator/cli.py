@@ -453,6 +453,10 @@ def compare(
             out.print(f"  {metric:<18} {row['design']} - {comparison.reference}: {fmt(row['diff_mean'])}  "
                       f"{kind} 95% CI {fmt(row['diff_ci_low'])} – {fmt(row['diff_ci_high'])}{contrast}  {row['verdict']}",
                       markup=False)
+    from .report.compare import verdict_line
+
+    if verdict := verdict_line(comparison):
+        out.print(f"  {verdict}", markup=False)
     for design in comparison.designs:  # a design whose budget ran out, or that earned rewards beyond it
         for line in _budget_lines(design.runs, design.scenario):
             out.print(f"  {design.scenario.name}: {line}", markup=False)

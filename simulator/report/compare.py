@@ -126,9 +126,8 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
                  f"{level_text(decision.diff_level)} interval {interval_text(decision.diff_ci_low, decision.diff_ci_high)}"
                  + (" (sure at 95%" if sure else f" (not told apart from {_names(decision.not_told_apart)} at 95% with these "
                                                 f"replicates")
-                 + (f"; the best is tested against each of the {len(comparison.designs) - 1} other designs at "
-                    f"{level_text(decision.diff_level)}, so that together the tests hold at 95%)." if len(comparison.designs) > 2
-                    else ")."))
+                 + (f"; the best is {holm_text(len(comparison.designs) - 1)}, so that together the tests hold at 95%)."
+                    if len(comparison.designs) > 2 else ")."))
     best = next(d for d in comparison.designs if d.scenario.name == decision.best)
     if math.isfinite(decision.budget_share) and decision.budget_share > 0:
         text += (f" Its budget ran out on day {decision.budget_day:.0f} (median) in {decision.budget_share:.0%} of "
@@ -143,6 +142,35 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         text += (f" It does not pay back within the {days}-day horizon (its value then rests on what comes after it: "
                  f"customer equity and referrals still converting).")
     return [text]
+
+
+def holm_text(others: int) -> str:
+    """How the best is tested against ``others`` other designs (compare.against_the_best),
+    in words."""
+    levels = [level_text(joint_level(0.95, others - k)) for k in range(others)]
+    steps = f"{levels[0]}, then {levels[1]}" if others == 2 else f"{levels[0]} down to {levels[-1]}"
+    return (f"tested against the {others} other designs one by one, the clearest difference first, at {steps} while "
+            f"each test is passed (Holm)")
+
+
+def verdict_line(comparison: Comparison) -> str | None:
+    """The console's one-line verdict: the best design on the verdict metric, and how
+    sure against the runner-up and the others (the per-metric lines above it are each
+    against the reference, so with three designs or more none of them compares the
+    best with the runner-up)."""
+    decision = decide(comparison)
+    if decision is None or decision.runner_up is None:
+        return None
+    kind = "paired" if comparison.paired else "unpaired"
+    if decision.tied_with:
+        sure = f"tied with {_names(decision.tied_with)}"
+    elif decision.not_told_apart:
+        sure = f"not told apart from {_names(decision.not_told_apart)} at 95%"
+    else:
+        sure = "sure at 95%" + (" (ahead of every other design, Holm)" if len(comparison.designs) > 2 else "")
+    return (f"best on {decision.metric}: {decision.best} ({fmt(decision.mean)}); against the runner-up "
+            f"{decision.runner_up}: {fmt(decision.diff_mean)}, {kind} {level_text(decision.diff_level)} interval "
+            f"{interval_text(decision.diff_ci_low, decision.diff_ci_high)}: {sure}")
 
 
 def winners(comparison: Comparison) -> list[str]:
@@ -168,8 +196,9 @@ def winners(comparison: Comparison) -> list[str]:
         a = _metric_values(designs, runner_up, metric)
         b = _metric_values(designs, best, metric)
         paired = paired_difference(a, b)
-        each, differences, behind = against_the_best({d.scenario.name: _metric_values(designs, d.scenario.name, metric)
-                                                      for d in designs}, best, metric, comparison.paired)
+        levels, differences, behind = against_the_best({d.scenario.name: _metric_values(designs, d.scenario.name, metric)
+                                                        for d in designs}, best, metric, comparison.paired)
+        each = levels[runner_up]
         unpaired = unpaired_difference(a, b, each)
         low, high, diff = (differences[runner_up][k] for k in ("diff_ci_low", "diff_ci_high", "diff_mean"))
         if low == 0 and high == 0:
@@ -179,7 +208,8 @@ def winners(comparison: Comparison) -> list[str]:
         # missing at random, so the table gives no verdict, and neither does this sentence
         alike = defined_alike(a, b, comparison.paired)
         sure = not behind
-        need = replicates_needed(paired["diff_sd"], comparison.precision * abs(diff)) if comparison.paired else math.nan
+        # at the level of the interval beside it (a 97.5% interval with a count for 95% read as one figure)
+        need = replicates_needed(paired["diff_sd"], comparison.precision * abs(diff), each) if comparison.paired else math.nan
         direction = "lower" if metric in LOWER_IS_BETTER else "higher"
         label = metric_label(metric, designs[0].scenario.days)
         label = f"**{metric}**" + label.removeprefix(metric)
@@ -448,9 +478,9 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         "",
         "## Who wins",
         "",
-        *([f"With {len(comparison.designs)} designs, each metric's best is tested against each of the other "
-           f"{len(comparison.designs) - 1} at {level_text(joint_level(0.95, len(comparison.designs) - 1))} (Bonferroni), so "
-           f"that \"sure at 95%\" holds for all the tests together; the intervals below are at that level.", ""]
+        *([f"With {len(comparison.designs)} designs, each metric's best is {holm_text(len(comparison.designs) - 1)}, so that "
+           f"\"sure at 95%\" holds for all the tests together; each interval below is the one against the runner-up, at the level of "
+           f"its test.", ""]
           if len(comparison.designs) > 2 else []),
         *winners(comparison),
         "",
