@@ -20,7 +20,7 @@ from .schema_base import MAX_PEOPLE, NWOM_RATE, POSITIVE_PER_NEGATIVE, REWARD_TY
 
 
 class Population(Strict):
-    size: int = Field(10_000, ge=1, le=MAX_PEOPLE, description="Number of people on the graph; for edge-list networks the file decides [people]. Source: scenario choice.")
+    size: int = Field(10_000, ge=1, le=MAX_PEOPLE, description="Number of people on the graph; for edge-list networks the file decides (leave it out, or give the file's count) [people]. Source: scenario choice.")
     initial_customers: Union[Annotated[int, Field(ge=0, le=MAX_PEOPLE)], list[Annotated[int, Field(ge=0, le=MAX_PEOPLE)]], Seeding] = Field(
         100, description="Customers on day 0: a count (random people, drawn per replicate), a list of person ids, or {count, strategy} [people]. Source: scenario choice."
     )

@@ -155,7 +155,12 @@ def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, te
     n = graph.n
     limits.note_edge_list(edge_path, n, graph.ties)
     # the population is the file's: the resolved scenario (manifest.json, a sweep's fingerprint) recorded the
-    # schema's default size, 10,000, for a graph of 100,000 people
+    # schema's default size, 10,000, for a graph of 100,000 people; a size given (in the file, by --set or a
+    # sweep) and another than the file's was ignored, while a sweep's rows and a run's report were labelled with it
+    if "size" in scenario.population.model_fields_set and scenario.population.size != n:
+        raise ScenarioError(f"{scenario.population.size} people, but the network in {edge_path.name} has {n}: an edge-list "
+                            f"network sets the population's size; leave population.size out (or give {n})", file=source,
+                            key=key_at("population.size", ["population", "size"], text))
     scenario.population.size = n
     seeds = scenario.population.initial_customers
 

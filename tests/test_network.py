@@ -496,13 +496,19 @@ def test_edgelist_shipped_with_the_scenarios():
 
 def test_an_edge_list_scenario_records_the_files_population(tmp_path):
     """The resolved scenario (manifest.json, a sweep's fingerprint) recorded the schema's
-    default population size for a graph of another size: the size comes from the file."""
+    default population size for a graph of another size: the size comes from the file.
+    A size given and another than the file's was ignored while a sweep's rows and a
+    run's report were labelled with it: it is now a one-line error naming the key."""
     from simulator.scenario_io import load_scenario
 
     (tmp_path / "g.txt").write_text("# nodes: 40\n0 1\n1 2\n2 39\n")
     (tmp_path / "s.yaml").write_text("name: g\ndays: 5\nnetwork: {kind: edgelist, path: g.txt}\n"
-                                     "population: {size: 500, initial_customers: 3}\n")
+                                     "population: {initial_customers: 3}\n")
     assert load_scenario(tmp_path / "s.yaml").population.size == 40
+    assert load_scenario(tmp_path / "s.yaml", ["population.size=40"]).population.size == 40
+    with pytest.raises(ScenarioError, match=r"population.size: 500 people, but the network in g.txt has 40: an edge-list "
+                                            r"network sets the population's size; leave population.size out \(or give 40\)"):
+        load_scenario(tmp_path / "s.yaml", ["population.size=500"])
     shipped = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "independent-cascade.yaml")
     assert shipped.network.kind == "edgelist" and shipped.population.size == 1000
 
