@@ -31,6 +31,7 @@ import pandas as pd
 
 from .compare import LOWER_IS_BETTER, UNRANKED
 from .metrics import NEVER_IS_WORST, joint_level
+from .errors import ScenarioError
 from .executors import check_executor, check_scheduler, default_workers, run_tasks
 from .results import Study, atomic_write_json, study_folder
 from .rng import draw_seed, point_stream, run_seed
@@ -95,7 +96,12 @@ def run_point(batch: SweepBatch, run_id: int, point_id: int, values: dict, repli
     try:
         data = apply_overrides(batch.base, [f"{key}={yaml_value(value)}" for key, value in values.items()],
                                source=batch.base_source)
-        scenario = validate(data, source=batch.base_source, base_dir=Path(batch.base_dir) if batch.base_dir else None)
+        try:
+            scenario = validate(data, source=batch.base_source, base_dir=Path(batch.base_dir) if batch.base_dir else None)
+        except ScenarioError as error:   # it blamed the base file, which is valid: the point's values clash
+            point = ", ".join(f"{key} = {yaml_value(value)}" for key, value in values.items())
+            raise ScenarioError(f"the point's values do not fit together on the base scenario ({point}): "
+                                + ": ".join(p for p in (error.key, error.message) if p)) from None
         metrics = run_replicate(scenario, replicate, seed, baseline=batch.baseline).metrics
         row.update({m: float(metrics.get(m, math.nan)) for m in batch.metrics}, status="ok", error="")
     except Exception as error:  # noqa: BLE001 - a failing run is data, not a crash of the sweep

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -431,8 +432,10 @@ def _check_parameters(sweep: Sweep, where) -> None:
     """Apply each parameter's values (or both ends of its range) to the base scenario on
     its own: a key path the base does not have, a value the key cannot take, or (in a sweep
     of one parameter) one that clashes with another key of the base, is a mistake in the
-    sweep file. Only values that another swept value may mend are left to the runs
-    (they are recorded as failed), as are list values past the first
+    sweep file. With several parameters, a value that clashes is tried beside the other
+    swept values (:func:`_clash_everywhere`): one that fits none of them is a mistake too;
+    one that some other swept value mends is left to the runs (the combinations that
+    still clash are recorded as failed), as are list values past the first
     ``CHECKED_VALUES`` (checking a long list would take longer than running it)."""
     for key, parameter in sweep.spec.parameters.items():
         if not key.strip() or any(not part.strip() for part in key.split(".")):
@@ -456,23 +459,73 @@ def _check_parameters(sweep: Sweep, where) -> None:
                                             f"{parameter.high:g} gives {value:g}; add 'integer: true' to the range",
                                             file=sweep.source, key=where("parameters", key)) from None
         for value in candidates:
-            try:
-                data = apply_overrides(sweep.base_data, [f"{key}={yaml_value(value)}"], source=sweep.source)
-                validate(data, source=sweep.base_source, base_dir=sweep.base_dir)
-            except ScenarioError as error:
-                at = (error.key or "").split(" (line")[0]
-                # a block above the key that the value cannot go into (an unknown key there, or a block the base
-                # leaves at its default, which has no kind to fill in) is the key's mistake too
-                above = key.startswith(at + ".") and error.message.startswith(("unknown", "missing 'kind'"))
-                own = at == key or at.startswith(key + ".") or above or error.file in (sweep.source, "--set")
-                # with one parameter, a clash with a key of the base (promoters 0.9 beside its passives 0.45) cannot
-                # be mended by another value: every run with this value would fail. With more, a check may read a
-                # swept key the error does not name (a budget against reward x cost_share): left to the runs
-                fixed = bool(at) and len(sweep.spec.parameters) == 1
-                if own or fixed:
-                    there = "" if own or at == key else f" (at {at}; the sweep varies nothing else)"
+            error = _refusal(sweep, {key: value})
+            if error is None:
+                continue
+            at = (error.key or "").split(" (line")[0]
+            # a block above the key that the value cannot go into (an unknown key there, or a block the base
+            # leaves at its default, which has no kind to fill in) is the key's mistake too
+            above = key.startswith(at + ".") and error.message.startswith(("unknown", "missing 'kind'"))
+            own = at.startswith(key + ".") or above or error.file in (sweep.source, "--set")
+            if own or (at and len(sweep.spec.parameters) == 1):
+                # with one parameter, a clash with a key of the base (promoters 0.9 beside its passives 0.45)
+                # cannot be mended by another value: every run with this value would fail
+                there = "" if own or at == key else f" (at {at}; the sweep varies nothing else)"
+                raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {sweep.base.name}: "
+                                    f"{error.message}{there}", file=sweep.source, key=where("parameters", key)) from None
+            if len(sweep.spec.parameters) > 1 and (clash := _clash_everywhere(sweep, key, value)) is not None:
+                others, refusal = clash
+                if refusal.message == error.message:   # the value's own mistake (out of its bounds), whatever the others
                     raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {sweep.base.name}: "
-                                        f"{error.message}{there}", file=sweep.source, key=where("parameters", key)) from None
+                                        f"{error.message}", file=sweep.source, key=where("parameters", key)) from None
+                raise ScenarioError(f"value {reprlib.repr(value)} fits none of the other swept values on the base scenario "
+                                    f"{sweep.base.name} (with {others}: {refusal.message}); every run with it would fail",
+                                    file=sweep.source, key=where("parameters", key)) from None
+
+
+#: The most combinations of the other swept parameters' values a value that clashes with
+#: the base scenario is tried with, before the sweep runs.
+CHECKED_COMBINATIONS = 256
+
+
+def _refusal(sweep: Sweep, values: dict) -> ScenarioError | None:
+    """Why the base scenario with ``values`` set is not a valid scenario (None if it is)."""
+    try:
+        data = apply_overrides(sweep.base_data, [f"{k}={yaml_value(v)}" for k, v in values.items()], source=sweep.source)
+        validate(data, source=sweep.base_source, base_dir=sweep.base_dir)
+    except ScenarioError as error:
+        return error
+    return None
+
+
+def _clash_everywhere(sweep: Sweep, key: str, value: Any) -> tuple[str, ScenarioError] | None:
+    """With several parameters, a value that does not fit the base scenario on its own
+    (passives 0.6 beside the base's promoters 0.5) may fit beside another swept value
+    (promoters 0.3): it was refused, though the docs leave it to the runs, while a grid
+    where every pair clashed ran every run to fail. The value is tried with each
+    combination of the other parameters' checked values (their list values, or the ends
+    and a middle of a range; the first CHECKED_COMBINATIONS): the first combination's
+    refusal when none fits, else None."""
+    others = {k: _checked_values(p) for k, p in sweep.spec.parameters.items() if k != key}
+    first = None
+    for combination in itertools.islice(itertools.product(*others.values()), CHECKED_COMBINATIONS):
+        values = dict(zip(others, combination))
+        error = _refusal(sweep, {**values, key: value})
+        if error is None:
+            return None
+        first = first or (", ".join(f"{k} = {reprlib.repr(v)}" for k, v in values.items()), error)
+    return first
+
+
+def _checked_values(parameter: ValueList | ValueRange) -> list[Any]:
+    """The values of a parameter that another is checked beside: a list's values (the
+    first CHECKED_VALUES), a grid's levels, or a sampled range's ends and middle."""
+    if isinstance(parameter, ValueList):
+        return list(parameter.values[:CHECKED_VALUES])
+    if parameter.levels:
+        return grid_levels(parameter)[:CHECKED_VALUES]
+    middle = math.sqrt(parameter.low * parameter.high) if parameter.log else (parameter.low + parameter.high) / 2
+    return list(dict.fromkeys(range_value(parameter, v) for v in (parameter.low, middle, parameter.high)))
 
 
 def yaml_value(value: Any) -> str:

@@ -1329,6 +1329,37 @@ def test_a_value_that_clashes_with_a_key_no_parameter_varies_is_refused_before_a
     assert result.exit_code == 0 and "1 failed" in result.stdout, result.output
 
 
+def test_a_value_clashing_with_the_bases_other_key_is_checked_beside_the_other_swept_values(tmp_path):
+    """promoters x passives, each 0.3 or 0.6, on a base with promoters 0.5: passives 0.6
+    was refused up front (0.5 + 0.6 > 1, the base's promoters, which no run uses) though
+    3 of the 4 points are valid; and promoters 0.7 or 0.8 beside passives 0.5, where every
+    pair clashes, passed the check and ran every run to fail. A value is now tried beside
+    the other swept values: one that some value mends runs (the pair that still clashes
+    fails, its error naming the point's values, not the valid base file); one that none
+    mends is refused in one line."""
+    base = tmp_path / "base.yaml"
+    base.write_text(yaml.safe_dump({"name": "b", "days": 10, "population": {"size": 200, "initial_customers": 5},
+                                    "satisfaction": {"kind": "nps_mix", "promoters": 0.5, "passives": 0.35}}))
+    valid = tmp_path / "valid.yaml"
+    valid.write_text(yaml.safe_dump({"base": "base.yaml", "method": "grid", "replicates": 1, "parameters": {
+        "satisfaction.promoters": {"values": [0.3, 0.6]}, "satisfaction.passives": {"values": [0.3, 0.6]}}}))   # keys sorted
+    result = runner.invoke(app, ["sweep", str(valid), "--out", str(tmp_path / "a"), "--executor", "serial"])
+    assert result.exit_code == 0 and "1 failed" in result.stdout, result.output
+    failed = pd.read_csv(tmp_path / "a" / "sweep.csv").query("status == 'failed'")
+    assert list(failed["satisfaction.promoters"]) == [0.6] and list(failed["satisfaction.passives"]) == [0.6]
+    assert failed["error"].iloc[0] == ("ScenarioError: the point's values do not fit together on the base scenario "
+                                       "(satisfaction.passives = 0.6, satisfaction.promoters = 0.6): satisfaction.passives: "
+                                       "promoters + passives must be at most 1 (got 1.2)")
+    doomed = tmp_path / "doomed.yaml"
+    doomed.write_text(yaml.safe_dump({"base": "base.yaml", "method": "grid", "replicates": 1, "parameters": {
+        "satisfaction.promoters": {"values": [0.7, 0.8]}, "satisfaction.passives": {"values": [0.5]}}}))
+    one_line_error(runner.invoke(app, ["sweep", str(doomed), "--out", str(tmp_path / "b"), "--executor", "serial"]),
+                   "parameters.satisfaction.promoters", "value 0.7 fits none of the other swept values on the base scenario b "
+                   "(with satisfaction.passives = 0.5: promoters + passives must be at most 1 (got 1.2)); every run with it "
+                   "would fail")
+    assert not (tmp_path / "b").exists()
+
+
 def test_a_set_on_a_swept_key_is_refused_as_it_would_do_nothing(tmp_path):
     """`--set program.base_share=0.5` on a sweep of program.base_share ran with exit 0 and
     no word: every run overwrote it. It is refused in one line; a --set of the block a
