@@ -78,6 +78,15 @@ class ValueRange(_Strict):
             raise ValueError(f"log: true needs low > 0 (got low = {self.low:g})")
         if self.integer and not (float(self.low).is_integer() and float(self.high).is_integer()):
             raise ValueError(f"integer: true needs whole numbers for low and high (got {self.low:g}, {self.high:g})")
+        # a range of one value ran one point under a table saying "3 levels", or sampled the same point again and
+        # again and ranked the copies; whole numbers from 1 to 3 in 6 levels ran 3 points under "6 levels"
+        if self.low == self.high:
+            raise ValueError(f"low and high are both {self.low:g}: a range of one value; give values: [{self.low:g}] for a "
+                             f"single value, or a high above low")
+        if self.integer and self.levels is not None and self.levels > self.high - self.low + 1:
+            raise ValueError(f"{self.levels} levels, but there are only {int(self.high - self.low + 1)} whole numbers from "
+                             f"{self.low:g} to {self.high:g}; give levels: {int(self.high - self.low + 1)} or fewer, or "
+                             f"values: [...]")
         return self
 
 

@@ -327,12 +327,33 @@ def test_a_changed_sweep_is_refused_unless_forced(tmp_path):
     ({"method": "random", "samples": 3, "parameters": {"days": {"low": 30, "high": 60}}},
      ["parameters.days", "takes whole numbers", "gives 30.5", "add 'integer: true'"]),
     ({"parameters": {"days": {"low": 30, "high": 61, "levels": 3}}}, ["parameters.days", "gives 45.5", "integer: true"]),
+    # a range of one value ran one point under "3 levels", or sampled copies of one point and ranked them
+    ({"parameters": {"program.base_share": {"low": 0.2, "high": 0.2, "levels": 3}}},
+     ["parameters.program.base_share", "low and high are both 0.2: a range of one value; give values: [0.2]"]),
+    ({"method": "latin_hypercube", "samples": 3, "parameters": {"program.base_share": {"low": 0.2, "high": 0.2}}},
+     ["parameters.program.base_share", "a range of one value"]),
+    # whole numbers 1 to 3 in 6 levels ran 3 points under "6 levels"
+    ({"parameters": {"program.incentive.cap_per_referrer": {"low": 1, "high": 3, "levels": 6, "integer": True}}},
+     ["parameters.program.incentive.cap_per_referrer", "6 levels, but there are only 3 whole numbers from 1 to 3"]),
 ])
 def test_sweep_file_mistakes_are_one_line_errors(tmp_path, fields, words):
     path = write_sweep(tmp_path, **fields)
     line = one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")]), str(path), *words)
     assert "(line " in line or "base" in words  # the line of the key in the sweep file
     assert not (tmp_path / "out").exists()
+
+
+def test_the_report_gives_the_levels_a_grid_range_runs():
+    """Whole numbers on a log scale round onto the same value: 1 to 100 in 50 levels runs
+    fewer than 50 (each value once), and the report's table said "50 levels"."""
+    from simulator.report.sweep import _levels_text
+    from simulator.sweep_spec import ValueRange, grid_levels
+
+    crowded = ValueRange(low=1, high=100, log=True, integer=True, levels=50)
+    used = sorted(set(int(round(v)) for v in np.geomspace(1, 100, 50)))   # numpy's own log spacing, rounded
+    assert grid_levels(crowded) == used and len(used) < 50
+    assert _levels_text(crowded) == f", {len(used)} levels (50 asked; whole numbers that rounded onto the same value run once)"
+    assert _levels_text(ValueRange(low=0, high=1, levels=5)) == ", 5 levels"
 
 
 def test_command_line_mistakes_are_one_line_errors(tmp_path):

@@ -19,7 +19,7 @@ from . import plots
 from ..results import StudyLock, WriteFailed, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text, manifest
 from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary, value_keys
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, UNRANKED
-from ..sweep_spec import Sweep, ValueList
+from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
 from .text import PAYMENT_TIMING_KEYS, payment_timing_check, counted, figure_links, fmt, interval_text, metric_label, payment_timing_trade
 
@@ -155,7 +155,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
             described = ", ".join(shown) + (" …" if len(parameter.values) > 12 else "")
         else:
             described = f"{parameter.low:g} to {parameter.high:g}" + (" (log)" if parameter.log else "") + \
-                        (" (whole numbers)" if parameter.integer else "") + (f", {parameter.levels} levels" if parameter.levels else "")
+                        (" (whole numbers)" if parameter.integer else "") + (_levels_text(parameter) if parameter.levels else "")
         lines.append(f"| {key} | {described} |")
     if sweep.overrides:
         lines += ["", "Base scenario changed with --set: " + ", ".join(f"`{item}`" for item in sweep.overrides) + "."]
@@ -218,6 +218,14 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
               "", "Files: sweep.parquet / sweep.csv (one row per run), points.csv (per point means), manifest.json.",
               "", "## Figures", "", *figure_links(figures)]
     return "\n".join(lines)
+
+
+def _levels_text(parameter) -> str:
+    """A grid range's levels as they run: whole numbers on a log scale can round onto the
+    same value (1 to 100 in 50 levels runs fewer), and the table said the levels asked."""
+    used = len(grid_levels(parameter))
+    return f", {parameter.levels} levels" if used == parameter.levels else \
+        f", {used} levels ({parameter.levels} asked; whole numbers that rounded onto the same value run once)"
 
 
 def _payment_timing_note(sweep: Sweep) -> str:
