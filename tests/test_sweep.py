@@ -78,10 +78,11 @@ def test_grid_is_every_combination_first_parameter_slowest(tmp_path):
 def test_grid_levels_in_log_space_and_whole_numbers(tmp_path):
     spec = load_sweep(write_sweep(tmp_path, parameters={
         "program.incentive.reward_scale": {"low": 1, "high": 1000, "log": True, "levels": 4},
-        "population.initial_customers": {"low": 1, "high": 3, "integer": True, "levels": 7},
+        "population.initial_customers": {"low": 1, "high": 10, "log": True, "integer": True, "levels": 7},
     })).spec
     assert grid_levels(spec.parameters["program.incentive.reward_scale"]) == pytest.approx([1, 10, 100, 1000])
-    assert grid_levels(spec.parameters["population.initial_customers"]) == [1, 2, 3]  # rounded, each once
+    # 1, 1.47, 2.15, 3.16, 4.64, 6.81, 10: rounded, each once
+    assert grid_levels(spec.parameters["population.initial_customers"]) == [1, 2, 3, 5, 7, 10]
 
 
 def test_random_points_stay_in_range_and_follow_the_seed(tmp_path):
