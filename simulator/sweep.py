@@ -286,7 +286,7 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
     point with probability ``level``). Otherwise the points are independent samples
     and the Welch interval is used, at the same level'.
     A point with fewer than two usable runs cannot be told apart and counts as
-    indistinguishable.
+    indistinguishable, unless every run of it failed: then it is no contender.
 
     The sweep's ``assumptions`` (parameters that describe the world, not a choice)
     are not ranked: the best point is chosen among the points that share each
@@ -426,7 +426,9 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
             n = np.minimum(n_each, n_each[table.index.get_loc(best)])
         with np.errstate(invalid="ignore"):
             tied = (n < 2) | (np.nan_to_num(half, nan=0.0) >= np.abs(centre))
-        others = [int(p) for p, t in zip(table.index, tied) if t and int(p) != best]
+        # a point whose every run failed is no contender: it was named "indistinguishable from the best"
+        ran = (means["runs_ok"] > 0).reindex(table.index).to_numpy()
+        others = [int(p) for p, t, r in zip(table.index, tied, ran) if t and r and int(p) != best]
         row = means.loc[best]
         rows.append({"metric": metric, "point_id": best, "mean": row[f"{metric}_mean"], "ci_low": row[f"{metric}_ci_low"],
                      "ci_high": row[f"{metric}_ci_high"], "paired": paired, "indistinguishable": others,

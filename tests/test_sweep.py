@@ -1382,6 +1382,33 @@ def test_a_value_clashing_with_the_bases_other_key_is_checked_beside_the_other_s
     assert not (tmp_path / "b").exists()
 
 
+def test_a_point_that_never_ran_is_no_contender_and_a_metric_never_defined_is_named(tmp_path):
+    """A point whose every run failed (promoters 0.6 beside passives 0.6) was listed as
+    statistically indistinguishable from the best, and named in the headline; K over a
+    20-day horizon with a 30-day window is undefined in every run, and it vanished from
+    the best-points table and the figures without a word. The point is said to have
+    failed and is not ranked; the metric is named, with why."""
+    base = tmp_path / "base.yaml"
+    base.write_text(yaml.safe_dump({"name": "b", "days": 20, "population": {"size": 200, "initial_customers": 5},
+                                    "satisfaction": {"kind": "nps_mix", "promoters": 0.3, "passives": 0.3}}))
+    path = tmp_path / "grid.yaml"
+    path.write_text(yaml.safe_dump({"base": "base.yaml", "method": "grid", "replicates": 2, "metrics": [
+        "customers_final", "k_factor"], "parameters": {
+        "satisfaction.promoters": {"values": [0.3, 0.6]}, "satisfaction.passives": {"values": [0.3, 0.6]}}}))
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    points = pd.read_csv(tmp_path / "o" / "points.csv").set_index("point_id")
+    dead = points.index[points["runs_ok"] == 0].tolist()
+    assert len(dead) == 1 and points.loc[dead[0], "satisfaction.promoters"] == 0.6 == points.loc[dead[0], "satisfaction.passives"]
+    assert not points.loc[dead[0], "indistinguishable_from_best"]
+    report = (tmp_path / "o" / "report.md").read_text()
+    assert f"Every run of point {dead[0]} failed (see Runs below): it is not ranked." in report
+    assert ("Undefined in every run, so neither ranked nor drawn: `k_factor` (for `k_factor`: K counts the customers whose "
+            "30-day window (`k_window_days`) closed by the horizon; with 20 days none did: give at least 31 days or a "
+            "shorter window).") in report
+    assert not (tmp_path / "o" / "k_factor.png").exists()
+
+
 def test_a_set_on_a_swept_key_is_refused_as_it_would_do_nothing(tmp_path):
     """`--set program.base_share=0.5` on a sweep of program.base_share ran with exit 0 and
     no word: every run overwrote it. It is refused in one line; a --set of the block a

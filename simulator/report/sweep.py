@@ -21,7 +21,8 @@ from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, UNRANKED
 from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
-from .text import PAYMENT_TIMING_KEYS, payment_timing_check, counted, figure_links, fmt, interval_text, metric_label, payment_timing_trade
+from .text import (PAYMENT_TIMING_KEYS, payment_timing_check, counted, figure_links, fmt, interval_text, k_undefined_note, metric_label,
+                   payment_timing_trade)
 
 
 #: Most values of an assumption the sweep plots draw as lines of their own.
@@ -202,7 +203,17 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
             lines.append("| " + "".join(f"{_value_text(row[k])} | " for k in assumptions)
                          + f"{metric_label(row['metric'], sweep.base.days)} | {row['point_id']} | "
                          f"{_values(point, sweep.parameters)} | {fmt(row['mean'])}{over} | {band} | {_ids(row['indistinguishable'])} |")
-        unranked = [m for m in sweep.metrics if m in UNRANKED and m not in set(best["metric"])]
+        never = [m for m in sweep.metrics if summary[f"{m}_mean"].isna().all()]
+        if never:   # they vanished from the table and the figures without a word
+            k = [m for m in never if m in ("k_factor", "program_k")]
+            why = k_undefined_note(sweep.base) if k else ""
+            lines += ["", f"Undefined in every run, so neither ranked nor drawn: {_names(never)}"
+                          + (f" (for {_names(k)}: {why})" if why else "") + "."]
+        dead = summary.loc[summary["runs_ok"] == 0, "point_id"].astype(int).tolist()
+        if dead:
+            lines += ["", f"Every run of point{'s' if len(dead) > 1 else ''} {_ids(dead, count=False)} failed (see Runs below): "
+                          f"{'they are' if len(dead) > 1 else 'it is'} not ranked."]
+        unranked = [m for m in sweep.metrics if m in UNRANKED and m not in set(best["metric"]) and m not in never]
         if unranked:
             why = [*(["costs and budget days: less is not better on its own, as a design that asks nobody costs "
                       "nothing"] if any(m in NEUTRAL for m in unranked) else []),

@@ -244,6 +244,18 @@ def k_window_note(scenario) -> str:
             f"year or more counts most of them (it must also cover the wait for the ask), or read `referred_share`.")
 
 
+def k_undefined_note(scenario) -> str:
+    """Why K (`k_factor`, `program_k`) is undefined in every run, when the horizon is the
+    reason: K counts the customers who joined on day 1 or later and whose
+    ``k_window_days`` window has closed by the horizon, and with a horizon of no more
+    than the window none has (metrics._cohorts)."""
+    window, days = scenario.k_window_days, scenario.days
+    if days > window:
+        return ""
+    return (f"K counts the customers whose {window}-day window (`k_window_days`) closed by the horizon; with {days} days "
+            f"none did: give at least {window + 1} days or a shorter window")
+
+
 def ask_window_note(scenario, name: str | None = None) -> str:
     """A warning, as a sentence, when a design asks late against K's window: K (`k_factor`,
     `program_k`) counts the referrals made within ``k_window_days`` of joining, so an ask on
