@@ -427,7 +427,7 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
         with np.errstate(invalid="ignore"):
             tied = (n < 2) | (np.nan_to_num(half, nan=0.0) >= np.abs(centre))
         # a point whose every run failed is no contender: it was named "indistinguishable from the best"
-        ran = (means["runs_ok"] > 0).reindex(table.index).to_numpy()
+        ran = table.index.isin(ok["point_id"].unique())
         others = [int(p) for p, t, r in zip(table.index, tied, ran) if t and r and int(p) != best]
         row = means.loc[best]
         rows.append({"metric": metric, "point_id": best, "mean": row[f"{metric}_mean"], "ci_low": row[f"{metric}_ci_low"],

@@ -1102,9 +1102,12 @@ def test_a_sampled_sweeps_plot_title_does_not_say_it_averages(tmp_path, monkeypa
 
 
 @pytest.mark.parametrize("paired", [True, False])
-def test_a_point_whose_runs_all_failed_is_listed_as_not_told_apart(paired):
-    """The docs say a point with fewer than two successful runs cannot be told apart and
-    is listed; one with none at all was left out (it had no row to compare)."""
+def test_a_point_whose_runs_all_failed_is_no_contender(paired):
+    """A point with fewer than two successful runs cannot be told apart and is listed;
+    one with none at all was first left out without a word (it had no row to compare),
+    then listed as indistinguishable from the best, a configuration that never ran. It is
+    no contender, and report.md names it as failed
+    (test_a_point_that_never_ran_is_no_contender_and_a_metric_never_defined_is_named)."""
     from types import SimpleNamespace
 
     from simulator.sweep import best_points
@@ -1118,7 +1121,10 @@ def test_a_point_whose_runs_all_failed_is_listed_as_not_told_apart(paired):
     sweep = SimpleNamespace(metrics=("value",), spec=SimpleNamespace(common_random_numbers=paired, assumptions=[]),
                             parameters=["reward"])
     best = best_points(frame, sweep, summary).iloc[0]
-    assert best["point_id"] == 1 and best["indistinguishable"] == [2]   # point 0 is 10 lower in every replicate
+    assert best["point_id"] == 1 and best["indistinguishable"] == []   # point 0 is 10 lower in every replicate
+    rows[-1] = {**rows[-1], "value": 5.0, "status": "ok"}   # one run of point 2 finished: it cannot be told apart
+    best = best_points(pd.DataFrame(rows), sweep, summary.assign(value_mean=[1.5, 11.5, 5.0])).iloc[0]
+    assert best["point_id"] == 1 and best["indistinguishable"] == [2]
 
 
 def test_a_point_that_paid_back_in_fewer_runs_is_not_the_best_payback():
