@@ -386,6 +386,9 @@ def test_set_changes_the_base_scenario_and_is_part_of_the_sweep(tmp_path):
     assert result.exit_code == 0, result.output
     manifest = yaml.safe_load((out / "manifest.json").read_text())
     assert manifest["scenarios"][0]["days"] == 12 and manifest["sweep"]["set"] == ["days=12"]
+    # the base as the sweep ran it: the sweep file's replicates and seed (2 and 5), not the base file's
+    assert BASE["seed"] == 3 and "replicates" not in BASE   # the base's own: seed 3, the schema's replicates
+    assert (manifest["scenarios"][0]["replicates"], manifest["scenarios"][0]["seed"]) == (2, 5)
     # another --set is another sweep: refused without --force, like any change
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial",
                                        "--set", "days=13"]), "holds a different sweep", "its base scenario or --set differ")

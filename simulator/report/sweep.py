@@ -109,7 +109,10 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
                                                            replicates=state.get("replicates_grown")))
     started = dt.datetime.fromisoformat(state["started"])
     atomic_write_json(folder / "manifest.json", manifest(
-        scenarios=[sweep.base], seeds={sweep.base.name: frame["seed"].tolist()}, started=started, ended=dt.datetime.now(),
+        # the base as the sweep ran it: the base file's replicates and seed (10 and 42) beside a sweep of 3 replicates
+        # on seed 11 sent a reader reproducing it to other runs
+        scenarios=[sweep.base.model_copy(update={"replicates": sweep.replicates, "seed": seed})],
+        seeds={sweep.base.name: frame["seed"].tolist()}, started=started, ended=dt.datetime.now(),
         command=command, extra={"sweep": {
             "file": sweep.source, "name": sweep.name, "fingerprint": state["fingerprint"], "sweep_seed": seed,
             "spec": sweep.spec.model_dump(mode="json"), "replicates": sweep.replicates, "metrics": list(sweep.metrics),
