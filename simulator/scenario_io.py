@@ -33,6 +33,9 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     source = str(path)
     text = read_yaml_text(path, "a scenario YAML file (see scenarios/)")
     data = parse_scenario_yaml(text, source)
+    if {"base", "parameters"} <= set(data):   # it read "unknown key 'base'", naming no way out
+        raise ScenarioError("this is a sweep file (it has 'base:' and 'parameters:'), not a scenario; run it with "
+                            f"`refsim sweep {source}`", file=source)
     data = apply_overrides(data, overrides)
     try:
         return validate(data, source=source, text=text, base_dir=path.parent)

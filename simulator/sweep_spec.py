@@ -45,6 +45,10 @@ DEFAULT_OBJECTIVE = "incremental_value"
 #: Keys the sweep itself sets for every run; sweeping them would be silently ignored.
 RESERVED_KEYS = ("seed", "replicates")
 
+#: Top-level keys of a scenario file that no sweep file has: a scenario given to `refsim sweep`.
+SCENARIO_ONLY_KEYS = frozenset({"days", "population", "network", "program", "acquisition", "churn", "economics",
+                                "satisfaction", "fraud", "word_of_mouth"})
+
 #: Values of a list parameter checked against the base scenario before anything runs.
 CHECKED_VALUES = 200
 #: Most points one sweep may have (the points, not their results, are held in memory).
@@ -285,6 +289,9 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
     source = str(path)
     text = read_yaml_text(path, "a sweep YAML file (see scenarios/sweeps/)")
     data = parse_yaml(text, source, "a sweep is a mapping of keys such as 'base:', 'method:', 'parameters:'")
+    if "base" not in data and set(data) & SCENARIO_ONLY_KEYS:   # it read "unknown key 'days'", naming no way out
+        raise ScenarioError(f"this is a scenario file, not a sweep; run it with `refsim run {source}`, or sweep it from a "
+                            f"sweep file with 'base: {path.name}' and 'parameters:' (see scenarios/sweeps/)", file=source)
     _check_parameter_shapes(data, source, text)
     try:
         spec = validate_strictly(SweepSpec, data)   # as scenario files: "3" is not a number, 2.5 not a count

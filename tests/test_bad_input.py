@@ -112,6 +112,19 @@ def test_missing_scenario_file(tmp_path):
     assert "not found" in stderr
 
 
+def test_a_sweep_file_given_as_a_scenario_and_a_scenario_given_as_a_sweep_say_which_command_runs_them():
+    """`refsim validate` of a sweep file said "unknown key 'base'", and `refsim sweep` of a
+    scenario "unknown key 'days'": neither said what the file is, nor what runs it."""
+    sweep_file, scenario = SCENARIOS / "sweeps" / "reward-size.yaml", SCENARIOS / "default.yaml"
+    for command in ("validate", "run", "compare"):
+        code, stdout, stderr = invoke(command, sweep_file, *([scenario] if command == "compare" else []))
+        assert_clean_error(code, stdout, stderr, sweep_file, "this is a sweep file (it has 'base:' and 'parameters:'), "
+                                                             f"not a scenario; run it with `refsim sweep {sweep_file}`")
+    code, stdout, stderr = invoke("sweep", scenario)
+    assert_clean_error(code, stdout, stderr, scenario, f"this is a scenario file, not a sweep; run it with `refsim run "
+                                                       f"{scenario}`, or sweep it from a sweep file with 'base: default.yaml'")
+
+
 def test_missing_edge_list_file(tmp_path):
     data = copy.deepcopy(BASE)
     data["network"] = {"kind": "edgelist", "path": "missing.txt"}
