@@ -500,6 +500,11 @@ def test_a_payback_on_day_1_is_said_to_be_profit_that_never_fell_below_0():
     assert payback_sentence(331.0, 0.1, 10, 365) == ("It pays back in only 1 of 10 replicates, on day 331 (that one); in "
                                                      "the other 9 its cumulative incremental profit is still below 0 on "
                                                      "day 365.")
+    # days 115, 116, 168 and 172 of 6: the median of an even count is the earlier middle day, by which half of those
+    # 4 (2 of 6) had paid back; "on day 116 (their median)" read as half the replicates
+    assert payback_sentence(median_day([115.0, 116.0, 168.0, 172.0, float("nan"), float("nan")]), 4 / 6, 6, 365) == (
+        "It pays back in 4 of 6 replicates, half of those by day 116 (their median); in the other 2 its cumulative "
+        "incremental profit is still below 0 on day 365.")
     assert payback_sentence(39.0, 1.0, 6, 90) == ("It pays back in all 6 replicates, on day 39 (the median): from then on "
                                                   "its cumulative incremental profit stays ≥ 0.")
 

@@ -107,7 +107,8 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
             ax.axvline(day, color=line.get_color(), ls="--", lw=1)
             share = (paid_back or {}).get(name, 1.0)
             # a median over the replicates that pay back: 'payback day 334' read as the design's, paid back in half
-            label = f"payback day {day:.0f}" + (f" ({share:.0%} of replicates)" if share < 1 else "")
+            # "payback day 116 (67% of replicates)" read as two thirds paid back by day 116: it is the median of those
+            label = f"payback day {day:.0f}" + (f" (median of the {share:.0%} of replicates that pay back)" if share < 1 else "")
             ax.annotate(label, (day, 0), textcoords="offset points", xytext=(3, 6 + 10 * i), fontsize=7,
                         color=line.get_color())
         value = (final or {}).get(name)

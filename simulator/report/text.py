@@ -404,8 +404,12 @@ def payback_sentence(day: float, share: float, runs: int, horizon: int) -> str:
     if day <= 1:
         return (f"It pays back in {only}{paid} of {runs} replicates: in at least half of those its cumulative "
                 f"incremental profit never falls below 0 (payback day 1, their median); {rest}.")
-    return (f"It pays back in {only}{paid} of {runs} replicates, on day {day:.0f} "
-            f"({'their median' if paid > 1 else 'that one'}); {rest}.")
+    if paid == 1:
+        return f"It pays back in {only}1 of {runs} replicates, on day {day:.0f} (that one); {rest}."
+    # the median of an even count is the earlier middle day (metrics.median_day): "on day 116 (their median)" of days
+    # 115, 116, 168 and 172 read as half the replicates paid back by then, where 2 of 6 had
+    return (f"It pays back in {only}{paid} of {runs} replicates, half of those by day {day:.0f} (their median); "
+            f"{rest}.")
 
 
 #: Rewards earned but not yet paid at the horizon, as a share of those paid, above which
