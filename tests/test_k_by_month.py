@@ -50,3 +50,23 @@ def test_run_folder_has_the_table_and_its_plot(tmp_path):
     folder = write_run(results, tmp_path / "out", started=dt.datetime.now())
     assert (folder / "k_by_month.csv").is_file() and (folder / "k_by_month.png").stat().st_size > 0
     assert "k_by_month.png" in (folder / "report.md").read_text()
+
+
+def test_a_last_join_month_only_partly_counted_is_drawn_as_such(monkeypatch):
+    """At 365 days with a 30-day window, month 12 (days 331-360) counts only its joiners
+    of days 331-335, whose window closed: its K (0.153 against about 0.22) read as a full
+    month's stall. The plot draws it hollow, naming the days; a whole last month is not."""
+    import pandas as pd
+
+    import simulator.report.plots as plots
+
+    assert plots.partial_month(365, 30) == (11, 331, 335)   # months 0..11: (365 - 30 - 1) // 30 + 1 = 12
+    assert plots.partial_month(390, 30) is None              # month 12 is days 331-360, all closed by day 390
+    assert plots.partial_month(30, 30) is None               # no month at all
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    table = pd.DataFrame({"replicate": 0, "join_month": range(12), "customers": 10, "referrals": 2, "k": 0.2})
+    for days, hollow in ((365, 1), (390, 0)):
+        plots.k_by_month(table, "k.png", days=days, window=30)
+        labels = [line.get_label() for line in drawn[-1].axes[0].lines if line.get_label().startswith("month 12")]
+        assert len(labels) == hollow and (not hollow or "days 331–335" in labels[0])

@@ -124,9 +124,23 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     return _save(fig, path)
 
 
-def k_by_month(table: pd.DataFrame, path: Path, note: str = "") -> Path:
+def partial_month(days: int, window: int, month_days: int = 30) -> tuple[int, int, int] | None:
+    """The last join month of K by month (metrics.cohort_k_by_month) when only part of it
+    counts: (its join_month, its first day, the last day whose joiners' window closed by
+    ``days``); None when the last month is whole or there is none."""
+    months = max(0, (days - window - 1) // month_days + 1)
+    if not months:
+        return None
+    first, last = (months - 1) * month_days + 1, days - window
+    return (months - 1, first, last) if last < first + month_days - 1 else None
+
+
+def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | None = None, window: int | None = None) -> Path:
     """Cohort K by join month: mean over replicates with its 95% interval, and K = 1;
-    ``note``, a short warning under the title (K reads low for a design that asks late)."""
+    ``note``, a short warning under the title (K reads low for a design that asks late).
+    With the run's ``days`` and K's ``window``, a last month only part of whose joiners
+    have had their window close (365 days, 30-day window: days 331–335 of 331–360) is
+    drawn hollow and says so: it had read as a full month's K."""
     from ..runner import interval
 
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -137,6 +151,10 @@ def k_by_month(table: pd.DataFrame, path: Path, note: str = "") -> Path:
     high = np.array([s["ci_high"] for s in stats])
     x = np.array(months) + 1
     ax.plot(x, mean, "o-", label="cohort K (mean over replicates)")
+    last = partial_month(days, window) if days is not None and window is not None else None
+    if last is not None and months and months[-1] == last[0]:
+        ax.plot(x[-1:], mean[-1:], "o", color="white", markeredgecolor=ax.lines[-1].get_color(), zorder=3,
+                label=f"month {last[0] + 1}: only its joiners of days {last[1]}–{last[2]} (their {window}-day window closed)")
     ax.fill_between(x, low, high, alpha=0.25, label="95% interval of the mean")
     ax.axhline(1, color="black", lw=0.8, ls="--", label="K = 1: each customer replaces themselves")
     ax.set(xlabel="join month (30-day months of the run; 1 = join_month 0 of k_by_month.csv)", ylabel="tracked referrals per customer",

@@ -116,7 +116,8 @@ def write_run(results: Results, out: Path, *, started: dt.datetime, command: lis
             figures.insert(0, incremental_value_plot([results], path / "incremental_value.png"))
         if results.k_by_month is not None and len(results.k_by_month):
             atomic_write_csv(path / "k_by_month.csv", results.k_by_month)
-            figures.append(plots.k_by_month(results.k_by_month, path / "k_by_month.png", note=k_plot_note(results.scenario)))
+            figures.append(plots.k_by_month(results.k_by_month, path / "k_by_month.png", note=k_plot_note(results.scenario),
+                                            days=results.scenario.days, window=results.scenario.k_window_days))
         atomic_write_text(path / "report.md", run_markdown(results, figures, sets))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[results.scenario], seeds={results.scenario.name: results.seeds},
