@@ -128,8 +128,10 @@ def value_split(runs, days: int) -> str:
         return ""
     column = "incremental_pipeline_equity"
     pipeline = float(runs[column].mean()) if column in runs.columns else 0.0
-    if not np.isfinite(pipeline) or abs(pipeline) < PIPELINE_NOTE * abs(value):
-        pipeline = 0.0
+    pipeline = pipeline if np.isfinite(pipeline) else 0.0
+    # a pipeline too small to name apart stays in the equity figure, which says so (81,270 "of customer equity"
+    # held 733 of referrals still converting, and could not be recomputed from runs.csv)
+    within, pipeline = (pipeline, 0.0) if abs(pipeline) < PIPELINE_NOTE * abs(value) else (0.0, pipeline)
     # "splits into", not "of it": a loss's parts read as parts too (a loss of 973,827 "of it -1,287,456 is cash")
     cash = f"{fmt(profit)} of cash within the {days} days (incremental profit)"
     # the rewards still to pay are named apart: inside "customer equity" the charge for rewards beyond the budget
@@ -137,7 +139,8 @@ def value_split(runs, days: int) -> str:
     owed = sum(float(runs[c].mean()) for c in ("rewards_owed", "rewards_unpaid") if c in runs.columns)
     owed = owed if np.isfinite(owed) else 0.0
     equity = (f"{fmt(value - profit - pipeline + owed)} of margin the extra customers still active on day {days} are "
-              f"expected to bring (customer equity)")
+              f"expected to bring (customer equity" + (f", with {fmt(within)} of referrals still converting, "
+                                                       f"`{column}`)" if within else ")"))
     unpaid = "rewards_unpaid" in runs.columns and float(runs["rewards_unpaid"].mean()) > 0
     less = (f"less {fmt(owed)} of rewards still owed" + (" or earned beyond the budget" if unpaid else "")
             + " for referrals already made") if owed > 0 else ""
