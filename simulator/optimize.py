@@ -13,7 +13,8 @@ How noise is kept out:
   trials first; two objectives rank by Pareto layer). Promising trials thus get
   the replicates that make their means precise, and poor ones stop early.
 - **Confirmation.** The winner is chosen among the trials on the highest rung
-  reached, feasible by the upper end of each constraint's 95% interval, and
+  reached (with the lower-rung trials keeping the constraints when none there
+  does), feasible by the upper end of each constraint's 95% interval, and
   re-run on fresh seeds (never used during the search); it is reported with
   that re-run's intervals. If the re-run breaks a constraint, the next candidate
   is re-run (up to ``confirm_tries``); ``feasible`` says whether one held.
@@ -169,8 +170,14 @@ def in_the_order_chosen(done: pd.DataFrame, objective: Objective, constraints: S
     interval, then those keeping them on the mean, each by objective mean, then the
     others by how far their means break the constraints (:func:`breach`; ranked by the
     objective, the trial re-run as breaking them least missed a floor by more than
-    others), then trial number."""
+    others), then trial number. When no trial on the highest rung keeps the constraints
+    on its mean, those on lower rungs that keep them join, ahead of the rest: the
+    halving had left them below, and the winner was taken among trials that all broke
+    the constraints."""
     top = done[done["replicates"] == done["replicates"].max()]
+    kept = done["feasible"].astype(bool)
+    if constraints and not top["feasible"].astype(bool).any() and kept.any():
+        top = pd.concat([top, done[kept]])
     misses = [0.0 if row["feasible"] or not constraints else breach(row, constraints) for row in top.to_dict("records")]
     ordered = top.assign(_unsafe=~top["feasible_upper"].astype(bool), _breaks=~top["feasible"].astype(bool), _miss=misses,
                          _score=-objective.sign * top[f"{objective.metric}_mean"])
@@ -478,10 +485,11 @@ class Search:
             feasible=feasible_winner, pareto=pareto, best_trial=winner, rungs=self.rungs)
 
     def candidates(self, done: pd.DataFrame) -> list[int]:
-        """Trials on the highest rung reached: those feasible by the unfavourable ends of
-        their constraint intervals first, then those feasible on the mean, then the
-        others, each by objective mean (a trial breaking a constraint on its mean was
-        re-run before one keeping it there)."""
+        """Trials on the highest rung reached (and, when none of them keeps the
+        constraints, the lower-rung trials that do): those feasible by the unfavourable
+        ends of their constraint intervals first, then those feasible on the mean, then
+        the others, each by objective mean (a trial breaking a constraint on its mean was
+        re-run before one keeping it there); :func:`in_the_order_chosen`."""
         if not len(done):
             return []
         return list(in_the_order_chosen(done, self.objectives[0], self.constraints)["trial"])

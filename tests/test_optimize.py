@@ -599,6 +599,22 @@ def test_candidates_keeping_a_constraint_on_the_mean_come_before_those_breaking_
     assert list(in_the_order_chosen(done, parse_objective("incremental_value"))["trial"]) == [21, 4, 9, 18]
 
 
+def test_a_lower_rung_trial_keeping_the_constraints_is_a_candidate_when_no_top_rung_trial_does():
+    """Only trials on the highest rung were candidates: with every one of them breaking
+    the constraints, the winner was the least breach among them, while trial 30, which
+    the halving had left on rung 0, kept them. It now joins, ahead of the breaches; with
+    a top-rung trial keeping them, the lower rungs stay out (the test above)."""
+    from simulator.optimize import in_the_order_chosen
+
+    done = pd.DataFrame({"trial": [4, 9, 30, 31], "replicates": [8, 8, 2, 2], "incremental_value_mean": [100.0, 90.0, 50.0, 70.0],
+                         "reward_cost_mean": [60.0, 55.0, 40.0, 80.0], "feasible": [False, False, True, False],
+                         "feasible_upper": [False, False, True, False]})
+    constraint = [parse_constraint("reward_cost<=50")]
+    assert list(in_the_order_chosen(done, parse_objective("incremental_value"), constraint)["trial"]) == [30, 9, 4]
+    assert list(in_the_order_chosen(done.assign(feasible=False, feasible_upper=False), parse_objective("incremental_value"),
+                                    constraint)["trial"]) == [9, 4]   # none keeps them anywhere: the top rung, least breach first
+
+
 def test_when_no_candidate_keeps_the_constraints_the_winner_breaks_them_least():
     """'The one shown breaks the least' named the first candidate re-run, whatever its
     breach. With a constraint nothing can keep (reward_cost = 100 x base_share <= -1),
