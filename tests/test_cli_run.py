@@ -589,3 +589,23 @@ def test_the_summary_table_says_in_how_many_runs_a_metric_is_defined():
     # K's meaning gives the scenario's window (365 days in the B2B files, read as the default 30)
     k = pd.DataFrame([{"metric": "k_factor", "mean": 0.14, "ci_low": 0.1, "ci_high": 0.2, "p2_5": 0.1, "p97_5": 0.2, "n": 6}])
     assert "made within 365 days (`k_window_days`) of joining" in summary_table(k, 730, 6, 365)
+
+
+def test_the_run_report_gives_incremental_roi_and_cac_as_ratios_of_the_means():
+    """The summary's incremental CAC is a mean of each run's ratio: a run where the
+    program added fewer customers than its twin has none and dropped out of the mean
+    (31.2 over 5 of 6 runs). The report also gives both over every run together: by
+    hand, a cost of (50 + 0 + 0) and (50 + 10 + 0), mean 55; value mean 200, so ROI
+    200 / 55 = 3.64; extra customers mean (−3 + 10) / 2 = 3.5, so CAC 55 / 3.5 = 15.7."""
+    from simulator.report.text import ratio_of_means_note
+
+    runs = pd.DataFrame({"incremental_value": [100.0, 300.0], "incremental_customers": [-3.0, 10.0],
+                         "program_cost": [50.0, 50.0], "rewards_owed": [0.0, 10.0], "rewards_unpaid": [0.0, 0.0],
+                         "incremental_cac": [float("nan"), 6.0]})
+    assert ratio_of_means_note(runs) == (
+        "The summary's incremental ROI and CAC are means of each run's ratio; CAC leaves out the 1 run where the program "
+        "added no customer. Over all 2 runs together (ratios of the means): incremental ROI 3.64 (mean value 200.0 over "
+        "mean cost 55.0); incremental CAC 15.7 (mean cost over 3.5 extra customers).")
+    fewer = runs.assign(incremental_customers=[-3.0, 1.0])
+    assert "no incremental CAC: the program adds -1 customers on average" in ratio_of_means_note(fewer)
+    assert ratio_of_means_note(runs.drop(columns="incremental_customers")) == ""   # no twins: nothing to say

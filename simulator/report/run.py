@@ -15,7 +15,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
 from ..runner import Results, interval
 from .compare import incremental_value_plot
 from .text import (against_no_program, ask_queue_note, ask_window_note, k_plot_note, budget_never_ran_out, cash_basis_note, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
-                   summary_dict, summary_table, value_split)
+                   ratio_of_means_note, summary_dict, summary_table, value_split)
 
 def headline(results: Results) -> list[str]:
     """The report's first paragraph when the no-program twin ran: the value the
@@ -89,6 +89,7 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
         "",
         summary_table(results.summary, sc.days, len(results.runs), sc.k_window_days),
         "",
+        *((note, "") if (note := ratio_of_means_note(results.runs)) else ()),
         "## Figures",
         "",
     ]

@@ -100,6 +100,31 @@ def summary_table(summary: pd.DataFrame, days: int | None = None, runs: int | No
     return "\n".join(lines)
 
 
+def ratio_of_means_note(runs: pd.DataFrame) -> str:
+    """Incremental ROI and CAC over all the runs together, as a sentence: the summary's
+    are means of each run's ratio, and a run where the program added no customer has no
+    CAC and drops out of its mean (a run with 3 fewer customers than its twin left a
+    mean of 31.2 over the other 5, the kindest). Their ratios of the means count every
+    run: mean incremental value (or mean whole cost) over mean whole cost (or mean
+    incremental customers), the whole cost being program_cost + rewards_owed +
+    rewards_unpaid as in runner.incremental_metrics. Empty without the twins' columns."""
+    needed = {"incremental_value", "incremental_customers", "program_cost"}
+    if not needed <= set(runs.columns) or not len(runs):
+        return ""
+    cost = sum(runs[c].astype(float) for c in ("program_cost", "rewards_owed", "rewards_unpaid") if c in runs.columns).mean()
+    value, extra = float(runs["incremental_value"].mean()), float(runs["incremental_customers"].mean())
+    if not (np.isfinite(cost) and cost > 0 and np.isfinite(value)):
+        return ""
+    roi = f"incremental ROI {fmt(value / cost)} (mean value {fmt(value)} over mean cost {fmt(cost)})"
+    cac = (f"incremental CAC {fmt(cost / extra)} (mean cost over {fmt(extra)} extra customers)" if extra > 0 else
+           f"no incremental CAC: the program adds {fmt(extra)} customers on average")
+    dropped = int(runs["incremental_cac"].isna().sum()) if "incremental_cac" in runs.columns else 0
+    return ("The summary's incremental ROI and CAC are means of each run's ratio"
+            + (f"; CAC leaves out the {dropped} run{'s' if dropped > 1 else ''} where the program added no customer"
+               if dropped else "")
+            + f". Over all {len(runs)} runs together (ratios of the means): {roi}; {cac}.")
+
+
 def _meaning(metric: str, k_window: int | None) -> str:
     text = METRIC_TEXT.get(metric, "")
     return text.replace("k_window_days", f"{k_window} days (`k_window_days`)") if k_window else text
