@@ -87,6 +87,9 @@ class ValueRange(_Strict):
         if self.low == self.high:
             raise ValueError(f"low and high are both {self.low:g}: a range of one value; give values: [{self.low:g}] for a "
                              f"single value, or a high above low")
+        if self.levels == 1:
+            raise ValueError(f"a single level runs only low ({self.low:g}); give 2 levels or more, or values: "
+                             f"[{self.low:g}] for a single value")
         if self.integer and self.levels is not None and self.levels > self.high - self.low + 1:
             raise ValueError(f"{self.levels} levels, but there are only {int(self.high - self.low + 1)} whole numbers from "
                              f"{self.low:g} to {self.high:g}; give levels: {int(self.high - self.low + 1)} or fewer, or "
@@ -298,6 +301,14 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
     except ValidationError as error:
         raise describe(error, data, source, text, model=SweepSpec, what="sweep") from None
     where = lambda *keys: key_at(".".join(map(str, keys)), list(keys), text)  # noqa: E731
+    keys = list(spec.parameters)
+    for i, key in enumerate(keys):   # each run sets the keys in the file's order: a block set after a key in it wins
+        block = next((k for k in keys[i + 1:] if key.startswith(k + ".")), None)
+        if block is not None:
+            raise ScenarioError(f"sits in {block}, which the sweep also varies and sets after it: each value of {block} "
+                                f"replaces the whole block, so {key}'s values would be overwritten in every run; list "
+                                f"{block} first (its values are set, then {key} within them)", file=source,
+                                key=where("parameters", key))
     _check_method(spec, source, where)
     _check_assumptions(spec, source, where)
     metrics = _check_metrics(spec, source, where)
@@ -457,7 +468,10 @@ def _check_parameters(sweep: Sweep, where) -> None:
         if not key.strip() or any(not part.strip() for part in key.split(".")):
             raise ScenarioError(f"'{key}' is not a key path; name a scenario key such as program.base_share",
                                 file=sweep.source, key=where("parameters", key))
+        # a grid's every level (whole numbers 4 to 8 in 5 levels: 5 and 7 are odd where an even degree is needed,
+        # and only the ends were tried), else a list's values or a sampled range's ends
         candidates = parameter.values[:CHECKED_VALUES] if isinstance(parameter, ValueList) else \
+            grid_levels(parameter)[:CHECKED_VALUES] if parameter.levels else \
             [range_value(parameter, parameter.low), range_value(parameter, parameter.high)]
         if isinstance(parameter, ValueRange) and not parameter.integer and parameter.high > parameter.low:
             # whole ends pass a key of whole numbers (days: 30 to 60) while the values between fail:
@@ -487,16 +501,17 @@ def _check_parameters(sweep: Sweep, where) -> None:
                 # with one parameter, a clash with a key of the base (promoters 0.9 beside its passives 0.45)
                 # cannot be mended by another value: every run with this value would fail
                 there = "" if own or at == key else f" (at {at}; the sweep varies nothing else)"
-                raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {sweep.base.name}: "
+                raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {_base_name(sweep)}: "
                                     f"{error.message}{there}", file=sweep.source, key=where("parameters", key)) from None
             if len(sweep.spec.parameters) > 1 and (clash := _clash_everywhere(sweep, key, value)) is not None:
                 others, refusal = clash
                 if refusal.message == error.message:   # the value's own mistake (out of its bounds), whatever the others
-                    raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {sweep.base.name}: "
+                    raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {_base_name(sweep)}: "
                                         f"{error.message}", file=sweep.source, key=where("parameters", key)) from None
                 raise ScenarioError(f"value {reprlib.repr(value)} fits none of the other swept values on the base scenario "
-                                    f"{sweep.base.name} (with {others}: {refusal.message}); every run with it would fail",
+                                    f"{_base_name(sweep)} (with {others}: {refusal.message}); every run with it would fail",
                                     file=sweep.source, key=where("parameters", key)) from None
+    _check_some_point_fits(sweep, where)
 
 
 #: The most combinations of the other swept parameters' values a value that clashes with
@@ -523,14 +538,44 @@ def _clash_everywhere(sweep: Sweep, key: str, value: Any) -> tuple[str, Scenario
     and a middle of a range; the first CHECKED_COMBINATIONS): the first combination's
     refusal when none fits, else None."""
     others = {k: _checked_values(p) for k, p in sweep.spec.parameters.items() if k != key}
+    if math.prod(len(v) for v in others.values()) > CHECKED_COMBINATIONS:
+        return None   # not every combination can be tried: one past those tried may mend it, so the runs decide
     first = None
-    for combination in itertools.islice(itertools.product(*others.values()), CHECKED_COMBINATIONS):
+    for combination in itertools.product(*others.values()):
         values = dict(zip(others, combination))
         error = _refusal(sweep, {**values, key: value})
         if error is None:
             return None
         first = first or (", ".join(f"{k} = {reprlib.repr(v)}" for k, v in values.items()), error)
     return first
+
+
+def _check_some_point_fits(sweep: Sweep, where) -> None:
+    """A grid where each value fits the base scenario on its own but no combination
+    does (promoters 0.6 or 0.62 beside passives 0.42 or 0.45: every pair above 1) ran
+    every run to fail: a grid of up to CHECKED_COMBINATIONS points is tried whole, and
+    one where no point fits is refused, naming the first point's refusal."""
+    if sweep.spec.method != "grid" or len(sweep.spec.parameters) < 2:
+        return
+    levels = {k: grid_levels(p) for k, p in sweep.spec.parameters.items()}
+    if math.prod(len(v) for v in levels.values()) > CHECKED_COMBINATIONS:
+        return
+    first = None
+    for combination in itertools.product(*levels.values()):
+        values = dict(zip(levels, combination))
+        error = _refusal(sweep, values)
+        if error is None:
+            return
+        first = first or (values, error)
+    values, error = first
+    point = ", ".join(f"{k} = {reprlib.repr(v)}" for k, v in values.items())
+    raise ScenarioError(f"no point of the grid fits the base scenario {_base_name(sweep)}, so every run would fail (the "
+                        f"first, {point}: {error.message})", file=sweep.source, key=where("parameters"))
+
+
+def _base_name(sweep: Sweep) -> str:
+    """The base scenario's name, with the --set items changing it (a clash they caused was blamed on the file)."""
+    return sweep.base.name + (f" with --set {', '.join(sweep.overrides)}" if sweep.overrides else "")
 
 
 def _checked_values(parameter: ValueList | ValueRange) -> list[Any]:

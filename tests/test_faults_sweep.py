@@ -495,17 +495,31 @@ def test_sigterm_to_a_sweep_exits_143_as_documented(tmp_path, monkeypatch):
         assert result.exit_code == code and "rerun the same command to resume" in result.stderr, result.output
 
 
-def test_a_sweep_whose_every_run_failed_exits_non_zero(tmp_path):
-    """Values valid one at a time but not together (more first customers than people)
-    fail every run: the sweep exited 0 with a report of nothing. It now says so and
-    exits 1, giving the first error."""
+def test_a_sweep_whose_every_run_failed_exits_non_zero(tmp_path, monkeypatch):
+    """Every run failing (here each run raises) exited 0 with a report of nothing. It
+    now says so and exits 1, giving the first error. Values valid one at a time but not
+    together on a small grid (more first customers than people) are refused before any
+    run, in one line."""
+    import simulator.sweep as sweep_module
+
     spec = {"base": BASE, "method": "grid", "replicates": 1, "seed": 11,
             "parameters": {"population.size": {"values": [100]}, "population.initial_customers": {"values": [150]}}}
     path = tmp_path / "sweep.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "none"), "--executor", "serial"])
+    assert result.exit_code == 2 and "no point of the grid fits the base scenario" in result.stderr, result.output
+    assert "initial_customers" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "none").exists()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the run broke")
+
+    monkeypatch.setattr(sweep_module, "run_replicate", broken)
+    spec["parameters"] = {"population.initial_customers": {"values": [5, 6]}}
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
     result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"])
     assert result.exit_code == 1, result.output
-    assert "every run failed; the first error:" in result.stderr and "initial_customers" in result.stderr
+    assert "every run failed; the first error:" in result.stderr and "the run broke" in result.stderr
     assert (tmp_path / "out" / "sweep.csv").is_file()   # the failed rows are kept, with their errors
 
 
