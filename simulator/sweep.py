@@ -304,7 +304,7 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
         for row in _best_of(frame[frame["point_id"].isin(points["point_id"])], sweep, points, level):
             rows.append({**fixed, **row})
     return pd.DataFrame(rows, columns=[*assumptions, "metric", "point_id", "mean", "ci_low", "ci_high", "paired",
-                                       "indistinguishable", "n", "runs", "planned"])
+                                       "indistinguishable", "n", "runs", "planned", "failed", "compared"])
 
 
 def value_keys(summary: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
@@ -429,9 +429,12 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
         # a point whose every run failed is no contender: it was named "indistinguishable from the best"
         ran = table.index.isin(ok["point_id"].unique())
         others = [int(p) for p, t, r in zip(table.index, tied, ran) if t and r and int(p) != best]
+        failed = [int(p) for p, r in zip(table.index, ran) if not r]
         row = means.loc[best]
         rows.append({"metric": metric, "point_id": best, "mean": row[f"{metric}_mean"], "ci_low": row[f"{metric}_ci_low"],
                      "ci_high": row[f"{metric}_ci_high"], "paired": paired, "indistinguishable": others,
+                     "failed": failed,   # the points ranked with it whose every run failed: compared with nothing
+                     "compared": int(ran.sum()) - 1,   # the other points ranked with it that ran
                      # the runs of the best point where the metric is defined, and its runs
                      "n": int(row.get(f"{metric}_n", int(table.loc[best].notna().sum()))),
                      "runs": int(row.get("runs_ok", int(table.loc[best].notna().sum()))),

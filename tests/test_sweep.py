@@ -1412,10 +1412,26 @@ def test_a_point_that_never_ran_is_no_contender_and_a_metric_never_defined_is_na
     assert not points.loc[dead[0], "indistinguishable_from_best"]
     report = (tmp_path / "o" / "report.md").read_text()
     assert f"Every run of point {dead[0]} failed (see Runs below): it is not ranked." in report
+    # the headline says so too: "every other point is distinguishable from it" read as a win over a point that never ran
+    headline = report.split("\n\n")[1]
+    assert f"Every run of point {dead[0]} failed: it was not compared." in headline, headline
+    from simulator.report.sweep import _best_text
+
+    alone = {"mean": 5.0, "ci_low": 1.0, "ci_high": 9.0, "indistinguishable": [], "paired": False, "failed": [1, 2],
+             "compared": 0}
+    assert _best_text(alone) == ("mean 5, 95% interval [1, 9]. No other point ran to compare it with. Every run "
+                                 "of points 1, 2 failed: they were not compared.")
     assert ("Undefined in every run, so neither ranked nor drawn: `k_factor` (for `k_factor`: K counts the customers whose "
             "30-day window (`k_window_days`) closed by the horizon; with 20 days none did: give at least 31 days or a "
             "shorter window).") in report
     assert not (tmp_path / "o" / "k_factor.png").exists()
+    # with the horizon swept (20 and 25 days, both within the 30-day window) the reason is given too
+    path.write_text(yaml.safe_dump({"base": "base.yaml", "method": "grid", "replicates": 2, "metrics": [
+        "customers_final", "k_factor"], "parameters": {"days": {"values": [20, 25]}}}))
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "d"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    assert ("(for `k_factor`: K counts the customers whose window (`k_window_days`) closed by the horizon; at every point "
+            "here the horizon (`days`) is no longer than the window, so none did).") in (tmp_path / "d" / "report.md").read_text()
 
 
 def test_checks_of_a_grid_before_it_runs(tmp_path):

@@ -209,7 +209,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         never = [m for m in sweep.metrics if summary[f"{m}_mean"].isna().all()]
         if never:   # they vanished from the table and the figures without a word
             k = [m for m in never if m in ("k_factor", "program_k")]
-            why = k_undefined_note(sweep.base) if k else ""
+            why = _k_undefined_why(sweep, summary) if k else ""
             lines += ["", f"Undefined in every run, so neither ranked nor drawn: {_names(never)}"
                           + (f" (for {_names(k)}: {why})" if why else "") + "."]
         dead = summary.loc[summary["runs_ok"] == 0, "point_id"].astype(int).tolist()
@@ -232,6 +232,22 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
               "", "Files: sweep.parquet / sweep.csv (one row per run), points.csv (per point means), manifest.json.",
               "", "## Figures", "", *figure_links(figures)]
     return "\n".join(lines)
+
+
+def _k_undefined_why(sweep: Sweep, summary: pd.DataFrame) -> str:
+    """Why K is undefined in every run, when the horizon is the reason at every point: the
+    base's days and window, or each point's where the sweep varies them (the reason was
+    given for a fixed --set days=25 and not for days swept over 20 and 25)."""
+    swept = [k for k in ("days", "k_window_days") if k in sweep.parameters]
+    if not swept:
+        return k_undefined_note(sweep.base)
+    days = pd.to_numeric(summary["days"]) if "days" in swept else pd.Series(sweep.base.days, index=summary.index)
+    window = pd.to_numeric(summary["k_window_days"]) if "k_window_days" in swept else \
+        pd.Series(sweep.base.k_window_days, index=summary.index)
+    if not (days <= window).all():
+        return ""
+    return ("K counts the customers whose window (`k_window_days`) closed by the horizon; at every point here the "
+            "horizon (`days`) is no longer than the window, so none did")
 
 
 def _levels_text(parameter) -> str:
@@ -336,6 +352,10 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
         movers = _assumptions_that_move(rows, assumptions, {row["point_id"]: choice_of[row["point_id"]] for row in rows})
         lead = (f"**The best choice by {label} depends on {_names(movers or assumptions)}**: no choice is best or tied "
                 f"with the best at every value.")
+    forfeits = sum(bool(row.get("failed")) for row in rows)
+    if forfeits:   # a choice 'best at every value' where its rivals never ran at one of them won there by default
+        lead += (f" At {forfeits} of the {len(rows)} values every run of some points failed, so fewer choices were "
+                 f"compared there (below).")
     lines = [lead, ""]
     for row in rows:
         at = ", ".join(f"{k} = {_value_text(row[k])}" for k in assumptions)
@@ -464,11 +484,17 @@ def _best_text(row: dict, among: str = "") -> str:
         return (f"mean {fmt(row['mean'])} from the one of its {runs} runs where {row['metric']} is defined: no "
                 f"interval, so no point can be told apart from it.")
     text = f"mean {fmt(row['mean'])}, 95% interval {interval_text(row['ci_low'], row['ci_high'])}. "
+    failed = list(row.get("failed") or [])
+    # a point whose every run failed was compared with nothing: "every other point is distinguishable" read as a win
+    forfeit = (f" Every run of point{'s' if len(failed) > 1 else ''} {_ids(failed, count=False)} failed: "
+               f"{'they were' if len(failed) > 1 else 'it was'} not compared." if failed else "")
+    if not tied and failed and row.get("compared", 1) == 0:
+        return text + f"No other point{among} ran to compare it with." + forfeit
     return text + (f"{tied} other point{'s are' if tied != 1 else ' is'} statistically indistinguishable from it at 95% "
                    f"({'paired' if row['paired'] else 'unpaired'}): point{'s' if tied != 1 else ''} "
                    f"{_ids(row['indistinguishable'], count=False)}; "
                    f"the `indistinguishable_from_best` column of points.csv marks them." if tied else
-                   f"Every other point{among} is distinguishable from it at 95%.")
+                   f"Every other point{among}{' that ran' if failed else ''} is distinguishable from it at 95%.") + forfeit
 
 
 def _values(point, keys: list[str]) -> str:
