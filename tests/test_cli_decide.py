@@ -290,16 +290,16 @@ def test_calibrate_writes_posterior_forecast_and_designs_and_repeats_itself(tmp_
 
 
 def test_a_calibration_manifest_lists_the_seeds_its_forecast_ran_on(tmp_path, pilot):
-    """Posterior draw j runs on manifest seeds.forecast[j]: rerunning the draws the
-    forecast used (spread evenly over the posterior) on those seeds gives outcomes.csv's
+    """The forecast's run j is posterior.csv's draw manifest forecast_rows[j] on seeds
+    .forecast[j] (the draws are spread over the posterior, not its first rows, which the
+    manifest did not say): rerunning them from the manifest alone gives outcomes.csv's
     mean of the final customers."""
-    from simulator.calibrate import posterior_rows
-
     ok(*calibrate_args(tmp_path / "a", pilot))
     folder = tmp_path / "a"
-    seeds = json.loads((folder / "manifest.json").read_text())["seeds"]["forecast"]
-    posterior = pd.read_csv(folder / "posterior.csv")
-    rows = posterior_rows(len(posterior), 3)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    seeds, rows = manifest["seeds"]["forecast"], manifest["calibrate"]["forecast_rows"]
+    posterior = pd.read_csv(folder / "posterior.csv").set_index("draw")
+    assert rows != [0, 1, 2]   # spread over the posterior
     assert len(seeds) == len(rows) == 3 and len(set(seeds)) == 3
     finals = [run_replicate(load_scenario(DEFAULT, [*TINY[1::2], f"program.base_share={float(posterior.loc[j, 'program.base_share'])!r}"]),
                             0, seed).metrics["customers_final"] for j, seed in zip(rows, seeds)]

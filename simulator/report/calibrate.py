@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..calibrate import Calibration, CalibrationSettings, forecast_seeds
+from ..calibrate import Calibration, CalibrationSettings, forecast_seeds, posterior_rows
 from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from .figure import plt, save
@@ -41,8 +41,10 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
             "seed": calibration.seed, "data": data_file, "columns": calibration.columns, "pilot_days": calibration.pilot_days,
             "pilot_first_date": pilot.attrs.get("first_date"),
             "fit": [p.describe() for p in calibration.parameters], "settings": vars(settings), "forecast_draws": draws,
-            "seeds": "each particle's run seed comes from the ABC stream of the study seed; posterior draw j of "
-                     "the forecast and of each design runs on seeds.forecast[j]", **(extra or {})}}))
+            # which posterior draws the forecast ran: spread over posterior.csv, not its first rows
+            "forecast_rows": [int(j) for j in posterior_rows(len(calibration.posterior), draws)],
+            "seeds": "each particle's run seed comes from the ABC stream of the study seed; the forecast's j-th run "
+                     "(and each design's) is posterior.csv's draw forecast_rows[j] on seeds.forecast[j]", **(extra or {})}}))
     return folder
 
 
