@@ -283,6 +283,11 @@ def test_the_headline_splits_the_value_into_cash_and_customer_equity():
     # not named apart, it stays inside the equity figure, which says so: 100,000 - 15,000 = 85,000 holds the 900
     assert ("85,000 of margin the extra customers still active on day 180 are expected to bring (customer equity, with "
             "900.0 of referrals still converting, `incremental_pipeline_equity`)") in text, text
+    # below 0 the twin's leads are the larger: said so ("with -114.5 of referrals still converting" read as nonsense)
+    text = headline(SimpleNamespace(runs=runs.assign(incremental_pipeline_equity=[-100.0, -129.0]),
+                                    scenario=SimpleNamespace(days=180)))[0]
+    assert ("(customer equity, less 114.5 by which the twin's referrals still converting outweigh the design's, "
+            "`incremental_pipeline_equity`)") in text, text
 
 
 def test_the_reports_say_how_the_model_weighs_the_rewards():

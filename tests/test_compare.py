@@ -912,3 +912,30 @@ def test_a_design_far_behind_does_not_change_the_verdict_on_the_close_contest():
     tied = {"A": 100, "C": 100, "x": 50, "y": 50, "z": 50}
     wrong = sum(_crowned(rng, tied, dict.fromkeys(tied, 5))[0] for _ in range(2000))
     assert wrong / 2000 <= 0.065, wrong
+
+
+def test_the_verdict_line_in_a_tie_names_the_designs_not_told_apart_and_the_setup_measures_the_decisive_pair():
+    """Two identical designs tied at the top, and a third 3 behind with a spread that
+    cannot be told from them: the console's line said "tied with" the copy and dropped
+    the third, which report.md named as not told apart. And with three designs the
+    setup paragraph measured pairing against the reference only: it now gives the paired
+    width for the pair the verdict rests on (by hand below: the paired t-interval of
+    a − b against Welch's)."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import _decisive_pairing, verdict_line
+
+    rng = np.random.default_rng(3)
+    common = rng.normal(0, 10, 8)
+    a = 100 + common + rng.normal(0, 1, 8)
+    values = {"a": a, "copy": a.copy(), "b": a - 3 + rng.normal(0, 8, 8), "none": np.zeros(8)}
+    designs = [SimpleNamespace(scenario=design(10, k), runs=pd.DataFrame({"replicate": range(8), "incremental_value": v}))
+               for k, v in values.items()]
+    comparison = SimpleNamespace(designs=designs, paired=True)
+    line = verdict_line(comparison)
+    assert "tied with copy, and not told apart from b at 95%" in line, line
+    d = values["a"] - values["b"]
+    paired = 2 * stats.t.ppf(0.975, 7) * d.std(ddof=1) / math.sqrt(8)
+    welch = stats.ttest_ind(values["a"], values["b"], equal_var=False).confidence_interval(0.95)
+    text = _decisive_pairing(SimpleNamespace(designs=designs[1:], paired=True))   # copy, b, none: copy best, b runner-up
+    assert f"copy against b on `incremental_value`, the paired interval is {paired / (welch.high - welch.low):.0%}" in text, text

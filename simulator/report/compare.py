@@ -163,7 +163,8 @@ def verdict_line(comparison: Comparison) -> str | None:
         return None
     kind = "paired" if comparison.paired else "unpaired"
     if decision.tied_with:
-        sure = f"tied with {_names(decision.tied_with)}"
+        rest = [n for n in decision.not_told_apart if n not in decision.tied_with]
+        sure = f"tied with {_names(decision.tied_with)}" + (f", and not told apart from {_names(rest)} at 95%" if rest else "")
     elif decision.not_told_apart:
         sure = f"not told apart from {_names(decision.not_told_apart)} at 95%"
     else:
@@ -283,6 +284,25 @@ def _pairing_gain(table) -> str:
     return (f"here {size} the one two independent samples would give (unpaired; {ratio:.0%} of its width for "
             f"`{metric}`{spread}): on these seeds the designs' outcomes mostly do not move together, as a run's "
             f"referrals cascade and runs can part ways. More replicates narrow both.")
+
+
+def _decisive_pairing(comparison: Comparison) -> str:
+    """With three designs or more, the paired interval's width against the unpaired one
+    for the contrast the verdict rests on, the best against the runner-up: the sentence
+    before measured each design against the reference (about as wide, 92%) where the
+    decisive pair's paired interval was 53% of the unpaired one."""
+    decision = decide(comparison)
+    if len(comparison.designs) < 3 or decision is None or decision.runner_up is None:
+        return ""
+    best = _metric_values(comparison.designs, decision.best, decision.metric)
+    other = _metric_values(comparison.designs, decision.runner_up, decision.metric)
+    paired, unpaired = paired_difference(other, best), unpaired_difference(other, best)
+    wide = unpaired["unpaired_ci_high"] - unpaired["unpaired_ci_low"]
+    if not (math.isfinite(wide) and wide > 0 and math.isfinite(paired["diff_ci_high"])):
+        return ""
+    ratio = (paired["diff_ci_high"] - paired["diff_ci_low"]) / wide
+    return (f" For the contrast the verdict rests on, {decision.best} against {decision.runner_up} on `{decision.metric}`, "
+            f"the paired interval is {ratio:.0%} of the unpaired one's width.")
 
 
 #: The moment_effect field of each timing kind.
@@ -454,7 +474,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
             "",
             "Because every design sees the same luck (graph, seed customers, organic adoption days, satisfaction,",
             "churn clocks), the difference between two designs is measured replicate by replicate; its interval",
-            "(paired) is " + _pairing_gain(comparison.table),
+            "(paired) is " + _pairing_gain(comparison.table) + _decisive_pairing(comparison),
         ]
     else:
         setup = [
@@ -478,7 +498,8 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         "",
         "## Who wins",
         "",
-        *([f"With {len(comparison.designs)} designs, each metric's best is {holm_text(len(comparison.designs) - 1)}, so that "
+        *([f"With {len(comparison.designs)} designs, each metric's best is {holm_text(len(comparison.designs) - 1)} (against "
+           f"the designs where the metric is defined: fewer tests start at a lower level), so that "
            f"\"sure at 95%\" holds for all the tests together; each interval below is the one against the runner-up, at the level of "
            f"its test.", ""]
           if len(comparison.designs) > 2 else []),
@@ -500,13 +521,16 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         if row["verdict"] == "reference":
             lines.append(f"{head} – | – | – | reference | – |")
             continue
-        need = "/".join("–" if not math.isfinite(row[k]) else f"{int(row[k]):,}"
+        # past replicates_needed's limit is "too many", not the "–" of a difference with no size to pin down
+        need = "/".join("–" if math.isnan(row[k]) else "too many" if math.isinf(row[k]) else f"{int(row[k]):,}"
                         for k in ("replicates_needed_paired", "replicates_needed_unpaired"))
         lines.append(f"{head} {fmt(row['diff_mean'])} | "
                      f"{interval_text(row['diff_ci_low'], row['diff_ci_high'])} | "
                      f"{interval_text(row['unpaired_ci_low'], row['unpaired_ci_high'])} | {row['verdict']} | {need} |")
     lines += [
         "",
+        *(["Each interval here is at 95% on its own, against the reference; the verdicts above test the best against "
+           "every other design together."] if len(comparison.designs) > 2 else []),
         f"`better`/`worse`: the {kind} interval excludes 0; `unclear`: it does not, or the metric is undefined in",
         "other replicates of one design than of the other (a ratio where one added no customer: those replicates",
         "are not left out at random, so no verdict is drawn from the rest); a payback that never came counts as the",

@@ -163,14 +163,20 @@ def value_split(runs, days: int) -> str:
     # read as part of what the customers are worth (the twin owes none)
     owed = sum(float(runs[c].mean()) for c in ("rewards_owed", "rewards_unpaid") if c in runs.columns)
     owed = owed if np.isfinite(owed) else 0.0
+    # a net pipeline below 0 is the twin's being the larger: "-114.5 of referrals still converting" read as nonsense
+    small = (f", with {fmt(within)} of referrals still converting, `{column}`)" if within > 0 else
+             f", less {fmt(-within)} by which the twin's referrals still converting outweigh the design's, `{column}`)"
+             if within < 0 else ")")
     equity = (f"{fmt(value - profit - pipeline + owed)} of margin the extra customers still active on day {days} are "
-              f"expected to bring (customer equity" + (f", with {fmt(within)} of referrals still converting, "
-                                                       f"`{column}`)" if within else ")"))
+              f"expected to bring (customer equity" + small)
     unpaid = "rewards_unpaid" in runs.columns and float(runs["rewards_unpaid"].mean()) > 0
     less = (f"less {fmt(owed)} of rewards still owed" + (" or earned beyond the budget" if unpaid else "")
             + " for referrals already made") if owed > 0 else ""
-    parts = [cash, equity, *([f"{fmt(pipeline)} of referrals still converting on day {days} (in a conversion lag or sales "
-                              f"pipeline), net of the no-program twin's (`{column}`)"] if pipeline else [])]
+    leads = (f"{fmt(pipeline)} of referrals still converting on day {days} (in a conversion lag or sales pipeline), net "
+             f"of the no-program twin's (`{column}`)" if pipeline > 0 else
+             f"{fmt(pipeline)} by which the no-program twin's referrals still converting on day {days} outweigh the "
+             f"design's (`{column}`)")
+    parts = [cash, equity, *([leads] if pipeline else [])]
     joined = (", ".join(parts[:-1]) + ("," if len(parts) > 2 else "") + " and " + parts[-1])
     return f" It splits into {joined}" + (f", {less}" if less else "") + "."
 
