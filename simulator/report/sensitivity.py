@@ -112,8 +112,9 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
     """First-order and total Sobol indices of ``metric`` with their 95% bootstrap bars;
     with two or more designs, also those of the leader's advantage over the runner-up. A
     dashed line marks the share of each panel's variance that may be the runs' own luck
-    (``noise_share``, with 2 seeds a point or more): a total index whose bar stays left of
-    it is not told from luck."""
+    (``noise_share``, with 2 seeds a point or more): an assumption is told from luck when
+    its total index, less its half-width, is right of it, or its first-order index, less
+    its half-width, is above 0 (sensitivity.told_from_luck)."""
     panels = [(design, result.sobol[(result.sobol["design"] == design) & (result.sobol["metric"] == metric)])
               for design in result.designs]
     if result.flips is not None:
