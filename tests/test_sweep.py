@@ -353,7 +353,9 @@ def test_the_report_gives_the_levels_a_grid_range_runs():
     crowded = ValueRange(low=1, high=100, log=True, integer=True, levels=50)
     used = sorted(set(int(round(v)) for v in np.geomspace(1, 100, 50)))   # numpy's own log spacing, rounded
     assert grid_levels(crowded) == used and len(used) < 50
-    assert _levels_text(crowded) == f", {len(used)} levels (50 asked; whole numbers that rounded onto the same value run once)"
+    shown = ", ".join(map(str, used[:12])) + " …"
+    assert _levels_text(crowded) == (f", {len(used)} levels: {shown} (50 asked; whole numbers that rounded onto the same "
+                                     f"value run once)")
     assert _levels_text(ValueRange(low=0, high=1, levels=5)) == ", 5 levels"
 
 

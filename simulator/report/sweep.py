@@ -253,9 +253,12 @@ def _k_undefined_why(sweep: Sweep, summary: pd.DataFrame) -> str:
 def _levels_text(parameter) -> str:
     """A grid range's levels as they run: whole numbers on a log scale can round onto the
     same value (1 to 100 in 50 levels runs fewer), and the table said the levels asked."""
-    used = len(grid_levels(parameter))
-    return f", {parameter.levels} levels" if used == parameter.levels else \
-        f", {used} levels ({parameter.levels} asked; whole numbers that rounded onto the same value run once)"
+    levels = grid_levels(parameter)
+    if len(levels) == parameter.levels:
+        return f", {parameter.levels} levels"
+    shown = ", ".join(f"{v:g}" for v in levels[:12]) + (" …" if len(levels) > 12 else "")
+    return (f", {len(levels)} levels: {shown} ({parameter.levels} asked; whole numbers that rounded onto the same value "
+            f"run once)")
 
 
 def _payment_timing_note(sweep: Sweep) -> str:
