@@ -241,6 +241,7 @@ def against_the_best(values: dict[str, np.ndarray], best: str, metric: str, pair
     called "sure" in about a quarter of comparisons (the runner-up is picked after
     looking, the others left untested). Bonferroni (every test at 1 − (1 − level)/m)
     fixed that but made a verdict hang on designs far behind: adding the no-program
+    yardstick to a comparison of two rewards turned "sure at 95%" into "not told
     apart". Holm tests a design clearly behind (a small p-value) first, where it
     passes, and then the close contest at ``level``, as a comparison of the two alone
     would (the rates of a wrong "sure" are in tests/test_compare.py). A design far
