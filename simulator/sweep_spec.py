@@ -534,9 +534,10 @@ def _clash_everywhere(sweep: Sweep, key: str, value: Any) -> tuple[str, Scenario
     (passives 0.6 beside the base's promoters 0.5) may fit beside another swept value
     (promoters 0.3): it was refused, though the docs leave it to the runs, while a grid
     where every pair clashed ran every run to fail. The value is tried with each
-    combination of the other parameters' checked values (their list values, or the ends
-    and a middle of a range; the first CHECKED_COMBINATIONS): the first combination's
-    refusal when none fits, else None."""
+    combination of the other parameters' checked values (their list values, a grid's
+    levels, or a sampled range's ends and middle): the first combination's refusal when
+    none fits, else None; None too when there are more than CHECKED_COMBINATIONS, as one
+    past those tried may mend it (the runs decide)."""
     others = {k: _checked_values(p) for k, p in sweep.spec.parameters.items() if k != key}
     if math.prod(len(v) for v in others.values()) > CHECKED_COMBINATIONS:
         return None   # not every combination can be tried: one past those tried may mend it, so the runs decide
