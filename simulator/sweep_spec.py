@@ -385,6 +385,14 @@ def _check_method(spec: SweepSpec, source: str, where) -> None:
             if isinstance(parameter, ValueRange) and parameter.levels is not None:
                 raise ScenarioError(f"levels applies to grid sweeps only; method {spec.method} draws values from low to high",
                                     file=source, key=where("parameters", key, "levels"))
+        # whole numbers 1 to 2 drawn 6 times ran 6 points of 2 settings, ranked the copies against each other and
+        # counted them in the best point's comparisons
+        distinct = math.prod(len(p.values) if isinstance(p, ValueList) else
+                             int(p.high - p.low + 1) if p.integer else math.inf for p in spec.parameters.values())
+        if distinct < spec.samples:
+            raise ScenarioError(f"the parameters take only {distinct} combination{'s' if distinct != 1 else ''} of values, "
+                                f"fewer than samples: {spec.samples}, so points would repeat; use method: grid to run "
+                                f"each once", file=source, key=where("samples"))
     for key in spec.parameters:
         if key in RESERVED_KEYS:
             raise ScenarioError(f"'{key}' is set by the sweep for every run; use the sweep's own '{key}:' instead",

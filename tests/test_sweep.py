@@ -333,6 +333,10 @@ def test_a_changed_sweep_is_refused_unless_forced(tmp_path):
      ["parameters.program.base_share", "low and high are both 0.2: a range of one value; give values: [0.2]"]),
     ({"method": "latin_hypercube", "samples": 3, "parameters": {"program.base_share": {"low": 0.2, "high": 0.2}}},
      ["parameters.program.base_share", "a range of one value"]),
+    # whole numbers 1 to 2 drawn 6 times ran copies of 2 settings and ranked them
+    ({"method": "random", "samples": 6, "parameters": {"program.incentive.cap_per_referrer": {"low": 1, "high": 2,
+                                                                                               "integer": True}}},
+     ["samples", "the parameters take only 2 combinations of values, fewer than samples: 6", "use method: grid"]),
     # whole numbers 1 to 3 in 6 levels ran 3 points under "6 levels"
     ({"parameters": {"program.incentive.cap_per_referrer": {"low": 1, "high": 3, "levels": 6, "integer": True}}},
      ["parameters.program.incentive.cap_per_referrer", "6 levels, but there are only 3 whole numbers from 1 to 3"]),
