@@ -41,6 +41,7 @@ from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_D
                         ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, speed_label)
 from .behaviour import incentive as inc
 from .behaviour.timing import late_asks
+from .referral_tree import Verdict
 from .config import Scenario
 from .errors import ScenarioError
 from .scenario_io import load_scenario
@@ -406,16 +407,21 @@ def panel_html(frame: Frame, design: Design | None = None) -> str:
                     f"refsim-k refsim-k-outside-{label}")
                if asks is not None and frame.k.known and frame.k.customers >= MIN_COHORT and frame.k.k < K_OUTSIDE_BELOW
                and frame.referred >= K_OUTSIDE_REFERRED else "")
+    if outside and said.tone == "fades":
+        # a red "the loop fades" from a K the card itself calls unreadable here (the B2B presets): no verdict from it
+        said = Verdict("pending", "K cannot judge this loop: the design asks late", "")
+        colour = TONE_COLOURS[said.tone]
     ratios = frame.generation_ratios
     newest = len(frame.generations) - 1   # numbered: past the listed ten it is behind "… (n more)"
-    live = (f"newest generation ({newest}) ÷ the one before ({newest - 1}): ×{ratios[-1]:.2f}"
+    # the newest generation is still being recruited: its ratio read as a collapse (×0.25) without a word
+    live = (f"newest generation ({newest}, may still grow) ÷ the one before ({newest - 1}): ×{ratios[-1]:.2f}"
             if ratios and math.isfinite(ratios[-1])
             else "no referred generation yet")
     card = "".join([
         f'<div class="refsim-k">{_tag("span", f"K = {value}", f"refsim-k-value refsim-k-{label}", f"color:{colour}")} '
         f'{_tag("span", resting, f"refsim-k-customers-{label}")}</div>',
         f'<div class="refsim-k">{_tag("b", said.headline, f"refsim-verdict-{label}", f"color:{colour}")}</div>',
-        _tag("div", said.text, "refsim-k"),
+        _tag("div", said.text, "refsim-k") if said.text else "",
         outside,
         f'<div class="refsim-k"><b>People per generation</b> (0 → 1 → 2 …): '
         f'{_tag("span", generations_text(frame.generations), f"refsim-generations-{label}")}</div>',
@@ -625,6 +631,16 @@ def Classroom():
     speed = solara.use_reactive(1.0)
     resets = solara.use_reactive(0)
     message = solara.use_reactive("")
+    # a preset that cannot be opened: the menu shows its name for one render, then the loaded one's again (it kept
+    # the refused name above the previous preset's settings, as the menu's value had not changed for the browser)
+    loaded_name = solara.use_reactive(start_scenario().stem)
+    refusals = solara.use_reactive(0)
+
+    def back_to_the_loaded_preset():
+        if preset_name.value != loaded_name.value:
+            preset_name.set(loaded_name.value)
+
+    solara.use_effect(back_to_the_loaded_preset, [refusals.value])
     stopped = solara.use_reactive("")  # why a playing run stopped on its own, if it did
     editing = solara.use_reactive("A")
     controls = solara.use_reactive("auto")  # or "flipped": the Settings button pressed
@@ -644,15 +660,15 @@ def Classroom():
         try:
             loaded = load_scenario(presets[name])
             opened = NetworkChoice.of(loaded, class_size())
-        except ScenarioError as error:
+        except Exception as error:  # noqa: BLE001 - a mistake in the file, or an unreadable one, must not take the page down
             message.set(f"Preset '{name}' cannot be opened: {error}")
-            return
-        except Exception as error:  # noqa: BLE001 - an unreadable file must not take the page down
-            message.set(f"Preset '{name}' cannot be opened: {error}")
+            preset_name.set(name)   # what the menu shows now; the effect above sets the loaded one back
+            refusals.set(refusals.value + 1)
             return
         message.set("")
         playing.set(False)
         preset_name.set(name)
+        loaded_name.set(name)
         preset.set(loaded)
         choice.set(opened)
         wanted.set(opened)

@@ -135,13 +135,17 @@ def read_loop(k: KReading, generations: list[int], prospects_left: float, new_re
     the line changes its verdict every few days as single referrals come and go."""
     said = previous.headline if previous is not None else None
     speeding = speeding_up(new_referred, keep=said == SPEEDING_HEADLINE)
-    return verdict(k, generations, prospects_left, speeding, edge=K_EDGE_LEAVE if said == EDGE_HEADLINE else K_EDGE)
+    return verdict(k, generations, prospects_left, speeding, edge=K_EDGE_LEAVE if said == EDGE_HEADLINE else K_EDGE,
+                   faded=previous is not None and previous.tone == "fades")
 
 
 def verdict(k: KReading, generations: list[int], prospects_left: float, speeding_up: bool = False,
-            edge: float = K_EDGE) -> Verdict:
+            edge: float = K_EDGE, faded: bool = False) -> Verdict:
     """A plain-language reading of K and the generations. A network that has filled is
-    never called fading: K falls there because few friends are left to invite. Nor is a
+    never called fading: K falls there because few friends are left to invite; unless
+    the loop was fading already (``faded``: yesterday's verdict) and the network filled
+    by other means (organic adoption, at K 0.15 for seven months), where "K falls now
+    because few friends are left" was untrue. Nor is a
     loop whose referrals are speeding up (``speeding_up``: more referral adoptions in the
     last week than in the week before, by a fifth), or whose last generations grow: K
     looks 30 days back, and on a class-sized network it rests on few customers. K within
@@ -152,7 +156,7 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     growing = (len(complete) >= 2 and complete[-1] > 1.0 and complete[-2] > 1.0) or speeding_up
     rough = (f" It rests on only {k.customers} customer{'s' if k.customers != 1 else ''}, so it is a rough figure: "
              f"watch the generations." if 0 < k.customers < ROUGH_COHORT else "")
-    if prospects_left < FILLED_SHARE:
+    if prospects_left < FILLED_SHARE and not (faded and k.known and k.k < 1.0):
         return Verdict("filled", "The loop filled the network",
                        f"Only {prospects_left:.0%} of the people are still prospects. K falls now because customers "
                        f"who join late find few friends left to invite, not because the loop fades." + rough)
@@ -174,9 +178,14 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     # 75 ... about 7.4 customers', where a class checking on the board gets 74 and 7.1
     shown = round(k.k, 2)
     if abs(k.k - 1.0) < edge:
+        # "each generation is about as large as the last" stood above generations 20 → 12 → 6 → 3
+        lately = (" Here the later generations are smaller than the ones before: the early customers brought in more "
+                  "than the later ones do, so watch whether K falls below 1." if shrinking else
+                  " Here the later generations are larger than the ones before: watch whether K rises above 1."
+                  if growing else "")
         return Verdict("edge", EDGE_HEADLINE,
-                       f"{head} Each generation is about as large as the last: the loop neither fades nor takes off."
-                       + rough)
+                       f"{head} At a K of about 1 a generation is on average about as large as the one before: the loop "
+                       f"neither fades nor takes off." + lately + rough)
     if k.k >= 1.0:
         text = (f"{head} Above 1 the loop grows on its own: 100 customers bring {100 * shown:.0f}, who bring "
                 f"{100 * shown * shown:.0f}, until the network runs out of friends who are still prospects.")
@@ -191,12 +200,27 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                        f"who joined lately bring in more than the first ones did, so the loop is speeding up, and K, "
                        f"which looks {K_WINDOW_DAYS} days back, has not caught up yet." + rough)
     multiplier = referral_multiplier(shown)
+    filling = (f" Only {prospects_left:.0%} of the people are still prospects, which slows it further."
+               if prospects_left < FILLED_SHARE else "")
     return Verdict("fades", "K below 1: the loop fades",
                    f"{head} Below 1 the generations shrink on average (a few may still grow by chance): "
                    f"100 customers bring {100 * shown:.0f}, "
-                   f"who bring {100 * shown * shown:.0f}, each generation smaller, until the chain dies out. In all, "
+                   f"who bring {100 * shown * shown:.0f}, each generation smaller, until the chain dies out. At this K, "
                    f"each customer who comes on their own "
-                   f"becomes about {multiplier:.1f} customers; growth beyond that has to come from elsewhere." + rough)
+                   f"becomes about {multiplier:.1f} customers in all; growth beyond that has to come from elsewhere."
+                   + _so_far(generations) + filling + rough)
+
+
+def _so_far(generations: list[int]) -> str:
+    """What the run itself shows beside K's multiplier: the customers per one who came on
+    their own (generation 0: organic and initial). K counts only the referrals made in a
+    customer's first K_WINDOW_DAYS days, by customers who joined during the run, so the
+    multiplier it gives can fall short of the run's own (1.1 beside 5 who became 25)."""
+    if len(generations) < 2 or generations[0] <= 0:
+        return ""
+    return (f" So far in this run the {generations[0]} who came on their own have become {sum(generations)} "
+            f"(about {sum(generations) / generations[0]:.1f} each): K leaves out referrals made after a customer's "
+            f"first {K_WINDOW_DAYS} days, and those of the customers there from the start.")
 
 
 def k_explanation(k: float, prospects_left: float = 1.0, cohort: int | None = None, generations: list[int] | None = None) -> str:

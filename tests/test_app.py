@@ -110,6 +110,30 @@ def test_a_filled_network_is_never_called_fading():
         assert "not because the loop fades" in said.text
 
 
+def test_the_k_card_does_not_contradict_the_counts_beside_it():
+    """Three sentences a class saw contradicted on the same panel. (1) "each customer who
+    comes on their own becomes about 1.1 customers" beside 5 who became 25: K leaves out
+    referrals after a customer's first 30 days; the card now gives the run's own figure
+    too (generation 0 are those who came on their own: 25 / 5 = 5.0). (2) "The loop filled
+    the network ... K falls now because few friends are left, not because the loop fades"
+    said of a loop read as fading for months, once organic adoption passed half the
+    people: a loop fading yesterday stays fading, and says the network is filling. (3) "on
+    the edge: each generation is about as large as the last" above 20 → 12 → 6 → 3 → 1."""
+    from simulator.referral_tree import read_loop
+
+    fading = verdict(KReading(0.06, 200), [5, 10, 6, 4], prospects_left=0.8)
+    assert "becomes about 1.1 customers in all" in fading.text
+    assert "So far in this run the 5 who came on their own have become 25 (about 5.0 each)" in fading.text
+    yesterday = verdict(KReading(0.15, 200), [40, 10, 2], prospects_left=0.55)
+    assert yesterday.tone == "fades"
+    today = read_loop(KReading(0.15, 200), [40, 10, 2], 0.49, np.zeros(30), previous=yesterday)
+    assert today.tone == "fades" and "Only 49% of the people are still prospects, which slows it further" in today.text
+    assert read_loop(KReading(0.15, 200), [40, 10, 2], 0.49, np.zeros(30), previous=None).tone == "filled"
+    edge = verdict(KReading(1.02, 200), [20, 12, 6, 3, 1], prospects_left=0.8)
+    assert edge.tone == "edge" and "later generations are smaller than the ones before" in edge.text
+    assert "Each generation is about as large as the last" not in edge.text
+
+
 def test_verdict_reads_k_and_the_generations():
     fading = verdict(KReading(0.5, 200), [100, 40, 15], prospects_left=0.8)
     assert fading.tone == "fades"
@@ -1343,6 +1367,10 @@ def test_the_k_card_says_why_k_reads_0_beside_referrals():
     assert b2b.k.known and b2b.k.k < 0.05 and b2b.referred >= 3 and design.timing.delay_days == 45   # the premise
     assert (f"This design first asks 45 days after joining, and K counts only the referrals a customer makes within 30 "
             f"days of joining, so it reads near 0 here although {b2b.referred} joined through friends") in panel_html(b2b, design)
+    # and no red "the loop fades" from that K, nor "100 customers bring 0": no verdict from a K that cannot judge it
+    card = panel_html(b2b, design)
+    assert b2b.verdict.tone == "fades" and "K cannot judge this loop: the design asks late" in card
+    assert "the loop fades" not in card and "100 customers bring" not in card
     quiet, design = last_frame("fading", 146, no_reward=True)
     assert quiet.k.k < 0.05 and quiet.referred >= 3   # a low K beside referrals, for another reason
     assert "first asks" not in panel_html(quiet, design)
@@ -1393,7 +1421,7 @@ def test_the_live_ratio_names_its_generations():
     frame = run.frames()[0]
     newest = len(frame.generations) - 1
     assert newest > 10   # the premise: more generations than the ten listed
-    assert f"newest generation ({newest}) ÷ the one before ({newest - 1}): ×{frame.generation_ratios[-1]:.2f}" in \
+    assert f"newest generation ({newest}, may still grow) ÷ the one before ({newest - 1}): ×{frame.generation_ratios[-1]:.2f}" in \
         panel_html(frame)
 
 

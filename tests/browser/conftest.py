@@ -23,6 +23,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 #: A preset with a YAML mistake: picking it must show the error, not crash the page.
 BROKEN_PRESET = "name: broken\ndays: [not, a, number\n"
+#: ... and one with a misspelt key: two refusals in a row left the menu on the second's name.
+TYPO_PRESET = "name: typo\nprogram: {incentive: {kind: single_sided, referer_reward: 5}}\n"
 
 
 def free_port() -> int:
@@ -33,12 +35,13 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def presets(tmp_path_factory) -> Path:
-    """A copy of scenarios/ (with the edge list the cascade preset reads) plus broken.yaml."""
+    """A copy of scenarios/ (with the edge list the cascade preset reads) plus broken.yaml and typo.yaml."""
     folder = tmp_path_factory.mktemp("presets")
     for path in (ROOT / "scenarios").iterdir():
         if path.is_file():
             shutil.copy(path, folder / path.name)
     (folder / "broken.yaml").write_text(BROKEN_PRESET)
+    (folder / "typo.yaml").write_text(TYPO_PRESET)
     return folder
 
 

@@ -72,10 +72,15 @@ class Classroom:
         virtual (only the rows in view exist), so it is scrolled until the row appears."""
         menu = self.open_menu(select_css)
         row = self.page.locator(f".v-overlay--active .v-list-item:has(.v-list-item-title:text-is('{item}'))")
+        menu.evaluate("list => { list.scrollTop = 0; }")   # it opens scrolled to the item chosen, which may be below
         for _ in range(30):
             if row.count():
-                row.first.click()
-                return
+                self.page.wait_for_timeout(200)   # the virtual list redraws its rows as it scrolls: let it settle
+                try:
+                    row.first.click(timeout=5_000)
+                    return
+                except Exception:  # noqa: BLE001 - the row was redrawn under the click: look again
+                    pass
             menu.evaluate("list => { list.scrollTop += 120; }")
             self.page.wait_for_timeout(100)
         raise AssertionError(f"no item {item!r} in {select_css}")
@@ -284,6 +289,17 @@ def test_invalid_combinations_show_an_error_in_place_and_keep_the_settings(class
     room.play("5_0")
     room.wait_day(3)
     room.pause()
+    # after a preset that opened, one that cannot: the menu goes back to the one still loaded (it kept the refused
+    # name above the previous preset's settings)
+    room.pick(".refsim-preset", "viral")
+    room.wait_text(".refsim-day", "^Day 0 ")
+    room.page.wait_for_function("() => document.querySelector('.refsim-preset .v-select__selection-text').innerText.trim() === 'viral'")
+    room.pick(".refsim-preset", "broken")
+    room.wait_text(".refsim-error", "broken")
+    room.pick(".refsim-preset", "typo")   # a second refusal in a row
+    room.wait_text(".refsim-error", "typo")
+    room.page.wait_for_function("() => document.querySelector('.refsim-preset .v-select__selection-text').innerText.trim() "
+                                "=== 'viral'", timeout=15_000)
 
 
 @pytest.mark.timeout(240)
