@@ -3,6 +3,7 @@ K of ``refsim run`` with the customers it rests on, and a verdict in plain words
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -108,6 +109,7 @@ class Verdict:
     tone: str
     headline: str
     text: str
+    faded: bool = False   # read as fading on this day or an earlier one, and not growing since (read_loop)
 
 
 def speeding_up(new_referred: np.ndarray, week: int = 7, keep: bool = False) -> bool:
@@ -135,8 +137,11 @@ def read_loop(k: KReading, generations: list[int], prospects_left: float, new_re
     the line changes its verdict every few days as single referrals come and go."""
     said = previous.headline if previous is not None else None
     speeding = speeding_up(new_referred, keep=said == SPEEDING_HEADLINE)
-    return verdict(k, generations, prospects_left, speeding, edge=K_EDGE_LEAVE if said == EDGE_HEADLINE else K_EDGE,
-                   faded=previous is not None and previous.tone == "fades")
+    # a loop read as fading stays so in memory through a day of "speeding up" or "on the edge", until it grows
+    faded = previous is not None and (previous.tone == "fades" or previous.faded)
+    today = verdict(k, generations, prospects_left, speeding, edge=K_EDGE_LEAVE if said == EDGE_HEADLINE else K_EDGE,
+                    faded=faded)
+    return dataclasses.replace(today, faded=today.tone == "fades" or (faded and today.tone not in ("grows", "filled")))
 
 
 def verdict(k: KReading, generations: list[int], prospects_left: float, speeding_up: bool = False,
@@ -153,7 +158,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     # the newest generation is still being recruited: judge the two complete ratios before it
     complete = [r for r in generation_ratios(generations)[:-1] if math.isfinite(r)]
     shrinking = len(complete) >= 2 and complete[-1] < 1.0 and complete[-2] < 1.0
-    growing = (len(complete) >= 2 and complete[-1] > 1.0 and complete[-2] > 1.0) or speeding_up
+    larger = len(complete) >= 2 and complete[-1] > 1.0 and complete[-2] > 1.0   # what the generations themselves show
+    growing = larger or speeding_up
     rough = (f" It rests on only {k.customers} customer{'s' if k.customers != 1 else ''}, so it is a rough figure: "
              f"watch the generations." if 0 < k.customers < ROUGH_COHORT else "")
     if prospects_left < FILLED_SHARE and not (faded and k.known and k.k < 1.0):
@@ -182,7 +188,7 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
         lately = (" Here the later generations are smaller than the ones before: the early customers brought in more "
                   "than the later ones do, so watch whether K falls below 1." if shrinking else
                   " Here the later generations are larger than the ones before: watch whether K rises above 1."
-                  if growing else "")
+                  if larger else "")
         return Verdict("edge", EDGE_HEADLINE,
                        f"{head} At a K of about 1 a generation is on average about as large as the one before: the loop "
                        f"neither fades nor takes off." + lately + rough)
@@ -208,19 +214,22 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                    f"who bring {100 * shown * shown:.0f}, each generation smaller, until the chain dies out. At this K, "
                    f"each customer who comes on their own "
                    f"becomes about {multiplier:.1f} customers in all; growth beyond that has to come from elsewhere."
-                   + _so_far(generations) + filling + rough)
+                   + _so_far(generations, multiplier) + filling + rough)
 
 
-def _so_far(generations: list[int]) -> str:
+def _so_far(generations: list[int], multiplier: float | None = None) -> str:
     """What the run itself shows beside K's multiplier: the customers per one who came on
     their own (generation 0: organic and initial). K counts only the referrals made in a
     customer's first K_WINDOW_DAYS days, by customers who joined during the run, so the
     multiplier it gives can fall short of the run's own (1.1 beside 5 who became 25)."""
     if len(generations) < 2 or generations[0] <= 0:
         return ""
-    return (f" So far in this run the {generations[0]} who came on their own have become {sum(generations)} "
-            f"(about {sum(generations) / generations[0]:.1f} each): K leaves out referrals made after a customer's "
-            f"first {K_WINDOW_DAYS} days, and those of the customers there from the start.")
+    each = sum(generations) / generations[0]
+    # why they differ only where the run's figure is the larger: K's leaving referrals out explains no shortfall
+    why = (f": K leaves out referrals made after a customer's first {K_WINDOW_DAYS} days, and those of the customers "
+           f"there from the start" if multiplier is not None and round(each, 1) > round(multiplier, 1) else "")
+    return (f" So far in this run the {generations[0]} who came on their own "
+            f"{'has' if generations[0] == 1 else 'have'} become {sum(generations)} (about {each:.1f} each){why}.")
 
 
 def k_explanation(k: float, prospects_left: float = 1.0, cohort: int | None = None, generations: list[int] | None = None) -> str:

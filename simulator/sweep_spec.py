@@ -294,7 +294,8 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
     data = parse_yaml(text, source, "a sweep is a mapping of keys such as 'base:', 'method:', 'parameters:'")
     if "base" not in data and set(data) & SCENARIO_ONLY_KEYS:   # it read "unknown key 'days'", naming no way out
         raise ScenarioError(f"this is a scenario file, not a sweep; run it with `refsim run {source}`, or sweep it from a "
-                            f"sweep file with 'base: {path.name}' and 'parameters:' (see scenarios/sweeps/)", file=source)
+                            f"sweep file with 'base:' naming it (relative to the sweep file) and 'parameters:' (see "
+                            f"scenarios/sweeps/)", file=source)
     _check_parameter_shapes(data, source, text)
     try:
         spec = validate_strictly(SweepSpec, data)   # as scenario files: "3" is not a number, 2.5 not a count
@@ -544,19 +545,23 @@ def _clash_everywhere(sweep: Sweep, key: str, value: Any) -> tuple[str, Scenario
     where every pair clashed ran every run to fail. The value is tried with each
     combination of the other parameters' checked values (their list values, a grid's
     levels, or a sampled range's ends and middle): the first combination's refusal when
-    none fits, else None; None too when there are more than CHECKED_COMBINATIONS, as one
-    past those tried may mend it (the runs decide)."""
+    none fits, else None; past CHECKED_COMBINATIONS, where one not tried may mend it, None
+    too (the runs decide), unless every one tried refused the value for the same reason
+    as on its own (a value out of its bounds)."""
     others = {k: _checked_values(p) for k, p in sweep.spec.parameters.items() if k != key}
-    if math.prod(len(v) for v in others.values()) > CHECKED_COMBINATIONS:
-        return None   # not every combination can be tried: one past those tried may mend it, so the runs decide
-    first = None
-    for combination in itertools.product(*others.values()):
+    every = math.prod(len(v) for v in others.values()) <= CHECKED_COMBINATIONS
+    alone = _refusal(sweep, {key: value})
+    first, same = None, True
+    for combination in itertools.islice(itertools.product(*others.values()), CHECKED_COMBINATIONS):
         values = dict(zip(others, combination))
         error = _refusal(sweep, {**values, key: value})
         if error is None:
             return None
+        same &= alone is not None and error.message == alone.message
         first = first or (", ".join(f"{k} = {reprlib.repr(v)}" for k, v in values.items()), error)
-    return first
+    # past those tried one combination may mend it, so the runs decide; unless every one tried gave the value's own
+    # refusal (fraud.share -0.1 is below 0 beside any value): that was let through beside 20 x 20 levels
+    return first if every or same else None
 
 
 def _check_some_point_fits(sweep: Sweep, where) -> None:

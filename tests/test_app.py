@@ -132,6 +132,18 @@ def test_the_k_card_does_not_contradict_the_counts_beside_it():
     edge = verdict(KReading(1.02, 200), [20, 12, 6, 3, 1], prospects_left=0.8)
     assert edge.tone == "edge" and "later generations are smaller than the ones before" in edge.text
     assert "Each generation is about as large as the last" not in edge.text
+    # the generations' claims rest on the generations, not on referrals speeding up week on week
+    flat = verdict(KReading(0.96, 40), [10, 10, 10, 10], 0.9, speeding_up=True)
+    assert "larger than the ones before" not in flat.text and "smaller than the ones before" not in flat.text
+    # the reason the run's figure is larger is not given where it is not: 1.1 each beside K's 1.2
+    short = verdict(KReading(0.17, 40), [32, 4, 0], prospects_left=0.8)
+    assert "have become 36 (about 1.1 each)." in short.text and "K leaves out" not in short.text
+    assert "the 1 who came on their own has become 3" in verdict(KReading(0.5, 40), [1, 2], 0.9).text
+    # a day of "speeding up" in between does not make the fading loop forget it faded
+    fast = np.array([0] * 7 + [1] * 7 + [2] * 7)
+    between = read_loop(KReading(0.4, 40), [30, 10, 3], 0.4, fast, previous=yesterday)
+    assert between.tone == "edge" and between.faded
+    assert read_loop(KReading(0.4, 40), [30, 10, 3], 0.4, np.zeros(30), previous=between).tone == "fades"
 
 
 def test_verdict_reads_k_and_the_generations():

@@ -122,7 +122,7 @@ def test_a_sweep_file_given_as_a_scenario_and_a_scenario_given_as_a_sweep_say_wh
                                                              f"not a scenario; run it with `refsim sweep {sweep_file}`")
     code, stdout, stderr = invoke("sweep", scenario)
     assert_clean_error(code, stdout, stderr, scenario, f"this is a scenario file, not a sweep; run it with `refsim run "
-                                                       f"{scenario}`, or sweep it from a sweep file with 'base: default.yaml'")
+                                                       f"{scenario}`, or sweep it from a sweep file with 'base:' naming it")
 
 
 def test_missing_edge_list_file(tmp_path):

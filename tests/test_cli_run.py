@@ -288,6 +288,10 @@ def test_the_headline_splits_the_value_into_cash_and_customer_equity():
                                     scenario=SimpleNamespace(days=180)))[0]
     assert ("(customer equity, less 114.5 by which the twin's referrals still converting outweigh the design's, "
             "`incremental_pipeline_equity`)") in text, text
+    # named apart (1% of the value or more) it reads the same way, with no double negative ("and -300.0 by which")
+    text = headline(SimpleNamespace(runs=runs.assign(incremental_pipeline_equity=[-2_000.0, -4_000.0]),
+                                    scenario=SimpleNamespace(days=180)))[0]
+    assert ", and less 3,000 by which the no-program twin's referrals still converting on day 180 outweigh the design's" in text
 
 
 def test_the_reports_say_how_the_model_weighs_the_rewards():
@@ -612,5 +616,5 @@ def test_the_run_report_gives_incremental_roi_and_cac_as_ratios_of_the_means():
         "added no customer. Over all 2 runs together (ratios of the means): incremental ROI 3.64 (mean value 200.0 over "
         "mean cost 55.0); incremental CAC 15.7 (mean cost over 3.5 extra customers).")
     fewer = runs.assign(incremental_customers=[-3.0, 1.0])
-    assert "no incremental CAC: the program adds -1 customers on average" in ratio_of_means_note(fewer)
+    assert "no incremental CAC: on average the program adds no customers (-1)" in ratio_of_means_note(fewer)
     assert ratio_of_means_note(runs.drop(columns="incremental_customers")) == ""   # no twins: nothing to say

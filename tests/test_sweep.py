@@ -1477,6 +1477,11 @@ def test_checks_of_a_grid_before_it_runs(tmp_path):
     from simulator.sweep_spec import CHECKED_COMBINATIONS, load_sweep
 
     assert 15 * 20 > CHECKED_COMBINATIONS and len(load_sweep(path).spec.parameters) == 3
+    # past those tried, a value out of its own bounds is still refused: it fails beside every other value
+    refused("bounds", {"program.base_share": {"values": [0.2, 1.5]},
+                       "satisfaction.promoters": {"values": [round(0.3 + i / 100, 2) for i in range(20)]},
+                       "program.link_use": {"values": [round(i / 20, 2) for i in range(20)]}},
+            "parameters.program.base_share", "value 1.5 does not fit the base scenario b")
 
 
 def test_a_set_on_a_swept_key_is_refused_as_it_would_do_nothing(tmp_path):

@@ -144,13 +144,13 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     return [text]
 
 
-def holm_text(others: int) -> str:
+def holm_text(others: int, note: str = "") -> str:
     """How the best is tested against ``others`` other designs (compare.against_the_best),
-    in words."""
+    in words; ``note`` joins the closing parenthesis."""
     levels = [level_text(joint_level(0.95, others - k)) for k in range(others)]
     steps = f"{levels[0]}, then {levels[1]}" if others == 2 else f"{levels[0]} down to {levels[-1]}"
     return (f"tested against the {others} other designs one by one, the clearest difference first, at {steps} while "
-            f"each test is passed (Holm)")
+            f"each test is passed (Holm{'; ' + note if note else ''})")
 
 
 def verdict_line(comparison: Comparison) -> str | None:
@@ -301,8 +301,8 @@ def _decisive_pairing(comparison: Comparison) -> str:
     if not (math.isfinite(wide) and wide > 0 and math.isfinite(paired["diff_ci_high"])):
         return ""
     ratio = (paired["diff_ci_high"] - paired["diff_ci_low"]) / wide
-    return (f" For the contrast the verdict rests on, {decision.best} against {decision.runner_up} on `{decision.metric}`, "
-            f"the paired interval is {ratio:.0%} of the unpaired one's width.")
+    return (f" The gain differs from pair to pair: for the contrast the verdict rests on, {decision.best} against "
+            f"{decision.runner_up} on `{decision.metric}`, the paired interval is {ratio:.0%} of the unpaired one's width.")
 
 
 #: The moment_effect field of each timing kind.
@@ -498,8 +498,8 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         "",
         "## Who wins",
         "",
-        *([f"With {len(comparison.designs)} designs, each metric's best is {holm_text(len(comparison.designs) - 1)} (against "
-           f"the designs where the metric is defined: fewer tests start at a lower level), so that "
+        *([f"With {len(comparison.designs)} designs, each metric's best is "
+           f"{holm_text(len(comparison.designs) - 1, 'against the designs where the metric is defined: fewer tests start at a lower level')}, so that "
            f"\"sure at 95%\" holds for all the tests together; each interval below is the one against the runner-up, at the level of "
            f"its test.", ""]
           if len(comparison.designs) > 2 else []),

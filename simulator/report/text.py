@@ -117,7 +117,7 @@ def ratio_of_means_note(runs: pd.DataFrame) -> str:
         return ""
     roi = f"incremental ROI {fmt(value / cost)} (mean value {fmt(value)} over mean cost {fmt(cost)})"
     cac = (f"incremental CAC {fmt(cost / extra)} (mean cost over {fmt(extra)} extra customers)" if extra > 0 else
-           f"no incremental CAC: the program adds {fmt(extra)} customers on average")
+           f"no incremental CAC: on average the program adds no customers ({fmt(extra)})")
     dropped = int(runs["incremental_cac"].isna().sum()) if "incremental_cac" in runs.columns else 0
     return ("The summary's incremental ROI and CAC are means of each run's ratio"
             + (f"; CAC leaves out the {dropped} run{'s' if dropped > 1 else ''} where the program added no customer"
@@ -174,8 +174,8 @@ def value_split(runs, days: int) -> str:
             + " for referrals already made") if owed > 0 else ""
     leads = (f"{fmt(pipeline)} of referrals still converting on day {days} (in a conversion lag or sales pipeline), net "
              f"of the no-program twin's (`{column}`)" if pipeline > 0 else
-             f"{fmt(pipeline)} by which the no-program twin's referrals still converting on day {days} outweigh the "
-             f"design's (`{column}`)")
+             f"less {fmt(-pipeline)} by which the no-program twin's referrals still converting on day {days} outweigh "
+             f"the design's (`{column}`)")
     parts = [cash, equity, *([leads] if pipeline else [])]
     joined = (", ".join(parts[:-1]) + ("," if len(parts) > 2 else "") + " and " + parts[-1])
     return f" It splits into {joined}" + (f", {less}" if less else "") + "."
