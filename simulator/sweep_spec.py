@@ -512,7 +512,7 @@ def _check_parameters(sweep: Sweep, where) -> None:
                 there = "" if own or at == key else f" (at {at}; the sweep varies nothing else)"
                 raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {_base_name(sweep)}: "
                                     f"{error.message}{there}", file=sweep.source, key=where("parameters", key)) from None
-            if len(sweep.spec.parameters) > 1 and (clash := _clash_everywhere(sweep, key, value)) is not None:
+            if len(sweep.spec.parameters) > 1 and (clash := _clash_everywhere(sweep, key, value, error)) is not None:
                 others, refusal = clash
                 if refusal.message == error.message:   # the value's own mistake (out of its bounds), whatever the others
                     raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {_base_name(sweep)}: "
@@ -538,7 +538,7 @@ def _refusal(sweep: Sweep, values: dict) -> ScenarioError | None:
     return None
 
 
-def _clash_everywhere(sweep: Sweep, key: str, value: Any) -> tuple[str, ScenarioError] | None:
+def _clash_everywhere(sweep: Sweep, key: str, value: Any, alone: ScenarioError) -> tuple[str, ScenarioError] | None:
     """With several parameters, a value that does not fit the base scenario on its own
     (passives 0.6 beside the base's promoters 0.5) may fit beside another swept value
     (promoters 0.3): it was refused, though the docs leave it to the runs, while a grid
@@ -547,17 +547,16 @@ def _clash_everywhere(sweep: Sweep, key: str, value: Any) -> tuple[str, Scenario
     levels, or a sampled range's ends and middle): the first combination's refusal when
     none fits, else None; past CHECKED_COMBINATIONS, where one not tried may mend it, None
     too (the runs decide), unless every one tried refused the value for the same reason
-    as on its own (a value out of its bounds)."""
+    as on its own (``alone``: a value out of its bounds)."""
     others = {k: _checked_values(p) for k, p in sweep.spec.parameters.items() if k != key}
     every = math.prod(len(v) for v in others.values()) <= CHECKED_COMBINATIONS
-    alone = _refusal(sweep, {key: value})
     first, same = None, True
     for combination in itertools.islice(itertools.product(*others.values()), CHECKED_COMBINATIONS):
         values = dict(zip(others, combination))
         error = _refusal(sweep, {**values, key: value})
         if error is None:
             return None
-        same &= alone is not None and error.message == alone.message
+        same &= error.message == alone.message
         first = first or (", ".join(f"{k} = {reprlib.repr(v)}" for k, v in values.items()), error)
     # past those tried one combination may mend it, so the runs decide; unless every one tried gave the value's own
     # refusal (fraud.share -0.1 is below 0 beside any value): that was let through beside 20 x 20 levels

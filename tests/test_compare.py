@@ -923,6 +923,7 @@ def test_the_verdict_line_in_a_tie_names_the_designs_not_told_apart_and_the_setu
     a − b against Welch's)."""
     from types import SimpleNamespace
 
+    from simulator.compare import decide
     from simulator.report.compare import _decisive_pairing, verdict_line
 
     rng = np.random.default_rng(3)
@@ -937,5 +938,6 @@ def test_the_verdict_line_in_a_tie_names_the_designs_not_told_apart_and_the_setu
     d = values["a"] - values["b"]
     paired = 2 * stats.t.ppf(0.975, 7) * d.std(ddof=1) / math.sqrt(8)
     welch = stats.ttest_ind(values["a"], values["b"], equal_var=False).confidence_interval(0.95)
-    text = _decisive_pairing(SimpleNamespace(designs=designs[1:], paired=True))   # copy, b, none: copy best, b runner-up
+    three = SimpleNamespace(designs=designs[1:], paired=True)   # copy, b, none: copy best, b runner-up
+    text = _decisive_pairing(three, decide(three))
     assert f"copy against b on `incremental_value`, the paired interval is {paired / (welch.high - welch.low):.0%}" in text, text

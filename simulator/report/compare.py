@@ -286,12 +286,11 @@ def _pairing_gain(table) -> str:
             f"referrals cascade and runs can part ways. More replicates narrow both.")
 
 
-def _decisive_pairing(comparison: Comparison) -> str:
+def _decisive_pairing(comparison: Comparison, decision: Decision | None) -> str:
     """With three designs or more, the paired interval's width against the unpaired one
     for the contrast the verdict rests on, the best against the runner-up: the sentence
     before measured each design against the reference (about as wide, 92%) where the
     decisive pair's paired interval was 53% of the unpaired one."""
-    decision = decide(comparison)
     if len(comparison.designs) < 3 or decision is None or decision.runner_up is None:
         return ""
     best = _metric_values(comparison.designs, decision.best, decision.metric)
@@ -464,6 +463,7 @@ def _design_notes(designs) -> list[str]:
 
 def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
     table = comparison.table
+    decision = decide(comparison)
     first = comparison.designs[0].scenario
     n = len(comparison.seeds)
     kind = "paired" if comparison.paired else "unpaired"
@@ -474,7 +474,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
             "",
             "Because every design sees the same luck (graph, seed customers, organic adoption days, satisfaction,",
             "churn clocks), the difference between two designs is measured replicate by replicate; its interval",
-            "(paired) is " + _pairing_gain(comparison.table) + _decisive_pairing(comparison),
+            "(paired) is " + _pairing_gain(comparison.table) + _decisive_pairing(comparison, decision),
         ]
     else:
         setup = [
@@ -485,7 +485,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
     lines = [
         f"# Comparison: {' vs '.join(comparison.names)}",
         "",
-        *decision_paragraph(comparison, decide(comparison)),
+        *decision_paragraph(comparison, decision),
         "",
         *setup,
         "",
