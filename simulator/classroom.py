@@ -116,7 +116,10 @@ class NetworkChoice:
 def network_problems(preset: Scenario, choice: NetworkChoice, kinds=NETWORK_KINDS) -> dict[str, str]:
     """For each network kind that cannot be built with ``choice``'s people and friends,
     the reason (the generator's own message). The network is built once per kind, with
-    the choice's seed, so the answer is the one the run would meet."""
+    the choice's seed, so the answer is the one the run would meet. A seed out of range is
+    no kind's problem: the page says so once (build_run), where every kind had listed it."""
+    if not 0 <= int(choice.seed) <= MAX_SEED:
+        return {}
     problems = {}
     for kind in kinds:
         try:

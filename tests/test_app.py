@@ -370,6 +370,11 @@ def test_a_seed_beyond_the_schema_is_an_error_not_a_crash(default):
     with pytest.raises(ScenarioError, match="seed"):
         classroom_scenario(default, NetworkChoice("erdos_renyi", 100, 6.0, 10**20), Design.of(default))
     classroom_scenario(default, NetworkChoice("erdos_renyi", 100, 6.0, MAX_SEED), Design.of(default))
+    # said once by the page, not once per network kind under the Network menu (six times, each with the limit)
+    from simulator.classroom import network_problems
+
+    assert network_problems(default, NetworkChoice("erdos_renyi", 100, 6.0, -1)) == {}
+    assert network_problems(default, NetworkChoice("erdos_renyi", 100, 6.0, 10**20)) == {}
 
 
 def test_incentive_edits_take_their_defaults_from_the_schema(default):
