@@ -88,8 +88,9 @@ class Classroom:
                     row.first.click(timeout=5_000)
                     return
                 except Exception:  # noqa: BLE001 - the row was redrawn under the click: look again
-                    pass
-            menu.evaluate("list => { list.scrollTop += 120; }")
+                    if not self.page.locator(".v-overlay--active .v-list").count():
+                        return   # the click went through as the row was redrawn: the menu closed on it
+            menu.evaluate("list => { list.scrollTop += 120; }", timeout=10_000)
             self.page.wait_for_timeout(100)
         raise AssertionError(f"no item {item!r} in {select_css}")
 
