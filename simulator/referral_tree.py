@@ -148,7 +148,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
             edge: float = K_EDGE, faded: bool = False) -> Verdict:
     """A plain-language reading of K and the generations. A network that has filled is
     never called fading: K falls there because few friends are left to invite; unless
-    the loop was fading already (``faded``: yesterday's verdict) and the network filled
+    the loop was fading already (``faded``: read as fading on an earlier day and not
+    grown since, read_loop's memory) and the network filled
     by other means (organic adoption, at K 0.15 for seven months), where "K falls now
     because few friends are left" was untrue. Nor is a
     loop whose referrals are speeding up (``speeding_up``: more referral adoptions in the
@@ -217,7 +218,7 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                    + _so_far(generations, multiplier) + filling + rough)
 
 
-def _so_far(generations: list[int], multiplier: float | None = None) -> str:
+def _so_far(generations: list[int], multiplier: float) -> str:
     """What the run itself shows beside K's multiplier: the customers per one who came on
     their own (generation 0: organic and initial). K counts only the referrals made in a
     customer's first K_WINDOW_DAYS days, by customers who joined during the run, so the
@@ -227,7 +228,7 @@ def _so_far(generations: list[int], multiplier: float | None = None) -> str:
     each = sum(generations) / generations[0]
     # why they differ only where the run's figure is the larger: K's leaving referrals out explains no shortfall
     why = (f": K leaves out referrals made after a customer's first {K_WINDOW_DAYS} days, and those of the customers "
-           f"there from the start" if multiplier is not None and round(each, 1) > round(multiplier, 1) else "")
+           f"there from the start" if round(each, 1) > round(multiplier, 1) else "")
     return (f" So far in this run the {generations[0]} who came on their own "
             f"{'has' if generations[0] == 1 else 'have'} become {sum(generations)} (about {each:.1f} each){why}.")
 

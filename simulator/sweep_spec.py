@@ -557,7 +557,7 @@ def _clash_everywhere(sweep: Sweep, key: str, value: Any, alone: ScenarioError) 
         if error is None:
             return None
         same &= error.message == alone.message
-        first = first or (", ".join(f"{k} = {reprlib.repr(v)}" for k, v in values.items()), error)
+        first = first or (_point_text(values), error)
     # past those tried one combination may mend it, so the runs decide; unless every one tried gave the value's own
     # refusal (fraud.share -0.1 is below 0 beside any value): that was let through beside 20 x 20 levels
     return first if every or same else None
@@ -581,9 +581,14 @@ def _check_some_point_fits(sweep: Sweep, where) -> None:
             return
         first = first or (values, error)
     values, error = first
-    point = ", ".join(f"{k} = {reprlib.repr(v)}" for k, v in values.items())
+    point = _point_text(values)
     raise ScenarioError(f"no point of the grid fits the base scenario {_base_name(sweep)}, so every run would fail (the "
                         f"first, {point}: {error.message})", file=sweep.source, key=where("parameters"))
+
+
+def _point_text(values: dict) -> str:
+    """A combination of swept values as an error names it: 'k = v, k2 = v2'."""
+    return ", ".join(f"{k} = {reprlib.repr(v)}" for k, v in values.items())
 
 
 def _base_name(sweep: Sweep) -> str:
