@@ -63,6 +63,9 @@ class Classroom:
             "([css, pattern]) => { const e = document.querySelector(css); return e && new RegExp(pattern).test(e.innerText); }",
             arg=[css, pattern])
 
+    def menu_open(self) -> bool:
+        return bool(self.page.locator(".v-overlay--active .v-list").count())
+
     def open_menu(self, select_css: str):
         """Click the select open; again if its menu has not come (a click that lands while
         the select redraws, on a loaded machine, opens nothing)."""
@@ -70,29 +73,41 @@ class Classroom:
             self.page.click(f"{select_css} .v-field")
             try:
                 self.page.wait_for_selector(".v-overlay--active .v-list", timeout=10_000)
-                break
+                return self.page.locator(".v-overlay--active .v-list")
             except Exception:  # noqa: BLE001 - playwright's timeout: press Escape and click again
                 self.page.keyboard.press("Escape")
-        return self.page.locator(".v-overlay--active .v-list")
+        raise AssertionError(f"the menu of {select_css} did not open in 5 clicks")
 
     def pick(self, select_css: str, item: str) -> None:
         """Choose ``item`` from the Vuetify select under ``select_css``. The list is
-        virtual (only the rows in view exist), so it is scrolled until the row appears."""
-        menu = self.open_menu(select_css)
+        virtual (only the rows in view exist), so it is scrolled until the row appears.
+        A menu that closes before a row was clicked (the page redrew the select, on a
+        loaded machine) is opened again; once a row was clicked, a closed menu means
+        the click went through."""
+        from playwright.sync_api import Error as PlaywrightError
+
         row = self.page.locator(f".v-overlay--active .v-list-item:has(.v-list-item-title:text-is('{item}'))")
-        menu.evaluate("list => { list.scrollTop = 0; }")   # it opens scrolled to the item chosen, which may be below
-        for _ in range(30):
-            if row.count():
-                self.page.wait_for_timeout(200)   # the virtual list redraws its rows as it scrolls: let it settle
-                try:
-                    row.first.click(timeout=5_000)
-                    return
-                except Exception:  # noqa: BLE001 - the row was redrawn under the click: look again
-                    if not self.page.locator(".v-overlay--active .v-list").count():
-                        return   # the click went through as the row was redrawn: the menu closed on it
-            menu.evaluate("list => { list.scrollTop += 120; }", timeout=10_000)
-            self.page.wait_for_timeout(100)
-        raise AssertionError(f"no item {item!r} in {select_css}")
+        for _ in range(5):
+            menu = self.open_menu(select_css)
+            try:
+                menu.evaluate("list => { list.scrollTop = 0; }", timeout=10_000)  # it opens scrolled to the item chosen
+                for _ in range(30):
+                    if row.count():
+                        self.page.wait_for_timeout(200)   # the virtual list redraws its rows as it scrolls: let it settle
+                        try:
+                            row.first.click(timeout=5_000)
+                            return
+                        except PlaywrightError:  # the row was redrawn under the click: look again
+                            if not self.menu_open():
+                                return   # the click went through as the row was redrawn: the menu closed on it
+                    menu.evaluate("list => { list.scrollTop += 120; }", timeout=10_000)
+                    self.page.wait_for_timeout(100)
+            except PlaywrightError:
+                if self.menu_open():
+                    raise
+                continue   # closed before any row was clicked: open it again
+            raise AssertionError(f"no item {item!r} in {select_css}")
+        raise AssertionError(f"the menu of {select_css} closed 5 times before {item!r} could be clicked")
 
     def k(self, label: str) -> float:
         shown = self.text(f".refsim-k-{label}")
