@@ -242,7 +242,10 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     counts = pilot_counts(pilot, columns)
     check_fit(base, counts, parameters)
     columns = list(counts.columns)
-    first, days = int(counts.index[0]), int(counts.index[-1]) + 1    # simulate up to the pilot's last day
+    first, days = int(counts.index[0]), int(counts.index[-1]) + 1    # the pilot's rows: days first .. days - 1
+    # a scenario of N days has rows 0 .. N, and a day's row does not depend on the days
+    # after it: the fit simulates up to the pilot's last day and not one day more
+    horizon = max(days - 1, 1)
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     evaluate = evaluate or Evaluator()
     indices = [COLUMN_INDEX[c] for c in columns]
@@ -252,7 +255,7 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
 
     def model(units: dict) -> dict:
         ran[0] += 1
-        scenario = pilot_scenario(base, {p.key: _typed(p, p.from_unit(units[p.key])) for p in parameters}, parameters, days)
+        scenario = pilot_scenario(base, {p.key: _typed(p, p.from_unit(units[p.key])) for p in parameters}, parameters, horizon)
         run_seed = int(run_seeds.integers(0, 2**62))
         daily = evaluate([scenario], [run_seed], [], daily=True)[0]["daily"]
         return summary_statistics(daily[first:days, indices], columns, settings.bin_days, settings.parts)

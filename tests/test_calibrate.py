@@ -295,7 +295,7 @@ def test_the_fit_simulates_the_pilots_own_days():
     pilot = pd.DataFrame({"day": np.arange(100, 143), "shares": np.arange(100, 143)})
     result = calibrate(base, pilot, parse_parameters(["program.base_share=0.1:0.5"], base), settings=CalibrationSettings(
         population_size=5, generations=1), seed=1, evaluate=day_numbers)
-    assert set(seen) == {143} and result.pilot_first == 100 and result.pilot_days == 143
+    assert set(seen) == {142} and result.pilot_first == 100 and result.pilot_days == 143   # up to the last day, no further
     assert result.generations["epsilon"].iloc[-1] == pytest.approx(0.0, abs=1e-9)   # read on days 100-142: an exact match
 
 
