@@ -120,6 +120,15 @@ def _cohorts(people, day: int, window: int, joined: np.ndarray | None = None) ->
     return cohort, np.bincount(referrer[in_window], minlength=len(adopted))
 
 
+def k_month_days(day: int, window: int = 30, month_days: int = 30) -> list[tuple[int, int]]:
+    """The join days each month of cohort_k_by_month counts, on ``day`` with a K window
+    of ``window`` days: month m holds days 30m+1..30m+30, and the last month only those
+    whose window had closed by ``day`` (at 365 days and a 30-day window, 331-335)."""
+    last = day - window
+    months = max(0, (last - 1) // month_days + 1)
+    return [(m * month_days + 1, min((m + 1) * month_days, last)) for m in range(months)]
+
+
 def cohort_k_by_month(people, day: int, window: int = 30, month_days: int = 30, *,
                       cohorts: tuple[np.ndarray, np.ndarray | None] | None = None) -> np.ndarray:
     """Cohort K split by join month: row 0 the customers of each 30-day join month whose
@@ -129,7 +138,7 @@ def cohort_k_by_month(people, day: int, window: int = 30, month_days: int = 30, 
     what _cohorts found for the same people, day and window, when already found."""
     adopted = people.adopted_day
     cohort, children = cohorts if cohorts is not None else _cohorts(people, day, window)
-    months = max(0, (day - window - 1) // month_days + 1)
+    months = len(k_month_days(day, window, month_days))
     table = np.zeros((2, months), np.int64)
     if not len(cohort):
         return table

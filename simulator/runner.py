@@ -15,7 +15,8 @@ from .engine import Engine
 from .executors import run_tasks
 from .kernel import common_path
 from .network import network_for
-from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, METRIC_BOUNDS, SUMMARY_METRICS, run_summary, run_summary_and_k_by_month
+from .metrics import (COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, METRIC_BOUNDS, SUMMARY_METRICS, k_month_days, run_summary,
+                      run_summary_and_k_by_month)
 from .rng import draw_seed, replicate_seeds
 from .state import STATE_NAMES
 from .twins import twin_key, twin_run
@@ -236,17 +237,20 @@ def collect(scenario: Scenario, seeds: list[int], outputs: list[RunOutput]) -> R
         summary=summarize(runs),
         people=next((o.people for o in outputs if o.people is not None), None),
         baseline_timeseries=timeseries_frame(baseline_of(scenario).name, baseline_runs) if baseline_runs else None,
-        k_by_month=k_by_month_frame(scenario.name, outputs),
+        k_by_month=k_by_month_frame(scenario, outputs),
     )
 
 
-def k_by_month_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame | None:
-    """One row per replicate and join month: the cohort's customers, their tracked
-    referrals within the K window, and K = referrals / customers (NaN for an empty month)."""
+def k_by_month_frame(scenario: Scenario, outputs: list[RunOutput]) -> pd.DataFrame | None:
+    """One row per replicate and join month: the join days it counts (the last month
+    only those whose K window closed by the horizon), the cohort's customers, their
+    tracked referrals within the K window, and K = referrals / customers (NaN for an
+    empty month)."""
     import pandas as pd
 
-    rows = [{"scenario": name, "replicate": o.replicate, "join_month": month, "customers": int(c), "referrals": int(r),
-             "k": r / c if c else math.nan}
+    spans = k_month_days(scenario.days, scenario.k_window_days)
+    rows = [{"scenario": scenario.name, "replicate": o.replicate, "join_month": month, "first_day": spans[month][0],
+             "last_day": spans[month][1], "customers": int(c), "referrals": int(r), "k": r / c if c else math.nan}
             for o in outputs if o.k_by_month is not None for month, (c, r) in enumerate(o.k_by_month.T)]
     return pd.DataFrame(rows) if rows else None
 

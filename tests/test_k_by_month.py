@@ -70,3 +70,23 @@ def test_a_last_join_month_only_partly_counted_is_drawn_as_such(monkeypatch):
         plots.k_by_month(table, "k.png", days=days, window=30)
         labels = [line.get_label() for line in drawn[-1].axes[0].lines if line.get_label().startswith("month 12")]
         assert len(labels) == hollow and (not hollow or "days 331–335" in labels[0])
+
+
+def test_each_months_join_days_are_in_the_table(tmp_path):
+    """k_by_month.csv names the join days each month counts, so a reader of the CSV
+    alone sees the last month's short span (it had only its K, 0.153 against 0.22, with
+    nothing to tell it from a stall). Checked against the people table: each month's
+    customers are those whose adopted_day lies in [first_day, last_day], and the last
+    day is the horizon less K's window."""
+    import pandas as pd
+
+    results = simulate(small(days=100), replicates=1, seed=5, people=True)
+    frame = results.k_by_month
+    assert frame[["first_day", "last_day"]].values.tolist() == [[1, 30], [31, 60], [61, 70]]
+    adopted = results.people["adopted_day"].to_numpy()
+    for row in frame.itertuples():
+        assert row.customers == int(((adopted >= row.first_day) & (adopted <= row.last_day)).sum())
+    folder = write_run(results, tmp_path / "out", started=dt.datetime.now())
+    written = pd.read_csv(folder / "k_by_month.csv")
+    assert written["last_day"].iloc[-1] == 100 - 30 and list(written.columns[:5]) == ["scenario", "replicate", "join_month",
+                                                                                       "first_day", "last_day"]

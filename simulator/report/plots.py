@@ -128,11 +128,12 @@ def partial_month(days: int, window: int, month_days: int = 30) -> tuple[int, in
     """The last join month of K by month (metrics.cohort_k_by_month) when only part of it
     counts: (its join_month, its first day, the last day whose joiners' window closed by
     ``days``); None when the last month is whole or there is none."""
-    months = max(0, (days - window - 1) // month_days + 1)
-    if not months:
+    from ..metrics import k_month_days
+
+    spans = k_month_days(days, window, month_days)
+    if not spans or spans[-1][1] - spans[-1][0] + 1 == month_days:
         return None
-    first, last = (months - 1) * month_days + 1, days - window
-    return (months - 1, first, last) if last < first + month_days - 1 else None
+    return (len(spans) - 1, *spans[-1])
 
 
 def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | None = None, window: int | None = None) -> Path:
