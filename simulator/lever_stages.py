@@ -33,6 +33,10 @@ class LeverStages:
         cfg = self.scenario.program.targeting
         if cfg is None:
             return
+        if not self.asks_on:  # the budget ended the program: those still waiting are not asked either
+            self._ask_queue = self._ask_queue[:0]
+            today.counts["ask_queue"] = 0
+            return
         p, day = self.people, today.day
         p.asks[today.asked] -= 1  # the ask counted by the timing stage happens only within capacity
         pool = np.unique(np.concatenate([self._ask_queue, today.asked]))
@@ -55,9 +59,10 @@ class LeverStages:
         touchpoint_rate (a Binomial count of uniformly chosen customers); a mention is
         shared with w = clip(base_share * sat_effect * incentive_effect * ease * moment_effect).
         Mentions are not program asks: they neither count towards fatigue nor move the
-        timing model's schedule."""
+        timing model's schedule. Once the budget ends the program (end_program), staff stop
+        mentioning it and cost nothing more."""
         cfg = self.scenario.program.staff
-        if cfg is None:
+        if cfg is None or not self.asks_on:
             return
         day, customers, rng = today.day, today.customers, self.streams("staff")
         mentioned = customers[rng.choice(len(customers), rng.binomial(len(customers), cfg.touchpoint_rate), replace=False)] \

@@ -484,3 +484,27 @@ def test_lifetime_values_under_renewal_contracts_use_the_hazard_the_renewals_app
     assert summary["ltv_organic"] == pytest.approx(organic, rel=1e-9)
     assert summary["ltv_referred"] == pytest.approx(referred, rel=1e-9)
     assert 1.0 < summary["ltv_ratio"] < 1.5
+
+
+@pytest.mark.parametrize("ends", ["end_program", "rewards_only"])
+def test_a_budget_that_ends_the_program_ends_queued_asks_and_staff_mentions(ends):
+    """end_program stops every ask from the day after the budget runs out: customers
+    waiting in the targeting queue had still been asked (and cost ask_cost) for weeks,
+    and staff went on mentioning the program at staff_cost a day. rewards_only goes on
+    asking, so both keep going there."""
+    base = capacity_scenario(1)
+    program = base.program.model_dump()
+    program["incentive"] = {**program["incentive"], "referrer_reward": 20, "budget": 60, "on_budget_exhausted": ends}
+    program["staff"] = {"touchpoint_rate": 0.05, "cost_per_day": 3}
+    engine = Engine(base.model_copy(update={"program": type(base.program).model_validate(program)}), 2).run()
+    day = engine.budget.exhausted_day
+    assert day is not None and day < engine.scenario.days - 20, "the case should run out of budget early"
+    after = slice(day + 1, None)
+    queue_then = column(engine, "ask_queue")[day]
+    assert queue_then > 0, "the case should leave customers waiting when the budget runs out"
+    later = {name: column(engine, name)[after].sum() for name in ("asks", "ask_cost", "staff_asks", "staff_cost")}
+    if ends == "end_program":
+        assert later == {"asks": 0, "ask_cost": 0, "staff_asks": 0, "staff_cost": 0}
+        assert column(engine, "ask_queue")[after].max() == 0
+    else:
+        assert all(value > 0 for value in later.values()), later
