@@ -318,7 +318,7 @@ class CostShares(Strict):
 
 
 class Launch(Strict):
-    ask_existing: Literal["once", "never", "as_new"] = Field("once", description="How the initial (existing) customers are asked: once (one launch ask spread over spread_days), never, or as_new (as if they had just joined). Source: scenario choice (a launch announcement).")
+    ask_existing: Literal["once", "never", "as_new"] = Field("once", description="How the initial (existing) customers are asked: once (one launch ask spread over spread_days, at the campaign moment), never, or as_new (as if they had just joined). Source: scenario choice (a launch announcement).")
     spread_days: int = Field(30, ge=1, le=3650, description="Days over which the launch ask to existing customers is spread (uniformly) [days]. Source: assumption (a launch e-mail campaign over a month).")
 
 

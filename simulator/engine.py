@@ -283,7 +283,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         p.next_ask_day[asked[~ok]] = NEVER
         asked, asked_scores = asked[ok], asked_scores[ok]
         today.earlier_asks = p.asks[asked].copy()
-        today.moment = tim.moment(timing, self.scenario.program.moment_effect, today.earlier_asks, campaign)
+        today.moment = self._moment(asked, today.earlier_asks, campaign)
         p.asks[asked] += 1
         today.counts["asks"] = len(asked)
         today.asked, today.asked_scores = asked, asked_scores
@@ -365,6 +365,12 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         p.next_ask_day[asked] = reminder
         self._ask_due.file_each(asked, reminder)
         return asked[shared]
+
+    def _moment(self, asked, earlier_asks, campaign: bool) -> np.ndarray:
+        """The moment effect of each of today's asks (behaviour/timing.py: moment)."""
+        program = self.scenario.program
+        launch = tim.launch_asks(program.launch, self.people.channel[asked], earlier_asks)
+        return tim.moment(program.timing, program.moment_effect, earlier_asks, campaign, launch)
 
     def _share_probability(self, asked, asked_scores):
         """base_share * sat_effect(s) * incentive_effect * friend_incentive * ease (before the

@@ -90,6 +90,7 @@ class KernelBridge:
             "premium_fade_days": sc.economics.premium_fade_days, "channels": len(program.channels),
             "renewal_every": renewal.every_days if renewal is not None else 0,
             "renewal_notice": renewal.notice_days if renewal is not None else 0,
+            "launch_once": int(program.launch.ask_existing == "once"),
         }
         for name, value in ints.items():
             Q[L.I_NAMES.index(name)] = value

@@ -46,8 +46,7 @@ class LeverStages:
         asked, self._ask_queue = targeting_model.split(cfg, pool, order)
         today.earlier_asks = p.asks[asked].copy()
         # an ask made late keeps the moment of the ask it was (first or reminder)
-        today.moment = tim.moment(self.scenario.program.timing, self.scenario.program.moment_effect, today.earlier_asks,
-                                  tim.campaign_today(self.scenario.program.timing, day))
+        today.moment = self._moment(asked, today.earlier_asks, tim.campaign_today(self.scenario.program.timing, day))
         p.asks[asked] += 1
         today.asked, today.asked_scores = asked, scores[order[:len(asked)]]
         today.counts["asks"] = len(asked)

@@ -776,8 +776,8 @@ def test_program_k_is_defined_when_nobody_joins_the_twin():
     scenario = small(days=90, acquisition={"organic_rate": 0.0}, word_of_mouth={"spontaneous_rate": 0.0})
     from simulator.runner import baseline_of
 
-    out = run_replicate(scenario, 0, 31, baseline=True)
-    twin = run_summary(Engine(baseline_of(scenario), 31).run())
+    out = run_replicate(scenario, 0, 33, baseline=True)   # a seed on which a referred customer refers in turn (K > 0)
+    twin = run_summary(Engine(baseline_of(scenario), 33).run())
     assert twin["adopters"] == 0 and math.isnan(twin["k_factor"])
     assert out.metrics["referred_customers"] > 0 and out.metrics["k_factor"] > 0
     assert out.metrics["program_k"] == out.metrics["k_factor"]

@@ -359,12 +359,12 @@ def test_a_spent_monthly_allowance_defers_rewards_and_loses_none(paid_on, kernel
     refills, four a month from the month the reward is on again (side j on the first
     day of month k + j // 4), then each referral still qualifying, $20 on its day
     a + q, all discounted from the last day. Spend stays within the allowance. (Seed
-    19: on qualification more than a month's backlog waits at the end on both paths.)"""
+    23: on qualification more than a month's backlog waits at the end on both paths.)"""
     per_month, q, days = 40.0, 14, 150
     incentive = {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "qualification_days": q,
                  "paid_on": paid_on, "budget_per_month": per_month, "reward_type": "cash"}
     scenario = small(program={"incentive": incentive}, fraud={"share": 0.0}, churn={"monthly_rate": 0.0}, days=days)
-    engine = Engine(scenario, seed=19, kernel=kernel).run()
+    engine = Engine(scenario, seed=23, kernel=kernel).run()
     codes, masks = engine.deferred_claims()
     sides_owed = int((masks & 1).sum() + (masks >> 1).sum())
     paid = int(engine.daily[:, C["rewards_paid"]].sum())

@@ -310,12 +310,12 @@ def test_a_calibration_manifest_lists_the_seeds_its_forecast_ran_on(tmp_path, pi
 def test_a_calibration_budget_from_a_settings_file_is_used_and_recorded(tmp_path, pilot):
     """The fit's stops have no flag: a settings file gives them, and the manifest records
     them; the fit ran no more simulations than they allow (6 particles: a first-epsilon
-    sample of 6, then generations until 30, the last cut at 6 / 0.5 = 12)."""
+    sample of 6, then generations until 30, the last cut at 6 / 0.3 = 20)."""
     settings = tmp_path / "cal.yaml"
-    settings.write_text("min_acceptance_rate: 0.5\nmax_simulations: 30\nbin_days: 7\n")
+    settings.write_text("min_acceptance_rate: 0.3\nmax_simulations: 30\nbin_days: 7\n")
     ok(*calibrate_args(tmp_path / "a", pilot, "--settings", str(settings), "--generations", "20"))
     recorded = json.loads((tmp_path / "a" / "manifest.json").read_text())["calibrate"]["settings"]
-    assert (recorded["min_acceptance_rate"], recorded["max_simulations"], recorded["bin_days"]) == (0.5, 30, 7)
+    assert (recorded["min_acceptance_rate"], recorded["max_simulations"], recorded["bin_days"]) == (0.3, 30, 7)
     report = (tmp_path / "a" / "report.md").read_text()
     import re
 
@@ -325,7 +325,7 @@ def test_a_calibration_budget_from_a_settings_file_is_used_and_recorded(tmp_path
     assert found, report
     total, first, kept, dropped = (int((g or "0").replace(",", "")) for g in found.groups())
     assert first == 6 and kept == int(pd.read_csv(tmp_path / "a" / "generations.csv")["simulations"].sum())
-    assert total == first + kept + dropped <= 6 + 30 + 12 and "summed over 7-day bins" in report
+    assert total == first + kept + dropped <= 6 + 30 + 20 and "summed over 7-day bins" in report
     settings.write_text("parts: 3\n")
     ok(*calibrate_args(tmp_path / "b", pilot, "--settings", str(settings)))
     assert "summed over 3 equal parts of the pilot" in (tmp_path / "b" / "report.md").read_text()

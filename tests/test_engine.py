@@ -59,7 +59,15 @@ def test_people_table_agrees_with_daily_rows():
     # a referrer of record was a customer before the referee joined
     assert np.all(p.adopted_day[p.referred_by[referred]] < p.adopted_day[referred])
     assert np.all(p.adopted_day[p.referred_by[referred]] >= 0)
-    assert np.isclose(engine.scenario.program.cost_share() * p.reward_value.sum(), d[:, C["reward_cost"]].sum())
+    # rewards paid to people: all of the reward cost but the fake accounts' own (friend's) sides, which are
+    # part of fraud_cost (with the referrer's side of their claims, paid to a person)
+    to_people = engine.scenario.program.cost_share() * p.reward_value.sum()
+    fakes_own = d[:, C["reward_cost"]].sum() - to_people
+    assert -1e-9 <= fakes_own <= d[:, C["fraud_cost"]].sum() + 1e-9
+    honest = run(small(fraud={"share": 0.0}))
+    assert honest.daily[:, C["reward_cost"]].sum() > 0 and honest.daily[:, C["fraud_cost"]].sum() == 0
+    assert np.isclose(engine.scenario.program.cost_share() * honest.people.reward_value.sum(),
+                      honest.daily[:, C["reward_cost"]].sum())
 
 
 def test_same_seed_same_run_other_seed_other_run():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..config import AtPurchase, Campaign, Milestone, NeverAsk, Onboarding
-from ..state import NEVER
+from ..state import NEVER, SEED
 
 
 def first_ask_day(timing, day: int, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -70,15 +70,29 @@ def fatigue(timing, earlier_asks: np.ndarray) -> np.ndarray:
     return timing.reminders.fatigue ** earlier_asks.astype(np.float64)
 
 
-def moment(timing, effect, earlier_asks: np.ndarray, campaign: bool) -> np.ndarray:
+def moment(timing, effect, earlier_asks: np.ndarray, campaign: bool, launch: np.ndarray | None = None) -> np.ndarray:
     """Share multiplier of the moment of each ask (program.moment_effect): a reminder
     (an ask after an earlier one) is a ``reminder``; a first ask is a ``campaign`` on a
-    campaign day, else the moment the timing kind names (purchase, onboarding, milestone)."""
+    campaign day or when it is an existing customer's launch ask (``launch``: which asks
+    are; a launch e-mail reaches them at no moment of theirs, whatever the timing kind
+    does for new customers), else the moment the timing kind names (purchase,
+    onboarding, milestone)."""
     first = {"at_purchase": effect.purchase, "onboarding": effect.onboarding, "milestone": effect.milestone,
              "campaign": effect.campaign, "never": 1.0}[timing.kind]
     if campaign:
         first = effect.campaign
+    if launch is not None:
+        first = np.where(launch, effect.campaign, first)
     return np.where(earlier_asks > 0, effect.reminder, first)
+
+
+def launch_asks(launch, channel: np.ndarray, earlier_asks: np.ndarray) -> np.ndarray | None:
+    """Which asks are an existing customer's launch ask (``program.launch.ask_existing:
+    once``): their first ask, to a customer there on day 0 (``channel``: state.SEED).
+    None when there are none (``never``; ``as_new`` asks them as if they had just joined)."""
+    if launch.ask_existing != "once":
+        return None
+    return (earlier_asks == 0) & (channel == SEED)
 
 
 def annoyed(timing, earlier_asks: np.ndarray, rng: np.random.Generator) -> np.ndarray:
