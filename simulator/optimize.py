@@ -12,6 +12,9 @@ How noise is kept out:
   is in the top ``1/eta`` of every trial that reached that rung so far (feasible
   trials first; two objectives rank by Pareto layer). Promising trials thus get
   the replicates that make their means precise, and poor ones stop early.
+  Where the trials try every design once (every key takes a few values), there
+  is no halving: each design runs ``max_replicates``, so all are compared on
+  the same replicates rather than on whom each met on its way up.
 - **Confirmation.** The winner is chosen among the trials on the highest rung
   reached (with the lower-rung trials keeping the constraints when none there
   does), feasible by the upper end of each constraint's 95% interval, and
@@ -235,6 +238,12 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     evaluate = evaluate or Evaluator()
     rungs = settings.rungs()
+    if every_design_tried(settings, parameters):
+        # halving would save runs by leaving designs behind, but each is tried once and a
+        # trial moves up against those told before it: at_purchase, told second, reached
+        # 16 replicates against `never` alone while onboarding, better on the seeds all
+        # shared, stayed on 4 and could not win. Every design runs the top rung's replicates.
+        rungs = rungs[-1:]
     search = Search(base, list(parameters), objectives, constraints, settings, seed, evaluate, rungs)
     study = open_study(folder, search)
     with warnings.catch_warnings():
@@ -307,8 +316,7 @@ class Search:
 
     def every(self) -> bool:
         """Few enough designs for the trials to try each once (design_count)."""
-        count = design_count(self.parameters)
-        return count is not None and count <= self.settings.trials
+        return every_design_tried(self.settings, self.parameters)
 
     def untried(self, study: optuna.Study) -> dict[str, Any] | None:
         """The first design, counting the first key fastest, that no trial of ``study`` has
@@ -574,6 +582,12 @@ def design_count(parameters: Sequence[Parameter]) -> int | None:
     if not parameters or any(c is None for c in choices):
         return None
     return math.prod(len(c) for c in choices)
+
+
+def every_design_tried(settings: OptimizeSettings, parameters: Sequence[Parameter]) -> bool:
+    """Few enough designs (every key takes a few values) for the trials to try each once."""
+    count = design_count(parameters)
+    return count is not None and count <= settings.trials
 
 
 def trial_count(settings: OptimizeSettings, parameters: Sequence[Parameter]) -> int:

@@ -663,3 +663,32 @@ def test_two_objectives_with_no_trial_keeping_the_constraints_still_name_the_one
     rerun = result.confirmation[result.confirmation["round"] == 0]
     costs = rerun[rerun["metric"] == "reward_cost"].set_index("trial")["mean"]
     assert len(costs) >= 2 and result.best_trial == int(costs.idxmin())
+
+
+def test_when_every_design_is_tried_each_runs_the_top_rungs_replicates():
+    """Halving moved a trial up against the trials told before it: over the timing
+    kinds, at_purchase reached 16 replicates while onboarding, ahead of it on the
+    replicates both ran, stayed on 4, and the winner (taken on the highest rung) was
+    at_purchase; with another starting replicate count it was onboarding. With every
+    design tried once, each now runs max_replicates, and the winner is the best mean
+    over the same replicates. Objective: a value per kind (onboarding best by 0.3) plus
+    noise of SD 1 shared by no two kinds."""
+    value = {"never": 0.0, "at_purchase": 1.0, "onboarding": 1.3, "milestone": 0.8, "campaign": 0.5}
+
+    def by_kind(scenarios, seeds, metrics, daily=False):
+        out = []
+        for scenario, seed in zip(scenarios, seeds):
+            kind = scenario.program.timing.kind
+            noise = np.random.default_rng([seed, list(value).index(kind)]).normal(0, 1)
+            out.append({"cumulative_profit": value[kind] + noise})
+        return out
+
+    base = small()
+    parameters = parse_parameters(["program.timing.kind=never,at_purchase,onboarding,milestone,campaign"], base)
+    settings = OptimizeSettings(trials=10, replicates=2, max_replicates=16, batch=2, confirm_replicates=4)
+    result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=5, evaluate=by_kind,
+                      settings=settings)
+    trials = result.trials
+    assert sorted(trials["program.timing.kind"]) == sorted(value) and (trials["replicates"] == 16).all()
+    best_mean = trials.loc[trials["cumulative_profit_mean"].idxmax(), "program.timing.kind"]
+    assert result.best["program.timing.kind"] == best_mean

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ..optimize import OptimizeResult, OptimizeSettings, chosen_rows, in_the_order_chosen, trial_count, winner_rows
+from ..optimize import (OptimizeResult, OptimizeSettings, chosen_rows, every_design_tried, in_the_order_chosen, trial_count,
+                        winner_rows)
 from ..parameters import Parameter
 from ..behaviour.budget import Budget
 from ..config import Scenario
@@ -343,6 +344,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         "Every trial ran on the same replicate seeds (common random numbers); "
         + (f"replicates were added by successive halving on rungs of {', '.join(map(str, result.rungs))} (the top "
            f"1/{settings.eta} of a rung moves up). " if len(result.rungs) > 1 else
+           f"every trial ran {result.rungs[0]} replicates (every design is tried once, so all are compared on the same "
+           f"replicates: no successive halving). " if every_design_tried(settings, parameters) else
            f"every trial ran {result.rungs[0]} replicates (max_replicates leaves no room for more: no successive "
            f"halving). ") +
         _rerun_text(result, settings),
