@@ -277,10 +277,11 @@ def validate(
 
     loaded = load_scenario(scenario, sets)
     check_memory([loaded], workers=1, source=str(scenario))
-    if show:
-        out.print(yaml.safe_dump(loaded.model_dump(mode="json"), sort_keys=False), markup=False)
-    out.print(f"{scenario}: valid ({loaded.name}: {loaded.days} days, {loaded.replicates} replicates, "
-              f"network {loaded.network.kind})", markup=False)
+    if show:   # the YAML alone on stdout, so that `--show > full.yaml` is a scenario file
+        sys.stdout.write(yaml.safe_dump(loaded.model_dump(mode="json"), sort_keys=False))
+        sys.stdout.flush()
+    (err if show else out).print(f"{scenario}: valid ({loaded.name}: {loaded.days} days, {loaded.replicates} replicates, "
+                                 f"network {loaded.network.kind})", markup=False)
 
 
 @app.command()
