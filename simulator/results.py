@@ -44,9 +44,11 @@ from .provenance import LIBRARIES, file_digest, git_sha, input_digests, manifest
 # --------------------------------------------------------------------------- atomic writes
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(path: Path, write: Callable[[Path], None], *, durable: bool = False) -> Path:
     """Write through ``write(temp_path)`` into a temporary file beside ``path``, then rename:
-    readers see the old file or the whole new one, never a half-written one.
+    readers see the old file or the whole new one, never a half-written one. ``durable``:
+    the file's bytes reach the disk before the rename (fsync), so that a power cut after
+    it leaves the whole file, not an empty one under its name (a study's finished runs).
 
     A failure of the disk itself (full, read-only, over quota, gone) is a
     :class:`WriteFailed` line naming ``path``; the temporary file is removed."""
@@ -58,6 +60,12 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
         os.close(fd)
         write(Path(temp))
         os.chmod(temp, 0o666 & ~_umask())
+        if durable:
+            descriptor = os.open(temp, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
         os.replace(temp, path)
     except BaseException as error:
         if temp is not None:
@@ -118,8 +126,8 @@ def atomic_write_csv(path: Path, frame: pd.DataFrame) -> Path:
     return atomic_write(path, lambda temp: frame.to_csv(temp, index=False, float_format="%.10g", lineterminator="\n"))
 
 
-def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> Path:
-    return atomic_write(path, lambda temp: frame.to_parquet(temp, index=False))
+def atomic_write_parquet(path: Path, frame: pd.DataFrame, *, durable: bool = False) -> Path:
+    return atomic_write(path, lambda temp: frame.to_parquet(temp, index=False), durable=durable)
 
 
 def _json_default(value: Any):
@@ -410,12 +418,12 @@ class RunStore:
 
         done: set[tuple[int, int]] = set()
         for part in self.parts():
-            table = pq.read_table(part, columns=["point_id", "replicate"])
+            table = self._read(part, lambda: pq.read_table(part, columns=["point_id", "replicate"]))
             done.update(zip(table.column("point_id").to_pylist(), table.column("replicate").to_pylist()))
         return done
 
     def append(self, rows: list[dict]) -> Path:
-        path = atomic_write_parquet(self.path / f"part-{self._next:06d}.parquet", pd.DataFrame(rows))
+        path = atomic_write_parquet(self.path / f"part-{self._next:06d}.parquet", pd.DataFrame(rows), durable=True)
         self._next += 1
         return path
 
@@ -424,8 +432,19 @@ class RunStore:
         parts = self.parts()
         if not parts:
             return pd.DataFrame()
-        frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+        frame = pd.concat([self._read(p, lambda p=p: pd.read_parquet(p)) for p in parts], ignore_index=True)
         return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
+
+    def _read(self, part: Path, read: Callable[[], Any]) -> Any:
+        """``read()`` of one part file, or a one-line error naming it when it is damaged
+        (empty or cut short: a disk or machine that failed as it was written)."""
+        try:
+            return read()
+        except Exception as error:  # noqa: BLE001 - pyarrow raises its own kinds for a damaged file
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise ScenarioError(f"{part.name} cannot be read ({reason}); delete it and rerun the same command to redo "
+                                f"the runs it held, or rerun with --force to start over", file=str(self.path),
+                                key="--out") from None
 
 
 def _changed_inputs(old: dict[str, str], new: dict[str, str]) -> list[str]:
@@ -475,8 +494,14 @@ def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: b
     if state_path.exists():
         try:
             state = json.loads(state_path.read_text())
-        except (OSError, ValueError):
+        except (OSError, ValueError) as error:
+            if not force:
+                raise ScenarioError(f"{state_path.name} cannot be read ({error}); rerun with --force to start over, "
+                                    f"or choose another --out folder", file=str(folder), key="--out") from None
             state = None
+        if not isinstance(state, dict) and not force:
+            raise ScenarioError(f"{state_path.name} is not a {kind}'s state (a JSON object); rerun with --force to start "
+                                f"over, or choose another --out folder", file=str(folder), key="--out")
         if force:
             state = None
         elif state is not None and (changed := _changed_inputs(state.get("inputs") or {}, inputs or {})):

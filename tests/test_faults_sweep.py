@@ -549,3 +549,31 @@ def test_an_interrupt_inside_compiled_code_stops_the_sweep_instead_of_failing_a_
     monkeypatch.setattr(sweep_module, "run_replicate", broken)
     row = run_point(batch, 0, 0, {}, 0, 7)
     assert row["status"] == "failed" and row["error"] == "SystemError: something else"
+
+
+def test_a_damaged_folder_is_a_one_line_error_and_deleting_the_part_redoes_its_runs(tmp_path):
+    """A part file left empty or cut short (a disk or machine that failed as it was
+    written) or a state file that is not JSON crashed a resume with a pyarrow or
+    AttributeError traceback. Each is one line naming the file and what to do; after
+    deleting the damaged part, the same command redoes its runs and the sweep's rows
+    are those of an uninterrupted sweep."""
+    path = write_sweep(tmp_path)
+    reference = reference_rows(path, tmp_path / "reference")
+    out = tmp_path / "out"
+    sweep = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    assert runner.invoke(app, sweep).exit_code == 0
+    parts = sorted((out / "runs").glob("part-*.parquet"))
+    damaged = parts[len(parts) // 2]
+    kept = damaged.read_bytes()
+    for broken in (b"", kept[: len(kept) // 2]):
+        damaged.write_bytes(broken)
+        one_line_error(runner.invoke(app, sweep), damaged.name, "delete it", "--force")
+    damaged.unlink()
+    assert runner.invoke(app, sweep).exit_code == 0
+    assert_same_rows(out, reference)
+    state = out / "sweep.json"
+    for text in ("{bad json", "[1, 2]"):
+        state.write_text(text)
+        one_line_error(runner.invoke(app, sweep), "sweep.json", "--force")
+    assert runner.invoke(app, [*sweep, "--force"]).exit_code == 0
+    assert_same_rows(out, reference)
