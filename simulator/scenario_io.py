@@ -9,7 +9,7 @@ import json
 import types
 import typing
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -36,11 +36,23 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     if {"base", "parameters"} <= set(data):   # it read "unknown key 'base'", naming no way out
         raise ScenarioError("this is a sweep file (it has 'base:' and 'parameters:'), not a scenario; run it with "
                             f"`refsim sweep {source}`", file=source)
-    data = apply_overrides(data, overrides)
+    return validate_overridden(data, overrides, source,
+                               lambda mapping: validate(mapping, source=source, text=text, base_dir=path.parent))[0]
+
+
+def validate_overridden(data: dict, overrides: Iterable[str], source: str,
+                        check: Callable[[dict], Scenario]) -> tuple[Scenario, dict]:
+    """``data`` with ``overrides`` applied, validated by ``check``, and the mapping it
+    validated; an error a --set causes names the --set (blame_override, blame_clash)."""
+    overrides = list(overrides)
+    overridden = apply_overrides(data, overrides)
     try:
-        return validate(data, source=source, text=text, base_dir=path.parent)
+        return check(overridden), overridden
     except ScenarioError as error:
-        raise blame_override(error, overrides, source) from None
+        blamed = blame_override(error, overrides, source)
+        if blamed is error and overrides:   # about a key of the file: does an override make it fail?
+            blamed = blame_clash(error, data, overrides, source, check)
+        raise blamed from None
 
 
 def blame_override(error: ScenarioError, overrides: Iterable[str], source: str) -> ScenarioError:
@@ -54,6 +66,26 @@ def blame_override(error: ScenarioError, overrides: Iterable[str], source: str) 
         if key == given or key.startswith(given + ".") or given.startswith(key + "."):
             return ScenarioError(error.message, file=f"{source} with --set {item.strip()}", key=key)
     return error
+
+
+def blame_clash(error: ScenarioError, data: dict, overrides: list[str], source: str,
+                check: Callable[[dict], Any]) -> ScenarioError:
+    """``error`` about a key of the file that the file alone does not have: an override
+    made the file's value invalid (``--set population.size=100`` under 200 initial
+    customers). It names the override that alone causes it (all of them when none
+    does alone); the file's line of the key stays. ``check`` validates a mapping."""
+    def fails_alike(mapping: dict) -> bool:
+        try:
+            check(mapping)
+        except ScenarioError as other:
+            return other.key == error.key
+        return False
+
+    if fails_alike(data):
+        return error   # the file's own mistake
+    culprits = [item for item in overrides if fails_alike(apply_overrides(data, [item]))] or overrides
+    return ScenarioError(error.message, file=f"{source} with " + ", ".join(f"--set {item.strip()}" for item in culprits),
+                         key=error.key)
 
 
 def read_yaml_text(path: Path, what: str) -> str:

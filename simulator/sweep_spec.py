@@ -34,7 +34,8 @@ from .metrics import SUMMARY_METRICS
 from .results import input_digests, scenario_files
 from .compare import NEUTRAL, NOT_A_VERDICT, NOT_A_VERDICT_WHY
 from .runner import INCREMENTAL_METRICS
-from .scenario_io import apply_overrides, blame_override, describe, key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, validate, validate_strictly
+from .scenario_io import (apply_overrides, describe, key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, validate,
+                          validate_overridden, validate_strictly)
 
 METHODS = ("grid", "random", "latin_hypercube")
 KNOWN_METRICS: dict[str, str] = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
@@ -443,11 +444,8 @@ def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...]) -
     """The base scenario, ``overrides`` applied: a file relative to the sweep file, or the inline mapping."""
     if isinstance(spec.base, dict):
         source = f"{path} (base)"
-        data = apply_overrides(spec.base, overrides)
-        try:
-            scenario = validate(data, source=source, base_dir=path.parent)
-        except ScenarioError as error:
-            raise blame_override(error, overrides, source) from None
+        scenario, data = validate_overridden(spec.base, overrides, source,
+                                             lambda mapping: validate(mapping, source=source, base_dir=path.parent))
         return scenario, data, source, path.parent
     base_path = Path(spec.base)
     if not base_path.is_absolute():
@@ -456,11 +454,9 @@ def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...]) -
         raise ScenarioError(f"base scenario '{spec.base}' not found (looked for {base_path}); give a scenario YAML path "
                             f"relative to the sweep file, or an inline scenario mapping", file=str(path), key=where("base"))
     text = read_yaml_text(base_path, "a base scenario YAML file")
-    data = apply_overrides(parse_scenario_yaml(text, str(base_path)), overrides)
-    try:
-        scenario = validate(data, source=str(base_path), text=text, base_dir=base_path.parent)
-    except ScenarioError as error:  # a key --set wrote is the --set's mistake, not the file's
-        raise blame_override(error, overrides, str(base_path)) from None
+    scenario, data = validate_overridden(
+        parse_scenario_yaml(text, str(base_path)), overrides, str(base_path),
+        lambda mapping: validate(mapping, source=str(base_path), text=text, base_dir=base_path.parent))
     return scenario, data, str(base_path), base_path.parent
 
 

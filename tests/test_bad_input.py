@@ -198,6 +198,33 @@ def test_a_bad_set_value_names_the_override_not_the_line_it_replaced(tmp_path):
     assert code == 2 and f"days (line {line})" in stderr and "--set" not in stderr
 
 
+@pytest.mark.parametrize("command", ["validate", "run", "compare", "sweep"])
+def test_a_set_that_makes_another_key_of_the_file_invalid_is_named(tmp_path, command):
+    """--set population.size=100 under the file's 200 initial customers, or a promoter
+    share that the file's passives then overfill, was reported at the file's line as
+    the file's mistake: the analyst was sent to a line that is right. The error names
+    the --set that causes it (among others that do not) and keeps the key's line; a
+    mistake of the file itself, with a --set beside it, still names no --set."""
+    path = write(tmp_path, text=BASE_TEXT)
+    line = next(i for i, l in enumerate(BASE_TEXT.splitlines(), 1) if "initial_customers:" in l)
+    target = [str(path)] + ([str(SCENARIOS / "no-program.yaml")] if command == "compare" else [])
+    if command == "sweep":
+        sweep = write(tmp_path, {"base": str(path), "method": "grid", "replicates": 1,
+                                 "parameters": {"program.incentive.referrer_reward": {"values": [5, 10]}}}, name="sweep.yaml")
+        target = [str(sweep)]
+    out = ["--out", str(tmp_path / "out")] if command != "validate" else []
+    code, stdout, stderr = invoke(command, *target, *out, "--set", "days=30", "--set", "population.size=100")
+    assert_clean_error(code, stdout, stderr, path, f"{path} with --set population.size=100: population.initial_customers "
+                                                   f"(line {line})")
+    assert "days=30" not in stderr
+    code, stdout, stderr = invoke(command, *target, *out, "--set", "satisfaction.promoters=0.9")
+    assert_clean_error(code, stdout, stderr, path, "with --set satisfaction.promoters=0.9: satisfaction.passives")
+    bad = write(tmp_path, text=BASE_TEXT.replace("initial_customers: 200", "initial_customers: 30000"), name="bad.yaml")
+    code, stdout, stderr = invoke("validate", bad, "--set", "days=30")
+    assert_clean_error(code, stdout, stderr, bad, "population.initial_customers")
+    assert "--set" not in stderr
+
+
 def test_existing_out_folder_is_never_overwritten(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
