@@ -126,6 +126,31 @@ def _identify(address: str, timeout: float) -> dict:
                             f"check the address and its scheme (tcp:// or tls://)", key="--scheduler") from None
 
 
+def check_worker_code(client, scheduler: str) -> None:
+    """Refuse, in one line, a cluster whose workers run other refsim code than this
+    process (another version, a checkout with other changes): their runs would not be
+    this command's, while the manifest named this process's code. Compared by
+    provenance.code_digest, which each worker computes from the files it imported."""
+    from distributed.comm.core import CommClosedError
+
+    from .provenance import code_digest
+
+    answers = client.run(code_digest, on_error="return")
+    digests = {address: answer for address, answer in answers.items()
+               if not isinstance(answer, (CommClosedError, OSError))}   # a worker leaving as it was asked
+    for address, answer in sorted(digests.items()):
+        if isinstance(answer, BaseException):   # a worker that cannot import refsim at all
+            reason = str(answer).splitlines()[0] if str(answer) else ""
+            raise ScenarioError(f"worker {address} of the Dask cluster at {scheduler} cannot run refsim "
+                                f"({type(answer).__name__}: {reason}); install the same refsim on every worker",
+                                key="--scheduler")
+    other = sorted(address for address, digest in digests.items() if digest != code_digest())
+    if other:
+        raise ScenarioError(f"{len(other)} of the {len(digests)} workers at {scheduler} run other refsim code than this "
+                            f"process (first: {other[0]}), so their runs would not be this command's; start the workers "
+                            f"from the same installation (same version and files)", key="--scheduler")
+
+
 def _quiet_dask_logs():
     """Dask logs failed handshakes at ERROR with tracebacks; the user gets our one line instead."""
     return quiet_loggers(("distributed", "distributed.comm", "distributed.core", "distributed.client",
@@ -370,6 +395,11 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
         except Exception as error:  # noqa: BLE001 - any failure to connect is one line
             raise ScenarioError(f"cannot connect to the Dask scheduler at {scheduler} ({type(error).__name__}); "
                                 f"check the address", key="--scheduler") from None
+        try:
+            check_worker_code(client, scheduler)
+        except BaseException:
+            client.close()
+            raise
     else:
         import dask
 

@@ -72,6 +72,7 @@ def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.dateti
         "refsim_version": __version__,
         "git_sha": git_sha(),
         "git_dirty": git_dirty(),
+        "code_digest": code_digest(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "libraries": versions(),
@@ -82,6 +83,24 @@ def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.dateti
         "seeds": seeds,
         **(extra or {}),
     }
+
+
+_CODE_DIGEST: list[str] = []
+
+
+def code_digest() -> str:
+    """SHA-256 of the simulator package's source files (their paths and bytes): the
+    code that turns a seed into numbers. Two processes with the same digest give the
+    same runs; the git SHA alone misses uncommitted changes and an installed copy."""
+    if not _CODE_DIGEST:
+        import hashlib
+
+        root = Path(__file__).resolve().parent
+        digest = hashlib.sha256()
+        for path in sorted(root.rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        _CODE_DIGEST.append(digest.hexdigest())
+    return _CODE_DIGEST[0]
 
 
 def scenario_files(scenario) -> list[Path]:

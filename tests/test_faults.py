@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from simulator.errors import ScenarioError
-from simulator.executors import check_scheduler, run_tasks
+from simulator.executors import _identify, check_scheduler, run_tasks
 from simulator.lifecycle import TERMINATED_EXIT, Terminated, stop_cleanly_on_sigterm
 
 from .processes import free_port as _free_port, listening as _listening, wait_for as _wait_for
@@ -412,6 +412,50 @@ def test_a_real_scheduler_without_workers_then_killed_mid_run(tmp_path):
             if process is not None:
                 process.kill()
                 process.wait()
+
+
+@pytest.mark.slow
+def test_workers_running_other_refsim_code_are_refused_in_one_line(tmp_path):
+    """A worker started from another checkout (another version, or uncommitted edits)
+    ran the sweep and changed its numbers with no word, while the manifest named this
+    process's code. A copy of the package with one line added stands for it: refused,
+    naming the worker; with a worker of this code alone, the tasks run."""
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(ROOT / "simulator", other / "simulator", ignore=shutil.ignore_patterns("__pycache__"))
+    with open(other / "simulator" / "metrics.py", "a") as changed:
+        changed.write("\n# an edit this process does not have\n")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+    workers = []
+
+    def start_worker(path: str) -> subprocess.Popen:   # not from ROOT: `python -m` puts its folder first on the path
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                                   "--no-dashboard", "--host", "127.0.0.1"], cwd=tmp_path, env=dict(os.environ, PYTHONPATH=path),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        workers.append(worker)
+        return worker
+
+    try:
+        assert _wait_for(lambda: _listening(port), 60)
+        odd = start_worker(f"{other}{os.pathsep}{ROOT}")
+        check_scheduler(address, timeout=30.0)
+        with pytest.raises(ScenarioError, match="1 of the 1 workers .* run other refsim code than this process"):
+            list(run_tasks(_slowish, range(3), executor="dask", scheduler=address))
+        odd.kill()
+        odd.wait()
+        assert _wait_for(lambda: not _identify(address, 5.0).get("workers"), 60)
+        start_worker(str(ROOT))
+        check_scheduler(address, timeout=30.0)
+        assert sorted(run_tasks(_slowish, range(3), executor="dask", scheduler=address)) == [0, 1, 2]
+    finally:
+        for process in (*workers, scheduler):
+            process.kill()
+            process.wait()
 
 
 @pytest.mark.slow
