@@ -123,7 +123,8 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     sobol_runs = outcomes_by_seed(design_list, parameters, units, metrics, seeds, evaluate)
     with np.errstate(all="ignore"):
         sobol_y = np.nanmean(sobol_runs, axis=2)
-    sobol = sobol_table(sobol_problem, sobol_y, names, metrics, parameters, kept, seed, runs=sobol_runs)
+    sobol = sobol_table(sobol_problem, sobol_y, names, metrics, parameters, kept, seed, runs=sobol_runs, units=units,
+                        bins=settings.bins)
     points = points_table(units, sobol_y, names, metrics, parameters)
     # a tornado bar is one assumption at one end: cheap, so averaged over as many replicates
     # as the scenario asks for (one run per bar read a single seed's luck as the assumption)
@@ -251,22 +252,53 @@ def sobol_indices(problem: dict, y: np.ndarray, seed: int) -> dict[str, np.ndarr
     return sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed % 2**32)
 
 
-def sobol_table(problem, y, names, metrics, parameters, kept, seed, runs=None) -> pd.DataFrame:
+def drawn_rows(points: int, varied: int) -> np.ndarray:
+    """The rows of a Saltelli sample (SALib's blocks of A, AB_1..AB_k, B for ``varied``
+    assumptions) drawn afresh: A's and B's. An AB_j row copies all of A but one
+    assumption, and a design that ignores that one gives it A's outcome again, so
+    counting those rows counts the same runs twice."""
+    if varied == 0:
+        return np.arange(points)
+    block = varied + 2
+    return np.sort(np.r_[np.arange(0, points, block), np.arange(block - 1, points, block)])
+
+
+def range_effect_p(unit: np.ndarray, values: np.ndarray, bins: int) -> float:
+    """Whether an outcome differs between the ``bins`` equal parts of an assumption's
+    range (``unit``: each point's value of it in [0, 1], at the sample's drawn_rows):
+    the Kruskal-Wallis test's p over the points' outcomes grouped by part. Luck that a
+    small move of the assumption reshuffles (a run's referrals cascade differently)
+    averages out within a part; an effect of the assumption, steady or not, does not.
+    NaN with fewer than two parts holding points, or an outcome that never varies."""
+    from scipy import stats  # here, not at import: scipy.stats costs a second
+
+    which = np.clip((np.asarray(unit) * bins).astype(int), 0, bins - 1)
+    groups = [values[which == b] for b in range(bins) if (which == b).sum() >= 2]
+    if len(groups) < 2 or np.ptp(values) == 0:
+        return math.nan
+    return float(stats.kruskal(*groups).pvalue)
+
+
+def sobol_table(problem, y, names, metrics, parameters, kept, seed, runs=None, units=None, bins: int = 4) -> pd.DataFrame:
     """sobol.csv: each design's and metric's indices, with ``noise_share``, how much of the
     metric's variance over the points may be the runs' luck (``runs``: [design, point,
-    seed, metric]; NaN with one seed a point)."""
+    seed, metric]; NaN with one seed a point), and ``range_p`` (:func:`range_effect_p`
+    over the points' ``units``; NaN without them)."""
     rows = []
+    drawn = drawn_rows(y.shape[1], problem["num_vars"])
     for d, design in enumerate(names):
         for m, metric in enumerate(metrics):
             luck = noise_share(runs[d, :, :, m]) if runs is not None else math.nan
             result = sobol_indices(problem, y[d, :, m], stream_seed(seed, "bootstrap", 1))
             by_key = {key: i for i, key in enumerate(problem["names"])}
-            for p in parameters:
+            for j, p in enumerate(parameters):
                 i = by_key.get(p.key)
                 rows.append({"design": design, "metric": metric, "parameter": p.key,
                              "S1": result["S1"][i] if i is not None else 0.0, "S1_conf": result["S1_conf"][i] if i is not None else 0.0,
                              "ST": result["ST"][i] if i is not None else 0.0, "ST_conf": result["ST_conf"][i] if i is not None else 0.0,
-                             "screened": i is None, "noise_share": luck})
+                             "screened": i is None, "noise_share": luck,
+                             "range_p": range_effect_p(units[drawn, j], y[d, drawn, m], bins) if units is not None
+                             else math.nan})
     frame = pd.DataFrame(rows)
     frame["rank"] = frame.groupby(["design", "metric"])["ST"].rank(ascending=False, method="min").astype(int)
     return frame
@@ -316,17 +348,28 @@ def _told_from_luck(flips: pd.DataFrame) -> pd.Series:
     if "noise_share" not in flips:
         return pd.Series(True, index=flips.index)
     return told_from_luck(flips["ST_advantage"], flips.get("ST_advantage_conf", 0.0), flips.get("S1_advantage", 0.0),
-                          flips.get("S1_advantage_conf", 0.0), flips["noise_share"])
+                          flips.get("S1_advantage_conf", 0.0), flips["noise_share"], flips.get("range_p", math.nan))
 
 
-def told_from_luck(st, st_conf, s1, s1_conf, luck):
+#: range_effect_p below which the parts of an assumption's range differ beyond the luck.
+RANGE_LEVEL = 0.05
+
+
+def told_from_luck(st, st_conf, s1, s1_conf, luck, range_p=math.nan):
     """Whether an assumption's share of a variance is more than the runs' luck: its total
     index, less its bootstrap half-width, above the share that may be luck
     (``noise_share``), or its first-order index above 0 beyond its half-width (luck that
     differs from run to run inflates a total index, whose estimator differences pairs of
-    runs, but not a first-order one, whose products of runs average it out). Always,
-    when the luck was not measured (one run per point, NaN)."""
-    return pd.isna(luck) | (st - st_conf > luck) | (s1 - s1_conf > 0)
+    runs, but not a first-order one, whose products of runs average it out) where the
+    parts of its range differ too (``range_p`` below RANGE_LEVEL; not tested when NaN).
+    Every point runs on the same seeds, so a seed's luck can move with the assumption
+    itself, jaggedly, when nothing else varied reshuffles it: program.link_response had a
+    first-order index of 0.93 +- 0.43 from such luck alone (its lead swung $16,000
+    between 0.50 and 0.53 and had no trend over the range). Always, when the luck was
+    not measured (one run per point, NaN)."""
+    with np.errstate(invalid="ignore"):
+        steady = ~(np.asarray(range_p, dtype=float) >= RANGE_LEVEL)   # NaN: not tested
+    return pd.isna(luck) | (st - st_conf > luck) | ((s1 - s1_conf > 0) & steady)
 
 
 #: A tornado lead smaller than this share of the leader's value is not called a disagreement.
@@ -425,6 +468,7 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
     # best by mean alone flipped on noise (three assumptions without effect, designs tied: 38 of 40 studies
     # said the decision hinged on one)
     tests = bins * (len(names) - 1)
+    drawn = drawn_rows(len(per_point), problem["num_vars"])
     for j, p in enumerate(parameters):
         which = np.clip(np.searchsorted(edges, units[:, j], side="right") - 1, 0, bins - 1)
         best_by_bin, ahead = [], False
@@ -453,7 +497,8 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
                       "ST_advantage": advantage["ST"][i] if i is not None else 0.0,
                       "ST_advantage_conf": advantage["ST_conf"][i] if i is not None else 0.0,
                       "best_by_bin": " → ".join(best_by_bin), "flips": len(set(best_by_bin)) > 1 and ahead,
-                      "noise_share": luck})
+                      "noise_share": luck,
+                      "range_p": range_effect_p(units[drawn, j], (per_point[:, leader] - per_point[:, runner_up])[drawn], bins)})
     table = pd.DataFrame(flips).sort_values("ST_advantage", ascending=False, kind="stable", ignore_index=True)
     return table, pd.DataFrame(conditional)
 

@@ -621,3 +621,38 @@ def test_what_moves_an_outcome_leaves_out_what_the_runs_luck_can_explain():
     value_part = text.split("### incremental_value")[1].split("###")[0]
     assert not profit.split("\n\n")[1].startswith("Moved by `"), profit
     assert value_part.split("\n\n")[1].startswith("Moved by `program.base_share`"), value_part
+
+
+def test_luck_that_moves_with_one_assumption_alone_is_not_read_as_its_effect():
+    """Every point runs on the same seeds, so when only one assumption changes a run's
+    course, a seed's luck moves with it, jaggedly: program.link_response 'explained
+    most of the variance of the lead' (first-order index 0.93 +- 0.43) from luck alone,
+    its lead swinging $16,000 between 0.50 and 0.53 with no trend over the range. Here
+    the lead is noise drawn from the seed and link_response only (the other assumption
+    leaves runs as they are): such an assumption is now 'not told from the runs' luck'
+    unless the parts of its range differ (range_p); said to move the lead in at most 2
+    of 8 seeded studies (1 here: a total index estimated above 1 cleared the luck; all
+    8 before), while a real effect (3 x link_response) with the same luck is still
+    found in 7 of 8 (8 here). The flip test, a separate check, is not counted."""
+    import numpy as np
+
+    from simulator.sensitivity import decision_drivers, lost_in_luck
+
+    def lead(effect):
+        def evaluate(scenarios, seeds, metrics, daily=False):
+            return [{"incremental_value": (effect * s.program.link_response if s.name == "a" else 0.0) + np.random.default_rng(
+                [seed, int(1e6 * s.program.link_response), len(s.name)]).normal(0, 1)} for s, seed in zip(scenarios, seeds)]
+        return evaluate
+
+    a = tiny().model_copy(update={"name": "a"})
+    b = a.model_copy(update={"name": "bb"})
+    uncertain = parse_parameters(["program.link_response=0:1", "program.link_use=0:1"], a)
+    settings = SensitivitySettings(samples=32, trajectories=2, tornado_replicates=1, replicates=4)
+    spurious = found = lost = 0
+    for study in range(8):
+        flips = sensitivity(a, uncertain, designs=[a, b], seed=study, evaluate=lead(0.0), settings=settings).flips
+        spurious += "program.link_response" in decision_drivers(flips)[1]
+        lost += "program.link_response" in lost_in_luck(flips)
+        flips = sensitivity(a, uncertain, designs=[a, b], seed=study, evaluate=lead(3.0), settings=settings).flips
+        found += "program.link_response" in sum(decision_drivers(flips), [])
+    assert spurious <= 2 and lost >= 6 and found >= 7, (spurious, lost, found)

@@ -296,7 +296,10 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
     if calm:
         lines += ["", "**Neither the best design nor the lead moves with:** " + ", ".join(f"`{p}`" for p in calm)
                   + f" (each explains under {MATTERS:.0%} of the lead's variance"
-                  + ", and never changes the best design)."]
+                  + ", and never changes the best design"
+                  + (f"; up to {luck:.0%} of that variance may be the runs' luck, which can hide an effect smaller than "
+                     f"it: tornado.csv gives each alone at the ends of its range" if np.isfinite(luck) and luck >= 0.5 else "")
+                  + ")."]
     if not tie:
         lines += ["", luck_note(luck, replicates)]
     lines += ["", "| assumption | S1 of the advantage | ST of the advantage (± 95% bootstrap) | best design by "
@@ -322,7 +325,8 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
             records = sobol.to_dict("records")
             luck = float(sobol["noise_share"].iloc[0]) if "noise_share" in sobol and len(sobol) else math.nan
             # an index no larger than the share of the variance that may be the runs' luck says nothing either way
-            told = {r["parameter"]: bool(told_from_luck(r["ST"], r["ST_conf"], r["S1"], r["S1_conf"], luck)) for r in records}
+            told = {r["parameter"]: bool(told_from_luck(r["ST"], r["ST_conf"], r["S1"], r["S1_conf"], luck,
+                                                        r.get("range_p", math.nan))) for r in records}
             moving = [r["parameter"] for r in records if r["ST"] >= MATTERS and told[r["parameter"]]]
             lost = [r["parameter"] for r in records if r["ST"] >= MATTERS and not told[r["parameter"]]]
             still = [p for p in sobol["parameter"] if p not in moving and p not in lost]
