@@ -99,7 +99,7 @@ def optimize(
     scenario: Optional[Path] = typer.Argument(None, metavar="SCENARIO", help="Base scenario YAML (or 'scenario:' in --settings)."),
     vary: list[str] = typer.Option([], "--vary", metavar="KEY=RANGE", help="A key to search and its range: KEY=LO:HI, KEY=LO:HI:log, KEY=a,b,c, or a bare categorical KEY such as program.timing.kind. Repeatable; list items by index (program.channels.0.extra_invites)."),
     objective: list[str] = typer.Option([], "--objective", metavar="METRIC[:max|:min]", help="Metric to optimise, METRIC[:max|:min] (default: incremental_value; costs are minimised). Give two for a Pareto front (NSGA-II)."),
-    constraint: list[str] = typer.Option([], "--constraint", metavar="METRIC<=VALUE", help="METRIC<=VALUE or METRIC>=VALUE on the mean over replicates, e.g. reward_cost<=50000. Repeatable."),
+    constraint: list[str] = typer.Option([], "--constraint", metavar="METRIC<=VALUE", help="METRIC<=VALUE or METRIC>=VALUE on the mean over replicates, e.g. 'reward_cost<=50000' (quoted: the shell reads < and > as redirections). Repeatable."),
     trials: Optional[int] = typer.Option(None, "--trials", help="Designs to try (default 50). Rerunning with more extends a finished study."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates of every trial on the first rung (default 4); promising trials get more, up to max_replicates (16)."),
     seed: Optional[int] = typer.Option(None, "--seed", help=SEED_HELP),
@@ -121,7 +121,7 @@ def optimize(
     resume.
 
     Example: refsim optimize scenarios/default.yaml --vary program.incentive.referrer_reward=0:60
-    --objective cumulative_profit --constraint reward_cost<=50000 --trials 60
+    --objective cumulative_profit --constraint 'reward_cost<=50000' --trials 60
     """
     from .decide_settings import load_settings, pick, range_texts
     from .optimize import design_count, optimize as run_optimize, parse_constraint, parse_objective, trial_count, trials_planned
@@ -211,6 +211,13 @@ def _trials_done(folder: Path) -> int:
     return trials_told(folder)
 
 
+def values_text(values: dict) -> str:
+    """'key=value, ...' with floats to four significant digits, never in exponent form
+    (a budget of 46,195 read 4.62e+04)."""
+    return ", ".join(f"{k}={v:.0f}" if isinstance(v, float) and abs(v) >= 1000 else f"{k}={v:.4g}"
+                     if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
+
+
 def _print_best(result, parameters) -> None:
     from .optimize import chosen_rows, winner_rows
     from .report import fmt
@@ -219,8 +226,7 @@ def _print_best(result, parameters) -> None:
     if result.best is None:
         out.print("no trial completed; see the error column of trials.csv", markup=False)
         return
-    values = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.best.items())
-    out.print(f"best (trial {result.best_trial}): {values}", markup=False)
+    out.print(f"best (trial {result.best_trial}): {values_text(result.best)}", markup=False)
     table = winner_rows(result.confirmation, result.best_trial)
     runs = int(table["n"].max())  # every metric but a day that may not happen is defined in every run
     candidates = chosen_rows(result.confirmation)["trial"].nunique()

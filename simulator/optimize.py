@@ -109,7 +109,7 @@ def parse_constraint(text: str, *, source: str = "--constraint") -> Constraint:
     """``METRIC<=VALUE`` or ``METRIC>=VALUE``, on the metric's mean over replicates."""
     match = CONSTRAINT.match(text)
     if not match:
-        raise ScenarioError(f"'{text}' is not a constraint; write METRIC<=VALUE or METRIC>=VALUE (e.g. reward_cost<=50000)",
+        raise ScenarioError(f"'{text}' is not a constraint; write METRIC<=VALUE or METRIC>=VALUE, quoted for the shell (e.g. 'reward_cost<=50000')",
                             key=source)
     metric, op, raw = match.groups()
     check_metric(metric, source=source)

@@ -164,7 +164,8 @@ def test_a_spend_interval_is_clipped_at_the_budget_no_run_can_pass():
     # its spend interval stops at the budget too (the console printed "19,728 95% CI 19,235 – 20,222" at a 20,000 budget)
     assert result.confirmation.set_index("metric").loc["reward_cost", "ci_high"] == 50_000
     from simulator.report.optimize import _budget_lines
-    assert "ran out in 1 of the 4 fresh-seed runs**, on day 200" in _budget_lines(result.confirmation, 4, base.program.incentive)[1]
+    line = _budget_lines(result.confirmation, 4, base.program.incentive)[1]
+    assert "ran out in 1 of the 4 fresh-seed runs**, on day 200: " in line and "nan" not in line   # one day: no interval
     unbudgeted = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20}})
     result = optimize(unbudgeted, parse_parameters(["program.base_share=0:1"], unbudgeted),
                       objectives=[parse_objective("cumulative_profit")], constraints=[parse_constraint("reward_cost<=50000")],
@@ -692,3 +693,13 @@ def test_when_every_design_is_tried_each_runs_the_top_rungs_replicates():
     assert sorted(trials["program.timing.kind"]) == sorted(value) and (trials["replicates"] == 16).all()
     best_mean = trials.loc[trials["cumulative_profit_mean"].idxmax(), "program.timing.kind"]
     assert result.best["program.timing.kind"] == best_mean
+
+
+def test_the_console_gives_a_winners_values_without_exponents():
+    """A budget of 46,195 was printed as program.incentive.budget=4.62e+04."""
+    from simulator.cli_decide import values_text
+
+    text = values_text({"program.incentive.budget": 46195.3, "program.incentive.referrer_reward": 31.98123,
+                        "program.base_share": 0.000123456, "program.timing.kind": "milestone", "days": 90})
+    assert text == ("program.incentive.budget=46195, program.incentive.referrer_reward=31.98, program.base_share=0.0001235, "
+                    "program.timing.kind=milestone, days=90")

@@ -303,8 +303,11 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
             f"never binds does not tell designs apart)" if len(spend) else "")
     if ran_out == 0:
         return ["", f"Its budget never ran out in the {runs} fresh-seed runs{used}." + beyond]
-    return ["", f"**Its budget ran out in {ran_out} of the {runs} fresh-seed runs**, on day {row['mean']:.0f} on average "
-                f"(95% interval {row['ci_low']:.0f}–{row['ci_high']:.0f}): no reward is paid after it, "
+    # one run that ran out has no interval of its day (it read "95% interval nan–nan")
+    spread = (f" (95% interval {row['ci_low']:.0f}–{row['ci_high']:.0f})" if ran_out > 1 and math.isfinite(row["ci_low"])
+              else "")
+    return ["", f"**Its budget ran out in {ran_out} of the {runs} fresh-seed runs**, on day {row['mean']:.0f}"
+                f"{' on average' if ran_out > 1 else ''}{spread}: no reward is paid after it, "
                 + ("and customers are still asked, unrewarded (`on_budget_exhausted: rewards_only`)."
                    if incentive.on_budget_exhausted == "rewards_only" else
                    "and nobody is asked either (`on_budget_exhausted: end_program`).") + beyond]
