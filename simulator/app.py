@@ -401,7 +401,9 @@ def panel_html(frame: Frame, design: Design | None = None) -> str:
     # word of mouth), and the line named the window for them too
     late = late_asks(design.timing, K_WINDOW_DAYS) if design is not None else None
     asks = late[0] if late is not None and late[0] >= K_WINDOW_DAYS / 2 else None   # the first ask itself is late
-    outside = (_tag("div", f"This design first asks {asks} days after joining, and K counts only the referrals a "
+    drawn = getattr(design.timing, "schedule", None) == "geometric" if design is not None else False   # a mean wait
+    outside = (_tag("div", f"This design first asks {'about ' if drawn else ''}{asks} days after joining, and K counts "
+                           f"only the referrals a "
                            f"customer makes within {K_WINDOW_DAYS} days of joining, so it reads near 0 here although "
                            f"{frame.referred} joined through friends: read the generations below.",
                     f"refsim-k refsim-k-outside-{label}")

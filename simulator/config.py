@@ -256,12 +256,12 @@ class AtPurchase(_TimingBase):
 
 class Onboarding(_TimingBase):
     kind: Literal["onboarding"]
-    delay_days: int = Field(3, ge=0, le=3650, json_schema_extra=KIND_SPECIFIC, description="Days from joining to the last onboarding step, where the ask sits [days]. Source: Dropbox asked at the end of onboarding.")
+    delay_days: int = Field(3, ge=0, le=3650, json_schema_extra=KIND_SPECIFIC, description="Days from the first step after joining to the last onboarding step, where the ask sits (3: the ask comes 4 days after joining, as delay 0 asks on the first step after it) [days]. Source: Dropbox asked at the end of onboarding.")
 
 
 class Milestone(_TimingBase):
     kind: Literal["milestone"]
-    delay_days: int = Field(30, ge=0, le=3650, json_schema_extra=KIND_SPECIFIC, description="Days from joining to the success milestone: the mean (geometric) or the exact tenure day (fixed) [days]. Source: assumption.")
+    delay_days: int = Field(30, ge=0, le=3650, json_schema_extra=KIND_SPECIFIC, description="Days to the success milestone: geometric, a wait of mean delay_days + 1 days after joining (at least 1); fixed, exactly tenure day delay_days (at least 1) [days]. Source: assumption.")
     schedule: Literal["geometric", "fixed"] = Field("geometric", description="geometric: milestone reached after a Geometric wait; fixed: on tenure day delay_days (the 3rd box on day 28). Source: scenario choice.")
     reach_share: Probability = Field(0.6, description="Share of customers who ever reach the milestone [fraction]. Source: assumption.")
     min_satisfaction: float = Field(7.0, ge=0, le=10, description="Ask only customers at least this satisfied at the milestone [0-10]. Source: practice (ask happy customers).")

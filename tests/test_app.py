@@ -1382,7 +1382,7 @@ def test_the_k_card_says_why_k_reads_0_beside_referrals():
 
     b2b, design = last_frame("b2b-account-managers")
     assert b2b.k.known and b2b.k.k < 0.05 and b2b.referred >= 3 and design.timing.delay_days == 45   # the premise
-    assert (f"This design first asks 45 days after joining, and K counts only the referrals a customer makes within 30 "
+    assert (f"This design first asks about 46 days after joining, and K counts only the referrals a customer makes within 30 "
             f"days of joining, so it reads near 0 here although {b2b.referred} joined through friends") in panel_html(b2b, design)
     # and no red "the loop fades" from that K, nor "100 customers bring 0": no verdict from a K that cannot judge it
     card = panel_html(b2b, design)

@@ -565,12 +565,25 @@ def test_the_reports_warn_when_a_design_asks_late_against_ks_window():
 
     from .conftest import small
 
+    import numpy as np
+
+    from simulator.behaviour.timing import first_ask_day
+
+    # the days the notes name are those the engine files: a geometric milestone of delay_days 30 has a mean wait
+    # of 31 days (reached by reach_share only), onboarding's delay 3 asks 4 days after joining, a fixed one on day 30
     milestone = small(program={"timing": {"kind": "milestone", "delay_days": 30}})
+    waits = first_ask_day(milestone.program.timing, 0, 200_000, np.random.default_rng(1))
+    assert abs(waits[waits >= 0].mean() - 31) < 0.2 and abs((waits >= 0).mean() - 0.6) < 0.01
     note = ask_window_note(milestone, "milestone")
-    assert note.startswith("**milestone** asks on day 30 after joining") and "window of 30 days" in note
+    assert note.startswith("**milestone** asks at a success milestone reached on average 31 days after joining "
+                           "(by 60% of customers)") and "window of 30 days" in note, note
+    fixed = small(program={"timing": {"kind": "milestone", "delay_days": 30, "schedule": "fixed", "reach_share": 1}})
+    assert set(first_ask_day(fixed.program.timing, 0, 10, np.random.default_rng(1))) == {30}
+    assert "at a success milestone on day 30 after joining (reached by 100% of customers)" in ask_window_note(fixed)
     monthly = small(program={"timing": {"kind": "onboarding", "delay_days": 3,
                                         "reminders": {"count": 3, "interval_days": 30}}})
-    assert "on day 3 after joining, its last reminder on day 93" in ask_window_note(monthly)
+    assert set(first_ask_day(monthly.program.timing, 0, 10, np.random.default_rng(1))) == {4}
+    assert "on day 4 after joining, its last reminder on day 94" in ask_window_note(monthly)
     assert ask_window_note(load_scenario(SCENARIOS / "default.yaml")) == ""           # day 3, reminder on day 10
     assert ask_window_note(small(k_window_days=60, program={"timing": {"kind": "milestone", "delay_days": 25}})) == ""
     assert ask_window_note(load_scenario(SCENARIOS / "no-program.yaml")) == ""

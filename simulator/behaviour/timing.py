@@ -31,15 +31,18 @@ def first_ask_day(timing, day: int, count: int, rng: np.random.Generator) -> np.
 
 
 def late_asks(timing, window: int) -> tuple[int, int] | None:
-    """(first, last) ask day after joining when a design asks late against K's ``window``:
-    its first ask at half the window or later, or its last reminder past it. None for a
-    design that asks early, never, or on calendar days (a campaign has no tenure day)."""
+    """(first, last) ask day after joining, as first_ask_day files them (delay_days + 1;
+    a geometric milestone's mean; a fixed one's day), when a design asks late against K's
+    ``window``: its first ask at half the window or later, or its last reminder past it.
+    None for a design that asks early, never, or on calendar days (a campaign has no
+    tenure day)."""
     delay = getattr(timing, "delay_days", None)
     if delay is None or isinstance(timing, NeverAsk):
         return None
+    first = max(delay, 1) if isinstance(timing, Milestone) and timing.schedule == "fixed" else delay + 1
     reminders = getattr(timing, "reminders", None)
-    last = delay + (reminders.count * reminders.interval_days if reminders is not None else 0)
-    return (delay, last) if delay >= window / 2 or last >= window else None
+    last = first + (reminders.count * reminders.interval_days if reminders is not None else 0)
+    return (first, last) if first >= window / 2 or last >= window else None
 
 
 def campaign_today(timing, day: int) -> bool:

@@ -302,9 +302,16 @@ def ask_window_note(scenario, name: str | None = None) -> str:
     late = late_asks(scenario.program.timing, window)
     if late is None:
         return ""
-    delay, last = late
+    first, last = late
     who = f"**{name}** asks" if name else "The design asks"
-    span = f"on day {delay} after joining" + (f", its last reminder on day {last}" if last > delay else "")
+    timing = scenario.program.timing
+    if timing.kind == "milestone":   # reached by reach_share of customers only, on a drawn day unless fixed
+        reach = f"by {timing.reach_share:.0%} of customers"
+        span = (f"at a success milestone on day {first} after joining (reached {reach})" if timing.schedule == "fixed"
+                else f"at a success milestone reached on average {first} days after joining ({reach})")
+        span += f", its last reminder {last - first} days later" if last > first else ""
+    else:
+        span = f"on day {first} after joining" + (f", its last reminder on day {last}" if last > first else "")
     return (f"{who} {span}, against K's window of {window} days (`k_window_days`): `k_factor` and `program_k` count "
             f"only the referrals made within it, so they read low for it and do not rank it against a design that "
             f"asks earlier. Compare on `incremental_value`, or give a window that covers the asks.")
