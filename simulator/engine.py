@@ -361,7 +361,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         w = self._share_probability(asked, asked_scores) * moment * tim.fatigue(program.timing, earlier)
         shared = self.streams("asks").random(len(asked)) < np.clip(w, 0.0, 1.0)
         p.shared[asked[shared]] = True
-        reminder = tim.next_ask_day(program.timing, day, p.asks[asked], p.shared[asked])
+        reminder = tim.next_ask_day(program.timing, day, p.asks[asked], shared)   # this ask not taken up: a reminder
         p.next_ask_day[asked] = reminder
         self._ask_due.file_each(asked, reminder)
         return asked[shared]

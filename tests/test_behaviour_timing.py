@@ -306,3 +306,20 @@ def test_drifting_satisfaction_moves_customers_out_of_the_milestone_ask():
         return Engine(scenario, 1).run().daily[:, C["asks"]]
     assert asks(-10.0).sum() == 0
     assert asks(0.0)[1] == 40  # the initial customers, on day 1
+
+
+def test_a_campaign_reminds_after_each_push():
+    """budget-capped-campaign.yaml says 'two pushes, each with one reminder a week
+    later', but the reminder count ran over all of a customer's asks: those asked on
+    day 30 and reminded on day 37 got no reminder after the day-90 push. Now every push
+    is followed by its reminders. Nobody joins, leaves or converts, so the customers who
+    had not shared by a push are exactly those reminded a week later, on both paths."""
+    scenario = quiet(population={"size": 3000, "initial_customers": 3000}, days=120, program={
+        "base_share": 0.2, "timing": {"kind": "campaign", "days": [30, 90],
+                                      "reminders": {"count": 1, "interval_days": 7, "annoyance": 0}}})
+    for kernel in (True, False):
+        engine = Engine(scenario, 3, kernel=kernel).run()
+        asks, shares = engine.daily[:, C["asks"]], engine.daily[:, C["shares"]]
+        assert np.flatnonzero(asks).tolist() == [30, 37, 90, 97], kernel
+        assert asks[30] == asks[90] == 3000
+        assert asks[37] == 3000 - shares[30] and asks[97] == 3000 - shares[90], kernel

@@ -36,7 +36,7 @@ from .layout import (
     K_CHURN_EVENTS_REFERRED, K_CHURNED, K_CUSTOMER_DAYS_ORGANIC, K_CUSTOMER_DAYS_REFERRED, K_EARNERS,
     K_EXHAUSTED_DAY, K_PAUSED_UNTIL, K_PREMIUM_ADOPTED_SUM, K_PREMIUM_COUNT, K_REFERRED_ACTIVE, K_RESCHEDULED,
     K_SEEKER_EARNERS, LAG_FIRST_DAY_SHARE, LAG_KIND, LAG_TAIL_P, LAG_VALID_DAYS, LINK_RESPONSE, LINK_SHARING_TOP,
-    LAUNCH_ONCE, LINK_USE, M_LEFT, M_SPENT, M_UNPAID, MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOTIVE_SCALE, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
+    CAMPAIGN, LAUNCH_ONCE, LINK_USE, M_LEFT, M_SPENT, M_UNPAID, MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOTIVE_SCALE, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
     NO_LAG, NWOM_CONVERSION_PENALTY, NWOM_DAYS, NWOM_ORGANIC_PENALTY, NWOM_RATE, ONBOARDING, ORGANIC_RATE,
     PAID_ON_QUALIFICATION, PIPELINE_LAG, PREMIUM_FADE_DAYS, QUALIFICATION_DAYS, REACH_SHARE, RENEWAL_EVERY, RENEWAL_NOTICE,
     REFEREE_MAX_UPLIFT, REFEREE_REWARD, REFEREE_SHARE_UPLIFT, REFERRED_HAZARD_RATIO, REFERRED_MARGIN_PREMIUM,
@@ -228,6 +228,10 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         program_on = Q[HAS_INCENTIVE] == 1 and K[K_EXHAUSTED_DAY] < 0 and day >= K[K_PAUSED_UNTIL]
         asks_on = not (Q[ENDS_PROGRAM] == 1 and K[K_EXHAUSTED_DAY] >= 0)
         campaign = campaign_days[day]
+        last_push = day
+        if Q[TIMING] == CAMPAIGN:   # the latest push on or before today (day 0 has none: asks need one)
+            while last_push > 0 and not campaign_days[last_push]:
+                last_push -= 1
 
         # ---- asks: the customers due today (everyone on a campaign day)
         if campaign or not asks_on:
@@ -323,13 +327,17 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 w *= moment[i] * P[FATIGUE] ** earlier[i]
             else:
                 w *= moment[i]
-            if rand.uniform(rs, S_ASKS) < min(max(w, 0.0), 1.0):
+            said_yes = rand.uniform(rs, S_ASKS) < min(max(w, 0.0), 1.0)
+            if said_yes:
                 shared[c] = True
                 sharers[n_sharers] = c
                 sharer_tracked[n_sharers] = True
                 n_sharers += 1
             reminder = NEVER
-            if Q[TIMING] != NEVER_ASK and not shared[c] and asks[c] < 1 + Q[REMINDERS]:
+            # reminded when this ask was not taken up; a campaign reminds after each push: its asks since the
+            # latest one, this one included (a customer who shared at an earlier push is reminded after this one)
+            counted = asks[c] if Q[TIMING] != CAMPAIGN else 1 + (day - last_push) // Q[INTERVAL_DAYS]
+            if Q[TIMING] != NEVER_ASK and not said_yes and counted < 1 + Q[REMINDERS]:
                 reminder = day + Q[INTERVAL_DAYS]
             next_ask_day[c] = reminder
             if reminder != NEVER and reminder <= Q[DAYS]:
