@@ -323,3 +323,34 @@ def test_a_campaign_reminds_after_each_push():
         assert np.flatnonzero(asks).tolist() == [30, 37, 90, 97], kernel
         assert asks[30] == asks[90] == 3000
         assert asks[37] == 3000 - shares[30] and asks[97] == 3000 - shares[90], kernel
+
+
+def test_a_churn_day_refiled_after_two_annoyances_is_the_exact_piecewise_one():
+    """An annoyed customer's churn day is refiled from the clock left; the hazard used so
+    far was taken as the current one since joining, so after a second annoyance the
+    first one's hazard was counted twice (a promoter annoyed on days 100 and 400 left
+    13 days early). Every customer is asked on day 10 and reminded on days 30 and 50,
+    each reminder annoying (2 points: promoter, passive, detractor); each leaves on the
+    first day their cumulative piecewise hazard reaches their clock, on both paths."""
+    from simulator.behaviour.churn import daily_hazard
+
+    scenario = quiet(population={"size": 2000, "initial_customers": 2000}, days=400, churn={"monthly_rate": 0.05},
+                     satisfaction={"kind": "constant", "value": 9.5}, program={
+                         "base_share": 0.0, "timing": {"kind": "campaign", "days": [10], "reminders": {
+                             "count": 2, "interval_days": 20, "annoyance": 1.0, "annoyance_points": 2.0}}})
+    h = [float(daily_hazard(scenario.churn, np.array([s]), np.array([False]), None)[0]) for s in (9.5, 7.5, 5.5)]
+    assert h[0] < h[1] < h[2]
+    for kernel in (True, False):
+        engine = Engine(scenario, 8, kernel=kernel)
+        clock = engine.people.churn_clock.copy()
+        engine.run()
+        assert engine.daily[:, C["annoyed"]].sum() > 0
+        # days 1..29 at h0 (reminder on day 30 changes it from day 30), 30..49 at h1, from 50 at h2
+        used_by = lambda day: (h[0] * min(day, 29) + h[1] * min(max(day - 29, 0), 20) + h[2] * max(day - 49, 0))
+        days = np.arange(1, 401)
+        cumulative = np.array([used_by(d) for d in days])
+        exact = np.array([days[np.argmax(cumulative >= e)] if cumulative[-1] >= e else NEVER for e in clock])
+        left = engine.people.churn_day
+        before = exact < 10   # gone before the first ask: never annoyed, never refiled
+        assert np.array_equal(left[~before], exact[~before]), (kernel, np.flatnonzero(left != exact)[:5])
+        assert (exact[~before] != NEVER).sum() > 200 and (exact > 50).sum() > 100   # refiled after both annoyances

@@ -86,9 +86,14 @@ class ChurnProcess:
         referred = p.referred_by[who] >= 0
         old = daily_hazard(self.cfg, old_scores, referred, None) * self.multiplier[who]
         new = daily_hazard(self.cfg, new_scores, referred, None) * self.multiplier[who]
-        used = old * np.maximum(day - 1 - p.adopted_day[who], 0)
+        elapsed = np.maximum(day - 1 - p.adopted_day[who], 0)
+        left = np.maximum(p.churn_clock[who] - old * elapsed, 0.0)
+        # the clock kept is the one the new hazard would have used up since joining: a later change
+        # then takes what the new hazard used from here on, not the new hazard since joining (a
+        # second annoyance had filed churn 13 days early, the first one's hazard counted twice)
+        p.churn_clock[who] = left + new * elapsed
         self._rescheduled = True
-        self._file(who, day - 1, np.maximum(p.churn_clock[who] - used, 0.0), new)
+        self._file(who, day - 1, left, new)
 
     def pending(self) -> tuple[Agenda, np.ndarray | None]:
         """The churn agenda and each person's scheduled churn day (None unless scheduled):
