@@ -61,7 +61,9 @@ class EngineSetup:
         """Each person's organic adoption day, from an Exp(1) clock: with daily
         probability q the first day d with d * h >= E, h = -ln(1 - q), is
         Geometric(q) (exact). People are bucketed by that day once, so the
-        daily step touches only today's organic adopters."""
+        daily step touches only today's organic adopters. ``people.organic_day`` keeps
+        every person's day, past the horizon too (pipeline_equity asks whether a friend
+        still converting after it would have joined on their own first)."""
         q = self.scenario.acquisition.organic_rate
         horizon = self.scenario.days + 1
         if q <= 0:
@@ -71,16 +73,17 @@ class EngineSetup:
 
         def draw():
             if q >= 1:
-                days = np.ones(n, np.int64)
+                every = np.ones(n, np.int64)
             else:
                 clock = self.streams("organic").exponential(1.0, n)
-                days = np.maximum(np.minimum(np.ceil(clock / -np.log1p(-q)), horizon), 1).astype(np.int64)
+                every = np.maximum(np.minimum(np.ceil(clock / -np.log1p(-q)), np.iinfo(np.int32).max), 1).astype(np.int64)
+            days = np.minimum(every, horizon)
             within = np.flatnonzero(days < horizon).astype(np.int32)
             order = within[np.argsort(days[within], kind="stable")]
-            return within, days[within], order, np.searchsorted(days[order], np.arange(horizon + 2))
+            return every.astype(np.int32), order, np.searchsorted(days[order], np.arange(horizon + 2))
 
-        within, days, self._organic_order, self._organic_bounds = self._setup_draw("organic", (n, q, horizon), draw)
-        self.people.organic_day[within] = days
+        every, self._organic_order, self._organic_bounds = self._setup_draw("organic", (n, q, horizon), draw)
+        self.people.organic_day[:] = every
 
     def _setup_draw(self, stream: str, key: tuple, draw):
         """``draw()`` from ``stream``, or the same draw of another run of this seed (SetupDraws)."""
