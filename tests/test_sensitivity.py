@@ -656,3 +656,27 @@ def test_luck_that_moves_with_one_assumption_alone_is_not_read_as_its_effect():
         flips = sensitivity(a, uncertain, designs=[a, b], seed=study, evaluate=lead(3.0), settings=settings).flips
         found += "program.link_response" in sum(decision_drivers(flips), [])
     assert spurious <= 2 and lost >= 6 and found >= 7, (spurious, lost, found)
+
+
+def test_an_outcome_the_assumptions_do_not_move_is_not_said_to_be_luck():
+    """A design the assumptions do not touch (its runs differ by seed only, the same at
+    every point) was said to have 'up to 100% of its variance' from luck, a variance of
+    0; its panel of sobol.png said 'does not vary here' beside a luck line. Now the
+    report says it does not vary, and names no share of luck for it."""
+    import numpy as np
+
+    from simulator.report.sensitivity import _outcome_section
+
+    def value(scenarios, seeds, metrics, daily=False):   # "a" moves with base_share; "bb" only with its seed
+        return [{"incremental_value": (10 * s.program.base_share if s.name == "a" else 0.0)
+                 + np.random.default_rng([seed, len(s.name)]).normal(0, 1)} for s, seed in zip(scenarios, seeds)]
+
+    a = tiny().model_copy(update={"name": "a"})
+    b = a.model_copy(update={"name": "bb"})
+    result = sensitivity(a, parse_parameters(["program.base_share=0:1"], a), designs=[a, b], seed=2, evaluate=value,
+                         settings=SensitivitySettings(samples=8, trajectories=2, tornado_replicates=1, replicates=3))
+    text = "\n".join(_outcome_section(result, ["incremental_value"]))
+    still = text.split("### incremental_value of bb")[1]
+    moved = text.split("### incremental_value of bb")[0]
+    assert "does not vary over the points" in still and "luck" not in still.split("|")[0]
+    assert "may be the runs' luck" in moved and "does not vary" not in moved

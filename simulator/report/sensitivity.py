@@ -136,13 +136,13 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
             ax.axvline(1.0, color="black", linestyle=":", linewidth=1)
             imprecise = True
         luck = float(rows["noise_share"].iloc[0]) if "noise_share" in rows and len(rows) else math.nan
-        if math.isfinite(luck):   # a total index must clear it, less its half-width, to be told from the runs' luck
+        if math.isfinite(luck) and not _unmoved_rows(rows):   # an index must clear it to be told from the runs' luck
             ax.axvline(luck, color="tab:blue", linestyle="--", linewidth=1, label="the runs' luck")
             ax.annotate(f"luck {luck:.0%}", (luck, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
                         textcoords="offset points", ha="left", va="top", fontsize=7, color="tab:blue",
                         bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
         ax.grid(alpha=0.3, axis="x")
-        if len(rows) and not (rows[["S1", "ST"]].abs() > 0).any(axis=None):
+        if _unmoved_rows(rows):
             _unmoved(ax, f"{metric} does not vary here:\nno variance to share out")
     axes[0][0].legend(fontsize=7, loc="lower right")
     fig.suptitle(f"Sobol indices: {metric}")
@@ -242,6 +242,12 @@ def _tornado_lead(result: SensitivityResult, metric: str, flip: dict) -> str:
             f"{_v(first['value_high'])} in the tornado, {int(first['replicates'])} replicates each")
 
 
+def _unmoved_rows(rows) -> bool:
+    """Indices of an outcome that does not vary over the points (all 0: nothing to share
+    out, and no share of it luck: 'up to 100% luck' was said of a variance of 0)."""
+    return bool(len(rows)) and not (rows[["S1", "ST"]].abs() > 0).any(axis=None)
+
+
 def luck_note(luck: float, replicates: int) -> str:
     """How much of the lead's variance over the points may be the runs' own luck, which
     every Sobol index counts as if an assumption had made it."""
@@ -252,7 +258,8 @@ def luck_note(luck: float, replicates: int) -> str:
     return (f"Up to {luck:.0%} of the lead's variance over the points may be the runs' own luck (the spread between the "
             f"{replicates} seeds at each point, as the variance of their mean): every total index counts it as if an "
             f"assumption had made it, so an assumption is said to move the lead only when its total index is above "
-            f"that share, or its first-order index (which luck does not inflate) above 0, each beyond its half-width.")
+            f"that share, or its first-order index above 0 where the parts of its range differ too (`range_p`), each "
+            f"beyond its half-width.")
 
 
 def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, replicates: int = 1) -> list[str]:
@@ -335,7 +342,9 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
                       + ("; not told from the runs' luck at this size: " + ", ".join(f"`{p}`" for p in lost) if lost else "")
                       + (("; not by " + ", ".join(f"`{p}`" for p in still) + ".") if still else
                          ("; every assumption matters." if not lost else "."))
-                      + (f" Up to {luck:.0%} of its variance over the points may be the runs' luck." if math.isfinite(luck)
+                      + (" It does not vary over the points: there is no variance to share out."
+                         if _unmoved_rows(sobol) else
+                         f" Up to {luck:.0%} of its variance over the points may be the runs' luck." if math.isfinite(luck)
                          else ""), "",
                       "| assumption | S1 | ST | Morris mu* | Morris sigma |", "|---|---|---|---|---|"]
             for row in sobol.to_dict("records"):
