@@ -520,6 +520,9 @@ def test_a_payback_on_day_1_is_said_to_be_profit_that_never_fell_below_0():
     assert payback_sentence(1.0, 1.0, 10, 365) == ("It pays back in all 10 replicates: in at least half of them its "
                                                    "cumulative incremental profit never falls below 0 (payback day 1, "
                                                    "the median).")
+    # with the replicates' days known: all 12 on day 1 had read "in at least half of them"
+    assert "in all 12 replicates: in every one its cumulative" in payback_sentence(1.0, 1.0, 12, 365, 12)
+    assert "in all 12 replicates: in 7 of them its cumulative" in payback_sentence(1.0, 1.0, 12, 365, 7)
     # days 1, 50 and two that never paid back: the median over those that did is day 1, which is 1 of 4 replicates,
     # not 'at least half of the replicates'
     from simulator.metrics import median_day

@@ -18,7 +18,7 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import level_text, against_no_program, ask_window_note, budget_never_ran_out, cash_basis_note, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
+from .text import level_text, against_no_program, ask_window_note, budget_never_ran_out, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -136,7 +136,8 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         text += " " + budget_never_ran_out(best.runs, best.scenario.program.incentive, best.scenario.days) \
             + unpaid_sentence(best.runs)
     if math.isfinite(decision.payback_share) and decision.payback_share > 0:
-        text += " " + payback_sentence(decision.payback_day, decision.payback_share, len(best.runs), days) \
+        text += " " + payback_sentence(decision.payback_day, decision.payback_share, len(best.runs), days,
+                                       first_day_paybacks(best.runs)) \
             + cash_basis_note(best.runs)
     elif math.isfinite(decision.payback_share):
         text += (f" It does not pay back within the {days}-day horizon (its value then rests on what comes after it: "

@@ -14,7 +14,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (against_no_program, ask_queue_note, ask_window_note, k_plot_note, budget_never_ran_out, cash_basis_note, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
+from .text import (against_no_program, ask_queue_note, ask_window_note, k_plot_note, budget_never_ran_out, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
                    ratio_of_means_note, summary_dict, summary_table, value_split)
 
 def headline(results: Results) -> list[str]:
@@ -33,7 +33,7 @@ def headline(results: Results) -> list[str]:
     incentive = getattr(getattr(results.scenario, "program", None), "incentive", None)
 
     def paid_back(day: float, share: float) -> str:
-        return payback_sentence(day, share, len(runs), results.scenario.days) + cash_basis_note(runs)
+        return payback_sentence(day, share, len(runs), results.scenario.days, first_day_paybacks(runs)) + cash_basis_note(runs)
 
     sentences = [("payback_day", paid_back, f"It does not pay back within the {results.scenario.days}-day horizon.")]
     if has_budget(incentive):  # a design without a budget has none to run out

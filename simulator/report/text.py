@@ -425,18 +425,28 @@ def budget_never_ran_out(runs, incentive, days: int) -> str:
     return text
 
 
-def payback_sentence(day: float, share: float, runs: int, horizon: int) -> str:
+def first_day_paybacks(runs) -> int | None:
+    """How many replicates of ``runs`` (runs.csv rows) pay back on day 1."""
+    return int((runs["payback_day"] <= 1).sum()) if "payback_day" in runs else None
+
+
+def payback_sentence(day: float, share: float, runs: int, horizon: int, from_day_1: int | None = None) -> str:
     """When the program pays back: in how many of the ``runs`` replicates, the median
     payback day over those, and that the others are still below 0 at the ``horizon``
     ("from day 331 (median) in 10% of replicates" was one run's day, and read as the
     program's). Day 1 is no feat of speed: the cumulative incremental profit never fell
     below 0 (rewards paid on qualification come out of the margin the referrals brought
-    first), and "pays back from day 1" read as one."""
+    first), and "pays back from day 1" read as one. ``from_day_1``: how many replicates
+    pay back on day 1, when known ("in at least half of them" was said of all 12)."""
     paid = int(round(share * runs))
     if paid >= runs:
         where = f"in all {runs} replicates" if runs > 1 else "in its one replicate"
         if day <= 1:   # the median is over the replicates that pay back: at least half of them never fall below 0
-            return (f"It pays back {where}: in at least half of them its cumulative incremental profit never falls "
+            if runs == 1:
+                return "It pays back in its one replicate: its cumulative incremental profit never falls below 0 (day 1)."
+            which = ("in every one" if from_day_1 == runs else f"in {from_day_1} of them" if from_day_1 is not None
+                     else "in at least half of them")
+            return (f"It pays back {where}: {which} its cumulative incremental profit never falls "
                     f"below 0 (payback day 1, the median).")
         return (f"It pays back {where}, on day {day:.0f} (the median): from then on its cumulative incremental "
                 f"profit stays ≥ 0.")
