@@ -260,6 +260,7 @@ def sensitivity(
     designs: list[Path] = typer.Argument(None, metavar="DESIGNS", help="More designs (scenario YAML files) to decide between; the decision analysis runs with two or more."),
     uncertain: list[str] = typer.Option([], "--uncertain", metavar="KEY=RANGE", help="An assumption and its plausible range: KEY=LO:HI, KEY=LO:HI:log or KEY=a,b,c. Repeatable. A key some designs lack (a milestone's program.timing.reach_share) moves the designs that have it."),
     metric: list[str] = typer.Option([], "--metric", metavar="METRIC", help="Metric to analyse (repeatable; default: incremental_value). The first one decides between designs."),
+    constraint: list[str] = typer.Option([], "--constraint", metavar="METRIC<=VALUE", help="A limit a design must keep, e.g. 'reward_cost<=50000' (quoted for the shell): the report says at what share of the points each design breaks it, and where worst. Repeatable."),
     samples: Optional[int] = typer.Option(None, "--samples", help="Sobol base sample, a power of two (default 64): samples x (assumptions + 2) x designs x replicates runs, besides the Morris screening's trajectories x (assumptions + 1) and the tornado's (the progress bar counts them all)."),
     trajectories: Optional[int] = typer.Option(None, "--trajectories", help="Morris trajectories (default 10)."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates averaged at every point, on the same seeds for every point (default 1)."),
@@ -316,6 +317,10 @@ def sensitivity(
         check_metric(name, source=_origin(metric, settings_file, "metrics", "--metric"))
     metrics = list(dict.fromkeys(pick(metric, settings.metrics) or ["incremental_value"]))  # each once
     decision_metric = settings.decision_metric or metrics[0]
+    from .optimize import parse_constraint
+
+    where = _origin(constraint, settings_file, "constraints", "--constraint")
+    constraints = [parse_constraint(t, source=where) for t in pick(constraint, settings.constraints)]
     design_list = [base, *others] if others else []
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"sensitivity-{base.name}"))
     check_out_dir(target)
@@ -325,8 +330,8 @@ def sensitivity(
     with progress_bar(total, "sensitivity " + " vs ".join(design_names(design_list or [base]))) as bar:
         advance.to(bar, bar.add_task("runs", total=total, rate=""))
         result = run_sensitivity(base, parameters, designs=design_list, metrics=metrics, decision_metric=decision_metric,
-                                 settings=study, seed=_seed(seed, settings, base), evaluate=evaluate)
-    all_metrics = list(dict.fromkeys([*metrics, decision_metric]))
+                                 settings=study, seed=_seed(seed, settings, base), evaluate=evaluate, constraints=constraints)
+    all_metrics = list(dict.fromkeys([*metrics, decision_metric, *(c.metric for c in constraints)]))
     folder = write_sensitivity(result, target, designs=design_list or [base], metrics=all_metrics,
                                decision_metric=decision_metric, settings=study, started=started, command=sys.argv,
                                extra={"executor": executor, "workers": workers})
@@ -366,6 +371,10 @@ def sensitivity(
         out.print("  largest total Sobol indices of " + decision_metric + ": "
                   + ", ".join(f"{r['parameter']} {r['ST']:.2f}" for r in top.to_dict("records"))
                   + (" (imprecise: above 1 or a wide interval; raise --samples)" if vague else ""), markup=False)
+    from .report.sensitivity import constraint_sentences
+
+    for line in constraint_sentences(result, study.replicates, markdown=False):
+        out.print("  " + line, markup=False)
     out.print(f"results: {folder}/  (report.md, sobol.csv, tornado.png)", markup=False)
 
 

@@ -76,6 +76,7 @@ class SensitivityFile(_Settings):
     designs: list[str] = Field(default_factory=list, description="More scenario files to decide between.")
     uncertain: Ranges = Field(default_factory=dict, description="KEY: 'LO:HI' | 'LO:HI:log' | [choices].")
     metrics: list[str] = Field(default_factory=list)
+    constraints: list[str] = Field(default_factory=list, description="METRIC<=VALUE or METRIC>=VALUE: how often each design breaks it across the uncertainty.")
     decision_metric: Optional[str] = None
     samples: Optional[int] = Field(None, ge=2)
     trajectories: Optional[int] = Field(None, ge=2)
