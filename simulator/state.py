@@ -37,7 +37,7 @@ class People:
     fraud_blocked: np.ndarray    # bool: qualification would stop that fake account's rewards
     organic_day: np.ndarray      # int32 day this person would adopt on their own
     churn_clock: np.ndarray      # float64 Exp(1) threshold of cumulative churn hazard
-    churn_hazard: np.ndarray     # float64 cumulative churn hazard so far (polled churn; the kernel keeps it up to its last change)
+    churn_hazard: np.ndarray     # float64 cumulative churn hazard so far (polled churn; the kernel keeps it up to its last change; scheduled churn: what was used beyond the current hazard since joining)
     nwom_until: np.ndarray       # int32 last day a negative word of mouth lowers conversion
 
     @classmethod

@@ -87,13 +87,14 @@ class ChurnProcess:
         old = daily_hazard(self.cfg, old_scores, referred, None) * self.multiplier[who]
         new = daily_hazard(self.cfg, new_scores, referred, None) * self.multiplier[who]
         elapsed = np.maximum(day - 1 - p.adopted_day[who], 0)
-        left = np.maximum(p.churn_clock[who] - old * elapsed, 0.0)
-        # the clock kept is the one the new hazard would have used up since joining: a later change
-        # then takes what the new hazard used from here on, not the new hazard since joining (a
-        # second annoyance had filed churn 13 days early, the first one's hazard counted twice)
-        p.churn_clock[who] = left + new * elapsed
+        # the hazard used so far is the current one since joining plus an offset kept in churn_hazard
+        # (unused by scheduled churn otherwise), so that a second change takes what each hazard used
+        # in its own days (it had taken the current hazard since joining: a second annoyance filed
+        # churn 13 days early); the drawn clock stays each person's luck
+        used = p.churn_hazard[who] + old * elapsed
+        p.churn_hazard[who] = used - new * elapsed
         self._rescheduled = True
-        self._file(who, day - 1, left, new)
+        self._file(who, day - 1, np.maximum(p.churn_clock[who] - used, 0.0), new)
 
     def pending(self) -> tuple[Agenda, np.ndarray | None]:
         """The churn agenda and each person's scheduled churn day (None unless scheduled):

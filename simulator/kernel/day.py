@@ -376,10 +376,10 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                     h_old = hazard(P, old, referred, multiplier[c])
                     h_new = hazard(P, new, referred, multiplier[c])
                     elapsed = max(day - 1 - adopted_day[c], 0)
-                    left = max(churn_clock[c] - h_old * elapsed, 0.0)
-                    churn_clock[c] = left + h_new * elapsed   # as if at the new hazard since joining (see churn.py)
+                    used = churn_hazard[c] + h_old * elapsed   # an offset beside the current hazard (see churn.py)
+                    churn_hazard[c] = used - h_new * elapsed
                     K[K_RESCHEDULED] = 1
-                    file_churn(Q, heads, tails, pool, meta, leave_day, c, day - 1, left, h_new)
+                    file_churn(Q, heads, tails, pool, meta, leave_day, c, day - 1, max(churn_clock[c] - used, 0.0), h_new)
                 elif Q[RENEWAL_EVERY] > 0 and (leave_day[c] == NEVER or leave_day[c] - Q[RENEWAL_NOTICE] >= day):
                     # no notice given yet: the hazard changes from today on
                     referred = referred_by[c] >= 0
