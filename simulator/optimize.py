@@ -278,6 +278,13 @@ def open_study(folder: str | Path | None, search: "Search") -> optuna.Study:
     elif stored != search.fingerprint:
         raise ScenarioError(f"{folder} holds a different optimisation (other scenario, parameters, objectives, constraints, "
                             f"seed or settings); give a new folder or repeat the original command", key="--out")
+    # a study keeps the rungs it began with: extended with more trials (which can make every design
+    # tried, and so no halving), its first trials would sit below a new first rung and drop out
+    rungs = study.user_attrs.get("rungs")
+    if rungs is None:   # a study begun before the rungs were stored ran with halving
+        rungs = search.rungs if not study.get_trials(deepcopy=False) else search.settings.rungs()
+        study.set_user_attr("rungs", [int(r) for r in rungs])
+    search.rungs = [int(r) for r in rungs]
     return study
 
 

@@ -703,3 +703,30 @@ def test_the_console_gives_a_winners_values_without_exponents():
                         "program.base_share": 0.000123456, "program.timing.kind": "milestone", "days": 90})
     assert text == ("program.incentive.budget=46195, program.incentive.referrer_reward=31.98, program.base_share=0.0001235, "
                     "program.timing.kind=milestone, days=90")
+
+
+def test_a_study_extended_with_more_trials_keeps_the_rungs_it_began_with(tmp_path):
+    """Two trials of four timing kinds ran with halving; extended to four trials, every
+    design was then tried and the extension dropped halving: the first trials sat below
+    the new first rung (a blank rung-0 mean, out of the winner's candidates) and the
+    report said every trial ran the top rung's replicates. The study now keeps its rungs."""
+    value = {"never": 0.0, "at_purchase": 1.0, "onboarding": 1.3, "milestone": 0.8}
+
+    def by_kind(scenarios, seeds, metrics, daily=False):
+        return [{"cumulative_profit": value[s.program.timing.kind] + np.random.default_rng(seed).normal(0, 0.1)}
+                for s, seed in zip(scenarios, seeds)]
+
+    base = small()
+    parameters = parse_parameters(["program.timing.kind=never,at_purchase,onboarding,milestone"], base)
+    few = OptimizeSettings(trials=2, replicates=1, max_replicates=4, batch=2, confirm_replicates=2)
+    started = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=5, evaluate=by_kind,
+                       settings=few, folder=tmp_path)
+    assert started.rungs == [1, 2, 4]
+    more = OptimizeSettings(trials=4, replicates=1, max_replicates=4, batch=2, confirm_replicates=2)
+    extended = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=5, evaluate=by_kind,
+                        settings=more, folder=tmp_path)
+    assert extended.rungs == [1, 2, 4] and extended.trials["cumulative_profit_rung0_mean"].notna().all()
+    assert extended.best["program.timing.kind"] == "onboarding"
+    fresh = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=5, evaluate=by_kind,
+                     settings=more, folder=tmp_path / "fresh")
+    assert fresh.rungs == [4]   # a study begun with every design tried runs them all on the top rung
