@@ -30,7 +30,7 @@ from .behaviour import economics as econ
 from .behaviour import incentive as inc
 from .behaviour import satisfaction as sat
 from .behaviour import timing as tim
-from .config import NoIncentive, Scenario, offers_reward
+from .config import Campaign, NoIncentive, Scenario, offers_reward
 from .metrics import COLUMN_INDEX, DAILY_COLUMNS
 from .network import Network, build_network
 from .sorted_runs import first_of_runs
@@ -106,6 +106,9 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         self._ask_queue = np.zeros(0, np.int32)
         self._ask_key = s("targeting").random(n) if program.targeting is not None else None
         self._ask_due = Agenda()
+        # a campaign's asks of each customer before its latest push: its reminders are counted from
+        # the push's own first ask, however late targeted capacity makes it
+        self._asks_before_push = np.zeros(n, np.int16) if isinstance(program.timing, Campaign) else None
         self._active = np.zeros(0, np.int32)   # active customers, in order of joining
         self._n_referred_active = 0
         self._n_adopted = 0
@@ -271,6 +274,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         elif campaign:
             self._ask_due.drop(day)
             asked = customers
+            self._asks_before_push[asked] = p.asks[asked]
         else:
             asked = self._ask_due.take(day)
             # a filed ask stands if the customer is still active and it is still their next ask
@@ -361,7 +365,8 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         w = self._share_probability(asked, asked_scores) * moment * tim.fatigue(program.timing, earlier)
         shared = self.streams("asks").random(len(asked)) < np.clip(w, 0.0, 1.0)
         p.shared[asked[shared]] = True
-        reminder = tim.next_ask_day(program.timing, day, p.asks[asked], shared)   # this ask not taken up: a reminder
+        counted = p.asks[asked] if self._asks_before_push is None else p.asks[asked] - self._asks_before_push[asked]
+        reminder = tim.next_ask_day(program.timing, day, counted, shared)   # this ask not taken up: a reminder
         p.next_ask_day[asked] = reminder
         self._ask_due.file_each(asked, reminder)
         return asked[shared]

@@ -354,3 +354,19 @@ def test_a_churn_day_refiled_after_two_annoyances_is_the_exact_piecewise_one():
         before = exact < 10   # gone before the first ask: never annoyed, never refiled
         assert np.array_equal(left[~before], exact[~before]), (kernel, np.flatnonzero(left != exact)[:5])
         assert (exact[~before] != NEVER).sum() > 200 and (exact > 50).sum() > 100   # refiled after both annoyances
+
+
+def test_a_push_asked_late_by_targeted_capacity_still_gets_its_reminder():
+    """With targeted asking, a push's ask can wait in the queue; counted from the
+    calendar, one made a week or more after the push passed for its reminder, and those
+    customers were never reminded (59 of 111 asked once). Each push's first ask, however
+    late, is now followed by its reminder: nobody joins, leaves or shares, so every
+    customer is asked exactly twice."""
+    scenario = quiet(population={"size": 300, "initial_customers": 300}, days=150, program={
+        "base_share": 0.0, "timing": {"kind": "campaign", "days": [30],
+                                      "reminders": {"count": 1, "interval_days": 7, "annoyance": 0}},
+        "targeting": {"daily_capacity": 8, "cost_per_ask": 1}})
+    engine = Engine(scenario, 4).run()
+    asks = engine.daily[:, C["asks"]]
+    assert asks.max() <= 8 and engine.daily[-1, C["ask_queue"]] == 0
+    assert engine.people.asks[engine.people.adopted_day == 0].tolist() == [2] * 300

@@ -56,23 +56,15 @@ def eligible(timing, scores: np.ndarray) -> np.ndarray:
     return np.ones(len(scores), bool)
 
 
-def push_asks(timing, day: int) -> int:
-    """A campaign's asks of a customer since its latest push (on or before ``day``), this
-    one included: 1 on a push day, 2 on the first reminder after it, and so on."""
-    last = max(d for d in timing.days if d <= day)
-    return 1 + (day - last) // timing.reminders.interval_days
-
-
 def next_ask_day(timing, day: int, asks_so_far: np.ndarray, shared: np.ndarray) -> np.ndarray:
-    """Reminder schedule: customers who have not shared are asked again every
-    interval_days, up to reminders.count times after the first ask; for a campaign,
-    after each push (its pushes are each a first ask: two pushes with one reminder
-    each remind twice, where a count over all asks had reminded after the first only)."""
+    """Reminder schedule: customers who did not share at this ask are asked again every
+    interval_days, up to reminders.count times after the first ask. ``asks_so_far``
+    counts this one; for a campaign, the asks since the customer's latest push (its
+    pushes are each a first ask: two pushes with one reminder each remind twice, where
+    a count over all asks had reminded after the first only)."""
     if isinstance(timing, NeverAsk):
         return np.full(len(asks_so_far), NEVER, np.int32)
     reminders = timing.reminders
-    if isinstance(timing, Campaign) and len(asks_so_far):   # a campaign's asks come on or after a push
-        asks_so_far = np.full(len(asks_so_far), push_asks(timing, day))
     again = (~shared) & (asks_so_far < 1 + reminders.count)
     return np.where(again, day + reminders.interval_days, NEVER).astype(np.int32)
 

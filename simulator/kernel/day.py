@@ -228,10 +228,6 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         program_on = Q[HAS_INCENTIVE] == 1 and K[K_EXHAUSTED_DAY] < 0 and day >= K[K_PAUSED_UNTIL]
         asks_on = not (Q[ENDS_PROGRAM] == 1 and K[K_EXHAUSTED_DAY] >= 0)
         campaign = campaign_days[day]
-        last_push = day
-        if Q[TIMING] == CAMPAIGN:   # the latest push on or before today (day 0 has none: asks need one)
-            while last_push > 0 and not campaign_days[last_push]:
-                last_push -= 1
 
         # ---- asks: the customers due today (everyone on a campaign day)
         if campaign or not asks_on:
@@ -316,6 +312,10 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         sharer_tracked = np.empty(n_asked + n_spontaneous + n_linked, np.bool_)
         n_sharers = 0
         pool = qu.reserve(pool, meta, np.int64(n_asked))  # a reminder each at most
+        last_push = day
+        if Q[TIMING] == CAMPAIGN and n_asked > 0:   # the latest push on or before today
+            while last_push > 0 and not campaign_days[last_push]:
+                last_push -= 1
         for i in range(n_asked):
             c = asked[i]
             w = P[BASE_SHARE] * segment(satisfaction[c] - lost[c], P[SHARE_PROMOTER], P[SHARE_PASSIVE],
@@ -335,7 +335,9 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 n_sharers += 1
             reminder = NEVER
             # reminded when this ask was not taken up; a campaign reminds after each push: its asks since the
-            # latest one, this one included (a customer who shared at an earlier push is reminded after this one)
+            # latest one, this one included (a customer who shared at an earlier push is reminded after this
+            # one). The kernel runs no targeted asking, so a campaign asks on its push and reminder days only
+            # and the calendar gives that count (the numpy path, which may queue asks, counts them)
             counted = asks[c] if Q[TIMING] != CAMPAIGN else 1 + (day - last_push) // Q[INTERVAL_DAYS]
             if Q[TIMING] != NEVER_ASK and not said_yes and counted < 1 + Q[REMINDERS]:
                 reminder = day + Q[INTERVAL_DAYS]
