@@ -139,6 +139,10 @@ def check_worker_code(client, scheduler: str) -> None:
     digests = {address: answer for address, answer in answers.items()
                if not isinstance(answer, (CommClosedError, OSError))}   # a worker leaving as it was asked
     for address, answer in sorted(digests.items()):
+        if isinstance(answer, BaseException) and "code_digest" in str(answer):   # a refsim from before the check
+            raise ScenarioError(f"worker {address} of the Dask cluster at {scheduler} runs an older refsim than this "
+                                f"process (it has no code_digest); start the workers from the same installation",
+                                key="--scheduler")
         if isinstance(answer, BaseException):   # a worker that cannot import refsim at all
             reason = str(answer).splitlines()[0] if str(answer) else ""
             raise ScenarioError(f"worker {address} of the Dask cluster at {scheduler} cannot run refsim "
