@@ -331,7 +331,7 @@ def constraint_table(points: pd.DataFrame, parameters: Sequence[Parameter], cons
     for design, group in points.groupby("design", sort=False):
         for constraint in constraints:
             values = group[constraint.metric].to_numpy(dtype=float)
-            excess = np.array([constraint.excess(v) for v in values])
+            excess = constraint.excess(values)
             worst = int(np.nanargmax(excess)) if np.isfinite(excess).any() else 0
             rows.append({"design": design, "constraint": str(constraint), "metric": constraint.metric,
                          "share_broken": float(np.mean(excess > 0)), "mean": float(np.nanmean(values)),
