@@ -658,3 +658,25 @@ def test_the_winners_cash_within_the_horizon_is_said_beside_its_value():
     assert "pays back (cumulative incremental profit stays ≥ 0) from day 200 on average, in 10 of the 10 runs." in text
     assert "the rest of its value" not in text
     assert _horizon_lines(confirmation(1.0, 1).iloc[:1], 10, 365) == []   # no twins: nothing to say
+
+
+def test_trials_level_on_a_budget_name_the_least_budget_that_made_the_same_runs():
+    """'How much budget?': budgets of 37,574 to 46,322 that no design reached scored the
+    same, and the winner among them (46,195) was one by order. The note names the least
+    of the level trials' budgets: no more need be committed for those results."""
+    from types import SimpleNamespace
+
+    from simulator.optimize import Objective
+    from simulator.report.optimize import tie_note
+
+    key = "program.incentive.budget"
+    trials = pd.DataFrame({"trial": [0, 1, 2, 3], "state": "COMPLETE", "replicates": 2,
+                           key: [46195.0, 37574.0, 12000.0, 46322.0],
+                           "incremental_value_rung0_mean": [50.0, 50.0, 40.0, 50.0]})
+    result = SimpleNamespace(trials=trials, best_trial=0, best={key: 46195.0},
+                             objectives=[Objective("incremental_value", "maximize")], constraints=[], rungs=[2])
+    note = tie_note(result)
+    assert "Trials 1, 3 scored exactly the same incremental_value as trial 0" in note, note
+    assert f"The least `{key}` among them, 37,574, made the same runs as the others (up to 46,322)" in note, note
+    level = SimpleNamespace(**{**vars(result), "trials": trials.assign(incremental_value_rung0_mean=50.0)})
+    assert "Every one of the 4 completed trials" in tie_note(level) and "among them, 12,000" in tie_note(level)

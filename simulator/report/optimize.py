@@ -539,7 +539,8 @@ def tie_note(result: OptimizeResult) -> str:
     if len(level) == len(done) - 1:
         return (f"Every one of the {len(done)} completed trials scored exactly the same {what} ("
                 + (f"{objective.metric} " if len(columns) > 1 else "") + f"{fmt(score)}) on the first {rung} replicates, which all ran on the same seeds: the values varied "
-                f"made no difference here, and trial {result.best_trial} is the winner by order alone.")
+                f"made no difference here, and trial {result.best_trial} is the winner by order alone."
+                + _least_budget(done[same]))
     if not level:
         return ""
     # a trial with the winner's very values is the same design run again, not a design that made no difference
@@ -551,12 +552,26 @@ def tie_note(result: OptimizeResult) -> str:
     if differ:
         notes.append(f"Trial{'s' if len(differ) > 1 else ''} {_listed(differ)} scored exactly the same {what} as trial "
                      f"{result.best_trial} on the first {rung} replicates (the same seeds): the values in which they "
-                     f"differ made no difference on those runs.")
+                     f"differ made no difference on those runs." + _least_budget(done[same]))
     if repeats:
         notes.append(f"Trial{'s' if len(repeats) > 1 else ''} {_listed(repeats)} repeated trial {result.best_trial}'s "
                      f"design on the same seeds (the search proposed it again), so {'they' if len(repeats) > 1 else 'it'} "
                      f"added nothing.")
     return " ".join(notes)
+
+
+def _least_budget(tied: pd.DataFrame) -> str:
+    """Among trials level on the first rung, the smallest budget they tried: every budget
+    above what the design spends makes the same runs, so the winner among them is one by
+    order, and the question the search was asked ("how much budget?") is answered by the
+    least of them, which no report named."""
+    texts = []
+    for key in (c for c in tied.columns if c.endswith(("incentive.budget", "incentive.budget_per_month"))):
+        values = pd.to_numeric(tied[key], errors="coerce").dropna()
+        if values.nunique() > 1:
+            texts.append(f" The least `{key}` among them, {fmt(values.min())}, made the same runs as the others "
+                         f"(up to {fmt(values.max())}): no more need be committed for these results.")
+    return "".join(texts)
 
 
 def _listed(numbers: list[int]) -> str:
