@@ -463,6 +463,27 @@ def _is_model(obj: Any) -> bool:
     return isinstance(obj, type) and issubclass(obj, BaseModel)
 
 
+def block_text(text: str, key: str) -> str | None:
+    """The YAML ``text`` with only the block mapping under the top-level ``key`` left, moved
+    to the top level and on its own lines (every other line blank): a sweep file's inline
+    ``base:`` scenario, whose mistakes then name the sweep file's lines. None when the
+    key holds no block mapping (a path, or a {flow: mapping})."""
+    try:
+        root = yaml.compose(text, Loader=yaml_reader.StrictLoader)
+    except yaml.YAMLError:
+        return None
+    node = next((v for k, v in getattr(root, "value", []) if getattr(k, "value", None) == key), None)
+    if not isinstance(node, yaml.MappingNode) or node.flow_style or not node.value:
+        return None
+    lines = text.splitlines()
+    indent = node.start_mark.column
+    kept = [""] * len(lines)
+    for number in range(node.start_mark.line, min(node.end_mark.line + 1, len(lines))):
+        line = lines[number]
+        kept[number] = line[indent:] if line[:indent].strip() == "" else ""
+    return "\n".join(kept) + "\n"
+
+
 def key_at(key: str, path: list, text: str | None) -> str:
     """``key`` followed by the line it is on in the YAML ``text``, e.g. 'method (line 4)'."""
     line = _line_of(path, text) if text else None

@@ -34,8 +34,8 @@ from .metrics import SUMMARY_METRICS
 from .results import input_digests, scenario_files
 from .compare import NEUTRAL, NOT_A_VERDICT, NOT_A_VERDICT_WHY
 from .runner import INCREMENTAL_METRICS
-from .scenario_io import (apply_overrides, describe, key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, validate,
-                          validate_overridden, validate_strictly)
+from .scenario_io import (apply_overrides, block_text, describe, key_at, parse_scenario_yaml, parse_yaml, read_yaml_text,
+                          validate, validate_overridden, validate_strictly)
 
 METHODS = ("grid", "random", "latin_hypercube")
 KNOWN_METRICS: dict[str, str] = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
@@ -321,7 +321,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
         if swept is not None:
             raise ScenarioError(f"the sweep varies {swept}, so this --set would be overwritten in every run; drop it, "
                                 f"or change the values in {source}", file="--set", key=item)
-    base, base_data, base_source, base_dir = _load_base(spec, path, where, overrides)
+    base, base_data, base_source, base_dir = _load_base(spec, path, where, overrides, text)
     if replicates is not None and replicates < 1:
         raise ScenarioError(f"--replicates must be at least 1 (got {replicates})", key="--replicates")
     count = replicates or spec.replicates or base.replicates
@@ -440,12 +440,16 @@ def _check_metrics(spec: SweepSpec, source: str, where) -> tuple[str, ...]:
     return metrics
 
 
-def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...]) -> tuple[Scenario, dict, str, Path]:
-    """The base scenario, ``overrides`` applied: a file relative to the sweep file, or the inline mapping."""
+def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...],
+               text: str | None = None) -> tuple[Scenario, dict, str, Path]:
+    """The base scenario, ``overrides`` applied: a file relative to the sweep file, or the
+    inline mapping (its mistakes named with their lines in the sweep file's ``text``)."""
     if isinstance(spec.base, dict):
         source = f"{path} (base)"
+        inline = block_text(text, "base") if text is not None else None
         scenario, data = validate_overridden(spec.base, overrides, source,
-                                             lambda mapping: validate(mapping, source=source, base_dir=path.parent))
+                                             lambda mapping: validate(mapping, source=source, text=inline,
+                                                                      base_dir=path.parent))
         return scenario, data, source, path.parent
     base_path = Path(spec.base)
     if not base_path.is_absolute():

@@ -393,3 +393,23 @@ def test_the_option_parsers_own_refusals_are_one_line(args, words):
     assert "Traceback" not in stderr + stdout and "Usage:" not in stderr
     for word in words:
         assert word in lines[0], lines[0]
+
+
+def test_a_mistake_in_a_sweeps_inline_base_names_its_line_in_the_sweep_file(tmp_path):
+    """Every sweep-file mistake names its line, said the docs, but one inside an inline
+    `base:` scenario named none. Now its line in the sweep file is given; a base written
+    as a {flow: mapping} still gets its one line, without a line number."""
+    text = ("# a sweep with its base inline\nmethod: grid\nreplicates: 1\nbase:\n  name: tiny\n  days: 20\n"
+            "  population: {size: 200, initial_customers: 6}\n  program:\n    base_shar: 0.3\n"
+            "parameters:\n  program.incentive.referrer_reward: {values: [5, 10]}\n")
+    sweep = write(tmp_path, text=text, name="sweep.yaml")
+    code, stdout, stderr = invoke("sweep", sweep, "--out", tmp_path / "out")
+    assert_clean_error(code, stdout, stderr, sweep, "program.base_shar (line 9): unknown key 'base_shar'")
+    text = text.replace("base_shar: 0.3", "base_share: 0.3").replace("initial_customers: 6", "initial_customers: 600")
+    code, stdout, stderr = invoke("sweep", write(tmp_path, text=text, name="sweep.yaml"), "--out", tmp_path / "out")
+    assert_clean_error(code, stdout, stderr, sweep, "population.initial_customers (line 7): 600 is more than")
+    flow = ("method: grid\nreplicates: 1\nbase: {name: tiny, days: 20, population: {size: 200, initial_customers: 600}}\n"
+            "parameters:\n  program.incentive.referrer_reward: {values: [5, 10]}\n")
+    code, stdout, stderr = invoke("sweep", write(tmp_path, text=flow, name="flow.yaml"), "--out", tmp_path / "out")
+    assert_clean_error(code, stdout, stderr, tmp_path / "flow.yaml", "population.initial_customers: 600 is more than")
+    assert not (tmp_path / "out").exists()
