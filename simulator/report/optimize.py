@@ -181,7 +181,8 @@ def spend_cap_note(result: OptimizeResult) -> str:
     levers = (" (a budget holds the rewards only: the levers' costs in program_cost go on)"
               if cap.metric == "program_cost" else "")
     return (f"`{cap}` holds on the mean over the replicates; the design has no total budget, so a launch (or another "
-            f"assumption, in `refsim sensitivity`) can spend more. To stop the rewards at {cap.limit:,.0f}, set "
+            f"assumption: `refsim sensitivity ... --constraint '{cap}'` says how often) can spend more. To stop the "
+            f"rewards at {cap.limit:,.0f}, set "
             f"`program.incentive.budget: {limit}` in best.yaml and run it again (a budget that binds changes "
             f"the outcome){levers}.")
 
