@@ -372,10 +372,13 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         return asked[shared]
 
     def _moment(self, asked, earlier_asks, campaign: bool) -> np.ndarray:
-        """The moment effect of each of today's asks (behaviour/timing.py: moment)."""
+        """The moment effect of each of today's asks (behaviour/timing.py: moment); a
+        campaign's asks before which the customer had none since the latest push are that
+        push's, however late targeted capacity makes them."""
         program = self.scenario.program
         launch = tim.launch_asks(program.launch, self.people.channel[asked], earlier_asks)
-        return tim.moment(program.timing, program.moment_effect, earlier_asks, campaign, launch)
+        push = earlier_asks == self._asks_before_push[asked] if self._asks_before_push is not None else None
+        return tim.moment(program.timing, program.moment_effect, earlier_asks, campaign, launch, push)
 
     def _share_probability(self, asked, asked_scores):
         """base_share * sat_effect(s) * incentive_effect * friend_incentive * ease (before the

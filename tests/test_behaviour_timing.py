@@ -370,3 +370,18 @@ def test_a_push_asked_late_by_targeted_capacity_still_gets_its_reminder():
     asks = engine.daily[:, C["asks"]]
     assert asks.max() <= 8 and engine.daily[-1, C["ask_queue"]] == 0
     assert engine.people.asks[engine.people.adopted_day == 0].tolist() == [2] * 300
+
+
+def test_every_push_of_a_campaign_is_a_campaign_ask():
+    """A second push was read as a reminder: at the reminder moment (1.0) where the first
+    push had the campaign's (0.8), so a campaign's later pushes shared more per ask than
+    its first. Every push is now a campaign ask; fatigue still counts the earlier asks.
+    3,000 promoters, no one joining or leaving: shares at the second push within 4 SD of
+    3000 x 0.2 x 0.8 x 0.9 (0.18 a customer, the old reading, is 5.6 SD away), on both paths."""
+    scenario = quiet(population={"size": 3000, "initial_customers": 3000}, days=100, program={
+        "base_share": 0.2, "timing": {"kind": "campaign", "days": [30, 90],
+                                      "reminders": {"count": 0, "fatigue": 0.9, "annoyance": 0}}})
+    for kernel in (True, False):
+        shares = Engine(scenario, 5, kernel=kernel).run().daily[:, C["shares"]]
+        assert within_binomial(int(shares[30]), 3000, 0.2 * 0.8), (kernel, shares[30])
+        assert within_binomial(int(shares[90]), 3000, 0.2 * 0.8 * 0.9), (kernel, shares[90])

@@ -76,19 +76,24 @@ def fatigue(timing, earlier_asks: np.ndarray) -> np.ndarray:
     return timing.reminders.fatigue ** earlier_asks.astype(np.float64)
 
 
-def moment(timing, effect, earlier_asks: np.ndarray, campaign: bool, launch: np.ndarray | None = None) -> np.ndarray:
+def moment(timing, effect, earlier_asks: np.ndarray, campaign: bool, launch: np.ndarray | None = None,
+           push: np.ndarray | None = None) -> np.ndarray:
     """Share multiplier of the moment of each ask (program.moment_effect): a reminder
     (an ask after an earlier one) is a ``reminder``; a first ask is a ``campaign`` on a
     campaign day or when it is an existing customer's launch ask (``launch``: which asks
     are; a launch e-mail reaches them at no moment of theirs, whatever the timing kind
     does for new customers), else the moment the timing kind names (purchase,
-    onboarding, milestone)."""
+    onboarding, milestone). A campaign's push is a ``campaign`` ask whatever came before
+    it (``push``: which asks are a push's; fatigue still counts the earlier asks): a
+    second push had been read as a reminder, at 1.0 against the first push's 0.8."""
     first = {"at_purchase": effect.purchase, "onboarding": effect.onboarding, "milestone": effect.milestone,
              "campaign": effect.campaign, "never": 1.0}[timing.kind]
     if campaign:
         first = effect.campaign
     if launch is not None:
         first = np.where(launch, effect.campaign, first)
+    if push is not None:
+        return np.where(push, effect.campaign, effect.reminder)
     return np.where(earlier_asks > 0, effect.reminder, first)
 
 

@@ -263,7 +263,9 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 continue
             asked[kept] = c
             earlier[kept] = asks[c]
-            if asks[c] > 0:
+            if campaign:   # a push is a campaign ask whatever came before it (fatigue counts the earlier asks)
+                moment[kept] = P[MOMENT_CAMPAIGN]
+            elif asks[c] > 0:
                 moment[kept] = P[MOMENT_REMINDER]
             else:
                 # an existing customer's launch ask is a launch e-mail: a campaign's moment
