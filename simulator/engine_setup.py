@@ -77,10 +77,9 @@ class EngineSetup:
             else:
                 clock = self.streams("organic").exponential(1.0, n)
                 every = np.maximum(np.minimum(np.ceil(clock / -np.log1p(-q)), np.iinfo(np.int32).max), 1).astype(np.int64)
-            days = np.minimum(every, horizon)
-            within = np.flatnonzero(days < horizon).astype(np.int32)
-            order = within[np.argsort(days[within], kind="stable")]
-            return every.astype(np.int32), order, np.searchsorted(days[order], np.arange(horizon + 2))
+            within = np.flatnonzero(every < horizon).astype(np.int32)
+            order = within[np.argsort(every[within], kind="stable")]
+            return every.astype(np.int32), order, np.searchsorted(every[order], np.arange(horizon + 2))
 
         every, self._organic_order, self._organic_bounds = self._setup_draw("organic", (n, q, horizon), draw)
         self.people.organic_day[:] = every
