@@ -139,15 +139,13 @@ def check_worker_code(client, scheduler: str) -> None:
     digests = {address: answer for address, answer in answers.items()
                if not isinstance(answer, (CommClosedError, OSError))}   # a worker leaving as it was asked
     for address, answer in sorted(digests.items()):
-        if isinstance(answer, BaseException) and "code_digest" in str(answer):   # a refsim from before the check
-            raise ScenarioError(f"worker {address} of the Dask cluster at {scheduler} runs an older refsim than this "
-                                f"process (it has no code_digest); start the workers from the same installation",
-                                key="--scheduler")
-        if isinstance(answer, BaseException):   # a worker that cannot import refsim at all
-            reason = str(answer).splitlines()[0] if str(answer) else ""
-            raise ScenarioError(f"worker {address} of the Dask cluster at {scheduler} cannot run refsim "
-                                f"({type(answer).__name__}: {reason}); install the same refsim on every worker",
-                                key="--scheduler")
+        if not isinstance(answer, BaseException):
+            continue
+        reason = str(answer).splitlines()[0] if str(answer) else ""
+        what = ("runs an older refsim than this process (it has no code_digest)" if "code_digest" in reason   # before the check
+                else f"cannot run refsim ({type(answer).__name__}: {reason})")   # no refsim to import at all
+        raise ScenarioError(f"worker {address} of the Dask cluster at {scheduler} {what}; start the workers from the "
+                            f"same installation", key="--scheduler")
     other = sorted(address for address, digest in digests.items() if digest != code_digest())
     if other:
         raise ScenarioError(f"{len(other)} of the {len(digests)} workers at {scheduler} run other refsim code than this "
