@@ -72,6 +72,12 @@ class _Advance:
         if self.bar is not None:
             self.bar.advance(self.task, count)
 
+    def retotal(self, total: int) -> None:
+        """The work was planned again (sensitivity, once Morris has screened): the bar
+        counts to the new total."""
+        if self.bar is not None:
+            self.bar.update(self.task, total=total)
+
     def done(self) -> None:
         """The work ended before the total (an upper bound) was reached: the bar ends at
         what was done, not part-way ('283/1530' read as a fit cut short)."""
@@ -330,7 +336,8 @@ def sensitivity(
     with progress_bar(total, "sensitivity " + " vs ".join(design_names(design_list or [base]))) as bar:
         advance.to(bar, bar.add_task("runs", total=total, rate=""))
         result = run_sensitivity(base, parameters, designs=design_list, metrics=metrics, decision_metric=decision_metric,
-                                 settings=study, seed=_seed(seed, settings, base), evaluate=evaluate, constraints=constraints)
+                                 settings=study, seed=_seed(seed, settings, base), evaluate=evaluate, constraints=constraints,
+                                 on_plan=advance.retotal)
     all_metrics = list(dict.fromkeys([*metrics, decision_metric, *(c.metric for c in constraints)]))
     folder = write_sensitivity(result, target, designs=design_list or [base], metrics=all_metrics,
                                decision_metric=decision_metric, settings=study, started=started, command=sys.argv,

@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -84,12 +84,14 @@ class SensitivityResult:
 def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequence[Scenario] = (),
                 metrics: Sequence[str] = ("incremental_value",), decision_metric: str | None = None,
                 settings: SensitivitySettings | None = None, seed: int | None = None,
-                evaluate: Evaluate | None = None, constraints: Sequence = ()) -> SensitivityResult:
+                evaluate: Evaluate | None = None, constraints: Sequence = (),
+                on_plan: Callable[[int], None] | None = None) -> SensitivityResult:
     """Morris, then Sobol, for ``metrics`` of each design (``base`` alone when no designs
     are given) over the ``uncertain`` parameters; with two or more designs, the
     decision analysis on ``decision_metric`` (default: the first metric); with
     ``constraints`` (optimize.Constraint, their metrics analysed too), how often each
-    design breaks each (:func:`constraint_table`)."""
+    design breaks each (:func:`constraint_table`). ``on_plan`` is told the exact number
+    of runs once Morris has screened (:func:`planned_runs` counted every assumption)."""
     settings = settings or SensitivitySettings()
     parameters = list(uncertain)
     if not parameters:
@@ -119,6 +121,8 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     morris = morris_table(problem, morris_units, morris_y, names, metrics, settings, seed)
 
     kept = screened_in(morris, parameters, settings.screen)
+    if on_plan is not None:
+        on_plan(planned_runs(settings, base, parameters, len(designs), sampled=len(kept)))
     sobol_problem = {"num_vars": len(kept), "names": [parameters[i].key for i in kept], "bounds": [[0.0, 1.0]] * len(kept)}
     reduced = sobol_sample.sample(sobol_problem, settings.samples, calc_second_order=False,
                                   seed=stream_seed(seed, "samples", 1) % 2**32)
@@ -153,13 +157,15 @@ def tornado_replicates(settings: SensitivitySettings, base: Scenario) -> int:
     return max(int(chosen), settings.replicates)
 
 
-def planned_runs(settings: SensitivitySettings, base: Scenario, parameters: Sequence[Parameter], designs: int = 1) -> int:
+def planned_runs(settings: SensitivitySettings, base: Scenario, parameters: Sequence[Parameter], designs: int = 1,
+                 sampled: int | None = None) -> int:
     """The simulations :func:`sensitivity` runs for ``designs`` designs: Morris, Sobol and the
-    tornado's centre and ends, each on its own replicates. Sobol's count is an upper bound
-    when Morris screens assumptions out (they are then not sampled)."""
+    tornado's centre and ends, each on its own replicates. Sobol samples ``sampled``
+    assumptions, those Morris kept; before the screening, all of them (an upper bound)."""
     d = len(parameters)
+    kept = d if sampled is None else sampled
     ends = sum(len(p.choices) if p.kind == "categorical" else 2 for p in parameters)
-    per_design = (settings.replicates * (settings.trajectories * (d + 1) + settings.samples * (d + 2))
+    per_design = (settings.replicates * (settings.trajectories * (d + 1) + settings.samples * (kept + 2))
                   + tornado_replicates(settings, base) * (ends + 1))
     return max(designs, 1) * per_design
 

@@ -172,6 +172,28 @@ def test_the_progress_total_is_the_number_of_runs_the_study_makes():
         assert sum(calls) == planned_runs(settings, base, uncertain, len(designs)) == max(len(designs), 1) * (2 * (9 + 32) + 5 * 6)
 
 
+def test_the_plan_after_screening_counts_the_runs_made_when_morris_drops_an_assumption():
+    """An assumption that moves nothing is screened out and Sobol does not sample it;
+    the bar's total, counted over every assumption, had ended short (the progress bar
+    stopped at 700/1,000 as if cut off). ``on_plan`` is told the exact total."""
+    from simulator.sensitivity import planned_runs
+
+    calls, plans = [], []
+
+    def counting(scenarios, seeds, metrics, daily=False):
+        calls.append(len(scenarios))
+        return [{"cumulative_profit": s.program.base_share} for s in scenarios]   # the reward moves nothing here
+
+    base = tiny()
+    uncertain = parse_parameters(["program.base_share=0:1", "program.incentive.referrer_reward=1:100"], base)
+    settings = SensitivitySettings(samples=8, trajectories=3, replicates=2, tornado_replicates=2, screen=0.1)
+    sensitivity(base, uncertain, metrics=["cumulative_profit"], settings=settings, seed=1, evaluate=counting,
+                on_plan=plans.append)
+    # by hand: 2 x (3 x (2 + 1) Morris + 8 x (1 + 2) Sobol over the one kept) + 2 x (4 ends + 1 centre)
+    assert plans == [sum(calls)] == [2 * (9 + 24) + 2 * 5]
+    assert planned_runs(settings, base, uncertain) == sum(calls) + 2 * 8   # the upper bound before screening
+
+
 def test_a_metric_named_twice_is_analysed_once_and_the_report_names_the_bins_it_has():
     """--metric M --metric M crashed after every run (the tornado's table had two
     columns named M); bins: 2 was still reported as quarters; an index estimated above
