@@ -514,7 +514,7 @@ class Search:
         incremental_value, the horizon's incremental profit and payback day too), and
         with a total budget the day it ran out (``n``: the runs in which it did), the
         rewards earned beyond it and the reward spend (how much of it was used; a monthly
-        allowance alone runs out on no day). ``round`` 0: the seeds every candidate is
+        allowance alone runs out on no day); ``max``, the largest run. ``round`` 0: the seeds every candidate is
         re-run on; 1: the winner's own further seeds (``rng.fresh_seeds(seed, n, 1)``)."""
         scenario = apply_values(self.base, study.trials[number].params, parameters=self.parameters)
         metrics = list(self.metrics)
@@ -528,7 +528,10 @@ class Search:
         values = self.evaluate([scenario] * len(seeds), seeds, metrics)
         rows = []
         for m in metrics:
-            row = {"trial": number, "round": round, "metric": m, **interval(np.array([v[m] for v in values]), metric=m)}
+            runs = np.array([v[m] for v in values], dtype=float)
+            row = {"trial": number, "round": round, "metric": m, **interval(runs, metric=m)}
+            # the largest single run: a budget above the largest spend would have made these same runs
+            row["max"] = float(np.max(runs[np.isfinite(runs)])) if np.isfinite(runs).any() else math.nan
             row["ci_high"] = min(row["ci_high"], ceiling(scenario, m))  # no run spends past a budget or ends past its last day
             # what constraints and objectives read: a day that never came counted as the day after the horizon
             # (mean and n above describe the runs where it came)

@@ -163,6 +163,8 @@ def test_a_spend_interval_is_clipped_at_the_budget_no_run_can_pass():
     assert (ran_out["n"], ran_out["mean"]) == (1, 200.0)
     # its spend interval stops at the budget too (the console printed "19,728 95% CI 19,235 – 20,222" at a 20,000 budget)
     assert result.confirmation.set_index("metric").loc["reward_cost", "ci_high"] == 50_000
+    # the largest single run of each metric (a day: of the runs where it came)
+    assert result.confirmation.set_index("metric").loc[["reward_cost", "budget_exhausted_day"], "max"].tolist() == [50_000, 200]
     from simulator.report.optimize import _budget_lines
     line = _budget_lines(result.confirmation, 4, base.program.incentive)[1]
     assert "ran out in 1 of the 4 fresh-seed runs**, on day 200: " in line and "nan" not in line   # one day: no interval
@@ -498,6 +500,10 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
                          {"trial": 1, "metric": "reward_cost", "n": 10, "mean": 3250.0}])
     assert ("Its budget never ran out in the 10 fresh-seed runs: the rewards used 65% of it on average"
             in " ".join(_budget_lines(used, 10, total)))
+    # and the least budget that would have made the same runs: above the largest single run's spend
+    used["max"] = [float("nan"), 4100.0]
+    assert ("the rewards used 65% of it on average and 4,100 in the run that spent most, so any budget above 4,100 "
+            "would have made these same runs" in " ".join(_budget_lines(used, 10, total)))
 
 
 def test_best_yaml_names_the_winner_and_still_loads_with_a_long_base_description(monkeypatch):

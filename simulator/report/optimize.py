@@ -300,8 +300,14 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
               f"(`rewards_unpaid`), charged to the value all the same." if len(unpaid) and unpaid.iloc[0]["mean"] > 0
               else "")
     spend = confirmation[confirmation["metric"] == "reward_cost"]
-    used = (f": the rewards used {float(spend.iloc[0]['mean']) / incentive.budget:.0%} of it on average (a budget that "
-            f"never binds does not tell designs apart)" if len(spend) else "")
+    used = (f": the rewards used {float(spend.iloc[0]['mean']) / incentive.budget:.0%} of it on average" if len(spend) else "")
+    most = float(spend.iloc[0]["max"]) if len(spend) and "max" in spend.columns else math.nan
+    if used and math.isfinite(most):
+        # "how much budget?": the least that would have bound in none of these runs, which no line named
+        used += (f" and {fmt(most)} in the run that spent most, so any budget above {fmt(most)} would have made "
+                 f"these same runs (a budget that never binds does not tell designs apart)")
+    elif used:
+        used += " (a budget that never binds does not tell designs apart)"
     if ran_out == 0:
         return ["", f"Its budget never ran out in the {runs} fresh-seed runs{used}." + beyond]
     # one run that ran out has no interval of its day (it read "95% interval nan–nan")
