@@ -234,6 +234,25 @@ def test_with_end_program_nobody_is_asked_after_the_budget_runs_out(seed):
     assert going_on.daily[going_on.budget_exhausted_day + 1:, C["asks"]].sum() > 0
 
 
+@pytest.mark.parametrize("kernel", [True, False])
+def test_any_budget_above_a_runs_spend_makes_the_same_run_and_one_below_it_does_not(kernel):
+    """The reports name the spend of the costliest run as the budget above which the
+    runs are the same ("how much budget?"): a budget that never binds changes nothing,
+    on both paths, and one a dollar short of the spend ends the program early."""
+    incentive = {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "qualification_days": 3,
+                 "reward_type": "cash"}
+
+    def run(budget):
+        return Engine(small(program={"incentive": {**incentive, "budget": budget}}), seed=3, kernel=kernel).run()
+
+    open_ended = run(1e9)
+    spend = float(open_ended.daily[:, C["reward_cost"]].sum())
+    assert spend > 0 and open_ended.budget_exhausted_day is None
+    assert np.array_equal(run(spend + 0.01).daily, open_ended.daily)
+    short = run(spend - 1)
+    assert short.budget_exhausted_day is not None and not np.array_equal(short.daily, open_ended.daily)
+
+
 def test_a_monthly_budget_paces_spend():
     per_month = 150.0
     incentive = {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "qualification_days": 3,

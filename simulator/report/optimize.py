@@ -20,7 +20,7 @@ from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..rng import stream_seed
 from .figure import plt, save
-from .text import METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, figure_links, fmt, payment_timing_check, payment_timing_trade
+from .text import METRIC_TEXT, MONTHLY_PAUSE, budget_used_text, PAYMENT_TIMING_KEYS, figure_links, fmt, payment_timing_check, payment_timing_trade
 
 
 def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, parameters: list[Parameter],
@@ -300,14 +300,9 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
               f"(`rewards_unpaid`), charged to the value all the same." if len(unpaid) and unpaid.iloc[0]["mean"] > 0
               else "")
     spend = confirmation[confirmation["metric"] == "reward_cost"]
-    used = (f": the rewards used {float(spend.iloc[0]['mean']) / incentive.budget:.0%} of it on average" if len(spend) else "")
     most = float(spend.iloc[0]["max"]) if len(spend) and "max" in spend.columns else math.nan
-    if used and math.isfinite(most):
-        # "how much budget?": the least that would have bound in none of these runs, which no line named
-        used += (f" and {fmt(most)} in the run that spent most, so any budget above {fmt(most)} would have made "
-                 f"these same runs (a budget that never binds does not tell designs apart)")
-    elif used:
-        used += " (a budget that never binds does not tell designs apart)"
+    used = (budget_used_text(float(spend.iloc[0]["mean"]), most, incentive.budget, "fresh-seed run")
+            + " (a budget that never binds does not tell designs apart)" if len(spend) else "")
     if ran_out == 0:
         return ["", f"Its budget never ran out in the {runs} fresh-seed runs{used}." + beyond]
     # one run that ran out has no interval of its day (it read "95% interval nan–nan")

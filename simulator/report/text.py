@@ -503,9 +503,20 @@ def unpaid_sentence(runs) -> str:
 
 
 def budget_used(runs, incentive) -> str:
-    """How much of a total budget the rewards used, on average (a budget far above the
-    spend constrains nothing: the reader should see that)."""
+    """How much of a total budget that never ran out the rewards used, over ``runs``
+    (runs.csv rows): see :func:`budget_used_text`."""
     budget = getattr(incentive, "budget", None)
     if budget is None or "reward_cost" not in runs.columns or not len(runs):
         return ""
-    return f": the rewards used {float(runs['reward_cost'].mean()) / budget:.0%} of it on average"
+    return budget_used_text(float(runs["reward_cost"].mean()), float(runs["reward_cost"].max()), budget, "replicate")
+
+
+def budget_used_text(mean: float, most: float, budget: float, run: str) -> str:
+    """How much of a total budget that never ran out the rewards used: on average (a
+    budget far above the spend constrains nothing: the reader should see that), and in
+    the ``run`` that spent most, above which any budget makes the same runs: the answer
+    to "how much budget?" that no line gave."""
+    text = f": the rewards used {mean / budget:.0%} of it on average"
+    if math.isfinite(most):
+        text += f" and {fmt(most)} in the {run} that spent most, so any budget above {fmt(most)} would have made the same runs"
+    return text
