@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import functools
 import itertools
 import logging
 import os
@@ -23,6 +24,7 @@ import sys
 import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 from .errors import ScenarioError
@@ -151,6 +153,37 @@ def check_worker_code(client, scheduler: str) -> None:
         raise ScenarioError(f"{len(other)} of the {len(digests)} workers at {scheduler} run other refsim code than this "
                             f"process (first: {other[0]}), so their runs would not be this command's; start the workers "
                             f"from the same installation (same version and files)", key="--scheduler")
+
+
+@dataclass(frozen=True)
+class OtherCode:
+    """What a Dask worker running other refsim code returns instead of a task's result."""
+
+    worker: str
+
+
+def on_this_code(function: Callable[[Any], Any], digest: str, task: Any) -> Any:
+    """Run on a Dask worker: ``function(task)``, unless this worker's refsim code is not
+    the client's (``digest``). :func:`check_worker_code` asks the workers there at the
+    start; a worker that joins later (an adaptive cluster's) is checked here, task by
+    task, at the cost of comparing two strings (the digest is computed once a process)."""
+    from .provenance import code_digest
+
+    if code_digest() != digest:
+        from distributed import get_worker
+
+        return OtherCode(get_worker().address)
+    return function(task)
+
+
+def _other_code_error(worker: str | None, scheduler: str | None) -> ScenarioError:
+    """``worker``: its address, or None for one whose refsim predates the check (it could
+    not load on_this_code, so it could not say where it is)."""
+    who = f"worker {worker}" if worker else "a worker (its refsim is older than this process's)"
+    return ScenarioError(f"{who} joined the Dask cluster at {scheduler} after the start and runs other "
+                         f"refsim code than this process, so its runs would not be this command's; results finished so "
+                         f"far are kept where the command saves them (a sweep resumes when rerun); start every worker "
+                         f"from the same installation (same version and files)", key="--scheduler")
 
 
 def _quiet_dask_logs():
@@ -413,23 +446,34 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
                                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                                    silence_logs=logging.ERROR)
         client = Client(cluster, set_as_default=False)
+    if scheduler:   # workers that join after check_worker_code are checked task by task
+        from .provenance import code_digest
+
+        submit = functools.partial(client.submit, on_this_code, function, code_digest(), pure=False)
+    else:   # a local cluster's workers are this installation's
+        submit = functools.partial(client.submit, function, pure=False)
     try:
         slots = sum(client.nthreads().values()) or workers
         window = window or 2 * slots
         queue = iter(tasks)
-        running = as_completed([client.submit(function, task, pure=False) for task in itertools.islice(queue, window)],
-                               loop=client.loop)
+        running = as_completed([submit(task) for task in itertools.islice(queue, window)], loop=client.loop)
         while not running.is_empty():
             for future in _next_finished(running, client, scheduler):
                 for task in itertools.islice(queue, 1):
-                    running.add(client.submit(function, task, pure=False))
+                    running.add(submit(task))
                 if future.status in ("cancelled", "lost"):
                     raise _lost_scheduler(scheduler, f"a task was {future.status}")
                 try:
                     result = future.result()
                 except CommClosedError as error:  # the scheduler died while handing the result over
                     raise _lost_scheduler(scheduler, type(error).__name__) from None
+                except (AttributeError, ImportError) as error:
+                    if "on_this_code" in str(error):   # a late worker whose refsim predates the check
+                        raise _other_code_error(None, scheduler) from None
+                    raise
                 future.release()
+                if isinstance(result, OtherCode):
+                    raise _other_code_error(result.worker, scheduler)
                 yield result
     finally:
         try:

@@ -459,6 +459,52 @@ def test_workers_running_other_refsim_code_are_refused_in_one_line(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_worker_joining_after_the_check_with_other_code_is_refused_in_one_line(tmp_path):
+    """The code check asked the workers there at the start; a worker that joined later (an
+    adaptive cluster's) ran the remaining tasks on other code with no word. Each task now
+    checks the digest where it runs: the good worker is killed once the odd one has
+    joined, the tasks move to the odd one, and the run stops in one line naming it."""
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(ROOT / "simulator", other / "simulator", ignore=shutil.ignore_patterns("__pycache__"))
+    with open(other / "simulator" / "metrics.py", "a") as changed:
+        changed.write("\n# an edit this process does not have\n")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                   "--port", str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)]
+
+    def start_worker(path: str) -> subprocess.Popen:
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                                   "--no-dashboard", "--host", "127.0.0.1"], cwd=tmp_path, env=dict(os.environ, PYTHONPATH=path),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        processes.append(worker)
+        return worker
+
+    try:
+        assert _wait_for(lambda: _listening(port), 60)
+        good = start_worker(str(ROOT))
+        check_scheduler(address, timeout=30.0)
+        assert _wait_for(lambda: len(_identify(address, 5.0).get("workers", {})) == 1, 60)
+        got = []
+        with pytest.raises(ScenarioError, match=r"worker tcp://127\.0\.0\.1:\d+ joined the Dask cluster at .* after the "
+                                                r"start and runs other refsim code"):
+            for result in run_tasks(_slowish, range(400), executor="dask", scheduler=address):
+                got.append(result)
+                if len(got) == 1:   # the check has passed: now the odd worker joins and the good one goes
+                    start_worker(f"{other}{os.pathsep}{ROOT}")
+                    assert _wait_for(lambda: len(_identify(address, 5.0).get("workers", {})) == 2, 60)
+                    good.kill()
+        assert 1 <= len(got) < 400
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.slow
 def test_a_local_cluster_listens_only_on_this_computer():
     ports, environ = list(run_tasks(_listening_sockets, [0], executor="dask", workers=1))[0]
     assert ports and all(host == "127.0.0.1" for host, _ in ports), ports
