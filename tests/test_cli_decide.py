@@ -573,6 +573,9 @@ def test_the_spend_cap_note_is_said_only_where_the_design_can_spend_past_the_cap
     assert spend_cap_note(result(Constraint("reward_cost", "<=", 5000.0), budget_per_month=100)) == ""  # 4 months x 100
     assert spend_cap_note(result(Constraint("reward_cost", "<=", 300.0), budget_per_month=100)) != ""
     assert spend_cap_note(result(Constraint("reward_cost", "<=", 300.0), budget=250)) == ""
+    # a budget above the cap stops nothing at the cap: the note stays (it was dropped for any budget)
+    above = spend_cap_note(result(Constraint("reward_cost", "<=", 300.0), budget=800))
+    assert "the design has a total budget of 800, above it, so a launch" in above
     assert "the levers' costs in program_cost go on" in spend_cap_note(result(Constraint("program_cost", "<=", 300.0)))
 
 

@@ -167,10 +167,12 @@ def spend_cap_note(result: OptimizeResult) -> str:
     caps = [c for c in result.constraints if c.op == "<=" and c.metric in ("reward_cost", "program_cost")]
     scenario = result.best_scenario
     incentive = getattr(getattr(scenario, "program", None), "incentive", None)
-    if not caps or incentive is None or getattr(incentive, "budget", None) is not None \
-            or getattr(incentive, "kind", "none") == "none":
-        return ""   # no cap, or a budget that already stops the rewards
+    if not caps or incentive is None or getattr(incentive, "kind", "none") == "none":
+        return ""   # no cap, or no rewards
     cap = caps[0]
+    budget = getattr(incentive, "budget", None)
+    if budget is not None and budget <= cap.limit:
+        return ""   # a budget that already stops the rewards within the cap (an $80,000 budget above a $50,000 cap did not)
     if not _kept_on_fresh_seeds(result, cap):
         return ""   # the cap itself broken on fresh seeds: the report says so
 
@@ -180,7 +182,8 @@ def spend_cap_note(result: OptimizeResult) -> str:
     limit = f"{cap.limit:.15g}"
     levers = (" (a budget holds the rewards only: the levers' costs in program_cost go on)"
               if cap.metric == "program_cost" else "")
-    return (f"`{cap}` holds on the mean over the replicates; the design has no total budget, so a launch (or another "
+    has = "no total budget" if budget is None else f"a total budget of {budget:,.0f}, above it"
+    return (f"`{cap}` holds on the mean over the replicates; the design has {has}, so a launch (or another "
             f"assumption: `refsim sensitivity ... --constraint '{cap}'` says how often) can spend more. To stop the "
             f"rewards at {cap.limit:,.0f}, set "
             f"`program.incentive.budget: {limit}` in best.yaml and run it again (a budget that binds changes "
