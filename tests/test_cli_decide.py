@@ -666,7 +666,7 @@ def test_the_winners_cash_within_the_horizon_is_said_beside_its_value():
 def test_trials_level_on_a_budget_name_the_least_budget_that_made_the_same_runs():
     """'How much budget?': budgets of 37,574 to 46,322 that no design reached scored the
     same, and the winner among them (46,195) was one by order. The note names the least
-    of the level trials' budgets: no more need be committed for those results."""
+    of the level trials' budgets, and whether the winner's fresh-seed runs spent more."""
     from types import SimpleNamespace
 
     from simulator.optimize import Objective
@@ -676,10 +676,18 @@ def test_trials_level_on_a_budget_name_the_least_budget_that_made_the_same_runs(
     trials = pd.DataFrame({"trial": [0, 1, 2, 3], "state": "COMPLETE", "replicates": 2,
                            key: [46195.0, 37574.0, 12000.0, 46322.0],
                            "incremental_value_rung0_mean": [50.0, 50.0, 40.0, 50.0]})
-    result = SimpleNamespace(trials=trials, best_trial=0, best={key: 46195.0},
+    result = SimpleNamespace(trials=trials, best_trial=0, best={key: 46195.0}, confirmation=pd.DataFrame(),
                              objectives=[Objective("incremental_value", "maximize")], constraints=[], rungs=[2])
     note = tie_note(result)
     assert "Trials 1, 3 scored exactly the same incremental_value as trial 0" in note, note
     assert f"The least `{key}` among them, 37,574, made the same runs as the others (up to 46,322)" in note, note
     level = SimpleNamespace(**{**vars(result), "trials": trials.assign(incremental_value_rung0_mean=50.0)})
     assert "Every one of the 4 completed trials" in tie_note(level) and "among them, 12,000" in tie_note(level)
+    # tied on 2 seeds only: whether the least would have held on the winner's fresh seeds is said ('no more need
+    # be committed' was said of a $1,050 budget that ran out in 9 of 20 runs on other seeds)
+    spent = pd.DataFrame([{"trial": 0, "round": 0, "metric": "reward_cost", "n": 10, "mean": 30000.0, "max": 39000.0}])
+    note = tie_note(SimpleNamespace(**{**vars(result), "confirmation": spent}))
+    assert "on those 2 seeds only: the winner's fresh-seed runs spent up to 39,000, so it would have run out in some" in note
+    spent["max"] = 36000.0
+    note = tie_note(SimpleNamespace(**{**vars(result), "confirmation": spent}))
+    assert "on those 2 seeds only, and above the 36,000 the winner's costliest fresh-seed run spent." in note

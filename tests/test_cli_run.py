@@ -412,8 +412,8 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
         headline(SimpleNamespace(runs=runs, scenario=budgeted))[0]
     kept = runs.assign(budget_exhausted_day=float("nan"), reward_cost=[20.0, 30.0])
     # and the least budget that would have made the same replicates: above the costliest one's 30
-    assert ("Its budget never ran out: the rewards used 5% of it on average and 30.0 in the replicate that spent most, "
-            "so any budget above 30.0 would have made the same runs.") in headline(SimpleNamespace(runs=kept, scenario=budgeted))[0]
+    assert ("Its budget never ran out: the rewards used 5% of it on average and 30.0 in the replicate that spent most: "
+            "any budget above that would have made these same replicates, though other seeds can spend more.") in headline(SimpleNamespace(runs=kept, scenario=budgeted))[0]
     # a monthly cap alone (no total budget) was reported as a budget that 'never ran out',
     # though the allowance was used up every month: 120 days begin 4 months, 4 x 100 allowed
     capped = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,

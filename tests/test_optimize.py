@@ -502,8 +502,8 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
             in " ".join(_budget_lines(used, 10, total)))
     # and the least budget that would have made the same runs: above the largest single run's spend
     used["max"] = [float("nan"), 4100.0]
-    assert ("the rewards used 65% of it on average and 4,100 in the fresh-seed run that spent most, so any budget above 4,100 "
-            "would have made the same runs" in " ".join(_budget_lines(used, 10, total)))
+    assert ("the rewards used 65% of it on average and 4,100 in the fresh-seed run that spent most: any budget above that "
+            "would have made these same fresh-seed runs, though other seeds can spend more" in " ".join(_budget_lines(used, 10, total)))
 
 
 def test_best_yaml_names_the_winner_and_still_loads_with_a_long_base_description(monkeypatch):

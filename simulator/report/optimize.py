@@ -545,7 +545,7 @@ def tie_note(result: OptimizeResult) -> str:
         return (f"Every one of the {len(done)} completed trials scored exactly the same {what} ("
                 + (f"{objective.metric} " if len(columns) > 1 else "") + f"{fmt(score)}) on the first {rung} replicates, which all ran on the same seeds: the values varied "
                 f"made no difference here, and trial {result.best_trial} is the winner by order alone."
-                + _least_budget(done[same]))
+                + _least_budget(done[same], result))
     if not level:
         return ""
     # a trial with the winner's very values is the same design run again, not a design that made no difference
@@ -557,7 +557,7 @@ def tie_note(result: OptimizeResult) -> str:
     if differ:
         notes.append(f"Trial{'s' if len(differ) > 1 else ''} {_listed(differ)} scored exactly the same {what} as trial "
                      f"{result.best_trial} on the first {rung} replicates (the same seeds): the values in which they "
-                     f"differ made no difference on those runs." + _least_budget(done[same]))
+                     f"differ made no difference on those runs." + _least_budget(done[same], result))
     if repeats:
         notes.append(f"Trial{'s' if len(repeats) > 1 else ''} {_listed(repeats)} repeated trial {result.best_trial}'s "
                      f"design on the same seeds (the search proposed it again), so {'they' if len(repeats) > 1 else 'it'} "
@@ -565,17 +565,31 @@ def tie_note(result: OptimizeResult) -> str:
     return " ".join(notes)
 
 
-def _least_budget(tied: pd.DataFrame) -> str:
+def _least_budget(tied: pd.DataFrame, result: OptimizeResult) -> str:
     """Among trials level on the first rung, the smallest budget they tried: every budget
-    above what the design spends makes the same runs, so the winner among them is one by
-    order, and the question the search was asked ("how much budget?") is answered by the
-    least of them, which no report named."""
+    above what the design spent on those seeds made the same runs, so the winner among
+    them is one by order. The least of them is no answer to "how much budget?" on its
+    own: it held on the first rung's few seeds, and a $1,050 budget "no more need be
+    committed" for ran out in 9 of 20 runs on other seeds. The winner's fresh-seed
+    spend says whether it would have held there."""
     texts = []
+    confirmation = getattr(result, "confirmation", None)
+    confirmation = winner_rows(confirmation, result.best_trial) if confirmation is not None else pd.DataFrame()
+    spend = confirmation[confirmation["metric"] == "reward_cost"] if len(confirmation) else confirmation
+    most = float(spend["max"].iloc[0]) if len(spend) and "max" in spend.columns else math.nan
     for key in (c for c in tied.columns if c.endswith(("incentive.budget", "incentive.budget_per_month"))):
         values = pd.to_numeric(tied[key], errors="coerce").dropna()
-        if values.nunique() > 1:
-            texts.append(f" The least `{key}` among them, {fmt(values.min())}, made the same runs as the others "
-                         f"(up to {fmt(values.max())}): no more need be committed for these results.")
+        if values.nunique() < 2:
+            continue
+        least = values.min()
+        text = (f" The least `{key}` among them, {fmt(least)}, made the same runs as the others (up to {fmt(values.max())}) "
+                f"on those {result.rungs[0]} seeds only")
+        if key.endswith(".budget") and math.isfinite(most) and most >= least:
+            text += (f": the winner's fresh-seed runs spent up to {fmt(most)}, so it would have run out in some of them; "
+                     f"try it with `refsim run best.yaml --set {key}=...` before committing less than the winner's")
+        elif key.endswith(".budget") and math.isfinite(most):
+            text += f", and above the {fmt(most)} the winner's costliest fresh-seed run spent"
+        texts.append(text + ".")
     return "".join(texts)
 
 

@@ -518,5 +518,6 @@ def budget_used_text(mean: float, most: float, budget: float, run: str) -> str:
     to "how much budget?" that no line gave."""
     text = f": the rewards used {mean / budget:.0%} of it on average"
     if math.isfinite(most):
-        text += f" and {fmt(most)} in the {run} that spent most, so any budget above {fmt(most)} would have made the same runs"
+        text += (f" and {fmt(most)} in the {run} that spent most: any budget above that would have made these same "
+                 f"{run}s, though other seeds can spend more")
     return text
