@@ -248,12 +248,17 @@ def test_sensitivity_says_how_often_each_design_breaks_a_constraint(tmp_path):
         mine = points[points["design"] == row["design"]]
         assert row["share_broken"] == pytest.approx((mine["reward_cost"] > 40).mean())
         assert row["worst"] == pytest.approx(mine["reward_cost"].max())
+        assert row["mean"] == pytest.approx(mine["reward_cost"].mean())   # over every point, as the report says
         worst = mine.loc[mine["reward_cost"].idxmax(), "program.base_share"]
         assert row["worst_program.base_share"] == pytest.approx(worst)
     assert 0 < table["share_broken"].max() < 1, table   # the case: broken at some points, not all
     report = (folder / "report.md").read_text()
     broken = table.loc[table["share_broken"].idxmax()]
     assert f"{broken['design']} breaks `reward_cost<=40` at {broken['share_broken']:.0%} of the points" in report
+    from simulator.report import fmt
+
+    # the mean is over all the points, not over those breaking it ('on average over them' read as the latter)
+    assert f"reward_cost {fmt(broken['mean'])} on average over all the points" in " ".join(report.split())
     assert f"breaks `reward_cost<=40` at {broken['share_broken']:.0%} of the points" in " ".join(result.stdout.split())
     settings = tmp_path / "s.yaml"
     settings.write_text("constraints: ['reward_cost<=40']\n")

@@ -216,7 +216,7 @@ def constraint_sentences(result: SensitivityResult, replicates: int, markdown: b
         if row["share_broken"] > 0:
             lines.append(f"{b}{row['design']} breaks `{row['constraint']}` at {row['share_broken']:.0%} of the points{b} "
                          f"(each the mean of {replicates} run{'s' if replicates != 1 else ''}): {row['metric']} "
-                         f"{fmt(row['mean'])} on average over them, {fmt(row['worst'])} at worst ({where}).")
+                         f"{fmt(row['mean'])} on average over all the points, {fmt(row['worst'])} at worst ({where}).")
         else:
             lines.append(f"{row['design']} keeps `{row['constraint']}` at every point ({row['metric']} "
                          f"{fmt(row['mean'])} on average, {fmt(row['worst'])} at its closest, at {where}).")
