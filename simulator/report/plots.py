@@ -89,7 +89,7 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     """Program minus its no-program twin, replicate by replicate on the same seed:
     cumulative profit to date (mean line, 5–95% band of the paired differences), the
     payback day marked (with ``paid_back``, the share of replicates that pay back, when
-    not all), and the final incremental value (profit + customer equity − rewards owed +
+    not all), and the final incremental value (profit + customer equity − rewards owed − rewards unpaid +
     pipeline) as a dot on the last day. ``designs`` maps a name to (timeseries, twin
     timeseries); ``colors`` a name to its colour."""
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -117,7 +117,7 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     ax.axhline(0, color="black", lw=0.8)
     ax.set(xlabel="day", ylabel="program − no-program twin",
            title="Incremental profit to date, paired (mean, 5–95% of replicates);\n"
-                 "dot: incremental value at the horizon (profit + customer equity − rewards owed + pipeline)")
+                 "dot: incremental value at the horizon (profit + customer equity − rewards owed − rewards unpaid + pipeline)")
     ax.title.set_fontsize(9)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
