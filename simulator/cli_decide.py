@@ -270,7 +270,7 @@ def sensitivity(
     samples: Optional[int] = typer.Option(None, "--samples", help="Sobol base sample, a power of two (default 64): samples x (assumptions + 2) x designs x replicates runs, besides the Morris screening's trajectories x (assumptions + 1) and the tornado's (the progress bar counts them all)."),
     trajectories: Optional[int] = typer.Option(None, "--trajectories", help="Morris trajectories (default 10)."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates averaged at every point, on the same seeds for every point (default 1)."),
-    tornado_replicates: Optional[int] = typer.Option(None, "--tornado-replicates", help="Replicates averaged at each end of the tornado, one assumption at a time (default: the scenario's replicates)."),
+    tornado_replicates: Optional[int] = typer.Option(None, "--tornado-replicates", help="Replicates averaged at each end of the tornado, one assumption at a time (default: the scenario's replicates; never fewer than --replicates)."),
     seed: Optional[int] = typer.Option(None, "--seed", help=SEED_HELP),
     sets: list[str] = typer.Option([], "--set", "-s", metavar="KEY=VALUE", help=SET_HELP + " Applies to every design."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/."),
@@ -298,7 +298,7 @@ def sensitivity(
     from .scenario_io import load_scenario
     from .evaluation import check_metric
     from .sensitivity import (IMPRECISE, SensitivitySettings, check_settings, decision_drivers, design_names, lost_in_luck, planned_runs,
-                              sensitivity as run_sensitivity, tornado_disagreements)
+                              sensitivity as run_sensitivity, tornado_disagreements, tornado_replicates as tornado_runs)
 
     started = dt.datetime.now()
     for value, flag in ((samples, "--samples"), (trajectories, "--trajectories"), (replicates, "--replicates")):
@@ -319,6 +319,12 @@ def sensitivity(
                                 "bins": settings.bins, "screen": settings.screen}.items() if v is not None}
     study = replace(SensitivitySettings(), **chosen)
     check_settings(study)
+    # the tornado averages at least the study's replicates: the manifest records what ran, and an ask for fewer is said
+    asked, ran = study.tornado_replicates, tornado_runs(study, base)
+    study = replace(study, tornado_replicates=ran)
+    if asked is not None and asked < ran:
+        out.print(f"note: tornado_replicates {asked} raised to {ran}, the study's replicates (a tornado bar averages at "
+                  f"least as many runs as each point)", markup=False)
     for name in metric or settings.metrics or []:
         check_metric(name, source=_origin(metric, settings_file, "metrics", "--metric"))
     metrics = list(dict.fromkeys(pick(metric, settings.metrics) or ["incremental_value"]))  # each once

@@ -557,6 +557,22 @@ def test_the_payment_delay_note_says_what_the_searchs_choice_of_wait_rests_on():
     assert payment_delay_note(at_once, [wait, when]).startswith("`paid_on` and `qualification_days` are varied")
 
 
+def test_a_tornado_asked_for_fewer_replicates_than_the_study_says_so_and_the_manifest_records_what_ran(tmp_path):
+    """--tornado-replicates 1 under --replicates 2 ran the tornado on 2, silently, while
+    the manifest recorded 1."""
+    import json
+
+    folder = tmp_path / "sens"
+    result = ok("sensitivity", DEFAULT, *TINY, "--uncertain", "program.base_share=0.05:0.4", "--samples", "2",
+                "--trajectories", "2", "--seed", "2", "--replicates", "2", "--tornado-replicates", "1", "--out", folder,
+                "--executor", "serial")
+    assert "note: tornado_replicates 1 raised to 2, the study's replicates" in " ".join(result.stdout.split())
+    manifest = json.loads((folder / "manifest.json").read_text())
+    settings = manifest["sensitivity"]["settings"]
+    assert (settings["replicates"], settings["tornado_replicates"]) == (2, 2)
+    assert len(manifest["seeds"]["tornado"]) == 2   # the seeds the tornado ran on
+
+
 def test_the_spend_cap_note_is_said_only_where_the_design_can_spend_past_the_cap():
     """The note that a cap held on the mean only was printed beside 'NOT kept on fresh
     seeds', for a monthly allowance that cannot add up to the cap, and with the limit
