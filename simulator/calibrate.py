@@ -62,7 +62,7 @@ from .errors import ScenarioError
 from .quiet_logs import quiet_loggers
 from .evaluation import Evaluate, Evaluator, check_metric
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS
-from .parameters import Parameter, apply_values, check_designs_pair
+from .parameters import Parameter, apply_own, apply_values, check_designs_pair
 from .rng import draw_seed, replicate_seeds, stream_seed
 
 DB_FILE = "calibration.db"
@@ -478,7 +478,9 @@ def forecast_seeds(calibration: Calibration, draws: int, seed: int | None = None
 
 def _posterior_runs(design: Scenario, calibration: Calibration, draws: int, seed: int | None) -> tuple[list[Scenario], list[int]]:
     rows = posterior_rows(len(calibration.posterior), draws)
-    scenarios = [apply_values(design, calibration.values(int(j)), parameters=calibration.parameters, source="--fit") for j in rows]
+    # a fitted key the design lacks (a milestone's reach_share, for a design asking at onboarding) leaves it as it
+    # is, as in sensitivity: it was refused only once the whole fit had run
+    scenarios = [apply_own(design, calibration.values(int(j)), calibration.parameters, source="--fit") for j in rows]
     return scenarios, forecast_seeds(calibration, draws, seed)
 
 

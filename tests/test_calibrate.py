@@ -373,6 +373,29 @@ def test_designs_under_the_posterior_give_their_draw_by_draw_difference_from_the
     assert table.loc["richer", "probability_best"] == 1.0
 
 
+def test_a_fitted_key_a_design_lacks_leaves_that_design_as_it_is():
+    """A milestone pilot fits reach_share; a design asking at onboarding has none. The
+    comparison refused it with '--fit: reach_share is a key of kind milestone', and only
+    once the whole fit and forecast had run. As in sensitivity, the key moves the designs
+    that have it and leaves the others as they are (closed form: the fake value is the
+    reach share where there is one, else -1)."""
+    milestone = launch(program={"base_share": HIDDEN_SHARE, "timing": {"kind": "milestone", "reach_share": 0.5},
+                                "incentive": {"kind": "double_sided", "qualification_days": 7}})
+    onboarding = launch(name="onboarding")
+    parameters = parse_parameters(["program.timing.reach_share=0.2:1"], milestone, source="--fit")
+    calibration = _fake_calibration(pd.DataFrame({"program.timing.reach_share": [0.3, 0.7]}), parameters)
+    seen = []
+
+    def value(scenarios, seeds, metrics, daily=False):
+        seen.extend(scenarios)
+        return [{"customers_final": getattr(s.program.timing, "reach_share", -1.0)} for s in scenarios]
+
+    table = compare_designs([milestone, onboarding], calibration, metrics=["customers_final"], draws=2,
+                            evaluate=value).set_index("design")
+    assert table.loc["launch", "mean"] == pytest.approx(0.5) and table.loc["onboarding", "mean"] == -1.0
+    assert all(s.program == onboarding.program for s in seen if s.name == "onboarding")
+
+
 def test_a_forecast_gives_a_daily_flow_its_running_total_over_the_draws():
     """A flow of 0-2 referred a day drew as noise on forecast.png: the forecast also
     gives its running total, the quantiles taken over each draw's total (closed form:
