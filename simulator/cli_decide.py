@@ -161,12 +161,22 @@ def optimize(
     inputs = input_digests(scenario_files(base))  # an edge list changed between a kill and the resume is refused
     if inputs:
         identity["inputs"] = inputs
-    fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+    def digest(value) -> str:
+        return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+    fingerprint = digest(identity)
+    # part by part, so that a refusal names what differs ('its optimize file or base scenario has changed' was said
+    # when only --constraint had)
+    names = {"scenario": "base scenario or --set", "vary": "--vary list", "objectives": "--objective list",
+             "constraints": "--constraint list", "seed": "seed", "settings": "search settings",
+             "inputs": "files the runs read"}
+    parts = {names[key]: value if key == "seed" and isinstance(value, int) else digest(value) for key, value in identity.items()}
     from .rng import draw_seed
 
     with StudyLock(folder, "optimize"):
         state = open_study(folder, kind="optimize", fingerprint=fingerprint,
-                           seed=given_seed if given_seed is not None else draw_seed(), force=force, inputs=inputs)
+                           seed=given_seed if given_seed is not None else draw_seed(), force=force, inputs=inputs,
+                           extra={"parts": parts})
         study_seed = int(state["optimize_seed"])
         total = trials_planned(study_settings, parameters, folder)
         if trial_count(study_settings, parameters) < study_settings.trials:

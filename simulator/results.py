@@ -457,8 +457,8 @@ def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
     with the state when the study started): 'its replicates (2 there, 5 now)'."""
     then, now = state.get("parts") or {}, (extra or {}).get("parts") or {}
     changed = [name for name in now if name in then and then[name] != now[name]]
-    if not changed:
-        return f"its {kind} file or base scenario has changed since"
+    if not changed:   # a study started before its parts were stored, or a part added since
+        return f"what it was started with differs from this command's: its {kind} file, base scenario or options"
     text = "its " + ", ".join(f"{name} ({then[name]} there, {now[name]} now)" if isinstance(now[name], int) else name
                               for name in changed) + (" differs" if len(changed) == 1 else " differ") + " from this command's"
     if "replicates" in changed and len(changed) > 1:

@@ -106,6 +106,11 @@ def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settin
     assert carried == stream_seed(study, "best design") != study
     assert len(runs) == 2 and not set(runs["seed"]) & set(replicate_seeds(study, 8) + fresh_seeds(study, 20))
     assert f"--seed {study} replays" in (folder / "best.yaml").read_text()
+    # the same folder with another constraint is refused naming it ('its optimize file or base scenario has changed
+    # since' was said, though neither had)
+    other = invoke(*[a if a != "reward_cost<=300" else "reward_cost<=200" for a in optimize_args(folder, optimize_settings)])
+    assert other.exit_code != 0
+    assert "holds a different optimize (its --constraint list differs from this command's)" in " ".join(other.stderr.split())
 
 
 def test_optimize_says_when_a_choice_was_never_tried_and_lists_each_choices_best(tmp_path, optimize_settings):
