@@ -218,10 +218,13 @@ def counted(design: Results, metric: str) -> np.ndarray:
     design are measured: a payback that never came (NEVER_IS_WORST) counts as the day
     after the horizon, as optimize and sweep count it (``evaluation.never_after_horizon``).
     Over only the runs that paid back, a design paying back in 1 run of 10, on day 60,
-    was ranked ahead of one paying back in all 10 on day 100. A design without a program
-    has nothing to pay back: its days stay undefined."""
+    was ranked ahead of one paying back in all 10 on day 100. A budget that never ran out
+    (or a program with none) lasted past the horizon, its day the day after too: a
+    design whose budget ran out in 6 of 8 runs, against one that never did, had no
+    difference at all. A design without a program has nothing to pay back and no
+    budget: its days stay undefined."""
     values = design.runs.sort_values("replicate")[metric].to_numpy(dtype=float)
-    if metric in NEVER_IS_WORST and has_program(design.scenario):
+    if metric in (*NEVER_IS_WORST, "budget_exhausted_day") and has_program(design.scenario):
         values = np.where(np.isfinite(values), values, design.scenario.days + 1.0)
     return values
 

@@ -337,6 +337,29 @@ def test_lower_is_better_for_costs_per_customer_and_a_later_payback():
         assert better(metric, 1.0) and not better(metric, -1.0), metric
 
 
+def test_a_budget_that_never_ran_out_counts_as_the_day_after_the_horizon_in_the_difference():
+    """A budget that ran out in 6 of 8 runs, against a design whose budget never did,
+    had no difference at all ('[–, –] unclear'): a day that never came within the
+    horizon now counts as H + 1 there, as for a payback (closed form below)."""
+    from types import SimpleNamespace
+
+    from simulator.compare import comparison_table
+
+    days = 365
+
+    def made(name, values):
+        return SimpleNamespace(scenario=design(10, name).model_copy(update={"days": days}),
+                               runs=pd.DataFrame({"replicate": range(len(values)), "budget_exhausted_day": values}))
+
+    lasting = made("a", [np.nan] * 8)
+    capped = made("b", [100.0, 120.0, 110.0, np.nan, 90.0, 130.0, np.nan, 105.0])
+    row = comparison_table([lasting, capped], paired=True).set_index("design").loc["b"]
+    expected = np.mean([100, 120, 110, days + 1, 90, 130, days + 1, 105]) - (days + 1)
+    assert row["diff_mean"] == pytest.approx(expected, rel=1e-12)
+    assert row["verdict"] == "lower" and row["diff_ci_high"] < 0
+    assert (row["mean"], row["n"]) == (pytest.approx(109.166666, rel=1e-5), 6)   # its own mean: over the runs where it came
+
+
 @pytest.mark.parametrize("paired", [True, False])
 def test_a_payback_that_never_came_counts_as_the_day_after_the_horizon(paired):
     """payback_day is NaN where a replicate never pays back. Its differences count such
