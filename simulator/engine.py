@@ -180,8 +180,10 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
 
     def _scores(self, who: np.ndarray, day: int) -> np.ndarray:
         p = self.people
-        tenure = day - p.adopted_day[who] + p.tenure_at_start[who]
-        scores = sat.current(p.satisfaction[who] - self.satisfaction_lost[who], tenure, self.scenario.satisfaction.drift_per_year)
+        scores = p.satisfaction[who] - self.satisfaction_lost[who]
+        drift = self.scenario.satisfaction.drift_per_year
+        if drift != 0:  # without drift a score does not move with tenure (sat.current)
+            scores = sat.current(scores, day - p.adopted_day[who] + p.tenure_at_start[who], drift)
         if self._delight_actions is not None:
             scores = np.minimum(scores + self._delight_actions.boost(who, day), 10.0)
         return scores
