@@ -19,7 +19,7 @@ from .metrics import (COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, METRIC_BOUNDS,
                       run_summary_and_k_by_month)
 from .rng import draw_seed, replicate_seeds
 from .state import STATE_NAMES
-from .twins import twin_key, twin_run
+from .twins import scenario_key, twin_key, twin_run
 
 if TYPE_CHECKING:  # pandas and scipy cost about a second to import: loaded where results are tabulated
     import pandas as pd
@@ -136,35 +136,49 @@ def baseline_of(scenario: Scenario) -> Scenario:
     return scenario.model_copy(update={"program": program, "name": f"{scenario.name} (no program)"})
 
 
+@dataclass(frozen=True)
+class Twin:
+    """A design's no-program twin (:func:`baseline_of`) and its scenario's part of the
+    twin store's key (twins.scenario_key): alike on every replicate, made once per design."""
+
+    scenario: Scenario
+    key: str
+
+
+def twin_of(scenario: Scenario) -> Twin:
+    baseline = baseline_of(scenario)
+    return Twin(baseline, scenario_key(baseline))
+
+
 def run_replicate(scenario: Scenario, replicate: int, seed: int, *, people: bool = False, baseline: bool = False,
-                  kernel: bool | None = None) -> RunOutput:
+                  kernel: bool | None = None, twin: Twin | None = None) -> RunOutput:
     """One run of ``scenario`` from ``seed``; with ``baseline`` also its no-program twin
     on the same seed and graph, for incremental metrics. The twin runs on the design's
     path (kernel or numpy stages): the two paths draw differently, and a pair on two
-    paths would lose its common random numbers."""
+    paths would lose its common random numbers. ``twin``: ``twin_of(scenario)``, when
+    the caller made it once for several replicates."""
     # built once per process for this seed and shared: the twin below and every design compared on this seed
     engine = Engine(scenario, seed, network=network_for(scenario.network, scenario.population.size, seed),
                     kernel=kernel).run()
     metrics, k_by_month = run_summary_and_k_by_month(engine)
     twin_daily = None
     if baseline:
-        twin_daily, twin_summary = _twin(scenario, seed, engine)
+        twin_daily, twin_summary = _twin(twin if twin is not None else twin_of(scenario), seed, engine)
         metrics.update(incremental_metrics(scenario, metrics, twin_summary, engine.daily, twin_daily))
     return RunOutput(replicate, seed, engine.daily, metrics, people_frame(engine) if people else None, twin_daily,
                      k_by_month)
 
 
-def _twin(scenario: Scenario, seed: int, engine: Engine) -> tuple[np.ndarray, dict[str, float]]:
+def _twin(twin: Twin, seed: int, engine: Engine) -> tuple[np.ndarray, dict[str, float]]:
     """The no-program twin's daily table and summary on ``engine``'s seed and graph: run
     once per process for designs that differ only in their program (simulator.twins)."""
-    twin_scenario = baseline_of(scenario)
 
     def run() -> tuple[np.ndarray, dict[str, float]]:
         # the twin takes the design's program-free set-up draws (scores, organic days, initial customers)
-        twin = Engine(twin_scenario, seed, network=engine.network, kernel=engine.uses_kernel, draws=engine.draws).run()
-        return twin.daily, run_summary(twin)
+        engine_twin = Engine(twin.scenario, seed, network=engine.network, kernel=engine.uses_kernel, draws=engine.draws).run()
+        return engine_twin.daily, run_summary(engine_twin)
 
-    return twin_run(twin_key(twin_scenario, seed, engine.uses_kernel), engine.network, run)
+    return twin_run(twin_key(twin.scenario, seed, engine.uses_kernel, twin.key), engine.network, run)
 
 
 def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None = None, *, people: bool = True,
@@ -199,11 +213,12 @@ class ReplicateTask:
     people: bool
     baseline: bool
     kernel: bool | None = None
+    twin: Twin | None = None   # the design's, when baseline: made once for all its replicates
 
 
 def run_task(task: ReplicateTask) -> tuple[int, RunOutput]:
     return task.design, run_replicate(task.scenario, task.replicate, task.seed, people=task.people, baseline=task.baseline,
-                                      kernel=task.kernel)
+                                      kernel=task.kernel, twin=task.twin)
 
 
 def run_designs(scenarios: list[Scenario], *, people: bool = False, baseline: bool = False,
@@ -214,7 +229,8 @@ def run_designs(scenarios: list[Scenario], *, people: bool = False, baseline: bo
     numbers). Results come back sorted by replicate whatever the order runs finished in."""
     seeds = [replicate_seeds(s.seed, s.replicates) for s in scenarios]
     kernel = common_path(scenarios)  # compared designs share one path, and so their luck
-    tasks = (ReplicateTask(d, s, r, seeds[d][r], people and r == 0, baseline, kernel)
+    twins = [twin_of(s) if baseline else None for s in scenarios]
+    tasks = (ReplicateTask(d, s, r, seeds[d][r], people and r == 0, baseline, kernel, twins[d])
              for d, s in enumerate(scenarios) for r in range(s.replicates))
     outputs: list[list[RunOutput]] = [[] for _ in scenarios]
     with closing(run_tasks(run_task, tasks, executor=executor, workers=workers, scheduler=scheduler)) as finished:
