@@ -11,6 +11,7 @@ from .behaviour import seeding
 from .behaviour import timing as tim
 from .config import Seeding
 from .errors import ScenarioError
+from .sorted_runs import distinct
 from .stages import MAX_TENURE
 
 
@@ -104,7 +105,7 @@ class EngineSetup:
             return self._setup_draw("seeds", ("choice", n, wanted), lambda: np.sort(
                 self.streams("seeds").choice(n, size=wanted, replace=False)).astype(np.int32))
         # listed ids draw nothing; their list is the population's own (a twin shares it), compared by identity
-        ids = self._setup_draw("listed ids", (_Same(wanted),), lambda: np.unique(np.asarray(wanted, dtype=np.int64)))
+        ids = self._setup_draw("listed ids", (_Same(wanted),), lambda: distinct(np.asarray(wanted, dtype=np.int64)))
         if len(ids) and ids.max() >= n:
             raise ScenarioError(f"id {ids.max()} is not a person of the network; valid ids are 0..{n - 1}",
                                 file=source, key="population.initial_customers")
