@@ -189,6 +189,15 @@ def optimize(
         done = _trials_done(folder)
         if done:
             out.print(f"resuming {folder}: {done} of {total} trials already done", markup=False)
+        from .optimize import extended_mid_batch
+
+        stopped = extended_mid_batch(folder, study_settings)
+        if stopped is not None:
+            batch = study_settings.batch
+            out.print(f"note: the study ended part-way through a batch of {batch} (at {stopped} trials), so the trials "
+                      f"from {stopped} on may not be those one run of {study_settings.trials} would make (it asks each "
+                      f"batch of {batch} together); a study extended from a multiple of {batch} trials matches one run",
+                      markup=False)
         with progress_bar(total, f"optimize {base.name}") as bar:
             task = bar.add_task("trials", total=total, completed=min(done, total), rate="")
             try:

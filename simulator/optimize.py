@@ -300,6 +300,18 @@ def stored_trials(folder: str | Path | None) -> list[optuna.trial.FrozenTrial]:
         return []
 
 
+def extended_mid_batch(folder: str | Path, settings: OptimizeSettings) -> int | None:
+    """The stored study's trial count when it finished part-way through a batch and
+    ``settings`` asks for more: the trials from there on are not those of one run of the
+    larger count, which asked the rest of that batch together with its first trials (and
+    halved them among each other). None otherwise (a kill mid-batch resumes exactly)."""
+    trials = stored_trials(folder)
+    if not trials or any(t.state == TrialState.RUNNING for t in trials):
+        return None
+    count = len(trials)
+    return count if count % settings.batch and count < settings.trials else None
+
+
 def trials_told(folder: str | Path) -> int:
     """Trials already finished (complete or failed) in the study stored in ``folder``; 0 when none."""
     return sum(t.state in (TrialState.COMPLETE, TrialState.FAIL) for t in stored_trials(folder))

@@ -111,6 +111,12 @@ def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settin
     other = invoke(*[a if a != "reward_cost<=300" else "reward_cost<=200" for a in optimize_args(folder, optimize_settings)])
     assert other.exit_code != 0
     assert "holds a different optimize (its --constraint list differs from this command's)" in " ".join(other.stderr.split())
+    # extended from 6 trials, a multiple of the batch of 2: nothing to say; then from 7, part-way through a batch:
+    # said to differ from one run of 8
+    grown = ok(*[a if a != "6" else "7" for a in optimize_args(folder, optimize_settings)])
+    assert "part-way through a batch" not in grown.stdout
+    grown = ok(*[a if a != "6" else "8" for a in optimize_args(folder, optimize_settings)])
+    assert "note: the study ended part-way through a batch of 2 (at 7 trials)" in " ".join(grown.stdout.split())
 
 
 def test_optimize_says_when_a_choice_was_never_tried_and_lists_each_choices_best(tmp_path, optimize_settings):

@@ -229,6 +229,18 @@ def test_same_seed_same_trials_and_a_killed_study_resumes_to_the_same_trials(tmp
 
     other = optimize(base, parameters, settings=settings, evaluate=closed_form, **{**kwargs, "seed": 8})
     assert not first.trials["program.base_share"].equals(other.trials["program.base_share"])
+    # ended part-way through a batch (10 trials), then extended: the later trials need not be one run's, and that is
+    # said (extended_mid_batch); a study ended on a multiple of the batch, or cut mid-batch by a kill, is not flagged
+    from simulator.optimize import extended_mid_batch
+
+    assert extended_mid_batch(tmp_path / "b", settings) is None   # 12 trials, all told
+    assert extended_mid_batch(tmp_path / "b", OptimizeSettings(**{**settings.__dict__, "trials": 16})) is None
+    part = OptimizeSettings(**{**settings.__dict__, "trials": 10})
+    optimize(base, parameters, settings=part, evaluate=closed_form, folder=tmp_path / "c", **kwargs)
+    assert extended_mid_batch(tmp_path / "c", settings) == 10
+    assert extended_mid_batch(tmp_path / "c", part) is None   # nothing more asked
+    grown = optimize(base, parameters, settings=settings, evaluate=closed_form, folder=tmp_path / "c", **kwargs)
+    pd.testing.assert_frame_equal(grown.trials.iloc[:10], first.trials.iloc[:10])   # its first ten are one run's
 
 
 def test_two_objectives_give_a_pareto_front_of_the_trade_off():
