@@ -644,6 +644,9 @@ def Classroom():
 
     solara.use_effect(back_to_the_loaded_preset, [refusals.value])
     stopped = solara.use_reactive("")  # why a playing run stopped on its own, if it did
+    # the buttons are drawn from run.finished, which no reactive value carries: Step reaching the last day redraws
+    # them (Play and Step stayed enabled there; playing to the end redraws as `playing` turns off)
+    _, redraw = solara.use_state(0)
     editing = solara.use_reactive("A")
     controls = solara.use_reactive("auto")  # or "flipped": the Settings button pressed
     # the controls (about a hundred widgets) are built once the browser has drawn the
@@ -787,6 +790,8 @@ def Classroom():
         if ready and not run.finished:
             run.advance(1)
             board.update(playing=False, speed=speed.value)
+            if run.finished:
+                redraw(lambda count: count + 1)   # nothing is left to step or play
 
     def reset():
         playing.set(False)

@@ -1365,6 +1365,49 @@ def test_switching_show_keeps_the_day_the_class_was_watching(monkeypatch):
     asyncio.run(open_page())
 
 
+def test_stepping_to_the_last_day_turns_play_and_step_off(monkeypatch):
+    """A run that reached its last day by Step (not Play) left Play and Step enabled:
+    the buttons are drawn from run.finished, and no reactive value changed to redraw
+    them. Played to its end, they turned off; stepped to it, now too."""
+    import asyncio
+
+    import ipyvuetify
+    import solara
+
+    from simulator import app  # the Solara page (imports solara)
+
+    monkeypatch.setattr(app, "CONTROLS_AFTER_S", 3600.0)
+    boards = []
+    made = app.Board.__init__
+
+    def keeping(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+        boards.append(self)
+
+    monkeypatch.setattr(app.Board, "__init__", keeping)
+
+    def button(page, name):
+        return page.find(ipyvuetify.Btn, class_=f"refsim-{name}").widget
+
+    async def open_page():
+        root, page = solara.render(app.Page(), handle_error=False)
+        try:
+            await asyncio.sleep(0.05)
+            page.find(app.NetworkPicture).widgets[0].drawn = True
+            await asyncio.sleep(0.05)
+            run = boards[-1].run
+            run.advance(run.days - run.day - 1)   # the day before the last, as if stepped there
+            button(page, "step").click()
+            await asyncio.sleep(0.05)
+            assert run.finished
+            assert json.loads(page.find(app.DayFeed).widget.day)["status"].endswith("finished: press Reset to start again")
+            assert button(page, "step").disabled and button(page, "play").disabled
+        finally:
+            page.close()
+
+    asyncio.run(open_page())
+
+
 def test_the_k_card_says_why_k_reads_0_beside_referrals():
     """On b2b-account-managers the card read 'K = 0.00 ... 100 customers bring 0' beside
     '14 referred': the ask comes on day 45 and deals close weeks later, outside K's 30-day
