@@ -453,7 +453,7 @@ class Board:
     than the day itself. A new run with the same designs' labels is shown on the same
     widgets (:meth:`show`), so a settings change sends data, not a new page."""
 
-    def __init__(self, run: ClassRun):
+    def __init__(self, run: ClassRun, playing: bool = False, speed: float = 1.0):
         # the playing thread and the page's own handlers (Pause, Step) both update the board
         self._lock = threading.RLock()
         self.feed = DayFeed()
@@ -472,16 +472,18 @@ class Board:
             "generations": EchartsJson(feed_key=f"generations-{label}",
                                        attributes={"class": f"refsim-chart refsim-generation-bars-{label}"}),
         } for label in run.labels}
-        self.show(run)
+        self.show(run, playing, speed)
 
-    def show(self, run: ClassRun) -> None:
-        """Show ``run`` (whose designs carry this board's labels) from its current day."""
+    def show(self, run: ClassRun, playing: bool = False, speed: float = 1.0) -> None:
+        """Show ``run`` (whose designs carry this board's labels) from its current day;
+        ``playing``: the page plays on with it (a slider moved or the view switched while
+        playing: the status line said "paused" or "ready: press Play" until the next day)."""
         if list(run.labels) != list(self.panels):
             raise ValueError(f"a board for designs {list(self.panels)} cannot show designs {run.labels}")
         with self._lock:
-            self._show(run)
+            self._show(run, playing, speed)
 
-    def _show(self, run: ClassRun) -> None:
+    def _show(self, run: ClassRun, playing: bool, speed: float) -> None:
         self.run = run
         self.pause_day: int | None = None
         self._charts_at = -math.inf
@@ -490,7 +492,7 @@ class Board:
             with panel["network"].hold_sync():  # one message: positions and dot size
                 panel["network"].points = points
                 panel["network"].dot = dot_size(run.network.n)
-        self.update(playing=False, speed=1.0)
+        self._update(playing, speed, time.perf_counter())   # a new run's first picture is always sent
 
     def shown(self) -> dict:
         """The day last sent to the page: what each feed key shows."""
@@ -710,9 +712,9 @@ def Classroom():
             return None
         board = boards.get(tuple(run.labels))
         if board is None:
-            board = boards[tuple(run.labels)] = Board(run)
+            board = boards[tuple(run.labels)] = Board(run, playing.value, speed.value)
         else:
-            board.show(run)
+            board.show(run, playing.value, speed.value)
         return board
 
     board = solara.use_memo(board_for_run, [run])

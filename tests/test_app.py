@@ -1408,6 +1408,42 @@ def test_stepping_to_the_last_day_turns_play_and_step_off(monkeypatch):
     asyncio.run(open_page())
 
 
+def test_switching_the_view_while_playing_keeps_saying_playing(monkeypatch):
+    """Switching to 'one design' (or moving a slider) while the run played showed
+    "paused" on the status line until the next day's picture: the new view's first
+    picture was always drawn as paused. It now says what holds, playing."""
+    import asyncio
+
+    import ipyvuetify
+    import solara
+
+    from simulator import app  # the Solara page (imports solara)
+
+    monkeypatch.setattr(app, "CONTROLS_AFTER_S", 3600.0)
+
+    def status(page):
+        return json.loads(page.find(app.DayFeed).widget.day)["status"]
+
+    async def open_page():
+        root, page = solara.render(app.Page(), handle_error=False)
+        try:
+            await asyncio.sleep(0.05)
+            page.find(app.NetworkPicture).widgets[0].drawn = True
+            await asyncio.sleep(0.05)
+            page.find(ipyvuetify.Btn, class_="refsim-play").widget.click()
+            await asyncio.sleep(0.05)
+            page.find(ipyvuetify.BtnToggle, class_="refsim-compare-toggle").widget.v_model = 0   # 'one design'
+            await asyncio.sleep(0.01)
+            shown = status(page)
+            assert "playing" in shown and "paused" not in shown, shown
+        finally:
+            page.find(ipyvuetify.Btn, class_="refsim-play").widget.click()   # Pause: the playing thread stops
+            await asyncio.sleep(0.05)
+            page.close()
+
+    asyncio.run(open_page())
+
+
 def test_the_k_card_says_why_k_reads_0_beside_referrals():
     """On b2b-account-managers the card read 'K = 0.00 ... 100 customers bring 0' beside
     '14 referred': the ask comes on day 45 and deals close weeks later, outside K's 30-day
