@@ -416,7 +416,8 @@ def panel_html(frame: Frame, design: Design | None = None) -> str:
     ratios = frame.generation_ratios
     newest = len(frame.generations) - 1   # numbered: past the listed ten it is behind "… (n more)"
     # the newest generation is still being recruited: its ratio read as a collapse (×0.25) without a word
-    live = (f"newest generation ({newest}, may still grow) ÷ the one before ({newest - 1}): ×{ratios[-1]:.2f}"
+    # "generation 10": "(10, may still grow)" read as a head count; the ratio as the generations line rounds it
+    live = (f"newest, generation {newest} (may still grow) ÷ generation {newest - 1}: ×{ratio_text(ratios[-1])}"
             if ratios and math.isfinite(ratios[-1])
             else "no referred generation yet")
     card = "".join([
