@@ -188,7 +188,7 @@ def test_the_lesson_of_docs_app_md_step_by_step(classroom):
     assert room.text(".refsim-day").startswith("Day 0 of 180")
 
     # 2. K below 1 fades: play (x5 here; the lesson's x1 is played in step 3); from day 31 K appears, below 1,
-    # too few customers to read at first; from 10 customers (day 85 on this seed), red: the loop fades
+    # too few customers to read at first; from 10 customers (day 86 on this seed, as docs/app.md says), red: the loop fades
     room.play("5_0")
     room.wait_day(40)
     room.pause()
