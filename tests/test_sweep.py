@@ -968,6 +968,9 @@ def test_a_parameter_of_the_wrong_shape_says_which_shape_to_write(tmp_path, bloc
     ({"": {"values": [1, 2]}}, "parameters.", ["'' is not a key path; name a scenario key such as program.base_share"]),
     ({"program.base_share": {"values": []}}, "parameters.program.base_share.values", ["needs at least 1 item (got 0)"]),
     (["program.base_share"], "parameters", ["should be a block of 'key: value' lines, not a list"]),
+    # 'values:' dedented to the level of the parameter keys: an indentation slip (it read 'write {values: [null]}')
+    ({"program.base_share": None, "values": [0.1, 0.2]}, "parameters.program.base_share",
+     ["'values' sits beside it as a parameter of its own: indent 'values:' under 'program.base_share:'"]),
 ])
 def test_a_sweep_files_shape_mistakes_read_as_what_to_write(tmp_path, parameters, where, words):
     """An empty key was answered with --set's syntax ('write key.path=value'), an empty
