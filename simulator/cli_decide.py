@@ -246,7 +246,7 @@ def values_text(values: dict) -> str:
 def _print_best(result, parameters) -> None:
     from .optimize import chosen_rows, winner_rows
     from .report import fmt
-    from .report.optimize import budget_bound_note, spend_cap_note, tie_note, untried_choices
+    from .report.optimize import budget_bound_note, close_choices, spend_cap_note, tie_note, untried_choices
 
     if result.best is None:
         out.print("no trial completed; see the error column of trials.csv", markup=False)
@@ -270,6 +270,10 @@ def _print_best(result, parameters) -> None:
     for note in (tie_note(result), spend_cap_note(result), budget_bound_note(result)):
         if note:
             out.print(f"  note: {note}", markup=False)
+    close = close_choices(result, parameters)
+    if close:
+        out.print(f"  note: not told apart from the winner at 95% on the replicates both ran: {'; '.join(close)}; run "
+                  f"them side by side with `refsim compare` and more replicates before choosing", markup=False)
     for key, choices in untried_choices(result.trials, parameters).items():
         out.print(f"  warning: {key} = {', '.join(map(str, choices))} never tried in {len(result.trials)} trials: "
                   f"add trials or compare the choices (see report.md)", markup=False)

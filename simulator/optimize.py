@@ -153,6 +153,9 @@ class OptimizeResult:
     pareto: pd.DataFrame | None = None    # two objectives: the feasible non-dominated trials
     best_trial: int | None = None
     rungs: list[int] = field(default_factory=list)
+    # each completed trial's first-objective values by replicate (replicate r on the same seed for every trial):
+    # what the winner's paired differences from the other choices are measured on
+    runs: dict[int, list[float]] = field(default_factory=dict)
 
 
 def front_trials(done: pd.DataFrame, objectives: Sequence[Objective]) -> list[int]:
@@ -505,11 +508,13 @@ class Search:
             # none of the candidates was chosen on
             confirmations.append(self.confirm(study, winner, round=1))
         best = dict(study.trials[winner].params) if winner is not None else None
+        runs = {t.number: [float(v) for v in t.user_attrs.get("runs", {}).get(first.metric, [])]
+                for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))}
         return OptimizeResult(
             seed=self.seed, objectives=self.objectives, constraints=self.constraints, trials=table, best=best,
             best_scenario=apply_values(self.base, best, parameters=self.parameters) if best is not None else None,
             confirmation=pd.concat(confirmations, ignore_index=True) if confirmations else pd.DataFrame(),
-            feasible=feasible_winner, pareto=pareto, best_trial=winner, rungs=self.rungs)
+            feasible=feasible_winner, pareto=pareto, best_trial=winner, rungs=self.rungs, runs=runs)
 
     def candidates(self, done: pd.DataFrame) -> list[int]:
         """Trials on the highest rung reached (and, when none of them keeps the

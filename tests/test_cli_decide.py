@@ -695,6 +695,37 @@ def test_the_winners_cash_within_the_horizon_is_said_beside_its_value():
     assert _horizon_lines(confirmation(1.0, 1).iloc[:1], 10, 365) == []   # no twins: nothing to say
 
 
+def test_choices_not_told_apart_from_the_winner_are_named_with_the_paired_difference():
+    """'best: onboarding' read as a verdict where at_purchase's paired difference from it
+    held 0 over the 16 replicates both ran. Each other choice's best trial now gets the
+    winner's paired difference from it over the replicates both ran, and those whose
+    interval holds 0 are named (closed form: b trails the winner by exactly 1 on every
+    replicate, told apart; c by 1 on average, -2 and +4 by turns, not)."""
+    from types import SimpleNamespace
+
+    from scipy import stats
+
+    from simulator.optimize import Objective
+    from simulator.parameters import parse_parameters
+    from simulator.report.optimize import _by_choice, close_choices
+    from .conftest import small
+
+    key = "program.timing.kind"
+    parameters = parse_parameters([f"{key}=at_purchase,onboarding,milestone"], small())
+    trials = pd.DataFrame({"trial": [0, 1, 2], "state": "COMPLETE", "replicates": 4,
+                           key: ["onboarding", "at_purchase", "milestone"],
+                           "incremental_value_rung0_mean": [11.5, 10.5, 10.5]})
+    runs = {0: [10.0, 12.0, 11.0, 13.0], 1: [9.0, 11.0, 10.0, 12.0], 2: [12.0, 8.0, 13.0, 9.0]}
+    result = SimpleNamespace(trials=trials, best_trial=0, best={key: "onboarding"}, runs=runs, confirmation=pd.DataFrame(),
+                             objectives=[Objective("incremental_value", "maximize")], constraints=[], rungs=[4])
+    half = stats.t.ppf(0.975, 3) * pd.Series([-2, 4, -2, 4]).std() / 2
+    close = close_choices(result, parameters)
+    assert close == [f"{key}=milestone (trial 2): winner − it 1 ({1 - half:.2f} to {1 + half:.2f}, 4 replicates)"], close
+    table = "\n".join(_by_choice(result, parameters))
+    assert "| at_purchase | 1 | 1 | 10.5 | 1 (1 to 1, 4 replicates) | 4 |" in table, table
+    assert "| onboarding (the winner's) | 1 | 0 | 11.5 | – | 4 |" in table
+
+
 def test_trials_level_on_a_budget_name_the_least_budget_that_made_the_same_runs():
     """'How much budget?': budgets of 37,574 to 46,322 that no design reached scored the
     same, and the winner among them (46,195) was one by order. The note names the least

@@ -599,7 +599,8 @@ def test_each_choice_is_judged_by_its_best_trial_that_keeps_the_constraints():
                            "incremental_value_rung0_mean": [40.0, 90.0, 60.0, 100.0],
                            "reward_cost_rung0_mean": [30.0, 70.0, 45.0, 80.0]})
     result = SimpleNamespace(trials=trials, objectives=[parse_objective("incremental_value")],
-                             constraints=[parse_constraint("reward_cost<=50")], rungs=[4], best={"program.incentive.kind": "credit"})
+                             constraints=[parse_constraint("reward_cost<=50")], rungs=[4], best={"program.incentive.kind": "credit"},
+                             best_trial=None, runs={})
     rows = [line.split(" | ") for line in _by_choice(result, [kind])[2:]]
     assert [(r[1], r[3], r[4], r[5]) for r in rows] == [("credit (the winner's)", "2", "60.0", "yes"), ("cash", "0", "40.0", "yes"),
                                                           ("points", "3", "100.0", "no")]

@@ -9,6 +9,7 @@ import math
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -434,6 +435,11 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
                      "whose trials all break one last)" if result.constraints else "") + ". The winner is chosen "
                   "among the trials that reached the most replicates, so on these few it need not lead. To tell "
                   "close choices apart, run them side by side with `refsim compare`.", "", *choices]
+        close = close_choices(result, parameters)
+        if close:
+            lines += ["", "**Not told apart from the winner at 95%**, on the replicates both ran (the same seeds): "
+                      + "; ".join(close) + ". The winner is the better of them on these runs only: run them side by "
+                      "side with `refsim compare` and more replicates before choosing between them."]
     top = _top_trials(result, parameters)
     if top:
         lines += ["", "## Leading trials", "", "On the highest rung reached, in the order the winner is chosen (95% "
@@ -470,20 +476,20 @@ def untried_text(missing: dict[str, list], trials: int) -> str:
             f"with `refsim compare`.")
 
 
-def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]:
-    """Per categorical key and choice: its completed trials and its best trial on the
-    first rung's replicates, which every trial ran on the same seeds (a mean over a
-    winner's 16 replicates against another choice's 2 would compare luck), with that
-    trial's mean over all its replicates beside it."""
+def _choice_bests(result: OptimizeResult, parameters: list[Parameter]):
+    """Per categorical key, each choice's completed trials and its best trial on the
+    first rung's replicates, which every trial ran on the same seeds (with constraints:
+    its best trial keeping them there); None for a choice never tried. Also whether any
+    constraint is read there. None when there is nothing to list."""
     trials = result.trials
     keys = [p for p in parameters if p.kind == "categorical"]
     if not keys or not len(trials) or len(result.objectives) != 1:
-        return []
+        return None
     done = trials[trials["state"] == "COMPLETE"]
     objective = result.objectives[0]
     first = f"{objective.metric}_rung0_mean"
     if first not in done.columns:
-        return []
+        return None
     # with constraints, a choice's best is its best trial that keeps them on the same replicates (its best by the
     # objective alone broke one and was listed above a choice whose best kept them all)
     constrained = [c for c in result.constraints if f"{c.metric}_rung0_mean" in done.columns]
@@ -491,23 +497,91 @@ def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]
     for c in constrained:
         keeps &= done[f"{c.metric}_rung0_mean"].map(lambda v, c=c: math.isfinite(v) and c.excess(v) <= 0)
     done = done.assign(_keeps=keeps)
-    lines = [f"| key | choice | trials | best trial | its {objective.metric} on the first {result.rungs[0]} replicates | "
-             + ("keeps the constraints there | " if constrained else "") + "replicates it reached |",
-             "|---|---|---|---|---|" + ("---|" if constrained else "") + "---|"]
+    bests = {}
     for p in keys:
-        rows, untried = [], []
+        bests[p.key] = []
         for choice in p.choices:
             mine = done[done[p.key] == choice]
-            if not len(mine):
-                untried.append(f"| {p.key} | {_value(choice)} | 0 | never tried | – | " + ("– | " if constrained else "") + "– |")
+            best = (mine.assign(_score=-objective.sign * mine[first]).sort_values(["_keeps", "_score"], ascending=[False, True],
+                                                                                kind="stable").iloc[0] if len(mine) else None)
+            bests[p.key].append((choice, len(mine), best))
+    return bests, bool(constrained)
+
+
+def winner_against(result: OptimizeResult, trial: int) -> dict[str, float] | None:
+    """The winner's paired difference from ``trial`` on the first objective (winner − it)
+    over the replicates both ran, each on the same seed (compare.paired_difference), with
+    ``n``; None where they share fewer than two."""
+    from ..compare import paired_difference
+
+    mine, theirs = result.runs.get(result.best_trial, []), result.runs.get(trial, [])
+    n = min(len(mine), len(theirs))
+    if result.best_trial is None or trial == result.best_trial or n < 2:
+        return None
+    difference = paired_difference(np.asarray(theirs[:n]), np.asarray(mine[:n]))
+    return {**difference, "n": n}
+
+
+def told_apart(result: OptimizeResult, difference: dict[str, float]) -> bool:
+    """The winner ahead of the other at 95%: the interval of winner − it on the better side of 0."""
+    if result.objectives[0].sign > 0:
+        return difference["diff_ci_low"] > 0
+    return difference["diff_ci_high"] < 0
+
+
+def _versus_text(difference: dict[str, float] | None) -> str:
+    if difference is None or not math.isfinite(difference["diff_ci_low"]):
+        return "–"
+    return (f"{fmt(difference['diff_mean'])} ({fmt(difference['diff_ci_low'])} to {fmt(difference['diff_ci_high'])}, "
+            f"{difference['n']} replicates)")
+
+
+def close_choices(result: OptimizeResult, parameters: list[Parameter]) -> list[str]:
+    """The other choices (each by its best trial) the winner is not told apart from at 95%,
+    on the replicates both ran on the same seeds: 'best: onboarding' read as a verdict
+    where at_purchase's difference from it held 0 (paired over 560 replicates, at_purchase
+    was in fact the better by about 3,000). Each as 'key=choice (trial n): winner − it ...'."""
+    found = _choice_bests(result, parameters)
+    if found is None or result.best is None:
+        return []
+    close = []
+    for key, rows in found[0].items():
+        for choice, _, best in rows:
+            if best is None or result.best.get(key) == choice:
                 continue
-            best = mine.assign(_score=-objective.sign * mine[first]).sort_values(["_keeps", "_score"], ascending=[False, True],
-                                                                               kind="stable").iloc[0]
-            won = " (the winner's)" if result.best is not None and result.best.get(p.key) == choice else ""
+            difference = winner_against(result, int(best["trial"]))
+            if difference is not None and math.isfinite(difference["diff_ci_low"]) and not told_apart(result, difference):
+                close.append(f"{key}={_value(choice)} (trial {int(best['trial'])}): winner − it {_versus_text(difference)}")
+    return close
+
+
+def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]:
+    """Per categorical key and choice: its completed trials and its best trial on the
+    first rung's replicates, which every trial ran on the same seeds (a mean over a
+    winner's 16 replicates against another choice's 2 would compare luck), the winner's
+    paired difference from it over the replicates both ran, and the replicates it reached."""
+    found = _choice_bests(result, parameters)
+    if found is None:
+        return []
+    bests, constrained = found
+    objective = result.objectives[0]
+    first = f"{objective.metric}_rung0_mean"
+    lines = [f"| key | choice | trials | best trial | its {objective.metric} on the first {result.rungs[0]} replicates | "
+             + ("keeps the constraints there | " if constrained else "")
+             + "winner − it over the replicates both ran (95% interval) | replicates it reached |",
+             "|---|---|---|---|---|" + ("---|" if constrained else "") + "---|---|"]
+    for key, found_rows in bests.items():
+        rows, untried = [], []
+        for choice, count, best in found_rows:
+            if best is None:
+                untried.append(f"| {key} | {_value(choice)} | 0 | never tried | – | " + ("– | " if constrained else "") + "– | – |")
+                continue
+            won = " (the winner's)" if result.best is not None and result.best.get(key) == choice else ""
             kept = ("yes | " if best["_keeps"] else "no | ") if constrained else ""
+            versus = "–" if won else _versus_text(winner_against(result, int(best["trial"])))
             rows.append(((bool(best["_keeps"]), objective.sign * best[first]),
-                         f"| {p.key} | {_value(choice)}{won} | {len(mine)} | {best['trial']} | {fmt(best[first])} | {kept}"
-                         f"{best['replicates']} |"))
+                         f"| {key} | {_value(choice)}{won} | {count} | {best['trial']} | {fmt(best[first])} | {kept}"
+                         f"{versus} | {best['replicates']} |"))
         # best first on the shared seeds (those keeping the constraints first); a mean over a trial's own later
         # replicates is left out: it covers other seeds than another choice's, and read beside it compared luck
         lines += [line for _, line in sorted(rows, key=lambda r: (not r[0][0], -r[0][1]))] + untried
