@@ -5,6 +5,8 @@ by tests/browser."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import json
 import math
@@ -1321,6 +1323,24 @@ def test_the_server_compresses_at_the_cheap_gzip_level_before_and_after_its_stac
         assert len(body) == expected(app.GZIP_LEVEL)
 
 
+@contextlib.asynccontextmanager
+async def drawn_page():
+    """The page rendered in-process (no browser) with its first network picture marked
+    drawn, so its controls and charts are there; closed afterwards."""
+    import solara
+
+    from simulator import app  # the Solara page (imports solara)
+
+    root, page = solara.render(app.Page(), handle_error=False)
+    try:
+        await asyncio.sleep(0.05)
+        page.find(app.NetworkPicture).widgets[0].drawn = True   # the controls come after the first picture
+        await asyncio.sleep(0.05)
+        yield page
+    finally:
+        page.close()
+
+
 def test_switching_show_keeps_the_day_the_class_was_watching(monkeypatch):
     """Paused on day 42 of A vs B, a switch to 'one design' went back to 'Day 0 ... press
     Play': a teacher zooming in on A lost what the class had watched. Each design runs on
@@ -1329,7 +1349,6 @@ def test_switching_show_keeps_the_day_the_class_was_watching(monkeypatch):
     import asyncio
 
     import ipyvuetify
-    import solara
 
     from simulator import app  # the Solara page (imports solara)
 
@@ -1339,11 +1358,7 @@ def test_switching_show_keeps_the_day_the_class_was_watching(monkeypatch):
         return json.loads(page.find(app.DayFeed).widget.day)
 
     async def open_page():
-        root, page = solara.render(app.Page(), handle_error=False)
-        try:
-            await asyncio.sleep(0.05)
-            page.find(app.NetworkPicture).widgets[0].drawn = True   # the controls come after the first picture
-            await asyncio.sleep(0.05)
+        async with drawn_page() as page:
             for _ in range(5):
                 page.find(ipyvuetify.Btn, class_="refsim-step").widget.click()
                 await asyncio.sleep(0.02)
@@ -1359,8 +1374,6 @@ def test_switching_show_keeps_the_day_the_class_was_watching(monkeypatch):
             await asyncio.sleep(0.05)
             again = status(page)
             assert again["status"].startswith("Day 5 ") and again["text-B"] == pair["text-B"]
-        finally:
-            page.close()
 
     asyncio.run(open_page())
 
@@ -1372,7 +1385,6 @@ def test_stepping_to_the_last_day_turns_play_and_step_off(monkeypatch):
     import asyncio
 
     import ipyvuetify
-    import solara
 
     from simulator import app  # the Solara page (imports solara)
 
@@ -1390,11 +1402,7 @@ def test_stepping_to_the_last_day_turns_play_and_step_off(monkeypatch):
         return page.find(ipyvuetify.Btn, class_=f"refsim-{name}").widget
 
     async def open_page():
-        root, page = solara.render(app.Page(), handle_error=False)
-        try:
-            await asyncio.sleep(0.05)
-            page.find(app.NetworkPicture).widgets[0].drawn = True
-            await asyncio.sleep(0.05)
+        async with drawn_page() as page:
             run = boards[-1].run
             run.advance(run.days - run.day - 1)   # the day before the last, as if stepped there
             button(page, "step").click()
@@ -1402,8 +1410,6 @@ def test_stepping_to_the_last_day_turns_play_and_step_off(monkeypatch):
             assert run.finished
             assert json.loads(page.find(app.DayFeed).widget.day)["status"].endswith("finished: press Reset to start again")
             assert button(page, "step").disabled and button(page, "play").disabled
-        finally:
-            page.close()
 
     asyncio.run(open_page())
 
@@ -1415,7 +1421,6 @@ def test_switching_the_view_while_playing_keeps_saying_playing(monkeypatch):
     import asyncio
 
     import ipyvuetify
-    import solara
 
     from simulator import app  # the Solara page (imports solara)
 
@@ -1425,21 +1430,18 @@ def test_switching_the_view_while_playing_keeps_saying_playing(monkeypatch):
         return json.loads(page.find(app.DayFeed).widget.day)["status"]
 
     async def open_page():
-        root, page = solara.render(app.Page(), handle_error=False)
-        try:
-            await asyncio.sleep(0.05)
-            page.find(app.NetworkPicture).widgets[0].drawn = True
-            await asyncio.sleep(0.05)
-            page.find(ipyvuetify.Btn, class_="refsim-play").widget.click()
-            await asyncio.sleep(0.05)
-            page.find(ipyvuetify.BtnToggle, class_="refsim-compare-toggle").widget.v_model = 0   # 'one design'
-            await asyncio.sleep(0.01)
-            shown = status(page)
-            assert "playing" in shown and "paused" not in shown, shown
-        finally:
-            page.find(ipyvuetify.Btn, class_="refsim-play").widget.click()   # Pause: the playing thread stops
-            await asyncio.sleep(0.05)
-            page.close()
+        async with drawn_page() as page:
+            play = page.find(ipyvuetify.Btn, class_="refsim-play").widget
+            play.click()
+            try:
+                await asyncio.sleep(0.05)
+                page.find(ipyvuetify.BtnToggle, class_="refsim-compare-toggle").widget.v_model = 0   # 'one design'
+                await asyncio.sleep(0.01)
+                shown = status(page)
+                assert "playing" in shown and "paused" not in shown, shown
+            finally:
+                page.find(ipyvuetify.Btn, class_="refsim-play").widget.click()   # Pause: the playing thread stops
+                await asyncio.sleep(0.05)
 
     asyncio.run(open_page())
 

@@ -414,94 +414,93 @@ def test_a_real_scheduler_without_workers_then_killed_mid_run(tmp_path):
                 process.wait()
 
 
+class CodeCluster:
+    """A real Dask scheduler on this computer, and workers started either from this
+    checkout or from a copy of the package with one line added (another checkout, or
+    uncommitted edits): what the code-digest checks are tested against."""
+
+    def __init__(self, tmp_path: Path):
+        import shutil
+
+        self.tmp_path = tmp_path
+        self.other = tmp_path / "other"
+        shutil.copytree(ROOT / "simulator", self.other / "simulator", ignore=shutil.ignore_patterns("__pycache__"))
+        with open(self.other / "simulator" / "metrics.py", "a") as changed:
+            changed.write("\n# an edit this process does not have\n")
+        self.port = _free_port()
+        self.address = f"tcp://127.0.0.1:{self.port}"
+        self.processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                            "--port", str(self.port), "--no-dashboard"], stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL)]
+        assert _wait_for(lambda: _listening(self.port), 60)
+
+    def worker(self, odd: bool) -> subprocess.Popen:
+        """A worker of this checkout's code, or (``odd``) of the edited copy's. Not started
+        from ROOT: `python -m` puts its folder first on the path."""
+        path = f"{self.other}{os.pathsep}{ROOT}" if odd else str(ROOT)
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "1",
+                                   "--no-dashboard", "--host", "127.0.0.1"], cwd=self.tmp_path,
+                                  env=dict(os.environ, PYTHONPATH=path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.processes.append(worker)
+        return worker
+
+    def workers(self) -> int:
+        return len(_identify(self.address, 5.0).get("workers", {}))
+
+    def close(self) -> None:
+        for process in self.processes:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def code_cluster(tmp_path):
+    cluster = CodeCluster(tmp_path)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
 @pytest.mark.slow
-def test_workers_running_other_refsim_code_are_refused_in_one_line(tmp_path):
+def test_workers_running_other_refsim_code_are_refused_in_one_line(code_cluster):
     """A worker started from another checkout (another version, or uncommitted edits)
     ran the sweep and changed its numbers with no word, while the manifest named this
     process's code. A copy of the package with one line added stands for it: refused,
     naming the worker; with a worker of this code alone, the tasks run."""
-    import shutil
-
-    other = tmp_path / "other"
-    shutil.copytree(ROOT / "simulator", other / "simulator", ignore=shutil.ignore_patterns("__pycache__"))
-    with open(other / "simulator" / "metrics.py", "a") as changed:
-        changed.write("\n# an edit this process does not have\n")
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                  "--port", str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
-    workers = []
-
-    def start_worker(path: str) -> subprocess.Popen:   # not from ROOT: `python -m` puts its folder first on the path
-        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                                   "--no-dashboard", "--host", "127.0.0.1"], cwd=tmp_path, env=dict(os.environ, PYTHONPATH=path),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        workers.append(worker)
-        return worker
-
-    try:
-        assert _wait_for(lambda: _listening(port), 60)
-        odd = start_worker(f"{other}{os.pathsep}{ROOT}")
-        check_scheduler(address, timeout=30.0)
-        with pytest.raises(ScenarioError, match="1 of the 1 workers .* run other refsim code than this process"):
-            list(run_tasks(_slowish, range(3), executor="dask", scheduler=address))
-        odd.kill()
-        odd.wait()
-        assert _wait_for(lambda: not _identify(address, 5.0).get("workers"), 60)
-        start_worker(str(ROOT))
-        check_scheduler(address, timeout=30.0)
-        assert sorted(run_tasks(_slowish, range(3), executor="dask", scheduler=address)) == [0, 1, 2]
-    finally:
-        for process in (*workers, scheduler):
-            process.kill()
-            process.wait()
+    address = code_cluster.address
+    odd = code_cluster.worker(odd=True)
+    check_scheduler(address, timeout=30.0)
+    with pytest.raises(ScenarioError, match="1 of the 1 workers .* run other refsim code than this process"):
+        list(run_tasks(_slowish, range(3), executor="dask", scheduler=address))
+    odd.kill()
+    odd.wait()
+    assert _wait_for(lambda: code_cluster.workers() == 0, 60)
+    code_cluster.worker(odd=False)
+    check_scheduler(address, timeout=30.0)
+    assert sorted(run_tasks(_slowish, range(3), executor="dask", scheduler=address)) == [0, 1, 2]
 
 
 @pytest.mark.slow
-def test_a_worker_joining_after_the_check_with_other_code_is_refused_in_one_line(tmp_path):
+def test_a_worker_joining_after_the_check_with_other_code_is_refused_in_one_line(code_cluster):
     """The code check asked the workers there at the start; a worker that joined later (an
     adaptive cluster's) ran the remaining tasks on other code with no word. Each task now
     checks the digest where it runs: the good worker is killed once the odd one has
     joined, the tasks move to the odd one, and the run stops in one line naming it."""
-    import shutil
-
-    other = tmp_path / "other"
-    shutil.copytree(ROOT / "simulator", other / "simulator", ignore=shutil.ignore_patterns("__pycache__"))
-    with open(other / "simulator" / "metrics.py", "a") as changed:
-        changed.write("\n# an edit this process does not have\n")
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                   "--port", str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)]
-
-    def start_worker(path: str) -> subprocess.Popen:
-        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                                   "--no-dashboard", "--host", "127.0.0.1"], cwd=tmp_path, env=dict(os.environ, PYTHONPATH=path),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        processes.append(worker)
-        return worker
-
-    try:
-        assert _wait_for(lambda: _listening(port), 60)
-        good = start_worker(str(ROOT))
-        check_scheduler(address, timeout=30.0)
-        assert _wait_for(lambda: len(_identify(address, 5.0).get("workers", {})) == 1, 60)
-        got = []
-        with pytest.raises(ScenarioError, match=r"worker tcp://127\.0\.0\.1:\d+ joined the Dask cluster at .* after the "
-                                                r"start and runs other refsim code"):
-            for result in run_tasks(_slowish, range(400), executor="dask", scheduler=address):
-                got.append(result)
-                if len(got) == 1:   # the check has passed: now the odd worker joins and the good one goes
-                    start_worker(f"{other}{os.pathsep}{ROOT}")
-                    assert _wait_for(lambda: len(_identify(address, 5.0).get("workers", {})) == 2, 60)
-                    good.kill()
-        assert 1 <= len(got) < 400
-    finally:
-        for process in processes:
-            process.kill()
-            process.wait()
+    address = code_cluster.address
+    good = code_cluster.worker(odd=False)
+    check_scheduler(address, timeout=30.0)
+    assert _wait_for(lambda: code_cluster.workers() == 1, 60)
+    got = []
+    with pytest.raises(ScenarioError, match=r"worker tcp://127\.0\.0\.1:\d+ joined the Dask cluster at .* after the "
+                                            r"start and runs other refsim code"):
+        for result in run_tasks(_slowish, range(400), executor="dask", scheduler=address):
+            got.append(result)
+            if len(got) == 1:   # the check has passed: now the odd worker joins and the good one goes
+                code_cluster.worker(odd=True)
+                assert _wait_for(lambda: code_cluster.workers() == 2, 60)
+                good.kill()
+    assert 1 <= len(got) < 400
 
 
 @pytest.mark.slow
