@@ -109,6 +109,10 @@ STYLE = """
 .refsim-network { width: clamp(200px, min(46vh, 24vw), 460px); height: clamp(200px, min(46vh, 24vw), 460px); flex: 0 0 auto; }
 .refsim-one .refsim-network { width: clamp(300px, min(68vh, 45vw), 640px); height: clamp(300px, min(68vh, 45vw), 640px); }
 .refsim-chart { height: clamp(110px, 19vh, 200px); flex: 1 1 0; min-width: 0; }
+/* A vs B: the two panels share their rows (title, network and text, charts), so B's charts sit level with A's
+   when one panel's K card runs longer (they were 116 px apart at the end of the viral preset) */
+.refsim-page .refsim-two { display: grid !important; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); grid-template-rows: auto auto auto; }
+.refsim-page .refsim-two > .refsim-panel { display: grid !important; grid-row: span 3; grid-template-rows: subgrid; align-content: start; }
 /* one design: the charts stack in a column, where a flex basis of 0 would be their height */
 .refsim-one .refsim-chart { height: clamp(110px, 20vh, 220px); flex: 0 0 auto; }
 """

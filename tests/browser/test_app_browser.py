@@ -263,6 +263,9 @@ def test_the_lesson_of_docs_app_md_step_by_step(classroom):
     room.wait_text(".refsim-day", "finished")
     room.page.wait_for_selector(".refsim-play[disabled]")  # the button follows the status line's message
     assert room.page.is_disabled(".refsim-step") and room.page.is_disabled(".refsim-play")
+    # A's and B's charts sit level, whichever K card runs longer (B's were 116 px lower at the end of the viral preset)
+    tops = [room.page.locator(f".refsim-adoption-{label}").bounding_box()["y"] for label in "AB"]
+    assert abs(tops[0] - tops[1]) < 1, tops
     room.page.click(".refsim-reset")
     room.wait_text(".refsim-day", "^Day 0 .*ready")
     room.no_traceback()
