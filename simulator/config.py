@@ -337,14 +337,24 @@ class TypeWeights(Strict):
     organization: Annotated[float, Field(ge=0, le=5)] = Field(0.3, description="Weight of a reward to the referrer's organization [-]. Source: seeds 000, 004 (direction); value: assumption.")
 
 
+class BusinessTypeWeights(TypeWeights):
+    """Weight of each reward type when businesses are rewarded: each key defaults to the
+    business value, so that setting one (``--set program.reward_type_weights.business.cash=1``)
+    leaves the others at theirs (they fell back to the consumer values, organization
+    from 1.0 to 0.3, and the B2B verdict flipped)."""
+
+    cash: Annotated[float, Field(ge=0, le=5)] = Field(0.3, description="Weight of a cash reward to a business [-]. Source: seeds 000, 004 (direction); value: assumption.")
+    credit: Annotated[float, Field(ge=0, le=5)] = Field(0.6, description="Weight of store credit to a business [-]. Source: seeds 000, 004 (direction); value: assumption.")
+    product: Annotated[float, Field(ge=0, le=5)] = Field(0.5, description="Weight of a product reward to a business [-]. Source: seeds 000, 004 (direction); value: assumption.")
+    charity: Annotated[float, Field(ge=0, le=5)] = Field(0.9, description="Weight of a donation to charity by a business [-]. Source: seeds 000, 004 (direction); value: assumption.")
+    organization: Annotated[float, Field(ge=0, le=5)] = Field(1.0, description="Weight of a reward to the referrer's organization, for a business [-]. Source: seeds 000, 004 (direction); value: assumption.")
+
+
 class RewardTypeWeights(Strict):
     """Small personal cash works poorly in B2B; rewards to the organization or a charity are preferred there."""
 
     consumer: TypeWeights = Field(default_factory=TypeWeights, description="Weights when consumers are rewarded.")
-    business: TypeWeights = Field(
-        default_factory=lambda: TypeWeights(cash=0.3, credit=0.6, product=0.5, charity=0.9, organization=1.0),
-        description="Weights when businesses are rewarded.",
-    )
+    business: BusinessTypeWeights = Field(default_factory=BusinessTypeWeights, description="Weights when businesses are rewarded.")
 
 
 class NoLag(Strict):

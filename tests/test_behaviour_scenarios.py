@@ -213,3 +213,17 @@ def test_dropbox_invitations_per_user_month_match_the_report_within_a_factor_of_
         d = engine.daily
         per_user_month = d[-30:, C["invites"]].sum() / d[-1, C["customers"]]
         assert 0.7 / 3 <= per_user_month <= 0.7 * 3, per_user_month
+
+
+def test_setting_one_business_reward_type_weight_keeps_the_others_at_their_business_values():
+    """--set program.reward_type_weights.business.cash=1 reset the other business weights
+    to the consumer ones (organization from 1.0 to 0.3), and flipped the B2B verdict; a
+    partial YAML block did the same. Each key now keeps its own business default (the
+    values of docs/model.md's parameter table)."""
+    from simulator.scenario_io import load_scenario
+
+    path = SCENARIOS / "b2b-organization.yaml"
+    business = load_scenario(path, ["program.reward_type_weights.business.cash=1.0"]).program.reward_type_weights.business
+    assert business.model_dump() == {"cash": 1.0, "credit": 0.6, "product": 0.5, "charity": 0.9, "organization": 1.0}
+    consumer = load_scenario(path, ["program.reward_type_weights.consumer.cash=2.0"]).program.reward_type_weights
+    assert consumer.consumer.organization == 0.3 and consumer.business.organization == 1.0
