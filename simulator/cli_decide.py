@@ -191,7 +191,7 @@ def optimize(
             out.print(f"resuming {folder}: {done} of {total} trials already done", markup=False)
         from .optimize import extended_mid_batch
 
-        stopped = extended_mid_batch(folder, study_settings)
+        stopped = extended_mid_batch(folder, study_settings, total)
         if stopped is not None:
             batch = study_settings.batch
             out.print(f"note: the study ended part-way through a batch of {batch} (at {stopped} trials), so the trials "
@@ -270,10 +270,13 @@ def _print_best(result, parameters) -> None:
     for note in (tie_note(result), spend_cap_note(result), budget_bound_note(result)):
         if note:
             out.print(f"  note: {note}", markup=False)
-    close = close_choices(result, parameters)
+    close, better = close_choices(result, parameters)
     if close:
         out.print(f"  note: not told apart from the winner at 95% on the replicates both ran: {'; '.join(close)}; run "
                   f"them side by side with `refsim compare` and more replicates before choosing", markup=False)
+    if better:
+        out.print(f"  note: ahead of the winner at 95% on the replicates both ran, keeping the constraints there: "
+                  f"{'; '.join(better)}; compare them with `refsim compare` before launching the winner", markup=False)
     for key, choices in untried_choices(result.trials, parameters).items():
         out.print(f"  warning: {key} = {', '.join(map(str, choices))} never tried in {len(result.trials)} trials: "
                   f"add trials or compare the choices (see report.md)", markup=False)

@@ -303,16 +303,18 @@ def stored_trials(folder: str | Path | None) -> list[optuna.trial.FrozenTrial]:
         return []
 
 
-def extended_mid_batch(folder: str | Path, settings: OptimizeSettings) -> int | None:
+def extended_mid_batch(folder: str | Path, settings: OptimizeSettings, planned: int) -> int | None:
     """The stored study's trial count when it finished part-way through a batch and
-    ``settings`` asks for more: the trials from there on are not those of one run of the
-    larger count, which asked the rest of that batch together with its first trials (and
-    halved them among each other). None otherwise (a kill mid-batch resumes exactly)."""
+    ``planned`` trials (trials_planned: a study of few designs stops at their number)
+    are more: the trials from there on are not those of one run of the larger count,
+    which asked the rest of that batch together with its first trials (and halved them
+    among each other). None otherwise (a kill mid-batch resumes exactly; a finished
+    study rerun asks for nothing more)."""
     trials = stored_trials(folder)
     if not trials or any(t.state == TrialState.RUNNING for t in trials):
         return None
     count = len(trials)
-    return count if count % settings.batch and count < settings.trials else None
+    return count if count % settings.batch and count < min(planned, settings.trials) else None
 
 
 def trials_told(folder: str | Path) -> int:

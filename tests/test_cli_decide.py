@@ -705,7 +705,7 @@ def test_choices_not_told_apart_from_the_winner_are_named_with_the_paired_differ
 
     from scipy import stats
 
-    from simulator.optimize import Objective
+    from simulator.optimize import Objective, parse_constraint
     from simulator.parameters import parse_parameters
     from simulator.report.optimize import _by_choice, close_choices
     from .conftest import small
@@ -719,8 +719,21 @@ def test_choices_not_told_apart_from_the_winner_are_named_with_the_paired_differ
     result = SimpleNamespace(trials=trials, best_trial=0, best={key: "onboarding"}, runs=runs, confirmation=pd.DataFrame(),
                              objectives=[Objective("incremental_value", "maximize")], constraints=[], rungs=[4])
     half = stats.t.ppf(0.975, 3) * pd.Series([-2, 4, -2, 4]).std() / 2
-    close = close_choices(result, parameters)
+    close, better = close_choices(result, parameters)
     assert close == [f"{key}=milestone (trial 2): winner − it 1 ({1 - half:.2f} to {1 + half:.2f}, 4 replicates)"], close
+    assert better == []
+    # a choice ahead of the winner on those replicates is not 'not told apart' (it was named so, with an interval
+    # wholly below 0), and one breaking a constraint there is not offered at all
+    behind = SimpleNamespace(**{**vars(result), "runs": {**runs, 0: [8.0, 10.0, 9.0, 11.0]}})
+    close, better = close_choices(behind, parameters)
+    assert close == [f"{key}=milestone (trial 2): winner − it -1 ({-1 - half:.2f} to {-1 + half:.2f}, 4 replicates)"]
+    assert better == [f"{key}=at_purchase (trial 1): winner − it -1 (-1 to -1, 4 replicates)"]
+    capped = SimpleNamespace(**{**vars(behind), "constraints": [parse_constraint("reward_cost<=5")],
+                                "trials": trials.assign(reward_cost_rung0_mean=[4.0, 9.0, 4.0])})
+    assert close_choices(capped, parameters) == (close, [])
+    # a ratio undefined in some replicates: the pairs counted are those defined in both
+    ratio = SimpleNamespace(**{**vars(result), "runs": {**runs, 2: [12.0, float("nan"), 13.0, float("nan")]}})
+    assert "4 replicates" not in _by_choice(ratio, parameters)[-1] and "2 replicates" in "".join(_by_choice(ratio, parameters))
     table = "\n".join(_by_choice(result, parameters))
     assert "| at_purchase | 1 | 1 | 10.5 | 1 (1 to 1, 4 replicates) | 4 |" in table, table
     assert "| onboarding (the winner's) | 1 | 0 | 11.5 | – | 4 |" in table
@@ -754,3 +767,10 @@ def test_trials_level_on_a_budget_name_the_least_budget_that_made_the_same_runs(
     spent["max"] = 36000.0
     note = tie_note(SimpleNamespace(**{**vars(result), "confirmation": spent}))
     assert "on those 2 seeds only, and above the 36,000 the winner's costliest fresh-seed run spent." in note
+    # the winner's own budget ran out on fresh seeds: its spend was capped there, and says nothing of a smaller one
+    ran_out = pd.concat([spent, pd.DataFrame([{"trial": 0, "round": 0, "metric": "budget_exhausted_day", "n": 11,
+                                              "mean": 300.0, "max": 360.0}])], ignore_index=True)
+    ran_out.loc[0, "n"] = 20
+    note = tie_note(SimpleNamespace(**{**vars(result), "confirmation": ran_out}))
+    assert "the winner's own budget ran out in 11 of its 20 fresh-seed runs, so a smaller one would run out" in note, note
+    assert "and above the" not in note

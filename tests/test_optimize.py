@@ -233,12 +233,14 @@ def test_same_seed_same_trials_and_a_killed_study_resumes_to_the_same_trials(tmp
     # said (extended_mid_batch); a study ended on a multiple of the batch, or cut mid-batch by a kill, is not flagged
     from simulator.optimize import extended_mid_batch
 
-    assert extended_mid_batch(tmp_path / "b", settings) is None   # 12 trials, all told
-    assert extended_mid_batch(tmp_path / "b", OptimizeSettings(**{**settings.__dict__, "trials": 16})) is None
+    assert extended_mid_batch(tmp_path / "b", settings, 12) is None   # 12 trials, all told
+    assert extended_mid_batch(tmp_path / "b", OptimizeSettings(**{**settings.__dict__, "trials": 16}), 16) is None
     part = OptimizeSettings(**{**settings.__dict__, "trials": 10})
     optimize(base, parameters, settings=part, evaluate=closed_form, folder=tmp_path / "c", **kwargs)
-    assert extended_mid_batch(tmp_path / "c", settings) == 10
-    assert extended_mid_batch(tmp_path / "c", part) is None   # nothing more asked
+    assert extended_mid_batch(tmp_path / "c", settings, 12) == 10
+    assert extended_mid_batch(tmp_path / "c", part, 10) is None   # nothing more asked
+    # a study that stopped at its number of designs (10 here, of 12 asked for) and is rerun asks for nothing more
+    assert extended_mid_batch(tmp_path / "c", settings, 10) is None
     grown = optimize(base, parameters, settings=settings, evaluate=closed_form, folder=tmp_path / "c", **kwargs)
     pd.testing.assert_frame_equal(grown.trials.iloc[:10], first.trials.iloc[:10])   # its first ten are one run's
 

@@ -435,11 +435,16 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
                      "whose trials all break one last)" if result.constraints else "") + ". The winner is chosen "
                   "among the trials that reached the most replicates, so on these few it need not lead. To tell "
                   "close choices apart, run them side by side with `refsim compare`.", "", *choices]
-        close = close_choices(result, parameters)
+        close, better = close_choices(result, parameters)
         if close:
             lines += ["", "**Not told apart from the winner at 95%**, on the replicates both ran (the same seeds): "
-                      + "; ".join(close) + ". The winner is the better of them on these runs only: run them side by "
-                      "side with `refsim compare` and more replicates before choosing between them."]
+                      + "; ".join(close) + ". Run them side by side with `refsim compare` and more replicates before "
+                      "choosing between them."]
+        if better:
+            lines += ["", "**Ahead of the winner at 95%** on the replicates both ran (the same seeds), keeping the "
+                      "constraints there: " + "; ".join(better) + ". The winner was chosen on its fresh-seed re-run "
+                      "and the far ends of its constraint intervals, or these never reached its rung: compare them "
+                      "with `refsim compare` before launching the winner."]
     top = _top_trials(result, parameters)
     if top:
         lines += ["", "## Leading trials", "", "On the highest rung reached, in the order the winner is chosen (95% "
@@ -519,14 +524,15 @@ def winner_against(result: OptimizeResult, trial: int) -> dict[str, float] | Non
     if result.best_trial is None or trial == result.best_trial or n < 2:
         return None
     difference = paired_difference(np.asarray(theirs[:n]), np.asarray(mine[:n]))
-    return {**difference, "n": n}
+    return {**difference, "n": difference["n_pairs"]}   # pairs where both are defined (a ratio may not be)
 
 
-def told_apart(result: OptimizeResult, difference: dict[str, float]) -> bool:
-    """The winner ahead of the other at 95%: the interval of winner − it on the better side of 0."""
-    if result.objectives[0].sign > 0:
-        return difference["diff_ci_low"] > 0
-    return difference["diff_ci_high"] < 0
+def ahead(result: OptimizeResult, difference: dict[str, float]) -> int:
+    """1: the winner ahead of the other at 95% (the interval of winner − it on the better
+    side of 0); -1: the other ahead of the winner; 0: not told apart."""
+    low, high = difference["diff_ci_low"], difference["diff_ci_high"]
+    better, worse = (low > 0, high < 0) if result.objectives[0].sign > 0 else (high < 0, low > 0)
+    return 1 if better else -1 if worse else 0
 
 
 def _versus_text(difference: dict[str, float] | None) -> str:
@@ -536,23 +542,32 @@ def _versus_text(difference: dict[str, float] | None) -> str:
             f"{difference['n']} replicates)")
 
 
-def close_choices(result: OptimizeResult, parameters: list[Parameter]) -> list[str]:
-    """The other choices (each by its best trial) the winner is not told apart from at 95%,
-    on the replicates both ran on the same seeds: 'best: onboarding' read as a verdict
+def close_choices(result: OptimizeResult, parameters: list[Parameter]) -> tuple[list[str], list[str]]:
+    """The other choices (each by its best trial, keeping the constraints on the first
+    rung's replicates) that the winner is not told apart from at 95%, and those ahead of
+    it, on the replicates both ran on the same seeds: 'best: onboarding' read as a verdict
     where at_purchase's difference from it held 0 (paired over 560 replicates, at_purchase
-    was in fact the better by about 3,000). Each as 'key=choice (trial n): winner − it ...'."""
+    was in fact the better by about 3,000). Each as 'key=choice (trial n): winner − it ...'.
+    A choice ahead of the winner there lost on its fresh-seed re-run or its constraint
+    intervals, or never reached the winner's rung."""
     found = _choice_bests(result, parameters)
     if found is None or result.best is None:
-        return []
-    close = []
+        return [], []
+    close, better = [], []
     for key, rows in found[0].items():
         for choice, _, best in rows:
-            if best is None or result.best.get(key) == choice:
-                continue
+            if best is None or result.best.get(key) == choice or not best["_keeps"]:
+                continue   # untried, the winner's own, or breaking a constraint there: not one to weigh against it
             difference = winner_against(result, int(best["trial"]))
-            if difference is not None and math.isfinite(difference["diff_ci_low"]) and not told_apart(result, difference):
-                close.append(f"{key}={_value(choice)} (trial {int(best['trial'])}): winner − it {_versus_text(difference)}")
-    return close
+            if difference is None or not math.isfinite(difference["diff_ci_low"]):
+                continue
+            text = f"{key}={_value(choice)} (trial {int(best['trial'])}): winner − it {_versus_text(difference)}"
+            side = ahead(result, difference)
+            if side == 0:
+                close.append(text)
+            elif side < 0:
+                better.append(text)
+    return close, better
 
 
 def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]:
@@ -651,6 +666,8 @@ def _least_budget(tied: pd.DataFrame, result: OptimizeResult) -> str:
     confirmation = winner_rows(confirmation, result.best_trial) if confirmation is not None else pd.DataFrame()
     spend = confirmation[confirmation["metric"] == "reward_cost"] if len(confirmation) else confirmation
     most = float(spend["max"].iloc[0]) if len(spend) and "max" in spend.columns else math.nan
+    ended = confirmation[confirmation["metric"] == "budget_exhausted_day"] if len(confirmation) else confirmation
+    ran_out = int(ended["n"].iloc[0]) if len(ended) else 0   # the winner's own budget ran out: its spend is capped by it
     for key in (c for c in tied.columns if c.endswith(("incentive.budget", "incentive.budget_per_month"))):
         values = pd.to_numeric(tied[key], errors="coerce").dropna()
         if values.nunique() < 2:
@@ -658,7 +675,11 @@ def _least_budget(tied: pd.DataFrame, result: OptimizeResult) -> str:
         least = values.min()
         text = (f" The least `{key}` among them, {fmt(least)}, made the same runs as the others (up to {fmt(values.max())}) "
                 f"on those {result.rungs[0]} seeds only")
-        if key.endswith(".budget") and math.isfinite(most) and most >= least:
+        runs = int(confirmation["n"].max()) if len(confirmation) else 0
+        if key.endswith(".budget") and ran_out:
+            text += (f": the winner's own budget ran out in {ran_out} of its {runs} fresh-seed runs, so a smaller one "
+                     f"would run out at least as often")
+        elif key.endswith(".budget") and math.isfinite(most) and most >= least:
             text += (f": the winner's fresh-seed runs spent up to {fmt(most)}, so it would have run out in some of them; "
                      f"try it with `refsim run best.yaml --set {key}=...` before committing less than the winner's")
         elif key.endswith(".budget") and math.isfinite(most):
