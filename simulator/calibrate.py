@@ -62,7 +62,7 @@ from .errors import ScenarioError
 from .quiet_logs import quiet_loggers
 from .evaluation import Evaluate, Evaluator, check_metric
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS
-from .parameters import Parameter, apply_own, apply_values, check_designs_pair
+from .parameters import Parameter, applies, apply_own, apply_values, check_designs_pair
 from .rng import draw_seed, replicate_seeds, stream_seed
 
 DB_FILE = "calibration.db"
@@ -430,11 +430,14 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
     """Each design under the posterior: draw j of the fitted parameters applied to every
     design, all designs on draw j's seed (common random numbers). One row per design and
     metric: mean, interval at ``level``, and the probability of being best on that metric
-    (maximised; costs minimised) across the draws."""
+    (maximised; costs minimised) across the draws; ``not_fitted``, the fitted keys the
+    design lacks (left as it has them: a milestone's reach_share for an onboarding ask)."""
     from .evaluation import MINIMISED
 
     metrics = list(dict.fromkeys(check_metric(m, source="--metric") for m in metrics))  # each once
     check_designs_pair(list(designs), calibration.parameters, source="--fit")
+    # fitted keys a design does not have, which leave it as it is (said in designs.csv, the report and the console)
+    unfitted = {d.name: ", ".join(p.key for p in calibration.parameters if not applies(d, p.key)) for d in designs}
     scenarios, seeds = [], []
     for design in designs:
         s, r = _posterior_runs(design, calibration, draws, seed)
@@ -455,7 +458,7 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
             rows.append({"design": design.name, **_spread(metric, values[d, :, k], level), "probability_best": float(shares[d]),
                          "vs_best": designs[leader].name, "vs_best_mean": gap["mean"],
                          "vs_best_low": gap["low"] if d != leader else math.nan,
-                         "vs_best_high": gap["high"] if d != leader else math.nan})
+                         "vs_best_high": gap["high"] if d != leader else math.nan, "not_fitted": unfitted[design.name]})
     return pd.DataFrame(rows)
 
 

@@ -394,6 +394,12 @@ def test_a_fitted_key_a_design_lacks_leaves_that_design_as_it_is():
                             evaluate=value).set_index("design")
     assert table.loc["launch", "mean"] == pytest.approx(0.5) and table.loc["onboarding", "mean"] == -1.0
     assert all(s.program == onboarding.program for s in seen if s.name == "onboarding")
+    # and it is said: designs.csv's not_fitted, and a sentence in the report and on the console
+    from simulator.report.calibrate import unfitted_lines
+
+    assert table.loc["onboarding", "not_fitted"] == "program.timing.reach_share" and table.loc["launch", "not_fitted"] == ""
+    assert unfitted_lines(table.reset_index()) == ["onboarding has no program.timing.reach_share: the posterior leaves it "
+                                                   "as it is there, and moves it by the other fitted keys only."]
 
 
 def test_a_forecast_gives_a_daily_flow_its_running_total_over_the_draws():

@@ -176,6 +176,18 @@ def pilot_note(pilot: pd.DataFrame) -> str:
     return " ".join(notes)
 
 
+def unfitted_lines(designs: pd.DataFrame) -> list[str]:
+    """A sentence per design lacking some fitted keys: the posterior leaves those as the
+    design has them, which the table alone did not say (an onboarding design beside a
+    milestone pilot's fitted reach_share was 'best in 33% of the draws' with nothing of
+    the posterior applied)."""
+    if "not_fitted" not in designs.columns:
+        return []
+    rows = designs.drop_duplicates("design")
+    return [f"{row['design']} has no {row['not_fitted']}: the posterior leaves it as it is there, and moves it by the "
+            f"other fitted keys only." for row in rows.to_dict("records") if isinstance(row["not_fitted"], str) and row["not_fitted"]]
+
+
 def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.DataFrame, designs: pd.DataFrame | None,
                          settings: CalibrationSettings, draws: int, data_file: str, figures: list[Path], note: str = "") -> str:
     generations = calibration.generations
@@ -224,6 +236,8 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         for row in designs.to_dict("records"):
             lines.append(f"| {row['design']} | {row['metric']} | {fmt(row['mean'])} | {fmt(row['low'])} – {fmt(row['high'])} | "
                          f"{against_the_best(row)} | {row['probability_best']:.0%} |")
+        for line in unfitted_lines(designs):
+            lines += ["", line]
         lines += ["", f"Probability best: the share of the {draws} posterior draws on which the design is best (a draw "
                       f"where designs tie counts for each in part); it moves in steps of 1/{draws} or less"
                       + (f", so with so few draws it is a rough figure, as are the intervals, quantiles of {draws} values "
