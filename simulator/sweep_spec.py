@@ -353,9 +353,9 @@ def _check_parameter_shapes(data: dict, source: str, text: str) -> None:
         if block is None and strays:
             # `values:` written at the level of the parameter keys, under an empty one: an indentation slip, not
             # a parameter to write as {values: [null]}
+            form = "{values: [...]}" if strays[0] == "values" else "{low: ..., high: ...}"
             raise ScenarioError(f"the parameter is empty and '{strays[0]}' sits beside it as a parameter of its own: "
-                                f"indent '{strays[0]}:' under '{key}:' (or write {key}: {{{strays[0]}: ...}})",
-                                file=source, key=where)
+                                f"indent '{strays[0]}:' under '{key}:' (or write {key}: {form})", file=source, key=where)
         if not isinstance(block, dict):
             shown = yaml_value(block if not isinstance(block, list) else block[:5])
             raise ScenarioError(f"a parameter is a block: write {{values: {shown if isinstance(block, list) else f'[{shown}]'}}} "

@@ -971,6 +971,8 @@ def test_a_parameter_of_the_wrong_shape_says_which_shape_to_write(tmp_path, bloc
     # 'values:' dedented to the level of the parameter keys: an indentation slip (it read 'write {values: [null]}')
     ({"program.base_share": None, "values": [0.1, 0.2]}, "parameters.program.base_share",
      ["'values' sits beside it as a parameter of its own: indent 'values:' under 'program.base_share:'"]),
+    ({"program.base_share": None, "low": 0.1, "high": 0.2}, "parameters.program.base_share",
+     ["indent 'low:' under 'program.base_share:' (or write program.base_share: {low: ..., high: ...})"]),
 ])
 def test_a_sweep_files_shape_mistakes_read_as_what_to_write(tmp_path, parameters, where, words):
     """An empty key was answered with --set's syntax ('write key.path=value'), an empty
