@@ -443,7 +443,10 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
         s, r = _posterior_runs(design, calibration, draws, seed)
         scenarios.extend(s)
         seeds.extend(r)
-    runs = (evaluate or Evaluator())(scenarios, seeds, metrics)
+    evaluate = evaluate or Evaluator()
+    if isinstance(evaluate, Evaluator):   # the designs share one engine path, and so their luck
+        evaluate = evaluate.on_common_path(designs)
+    runs = evaluate(scenarios, seeds, metrics)
     values = np.array([[run[m] for m in metrics] for run in runs], dtype=float).reshape(len(designs), -1, len(metrics))
     rows = []
     for k, metric in enumerate(metrics):

@@ -469,3 +469,33 @@ def test_a_fit_has_a_budget_known_beforehand_and_counts_every_simulation():
     fit = calibrate(base, pilot, parameters, columns=["asks", "shares"], seed=1, evaluate=counting, settings=settings)
     assert fit.simulations == len(ran) <= simulation_budget(settings)
     assert len(fit.generations) < 30          # the cap or the acceptance rate stopped it, not the generations
+
+
+def test_designs_weighed_under_the_posterior_share_one_engine_path(monkeypatch):
+    """Beside a design the kernel cannot run (account managers' targeting), the other ran
+    on the kernel, and the pairs the report called 'draw by draw, on the same seeds' lost
+    their common random numbers (correlation 0.22 against 0.54). The evaluator now runs
+    every design on the path they can share, as compare does; alone, each keeps its own."""
+    from types import SimpleNamespace
+
+    from simulator import evaluation
+    from simulator.evaluation import Evaluator
+    from simulator.scenario_io import load_scenario
+
+    from .conftest import SCENARIOS
+
+    organization = load_scenario(SCENARIOS / "b2b-organization.yaml")
+    managers = load_scenario(SCENARIOS / "b2b-account-managers.yaml")
+    assert Evaluator().on_common_path([organization, managers]).kernel is False
+    assert Evaluator().on_common_path([organization, organization]).kernel is None
+    paths = []
+
+    def recorded(scenario, replicate, seed, *, baseline=False, kernel=None, **kwargs):
+        paths.append((scenario.name, kernel))
+        return SimpleNamespace(metrics={"customers_final": 1.0}, daily=None)
+
+    monkeypatch.setattr(evaluation, "run_replicate", recorded)
+    parameters = parse_parameters(["program.base_share=0.05:0.5"], organization, source="--fit")
+    calibration = _fake_calibration(pd.DataFrame({"program.base_share": [0.2, 0.3]}), parameters)
+    compare_designs([organization, managers], calibration, metrics=["customers_final"], draws=2)
+    assert sorted(set(paths)) == [(managers.name, False), (organization.name, False)]
