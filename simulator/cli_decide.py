@@ -536,12 +536,15 @@ def calibrate(
                           designs=designs_table, settings=study, draws=draw_count, data_file=str(data_path),
                           started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count})
     from .report import fmt
-    from .report.calibrate import against_the_best, unfitted_lines
+    from .report.calibrate import against_the_best, at_the_edge, edge_sentence, unfitted_lines
 
     out.print("posterior:", markup=False)
     for row in calibration.intervals.to_dict("records"):
         out.print(f"  {row['parameter']:<36} median {fmt(row['median'])}  {row['level']:.0%} interval "
                   f"{fmt(row['low'])} – {fmt(row['high'])}", markup=False)
+    edges = at_the_edge(calibration)
+    if edges:
+        out.print(f"  warning: {edge_sentence(edges).replace('`', '')}", markup=False)
     out.print(f"launch forecast ({base.days} days, {draw_count} posterior draws):", markup=False)
     for row in outcomes.to_dict("records"):
         out.print(f"  {row['metric']:<36} median {fmt(row['median'])}  {row['level']:.0%} interval "

@@ -499,3 +499,24 @@ def test_designs_weighed_under_the_posterior_share_one_engine_path(monkeypatch):
     calibration = _fake_calibration(pd.DataFrame({"program.base_share": [0.2, 0.3]}), parameters)
     compare_designs([organization, managers], calibration, metrics=["customers_final"], draws=2)
     assert sorted(set(paths)) == [(managers.name, False), (organization.name, False)]
+
+
+def test_a_posterior_piled_against_an_end_of_the_prior_is_not_said_to_pin_the_value_down():
+    """A fit of base_share over 0.45-0.9 to a pilot made at 0.2 gave 0.452-0.652 with 54%
+    of the draws by the 0.45 bound, and the report said 'the pilot pins down base_share'.
+    A posterior with a quarter or more of its draws in the outer 5% of the range at one end
+    (five times a flat posterior's share) is now said to press against it; one spread
+    inside the range is not (closed form: the shares counted here by hand)."""
+    from simulator.report.calibrate import at_the_edge, calibration_markdown
+
+    base = launch()
+    parameters = parse_parameters(["program.base_share=0.45:0.9"], base, source="--fit")
+    piled = np.r_[np.full(54, 0.455), np.linspace(0.5, 0.65, 46)]   # 54 of 100 within 0.45 + 5% of 0.45
+    calibration = _fake_calibration(pd.DataFrame({"program.base_share": piled}), parameters)
+    assert at_the_edge(calibration) == [("program.base_share", 0.45, 0.54)]
+    text = calibration_markdown(calibration, base, pd.DataFrame(columns=["metric", "mean", "median", "low", "high"]), None,
+                                CalibrationSettings(), 10, "pilot.csv", [])
+    assert "The posterior presses against the prior's edge: `program.base_share` has 54% of its draws" in text
+    assert "pins down `program.base_share`" not in text
+    inside = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.55, 0.65, 100)}), parameters)
+    assert at_the_edge(inside) == []

@@ -145,6 +145,38 @@ def prior_share(parameter, low: float, high: float) -> float:
     return (high - low) / (parameter.high - parameter.low)
 
 
+#: A prior's outer part at each end (a share of its range, on its own scale) and the share of
+#: posterior draws there from which the posterior is said to press against that end: a flat
+#: posterior puts 5% of its draws in each outer 5%, one piled at a bound five times as many.
+EDGE_PART, EDGE_SHARE = 0.05, 0.25
+
+
+def at_the_edge(calibration: Calibration) -> list[tuple[str, float, float]]:
+    """The fitted numbers whose posterior presses against an end of the prior: (key, that
+    end, share of draws within EDGE_PART of it). The truth may then lie beyond the --fit
+    range, and an interval that reads as narrow is the range's edge, not what the pilot
+    says: 'the pilot pins down base_share' was said of 0.452–0.652 in a range of 0.45–0.9,
+    with 54% of the draws by the 0.45 bound and a true value of 0.2."""
+    found = []
+    for p in calibration.parameters:
+        if p.kind == "categorical" or p.high <= p.low or p.key not in calibration.posterior.columns:
+            continue
+        values = calibration.posterior[p.key].to_numpy(dtype=float)
+        scaled = ((np.log(values) - math.log(p.low)) / (math.log(p.high) - math.log(p.low)) if p.log
+                  else (values - p.low) / (p.high - p.low))
+        for end, share in ((p.low, float(np.mean(scaled <= EDGE_PART))), (p.high, float(np.mean(scaled >= 1 - EDGE_PART)))):
+            if share >= EDGE_SHARE:
+                found.append((p.key, end, share))
+    return found
+
+
+def edge_sentence(edges: list[tuple[str, float, float]]) -> str:
+    return ("The posterior presses against the prior's edge: " + "; ".join(
+        f"`{key}` has {share:.0%} of its draws within {EDGE_PART:.0%} of the range from {fmt(end)}" for key, end, share in edges)
+        + ". The value the pilot points to may lie beyond the `--fit` range: widen it and fit again before reading the "
+          "interval or the forecast.")
+
+
 #: Below this many days a pilot is said to say little (the console says so too).
 SHORT_PILOT_DAYS = 7
 
@@ -212,11 +244,16 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
     for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records")):
         lines.append(f"| {p.key} | {prior_text(p)} | {fmt(row['mean'])} | {fmt(row['median'])} | "
                      f"{fmt(row['low'])} – {fmt(row['high'])} |")
+    edges = at_the_edge(calibration)
+    pressed = {key for key, _, _ in edges}
     narrow = [f"`{p.key}`" for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records"))
-              if prior_share(p, row["low"], row["high"]) < 0.5]
+              if prior_share(p, row["low"], row["high"]) < 0.5 and p.key not in pressed]
+    if edges:
+        lines += ["", f"**{edge_sentence(edges)}**"]
     lines += ["", ("The pilot pins down " + ", ".join(narrow) + " (interval under half the prior range"
                    + (", on the log scale where the prior is log-uniform" if any(p.log for p in calibration.parameters)
                       else "") + ")." if narrow
+                   else "No other parameter is pinned down." if edges
                    else "The pilot says little about any parameter: every interval spans over half its prior range; "
                         "a longer pilot or more columns would say more."), ""]
     lines += ["## Forecast of the full launch", "",
