@@ -629,6 +629,15 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     credit = small(name="credit", program={"incentive": {**single, "reward_type": "credit"}})
     note = assumption_note(wrap(cash, credit))
     assert "cash 100%, credit 40%" in note and "--uncertain program.cost_shares.credit=0.2:1" in note
+    assert "reward_type_weights" not in note   # cash and credit weigh alike for consumers (1 and 1)
+    # a business's gift card against a reward to its organization: the assumed weights (0.3 against 1) decided most of
+    # a $475,000 lead that the note put down to the cost shares alone
+    business = {**single, "audience": "business"}
+    gift = small(name="gift", program={"incentive": {**business, "reward_type": "cash"}})
+    organization = small(name="org", program={"incentive": {**business, "reward_type": "organization"}})
+    note = assumption_note(wrap(gift, organization))
+    assert "their rewards are of different types, and how much each type moves sharing is assumed (cash 0.3, organization 1" \
+        in note and "--uncertain program.reward_type_weights.business.cash=0:1" in note, note
     assert assumption_note(wrap(credit, small(name="credit-2", program={"incentive": {**single, "reward_type": "credit"}}))) == ""
     # the referrer's reward differs: the ranking rests on how much it moves link users' unprompted sharing
     note = assumption_note(wrap(credit, small(name="credit-30", program={"incentive": {**single, "referrer_reward": 30}})))
