@@ -250,7 +250,7 @@ def collect(scenario: Scenario, seeds: list[int], outputs: list[RunOutput]) -> R
         seeds=seeds,
         timeseries=timeseries_frame(scenario.name, outputs),
         runs=runs,
-        summary=summarize(runs),
+        summary=summarize(runs, [scenario]),
         people=next((o.people for o in outputs if o.people is not None), None),
         baseline_timeseries=timeseries_frame(baseline_of(scenario).name, baseline_runs) if baseline_runs else None,
         k_by_month=k_by_month_frame(scenario, outputs),
@@ -346,10 +346,17 @@ def intervals(table: np.ndarray, level: float = 0.95, metrics: Sequence[str] | N
     return out
 
 
-def summarize(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per scenario and metric: mean, 95% interval of the mean, outcome range."""
+def summarize(runs: pd.DataFrame, scenarios: Sequence[Scenario] = ()) -> pd.DataFrame:
+    """One row per scenario and metric: mean, 95% interval of the mean, outcome range.
+    Given the ``scenarios`` (by name), an interval of the mean stops where no run of its
+    scenario can reach (evaluation.ceiling: its last day for a day, its total budget for
+    the reward spend): a payback day's interval over the 4 of 6 runs that paid back ran
+    to day 379 of a 365-day run."""
     import pandas as pd
 
+    from .evaluation import BOUNDED, ceiling
+
+    by_name = {s.name: s for s in scenarios}
     metrics = [m for m in [*SUMMARY_METRICS, *INCREMENTAL_METRICS] if m in runs.columns]
     rows = []
     # one scenario (what simulate gives) needs no grouping: a groupby costs more than the intervals
@@ -358,6 +365,8 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     for name, group in groups:
         table = group[metrics].to_numpy(dtype=np.float64).T  # one row per metric
         for metric, summary in zip(metrics, intervals(table, metrics=metrics)):
+            if metric in BOUNDED and name in by_name:
+                summary["ci_high"] = min(summary["ci_high"], ceiling(by_name[name], metric))
             rows.append({"scenario": name, "metric": metric, **summary})
     return pd.DataFrame(rows)
 

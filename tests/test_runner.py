@@ -241,6 +241,32 @@ def test_the_summary_is_the_t_interval_of_the_mean_and_the_outcome_range_per_sce
         assert (row["p2_5"], row["p97_5"]) == pytest.approx(tuple(np.percentile(values, [2.5, 97.5])), rel=1e-12)
 
 
+def test_a_day_interval_stops_at_the_horizon_and_a_spend_interval_at_the_budget():
+    """A payback day's t-interval over the 4 of 6 runs that paid back ran to day 379 of
+    a 365-day run. Given the scenarios, the summary cuts it at their last day, and the
+    reward spend's at a total budget (evaluation.ceiling); without them it is the plain
+    t-interval (closed form from scipy)."""
+    from scipy import stats
+
+    from simulator.runner import summarize
+
+    from .conftest import small
+
+    scenario = small(name="a", days=365, program={"incentive": {"kind": "single_sided", "referrer_reward": 20,
+                                                                "budget": 1000}})
+    payback = [150.0, 200.0, 340.0, 358.0, np.nan, np.nan]
+    runs = pd.DataFrame({"scenario": "a", "replicate": range(6), "payback_day": payback,
+                         "reward_cost": [990.0, 1000.0, 995.0, 1000.0, 960.0, 1000.0]})
+    plain = summarize(runs).set_index("metric")
+    values = np.array(payback[:4])
+    high = stats.t.interval(0.95, 3, loc=values.mean(), scale=stats.sem(values))[1]
+    assert plain.loc["payback_day", "ci_high"] == pytest.approx(high) and high > 365
+    cut = summarize(runs, [scenario]).set_index("metric")
+    assert cut.loc["payback_day", "ci_high"] == 365 and cut.loc["reward_cost", "ci_high"] == 1000
+    assert plain.loc["reward_cost", "ci_high"] > 1000
+    assert cut.loc["payback_day", "ci_low"] == plain.loc["payback_day", "ci_low"]
+
+
 def test_an_interval_of_the_mean_is_cut_to_the_values_the_metric_can_take():
     """A t-interval over few replicates of a share near 0 reached below 0 (referred_share
     -0.108 - 1.05 over 2 replicates; payback_day -0.262 in the README's run). The true

@@ -25,7 +25,7 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime,
     """Write the comparison folder atomically (staged, then renamed into place)."""
     designs = comparison.designs
     runs = pd.concat([d.runs for d in designs], ignore_index=True)
-    summary = summarize(runs)
+    summary = summarize(runs, [d.scenario for d in designs])
     series = {d.scenario.name: d.timeseries for d in designs}
     with ResultsFolder(out) as folder:
         path = folder.path
