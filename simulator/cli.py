@@ -214,6 +214,7 @@ def _median_day(runs, metric: str) -> str:
 
 def _print_headline(results) -> None:
     from .report import fmt
+    from .report.text import k_undefined_note
 
     table = results.summary.set_index("metric")
     replicates = len(results.runs)
@@ -226,8 +227,11 @@ def _print_headline(results) -> None:
         row = table.loc[metric]
         spread = (f"   95% CI {fmt(row['ci_low'])} – {fmt(row['ci_high'])}"
                   if math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]) else "")
+        # K undefined everywhere because no window closed by the horizon: say why ('undefined in every replicate' alone)
+        why = (f": {k_undefined_note(results.scenario)}" if metric in ("k_factor", "program_k") and int(row["n"]) == 0
+               and k_undefined_note(results.scenario) else "")
         out.print(f"  {metric:<22} {fmt(row['mean']):>12}{spread}"
-                  + _median_day(results.runs, metric) + _defined_in(metric, int(row["n"]), replicates)
+                  + _median_day(results.runs, metric) + _defined_in(metric, int(row["n"]), replicates) + why
                   + ("   a dashboard's view (reward cost only), not a verdict" if metric == "attributed_roi" else ""),
                   markup=False)
     for line in _budget_lines(results.runs, results.scenario):

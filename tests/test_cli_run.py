@@ -651,3 +651,13 @@ def test_the_run_report_gives_incremental_roi_and_cac_as_ratios_of_the_means():
     fewer = runs.assign(incremental_customers=[-3.0, 1.0])
     assert "no incremental CAC: on average the program adds no customers (-1)" in ratio_of_means_note(fewer)
     assert ratio_of_means_note(runs.drop(columns="incremental_customers")) == ""   # no twins: nothing to say
+
+
+def test_the_console_says_why_k_is_undefined_when_no_window_closed_by_the_horizon(tmp_path):
+    """A 365-day window on a 365-day run: 'k_factor – undefined in every replicate' with
+    no reason, where the sweep report gave one. The console now says it: no customer's
+    window closed by the horizon."""
+    result = run(tmp_path / "k", "--set", "k_window_days=60")
+    line = next(l for l in result.stdout.splitlines() if l.strip().startswith("k_factor"))
+    assert "undefined in every replicate: K counts the customers whose 60-day window" in line
+    assert "with 60 days none did: give at least 61 days or a shorter window" in line
