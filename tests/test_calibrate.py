@@ -518,5 +518,7 @@ def test_a_posterior_piled_against_an_end_of_the_prior_is_not_said_to_pin_the_va
                                 CalibrationSettings(), 10, "pilot.csv", [])
     assert "The posterior presses against the prior's edge: `program.base_share` has 54% of its draws" in text
     assert "pins down `program.base_share`" not in text
+    # the pilot's days are its days of activity: day 0, the launch state, has no events
+    assert f"to the pilot's {calibration.pilot_days - 1} days (days 1–{calibration.pilot_days - 1})" in text, text[:300]
     inside = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.55, 0.65, 100)}), parameters)
     assert at_the_edge(inside) == []

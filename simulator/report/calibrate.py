@@ -226,11 +226,14 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
     level = f"{settings.level:.0%}"
     bins = (f"summed over {settings.bin_days}-day bins" if settings.bin_days else "totals over the pilot"
             if settings.parts <= 1 else f"summed over {settings.parts} equal parts of the pilot")
+    # day 0 is the launch state, with no events (counts there are refused): a timeseries.csv pilot's days 0-21 are
+    # 21 days of activity, as the same pilot given by date is ("22 days (days 0-21)" against "21 days (days 1-21)")
+    active = max(calibration.pilot_first, 1)
     lines = [
         f"# Calibration of {base.name} to {Path(data_file).name}",
         "",
         f"ABC-SMC (pyabc) fit of {len(calibration.parameters)} parameter(s) to the pilot's "
-        f"{calibration.pilot_days - calibration.pilot_first} days (days {calibration.pilot_first}–{calibration.pilot_days - 1}) "
+        f"{calibration.pilot_days - active} days (days {active}–{calibration.pilot_days - 1}) "
         f"of {', '.join(calibration.columns)} ({bins}, square-rooted). "
         f"{len(generations)} generations of {settings.population_size} particles, "
         f"{_simulations_text(calibration)}; final epsilon "
