@@ -543,8 +543,10 @@ def test_assumptions_are_not_ranked_the_choices_are_at_each_of_their_values(tmp_
     assert points["indistinguishable_from_best"].to_dict() == {0: True, 1: True, 2: True, 3: True}
     report = (out / "report.md").read_text()
     first, bullets = report.split("\n\n")[1:3]
-    assert first == ("**name = a is best by customers_final at every value of `population.initial_customers`**; at 2 "
-                     "of the 2 values it is not told apart from another point.")
+    # told apart at none of the values: not led as "best at every value" in bold (that read as a verdict six times over)
+    assert first == ("**No choice is told apart as best by customers_final**: name = a has the best mean (or shares it) at "
+                     "every value of `population.initial_customers`, but at none is it told apart from another point. "
+                     "More replicates would tell more apart.")
     assert bullets.splitlines()[0].startswith("- at population.initial_customers = 8: point 0 (name = a)")
     assert bullets.splitlines()[1].startswith("- at population.initial_customers = 60: point 2 (name = a)")
     assert "| population.initial_customers | metric | best point |" in report
