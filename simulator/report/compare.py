@@ -387,7 +387,7 @@ def assumption_note(designs) -> str:
         share = max(s.fraud.share for s in rewarded)
         fakes = len({s.program.incentive.paid_on for s in rewarded}) > 1
         notes.append(f"they pay their rewards after different waits ({listed}): "
-                     f"{payment_timing_trade(rate, max(waits.values()), share, fakes)}")
+                     f"{payment_timing_trade(rate, max(waits.values()), share, fakes, max(s.fraud.blocked_by_qualification for s in rewarded))}")
         tests.append(payment_timing_check(rate, share, fakes))
     if not notes:
         return ""

@@ -236,15 +236,18 @@ def reward_weighing(scenario) -> str:
 PAYMENT_TIMING_KEYS = ("program.incentive.paid_on", "program.incentive.qualification_days")
 
 
-def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bool) -> str:
+def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bool, blocked: float | None = None) -> str:
     """What a verdict on when rewards are paid rests on, as a clause: what paying later
     saves and what it costs, at the discount ``rate`` people are assumed to apply, for
     the longest ``wait`` (days) among the designs. ``fakes``: the designs differ in
     ``paid_on``, so paying on qualification also blocks fake accounts' claims, which
     grow with ``fraud_share``; a longer wait alone blocks no more of them (the block is
-    the qualifying check's, docs/model.md "Fake accounts")."""
+    the qualifying check's, docs/model.md "Fake accounts"): the share it blocks,
+    ``blocked`` (``fraud.blocked_by_qualification``), is named, as a 0-day check that
+    blocks as many as a 30-day one beat both on that assumption alone."""
+    share = f" (`fraud.blocked_by_qualification` {blocked:.0%}, whatever the wait: an assumption)" if blocked is not None else ""
     saves = ("the rewards of friends who leave before they qualify"
-             + (" and, against paying on signup, the claims of the fake accounts qualification blocks" if fakes else ""))
+             + (f" and, against paying on signup, the claims of the fake accounts qualification blocks{share}" if fakes else ""))
     if rate > 0:
         worth = (f": paid after {wait:g} days, as {1 / (1 + wait * rate):.0%} of it paid at once would" if wait > 0
                  else "")
