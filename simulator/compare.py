@@ -35,6 +35,7 @@ import pandas as pd
 
 from .config import Scenario, has_budget, has_program
 from .errors import ScenarioError
+from .evaluation import BOUNDED, ceiling
 from .metrics import NEVER_IS_WORST, SUMMARY_METRICS, joint_level, median_day
 from .rng import stream_seed
 from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_designs
@@ -184,6 +185,8 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
         for metric in metrics:
             values = design.runs.sort_values("replicate")[metric].to_numpy(dtype=float)
             summary = interval(values, level, metric)   # a day's: over the runs where it came (``n``)
+            if metric in BOUNDED:   # no run ends past its last day or spends past a total budget (as summary.csv)
+                summary["ci_high"] = min(summary["ci_high"], ceiling(design.scenario, metric))
             row = {"design": design.scenario.name, "metric": metric, **{k: summary[k] for k in ("mean", "ci_low", "ci_high", "p2_5", "p97_5", "n")},
                    "reference": reference.scenario.name}
             if design is reference:

@@ -358,6 +358,16 @@ def test_a_budget_that_never_ran_out_counts_as_the_day_after_the_horizon_in_the_
     assert row["diff_mean"] == pytest.approx(expected, rel=1e-12)
     assert row["verdict"] == "lower" and row["diff_ci_high"] < 0
     assert (row["mean"], row["n"]) == (pytest.approx(109.166666, rel=1e-5), 6)   # its own mean: over the runs where it came
+    # a design's own interval stops where no run can go, as in summary.csv: the last day, a total budget
+    budgeted = design(10, "c").model_copy(update={"days": days})
+    budgeted = budgeted.model_copy(update={"program": budgeted.program.model_copy(update={
+        "incentive": budgeted.program.incentive.model_copy(update={"budget": 800.0})})})
+    spend = SimpleNamespace(scenario=budgeted, runs=pd.DataFrame({"replicate": range(8), "reward_cost": [400.0, 800.0, 800.0, 800.0] * 2,
+                                                                  "budget_exhausted_day": [np.nan, 364.0, np.nan, 300.0] * 2}))
+    lasting.runs["reward_cost"] = 500.0
+    table = comparison_table([lasting, spend], paired=True).set_index(["design", "metric"])
+    assert table.loc[("c", "reward_cost"), "ci_high"] == 800.0
+    assert table.loc[("c", "budget_exhausted_day"), "ci_high"] == days
 
 
 @pytest.mark.parametrize("paired", [True, False])
