@@ -431,7 +431,9 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
     design, all designs on draw j's seed (common random numbers). One row per design and
     metric: mean, interval at ``level``, and the probability of being best on that metric
     (maximised; costs minimised) across the draws; ``not_fitted``, the fitted keys the
-    design lacks (left as it has them: a milestone's reach_share for an onboarding ask)."""
+    design lacks (left as it has them: a milestone's reach_share for an onboarding ask);
+    ``numpy_stages``, whether every design ran on the numpy stages because one needs them
+    (the base's figures then differ from its forecast's, run on the kernel)."""
     from .evaluation import MINIMISED
 
     metrics = list(dict.fromkeys(check_metric(m, source="--metric") for m in metrics))  # each once
@@ -444,8 +446,12 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
         scenarios.extend(s)
         seeds.extend(r)
     evaluate = evaluate or Evaluator()
+    together = False   # every design on the numpy stages because one of them needs them
     if isinstance(evaluate, Evaluator):   # the designs share one engine path, and so their luck
-        evaluate = evaluate.on_common_path(designs)
+        from .kernel import common_path
+
+        evaluate = evaluate.on_common_path()
+        together = common_path(scenarios) is False
     runs = evaluate(scenarios, seeds, metrics)
     values = np.array([[run[m] for m in metrics] for run in runs], dtype=float).reshape(len(designs), -1, len(metrics))
     rows = []
@@ -461,7 +467,8 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
             rows.append({"design": design.name, **_spread(metric, values[d, :, k], level), "probability_best": float(shares[d]),
                          "vs_best": designs[leader].name, "vs_best_mean": gap["mean"],
                          "vs_best_low": gap["low"] if d != leader else math.nan,
-                         "vs_best_high": gap["high"] if d != leader else math.nan, "not_fitted": unfitted[design.name]})
+                         "vs_best_high": gap["high"] if d != leader else math.nan, "not_fitted": unfitted[design.name],
+                         "numpy_stages": together})
     return pd.DataFrame(rows)
 
 

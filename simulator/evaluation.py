@@ -110,28 +110,33 @@ class Evaluator:
     """Runs (scenario, seed) pairs on an executor (``serial``, ``local`` pool or ``dask``)."""
 
     def __init__(self, executor: str = "serial", workers: int | None = 1, scheduler: str | None = None,
-                 progress: Callable[[int], None] | None = None, kernel: bool | None = None):
+                 progress: Callable[[int], None] | None = None, common: bool = False):
         """``progress`` is called with 1 after each finished run (for a progress bar);
-        ``kernel``: the engine path for every run (None: each scenario's own)."""
+        ``common``: every run of a call on the path all its scenarios can share
+        (:meth:`on_common_path`), else each on its own."""
         self.executor, self.workers, self.scheduler, self.progress = executor, workers, scheduler, progress
-        self.kernel = kernel
+        self.common = common
 
-    def on_common_path(self, designs: Sequence[Scenario]) -> "Evaluator":
-        """This evaluator with every run on the path ``designs`` can share (kernel.common_path):
-        designs weighed against each other on the same seeds must draw alike, as in
-        ``compare``. Beside a design the kernel cannot run (account managers' targeting),
-        another ran on the kernel and the pairs lost their common random numbers
-        (correlation 0.22 against 0.54 on one path)."""
-        from .kernel import common_path
-
-        return Evaluator(self.executor, self.workers, self.scheduler, self.progress, common_path(designs))
+    def on_common_path(self) -> "Evaluator":
+        """This evaluator with the runs of each call on the path all of them can share
+        (kernel.common_path, judged on the scenarios as they run, the study's values
+        applied): designs weighed against each other on the same seeds must draw alike,
+        as in ``compare``. Beside a design the kernel cannot run (account managers'
+        targeting), another ran on the kernel and the pairs lost their common random
+        numbers (correlation 0.22 against 0.54 on one path); judged on the designs before
+        the values were applied, a churn rate that made one of them need the numpy
+        stages split the pairs again."""
+        return Evaluator(self.executor, self.workers, self.scheduler, self.progress, common=True)
 
     def __call__(self, scenarios: Sequence[Scenario], seeds: Sequence[int], metrics: Sequence[str],
                  daily: bool = False) -> list[dict[str, Any]]:
         if len(scenarios) != len(seeds):
             raise ValueError("one seed per scenario")
         baseline = needs_baseline(metrics)
-        requests = [RunRequest(i, s, int(seed), tuple(metrics), baseline, daily, self.kernel)
+        from .kernel import common_path
+
+        kernel = common_path(scenarios) if self.common else None
+        requests = [RunRequest(i, s, int(seed), tuple(metrics), baseline, daily, kernel)
                     for i, (s, seed) in enumerate(zip(scenarios, seeds))]
         results: list[dict[str, Any] | None] = [None] * len(requests)
         if not requests:

@@ -113,7 +113,7 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     names = design_names(design_list)
     evaluate = evaluate or Evaluator()
     if isinstance(evaluate, Evaluator) and len(design_list) > 1:   # the designs share one engine path, and so their luck
-        evaluate = evaluate.on_common_path(design_list)
+        evaluate = evaluate.on_common_path()
     seeds = replicate_seeds(seed, settings.replicates)
     problem = {"num_vars": len(parameters), "names": [p.key for p in parameters], "bounds": [[0.0, 1.0]] * len(parameters)}
 

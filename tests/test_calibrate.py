@@ -486,8 +486,6 @@ def test_designs_weighed_under_the_posterior_share_one_engine_path(monkeypatch):
 
     organization = load_scenario(SCENARIOS / "b2b-organization.yaml")
     managers = load_scenario(SCENARIOS / "b2b-account-managers.yaml")
-    assert Evaluator().on_common_path([organization, managers]).kernel is False
-    assert Evaluator().on_common_path([organization, organization]).kernel is None
     paths = []
 
     def recorded(scenario, replicate, seed, *, baseline=False, kernel=None, **kwargs):
@@ -499,6 +497,26 @@ def test_designs_weighed_under_the_posterior_share_one_engine_path(monkeypatch):
     calibration = _fake_calibration(pd.DataFrame({"program.base_share": [0.2, 0.3]}), parameters)
     compare_designs([organization, managers], calibration, metrics=["customers_final"], draws=2)
     assert sorted(set(paths)) == [(managers.name, False), (organization.name, False)]
+    # and the report says why the base's figures there differ from its forecast's, which ran on the kernel
+    from simulator.report.calibrate import calibration_markdown
+
+    table = compare_designs([organization, managers], calibration, metrics=["customers_final"], draws=2)
+    assert table["numpy_stages"].all()
+    text = calibration_markdown(calibration, organization, pd.DataFrame(columns=["metric", "mean", "median", "low", "high"]),
+                                table, CalibrationSettings(), 2, "pilot.csv", [])
+    assert f"so {organization.name}'s figures here differ from the forecast's above, which ran on the kernel" in text
+    paths.clear()
+    compare_designs([organization, organization.model_copy(update={"name": "again"})], calibration,
+                    metrics=["customers_final"], draws=2)
+    assert {kernel for _, kernel in paths} == {None}   # both can run on the kernel: each as REFSIM_ENGINE says
+    # judged on the scenarios as they run: a value the study applies can make one design need the numpy stages (a
+    # churn rate above 0 with churn only while the referrer is active), and the pair then runs there together
+    paths.clear()
+    evaluate = Evaluator().on_common_path()
+    churning = organization.model_copy(update={"name": "churning", "churn": organization.churn.model_copy(update={
+        "only_while_referrer_active": True, "monthly_rate": 0.02})})
+    evaluate([organization, churning], [1, 1], ["customers_final"])
+    assert paths == [(organization.name, False), ("churning", False)]
 
 
 def test_a_posterior_piled_against_an_end_of_the_prior_is_not_said_to_pin_the_value_down():

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..calibrate import Calibration, CalibrationSettings, forecast_seeds, posterior_rows
 from ..config import Scenario
+from ..kernel import use_kernel
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from .figure import plt, save
 from .text import METRIC_TEXT, figure_links, fmt
@@ -278,6 +279,11 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
                          f"{against_the_best(row)} | {row['probability_best']:.0%} |")
         for line in unfitted_lines(designs):
             lines += ["", line]
+        if "numpy_stages" in designs.columns and designs["numpy_stages"].any() and use_kernel(base, None):
+            lines += ["", "One of these designs needs the numpy stages, so every design ran there, to share its luck "
+                          "with the others; the compiled kernel draws differently, so "
+                          f"{base.name}'s figures here differ from the forecast's above, which ran on the kernel (both "
+                          "are draws of the same model: docs/model.md, \"Two paths through a day\")."]
         lines += ["", f"Probability best: the share of the {draws} posterior draws on which the design is best (a draw "
                       f"where designs tie counts for each in part); it moves in steps of 1/{draws} or less"
                       + (f", so with so few draws it is a rough figure, as are the intervals, quantiles of {draws} values "
