@@ -529,7 +529,7 @@ def test_a_posterior_piled_against_an_end_of_the_prior_is_not_said_to_pin_the_va
 
     base = launch()
     parameters = parse_parameters(["program.base_share=0.45:0.9"], base, source="--fit")
-    piled = np.r_[np.full(54, 0.455), np.linspace(0.5, 0.65, 46)]   # 54 of 100 within 0.45 + 5% of 0.45
+    piled = np.r_[np.linspace(0.451, 0.47, 54), np.linspace(0.5, 0.65, 46)]   # 54 of 100 within 0.45 + 5% of 0.45
     calibration = _fake_calibration(pd.DataFrame({"program.base_share": piled}), parameters)
     assert at_the_edge(calibration) == [("program.base_share", 0.45, 0.54)]
     text = calibration_markdown(calibration, base, pd.DataFrame(columns=["metric", "mean", "median", "low", "high"]), None,
@@ -540,3 +540,11 @@ def test_a_posterior_piled_against_an_end_of_the_prior_is_not_said_to_pin_the_va
     assert f"to the pilot's {calibration.pilot_days - 1} days (days 1–{calibration.pilot_days - 1})" in text, text[:300]
     inside = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.55, 0.65, 100)}), parameters)
     assert at_the_edge(inside) == []
+    # one heavy particle of a small fit (a quarter of its draws on one value by the edge) is not a pile
+    heavy = _fake_calibration(pd.DataFrame({"program.base_share": np.r_[np.full(25, 0.88), np.linspace(0.5, 0.7, 75)]}),
+                              parameters)
+    assert at_the_edge(heavy) == []
+    # nor are the ends of a few whole numbers, each a value of its own (0-3 days: a quarter of a flat posterior each)
+    days = parse_parameters(["program.incentive.qualification_days=0:3"], base, source="--fit")
+    flat = _fake_calibration(pd.DataFrame({"program.incentive.qualification_days": np.repeat([0, 1, 2, 3], 25)}), days)
+    assert at_the_edge(flat) == []

@@ -150,6 +150,8 @@ def prior_share(parameter, low: float, high: float) -> float:
 #: posterior draws there from which the posterior is said to press against that end: a flat
 #: posterior puts 5% of its draws in each outer 5%, one piled at a bound five times as many.
 EDGE_PART, EDGE_SHARE = 0.05, 0.25
+#: Distinct particles the draws in an outer part must come from to make a pile.
+EDGE_PARTICLES = 3
 
 
 def at_the_edge(calibration: Calibration) -> list[tuple[str, float, float]]:
@@ -162,20 +164,24 @@ def at_the_edge(calibration: Calibration) -> list[tuple[str, float, float]]:
     for p in calibration.parameters:
         if p.kind == "categorical" or p.high <= p.low or p.key not in calibration.posterior.columns:
             continue
+        if p.kind == "int" and p.high - p.low < 1 / EDGE_PART:
+            continue   # a few whole numbers: each end is a value of its own, with its share of a flat posterior
         values = calibration.posterior[p.key].to_numpy(dtype=float)
         scaled = ((np.log(values) - math.log(p.low)) / (math.log(p.high) - math.log(p.low)) if p.log
                   else (values - p.low) / (p.high - p.low))
-        for end, share in ((p.low, float(np.mean(scaled <= EDGE_PART))), (p.high, float(np.mean(scaled >= 1 - EDGE_PART)))):
-            if share >= EDGE_SHARE:
-                found.append((p.key, end, share))
+        for end, near in ((p.low, scaled <= EDGE_PART), (p.high, scaled >= 1 - EDGE_PART)):
+            # a pile of several particles: one heavy particle of a small fit (a quarter of 20 draws) is not a pile
+            if near.mean() >= EDGE_SHARE and len(np.unique(values[near])) >= EDGE_PARTICLES:
+                found.append((p.key, end, float(near.mean())))
     return found
 
 
 def edge_sentence(edges: list[tuple[str, float, float]]) -> str:
     return ("The posterior presses against the prior's edge: " + "; ".join(
         f"`{key}` has {share:.0%} of its draws within {EDGE_PART:.0%} of the range from {fmt(end)}" for key, end, share in edges)
-        + ". The value the pilot points to may lie beyond the `--fit` range: widen it and fit again before reading the "
-          "interval or the forecast.")
+        + ". The value the pilot points to may lie beyond the `--fit` range: widen it where the key allows and fit "
+          "again before reading the interval or the forecast (at a key's own limit, a share of 0, the value lies "
+          "there).")
 
 
 #: Below this many days a pilot is said to say little (the console says so too).
