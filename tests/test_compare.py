@@ -646,8 +646,17 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     gift = small(name="gift", program={"incentive": {**business, "reward_type": "cash"}})
     organization = small(name="org", program={"incentive": {**business, "reward_type": "organization"}})
     note = assumption_note(wrap(gift, organization))
-    assert "their rewards are of different types, and how much each type moves sharing is assumed (cash 0.3, organization 1" \
-        in note and "--uncertain program.reward_type_weights.business.cash=0:1" in note, note
+    assert ("their rewards are of different types, and how much each type moves sharing is assumed (cash 0.3 "
+            "(`program.reward_type_weights.business.cash`), organization 1 (`program.reward_type_weights.business.organization`)"
+            in note and "--uncertain program.reward_type_weights.business.cash=0:1" in note), note
+    # a weight set on the incentive is named as that key (the table's could not move it); audiences are each their own
+    overridden = small(name="gift", program={"incentive": {**business, "reward_type": "cash", "type_weight": 0.2}})
+    note = assumption_note(wrap(overridden, organization))
+    assert "cash 0.2 (`program.incentive.type_weight`)" in note and "--uncertain program.incentive.type_weight=0:1" in note
+    consumer_credit = small(name="credit", program={"incentive": {**single, "reward_type": "credit"}})
+    note = assumption_note(wrap(consumer_credit, gift))
+    assert "credit 1 (`program.reward_type_weights.consumer.credit`), cash 0.3 (`program.reward_type_weights.business.cash`)" \
+        in note, note
     assert assumption_note(wrap(credit, small(name="credit-2", program={"incentive": {**single, "reward_type": "credit"}}))) == ""
     # the referrer's reward differs: the ranking rests on how much it moves link users' unprompted sharing
     note = assumption_note(wrap(credit, small(name="credit-30", program={"incentive": {**single, "referrer_reward": 30}})))

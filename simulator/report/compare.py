@@ -367,18 +367,21 @@ def assumption_note(designs) -> str:
         tests.append(f"`--uncertain program.cost_shares.{cheapest}=0.2:1`")
     from ..behaviour.incentive import payment_delay, type_weight
 
-    weighted = {(s.program.incentive.reward_type, s.program.incentive.audience): type_weight(s.program.incentive,
-                                                                                                s.program.reward_type_weights)
-                for s in rewarded}
+    # each reward's type weight and the key it comes from: the design's own override, else the table for its audience
+    weighted = {}
+    for s in rewarded:
+        incentive = s.program.incentive
+        key = ("program.incentive.type_weight" if incentive.type_weight is not None
+               else f"program.reward_type_weights.{incentive.audience}.{incentive.reward_type}")
+        weighted[(incentive.reward_type, key)] = type_weight(incentive, s.program.reward_type_weights)
     if len({kind for kind, _ in weighted}) > 1 and len(set(weighted.values())) > 1:
         # a B2B organization reward beat a gift card by $475,000 at $450, of which the cost shares explained $62,000:
         # the rest was the assumed weights, which the note did not name
-        listed = ", ".join(f"{kind} {weight:g}" for (kind, _), weight in weighted.items())
-        audience = next(iter(weighted))[1]
+        listed = ", ".join(f"{kind} {weight:g} (`{key}`)" for (kind, key), weight in weighted.items())
         notes.append(f"their rewards are of different types, and how much each type moves sharing is assumed ({listed}; "
-                     f"`program.reward_type_weights.{audience}`, values that are assumptions: docs/model.md)")
-        lightest = min(weighted, key=weighted.get)
-        tests.append(f"`--uncertain program.reward_type_weights.{lightest[1]}.{lightest[0]}=0:1`")
+                     f"values that are assumptions: docs/model.md)")
+        lightest = min(weighted, key=weighted.get)[1]
+        tests.append(f"`--uncertain {lightest}=0:1`")
 
     waits = {s.name: payment_delay(s.program.incentive) for s in rewarded}
     if len(set(waits.values())) > 1:
