@@ -705,7 +705,8 @@ def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
     # the share it blocks is an assumption, the same after a 0-day wait as after 30 (a 0-day check beat both on it)
     assert "qualification blocks (`fraud.blocked_by_qualification` 90%, whatever the wait: an assumption)" in note
     assert "the fakes' part grows with `fraud.share` (0.02 here)" in note
-    assert "--uncertain program.incentive.delay_discount=0:0.03 --uncertain fraud.share=0:0.1 --replicates 4" in note
+    assert ("--uncertain program.incentive.delay_discount=0:0.03 --uncertain fraud.share=0:0.1 "
+            "--uncertain fraud.blocked_by_qualification=0.5:1 --replicates 4") in note
     risky = [small(name=s.name, program=s.program.model_dump(), fraud={"share": 0.15}) for s in (at_once, later)]
     note = assumption_note(wrap(*risky))
     assert "(0.15 here)" in note and "fraud.share=0:0.3" in note

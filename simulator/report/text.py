@@ -260,9 +260,11 @@ def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bo
 
 def payment_timing_check(rate: float, fraud_share: float, fakes: bool) -> str:
     """The `refsim sensitivity` flags that test a verdict on when rewards are paid: the
-    discount rate (and, where paying on signup is among the designs, the fraud share)
-    over ranges that cover the values given, several runs per point."""
-    fraud = f" --uncertain fraud.share=0:{min(0.3, max(0.1, 2 * fraud_share)):g}" if fakes else ""
+    discount rate (and, where paying on signup is among the designs, the fraud share and
+    the share of fakes qualification blocks) over ranges that cover the values given,
+    several runs per point."""
+    fraud = (f" --uncertain fraud.share=0:{min(0.3, max(0.1, 2 * fraud_share)):g} --uncertain "
+             f"fraud.blocked_by_qualification=0.5:1" if fakes else "")
     return f"`--uncertain program.incentive.delay_discount=0:{max(0.03, 3 * rate):g}{fraud} --replicates 4`"
 
 
