@@ -388,7 +388,7 @@ def test_a_real_scheduler_without_workers_then_killed_mid_run(tmp_path):
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                  "--port", str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
+                                  "--port", str(port), "--no-dashboard", "--dashboard-address", "127.0.0.1:0"], stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
     worker = None
     try:
@@ -430,7 +430,8 @@ class CodeCluster:
         self.port = _free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
         self.processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                            "--port", str(self.port), "--no-dashboard"], stdout=subprocess.DEVNULL,
+                                            "--port", str(self.port), "--no-dashboard", "--dashboard-address", "127.0.0.1:0"],
+                                           stdout=subprocess.DEVNULL,
                                            stderr=subprocess.DEVNULL)]
         assert _wait_for(lambda: _listening(self.port), 60)
 
@@ -513,11 +514,14 @@ def test_a_local_cluster_listens_only_on_this_computer():
 
 
 def _listening_sockets(_: int) -> tuple[list[tuple[str, int]], dict]:
-    """Listening TCP sockets of this worker, its nanny and the scheduler (all our
-    processes), two variables of the worker's environment and one of its Dask settings."""
+    """Listening TCP sockets of this worker, its nanny and the scheduler: the process that
+    started the local cluster (the worker's parent, where the scheduler and the nannies
+    run) and its children, not its own parent's (with pytest-xdist those are the other
+    test workers too, and a scheduler another test had started there was counted), two
+    variables of the worker's environment and one of its Dask settings."""
     import psutil
 
-    mine = {p.pid for p in psutil.Process(os.getppid()).parent().children(recursive=True)} | {os.getppid()}
+    mine = {p.pid for p in psutil.Process(os.getppid()).children(recursive=True)} | {os.getppid()}
     found = []
     for conn in psutil.net_connections("tcp"):
         if conn.status == psutil.CONN_LISTEN and conn.pid in mine:

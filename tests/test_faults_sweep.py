@@ -281,7 +281,7 @@ def test_kill_the_dask_scheduler_mid_sweep_then_rerun(tmp_path):
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                  "--port", str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
+                                  "--port", str(port), "--no-dashboard", "--dashboard-address", "127.0.0.1:0"], stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
     worker = sweep = None
     try:
