@@ -704,6 +704,10 @@ def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
     assert "against paying on signup, the claims of the fake accounts qualification blocks" in note
     # the share it blocks is an assumption, the same after a 0-day wait as after 30 (a 0-day check beat both on it)
     assert "qualification blocks (`fraud.blocked_by_qualification` 90%, whatever the wait: an assumption)" in note
+    # a sweep or search that varies the blocked share gets no single figure for it
+    from simulator.report.text import blocked_share
+
+    assert blocked_share(at_once, ["fraud.share"]) == 0.9 and blocked_share(at_once, ["fraud.blocked_by_qualification"]) is None
     assert "the fakes' part grows with `fraud.share` (0.02 here)" in note
     assert ("--uncertain program.incentive.delay_discount=0:0.03 --uncertain fraud.share=0:0.1 "
             "--uncertain fraud.blocked_by_qualification=0.5:1 --replicates 4") in note

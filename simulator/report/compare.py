@@ -389,8 +389,9 @@ def assumption_note(designs) -> str:
         rate = max(s.program.incentive.delay_discount for s in rewarded)
         share = max(s.fraud.share for s in rewarded)
         fakes = len({s.program.incentive.paid_on for s in rewarded}) > 1
+        blocked = max(s.fraud.blocked_by_qualification for s in rewarded)
         notes.append(f"they pay their rewards after different waits ({listed}): "
-                     f"{payment_timing_trade(rate, max(waits.values()), share, fakes, max(s.fraud.blocked_by_qualification for s in rewarded))}")
+                     f"{payment_timing_trade(rate, max(waits.values()), share, fakes, blocked)}")
         tests.append(payment_timing_check(rate, share, fakes))
     if not notes:
         return ""

@@ -21,7 +21,8 @@ from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..rng import stream_seed
 from .figure import plt, save
-from .text import METRIC_TEXT, MONTHLY_PAUSE, budget_used_text, PAYMENT_TIMING_KEYS, figure_links, fmt, payment_timing_check, payment_timing_trade
+from .text import (METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
+                   payment_timing_check, payment_timing_trade)
 
 
 def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, parameters: list[Parameter],
@@ -135,7 +136,7 @@ def payment_delay_note(base: Scenario, parameters: list[Parameter]) -> str:
     wait = _highest(parameters, "program.incentive.qualification_days", incentive.qualification_days)
     share = _highest(parameters, "fraud.share", base.fraud.share)
     fakes = "paid_on" in varied
-    return (f"{named} {'is' if len(varied) == 1 else 'are'} varied: {payment_timing_trade(rate, wait, share, fakes, None if 'fraud.blocked_by_qualification' in keys else base.fraud.blocked_by_qualification)}. "
+    return (f"{named} {'is' if len(varied) == 1 else 'are'} varied: {payment_timing_trade(rate, wait, share, fakes, blocked_share(base, keys))}. "
             f"The terms the search chooses rest on these assumptions {where}: check them with `refsim sensitivity` "
             f"({payment_timing_check(rate, share, fakes)}), or fix the terms at what you will offer.")
 

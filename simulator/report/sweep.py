@@ -21,7 +21,7 @@ from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, UNRANKED
 from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
-from .text import (PAYMENT_TIMING_KEYS, payment_timing_check, counted, figure_links, fmt, interval_text, k_undefined_note, metric_label,
+from .text import (PAYMENT_TIMING_KEYS, blocked_share, payment_timing_check, counted, figure_links, fmt, interval_text, k_undefined_note, metric_label,
                    payment_timing_trade)
 
 
@@ -274,7 +274,7 @@ def _payment_timing_note(sweep: Sweep) -> str:
                 "nothing: sweep `program.incentive.paid_on` with it, or leave it out.")
     wait = _highest(sweep, "program.incentive.qualification_days", base.program.incentive.qualification_days)
     share = _highest(sweep, "fraud.share", base.fraud.share)
-    return (f"The ranking of {_names(chosen)} rests on assumptions: {payment_timing_trade(rate, wait, share, fakes, None if 'fraud.blocked_by_qualification' in sweep.parameters else base.fraud.blocked_by_qualification)} "
+    return (f"The ranking of {_names(chosen)} rests on assumptions: {payment_timing_trade(rate, wait, share, fakes, blocked_share(base, sweep.parameters))} "
             f"(docs/model.md, \"Assumptions that decide some comparisons\"). Test it with `refsim sensitivity` "
             f"({payment_timing_check(rate, share, fakes)}).")
 

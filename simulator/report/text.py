@@ -258,6 +258,12 @@ def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bo
             f"saves ({saves}) and the latest payment looks best")
 
 
+def blocked_share(scenario, varied) -> float | None:
+    """The share of fakes qualification is assumed to block, for :func:`payment_timing_trade`:
+    the scenario's, or None where the study varies it (``varied``: the keys it varies)."""
+    return None if "fraud.blocked_by_qualification" in varied else scenario.fraud.blocked_by_qualification
+
+
 def payment_timing_check(rate: float, fraud_share: float, fakes: bool) -> str:
     """The `refsim sensitivity` flags that test a verdict on when rewards are paid: the
     discount rate (and, where paying on signup is among the designs, the fraud share and
