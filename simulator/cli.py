@@ -587,7 +587,21 @@ def main() -> None:
     except SystemExit as done:
         if done.code in (130, TERMINATED_EXIT):
             _leave_now(done.code)
+        _end_quietly_on_signals()
         raise
+    _end_quietly_on_signals()
+
+
+def _end_quietly_on_signals() -> None:
+    """The command's work is done (results written, workers ended, its last line printed):
+    Ctrl-C or SIGTERM from here on ends the process at once, as the system does, without
+    raising in the interpreter's shutdown, where a Ctrl-C as a Dask cluster wound down
+    printed "Exception ignored in: <function WeakSet...>" and a traceback after the
+    command's last line."""
+    import signal
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
 
 
 def _leave_now(code: int) -> None:

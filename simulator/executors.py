@@ -444,7 +444,7 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address=None, worker_dashboard_address=None,
                                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-                                   silence_logs=logging.ERROR)
+                                   silence_logs=logging.CRITICAL)
         client = Client(cluster, set_as_default=False)
     if scheduler:   # workers that join after check_worker_code are checked task by task
         from .provenance import code_digest
@@ -485,7 +485,7 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
 
 
 #: Dask settings for the local cluster, whose pages nobody sees (it serves no dashboard,
-#: and logs below ERROR are silenced): no statistical profiler sampling every worker's
+#: and its logs below CRITICAL are not printed: a worker whose scheduler went as Ctrl-C closed it printed a heartbeat error and a traceback, and a task's own error reaches the user through its result): no statistical profiler sampling every worker's
 #: stacks 100 times a second, and its event-loop and system checks once a second and
 #: every 5 s instead of every 20 ms and 0.5 s. The memory monitor that pauses or restarts
 #: a worker near its limit keeps Dask's interval. Alternating pairs of the 2,000-run

@@ -6,6 +6,7 @@ leave no process or staging folder behind."""
 from __future__ import annotations
 
 import http.server
+import logging
 import os
 import signal
 import socket
@@ -227,6 +228,39 @@ def test_an_interrupted_refsim_exits_even_when_the_pool_left_a_thread_stuck(code
                           timeout=60)
     assert done.returncode == code, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "interrupted" and "Traceback" not in done.stderr
+
+
+#: a command that finishes, then a Ctrl-C (or SIGTERM) arrives while the interpreter shuts down
+_SIGNAL_AT_EXIT = """
+import atexit, os, signal, time
+from simulator import cli
+
+def finished():
+    cli.out.print("results: out/")
+    raise SystemExit(0)
+
+def late_signal():
+    os.kill(os.getpid(), signal.{name})
+    time.sleep(5)
+
+atexit.register(late_signal)
+cli.app = finished
+cli.main()
+"""
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_signal_after_the_work_is_done_ends_refsim_without_a_traceback(name):
+    """A Ctrl-C as a finished sweep's Dask cluster wound down printed "Exception ignored
+    in: <function WeakSet...>" and a traceback after the command's last line. Once the
+    command has returned, a signal ends the process as the system does: its output is
+    whole, and nothing follows it."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", _SIGNAL_AT_EXIT.format(name=name)], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == -getattr(signal, name), (done.returncode, done.stderr)
+    assert done.stdout.strip().splitlines()[-1] == "results: out/"
+    assert done.stderr == ""
 
 
 def test_sigterm_becomes_terminated_in_the_main_thread():
@@ -510,7 +544,8 @@ def test_a_local_cluster_listens_only_on_this_computer():
     assert ports and all(host == "127.0.0.1" for host, _ in ports), ports
     # and its workers keep glibc's adaptive allocator (executors._worker_environ), with Dask's other
     # variables, and run with the local cluster's settings (no profiler)
-    assert environ == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1", "profile": False}, environ
+    assert environ == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1", "profile": False,
+                       "log_level": [logging.CRITICAL]}, environ
 
 
 def _listening_sockets(_: int) -> tuple[list[tuple[str, int]], dict]:
@@ -518,7 +553,9 @@ def _listening_sockets(_: int) -> tuple[list[tuple[str, int]], dict]:
     started the local cluster (the worker's parent, where the scheduler and the nannies
     run) and its children, not its own parent's (with pytest-xdist those are the other
     test workers too, and a scheduler another test had started there was counted), two
-    variables of the worker's environment and one of its Dask settings."""
+    variables of the worker's environment, one of its Dask settings and the level of the
+    handler that prints its Dask logs (a worker whose scheduler had gone as Ctrl-C closed it printed "Failed to
+    communicate with scheduler during heartbeat" and a traceback on the user's terminal)."""
     import psutil
 
     mine = {p.pid for p in psutil.Process(os.getppid()).children(recursive=True)} | {os.getppid()}
@@ -529,7 +566,9 @@ def _listening_sockets(_: int) -> tuple[list[tuple[str, int]], dict]:
     import dask
 
     environ = {name: os.environ.get(name) for name in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")}
-    return found, {**environ, "profile": dask.config.get("distributed.worker.profile.enabled")}
+    return found, {**environ, "profile": dask.config.get("distributed.worker.profile.enabled"),
+                   "log_level": [h.level for h in logging.getLogger("distributed").handlers
+                                 if isinstance(h, logging.StreamHandler)]}
 
 
 
