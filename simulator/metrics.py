@@ -356,6 +356,8 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
             churn_events=churn_events,
             margin_share=float(margin_weight[mask].mean()) if mask.any() else 1.0,
             referred=group == "referred",
+            # the referred premium is a referred customer's who is no reward seeker, as the engine pays it
+            premium_share=float((~engine.seeker[joined][mask]).mean()) if group == "referred" and mask.any() else None,
         )
     n_tracked = int(tracked.sum())
     return {

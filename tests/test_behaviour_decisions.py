@@ -59,6 +59,28 @@ def test_equity_final_values_reward_seekers_as_they_earn():
     assert equity_final(engine) == pytest.approx(terms.sum(), rel=1e-9)
 
 
+def test_ltv_referred_gives_the_referred_premium_only_to_referred_customers_who_are_not_reward_seekers():
+    """As the engine pays them, a reward seeker earns margin_ratio of the margin and no
+    premium. Reference, from the run's own referred hazard h (churn events over customer
+    days) and k = h + d: the mean over the referred customers of
+    m0 · (w/k + premium_i · (1/k − (1 − e^(−kF))/(k²F))), premium_i 0.3 for a non-seeker
+    and 0 for a seeker, written out here term by term. ltv_referred had given seekers
+    the premium too (scaled by their margin weight)."""
+    scenario = small(days=150, program={"incentive": {"kind": "double_sided", "referrer_reward": 60, "referee_reward": 60}},
+                     economics={"monthly_margin": 30.4375, "referred_margin_premium": 0.3, "premium_fade_days": 200})
+    engine = Engine(scenario, seed=6).run()
+    p, ratio = engine.people, scenario.program.reward_seekers.margin_ratio
+    joined = np.flatnonzero(p.adopted_day >= 0)
+    referred = joined[p.referred_by[joined] >= 0]
+    seeker = engine.seeker[referred]
+    assert seeker.sum() > 5 and (~seeker).sum() > 10   # both kinds present
+    h = engine.churn_events["referred"] / engine.customer_days["referred"]
+    k = h + math.log(1.10) / 365.0
+    fade_term = 1.0 / k - (1.0 - math.exp(-k * 200.0)) / (k * k * 200.0)
+    each = np.where(seeker, ratio / k, 1.0 / k + 0.3 * fade_term)   # m0 = 1 a day
+    assert run_summary(engine)["ltv_referred"] == pytest.approx(each.mean(), rel=1e-9)
+
+
 def owed_scenario(days: int, churn: float, fraud: float, cap: int | None = None) -> object:
     """$10 + $10 cash paid 30 days after joining, no discounting: what a run owes at
     its horizon is what the same run, carried on, pays in the next 30 days."""

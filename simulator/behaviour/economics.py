@@ -36,20 +36,23 @@ def revenue_to_date(cfg: Economics, adopted_day: np.ndarray, churn_day: np.ndarr
     return cfg.monthly_margin / DAYS_PER_MONTH * total
 
 
-def lifetime_value(cfg: Economics, customer_days: float, churn_events: float, margin_share: float, referred: bool) -> float:
+def lifetime_value(cfg: Economics, customer_days: float, churn_events: float, margin_share: float, referred: bool,
+                   premium_share: float | None = None) -> float:
     """Expected discounted margin of one customer of a group, from its simulated churn.
 
     The group's daily hazard is estimated from the censored simulation data,
     h = churn_events / customer_days (exponential-lifetime MLE); with the daily
     discount d = ln(1 + annual_discount_rate) / 365 and k = h + d,
 
-        LTV = s * m0 * [1/k + premium * (1/k - (1 - exp(-k F)) / (k^2 F))]
+        LTV = m0 * [s/k + p * premium * (1/k - (1 - exp(-k F)) / (k^2 F))]
 
     where m0 is the margin per day, s the group's mean margin weight (reward seekers
-    earn margin_ratio of the margin, others all of it), and the premium term
-    (referred customers only) integrates the linearly fading margin premium over the fade period F. The margin schedule is
-    integrated over the whole lifetime, not only the simulated horizon, so the
-    early-tenure premium is not mistaken for a lasting one.
+    earn margin_ratio of the margin, others all of it), p the group's share that earns
+    the referred premium (``premium_share``: referred customers who are not reward
+    seekers, as the engine pays it; default all of a referred group, none of another),
+    and the premium term integrates the linearly fading margin premium over the fade
+    period F. The margin schedule is integrated over the whole lifetime, not only the
+    simulated horizon, so the early-tenure premium is not mistaken for a lasting one.
     """
     if customer_days <= 0:
         return float("nan")
@@ -57,11 +60,12 @@ def lifetime_value(cfg: Economics, customer_days: float, churn_events: float, ma
     k = churn_events / customer_days + np.log1p(cfg.annual_discount_rate) / 365.0
     if k <= 0:
         return float("inf") if m0 > 0 else 0.0
-    value = 1.0 / k
-    if referred:
+    value = margin_share / k
+    share = (1.0 if referred else 0.0) if premium_share is None else premium_share
+    if share > 0:
         fade = float(cfg.premium_fade_days)
-        value += cfg.referred_margin_premium * (1.0 / k - (-np.expm1(-k * fade)) / (k * k * fade))
-    return float(margin_share * m0 * value)
+        value += share * cfg.referred_margin_premium * (1.0 / k - (-np.expm1(-k * fade)) / (k * k * fade))
+    return float(m0 * value)
 
 
 def customer_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarray, daily_hazard: np.ndarray,
