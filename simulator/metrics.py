@@ -197,28 +197,7 @@ def rewards_due_after(engine, joined: np.ndarray | None = None) -> float:
     if not offers_reward(incentive):
         return 0.0
     codes, masks = engine.deferred_claims()
-    claims = np.maximum(codes, -1 - codes)
-    weight = np.ones(len(codes))
-    wait = np.zeros(len(codes))  # the deferred sides' own days are set below
-    owes = np.column_stack([(masks & 1) != 0, (masks & 2) != 0])
-    referrers = p.referred_by[claims]
-    if incentive.paid_on == "qualification":
-        if joined is None:
-            joined = np.flatnonzero(p.adopted_day != NEVER)
-        due = p.adopted_day[joined] + incentive.qualification_days
-        owed = joined[p.rewarded[joined] & (due > day)]
-        owed = owed[np.argsort(p.adopted_day[owed], kind="stable")]   # paid in order of joining
-        waits = (p.adopted_day[owed] + incentive.qualification_days - day).astype(np.float64)
-        alive = p.state[owed] == CUSTOMER
-        survive = np.zeros(len(owed))
-        survive[alive] = np.exp(-engine.current_hazard(owed[alive]) * waits[alive])
-        # each referral's claim while the friend is a customer, then its fake account's
-        # unless blocked, in the order engine._pay_rewards pays them
-        of, is_fake = inc.claims(alive, p.fraud[owed] & ~p.fraud_blocked[owed])
-        weight = np.concatenate([weight, np.where(is_fake, 1.0, survive[of])])
-        wait = np.concatenate([wait, waits[of]])
-        owes = np.concatenate([owes, np.ones((len(of), 2), bool)])
-        referrers = np.concatenate([referrers, p.referred_by[owed[of]]])
+    referrers, owes, weight, wait = _owed_claims(engine, codes, masks, joined)
     if not len(referrers):
         return 0.0
     earned = p.rewards_earned[referrers].copy()
@@ -238,6 +217,43 @@ def rewards_due_after(engine, joined: np.ndarray | None = None) -> float:
     return float(value.sum() * engine.budget.cost_share)
 
 
+def _owed_claims(engine, codes: np.ndarray, masks: np.ndarray,
+                 joined: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The reward claims still owed after the last day, in the order the money stage
+    would pay them (rewards_due_after): first the sides a spent month's allowance
+    deferred (``codes``, ``masks``: Engine.deferred_claims), then, paid on
+    qualification, each referral made for a reward whose a + q is past the horizon
+    while the friend is a customer, followed by its fake account's claim unless
+    blocked. Returns each claim's referrer, the sides it owes (referrer's, friend's),
+    its weight (the friend's survival to the payment; 1 for a fake account's or a
+    deferred claim) and its wait in days (0 for the deferred sides: set by the caller)."""
+    sc, p, day = engine.scenario, engine.people, engine.day
+    incentive = sc.program.incentive
+    claims = np.maximum(codes, -1 - codes)
+    weight = np.ones(len(codes))
+    wait = np.zeros(len(codes))
+    owes = np.column_stack([(masks & 1) != 0, (masks & 2) != 0])
+    referrers = p.referred_by[claims]
+    if incentive.paid_on == "qualification":
+        if joined is None:
+            joined = np.flatnonzero(p.adopted_day != NEVER)
+        due = p.adopted_day[joined] + incentive.qualification_days
+        owed = joined[p.rewarded[joined] & (due > day)]
+        owed = owed[np.argsort(p.adopted_day[owed], kind="stable")]   # paid in order of joining
+        waits = (p.adopted_day[owed] + incentive.qualification_days - day).astype(np.float64)
+        alive = p.state[owed] == CUSTOMER
+        survive = np.zeros(len(owed))
+        survive[alive] = np.exp(-engine.current_hazard(owed[alive]) * waits[alive])
+        # each referral's claim while the friend is a customer, then its fake account's
+        # unless blocked, in the order engine._pay_rewards pays them
+        of, is_fake = inc.claims(alive, p.fraud[owed] & ~p.fraud_blocked[owed])
+        weight = np.concatenate([weight, np.where(is_fake, 1.0, survive[of])])
+        wait = np.concatenate([wait, waits[of]])
+        owes = np.concatenate([owes, np.ones((len(of), 2), bool)])
+        referrers = np.concatenate([referrers, p.referred_by[owed[of]]])
+    return referrers, owes, weight, wait
+
+
 def pipeline_equity(engine) -> float:
     """Expected discounted value, on the last day T, of the referrals still converting
     after it: the successful invitations within their conversion lag or sales pipeline
@@ -248,7 +264,8 @@ def pipeline_equity(engine) -> float:
     convert stage). They are then worth a new referred customer's equity from L on
     (economics.customer_equity at tenure 0 under their hazard as a referred customer),
     less, for a tracked lead while a reward is on offer, its rewards: the referrer's
-    (at the tier and cap reached counting the leads before it) plus the friend's, times
+    (at the tier and cap reached counting the claims still owed, paid first, and the
+    leads before it) plus the friend's, times
     cost_share, paid on L, or on L + q if the friend is still a customer then (paid on
     qualification); all discounted from T like equity_final, e^(-d (L - T)), whether
     or not the budget would pay them (the referral earned them: rewards_unpaid). Valued
@@ -276,7 +293,14 @@ def pipeline_equity(engine) -> float:
     if not offers_reward(incentive) or engine.budget_exhausted_day is not None or not tracked.any():
         return value  # once the budget ran out no reward is on offer when the friends join
     paid = referrer[tracked]
-    face = inc.referrer_reward(incentive, p.rewards_earned[paid] + inc.rank_within(paid)) + inc.referee_reward(incentive)
+    # the claims still owed on the last day are paid before any lead's (a lead is paid on
+    # L or L + q, after the horizon's own claims): they count towards the referrer's tier
+    # and cap first, as in rewards_due_after (without them a capped referrer's lead was
+    # charged a reward the money stage would not pay)
+    owed_referrers, owes, _, _ = _owed_claims(engine, *engine.deferred_claims())
+    owed_before = np.bincount(owed_referrers[owes[:, 0]], minlength=p.n)[paid] if owes[:, 0].any() else 0
+    earned = p.rewards_earned[paid] + owed_before + inc.rank_within(paid)
+    face = inc.referrer_reward(incentive, earned) + inc.referee_reward(incentive)
     later = ahead[tracked]
     if incentive.paid_on == "qualification":  # paid q days on, to a friend still a customer
         later = later * np.exp(-(hazard[tracked] + d) * incentive.qualification_days)

@@ -194,6 +194,43 @@ def test_pipeline_equity_is_what_the_leads_bring_when_the_run_carries_on():
     assert np.mean(brought_all) > 20 * se
 
 
+def capped_lead_scenario(days: int) -> object:
+    """One campaign ask on day 1 to 40 customers who invite every friend, leads that close
+    after a geometric lag (mean 10 days, open 60), $10 to the referrer paid 20 days after
+    the friend joins, at most one reward per referrer; no churn, no margin and next to
+    no discounting, so what is still to pay on the last day is exactly what a longer run
+    pays later."""
+    return small(days=days, acquisition={"organic_rate": 0.0}, word_of_mouth={"spontaneous_rate": 0.0},
+                 churn={"monthly_rate": 0.0}, economics={"monthly_margin": 0.0, "annual_discount_rate": 1e-9},
+                 fraud={"share": 0.0}, negative_word_of_mouth={"rate": 0.0},
+                 program={"base_share": 1.0, "timing": {"kind": "campaign", "days": [1]},
+                          "channels": [{"kind": "direct", "weight": 1, "invite_all": True, "base_conversion": 0.5}],
+                          "reward_seekers": {"max_share": 0.0},
+                          "incentive": {"kind": "single_sided", "referrer_reward": 10, "reward_type": "cash",
+                                        "reward_scale": 24, "paid_on": "qualification", "qualification_days": 20,
+                                        "cap_per_referrer": 1},
+                          "conversion_lag": {"kind": "geometric", "first_day_share": 0.3, "tail_mean_days": 10,
+                                             "valid_days": 60}})
+
+
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+def test_pipeline_equity_counts_the_claims_still_owed_towards_the_cap(kernel):
+    """On day 5 a referrer may have a referral waiting for qualification (owed) and a
+    lead still converting. The owed claim is paid first and reaches the cap of one, so
+    the lead earns nothing; pipeline_equity had priced the lead at the referrer's
+    credited claims alone and charged its $10 as well. With no churn, no margin and no
+    discounting, rewards_owed less pipeline_equity (the leads' rewards) is exactly what
+    the same seed run to day 200 pays after day 5 (it was $10 a capped referrer too much)."""
+    short = Engine(capped_lead_scenario(5), seed=3, kernel=kernel).run()
+    longer = Engine(capped_lead_scenario(200), seed=3, kernel=kernel).run()
+    summary = run_summary(short)
+    _, _, referrer, _ = short.pending_leads()
+    waiting = short.people.rewarded & (short.people.adopted_day > 0)
+    assert np.intersect1d(referrer, short.people.referred_by[waiting]).size > 0  # the premise: both at once
+    paid_later = float(longer.daily[6:, C["reward_cost"]].sum())
+    assert summary["rewards_owed"] - summary["pipeline_equity"] == pytest.approx(paid_later, rel=1e-6)
+
+
 def test_pipeline_equity_leaves_out_friends_who_join_on_their_own_before_their_lead_closes():
     """A lead still open at the horizon whose friend would join on their own before it
     closes brings nobody the program can claim; the check never fired, since each
