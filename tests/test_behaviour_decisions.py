@@ -36,6 +36,24 @@ def test_equity_final_is_the_closed_form_for_a_constant_hazard_and_no_premium():
     assert equity_final(engine) == pytest.approx(active * per_customer, rel=1e-9)
 
 
+def test_equity_final_of_customers_who_earn_nothing_is_zero_without_churn_or_discounting():
+    """With no churn and no discounting a customer's future margin is an endless sum: of
+    a positive margin, infinite; of no margin, 0 (as lifetime_value gives). It was
+    0 * inf = NaN, and with it incremental_value, for a run that only weighs reward
+    costs (monthly_margin 0); so was a reward seeker's with margin_ratio 0."""
+    scenario = small(churn={"monthly_rate": 0.0}, days=60,
+                     economics={"monthly_margin": 0.0, "annual_discount_rate": 0.0},
+                     program={"incentive": {"reward_scale": 24}})
+    out = simulate(scenario, replicates=1, seed=5, people=False).runs.iloc[0]
+    assert out["equity_final"] == 0.0 and out["pipeline_equity"] <= 0.0
+    assert math.isfinite(out["incremental_value"])
+    from simulator.behaviour.economics import customer_equity
+    econ = small(economics={"monthly_margin": 8.0, "annual_discount_rate": 0.0}).economics
+    values = customer_equity(econ, np.array([5.0, 5.0, 5.0]), np.array([False, True, False]), np.zeros(3),
+                             np.array([0.0, 1.0, 1.0]))
+    assert values[0] == 0.0 and np.isinf(values[1]) and np.isinf(values[2])
+
+
 def test_equity_final_values_reward_seekers_as_they_earn():
     """A reward seeker earns margin_ratio of the margin and no referred premium (as in
     revenue_to_date), after the horizon too: equity_final is the term-by-term sum of

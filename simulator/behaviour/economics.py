@@ -86,7 +86,8 @@ def customer_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarra
     ``weight`` w scales the base margin (reward seekers earn margin_ratio of it and are
     passed with ``referred`` False: no premium, as in revenue_to_date). The premium
     applies to referred customers. With no
-    churn and no discounting the sum diverges (infinite equity).
+    churn and no discounting the sum diverges (infinite equity), unless the margin
+    is 0 (no margin, or margin_ratio 0): then it is 0, not NaN (as lifetime_value's).
     """
     m0 = cfg.monthly_margin / DAYS_PER_MONTH
     rate = np.asarray(daily_hazard, dtype=np.float64) + np.log1p(cfg.annual_discount_rate) / 365.0
@@ -101,4 +102,10 @@ def customer_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarra
         s1 = q * (1.0 - (left + 1.0) * q_left + left * q_left * q) / one_minus_q ** 2
         premium = np.where(rate > 0, (1.0 - tenure_days / fade) * s0 - s1 / fade, np.inf)
         premium = np.where(left > 0, premium, 0.0)
-    return m0 * (weight * base + np.where(referred, cfg.referred_margin_premium * premium, 0.0))
+        # a margin of 0 (no margin, or a reward seeker's margin_ratio 0) is worth 0 however long
+        # it lasts: 0 * inf would be NaN, and a NaN equity a NaN incremental_value
+        weight = np.asarray(weight, dtype=np.float64)
+        earned = np.where(weight == 0.0, 0.0, weight * base)
+        extra = np.where(np.asarray(referred) & (cfg.referred_margin_premium != 0.0),
+                         cfg.referred_margin_premium * premium, 0.0)
+        return m0 * (earned + extra) if m0 != 0.0 else np.zeros(np.broadcast(earned, extra).shape)
