@@ -263,10 +263,16 @@ def against_the_best(values: dict[str, np.ndarray], best: str, metric: str, pair
     others = [n for n in values if n != best and np.isfinite(values[n]).any()]
     # nearest the best first: a list of the designs not told apart reads in that order
     nearest = sorted(others, key=lambda n: -sign * interval(values[n])["mean"])
-    tested = sorted(nearest, key=lambda n: _ahead_p(values[n], values[best], sign, paired))   # the clearest first
+    # designs with the same values in every replicate are one test, not several: a copy of a design (another
+    # name, or a setting that changes no run) made Holm test the others at 97.5% and turned "sure at 95%"
+    # into "not told apart"; a copy of the best is a tie (its interval is [0, 0]), which no level can change
+    copy_of = copies(values, best, nearest)
+    distinct = [n for n in nearest if copy_of[n] == n]
+    tested = sorted(distinct, key=lambda n: _ahead_p(values[n], values[best], sign, paired))   # the clearest first
+    tested += [n for n in nearest if copy_of[n] == best]   # tested last, at ``level``: never told apart
     levels, found, behind, stopped = {}, {}, set(), None
     for k, name in enumerate(tested):
-        each = stopped if stopped is not None else joint_level(level, len(tested) - k)
+        each = stopped if stopped is not None else joint_level(level, len(distinct) - k) if k < len(distinct) else level
         other = values[name]
         if paired:
             diff = paired_difference(other, values[best], each)
@@ -279,7 +285,30 @@ def against_the_best(values: dict[str, np.ndarray], best: str, metric: str, pair
         if stopped is not None or not (side and defined_alike(other, values[best], paired)):
             stopped = each   # Holm stops here: this design and every one after it stay in the best's company
             behind.add(name)
+    for name in nearest:
+        if copy_of[name] not in (name, best):   # a copy of another design: that design's test and verdict
+            levels[name], found[name] = levels[copy_of[name]], dict(found[copy_of[name]])
+            if copy_of[name] in behind:
+                behind.add(name)
     return ({n: levels[n] for n in nearest}, {n: found[n] for n in nearest}, tuple(n for n in nearest if n in behind))
+
+
+def copies(values: dict[str, np.ndarray], best: str, names: list[str]) -> dict[str, str]:
+    """For each of ``names``, the design whose test against ``best`` it shares: ``best``
+    itself for a design with the best's values in every replicate (a tie), the first of
+    ``names`` with the same values in every replicate, else its own name."""
+    copy_of: dict[str, str] = {}
+    for name in names:
+        copy_of[name] = next((c for c in (best, *dict.fromkeys(copy_of.values()))
+                              if np.array_equal(values[name], values[c], equal_nan=True)), name)
+    return copy_of
+
+
+def holm_tests(values: dict[str, np.ndarray], best: str) -> int:
+    """How many tests against_the_best makes at levels below ``level``: the other designs
+    where the metric is defined, each set of copies counted once, copies of the best not."""
+    others = [n for n in values if n != best and np.isfinite(values[n]).any()]
+    return sum(1 for n, c in copies(values, best, others).items() if c == n)
 
 
 def _ahead_p(other: np.ndarray, best: np.ndarray, sign: float, paired: bool) -> float:
@@ -468,6 +497,7 @@ class Decision:
     shares: dict[str, float] = field(default_factory=dict)   # each tied design's share of replicates best or level
     diff_level: float = LEVEL    # the level of the runner-up interval: its step in Holm's test of all the others (against_the_best)
     not_told_apart: tuple[str, ...] = ()   # the designs the best is not ahead of at that level (none: sure at 95%)
+    tests: int = 0               # Holm's tests: the other designs, copies counted once and those of the best not (holm_tests)
 
 
 def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | None:
@@ -499,9 +529,10 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
     # a design with no finite value is no contender: against_the_best leaves it out
     runner_up = next((name for name in order[1:] if math.isfinite(means[name])), None)
     diff = {"diff_mean": math.nan, "diff_ci_low": math.nan, "diff_ci_high": math.nan}
-    each, behind = LEVEL, ()
+    each, behind, tests = LEVEL, (), 0
     if runner_up is not None:
         levels, differences, behind = against_the_best(values, best, metric, comparison.paired)
+        tests = holm_tests(values, best)
         diff, each = differences[runner_up], levels[runner_up]
     best_scenario = next(d.scenario for d in comparison.designs if d.scenario.name == best)
     # no program: nothing to pay back; no budget: none to run out (not "never ran out", "never paid back")
@@ -510,7 +541,8 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
         has_budget(best_scenario.program.incentive) else (math.nan, math.nan)
     return Decision(metric, best, summary["mean"], summary["ci_low"], summary["ci_high"], share, n, runner_up,
                     diff["diff_mean"], diff["diff_ci_low"], diff["diff_ci_high"], *budget, *payback,
-                    tied_with=tied_with, share_level=level, shares=shares, diff_level=each, not_told_apart=behind)
+                    tied_with=tied_with, share_level=level, shares=shares, diff_level=each, not_told_apart=behind,
+                    tests=tests)
 
 
 def _days(runs: pd.DataFrame, column: str) -> tuple[float, float]:

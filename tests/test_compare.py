@@ -972,6 +972,43 @@ def test_a_design_far_behind_does_not_change_the_verdict_on_the_close_contest():
     assert wrong / 2000 <= 0.065, wrong
 
 
+def test_a_copy_of_a_design_does_not_change_the_verdict():
+    """A design listed twice (another name, or a setting that changes no run: the same
+    values in every replicate) is one test, not two. A copy of the runner-up, or of the
+    best, made Holm test the close contest at 97.5% instead of 95%: `refsim compare` of
+    double-sided-credit against single-sided-cash said "sure at 95%", and with a renamed
+    copy of either file beside them "not told apart from single-sided-cash". Here the
+    paired t statistic of the best's lead is 2.8 on 5 degrees of freedom: outside the 95%
+    interval (t 2.57), inside the 97.5% one (t 3.16)."""
+    from types import SimpleNamespace
+
+    from simulator.compare import decide
+    from simulator.report.compare import decision_paragraph, verdict_line
+
+    rng = np.random.default_rng(4)
+    a = 100 + rng.normal(0, 10, 6)
+    d = np.arange(6.0) - 2.5
+    d = d / (d.std(ddof=1) / math.sqrt(6)) + 2.8   # the lead: t = mean / (sd / √n) = 2.8 exactly
+    values = {"a": a, "b": a - d}
+
+    def comparison(names):
+        designs = [SimpleNamespace(scenario=design(10, name), runs=pd.DataFrame(
+            {"replicate": range(6), "incremental_value": values[name.removesuffix("-copy")]})) for name in names]
+        return SimpleNamespace(designs=designs, paired=True)
+
+    alone = decide(comparison(["a", "b"]))
+    assert alone.best == "a" and alone.not_told_apart == () and alone.diff_level == 0.95
+    for names in (["a", "b", "b-copy"], ["b-copy", "a", "b"]):
+        decision = decide(comparison(names))
+        assert decision.best == "a" and decision.not_told_apart == (), (names, decision)
+        assert decision.diff_level == 0.95 and decision.diff_ci_low == alone.diff_ci_low, (names, decision)
+        assert "sure at 95%" in verdict_line(comparison(names))
+        assert "tested against the 2 other designs" not in decision_paragraph(comparison(names), decision)[0]
+    decision = decide(comparison(["a", "a-copy", "b"]))
+    assert decision.tied_with == ("a-copy",) and decision.not_told_apart == ("a-copy",), decision
+    assert verdict_line(comparison(["a", "a-copy", "b"])).endswith("tied with a-copy")
+
+
 def test_the_verdict_line_in_a_tie_names_the_designs_not_told_apart_and_the_setup_measures_the_decisive_pair():
     """Two identical designs tied at the top, and a third 3 behind with a spread that
     cannot be told from them: the console's line said "tied with" the copy and dropped

@@ -126,8 +126,8 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
                  f"{level_text(decision.diff_level)} interval {interval_text(decision.diff_ci_low, decision.diff_ci_high)}"
                  + (" (sure at 95%" if sure else f" (not told apart from {_names(decision.not_told_apart)} at 95% with these "
                                                 f"replicates")
-                 + (f"; the best is {holm_text(len(comparison.designs) - 1)}, so that together the tests hold at 95%)."
-                    if len(comparison.designs) > 2 else ")."))
+                 + (f"; the best is {holm_text(decision.tests, '' if decision.tests == len(comparison.designs) - 1 else 'a design with the same value as another in every replicate is one test, and one with the best’s none')}, so that together the tests hold at 95%)."
+                    if decision.tests > 1 else ")."))
     best = next(d for d in comparison.designs if d.scenario.name == decision.best)
     if math.isfinite(decision.budget_share) and decision.budget_share > 0:
         text += (f" Its budget ran out on day {decision.budget_day:.0f} (median) in {decision.budget_share:.0%} of "
@@ -517,7 +517,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         "## Who wins",
         "",
         *([f"With {len(comparison.designs)} designs, each metric's best is "
-           f"{holm_text(len(comparison.designs) - 1, 'against the designs where the metric is defined: fewer tests start at a lower level')}, so that "
+           f"{holm_text(len(comparison.designs) - 1, 'against the designs where the metric is defined, copies of a design (the same in every replicate) counted once: fewer tests start at a lower level')}, so that "
            f"\"sure at 95%\" holds for all the tests together; each interval below is the one against the runner-up, at the level of "
            f"its test.", ""]
           if len(comparison.designs) > 2 else []),
