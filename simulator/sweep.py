@@ -283,7 +283,8 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
     it is indistinguishable when mean d ± t(½ + level'/2, n−1)·sd(d)/√n contains 0,
     where level' = 1 − (1 − level)/(points − 1) (Bonferroni over the comparisons with
     the best, so that the best and its indistinguishable points hold a truly best
-    point with probability ``level``). Otherwise the points are independent samples
+    point with probability ``level``; points with the same values in every replicate
+    are one comparison, and those with the best's values none: ``same``). Otherwise the points are independent samples
     and the Welch interval is used, at the same level'.
     A point with fewer than two usable runs cannot be told apart and counts as
     indistinguishable, unless every run of it failed: then it is no contender.
@@ -304,7 +305,7 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
         for row in _best_of(frame[frame["point_id"].isin(points["point_id"])], sweep, points, level):
             rows.append({**fixed, **row})
     return pd.DataFrame(rows, columns=[*assumptions, "metric", "point_id", "mean", "ci_low", "ci_high", "paired",
-                                       "indistinguishable", "n", "runs", "planned", "failed", "compared"])
+                                       "indistinguishable", "n", "runs", "planned", "failed", "compared", "same"])
 
 
 def value_keys(summary: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
@@ -382,6 +383,20 @@ def _horizon(sweep: Sweep, summary: pd.DataFrame, table: pd.DataFrame) -> float:
     return float(days) if days is not None else float(np.nanmax(table.to_numpy(dtype=float), initial=0.0))
 
 
+def _same_runs(table: pd.DataFrame, best: int, ran: np.ndarray) -> dict[int, int]:
+    """For each other point that ran (rows of ``table``: its values by replicate on common
+    seeds), the point whose values it has in every replicate: ``best`` for a tie with the
+    best, the first such point of the table, else itself."""
+    rows = {int(p): table.loc[p].to_numpy(dtype=float) for p, r in zip(table.index, ran) if r}
+    same: dict[int, int] = {}
+    for point, values in rows.items():
+        if point == best:
+            continue
+        same[point] = next((c for c in (best, *dict.fromkeys(same.values()))
+                            if c in rows and np.array_equal(values, rows[c], equal_nan=True)), point)
+    return same
+
+
 def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: float) -> list[dict]:
     """best_points' rows for one set of points (all of them, or one combination of assumptions)."""
     from scipy import stats  # here, not at import: `refsim run` loads this module and scipy.stats costs a second
@@ -406,9 +421,15 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
             table = table.where(table.notna() | ok.pivot(index="point_id", columns="replicate", values="status").isna(),
                                 _horizon(sweep, summary, table) + 1)
         table = table.reindex(means.index)
+        ran = table.index.isin(ok["point_id"].unique())
         # one test against the best per other point, at ``level`` together: the best and the points not told
-        # apart from it then hold a truly best point with that probability
-        each = joint_level(level, len(table.index) - 1)
+        # apart from it then hold a truly best point with that probability. On common seeds, points with the
+        # same value in every replicate (a swept value that changes no run) are one test, and those the same as
+        # the best a tie, no test: a parameter the model ignores, swept over 3 values, had every point tested at
+        # 99% instead of 95%, and a reward told apart from the best without it was not with it
+        same = _same_runs(table, best, ran) if paired else {}
+        tests = sum(1 for p, c in same.items() if c == p) + int((~ran).sum()) if paired else len(table.index) - 1
+        each = joint_level(level, tests)
         if paired:
             gap = table - table.loc[best]
             n = gap.notna().sum(axis=1).to_numpy()
@@ -427,13 +448,14 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
         with np.errstate(invalid="ignore"):
             tied = (n < 2) | (np.nan_to_num(half, nan=0.0) >= np.abs(centre))
         # a point whose every run failed is no contender: it was named "indistinguishable from the best"
-        ran = table.index.isin(ok["point_id"].unique())
         others = [int(p) for p, t, r in zip(table.index, tied, ran) if t and r and int(p) != best]
         failed = [int(p) for p, r in zip(table.index, ran) if not r]
         row = means.loc[best]
         rows.append({"metric": metric, "point_id": best, "mean": row[f"{metric}_mean"], "ci_low": row[f"{metric}_ci_low"],
                      "ci_high": row[f"{metric}_ci_high"], "paired": paired, "indistinguishable": others,
                      "failed": failed,   # the points ranked with it whose every run failed: compared with nothing
+                     # the points with its very runs (common seeds): a tie, whichever is named best
+                     "same": [int(p) for p, c in same.items() if c == best],
                      "compared": int(ran.sum()) - 1,   # the other points ranked with it that ran
                      # the runs of the best point where the metric is defined, and its runs
                      "n": int(row.get(f"{metric}_n", int(table.loc[best].notna().sum()))),

@@ -677,6 +677,47 @@ def test_unpaired_best_points_use_the_welch_interval():
     assert row["indistinguishable"] == expected and 2 not in expected
 
 
+def test_a_swept_value_that_changes_no_run_does_not_change_the_best_points():
+    """On common seeds a parameter the model ignores (a product's cost share, with credit
+    rewards) gives each point copies with the very same runs. Each copy counted as a test:
+    with 3 values of it, every point was tested against the best at 99% instead of 95%,
+    and a reward of $2 told apart from $20 in a sweep of the reward alone was "statistically
+    indistinguishable" from it once the ignored parameter was swept too. Copies of a point
+    are one test, copies of the best a tie (named in report.md); the paired t statistic
+    of the gap here is 2.8 on 5 degrees of freedom: beyond the 95% interval's 2.57,
+    within the 99% one's 4.03."""
+    from types import SimpleNamespace
+
+    from simulator.report.sweep import _best_text
+    from simulator.sweep import best_points
+
+    rng = np.random.default_rng(5)
+    best = 100 + rng.normal(0, 10, 6)
+    gap = np.arange(6.0) - 2.5
+    gap = gap / (gap.std(ddof=1) / math.sqrt(6)) + 2.8
+    runs = {2: best - gap, 20: best}
+
+    def ranked(shares):
+        points = [(reward, share) for reward in runs for share in shares]
+        frame = pd.DataFrame([{"point_id": p, "reward": reward, "share": share, "replicate": r,
+                               "value": runs[reward][r], "status": "ok"}
+                              for p, (reward, share) in enumerate(points) for r in range(6)])
+        summary = frame.groupby("point_id").agg({"reward": "first", "share": "first", "value": "mean"})
+        summary = summary.rename(columns={"value": "value_mean"}).reset_index()
+        summary["value_ci_low"] = summary["value_ci_high"] = np.nan
+        sweep = SimpleNamespace(metrics=("value",), spec=SimpleNamespace(common_random_numbers=True, assumptions=[]),
+                                parameters=["reward", "share"])
+        return best_points(frame, sweep, summary).iloc[0]
+
+    alone = ranked([0.5])
+    assert (alone["point_id"], alone["indistinguishable"]) == (1, [])
+    row = ranked([0.1, 0.5, 0.9])   # points 0-2: $2; 3-5: $20
+    assert (row["point_id"], row["indistinguishable"]) == (3, [4, 5]), row
+    assert alone["same"] == [] and row["same"] == [4, 5]
+    text = _best_text({**row.to_dict(), "ci_low": 1.0, "ci_high": 2.0})
+    assert "Points 4, 5 have the same value in every replicate" in text and "by order alone" in text, text
+
+
 def test_an_objective_that_is_not_recorded_is_a_one_line_error(tmp_path):
     path = write_sweep(tmp_path, objective="incremental_value")
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")]), "objective (line",

@@ -294,7 +294,8 @@ def _how(sweep: Sweep) -> str:
     joint = ("; at 95% for all the comparisons together (Bonferroni: each point against the best at 1 − 5%/(points − 1)), "
              "so that the best and these points hold a truly best point 95% of the time")
     if sweep.spec.common_random_numbers:
-        return "paired, replicate by replicate on the same seeds (common random numbers)" + joint + "."
+        return ("paired, replicate by replicate on the same seeds (common random numbers)" + joint
+                + "; points with the same value in every replicate count as one, and those the same as the best as none.")
     return ("unpaired (Welch): every point ran on its own seeds; `common_random_numbers: true` pairs the points "
             "and tells more of them apart" + joint + ".")
 
@@ -498,11 +499,17 @@ def _best_text(row: dict, among: str = "") -> str:
                f"{'they were' if len(failed) > 1 else 'it was'} not compared." if failed else "")
     if not tied and failed and row.get("compared", 1) == 0:
         return text + f"No other point{among} ran to compare it with." + forfeit
+    same = list(row.get("same") or [])
+    # points with its very runs on the common seeds: a tie that no replicate count resolves, named as such
+    alike = (f" Point{'s' if len(same) > 1 else ''} {_ids(same, count=False)} "
+             f"{'have' if len(same) > 1 else 'has'} the same value in every replicate (the same seeds): what "
+             f"{'they differ' if len(same) > 1 else 'it differs'} in changes nothing here, so the best is named among "
+             f"them by order alone." if same else "")
     return text + (f"{tied} other point{'s are' if tied != 1 else ' is'} statistically indistinguishable from it at 95% "
                    f"({'paired' if row['paired'] else 'unpaired'}): point{'s' if tied != 1 else ''} "
                    f"{_ids(row['indistinguishable'], count=False)}; "
                    f"the `indistinguishable_from_best` column of points.csv marks them." if tied else
-                   f"Every other point{among}{' that ran' if failed else ''} is distinguishable from it at 95%.") + forfeit
+                   f"Every other point{among}{' that ran' if failed else ''} is distinguishable from it at 95%.") + alike + forfeit
 
 
 def _values(point, keys: list[str]) -> str:
