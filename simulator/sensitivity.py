@@ -487,7 +487,15 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
     much of the lead's variance may be luck (``noise_share``)."""
     per_point = signed.T
     order = np.argsort(-per_point.mean(axis=0), kind="stable")
-    leader, runner_up = order[0], order[1]
+    leader = order[0]
+    # a design with the leader's value at every point (a copy under another name, or one the assumptions and the
+    # runs cannot tell from it) ties with it: the lead is over the next design that differs. The copy was taken as
+    # runner-up, the lead was 0 at every point, and an assumption that moved the real contest "moved nothing"
+    copy_of = {}
+    for d in order[1:]:
+        copy_of[d] = next((c for c in (leader, *dict.fromkeys(copy_of.values()))
+                           if np.array_equal(per_point[:, d], per_point[:, c], equal_nan=True)), d)
+    runner_up = next((d for d in order[1:] if copy_of[d] != leader), order[1])
     advantage = sobol_indices(problem, per_point[:, leader] - per_point[:, runner_up], stream_seed(seed, "bootstrap", 2))
     luck = noise_share(runs[leader] - runs[runner_up]) if runs is not None else math.nan
     by_key = {key: i for i, key in enumerate(problem["names"])}
@@ -499,7 +507,7 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
     # paired per-point differences, one-sided, 95% over the parts and designs together (Bonferroni); a part's
     # best by mean alone flipped on noise (three assumptions without effect, designs tied: 38 of 40 studies
     # said the decision hinged on one)
-    tests = bins * (len(names) - 1)
+    tests = bins * max(sum(1 for d, c in copy_of.items() if c == d), 1)   # copies are one test, the leader's none
     drawn = drawn_rows(len(per_point), problem["num_vars"])
     for j, p in enumerate(parameters):
         which = np.clip(np.searchsorted(edges, units[:, j], side="right") - 1, 0, bins - 1)

@@ -706,3 +706,35 @@ def test_an_outcome_the_assumptions_do_not_move_is_not_said_to_be_luck():
     moved = text.split("### incremental_value of bb")[0]
     assert "does not vary over the points" in still and "luck" not in still.split("|")[0]
     assert "may be the runs' luck" in moved and "does not vary" not in moved
+
+
+def test_a_copy_of_the_leader_ties_with_it_and_the_lead_is_over_the_next_design():
+    """A design with the leader's value at every point (a renamed copy) was taken as the
+    runner-up: the lead was 0 everywhere, and the report said the lead moved with none of
+    the assumptions, where without the copy the assumption that decides the contest with
+    the third design moved most of it (`refsim sensitivity` of double-sided-credit, a
+    renamed copy and single-sided-cash). And the copy split each point's best with the
+    leader, so the report named the third design best (47% of the points against 27% and
+    27%). The lead is now over the next design that differs, the copy is named as a tie
+    whose shares add up, and copies count once in the flips' Bonferroni."""
+    import numpy as np
+
+    from simulator.report.sensitivity import sensitivity_markdown
+
+    def evaluate(scenarios, seeds, metrics, daily=False):
+        return [{"incremental_value": 3 * s.program.base_share + 0.1 * s.program.link_use if s.name != "b" else 1.5}
+                for s in scenarios]
+
+    a = tiny().model_copy(update={"name": "a"})
+    copy, b = a.model_copy(update={"name": "a-copy"}), a.model_copy(update={"name": "b"})
+    uncertain = parse_parameters(["program.base_share=0:1", "program.link_use=0:1"], a)
+    settings = SensitivitySettings(samples=16, trajectories=2, tornado_replicates=1)
+    alone = sensitivity(a, uncertain, designs=[a, b], seed=3, evaluate=evaluate, settings=settings).flips
+    result = sensitivity(a, uncertain, designs=[a, copy, b], seed=3, evaluate=evaluate, settings=settings)
+    flips = result.flips.set_index("parameter")
+    assert (flips["runner_up"] == "b").all(), flips
+    assert flips.loc["program.base_share", "ST_advantage"] > 0.9
+    for column in ("ST_advantage", "S1_advantage", "flips"):
+        assert np.array_equal(flips[column], alone.set_index("parameter").loc[flips.index, column]), column
+    text = sensitivity_markdown(result, ["incremental_value"], "incremental_value", settings, [])
+    assert "**a ties with a-copy**" in text and "**a** is best at 53% of the points" in text, text

@@ -291,7 +291,14 @@ def luck_note(luck: float, replicates: int) -> str:
 
 def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, replicates: int = 1) -> list[str]:
     decision, flips = result.decision, result.flips
-    leader = decision.sort_values("probability_best", ascending=False).iloc[0]
+    # copies (the same value at every point: equal mean, regret and share) split each point's best between them,
+    # so a design listed twice read as half as likely best, and another design was named the leader
+    key = lambda r: (r["mean"], r["expected_regret"], r["probability_best"])  # noqa: E731
+    copies = {d: [o["design"] for o in decision.to_dict("records") if o["design"] != d and key(o) == key(r)]
+              for d, r in ((r["design"], r) for r in decision.to_dict("records"))}
+    together = decision.assign(probability_best=[r["probability_best"] * (1 + len(copies[r["design"]]))
+                                                 for r in decision.to_dict("records")])
+    leader = together.sort_values("probability_best", ascending=False, kind="stable").iloc[0]
     hinges, sways = decision_drivers(flips)
     rows = {r["parameter"]: r for r in flips.to_dict("records")}
     unclear = lost_in_luck(flips)
@@ -308,6 +315,10 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
         lines.append(f"| {row['design']} | {fmt(row['mean'])} | {row['probability_best']:.0%} | {fmt(row['expected_regret'])} |")
     lines += ["", "Expected regret: what choosing the design loses on average against always choosing the best one for "
               "the assumptions as they turn out.", ""]
+    if (same := copies[leader["design"]]) and not tie:
+        lines += [f"**{leader['design']} ties with {', '.join(same)}**: the same value at every point, so each point's best "
+                  f"is shared between them ({leader['probability_best']:.0%} together, as above); the lead below is "
+                  f"over the next design.", ""]
     if hinges and not tie:
         lines.append("**The decision hinges on:** " + "; ".join(
             f"`{p}` (in part of its range another design is ahead by more than the noise: {rows[p]['best_by_bin']}; it "
