@@ -736,6 +736,10 @@ def test_choices_not_told_apart_from_the_winner_are_named_with_the_paired_differ
     assert "4 replicates" not in _by_choice(ratio, parameters)[-1] and "2 replicates" in "".join(_by_choice(ratio, parameters))
     table = "\n".join(_by_choice(result, parameters))
     assert "| at_purchase | 1 | 1 | 10.5 | 1 (1 to 1, 4 replicates) | 4 |" in table, table
+    # a choice with the winner's very runs (a key the model ignores) is a tie, which tie_note names: 'run them side
+    # by side with more replicates' was said of it, and no replicate count tells the two apart
+    same = SimpleNamespace(**{**vars(result), "runs": {**runs, 2: list(runs[0])}})
+    assert close_choices(same, parameters) == ([], [])
     assert "| onboarding (the winner's) | 1 | 0 | 11.5 | – | 4 |" in table
 
 

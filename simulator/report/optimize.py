@@ -562,6 +562,9 @@ def close_choices(result: OptimizeResult, parameters: list[Parameter]) -> tuple[
             difference = winner_against(result, int(best["trial"]))
             if difference is None or not math.isfinite(difference["diff_ci_low"]):
                 continue
+            if difference["diff_ci_low"] == difference["diff_ci_high"] == 0:
+                continue   # the very runs of the winner: a tie the note on trials that scored the same names, which
+                # no more replicates resolve ('run them side by side ... and more replicates' was said of it)
             text = f"{key}={_value(choice)} (trial {int(best['trial'])}): winner − it {_versus_text(difference)}"
             side = ahead(result, difference)
             if side == 0:
