@@ -341,10 +341,16 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
         lead = (f"**Each value of {_names(assumptions)} has its own points**: the choices were drawn afresh at each, "
                 f"so no choice ran at more than one value and none can be called best across them. The best point at "
                 f"each value by {label}:")
+    elif len(picked) == 1 and unclear == len(rows) > 1 and all(
+            set(row["indistinguishable"]) <= set(row.get("same") or []) for row in rows):
+        # tied only with points of its very runs (a swept value that changes none): no replicates would tell them apart
+        lead = (f"**No choice is best by {label}**: {picked.pop()} has the best mean at every value of "
+                f"{_names(assumptions)}, level there only with points that have the same value in every replicate (the "
+                f"same seeds): what they differ in changes nothing here, and no replicate count tells them apart.")
     elif len(picked) == 1 and unclear == len(rows) > 1:
         # told apart nowhere: "signup is best at every value", in bold, read as a verdict six times over
         lead = (f"**No choice is told apart as best by {label}**: {picked.pop()} has the best mean (or shares it) at every "
-                f"value of {_names(assumptions)}, but at none is it told apart from another point. More replicates "
+                f"value of {_names(assumptions)}, but at none is it told apart from every other point. More replicates "
                 + ("" if sweep.spec.common_random_numbers else "or `common_random_numbers: true` ") + "would tell more apart.")
     elif len(picked) == 1:
         lead = (f"**{picked.pop()} is best by {label} at every value of {_names(assumptions)}**"
