@@ -206,15 +206,21 @@ def test_compare_refuses_designs_that_cannot_be_paired(tmp_path):
     assert row["diff_mean"] == pytest.approx(thirty.mean() - ten.mean()) and math.isnan(row["correlation"])
     assert "best in" not in report.split("\n\n")[1]   # replicate r of each shares no luck: no per-replicate contest
     # one --seed for unpaired designs: each its own seed from it (both ran on seed 7 and the report said "own seeds")
-    from simulator.rng import stream_seed
+    from simulator.rng import stream_key, stream_seed
 
     result = runner.invoke(app, ["compare", str(a), str(c), "--unpaired", "--replicates", "2", "--seed", "7", "--out",
                                  str(tmp_path / "seeded"), "--executor", "serial"])
     assert result.exit_code == 0, result.output
     seeds = json.loads((tmp_path / "seeded" / "manifest.json").read_text())["seeds"]
-    assert seeds["ten"] == replicate_seeds(stream_seed(7, "unpaired design", 0), 2)
-    assert seeds["thirty"] == replicate_seeds(stream_seed(7, "unpaired design", 1), 2)
+    assert seeds["ten"] == replicate_seeds(stream_seed(7, "unpaired design", stream_key("ten")), 2)
+    assert seeds["thirty"] == replicate_seeds(stream_seed(7, "unpaired design", stream_key("thirty")), 2)
     assert "each got one derived from it" in (tmp_path / "seeded" / "report.md").read_text()
+    # listed the other way round, each design keeps its seeds (they came from its place in the list, and
+    # every design got other luck with the order)
+    result = runner.invoke(app, ["compare", str(c), str(a), "--unpaired", "--replicates", "2", "--seed", "7", "--out",
+                                 str(tmp_path / "swapped"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "swapped" / "manifest.json").read_text())["seeds"] == seeds
     assert json.loads((tmp_path / "seeded" / "manifest.json").read_text())["compare"]["seed"] == 7   # the seed typed
     # files giving the same seed, and no --seed: they ran on the same seeds while the report said their own
     same = write_design(tmp_path / "same.yaml", 30, "same", seed=5)
@@ -222,8 +228,8 @@ def test_compare_refuses_designs_that_cannot_be_paired(tmp_path):
                                  str(tmp_path / "alike"), "--executor", "serial"])
     assert result.exit_code == 0, result.output
     seeds = json.loads((tmp_path / "alike" / "manifest.json").read_text())["seeds"]
-    assert seeds["ten"] == replicate_seeds(stream_seed(5, "unpaired design", 0), 2)
-    assert seeds["same"] == replicate_seeds(stream_seed(5, "unpaired design", 1), 2)
+    assert seeds["ten"] == replicate_seeds(stream_seed(5, "unpaired design", stream_key("ten")), 2)
+    assert seeds["same"] == replicate_seeds(stream_seed(5, "unpaired design", stream_key("same")), 2)
     # designs on other populations: the opening says the difference is partly the populations'
     result = runner.invoke(app, ["compare", str(a), str(tmp_path / "b.yaml"), "--unpaired", "--replicates", "2", "--out",
                                  str(tmp_path / "sizes"), "--executor", "serial"])

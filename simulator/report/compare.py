@@ -435,7 +435,8 @@ def _unpaired_seeds(comparison: Comparison) -> str:
     differ = _unpaired_differences(comparison)
     seeds = ", ".join(f"{d.scenario.name} {d.scenario.seed}" for d in comparison.designs)
     derived = (" (the designs would have shared a seed, given by --seed or by their files alike, so each got one derived "
-               "from it, `rng.stream_seed(seed, \"unpaired design\", i)`, and no two share their luck)"
+               "from it and its name, `rng.stream_seed(seed, \"unpaired design\", rng.stream_key(name))`, whatever its "
+               "place in the list, and no two share their luck)"
                if comparison.seeds_derived else "")
     return (("the designs differ in " + "; ".join(differ) + ", so " if differ else "")
             + f"each ran on its own seeds: scenario seeds {seeds}{derived}; every replicate's seed is in manifest.json.")
