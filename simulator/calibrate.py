@@ -433,7 +433,10 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
     (maximised; costs minimised) across the draws; ``not_fitted``, the fitted keys the
     design lacks (left as it has them: a milestone's reach_share for an onboarding ask);
     ``numpy_stages``, whether every design ran on the numpy stages because one needs them
-    (the base's figures then differ from its forecast's, run on the kernel)."""
+    (the base's figures then differ from its forecast's, run on the kernel); ``same_as``,
+    the first design listed before it with its values of the metric on every draw (a
+    copy under another name, or a difference no draw moves), else empty: draws where
+    they are best split between them."""
     from .evaluation import MINIMISED
 
     metrics = list(dict.fromkeys(check_metric(m, source="--metric") for m in metrics))  # each once
@@ -461,6 +464,10 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
         shares = (best / np.maximum(best.sum(axis=1, keepdims=True), 1)).mean(axis=0)
         means = np.array([_spread(metric, signed[:, d], level)["mean"] for d in range(len(designs))])
         leader = int(np.argmax(np.where(np.isfinite(means), means, -np.inf)))
+        # a design with another's values on every draw (a copy, or a difference no draw moves) is that design
+        # here: their probability best is split between them, and the report adds it up (said of each copy)
+        same_as = [next((designs[e].name for e in range(d) if np.array_equal(values[d, :, k], values[e, :, k], equal_nan=True)),
+                        "") for d in range(len(designs))]
         for d, design in enumerate(designs):
             # the draw-by-draw difference from the design with the best mean: both on the same draw and seed
             gap = _spread(metric, values[d, :, k] - values[leader, :, k], level)
@@ -468,7 +475,7 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
                          "vs_best": designs[leader].name, "vs_best_mean": gap["mean"],
                          "vs_best_low": gap["low"] if d != leader else math.nan,
                          "vs_best_high": gap["high"] if d != leader else math.nan, "not_fitted": unfitted[design.name],
-                         "numpy_stages": together})
+                         "numpy_stages": together, "same_as": same_as[d]})
     return pd.DataFrame(rows)
 
 

@@ -536,7 +536,7 @@ def calibrate(
                           designs=designs_table, settings=study, draws=draw_count, data_file=str(data_path),
                           started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count})
     from .report import fmt
-    from .report.calibrate import against_the_best, at_the_edge, edge_sentence, unfitted_lines
+    from .report.calibrate import against_the_best, at_the_edge, edge_sentence, same_lines, unfitted_lines
 
     out.print("posterior:", markup=False)
     for row in calibration.intervals.to_dict("records"):
@@ -555,7 +555,7 @@ def calibrate(
         for row in first.to_dict("records"):   # the report ranks by mean: a median here could order them otherwise
             out.print(f"  {row['design']:<36} mean {fmt(row['mean'])}  {against_the_best(row)}  best in {row['probability_best']:.0%} "
                       f"of the draws", markup=False)
-        for line in unfitted_lines(designs_table):
+        for line in [*unfitted_lines(designs_table), *same_lines(first)]:
             out.print(f"  note: {line}", markup=False)
     out.print(f"results: {target}/  (report.md, posterior.csv, forecast.png)", markup=False)
 

@@ -373,6 +373,33 @@ def test_designs_under_the_posterior_give_their_draw_by_draw_difference_from_the
     assert table.loc["richer", "probability_best"] == 1.0
 
 
+def test_a_copy_of_a_design_under_the_posterior_is_named_with_it_and_their_draws_as_best_added_up():
+    """A copy of the leader (another name, the same design) split its draws as best with
+    it: beside a third design each read 'best in 33%', where the leader alone is best
+    on 2 draws of 3. Closed form: a fake evaluation whose value is the draw's
+    base_share x 1000 plus the reward, and a third design ahead by 500 on the lowest
+    draw only (base_share 0.05, 0.25, 0.5: draws 0, 1, 2)."""
+    from simulator.report.calibrate import same_lines
+
+    base = launch()
+    parameters = parse_parameters(["program.base_share=0.05:0.5"], base, source="--fit")
+    calibration = _fake_calibration(pd.DataFrame({"program.base_share": [0.05, 0.25, 0.5]}), parameters)
+    copy = base.model_copy(update={"name": "copy"})
+    other = base.model_copy(update={"name": "other"})
+
+    def value(scenarios, seeds, metrics, daily=False):
+        return [{"customers_final": s.program.base_share * 1000 + (500 if s.name == "other" and s.program.base_share < 0.1
+                                                                   else -500 if s.name == "other" else 0)}
+                for s in scenarios]
+
+    table = compare_designs([base, copy, other], calibration, metrics=["customers_final"], draws=3, evaluate=value)
+    shares = table.set_index("design")["probability_best"]
+    assert shares.to_dict() == pytest.approx({"launch": 1 / 3, "copy": 1 / 3, "other": 1 / 3})
+    assert table.set_index("design")["same_as"].to_dict() == {"launch": "", "copy": "launch", "other": ""}
+    assert same_lines(table) == ["launch and copy give the same customers_final on every draw: one design here, best in "
+                                 "67% of the draws together (split between them in the table)."]
+
+
 def test_a_fitted_key_a_design_lacks_leaves_that_design_as_it_is():
     """A milestone pilot fits reach_share; a design asking at onboarding has none. The
     comparison refused it with '--fit: reach_share is a key of kind milestone', and only

@@ -227,6 +227,22 @@ def unfitted_lines(designs: pd.DataFrame) -> list[str]:
             f"other fitted keys only." for row in rows.to_dict("records") if isinstance(row["not_fitted"], str) and row["not_fitted"]]
 
 
+def same_lines(designs: pd.DataFrame) -> list[str]:
+    """A sentence per set of designs with the same values on every draw: one design here,
+    whose draws as best were split between the copies (a copy of the leader beside it
+    and a third design read 'best in 33%' each, where the leader alone was 67%)."""
+    if "same_as" not in designs.columns:
+        return []
+    lines = []
+    for metric, rows in designs.groupby("metric", sort=False):
+        for first, copies in rows[rows["same_as"].fillna("").astype(str) != ""].groupby("same_as", sort=False):
+            names = [first, *copies["design"]]
+            together = float(rows.loc[rows["design"].isin(names), "probability_best"].sum())
+            lines.append(f"{' and '.join(', '.join(names).rsplit(', ', 1))} give the same {metric} on every draw: one "
+                         f"design here, best in {together:.0%} of the draws together (split between them in the table).")
+    return lines
+
+
 def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.DataFrame, designs: pd.DataFrame | None,
                          settings: CalibrationSettings, draws: int, data_file: str, figures: list[Path], note: str = "") -> str:
     generations = calibration.generations
@@ -283,7 +299,7 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         for row in designs.to_dict("records"):
             lines.append(f"| {row['design']} | {row['metric']} | {fmt(row['mean'])} | {fmt(row['low'])} – {fmt(row['high'])} | "
                          f"{against_the_best(row)} | {row['probability_best']:.0%} |")
-        for line in unfitted_lines(designs):
+        for line in [*unfitted_lines(designs), *same_lines(designs)]:
             lines += ["", line]
         if "numpy_stages" in designs.columns and designs["numpy_stages"].any() and use_kernel(base, None):
             lines += ["", "One of these designs needs the numpy stages, so every design ran there, to share its luck "
