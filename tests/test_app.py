@@ -271,7 +271,7 @@ def test_the_verdict_on_a_day_does_not_depend_on_which_days_a_page_showed():
 
 def test_a_loop_on_the_line_changes_its_verdict_far_less_often():
     """Design B of the viral preset (no reward) sits near K = 1 for months. Read without
-    memory, its verdict changed 20 times in 120 days (seed 42), every few days as one
+    memory, its verdict changed 18 times in 120 days (seed 42; scripts/app_lesson_figures.py), every few days as one
     referral came or went; with hysteresis at most half as often, each reading held."""
     viral = load_scenario(SCENARIOS / "viral.yaml")
     run = ClassRun(viral, NetworkChoice.of(viral), [Design.of(viral), Design.of(viral).with_incentive(kind="none")])
