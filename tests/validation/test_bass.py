@@ -124,9 +124,12 @@ def test_daily_adoption_hazard_is_p_plus_q_times_adopted_share(daily):
     reach or organic rate gives |z| ~ 17. (Slips that move the hazard by only 1-2%, such
     as resolving organic adoption before referral, shift z by 1-2 and are not resolved.)"""
     z = standardised_surplus(daily, ORGANIC_RATE, ATTENTION * CONVERSION)
+    print(f"measured (docs/validation.md): z = {z['new_word_of_mouth']:+.1f} (referred), {z['new_organic']:+.1f} (organic)")
     assert abs(z["new_word_of_mouth"]) < 4 and abs(z["new_organic"]) < 4, z
     wrong_q = standardised_surplus(daily, ORGANIC_RATE, 1.1 * ATTENTION * CONVERSION)
     wrong_p = standardised_surplus(daily, 1.1 * ORGANIC_RATE, ATTENTION * CONVERSION)
+    print(f"measured (docs/validation.md): 10% more a c gives z = {wrong_q['new_word_of_mouth']:+.1f} (referred), "
+          f"10% more o gives z = {wrong_p['new_organic']:+.1f} (organic)")
     assert abs(wrong_q["new_word_of_mouth"]) > 4 and abs(wrong_p["new_organic"]) > 4, (wrong_q, wrong_p)
 
 
@@ -143,6 +146,9 @@ def test_mean_adoption_curve_follows_the_daily_bass_recursion(daily):
     se = N.std(axis=0, ddof=1) / np.sqrt(RUNS)
     recursion = bass_discrete(DAYS, PEOPLE, bass_p(), Q)
     band = 4 * se + 0.0025 * PEOPLE
+    gap = np.abs(mean - recursion)
+    print(f"measured (docs/validation.md): mean curve at most {gap.max() / PEOPLE:.2%} of M from the recursion, "
+          f"{'within' if (gap <= 4 * se).all() else 'not within'} 4 standard errors of it on every day")
     assert (np.abs(mean - recursion) <= band).all(), float(np.max(np.abs(mean - recursion) - band))
     assert (np.abs(bass_discrete(DAYS, PEOPLE, bass_p(), 1.1 * Q) - recursion) > band).any()
     assert recursion[-1] > 0.9 * PEOPLE  # the horizon covers the S curve up to 90% adoption
@@ -166,6 +172,7 @@ def test_mean_adoption_curve_is_within_two_percent_of_the_closed_form(daily):
     assert np.max(np.abs(recursion - closed)[grown] / closed[grown]) < 0.01
     assert np.max(np.abs(recursion - closed)) < 0.004 * PEOPLE
     mean = adopters(daily).mean(axis=0)
+    print(f"measured (docs/validation.md): mean curve at most {np.max(np.abs(mean - closed)) / PEOPLE:.2%} of M from the closed form")
     assert np.max(np.abs(mean - closed)) < 0.02 * PEOPLE, np.max(np.abs(mean - closed)) / PEOPLE
 
 

@@ -68,6 +68,7 @@ def test_mean_cascade_size_is_the_galton_watson_total(cascade_sizes):
     expected = 1.0 + DEGREE * P * galton_watson_mean_total(R)
     assert expected == pytest.approx(3.0)
     se = cascade_sizes.std(ddof=1) / np.sqrt(len(cascade_sizes))
+    print(f"measured (docs/validation.md): mean cascade size {cascade_sizes.mean():.3f} against {expected:.3f}")
     assert abs(cascade_sizes.mean() - expected) < 4 * se, (cascade_sizes.mean(), expected, se)
     assert cascade_sizes.std(ddof=1) == pytest.approx(np.sqrt(10.0), rel=0.25)
 
@@ -78,4 +79,5 @@ def test_first_generations_have_their_binomial_probabilities(cascade_sizes):
     n = len(cascade_sizes)
     for size, probability in ((1, (1 - P) ** DEGREE), (2, DEGREE * P * (1 - P) ** (2 * (DEGREE - 1)))):
         observed = float(np.mean(cascade_sizes == size))
+        print(f"measured (docs/validation.md): P({size}) = {observed:.4f} against {probability:.4f}")
         assert abs(observed - probability) < 4 * np.sqrt(probability * (1 - probability) / n), (size, observed, probability)

@@ -105,6 +105,7 @@ def test_large_cascades_reach_the_bond_percolation_fraction(graph):
     runs = 24
     sizes, large, S = one_seed_cascades(graph, SUPERCRITICAL_T[graph.kind], seed=17, runs=runs)
     assert large.any()
+    print(f"measured (docs/validation.md): {graph.kind}, large cascades {sizes[large].mean() / PEOPLE / S - 1:+.2%} against S n")
     assert abs(sizes[large].mean() / PEOPLE - S) < 0.02 * S, (sizes[large].mean() / PEOPLE, S)
     # a random seed starts a large cascade exactly when it lies in the giant cluster: probability S
     assert abs(large.sum() - runs * S) < 4 * np.sqrt(runs * S * (1 - S)) + 1
@@ -130,6 +131,9 @@ def test_mean_small_cascade_below_threshold_matches_branching_formula(graph):
     assert len(sizes) == runs * seeds
     assert sizes.max() < LARGE
     expected = graph.small_cascade_mean(T)
+    z = (sizes.mean() - expected) / (sizes.std(ddof=1) / np.sqrt(len(sizes)))
+    print(f"measured (docs/validation.md): {graph.kind}, small cascades z = {z:+.2f} "
+          f"({sizes.mean():.2f} against {expected:.2f}; sizes up to {sizes.max()})")
     assert abs(sizes.mean() - expected) < 4 * sizes.std(ddof=1) / np.sqrt(len(sizes)), (sizes.mean(), expected)
     assert sizes.mean() / PEOPLE < 1e-3  # the mean final fraction from one seed is tiny
 
@@ -141,6 +145,8 @@ def test_threshold_separates_small_from_large_cascades(poisson_graph):
     Near the threshold the giant cluster converges more slowly in n, hence 5% on its size."""
     runs = 24
     sizes, large, S = one_seed_cascades(poisson_graph, 1.5 * poisson_graph.threshold, seed=29, runs=runs)
+    print(f"measured (docs/validation.md): at 1.5 T_c {large.sum()} large runs ({runs * S:.0f} expected), size "
+          f"{sizes[large].mean() / PEOPLE / S - 1:+.2%}, mean final fraction {sizes.mean() / PEOPLE:.2f}")
     assert abs(large.sum() - runs * S) < 4 * np.sqrt(runs * S * (1 - S))
     assert abs(sizes[large].mean() / PEOPLE - S) < 0.05 * S
     assert sizes.mean() / PEOPLE > 0.1
