@@ -7,16 +7,21 @@ page, day by day, without a browser.
 
 from __future__ import annotations
 
+import sys
+from itertools import pairwise
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's simulator, whichever is installed
 
 from simulator.classroom import ClassRun, Design, NetworkChoice, speeding_up, verdict
 from simulator.scenario_io import load_scenario
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = ROOT / "scenarios"
 
 
 def changes(said: list[str]) -> int:
-    return sum(a != b for a, b in zip(said, said[1:]))
+    return sum(a != b for a, b in pairwise(said))
 
 
 def main() -> None:

@@ -15,9 +15,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulator.parameters import parse_parameters  # noqa: E402
-from simulator.sensitivity import MATTERS, SensitivitySettings, decision_drivers, sensitivity  # noqa: E402
-from tests.test_sensitivity import tiny  # noqa: E402
+from simulator.parameters import parse_parameters
+from simulator.sensitivity import (
+    MATTERS,
+    SensitivitySettings,
+    decision_drivers,
+    sensitivity,
+)
+from tests.test_sensitivity import tiny
 
 KEYS = ["program.base_share=0:1", "program.link_use=0:1", "program.link_response=0:1"]
 
