@@ -466,6 +466,17 @@ def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
     return text
 
 
+def _fewer_replicates_hint(state: dict, extra: dict | None) -> str:
+    """'rerun with -r 400 to use every run it holds, ': a folder grown to more replicates
+    than this command asks for, and different in nothing else, is that study with more
+    runs (a fresh study of fewer replicates would not have them all, so it is not this)."""
+    then, now = state.get("parts") or {}, (extra or {}).get("parts") or {}
+    changed = [name for name in now if name in then and then[name] != now[name]]
+    if changed == ["replicates"] and isinstance(then["replicates"], int) and then["replicates"] > now["replicates"]:
+        return f"rerun with -r {then['replicates']} to use every run it holds, "
+    return ""
+
+
 def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: bool = False,
                accepts: Callable[[dict], dict | None] | None = None, extra: dict | None = None,
                inputs: dict[str, str] | None = None) -> dict:
@@ -516,8 +527,8 @@ def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: b
                 atomic_write_json(state_path, state)
                 return state
             raise ScenarioError(f"holds a different {kind} ({_what_differs(state, extra, kind)}); "
-                                f"rerun with --force to start over, or choose another --out folder",
-                                file=str(folder), key="--out")
+                                f"{_fewer_replicates_hint(state, extra)}rerun with --force to start over, or choose "
+                                f"another --out folder", file=str(folder), key="--out")
         if state is None:
             for entry in folder.iterdir():
                 if not lock_file(entry.name):

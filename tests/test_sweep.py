@@ -448,7 +448,12 @@ def test_more_replicates_run_only_the_new_ones_and_match_a_fresh_sweep(tmp_path,
     assert again.exit_code == 0 and "12 already done" in again.stdout and "3 run now" in again.stdout, again.output
     assert "(2 → 4 → 5)" in (out / "report.md").read_text()
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "--replicates", "3"]),
-                   "holds a different sweep", "its replicates (5 there, 3 now) differ")
+                   "holds a different sweep", "its replicates (5 there, 3 now) differ",
+                   "rerun with -r 5 to use every run it holds")
+    # ... and so it is: nothing runs again (a README reader who grew the fraud sweep to 400 replicates found its
+    # plain command refused, with only --force, which throws the 400 away, or another folder to offer)
+    kept = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "-r", "5"])
+    assert kept.exit_code == 0 and "0 run now, 15 already done" in kept.stdout, kept.output
 
 
 def test_a_grid_that_gained_a_value_reuses_its_finished_runs(tmp_path):
