@@ -478,6 +478,15 @@ class NegativeWordOfMouth(Strict):
 
 
 class Scenario(Strict):
+    """One referral-program design on one population: what a scenario YAML file holds.
+
+    Read a file with ``load_scenario(path, ["key.path=value", ...])``; build one from a
+    mapping with ``Scenario.model_validate(data)``. Every key's meaning, unit, default,
+    bounds and source are in docs/model.md. Assignments are validated
+    (``scenario.days = 0`` raises); ``model_copy(update=...)`` is not (pydantic checks
+    nothing there), so ``simulate`` and ``ReferralModel`` check the scenario they get.
+    """
+
     name: str = Field("scenario", min_length=1, max_length=120, description="Label in outputs. Source: scenario choice.")
     description: str = Field("", max_length=10_000, description="Free text. Source: scenario choice.")
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Scenario seed; drawn and recorded when omitted. Source: scenario choice.")

@@ -34,29 +34,35 @@ class Customer(mesa.Agent):
 
     @property
     def state(self) -> str:
+        """'prospect', 'customer' or 'churned'."""
         return STATE_NAMES[int(self._get("state"))]
 
     @property
     def satisfaction(self) -> float:
+        """The person's satisfaction score."""
         return float(self._get("satisfaction"))
 
     @property
     def adopted_day(self) -> int | None:
+        """The day the person became a customer, or None."""
         day = int(self._get("adopted_day"))
         return None if day < 0 else day
 
     @property
     def referred_by(self) -> int | None:
+        """The customer whose invitation they joined through, or None (word of mouth counts: see the people table's ``tracked``)."""
         referrer = int(self._get("referred_by"))
         return None if referrer < 0 else referrer
 
     @property
     def churn_day(self) -> int | None:
+        """The day the customer churned, or None."""
         day = int(self._get("churn_day"))
         return None if day < 0 else day
 
     @property
     def friends(self) -> np.ndarray:
+        """The person's friends' ids (their row of the network's CSR adjacency)."""
         net = self.model.engine.network
         return net.indices[net.indptr[self.person]:net.indptr[self.person + 1]]
 
@@ -67,6 +73,14 @@ class Customer(mesa.Agent):
 class ReferralModel(mesa.Model):
     """One referral-program design on one population, one day per ``step()``.
 
+    ``rng`` is the run's seed (a whole number in 0..2^63-1), used as it is: two
+    models with the same scenario and ``rng`` give identical days, and
+    ``ReferralModel(scenario, rng=results.seeds[r])`` steps through exactly the
+    days of replicate r of ``results = simulate(scenario, ...)`` (its
+    ``timeseries`` rows equal the DataCollector's). ``rng=7`` is not replicate 0 of
+    ``simulate(scenario, seed=7)``: simulate spawns each replicate's seed from its
+    seed. ``rng=None`` draws a fresh seed (``model.seed``), not the scenario's.
+
     >>> from simulator import load_scenario
     >>> model = ReferralModel(load_scenario("scenarios/default.yaml"), rng=7)
     >>> model.step(); model.day
@@ -75,6 +89,13 @@ class ReferralModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, rng: int | None = None, *, network: Network | None = None,
                  base_dir: Path | None = None):
+        from .scenario_io import check_scenario, check_seed_and_replicates
+
+        check_scenario(scenario, "ReferralModel")
+        if isinstance(rng, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)):
+            raise TypeError("ReferralModel(): rng must be a whole-number seed or None (the engine derives its named "
+                            "streams from a seed), not a numpy generator")
+        check_seed_and_replicates("ReferralModel", seed=rng, seed_name="rng")
         seed = draw_seed() if rng is None else int(rng)
         super().__init__(rng=seed)
         self.seed = seed
@@ -88,9 +109,13 @@ class ReferralModel(mesa.Model):
 
     @property
     def day(self) -> int:
+        """The last day simulated: 0 before the first ``step()``, ``scenario.days`` at the horizon."""
         return self.engine.day
 
     def step(self) -> None:
+        """Simulate the next day and collect its row (``datacollector``). At the horizon
+        ``running`` turns False, and a further ``step()`` does nothing (as Mesa's
+        ``run_model`` expects), so the collector keeps ``scenario.days + 1`` rows."""
         if self.engine.day >= self.scenario.days:
             self.running = False
             return

@@ -102,7 +102,18 @@ class RunOutput:
 
 @dataclass
 class Results:
-    """Everything ``simulate`` produced for one scenario."""
+    """Everything ``simulate`` produced for one scenario (the tables of ``refsim run``'s folder).
+
+    - ``scenario``: the scenario as run, its ``seed`` and ``replicates`` set
+      (``simulate(results.scenario)`` reruns it);
+    - ``seeds``: replicate r's own seed (``ReferralModel(scenario, rng=seeds[r])`` steps through replicate r);
+    - ``timeseries``: one row per replicate and day 0..days (timeseries.csv);
+    - ``runs``: one row per replicate, its metrics (runs.csv);
+    - ``summary``: one row per metric: mean, 95% interval of the mean, 2.5-97.5% range, n (summary.csv);
+    - ``people``: one row per person of replicate 0 (with ``people=True``), else None;
+    - ``baseline_timeseries``: the no-program twins' days (with ``baseline``), else None;
+    - ``k_by_month``: cohort K by join month, one row per replicate and month.
+    """
 
     scenario: Scenario
     seeds: list[int]
@@ -192,9 +203,20 @@ def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None
     with 1 after each replicate. ``workers``, ``executor`` (``local``, ``serial``
     or ``dask``) and ``scheduler`` (a Dask address) say where replicates run; the
     seed of replicate r never depends on them, so the results are identical.
+
+    ``replicates`` and ``seed`` default to the scenario's (a scenario without a seed
+    gets a fresh one, recorded in ``results.scenario.seed``); ``results.seeds[r]`` is
+    replicate r's own seed, spawned from it. ``refsim run`` with the same scenario,
+    ``--seed`` and ``--replicates`` writes the same numbers. A mistake in the
+    arguments, or a scenario that ``model_copy(update=...)`` made invalid, raises
+    one line (ScenarioError or TypeError) naming the argument or key.
     """
+    from .scenario_io import check_scenario, check_seed_and_replicates
+
+    check_scenario(scenario, "simulate")
+    check_seed_and_replicates("simulate", seed=seed, replicates=replicates)
     scenario = resolve_seed(scenario, seed)
-    count = replicates or scenario.replicates
+    count = scenario.replicates if replicates is None else int(replicates)
     scenario = scenario.model_copy(update={"replicates": count})
     if baseline is None:
         baseline = has_program(scenario)

@@ -27,8 +27,12 @@ KEYED = re.compile(r"^([a-z_][a-z0-9_.]*): (.*)$", re.S)
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Read, override and validate a scenario file; raises ScenarioError on any mistake.
 
-    Relative edge-list paths are resolved against the scenario file's folder.
+    ``overrides`` are ``key.path=value`` strings, as ``--set`` takes them; one string
+    is one override (iterating it gave one "override" per character). Relative
+    edge-list paths are resolved against the scenario file's folder.
     """
+    if isinstance(overrides, str):
+        overrides = [overrides]
     path = Path(path)
     source = str(path)
     text = read_yaml_text(path, "a scenario YAML file (see scenarios/)")
@@ -38,6 +42,68 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
                             f"`refsim sweep {source}`", file=source)
     return validate_overridden(data, overrides, source,
                                lambda mapping: validate(mapping, source=source, text=text, base_dir=path.parent))[0]
+
+
+def check_scenario(scenario: Any, caller: str) -> None:
+    """Refuse, in one line, what a Python caller passes where a Scenario belongs: a
+    path or a mapping (TypeError naming the way to make a Scenario), or a Scenario
+    that ``model_copy(update=...)``, which pydantic does not validate, made invalid
+    (ScenarioError naming the key and what is valid, as for a file). Assignments
+    (``scenario.days = 0``) are already checked by pydantic; a copy's update is not,
+    and it reached the engine as numpy's "negative dimensions are not allowed"."""
+    if isinstance(scenario, (str, Path)):
+        raise TypeError(f"{caller}() takes a Scenario, not a path: "
+                        f"{caller}(load_scenario({str(scenario)!r}), ...)")
+    if isinstance(scenario, dict):
+        raise TypeError(f"{caller}() takes a Scenario, not a dict: {caller}(Scenario.model_validate(data), ...)")
+    if not isinstance(scenario, Scenario):
+        rerun = f": {caller}(results.scenario, ...) reruns it" if isinstance(getattr(scenario, "scenario", None), Scenario) else ""
+        raise TypeError(f"{caller}() takes a Scenario (from load_scenario), not {type(scenario).__name__}{rerun}")
+    data = _with_unchecked_keys(scenario, scenario.model_dump())
+    try:
+        _validate_strictly(data)
+    except ValidationError as error:
+        raise describe(error, data, f"{caller}()", None) from None
+    limits.check_network(scenario, f"{caller}()")
+
+
+def _with_unchecked_keys(model: BaseModel, data: dict) -> dict:
+    """``data`` (``model.model_dump()``) with the keys ``model_copy(update=...)`` put on
+    ``model`` or its blocks that are not fields (which the dump leaves out), so that
+    validating it reports them as unknown keys."""
+    fields = type(model).model_fields
+    for key, value in vars(model).items():
+        if key not in fields:
+            data[key] = value
+        elif isinstance(value, BaseModel) and isinstance(data.get(key), dict):
+            _with_unchecked_keys(value, data[key])
+        elif isinstance(value, list) and isinstance(data.get(key), list):
+            for item, dumped in zip(value, data[key]):
+                if isinstance(item, BaseModel) and isinstance(dumped, dict):
+                    _with_unchecked_keys(item, dumped)
+    return data
+
+
+def check_seed_and_replicates(caller: str, *, seed: Any = None, replicates: Any = None, seed_name: str = "seed") -> None:
+    """``seed`` and ``replicates`` given to a Python entry point are None or whole numbers
+    within the bounds the schema gives the same keys (limits.check_options checks the
+    command line's); a float, text or a negative seed reached numpy's SeedSequence."""
+    import operator
+
+    for field, name, value in (("seed", seed_name, seed), ("replicates", "replicates", replicates)):
+        if value is None:
+            continue
+        try:
+            if isinstance(value, bool):
+                raise TypeError
+            operator.index(value)
+        except TypeError:
+            raise TypeError(f"{caller}(): {name} must be a whole number or None, not {type(value).__name__} "
+                            f"{value!r}") from None
+        try:
+            limits.check_options(**{field: int(value)})
+        except ScenarioError as error:
+            raise ScenarioError(error.message, file=f"{caller}()", key=name) from None
 
 
 def validate_overridden(data: dict, overrides: Iterable[str], source: str,

@@ -1,0 +1,177 @@
+"""The Python API as a notebook user meets it: what README.md's "From Python" promises,
+and the mistakes a user makes there, each one line naming the argument or key (no
+traceback from numpy's SeedSequence or the engine's arrays)."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import simulator
+from simulator import Scenario, ScenarioError, load_scenario, simulate
+from simulator.cli import app
+from simulator.metrics import DAILY_COLUMNS
+from simulator.model import Customer, ReferralModel
+
+from .conftest import SCENARIOS, small
+
+DEFAULT = SCENARIOS / "default.yaml"
+TINY = ["days=20", "population.size=1500", "population.initial_customers=30"]
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Scenario:
+    return load_scenario(DEFAULT, TINY)
+
+
+# --------------------------------------------------------------------------- what simulate takes
+
+
+@pytest.mark.parametrize("given", [str(DEFAULT), DEFAULT])
+def test_simulate_given_a_path_says_to_load_it(given):
+    with pytest.raises(TypeError, match=r"takes a Scenario, not a path: simulate\(load_scenario\("):
+        simulate(given, replicates=1, seed=1)
+
+
+def test_simulate_given_a_dict_or_results_says_what_to_pass(tiny):
+    with pytest.raises(TypeError, match=r"not a dict: simulate\(Scenario.model_validate\(data\)"):
+        simulate(tiny.model_dump(), replicates=1, seed=1)
+    results = simulate(tiny, replicates=1, seed=1, baseline=False)
+    with pytest.raises(TypeError, match=r"simulate\(results.scenario, ...\) reruns it"):
+        simulate(results)
+
+
+@pytest.mark.parametrize("replicates", [0, -1])   # not 1,000,001: on the old code it runs them
+def test_replicates_out_of_bounds_are_refused_not_replaced_by_the_scenarios(tiny, replicates):
+    """replicates=0 ran the scenario's 10 replicates; -1 was numpy's OverflowError."""
+    with pytest.raises(ScenarioError) as error:
+        simulate(tiny, replicates=replicates, seed=1)
+    assert error.value.key == "replicates" and "1..1,000,000" in str(error.value)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**63])
+def test_a_seed_out_of_bounds_is_one_line_naming_seed(tiny, seed):
+    """-1 was "expected non-negative integer" from numpy's bit_generator, ten frames down."""
+    with pytest.raises(ScenarioError) as error:
+        simulate(tiny, replicates=1, seed=seed)
+    assert error.value.key == "seed" and "0..9,223,372,036,854,775,807" in str(error.value)
+
+
+@pytest.mark.parametrize("name, value", [("seed", 1.5), ("seed", "7"), ("replicates", 2.5), ("replicates", True)])
+def test_a_seed_or_replicates_that_is_not_a_whole_number_is_a_type_error(tiny, name, value):
+    """seed=1.5 ran as seed 1, and seed='7' as seed 7."""
+    with pytest.raises(TypeError, match=rf"simulate\(\): {name} must be a whole number or None"):
+        simulate(tiny, **{"replicates": 1, "seed": 1, name: value})
+
+
+def test_numpy_integers_are_whole_numbers(tiny):
+    results = simulate(tiny, replicates=np.int64(1), seed=np.uint32(1), baseline=False)
+    assert len(results.runs) == 1 and results.scenario.seed == 1
+
+
+@pytest.mark.parametrize("update, key, words", [
+    ({"days": 0}, "days", "greater than or equal to 1 (got 0)"),
+    ({"days": -5}, "days", "greater than or equal to 1"),
+    ({"dayz": 10}, "dayz", "did you mean 'days'?"),
+])
+def test_a_scenario_model_copy_made_invalid_is_refused_naming_the_key(tiny, update, key, words):
+    """pydantic does not validate model_copy(update=...): days=0 ran a 0-day run, days=-5
+    was numpy's "negative dimensions are not allowed", an unknown key was ignored."""
+    with pytest.raises(ScenarioError) as error:
+        simulate(tiny.model_copy(update=update), replicates=1, seed=1)
+    assert error.value.key == key and words in str(error.value)
+
+
+def test_a_block_model_copy_made_invalid_names_the_nested_key(tiny):
+    program = tiny.program.model_copy(update={"base_share": 30})
+    with pytest.raises(ScenarioError, match=r"program.base_share: .*30% is 0.3"):
+        simulate(tiny.model_copy(update={"program": program}), replicates=1, seed=1)
+    channel = tiny.program.channels[0].model_copy(update={"wieght": 1})
+    program = tiny.program.model_copy(update={"channels": [channel]})
+    with pytest.raises(ScenarioError, match=r"program.channels.0.wieght: unknown key 'wieght'; did you mean 'weight'"):
+        simulate(tiny.model_copy(update={"program": program}), replicates=1, seed=1)
+
+
+def test_load_scenario_takes_one_override_as_a_string():
+    """A string was iterated: "'d' is not of the form key.path=value"."""
+    assert load_scenario(DEFAULT, "days=30").days == 30
+    assert load_scenario(Path(DEFAULT), ["days=30"]).days == 30
+
+
+# --------------------------------------------------------------------------- the Mesa model
+
+
+@pytest.mark.parametrize("rng, error, words", [
+    (-1, ScenarioError, "rng: must be a whole number in 0.."),
+    (3.7, TypeError, "rng must be a whole number or None"),
+    (np.random.default_rng(3), TypeError, "not a numpy generator"),
+])
+def test_the_model_refuses_a_bad_rng_in_one_line(tiny, rng, error, words):
+    with pytest.raises(error, match=words):
+        ReferralModel(tiny, rng=rng)
+
+
+def test_the_model_checks_its_scenario(tiny):
+    with pytest.raises(TypeError, match=r"ReferralModel\(\) takes a Scenario, not a path"):
+        ReferralModel(str(DEFAULT), rng=1)
+    with pytest.raises(ScenarioError, match="days"):
+        ReferralModel(tiny.model_copy(update={"days": 0}), rng=1)
+
+
+def test_stepping_the_model_on_a_replicates_seed_gives_that_replicate_as_the_readme_says(tiny):
+    results = simulate(tiny, replicates=2, seed=7, baseline=False)
+    for replicate, seed in enumerate(results.seeds):
+        model = ReferralModel(tiny, rng=seed)
+        while model.running:
+            model.step()
+        collected = model.datacollector.get_model_vars_dataframe()
+        rows = results.timeseries[results.timeseries.replicate == replicate]
+        np.testing.assert_array_equal(collected[list(DAILY_COLUMNS)].to_numpy(float), rows[list(DAILY_COLUMNS)].to_numpy(float))
+    twin = ReferralModel(tiny, rng=results.seeds[-1])   # two models on one rng are identical
+    twin.run_model()
+    assert twin.datacollector.get_model_vars_dataframe().equals(collected)
+    model.step()   # after the horizon: nothing happens
+    assert model.day == tiny.days and not model.running and len(model.datacollector.get_model_vars_dataframe()) == tiny.days + 1
+
+
+def test_simulate_gives_the_numbers_refsim_run_writes(tiny, tmp_path):
+    results = simulate(tiny, replicates=2, seed=5)
+    out = tmp_path / "out"
+    sets = [part for item in TINY for part in ("--set", item)]
+    done = CliRunner().invoke(app, ["run", str(DEFAULT), *sets, "--replicates", "2", "--seed", "5", "--workers", "1",
+                                    "--out", str(out)])
+    assert done.exit_code == 0, done.stdout + done.stderr
+    written = pd.read_csv(out / "timeseries.csv")
+    columns = [c for c in results.timeseries.columns if c != "scenario"]
+    np.testing.assert_allclose(written[columns].to_numpy(float), results.timeseries[columns].to_numpy(float), rtol=1e-9)
+    runs = pd.read_csv(out / "runs.csv")
+    assert runs["seed"].tolist() == results.seeds
+
+
+# --------------------------------------------------------------------------- help()
+
+
+def own_doc(obj) -> str | None:
+    """The docstring ``obj`` defines itself (not one inherited from pydantic's or Mesa's base)."""
+    return obj.__dict__.get("__doc__") if inspect.isclass(obj) else inspect.getdoc(obj)
+
+
+@pytest.mark.parametrize("name", [n for n in simulator.__all__ if n != "__version__"])
+def test_every_public_name_has_its_own_docstring(name):
+    assert own_doc(getattr(simulator, name)), name
+
+
+@pytest.mark.parametrize("cls", [ReferralModel, Customer])
+def test_the_mesa_classes_document_their_own_members(cls):
+    assert own_doc(cls)
+    for member, value in vars(cls).items():
+        if member.startswith("_"):
+            continue
+        function = value.fget if isinstance(value, property) else value
+        assert function.__doc__, f"{cls.__name__}.{member}"
+    assert "Fill in here" not in (ReferralModel.step.__doc__ or "")
