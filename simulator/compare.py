@@ -27,6 +27,7 @@ which it is best.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -443,16 +444,25 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     same one) each get one derived from it (``rng.stream_seed(seed, "unpaired
     design", rng.stream_key(name))`` for the design named ``name``, whatever its place in
     the list), so that no two share their luck."""
+    from .scenario_io import check_scenario, check_seed_and_replicates
+
+    if isinstance(scenarios, (str, Path, Scenario)):
+        raise TypeError("compare() takes a list of Scenarios (from load_scenario), the first the reference")
     if len(scenarios) < 2:
         raise ScenarioError(f"compare needs at least two scenario files (got {len(scenarios)}); the first is the reference",
                             key="arguments")
+    # as simulate: a path, a dict, a model_copy made invalid, replicates=0 (which ran the first file's
+    # count) or a negative seed (numpy's SeedSequence error) is one line naming it
+    for scenario in scenarios:
+        check_scenario(scenario, "compare")
+    check_seed_and_replicates("compare", seed=seed, replicates=replicates)
     if not 0 < precision < 10:
         raise ScenarioError(f"--precision must be a fraction of the mean difference in (0, 10) (got {precision})",
                             key="--precision")
     if not unpaired:
         check_pairable(scenarios, seed_given=seed is not None, sources=sources)
     first = resolve_seed(scenarios[0], seed)
-    count = replicates or first.replicates
+    count = first.replicates if replicates is None else int(replicates)
     named = unique_names(scenarios, labels)
     derived = False
     if unpaired:

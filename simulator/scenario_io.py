@@ -52,10 +52,9 @@ def check_scenario(scenario: Any, caller: str) -> None:
     (``scenario.days = 0``) are already checked by pydantic; a copy's update is not,
     and it reached the engine as numpy's "negative dimensions are not allowed"."""
     if isinstance(scenario, (str, Path)):
-        raise TypeError(f"{caller}() takes a Scenario, not a path: "
-                        f"{caller}(load_scenario({str(scenario)!r}), ...)")
+        raise TypeError(f"{caller}() takes a Scenario, not a path: read it with load_scenario({str(scenario)!r})")
     if isinstance(scenario, dict):
-        raise TypeError(f"{caller}() takes a Scenario, not a dict: {caller}(Scenario.model_validate(data), ...)")
+        raise TypeError(f"{caller}() takes a Scenario, not a dict: make one with Scenario.model_validate(data)")
     if not isinstance(scenario, Scenario):
         rerun = f": {caller}(results.scenario, ...) reruns it" if isinstance(getattr(scenario, "scenario", None), Scenario) else ""
         raise TypeError(f"{caller}() takes a Scenario (from load_scenario), not {type(scenario).__name__}{rerun}")

@@ -34,12 +34,12 @@ def tiny() -> Scenario:
 
 @pytest.mark.parametrize("given", [str(DEFAULT), DEFAULT])
 def test_simulate_given_a_path_says_to_load_it(given):
-    with pytest.raises(TypeError, match=r"takes a Scenario, not a path: simulate\(load_scenario\("):
+    with pytest.raises(TypeError, match=r"simulate\(\) takes a Scenario, not a path: read it with load_scenario\('"):
         simulate(given, replicates=1, seed=1)
 
 
 def test_simulate_given_a_dict_or_results_says_what_to_pass(tiny):
-    with pytest.raises(TypeError, match=r"not a dict: simulate\(Scenario.model_validate\(data\)"):
+    with pytest.raises(TypeError, match=r"not a dict: make one with Scenario.model_validate\(data\)"):
         simulate(tiny.model_dump(), replicates=1, seed=1)
     results = simulate(tiny, replicates=1, seed=1, baseline=False)
     with pytest.raises(TypeError, match=r"simulate\(results.scenario, ...\) reruns it"):
@@ -175,3 +175,24 @@ def test_the_mesa_classes_document_their_own_members(cls):
         function = value.fget if isinstance(value, property) else value
         assert function.__doc__, f"{cls.__name__}.{member}"
     assert "Fill in here" not in (ReferralModel.step.__doc__ or "")
+
+
+# --------------------------------------------------------------------------- compare from Python
+
+
+def test_compare_refuses_what_simulate_refuses(tiny):
+    """replicates=0 ran the first design's count, seed=-1 was numpy's error, paths died
+    on "'str' object has no attribute 'population'", an invalid copy ran."""
+    from simulator.compare import compare
+
+    other = tiny.model_copy(update={"name": "other"})
+    with pytest.raises(ScenarioError, match="replicates: must be a whole number in 1.."):
+        compare([tiny, other], replicates=0, seed=1)
+    with pytest.raises(ScenarioError, match="seed: must be a whole number in 0.."):
+        compare([tiny, other], replicates=2, seed=-1)
+    with pytest.raises(TypeError, match=r"compare\(\) takes a Scenario, not a path"):
+        compare([str(DEFAULT), str(DEFAULT)], replicates=2, seed=1)
+    with pytest.raises(TypeError, match="a list of Scenarios"):
+        compare(tiny, replicates=2, seed=1)
+    with pytest.raises(ScenarioError, match="days"):
+        compare([tiny, other.model_copy(update={"days": 0})], replicates=2, seed=1, unpaired=True)
