@@ -196,3 +196,11 @@ def test_compare_refuses_what_simulate_refuses(tiny):
         compare(tiny, replicates=2, seed=1)
     with pytest.raises(ScenarioError, match="days"):
         compare([tiny, other.model_copy(update={"days": 0})], replicates=2, seed=1, unpaired=True)
+
+
+def test_results_show_as_one_short_line(tiny):
+    """A notebook cell ending in ``results`` printed the whole scenario and every frame."""
+    results = simulate(tiny, replicates=2, seed=1)
+    shown = repr(results)
+    assert len(shown) < 400 and "\n" not in shown, shown
+    assert shown.startswith(f"Results(scenario={tiny.name!r}, days=20, seed=1, replicates=2, timeseries=<42 rows>")
