@@ -39,7 +39,7 @@ class Customer(mesa.Agent):
 
     @property
     def satisfaction(self) -> float:
-        """The person's satisfaction score."""
+        """The person's satisfaction score, 0-10."""
         return float(self._get("satisfaction"))
 
     @property

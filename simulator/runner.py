@@ -211,7 +211,8 @@ def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None
     ``baseline`` (default: when the scenario has a program) also runs the
     no-program design on the same seeds and adds the incremental metrics.
     ``people`` keeps the per-person table of replicate 0. ``progress`` is called
-    with 1 after each replicate. ``workers``, ``executor`` (``local``, ``serial``
+    with 1 after each replicate. ``workers`` (default 1, in this process; None: one
+    process per core, as ``refsim run`` does), ``executor`` (``local``, ``serial``
     or ``dask``) and ``scheduler`` (a Dask address) say where replicates run; the
     seed of replicate r never depends on them, so the results are identical.
 
