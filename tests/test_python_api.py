@@ -18,7 +18,7 @@ from simulator.cli import app
 from simulator.metrics import DAILY_COLUMNS
 from simulator.model import Customer, ReferralModel
 
-from .conftest import SCENARIOS, small
+from .conftest import SCENARIOS
 
 DEFAULT = SCENARIOS / "default.yaml"
 TINY = ["days=20", "population.size=1500", "population.initial_customers=30"]
