@@ -455,7 +455,7 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     # count) or a negative seed (numpy's SeedSequence error) is one line naming it
     for scenario in scenarios:
         check_scenario(scenario, "compare")
-    check_seed_and_replicates("compare", seed=seed, replicates=replicates)
+    check_seed_and_replicates("compare", seed=seed, replicates=replicates, workers=workers)
     if not 0 < precision < 10:
         raise ScenarioError(f"--precision must be a fraction of the mean difference in (0, 10) (got {precision})",
                             key="--precision")

@@ -83,13 +83,16 @@ def _with_unchecked_keys(model: BaseModel, data: dict) -> dict:
     return data
 
 
-def check_seed_and_replicates(caller: str, *, seed: Any = None, replicates: Any = None, seed_name: str = "seed") -> None:
-    """``seed`` and ``replicates`` given to a Python entry point are None or whole numbers
-    within the bounds the schema gives the same keys (limits.check_options checks the
-    command line's); a float, text or a negative seed reached numpy's SeedSequence."""
+def check_seed_and_replicates(caller: str, *, seed: Any = None, replicates: Any = None, seed_name: str = "seed",
+                              workers: Any = None) -> None:
+    """``seed``, ``replicates`` and ``workers`` given to a Python entry point are None or
+    whole numbers within the bounds the schema gives the same keys and the command line
+    its options (limits.check_options); a float, text or a negative seed reached numpy's
+    SeedSequence, and ``workers=0`` quietly meant one process per core."""
     import operator
 
-    for field, name, value in (("seed", seed_name, seed), ("replicates", "replicates", replicates)):
+    for field, name, value in (("seed", seed_name, seed), ("replicates", "replicates", replicates),
+                               ("workers", "workers", workers)):
         if value is None:
             continue
         try:

@@ -69,6 +69,15 @@ def test_a_seed_or_replicates_that_is_not_a_whole_number_is_a_type_error(tiny, n
         simulate(tiny, **{"replicates": 1, "seed": 1, name: value})
 
 
+@pytest.mark.parametrize("workers", [0, -2])
+def test_workers_out_of_bounds_are_refused_as_the_command_line_refuses_them(tiny, workers):
+    """workers=0 quietly meant one process per core (None's meaning), where --workers 0
+    is refused; the bounds are --workers' (1..100,000)."""
+    with pytest.raises(ScenarioError) as error:
+        simulate(tiny, replicates=1, seed=1, workers=workers)
+    assert error.value.key == "workers" and "1..100,000" in str(error.value)
+
+
 def test_numpy_integers_are_whole_numbers(tiny):
     results = simulate(tiny, replicates=np.int64(1), seed=np.uint32(1), baseline=False)
     assert len(results.runs) == 1 and results.scenario.seed == 1
