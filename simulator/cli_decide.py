@@ -376,11 +376,13 @@ def sensitivity(
                                extra={"executor": executor, "workers": workers})
     if result.decision is not None:
         from .report import fmt
-        from .report.sensitivity import _v, point_runs
+        from .report.sensitivity import _v, copy_lines, point_runs
 
         for row in result.decision.to_dict("records"):
             out.print(f"  {row['design']:<24} best at {row['probability_best']:.0%} of the points, expected regret "
                       f"{fmt(row['expected_regret'])}", markup=False)
+        for line in copy_lines(result.decision):   # a copy halved each point's best: report.md adds them up, and so here
+            out.print(f"  note: {line}", markup=False)
         hinges, sways = decision_drivers(result.flips)
         out.print(f"  the decision hinges on: {', '.join(hinges) or 'none of the assumptions (in no part of any range is another design ahead of the leader by more than the noise)'}",
                   markup=False)

@@ -778,3 +778,20 @@ def test_trials_level_on_a_budget_name_the_least_budget_that_made_the_same_runs(
     note = tie_note(SimpleNamespace(**{**vars(result), "confirmation": ran_out}))
     assert "the winner's own budget ran out in 11 of its 20 fresh-seed runs, so a smaller one would run out" in note, note
     assert "and above the" not in note
+
+
+def test_the_sensitivity_console_adds_up_the_shares_of_a_copy_of_a_design(tmp_path):
+    """A renamed copy of a design splits each point's best with it: report.md named the
+    two a tie and added their shares up, while the console listed each at half ('best at
+    27%' twice beside a third design's 47%), read as the third design winning."""
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(yaml.safe_dump({**yaml.safe_load(open(DEFAULT)), "name": "default-copy"}, sort_keys=False))
+    folder = tmp_path / "sens"
+    result = ok("sensitivity", DEFAULT, copy, SINGLE, *TINY, "--uncertain", "program.base_share=0.05:0.4",
+                "--samples", "4", "--trajectories", "2", "--seed", "2", "--out", folder, "--executor", "serial")
+    decision = pd.read_csv(folder / "decision.csv").set_index("design")
+    name = load_scenario(DEFAULT).name
+    together = decision.loc[name, "probability_best"] + decision.loc["default-copy", "probability_best"]
+    console = " ".join(result.stdout.split())
+    assert (f"note: {name} and default-copy give the same value at every point: one design here, best at "
+            f"{together:.0%} of the points together") in console, console

@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
@@ -289,13 +290,38 @@ def luck_note(luck: float, replicates: int) -> str:
             f"beyond its half-width.")
 
 
+def decision_copies(decision: pd.DataFrame) -> dict[str, list[str]]:
+    """For each design of decision.csv, the other designs with its very values: copies
+    (the same value at every point: equal mean, regret and share) split each point's best
+    between them, so a design listed twice read as half as likely best, and another design
+    was named the leader."""
+    key = lambda r: (r["mean"], r["expected_regret"], r["probability_best"])  # noqa: E731
+    records = decision.to_dict("records")
+    return {r["design"]: [o["design"] for o in records if o["design"] != r["design"] and key(o) == key(r)]
+            for r in records}
+
+
+def copy_lines(decision: pd.DataFrame) -> list[str]:
+    """A sentence per set of designs with the same value at every point, their shares of
+    the points added up (the console listed 'best at 27%' for each of a leader and its copy,
+    beside a third design's 47%, where report.md named the leader best at 53%)."""
+    if bool((decision["expected_regret"].abs() < 1e-12).all()):   # every design ties: said as such
+        return []
+    copies, lines, seen = decision_copies(decision), [], set()
+    shares = dict(zip(decision["design"], decision["probability_best"]))
+    for design, same in copies.items():
+        if not same or design in seen:
+            continue
+        names = [design, *same]
+        seen.update(names)
+        lines.append(f"{' and '.join(', '.join(names).rsplit(', ', 1))} give the same value at every point: one design "
+                     f"here, best at {sum(shares[n] for n in names):.0%} of the points together (split between them above)")
+    return lines
+
+
 def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, replicates: int = 1) -> list[str]:
     decision, flips = result.decision, result.flips
-    # copies (the same value at every point: equal mean, regret and share) split each point's best between them,
-    # so a design listed twice read as half as likely best, and another design was named the leader
-    key = lambda r: (r["mean"], r["expected_regret"], r["probability_best"])  # noqa: E731
-    copies = {d: [o["design"] for o in decision.to_dict("records") if o["design"] != d and key(o) == key(r)]
-              for d, r in ((r["design"], r) for r in decision.to_dict("records"))}
+    copies = decision_copies(decision)
     together = decision.assign(probability_best=[r["probability_best"] * (1 + len(copies[r["design"]]))
                                                  for r in decision.to_dict("records")])
     leader = together.sort_values("probability_best", ascending=False, kind="stable").iloc[0]
