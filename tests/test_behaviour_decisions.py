@@ -54,6 +54,28 @@ def test_equity_final_of_customers_who_earn_nothing_is_zero_without_churn_or_dis
     assert values[0] == 0.0 and np.isinf(values[1]) and np.isinf(values[2])
 
 
+def test_a_negative_referred_premium_without_churn_or_discounting_is_not_nan():
+    """With no churn and no discounting the premium's own sum is finite (it fades to 0 over
+    premium_fade_days), but was taken as infinite: with a negative premium (referred
+    customers worth less, which the config allows) a referred customer's equity was
+    inf - inf = NaN, and so was equity_final, where the endless base margin makes it
+    infinite. The premium's sum is now the finite K (1 - t/F) - K (K + 1) / (2F)."""
+    from simulator.behaviour.economics import customer_equity
+
+    econ = small(economics={"monthly_margin": 8.0, "annual_discount_rate": 0.0, "referred_margin_premium": -0.05,
+                            "premium_fade_days": 100}).economics
+    tenure = np.array([5.0, 5.0, 150.0])
+    values = customer_equity(econ, tenure, np.array([True, True, True]), np.zeros(3), np.array([1.0, 0.0, 0.0]))
+    assert np.isposinf(values[0]), values
+    m0 = 8.0 / 30.4375
+    by_day = sum(1.0 - (5.0 + k) / 100.0 for k in range(1, 96))   # the premium's days left, each counted
+    assert values[1] == pytest.approx(m0 * -0.05 * by_day, rel=1e-12) and values[2] == 0.0, values
+    scenario = small(churn={"monthly_rate": 0.0}, days=60,
+                     economics={"annual_discount_rate": 0.0, "referred_margin_premium": -0.05})
+    out = simulate(scenario, replicates=1, seed=5, people=False).runs.iloc[0]
+    assert np.isposinf(out["equity_final"]), out["equity_final"]
+
+
 def test_equity_final_values_reward_seekers_as_they_earn():
     """A reward seeker earns margin_ratio of the margin and no referred premium (as in
     revenue_to_date), after the horizon too: equity_final is the term-by-term sum of

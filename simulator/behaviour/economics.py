@@ -100,7 +100,11 @@ def customer_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarra
         q_left = q ** left
         s0 = q * (1.0 - q_left) / one_minus_q
         s1 = q * (1.0 - (left + 1.0) * q_left + left * q_left * q) / one_minus_q ** 2
-        premium = np.where(rate > 0, (1.0 - tenure_days / fade) * s0 - s1 / fade, np.inf)
+        # with no churn and no discounting (q = 1) the premium's sum is over K days of a fading
+        # share, finite: K (1 - t/F) - K (K + 1) / (2F). It was infinite, so that a negative
+        # premium (a referred customer worth less) made the infinite base NaN: inf - inf
+        premium = np.where(rate > 0, (1.0 - tenure_days / fade) * s0 - s1 / fade,
+                           left * (1.0 - tenure_days / fade) - left * (left + 1.0) / (2.0 * fade))
         premium = np.where(left > 0, premium, 0.0)
         # a margin of 0 (no margin, or a reward seeker's margin_ratio 0) is worth 0 however long
         # it lasts: 0 * inf would be NaN, and a NaN equity a NaN incremental_value
