@@ -343,10 +343,13 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
                 f"each value by {label}:")
     elif len(picked) == 1 and unclear == len(rows) > 1 and all(
             set(row["indistinguishable"]) <= set(row.get("same") or []) for row in rows):
-        # tied only with points of its very runs (a swept value that changes none): no replicates would tell them apart
+        # tied only with points of its very runs: a swept value that changes no run, which no replicate count tells
+        # apart, or one that changes runs too rarely for these seeds (a whole-number metric over a few replicates:
+        # rewards of 10 and 30 had the same customers_final on 3 seeds, and 30 was best over 30)
         lead = (f"**No choice is best by {label}**: {picked.pop()} has the best mean at every value of "
                 f"{_names(assumptions)}, level there only with points that have the same value in every replicate (the "
-                f"same seeds): what they differ in changes nothing here, and no replicate count tells them apart.")
+                f"same seeds): what they differ in changed none of these runs' {label}. If it changes none, no replicate "
+                f"count tells them apart; if it changes a few, more replicates would show which is best.")
     elif len(picked) == 1 and unclear == len(rows) > 1:
         # told apart nowhere: "signup is best at every value", in bold, read as a verdict six times over
         lead = (f"**No choice is told apart as best by {label}**: {picked.pop()} has the best mean (or shares it) at every "
@@ -506,11 +509,11 @@ def _best_text(row: dict, among: str = "") -> str:
     if not tied and failed and row.get("compared", 1) == 0:
         return text + f"No other point{among} ran to compare it with." + forfeit
     same = list(row.get("same") or [])
-    # points with its very runs on the common seeds: a tie that no replicate count resolves, named as such
+    # points with its very runs on the common seeds: a tie on these seeds, named as such
     alike = (f" Point{'s' if len(same) > 1 else ''} {_ids(same, count=False)} "
              f"{'have' if len(same) > 1 else 'has'} the same value in every replicate (the same seeds): what "
-             f"{'they differ' if len(same) > 1 else 'it differs'} in changes nothing here, so the best is named among "
-             f"them by order alone." if same else "")
+             f"{'they differ' if len(same) > 1 else 'it differs'} in changed none of these runs, so the best is named "
+             f"among them by order alone (more replicates may yet tell them apart)." if same else "")
     return text + (f"{tied} other point{'s are' if tied != 1 else ' is'} statistically indistinguishable from it at 95% "
                    f"({'paired' if row['paired'] else 'unpaired'}): point{'s' if tied != 1 else ''} "
                    f"{_ids(row['indistinguishable'], count=False)}; "
