@@ -738,8 +738,14 @@ def test_choices_not_told_apart_from_the_winner_are_named_with_the_paired_differ
     assert "| at_purchase | 1 | 1 | 10.5 | 1 (1 to 1, 4 replicates) | 4 |" in table, table
     # a choice with the winner's very runs (a key the model ignores) is a tie, which tie_note names: 'run them side
     # by side with more replicates' was said of it, and no replicate count tells the two apart
-    same = SimpleNamespace(**{**vars(result), "runs": {**runs, 2: list(runs[0])}})
+    same = SimpleNamespace(**{**vars(result), "runs": {**runs, 2: list(runs[0])},
+                              "trials": trials.assign(incremental_value_rung0_mean=[11.5, 10.5, 11.5])})
     assert close_choices(same, parameters) == ([], [])
+    # ... but one level on the objective alone, where a constraint metric differs, is in no tie note: it stays listed
+    # (it had been left out of both)
+    apart = SimpleNamespace(**{**vars(same), "constraints": [parse_constraint("reward_cost<=50")],
+                               "trials": same.trials.assign(reward_cost_rung0_mean=[4.0, 4.0, 9.0])})
+    assert close_choices(apart, parameters) == ([f"{key}=milestone (trial 2): winner − it 0 (0 to 0, 4 replicates)"], [])
     assert "| onboarding (the winner's) | 1 | 0 | 11.5 | – | 4 |" in table
 
 

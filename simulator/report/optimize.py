@@ -562,9 +562,10 @@ def close_choices(result: OptimizeResult, parameters: list[Parameter]) -> tuple[
             difference = winner_against(result, int(best["trial"]))
             if difference is None or not math.isfinite(difference["diff_ci_low"]):
                 continue
-            if difference["diff_ci_low"] == difference["diff_ci_high"] == 0:
+            if difference["diff_ci_low"] == difference["diff_ci_high"] == 0 and int(best["trial"]) in level_trials(result):
                 continue   # the very runs of the winner: a tie the note on trials that scored the same names, which
-                # no more replicates resolve ('run them side by side ... and more replicates' was said of it)
+                # no more replicates resolve ('run them side by side ... and more replicates' was said of it); one
+                # level on the objective only (a constraint metric differs) is not in that note and stays listed
             text = f"{key}={_value(choice)} (trial {int(best['trial'])}): winner − it {_versus_text(difference)}"
             side = ahead(result, difference)
             if side == 0:
@@ -607,6 +608,40 @@ def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]
     return lines
 
 
+def _level_with_winner(result: OptimizeResult) -> tuple[pd.DataFrame, pd.Series, list[str]] | None:
+    """The completed trials, which of them are level with the winner on the first rung
+    (the same objective and constraint-metric means there, two missing means alike) and
+    those columns; None where tie_note has nothing to say (several objectives, no
+    winner, fewer than two completed trials)."""
+    trials = result.trials
+    if result.best_trial is None or len(result.objectives) != 1 or not len(trials):
+        return None
+    objective = result.objectives[0]
+    columns = [f"{m}_rung0_mean" for m in dict.fromkeys([objective.metric, *(c.metric for c in result.constraints)])]
+    if any(c not in trials.columns for c in columns):
+        return None
+    done = trials[(trials["state"] == "COMPLETE") & trials[columns[0]].notna()]
+    mine = done[done["trial"] == result.best_trial]
+    if len(done) < 2 or not len(mine):
+        return None
+    # level on the first rung's runs: the same means there (two missing means are the same), so the same
+    # feasibility on them; the feasibility over all a trial's runs differs with how far it was promoted
+    same = pd.Series(True, index=done.index)
+    for column in columns:
+        theirs, ours = done[column], mine[column].iloc[0]
+        same &= (theirs == ours) | (theirs.isna() & pd.isna(ours))
+    return done, same, columns
+
+
+def level_trials(result: OptimizeResult) -> set[int]:
+    """The trials tie_note names as level with the winner (the winner's own number aside)."""
+    found = _level_with_winner(result)
+    if found is None:
+        return set()
+    done, same, _ = found
+    return {int(n) for n in done[same & (done["trial"] != result.best_trial)]["trial"]}
+
+
 def tie_note(result: OptimizeResult) -> str:
     """Trials level with the winner on the first rung, where every trial ran on the same
     seeds: the same objective and the same constraint metrics there, and the same
@@ -614,23 +649,12 @@ def tie_note(result: OptimizeResult) -> str:
     budget above what any design spends, a cap nobody reaches), so the winner among them
     is one by order, not by merit. A trial level on the objective but breaking a
     constraint is not level: it lost on the constraint."""
-    trials = result.trials
-    if result.best_trial is None or len(result.objectives) != 1 or not len(trials):
+    found = _level_with_winner(result)
+    if found is None:
         return ""
+    done, same, columns = found
     objective = result.objectives[0]
-    columns = [f"{m}_rung0_mean" for m in dict.fromkeys([objective.metric, *(c.metric for c in result.constraints)])]
-    if any(c not in trials.columns for c in columns):
-        return ""
-    done = trials[(trials["state"] == "COMPLETE") & trials[columns[0]].notna()]
     mine = done[done["trial"] == result.best_trial]
-    if len(done) < 2 or not len(mine):
-        return ""
-    # level on the first rung's runs: the same means there (two missing means are the same), so the same
-    # feasibility on them; the feasibility over all a trial's runs differs with how far it was promoted
-    same = pd.Series(True, index=done.index)
-    for column in columns:
-        theirs, ours = done[column], mine[column].iloc[0]
-        same &= (theirs == ours) | (theirs.isna() & pd.isna(ours))
     level = sorted(int(n) for n in done[same & (done["trial"] != result.best_trial)]["trial"])
     rung, score = result.rungs[0], float(mine[columns[0]].iloc[0])
     what = objective.metric + (" and constraint metrics" if len(columns) > 1 else "")
