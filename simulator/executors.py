@@ -461,8 +461,13 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
             for future in _next_finished(running, client, scheduler):
                 for task in itertools.islice(queue, 1):
                     running.add(submit(task))
-                if future.status in ("cancelled", "lost"):
-                    raise _lost_scheduler(scheduler, f"a task was {future.status}")
+                if future.status == "lost":   # a worker holding its result died, or the scheduler went
+                    where = f"at {scheduler}" if scheduler else "of the local cluster"
+                    raise ScenarioError(f"the Dask cluster {where} lost a task's result mid-run (the worker holding "
+                                        f"it, or the scheduler, went away); results finished so far are kept where the "
+                                        f"command saves them (a sweep resumes when rerun)", key="--scheduler")
+                if future.status == "cancelled":
+                    raise _lost_scheduler(scheduler, "a task was cancelled")
                 try:
                     result = future.result()
                 except CommClosedError as error:  # the scheduler died while handing the result over
