@@ -539,12 +539,18 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
     level = float((mine & ((stacked == top).sum(axis=0) > 1)).mean()) if n else 0.0
     tied_with = tuple(name for name in order[1:] if means[name] == means[best])
     shares = {name: float((stacked[names.index(name)] == top).mean()) if n else math.nan for name in (best, *tied_with)}
-    # a design with no finite value is no contender: against_the_best leaves it out
-    runner_up = next((name for name in order[1:] if math.isfinite(means[name])), None)
+    # a design with no finite value is no contender: against_the_best leaves it out; a copy of the best (its values
+    # in every replicate) is a tie, named as one, and the runner-up is the next design that differs: 'against the
+    # runner-up dsc-copy: 0 [0, 0] (not told apart from dsc-copy ... with these replicates)' was said of a copy
+    finite = [name for name in order[1:] if math.isfinite(means[name])]
+    copy_of = copies(values, best, finite)
+    runner_up = next((name for name in finite if copy_of[name] != best), finite[0] if finite else None)
     diff = {"diff_mean": math.nan, "diff_ci_low": math.nan, "diff_ci_high": math.nan}
     each, behind, tests = LEVEL, (), 0
     if runner_up is not None:
         levels, differences, behind = against_the_best(values, best, metric, comparison.paired)
+        if copy_of[runner_up] != best:
+            behind = tuple(name for name in behind if copy_of.get(name) != best)
         tests = holm_tests(values, best)
         diff, each = differences[runner_up], levels[runner_up]
     best_scenario = next(d.scenario for d in comparison.designs if d.scenario.name == best)

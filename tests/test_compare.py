@@ -743,10 +743,11 @@ def test_two_designs_that_tie_are_said_to_tie():
     for order in (("a", "b"), ("b", "a")):
         result = compare([design(10, order[0]), design(10, order[1]), design(1, "meagre")], replicates=3, seed=5, workers=1)
         decision = decide(result)
-        assert decision.tied_with == (decision.runner_up,) and {decision.best, decision.runner_up} == {"a", "b"}, decision
+        (tied,) = decision.tied_with
+        assert {decision.best, tied} == {"a", "b"} and decision.runner_up == "meagre", decision   # the next that differs
         assert decision.share_best == decision.share_level > 0
         paragraph = decision_paragraph(result, decision)[0]
-        assert f"**{decision.best} and {decision.runner_up} tie for the most value**" in paragraph, paragraph
+        assert f"**{decision.best} and {tied} tie for the most value**" in paragraph, paragraph
         assert "adds the most value" not in paragraph
     values = {d.scenario.name: d.runs["incremental_value"].to_numpy() for d in result.designs}
     assert (values["a"] == values["b"]).all()   # the premise: one design under two names
@@ -1010,9 +1011,14 @@ def test_a_copy_of_a_design_does_not_change_the_verdict():
         assert decision.diff_level == 0.95 and decision.diff_ci_low == alone.diff_ci_low, (names, decision)
         assert "sure at 95%" in verdict_line(comparison(names))
         assert "tested against the 2 other designs" not in decision_paragraph(comparison(names), decision)[0]
+    # a copy of the best is a tie, named as one; the runner-up is the next design that differs, here told apart
+    # ('against the runner-up a-copy: 0 [0, 0] (not told apart from a-copy ... with these replicates)' was said)
     decision = decide(comparison(["a", "a-copy", "b"]))
-    assert decision.tied_with == ("a-copy",) and decision.not_told_apart == ("a-copy",), decision
+    assert decision.tied_with == ("a-copy",) and decision.not_told_apart == (), decision
+    assert decision.runner_up == "b" and decision.diff_ci_low == alone.diff_ci_low, decision
     assert verdict_line(comparison(["a", "a-copy", "b"])).endswith("tied with a-copy")
+    # with only copies besides the best, the runner-up is the copy, a tie
+    assert decide(comparison(["a", "a-copy"])).runner_up == "a-copy"
 
 
 def test_the_verdict_line_in_a_tie_names_the_designs_not_told_apart_and_the_setup_measures_the_decisive_pair():
