@@ -62,6 +62,31 @@ def test_replicates_needed_is_the_smallest_n_reaching_the_half_width(sd, half_wi
         assert n == pytest.approx((1.96 * sd / half_width) ** 2, rel=0.02)
 
 
+@pytest.mark.parametrize("n", [2, 10, 57])
+def test_replicates_needed_counts_a_half_width_reached_exactly(n):
+    """The definition is "smallest n with t(0.975, n-1) * sd / sqrt(n) <= half_width":
+    a target equal to the half-width n replicates give (the same expression, so equal
+    to the last bit) is reached at n itself, not n + 1. The parametrized test above
+    never lands on the boundary, so a '<' read as '<=' went unseen."""
+    sd = 3.0
+    half_width = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+    assert replicates_needed(sd, half_width) == n
+
+
+def test_an_interval_that_touches_0_does_not_exclude_it():
+    """verdict says better/worse only when the interval excludes 0 (docstring). A closed
+    interval [0, 2] or [-2, 0] still contains 0 (a difference of nothing is not ruled
+    out: a t-test with p exactly 5% is not significant at 5%), so it is unclear; moved
+    off 0 by any amount it excludes it."""
+    from simulator.compare import verdict
+
+    for metric, up in (("incremental_value", "better"), ("payback_day", "worse"), ("budget_exhausted_day", "higher")):
+        assert verdict(metric, 0.0, 2.0) == "unclear", metric
+        assert verdict(metric, -2.0, 0.0) == "unclear", metric
+        assert verdict(metric, 1e-9, 2.0) == up, metric
+    assert verdict("incremental_value", -2.0, -1e-9) == "worse"
+
+
 @pytest.fixture(scope="module")
 def rewards_compared():
     """Two designs that differ only in the size of the double-sided reward."""
