@@ -621,3 +621,19 @@ def test_results_files_get_the_permissions_any_new_file_gets(tmp_path):
         os.umask(old)
     mode = written.stat().st_mode & 0o777
     assert mode == plain.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_part_cut_short_by_a_kill_is_cleared_when_the_store_reopens(tmp_path):
+    """A worker killed between mkstemp and the rename leaves a hidden
+    ``.part-….parquet.….tmp`` in runs/ (no except clause runs under SIGKILL). RunStore
+    removes such leftovers when it opens the folder again (its docstring: "a write cut
+    short by a kill"), keeps every finished part and numbers the next one after them.
+    The disk-full tests never leave one (the except clause removes it), so a store that
+    stopped clearing them went unnoticed and each kill left a file behind for good."""
+    first = results.RunStore(tmp_path).append([{"point_id": 0, "replicate": 0, "run_id": 0, "status": "ok"}])
+    leftover = first.parent / ".part-000002.parquet.k1ll3d.tmp"
+    leftover.write_bytes(b"PAR1 half a file")
+    store = results.RunStore(tmp_path)
+    assert not leftover.exists() and _hidden_leftovers(tmp_path) == []
+    assert store.parts() == [first] and store.done() == {(0, 0)}
+    assert store.append([{"point_id": 0, "replicate": 1, "run_id": 1, "status": "ok"}]).name == "part-000002.parquet"
