@@ -90,3 +90,23 @@ def test_each_months_join_days_are_in_the_table(tmp_path):
     written = pd.read_csv(folder / "k_by_month.csv")
     assert written["last_day"].iloc[-1] == 100 - 30 and list(written.columns[:5]) == ["scenario", "replicate", "join_month",
                                                                                        "first_day", "last_day"]
+
+
+def test_the_window_and_the_cohort_include_their_last_day():
+    """By hand, at the edges of cohort_k's rule (its docstring): a customer is in a cohort
+    when adopted_day + window <= day, and a referral counts when the friend joined at
+    most ``window`` days after the referrer. Day 100, window 30: person 1 joined on day
+    70 (window closes on day 100: in), person 2 on day 71 (out); person 1 referred 2
+    (1 day later) and 3 joined on day 40 referred by 0 (joined day 10: exactly 30 days
+    later, counts) and 4 on day 41 by 0 (31 days: does not). Cohort: 0 (day 10), 1 (day
+    70), 3 and 4 (days 40, 41); referrals within the window: 0 -> 3 and 1 -> 2: K = 2/4.
+    test_by_hand has no referral and no join on either edge, so '<=' read as '<' in
+    either place went unseen."""
+    adopted = np.array([10, 70, 71, 40, 41])
+    referred_by = np.array([-1, -1, 1, 0, 0])
+    tracked = np.array([False, False, True, True, True])
+    people = SimpleNamespace(adopted_day=adopted, referred_by=referred_by, tracked=tracked)
+    assert cohort_k(people, 100, window=30) == pytest.approx(2 / 4)
+    table = cohort_k_by_month(people, 100, window=30)
+    # months: days 1-30 (person 0), 31-60 (3, 4), 61-70 (1)
+    assert table.tolist() == [[1, 2, 1], [1, 0, 1]]
