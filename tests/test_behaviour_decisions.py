@@ -457,7 +457,33 @@ def test_payback_day_is_where_cumulative_incremental_profit_stays_non_negative()
         if math.isnan(payback):
             assert gap[-1] < 0
         else:
+            # a day within the horizon (a run below 0 on its last day has none: gap[H + 1:] is empty)
+            assert 1 <= payback <= len(gap) - 1
             assert np.all(gap[int(payback):] >= 0) and (payback == 1 or gap[int(payback) - 1] < 0)
+
+
+@pytest.mark.parametrize("gap, payback", [
+    ([-5, -3, 2, 4, 6], 3),        # below 0 on days 1-2, then >= 0 for good: day 3
+    ([-5, -3, 2, -1, 6], 5),       # back below on day 4: only from day 5 does it stay >= 0
+    ([-5, 2, 4, 6, -1], math.nan),  # below 0 on the last day: never paid back within the horizon
+    ([0, 0, 0, 0, 0], 1.0),        # never below 0 (a program that changes nothing): day 1
+    ([0, 0, -1, 0, 3], 4),         # exactly 0 is not below 0: from day 4 on it stays >= 0
+])
+def test_payback_day_by_hand(gap, payback):
+    """payback_day by its definition (INCREMENTAL_METRICS): the first day from which
+    cumulative incremental profit stays >= 0, NaN if it ends below 0; day 0 is the
+    common start. Worked out by hand on five-day gaps. The run-based test above accepts
+    a payback of H + 1 for a run that ends below 0 (gap[H + 1:] is empty) and never
+    meets a gap of exactly 0, so neither slip could fail it."""
+    from simulator.runner import incremental_metrics
+
+    scenario = small(days=len(gap))
+    zero = {k: 0.0 for k in ("cumulative_profit", "equity_final", "rewards_owed", "rewards_unpaid", "pipeline_equity",
+                             "customers_final", "program_cost", "k_factor")}
+    daily, twin_daily = np.zeros((len(gap) + 1, len(C))), np.zeros((len(gap) + 1, len(C)))
+    daily[1:, C["cumulative_profit"]] = gap
+    out = incremental_metrics(scenario, zero, zero, daily, twin_daily)
+    assert out["payback_day"] == payback or (math.isnan(payback) and math.isnan(out["payback_day"])), out["payback_day"]
 
 
 @pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
