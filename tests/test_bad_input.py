@@ -413,3 +413,51 @@ def test_a_mistake_in_a_sweeps_inline_base_names_its_line_in_the_sweep_file(tmp_
     code, stdout, stderr = invoke("sweep", write(tmp_path, text=flow, name="flow.yaml"), "--out", tmp_path / "out")
     assert_clean_error(code, stdout, stderr, tmp_path / "flow.yaml", "population.initial_customers: 600 is more than")
     assert not (tmp_path / "out").exists()
+
+
+# ----------------------------------------------------------------------------- the edges of what is valid
+
+
+def _validated(**changes):
+    from .conftest import small
+    return small(**changes)
+
+
+@pytest.mark.parametrize("ok, bad, words", [
+    # population.size 2000 (conftest.small): every number the messages call valid is accepted, one past it is not
+    ({"population": {"initial_customers": 2000}}, {"population": {"initial_customers": 2001}},
+     "population.initial_customers: 2001 is more than population.size (2000); valid: 0..2000"),
+    ({"population": {"initial_customers": [0, 1999]}}, {"population": {"initial_customers": [0, 2000]}},
+     "population.initial_customers: id 2000 is not a person; valid ids are 0..1999"),
+    ({"program": {"influencers": {"count": 2000}}}, {"program": {"influencers": {"count": 2001}}},
+     "program.influencers.count: 2001 influencers but population.size is 2000; valid: 0..2000"),
+    ({"days": 40, "program": {"timing": {"kind": "campaign", "days": [10, 40]}}},
+     {"days": 40, "program": {"timing": {"kind": "campaign", "days": [10, 41]}}},
+     "program.timing.days: day 41 is beyond the horizon (days = 40); valid: 1..40"),
+    ({"program": {"incentive": {"kind": "tiered", "tiers": [{"after": 0, "referrer_reward": 5},
+                                                            {"after": 1, "referrer_reward": 10}]}}},
+     {"program": {"incentive": {"kind": "tiered", "tiers": [{"after": 0, "referrer_reward": 5},
+                                                             {"after": 0, "referrer_reward": 10}]}}},
+     "tiers: must start at after: 0 and strictly increase"),
+    # the budget is company money: a credit reward of face value 10 costs 0.4 x 10 = 4 (cost_shares.credit),
+    # so a budget of 5 pays one reward and is accepted; 3 pays none
+    ({"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                "reward_type": "credit", "budget": 5}}},
+     {"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                "reward_type": "credit", "budget": 3}}},
+     "program.incentive.budget: 3 is below one reward (4)"),
+], ids=["initial-count", "initial-ids", "influencers", "campaign-day", "tiers", "budget-in-company-money"])
+def test_the_last_valid_value_is_accepted_and_the_next_refused(ok, bad, words):
+    """Each check's own message says what is valid ('valid: 0..size', 'valid ids are
+    0..size-1', 'valid: 1..days', 'strictly increase', a budget in company money, face
+    value times cost_share): the last valid value passes and the first invalid one is
+    refused with that message. The cases above only tried values far past the edge
+    (50,000 initial customers on 10,000 people, a campaign day twice the horizon, a cash
+    reward where face value and cost are the same), so an off-by-one in any of these
+    checks, or a budget checked against face value, went unnoticed."""
+    from pydantic import ValidationError
+
+    _validated(**ok)
+    with pytest.raises(ValidationError) as refused:
+        _validated(**bad)
+    assert words in str(refused.value), str(refused.value)
