@@ -686,6 +686,67 @@ def test_unpaired_best_points_use_the_welch_interval():
     assert row["indistinguishable"] == expected and 2 not in expected
 
 
+def test_paired_best_points_use_the_paired_t_interval():
+    """Reference implementation: scipy's paired t-test (ttest_rel), point by point against
+    the best, at 1 - 5%/3 for the 3 comparisons (Bonferroni), on n - 1 = 5 degrees of
+    freedom. Point 1's paired t statistic is set to 3.4: inside that interval's
+    t = 3.53, outside the 3.29 of one on 6 degrees of freedom, so a slip in the degrees of
+    freedom turns it from "not told apart" to "told apart". The unpaired case has its
+    scipy reference (test_unpaired_best_points_use_the_welch_interval); the paired one had
+    none, and the other paired tests sit far from the edge."""
+    from types import SimpleNamespace
+
+    from scipy import stats
+
+    from simulator.sweep import best_points
+
+    rng = np.random.default_rng(3)
+    best = 100 + rng.normal(0, 10, 6)
+
+    def behind(t):   # the best minus a gap whose paired t statistic is exactly t
+        gap = rng.normal(0, 1, 6)
+        gap = (gap - gap.mean()) / (gap.std(ddof=1) / math.sqrt(6)) + t   # standard error 1, mean t
+        return best - gap
+
+    runs = {0: best, 1: behind(3.4), 2: behind(12.0), 3: behind(0.5)}
+    frame = pd.DataFrame([{"point_id": p, "replicate": r, "profit": v, "status": "ok"}
+                          for p, values in runs.items() for r, v in enumerate(values)])
+    summary = frame.groupby("point_id")["profit"].mean().rename("profit_mean").reset_index()
+    summary["profit_ci_low"] = summary["profit_ci_high"] = np.nan
+    sweep = SimpleNamespace(metrics=("profit",), spec=SimpleNamespace(common_random_numbers=True, assumptions=[]),
+                            parameters=["reward"])
+    row = best_points(frame, sweep, summary).iloc[0]
+    assert row["point_id"] == 0 and row["paired"]
+    expected = []
+    for point in (1, 2, 3):
+        t = stats.ttest_rel(runs[point], runs[0])
+        assert abs(t.statistic) == pytest.approx({1: 3.4, 2: 12.0, 3: 0.5}[point], rel=1e-9)
+        ci = t.confidence_interval(1 - 0.05 / 3)
+        if ci.low <= 0 <= ci.high:
+            expected.append(point)
+    assert row["indistinguishable"] == expected == [1, 3]
+
+
+def test_a_run_that_never_paid_back_counts_as_the_day_after_the_last_not_the_last():
+    """A run that never paid back counts as the day after the horizon (best_points,
+    NEVER_IS_WORST): on common seeds a point that paid back on the last day (90) in every
+    run is then ahead of one that never did by exactly one day in each (d = -1, sd 0),
+    told apart and not a tie. Counted as the last day itself the two had the very same
+    runs and were called the same; the test above compares day 1 or 2 with never, where
+    day 90 or 91 makes no difference."""
+    from types import SimpleNamespace
+
+    from simulator.sweep import best_points, point_summary
+
+    days = {0: [np.nan] * 4, 1: [90.0] * 4, 2: [np.nan] * 4}
+    frame = pd.DataFrame([{"point_id": p, "reward": p, "replicate": r, "payback_day": d, "status": "ok"}
+                          for p, values in days.items() for r, d in enumerate(values)])
+    sweep = SimpleNamespace(metrics=("payback_day",), parameters=["reward"], base=SimpleNamespace(days=90),
+                            spec=SimpleNamespace(common_random_numbers=True, assumptions=[]))
+    best = best_points(frame, sweep, point_summary(frame, sweep)).iloc[0]
+    assert best["point_id"] == 1 and best["indistinguishable"] == [] and best["same"] == []
+
+
 def test_a_swept_value_that_changes_no_run_does_not_change_the_best_points():
     """On common seeds a parameter the model ignores (a product's cost share, with credit
     rewards) gives each point copies with the very same runs. Each copy counted as a test:
