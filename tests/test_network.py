@@ -296,6 +296,8 @@ def test_stochastic_block_matches_networkx_and_holds_the_within_share():
 
 def test_stochastic_block_with_one_block_is_erdos_renyi():
     net = build({"kind": "stochastic_block", "block_shares": [1.0], "mean_degree": 6}, 5000)
+    # G(5000, 6/4999): ties ~ Binomial(5000 * 4999 / 2, 6/4999), mean 15,000, sd ~122, so the
+    # mean degree has sd 0.8%; allow 3% (3.7 sd; seed fixed by build)
     assert net.degree.mean() == pytest.approx(6, rel=0.03)
 
 
