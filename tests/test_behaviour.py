@@ -376,22 +376,29 @@ def test_the_referees_reward_raises_conversion_and_paying_the_referrer_lowers_it
 # ----------------------------------------------------------------------------- payouts: tiers, caps, budget, fraud
 
 
-def test_tiers_and_cap_pay_the_closed_form_on_a_star():
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+def test_tiers_and_cap_pay_the_closed_form_on_a_star(kernel):
     """One referrer, ten referrals on day 1. Tiers $5 (ranks 0-2), $10 (3-5), $20 (6-);
-    cap 8: the referrer earns 3*5 + 3*10 + 2*20 = 85 for 8 rewarded referrals; each
-    referee gets $2. Paid on qualification (5 days) the same amounts come on day 6."""
+    cap 8: the referrer earns 3*5 + 3*10 + 2*20 = 85 for 8 rewarded referrals; cap 5
+    (inside the middle tier): 3*5 + 2*10 = 35; each referee gets $2. Paid on
+    qualification (5 days) the same amounts come on day 6.
+    On both paths, and with the second cap: the test ran on the compiled kernel alone,
+    and with cap 8 a tier looked up one rank early (rank 0 wrapping to the last tier,
+    20 + 5+5+5 + 10+10+10 + 20) also sums to 85, so the numpy stages could read the
+    tiers wrong and pass."""
     star = stars(1, 10)
     tiers = [{"after": 0, "referrer_reward": 5}, {"after": 3, "referrer_reward": 10}, {"after": 6, "referrer_reward": 20}]
-    for paid_on, pay_day in (("signup", 1), ("qualification", 6)):
-        scenario = one_hop(star, incentive={"kind": "tiered", "tiers": tiers, "referee_reward": 2, "cap_per_referrer": 8,
-                                            "paid_on": paid_on, "qualification_days": 5, "credibility_penalty": 0})
-        engine = Engine(scenario, 3, network=star).run()
-        p, d = engine.people, engine.daily
-        assert np.all(p.referred_by[1:] == 0)
-        assert p.reward_value[0] == 85 and p.rewards_earned[0] == 8
-        assert np.all(p.reward_value[1:] == 2)
-        assert np.flatnonzero(d[:, C["reward_cost"]]).tolist() == [pay_day]
-        assert d[pay_day, C["reward_cost"]] == 105 and d[pay_day, C["rewards_paid"]] == 18
+    for cap, total in ((8, 85), (5, 35)):
+        for paid_on, pay_day in (("signup", 1), ("qualification", 6)):
+            scenario = one_hop(star, incentive={"kind": "tiered", "tiers": tiers, "referee_reward": 2, "cap_per_referrer": cap,
+                                                "paid_on": paid_on, "qualification_days": 5, "credibility_penalty": 0})
+            engine = Engine(scenario, 3, network=star, kernel=kernel).run()
+            p, d = engine.people, engine.daily
+            assert np.all(p.referred_by[1:] == 0)
+            assert p.reward_value[0] == total and p.rewards_earned[0] == cap
+            assert np.all(p.reward_value[1:] == 2)
+            assert np.flatnonzero(d[:, C["reward_cost"]]).tolist() == [pay_day]
+            assert d[pay_day, C["reward_cost"]] == total + 20 and d[pay_day, C["rewards_paid"]] == cap + 10
 
 
 def tier_total(amounts, afters, count):
@@ -531,22 +538,45 @@ def test_fake_accounts_cost_rewards_and_leave_the_real_customers_alone(paid_on):
     assert math.isclose(p.reward_value.sum() - q.reward_value.sum(), 10 * paid_fakes.sum())
 
 
-def test_fake_accounts_are_the_configured_share_of_referral_signups():
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+def test_fake_accounts_are_the_configured_share_of_referral_signups(kernel):
     """At reward R (referrer + friend) the fake share of referral signups is
     f = share · (1 − e^(−R/scale)) / (1 − e^(−1)): fakes ~ Binomial(real signups,
     f / (1 − f)). With share 0.3 and R = $20, seed fixed: the count is within 4
     binomial standard deviations of its mean (a false alarm about 1 in 16,000)."""
     scenario = flat_reward("signup", 0.3, days=90, population={"size": 5000, "initial_customers": 200},
                            program={"base_share": 0.5})
-    engine = Engine(scenario, 8).run()
+    engine = Engine(scenario, 8, kernel=kernel).run()
     real = int(engine.daily[:, C["new_referred"]].sum())
     fakes = int(engine.daily[:, C["new_fraud"]].sum())
     f = 0.3 * (1 - math.exp(-20 / inc.scale(scenario.program.incentive, scenario.economics))) / (1 - math.exp(-1))
     q = f / (1 - f)
     assert real > 200
     assert abs(fakes - q * real) < 4 * math.sqrt(real * q * (1 - q)), (fakes, q * real)
-    assert math.isclose(float(inc.fake_account_probability(20.0, 0.3, 25.0)),
-                        inc.fraud_probability(20.0, 0.3, 25.0) / (1 - inc.fraud_probability(20.0, 0.3, 25.0)))
+    # the functions themselves, against the closed form (not against each other)
+    f25 = 0.3 * (1 - math.exp(-20 / 25)) / (1 - math.exp(-1))
+    assert math.isclose(float(inc.fraud_probability(20.0, 0.3, 25.0)), f25, rel_tol=1e-12)
+    assert math.isclose(float(inc.fake_account_probability(20.0, 0.3, 25.0)), f25 / (1 - f25), rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+def test_reward_seekers_are_the_configured_share_of_rewarded_referrals(kernel):
+    """RewardSeekers.max_share: at reward R (referrer + friend, face value) a rewarded
+    referral is a reward seeker with probability max_share * (1 - exp(-R / scale)).
+    $10 + $10 with no cap: R = 20 for every tracked referral; max_share 0.5. The count
+    is within 4 binomial standard deviations of its mean (a false alarm about 1 in
+    16,000; seed fixed). No test looked at this share: halving it passed every quick test."""
+    scenario = flat_reward("signup", 0.0, days=90, population={"size": 5000, "initial_customers": 200},
+                           program={"base_share": 0.5, "reward_seekers": {"max_share": 0.5}})
+    engine = Engine(scenario, 8, kernel=kernel).run()
+    p = engine.people
+    rewarded = np.flatnonzero((p.referred_by >= 0) & p.tracked)
+    n = len(rewarded)
+    q = 0.5 * (1 - math.exp(-20 / inc.scale(scenario.program.incentive, scenario.economics)))
+    seekers = int(engine.seeker[rewarded].sum())
+    assert n > 200 and 0.05 < q < 0.45
+    assert abs(seekers - q * n) < 4 * math.sqrt(n * q * (1 - q)), (seekers, q * n)
+    assert not engine.seeker[(p.referred_by < 0) | ~p.tracked].any()   # organic and word of mouth: never
 
 
 def test_with_a_cap_qualification_still_pays_fraud_less():
