@@ -637,6 +637,29 @@ def test_a_lower_rung_trial_keeping_the_constraints_is_a_candidate_when_no_top_r
                                     constraint)["trial"]) == [9, 4]   # none keeps them anywhere: the top rung, least breach first
 
 
+def test_breaches_of_constraints_on_different_scales_are_weighed_as_shares_of_their_limits():
+    """breach's docstring: each excess as a share of its limit (of 1 for a limit of 0),
+    summed. By hand: reward_cost 1,100 against <= 1,000 is 10% over; 25 incremental
+    customers against >= 50 is 50% short; a cost of 3 against <= 0 is 3 over a limit of
+    0; a constraint kept adds nothing. So trial 4 (cost 10% over) breaks them less than
+    trial 9 (customers 50% short), and is taken first though its objective is higher
+    for 9; in raw units (100 against 25) the order would flip and a floor in customers
+    would never weigh against a budget in dollars. The single-constraint tests never
+    compare two scales. (Limits of magnitude 1 or more only: the code divides by
+    max(|limit|, 1), so below 1 the excess stays in raw units; see the audit report.)"""
+    from simulator.optimize import breach, in_the_order_chosen
+
+    cost, floor = parse_constraint("reward_cost<=1000"), parse_constraint("incremental_customers>=50")
+    assert breach({"reward_cost": 1100.0, "incremental_customers": 25.0}, [cost, floor]) == pytest.approx(0.1 + 0.5)
+    assert breach({"reward_cost": 900.0, "incremental_customers": 25.0}, [cost, floor]) == pytest.approx(0.5)
+    assert breach({"reward_cost": 3.0}, [parse_constraint("reward_cost<=0")]) == pytest.approx(3.0)
+    assert breach({"reward_cost": float("nan"), "incremental_customers": 60.0}, [cost, floor]) == float("inf")
+    done = pd.DataFrame({"trial": [4, 9], "replicates": [8, 8], "incremental_value_mean": [100.0, 200.0],
+                         "reward_cost_mean": [1100.0, 900.0], "incremental_customers_mean": [60.0, 25.0],
+                         "feasible": [False, False], "feasible_upper": [False, False]})
+    assert list(in_the_order_chosen(done, parse_objective("incremental_value"), [cost, floor])["trial"]) == [4, 9]
+
+
 def test_when_no_candidate_keeps_the_constraints_the_winner_breaks_them_least():
     """'The one shown breaks the least' named the first candidate re-run, whatever its
     breach. With a constraint nothing can keep (reward_cost = 100 x base_share <= -1),
