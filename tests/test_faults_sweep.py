@@ -637,3 +637,34 @@ def test_a_part_cut_short_by_a_kill_is_cleared_when_the_store_reopens(tmp_path):
     assert not leftover.exists() and _hidden_leftovers(tmp_path) == []
     assert store.parts() == [first] and store.done() == {(0, 0)}
     assert store.append([{"point_id": 0, "replicate": 1, "run_id": 1, "status": "ok"}]).name == "part-000002.parquet"
+
+
+def test_a_sweep_without_a_seed_resumes_on_the_seed_it_drew_first(tmp_path, monkeypatch):
+    """A sweep with no seed (nor one in its base scenario) draws one and stores it in
+    sweep.json; open_study's docstring: "the stored seed wins afterwards, so a drawn
+    seed survives a resume". The draws are fixed here (101, then 202): after the first
+    part's runs are deleted, the rerun draws 202, yet redoes those runs on the stored
+    101, so the rows are the first run's, seed column included. Every other resume test
+    gives its sweep a seed, so a resume that took the fresh draw instead (mixing two
+    sweeps' runs in one folder) passed them all."""
+    import simulator.sweep as sweep_module
+
+    draws = iter([101, 202])
+    monkeypatch.setattr(sweep_module, "draw_seed", lambda: next(draws))
+    path = write_sweep(tmp_path, values=(0, 10, 20))
+    spec = yaml.safe_load(path.read_text())
+    del spec["seed"], spec["base"]["seed"]   # neither the sweep nor its base scenario gives one: it is drawn
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    out = tmp_path / "out"
+    sweep = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    assert runner.invoke(app, sweep).exit_code == 0
+    first = pd.read_parquet(out / "sweep.parquet")
+    drawn = json.loads((out / "sweep.json").read_text())["sweep_seed"]
+    assert drawn == 101
+    parts = sorted((out / "runs").glob("part-*.parquet"))
+    parts[0].unlink()
+    again = runner.invoke(app, sweep)
+    assert again.exit_code == 0 and "already done" in again.stdout, again.output
+    assert next(draws, None) is None   # the rerun drew its own seed too
+    assert json.loads((out / "sweep.json").read_text())["sweep_seed"] == drawn
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "sweep.parquet"), first)
