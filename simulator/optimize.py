@@ -201,7 +201,9 @@ def breach(means, constraints: Sequence[Constraint]) -> float:
         value = float(means[c.metric] if c.metric in means else means[f"{c.metric}_mean"])
         if not math.isfinite(value):
             return math.inf
-        total += max(c.excess(value), 0.0) / max(abs(c.limit), 1.0)
+        # a share of the limit, whatever its size (a limit below 1, k_factor>=0.5, was weighed in raw units:
+        # K 0.25 counted 0.25 where the docstring and a cost's share said 0.5); a limit of 0 has no share
+        total += max(c.excess(value), 0.0) / (abs(c.limit) if c.limit != 0 else 1.0)
     return total
 
 

@@ -645,14 +645,15 @@ def test_breaches_of_constraints_on_different_scales_are_weighed_as_shares_of_th
     trial 9 (customers 50% short), and is taken first though its objective is higher
     for 9; in raw units (100 against 25) the order would flip and a floor in customers
     would never weigh against a budget in dollars. The single-constraint tests never
-    compare two scales. (Limits of magnitude 1 or more only: the code divides by
-    max(|limit|, 1), so below 1 the excess stays in raw units; see the audit report.)"""
+    compare two scales. A limit below 1 is no different: K 0.25 against >= 0.5 is 50%
+    short (it was weighed in raw units, 0.25, by a division by max(|limit|, 1))."""
     from simulator.optimize import breach, in_the_order_chosen
 
     cost, floor = parse_constraint("reward_cost<=1000"), parse_constraint("incremental_customers>=50")
     assert breach({"reward_cost": 1100.0, "incremental_customers": 25.0}, [cost, floor]) == pytest.approx(0.1 + 0.5)
     assert breach({"reward_cost": 900.0, "incremental_customers": 25.0}, [cost, floor]) == pytest.approx(0.5)
     assert breach({"reward_cost": 3.0}, [parse_constraint("reward_cost<=0")]) == pytest.approx(3.0)
+    assert breach({"k_factor": 0.25}, [parse_constraint("k_factor>=0.5")]) == pytest.approx(0.5)
     assert breach({"reward_cost": float("nan"), "incremental_customers": 60.0}, [cost, floor]) == float("inf")
     done = pd.DataFrame({"trial": [4, 9], "replicates": [8, 8], "incremental_value_mean": [100.0, 200.0],
                          "reward_cost_mean": [1100.0, 900.0], "incremental_customers_mean": [60.0, 25.0],
