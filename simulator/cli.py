@@ -194,8 +194,9 @@ def _defined_in(metric: str, defined: int, replicates: int) -> str:
     over the one replicate in six that paid back is not the program's payback."""
     if defined >= replicates:
         return ""
-    if defined == 0:
-        return "   undefined in every replicate"
+    if defined == 0:   # a payback that never came is no undefined figure: the program did not pay back
+        return ("   never paid back within the horizon in any replicate" if metric == "payback_day"
+                else "   undefined in every replicate")
     if metric == "payback_day":
         return f"   paid back in {defined} of {replicates} replicates (the mean is over those)"
     return f"   defined in {defined} of {replicates} replicates (the mean is over those)"
@@ -236,6 +237,16 @@ def _print_headline(results) -> None:
                   markup=False)
     for line in _budget_lines(results.runs, results.scenario):
         out.print(f"  {line}", markup=False)
+    _print_default_notes(results.scenario)
+
+
+def _print_default_notes(scenario, name: str = "") -> None:
+    """The defaults that decide what a program costs or does, left in place by the file
+    (report.text.default_notes), one note each."""
+    from .report.text import default_notes
+
+    for note in default_notes(scenario):
+        out.print(f"  note: {name + ': ' if name else ''}{note.replace('`', '')}", markup=False)
 
 
 def _budget_lines(runs, scenario) -> list[str]:
@@ -286,6 +297,10 @@ def validate(
         sys.stdout.flush()
     (err if show else out).print(f"{scenario}: valid ({loaded.name}: {loaded.days} days, {loaded.replicates} replicates, "
                                  f"network {loaded.network.kind})", markup=False)
+    from .report.text import default_notes
+
+    for note in default_notes(loaded):   # valid, but a default the file may not have meant
+        err.print(f"note: {note.replace('`', '')}", markup=False)
 
 
 @app.command()

@@ -620,7 +620,7 @@ def test_a_note_that_designs_share_is_given_once_with_their_names():
     from types import SimpleNamespace
 
     from simulator.report.compare import _design_notes
-    from simulator.report.text import reward_weighing
+    from simulator.report.text import default_notes, reward_weighing
 
     from .conftest import small
 
@@ -629,7 +629,9 @@ def test_a_note_that_designs_share_is_given_once_with_their_names():
     cash = small(name="cash", program={"incentive": {"kind": "double_sided", "referrer_reward": 40, "referee_reward": 0}})
     designs = [SimpleNamespace(scenario=s, timeseries=None) for s in (credit, again, cash)]
     notes = _design_notes(designs)
-    assert notes == [f"- **credit**, **credit-again**: {reward_weighing(credit)}", f"- **cash**: {reward_weighing(cash)}"]
+    (default,) = default_notes(credit)   # none of them gives reward_type: one note for all three
+    assert notes == [f"- **credit**, **credit-again**, **cash**: {default}",
+                     f"- **credit**, **credit-again**: {reward_weighing(credit)}", f"- **cash**: {reward_weighing(cash)}"]
     assert reward_weighing(credit) != reward_weighing(cash)
 
 

@@ -232,6 +232,32 @@ def reward_weighing(scenario) -> str:
                    f"share when the rewards add up to one reward scale).")
 
 
+def default_notes(scenario) -> list[str]:
+    """Defaults a scenario file left in place that decide what a program costs or does,
+    each as a sentence: a reward with no ``reward_type`` is store credit, costed at its
+    cost share (a "$50 bonus" written without it cost $20 a reward, and nothing said
+    so), and a program with an incentive and no ``timing`` asks nobody (``never``: only
+    link users' unprompted shares earn rewards; a file that left ``timing:`` out ran
+    with a third of the value, and ``validate`` said "valid")."""
+    from ..config import NoIncentive
+
+    program = scenario.program
+    incentive = program.incentive
+    if isinstance(incentive, NoIncentive):
+        return []
+    notes = []
+    if "reward_type" not in incentive.model_fields_set and incentive.cost_share is None:
+        share = program.cost_share()
+        notes.append(f"Rewards are store credit (`program.incentive.reward_type` is not given, and credit is its "
+                     f"default), costing the company {share:.0%} of their face value "
+                     f"(`program.cost_shares.credit`); give `reward_type: cash` for a cash bonus.")
+    if "timing" not in program.model_fields_set and program.timing.kind == "never":
+        notes.append("No customer is ever asked to refer (`program.timing` is not given, and its default kind is "
+                     "`never`): only customers who share unprompted with their referral link earn rewards; give "
+                     "`program.timing` (onboarding, at_purchase, milestone or campaign) to ask.")
+    return notes
+
+
 #: The keys that say when rewards are paid: a study that chooses them gets the payment-timing note.
 PAYMENT_TIMING_KEYS = ("program.incentive.paid_on", "program.incentive.qualification_days")
 
