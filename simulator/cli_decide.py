@@ -246,7 +246,7 @@ def values_text(values: dict) -> str:
 def _print_best(result, parameters) -> None:
     from .optimize import chosen_rows, winner_rows
     from .report import fmt
-    from .report.optimize import budget_bound_note, close_choices, spend_cap_note, tie_note, untried_choices
+    from .report.optimize import budget_bound_note, close_choices, range_edge_note, spend_cap_note, tie_note, untried_choices
 
     if result.best is None:
         out.print("no trial completed; see the error column of trials.csv", markup=False)
@@ -267,6 +267,8 @@ def _print_best(result, parameters) -> None:
                   f"  ({seeds})", markup=False)
     if result.constraints and not result.feasible:
         out.print("  warning: no candidate kept every constraint on fresh seeds (see report.md)", markup=False)
+    if edge := range_edge_note(result, parameters):
+        out.print(f"  note: {edge.replace('`', '')}", markup=False)
     for note in (tie_note(result), spend_cap_note(result), budget_bound_note(result)):
         if note:
             out.print(f"  note: {note}", markup=False)

@@ -749,6 +749,30 @@ def test_choices_not_told_apart_from_the_winner_are_named_with_the_paired_differ
     assert "| onboarding (the winner's) | 1 | 0 | 11.5 | – | 4 |" in table
 
 
+def test_a_winner_at_an_end_of_its_range_is_said_to_be_there():
+    """optimize printed "best: program.incentive.referrer_reward=0.04047" for a search
+    over 0-60: a strategist read a considered 4 cents, where the search says the less
+    the better up to the edge. A value within 2% of the width from an end (on the log
+    scale for a log range) is named at that end; one inside the range, or a choice,
+    is not."""
+    from types import SimpleNamespace
+
+    from simulator.parameters import parse_parameters
+    from simulator.report.optimize import range_edge_note
+    from .conftest import small
+
+    reward, budget, kind = parse_parameters(["program.incentive.referrer_reward=0:60",
+                                             "program.incentive.budget=1000:100000:log",
+                                             "program.timing.kind=onboarding,milestone"], small())
+    note = range_edge_note(SimpleNamespace(best={reward.key: 0.04047, budget.key: 95000.0, kind.key: "milestone"}),
+                           [reward, budget, kind])
+    # 0.04047 is 0.07% of 0-60 from its low end; 95,000 is 98.9% of the way on the log scale (log 95 / log 100)
+    assert note.startswith("`program.incentive.referrer_reward` = 0.04047 is at the low end of its range (0–60); "
+                           "`program.incentive.budget` = 95000 is at the high end of its range (1000–100000): "), note
+    assert range_edge_note(SimpleNamespace(best={reward.key: 1.5, budget.key: 90000.0, kind.key: "onboarding"}),
+                           [reward, budget, kind]) == ""   # 2.5% and 97.7% of the way: inside
+
+
 def test_trials_level_on_a_budget_name_the_least_budget_that_made_the_same_runs():
     """'How much budget?': budgets of 37,574 to 46,322 that no design reached scored the
     same, and the winner among them (46,195) was one by order. The note names the least
