@@ -228,7 +228,7 @@ def schema_field(base: Scenario, key: str, *, source: str = "--vary") -> tuple[A
         if isinstance(node, BaseModel):
             fields = type(node).model_fields
             if part not in fields:
-                raise ScenarioError(f"no key '{part}' under {where}; valid keys: {', '.join(sorted(fields))}", file=source, key=key)
+                raise ScenarioError(_no_key(base, parts, depth, sorted(fields)), file=source, key=key)
             annotation, node = fields[part].annotation, getattr(node, part)
         elif isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
@@ -244,6 +244,34 @@ def schema_field(base: Scenario, key: str, *, source: str = "--vary") -> tuple[A
     if isinstance(node, (BaseModel, list, dict)):
         raise ScenarioError(f"{key} is a block, not a value; vary one of its keys", file=source, key=key)
     return annotation, node
+
+
+def _no_key(base: Scenario, parts: list[str], depth: int, fields: list[str]) -> str:
+    """Why parts[depth] is no key of the block it names, as the scenario file's errors
+    say it: a key of another kind of that block ('referee_reward' under a single_sided
+    incentive: change the kind), a near miss ('did you mean'), or a dot written as an
+    underscore ('fraud_share' for fraud.share); then the valid keys."""
+    import difflib
+
+    from .scenario_io import _other_kinds_with
+
+    part, where = parts[depth], ".".join(parts[:depth]) or "the top level"
+    parent = [int(p) if p.isdigit() else p for p in parts[:depth]]
+    elsewhere = _other_kinds_with(part, parent, base.model_dump(mode="json"), Scenario)
+    head, _, rest = part.partition("_")
+    dotted = f"{'.'.join([*parts[:depth], head, rest])}" if rest and head in fields else None
+    close = difflib.get_close_matches(part, fields, n=1, cutoff=0.6)
+    if elsewhere:
+        kind_key = ".".join([*parts[:depth], "kind"])
+        hint = (f"'{part}' is a key of kind {' and '.join(elsewhere)}, not of this scenario's kind; set the kind "
+                f"(--set {kind_key}={elsewhere[0]}, or vary it) to use it;")
+    elif dotted:
+        hint = f"no key '{part}' under {where}; did you mean '{dotted}'?"
+    elif close:
+        hint = f"no key '{part}' under {where}; did you mean '{close[0]}'?"
+    else:
+        hint = f"no key '{part}' under {where};"
+    return f"{hint} valid keys: {', '.join(fields)}"
 
 
 def categorical_choices(annotation: Any, key: str, base: Scenario) -> tuple[list | None, bool]:

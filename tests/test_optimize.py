@@ -339,7 +339,11 @@ def test_parameter_kinds_come_from_the_schema_and_mistakes_name_the_key():
     assert parse_parameter("population.initial_customers=10:50", base).kind == "int"
     assert parse_parameter("program.tie_conversion.strong=1:3", base).kind == "float"
     assert parse_parameter("program.incentive.referrer_reward=1:100:log", base).log
-    for text, message in [("program.base_shar=0:1", "no key 'base_shar' under program; valid keys: base_share"),
+    for text, message in [("program.base_shar=0:1", "no key 'base_shar' under program; did you mean 'base_share'\\? "
+                                                    "valid keys: base_share"),
+                          # a dot written as an underscore, and a key of another kind of the block: named as the
+                          # scenario file's errors name them (neither had a hint)
+                          ("fraud_share=0:0.2", "no key 'fraud_share' under the top level; did you mean 'fraud.share'\\?"),
                           ("program.channels.5.weight=0:1", "'5' is not an index of program.channels .*valid: 0..1"),
                           ("program.base_share=0:2", "value 2.0 does not fit"),
                           ("program.timing.kind=soon", "'soon' is not a valid value; valid: never, at_purchase"),
@@ -349,6 +353,10 @@ def test_parameter_kinds_come_from_the_schema_and_mistakes_name_the_key():
         with pytest.raises(ScenarioError, match=message) as error:
             parse_parameter(text, base)
         assert "\n" not in str(error.value) and str(error.value).startswith("--vary: ")
+    single = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20}})
+    with pytest.raises(ScenarioError, match="'referee_reward' is a key of kind double_sided and tiered, not of this "
+                                            "scenario's kind; set the kind \\(--set program.incentive.kind=double_sided"):
+        parse_parameter("program.incentive.referee_reward=5:100", single)
     # switching the timing kind keeps the keys the new kind also has, and a key set in
     # the same point lands in the new kind
     kind, delay = parse_parameters(["program.timing.kind", "program.timing.delay_days=0:9"], base)
