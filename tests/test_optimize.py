@@ -513,6 +513,12 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
     assert "**Its budget ran out in 3 of the 10 fresh-seed runs**, on day 200" in text
     assert "Rewards the referrals earned beyond it cost 120.0 on average (`rewards_unpaid`)" in text
     assert "nobody is asked either (`on_budget_exhausted: end_program`)" in text
+    # beside a budget that never ran out they are those due after the last day beyond what is left then ('never ran
+    # out ... Rewards the referrals earned beyond it cost 8.52' read as a contradiction)
+    never = beyond.assign(n=[0, 10])
+    text = " ".join(_budget_lines(never, 10, total))
+    assert "never ran out" in text and "earned beyond it" not in text
+    assert "Rewards the referrals earned that fall due after the last day, beyond what is left of it then, cost 120.0" in text
     # a design that goes on asking is not said to stop
     asking = small(program={"incentive": {"kind": "double_sided", "budget": 5000,
                                           "on_budget_exhausted": "rewards_only"}}).program.incentive

@@ -301,7 +301,11 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
     row = row.iloc[0]
     ran_out = int(row["n"])
     unpaid = confirmation[confirmation["metric"] == "rewards_unpaid"]
-    beyond = (f" Rewards the referrals earned beyond it cost {fmt(float(unpaid.iloc[0]['mean']))} on average "
+    # beside 'never ran out' 'earned beyond it' read as a contradiction: those are rewards due after the horizon
+    # beyond what is left of the budget then
+    beyond_what = ("that fall due after the last day, beyond what is left of it then," if int(row["n"]) == 0
+                   else "beyond it")
+    beyond = (f" Rewards the referrals earned {beyond_what} cost {fmt(float(unpaid.iloc[0]['mean']))} on average "
               f"(`rewards_unpaid`), charged to the value all the same." if len(unpaid) and unpaid.iloc[0]["mean"] > 0
               else "")
     spend = confirmation[confirmation["metric"] == "reward_cost"]
