@@ -215,9 +215,10 @@ def _check_values(parameter: Parameter, base: Scenario, source: str) -> None:
 # --------------------------------------------------------------------------- the schema
 
 
-def schema_field(base: Scenario, key: str, *, source: str = "--vary") -> tuple[Any, Any]:
+def schema_field(base: Scenario, key: str, *, source: str = "--vary", hints: bool = True) -> tuple[Any, Any]:
     """The annotation and current value of ``key`` in ``base`` (following list indices and
-    the ``kind`` each block has); one ScenarioError line naming the valid keys otherwise."""
+    the ``kind`` each block has); one ScenarioError line naming the valid keys otherwise
+    (with hints at what was meant, unless ``hints`` is False)."""
     parts = key.split(".")
     if not key or any(not p for p in parts):
         raise ScenarioError("empty key path; write a dotted path such as program.base_share", file=source, key=key or "(empty)")
@@ -228,7 +229,9 @@ def schema_field(base: Scenario, key: str, *, source: str = "--vary") -> tuple[A
         if isinstance(node, BaseModel):
             fields = type(node).model_fields
             if part not in fields:
-                raise ScenarioError(_no_key(base, parts, depth, sorted(fields)), file=source, key=key)
+                message = _no_key(base, parts, depth, sorted(fields)) if hints else \
+                    f"no key '{part}' under {where}; valid keys: {', '.join(sorted(fields))}"
+                raise ScenarioError(message, file=source, key=key)
             annotation, node = fields[part].annotation, getattr(node, part)
         elif isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
@@ -258,8 +261,7 @@ def _no_key(base: Scenario, parts: list[str], depth: int, fields: list[str]) -> 
     part, where = parts[depth], ".".join(parts[:depth]) or "the top level"
     parent = [int(p) if p.isdigit() else p for p in parts[:depth]]
     elsewhere = _other_kinds_with(part, parent, base.model_dump(mode="json"), Scenario)
-    head, _, rest = part.partition("_")
-    dotted = f"{'.'.join([*parts[:depth], head, rest])}" if rest and head in fields else None
+    dotted = _dotted(base, parts, depth, fields)
     close = difflib.get_close_matches(part, fields, n=1, cutoff=0.6)
     if elsewhere:
         kind_key = ".".join([*parts[:depth], "kind"])
@@ -272,6 +274,39 @@ def _no_key(base: Scenario, parts: list[str], depth: int, fields: list[str]) -> 
     else:
         hint = f"no key '{part}' under {where};"
     return f"{hint} valid keys: {', '.join(fields)}"
+
+
+def _dotted(base: Scenario, parts: list[str], depth: int, fields: list[str]) -> str | None:
+    """The key path meant when dots were written as underscores in parts[depth] (and the
+    rest of the key), only if it is a value that can be varied: 'fraud_share' for
+    fraud.share, 'timing_reminders_count' for timing.reminders.count; never a path that is
+    itself no key ('launch_foo' is not 'launch.foo'), nor a block ('reward_seekers')."""
+    import itertools
+
+    pieces = parts[depth].split("_")
+    gaps = len(pieces) - 1
+    if not gaps or gaps > 8:
+        return None
+    tail = parts[depth + 1:]
+    for dots in range(1, gaps + 1):   # the fewest dots first: key names keep their own underscores
+        for where in itertools.combinations(range(gaps), dots):
+            words, word = [], pieces[0]
+            for gap, piece in enumerate(pieces[1:]):
+                if gap in where:
+                    words.append(word)
+                    word = piece
+                else:
+                    word += "_" + piece
+            words.append(word)
+            if words[0] not in fields:
+                continue
+            candidate = ".".join([*parts[:depth], *words, *tail])
+            try:
+                schema_field(base, candidate, hints=False)
+            except ScenarioError:
+                continue
+            return candidate
+    return None
 
 
 def categorical_choices(annotation: Any, key: str, base: Scenario) -> tuple[list | None, bool]:

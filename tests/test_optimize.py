@@ -353,6 +353,17 @@ def test_parameter_kinds_come_from_the_schema_and_mistakes_name_the_key():
         with pytest.raises(ScenarioError, match=message) as error:
             parse_parameter(text, base)
         assert "\n" not in str(error.value) and str(error.value).startswith("--vary: ")
+    # the dotted path is suggested only where it is a key that can be varied: every
+    # underscore may have been a dot, and a path that is no key (or a block) is not offered
+    for text, meant in [("program.timing_reminders_count=0:3", "'program.timing.reminders.count'"),
+                        ("program.reward_seekers_max_share=0:0.5", "'program.reward_seekers.max_share'"),
+                        ("program.launch_foo=0:1", None)]:
+        with pytest.raises(ScenarioError) as error:
+            parse_parameter(text, base)
+        if meant:
+            assert f"did you mean {meant}?" in str(error.value)
+        else:
+            assert "'program.launch.foo'" not in str(error.value)
     single = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20}})
     with pytest.raises(ScenarioError, match="'referee_reward' is a key of kind double_sided and tiered, not of this "
                                             "scenario's kind; set the kind \\(--set program.incentive.kind=double_sided"):
