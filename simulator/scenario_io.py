@@ -58,12 +58,28 @@ def check_scenario(scenario: Any, caller: str) -> None:
     if not isinstance(scenario, Scenario):
         rerun = f": {caller}(results.scenario, ...) reruns it" if isinstance(getattr(scenario, "scenario", None), Scenario) else ""
         raise TypeError(f"{caller}() takes a Scenario (from load_scenario), not {type(scenario).__name__}{rerun}")
-    data = _with_unchecked_keys(scenario, scenario.model_dump())
+    # a numpy integer put in by model_copy (days=np.int64(20) from a loop over np.arange) ran before this check
+    # and runs now: it is a whole number, as seed and replicates take it; a float where a whole number belongs
+    # (days=20.0) is refused here, with no whole-float leniency: a file's 20.0 is made 20 when it is read, but
+    # a copy's stays a float and the engine stopped on "'float' object cannot be interpreted as an integer"
+    data = _plain_numbers(_with_unchecked_keys(scenario, scenario.model_dump(warnings=False)))
     try:
-        _validate_strictly(data)
+        Scenario.model_validate(data, strict=True)
     except ValidationError as error:
         raise describe(error, data, f"{caller}()", None) from None
     limits.check_network(scenario, f"{caller}()")
+
+
+def _plain_numbers(value: Any) -> Any:
+    """``value`` with numpy's integers, floats and booleans as Python's, through dicts and lists."""
+    if isinstance(value, dict):
+        return {key: _plain_numbers(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain_numbers(item) for item in value)
+    if type(value).__module__ == "numpy" and hasattr(value, "dtype") and value.dtype.kind in "iufb" \
+            and getattr(value, "ndim", 1) == 0:
+        return value.item()
+    return value
 
 
 def _with_unchecked_keys(model: BaseModel, data: dict) -> dict:

@@ -83,6 +83,25 @@ def test_numpy_integers_are_whole_numbers(tiny):
     assert len(results.runs) == 1 and results.scenario.seed == 1
 
 
+def test_numpy_integers_in_a_model_copy_still_run_and_a_float_for_a_count_is_one_line(tiny):
+    """days=np.int64(20) from a loop over np.arange ran before the scenario was checked
+    (and was refused as "Input should be a valid integer"); days=20.0 passed the check
+    as a whole float and stopped in the engine on "'float' object cannot be interpreted
+    as an integer"."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # pydantic's serializer warns of the numpy value
+        results = simulate(tiny.model_copy(update={"days": np.int64(20)}), replicates=1, seed=1, baseline=False)
+        channel = tiny.program.channels[0].model_copy(update={"invite_all": np.bool_(False)})
+        program = tiny.program.model_copy(update={"channels": [channel, *tiny.program.channels[1:]]})
+        simulate(tiny.model_copy(update={"program": program}), replicates=1, seed=1, baseline=False)
+    assert len(results.timeseries) > 0
+    with pytest.raises(ScenarioError) as error:
+        simulate(tiny.model_copy(update={"days": 20.0}), replicates=1, seed=1, baseline=False)
+    assert error.value.key == "days" and "\n" not in str(error.value)
+
+
 @pytest.mark.parametrize("update, key, words", [
     ({"days": 0}, "days", "greater than or equal to 1 (got 0)"),
     ({"days": -5}, "days", "greater than or equal to 1"),
