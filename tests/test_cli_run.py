@@ -208,6 +208,10 @@ def test_a_file_that_leaves_reward_type_or_timing_out_is_told_what_the_default_d
                                 "--set", "program.timing.kind=onboarding"])
     assert given.exit_code == 0 and "note:" not in given.stderr, given.output
     assert "note:" not in runner.invoke(app, ["validate", str(SCENARIOS / "default.yaml")]).stderr
+    # staff mentions are asks of their own: a staff-only program is not told that nobody is asked
+    staffed = runner.invoke(app, ["validate", str(path), "--set", "program.staff.touchpoint_rate=0.05"])
+    assert staffed.exit_code == 0, staffed.output
+    assert "No customer is ever asked" not in staffed.stderr and "staff mentions" in staffed.stderr
 
 
 def test_the_console_gives_the_payback_days_median_the_report_gives():

@@ -252,9 +252,20 @@ def default_notes(scenario) -> list[str]:
                      f"default), costing the company {share:.0%} of their face value "
                      f"(`program.cost_shares.credit`); give `reward_type: cash` for a cash bonus.")
     if "timing" not in program.model_fields_set and program.timing.kind == "never":
-        notes.append("No customer is ever asked to refer (`program.timing` is not given, and its default kind is "
-                     "`never`): only customers who share unprompted with their referral link earn rewards; give "
-                     "`program.timing` (onboarding, at_purchase, milestone or campaign) to ask.")
+        # staff mentions are asks of their own and influencers post for a fee: with either, 'no customer is ever
+        # asked ... only customers who share unprompted earn rewards' was said of a staff-only program
+        others = [what for what, lever in (("staff mentions (`program.staff`)", program.staff),
+                                           ("influencers' sponsored posts (`program.influencers`)", program.influencers))
+                  if lever is not None]
+        if others:
+            notes.append("The program itself never asks customers to refer (`program.timing` is not given, and its "
+                         f"default kind is `never`): rewards are earned through {' and '.join(others)} and by "
+                         "customers who share unprompted with their referral link only; give `program.timing` "
+                         "(onboarding, at_purchase, milestone or campaign) to ask as well.")
+        else:
+            notes.append("No customer is ever asked to refer (`program.timing` is not given, and its default kind is "
+                         "`never`): only customers who share unprompted with their referral link earn rewards; give "
+                         "`program.timing` (onboarding, at_purchase, milestone or campaign) to ask.")
     return notes
 
 
