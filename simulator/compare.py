@@ -511,6 +511,7 @@ class Decision:
     diff_level: float = LEVEL    # the level of the runner-up interval: its step in Holm's test of all the others (against_the_best)
     not_told_apart: tuple[str, ...] = ()   # the designs the best is not ahead of at that level (none: sure at 95%)
     tests: int = 0               # Holm's tests: the other designs, copies counted once and those of the best not (holm_tests)
+    copies: tuple[str, ...] = ()   # the other designs with the best's values in every replicate (a tie, not a runner-up)
 
 
 def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | None:
@@ -561,7 +562,7 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
     return Decision(metric, best, summary["mean"], summary["ci_low"], summary["ci_high"], share, n, runner_up,
                     diff["diff_mean"], diff["diff_ci_low"], diff["diff_ci_high"], *budget, *payback,
                     tied_with=tied_with, share_level=level, shares=shares, diff_level=each, not_told_apart=behind,
-                    tests=tests)
+                    tests=tests, copies=tuple(name for name in finite if copy_of[name] == best))
 
 
 def _days(runs: pd.DataFrame, column: str) -> tuple[float, float]:

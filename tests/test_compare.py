@@ -1046,6 +1046,13 @@ def test_a_copy_of_a_design_does_not_change_the_verdict():
     assert verdict_line(comparison(["a", "a-copy", "b"])).endswith("tied with a-copy")
     # with only copies besides the best, the runner-up is the copy, a tie
     assert decide(comparison(["a", "a-copy"])).runner_up == "a-copy"
+    # and neither the console nor report.md weighs the best against it ('against the runner-up a-copy: 0,
+    # paired 95% interval [0, 0] (not told apart from a-copy ...)' was still said when every other design was a copy)
+    only = decide(comparison(["a", "a-copy"]))
+    assert only.copies == ("a-copy",)
+    assert "against the runner-up" not in verdict_line(comparison(["a", "a-copy"])) and "no runner-up" in verdict_line(comparison(["a", "a-copy"]))
+    paragraph = decision_paragraph(comparison(["a", "a-copy"]), only)[0]
+    assert "Against the runner-up" not in paragraph and "a-copy gives a's values in every replicate" in paragraph
 
 
 def test_the_verdict_line_in_a_tie_names_the_designs_not_told_apart_and_the_setup_measures_the_decisive_pair():

@@ -120,7 +120,12 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     if not comparison.paired and (differ := _unpaired_differences(comparison)):
         text += (f" The designs differ in {'; '.join(differ)}: the differences below are partly those of the "
                  f"populations or networks, not only of the programs.")
-    if decision.runner_up is not None:
+    if decision.runner_up is not None and decision.runner_up in decision.copies:
+        # every other design is a copy of the best: 'against the runner-up a-copy: 0 [0, 0] (not told apart from
+        # a-copy ...)' is the sentence a copy is not to get
+        text += (f" {_names(decision.copies)} {'gives' if len(decision.copies) == 1 else 'give'} {decision.best}'s values in "
+                 f"every replicate: there is no runner-up to weigh it against.")
+    elif decision.runner_up is not None:
         kind = "paired" if comparison.paired else "unpaired"
         text += (f" Against the runner-up {decision.runner_up}: {fmt(decision.diff_mean)}, {kind} "
                  f"{level_text(decision.diff_level)} interval {interval_text(decision.diff_ci_low, decision.diff_ci_high)}"
@@ -162,6 +167,9 @@ def verdict_line(comparison: Comparison) -> str | None:
     decision = decide(comparison)
     if decision is None or decision.runner_up is None:
         return None
+    if decision.runner_up in decision.copies:   # no design differs from the best: no runner-up to weigh
+        return (f"best on {decision.metric}: {decision.best} ({fmt(decision.mean)}); {_names(decision.copies)} "
+                f"{'gives' if len(decision.copies) == 1 else 'give'} {decision.best}'s values in every replicate (no runner-up)")
     kind = "paired" if comparison.paired else "unpaired"
     if decision.tied_with:
         rest = [n for n in decision.not_told_apart if n not in decision.tied_with]
@@ -292,7 +300,8 @@ def _decisive_pairing(comparison: Comparison, decision: Decision | None) -> str:
     for the contrast the verdict rests on, the best against the runner-up: the sentence
     before measured each design against the reference (about as wide, 92%) where the
     decisive pair's paired interval was 53% of the unpaired one."""
-    if len(comparison.designs) < 3 or decision is None or decision.runner_up is None:
+    if len(comparison.designs) < 3 or decision is None or decision.runner_up is None \
+            or decision.runner_up in decision.copies:   # a copy's paired interval is [0, 0]: no contrast to size
         return ""
     best = _metric_values(comparison.designs, decision.best, decision.metric)
     other = _metric_values(comparison.designs, decision.runner_up, decision.metric)
