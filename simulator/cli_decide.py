@@ -212,7 +212,7 @@ def optimize(
         write_optimize(result, folder, base=base, parameters=parameters, settings=study_settings,
                        started=dt.datetime.fromisoformat(state["started"]) if "started" in state else started,
                        command=sys.argv, extra={"executor": executor, "workers": workers})
-    _print_best(result, parameters)
+    _print_best(result, parameters, base)
     out.print(f"results: {folder}/  (report.md, trials.csv, best.yaml, plot)", markup=False)
 
 
@@ -243,7 +243,7 @@ def values_text(values: dict) -> str:
                      if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
 
 
-def _print_best(result, parameters) -> None:
+def _print_best(result, parameters, base=None) -> None:
     from .optimize import chosen_rows, winner_rows
     from .report import fmt
     from .report.optimize import budget_bound_note, close_choices, range_edge_note, spend_cap_note, tie_note, untried_choices
@@ -267,7 +267,7 @@ def _print_best(result, parameters) -> None:
                   f"  ({seeds})", markup=False)
     if result.constraints and not result.feasible:
         out.print("  warning: no candidate kept every constraint on fresh seeds (see report.md)", markup=False)
-    if edge := range_edge_note(result, parameters):
+    if edge := range_edge_note(result, parameters, base):
         out.print(f"  note: {edge.replace('`', '')}", markup=False)
     for note in (tie_note(result), spend_cap_note(result), budget_bound_note(result)):
         if note:

@@ -771,6 +771,14 @@ def test_a_winner_at_an_end_of_its_range_is_said_to_be_there():
                            "`program.incentive.budget` = 95000 is at the high end of its range (1000–100000): "), note
     assert range_edge_note(SimpleNamespace(best={reward.key: 1.5, budget.key: 90000.0, kind.key: "onboarding"}),
                            [reward, budget, kind]) == ""   # 2.5% and 97.7% of the way: inside
+    # given the base, an end as far as the key goes is said as that: a reward cannot go below 0, so the
+    # commit's own case ('0.04047 in 0-60') was told to "widen it past that end"
+    at_zero = range_edge_note(SimpleNamespace(best={reward.key: 0.04047, budget.key: 50000.0, kind.key: "milestone"}),
+                              [reward, budget, kind], small())
+    assert "as far as the key goes" in at_zero and "widen" not in at_zero, at_zero
+    high = range_edge_note(SimpleNamespace(best={reward.key: 59.9, budget.key: 50000.0, kind.key: "milestone"}),
+                           [reward, budget, kind], small())
+    assert "widen it past that end" in high and "as far as" not in high, high
 
 
 def test_trials_level_on_a_budget_name_the_least_budget_that_made_the_same_runs():

@@ -378,8 +378,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         lines.append("No trial completed; see the `error` column of trials.csv.")
     else:
         lines += [f"Trial {result.best_trial}: " + ", ".join(f"`{k}` = {_value(v)}" for k, v in result.best.items()) + ".", ""]
-        if range_edge_note(result, parameters):
-            lines += [range_edge_note(result, parameters), ""]
+        if edge := range_edge_note(result, parameters, base):
+            lines += [edge, ""]
         if tie_note(result):
             lines += [tie_note(result), ""]
         missing = untried_choices(trials, parameters)
@@ -618,12 +618,14 @@ def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]
 EDGE_SHARE = 0.02
 
 
-def range_edge_note(result: OptimizeResult, parameters: list[Parameter]) -> str:
+def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: Scenario | None = None) -> str:
     """The winner's numeric values at an end of the range searched, as a sentence: a
     referrer reward of 0.04047 in 0-60 read as a considered 4 cents, where the search
     says the less the better up to the edge (the best may lie at the edge itself, or
-    beyond the range). Within EDGE_SHARE of the width (on the log scale for a log range)."""
-    ends = []
+    beyond the range). Within EDGE_SHARE of the width (on the log scale for a log range).
+    With ``base``, an end that is as far as the key goes (a reward of 0, a probability of
+    1: nothing valid lies beyond it) is said as that, not with "widen it past that end"."""
+    ends, walls = [], []
     for p in parameters:
         value = (result.best or {}).get(p.key)
         if p.kind == "categorical" or p.low is None or p.high is None or not isinstance(value, (int, float)) \
@@ -634,11 +636,35 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter]) -> str:
         if where <= EDGE_SHARE or where >= 1 - EDGE_SHARE:
             end, bound = ("low", p.low) if where <= EDGE_SHARE else ("high", p.high)
             ends.append(f"`{p.key}` = {_value(value)} is at the {end} end of its range ({_value(p.low)}–{_value(p.high)})")
+            walls.append(base is not None and not _room_beyond(base, p, end))
     if not ends:
         return ""
+    if all(walls):   # nothing to widen: 'widen it past that end' of a reward of 0 asked for a negative reward
+        return ("; ".join(ends) + (", as far as the key goes" if len(ends) == 1 else ", each as far as its key goes")
+                + ": the search found the objective better towards that end, so the best may be the end itself; "
+                  "compare the end value with the winner (`refsim compare` on best.yaml and a copy set to it).")
     return ("; ".join(ends) + ": the search found the objective better towards that end, so the best may be the end "
-            "itself or beyond the range; widen it past that end, or compare the end value with the winner "
-            "(`refsim compare` on best.yaml and a copy set to it).")
+            "itself or beyond the range; widen it past that end" + (" where the key goes further" if any(walls) else "")
+            + ", or compare the end value with the winner (`refsim compare` on best.yaml and a copy set to it).")
+
+
+def _room_beyond(base: Scenario, parameter: Parameter, end: str) -> bool:
+    """Whether the key takes a value just past ``end`` of the parameter's range."""
+    from ..errors import ScenarioError
+    from ..parameters import apply_values
+
+    edge = parameter.low if end == "low" else parameter.high
+    step = 1 if parameter.kind == "int" else max(abs(edge), parameter.high - parameter.low) * 1e-6
+    beyond = edge - step if end == "low" else edge + step
+    if parameter.kind == "int":
+        beyond = int(beyond)
+    if parameter.log and beyond <= 0:
+        return False
+    try:
+        apply_values(base, {parameter.key: beyond}, parameters=[parameter])
+    except ScenarioError:
+        return False
+    return True
 
 
 def _level_with_winner(result: OptimizeResult) -> tuple[pd.DataFrame, pd.Series, list[str]] | None:
