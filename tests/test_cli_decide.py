@@ -833,3 +833,27 @@ def test_the_sensitivity_console_adds_up_the_shares_of_a_copy_of_a_design(tmp_pa
     console = " ".join(result.stdout.split())
     assert (f"note: {name} and default-copy give the same value at every point: one design here, best at "
             f"{together:.0%} of the points together") in console, console
+
+
+def test_a_study_of_a_base_that_leaves_reward_type_out_is_told_so(tmp_path, optimize_settings):
+    """optimize builds every trial from a full copy of the base, so none carried the
+    note run and compare give: a search of referrer rewards on a file without
+    reward_type weighed store credit at 40% of face value without a word. The note is
+    given on the console and in report.md, unless the study varies what it is about."""
+    from simulator.config import Scenario
+    from simulator.report.text import study_default_notes
+
+    base = tmp_path / "credit.yaml"
+    data = yaml.safe_load((SCENARIOS / "default.yaml").read_text())
+    del data["program"]["incentive"]["reward_type"]
+    base.write_text(yaml.safe_dump(data))
+    folder = tmp_path / "opt"
+    args = optimize_args(folder, optimize_settings)
+    args[1] = str(base)
+    result = ok(*args)
+    assert "note: Rewards are store credit" in result.stdout
+    assert "Rewards are store credit (`program.incentive.reward_type` is not given" in (folder / "report.md").read_text()
+    loaded = load_scenario(base)
+    assert isinstance(loaded, Scenario) and study_default_notes(loaded, [REWARD])
+    assert study_default_notes(loaded, ["program.incentive.reward_type"]) == []
+    assert study_default_notes(loaded, ["program.cost_shares.credit"]) == []

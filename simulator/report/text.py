@@ -269,6 +269,27 @@ def default_notes(scenario) -> list[str]:
     return notes
 
 
+def study_default_notes(base, keys) -> list[str]:
+    """default_notes of a study's base scenario, less those its varied ``keys`` decide:
+    optimize and sweep build each design from a full copy of the base, so its designs
+    never carry the note, and a search of referrer rewards on a file without
+    ``reward_type`` weighed store credit at 40% of face value without a word."""
+    keys = list(keys)
+
+    def decided(*prefixes: str) -> bool:
+        return any(k == p or k.startswith(p + ".") or p.startswith(k + ".") for k in keys for p in prefixes)
+
+    notes = []
+    for note in default_notes(base):
+        if "reward_type" in note and decided("program.incentive.reward_type", "program.incentive.cost_share",
+                                             "program.cost_shares"):
+            continue
+        if "program.timing" in note and decided("program.timing"):
+            continue
+        notes.append(note)
+    return notes
+
+
 #: The keys that say when rewards are paid: a study that chooses them gets the payment-timing note.
 PAYMENT_TIMING_KEYS = ("program.incentive.paid_on", "program.incentive.qualification_days")
 
