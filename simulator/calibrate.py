@@ -61,7 +61,7 @@ from .config import Scenario
 from .errors import ScenarioError
 from .quiet_logs import quiet_loggers
 from .evaluation import Evaluate, Evaluator, check_metric
-from .metrics import COLUMN_INDEX, COUNT_COLUMNS
+from .metrics import COLUMN_INDEX, COUNT_COLUMNS, copies
 from .parameters import Parameter, applies, apply_own, apply_values, check_designs_pair
 from .rng import draw_seed, replicate_seeds, stream_seed
 
@@ -466,8 +466,8 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
         leader = int(np.argmax(np.where(np.isfinite(means), means, -np.inf)))
         # a design with another's values on every draw (a copy, or a difference no draw moves) is that design
         # here: their probability best is split between them, and the report adds it up (said of each copy)
-        same_as = [next((designs[e].name for e in range(d) if np.array_equal(values[d, :, k], values[e, :, k], equal_nan=True)),
-                        "") for d in range(len(designs))]
+        copy_of = copies({d: values[d, :, k] for d in range(len(designs))}, 0, list(range(1, len(designs))))
+        same_as = [designs[copy_of[d]].name if copy_of.get(d, d) != d else "" for d in range(len(designs))]
         for d, design in enumerate(designs):
             # the draw-by-draw difference from the design with the best mean: both on the same draw and seed
             gap = _spread(metric, values[d, :, k] - values[leader, :, k], level)

@@ -37,7 +37,7 @@ import pandas as pd
 from .config import Scenario, has_budget, has_program
 from .errors import ScenarioError
 from .evaluation import BOUNDED, ceiling
-from .metrics import NEVER_IS_WORST, SUMMARY_METRICS, joint_level, median_day
+from .metrics import NEVER_IS_WORST, SUMMARY_METRICS, copies, joint_level, median_day
 from .rng import stream_key, stream_seed
 from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_designs
 
@@ -292,17 +292,6 @@ def against_the_best(values: dict[str, np.ndarray], best: str, metric: str, pair
             if copy_of[name] in behind:
                 behind.add(name)
     return ({n: levels[n] for n in nearest}, {n: found[n] for n in nearest}, tuple(n for n in nearest if n in behind))
-
-
-def copies(values: dict[str, np.ndarray], best: str, names: list[str]) -> dict[str, str]:
-    """For each of ``names``, the design whose test against ``best`` it shares: ``best``
-    itself for a design with the best's values in every replicate (a tie), the first of
-    ``names`` with the same values in every replicate, else its own name."""
-    copy_of: dict[str, str] = {}
-    for name in names:
-        copy_of[name] = next((c for c in (best, *dict.fromkeys(copy_of.values()))
-                              if np.array_equal(values[name], values[c], equal_nan=True)), name)
-    return copy_of
 
 
 def holm_tests(values: dict[str, np.ndarray], best: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Hashable, Mapping, Sequence
 
 import numpy as np
 
@@ -319,6 +320,21 @@ def joint_level(level: float, tests: int) -> float:
     is tested against the best of several, which, tested each at ``level``, left a point
     as good as any out of the best's company in 22% of sweeps of 20."""
     return 1 - (1 - level) / max(int(tests), 1)
+
+
+def copies(values: Mapping[Hashable, np.ndarray], lead: Hashable, names: Sequence[Hashable]) -> dict:
+    """For each of ``names`` (designs, points), the one whose values it has in every
+    replicate, draw or point: ``lead`` itself (a copy of the best, the leader or the
+    first: a tie), else the first of ``names`` with the same values, else its own name.
+    Copies under other names, or values that a setting changes in no run, are one
+    contender, not several: counted as several they split a share of wins, or made a
+    multiple-comparison correction test the real contest at a stricter level (compare,
+    sweep, sensitivity and calibrate)."""
+    copy_of: dict = {}
+    for name in names:
+        copy_of[name] = next((c for c in (lead, *dict.fromkeys(copy_of.values()))
+                              if np.array_equal(values[name], values[c], equal_nan=True)), name)
+    return copy_of
 
 
 def median_day(days) -> float:

@@ -50,7 +50,7 @@ from SALib.sample import sobol as sobol_sample
 from .config import Scenario
 from .errors import ScenarioError
 from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric
-from .metrics import joint_level
+from .metrics import copies, joint_level
 from .parameters import Parameter, apply_own, check_designs_pair, point_values, value_of
 from .rng import draw_seed, replicate_seeds, stream_seed
 
@@ -491,10 +491,7 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
     # a design with the leader's value at every point (a copy under another name, or one the assumptions and the
     # runs cannot tell from it) ties with it: the lead is over the next design that differs. The copy was taken as
     # runner-up, the lead was 0 at every point, and an assumption that moved the real contest "moved nothing"
-    copy_of = {}
-    for d in order[1:]:
-        copy_of[d] = next((c for c in (leader, *dict.fromkeys(copy_of.values()))
-                           if np.array_equal(per_point[:, d], per_point[:, c], equal_nan=True)), d)
+    copy_of = copies({d: per_point[:, d] for d in order}, leader, list(order[1:]))
     runner_up = next((d for d in order[1:] if copy_of[d] != leader), order[1])
     advantage = sobol_indices(problem, per_point[:, leader] - per_point[:, runner_up], stream_seed(seed, "bootstrap", 2))
     luck = noise_share(runs[leader] - runs[runner_up]) if runs is not None else math.nan

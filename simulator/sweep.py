@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .compare import LOWER_IS_BETTER, UNRANKED
-from .metrics import NEVER_IS_WORST, joint_level
+from .metrics import NEVER_IS_WORST, copies, joint_level
 from .errors import ScenarioError
 from .executors import check_executor, check_scheduler, default_workers, run_tasks
 from .results import Study, atomic_write_json, study_folder
@@ -386,15 +386,9 @@ def _horizon(sweep: Sweep, summary: pd.DataFrame, table: pd.DataFrame) -> float:
 def _same_runs(table: pd.DataFrame, best: int, ran: np.ndarray) -> dict[int, int]:
     """For each other point that ran (rows of ``table``: its values by replicate on common
     seeds), the point whose values it has in every replicate: ``best`` for a tie with the
-    best, the first such point of the table, else itself."""
+    best, the first such point of the table, else itself (metrics.copies)."""
     rows = {int(p): table.loc[p].to_numpy(dtype=float) for p, r in zip(table.index, ran) if r}
-    same: dict[int, int] = {}
-    for point, values in rows.items():
-        if point == best:
-            continue
-        same[point] = next((c for c in (best, *dict.fromkeys(same.values()))
-                            if c in rows and np.array_equal(values, rows[c], equal_nan=True)), point)
-    return same
+    return copies(rows, best, [p for p in rows if p != best])   # the best ran: its mean is defined
 
 
 def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: float) -> list[dict]:
