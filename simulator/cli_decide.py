@@ -423,6 +423,7 @@ def sensitivity(
 
     for line in constraint_sentences(result, study.replicates, markdown=False):
         out.print("  " + line, markup=False)
+    _print_designs_default_notes(design_list or [base], parameters)
     out.print(f"results: {folder}/  (report.md, sobol.csv, tornado.png)", markup=False)
 
 
@@ -566,7 +567,17 @@ def calibrate(
                       f"of the draws", markup=False)
         for line in [*unfitted_lines(designs_table), *same_lines(first)]:
             out.print(f"  note: {line}", markup=False)
+    _print_designs_default_notes([base], parameters)
     out.print(f"results: {target}/  (report.md, posterior.csv, forecast.png)", markup=False)
+
+
+def _print_designs_default_notes(designs, parameters) -> None:
+    """The defaults the designs' files left in place that decide what they cost or do
+    (report.text.designs_default_notes), less those the study varies, one note each."""
+    from .report.text import designs_default_notes
+
+    for note in designs_default_notes(designs, [p.key for p in parameters]):
+        out.print(f"  note: {note.replace('`', '')}", markup=False)
 
 
 def _read_pilot(path: Path):

@@ -8,6 +8,7 @@ test_sensitivity.py and test_calibrate.py check against closed forms."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -48,6 +49,29 @@ def one_line_error(result, *words: str) -> str:
     for word in words:
         assert word in lines[0], (word, lines[0])
     return lines[0]
+
+
+def test_sensitivity_and_calibrate_say_what_a_design_files_defaults_do(tmp_path):
+    """A design file without reward_type weighs store credit at 40% of its face value;
+    run, compare, optimize and sweep said so, and sensitivity and calibrate, which run
+    the files as they are, did not. Their report.md and console now do, unless the
+    study varies what the default decides (a reward type among the assumptions)."""
+    from simulator.report.text import designs_default_notes
+
+    data = yaml.safe_load(Path(DEFAULT).read_text())
+    del data["program"]["incentive"]["reward_type"]
+    data["name"] = "no-type"
+    path = tmp_path / "no-type.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = ok("sensitivity", path, *TINY, "--uncertain", "program.base_share=0.05:0.4", "--samples", "4",
+                "--trajectories", "2", "--seed", "2", "--out", tmp_path / "s", "--executor", "serial")
+    assert "note: Rewards are store credit" in result.stdout
+    assert "Rewards are store credit (`program.incentive.reward_type` is not given" in (tmp_path / "s" / "report.md").read_text()
+    plain, given = load_scenario(path), load_scenario(DEFAULT)
+    assert designs_default_notes([plain], ["program.incentive.reward_type"]) == []   # varied: the study decides it
+    (note,) = designs_default_notes([plain, given], ["program.base_share"])
+    assert note.startswith("no-type: Rewards are store credit")   # several designs: the note names whose
+    assert designs_default_notes([given], ["program.base_share"]) == []
 
 
 @pytest.fixture

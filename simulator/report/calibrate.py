@@ -17,7 +17,7 @@ from ..config import Scenario
 from ..kernel import use_kernel
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from .figure import plt, save
-from .text import METRIC_TEXT, figure_links, fmt
+from .text import METRIC_TEXT, designs_default_notes, figure_links, fmt
 
 
 def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario, pilot: pd.DataFrame, daily: pd.DataFrame,
@@ -263,6 +263,8 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         f"{fmt(float(generations['epsilon'].iloc[-1])) if len(generations) else '–'}. Study seed {calibration.seed}."
         + (f" {note}" if note else ""),
         "",
+        # defaults the base file left in place that decide what it costs or does (store credit, nobody asked)
+        *(line for note in designs_default_notes([base], [p.key for p in calibration.parameters]) for line in (note, "")),
         "## Posterior",
         "",
         f"| parameter | prior | mean | median | {level} interval |", "|---|---|---|---|---|",

@@ -19,7 +19,7 @@ from ..sensitivity import (IMPRECISE, MATTERS, SensitivityResult, SensitivitySet
                            told_from_luck,
                            tornado_disagreements)
 from .figure import plt, save
-from .text import figure_links, fmt, fmt_short
+from .text import designs_default_notes, figure_links, fmt, fmt_short
 
 #: A total Sobol index at or above this share of the variance counts as "moves the outcome".
 
@@ -185,6 +185,8 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         *[f"| {p.key} | {p.describe().split(' in ', 1)[1]}{_only(p.key, designs, result.designs)} |"
           for p in result.parameters],
         "",
+        # defaults a design file left in place that decide what it costs or does (store credit, nobody asked)
+        *(line for note in designs_default_notes(designs, [p.key for p in result.parameters]) for line in (note, "")),
     ]
     if result.decision is not None:
         lines += _decision_section(result, decision_metric, settings.bins, settings.replicates)

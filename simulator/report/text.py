@@ -290,6 +290,17 @@ def study_default_notes(base, keys) -> list[str]:
     return notes
 
 
+def designs_default_notes(designs, keys) -> list[str]:
+    """study_default_notes of each of a study's designs (sensitivity's, or calibrate's
+    base), a note several designs share given once with their names."""
+    named: dict[str, list[str]] = {}
+    for design in designs:
+        for note in study_default_notes(design, keys):
+            named.setdefault(note, []).append(design.name)
+    many = len(list(designs)) > 1
+    return [f"{', '.join(names)}: {note}" if many else note for note, names in named.items()]
+
+
 #: The keys that say when rewards are paid: a study that chooses them gets the payment-timing note.
 PAYMENT_TIMING_KEYS = ("program.incentive.paid_on", "program.incentive.qualification_days")
 
