@@ -795,6 +795,9 @@ def test_a_winner_at_an_end_of_its_range_is_said_to_be_there():
                            "`program.incentive.budget` = 95000 is at the high end of its range (1000–100000): "), note
     assert range_edge_note(SimpleNamespace(best={reward.key: 1.5, budget.key: 90000.0, kind.key: "onboarding"}),
                            [reward, budget, kind]) == ""   # 2.5% and 97.7% of the way: inside
+    # a few whole numbers (0-1, 1-3 reminders) have every winner at an end: nothing is said of them
+    (few,) = parse_parameters(["program.timing.reminders.count=0:1"], small())
+    assert range_edge_note(SimpleNamespace(best={few.key: 1}), [few]) == ""
     # given the base, an end as far as the key goes is said as that: a reward cannot go below 0, so the
     # commit's own case ('0.04047 in 0-60') was told to "widen it past that end"
     at_zero = range_edge_note(SimpleNamespace(best={reward.key: 0.04047, budget.key: 50000.0, kind.key: "milestone"}),

@@ -632,6 +632,8 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
         if p.kind == "categorical" or p.low is None or p.high is None or not isinstance(value, (int, float)) \
                 or isinstance(value, bool) or p.high <= p.low:
             continue
+        if p.kind == "int" and p.high - p.low < 4:   # a few whole numbers: every winner would be "at an end"
+            continue
         scale = (lambda x: math.log(x)) if p.log and p.low > 0 else (lambda x: float(x))
         where = (scale(value) - scale(p.low)) / (scale(p.high) - scale(p.low))
         if where <= EDGE_SHARE or where >= 1 - EDGE_SHARE:
