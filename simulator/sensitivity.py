@@ -473,12 +473,17 @@ def best_shares(values: np.ndarray) -> np.ndarray:
 
 
 def decision_table(signed: np.ndarray, names: list[str], sign: float) -> pd.DataFrame:
-    """``signed`` is [design, point] of the decision metric, larger is better."""
+    """``signed`` is [design, point] of the decision metric, larger is better.
+    ``same_as``: the first design listed before it with its value at every point (a copy
+    under another name: metrics.copies), else empty; draws as best split between them."""
     per_point = signed.T
     regret = per_point.max(axis=1, keepdims=True) - per_point
+    copy_of = copies({d: per_point[:, d] for d in range(len(names))}, 0, list(range(1, len(names))))
     return pd.DataFrame({"design": names, "mean": sign * per_point.mean(axis=0),
                          "probability_best": best_shares(per_point).mean(axis=0),
-                         "expected_regret": regret.mean(axis=0)}).sort_values("expected_regret", kind="stable", ignore_index=True)
+                         "expected_regret": regret.mean(axis=0),
+                         "same_as": [names[copy_of[d]] if copy_of.get(d, d) != d else "" for d in range(len(names))]}
+                        ).sort_values("expected_regret", kind="stable", ignore_index=True)
 
 
 def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, seed, runs=None) -> tuple[pd.DataFrame, pd.DataFrame]:

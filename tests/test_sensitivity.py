@@ -587,6 +587,23 @@ def test_an_assumption_lost_in_the_runs_luck_is_said_to_be_so_not_to_move_nothin
     assert hinges == [] and sways == ["sure", "first", "unmeasured"] and lost_in_luck(flips) == ["lost"]
 
 
+def test_designs_with_the_same_summary_are_not_copies_unless_their_values_are():
+    """Copies were found by equal mean, regret and share: a = (1, 3) and b = (3, 1) over
+    two points have the same mean (2), share best (50%) and regret (1) each, and were
+    named as one design 'best at 100% together'. decision.csv's same_as comes from the
+    values at every point: c, a copy of a, is one; b is not."""
+    import numpy as np
+
+    from simulator.report.sensitivity import copy_lines
+    from simulator.sensitivity import decision_table
+
+    table = decision_table(np.array([[1.0, 3.0], [3.0, 1.0], [1.0, 3.0]]), ["a", "b", "c"], 1.0).set_index("design")
+    assert table["same_as"].to_dict() == {"a": "", "b": "", "c": "a"}
+    assert table.loc["a", "mean"] == table.loc["b", "mean"] and table.loc["a", "expected_regret"] == table.loc["b", "expected_regret"]
+    (line,) = copy_lines(table.reset_index())
+    assert line.startswith("a and c give the same value at every point") and "b" not in line.split(":")[0]
+
+
 def test_the_report_gives_a_lost_assumptions_lead_at_the_ends_of_its_range():
     """The paragraph on an assumption lost in luck gives the lead over the runner-up with
     the assumption alone at each end (the tornado's means), recomputed here from

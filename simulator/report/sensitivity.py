@@ -293,14 +293,12 @@ def luck_note(luck: float, replicates: int) -> str:
 
 
 def decision_copies(decision: pd.DataFrame) -> dict[str, list[str]]:
-    """For each design of decision.csv, the other designs with its very values: copies
-    (the same value at every point: equal mean, regret and share) split each point's best
+    """For each design of decision.csv, the other designs with its very values (its
+    ``same_as`` set, from the values at every point): copies split each point's best
     between them, so a design listed twice read as half as likely best, and another design
     was named the leader."""
-    key = lambda r: (r["mean"], r["expected_regret"], r["probability_best"])  # noqa: E731
-    records = decision.to_dict("records")
-    return {r["design"]: [o["design"] for o in records if o["design"] != r["design"] and key(o) == key(r)]
-            for r in records}
+    group = {r["design"]: (r["same_as"] or r["design"]) for r in decision.to_dict("records")}
+    return {d: [o for o, g in group.items() if o != d and g == group[d]] for d in group}
 
 
 def copy_lines(decision: pd.DataFrame) -> list[str]:
