@@ -8,7 +8,7 @@ should sweep those. Behaviour variants are discriminated unions on ``kind``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, model_validator
 
@@ -172,13 +172,18 @@ class _IncentiveBase(Strict):
     budget_per_month: PositiveMoney | None = Field(None, description="Company reward cost allowed per month (30.4375 days), accruing: by the end of month m at most m times this is spent (an unspent allowance carries over); once the allowance so far is spent the reward pauses until the next month, and the rewards it could not pay, or falling due meanwhile, are paid first when it refills [currency]. Source: scenario choice.")
     cost_share: Probability | None = Field(None, description="Fraction of a reward's face value the company pays; unset uses program.cost_shares of the reward type [fraction]. Source: scenario choice.")
     max_uplift: float = Field(1.0, ge=0, le=10, description="Largest relative rise of the share probability (x2 at most) [-]. Source: Wolters, Schulze & Gedenk 2020; value: assumption.")
-    referee_max_uplift: float = Field(1.5, ge=0, le=10, description="Largest relative rise of conversion from the referee's reward [-]. Source: Gershon, Cryder & John 2020 (recipient reward matters more); value: assumption.")
     reward_scale: float | None = Field(None, gt=0, le=1e9, description="Reward at which 63% of the uplift is reached; unset means reward_scale_months · economics.monthly_margin [currency]. Source: scenario choice (override).")
     reward_scale_months: float = Field(3.0, gt=0, le=1200, description="Reward scale in months of the customer's margin, so that rewards act relative to what the product is worth [months]. Source: Wolters, Schulze & Gedenk 2020 (diminishing returns); 3 months: assumption ($24 at $8 a month, the former consumer scale of $25).")
-    referee_share_uplift: float = Field(0.5, ge=0, le=10, description="Largest relative rise of the referrer's share probability from the friend's reward [-]. Source: Gershon, Cryder & John 2020 (a reward for the friend makes people refer more); value: assumption.")
     strong_tie_weight: float = Field(0.5, ge=0, le=5, description="Weight of the uplift on strong ties relative to weak ones [-]. Source: Ryu & Feick 2007 (rewards matter more for weak ties); value: assumption.")
     delay_discount: float = Field(0.01, ge=0, le=1, description="How fast a reward loses its pull the later it is paid: paid D days after the friend joins (qualification_days when paid_on is qualification, else 0), a reward R moves sharing and the friend's conversion as R / (1 + delay_discount · D) would if paid at once (hyperbolic discounting); costs, fraud and reward seekers still follow R [1/day]. Source: Kirby & Maraković 1996, Kirby, Petry & Bickel 1999 (small money rewards are discounted hyperbolically, k of the order of 0.01 a day); 0.01: assumption.")
     credibility_penalty: Probability = Field(0.1, description="Largest relative drop in conversion of a rewarded invitation, reached as 1 − exp(−R / reward_scale) grows with the referrer's reward R [fraction]. Source: Verlegh et al. 2013 (direction); size: assumption.")
+
+
+class _FriendRewarded(_IncentiveBase):
+    """A program that can reward the friend too: the friend-side uplift keys belong to it,
+    not to single_sided, which pays no friend (a key there would change nothing)."""
+    referee_max_uplift: float = Field(1.5, ge=0, le=10, description="Largest relative rise of conversion from the referee's reward [-]. Source: Gershon, Cryder & John 2020 (recipient reward matters more); value: assumption.")
+    referee_share_uplift: float = Field(0.5, ge=0, le=10, description="Largest relative rise of the referrer's share probability from the friend's reward [-]. Source: Gershon, Cryder & John 2020 (a reward for the friend makes people refer more); value: assumption.")
 
 
 class NoIncentive(Strict):
@@ -193,14 +198,18 @@ class SingleSided(_IncentiveBase):
     def referee_reward(self) -> float:
         return 0.0
 
+    #: no friend's reward, so no friend-side uplift: the engine multiplies these by a 0 reward
+    referee_max_uplift: ClassVar[float] = 0.0
+    referee_share_uplift: ClassVar[float] = 0.0
 
-class DoubleSided(_IncentiveBase):
+
+class DoubleSided(_FriendRewarded):
     kind: Literal["double_sided"]
     referrer_reward: Money = Field(10.0, description="Reward to the referrer per referral [currency]. Source: scenario choice.")
     referee_reward: Money = Field(10.0, description="Reward to the new customer [currency]. Source: scenario choice.")
 
 
-class Tiered(_IncentiveBase):
+class Tiered(_FriendRewarded):
     kind: Literal["tiered"]
     tiers: list[Tier] = Field(
         default_factory=lambda: [Tier(after=0, referrer_reward=10.0), Tier(after=3, referrer_reward=20.0)],

@@ -62,6 +62,12 @@ def write(tmp_path, data=None, text=None, name="scenario.yaml"):
     (lambda d: d["program"]["timing"].__setitem__("reach_share", 0.5), "program.timing.reach_share",
      ["'reach_share' is a key of kind milestone, not of kind 'onboarding'; change the kind", "valid keys here: delay_days"]),
     (lambda d: d.__setitem__("replicates", 10**30), "replicates", ["less than or equal to"]),
+    # single_sided pays no friend: a friend-side uplift there would change nothing, and was taken silently
+    (lambda d: d["program"].__setitem__("incentive", {"kind": "single_sided", "referee_max_uplift": 2}),
+     "program.incentive.referee_max_uplift",
+     ["'referee_max_uplift' is a key of kind double_sided and tiered, not of kind 'single_sided'"]),
+    (lambda d: d["program"].__setitem__("incentive", {"kind": "single_sided", "referee_share_uplift": 1}),
+     "program.incentive.referee_share_uplift", ["is a key of kind double_sided and tiered"]),
 ])
 def test_named_mistakes_get_one_line_with_key_path(tmp_path, mutate, key, words):
     assert_mistake_is_one_line(tmp_path, mutate, key, words)
