@@ -23,13 +23,15 @@ _PUBLIC = {
     "load_scenario": ".scenario_io",
     "simulate": ".runner",
     "Results": ".runner",
+    "ReferralModel": ".model",
 }
 
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "simulate", "Results", "__version__"]
+__all__ = ["Scenario", "ScenarioError", "load_scenario", "simulate", "Results", "ReferralModel", "__version__"]
 
 if TYPE_CHECKING:  # static tools see the eager imports
     from .config import Scenario
     from .errors import ScenarioError
+    from .model import ReferralModel
     from .runner import Results, simulate
     from .scenario_io import load_scenario
 

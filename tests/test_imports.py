@@ -62,6 +62,11 @@ def test_public_names_still_load_on_first_use():
 
     assert set(simulator.__all__) <= set(dir(simulator))
     assert simulator.simulate is simulate and callable(load_scenario) and issubclass(ScenarioError, Exception)
+    # the Mesa model is public too: the README imports it from the package
+    from simulator import ReferralModel
+    from simulator.model import ReferralModel as defined
+
+    assert ReferralModel is defined and "ReferralModel" in simulator.__all__
     assert isinstance(simulator.__version__, str) and simulator.__version__
 
 
