@@ -52,6 +52,13 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
     def __init__(self, scenario: Scenario, seed: int, *, network: Network | None = None,
                  base_dir: Path | None = None, source: str | None = None, kernel: bool | None = None,
                  draws: SetupDraws | None = None):
+        # the bare engine is built once a replicate: the seed is checked (a few microseconds), the
+        # scenario is not (check_scenario at the public entry points: simulate, compare, ReferralModel)
+        from .scenario_io import check_seed_and_replicates
+
+        if seed is None:
+            raise TypeError("Engine(): seed must be a whole number (the run's own seed), not None")
+        check_seed_and_replicates("Engine", seed=seed)
         self.scenario = scenario
         self.uses_kernel = use_kernel(scenario, kernel)
         if self.uses_kernel:

@@ -62,6 +62,18 @@ def test_a_seed_out_of_bounds_is_one_line_naming_seed(tiny, seed):
     assert error.value.key == "seed" and "0..9,223,372,036,854,775,807" in str(error.value)
 
 
+@pytest.mark.parametrize("seed, error, words", [(-1, ScenarioError, "0..9,223,372,036,854,775,807"),
+                                                 (1.5, TypeError, "must be a whole number"),
+                                                 (None, TypeError, "not None")])
+def test_the_bare_engine_refuses_a_bad_seed_in_one_line(tiny, seed, error, words):
+    """Engine(s, -1) was numpy's "expected non-negative integer"; 1.5 ran as seed 1."""
+    from simulator.engine import Engine
+
+    with pytest.raises(error, match=r"Engine\(\): seed") as raised:
+        Engine(tiny, seed)
+    assert words in str(raised.value)
+
+
 @pytest.mark.parametrize("name, value", [("seed", 1.5), ("seed", "7"), ("replicates", 2.5), ("replicates", True)])
 def test_a_seed_or_replicates_that_is_not_a_whole_number_is_a_type_error(tiny, name, value):
     """seed=1.5 ran as seed 1, and seed='7' as seed 7."""
