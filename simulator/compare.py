@@ -437,19 +437,21 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
 
     if isinstance(scenarios, (str, Path, Scenario)):
         raise TypeError("compare() takes a list of Scenarios (from load_scenario), the first the reference")
+    # the command line checks its own arguments (in its words: files, --precision, --unpaired) before this
     if len(scenarios) < 2:
-        raise ScenarioError(f"compare needs at least two scenario files (got {len(scenarios)}); the first is the reference",
-                            key="arguments")
+        raise ScenarioError(f"needs at least two Scenarios (got {len(scenarios)}); the first is the reference",
+                            file="compare()", key="scenarios")
     # as simulate: a path, a dict, a model_copy made invalid, replicates=0 (which ran the first file's
     # count) or a negative seed (numpy's SeedSequence error) is one line naming it
     for scenario in scenarios:
         check_scenario(scenario, "compare")
     check_seed_and_replicates("compare", seed=seed, replicates=replicates, workers=workers)
     if not 0 < precision < 10:
-        raise ScenarioError(f"--precision must be a fraction of the mean difference in (0, 10) (got {precision})",
-                            key="--precision")
+        raise ScenarioError(f"must be a fraction of the mean difference in (0, 10), e.g. 0.05 (got {precision})",
+                            file="compare()", key="precision")
     if not unpaired:
-        check_pairable(scenarios, seed_given=seed is not None, sources=sources)
+        check_pairable(scenarios, seed_given=seed is not None, sources=sources,
+                       remedy="change the design, or pass unpaired=True for unpaired intervals")
     first = resolve_seed(scenarios[0], seed)
     count = first.replicates if replicates is None else int(replicates)
     named = unique_names(scenarios, labels)

@@ -238,6 +238,23 @@ def test_compare_refuses_what_simulate_refuses(tiny):
         compare([tiny, other.model_copy(update={"days": 0})], replicates=2, seed=1, unpaired=True)
 
 
+def test_compare_speaks_of_its_arguments_not_the_command_lines_options(tiny):
+    """A notebook's compare(precision=0) was told about "--precision", and designs that
+    cannot be paired "give --unpaired": options of a command it never ran."""
+    from simulator.compare import compare
+
+    other = tiny.model_copy(update={"name": "other"})
+    with pytest.raises(ScenarioError) as error:
+        compare([tiny, other], replicates=2, seed=1, precision=0)
+    assert error.value.key == "precision" and "--" not in str(error.value)
+    with pytest.raises(ScenarioError) as error:
+        compare([tiny, other.model_copy(update={"days": 30})], replicates=2, seed=1)
+    assert "pass unpaired=True" in str(error.value) and "--" not in str(error.value)
+    with pytest.raises(ScenarioError) as error:
+        compare([tiny], replicates=2, seed=1)
+    assert error.value.key == "scenarios" and "files" not in str(error.value)
+
+
 def test_results_show_as_one_short_line(tiny):
     """A notebook cell ending in ``results`` printed the whole scenario and every frame."""
     results = simulate(tiny, replicates=2, seed=1)
