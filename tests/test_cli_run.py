@@ -587,10 +587,11 @@ def test_the_payback_day_is_said_to_count_rewards_when_paid():
     runs = pd.DataFrame({"reward_cost": [0.0, 0.0], "rewards_owed": [1300.0, 1340.0], "rewards_unpaid": [0.0, 0.0]})
     note = cash_basis_note(runs)
     assert "1,320 of rewards the referrals had earned were still to pay at the horizon (nothing had been paid)" in note
-    assert "paying later brings it forward" in note and "budget" not in note
+    assert "So paying rewards later makes the payback day earlier with the same referrals" in note
+    assert "not a better program: compare designs on the value" in note and "budget" not in note
     capped = pd.DataFrame({"reward_cost": [200.0], "rewards_owed": [0.0], "rewards_unpaid": [275.0]})
-    assert "were beyond the budget at the horizon (138% of the 200.0 paid), so paying later or a tighter budget" in \
-        cash_basis_note(capped)
+    assert "were beyond the budget at the horizon (138% of the 200.0 paid). So paying rewards later or a tighter " \
+        "budget makes" in cash_basis_note(capped)
     assert cash_basis_note(pd.DataFrame({"reward_cost": [3000.0], "rewards_owed": [250.0], "rewards_unpaid": [0.0]})) == ""
 
 

@@ -561,9 +561,11 @@ def cash_basis_note(runs) -> str:
         return ""
     share = f"{pending / paid:.0%} of the {fmt(paid)} paid" if paid > 0 else "nothing had been paid"
     what = " or ".join(w for w, amount in (("still to pay", owed), ("beyond the budget", unpaid)) if amount > 0)
-    return (f" The payback day counts rewards when they are paid: {fmt(pending)} of rewards the referrals had earned "
-            f"were {what} at the horizon ({share}), so paying later{' or a tighter budget' if unpaid > 0 else ''} "
-            f"brings it forward without making the program better; the value counts them.")
+    later = "paying rewards later" + (" or a tighter budget" if unpaid > 0 else "")
+    return (f" The payback day counts a reward only once it is paid: {fmt(pending)} of rewards the referrals had earned "
+            f"were {what} at the horizon ({share}). So {later} makes the payback day earlier with the same "
+            f"referrals, and an earlier payback here is not a better program: compare designs on the value, "
+            f"which counts these rewards.")
 
 
 def unpaid_sentence(runs) -> str:
