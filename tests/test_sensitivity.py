@@ -219,6 +219,10 @@ def test_a_metric_named_twice_is_analysed_once_and_the_report_names_the_bins_it_
     assert flips.loc["program.base_share", "best_by_bin"] == "B → A"   # halves: B wins only below 0.3
     text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
     assert "quarter" not in text and "best design by half of its range" in text
+    # A is best at 70% of the points, where a compare at the base_share the file gives (0.2 < 0.3) or a sweep's low end
+    # names B: the report says the two questions differ
+    decision = text.split("## The decision")[1].split("##")[0]
+    assert "can name another: both can be right" in decision
     result.sobol[["ST", "ST_conf"]] = [0.8, 0.05]   # precise estimates: nothing flagged
     text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
     assert "Imprecise:" not in text.split("## What moves each outcome")[1]
@@ -242,6 +246,7 @@ def test_identical_designs_are_reported_as_a_tie():
     assert (result.decision["expected_regret"] == 0).all()
     text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
     assert "**The designs tie**" in text and "is best at" not in text and "is best on average" not in text
+    assert "can name another" not in text   # no best design to differ from
 
 
 def test_the_decision_is_checked_against_its_own_tornado():

@@ -319,6 +319,14 @@ def copy_lines(decision: pd.DataFrame) -> list[str]:
     return lines
 
 
+#: Why this study and a compare or sweep of the same designs can name other winners: a strategist
+#: got one best design from a sweep of an assumption and another from sensitivity over it.
+DIFFERENT_QUESTION = ("This is the best across the ranges, every assumption drawn at once and each point run on its own "
+                      "seeds. `refsim compare` (the designs at their own values) or a sweep of one key (the others held "
+                      "where the file has them) asks which design is best at those values, and can name another: "
+                      "both can be right.")
+
+
 def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, replicates: int = 1) -> list[str]:
     decision, flips = result.decision, result.flips
     copies = decision_copies(decision)
@@ -341,6 +349,8 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
         lines.append(f"| {row['design']} | {fmt(row['mean'])} | {row['probability_best']:.0%} | {fmt(row['expected_regret'])} |")
     lines += ["", "Expected regret: what choosing the design loses on average against always choosing the best one for "
               "the assumptions as they turn out.", ""]
+    if not tie:
+        lines += [DIFFERENT_QUESTION, ""]
     if (same := copies[leader["design"]]) and not tie:
         lines += [f"**{leader['design']} ties with {', '.join(same)}**: the same value at every point, so each point's best "
                   f"is shared between them ({leader['probability_best']:.0%} together, as above); the lead below is "
