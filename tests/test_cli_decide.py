@@ -785,27 +785,36 @@ def test_a_winner_at_an_end_of_its_range_is_said_to_be_there():
     from simulator.report.optimize import range_edge_note
     from .conftest import small
 
+    def won(best, objectives=("incremental_value",)):
+        return SimpleNamespace(best=best, objectives=tuple(SimpleNamespace(metric=m) for m in objectives))
+
     reward, budget, kind = parse_parameters(["program.incentive.referrer_reward=0:60",
                                              "program.incentive.budget=1000:100000:log",
                                              "program.timing.kind=onboarding,milestone"], small())
-    note = range_edge_note(SimpleNamespace(best={reward.key: 0.04047, budget.key: 95000.0, kind.key: "milestone"}),
+    note = range_edge_note(won({reward.key: 0.04047, budget.key: 95000.0, kind.key: "milestone"}),
                            [reward, budget, kind])
     # 0.04047 is 0.07% of 0-60 from its low end; 95,000 is 98.9% of the way on the log scale (log 95 / log 100)
     assert note.startswith("`program.incentive.referrer_reward` = 0.04047 is at the low end of its range (0–60); "
                            "`program.incentive.budget` = 95000 is at the high end of its range (1000–100000): "), note
-    assert range_edge_note(SimpleNamespace(best={reward.key: 1.5, budget.key: 90000.0, kind.key: "onboarding"}),
+    assert range_edge_note(won({reward.key: 1.5, budget.key: 90000.0, kind.key: "onboarding"}),
                            [reward, budget, kind]) == ""   # 2.5% and 97.7% of the way: inside
     # a few whole numbers (0-1, 1-3 reminders) have every winner at an end: nothing is said of them
     (few,) = parse_parameters(["program.timing.reminders.count=0:1"], small())
-    assert range_edge_note(SimpleNamespace(best={few.key: 1}), [few]) == ""
+    assert range_edge_note(won({few.key: 1}), [few]) == ""
     # given the base, an end as far as the key goes is said as that: a reward cannot go below 0, so the
     # commit's own case ('0.04047 in 0-60') was told to "widen it past that end"
-    at_zero = range_edge_note(SimpleNamespace(best={reward.key: 0.04047, budget.key: 50000.0, kind.key: "milestone"}),
+    at_zero = range_edge_note(won({reward.key: 0.04047, budget.key: 50000.0, kind.key: "milestone"}),
                               [reward, budget, kind], small())
     assert "as far as the key goes" in at_zero and "widen" not in at_zero, at_zero
-    high = range_edge_note(SimpleNamespace(best={reward.key: 59.9, budget.key: 50000.0, kind.key: "milestone"}),
+    high = range_edge_note(won({reward.key: 59.9, budget.key: 50000.0, kind.key: "milestone"}),
                            [reward, budget, kind], small())
     assert "widen it past that end" in high and "as far as" not in high, high
+    # two objectives: best.yaml is the front's best on the first, and the note names it (it said "the objective")
+    two = range_edge_note(won({reward.key: 59.9, budget.key: 50000.0, kind.key: "milestone"},
+                              ("incremental_value", "reward_cost")), [reward, budget, kind], small())
+    assert "found `incremental_value` (the first objective: best.yaml is the point of the front best on it) better" \
+        in two and "the objective better" not in two, two
+    assert "found the objective better" in high
 
 
 def test_trials_level_on_a_budget_name_the_least_budget_that_made_the_same_runs():

@@ -642,11 +642,14 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
             walls.append(base is not None and not _room_beyond(base, p, end))
     if not ends:
         return ""
+    # with two objectives best.yaml is the first one's best point of the front: name the objective it is best on
+    objective = (f"`{result.objectives[0].metric}` (the first objective: best.yaml is the point of the front best on it)"
+                 if len(result.objectives) > 1 else "the objective")
     if all(walls):   # nothing to widen: 'widen it past that end' of a reward of 0 asked for a negative reward
         return ("; ".join(ends) + (", as far as the key goes" if len(ends) == 1 else ", each as far as its key goes")
-                + ": the search found the objective better towards that end, so the best may be the end itself; "
+                + f": the search found {objective} better towards that end, so the best may be the end itself; "
                   "compare the end value with the winner (`refsim compare` on best.yaml and a copy set to it).")
-    return ("; ".join(ends) + ": the search found the objective better towards that end, so the best may be the end "
+    return ("; ".join(ends) + f": the search found {objective} better towards that end, so the best may be the end "
             "itself or beyond the range; widen it past that end" + (" where the key goes further" if any(walls) else "")
             + ", or compare the end value with the winner (`refsim compare` on best.yaml and a copy set to it).")
 
