@@ -93,12 +93,15 @@ def cohort_k(people, day: int, window: int = 30, joined: np.ndarray | None = Non
     """Cohort K: tracked referrals each customer made within ``window`` days of joining,
     averaged over the customers who joined on day 1 or later and whose window has fully
     elapsed by ``day`` (adopted_day + window <= day). Initial customers are excluded
-    (they did not join during the run). NaN when no cohort is complete.
+    (they did not join during the run), and so are the referral sign-ups who never
+    qualified (never customers, they could refer nobody), who still count among the
+    referrals made. NaN when no cohort is complete.
 
     ``people`` is the engine's :class:`~simulator.state.People` (arrays ``adopted_day``,
-    ``referred_by``, ``tracked``); a referral counts when the referee's adoption day is
-    at most ``window`` days after the referrer's. ``joined``, when given, lists everyone
-    who ever joined (the only people in a cohort or referred), to skip the others.
+    ``referred_by``, ``tracked`` and, where there is one, ``never_qualifies``); a
+    referral counts when the referee's adoption day is at most ``window`` days after the
+    referrer's. ``joined``, when given, lists everyone who ever joined (the only people
+    in a cohort or referred), to skip the others.
     """
     cohort, children = _cohorts(people, day, window, joined)
     return float(children[cohort].mean()) if len(cohort) else float("nan")
@@ -112,7 +115,11 @@ def _cohorts(people, day: int, window: int, joined: np.ndarray | None = None) ->
         joined = np.flatnonzero(people.adopted_day != NEVER)
     adopted = people.adopted_day
     at = adopted[joined]
-    cohort = joined[(at >= 1) & (at + window <= day)]
+    in_cohort = (at >= 1) & (at + window <= day)
+    never_qualifies = getattr(people, "never_qualifies", None)  # a table of only the arrays above has none
+    if never_qualifies is not None:
+        in_cohort &= ~never_qualifies[joined]
+    cohort = joined[in_cohort]
     if not len(cohort):
         return cohort, None
     referee = joined[people.tracked[joined] & (people.referred_by[joined] >= 0)]
@@ -269,9 +276,11 @@ def pipeline_equity(engine) -> float:
     leads before it) plus the friend's, times
     cost_share, paid on L, or on L + q if the friend is still a customer then (paid on
     qualification); all discounted from T like equity_final, e^(-d (L - T)), whether
-    or not the budget would pay them (the referral earned them: rewards_unpaid). Valued
-    as ordinary customers: a reward seeker's margin and a fake account alongside are
-    drawn only at joining and are left out."""
+    or not the budget would pay them (the referral earned them: rewards_unpaid). A
+    tracked lead whose friend would never qualify (Engine.qualifies) is worth no equity
+    and costs its rewards only when they are paid on signup. Valued as ordinary
+    customers: a reward seeker's margin and a fake account alongside are drawn only at
+    joining and are left out."""
     sc, p = engine.scenario, engine.people
     days, target, referrer, tracked = engine.pending_leads()
     if not len(days):
@@ -288,8 +297,11 @@ def pipeline_equity(engine) -> float:
     referrer_active = p.state[referrer] == CUSTOMER if sc.churn.only_while_referrer_active else None
     hazard = daily_hazard(sc.churn, p.satisfaction[target], np.ones(len(target), bool), referrer_active)
     ahead = np.exp(-d * (days - engine.day))
+    # a friend who signs up through the link and never qualifies is no customer (Engine.qualifies)
+    stays = ~tracked | engine.qualifies(target)
     with np.errstate(invalid="ignore"):  # inf * 0 where equity is infinite (no churn, no discount)
-        value = float((ahead * customer_equity(econ, np.zeros(len(target)), np.ones(len(target), bool), hazard)).sum())
+        equity = customer_equity(econ, np.zeros(int(stays.sum())), np.ones(int(stays.sum()), bool), hazard[stays])
+        value = float((ahead[stays] * equity).sum())
     incentive = sc.program.incentive
     if not offers_reward(incentive) or engine.budget_exhausted_day is not None or not tracked.any():
         return value  # once the budget ran out no reward is on offer when the friends join
@@ -304,7 +316,7 @@ def pipeline_equity(engine) -> float:
     face = inc.referrer_reward(incentive, earned) + inc.referee_reward(incentive)
     later = ahead[tracked]
     if incentive.paid_on == "qualification":  # paid q days on, to a friend still a customer
-        later = later * np.exp(-(hazard[tracked] + d) * incentive.qualification_days)
+        later = later * np.exp(-(hazard[tracked] + d) * incentive.qualification_days) * stays[tracked]
     return value - float((later * face).sum()) * engine.budget.cost_share
 
 
@@ -385,7 +397,8 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
     hazard = engine.current_hazard(active) if len(active) else None   # equity_final's too
     renewal = churn.renewal is not None and churn.monthly_rate > 0 and hazard is not None
     active_referred = people.referred_by[active] >= 0
-    for group, mask in (("referred", referred), ("organic", ~referred)):
+    # the value of a referred customer: the sign-ups who never qualified are none
+    for group, mask in (("referred", referred & ~people.never_qualifies[joined]), ("organic", ~referred)):
         customer_days, churn_events = float(engine.customer_days[group]), float(engine.churn_events[group])
         if renewal:
             mine = hazard[active_referred if group == "referred" else ~active_referred]
