@@ -19,6 +19,7 @@ import pytest
 from simulator.engine import Engine
 from simulator.metrics import COLUMN_INDEX as C
 from simulator.metrics import cohort_k, run_summary
+from simulator.runner import people_frame
 from simulator.state import CHURNED, NEVER
 
 from .conftest import small
@@ -100,6 +101,10 @@ def test_people_are_conserved_when_sign_ups_leave_at_once(kernel):
     assert np.array_equal(np.diff(d[:, C["churned"]]), d[1:, C["new_churned"]])
     assert (p.churn_day != NEVER).sum() == d[-1, C["churned"]]
     assert (p.referred_by >= 0).sum() == d[:, C["new_referred"]].sum() + d[:, C["new_word_of_mouth"]].sum()
+    table = people_frame(engine)   # people.parquet marks them, churned the day they joined
+    gone = table[table["never_qualified"]]
+    assert len(gone) == p.never_qualifies.sum()
+    assert (gone["state"] == "churned").all() and (gone["churn_day"] == gone["adopted_day"]).all()
 
 
 @PATHS
