@@ -211,11 +211,22 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                if prospects_left < FILLED_SHARE else "")
     return Verdict("fades", "K below 1: the loop fades",
                    f"{head} Below 1 the generations shrink on average (a few may still grow by chance): "
-                   f"100 customers bring {100 * shown:.0f}, "
-                   f"who bring {100 * shown * shown:.0f}, each generation smaller, until the chain dies out. At this K, "
-                   f"each customer who comes on their own "
+                   + _fading_chain(shown) + " At this K, each customer who comes on their own "
                    f"becomes about {multiplier:.1f} customers in all; growth beyond that has to come from elsewhere."
                    + _so_far(generations, multiplier) + filling + rough)
+
+
+def _fading_chain(shown: float) -> str:
+    """100 customers and the two generations after them at K ``shown`` (below 1), in words.
+    A figure that rounds to 0 is not written as a generation: at K 0.00 the card said
+    '100 customers bring 0, who bring 0, each generation smaller', and at K 0.07 'bring 7,
+    who bring 0' (the fading preset's designs on day 100 of the lesson)."""
+    first, second = 100 * shown, 100 * shown * shown
+    if round(first) == 0:
+        return "100 customers bring fewer than 1 new customer between them, so the chain stops there."
+    if round(second) == 0:
+        return f"100 customers bring {first:.0f}, who bring fewer than 1 between them, so the chain stops there."
+    return f"100 customers bring {first:.0f}, who bring {second:.0f}, each generation smaller, until the chain dies out."
 
 
 def _so_far(generations: list[int], multiplier: float) -> str:

@@ -1494,6 +1494,20 @@ def test_the_worked_figures_follow_k_as_shown():
     assert "0.86 new customers each" in text and "bring 86, who bring 74," in text and "about 7.1 customers" in text
 
 
+def test_the_worked_chain_stops_where_a_generation_rounds_to_nobody():
+    """On day 100 of the lesson's fading preset the cards read 'K = 0.07 ... 100 customers
+    bring 7, who bring 0, each generation smaller' and, for design B, 'K = 0.00 ... 100
+    customers bring 0, who bring 0, each generation smaller': generations of nobody."""
+    from simulator.referral_tree import KReading, verdict
+
+    zero = verdict(KReading(0.0, 13), [24], 0.9).text
+    assert "bring 0" not in zero and "each generation smaller" not in zero
+    assert "100 customers bring fewer than 1 new customer between them, so the chain stops there." in zero
+    tiny = verdict(KReading(0.07, 14), [24, 1], 0.9).text
+    assert "bring 7, who bring fewer than 1 between them, so the chain stops there." in tiny and "bring 0" not in tiny
+    assert "bring 50, who bring 25, each generation smaller" in verdict(KReading(0.5, 40), [10, 5], 0.9).text
+
+
 def test_the_charts_count_whole_people():
     """The new-adopters axis showed 0.5 and 1.5 people on a quiet day: counts of people get
     whole ticks (ECharts' minInterval), except a long run's bars, which average several days."""
