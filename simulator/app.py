@@ -77,7 +77,9 @@ ANSWER_WAIT_S = 10.0
 #: Generations listed in the K card before "…".
 GENERATIONS_LISTED = 10
 INCENTIVE_LABELS = {"none": "none", "single_sided": "referrer", "double_sided": "both", "tiered": "tiered"}
-TONE_COLOURS = {"grows": "#2e7d32", "fades": "#c62828", "edge": "#b26a00", "filled": "#37474f", "pending": "#777777"}
+#: The verdict's colours: each at least 4.5:1 against the white card (WCAG AA for its 13-px line; "on the
+#: edge" in #b26a00 was 4.2:1 and the grey of "too few customers" 4.5:1 only rounded, pale on a projector).
+TONE_COLOURS = {"grows": "#2e7d32", "fades": "#c62828", "edge": "#9e5f00", "filled": "#37474f", "pending": "#666666"}
 STYLE = """
 .refsim-page { padding: 4px 8px 8px 8px; width: 100vw; max-width: 100vw; box-sizing: border-box; overflow-x: hidden; }
 .refsim-stats { display: flex; flex-wrap: wrap; }

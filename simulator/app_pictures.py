@@ -101,7 +101,7 @@ def network_legend_html() -> str:
     """The network picture's key, from the same table the picture is drawn from."""
     items = [_swatch(fill, name, ring=ring) for name, fill, ring, _ in POINT_GROUPS]
     items.append(_swatch(REFERRAL_LINE_COLOUR, REFERRAL_LINES, line=True))
-    return "".join(items) + "<span style='color:#777'>(friendships are not drawn: friends sit close together)</span>"
+    return "".join(items) + "<span style='color:#666'>(friendships are not drawn: friends sit close together)</span>"
 
 
 def adoption_legend_html(compare: bool) -> str:

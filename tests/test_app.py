@@ -1508,6 +1508,32 @@ def test_the_worked_chain_stops_where_a_generation_rounds_to_nobody():
     assert "bring 50, who bring 25, each generation smaller" in verdict(KReading(0.5, 40), [10, 5], 0.9).text
 
 
+def _contrast_on_white(colour: str) -> float:
+    """WCAG 2 contrast ratio of #rgb or #rrggbb against white."""
+    colour = colour.lstrip("#")
+    if len(colour) == 3:
+        colour = "".join(c * 2 for c in colour)
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_the_verdicts_and_the_key_note_are_legible_on_white():
+    """The verdict line is 13-px bold text: WCAG AA asks 4.5:1. 'K is about 1: on the edge'
+    in #b26a00 had 4.2:1, and the grey of 'too few customers yet' and of the key's note
+    on friendships 4.48:1, washed out further on a projector."""
+    import re
+
+    from simulator.app import TONE_COLOURS
+
+    for tone, colour in TONE_COLOURS.items():
+        assert _contrast_on_white(colour) >= 4.5, (tone, colour, round(_contrast_on_white(colour), 2))
+    notes = re.findall(r"[^-]color:\s*(#[0-9a-fA-F]{3,6})", network_legend_html())   # text, not the swatches
+    assert notes
+    for colour in notes:
+        assert _contrast_on_white(colour) >= 4.5, colour
+
+
 def test_the_charts_count_whole_people():
     """The new-adopters axis showed 0.5 and 1.5 people on a quiet day: counts of people get
     whole ticks (ECharts' minInterval), except a long run's bars, which average several days."""
