@@ -99,6 +99,7 @@ STYLE = """
 .refsim-error { color: #b00020; background: #fdecea; border: 1px solid #f5c2c0; border-radius: 4px; padding: 6px 10px;
                 font-size: 0.85rem; white-space: pre-wrap; margin: 4px 0; }
 .refsim-reason { font-size: 0.72rem; color: #8a4b00; }
+.refsim-hint { font-size: 0.72rem; color: #555; }
 .refsim-controls { flex: 0 0 320px; width: 320px; max-height: calc(100vh - 60px); overflow-y: auto; }
 @media (max-width: 1400px) { .refsim-controls.refsim-auto { display: none !important; } }
 @media (min-width: 1401px) { .refsim-controls.refsim-flip { display: none !important; } }
@@ -349,9 +350,12 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
         with solara.Div(classes=["refsim-friends"]):
             solara.SliderInt("", value=int(round(min(current.mean_degree, limit))), min=2, max=limit,
                              on_value=lambda d: update(mean_degree=float(d)))
-    solara.InputInt("Seed (same seed: same people, same luck)", value=current.seed, classes=["refsim-seed"],
+    # a short label: Solara adds a refusal to it ("Seed (Value must be an integer)"), and the field cut the
+    # longer one to "Seed (same seed: same people, same luck) (Value must" in the 320-px column
+    solara.InputInt("Seed", value=current.seed, classes=["refsim-seed"],
                     continuous_update=True,  # every keystroke; the population waits until typing rests
                     on_value=lambda seed: update(seed=int(seed or 0)))
+    html("div", "Same seed: same people, same luck.", classes=["refsim-hint"])
 
 
 # --------------------------------------------------------------------------- live views

@@ -786,6 +786,38 @@ def test_the_controls_wait_for_the_first_picture(monkeypatch):
     asyncio.run(open_page())
 
 
+def test_the_seed_box_says_why_it_refuses_text_in_full(monkeypatch):
+    """Solara appends a refusal to the field's label: 'Seed (same seed: same people, same
+    luck) (Value must be an integer)' was cut to '... same luck) (Value must' in the
+    320-px controls column, while the run went on with the previous seed. The label
+    with its refusal fits the column's floating label (about 45 characters)."""
+    import asyncio
+
+    import ipyvuetify
+    import solara
+
+    from simulator import app
+
+    monkeypatch.setattr(app, "CONTROLS_AFTER_S", 3600.0)
+
+    async def type_text():
+        root, page = solara.render(app.Page(), handle_error=False)
+        try:
+            await asyncio.sleep(0.05)
+            page.find(app.NetworkPicture).widgets[0].drawn = True
+            await asyncio.sleep(0.05)
+            seed = page.find(ipyvuetify.TextField, class_="refsim-seed").widget
+            seed.v_model = "abc"
+            await asyncio.sleep(0.05)
+            seed = page.find(ipyvuetify.TextField, class_="refsim-seed").widget
+            assert seed.error and "Value must be an integer" in seed.label, seed.label
+            assert len(seed.label) <= 40, seed.label
+        finally:
+            page.close()
+
+    asyncio.run(type_text())
+
+
 def test_a_run_that_fails_while_playing_says_so(monkeypatch):
     """An error in the middle of playing stops the run with a line that says why, in
     place of a status line that keeps saying "playing". The playing thread's last
