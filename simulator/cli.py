@@ -333,6 +333,10 @@ def serve_app(
     if importlib.util.find_spec("solara") is None:
         raise ScenarioError("the app needs Solara; install it with: pip install -e '.[app]'", key="refsim app")
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        if os.name == "posix":
+            # as the server binds (asyncio's reuse_address): a port whose last pages' connections wait out
+            # TIME_WAIT after Ctrl-C is free; without it a restart was refused as busy for about a minute
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:

@@ -1023,6 +1023,42 @@ def test_app_command_refuses_a_busy_port():
     assert "--port" in result.output and str(port) in result.output and len(result.output.strip().splitlines()) == 1
 
 
+@pytest.mark.skipif(not hasattr(socket, "SO_REUSEADDR") or __import__("os").name != "posix", reason="POSIX sockets")
+def test_app_command_restarts_on_the_port_it_just_left(monkeypatch):
+    """A teacher stops `refsim app` (Ctrl-C) with pages open and starts it again on the
+    same port: the server's side of the pages' connections waits out TIME_WAIT (about a
+    minute on Linux), and the command refused 'cannot listen on 127.0.0.1:PORT (Address
+    already in use); pick another with --port', though the server itself binds there."""
+    import errno as errno_module
+    import time
+
+    launched = {}
+
+    def execve(path, command, env):
+        launched.update(command=command)
+        raise SystemExit(0)
+
+    monkeypatch.setattr("os.execve", execve)
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        served, _ = listener.accept()
+        served.close()   # the server's side closes first, as a stopped server does: it is the side left in TIME_WAIT
+        assert client.recv(1) == b""
+        client.close()
+    time.sleep(0.1)
+    with socket.socket() as plain:   # what the port looks like to a bind without SO_REUSEADDR
+        with pytest.raises(OSError) as refused:
+            plain.bind(("127.0.0.1", port))
+        assert refused.value.errno == errno_module.EADDRINUSE
+    result = CliRunner().invoke(cli, ["app", str(SCENARIOS / "default.yaml"), "--port", str(port)])
+    assert result.exit_code == 0, result.output
+    assert str(port) in launched["command"]
+
+
 def test_app_command_blames_an_address_that_is_not_this_machines_on_host():
     """'--host 999.1.1.1' read '--port: cannot listen on 999.1.1.1:18997 (Name or service
     not known)': the address was the mistake, not the port."""
