@@ -352,7 +352,13 @@ def serve_app(
     # solara warns about cookies on every page load from an address other than 'localhost'
     env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), "ignore:Cookies with samesite"]))
     shown = f"[{host}]" if ":" in host else host
-    out.print(f"refsim app: http://{shown}:{port}/  ({path.name}; Ctrl-C to stop)", markup=False)
+    if host in ("0.0.0.0", "::"):
+        # every address of this computer: 'http://0.0.0.0:8765/' is no address a student's laptop can open
+        here = "[::1]" if host == "::" else "127.0.0.1"
+        out.print(f"refsim app: http://{here}:{port}/ on this computer; from the students' laptops, this "
+                  f"computer's address on the room's network, port {port}  ({path.name}; Ctrl-C to stop)", markup=False)
+    else:
+        out.print(f"refsim app: http://{shown}:{port}/  ({path.name}; Ctrl-C to stop)", markup=False)
     command = [sys.executable, "-m", "simulator.app_server", "run", "simulator.app", "--host", host, "--port", str(port),
                "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
     sys.stdout.flush()

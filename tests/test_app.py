@@ -1059,6 +1059,19 @@ def test_app_command_restarts_on_the_port_it_just_left(monkeypatch):
     assert str(port) in launched["command"]
 
 
+def test_app_command_on_every_address_prints_one_a_browser_can_open(monkeypatch):
+    """'--host 0.0.0.0' (the room's network, as the --host refusal suggests) printed
+    'refsim app: http://0.0.0.0:8765/': no address a student's laptop can open."""
+    monkeypatch.setattr("os.execve", lambda path, command, env: (_ for _ in ()).throw(SystemExit(0)))
+    with socket.socket() as free:
+        free.bind(("0.0.0.0", 0))
+        port = free.getsockname()[1]
+    result = CliRunner().invoke(cli, ["app", str(SCENARIOS / "default.yaml"), "--host", "0.0.0.0", "--port", str(port)])
+    assert result.exit_code == 0, result.output
+    assert "http://0.0.0.0" not in result.output
+    assert f"http://127.0.0.1:{port}/" in result.output and "room's network" in result.output
+
+
 def test_app_command_blames_an_address_that_is_not_this_machines_on_host():
     """'--host 999.1.1.1' read '--port: cannot listen on 999.1.1.1:18997 (Name or service
     not known)': the address was the mistake, not the port."""
