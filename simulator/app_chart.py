@@ -37,6 +37,10 @@ FEED_JS = """this.listener = (event) => {
 #: browser's each, measured with one answer per picture).
 ANSWER_EVERY_S = 1.0
 
+#: A page that has had no live connection to the app for this long says so (a network
+#: blip reconnects within a second or two, and says nothing).
+LOST_AFTER_S = 3.0
+
 #: The ES module that holds the browser side of every widget here, one copy per page.
 #: Each widget's code is an options object (the *_JS strings below) with a render
 #: function: the browser imports it once, where a template would be compiled in the
@@ -105,11 +109,46 @@ class BrowserWidget(ipyvuetify.VuetifyTemplate):
 
 
 DAY_FEED_JS = """{
-  mounted() { this.publish(); },
+  mounted() { this.publish(); this.watchConnection(); },
+  beforeDestroy() {
+    clearInterval(this.watchdog);
+    const note = document.getElementById("refsim-lost");
+    if (note) note.remove();
+  },
   watch: {
     day() { this.publish(); },
   },
   methods: {
+    watchConnection() {
+      // a page whose server stopped or restarted kept showing its last day as "playing",
+      // with buttons that did nothing, and no word of why (Solara's own notice did not
+      // show): after LOST_AFTER ms without a live connection to the app, it says so
+      let since = null;
+      this.watchdog = setInterval(() => {
+        const debug = window.solara && window.solara.debug;
+        const kernel = debug && debug.kernel && debug.kernel();
+        if (!kernel) return;
+        const lost = kernel.connectionStatus !== "connected" || kernel.status === "dead";
+        since = lost ? (since === null ? performance.now() : since) : null;
+        this.showLost(since !== null && performance.now() - since >= %(lost_after)d);
+      }, 500);
+    },
+    showLost(lost) {
+      let note = document.getElementById("refsim-lost");
+      if (!lost) {
+        if (note) note.remove();
+        return;
+      }
+      if (note) return;
+      note = document.createElement("div");
+      note.id = "refsim-lost";
+      note.setAttribute("role", "alert");
+      note.style.cssText = "position: fixed; top: 0; left: 0; right: 0; z-index: 100003; background: #b00020; " +
+        "color: #ffffff; font-size: 1.1rem; font-weight: 600; padding: 10px 16px; text-align: center;";
+      note.textContent = "The connection to the app is lost (its server stopped or restarted): this page is " +
+        "frozen. Reload the page once the app runs again.";
+      document.body.appendChild(note);
+    },
     publish() {
       if (!this.day) return;
       const day = JSON.parse(this.day);
@@ -134,7 +173,7 @@ DAY_FEED_JS = """{
       }), wait);
     },
   },
-}""".replace("%(every)d", str(int(ANSWER_EVERY_S * 1000)))
+}""".replace("%(every)d", str(int(ANSWER_EVERY_S * 1000))).replace("%(lost_after)d", str(int(LOST_AFTER_S * 1000)))
 
 
 class DayFeed(BrowserWidget):

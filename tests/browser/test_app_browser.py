@@ -441,3 +441,23 @@ def test_projector_layout_fits_without_scrolling(classroom):
     room.page.click(".refsim-settings")
     room.page.wait_for_selector(".refsim-controls", state="hidden")
     room.no_traceback()
+
+
+@pytest.mark.timeout(180)
+def test_a_page_that_lost_its_server_says_so(classroom):
+    """A page whose server stopped (Ctrl-C) or restarted kept its last day on screen as
+    'playing', with buttons that did nothing and no word of why. Solara's connection is
+    stood in for here (the page reads it from solara.debug.kernel()): a live one says
+    nothing, one lost for a few seconds brings a notice to reload, and the notice goes
+    when the connection is back (a network blip that outlasted the wait)."""
+    room = classroom(PROJECTOR)
+    room.open()
+    room.page.wait_for_timeout(4000)
+    assert room.page.locator("#refsim-lost").count() == 0
+    room.page.evaluate("() => { window.refsimLiveKernel = solara.debug.kernel;"
+                       " solara.debug.kernel = () => ({connectionStatus: 'connecting', status: 'unknown'}); }")
+    room.page.wait_for_selector("#refsim-lost", timeout=30_000)
+    assert "Reload the page" in room.text("#refsim-lost")
+    room.page.evaluate("() => { solara.debug.kernel = window.refsimLiveKernel; }")
+    room.page.wait_for_selector("#refsim-lost", state="detached", timeout=30_000)
+    room.no_traceback()
