@@ -400,6 +400,10 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
                  economics={"monthly_margin": 15.0})
     text = reward_weighing(gift)
     assert "weight 0.3 for a credit reward (`type_weight`)" in text and "the referrer's 20.0 buys 11% of the largest rise" in text
+    # an organisation reward to a consumer audience (weight 0.3): "an organization reward", not "a organization"
+    org = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "reward_type": "organization",
+                                       "paid_on": "signup"}})
+    assert "weight 0.3 for an organization reward (`reward_type_weights` for a consumer audience)" in reward_weighing(org)
 
 
 def test_the_run_report_warns_when_a_sales_pipeline_outlasts_ks_window():

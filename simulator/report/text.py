@@ -208,7 +208,8 @@ def reward_weighing(scenario) -> str:
     weight = inc.type_weight(incentive, scenario.program.reward_type_weights)
     source = ("`type_weight`" if incentive.type_weight is not None else
               f"`reward_type_weights` for a {incentive.audience} audience")
-    weighed = f", weight {weight:g} for a {incentive.reward_type} reward ({source})" if weight != 1 else ""
+    article = "an" if incentive.reward_type[0] in "aeiou" else "a"   # "a organization reward" read as a slip
+    weighed = f", weight {weight:g} for {article} {incentive.reward_type} reward ({source})" if weight != 1 else ""
     factor = inc.delay_factor(incentive)
     friend_is = "the referred business" if incentive.audience == "business" else "the friend"
     later = (f"; paid {inc.payment_delay(incentive)} days after {friend_is} joins (`qualification_days`), a reward moves "
