@@ -635,6 +635,33 @@ def test_a_note_that_designs_share_is_given_once_with_their_names():
     assert reward_weighing(credit) != reward_weighing(cash)
 
 
+def test_an_organization_reward_left_to_the_consumer_audience_is_named():
+    """An account credit to the referring organisation is a B2B reward, but `audience`
+    defaults to consumers, who weigh it at 0.3 against cash's 1.0 (business: 1.0 against
+    0.3): a B2B file that left `audience` out had the champion's gift card beat the
+    account credit, and no note said why. The note names the default, unless the file
+    gives the audience (or a type_weight) or the study varies what it decides."""
+    from simulator.report.text import default_notes, study_default_notes
+
+    from .conftest import small
+
+    def org(**incentive):
+        return small(program={"incentive": {"kind": "single_sided", "referrer_reward": 50, **incentive},
+                              "timing": {"kind": "onboarding"}})
+
+    (note,) = default_notes(org(reward_type="organization"))
+    assert "`program.incentive.audience` is not given" in note and "weight 0.3" in note and "audience: business" in note
+    assert default_notes(org(reward_type="organization", audience="business")) == []
+    assert default_notes(org(reward_type="organization", audience="consumer")) == []   # said so: meant
+    assert default_notes(org(reward_type="organization", type_weight=0.8)) == []
+    assert default_notes(org(reward_type="cash")) == []   # a consumer gift card: the default is meant for it
+    plain = org(reward_type="organization")
+    assert study_default_notes(plain, ["program.incentive.audience"]) == []
+    assert study_default_notes(plain, ["program.reward_type_weights.consumer.organization"]) == []
+    # varying the reward type does not choose the audience: the note stays
+    assert study_default_notes(plain, ["program.incentive.reward_type"]) == [note]
+
+
 def test_designs_that_differ_beyond_their_programs_are_said_to_compare_worlds():
     """Two designs whose second only lowered churn were compared as programs and one
     'won' (sure at 95%): the report now says which world keys differ. Designs that

@@ -252,6 +252,18 @@ def default_notes(scenario) -> list[str]:
         notes.append(f"Rewards are store credit (`program.incentive.reward_type` is not given, and credit is its "
                      f"default), costing the company {share:.0%} of their face value "
                      f"(`program.cost_shares.credit`); give `reward_type: cash` for a cash bonus.")
+    if (incentive.reward_type == "organization" and "audience" not in incentive.model_fields_set
+            and incentive.type_weight is None):
+        # a reward to the referrer's organisation is a B2B reward, but the audience defaults to consumers, who weigh it
+        # at 0.3 against cash's 1.0: a file that left `audience` out had the champion's gift card beat the account
+        # credit, and only the reward paragraph of report.md showed the weight
+        weights = program.reward_type_weights
+        notes.append(f"The organization reward is weighed as consumers weigh it (`program.incentive.audience` is not "
+                     f"given, and its default is `consumer`): weight {weights.consumer.organization:g} "
+                     f"(`program.reward_type_weights.consumer.organization`) against "
+                     f"{weights.business.organization:g} for a business audience, and cash "
+                     f"{weights.consumer.cash:g} against {weights.business.cash:g}; give `audience: business` for a "
+                     f"B2B program.")
     if "timing" not in program.model_fields_set and program.timing.kind == "never":
         # staff mentions are asks of their own and influencers post for a fee: with either, 'no customer is ever
         # asked ... only customers who share unprompted earn rewards' was said of a staff-only program
@@ -282,6 +294,10 @@ def study_default_notes(base, keys) -> list[str]:
 
     notes = []
     for note in default_notes(base):
+        if "`program.incentive.audience`" in note:
+            if not decided("program.incentive.audience", "program.incentive.type_weight", "program.reward_type_weights"):
+                notes.append(note)
+            continue
         if "reward_type" in note and decided("program.incentive.reward_type", "program.incentive.cost_share",
                                              "program.cost_shares"):
             continue
