@@ -942,6 +942,37 @@ def test_the_compare_plots_keep_each_designs_colour_and_say_what_they_leave_out(
     assert to_rgb(ax.lines[0].get_color()) == to_rgb("C2")
 
 
+def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits(monkeypatch):
+    """incremental_value.png showed the headline value as a bare dot (a B2B design's
+    114,000 whose 95% interval ran from -25,000 to 254,000 looked sure), and its
+    two-line title ran off the figure's right edge. The dot now carries a bar over the
+    5–95% of the replicates' values, as the profit's band does, and the title fits."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from simulator.report import plots
+
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    series = pd.DataFrame({"day": [0, 1, 2] * 2, "replicate": [0] * 3 + [1] * 3, "cumulative_profit": [0.0, 5, 9, 0, -5, -9]})
+    twin = series.assign(cumulative_profit=0.0)
+    values = np.array([-20.0, 0.0, 10.0, 30.0, 40.0, 100.0, 250.0])
+    plots.incremental_value({"a": (series, twin), "b": (series, twin)}, Path("value.png"), final={"a": values, "b": values})
+    fig = drawn[-1]
+    ax = fig.axes[0]
+    bars = [c for c in ax.collections if c.__class__.__name__ == "LineCollection" and len(c.get_segments()) == 1]
+    assert len(bars) == 2
+    (low, high) = sorted(point[1] for point in bars[0].get_segments()[0])
+    assert (low, high) == pytest.approx((np.percentile(values, 5), np.percentile(values, 95)))
+    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    assert [float(d.get_ydata()[0]) for d in dots] == pytest.approx([values.mean()] * 2)
+    assert dots[0].get_xdata()[0] != dots[1].get_xdata()[0]   # side by side, not one over the other
+    fig.canvas.draw()
+    title, frame = ax.title.get_window_extent(), fig.bbox
+    assert frame.x0 <= title.x0 and title.x1 <= frame.x1, (title, frame)
+
+
 def test_replicates_for_a_precise_size_are_not_read_as_doubt_about_a_sure_verdict():
     """'sure at 95%' then 'about 1,015 replicates would do' read as if the verdict needed
     them; the count is for the size of the difference within ±5%, and a sure verdict now

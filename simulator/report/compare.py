@@ -74,7 +74,7 @@ def incremental_value_plot(designs: list[Results], path: Path) -> Path:
                                             else math.nan for d in designs},
                                    paid_back={d.scenario.name: float(np.isfinite(d.runs["payback_day"].to_numpy(float)).mean())
                                               for d in designs if "payback_day" in d.runs.columns},
-                                   final={d.scenario.name: float(d.runs["incremental_value"].mean())
+                                   final={d.scenario.name: d.runs["incremental_value"].to_numpy(float)
                                           for d in designs if "incremental_value" in d.runs.columns}, colors=colors)
 
 

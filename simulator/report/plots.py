@@ -90,7 +90,8 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     cumulative profit to date (mean line, 5–95% band of the paired differences), the
     payback day marked (with ``paid_back``, the share of replicates that pay back, when
     not all), and the final incremental value (profit + customer equity − rewards owed − rewards unpaid +
-    pipeline) as a dot on the last day. ``designs`` maps a name to (timeseries, twin
+    pipeline) on the last day: ``final`` maps a name to every replicate's value (their mean as a dot, the
+    5–95% of them as a bar) or to one value (a dot). ``designs`` maps a name to (timeseries, twin
     timeseries); ``colors`` a name to its colour."""
     fig, ax = plt.subplots(figsize=(7, 4))
     for i, (name, (series, twin)) in enumerate(designs.items()):
@@ -111,13 +112,22 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
             label = f"payback day {day:.0f}" + (f" (median of the {share:.0%} of replicates that pay back)" if share < 1 else "")
             ax.annotate(label, (day, 0), textcoords="offset points", xytext=(3, 6 + 10 * i), fontsize=7,
                         color=line.get_color())
-        value = (final or {}).get(name)
-        if value is not None and np.isfinite(value):
-            ax.plot([mean.index[-1]], [value], "o", color=line.get_color(), ms=5)
+        # the headline at the horizon: the mean as a dot and, given every replicate's value, the 5–95% of them as a bar,
+        # as the profit's band; a bare dot read as a sure figure where the interval held 0
+        values = np.atleast_1d(np.asarray((final or {}).get(name, np.nan), dtype=float))
+        values = values[np.isfinite(values)]
+        if len(values):
+            value = float(values.mean())
+            spread = {} if len(values) < 2 else {"yerr": [[value - np.quantile(values, 0.05)],
+                                                          [np.quantile(values, 0.95) - value]], "capsize": 3}
+            # side by side a little past the last day, so that designs' bars do not hide each other
+            shift = (i - (len(designs) - 1) / 2) * 0.012 * max(float(mean.index[-1]), 1.0) if len(designs) > 1 else 0.0
+            ax.errorbar([mean.index[-1] + shift], [value], fmt="o", color=line.get_color(), ms=5, **spread)
     ax.axhline(0, color="black", lw=0.8)
     ax.set(xlabel="day", ylabel="program − no-program twin",
-           title="Incremental profit to date, paired (mean, 5–95% of replicates);\n"
-                 "dot: incremental value at the horizon (profit + customer equity − rewards owed − rewards unpaid + pipeline)")
+           title="Incremental profit to date, paired (line: mean, band: 5–95% of replicates);\n"
+                 "at the horizon, incremental value: profit + customer equity − rewards owed\n"
+                 "− rewards unpaid + referrals still converting (dot: mean, bar: 5–95% of replicates)")
     ax.title.set_fontsize(9)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
