@@ -721,6 +721,39 @@ def test_the_front_compares_trials_on_the_seeds_they_share():
     assert front_trials(done.assign(feasible=False), objectives) == []
 
 
+def test_the_front_is_drawn_where_it_was_found(monkeypatch):
+    """pareto.png drew each trial at its mean over its own replicates while the front is
+    found on the first rung's means: trial 0, promoted to 4 replicates, showed behind
+    trial 7 (more cost, less value) yet on the red front line, a dominated point drawn
+    as non-dominated. Every point is now drawn on the seeds all trials ran, so no trial
+    drawn beats a front member on both objectives."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from simulator.report import optimize as report
+
+    drawn = []
+    monkeypatch.setattr(report, "save", lambda fig, path: drawn.append(fig) or path)
+    done = pd.DataFrame({"trial": [0, 7, 3], "state": "COMPLETE", "feasible": True, "replicates": [4, 2, 2],
+                         "incremental_value_mean": [218_832.0, 222_033.0, 100_000.0],
+                         "reward_cost_mean": [52_988.0, 50_489.0, 60_000.0],
+                         "incremental_value_rung0_mean": [235_516.0, 222_033.0, 100_000.0],
+                         "reward_cost_rung0_mean": [52_000.0, 50_489.0, 60_000.0],
+                         "pareto": [True, True, False]})
+    objectives = [parse_objective("incremental_value"), parse_objective("reward_cost")]
+    result = SimpleNamespace(objectives=objectives, trials=done, best_trial=0, rungs=[2, 4])
+    report.pareto_plot(result, Path("pareto.png"))
+    ax = drawn[-1].axes[0]
+    points = np.vstack([c.get_offsets() for c in ax.collections])
+    (front,) = [line for line in ax.lines if line.get_label() == "Pareto front"]
+    for value, cost in zip(front.get_xdata(), front.get_ydata()):
+        beaten = (points[:, 0] >= value) & (points[:, 1] <= cost) & ((points[:, 0] > value) | (points[:, 1] < cost))
+        assert not beaten.any(), (value, cost, points[beaten])
+    assert "first 2 replicates" in ax.get_xlabel()
+
+
 def test_two_objectives_with_no_trial_keeping_the_constraints_still_name_the_one_breaking_them_least():
     """With two objectives and a constraint no trial keeps, the front was empty, nothing
     was re-run, and the report said 'no trial completed' of ten complete trials. The

@@ -267,13 +267,21 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
 
 
 def pareto_plot(result: OptimizeResult, path: Path) -> Path:
-    """Two objectives: every trial, the non-dominated front among those that keep the constraints."""
+    """Two objectives: every trial, the non-dominated front among those that keep the
+    constraints, each at its means over the first rung's replicates, the seeds every trial
+    ran and the front is found on (optimize.front_trials). At each trial's mean over its
+    own replicates, a front member promoted to more of them was drawn behind the star it
+    had not been beaten by, and a trial left on 2 replicates stood beyond the front."""
     first, second = result.objectives
     trials = result.trials
     fig, ax = plt.subplots(figsize=(7, 4.5))
     done = trials[trials["state"] == "COMPLETE"] if len(trials) else trials
+    on_rung0 = all(f"{o.metric}_rung0_mean" in done.columns for o in (first, second))
+    where = (f", mean over the first {result.rungs[0]} replicates" if result.rungs else ", mean over the first rung's replicates") \
+        if on_rung0 else ""
     if len(done):
-        x, y = f"{first.metric}_mean", f"{second.metric}_mean"
+        column = "rung0_mean" if on_rung0 else "mean"
+        x, y = f"{first.metric}_{column}", f"{second.metric}_{column}"
         ax.scatter(done[x], done[y], alpha=0.4, label="trial")
         if "pareto" in done:
             front = done[done["pareto"].astype(bool)].sort_values(x)
@@ -281,8 +289,9 @@ def pareto_plot(result: OptimizeResult, path: Path) -> Path:
         if result.best_trial is not None:
             best = done[done["trial"] == result.best_trial]
             ax.scatter(best[x], best[y], marker="*", s=200, color="black", label="chosen", zorder=5)
-    ax.set(xlabel=f"{first.metric} ({first.direction})", ylabel=f"{second.metric} ({second.direction})",
-           title="Trade-off between the two objectives")
+    ax.set(xlabel=f"{first.metric} ({first.direction}{where})", ylabel=f"{second.metric} ({second.direction}{where})",
+           title="Trade-off between the two objectives (every trial on the same seeds)" if on_rung0 else
+           "Trade-off between the two objectives")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return save(fig, path)
