@@ -487,6 +487,10 @@ def compare(
 
     if verdict := verdict_line(comparison):
         out.print(f"  {verdict}", markup=False)
+    from .report.compare import world_lines
+
+    for line in world_lines(comparison.designs):   # a verdict between worlds or assumptions, not designs: said beside it
+        out.print(f"  {line}", markup=False)
     for design in comparison.designs:  # a design whose budget ran out, or that earned rewards beyond it
         for line in _budget_lines(design.runs, design.scenario):
             out.print(f"  {design.scenario.name}: {line}", markup=False)

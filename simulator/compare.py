@@ -381,7 +381,13 @@ def pairing_differences(reference: Scenario, other: Scenario, seed_given: bool =
 
 #: The world a program is launched into: what a design does not choose. Designs compared
 #: with each other normally share it; one that changes it compares two worlds.
-WORLD_KEYS = ("acquisition", "word_of_mouth", "satisfaction", "churn", "economics", "fraud", "negative_word_of_mouth")
+WORLD_KEYS = ("acquisition", "word_of_mouth", "satisfaction", "churn", "economics", "fraud", "negative_word_of_mouth",
+              # what the model assumes of how people answer a program, kept in the program block but no launch's
+              # choice: a milestone design given moment_effect.milestone 3 beside its copy at 1.5 'won', sure at 95%,
+              # with no word that the two differed in an assumption only
+              "program.satisfaction_effect", "program.tie_conversion", "program.default_conversion",
+              "program.reward_type_weights", "program.moment_effect", "program.reward_seekers", "program.cost_shares",
+              "program.link_use", "program.link_response")
 
 
 def world_differences(reference: Scenario, other: Scenario) -> list[str]:
@@ -392,10 +398,16 @@ def world_differences(reference: Scenario, other: Scenario) -> list[str]:
             return {k: v for key, item in value.items() for k, v in leaves(item, f"{prefix}.{key}").items()}
         return {prefix: value}
 
+    def dumped(scenario: Scenario, key: str):
+        value = scenario
+        for part in key.split("."):
+            value = getattr(value, part)
+        return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+
     found = []
     for key in WORLD_KEYS:
-        mine = leaves(getattr(reference, key).model_dump(mode="json"), key)
-        theirs = leaves(getattr(other, key).model_dump(mode="json"), key)
+        mine = leaves(dumped(reference, key), key)
+        theirs = leaves(dumped(other, key), key)
         found += [f"{k} ({_short(mine.get(k))} vs {_short(theirs.get(k))})" for k in sorted(set(mine) | set(theirs))
                   if mine.get(k) != theirs.get(k)]
     return found

@@ -680,6 +680,36 @@ def test_designs_that_differ_beyond_their_programs_are_said_to_compare_worlds():
     assert "differences of worlds" in note
 
 
+def test_designs_that_differ_in_an_assumption_of_the_program_block_are_said_to_compare_worlds():
+    """A milestone design beside its copy with `program.moment_effect.milestone` 3 'won',
+    sure at 95%, with no word that the two differed only in what the model assumes of
+    people: the moment's multiplier, the reward-type weights, the cost shares and the
+    like live in the program block but are no launch's choice. The world note (and the
+    console) now name them; the ranking note gives each moment the size its own design
+    assumes (it gave the first design's 1.5 for a milestone design that set 1.2)."""
+    from types import SimpleNamespace
+
+    from simulator.compare import world_differences
+    from simulator.report.compare import assumption_note, world_lines, world_note
+
+    wrap = lambda *scenarios: [SimpleNamespace(scenario=s) for s in scenarios]  # noqa: E731
+    milestone = small(name="milestone", program={"timing": {"kind": "milestone"}})
+    hopeful = small(name="hopeful", program={"timing": {"kind": "milestone"}, "moment_effect": {"milestone": 3.0}})
+    assert world_differences(milestone, hopeful) == ["program.moment_effect.milestone (1.5 vs 3.0)"]
+    note = world_note(wrap(milestone, hopeful))
+    assert "**hopeful** in program.moment_effect.milestone (1.5 vs 3.0)" in note and "differences of worlds" in note
+    (line,) = world_lines(wrap(milestone, hopeful))   # and on the console, beside the verdict
+    assert line.startswith("note: hopeful differs from milestone beyond its program, in program.moment_effect.milestone")
+    for change in ({"link_use": 0.9}, {"cost_shares": {"credit": 0.9}}, {"reward_type_weights": {"consumer": {"cash": 0.5}}}):
+        other = small(name="other", program={"timing": {"kind": "milestone"}, **change})
+        assert world_differences(milestone, other), change
+    # program choices are not the world: another timing or reward says nothing
+    assert world_note(wrap(milestone, small(name="onboarding", program={"timing": {"kind": "onboarding"}}))) == ""
+    at_purchase = small(name="at-purchase", program={"timing": {"kind": "at_purchase"}})
+    gentle = small(name="gentle", program={"timing": {"kind": "milestone"}, "moment_effect": {"milestone": 1.2}})
+    assert "at purchase ×1, milestone ×1.2" in assumption_note(wrap(at_purchase, gentle))
+
+
 def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     """A milestone ask beat an ask at purchase by $46,800 on the assumed 1.5x alone (at
     1.0 it lost), and credit beat cash partly on its assumed 40% cost: the compare report

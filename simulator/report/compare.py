@@ -327,13 +327,16 @@ def assumption_note(designs) -> str:
     timed = [d.scenario for d in designs if has_program(d.scenario)]
     kinds = dict.fromkeys(s.program.timing.kind for s in timed if s.program.timing.kind != "never")
     if len(kinds) > 1:
-        effect = timed[0].program.moment_effect
         fields = {kind: _MOMENT.get(kind, kind) for kind in kinds}
-        sizes = ", ".join(f"{kind.replace('_', ' ')} ×{getattr(effect, fields[kind], 1.0):g}" for kind in kinds)
+        # each moment's size as the first design asking at it assumes it (the first design's table named 1.5 for a
+        # milestone design that set 1.2); designs that assume other sizes are named by world_note
+        size = {kind: getattr(next(s for s in timed if s.program.timing.kind == kind).program.moment_effect,
+                              fields[kind], 1.0) for kind in kinds}
+        sizes = ", ".join(f"{kind.replace('_', ' ')} ×{size[kind]:g}" for kind in kinds)
         notes.append(f"the designs ask at different moments, and an ask's effect on sharing is assumed to depend on its "
                      f"moment ({sizes}; `program.moment_effect`, sizes that are assumptions: docs/model.md)")
-        top = max(kinds, key=lambda kind: getattr(effect, fields[kind], 1.0))
-        tests.append(f"`--uncertain program.moment_effect.{fields[top]}=1:{max(2.0, 1.5 * getattr(effect, fields[top], 1.0)):g}`")
+        top = max(kinds, key=lambda kind: size[kind])
+        tests.append(f"`--uncertain program.moment_effect.{fields[top]}=1:{max(2.0, 1.5 * size[top]):g}`")
         milestone = next((s.program.timing for s in timed if s.program.timing.kind == "milestone"), None)
         if milestone is not None:
             notes.append(f"a milestone is asked only of the customers who reach it (`reach_share` "
@@ -428,9 +431,23 @@ def world_note(designs) -> str:
         return ""
     listed = "; ".join(f"**{name}** in {', '.join(keys[:4])}" + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
                        for name, keys in found)
-    return (f"The designs differ beyond their programs, from **{reference.name}**: {listed}. These are not choices a "
+    return (f"The designs differ beyond their programs (in the world they launch into, or in what the model assumes of "
+            f"how people answer a program), from **{reference.name}**: {listed}. These are not choices a "
             f"launch makes: the differences below are partly differences of worlds, not only of programs. Compare "
             f"programs in one world, and test an assumption with `refsim sensitivity` or a sweep.")
+
+
+def world_lines(designs) -> list[str]:
+    """world_note for the console, a line per design that differs from the reference
+    beyond its program: the verdict printed above it read as a design's win."""
+    reference = designs[0].scenario
+    lines = []
+    for design in designs[1:]:
+        if keys := world_differences(reference, design.scenario):
+            listed = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+            lines.append(f"note: {design.scenario.name} differs from {reference.name} beyond its program, in {listed}: "
+                         f"not a choice a launch makes, so its difference is partly one of worlds (report.md)")
+    return lines
 
 
 def _unpaired_differences(comparison: Comparison) -> list[str]:
