@@ -1037,6 +1037,26 @@ def test_replicates_for_a_precise_size_are_not_read_as_doubt_about_a_sure_verdic
     assert "The verdict needs no more replicates; to measure the difference's size within ±5%, more than 10,000" in text
 
 
+def test_two_designs_with_the_same_mean_are_said_to_tie_not_one_to_be_best():
+    """'org-milestone is best (5.08) against org-milestone-noreminder (5.08)' named a
+    winner where the means were equal and the runs were not; the sentence now says the
+    two tie on the mean."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from simulator.report.compare import winners
+
+    runs = lambda values: pd.DataFrame({"replicate": range(len(values)), "incremental_value": values})  # noqa: E731
+    a = np.array([4.0, 6.0, 5.0, 7.0, 3.0, 5.0])
+    b = np.array([6.0, 4.0, 5.0, 3.0, 7.0, 5.0])   # the same mean, other values
+    designs = [SimpleNamespace(scenario=SimpleNamespace(name=name, days=365), runs=runs(values))
+               for name, values in (("a", a), ("b", b))]
+    table = pd.DataFrame({"metric": ["incremental_value"] * 2, "design": ["a", "b"], "mean": [a.mean(), b.mean()]})
+    (text,) = winners(SimpleNamespace(designs=designs, table=table, seeds=list(range(6)), paired=True, precision=0.05))
+    assert "tie on the mean (5," in text and "is best" not in text and "**not distinguishable**" in text, text
+
+
 def _crowned(rng, means: dict[str, float], spreads: dict[str, float], names=None) -> tuple[bool, dict]:
     """One synthetic comparison of 10 paired replicates (a shared luck of sd 10, each
     design's own of ``spreads``): whether decide() calls its best "sure at 95%"."""

@@ -224,8 +224,12 @@ def winners(comparison: Comparison) -> list[str]:
         label = metric_label(metric, designs[0].scenario.days)
         label = f"**{metric}**" + label.removeprefix(metric)
         kind = "paired" if comparison.paired else "unpaired (Welch)"
-        text = (f"- {label}: **{best}** is best ({fmt(means[best])}{_came(_design(designs, best), metric)}, {direction} is better) against "
-                f"{runner_up} ({fmt(means[runner_up])}{_came(_design(designs, runner_up), metric)}); {best} − {runner_up} = {fmt(diff)}, {kind} "
+        # the same mean, other values: "is best (5.08) against (5.08)" named a winner where the means tie
+        lead = (f"**{best}** and {runner_up} tie on the mean ({fmt(means[best])}{_came(_design(designs, best), metric)}, "
+                f"{direction} is better)" if means[best] == means[runner_up] else
+                f"**{best}** is best ({fmt(means[best])}{_came(_design(designs, best), metric)}, {direction} is better) against "
+                f"{runner_up} ({fmt(means[runner_up])}{_came(_design(designs, runner_up), metric)})")
+        text = (f"- {label}: {lead}; {best} − {runner_up} = {fmt(diff)}, {kind} "
                 f"{level_text(each)} interval {interval_text(low, high)}")
         if not alike:
             undefined = [f"{name} in {int((~np.isfinite(v)).sum())} of {len(v)}" for name, v in ((best, b), (runner_up, a))
