@@ -252,6 +252,10 @@ def _print_best(result, parameters, base=None) -> None:
         out.print("no trial completed; see the error column of trials.csv", markup=False)
         return
     out.print(f"best (trial {result.best_trial}): {values_text(result.best)}", markup=False)
+    from .report.optimize import unused_keys_note
+
+    if unused := unused_keys_note(result):
+        out.print(f"  note: {unused.replace('`', '')}", markup=False)
     table = winner_rows(result.confirmation, result.best_trial)
     runs = int(table["n"].max())  # every metric but a day that may not happen is defined in every run
     candidates = chosen_rows(result.confirmation)["trial"].nunique()

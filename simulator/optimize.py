@@ -52,7 +52,7 @@ from optuna.trial import TrialState
 from .config import Scenario
 from .errors import ScenarioError
 from .evaluation import BOUNDED, DAY_METRICS, MINIMISED, Evaluate, Evaluator, check_metric, ceiling, never_after_horizon
-from .parameters import Parameter, apply_values
+from .parameters import Parameter, apply_own
 from .rng import draw_seed, fresh_seeds, replicate_seeds, stream_seed
 from .runner import interval
 
@@ -406,7 +406,7 @@ class Search:
         scenarios: dict[int, Scenario] = {}
         for trial in trials:
             try:
-                scenarios[trial.number] = apply_values(self.base, trial.params, parameters=self.parameters)
+                scenarios[trial.number] = apply_own(self.base, trial.params, parameters=self.parameters)
                 runs[trial.number] = {m: [] for m in self.metrics}
             except ScenarioError as error:   # a combination the schema refuses: a failed trial, not a crash
                 trial.set_user_attr("error", str(error))
@@ -516,7 +516,7 @@ class Search:
                 for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))}
         return OptimizeResult(
             seed=self.seed, objectives=self.objectives, constraints=self.constraints, trials=table, best=best,
-            best_scenario=apply_values(self.base, best, parameters=self.parameters) if best is not None else None,
+            best_scenario=apply_own(self.base, best, parameters=self.parameters) if best is not None else None,
             confirmation=pd.concat(confirmations, ignore_index=True) if confirmations else pd.DataFrame(),
             feasible=feasible_winner, pareto=pareto, best_trial=winner, rungs=self.rungs, runs=runs)
 
@@ -537,7 +537,7 @@ class Search:
         rewards earned beyond it and the reward spend (how much of it was used; a monthly
         allowance alone runs out on no day); ``max``, the largest run. ``round`` 0: the seeds every candidate is
         re-run on; 1: the winner's own further seeds (``rng.fresh_seeds(seed, n, 1)``)."""
-        scenario = apply_values(self.base, study.trials[number].params, parameters=self.parameters)
+        scenario = apply_own(self.base, study.trials[number].params, parameters=self.parameters)
         metrics = list(self.metrics)
         if "incremental_value" in metrics:
             # the value counts the equity of customers still active at the horizon: what the year's cash did
@@ -569,7 +569,7 @@ class Search:
             row["replicates"] = len(runs.get(self.metrics[0], []))
             upper_ok = True
             capped = trial.state == TrialState.COMPLETE and any(m in BOUNDED for m in self.metrics)
-            scenario = apply_values(self.base, trial.params, parameters=self.parameters) if capped else None
+            scenario = apply_own(self.base, trial.params, parameters=self.parameters) if capped else None
             first = self.rungs[0]
             for metric in self.metrics:  # every complete trial has rung 0's replicates, on the same seeds
                 values = runs.get(metric, [])

@@ -102,10 +102,43 @@ def parse_parameter(text: str, base: Scenario, *, source: str = "--vary") -> Par
 
 
 def parse_parameters(texts: Iterable[str], base: Scenario, *, source: str = "--vary") -> list[Parameter]:
-    parameters = [parse_parameter(t, base, source=source) for t in texts]
+    """Each of ``texts`` read against ``base``; a key of a kind the base does not have
+    (a milestone's reach_share, from a file that asks at onboarding) is read against the
+    base switched to a kind that another of ``texts`` varies and that has it, as the
+    refusal advised ("set the kind, or vary it"): such a key then changes the trials of
+    that kind only (apply_own)."""
+    texts = list(texts)
+    parameters = []
+    for text in texts:
+        try:
+            parameters.append(parse_parameter(text, base, source=source))
+        except ScenarioError:
+            switched = _switched_having(text.partition("=")[0].strip(), texts, base, source)
+            if switched is None:
+                raise
+            parameters.append(parse_parameter(text, switched, source=source))
     if not parameters:
         raise ScenarioError("nothing to vary; give at least one KEY=LO:HI (e.g. program.base_share=0.1:0.4)", file=source)
     return _distinct(parameters, source)
+
+
+def _switched_having(key: str, texts: list[str], base: Scenario, source: str) -> Scenario | None:
+    """``base`` switched to the first choice of a varied ``kind`` among ``texts`` under
+    which ``key`` exists; None when none has it."""
+    for text in texts:
+        if text.partition("=")[0].strip() == key:
+            continue
+        try:
+            kind = parse_parameter(text, base, source=source)
+        except ScenarioError:
+            continue
+        if not kind.union or not key.startswith(kind.key.rpartition(".")[0] + "."):
+            continue
+        for choice in kind.choices:
+            switched = apply_values(base, {kind.key: choice}, parameters=[kind])
+            if applies(switched, key):
+                return switched
+    return None
 
 
 def parse_across(texts: Iterable[str], designs: list[Scenario], *, source: str = "--uncertain") -> list[Parameter]:

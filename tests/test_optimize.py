@@ -54,6 +54,31 @@ def test_finds_the_known_optimum_of_a_noisy_quadratic_over_float_list_int_and_ca
     assert isinstance(best["program.timing.delay_days"], int)
 
 
+@pytest.mark.parametrize("own", ["milestone", "onboarding"])
+def test_a_key_of_one_kind_varied_beside_the_kind_moves_that_kind_only(own):
+    """`--vary program.timing.kind=onboarding,milestone --vary program.timing.reach_share=0.2:1`
+    failed every onboarding trial (reach_share is no key of it) and named the milestone
+    best as the only kind that ran ('onboarding never tried'); from an onboarding file the
+    command refused reach_share, though its refusal said to vary the kind. Now the key
+    moves the milestone trials and leaves the onboarding ones as they are."""
+    from simulator.report.optimize import unused_keys_note
+
+    def scored(scenarios, seeds, metrics, daily=False):   # onboarding 1, a milestone its reach share
+        return [{"cumulative_profit": (1.0 if s.program.timing.kind == "onboarding" else s.program.timing.reach_share)
+                 + np.random.default_rng(seed).normal(0, 0.01)} for s, seed in zip(scenarios, seeds)]
+
+    timing = {"kind": own, "min_satisfaction": 8.0} if own == "milestone" else {"kind": own}
+    base = small(program={"timing": timing})
+    parameters = parse_parameters(["program.timing.kind=onboarding,milestone", "program.timing.reach_share=0.2:0.9"], base)
+    result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=5, evaluate=scored,
+                      settings=OptimizeSettings(trials=8, replicates=2, max_replicates=2, batch=4, startup_trials=4))
+    trials = result.trials
+    assert (trials["state"] == "COMPLETE").all(), trials["error"].dropna().tolist()
+    assert set(trials["program.timing.kind"]) == {"onboarding", "milestone"}
+    assert result.best["program.timing.kind"] == "onboarding"   # 1 beats any reach share up to 0.9
+    assert "`program.timing.reach_share` is no key of the winning design" in unused_keys_note(result)
+
+
 @pytest.mark.parametrize("two", [False, True])
 def test_the_random_start_tries_every_categorical_choice_first(two):
     """Three trials over three timing kinds drew at random miss a kind more often than

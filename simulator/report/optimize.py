@@ -390,6 +390,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         lines.append("No trial completed; see the `error` column of trials.csv.")
     else:
         lines += [f"Trial {result.best_trial}: " + ", ".join(f"`{k}` = {_value(v)}" for k, v in result.best.items()) + ".", ""]
+        if unused := unused_keys_note(result):
+            lines += [unused, ""]
         if edge := range_edge_note(result, parameters, base):
             lines += [edge, ""]
         if tie_note(result):
@@ -663,6 +665,24 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
     return ("; ".join(ends) + f": the search found {objective} better towards that end, so the best may be the end "
             "itself or beyond the range; widen it past that end" + (" where the key goes further" if any(walls) else "")
             + ", or compare the end value with the winner (`refsim compare` on best.yaml and a copy set to it).")
+
+
+def unused_keys_note(result: OptimizeResult) -> str:
+    """The winner's varied keys that are no keys of it (a milestone's reach_share where
+    the winning trial asks at onboarding): their values, printed beside the others,
+    changed nothing in it."""
+    from ..parameters import applies
+
+    scenario = result.best_scenario
+    if scenario is None or not result.best:
+        return ""
+    unused = [key for key in result.best if not applies(scenario, key)]
+    if not unused:
+        return ""
+    listed = ", ".join(f"`{key}`" for key in unused)
+    return (f"{listed} {'is no key' if len(unused) == 1 else 'are no keys'} of the winning design (its kind of that block "
+            f"lacks {'it' if len(unused) == 1 else 'them'}): the value{'' if len(unused) == 1 else 's'} above changed "
+            f"nothing in it, and best.yaml leaves {'it' if len(unused) == 1 else 'them'} out.")
 
 
 def _room_beyond(base: Scenario, parameter: Parameter, end: str) -> bool:
