@@ -60,8 +60,10 @@ def test_a_key_of_one_kind_varied_beside_the_kind_moves_that_kind_only(own):
     failed every onboarding trial (reach_share is no key of it) and named the milestone
     best as the only kind that ran ('onboarding never tried'); from an onboarding file the
     command refused reach_share, though its refusal said to vary the kind. Now the key
-    moves the milestone trials and leaves the onboarding ones as they are."""
+    moves the milestone trials and leaves the onboarding ones as they are, and a note
+    names the milestone keys that run at their defaults."""
     from simulator.report.optimize import unused_keys_note
+    from simulator.report.text import kind_default_notes
 
     def scored(scenarios, seeds, metrics, daily=False):   # onboarding 1, a milestone its reach share
         return [{"cumulative_profit": (1.0 if s.program.timing.kind == "onboarding" else s.program.timing.reach_share)
@@ -77,6 +79,13 @@ def test_a_key_of_one_kind_varied_beside_the_kind_moves_that_kind_only(own):
     assert set(trials["program.timing.kind"]) == {"onboarding", "milestone"}
     assert result.best["program.timing.kind"] == "onboarding"   # 1 beats any reach share up to 0.9
     assert "`program.timing.reach_share` is no key of the winning design" in unused_keys_note(result)
+    notes = kind_default_notes(base, parameters)
+    if own == "onboarding":   # the milestone's other keys are the model's, not the file's: named
+        (note,) = notes
+        assert "milestone with delay_days 30, schedule geometric, min_satisfaction 7" in note and "reach_share" not in note
+    else:   # onboarding keeps the reminders and takes its own delay
+        (note,) = notes
+        assert "onboarding with delay_days 3" in note
 
 
 @pytest.mark.parametrize("two", [False, True])

@@ -307,6 +307,52 @@ def study_default_notes(base, keys) -> list[str]:
     return notes
 
 
+def kind_default_notes(base, parameters) -> list[str]:
+    """For a study that varies the ``kind`` of a block (program.timing.kind, the
+    incentive's), the keys each other kind takes at its defaults, the base file not
+    giving them (a kind switch keeps only what both kinds share): an optimisation of
+    onboarding against milestone from an onboarding file ranked a milestone reached
+    after 30 days by 60% of customers, asked of those scoring 7 or more, and nothing
+    said those sizes were the model's defaults, not the user's product. One sentence per
+    varied kind key; keys the study varies itself, and options that are off by default
+    (a budget, a cap), are left out."""
+    from ..parameters import apply_values
+
+    keys = [p.key for p in parameters]
+    notes = []
+    for parameter in parameters:
+        if not getattr(parameter, "union", False):
+            continue
+        parent = parameter.key.rpartition(".")[0]
+        own = base
+        for part in parent.split("."):
+            own = getattr(own, part)
+        given = {k for k, v in own.model_dump().items() if v is not None}
+        clauses = []
+        for choice in parameter.choices:
+            if choice == own.kind:
+                continue
+            try:
+                block = apply_values(base, {parameter.key: choice}, parameters=[parameter])
+            except Exception:   # a kind the base cannot take alone: the study refused or reports it
+                continue
+            for part in parent.split("."):
+                block = getattr(block, part)
+            kept = {k for k in given if k in type(block).model_fields and k != "kind" and getattr(block, k) == getattr(own, k)}
+            defaults = [f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}"
+                        for name, value in block.model_dump().items()
+                        if name != "kind" and name not in kept and value is not None and not isinstance(value, (dict, list))
+                        and f"{parent}.{name}" not in keys]
+            if defaults:
+                clauses.append(f"{choice} with {', '.join(defaults)}")
+        if clauses:
+            notes.append(f"The choices of `{parameter.key}` other than the base file's ({own.kind}) run with that kind's "
+                         f"defaults for what the base file does not give: {'; '.join(clauses)} (docs/model.md, section 7). "
+                         f"They rank the choices as the model assumes them, not as you would run them: vary them too, or "
+                         f"start from a base file of that kind, whose keys carry over where both kinds have them.")
+    return notes
+
+
 def designs_default_notes(designs, keys) -> list[str]:
     """study_default_notes of each of a study's designs (sensitivity's, or calibrate's
     base), a note several designs share given once with their names."""
