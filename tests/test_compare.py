@@ -474,6 +474,16 @@ def test_a_metric_undefined_in_some_replicates_of_one_design_gets_no_verdict(pai
                                  seeds=list(range(6)), paired=paired, precision=0.05)
     sentence = winners(comparison)[0]
     assert "**no verdict**" in sentence and "b in 1 of 6" in sentence and "sure at 95%" not in sentence
+    # a design with the lower mean where it is defined, undefined (no customer added) where the other did worst, was
+    # called 'best (195, lower is better) against (410)', though on the replicates both had it its CAC was higher
+    fewer = made("fewer", [200.0, 100.0, np.nan, np.nan, 120.0, 170.0])
+    more = made("more", [130.0, 270.0, 1400.0, 1000.0, 130.0, 140.0])
+    comparison = SimpleNamespace(designs=[more, fewer], table=comparison_table([more, fewer], paired=paired),
+                                 seeds=list(range(6)), paired=paired, precision=0.05)
+    sentence = winners(comparison)[0]
+    assert "is best" not in sentence and "**no verdict**" in sentence, sentence
+    if paired:   # the difference over the 4 replicates both have: 590/4 - 670/4 = -20
+        assert "over the 4 replicates where both are defined, fewer − more = -20" in sentence, sentence
 
 
 def test_a_design_without_a_program_has_nothing_to_pay_back(tmp_path):

@@ -225,18 +225,29 @@ def winners(comparison: Comparison) -> list[str]:
         label = f"**{metric}**" + label.removeprefix(metric)
         kind = "paired" if comparison.paired else "unpaired (Welch)"
         # the same mean, other values: "is best (5.08) against (5.08)" named a winner where the means tie
+        came = lambda name: _came(_design(designs, name), metric)  # noqa: E731
+        if not alike:
+            # means over other replicates: a design that added no customer in 5 of 12 replicates had no CAC there and
+            # read 'best (195, lower is better) against (410)', though on the replicates both had it its CAC was higher
+            undefined = [f"{name} in {int((~np.isfinite(v)).sum())} of {len(v)}" for name, v in ((best, b), (runner_up, a))
+                         if (~np.isfinite(v)).any()]
+            shared = int((np.isfinite(a) & np.isfinite(b)).sum())
+            text = (f"- {label}: **no verdict**: it is undefined in some replicates of one design only "
+                    f"({', '.join(undefined)}), and those are not missing at random, so the means where each is defined "
+                    f"({best} {fmt(means[best])}{came(best)}, {runner_up} {fmt(means[runner_up])}{came(runner_up)}, "
+                    f"{direction} is better) rank nothing; over the {shared} replicates where both are defined, {best} − "
+                    f"{runner_up} = {fmt(diff)}, {kind} {level_text(each)} interval {interval_text(low, high)}")
+            text += (f" (unpaired interval {interval_text(unpaired['unpaired_ci_low'], unpaired['unpaired_ci_high'])})."
+                     if comparison.paired else ".")
+            lines.append(text)
+            continue
         lead = (f"**{best}** and {runner_up} tie on the mean ({fmt(means[best])}{_came(_design(designs, best), metric)}, "
                 f"{direction} is better)" if means[best] == means[runner_up] else
                 f"**{best}** is best ({fmt(means[best])}{_came(_design(designs, best), metric)}, {direction} is better) against "
                 f"{runner_up} ({fmt(means[runner_up])}{_came(_design(designs, runner_up), metric)})")
         text = (f"- {label}: {lead}; {best} − {runner_up} = {fmt(diff)}, {kind} "
                 f"{level_text(each)} interval {interval_text(low, high)}")
-        if not alike:
-            undefined = [f"{name} in {int((~np.isfinite(v)).sum())} of {len(v)}" for name, v in ((best, b), (runner_up, a))
-                         if (~np.isfinite(v)).any()]
-            text += (f", over the replicates where both are defined; it is undefined in some replicates of one design "
-                     f"only ({', '.join(undefined)}), which are left out of the means and the interval: **no verdict**")
-        elif sure:
+        if sure:
             text += " excludes 0" + (", as do those against the other designs" if len(designs) > 2 else "") + ": **sure at 95%**"
         elif runner_up not in behind:   # ahead of the runner-up, not of a design further down with a wider spread
             text += (f" excludes 0, but the best is not told apart from {_names(behind)} (an interval holding 0, or the "
