@@ -518,12 +518,24 @@ def test_the_convergence_plot_marks_the_winner_and_the_trials_safe_on_their_mean
     ax = figures[0].axes[0]
     labels = ax.get_legend_handles_labels()[1]
     assert labels == ["trial (keeps the constraints)", "trial (keeps them on its mean only)", "trial (breaks a constraint)",
-                      "best so far (the winner's tier)", "winner (trial 1)"]
+                      "best so far (the winner's tier)", "winner (trial 1), in the search"]
     assert ax.lines[0].get_ydata().tolist() == [10.0, 30.0, 30.0, 30.0, 30.0]
     star = ax.collections[-1].get_offsets()
     assert star.tolist() == [[1.0, 30.0]]
     hollow = ax.collections[1].get_offsets()
     assert hollow.tolist() == [[2.0, 40.0]]
+    # the search's 30 flatters the trial it picked: what the report gives, its fresh-seed mean and 95% interval, is
+    # drawn beside the star (a winner drawn at 161,900 stood for 114,000 on fresh seeds, which the figure never showed)
+    confirmation = pd.DataFrame({"trial": [1, 1, 1], "round": [0, 0, 1], "metric": ["incremental_value"] * 3,
+                                 "mean": [28.0, 99.0, 21.0], "ci_low": [20.0, 0.0, 12.0], "ci_high": [36.0, 0.0, 30.0],
+                                 "n": [10, 10, 10]})
+    report.convergence_plot(SimpleNamespace(**vars(result), confirmation=confirmation), "unused.png")
+    ax = figures[-1].axes[0]
+    assert ax.get_legend_handles_labels()[1][-1] == "winner on 10 fresh seeds (mean, 95% interval)"
+    (fresh,) = [line for line in ax.lines if line.get_marker() == "D"]
+    assert fresh.get_ydata().tolist() == [21.0]   # round 1: the seeds no choice was made on
+    bars = [c for c in ax.collections if c.__class__.__name__ == "LineCollection"]
+    assert sorted(p[1] for p in bars[-1].get_segments()[0]) == [12.0, 30.0]
 
 
 def test_a_number_key_given_without_values_says_what_it_holds_in_words():
