@@ -79,6 +79,14 @@ def test_a_key_of_one_kind_varied_beside_the_kind_moves_that_kind_only(own):
     assert set(trials["program.timing.kind"]) == {"onboarding", "milestone"}
     assert result.best["program.timing.kind"] == "onboarding"   # 1 beats any reach share up to 0.9
     assert "`program.timing.reach_share` is no key of the winning design" in unused_keys_note(result)
+    # nor is such a key's value, drawn near an end of its range, said to be where the search found it better
+    from types import SimpleNamespace
+
+    from simulator.report.optimize import range_edge_note
+
+    at_edge = SimpleNamespace(best={**result.best, "program.timing.reach_share": 0.2001},
+                              best_scenario=result.best_scenario)
+    assert range_edge_note(at_edge, parameters, base) == ""
     notes = kind_default_notes(base, parameters)
     if own == "onboarding":   # the milestone's other keys are the model's, not the file's: named
         (note,) = notes

@@ -653,11 +653,16 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
     beyond the range). Within EDGE_SHARE of the width (on the log scale for a log range).
     With ``base``, an end that is as far as the key goes (a reward of 0, a probability of
     1: nothing valid lies beyond it) is said as that, not with "widen it past that end"."""
+    from ..parameters import applies
+
     ends, walls = [], []
+    winner = getattr(result, "best_scenario", None)
     for p in parameters:
         value = (result.best or {}).get(p.key)
         if p.kind == "categorical" or p.low is None or p.high is None or not isinstance(value, (int, float)) \
                 or isinstance(value, bool) or p.high <= p.low:
+            continue
+        if winner is not None and not applies(winner, p.key):   # no key of the winner: its value was no finding
             continue
         if p.kind == "int" and p.high - p.low < 4:   # a few whole numbers: every winner would be "at an end"
             continue
