@@ -453,6 +453,33 @@ def apply_values(base: Scenario, values: dict[str, Any], *, parameters: Iterable
     return validate(data, source=source, base_dir=base_dir)
 
 
+def kind_overrides(base: Scenario, values: dict[str, Any]) -> list[str]:
+    """``values`` as ``--set`` overrides of ``base``, a block's ``kind`` replaced as
+    apply_values replaces it (the new variant keeps the keys both kinds share, and a
+    key each kind reads its own way takes the new kind's default), first: a sweep set
+    `program.timing.kind=milestone` alone over an onboarding block, so the milestone
+    came 7 days in (onboarding's delay_days, read as the milestone's) where optimize's
+    came after its 30, and over a milestone block an onboarding point kept reach_share
+    and was refused."""
+    data = base.model_dump(mode="json")
+    switched, rest = [], []
+    for key, value in values.items():
+        parent = key.rpartition(".")[0]
+        union = False
+        if key.endswith(".kind") and parent:
+            try:
+                annotation, _ = schema_field(base, key, hints=False)
+                union = categorical_choices(annotation, key, base)[1]
+            except ScenarioError:
+                union = False
+        if union:
+            block = _get(data, parent.split("."))
+            switched.append(f"{parent}={yaml_value(_switch_kind(base, parent, block, value))}")
+        else:
+            rest.append(f"{key}={yaml_value(value)}")
+    return switched + rest
+
+
 def check_designs_pair(designs: list[Scenario], parameters: Iterable[Parameter], *, sources: list[str] | None = None,
                        source: str | None = None) -> None:
     """Designs weighed against each other at the same parameter values (sensitivity's

@@ -94,8 +94,13 @@ def interrupt_behind(error: BaseException) -> BaseException | None:
 def run_point(batch: SweepBatch, run_id: int, point_id: int, values: dict, replicate: int, seed: int) -> dict:
     row: dict[str, Any] = {"run_id": run_id, "point_id": point_id, "replicate": replicate, "seed": seed}
     try:
-        data = apply_overrides(batch.base, [f"{key}={yaml_value(value)}" for key, value in values.items()],
-                               source=batch.base_source)
+        overrides = [f"{key}={yaml_value(value)}" for key, value in values.items()]
+        if any(key.endswith(".kind") for key in values):   # a block's kind switches as optimize switches it
+            from .parameters import kind_overrides
+
+            base = validate(batch.base, source=batch.base_source, base_dir=Path(batch.base_dir) if batch.base_dir else None)
+            overrides = kind_overrides(base, values)
+        data = apply_overrides(batch.base, overrides, source=batch.base_source)
         try:
             scenario = validate(data, source=batch.base_source, base_dir=Path(batch.base_dir) if batch.base_dir else None)
         except ScenarioError as error:   # it blamed the base file, which is valid: the point's values clash

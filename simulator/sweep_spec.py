@@ -538,7 +538,12 @@ CHECKED_COMBINATIONS = 256
 def _refusal(sweep: Sweep, values: dict) -> ScenarioError | None:
     """Why the base scenario with ``values`` set is not a valid scenario (None if it is)."""
     try:
-        data = apply_overrides(sweep.base_data, [f"{k}={yaml_value(v)}" for k, v in values.items()], source=sweep.source)
+        overrides = [f"{k}={yaml_value(v)}" for k, v in values.items()]
+        if any(k.endswith(".kind") for k in values):   # as the runs apply them (sweep.run_point)
+            from .parameters import kind_overrides
+
+            overrides = kind_overrides(sweep.base, values)
+        data = apply_overrides(sweep.base_data, overrides, source=sweep.source)
         validate(data, source=sweep.base_source, base_dir=sweep.base_dir)
     except ScenarioError as error:
         return error

@@ -186,6 +186,46 @@ def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path):
     assert "2 failed" in result.stdout and "sweep.csv" in result.stdout
 
 
+def test_a_swept_kind_switches_its_block_as_optimize_does(tmp_path, monkeypatch):
+    """A sweep set `program.timing.kind=milestone` over an onboarding block, so its
+    milestone came onboarding's 2 days in (delay_days read as the milestone's), where
+    optimize's, as docs/decide.md says, takes the milestone's own 30; from a milestone
+    block with a reach_share the onboarding value was refused. The kind now switches
+    the block in a sweep as in optimize."""
+    from simulator.parameters import apply_values, kind_overrides, parse_parameters
+    from simulator.scenario_io import apply_overrides, validate
+
+    from .conftest import small
+
+    onboarding = small(program={"timing": {"kind": "onboarding", "delay_days": 2, "reminders": {"count": 2}}})
+    (kind,) = parse_parameters(["program.timing.kind=onboarding,milestone"], onboarding)
+    swept = validate(apply_overrides(onboarding.model_dump(mode="json"),
+                                     kind_overrides(onboarding, {"program.timing.kind": "milestone"})))
+    assert swept.program.timing == apply_values(onboarding, {"program.timing.kind": "milestone"}, parameters=[kind]).program.timing
+    assert swept.program.timing.delay_days == 30 and swept.program.timing.reminders.count == 2
+    # what a sweep's run gets (sweep.run_point), not only the helper
+    from types import SimpleNamespace
+
+    import simulator.sweep as sweep_module
+
+    seen = []
+    monkeypatch.setattr(sweep_module, "run_replicate", lambda scenario, *a, **k: seen.append(scenario)
+                        or SimpleNamespace(metrics={"customers_final": 1.0}))
+    batch = sweep_module.SweepBatch(base=onboarding.model_dump(mode="json"), base_source="base.yaml", base_dir=None,
+                                    metrics=("customers_final",), baseline=False, runs=())
+    row = sweep_module.run_point(batch, 0, 1, {"program.timing.kind": "milestone"}, 0, 7)
+    assert row["status"] == "ok", row
+    assert seen[-1].program.timing.kind == "milestone" and seen[-1].program.timing.delay_days == 30
+    monkeypatch.undo()
+    # the runs: from a milestone block with reach_share, both kinds run; a milestone point keeps the file's milestone
+    base = {**BASE, "program": {**BASE["program"], "timing": {"kind": "milestone", "delay_days": 5, "reach_share": 0.9}}}
+    path = write_sweep(tmp_path, base=base, parameters={"program.timing.kind": {"values": ["onboarding", "milestone"]}})
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    frame = run_frame(tmp_path / "out")
+    assert (frame["status"] == "ok").all(), frame["error"].tolist()
+
+
 def test_an_exception_inside_a_run_fails_only_that_run(tmp_path, monkeypatch):
     import simulator.sweep as sweep_module
 
