@@ -491,6 +491,8 @@ def compare(
 
     for line in world_lines(comparison.designs):   # a verdict between worlds or assumptions, not designs: said beside it
         out.print(f"  {line}", markup=False)
+    for design in comparison.designs:   # as run and validate print them (docs/scenarios.md): report.md alone had them
+        _print_default_notes(design.scenario, design.scenario.name)
     for design in comparison.designs:  # a design whose budget ran out, or that earned rewards beyond it
         for line in _budget_lines(design.runs, design.scenario):
             out.print(f"  {design.scenario.name}: {line}", markup=False)

@@ -527,6 +527,31 @@ def test_the_acquisition_mix_shows_every_source_of_new_customers(tmp_path, monke
     assert ends == {"organic": 2, "referred (tracked link)": 6, "word of mouth (untracked)": 15}
 
 
+def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
+    """docs/scenarios.md says validate, run and compare print a note when a file leaves
+    reward_type (or timing) out; compare's console printed none (report.md had them),
+    so a store credit costed at 40% of its face value ranked designs without a word
+    where the verdict was read. Each design's notes are now printed with its name."""
+    import yaml
+
+    base = {"name": "credit", "seed": 3, "days": 30, "replicates": 2, "population": {"size": 300, "initial_customers": 8},
+            "network": {"kind": "erdos_renyi", "mean_degree": 6},
+            "program": {"incentive": {"kind": "single_sided", "referrer_reward": 10},
+                        "timing": {"kind": "onboarding"}}}
+    cash = {**base, "name": "cash", "program": {**base["program"], "incentive": {"kind": "single_sided",
+                                                                                   "referrer_reward": 10,
+                                                                                   "reward_type": "cash"}}}
+    paths = []
+    for data in (base, cash):
+        path = tmp_path / f"{data['name']}.yaml"
+        path.write_text(yaml.safe_dump(data))
+        paths.append(str(path))
+    result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "out"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stdout.splitlines() if line.strip().startswith("note:")]
+    assert len(notes) == 1 and notes[0].strip().startswith("note: credit: Rewards are store credit"), result.stdout
+
+
 def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
     """run's console gave the exhaustion day's mean where report.md gives the median, and
     compare's console said nothing of budgets; both now print these lines."""
