@@ -409,8 +409,40 @@ def world_differences(reference: Scenario, other: Scenario) -> list[str]:
         mine = leaves(dumped(reference, key), key)
         theirs = leaves(dumped(other, key), key)
         found += [f"{k} ({_short(mine.get(k))} vs {_short(theirs.get(k))})" for k in sorted(set(mine) | set(theirs))
-                  if mine.get(k) != theirs.get(k)]
+                  if mine.get(k) != theirs.get(k)
+                  # an assumption of the program block that one design does not read is no second world: an
+                  # organisation reward's cost share set in its own file only leaves a gift card's runs as they are
+                  and (not k.startswith("program.") or (reads(reference, k) and reads(other, k)))]
     return found
+
+
+def reads(scenario: Scenario, leaf: str) -> bool:
+    """Whether ``scenario``'s runs depend on the program-block assumption ``leaf`` (a
+    cost share or type weight of its own reward type and audience, the multiplier of a
+    moment it asks at); the others as soon as it has a program. Where unsure, True."""
+    from .config import has_program
+
+    program = scenario.program
+    if not has_program(scenario):
+        return False
+    parts = leaf.split(".")
+    incentive = program.incentive
+    rewarded = incentive.kind != "none"
+    if parts[1] == "cost_shares" and len(parts) > 2:
+        return rewarded and incentive.cost_share is None and incentive.reward_type == parts[2]
+    if parts[1] == "reward_type_weights" and len(parts) > 3:
+        return (rewarded and incentive.type_weight is None and incentive.audience == parts[2]
+                and incentive.reward_type == parts[3])
+    if parts[1] == "moment_effect" and len(parts) > 2:
+        kind = program.timing.kind
+        moment = parts[2]
+        if moment == "reminder":
+            reminders = getattr(program.timing, "reminders", None)
+            return reminders is None or reminders.count > 0
+        if moment == "campaign":   # a campaign's asks, and the launch ask to existing customers of a timing that asks
+            return kind == "campaign" or (program.launch.ask_existing == "once" and kind != "never")
+        return {"purchase": "at_purchase"}.get(moment, moment) == kind
+    return True
 
 
 def _short(value) -> str:

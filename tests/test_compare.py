@@ -710,9 +710,22 @@ def test_designs_that_differ_in_an_assumption_of_the_program_block_are_said_to_c
     assert "**hopeful** in program.moment_effect.milestone (1.5 vs 3.0)" in note and "differences of worlds" in note
     (line,) = world_lines(wrap(milestone, hopeful))   # and on the console, beside the verdict
     assert line.startswith("note: hopeful differs from milestone beyond its program, in program.moment_effect.milestone")
-    for change in ({"link_use": 0.9}, {"cost_shares": {"credit": 0.9}}, {"reward_type_weights": {"consumer": {"cash": 0.5}}}):
+    for change in ({"link_use": 0.9}, {"cost_shares": {"credit": 0.9}}, {"reward_type_weights": {"consumer": {"credit": 0.5}}}):
         other = small(name="other", program={"timing": {"kind": "milestone"}, **change})
         assert world_differences(milestone, other), change
+    # an assumption only one design reads is no second world: a cost share or type weight of the other's reward type,
+    # the multiplier of a moment it does not ask at (a B2B file that sets its account credit's cost share)
+    single = {"kind": "single_sided", "referrer_reward": 20, "audience": "business"}
+    gift = small(name="gift", program={"incentive": {**single, "reward_type": "cash"}})
+    credit = small(name="credit", program={"incentive": {**single, "reward_type": "organization"},
+                                           "cost_shares": {"organization": 0.9},
+                                           "reward_type_weights": {"business": {"organization": 0.7}}})
+    assert world_differences(gift, credit) == []
+    both = small(name="both", program={"incentive": {**single, "reward_type": "organization"}})
+    assert sorted(world_differences(both, credit)) == ["program.cost_shares.organization (0.4 vs 0.9)",
+                                                       "program.reward_type_weights.business.organization (1.0 vs 0.7)"]
+    onboarding = small(name="onboarding", program={"timing": {"kind": "onboarding"}})
+    assert world_differences(onboarding, hopeful) == []
     # program choices are not the world: another timing or reward says nothing
     assert world_note(wrap(milestone, small(name="onboarding", program={"timing": {"kind": "onboarding"}}))) == ""
     at_purchase = small(name="at-purchase", program={"timing": {"kind": "at_purchase"}})
