@@ -515,6 +515,11 @@ def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: b
                                 f"over, or choose another --out folder", file=str(folder), key="--out")
         if force:
             state = None
+        elif state is not None and (made_by := _other_code(state)):
+            raise ScenarioError(f"its finished runs were made by other refsim code ({made_by}), and this code could "
+                                f"give those runs other numbers; finish the {kind} with the refsim that started it, "
+                                f"rerun with --force to start over, or choose another --out folder",
+                                file=str(folder), key="--out")
         elif state is not None and (changed := _changed_inputs(state.get("inputs") or {}, inputs or {})):
             raise ScenarioError(f"{changed[0]} has changed since this {kind} started (its finished runs read the old "
                                 f"contents); rerun with --force to start over, or choose another --out folder",
@@ -538,9 +543,36 @@ def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: b
                             key="--out")
     if state is None:
         state = {"fingerprint": fingerprint, f"{kind}_seed": int(seed), **(extra or {}),
-                 **({"inputs": inputs} if inputs else {}), "started": dt.datetime.now().isoformat(timespec="seconds")}
+                 **({"inputs": inputs} if inputs else {}), "started": dt.datetime.now().isoformat(timespec="seconds"),
+                 **_this_code()}
         atomic_write_json(state_path, state)
     return state
+
+
+def _this_code() -> dict[str, str]:
+    """The code a study's runs are made by: the package's version and the digest of its
+    source (provenance.code_digest), stored when the study starts."""
+    from . import __version__
+    from .provenance import code_digest
+
+    return {"refsim_version": __version__, "code_digest": code_digest()}
+
+
+def _other_code(state: dict) -> str:
+    """How the code that started the study differs from this one, in words ('' when it is
+    the same, or when the study was started before the code was stored): a sweep killed,
+    then resumed after an upgrade, mixed runs of two models in one table, where a fresh
+    run of the same sweep gives other numbers."""
+    stored = state.get("code_digest")
+    if not stored:
+        return ""
+    now = _this_code()
+    if stored == now["code_digest"]:
+        return ""
+    then = state.get("refsim_version", "?")
+    if then != now["refsim_version"]:
+        return f"version {then}; this is {now['refsim_version']}"
+    return f"version {then} with other source files: code digest {stored[:12]}, this one {now['code_digest'][:12]}"
 
 
 class Study:

@@ -949,6 +949,42 @@ def test_an_edge_list_changed_between_a_kill_and_the_resume_is_refused(tmp_path)
     assert not old_graph["customers_final"].equals(fresh["customers_final"])
 
 
+def test_a_sweep_started_by_other_code_is_not_resumed_into_one_table(tmp_path):
+    """A sweep killed, then resumed after refsim was upgraded, kept the old code's runs
+    and added the new code's: one table of two models, where a fresh sweep gives other
+    numbers. The folder now stores the code that started it (version and source digest)
+    and a resume by other code is refused in one line, runs untouched; a folder from
+    before the code was stored resumes as it did."""
+    import json
+
+    from simulator.provenance import code_digest
+    from simulator.sweep import execute_sweep
+
+    path = write_sweep(tmp_path)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        execute_sweep(load_sweep(path), out, executor="serial", progress=_interrupt_after(2))
+    state_path = out / "sweep.json"
+    state = json.loads(state_path.read_text())
+    assert state["code_digest"] == code_digest()   # stored when the sweep started
+    saved = sorted(p.read_bytes() for p in (out / "runs").glob("part-*.parquet"))
+    state_path.write_text(json.dumps({**state, "refsim_version": "0.0.1", "code_digest": "0" * 64}))
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
+                   "its finished runs were made by other refsim code (version 0.0.1; this is", "--force")
+    assert sorted(p.read_bytes() for p in (out / "runs").glob("part-*.parquet")) == saved   # nothing touched
+    # same version, other source files (a patched install): said as such
+    import simulator
+
+    state_path.write_text(json.dumps({**state, "refsim_version": simulator.__version__, "code_digest": "0" * 64}))
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
+                   "with other source files: code digest 000000000000")
+    # a folder started before the code was stored: resumed, and its rows are a fresh sweep's
+    state_path.write_text(json.dumps({k: v for k, v in state.items() if k not in ("code_digest", "refsim_version")}))
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    fresh = execute_sweep(load_sweep(path), tmp_path / "fresh", executor="serial").frame
+    pd.testing.assert_frame_equal(run_frame(out), fresh)
+
+
 def test_an_unchanged_edge_list_resumes_and_a_grid_that_grew_still_reuses_its_runs(tmp_path):
     """Issue 10's rule holds with files: touching the edge list without changing its
     bytes, and adding a level, reuses every finished run; a grown grid whose edge list
