@@ -129,7 +129,7 @@ def validate_overridden(data: dict, overrides: Iterable[str], source: str,
     """``data`` with ``overrides`` applied, validated by ``check``, and the mapping it
     validated; an error a --set causes names the --set (blame_override, blame_clash)."""
     overrides = list(overrides)
-    overridden = apply_overrides(data, overrides)
+    overridden = _switch_kinds(data, apply_overrides(data, overrides), overrides)
     try:
         return check(overridden), overridden
     except ScenarioError as error:
@@ -137,6 +137,47 @@ def validate_overridden(data: dict, overrides: Iterable[str], source: str,
         if blamed is error and overrides:   # about a key of the file: does an override make it fail?
             blamed = blame_clash(error, data, overrides, source, check)
         raise blamed from None
+
+
+def _switch_kinds(data: dict, overridden: dict, overrides: list[str]) -> dict:
+    """``overridden`` with each block whose ``kind`` a --set changed switched as optimize
+    and sweep switch it (parameters.apply_values, kind_overrides): a key the new kind
+    reads its own way (config.KIND_SPECIFIC) takes the new kind's default unless a --set
+    gives it. `--set program.timing.kind=milestone` on an onboarding file kept its
+    delay_days 7 as the milestone's day, where optimize and a sweep of the kind put the
+    milestone at its own 30."""
+    given = {item.partition("=")[0].strip() for item in overrides}
+    for key in given:
+        parts = key.split(".")
+        if len(parts) < 2 or parts[-1] != "kind":
+            continue
+        old_block, new_block = _raw_at(data, parts[:-1]), _raw_at(overridden, parts[:-1])
+        if not isinstance(new_block, dict) or (isinstance(old_block, dict) and old_block.get("kind") == new_block.get("kind")):
+            continue
+        annotation, node = Scenario, overridden
+        for part in parts[:-1]:
+            annotation = _field_annotation(annotation, part, node) if annotation is not None else None
+            node = node[part]
+        model = _resolve(annotation, new_block) if annotation is not None else None
+        if not _is_model(model):
+            continue
+        for field, info in model.model_fields.items():
+            if (info.json_schema_extra or {}).get("kind_specific") and field in new_block \
+                    and ".".join([*parts[:-1], field]) not in given:
+                del new_block[field]
+    return overridden
+
+
+def _raw_at(data: Any, parts: list[str]) -> Any:
+    """The value at ``parts`` of a mapping read from YAML (None where there is none)."""
+    for part in parts:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
 
 
 def blame_override(error: ScenarioError, overrides: Iterable[str], source: str) -> ScenarioError:

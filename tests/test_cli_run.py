@@ -726,3 +726,23 @@ def test_the_console_says_why_k_is_undefined_when_no_window_closed_by_the_horizo
     line = next(l for l in result.stdout.splitlines() if l.strip().startswith("k_factor"))
     assert "undefined in every replicate: K counts the customers whose 60-day window" in line
     assert "with 60 days none did: give at least 61 days or a shorter window" in line
+
+
+def test_set_of_a_timing_kind_switches_the_block_as_optimize_and_sweep_do(tmp_path):
+    """`--set program.timing.kind=milestone` on an onboarding file with delay_days 7 kept
+    the 7 as the milestone's day, where optimize and a sweep of the kind put it at the
+    milestone's own 30 (config.KIND_SPECIFIC). A delay_days also given by --set stands,
+    and a --set of the kind the file already has changes nothing."""
+    from simulator import load_scenario
+    from simulator.config import Milestone
+
+    path = tmp_path / "onboarding.yaml"
+    path.write_text("name: onb\nprogram:\n  timing: {kind: onboarding, delay_days: 7, reminders: {count: 2}}\n")
+    switched = load_scenario(path, ["program.timing.kind=milestone"]).program.timing
+    assert switched.kind == "milestone" and switched.delay_days == Milestone.model_fields["delay_days"].default == 30
+    assert switched.reminders.count == 2   # a key both kinds read alike is kept
+    assert load_scenario(path, ["program.timing.kind=milestone", "program.timing.delay_days=7"]).program.timing.delay_days == 7
+    assert load_scenario(path, ["program.timing.delay_days=7", "program.timing.kind=milestone"]).program.timing.delay_days == 7
+    assert load_scenario(path, ["program.timing.kind=onboarding"]).program.timing.delay_days == 7
+    result = runner.invoke(app, ["validate", str(path), "--set", "program.timing.kind=milestone", "--show"])
+    assert result.exit_code == 0 and "delay_days: 30" in result.output, result.output
