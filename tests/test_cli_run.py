@@ -746,3 +746,24 @@ def test_set_of_a_timing_kind_switches_the_block_as_optimize_and_sweep_do(tmp_pa
     assert load_scenario(path, ["program.timing.kind=onboarding"]).program.timing.delay_days == 7
     result = runner.invoke(app, ["validate", str(path), "--set", "program.timing.kind=milestone", "--show"])
     assert result.exit_code == 0 and "delay_days: 30" in result.output, result.output
+
+
+def test_the_reports_say_the_customers_there_at_launch_are_asked_too():
+    """A quarter of a B2B milestone design's value came from the launch ask to the
+    customers already there (115k, 87k with `ask_existing: never`), and no report said
+    they were asked. run's and compare's notes now say who else is asked, and how."""
+    from simulator import load_scenario
+    from simulator.report.text import launch_note
+
+    base = load_scenario(SCENARIOS / "default.yaml")   # 200 initial customers, onboarding asks
+    note = launch_note(base)
+    assert note.startswith("The 200 customers there at launch are each asked once at launch, on a day drawn over "
+                           "days 1–30 (`program.launch.ask_existing` `once`, its default)"), note
+    given = load_scenario(SCENARIOS / "default.yaml", ["program.launch.ask_existing=once"])
+    assert "`once`)" in launch_note(given)   # given in the file: not called a default
+    assert "as if they had just joined" in launch_note(
+        load_scenario(SCENARIOS / "default.yaml", ["program.launch.ask_existing=as_new"]))
+    # nobody else asked: no note
+    for overrides in (["program.launch.ask_existing=never"], ["population.initial_customers=0"],
+                      ["program.timing={kind: never}"], ["program.timing={kind: campaign, days: [30]}"]):
+        assert launch_note(load_scenario(SCENARIOS / "default.yaml", overrides)) == "", overrides

@@ -630,7 +630,7 @@ def test_a_note_that_designs_share_is_given_once_with_their_names():
     from types import SimpleNamespace
 
     from simulator.report.compare import _design_notes
-    from simulator.report.text import default_notes, reward_weighing
+    from simulator.report.text import default_notes, launch_note, reward_weighing
 
     from .conftest import small
 
@@ -640,8 +640,11 @@ def test_a_note_that_designs_share_is_given_once_with_their_names():
     designs = [SimpleNamespace(scenario=s, timeseries=None) for s in (credit, again, cash)]
     notes = _design_notes(designs)
     (default,) = default_notes(credit)   # none of them gives reward_type: one note for all three
+    launch = launch_note(credit)   # all three ask the customers there at launch alike
+    assert launch and launch == launch_note(cash)
     assert notes == [f"- **credit**, **credit-again**, **cash**: {default}",
-                     f"- **credit**, **credit-again**: {reward_weighing(credit)}", f"- **cash**: {reward_weighing(cash)}"]
+                     f"- **credit**, **credit-again**: {reward_weighing(credit)}",
+                     f"- **credit**, **credit-again**, **cash**: {launch}", f"- **cash**: {reward_weighing(cash)}"]
     assert reward_weighing(credit) != reward_weighing(cash)
 
 

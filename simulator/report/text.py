@@ -446,6 +446,27 @@ def k_undefined_note(scenario) -> str:
             f"none did: give at least {window + 1} days or a shorter window")
 
 
+def launch_note(scenario) -> str:
+    """Who else is asked: the customers already there at launch (``program.launch``), as a
+    sentence. A B2B milestone design's value fell from 115k to 87k with
+    ``ask_existing: never`` and was still 28k with a milestone nobody reaches: a quarter
+    of it came from the launch ask, which no report mentioned."""
+    from ..config import Campaign, NeverAsk
+
+    program, initial = scenario.program, scenario.population.initial_customers
+    if isinstance(program.timing, (NeverAsk, Campaign)) or initial == 0 or program.launch.ask_existing == "never":
+        return ""
+    default = "" if "ask_existing" in program.launch.model_fields_set else ", its default"
+    if program.launch.ask_existing == "as_new":
+        how = "are asked as if they had just joined"
+    else:
+        spread = program.launch.spread_days
+        how = f"are each asked once at launch, on a day drawn over days 1–{spread}" if spread > 1 else "are asked once, on day 1"
+    return (f"The {initial:,} customers there at launch {how} (`program.launch.ask_existing` "
+            f"`{program.launch.ask_existing}`{default}), besides the asks of new customers: their referrals are part of "
+            f"the program's value; `ask_existing: never` values it on new customers alone.")
+
+
 def ask_window_note(scenario, name: str | None = None) -> str:
     """A warning, as a sentence, when a design asks late against K's window: K (`k_factor`,
     `program_k`) counts the referrals made within ``k_window_days`` of joining, so an ask on
