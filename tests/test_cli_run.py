@@ -767,3 +767,23 @@ def test_the_reports_say_the_customers_there_at_launch_are_asked_too():
     for overrides in (["program.launch.ask_existing=never"], ["population.initial_customers=0"],
                       ["program.timing={kind: never}"], ["program.timing={kind: campaign, days: [30]}"]):
         assert launch_note(load_scenario(SCENARIOS / "default.yaml", overrides)) == "", overrides
+
+
+def test_an_ask_after_the_horizon_is_said_to_reach_nobody():
+    """A fixed milestone on tenure day 800 of a 730-day run was described as 'reached by
+    60% of customers', with advice on K's window, where nobody who joins is ever asked."""
+    from simulator import load_scenario
+    from simulator.report.text import ask_window_note
+
+    late = load_scenario(SCENARIOS / "default.yaml", ["days=200", "program.timing={kind: milestone, schedule: fixed, "
+                                                      "delay_days: 250}"])
+    note = ask_window_note(late)
+    assert "on day 250 after joining, after the 200-day horizon: no customer who joins during the run is ever asked" \
+        in note and "reached" not in note, note
+    onboarding = load_scenario(SCENARIOS / "default.yaml", ["days=30", "program.timing.delay_days=40"])
+    assert "on day 41 after joining, after the 30-day horizon" in ask_window_note(onboarding)
+    # within the horizon, or a drawn milestone some reach early: the window note as before
+    within = load_scenario(SCENARIOS / "default.yaml", ["program.timing={kind: milestone, schedule: fixed, delay_days: 250}"])
+    assert "horizon" not in ask_window_note(within) and "success milestone on day 250" in ask_window_note(within)
+    drawn = load_scenario(SCENARIOS / "default.yaml", ["days=200", "program.timing={kind: milestone, delay_days: 250}"])
+    assert "horizon" not in ask_window_note(drawn)

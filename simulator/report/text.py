@@ -482,6 +482,15 @@ def ask_window_note(scenario, name: str | None = None) -> str:
     first, last = late
     who = f"**{name}** asks" if name else "The design asks"
     timing = scenario.program.timing
+    geometric = timing.kind == "milestone" and timing.schedule != "fixed"   # some reach a drawn milestone early
+    if first > scenario.days and not geometric:
+        # a fixed milestone on tenure day 800 of a 730-day run read "reached by 60% of customers", with advice on
+        # K's window, where no customer is ever asked
+        what = f"at a success milestone on day {first} after joining" if timing.kind == "milestone" else \
+            f"on day {first} after joining"
+        return (f"{who} {what}, after the {scenario.days}-day horizon: no customer who joins during the run is "
+                f"ever asked (only a launch ask to the customers already there, if any). Shorten `delay_days` or "
+                f"lengthen `days`.")
     if timing.kind == "milestone":   # reached by reach_share of customers only, on a drawn day unless fixed
         reach = f"by {timing.reach_share:.0%} of customers"
         span = (f"at a success milestone on day {first} after joining (reached {reach})" if timing.schedule == "fixed"
