@@ -213,17 +213,25 @@ def outcomes_by_seed(designs: Sequence[Scenario], parameters: list[Parameter], u
 
 def noise_share(runs: np.ndarray) -> float:
     """How much of the variance of a point mean over the study's points may be the runs'
-    own luck, not the assumptions: ``runs`` is [point, seed]; the spread between the
-    seeds at a point, over the seeds' count (a mean's variance), averaged over the points,
-    as a share of the variance of the point means. An upper bound: every point runs on
-    the same seeds, and a luck that stayed put as the assumptions move would add none.
-    NaN with one seed (the luck cannot be measured); capped at 1."""
+    own luck, not the assumptions: ``runs`` is [point, seed], every point on the same
+    seeds. A seed's luck that stays put as the assumptions move shifts every point mean
+    alike and adds nothing to their variance; the luck that does is the part of a run
+    that neither its point nor its seed explains (the interaction of a two-way table
+    without replication): its mean square, sum(r²) / ((P − 1)(R − 1)), over the seeds'
+    count R is the luck in a point mean, here as a share of the variance of the point
+    means. The spread between the seeds at a point (the former measure) counted the
+    luck the points share as well: a value that followed one assumption exactly, on
+    three seeds, read "up to 100% may be luck" and "moved by none of the assumptions".
+    Points with a missing run are left out. NaN with one seed or one point (the luck
+    cannot be measured); capped at 1."""
     runs = np.asarray(runs, dtype=float)
-    if runs.shape[1] < 2:
+    runs = runs[np.isfinite(runs).all(axis=1)] if runs.ndim == 2 else runs
+    if runs.ndim != 2 or runs.shape[1] < 2 or runs.shape[0] < 2:
         return math.nan
-    with np.errstate(all="ignore"):
-        luck = float(np.nanmean(np.nanvar(runs, axis=1, ddof=1)) / runs.shape[1])
-        total = float(np.nanvar(np.nanmean(runs, axis=1), ddof=1))
+    points, seeds = runs.shape
+    residual = runs - runs.mean(axis=1, keepdims=True) - runs.mean(axis=0, keepdims=True) + runs.mean()
+    luck = float((residual ** 2).sum() / ((points - 1) * (seeds - 1)) / seeds)
+    total = float(np.var(runs.mean(axis=1), ddof=1))
     if not (math.isfinite(luck) and math.isfinite(total)):
         return math.nan
     return 1.0 if total <= 0 else min(luck / total, 1.0)

@@ -566,82 +566,25 @@ def test_the_runs_luck_is_measured_and_an_assumption_moves_the_lead_only_above_i
 
 
 def test_the_share_of_a_variance_that_may_be_luck_by_hand():
-    """noise_share: the mean over points of the seeds' variance over their count, as a
-    share of the variance of the point means; NaN with one seed; 1 at most."""
+    """noise_share: the luck in a point mean is the interaction mean square of the
+    [point, seed] table over the seeds' count, as a share of the variance of the point
+    means; luck every point shares (a seed that is 2 higher everywhere) adds none; NaN
+    with one seed; 1 at most. The former measure, the spread between seeds at a point,
+    read 'up to 100% may be luck' for a value that followed an assumption exactly on
+    shared seeds."""
     import numpy as np
 
     from simulator.sensitivity import noise_share
 
-    runs = np.array([[0.0, 2.0], [10.0, 12.0], [20.0, 22.0]])   # seeds' variance 2 at each point; means 1, 11, 21
-    assert noise_share(runs) == pytest.approx((2.0 / 2) / np.var([1.0, 11.0, 21.0], ddof=1))
-    assert np.isnan(noise_share(runs[:, :1]))
+    shared = np.array([[0.0, 2.0], [10.0, 12.0], [20.0, 22.0]])   # seed 2 is 2 higher at every point
+    assert noise_share(shared) == 0.0
+    # row means 1, 10, 19 (variance 81); column means 10, 10; residuals -1, 1 / 0, 0 / 1, -1: sum of squares 4
+    # on (3 - 1)(2 - 1) = 2 degrees of freedom, mean square 2, luck in a mean of 2 seeds 2 / 2 = 1
+    crossing = np.array([[0.0, 2.0], [10.0, 10.0], [20.0, 18.0]])
+    assert noise_share(crossing) == pytest.approx(1.0 / 81.0)
+    assert noise_share(np.vstack([crossing, [[np.nan, 5.0]]])) == pytest.approx(1.0 / 81.0)   # a missing run: left out
+    assert np.isnan(noise_share(shared[:, :1]))
     assert noise_share(np.array([[0.0, 5.0], [5.0, 0.0]])) == 1.0   # the means do not move: all of it may be luck
-
-
-def test_an_assumption_lost_in_the_runs_luck_is_said_to_be_so_not_to_move_nothing():
-    """base_share, whose tornado moved the lead from 4,400 to 54,900, was listed among the
-    assumptions that move nothing: its total index (0.49 ± 0.45) was not above the 86%
-    of the lead's variance that may be luck. It is now 'not told from the runs' luck';
-    a first-order index above 0 beyond its half-width counts as evidence (luck does not
-    inflate it), and without a measured luck the total index alone decides, as before."""
-    import pandas as pd
-
-    from simulator.sensitivity import decision_drivers, lost_in_luck
-
-    flips = pd.DataFrame({"parameter": ["lost", "sure", "first", "small", "unmeasured"], "flips": False,
-                          "ST_advantage": [0.49, 0.49, 0.6, 0.02, 0.3], "ST_advantage_conf": [0.45, 0.1, 0.5, 0.01, 0.1],
-                          "S1_advantage": [0.04, 0.1, 0.3, 0.0, 0.1], "S1_advantage_conf": [0.57, 0.2, 0.1, 0.01, 0.2],
-                          "noise_share": [0.86, 0.3, 0.9, 0.86, float("nan")]})
-    hinges, sways = decision_drivers(flips)
-    assert hinges == [] and sways == ["sure", "first", "unmeasured"] and lost_in_luck(flips) == ["lost"]
-
-
-def test_designs_with_the_same_summary_are_not_copies_unless_their_values_are():
-    """Copies were found by equal mean, regret and share: a = (1, 3) and b = (3, 1) over
-    two points have the same mean (2), share best (50%) and regret (1) each, and were
-    named as one design 'best at 100% together'. decision.csv's same_as comes from the
-    values at every point: c, a copy of a, is one; b is not."""
-    import numpy as np
-
-    from simulator.report.sensitivity import copy_lines
-    from simulator.sensitivity import decision_table
-
-    table = decision_table(np.array([[1.0, 3.0], [3.0, 1.0], [1.0, 3.0]]), ["a", "b", "c"], 1.0).set_index("design")
-    assert table["same_as"].to_dict() == {"a": "", "b": "", "c": "a"}
-    assert table.loc["a", "mean"] == table.loc["b", "mean"] and table.loc["a", "expected_regret"] == table.loc["b", "expected_regret"]
-    (line,) = copy_lines(table.reset_index())
-    assert line.startswith("a and c give the same value at every point") and "b" not in line.split(":")[0]
-
-
-def test_the_report_gives_a_lost_assumptions_lead_at_the_ends_of_its_range():
-    """The paragraph on an assumption lost in luck gives the lead over the runner-up with
-    the assumption alone at each end (the tornado's means), recomputed here from
-    tornado.csv's columns."""
-    import numpy as np
-
-    from simulator.report.sensitivity import _decision_section
-
-    def value(scenarios, seeds, metrics, daily=False):   # a lead of 10 x base_share and noise
-        return [{"incremental_value": (10 * s.program.base_share if s.name == "a" else 0.0)
-                 + np.random.default_rng([seed, int(1e6 * s.program.base_share), len(s.name)]).normal(0, 1)}
-                for s, seed in zip(scenarios, seeds)]
-
-    a = tiny().model_copy(update={"name": "a"})
-    b = a.model_copy(update={"name": "bb"})
-    uncertain = parse_parameters(["program.base_share=0:1"], a)
-    result = sensitivity(a, uncertain, designs=[a, b], seed=1, evaluate=value,
-                         settings=SensitivitySettings(samples=8, trajectories=2, tornado_replicates=3, replicates=2))
-    result.flips = result.flips.assign(flips=False, ST_advantage=0.5, ST_advantage_conf=0.4, S1_advantage=0.0,
-                                       S1_advantage_conf=0.5, noise_share=0.9)   # lost in luck, whatever the study found
-    text = "\n".join(_decision_section(result, "incremental_value", 4, 2))
-    rows = result.tornado[result.tornado["metric"] == "incremental_value"].set_index("design")
-    low = rows.loc["a", "at_low"] - rows.loc["bb", "at_low"]
-    high = rows.loc["a", "at_high"] - rows.loc["bb", "at_high"]
-    from simulator.report import fmt
-
-    assert "**Not told from the runs' luck at this size:** `program.base_share`" in text
-    assert f"alone, the lead is {fmt(low)} at 0 and {fmt(high)} at 1 in the tornado, 3 replicates each" in text, text
-    assert "Neither the best design nor the lead moves with" not in text
 
 
 def test_what_moves_an_outcome_leaves_out_what_the_runs_luck_can_explain():
@@ -764,3 +707,27 @@ def test_a_copy_of_the_leader_ties_with_it_and_the_lead_is_over_the_next_design(
         assert np.array_equal(flips[column], alone.set_index("parameter").loc[flips.index, column]), column
     text = sensitivity_markdown(result, ["incremental_value"], "incremental_value", settings, [])
     assert "**a ties with a-copy**" in text and "**a** is best at 53% of the points" in text, text
+
+
+def test_luck_the_points_share_is_not_taken_for_luck_that_moves_them():
+    """A B2B design's value followed one assumption exactly (a straight line, residual
+    4e-6) on 3 seeds shared by every point, while the seeds differed by far more than the
+    line's rise: the report said the value was 'moved by none of the assumptions' and
+    'up to 100% of its variance may be the runs' luck'. A seed's luck that shifts every
+    point alike moves no point against another; the outcome is now moved by the
+    assumption, and the luck measured is none."""
+    import numpy as np
+
+    from simulator.report.sensitivity import _outcome_section
+
+    def value(scenarios, seeds, metrics, daily=False):   # 0.1 x base_share, plus a seed's luck (sd 1) at every point
+        return [{"incremental_value": 0.1 * s.program.base_share + np.random.default_rng(seed).normal(0, 1)}
+                for s, seed in zip(scenarios, seeds)]
+
+    a = tiny()
+    uncertain = parse_parameters(["program.base_share=0:1", "program.link_use=0:1"], a)
+    result = sensitivity(a, uncertain, metrics=["incremental_value"], seed=3, evaluate=value,
+                         settings=SensitivitySettings(samples=16, trajectories=2, tornado_replicates=1, replicates=3))
+    assert result.sobol["noise_share"].to_numpy() == pytest.approx(0.0, abs=1e-9)
+    text = "\n".join(_outcome_section(result, ["incremental_value"]))
+    assert text.split("### incremental_value")[1].split("\n\n")[1].startswith("Moved by `program.base_share`"), text

@@ -285,8 +285,9 @@ def luck_note(luck: float, replicates: int) -> str:
         return ("Each point is one run: every index above also counts that run's luck, which one run per point "
                 "cannot measure; with `--replicates 2` or more the report says how much of the lead's variance may be "
                 "luck, and calls an assumption's share only above it.")
-    return (f"Up to {luck:.0%} of the lead's variance over the points may be the runs' own luck (the spread between the "
-            f"{replicates} seeds at each point, as the variance of their mean): every total index counts it as if an "
+    return (f"About {luck:.0%} of the lead's variance over the points may be the runs' own luck (what neither the point "
+            f"nor the seed explains, over the {replicates} seeds all points share, as the variance of a point's mean; a "
+            f"seed's luck that shifts every point alike moves none against another): every total index counts it as if an "
             f"assumption had made it, so an assumption is said to move the lead only when its total index is above "
             f"that share, or its first-order index above 0 where the parts of its range differ too (`range_p`), each "
             f"beyond its half-width.")
@@ -378,7 +379,7 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
         lines += ["", "**Neither the best design nor the lead moves with:** " + ", ".join(f"`{p}`" for p in calm)
                   + f" (each explains under {MATTERS:.0%} of the lead's variance"
                   + ", and never changes the best design"
-                  + (f"; up to {luck:.0%} of that variance may be the runs' luck, which can hide an effect smaller than "
+                  + (f"; about {luck:.0%} of that variance may be the runs' luck, which can hide an effect smaller than "
                      f"it: tornado.csv gives each alone at the ends of its range" if np.isfinite(luck) and luck >= 0.5 else "")
                   + ")."]
     if not tie:
@@ -418,7 +419,7 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
                          ("; every assumption matters." if not lost else "."))
                       + (" It does not vary over the points: there is no variance to share out."
                          if _unmoved_rows(sobol) else
-                         f" Up to {luck:.0%} of its variance over the points may be the runs' luck." if math.isfinite(luck)
+                         f" About {luck:.0%} of its variance over the points may be the runs' luck." if math.isfinite(luck)
                          else ""), "",
                       "| assumption | S1 | ST | Morris mu* | Morris sigma |", "|---|---|---|---|---|"]
             for row in sobol.to_dict("records"):
