@@ -383,7 +383,15 @@ class StudyLock:
     def __exit__(self, kind=None, value=None, traceback=None) -> None:
         try:
             if self._mine is not None and self._text() == self._mine:
-                self.path.unlink(missing_ok=True)
+                try:
+                    self.path.unlink(missing_ok=True)
+                except OSError as error:
+                    # a disk that turned read-only keeps the lock (taken over as stale once this
+                    # process is gone): the error to report is the one in flight, the write that
+                    # found the disk so, not a traceback from here that hid it
+                    if value is None and not _disk_failure(error):
+                        raise
+                    value = value if value is not None else error
         finally:
             self._mine = None
         if _disk_failure(value):

@@ -351,6 +351,27 @@ def test_the_disk_fills_up_mid_sweep_then_the_rerun_completes(tmp_path, monkeypa
     assert_same_rows(out, reference_rows(path, tmp_path / "reference"))
 
 
+def test_a_disk_turned_read_only_mid_sweep_is_one_line_though_the_lock_cannot_be_removed(tmp_path, monkeypatch):
+    """A disk remounted read-only under a running sweep refuses the next part file and
+    then the removal of sweep.lock too: that second refusal came out as a traceback
+    (exit 1) in place of the one line naming the part file. The lock stays; its pid is
+    gone once the command has exited, so the rerun takes it over."""
+    path = write_sweep(tmp_path, values=(0, 10, 20), replicates=2)
+    out = tmp_path / "out"
+    _fill_disk_on(monkeypatch, "to_parquet", after=3, error=errno.EROFS)
+    real_unlink = Path.unlink
+
+    def read_only_unlink(self, *args, **kwargs):
+        if self.name == "sweep.lock":
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+        return real_unlink(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", read_only_unlink)
+    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
+                          "Read-only file system")
+    assert str(out / "runs" / "part-000003.parquet") in line and _parts(out) == 2
+
+
 def test_the_disk_fills_up_while_the_sweep_writes_its_tables(tmp_path, monkeypatch):
     """After the runs, while sweep.csv is written: the runs are all kept, and the rerun
     only writes the tables."""
