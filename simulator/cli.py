@@ -18,6 +18,8 @@ from typing import Callable, Optional
 import typer.core
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Column
+from rich.text import Text
 
 from .errors import ScenarioError
 
@@ -128,9 +130,32 @@ def progress_bar(total: int, label: str, ready: bool = True) -> Progress:
         kernel_ready()
     # a scenario name is text, not markup or a format string: '[/oops]' or '{task}' print as written
     literal = label.replace("{", "{{").replace("}", "}}")
-    return Progress(TextColumn(literal, markup=False), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-                    TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=err,
-                    disable=not err.is_terminal and total <= 1)
+    # only the bar and the name give way to a narrow terminal, never a figure
+    return Progress(_NameColumn(literal, err, markup=False), BarColumn(), MofNCompleteColumn(table_column=Column(no_wrap=True)),
+                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(table_column=Column(no_wrap=True)),
+                    TextColumn("left"), TimeRemainingColumn(table_column=Column(no_wrap=True)),
+                    console=err, disable=not err.is_terminal and total <= 1)
+
+
+class _NameColumn(TextColumn):
+    """The progress line's name, cut with an ellipsis where the line would not fit the
+    terminal, so that the figures after the bar never are: a line too long for the
+    terminal is shrunk in every column alike, and a sweep of 100,000 runs with a long
+    name read '1200… 129.52 runs/s 0:00:…' in 80 columns (12000/100000, its total cut off)."""
+
+    #: the figures' widest: '12000/100000' (its digits apart), '99999.99 runs/s', the
+    #: elapsed time, 'left', the time left, the spaces between, and 4 columns of bar
+    FIGURES = 1 + len("99999.99 runs/s") + len("99:59:59") + len("left") + len("99:59:59") + 6 + 4
+
+    def __init__(self, text: str, console: Console, **kwargs) -> None:
+        super().__init__(text, **kwargs)
+        self._console = console
+
+    def render(self, task) -> Text:
+        text = super().render(task)
+        digits = len(str(int(task.total if task.total is not None else task.completed)))
+        text.truncate(max(8, self._console.width - self.FIGURES - 2 * digits), overflow="ellipsis")
+        return text
 
 
 def stop_bar(bar: Progress) -> None:

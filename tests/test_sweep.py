@@ -4,6 +4,7 @@ after a kill, the folder lock, the fingerprint, failing runs and sweep-file erro
 from __future__ import annotations
 
 import json
+import re
 import math
 import os
 import shutil
@@ -1510,6 +1511,32 @@ def test_the_sweeps_rate_is_timed_from_when_runs_start(monkeypatch):
     advance.restart()                       # 101.8: the runs start
     advance(6)                              # 102.8
     assert shown["rate"] == "6.00 runs/s"
+
+
+@pytest.mark.parametrize("name, total, done", [("sweep reward-size-by-fraud-share", 100_000, 12_000),
+                                               ("sweep reward-size-by-fraud-share-and-timing", 4_000, 1_200),
+                                               ("sweep huge", 10_000_000, 1_450)])
+def test_the_progress_line_keeps_its_figures_whole_in_80_columns(monkeypatch, name, total, done):
+    """In an 80-column terminal a sweep of 100,000 runs with a 32-character name showed
+    '1200… 129.52 runs/s 0:00:…' (12000/100000 and the elapsed time cut), and one of
+    10,000,000 runs '1450/100000…', a total a hundred times too small: the name and the bar
+    give way to a narrow terminal, the counts and times do not."""
+    import io
+
+    from rich.console import Console
+
+    from simulator import cli
+
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    monkeypatch.setattr(cli, "err", console)
+    bar = cli.progress_bar(total, name, ready=False)
+    task = bar.add_task("runs", total=total, rate="129.52 runs/s")
+    bar.update(task, completed=done)
+    console.print(bar.make_tasks_table(bar.tasks))
+    line = console.file.getvalue().rstrip("\n")
+    assert "\n" not in line and len(line) <= 80, line
+    assert re.search(rf"{done}/{total} 129\.52 runs/s \d+:\d\d:\d\d left -:--:--$", line), line
+    assert line.startswith(name[:12]), line
 
 
 def test_a_whole_float_counts_as_a_whole_number_in_a_sweep_file_as_in_a_scenario(tmp_path):
