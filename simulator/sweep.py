@@ -259,17 +259,62 @@ def _check_complete(frame: pd.DataFrame, total: int, folder: Path) -> None:
                            f"{len(np.unique(ids))} runs; rerun with --force to start over")
 
 
-def point_summary(frame: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
+#: The keys that set a ceiling on a metric (evaluation.ceiling): the last day, the total budget.
+CEILING_KEYS = ("days", "program.incentive.budget")
+
+
+def point_ceilings(sweep: Sweep) -> Callable[[dict, str], float]:
+    """``ceiling(values, metric)``: the most ``metric`` can be in any run of the point with
+    these parameter ``values`` (evaluation.ceiling). A sweep that varies no key that sets
+    one (the horizon, the total budget, or a block holding them) has the base scenario's
+    at every point; otherwise the base with the point's values of those keys is built, once
+    for each combination of them (with all its values where those alone do not fit; inf
+    for a point that does not fit at all: it ran no run)."""
+    from .evaluation import ceiling
+
+    touching = [key for key in sweep.parameters if any(bound == key or bound.startswith(key + ".") for bound in CEILING_KEYS)]
+    if not touching:
+        return lambda values, metric: ceiling(sweep.base, metric)
+    built: dict[tuple[str, ...], Any] = {}
+
+    def scenario(sets: list[str]):
+        try:
+            data = apply_overrides(sweep.base_data, sets, source=sweep.source)
+            return validate(data, source=sweep.base_source, base_dir=sweep.base_dir)
+        except ScenarioError:
+            return None
+
+    def of_point(values: dict, metric: str) -> float:
+        sets = tuple(f"{key}={yaml_value(values[key])}" for key in touching)
+        if sets not in built:
+            built[sets] = scenario(list(sets))
+        point = built[sets] or scenario([f"{key}={yaml_value(value)}" for key, value in values.items()])
+        return ceiling(point, metric) if point is not None else math.inf
+    return of_point
+
+
+def point_summary(frame: pd.DataFrame, sweep: Sweep, values: list[dict] | None = None) -> pd.DataFrame:
     """Per point: parameter values, ok runs, and mean with 95% t-interval of each metric,
     with ``{metric}_n``, the runs in which it is defined (the payback day of a run that
-    never paid back is not: its mean over the others read as a faster payback)."""
+    never paid back is not: its mean over the others read as a faster payback). An
+    interval stops where no run of its point can reach, as run's and compare's do
+    (a payback day's interval ran to day 981 of a 180-day point); ``values``: each
+    point's parameter values as applied (Points.values), else as the rows hold them."""
+    from .evaluation import BOUNDED
+
+    bounded = [m for m in sweep.metrics if m in BOUNDED]
+    top = point_ceilings(sweep) if bounded else None
     rows = []
     for point_id, group in frame.groupby("point_id", sort=True):
         ok = group[group["status"] == "ok"]
-        row = {"point_id": point_id, **{k: group[k].iloc[0] for k in sweep.parameters}, "runs_ok": len(ok),
-               "runs_failed": len(group) - len(ok)}
+        shown = {k: group[k].iloc[0] for k in sweep.parameters}
+        shown = {k: v.item() if isinstance(v, np.generic) else v for k, v in shown.items()}
+        row = {"point_id": point_id, **shown, "runs_ok": len(ok), "runs_failed": len(group) - len(ok)}
         for metric in sweep.metrics:
             summary = interval(ok[metric].to_numpy(dtype=float), metric=metric)
+            if metric in bounded and np.isfinite(summary["ci_high"]):
+                applied = values[int(point_id)] if values is not None else shown
+                summary["ci_high"] = min(summary["ci_high"], top(applied, metric))
             row.update({f"{metric}_mean": summary["mean"], f"{metric}_ci_low": summary["ci_low"],
                         f"{metric}_ci_high": summary["ci_high"],
                         f"{metric}_n": int(np.isfinite(ok[metric].to_numpy(dtype=float)).sum())})

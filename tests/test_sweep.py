@@ -1397,13 +1397,37 @@ def test_a_point_that_paid_back_in_fewer_runs_is_not_the_best_payback():
     days = {0: [100, 110, 95, 120, np.nan, np.nan], 1: [130, 140, 135, 128, 138, 139], 2: [150, 160, np.nan, 150, 155, 170]}
     frame = pd.DataFrame([{"point_id": p, "reward": p, "replicate": r, "payback_day": d, "value": float(p), "status": "ok"}
                           for p, values in days.items() for r, d in enumerate(values)])
-    sweep = SimpleNamespace(metrics=("payback_day", "value"), parameters=["reward"],
+    sweep = SimpleNamespace(metrics=("payback_day", "value"), parameters=["reward"], base=SimpleNamespace(days=365),
                             spec=SimpleNamespace(common_random_numbers=False, assumptions=[]))
     summary = point_summary(frame, sweep)
     assert summary["payback_day_n"].tolist() == [4, 6, 5] and summary["value_n"].tolist() == [6, 6, 6]
     assert summary["payback_day_mean"].tolist()[0] == pytest.approx(106.25)   # the mean is still over the runs that paid back
     best = best_points(frame, sweep, summary).set_index("metric")
     assert best.loc["payback_day", "point_id"] == 1 and best.loc["value", "point_id"] == 2
+
+
+def test_a_points_interval_stops_at_its_last_day_and_its_budget(tmp_path):
+    """points.csv cut an interval at the lowest value a run can take but not at the
+    highest: a payback day's ran to day 981 of a 180-day point, where run, compare and
+    optimize stop a day at the horizon and a spend at the total budget. A payback day
+    comes by the point's own last day (days swept: 20 at one point, 30 at the other),
+    and no run spends past the base scenario's budget."""
+    from simulator.sweep import point_summary
+
+    def summary(fields: dict, metric: str, values: dict[int, list[float]]) -> pd.DataFrame:
+        sweep = load_sweep(write_sweep(tmp_path, **fields, metrics=[metric]))
+        key = sweep.parameters[0]
+        frame = pd.DataFrame([{"point_id": p, key: sweep.spec.parameters[key].values[p], "replicate": r, metric: v,
+                               "status": "ok"} for p, runs in values.items() for r, v in enumerate(runs)])
+        return point_summary(frame, sweep)
+
+    days = summary({"parameters": {"days": {"values": [20, 30]}}}, "payback_day", {0: [2.0, 19.0], 1: [3.0, 29.0]})
+    assert days["payback_day_ci_high"].tolist() == [20.0, 30.0]   # two runs far apart: a t-interval reaches far past
+    budget = {**BASE, "program": {**BASE["program"], "incentive": {**BASE["program"]["incentive"], "budget": 100}}}
+    spend = summary({"base": budget, "parameters": {"program.incentive.referrer_reward": {"values": [5, 10]}}},
+                    "reward_cost", {0: [10.0, 95.0], 1: [20.0, 99.0]})
+    assert spend["reward_cost_ci_high"].tolist() == [100.0, 100.0]
+    assert spend["reward_cost_mean"].tolist() == [52.5, 59.5]   # the means are the runs' own
 
 
 def test_a_point_that_never_paid_back_is_told_apart_from_one_that_did():

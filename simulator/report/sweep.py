@@ -75,7 +75,7 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
                    executor: str, workers: int, command: list[str] | None) -> None:
     atomic_write_parquet(folder / "sweep.parquet", frame)
     atomic_write_csv(folder / "sweep.csv", frame)
-    summary = point_summary(frame, sweep)
+    summary = point_summary(frame, sweep, getattr(points, "values", None))
     best = best_points(frame, sweep, summary)
     objective = best[best["metric"] == sweep.objective]
     if len(objective):  # one row, or one per combination of the sweep's assumptions
