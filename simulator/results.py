@@ -27,6 +27,7 @@ import errno
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import tempfile
@@ -469,6 +470,12 @@ def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
         return f"what it was started with differs from this command's: its {kind} file, base scenario or options"
     text = "its " + ", ".join(f"{name} ({then[name]} there, {now[name]} now)" if isinstance(now[name], int) else name
                               for name in changed) + (" differs" if len(changed) == 1 else " differ") + " from this command's"
+    sets_then, sets_now = state.get("set"), (extra or {}).get("set")
+    if isinstance(sets_then, list) and isinstance(sets_now, list) and sets_then != sets_now:
+        # a resume that left out (or mistyped) a --set of the first command: say which, so it can be typed again
+        def shown(sets: list) -> str:
+            return " ".join(f"--set {shlex.quote(str(item))}" for item in sets) if sets else "no --set"
+        text += f": it ran with {shown(sets_then)}, and this command with {shown(sets_now)}"
     if "replicates" in changed and len(changed) > 1:
         text += " (a study grows in one thing at a time: first with the replicates it had, then with the new count)"
     return text

@@ -183,7 +183,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
     folder = Path(out)
     seed = sweep.seed if sweep.seed is not None else draw_seed()
     extra = {"name": sweep.name, "source": sweep.source, "parts": sweep.fingerprint_parts(),
-             "fingerprint_but_replicates": sweep.fingerprint_but_replicates()}
+             "fingerprint_but_replicates": sweep.fingerprint_but_replicates(), "set": list(sweep.overrides)}
     if sweep.spec.method == "grid":
         extra.update(grid_fingerprint=sweep.grid_fingerprint(), grids=[sweep.grid()])
     with Study(folder, kind="sweep", fingerprint=sweep.fingerprint(), seed=seed, force=force, accepts=sweep.grown_from,

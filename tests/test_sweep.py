@@ -341,6 +341,21 @@ def test_a_changed_sweep_is_refused_unless_forced(tmp_path):
     assert again.exit_code == 0 and "6 already done" in again.stdout
 
 
+def test_a_resume_without_the_first_commands_set_says_which_set_it_ran_with(tmp_path):
+    """A sweep run on a scaled-down population (--set population.size=...) and resumed
+    without the --set was refused with 'its base scenario or --set differs', leaving the
+    user to remember what the first command had: the refusal now names both."""
+    path = write_sweep(tmp_path)
+    out = tmp_path / "out"
+    first = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    assert runner.invoke(app, [*first, "--set", "days=20", "--set", "network={kind: erdos_renyi, mean_degree: 4}"]).exit_code == 0
+    line = one_line_error(runner.invoke(app, first), "holds a different sweep", "--force")
+    assert "it ran with --set days=20 --set 'network={kind: erdos_renyi, mean_degree: 4}', " \
+           "and this command with no --set" in line, line
+    line = one_line_error(runner.invoke(app, [*first, "--set", "days=21"]), "holds a different sweep")
+    assert "and this command with --set days=21)" in line, line
+
+
 # --------------------------------------------------------------------------- sweep-file errors
 
 
