@@ -60,12 +60,12 @@ def check_executor(executor: str | None, scheduler: str | None = None, *, source
     return executor
 
 
-def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> int:
     """Fail fast, in one line, unless a Dask scheduler with at least one worker answers
     at ``address`` within about ``timeout`` seconds: a malformed address, nobody
     listening, a port that accepts but stays silent, an HTTP server (the dashboard's
     port), a Dask worker, garbage, ``tls://`` against a tcp scheduler, or a scheduler
-    with no workers are each refused in one line."""
+    with no workers are each refused in one line. Returns how many workers it has."""
     match = SCHEDULER_ADDRESS.match(address.strip())
     if not match:
         raise ScenarioError(f"'{address}' is not a scheduler address; write tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786)",
@@ -93,6 +93,7 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
         if not identity.get("workers"):
             raise ScenarioError(f"the Dask scheduler at {address} has no workers; start some with "
                                 f"`dask worker {address}`", key="--scheduler")
+    return len(identity["workers"])
 
 
 def _identify(address: str, timeout: float) -> dict:

@@ -179,7 +179,9 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
     # serial runs in this one process: its manifest recorded the default pool's count
     workers = 1 if executor == "serial" else workers or sweep.spec.workers or default_workers()
     if executor == "dask" and scheduler:
-        check_scheduler(scheduler)
+        # the cluster's own workers run the sweep, not --workers nor this computer's cores: the manifest
+        # said 'workers: 2' (the laptop's) of a sweep run on another cluster, and named no cluster
+        workers = check_scheduler(scheduler)
     folder = Path(out)
     seed = sweep.seed if sweep.seed is not None else draw_seed()
     extra = {"name": sweep.name, "source": sweep.source, "parts": sweep.fingerprint_parts(),
@@ -199,6 +201,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
             # starting on a laptop recorded only the last executor in its manifest
             study.state["sessions"] = [*study.state.get("sessions", []), {
                 "started": dt.datetime.now().isoformat(timespec="seconds"), "executor": executor, "workers": workers,
+                **({"scheduler": scheduler} if executor == "dask" and scheduler else {}),
                 "runs_done_before": skipped}]
             atomic_write_json(folder / "sweep.json", study.state)
         if on_start:

@@ -356,6 +356,27 @@ def test_a_resume_without_the_first_commands_set_says_which_set_it_ran_with(tmp_
     assert "and this command with --set days=21)" in line, line
 
 
+def test_a_sweep_on_a_running_cluster_records_the_cluster_and_its_workers(tmp_path, monkeypatch):
+    """With --scheduler the manifest said 'executor: dask, workers: 7' (the --workers
+    given, or this computer's cores) of a sweep that another cluster's 3 workers ran, and
+    named no cluster. Each session now records the scheduler and how many workers it had."""
+    import simulator.sweep as sweep_module
+    from simulator.executors import run_tasks
+
+    monkeypatch.setattr(sweep_module, "check_scheduler", lambda address: 3)   # a cluster of 3 workers answers
+    # its runs are this process's: the rows depend on no executor (test_rows_are_identical_on_every_executor)
+    monkeypatch.setattr(sweep_module, "run_tasks",
+                        lambda function, tasks, **kw: run_tasks(function, tasks, **{**kw, "executor": "serial",
+                                                                                    "scheduler": None}))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sweep", str(write_sweep(tmp_path)), "--out", str(out), "--workers", "7",
+                                 "--scheduler", "tcp://10.0.0.5:8786"])
+    assert result.exit_code == 0, result.output
+    sweep = json.loads((out / "manifest.json").read_text())["sweep"]
+    assert sweep["sessions"][0]["scheduler"] == "tcp://10.0.0.5:8786"
+    assert (sweep["executor"], sweep["workers"], sweep["sessions"][0]["workers"]) == ("dask", 3, 3)
+
+
 # --------------------------------------------------------------------------- sweep-file errors
 
 
