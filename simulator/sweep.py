@@ -199,7 +199,12 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         if skipped < total:
             # each session that runs something, with its executor: a sweep resumed on a Dask cluster after
             # starting on a laptop recorded only the last executor in its manifest
-            study.state["sessions"] = [*study.state.get("sessions", []), {
+            sessions = study.state.get("sessions", [])
+            if sessions and sessions[-1].get("runs_done_before") == skipped:
+                # the last session saved no run (refused by a cluster's workers, stopped before its
+                # first batch): the manifest listed it among those that ran runs
+                sessions = sessions[:-1]
+            study.state["sessions"] = [*sessions, {
                 "started": dt.datetime.now().isoformat(timespec="seconds"), "executor": executor, "workers": workers,
                 **({"scheduler": scheduler} if executor == "dask" and scheduler else {}),
                 "runs_done_before": skipped}]

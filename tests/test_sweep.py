@@ -377,6 +377,28 @@ def test_a_sweep_on_a_running_cluster_records_the_cluster_and_its_workers(tmp_pa
     assert (sweep["executor"], sweep["workers"], sweep["sessions"][0]["workers"]) == ("dask", 3, 3)
 
 
+def test_a_session_that_saved_no_run_is_not_listed_among_those_that_ran(tmp_path, monkeypatch):
+    """A cluster whose workers run other code refuses the sweep before any run, and the
+    refused command was listed in manifest.json's sessions, documented as each session
+    that ran runs: two refusals, then a sweep that ran every run, made three sessions."""
+    import simulator.sweep as sweep_module
+    from simulator.errors import ScenarioError
+
+    def refused(*args, **kwargs):
+        raise ScenarioError("2 of the 2 workers run other refsim code than this process", key="--scheduler")
+
+    path, out = write_sweep(tmp_path), tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    with monkeypatch.context() as patch:
+        patch.setattr(sweep_module, "run_tasks", refused)
+        for _ in range(2):
+            result = runner.invoke(app, command)
+            assert result.exit_code == 2 and "other refsim code" in result.stderr, result.output
+    assert runner.invoke(app, command).exit_code == 0
+    sessions = json.loads((out / "manifest.json").read_text())["sweep"]["sessions"]
+    assert [s["runs_done_before"] for s in sessions] == [0] and len(run_frame(out)) == 6
+
+
 # --------------------------------------------------------------------------- sweep-file errors
 
 
