@@ -1488,6 +1488,35 @@ def test_a_points_interval_stops_at_its_last_day_and_its_budget(tmp_path):
     assert spend["reward_cost_mean"].tolist() == [52.5, 59.5]   # the means are the runs' own
 
 
+def test_a_sweeps_bands_stop_where_no_run_can_reach_and_say_which_runs_a_day_is_over(tmp_path, monkeypatch):
+    """payback_day.png drew a band from day -200 to day 800 of 365-day runs, and its title
+    and the heatmap's ('mean over replicates') did not say that the means leave out the
+    runs that never paid back (2 of 4 at every point). A band stops at the values a run
+    can take (day 1 to the last day of the longest point; no fewer than 0 customers),
+    and the titles say what the means are over."""
+    from simulator.report import plots
+    from simulator.report.sweep import _bounds
+    from simulator.sweep_points import sweep_points
+
+    sweep = load_sweep(write_sweep(tmp_path, parameters={"days": {"values": [20, 30]}},
+                                   metrics=["payback_day", "customers_final"]))
+    points = sweep_points(sweep, 1)
+    assert _bounds(sweep, "payback_day", points) == (1.0, 30.0) and _bounds(sweep, "customers_final", points) == (0.0, math.inf)
+    runs = pd.DataFrame([{"point_id": p, "replicate": r, "days": days, "payback_day": day}
+                         for p, (days, values) in enumerate([(20, [2.0, 19.0]), (30, [3.0, 29.0])])
+                         for r, day in enumerate(values)])
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    plots.sweep_metric(runs, ["days"], "payback_day", tmp_path / "p.png", discrete={"days": True}, bounds=(1.0, 30.0),
+                       defined="the runs that paid back")
+    band = drawn[0].axes[0].collections[0].get_paths()[0].vertices[:, 1]
+    assert min(band) == 1.0 and max(band) == 30.0   # two runs this far apart: a t-band reaches far past both
+    assert "means over the runs that paid back" in drawn[0].texts[0].get_text().replace("\n", " ")
+    plots.sweep_heatmap(runs.assign(kind=runs["replicate"]), "days", "kind", "payback_day", tmp_path / "h.png",
+                        defined="the runs that paid back")
+    assert drawn[1].axes[0].get_title() == "payback_day: mean over the runs that paid back"
+
+
 def test_a_point_that_never_paid_back_is_told_apart_from_one_that_did():
     """A point that never paid back in any run had no defined payback day, and was listed
     as 'not told apart' from the best, which paid back on day 1 in every run. A run that

@@ -348,7 +348,8 @@ def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: boo
 
 def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: Path, *, discrete: dict[str, bool],
                  log: dict[str, bool] | None = None, by: str | None = None, paired: bool = False,
-                 minimise: bool = False, assumptions: tuple[str, ...] = (), order: dict[str, list[str]] | None = None) -> Path:
+                 minimise: bool = False, assumptions: tuple[str, ...] = (), order: dict[str, list[str]] | None = None,
+                 bounds: tuple[float, float] = (-np.inf, np.inf), defined: str | None = None) -> Path:
     """``metric`` against each swept parameter, one panel per parameter. A parameter
     with few levels (a grid, or a list of values) gets the mean over all runs at each
     level with its 95% interval as a band; a sampled one gets every run as a dot and
@@ -363,7 +364,11 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     ``assumptions`` keep each level's own interval: the report ranks no value of an
     assumption, and neither does the plot. With several parameters each panel pools the
     others' values, and the title says so. ``order``: per parameter, its words in the
-    sweep file's order (a list of text values), drawn in that order."""
+    sweep file's order (a list of text values), drawn in that order. ``bounds``: the
+    values a run can take (a day from 1 to the last day of the longest point): a band
+    stops there, as points.csv's intervals do (a payback band ran from day -200 to day 800
+    of 365-day runs). ``defined``: what the runs a metric's mean is taken over have in
+    common, where some runs have none (a payback day: the runs that paid back), for the title."""
     ok = runs[np.isfinite(runs[metric].to_numpy(dtype=float))]
     columns = min(3, len(parameters))
     rows = -(-len(parameters) // columns)
@@ -387,6 +392,7 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                 if not numeric:
                     table = _in_level_order(table, parameter, (order or {}).get(parameter))
                 x = table[parameter] if numeric else np.arange(len(table))
+                table["low"], table["high"] = table["low"].clip(lower=bounds[0]), table["high"].clip(upper=bounds[1])
                 ax.plot(x, table["mean"], marker="o", color=colour, label=label)
                 ax.fill_between(x, table["low"], table["high"], alpha=0.25 if level is None else 0.15, color=colour)
                 if ranked:
@@ -419,6 +425,8 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     # a sampled sweep with a list of values draws bands on that list's panels too: they are named
     title = f"{metric} ({banded})" if all(discrete.values()) else \
         f"{metric} (panels of listed values: {banded})" if any(discrete.values()) else metric
+    if defined:
+        title += f"; means over {defined}"
     if len(parameters) > 1 and any(discrete[k] for k in parameters):
         title += "; each panel averages over the other parameters' values"
     elif len(parameters) > 1:   # sampled points: nothing is averaged, the other parameters vary from dot to dot
@@ -428,8 +436,9 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     return _save(fig, path)
 
 
-def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path) -> Path:
-    """Mean of ``metric`` over replicates on a two-parameter grid."""
+def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path, defined: str | None = None) -> Path:
+    """Mean of ``metric`` over replicates on a two-parameter grid (``defined``: as
+    :func:`sweep_metric`'s)."""
     ok = runs[np.isfinite(runs[metric].to_numpy(dtype=float))]
     table = ok.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
     table = table.reindex(index=sorted(table.index, key=_level_key), columns=sorted(table.columns, key=_level_key))
@@ -447,5 +456,5 @@ def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path) -
                 ax.text(j, i, fmt_short(value), ha="center", va="center", fontsize=7,
                         color="black" if image.norm(value) > 0.6 else "white")
     fig.colorbar(image, ax=ax, label=f"mean {metric}")
-    ax.set(xlabel=x, ylabel=y, title=f"{metric}: mean over replicates")
+    ax.set(xlabel=x, ylabel=y, title=f"{metric}: mean over {defined}" if defined else f"{metric}: mean over replicates")
     return _save(fig, path)

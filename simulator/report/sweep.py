@@ -67,6 +67,25 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
         shutil.rmtree(stage, ignore_errors=True)
 
 
+#: The runs a metric is defined in, where some runs have no value (its mean is over those).
+DEFINED_IN = {"payback_day": "the runs that paid back", "budget_exhausted_day": "the runs whose budget ran out"}
+
+
+def _bounds(sweep: Sweep, metric: str, points) -> tuple[float, float]:
+    """The values a run of the sweep can take of ``metric``: its bounds (metrics.METRIC_BOUNDS),
+    and for a day or a spend the highest ceiling of any point (its last day, its budget)."""
+    from ..evaluation import BOUNDED
+    from ..metrics import METRIC_BOUNDS
+    from ..sweep import point_ceilings
+
+    low, high = METRIC_BOUNDS.get(metric, (-math.inf, math.inf))
+    values = getattr(points, "values", None)
+    if metric in BOUNDED and values:
+        top = point_ceilings(sweep)
+        high = min(high, max(top(point, metric) for point in values))
+    return low, high
+
+
 #: The staging folder of a sweep's outputs, inside the sweep's folder.
 STAGING_PREFIX = ".outputs."
 
@@ -95,15 +114,16 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
         for metric in sweep.metrics:
             if not np.isfinite(ok[metric].to_numpy(dtype=float)).any():
                 continue
+            defined = DEFINED_IN.get(metric) if not np.isfinite(ok[metric].to_numpy(dtype=float)).all() else None
             figures.append(plots.sweep_metric(ok, sweep.parameters, metric, folder / f"{metric}.png", discrete=discrete,
                                               log=log, by=by,
                                               # a cost has no best level (report.md ranks none): each level's own interval
                                               paired=sweep.spec.common_random_numbers and metric not in UNRANKED,
                                               minimise=metric in LOWER_IS_BETTER, assumptions=tuple(assumptions),
-                                              order=orders))
+                                              order=orders, bounds=_bounds(sweep, metric, points), defined=defined))
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
-                figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png"))
+                figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png", defined=defined))
     atomic_write_text(folder / "report.md", sweep_markdown(sweep, frame, summary, figures, seed, best,
                                                            grids=state.get("grids"),
                                                            replicates=state.get("replicates_grown")))
