@@ -466,6 +466,9 @@ def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
     with the state when the study started): 'its replicates (2 there, 5 now)'."""
     then, now = state.get("parts") or {}, (extra or {}).get("parts") or {}
     changed = [name for name in now if name in then and then[name] != now[name]]
+    # the file's metrics are also the study's metrics: 'its sweep file's metrics, metrics differ'
+    changed = [name for name in changed if not (name.startswith(f"{kind} file's ")
+                                                and name.removeprefix(f"{kind} file's ") in changed)]
     if not changed:   # a study started before its parts were stored, or a part added since
         return f"what it was started with differs from this command's: its {kind} file, base scenario or options"
     text = "its " + ", ".join(f"{name} ({then[name]} there, {now[name]} now)" if isinstance(now[name], int) else name

@@ -399,6 +399,17 @@ def test_a_session_that_saved_no_run_is_not_listed_among_those_that_ran(tmp_path
     assert [s["runs_done_before"] for s in sessions] == [0] and len(run_frame(out)) == 6
 
 
+def test_a_sweep_whose_metrics_changed_names_them_once(tmp_path):
+    """The refusal of a folder run with other metrics read 'its sweep file's metrics,
+    metrics differ': the metrics are one thing the user changed."""
+    path, out = write_sweep(tmp_path), tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    write_sweep(tmp_path, metrics=["customers_final", "attributed_roi", "k_factor"])
+    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
+                          "holds a different sweep")
+    assert "(its metrics differs from this command's)" in line, line
+
+
 # --------------------------------------------------------------------------- sweep-file errors
 
 
