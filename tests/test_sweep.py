@@ -1528,6 +1528,26 @@ def test_a_sweeps_bands_stop_where_no_run_can_reach_and_say_which_runs_a_day_is_
     assert drawn[1].axes[0].get_title() == "payback_day: mean over the runs that paid back"
 
 
+def test_a_heatmap_of_a_fine_grid_labels_few_enough_levels_to_read(tmp_path, monkeypatch):
+    """A 40 x 50 grid's heatmap labelled every level, 40 labels on a 6.5-inch axis that
+    ran into each other. At most 15 labels a side, each under the level it names."""
+    from simulator.report import plots
+
+    runs = pd.DataFrame([{"point_id": 50 * i + j, "replicate": 0, "a": float(i), "b": float(j), "value": float(i + j)}
+                         for i in range(40) for j in range(50)])
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    plots.sweep_heatmap(runs, "a", "b", "value", tmp_path / "h.png")
+    ax = drawn[0].axes[0]
+    for ticks, labels in ((ax.get_xticks(), ax.get_xticklabels()), (ax.get_yticks(), ax.get_yticklabels())):
+        assert 2 <= len(ticks) <= 15
+        assert [float(label.get_text()) for label in labels] == list(ticks)   # level k sits at position k
+    small = runs[(runs["a"] < 4) & (runs["b"] < 3)]
+    drawn.clear()
+    plots.sweep_heatmap(small, "a", "b", "value", tmp_path / "s.png")
+    assert len(drawn[0].axes[0].get_xticks()) == 4 and len(drawn[0].axes[0].get_yticks()) == 3   # every level of a small grid
+
+
 def test_a_point_that_never_paid_back_is_told_apart_from_one_that_did():
     """A point that never paid back in any run had no defined payback day, and was listed
     as 'not told apart' from the best, which paid back on day 1 in every run. A run that

@@ -436,6 +436,15 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     return _save(fig, path)
 
 
+#: The most levels a heatmap's axis labels; more are thinned to every k-th.
+MAX_HEATMAP_TICKS = 15
+
+
+def _thinned(count: int) -> list[int]:
+    """The positions of the levels to label: all of up to MAX_HEATMAP_TICKS, else every k-th."""
+    return list(range(0, count, max(1, -(-count // MAX_HEATMAP_TICKS))))
+
+
 def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path, defined: str | None = None) -> Path:
     """Mean of ``metric`` over replicates on a two-parameter grid (``defined``: as
     :func:`sweep_metric`'s)."""
@@ -446,9 +455,14 @@ def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path, d
     image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
     columns = tick_labels(table.columns)
     stacked = any("\n" in label for label in columns)
-    ax.set_xticks(range(table.shape[1]), columns, rotation=0 if stacked else 30, fontsize=7 if stacked else 8,
+    # a label on every level of a 40 x 50 grid ran into its neighbours, unreadable: at most
+    # MAX_HEATMAP_TICKS a side, evenly spaced from the lowest level
+    shown = _thinned(table.shape[1])
+    ax.set_xticks(shown, [columns[i] for i in shown], rotation=0 if stacked else 30, fontsize=7 if stacked else 8,
                   ha="center" if stacked else "right")
-    ax.set_yticks(range(table.shape[0]), tick_labels(table.index), fontsize=8)
+    rows = tick_labels(table.index)
+    shown = _thinned(table.shape[0])
+    ax.set_yticks(shown, [rows[i] for i in shown], fontsize=8)
     if table.size <= 150:
         for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
             if np.isfinite(value):
