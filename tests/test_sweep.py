@@ -1548,6 +1548,20 @@ def test_a_heatmap_of_a_fine_grid_labels_few_enough_levels_to_read(tmp_path, mon
     assert len(drawn[0].axes[0].get_xticks()) == 4 and len(drawn[0].axes[0].get_yticks()) == 3   # every level of a small grid
 
 
+def test_a_heatmap_draws_words_in_the_sweep_files_order_as_the_panels_do(tmp_path, monkeypatch):
+    """paid_on listed as [signup, qualification]: the panels drew signup first, the
+    heatmap qualification first (by the alphabet), so the two figures of one sweep
+    disagreed on where each payout sits."""
+    from simulator.report import plots
+
+    runs = pd.DataFrame([{"point_id": 2 * i + j, "replicate": 0, "share": share, "paid_on": paid, "value": 1.0}
+                         for i, share in enumerate((0.0, 0.1)) for j, paid in enumerate(("signup", "qualification"))])
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    plots.sweep_heatmap(runs, "share", "paid_on", "value", tmp_path / "h.png", order={"paid_on": ["signup", "qualification"]})
+    assert [label.get_text() for label in drawn[0].axes[0].get_yticklabels()] == ["signup", "qualification"]
+
+
 def test_a_point_that_never_paid_back_is_told_apart_from_one_that_did():
     """A point that never paid back in any run had no defined payback day, and was listed
     as 'not told apart' from the best, which paid back on day 1 in every run. A run that

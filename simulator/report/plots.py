@@ -445,12 +445,18 @@ def _thinned(count: int) -> list[int]:
     return list(range(0, count, max(1, -(-count // MAX_HEATMAP_TICKS))))
 
 
-def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path, defined: str | None = None) -> Path:
-    """Mean of ``metric`` over replicates on a two-parameter grid (``defined``: as
-    :func:`sweep_metric`'s)."""
+def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path, defined: str | None = None,
+                  order: dict[str, list[str]] | None = None) -> Path:
+    """Mean of ``metric`` over replicates on a two-parameter grid (``defined`` and
+    ``order``: as :func:`sweep_metric`'s; words in the file's order, as its panels draw
+    them: the heatmap put 'qualification' before 'signup' where the panel had signup first)."""
     ok = runs[np.isfinite(runs[metric].to_numpy(dtype=float))]
     table = ok.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
-    table = table.reindex(index=sorted(table.index, key=_level_key), columns=sorted(table.columns, key=_level_key))
+
+    def ordered(levels, key: str) -> list:
+        place = {text: i for i, text in enumerate((order or {}).get(key) or [])}
+        return sorted(levels, key=lambda level: (place.get(str(level), len(place)), _level_key(level)))
+    table = table.reindex(index=ordered(table.index, y), columns=ordered(table.columns, x))
     fig, ax = plt.subplots(figsize=(6.5, 5))
     image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
     columns = tick_labels(table.columns)
