@@ -532,7 +532,7 @@ def sweep(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + " Default: the sweep file's, else local."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-    force: bool = typer.Option(False, "--force", help="Start over: delete the runs already in the folder (needed when the sweep file, its base scenario or an edge list they read changed)."),
+    force: bool = typer.Option(False, "--force", help="Start over: delete the runs already in the folder and the files the sweep wrote, not your own (needed when the sweep file, its base scenario or an edge list they read changed)."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates per point (default: the sweep file's, else the base scenario's)."),
     sets: list[str] = typer.Option([], "--set", "-s", metavar="KEY=VALUE", help=SET_HELP + " Applies to the base scenario; the swept parameters are set over it."),
 ):

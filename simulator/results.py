@@ -497,7 +497,7 @@ def _fewer_replicates_hint(state: dict, extra: dict | None) -> str:
 
 def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: bool = False,
                accepts: Callable[[dict], dict | None] | None = None, extra: dict | None = None,
-               inputs: dict[str, str] | None = None) -> dict:
+               inputs: dict[str, str] | None = None, ours: Callable[[str], bool] | None = None) -> dict:
     """Read or create ``<kind>.json``, the state of the study in ``folder``.
 
     A folder written by a different study (another fingerprint) is refused unless
@@ -511,7 +511,9 @@ def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: b
     stored with the state; a file whose bytes changed since is refused in one line
     naming it, even under a fingerprint that would otherwise be accepted (a grid
     that grew). The fingerprint should cover the digests as well, so that the
-    manifest's fingerprint identifies every input. Call with the study's lock held."""
+    manifest's fingerprint identifies every input. ``ours(name)``: whether an entry of the
+    folder is one the study writes, the only entries ``force`` deletes (without it, every
+    entry). Call with the study's lock held."""
     folder = Path(folder)
     state_path = folder / f"{kind}.json"
     lock_name = f"{kind}.lock"
@@ -554,7 +556,7 @@ def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: b
                                 f"another --out folder", file=str(folder), key="--out")
         if state is None:
             for entry in folder.iterdir():
-                if not lock_file(entry.name):
+                if not lock_file(entry.name) and (ours is None or ours(entry.name)):
                     shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     elif any(not lock_file(entry.name) for entry in folder.iterdir()):
         raise ScenarioError(f"already exists and is not a {kind} folder; choose a new --out folder", file=str(folder),
@@ -601,12 +603,12 @@ class Study:
 
     def __init__(self, folder: Path, *, kind: str, fingerprint: str, seed: int, force: bool = False,
                  accepts: Callable[[dict], dict | None] | None = None, extra: dict | None = None,
-                 inputs: dict[str, str] | None = None):
+                 inputs: dict[str, str] | None = None, ours: Callable[[str], bool] | None = None):
         self.folder = Path(folder)
         self.kind = kind
         self._lock = StudyLock(self.folder, kind)
         self._open = dict(kind=kind, fingerprint=fingerprint, seed=seed, force=force, accepts=accepts, extra=extra,
-                          inputs=inputs)
+                          inputs=inputs, ours=ours)
         self.state: dict = {}
         self.store: RunStore | None = None
 

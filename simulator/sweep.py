@@ -123,6 +123,22 @@ def run_point(batch: SweepBatch, run_id: int, point_id: int, values: dict, repli
 # --------------------------------------------------------------------------- the sweep
 
 
+#: What a sweep writes in its folder besides each metric's figures (report.sweep.write_outputs).
+SWEEP_OUTPUTS = frozenset({"runs", "sweep.json", "sweep.parquet", "sweep.csv", "points.csv", "report.md", "manifest.json"})
+
+
+def sweep_output(name: str) -> bool:
+    """Whether an entry of a sweep folder is one a sweep writes: its run store, state and
+    tables, a metric's figure, or a staging folder or temporary file a kill left. --force
+    deletes these only: it deleted a notebook and a folder of figures the user kept there."""
+    from .runner import INCREMENTAL_METRICS, SUMMARY_METRICS
+
+    if name in SWEEP_OUTPUTS or name.startswith(".outputs.") or (name.startswith(".") and name.endswith(".tmp")):
+        return True
+    stem = name.removesuffix(".png").removesuffix("_heatmap")
+    return name.endswith(".png") and (stem in SUMMARY_METRICS or stem in INCREMENTAL_METRICS)
+
+
 def default_folder(sweep_file: str | Path, base: Path = Path("results")) -> Path:
     """results/sweep-<file name>/: the same command always writes, and resumes, here."""
     return study_folder("sweep", sweep_file, base)
@@ -189,7 +205,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
     if sweep.spec.method == "grid":
         extra.update(grid_fingerprint=sweep.grid_fingerprint(), grids=[sweep.grid()])
     with Study(folder, kind="sweep", fingerprint=sweep.fingerprint(), seed=seed, force=force, accepts=sweep.grown_from,
-               extra=extra, inputs=sweep.inputs()) as study:
+               extra=extra, inputs=sweep.inputs(), ours=sweep_output) as study:
         seed = study.seed
         points = sweep_points(sweep, seed, study.state.get("grids"))
         store = study.store

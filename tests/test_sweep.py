@@ -410,6 +410,28 @@ def test_a_sweep_whose_metrics_changed_names_them_once(tmp_path):
     assert "(its metrics differs from this command's)" in line, line
 
 
+def test_force_deletes_the_old_sweeps_files_and_none_of_the_users(tmp_path):
+    """--force, which the refusal of a changed sweep suggests, deleted everything in the
+    folder: a notebook and a folder of figures the analyst kept beside the results went
+    with the old runs. It deletes what a sweep writes (its runs, tables, report, manifest
+    and metric figures) and leaves the rest."""
+    path, out = write_sweep(tmp_path), tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    assert runner.invoke(app, command).exit_code == 0
+    (out / "analysis.ipynb").write_text("{}")
+    (out / "figures").mkdir()
+    (out / "figures" / "customers_final.png").write_bytes(b"mine")
+    (out / "my_plot.png").write_bytes(b"mine")
+    assert (out / "attributed_roi.png").is_file()
+    write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 10, 30]}},
+                metrics=["customers_final"])
+    assert runner.invoke(app, [*command, "--force"]).exit_code == 0
+    assert (out / "analysis.ipynb").read_text() == "{}" and (out / "my_plot.png").read_bytes() == b"mine"
+    assert (out / "figures" / "customers_final.png").read_bytes() == b"mine"
+    assert not (out / "attributed_roi.png").exists()   # the old sweep's figure of a metric this one does not record
+    assert sorted(set(run_frame(out)["program.incentive.referrer_reward"])) == [0, 10, 30]
+
+
 # --------------------------------------------------------------------------- sweep-file errors
 
 
