@@ -174,9 +174,11 @@ def optimize(
     from .rng import draw_seed
 
     with StudyLock(folder, "optimize"):
+        from .optimize import optimize_output
+
         state = open_study(folder, kind="optimize", fingerprint=fingerprint,
                            seed=given_seed if given_seed is not None else draw_seed(), force=force, inputs=inputs,
-                           extra={"parts": parts})
+                           extra={"parts": parts}, ours=optimize_output)
         study_seed = int(state["optimize_seed"])
         total = trials_planned(study_settings, parameters, folder)
         if trial_count(study_settings, parameters) < study_settings.trials:

@@ -57,6 +57,16 @@ from .rng import draw_seed, fresh_seeds, replicate_seeds, stream_seed
 from .runner import interval
 
 STORAGE_FILE = "optuna.sqlite3"
+#: What a search writes in its folder (the study, report.optimize.write_optimize's files).
+OPTIMIZE_OUTPUTS = frozenset({"optimize.json", "trials.csv", "confirmation.csv", "best.yaml", "report.md", "manifest.json",
+                              "convergence.png", "pareto.png"})
+
+
+def optimize_output(name: str) -> bool:
+    """Whether an entry of a study folder is one a search writes (its optuna database and
+    journals included, or a temporary file a kill left): --force deletes these only, not
+    notes the user keeps beside them."""
+    return name in OPTIMIZE_OUTPUTS or name.startswith(STORAGE_FILE) or (name.startswith(".") and name.endswith(".tmp"))
 STUDY_NAME = "refsim-optimize"
 #: Pareto-front trials re-run on fresh seeds (the front is reported whole either way).
 MAX_FRONT_CONFIRMED = 10

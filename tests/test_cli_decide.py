@@ -206,6 +206,21 @@ def test_same_seed_same_files_on_any_executor_and_a_killed_study_resumes_to_them
     one_line_error(other, "--out", "--force")
 
 
+def test_optimize_force_keeps_the_users_files(tmp_path, optimize_settings):
+    """--force, which a folder holding another search's refusal suggests, deleted every
+    file in the folder: notes the analyst kept beside the results went with the old study.
+    It deletes what a search writes (its optuna database, tables, best.yaml, report,
+    manifest, plot) and leaves the rest."""
+    folder = tmp_path / "opt"
+    ok(*optimize_args(folder, optimize_settings))
+    (folder / "notes.txt").write_text("mine")
+    first = (folder / "trials.csv").read_bytes()
+    ok(*optimize_args(folder, optimize_settings, "--seed", "6", "--force"))
+    assert (folder / "notes.txt").read_text() == "mine"
+    assert (folder / "trials.csv").read_bytes() != first   # the new study's trials, not the old one's resumed
+    assert json.loads((folder / "optimize.json").read_text())["optimize_seed"] == 6
+
+
 def test_optimize_mistakes_are_one_line_errors(tmp_path, optimize_settings):
     base = ["optimize", DEFAULT, *TINY, "--out", tmp_path / "x", "--objective", "cumulative_profit"]
     one_line_error(invoke(*base, "--vary", "program.incentive.referer_reward=0:40"), "referer_reward", "referrer_reward")
