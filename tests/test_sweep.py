@@ -432,6 +432,24 @@ def test_force_deletes_the_old_sweeps_files_and_none_of_the_users(tmp_path):
     assert sorted(set(run_frame(out)["program.incentive.referrer_reward"])) == [0, 10, 30]
 
 
+def test_a_sweep_of_a_base_that_leaves_reward_type_out_says_so_on_the_console(tmp_path):
+    """docs/scenarios.md and the sensitivity change say sweep, as run, compare and optimize,
+    tells on the console what a base scenario's defaults decide (store credit at 40% of
+    face value, nobody asked); the sweep said it in report.md only. A sweep that varies
+    the reward type is not told about it."""
+    base = {k: v for k, v in BASE.items() if k != "program"}
+    base["program"] = {"incentive": BASE["program"]["incentive"]}   # no reward_type, no timing
+    command = ["sweep", str(write_sweep(tmp_path, base=base)), "--out", str(tmp_path / "out"), "--executor", "serial"]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    assert "note: Rewards are store credit" in result.stdout and "note: No customer is ever asked" in result.stdout
+    varied = write_sweep(tmp_path, "typed.yaml", base=base,
+                         parameters={"program.incentive.reward_type": {"values": ["cash", "credit"]}})
+    result = runner.invoke(app, ["sweep", str(varied), "--out", str(tmp_path / "typed"), "--executor", "serial"])
+    assert result.exit_code == 0 and "Rewards are store credit" not in result.stdout, result.output
+    assert "note: No customer is ever asked" in result.stdout
+
+
 # --------------------------------------------------------------------------- sweep-file errors
 
 
