@@ -85,7 +85,10 @@ class WriteFailed(ScenarioError):
     @classmethod
     def of(cls, error: BaseException, path: Path) -> "WriteFailed":
         reason = getattr(error, "strerror", None) or " ".join(str(error).split()) or type(error).__name__
-        return cls(f"cannot write results here ({reason[:200]}); free some space or choose another --out folder "
+        # a read-only disk or a folder without write permission was told to "free some space"
+        remedy = {errno.EROFS: "make the disk writable", errno.EACCES: "allow writing to the folder",
+                  errno.EPERM: "allow writing to the folder"}.get(getattr(error, "errno", None), "free some space")
+        return cls(f"cannot write results here ({reason[:200]}); {remedy} or choose another --out folder "
                    f"(nothing half-written was kept)", file=str(path))
 
 

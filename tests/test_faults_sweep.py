@@ -395,8 +395,9 @@ def _scenario(folder: Path, name: str, reward: int = 10) -> Path:
 
 
 @pytest.mark.parametrize("command", ["run", "compare"])
-@pytest.mark.parametrize("error, words", [(errno.ENOSPC, "No space left on device"),
-                                          (errno.EROFS, "Read-only file system")])
+@pytest.mark.parametrize("error, words", [(errno.ENOSPC, "No space left on device); free some space"),
+                                          # a read-only disk was told to "free some space"
+                                          (errno.EROFS, "Read-only file system); make the disk writable")])
 def test_a_full_or_read_only_disk_while_writing_results_is_one_line_and_leaves_nothing(tmp_path, monkeypatch, command,
                                                                                        error, words):
     inputs = tmp_path / "in"
