@@ -527,7 +527,7 @@ def compare(
 @app.command()
 @user_errors
 def sweep(
-    sweep_file: Path = typer.Argument(..., metavar="SWEEP_FILE", help="Sweep YAML file (see scenarios/sweeps/)."),
+    sweep_file: Path = typer.Argument(..., metavar="SWEEP_FILE", help="Sweep YAML file: its format is in docs/scenarios.md (Sweeps), examples in scenarios/sweeps/."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Sweep folder. Default: results/sweep-<sweep file name>/, so rerunning the same command resumes where it stopped."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + " Default: the sweep file's, else local."),
