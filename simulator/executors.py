@@ -55,8 +55,10 @@ def check_executor(executor: str | None, scheduler: str | None = None, *, source
         raise ScenarioError(f"unknown executor '{executor}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
                             + f" valid executors: {', '.join(EXECUTORS)}", key=source)
     if scheduler and executor != "dask":
-        raise ScenarioError(f"a scheduler address needs the dask executor (got --executor {executor}); "
-                            f"use --executor dask --scheduler {scheduler}", key="--scheduler")
+        # the executor may come from a sweep or settings file (executor: local), not from --executor
+        raise ScenarioError(f"a scheduler address needs the dask executor (the executor is {executor}); use "
+                            f"--executor dask (or executor: dask in the file) with --scheduler {scheduler}",
+                            key="--scheduler")
     return executor
 
 

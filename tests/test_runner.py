@@ -81,6 +81,14 @@ def test_unknown_executor_is_a_one_line_error():
         simulate(quick(), replicates=1, executor="threads")
 
 
+def test_a_scheduler_with_another_executor_is_refused_in_words_that_fit_a_file_too():
+    """A sweep file's `executor: local` beside `scheduler:` read "(got --executor local)",
+    an option the analyst never gave."""
+    with pytest.raises(ScenarioError, match=r"needs the dask executor \(the executor is local\); use --executor dask "
+                                            r"\(or executor: dask in the file\) with --scheduler tcp://h:1"):
+        simulate(quick(), replicates=1, executor="local", scheduler="tcp://h:1")
+
+
 @pytest.mark.parametrize("address, words", [
     ("tcp://127.0.0.1:1", "no Dask scheduler reachable"),
     ("localhost8786", "write tcp://HOST:PORT"),
