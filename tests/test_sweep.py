@@ -1156,7 +1156,7 @@ def test_a_sweep_that_reads_no_file_keeps_its_fingerprint(tmp_path):
     (([], []), "**The best choice by value depends on `fraud.share`**: no choice is best or tied with the best at every value."),
     (([1], []), "**No choice is told apart as best by value**: the best mean moves with `fraud.share`, but (paid_on = b) is "
                 "best or statistically indistinguishable from the best at every value."),
-    (([1], [2]), "**No choice is told apart as best by value**: the best mean moves with `fraud.share`, but all 2 choices "
+    (([1], [2]), "**No choice is told apart as best by value**: the best mean moves with `fraud.share`, but both choices "
                  "are best or statistically indistinguishable from the best at every value."),
 ])
 def test_a_best_choice_that_moves_with_an_assumption_is_said_to_depend_on_it_only_when_told_apart(ties, lead):

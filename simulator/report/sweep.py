@@ -388,7 +388,7 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
     elif everywhere:
         every_choice = len(everywhere) == len({_values(by_id.loc[p], choices) for p in by_id.index})
         lead = (f"**No choice is told apart as best by {label}**: the best mean moves with {_names(assumptions)}, but "
-                + (f"all {len(everywhere)} choices are" if every_choice else
+                + (("both choices are" if len(everywhere) == 2 else f"all {len(everywhere)} choices are") if every_choice else
                    _listing(everywhere) + (" is" if len(everywhere) == 1 else " are"))
                 + " best or statistically indistinguishable from the best at every value. More replicates "
                 + ("" if sweep.spec.common_random_numbers else "or `common_random_numbers: true` ") + "would tell more apart.")
