@@ -155,21 +155,13 @@ def test_a_sign_up_who_never_qualifies_is_no_customer_in_cohort_k():
 
 
 def pipeline(days: int, paid_on: str, share: float) -> object:
-    """One campaign ask on day 1 to 40 customers who invite every friend; leads close after
-    a geometric lag (mean 10 days, open 60); $10 to the referrer; no churn, no margin and
-    next to no discounting, so what is still to pay on the last day is exactly what a
-    longer run pays later (as tests/test_behaviour_decisions.py's capped leads)."""
-    return small(days=days, acquisition={"organic_rate": 0.0}, word_of_mouth={"spontaneous_rate": 0.0},
-                 churn={"monthly_rate": 0.0}, economics={"monthly_margin": 0.0, "annual_discount_rate": 1e-9},
-                 fraud={"share": 0.0}, negative_word_of_mouth={"rate": 0.0},
-                 program={"base_share": 1.0, "timing": {"kind": "campaign", "days": [1]},
-                          "channels": [{"kind": "direct", "weight": 1, "invite_all": True, "base_conversion": 0.5}],
-                          "reward_seekers": {"max_share": 0.0},
-                          "incentive": {"kind": "single_sided", "referrer_reward": 10, "reward_type": "cash",
-                                        "reward_scale": 24, "paid_on": paid_on, "qualification_days": 20,
-                                        "qualifying_share": share},
-                          "conversion_lag": {"kind": "geometric", "first_day_share": 0.3, "tail_mean_days": 10,
-                                             "valid_days": 60}})
+    """tests/test_behaviour_decisions.py's capped leads without the cap: one campaign ask
+    on day 1 to 40 customers who invite every friend, leads that close after a geometric
+    lag, $10 to the referrer, and nothing else moving, so what is still to pay on the last
+    day is exactly what a longer run pays later."""
+    from .test_behaviour_decisions import capped_lead_scenario
+
+    return capped_lead_scenario(days, paid_on=paid_on, cap_per_referrer=None, qualifying_share=share)
 
 
 @PATHS
