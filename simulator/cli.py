@@ -569,6 +569,14 @@ def sweep(
     check_memory([loaded.base], replicates=points * loaded.replicates, workers=workers or loaded.spec.workers,
                  executor=executor or loaded.spec.executor or "local", remote=bool(scheduler or loaded.spec.scheduler),
                  collect=False, source=loaded.base_source)
+    if points * loaded.replicates >= LARGE_SWEEP_RUNS:
+        # a grid of a million points was silent for 9 s while its points were laid out, then showed 19 hours left
+        def many(n: int, noun: str) -> str:
+            return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+        err.print(f"sweep {loaded.name}: {many(points, 'point')} x {many(loaded.replicates, 'replicate')} = "
+                  f"{many(points * loaded.replicates, 'run')}; laying them out before the first run, then the bar "
+                  f"shows the time left (Ctrl-C stops, and the same command resumes)", markup=False)
     state = {"done": 0, "total": 0, "failed": 0}
     # the kernel is loaded (or compiled) once the folder is ours: a refusal (a lock held by
     # another sweep, a changed sweep) comes at once and stays one line, whatever the cache holds
@@ -629,6 +637,11 @@ def sweep(
     if outcome.runs and outcome.failed == outcome.runs:   # nothing to read: say so in the exit status too
         err.print(f"every run failed; the first error: {_first_error(outcome.frame)}", markup=False)
         raise typer.Exit(1)
+
+
+#: A sweep of this many runs or more says its size before laying out its points, which
+#: takes seconds at a million points.
+LARGE_SWEEP_RUNS = 100_000
 
 
 def _first_error(frame) -> str:

@@ -2046,3 +2046,24 @@ def test_the_best_and_its_indistinguishable_points_hold_a_truly_best_point_95_pe
         row = best_points(frame, sweep, summary).iloc[0]
         lost += not (row["point_id"] == 0 or 0 in row["indistinguishable"])
     assert lost / sweeps <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / sweeps), lost
+
+
+def test_a_large_sweep_says_its_size_before_laying_out_its_points(tmp_path, monkeypatch):
+    """A grid of a million points was silent for 9 s while its points were laid out,
+    then showed 19 hours left. A sweep of LARGE_SWEEP_RUNS runs or more says its size
+    first (here the threshold is lowered to this small sweep's 8 runs); a smaller one
+    does not."""
+    import simulator.cli as cli
+
+    path = write_sweep(tmp_path)
+    from simulator.limits import sweep_size
+
+    loaded = load_sweep(path)
+    runs = sweep_size(loaded) * loaded.replicates
+    monkeypatch.setattr(cli, "LARGE_SWEEP_RUNS", runs)
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "a"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    assert f"= {runs:,} runs; laying them out before the first run" in result.output
+    monkeypatch.setattr(cli, "LARGE_SWEEP_RUNS", runs + 1)
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "b"), "--executor", "serial"])
+    assert result.exit_code == 0 and "laying them out" not in result.output
