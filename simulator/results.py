@@ -464,6 +464,18 @@ def _changed_inputs(old: dict[str, str], new: dict[str, str]) -> list[str]:
     return [path for path, digest in old.items() if path in new and new[path] != digest]
 
 
+#: Fingerprint parts named by a plural noun: 'its metrics differs' read as a slip.
+PLURAL_PARTS = frozenset({"metrics", "replicates", "files the runs read", "search settings"})
+
+
+def _plural(part: str) -> bool:
+    """Whether a fingerprint part's name is a plural noun: one of PLURAL_PARTS, or a key of
+    the study's file that ends in s ('sweep file's samples')."""
+    name = part.split(" (")[0]
+    key = name.split(" file's ", 1)[1] if " file's " in name else None
+    return name in PLURAL_PARTS or (key is not None and key.endswith("s"))
+
+
 def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
     """Which part of a study's fingerprint differs from the folder's (``parts``, stored
     with the state when the study started): 'its replicates (2 there, 5 now)'."""
@@ -475,7 +487,8 @@ def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
     if not changed:   # a study started before its parts were stored, or a part added since
         return f"what it was started with differs from this command's: its {kind} file, base scenario or options"
     text = "its " + ", ".join(f"{name} ({then[name]} there, {now[name]} now)" if isinstance(now[name], int) else name
-                              for name in changed) + (" differs" if len(changed) == 1 else " differ") + " from this command's"
+                              for name in changed) + (" differ" if len(changed) > 1 or _plural(changed[0]) else " differs") \
+        + " from this command's"
     sets_then, sets_now = state.get("set"), (extra or {}).get("set")
     if isinstance(sets_then, list) and isinstance(sets_now, list) and sets_then != sets_now:
         # a resume that left out (or mistyped) a --set of the first command: say which, so it can be typed again

@@ -407,7 +407,7 @@ def test_a_sweep_whose_metrics_changed_names_them_once(tmp_path):
     write_sweep(tmp_path, metrics=["customers_final", "attributed_roi", "k_factor"])
     line = one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
                           "holds a different sweep")
-    assert "(its metrics differs from this command's)" in line, line
+    assert "(its metrics differ from this command's)" in line, line
 
 
 def test_force_deletes_the_old_sweeps_files_and_none_of_the_users(tmp_path):
@@ -567,7 +567,7 @@ def test_a_refused_resume_names_the_key_of_the_sweep_file_that_changed(tmp_path)
     write_sweep(tmp_path, method="random", samples=4, replicates=1,
                 parameters={"program.incentive.referrer_reward": {"low": 0, "high": 20}})
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
-                   "holds a different sweep (its sweep file's samples differs from this command's)")
+                   "holds a different sweep (its sweep file's samples differ from this command's)")
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "-r", "2"]),
                    "its replicates (1 there, 2 now), sweep file's samples differ",
                    "grows in one thing at a time")
