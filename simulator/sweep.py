@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import dataclasses
 import itertools
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .compare import LOWER_IS_BETTER, UNRANKED
+from .config import Scenario
 from .metrics import NEVER_IS_WORST, copies, joint_level
 from .errors import ScenarioError
 from .executors import check_executor, check_scheduler, default_workers, run_tasks
@@ -91,22 +93,58 @@ def interrupt_behind(error: BaseException) -> BaseException | None:
     return None
 
 
+def point_scenario(base: dict, values: dict, base_source: str, base_dir: str | Path | None) -> Scenario:
+    """The base scenario (``base``, as written with the --set applied) at a point's
+    parameter ``values``: a block's kind switches as optimize switches it."""
+    folder = Path(base_dir) if base_dir else None
+    overrides = [f"{key}={yaml_value(value)}" for key, value in values.items()]
+    if any(key.endswith(".kind") for key in values):
+        from .parameters import kind_overrides
+
+        overrides = kind_overrides(validate(base, source=base_source, base_dir=folder), values)
+    data = apply_overrides(base, overrides, source=base_source)
+    try:
+        return validate(data, source=base_source, base_dir=folder)
+    except ScenarioError as error:   # it blamed the base file, which is valid: the point's values clash
+        point = ", ".join(f"{key} = {yaml_value(value)}" for key, value in values.items())
+        raise ScenarioError(f"the point's values do not fit together on the base scenario ({point}): "
+                            + ": ".join(p for p in (error.key, error.message) if p)) from None
+
+
+def row_values(sweep: Sweep, row: Any) -> dict[str, Any]:
+    """The parameter values of one row of sweep.parquet or sweep.csv (a pandas row or a
+    mapping), as the sweep set them: numpy scalars as Python's, and a value stored as
+    JSON text (a list, a mapping, or a column mixing kinds) read back."""
+    values = {}
+    for key, parameter in sweep.spec.parameters.items():
+        value = row[key]
+        value = value.item() if hasattr(value, "item") else value
+        if isinstance(value, str) and isinstance(parameter, ValueList) and \
+                not all(isinstance(v, str) for v in parameter.values):
+            value = json.loads(value)
+        values[key] = value
+    return values
+
+
+def scenario_at(sweep: Sweep, row: Any) -> Scenario:
+    """The scenario one run of the sweep ran: its base, with the command's --set, at the
+    row's parameter values. ``ReferralModel(scenario_at(sweep, row), rng=int(row["seed"]))``
+    steps through that run day by day."""
+    return point_scenario(sweep.base_data, row_values(sweep, row), sweep.base_source, sweep.base_dir)
+
+
+def rerun(sweep: Sweep, row: Any) -> dict[str, float]:
+    """One run of the sweep again, from its row (its parameter values, replicate and seed):
+    the metrics the row holds, as the sweep computed them."""
+    metrics = run_replicate(scenario_at(sweep, row), int(row["replicate"]), int(row["seed"]),
+                            baseline=sweep.baseline).metrics
+    return {m: float(metrics.get(m, math.nan)) for m in sweep.metrics}
+
+
 def run_point(batch: SweepBatch, run_id: int, point_id: int, values: dict, replicate: int, seed: int) -> dict:
     row: dict[str, Any] = {"run_id": run_id, "point_id": point_id, "replicate": replicate, "seed": seed}
     try:
-        overrides = [f"{key}={yaml_value(value)}" for key, value in values.items()]
-        if any(key.endswith(".kind") for key in values):   # a block's kind switches as optimize switches it
-            from .parameters import kind_overrides
-
-            base = validate(batch.base, source=batch.base_source, base_dir=Path(batch.base_dir) if batch.base_dir else None)
-            overrides = kind_overrides(base, values)
-        data = apply_overrides(batch.base, overrides, source=batch.base_source)
-        try:
-            scenario = validate(data, source=batch.base_source, base_dir=Path(batch.base_dir) if batch.base_dir else None)
-        except ScenarioError as error:   # it blamed the base file, which is valid: the point's values clash
-            point = ", ".join(f"{key} = {yaml_value(value)}" for key, value in values.items())
-            raise ScenarioError(f"the point's values do not fit together on the base scenario ({point}): "
-                                + ": ".join(p for p in (error.key, error.message) if p)) from None
+        scenario = point_scenario(batch.base, values, batch.base_source, batch.base_dir)
         metrics = run_replicate(scenario, replicate, seed, baseline=batch.baseline).metrics
         row.update({m: float(metrics.get(m, math.nan)) for m in batch.metrics}, status="ok", error="")
     except Exception as error:  # noqa: BLE001 - a failing run is data, not a crash of the sweep
@@ -534,5 +572,5 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
 
 __all__ = ["SweepSpec", "Sweep", "Points", "SweepOutcome", "ValueList", "ValueRange", "load_sweep", "sweep_points",
            "run_seed", "run_seeds", "point_stream", "run_sweep", "execute_sweep", "point_summary", "best_points",
-           "assumption_effects", "value_keys", "default_folder",
+           "assumption_effects", "value_keys", "default_folder", "rerun", "scenario_at", "row_values", "point_scenario",
            "grid_levels", "unit_to_value", "unit_samples", "yaml_value", "METHODS", "DEFAULT_METRICS", "RESERVED_KEYS"]
