@@ -587,10 +587,15 @@ def sweep(
     task = bar.add_task("runs", total=None, rate="")
     advance = _rate_updater(bar, task)
 
+    # --force on a folder that held a sweep (even this very one, finished) started over without a word
+    started_over = force and (Path(target) / "sweep.json").exists()
+
     def on_start(total: int, done: int) -> None:
         # the bar appears only once the folder is ours, so that a refusal stays one line
         state.update(total=total, done=done)
         kernel_ready()
+        if started_over:
+            err.print(f"--force: the runs {target} held were deleted; the sweep starts over", markup=False)
         if done:
             out.print(f"resuming {target}: {done} of {total} runs already done", markup=False)
         bar.update(task, total=total, completed=done)

@@ -425,7 +425,11 @@ def test_force_deletes_the_old_sweeps_files_and_none_of_the_users(tmp_path):
     assert (out / "attributed_roi.png").is_file()
     write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 10, 30]}},
                 metrics=["customers_final"])
-    assert runner.invoke(app, [*command, "--force"]).exit_code == 0
+    forced = runner.invoke(app, [*command, "--force"])
+    assert forced.exit_code == 0
+    # said, not done silently: an unchanged, finished sweep rerun with --force ran everything again without a word
+    assert f"--force: the runs {out} held were deleted; the sweep starts over" in forced.output
+    assert "--force:" not in runner.invoke(app, [*command, "--force", "--out", str(tmp_path / "new")]).output
     assert (out / "analysis.ipynb").read_text() == "{}" and (out / "my_plot.png").read_bytes() == b"mine"
     assert (out / "figures" / "customers_final.png").read_bytes() == b"mine"
     assert not (out / "attributed_roi.png").exists()   # the old sweep's figure of a metric this one does not record
