@@ -908,3 +908,25 @@ def test_a_study_of_a_base_that_leaves_reward_type_out_is_told_so(tmp_path, opti
     assert isinstance(loaded, Scenario) and study_default_notes(loaded, [REWARD])
     assert study_default_notes(loaded, ["program.incentive.reward_type"]) == []
     assert study_default_notes(loaded, ["program.cost_shares.credit"]) == []
+
+
+def test_front_members_with_the_same_runs_are_named_one_design():
+    """A two-objective budget study's front listed the same $120 reward with four budgets
+    none reached, each a member: one design listed four times. Members with exactly the
+    same means of both objectives on the first rung (the same seeds) are now named as one
+    design; members that differ are not."""
+    from types import SimpleNamespace
+
+    from simulator.report.optimize import front_copies_note
+
+    def result(first, second):
+        pareto = pd.DataFrame({"trial": [3, 7, 9, 12], "incremental_value_rung0_mean": first,
+                               "reward_cost_rung0_mean": second})
+        return SimpleNamespace(pareto=pareto, rungs=[2, 4], objectives=(SimpleNamespace(metric="incremental_value"),
+                                                                         SimpleNamespace(metric="reward_cost")))
+
+    note = front_copies_note(result([100.0, 100.0, 80.0, 100.0], [50.0, 50.0, 20.0, 50.0]))
+    assert note.startswith("Front members with exactly the same incremental_value and reward_cost on the first 2 "
+                           "replicates (the same seeds): trials 3, 7, 12."), note
+    # the same value but another cost: two designs, nothing said
+    assert front_copies_note(result([100.0, 100.0, 80.0, 90.0], [50.0, 51.0, 20.0, 40.0])) == ""

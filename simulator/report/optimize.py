@@ -461,6 +461,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
             lines.append(f"| {row['trial']} | " + " | ".join(_value(row[p.key]) for p in parameters)
                          + f" | {fmt(row[f'{first.metric}_mean'])} | {fmt(row[f'{second.metric}_mean'])} | {row['replicates']} "
                          f"| {on_fresh(row['trial'], first.metric)} | {on_fresh(row['trial'], second.metric)} |")
+        if note := front_copies_note(result):
+            lines += ["", note]
     choices = _by_choice(result, parameters)
     if choices:
         lines += ["", "## Each choice", "",
@@ -746,6 +748,31 @@ def _level_with_winner(result: OptimizeResult) -> tuple[pd.DataFrame, pd.Series,
         theirs, ours = done[column], mine[column].iloc[0]
         same &= (theirs == ours) | (theirs.isna() & pd.isna(ours))
     return done, same, columns
+
+
+def front_copies_note(result: OptimizeResult) -> str:
+    """Members of a Pareto front with exactly the same means of both objectives on the
+    first rung, where every trial ran on the same seeds: the values in which they differ
+    made no difference there (a budget none reaches), so they are one design listed
+    several times (the same $120 reward with four budgets stood as four members)."""
+    pareto = result.pareto
+    if pareto is None or len(pareto) < 2 or len(result.objectives) != 2:
+        return ""
+    columns = [f"{o.metric}_rung0_mean" for o in result.objectives]
+    if any(c not in pareto.columns for c in columns):
+        return ""
+    groups: dict[tuple, list[int]] = {}
+    for row in pareto.to_dict("records"):
+        key = tuple("nan" if pd.isna(row[c]) else float(row[c]) for c in columns)
+        groups.setdefault(key, []).append(int(row["trial"]))
+    same = [sorted(trials) for trials in groups.values() if len(trials) > 1]
+    if not same:
+        return ""
+    first, second = (o.metric for o in result.objectives)
+    listed = "; ".join(f"trials {_listed(trials)}" for trials in same)
+    return (f"Front members with exactly the same {first} and {second} on the first {result.rungs[0]} replicates (the "
+            f"same seeds): {listed}. The values in which they differ made no difference on those runs, so each group "
+            f"is one design on the front, not several.")
 
 
 def level_trials(result: OptimizeResult) -> set[int]:
