@@ -156,6 +156,8 @@ def _switch_kinds(data: dict, overridden: dict, overrides: list[str]) -> dict:
             continue
         annotation, node = Scenario, overridden
         for part in parts[:-1]:
+            if isinstance(node, list):
+                part = int(part)  # a list item by its index (_raw_at found a block there)
             annotation = _field_annotation(annotation, part, node) if annotation is not None else None
             node = node[part]
         model = _resolve(annotation, new_block) if annotation is not None else None

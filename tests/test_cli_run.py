@@ -787,3 +787,14 @@ def test_an_ask_after_the_horizon_is_said_to_reach_nobody():
     assert "horizon" not in ask_window_note(within) and "success milestone on day 250" in ask_window_note(within)
     drawn = load_scenario(SCENARIOS / "default.yaml", ["days=200", "program.timing={kind: milestone, delay_days: 250}"])
     assert "horizon" not in ask_window_note(drawn)
+
+
+def test_set_of_a_kind_inside_a_list_is_applied():
+    """A --set of a list item's kind (a channel by its index) is a kind switch too: the
+    switch looked the index up as a mapping key and failed with a traceback."""
+    from simulator import load_scenario
+
+    scenario = load_scenario(SCENARIOS / "default.yaml", ["program.channels.0.kind=broadcast"])
+    assert scenario.program.channels[0].kind == "broadcast"
+    result = runner.invoke(app, ["validate", str(SCENARIOS / "default.yaml"), "--set", "program.channels.0.kind=broadcast"])
+    assert result.exit_code == 0, result.output
