@@ -410,7 +410,7 @@ def sensitivity(
             out.print(f"  not told from the runs' luck at this size: {', '.join(unclear)} (raise --replicates or --samples)",
                       markup=False)
         if luck == luck:   # measured: with two seeds a point or more
-            out.print(f"  up to {luck:.0%} of the lead's variance over the points may be the runs' luck", markup=False)
+            out.print(f"  about {luck:.0%} of the lead's variance over the points may be the runs' luck", markup=False)
         for found in tornado_disagreements(result, decision_metric)[:1]:
             at = ("the designs as given" if found["parameter"] is None else
                   f"{found['parameter']} = {_v(found['value'])}")

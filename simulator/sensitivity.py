@@ -470,7 +470,7 @@ def explains(index: float, what: str, conf: float = float("nan"), luck: float = 
     if np.isfinite(conf) and conf > 0:
         share += f" (95% interval {max(index - conf, 0.0):.0%}–{min(index + conf, 1.0):.0%})"
     text = f"{share} of the variance of {what}"
-    text += f", of which the runs' luck may be up to {luck:.0%}" if np.isfinite(luck) and luck > 0 else ""
+    text += f", of which about {luck:.0%} may be the runs' luck" if np.isfinite(luck) and luck > 0 else ""
     return text + ("; imprecise: raise --samples" if np.isfinite(conf) and conf >= IMPRECISE else "")
 
 

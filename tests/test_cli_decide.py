@@ -310,6 +310,12 @@ def test_sensitivity_says_how_often_each_design_breaks_a_constraint(tmp_path):
     # the mean is over all the points, not over those breaking it ('on average over them' read as the latter)
     assert f"reward_cost {fmt(broken['mean'])} on average over all the points" in " ".join(report.split())
     assert f"breaks `reward_cost<=40` at {broken['share_broken']:.0%} of the points" in " ".join(result.stdout.split())
+    # two runs a point: the luck is measured, an estimate (the point x seed interaction), not a bound, and the
+    # console words it as report.md does
+    luck = float(pd.read_csv(folder / "flips.csv")["noise_share"].iloc[0])
+    assert luck == luck
+    assert f"About {luck:.0%} of the lead's variance over the points may be the runs' own luck" in " ".join(report.split())
+    assert f"about {luck:.0%} of the lead's variance over the points may be the runs' luck" in " ".join(result.stdout.split())
     settings = tmp_path / "s.yaml"
     settings.write_text("constraints: ['reward_cost<=40']\n")
     ok("sensitivity", DEFAULT, *TINY, "--uncertain", "program.base_share=0.05:0.4", "--samples", "4", "--trajectories", "2",

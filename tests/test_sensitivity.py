@@ -120,7 +120,7 @@ def test_the_decision_hinges_only_on_assumptions_that_change_the_best_design():
     assert explains(0.4, "the lead", 0.1) == "explains 40% (95% interval 30%–50%) of the variance of the lead"
     assert explains(0.58, "the lead", 0.7) == ("explains 58% (95% interval 0%–100%) of the variance of the lead; "
                                                "imprecise: raise --samples")
-    assert explains(0.4, "the lead", luck=0.25) == "explains 40% of the variance of the lead, of which the runs' luck may be up to 25%"
+    assert explains(0.4, "the lead", luck=0.25) == "explains 40% of the variance of the lead, of which about 25% may be the runs' luck"
 
 
 def test_each_tornado_bar_is_the_mean_over_the_scenarios_replicates():
