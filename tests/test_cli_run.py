@@ -798,3 +798,21 @@ def test_set_of_a_kind_inside_a_list_is_applied():
     assert scenario.program.channels[0].kind == "broadcast"
     result = runner.invoke(app, ["validate", str(SCENARIOS / "default.yaml"), "--set", "program.channels.0.kind=broadcast"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+def test_an_ask_on_the_horizons_own_day_after_joining_reaches_nobody(kernel):
+    """A fixed milestone on tenure day D of a D-day run comes on day D + 1 at the earliest
+    (a customer joins on day 1 or later): nobody who joins is asked, as the run shows, and
+    the note says so instead of 'reached by 60% of customers' with advice on K's window."""
+    from simulator.engine import Engine
+    from simulator.report.text import ask_window_note
+
+    scenario = small(days=60, program={"timing": {"kind": "milestone", "schedule": "fixed", "delay_days": 60,
+                                                  "reach_share": 1.0, "min_satisfaction": 0},
+                                       "launch": {"ask_existing": "never"}})
+    people = Engine(scenario, 3, kernel=kernel).run().people
+    joined = people.adopted_day >= 1
+    assert joined.sum() > 20 and people.asks[joined].sum() == 0
+    note = ask_window_note(scenario)
+    assert "after the 60-day horizon: no customer who joins during the run is ever asked" in note and "reached" not in note, note

@@ -483,7 +483,7 @@ def ask_window_note(scenario, name: str | None = None) -> str:
     who = f"**{name}** asks" if name else "The design asks"
     timing = scenario.program.timing
     geometric = timing.kind == "milestone" and timing.schedule != "fixed"   # some reach a drawn milestone early
-    if first > scenario.days and not geometric:
+    if first >= scenario.days and not geometric:   # a joiner of day 1 is asked on day 1 + first at the earliest
         # a fixed milestone on tenure day 800 of a 730-day run read "reached by 60% of customers", with advice on
         # K's window, where no customer is ever asked
         what = f"at a success milestone on day {first} after joining" if timing.kind == "milestone" else \
