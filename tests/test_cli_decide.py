@@ -936,3 +936,23 @@ def test_front_members_with_the_same_runs_are_named_one_design():
                            "replicates (the same seeds): trials 3, 7, 12."), note
     # the same value but another cost: two designs, nothing said
     assert front_copies_note(result([100.0, 100.0, 80.0, 90.0], [50.0, 51.0, 20.0, 40.0])) == ""
+
+
+def test_a_key_of_another_kind_at_an_end_is_not_said_to_go_no_further():
+    """From an onboarding file, a milestone winner's reach_share of 0.2012 in 0.2-0.9 read
+    'as far as the key goes', a share that can go down to 0: whether there is room beyond
+    the end was tried on the base file, which has no reach_share at any value."""
+    from types import SimpleNamespace
+
+    from simulator.parameters import apply_values, parse_parameters
+    from simulator.report.optimize import range_edge_note
+    from .conftest import small
+
+    base = small()   # asks at onboarding
+    kind, reach = parse_parameters(["program.timing.kind=onboarding,milestone", "program.timing.reach_share=0.2:0.9"], base)
+    best = {kind.key: "milestone", reach.key: 0.2012}
+    winner = apply_values(base, best, parameters=[kind, reach])
+    note = range_edge_note(SimpleNamespace(best=best, best_scenario=winner,
+                                           objectives=(SimpleNamespace(metric="incremental_value"),)), [kind, reach], base)
+    assert "`program.timing.reach_share` = 0.2012 is at the low end of its range (0.2–0.9)" in note, note
+    assert "widen it past that end" in note and "as far as" not in note, note

@@ -673,7 +673,10 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
         if where <= EDGE_SHARE or where >= 1 - EDGE_SHARE:
             end, bound = ("low", p.low) if where <= EDGE_SHARE else ("high", p.high)
             ends.append(f"`{p.key}` = {_value(value)} is at the {end} end of its range ({_value(p.low)}–{_value(p.high)})")
-            walls.append(base is not None and not _room_beyond(base, p, end))
+            # tried on the winner where it has one: a key of a kind the base file lacks (a milestone's reach_share
+            # from an onboarding file) is refused by the base at any value, and read as 'as far as the key goes'
+            within = winner if winner is not None else base
+            walls.append(base is not None and not _room_beyond(within, p, end))
     if not ends:
         return ""
     # with two objectives best.yaml is the first one's best point of the front: name the objective it is best on
