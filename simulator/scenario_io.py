@@ -161,11 +161,17 @@ def _switch_kinds(data: dict, overridden: dict, overrides: list[str]) -> dict:
             annotation = _field_annotation(annotation, part, node) if annotation is not None else None
             node = node[part]
         model = _resolve(annotation, new_block) if annotation is not None else None
-        if not _is_model(model):
-            continue
-        for field, info in model.model_fields.items():
-            if (info.json_schema_extra or {}).get("kind_specific") and field in new_block \
-                    and ".".join([*parts[:-1], field]) not in given:
+        kind_field = model.model_fields.get("kind") if _is_model(model) else None
+        if kind_field is None or new_block.get("kind") not in typing.get_args(kind_field.annotation):
+            continue   # an unknown kind: validation names the valid ones
+        prefix = ".".join(parts[:-1]) + "."
+        for field in list(new_block):
+            info = model.model_fields.get(field)
+            set_here = any(k == prefix + field or k.startswith(prefix + field + ".") for k in given)
+            # a key the new kind lacks (a milestone's reach_share, switching to onboarding) goes, as optimize and a
+            # sweep drop it: kept, it refused the switch, and a --set cannot remove it; one a --set gives stays, and
+            # is refused by name
+            if field != "kind" and not set_here and (info is None or (info.json_schema_extra or {}).get("kind_specific")):
                 del new_block[field]
     return overridden
 

@@ -816,3 +816,33 @@ def test_an_ask_on_the_horizons_own_day_after_joining_reaches_nobody(kernel):
     assert joined.sum() > 20 and people.asks[joined].sum() == 0
     note = ask_window_note(scenario)
     assert "after the 60-day horizon: no customer who joins during the run is ever asked" in note and "reached" not in note, note
+
+
+@pytest.mark.parametrize("block, old, new, extra", [
+    ("program.timing", "{kind: milestone, delay_days: 20, reach_share: 0.5, reminders: {count: 1}}", "onboarding", "at_purchase"),
+    ("program.incentive", "{kind: double_sided, referrer_reward: 5, referee_reward: 10, referee_max_uplift: 2.0}",
+     "single_sided", "tiered"),
+    ("network", "{kind: powerlaw_cluster, mean_degree: 8, clustering: 0.3}", "erdos_renyi", "barabasi_albert"),
+])
+def test_set_of_a_kind_switches_as_optimize_does_dropping_what_the_new_kind_lacks(tmp_path, block, old, new, extra):
+    """`--set program.timing.kind=onboarding` on a milestone file with a reach_share was
+    refused ('reach_share is a key of kind milestone'), where optimize and a sweep switch
+    the block and drop it, and a --set can remove no key. The --set's switch now gives
+    the scenario optimize's switch gives (parameters.apply_values); a key the new kind
+    lacks that a --set itself gives is still refused."""
+    from simulator import load_scenario
+    from simulator.errors import ScenarioError
+    from simulator.parameters import apply_values, parse_parameters
+
+    path = tmp_path / "file.yaml"
+    leaf = block.rpartition(".")[2]
+    path.write_text(f"name: f\nprogram:\n  {leaf}: {old}\n" if block.startswith("program.") else f"name: f\n{block}: {old}\n")
+    base = load_scenario(path)
+    key = f"{block}.kind"
+    (kind,) = parse_parameters([f"{key}={new},{extra}"], base)
+    expected = apply_values(base, {key: new}, parameters=[kind])
+    assert load_scenario(path, [f"{key}={new}"]).model_dump() == expected.model_dump()
+    lacking = {"program.timing": "reach_share=0.3", "program.incentive": "referee_reward=3",
+               "network": "clustering=0.2"}[block]
+    with pytest.raises(ScenarioError, match=lacking.partition("=")[0]):
+        load_scenario(path, [f"{key}={new}", f"{block}.{lacking}"])
