@@ -100,12 +100,6 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             self._blocked_if_fraud = draws[1] < scenario.fraud.blocked_by_qualification
         else:
             self._blocked_if_fraud = np.zeros(n, bool)
-        # whether a person who signs up through a referral link would ever meet the qualifying
-        # condition (a first deposit): a per-person uniform from its own stream, drawn only when
-        # some never do, so that every design with the same qualifying_share loses the same people
-        self._qualifying_draw = None
-        if rewarded and incentive.qualifying_share < 1:
-            self._qualifying_draw = s("qualifying").random(n, dtype=np.float32)
         # With no satisfaction drift a customer's share effect and churn hazard are fixed
         # at joining: computed once then, and churn can be scheduled instead of polled daily.
         program = scenario.program
@@ -201,21 +195,10 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             scores = np.minimum(scores + self._delight_actions.boost(who, day), 10.0)
         return scores
 
-    def qualifies(self, who: np.ndarray) -> np.ndarray:
-        """Whether each of ``who`` would meet the qualifying condition should they sign up
-        through a referral link: a uniform below program.incentive.qualifying_share."""
-        if self._qualifying_draw is None:
-            return np.ones(len(who), bool)
-        # compared in float64, as the kernel compares (a float32 share could round either way)
-        return self._qualifying_draw[who].astype(np.float64) < self.scenario.program.incentive.qualifying_share
-
-    def _join(self, who: np.ndarray, day: int, referrer: np.ndarray, channel, tracked: np.ndarray) -> int:
-        """``who`` sign up on ``day``. A tracked referral sign-up who never qualifies
-        (``qualifies``) leaves at once: counted as adopted and churned, never active, asked
-        or earning, their reward claims made as any other's. Returns how many left so."""
+    def _join(self, who: np.ndarray, day: int, referrer: np.ndarray, channel, tracked: np.ndarray) -> None:
         p, sc = self.people, self.scenario
         if not len(who):
-            return 0
+            return
         p.state[who] = CUSTOMER
         p.adopted_day[who] = day
         p.referred_by[who] = referrer
@@ -229,41 +212,24 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             first_ask = self._launch(who)
         if first_ask is None:
             first_ask = tim.first_ask_day(sc.program.timing, day, len(who), self.streams("timing"))
-        # only a tracked referral made while a reward is on offer can be for the reward
-        for_reward = (referrer >= 0) & tracked
-        if self._qualifying_draw is not None and for_reward.any():
-            leaves = for_reward & ~self.qualifies(who)
-            first_ask = np.where(leaves, NEVER, first_ask)
-        else:
-            leaves = None
         p.next_ask_day[who] = first_ask
         self._ask_due.file_each(who, first_ask)
+        referred = who[referrer >= 0]
+        # only a tracked referral made while a reward is on offer can be for the reward
+        for_reward = (referrer >= 0) & tracked
         if self._fraud_draw is not None and for_reward.any() and self.program_on:
             self._who_comes(who[for_reward], referrer[for_reward])
-        # the reward claims of every rewarded sign-up are filed: a non-qualifier's own claim
-        # finds them gone on the day it falls due (a fake account's does not care)
-        incentive = sc.program.incentive
-        rewarded = who[p.rewarded[who]]
-        if len(rewarded) and not isinstance(incentive, NoIncentive) and incentive.paid_on == "qualification":
-            self._pending_qualification.file(day + incentive.qualification_days, rewarded)
-        left = 0
-        if leaves is not None and leaves.any():
-            gone = who[leaves]
-            p.state[gone] = CHURNED
-            p.churn_day[gone] = day
-            p.never_qualifies[gone] = True
-            left = len(gone)
-            who, referrer = who[~leaves], referrer[~leaves]
-        referred = who[referrer >= 0]
         self._active = np.concatenate([self._active, who.astype(np.int32)])
-        self._n_adopted += len(who) + left
-        self._n_churned += left
+        self._n_adopted += len(who)
         self._n_referred_active += len(referred)
         if self._static:
             scores = p.satisfaction[who]
             self._share_effect[who] = sat.segment_value(scores, sc.program.satisfaction_effect)
             self._churn_process.joined(who, scores, referrer >= 0, day)
-        return left
+        incentive = sc.program.incentive
+        rewarded = who[p.rewarded[who]]
+        if len(rewarded) and not isinstance(incentive, NoIncentive) and incentive.paid_on == "qualification":
+            self._pending_qualification.file(day + incentive.qualification_days, rewarded)
 
     def _who_comes(self, referred: np.ndarray, referrers: np.ndarray) -> None:
         """Rewards change who comes: a referral made for rewards R (the referrer's next
@@ -553,10 +519,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         referral, organic = today.referral, today.organic
         self._join(organic, today.day, referrer=np.full(len(organic), -1, np.int32), channel=ORGANIC,
                    tracked=np.zeros(len(organic), bool))
-        left = self._join(referral.target, today.day, referrer=referral.referrer, channel=referral.channel,
-                          tracked=referral.tracked)
-        if left:
-            today.counts["new_churned"] = left  # the churn stage adds today's leavers
+        self._join(referral.target, today.day, referrer=referral.referrer, channel=referral.channel, tracked=referral.tracked)
         tracked = int(np.count_nonzero(referral.tracked))
         today.counts["new_organic"], today.counts["new_referred"] = len(organic), tracked
         today.counts["new_word_of_mouth"] = len(referral) - tracked
@@ -592,7 +555,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
                              & (day - p.adopted_day[leavers] <= self.scenario.economics.premium_fade_days)]
         self._premium_count -= len(in_premium)
         self._premium_adopted_sum -= int(p.adopted_day[in_premium].sum())
-        counts["new_churned"] = counts.get("new_churned", 0) + len(leavers)
+        counts["new_churned"] = len(leavers)
         self._n_churned += len(leavers)
         self._n_referred_active -= churned_referred
         self.customer_days["referred"] += referred_at_risk
@@ -607,7 +570,6 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         and file the referred ones for the day their premium has faded."""
         p, day = self.people, today.day
         joiners = np.concatenate([today.organic, today.referral.target])
-        joiners = joiners[p.state[joiners] == CUSTOMER]   # not the sign-ups who never qualify
         self._n_earners += len(joiners)
         self._seeker_earners += int(np.count_nonzero(self.seeker[joiners]))
         referred = joiners[(p.referred_by[joiners] >= 0) & ~self.seeker[joiners]]

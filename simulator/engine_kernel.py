@@ -72,7 +72,7 @@ class KernelBridge:
                           referee_max_uplift=incentive.referee_max_uplift,
                           referee_share_uplift=incentive.referee_share_uplift,
                           credibility_penalty=incentive.credibility_penalty, link_response=program.link_response,
-                          link_sharing_top=self._link_sharing_top(), qualifying_share=incentive.qualifying_share)
+                          link_sharing_top=self._link_sharing_top())
         for name, value in floats.items():
             P[L.F_NAMES.index(name)] = value
         ints = {
@@ -91,7 +91,6 @@ class KernelBridge:
             "renewal_every": renewal.every_days if renewal is not None else 0,
             "renewal_notice": renewal.notice_days if renewal is not None else 0,
             "launch_once": int(program.launch.ask_existing == "once"),
-            "has_qualifying_draw": int(self._qualifying_draw is not None),
         }
         for name, value in ints.items():
             Q[L.I_NAMES.index(name)] = value
@@ -123,11 +122,10 @@ class KernelBridge:
                self._seeker_draw if self._seeker_draw is not None else np.zeros(0, np.float32),
                self._blocked_if_fraud, self._link_draw if self._link_draw is not None else np.zeros(0, np.float32),
                active, position, np.full(n, -1, np.int32), np.full(n, -1, np.int32), np.zeros(n, np.int32),
-               np.zeros(n if renewal is not None else 0, np.int32),
-               self._qualifying_draw if self._qualifying_draw is not None else np.zeros(0, np.float32))
+               np.zeros(n if renewal is not None else 0, np.int32))
         people = (p.state, p.satisfaction, p.adopted_day, p.referred_by, p.tracked, p.channel, p.asks, p.next_ask_day,
                   p.shared, p.rewards_earned, p.reward_value, p.churn_day, p.fraud, p.fraud_blocked, p.churn_clock,
-                  p.nwom_until, p.churn_hazard, p.tenure_at_start, p.rewarded, p.never_qualifies)
+                  p.nwom_until, p.churn_hazard, p.tenure_at_start, p.rewarded)
 
         channels = program.channels
         if isinstance(incentive, Tiered):

@@ -18,11 +18,11 @@ from .state import CUSTOMER, NEVER, PROSPECT
 DAILY_COLUMNS: dict[str, str] = {
     "prospects": "people who have not adopted [people]",
     "customers": "active customers at the end of the day [people]",
-    "churned": "people who have churned so far, referral sign-ups who never qualified included [people]",
+    "churned": "people who have churned so far [people]",
     "new_organic": "prospects who adopted on their own today [people]",
-    "new_referred": "prospects who adopted through a tracked referral (a referral link) today, sign-ups who never qualify included [people]",
+    "new_referred": "prospects who adopted through a tracked referral (a referral link) today [people]",
     "new_word_of_mouth": "prospects who adopted through an untracked invitation (word of mouth) today [people]",
-    "new_churned": "customers who churned today, and tracked referral sign-ups who never qualify (program.incentive.qualifying_share: they leave the day they sign up) [people]",
+    "new_churned": "customers who churned today [people]",
     "new_fraud": "fake accounts signed up today alongside tracked referrals, for their rewards (not people of the graph, not counted elsewhere) [accounts]",
     "asks": "asks to refer made today (first asks, reminders, campaigns) [asks]",
     "shares": "shares today, asked and spontaneous [shares]",
@@ -55,17 +55,17 @@ COLUMN_INDEX = {name: i for i, name in enumerate(DAILY_COLUMNS)}
 SUMMARY_METRICS: dict[str, str] = {
     "customers_final": "active customers on the last day [people]",
     "adopters": "people who ever adopted, initial customers excluded [people]",
-    "referred_customers": "people who adopted through a tracked referral (the referral link), sign-ups who never qualified included [people]",
+    "referred_customers": "people who adopted through a tracked referral (the referral link) [people]",
     "word_of_mouth_customers": "people who adopted through an untracked invitation [people]",
     "referred_share": "tracked referred adopters / all adopters (initial customers excluded) [fraction]",
-    "k_factor": "cohort K: tracked referrals made within k_window_days of joining, per customer whose window has elapsed (a referral sign-up who never qualified counts as a referral, not as a customer) [-]",
+    "k_factor": "cohort K: tracked referrals made within k_window_days of joining, per customer whose window has elapsed [-]",
     "reward_cost": "company cost of the rewards paid (face value x cost_share) [currency]",
     "fraud_cost": "company cost of the rewards paid on fake accounts' claims (part of reward_cost) [currency]",
     "fake_accounts": "fake accounts signed up alongside tracked referrals, for their rewards: not customers; their share of referral signups is fake_accounts / (fake_accounts + referred_customers) [accounts]",
     "program_cost": "what the program cost: reward_cost plus the levers' costs (account managers' asks, staff, influencers, delight actions) [currency]",
     "attributed_roi": "(revenue of tracked referred customers - reward cost) / reward cost: what a referral dashboard shows, not a verdict [-]",
     "cost_per_referred_customer": "reward cost / tracked referred customers [currency]",
-    "ltv_referred": "discounted lifetime value of a referred customer (sign-ups who never qualified are none) [currency]",
+    "ltv_referred": "discounted lifetime value of a referred customer [currency]",
     "ltv_organic": "discounted lifetime value of an organic or initial customer [currency]",
     "ltv_ratio": "ltv_referred / ltv_organic [-]",
     "cumulative_profit": "profit over the horizon (1-year profit for a 365-day run) [currency]",
@@ -93,15 +93,12 @@ def cohort_k(people, day: int, window: int = 30, joined: np.ndarray | None = Non
     """Cohort K: tracked referrals each customer made within ``window`` days of joining,
     averaged over the customers who joined on day 1 or later and whose window has fully
     elapsed by ``day`` (adopted_day + window <= day). Initial customers are excluded
-    (they did not join during the run), and so are the referral sign-ups who never
-    qualified (never customers, they could refer nobody), who still count among the
-    referrals made. NaN when no cohort is complete.
+    (they did not join during the run). NaN when no cohort is complete.
 
     ``people`` is the engine's :class:`~simulator.state.People` (arrays ``adopted_day``,
-    ``referred_by``, ``tracked`` and, where there is one, ``never_qualifies``); a
-    referral counts when the referee's adoption day is at most ``window`` days after the
-    referrer's. ``joined``, when given, lists everyone who ever joined (the only people
-    in a cohort or referred), to skip the others.
+    ``referred_by``, ``tracked``); a referral counts when the referee's adoption day is
+    at most ``window`` days after the referrer's. ``joined``, when given, lists everyone
+    who ever joined (the only people in a cohort or referred), to skip the others.
     """
     cohort, children = _cohorts(people, day, window, joined)
     return float(children[cohort].mean()) if len(cohort) else float("nan")
@@ -115,11 +112,7 @@ def _cohorts(people, day: int, window: int, joined: np.ndarray | None = None) ->
         joined = np.flatnonzero(people.adopted_day != NEVER)
     adopted = people.adopted_day
     at = adopted[joined]
-    in_cohort = (at >= 1) & (at + window <= day)
-    never_qualifies = getattr(people, "never_qualifies", None)  # a table of only the arrays above has none
-    if never_qualifies is not None:
-        in_cohort &= ~never_qualifies[joined]
-    cohort = joined[in_cohort]
+    cohort = joined[(at >= 1) & (at + window <= day)]
     if not len(cohort):
         return cohort, None
     referee = joined[people.tracked[joined] & (people.referred_by[joined] >= 0)]
@@ -276,11 +269,9 @@ def pipeline_equity(engine) -> float:
     leads before it) plus the friend's, times
     cost_share, paid on L, or on L + q if the friend is still a customer then (paid on
     qualification); all discounted from T like equity_final, e^(-d (L - T)), whether
-    or not the budget would pay them (the referral earned them: rewards_unpaid). A
-    tracked lead whose friend would never qualify (Engine.qualifies) is worth no equity
-    and costs its rewards only when they are paid on signup. Valued as ordinary
-    customers: a reward seeker's margin and a fake account alongside are drawn only at
-    joining and are left out."""
+    or not the budget would pay them (the referral earned them: rewards_unpaid). Valued
+    as ordinary customers: a reward seeker's margin and a fake account alongside are
+    drawn only at joining and are left out."""
     sc, p = engine.scenario, engine.people
     days, target, referrer, tracked = engine.pending_leads()
     if not len(days):
@@ -297,11 +288,8 @@ def pipeline_equity(engine) -> float:
     referrer_active = p.state[referrer] == CUSTOMER if sc.churn.only_while_referrer_active else None
     hazard = daily_hazard(sc.churn, p.satisfaction[target], np.ones(len(target), bool), referrer_active)
     ahead = np.exp(-d * (days - engine.day))
-    # a friend who signs up through the link and never qualifies is no customer (Engine.qualifies)
-    stays = ~tracked | engine.qualifies(target)
     with np.errstate(invalid="ignore"):  # inf * 0 where equity is infinite (no churn, no discount)
-        equity = customer_equity(econ, np.zeros(int(stays.sum())), np.ones(int(stays.sum()), bool), hazard[stays])
-        value = float((ahead[stays] * equity).sum())
+        value = float((ahead * customer_equity(econ, np.zeros(len(target)), np.ones(len(target), bool), hazard)).sum())
     incentive = sc.program.incentive
     if not offers_reward(incentive) or engine.budget_exhausted_day is not None or not tracked.any():
         return value  # once the budget ran out no reward is on offer when the friends join
@@ -316,7 +304,7 @@ def pipeline_equity(engine) -> float:
     face = inc.referrer_reward(incentive, earned) + inc.referee_reward(incentive)
     later = ahead[tracked]
     if incentive.paid_on == "qualification":  # paid q days on, to a friend still a customer
-        later = later * np.exp(-(hazard[tracked] + d) * incentive.qualification_days) * stays[tracked]
+        later = later * np.exp(-(hazard[tracked] + d) * incentive.qualification_days)
     return value - float((later * face).sum()) * engine.budget.cost_share
 
 
@@ -397,8 +385,7 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
     hazard = engine.current_hazard(active) if len(active) else None   # equity_final's too
     renewal = churn.renewal is not None and churn.monthly_rate > 0 and hazard is not None
     active_referred = people.referred_by[active] >= 0
-    # the value of a referred customer: the sign-ups who never qualified are none
-    for group, mask in (("referred", referred & ~people.never_qualifies[joined]), ("organic", ~referred)):
+    for group, mask in (("referred", referred), ("organic", ~referred)):
         customer_days, churn_events = float(engine.customer_days[group]), float(engine.churn_events[group])
         if renewal:
             mine = hazard[active_referred if group == "referred" else ~active_referred]

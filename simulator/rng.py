@@ -46,7 +46,6 @@ STREAM_NAMES = (
     "channels",       # channel choice and invitations
     "conversion",     # invitation outcomes and lags
     "fraud",          # fake signups
-    "qualifying",     # which tracked referral sign-ups ever meet the qualifying condition
     "nwom",           # negative word of mouth
     "order",          # tie-breaking order of same-day conversions
     "annoyance",      # which reminders annoy

@@ -421,7 +421,6 @@ def people_frame(engine: Engine) -> pd.DataFrame:
         "satisfaction": p.satisfaction,
         "churn_day": p.churn_day,
         "with_fake_account": p.fraud,
-        "never_qualified": p.never_qualifies,
         "tracked": p.tracked & (p.referred_by >= 0),
         "rewarded": p.rewarded,
         "rewards_earned": p.rewards_earned,

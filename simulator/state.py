@@ -35,7 +35,6 @@ class People:
     churn_day: np.ndarray        # int32
     fraud: np.ndarray            # bool: a fake account signed up alongside this referral, for its rewards
     fraud_blocked: np.ndarray    # bool: qualification would stop that fake account's rewards
-    never_qualifies: np.ndarray  # bool: a tracked referral sign-up who never meets the qualifying condition (left the day they signed up)
     organic_day: np.ndarray      # int32 day this person would adopt on their own
     churn_clock: np.ndarray      # float64 Exp(1) threshold of cumulative churn hazard
     churn_hazard: np.ndarray     # float64 cumulative churn hazard so far (polled churn; the kernel keeps it up to its last change; scheduled churn: what was used beyond the current hazard since joining)
@@ -61,7 +60,6 @@ class People:
             churn_day=np.full(n, NEVER, np.int32),
             fraud=np.zeros(n, bool),
             fraud_blocked=np.zeros(n, bool),
-            never_qualifies=np.zeros(n, bool),
             organic_day=np.full(n, NEVER, np.int32),
             churn_clock=np.zeros(n, np.float64),
             churn_hazard=np.zeros(n, np.float64),

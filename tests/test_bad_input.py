@@ -58,10 +58,6 @@ def write(tmp_path, data=None, text=None, name="scenario.yaml"):
     (lambda d: d["program"]["channels"][0].__setitem__("weight", 0.2), "program.channels", ["weights must sum to 1"]),
     (lambda d: d["program"]["channels"][1].__setitem__("atention", 0.2), "program.channels.1.atention", ["did you mean 'attention'"]),
     (lambda d: d["churn"].__setitem__("monthly_rate", -0.1), "churn.monthly_rate", ["greater than or equal to 0"]),
-    (lambda d: d["program"]["incentive"].__setitem__("qualifying_share", 1.5), "program.incentive.qualifying_share",
-     ["less than or equal to 1"]),
-    (lambda d: d["program"]["incentive"].__setitem__("qualifying_share", -0.1), "program.incentive.qualifying_share",
-     ["greater than or equal to 0"]),
     # a key of another kind of the block: said so, not "did you mean" a key of this kind
     (lambda d: d["program"]["timing"].__setitem__("reach_share", 0.5), "program.timing.reach_share",
      ["'reach_share' is a key of kind milestone, not of kind 'onboarding'; change the kind", "valid keys here: delay_days"]),

@@ -234,13 +234,12 @@ def test_pipeline_equity_is_what_the_leads_bring_when_the_run_carries_on():
     assert np.mean(brought_all) > 20 * se
 
 
-def capped_lead_scenario(days: int, **incentive) -> object:
+def capped_lead_scenario(days: int) -> object:
     """One campaign ask on day 1 to 40 customers who invite every friend, leads that close
     after a geometric lag (mean 10 days, open 60), $10 to the referrer paid 20 days after
-    the friend joins, at most one reward per referrer (``incentive`` changes the incentive
-    block's keys); no churn, no margin and next to no discounting, so what is still to pay
-    on the last day is exactly what a longer run pays later."""
-    keys = {"paid_on": "qualification", "qualification_days": 20, "cap_per_referrer": 1, **incentive}
+    the friend joins, at most one reward per referrer; no churn, no margin and next to
+    no discounting, so what is still to pay on the last day is exactly what a longer run
+    pays later."""
     return small(days=days, acquisition={"organic_rate": 0.0}, word_of_mouth={"spontaneous_rate": 0.0},
                  churn={"monthly_rate": 0.0}, economics={"monthly_margin": 0.0, "annual_discount_rate": 1e-9},
                  fraud={"share": 0.0}, negative_word_of_mouth={"rate": 0.0},
@@ -248,7 +247,8 @@ def capped_lead_scenario(days: int, **incentive) -> object:
                           "channels": [{"kind": "direct", "weight": 1, "invite_all": True, "base_conversion": 0.5}],
                           "reward_seekers": {"max_share": 0.0},
                           "incentive": {"kind": "single_sided", "referrer_reward": 10, "reward_type": "cash",
-                                        "reward_scale": 24, **{k: v for k, v in keys.items() if v is not None}},
+                                        "reward_scale": 24, "paid_on": "qualification", "qualification_days": 20,
+                                        "cap_per_referrer": 1},
                           "conversion_lag": {"kind": "geometric", "first_day_share": 0.3, "tail_mean_days": 10,
                                              "valid_days": 60}})
 

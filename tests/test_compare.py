@@ -1216,30 +1216,3 @@ def test_the_verdict_line_in_a_tie_names_the_designs_not_told_apart_and_the_setu
     three = SimpleNamespace(designs=designs[1:], paired=True)   # copy, b, none: copy best, b runner-up
     text = _decisive_pairing(three, decide(three))
     assert f"copy against b on `incremental_value`, the paired interval is {paired / (welch.high - welch.low):.0%}" in text, text
-
-
-def test_a_ranking_of_when_rewards_are_paid_names_the_sign_ups_who_never_qualify():
-    """Where few referral sign-ups ever qualify (a first deposit), paying on signup pays
-    for the others too, which is most of what paying on qualification saves (docs/
-    scenarios.md: at qualifying_share 0.4 the verdict turns): the note says how many
-    never qualify, and its check varies the share 0.2 either side. Two waits both on
-    qualification pay neither for them, and at a share of 1 there is none to name."""
-    from types import SimpleNamespace
-
-    from simulator.report.compare import assumption_note
-
-    wrap = lambda *scenarios: [SimpleNamespace(scenario=s) for s in scenarios]  # noqa: E731
-    deposit = {"qualifying_share": 0.4}
-    at_once = small(name="at-once", program={"incentive": {"paid_on": "signup", **deposit}})
-    later = small(name="later", program={"incentive": {"qualification_days": 14, **deposit}})
-    note = assumption_note(wrap(at_once, later))
-    assert ("paying later saves the rewards of friends who leave before they qualify and, against paying on signup, "
-            "those of the 60% of referral sign-ups who never qualify (`qualifying_share` 0.4) and the claims of the "
-            "fake accounts qualification blocks") in note, note
-    assert "--uncertain program.incentive.qualifying_share=0.2:0.6 --replicates 4" in note
-    sooner = small(name="sooner", program={"incentive": {"qualification_days": 7, **deposit}})
-    assert "never qualify" not in assumption_note(wrap(sooner, later))
-    everyone = [small(name=s.name, program={"incentive": {**s.program.incentive.model_dump(), "qualifying_share": 1.0}})
-                for s in (at_once, later)]
-    note = assumption_note(wrap(*everyone))
-    assert "they pay their rewards after different waits" in note and "never qualify" not in note

@@ -32,7 +32,7 @@ from .layout import (
     COL_NEW_REFERRED, COL_NEW_WORD_OF_MOUTH, COL_PROFIT, COL_PROSPECTS, COL_REVENUE, COL_REWARD_COST,
     COL_REWARDS_PAID, COL_SHARES, COL_SPONTANEOUS, COST_SHARE, CREDIBILITY_PENALTY, DAILY_MARGIN, DAYS,
     DELAY_DAYS, EASE, ENDS_PROGRAM, FATIGUE, FIXED_SCHEDULE, FRAUD_SHARE, GEOMETRIC_LAG, HAS_FRAUD_DRAW,
-    HAS_INCENTIVE, HAS_LINK_DRAW, HAS_QUALIFYING_DRAW, QUALIFYING_SHARE, INTERVAL_DAYS, K_ACTIVE, K_ADOPTED, K_CHURN_EVENTS_ORGANIC,
+    HAS_INCENTIVE, HAS_LINK_DRAW, INTERVAL_DAYS, K_ACTIVE, K_ADOPTED, K_CHURN_EVENTS_ORGANIC,
     K_CHURN_EVENTS_REFERRED, K_CHURNED, K_CUSTOMER_DAYS_ORGANIC, K_CUSTOMER_DAYS_REFERRED, K_EARNERS,
     K_EXHAUSTED_DAY, K_PAUSED_UNTIL, K_PREMIUM_ADOPTED_SUM, K_PREMIUM_COUNT, K_REFERRED_ACTIVE, K_RESCHEDULED,
     K_SEEKER_EARNERS, LAG_FIRST_DAY_SHARE, LAG_KIND, LAG_TAIL_P, LAG_VALID_DAYS, LINK_RESPONSE, LINK_SHARING_TOP,
@@ -184,9 +184,9 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
     """Days first_day..last_day (inclusive), in place; returns the event pool (grown or not)."""
     (state, satisfaction, adopted_day, referred_by, tracked, channel, asks, next_ask_day, shared, rewards_earned,
      reward_value, churn_day, fraud, fraud_blocked, churn_clock, nwom_until, churn_hazard, tenure_at_start,
-     rewarded, never_qualifies) = people
+     rewarded) = people
     (lost, share_effect, seeker, multiplier, leave_day, fraud_draw, seeker_draw, blocked_if_fraud, link_draw,
-     active, pos, mark, claim, batch, since, qualifying_draw) = own
+     active, pos, mark, claim, batch, since) = own
     indptr, indices, strong = net
     (organic_order, organic_bounds, campaign_days, channel_cum, channel_kind, channel_extra, channel_all,
      channel_attention, channel_conversion, tier_after, tier_amount, pipe_drop, pipe_p) = rules
@@ -511,7 +511,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             n_organic += 1
 
         # ---- adopt: today's organic adopters, then today's referred ones, join
-        new_referred = new_fraud = left_at_signup = 0
+        new_referred = new_fraud = 0
         pool = qu.reserve(pool, meta, np.int64(3 * (n_organic + n_winners)))  # first ask, churn, qualification
         for i in range(n_organic + n_winners):
             if i + AHEAD < n_organic + n_winners:  # a later joiner's entries, written below
@@ -540,10 +540,6 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 wait = max(Q[DELAY_DAYS], 1) if Q[FIXED_SCHEDULE] == 1 else rand.geometric(
                     rs, S_TIMING, 1.0 / (Q[DELAY_DAYS] + 1.0))
                 first_ask = day + wait if reach else NEVER
-            # a referral sign-up who never meets the qualifying condition leaves at once (engine._join)
-            leaves = Q[HAS_QUALIFYING_DRAW] == 1 and is_tracked and qualifying_draw[c] >= P[QUALIFYING_SHARE]
-            if leaves:
-                first_ask = NEVER
             next_ask_day[c] = first_ask
             if first_ask != NEVER and first_ask <= Q[DAYS]:
                 qu.put(heads, tails, pool, meta, qu.ASKS, first_ask, c, qu.NO_DATA, qu.NO_DATA)
@@ -557,27 +553,21 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 fraud_blocked[c] = fraud[c] and blocked_if_fraud[c]
                 seeker[c] = seeker_draw[c] < P[SEEKER_MAX_SHARE] * s
                 multiplier[c] = P[SEEKER_HAZARD_RATIO] if seeker[c] else 1.0
+            pos[c] = K[K_ACTIVE]
+            active[K[K_ACTIVE]] = c
+            K[K_ACTIVE] += 1
             K[K_ADOPTED] += 1
-            if leaves:  # counted as churned in the churn stage; its claims are filed below as any other's
-                state[c] = CHURNED
-                churn_day[c] = day
-                never_qualifies[c] = True
-                left_at_signup += 1
-            else:
-                pos[c] = K[K_ACTIVE]
-                active[K[K_ACTIVE]] = c
-                K[K_ACTIVE] += 1
-                if referrer >= 0:
-                    K[K_REFERRED_ACTIVE] += 1
-                score = satisfaction[c]
-                share_effect[c] = segment(score, P[SHARE_PROMOTER], P[SHARE_PASSIVE], P[SHARE_DETRACTOR])
-                if Q[CHURN_SCHEDULED] == 1:
-                    file_churn(Q, heads, tails, pool, meta, leave_day, c, day, churn_clock[c],
-                               hazard(P, score, referrer >= 0, multiplier[c]))
-                elif Q[RENEWAL_EVERY] > 0:
-                    since[c] = day
-                    file_renewal(Q, heads, tails, pool, meta, leave_day, c, day, day, 0.0, churn_clock[c],
-                                 hazard(P, score, referrer >= 0, multiplier[c]))
+            if referrer >= 0:
+                K[K_REFERRED_ACTIVE] += 1
+            score = satisfaction[c]
+            share_effect[c] = segment(score, P[SHARE_PROMOTER], P[SHARE_PASSIVE], P[SHARE_DETRACTOR])
+            if Q[CHURN_SCHEDULED] == 1:
+                file_churn(Q, heads, tails, pool, meta, leave_day, c, day, churn_clock[c],
+                                  hazard(P, score, referrer >= 0, multiplier[c]))
+            elif Q[RENEWAL_EVERY] > 0:
+                since[c] = day
+                file_renewal(Q, heads, tails, pool, meta, leave_day, c, day, day, 0.0, churn_clock[c],
+                                    hazard(P, score, referrer >= 0, multiplier[c]))
             if rewarded[c] and Q[PAID_ON_QUALIFICATION] == 1:
                 if day + Q[QUALIFICATION_DAYS] <= Q[DAYS]:
                     qu.put(heads, tails, pool, meta, qu.QUALIFY, day + Q[QUALIFICATION_DAYS], c, qu.NO_DATA, qu.NO_DATA)
@@ -636,8 +626,8 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             active[pos[c]] = last
             pos[last] = pos[c]
             K[K_ACTIVE] -= 1
-        row[COL_NEW_CHURNED] = leavers + left_at_signup
-        K[K_CHURNED] += leavers + left_at_signup
+        row[COL_NEW_CHURNED] = leavers
+        K[K_CHURNED] += leavers
         K[K_REFERRED_ACTIVE] -= churned_referred
         K[K_CUSTOMER_DAYS_REFERRED] += referred_at_risk
         K[K_CUSTOMER_DAYS_ORGANIC] += n_start - referred_at_risk
@@ -716,8 +706,6 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         pool = qu.reserve(pool, meta, np.int64(n_organic + n_winners))
         for i in range(n_organic + n_winners):
             c = organic[i] if i < n_organic else due[i - n_organic, 0]
-            if state[c] != CUSTOMER:
-                continue  # a sign-up who never qualified
             K[K_EARNERS] += 1
             if seeker[c]:
                 K[K_SEEKER_EARNERS] += 1

@@ -18,7 +18,7 @@ F_NAMES = (
     "moment_reminder", "tie_weak", "tie_strong", "nwom_rate", "nwom_conversion_penalty",
     "nwom_organic_penalty", "organic_rate", "lag_first_day_share", "lag_tail_p", "daily_margin",
     "referred_margin_premium", "acquisition_cost_organic", "cost_share", "budget_per_month", "motive_scale",
-    "link_response", "link_sharing_top", "qualifying_share",
+    "link_response", "link_sharing_top",
 )
 (BASE_SHARE, EASE, TYPE_WEIGHT, STRONG_TIE_WEIGHT, MAX_UPLIFT, REFEREE_MAX_UPLIFT, REFEREE_SHARE_UPLIFT,
  REWARD_SCALE, CREDIBILITY_PENALTY, REFEREE_REWARD, LINK_USE, SPONTANEOUS_RATE, SPONTANEOUS_TOP,
@@ -27,20 +27,19 @@ F_NAMES = (
  MIN_SATISFACTION, REACH_SHARE, FATIGUE, ANNOYANCE, ANNOYANCE_POINTS, MOMENT_FIRST, MOMENT_CAMPAIGN,
  MOMENT_REMINDER, TIE_WEAK, TIE_STRONG, NWOM_RATE, NWOM_CONVERSION_PENALTY, NWOM_ORGANIC_PENALTY,
  ORGANIC_RATE, LAG_FIRST_DAY_SHARE, LAG_TAIL_P, DAILY_MARGIN, REFERRED_MARGIN_PREMIUM,
- ACQUISITION_COST_ORGANIC, COST_SHARE, BUDGET_PER_MONTH, MOTIVE_SCALE, LINK_RESPONSE, LINK_SHARING_TOP,
- QUALIFYING_SHARE) = range(len(F_NAMES))
+ ACQUISITION_COST_ORGANIC, COST_SHARE, BUDGET_PER_MONTH, MOTIVE_SCALE, LINK_RESPONSE, LINK_SHARING_TOP) = range(len(F_NAMES))
 
 # integer parameters (Q)
 I_NAMES = (
     "days", "timing", "delay_days", "fixed_schedule", "reminders", "interval_days", "has_incentive",
     "paid_on_qualification", "qualification_days", "cap_per_referrer", "ends_program", "has_link_draw",
     "has_fraud_draw", "churn_scheduled", "nwom_days", "lag_kind", "lag_valid_days", "premium_fade_days",
-    "channels", "renewal_every", "renewal_notice", "launch_once", "has_qualifying_draw",
+    "channels", "renewal_every", "renewal_notice", "launch_once",
 )
 (DAYS, TIMING, DELAY_DAYS, FIXED_SCHEDULE, REMINDERS, INTERVAL_DAYS, HAS_INCENTIVE, PAID_ON_QUALIFICATION,
  QUALIFICATION_DAYS, CAP_PER_REFERRER, ENDS_PROGRAM, HAS_LINK_DRAW, HAS_FRAUD_DRAW, CHURN_SCHEDULED,
  NWOM_DAYS, LAG_KIND, LAG_VALID_DAYS, PREMIUM_FADE_DAYS, CHANNELS, RENEWAL_EVERY, RENEWAL_NOTICE,
- LAUNCH_ONCE, HAS_QUALIFYING_DRAW) = range(len(I_NAMES))
+ LAUNCH_ONCE) = range(len(I_NAMES))
 
 # timing kinds, lag kinds and channel kinds as numbers
 NEVER_ASK, AT_PURCHASE, ONBOARDING, MILESTONE, CAMPAIGN = range(5)

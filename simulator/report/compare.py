@@ -417,10 +417,9 @@ def assumption_note(designs) -> str:
         share = max(s.fraud.share for s in rewarded)
         fakes = len({s.program.incentive.paid_on for s in rewarded}) > 1
         blocked = max(s.fraud.blocked_by_qualification for s in rewarded)
-        qualifying = min(s.program.incentive.qualifying_share for s in rewarded)
         notes.append(f"they pay their rewards after different waits ({listed}): "
-                     f"{payment_timing_trade(rate, max(waits.values()), share, fakes, blocked, qualifying)}")
-        tests.append(payment_timing_check(rate, share, fakes, qualifying))
+                     f"{payment_timing_trade(rate, max(waits.values()), share, fakes, blocked)}")
+        tests.append(payment_timing_check(rate, share, fakes))
     if not notes:
         return ""
     return ("The ranking rests on what the model is told here: " + "; ".join(notes) + ". Test them with "

@@ -136,11 +136,9 @@ def payment_delay_note(base: Scenario, parameters: list[Parameter]) -> str:
     wait = _highest(parameters, "program.incentive.qualification_days", incentive.qualification_days)
     share = _highest(parameters, "fraud.share", base.fraud.share)
     fakes = "paid_on" in varied
-    qualifying = None if "program.incentive.qualifying_share" in keys else incentive.qualifying_share
-    return (f"{named} {'is' if len(varied) == 1 else 'are'} varied: "
-            f"{payment_timing_trade(rate, wait, share, fakes, blocked_share(base, keys), qualifying)}. "
+    return (f"{named} {'is' if len(varied) == 1 else 'are'} varied: {payment_timing_trade(rate, wait, share, fakes, blocked_share(base, keys))}. "
             f"The terms the search chooses rest on these assumptions {where}: check them with `refsim sensitivity` "
-            f"({payment_timing_check(rate, share, fakes, qualifying)}), or fix the terms at what you will offer.")
+            f"({payment_timing_check(rate, share, fakes)}), or fix the terms at what you will offer.")
 
 
 def _highest(parameters: list[Parameter], key: str, default: float) -> float:

@@ -297,12 +297,9 @@ def _payment_timing_note(sweep: Sweep) -> str:
                 "nothing: sweep `program.incentive.paid_on` with it, or leave it out.")
     wait = _highest(sweep, "program.incentive.qualification_days", base.program.incentive.qualification_days)
     share = _highest(sweep, "fraud.share", base.fraud.share)
-    qualifying = (None if "program.incentive.qualifying_share" in sweep.parameters
-                  else base.program.incentive.qualifying_share)
-    trade = payment_timing_trade(rate, wait, share, fakes, blocked_share(base, sweep.parameters), qualifying)
-    return (f"The ranking of {_names(chosen)} rests on assumptions: {trade} "
+    return (f"The ranking of {_names(chosen)} rests on assumptions: {payment_timing_trade(rate, wait, share, fakes, blocked_share(base, sweep.parameters))} "
             f"(docs/model.md, \"Assumptions that decide some comparisons\"). Test it with `refsim sensitivity` "
-            f"({payment_timing_check(rate, share, fakes, qualifying)}).")
+            f"({payment_timing_check(rate, share, fakes)}).")
 
 
 def _highest(sweep: Sweep, key: str, default: float) -> float:

@@ -368,8 +368,7 @@ def designs_default_notes(designs, keys) -> list[str]:
 PAYMENT_TIMING_KEYS = ("program.incentive.paid_on", "program.incentive.qualification_days")
 
 
-def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bool, blocked: float | None = None,
-                         qualifying: float | None = None) -> str:
+def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bool, blocked: float | None = None) -> str:
     """What a verdict on when rewards are paid rests on, as a clause: what paying later
     saves and what it costs, at the discount ``rate`` people are assumed to apply, for
     the longest ``wait`` (days) among the designs. ``fakes``: the designs differ in
@@ -377,19 +376,10 @@ def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bo
     grow with ``fraud_share``; a longer wait alone blocks no more of them (the block is
     the qualifying check's, docs/model.md "Fake accounts"): the share it blocks,
     ``blocked`` (``fraud.blocked_by_qualification``), is named, as a 0-day check that
-    blocks as many as a 30-day one beat both on that assumption alone. ``qualifying``: the
-    share of referral sign-ups who ever qualify (``program.incentive.qualifying_share``;
-    None where a study varies it): below 1, paying on signup also pays for those who
-    never do, which a first-deposit program's verdict turns on."""
+    blocks as many as a 30-day one beat both on that assumption alone."""
     share = f" (`fraud.blocked_by_qualification` {blocked:.0%}, whatever the wait: an assumption)" if blocked is not None else ""
-    against_signup = []
-    if fakes and qualifying is not None and qualifying < 1:
-        against_signup.append(f"those of the {1 - qualifying:.0%} of referral sign-ups who never qualify "
-                              f"(`qualifying_share` {qualifying:g})")
-    if fakes:
-        against_signup.append(f"the claims of the fake accounts qualification blocks{share}")
     saves = ("the rewards of friends who leave before they qualify"
-             + (" and, against paying on signup, " + " and ".join(against_signup) if against_signup else ""))
+             + (f" and, against paying on signup, the claims of the fake accounts qualification blocks{share}" if fakes else ""))
     if rate > 0:
         worth = (f": paid after {wait:g} days, as {1 / (1 + wait * rate):.0%} of it paid at once would" if wait > 0
                  else "")
@@ -406,16 +396,13 @@ def blocked_share(scenario, varied) -> float | None:
     return None if "fraud.blocked_by_qualification" in varied else scenario.fraud.blocked_by_qualification
 
 
-def payment_timing_check(rate: float, fraud_share: float, fakes: bool, qualifying: float | None = None) -> str:
+def payment_timing_check(rate: float, fraud_share: float, fakes: bool) -> str:
     """The `refsim sensitivity` flags that test a verdict on when rewards are paid: the
-    discount rate (and, where paying on signup is among the designs, the fraud share, the
-    share of fakes qualification blocks and, below 1, the share of sign-ups who ever
-    qualify, 0.2 either side) over ranges that cover the values given, several runs per point."""
+    discount rate (and, where paying on signup is among the designs, the fraud share and
+    the share of fakes qualification blocks) over ranges that cover the values given,
+    several runs per point."""
     fraud = (f" --uncertain fraud.share=0:{min(0.3, max(0.1, 2 * fraud_share)):g} --uncertain "
              f"fraud.blocked_by_qualification=0.5:1" if fakes else "")
-    if fakes and qualifying is not None and qualifying < 1:
-        fraud += (f" --uncertain program.incentive.qualifying_share={max(0.0, qualifying - 0.2):g}:"
-                  f"{min(1.0, qualifying + 0.2):g}")
     return f"`--uncertain program.incentive.delay_discount=0:{max(0.03, 3 * rate):g}{fraud} --replicates 4`"
 
 
