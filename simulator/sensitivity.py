@@ -225,13 +225,32 @@ def noise_share(runs: np.ndarray) -> float:
     Points with a missing run are left out. NaN with one seed or one point (the luck
     cannot be measured); capped at 1."""
     runs = np.asarray(runs, dtype=float)
-    runs = runs[np.isfinite(runs).all(axis=1)] if runs.ndim == 2 else runs
-    if runs.ndim != 2 or runs.shape[1] < 2 or runs.shape[0] < 2:
+    if runs.ndim != 2:
+        return math.nan
+    # a point needs two runs with the metric to show any luck, a seed one
+    runs = runs[np.isfinite(runs).sum(axis=1) >= 2]
+    runs = runs[:, np.isfinite(runs).any(axis=0)] if len(runs) else runs
+    if runs.shape[0] < 2 or runs.shape[1] < 2:
         return math.nan
     points, seeds = runs.shape
-    residual = runs - runs.mean(axis=1, keepdims=True) - runs.mean(axis=0, keepdims=True) + runs.mean()
-    luck = float((residual ** 2).sum() / ((points - 1) * (seeds - 1)) / seeds)
-    total = float(np.var(runs.mean(axis=1), ddof=1))
+    missing = ~np.isfinite(runs)
+    filled, fit = np.where(missing, np.nanmean(runs), runs), runs
+    # a run without the metric (no CAC where no customer came) is filled from the additive fit, point plus
+    # seed, until the fit settles, and costs its degree of freedom: dropping every point with a gap made
+    # one missing run a point read as "one run per point, luck not measured"
+    for _ in range(100 if missing.any() else 1):
+        fit = filled.mean(axis=1, keepdims=True) + filled.mean(axis=0, keepdims=True) - filled.mean()
+        if not missing.any() or np.allclose(filled[missing], fit[missing], rtol=1e-10, atol=1e-12):
+            break
+        filled = np.where(missing, fit, runs)
+    freedom = (points - 1) * (seeds - 1) - int(missing.sum())
+    if freedom <= 0:
+        return math.nan
+    residual = np.where(missing, 0.0, filled - fit)
+    counts = (~missing).sum(axis=1)
+    # the luck in each point's mean over its own runs, averaged over the points
+    luck = float((residual ** 2).sum() / freedom * np.mean(1.0 / counts))
+    total = float(np.var(np.nanmean(runs, axis=1), ddof=1))
     if not (math.isfinite(luck) and math.isfinite(total)):
         return math.nan
     return 1.0 if total <= 0 else min(luck / total, 1.0)

@@ -582,7 +582,16 @@ def test_the_share_of_a_variance_that_may_be_luck_by_hand():
     # on (3 - 1)(2 - 1) = 2 degrees of freedom, mean square 2, luck in a mean of 2 seeds 2 / 2 = 1
     crossing = np.array([[0.0, 2.0], [10.0, 10.0], [20.0, 18.0]])
     assert noise_share(crossing) == pytest.approx(1.0 / 81.0)
-    assert noise_share(np.vstack([crossing, [[np.nan, 5.0]]])) == pytest.approx(1.0 / 81.0)   # a missing run: left out
+    assert noise_share(np.vstack([crossing, [[np.nan, 5.0]]])) == pytest.approx(1.0 / 81.0)   # one run: no luck shown
+    # a run without the metric at every point (no CAC where no customer came) made the measure NaN, read as "one
+    # run per point": a gap is filled from the point-plus-seed fit, so an additive table with gaps has no luck
+    additive = np.arange(5.0)[:, None] * 3 + np.array([0.0, 1.0, 4.0])
+    gaps = additive.copy()
+    gaps[np.arange(5), [0, 1, 2, 0, 1]] = np.nan
+    assert noise_share(gaps) == pytest.approx(0.0, abs=1e-9)
+    noisy = np.random.default_rng(1).normal(size=(20, 3)) + np.arange(20)[:, None] * 0.3
+    noisy[np.arange(20), np.random.default_rng(1).integers(0, 3, 20)] = np.nan
+    assert 0 < noise_share(noisy) < 1
     assert np.isnan(noise_share(shared[:, :1]))
     assert noise_share(np.array([[0.0, 5.0], [5.0, 0.0]])) == 1.0   # the means do not move: all of it may be luck
 
