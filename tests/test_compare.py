@@ -1216,3 +1216,25 @@ def test_the_verdict_line_in_a_tie_names_the_designs_not_told_apart_and_the_setu
     three = SimpleNamespace(designs=designs[1:], paired=True)   # copy, b, none: copy best, b runner-up
     text = _decisive_pairing(three, decide(three))
     assert f"copy against b on `incremental_value`, the paired interval is {paired / (welch.high - welch.low):.0%}" in text, text
+
+
+def test_a_metric_both_have_in_one_replicate_is_said_to_have_no_interval():
+    """K defined in one replicate of three in both designs read 'paired 95% interval [–, –]
+    includes 0': an interval that is not there includes nothing. It now says why there is
+    none (an interval needs two replicates)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from simulator.report.compare import winners
+
+    nan = float("nan")
+    runs = lambda values: pd.DataFrame({"replicate": range(len(values)), "k_factor": values})  # noqa: E731
+    designs = [SimpleNamespace(scenario=SimpleNamespace(name=name, days=40), runs=runs(values))
+               for name, values in (("a", [0.2, nan, nan]), ("b", [0.1, nan, nan]))]
+    table = pd.DataFrame({"metric": ["k_factor"] * 2, "design": ["a", "b"],
+                          "mean": [np.nanmean(d.runs["k_factor"]) for d in designs]})
+    comparison = SimpleNamespace(designs=designs, table=table, seeds=[1, 2, 3], paired=True, precision=0.05)
+    text = winners(comparison)[0]
+    assert "no interval, as both designs have the metric in only 1 replicate (an interval needs 2): **not " \
+           "distinguishable**" in text and "includes 0" not in text, text

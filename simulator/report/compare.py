@@ -252,6 +252,11 @@ def winners(comparison: Comparison) -> list[str]:
         elif runner_up not in behind:   # ahead of the runner-up, not of a design further down with a wider spread
             text += (f" excludes 0, but the best is not told apart from {_names(behind)} (an interval holding 0, or the "
                      f"metric undefined in other replicates): **not sure** with these replicates")
+        elif not (math.isfinite(low) and math.isfinite(high)):
+            # "interval [–, –] includes 0" where the metric came in one replicate only (K with no customer old enough)
+            both = int((np.isfinite(a) & np.isfinite(b)).sum())
+            text += (f": no interval, as both designs have the metric in only {both} replicate{'' if both == 1 else 's'} "
+                     f"(an interval needs 2): **not distinguishable** with these replicates")
         else:
             text += " includes 0: **not distinguishable** with these replicates"
         if comparison.paired:
