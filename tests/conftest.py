@@ -88,3 +88,15 @@ def pytest_sessionstart(session) -> None:
         return
     if reporter is not None:  # pytest's own clock starts after this hook: its total leaves the compile out
         reporter.write_line(f"compiled in {time.perf_counter() - start:.0f} s (not counted in the time pytest reports)")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test left open: tests that catch a figure before it is saved
+    (monkeypatching report.plots._save, which closes it) left them open, and matplotlib
+    warned of more than 20 open figures in the suite's output."""
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
