@@ -166,6 +166,7 @@ class _IncentiveBase(Strict):
     type_weight: float | None = Field(None, ge=0, le=5, description="Override of the reward type's weight; unset uses program.reward_type_weights [-]. Source: scenario choice.")
     paid_on: Literal["signup", "qualification"] = Field("qualification", description="When rewards are paid. Source: referral-program practice.")
     qualification_days: int = Field(30, ge=0, le=36500, description="Days a referred customer must stay active to qualify [days]. Source: assumption (first billing cycle).")
+    qualifying_share: Probability = Field(1.0, gt=0, description="Share of referral sign-ups who ever meet the qualifying condition (a first purchase or deposit) [fraction]. Source: the program's own funnel; 1: every sign-up the model converts is a customer")
     cap_per_referrer: int | None = Field(None, ge=1, le=1_000_000, description="Most rewarded referrals per referrer [referrals]. Source: Dropbox capped at 32.")
     budget: PositiveMoney | None = Field(None, description="Total company reward cost after which the budget is exhausted [currency]. Source: scenario choice.")
     on_budget_exhausted: Literal["end_program", "rewards_only"] = Field("end_program", description="What stops when the budget is spent: end_program (no more asks, no reward effect) or rewards_only (asks go on unrewarded). Source: scenario choice (a program without budget ends).")

@@ -100,6 +100,14 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             self._blocked_if_fraud = draws[1] < scenario.fraud.blocked_by_qualification
         else:
             self._blocked_if_fraud = np.zeros(n, bool)
+        # Below a qualifying_share q of 1, each customer referred for a reward comes with
+        # N ~ Geometric(q) - 1 referral sign-ups who never qualify (failures before the first
+        # success, mean (1 - q) / q): not people, claims only. A per-person draw from its own
+        # stream, made only when some never qualify, so every design with the same share sees
+        # the same sign-ups (common random numbers) and a share of 1 draws nothing.
+        self._non_qualifying = None
+        if rewarded and incentive.qualifying_share < 1:
+            self._non_qualifying = (s("qualifying").geometric(incentive.qualifying_share, n) - 1).astype(np.int32)
         # With no satisfaction drift a customer's share effect and churn hazard are fixed
         # at joining: computed once then, and churn can be scheduled instead of polled daily.
         program = scenario.program
@@ -144,8 +152,9 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         self._pending_invites = Agenda(concat=chan.Invitations.concat, empty=chan.Invitations.empty)
         self._pending_qualification = Agenda()
         # sides of reward claims a spent month's allowance deferred, due on the day it
-        # refills (Budget.paused_until): claim codes (a friend c, or -1 - c for their fake
-        # account) and masks of the sides still owed (1 the referrer's, 2 the friend's)
+        # refills (Budget.paused_until): claim codes (a friend c, -1 - c for their fake
+        # account, n + c for a sign-up beside them who never qualifies) and masks of the
+        # sides still owed (1 the referrer's, 2 the friend's)
         self._deferred = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         self.customer_days = {"referred": 0, "organic": 0}
         self.churn_events = {"referred": 0, "organic": 0}
@@ -629,7 +638,8 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
     def deferred_claims(self) -> tuple[np.ndarray, np.ndarray]:
         """The reward claims a spent month's allowance deferred and that are still owed,
         in the order they would be paid (from ``budget.paused_until``, when it refills):
-        claim codes (a friend c, or -1 - c for their fake account) and masks of the sides
+        claim codes (a friend c, -1 - c for their fake account, n + c for a sign-up beside
+        them who never qualifies: behaviour.incentive.claim_referees) and masks of the sides
         owed (1 the referrer's, 2 the friend's). Empty once the budget is exhausted."""
         if self.budget.exhausted_day is not None:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -658,8 +668,11 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         Each referral's claim is followed by its fake account's, when one signed up
         alongside it: credited to the same referrer (the program cannot tell them apart),
         and on qualification paid unless qualification blocks it, whether or not the
-        real friend is still a customer. A reward the month's allowance cannot pay, or
-        falling due while it is spent, is owed: paid first when the allowance refills.
+        real friend is still a customer. Paid on signup, the sign-ups beside it who never
+        qualify (program.incentive.qualifying_share) claim next, one claim each, credited
+        to the same referrer; paid on qualification they claim nothing. A reward the
+        month's allowance cannot pay, or falling due while it is spent, is owed: paid
+        first when the allowance refills.
         Once the budget is exhausted nothing more is paid, and the company cost of what
         falls due is counted as lost (``budget.unpaid``)."""
         p, incentive = self.people, self.scenario.program.incentive
@@ -674,8 +687,14 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             referees = self._pending_qualification.take(day)
             real = p.state[referees] == CUSTOMER
             fake = p.fraud[referees] & ~p.fraud_blocked[referees]
-        of, is_fake = inc.claims(real, fake)
-        codes = np.where(is_fake, -1 - referees[of], referees[of])
+        if self._non_qualifying is not None and incentive.paid_on == "signup":
+            # the sign-ups beside each referral who never qualify claim after it (on
+            # qualification they never do: no claim)
+            of, kind = inc.claims_with_non_qualifying(real, fake, self._non_qualifying[referees])
+            codes = np.select([kind == 1, kind == 2], [-1 - referees[of], p.n + referees[of]], referees[of])
+        else:
+            of, is_fake = inc.claims(real, fake)
+            codes = np.where(is_fake, -1 - referees[of], referees[of])
         # what was deferred comes first; while the allowance is spent, today's claims join it
         codes = np.concatenate([self._deferred[0], codes])
         masks = np.concatenate([self._deferred[1], np.full(len(of), 3, np.int64)])
@@ -692,7 +711,8 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         Once the budget is exhausted (before or by this payment) what it refuses is lost."""
         p, incentive = self.people, self.scenario.program.incentive
         is_fake = codes < 0
-        claims = np.where(is_fake, -1 - codes, codes)
+        claims = inc.claim_referees(codes, p.n)
+        is_friend = (codes >= 0) & (codes < p.n)
         referrers = p.referred_by[claims]
         owes = np.column_stack([(masks & 1) != 0, (masks & 2) != 0])
         earned = p.rewards_earned[referrers].copy()
@@ -716,7 +736,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             credited &= earned < incentive.cap_per_referrer
         np.add.at(p.rewards_earned, referrers[credited], 1)
         np.add.at(p.reward_value, referrers, amounts[:, 0])
-        p.reward_value[claims[~is_fake]] += amounts[:, 1][~is_fake]
+        p.reward_value[claims[is_friend]] += amounts[:, 1][is_friend]
         fraud_cost = float(amounts[is_fake].sum()) * self.budget.cost_share
         return cost, int((affordable & (requested > 0)).sum()), fraud_cost
 

@@ -122,7 +122,8 @@ class KernelBridge:
                self._seeker_draw if self._seeker_draw is not None else np.zeros(0, np.float32),
                self._blocked_if_fraud, self._link_draw if self._link_draw is not None else np.zeros(0, np.float32),
                active, position, np.full(n, -1, np.int32), np.full(n, -1, np.int32), np.zeros(n, np.int32),
-               np.zeros(n if renewal is not None else 0, np.int32))
+               np.zeros(n if renewal is not None else 0, np.int32),
+               self._non_qualifying if self._non_qualifying is not None else np.zeros(0, np.int32))
         people = (p.state, p.satisfaction, p.adopted_day, p.referred_by, p.tracked, p.channel, p.asks, p.next_ask_day,
                   p.shared, p.rewards_earned, p.reward_value, p.churn_day, p.fraud, p.fraud_blocked, p.churn_clock,
                   p.nwom_until, p.churn_hazard, p.tenure_at_start, p.rewarded)

@@ -230,7 +230,7 @@ def _owed_claims(engine, codes: np.ndarray, masks: np.ndarray,
     deferred claim) and its wait in days (0 for the deferred sides: set by the caller)."""
     sc, p, day = engine.scenario, engine.people, engine.day
     incentive = sc.program.incentive
-    claims = np.maximum(codes, -1 - codes)
+    claims = inc.claim_referees(codes, p.n)
     weight = np.ones(len(codes))
     wait = np.zeros(len(codes))
     owes = np.column_stack([(masks & 1) != 0, (masks & 2) != 0])
@@ -268,7 +268,8 @@ def pipeline_equity(engine) -> float:
     (at the tier and cap reached counting the claims still owed, paid first, and the
     leads before it) plus the friend's, times
     cost_share, paid on L, or on L + q if the friend is still a customer then (paid on
-    qualification); all discounted from T like equity_final, e^(-d (L - T)), whether
+    qualification); paid on signup below a qualifying_share s of 1, also the claims of
+    the (1 - s) / s sign-ups expected beside it who never qualify; all discounted from T like equity_final, e^(-d (L - T)), whether
     or not the budget would pay them (the referral earned them: rewards_unpaid). Valued
     as ordinary customers: a reward seeker's margin and a fake account alongside are
     drawn only at joining and are left out."""
@@ -302,6 +303,12 @@ def pipeline_equity(engine) -> float:
     owed_before = np.bincount(owed_referrers[owes[:, 0]], minlength=p.n)[paid] if owes[:, 0].any() else 0
     earned = p.rewards_earned[paid] + owed_before + inc.rank_within(paid)
     face = inc.referrer_reward(incentive, earned) + inc.referee_reward(incentive)
+    if incentive.paid_on == "signup" and incentive.qualifying_share < 1:
+        # the (1 - q) / q sign-ups expected beside each lead who never qualify claim too,
+        # after its own claim: valued at the referrer's reward for the claim after it (exact
+        # where that reward does not change over their claims: no tier or cap boundary among them)
+        beside = (1 - incentive.qualifying_share) / incentive.qualifying_share
+        face = face + beside * (inc.referrer_reward(incentive, earned + 1) + inc.referee_reward(incentive))
     later = ahead[tracked]
     if incentive.paid_on == "qualification":  # paid q days on, to a friend still a customer
         later = later * np.exp(-(hazard[tracked] + d) * incentive.qualification_days)

@@ -46,6 +46,7 @@ STREAM_NAMES = (
     "channels",       # channel choice and invitations
     "conversion",     # invitation outcomes and lags
     "fraud",          # fake signups
+    "qualifying",     # the referral sign-ups who never qualify, beside each customer referred for a reward
     "nwom",           # negative word of mouth
     "order",          # tie-breaking order of same-day conversions
     "annoyance",      # which reminders annoy

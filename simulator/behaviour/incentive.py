@@ -126,6 +126,25 @@ def claims(real: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(np.arange(len(real)), 2)[due], np.tile([False, True], len(real))[due]
 
 
+def claims_with_non_qualifying(real: np.ndarray, fake: np.ndarray,
+                               non_qualifying: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The reward claims of referrals in order: each referral's own (where ``real``),
+    its fake account's (where ``fake``), then one for each of the ``non_qualifying``
+    sign-ups beside it. The referral's index for each claim, and its kind (0 the
+    referral's own, 1 the fake account's, 2 a sign-up's who never qualifies)."""
+    counts = np.column_stack([real, fake, non_qualifying]).astype(np.int64)
+    of = np.repeat(np.repeat(np.arange(len(real)), 3), counts.ravel())
+    kind = np.repeat(np.tile(np.arange(3, dtype=np.int8), len(real)), counts.ravel())
+    return of, kind
+
+
+def claim_referees(codes: np.ndarray, n: int) -> np.ndarray:
+    """The referred friend behind each claim code of a population of ``n``: c for the
+    friend's own claim, -1 - c for their fake account's, n + c for a sign-up's beside
+    them who never qualifies (all credited to the friend's referrer)."""
+    return np.where(codes < 0, -1 - codes, np.where(codes >= n, codes - n, codes))
+
+
 def rank_within(groups: np.ndarray) -> np.ndarray:
     """0, 1, 2, ... within each run of equal values, in array order (stable)."""
     if len(groups) == 0:

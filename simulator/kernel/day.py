@@ -186,7 +186,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
      reward_value, churn_day, fraud, fraud_blocked, churn_clock, nwom_until, churn_hazard, tenure_at_start,
      rewarded) = people
     (lost, share_effect, seeker, multiplier, leave_day, fraud_draw, seeker_draw, blocked_if_fraud, link_draw,
-     active, pos, mark, claim, batch, since) = own
+     active, pos, mark, claim, batch, since, non_qualifying) = own
     indptr, indices, strong = net
     (organic_order, organic_bounds, campaign_days, channel_cum, channel_kind, channel_extra, channel_all,
      channel_attention, channel_conversion, tier_after, tier_amount, pipe_drop, pipe_p) = rules
@@ -657,7 +657,14 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                         referees[n_referees] = -1 - c
                         n_referees += 1
             else:
-                referees = np.empty(2 * n_winners, np.int64)
+                # each friend's claim, their fake account's (-1 - c), then one for each
+                # sign-up beside them who never qualifies (n + c) (engine._pay_rewards)
+                extra = 0
+                if len(non_qualifying) > 0:
+                    for i in range(n_winners):
+                        if (due[i, 2] & TRACKED_BIT) != 0 and rewarded[due[i, 0]]:
+                            extra += non_qualifying[due[i, 0]]
+                referees = np.empty(2 * n_winners + extra, np.int64)
                 n_referees = 0
                 for i in range(n_winners):
                     if (due[i, 2] & TRACKED_BIT) != 0 and rewarded[due[i, 0]]:
@@ -667,6 +674,10 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                         if fraud[c]:
                             referees[n_referees] = -1 - c
                             n_referees += 1
+                        if len(non_qualifying) > 0:
+                            for _ in range(non_qualifying[c]):
+                                referees[n_referees] = n + c
+                                n_referees += 1
             # the sides of claims a spent month's allowance deferred come first (filed under
             # the day it refills), then today's; masks: 1 the referrer's, 2 the friend's
             exhausted_before = K[K_EXHAUSTED_DAY] >= 0
@@ -737,33 +748,44 @@ def month_left(P, M, day):
 
 
 @compiled_only
+def claim_referee(code, n):
+    """The referred friend behind a claim code (behaviour.incentive.claim_referees)."""
+    if code < 0:
+        return -1 - code
+    return code - n if code >= n else code
+
+
+@compiled_only
 def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_value, batch, tier_after,
         tier_amount, exhausted):
     """Rewards due today, referrer's then referee's for each claim in order, paid while
     their running company cost fits the budget and the month's allowance
     (behaviour/budget.Budget.pay); returns (company cost, rewards paid, company cost
-    of the fake accounts' claims). A claim is a referred friend c, or -1 - c for the
-    fake account that signed up alongside c (credited to c's referrer); ``masks[i]``
+    of the fake accounts' claims). A claim is a referred friend c, -1 - c for the
+    fake account that signed up alongside c, or n + c for a sign-up beside c who never
+    qualifies (both credited to c's referrer, neither paid a friend's reward to c); ``masks[i]``
     its sides still owed (1 the referrer's, 2 the friend's), left holding the sides
     the budget or the allowance refused. Once the budget is exhausted (``exhausted``,
     or by this payment), the company cost of what it refused is lost (M_UNPAID), and
     the referrer's side still counts towards tiers and the cap (rewards_earned)."""
     count = len(referees)
+    n = len(referred_by)
     # rewards_earned's integer type: referrer_reward then compiles once, for these and the day's calls
     earned = np.empty(count, rewards_earned.dtype)
     for i in range(count):  # referrals already credited, plus this batch's earlier ones
-        r = referred_by[max(referees[i], -1 - referees[i])]
+        r = referred_by[claim_referee(referees[i], n)]
         earned[i] = rewards_earned[r] + batch[r]
         batch[r] += masks[i] & 1
     for i in range(count):
-        batch[referred_by[max(referees[i], -1 - referees[i])]] = 0
+        batch[referred_by[claim_referee(referees[i], n)]] = 0
     budget_left = M[M_LEFT]
     limit = -1.0 if exhausted else min(budget_left, month_left(P, M, day)) + 1e-9
     running, cost, paid, fraud_cost, refused_cost = 0.0, 0.0, 0, 0.0, 0.0
     refused, short, first_refused = False, False, 0.0
     for i in range(count):
         fake = referees[i] < 0
-        c = -1 - referees[i] if fake else referees[i]
+        friend = 0 <= referees[i] < n
+        c = claim_referee(referees[i], n)
         r = referred_by[c]
         for side in range(2):
             if (masks[i] >> side) & 1 == 0:
@@ -786,7 +808,7 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
                 paid += 1
                 if side == 0:
                     reward_value[r] += face
-                elif not fake:
+                elif friend:
                     reward_value[c] += face
             if side == 0 and (Q[CAP_PER_REFERRER] < 0 or earned[i] < Q[CAP_PER_REFERRER]):
                 rewards_earned[r] += 1
@@ -803,5 +825,5 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
         # tiers and cap, so the rewards lost after it are priced as they would have been paid
         for i in range(count):
             if masks[i] & 1 and (Q[CAP_PER_REFERRER] < 0 or earned[i] < Q[CAP_PER_REFERRER]):
-                rewards_earned[referred_by[max(referees[i], -1 - referees[i])]] += 1
+                rewards_earned[referred_by[claim_referee(referees[i], n)]] += 1
     return cost, paid, fraud_cost
