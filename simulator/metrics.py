@@ -62,6 +62,7 @@ SUMMARY_METRICS: dict[str, str] = {
     "reward_cost": "company cost of the rewards paid (face value x cost_share) [currency]",
     "fraud_cost": "company cost of the rewards paid on fake accounts' claims (part of reward_cost) [currency]",
     "fake_accounts": "fake accounts signed up alongside tracked referrals, for their rewards: not customers; their share of referral signups is fake_accounts / (fake_accounts + referred_customers) [accounts]",
+    "non_qualifying_signups": "referral sign-ups who never meet the qualifying condition (program.incentive.qualifying_share), beside the tracked referrals made for a reward: not customers; paid on signup each claims a reward, on qualification none [accounts]",
     "program_cost": "what the program cost: reward_cost plus the levers' costs (account managers' asks, staff, influencers, delight actions) [currency]",
     "attributed_roi": "(revenue of tracked referred customers - reward cost) / reward cost: what a referral dashboard shows, not a verdict [-]",
     "cost_per_referred_customer": "reward cost / tracked referred customers [currency]",
@@ -82,7 +83,7 @@ SUMMARY_METRICS: dict[str, str] = {
 #: t-interval over few replicates of a share near 0 would otherwise reach below 0).
 METRIC_BOUNDS: dict[str, tuple[float, float]] = {
     **{name: (0.0, math.inf) for name in ("customers_final", "adopters", "referred_customers", "word_of_mouth_customers",
-                                          "k_factor", "reward_cost", "fraud_cost", "fake_accounts", "program_cost", "rewards_owed", "cost_per_referred_customer", "budget_exhausted_day", "rewards_unpaid",
+                                          "k_factor", "reward_cost", "fraud_cost", "fake_accounts", "non_qualifying_signups", "program_cost", "rewards_owed", "cost_per_referred_customer", "budget_exhausted_day", "rewards_unpaid",
                                           "incremental_cac", "incremental_cac_vs_paid")},
     "referred_share": (0.0, 1.0),
     "payback_day": (1.0, math.inf),   # day 1 at the earliest (runner.incremental_metrics)
@@ -417,6 +418,8 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
         "reward_cost": reward_cost,
         "fraud_cost": float(daily[:, col["fraud_cost"]].sum()),
         "fake_accounts": float(daily[:, col["new_fraud"]].sum()),
+        "non_qualifying_signups": (float(engine._non_qualifying[joined[people.rewarded[joined]]].sum())
+                                   if engine._non_qualifying is not None else 0.0),
         "program_cost": reward_cost + float(sum(daily[:, col[name]].sum() for name in PROGRAM_COSTS)),
         "attributed_roi": ratio(revenue_tracked - reward_cost, reward_cost),
         "cost_per_referred_customer": ratio(reward_cost, n_tracked),

@@ -80,6 +80,8 @@ def test_paid_on_qualification_nothing_is_paid_for_those_who_never_qualify(kerne
     assert_same_people(low, one)
     assert np.array_equal(low.people.reward_value, one.people.reward_value)
     a, b = run_summary(one), run_summary(low)
+    assert a["non_qualifying_signups"] == 0 and b["non_qualifying_signups"] == beside
+    del a["non_qualifying_signups"], b["non_qualifying_signups"]
     assert a.keys() == b.keys() and all(a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in a)
 
 
@@ -101,7 +103,7 @@ def test_paid_on_signup_every_sign_up_is_paid_and_the_customers_do_not_change(ke
     assert s > 200 and one.daily[:, C["rewards_paid"]].sum() == 2 * s
     paid = int(low.daily[:, C["rewards_paid"]].sum())
     beside = int(low._non_qualifying[low.people.rewarded].sum())
-    assert paid == 2 * (s + beside)
+    assert paid == 2 * (s + beside) and run_summary(low)["non_qualifying_signups"] == beside
     assert low.daily[:, C["reward_cost"]].sum() == 10 * paid and low.daily[:, C["fraud_cost"]].sum() == 0
     assert abs(paid / 2 - s - s * (1 - q) / q) < 4 * math.sqrt(s * (1 - q)) / q, (paid / 2 - s, s * (1 - q) / q)
     # every referrer side goes to a referrer, a friend side to a friend (s of them): the
