@@ -106,6 +106,12 @@ CASES: tuple[Case, ...] = (
     Case("no-program", "no-program.yaml", ("population.size=3000", "days=90"),
          "organic adoption and unprompted word of mouth only, on 3,000 people for 90 days: the no-program twin "
          "of every design", False),
+    Case("first-deposit", "double-sided-credit.yaml", ("population.size=5000", "days=180",
+                                                       "program.incentive.qualifying_share=0.4",
+                                                       "program.incentive.paid_on=signup"),
+         "the double-sided credit paid on signup on 5,000 people for 180 days, where only 40% of referral sign-ups "
+         "ever qualify (a first deposit): 1.5 sign-ups who never do beside each referred customer, each paid as a "
+         "referral is, which the profit statistics see", False),
 )
 
 

@@ -21,11 +21,13 @@ cascade ends by about day 10), and library scenarios the kernel may not
 run yet (skipped, with unsupported()'s reason, when it does not): viral (300
 people, full within 90 days), a budget-capped campaign on 3,000 people whose
 budget runs out in most runs, a monthly allowance that pauses the reward most
-months (3,000 people, 200 days), the B2B organization reward, and no program at
-all (3,000 people, 90 days). Why each: bench/kernel_agreement.py, CASES.
+months (3,000 people, 200 days), the B2B organization reward, no program at
+all (3,000 people, 90 days), and a double-sided reward paid on signup where
+only 40% of referral sign-ups ever qualify (5,000 people, 180 days). Why each:
+bench/kernel_agreement.py, CASES.
 
-Tolerance: Bonferroni over every comparison of the file (7 cases x 15
-statistics = 105): one fails when its p-value is below 0.01 / 105, so a kernel that
+Tolerance: Bonferroni over every comparison of the file (8 cases x 15
+statistics = 120): one fails when its p-value is below 0.01 / 120, so a kernel that
 agrees fails this file with probability at most 1% (family alpha 0.01); the
 seeds are fixed, so a given kernel passes or fails every time. KS on discrete
 counts is conservative, which errs towards passing; the power check below shows
