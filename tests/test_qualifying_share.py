@@ -169,13 +169,14 @@ def test_a_lead_still_converting_is_charged_the_claims_expected_beside_it(kernel
     assert math.isclose((equity[1.0] - equity[0.4]) / (equity[1.0] - equity[0.5]), 1.5, rel_tol=1e-9)
 
 
-def test_a_deferred_claim_of_a_sign_up_who_never_qualifies_is_still_owed():
+@PATHS
+def test_a_deferred_claim_of_a_sign_up_who_never_qualifies_is_still_owed(kernel):
     """A spent monthly allowance defers claims, theirs among them (code n + c): still owed
     at the horizon, credited to the friend's referrer and valued at face value, discounted
     by at most the two months the allowance takes to refill."""
     incentive = {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "reward_type": "cash",
                  "paid_on": "signup", "qualifying_share": 0.4, "budget_per_month": 300}
-    engine = Engine(first_deposit(0.4, program={"incentive": incentive}), 8, kernel=False).run()
+    engine = Engine(first_deposit(0.4, program={"incentive": incentive}), 8, kernel=kernel).run()
     codes, masks = engine.deferred_claims()
     theirs = codes >= engine.people.n
     assert theirs.any()
