@@ -183,3 +183,22 @@ def test_a_deferred_claim_of_a_sign_up_who_never_qualifies_is_still_owed(kernel)
     sides = int(((masks & 1) != 0).sum() + ((masks & 2) != 0).sum())
     owed = rewards_due_after(engine)
     assert 10 * sides * math.exp(-math.log1p(0.10) * 62 / 365) <= owed <= 10 * sides  # the default 10% a year
+
+
+def test_the_reports_say_what_paying_on_signup_pays_for_those_who_never_qualify():
+    """non_qualifying_signups stood in the tables only: run's and compare's notes now say
+    that paid on signup the rewards go to them too, and paid on qualification none."""
+    import pandas as pd
+
+    from simulator.report.text import non_qualifying_note
+
+    runs = pd.DataFrame({"non_qualifying_signups": [60.0, 80.0]})
+    signup = small(program={"incentive": {"kind": "double_sided", "paid_on": "signup", "qualifying_share": 0.4}})
+    note = non_qualifying_note(signup, runs)
+    assert note.startswith("Paid on signup, the rewards also go to the referral sign-ups who never qualify "
+                           "(`program.incentive.qualifying_share` 0.4): 70.0 a run on average"), note
+    on_deposit = small(program={"incentive": {"kind": "double_sided", "paid_on": "qualification",
+                                              "qualifying_share": 0.4}})
+    assert "claim no reward" in non_qualifying_note(on_deposit, runs)
+    everyone = small(program={"incentive": {"kind": "double_sided", "paid_on": "signup"}})
+    assert non_qualifying_note(everyone, runs) == "" and non_qualifying_note(small(), runs) == ""

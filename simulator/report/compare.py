@@ -18,7 +18,7 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import level_text, against_no_program, default_notes, ask_window_note, launch_note, budget_never_ran_out, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
+from .text import level_text, against_no_program, default_notes, ask_window_note, launch_note, non_qualifying_note, budget_never_ran_out, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -520,7 +520,8 @@ def _design_notes(designs) -> list[str]:
     twice or three times read as three findings)."""
     named: dict[str, list[str]] = {}
     for d in designs:
-        for note in (*default_notes(d.scenario), reward_weighing(d.scenario), launch_note(d.scenario),
+        for note in (*default_notes(d.scenario), reward_weighing(d.scenario), non_qualifying_note(d.scenario, d.runs),
+                     launch_note(d.scenario),
                      ask_queue_note(d.scenario, d.timeseries)):
             if note:
                 named.setdefault(note, []).append(f"**{d.scenario.name}**")

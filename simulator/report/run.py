@@ -14,7 +14,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (against_no_program, ask_queue_note, default_notes, ask_window_note, launch_note, k_plot_note, budget_never_ran_out, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
+from .text import (against_no_program, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
                    ratio_of_means_note, summary_dict, summary_table, value_split)
 
 def headline(results: Results) -> list[str]:
@@ -77,7 +77,8 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
         sc.description.strip() or "",
         *(["", changed] if changed else []),
         "",
-        *(line for note in (*default_notes(sc), reward_weighing(sc), launch_note(sc), k_window_note(sc), ask_window_note(sc),
+        *(line for note in (*default_notes(sc), reward_weighing(sc), non_qualifying_note(sc, results.runs), launch_note(sc),
+                            k_window_note(sc), ask_window_note(sc),
                             ask_queue_note(sc, results.timeseries))
           if note
           for line in (note, "")),

@@ -555,6 +555,24 @@ def asking_note(designs) -> str:
             f"keeps asking gains more from a longer horizon; compare at the span you would run it (`--set days=...`).")
 
 
+def non_qualifying_note(scenario, runs) -> str:
+    """What paying on signup costs below a qualifying_share of 1, as a sentence: the sign-ups
+    who never qualify claim rewards beside the customers (non_qualifying_signups), where paid
+    on qualification they claim none; the metric was in the tables only."""
+    incentive = scenario.program.incentive
+    share = getattr(incentive, "qualifying_share", 1.0)
+    if share >= 1 or runs is None or "non_qualifying_signups" not in getattr(runs, "columns", ()) or not len(runs):
+        return ""
+    count = float(runs["non_qualifying_signups"].mean())
+    if incentive.paid_on == "signup":
+        return (f"Paid on signup, the rewards also go to the referral sign-ups who never qualify "
+                f"(`program.incentive.qualifying_share` {share:g}): {fmt(count)} a run on average beside the referred "
+                f"customers (`non_qualifying_signups`), each claiming both rewards; paid on qualification they would "
+                f"claim none.")
+    return (f"Paid on qualification, the {fmt(count)} referral sign-ups a run who never qualify "
+            f"(`program.incentive.qualifying_share` {share:g}, `non_qualifying_signups`) claim no reward.")
+
+
 def ask_queue_note(scenario, timeseries) -> str:
     """When asks wait for account managers' capacity (``program.targeting``): how many
     customers waited on the last day and on an average day (means over replicates), as
