@@ -637,7 +637,7 @@ def test_a_note_that_designs_share_is_given_once_with_their_names():
     credit = small(name="credit")
     again = small(name="credit-again")
     cash = small(name="cash", program={"incentive": {"kind": "double_sided", "referrer_reward": 40, "referee_reward": 0}})
-    designs = [SimpleNamespace(scenario=s, timeseries=None) for s in (credit, again, cash)]
+    designs = [SimpleNamespace(scenario=s, timeseries=None, runs=None) for s in (credit, again, cash)]
     notes = _design_notes(designs)
     (default,) = default_notes(credit)   # none of them gives reward_type: one note for all three
     launch = launch_note(credit)   # all three ask the customers there at launch alike
