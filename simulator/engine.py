@@ -687,14 +687,12 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             referees = self._pending_qualification.take(day)
             real = p.state[referees] == CUSTOMER
             fake = p.fraud[referees] & ~p.fraud_blocked[referees]
-        if self._non_qualifying is not None and incentive.paid_on == "signup":
-            # the sign-ups beside each referral who never qualify claim after it (on
-            # qualification they never do: no claim)
-            of, kind = inc.claims_with_non_qualifying(real, fake, self._non_qualifying[referees])
-            codes = np.select([kind == 1, kind == 2], [-1 - referees[of], p.n + referees[of]], referees[of])
-        else:
-            of, is_fake = inc.claims(real, fake)
-            codes = np.where(is_fake, -1 - referees[of], referees[of])
+        # the sign-ups beside each referral who never qualify claim after it (on
+        # qualification they never do: no claim)
+        beside = self._non_qualifying[referees] if self._non_qualifying is not None and incentive.paid_on == "signup" \
+            else None
+        of, kind = inc.claims(real, fake, beside)
+        codes = np.select([kind == 1, kind == 2], [-1 - referees[of], p.n + referees[of]], referees[of])
         # what was deferred comes first; while the allowance is spent, today's claims join it
         codes = np.concatenate([self._deferred[0], codes])
         masks = np.concatenate([self._deferred[1], np.full(len(of), 3, np.int64)])

@@ -248,8 +248,8 @@ def _owed_claims(engine, codes: np.ndarray, masks: np.ndarray,
         survive[alive] = np.exp(-engine.current_hazard(owed[alive]) * waits[alive])
         # each referral's claim while the friend is a customer, then its fake account's
         # unless blocked, in the order engine._pay_rewards pays them
-        of, is_fake = inc.claims(alive, p.fraud[owed] & ~p.fraud_blocked[owed])
-        weight = np.concatenate([weight, np.where(is_fake, 1.0, survive[of])])
+        of, kind = inc.claims(alive, p.fraud[owed] & ~p.fraud_blocked[owed])
+        weight = np.concatenate([weight, np.where(kind == 1, 1.0, survive[of])])
         wait = np.concatenate([wait, waits[of]])
         owes = np.concatenate([owes, np.ones((len(of), 2), bool)])
         referrers = np.concatenate([referrers, p.referred_by[owed[of]]])

@@ -117,24 +117,17 @@ def referee_reward(incentive) -> float:
     return 0.0 if isinstance(incentive, NoIncentive) else float(incentive.referee_reward)
 
 
-def claims(real: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The reward claims of referrals in order, each referral's own (where ``real``)
-    followed by its fake account's (where ``fake``): the referral's index for each
-    claim, and whether the claim is the fake's. The order a referrer's claims count
-    towards tiers and the cap."""
-    due = np.column_stack([real, fake]).ravel()
-    return np.repeat(np.arange(len(real)), 2)[due], np.tile([False, True], len(real))[due]
-
-
-def claims_with_non_qualifying(real: np.ndarray, fake: np.ndarray,
-                               non_qualifying: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def claims(real: np.ndarray, fake: np.ndarray,
+           non_qualifying: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The reward claims of referrals in order: each referral's own (where ``real``),
     its fake account's (where ``fake``), then one for each of the ``non_qualifying``
-    sign-ups beside it. The referral's index for each claim, and its kind (0 the
-    referral's own, 1 the fake account's, 2 a sign-up's who never qualifies)."""
-    counts = np.column_stack([real, fake, non_qualifying]).astype(np.int64)
-    of = np.repeat(np.repeat(np.arange(len(real)), 3), counts.ravel())
-    kind = np.repeat(np.tile(np.arange(3, dtype=np.int8), len(real)), counts.ravel())
+    sign-ups beside it (none when not given). The referral's index for each claim, and
+    its kind (0 the referral's own, 1 the fake account's, 2 a sign-up's who never
+    qualifies). The order a referrer's claims count towards tiers and the cap."""
+    extra = np.zeros(len(real), np.int64) if non_qualifying is None else non_qualifying
+    counts = np.column_stack([real, fake, extra]).astype(np.int64).ravel()
+    of = np.repeat(np.repeat(np.arange(len(real)), 3), counts)
+    kind = np.repeat(np.tile(np.arange(3, dtype=np.int8), len(real)), counts)
     return of, kind
 
 
