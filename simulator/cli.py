@@ -512,9 +512,11 @@ def compare(
 
     if verdict := verdict_line(comparison):
         out.print(f"  {verdict}", markup=False)
-    from .report.compare import world_lines
+    from .report.compare import assumption_line, world_lines
 
     for line in world_lines(comparison.designs):   # a verdict between worlds or assumptions, not designs: said beside it
+        out.print(f"  {line}", markup=False)
+    if line := assumption_line(comparison.designs):   # report.md's "ranking rests on": the console read as sure
         out.print(f"  {line}", markup=False)
     for design in comparison.designs:   # as run and validate print them (docs/scenarios.md): report.md alone had them
         _print_default_notes(design.scenario, design.scenario.name)

@@ -531,7 +531,8 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     """docs/scenarios.md says validate, run and compare print a note when a file leaves
     reward_type (or timing) out; compare's console printed none (report.md had them),
     so a store credit costed at 40% of its face value ranked designs without a word
-    where the verdict was read. Each design's notes are now printed with its name."""
+    where the verdict was read. Each design's notes are now printed with its name, and
+    so is report.md's note on the assumed sizes the ranking rests on."""
     import yaml
 
     base = {"name": "credit", "seed": 3, "days": 30, "replicates": 2, "population": {"size": 300, "initial_customers": 8},
@@ -548,8 +549,11 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
         paths.append(str(path))
     result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "out"), "--executor", "serial"])
     assert result.exit_code == 0, result.output
-    notes = [line for line in result.stdout.splitlines() if line.strip().startswith("note:")]
-    assert len(notes) == 1 and notes[0].strip().startswith("note: credit: Rewards are store credit"), result.stdout
+    notes = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("note:")]
+    assert len(notes) == 2 and notes[1].startswith("note: credit: Rewards are store credit"), result.stdout
+    # report.md's "the ranking rests on" (here credit's assumed 40% cost) is on the console too, with its test
+    assert notes[0] == ("note: the ranking rests on sizes the model assumes; test them with refsim sensitivity "
+                        "--uncertain program.cost_shares.credit=0.2:1 (report.md)"), result.stdout
 
 
 def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():

@@ -343,6 +343,26 @@ def assumption_note(designs) -> str:
     the model assumes for that difference, which the verdict rests on: a milestone ask
     beat an ask at purchase by $46,800 on the assumed 1.5x alone (1.0 gave -$14,900), and
     the report never said so."""
+    notes, tests = _assumptions(designs)
+    if not notes:
+        return ""
+    return ("The ranking rests on what the model is told here: " + "; ".join(notes) + ". Test them with "
+            "`refsim sensitivity` (" + ", ".join(tests) + ") before trusting it.")
+
+
+def assumption_line(designs) -> str:
+    """assumption_note for the console: the verdict printed above it read as sure, and only
+    report.md said which assumed sizes it rests on."""
+    _, tests = _assumptions(designs)
+    if not tests:
+        return ""
+    return ("note: the ranking rests on sizes the model assumes; test them with refsim sensitivity "
+            + " ".join(t.strip("`") for t in dict.fromkeys(tests)) + " (report.md)")
+
+
+def _assumptions(designs) -> tuple[list[str], list[str]]:
+    """What assumption_note says: each assumption the designs' difference rests on, and the
+    `--uncertain` ranges that test them."""
     notes, tests = [], []
     timed = [d.scenario for d in designs if has_program(d.scenario)]
     kinds = dict.fromkeys(s.program.timing.kind for s in timed if s.program.timing.kind != "never")
@@ -425,10 +445,7 @@ def assumption_note(designs) -> str:
         notes.append(f"they pay their rewards after different waits ({listed}): "
                      f"{payment_timing_trade(rate, max(waits.values()), share, fakes, blocked)}")
         tests.append(payment_timing_check(rate, share, fakes))
-    if not notes:
-        return ""
-    return ("The ranking rests on what the model is told here: " + "; ".join(notes) + ". Test them with "
-            "`refsim sensitivity` (" + ", ".join(tests) + ") before trusting it.")
+    return notes, tests
 
 
 def _first_referrer_reward(incentive) -> float:
