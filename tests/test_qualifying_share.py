@@ -202,3 +202,36 @@ def test_the_reports_say_what_paying_on_signup_pays_for_those_who_never_qualify(
     assert "claim no reward" in non_qualifying_note(on_deposit, runs)
     everyone = small(program={"incentive": {"kind": "double_sided", "paid_on": "signup"}})
     assert non_qualifying_note(everyone, runs) == "" and non_qualifying_note(small(), runs) == ""
+
+
+def test_a_sweep_or_optimisation_that_can_pay_on_signup_names_the_sign_ups_who_never_qualify(tmp_path):
+    """run's and compare's reports say that, paid on signup below a qualifying_share of 1,
+    the sign-ups who never qualify claim rewards; a sweep of paid_on at a share of 0.4
+    ranked signup against qualification with that reason in no report. The study note
+    appears where some design can pay on signup below a share of 1, and only there."""
+    import yaml
+
+    from simulator.report.text import study_non_qualifying_note
+    from simulator.sweep import load_sweep, run_sweep
+
+    from .test_sweep import BASE
+
+    at = lambda share, paid_on="signup": first_deposit(share, paid_on)  # noqa: E731
+    assert study_non_qualifying_note(at(0.4), []).startswith(
+        "Below a `program.incentive.qualifying_share` of 1 (0.4 in the base scenario)")
+    assert "(varied here)" in study_non_qualifying_note(at(None), ["program.incentive.qualifying_share"])
+    assert study_non_qualifying_note(at(0.4, "qualification"), ["program.incentive.paid_on"])
+    # nobody can be paid for them: every sign-up qualifies, or every design pays on qualification
+    assert study_non_qualifying_note(at(None), ["program.incentive.paid_on"]) == ""
+    assert study_non_qualifying_note(at(0.4, "qualification"), ["program.incentive.referrer_reward"]) == ""
+
+    base = {**BASE, "program": {**BASE["program"], "incentive": {**BASE["program"]["incentive"], "qualifying_share": 0.4}}}
+    spec = {"base": base, "method": "grid", "replicates": 1, "seed": 5,
+            "parameters": {"program.incentive.paid_on": {"values": ["signup", "qualification"]}},
+            "metrics": ["customers_final", "non_qualifying_signups"]}
+    path = tmp_path / "paid-on.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    run_sweep(load_sweep(path), tmp_path / "out", executor="serial")
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert ("Below a `program.incentive.qualifying_share` of 1 (0.4 in the base scenario)" in report
+            and "`non_qualifying_signups`, a column of the table of runs." in report), report
