@@ -1238,3 +1238,31 @@ def test_a_metric_both_have_in_one_replicate_is_said_to_have_no_interval():
     text = winners(comparison)[0]
     assert "no interval, as both designs have the metric in only 1 replicate (an interval needs 2): **not " \
            "distinguishable**" in text and "includes 0" not in text, text
+
+
+def test_means_a_rounding_apart_tie_and_the_first_listed_is_named_first():
+    """The same values in another order have means 1 ulp apart ([0.1, 0.2, 0.3] sums to
+    0.6000000000000001, [0.3, 0.2, 0.1] to 0.6): the tie test was exact equality, so one of
+    two equal designs was named best, and which one followed the rounding, not the order
+    listed."""
+    from types import SimpleNamespace
+
+    from simulator.compare import decide
+    from simulator.report.compare import winners
+
+    up, down = [0.1, 0.2, 0.3], [0.3, 0.2, 0.1]
+    assert sum(up) != sum(down)   # the premise: summed in another order, the same values differ in their last bit
+
+    def design(name, values):
+        runs = pd.DataFrame({"replicate": range(3), "cumulative_profit": values, "incremental_value": values})
+        return SimpleNamespace(scenario=small(name=name, days=90), runs=runs)
+
+    for first, second in ((up, down), (down, up)):
+        pair = SimpleNamespace(designs=[design("a", first), design("b", second)], paired=True)
+        decision = decide(pair, metric="cumulative_profit")
+        assert (decision.best, decision.tied_with) == ("a", ("b",)), decision
+        table = pd.DataFrame({"metric": ["incremental_value"] * 2, "design": ["a", "b"],
+                              "mean": [float(np.mean(first)), float(np.mean(second))]})
+        (text,) = winners(SimpleNamespace(designs=pair.designs, table=table, seeds=[0, 1, 2], paired=True,
+                                          precision=0.05))
+        assert "**a** and b tie on the mean" in text and "is best" not in text, text
