@@ -131,7 +131,7 @@ class SweepSpec(_Strict):
 
 #: Fields of the sweep that change no row: where runs execute, and how they are read.
 EXECUTION_KEYS = {"executor", "workers", "scheduler"}
-READING_KEYS = {"base", "description", "objective", "assumptions"}
+READING_KEYS = {"base", "name", "description", "objective", "assumptions"}   # how a sweep is read, not what its runs compute
 
 
 @dataclass

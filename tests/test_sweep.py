@@ -341,6 +341,25 @@ def test_a_changed_sweep_is_refused_unless_forced(tmp_path):
     assert again.exit_code == 0 and "6 already done" in again.stdout
 
 
+def test_a_renamed_or_redescribed_sweep_resumes_its_folder_under_its_new_name(tmp_path):
+    """Renaming a sweep (`name:`) or rewording its description changes no run (the seeds
+    follow the sweep seed, points and replicates), yet it was refused as 'a different
+    sweep', and resuming meant --force and rerunning every run. The folder now resumes
+    with nothing to redo, and its report takes the new name."""
+    path = write_sweep(tmp_path)
+    path.write_text(path.read_text() + "name: first-try\n")
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    assert (out / "report.md").read_text().startswith("# Sweep: first-try")
+    first = run_frame(out)
+    write_sweep(tmp_path)
+    path.write_text(path.read_text() + "name: reward-size\ndescription: The referrer's reward, for the board.\n")
+    again = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert again.exit_code == 0 and "6 already done" in again.stdout, again.output
+    pd.testing.assert_frame_equal(run_frame(out), first)
+    assert (out / "report.md").read_text().startswith("# Sweep: reward-size")
+
+
 def test_a_resume_without_the_first_commands_set_says_which_set_it_ran_with(tmp_path):
     """A sweep run on a scaled-down population (--set population.size=...) and resumed
     without the --set was refused with 'its base scenario or --set differs', leaving the
