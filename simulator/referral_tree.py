@@ -144,6 +144,17 @@ def read_loop(k: KReading, generations: list[int], prospects_left: float, new_re
     return dataclasses.replace(today, faded=today.tone == "fades" or (faded and today.tone not in ("grows", "filled")))
 
 
+def _grew(generations: list[int]) -> str:
+    """The generations, as "5 → 10 → 18 …", when at least two in a row outgrew their parents
+    among the complete ones (the newest is still being recruited); "" otherwise (a network
+    filled by organic adoption, its referral generations shrinking: 40 → 10 → 2)."""
+    complete = generation_ratios(generations)[:-1]
+    if not any(a > 1.0 and b > 1.0 for a, b in zip(complete, complete[1:])):
+        return ""
+    shown = " → ".join(str(size) for size in generations[:6])
+    return shown + (" …" if len(generations) > 6 else "")
+
+
 def verdict(k: KReading, generations: list[int], prospects_left: float, speeding_up: bool = False,
             edge: float = K_EDGE, faded: bool = False) -> Verdict:
     """A plain-language reading of K and the generations. A network that has filled is
@@ -164,9 +175,16 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     rough = (f" It rests on only {k.customers} customer{'s' if k.customers != 1 else ''}, so it is a rough figure: "
              f"watch the generations." if 0 < k.customers < ROUGH_COHORT else "")
     if prospects_left < FILLED_SHARE and not (faded and k.known and k.k < 1.0):
+        late = ("K falls now because customers who join late find few friends left to invite, not because the loop "
+                "fades." + rough)
+        if grew := _grew(generations):
+            # the viral preset fills half its network by day 15, before K can be read: the card went from "too few
+            # customers" to a grey "filled", and a class watching K above 1 never saw the green of a growing loop
+            return Verdict("grows", "The loop grew until it filled the network",
+                           f"Each generation was larger than the one before ({grew}): the loop grew on its own, "
+                           f"until only {prospects_left:.0%} of the people are still prospects. " + late)
         return Verdict("filled", "The loop filled the network",
-                       f"Only {prospects_left:.0%} of the people are still prospects. K falls now because customers "
-                       f"who join late find few friends left to invite, not because the loop fades." + rough)
+                       f"Only {prospects_left:.0%} of the people are still prospects. " + late)
     if not k.known:
         return Verdict("pending", "K appears once a customer who joined has had {} days".format(K_WINDOW_DAYS),
                        f"K counts the referrals of customers who joined during the run and have had {K_WINDOW_DAYS} "

@@ -107,9 +107,27 @@ def test_classroom_k_counts_customers_whose_window_has_elapsed():
 
 def test_a_filled_network_is_never_called_fading():
     for k in (0.2, 0.6, 0.95, 1.3):
-        said = verdict(KReading(k, 250), [5, 20, 60, 120, 40], prospects_left=FILLED_SHARE / 2)
-        assert said.tone == "filled" and "fade" not in said.headline
-        assert "not because the loop fades" in said.text
+        for generations in ([5, 20, 60, 120, 40], [40, 10, 2]):
+            said = verdict(KReading(k, 250), generations, prospects_left=FILLED_SHARE / 2)
+            assert said.tone in ("grows", "filled") and "fade" not in said.headline
+            assert "not because the loop fades" in said.text
+
+
+def test_a_loop_that_grew_until_it_filled_the_network_reads_green():
+    """The viral preset fills half its 300 people by day 15, before K can be read (it
+    looks 30 days back): the card went from "too few customers" straight to a grey "filled
+    the network", and the lesson "K above 1 grows" never showed the green of a growing
+    loop. A network filled after generations that grew (two complete generations in a row
+    larger than their parents; the newest is still being recruited) now reads green and
+    says so; one filled by organic adoption, its generations shrinking, stays grey."""
+    grew = verdict(KReading(float("nan"), 0), [5, 10, 18, 26, 33, 30, 12, 2], prospects_left=0.4)
+    assert (grew.tone, grew.headline) == ("grows", "The loop grew until it filled the network")
+    assert "(5 → 10 → 18 → 26 → 33 → 30 …)" in grew.text and "only 40% of the people are still prospects" in grew.text
+    assert "not because the loop fades" in grew.text
+    # one generation larger than its parents is no growth yet; nor is a newest generation still being recruited
+    for generations in ([40, 10, 2], [5, 9, 4, 2], [5, 4, 9, 30]):
+        said = verdict(KReading(0.5, 200), generations, prospects_left=0.4)
+        assert (said.tone, said.headline) == ("filled", "The loop filled the network"), generations
 
 
 def test_the_k_card_does_not_contradict_the_counts_beside_it():

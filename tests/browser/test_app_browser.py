@@ -227,7 +227,7 @@ def test_the_lesson_of_docs_app_md_step_by_step(classroom):
         room.page.wait_for_timeout(300)
     room.pause()
     assert not any("fades" in said for said in verdicts), verdicts
-    assert "filled the network" in room.text(".refsim-verdict-A")
+    assert "The loop grew until it filled the network" in room.text(".refsim-verdict-A")   # in green: K above 1 grew
     assert "×" in room.text(".refsim-generations-A")
     assert number(room.text(".refsim-adopters-A")) > number(room.text(".refsim-adopters-B"))
     # the charts show every day so far (paused: the day's message carries them)
