@@ -1161,13 +1161,14 @@ def test_a_swept_edge_list_is_part_of_the_fingerprint(tmp_path):
 
 def test_a_sweep_that_reads_no_file_keeps_its_fingerprint(tmp_path):
     """Folders written before edge lists were fingerprinted still resume: the payload
-    gains the file digests only when there are files."""
+    gains the file digests only when there are files. (The sweep's name left the
+    payload later: a renamed sweep computes the same runs.)"""
     import hashlib
     import json as json_module
 
     sweep = load_sweep(write_sweep(tmp_path))
     assert sweep.inputs() == {}
-    payload = {"sweep": sweep.spec.model_dump(mode="json", exclude={"executor", "workers", "scheduler", "base",
+    payload = {"sweep": sweep.spec.model_dump(mode="json", exclude={"executor", "workers", "scheduler", "base", "name",
                                                                      "description", "objective", "assumptions"}),
                "replicates": sweep.replicates, "metrics": list(sweep.metrics), "base": sweep.base_data,
                "base_resolved": sweep.base.model_dump(mode="json")}
