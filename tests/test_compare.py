@@ -797,6 +797,34 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     assert "--uncertain program.timing.reach_share=0.3:1" in note
 
 
+def test_a_ranking_of_a_friend_reward_names_the_uplifts_it_rests_on():
+    """$10 + $10 credit beat $20 credit to the referrer alone by $1.2M (2 years, sure at
+    95%), and the report said the ranking rested on link_response; with the friend's
+    reward moving conversion up to 0.5 (not 1.5) and sharing not at all, the
+    referrer-only design led instead. Both sizes are assumptions, so the note names
+    them, and a check whose ranges reach 0, whenever the designs offer the friend
+    different rewards; designs that offer the friend the same reward get no such note."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import assumption_note
+
+    wrap = lambda *scenarios: [SimpleNamespace(scenario=s) for s in scenarios]  # noqa: E731
+    both = small(name="both")   # double-sided, 10 to each side
+    referrer_only = small(name="referrer-only", program={"incentive": {"kind": "single_sided", "referrer_reward": 20}})
+    note = assumption_note(wrap(both, referrer_only))
+    assert "they offer the friend different rewards (both 10, referrer-only 0)" in note, note
+    assert "`referee_max_uplift` (1.5)" in note and "`referee_share_uplift` (0.5)" in note
+    assert ("--uncertain program.incentive.referee_max_uplift=0:2.25 "
+            "--uncertain program.incentive.referee_share_uplift=0:1") in note
+    # the sizes named are those of the design that offers the friend a reward, whichever is listed first
+    hopeful = small(name="hopeful", program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                                           "qualification_days": 14, "referee_max_uplift": 3}})
+    assert "`referee_max_uplift` (3)" in assumption_note(wrap(referrer_only, hopeful))
+    bigger = small(name="bigger", program={"incentive": {"kind": "double_sided", "referrer_reward": 20, "referee_reward": 10,
+                                                         "qualification_days": 14}})
+    assert "friend" not in assumption_note(wrap(both, bigger))
+
+
 def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
     """Paid at once against after 90 days: 'wait0 adds the most value ... sure at 95%',
     with no word that the verdict rests on the assumed delay_discount (at 0 the longer

@@ -364,6 +364,8 @@ def assumption_line(designs) -> str:
 def _assumptions(designs) -> tuple[list[str], list[str]]:
     """What assumption_note says: each assumption the designs' difference rests on, and the
     `--uncertain` ranges that test them."""
+    from ..behaviour.incentive import payment_delay, referee_reward, type_weight
+
     notes, tests = [], []
     timed = [d.scenario for d in designs if has_program(d.scenario)]
     kinds = dict.fromkeys(s.program.timing.kind for s in timed if s.program.timing.kind != "never")
@@ -410,6 +412,20 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
                    "docs/model.md)")
         notes.append(f"they offer the referrer different rewards ({listed}), and {assumed}")
         tests.append("`--uncertain program.link_response=0:1`")
+    # $10 + $10 beat $20 to the referrer by $1.2M on 730 days with the friend's reward moving conversion up to
+    # x2.5 and sharing up to x1.5; at 0.5 and 0 the referrer-only design led, and the note named neither size
+    friend = {s.name: referee_reward(s.program.incentive) for s in timed}
+    giving = [s.program.incentive for s in timed if friend[s.name] > 0]
+    if len(set(friend.values())) > 1 and giving:
+        conversion, sharing = giving[0].referee_max_uplift, giving[0].referee_share_uplift
+        if conversion > 0 or sharing > 0:
+            listed = ", ".join(f"{name} {offer:g}" for name, offer in friend.items())
+            notes.append(f"they offer the friend different rewards ({listed}), and how much a friend's reward moves "
+                         f"people is assumed: it raises the friend's conversion by up to `referee_max_uplift` "
+                         f"({conversion:g}) and the referrer's sharing by up to `referee_share_uplift` ({sharing:g}) "
+                         f"(the direction is Gershon, Cryder & John 2020; the sizes are assumptions: docs/model.md)")
+            tests.append(f"`--uncertain program.incentive.referee_max_uplift=0:{max(2.0, 1.5 * conversion):g} "
+                         f"--uncertain program.incentive.referee_share_uplift=0:{max(1.0, 1.5 * sharing):g}`")
     rewarded = [s for s in timed if getattr(s.program.incentive, "reward_type", None) is not None]
     shares = dict.fromkeys((s.program.incentive.reward_type, s.program.cost_share()) for s in rewarded)
     if len({share for _, share in shares}) > 1:
@@ -418,7 +434,6 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
                      f"`program.cost_shares`: set them to your own costs)")
         cheapest = min(shares, key=lambda pair: pair[1])[0]
         tests.append(f"`--uncertain program.cost_shares.{cheapest}=0.2:1`")
-    from ..behaviour.incentive import payment_delay, type_weight
 
     # each reward's type weight and the key it comes from: the design's own override, else the table for its audience
     weighted = {}
