@@ -422,14 +422,18 @@ def console_metrics(table) -> list[str]:
     """The console's metrics for a comparison table: COMPARE_CONSOLE, ``fraud_cost``
     where some design lost money to fake accounts (the strategist's "after fraud"), and
     ``program_cost`` where some design's levers cost more than its rewards (account
-    managers' $32k hid behind a reward cost that read "lower")."""
+    managers' $32k hid behind a reward cost that read "lower"), and ``rewards_unpaid``
+    where some design earned rewards beyond its budget (a budget is spent on payment:
+    paid on qualification and on signup, reward_cost read "0, same" while the first had
+    committed 16,088 beyond the 2,500 both paid)."""
     def means(metric: str):
         return table.loc[table["metric"] == metric].set_index("design")["mean"]
 
-    fraud = means("fraud_cost")
+    fraud, unpaid = means("fraud_cost"), means("rewards_unpaid")
     program, rewards = means("program_cost"), means("reward_cost")
     levers = bool(len(program)) and bool((program > rewards.reindex(program.index)).any())
-    return [*COMPARE_CONSOLE, *(["fraud_cost"] if (fraud > 0).any() else []), *(["program_cost"] if levers else [])]
+    return [*COMPARE_CONSOLE, *(["fraud_cost"] if (fraud > 0).any() else []),
+            *(["rewards_unpaid"] if (unpaid > 0).any() else []), *(["program_cost"] if levers else [])]
 
 
 @app.command()

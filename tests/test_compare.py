@@ -552,6 +552,20 @@ def test_the_console_names_fraud_cost_only_where_fakes_cost_money():
     assert console_metrics(table([0.0, 0.0], program=(5.0, 33_000.0))) == [*COMPARE_CONSOLE, "program_cost"]
 
 
+def test_the_console_names_rewards_earned_beyond_a_budget():
+    """Paid on qualification and on signup under one budget, reward_cost read "0, same"
+    on the console while the first design had committed 16,088 beyond the 2,500 both
+    paid (a budget is spent on payment): the console's costs now show rewards_unpaid
+    when some design earned rewards beyond its budget, and not otherwise."""
+    def table(unpaid_means):
+        return pd.DataFrame({"design": ["a", "a", "b", "a", "b", "a", "b", "a", "b"],
+                             "metric": ["incremental_value", "fraud_cost", "fraud_cost", "reward_cost", "reward_cost",
+                                        "program_cost", "program_cost", "rewards_unpaid", "rewards_unpaid"],
+                             "mean": [1.0, 0.0, 0.0, 5.0, 5.0, 5.0, 5.0, *unpaid_means]})
+    assert console_metrics(table([0.0, 0.0])) == list(COMPARE_CONSOLE)
+    assert console_metrics(table([16_088.0, 0.0])) == [*COMPARE_CONSOLE, "rewards_unpaid"]
+
+
 def test_the_comparison_report_notes_ask_queues_and_a_pipeline_longer_than_ks_window(tmp_path):
     """The compare report ranked k_factor for B2B pipelines (0.0026 against 0.0023) and
     said nothing of account managers' queue, which the run report now does: the same
