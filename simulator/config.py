@@ -273,7 +273,7 @@ class Milestone(_TimingBase):
     kind: Literal["milestone"]
     delay_days: int = Field(30, ge=0, le=3650, json_schema_extra=KIND_SPECIFIC, description="Days to the success milestone: geometric, a wait of mean delay_days + 1 days after joining (at least 1); fixed, exactly tenure day delay_days (at least 1) [days]. Source: assumption.")
     schedule: Literal["geometric", "fixed"] = Field("geometric", description="geometric: milestone reached after a Geometric wait; fixed: on tenure day delay_days (the 3rd box on day 28). Source: scenario choice.")
-    reach_share: Probability = Field(0.6, description="Share of customers who ever reach the milestone [fraction]. Source: assumption.")
+    reach_share: Probability = Field(0.6, description="Share of customers who would reach the milestone if they stayed: churn before it is drawn apart (a customer who leaves first is never asked), so a milestone that is tenure alone (schedule: fixed, the third paid month) is reached by all, 1 [fraction]. Source: assumption.")
     min_satisfaction: float = Field(7.0, ge=0, le=10, description="Ask only customers at least this satisfied at the milestone [0-10]. Source: practice (ask happy customers).")
 
 

@@ -809,6 +809,17 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     note = assumption_note(wrap(small(name="at-purchase", program={"timing": {"kind": "at_purchase"}}), milestone))
     assert "`reach_share` 0.6, an assumption about your product" in note
     assert "--uncertain program.timing.reach_share=0.3:1" in note
+    assert "tenure alone" not in note   # a milestone on a drawn day: reaching it is more than staying
+    # a milestone on a tenure day (the third paid month) is reached by everyone still there: churn is drawn apart, so
+    # the default 0.6 counted leaving twice (onboarding won by $42,300 at 0.6, not told apart at 1) and the note said
+    # only that reach_share is an assumption about the product
+    tenure = small(name="third-month", program={"timing": {"kind": "milestone", "schedule": "fixed", "delay_days": 61}})
+    note = assumption_note(wrap(small(name="onboarding", program={"timing": {"kind": "onboarding"}}), tenure))
+    assert ("`reach_share` is of the customers still there (those who leave before it are never asked, by churn), so "
+            "a milestone that is tenure alone (`schedule: fixed`) is reached by all of them, 1") in note, note
+    everyone = small(name="third-month", program={"timing": {"kind": "milestone", "schedule": "fixed", "delay_days": 61,
+                                                             "reach_share": 1}})
+    assert "tenure alone" not in assumption_note(wrap(small(name="onboarding"), everyone))
 
 
 def test_a_ranking_of_a_friend_reward_names_the_uplifts_it_rests_on():

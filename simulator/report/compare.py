@@ -382,10 +382,15 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         tests.append(f"`--uncertain program.moment_effect.{fields[top]}=1:{max(2.0, 1.5 * size[top]):g}`")
         milestone = next((s.program.timing for s in timed if s.program.timing.kind == "milestone"), None)
         if milestone is not None:
+            # a 'third paid month' milestone asked 0.6 of the customers still there: churn before it is drawn apart,
+            # so the default took another 40% off (onboarding won by $42,300 at 0.6, by $18,800, not told apart, at 1)
+            tenure = ("; `reach_share` is of the customers still there (those who leave before it are never asked, "
+                      "by churn), so a milestone that is tenure alone (`schedule: fixed`) is reached by all of them, 1"
+                      if milestone.schedule == "fixed" and milestone.reach_share < 1 else "")
             notes.append(f"a milestone is asked only of the customers who reach it (`reach_share` "
                          f"{milestone.reach_share:g}, an assumption about your product) and score at least "
                          f"`min_satisfaction` ({milestone.min_satisfaction:g}): how many reach it can decide more "
-                         f"than the moment's size")
+                         f"than the moment's size{tenure}")
             tests.append(f"`--uncertain program.timing.reach_share={min(0.3, milestone.reach_share):g}:1`")
     asking = [s for s in timed if s.program.timing.kind != "never"]
     reminders = {s.name: getattr(s.program.timing, "reminders", None) for s in asking}
