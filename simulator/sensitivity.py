@@ -74,7 +74,7 @@ class SensitivityResult:
     morris: pd.DataFrame                   # design, metric, parameter, mu, mu_star, sigma, mu_star_conf, rank
     sobol: pd.DataFrame                    # design, metric, parameter, S1, S1_conf, ST, ST_conf, rank, screened
     points: pd.DataFrame                   # the Sobol points: point, design, parameter values, metric means
-    tornado: pd.DataFrame                  # design, metric, parameter, value_low, value_high, value_base, at_base, at_low, at_high, swing, replicates
+    tornado: pd.DataFrame                  # design, metric, parameter, value_low, value_high, value_base, at_base, at_low, at_high, swing, replicates, low_ci_low, low_ci_high, high_ci_low, high_ci_high
     decision: pd.DataFrame | None = None   # design, mean, probability_best, expected_regret
     flips: pd.DataFrame | None = None      # parameter, S1_advantage(_conf), ST_advantage(_conf), best_by_bin, flips
     conditional: pd.DataFrame | None = None  # parameter, bin, value_low, value_high, design, mean, probability_best
@@ -577,7 +577,9 @@ def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: lis
     """The classic tornado: each parameter alone at each end of its range (every choice,
     for a categorical one), all others as the design has them, on the same seeds (each
     bar the mean over ``seeds``). ``swing`` = |at_high - at_low| (for a categorical
-    parameter, largest minus smallest)."""
+    parameter, largest minus smallest). ``low_ci_low``/``low_ci_high`` (``high_…``): the
+    paired 95% interval of at_low - at_base (at_high - at_base) over the seeds, NaN on
+    one seed: a bar shorter than its luck read as an effect."""
     scenarios, run_seeds, labels = [], [], []
     for d, design in enumerate(designs):
         scenarios.extend([design] * len(seeds))      # the design as it is: the tornado's centre line
@@ -594,19 +596,28 @@ def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: lis
     values = evaluate(scenarios, run_seeds, metrics)
     frame = pd.DataFrame([{"design": n, "parameter": p.key if p else None, "value": v, **{m: out[m] for m in metrics}}
                           for (n, p, v), out in zip(labels, values)])
-    centre = frame[frame["parameter"].isna()].groupby("design", sort=False)[metrics].mean()
+    from .compare import paired_difference
+
+    centre_runs = frame[frame["parameter"].isna()]
+    centre = centre_runs.groupby("design", sort=False)[metrics].mean()
     frame = frame[frame["parameter"].notna()]
     rows = []
     own = {(names[d], p.key): value_of(design, p.key) for d, design in enumerate(designs) for p in parameters}
     for (design, key), group in frame.groupby(["design", "parameter"], sort=False):
         means = group.groupby("value", sort=False)[metrics].mean()
+        # each end ran on the centre's seeds, in their order: its bar's length (end - centre) has a paired interval
+        ends = [runs for _, runs in group.groupby("value", sort=False)]
         for metric in metrics:
             column = means[metric]
+            at = centre_runs.loc[centre_runs["design"] == design, metric].to_numpy(dtype=float)
+            low, high = (paired_difference(at, end[metric].to_numpy(dtype=float)) for end in (ends[0], ends[-1]))
             rows.append({"design": design, "metric": metric, "parameter": key, "value_low": column.index[0],
                          "value_high": column.index[-1], "value_base": own[design, key],
                          "at_base": float(centre.loc[design, metric]),
                          "at_low": float(column.iloc[0]), "at_high": float(column.iloc[-1]),
-                         "swing": float(column.max() - column.min()), "replicates": len(seeds)})
+                         "swing": float(column.max() - column.min()), "replicates": len(seeds),
+                         "low_ci_low": low["diff_ci_low"], "low_ci_high": low["diff_ci_high"],
+                         "high_ci_low": high["diff_ci_low"], "high_ci_high": high["diff_ci_high"]})
     table = pd.DataFrame(rows)
     return table.sort_values(["design", "metric", "swing"], ascending=[True, True, False], kind="stable", ignore_index=True)
 

@@ -152,6 +152,43 @@ def test_each_tornado_bar_is_the_mean_over_the_scenarios_replicates():
                     settings=SensitivitySettings(samples=4, tornado_replicates=0))
 
 
+def test_each_tornado_bar_has_the_paired_interval_of_its_length():
+    """Tornado bars had no intervals: a bar shorter than the runs' luck read as an effect.
+    Each end now carries the paired 95% interval of (end - centre) over the tornado's
+    seeds, the same seeds at both: here against the t-interval of the differences the
+    evaluator makes (the end's own noise minus the centre's), and exact where the only
+    noise is the seed's, shared by both."""
+    import numpy as np
+    from scipy import stats
+
+    from simulator.rng import replicate_seeds
+
+    def own_noise(share: float, seed: int) -> float:
+        return float(np.random.default_rng([seed, round(share * 100)]).normal(0, 1))
+
+    def noisy(scenarios, seeds, metrics, daily=False):
+        return [{"cumulative_profit": s.program.base_share + np.random.default_rng(seed).normal(0, 1),
+                 "customers_final": s.program.base_share + own_noise(s.program.base_share, seed)}
+                for s, seed in zip(scenarios, seeds)]
+
+    base = tiny().model_copy(update={"replicates": 6})
+    uncertain = parse_parameters(["program.base_share=0:1"], base)
+    result = sensitivity(base, uncertain, metrics=["cumulative_profit", "customers_final"], seed=4, evaluate=noisy,
+                         settings=SensitivitySettings(samples=4, trajectories=2))
+    rows = result.tornado.set_index("metric")
+    seeds = replicate_seeds(4, 6)
+    centre = base.program.base_share
+    # the seed's luck is in the centre and the end alike: the length is known exactly
+    assert rows.loc["cumulative_profit", "low_ci_low"] == pytest.approx(0.0 - centre)
+    assert rows.loc["cumulative_profit", "high_ci_high"] == pytest.approx(1.0 - centre)
+    for end, share in (("low", 0.0), ("high", 1.0)):
+        d = np.array([share + own_noise(share, seed) - centre - own_noise(centre, seed) for seed in seeds])
+        half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        assert rows.loc["customers_final", f"{end}_ci_low"] == pytest.approx(d.mean() - half)
+        assert rows.loc["customers_final", f"{end}_ci_high"] == pytest.approx(d.mean() + half)
+        assert rows.loc["customers_final", f"{end}_ci_high"] - rows.loc["customers_final", f"{end}_ci_low"] > 0.5   # the luck is visible
+
+
 def test_the_progress_total_is_the_number_of_runs_the_study_makes():
     """The CLI's progress bar counts to planned_runs: Morris, Sobol and the tornado, each
     on its own replicates (the tornado's were counted once, and the bar ran to 212/162).

@@ -58,7 +58,7 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
     table = result.tornado[result.tornado["metric"] == metric]
     designs = [d for d in result.designs if d in set(table["design"])]
     height = 1.0 + 0.45 * len(result.parameters)
-    fig, axes = plt.subplots(1, len(designs), figsize=(5.5 * len(designs), height + 1.6), squeeze=False, sharex=True)
+    fig, axes = plt.subplots(1, len(designs), figsize=(5.5 * len(designs), height + 1.9), squeeze=False, sharex=True)
     for ax, design in zip(axes[0], designs):
         rows = table[table["design"] == design].sort_values("swing")
         centre = float(rows["at_base"].iloc[0]) if len(rows) else 0.0
@@ -68,6 +68,16 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
                 label="at the low end")
         ax.barh(positions + 0.2, rows["at_high"] - centre, height=0.4, left=centre, color="tab:orange", alpha=0.8,
                 label="at the high end")
+        # each bar's paired 95% interval (the same seeds at its end and at the centre): a bar within its luck is no effect
+        for offset, end in ((-0.2, "low"), (0.2, "high")):
+            if f"{end}_ci_low" in rows:
+                low, high = rows[f"{end}_ci_low"].to_numpy(float), rows[f"{end}_ci_high"].to_numpy(float)
+                shown = np.isfinite(low) & np.isfinite(high) & (high > low)
+                if shown.any():
+                    middle = (low + high) / 2
+                    ax.errorbar(centre + middle[shown], positions[shown] + offset, xerr=((high - low) / 2)[shown],
+                                fmt="none", ecolor="black", elinewidth=0.8, capsize=2,
+                                label="95% interval (paired)" if end == "low" else None)
         # the design's own value: an end at it draws no bar (the default's churn 0.05 at the top of 0.01:0.05)
         ax.set_yticks(positions, [f"{k}\n{_v(lo)} → {_v(hi)}" + (f" (own {_v(own)})" if _given(own) else "")
                                   for k, lo, hi, own in zip(rows["parameter"], rows["value_low"], rows["value_high"],
@@ -81,7 +91,8 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         _short_ticks(ax)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=2, frameon=False)
-    fig.suptitle(f"Tornado: {metric}\none assumption at a time, each bar the mean of {_tornado_runs(result)} replicates",
+    fig.suptitle(f"Tornado: {metric}\none assumption at a time, each bar the mean of {_tornado_runs(result)} replicates"
+                 "\nwith its paired 95% interval",
                  fontsize=10)
     return save(fig, path, rect=(0, 0.06, 1, 1))
 
