@@ -43,12 +43,17 @@ class LeverStages:
         pool = pool[p.state[pool] == CUSTOMER]
         scores = self._scores(pool, day)
         order = targeting_model.priority(cfg, scores, self.network.degree[pool], day - p.adopted_day[pool], self._ask_key[pool])
-        asked, self._ask_queue = targeting_model.split(cfg, pool, order)
+        chosen, self._ask_queue = targeting_model.split(cfg, pool, order)
+        # the rank decides who is asked, not which of the day's draws each gets: the chosen
+        # take the order the timing stage gave today's asks (those waiting from earlier days
+        # after them), so a capacity that never binds is the run without targeting
+        picked = targeting_model.in_asking_order(pool, order[:len(chosen)], today.asked)
+        asked = pool[picked]
         today.earlier_asks = p.asks[asked].copy()
         # an ask made late keeps the moment of the ask it was (first or reminder)
         today.moment = self._moment(asked, today.earlier_asks, tim.campaign_today(self.scenario.program.timing, day))
         p.asks[asked] += 1
-        today.asked, today.asked_scores = asked, scores[order[:len(asked)]]
+        today.asked, today.asked_scores = asked, scores[picked]
         today.counts["asks"] = len(asked)
         today.counts["ask_queue"] = len(self._ask_queue)
         today.counts["ask_cost"] = len(asked) * cfg.cost_per_ask

@@ -25,3 +25,17 @@ def split(cfg: Targeting, pool: np.ndarray, order: np.ndarray) -> tuple[np.ndarr
     """(asked today, still waiting): the first ``daily_capacity`` of the pool in ``order``."""
     ranked = pool[order]
     return ranked[:cfg.daily_capacity], ranked[cfg.daily_capacity:]
+
+
+def in_asking_order(pool: np.ndarray, chosen: np.ndarray, due_today: np.ndarray) -> np.ndarray:
+    """The positions ``chosen`` (into ``pool``, sorted ids) put in the order of today's due
+    asks ``due_today`` (the timing stage's order), the waiting ones after them by id.
+    Who is asked is the rank's choice; the order only pairs the asked with the day's
+    draws, and keeping the timing stage's makes a capacity that never binds the run
+    without targeting (common random numbers)."""
+    position = np.full(len(pool), len(due_today), np.int64)
+    found = np.searchsorted(pool, due_today)
+    inside = found < len(pool)
+    inside[inside] = pool[found[inside]] == due_today[inside]
+    position[found[inside]] = np.flatnonzero(inside)
+    return chosen[np.lexsort((pool[chosen], position[chosen]))]
