@@ -301,7 +301,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
                 asked = np.sort(asked)
                 asked = asked[first_of_runs(asked)]
         asked_scores = self._scores(asked, day)
-        ok = tim.eligible(timing, asked_scores)
+        ok = tim.eligible(timing, asked_scores, tim.launched(self.scenario.program.launch, p.channel[asked]))
         p.next_ask_day[asked[~ok]] = NEVER
         asked, asked_scores = asked[ok], asked_scores[ok]
         today.earlier_asks = p.asks[asked].copy()

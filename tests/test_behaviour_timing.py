@@ -143,7 +143,8 @@ def test_reminders_in_a_full_run_help_less_and_less():
 
 def test_milestone_asks_only_satisfied_customers_who_reach_it():
     """Milestone timing, min_satisfaction 7, reach_share 0.6, mean delay ~11 days, no
-    churn: nobody below 7 is ever asked; of the satisfied customers who joined at least
+    churn: no new customer below 7 is ever asked (the existing ones get the launch
+    e-mail whatever their score); of the satisfied customers who joined at least
     100 days before the end (all of whom had time to reach the milestone), the share
     asked is ~0.6 (binomial, 4 SD)."""
     scenario = small(days=150, churn={"monthly_rate": 0}, fraud={"share": 0}, program={
@@ -152,9 +153,35 @@ def test_milestone_asks_only_satisfied_customers_who_reach_it():
     engine = Engine(scenario, 6).run()
     p = engine.people
     asked = p.asks > 0
-    assert asked.sum() > 100 and np.all(p.satisfaction[asked] >= 7)
+    assert asked.sum() > 100 and np.all(p.satisfaction[asked & (p.adopted_day > 0)] >= 7)
     early = (p.adopted_day != NEVER) & (p.adopted_day <= engine.day - 100) & (p.satisfaction >= 7)
     assert within_binomial(asked[early].sum(), early.sum(), 0.6), (asked[early].sum(), early.sum())
+
+
+def test_the_launch_ask_reaches_the_whole_existing_base_under_a_milestone_timing():
+    """min_satisfaction picks whom a milestone asks at the milestone; an existing
+    customer's launch ask (ask_existing: once) is a launch e-mail at no moment of theirs,
+    sent as under any other timing kind. So under a milestone with min_satisfaction 9
+    every one of the 400 existing customers is asked once in the launch's 30 days, as
+    under onboarding: a count, no tolerance (no churn; the milestone on tenure day 60
+    falls after the 40-day horizon, so no other ask is made). It had been sent only to
+    those scoring 9 or more (about half), so a milestone design's launch reached a
+    different base from an onboarding design's, for nothing either design does."""
+    for kernel in (True, False):
+        asks = {}
+        for kind, timing in {"milestone": {"kind": "milestone", "schedule": "fixed", "delay_days": 60,
+                                           "reach_share": 1.0, "min_satisfaction": 9},
+                             "onboarding": {"kind": "onboarding", "delay_days": 60}}.items():
+            scenario = small(days=40, churn={"monthly_rate": 0}, population={"size": 4000, "initial_customers": 400},
+                             program={"timing": {**timing, "reminders": {"count": 0}},
+                                      "launch": {"ask_existing": "once", "spread_days": 30}})
+            engine = Engine(scenario, 6, kernel=kernel).run()
+            p = engine.people
+            existing = p.adopted_day == 0
+            assert np.all(p.asks[~existing] == 0)
+            asks[kind] = p.asks[existing]
+        assert np.array_equal(asks["milestone"], np.ones(400)), (kernel, asks["milestone"].sum())
+        assert np.array_equal(asks["milestone"], asks["onboarding"])
 
 
 def test_a_campaign_asks_every_active_customer_on_its_days_and_nobody_else():

@@ -49,11 +49,23 @@ def campaign_today(timing, day: int) -> bool:
     return isinstance(timing, Campaign) and day in timing.days
 
 
-def eligible(timing, scores: np.ndarray) -> np.ndarray:
-    """Milestone asks go only to customers satisfied enough at the milestone."""
+def eligible(timing, scores: np.ndarray, launched: np.ndarray | None = None) -> np.ndarray:
+    """Milestone asks go only to customers satisfied enough at the milestone. ``launched``:
+    which of the asked are existing customers asked by the launch (``program.launch.
+    ask_existing: once``, launch_asks): a launch e-mail and its reminders reach them at no
+    milestone of theirs, so the milestone's bar does not apply to them (as under any
+    other timing kind)."""
     if isinstance(timing, Milestone):
-        return scores >= timing.min_satisfaction
+        ok = scores >= timing.min_satisfaction
+        return ok if launched is None else ok | launched
     return np.ones(len(scores), bool)
+
+
+def launched(launch, channel: np.ndarray) -> np.ndarray | None:
+    """Which customers (``channel``: state.SEED for those of day 0) the launch asks,
+    their reminders included: the existing ones, under ``ask_existing: once``; None
+    otherwise (``as_new`` asks them as new customers, at their milestone)."""
+    return channel == SEED if launch.ask_existing == "once" else None
 
 
 def next_ask_day(timing, day: int, asks_so_far: np.ndarray, shared: np.ndarray) -> np.ndarray:

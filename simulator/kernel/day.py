@@ -258,7 +258,9 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         kept = 0
         for i in range(n_asked):
             c = asked[i]
-            if Q[TIMING] == MILESTONE and satisfaction[c] - lost[c] < P[MIN_SATISFACTION]:
+            # the milestone's bar, but for the existing customers the launch asks (their reminders too)
+            if (Q[TIMING] == MILESTONE and satisfaction[c] - lost[c] < P[MIN_SATISFACTION]
+                    and not (Q[LAUNCH_ONCE] == 1 and channel[c] == SEED)):
                 next_ask_day[c] = NEVER
                 continue
             asked[kept] = c
