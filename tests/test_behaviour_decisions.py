@@ -4,6 +4,7 @@ what a reward costs the company."""
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -627,3 +628,48 @@ def test_a_budget_that_only_cuts_what_is_owed_after_the_horizon_adds_no_value(ke
     assert b["rewards_owed"] == pytest.approx(5.0) and b["rewards_unpaid"] == pytest.approx(a["rewards_owed"] - 5.0)
     assert b["pipeline_equity"] == pytest.approx(a["pipeline_equity"], rel=1e-12)
     assert net_value(b) == pytest.approx(net_value(a), rel=1e-12)
+
+
+#: mechanisms whose events are filed ahead of the day they fall on (asks, reminders,
+#: qualifications, deferred claims, renewal decisions, leads): a shorter horizon must
+#: cut them off, not change what happens before it
+HORIZON_CASES = {
+    "milestone and reminders": {"program": {"timing": {"kind": "milestone", "delay_days": 10,
+                                                       "reminders": {"count": 2, "interval_days": 5}}}},
+    "campaign": {"program": {"timing": {"kind": "campaign", "days": [20, 45], "reminders": {"count": 1}}}},
+    "budget": {"program": {"incentive": {"budget": 300, "reward_type": "cash"}}},
+    "monthly allowance": {"program": {"incentive": {"budget_per_month": 100, "reward_type": "cash"}}},
+    "fakes paid on signup, non-qualifiers": {"fraud": {"share": 0.2},
+                                             "program": {"incentive": {"paid_on": "signup", "qualifying_share": 0.4}}},
+    "renewal contracts": {"churn": {"monthly_rate": 0.05, "renewal": {"every_days": 60, "notice_days": 10}}},
+    "sales pipeline": {"program": {"conversion_lag": {"kind": "pipeline", "valid_days": 100,
+                                                      "stages": [{"mean_days": 10, "drop_off": 0.2}, {"mean_days": 20}]}}},
+}
+
+
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+@pytest.mark.parametrize("case", list(HORIZON_CASES))
+def test_a_longer_horizon_runs_the_same_days_first(case, kernel):
+    """The horizon is where the run is read, not an input to what happens: the first 60
+    days of a 200-day run are the 60-day run, bit for bit, on both paths, so every
+    cumulative column of a longer run is at least the shorter one's (an equivalence,
+    no tolerance)."""
+    short = Engine(small(days=60, **copy.deepcopy(HORIZON_CASES[case])), 5, kernel=kernel).run()
+    longer = Engine(small(days=200, **copy.deepcopy(HORIZON_CASES[case])), 5, kernel=kernel).run()
+    assert np.array_equal(short.daily, longer.daily[:61])
+
+
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+@pytest.mark.parametrize("limit", [{}, {"cap_per_referrer": 3}, {"budget": 150}, {"budget_per_month": 50}])
+def test_qualification_after_0_days_is_paying_on_signup_when_nothing_is_blocked(limit, kernel):
+    """With no fake accounts to block and every sign-up qualifying, a reward paid on
+    qualification after 0 days is paid on the day of joining with nothing held back and
+    no wait to discount: the run is the run paid on signup, bit for bit, caps, budgets
+    and monthly allowances included (an equivalence, no tolerance)."""
+    runs = [Engine(small(days=120, fraud={"share": 0.0}, program={"incentive": {**limit, **paid}}), 3,
+                   kernel=kernel).run()
+            for paid in ({"paid_on": "signup"}, {"paid_on": "qualification", "qualification_days": 0})]
+    assert runs[0].daily[:, C["reward_cost"]].sum() > 0
+    assert np.array_equal(runs[0].daily, runs[1].daily)
+    for metric in ("rewards_owed", "rewards_unpaid", "pipeline_equity", "equity_final"):
+        assert run_summary(runs[0])[metric] == run_summary(runs[1])[metric], metric
