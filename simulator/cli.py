@@ -516,9 +516,11 @@ def compare(
 
     if verdict := verdict_line(comparison):
         out.print(f"  {verdict}", markup=False)
-    from .report.compare import assumption_line, world_lines
+    from .report.compare import assumption_line, twin_lines, world_lines
 
     for line in world_lines(comparison.designs):   # a verdict between worlds or assumptions, not designs: said beside it
+        out.print(f"  {line}", markup=False)
+    for line in twin_lines(comparison.designs):   # incremental metrics against different baselines: said beside it too
         out.print(f"  {line}", markup=False)
     if line := assumption_line(comparison.designs):   # report.md's "ranking rests on": the console read as sure
         out.print(f"  {line}", markup=False)

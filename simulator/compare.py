@@ -416,6 +416,45 @@ def world_differences(reference: Scenario, other: Scenario) -> list[str]:
     return found
 
 
+#: Keys of the program block that the no-program twin runs with, beyond WORLD_KEYS: unprompted
+#: word of mouth, which the twin keeps, goes through the program's channels and converts after
+#: its lag (MODEL.md, step 2), so a design that changes them changes its own twin too.
+TWIN_PROGRAM_KEYS = ("program.channels", "program.conversion_lag")
+
+
+def twin_differences(reference: Scenario, other: Scenario) -> list[str]:
+    """The keys of TWIN_PROGRAM_KEYS (leaf by leaf, a channel by its place in the list)
+    in which ``other`` differs from ``reference``, between two designs that both have a
+    program: their no-program twins then differ, and so do the baselines of their
+    incremental metrics."""
+    from .config import has_program
+
+    if not (has_program(reference) and has_program(other)):
+        return []
+
+    def leaves(value, prefix: str) -> dict[str, object]:
+        if isinstance(value, dict):
+            return {k: v for key, item in value.items() for k, v in leaves(item, f"{prefix}.{key}").items()}
+        if isinstance(value, list):
+            return {k: v for i, item in enumerate(value) for k, v in leaves(item, f"{prefix}.{i}").items()}
+        return {prefix: value}
+
+    found = []
+    for key in TWIN_PROGRAM_KEYS:
+        field = key.split(".")[1]
+        mine = leaves(_dump(getattr(reference.program, field)), key)
+        theirs = leaves(_dump(getattr(other.program, field)), key)
+        found += [f"{k} ({_short(mine.get(k))} vs {_short(theirs.get(k))})" for k in sorted(set(mine) | set(theirs))
+                  if mine.get(k) != theirs.get(k)]
+    return found
+
+
+def _dump(value):
+    if isinstance(value, list):
+        return [_dump(item) for item in value]
+    return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+
+
 def reads(scenario: Scenario, leaf: str) -> bool:
     """Whether ``scenario``'s runs depend on the program-block assumption ``leaf`` (a
     cost share or type weight of its own reward type and audience, the multiplier of a

@@ -707,6 +707,36 @@ def test_designs_that_differ_beyond_their_programs_are_said_to_compare_worlds():
     assert "differences of worlds" in note
 
 
+def test_designs_whose_no_program_twins_differ_are_said_to_be_measured_against_different_baselines():
+    """A design with five friends per direct share but asks half as easy to answer,
+    beside the default channels (10,000 people, a year, 16 paired seeds): on the same
+    seeds its world was worth $20,000 more (paired 95% ±10,300), yet its
+    incremental_value only $5,000 more (±10,400), not told apart, because unprompted word
+    of mouth goes through the channels in its twin as well, and what the channel does to
+    it is left out of both sides. The report and the console now say so for designs that
+    differ in the channels or the lag; designs that differ in their incentive or timing
+    only, as every bundled comparison does, get no such note."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import twin_lines, twin_note
+
+    wrap = lambda *scenarios: [SimpleNamespace(scenario=s) for s in scenarios]  # noqa: E731
+    base = design(10, "base")
+    bigger = design(20, "bigger-reward")
+    wider = small(name="wider", program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10},
+                                          "channels": [{"kind": "direct", "weight": 0.7, "extra_invites": 4, "ease": 0.5},
+                                                       {"kind": "broadcast", "weight": 0.3, "ease": 0.5}]})
+    assert twin_note(wrap(base, bigger)) == "" and twin_lines(wrap(base, bigger)) == []
+    note = twin_note(wrap(base, bigger, wider))
+    assert "**wider** in program.channels.0.ease (1.0 vs 0.5)" in note and "bigger-reward" not in note
+    assert "`incremental_value`" in note and "cumulative_profit" in note
+    (line,) = twin_lines(wrap(base, wider))
+    assert line.startswith("note: wider's no-program twin differs from base's, in program.channels.0.ease")
+    # a design without a program is its own twin: no baseline to differ from
+    assert twin_note(wrap(base, small(name="none", program={"incentive": {"kind": "none"}, "timing": {"kind": "never"},
+                                                           "channels": [{"kind": "direct"}]}))) == ""
+
+
 def test_designs_that_differ_in_an_assumption_of_the_program_block_are_said_to_compare_worlds():
     """A milestone design beside its copy with `program.moment_effect.milestone` 3 'won',
     sure at 95%, with no word that the two differed only in what the model assumes of

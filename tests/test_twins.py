@@ -185,3 +185,36 @@ def test_a_twin_depends_on_nothing_its_design_drew(path):
     alone = Engine(baseline_of(scenario), 3, network=network, kernel=design.uses_kernel).run()
     assert np.array_equal(taken.daily, alone.daily, equal_nan=True)
     assert _same_summary(run_summary(taken), run_summary(alone))
+
+
+def test_the_no_program_twin_runs_with_the_programs_channels_and_lag_and_nothing_else_of_it():
+    """A design's no-program twin keeps unprompted word of mouth, which goes through the
+    program's channels and lag (MODEL.md, step 2): of the program block it runs with
+    those alone (compare.TWIN_PROGRAM_KEYS), and compare names designs that differ in
+    them as compared against different baselines. Equivalence and its contrast, on both
+    paths: changing what a twin does not run with leaves its run as it is, bit for bit;
+    changing a channel or the lag changes it."""
+    from simulator.compare import TWIN_PROGRAM_KEYS, twin_differences
+
+    assert TWIN_PROGRAM_KEYS == ("program.channels", "program.conversion_lag")
+    reference = small(days=60)
+    untouched = small(days=60, program={
+        "base_share": 0.6, "link_use": 0.9, "launch": {"ask_existing": "as_new"}, "moment_effect": {"onboarding": 2.0},
+        "incentive": {"kind": "single_sided", "referrer_reward": 40},
+        "timing": {"kind": "milestone", "reminders": {"count": 3}}})
+    channel = small(days=60, program={"channels": [{"kind": "direct", "weight": 0.7, "extra_invites": 4},
+                                                   {"kind": "broadcast", "weight": 0.3}]})
+    lag = small(days=60, program={"conversion_lag": {"kind": "none"}})
+    for kernel in (False, True):
+        def twin(scenario):
+            return Engine(baseline_of(scenario), 5, kernel=kernel).run().daily
+
+        assert np.array_equal(twin(reference), twin(untouched))
+        assert not np.array_equal(twin(reference), twin(channel))
+        assert not np.array_equal(twin(reference), twin(lag))
+    assert twin_differences(reference, untouched) == []
+    assert twin_differences(reference, channel) == ["program.channels.0.extra_invites (2.0 vs 4.0)"]
+    assert [d.split(" (")[0] for d in twin_differences(reference, lag)] == ["program.conversion_lag.first_day_share",
+                                                                           "program.conversion_lag.kind",
+                                                                           "program.conversion_lag.tail_mean_days",
+                                                                           "program.conversion_lag.valid_days"]

@@ -13,7 +13,7 @@ import pandas as pd
 from . import plots
 from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, tied_first, defined_alike,
                        paired_difference, pairing_differences,
-                       replicates_needed, unpaired_difference, world_differences, VERDICT_METRIC)
+                       replicates_needed, twin_differences, unpaired_difference, world_differences, VERDICT_METRIC)
 from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
@@ -507,6 +507,38 @@ def world_lines(designs) -> list[str]:
     return lines
 
 
+def twin_note(designs) -> str:
+    """A warning when designs differ in what their no-program twins run with (the channels
+    and conversion lag that unprompted word of mouth also takes): each design's incremental
+    metrics are then taken against another baseline, so a difference of incremental_value
+    between them is not the difference of what they are worth in one world (a channel
+    that helped unprompted sharing helped its own twin as much, and was never credited)."""
+    reference = designs[0].scenario
+    found = [(d.scenario.name, twin_differences(reference, d.scenario)) for d in designs[1:]]
+    found = [(name, keys) for name, keys in found if keys]
+    if not found:
+        return ""
+    listed = "; ".join(f"**{name}** in {', '.join(keys[:4])}" + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
+                       for name, keys in found)
+    return (f"The designs' no-program twins differ, from **{reference.name}**: {listed}. Unprompted word of mouth, "
+            f"which the twin keeps, goes through the program's channels and lag, so each design's incremental metrics "
+            f"are taken against its own baseline: what a channel or lag does to unprompted sharing is in both a design "
+            f"and its twin, and is left out of its `incremental_value`. Compare such designs on `cumulative_profit` "
+            f"and the customers (the same world, paired), not on the incremental metrics alone.")
+
+
+def twin_lines(designs) -> list[str]:
+    """twin_note for the console, a line per design whose twin differs from the reference's."""
+    reference = designs[0].scenario
+    lines = []
+    for design in designs[1:]:
+        if keys := twin_differences(reference, design.scenario):
+            listed = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+            lines.append(f"note: {design.scenario.name}'s no-program twin differs from {reference.name}'s, in {listed}: "
+                         f"its incremental metrics are against another baseline (report.md)")
+    return lines
+
+
 def _unpaired_differences(comparison: Comparison) -> list[str]:
     """The keys beyond the seed in which an unpaired comparison's designs differ from the reference."""
     first = comparison.designs[0].scenario
@@ -598,7 +630,8 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         *[f"- {note}" for note in dict.fromkeys(k_window_note(d.scenario) for d in comparison.designs) if note][:1],
         *[f"- {note}" for note in (ask_window_note(d.scenario, d.scenario.name) for d in comparison.designs) if note],
         *[f"- {note}" for note in (asking_note(comparison.designs), path_note([d.scenario for d in comparison.designs]),
-                                   world_note(comparison.designs), assumption_note(comparison.designs))
+                                   world_note(comparison.designs), twin_note(comparison.designs),
+                                   assumption_note(comparison.designs))
           if note],
         "",
         "## Who wins",
