@@ -773,6 +773,21 @@ def test_the_reports_say_the_customers_there_at_launch_are_asked_too():
         assert launch_note(load_scenario(SCENARIOS / "default.yaml", overrides)) == "", overrides
 
 
+def test_the_launch_note_counts_initial_customers_given_by_a_strategy_or_as_ids():
+    """`refsim run scenarios/seeding-hubs.yaml` and its documented compare ended in a
+    traceback: the note formatted `initial_customers` as a number, and a `{count,
+    strategy}` block or a list of ids is not one."""
+    from simulator import load_scenario
+    from simulator.report.text import launch_note
+
+    hubs = load_scenario(SCENARIOS / "seeding-hubs.yaml")
+    assert launch_note(hubs).startswith("The 100 customers there at launch "), launch_note(hubs)
+    listed = load_scenario(SCENARIOS / "default.yaml", ["population.initial_customers=[3, 5, 5, 8]"])
+    assert launch_note(listed).startswith("The 3 customers there at launch "), launch_note(listed)
+    none = load_scenario(SCENARIOS / "seeding-hubs.yaml", ["population.initial_customers={count: 0, strategy: degree}"])
+    assert launch_note(none) == ""
+
+
 def test_an_ask_after_the_horizon_is_said_to_reach_nobody():
     """A fixed milestone on tenure day 800 of a 730-day run was described as 'reached by
     60% of customers', with advice on K's window, where nobody who joins is ever asked."""

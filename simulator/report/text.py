@@ -440,7 +440,9 @@ def launch_note(scenario) -> str:
     of it came from the launch ask, which no report mentioned."""
     from ..config import Campaign, NeverAsk
 
-    program, initial = scenario.program, scenario.population.initial_customers
+    program, seeds = scenario.program, scenario.population.initial_customers
+    # a count, a strategy's block ({count, strategy}) or a list of ids (repeats are one person)
+    initial = seeds if isinstance(seeds, int) else len(set(seeds)) if isinstance(seeds, list) else seeds.count
     if isinstance(program.timing, (NeverAsk, Campaign)) or initial == 0 or program.launch.ask_existing == "never":
         return ""
     default = "" if "ask_existing" in program.launch.model_fields_set else ", its default"
