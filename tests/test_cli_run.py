@@ -788,6 +788,21 @@ def test_the_launch_note_counts_initial_customers_given_by_a_strategy_or_as_ids(
     assert launch_note(none) == ""
 
 
+@pytest.mark.parametrize("name", sorted(path.name for path in SCENARIOS.glob("*.yaml")))
+def test_the_report_notes_of_every_bundled_scenario_are_sentences(name):
+    """The notes run's and compare's reports build from a scenario alone are text for every
+    bundled file: seeding-hubs.yaml's launch note raised a TypeError, so its documented
+    `refsim compare` ended in a traceback after every run had finished."""
+    from simulator import load_scenario
+    from simulator.report import text
+
+    scenario = load_scenario(SCENARIOS / name)
+    notes = [*text.default_notes(scenario), text.reward_weighing(scenario), text.launch_note(scenario),
+             text.k_window_note(scenario), text.k_undefined_note(scenario), text.ask_window_note(scenario),
+             text.k_plot_note(scenario)]
+    assert all(isinstance(note, str) for note in notes), notes
+
+
 def test_an_ask_after_the_horizon_is_said_to_reach_nobody():
     """A fixed milestone on tenure day 800 of a 730-day run was described as 'reached by
     60% of customers', with advice on K's window, where nobody who joins is ever asked."""
