@@ -482,28 +482,39 @@ def world_note(designs) -> str:
     a difference between them is then partly a difference of worlds, which no launch
     decision chooses (a lower churn 'won' a compare of two identical programs)."""
     reference = designs[0].scenario
-    found = [(d.scenario.name, world_differences(reference, d.scenario)) for d in designs[1:]]
-    found = [(name, keys) for name, keys in found if keys]
-    if not found:
+    if not (listed := _differing(designs, world_differences)):
         return ""
-    listed = "; ".join(f"**{name}** in {', '.join(keys[:4])}" + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
-                       for name, keys in found)
     return (f"The designs differ beyond their programs (in the world they launch into, or in what the model assumes of "
             f"how people answer a program), from **{reference.name}**: {listed}. These are not choices a "
             f"launch makes: the differences below are partly differences of worlds, not only of programs. Compare "
             f"programs in one world, and test an assumption with `refsim sensitivity` or a sweep.")
 
 
+def _differing(designs, differences) -> str:
+    """Each design after the first with the keys ``differences(reference, its scenario)``
+    finds, as "**name** in a, b, c, d and 2 more; ..." ("" when none differs)."""
+    reference = designs[0].scenario
+    found = [(d.scenario.name, differences(reference, d.scenario)) for d in designs[1:]]
+    return "; ".join(f"**{name}** in {', '.join(keys[:4])}" + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
+                     for name, keys in found if keys)
+
+
 def world_lines(designs) -> list[str]:
     """world_note for the console, a line per design that differs from the reference
     beyond its program: the verdict printed above it read as a design's win."""
+    return _differing_lines(designs, world_differences, "note: {name} differs from {reference} beyond its program, in "
+                            "{listed}: not a choice a launch makes, so its difference is partly one of worlds (report.md)")
+
+
+def _differing_lines(designs, differences, sentence: str) -> list[str]:
+    """A console line per design after the first whose ``differences`` from it are not
+    empty: ``sentence`` with its name, the reference's and the first three keys."""
     reference = designs[0].scenario
     lines = []
     for design in designs[1:]:
-        if keys := world_differences(reference, design.scenario):
+        if keys := differences(reference, design.scenario):
             listed = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
-            lines.append(f"note: {design.scenario.name} differs from {reference.name} beyond its program, in {listed}: "
-                         f"not a choice a launch makes, so its difference is partly one of worlds (report.md)")
+            lines.append(sentence.format(name=design.scenario.name, reference=reference.name, listed=listed))
     return lines
 
 
@@ -514,12 +525,8 @@ def twin_note(designs) -> str:
     between them is not the difference of what they are worth in one world (a channel
     that helped unprompted sharing helped its own twin as much, and was never credited)."""
     reference = designs[0].scenario
-    found = [(d.scenario.name, twin_differences(reference, d.scenario)) for d in designs[1:]]
-    found = [(name, keys) for name, keys in found if keys]
-    if not found:
+    if not (listed := _differing(designs, twin_differences)):
         return ""
-    listed = "; ".join(f"**{name}** in {', '.join(keys[:4])}" + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
-                       for name, keys in found)
     return (f"The designs' no-program twins differ, from **{reference.name}**: {listed}. Unprompted word of mouth, "
             f"which the twin keeps, goes through the program's channels and lag, so each design's incremental metrics "
             f"are taken against its own baseline: what a channel or lag does to unprompted sharing is in both a design "
@@ -529,14 +536,8 @@ def twin_note(designs) -> str:
 
 def twin_lines(designs) -> list[str]:
     """twin_note for the console, a line per design whose twin differs from the reference's."""
-    reference = designs[0].scenario
-    lines = []
-    for design in designs[1:]:
-        if keys := twin_differences(reference, design.scenario):
-            listed = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
-            lines.append(f"note: {design.scenario.name}'s no-program twin differs from {reference.name}'s, in {listed}: "
-                         f"its incremental metrics are against another baseline (report.md)")
-    return lines
+    return _differing_lines(designs, twin_differences, "note: {name}'s no-program twin differs from {reference}'s, in "
+                            "{listed}: its incremental metrics are against another baseline (report.md)")
 
 
 def _unpaired_differences(comparison: Comparison) -> list[str]:
