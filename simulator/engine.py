@@ -144,6 +144,11 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         self._tie_conversion = np.array([program.tie_conversion.weak, program.tie_conversion.strong])
         self._type_weight = inc.type_weight(program.incentive, program.reward_type_weights)
         self.budget = Budget(program.incentive, program.cost_share())
+        # paid on qualification under a budget: each friend's reserved company cost (their
+        # claim's and their fake account's), and each referrer's claims reserved, not yet due
+        reserving = self.budget.reserving
+        self._reserve = np.zeros(n if reserving else 0, np.float64)
+        self._outstanding = np.zeros(n if reserving else 0, np.int32)
         # whether a customer sharing unprompted uses their referral link: a per-person
         # draw, made only when it can matter (common random numbers otherwise)
         self._link_draw = None
@@ -228,6 +233,8 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         for_reward = (referrer >= 0) & tracked
         if self._fraud_draw is not None and for_reward.any() and self.program_on:
             self._who_comes(who[for_reward], referrer[for_reward])
+        if self.budget.reserving and self.program_on and for_reward.any():
+            self._reserve_rewards(who, day)
         self._active = np.concatenate([self._active, who.astype(np.int32)])
         self._n_adopted += len(who)
         self._n_referred_active += len(referred)
@@ -255,6 +262,31 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         self.seeker[referred] = self._seeker_draw[referred] < inc.seeker_probability(reward, seekers.max_share,
                                                                                     self._reward_scale)
         self._churn_process.multiplier[referred] = np.where(self.seeker[referred], seekers.hazard_ratio, 1.0)
+
+    def _reserve_rewards(self, who: np.ndarray, day: int) -> None:
+        """Paid on qualification, a referral made for a reward commits the budget at once:
+        its claim's and its fake account's company cost, the referrer's side at the reward of
+        their claims credited and still reserved before it, in claim order, plus the friend's
+        (behaviour.budget.Budget.reserve). The first referral that does not fit closes the
+        offer: it and the day's later ones are made without a reward (as after the budget ran
+        out), so a fake account or reward seeker drawn for them is undone."""
+        p, incentive = self.people, self.scenario.program.incentive
+        friends = who[p.rewarded[who]]
+        if not len(friends):
+            return
+        of, kind = inc.claims(np.ones(len(friends), bool), p.fraud[friends])
+        claim_referrers = p.referred_by[friends][of]
+        earned = p.rewards_earned[claim_referrers] + self._outstanding[claim_referrers] + inc.rank_within(claim_referrers)
+        face = inc.referrer_reward(incentive, earned) + inc.referee_reward(incentive)
+        fake_face = np.zeros(len(friends))
+        fake_face[of[kind == 1]] = face[kind == 1]
+        costs = (face[kind == 0] + fake_face) * self.budget.cost_share
+        fits = self.budget.reserve(costs, day)
+        self._reserve[friends[:fits]] = costs[:fits]
+        np.add.at(self._outstanding, claim_referrers[of < fits], 1)
+        late = friends[fits:]
+        p.rewarded[late] = p.fraud[late] = p.fraud_blocked[late] = self.seeker[late] = False
+        self._churn_process.multiplier[late] = 1.0
 
     def _lower_satisfaction(self, who: np.ndarray, points: float, day: int) -> None:
         """Customers whose satisfaction falls by ``points`` today, for good: their share
@@ -674,7 +706,8 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         month's allowance cannot pay, or falling due while it is spent, is owed: paid
         first when the allowance refills.
         Once the budget is exhausted nothing more is paid, and the company cost of what
-        falls due is counted as lost (``budget.unpaid``)."""
+        falls due is counted as lost (``budget.unpaid``); but paid on qualification the
+        claims reserved before it (``_reserve_rewards``) are paid from their reservation."""
         p, incentive = self.people, self.scenario.program.incentive
         if not offers_reward(incentive):
             return 0.0, 0, 0.0
@@ -685,6 +718,11 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             fake = p.fraud[referees]
         else:
             referees = self._pending_qualification.take(day)
+            if self.budget.reserving and len(referees):
+                # their reservations are released to pay them (unused: a friend gone, a fake blocked)
+                self.budget.release(float(np.cumsum(self._reserve[referees])[-1]))
+                self._reserve[referees] = 0.0
+                np.subtract.at(self._outstanding, p.referred_by[referees], 1 + p.fraud[referees].astype(np.int32))
             real = p.state[referees] == CUSTOMER
             fake = p.fraud[referees] & ~p.fraud_blocked[referees]
         # the sign-ups beside each referral who never qualify claim after it (on
@@ -720,7 +758,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         requested = np.column_stack([to_referrer, to_referee])
         affordable = np.zeros(owes.shape, bool)
         cost = 0.0
-        if self.budget.exhausted_day is None:
+        if self.budget.exhausted_day is None or self.budget.reserving:  # reserved claims are paid after it
             affordable[owes], cost = self.budget.pay(requested[owes], day)
         if self.budget.exhausted_day is not None:
             self.budget.unpaid += float(requested[owes & ~affordable].sum()) * self.budget.cost_share

@@ -90,14 +90,14 @@ class KernelBridge:
             "premium_fade_days": sc.economics.premium_fade_days, "channels": len(program.channels),
             "renewal_every": renewal.every_days if renewal is not None else 0,
             "renewal_notice": renewal.notice_days if renewal is not None else 0,
-            "launch_once": int(program.launch.ask_existing == "once"),
+            "launch_once": int(program.launch.ask_existing == "once"), "reserving": int(self.budget.reserving),
         }
         for name, value in ints.items():
             Q[L.I_NAMES.index(name)] = value
 
         n = p.n
         K = np.zeros(len(L.K_NAMES), np.int64)
-        exhausted, paused, left, spent, unpaid = self.budget.state()
+        exhausted, paused, left, spent, unpaid, reserved, committed = self.budget.state()
         counters = {"active": len(self._active), "adopted": self._n_adopted, "churned": self._n_churned,
                     "referred_active": self._n_referred_active, "earners": self._n_earners,
                     "seeker_earners": self._seeker_earners, "premium_count": self._premium_count,
@@ -109,7 +109,7 @@ class KernelBridge:
                     "churn_events_organic": self.churn_events["organic"]}
         for name, value in counters.items():
             K[L.K_NAMES.index(name)] = value
-        M = np.array([left, spent, unpaid], np.float64)
+        M = np.array([left, spent, unpaid, reserved, committed], np.float64)
 
         active = np.zeros(n, np.int32)
         active[: len(self._active)] = self._active
@@ -123,7 +123,8 @@ class KernelBridge:
                self._blocked_if_fraud, self._link_draw if self._link_draw is not None else np.zeros(0, np.float32),
                active, position, np.full(n, -1, np.int32), np.full(n, -1, np.int32), np.zeros(n, np.int32),
                np.zeros(n if renewal is not None else 0, np.int32),
-               self._non_qualifying if self._non_qualifying is not None else np.zeros(0, np.int32))
+               self._non_qualifying if self._non_qualifying is not None else np.zeros(0, np.int32),
+               self._reserve, self._outstanding)
         people = (p.state, p.satisfaction, p.adopted_day, p.referred_by, p.tracked, p.channel, p.asks, p.next_ask_day,
                   p.shared, p.rewards_earned, p.reward_value, p.churn_day, p.fraud, p.fraud_blocked, p.churn_clock,
                   p.nwom_until, p.churn_hazard, p.tenure_at_start, p.rewarded)
@@ -192,7 +193,8 @@ class KernelBridge:
         self.churn_events = {"referred": int(K[L.K_CHURN_EVENTS_REFERRED]), "organic": int(K[L.K_CHURN_EVENTS_ORGANIC])}
         exhausted = int(K[L.K_EXHAUSTED_DAY])
         self.budget.restore(None if exhausted < 0 else exhausted, int(K[L.K_PAUSED_UNTIL]), float(M[L.M_LEFT]),
-                            float(M[L.M_SPENT]), float(M[L.M_UNPAID]))
+                            float(M[L.M_SPENT]), float(M[L.M_UNPAID]), float(M[L.M_RESERVED]),
+                            float(M[L.M_COMMITTED]))
         self._active = k[6][9][: int(K[L.K_ACTIVE])]
 
     def _kernel_leads(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -172,8 +172,10 @@ def equity_final(engine, active: np.ndarray | None = None, hazard: np.ndarray | 
 def rewards_owed(engine, joined: np.ndarray | None = None, due: float | None = None) -> float:
     """What the budget will pay of the rewards that fall due after the last day
     (rewards_due_after, or ``due`` when known): all of them while it lasts, at most
-    what is left of it, and none once it ran out. The rest is unpaid (run_summary)."""
-    if engine.budget_exhausted_day is not None:
+    what is left of it, and none once it ran out, unless they were reserved before it
+    (paid on qualification: a budget commits rewards when referrals are made, and what
+    is left holds what it reserved). The rest is unpaid (run_summary)."""
+    if engine.budget_exhausted_day is not None and not engine.budget.reserving:
         return 0.0
     return min(rewards_due_after(engine, joined) if due is None else due, engine.budget.left)
 

@@ -113,7 +113,9 @@ def test_contradictory_settings_get_one_line_naming_file_and_key(tmp_path, name,
 def test_budget_capped_campaign_spends_its_budget_and_stops():
     """Whether the $800 runs out within the year is luck (about half the replicates);
     in every replicate spend stays within the budget, and where it runs out it is
-    spent to within one reward and no ask is made after that day (end_program)."""
+    committed to within one referral's rewards (its claim's and a fake account's) and no
+    ask is made after that day (end_program); the rewards reserved before it are paid
+    within the 30 days of qualification, none later."""
     scenario = load_scenario(SCENARIOS / "budget-capped-campaign.yaml")
     budget = scenario.program.incentive.budget
     exhausted = 0
@@ -124,8 +126,11 @@ def test_budget_capped_campaign_spends_its_budget_and_stops():
         day = engine.budget_exhausted_day
         if day is not None:
             exhausted += 1
-            assert budget - scenario.program.cost_share() * scenario.program.incentive.referrer_reward < cost.sum()
-            assert engine.daily[day + 1:, C["asks"]].sum() == 0 and engine.daily[day + 1:, C["reward_cost"]].sum() == 0
+            incentive = scenario.program.incentive
+            one_referral = 2 * scenario.program.cost_share() * (incentive.referrer_reward + incentive.referee_reward)
+            assert budget - one_referral < engine.budget.committed
+            assert engine.daily[day + 1:, C["asks"]].sum() == 0
+            assert engine.daily[day + incentive.qualification_days + 1:, C["reward_cost"]].sum() == 0
     assert exhausted >= 1
 
 

@@ -6,6 +6,8 @@ law, a cost identity, a closed form."""
 
 from __future__ import annotations
 
+import math
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -256,7 +258,10 @@ def test_the_programs_cost_per_customer_counts_the_levers_costs_and_every_reward
 
     levers_only = {"staff": {"cost_per_day": 10}, "targeting": {"daily_capacity": 5, "cost_per_ask": 3}}
     runs = {"no budget": small(program=levers_only),
-            "budget 200": small(program={**levers_only, "incentive": {"budget": 200, "on_budget_exhausted": "rewards_only"}})}
+            # paid on signup, with a side that does not fit (4 a side): on qualification the budget reserves
+            # what it will pay, and nothing is unpaid
+            "budget 202": small(program={**levers_only, "incentive": {"budget": 202, "on_budget_exhausted": "rewards_only",
+                                                                      "paid_on": "signup"}})}
     for name, scenario in runs.items():
         out = run_replicate(scenario, 0, 8, baseline=True)
         m = out.metrics
@@ -271,16 +276,20 @@ def test_the_programs_cost_per_customer_counts_the_levers_costs_and_every_reward
 
 
 def test_a_budget_that_never_binds_leaves_the_programs_return_unchanged():
-    """A budget above what the run spends changes nothing the run does; rewards_unpaid
-    then holds the expected rewards due after the horizon beyond it, which rewards_owed
-    no longer holds, so the value, its return and the cost per customer must not move
-    (to rounding: the two split one discounted sum)."""
+    """A budget above what the run commits changes nothing the run does: paid on
+    qualification it holds the rewards due after the horizon (reserved when their
+    referrals were made), so rewards_owed keeps them and nothing is unpaid, and the
+    value, its return and the cost per customer must not move. (Until 2026-12 a budget
+    counted payments: one just above the spend charged the rewards owed after the
+    horizon to rewards_unpaid instead.)"""
     from simulator.runner import run_replicate
 
     free = run_replicate(small(), 0, 8, baseline=True).metrics
-    budget = free["reward_cost"] + 20   # above the spend, below spend + what is still owed
+    budget = 2 * (free["reward_cost"] + free["rewards_owed"]) + 100   # above what it commits
     capped = run_replicate(small(program={"incentive": {"budget": budget}}), 0, 8, baseline=True).metrics
-    assert capped["reward_cost"] == free["reward_cost"] and capped["rewards_unpaid"] > 0
+    assert math.isnan(capped["budget_exhausted_day"]) and free["rewards_owed"] > 0
+    assert capped["reward_cost"] == free["reward_cost"] and capped["rewards_unpaid"] == 0
+    assert capped["rewards_owed"] == free["rewards_owed"]
     for metric in ("incremental_value", "incremental_roi", "incremental_cac"):
         assert capped[metric] == pytest.approx(free[metric], rel=1e-12), metric
 

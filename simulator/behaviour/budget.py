@@ -9,6 +9,14 @@ A payment that does not fit exhausts the budget (the day is recorded), or, when
 only the month's allowance is short, pauses the reward until the next month; the
 engine then keeps what the allowance could not pay, and what falls due during the
 pause, and pays it first when the allowance refills.
+
+Paid on qualification, ``budget`` caps what the program commits, not what it has
+paid so far: a referral made for a reward reserves the company cost of the claims
+it brings (:meth:`reserve`) at once, and the budget is exhausted when a referral's
+reservation does not fit ``budget − spent − reserved``. A reservation is released
+when its claims fall due (:meth:`release`) and they are paid from it and what is
+left, exhausted or not; what a void claim does not use stays free but reopens no
+exhausted budget. Paid on signup reservation and payment coincide: nothing is reserved.
 """
 
 from __future__ import annotations
@@ -28,6 +36,10 @@ class Budget:
         self.left = math.inf if none or incentive.budget is None else float(incentive.budget)
         self.per_month = None if none else incentive.budget_per_month
         self.ends_program = not none and incentive.on_budget_exhausted == "end_program"
+        # paid on qualification a budget is committed when a referral is made (reserve)
+        self.reserving = not none and incentive.budget is not None and incentive.paid_on == "qualification"
+        self.reserved = 0.0  # company cost of the rewards promised and not yet fallen due
+        self.committed = 0.0  # the most spent + reserved ever was: a budget above it makes the same run
         self.spent = 0.0
         self.unpaid = 0.0  # company cost of the rewards that fell due once the budget was exhausted
         self.exhausted_day: int | None = None
@@ -43,15 +55,36 @@ class Budget:
             return math.inf
         return self.per_month * (self.month_of(day) + 1) - self.spent
 
-    def state(self) -> tuple[int | None, int, float, float, float]:
+    def state(self) -> tuple[int | None, int, float, float, float, float, float]:
         """(exhausted day, first day of the reward after a paused month, left, spent,
-        unpaid): what the kernel carries."""
-        return self.exhausted_day, self._paused_until, self.left, self.spent, self.unpaid
+        unpaid, reserved, committed): what the kernel carries."""
+        return (self.exhausted_day, self._paused_until, self.left, self.spent, self.unpaid, self.reserved,
+                self.committed)
 
-    def restore(self, exhausted_day: int | None, paused_until: int, left: float, spent: float, unpaid: float) -> None:
+    def restore(self, exhausted_day: int | None, paused_until: int, left: float, spent: float, unpaid: float,
+                reserved: float, committed: float) -> None:
         """Take back the state the kernel carried (see :meth:`state`)."""
-        self.exhausted_day, self._paused_until, self.left, self.spent, self.unpaid = \
-            exhausted_day, paused_until, left, spent, unpaid
+        (self.exhausted_day, self._paused_until, self.left, self.spent, self.unpaid, self.reserved,
+         self.committed) = exhausted_day, paused_until, left, spent, unpaid, reserved, committed
+
+    def reserve(self, costs: np.ndarray, day: int) -> int:
+        """Reserve the company cost of each of today's referrals made for a reward, in
+        order, while the running total fits ``left − reserved``; returns how many fit.
+        The first that does not fit, or a reservation that uses the budget up, exhausts it:
+        that referral and those after it are made without a reward."""
+        running = np.cumsum(costs)
+        short = ~(running <= self.left - self.reserved + 1e-9)
+        fits = int(np.argmax(short)) if short.any() else len(costs)
+        if fits:
+            self.reserved += float(running[fits - 1])
+            self.committed = max(self.committed, self.spent + self.reserved)
+        if fits < len(costs) or self.left - self.reserved <= 1e-9:
+            self.exhausted_day = day
+        return fits
+
+    def release(self, amount: float) -> None:
+        """Claims fall due: their reservation is free again, to pay them first (pay)."""
+        self.reserved -= amount
 
     @property
     def paused_until(self) -> int:
@@ -65,14 +98,17 @@ class Budget:
     def pay(self, face_values: np.ndarray, day: int) -> tuple[np.ndarray, float]:
         """Which of the requested rewards (face values, in order) are affordable, and their company cost."""
         costs = face_values * self.cost_share
-        budget_left, month_left = self.left, self._month_left(day)
+        # what others' reservations hold back is not for these claims
+        budget_left, month_left = self.left - self.reserved, self._month_left(day)
         running = np.cumsum(costs)
         affordable = running <= min(budget_left, month_left) + 1e-9
         cost = float(costs[affordable].sum())
         self.left -= cost
         self.spent += cost
         refused = ((costs > 0) & ~affordable).any()
-        if self.left <= 1e-9 or (refused and running[~affordable][0] > budget_left + 1e-9):
+        if self.exhausted_day is not None:  # reserved rewards paid after it: nothing reopens
+            return affordable, cost
+        if self.left - self.reserved <= 1e-9 or (refused and running[~affordable][0] > budget_left + 1e-9):
             self.exhausted_day = day
         elif refused or self._month_left(day) <= 1e-9:
             # the month's allowance is spent: the reward is off until the next month begins

@@ -36,11 +36,11 @@ from .layout import (
     K_CHURN_EVENTS_REFERRED, K_CHURNED, K_CUSTOMER_DAYS_ORGANIC, K_CUSTOMER_DAYS_REFERRED, K_EARNERS,
     K_EXHAUSTED_DAY, K_PAUSED_UNTIL, K_PREMIUM_ADOPTED_SUM, K_PREMIUM_COUNT, K_REFERRED_ACTIVE, K_RESCHEDULED,
     K_SEEKER_EARNERS, LAG_FIRST_DAY_SHARE, LAG_KIND, LAG_TAIL_P, LAG_VALID_DAYS, LINK_RESPONSE, LINK_SHARING_TOP,
-    CAMPAIGN, LAUNCH_ONCE, LINK_USE, M_LEFT, M_SPENT, M_UNPAID, MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOTIVE_SCALE, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
+    CAMPAIGN, LAUNCH_ONCE, LINK_USE, M_COMMITTED, M_LEFT, M_RESERVED, M_SPENT, M_UNPAID, MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOTIVE_SCALE, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
     NO_LAG, NWOM_CONVERSION_PENALTY, NWOM_DAYS, NWOM_ORGANIC_PENALTY, NWOM_RATE, ONBOARDING, ORGANIC_RATE,
     PAID_ON_QUALIFICATION, PIPELINE_LAG, PREMIUM_FADE_DAYS, QUALIFICATION_DAYS, REACH_SHARE, RENEWAL_EVERY, RENEWAL_NOTICE,
     REFEREE_MAX_UPLIFT, REFEREE_REWARD, REFEREE_SHARE_UPLIFT, REFERRED_HAZARD_RATIO, REFERRED_MARGIN_PREMIUM,
-    REMINDERS, REWARD_SCALE, S_ANNOYANCE, S_ASKS, S_CHANNELS, S_CONVERSION, S_LINK_SHARING, S_NWOM, S_NWOM_ORGANIC,
+    REMINDERS, RESERVING, REWARD_SCALE, S_ANNOYANCE, S_ASKS, S_CHANNELS, S_CONVERSION, S_LINK_SHARING, S_NWOM, S_NWOM_ORGANIC,
     S_ORDER, S_SPONTANEOUS, S_TIMING, SEEKER_HAZARD_RATIO, SEEKER_MARGIN_RATIO, SEEKER_MAX_SHARE, SHARE_DETRACTOR,
     SHARE_PASSIVE, SHARE_PROMOTER, SPONTANEOUS_RATE, SPONTANEOUS_TOP, STRONG_TIE_WEIGHT, TIE_STRONG, TIE_WEAK,
     TIMING, TYPE_WEIGHT,
@@ -186,7 +186,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
      reward_value, churn_day, fraud, fraud_blocked, churn_clock, nwom_until, churn_hazard, tenure_at_start,
      rewarded) = people
     (lost, share_effect, seeker, multiplier, leave_day, fraud_draw, seeker_draw, blocked_if_fraud, link_draw,
-     active, pos, mark, claim, batch, since, non_qualifying) = own
+     active, pos, mark, claim, batch, since, non_qualifying, reserve, outstanding) = own
     indptr, indices, strong = net
     (organic_order, organic_bounds, campaign_days, channel_cum, channel_kind, channel_extra, channel_all,
      channel_attention, channel_conversion, tier_after, tier_amount, pipe_drop, pipe_p) = rules
@@ -514,6 +514,12 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
 
         # ---- adopt: today's organic adopters, then today's referred ones, join
         new_referred = new_fraud = 0
+        # paid on qualification a referral made for a reward reserves its claims' company cost
+        # at once; the first that does not fit closes the offer (engine._reserve_rewards)
+        offer_open = program_on
+        reserving = Q[RESERVING] == 1 and program_on
+        free = M[M_LEFT] - M[M_RESERVED]
+        committed = 0.0
         pool = qu.reserve(pool, meta, np.int64(3 * (n_organic + n_winners)))  # first ask, churn, qualification
         for i in range(n_organic + n_winners):
             if i + AHEAD < n_organic + n_winners:  # a later joiner's entries, written below
@@ -531,7 +537,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             referred_by[c] = referrer
             tracked[c] = is_tracked
             # for a reward only when the friend joins while one is on offer (engine._join)
-            rewarded[c] = is_tracked and program_on
+            rewarded[c] = is_tracked and offer_open
             channel[c] = ORGANIC if referrer < 0 else flags & 255
             first_ask = NEVER
             timing = Q[TIMING]
@@ -545,7 +551,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             next_ask_day[c] = first_ask
             if first_ask != NEVER and first_ask <= Q[DAYS]:
                 qu.put(heads, tails, pool, meta, qu.ASKS, first_ask, c, qu.NO_DATA, qu.NO_DATA)
-            if Q[HAS_FRAUD_DRAW] == 1 and is_tracked and program_on:
+            if Q[HAS_FRAUD_DRAW] == 1 and is_tracked and offer_open:
                 # rewards change who comes (engine._who_comes): a fake account alongside
                 # with f / (1 - f), f the fake share of referral signups
                 reward = referrer_reward(Q, rewards_earned[referrer], tier_after, tier_amount) + P[REFEREE_REWARD]
@@ -555,6 +561,26 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 fraud_blocked[c] = fraud[c] and blocked_if_fraud[c]
                 seeker[c] = seeker_draw[c] < P[SEEKER_MAX_SHARE] * s
                 multiplier[c] = P[SEEKER_HAZARD_RATIO] if seeker[c] else 1.0
+            if reserving and rewarded[c]:
+                if offer_open:
+                    e = rewards_earned[referrer] + outstanding[referrer]
+                    cost = referrer_reward(Q, e, tier_after, tier_amount) + P[REFEREE_REWARD]
+                    if fraud[c]:
+                        cost = cost + (referrer_reward(Q, e + 1, tier_after, tier_amount) + P[REFEREE_REWARD])
+                    cost = cost * P[COST_SHARE]
+                    if committed + cost <= free + 1e-9:
+                        committed += cost
+                        reserve[c] = cost
+                        outstanding[referrer] += 2 if fraud[c] else 1
+                    else:
+                        offer_open = False
+                        K[K_EXHAUSTED_DAY] = day
+                if not offer_open:  # made without a reward: undo what the reward drew
+                    rewarded[c] = False
+                    fraud[c] = False
+                    fraud_blocked[c] = False
+                    seeker[c] = False
+                    multiplier[c] = 1.0
             pos[c] = K[K_ACTIVE]
             active[K[K_ACTIVE]] = c
             K[K_ACTIVE] += 1
@@ -576,6 +602,11 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             if referrer >= 0:
                 new_referred += 1 if is_tracked else 0
                 new_fraud += 1 if is_tracked and fraud[c] else 0
+        if reserving:
+            M[M_RESERVED] += committed
+            M[M_COMMITTED] = max(M[M_COMMITTED], M[M_SPENT] + M[M_RESERVED])
+            if M[M_LEFT] - M[M_RESERVED] <= 1e-9:
+                K[K_EXHAUSTED_DAY] = day
         row[COL_NEW_ORGANIC] = n_organic
         row[COL_NEW_REFERRED] = new_referred
         row[COL_NEW_WORD_OF_MOUTH] = n_winners - new_referred
@@ -650,14 +681,21 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 buf, count = qu.take(heads, tails, pool, meta, qu.QUALIFY, day, buf)
                 referees = np.empty(2 * count, np.int64)
                 n_referees = 0
+                released = 0.0
                 for i in range(count):
                     c = buf[i, 0]
+                    if Q[RESERVING] == 1:  # released to pay them (unused: a friend gone, a fake blocked)
+                        released += reserve[c]
+                        reserve[c] = 0.0
+                        outstanding[referred_by[c]] -= 2 if fraud[c] else 1
                     if state[c] == CUSTOMER:
                         referees[n_referees] = c
                         n_referees += 1
                     if fraud[c] and not fraud_blocked[c]:
                         referees[n_referees] = -1 - c
                         n_referees += 1
+                if Q[RESERVING] == 1 and count > 0:
+                    M[M_RESERVED] -= released
             else:
                 # each friend's claim, their fake account's (-1 - c), then one for each
                 # sign-up beside them who never qualifies (n + c) (engine._pay_rewards)
@@ -780,8 +818,9 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
         batch[r] += masks[i] & 1
     for i in range(count):
         batch[referred_by[claim_referee(referees[i], n)]] = 0
-    budget_left = M[M_LEFT]
-    limit = -1.0 if exhausted else min(budget_left, month_left(P, M, day)) + 1e-9
+    # others' reservations are not for these claims; reserved claims are paid after it ran out
+    budget_left = M[M_LEFT] - M[M_RESERVED]
+    limit = -1.0 if exhausted and Q[RESERVING] == 0 else min(budget_left, month_left(P, M, day)) + 1e-9
     running, cost, paid, fraud_cost, refused_cost = 0.0, 0.0, 0, 0.0, 0.0
     refused, short, first_refused = False, False, 0.0
     for i in range(count):
@@ -817,7 +856,7 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
     M[M_LEFT] -= cost
     M[M_SPENT] += cost
     if not exhausted:
-        if M[M_LEFT] <= 1e-9 or (refused and first_refused > budget_left + 1e-9):
+        if M[M_LEFT] - M[M_RESERVED] <= 1e-9 or (refused and first_refused > budget_left + 1e-9):
             K[K_EXHAUSTED_DAY] = day
         elif refused or month_left(P, M, day) <= 1e-9:
             K[K_PAUSED_UNTIL] = int(math.ceil((month_of(day) + 1) * DAYS_PER_MONTH)) + 1

@@ -34,12 +34,12 @@ I_NAMES = (
     "days", "timing", "delay_days", "fixed_schedule", "reminders", "interval_days", "has_incentive",
     "paid_on_qualification", "qualification_days", "cap_per_referrer", "ends_program", "has_link_draw",
     "has_fraud_draw", "churn_scheduled", "nwom_days", "lag_kind", "lag_valid_days", "premium_fade_days",
-    "channels", "renewal_every", "renewal_notice", "launch_once",
+    "channels", "renewal_every", "renewal_notice", "launch_once", "reserving",
 )
 (DAYS, TIMING, DELAY_DAYS, FIXED_SCHEDULE, REMINDERS, INTERVAL_DAYS, HAS_INCENTIVE, PAID_ON_QUALIFICATION,
  QUALIFICATION_DAYS, CAP_PER_REFERRER, ENDS_PROGRAM, HAS_LINK_DRAW, HAS_FRAUD_DRAW, CHURN_SCHEDULED,
  NWOM_DAYS, LAG_KIND, LAG_VALID_DAYS, PREMIUM_FADE_DAYS, CHANNELS, RENEWAL_EVERY, RENEWAL_NOTICE,
- LAUNCH_ONCE) = range(len(I_NAMES))
+ LAUNCH_ONCE, RESERVING) = range(len(I_NAMES))
 
 # timing kinds, lag kinds and channel kinds as numbers
 NEVER_ASK, AT_PURCHASE, ONBOARDING, MILESTONE, CAMPAIGN = range(5)
@@ -56,7 +56,7 @@ K_NAMES = (
  K_PREMIUM_ADOPTED_SUM, K_EXHAUSTED_DAY, K_PAUSED_UNTIL, K_CUSTOMER_DAYS_REFERRED, K_CUSTOMER_DAYS_ORGANIC,
  K_CHURN_EVENTS_REFERRED, K_CHURN_EVENTS_ORGANIC, K_RESCHEDULED) = range(len(K_NAMES))
 # the budget (M, float64)
-M_LEFT, M_SPENT, M_UNPAID = 0, 1, 2
+M_LEFT, M_SPENT, M_UNPAID, M_RESERVED, M_COMMITTED = 0, 1, 2, 3, 4
 
 # random streams: rows of the xoshiro state, named as rng.STREAM_NAMES
 STREAMS = ("timing", "asks", "spontaneous", "channels", "conversion", "order", "annoyance", "nwom", "nwom_organic",
