@@ -445,7 +445,7 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     runs = pd.DataFrame({"incremental_value": [100.0, 120.0], "budget_exhausted_day": [float("nan"), 40.0]})
     unbudgeted = small()
     budgeted = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
-                                            "budget": 500}})
+                                            "budget": 500, "paid_on": "signup"}})
     assert "budget" not in headline(SimpleNamespace(runs=runs, scenario=unbudgeted))[0]
     assert "Its budget ran out on day 40 (median) in 50% of replicates" in \
         headline(SimpleNamespace(runs=runs, scenario=budgeted))[0]
@@ -453,6 +453,12 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     # and the least budget that would have made the same replicates: above the costliest one's 30
     assert ("Its budget never ran out: the rewards used 5% of it on average and 30.0 in the replicate that spent most: "
             "any budget above that would have made these same replicates, though other seeds can spend more.") in headline(SimpleNamespace(runs=kept, scenario=budgeted))[0]
+    # paid on qualification the budget also held what it reserved: the spend is no such bound
+    reserving = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                             "budget": 500, "paid_on": "qualification"}})
+    assert ("30.0 in the replicate that spent most; paid on qualification a budget also holds the rewards it promised "
+            "to friends who left before qualifying and those still owed at the horizon, so one a little above that can "
+            "still run out.") in headline(SimpleNamespace(runs=kept, scenario=reserving))[0]
     # a monthly cap alone (no total budget) was reported as a budget that 'never ran out',
     # though the allowance was used up every month: 120 days begin 4 months, 4 x 100 allowed
     capped = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,

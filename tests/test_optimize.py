@@ -595,8 +595,12 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
             in " ".join(_budget_lines(used, 10, total)))
     # and the least budget that would have made the same runs: above the largest single run's spend
     used["max"] = [float("nan"), 4100.0]
+    signup = small(program={"incentive": {"kind": "double_sided", "budget": 5000, "paid_on": "signup"}}).program.incentive
     assert ("the rewards used 65% of it on average and 4,100 in the fresh-seed run that spent most: any budget above that "
-            "would have made these same fresh-seed runs, though other seeds can spend more" in " ".join(_budget_lines(used, 10, total)))
+            "would have made these same fresh-seed runs, though other seeds can spend more" in " ".join(_budget_lines(used, 10, signup)))
+    # paid on qualification the budget also held what it reserved: the spend bounds no budget
+    assert ("4,100 in the fresh-seed run that spent most; paid on qualification a budget also holds the rewards it "
+            "promised" in " ".join(_budget_lines(used, 10, total)))
 
 
 def test_best_yaml_names_the_winner_and_still_loads_with_a_long_base_description(monkeypatch):

@@ -332,7 +332,8 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
               else "")
     spend = confirmation[confirmation["metric"] == "reward_cost"]
     most = float(spend.iloc[0]["max"]) if len(spend) and "max" in spend.columns else math.nan
-    used = (budget_used_text(float(spend.iloc[0]["mean"]), most, incentive.budget, "fresh-seed run")
+    used = (budget_used_text(float(spend.iloc[0]["mean"]), most, incentive.budget, "fresh-seed run",
+                             committed=incentive.paid_on == "qualification")
             + " (a budget that never binds does not tell designs apart)" if len(spend) else "")
     if ran_out == 0:
         return ["", f"Its budget never ran out in the {runs} fresh-seed runs{used}." + beyond]

@@ -727,16 +727,24 @@ def budget_used(runs, incentive) -> str:
     budget = getattr(incentive, "budget", None)
     if budget is None or "reward_cost" not in runs.columns or not len(runs):
         return ""
-    return budget_used_text(float(runs["reward_cost"].mean()), float(runs["reward_cost"].max()), budget, "replicate")
+    return budget_used_text(float(runs["reward_cost"].mean()), float(runs["reward_cost"].max()), budget, "replicate",
+                            committed=getattr(incentive, "paid_on", None) == "qualification")
 
 
-def budget_used_text(mean: float, most: float, budget: float, run: str) -> str:
+def budget_used_text(mean: float, most: float, budget: float, run: str, committed: bool = False) -> str:
     """How much of a total budget that never ran out the rewards used: on average (a
     budget far above the spend constrains nothing: the reader should see that), and in
     the ``run`` that spent most, above which any budget makes the same runs: the answer
-    to "how much budget?" that no line gave."""
+    to "how much budget?" that no line gave. Paid on qualification (``committed``) a
+    budget caps what the referrals commit, not what was paid: it also holds the rewards
+    of friends who leave before qualifying and those still owed at the horizon, so a
+    budget a little above the spend can still run out."""
     text = f": the rewards used {mean / budget:.0%} of it on average"
-    if math.isfinite(most):
+    if math.isfinite(most) and committed:
+        text += (f" and {fmt(most)} in the {run} that spent most; paid on qualification a budget also holds the "
+                 f"rewards it promised to friends who left before qualifying and those still owed at the horizon, "
+                 f"so one a little above that can still run out")
+    elif math.isfinite(most):
         text += (f" and {fmt(most)} in the {run} that spent most: any budget above that would have made these same "
                  f"{run}s, though other seeds can spend more")
     return text
