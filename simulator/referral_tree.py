@@ -145,14 +145,22 @@ def read_loop(k: KReading, generations: list[int], prospects_left: float, new_re
 
 
 def _grew(generations: list[int]) -> str:
-    """The generations, as "5 → 10 → 18 …", when at least two in a row outgrew their parents
-    among the complete ones (the newest is still being recruited); "" otherwise (a network
-    filled by organic adoption, its referral generations shrinking: 40 → 10 → 2)."""
+    """The generations that grew, as "5 → 10 → 18 …": the first run of at least two in a
+    row that outgrew their parents among the complete ones (the newest is still being
+    recruited), with the generation they grew from; "" when there is none (a network
+    filled by organic adoption, its referral generations shrinking: 40 → 10 → 2). Only
+    the run is quoted: the card says each was larger than the one before, and the
+    generations of a filled network shrink after it (33 → 30 → 12)."""
     complete = generation_ratios(generations)[:-1]
-    if not any(a > 1.0 and b > 1.0 for a, b in zip(complete, complete[1:])):
-        return ""
-    shown = " → ".join(str(size) for size in generations[:6])
-    return shown + (" …" if len(generations) > 6 else "")
+    start = 0
+    for end, ratio in enumerate([*complete, 0.0]):
+        if ratio > 1.0:
+            continue
+        if end - start >= 2:
+            run = generations[start:end + 1]
+            return " → ".join(str(size) for size in run[:6]) + (" …" if len(run) > 6 else "")
+        start = end + 1
+    return ""
 
 
 def verdict(k: KReading, generations: list[int], prospects_left: float, speeding_up: bool = False,

@@ -122,12 +122,26 @@ def test_a_loop_that_grew_until_it_filled_the_network_reads_green():
     says so; one filled by organic adoption, its generations shrinking, stays grey."""
     grew = verdict(KReading(float("nan"), 0), [5, 10, 18, 26, 33, 30, 12, 2], prospects_left=0.4)
     assert (grew.tone, grew.headline) == ("grows", "The loop grew until it filled the network")
-    assert "(5 → 10 → 18 → 26 → 33 → 30 …)" in grew.text and "only 40% of the people are still prospects" in grew.text
+    assert "(5 → 10 → 18 → 26 → 33)" in grew.text and "only 40% of the people are still prospects" in grew.text
     assert "not because the loop fades" in grew.text
     # one generation larger than its parents is no growth yet; nor is a newest generation still being recruited
     for generations in ([40, 10, 2], [5, 9, 4, 2], [5, 4, 9, 30]):
         said = verdict(KReading(0.5, 200), generations, prospects_left=0.4)
         assert (said.tone, said.headline) == ("filled", "The loop filled the network"), generations
+
+
+def test_the_generations_a_grown_loop_quotes_each_outgrew_the_one_before():
+    """The green card says "Each generation was larger than the one before" and quotes
+    generations: it quoted the first six, so a filled network's 5 → 10 → 18 → 26 → 33 →
+    30 (and one that grew only after a shrinking start, 40 → 10 → 20 → 40) contradicted
+    it. The quote is the run of generations that grew, each larger than the one before."""
+    import re
+
+    for generations in ([5, 10, 18, 26, 33, 30, 12, 2], [40, 10, 20, 40, 80, 30, 5], [3, 2, 4, 8, 16, 32, 64, 128, 90]):
+        said = verdict(KReading(float("nan"), 0), generations, prospects_left=0.4)
+        assert said.tone == "grows", generations
+        quoted = [int(size) for size in re.search(r"\(([\d → ]+)( …)?\)", said.text).group(1).split(" → ")]
+        assert len(quoted) >= 3 and all(b > a for a, b in zip(quoted, quoted[1:])), (generations, said.text)
 
 
 def test_the_k_card_does_not_contradict_the_counts_beside_it():
