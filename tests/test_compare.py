@@ -737,6 +737,28 @@ def test_designs_whose_no_program_twins_differ_are_said_to_be_measured_against_d
                                                            "channels": [{"kind": "direct"}]}))) == ""
 
 
+def test_twins_that_differ_are_named_when_a_design_without_a_program_is_listed_first():
+    """A no-program baseline is listed first (`refsim compare no-program.yaml a.yaml
+    b.yaml`): it has no twin, and taken as the reference it hid that the other two's
+    twins differ in their channels. The reference is the first design with a program."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import twin_lines, twin_note
+
+    wrap = lambda *scenarios: [SimpleNamespace(scenario=s) for s in scenarios]  # noqa: E731
+    none = small(name="none", program={"incentive": {"kind": "none"}, "timing": {"kind": "never"}})
+    base = design(10, "base")
+    wider = small(name="wider", program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10},
+                                          "channels": [{"kind": "direct", "weight": 0.7, "extra_invites": 4},
+                                                       {"kind": "broadcast", "weight": 0.3}]})
+    note = twin_note(wrap(none, base, wider))
+    assert "from **base**: **wider** in program.channels.0.extra_invites (2.0 vs 4.0)" in note, note
+    assert "**none**" not in note
+    (line,) = twin_lines(wrap(none, base, wider))
+    assert line.startswith("note: wider's no-program twin differs from base's, in program.channels.0.extra_invites")
+    assert twin_note(wrap(none, base)) == "" and twin_lines(wrap(none, base)) == []
+
+
 def test_designs_that_differ_in_an_assumption_of_the_program_block_are_said_to_compare_worlds():
     """A milestone design beside its copy with `program.moment_effect.milestone` 3 'won',
     sure at 95%, with no word that the two differed only in what the model assumes of

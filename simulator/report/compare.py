@@ -482,7 +482,7 @@ def world_note(designs) -> str:
     a difference between them is then partly a difference of worlds, which no launch
     decision chooses (a lower churn 'won' a compare of two identical programs)."""
     reference = designs[0].scenario
-    if not (listed := _differing(designs, world_differences)):
+    if not (listed := _differing(designs, world_differences, reference)):
         return ""
     return (f"The designs differ beyond their programs (in the world they launch into, or in what the model assumes of "
             f"how people answer a program), from **{reference.name}**: {listed}. These are not choices a "
@@ -490,11 +490,10 @@ def world_note(designs) -> str:
             f"programs in one world, and test an assumption with `refsim sensitivity` or a sweep.")
 
 
-def _differing(designs, differences) -> str:
-    """Each design after the first with the keys ``differences(reference, its scenario)``
-    finds, as "**name** in a, b, c, d and 2 more; ..." ("" when none differs)."""
-    reference = designs[0].scenario
-    found = [(d.scenario.name, differences(reference, d.scenario)) for d in designs[1:]]
+def _differing(designs, differences, reference) -> str:
+    """Each design but ``reference`` (a scenario) with the keys ``differences(reference,
+    its scenario)`` finds, as "**name** in a, b, c, d and 2 more; ..." ("" when none differs)."""
+    found = [(d.scenario.name, differences(reference, d.scenario)) for d in designs if d.scenario is not reference]
     return "; ".join(f"**{name}** in {', '.join(keys[:4])}" + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
                      for name, keys in found if keys)
 
@@ -503,16 +502,16 @@ def world_lines(designs) -> list[str]:
     """world_note for the console, a line per design that differs from the reference
     beyond its program: the verdict printed above it read as a design's win."""
     return _differing_lines(designs, world_differences, "note: {name} differs from {reference} beyond its program, in "
-                            "{listed}: not a choice a launch makes, so its difference is partly one of worlds (report.md)")
+                            "{listed}: not a choice a launch makes, so its difference is partly one of worlds (report.md)",
+                            designs[0].scenario)
 
 
-def _differing_lines(designs, differences, sentence: str) -> list[str]:
-    """A console line per design after the first whose ``differences`` from it are not
-    empty: ``sentence`` with its name, the reference's and the first three keys."""
-    reference = designs[0].scenario
+def _differing_lines(designs, differences, sentence: str, reference) -> list[str]:
+    """A console line per design but ``reference`` (a scenario) whose ``differences`` from
+    it are not empty: ``sentence`` with its name, the reference's and the first three keys."""
     lines = []
-    for design in designs[1:]:
-        if keys := differences(reference, design.scenario):
+    for design in designs:
+        if design.scenario is not reference and (keys := differences(reference, design.scenario)):
             listed = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
             lines.append(sentence.format(name=design.scenario.name, reference=reference.name, listed=listed))
     return lines
@@ -524,8 +523,8 @@ def twin_note(designs) -> str:
     metrics are then taken against another baseline, so a difference of incremental_value
     between them is not the difference of what they are worth in one world (a channel
     that helped unprompted sharing helped its own twin as much, and was never credited)."""
-    reference = designs[0].scenario
-    if not (listed := _differing(designs, twin_differences)):
+    reference = _twin_reference(designs)
+    if reference is None or not (listed := _differing(designs, twin_differences, reference)):
         return ""
     return (f"The designs' no-program twins differ, from **{reference.name}**: {listed}. Unprompted word of mouth, "
             f"which the twin keeps, goes through the program's channels and lag, so each design's incremental metrics "
@@ -534,10 +533,19 @@ def twin_note(designs) -> str:
             f"and the customers (the same world, paired), not on the incremental metrics alone.")
 
 
+def _twin_reference(designs):
+    """The scenario the twins are compared with: the first design with a program. A design
+    without one has no twin (it is its own baseline), and listed first, as a "no program"
+    baseline is, it hid every difference between the others' twins."""
+    return next((d.scenario for d in designs if has_program(d.scenario)), None)
+
+
 def twin_lines(designs) -> list[str]:
     """twin_note for the console, a line per design whose twin differs from the reference's."""
-    return _differing_lines(designs, twin_differences, "note: {name}'s no-program twin differs from {reference}'s, in "
-                            "{listed}: its incremental metrics are against another baseline (report.md)")
+    reference = _twin_reference(designs)
+    return [] if reference is None else _differing_lines(
+        designs, twin_differences, "note: {name}'s no-program twin differs from {reference}'s, in {listed}: its "
+        "incremental metrics are against another baseline (report.md)", reference)
 
 
 def _unpaired_differences(comparison: Comparison) -> list[str]:
