@@ -189,6 +189,30 @@ def test_each_tornado_bar_has_the_paired_interval_of_its_length():
         assert rows.loc["customers_final", f"{end}_ci_high"] - rows.loc["customers_final", f"{end}_ci_low"] > 0.5   # the luck is visible
 
 
+def test_a_tornado_on_one_replicate_claims_no_interval():
+    """The tornado's title said each bar came "with its paired 95% interval" whatever the
+    replicates; on one (--tornado-replicates 1) the intervals are NaN and no whisker is
+    drawn, so the title says there is none, and the bars' luck with it."""
+    import numpy as np
+
+    from simulator.report.sensitivity import tornado_title
+
+    def noisy(scenarios, seeds, metrics, daily=False):
+        return [{"cumulative_profit": s.program.base_share + np.random.default_rng(seed).normal(0, 1)}
+                for s, seed in zip(scenarios, seeds)]
+
+    base = tiny()
+    uncertain = parse_parameters(["program.base_share=0:1"], base)
+    for runs in (1, 3):
+        result = sensitivity(base, uncertain, metrics=["cumulative_profit"], seed=4, evaluate=noisy,
+                             settings=SensitivitySettings(samples=4, trajectories=2, tornado_replicates=runs))
+        row = result.tornado.iloc[0]
+        title = tornado_title(result, "cumulative_profit")
+        assert np.isfinite(row["low_ci_low"]) == (runs > 1)
+        assert ("paired 95% interval" in title) == (runs > 1), title
+        assert ("no interval" in title) == (runs == 1), title
+
+
 def test_the_progress_total_is_the_number_of_runs_the_study_makes():
     """The CLI's progress bar counts to planned_runs: Morris, Sobol and the tornado, each
     on its own replicates (the tornado's were counted once, and the bar ran to 212/162).

@@ -91,9 +91,7 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         _short_ticks(ax)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=2, frameon=False)
-    fig.suptitle(f"Tornado: {metric}\none assumption at a time, each bar the mean of {_tornado_runs(result)} replicates"
-                 "\nwith its paired 95% interval",
-                 fontsize=10)
+    fig.suptitle(tornado_title(result, metric), fontsize=10)
     return save(fig, path, rect=(0, 0.06, 1, 1))
 
 
@@ -114,6 +112,15 @@ def _short_ticks(ax) -> None:
 
     ax.xaxis.set_major_locator(MaxNLocator(5))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: fmt_short(value)))
+
+
+def tornado_title(result: SensitivityResult, metric: str) -> str:
+    """The tornado's title: what each bar is, and its paired interval where there is one
+    (on one replicate there is none, and no whisker is drawn)."""
+    runs = _tornado_runs(result)
+    each = (f"each bar the mean of {runs} replicates\nwith its paired 95% interval" if runs > 1 else
+            "each bar one run (1 replicate): no interval, the bars show one seed's luck too")
+    return f"Tornado: {metric}\none assumption at a time, {each}"
 
 
 def _tornado_runs(result: SensitivityResult) -> int:
