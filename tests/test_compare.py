@@ -902,6 +902,34 @@ def test_a_ranking_of_a_friend_reward_names_the_uplifts_it_rests_on():
     assert "friend" not in assumption_note(wrap(both, bigger))
 
 
+def test_the_checks_a_ranking_names_are_ranges_sensitivity_accepts():
+    """The note's `--uncertain` ranges reach 1.5x the assumed size: with a friend's reward
+    assumed to move conversion x8, a milestone's ask x8 and reminders annoying half the
+    time, they read referee_max_uplift=0:12, moment_effect.milestone=1:12 and
+    annoyance=0:1.2, past the keys' bounds, and `refsim sensitivity` refused the command
+    the report told one to run. Each range stays within its key's bounds."""
+    import re
+    from types import SimpleNamespace
+
+    from simulator.parameters import parse_parameters
+    from simulator.report.compare import assumption_note
+
+    wrap = lambda *scenarios: [SimpleNamespace(scenario=s) for s in scenarios]  # noqa: E731
+    bold = small(name="bold", program={
+        "incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "qualification_days": 14,
+                      "referee_max_uplift": 8, "referee_share_uplift": 8},
+        "moment_effect": {"milestone": 8},
+        "timing": {"kind": "milestone", "reminders": {"count": 2, "annoyance": 0.6}}})
+    plain = small(name="plain", program={"incentive": {"kind": "single_sided", "referrer_reward": 20},
+                                         "timing": {"kind": "at_purchase", "reminders": {"count": 0, "annoyance": 0.6}}})
+    note = assumption_note(wrap(plain, bold))
+    flags = re.findall(r"--uncertain ([^\s`]+)", note)
+    assert {f.split("=")[0] for f in flags} >= {"program.incentive.referee_max_uplift", "program.moment_effect.milestone",
+                                               "program.timing.reminders.annoyance"}, note
+    for flag in flags:
+        parse_parameters([flag], bold, source="--uncertain")
+
+
 def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
     """Paid at once against after 90 days: 'wait0 adds the most value ... sure at 95%',
     with no word that the verdict rests on the assumed delay_discount (at 0 the longer

@@ -363,7 +363,8 @@ def assumption_line(designs) -> str:
 
 def _assumptions(designs) -> tuple[list[str], list[str]]:
     """What assumption_note says: each assumption the designs' difference rests on, and the
-    `--uncertain` ranges that test them."""
+    `--uncertain` ranges that test them (each within the key's bounds: a range past them is
+    refused by `refsim sensitivity`)."""
     from ..behaviour.incentive import payment_delay, referee_reward, type_weight
 
     notes, tests = [], []
@@ -379,7 +380,7 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         notes.append(f"the designs ask at different moments, and an ask's effect on sharing is assumed to depend on its "
                      f"moment ({sizes}; `program.moment_effect`, sizes that are assumptions: docs/model.md)")
         top = max(kinds, key=lambda kind: size[kind])
-        tests.append(f"`--uncertain program.moment_effect.{fields[top]}=1:{max(2.0, 1.5 * size[top]):g}`")
+        tests.append(f"`--uncertain program.moment_effect.{fields[top]}=1:{min(10.0, max(2.0, 1.5 * size[top])):g}`")
         milestone = next((s.program.timing for s in timed if s.program.timing.kind == "milestone"), None)
         if milestone is not None:
             # a 'third paid month' milestone asked 0.6 of the customers still there: churn before it is drawn apart,
@@ -403,7 +404,7 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
                      f"annoys with probability `annoyance` ({sent.annoyance:g}), which costs {sent.annoyance_points:g} "
                      f"points of satisfaction for good (sizes that are assumptions)")
         if all(r is not None for r in reminders.values()):
-            tests.append(f"`--uncertain program.timing.reminders.annoyance=0:{max(0.3, 2 * sent.annoyance):g}`")
+            tests.append(f"`--uncertain program.timing.reminders.annoyance=0:{min(1.0, max(0.3, 2 * sent.annoyance)):g}`")
     offers = {s.name: _first_referrer_reward(s.program.incentive) for s in timed}
     linking = [s for s in timed if s.program.link_use > 0]   # nobody shares through a link: link_response moves nothing
     if len(set(offers.values())) > 1 and linking:
@@ -429,8 +430,8 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
                          f"people is assumed: it raises the friend's conversion by up to `referee_max_uplift` "
                          f"({conversion:g}) and the referrer's sharing by up to `referee_share_uplift` ({sharing:g}) "
                          f"(the direction is Gershon, Cryder & John 2020; the sizes are assumptions: docs/model.md)")
-            tests.append(f"`--uncertain program.incentive.referee_max_uplift=0:{max(2.0, 1.5 * conversion):g} "
-                         f"--uncertain program.incentive.referee_share_uplift=0:{max(1.0, 1.5 * sharing):g}`")
+            tests.append(f"`--uncertain program.incentive.referee_max_uplift=0:{min(10.0, max(2.0, 1.5 * conversion)):g} "
+                         f"--uncertain program.incentive.referee_share_uplift=0:{min(10.0, max(1.0, 1.5 * sharing)):g}`")
     rewarded = [s for s in timed if getattr(s.program.incentive, "reward_type", None) is not None]
     shares = dict.fromkeys((s.program.incentive.reward_type, s.program.cost_share()) for s in rewarded)
     if len({share for _, share in shares}) > 1:
