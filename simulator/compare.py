@@ -444,8 +444,12 @@ def twin_differences(reference: Scenario, other: Scenario) -> list[str]:
         field = key.split(".")[1]
         mine = leaves(_dump(getattr(reference.program, field)), key)
         theirs = leaves(_dump(getattr(other.program, field)), key)
-        found += [f"{k} ({_short(mine.get(k))} vs {_short(theirs.get(k))})" for k in sorted(set(mine) | set(theirs))
-                  if mine.get(k) != theirs.get(k)]
+        differ = [k for k in sorted(set(mine) | set(theirs)) if mine.get(k) != theirs.get(k)]
+        # a block of another kind (or a channel only one has) is named by its kind alone: its fields are
+        # another kind's, and "first_day_share (0.52 vs None)" beside "kind (geometric vs none)" said nothing more
+        other_kind = {k[:-len("kind")] for k in differ if k.endswith(".kind")}
+        differ = [k for k in differ if k.endswith(".kind") or not any(k.startswith(block) for block in other_kind)]
+        found += [f"{k} ({_short(mine.get(k, 'absent'))} vs {_short(theirs.get(k, 'absent'))})" for k in differ]
     return found
 
 

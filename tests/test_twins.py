@@ -214,7 +214,8 @@ def test_the_no_program_twin_runs_with_the_programs_channels_and_lag_and_nothing
         assert not np.array_equal(twin(reference), twin(lag))
     assert twin_differences(reference, untouched) == []
     assert twin_differences(reference, channel) == ["program.channels.0.extra_invites (2.0 vs 4.0)"]
-    assert [d.split(" (")[0] for d in twin_differences(reference, lag)] == ["program.conversion_lag.first_day_share",
-                                                                           "program.conversion_lag.kind",
-                                                                           "program.conversion_lag.tail_mean_days",
-                                                                           "program.conversion_lag.valid_days"]
+    # a lag of another kind is named by its kind: the other kind's fields read "(0.52 vs None)"
+    assert twin_differences(reference, lag) == ["program.conversion_lag.kind (geometric vs none)"]
+    one = small(days=60, program={"channels": [{"kind": "direct"}]})
+    assert twin_differences(reference, one) == ["program.channels.0.weight (0.7 vs 1.0)",
+                                                "program.channels.1.kind (broadcast vs absent)"]
