@@ -900,6 +900,12 @@ def test_a_ranking_of_a_friend_reward_names_the_uplifts_it_rests_on():
     bigger = small(name="bigger", program={"incentive": {"kind": "double_sided", "referrer_reward": 20, "referee_reward": 10,
                                                          "qualification_days": 14}})
     assert "friend" not in assumption_note(wrap(both, bigger))
+    # a design listed first whose friend's reward is assumed to move nobody does not hide one whose reward does
+    inert = small(name="inert", program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 5,
+                                                       "qualification_days": 14, "referee_max_uplift": 0,
+                                                       "referee_share_uplift": 0}})
+    for order in ((inert, both), (both, inert)):
+        assert "`referee_max_uplift` (1.5)" in assumption_note(wrap(*order)), [s.name for s in order]
 
 
 def test_the_checks_a_ranking_names_are_ranges_sensitivity_accepts():
