@@ -221,9 +221,13 @@ def test_a_sweep_or_optimisation_that_can_pay_on_signup_names_the_sign_ups_who_n
         "Below a `program.incentive.qualifying_share` of 1 (0.4 in the base scenario)")
     assert "(varied here)" in study_non_qualifying_note(at(None), ["program.incentive.qualifying_share"])
     assert study_non_qualifying_note(at(0.4, "qualification"), ["program.incentive.paid_on"])
+    assert study_non_qualifying_note(at(0.4, "qualification"), {"program.incentive.paid_on": ["qualification", "signup"]})
     # nobody can be paid for them: every sign-up qualifies, or every design pays on qualification
     assert study_non_qualifying_note(at(None), ["program.incentive.paid_on"]) == ""
     assert study_non_qualifying_note(at(0.4, "qualification"), ["program.incentive.referrer_reward"]) == ""
+    assert study_non_qualifying_note(at(0.4), {"program.incentive.paid_on": ["qualification"]}) == ""
+    assert study_non_qualifying_note(at(None), {"program.incentive.qualifying_share": [1.0]}) == ""
+    assert study_non_qualifying_note(at(None), {"program.incentive.qualifying_share": [0.5, 1.0]})
 
     base = {**BASE, "program": {**BASE["program"], "incentive": {**BASE["program"]["incentive"], "qualifying_share": 0.4}}}
     spec = {"base": base, "method": "grid", "replicates": 1, "seed": 5,
@@ -234,4 +238,4 @@ def test_a_sweep_or_optimisation_that_can_pay_on_signup_names_the_sign_ups_who_n
     run_sweep(load_sweep(path), tmp_path / "out", executor="serial")
     report = (tmp_path / "out" / "report.md").read_text()
     assert ("Below a `program.incentive.qualifying_share` of 1 (0.4 in the base scenario)" in report
-            and "`non_qualifying_signups`, a column of the table of runs." in report), report
+            and "`non_qualifying_signups`, a column of sweep.csv and sweep.parquet." in report), report

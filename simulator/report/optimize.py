@@ -391,7 +391,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         *[f"| {p.key} | {p.describe().split(' in ', 1)[1]} |" for p in parameters],
         *(["", note] if (note := payment_delay_note(base, parameters)) else []),
         *(line for note in study_default_notes(base, [p.key for p in parameters]) for line in ("", note)),
-        *(["", note] if (note := study_non_qualifying_note(base, [p.key for p in parameters])) else []),
+        *(["", note] if (note := study_non_qualifying_note(
+            base, {p.key: list(p.choices) if p.kind == "categorical" else None for p in parameters})) else []),
         *(line for note in kind_default_notes(base, parameters) for line in ("", note)),
         "",
         "Objectives: " + ", ".join(f"**{o.metric}** ({o.direction})" for o in result.objectives)

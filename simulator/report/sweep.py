@@ -184,7 +184,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         lines.append(f"| {key} | {described} |")
     for note in study_default_notes(sweep.base, list(spec.parameters)):
         lines += ["", note]
-    if note := study_non_qualifying_note(sweep.base, list(spec.parameters), "the table of runs",
+    listed = {key: list(p.values) if isinstance(p, ValueList) else None for key, p in spec.parameters.items()}
+    if note := study_non_qualifying_note(sweep.base, listed, "sweep.csv and sweep.parquet",
                                          "non_qualifying_signups" in sweep.metrics):
         lines += ["", note]
     if sweep.overrides:

@@ -575,28 +575,33 @@ def non_qualifying_note(scenario, runs) -> str:
             f"(`program.incentive.qualifying_share` {share:g}, `non_qualifying_signups`) claim no reward.")
 
 
-def study_non_qualifying_note(base, keys, table: str | None = None, recorded: bool = True) -> str:
-    """non_qualifying_note for a sweep or an optimisation, from its base and varied
-    ``keys`` alone: where some design pays on signup below a qualifying_share of 1, the
-    sign-ups who never qualify claim its rewards, and only run's and compare's reports
-    said so (a sweep of paid_on at a share of 0.4 ranked signup against qualification with
-    the reason in no report). ``table`` names the file with the per-run count, where the
-    study keeps one; ``recorded`` is False when a sweep's metrics leave the count out."""
+def study_non_qualifying_note(base, varied, table: str | None = None, recorded: bool = True) -> str:
+    """non_qualifying_note for a sweep or an optimisation, from its base and what it varies
+    (``varied``: each key with the values it takes, or None for a range): where some design
+    pays on signup below a qualifying_share of 1, the sign-ups who never qualify claim its
+    rewards, and only run's and compare's reports said so (a sweep of paid_on at a share of
+    0.4 ranked signup against qualification with the reason in no report). ``table`` names
+    the files with the per-run count, where the study keeps them; ``recorded`` is False when
+    a sweep's metrics leave the count out."""
     incentive = base.program.incentive
     if getattr(incentive, "kind", "none") == "none":
         return ""
-    keys = list(keys)
-    varied = "program.incentive.qualifying_share" in keys
+    varied = varied if isinstance(varied, dict) else dict.fromkeys(varied)
     share = getattr(incentive, "qualifying_share", 1.0)
-    if not (varied or share < 1) or not (incentive.paid_on == "signup" or "program.incentive.paid_on" in keys):
+    shares = varied.get("program.incentive.qualifying_share", [share])   # None: a range
+    payouts = varied.get("program.incentive.paid_on", [incentive.paid_on])
+    below = shares is None or any(isinstance(q, (int, float)) and q < 1 for q in shares)
+    # a sweep of paid_on over "qualification" alone pays nobody who never qualifies
+    if not below or (payouts is not None and "signup" not in payouts):
         return ""
-    given = "varied here" if varied else f"{share:g} in the base scenario"
+    given = ("varied here" if "program.incentive.qualifying_share" in varied
+             else f"{share:g} in the base scenario")
     where = ("" if table is None else f", a column of {table}" if recorded
              else ", which this study does not record (add it to the sweep's `metrics:`)")
     return (f"Below a `program.incentive.qualifying_share` of 1 ({given}), the referral sign-ups who never qualify "
-            f"claim rewards where a design pays on signup, each both rewards beside the referred customers, and none "
-            f"where it pays on qualification: their rewards are in the spend and the value. Their count per run is "
-            f"`non_qualifying_signups`{where}.")
+            f"claim rewards where a design pays on signup (both rewards each, beside the referred customers' own), "
+            f"and none where it pays on qualification: their rewards are in the spend and the value. Their count "
+            f"per run is `non_qualifying_signups`{where}.")
 
 
 def ask_queue_note(scenario, timeseries) -> str:
