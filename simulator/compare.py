@@ -592,19 +592,27 @@ class Decision:
     copies: tuple[str, ...] = ()   # the other designs with the best's values in every replicate (a tie, not a runner-up)
 
 
-def same_mean(a: float, b: float) -> bool:
+def same_mean(a: float, b: float, scale: float = 0.0) -> bool:
     """Whether two designs' means tie: equal up to the rounding of summing the same values
     in another order ([0.1, 0.2, 0.3] and [0.3, 0.2, 0.1] have means 1 ulp apart, which
-    named one of them best). A relative 1e-9 is far above that rounding (under 1e-13 for
-    a thousand replicates) and far below any difference a report prints."""
-    return a == b or math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0)
+    named one of them best). That rounding is relative to the values summed, not to their
+    mean, so ``scale`` (the largest |value|) bounds it where the mean is near 0 ([1000.1,
+    -1000.3, 0.2] reordered gave means 2.3e-14 and 3.8e-14). A relative 1e-9 is far above
+    it (under 1e-13 for a thousand replicates) and far below any difference a report prints."""
+    return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b), scale)
 
 
-def tied_first(order: list[str], means) -> list[str]:
+def value_scale(values) -> float:
+    """The largest |value| among designs' finite values (same_mean's ``scale``)."""
+    finite = [np.abs(v[np.isfinite(v)]) for v in map(np.asarray, values)]
+    return max((float(v.max()) for v in finite if len(v)), default=0.0)
+
+
+def tied_first(order: list[str], means, scale: float = 0.0) -> list[str]:
     """``order`` (best first) with the designs whose mean ties the best's moved to its
     front in the order ``means`` lists them: the first listed of a tie is named first, and
     its figures are the ones the report gives."""
-    tied = [name for name in means.keys() if name in order and same_mean(means[name], means[order[0]])]
+    tied = [name for name in means.keys() if name in order and same_mean(means[name], means[order[0]], scale)]
     return tied + [name for name in order if name not in tied]
 
 
@@ -619,7 +627,8 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
         metric = "cumulative_profit"
     values = {name: r[metric].to_numpy(dtype=float) for name, r in runs.items()}
     means = {name: (float(np.nanmean(v)) if np.isfinite(v).any() else -math.inf) for name, v in values.items()}
-    order = tied_first(sorted(means, key=lambda name: -means[name]), means)
+    scale = value_scale(values.values())
+    order = tied_first(sorted(means, key=lambda name: -means[name]), means, scale)
     best = order[0]
     if not math.isfinite(means[best]):
         return None
@@ -632,7 +641,7 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
     mine = stacked[names.index(best)] == top
     share = float(mine.mean()) if n else math.nan
     level = float((mine & ((stacked == top).sum(axis=0) > 1)).mean()) if n else 0.0
-    tied_with = tuple(name for name in order[1:] if same_mean(means[name], means[best]))
+    tied_with = tuple(name for name in order[1:] if same_mean(means[name], means[best], scale))
     shares = {name: float((stacked[names.index(name)] == top).mean()) if n else math.nan for name in (best, *tied_with)}
     # a design with no finite value is no contender: against_the_best leaves it out; a copy of the best (its values
     # in every replicate) is a tie, named as one, and the runner-up is the next design that differs: 'against the

@@ -1405,3 +1405,28 @@ def test_means_a_rounding_apart_tie_and_the_first_listed_is_named_first():
         (text,) = winners(SimpleNamespace(designs=pair.designs, table=table, seeds=[0, 1, 2], paired=True,
                                           precision=0.05))
         assert "**a** and b tie on the mean" in text and "is best" not in text, text
+
+
+def test_means_near_zero_a_rounding_apart_tie_and_every_design_in_a_tie_is_named():
+    """The rounding of a sum follows the values summed, not their mean: [1000.1, -1000.3,
+    0.2] in two orders has means 2.3e-14 and 3.8e-14 apart, which a tolerance relative to
+    the means alone called different. And with three designs on one mean, "Who wins" read
+    "a and b tie", leaving c out."""
+    from types import SimpleNamespace
+
+    from simulator.compare import decide
+    from simulator.report.compare import winners
+
+    first, second = [1000.1, -1000.3, 0.2], [0.2, 1000.1, -1000.3]
+    assert np.mean(first) != np.mean(second)   # the premise: the two orders round apart
+
+    def design(name, values):
+        runs = pd.DataFrame({"replicate": range(3), "cumulative_profit": values, "incremental_value": values})
+        return SimpleNamespace(scenario=small(name=name, days=90), runs=runs)
+
+    pair = SimpleNamespace(designs=[design("a", first), design("b", second)], paired=True)
+    assert decide(pair, metric="cumulative_profit").tied_with == ("b",)
+    three = [design("a", [4.0, 6.0, 5.0]), design("b", [6.0, 4.0, 5.0]), design("c", [5.0, 5.0, 5.0])]
+    table = pd.DataFrame({"metric": ["incremental_value"] * 3, "design": ["a", "b", "c"], "mean": [5.0, 5.0, 5.0]})
+    (text,) = winners(SimpleNamespace(designs=three, table=table, seeds=[0, 1, 2], paired=True, precision=0.05))
+    assert "**a**, b and c tie on the mean" in text, text

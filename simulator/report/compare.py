@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, tied_first, defined_alike,
+from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, tied_first, value_scale, defined_alike,
                        paired_difference, pairing_differences,
                        replicates_needed, twin_differences, unpaired_difference, world_differences, VERDICT_METRIC)
 from ..config import has_program
@@ -200,10 +200,12 @@ def winners(comparison: Comparison) -> list[str]:
             means = pd.Series({d.scenario.name: interval(counted(d, metric))["mean"] for d in designs})
         # a design where the metric is never defined (a cost per referred customer without a program) is no contender
         order = means.dropna().sort_values(ascending=metric in LOWER_IS_BETTER).index.tolist()
-        order = tied_first(order, means) if order else order
+        scale = value_scale(_metric_values(designs, d.scenario.name, metric) for d in designs)
+        order = tied_first(order, means, scale) if order else order
         if len(order) < 2:
             continue
         best, runner_up = order[0], order[1]
+        tied = [name for name in order[1:] if same_mean(means[name], means[best], scale)]
         a = _metric_values(designs, runner_up, metric)
         b = _metric_values(designs, best, metric)
         paired = paired_difference(a, b)
@@ -242,8 +244,8 @@ def winners(comparison: Comparison) -> list[str]:
                      if comparison.paired else ".")
             lines.append(text)
             continue
-        lead = (f"**{best}** and {runner_up} tie on the mean ({fmt(means[best])}{_came(_design(designs, best), metric)}, "
-                f"{direction} is better)" if same_mean(means[best], means[runner_up]) else
+        lead = (f"{_names([f'**{best}**', *tied])} tie on the mean ({fmt(means[best])}"
+                f"{_came(_design(designs, best), metric)}, {direction} is better)" if tied else
                 f"**{best}** is best ({fmt(means[best])}{_came(_design(designs, best), metric)}, {direction} is better) against "
                 f"{runner_up} ({fmt(means[runner_up])}{_came(_design(designs, runner_up), metric)})")
         text = (f"- {label}: {lead}; {best} − {runner_up} = {fmt(diff)}, {kind} "
