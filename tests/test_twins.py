@@ -219,3 +219,29 @@ def test_the_no_program_twin_runs_with_the_programs_channels_and_lag_and_nothing
     one = small(days=60, program={"channels": [{"kind": "direct"}]})
     assert twin_differences(reference, one) == ["program.channels.0.weight (0.7 vs 1.0)",
                                                 "program.channels.1.kind (broadcast vs absent)"]
+
+
+def test_a_study_over_a_channel_or_lag_key_says_its_points_have_their_own_baselines(tmp_path):
+    """compare says when two designs' no-program twins differ (their channels or lag, which
+    unprompted word of mouth takes); a sweep or optimisation over such a key ranked its
+    points on incremental metrics taken against different baselines with no word. The
+    study note names the keys, and appears only for them."""
+    import yaml
+
+    from simulator.report.text import study_twin_note
+    from simulator.sweep import load_sweep, run_sweep
+
+    from .test_sweep import BASE
+
+    note = study_twin_note(["program.channels.0.extra_invites", "program.incentive.referrer_reward"])
+    assert note.startswith("This study varies `program.channels.0.extra_invites`, which the no-program twin runs with")
+    assert "referrer_reward" not in note
+    assert study_twin_note(["program.conversion_lag.kind"]) and study_twin_note(["program.conversion_lag"])
+    assert study_twin_note(["program.incentive.referrer_reward", "program.channel_weight"]) == ""
+    base = {**BASE, "program": {**BASE["program"], "channels": [{"kind": "direct", "weight": 1.0}]}}
+    spec = {"base": base, "method": "grid", "replicates": 1, "seed": 5, "metrics": ["customers_final"],
+            "parameters": {"program.channels.0.extra_invites": {"values": [0, 2]}}}
+    path = tmp_path / "channels.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    run_sweep(load_sweep(path), tmp_path / "out", executor="serial")
+    assert "which the no-program twin runs with too" in (tmp_path / "out" / "report.md").read_text()

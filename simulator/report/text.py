@@ -575,6 +575,23 @@ def non_qualifying_note(scenario, runs) -> str:
             f"(`program.incentive.qualifying_share` {share:g}, `non_qualifying_signups`) claim no reward.")
 
 
+def study_twin_note(keys) -> str:
+    """For a sweep or an optimisation that varies a key the no-program twin runs with (the
+    program's channels and conversion lag, compare.TWIN_PROGRAM_KEYS): each point's
+    incremental metrics are then taken against its own baseline, which compare says of two
+    such designs and no study report said."""
+    from ..compare import TWIN_PROGRAM_KEYS
+
+    varied = [k for k in keys if any(k == p or k.startswith(p + ".") for p in TWIN_PROGRAM_KEYS)]
+    if not varied:
+        return ""
+    return (f"This study varies {', '.join(f'`{k}`' for k in varied)}, which the no-program twin runs with too: "
+            f"unprompted word of mouth goes through the program's channels and lag, so each point's incremental "
+            f"metrics are taken against its own baseline, and what these keys do to unprompted sharing is left out "
+            f"of its `incremental_value`. Rank such points on `cumulative_profit` and the customers as well "
+            f"(docs/model.md, the no-program twin).")
+
+
 def study_non_qualifying_note(base, varied, table: str | None = None, recorded: bool = True) -> str:
     """non_qualifying_note for a sweep or an optimisation, from its base and what it varies
     (``varied``: each key with the values it takes, or None for a range): where some design
