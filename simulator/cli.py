@@ -281,14 +281,20 @@ def _budget_lines(runs, scenario) -> list[str]:
     from .behaviour.budget import Budget
     from .metrics import median_day
     from .report import fmt
+    from .report.text import reserves
 
     lines = []
     incentive = getattr(scenario.program, "incentive", None)
     days = runs["budget_exhausted_day"].dropna() if "budget_exhausted_day" in runs.columns else []
     if len(days):
         after = "asks continued unrewarded" if incentive.on_budget_exhausted == "rewards_only" else "the program ended"
+        # paid on qualification the rewards reserved before it are paid as they fall due: "the program ended"
+        # read as if no reward was paid after that day (with a monthly allowance too, the allowance can hold
+        # some back: the unpaid line says how much)
+        held = (", the rewards reserved before it paid as they fell due" if reserves(incentive)
+                and getattr(incentive, "budget_per_month", None) is None else "")
         lines.append(f"budget ran out on day {median_day(days):.0f} (median; {len(days)} of {len(runs)} runs); "
-                     f"after it {after}")
+                     f"after it {after}{held}")
     monthly = getattr(incentive, "budget_per_month", None)
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
         allowed = monthly * (Budget.month_of(scenario.days) + 1)  # months begun by the last day
@@ -296,7 +302,9 @@ def _budget_lines(runs, scenario) -> list[str]:
                      f"{allowed:,.0f} allowed used on average (a spent month pauses the reward until the next)")
     some = runs["rewards_unpaid"][runs["rewards_unpaid"] > 0] if "rewards_unpaid" in runs.columns else []
     if len(some):
-        lines.append(f"earned rewards beyond the budget: {fmt(float(some.mean()))} on average in {len(some)} of "
+        # paid on qualification what goes unpaid was reserved within the budget, not earned beyond it
+        what = "earned rewards left unpaid" if reserves(incentive) else "earned rewards beyond the budget"
+        lines.append(f"{what}: {fmt(float(some.mean()))} on average in {len(some)} of "
                      f"{len(runs)} runs (rewards_unpaid, charged to the value)")
     return lines
 
@@ -423,9 +431,9 @@ def console_metrics(table) -> list[str]:
     where some design lost money to fake accounts (the strategist's "after fraud"), and
     ``program_cost`` where some design's levers cost more than its rewards (account
     managers' $32k hid behind a reward cost that read "lower"), and ``rewards_unpaid``
-    where some design earned rewards beyond its budget (a budget is spent on payment:
-    paid on qualification and on signup, reward_cost read "0, same" while the first had
-    committed 16,088 beyond the 2,500 both paid)."""
+    where some design earned rewards its budget did not pay (both spending a whole
+    budget, reward_cost reads "same" while one left rewards its referrals had earned
+    unpaid)."""
     def means(metric: str):
         return table.loc[table["metric"] == metric].set_index("design")["mean"]
 

@@ -569,7 +569,8 @@ def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
 
     from .conftest import small
 
-    budgeted = small(program={"incentive": {"kind": "double_sided", "budget": 500}})
+    # paid on signup (paid on qualification: test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budget)
+    budgeted = small(program={"incentive": {"kind": "double_sided", "budget": 500, "paid_on": "signup"}})
     runs = pd.DataFrame({"budget_exhausted_day": [100.0, 101.0, 140.0, float("nan")],
                          "rewards_unpaid": [30.0, 0.0, 60.0, 0.0]})
     assert _budget_lines(runs, budgeted) == [
@@ -886,3 +887,44 @@ def test_set_of_a_kind_switches_as_optimize_does_dropping_what_the_new_kind_lack
                "network": "clustering=0.2"}[block]
     with pytest.raises(ScenarioError, match=lacking.partition("=")[0]):
         load_scenario(path, [f"{key}={new}", f"{block}.{lacking}"])
+
+
+def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budget():
+    """Paid on qualification a total budget reserves each referral's rewards when it is
+    made and pays them when due after it ran out, so what goes unpaid was reserved within
+    it: 'falling due after it ran out' and 'beyond the budget' were false there (a 200
+    budget with a 40 monthly allowance paid 88 and left 112 unpaid). Paid on signup the
+    wording stays."""
+    from types import SimpleNamespace
+
+    from simulator.cli import _budget_lines
+    from simulator.report.run import headline
+    from simulator.report.text import cash_basis_note, value_split
+
+    from .conftest import small
+
+    def design(paid_on, **more):
+        return small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                            "budget": 200, "paid_on": paid_on, **more}})
+
+    reserving, signup = design("qualification"), design("signup")
+    runs = pd.DataFrame({"incremental_value": [100.0, 120.0], "incremental_profit": [40.0, 50.0],
+                         "budget_exhausted_day": [32.0, 52.0], "reward_cost": [88.0, 120.0],
+                         "rewards_owed": [0.0, 0.0], "rewards_unpaid": [112.0, 64.0]})
+    text = headline(SimpleNamespace(runs=runs, scenario=reserving))[0]
+    assert "beyond the budget" not in text and "falling due after it ran out" not in text, text
+    assert ("In every replicate, rewards the referrals had earned went unpaid (88.0 of company cost on average there, "
+            "`rewards_unpaid`): paid on qualification a reward reserved before the budget ran out is paid when due") in text
+    assert "less 88.0 of rewards still owed or left unpaid for referrals already made" in value_split(runs, 120, reserving.program.incentive)
+    assert "were left unpaid at the horizon" in cash_basis_note(runs, reserving.program.incentive)
+    said = headline(SimpleNamespace(runs=runs, scenario=signup))[0]
+    assert "were beyond the budget (88.0 of company cost on average there, `rewards_unpaid`: falling due after it ran out" in said
+    # the console: reserved rewards are still paid after the day it ran out; what is unpaid is not 'beyond' it
+    assert _budget_lines(runs, reserving) == [
+        "budget ran out on day 32 (median; 2 of 2 runs); after it the program ended, the rewards reserved before it "
+        "paid as they fell due",
+        "earned rewards left unpaid: 88.0 on average in 2 of 2 runs (rewards_unpaid, charged to the value)"]
+    assert _budget_lines(runs, signup)[0] == "budget ran out on day 32 (median; 2 of 2 runs); after it the program ended"
+    # with a monthly allowance the allowance can hold reserved claims back: no such promise
+    paced = design("qualification", budget_per_month=40)
+    assert _budget_lines(runs, paced)[0] == "budget ran out on day 32 (median; 2 of 2 runs); after it the program ended"

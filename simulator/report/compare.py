@@ -116,7 +116,7 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
                if decision.tied_with else ""))
     if decision.metric == "incremental_value":
         best = next(d for d in comparison.designs if d.scenario.name == decision.best)
-        text += value_split(best.runs, days)
+        text += value_split(best.runs, days, getattr(getattr(best.scenario, "program", None), "incentive", None))
     if not comparison.paired and (differ := _unpaired_differences(comparison)):
         text += (f" The designs differ in {'; '.join(differ)}: the differences below are partly those of the "
                  f"populations or networks, not only of the programs.")
@@ -136,14 +136,14 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     best = next(d for d in comparison.designs if d.scenario.name == decision.best)
     if math.isfinite(decision.budget_share) and decision.budget_share > 0:
         text += (f" Its budget ran out on day {decision.budget_day:.0f} (median) in {decision.budget_share:.0%} of "
-                 f"replicates." + unpaid_sentence(best.runs))
+                 f"replicates." + unpaid_sentence(best.runs, best.scenario.program.incentive))
     elif math.isfinite(decision.budget_share):
         text += " " + budget_never_ran_out(best.runs, best.scenario.program.incentive, best.scenario.days) \
-            + unpaid_sentence(best.runs)
+            + unpaid_sentence(best.runs, best.scenario.program.incentive)
     if math.isfinite(decision.payback_share) and decision.payback_share > 0:
         text += " " + payback_sentence(decision.payback_day, decision.payback_share, len(best.runs), days,
                                        first_day_paybacks(best.runs)) \
-            + cash_basis_note(best.runs)
+            + cash_basis_note(best.runs, getattr(getattr(best.scenario, "program", None), "incentive", None))
     elif math.isfinite(decision.payback_share):
         text += (f" It does not pay back within the {days}-day horizon (its value then rests on what comes after it: "
                  f"customer equity and referrals still converting).")

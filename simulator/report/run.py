@@ -29,11 +29,11 @@ def headline(results: Results) -> list[str]:
     text = (f"**The program {verb}** in incremental value (profit plus customer equity less rewards still owed, plus referrals still converting, minus "
             f"no program on the same seeds), 95% interval {interval_text(low, high)}")
     text += against_no_program(low, high)
-    text += value_split(runs, results.scenario.days)
     incentive = getattr(getattr(results.scenario, "program", None), "incentive", None)
+    text += value_split(runs, results.scenario.days, incentive)
 
     def paid_back(day: float, share: float) -> str:
-        return payback_sentence(day, share, len(runs), results.scenario.days, first_day_paybacks(runs)) + cash_basis_note(runs)
+        return payback_sentence(day, share, len(runs), results.scenario.days, first_day_paybacks(runs)) + cash_basis_note(runs, incentive)
 
     sentences = [("payback_day", paid_back, f"It does not pay back within the {results.scenario.days}-day horizon.")]
     if has_budget(incentive):  # a design without a budget has none to run out
@@ -46,7 +46,7 @@ def headline(results: Results) -> list[str]:
             finite = days[np.isfinite(days)]
             text += " " + (happened(day=median_day(finite), share=len(finite) / len(days)) if len(finite)
                            else never)
-    return [text + unpaid_sentence(runs) + fraud_sentence(runs), ""]
+    return [text + unpaid_sentence(runs, incentive) + fraud_sentence(runs), ""]
 
 
 def fraud_sentence(runs) -> str:

@@ -139,7 +139,7 @@ def figure_links(figures: list) -> list[str]:
 PIPELINE_NOTE = 0.01
 
 
-def value_split(runs, days: int) -> str:
+def value_split(runs, days: int, incentive=None) -> str:
     """The parts of the mean incremental value, as a sentence: the cash within the
     horizon (incremental profit); where they weigh, the referrals still converting then
     (incremental_pipeline_equity: the design's leads less the twin's, whose word of mouth
@@ -170,7 +170,9 @@ def value_split(runs, days: int) -> str:
     equity = (f"{fmt(value - profit - pipeline + owed)} of margin the extra customers still active on day {days} are "
               f"expected to bring (customer equity" + small)
     unpaid = "rewards_unpaid" in runs.columns and float(runs["rewards_unpaid"].mean()) > 0
-    less = (f"less {fmt(owed)} of rewards still owed" + (" or earned beyond the budget" if unpaid else "")
+    # paid on qualification what is unpaid was reserved within the budget, not earned beyond it (reserves)
+    less = (f"less {fmt(owed)} of rewards still owed"
+            + ((" or left unpaid" if reserves(incentive) else " or earned beyond the budget") if unpaid else "")
             + " for referrals already made") if owed > 0 else ""
     leads = (f"{fmt(pipeline)} of referrals still converting on day {days} (in a conversion lag or sales pipeline), net "
              f"of the no-program twin's (`{column}`)" if pipeline > 0 else
@@ -707,7 +709,7 @@ def payback_sentence(day: float, share: float, runs: int, horizon: int, from_day
 CASH_BASIS_NOTE = 0.1
 
 
-def cash_basis_note(runs) -> str:
+def cash_basis_note(runs, incentive=None) -> str:
     """The payback day is on cash: rewards count when paid. Paid at 364 days instead of
     30, the same referrals paid back on day 1 instead of 130 with 1,320 still owed, and
     a tighter budget moved it from day 130 to 59. Said when the rewards still owed or
@@ -719,7 +721,10 @@ def cash_basis_note(runs) -> str:
     if pending <= 0 or pending < CASH_BASIS_NOTE * paid:
         return ""
     share = f"{pending / paid:.0%} of the {fmt(paid)} paid" if paid > 0 else "nothing had been paid"
-    what = " or ".join(w for w, amount in (("still to pay", owed), ("beyond the budget", unpaid)) if amount > 0)
+    # paid on qualification an unpaid claim was reserved within the budget and held back during the run, not
+    # earned beyond the budget at the horizon
+    lost = "left unpaid" if reserves(incentive) else "beyond the budget"
+    what = " or ".join(w for w, amount in (("still to pay", owed), (lost, unpaid)) if amount > 0)
     later = "paying rewards later" + (" or a tighter budget" if unpaid > 0 else "")
     return (f" The payback day counts a reward only once it is paid: {fmt(pending)} of rewards the referrals had earned "
             f"were {what} at the horizon ({share}). So {later} makes the payback day earlier with the same "
@@ -727,9 +732,19 @@ def cash_basis_note(runs) -> str:
             f"which counts these rewards.")
 
 
-def unpaid_sentence(runs) -> str:
+def reserves(incentive) -> bool:
+    """A total budget paid on qualification: it reserves what each referral will cost when
+    the referral is made, and pays the reserved claims when due after it ran out."""
+    return getattr(incentive, "budget", None) is not None and getattr(incentive, "paid_on", None) == "qualification"
+
+
+def unpaid_sentence(runs, incentive=None) -> str:
     """What the referrals earned but the budget does not pay (rewards_unpaid), in the
-    replicates where there was some: not a saving, as the value is charged for it."""
+    replicates where there was some: not a saving, as the value is charged for it. Paid
+    on qualification (``incentive`` reserving) a claim that falls due after the budget ran
+    out is paid from its reservation, so "falling due after it ran out" was not what the
+    figure holds there: claims a spent monthly allowance could not pay once the budget had
+    run out (88 paid and 112 unpaid of a 200 budget), or costing more than was reserved."""
     if "rewards_unpaid" not in runs.columns or not len(runs):
         return ""
     unpaid = runs["rewards_unpaid"].to_numpy(dtype=float)
@@ -737,6 +752,12 @@ def unpaid_sentence(runs) -> str:
     if not len(some):
         return ""
     where = "every replicate" if len(some) == len(unpaid) else f"{len(some)} of the {len(unpaid)} replicates"
+    if reserves(incentive):
+        return (f" In {where}, rewards the referrals had earned went unpaid ({fmt(float(some.mean()))} of company "
+                f"cost on average there, `rewards_unpaid`): paid on qualification a reward reserved before the budget "
+                f"ran out is paid when due, so these are claims that cost more than was reserved for them (a tier "
+                f"reached since) beyond what was left, or that a spent monthly allowance held back once the budget "
+                f"had run out; the value is charged for them all the same.")
     return (f" In {where}, rewards the referrals had earned were beyond the budget ({fmt(float(some.mean()))} of "
             f"company cost on average there, `rewards_unpaid`: falling due after it ran out, or after the horizon "
             f"beyond what was left of it); the value is charged for them all the same, as a budget stops the program "
