@@ -576,8 +576,16 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
                            {"trial": 1, "metric": "rewards_unpaid", "n": 10, "mean": 120.0}])
     text = " ".join(_budget_lines(beyond, 10, total))
     assert "**Its budget ran out in 3 of the 10 fresh-seed runs**, on day 200" in text
+    # paid on qualification (total's) the rewards reserved before it are paid after it: what is unpaid was not
+    # earned beyond it, and 'no reward is paid after it' was false
+    assert "Rewards the referrals earned that it left unpaid cost 120.0 on average (`rewards_unpaid`)" in text
+    assert ("no new reward is offered after it (those reserved before it are paid as they fall due), and nobody is "
+            "asked either (`on_budget_exhausted: end_program`)") in text
+    paid_at_signup = small(program={"incentive": {"kind": "double_sided", "budget": 5000,
+                                                  "paid_on": "signup"}}).program.incentive
+    text = " ".join(_budget_lines(beyond, 10, paid_at_signup))
     assert "Rewards the referrals earned beyond it cost 120.0 on average (`rewards_unpaid`)" in text
-    assert "nobody is asked either (`on_budget_exhausted: end_program`)" in text
+    assert "no reward is paid after it, and nobody is asked either (`on_budget_exhausted: end_program`)" in text
     # beside a budget that never ran out they are those due after the last day beyond what is left then ('never ran
     # out ... Rewards the referrals earned beyond it cost 8.52' read as a contradiction)
     never = beyond.assign(n=[0, 10])

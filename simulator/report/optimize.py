@@ -21,7 +21,7 @@ from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..rng import stream_seed
 from .figure import plt, save
-from .text import (study_default_notes, study_non_qualifying_note, study_twin_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
+from .text import (reserves, study_default_notes, study_non_qualifying_note, study_twin_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -325,8 +325,11 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
     unpaid = confirmation[confirmation["metric"] == "rewards_unpaid"]
     # beside 'never ran out' 'earned beyond it' read as a contradiction: those are rewards due after the horizon
     # beyond what is left of the budget then
+    # paid on qualification the rewards reserved before it ran out are paid when due: what is unpaid was reserved
+    # within it (a tier reached since, a claim a spent monthly allowance held back), not earned beyond it
+    reserving = reserves(incentive)
     beyond_what = ("that fall due after the last day, beyond what is left of it then," if int(row["n"]) == 0
-                   else "beyond it")
+                   else "that it left unpaid" if reserving else "beyond it")
     beyond = (f" Rewards the referrals earned {beyond_what} cost {fmt(float(unpaid.iloc[0]['mean']))} on average "
               f"(`rewards_unpaid`), charged to the value all the same." if len(unpaid) and unpaid.iloc[0]["mean"] > 0
               else "")
@@ -341,7 +344,9 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
     spread = (f" (95% interval {row['ci_low']:.0f}–{row['ci_high']:.0f})" if ran_out > 1 and math.isfinite(row["ci_low"])
               else "")
     return ["", f"**Its budget ran out in {ran_out} of the {runs} fresh-seed runs**, on day {row['mean']:.0f}"
-                f"{' on average' if ran_out > 1 else ''}{spread}: no reward is paid after it, "
+                f"{' on average' if ran_out > 1 else ''}{spread}: "
+                + ("no new reward is offered after it (those reserved before it are paid as they fall due), "
+                   if reserving else "no reward is paid after it, ")
                 + ("and customers are still asked, unrewarded (`on_budget_exhausted: rewards_only`)."
                    if incentive.on_budget_exhausted == "rewards_only" else
                    "and nobody is asked either (`on_budget_exhausted: end_program`).") + beyond]
