@@ -978,6 +978,14 @@ def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
     assert "the latest payment looks best" in assumption_note(wrap(still, free))
     same = small(name="same-wait", program={"incentive": {"qualification_days": 90, "referrer_reward": 30}})
     assert "waits" not in assumption_note(wrap(later, same))
+    # with a total budget, paid on qualification reserves the rewards it saves until they prove void: 'saves' read
+    # as a budget that lasts as long as the rewards paid
+    assert "reserves" not in note
+    budgeted = [small(name=s.name, program={**s.program.model_dump(), "incentive": {
+        **s.program.incentive.model_dump(), "budget": 400}}) for s in (at_once, later)]
+    assert ("; a total budget paid on qualification reserves those rewards too until they prove void, so what they "
+            "free pays later referrals only before it runs out, and after it stays unspent. Test") in \
+        assumption_note(wrap(*budgeted))
 
 
 def test_two_designs_that_tie_are_said_to_tie():

@@ -468,8 +468,9 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         share = max(s.fraud.share for s in rewarded)
         fakes = len({s.program.incentive.paid_on for s in rewarded}) > 1
         blocked = max(s.fraud.blocked_by_qualification for s in rewarded)
+        budgeted = any(s.program.incentive.budget is not None for s in rewarded)
         notes.append(f"they pay their rewards after different waits ({listed}): "
-                     f"{payment_timing_trade(rate, max(waits.values()), share, fakes, blocked)}")
+                     f"{payment_timing_trade(rate, max(waits.values()), share, fakes, blocked, budgeted)}")
         tests.append(payment_timing_check(rate, share, fakes))
     return notes, tests
 

@@ -136,7 +136,8 @@ def payment_delay_note(base: Scenario, parameters: list[Parameter]) -> str:
     wait = _highest(parameters, "program.incentive.qualification_days", incentive.qualification_days)
     share = _highest(parameters, "fraud.share", base.fraud.share)
     fakes = "paid_on" in varied
-    return (f"{named} {'is' if len(varied) == 1 else 'are'} varied: {payment_timing_trade(rate, wait, share, fakes, blocked_share(base, keys))}. "
+    budgeted = getattr(incentive, "budget", None) is not None or "program.incentive.budget" in keys
+    return (f"{named} {'is' if len(varied) == 1 else 'are'} varied: {payment_timing_trade(rate, wait, share, fakes, blocked_share(base, keys), budgeted)}. "
             f"The terms the search chooses rest on these assumptions {where}: check them with `refsim sensitivity` "
             f"({payment_timing_check(rate, share, fakes)}), or fix the terms at what you will offer.")
 

@@ -303,7 +303,9 @@ def _payment_timing_note(sweep: Sweep) -> str:
                 "nothing: sweep `program.incentive.paid_on` with it, or leave it out.")
     wait = _highest(sweep, "program.incentive.qualification_days", base.program.incentive.qualification_days)
     share = _highest(sweep, "fraud.share", base.fraud.share)
-    return (f"The ranking of {_names(chosen)} rests on assumptions: {payment_timing_trade(rate, wait, share, fakes, blocked_share(base, sweep.parameters))} "
+    budgeted = (getattr(base.program.incentive, "budget", None) is not None
+                or "program.incentive.budget" in sweep.parameters)
+    return (f"The ranking of {_names(chosen)} rests on assumptions: {payment_timing_trade(rate, wait, share, fakes, blocked_share(base, sweep.parameters), budgeted)} "
             f"(docs/model.md, \"Assumptions that decide some comparisons\"). Test it with `refsim sensitivity` "
             f"({payment_timing_check(rate, share, fakes)}).")
 

@@ -370,7 +370,8 @@ def designs_default_notes(designs, keys) -> list[str]:
 PAYMENT_TIMING_KEYS = ("program.incentive.paid_on", "program.incentive.qualification_days")
 
 
-def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bool, blocked: float | None = None) -> str:
+def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bool, blocked: float | None = None,
+                         budgeted: bool = False) -> str:
     """What a verdict on when rewards are paid rests on, as a clause: what paying later
     saves and what it costs, at the discount ``rate`` people are assumed to apply, for
     the longest ``wait`` (days) among the designs. ``fakes``: the designs differ in
@@ -378,18 +379,24 @@ def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bo
     grow with ``fraud_share``; a longer wait alone blocks no more of them (the block is
     the qualifying check's, docs/model.md "Fake accounts"): the share it blocks,
     ``blocked`` (``fraud.blocked_by_qualification``), is named, as a 0-day check that
-    blocks as many as a 30-day one beat both on that assumption alone."""
+    blocks as many as a 30-day one beat both on that assumption alone. ``budgeted``: a
+    design has a total budget, which paid on qualification reserves those rewards too
+    until they prove void (the program cannot tell them apart), so what a release frees
+    pays later referrals only before it runs out: "saves" read as a budget that lasts
+    as long as the rewards paid."""
     share = f" (`fraud.blocked_by_qualification` {blocked:.0%}, whatever the wait: an assumption)" if blocked is not None else ""
     saves = ("the rewards of friends who leave before they qualify"
              + (f" and, against paying on signup, the claims of the fake accounts qualification blocks{share}" if fakes else ""))
+    held = ("; a total budget paid on qualification reserves those rewards too until they prove void, so what they "
+            "free pays later referrals only before it runs out, and after it stays unspent" if budgeted else "")
     if rate > 0:
         worth = (f": paid after {wait:g} days, as {1 / (1 + wait * rate):.0%} of it paid at once would" if wait > 0
                  else "")
         grows = f"; the fakes' part grows with `fraud.share` ({fraud_share:g} here)" if fakes else ""
         return (f"paying later saves {saves}, and costs referrals, since a reward paid later moves people less "
-                f"(`delay_discount` {rate:g} a day{worth}){grows}")
+                f"(`delay_discount` {rate:g} a day{worth}){grows}{held}")
     return (f"with `delay_discount` 0 a reward paid later moves people as much as one paid at once, so paying later only "
-            f"saves ({saves}) and the latest payment looks best")
+            f"saves ({saves}) and the latest payment looks best{held}")
 
 
 def blocked_share(scenario, varied) -> float | None:
