@@ -208,7 +208,10 @@ def budget_bound_note(result: OptimizeResult) -> str:
     row = confirmation[confirmation["metric"] == "budget_exhausted_day"]
     ran_out = int(row["n"].iloc[0]) if len(row) else 0
     runs = int(confirmation["n"].max()) if len(confirmation) else 0
-    ends = ("its rewards end" if incentive.on_budget_exhausted == "rewards_only" else "its rewards and asks end")
+    # paid on qualification the rewards reserved before it are still paid: what ends is the offer
+    rewards = "its offer of rewards" if reserves(incentive) else "its rewards"
+    ends = (f"{rewards} end{'s' if reserves(incentive) else ''}" if incentive.on_budget_exhausted == "rewards_only"
+            else f"{rewards} and asks end")
     when = (f"; the winner's ran out on day {row['mean'].iloc[0]:.0f} on average, in {ran_out} of {runs} fresh-seed runs"
             if ran_out else "")
     return (f"`{caps[0]}` cannot fail: the total budget ({budget:,.0f}) stops the reward spend there, so it rules no "
@@ -329,6 +332,8 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
     # paid on qualification the rewards reserved before it ran out are paid when due: what is unpaid was reserved
     # within it (a tier reached since, a claim a spent monthly allowance held back), not earned beyond it
     reserving = reserves(incentive)
+    # a monthly allowance can hold reserved claims back once the budget ran out: then no such promise
+    paid_after = reserving and getattr(incentive, "budget_per_month", None) is None
     beyond_what = ("that fall due after the last day, beyond what is left of it then," if int(row["n"]) == 0
                    else "that it left unpaid" if reserving else "beyond it")
     beyond = (f" Rewards the referrals earned {beyond_what} cost {fmt(float(unpaid.iloc[0]['mean']))} on average "
@@ -347,7 +352,7 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
     return ["", f"**Its budget ran out in {ran_out} of the {runs} fresh-seed runs**, on day {row['mean']:.0f}"
                 f"{' on average' if ran_out > 1 else ''}{spread}: "
                 + ("no new reward is offered after it (those reserved before it are paid as they fall due), "
-                   if reserving else "no reward is paid after it, ")
+                   if paid_after else "no new reward is offered after it, " if reserving else "no reward is paid after it, ")
                 + ("and customers are still asked, unrewarded (`on_budget_exhausted: rewards_only`)."
                    if incentive.on_budget_exhausted == "rewards_only" else
                    "and nobody is asked either (`on_budget_exhausted: end_program`).") + beyond]
