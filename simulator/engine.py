@@ -672,8 +672,9 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         in the order they would be paid (from ``budget.paused_until``, when it refills):
         claim codes (a friend c, -1 - c for their fake account, n + c for a sign-up beside
         them who never qualifies: behaviour.incentive.claim_referees) and masks of the sides
-        owed (1 the referrer's, 2 the friend's). Empty once the budget is exhausted."""
-        if self.budget.exhausted_day is not None:
+        owed (1 the referrer's, 2 the friend's). Empty once the budget is exhausted, but
+        for a budget that holds them (Budget.holds: reserved, paid as the allowance refills)."""
+        if self.budget.exhausted_day is not None and not self.budget.holds:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         if self._kernel is not None:
             return self._kernel_deferred()
@@ -735,9 +736,17 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         codes = np.concatenate([self._deferred[0], codes])
         masks = np.concatenate([self._deferred[1], np.full(len(of), 3, np.int64)])
         cost, paid, fraud_cost = 0.0, 0, 0.0
-        if (self.program_on or self.budget.exhausted_day is not None) and len(codes):
+        budget = self.budget
+        # a budget that holds deferred claims pays them after it ran out too, as the
+        # allowance refills: while it is spent they wait, and today's claims join them
+        tries = self.program_on or (budget.exhausted_day is not None
+                                    and (not budget.holds or day >= budget.paused_until))
+        if tries and len(codes):
             cost, paid, fraud_cost = self._pay_claims(codes, masks, day)
-        owed = masks != 0 if self.budget.exhausted_day is None else np.zeros(len(codes), bool)
+        elif budget.holds and len(of):
+            # deferred untried: what they cost stays reserved while they wait
+            budget.hold(self._claim_faces(codes[-len(of):], masks[-len(of):]).ravel(), day)
+        owed = masks != 0 if budget.exhausted_day is None or budget.holds else np.zeros(len(codes), bool)
         self._deferred = (codes[owed], masks[owed])
         return cost, paid, fraud_cost
 
@@ -751,23 +760,31 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         is_friend = (codes >= 0) & (codes < p.n)
         referrers = p.referred_by[claims]
         owes = np.column_stack([(masks & 1) != 0, (masks & 2) != 0])
-        earned = p.rewards_earned[referrers].copy()
-        earned[owes[:, 0]] += inc.rank_within(referrers[owes[:, 0]])
-        to_referrer = inc.referrer_reward(incentive, earned)
-        to_referee = np.full(len(claims), inc.referee_reward(incentive))
-        requested = np.column_stack([to_referrer, to_referee])
+        earned, requested = self._claim_prices(codes, owes)
         affordable = np.zeros(owes.shape, bool)
         cost = 0.0
+        kept = None
         if self.budget.exhausted_day is None or self.budget.reserving:  # reserved claims are paid after it
-            affordable[owes], cost = self.budget.pay(requested[owes], day)
-        if self.budget.exhausted_day is not None:
+            affordable[owes], cost, kept_owed = self.budget.pay(requested[owes], day)
+            if kept_owed is not None:
+                kept = np.zeros(owes.shape, bool)
+                kept[owes] = kept_owed
+        if kept is not None:  # the allowance defers what fits the budget; only the rest is lost
+            lost = owes & ~affordable & ~kept
+            self.budget.unpaid += float(requested[lost].sum()) * self.budget.cost_share
+            masks &= ~((affordable | lost)[:, 0] * 1 | (affordable | lost)[:, 1] * 2)
+        elif self.budget.exhausted_day is not None:
             self.budget.unpaid += float(requested[owes & ~affordable].sum()) * self.budget.cost_share
-        masks &= ~(affordable[:, 0] * 1 | affordable[:, 1] * 2)
+        if kept is None:
+            masks &= ~(affordable[:, 0] * 1 | affordable[:, 1] * 2)
         amounts = np.where(affordable & (requested > 0), requested, 0.0)
         # a referral in a zero-reward tier still counts towards the next tier and the cap, and
         # so does one the exhausted budget no longer pays (it was earned: what is lost after it
         # is priced as it would have been paid)
-        credited = (owes[:, 0] if self.budget.exhausted_day is not None else affordable[:, 0]).copy()
+        if kept is not None:
+            credited = (owes[:, 0] & ~kept[:, 0]).copy()
+        else:
+            credited = (owes[:, 0] if self.budget.exhausted_day is not None else affordable[:, 0]).copy()
         if incentive.cap_per_referrer is not None:
             credited &= earned < incentive.cap_per_referrer
         np.add.at(p.rewards_earned, referrers[credited], 1)
@@ -775,6 +792,22 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         p.reward_value[claims[is_friend]] += amounts[:, 1][is_friend]
         fraud_cost = float(amounts[is_fake].sum()) * self.budget.cost_share
         return cost, int((affordable & (requested > 0)).sum()), fraud_cost
+
+    def _claim_prices(self, codes: np.ndarray, owes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each claim's referrer's rewards earned (counting the claims before it) and the face
+        values of its two sides (referrer's, friend's), as if paid now."""
+        p, incentive = self.people, self.scenario.program.incentive
+        referrers = p.referred_by[inc.claim_referees(codes, p.n)]
+        earned = p.rewards_earned[referrers].copy()
+        earned[owes[:, 0]] += inc.rank_within(referrers[owes[:, 0]])
+        to_referrer = inc.referrer_reward(incentive, earned)
+        to_referee = np.full(len(codes), inc.referee_reward(incentive))
+        return earned, np.column_stack([to_referrer, to_referee])
+
+    def _claim_faces(self, codes: np.ndarray, masks: np.ndarray) -> np.ndarray:
+        """The face values of the owed sides of the claims ``codes``, in payment order."""
+        owes = np.column_stack([(masks & 1) != 0, (masks & 2) != 0])
+        return self._claim_prices(codes, owes)[1][owes]
 
     def _record(self, today: Today) -> None:
         """The day's row, in DAILY_COLUMNS order."""

@@ -97,7 +97,7 @@ class KernelBridge:
 
         n = p.n
         K = np.zeros(len(L.K_NAMES), np.int64)
-        exhausted, paused, left, spent, unpaid, reserved, committed = self.budget.state()
+        exhausted, paused, left, spent, unpaid, reserved, committed, held = self.budget.state()
         counters = {"active": len(self._active), "adopted": self._n_adopted, "churned": self._n_churned,
                     "referred_active": self._n_referred_active, "earners": self._n_earners,
                     "seeker_earners": self._seeker_earners, "premium_count": self._premium_count,
@@ -109,7 +109,7 @@ class KernelBridge:
                     "churn_events_organic": self.churn_events["organic"]}
         for name, value in counters.items():
             K[L.K_NAMES.index(name)] = value
-        M = np.array([left, spent, unpaid, reserved, committed], np.float64)
+        M = np.array([left, spent, unpaid, reserved, committed, held], np.float64)
 
         active = np.zeros(n, np.int32)
         active[: len(self._active)] = self._active
@@ -194,7 +194,7 @@ class KernelBridge:
         exhausted = int(K[L.K_EXHAUSTED_DAY])
         self.budget.restore(None if exhausted < 0 else exhausted, int(K[L.K_PAUSED_UNTIL]), float(M[L.M_LEFT]),
                             float(M[L.M_SPENT]), float(M[L.M_UNPAID]), float(M[L.M_RESERVED]),
-                            float(M[L.M_COMMITTED]))
+                            float(M[L.M_COMMITTED]), float(M[L.M_HELD]))
         self._active = k[6][9][: int(K[L.K_ACTIVE])]
 
     def _kernel_leads(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ import hashlib
 import numpy as np
 import pytest
 
+from simulator.behaviour.churn import DAYS_PER_MONTH
 from simulator.engine import Engine
 from simulator.metrics import COLUMN_INDEX as C
 from simulator.metrics import run_summary
@@ -130,6 +131,44 @@ def test_every_reserved_reward_is_paid_still_owed_or_released(budget, kernel):
         assert run.budget_exhausted_day is not None and run.budget.spent + run.budget.reserved <= 600 + 1e-9
     else:
         assert claims_after > 0
+
+
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+@pytest.mark.parametrize("budget,per_month", [(200, 40), (200, 20), (300, 30)])
+def test_with_a_monthly_allowance_every_reserved_reward_is_paid_or_still_owed(budget, per_month, kernel):
+    """Conservation with a total budget and a monthly allowance, $10 + $10 cash, no fraud,
+    no churn: each rewarded referral reserved 20 when made. A claim due within the horizon
+    is paid, or deferred by the spent allowance and still owed (Engine.deferred_claims),
+    its cost held in budget.reserved, even after the budget ran out; one due after the
+    horizon is still reserved. So the sides paid and owed are every side due, reserved is
+    10 x the sides owed + 20 x the claims due after the horizon, nothing is unpaid (all of it
+    is rewards_owed), and spend stays within the budget and each month's allowance. Before,
+    a deferred claim's reservation was released when it fell due, and the claims waiting
+    when the budget ran out were lost: $200 at $40 a month left 140 unpaid on numpy, 40 on
+    the kernel."""
+    incentive = {**CASH, "budget": budget, "budget_per_month": per_month}
+    scenario = small(program={"incentive": incentive}, fraud={"share": 0.0}, churn={"monthly_rate": 0.0}, days=150)
+    run = Engine(scenario, seed=12, kernel=kernel).run()
+    p, last, summary = run.people, run.day, run_summary(run)
+    codes, masks = run.deferred_claims()
+    sides_owed = int((masks & 1).sum() + (masks >> 1).sum())
+    rewarded = p.rewarded
+    within = int((rewarded & (p.adopted_day + Q <= last)).sum())
+    after = int((rewarded & (p.adopted_day + Q > last)).sum())
+    sides_paid = int(run.daily[:, C["rewards_paid"]].sum())
+    assert within > 0 and sides_paid > 0
+    assert sides_paid + sides_owed == 2 * within
+    assert run.daily[:, C["reward_cost"]].sum() == pytest.approx(10.0 * sides_paid, rel=1e-12)
+    assert run.budget.reserved == pytest.approx(10.0 * sides_owed + 20.0 * after, rel=1e-12, abs=1e-9)
+    assert summary["rewards_unpaid"] == 0
+    assert (summary["rewards_owed"] > 0) == (sides_owed + after > 0)
+    assert run.budget.spent + run.budget.reserved <= budget + 1e-9
+    spent = np.cumsum(run.daily[:, C["reward_cost"]])
+    months_begun = np.floor((np.arange(1, last + 1) - 1) / DAYS_PER_MONTH) + 1
+    assert np.all(spent[1:] <= per_month * months_begun + 1e-9)
+    day = run.budget_exhausted_day
+    if (budget, per_month) == (200, 40):  # it ran out with claims deferred, and paid them after
+        assert day is not None and run.daily[day + 1:, C["reward_cost"]].sum() > 0
 
 
 def _fingerprint(run) -> str:

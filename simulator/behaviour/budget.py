@@ -16,7 +16,10 @@ it brings (:meth:`reserve`) at once, and the budget is exhausted when a referral
 reservation does not fit ``budget − spent − reserved``. A reservation is released
 when its claims fall due (:meth:`release`) and they are paid from it and what is
 left, exhausted or not; what a void claim does not use stays free but reopens no
-exhausted budget. Paid on signup reservation and payment coincide: nothing is reserved.
+exhausted budget. With a monthly allowance as well (``holds``), a claim the allowance
+defers keeps its cost reserved (``held``) until it is paid as the allowance refills, even
+after the budget ran out: exhaustion stops new reservations, not those payments.
+Paid on signup reservation and payment coincide: nothing is reserved.
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ class Budget:
         # paid on qualification a budget is committed when a referral is made (reserve)
         self.reserving = not none and incentive.budget is not None and incentive.paid_on == "qualification"
         self.reserved = 0.0  # company cost of the rewards promised and not yet fallen due
+        # with a monthly allowance as well, a reserved claim the allowance defers keeps its
+        # reservation while it waits (held, part of reserved), even after the budget ran out
+        self.holds = self.reserving and self.per_month is not None
+        self.held = 0.0
         self.committed = 0.0  # the most spent + reserved ever was: a budget above it makes the same run
         self.spent = 0.0
         self.unpaid = 0.0  # company cost of the rewards that fell due once the budget was exhausted
@@ -55,17 +62,17 @@ class Budget:
             return math.inf
         return self.per_month * (self.month_of(day) + 1) - self.spent
 
-    def state(self) -> tuple[int | None, int, float, float, float, float, float]:
+    def state(self) -> tuple[int | None, int, float, float, float, float, float, float]:
         """(exhausted day, first day of the reward after a paused month, left, spent,
-        unpaid, reserved, committed): what the kernel carries."""
+        unpaid, reserved, committed, held): what the kernel carries."""
         return (self.exhausted_day, self._paused_until, self.left, self.spent, self.unpaid, self.reserved,
-                self.committed)
+                self.committed, self.held)
 
     def restore(self, exhausted_day: int | None, paused_until: int, left: float, spent: float, unpaid: float,
-                reserved: float, committed: float) -> None:
+                reserved: float, committed: float, held: float) -> None:
         """Take back the state the kernel carried (see :meth:`state`)."""
         (self.exhausted_day, self._paused_until, self.left, self.spent, self.unpaid, self.reserved,
-         self.committed) = exhausted_day, paused_until, left, spent, unpaid, reserved, committed
+         self.committed, self.held) = exhausted_day, paused_until, left, spent, unpaid, reserved, committed, held
 
     def reserve(self, costs: np.ndarray, day: int) -> int:
         """Reserve the company cost of each of today's referrals made for a reward, in
@@ -95,9 +102,28 @@ class Budget:
         """Whether the reward is offered on ``day`` (budget not exhausted, month not spent)."""
         return self.exhausted_day is None and day >= self._paused_until
 
-    def pay(self, face_values: np.ndarray, day: int) -> tuple[np.ndarray, float]:
-        """Which of the requested rewards (face values, in order) are affordable, and their company cost."""
+    def hold(self, face_values: np.ndarray, day: int) -> None:
+        """Claims deferred without a try (they fell due while the allowance is spent): their
+        company cost stays reserved while they wait (``holds`` only). A hold that uses the
+        budget up exhausts it, as a reservation does."""
+        if not len(face_values):
+            return
+        cost = float(np.cumsum(face_values * self.cost_share)[-1])
+        self.held += cost
+        self.reserved += cost
+        self.committed = max(self.committed, self.spent + self.reserved)
+        if self.exhausted_day is None and self.left - self.reserved <= 1e-9:
+            self.exhausted_day = day
+
+    def pay(self, face_values: np.ndarray, day: int) -> tuple[np.ndarray, float, np.ndarray | None]:
+        """Which of the requested rewards (face values, in order) are affordable, and their
+        company cost; and, when the budget ``holds`` deferred claims, which of the refused the
+        allowance defers (they fit the budget: held again until the next try), the others being
+        lost to it (and exhausting it). Otherwise None: every refused reward is deferred until
+        the budget is exhausted, and lost after."""
         costs = face_values * self.cost_share
+        if self.holds:
+            return self._pay_holding(costs, day)
         # what others' reservations hold back is not for these claims
         budget_left, month_left = self.left - self.reserved, self._month_left(day)
         running = np.cumsum(costs)
@@ -107,11 +133,37 @@ class Budget:
         self.spent += cost
         refused = ((costs > 0) & ~affordable).any()
         if self.exhausted_day is not None:  # reserved rewards paid after it: nothing reopens
-            return affordable, cost
+            return affordable, cost, None
         if self.left - self.reserved <= 1e-9 or (refused and running[~affordable][0] > budget_left + 1e-9):
             self.exhausted_day = day
         elif refused or self._month_left(day) <= 1e-9:
             # the month's allowance is spent: the reward is off until the next month begins
             next_month = self.month_of(day) + 1
             self._paused_until = int(math.ceil(next_month * DAYS_PER_MONTH)) + 1
-        return affordable, cost
+        return affordable, cost, None
+
+    def _pay_holding(self, costs: np.ndarray, day: int) -> tuple[np.ndarray, float, np.ndarray]:
+        """Budget.pay with a total budget and a monthly allowance, paid on qualification: what
+        the last try held is released first (the deferred claims are in ``costs``, first), and
+        what the allowance refuses within the budget is held again, exhausted or not; the
+        allowance pauses the reward as before, and keeps pacing the held claims after it."""
+        self.reserved -= self.held
+        self.held = 0.0
+        budget_left, month_left = self.left - self.reserved, self._month_left(day)
+        running = np.cumsum(costs)
+        affordable = running <= min(budget_left, month_left) + 1e-9
+        kept = ~affordable & (running <= budget_left + 1e-9)
+        lost = ~affordable & ~kept
+        cost = float(costs[affordable].sum())
+        self.left -= cost
+        self.spent += cost
+        if kept.any():
+            self.held = float(np.cumsum(costs[kept])[-1])
+            self.reserved += self.held
+            self.committed = max(self.committed, self.spent + self.reserved)
+        if self.exhausted_day is None and (self.left - self.reserved <= 1e-9 or ((costs > 0) & lost).any()):
+            self.exhausted_day = day
+        if ((costs > 0) & kept).any() or self._month_left(day) <= 1e-9:
+            next_month = self.month_of(day) + 1
+            self._paused_until = int(math.ceil(next_month * DAYS_PER_MONTH)) + 1
+        return affordable, cost, kept

@@ -36,7 +36,7 @@ from .layout import (
     K_CHURN_EVENTS_REFERRED, K_CHURNED, K_CUSTOMER_DAYS_ORGANIC, K_CUSTOMER_DAYS_REFERRED, K_EARNERS,
     K_EXHAUSTED_DAY, K_PAUSED_UNTIL, K_PREMIUM_ADOPTED_SUM, K_PREMIUM_COUNT, K_REFERRED_ACTIVE, K_RESCHEDULED,
     K_SEEKER_EARNERS, LAG_FIRST_DAY_SHARE, LAG_KIND, LAG_TAIL_P, LAG_VALID_DAYS, LINK_RESPONSE, LINK_SHARING_TOP,
-    CAMPAIGN, LAUNCH_ONCE, LINK_USE, M_COMMITTED, M_LEFT, M_RESERVED, M_SPENT, M_UNPAID, MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOTIVE_SCALE, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
+    CAMPAIGN, LAUNCH_ONCE, LINK_USE, M_COMMITTED, M_HELD, M_LEFT, M_RESERVED, M_SPENT, M_UNPAID, MAX_UPLIFT, MILESTONE, MIN_SATISFACTION, MOMENT_CAMPAIGN, MOTIVE_SCALE, MOMENT_FIRST, MOMENT_REMINDER, NEVER_ASK,
     NO_LAG, NWOM_CONVERSION_PENALTY, NWOM_DAYS, NWOM_ORGANIC_PENALTY, NWOM_RATE, ONBOARDING, ORGANIC_RATE,
     PAID_ON_QUALIFICATION, PIPELINE_LAG, PREMIUM_FADE_DAYS, QUALIFICATION_DAYS, REACH_SHARE, RENEWAL_EVERY, RENEWAL_NOTICE,
     REFEREE_MAX_UPLIFT, REFEREE_REWARD, REFEREE_SHARE_UPLIFT, REFERRED_HAZARD_RATIO, REFERRED_MARGIN_PREMIUM,
@@ -721,8 +721,11 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             # the sides of claims a spent month's allowance deferred come first (filed under
             # the day it refills), then today's; masks: 1 the referrer's, 2 the friend's
             exhausted_before = K[K_EXHAUSTED_DAY] >= 0
+            # a budget that holds deferred claims pays them after it ran out too, as the
+            # allowance refills (Budget.holds); while it is spent they wait, today's join them
+            holds = Q[RESERVING] == 1 and not math.isnan(P[BUDGET_PER_MONTH])
             n_deferred = 0
-            if program_on:
+            if program_on or (holds and exhausted_before):
                 buf, n_deferred = qu.take(heads, tails, pool, meta, qu.DEFERRED, day, buf)
             if n_deferred + n_referees > 0:  # most days nothing falls due
                 codes = np.empty(n_deferred + n_referees, np.int64)
@@ -733,11 +736,15 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 for i in range(n_referees):
                     codes[n_deferred + i] = referees[i]
                     masks[n_deferred + i] = 3
-                if program_on or exhausted_before:
+                if program_on or (exhausted_before and (not holds or day >= K[K_PAUSED_UNTIL])):
                     # once the budget is exhausted nothing is paid: pay counts what is lost
                     reward_cost, paid, fraud_cost = pay(P, Q, K, M, day, codes, masks, referred_by, rewards_earned,
                                                         reward_value, batch, tier_after, tier_amount, exhausted_before)
-                if K[K_EXHAUSTED_DAY] < 0:
+                elif holds and n_referees > 0:
+                    # deferred untried: what they cost stays reserved while they wait
+                    hold(P, Q, K, M, day, codes[n_deferred:], masks[n_deferred:], referred_by, rewards_earned, batch,
+                         tier_after, tier_amount)
+                if K[K_EXHAUSTED_DAY] < 0 or holds:
                     # what the allowance could not pay waits for its next month (the spare
                     # day after the horizon keeps what falls due after it)
                     later = min(K[K_PAUSED_UNTIL], Q[DAYS] + 1)
@@ -796,6 +803,35 @@ def claim_referee(code, n):
 
 
 @compiled_only
+def hold(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, batch, tier_after, tier_amount):
+    """Claims deferred without a try: their company cost, priced as pay would now, stays
+    reserved while they wait (behaviour/budget.Budget.hold)."""
+    count = len(referees)
+    n = len(referred_by)
+    earned = np.empty(count, rewards_earned.dtype)
+    for i in range(count):
+        r = referred_by[claim_referee(referees[i], n)]
+        earned[i] = rewards_earned[r] + batch[r]
+        batch[r] += masks[i] & 1
+    for i in range(count):
+        batch[referred_by[claim_referee(referees[i], n)]] = 0
+    cost = 0.0
+    for i in range(count):
+        for side in range(2):
+            if (masks[i] >> side) & 1 == 0:
+                continue
+            face = referrer_reward(Q, earned[i], tier_after, tier_amount) if side == 0 else P[REFEREE_REWARD]
+            cost += face * P[COST_SHARE]
+    if count == 0:
+        return
+    M[M_HELD] += cost
+    M[M_RESERVED] += cost
+    M[M_COMMITTED] = max(M[M_COMMITTED], M[M_SPENT] + M[M_RESERVED])
+    if K[K_EXHAUSTED_DAY] < 0 and M[M_LEFT] - M[M_RESERVED] <= 1e-9:
+        K[K_EXHAUSTED_DAY] = day
+
+
+@compiled_only
 def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_value, batch, tier_after,
         tier_amount, exhausted):
     """Rewards due today, referrer's then referee's for each claim in order, paid while
@@ -818,11 +854,19 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
         batch[r] += masks[i] & 1
     for i in range(count):
         batch[referred_by[claim_referee(referees[i], n)]] = 0
+    # a budget that holds deferred claims (Budget.holds) releases what the last try held:
+    # those claims come first here
+    holds = Q[RESERVING] == 1 and not math.isnan(P[BUDGET_PER_MONTH])
+    if holds:
+        M[M_RESERVED] -= M[M_HELD]
+        M[M_HELD] = 0.0
     # others' reservations are not for these claims; reserved claims are paid after it ran out
     budget_left = M[M_LEFT] - M[M_RESERVED]
     limit = -1.0 if exhausted and Q[RESERVING] == 0 else min(budget_left, month_left(P, M, day)) + 1e-9
     running, cost, paid, fraud_cost, refused_cost = 0.0, 0.0, 0, 0.0, 0.0
     refused, short, first_refused = False, False, 0.0
+    held, kept, lost_any = 0.0, False, False
+    lost = np.zeros(count if holds else 0, np.int64)
     for i in range(count):
         fake = referees[i] < 0
         friend = 0 <= referees[i] < n
@@ -834,6 +878,17 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
             face = referrer_reward(Q, earned[i], tier_after, tier_amount) if side == 0 else P[REFEREE_REWARD]
             running += face * P[COST_SHARE]
             affordable = running <= limit
+            if not affordable and holds:
+                # the allowance defers what fits the budget (held again); the rest is lost
+                if running <= budget_left + 1e-9:
+                    held += face * P[COST_SHARE]
+                    kept = kept or face * P[COST_SHARE] > 0
+                else:
+                    refused_cost += face * P[COST_SHARE]
+                    lost_any = lost_any or face * P[COST_SHARE] > 0
+                    lost[i] |= 1 << side
+                    masks[i] &= ~(1 << side)
+                continue
             if not affordable:
                 refused_cost += face * P[COST_SHARE]
                 if not short:
@@ -855,6 +910,21 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
                 rewards_earned[r] += 1
     M[M_LEFT] -= cost
     M[M_SPENT] += cost
+    if holds:
+        if held > 0 or kept:
+            M[M_HELD] = held
+            M[M_RESERVED] += held
+            M[M_COMMITTED] = max(M[M_COMMITTED], M[M_SPENT] + M[M_RESERVED])
+        if K[K_EXHAUSTED_DAY] < 0 and (M[M_LEFT] - M[M_RESERVED] <= 1e-9 or lost_any):
+            K[K_EXHAUSTED_DAY] = day
+        if kept or month_left(P, M, day) <= 1e-9:
+            K[K_PAUSED_UNTIL] = int(math.ceil((month_of(day) + 1) * DAYS_PER_MONTH)) + 1
+        M[M_UNPAID] += refused_cost
+        # a reward lost to the budget was still earned (below); a deferred one is not yet
+        for i in range(count):
+            if lost[i] & 1 and (Q[CAP_PER_REFERRER] < 0 or earned[i] < Q[CAP_PER_REFERRER]):
+                rewards_earned[referred_by[claim_referee(referees[i], n)]] += 1
+        return cost, paid, fraud_cost
     if not exhausted:
         if M[M_LEFT] - M[M_RESERVED] <= 1e-9 or (refused and first_refused > budget_left + 1e-9):
             K[K_EXHAUSTED_DAY] = day

@@ -56,7 +56,7 @@ K_NAMES = (
  K_PREMIUM_ADOPTED_SUM, K_EXHAUSTED_DAY, K_PAUSED_UNTIL, K_CUSTOMER_DAYS_REFERRED, K_CUSTOMER_DAYS_ORGANIC,
  K_CHURN_EVENTS_REFERRED, K_CHURN_EVENTS_ORGANIC, K_RESCHEDULED) = range(len(K_NAMES))
 # the budget (M, float64)
-M_LEFT, M_SPENT, M_UNPAID, M_RESERVED, M_COMMITTED = 0, 1, 2, 3, 4
+M_LEFT, M_SPENT, M_UNPAID, M_RESERVED, M_COMMITTED, M_HELD = 0, 1, 2, 3, 4, 5
 
 # random streams: rows of the xoshiro state, named as rng.STREAM_NAMES
 STREAMS = ("timing", "asks", "spontaneous", "channels", "conversion", "order", "annoyance", "nwom", "nwom_organic",
