@@ -288,11 +288,9 @@ def _budget_lines(runs, scenario) -> list[str]:
     days = runs["budget_exhausted_day"].dropna() if "budget_exhausted_day" in runs.columns else []
     if len(days):
         after = "asks continued unrewarded" if incentive.on_budget_exhausted == "rewards_only" else "the program ended"
-        # paid on qualification the rewards reserved before it are paid as they fall due: "the program ended"
-        # read as if no reward was paid after that day (with a monthly allowance too, the allowance can hold
-        # some back: the unpaid line says how much)
-        held = (", the rewards reserved before it paid as they fell due" if reserves(incentive)
-                and getattr(incentive, "budget_per_month", None) is None else "")
+        # paid on qualification the rewards reserved before it are paid as they fall due (a monthly allowance
+        # beside it pays them as it refills): "the program ended" read as if no reward was paid after that day
+        held = ", the rewards reserved before it paid as they fell due" if reserves(incentive) else ""
         lines.append(f"budget ran out on day {median_day(days):.0f} (median; {len(days)} of {len(runs)} runs); "
                      f"after it {after}{held}")
     monthly = getattr(incentive, "budget_per_month", None)

@@ -892,9 +892,8 @@ def test_set_of_a_kind_switches_as_optimize_does_dropping_what_the_new_kind_lack
 def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budget():
     """Paid on qualification a total budget reserves each referral's rewards when it is
     made and pays them when due after it ran out, so what goes unpaid was reserved within
-    it: 'falling due after it ran out' and 'beyond the budget' were false there (a 200
-    budget with a 40 monthly allowance paid 88 and left 112 unpaid). Paid on signup the
-    wording stays."""
+    it: 'falling due after it ran out' and 'beyond the budget' were false there. Paid on
+    signup the wording stays."""
     from types import SimpleNamespace
 
     from simulator.cli import _budget_lines
@@ -925,6 +924,7 @@ def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budg
         "paid as they fell due",
         "earned rewards left unpaid: 88.0 on average in 2 of 2 runs (rewards_unpaid, charged to the value)"]
     assert _budget_lines(runs, signup)[0] == "budget ran out on day 32 (median; 2 of 2 runs); after it the program ended"
-    # with a monthly allowance the allowance can hold reserved claims back: no such promise
+    # with a monthly allowance too: it holds a reserved claim it cannot pay yet and pays it as it refills
     paced = design("qualification", budget_per_month=40)
-    assert _budget_lines(runs, paced)[0] == "budget ran out on day 32 (median; 2 of 2 runs); after it the program ended"
+    assert _budget_lines(runs, paced)[0] == ("budget ran out on day 32 (median; 2 of 2 runs); after it the program "
+                                             "ended, the rewards reserved before it paid as they fell due")

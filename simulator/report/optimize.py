@@ -330,10 +330,8 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
     # beside 'never ran out' 'earned beyond it' read as a contradiction: those are rewards due after the horizon
     # beyond what is left of the budget then
     # paid on qualification the rewards reserved before it ran out are paid when due: what is unpaid was reserved
-    # within it (a tier reached since, a claim a spent monthly allowance held back), not earned beyond it
+    # within it (a tier reached since), not earned beyond it
     reserving = reserves(incentive)
-    # a monthly allowance can hold reserved claims back once the budget ran out: then no such promise
-    paid_after = reserving and getattr(incentive, "budget_per_month", None) is None
     beyond_what = ("that fall due after the last day, beyond what is left of it then," if int(row["n"]) == 0
                    else "that it left unpaid" if reserving else "beyond it")
     beyond = (f" Rewards the referrals earned {beyond_what} cost {fmt(float(unpaid.iloc[0]['mean']))} on average "
@@ -352,7 +350,7 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
     return ["", f"**Its budget ran out in {ran_out} of the {runs} fresh-seed runs**, on day {row['mean']:.0f}"
                 f"{' on average' if ran_out > 1 else ''}{spread}: "
                 + ("no new reward is offered after it (those reserved before it are paid as they fall due), "
-                   if paid_after else "no new reward is offered after it, " if reserving else "no reward is paid after it, ")
+                   if reserving else "no reward is paid after it, ")
                 + ("and customers are still asked, unrewarded (`on_budget_exhausted: rewards_only`)."
                    if incentive.on_budget_exhausted == "rewards_only" else
                    "and nobody is asked either (`on_budget_exhausted: end_program`).") + beyond]

@@ -763,8 +763,7 @@ def unpaid_sentence(runs, incentive=None) -> str:
         return (f" In {where}, rewards the referrals had earned went unpaid ({fmt(float(some.mean()))} of company "
                 f"cost on average there, `rewards_unpaid`): paid on qualification a reward reserved before the budget "
                 f"ran out is paid when due, so these are claims that cost more than was reserved for them (a tier "
-                f"reached since) beyond what was left, or that a spent monthly allowance held back once the budget "
-                f"had run out; the value is charged for them all the same.")
+                f"reached since) beyond what was left; the value is charged for them all the same.")
     return (f" In {where}, rewards the referrals had earned were beyond the budget ({fmt(float(some.mean()))} of "
             f"company cost on average there, `rewards_unpaid`: falling due after it ran out, or after the horizon "
             f"beyond what was left of it); the value is charged for them all the same, as a budget stops the program "
