@@ -214,10 +214,17 @@ def budget_bound_note(result: OptimizeResult) -> str:
             else f"{rewards} and asks end")
     when = (f"; the winner's ran out on day {row['mean'].iloc[0]:.0f} on average, in {ran_out} of {runs} fresh-seed runs"
             if ran_out else "")
+    # paid on qualification the budget reserves each referral's rewards as it is made, so it leaves about nothing
+    # earned unpaid: a constraint on rewards_unpaid, the advice for a budget counted on payment, rules nothing out
+    keep = ("Paid on qualification the budget reserves what each referral will cost as it is made, so it leaves "
+            "nothing its referrals earned unpaid: rank such designs on the value, which counts the days after it "
+            "ran out, and vary `program.incentive.budget` to see what a larger one buys."
+            if reserves(incentive) else
+            "To keep only designs whose budget pays every reward their referrals earn (after the horizon too, on "
+            "every run), add `--constraint rewards_unpaid<=0`.")
     return (f"`{caps[0]}` cannot fail: the total budget ({budget:,.0f}) stops the reward spend there, so it rules no "
             f"design out. A design that spends its budget early is limited by the day it runs out, when {ends}{when}. "
-            f"To keep only designs whose budget pays every reward their referrals earn (after the horizon too, on "
-            f"every run), add `--constraint rewards_unpaid<=0`.")
+            + keep)
 
 
 def _value(value) -> str:
