@@ -769,22 +769,21 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             if kept_owed is not None:
                 kept = np.zeros(owes.shape, bool)
                 kept[owes] = kept_owed
-        if kept is not None:  # the allowance defers what fits the budget; only the rest is lost
-            lost = owes & ~affordable & ~kept
-            self.budget.unpaid += float(requested[lost].sum()) * self.budget.cost_share
-            masks &= ~((affordable | lost)[:, 0] * 1 | (affordable | lost)[:, 1] * 2)
-        elif self.budget.exhausted_day is not None:
-            self.budget.unpaid += float(requested[owes & ~affordable].sum()) * self.budget.cost_share
-        if kept is None:
-            masks &= ~(affordable[:, 0] * 1 | affordable[:, 1] * 2)
-        amounts = np.where(affordable & (requested > 0), requested, 0.0)
         # a referral in a zero-reward tier still counts towards the next tier and the cap, and
         # so does one the exhausted budget no longer pays (it was earned: what is lost after it
         # is priced as it would have been paid)
-        if kept is not None:
-            credited = (owes[:, 0] & ~kept[:, 0]).copy()
+        if kept is not None:  # the allowance defers what fits the budget; only the rest is lost
+            lost = owes & ~affordable & ~kept
+            self.budget.unpaid += float(requested[lost].sum()) * self.budget.cost_share
+            settled = affordable | lost
+            credited = owes[:, 0] & ~kept[:, 0]   # a deferred side is not earned yet
         else:
+            if self.budget.exhausted_day is not None:
+                self.budget.unpaid += float(requested[owes & ~affordable].sum()) * self.budget.cost_share
+            settled = affordable
             credited = (owes[:, 0] if self.budget.exhausted_day is not None else affordable[:, 0]).copy()
+        masks &= ~(settled[:, 0] * 1 | settled[:, 1] * 2)
+        amounts = np.where(affordable & (requested > 0), requested, 0.0)
         if incentive.cap_per_referrer is not None:
             credited &= earned < incentive.cap_per_referrer
         np.add.at(p.rewards_earned, referrers[credited], 1)
