@@ -49,6 +49,73 @@ def test_a_budget_on_qualification_pays_within_itself_what_its_referrals_earned(
     assert run.budget.spent + run.budget.reserved <= budget + 1e-9
 
 
+def _released_before_a_later_claim(run) -> int:
+    """Referrers whose earlier rewarded referral left before qualifying (its reservation
+    released) while a later one qualified: that later claim is priced at a tier counted
+    without the earlier one, not at the tier it reserved."""
+    p, count = run.people, 0
+    rewarded = np.flatnonzero(p.rewarded)
+    due = p.adopted_day[rewarded] + Q
+    left = (p.churn_day[rewarded] != NEVER) & (p.churn_day[rewarded] <= due)
+    for referrer in np.unique(p.referred_by[rewarded]):
+        mine = np.flatnonzero(p.referred_by[rewarded] == referrer)
+        mine = mine[np.argsort(p.adopted_day[rewarded][mine], kind="stable")]
+        gone = np.flatnonzero(left[mine] & (due[mine] <= run.day))
+        paid = np.flatnonzero(~left[mine] & (due[mine] <= run.day))
+        count += int(len(gone) > 0 and len(paid) > 0 and paid.max() > gone.min())
+    return count
+
+
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+@pytest.mark.parametrize("rewards", [(10, 30), (30, 5)], ids=["rising", "falling"])
+@pytest.mark.parametrize("budget", [300, 800])
+def test_a_tier_that_changes_between_reservation_and_payment_stays_within_the_budget(budget, rewards, kernel):
+    """Tiers: the referrer's side is reserved at the tier its credited and reserved claims
+    reach, and paid at the tier its credited claims reach on the day it falls due. When an
+    earlier referral's friend leaves before qualifying, its reservation is released and a
+    later claim is paid a tier lower than it reserved: cheaper under rising tiers, dearer
+    under falling ones (docs/model.md, "Budget": the difference comes from what is left,
+    and what cannot be paid is rewards_unpaid). Either way spend + rewards_unpaid and
+    spent + reserved stay within the budget, and the path is taken in these runs."""
+    first, then = rewards
+    incentive = {**CASH, "kind": "tiered", "budget": budget,
+                 "tiers": [{"after": 0, "referrer_reward": first}, {"after": 1, "referrer_reward": then}]}
+    del incentive["referrer_reward"]
+    scenario = small(program={"incentive": incentive}, fraud={"share": 0.2}, days=150, churn={"monthly_rate": 0.5})
+    run = Engine(scenario, seed=7, kernel=kernel).run()
+    assert run_summary(run)["reward_cost"] <= budget + 1e-9
+    assert run.budget.committed <= budget + 1e-9  # spent + reserved, at its most on any day
+    assert run.budget_exhausted_day is not None
+    assert _released_before_a_later_claim(run) > 0
+
+
+def test_a_claim_dearer_than_its_reservation_takes_the_difference_from_what_is_left_or_goes_unpaid():
+    """Budget, step by step, under falling tiers ($30 then $5 to the referrer, $10 to the
+    friend; budget $100). Referrer r's referrals A and B reserve 40 and 15 (B at the second
+    tier), s's C 40. A's friend leaves before qualifying while the budget is open: its 40
+    is free, and s's next referral D takes it; E does not fit and exhausts the budget. When
+    B falls due it is r's first credited referral, priced at $30 + $10 against the 15 it
+    reserved: its release and what is left (100 − 80 held for C and D = 20) do not pay it,
+    so nothing is paid and the 40 falls to rewards_unpaid (the engine adds it), while C's
+    and D's reservations stay whole. So the spend stays within the budget, but spend +
+    rewards_unpaid may not: a claim can earn more than it reserved."""
+    from simulator.behaviour.budget import Budget
+    from simulator.config import DoubleSided
+
+    budget = Budget(DoubleSided(kind="double_sided", budget=100, paid_on="qualification"), cost_share=1.0)
+    assert budget.reserve(np.array([40.0, 15.0, 40.0]), day=1) == 3
+    budget.release(40.0)
+    assert budget.reserve(np.array([40.0, 40.0]), day=2) == 1 and budget.exhausted_day == 2
+    budget.release(15.0)
+    affordable, cost, _ = budget.pay(np.array([30.0, 10.0]), day=20)
+    assert not affordable.any() and cost == 0.0
+    assert budget.reserved == pytest.approx(80.0) and budget.left == 100.0
+    for day in (30, 31):  # C and D fall due: paid from their own reservations
+        budget.release(40.0)
+        assert budget.pay(np.array([30.0, 10.0]), day=day)[1] == 40.0
+    assert budget.spent == pytest.approx(80.0) and budget.reserved == pytest.approx(0.0)
+
+
 @pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
 def test_a_larger_budget_never_rewards_fewer_referrals_nor_spends_less(kernel):
     """Common random numbers: two budgets give the same run until the smaller runs out,
