@@ -273,7 +273,9 @@ def pipeline_equity(engine) -> float:
     cost_share, paid on L, or on L + q if the friend is still a customer then (paid on
     qualification); paid on signup below a qualifying_share s of 1, also the claims of
     the (1 - s) / s sign-ups expected beside it who never qualify; all discounted from T like equity_final, e^(-d (L - T)), whether
-    or not the budget would pay them (the referral earned them: rewards_unpaid). Valued
+    or not the budget would pay them (the referral earned them: rewards_unpaid); but a
+    total budget paid on qualification rewards only the leads whose rewards, reserved in
+    order as the friends join, fit what it has left (budget - spent - reserved). Valued
     as ordinary customers: a reward seeker's margin and a fake account alongside are
     drawn only at joining and are left out."""
     sc, p = engine.scenario, engine.people
@@ -312,6 +314,15 @@ def pipeline_equity(engine) -> float:
         # where that reward does not change over their claims: no tier or cap boundary among them)
         beside = (1 - incentive.qualifying_share) / incentive.qualifying_share
         face = face + beside * (inc.referrer_reward(incentive, earned + 1) + inc.referee_reward(incentive))
+    if engine.budget.reserving:
+        # paid on qualification a total budget reserves each referral's rewards as the friend
+        # joins, in order; the first that does not fit what is left exhausts it, and that
+        # lead and the later ones join without a reward (engine._reserve_rewards)
+        order = np.argsort(days[tracked], kind="stable")
+        room = engine.budget.left - engine.budget.reserved
+        fits = np.cumsum(face[order] * engine.budget.cost_share) <= room + 1e-9
+        face = face.astype(float)
+        face[order[np.cumprod(fits) == 0]] = 0.0
     later = ahead[tracked]
     if incentive.paid_on == "qualification":  # paid q days on, to a friend still a customer
         later = later * np.exp(-(hazard[tracked] + d) * incentive.qualification_days)

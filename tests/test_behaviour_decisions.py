@@ -272,6 +272,31 @@ def test_pipeline_equity_counts_the_claims_still_owed_towards_the_cap(kernel):
     assert summary["rewards_owed"] - summary["pipeline_equity"] == pytest.approx(paid_later, rel=1e-6)
 
 
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+@pytest.mark.parametrize("budget", [1200, 1500, 1e6])
+def test_pipeline_equity_charges_only_the_leads_a_reserving_budget_has_room_for(budget, kernel):
+    """The same campaign, no cap, $10 paid on qualification under a total budget, which
+    reserves each referral's $10 as the friend joins: on day 5 the budget still has room
+    ($1,200 less the $860 reserved on numpy), less than the open leads would reserve
+    ($730), so the friends who join after the room is used up are owed nothing.
+    pipeline_equity charged every lead; with no margin it is now exactly minus the
+    rewards the same seed run to day 200 pays beyond rewards_owed (before, 1,590
+    against 1,200 at a budget of $1,200). At a budget that never binds every lead is
+    charged, as before."""
+    def scenario(days):
+        base = capped_lead_scenario(days)
+        incentive = base.program.incentive.model_copy(update={"cap_per_referrer": None, "budget": budget})
+        return base.model_copy(update={"program": base.program.model_copy(update={"incentive": incentive})})
+
+    short = Engine(scenario(5), seed=3, kernel=kernel).run()
+    longer = Engine(scenario(200), seed=3, kernel=kernel).run()
+    summary = run_summary(short)
+    paid_later = float(longer.daily[6:, C["reward_cost"]].sum())
+    assert short.budget_exhausted_day is None and len(short.pending_leads()[0]) > 0  # room left, leads open
+    assert (longer.budget_exhausted_day is not None) == (budget < 1e6)               # ... and it binds after
+    assert summary["rewards_owed"] - summary["pipeline_equity"] == pytest.approx(paid_later, rel=1e-9)
+
+
 def test_pipeline_equity_leaves_out_friends_who_join_on_their_own_before_their_lead_closes():
     """A lead still open at the horizon whose friend would join on their own before it
     closes brings nobody the program can claim; the check never fired, since each
@@ -635,7 +660,10 @@ def test_a_budget_that_covers_what_the_referrals_committed_pays_what_is_owed_aft
     """Paid on qualification a budget caps what the referrals commit: one a little above
     the most the run committed at once (spent + reserved) makes the same
     run and pays every reward owed after the horizon (rewards_owed the same, nothing
-    unpaid, the same value). One a little above the spend alone runs out, and leaves
+    unpaid). The referrals still converting after the horizon would reserve more than it
+    has left, so those beyond its room join unrewarded: pipeline_equity charges fewer
+    rewards than without the budget (it charged them all, the same value, until
+    2026-12). One a little above the spend alone runs out, and leaves
     nothing unpaid (until 2026-12 it ran the same and charged the rewards owed after the
     horizon to rewards_unpaid: the budget counted payments, not commitments)."""
     from simulator.runner import net_value
@@ -648,8 +676,8 @@ def test_a_budget_that_covers_what_the_referrals_committed_pays_what_is_owed_aft
     assert covered.budget_exhausted_day is None and np.array_equal(covered.daily, free.daily)
     assert a["rewards_owed"] > 20 and a["rewards_unpaid"] == 0
     assert b["rewards_owed"] == a["rewards_owed"] and b["rewards_unpaid"] == 0
-    assert b["pipeline_equity"] == pytest.approx(a["pipeline_equity"], rel=1e-12)
-    assert net_value(b) == pytest.approx(net_value(a), rel=1e-12)
+    assert b["pipeline_equity"] > a["pipeline_equity"] + 1.0
+    assert net_value(b) - net_value(a) == pytest.approx(b["pipeline_equity"] - a["pipeline_equity"], rel=1e-9)
     tight = Engine(small(program={"incentive": {"budget": spent + 5}}, days=90), seed=21, kernel=kernel).run()
     assert committed > spent + 5 and tight.budget_exhausted_day is not None
     assert run_summary(tight)["rewards_unpaid"] < 1e-9
