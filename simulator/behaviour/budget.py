@@ -124,23 +124,33 @@ class Budget:
         costs = face_values * self.cost_share
         if self.holds:
             return self._pay_holding(costs, day)
-        # what others' reservations hold back is not for these claims
-        budget_left, month_left = self.left - self.reserved, self._month_left(day)
-        running = np.cumsum(costs)
-        affordable = running <= min(budget_left, month_left) + 1e-9
-        cost = float(costs[affordable].sum())
-        self.left -= cost
-        self.spent += cost
+        running, affordable, cost, budget_left = self._spend(costs, day)
         refused = ((costs > 0) & ~affordable).any()
         if self.exhausted_day is not None:  # reserved rewards paid after it: nothing reopens
             return affordable, cost, None
         if self.left - self.reserved <= 1e-9 or (refused and running[~affordable][0] > budget_left + 1e-9):
             self.exhausted_day = day
         elif refused or self._month_left(day) <= 1e-9:
-            # the month's allowance is spent: the reward is off until the next month begins
-            next_month = self.month_of(day) + 1
-            self._paused_until = int(math.ceil(next_month * DAYS_PER_MONTH)) + 1
+            self._pause(day)
         return affordable, cost, None
+
+    def _spend(self, costs: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """Pay the claims' costs, in order, while their running total fits what is left of
+        the budget (what others' reservations hold back is not for these claims) and of the
+        month's allowance; returns the running total, which were paid, their cost, and the
+        budget left before."""
+        budget_left, month_left = self.left - self.reserved, self._month_left(day)
+        running = np.cumsum(costs)
+        affordable = running <= min(budget_left, month_left) + 1e-9
+        cost = float(costs[affordable].sum())
+        self.left -= cost
+        self.spent += cost
+        return running, affordable, cost, budget_left
+
+    def _pause(self, day: int) -> None:
+        """The month's allowance is spent: the reward is off until the next month begins."""
+        next_month = self.month_of(day) + 1
+        self._paused_until = int(math.ceil(next_month * DAYS_PER_MONTH)) + 1
 
     def _pay_holding(self, costs: np.ndarray, day: int) -> tuple[np.ndarray, float, np.ndarray]:
         """Budget.pay with a total budget and a monthly allowance, paid on qualification: what
@@ -149,14 +159,9 @@ class Budget:
         allowance pauses the reward as before, and keeps pacing the held claims after it."""
         self.reserved -= self.held
         self.held = 0.0
-        budget_left, month_left = self.left - self.reserved, self._month_left(day)
-        running = np.cumsum(costs)
-        affordable = running <= min(budget_left, month_left) + 1e-9
+        running, affordable, cost, budget_left = self._spend(costs, day)
         kept = ~affordable & (running <= budget_left + 1e-9)
         lost = ~affordable & ~kept
-        cost = float(costs[affordable].sum())
-        self.left -= cost
-        self.spent += cost
         if kept.any():
             self.held = float(np.cumsum(costs[kept])[-1])
             self.reserved += self.held
@@ -164,6 +169,5 @@ class Budget:
         if self.exhausted_day is None and (self.left - self.reserved <= 1e-9 or ((costs > 0) & lost).any()):
             self.exhausted_day = day
         if ((costs > 0) & kept).any() or self._month_left(day) <= 1e-9:
-            next_month = self.month_of(day) + 1
-            self._paused_until = int(math.ceil(next_month * DAYS_PER_MONTH)) + 1
+            self._pause(day)
         return affordable, cost, kept
