@@ -803,11 +803,13 @@ def claim_referee(code, n):
 
 
 @compiled_only
-def hold(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, batch, tier_after, tier_amount):
-    """Claims deferred without a try: their company cost, priced as pay would now, stays
-    reserved while they wait (behaviour/budget.Budget.hold)."""
+def claims_earned(referees, masks, referred_by, rewards_earned, batch):
+    """For each claim, its referrer's referrals already credited plus the earlier claims of
+    this batch whose referrer's side is owed (tiers and the cap counted in claim order);
+    ``batch`` is a zeroed scratch array, left zeroed."""
     count = len(referees)
     n = len(referred_by)
+    # rewards_earned's integer type: referrer_reward then compiles once, for these and the day's calls
     earned = np.empty(count, rewards_earned.dtype)
     for i in range(count):
         r = referred_by[claim_referee(referees[i], n)]
@@ -815,6 +817,15 @@ def hold(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, batch, t
         batch[r] += masks[i] & 1
     for i in range(count):
         batch[referred_by[claim_referee(referees[i], n)]] = 0
+    return earned
+
+
+@compiled_only
+def hold(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, batch, tier_after, tier_amount):
+    """Claims deferred without a try: their company cost, priced as pay would now, stays
+    reserved while they wait (behaviour/budget.Budget.hold)."""
+    count = len(referees)
+    earned = claims_earned(referees, masks, referred_by, rewards_earned, batch)
     cost = 0.0
     for i in range(count):
         for side in range(2):
@@ -846,14 +857,7 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
     the referrer's side still counts towards tiers and the cap (rewards_earned)."""
     count = len(referees)
     n = len(referred_by)
-    # rewards_earned's integer type: referrer_reward then compiles once, for these and the day's calls
-    earned = np.empty(count, rewards_earned.dtype)
-    for i in range(count):  # referrals already credited, plus this batch's earlier ones
-        r = referred_by[claim_referee(referees[i], n)]
-        earned[i] = rewards_earned[r] + batch[r]
-        batch[r] += masks[i] & 1
-    for i in range(count):
-        batch[referred_by[claim_referee(referees[i], n)]] = 0
+    earned = claims_earned(referees, masks, referred_by, rewards_earned, batch)
     # a budget that holds deferred claims (Budget.holds) releases what the last try held:
     # those claims come first here
     holds = Q[RESERVING] == 1 and not math.isnan(P[BUDGET_PER_MONTH])
