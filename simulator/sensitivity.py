@@ -264,7 +264,7 @@ def morris_table(problem, units, y, names, metrics, settings, seed) -> pd.DataFr
                                             seed=stream_seed(seed, "bootstrap", 0) % 2**32)
             frame = pd.DataFrame({"design": design, "metric": metric, "parameter": problem["names"], "mu": result["mu"],
                                   "mu_star": result["mu_star"], "sigma": result["sigma"], "mu_star_conf": result["mu_star_conf"]})
-            frame["rank"] = frame["mu_star"].rank(ascending=False, method="min").astype(int)
+            frame["rank"] = frame["mu_star"].rank(ascending=False, method="min", na_option="bottom").astype(int)
             rows.append(frame)
     return pd.concat(rows, ignore_index=True)
 
@@ -341,7 +341,7 @@ def sobol_table(problem, y, names, metrics, parameters, kept, seed, runs=None, u
                              "range_p": range_effect_p(units[drawn, j], y[d, drawn, m], bins) if units is not None
                              else math.nan})
     frame = pd.DataFrame(rows)
-    frame["rank"] = frame.groupby(["design", "metric"])["ST"].rank(ascending=False, method="min").astype(int)
+    frame["rank"] = frame.groupby(["design", "metric"])["ST"].rank(ascending=False, method="min", na_option="bottom").astype(int)
     return frame
 
 

@@ -3,6 +3,9 @@ and the decision analysis matches its closed form."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 
 from simulator.config import Scenario
@@ -563,6 +566,50 @@ def test_a_no_program_design_says_why_its_panels_are_empty_and_each_bar_names_th
     labels = [t.get_text() for t in tornado.axes[1].get_yticklabels()]
     assert any("0.1 → 0.4 (own 0.4)" in label for label in labels), labels
     assert not any("own" in t.get_text() for t in tornado.axes[0].get_yticklabels() if "referrer_reward" in t.get_text())
+
+
+def test_a_tornado_panel_whose_design_never_gets_there_says_so_and_dots_the_ends_that_do(monkeypatch, tmp_path):
+    """payback_day is undefined in a run that never pays back. Where no run of the design
+    as it is got there, the centre was NaN: every bar (end − centre) and every whisker
+    was NaN, and the panel was drawn empty without a word, even where a larger reward
+    paid back. The panel now says so, and each end that got there is a dot at its mean."""
+    import simulator.report.sensitivity as report
+    from simulator.parameters import parse_across
+
+    drawn = []
+    monkeypatch.setattr(report, "save", lambda fig, path, **kw: drawn.append(fig) or path)
+
+    def payback(scenarios, seeds, metrics, daily=False):   # pays back only at a share of 0.4 or more
+        return [{"payback_day": 100.0 if s.program.base_share >= 0.4 else math.nan} for s in scenarios]
+
+    design = tiny().model_copy(update={"name": "asked"})
+    design = design.model_copy(update={"program": design.program.model_copy(update={"base_share": 0.2})})
+    uncertain = parse_across(["program.base_share=0.4:0.6"], [design])   # the design's own 0.2 lies below
+    result = sensitivity(design, uncertain, seed=3, evaluate=payback, metrics=["payback_day"],
+                         settings=SensitivitySettings(samples=4, trajectories=2, tornado_replicates=2))
+    row = result.tornado[result.tornado["metric"] == "payback_day"].iloc[0]
+    assert math.isnan(row["at_base"]) and row["at_low"] == row["at_high"] == 100.0  # the premise
+    report.tornado_plot(result, "payback_day", tmp_path / "tornado.png")
+    ax = drawn[0].axes[0]
+    said = " ".join(t.get_text() for t in ax.texts)
+    assert "no run of the design as it is got there" in said and "2 end(s)" in said, said
+    dots = [x for line in ax.get_lines() for x in line.get_xdata() if np.isfinite(x)]
+    assert dots == [100.0, 100.0], dots
+
+
+def test_a_metric_undefined_at_some_points_is_refused_in_one_line_not_a_traceback():
+    """payback_day is NaN where no run pays back. Morris ranked its mu_star and cast the
+    ranks to integers, so a NaN raised pandas' IntCastingNaNError before the study's own
+    one-line refusal of a metric NaN at some points (the Sobol step's) was reached."""
+    from simulator.parameters import parse_across
+
+    def payback(scenarios, seeds, metrics, daily=False):
+        return [{"payback_day": 100.0 if s.program.base_share >= 0.4 else math.nan} for s in scenarios]
+
+    design = tiny()
+    with pytest.raises(ScenarioError, match="NaN at some points"):
+        sensitivity(design, parse_across(["program.base_share=0.1:0.6"], [design]), seed=3, evaluate=payback,
+                    metrics=["payback_day"], settings=SensitivitySettings(samples=4, trajectories=2))
 
 
 def test_tied_designs_and_assumptions_without_effect_do_not_flip_the_decision():

@@ -4,9 +4,8 @@ tornado plot, a Sobol bar chart, report.md and manifest.json."""
 
 from __future__ import annotations
 
-import math
-
 import datetime as dt
+import math
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +81,17 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         ax.set_yticks(positions, [f"{k}\n{_v(lo)} → {_v(hi)}" + (f" (own {_v(own)})" if _given(own) else "")
                                   for k, lo, hi, own in zip(rows["parameter"], rows["value_low"], rows["value_high"],
                                                             rows.get("value_base", [None] * len(rows)))], fontsize=7)
-        ax.axvline(centre, color="black", linewidth=0.8)
+        if math.isfinite(centre):
+            ax.axvline(centre, color="black", linewidth=0.8)
+        elif len(rows):
+            # no run of the design as it is got there (never paid back): no bar has a start,
+            # so each end's own mean is a dot, and the panel says why it has no bars
+            for offset, end, colour in ((-0.2, "low", "tab:blue"), (0.2, "high", "tab:orange")):
+                ax.plot(rows[f"at_{end}"].to_numpy(float), positions + offset, "o", color=colour, markersize=4)
+            reached = int(np.isfinite(rows[["at_low", "at_high"]].to_numpy(float)).sum())
+            _unmoved(ax, f"{metric}: no run of the design as it is got there\n"
+                         + (f"{reached} end(s) of the ranges did (dots: their mean)" if reached else
+                            "nor did any end of the ranges"))
         ax.set(xlabel=metric, title=design)
         if len(rows) and (rows[["at_low", "at_high"]] == centre).all(axis=None):
             _unmoved(ax, f"{metric} stays {fmt_short(centre)}\nat every end of every range"
