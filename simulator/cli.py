@@ -281,7 +281,7 @@ def _budget_lines(runs, scenario) -> list[str]:
     from .behaviour.budget import Budget
     from .metrics import median_day
     from .report import fmt
-    from .report.text import reserves
+    from .report.text import paced_text, reserves
 
     lines = []
     incentive = getattr(scenario.program, "incentive", None)
@@ -290,7 +290,7 @@ def _budget_lines(runs, scenario) -> list[str]:
         after = "asks continued unrewarded" if incentive.on_budget_exhausted == "rewards_only" else "the program ended"
         # paid on qualification the rewards reserved before it are paid as they fall due (a monthly allowance
         # beside it pays them as it refills): "the program ended" read as if no reward was paid after that day
-        held = ", the rewards reserved before it paid as they fell due" if reserves(incentive) else ""
+        held = f", the rewards reserved before it paid as they fell due{paced_text(incentive)}" if reserves(incentive) else ""
         lines.append(f"budget ran out on day {median_day(days):.0f} (median; {len(days)} of {len(runs)} runs); "
                      f"after it {after}{held}")
     monthly = getattr(incentive, "budget_per_month", None)

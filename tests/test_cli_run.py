@@ -925,6 +925,8 @@ def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budg
         "earned rewards left unpaid: 88.0 on average in 2 of 2 runs (rewards_unpaid, charged to the value)"]
     assert _budget_lines(runs, signup)[0] == "budget ran out on day 32 (median; 2 of 2 runs); after it the program ended"
     # with a monthly allowance too: it holds a reserved claim it cannot pay yet and pays it as it refills
+    # ("paid as they fell due" alone was false: $46,000 reserved in 11 days at $4,167 a month took 11 months)
     paced = design("qualification", budget_per_month=40)
     assert _budget_lines(runs, paced)[0] == ("budget ran out on day 32 (median; 2 of 2 runs); after it the program "
-                                             "ended, the rewards reserved before it paid as they fell due")
+                                             "ended, the rewards reserved before it paid as they fell due, those the "
+                                             "monthly allowance had no room for as it refilled")

@@ -21,7 +21,7 @@ from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..rng import stream_seed
 from .figure import plt, save
-from .text import (reserves, study_default_notes, study_non_qualifying_note, study_twin_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
+from .text import (paced_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -356,7 +356,9 @@ def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
               else "")
     return ["", f"**Its budget ran out in {ran_out} of the {runs} fresh-seed runs**, on day {row['mean']:.0f}"
                 f"{' on average' if ran_out > 1 else ''}{spread}: "
-                + ("no new reward is offered after it (those reserved before it are paid as they fall due), "
+                + ("no new reward is offered after it (those reserved before it are paid as they fall due"
+                   + paced_text(incentive, present=True)
+                   + "), "
                    if reserving else "no reward is paid after it, ")
                 + ("and customers are still asked, unrewarded (`on_budget_exhausted: rewards_only`)."
                    if incentive.on_budget_exhausted == "rewards_only" else

@@ -745,6 +745,17 @@ def reserves(incentive) -> bool:
     return getattr(incentive, "budget", None) is not None and getattr(incentive, "paid_on", None) == "qualification"
 
 
+def paced_text(incentive, present: bool = False) -> str:
+    """What a monthly allowance beside a reserving budget does to the rewards reserved
+    before it ran out: it pays those it has room for when they fall due and holds the
+    rest until it refills ("paid as they fell due" alone was false there: $46,000
+    reserved in the first 11 days at $4,167 a month was paid over the next 11 months)."""
+    if getattr(incentive, "budget_per_month", None) is None:
+        return ""
+    return (", those the monthly allowance has no room for as it refills" if present
+            else ", those the monthly allowance had no room for as it refilled")
+
+
 def unpaid_sentence(runs, incentive=None) -> str:
     """What the referrals earned but the budget does not pay (rewards_unpaid), in the
     replicates where there was some: not a saving, as the value is charged for it. Paid
