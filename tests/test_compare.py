@@ -51,6 +51,23 @@ def test_pairs_with_a_missing_value_are_dropped_together():
     assert paired_difference(a, b)["diff_mean"] == pytest.approx(1.5)
 
 
+def test_a_difference_of_rounding_alone_is_no_difference():
+    """A total budget with a monthly allowance beside it, paid on qualification, made the
+    same run as the budget alone but for the days its rewards were paid: the values were
+    the same sums taken in another order, and compare printed "-3.1e-10 paired 95% CI
+    -1.11e-09 – 4.88e-10 ... unclear" where every replicate agreed. A cent is a difference."""
+    from simulator.compare import verdict
+
+    a = np.array([450835.2299, 480537.7449, 479198.7358, 550141.7592, 522647.2268, 231232.4065])
+    b = a + np.array([2.3e-10, -5.8e-11, 0.0, 1.2e-10, -2.9e-10, 0.0])
+    same = paired_difference(a, b)
+    assert (same["diff_mean"], same["diff_ci_low"], same["diff_ci_high"]) == (0.0, 0.0, 0.0)
+    assert verdict("incremental_value", same["diff_ci_low"], same["diff_ci_high"]) == "same"
+    cent = paired_difference(a, a + 0.01)
+    assert cent["diff_mean"] == pytest.approx(0.01) and verdict("incremental_value", cent["diff_ci_low"],
+                                                                   cent["diff_ci_high"]) == "better"
+
+
 @pytest.mark.parametrize("sd, half_width", [(1.0, 0.5), (3.0, 0.2), (10.0, 9.0), (0.7, 0.001)])
 def test_replicates_needed_is_the_smallest_n_reaching_the_half_width(sd, half_width):
     n = int(replicates_needed(sd, half_width))
