@@ -281,13 +281,15 @@ def _budget_lines(runs, scenario) -> list[str]:
     from .behaviour.budget import Budget
     from .metrics import median_day
     from .report import fmt
-    from .report.text import paced_text, reserves
+    from .report.text import ended_by_default, paced_text, reserves
 
     lines = []
     incentive = getattr(scenario.program, "incentive", None)
     days = runs["budget_exhausted_day"].dropna() if "budget_exhausted_day" in runs.columns else []
     if len(days):
-        after = "asks continued unrewarded" if incentive.on_budget_exhausted == "rewards_only" else "the program ended"
+        default = ended_by_default(incentive)
+        after = ("asks continued unrewarded" if incentive.on_budget_exhausted == "rewards_only"
+                 else "the program ended" + (f", its asks too ({default})" if default else ""))
         # paid on qualification the rewards reserved before it are paid as they fall due (a monthly allowance
         # beside it pays them as it refills): "the program ended" read as if no reward was paid after that day
         held = f", the rewards reserved before it paid as they fell due{paced_text(incentive)}" if reserves(incentive) else ""

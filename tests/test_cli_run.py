@@ -26,6 +26,9 @@ def run(out, *extra):
     return result
 
 
+#: what the console adds where a budget ends the asks by default (report.text.ended_by_default)
+ASKS_TOO = "its asks too (`on_budget_exhausted` is end_program unless set; rewards_only asks on without a reward)"
+
 def test_results_folder_has_the_contract_files(tmp_path):
     run(tmp_path / "a", "--people")
     folder = tmp_path / "a"
@@ -574,8 +577,16 @@ def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
     runs = pd.DataFrame({"budget_exhausted_day": [100.0, 101.0, 140.0, float("nan")],
                          "rewards_unpaid": [30.0, 0.0, 60.0, 0.0]})
     assert _budget_lines(runs, budgeted) == [
-        "budget ran out on day 101 (median; 3 of 4 runs); after it the program ended",
+        "budget ran out on day 101 (median; 3 of 4 runs); after it the program ended, its asks too "
+        "(`on_budget_exhausted` is end_program unless set; rewards_only asks on without a reward)",
         "earned rewards beyond the budget: 45.0 on average in 2 of 4 runs (rewards_unpaid, charged to the value)"]
+    # a default that ends the asks with the budget is said to be one; a setting the user chose is not
+    chosen = small(program={"incentive": {"kind": "double_sided", "budget": 500, "paid_on": "signup",
+                                          "on_budget_exhausted": "end_program"}})
+    assert _budget_lines(runs, chosen)[0] == "budget ran out on day 101 (median; 3 of 4 runs); after it the program ended"
+    on = small(program={"incentive": {"kind": "double_sided", "budget": 500, "paid_on": "signup",
+                                      "on_budget_exhausted": "rewards_only"}})
+    assert _budget_lines(runs, on)[0].endswith("after it asks continued unrewarded")
     never = runs.assign(budget_exhausted_day=float("nan"), rewards_unpaid=0.0)
     assert _budget_lines(never, budgeted) == []
     # a monthly allowance has no day it runs out: its use is said (120 days begin 4 months, 4 x 100 allowed)
@@ -917,16 +928,19 @@ def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budg
     assert "less 88.0 of rewards still owed or left unpaid for referrals already made" in value_split(runs, 120, reserving.program.incentive)
     assert "were left unpaid at the horizon" in cash_basis_note(runs, reserving.program.incentive)
     said = headline(SimpleNamespace(runs=runs, scenario=signup))[0]
+    # report.md says the asks ended with the budget by default, as the console does
+    assert ("Its budget ran out on day 42 (median) in 100% of replicates, and its asks ended with it "
+            "(`on_budget_exhausted` is end_program unless set; rewards_only asks on without a reward).") in said, said
     assert "were beyond the budget (88.0 of company cost on average there, `rewards_unpaid`: falling due after it ran out" in said
     # the console: reserved rewards are still paid after the day it ran out; what is unpaid is not 'beyond' it
     assert _budget_lines(runs, reserving) == [
-        "budget ran out on day 32 (median; 2 of 2 runs); after it the program ended, the rewards reserved before it "
-        "paid as they fell due",
+        f"budget ran out on day 32 (median; 2 of 2 runs); after it the program ended, {ASKS_TOO}, the rewards reserved "
+        "before it paid as they fell due",
         "earned rewards left unpaid: 88.0 on average in 2 of 2 runs (rewards_unpaid, charged to the value)"]
-    assert _budget_lines(runs, signup)[0] == "budget ran out on day 32 (median; 2 of 2 runs); after it the program ended"
+    assert _budget_lines(runs, signup)[0] == f"budget ran out on day 32 (median; 2 of 2 runs); after it the program ended, {ASKS_TOO}"
     # with a monthly allowance too: it holds a reserved claim it cannot pay yet and pays it as it refills
     # ("paid as they fell due" alone was false: $46,000 reserved in 11 days at $4,167 a month took 11 months)
     paced = design("qualification", budget_per_month=40)
     assert _budget_lines(runs, paced)[0] == ("budget ran out on day 32 (median; 2 of 2 runs); after it the program "
-                                             "ended, the rewards reserved before it paid as they fell due, those the "
-                                             "monthly allowance had no room for as it refilled")
+                                             f"ended, {ASKS_TOO}, the rewards reserved before it paid as they fell due, "
+                                             "those the monthly allowance had no room for as it refilled")

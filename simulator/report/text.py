@@ -745,6 +745,24 @@ def reserves(incentive) -> bool:
     return getattr(incentive, "budget", None) is not None and getattr(incentive, "paid_on", None) == "qualification"
 
 
+def ended_by_default(incentive) -> str:
+    """Where a budget's running out ends the asks by default (``on_budget_exhausted`` left
+    at end_program), the words that say so ("" otherwise). A $50,000 program whose budget ran out on day
+    11 of 365 was worth $521,000 less than asking without a reward, for its asks ended with
+    the budget, and nothing said it was a default, nor that `rewards_only` asks on."""
+    if (getattr(incentive, "on_budget_exhausted", None) != "end_program"
+            or "on_budget_exhausted" in getattr(incentive, "model_fields_set", {"on_budget_exhausted"})):
+        return ""
+    return "`on_budget_exhausted` is end_program unless set; rewards_only asks on without a reward"
+
+
+def asks_ended(incentive) -> str:
+    """", and its asks ended with it (...)" after "its budget ran out ... of replicates",
+    where the budget ends the asks by default (see ended_by_default)."""
+    default = ended_by_default(incentive)
+    return f", and its asks ended with it ({default})" if default else ""
+
+
 def paced_text(incentive, present: bool = False) -> str:
     """What a monthly allowance beside a reserving budget does to the rewards reserved
     before it ran out: it pays those it has room for when they fall due and holds the
