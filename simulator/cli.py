@@ -281,7 +281,7 @@ def _budget_lines(runs, scenario) -> list[str]:
     from .behaviour.budget import Budget
     from .metrics import median_day
     from .report import fmt
-    from .report.text import ended_by_default, paced_text, reserves
+    from .report.text import ended_by_default, never_spent, paced_text, reserves
 
     lines = []
     incentive = getattr(scenario.program, "incentive", None)
@@ -295,6 +295,10 @@ def _budget_lines(runs, scenario) -> list[str]:
         held = f", the rewards reserved before it paid as they fell due{paced_text(incentive)}" if reserves(incentive) else ""
         lines.append(f"budget ran out on day {median_day(days):.0f} (median; {len(days)} of {len(runs)} runs); "
                      f"after it {after}{held}")
+        left = never_spent(runs, incentive)
+        if math.isfinite(left) and left >= 0.01 * incentive.budget:
+            lines.append(f"never spent: {fmt(left)} of the {fmt(incentive.budget)} on average where it ran out "
+                         f"(reserved for claims that never came; it reopens nothing)")
     monthly = getattr(incentive, "budget_per_month", None)
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
         allowed = monthly * (Budget.month_of(scenario.days) + 1)  # months begun by the last day

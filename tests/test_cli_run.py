@@ -923,19 +923,23 @@ def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budg
                          "rewards_owed": [0.0, 0.0], "rewards_unpaid": [112.0, 64.0]})
     text = headline(SimpleNamespace(runs=runs, scenario=reserving))[0]
     assert "beyond the budget" not in text and "falling due after it ran out" not in text, text
+    assert "Where it ran out, about 96.0 (48%) of it is never spent (budget less `reward_cost` and `rewards_owed`" in text
+    assert "never spent" not in headline(SimpleNamespace(runs=runs, scenario=design("signup")))[0]  # nothing reserved
     assert ("In every replicate, rewards the referrals had earned went unpaid (88.0 of company cost on average there, "
             "`rewards_unpaid`): paid on qualification a reward reserved before the budget ran out is paid when due") in text
     assert "less 88.0 of rewards still owed or left unpaid for referrals already made" in value_split(runs, 120, reserving.program.incentive)
     assert "were left unpaid at the horizon" in cash_basis_note(runs, reserving.program.incentive)
     said = headline(SimpleNamespace(runs=runs, scenario=signup))[0]
     # report.md says the asks ended with the budget by default, as the console does
-    assert ("Its budget ran out on day 42 (median) in 100% of replicates, and its asks ended with it "
+    assert ("Its budget ran out on day 32 (median) in 100% of replicates, and its asks ended with it "
             "(`on_budget_exhausted` is end_program unless set; rewards_only asks on without a reward).") in said, said
     assert "were beyond the budget (88.0 of company cost on average there, `rewards_unpaid`: falling due after it ran out" in said
     # the console: reserved rewards are still paid after the day it ran out; what is unpaid is not 'beyond' it
     assert _budget_lines(runs, reserving) == [
         f"budget ran out on day 32 (median; 2 of 2 runs); after it the program ended, {ASKS_TOO}, the rewards reserved "
         "before it paid as they fell due",
+        # 200 less what was spent (88, 120) and is still owed (0): 112 and 80
+        "never spent: 96.0 of the 200.0 on average where it ran out (reserved for claims that never came; it reopens nothing)",
         "earned rewards left unpaid: 88.0 on average in 2 of 2 runs (rewards_unpaid, charged to the value)"]
     assert _budget_lines(runs, signup)[0] == f"budget ran out on day 32 (median; 2 of 2 runs); after it the program ended, {ASKS_TOO}"
     # with a monthly allowance too: it holds a reserved claim it cannot pay yet and pays it as it refills

@@ -14,7 +14,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (against_no_program, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, asks_ended, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
+from .text import (against_no_program, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, asks_ended, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
                    ratio_of_means_note, summary_dict, summary_table, value_split)
 
 def headline(results: Results) -> list[str]:
@@ -47,7 +47,7 @@ def headline(results: Results) -> list[str]:
             finite = days[np.isfinite(days)]
             text += " " + (happened(day=median_day(finite), share=len(finite) / len(days)) if len(finite)
                            else never)
-    return [text + unpaid_sentence(runs, incentive) + fraud_sentence(runs), ""]
+    return [text + never_spent_sentence(runs, incentive) + unpaid_sentence(runs, incentive) + fraud_sentence(runs), ""]
 
 
 def fraud_sentence(runs) -> str:
