@@ -469,15 +469,19 @@ class Search:
         return [n for n in candidates if n in keep]
 
     def ranks(self, means: list[dict[str, float]]) -> list[tuple]:
-        """Sort keys: feasible trials first, then (one objective) the better mean, or (two)
-        the Pareto layer."""
-        infeasible = [any(c.excess(m[c.metric]) > 0 or not math.isfinite(m[c.metric]) for c in self.constraints) for m in means]
+        """Sort keys: feasible trials first, the others by how far they break the
+        constraints (:func:`breach`, as the winner is taken), then (one objective) the
+        better mean, or (two) the Pareto layer. Ranked by the objective alone, the trials
+        breaking a constraint the most (the costliest rewards) moved up when none kept it,
+        and the winner, taken on the highest rung as the least breach there, spent
+        10,459 against reward_cost<=200 while trials left on rung 0 had spent 900."""
+        misses = [breach(m, self.constraints) for m in means]
         scores = np.array([[o.sign * m[o.metric] for o in self.objectives] for m in means], dtype=float)
         scores = np.where(np.isfinite(scores), scores, -np.inf)
         if len(self.objectives) == 1:
-            return [(bad, -s[0]) for bad, s in zip(infeasible, scores)]
+            return [(miss > 0, miss, -s[0]) for miss, s in zip(misses, scores)]
         layers = pareto_layers(scores)
-        return [(bad, layer) for bad, layer in zip(infeasible, layers)]
+        return [(miss > 0, miss, layer) for miss, layer in zip(misses, layers)]
 
     # ----------------------------------------------------------------------- the outcome
 

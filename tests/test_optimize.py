@@ -904,3 +904,24 @@ def test_a_study_extended_with_more_trials_keeps_the_rungs_it_began_with(tmp_pat
     fresh = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=5, evaluate=by_kind,
                      settings=more, folder=tmp_path / "fresh")
     assert fresh.rungs == [4]   # a study begun with every design tried runs them all on the top rung
+
+
+def test_with_no_trial_keeping_the_constraints_the_halving_moves_up_those_breaking_them_least():
+    """The halving ranked the trials that broke a constraint by the objective, so when
+    none kept it the costliest designs moved up, and the winner, taken on the highest
+    rung as the least breach there, broke it most: against reward_cost<=200 on the
+    default program it spent 10,459 while trials left on rung 0 had spent 900. Here
+    reward_cost is 100 x base_share (every trial breaks <= -1) and the objective peaks
+    at 0.37: the trials moved up, and the winner, are now those with the least cost."""
+    base = small()
+    parameters = parse_parameters(["program.base_share=0.1:1"], base)
+    result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=4, evaluate=closed_form,
+                      constraints=[parse_constraint("reward_cost<=-1")],
+                      settings=OptimizeSettings(trials=12, replicates=2, max_replicates=8, startup_trials=12,
+                                                confirm_replicates=2))
+    trials = result.trials
+    top = trials[trials["replicates"] == trials["replicates"].max()]
+    assert not result.feasible and result.best_trial in set(top["trial"])
+    # the least-cost trial of the whole study is on the top rung, and it is the winner
+    least = int(trials.loc[trials["program.base_share"].idxmin(), "trial"])
+    assert least in set(top["trial"]) and result.best_trial == least, trials[["trial", "program.base_share", "replicates"]]
