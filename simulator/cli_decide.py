@@ -130,7 +130,7 @@ def optimize(
     --objective cumulative_profit --constraint 'reward_cost<=50000' --trials 60
     """
     from .decide_settings import load_settings, pick, range_texts
-    from .optimize import design_count, optimize as run_optimize, parse_constraint, parse_objective, trial_count, trials_planned
+    from .optimize import check_vary, design_count, optimize as run_optimize, parse_constraint, parse_objective, trial_count, trials_planned
     from .parameters import parse_parameters
     from .report.optimize import write_optimize
     from .results import StudyLock, input_digests, open_study, scenario_files, study_folder
@@ -142,6 +142,7 @@ def optimize(
     base, path = _scenario(scenario, settings, sets)
     source = str(settings_file) if settings_file is not None and not vary else "--vary"
     parameters = parse_parameters(pick(vary, range_texts(settings.vary)), base, source=source)
+    check_vary(parameters, source=source)
     objective_texts = pick(objective, [settings.objective] if isinstance(settings.objective, str) else settings.objective)
     where = _origin(objective, settings_file, "objective", "--objective")
     objectives = [parse_objective(t, source=where) for t in (objective_texts or ["incremental_value"])]

@@ -248,6 +248,7 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
         raise ScenarioError(f"give one objective (TPE) or two (NSGA-II, a Pareto front); got {len(objectives)}", key="--objective")
     if not parameters:
         raise ScenarioError("nothing to vary; give at least one --vary KEY=LO:HI", key="--vary")
+    check_vary(parameters)
     for objective in objectives:
         check_metric(objective.metric, source="--objective")
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
@@ -274,6 +275,17 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
             if progress:
                 progress(len(pending))
     return search.result(study)
+
+
+def check_vary(parameters: Sequence[Parameter], *, source: str = "--vary") -> None:
+    """The horizon is no design to choose: every metric is counted over it, so trials of
+    other horizons are not measured alike, and a spend cap was kept by the shortest
+    (`--vary days=60:365 --constraint 'reward_cost<=300'` named days=92 best)."""
+    for p in parameters:
+        if p.key == "days":
+            raise ScenarioError("the horizon is not a design to choose: every metric is counted over it, so a shorter "
+                                "one spends less against a constraint and its trials are not measured alike; fix it "
+                                "with --set days=N and vary the program's keys", file=source, key=p.key)
 
 
 def open_study(folder: str | Path | None, search: "Search") -> optuna.Study:

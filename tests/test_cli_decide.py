@@ -237,6 +237,18 @@ def test_optimize_mistakes_are_one_line_errors(tmp_path, optimize_settings):
     assert not (tmp_path / "x").exists()
 
 
+def test_optimize_refuses_the_horizon_as_a_design_to_choose(tmp_path):
+    """`--vary days=60:365 --constraint 'reward_cost<=300'` named days=92 best: every
+    metric is counted over the horizon, so the shortest kept the spend cap. The horizon
+    is now refused, from a flag or a settings file, as calibrate refuses to fit it."""
+    base = ["optimize", DEFAULT, *TINY, "--out", tmp_path / "x"]
+    one_line_error(invoke(*base, "--vary", "days=30:45", "--vary", f"{REWARD}=0:40"), "--vary", "days", "horizon", "--set days=N")
+    settings = tmp_path / "days.yaml"
+    settings.write_text(yaml.safe_dump({"vary": {"days": "30:45"}}))
+    one_line_error(invoke(*base, "--settings", settings), "days.yaml", "days", "horizon")
+    assert not (tmp_path / "x").exists()
+
+
 def test_a_settings_file_alone_gives_the_flags_result(tmp_path):
     """Everything in the file, paths relative to it: the same trials as the flags."""
     settings = tmp_path / "study.yaml"
