@@ -397,6 +397,10 @@ def sensitivity(
                       f"{fmt(row['expected_regret'])}", markup=False)
         for line in copy_lines(result.decision):   # a copy halved each point's best: report.md adds them up, and so here
             out.print(f"  note: {line}", markup=False)
+        from .report.compare import study_design_notes
+
+        for line in study_design_notes(design_list or [base], [p.key for p in parameters])[1]:
+            out.print(f"  {line}", markup=False)
         hinges, sways = decision_drivers(result.flips)
         out.print(f"  the decision hinges on: {', '.join(hinges) or 'none of the assumptions (in no part of any range is another design ahead of the leader by more than the noise)'}",
                   markup=False)
@@ -551,7 +555,8 @@ def calibrate(
                                             level=study.level, evaluate=evaluate) if others else None
         write_calibration(staged.path, calibration, base=base, pilot=counts, daily=daily, outcomes=outcomes,
                           designs=designs_table, settings=study, draws=draw_count, data_file=str(data_path),
-                          started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count})
+                          started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count},
+                          others=others)
     from .report import fmt
     from .report.calibrate import against_the_best, at_the_edge, edge_sentence, same_lines, unfitted_lines
 
@@ -574,6 +579,10 @@ def calibrate(
                       f"of the draws", markup=False)
         for line in [*unfitted_lines(designs_table), *same_lines(first)]:
             out.print(f"  note: {line}", markup=False)
+        from .report.compare import study_design_notes
+
+        for line in study_design_notes([base, *others], [p.key for p in parameters])[1]:
+            out.print(f"  {line}", markup=False)
     _print_designs_default_notes([base], parameters)
     out.print(f"results: {target}/  (report.md, posterior.csv, forecast.png)", markup=False)
 

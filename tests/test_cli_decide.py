@@ -973,3 +973,33 @@ def test_a_key_of_another_kind_at_an_end_is_not_said_to_go_no_further():
                                            objectives=(SimpleNamespace(metric="incremental_value"),)), [kind, reach], base)
     assert "`program.timing.reach_share` = 0.2012 is at the low end of its range (0.2–0.9)" in note, note
     assert "widen it past that end" in note and "as far as" not in note, note
+
+
+def test_sensitivity_and_calibrate_say_when_designs_differ_beyond_their_programs_or_twins(tmp_path, pilot):
+    """compare says when two designs differ in churn (two worlds, not two choices) or in
+    the channels their no-program twins run with (each against another baseline);
+    sensitivity's decision and calibrate's design comparison named a lower-churn copy of
+    the default best at 100% of the points without a word, and calibrate's manifest held
+    the base scenario only, not the designs it compared. A key the study sets at every
+    point (an assumption, a fitted key) is the same in every design there: no note."""
+    text = Path(DEFAULT).read_text()
+    churn, channels = tmp_path / "low-churn.yaml", tmp_path / "five.yaml"
+    churn.write_text(text.replace("monthly_rate: 0.05", "monthly_rate: 0.02").replace(
+        "name: default-double-sided-credit", "name: low-churn"))
+    channels.write_text(text.replace("- {kind: direct, weight: 0.7}", "- {kind: direct, weight: 0.7, extra_invites: 4}").replace(
+        "name: default-double-sided-credit", "name: five-friends"))
+    folder = tmp_path / "sens"
+    result = ok("sensitivity", DEFAULT, churn, channels, *TINY, "--uncertain", "program.base_share=0.05:0.4",
+                "--samples", "4", "--trajectories", "2", "--seed", "2", "--out", folder, "--executor", "serial")
+    report, console = (folder / "report.md").read_text(), " ".join(result.stdout.split())
+    for said in (report, console):
+        assert "churn.monthly_rate (0.05 vs 0.02)" in said and "program.channels.0.extra_invites (2.0 vs 4.0)" in said
+    assert "beyond their programs" in report and "no-program twins differ" in report
+    result = ok("sensitivity", DEFAULT, churn, *TINY, "--uncertain", "churn.monthly_rate=0.02:0.06", "--samples", "4",
+                "--trajectories", "2", "--seed", "2", "--out", tmp_path / "sens2", "--executor", "serial")
+    assert "churn.monthly_rate (" not in result.stdout + (tmp_path / "sens2" / "report.md").read_text()
+    result = ok(*calibrate_args(tmp_path / "cal", pilot, "--design", churn))
+    report, console = (tmp_path / "cal" / "report.md").read_text(), " ".join(result.stdout.split())
+    assert "churn.monthly_rate (0.05 vs 0.02)" in report and "churn.monthly_rate (0.05 vs 0.02)" in console
+    names = [s["name"] for s in json.loads((tmp_path / "cal" / "manifest.json").read_text())["scenarios"]]
+    assert names == ["default-double-sided-credit", "single-sided-cash", "low-churn"]

@@ -22,8 +22,11 @@ from .text import METRIC_TEXT, designs_default_notes, figure_links, fmt
 
 def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario, pilot: pd.DataFrame, daily: pd.DataFrame,
                       outcomes: pd.DataFrame, designs: pd.DataFrame | None, settings: CalibrationSettings, draws: int,
-                      data_file: str, started: dt.datetime, command: list[str] | None = None, extra: dict | None = None) -> Path:
-    """Write every readable file into ``folder`` (a staging folder the caller renames into place)."""
+                      data_file: str, started: dt.datetime, command: list[str] | None = None, extra: dict | None = None,
+                      others: list[Scenario] = ()) -> Path:
+    """Write every readable file into ``folder`` (a staging folder the caller renames into place);
+    ``others``: the designs compared beside ``base``, resolved into the manifest (only the base
+    was, so a design file edited later could not be told from the one that ran)."""
     folder = Path(folder)
     atomic_write_csv(folder / "posterior.csv", calibration.posterior)
     atomic_write_csv(folder / "particles.csv", calibration.particles)
@@ -36,9 +39,9 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
     figures = [posterior_plot(calibration, folder / "posterior.png"),
                forecast_plot(daily, pilot, calibration, folder / "forecast.png")]
     atomic_write_text(folder / "report.md", calibration_markdown(calibration, base, outcomes, designs, settings, draws,
-                                                                data_file, figures, pilot_note(pilot)))
+                                                                data_file, figures, pilot_note(pilot), others=others))
     atomic_write_json(folder / "manifest.json", manifest(
-        scenarios=[base], seeds={"forecast": forecast_seeds(calibration, draws)}, started=started, ended=dt.datetime.now(), command=command, extra={"calibrate": {
+        scenarios=[base, *others], seeds={"forecast": forecast_seeds(calibration, draws)}, started=started, ended=dt.datetime.now(), command=command, extra={"calibrate": {
             "seed": calibration.seed, "data": data_file, "columns": calibration.columns, "pilot_days": calibration.pilot_days,
             "pilot_first_date": pilot.attrs.get("first_date"),
             "fit": [p.describe() for p in calibration.parameters], "settings": vars(settings), "forecast_draws": draws,
@@ -244,7 +247,8 @@ def same_lines(designs: pd.DataFrame) -> list[str]:
 
 
 def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.DataFrame, designs: pd.DataFrame | None,
-                         settings: CalibrationSettings, draws: int, data_file: str, figures: list[Path], note: str = "") -> str:
+                         settings: CalibrationSettings, draws: int, data_file: str, figures: list[Path], note: str = "",
+                         others: list[Scenario] = ()) -> str:
     generations = calibration.generations
     level = f"{settings.level:.0%}"
     bins = (f"summed over {settings.bin_days}-day bins" if settings.bin_days else "totals over the pilot"
@@ -301,7 +305,11 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         for row in designs.to_dict("records"):
             lines.append(f"| {row['design']} | {row['metric']} | {fmt(row['mean'])} | {fmt(row['low'])} – {fmt(row['high'])} | "
                          f"{against_the_best(row)} | {row['probability_best']:.0%} |")
-        for line in [*unfitted_lines(designs), *same_lines(designs)]:
+        from .compare import study_design_notes
+
+        # two worlds, or designs measured against other baselines: compare says so, and so does this comparison
+        notes = study_design_notes([base, *others], [p.key for p in calibration.parameters])[0]
+        for line in [*unfitted_lines(designs), *same_lines(designs), *notes]:
             lines += ["", line]
         if "numpy_stages" in designs.columns and designs["numpy_stages"].any() and use_kernel(base, None):
             lines += ["", "One of these designs needs the numpy stages, so every design ran there, to share its luck "

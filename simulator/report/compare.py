@@ -485,17 +485,44 @@ def _first_referrer_reward(incentive) -> float:
     return float(tiers[0].referrer_reward if tiers else incentive.referrer_reward)
 
 
-def world_note(designs) -> str:
+def world_note(designs, varied=()) -> str:
     """A warning when designs differ beyond their programs (churn, margin, word of mouth...):
     a difference between them is then partly a difference of worlds, which no launch
-    decision chooses (a lower churn 'won' a compare of two identical programs)."""
+    decision chooses (a lower churn 'won' a compare of two identical programs). ``varied``:
+    keys a study sets alike in every design at each point, whose differences are not listed."""
     reference = designs[0].scenario
-    if not (listed := _differing(designs, world_differences, reference)):
+    if not (listed := _differing(designs, _unvaried(world_differences, varied), reference)):
         return ""
     return (f"The designs differ beyond their programs (in the world they launch into, or in what the model assumes of "
             f"how people answer a program), from **{reference.name}**: {listed}. These are not choices a "
             f"launch makes: the differences below are partly differences of worlds, not only of programs. Compare "
             f"programs in one world, and test an assumption with `refsim sensitivity` or a sweep.")
+
+
+def _unvaried(differences, varied):
+    """``differences`` less the keys under ``varied`` (a study's assumptions or fitted keys,
+    which each of its points sets alike in every design)."""
+    if not varied:
+        return differences
+
+    def kept(reference, other) -> list[str]:
+        return [k for k in differences(reference, other)
+                if not any(k.split(" (")[0] == v or k.split(" (")[0].startswith(v + ".") for v in varied)]
+    return kept
+
+
+def study_design_notes(scenarios, varied=()) -> tuple[list[str], list[str]]:
+    """(report.md paragraphs, console lines) for the designs a sensitivity analysis or a
+    calibration compares: compare's world and twin notes, less the keys the study sets at
+    every point. Neither report said that two designs differing in churn were two worlds,
+    or that a design with other channels was measured against another baseline."""
+    from types import SimpleNamespace
+
+    designs = [SimpleNamespace(scenario=s) for s in scenarios]
+    if len(designs) < 2:
+        return [], []
+    notes = [note for note in (world_note(designs, varied), twin_note(designs, varied)) if note]
+    return notes, [*world_lines(designs, varied), *twin_lines(designs, varied)]
 
 
 def _differing(designs, differences, reference) -> str:
@@ -506,10 +533,10 @@ def _differing(designs, differences, reference) -> str:
                      for name, keys in found if keys)
 
 
-def world_lines(designs) -> list[str]:
+def world_lines(designs, varied=()) -> list[str]:
     """world_note for the console, a line per design that differs from the reference
     beyond its program: the verdict printed above it read as a design's win."""
-    return _differing_lines(designs, world_differences, "note: {name} differs from {reference} beyond its program, in "
+    return _differing_lines(designs, _unvaried(world_differences, varied), "note: {name} differs from {reference} beyond its program, in "
                             "{listed}: not a choice a launch makes, so its difference is partly one of worlds (report.md)",
                             designs[0].scenario)
 
@@ -525,14 +552,14 @@ def _differing_lines(designs, differences, sentence: str, reference) -> list[str
     return lines
 
 
-def twin_note(designs) -> str:
+def twin_note(designs, varied=()) -> str:
     """A warning when designs differ in what their no-program twins run with (the channels
     and conversion lag that unprompted word of mouth also takes): each design's incremental
     metrics are then taken against another baseline, so a difference of incremental_value
     between them is not the difference of what they are worth in one world (a channel
     that helped unprompted sharing helped its own twin as much, and was never credited)."""
     reference = _twin_reference(designs)
-    if reference is None or not (listed := _differing(designs, twin_differences, reference)):
+    if reference is None or not (listed := _differing(designs, _unvaried(twin_differences, varied), reference)):
         return ""
     return (f"The designs' no-program twins differ, from **{reference.name}**: {listed}. Unprompted word of mouth, "
             f"which the twin keeps, goes through the program's channels and lag, so each design's incremental metrics "
@@ -548,11 +575,11 @@ def _twin_reference(designs):
     return next((d.scenario for d in designs if has_program(d.scenario)), None)
 
 
-def twin_lines(designs) -> list[str]:
+def twin_lines(designs, varied=()) -> list[str]:
     """twin_note for the console, a line per design whose twin differs from the reference's."""
     reference = _twin_reference(designs)
     return [] if reference is None else _differing_lines(
-        designs, twin_differences, "note: {name}'s no-program twin differs from {reference}'s, in {listed}: its "
+        designs, _unvaried(twin_differences, varied), "note: {name}'s no-program twin differs from {reference}'s, in {listed}: its "
         "incremental metrics are against another baseline (report.md)", reference)
 
 

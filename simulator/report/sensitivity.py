@@ -216,6 +216,10 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         *(line for note in designs_default_notes(designs, [p.key for p in result.parameters]) for line in (note, "")),
     ]
     if result.decision is not None:
+        from .compare import study_design_notes
+
+        # two worlds, or designs measured against other baselines: compare says so, and so does the decision
+        lines += [line for note in study_design_notes(designs, [p.key for p in result.parameters])[0] for line in (note, "")]
         lines += _decision_section(result, decision_metric, settings.bins, settings.replicates)
     if result.constraints is not None and len(result.constraints):
         lines += ["## Constraints", "", *[line + "\n" for line in constraint_sentences(result, settings.replicates)],
