@@ -42,7 +42,9 @@ def _evaluator(settings, workers, executor, scheduler, progress=None):
     from .decide_settings import pick
     from .evaluation import Evaluator
     from .executors import check_executor, check_scheduler, default_workers
+    from .limits import check_options
 
+    check_options(workers=workers)   # as run and sweep do: --workers 0 ran on every core, -3 on a pool of -3
     scheduler = pick(scheduler, settings.scheduler)
     executor = check_executor(pick(executor, settings.executor), scheduler)
     if scheduler:
@@ -489,6 +491,9 @@ def calibrate(
     for value, flag, least in ((particles, "--particles", MIN_PARTICLES), (generations, "--generations", 1),
                                (draws, "--draws", MIN_DRAWS), (replicates, "--replicates", MIN_DRAWS)):
         _at_least(value, flag, least)
+    if draws is not None and replicates is not None and draws != replicates:
+        raise ScenarioError(f"an alias of --draws, given with another value ({replicates} against --draws {draws}); give one of them",
+                            key="--replicates")
     settings = load_settings(settings_file, "calibrate")
     base, base_path = _scenario(scenario, settings, sets)
     overrides = pick(sets, settings.set)

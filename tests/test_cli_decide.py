@@ -249,6 +249,18 @@ def test_optimize_refuses_the_horizon_as_a_design_to_choose(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+def test_decision_commands_refuse_workers_out_of_bounds_and_calibrates_two_draw_counts(tmp_path, pilot):
+    """run and sweep refuse --workers 0; optimize, sensitivity and calibrate took it as
+    'every core' (and -3 as a pool of -3), and calibrate's --draws 5 --replicates 7 (its
+    alias) ran 5 draws without a word."""
+    for command in (["optimize", DEFAULT, "--vary", f"{REWARD}=0:40"], ["sensitivity", DEFAULT, "--uncertain", f"{REWARD}=0:40"],
+                    ["calibrate", DEFAULT, "--data", pilot, "--fit", "program.base_share=0.05:0.6"]):
+        for workers in ("0", "-3"):
+            one_line_error(invoke(*command, "--workers", workers, "--out", tmp_path / "x"), "--workers", "1..100,000", workers)
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", pilot, "--replicates", "4")), "--replicates", "--draws 3", "give one")
+    assert not (tmp_path / "x").exists()
+
+
 def test_a_settings_file_alone_gives_the_flags_result(tmp_path):
     """Everything in the file, paths relative to it: the same trials as the flags."""
     settings = tmp_path / "study.yaml"
