@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import sys
+from contextlib import contextmanager
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Optional
@@ -51,6 +52,21 @@ def _evaluator(settings, workers, executor, scheduler, progress=None):
         check_scheduler(scheduler)
     workers = pick(workers, settings.workers) or default_workers()
     return Evaluator(executor, workers, scheduler, progress=progress), executor, workers
+
+
+@contextmanager
+def _at_lines(settings_file: Optional[Path], block: str, ranges: dict, source: str):
+    """Mistakes in a settings file's ``block`` (vary, uncertain, fit) with the line of
+    their key, as the file's other mistakes have: docs/decide.md promises the line, and
+    'program.incentive.refrrer_reward: no key ...' named none."""
+    try:
+        yield
+    except ScenarioError as error:
+        if settings_file is not None and error.file == source == str(settings_file) and error.key in (ranges or {}):
+            from .scenario_io import key_at
+
+            error.key = key_at(error.key, [block, error.key], Path(settings_file).read_text(encoding="utf-8"))
+        raise
 
 
 def _seed(seed: Optional[int], settings, base) -> int | None:
@@ -143,8 +159,9 @@ def optimize(
     settings = load_settings(settings_file, "optimize")
     base, path = _scenario(scenario, settings, sets)
     source = str(settings_file) if settings_file is not None and not vary else "--vary"
-    parameters = parse_parameters(pick(vary, range_texts(settings.vary)), base, source=source)
-    check_vary(parameters, source=source)
+    with _at_lines(settings_file, "vary", settings.vary, source):
+        parameters = parse_parameters(pick(vary, range_texts(settings.vary)), base, source=source)
+        check_vary(parameters, source=source)
     objective_texts = pick(objective, [settings.objective] if isinstance(settings.objective, str) else settings.objective)
     where = _origin(objective, settings_file, "objective", "--objective")
     objectives = [parse_objective(t, source=where) for t in (objective_texts or ["incremental_value"])]
@@ -353,8 +370,9 @@ def sensitivity(
     source = str(settings_file) if settings_file is not None and not uncertain else "--uncertain"
     texts = pick(uncertain, range_texts(settings.uncertain))
     # a key of some designs only (a milestone's reach_share) moves those designs and leaves the others as they are
-    parameters = parse_across(texts, [base, *others], source=source)
-    check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
+    with _at_lines(settings_file, "uncertain", settings.uncertain, source):
+        parameters = parse_across(texts, [base, *others], source=source)
+        check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     chosen = {k: v for k, v in {"samples": pick(samples, settings.samples), "trajectories": pick(trajectories, settings.trajectories),
                                 "replicates": pick(replicates, settings.replicates), "levels": settings.levels,
                                 "tornado_replicates": pick(tornado_replicates, settings.tornado_replicates),
@@ -502,7 +520,8 @@ def calibrate(
         raise ScenarioError("give the pilot's daily counts with --data PILOT.csv", key="--data")
     pilot = _read_pilot(data_path)
     source = str(settings_file) if settings_file is not None and not fit else "--fit"
-    parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source)
+    with _at_lines(settings_file, "fit", settings.fit, source):
+        parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source)
     columns = pick(column, settings.columns) or None
     counts = pilot_counts(pilot, columns, source=str(data_path))
     unread = [str(c) for c in pilot.columns if c not in COLUMN_INDEX and c not in ("day", "date", "replicate", "scenario")]
@@ -517,7 +536,8 @@ def calibrate(
                   markup=False)
     design_paths = pick(list(design), [Path(d) for d in settings.designs])
     others = [load_scenario(p, overrides) for p in design_paths]
-    check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
+    with _at_lines(settings_file, "fit", settings.fit, source):
+        check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     chosen = {k: v for k, v in {"population_size": pick(particles, settings.particles),
                                 "generations": pick(generations, settings.generations), "bin_days": settings.bin_days,
                                 "parts": settings.parts,
@@ -525,7 +545,8 @@ def calibrate(
                                 "posterior_samples": settings.posterior_samples, "level": settings.level}.items()
               if v is not None}
     study = replace(CalibrationSettings(), **chosen)
-    check_fit(base, counts, parameters, source=source, pilot=str(data_path))
+    with _at_lines(settings_file, "fit", settings.fit, source):
+        check_fit(base, counts, parameters, source=source, pilot=str(data_path))
     draw_count = pick(draws, pick(replicates, pick(settings.draws, settings.replicates))) or 50
     metrics = list(dict.fromkeys(pick(metric, settings.metrics) or ["customers_final", "cumulative_profit"]))  # each once
     # designs are ranked on the verdict metric, as refsim compare and optimize rank them, unless metrics are

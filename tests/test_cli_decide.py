@@ -261,6 +261,21 @@ def test_decision_commands_refuse_workers_out_of_bounds_and_calibrates_two_draw_
     assert not (tmp_path / "x").exists()
 
 
+def test_a_settings_files_range_mistake_names_its_line(tmp_path, pilot):
+    """docs/decide.md: a settings file's unknown key or bad value is one line with the
+    file, key, line number and what is valid; a mistake in a vary, uncertain or fit
+    range named the file and the key but no line."""
+    for command, block, extra in (("optimize", "vary", {}), ("sensitivity", "uncertain", {}),
+                                  ("calibrate", "fit", {"data": str(pilot)})):
+        settings = tmp_path / f"{command}.yaml"
+        settings.write_text(yaml.safe_dump({"scenario": DEFAULT,
+                                            block: {"program.base_share": "0.1:0.4", "program.incentive.refrrer_reward": "0:5"},
+                                            **extra}, sort_keys=False))
+        one_line_error(invoke(command, "--settings", settings, "--out", tmp_path / "x"), f"{command}.yaml",
+                       "program.incentive.refrrer_reward (line 4)", "referrer_reward")
+    assert not (tmp_path / "x").exists()
+
+
 def test_a_settings_file_alone_gives_the_flags_result(tmp_path):
     """Everything in the file, paths relative to it: the same trials as the flags."""
     settings = tmp_path / "study.yaml"
