@@ -654,10 +654,12 @@ def sweep(
         summary += "0 failed"
     out.print(summary, markup=False)
     out.print(f"results: {outcome.folder}/  (report.md, sweep.parquet, sweep.csv, plots)", markup=False)
-    from .report.text import study_default_notes
+    from .report.text import study_default_notes, study_world_note
 
     # what the base's defaults decide, as optimize says on the console: the sweep said it in report.md only
     for note in study_default_notes(loaded.base, loaded.parameters):
+        out.print(f"  note: {note.replace('`', '')}", markup=False)
+    if note := study_world_note(list(loaded.parameters), loaded.spec.assumptions):   # a best point of a world
         out.print(f"  note: {note.replace('`', '')}", markup=False)
     if outcome.runs and outcome.failed == outcome.runs:   # nothing to read: say so in the exit status too
         err.print(f"every run failed; the first error: {_first_error(outcome.frame)}", markup=False)

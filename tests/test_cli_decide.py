@@ -1030,3 +1030,26 @@ def test_sensitivity_and_calibrate_say_when_designs_differ_beyond_their_programs
     assert "churn.monthly_rate (0.05 vs 0.02)" in report and "churn.monthly_rate (0.05 vs 0.02)" in console
     names = [s["name"] for s in json.loads((tmp_path / "cal" / "manifest.json").read_text())["scenarios"]]
     assert names == ["default-double-sided-credit", "single-sided-cash", "low-churn"]
+
+
+def test_optimize_and_sweep_say_when_they_rank_a_key_no_launch_chooses(tmp_path, optimize_settings):
+    """`--vary churn.monthly_rate=0.01:0.08` named the lowest churn best, as a design,
+    without a word (compare says so of two designs in different worlds), and a sweep of
+    the horizon ranked 365 days above 90. A key a sweep lists under assumptions is ranked
+    at each of its values, not chosen: no note."""
+    folder = tmp_path / "opt"
+    result = ok("optimize", DEFAULT, *TINY, "--vary", "churn.monthly_rate=0.01:0.08", "--vary", f"{REWARD}=0:20",
+                "--trials", "2", "--replicates", "2", "--seed", "3", "--out", folder, "--executor", "serial",
+                "--settings", optimize_settings)
+    report = (folder / "report.md").read_text()
+    assert "This study ranks `churn.monthly_rate`, which no launch chooses" in report   # the reward is a choice: not named
+    assert "This study ranks churn.monthly_rate, which no launch chooses" in " ".join(result.stdout.split())
+    sweep = tmp_path / "sweep.yaml"
+    for assumptions, noted in (([], True), (["days"], False)):
+        sweep.write_text(yaml.safe_dump({"name": "horizon", "base": DEFAULT, "method": "grid", "replicates": 2, "seed": 1,
+                                         "parameters": {"days": {"values": [30, 45]}, REWARD: {"values": [5, 20]}},
+                                         "assumptions": assumptions, "metrics": ["incremental_value"]}))
+        out = tmp_path / f"sweep-{noted}"
+        result = ok("sweep", sweep, *TINY[:4], "--out", out, "--executor", "serial", "--force")
+        assert ("ranks `days`, which no launch chooses" in (out / "report.md").read_text()) is noted
+        assert ("ranks days, which no launch chooses" in " ".join(result.stdout.split())) is noted

@@ -21,7 +21,7 @@ from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..rng import stream_seed
 from .figure import plt, save
-from .text import (paced_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
+from .text import (paced_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -409,6 +409,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         *[f"| {p.key} | {p.describe().split(' in ', 1)[1]} |" for p in parameters],
         *(["", note] if (note := payment_delay_note(base, parameters)) else []),
         *(line for note in study_default_notes(base, [p.key for p in parameters]) for line in ("", note)),
+        *(["", note] if (note := study_world_note([p.key for p in parameters])) else []),
         *(["", note] if (note := study_twin_note([p.key for p in parameters])) else []),
         *(["", note] if (note := study_non_qualifying_note(
             base, {p.key: list(p.choices) if p.kind == "categorical" else None for p in parameters})) else []),

@@ -21,7 +21,7 @@ from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, UNRANKED
 from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
-from .text import (PAYMENT_TIMING_KEYS, study_default_notes, study_non_qualifying_note, study_twin_note, blocked_share, payment_timing_check, counted, figure_links, fmt, interval_text, k_undefined_note, metric_label,
+from .text import (PAYMENT_TIMING_KEYS, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, blocked_share, payment_timing_check, counted, figure_links, fmt, interval_text, k_undefined_note, metric_label,
                    payment_timing_trade)
 
 
@@ -183,6 +183,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
                         (" (whole numbers)" if parameter.integer else "") + (_levels_text(parameter) if parameter.levels else "")
         lines.append(f"| {key} | {described} |")
     for note in study_default_notes(sweep.base, list(spec.parameters)):
+        lines += ["", note]
+    if note := study_world_note(spec.parameters, spec.assumptions):
         lines += ["", note]
     if note := study_twin_note(spec.parameters):
         lines += ["", note]

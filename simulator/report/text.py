@@ -601,6 +601,26 @@ def study_twin_note(keys) -> str:
             f"(docs/model.md, the no-program twin).")
 
 
+def study_world_note(keys, assumptions=()) -> str:
+    """For an optimisation or a sweep that ranks a key no launch chooses (the world it
+    launches into, compare.WORLD_KEYS, its market's size or network, or the horizon):
+    `--vary churn.monthly_rate=0.01:0.08` named the lowest churn "best", as a design,
+    with no word; compare says so of two designs in different worlds. ``assumptions``: the
+    keys a sweep lists as such (ranked at each of their values, not chosen)."""
+    from ..compare import WORLD_KEYS
+
+    world = (*WORLD_KEYS, "population.size", "network", "days")
+    ranked = [k for k in keys if k not in assumptions and any(k == w or k.startswith(w + ".") for w in world)]
+    if not ranked:
+        return ""
+    return (f"This study ranks {', '.join(f'`{k}`' for k in ranked)}, which no launch chooses (the world the program "
+            f"launches into, what the model assumes of how people answer it, or the horizon it is counted over): a best value of "
+            f"{'it' if len(ranked) == 1 else 'these'} is where the world is kindest, not a design. Set "
+            f"{'it' if len(ranked) == 1 else 'them'} to your estimate with `--set` and test "
+            f"{'it' if len(ranked) == 1 else 'them'} with `refsim sensitivity --uncertain` (or, in a sweep, list "
+            f"{'it' if len(ranked) == 1 else 'them'} under `assumptions`).")
+
+
 def study_non_qualifying_note(base, varied, table: str | None = None, recorded: bool = True) -> str:
     """non_qualifying_note for a sweep or an optimisation, from its base and what it varies
     (``varied``: each key with the values it takes, or None for a range): where some design
