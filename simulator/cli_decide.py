@@ -425,8 +425,12 @@ def sensitivity(
         for line in study_design_notes(design_list or [base], [p.key for p in parameters])[1]:
             out.print(f"  {line}", markup=False)
         hinges, sways = decision_drivers(result.flips)
-        out.print(f"  the decision hinges on: {', '.join(hinges) or 'none of the assumptions (in no part of any range is another design ahead of the leader by more than the noise)'}",
-                  markup=False)
+        if (result.decision["expected_regret"].abs() < 1e-12).all():   # as report.md: no design ever loses to another
+            out.print("  the designs tie: the same value at every point, so none is better and nothing decides between "
+                      "them", markup=False)
+        else:
+            out.print(f"  the decision hinges on: {', '.join(hinges) or 'none of the assumptions (in no part of any range is another design ahead of the leader by more than the noise)'}",
+                      markup=False)
         luck = float(result.flips["noise_share"].iloc[0]) if len(result.flips) else float("nan")
         if sways:
             # one run a point: the luck is not measured, and every index counts it (report.md says so too)

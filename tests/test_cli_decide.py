@@ -936,6 +936,20 @@ def test_the_sensitivity_console_adds_up_the_shares_of_a_copy_of_a_design(tmp_pa
             f"{together:.0%} of the points together") in console, console
 
 
+def test_the_sensitivity_console_says_two_designs_tie_as_report_md_does(tmp_path):
+    """Two designs alike: report.md said 'The designs tie', while the console went on to
+    'the decision hinges on: none of the assumptions (... ahead of the leader ...)', a
+    leader that does not exist."""
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(yaml.safe_dump({**yaml.safe_load(open(DEFAULT)), "name": "default-copy"}, sort_keys=False))
+    folder = tmp_path / "sens"
+    result = ok("sensitivity", DEFAULT, copy, *TINY, "--uncertain", "program.base_share=0.05:0.4",
+                "--samples", "4", "--trajectories", "2", "--seed", "2", "--out", folder, "--executor", "serial")
+    console = " ".join(result.stdout.split())
+    assert "**The designs tie**" in (folder / "report.md").read_text()
+    assert "the designs tie: the same value at every point" in console and "hinges on" not in console, console
+
+
 def test_a_study_of_a_base_that_leaves_reward_type_out_is_told_so(tmp_path, optimize_settings):
     """optimize builds every trial from a full copy of the base, so none carried the
     note run and compare give: a search of referrer rewards on a file without
