@@ -255,13 +255,34 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         faster and earns margin_ratio of the margin, without the referred premium."""
         p, sc = self.people, self.scenario
         reward = self._payable_referrer_reward(referrers) + inc.referee_reward(sc.program.incentive)
-        p.fraud[referred] = self._fraud_draw[referred] < inc.fake_account_probability(reward, sc.fraud.share,
-                                                                                     self._reward_scale)
+        p.fraud[referred] = self._fraud_flags(referred, referrers)
         p.fraud_blocked[referred] = p.fraud[referred] & self._blocked_if_fraud[referred]
         seekers = sc.program.reward_seekers
         self.seeker[referred] = self._seeker_draw[referred] < inc.seeker_probability(reward, seekers.max_share,
                                                                                     self._reward_scale)
         self._churn_process.multiplier[referred] = np.where(self.seeker[referred], seekers.hazard_ratio, 1.0)
+
+    def _fraud_flags(self, referred: np.ndarray, referrers: np.ndarray) -> np.ndarray:
+        """Which of these referrals made for a reward bring a fake account alongside (their draws
+        are made at the start: the same answer before and when they join)."""
+        if self._fraud_draw is None:
+            return np.zeros(len(referred), bool)
+        sc = self.scenario
+        reward = self._payable_referrer_reward(referrers) + inc.referee_reward(sc.program.incentive)
+        return self._fraud_draw[referred] < inc.fake_account_probability(reward, sc.fraud.share, self._reward_scale)
+
+    def _reservation_costs(self, referrers: np.ndarray, fraud: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each referral's company cost to reserve, in order (its claim's and its fake account's,
+        the referrer's side at the reward of their claims credited and still reserved before it),
+        and its claims' referrers and referral positions (inc.claims)."""
+        incentive = self.scenario.program.incentive
+        of, kind = inc.claims(np.ones(len(referrers), bool), fraud)
+        claim_referrers = referrers[of]
+        earned = self.people.rewards_earned[claim_referrers] + self._outstanding[claim_referrers] + inc.rank_within(claim_referrers)
+        face = inc.referrer_reward(incentive, earned) + inc.referee_reward(incentive)
+        fake_face = np.zeros(len(referrers))
+        fake_face[of[kind == 1]] = face[kind == 1]
+        return (face[kind == 0] + fake_face) * self.budget.cost_share, claim_referrers, of
 
     def _reserve_rewards(self, who: np.ndarray, day: int) -> None:
         """Paid on qualification, a referral made for a reward commits the budget at once:
@@ -270,17 +291,11 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         (behaviour.budget.Budget.reserve). The first referral that does not fit closes the
         offer: it and the day's later ones are made without a reward (as after the budget ran
         out), so a fake account or reward seeker drawn for them is undone."""
-        p, incentive = self.people, self.scenario.program.incentive
+        p = self.people
         friends = who[p.rewarded[who]]
         if not len(friends):
             return
-        of, kind = inc.claims(np.ones(len(friends), bool), p.fraud[friends])
-        claim_referrers = p.referred_by[friends][of]
-        earned = p.rewards_earned[claim_referrers] + self._outstanding[claim_referrers] + inc.rank_within(claim_referrers)
-        face = inc.referrer_reward(incentive, earned) + inc.referee_reward(incentive)
-        fake_face = np.zeros(len(friends))
-        fake_face[of[kind == 1]] = face[kind == 1]
-        costs = (face[kind == 0] + fake_face) * self.budget.cost_share
+        costs, claim_referrers, of = self._reservation_costs(p.referred_by[friends], p.fraud[friends])
         fits = self.budget.reserve(costs, day)
         self._reserve[friends[:fits]] = costs[:fits]
         np.add.at(self._outstanding, claim_referrers[of < fits], 1)
@@ -483,9 +498,10 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         today.invitations = chan.Invitations.concat(parts)
         today.counts["invites"] = len(today.invitations)
 
-    def _conversion_probability(self, inv: chan.Invitations, day: int) -> np.ndarray:
+    def _conversion_probability(self, inv: chan.Invitations, day: int, offer: bool | None = None) -> np.ndarray:
         """c = base_conversion[channel] * tie[strong|weak] * referee_incentive * credibility * nwom_penalty;
-        the incentive terms apply to tracked invitations only (an untracked one carries no offer)."""
+        the incentive terms apply to tracked invitations only (an untracked one carries no offer),
+        while a reward is on offer (``offer``: whether to count it; by default, whether one is today)."""
         sc = self.scenario
         incentive = sc.program.incentive
         c = self._channel_conversion[inv.channel] * self._tie_conversion[inv.strong.astype(np.int64)]
@@ -493,7 +509,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             # an influencer's invitation converts at the influencer rate instead of the channel's
             own = sc.program.influencers.conversion * self._tie_conversion[inv.strong.astype(np.int64)]
             c = np.where(self._influencer[inv.referrer], own, c)
-        if self.program_on:
+        if self.program_on if offer is None else offer:
             tie_weight = np.where(inv.strong, incentive.strong_tie_weight, 1.0)
             uplift = inc.uplift(inc.referee_reward(incentive), incentive.referee_max_uplift, self._motive_scale, self._type_weight * tie_weight)
             c = c * np.where(inv.tracked, uplift, 1.0)
@@ -512,6 +528,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         order of the day's; organic adopters are those whose clock rings today and who
         were not referred today."""
         p, rng, invitations, day = self.people, self.streams("conversion"), today.invitations, today.day
+        invitations.offered = invitations.tracked & self.program_on  # drawn with the reward's pull
         success = rng.random(len(invitations)) < self._conversion_probability(invitations, day)
         converting = invitations.take(success)
         lag = chan.lags(self.scenario.program.conversion_lag, len(converting), rng)
@@ -557,14 +574,55 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
 
     def _adopt(self, today: Today) -> None:
         """Today's organic adopters, then today's referred ones, join."""
-        referral, organic = today.referral, today.organic
-        self._join(organic, today.day, referrer=np.full(len(organic), -1, np.int32), channel=ORGANIC,
+        referral, organic, day = today.referral, today.organic, today.day
+        self._join(organic, day, referrer=np.full(len(organic), -1, np.int32), channel=ORGANIC,
                    tracked=np.zeros(len(organic), bool))
-        self._join(referral.target, today.day, referrer=referral.referrer, channel=referral.channel, tracked=referral.tracked)
+        # the friends who join while the reward is on offer, then those who find it gone (after the
+        # referral whose reservation closed the offer, or all once it is off): they join as they would
+        # have without it (_offer_gone)
+        closes = self._offer_closes_at(referral) if referral.offered.any() else len(referral)
+        joined = [referral.take(slice(0, closes))]
+        self._join(joined[0].target, day, referrer=joined[0].referrer, channel=joined[0].channel, tracked=joined[0].tracked)
+        if closes < len(referral):
+            if self.program_on:   # paid on qualification: this referral's reservation does not fit
+                self.budget.close(day)
+            joined.append(self._offer_gone(referral.take(slice(closes, None)), day))
+            self._join(joined[1].target, day, referrer=joined[1].referrer, channel=joined[1].channel, tracked=joined[1].tracked)
+        referral = today.referral = chan.Invitations.concat(joined)
         tracked = int(np.count_nonzero(referral.tracked))
         today.counts["new_organic"], today.counts["new_referred"] = len(organic), tracked
         today.counts["new_word_of_mouth"] = len(referral) - tracked
         today.counts["new_fraud"] = int(self.people.fraud[referral.target].sum())
+
+    def _offer_closes_at(self, referral: chan.Invitations) -> int:
+        """Where among today's referrals the reward is gone: 0 when none is on offer; paid on
+        qualification, the first referral made for it whose reservation does not fit what the
+        budget has left (Budget.fitting: the reservations _join will make); else none."""
+        if not self.program_on:
+            return 0
+        if not self.budget.reserving:
+            return len(referral)
+        for_reward = np.flatnonzero(referral.tracked)
+        fraud = self._fraud_flags(referral.target[for_reward], referral.referrer[for_reward])
+        costs, _, _ = self._reservation_costs(referral.referrer[for_reward], fraud)
+        fits = self.budget.fitting(costs)
+        return len(referral) if fits == len(for_reward) else int(for_reward[fits])
+
+    def _offer_gone(self, invitations: chan.Invitations, day: int) -> chan.Invitations:
+        """Friends invited while a reward was on offer who join once it is gone: their
+        conversion was drawn with the reward's pull c1 (uplift, credibility), and they find it
+        gone, so each joins with probability c0 / c1 (c0 without it, the referrer's reward as it
+        stands now): thinned, they join as often as without the reward. The others join."""
+        gone = np.flatnonzero(invitations.offered)
+        if not len(gone):
+            return invitations
+        those = invitations.take(gone)
+        with_it = self._conversion_probability(those, day, offer=True)
+        without = self._conversion_probability(those, day, offer=False)
+        keep = np.where(with_it > without, without / np.where(with_it > 0, with_it, 1.0), 1.0)
+        kept = np.ones(len(invitations), bool)
+        kept[gone] = self.streams("offer_gone").random(len(gone)) < keep
+        return invitations.take(kept)
 
     def _negative_word_of_mouth(self, today: Today) -> None:
         """Each active detractor speaks against the product with

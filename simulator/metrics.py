@@ -272,8 +272,8 @@ def pipeline_equity(engine) -> float:
     leads before it) plus the friend's, times
     cost_share, paid on L, or on L + q if the friend is still a customer then (paid on
     qualification); paid on signup below a qualifying_share s of 1, also the claims of
-    the (1 - s) / s sign-ups expected beside it who never qualify; all discounted from T like equity_final, e^(-d (L - T)), whether
-    or not the budget would pay them (the referral earned them: rewards_unpaid); but a
+    the (1 - s) / s sign-ups expected beside it who never qualify; all discounted from T like equity_final, e^(-d (L - T)); paid
+    on signup whether or not the budget would pay them (the referral earned them: rewards_unpaid); but a
     total budget paid on qualification rewards only the leads whose rewards, reserved in
     order as the friends join, fit what it has left (budget - spent - reserved). Valued
     as ordinary customers: a reward seeker's margin and a fake account alongside are

@@ -55,6 +55,7 @@ STREAM_NAMES = (
     "targeting",      # tie-breaking key of targeted asking
     "delight",        # who is delighted
     "staff",          # staff mentions and their share decisions
+    "offer_gone",     # friends invited with a reward on offer who find it gone when they join
     # studies (never drawn from by the engine; listed so that names cannot collide)
     "sweep points",   # where random and Latin-hypercube sweeps put their points
     "trials",         # where a search (optimize) proposes its next designs

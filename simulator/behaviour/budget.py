@@ -80,14 +80,22 @@ class Budget:
         The first that does not fit, or a reservation that uses the budget up, exhausts it:
         that referral and those after it are made without a reward."""
         running = np.cumsum(costs)
-        short = ~(running <= self.left - self.reserved + 1e-9)
-        fits = int(np.argmax(short)) if short.any() else len(costs)
+        fits = self.fitting(costs)
         if fits:
             self.reserved += float(running[fits - 1])
             self.committed = max(self.committed, self.spent + self.reserved)
         if fits < len(costs) or self.left - self.reserved <= 1e-9:
             self.exhausted_day = day
         return fits
+
+    def fitting(self, costs: np.ndarray) -> int:
+        """How many of these reservations, in order, fit ``left − reserved`` (reserve makes them)."""
+        short = ~(np.cumsum(costs) <= self.left - self.reserved + 1e-9)
+        return int(np.argmax(short)) if short.any() else len(costs)
+
+    def close(self, day: int) -> None:
+        """A referral's reservation did not fit: the budget is exhausted, as reserve would say."""
+        self.exhausted_day = day
 
     def release(self, amount: float) -> None:
         """Claims fall due: their reservation is free again, to pay them first (pay)."""

@@ -22,10 +22,12 @@ class Invitations:
     channel: np.ndarray   # int8
     strong: np.ndarray    # bool
     tracked: np.ndarray   # bool
+    offered: np.ndarray   # bool: a reward was on offer when it was sent (its conversion drawn with its pull)
 
     @classmethod
     def empty(cls) -> "Invitations":
-        return cls(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int8), np.zeros(0, bool), np.zeros(0, bool))
+        return cls(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int8), np.zeros(0, bool), np.zeros(0, bool),
+                   np.zeros(0, bool))
 
     @classmethod
     def concat(cls, parts: list["Invitations"]) -> "Invitations":
@@ -72,7 +74,8 @@ def direct(network: Network, sharers: np.ndarray, tracked: np.ndarray, state: np
         keep = (np.arange(len(owner)) - first) < wanted[owner]
         owner, slots, friends = owner[keep], slots[keep], friends[keep]
     return Invitations(sharers[owner].astype(np.int32), friends.astype(np.int32),
-                       np.full(len(friends), channel, np.int8), network.strong[slots], tracked[owner])
+                       np.full(len(friends), channel, np.int8), network.strong[slots], tracked[owner],
+                       np.zeros(len(friends), bool))
 
 
 def broadcast(network: Network, sharers: np.ndarray, tracked: np.ndarray, state: np.ndarray, channel: int,
@@ -85,7 +88,8 @@ def broadcast(network: Network, sharers: np.ndarray, tracked: np.ndarray, state:
         seen &= rng.random(len(friends)) < attention
     owner, slots, friends = owner[seen], slots[seen], friends[seen]
     return Invitations(sharers[owner].astype(np.int32), friends.astype(np.int32),
-                       np.full(len(friends), channel, np.int8), network.strong[slots], tracked[owner])
+                       np.full(len(friends), channel, np.int8), network.strong[slots], tracked[owner],
+                       np.zeros(len(friends), bool))
 
 
 def lags(lag_cfg, count: int, rng: np.random.Generator) -> np.ndarray:

@@ -41,7 +41,7 @@ from .layout import (
     PAID_ON_QUALIFICATION, PIPELINE_LAG, PREMIUM_FADE_DAYS, QUALIFICATION_DAYS, REACH_SHARE, RENEWAL_EVERY, RENEWAL_NOTICE,
     REFEREE_MAX_UPLIFT, REFEREE_REWARD, REFEREE_SHARE_UPLIFT, REFERRED_HAZARD_RATIO, REFERRED_MARGIN_PREMIUM,
     REMINDERS, RESERVING, REWARD_SCALE, S_ANNOYANCE, S_ASKS, S_CHANNELS, S_CONVERSION, S_LINK_SHARING, S_NWOM, S_NWOM_ORGANIC,
-    S_ORDER, S_SPONTANEOUS, S_TIMING, SEEKER_HAZARD_RATIO, SEEKER_MARGIN_RATIO, SEEKER_MAX_SHARE, SHARE_DETRACTOR,
+    S_OFFER_GONE, S_ORDER, S_SPONTANEOUS, S_TIMING, SEEKER_HAZARD_RATIO, SEEKER_MARGIN_RATIO, SEEKER_MAX_SHARE, SHARE_DETRACTOR,
     SHARE_PASSIVE, SHARE_PROMOTER, SPONTANEOUS_RATE, SPONTANEOUS_TOP, STRONG_TIE_WEIGHT, TIE_STRONG, TIE_WEAK,
     TIMING, TYPE_WEIGHT,
 )
@@ -51,11 +51,12 @@ SEED, ORGANIC = -2, -1
 NEVER = -1
 PROMOTER_MIN, PASSIVE_MIN = 9.0, 7.0
 DAYS_PER_MONTH = 30.4375
-# an invitation's packed flags (queue column c): channel, strong tie, tracked
-STRONG_BIT, TRACKED_BIT = 256, 512
+# an invitation's packed flags (queue column c): channel, strong tie, tracked, and whether
+# it carried a reward on offer (its conversion drawn with the reward's pull)
+STRONG_BIT, TRACKED_BIT, OFFERED_BIT = 256, 512, 1024
 # a lead converting after the horizon is filed under the spare day (days + 1) with its day
 # times AFTER_HORIZON added to its flags (metrics.pipeline_equity reads it)
-AFTER_HORIZON = 1024
+AFTER_HORIZON = 2048
 # how many people (rows of friends) ahead the loops ask for the memory they will touch (hints.py)
 AHEAD, ROWS_AHEAD = 4, 2
 
@@ -109,6 +110,23 @@ def incentive_effect(P, Q, c, indptr, strong, earned, tier_after, tier_amount, r
     reward = referrer_reward(Q, earned, tier_after, tier_amount)
     return ((1.0 + P[MAX_UPLIFT] * saturation(reward, P[MOTIVE_SCALE]) * weight)
             * (1.0 + P[REFEREE_SHARE_UPLIFT] * referee_saturation * weight))
+
+
+@compiled_only
+def offer_gone_keep(P, Q, flags, channel_conversion, earned, tier_after, tier_amount, referee_saturation, heard_bad):
+    """c0 / c1 for a friend whose invitation carried a reward now gone (Engine._offer_gone):
+    their conversion without the reward's pull (uplift, credibility) over that with it, the
+    referrer's reward as it stands when the friend joins; 1 where the reward did not raise it."""
+    strong = (flags & STRONG_BIT) != 0
+    c0 = channel_conversion[flags & 255] * (P[TIE_STRONG] if strong else P[TIE_WEAK])
+    if heard_bad:
+        c0 *= 1.0 - P[NWOM_CONVERSION_PENALTY]
+    uplift = 1.0 + P[REFEREE_MAX_UPLIFT] * referee_saturation * P[TYPE_WEIGHT] * (P[STRONG_TIE_WEIGHT] if strong else 1.0)
+    credibility = 1.0 - P[CREDIBILITY_PENALTY] * saturation(referrer_reward(Q, earned, tier_after, tier_amount),
+                                                            P[REWARD_SCALE])
+    c1 = min(max(c0 * uplift * credibility, 0.0), 1.0)
+    c0 = min(max(c0, 0.0), 1.0)
+    return 1.0 if c1 <= c0 else c0 / c1
 
 
 @compiled_only
@@ -422,7 +440,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 u = rand.uniform(rs, S_CHANNELS)
                 while k + 1 < Q[CHANNELS] and u >= channel_cum[k]:
                     k += 1
-            flags = k + (TRACKED_BIT if sharer_tracked[i] else 0)
+            flags = k + (TRACKED_BIT if sharer_tracked[i] else 0) + (OFFERED_BIT if program_on and sharer_tracked[i] else 0)
             # who is invited: the friends still prospects, those a broadcast reaches, or some at random
             start, stop = indptr[c], indptr[c + 1]
             if stop - start > len(slots):
@@ -520,6 +538,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
         reserving = Q[RESERVING] == 1 and program_on
         free = M[M_LEFT] - M[M_RESERVED]
         committed = 0.0
+        kept = 0
         pool = qu.reserve(pool, meta, np.int64(3 * (n_organic + n_winners)))  # first ask, churn, qualification
         for i in range(n_organic + n_winners):
             if i + AHEAD < n_organic + n_winners:  # a later joiner's entries, written below
@@ -532,26 +551,10 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             else:
                 c, referrer, flags = due[i - n_organic, 0], due[i - n_organic, 1], due[i - n_organic, 2]
             is_tracked = referrer >= 0 and (flags & TRACKED_BIT) != 0
-            state[c] = CUSTOMER
-            adopted_day[c] = day
-            referred_by[c] = referrer
-            tracked[c] = is_tracked
-            # for a reward only when the friend joins while one is on offer (engine._join)
-            rewarded[c] = is_tracked and offer_open
-            channel[c] = ORGANIC if referrer < 0 else flags & 255
-            first_ask = NEVER
-            timing = Q[TIMING]
-            if timing == AT_PURCHASE or timing == ONBOARDING:
-                first_ask = day + 1 + Q[DELAY_DAYS]
-            elif timing == MILESTONE:
-                reach = rand.uniform(rs, S_TIMING) < P[REACH_SHARE]
-                wait = max(Q[DELAY_DAYS], 1) if Q[FIXED_SCHEDULE] == 1 else rand.geometric(
-                    rs, S_TIMING, 1.0 / (Q[DELAY_DAYS] + 1.0))
-                first_ask = day + wait if reach else NEVER
-            next_ask_day[c] = first_ask
-            if first_ask != NEVER and first_ask <= Q[DAYS]:
-                qu.put(heads, tails, pool, meta, qu.ASKS, first_ask, c, qu.NO_DATA, qu.NO_DATA)
-            if Q[HAS_FRAUD_DRAW] == 1 and is_tracked and offer_open:
+            # for a reward only when the friend joins while one is on offer (engine._join); paid on
+            # qualification its rewards are reserved first, and the first that does not fit closes it
+            for_reward = is_tracked and offer_open
+            if Q[HAS_FRAUD_DRAW] == 1 and for_reward:
                 # rewards change who comes (engine._who_comes): a fake account alongside
                 # with f / (1 - f), f the fake share of referral signups
                 reward = referrer_reward(Q, rewards_earned[referrer], tier_after, tier_amount) + P[REFEREE_REWARD]
@@ -561,7 +564,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 fraud_blocked[c] = fraud[c] and blocked_if_fraud[c]
                 seeker[c] = seeker_draw[c] < P[SEEKER_MAX_SHARE] * s
                 multiplier[c] = P[SEEKER_HAZARD_RATIO] if seeker[c] else 1.0
-            if reserving and rewarded[c]:
+            if reserving and for_reward:
                 if offer_open:
                     e = rewards_earned[referrer] + outstanding[referrer]
                     cost = referrer_reward(Q, e, tier_after, tier_amount) + P[REFEREE_REWARD]
@@ -576,11 +579,39 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                         offer_open = False
                         K[K_EXHAUSTED_DAY] = day
                 if not offer_open:  # made without a reward: undo what the reward drew
-                    rewarded[c] = False
+                    for_reward = False
                     fraud[c] = False
                     fraud_blocked[c] = False
                     seeker[c] = False
                     multiplier[c] = 1.0
+            if (flags & OFFERED_BIT) != 0 and not offer_open:
+                # invited with a reward on offer, joining once it is gone: the friend converts as
+                # without it, with probability c0 / c1 (engine._offer_gone)
+                if rand.uniform(rs, S_OFFER_GONE) >= offer_gone_keep(
+                        P, Q, flags, channel_conversion, rewards_earned[referrer], tier_after, tier_amount,
+                        referee_saturation, nwom_on and nwom_until[c] >= day):
+                    continue
+            if i >= n_organic:  # today's referred joiners, in order, at the front of due
+                due[kept, 0], due[kept, 1], due[kept, 2] = c, referrer, flags
+                kept += 1
+            state[c] = CUSTOMER
+            adopted_day[c] = day
+            referred_by[c] = referrer
+            tracked[c] = is_tracked
+            rewarded[c] = for_reward
+            channel[c] = ORGANIC if referrer < 0 else flags & 255
+            first_ask = NEVER
+            timing = Q[TIMING]
+            if timing == AT_PURCHASE or timing == ONBOARDING:
+                first_ask = day + 1 + Q[DELAY_DAYS]
+            elif timing == MILESTONE:
+                reach = rand.uniform(rs, S_TIMING) < P[REACH_SHARE]
+                wait = max(Q[DELAY_DAYS], 1) if Q[FIXED_SCHEDULE] == 1 else rand.geometric(
+                    rs, S_TIMING, 1.0 / (Q[DELAY_DAYS] + 1.0))
+                first_ask = day + wait if reach else NEVER
+            next_ask_day[c] = first_ask
+            if first_ask != NEVER and first_ask <= Q[DAYS]:
+                qu.put(heads, tails, pool, meta, qu.ASKS, first_ask, c, qu.NO_DATA, qu.NO_DATA)
             pos[c] = K[K_ACTIVE]
             active[K[K_ACTIVE]] = c
             K[K_ACTIVE] += 1
@@ -602,6 +633,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             if referrer >= 0:
                 new_referred += 1 if is_tracked else 0
                 new_fraud += 1 if is_tracked and fraud[c] else 0
+        n_winners = kept  # less the friends who found the reward gone
         if reserving:
             M[M_RESERVED] += committed
             M[M_COMMITTED] = max(M[M_COMMITTED], M[M_SPENT] + M[M_RESERVED])

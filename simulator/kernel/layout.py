@@ -60,11 +60,11 @@ M_LEFT, M_SPENT, M_UNPAID, M_RESERVED, M_COMMITTED, M_HELD = 0, 1, 2, 3, 4, 5
 
 # random streams: rows of the xoshiro state, named as rng.STREAM_NAMES
 STREAMS = ("timing", "asks", "spontaneous", "channels", "conversion", "order", "annoyance", "nwom", "nwom_organic",
-           "link_sharing")
+           "link_sharing", "offer_gone")
 # numpy integers, not Python ints: numba types a Python-int global as a literal and compiles
 # every random-number function once per stream it is called with (seconds at a first run)
 (S_TIMING, S_ASKS, S_SPONTANEOUS, S_CHANNELS, S_CONVERSION, S_ORDER, S_ANNOYANCE, S_NWOM,
- S_NWOM_ORGANIC, S_LINK_SHARING) = (np.int64(row) for row in range(len(STREAMS)))
+ S_NWOM_ORGANIC, S_LINK_SHARING, S_OFFER_GONE) = (np.int64(row) for row in range(len(STREAMS)))
 
 # daily columns
 COL_PROSPECTS = COLUMN_INDEX["prospects"]
