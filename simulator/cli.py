@@ -287,7 +287,7 @@ def _budget_lines(runs, scenario) -> list[str]:
     incentive = getattr(scenario.program, "incentive", None)
     days = runs["budget_exhausted_day"].dropna() if "budget_exhausted_day" in runs.columns else []
     if len(days):
-        default = ended_by_default(incentive)
+        default = ended_by_default(incentive).replace("`", "")   # the console prints no markdown
         after = ("asks continued unrewarded" if incentive.on_budget_exhausted == "rewards_only"
                  else "the program ended" + (f", its asks too ({default})" if default else ""))
         # paid on qualification the rewards reserved before it are paid as they fall due (a monthly allowance
@@ -297,8 +297,9 @@ def _budget_lines(runs, scenario) -> list[str]:
                      f"after it {after}{held}")
         left = never_spent(runs, incentive)
         if math.isfinite(left) and left >= 0.01 * incentive.budget:
-            lines.append(f"never spent: {fmt(left)} of the {fmt(incentive.budget)} on average where it ran out "
-                         f"(reserved for claims that never came; it reopens nothing)")
+            lines.append(f"unspent: {fmt(left)} of the {fmt(incentive.budget)} on average where it ran out (budget less "
+                         f"reward_cost and the discounted rewards_owed: claims that never came, room too small for the "
+                         f"next referral; it reopens nothing)")
     monthly = getattr(incentive, "budget_per_month", None)
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
         allowed = monthly * (Budget.month_of(scenario.days) + 1)  # months begun by the last day

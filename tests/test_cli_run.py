@@ -27,7 +27,7 @@ def run(out, *extra):
 
 
 #: what the console adds where a budget ends the asks by default (report.text.ended_by_default)
-ASKS_TOO = "its asks too (`on_budget_exhausted` is end_program unless set; rewards_only asks on without a reward)"
+ASKS_TOO = "its asks too (on_budget_exhausted is end_program unless set; rewards_only asks on without a reward)"
 
 def test_results_folder_has_the_contract_files(tmp_path):
     run(tmp_path / "a", "--people")
@@ -577,8 +577,7 @@ def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
     runs = pd.DataFrame({"budget_exhausted_day": [100.0, 101.0, 140.0, float("nan")],
                          "rewards_unpaid": [30.0, 0.0, 60.0, 0.0]})
     assert _budget_lines(runs, budgeted) == [
-        "budget ran out on day 101 (median; 3 of 4 runs); after it the program ended, its asks too "
-        "(`on_budget_exhausted` is end_program unless set; rewards_only asks on without a reward)",
+        f"budget ran out on day 101 (median; 3 of 4 runs); after it the program ended, {ASKS_TOO}",
         "earned rewards beyond the budget: 45.0 on average in 2 of 4 runs (rewards_unpaid, charged to the value)"]
     # a default that ends the asks with the budget is said to be one; a setting the user chose is not
     chosen = small(program={"incentive": {"kind": "double_sided", "budget": 500, "paid_on": "signup",
@@ -923,8 +922,8 @@ def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budg
                          "rewards_owed": [0.0, 0.0], "rewards_unpaid": [112.0, 64.0]})
     text = headline(SimpleNamespace(runs=runs, scenario=reserving))[0]
     assert "beyond the budget" not in text and "falling due after it ran out" not in text, text
-    assert "Where it ran out, about 96.0 (48%) of it is never spent (budget less `reward_cost` and `rewards_owed`" in text
-    assert "never spent" not in headline(SimpleNamespace(runs=runs, scenario=design("signup")))[0]  # nothing reserved
+    assert "Where it ran out, about 96.0 (48%) of it goes unspent (budget less `reward_cost` and `rewards_owed`" in text
+    assert "unspent" not in headline(SimpleNamespace(runs=runs, scenario=design("signup")))[0]  # nothing reserved
     assert ("In every replicate, rewards the referrals had earned went unpaid (88.0 of company cost on average there, "
             "`rewards_unpaid`): paid on qualification a reward reserved before the budget ran out is paid when due") in text
     assert "less 88.0 of rewards still owed or left unpaid for referrals already made" in value_split(runs, 120, reserving.program.incentive)
@@ -939,7 +938,8 @@ def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budg
         f"budget ran out on day 32 (median; 2 of 2 runs); after it the program ended, {ASKS_TOO}, the rewards reserved "
         "before it paid as they fell due",
         # 200 less what was spent (88, 120) and is still owed (0): 112 and 80
-        "never spent: 96.0 of the 200.0 on average where it ran out (reserved for claims that never came; it reopens nothing)",
+        "unspent: 96.0 of the 200.0 on average where it ran out (budget less reward_cost and the discounted rewards_owed: "
+        "claims that never came, room too small for the next referral; it reopens nothing)",
         "earned rewards left unpaid: 88.0 on average in 2 of 2 runs (rewards_unpaid, charged to the value)"]
     assert _budget_lines(runs, signup)[0] == f"budget ran out on day 32 (median; 2 of 2 runs); after it the program ended, {ASKS_TOO}"
     # with a monthly allowance too: it holds a reserved claim it cannot pay yet and pays it as it refills

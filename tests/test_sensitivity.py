@@ -592,7 +592,7 @@ def test_a_tornado_panel_whose_design_never_gets_there_says_so_and_dots_the_ends
     report.tornado_plot(result, "payback_day", tmp_path / "tornado.png")
     ax = drawn[0].axes[0]
     said = " ".join(t.get_text() for t in ax.texts)
-    assert "no run of the design as it is got there" in said and "2 end(s)" in said, said
+    assert "undefined in every run of the design as it is" in said and "2 end(s)" in said, said
     dots = [x for line in ax.get_lines() for x in line.get_xdata() if np.isfinite(x)]
     assert dots == [100.0, 100.0], dots
 

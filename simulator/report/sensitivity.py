@@ -84,14 +84,14 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         if math.isfinite(centre):
             ax.axvline(centre, color="black", linewidth=0.8)
         elif len(rows):
-            # no run of the design as it is got there (never paid back): no bar has a start,
+            # undefined in every run of the design as it is (never paid back): no bar has a start,
             # so each end's own mean is a dot, and the panel says why it has no bars
             for offset, end, colour in ((-0.2, "low", "tab:blue"), (0.2, "high", "tab:orange")):
                 ax.plot(rows[f"at_{end}"].to_numpy(float), positions + offset, "o", color=colour, markersize=4)
             reached = int(np.isfinite(rows[["at_low", "at_high"]].to_numpy(float)).sum())
-            _unmoved(ax, f"{metric}: no run of the design as it is got there\n"
-                         + (f"{reached} end(s) of the ranges did (dots: their mean)" if reached else
-                            "nor did any end of the ranges"))
+            _unmoved(ax, f"{metric} is undefined in every run of the design as it is\n(never paid back, say): "
+                         + (f"{reached} end(s) of the ranges have a value (dots: their mean)" if reached else
+                            "nor has any end of the ranges a value"))
         ax.set(xlabel=metric, title=design)
         if len(rows) and (rows[["at_low", "at_high"]] == centre).all(axis=None):
             _unmoved(ax, f"{metric} stays {fmt_short(centre)}\nat every end of every range"

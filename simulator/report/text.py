@@ -803,9 +803,10 @@ def never_spent_sentence(runs, incentive) -> str:
     left = never_spent(runs, incentive)
     if not math.isfinite(left) or left < 0.01 * incentive.budget:
         return ""
-    return (f" Where it ran out, about {fmt(left)} ({left / incentive.budget:.0%}) of it is never spent (budget less "
-            f"`reward_cost` and `rewards_owed`, on average): what claims that never came had reserved (friends who left "
-            f"before qualifying, blocked fake accounts) reopens no budget that ran out.")
+    return (f" Where it ran out, about {fmt(left)} ({left / incentive.budget:.0%}) of it goes unspent (budget less "
+            f"`reward_cost` and `rewards_owed`, on average; `rewards_owed` is discounted, so part of this is the wait "
+            f"for what is still owed): what claims that never came had reserved (friends who left before qualifying, "
+            f"blocked fake accounts), and room too small for the next referral, reopen no budget that ran out.")
 
 
 def paced_text(incentive, present: bool = False) -> str:
