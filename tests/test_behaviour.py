@@ -463,10 +463,13 @@ def test_once_the_budget_is_spent_the_run_goes_on_exactly_as_with_no_incentive()
     and give the copy no incentive at all. From the next day both must be identical day by day and person by person:
     no uplift on sharing, none on conversion, no credibility penalty, no reward.
     On the numpy stages, whose engine attributes the copy can change mid-run (the
-    kernel takes its parameters once, at day 0)."""
+    kernel takes its parameters once, at day 0). Without a conversion lag: an invitation
+    made with the reward on offer whose friend joins after it ran out is thinned
+    (tests/test_offer_gone.py), which a copy without an incentive cannot do."""
     scenario = small(days=100, program={"incentive": {"kind": "double_sided", "referrer_reward": 40, "referee_reward": 40,
                                                       "budget": 2000, "paid_on": "signup", "credibility_penalty": 0.3,
-                                                      "on_budget_exhausted": "rewards_only", "reward_type": "cash"}})
+                                                      "on_budget_exhausted": "rewards_only", "reward_type": "cash"},
+                                        "conversion_lag": {"kind": "none"}})
     engine = Engine(scenario, 21, kernel=False)
     while engine.budget_exhausted_day is None:
         engine.step()
