@@ -581,18 +581,21 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         # referral whose reservation closed the offer, or all once it is off): they join as they would
         # have without it (_offer_gone)
         closes = self._offer_closes_at(referral) if referral.offered.any() else len(referral)
-        joined = [referral.take(slice(0, closes))]
-        self._join(joined[0].target, day, referrer=joined[0].referrer, channel=joined[0].channel, tracked=joined[0].tracked)
+        before, after = referral.take(slice(0, closes)), chan.Invitations.empty()
+        self._join_referred(before, day)
         if closes < len(referral):
             if self.program_on:   # paid on qualification: this referral's reservation does not fit
                 self.budget.close(day)
-            joined.append(self._offer_gone(referral.take(slice(closes, None)), day))
-            self._join(joined[1].target, day, referrer=joined[1].referrer, channel=joined[1].channel, tracked=joined[1].tracked)
-        referral = today.referral = chan.Invitations.concat(joined)
+            after = self._offer_gone(referral.take(slice(closes, None)), day)
+            self._join_referred(after, day)
+        referral = today.referral = chan.Invitations.concat([before, after])
         tracked = int(np.count_nonzero(referral.tracked))
         today.counts["new_organic"], today.counts["new_referred"] = len(organic), tracked
         today.counts["new_word_of_mouth"] = len(referral) - tracked
         today.counts["new_fraud"] = int(self.people.fraud[referral.target].sum())
+
+    def _join_referred(self, referral: chan.Invitations, day: int) -> None:
+        self._join(referral.target, day, referrer=referral.referrer, channel=referral.channel, tracked=referral.tracked)
 
     def _offer_closes_at(self, referral: chan.Invitations) -> int:
         """Where among today's referrals the reward is gone: 0 when none is on offer; paid on
