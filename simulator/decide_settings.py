@@ -40,7 +40,7 @@ class _Settings(BaseModel):
     seed: Optional[int] = Field(None, ge=0, description="Study seed (default: the scenario's, or a drawn one, recorded).")
     replicates: Optional[int] = Field(None, ge=1, description="Replicates per design point (common random numbers).")
     out: Optional[str] = Field(None, description="Results folder, relative to this file.")
-    workers: Optional[int] = Field(None, ge=1, description="Parallel workers.")
+    workers: Optional[int] = Field(None, ge=1, le=100_000, description="Parallel workers (the command line wins).")
     executor: Optional[Literal["local", "serial", "dask"]] = Field(None, description="Where runs execute.")
     scheduler: Optional[str] = Field(None, description="Dask scheduler address tcp://HOST:PORT.")
 

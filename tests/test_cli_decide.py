@@ -258,6 +258,10 @@ def test_decision_commands_refuse_workers_out_of_bounds_and_calibrates_two_draw_
         for workers in ("0", "-3"):
             one_line_error(invoke(*command, "--workers", workers, "--out", tmp_path / "x"), "--workers", "1..100,000", workers)
     one_line_error(invoke(*calibrate_args(tmp_path / "x", pilot, "--replicates", "4")), "--replicates", "--draws 3", "give one")
+    # a settings file's workers has the same bound (it had none above)
+    settings = tmp_path / "study.yaml"
+    settings.write_text(yaml.safe_dump({"scenario": DEFAULT, "vary": {REWARD: "0:40"}, "workers": 200000}))
+    one_line_error(invoke("optimize", "--settings", settings, "--out", tmp_path / "x"), "study.yaml", "workers", "100000")
     assert not (tmp_path / "x").exists()
 
 
