@@ -465,8 +465,9 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
                 for task in itertools.islice(queue, 1):
                     running.add(submit(task))
                 if future.status == "lost":   # a worker holding its result died, or the scheduler went
-                    cluster = f"the Dask cluster at {scheduler}" if scheduler else "the local Dask cluster"
-                    raise ScenarioError(f"{cluster} lost a task's result mid-run (the worker holding it, or the "
+                    # named apart from `cluster`, the local cluster that the finally block closes
+                    where = f"the Dask cluster at {scheduler}" if scheduler else "the local Dask cluster"
+                    raise ScenarioError(f"{where} lost a task's result mid-run (the worker holding it, or the "
                                         f"scheduler, went away); results finished so far are kept where the command "
                                         f"saves them (a sweep resumes when rerun)",
                                         key="--scheduler" if scheduler else "--executor")

@@ -611,3 +611,27 @@ def test_a_sweep_point_that_kills_its_worker_is_a_failed_run_and_the_sweep_finis
     assert len(rows) == 8 and rows["run_id"].is_unique
     again = run_sweep(load_sweep(path), tmp_path / "out", workers=2, executor="local")
     assert again.ran == 0 and again.skipped == 8  # a resume finds nothing left to run
+
+
+def test_a_lost_result_is_one_line_and_the_local_cluster_is_closed(monkeypatch):
+    """A task whose result was lost (the worker holding it, or the scheduler, went away)
+    is the one-line error it says. The message's name for the cluster was kept in the
+    variable that held the local cluster, so the cleanup called .close() on a string:
+    an AttributeError took the line's place (seen when a remote worker was killed
+    mid-run), and the local cluster was left running."""
+    from types import SimpleNamespace
+
+    import simulator.executors as executors
+
+    closed = []
+    real = executors._next_finished
+
+    def one_lost(running, client, scheduler):
+        real(running, client, scheduler)
+        closed.append(client)
+        return [SimpleNamespace(status="lost")]   # as Dask marks a result whose holder went away
+
+    monkeypatch.setattr(executors, "_next_finished", one_lost)
+    with pytest.raises(ScenarioError, match=r"the local Dask cluster lost a task's result mid-run"):
+        list(run_tasks(_pid, range(3), executor="dask", workers=1))
+    assert closed and closed[0].status == "closed"
