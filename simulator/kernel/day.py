@@ -564,21 +564,19 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 fraud_blocked[c] = fraud[c] and blocked_if_fraud[c]
                 seeker[c] = seeker_draw[c] < P[SEEKER_MAX_SHARE] * s
                 multiplier[c] = P[SEEKER_HAZARD_RATIO] if seeker[c] else 1.0
-            if reserving and for_reward:
-                if offer_open:
-                    e = rewards_earned[referrer] + outstanding[referrer]
-                    cost = referrer_reward(Q, e, tier_after, tier_amount) + P[REFEREE_REWARD]
-                    if fraud[c]:
-                        cost = cost + (referrer_reward(Q, e + 1, tier_after, tier_amount) + P[REFEREE_REWARD])
-                    cost = cost * P[COST_SHARE]
-                    if committed + cost <= free + 1e-9:
-                        committed += cost
-                        reserve[c] = cost
-                        outstanding[referrer] += 2 if fraud[c] else 1
-                    else:
-                        offer_open = False
-                        K[K_EXHAUSTED_DAY] = day
-                if not offer_open:  # made without a reward: undo what the reward drew
+            if reserving and for_reward:   # the offer is open: for_reward says so
+                e = rewards_earned[referrer] + outstanding[referrer]
+                cost = referrer_reward(Q, e, tier_after, tier_amount) + P[REFEREE_REWARD]
+                if fraud[c]:
+                    cost = cost + (referrer_reward(Q, e + 1, tier_after, tier_amount) + P[REFEREE_REWARD])
+                cost = cost * P[COST_SHARE]
+                if committed + cost <= free + 1e-9:
+                    committed += cost
+                    reserve[c] = cost
+                    outstanding[referrer] += 2 if fraud[c] else 1
+                else:  # closes the offer: made without a reward, undo what the reward drew
+                    offer_open = False
+                    K[K_EXHAUSTED_DAY] = day
                     for_reward = False
                     fraud[c] = False
                     fraud_blocked[c] = False
