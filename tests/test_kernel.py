@@ -379,3 +379,43 @@ def test_a_cache_written_for_another_source_counts_as_nothing_compiled():
         assert done.returncode == 0, done.stderr
         answers.append(done.stdout.strip())
     assert answers == ["False", "True"]
+
+
+def test_every_compiled_function_skips_the_closure_pass_and_keeps_the_rest_of_numbas_pipeline():
+    """The kernel and the graph loops compile through kernel/cache.py's pipeline: numba's
+    nopython passes, in their order, less only InlineClosureLikes (a first run's compile
+    without its cost; the machine code is the same). A function decorated with a bare
+    njit would compile the slower way, and a pipeline that dropped any other pass could
+    change the code."""
+    import importlib
+
+    from numba.core.compiler import DefaultPassBuilder, StateDict
+    from numba.core.dispatcher import Dispatcher
+    from numba.core.untyped_passes import InlineClosureLikes
+
+    from simulator.kernel.cache import WithoutClosureInlining
+
+    modules = ["simulator.kernel.day", "simulator.kernel.queue", "simulator.kernel.rand",
+               "simulator.network.csr_loop", "simulator.network.edgelist_loop",
+               "simulator.network.gnp_loop", "simulator.network.growth_loop"]
+    dispatchers = [(name, attribute) for name in modules
+                   for attribute, value in vars(importlib.import_module(name)).items()
+                   if isinstance(value, Dispatcher) and value.py_func.__module__ == name]
+    assert len(dispatchers) >= 40  # each module's own compiled functions, not those it imports
+    for name, attribute in dispatchers:
+        dispatcher = getattr(importlib.import_module(name), attribute)
+        assert dispatcher._compiler.pipeline_class is WithoutClosureInlining, f"{name}.{attribute}"
+        assert dispatcher._cache.__class__.__name__ != "NullCache", f"{name}.{attribute} is not cached on disk"
+
+    class Flags:
+        no_rewrites, enable_ssa = False, True
+        auto_parallel = type("Off", (), {"enabled": False})()
+
+    state = StateDict()
+    state.func_ir, state.flags = None, Flags()
+    default = [step[0] for step in DefaultPassBuilder.define_nopython_pipeline(state).passes]
+    compiler = WithoutClosureInlining.__new__(WithoutClosureInlining)
+    compiler.state = state
+    (ours,) = compiler.define_pipelines()
+    assert InlineClosureLikes in default
+    assert [step[0] for step in ours.passes] == [p for p in default if p is not InlineClosureLikes]

@@ -5,7 +5,7 @@ numba invalidates a cached function when its own file changes, not when a functi
 calls or a constant it reads changes in another file: after an edit of rand.py or
 queue.py alone, day.py's cache would still hold the old code. A directory per source
 hash makes any change compile afresh. ``NUMBA_CACHE_DIR``, when set, is respected.
-Imported by every kernel module before its first ``@njit``.
+Imported by every compiled module (the kernel and the graph loops) for its decorators.
 """
 
 from __future__ import annotations
@@ -15,15 +15,18 @@ import os
 from pathlib import Path
 
 import numba
+from numba.core.compiler import CompilerBase, DefaultPassBuilder
+from numba.core.untyped_passes import InlineClosureLikes
 
 from ..metrics import DAILY_COLUMNS
 
 HERE = Path(__file__).resolve().parent
 
 
-#: The files whose compiled code calls into each other or whose constants it reads
-#: (__init__.py and this file hold no compiled code: editing them recompiles nothing).
-COMPILED = ("day.py", "queue.py", "rand.py", "layout.py", "hints.py")
+#: The files whose compiled code calls into each other or whose constants it reads, and
+#: this file, whose pipeline compiles them (__init__.py holds no compiled code: editing it
+#: recompiles nothing).
+COMPILED = ("day.py", "queue.py", "rand.py", "layout.py", "hints.py", "cache.py")
 
 
 def source_hash() -> str:
@@ -42,8 +45,34 @@ if not os.environ.get("NUMBA_CACHE_DIR"):
     numba.config.CACHE_DIR = str(cache_dir())
 
 
+class WithoutClosureInlining(CompilerBase):
+    """numba's nopython pipeline without its pass that inlines closures (``InlineClosureLikes``).
+
+    No compiled function here defines or calls a closure, and numba turns any closure
+    left into a function of its own later anyway (``MakeFunctionToJitFunction``), so the
+    pass finds nothing to do. On ``run_days`` it cost 1.5 s of a first run's compile,
+    and the type inference and SSA passes after it took about 4 s longer than without
+    it. The machine code is the same without it: the optimised LLVM of ``run_days``
+    differs only in the order of two reference-count calls on entry, and every bundled
+    scenario's outputs hash alike (bench/output_hashes.py, bench/HISTORY.md 2026-12-03)."""
+
+    def define_pipelines(self):
+        manager = DefaultPassBuilder.define_nopython_pipeline(self.state)
+        manager.passes = [step for step in manager.passes if step[0] is not InlineClosureLikes]
+        manager._finalized = False  # finalized once more, for the list as it now stands
+        manager.finalize()
+        return [manager]
+
+
+def compiled(function=None, **options):
+    """``@njit(cache=True)`` through :class:`WithoutClosureInlining`, for every compiled
+    function of refsim (the kernel and the graph loops); ``options`` as njit takes them."""
+    jit = numba.njit(cache=True, pipeline_class=WithoutClosureInlining, **options)
+    return jit if function is None else jit(function)
+
+
 def compiled_only(function):
-    """``@njit(cache=True)`` for a function that only compiled code calls: numba then
+    """:func:`compiled` for a function that only compiled code calls: numba then
     skips the wrappers that let Python call it (the CPython and C entry points), a
     tenth of a second or more of a user's first run for each such function."""
-    return numba.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)(function)
+    return compiled(function, no_cpython_wrapper=True, no_cfunc_wrapper=True)

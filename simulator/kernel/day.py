@@ -16,10 +16,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
-from . import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
-from .cache import compiled_only
+from .cache import compiled, compiled_only  # where the compiled code is kept, and how it compiles
 
 from . import queue as qu
 from . import rand
@@ -197,7 +195,7 @@ def lag(P, Q, rs, pipe_drop, pipe_p):
     return 0
 
 
-@njit(cache=True)
+@compiled
 def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads, tails, pool, meta, daily):
     """Days first_day..last_day (inclusive), in place; returns the event pool (grown or not)."""
     (state, satisfaction, adopted_day, referred_by, tracked, channel, asks, next_ask_day, shared, rewards_earned,

@@ -17,10 +17,8 @@ was a fifth of a cascade's time when every filing went through ``push``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from . import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
-from .cache import compiled_only
+from .cache import compiled, compiled_only  # where the compiled code is kept, and how it compiles
 
 NEXT, A, B, C = 0, 1, 2, 3
 USED, FREE = 0, 1
@@ -40,7 +38,7 @@ def empty(days: int, capacity: int = 1024):
     return heads, heads.copy(), np.zeros((max(capacity, 16), 4), np.int64), np.array([0, -1], np.int64)
 
 
-@njit(cache=True)
+@compiled
 def push(heads, tails, pool, meta, q, day, a, b, c):
     """File (a, b, c) under ``day`` in queue ``q``; returns the pool (a new one if it grew)."""
     if meta[FREE] < 0 and meta[USED] == len(pool):
@@ -49,7 +47,7 @@ def push(heads, tails, pool, meta, q, day, a, b, c):
     return pool
 
 
-@njit(cache=True)
+@compiled
 def reserve(pool, meta, extra):
     """The pool with room for ``extra`` more filings by :func:`put` (never-used rows
     alone are counted, so free-listed slots only make the room larger); doubles at least."""
@@ -91,7 +89,7 @@ def _grown(rows, count, capacity, width):
     return grown
 
 
-@njit(cache=True)
+@compiled
 def take(heads, tails, pool, meta, q, day, out):
     """Move queue ``q``'s items of ``day`` into ``out`` (rows a, b, c; grown when short)
     and free their slots; returns (out, count)."""
@@ -112,7 +110,7 @@ def take(heads, tails, pool, meta, q, day, out):
     return out, count
 
 
-@njit(cache=True)
+@compiled
 def drop(heads, tails, pool, meta, q, day):
     """Forget queue ``q``'s items of ``day``."""
     slot = heads[q, day]
@@ -131,7 +129,7 @@ def _release(pool, meta, slot):
     return following
 
 
-@njit(cache=True)
+@compiled
 def push_many(heads, tails, pool, meta, q, days, who, horizon):
     """File person ``who[i]`` under ``days[i]`` for every i with 0 <= days[i] <= horizon, in
     order; returns the pool (a new one if it grew). Room is reserved once and each item

@@ -15,15 +15,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
-from . import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
-from .cache import compiled_only
+from .cache import compiled, compiled_only  # where the compiled code is kept, and how it compiles
 
 U64 = np.uint64
 
 
-@njit(cache=True, inline="always")
+@compiled(inline="always")
 def _rotl(x, k):
     return (x << U64(k)) | (x >> U64(64 - k))
 
@@ -44,24 +42,24 @@ def next_u64(state, s):
     return result
 
 
-@njit(cache=True)
+@compiled
 def uniform(state, s):
     """U[0, 1) with 53 random bits."""
     return float(next_u64(state, s) >> U64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True)
+@compiled
 def below(state, s, n):
     """A uniform integer in 0..n-1 (n >= 1)."""
     return min(int(uniform(state, s) * n), n - 1)
 
 
-@njit(cache=True)
+@compiled
 def exponential(state, s):
     return -math.log1p(-uniform(state, s))
 
 
-@njit(cache=True)
+@compiled
 def geometric(state, s, p):
     """Trials to the first success, 1, 2, ... (numpy's convention); p in (0, 1]."""
     if p >= 1.0:
@@ -75,7 +73,7 @@ def _log_factorial(k):
     return math.lgamma(k + 1.0)
 
 
-@njit(cache=True)
+@compiled
 def poisson(state, s, lam):
     """A Poisson count: multiplication for lam < 10, PTRS (Hörmann 1993) above."""
     if lam <= 0.0:

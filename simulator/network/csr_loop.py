@@ -8,15 +8,14 @@ with their own labels) sorted two int64 keys per tie.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from ..kernel import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
+from ..kernel.cache import compiled  # where the compiled code is kept, and how it compiles: before any of it
 
 #: Rows up to this many friends are always finished by insertion sort.
 _SHORT_ROW = 32
 
 
-@njit(cache=True)
+@compiled
 def _sort_row(indices, low, high):
     """Sort ``indices[low:high]`` in place (hand-written: numba's own sort costs seconds
     of compiling at a user's first run). Insertion sort first: it finishes the handful
@@ -48,7 +47,7 @@ def _sort_row(indices, low, high):
         _sift(indices, low, 0, end)
 
 
-@njit(cache=True)
+@compiled
 def _sift(indices, low, root, count):
     """Move the heap's root down into place (a max-heap over indices[low:low + count])."""
     while True:
@@ -63,7 +62,7 @@ def _sift(indices, low, root, count):
         root = child
 
 
-@njit(cache=True)
+@compiled
 def build_rows(n, u, v):
     """``indptr`` (n + 1) and ``indices`` (sorted rows, no self-loops, no repeated ties)
     of the simple graph with ties ``u[i] -- v[i]``; ``indices`` may be longer than
@@ -112,7 +111,7 @@ def simple_rows(n, u, v):
     return indptr, indices[:2 * ties]
 
 
-@njit(cache=True)
+@compiled
 def spread_ties(indptr, indices, values, out):
     """Write ``values[rank]`` into ``out`` at both slots of each tie, the ties ranked in
     (lower id, higher id) order: row x's higher friends are ties in that order, and each

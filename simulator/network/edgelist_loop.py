@@ -8,15 +8,14 @@ About 7 ms for 500,000 ties, against about 45 ms for pyarrow's CSV reader.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from ..kernel import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
+from ..kernel.cache import compiled  # where the compiled code is kept, and how it compiles: before any of it
 
 SPACE, NEWLINE, ZERO, NINE = 32, 10, 48, 57
 MAX_DIGITS = 18  # any id of 18 digits fits an int64
 
 
-@njit(cache=True)
+@compiled
 def parse_pairs(buf, lines):
     """(count, u, v): the ids of every "U V" line of ``buf`` (uint8, at most ``lines``
     lines) in file order, ``u[:count]`` and ``v[:count]``; count -1 when a line has any

@@ -8,9 +8,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
-from ..kernel import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
+from ..kernel.cache import compiled  # where the compiled code is kept, and how it compiles: before any of it
 from ..kernel.rand import uniform
 
 #: The one stream row this loop draws from (a numpy integer: numba compiles the draw once
@@ -18,7 +17,7 @@ from ..kernel.rand import uniform
 ROW = np.int64(0)
 
 
-@njit(cache=True)
+@compiled
 def gnp_keys(n, p, state, capacity):
     """The tie keys of G(n, p), increasing; ``state`` is one row of xoshiro256** state and
     ``capacity`` a first guess at the tie count (the array grows past it if need be).

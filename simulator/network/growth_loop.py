@@ -8,9 +8,8 @@ array, so a uniform friend (the triad step) is one lookup, whatever the person's
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from ..kernel import cache  # noqa: F401  (where the compiled code is kept: before any @njit)
+from ..kernel.cache import compiled  # where the compiled code is kept, and how it compiles: before any of it
 from ..kernel.rand import below, uniform
 
 #: The one stream row these loops draw from (a numpy integer: numba compiles the draws once
@@ -18,7 +17,7 @@ from ..kernel.rand import below, uniform
 ROW = np.int64(0)
 
 
-@njit(cache=True)
+@compiled
 def _taken(chosen, count, person):
     for i in range(count):
         if chosen[i] == person:
@@ -26,7 +25,7 @@ def _taken(chosen, count, person):
     return False
 
 
-@njit(cache=True)
+@compiled
 def _friend(slots, book, store, n_initial, first, m, person, j):
     """Friend ``j`` of ``person`` in insertion order: a newcomer's own m picks (read from
     its block of slots), then the people who picked it later (its block of ``store``)."""
@@ -37,7 +36,7 @@ def _friend(slots, book, store, n_initial, first, m, person, j):
     return np.int64(store[book[person, 0] + j])
 
 
-@njit(cache=True)
+@compiled
 def grow_sequential(m, triad, initial, first, stop, state, store, slots):
     """The slots (networkx's ``repeated_nodes``) after newcomers first..stop-1 join: the
     ``initial`` slots, then per newcomer its m friends followed by m copies of itself,
