@@ -520,12 +520,18 @@ def test_workers_running_other_refsim_code_are_refused_in_one_line(code_cluster)
 def test_a_worker_joining_after_the_check_with_other_code_is_refused_in_one_line(code_cluster):
     """The code check asked the workers there at the start; a worker that joined later (an
     adaptive cluster's) ran the remaining tasks on other code with no word. Each task now
-    checks the digest where it runs: the good worker is killed once the odd one has
-    joined, the tasks move to the odd one, and the run stops in one line naming it."""
+    checks the digest where it runs: the good worker retires once the odd one has joined,
+    the tasks move to the odd one, and the run stops in one line naming it. The good
+    worker is retired, not killed: killed, it could take a finished result with it, and the
+    run then stopped on the lost result (a line of its own, tested below) before the odd
+    worker ran anything."""
+    from distributed import Client
+
     address = code_cluster.address
-    good = code_cluster.worker(odd=False)
+    code_cluster.worker(odd=False)
     check_scheduler(address, timeout=30.0)
     assert _wait_for(lambda: code_cluster.workers() == 1, 60)
+    (good,) = _identify(address, 5.0)["workers"]
     got = []
     with pytest.raises(ScenarioError, match=r"worker tcp://127\.0\.0\.1:\d+ joined the Dask cluster at .* after the "
                                             r"start and runs other refsim code"):
@@ -534,7 +540,8 @@ def test_a_worker_joining_after_the_check_with_other_code_is_refused_in_one_line
             if len(got) == 1:   # the check has passed: now the odd worker joins and the good one goes
                 code_cluster.worker(odd=True)
                 assert _wait_for(lambda: code_cluster.workers() == 2, 60)
-                good.kill()
+                with Client(address, timeout=30) as client:
+                    client.retire_workers([good], close_workers=True)  # its results move to the odd worker
     assert 1 <= len(got) < 400
 
 
