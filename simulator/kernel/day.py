@@ -316,11 +316,11 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             picks = rand.poisson(rs, S_LINK_SHARING, n_start * top)
             linked = np.empty(picks, np.int64)
             for _ in range(picks):
-                c = active[rand.below(rs, S_LINK_SHARING, n_start)]
+                c = np.int64(active[rand.below(rs, S_LINK_SHARING, n_start)])  # int64, as at the share stage's call
                 u = rand.uniform(rs, S_LINK_SHARING)
                 if Q[HAS_LINK_DRAW] == 1 and link_draw[c] >= P[LINK_USE]:
                     continue
-                extra = incentive_effect(P, Q, c, indptr, strong, rewards_earned[c], tier_after, tier_amount,
+                extra = incentive_effect(P, Q, c, indptr, strong, np.int64(rewards_earned[c]), tier_after, tier_amount,
                                          referee_saturation) - 1.0
                 if u * top < P[SPONTANEOUS_RATE] * P[LINK_RESPONSE] * share_effect[c] * extra:
                     linked[n_linked] = c
@@ -341,7 +341,9 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             w = P[BASE_SHARE] * segment(satisfaction[c] - lost[c], P[SHARE_PROMOTER], P[SHARE_PASSIVE],
                                         P[SHARE_DETRACTOR]) * P[EASE]
             if program_on:
-                w *= incentive_effect(P, Q, c, indptr, strong, rewards_earned[c], tier_after, tier_amount,
+                # int64 counts, as at every call: numba compiles incentive_effect and referrer_reward
+                # once per argument type, and the people arrays' int32 would cost a compile each
+                w *= incentive_effect(P, Q, c, indptr, strong, np.int64(rewards_earned[c]), tier_after, tier_amount,
                                       referee_saturation)
             if Q[TIMING] != NEVER_ASK:
                 w *= moment[i] * P[FATIGUE] ** earlier[i]
@@ -464,10 +466,10 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             credibility = 1.0
             if program_on and sharer_tracked[i]:
                 credibility = 1.0 - P[CREDIBILITY_PENALTY] * saturation(
-                    referrer_reward(Q, rewards_earned[c], tier_after, tier_amount), P[REWARD_SCALE])
+                    referrer_reward(Q, np.int64(rewards_earned[c]), tier_after, tier_amount), P[REWARD_SCALE])
             for j in range(wanted):  # each invitation converts, after its lag, or not
                 slot = slots[j]
-                target = indices[slot]
+                target = np.int64(indices[slot])  # int64 at every qu.put, which numba compiles per argument type
                 conv = channel_conversion[k] * (P[TIE_STRONG] if strong[slot] else P[TIE_WEAK])
                 if program_on and sharer_tracked[i]:
                     conv *= referee_uplift_strong if strong[slot] else referee_uplift_weak
@@ -555,7 +557,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             if Q[HAS_FRAUD_DRAW] == 1 and for_reward:
                 # rewards change who comes (engine._who_comes): a fake account alongside
                 # with f / (1 - f), f the fake share of referral signups
-                reward = referrer_reward(Q, rewards_earned[referrer], tier_after, tier_amount) + P[REFEREE_REWARD]
+                reward = referrer_reward(Q, np.int64(rewards_earned[referrer]), tier_after, tier_amount) + P[REFEREE_REWARD]
                 s = saturation(reward, P[REWARD_SCALE])
                 f = P[FRAUD_SHARE] * s / -math.expm1(-1.0)
                 fraud[c] = fraud_draw[c] < f / (1.0 - f)
@@ -563,7 +565,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 seeker[c] = seeker_draw[c] < P[SEEKER_MAX_SHARE] * s
                 multiplier[c] = P[SEEKER_HAZARD_RATIO] if seeker[c] else 1.0
             if reserving and for_reward:   # the offer is open: for_reward says so
-                e = rewards_earned[referrer] + outstanding[referrer]
+                e = np.int64(rewards_earned[referrer] + outstanding[referrer])
                 cost = referrer_reward(Q, e, tier_after, tier_amount) + P[REFEREE_REWARD]
                 if fraud[c]:
                     cost = cost + (referrer_reward(Q, e + 1, tier_after, tier_amount) + P[REFEREE_REWARD])
@@ -584,7 +586,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 # invited with a reward on offer, joining once it is gone: the friend converts as
                 # without it, with probability c0 / c1 (engine._offer_gone)
                 if rand.uniform(rs, S_OFFER_GONE) >= offer_gone_keep(
-                        P, Q, flags, channel_conversion, rewards_earned[referrer], tier_after, tier_amount,
+                        P, Q, flags, channel_conversion, np.int64(rewards_earned[referrer]), tier_after, tier_amount,
                         referee_saturation, nwom_on and nwom_until[c] >= day):
                     continue
             if i >= n_organic:  # today's referred joiners, in order, at the front of due
@@ -837,8 +839,8 @@ def claims_earned(referees, masks, referred_by, rewards_earned, batch):
     ``batch`` is a zeroed scratch array, left zeroed."""
     count = len(referees)
     n = len(referred_by)
-    # rewards_earned's integer type: referrer_reward then compiles once, for these and the day's calls
-    earned = np.empty(count, rewards_earned.dtype)
+    # int64, as the day's counts passed to referrer_reward are: numba then compiles it once
+    earned = np.empty(count, np.int64)
     for i in range(count):
         r = referred_by[claim_referee(referees[i], n)]
         earned[i] = rewards_earned[r] + batch[r]
