@@ -1455,3 +1455,28 @@ def test_means_near_zero_a_rounding_apart_tie_and_every_design_in_a_tie_is_named
     table = pd.DataFrame({"metric": ["incremental_value"] * 3, "design": ["a", "b", "c"], "mean": [5.0, 5.0, 5.0]})
     (text,) = winners(SimpleNamespace(designs=three, table=table, seeds=[0, 1, 2], paired=True, precision=0.05))
     assert "**a**, b and c tie on the mean" in text, text
+
+
+def test_every_design_identical_to_the_best_is_named():
+    """Four designs all paying back on day 1 read "payback_day: cash-purchase and
+    cash-milestone give identical results on every replicate", as if the other two
+    differed; every copy of the best is named, and a design that differs is said to."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import winners
+
+    def design(name, values):
+        return SimpleNamespace(scenario=small(name=name, days=90),
+                               runs=pd.DataFrame({"replicate": range(3), "incremental_value": values}))
+
+    def sentence(values_by_name):
+        designs = [design(name, values) for name, values in values_by_name.items()]
+        table = pd.DataFrame({"metric": ["incremental_value"] * len(designs), "design": list(values_by_name),
+                              "mean": [float(np.mean(v)) for v in values_by_name.values()]})
+        (text,) = winners(SimpleNamespace(designs=designs, table=table, seeds=[0, 1, 2], paired=True, precision=0.05))
+        return text
+
+    text = sentence({"a": [1.0, 1.0, 1.0], "b": [1.0, 1.0, 1.0], "c": [1.0, 1.0, 1.0], "d": [1.0, 1.0, 1.0]})
+    assert "a, b, c and d give identical results on every replicate." in text, text
+    text = sentence({"a": [5.0, 6.0, 7.0], "b": [5.0, 6.0, 7.0], "c": [1.0, 2.0, 3.0]})
+    assert "a and b give identical results on every replicate; c differs from them." in text, text

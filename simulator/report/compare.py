@@ -217,7 +217,12 @@ def winners(comparison: Comparison) -> list[str]:
         unpaired = unpaired_difference(a, b, each)
         low, high, diff = (differences[runner_up][k] for k in ("diff_ci_low", "diff_ci_high", "diff_mean"))
         if low == 0 and high == 0:
-            lines.append(f"- **{metric}**: {best} and {runner_up} give identical results on every replicate.")
+            # every design that is a copy of the best: naming the runner-up alone read as if the others differed
+            # (four designs all paying back on day 1 read "cash-purchase and cash-milestone give identical results")
+            same = [name for name in order[1:] if np.array_equal(_metric_values(designs, name, metric), b, equal_nan=True)]
+            rest = [name for name in order[1:] if name not in same]
+            lines.append(f"- **{metric}**: {_names([best, *same])} give identical results on every replicate"
+                         + (f"; {_names(rest)} {'differs' if len(rest) == 1 else 'differ'} from them." if rest else "."))
             continue
         # undefined in some replicates of one design only (never paid back): those replicates are not
         # missing at random, so the table gives no verdict, and neither does this sentence
