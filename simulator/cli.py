@@ -519,12 +519,16 @@ def compare(
     folder = write_comparison(comparison, target, started=started, command=sys.argv)
     table = comparison.table
     kind = "paired" if comparison.paired else "unpaired"
+    if count == 1:   # '95% CI – – –  (unpaired – – –)' on every line read as a glitch, as it did in run's headline
+        out.print("  one replicate gives no interval (compare --replicates 2 or more for one):", markup=False)
     for metric in console_metrics(table):
         for row in table[(table["metric"] == metric) & (table["verdict"] != "reference")].to_dict("records"):
-            contrast = f"  (unpaired {fmt(row['unpaired_ci_low'])} – {fmt(row['unpaired_ci_high'])})" if comparison.paired else ""
+            spread = (f"{kind} 95% CI {fmt(row['diff_ci_low'])} – {fmt(row['diff_ci_high'])}"
+                      if math.isfinite(row["diff_ci_low"]) and math.isfinite(row["diff_ci_high"]) else "")
+            if comparison.paired and math.isfinite(row["unpaired_ci_low"]) and math.isfinite(row["unpaired_ci_high"]):
+                spread += f"  (unpaired {fmt(row['unpaired_ci_low'])} – {fmt(row['unpaired_ci_high'])})"
             out.print(f"  {metric:<18} {row['design']} - {comparison.reference}: {fmt(row['diff_mean'])}  "
-                      f"{kind} 95% CI {fmt(row['diff_ci_low'])} – {fmt(row['diff_ci_high'])}{contrast}  {row['verdict']}",
-                      markup=False)
+                      + (f"{spread}  " if spread else "") + row["verdict"], markup=False)
     from .report.compare import verdict_line
 
     if verdict := verdict_line(comparison):

@@ -1480,3 +1480,23 @@ def test_every_design_identical_to_the_best_is_named():
     assert "a, b, c and d give identical results on every replicate." in text, text
     text = sentence({"a": [5.0, 6.0, 7.0], "b": [5.0, 6.0, 7.0], "c": [1.0, 2.0, 3.0]})
     assert "a and b give identical results on every replicate; c differs from them." in text, text
+
+
+def test_compare_of_one_replicate_says_once_that_it_has_no_interval(tmp_path):
+    """A comparison of one replicate printed '95% CI – – –  (unpaired – – –)' on every
+    difference line, the glitch run's headline had lost; it now says once that one
+    replicate gives no interval, and two print theirs."""
+    a = write_design(tmp_path / "a.yaml", 10, "ten", seed=5)
+    b = write_design(tmp_path / "b.yaml", 30, "thirty", seed=5)
+
+    def console(replicates):
+        result = runner.invoke(app, ["compare", str(a), str(b), "--replicates", str(replicates), "--executor", "serial",
+                                     "--out", str(tmp_path / f"cmp{replicates}")])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    once = console(1)
+    assert "– –" not in once and once.count("one replicate gives no interval (compare --replicates 2 or more") == 1
+    assert "  incremental_value  thirty - ten: " in once
+    twice = console(2)
+    assert "one replicate gives no interval" not in twice and "paired 95% CI " in twice and "(unpaired " in twice
