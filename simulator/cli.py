@@ -281,7 +281,7 @@ def _budget_lines(runs, scenario) -> list[str]:
     from .behaviour.budget import Budget
     from .metrics import median_day
     from .report import fmt
-    from .report.text import ended_by_default, never_spent, paced_text, reserves
+    from .report.text import ended_by_default, milestone_cut_short, never_spent, paced_text, reserves
 
     lines = []
     incentive = getattr(scenario.program, "incentive", None)
@@ -295,6 +295,8 @@ def _budget_lines(runs, scenario) -> list[str]:
         held = f", the rewards reserved before it paid as they fell due{paced_text(incentive)}" if reserves(incentive) else ""
         lines.append(f"budget ran out on day {median_day(days):.0f} (median; {len(days)} of {len(runs)} runs); "
                      f"after it {after}{held}")
+        if cut := milestone_cut_short(runs, scenario):   # its name is the line's prefix
+            lines.append(cut.removeprefix(f"{scenario.name}'s ").replace("`", ""))
         left = never_spent(runs, incentive)
         if math.isfinite(left) and left >= 0.01 * incentive.budget:
             lines.append(f"unspent: {fmt(left)} of the {fmt(incentive.budget)} on average where it ran out (budget less "

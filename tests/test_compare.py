@@ -1500,3 +1500,40 @@ def test_compare_of_one_replicate_says_once_that_it_has_no_interval(tmp_path):
     assert "  incremental_value  thirty - ten: " in once
     twice = console(2)
     assert "one replicate gives no interval" not in twice and "paired 95% CI " in twice and "(unpaired " in twice
+
+
+def test_a_milestone_design_whose_asks_ended_before_its_milestone_is_said_to_say_little_about_milestones(tmp_path):
+    """A $30,000 budget ran out on day 55 of 730 with end_program, the default: the 90-day
+    milestone design asked nobody at its milestone, and the report said the ranking rested on
+    the milestone's moment. Here a $40 budget runs out within weeks (checked below):
+    the milestone design's note is in report.md and on the console; the design asking at
+    purchase gets none, nor does the milestone design once its asks go on (rewards_only) or
+    once its milestone comes before the budget's end."""
+    base = dict(days=120, population={"size": 1500, "initial_customers": 150},
+                program={"launch": {"ask_existing": "once"}})
+    files = []
+    for name, timing, budget in (("milestone", {"kind": "milestone", "delay_days": 60, "schedule": "fixed"}, {}),
+                                 ("purchase", {"kind": "at_purchase"}, {}),
+                                 ("milestone-on", {"kind": "milestone", "delay_days": 60, "schedule": "fixed"},
+                                  {"on_budget_exhausted": "rewards_only"}),
+                                 ("milestone-soon", {"kind": "milestone", "delay_days": 1, "schedule": "fixed"}, {})):
+        scenario = small(name=name, **base)
+        data = scenario.model_dump(mode="json", exclude_unset=True)
+        data["program"]["timing"] = timing
+        data["program"]["incentive"].update({"budget": 40, **budget})
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(data))
+        files.append(path)
+    out = tmp_path / "cmp"
+    result = runner.invoke(app, ["compare", *map(str, files), "--replicates", "3", "--seed", "4", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    for name in ("milestone", "milestone-soon"):   # the budget ran out well before day 60 in the designs that end
+        assert summary[name]["budget_exhausted_day"]["n"] == 3 and summary[name]["budget_exhausted_day"]["p97_5"] < 60
+    report = (out / "report.md").read_text()
+    said = [line for line in report.splitlines() if "-day wait to its milestone" in line]
+    assert len(said) == 1 and said[0].startswith("- milestone's asks ended with its budget on day"), said
+    assert "within the 60-day wait" in said[0] and "rewards_only" in said[0]
+    console = [line for line in result.stdout.splitlines() if "wait to its milestone" in line]
+    assert len(console) == 1 and console[0].strip().startswith("milestone: asks ended with its budget"), console
+    assert "`" not in console[0]

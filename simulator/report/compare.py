@@ -18,7 +18,7 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import level_text, against_no_program, default_notes, ask_window_note, launch_note, non_qualifying_note, budget_never_ran_out, asks_ended, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
+from .text import level_text, milestone_cut_short, against_no_program, default_notes, ask_window_note, launch_note, non_qualifying_note, budget_never_ran_out, asks_ended, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
@@ -682,6 +682,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
                                    world_note(comparison.designs), twin_note(comparison.designs),
                                    assumption_note(comparison.designs))
           if note],
+        *[f"- {note}." for note in (milestone_cut_short(d.runs, d.scenario) for d in comparison.designs) if note],
         "",
         "## Who wins",
         "",

@@ -783,6 +783,29 @@ def asks_ended(incentive) -> str:
     return f", and its asks ended with it ({default})" if default else ""
 
 
+def milestone_cut_short(runs, scenario) -> str:
+    """Where a milestone design's asks ended with its budget (end_program) before the wait
+    to its milestone, in at least half the runs: the words that say its result is not one
+    of asking at a milestone ("" otherwise). A $30,000 budget ran out on day 55 of 730, a
+    90-day milestone design asked nobody after day 60, and the report said its ranking
+    rested on the milestone's moment."""
+    from ..metrics import median_day
+
+    timing = scenario.program.timing
+    incentive = getattr(scenario.program, "incentive", None)
+    if (timing.kind != "milestone" or getattr(incentive, "on_budget_exhausted", None) != "end_program"
+            or "budget_exhausted_day" not in runs.columns or not len(runs)):
+        return ""
+    days = runs["budget_exhausted_day"].to_numpy(dtype=float)
+    wait = max(timing.delay_days, 1)
+    if np.isfinite(days).sum() * 2 < len(days) or median_day(days) > wait:
+        return ""
+    return (f"{scenario.name}'s asks ended with its budget on day {median_day(days):.0f} (median), within the "
+            f"{wait}-day wait to its milestone: few of the customers who joined reached it while it still asked, so "
+            f"its result says little about asking at a milestone (run it with `on_budget_exhausted: rewards_only` "
+            f"or a larger budget to see that)")
+
+
 def never_spent(runs, incentive) -> float:
     """Paid on qualification, the mean over the runs whose budget ran out of what it will
     never spend: budget − reward_cost − rewards_owed (NaN where there is none to say). The
