@@ -293,7 +293,9 @@ def _budget_lines(runs, scenario) -> list[str]:
         # paid on qualification the rewards reserved before it are paid as they fall due (a monthly allowance
         # beside it pays them as it refills): "the program ended" read as if no reward was paid after that day
         held = f", the rewards reserved before it paid as they fell due{paced_text(incentive)}" if reserves(incentive) else ""
-        lines.append(f"budget ran out on day {median_day(days):.0f} (median; {len(days)} of {len(runs)} runs); "
+        # the runs' first and last days beside the median: a median of day 56 hid runs that ran out on day 519
+        spread = f"days {days.min():.0f}–{days.max():.0f}; " if days.min() < days.max() else ""
+        lines.append(f"budget ran out on day {median_day(days):.0f} (median; {spread}{len(days)} of {len(runs)} runs); "
                      f"after it {after}{held}")
         if cut := milestone_cut_short(runs, scenario):   # its name is the line's prefix
             lines.append(cut.removeprefix(f"{scenario.name}'s ").replace("`", ""))

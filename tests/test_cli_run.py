@@ -567,7 +567,8 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
 
 def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
     """run's console gave the exhaustion day's mean where report.md gives the median, and
-    compare's console said nothing of budgets; both now print these lines."""
+    compare's console said nothing of budgets; both now print these lines, with the first and
+    last day the runs ran out on (a median of day 56 hid runs that ran out on day 519)."""
     from simulator.cli import _budget_lines
 
     from .conftest import small
@@ -577,12 +578,13 @@ def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
     runs = pd.DataFrame({"budget_exhausted_day": [100.0, 101.0, 140.0, float("nan")],
                          "rewards_unpaid": [30.0, 0.0, 60.0, 0.0]})
     assert _budget_lines(runs, budgeted) == [
-        f"budget ran out on day 101 (median; 3 of 4 runs); after it the program ended, {ASKS_TOO}",
+        f"budget ran out on day 101 (median; days 100–140; 3 of 4 runs); after it the program ended, {ASKS_TOO}",
         "earned rewards beyond the budget: 45.0 on average in 2 of 4 runs (rewards_unpaid, charged to the value)"]
     # a default that ends the asks with the budget is said to be one; a setting the user chose is not
     chosen = small(program={"incentive": {"kind": "double_sided", "budget": 500, "paid_on": "signup",
                                           "on_budget_exhausted": "end_program"}})
-    assert _budget_lines(runs, chosen)[0] == "budget ran out on day 101 (median; 3 of 4 runs); after it the program ended"
+    assert _budget_lines(runs, chosen)[0] == ("budget ran out on day 101 (median; days 100–140; 3 of 4 runs); after it the "
+                                              "program ended")
     on = small(program={"incentive": {"kind": "double_sided", "budget": 500, "paid_on": "signup",
                                       "on_budget_exhausted": "rewards_only"}})
     assert _budget_lines(runs, on)[0].endswith("after it asks continued unrewarded")
@@ -935,16 +937,16 @@ def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budg
     assert "were beyond the budget (88.0 of company cost on average there, `rewards_unpaid`: falling due after it ran out" in said
     # the console: reserved rewards are still paid after the day it ran out; what is unpaid is not 'beyond' it
     assert _budget_lines(runs, reserving) == [
-        f"budget ran out on day 32 (median; 2 of 2 runs); after it the program ended, {ASKS_TOO}, the rewards reserved "
+        f"budget ran out on day 32 (median; days 32–52; 2 of 2 runs); after it the program ended, {ASKS_TOO}, the rewards reserved "
         "before it paid as they fell due",
         # 200 less what was spent (88, 120) and is still owed (0): 112 and 80
         "unspent: 96.0 of the 200.0 on average where it ran out (budget less reward_cost and the discounted rewards_owed: "
         "claims that never came, room too small for the next referral; it reopens nothing)",
         "earned rewards left unpaid: 88.0 on average in 2 of 2 runs (rewards_unpaid, charged to the value)"]
-    assert _budget_lines(runs, signup)[0] == f"budget ran out on day 32 (median; 2 of 2 runs); after it the program ended, {ASKS_TOO}"
+    assert _budget_lines(runs, signup)[0] == f"budget ran out on day 32 (median; days 32–52; 2 of 2 runs); after it the program ended, {ASKS_TOO}"
     # with a monthly allowance too: it holds a reserved claim it cannot pay yet and pays it as it refills
     # ("paid as they fell due" alone was false: $46,000 reserved in 11 days at $4,167 a month took 11 months)
     paced = design("qualification", budget_per_month=40)
-    assert _budget_lines(runs, paced)[0] == ("budget ran out on day 32 (median; 2 of 2 runs); after it the program "
+    assert _budget_lines(runs, paced)[0] == ("budget ran out on day 32 (median; days 32–52; 2 of 2 runs); after it the program "
                                              f"ended, {ASKS_TOO}, the rewards reserved before it paid as they fell due, "
                                              "those the monthly allowance had no room for as it refilled")
