@@ -118,6 +118,16 @@ STYLE = """
 .refsim-page .refsim-two > .refsim-panel { display: grid !important; grid-row: span 3; grid-template-rows: subgrid; align-content: start; }
 /* one design: the charts stack in a column, where a flex basis of 0 would be their height */
 .refsim-one .refsim-chart { height: clamp(110px, 20vh, 220px); flex: 0 0 auto; }
+/* a phone or a narrow window: A and B stacked, a design's text under its network when there is no room
+   beside it, the charts two to a row, and the controls above the pictures (A's and B's columns were 181 px
+   wide on a 390-px phone, and each network 200 px: they overlapped, and the controls left the pictures 40 px) */
+@media (max-width: 800px) {
+  .refsim-page .refsim-two { grid-template-columns: minmax(0, 1fr); }
+  .refsim-main, .refsim-panel-row, .refsim-chart-row { flex-wrap: wrap !important; }
+  .refsim-panel-text { flex: 1 1 220px !important; }
+  .refsim-chart-row > .refsim-chart { flex: 1 1 160px; }
+  .refsim-main > .refsim-controls { flex: 1 1 100%; width: 100%; max-height: none; }
+}
 """
 
 # no "This website runs on Solara" badge over the charts
@@ -608,12 +618,13 @@ def LiveView(board: Board, run: ClassRun, charts_shown: bool = True):
                                style={"flex": "1 1 0", "min-width": "0"}):
                 html("div", html("span", f"Design {label}", classes=["refsim-title"]), design.summary(),
                      classes=["refsim-design-line"])
-                with solara.Row(gap="8px", style={"flex-wrap": "nowrap", "align-items": "flex-start"}):
+                with solara.Row(gap="8px", style={"flex-wrap": "nowrap", "align-items": "flex-start"},
+                                classes=["refsim-panel-row"]):
                     solara.Column(children=[widgets["network"]], gap="0px", style={"flex": "0 0 auto"})
                     solara.Column(children=[widgets["text"]] + (charts if not compare else []), gap="2px",
-                                  style={"flex": "1 1 0", "min-width": "0"})
+                                  style={"flex": "1 1 0", "min-width": "0"}, classes=["refsim-panel-text"])
                 if compare:
-                    solara.Row(children=charts, gap="4px", style={"flex-wrap": "nowrap"})
+                    solara.Row(children=charts, gap="4px", style={"flex-wrap": "nowrap"}, classes=["refsim-chart-row"])
 
 
 # --------------------------------------------------------------------------- the page
@@ -839,7 +850,7 @@ def Classroom():
             ErrorText(message.value)
         if stopped.value:
             ErrorText(stopped.value)
-        with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}, gap="12px"):
+        with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}, gap="12px", classes=["refsim-main"]):
             with solara.Column(gap="2px", classes=["refsim-controls", controls_class]):
                 # with no picture to wait for (settings that cannot run), the controls come at once
                 if controls_built.value or not ready:

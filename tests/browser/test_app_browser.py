@@ -21,6 +21,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 PAGE_TIMEOUT_MS = 60_000
 WIDE = {"width": 1440, "height": 1000}
 PROJECTOR = {"width": 1280, "height": 720}
+PHONE = {"width": 390, "height": 844}
 
 
 class Classroom:
@@ -455,6 +456,32 @@ def test_projector_layout_fits_without_scrolling(classroom):
     room.page.wait_for_selector(".refsim-controls", state="visible")
     room.page.click(".refsim-settings")
     room.page.wait_for_selector(".refsim-controls", state="hidden")
+    room.no_traceback()
+
+
+@pytest.mark.timeout(180)
+def test_phone_layout_stacks_the_designs_without_overlap(classroom):
+    """On a 390-px phone A's and B's columns were 181 px wide, each holding a 200-px network: B's
+    network covered A's counts and K card, and the open controls left the pictures 40 px."""
+    room = classroom(PHONE)
+    room.open()
+    room.page.wait_for_selector(".refsim-panel-B")
+    room.page.wait_for_selector(".refsim-adoption-B")
+    parts = [".refsim-network-A", ".refsim-text-A", ".refsim-adoption-A", ".refsim-daily-A", ".refsim-generation-bars-A",
+             ".refsim-network-B", ".refsim-text-B", ".refsim-adoption-B", ".refsim-daily-B", ".refsim-generation-bars-B"]
+    boxes = {css: room.page.locator(css).bounding_box() for css in parts}
+    for css, box in boxes.items():
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, (css, box)
+    for i, first in enumerate(parts):
+        for second in parts[i + 1:]:
+            a, b = boxes[first], boxes[second]
+            apart = (a["x"] + a["width"] <= b["x"] + 1 or b["x"] + b["width"] <= a["x"] + 1
+                     or a["y"] + a["height"] <= b["y"] + 1 or b["y"] + b["height"] <= a["y"] + 1)
+            assert apart, (first, a, second, b)
+    room.page.click(".refsim-settings")
+    room.page.wait_for_selector(".refsim-controls", state="visible")
+    assert room.page.locator(".refsim-network-A").bounding_box()["width"] >= 200
+    assert room.page.locator(".refsim-text-A").bounding_box()["width"] >= 200
     room.no_traceback()
 
 
