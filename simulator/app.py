@@ -116,8 +116,10 @@ STYLE = """
    when one panel's K card runs longer (they were 116 px apart at the end of the viral preset) */
 .refsim-page .refsim-two { display: grid !important; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); grid-template-rows: auto auto auto; }
 .refsim-page .refsim-two > .refsim-panel { display: grid !important; grid-row: span 3; grid-template-rows: subgrid; align-content: start; }
-/* one design: the charts stack in a column, where a flex basis of 0 would be their height */
-.refsim-one .refsim-chart { height: clamp(110px, 20vh, 220px); flex: 0 0 auto; }
+/* one design: the charts stack in a column, where a flex basis of 0 would be their height; the three share
+   what the bar, the legend and the K card leave of the screen (at 20vh each, the generation bars ended 64 px
+   below a 1280x720 projector on day 100 of the fading preset, the lesson's step 2) */
+.refsim-one .refsim-chart { height: clamp(90px, calc((100vh - 360px) / 3), 220px); flex: 0 0 auto; }
 /* a phone or a narrow window: A and B stacked, a design's text under its network when there is no room
    beside it, the charts two to a row, and the controls above the pictures (A's and B's columns were 181 px
    wide on a 390-px phone, and each network 200 px: they overlapped, and the controls left the pictures 40 px) */

@@ -459,6 +459,30 @@ def test_projector_layout_fits_without_scrolling(classroom):
     room.no_traceback()
 
 
+@pytest.mark.timeout(240)
+def test_projector_fits_one_design_with_its_charts(classroom):
+    """The lesson's step 2 (one design, the fading preset, day 100) on a 1280x720 projector: the
+    people-per-generation chart ended 64 px below the screen, under a K card that explains 1/(1 − K)."""
+    room = classroom(PROJECTOR)
+    room.open()
+    room.page.click(".refsim-settings")
+    room.page.wait_for_selector(".refsim-controls", state="visible")
+    room.pick(".refsim-preset", "fading")
+    room.page.click(".refsim-show-one")
+    room.page.wait_for_selector(".refsim-panel-B", state="detached")
+    room.page.click(".refsim-settings")
+    room.page.wait_for_selector(".refsim-controls", state="hidden")
+    room.play("10_0")
+    room.wait_day(100)
+    room.pause()
+    room.wait_text(".refsim-verdict-A", "fades")
+    for css in (".refsim-network-A", ".refsim-text-A", ".refsim-adoption-A", ".refsim-daily-A", ".refsim-generation-bars-A"):
+        box = room.page.locator(css).bounding_box()
+        assert box["y"] + box["height"] <= PROJECTOR["height"], (css, box)
+    assert room.page.locator(".refsim-generation-bars-A").bounding_box()["height"] >= 90
+    room.no_traceback()
+
+
 @pytest.mark.timeout(180)
 def test_phone_layout_stacks_the_designs_without_overlap(classroom):
     """On a 390-px phone A's and B's columns were 181 px wide, each holding a 200-px network: B's
