@@ -144,6 +144,12 @@ def read_loop(k: KReading, generations: list[int], prospects_left: float, new_re
     return dataclasses.replace(today, faded=today.tone == "fades" or (faded and today.tone not in ("grows", "filled")))
 
 
+def _prospects_share(share: float) -> str:
+    """"only 40%", or "fewer than 1%" for a share that rounds to 0% while prospects remain: the
+    card said "only 0% of the people are still prospects" beside 999 adopters of 1,000."""
+    return "fewer than 1%" if 0 < share < 0.005 else f"only {share:.0%}"
+
+
 def _grew(generations: list[int]) -> str:
     """The generations that grew, as "5 → 10 → 18 …": the first run of at least two in a
     row that outgrew their parents among the complete ones (the newest is still being
@@ -190,9 +196,9 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
             # customers" to a grey "filled", and a class watching K above 1 never saw the green of a growing loop
             return Verdict("grows", "The loop grew until it filled the network",
                            f"Each generation was larger than the one before ({grew}): the loop grew on its own, "
-                           f"until only {prospects_left:.0%} of the people are still prospects. " + late)
+                           f"until {_prospects_share(prospects_left)} of the people are still prospects. " + late)
         return Verdict("filled", "The loop filled the network",
-                       f"Only {prospects_left:.0%} of the people are still prospects. " + late)
+                       f"{_prospects_share(prospects_left).capitalize()} of the people are still prospects. " + late)
     if not k.known:
         return Verdict("pending", "K appears once a customer who joined has had {} days".format(K_WINDOW_DAYS),
                        f"K counts the referrals of customers who joined during the run and have had {K_WINDOW_DAYS} "
@@ -233,7 +239,7 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                        f"who joined lately bring in more than the first ones did, so the loop is speeding up, and K, "
                        f"which looks {K_WINDOW_DAYS} days back, has not caught up yet." + rough)
     multiplier = referral_multiplier(shown)
-    filling = (f" Only {prospects_left:.0%} of the people are still prospects, which slows it further."
+    filling = (f" {_prospects_share(prospects_left).capitalize()} of the people are still prospects, which slows it further."
                if prospects_left < FILLED_SHARE else "")
     return Verdict("fades", "K below 1: the loop fades",
                    f"{head} Below 1 the generations shrink on average (a few may still grow by chance): "

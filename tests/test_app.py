@@ -124,6 +124,9 @@ def test_a_loop_that_grew_until_it_filled_the_network_reads_green():
     assert (grew.tone, grew.headline) == ("grows", "The loop grew until it filled the network")
     assert "(5 → 10 → 18 → 26 → 33)" in grew.text and "only 40% of the people are still prospects" in grew.text
     assert "not because the loop fades" in grew.text
+    # one prospect left of 1,000 is not "0%" of the people
+    last = verdict(KReading(1.36, 671), [10, 30, 82, 151, 249, 253, 172, 51, 1], prospects_left=0.001)
+    assert "until fewer than 1% of the people are still prospects" in last.text and "0%" not in last.text
     # one generation larger than its parents is no growth yet; nor is a newest generation still being recruited
     for generations in ([40, 10, 2], [5, 9, 4, 2], [5, 4, 9, 30]):
         said = verdict(KReading(0.5, 200), generations, prospects_left=0.4)
