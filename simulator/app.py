@@ -219,6 +219,19 @@ def _load_start() -> tuple[object, str | None]:
         return None, str(error)
 
 
+#: The schema's names in a network's refusal, as the controls name them: the page said "network.mean_degree:
+#: ... cannot have mean 30; valid: mean_degree < 25" under a slider called "Friends per person (mean)".
+CLASS_WORDS = (("network.mean_degree: ", ""), ("mean_degree", "friends per person"),
+               ("within_share", "the share of friends in one's own community"))
+
+
+def in_class_words(message: str) -> str:
+    """A refusal with the schema's key names replaced by the controls' words (CLASS_WORDS)."""
+    for key, words in CLASS_WORDS:
+        message = message.replace(key, words)
+    return message
+
+
 def build_run(preset, choice: NetworkChoice, designs: list[Design]) -> ClassRun | str:
     """The run the page shows, with its layout; or, when the settings cannot run, the
     reason as one line (the page shows it in place and keeps every setting)."""
@@ -227,7 +240,7 @@ def build_run(preset, choice: NetworkChoice, designs: list[Design]) -> ClassRun 
         run.layout = network_layout(run.network, choice.seed)
         return run
     except ScenarioError as error:
-        return str(error)
+        return in_class_words(str(error))
     except Exception as error:  # noqa: BLE001 - a classroom page must never fall over
         return f"these settings cannot run: {error}"
 
@@ -349,7 +362,7 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
     solara.v.Select(label="Network", items=items, v_model=current.kind, on_v_model=set_kind, dense=True,
                     class_="refsim-network-kind")
     for kind, reason in problems.items():
-        html("div", f"{NETWORK_LABELS[kind]}: {reason}", classes=["refsim-reason"])
+        html("div", f"{NETWORK_LABELS[kind]}: {in_class_words(reason)}", classes=["refsim-reason"])
     if current.size is None:
         Label(f"People: fixed by the preset's edge-list file · friends per person (mean): {current.mean_degree:g}")
     else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import json
 import math
@@ -625,6 +626,18 @@ def test_network_points_are_the_layout_in_thousandths(default):
     points = np.array(network_points(layout)).reshape(-1, 2)
     assert points.shape == (120, 2) and points.min() >= 0 and points.max() <= 1000
     assert np.abs(points / 1000 - layout).max() <= 0.0005  # rounded to the nearest thousandth
+
+
+def test_a_network_that_cannot_be_built_is_explained_in_the_controls_words(default):
+    """50 people with 30 friends each on the given-degrees network: the page named the schema's
+    key (network.mean_degree) under a slider called "Friends per person (mean)"."""
+    from simulator import app  # the Solara page (imports solara)
+
+    choice = dataclasses.replace(NetworkChoice.of(default), kind="configuration", size=50, mean_degree=30.0)
+    said = app.build_run(default, choice, [Design.of(default)])
+    assert isinstance(said, str) and "friends per person" in said and "mean_degree" not in said, said
+    reasons = [app.in_class_words(reason) for reason in network_problems(default, choice).values()]
+    assert reasons and not any("mean_degree" in reason or "within_share" in reason for reason in reasons), reasons
 
 
 def test_while_playing_the_network_follows_every_day_and_the_charts_each_second(default, monkeypatch):
