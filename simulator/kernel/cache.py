@@ -50,9 +50,9 @@ class WithoutClosureInlining(CompilerBase):
 
     No compiled function here defines or calls a closure, and numba turns any closure
     left into a function of its own later anyway (``MakeFunctionToJitFunction``), so the
-    pass finds nothing to do. On ``run_days`` it cost 1.5 s of a first run's compile,
-    and the type inference and SSA passes after it took about 4 s longer than without
-    it. The machine code is the same without it: the optimised LLVM of ``run_days``
+    pass finds nothing to do. On ``run_days`` it cost 1.5 s of a first run's compile by
+    numba's own pass timings (a cold ``warm_up()`` took 19 s without it against 23-24 s
+    with it, alternated). The machine code is the same without it: the optimised LLVM of ``run_days``
     differs only in the order of two reference-count calls on entry, and every bundled
     scenario's outputs hash alike (bench/output_hashes.py, bench/HISTORY.md 2026-12-03)."""
 
