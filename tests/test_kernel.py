@@ -4,6 +4,8 @@ whole runs with the numpy path is in tests/validation/test_kernel_agreement.py."
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from numba import njit
@@ -381,30 +383,38 @@ def test_a_cache_written_for_another_source_counts_as_nothing_compiled():
     assert answers == ["False", "True"]
 
 
-def test_every_compiled_function_skips_the_closure_pass_and_keeps_the_rest_of_numbas_pipeline():
-    """The kernel and the graph loops compile through kernel/cache.py's pipeline: numba's
-    nopython passes, in their order, less only InlineClosureLikes (a first run's compile
-    without its cost; the machine code is the same). A function decorated with a bare
-    njit would compile the slower way, and a pipeline that dropped any other pass could
-    change the code."""
+#: every module holding compiled functions: the kernel and the graph loops
+COMPILED_MODULES = ("simulator.kernel.day", "simulator.kernel.queue", "simulator.kernel.rand",
+                    "simulator.network.csr_loop", "simulator.network.edgelist_loop",
+                    "simulator.network.gnp_loop", "simulator.network.growth_loop")
+
+
+def compiled_dispatchers():
+    """(module, name, dispatcher) for each module's own compiled functions, not those it imports."""
     import importlib
 
-    from numba.core.compiler import DefaultPassBuilder, StateDict
     from numba.core.dispatcher import Dispatcher
-    from numba.core.untyped_passes import InlineClosureLikes
 
-    from simulator.kernel.cache import WithoutClosureInlining
+    found = [(name, attribute, value) for name in COMPILED_MODULES
+             for attribute, value in vars(importlib.import_module(name)).items()
+             if isinstance(value, Dispatcher) and value.py_func.__module__ == name]
+    assert len(found) >= 40
+    return found
 
-    modules = ["simulator.kernel.day", "simulator.kernel.queue", "simulator.kernel.rand",
-               "simulator.network.csr_loop", "simulator.network.edgelist_loop",
-               "simulator.network.gnp_loop", "simulator.network.growth_loop"]
-    dispatchers = [(name, attribute) for name in modules
-                   for attribute, value in vars(importlib.import_module(name)).items()
-                   if isinstance(value, Dispatcher) and value.py_func.__module__ == name]
-    assert len(dispatchers) >= 40  # each module's own compiled functions, not those it imports
-    for name, attribute in dispatchers:
-        dispatcher = getattr(importlib.import_module(name), attribute)
-        assert dispatcher._compiler.pipeline_class is WithoutClosureInlining, f"{name}.{attribute}"
+
+def test_every_compiled_function_compiles_through_the_lean_pipeline_and_keeps_the_rest_of_numbas():
+    """The kernel and the graph loops compile through kernel/cache.py's pipeline: numba's
+    nopython passes, in their order, less only InlineClosureLikes and ReconstructSSA (a
+    first run's compile without their cost). A function decorated with a bare njit
+    would compile the slower way, and a pipeline that dropped any other pass could
+    change the code."""
+    from numba.core.compiler import DefaultPassBuilder, StateDict
+    from numba.core.untyped_passes import InlineClosureLikes, ReconstructSSA
+
+    from simulator.kernel.cache import LeanPipeline
+
+    for name, attribute, dispatcher in compiled_dispatchers():
+        assert dispatcher._compiler.pipeline_class is LeanPipeline, f"{name}.{attribute}"
         assert dispatcher._cache.__class__.__name__ != "NullCache", f"{name}.{attribute} is not cached on disk"
 
     class Flags:
@@ -414,8 +424,117 @@ def test_every_compiled_function_skips_the_closure_pass_and_keeps_the_rest_of_nu
     state = StateDict()
     state.func_ir, state.flags = None, Flags()
     default = [step[0] for step in DefaultPassBuilder.define_nopython_pipeline(state).passes]
-    compiler = WithoutClosureInlining.__new__(WithoutClosureInlining)
+    compiler = LeanPipeline.__new__(LeanPipeline)
     compiler.state = state
     (ours,) = compiler.define_pipelines()
-    assert InlineClosureLikes in default
-    assert [step[0] for step in ours.passes] == [p for p in default if p is not InlineClosureLikes]
+    assert InlineClosureLikes in default and ReconstructSSA in default
+    assert [step[0] for step in ours.passes] == [p for p in default if p not in (InlineClosureLikes, ReconstructSSA)]
+
+
+@functools.cache
+def _typing_only():
+    """kernel/cache.py's pipeline stopped after type inference (nothing is lowered): it
+    returns the function's IR, the types of its variables and those of its calls."""
+    from numba.core import compiler
+    from numba.core.compiler_machinery import FunctionPass, register_pass
+    from numba.core.typed_passes import NopythonTypeInference
+
+    from simulator.kernel.cache import LeanPipeline
+
+    @register_pass(mutates_CFG=False, analysis_only=True)
+    class StopAfterTyping(FunctionPass):
+        _name = "refsim_stop_after_typing"
+
+        def __init__(self):
+            FunctionPass.__init__(self)
+
+        def run_pass(self, state):
+            raise compiler._EarlyPipelineCompletion((state.func_ir, dict(state.typemap), dict(state.calltypes)))
+
+    class TypingOnly(LeanPipeline):
+        def define_pipelines(self):
+            (manager,) = super().define_pipelines()
+            kept = [step[0] for step in manager.passes].index(NopythonTypeInference) + 1
+            manager.passes = manager.passes[:kept]
+            manager.add_pass(StopAfterTyping, "stop after type inference")
+            manager._finalized = False
+            manager.finalize()
+            return [manager]
+
+    return TypingOnly
+
+
+def _typed(dispatcher, signature):
+    """``dispatcher``'s IR for ``signature``, the type inference gives each variable, and
+    the signature it gives each call and operation."""
+    from numba.core import compiler
+
+    flags = compiler.Flags()
+    dispatcher.targetdescr.options.parse_as_flags(flags, dispatcher.targetoptions)
+    return compiler.compile_extra(dispatcher.targetdescr.typing_context, dispatcher.targetdescr.target_context,
+                                  dispatcher.py_func, signature.args, None, flags, {},
+                                  pipeline_class=_typing_only())
+
+
+def _widens(narrow, wide) -> bool:
+    """Whether every value of type ``narrow`` is the same value, and computes the same,
+    as type ``wide``: the same type (literals as their type), or a narrower integer of
+    the same signedness (numba computes with int64 whatever the width it reads)."""
+    from numba.core import types
+
+    narrow, wide = types.unliteral(narrow), types.unliteral(wide)
+    if narrow == wide:
+        return True
+    return (isinstance(narrow, types.Integer) and isinstance(wide, types.Integer)
+            and narrow.signed == wide.signed and narrow.bitwidth <= wide.bitwidth)
+
+
+def test_without_ssa_every_assignment_keeps_its_values_type_or_widens_an_integer():
+    """kernel/cache.py compiles without SSA reconstruction, so a variable assigned in two
+    places that control flow joins has one type, the unification of what each assignment
+    gives it. That is safe only where the unification changes no arithmetic: each value
+    must keep its type, or be an integer widened to a wider one of the same sign (a
+    person read from an int32 array into a variable that also takes int64 people;
+    numba computes integers as int64 anyway). A name reused for a count and then a
+    rate would compute the count as a float, and a float32 joined with a float64 would
+    compute in float64; type inference refuses most such code, but not these."""
+    import numba
+    from numba.core import ir
+
+    from simulator.kernel import warm_up
+
+    warm_up()  # the entry points' signatures, as a run calls them
+    checked, seen = 0, set()
+    while True:  # typing a caller loads or compiles its callees: their signatures come in as it goes
+        todo = [(name, attribute, dispatcher, signature) for name, attribute, dispatcher in compiled_dispatchers()
+                for signature in dispatcher.nopython_signatures if (dispatcher, signature) not in seen]
+        if not todo:
+            break
+        for name, attribute, dispatcher, signature in todo:
+            seen.add((dispatcher, signature))
+            func_ir, typemap, calltypes = _typed(dispatcher, signature)
+            for block in func_ir.blocks.values():
+                for statement in block.find_insts(ir.Assign):
+                    value = statement.value
+                    if statement.target.name.startswith("$") or isinstance(value, ir.Arg):
+                        continue  # numba's temporaries are assigned once each, and the arguments on entry
+                    if isinstance(value, ir.Var):
+                        given = typemap[value.name]
+                    elif isinstance(value, ir.Expr):
+                        given = calltypes[value].return_type  # a call's, an operator's or an index's result
+                    else:
+                        given = numba.typeof(value.value)  # a constant, or a module's
+                    held = typemap[statement.target.name]
+                    assert _widens(given, held), (
+                        f"{name}.{attribute}{signature.args}, line {statement.loc.line}: "
+                        f"'{statement.target.name}' holds {held} but is given {given} here: "
+                        f"give this value a variable of its own")
+                    checked += 1
+    unchecked = {f"{name}.{attribute}" for name, attribute, dispatcher in compiled_dispatchers()
+                 if dispatcher not in {d for d, _ in seen}}
+    # no run of warm_up's calls these (a queue filled at set-up, a draw only tests make) or
+    # compiles them alone (_rotl is inlined into its callers, and checked there)
+    assert unchecked <= {"simulator.kernel.queue.push", "simulator.kernel.queue.push_many",
+                         "simulator.kernel.rand.exponential", "simulator.kernel.rand._rotl"}, unchecked
+    assert checked > 500  # about 600 in 2026-12
+    assert checked > 500  # about 600 in 2026-12

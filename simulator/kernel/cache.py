@@ -45,18 +45,33 @@ if not os.environ.get("NUMBA_CACHE_DIR"):
     numba.config.CACHE_DIR = str(cache_dir())
 
 
-class WithoutClosureInlining(CompilerBase):
-    """numba's nopython pipeline without its pass that inlines closures (``InlineClosureLikes``).
+class LeanPipeline(CompilerBase):
+    """numba's nopython pipeline less two steps that cost a first run's compile and change
+    no output:
 
-    No compiled function here defines or calls a closure, and numba turns any closure
-    left into a function of its own later anyway (``MakeFunctionToJitFunction``), so the
-    pass finds nothing to do. On ``run_days`` it cost 1.5 s of a first run's compile by
-    numba's own pass timings (a cold ``warm_up()`` took 19 s without it against 23-24 s
-    with it, alternated). The machine code is the same without it: the optimised LLVM of ``run_days``
-    differs only in the order of two reference-count calls on entry, and every bundled
-    scenario's outputs hash alike (bench/output_hashes.py, bench/HISTORY.md 2026-12-03)."""
+    - the pass that inlines closures (``InlineClosureLikes``). No compiled function here
+      defines or calls a closure, and numba turns any closure left into a function of
+      its own later anyway (``MakeFunctionToJitFunction``), so the pass finds nothing to
+      do. On ``run_days`` it cost 1.5 s by numba's own pass timings; the optimised LLVM
+      without it differs only in the order of two reference-count calls on entry.
+    - SSA reconstruction (``ReconstructSSA``, off through numba's own ``enable_ssa``
+      flag, as numba compiles lifted loops). It gives each assignment of a variable a
+      version, and so a type, of its own; on ``run_days`` (about 200 named variables)
+      it cost 2.3-2.7 s, and its versions made type inference and LLVM slower too.
+      Without it a variable assigned in two branches has one type, the unification of
+      both, so each variable must keep one: a constant that later takes a computed day
+      is written ``np.int64(NEVER)``, not ``NEVER`` (which numba types as the literal
+      -1 only), and a name is not reused for a count and then a rate. Type inference
+      refuses most such code; a test (tests/test_kernel.py) checks that every
+      assignment gives its variable a value of the variable's own type, or an integer
+      it widens (a person read from an int32 array into an int64 variable), so that
+      the unification changes no arithmetic.
+
+    Every bundled scenario's outputs hash alike with and without these steps
+    (bench/output_hashes.py); bench/HISTORY.md (2026-12-03, 2026-12-04) has the times."""
 
     def define_pipelines(self):
+        self.state.flags.enable_ssa = False
         manager = DefaultPassBuilder.define_nopython_pipeline(self.state)
         manager.passes = [step for step in manager.passes if step[0] is not InlineClosureLikes]
         manager._finalized = False  # finalized once more, for the list as it now stands
@@ -65,9 +80,9 @@ class WithoutClosureInlining(CompilerBase):
 
 
 def compiled(function=None, **options):
-    """``@njit(cache=True)`` through :class:`WithoutClosureInlining`, for every compiled
+    """``@njit(cache=True)`` through :class:`LeanPipeline`, for every compiled
     function of refsim (the kernel and the graph loops); ``options`` as njit takes them."""
-    jit = numba.njit(cache=True, pipeline_class=WithoutClosureInlining, **options)
+    jit = numba.njit(cache=True, pipeline_class=LeanPipeline, **options)
     return jit if function is None else jit(function)
 
 

@@ -9,6 +9,10 @@ churn and premium ends due. Nothing passes over the population, and no Python ru
 per person. The formulas are the numpy engine's (engine.py, behaviour/), written per
 event; ``tests/validation/test_kernel_agreement.py`` checks that both agree in
 distribution. Draws come from the engine's named streams (``rand``, one row each).
+
+Compiled without SSA reconstruction (cache.py): a variable keeps one type through its
+function, so a day that may stay ``NEVER`` starts as ``np.int64(NEVER)``, and a name is
+not reused for a value of another type.
 """
 
 from __future__ import annotations
@@ -140,7 +144,7 @@ def hazard(P, score, referred, multiplier):
 def file_churn(Q, heads, tails, pool, meta, leave_day, who, last_day_survived, clock_left, h):
     """Churn on the first day d > last_day_survived with (d − last_day_survived) · h >= clock left
     (filed with qu.put: the caller reserved room)."""
-    leave = NEVER
+    leave = np.int64(NEVER)
     if h > 0.0:
         wait = max(np.ceil(clock_left / h), 1.0) if math.isfinite(h) else 1.0
         if last_day_survived + wait <= Q[DAYS]:
@@ -158,7 +162,7 @@ def file_renewal(Q, heads, tails, pool, meta, leave_day, who, signed, since, use
     notice and leaves notice_days later. Files that leaving day (or none; qu.put: the
     caller reserved room)."""
     every, notice = Q[RENEWAL_EVERY], Q[RENEWAL_NOTICE]
-    leave = NEVER
+    leave = np.int64(NEVER)
     if used >= clock or h > 0.0:
         wait = 1.0
         if used < clock and math.isfinite(h):
@@ -355,7 +359,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 sharers[n_sharers] = c
                 sharer_tracked[n_sharers] = True
                 n_sharers += 1
-            reminder = NEVER
+            reminder = np.int64(NEVER)
             # reminded when this ask was not taken up; a campaign reminds after each push: its asks since the
             # latest one, this one included (a customer who shared at an earlier push is reminded after this
             # one). The kernel runs no targeted asking, so a campaign asks on its push and reminder days only
@@ -598,7 +602,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             tracked[c] = is_tracked
             rewarded[c] = for_reward
             channel[c] = ORGANIC if referrer < 0 else flags & 255
-            first_ask = NEVER
+            first_ask = np.int64(NEVER)
             timing = Q[TIMING]
             if timing == AT_PURCHASE or timing == ONBOARDING:
                 first_ask = day + 1 + Q[DELAY_DAYS]
@@ -729,12 +733,12 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             else:
                 # each friend's claim, their fake account's (-1 - c), then one for each
                 # sign-up beside them who never qualifies (n + c) (engine._pay_rewards)
-                extra = 0
+                beside = 0
                 if len(non_qualifying) > 0:
                     for i in range(n_winners):
                         if (due[i, 2] & TRACKED_BIT) != 0 and rewarded[due[i, 0]]:
-                            extra += non_qualifying[due[i, 0]]
-                referees = np.empty(2 * n_winners + extra, np.int64)
+                            beside += non_qualifying[due[i, 0]]
+                referees = np.empty(2 * n_winners + beside, np.int64)
                 n_referees = 0
                 for i in range(n_winners):
                     if (due[i, 2] & TRACKED_BIT) != 0 and rewarded[due[i, 0]]:
