@@ -6,7 +6,8 @@ the cascade reduction of bench_api.py (Barabasi-Albert 100k from an edge-list fi
     python bench/replicate_cost.py --profile  # and the top of a cProfile of each
 
 The graph is read before the timed calls (bench_api.py times that separately), so
-what is left is the engines' set-up, the compiled days, the summaries and the tables (the\nreplicates' generated graphs too are built before, by a first call on the same seeds).
+what is left is the engines' set-up, the compiled days, the summaries and the tables (the
+replicates' generated graphs too are built before, by a first call on the same seeds).
 """
 
 from __future__ import annotations
