@@ -1502,6 +1502,49 @@ def test_compare_of_one_replicate_says_once_that_it_has_no_interval(tmp_path):
     assert "one replicate gives no interval" not in twice and "paired 95% CI " in twice and "(unpaired " in twice
 
 
+def test_budgets_that_end_the_asks_early_are_named_among_what_the_ranking_rests_on(tmp_path):
+    """2,000 B2B accounts asked at launch spent a $30,000 budget by day 55-80 of 730, and
+    end_program, the default, ended the asks: the ranking of the designs followed that
+    ending (with rewards_only two of them could no longer be told apart), and the note on
+    what the ranking rests on named only the sizes the model assumes. Here a $40 budget
+    runs out within weeks (checked below) in the design that ends with it; report.md's
+    note names it, its day, the default and the launch ask, and the console's note line
+    says it too. A design whose asks go on (rewards_only) and one whose budget lasts are
+    not named, and two such designs alone get no such note."""
+    base = dict(days=120, population={"size": 1500, "initial_customers": 150})
+    files = []
+    for name, budget in (("ends", {"budget": 40}), ("asks-on", {"budget": 40, "on_budget_exhausted": "rewards_only"}),
+                         ("lasts", {"budget": 10_000_000})):
+        data = small(name=name, **base).model_dump(mode="json", exclude_unset=True)
+        data["program"]["timing"] = {"kind": "at_purchase"}
+        data["program"]["incentive"].update(budget)
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(data))
+        files.append(path)
+
+    def compare(paths, out):
+        result = runner.invoke(app, ["compare", *map(str, paths), "--replicates", "3", "--seed", "4", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        return result.stdout, (out / "report.md").read_text(), json.loads((out / "summary.json").read_text())
+
+    console, report, summary = compare(files, tmp_path / "all")
+    assert summary["ends"]["budget_exhausted_day"]["n"] == 3 and summary["ends"]["budget_exhausted_day"]["p97_5"] < 60
+    assert summary["lasts"]["budget_exhausted_day"]["n"] == 0
+    (note,) = [line for line in report.splitlines() if "budgets ran out in the first half" in line]
+    runs = pd.read_csv(tmp_path / "all" / "runs.csv")
+    days = sorted(runs.loc[runs["scenario"] == "ends", "budget_exhausted_day"])
+    day = int(days[1])   # the median of 3 runs
+    assert f"first half of the 120-day horizon (ends on day {day}, median)" in note, note
+    assert "end_program, the default, ended the asks" in note and "asks-on" not in note and "lasts" not in note
+    assert "ends also asked the 150 customers there at launch at once" in note and "once, the default)" in note
+    assert "rewards_only" in note and note.startswith("- The ranking rests on what the model is told here:")
+    assert "()" not in note   # no sensitivity ranges to name: no empty list of them
+    (line,) = [line for line in console.splitlines() if "budgets that ran out early" in line]
+    assert f"(median day of 120: ends {day}; on_budget_exhausted end_program)" in line and "`" not in line
+    console, report, _ = compare(files[1:], tmp_path / "on")
+    assert "budgets ran out" not in report and "budgets that ran out" not in console
+
+
 def test_a_milestone_design_whose_asks_ended_before_its_milestone_is_said_to_say_little_about_milestones(tmp_path):
     """A $30,000 budget ran out on day 55 of 730 with end_program, the default: the 90-day
     milestone design asked nobody at its milestone, and the report said the ranking rested on

@@ -356,18 +356,71 @@ def assumption_note(designs) -> str:
     notes, tests = _assumptions(designs)
     if not notes:
         return ""
-    return ("The ranking rests on what the model is told here: " + "; ".join(notes) + ". Test them with "
-            "`refsim sensitivity` (" + ", ".join(tests) + ") before trusting it.")
+    test = (" Test them with `refsim sensitivity` (" + ", ".join(tests) + ") before trusting it." if tests else "")
+    return "The ranking rests on what the model is told here: " + "; ".join(notes) + "." + test
 
 
 def assumption_line(designs) -> str:
     """assumption_note for the console: the verdict printed above it read as sure, and only
-    report.md said which assumed sizes it rests on."""
+    report.md said which assumed sizes it rests on, or that budgets ended the asks early."""
     _, tests = _assumptions(designs)
-    if not tests:
+    parts = []
+    if ended := budget_endings(designs):
+        listed = ", ".join(f"{s.name} {day:.0f}" for s, day in ended)
+        parts.append(f"the ranking rests on budgets that ran out early and ended the asks (median day of "
+                     f"{ended[0][0].days}: {listed}; on_budget_exhausted end_program): compare again with rewards_only")
+    if tests:
+        parts.append(("the ranking also" if parts else "the ranking") + " rests on sizes the model assumes; test them "
+                     "with refsim sensitivity " + " ".join(t.strip("`") for t in dict.fromkeys(tests)))
+    return "note: " + "; ".join(parts) + " (report.md)" if parts else ""
+
+
+def budget_endings(designs) -> list[tuple]:
+    """(scenario, median day) for each design whose budget ran out in the first half of the
+    horizon in at least half its runs, its asks ending with it (``on_budget_exhausted``
+    end_program). Its result is then what it did before that day, not a program run over
+    the horizon: 2,000 B2B accounts asked at launch spent a $30,000 budget by day 55-80 of
+    730, and the ranking of organization credit against a gift card, and of a milestone
+    against an ask at purchase, followed that ending (with `rewards_only` the two rewards
+    could no longer be told apart), while the note on what the ranking rests on named
+    only the sizes the model assumes."""
+    ended = []
+    for design in designs:
+        runs, scenario = getattr(design, "runs", None), design.scenario
+        incentive = getattr(scenario.program, "incentive", None)
+        if (runs is None or not len(runs) or "budget_exhausted_day" not in runs.columns
+                or getattr(incentive, "on_budget_exhausted", None) != "end_program"):
+            continue
+        days = runs["budget_exhausted_day"].to_numpy(dtype=float)
+        if np.isfinite(days).sum() * 2 >= len(days) and median_day(days) <= scenario.days / 2:
+            ended.append((scenario, median_day(days)))
+    return ended
+
+
+def _budget_ending_note(designs) -> str:
+    """budget_endings as a clause of assumption_note ("" where none ended early)."""
+    from .text import ended_by_default, initial_count
+
+    ended = budget_endings(designs)
+    if not ended:
         return ""
-    return ("note: the ranking rests on sizes the model assumes; test them with refsim sensitivity "
-            + " ".join(t.strip("`") for t in dict.fromkeys(tests)) + " (report.md)")
+    listed = ", ".join(f"{s.name} on day {day:.0f}" for s, day in ended)
+    default = ", the default," if all(ended_by_default(s.program.incentive) for s, _ in ended) else ""
+    # the customers there at launch asked at once spend a budget first (the B2B designs' 2,000 accounts)
+    launching = [s for s, _ in ended if s.program.launch.ask_existing == "once" and initial_count(s) > 0
+                 and s.program.timing.kind not in ("never", "campaign")]
+    launch = ""
+    if launching:
+        unset = all("ask_existing" not in s.program.launch.model_fields_set for s in launching)
+        launch = (f"; {_names([s.name for s in launching])} also asked the {initial_count(launching[0]):,} customers "
+                  f"there at launch at once (`program.launch.ask_existing` once{', the default' if unset else ''}), "
+                  f"which spends a budget first")
+    return (f"budgets ran out in the first half of the {ended[0][0].days}-day horizon ({listed}, "
+            f"median{'s' if len(ended) > 1 else ''}) and `on_budget_exhausted` end_program{default} ended the asks "
+            f"with them{launch}: a design so ended is measured by what it did before that day and how fast it spent, "
+            f"not by its program over the horizon, and the ranking can follow these settings more than the designs "
+            f"(compare again with `on_budget_exhausted: rewards_only`, which asks on without a reward, or with a "
+            f"larger budget)")
 
 
 def _assumptions(designs) -> tuple[list[str], list[str]]:
@@ -479,6 +532,8 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         notes.append(f"they pay their rewards after different waits ({listed}): "
                      f"{payment_timing_trade(rate, max(waits.values()), share, fakes, blocked, budgeted)}")
         tests.append(payment_timing_check(rate, share, fakes))
+    if ending := _budget_ending_note(designs):
+        notes.append(ending)
     return notes, tests
 
 

@@ -442,6 +442,13 @@ def k_undefined_note(scenario) -> str:
             f"none did: give at least {window + 1} days or a shorter window")
 
 
+def initial_count(scenario) -> int:
+    """The customers there at launch: ``population.initial_customers`` is a count, a
+    strategy's block ({count, strategy}) or a list of ids (repeats are one person)."""
+    seeds = scenario.population.initial_customers
+    return seeds if isinstance(seeds, int) else len(set(seeds)) if isinstance(seeds, list) else seeds.count
+
+
 def launch_note(scenario) -> str:
     """Who else is asked: the customers already there at launch (``program.launch``), as a
     sentence. A B2B milestone design's value fell from 115k to 87k with
@@ -449,9 +456,7 @@ def launch_note(scenario) -> str:
     of it came from the launch ask, which no report mentioned."""
     from ..config import Campaign, NeverAsk
 
-    program, seeds = scenario.program, scenario.population.initial_customers
-    # a count, a strategy's block ({count, strategy}) or a list of ids (repeats are one person)
-    initial = seeds if isinstance(seeds, int) else len(set(seeds)) if isinstance(seeds, list) else seeds.count
+    program, initial = scenario.program, initial_count(scenario)
     if isinstance(program.timing, (NeverAsk, Campaign)) or initial == 0 or program.launch.ask_existing == "never":
         return ""
     default = "" if "ask_existing" in program.launch.model_fields_set else ", its default"
