@@ -459,7 +459,7 @@ def sensitivity(
                   + (" (imprecise: above 1 or a wide interval; raise --samples)" if vague else ""), markup=False)
     from .report.sensitivity import constraint_sentences
 
-    for line in constraint_sentences(result, study.replicates, markdown=False):
+    for line in constraint_sentences(result, study.replicates, markdown=False, designs=design_list or [base]):
         out.print("  " + line, markup=False)
     _print_designs_default_notes(design_list or [base], parameters)
     out.print(f"results: {folder}/  (report.md, sobol.csv, tornado.png)", markup=False)

@@ -323,6 +323,29 @@ def test_sensitivity_writes_indices_tornado_and_the_decision(tmp_path):
     assert pd.read_csv(folder / "flips.csv")["noise_share"].isna().all()
 
 
+def test_sensitivity_says_a_cap_at_or_above_a_designs_budget_cannot_break(tmp_path):
+    """optimize said that a cap on reward_cost at or above the winner's total budget rules
+    nothing out; sensitivity said only that each design "keeps `reward_cost<=...` at every
+    point", which read as the design's merit. With a budget of 30 that no point varies,
+    a cap of 40 is said to be unbreakable, in report.md and on the console, for every
+    design; a cap of 20, below the budget, is not."""
+    common = [*TINY, "--set", "program.incentive.budget=30", "--uncertain", "program.base_share=0.05:0.4",
+              "--samples", "4", "--trajectories", "2", "--seed", "2", "--replicates", "1", "--executor", "serial"]
+    result = ok("sensitivity", DEFAULT, SINGLE, *common, "--constraint", "reward_cost<=40", "--out", tmp_path / "above")
+    table = pd.read_csv(tmp_path / "above" / "constraints.csv")
+    assert (table["share_broken"] == 0).all() and (table["worst"] <= 30 + 1e-9).all(), table   # the budget holds it
+    report = " ".join((tmp_path / "above" / "report.md").read_text().split())
+    console = " ".join(result.stdout.split())
+    for design in table["design"]:
+        assert (f"{design} keeps `reward_cost<=40` at every point" in report
+                and "It cannot break it: its total budget (30) stops the reward spend there" in report), report
+    assert report.count("It cannot break it") == len(table) == console.count("It cannot break it") == 2
+    assert "the day it does (budget_exhausted_day)" in console   # plain on the console, `code` in report.md
+    assert "the day it does (`budget_exhausted_day`)" in report
+    result = ok("sensitivity", DEFAULT, SINGLE, *common, "--constraint", "reward_cost<=20", "--out", tmp_path / "below")
+    assert "cannot break" not in (tmp_path / "below" / "report.md").read_text() and "cannot break" not in result.stdout
+
+
 def test_sensitivity_says_how_often_each_design_breaks_a_constraint(tmp_path):
     """A design chosen by optimize to keep reward_cost<=50000 spent up to 145,807 at 42%
     of the sensitivity's points, and the report never said so (there was no way to give

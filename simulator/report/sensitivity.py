@@ -222,7 +222,8 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         lines += [line for note in study_design_notes(designs, [p.key for p in result.parameters])[0] for line in (note, "")]
         lines += _decision_section(result, decision_metric, settings.bins, settings.replicates)
     if result.constraints is not None and len(result.constraints):
-        lines += ["## Constraints", "", *[line + "\n" for line in constraint_sentences(result, settings.replicates)],
+        lines += ["## Constraints", "", *[line + "\n" for line in constraint_sentences(result, settings.replicates,
+                                                                                   designs=designs)],
                   "constraints.csv has each design's share of points that break each constraint, and its worst point.", ""]
     lines += _outcome_section(result, metrics)
     lines += ["## Files", "",
@@ -234,7 +235,8 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
     return "\n".join(lines) + "\n"
 
 
-def constraint_sentences(result: SensitivityResult, replicates: int, markdown: bool = True) -> list[str]:
+def constraint_sentences(result: SensitivityResult, replicates: int, markdown: bool = True,
+                         designs=()) -> list[str]:
     """Each design against each constraint across the uncertainty: at what share of the
     Sobol points (each the mean of ``replicates`` runs) it breaks it, and its worst
     point with the assumptions there (a design kept within `reward_cost<=50000` on the
@@ -253,8 +255,27 @@ def constraint_sentences(result: SensitivityResult, replicates: int, markdown: b
                          f"{fmt(row['mean'])} on average over all the points, {fmt(row['worst'])} at worst ({where}).")
         else:
             lines.append(f"{row['design']} keeps `{row['constraint']}` at every point ({row['metric']} "
-                         f"{fmt(row['mean'])} on average, {fmt(row['worst'])} at its closest, at {where}).")
+                         f"{fmt(row['mean'])} on average, {fmt(row['worst'])} at its closest, at {where})."
+                         + _budget_bound(row, designs, result.parameters, markdown))
     return lines
+
+
+def _budget_bound(row, designs, parameters, markdown: bool) -> str:
+    """Where a cap on reward_cost is at or above the design's total budget, which no point
+    varies: " It cannot break it: ..." ("" otherwise). optimize said so of such a cap, and
+    sensitivity's "keeps it at every point" read as the design's merit."""
+    from ..optimize import parse_constraint
+
+    constraint = parse_constraint(row["constraint"])
+    scenario = next((s for s in designs if s.name == row["design"]), None)
+    budget = getattr(getattr(getattr(scenario, "program", None), "incentive", None), "budget", None)
+    if (budget is None or constraint.metric != "reward_cost" or constraint.op != "<=" or budget > constraint.limit
+            or any(p.key == "program.incentive.budget" for p in parameters)):
+        return ""
+    code = "`" if markdown else ""
+    return (f" It cannot break it: its total budget ({budget:,.0f}) stops the reward spend there, so the limit rules "
+            f"nothing out; a budget that runs out early limits the design by the day it does "
+            f"({code}budget_exhausted_day{code}).")
 
 
 def _part(bins: int) -> str:
