@@ -175,6 +175,34 @@ def applies(design: Scenario, key: str) -> bool:
     return True
 
 
+#: incentive keys that decide which entry of program.cost_shares and
+#: program.reward_type_weights a design reads
+_ENTRY_CHOOSERS = ("reward_type", "audience", "cost_share", "type_weight", "kind")
+
+
+def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
+    """Whether ``design``'s outcome can depend on ``key``: it has the key (:func:`applies`),
+    and the key is not an entry of a table that its reward does not read
+    (``program.cost_shares.<type>`` of another reward type or under its own
+    ``cost_share``, ``program.reward_type_weights.<audience>.<type>`` of another
+    audience or type or under its own ``type_weight``). A cash design's worst point was
+    given "at program.reward_type_weights.business.organization = 0.39". ``varied``:
+    the keys a study varies; where one of them chooses the entry (the reward's type,
+    its audience, its own share or weight, or the incentive's kind), every entry counts."""
+    if not applies(design, key):
+        return False
+    parts = key.split(".")
+    table = parts[:2] in (["program", "cost_shares"], ["program", "reward_type_weights"])
+    if not table or any(v.startswith("program.incentive") and v.split(".")[-1] in _ENTRY_CHOOSERS for v in varied):
+        return True
+    incentive = getattr(design.program, "incentive", None)
+    if getattr(incentive, "reward_type", None) is None:   # no incentive: no reward to cost or weigh
+        return False
+    if parts[1] == "cost_shares":
+        return incentive.cost_share is None and parts[2:] == [incentive.reward_type]
+    return incentive.type_weight is None and parts[2:] == [incentive.audience, incentive.reward_type]
+
+
 def value_of(design: Scenario, key: str) -> Any:
     """``design``'s own value of ``key`` (None where it lacks the key, or leaves it unset)."""
     if not applies(design, key):

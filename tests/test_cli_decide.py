@@ -323,6 +323,31 @@ def test_sensitivity_writes_indices_tornado_and_the_decision(tmp_path):
     assert pd.read_csv(folder / "flips.csv")["noise_share"].isna().all()
 
 
+def test_sensitivity_gives_a_designs_worst_point_in_the_assumptions_it_reads(tmp_path):
+    """A cash design's worst point against a constraint was given "at
+    program.reward_type_weights.business.organization = 0.39", a weight no cash reward
+    reads. The share of store credit is read by the credit design only: its sentence
+    gives it, the cash design's gives only base_share and says it does not read the
+    other, and the table of assumptions marks the credit share as the credit design's."""
+    folder = tmp_path / "sens"
+    result = ok("sensitivity", DEFAULT, SINGLE, *TINY, "--uncertain", "program.base_share=0.05:0.4",
+                "--uncertain", "program.cost_shares.credit=0.2:1", "--constraint", "reward_cost<=1000000",
+                "--samples", "4", "--trajectories", "2", "--seed", "2", "--replicates", "1", "--out", folder,
+                "--executor", "serial")
+    table = pd.read_csv(folder / "constraints.csv")
+    assert set(table["design"]) == {"default-double-sided-credit", "single-sided-cash"}
+    report = " ".join((folder / "report.md").read_text().split())
+    console = " ".join(result.stdout.split())
+    for text in (report, console):
+        credit = text.split("default-double-sided-credit keeps")[1].split(").")[0]
+        cash = text.split("single-sided-cash keeps")[1].split(").")[0]
+        assert "program.base_share = " in credit and "program.cost_shares.credit = " in credit, credit
+        assert "does not read" not in credit
+        assert "program.base_share = " in cash and "cost_shares" not in cash, cash
+        assert cash.endswith("; the others it does not read"), cash
+    assert "| program.cost_shares.credit | [0.2, 1] (a key of default-double-sided-credit only" in report, report
+
+
 def test_sensitivity_says_a_cap_at_or_above_a_designs_budget_cannot_break(tmp_path):
     """optimize said that a cap on reward_cost at or above the winner's total budget rules
     nothing out; sensitivity said only that each design "keeps `reward_cost<=...` at every

@@ -848,3 +848,28 @@ def test_luck_the_points_share_is_not_taken_for_luck_that_moves_them():
     assert result.sobol["noise_share"].to_numpy() == pytest.approx(0.0, abs=1e-9)
     text = "\n".join(_outcome_section(result, ["incremental_value"]))
     assert text.split("### incremental_value")[1].split("\n\n")[1].startswith("Moved by `program.base_share`"), text
+
+
+def test_a_design_reads_only_the_cost_share_and_type_weight_of_the_reward_it_gives():
+    """parameters.reads: a design reads the entries of program.cost_shares and
+    program.reward_type_weights that its reward's type (and audience) pick, unless its
+    own cost_share or type_weight replaces them; a design without an incentive reads
+    none; where a study varies the reward's type, every entry counts; any other key is
+    read where the design has it (parameters.applies)."""
+    from simulator.parameters import reads
+
+    cash = Scenario(name="cash", program={"incentive": {"kind": "single_sided", "referrer_reward": 10,
+                                                        "reward_type": "cash", "audience": "business"}})
+    assert reads(cash, "program.cost_shares.cash") and not reads(cash, "program.cost_shares.credit")
+    assert reads(cash, "program.reward_type_weights.business.cash")
+    assert not reads(cash, "program.reward_type_weights.consumer.cash")
+    assert not reads(cash, "program.reward_type_weights.business.organization")
+    assert reads(cash, "program.reward_type_weights.business.organization",
+                 varied=["program.incentive.reward_type", "program.base_share"])
+    own = cash.model_copy(update={"program": cash.program.model_copy(update={
+        "incentive": cash.program.incentive.model_copy(update={"cost_share": 0.5, "type_weight": 1.0})})})
+    assert not reads(own, "program.cost_shares.cash") and not reads(own, "program.reward_type_weights.business.cash")
+    nothing = Scenario(name="none", program={"incentive": {"kind": "none"}})
+    assert not reads(nothing, "program.cost_shares.credit")
+    assert reads(cash, "program.base_share") and reads(nothing, "program.base_share")
+    assert not reads(cash, "program.timing.reach_share")   # an ask at purchase has no milestone to reach

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
-from ..parameters import applies
+from ..parameters import reads
 from ..sensitivity import (IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, explains, lost_in_luck,
                            told_from_luck,
                            tornado_disagreements)
@@ -183,11 +183,14 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
     return save(fig, path)
 
 
-def _only(key: str, designs, names: list[str]) -> str:
-    """' (a key of A only: the others keep their own)' when some designs lack ``key``."""
-    having = [name for design, name in zip(designs, names) if applies(design, key)]
+def _only(key: str, designs, names: list[str], varied=()) -> str:
+    """' (a key of A only: ...)' when some designs lack ``key`` or do not read it (a weight
+    of a reward type they do not give: parameters.reads)."""
+    having = [name for design, name in zip(designs, names) if reads(design, key, varied)]
     if not designs or len(having) == len(names):
         return ""
+    if not having:
+        return " (no design here reads it: none is moved by it)"
     return f" (a key of {', '.join(having)} only: the other designs are unmoved by it)"
 
 
@@ -209,7 +212,8 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         f"averaged over {_tornado_runs(result)} replicate seed(s).",
         "",
         "| assumption | range |", "|---|---|",
-        *[f"| {p.key} | {p.describe().split(' in ', 1)[1]}{_only(p.key, designs, result.designs)} |"
+        *[f"| {p.key} | {p.describe().split(' in ', 1)[1]}"
+          f"{_only(p.key, designs, result.designs, [q.key for q in result.parameters])} |"
           for p in result.parameters],
         "",
         # defaults a design file left in place that decide what it costs or does (store credit, nobody asked)
@@ -247,8 +251,15 @@ def constraint_sentences(result: SensitivityResult, replicates: int, markdown: b
         return []
     b = "**" if markdown else ""
     lines = []
+    varied = [p.key for p in result.parameters]
     for row in table.to_dict("records"):
-        where = ", ".join(f"{p.key} = {_v(row[f'worst_{p.key}'])}" for p in result.parameters)
+        # only the assumptions the design reads: a cash design's worst point was given "at
+        # program.reward_type_weights.business.organization = 0.39", a weight no cash reward uses
+        scenario = next((s for s in designs if s.name == row["design"]), None)
+        keys = [p.key for p in result.parameters if scenario is None or reads(scenario, p.key, varied)]
+        where = (", ".join(f"{key} = {_v(row[f'worst_{key}'])}" for key in keys)
+                 + ("; the others it does not read" if len(keys) < len(varied) else "")
+                 if keys else "any point alike: it reads none of the assumptions varied")
         if row["share_broken"] > 0:
             lines.append(f"{b}{row['design']} breaks `{row['constraint']}` at {row['share_broken']:.0%} of the points{b} "
                          f"(each the mean of {replicates} run{'s' if replicates != 1 else ''}): {row['metric']} "
