@@ -485,6 +485,10 @@ def test_a_calibration_manifest_lists_the_seeds_its_forecast_ran_on(tmp_path, pi
     folder = tmp_path / "a"
     manifest = json.loads((folder / "manifest.json").read_text())
     seeds, rows = manifest["seeds"]["forecast"], manifest["calibrate"]["forecast_rows"]
+    # the pilot file's days 0-20, named as such; the fit simulated 21 days (0 to 20)
+    given = pd.read_csv(pilot)["day"]
+    assert (manifest["calibrate"]["pilot_first_day"], manifest["calibrate"]["pilot_last_day"]) == (given.min(), given.max())
+    assert manifest["calibrate"]["pilot_days"] == given.max() + 1
     posterior = pd.read_csv(folder / "posterior.csv").set_index("draw")
     assert rows != [0, 1, 2]   # spread over the posterior
     assert len(seeds) == len(rows) == 3 and len(set(seeds)) == 3

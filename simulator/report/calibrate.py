@@ -42,7 +42,11 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
                                                                 data_file, figures, pilot_note(pilot), others=others))
     atomic_write_json(folder / "manifest.json", manifest(
         scenarios=[base, *others], seeds={"forecast": forecast_seeds(calibration, draws)}, started=started, ended=dt.datetime.now(), command=command, extra={"calibrate": {
-            "seed": calibration.seed, "data": data_file, "columns": calibration.columns, "pilot_days": calibration.pilot_days,
+            "seed": calibration.seed, "data": data_file, "columns": calibration.columns,
+            # the pilot's first and last day as its file gives them; pilot_days is what the fit simulates, days 0
+            # to the last ("pilot_days": 21 alone read as a 21-day pilot for one of days 0-20, or of days 1-20)
+            "pilot_first_day": calibration.pilot_first, "pilot_last_day": calibration.pilot_days - 1,
+            "pilot_days": calibration.pilot_days,
             "pilot_first_date": pilot.attrs.get("first_date"),
             "fit": [p.describe() for p in calibration.parameters], "settings": vars(settings), "forecast_draws": draws,
             # which posterior draws the forecast ran: spread over posterior.csv, not its first rows
