@@ -383,6 +383,8 @@ def test_a_cache_written_for_another_source_counts_as_nothing_compiled():
     assert answers == ["False", "True"]
 
 
+NEVER_HERE = -1   # a module constant, as kernel/day.py's NEVER
+
 #: every module holding compiled functions: the kernel and the graph loops
 COMPILED_MODULES = ("simulator.kernel.day", "simulator.kernel.queue", "simulator.kernel.rand",
                     "simulator.network.csr_loop", "simulator.network.edgelist_loop",
@@ -405,13 +407,14 @@ def compiled_dispatchers():
 def test_every_compiled_function_compiles_through_the_lean_pipeline_and_keeps_the_rest_of_numbas():
     """The kernel and the graph loops compile through kernel/cache.py's pipeline: numba's
     nopython passes, in their order, less only InlineClosureLikes and ReconstructSSA (a
-    first run's compile without their cost). A function decorated with a bare njit
+    first run's compile without their cost), then numba's own pipeline as the fallback
+    where that one refuses a function. A function decorated with a bare njit
     would compile the slower way, and a pipeline that dropped any other pass could
     change the code."""
     from numba.core.compiler import DefaultPassBuilder, StateDict
     from numba.core.untyped_passes import InlineClosureLikes, ReconstructSSA
 
-    from simulator.kernel.cache import LeanPipeline
+    from simulator.kernel.cache import LeanPipeline, _WithSSA
 
     for name, attribute, dispatcher in compiled_dispatchers():
         assert dispatcher._compiler.pipeline_class is LeanPipeline, f"{name}.{attribute}"
@@ -426,9 +429,44 @@ def test_every_compiled_function_compiles_through_the_lean_pipeline_and_keeps_th
     default = [step[0] for step in DefaultPassBuilder.define_nopython_pipeline(state).passes]
     compiler = LeanPipeline.__new__(LeanPipeline)
     compiler.state = state
-    (ours,) = compiler.define_pipelines()
+    ours, fallback = compiler.define_pipelines()
     assert InlineClosureLikes in default and ReconstructSSA in default
     assert [step[0] for step in ours.passes] == [p for p in default if p not in (InlineClosureLikes, ReconstructSSA)]
+    # the fallback, where typing without SSA fails (another numba): numba's own pipeline, SSA on again
+    assert [step[0] for step in fallback.passes] == [default[0], _WithSSA, *default[1:]]
+
+
+def test_a_function_that_types_only_with_ssa_compiles_through_the_fallback_and_computes_alike():
+    """Without SSA reconstruction numba refuses a variable that starts as a module
+    constant (typed as the literal -1) and later takes a computed value; a numba version
+    other than the tests' could refuse more. LeanPipeline's second pipeline, numba's own
+    with SSA, then compiles the function, slower but the same: no user is left without a
+    kernel. The kernel itself compiles through the first (the test below types it so)."""
+    from numba import njit as plain_njit
+
+    from simulator.kernel.cache import LeanPipeline
+
+    def later(n):
+        x = NEVER_HERE
+        if n > 0:
+            x = n + 1
+        return x
+
+    lean = plain_njit(pipeline_class=LeanPipeline)(later)
+    assert (lean(3), lean(-1)) == (later(3), later(-1)) == (4, -1)
+    (compiled,) = lean.overloads.values()
+    assert list(compiled.metadata["pipeline_times"]) == ["nopython with SSA"]
+
+    def typed_alike(n):
+        x = 0
+        if n > 0:
+            x = n + 1
+        return x
+
+    lean = plain_njit(pipeline_class=LeanPipeline)(typed_alike)
+    assert lean(3) == 4
+    (compiled,) = lean.overloads.values()
+    assert list(compiled.metadata["pipeline_times"]) == ["nopython"]   # the lean pipeline, no fallback
 
 
 @functools.cache
@@ -453,7 +491,7 @@ def _typing_only():
 
     class TypingOnly(LeanPipeline):
         def define_pipelines(self):
-            (manager,) = super().define_pipelines()
+            manager = super().define_pipelines()[0]   # the lean pipeline alone: no fallback hides a refusal
             kept = [step[0] for step in manager.passes].index(NopythonTypeInference) + 1
             manager.passes = manager.passes[:kept]
             manager.add_pass(StopAfterTyping, "stop after type inference")

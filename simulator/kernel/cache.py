@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numba
 from numba.core.compiler import CompilerBase, DefaultPassBuilder
+from numba.core.compiler_machinery import AnalysisPass, register_pass
 from numba.core.untyped_passes import InlineClosureLikes
 
 from ..metrics import DAILY_COLUMNS
@@ -68,15 +69,40 @@ class LeanPipeline(CompilerBase):
       the unification changes no arithmetic.
 
     Every bundled scenario's outputs hash alike with and without these steps
-    (bench/output_hashes.py); bench/HISTORY.md (2026-12-03, 2026-12-04) has the times."""
+    (bench/output_hashes.py); bench/HISTORY.md (2026-12-03, 2026-12-04) has the times.
+    Where typing without SSA refuses a function all the same (a numba version other than
+    the tests'), numba's own pipeline compiles it next, SSA on: slower, the same code."""
 
     def define_pipelines(self):
+        # a numba whose typing without SSA refuses a function (another version than the tests ran on) compiles it
+        # the usual way instead, slower but the same: numba tries the next pipeline when one fails to compile
+        self.state.flags.enable_ssa = True
+        fallback = DefaultPassBuilder.define_nopython_pipeline(self.state, name="nopython with SSA")
+        fallback.passes.insert(1, (_WithSSA, "SSA on again, for numba's usual pipeline"))  # after reading the bytecode
         self.state.flags.enable_ssa = False
         manager = DefaultPassBuilder.define_nopython_pipeline(self.state)
         manager.passes = [step for step in manager.passes if step[0] is not InlineClosureLikes]
-        manager._finalized = False  # finalized once more, for the list as it now stands
-        manager.finalize()
-        return [manager]
+        for pipeline in (manager, fallback):
+            pipeline._finalized = False  # finalized once more, for the list as it now stands
+            pipeline.finalize()
+        return [manager, fallback]
+
+
+@register_pass(mutates_CFG=False, analysis_only=True)
+class _WithSSA(AnalysisPass):
+    """The fallback pipeline's step after reading the function afresh from its bytecode:
+    SSA reconstruction on again for the passes that read the flag as they run, and the
+    first pipeline's failure forgotten."""
+
+    _name = "refsim_ssa_on_again"
+
+    def __init__(self):
+        AnalysisPass.__init__(self)
+
+    def run_pass(self, state):
+        state.flags.enable_ssa = True
+        state.status.fail_reason = None   # numba would raise the first pipeline's error after this one compiled
+        return False
 
 
 def compiled(function=None, **options):
