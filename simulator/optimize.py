@@ -98,6 +98,11 @@ class Constraint:
     def __str__(self) -> str:
         return f"{self.metric}{self.op}{self.limit:g}"
 
+    def held_by_budget(self, budget: float | None) -> bool:
+        """A cap on reward_cost at or above a total ``budget``: the budget stops the spend
+        there, so the cap cannot fail."""
+        return budget is not None and self.metric == "reward_cost" and self.op == "<=" and self.limit >= budget
+
 
 def parse_objective(text: str, *, source: str = "--objective") -> Objective:
     """``METRIC`` or ``METRIC:max`` / ``METRIC:min``; costs (reward_cost, ...) are minimised by default."""

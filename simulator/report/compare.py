@@ -384,22 +384,20 @@ def budget_endings(designs) -> list[tuple]:
     against an ask at purchase, followed that ending (with `rewards_only` the two rewards
     could no longer be told apart), while the note on what the ranking rests on named
     only the sizes the model assumes."""
+    from .text import ran_out_by
+
     ended = []
     for design in designs:
         runs, scenario = getattr(design, "runs", None), design.scenario
-        incentive = getattr(scenario.program, "incentive", None)
-        if (runs is None or not len(runs) or "budget_exhausted_day" not in runs.columns
-                or getattr(incentive, "on_budget_exhausted", None) != "end_program"):
-            continue
-        days = runs["budget_exhausted_day"].to_numpy(dtype=float)
-        if np.isfinite(days).sum() * 2 >= len(days) and median_day(days) <= scenario.days / 2:
-            ended.append((scenario, median_day(days)))
+        if (runs is not None and getattr(scenario.program.incentive, "on_budget_exhausted", None) == "end_program"
+                and not math.isnan(day := ran_out_by(runs, scenario.days / 2))):
+            ended.append((scenario, day))
     return ended
 
 
 def _budget_ending_note(designs) -> str:
     """budget_endings as a clause of assumption_note ("" where none ended early)."""
-    from .text import ended_by_default, initial_count
+    from .text import asks_at_launch, ended_by_default, initial_count
 
     ended = budget_endings(designs)
     if not ended:
@@ -407,8 +405,7 @@ def _budget_ending_note(designs) -> str:
     listed = ", ".join(f"{s.name} on day {day:.0f}" for s, day in ended)
     default = ", the default," if all(ended_by_default(s.program.incentive) for s, _ in ended) else ""
     # the customers there at launch asked at once spend a budget first (the B2B designs' 2,000 accounts)
-    launching = [s for s, _ in ended if s.program.launch.ask_existing == "once" and initial_count(s) > 0
-                 and s.program.timing.kind not in ("never", "campaign")]
+    launching = [s for s, _ in ended if asks_at_launch(s) and s.program.launch.ask_existing == "once"]
     launch = ""
     if launching:
         unset = all("ask_existing" not in s.program.launch.model_fields_set for s in launching)

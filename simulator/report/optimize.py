@@ -201,7 +201,7 @@ def budget_bound_note(result: OptimizeResult) -> str:
     budget = getattr(incentive, "budget", None)
     if budget is None or "program.incentive.budget" in (result.best or {}):
         return ""   # no budget, or one the search varies (a cap below some of its values binds)
-    caps = [c for c in result.constraints if c.op == "<=" and c.metric == "reward_cost" and c.limit >= budget]
+    caps = [c for c in result.constraints if c.held_by_budget(budget)]
     if not caps:
         return ""
     confirmation = winner_rows(result.confirmation, result.best_trial)

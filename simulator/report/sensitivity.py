@@ -277,10 +277,9 @@ def _budget_bound(row, designs, parameters, markdown: bool) -> str:
     sensitivity's "keeps it at every point" read as the design's merit."""
     from ..optimize import parse_constraint
 
-    constraint = parse_constraint(row["constraint"])
     scenario = next((s for s in designs if s.name == row["design"]), None)
     budget = getattr(getattr(getattr(scenario, "program", None), "incentive", None), "budget", None)
-    if (budget is None or constraint.metric != "reward_cost" or constraint.op != "<=" or budget > constraint.limit
+    if (not parse_constraint(row["constraint"]).held_by_budget(budget)
             or any(p.key == "program.incentive.budget" for p in parameters)):
         return ""
     code = "`" if markdown else ""

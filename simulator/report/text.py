@@ -449,15 +449,22 @@ def initial_count(scenario) -> int:
     return seeds if isinstance(seeds, int) else len(set(seeds)) if isinstance(seeds, list) else seeds.count
 
 
+def asks_at_launch(scenario) -> bool:
+    """Whether the customers there at launch are asked (``program.launch``): there are
+    some, the program asks, and ``ask_existing`` is not never."""
+    from ..config import Campaign, NeverAsk
+
+    return (not isinstance(scenario.program.timing, (NeverAsk, Campaign)) and initial_count(scenario) > 0
+            and scenario.program.launch.ask_existing != "never")
+
+
 def launch_note(scenario) -> str:
     """Who else is asked: the customers already there at launch (``program.launch``), as a
     sentence. A B2B milestone design's value fell from 115k to 87k with
     ``ask_existing: never`` and was still 28k with a milestone nobody reaches: a quarter
     of it came from the launch ask, which no report mentioned."""
-    from ..config import Campaign, NeverAsk
-
     program, initial = scenario.program, initial_count(scenario)
-    if isinstance(program.timing, (NeverAsk, Campaign)) or initial == 0 or program.launch.ask_existing == "never":
+    if not asks_at_launch(scenario):
         return ""
     default = "" if "ask_existing" in program.launch.model_fields_set else ", its default"
     if program.launch.ask_existing == "as_new":
@@ -788,24 +795,33 @@ def asks_ended(incentive) -> str:
     return f", and its asks ended with it ({default})" if default else ""
 
 
+def ran_out_by(runs, last_day: float) -> float:
+    """The median day the budget ran out on, where it ran out in at least half the runs and
+    that median is at most ``last_day``; NaN otherwise (or without the column)."""
+    from ..metrics import median_day
+
+    if "budget_exhausted_day" not in runs.columns or not len(runs):
+        return math.nan
+    days = runs["budget_exhausted_day"].to_numpy(dtype=float)
+    if np.isfinite(days).sum() * 2 < len(days) or median_day(days) > last_day:
+        return math.nan
+    return median_day(days)
+
+
 def milestone_cut_short(runs, scenario) -> str:
     """Where a milestone design's asks ended with its budget (end_program) before the wait
     to its milestone, in at least half the runs: the words that say its result is not one
     of asking at a milestone ("" otherwise). A $30,000 budget ran out on day 55 of 730, a
     90-day milestone design asked nobody after day 60, and the report said its ranking
     rested on the milestone's moment."""
-    from ..metrics import median_day
-
     timing = scenario.program.timing
     incentive = getattr(scenario.program, "incentive", None)
-    if (timing.kind != "milestone" or getattr(incentive, "on_budget_exhausted", None) != "end_program"
-            or "budget_exhausted_day" not in runs.columns or not len(runs)):
+    if timing.kind != "milestone" or getattr(incentive, "on_budget_exhausted", None) != "end_program":
         return ""
-    days = runs["budget_exhausted_day"].to_numpy(dtype=float)
     wait = max(timing.delay_days, 1)
-    if np.isfinite(days).sum() * 2 < len(days) or median_day(days) > wait:
+    if math.isnan(day := ran_out_by(runs, wait)):
         return ""
-    return (f"{scenario.name}'s asks ended with its budget on day {median_day(days):.0f} (median), within the "
+    return (f"{scenario.name}'s asks ended with its budget on day {day:.0f} (median), within the "
             f"{wait}-day wait to its milestone: few of the customers who joined reached it while it still asked, so "
             f"its result says little about asking at a milestone (run it with `on_budget_exhausted: rewards_only` "
             f"or a larger budget to see that)")
