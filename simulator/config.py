@@ -324,7 +324,7 @@ class CostShares(Strict):
     credit: Probability = Field(0.4, description="Cost share of store credit: cost of goods net of unredeemed credit [fraction]. Source: assumption (cost of goods ~50% of price, ~20% of credit never redeemed, as gift-card breakage of 10-20%).")
     product: Probability = Field(0.5, description="Cost share of a free product: its cost of goods [fraction]. Source: assumption (cost of goods ~50% of price).")
     charity: Probability = Field(1.0, description="Cost share of a donation [fraction]. Source: definition (a donation is paid in cash).")
-    organization: Probability = Field(0.4, description="Cost share of a reward to the referrer's organization, paid as account credit [fraction]. Source: assumption (as credit).")
+    organization: Probability = Field(0.4, description="Cost share of a reward to the referrer's organization, paid as account credit [fraction]. Source: assumption (as store credit: delivery's cost net of credit left unused; credit an account applies to an invoice it would have paid anyway is revenue forgone, near 1: set your own).")
 
 
 class Launch(Strict):
