@@ -575,4 +575,3 @@ def test_without_ssa_every_assignment_keeps_its_values_type_or_widens_an_integer
     assert unchecked <= {"simulator.kernel.queue.push", "simulator.kernel.queue.push_many",
                          "simulator.kernel.rand.exponential", "simulator.kernel.rand._rotl"}, unchecked
     assert checked > 500  # about 600 in 2026-12
-    assert checked > 500  # about 600 in 2026-12
