@@ -267,17 +267,16 @@ def constraint_sentences(result: SensitivityResult, replicates: int, markdown: b
         else:
             lines.append(f"{row['design']} keeps `{row['constraint']}` at every point ({row['metric']} "
                          f"{fmt(row['mean'])} on average, {fmt(row['worst'])} at its closest, at {where})."
-                         + _budget_bound(row, designs, result.parameters, markdown))
+                         + _budget_bound(row, scenario, result.parameters, markdown))
     return lines
 
 
-def _budget_bound(row, designs, parameters, markdown: bool) -> str:
-    """Where a cap on reward_cost is at or above the design's total budget, which no point
+def _budget_bound(row, scenario, parameters, markdown: bool) -> str:
+    """Where a cap on reward_cost is at or above ``scenario``'s total budget, which no point
     varies: " It cannot break it: ..." ("" otherwise). optimize said so of such a cap, and
     sensitivity's "keeps it at every point" read as the design's merit."""
     from ..optimize import parse_constraint
 
-    scenario = next((s for s in designs if s.name == row["design"]), None)
     budget = getattr(getattr(getattr(scenario, "program", None), "incentive", None), "budget", None)
     if (not parse_constraint(row["constraint"]).held_by_budget(budget)
             or any(p.key == "program.incentive.budget" for p in parameters)):
