@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's simulator, whichever is installed
 
-from simulator.classroom import ClassRun, Design, NetworkChoice, speeding_up, verdict
+from simulator.classroom import MIN_COHORT, ClassRun, Design, NetworkChoice, speeding_up, verdict
 from simulator.scenario_io import load_scenario
 
 SCENARIOS = ROOT / "scenarios"
@@ -51,14 +51,15 @@ def main() -> None:
         k_b[run.day] = (b.k.k, b.k.customers)
         if b_counted is None and b.k.customers >= 10:
             b_counted = run.day
-        kept.append(b.verdict.headline)
-        memoryless.append(verdict(b.k, b.generations, b.prospects_left, speeding_up(b.new_referred)).headline)
+        if b.k.customers >= MIN_COHORT:  # hysteresis holds the verdicts read from K
+            kept.append(b.verdict.headline)
+            memoryless.append(verdict(b.k, b.generations, b.prospects_left, speeding_up(b.new_referred)).headline)
     print(f"viral A: half the people joined on day {half[0]} (verdict {half[2]}); day 30: generations "
           f"{' → '.join(map(str, generations_a[30]))}; K on day 35: {k_a[35][0]:.1f} on {k_a[35][1]} customers; "
           f"K first shown as 0.95 on day {next(d for d in sorted(k_a) if d > 35 and f'{k_a[d][0]:.2f}' == '0.95')}")
     print("viral B (no reward): K " + ", ".join(f"{k_b[d][0]:.2f} on {k_b[d][1]} on day {d}" for d in (33, 34, 36)))
     print(f"viral B (no reward): 10 customers count from day {b_counted}; its verdict changed {changes(kept)} times "
-          f"in {len(kept)} days, {changes(memoryless)} times read without memory (no hysteresis)")
+          f"in the {len(kept)} days K could be read, {changes(memoryless)} times read without memory (no hysteresis)")
 
 
 if __name__ == "__main__":
