@@ -278,13 +278,14 @@ def reward_reach(design: Design, preset: Scenario) -> str:
         return ""
     incentive = design.incentive
     share = inc.reach(incentive, design.referrer_reward, preset.economics, preset.program.reward_type_weights)
-    how = ("its reward scale" if incentive.reward_scale is not None else
-           f"{incentive.reward_scale_months:g} months of the {preset.economics.monthly_margin:g} monthly margin")
+    # "weighed against 3 months of the 8 monthly margin, 24" read as three figures in a row
+    how = ("" if incentive.reward_scale is not None else
+           f", {incentive.reward_scale_months:g} months of a customer's margin of {preset.economics.monthly_margin:g}")
     factor = inc.delay_factor(incentive)
     later = (f"; paid {inc.payment_delay(incentive)} days after the friend joins, a reward moves people as {factor:.0%} "
              f"of it paid at once would" if factor < 1 else "")
     return (f"Here {design.referrer_reward:g} to the referrer buys {share:.0%} of the largest rise in sharing a reward "
-            f"can give (rewards are weighed against {how}, {inc.scale(incentive, preset.economics):g}{later}).")
+            f"can give (rewards are weighed against {inc.scale(incentive, preset.economics):g}{how}{later}).")
 
 
 @solara.component
@@ -302,7 +303,8 @@ def DesignControls(design: solara.Reactive[Design], label: str, preset: Scenario
                                     dense=True, classes=[f"refsim-incentive-{label}"]):
         for value in INCENTIVE_KINDS:
             solara.Button(INCENTIVE_LABELS[value], value=value, text=True, classes=[f"refsim-incentive-{value}"])
-    Label(f"Reward to the referrer: {current.referrer_reward:g}")
+    # an amount with no unit: the preset's margin says what money is worth here (the model keeps no currency)
+    Label(f"Reward to the referrer: {current.referrer_reward:g} (margin {preset.economics.monthly_margin:g} a month)")
     solara.SliderFloat("", value=current.referrer_reward, min=0, max=100, step=5, disabled=kind == "none",
                        on_value=edit(lambda d, r: d.with_incentive(referrer=r)))
     Label(f"Reward to the new customer: {current.referee_reward:g}")

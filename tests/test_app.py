@@ -1735,9 +1735,30 @@ def test_the_controls_say_what_a_reward_buys_here():
     incentive = b2b.program.incentive
     assert (design.referrer_reward, incentive.reward_type, incentive.audience) == (10, "organization", "business")
     text = reward_reach(design, b2b)
-    assert f"buys {1 - m.exp(-10 / (450 * 1.3)):.0%} of the largest rise" in text and "3 months of the 150 monthly margin" in text
+    assert f"buys {1 - m.exp(-10 / (450 * 1.3)):.0%} of the largest rise" in text and "weighed against 450, 3 months of a customer's margin of 150;" in text
     assert "paid 30 days after the friend joins, a reward moves people as 77% of it paid at once would)." in text
     # on the consumer default the discount shows in the share: 1 − e^(−10 / (24 · 1.3)) = 27%, not 34% paid at once
     default = load_scenario(SCENARIOS / "default.yaml")
     assert "Here 10 to the referrer buys 27% of the largest rise" in reward_reach(Design.of(default), default)
     assert reward_reach(design.with_incentive(kind="none"), b2b) == ""
+
+
+def test_the_reward_slider_gives_the_margin_its_amount_is_measured_in():
+    """The model keeps no currency: "Reward to the referrer: 50" said 50 of nothing. The
+    label gives the preset's monthly margin beside it, the figure a class can weigh a
+    reward against (8 a month on the default, 150 on the B2B presets)."""
+    import ipyvuetify
+    import solara
+
+    from simulator import app
+
+    for name, margin in (("default.yaml", 8), ("b2b-account-managers.yaml", 150)):
+        preset = load_scenario(SCENARIOS / name)
+        assert preset.economics.monthly_margin == margin
+        design = solara.reactive(Design.of(preset))
+        box, rendered = solara.render(app.DesignControls(design, "A", preset), handle_error=False)
+        try:
+            labels = [widget.children[0] for widget in rendered.find(ipyvuetify.Html, class_="refsim-label").widgets]
+            assert f"Reward to the referrer: {design.value.referrer_reward:g} (margin {margin} a month)" in labels, labels
+        finally:
+            rendered.close()
