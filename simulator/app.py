@@ -232,14 +232,19 @@ def in_class_words(message: str) -> str:
     return message
 
 
-def build_run(preset, choice: NetworkChoice, designs: list[Design]) -> ClassRun | str:
+def build_run(preset, choice: NetworkChoice, designs: list[Design], menu_name: str | None = None) -> ClassRun | str:
     """The run the page shows, with its layout; or, when the settings cannot run, the
-    reason as one line (the page shows it in place and keeps every setting)."""
+    reason as one line (the page shows it in place and keeps every setting). A refusal
+    names the preset as the menu does (``menu_name``, its file's name), not by the
+    scenario's ``name`` inside it: "preset default-double-sided-credit" beside a menu
+    that reads "default"."""
     try:
         run = ClassRun(preset, choice, designs)
         run.layout = network_layout(run.network, choice.seed)
         return run
     except ScenarioError as error:
+        if menu_name is not None and error.file == f"preset {preset.name}":
+            error = ScenarioError(error.message, file=f"preset {menu_name}", key=error.key)
         return in_class_words(str(error))
     except Exception as error:  # noqa: BLE001 - a classroom page must never fall over
         return f"these settings cannot run: {error}"
@@ -728,7 +733,7 @@ def Classroom():
 
     def build():
         designs = [design_a.value] + ([design_b.value] if compare.value else [])
-        built = build_run(preset.value, choice.value, designs)
+        built = build_run(preset.value, choice.value, designs, loaded_name.value)
         day = carried.pop("day", 0)
         if day and isinstance(built, ClassRun):
             built.advance(day)

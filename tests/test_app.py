@@ -664,6 +664,18 @@ def test_a_network_that_cannot_be_built_is_explained_in_the_controls_words(defau
     assert reasons and not any("mean_degree" in reason or "within_share" in reason for reason in reasons), reasons
 
 
+def test_a_refusal_names_the_preset_as_the_menu_does(default):
+    """The menu lists presets by file ("default"); a refusal named the scenario's `name`
+    inside the file ("preset default-double-sided-credit: seed: ...")."""
+    from simulator import app  # the Solara page (imports solara)
+
+    assert default.name != "default"   # else the check below could not tell the two apart
+    too_large = dataclasses.replace(NetworkChoice.of(default), seed=MAX_SEED + 1)
+    said = app.build_run(default, too_large, [Design.of(default)], "default")
+    assert isinstance(said, str) and said.startswith("preset default: seed: ") and default.name not in said, said
+    assert f"preset {default.name}: seed: " in app.build_run(default, too_large, [Design.of(default)])  # no menu
+
+
 def test_while_playing_the_network_follows_every_day_and_the_charts_each_second(default, monkeypatch):
     from simulator import app  # the Solara page (imports solara)
 
