@@ -106,6 +106,8 @@ STYLE = """
 .refsim-controls .v-btn { padding: 0 6px !important; min-width: 0 !important; text-transform: none; }
 .refsim-bar .v-btn { text-transform: none; }
 .refsim-controls > * { flex-shrink: 0; }
+/* a menu's choice wraps in the 320-px column: "hubs and friend groups (Holme–K…" lost the name it picks by */
+.refsim-controls .v-select__selection-text { white-space: normal; overflow: visible; }
 /* what changes each day is laid out and painted on its own, not with the whole page */
 .refsim-network, .refsim-chart { contain: strict; }
 .refsim-k-card, .refsim-stats, .refsim-status, .refsim-compare { contain: layout paint; }
@@ -120,6 +122,13 @@ STYLE = """
    what the bar, the legend and the K card leave of the screen (at 20vh each, the generation bars ended 64 px
    below a 1280x720 projector on day 100 of the fading preset, the lesson's step 2) */
 .refsim-one .refsim-chart { height: clamp(90px, calc((100vh - 360px) / 3), 220px); flex: 0 0 auto; }
+/* Settings opened on a projector (1280x720): the controls take 320 px, the text beside each network narrows to
+   about 145 px and grew to 580 px, and A vs B's charts fell below the screen; the text now keeps to the
+   network's height and scrolls, so the charts stay in view while a slider is moved */
+@media (min-width: 801px) and (max-width: 1400px) {
+  .refsim-controls-flipped .refsim-two .refsim-panel-text { max-height: clamp(200px, min(46vh, 24vw), 460px);
+                                                             overflow-y: auto; }
+}
 /* a phone or a narrow window: A and B stacked, a design's text under its network when there is no room
    beside it, the charts two to a row, and the controls above the pictures (A's and B's columns were 181 px
    wide on a 390-px phone, and each network 200 px: they overlapped, and the controls left the pictures 40 px) */

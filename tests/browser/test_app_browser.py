@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 import pytest
 
 from simulator.app_pictures import GENERATION_COLOURS
+from simulator.classroom import NETWORK_LABELS
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 PAGE_TIMEOUT_MS = 60_000
@@ -454,6 +455,17 @@ def test_projector_layout_fits_without_scrolling(classroom):
     assert "runs on" not in room.page.inner_text("body") and "Solara" not in room.page.inner_text("body")
     room.page.click(".refsim-settings")
     room.page.wait_for_selector(".refsim-controls", state="visible")
+    # Settings open take 320 px: the text beside each network narrowed and grew, and A vs B's charts fell below
+    # the screen, out of sight while a slider moved; the text now scrolls within the network's height
+    room.page.wait_for_timeout(500)  # the panels' new widths laid out
+    for css in (".refsim-network-A", ".refsim-adoption-A", ".refsim-generation-bars-A", ".refsim-generation-bars-B"):
+        box = room.page.locator(css).bounding_box()
+        assert box and box["y"] + box["height"] <= PROJECTOR["height"], (css, box)
+    # a menu's choice shows whole in the 320-px column: it read "hubs and friend groups (Holme–K…"
+    clipped = room.page.evaluate("() => [...document.querySelectorAll('.refsim-controls .v-select__selection-text')]"
+                                 ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)")
+    assert room.page.inner_text(".refsim-network-kind .v-select__selection-text") == NETWORK_LABELS["powerlaw_cluster"]
+    assert clipped == [], clipped
     room.page.click(".refsim-settings")
     room.page.wait_for_selector(".refsim-controls", state="hidden")
     room.no_traceback()
