@@ -1113,6 +1113,8 @@ def test_optimize_and_sweep_say_when_they_rank_a_key_no_launch_chooses(tmp_path,
                 "--settings", optimize_settings)
     report = (folder / "report.md").read_text()
     assert "This study ranks `churn.monthly_rate`, which no launch chooses" in report   # the reward is a choice: not named
+    # optimize refuses `days`: its note said "or the horizon it is counted over" of a churn rate
+    assert "no launch chooses (the world the program launches into): a best value" in report
     assert "This study ranks churn.monthly_rate, which no launch chooses" in " ".join(result.stdout.split())
     sweep = tmp_path / "sweep.yaml"
     for assumptions, noted in (([], True), (["days"], False)):
@@ -1121,5 +1123,5 @@ def test_optimize_and_sweep_say_when_they_rank_a_key_no_launch_chooses(tmp_path,
                                          "assumptions": assumptions, "metrics": ["incremental_value"]}))
         out = tmp_path / f"sweep-{noted}"
         result = ok("sweep", sweep, *TINY[:4], "--out", out, "--executor", "serial", "--force")
-        assert ("ranks `days`, which no launch chooses" in (out / "report.md").read_text()) is noted
+        assert ("ranks `days`, which no launch chooses (the horizon it is counted over)" in (out / "report.md").read_text()) is noted
         assert ("ranks days, which no launch chooses" in " ".join(result.stdout.split())) is noted

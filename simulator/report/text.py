@@ -621,12 +621,21 @@ def study_world_note(keys, assumptions=()) -> str:
     keys a sweep lists as such (ranked at each of their values, not chosen)."""
     from ..compare import WORLD_KEYS
 
-    world = (*WORLD_KEYS, "population.size", "network", "days")
-    ranked = [k for k in keys if k not in assumptions and any(k == w or k.startswith(w + ".") for w in world)]
+    def under(key: str, blocks) -> bool:
+        return any(key == block or key.startswith(block + ".") for block in blocks)
+
+    # what each ranked key is, named only where a key of that kind is ranked: optimize refuses `days`, yet its
+    # note said "or the horizon it is counted over"
+    kinds = {"the world the program launches into": (*(k for k in WORLD_KEYS if not k.startswith("program.")),
+                                                     "population.size", "network"),
+             "what the model assumes of how people answer it": tuple(k for k in WORLD_KEYS if k.startswith("program.")),
+             "the horizon it is counted over": ("days",)}
+    ranked = [k for k in keys if k not in assumptions and any(under(k, blocks) for blocks in kinds.values())]
     if not ranked:
         return ""
-    return (f"This study ranks {', '.join(f'`{k}`' for k in ranked)}, which no launch chooses (the world the program "
-            f"launches into, what the model assumes of how people answer it, or the horizon it is counted over): a best value of "
+    named = [kind for kind, blocks in kinds.items() if any(under(k, blocks) for k in ranked)]
+    what = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
+    return (f"This study ranks {', '.join(f'`{k}`' for k in ranked)}, which no launch chooses ({what}): a best value of "
             f"{'it' if len(ranked) == 1 else 'these'} is where the world is kindest, not a design. Set "
             f"{'it' if len(ranked) == 1 else 'them'} to your estimate with `--set` and test "
             f"{'it' if len(ranked) == 1 else 'them'} with `refsim sensitivity --uncertain` (or, in a sweep, list "
