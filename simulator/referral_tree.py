@@ -251,8 +251,9 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
         return Verdict("grows", "K above 1: the loop grows", text + rough)
     if larger or speeding_up:
         lately = (f"each of the last generations is larger than the one before ({' → '.join(map(str, compared))})"
-                  if larger else "more people joined through friends in the last week than in the weeks before, "
-                  "more than chance explains")
+                  # true of a reading kept since (read_loop) as of the day it began
+                  if larger else "referrals rose in a week by more than chance explains against the three weeks "
+                  "before, and have not slowed since")
         return Verdict("edge", SPEEDING_HEADLINE,
                        f"{head} Yet {lately}: the customers who joined lately bring in more than the first ones did, "
                        f"so the loop is speeding up, and K, which looks {K_WINDOW_DAYS} days back, has not caught up "
