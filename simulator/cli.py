@@ -281,7 +281,7 @@ def _budget_lines(runs, scenario) -> list[str]:
     from .behaviour.budget import Budget
     from .metrics import median_day
     from .report import fmt
-    from .report.text import ended_by_default, milestone_cut_short, never_spent, paced_text, reserves
+    from .report.text import ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance, paced_text, reserves
 
     lines = []
     incentive = getattr(scenario.program, "incentive", None)
@@ -307,8 +307,11 @@ def _budget_lines(runs, scenario) -> list[str]:
     monthly = getattr(incentive, "budget_per_month", None)
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
         allowed = monthly * (Budget.month_of(scenario.days) + 1)  # months begun by the last day
+        owed = owed_beyond_allowance(runs, monthly)
         lines.append(f"monthly allowance {monthly:,.0f}: {float(runs['reward_cost'].mean()) / allowed:.0%} of the "
-                     f"{allowed:,.0f} allowed used on average (a spent month pauses the reward until the next)")
+                     f"{allowed:,.0f} allowed used on average (a spent month pauses the reward until the next)"
+                     + (f"; {fmt(owed)} still owed at the end, {owed / monthly:.1f} months of it (it paces payments, "
+                        f"not commitments)" if owed else ""))
     some = runs["rewards_unpaid"][runs["rewards_unpaid"] > 0] if "rewards_unpaid" in runs.columns else []
     if len(some):
         # paid on qualification what goes unpaid was reserved within the budget, not earned beyond it

@@ -471,6 +471,12 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     assert "never ran out" not in text
     assert "Its monthly allowance (100 a month, 400 over the 4 months begun) was 98% used on average" in text
     assert "and those falling due meanwhile, are paid first when it refills" in text
+    assert "months of the allowance" not in text   # none owed in these runs
+    # what the allowance still owes at the horizon, in months of it: 350 owed at 100 a month
+    owing = headline(SimpleNamespace(runs=runs.assign(budget_exhausted_day=float("nan"), reward_cost=[380.0, 400.0],
+                                                      rewards_owed=[300.0, 400.0]), scenario=capped))[0]
+    assert ("At the end 350.0 of rewards were still owed on average, 3.5 months of the allowance: it paces the payments, "
+            "not the rewards the offer commits to while it is open.") in owing
     # rewards earned but falling due after the budget ran out are named, with what they cost
     lost = headline(SimpleNamespace(runs=runs.assign(rewards_unpaid=[0.0, 90.0]), scenario=budgeted))[0]
     assert ("In 1 of the 2 replicates, rewards the referrals had earned were beyond the budget (90.0 of company cost "
@@ -594,6 +600,10 @@ def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
     capped = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 100}})
     assert _budget_lines(never.assign(reward_cost=[380.0, 400.0, 390.0, 390.0]), capped) == [
         "monthly allowance 100: 98% of the 400 allowed used on average (a spent month pauses the reward until the next)"]
+    # and what it still owes at the end, where that is more than a month of it
+    assert _budget_lines(never.assign(reward_cost=390.0, rewards_owed=[50.0, 150.0, 250.0, 350.0]), capped) == [
+        "monthly allowance 100: 98% of the 400 allowed used on average (a spent month pauses the reward until the "
+        "next); 200.0 still owed at the end, 2.0 months of it (it paces payments, not commitments)"]
     # months begun by the last day, as the budget counts them: 61 days begin 2 (month 1 is days 32-61), not 3
     short = small(days=61, program={"incentive": {"kind": "double_sided", "budget_per_month": 20}})
     assert _budget_lines(never.assign(reward_cost=40.0), short)[0].startswith("monthly allowance 20: 100% of the 40 allowed")

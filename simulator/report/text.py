@@ -711,7 +711,19 @@ def budget_never_ran_out(runs, incentive, days: int) -> str:
         allowed = monthly * months
         text += (f"{' ' if text else ''}Its monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the {months} months "
                  f"begun) was {float(runs['reward_cost'].mean()) / allowed:.0%} used on average; {MONTHLY_PAUSE}")
+        if owed := owed_beyond_allowance(runs, monthly):
+            text += (f" At the end {fmt(owed)} of rewards were still owed on average, {owed / monthly:.1f} months of "
+                     f"the allowance: it paces the payments, not the rewards the offer commits to while it is open.")
     return text
+
+
+def owed_beyond_allowance(runs, monthly: float) -> float:
+    """The mean rewards_owed of ``runs`` where it is more than a month of the allowance
+    ``monthly`` (0 otherwise). A strategist's $4,167 a month ended the year with $139k
+    owed: the allowance had looked like a cap on what the program commits, and the figure
+    stood only in the rewards_owed column."""
+    owed = float(runs["rewards_owed"].mean()) if "rewards_owed" in runs.columns and len(runs) else 0.0
+    return owed if owed > monthly else 0.0
 
 
 def first_day_paybacks(runs) -> int | None:
