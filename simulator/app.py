@@ -243,17 +243,13 @@ def in_class_words(message: str) -> str:
 
 def build_run(preset, choice: NetworkChoice, designs: list[Design], menu_name: str | None = None) -> ClassRun | str:
     """The run the page shows, with its layout; or, when the settings cannot run, the
-    reason as one line (the page shows it in place and keeps every setting). A refusal
-    names the preset as the menu does (``menu_name``, its file's name), not by the
-    scenario's ``name`` inside it: "preset default-double-sided-credit" beside a menu
-    that reads "default"."""
+    reason as one line (the page shows it in place and keeps every setting), naming the
+    preset as the menu does (``menu_name``; classroom_scenario)."""
     try:
-        run = ClassRun(preset, choice, designs)
+        run = ClassRun(preset, choice, designs, menu_name)
         run.layout = network_layout(run.network, choice.seed)
         return run
     except ScenarioError as error:
-        if menu_name is not None and error.file == f"preset {preset.name}":
-            error = ScenarioError(error.message, file=f"preset {menu_name}", key=error.key)
         return in_class_words(str(error))
     except Exception as error:  # noqa: BLE001 - a classroom page must never fall over
         return f"these settings cannot run: {error}"

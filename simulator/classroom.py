@@ -320,8 +320,11 @@ def nps_shares(satisfaction) -> tuple[float, float]:
 # --------------------------------------------------------------------------- the scenario a class runs
 
 
-def classroom_scenario(preset: Scenario, choice: NetworkChoice, design: Design) -> Scenario:
-    """The preset on the class's network with one design, validated.
+def classroom_scenario(preset: Scenario, choice: NetworkChoice, design: Design, menu_name: str | None = None) -> Scenario:
+    """The preset on the class's network with one design, validated. A refusal names the
+    preset ``menu_name`` (the preset menu's name for it, its file's) where given, else by
+    the scenario's ``name``: "preset default-double-sided-credit" stood beside a menu that
+    reads "default".
 
     When the population is resized by the ratio r = size / preset size, the initial
     customers (a count) and the program budget are scaled by r too, so the share of
@@ -329,15 +332,15 @@ def classroom_scenario(preset: Scenario, choice: NetworkChoice, design: Design) 
     Raises ScenarioError naming the control's key when the combination is not valid.
     """
     data = preset.model_dump(mode="json", exclude_none=True)
+    where = f"preset {menu_name or preset.name}"
     if not 0 <= int(choice.seed) <= MAX_SEED:
-        raise ScenarioError(f"seed {choice.seed} is out of range; valid: 0..{MAX_SEED}", file=f"preset {preset.name}",
-                            key="seed")
+        raise ScenarioError(f"seed {choice.seed} is out of range; valid: 0..{MAX_SEED}", file=where, key="seed")
     data["seed"] = int(choice.seed)
     ratio = 1.0
     if choice.kind == "edgelist" or choice.size is None:
         if preset.network.kind != "edgelist":
             raise ScenarioError("an edge-list network needs a preset that has one; pick another network kind",
-                                file=f"preset {preset.name}", key="network.kind")
+                                file=where, key="network.kind")
     else:
         size = int(choice.size)
         ratio = size / preset.population.size if preset.network.kind != "edgelist" else 1.0
@@ -362,7 +365,7 @@ def classroom_scenario(preset: Scenario, choice: NetworkChoice, design: Design) 
     data["program"]["base_share"] = design.base_share
     data["program"]["channels"] = [channel.model_dump(mode="json", exclude_none=True) for channel in design.channels]
     data["satisfaction"] = design.satisfaction.model_dump(mode="json", exclude_none=True)
-    return validate(data, source=f"preset {preset.name}")
+    return validate(data, source=where)
 
 
 def _network_block(preset: Scenario, choice: NetworkChoice, size: int) -> dict:
@@ -479,13 +482,13 @@ class ClassRun:
     (common random numbers).
     """
 
-    def __init__(self, preset: Scenario, choice: NetworkChoice, designs: list[Design]):
+    def __init__(self, preset: Scenario, choice: NetworkChoice, designs: list[Design], menu_name: str | None = None):
         if not 1 <= len(designs) <= 2:
             raise ValueError("a class run shows one or two designs")
         self.labels = ["A", "B"][: len(designs)]
         self.designs = list(designs)
         self.choice = choice
-        self.scenarios = [classroom_scenario(preset, choice, design) for design in designs]
+        self.scenarios = [classroom_scenario(preset, choice, design, menu_name) for design in designs]
         first = ReferralModel(self.scenarios[0], rng=choice.seed)
         self.models = [first] + [ReferralModel(s, rng=choice.seed, network=first.engine.network) for s in self.scenarios[1:]]
         self.network: Network = first.engine.network
