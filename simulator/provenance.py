@@ -12,7 +12,11 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-LIBRARIES = ("numpy", "pandas", "scipy", "networkx", "mesa", "pydantic", "matplotlib", "pyarrow", "PyYAML", "dask", "solara")
+#: Every library that can change a result or its files: the runtime dependencies in
+#: pyproject.toml, and what they bring that matters (llvmlite compiles numba's kernel,
+#: distributed runs a Dask sweep, solara the app).
+LIBRARIES = ("numpy", "pandas", "scipy", "networkx", "mesa", "pydantic", "matplotlib", "pillow", "pyarrow", "PyYAML",
+             "typer", "rich", "dask", "distributed", "optuna", "SALib", "pyabc", "numba", "llvmlite", "solara")
 
 
 def _git(*args: str, folder: Path | None = None) -> str | None:
@@ -77,6 +81,7 @@ def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.dateti
         "platform": platform.platform(),
         "libraries": versions(),
         "command": runnable_command(command if command is not None else sys.argv),
+        "cwd": str(Path.cwd()),
         "started": started.isoformat(timespec="seconds"),
         "ended": ended.isoformat(timespec="seconds"),
         "scenarios": [s.model_dump(mode="json") for s in scenarios],

@@ -60,6 +60,29 @@ def test_results_folder_has_the_contract_files(tmp_path):
     assert "![adoption](adoption.png)" in (folder / "report.md").read_text()
 
 
+def test_the_manifest_names_every_runtime_dependency_and_the_working_folder(tmp_path, monkeypatch):
+    """A result can be traced to the libraries that made it only if the manifest lists
+    all of them: every runtime dependency pyproject.toml declares (read from the file,
+    not from the code), and llvmlite, which compiles the kernel; the working folder
+    says where the command's relative paths pointed."""
+    import datetime as dt
+    import re
+    import tomllib
+    from pathlib import Path
+
+    from simulator.provenance import manifest
+
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    declared = {re.split(r"[<>=!\[ ;]", spec, maxsplit=1)[0] for spec in project["dependencies"]}
+    declared |= {"distributed", "llvmlite"}
+    monkeypatch.chdir(tmp_path)
+    now = dt.datetime(2026, 1, 1)
+    written = manifest(scenarios=[], seeds={}, started=now, ended=now, command=["refsim"])
+    assert declared <= set(written["libraries"]), declared - set(written["libraries"])
+    assert written["libraries"]["numba"] is not None
+    assert written["cwd"] == str(tmp_path)
+
+
 def test_the_manifest_says_whether_the_checkout_had_uncommitted_changes(tmp_path):
     """The git SHA alone does not say which code made results from a checkout with
     changes not committed: git_dirty says so (a real repository, committed, then
