@@ -22,10 +22,12 @@ unit coordinate in [0, 1).
    against knowing the assumptions); and which assumptions **flip the
    ranking**: Sobol indices of the leader's advantage over the runner-up
    (V_leader - V_runner-up), and the best design within each of ``bins``
-   equal-probability bins of each parameter (``flips`` when it changes).
-4. **Tornado**: each parameter alone at each end of its range, the others as
-   the design has them (the one-at-a-time swing a tornado plot draws), around
-   the design as it is (``at_base``).
+   equal-probability bins of each parameter, or at each choice of a categorical
+   one (``flips`` when it changes).
+4. **Tornado**: each parameter alone at each end of its range, or at each of its
+   choices, the others as the design has them (the one-at-a-time swing a tornado
+   plot draws), around the design as it is (``at_base``); a categorical one's
+   ends are its lowest and highest choices.
 
 Every point runs on the same ``replicates`` seeds, for every design (common
 random numbers): the outcome is then a deterministic function of the
@@ -74,11 +76,12 @@ class SensitivityResult:
     morris: pd.DataFrame                   # design, metric, parameter, mu, mu_star, sigma, mu_star_conf, rank
     sobol: pd.DataFrame                    # design, metric, parameter, S1, S1_conf, ST, ST_conf, rank, screened
     points: pd.DataFrame                   # the Sobol points: point, design, parameter values, metric means
-    tornado: pd.DataFrame                  # design, metric, parameter, value_low, value_high, value_base, at_base, at_low, at_high, swing, replicates, low_ci_low, low_ci_high, high_ci_low, high_ci_high
+    tornado: pd.DataFrame                  # design, metric, parameter, value_low, value_high, value_base, at_base, at_low, at_high, swing, replicates, low_ci_low, low_ci_high, high_ci_low, high_ci_high, at_choices
     decision: pd.DataFrame | None = None   # design, mean, probability_best, expected_regret
     flips: pd.DataFrame | None = None      # parameter, S1_advantage(_conf), ST_advantage(_conf), best_by_bin, flips
     conditional: pd.DataFrame | None = None  # parameter, bin, value_low, value_high, design, mean, probability_best
     constraints: pd.DataFrame | None = None  # design, constraint, metric, share_broken, mean, worst, worst_<parameter>
+    tornado_values: pd.DataFrame | None = None  # design, metric, parameter, position, value, value_base, at_base, at, ci_low, ci_high, replicates: every end and every choice
 
 
 def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequence[Scenario] = (),
@@ -139,8 +142,9 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     # a tornado bar is one assumption at one end: cheap, so averaged over as many replicates
     # as the scenario asks for (one run per bar read a single seed's luck as the assumption)
     tornado_seeds = replicate_seeds(seed, tornado_replicates(settings, base))
-    swings = tornado_table(design_list, names, parameters, metrics, tornado_seeds, evaluate)
-    result = SensitivityResult(seed, parameters, names, morris, sobol, points, swings)
+    ends = tornado_values(design_list, names, parameters, metrics, tornado_seeds, evaluate)
+    result = SensitivityResult(seed, parameters, names, morris, sobol, points, tornado_bars(ends, parameters),
+                               tornado_values=ends)
     if constraints:
         result.constraints = constraint_table(points, parameters, constraints)
     if len(design_list) > 1:
@@ -166,7 +170,7 @@ def planned_runs(settings: SensitivitySettings, base: Scenario, parameters: Sequ
     assumptions, those Morris kept; before the screening, all of them (an upper bound)."""
     d = len(parameters)
     kept = d if sampled is None else sampled
-    ends = sum(len(p.choices) if p.kind == "categorical" else 2 for p in parameters)
+    ends = sum(len(tornado_ends(p)) for p in parameters)
     per_design = (settings.replicates * (settings.trajectories * (d + 1) + settings.samples * (kept + 2))
                   + tornado_replicates(settings, base) * (ends + 1))
     return max(designs, 1) * per_design
@@ -304,16 +308,26 @@ def drawn_rows(points: int, varied: int) -> np.ndarray:
     return np.sort(np.r_[np.arange(0, points, block), np.arange(block - 1, points, block)])
 
 
-def range_effect_p(unit: np.ndarray, values: np.ndarray, bins: int) -> float:
+def choice_index(parameter: Parameter, unit: np.ndarray) -> np.ndarray:
+    """Each point's choice of a categorical ``parameter`` (its place in the list), from
+    its unit coordinate as the point's scenario got it (Parameter.from_unit)."""
+    return np.array([parameter.choices.index(parameter.from_unit(u)) for u in np.asarray(unit, dtype=float)], dtype=int)
+
+
+def range_effect_p(unit: np.ndarray, values: np.ndarray, bins: int, parameter: Parameter | None = None) -> float:
     """Whether an outcome differs between the ``bins`` equal parts of an assumption's
-    range (``unit``: each point's value of it in [0, 1], at the sample's drawn_rows):
-    the Kruskal-Wallis test's p over the points' outcomes grouped by part. Luck that a
-    small move of the assumption reshuffles (a run's referrals cascade differently)
-    averages out within a part; an effect of the assumption, steady or not, does not.
-    NaN with fewer than two parts holding points, or an outcome that never varies."""
+    range (``unit``: each point's value of it in [0, 1], at the sample's drawn_rows), or
+    between the choices of a categorical ``parameter`` (quarters of three choices mixed
+    two of them): the Kruskal-Wallis test's p over the points' outcomes grouped by part.
+    Luck that a small move of the assumption reshuffles (a run's referrals cascade
+    differently) averages out within a part; an effect of the assumption, steady or not,
+    does not. NaN with fewer than two parts holding points, or an outcome that never varies."""
     from scipy import stats  # here, not at import: scipy.stats costs a second
 
-    which = np.clip((np.asarray(unit) * bins).astype(int), 0, bins - 1)
+    if parameter is not None and parameter.kind == "categorical":
+        which, bins = choice_index(parameter, unit), len(parameter.choices)
+    else:
+        which = np.clip((np.asarray(unit) * bins).astype(int), 0, bins - 1)
     groups = [values[which == b] for b in range(bins) if (which == b).sum() >= 2]
     if len(groups) < 2 or np.ptp(values) == 0:
         return math.nan
@@ -338,7 +352,7 @@ def sobol_table(problem, y, names, metrics, parameters, kept, seed, runs=None, u
                              "S1": result["S1"][i] if i is not None else 0.0, "S1_conf": result["S1_conf"][i] if i is not None else 0.0,
                              "ST": result["ST"][i] if i is not None else 0.0, "ST_conf": result["ST_conf"][i] if i is not None else 0.0,
                              "screened": i is None, "noise_share": luck,
-                             "range_p": range_effect_p(units[drawn, j], y[d, drawn, m], bins) if units is not None
+                             "range_p": range_effect_p(units[drawn, j], y[d, drawn, m], bins, p) if units is not None
                              else math.nan})
     frame = pd.DataFrame(rows)
     frame["rank"] = frame.groupby(["design", "metric"])["ST"].rank(ascending=False, method="min", na_option="bottom").astype(int)
@@ -436,13 +450,14 @@ MATERIAL = 0.01
 
 
 def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict]:
-    """Where the tornado, each assumption alone at an end of its range and averaged over
-    the tornado's replicates, has another design ahead of the decision's leader by more
-    than MATERIAL of its value, for an assumption the decision does not say it hinges
-    on. One run per point read a seed's luck as an effect: runs of this model swing far
-    when an assumption moves a little (their referrals cascade), and the decision said
-    'hinges on none' while its own tornado had the other design ahead by $35,000 at one
-    end."""
+    """Where the tornado, each assumption alone at an end of its range (or at each of its
+    choices) and averaged over the tornado's replicates, has another design ahead of the
+    decision's leader by more than MATERIAL of its value, for an assumption the decision
+    does not say it hinges on. One run per point read a seed's luck as an effect: runs
+    of this model swing far when an assumption moves a little (their referrals
+    cascade), and the decision said 'hinges on none' while its own tornado had the other
+    design ahead by $35,000 at one end. Every choice of a categorical assumption is
+    read: the first and last alone missed a lead at a middle one."""
     if result.decision is None or result.flips is None:
         return []
     sign = -1.0 if metric in MINIMISED else 1.0
@@ -461,14 +476,13 @@ def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict
     if len(table):  # the designs as given: the tornado's centre
         centre = table.drop_duplicates("design").set_index("design")
         check(centre["at_base"], None, None, int(centre["replicates"].iloc[0]))
-    for key, group in table.groupby("parameter", sort=False):
+    for (key, _), rows in tornado_points(result, metric).groupby(["parameter", "position"], sort=False):
         if key in hinges:
             continue
-        rows = group.set_index("design")
-        for end in ("low", "high"):
-            if (rows[f"at_{end}"] == rows["at_base"]).all():
-                continue  # this end leaves every design as it is (the designs ignore the assumption): the centre's case
-            check(rows[f"at_{end}"], key, rows[f"value_{end}"].iloc[0], int(rows["replicates"].iloc[0]))
+        rows = rows.set_index("design")
+        if (rows["at"] == rows["at_base"]).all():
+            continue  # this value leaves every design as it is (the designs ignore the assumption): the centre's case
+        check(rows["at"], key, rows["value"].iloc[0], int(rows["replicates"].iloc[0]))
     return found
 
 
@@ -515,7 +529,9 @@ def decision_table(signed: np.ndarray, names: list[str], sign: float) -> pd.Data
 
 def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, seed, runs=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What flips the ranking (flips.csv) and the best design in each part of each range
-    (conditional.csv). ``runs`` ([design, point, seed], larger is better) measures how
+    (conditional.csv): ``bins`` equal-probability parts of a numeric range, one part per
+    choice of a categorical assumption (quarters of three choices mixed two of them in
+    two of the quarters). ``runs`` ([design, point, seed], larger is better) measures how
     much of the lead's variance may be luck (``noise_share``)."""
     per_point = signed.T
     order = np.argsort(-per_point.mean(axis=0), kind="stable")
@@ -536,12 +552,16 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
     # paired per-point differences, one-sided, 95% over the parts and designs together (Bonferroni); a part's
     # best by mean alone flipped on noise (three assumptions without effect, designs tied: 38 of 40 studies
     # said the decision hinged on one)
-    tests = bins * max(sum(1 for d, c in copy_of.items() if c == d), 1)   # copies are one test, the leader's none
+    rivals = max(sum(1 for d, c in copy_of.items() if c == d), 1)   # copies are one test, the leader's none
     drawn = drawn_rows(len(per_point), problem["num_vars"])
     for j, p in enumerate(parameters):
-        which = np.clip(np.searchsorted(edges, units[:, j], side="right") - 1, 0, bins - 1)
+        if p.kind == "categorical":
+            which, parts = choice_index(p, units[:, j]), len(p.choices)
+        else:
+            which, parts = np.clip(np.searchsorted(edges, units[:, j], side="right") - 1, 0, bins - 1), bins
+        tests = parts * rivals
         best_by_bin, ahead = [], False
-        for b in range(bins):
+        for b in range(parts):
             inside = which == b
             if not inside.any():
                 continue
@@ -555,7 +575,8 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
             means = per_point[inside].mean(axis=0)
             shares = best_shares(per_point[inside]).mean(axis=0)
             best_by_bin.append(names[int(np.argmax(means))])
-            low, high = p.from_unit(edges[b]), p.from_unit(min(edges[b + 1], 1.0))
+            low, high = ((p.choices[b], p.choices[b]) if p.kind == "categorical" else
+                         (p.from_unit(edges[b]), p.from_unit(min(edges[b + 1], 1.0))))
             for d, name in enumerate(names):
                 conditional.append({"parameter": p.key, "bin": b, "value_low": low, "value_high": high, "design": name,
                                     "mean": sign * means[d], "probability_best": shares[d]})
@@ -567,59 +588,114 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
                       "ST_advantage_conf": advantage["ST_conf"][i] if i is not None else 0.0,
                       "best_by_bin": " → ".join(best_by_bin), "flips": len(set(best_by_bin)) > 1 and ahead,
                       "noise_share": luck,
-                      "range_p": range_effect_p(units[drawn, j], (per_point[:, leader] - per_point[:, runner_up])[drawn], bins)})
+                      "range_p": range_effect_p(units[drawn, j], (per_point[:, leader] - per_point[:, runner_up])[drawn], bins,
+                                                p)})
     table = pd.DataFrame(flips).sort_values("ST_advantage", ascending=False, kind="stable", ignore_index=True)
     return table, pd.DataFrame(conditional)
 
 
-def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: list[Parameter], metrics: list[str],
-                  seeds: list[int], evaluate: Evaluate) -> pd.DataFrame:
-    """The classic tornado: each parameter alone at each end of its range (every choice,
-    for a categorical one), all others as the design has them, on the same seeds (each
-    bar the mean over ``seeds``). ``swing`` = |at_high - at_low| (for a categorical
-    parameter, largest minus smallest). ``low_ci_low``/``low_ci_high`` (``high_…``): the
-    paired 95% interval of at_low - at_base (at_high - at_base) over the seeds, NaN on
-    one seed: a bar shorter than its luck read as an effect."""
+def tornado_values(designs: Sequence[Scenario], names: list[str], parameters: list[Parameter], metrics: list[str],
+                   seeds: list[int], evaluate: Evaluate) -> pd.DataFrame:
+    """The tornado's runs, long: each parameter alone at each end of its range, or at
+    every choice of a categorical one, all others as the design has them, on the same
+    seeds. One row per design, metric, parameter and value (``position``: 0 and 1 for a
+    range's ends, the choice's place in its list), with ``at`` the mean over ``seeds``,
+    ``at_base`` the design as it is, and ``ci_low``/``ci_high`` the paired 95% interval
+    of at - at_base over the seeds (NaN on one seed)."""
     scenarios, run_seeds, labels = [], [], []
     for d, design in enumerate(designs):
         scenarios.extend([design] * len(seeds))      # the design as it is: the tornado's centre line
         run_seeds.extend(seeds)
-        labels.extend([(names[d], None, None)] * len(seeds))
+        labels.extend([(names[d], None, None, None)] * len(seeds))
         for p in parameters:
-            ends = p.choices if p.kind == "categorical" else (p.from_unit(0.0), p.from_unit(1.0))
-            for value in ends:
+            for position, value in enumerate(tornado_ends(p)):
                 # a key the design lacks leaves it as it is: its bar is the centre line, run again
                 scenario = apply_own(design, {p.key: value}, [p], source="--uncertain")
                 scenarios.extend([scenario] * len(seeds))
                 run_seeds.extend(seeds)
-                labels.extend([(names[d], p, value)] * len(seeds))
+                labels.extend([(names[d], p, position, value)] * len(seeds))
     values = evaluate(scenarios, run_seeds, metrics)
-    frame = pd.DataFrame([{"design": n, "parameter": p.key if p else None, "value": v, **{m: out[m] for m in metrics}}
-                          for (n, p, v), out in zip(labels, values)])
+    frame = pd.DataFrame([{"design": n, "parameter": p.key if p else None, "position": i, **{m: out[m] for m in metrics}}
+                          for (n, p, i, _), out in zip(labels, values)])
+    value_at = {(n, p.key, i): v for n, p, i, v in labels if p is not None}
     from .compare import paired_difference
 
     centre_runs = frame[frame["parameter"].isna()]
-    centre = centre_runs.groupby("design", sort=False)[metrics].mean()
     frame = frame[frame["parameter"].notna()]
-    rows = []
     own = {(names[d], p.key): value_of(design, p.key) for d, design in enumerate(designs) for p in parameters}
-    for (design, key), group in frame.groupby(["design", "parameter"], sort=False):
-        means = group.groupby("value", sort=False)[metrics].mean()
-        # each end ran on the centre's seeds, in their order: its bar's length (end - centre) has a paired interval
-        ends = [runs for _, runs in group.groupby("value", sort=False)]
+    rows = []
+    # grouped by the value's place, not the value: choices 1, 1.0 and True are one key to pandas
+    for (design, key, position), runs in frame.groupby(["design", "parameter", "position"], sort=False):
+        centre = centre_runs[centre_runs["design"] == design]
         for metric in metrics:
-            column = means[metric]
-            at = centre_runs.loc[centre_runs["design"] == design, metric].to_numpy(dtype=float)
-            low, high = (paired_difference(at, end[metric].to_numpy(dtype=float)) for end in (ends[0], ends[-1]))
-            rows.append({"design": design, "metric": metric, "parameter": key, "value_low": column.index[0],
-                         "value_high": column.index[-1], "value_base": own[design, key],
-                         "at_base": float(centre.loc[design, metric]),
-                         "at_low": float(column.iloc[0]), "at_high": float(column.iloc[-1]),
-                         "swing": float(column.max() - column.min()), "replicates": len(seeds),
-                         "low_ci_low": low["diff_ci_low"], "low_ci_high": low["diff_ci_high"],
-                         "high_ci_low": high["diff_ci_low"], "high_ci_high": high["diff_ci_high"]})
+            # each end ran on the centre's seeds, in their order: its bar's length (end - centre) has a paired interval
+            at = centre[metric].to_numpy(dtype=float)
+            length = paired_difference(at, runs[metric].to_numpy(dtype=float))
+            rows.append({"design": design, "metric": metric, "parameter": key, "position": int(position),
+                         "value": value_at[design, key, position], "value_base": own[design, key],
+                         "at_base": float(centre[metric].mean()), "at": float(runs[metric].mean()),
+                         "ci_low": length["diff_ci_low"], "ci_high": length["diff_ci_high"], "replicates": len(seeds)})
+    return pd.DataFrame(rows)
+
+
+def tornado_ends(parameter: Parameter) -> tuple:
+    """The values the tornado sets ``parameter`` to: the ends of its range, or every choice."""
+    if parameter.kind == "categorical":
+        return tuple(parameter.choices)
+    return parameter.from_unit(0.0), parameter.from_unit(1.0)
+
+
+def tornado_bars(values: pd.DataFrame, parameters: list[Parameter]) -> pd.DataFrame:
+    """tornado.csv from :func:`tornado_values`: a row per design, metric and parameter.
+    For a range, ``value_low``/``value_high`` are its ends; for a categorical parameter,
+    whose choices have no order, the choices at which the metric is lowest and highest
+    (``at_choices`` lists every choice's value, in the order given): its first and last
+    choice were shown as the ends while the swing came from a middle one.
+    ``swing`` = |at_high - at_low| (for a categorical parameter, largest minus smallest
+    over all its choices). ``low_ci_low``/``low_ci_high`` (``high_…``): the paired 95%
+    interval of at_low - at_base (at_high - at_base) over the seeds, NaN on one seed: a
+    bar shorter than its luck read as an effect."""
+    categorical = {p.key for p in parameters if p.kind == "categorical"}
+    rows = []
+    for (design, metric, key), group in values.groupby(["design", "metric", "parameter"], sort=False):
+        group = group.sort_values("position")
+        at = group["at"].to_numpy(dtype=float)
+        low, high = 0, len(group) - 1
+        if key in categorical and np.isfinite(at).any():
+            finite = np.flatnonzero(np.isfinite(at))
+            low = int(finite[np.argmin(at[finite])])                     # ties: the first listed ...
+            high = int(finite[::-1][np.argmax(at[finite][::-1])])        # ... and the last, as a range's ends
+        ends = group.iloc[[low, high]].to_dict("records")
+        rows.append({"design": design, "metric": metric, "parameter": key, "value_low": ends[0]["value"],
+                     "value_high": ends[1]["value"], "value_base": ends[0]["value_base"], "at_base": ends[0]["at_base"],
+                     "at_low": ends[0]["at"], "at_high": ends[1]["at"],
+                     "swing": float(group["at"].max() - group["at"].min()), "replicates": ends[0]["replicates"],
+                     "low_ci_low": ends[0]["ci_low"], "low_ci_high": ends[0]["ci_high"],
+                     "high_ci_low": ends[1]["ci_low"], "high_ci_high": ends[1]["ci_high"],
+                     "at_choices": "; ".join(f"{r['value']}: {r['at']:.10g}" for r in group.to_dict("records"))
+                     if key in categorical else ""})
     table = pd.DataFrame(rows)
     return table.sort_values(["design", "metric", "swing"], ascending=[True, True, False], kind="stable", ignore_index=True)
+
+
+def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: list[Parameter], metrics: list[str],
+                  seeds: list[int], evaluate: Evaluate) -> pd.DataFrame:
+    """The classic tornado (tornado.csv, :func:`tornado_bars`): each parameter alone at
+    each end of its range (every choice, for a categorical one), all others as the
+    design has them, on the same seeds (each bar the mean over ``seeds``)."""
+    return tornado_bars(tornado_values(designs, names, parameters, metrics, seeds, evaluate), parameters)
+
+
+def tornado_points(result: "SensitivityResult", metric: str) -> pd.DataFrame:
+    """Every value the tornado set each parameter to, for ``metric``, as
+    :func:`tornado_values` gives them; from tornado.csv's ends where the result has none."""
+    values = getattr(result, "tornado_values", None)
+    if values is not None:
+        return values[values["metric"] == metric]
+    table = result.tornado[result.tornado["metric"] == metric]
+    return pd.concat([table.assign(position=i, value=table[f"value_{end}"], at=table[f"at_{end}"],
+                                   ci_low=table.get(f"{end}_ci_low", math.nan), ci_high=table.get(f"{end}_ci_high", math.nan))
+                      for i, end in enumerate(("low", "high"))]).sort_index(kind="stable")
 
 
 __all__ = ["SensitivitySettings", "SensitivityResult", "sensitivity", "constraint_table", "lost_in_luck", "told_from_luck", "check_settings", "planned_runs", "tornado_table", "tornado_replicates", "decision_table", "best_shares", "tornado_disagreements"]

@@ -873,3 +873,166 @@ def test_a_design_reads_only_the_cost_share_and_type_weight_of_the_reward_it_giv
     assert not reads(nothing, "program.cost_shares.credit")
     assert reads(cash, "program.base_share") and reads(nothing, "program.base_share")
     assert not reads(cash, "program.timing.reach_share")   # an ask at purchase has no milestone to reach
+
+
+TIMINGS = "program.timing.kind=onboarding,at_purchase,milestone"
+
+
+def on_milestone(name: str) -> Scenario:
+    """tiny, paying at a milestone: its own timing is the last of TIMINGS's choices."""
+    return Scenario.model_validate({**tiny().model_dump(), "name": name,
+                                    "program": {**tiny().program.model_dump(), "timing": {"kind": "milestone"}}})
+
+
+def test_a_categorical_assumption_has_a_tornado_value_at_every_choice_and_its_ends_are_the_lowest_and_highest(
+        monkeypatch, tmp_path):
+    """--uncertain program.timing.kind=onboarding,at_purchase,milestone: the bar was
+    labelled 'onboarding → milestone', its first and last choice, while its swing came
+    from at_purchase, which tornado.csv named nowhere. Here the value is 1, 9 and 2 at
+    the three choices plus base_share plus a seed's noise (the same seeds at every bar,
+    so the noise cancels in each bar's length): the ends are onboarding (lowest) and
+    at_purchase (highest), every choice's value is in at_choices, each end's paired
+    interval is that choice's, the plot names a bar for every choice, and a range's row
+    is as before."""
+    import pandas as pd
+
+    import simulator.report.sensitivity as report
+    from simulator.rng import replicate_seeds
+
+    level = {"onboarding": 1.0, "at_purchase": 9.0, "milestone": 2.0}
+
+    def value(scenarios, seeds, metrics, daily=False):
+        return [{"incremental_value": level[s.program.timing.kind] + s.program.base_share
+                 + np.random.default_rng(seed).normal(0, 1)} for s, seed in zip(scenarios, seeds)]
+
+    design = on_milestone("m")
+    uncertain = parse_parameters([TIMINGS, "program.base_share=0:1"], design, source="--uncertain")
+    settings = SensitivitySettings(samples=4, trajectories=2, tornado_replicates=3)
+    result = sensitivity(design, uncertain, seed=3, evaluate=value, settings=settings)
+    noise = np.mean([np.random.default_rng(seed).normal(0, 1) for seed in replicate_seeds(3, 3)])
+    rows = result.tornado.set_index("parameter")
+    kind = rows.loc["program.timing.kind"]
+    assert (kind["value_low"], kind["value_high"], kind["value_base"]) == ("onboarding", "at_purchase", "milestone")
+    assert kind["at_low"] == pytest.approx(1.2 + noise) and kind["at_high"] == pytest.approx(9.2 + noise)
+    assert kind["at_base"] == pytest.approx(2.2 + noise) and kind["swing"] == pytest.approx(8.0)
+    # each end's interval is the length of that choice's bar: -1 to onboarding, +7 to at_purchase, no noise left
+    assert kind["low_ci_low"] == pytest.approx(-1.0) and kind["low_ci_high"] == pytest.approx(-1.0)
+    assert kind["high_ci_low"] == pytest.approx(7.0) and kind["high_ci_high"] == pytest.approx(7.0)
+    said = dict(part.split(": ") for part in kind["at_choices"].split("; "))
+    assert list(said) == ["onboarding", "at_purchase", "milestone"]
+    assert [float(v) for v in said.values()] == pytest.approx([1.2 + noise, 9.2 + noise, 2.2 + noise])
+    share = rows.loc["program.base_share"]   # a range: its ends, as ever
+    assert (share["value_low"], share["value_high"], share["at_choices"]) == (0.0, 1.0, "")
+    assert share["at_low"] == pytest.approx(2.0 + noise) and share["at_high"] == pytest.approx(3.0 + noise)
+
+    drawn = []
+    monkeypatch.setattr(report, "save", lambda fig, path, **kw: drawn.append(fig) or path)
+    report.write_sensitivity(result, tmp_path / "study", designs=[design], metrics=["incremental_value"],
+                             decision_metric="incremental_value", settings=settings,
+                             started=__import__("datetime").datetime.now())
+    written = pd.read_csv(tmp_path / "study" / "tornado.csv", keep_default_na=False).set_index("parameter")
+    assert (written.loc["program.timing.kind", "value_low"], written.loc["program.timing.kind", "value_high"]) == (
+        "onboarding", "at_purchase")
+    assert written.loc["program.timing.kind", "at_choices"].startswith("onboarding: ")
+    tornado = drawn[0].axes[0]
+    assert {t.get_text() for t in tornado.texts} == {"onboarding", "at_purchase", "milestone"}
+    labels = [t.get_text() for t in tornado.get_yticklabels()]
+    assert not any("onboarding → milestone" in label for label in labels), labels
+
+
+def test_a_categorical_assumption_is_split_by_choice_in_the_conditional_best_and_the_flips():
+    """conditional.csv cut a three-choice categorical into quarters, two of which mixed
+    choices. Design a is worth 1, 9 and 2 at onboarding, at_purchase and milestone (plus
+    a tenth of base_share), b a constant 5: b is best at the first and last choice, a at
+    the middle one, by 4 at every point there, so the decision hinges on the choice."""
+    a, b = on_milestone("a"), on_milestone("b")
+    level = {"onboarding": 1.0, "at_purchase": 9.0, "milestone": 2.0}
+
+    def value(scenarios, seeds, metrics, daily=False):
+        return [{"incremental_value": level[s.program.timing.kind] + 0.1 * s.program.base_share if s.name == "a" else 5.0}
+                for s in scenarios]
+
+    uncertain = parse_parameters([TIMINGS, "program.base_share=0:1"], a, source="--uncertain")
+    settings = SensitivitySettings(samples=16, trajectories=2, tornado_replicates=1)
+    result = sensitivity(a, uncertain, designs=[a, b], seed=1, evaluate=value, settings=settings)
+    kind = result.conditional[result.conditional["parameter"] == "program.timing.kind"]
+    assert sorted(set(kind["bin"])) == [0, 1, 2]
+    assert (kind["value_low"] == kind["value_high"]).all()
+    best = kind.loc[kind.groupby("bin")["mean"].idxmax()]
+    assert list(zip(best["value_low"], best["design"], best["probability_best"])) == [
+        ("onboarding", "b", 1.0), ("at_purchase", "a", 1.0), ("milestone", "b", 1.0)]
+    assert kind[(kind["design"] == "a") & (kind["bin"] == 1)]["mean"].iloc[0] == pytest.approx(9.05, abs=0.05)
+    share = result.conditional[result.conditional["parameter"] == "program.base_share"]
+    assert sorted(set(share["bin"])) == [0, 1, 2, 3]   # a range: its quarters, as ever
+    flips = result.flips.set_index("parameter")
+    assert flips.loc["program.timing.kind", "best_by_bin"] == "b → a → b"
+    assert flips.loc["program.timing.kind", "flips"]
+    from simulator.report.sensitivity import sensitivity_markdown
+
+    text = sensitivity_markdown(result, ["incremental_value"], "incremental_value", settings, [], designs=[a, b])
+    assert "at one of its choices another design is ahead by more than the noise: onboarding: b, at_purchase: a, " \
+           "milestone: b" in text, text
+
+
+def ahead_at_the_middle_choice():
+    """Design a is worth 10 at at_purchase where base_share is under 0.25 (its own 0.2,
+    the tornado's), 0 there otherwise, and 1 at onboarding and milestone (its own); b a
+    constant 5. Across the ranges b leads at every choice (a is ahead at a quarter of
+    the at_purchase points, behind by 5 at the rest), so the decision does not hinge on
+    the choice; alone, at at_purchase, a is ahead 10 to 5, and only there."""
+    def value(scenarios, seeds, metrics, daily=False):
+        def of_a(s):
+            if s.program.timing.kind == "at_purchase":
+                return 10.0 if s.program.base_share < 0.25 else 0.0
+            return 1.0
+        return [{"incremental_value": of_a(s) if s.name == "a" else 5.0} for s in scenarios]
+
+    a, b = on_milestone("a"), on_milestone("b")
+    uncertain = parse_parameters([TIMINGS, "program.base_share=0:1"], a, source="--uncertain")
+    return sensitivity(a, uncertain, designs=[a, b], seed=1, evaluate=value,
+                       settings=SensitivitySettings(samples=32, trajectories=2, tornado_replicates=1))
+
+
+def test_the_tornado_check_reads_every_choice_of_a_categorical_assumption():
+    """The check of the decision against its tornado read a categorical's first and last
+    choice alone, and missed the other design ahead at the middle one
+    (:func:`ahead_at_the_middle_choice`)."""
+    from simulator.report.sensitivity import tornado_check
+    from simulator.sensitivity import decision_drivers, tornado_disagreements
+
+    result = ahead_at_the_middle_choice()
+    assert result.decision.iloc[0]["design"] == "b" and decision_drivers(result.flips)[0] == []   # the premise
+    found = tornado_disagreements(result, "incremental_value")
+    assert [(f["parameter"], f["value"], f["ahead"], f["ahead_value"], f["leader_value"]) for f in found] == [
+        ("program.timing.kind", "at_purchase", "a", 10.0, 5.0)]
+    assert "at `program.timing.kind` = at_purchase **a** is ahead" in tornado_check(result, "incremental_value", 1)
+
+
+def test_the_reports_tornado_lead_gives_every_choice_of_a_categorical_assumption():
+    """The lead of b over a in the tornado of :func:`ahead_at_the_middle_choice` is 5 - 1
+    = 4 at onboarding, 5 - 10 = -5 at at_purchase and 4 at milestone: the report's
+    sentence gave the first and last choice alone."""
+    from simulator.report.sensitivity import _tornado_lead
+
+    result = ahead_at_the_middle_choice()
+    lead = _tornado_lead(result, "incremental_value", {"parameter": "program.timing.kind", "leader": "b", "runner_up": "a"})
+    assert lead == "; alone, the lead is 4 at onboarding, -5 at at_purchase and 4 at milestone in the tornado, 1 replicates each"
+    ranged = _tornado_lead(result, "incremental_value", {"parameter": "program.base_share", "leader": "b", "runner_up": "a"})
+    assert ranged == "; alone, the lead is 4 at 0 and 4 at 1 in the tornado, 1 replicates each"   # a range: as before
+
+
+def test_the_range_effect_of_a_categorical_assumption_groups_the_points_by_choice():
+    """range_p tested quarters of a three-choice categorical, two of which mixed choices:
+    against the Kruskal-Wallis test over the choices themselves (the reference), with the
+    middle choice alone different (by quarters, p was 0.12: above RANGE_LEVEL, as if the
+    parts of the range did not differ)."""
+    from scipy import stats
+
+    from simulator.sensitivity import range_effect_p
+
+    kind = parse_parameters([TIMINGS], tiny(), source="--uncertain")[0]
+    unit = np.array([0.05, 0.15, 0.25, 0.30, 0.35, 0.45, 0.55, 0.62, 0.70, 0.80, 0.90, 0.95])
+    choice = np.floor(unit * 3).astype(int)
+    outcome = np.where(choice == 1, 1.0, 0.0) + unit / 100   # the middle choice apart, and no ties
+    reference = stats.kruskal(*[outcome[choice == c] for c in range(3)]).pvalue
+    assert range_effect_p(unit, outcome, 4, kind) == pytest.approx(reference)

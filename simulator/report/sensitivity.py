@@ -16,7 +16,7 @@ from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic
 from ..parameters import reads
 from ..sensitivity import (IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, explains, lost_in_luck,
                            told_from_luck,
-                           tornado_disagreements)
+                           tornado_disagreements, tornado_points)
 from .figure import plt, save
 from .text import designs_default_notes, figure_links, fmt, fmt_short
 
@@ -52,9 +52,12 @@ def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Sce
 
 def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
     """One panel per design, in the study's order, on one x scale (bars compare across
-    designs): the metric with each assumption alone at its low and high end, the others
-    as the design has them, around the design as it is (the vertical line); widest swing on top."""
+    designs): the metric with each assumption alone at its low and high end (a
+    categorical one at each of its choices, each bar named), the others as the design
+    has them, around the design as it is (the vertical line); widest swing on top."""
     table = result.tornado[result.tornado["metric"] == metric]
+    points = tornado_points(result, metric)
+    choices = {p.key: p.choices for p in result.parameters if p.kind == "categorical"}
     designs = [d for d in result.designs if d in set(table["design"])]
     height = 1.0 + 0.45 * len(result.parameters)
     fig, axes = plt.subplots(1, len(designs), figsize=(5.5 * len(designs), height + 1.9), squeeze=False, sharex=True)
@@ -62,23 +65,24 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         rows = table[table["design"] == design].sort_values("swing")
         centre = float(rows["at_base"].iloc[0]) if len(rows) else 0.0
         positions = np.arange(len(rows))
+        ranges = ~rows["parameter"].isin(list(choices)).to_numpy()
         # side by side: where both ends fall on one side of the centre, one bar drawn over the other hid it
-        ax.barh(positions - 0.2, rows["at_low"] - centre, height=0.4, left=centre, color="tab:blue", alpha=0.8,
-                label="at the low end")
-        ax.barh(positions + 0.2, rows["at_high"] - centre, height=0.4, left=centre, color="tab:orange", alpha=0.8,
-                label="at the high end")
+        ax.barh(positions[ranges] - 0.2, rows["at_low"][ranges] - centre, height=0.4, left=centre, color="tab:blue",
+                alpha=0.8, label="at the low end")
+        ax.barh(positions[ranges] + 0.2, rows["at_high"][ranges] - centre, height=0.4, left=centre, color="tab:orange",
+                alpha=0.8, label="at the high end")
         # each bar's paired 95% interval (the same seeds at its end and at the centre): a bar within its luck is no effect
         for offset, end in ((-0.2, "low"), (0.2, "high")):
             if f"{end}_ci_low" in rows:
-                low, high = rows[f"{end}_ci_low"].to_numpy(float), rows[f"{end}_ci_high"].to_numpy(float)
-                shown = np.isfinite(low) & np.isfinite(high) & (high > low)
-                if shown.any():
-                    middle = (low + high) / 2
-                    ax.errorbar(centre + middle[shown], positions[shown] + offset, xerr=((high - low) / 2)[shown],
-                                fmt="none", ecolor="black", elinewidth=0.8, capsize=2,
-                                label="95% interval (paired)" if end == "low" else None)
+                _whiskers(ax, centre, positions[ranges] + offset, rows[f"{end}_ci_low"][ranges],
+                          rows[f"{end}_ci_high"][ranges], label="95% interval (paired)" if end == "low" else None)
+        for position, key in zip(positions[~ranges], rows["parameter"][~ranges]):
+            _choice_bars(ax, points[(points["design"] == design) & (points["parameter"] == key)], position, centre,
+                         first=position == positions[~ranges][0])
         # the design's own value: an end at it draws no bar (the default's churn 0.05 at the top of 0.01:0.05)
-        ax.set_yticks(positions, [f"{k}\n{_v(lo)} → {_v(hi)}" + (f" (own {_v(own)})" if _given(own) else "")
+        # a categorical's choices are named at their bars: all of them in the label ran into the next panel
+        ax.set_yticks(positions, [(f"{k}\nat each choice" if k in choices else f"{k}\n{_v(lo)} → {_v(hi)}")
+                                  + (f" (own {_v(own)})" if _given(own) else "")
                                   for k, lo, hi, own in zip(rows["parameter"], rows["value_low"], rows["value_high"],
                                                             rows.get("value_base", [None] * len(rows)))], fontsize=7)
         if math.isfinite(centre):
@@ -102,6 +106,32 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
     fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=2, frameon=False)
     fig.suptitle(tornado_title(result, metric), fontsize=10)
     return save(fig, path, rect=(0, 0.06, 1, 1))
+
+
+def _whiskers(ax, centre: float, positions, low, high, label: str | None = None) -> None:
+    """Each bar's paired 95% interval of its length, around ``centre``, where it has one."""
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    shown = np.isfinite(low) & np.isfinite(high) & (high > low)
+    if shown.any():
+        ax.errorbar(centre + ((low + high) / 2)[shown], np.asarray(positions)[shown], xerr=((high - low) / 2)[shown],
+                    fmt="none", ecolor="black", elinewidth=0.8, capsize=2, label=label)
+
+
+def _choice_bars(ax, points, position: float, centre: float, first: bool) -> None:
+    """A categorical assumption's row: a bar at each of its choices, in the order given,
+    each named at its tip (its first and last choice alone drew it as a range from one
+    to the other, and the choice that made its swing had no bar)."""
+    points = points.sort_values("position")
+    height = 0.8 / max(len(points), 1)
+    offsets = position + 0.4 - height * (np.arange(len(points)) + 0.5)   # the first choice on top, read downwards
+    lengths = points["at"].to_numpy(float) - centre
+    ax.barh(offsets, lengths, height=0.9 * height, left=centre, color="tab:green", alpha=0.8,
+            label="at each choice (named at its bar)" if first else None)
+    _whiskers(ax, centre, offsets, points["ci_low"], points["ci_high"])
+    for offset, length, value in zip(offsets, lengths, points["value"]):
+        if np.isfinite(length):
+            ax.annotate(_v(value), (centre + length, offset), xytext=(2 if length >= 0 else -2, 0),
+                        textcoords="offset points", ha="left" if length >= 0 else "right", va="center", fontsize=6)
 
 
 def _given(value) -> bool:
@@ -232,9 +262,14 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
     lines += _outcome_section(result, metrics)
     lines += ["## Files", "",
               "morris.csv (mu, mu_star, sigma per design, metric and assumption), sobol.csv (S1, ST and their 95% "
-              "half-widths), tornado.csv (each assumption alone at each end, the mean of `replicates` seeds), points.csv (every Sobol point and its "
+              "half-widths), tornado.csv (each assumption alone at each end, the mean of `replicates` seeds"
+              + ("; a categorical one at every choice, its ends the choices giving the lowest and highest value, "
+                 "every choice's in `at_choices`" if _or_choice(result) else "")
+              + "), points.csv (every Sobol point and its "
               "outcomes)" + (", decision.csv, flips.csv, conditional.csv (best design within each "
-                             f"{_part(settings.bins)} of each assumption's range)" if result.decision is not None else "") + ", manifest.json.",
+                             f"{_part(settings.bins)} of each assumption's range"
+                             f"{_or_choice(result, 'and at each choice of a categorical one')})"
+                             if result.decision is not None else "") + ", manifest.json.",
               "", "## Figures", "", *figure_links(figures)]
     return "\n".join(lines) + "\n"
 
@@ -322,15 +357,40 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> st
 
 def _tornado_lead(result: SensitivityResult, metric: str, flip: dict) -> str:
     """The leader's lead over the runner-up with the assumption alone at each end of its
-    range (the tornado's means): evidence the Sobol indices, lost in luck, cannot give."""
-    table = result.tornado[(result.tornado["metric"] == metric) & (result.tornado["parameter"] == flip["parameter"])]
-    rows = table.set_index("design")
-    if flip["leader"] not in rows.index or flip["runner_up"] not in rows.index:
+    range, or at each of its choices (the tornado's means): evidence the Sobol indices,
+    lost in luck, cannot give. Each value is the same for both designs (a categorical's
+    lowest and highest choice, tornado.csv's ends, can differ from design to design)."""
+    points = tornado_points(result, metric)
+    points = points[points["parameter"] == flip["parameter"]]
+    at = {design: rows.set_index("position")["at"] for design, rows in points.groupby("design", sort=False)}
+    if flip["leader"] not in at or flip["runner_up"] not in at:
         return ""
-    lead = {end: float(rows.loc[flip["leader"], f"at_{end}"] - rows.loc[flip["runner_up"], f"at_{end}"]) for end in ("low", "high")}
-    first = rows.iloc[0]
-    return (f"; alone, the lead is {fmt(lead['low'])} at {_v(first['value_low'])} and {fmt(lead['high'])} at "
-            f"{_v(first['value_high'])} in the tornado, {int(first['replicates'])} replicates each")
+    values = points.drop_duplicates("position").sort_values("position")
+    leads = [f"{fmt(float(at[flip['leader']][i] - at[flip['runner_up']][i]))} at {_v(value)}"
+             for i, value in zip(values["position"], values["value"])]
+    said = leads[0] if len(leads) == 1 else f"{', '.join(leads[:-1])} and {leads[-1]}"
+    return (f"; alone, the lead is {said} in the tornado, "
+            f"{int(values['replicates'].iloc[0])} replicates each")
+
+
+def _choices(result: SensitivityResult, key: str) -> tuple:
+    """The choices of a categorical assumption ``key``; () for a range."""
+    return next((p.choices for p in result.parameters if p.key == key and p.kind == "categorical"), ())
+
+
+def _or_choice(result: SensitivityResult, words: str = "(each choice, for a categorical one)") -> str:
+    """' ' + ``words`` where an assumption is categorical: its parts are its choices, not
+    quarters (conditional.csv); '' otherwise."""
+    return f" {words}" if any(p.kind == "categorical" for p in result.parameters) else ""
+
+
+def _best_by_part(result: SensitivityResult, flip: dict) -> str:
+    """flips.csv's best_by_bin as the report says it: for a categorical assumption, each
+    choice with its best design (an arrow between choices read as a range's direction)."""
+    choices, best = _choices(result, flip["parameter"]), flip["best_by_bin"].split(" → ")
+    if len(best) != len(choices):   # a range, or a choice no point drew
+        return flip["best_by_bin"]
+    return ", ".join(f"{_v(choice)}: {design}" for choice, design in zip(choices, best))
 
 
 def _unmoved_rows(rows) -> bool:
@@ -419,10 +479,12 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
                   f"over the next design.", ""]
     if hinges and not tie:
         lines.append("**The decision hinges on:** " + "; ".join(
-            f"`{p}` (in part of its range another design is ahead by more than the noise: {rows[p]['best_by_bin']}; it "
+            f"`{p}` ({'at one of its choices' if _choices(result, p) else 'in part of its range'} another design is "
+            f"ahead by more than the noise: {_best_by_part(result, rows[p])}; it "
             f"{explains(rows[p]['ST_advantage'], 'the leader’s lead', rows[p]['ST_advantage_conf'], luck)})" for p in hinges) + ".")
     elif not tie:   # a tie was said above: no design leads anywhere
-        lines.append(f"**The decision hinges on none of the assumptions:** in no {_part(bins)} of any range is another "
+        lines.append(f"**The decision hinges on none of the assumptions:** in no {_part(bins)} of any range"
+                     f"{_or_choice(result, 'nor at any choice')} is another "
                      f"design ahead of {leader['design']} by more than the noise.")
     if (check := tornado_check(result, metric, replicates)) and not tie:
         lines += ["", check]
@@ -446,15 +508,16 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
     if not tie:
         lines += ["", luck_note(luck, replicates)]
     lines += ["", "| assumption | S1 of the advantage | ST of the advantage (± 95% bootstrap) | best design by "
-                  f"{_part(bins)} of its range | flips |",
+                  f"{_part(bins)} of its range{_or_choice(result)} | flips |",
               "|---|---|---|---|---|"]
     for row in flips.to_dict("records"):
         lines.append(f"| {row['parameter']} | {row['S1_advantage']:.2f} | {row['ST_advantage']:.2f} ± "
-                     f"{row['ST_advantage_conf']:.2f} | {row['best_by_bin']} | "
+                     f"{row['ST_advantage_conf']:.2f} | {_best_by_part(result, row)} | "
                      f"{'yes' if row['flips'] else 'no'} |")
     if any(not row["flips"] and len(set(row["best_by_bin"].split(" → "))) > 1 for row in flips.to_dict("records")):
-        lines += ["", f"flips: yes where another design is ahead of the leader in some {_part(bins)} by more than the "
-                      f"noise (the points' paired differences, 95% over the {_part(bins)}s and designs together); the best "
+        lines += ["", f"flips: yes where another design is ahead of the leader in some {_part(bins)}"
+                      f"{_or_choice(result, 'or choice')} by more than the noise (the points' paired differences, 95% over "
+                      f"the {_part(bins)}s{_or_choice(result, 'or choices')} and designs together); the best "
                       f"by mean alone can change on noise."]
     return lines + [""]
 
@@ -509,8 +572,9 @@ def _outside_ends(tornado, design: str, metric: str) -> list[str]:
         low, high = sorted((row["at_low"], row["at_high"]))
         gap = max(low - row["at_base"], row["at_base"] - high)
         if np.isfinite(gap) and gap > 0 and gap > 0.5 * row["swing"]:
-            found.append(f"`{row['parameter']}` (the design as given {fmt(row['at_base'])}, the ends "
-                         f"{fmt(row['at_low'])} and {fmt(row['at_high'])})")
+            ends = "every choice from" if row.get("at_choices") else "the ends"   # a categorical's: its lowest and highest
+            found.append(f"`{row['parameter']}` (the design as given {fmt(row['at_base'])}, {ends} "
+                         f"{fmt(row['at_low'])} {'to' if row.get('at_choices') else 'and'} {fmt(row['at_high'])})")
     if not found:
         return []
     return ["Tornado bars to read with care: " + "; ".join(found) + ". The design as given scored outside both ends "
