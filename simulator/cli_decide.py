@@ -348,7 +348,7 @@ def sensitivity(
     each is best, its expected regret, and which assumptions flip the ranking.
     Writes morris.csv, sobol.csv, tornado.csv, points.csv, tornado.png, sobol.png,
     report.md and manifest.json; with two or more designs also decision.csv,
-    flips.csv and conditional.csv (the best design within each part of each range).
+    flips.csv and conditional.csv (the best design within each part of each range, or at each choice).
 
     Example: refsim sensitivity scenarios/single-sided-cash.yaml scenarios/double-sided-credit.yaml
     --uncertain word_of_mouth.spontaneous_rate=0.001:0.01 --metric cumulative_profit
