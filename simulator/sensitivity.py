@@ -690,9 +690,12 @@ def tornado_points(result: "SensitivityResult", metric: str) -> pd.DataFrame:
     """Every value the tornado set each parameter to, for ``metric``, as
     :func:`tornado_values` gives them; from tornado.csv's ends where the result has none."""
     values = getattr(result, "tornado_values", None)
-    if values is not None:
-        return values[values["metric"] == metric]
     table = result.tornado[result.tornado["metric"] == metric]
+    if values is not None:
+        # in tornado.csv's order (its first design's widest swing first), as the ends were read before
+        order = {key: i for i, key in enumerate(dict.fromkeys(table["parameter"]))}
+        values = values[values["metric"] == metric]
+        return values.iloc[np.argsort(values["parameter"].map(order).to_numpy(), kind="stable")]
     return pd.concat([table.assign(position=i, value=table[f"value_{end}"], at=table[f"at_{end}"],
                                    ci_low=table.get(f"{end}_ci_low", math.nan), ci_high=table.get(f"{end}_ci_high", math.nan))
                       for i, end in enumerate(("low", "high"))]).sort_index(kind="stable")

@@ -1036,3 +1036,28 @@ def test_the_range_effect_of_a_categorical_assumption_groups_the_points_by_choic
     outcome = np.where(choice == 1, 1.0, 0.0) + unit / 100   # the middle choice apart, and no ties
     reference = stats.kruskal(*[outcome[choice == c] for c in range(3)]).pvalue
     assert range_effect_p(unit, outcome, 4, kind) == pytest.approx(reference)
+
+
+def test_the_tornado_check_lists_the_widest_swing_first_as_before():
+    """Reading every value from the long tornado kept the order the check listed its
+    findings in (the report shows three, the console one): tornado.csv's, the widest
+    swing of the first design first, not the order the assumptions were given in."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from simulator.sensitivity import tornado_disagreements
+
+    def row(design, key, low, high, base):
+        return {"design": design, "metric": "v", "parameter": key, "value_low": 0.0, "value_high": 1.0,
+                "at_base": base, "at_low": low, "at_high": high, "swing": abs(high - low), "replicates": 1}
+
+    wide = pd.DataFrame([row("a", "wide", 1.0, 20.0, 1.0), row("a", "narrow", 1.0, 8.0, 1.0),
+                         row("b", "wide", 5.0, 5.0, 5.0), row("b", "narrow", 5.0, 5.0, 5.0)])
+    long = pd.DataFrame([{"design": r["design"], "metric": "v", "parameter": r["parameter"], "position": i,
+                          "value": r[f"value_{end}"], "at_base": r["at_base"], "at": r[f"at_{end}"], "replicates": 1}
+                         for r in wide.iloc[[1, 0, 3, 2]].to_dict("records") for i, end in enumerate(("low", "high"))])
+    result = SimpleNamespace(decision=pd.DataFrame({"design": ["b", "a"], "probability_best": [0.6, 0.4]}),
+                             flips=pd.DataFrame({"parameter": ["narrow", "wide"], "flips": [False, False],
+                                                 "ST_advantage": [0.0, 0.0]}), tornado=wide, tornado_values=long)
+    assert [f["parameter"] for f in tornado_disagreements(result, "v")] == ["wide", "narrow"]
