@@ -54,6 +54,8 @@ class Parameter:
             value = math.exp(math.log(self.low) + u * (math.log(top) - math.log(self.low))) if self.log \
                 else self.low + u * (top - self.low)
             return int(min(math.floor(value), self.high))
+        if u in (0.0, 1.0):   # the range's ends as written: 0.001 + 1 * 0.009 read 0.010000000000000002
+            return float(self.high if u else self.low)
         if self.log:
             return float(min(math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low))), self.high))
         return float(self.low + u * (self.high - self.low))

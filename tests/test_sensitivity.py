@@ -1061,3 +1061,18 @@ def test_the_tornado_check_lists_the_widest_swing_first_as_before():
                              flips=pd.DataFrame({"parameter": ["narrow", "wide"], "flips": [False, False],
                                                  "ST_advantage": [0.0, 0.0]}), tornado=wide, tornado_values=long)
     assert [f["parameter"] for f in tornado_disagreements(result, "v")] == ["wide", "narrow"]
+
+
+def test_a_ranges_ends_are_the_values_as_written():
+    """The tornado sets an assumption to the ends of its range: 0.001:0.01's top end
+    read 0.010000000000000002 in tornado.csv (0.001 + 1 x 0.009 in floating point), and
+    a log range's bottom end went through exp(log(x)). Both ends are the decimals the
+    user wrote, on a linear and a log scale, and a float's inside values stay inside."""
+    from simulator.parameters import Parameter
+
+    for log in (False, True):
+        rate = Parameter(key="word_of_mouth.spontaneous_rate", kind="float", low=0.001, high=0.01, log=log)
+        assert (rate.from_unit(0.0), rate.from_unit(1.0)) == (0.001, 0.01)
+        assert 0.001 < rate.from_unit(0.5) < 0.01
+    share = Parameter(key="program.incentive.cost_share", kind="float", low=0.1, high=0.7)
+    assert share.from_unit(1.0) == 0.7 and share.from_unit(0.0) == 0.1

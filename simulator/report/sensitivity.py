@@ -131,7 +131,9 @@ def _choice_bars(ax, points, position: float, centre: float, first: bool) -> Non
     for offset, length, value in zip(offsets, lengths, points["value"]):
         if np.isfinite(length):
             ax.annotate(_v(value), (centre + length, offset), xytext=(2 if length >= 0 else -2, 0),
-                        textcoords="offset points", ha="left" if length >= 0 else "right", va="center", fontsize=6)
+                        textcoords="offset points", ha="left" if length >= 0 else "right", va="center", fontsize=6,
+                        # on a pale box: the bar's whisker ran through its name
+                        bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
 
 
 def _given(value) -> bool:
