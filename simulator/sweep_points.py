@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .rng import point_stream, replicate_seeds, run_seed
-from .sweep_spec import Sweep, grid_levels, unit_to_value
+from .sweep_spec import Sweep, grid_levels, unit_to_value, value_key
 
 
 @dataclass
@@ -52,7 +52,7 @@ def _grid_order(keys: list[str], versions: list[dict[str, list]]) -> list[str]:
     order, seen = [], set()
     for levels in versions:
         for combo in itertools.product(*(levels[k] for k in keys)):
-            identity = json.dumps(combo, sort_keys=True, default=str)
+            identity = value_key(list(combo))   # 10 and 10.0 are one point
             if identity not in seen:
                 seen.add(identity)
                 order.append(identity)
@@ -78,7 +78,7 @@ def sweep_points(sweep: Sweep, seed: int, grids: list[dict[str, list]] | None = 
         values, seen = [], set()
         for levels in versions:   # as _grid_order, keeping the values themselves
             for combo in itertools.product(*(levels[k] for k in keys)):
-                identity = json.dumps(combo, sort_keys=True, default=str)
+                identity = value_key(list(combo))   # 10 and 10.0 are one point
                 if identity not in seen:
                     seen.add(identity)
                     values.append(dict(zip(keys, combo)))

@@ -268,15 +268,35 @@ class Sweep:
         grids = state.get("grids")
         if fingerprint is None or state.get("grid_fingerprint") != fingerprint or not grids:
             return None
-        now = self.grid()
-        if any(not {_key(v) for v in levels} <= {_key(v) for v in now.get(k, [])} for k, levels in grids[-1].items()):
-            return None
-        return {"grids": [*grids, now]}
+        before, version = grids[-1], {}
+        for key, levels in self.grid().items():
+            parameter = self.spec.parameters[key]
+            # a folder started before generated levels were rounded holds 0.30000000000000004 where this grid
+            # has 0.3: the same level, so its runs stay, under the value they ran with
+            old = {value_key(settled_level(parameter, v)): v for v in before.get(key, [])}
+            new = {value_key(settled_level(parameter, v)): v for v in levels}
+            if not old.keys() <= new.keys():
+                return None
+            # a level the folder holds keeps the value it ran with (10 there, 10.0 here): a point's values
+            # are the same in every part file, and its id and seed the ones they were
+            version[key] = [old.get(identity, value) for identity, value in new.items()]
+        return {"grids": grids if version == before else [*grids, version]}
 
 
-def _key(value: Any) -> str:
-    """A value's identity across files: its JSON text."""
-    return json.dumps(value, sort_keys=True, default=str)
+def value_key(value: Any) -> str:
+    """A value's identity across files and versions of a grid: its JSON text, with a whole
+    number the same however it is written (10, 10.0 and 1e1 are one value; true is not 1)."""
+    return json.dumps(_whole_as_int(value), sort_keys=True, default=str)
+
+
+def _whole_as_int(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_as_int(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_whole_as_int(item) for item in value]
+    return value
 
 
 def _sha256(payload: dict) -> str:
@@ -381,7 +401,7 @@ def _check_method(spec: SweepSpec, source: str, where) -> None:
                 raise ScenarioError("a grid needs the levels of every parameter: give 'values: [...]' or 'levels: N' "
                                     "with low and high", file=source, key=where("parameters", key))
             if isinstance(parameter, ValueList):   # a grid runs each combination once: a repeat was dropped unsaid
-                texts = [json.dumps(v, sort_keys=True, default=str) for v in parameter.values]
+                texts = [value_key(v) for v in parameter.values]   # 10 and 10.0 run the same point
                 repeated = next((v for i, v in enumerate(parameter.values) if texts[i] in texts[:i]), None)
                 if len(set(texts)) < len(texts):
                     raise ScenarioError(f"{reprlib.repr(repeated)} is listed more than once; a grid runs each value "
@@ -632,14 +652,37 @@ def range_value(parameter: ValueRange, value: float) -> float | int:
     return int(round(value)) if parameter.integer else float(value)
 
 
+#: Significant digits a grid range's levels between its ends keep: linspace and geomspace
+#: are off by a few units in the 16th (0.09999999999999999 for 0.1, 20.000000000000004 for
+#: 20), which a filter `== 0.1` missed and which made 4 levels from 0 to 0.3 no subset of 10.
+LEVEL_DIGITS = 12
+
+
 def grid_levels(parameter: ValueList | ValueRange) -> list[Any]:
     """A parameter's levels on a grid: its values, or ``levels`` evenly spaced from low
-    to high (in log(value) when ``log``; rounded and deduplicated when ``integer``)."""
+    to high (in log(value) when ``log``; rounded and deduplicated when ``integer``),
+    the ends as written and the levels between rounded (:func:`settled_level`)."""
     if isinstance(parameter, ValueList):
         return list(parameter.values)
     space = np.geomspace if parameter.log else np.linspace
-    levels = space(parameter.low, parameter.high, parameter.levels) if parameter.levels > 1 else np.array([parameter.low])
+    if parameter.levels <= 1:
+        return [range_value(parameter, parameter.low)]
+    between = space(parameter.low, parameter.high, parameter.levels).tolist()[1:-1]
+    levels = [parameter.low, *(settled_level(parameter, v) for v in between), parameter.high]
     return list(dict.fromkeys(range_value(parameter, v) for v in levels))
+
+
+def settled_level(parameter: ValueList | ValueRange, value: Any) -> Any:
+    """A generated level as a person would write it: to LEVEL_DIGITS significant digits of
+    the larger end (linear: the spacing's error is relative to it, and -0.1 to 0.2 in 4
+    levels gives 0 rather than 1.4e-17), or of the level itself (log). A list's values, a
+    whole-number range's and anything not a float are as given."""
+    if isinstance(parameter, ValueList) or parameter.integer or not isinstance(value, float) or not math.isfinite(value):
+        return value
+    if parameter.log:
+        return float(f"{value:.{LEVEL_DIGITS}g}")
+    scale = max(abs(parameter.low), abs(parameter.high))
+    return round(value, LEVEL_DIGITS - 1 - math.floor(math.log10(scale)))
 
 
 def unit_to_value(parameter: ValueList | ValueRange, u: float) -> Any:

@@ -690,6 +690,81 @@ def test_a_paired_grid_that_grew_has_a_fresh_runs_rows_under_other_point_ids(tmp
     pd.testing.assert_frame_equal(grown, once)
 
 
+FRAUD = "fraud.share"
+
+
+def test_a_range_grid_grown_from_4_to_10_levels_reuses_its_runs_and_holds_the_decimals(tmp_path):
+    """docs/scenarios.md promises that a grid gaining levels keeps its finished runs.
+    From 0 to 0.3, 4 levels are 0, 0.1, 0.2, 0.3 (steps of 0.3/3) and 10 levels hold
+    them all (steps of 0.3/9): every 4-level point is a 10-level point. linspace gave
+    0.09999999999999999 for 0.1 in the first and 0.1 in the second, so the growth was
+    refused, and a filter `== 0.1` on sweep.parquet found no row."""
+    grid = lambda levels: {FRAUD: {"low": 0, "high": 0.3, "levels": levels}}  # noqa: E731
+    path = write_sweep(tmp_path, replicates=1, parameters=grid(4))
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    before = run_frame(out)
+    assert before[FRAUD].tolist() == [0, 0.1, 0.2, 0.3]   # the decimals, exactly
+    write_sweep(tmp_path, replicates=1, parameters=grid(10))
+    grown = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert grown.exit_code == 0, grown.output
+    assert "4 already done" in grown.stdout and "6 run now" in grown.stdout, grown.stdout
+    after = run_frame(out)
+    pd.testing.assert_frame_equal(after.iloc[:4].reset_index(drop=True), before)   # ids, seeds, rows kept
+    for value in (0.1, 0.2, 0.3):
+        assert (after[FRAUD] == value).sum() == 1, value
+    assert len(after) == 10 and after[FRAUD].nunique() == 10
+    assert (pd.read_csv(out / "sweep.csv")[FRAUD] == 0.1).sum() == 1
+
+
+def test_a_grid_from_before_levels_were_rounded_grows_without_running_its_points_again(tmp_path):
+    """A folder started before generated levels were rounded (and before the code that
+    started it was stored, so it resumes) holds 0.09999999999999999 where the grid now
+    has 0.1: growing it keeps that run, under the value it ran with, instead of running
+    the point again."""
+    import pyarrow.parquet as pq
+
+    path = write_sweep(tmp_path, replicates=1, parameters={FRAUD: {"low": 0, "high": 0.3, "levels": 4}})
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    noisy = {0.1: 0.09999999999999999, 0.2: 0.19999999999999998}   # np.linspace(0, 0.3, 4)
+    state = json.loads((out / "sweep.json").read_text())
+    state["grids"] = [{FRAUD: [noisy.get(v, v) for v in state["grids"][0][FRAUD]]}]
+    (out / "sweep.json").write_text(json.dumps({k: v for k, v in state.items()
+                                                if k not in ("code_digest", "refsim_version")}))
+    for part in (out / "runs").glob("part-*.parquet"):
+        frame = pd.read_parquet(part)
+        frame[FRAUD] = [noisy.get(v, v) for v in frame[FRAUD]]
+        pq.write_table(__import__("pyarrow").Table.from_pandas(frame, preserve_index=False), part)
+    write_sweep(tmp_path, replicates=1, parameters={FRAUD: {"low": 0, "high": 0.3, "levels": 10}})
+    grown = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert grown.exit_code == 0, grown.output
+    assert "4 already done" in grown.stdout and "6 run now" in grown.stdout, grown.stdout
+    after = run_frame(out)
+    assert after[FRAUD].tolist()[:4] == [0, 0.09999999999999999, 0.19999999999999998, 0.3]
+    assert len(after) == 10 and not (after[FRAUD] == 0.1).any()   # no second point for the same level
+
+
+def test_a_value_list_grows_whatever_way_its_numbers_are_written(tmp_path):
+    """10 and 10.0 are the same reward: [0, 10, 20] grown to [0, 10.0, 20, 40] runs 40
+    only (it was refused as a different sweep), and a list repeating a number in two
+    spellings is refused like any repeat (it ran the same point twice)."""
+    path = write_sweep(tmp_path)
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    before = run_frame(out)
+    write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 10.0, 20, 40]}})
+    grown = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert grown.exit_code == 0, grown.output
+    assert "6 already done" in grown.stdout and "2 run now" in grown.stdout, grown.stdout
+    after = run_frame(out)
+    pd.testing.assert_frame_equal(after.iloc[:6].reset_index(drop=True), before)
+    assert after["program.incentive.referrer_reward"].tolist() == [0, 0, 10, 10, 20, 20, 40, 40]
+    write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 10, 10.0]}})
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o2"), "--executor", "serial"]),
+                   "10.0 is listed more than once")
+
+
 def test_best_points_mark_the_points_indistinguishable_from_the_best(tmp_path):
     """On common random numbers, a point whose runs equal the best's on every seed
     (the scenario name changes no outcome) is indistinguishable (difference exactly
