@@ -341,6 +341,16 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
         if swept is not None:
             raise ScenarioError(f"the sweep varies {swept}, so this --set would be overwritten in every run; drop it, "
                                 f"or change the values in {source}", file="--set", key=item)
+        # the sweep's own seed and count win over the base scenario's: a --set of them did nothing, while the
+        # manifest listed it and the folder then refused the same command without it
+        if key == "seed" and spec.seed is not None:
+            raise ScenarioError(f"the sweep file sets seed: {spec.seed}, which every run uses, so this --set would be "
+                                f"ignored; drop it, or change seed: in {source}", file="--set", key=item)
+        if key == "replicates" and (replicates is not None or spec.replicates is not None):
+            where_set = (f"--replicates {replicates}" if replicates is not None
+                         else f"the sweep file's replicates: {spec.replicates}")
+            raise ScenarioError(f"{where_set} sets the count, so this --set would be ignored; drop it, and give "
+                                f"--replicates N for another count", file="--set", key=item)
     base, base_data, base_source, base_dir = _load_base(spec, path, where, overrides, text)
     if replicates is not None and replicates < 1:
         raise ScenarioError(f"--replicates must be at least 1 (got {replicates})", key="--replicates")

@@ -2067,6 +2067,28 @@ def test_a_set_on_a_swept_key_is_refused_as_it_would_do_nothing(tmp_path):
     assert result.exit_code == 0, result.output
 
 
+def test_a_set_of_the_seed_or_count_the_sweep_sets_is_refused_as_it_would_do_nothing(tmp_path):
+    """The sweep's own seed and replicates win over the base scenario's, so `--set seed=9`
+    beside a sweep file's seed: 5 ran on seed 5 with exit 0, the manifest listed the
+    --set, and the folder then refused the same command without it. Refused in one
+    line, as a --set of a swept key is; where the sweep file sets neither, the --set
+    sets the base scenario's, which the sweep uses."""
+    path = write_sweep(tmp_path)   # seed: 5, replicates: 2
+    sweep = ["sweep", str(path), "--out", str(tmp_path / "o"), "--executor", "serial"]
+    one_line_error(runner.invoke(app, [*sweep, "--set", "seed=9"]), "--set: seed=9", "sets seed: 5", "ignored")
+    one_line_error(runner.invoke(app, [*sweep, "--set", "replicates=4"]), "--set: replicates=4",
+                   "the sweep file's replicates: 2", "ignored", "--replicates N")
+    assert not (tmp_path / "o").exists()
+    path = write_sweep(tmp_path, seed=None, replicates=None)
+    one_line_error(runner.invoke(app, [*sweep, "--replicates", "1", "--set", "replicates=4"]),
+                   "--replicates 1 sets the count, so this --set would be ignored")
+    result = runner.invoke(app, [*sweep, "--set", "seed=9", "--set", "replicates=1"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert (manifest["scenarios"][0]["seed"], manifest["scenarios"][0]["replicates"]) == (9, 1)
+    assert run_frame(tmp_path / "o")["seed"].tolist() == [run_seed(9, point, 0) for point in range(3)]
+
+
 def test_a_grid_that_gained_a_value_at_the_end_is_said_to_match_a_fresh_run(tmp_path):
     """A value added at the end of the list numbers the new points after the old, as a
     fresh run of the file does: report.md said ids and seeds differ from a fresh run,
