@@ -219,6 +219,8 @@ class ResultsFolder:
 
 
 RUNS_DIR = "runs"
+#: The name of a part file of a study's run store (RunStore), its number in group 1.
+PART_NAME = re.compile(r"part-(\d+)\.parquet")
 
 
 def study_folder(kind: str, study_file: str | Path, base: Path = Path("results")) -> Path:
@@ -418,21 +420,38 @@ class RunStore:
         self.path.mkdir(parents=True, exist_ok=True)
         for leftover in self.path.glob(".*.tmp"):  # a write cut short by a kill
             leftover.unlink(missing_ok=True)
-        self._next = 1 + max((int(p.stem.split("-")[1]) for p in self.parts()), default=0)
+        self._next = 1 + max((int(PART_NAME.fullmatch(p.name)[1]) for p in self.parts()), default=0)
 
     def parts(self) -> list[Path]:
-        return sorted(self.path.glob("part-*.parquet"))
+        """The part files, in the order written; a file under another name that looks like
+        one (``part-000007 (copy).parquet``, a file manager's copy) is refused in one line:
+        it was read as a number and ended in a traceback."""
+        parts = sorted(self.path.glob("part-*.parquet"))
+        stray = next((p for p in parts if not PART_NAME.fullmatch(p.name)), None)
+        if stray is not None:
+            raise ScenarioError(f"{stray.name} is not a part file a study writes (part-NNNNNN.parquet); remove it from "
+                                f"{self.path} (or move it elsewhere) and rerun the same command", file=str(self.path),
+                                key="--out")
+        return parts
 
     def done(self) -> set[tuple[int, int]]:
         """(point_id, replicate) of every finished run: what a run is, whatever the
-        replicate count its run_id was numbered with."""
+        replicate count its run_id was numbered with. A run held by two part files (one
+        is a copy: a study writes each run once) is refused in one line naming both, as
+        its runs would count twice."""
         import pyarrow.parquet as pq
 
-        done: set[tuple[int, int]] = set()
+        held: dict[tuple[int, int], Path] = {}
         for part in self.parts():
             table = self._read(part, lambda: pq.read_table(part, columns=["point_id", "replicate"]))
-            done.update(zip(table.column("point_id").to_pylist(), table.column("replicate").to_pylist()))
-        return done
+            for run in zip(table.column("point_id").to_pylist(), table.column("replicate").to_pylist()):
+                if run in held:
+                    raise ScenarioError(f"{part.name} holds a run that {held[run].name} holds too (point {run[0]}, "
+                                        f"replicate {run[1]}); a study writes each run once, so one of them is a copy: "
+                                        f"remove the copy from {self.path} and rerun the same command", file=str(self.path),
+                                        key="--out")
+                held[run] = part
+        return set(held)
 
     def append(self, rows: list[dict]) -> Path:
         path = atomic_write_parquet(self.path / f"part-{self._next:06d}.parquet", pd.DataFrame(rows), durable=True)

@@ -602,6 +602,28 @@ def test_a_damaged_folder_is_a_one_line_error_and_deleting_the_part_redoes_its_r
     assert_same_rows(out, reference)
 
 
+def test_a_copied_part_file_is_a_one_line_error_and_removing_it_resumes(tmp_path):
+    """A part file copied into runs/ under a part's name (part-009999.parquet) ended in a
+    RuntimeError traceback advising --force, which throws every run away; one a file
+    manager named 'part-000007 (copy).parquet' in a ValueError. Each is one line naming
+    the file and saying to remove it; after removing it, the same command resumes and
+    the rows are those of an uninterrupted sweep."""
+    path = write_sweep(tmp_path, values=(0, 2, 4))
+    reference = reference_rows(path, tmp_path / "reference")
+    out = tmp_path / "out"
+    sweep = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    assert runner.invoke(app, sweep).exit_code == 0
+    first = sorted((out / "runs").glob("part-*.parquet"))[0]
+    for name, words in (("part-009999.parquet", ("part-009999.parquet holds a run that", first.name, "remove the copy")),
+                        ("part-000007 (copy).parquet", ("part-000007 (copy).parquet is not a part file", "remove it"))):
+        copy = out / "runs" / name
+        copy.write_bytes(first.read_bytes())
+        one_line_error(runner.invoke(app, sweep), *words)
+        copy.unlink()
+        assert runner.invoke(app, sweep).exit_code == 0
+        assert_same_rows(out, reference)
+
+
 def test_a_finished_runs_part_reaches_the_disk_before_it_is_renamed_into_place(tmp_path, monkeypatch):
     """RunStore.append writes durably (atomic_write's docstring): the part's bytes are
     fsynced before the rename, so a power cut after the rename leaves the whole part,
