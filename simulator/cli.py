@@ -562,7 +562,7 @@ def sweep(
     sweep_file: Path = typer.Argument(..., metavar="SWEEP_FILE", help="Sweep YAML file: its format is in docs/scenarios.md (Sweeps), examples in scenarios/sweeps/."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Sweep folder. Default: results/sweep-<sweep file name>/, so rerunning the same command resumes where it stopped."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
-    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + " Default: the sweep file's, else local."),
+    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + " Default: the sweep file's, else local; local or serial leaves the file's scheduler unused."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
     force: bool = typer.Option(False, "--force", help="Start over: delete the runs already in the folder and the files the sweep wrote, not your own (needed when the sweep file, its base scenario or an edge list they read changed)."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates per point (default: the sweep file's, else the base scenario's)."),
@@ -586,7 +586,7 @@ def sweep(
     from .limits import check_memory, check_options, check_sweep_memory, sweep_size
     from .outpath import check_out_path
     from .report import write_sweep
-    from .sweep import default_folder, execute_sweep, load_sweep
+    from .sweep import default_folder, execute_sweep, execution, load_sweep
 
     check_options(replicates=replicates, workers=workers)
     if executor is not None or scheduler is not None:
@@ -598,9 +598,9 @@ def sweep(
     check_out_path(target, existing_ok=True)
     points = sweep_size(loaded)
     check_sweep_memory(points, loaded.replicates, len(loaded.parameters), len(loaded.metrics), source=str(sweep_file))
+    runs_on, address = execution(loaded, executor, scheduler)
     check_memory([loaded.base], replicates=points * loaded.replicates, workers=workers or loaded.spec.workers,
-                 executor=executor or loaded.spec.executor or "local", remote=bool(scheduler or loaded.spec.scheduler),
-                 collect=False, source=loaded.base_source)
+                 executor=runs_on, remote=bool(address), collect=False, source=loaded.base_source)
     if points * loaded.replicates >= LARGE_SWEEP_RUNS:
         # a grid of a million points was silent for 9 s while its points were laid out, then showed 19 hours left
         def many(n: int, noun: str) -> str:

@@ -218,6 +218,19 @@ def run_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor: 
     return outcome
 
 
+def execution(sweep: Sweep, executor: str | None, scheduler: str | None) -> tuple[str, str | None]:
+    """Where the runs execute: the executor, and the Dask scheduler's address (or None).
+    The command line's ``executor`` and ``scheduler`` win over the sweep file's, as a
+    whole: ``--executor local`` (or serial) runs here and leaves the file's scheduler
+    unused (it was refused, blaming a --scheduler nobody gave), ``--executor dask`` alone
+    uses the file's scheduler if it names one, and ``--scheduler`` alone means dask."""
+    if executor is None and scheduler is None:
+        executor, scheduler = sweep.spec.executor, sweep.spec.scheduler
+    elif scheduler is None and executor == "dask":
+        scheduler = sweep.spec.scheduler
+    return check_executor(executor, scheduler), scheduler
+
+
 def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor: str | None = None,
                   scheduler: str | None = None, force: bool = False,
                   on_start: Callable[[int, int], None] | None = None,
@@ -228,8 +241,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
     ``progress(ok, failed)`` after each finished batch. Command-line ``workers``,
     ``executor`` and ``scheduler`` win over the sweep file's.
     """
-    scheduler = scheduler or sweep.spec.scheduler
-    executor = check_executor(executor or sweep.spec.executor, scheduler)
+    executor, scheduler = execution(sweep, executor, scheduler)
     # serial runs in this one process: its manifest recorded the default pool's count
     workers = 1 if executor == "serial" else workers or sweep.spec.workers or default_workers()
     if executor == "dask" and scheduler:
@@ -571,6 +583,6 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
 
 
 __all__ = ["SweepSpec", "Sweep", "Points", "SweepOutcome", "ValueList", "ValueRange", "load_sweep", "sweep_points",
-           "run_seed", "run_seeds", "point_stream", "run_sweep", "execute_sweep", "point_summary", "best_points",
+           "run_seed", "run_seeds", "point_stream", "run_sweep", "execute_sweep", "execution", "point_summary", "best_points",
            "assumption_effects", "value_keys", "default_folder", "rerun", "scenario_at", "row_values", "point_scenario",
            "grid_levels", "unit_to_value", "unit_samples", "yaml_value", "METHODS", "DEFAULT_METRICS", "RESERVED_KEYS"]

@@ -396,6 +396,28 @@ def test_a_sweep_on_a_running_cluster_records_the_cluster_and_its_workers(tmp_pa
     assert (sweep["executor"], sweep["workers"], sweep["sessions"][0]["workers"]) == ("dask", 3, 3)
 
 
+def test_the_command_lines_executor_wins_over_the_sweep_files_scheduler(tmp_path):
+    """A sweep file naming a cluster (scheduler: tcp://...) could not be run on this
+    computer: `--executor local` was refused with 'use --executor dask ... with
+    --scheduler', a flag never given. The command line wins, as --workers does: local
+    or serial runs here and leaves the file's scheduler unused; --executor dask alone
+    still goes to the file's scheduler (none answers at port 1: refused in one line), and
+    --scheduler alone to that cluster whatever executor the file names."""
+    path = write_sweep(tmp_path, scheduler="tcp://127.0.0.1:1")
+    for executor in ("serial", "local"):
+        out = tmp_path / executor
+        result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", executor, "--workers", "1"])
+        assert result.exit_code == 0, result.output
+        session = json.loads((out / "manifest.json").read_text())["sweep"]["sessions"][0]
+        assert session["executor"] == executor and "scheduler" not in session
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "dask"), "--executor", "dask"]),
+                   "no Dask scheduler reachable at tcp://127.0.0.1:1")
+    # and --scheduler alone means dask over a file's executor: local (refused as 'needs the dask executor')
+    path = write_sweep(tmp_path, executor="local")
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "dask"), "--scheduler", "tcp://127.0.0.1:1"]),
+                   "no Dask scheduler reachable at tcp://127.0.0.1:1")
+
+
 def test_a_session_that_saved_no_run_is_not_listed_among_those_that_ran(tmp_path, monkeypatch):
     """A cluster whose workers run other code refuses the sweep before any run, and the
     refused command was listed in manifest.json's sessions, documented as each session
