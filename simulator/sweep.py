@@ -41,7 +41,7 @@ from .runner import interval, run_replicate
 from .scenario_io import apply_overrides, validate
 from .sweep_points import Points, run_seeds, sweep_points, unit_samples
 from .sweep_spec import (DEFAULT_METRICS, METHODS, RESERVED_KEYS, Sweep, SweepSpec, ValueList, ValueRange, grid_levels,
-                         load_sweep, unit_to_value, yaml_value)
+                         load_sweep, unit_to_value, value_key, yaml_value)
 
 #: Most runs sent to a worker in one task: enough to amortise the hand-over of tiny
 #: runs, few enough that an interruption loses little and workers finish together.
@@ -113,8 +113,9 @@ def point_scenario(base: dict, values: dict, base_source: str, base_dir: str | P
 
 def row_values(sweep: Sweep, row: Any) -> dict[str, Any]:
     """The parameter values of one row of sweep.parquet or sweep.csv (a pandas row or a
-    mapping), as the sweep set them: numpy scalars as Python's, and a value stored as
-    JSON text (a list, a mapping, or a column mixing kinds) read back."""
+    mapping), as the sweep set them: numpy scalars as Python's, a value stored as JSON
+    text (a list, a mapping, or a column mixing kinds) read back, and a value of a list
+    or a grid as the level it was (:func:`_as_level`)."""
     values = {}
     for key, parameter in sweep.spec.parameters.items():
         value = row[key]
@@ -122,8 +123,29 @@ def row_values(sweep: Sweep, row: Any) -> dict[str, Any]:
         if isinstance(value, str) and isinstance(parameter, ValueList) and \
                 not all(isinstance(v, str) for v in parameter.values):
             value = json.loads(value)
+        if isinstance(parameter, ValueList) or parameter.levels:
+            value = _as_level(grid_levels(parameter), value)
         values[key] = value
     return values
+
+
+def _as_level(levels: list, value: Any) -> Any:
+    """The level of a list or grid that a value read from sweep.csv stands for. pandas
+    reads the csv's `null` as NaN (a column mixing null and 300 is text in the parquet,
+    numbers with NaN in the csv: rerun refused NaN as no whole number), 300 as 300.0, and
+    the csv keeps 10 significant digits (0.333333333333 reads 0.3333333333). A value no
+    level stands for is as read."""
+    if isinstance(value, float) and math.isnan(value) and None in levels:
+        return None
+    key = value_key(value)
+    for level in levels:
+        if value_key(level) == key:
+            return level
+    if not isinstance(value, float):
+        return value
+    shown = f"{value:.10g}"   # results.atomic_write_csv's float_format
+    return next((level for level in levels if isinstance(level, (int, float)) and not isinstance(level, bool)
+                 and f"{level:.10g}" == shown), value)
 
 
 def scenario_at(sweep: Sweep, row: Any) -> Scenario:

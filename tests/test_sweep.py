@@ -2243,3 +2243,30 @@ def test_any_run_of_a_sweep_is_rerun_from_its_row(tmp_path):
         model.step()
     frame = model.datacollector.get_model_vars_dataframe()
     assert frame["customers"].iloc[-1] == row["customers_final"]
+
+
+def test_a_run_with_a_null_value_is_rerun_from_its_csv_row(tmp_path):
+    """A parameter mixing null (no cap) with numbers is text in sweep.parquet and
+    numbers with NaN in what pandas reads from sweep.csv: rerun of the csv row of the
+    uncapped point refused 'nan' as no whole number. Every csv row now gives the values
+    its parquet row gives (the listed null and 2, and a grid's third, 0.33333333333,
+    written to 10 digits in the csv), and rerun the metrics the row holds."""
+    from simulator.sweep import rerun, row_values
+
+    cap, share = "program.incentive.cap_per_referrer", "program.base_share"
+    path = write_sweep(tmp_path, replicates=1, metrics=["customers_final", "reward_cost"], parameters={
+        cap: {"values": [None, 2]}, share: {"low": 0, "high": 1, "levels": 4}})
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    sweep = load_sweep(path)
+    parquet, csv = pd.read_parquet(out / "sweep.parquet"), pd.read_csv(out / "sweep.csv")
+    assert csv[cap].isna().sum() == 4   # how pandas reads the csv's null
+    for i in range(len(csv)):
+        values = row_values(sweep, csv.iloc[i])
+        assert values == row_values(sweep, parquet.iloc[i]), i
+        # thirds to 12 significant digits of the larger end, 1.00000000000 (docs/scenarios.md)
+        assert values[cap] in (None, 2) and values[share] in (0, 0.33333333333, 0.66666666667, 1)
+    for i in (0, 1):   # no cap, a share of one third
+        again = rerun(sweep, csv.iloc[i])
+        for metric in sweep.metrics:
+            assert again[metric] == pytest.approx(parquet.iloc[i][metric], rel=1e-12), metric
