@@ -320,6 +320,9 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
                     progress(len(rows) - failed, failed)
         frame = _numbered(store.frame(), sweep.replicates)
         _check_complete(frame, total, folder)
+    # an ok run has no error: missing, as pandas reads it from sweep.csv (it was '' here and in sweep.parquet, and
+    # NaN read from the csv, so one filter gave two answers); the part files keep '', one type per column
+    frame = frame.assign(error=frame["error"].mask(frame["error"] == "", None))
     failed = int((frame["status"] != "ok").sum())
     return SweepOutcome(folder, total, ran, skipped, failed, len(points), seed, sweep=sweep, frame=frame, table=points,
                         state=study.state, executor=executor, workers=workers)

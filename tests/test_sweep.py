@@ -185,6 +185,10 @@ def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path):
     assert failed["customers_final"].isna().all() and failed["seed"].notna().all()
     assert (frame.loc[frame["status"] == "ok", "customers_final"] > 0).all()
     assert "2 failed" in result.stdout and "sweep.csv" in result.stdout
+    # the error column reads alike from both files: missing for an ok run (it was '' in the parquet, NaN in the csv)
+    csv = pd.read_csv(tmp_path / "out" / "sweep.csv")
+    assert frame["error"].isna().tolist() == csv["error"].isna().tolist() == (frame["status"] == "ok").tolist()
+    assert csv["error"].dropna().tolist() == failed["error"].tolist()
 
 
 def test_a_swept_kind_switches_its_block_as_optimize_does(tmp_path, monkeypatch):
