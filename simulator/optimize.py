@@ -25,10 +25,13 @@ How noise is kept out:
 Reproducibility and resuming: trials are asked in batches of ``batch``, each ask
 by a sampler seeded from (seed, trial number), evaluated (in any order, on any
 executor) and told in trial order. A trial's parameters therefore depend only on
-the trials told before its batch, and a killed study resumes from its optuna
-RDB storage (``optuna.sqlite3`` in ``folder``) exactly where it stopped: trials
-asked but not told are evaluated first, then the study goes on. Same seed, same
-trials, whatever the executor and however often it was interrupted.
+the trials told before its batch and those of its batch asked before it; each is
+asked on an in-memory copy of the study as it stood then and stored whole, in one
+write, with the number of its batch's first trial. A killed study resumes from its
+optuna RDB storage (``optuna.sqlite3`` in ``folder``) exactly where it stopped: the
+batch it left open is asked to its end, evaluated whole and its untold trials
+told, then the study goes on. Same seed, same trials, whatever the executor and
+however often it was interrupted.
 
 This module computes and returns tables; it writes only the optuna storage.
 """
@@ -68,6 +71,8 @@ def optimize_output(name: str) -> bool:
     notes the user keeps beside them."""
     return name in OPTIMIZE_OUTPUTS or name.startswith(STORAGE_FILE) or (name.startswith(".") and name.endswith(".tmp"))
 STUDY_NAME = "refsim-optimize"
+#: A trial's user attribute: the number of the first trial of the batch it was asked in.
+BATCH_START = "batch_start"
 #: Pareto-front trials re-run on fresh seeds (the front is reported whole either way).
 MAX_FRONT_CONFIRMED = 10
 #: optuna 5 records constraints on the trial; older versions ask the sampler for a constraints_func.
@@ -270,15 +275,12 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         while True:
-            pending = [optuna.trial.Trial(study, t._trial_id) for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]
-            while len(pending) < settings.batch and search.more(study):
-                study.sampler = search.sampler(len(study.get_trials(deepcopy=False)), study)
-                pending.append(study.ask(search.distributions))
-            if not pending:
+            batch = search.open_batch(study)
+            if not batch:
                 break
-            search.run_batch(study, sorted(pending, key=lambda t: t.number))
+            told = search.run_batch(study, batch)
             if progress:
-                progress(len(pending))
+                progress(told)
     return search.result(study)
 
 
@@ -428,7 +430,62 @@ class Search:
 
     # ----------------------------------------------------------------------- one batch
 
-    def run_batch(self, study: optuna.Study, trials: list[optuna.trial.Trial]) -> None:
+    def open_batch(self, study: optuna.Study) -> list[optuna.trial.Trial]:
+        """The batch to evaluate next, whole: the one a kill left open (each trial stores
+        the number of its batch's first, BATCH_START), with the trials it still lacked, or
+        a new one; empty when the study is done. Each trial is asked on a copy of the study
+        as an uninterrupted run had it at that ask (:meth:`as_asked`) and stored whole in
+        one write. A kill during study.ask had left trial 8 with one of its two parameters
+        (run then with the base scenario's value for the other), and the open trials
+        found on resume were topped up with new ones to a full batch, so that every later
+        batch held other trials than an uninterrupted run's and another winner was named."""
+        trials = study.get_trials(deepcopy=False)
+        unfinished = [t for t in trials if not t.state.is_finished()]
+        start = min((t.user_attrs.get(BATCH_START, t.number) for t in unfinished), default=len(trials))
+        asked: list[optuna.trial.FrozenTrial] = []
+        for number in range(start, start + self.settings.batch):
+            stored = trials[number] if number < len(trials) else None
+            if stored is not None and set(stored.params) == set(self.distributions):
+                asked.append(stored)
+                continue
+            copy = self.as_asked(trials[:start], asked)
+            if stored is None and not self.more(copy):
+                break
+            copy.sampler = self.sampler(number, copy)
+            copy.ask(self.distributions)
+            new = copy.get_trials(deepcopy=False)[number]
+            if stored is None:
+                study.add_trial(optuna.trial.create_trial(
+                    state=TrialState.RUNNING, params=new.params, distributions=new.distributions,
+                    user_attrs={BATCH_START: start}, system_attrs=new.system_attrs))
+            else:   # stored part-asked, one parameter at a time, by an earlier version: the rest as asked then
+                for key in set(new.params) - set(stored.params):
+                    dist = new.distributions[key]
+                    study._storage.set_trial_param(stored._trial_id, key, dist.to_internal_repr(new.params[key]), dist)
+            trials = study.get_trials(deepcopy=False)
+            asked.append(trials[number])
+        # what telling reads where optuna wants a constraints_func (after_trial)
+        study.sampler = self.sampler(start, study)
+        return [optuna.trial.Trial(study, t._trial_id) for t in asked]
+
+    def as_asked(self, told: list[optuna.trial.FrozenTrial], asked: list[optuna.trial.FrozenTrial]) -> optuna.Study:
+        """An in-memory copy of the study as it stood when the next trial of a batch was
+        asked: the trials told before the batch, and those of the batch asked so far, still
+        running (a kill while they were being told leaves some told)."""
+        copy = optuna.create_study(directions=[o.direction for o in self.objectives])
+        copy.add_trials(told)
+        copy.add_trials(optuna.trial.create_trial(
+            state=TrialState.RUNNING, params=t.params, distributions=t.distributions,
+            system_attrs={k: v for k, v in t.system_attrs.items() if not k.startswith("constraints")}) for t in asked)
+        return copy
+
+    def run_batch(self, study: optuna.Study, trials: list[optuna.trial.Trial]) -> int:
+        """Evaluate a batch and tell those of its trials not yet told; returns how many
+        were told. A batch a kill left part-told is evaluated whole again (the same seeds
+        give the same runs), so that its halving ranks its trials among each other as
+        the uninterrupted run did."""
+        first = min(t.number for t in trials)
+        finished = {t.number for t in study.get_trials(deepcopy=False) if t.state.is_finished()}
         runs: dict[int, dict[str, list[float]]] = {}
         scenarios: dict[int, Scenario] = {}
         for trial in trials:
@@ -436,9 +493,10 @@ class Search:
                 scenarios[trial.number] = apply_own(self.base, trial.params, parameters=self.parameters)
                 runs[trial.number] = {m: [] for m in self.metrics}
             except ScenarioError as error:   # a combination the schema refuses: a failed trial, not a crash
-                trial.set_user_attr("error", str(error))
-                study.tell(trial.number, state=TrialState.FAIL)
-        history = self.told(study)
+                if trial.number not in finished:
+                    trial.set_user_attr("error", str(error))
+                    study.tell(trial.number, state=TrialState.FAIL)
+        history = {n: r for n, r in self.told(study).items() if n < first}
         climbing = list(runs)
         for level, size in enumerate(self.rungs):
             if level > 0:
@@ -452,21 +510,24 @@ class Search:
                 for metric in self.metrics:   # a day that never came counts as the day after the horizon
                     runs[n][metric].append(never_after_horizon(float(value[metric]), metric, scenarios[n].days))
         for trial in trials:
-            if trial.number not in runs:
+            if trial.number not in runs or trial.number in finished:
                 continue
             means = {m: nanmean(v) for m, v in runs[trial.number].items()}
             trial.set_user_attr("runs", runs[trial.number])
             excess = [c.excess(means[c.metric]) for c in self.constraints]
             trial.set_user_attr("constraints", excess)
             if SET_CONSTRAINT:
+                stored = study._storage.get_trial_system_attrs(trial._trial_id)
                 for constraint, value in zip(self.constraints, excess):
-                    trial.set_constraint(str(constraint), value if math.isfinite(value) else math.inf)
+                    if f"constraints:{constraint}" not in stored:   # set before a kill stopped the tell
+                        trial.set_constraint(str(constraint), value if math.isfinite(value) else math.inf)
             objective = [means[o.metric] for o in self.objectives]
             if all(math.isfinite(v) for v in objective):
                 study.tell(trial.number, objective)
             else:
                 trial.set_user_attr("error", "an objective is NaN on every replicate")
                 study.tell(trial.number, state=TrialState.FAIL)
+        return sum(t.number not in finished for t in trials)
 
     def told(self, study: optuna.Study) -> dict[int, dict[str, list[float]]]:
         return {t.number: t.user_attrs["runs"] for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))

@@ -287,6 +287,65 @@ def test_same_seed_same_trials_and_a_killed_study_resumes_to_the_same_trials(tmp
     pd.testing.assert_frame_equal(grown.trials.iloc[:10], first.trials.iloc[:10])   # its first ten are one run's
 
 
+def resumable_study():
+    """A cheap study of 16 trials in batches of 4 (closed_form), with what optimize takes."""
+    base = small()
+    parameters = parse_parameters(["program.base_share=0:1", "program.timing.kind=at_purchase,milestone"], base)
+    settings = OptimizeSettings(trials=16, replicates=2, max_replicates=8, batch=4, startup_trials=4)
+    kwargs = dict(objectives=[parse_objective("cumulative_profit")], constraints=[parse_constraint("reward_cost<=60")],
+                  seed=7, settings=settings, evaluate=closed_form)
+    return base, parameters, kwargs
+
+
+def test_a_trial_killed_while_being_asked_resumes_with_the_parameters_an_uninterrupted_run_gives_it(tmp_path):
+    import optuna
+
+    from simulator.optimize import STORAGE_FILE, STUDY_NAME, distribution
+
+    base, parameters, kwargs = resumable_study()
+    whole = optimize(base, parameters, folder=tmp_path / "whole", **kwargs)
+    # killed while trial 9 was being asked: trials 0-7 told, trial 8 asked, trial 9 stored with its first
+    # parameter only (optuna's ask writes them one at a time); the kind left out is not the base's (onboarding)
+    optimize(base, parameters, folder=tmp_path / "killed", **{**kwargs, "settings": OptimizeSettings(
+        **{**kwargs["settings"].__dict__, "trials": 8})})
+    study = optuna.load_study(study_name=STUDY_NAME, storage=f"sqlite:///{tmp_path / 'killed' / STORAGE_FILE}")
+    distributions = {p.key: distribution(p) for p in parameters}
+    asked = whole.trials.set_index("trial")
+    for number, keys in ((8, list(distributions)), (9, ["program.base_share"])):
+        study.add_trial(optuna.trial.create_trial(
+            state=optuna.trial.TrialState.RUNNING, params={k: asked.loc[number, k] for k in keys},
+            distributions={k: distributions[k] for k in keys}))
+    resumed = optimize(base, parameters, folder=tmp_path / "killed", **kwargs)
+    pd.testing.assert_frame_equal(resumed.trials, whole.trials)
+    assert resumed.best == whole.best
+
+
+def test_a_batch_killed_while_being_told_resumes_as_that_batch_and_not_topped_up_with_new_trials(tmp_path, monkeypatch):
+    import optuna
+
+    base, parameters, kwargs = resumable_study()
+    whole = optimize(base, parameters, folder=tmp_path / "whole", **kwargs)
+    tell = optuna.Study.tell
+
+    def killed_telling_trial_6(study, trial, *args, **kw):
+        if (trial if isinstance(trial, int) else trial.number) == 6:   # trials 4 and 5 of the batch 4-7 are told
+            raise KeyboardInterrupt
+        return tell(study, trial, *args, **kw)
+
+    monkeypatch.setattr(optuna.Study, "tell", killed_telling_trial_6)
+    with pytest.raises(KeyboardInterrupt):
+        optimize(base, parameters, folder=tmp_path / "killed", **kwargs)
+    monkeypatch.undo()
+    told = [t.number for t in optuna.load_study(study_name="refsim-optimize", storage=f"sqlite:///{tmp_path / 'killed' / 'optuna.sqlite3'}").trials
+            if t.state.is_finished()]
+    assert told == [0, 1, 2, 3, 4, 5]
+    # an uninterrupted run asks trials 8-11 once 4-7 are told: the resumed study too, not 8 and 9 beside 6 and 7
+    # (which then asked 12-15 on other trials and named another winner)
+    resumed = optimize(base, parameters, folder=tmp_path / "killed", **kwargs)
+    pd.testing.assert_frame_equal(resumed.trials, whole.trials)
+    assert resumed.best == whole.best
+
+
 def test_two_objectives_give_a_pareto_front_of_the_trade_off():
     # value peaks at x = 0.37, cost = 100 x rises: the front is x in [0, 0.37]; beyond it both get worse
     base = small()
