@@ -938,6 +938,46 @@ def test_a_winner_at_an_end_of_its_range_is_said_to_be_there():
     assert "found the objective better" in high
 
 
+def test_a_winner_at_an_end_where_a_constraint_binds_names_the_constraint_not_the_objective():
+    """A winner at referrer_reward 0.75 in 0-60 under reward_cost<=1000 was said to sit
+    there because "the search found the objective better towards that end", where the
+    trials with larger rewards had the better objective and broke the cap: the cap put
+    the winner at the end. The note says so; where a better trial beyond the winner kept
+    the constraints, the end is the objective's doing and is said as before."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from simulator.optimize import parse_constraint, parse_objective
+    from simulator.parameters import parse_parameters
+    from simulator.report.optimize import range_edge_note
+    from .conftest import small
+
+    (reward,) = parse_parameters(["program.incentive.referrer_reward=0:60"], small())
+    cap = parse_constraint("reward_cost<=1000")
+    # value rises with the reward and so does the spend: above the winner every trial is better and spends past 1,000
+    rewards, values, costs = [0.75, 4.2, 12.0, 30.0, 55.0], [900.0, 1400.0, 2100.0, 3000.0, 3500.0], [950.0, 1300.0, 2500.0, 6000.0, 9000.0]
+    trials = pd.DataFrame({"trial": range(5), "state": "COMPLETE", reward.key: rewards, "incremental_value_mean": values,
+                           "reward_cost_mean": costs, "feasible": [c <= 1000 for c in costs]})
+
+    def won(table, constraints=(cap,)):
+        return SimpleNamespace(best={reward.key: 0.75}, best_trial=0, trials=table, constraints=constraints,
+                               objectives=(parse_objective("incremental_value"),))
+
+    note = range_edge_note(won(trials), [reward], small())
+    assert "is at the low end of its range (0–60)" in note, note
+    assert "the winner sits where `reward_cost<=1000` binds: the trials above it did better on the objective but " \
+           "broke that constraint (the nearest at 4.2)" in note, note
+    assert "found the objective better towards that end" not in note, note
+    # a better trial above the winner that kept the cap: the constraint did not stop the search there
+    kept = trials.assign(reward_cost_mean=[950.0, 990.0, 2500.0, 6000.0, 9000.0], feasible=[True, True, False, False, False])
+    assert "found the objective better towards that end" in range_edge_note(won(kept), [reward], small())
+    # no constraint, or no trial above doing better: the objective's doing, as before
+    assert "found the objective better towards that end" in range_edge_note(won(trials, ()), [reward], small())
+    worse = trials.assign(incremental_value_mean=[900.0, 800.0, 700.0, 600.0, 500.0])
+    assert "found the objective better towards that end" in range_edge_note(won(worse), [reward], small())
+
+
 def test_trials_level_on_a_budget_name_the_least_budget_that_made_the_same_runs():
     """'How much budget?': budgets of 37,574 to 46,322 that no design reached scored the
     same, and the winner among them (46,195) was one by order. The note names the least

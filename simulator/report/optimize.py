@@ -675,10 +675,15 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
     says the less the better up to the edge (the best may lie at the edge itself, or
     beyond the range). Within EDGE_SHARE of the width (on the log scale for a log range).
     With ``base``, an end that is as far as the key goes (a reward of 0, a probability of
-    1: nothing valid lies beyond it) is said as that, not with "widen it past that end"."""
+    1: nothing valid lies beyond it) is said as that, not with "widen it past that end".
+    Where the trials doing better than the winner on the (first) objective all lie away
+    from the end and broke a constraint (:func:`_bound_by`), the constraint is named as
+    what holds the winner there: a reward of 0.75 in 0-60 under reward_cost<=1000 was said
+    to be where "the search found the objective better", where larger rewards did better
+    and spent past the cap."""
     from ..parameters import applies
 
-    ends, walls = [], []
+    ends, walls, bound = [], [], []
     winner = getattr(result, "best_scenario", None)
     for p in parameters:
         value = (result.best or {}).get(p.key)
@@ -692,24 +697,72 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
         scale = (lambda x: math.log(x)) if p.log and p.low > 0 else (lambda x: float(x))
         where = (scale(value) - scale(p.low)) / (scale(p.high) - scale(p.low))
         if where <= EDGE_SHARE or where >= 1 - EDGE_SHARE:
-            end, bound = ("low", p.low) if where <= EDGE_SHARE else ("high", p.high)
-            ends.append(f"`{p.key}` = {_value(value)} is at the {end} end of its range ({_value(p.low)}–{_value(p.high)})")
+            end = "low" if where <= EDGE_SHARE else "high"
+            at = f"`{p.key}` = {_value(value)} is at the {end} end of its range ({_value(p.low)}–{_value(p.high)})"
+            if binding := _bound_by(result, p, value, end):
+                bound.append(_bound_text(at, value, end, *binding, objective=_objective_words(result)))
+                continue
+            ends.append(at)
             # tried on the winner where it has one: a key of a kind the base file lacks (a milestone's reach_share
             # from an onboarding file) is refused by the base at any value, and read as 'as far as the key goes'
             within = winner if winner is not None else base
             walls.append(base is not None and not _room_beyond(within, p, end))
     if not ends:
-        return ""
+        return " ".join(bound)
     # with two objectives best.yaml is the first one's best point of the front: name the objective it is best on
-    objective = (f"`{result.objectives[0].metric}` (the first objective: best.yaml is the point of the front best on it)"
-                 if len(result.objectives) > 1 else "the objective")
+    objective = _objective_words(result)
     if all(walls):   # nothing to widen: 'widen it past that end' of a reward of 0 asked for a negative reward
-        return ("; ".join(ends) + (", as far as the key goes" if len(ends) == 1 else ", each as far as its key goes")
+        said = ("; ".join(ends) + (", as far as the key goes" if len(ends) == 1 else ", each as far as its key goes")
                 + f": the search found {objective} better towards that end, so the best may be the end itself; "
                   "compare the end value with the winner (`refsim compare` on best.yaml and a copy set to it).")
-    return ("; ".join(ends) + f": the search found {objective} better towards that end, so the best may be the end "
-            "itself or beyond the range; widen it past that end" + (" where the key goes further" if any(walls) else "")
-            + ", or compare the end value with the winner (`refsim compare` on best.yaml and a copy set to it).")
+    else:
+        said = ("; ".join(ends) + f": the search found {objective} better towards that end, so the best may be the end "
+                "itself or beyond the range; widen it past that end" + (" where the key goes further" if any(walls) else "")
+                + ", or compare the end value with the winner (`refsim compare` on best.yaml and a copy set to it).")
+    return " ".join([said, *bound])
+
+
+def _objective_words(result) -> str:
+    return (f"`{result.objectives[0].metric}` (the first objective: best.yaml is the point of the front best on it)"
+            if len(result.objectives) > 1 else "the objective")
+
+
+def _bound_by(result, parameter: Parameter, value: float, end: str) -> tuple[list[str], float] | None:
+    """The constraints that hold a winner at ``end`` of ``parameter``'s range: every
+    complete trial beyond the winner (away from that end) with a better mean of the
+    first objective broke a constraint on its means. Returns those constraints and the
+    nearest such trial's value; None where there is no such trial, where one kept the
+    constraints, or where the result carries no trial table."""
+    trials, constraints = getattr(result, "trials", None), tuple(getattr(result, "constraints", ()) or ())
+    objective = result.objectives[0]
+    column = f"{objective.metric}_mean"
+    if trials is None or not len(trials) or not constraints or parameter.key not in trials or column not in trials:
+        return None
+    done = trials[trials["state"] == "COMPLETE"]
+    mine = done.loc[done["trial"] == getattr(result, "best_trial", None), column]
+    if not len(mine):
+        return None
+    values = pd.to_numeric(done[parameter.key], errors="coerce")
+    beyond = values > value if end == "low" else values < value
+    better = objective.sign * (done[column] - float(mine.iloc[0])) > 0
+    rivals = done[beyond & better]
+    if not len(rivals) or rivals["feasible"].astype(bool).any():
+        return None
+    broken = [str(c) for c in constraints if any(c.excess(float(v)) > 0 for v in rivals[f"{c.metric}_mean"])]
+    if not broken:
+        return None
+    nearest = values[rivals.index].min() if end == "low" else values[rivals.index].max()
+    return broken, float(nearest)
+
+
+def _bound_text(at: str, value: float, end: str, broken: list[str], nearest: float, objective: str) -> str:
+    names = " and ".join(f"`{c}`" for c in broken)
+    side = "above" if end == "low" else "below"
+    that = "that constraint" if len(broken) == 1 else "one of those constraints"
+    return (f"{at}: the winner sits where {names} bind{'s' if len(broken) == 1 else ''}: the trials {side} it did better "
+            f"on {objective} but broke {that} (the nearest at {_value(nearest)}), so the end is where the constraint "
+            f"stops the search, not where {objective} is best; a search between {_value(value)} and {_value(nearest)} "
+            "finds where it binds more closely, and relaxing the constraint shows what it costs.")
 
 
 def unused_keys_note(result: OptimizeResult) -> str:
