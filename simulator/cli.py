@@ -152,7 +152,8 @@ class _NameColumn(TextColumn):
         self._console = console
 
     def render(self, task) -> Text:
-        text = super().render(task)
+        # a task may carry its own name: optimize's fresh-seed re-runs, on the line below its trials
+        text = Text(task.fields["label"], style=self.style) if "label" in task.fields else super().render(task)
         digits = len(str(int(task.total if task.total is not None else task.completed)))
         text.truncate(max(8, self._console.width - self.FIGURES - 2 * digits), overflow="ellipsis")
         return text

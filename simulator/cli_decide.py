@@ -170,7 +170,8 @@ def optimize(
     where = _origin(constraint, settings_file, "constraints", "--constraint")
     constraints = [parse_constraint(t, source=where) for t in pick(constraint, settings.constraints)]
     study_settings = _optimize_settings(settings, trials, replicates)
-    evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler)
+    reruns = _Advance()   # counts the fresh-seed re-runs run by run, once their bar exists
+    evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=reruns)
     folder = Path(pick(out_dir, settings.out) or study_folder("optimize", settings_file or path))
     given_seed = _seed(seed, settings, base)
     # the fingerprint leaves out the number of trials (more trials extend a study) and a
@@ -222,10 +223,17 @@ def optimize(
                       markup=False)
         with progress_bar(total, f"optimize {base.name}") as bar:
             task = bar.add_task("trials", total=total, completed=min(done, total), rate="")
+
+            def rerunning(runs: int) -> None:
+                # a line of its own below the trials' (which sat full at 'left 0:00:00' through the re-runs)
+                reruns.to(bar, bar.add_task("re-runs", total=runs, rate="",
+                                            label=f"optimize {base.name}: fresh-seed re-runs"))
+
             try:
                 result = run_optimize(base, parameters, objectives=objectives, constraints=constraints,
                                       settings=study_settings, seed=study_seed, folder=folder, evaluate=evaluate,
-                                      progress=lambda k: bar.advance(task, k))
+                                      progress=lambda k: bar.advance(task, k), on_rerun=rerunning)
+                reruns.done()   # one objective stops at the first candidate keeping the constraints
             except KeyboardInterrupt:   # Ctrl-C or SIGTERM: cli's user_errors picks the exit code
                 bar.stop()
                 err.print(f"the finished trials are saved in {folder}/optuna.sqlite3; rerun the same command to resume",

@@ -227,6 +227,12 @@ def breach(means, constraints: Sequence[Constraint]) -> float:
     return total
 
 
+def rerun_runs(candidates: int, replicates: int) -> int:
+    """The most fresh-seed runs of ``candidates`` re-run on ``replicates`` seeds each: with
+    more than one, the winner runs once more on further seeds (``round`` 1)."""
+    return replicates * (candidates + (candidates > 1))
+
+
 def winner_rows(confirmation: pd.DataFrame, best_trial: int | None) -> pd.DataFrame:
     """The winner's figures on fresh seeds: its re-run on seeds no choice was made on
     (``round`` 1) when it was chosen among several re-run candidates, else its one re-run."""
@@ -247,11 +253,15 @@ def chosen_rows(confirmation: pd.DataFrame) -> pd.DataFrame:
 def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Sequence[Objective] = (Objective("incremental_value"),),
              constraints: Sequence[Constraint] = (), settings: OptimizeSettings | None = None, seed: int | None = None,
              folder: str | Path | None = None, evaluate: Evaluate | None = None,
-             progress: Callable[[int], None] | None = None) -> OptimizeResult:
+             progress: Callable[[int], None] | None = None, on_rerun: Callable[[int], None] | None = None) -> OptimizeResult:
     """Search ``parameters`` of ``base`` for the best ``objectives`` under ``constraints``
     (see the module docstring). ``folder`` holds the resumable optuna storage (in
     memory when None); ``evaluate`` runs (scenario, seed) pairs (default: serial);
-    ``progress`` is called with the number of trials told after each batch."""
+    ``progress`` is called with the number of trials told after each batch; ``on_rerun``
+    once, before the fresh-seed re-runs of the candidates (a front's members), with the
+    most runs they can take (fewer run where one objective's first candidate keeps the
+    constraints), each of which ``evaluate`` then reports as it reports any run: the
+    trials' bar sat full at "left 0:00:00" through minutes of re-runs."""
     settings = settings or OptimizeSettings()
     objectives, constraints = tuple(objectives), tuple(constraints)
     if len(objectives) not in (1, 2):
@@ -281,7 +291,7 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
             told = search.run_batch(study, batch)
             if progress:
                 progress(told)
-    return search.result(study)
+    return search.result(study, on_rerun)
 
 
 def check_vary(parameters: Sequence[Parameter], *, source: str = "--vary") -> None:
@@ -563,7 +573,7 @@ class Search:
 
     # ----------------------------------------------------------------------- the outcome
 
-    def result(self, study: optuna.Study) -> OptimizeResult:
+    def result(self, study: optuna.Study, on_rerun: Callable[[int], None] | None = None) -> OptimizeResult:
         table = self.trials_table(study)
         done = table[table["state"] == "COMPLETE"] if len(table) else table
         pareto = None
@@ -579,6 +589,8 @@ class Search:
         front = pareto is not None and len(pareto) > 0
         tries = min(len(candidates), MAX_FRONT_CONFIRMED) if front else self.settings.confirm_tries
         first, fresh_best, least_breach = self.objectives[0], -math.inf, math.inf
+        if on_rerun and candidates:
+            on_rerun(rerun_runs(min(len(candidates), max(tries, 1)), len(self.fresh_seeds)))
         for number in candidates[:max(tries, 1)]:
             confirmation = self.confirm(study, number)
             confirmations.append(confirmation)

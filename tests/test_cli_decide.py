@@ -143,6 +143,29 @@ def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settin
     assert "note: the study ended part-way through a batch of 2 (at 7 trials)" in " ".join(grown.stdout.split())
 
 
+def test_optimize_counts_the_fresh_seed_reruns_on_a_line_of_their_own(tmp_path, optimize_settings, monkeypatch):
+    """The bar sat at '6/6 ... left 0:00:00' while the winner re-ran on fresh seeds: the
+    re-runs get a line of their own, named, counting every run confirmation.csv holds."""
+    import simulator.cli_decide as cli_decide
+
+    bars, made = [], cli_decide.progress_bar
+
+    def kept(total, label, ready=True):
+        bars.append(made(total, label, ready))
+        return bars[-1]
+
+    monkeypatch.setattr(cli_decide, "progress_bar", kept)
+    folder = tmp_path / "opt"
+    ok(*optimize_args(folder, optimize_settings))
+    (bar,) = bars
+    trials, reruns = bar.tasks
+    assert trials.completed == trials.total == 6 and "label" not in trials.fields
+    assert reruns.fields["label"].endswith(": fresh-seed re-runs")
+    confirmation = pd.read_csv(folder / "confirmation.csv")
+    runs = confirmation.groupby(["trial", "round"]).ngroups * 4   # confirm_replicates: 4
+    assert reruns.completed == reruns.total == runs
+
+
 def test_optimize_says_when_a_choice_was_never_tried_and_lists_each_choices_best(tmp_path, optimize_settings):
     """Two trials over three timing kinds cannot try them all: the winner was crowned
     over a kind that never ran. The console and report.md now say which, and report.md

@@ -405,6 +405,35 @@ def test_the_best_of_a_pareto_front_is_the_member_best_on_fresh_seeds():
     assert f"| cumulative_profit | {fmt(expected)} |" in report
 
 
+@pytest.mark.parametrize("objectives", [["cumulative_profit"], ["cumulative_profit", "reward_cost"]])
+def test_the_fresh_seed_reruns_say_how_many_runs_they_take_before_they_start(objectives):
+    """The trials' progress sat full at "left 0:00:00" while the winner (a front's members)
+    re-ran on fresh seeds: on_rerun is told those runs before the first starts. They are
+    counted here as they reach the evaluator: a front re-runs every member (up to 10) and
+    the winner once more, all of them; one objective stops at the first candidate that
+    keeps the constraints, so its count is at most the announced one."""
+    base = small()
+    parameters = parse_parameters(["program.base_share=0:1"], base)
+    settings = OptimizeSettings(trials=12, replicates=2, max_replicates=4, confirm_replicates=5, population=6, startup_trials=4)
+    announced, runs = [], {"before": 0, "after": 0}
+
+    def counting(scenarios, seeds, metrics, daily=False):
+        runs["after" if announced else "before"] += len(scenarios)
+        return closed_form(scenarios, seeds, metrics)
+
+    result = optimize(base, parameters, objectives=[parse_objective(o) for o in objectives],
+                      constraints=[parse_constraint("reward_cost<=60")], settings=settings, seed=3, evaluate=counting,
+                      on_rerun=announced.append)
+    assert len(announced) == 1 and runs["before"] > 0
+    rerun = result.confirmation.groupby(["trial", "round"]).ngroups * 5   # each re-run is 5 fresh seeds
+    assert runs["after"] == rerun
+    if len(objectives) == 2:
+        members = min(len(result.pareto), 10)
+        assert announced[0] == rerun == 5 * (members + (members > 1))
+    else:
+        assert rerun <= announced[0] == 5 * (settings.confirm_tries + 1)
+
+
 def test_pareto_layers_by_hand():
     scores = np.array([[3, 1], [1, 3], [2, 2], [1, 1], [0, 0]], dtype=float)
     assert pareto_layers(scores) == [0, 0, 0, 1, 2]
