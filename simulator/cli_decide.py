@@ -210,7 +210,11 @@ def optimize(
             out.print(f"{total} trials: every key takes a few values and there are {designs} designs{repeats}; "
                       f"more would repeat them on the same seeds", markup=False)
         done = _trials_done(folder)
-        if done:
+        if done > total:   # '32 of 20 trials already done' read as a count gone wrong
+            out.print(f"{folder} already holds {done} trials, more than the {total} asked for: none is added, and the "
+                      f"report and its winner draw on all {done} (a new --out folder starts a study of {total})",
+                      markup=False)
+        elif done:
             out.print(f"resuming {folder}: {done} of {total} trials already done", markup=False)
         from .optimize import extended_mid_batch
 
@@ -221,8 +225,9 @@ def optimize(
                       f"from {stopped} on may not be those one run of {study_settings.trials} would make (it asks each "
                       f"batch of {batch} together); a study extended from a multiple of {batch} trials matches one run",
                       markup=False)
+        total = max(total, done)
         with progress_bar(total, f"optimize {base.name}") as bar:
-            task = bar.add_task("trials", total=total, completed=min(done, total), rate="")
+            task = bar.add_task("trials", total=total, completed=done, rate="")
 
             def rerunning(runs: int) -> None:
                 # a line of its own below the trials' (which sat full at 'left 0:00:00' through the re-runs)

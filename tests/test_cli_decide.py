@@ -166,6 +166,19 @@ def test_optimize_counts_the_fresh_seed_reruns_on_a_line_of_their_own(tmp_path, 
     assert reruns.completed == reruns.total == runs
 
 
+def test_a_finished_study_rerun_with_fewer_trials_says_it_holds_more_and_uses_them_all(tmp_path, optimize_settings):
+    """'--trials 4' on a folder of 6 finished trials said "6 of 4 trials already done":
+    the folder holds more than asked, none is added, and all of them are reported."""
+    folder = tmp_path / "opt"
+    ok(*optimize_args(folder, optimize_settings))
+    again = ok(*[a if a != "6" else "4" for a in optimize_args(folder, optimize_settings)])
+    said = " ".join(again.stdout.split())
+    assert "already holds 6 trials, more than the 4 asked for: none is added, and the report and its winner draw " \
+           "on all 6" in said, said
+    assert "6 of 4" not in said
+    assert list(pd.read_csv(folder / "trials.csv")["trial"]) == list(range(6))
+
+
 def test_optimize_says_when_a_choice_was_never_tried_and_lists_each_choices_best(tmp_path, optimize_settings):
     """Two trials over three timing kinds cannot try them all: the winner was crowned
     over a kind that never ran. The console and report.md now say which, and report.md
