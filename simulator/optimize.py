@@ -453,16 +453,20 @@ class Search:
         unfinished = [t for t in trials if not t.state.is_finished()]
         start = min((t.user_attrs.get(BATCH_START, t.number) for t in unfinished), default=len(trials))
         asked: list[optuna.trial.FrozenTrial] = []
+        copy = None   # built at the first trial to ask, then kept as each later ask sees the study
         for number in range(start, start + self.settings.batch):
             stored = trials[number] if number < len(trials) else None
             if stored is not None and set(stored.params) == set(self.distributions):
                 asked.append(stored)
+                if copy is not None:
+                    copy.add_trial(running(stored))
                 continue
-            copy = self.as_asked(trials[:start], asked)
+            if copy is None:
+                copy = self.as_asked(trials[:start], asked)
             if stored is None and not self.more(copy):
                 break
             copy.sampler = self.sampler(number, copy)
-            copy.ask(self.distributions)
+            copy.ask(self.distributions)   # left running in the copy, as the batch's next ask sees it
             new = copy.get_trials(deepcopy=False)[number]
             if stored is None:
                 study.add_trial(optuna.trial.create_trial(
@@ -484,9 +488,7 @@ class Search:
         running (a kill while they were being told leaves some told)."""
         copy = optuna.create_study(directions=[o.direction for o in self.objectives])
         copy.add_trials(told)
-        copy.add_trials(optuna.trial.create_trial(
-            state=TrialState.RUNNING, params=t.params, distributions=t.distributions,
-            system_attrs={k: v for k, v in t.system_attrs.items() if not k.startswith("constraints")}) for t in asked)
+        copy.add_trials(running(t) for t in asked)
         return copy
 
     def run_batch(self, study: optuna.Study, trials: list[optuna.trial.Trial]) -> int:
@@ -745,6 +747,14 @@ def trials_planned(settings: OptimizeSettings, parameters: Sequence[Parameter], 
         return trial_count(settings, parameters)
     tried = {tuple(t.params.get(p.key) for p in parameters) for t in stored}
     return max(len(stored), min(settings.trials, len(stored) + count - len(tried)))
+
+
+def running(trial: optuna.trial.FrozenTrial) -> optuna.trial.FrozenTrial:
+    """``trial`` as it was between its ask and its tell: its values and the attributes
+    asking set (a genetic sampler's generation), not what telling added."""
+    return optuna.trial.create_trial(
+        state=TrialState.RUNNING, params=trial.params, distributions=trial.distributions,
+        system_attrs={k: v for k, v in trial.system_attrs.items() if not k.startswith("constraints")})
 
 
 def constraint_values(trial: optuna.trial.FrozenTrial) -> list[float]:
