@@ -442,7 +442,7 @@ class Search:
 
     def open_batch(self, study: optuna.Study) -> list[optuna.trial.Trial]:
         """The batch to evaluate next, whole: the one a kill left open (each trial stores
-        the number of its batch's first, BATCH_START), with the trials it still lacked, or
+        the number of its batch's first trial, BATCH_START), with the trials it still lacked, or
         a new one; empty when the study is done. Each trial is asked on a copy of the study
         as an uninterrupted run had it at that ask (:meth:`as_asked`) and stored whole in
         one write. A kill during study.ask had left trial 8 with one of its two parameters
