@@ -1016,9 +1016,9 @@ def test_the_reports_tornado_lead_gives_every_choice_of_a_categorical_assumption
 
     result = ahead_at_the_middle_choice()
     lead = _tornado_lead(result, "incremental_value", {"parameter": "program.timing.kind", "leader": "b", "runner_up": "a"})
-    assert lead == "; alone, the lead is 4 at onboarding, -5 at at_purchase and 4 at milestone in the tornado, 1 replicates each"
+    assert lead == "; alone, the lead is 4 with onboarding, -5 with at_purchase and 4 with milestone in the tornado, 1 replicate each"
     ranged = _tornado_lead(result, "incremental_value", {"parameter": "program.base_share", "leader": "b", "runner_up": "a"})
-    assert ranged == "; alone, the lead is 4 at 0 and 4 at 1 in the tornado, 1 replicates each"   # a range: as before
+    assert ranged == "; alone, the lead is 4 at 0 and 4 at 1 in the tornado, 1 replicate each"   # a range: as before
 
 
 def test_the_range_effect_of_a_categorical_assumption_groups_the_points_by_choice():
@@ -1076,3 +1076,15 @@ def test_a_ranges_ends_are_the_values_as_written():
         assert 0.001 < rate.from_unit(0.5) < 0.01
     share = Parameter(key="program.incentive.cost_share", kind="float", low=0.1, high=0.7)
     assert share.from_unit(1.0) == 0.7 and share.from_unit(0.0) == 0.1
+
+
+def test_the_conditional_parts_edges_are_decimals_as_a_person_writes_them():
+    """conditional.csv gave 0.001:0.01's quarters as 0.0032500000000000003, 0.0055000000000000005
+    and 0.007750000000000001: the edges are the range's quarters, 0.00325, 0.0055 and
+    0.00775 (0.001 + k x 0.00225), to 12 significant digits."""
+    from simulator.parameters import Parameter
+    from simulator.sensitivity import edge_value
+
+    rate = Parameter(key="word_of_mouth.spontaneous_rate", kind="float", low=0.001, high=0.01)
+    assert [edge_value(rate, u) for u in (0.0, 0.25, 0.5, 0.75, 1.0)] == [0.001, 0.00325, 0.0055, 0.00775, 0.01]
+    assert edge_value(Parameter(key="days", kind="int", low=30, high=90), 0.5) == 60

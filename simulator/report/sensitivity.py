@@ -345,10 +345,11 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> st
     where = "; ".join(("with every assumption as the designs give it" if f["parameter"] is None else
                        f"at `{f['parameter']}` = {_v(f['value'])}") + f" **{f['ahead']}** is ahead, "
                       f"{fmt(f['ahead_value'])} against {fmt(f['leader_value'])}" for f in found[:3])
-    more = f" (and {len(found) - 3} more ends)" if len(found) > 3 else ""
+    more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
     per_point, rerun = point_runs(replicates)
-    return (f"**Check before deciding: the tornado disagrees.** With each assumption alone at an end of its range (the "
-            f"others as the design has them, {first['replicates']} replicates each), {where}{more}, while the decision "
+    each = f"{first['replicates']} replicate{'s' if first['replicates'] != 1 else ''} each"
+    return (f"**Check before deciding: the tornado disagrees.** With each assumption alone at an end of its range or at "
+            f"a choice (the others as the design has them, {each}), {where}{more}, while the decision "
             f"above names {first['leader']} best across the ranges. Each point above is {per_point}, and a run of this model can "
             f"swing far when an assumption moves a little (its referrals cascade), so the decision can mistake a "
             f"run's luck for an assumption's effect. Rerun with `--replicates {rerun}` or more; "
@@ -368,11 +369,13 @@ def _tornado_lead(result: SensitivityResult, metric: str, flip: dict) -> str:
     if flip["leader"] not in at or flip["runner_up"] not in at:
         return ""
     values = points.drop_duplicates("position").sort_values("position")
-    leads = [f"{fmt(float(at[flip['leader']][i] - at[flip['runner_up']][i]))} at {_v(value)}"
+    # "at 0.01" for a range's end; "with at_purchase" for a choice ("at at_purchase" read as a typo)
+    word = "with" if any(p.key == flip["parameter"] and p.kind == "categorical" for p in result.parameters) else "at"
+    leads = [f"{fmt(float(at[flip['leader']][i] - at[flip['runner_up']][i]))} {word} {_v(value)}"
              for i, value in zip(values["position"], values["value"])]
     said = leads[0] if len(leads) == 1 else f"{', '.join(leads[:-1])} and {leads[-1]}"
-    return (f"; alone, the lead is {said} in the tornado, "
-            f"{int(values['replicates'].iloc[0])} replicates each")
+    replicates = int(values["replicates"].iloc[0])
+    return f"; alone, the lead is {said} in the tornado, {replicates} replicate{'s' if replicates != 1 else ''} each"
 
 
 def _choices(result: SensitivityResult, key: str) -> tuple:
@@ -499,13 +502,13 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
             f"index {rows[p]['S1_advantage']:.2f} ± {rows[p]['S1_advantage_conf']:.2f}{_tornado_lead(result, metric, rows[p])})"
             for p in unclear)
             + ". It may move the lead or not: raise `--replicates` (less luck a point) or `--samples` (narrower indices); "
-              "tornado.csv shows each assumption alone at the ends of its range."]
+              "tornado.csv shows each assumption alone at the ends of its range, or at each of its choices."]
     if calm:
         lines += ["", "**Neither the best design nor the lead moves with:** " + ", ".join(f"`{p}`" for p in calm)
                   + f" (each explains under {MATTERS:.0%} of the lead's variance"
                   + ", and never changes the best design"
                   + (f"; about {luck:.0%} of that variance may be the runs' luck, which can hide an effect smaller than "
-                     f"it: tornado.csv gives each alone at the ends of its range" if np.isfinite(luck) and luck >= 0.5 else "")
+                     f"it: tornado.csv gives each alone at the ends of its range, or at each of its choices" if np.isfinite(luck) and luck >= 0.5 else "")
                   + ")."]
     if not tie:
         lines += ["", luck_note(luck, replicates)]
