@@ -232,7 +232,7 @@ def optimize(
             def rerunning(runs: int) -> None:
                 # a line of its own below the trials' (which sat full at 'left 0:00:00' through the re-runs)
                 reruns.to(bar, bar.add_task("re-runs", total=runs, rate="",
-                                            label=f"optimize {base.name}: fresh-seed re-runs"))
+                                            label=f"fresh-seed re-runs of {base.name}"))   # what differs first: a name is cut
 
             try:
                 result = run_optimize(base, parameters, objectives=objectives, constraints=constraints,
