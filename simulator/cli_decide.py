@@ -24,6 +24,7 @@ from .cli import EXECUTOR_HELP, SCHEDULER_HELP, SET_HELP, WORKERS_HELP, app, err
 from .errors import ScenarioError
 
 SETTINGS_HELP = "YAML file with any of this command's settings (see docs/decide.md); flags given here win over it."
+EXECUTOR_DEFAULT = " Default: the settings file's, else local; local or serial leaves the file's scheduler unused."
 SEED_HELP = "Study seed (default: the scenario's, or a fresh one that is recorded). Same seed, same files, on any executor."
 
 
@@ -42,12 +43,12 @@ def _scenario(given: Optional[Path], settings, sets: list[str]):
 def _evaluator(settings, workers, executor, scheduler, progress=None):
     from .decide_settings import pick
     from .evaluation import Evaluator
-    from .executors import check_executor, check_scheduler, default_workers
+    from .executors import check_scheduler, default_workers, execution
     from .limits import check_options
 
     check_options(workers=workers)   # as run and sweep do: --workers 0 ran on every core, -3 on a pool of -3
-    scheduler = pick(scheduler, settings.scheduler)
-    executor = check_executor(pick(executor, settings.executor), scheduler)
+    # the command line wins as a whole, as in sweep: --executor local ran into the file's scheduler
+    executor, scheduler = execution(executor, scheduler, settings.executor, settings.scheduler)
     if scheduler:
         check_scheduler(scheduler)
     workers = pick(workers, settings.workers) or default_workers()
@@ -132,7 +133,7 @@ def optimize(
     force: bool = typer.Option(False, "--force", help="Start over in a folder that holds a different (or the same) optimisation."),
     settings_file: Optional[Path] = typer.Option(None, "--settings", help=SETTINGS_HELP),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
-    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
+    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + EXECUTOR_DEFAULT),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ):
     """Search for the design that maximises an objective under constraints (optuna).
@@ -351,7 +352,7 @@ def sensitivity(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/."),
     settings_file: Optional[Path] = typer.Option(None, "--settings", help=SETTINGS_HELP),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
-    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
+    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + EXECUTOR_DEFAULT),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ):
     """Which uncertain assumptions move the outcome, and does the decision survive them (SALib).
@@ -499,7 +500,7 @@ def calibrate(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/."),
     settings_file: Optional[Path] = typer.Option(None, "--settings", help=SETTINGS_HELP),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP + " Used by the forecast and the design comparison."),
-    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
+    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + EXECUTOR_DEFAULT),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ):
     """Fit uncertain behaviour parameters to a pilot's daily counts (ABC-SMC, pyabc), then forecast the launch.

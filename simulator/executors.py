@@ -62,6 +62,21 @@ def check_executor(executor: str | None, scheduler: str | None = None, *, source
     return executor
 
 
+def execution(executor: str | None, scheduler: str | None, file_executor: str | None = None,
+              file_scheduler: str | None = None) -> tuple[str, str | None]:
+    """Where runs execute: the executor and the Dask scheduler's address (or None), from
+    the command line's ``executor`` and ``scheduler`` and a settings or sweep file's.
+    The command line wins as a whole: ``--executor local`` (or serial) runs here and
+    leaves the file's scheduler unused (it was refused, blaming a --scheduler nobody
+    gave), ``--executor dask`` alone uses the file's scheduler if it names one, and
+    ``--scheduler`` alone means dask whatever executor the file names."""
+    if executor is None and scheduler is None:
+        executor, scheduler = file_executor, file_scheduler
+    elif scheduler is None and executor == "dask":
+        scheduler = file_scheduler
+    return check_executor(executor, scheduler), scheduler
+
+
 def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> int:
     """Fail fast, in one line, unless a Dask scheduler with at least one worker answers
     at ``address`` within about ``timeout`` seconds: a malformed address, nobody

@@ -34,7 +34,8 @@ from .compare import LOWER_IS_BETTER, UNRANKED
 from .config import Scenario
 from .metrics import NEVER_IS_WORST, copies, joint_level
 from .errors import ScenarioError
-from .executors import check_executor, check_scheduler, default_workers, run_tasks
+from . import executors
+from .executors import check_scheduler, default_workers, run_tasks
 from .results import Study, atomic_write_json, study_folder
 from .rng import draw_seed, point_stream, run_seed
 from .runner import interval, run_replicate
@@ -241,16 +242,9 @@ def run_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor: 
 
 
 def execution(sweep: Sweep, executor: str | None, scheduler: str | None) -> tuple[str, str | None]:
-    """Where the runs execute: the executor, and the Dask scheduler's address (or None).
-    The command line's ``executor`` and ``scheduler`` win over the sweep file's, as a
-    whole: ``--executor local`` (or serial) runs here and leaves the file's scheduler
-    unused (it was refused, blaming a --scheduler nobody gave), ``--executor dask`` alone
-    uses the file's scheduler if it names one, and ``--scheduler`` alone means dask."""
-    if executor is None and scheduler is None:
-        executor, scheduler = sweep.spec.executor, sweep.spec.scheduler
-    elif scheduler is None and executor == "dask":
-        scheduler = sweep.spec.scheduler
-    return check_executor(executor, scheduler), scheduler
+    """Where the sweep's runs execute: executors.execution over the command line's
+    ``executor`` and ``scheduler`` and the sweep file's."""
+    return executors.execution(executor, scheduler, sweep.spec.executor, sweep.spec.scheduler)
 
 
 def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor: str | None = None,

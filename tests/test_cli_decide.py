@@ -454,6 +454,29 @@ def test_sensitivity_says_how_often_each_design_breaks_a_constraint(tmp_path):
     assert not (tmp_path / "bad").exists()
 
 
+def test_the_command_lines_executor_wins_over_the_settings_files_scheduler(tmp_path):
+    """A settings file naming a cluster (scheduler: tcp://...) could not be run on this
+    computer: `--executor local` was refused with 'use --executor dask ... with
+    --scheduler', a flag never given. As in sweep, the command line wins: local or serial
+    runs here and leaves the file's scheduler unused; --executor dask alone still goes to
+    the file's scheduler (none answers at port 1: refused in one line), and --scheduler
+    alone to that cluster whatever executor the file names."""
+    base = ["sensitivity", DEFAULT, *TINY, "--uncertain", "program.base_share=0.05:0.4", "--samples", "4",
+            "--trajectories", "2", "--seed", "2"]
+    settings = tmp_path / "cluster.yaml"
+    settings.write_text("scheduler: tcp://127.0.0.1:1\n")
+    for executor in ("serial", "local"):
+        out = tmp_path / executor
+        ok(*base, "--settings", settings, "--out", out, "--executor", executor, "--workers", "1")
+        assert json.loads((out / "manifest.json").read_text())["sensitivity"]["executor"] == executor
+    one_line_error(invoke(*base, "--settings", settings, "--out", tmp_path / "dask", "--executor", "dask"),
+                   "no Dask scheduler reachable at tcp://127.0.0.1:1")
+    settings.write_text("executor: local\n")
+    one_line_error(invoke(*base, "--settings", settings, "--out", tmp_path / "dask", "--scheduler", "tcp://127.0.0.1:1"),
+                   "no Dask scheduler reachable at tcp://127.0.0.1:1")
+    assert not (tmp_path / "dask").exists()
+
+
 def test_sensitivity_mistakes_are_one_line_errors(tmp_path):
     base = ["sensitivity", DEFAULT, *TINY, "--out", tmp_path / "x", "--metric", "cumulative_profit"]
     one_line_error(invoke(*base, "--uncertain", "word_of_mouth.spontanous_rate=0:1"), "spontanous_rate")

@@ -15,7 +15,7 @@ import pytest
 
 from simulator.engine import Engine
 from simulator.errors import ScenarioError
-from simulator.executors import run_tasks
+from simulator.executors import execution, run_tasks
 from simulator.runner import simulate
 
 from .conftest import small
@@ -87,6 +87,34 @@ def test_a_scheduler_with_another_executor_is_refused_in_words_that_fit_a_file_t
     with pytest.raises(ScenarioError, match=r"needs the dask executor \(the executor is local\); use --executor dask "
                                             r"\(or executor: dask in the file\) with --scheduler tcp://h:1"):
         simulate(quick(), replicates=1, executor="local", scheduler="tcp://h:1")
+
+
+FILE_CLUSTER = "tcp://file:1"
+
+
+@pytest.mark.parametrize("flags, file, where", [
+    ((None, None), (None, None), ("local", None)),                       # nothing said anywhere: this computer's pool
+    ((None, None), ("dask", FILE_CLUSTER), ("dask", FILE_CLUSTER)),      # the file alone decides
+    ((None, None), (None, FILE_CLUSTER), ("dask", FILE_CLUSTER)),        # a scheduler implies dask, as --scheduler does
+    (("local", None), (None, FILE_CLUSTER), ("local", None)),            # was refused, blaming a --scheduler not given
+    (("serial", None), ("dask", FILE_CLUSTER), ("serial", None)),
+    (("dask", None), ("local", FILE_CLUSTER), ("dask", FILE_CLUSTER)),   # --executor dask alone: the file's cluster
+    (("dask", None), ("serial", None), ("dask", None)),                  # ... or a local cluster when it names none
+    ((None, "tcp://flag:2"), ("local", None), ("dask", "tcp://flag:2")),  # --scheduler alone means dask
+    ((None, "tcp://flag:2"), ("dask", FILE_CLUSTER), ("dask", "tcp://flag:2")),
+])
+def test_the_command_line_wins_over_a_files_executor_and_scheduler_as_a_whole(flags, file, where):
+    """The rule sweep and the decision commands share (docs/scenarios.md, docs/decide.md):
+    the command line's --executor and --scheduler replace the file's pair, except that
+    --executor dask alone still goes to the cluster the file names."""
+    assert execution(*flags, *file) == where
+
+
+def test_a_files_own_executor_and_scheduler_that_disagree_are_still_refused():
+    with pytest.raises(ScenarioError, match="needs the dask executor"):
+        execution(None, None, "local", FILE_CLUSTER)
+    with pytest.raises(ScenarioError, match="needs the dask executor"):
+        execution("local", "tcp://flag:2", None, None)   # both on the command line: a contradiction the user wrote
 
 
 @pytest.mark.parametrize("address, words", [
