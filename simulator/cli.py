@@ -724,9 +724,19 @@ def _leave_now(code: int) -> None:
     process pool joins its manager thread, which hangs for ever when a worker was ended
     while writing a result (the thread waits for the rest of the message), or prints
     "OSError: [Errno 9] Bad file descriptor" waking a thread that already closed its pipe
-    (seen under load: SIGTERM to `refsim run --workers 2`)."""
-    import os
+    (seen under load: SIGTERM to `refsim run --workers 2`).
 
+    multiprocessing's own exit step, which releases the named semaphores its queues
+    hold, is part of that shutdown and runs here first: without it, a Ctrl-C on a sweep
+    on a local Dask cluster whose nannies' queues were still alive as the command left
+    (seen now and then, not every time) let the resource tracker print "There appear to
+    be 12 leaked semaphore objects" after "interrupted"."""
+    import os
+    from multiprocessing import util as multiprocessing_util
+
+    # the finalizers a normal exit runs before it joins anything (priority 0 and above:
+    # semaphores and queues); joining the pool's threads, which can hang, stays skipped
+    multiprocessing_util._run_finalizers(0)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

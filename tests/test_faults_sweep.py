@@ -309,6 +309,36 @@ def test_kill_the_dask_scheduler_mid_sweep_then_rerun(tmp_path):
     assert_same_rows(out, reference_rows(path, tmp_path / "reference"))
 
 
+@pytest.mark.slow
+@LINUX
+def test_ctrl_c_on_a_sweep_on_a_local_dask_cluster_is_quiet_then_the_rerun_resumes(tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) once runs are
+    saved: "interrupted" and how to resume, exit 130, and nothing after it; the resource
+    tracker printed "There appear to be 12 leaked semaphore objects" when the local
+    cluster's nanny queues were still alive as the command left. The rerun resumes."""
+    path = write_sweep(tmp_path, values=range(0, 1200, 2), replicates=2)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", str(out), "--executor", "dask",
+               "--workers", "2"]
+    sweep = subprocess.Popen(command, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    try:
+        assert _wait_for(lambda: _parts(out) >= 1 or sweep.poll() is not None, 120)
+        assert sweep.poll() is None, "the sweep ended before it could be interrupted"
+        os.killpg(sweep.pid, signal.SIGINT)
+        _, stderr = sweep.communicate(timeout=120)   # the tracker holds stderr open until it has cleaned up
+    finally:
+        sweep.kill()
+        sweep.wait()
+    assert sweep.returncode == 130, stderr
+    lines = stderr.strip().splitlines()
+    assert lines[-1].startswith("interrupted: ") and "rerun the same command to resume" in lines[-1], stderr
+    assert "leaked semaphore" not in stderr and "Traceback" not in stderr and "Warning" not in stderr, stderr
+    assert not (out / "sweep.parquet").exists() and not (out / "sweep.lock").exists()
+    again = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "local", "--workers", "2"])
+    assert again.exit_code == 0 and "already done" in again.stdout, again.output
+
+
 # ----------------------------------------------------------------------------- the disk fills up
 
 
