@@ -246,9 +246,33 @@ class Sweep:
 
     def grown_from(self, state: dict) -> dict | None:
         """When the folder's sweep (``state``, its sweep.json) is this one with fewer
-        replicates, or this grid with fewer levels, the state that keeps its runs. Else
+        replicates, or this grid with fewer levels, or this one with its seed pinned to
+        the one the folder ran with (or unpinned), the state that keeps its runs. Else
         None (a different sweep)."""
+        return self._grown(state) or self._seed_pinned(state)
+
+    def _grown(self, state: dict) -> dict | None:
         return self._replicates_grown(state) or self._grid_grown(state)
+
+    def _seed_pinned(self, state: dict) -> dict | None:
+        """The folder's sweep, with ``seed:`` written into (or left out of) the sweep file
+        as the seed it ran with: a user who pinned the drawn seed the folder recorded was
+        refused as 'a different sweep', though every run would be the same. Accepted when
+        the folder's seed is the one this sweep runs with (its own, or none: then the
+        folder's is used), and the sweep with the folder's choice of ``seed:`` is the
+        folder's (or grew from it)."""
+        stored = state.get("sweep_seed")
+        if not isinstance(stored, int) or isinstance(stored, bool) or self.seed not in (None, stored):
+            return None
+        for written in (None, stored):
+            if written == self.spec.seed:
+                continue
+            other = dataclasses.replace(self, spec=self.spec.model_copy(update={"seed": written}), _inputs=self._inputs)
+            if other.fingerprint() == state.get("fingerprint"):
+                return {}
+            if (update := other._grown(state)) is not None:
+                return update
+        return None
 
     def _replicates_grown(self, state: dict) -> dict | None:
         """More replicates of the folder's sweep: each point's first runs keep their seeds

@@ -345,6 +345,36 @@ def test_a_changed_sweep_is_refused_unless_forced(tmp_path):
     assert again.exit_code == 0 and "6 already done" in again.stdout
 
 
+def test_pinning_the_drawn_seed_resumes_the_folder_and_another_seed_is_refused(tmp_path):
+    """A sweep file without a seed (nor one in its base) draws one and records it in
+    sweep.json. Writing that seed into the file, to pin it, was refused as 'a different
+    sweep' although every run is the same: a fresh folder with the pinned seed gives the
+    folder's very rows. The pinned rerun now resumes with nothing to redo, as does one
+    that drops the pin again; another seed is still another sweep."""
+    path = write_sweep(tmp_path, base={k: v for k, v in BASE.items() if k != "seed"})
+    spec = yaml.safe_load(path.read_text())
+    del spec["seed"]
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    out = tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    assert runner.invoke(app, command).exit_code == 0
+    first = run_frame(out)
+    drawn = json.loads((out / "sweep.json").read_text())["sweep_seed"]
+    path.write_text(yaml.safe_dump({**spec, "seed": drawn}, sort_keys=False))
+    fresh = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "fresh"), "--executor", "serial"])
+    assert fresh.exit_code == 0, fresh.output
+    pd.testing.assert_frame_equal(run_frame(tmp_path / "fresh"), first)   # the pinned sweep's runs are the folder's
+    pinned = runner.invoke(app, command)
+    assert pinned.exit_code == 0 and "0 run now, 6 already done" in pinned.stdout, pinned.output
+    pd.testing.assert_frame_equal(run_frame(out), first)
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))   # the pin dropped again: the folder's seed is used
+    unpinned = runner.invoke(app, command)
+    assert unpinned.exit_code == 0 and "0 run now, 6 already done" in unpinned.stdout, unpinned.output
+    path.write_text(yaml.safe_dump({**spec, "seed": drawn + 1}, sort_keys=False))
+    one_line_error(runner.invoke(app, command), "holds a different sweep", "its sweep file's seed differs", "--force")
+    pd.testing.assert_frame_equal(run_frame(out), first)
+
+
 def test_a_renamed_or_redescribed_sweep_resumes_its_folder_under_its_new_name(tmp_path):
     """Renaming a sweep (`name:`) or rewording its description changes no run (the seeds
     follow the sweep seed, points and replicates), yet it was refused as 'a different
