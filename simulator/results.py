@@ -508,15 +508,57 @@ def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
     text = "its " + ", ".join(f"{name} ({then[name]} there, {now[name]} now)" if isinstance(now[name], int) else name
                               for name in changed) + (" differ" if len(changed) > 1 or _plural(changed[0]) else " differs") \
         + " from this command's"
+    said = ": "
+    bases = state.get("base_resolved"), (extra or {}).get("base_resolved")
+    if any(name.startswith("base scenario") for name in changed) and all(isinstance(b, dict) for b in bases):
+        # 'its base scenario or --set differs' left the user to find the edit in a file of a hundred keys
+        text += f": base scenario: {_changed_keys_text(*bases)}"
+        said = "; "
     sets_then, sets_now = state.get("set"), (extra or {}).get("set")
     if isinstance(sets_then, list) and isinstance(sets_now, list) and sets_then != sets_now:
         # a resume that left out (or mistyped) a --set of the first command: say which, so it can be typed again
         def shown(sets: list) -> str:
             return " ".join(f"--set {shlex.quote(str(item))}" for item in sets) if sets else "no --set"
-        text += f": it ran with {shown(sets_then)}, and this command with {shown(sets_now)}"
+        text += f"{said}it ran with {shown(sets_then)}, and this command with {shown(sets_now)}"
     if "replicates" in changed and len(changed) > 1:
         text += " (a study grows in one thing at a time: first with the replicates it had, then with the new count)"
     return text
+
+
+#: Changed key paths a refusal names before it says how many more there are.
+SHOWN_CHANGES = 3
+_UNSET = object()
+
+
+def _changed_keys(then: dict, now: dict, prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """``(key path, value there, value now)`` of each key whose value differs between two
+    resolved scenarios, in the order the keys are written (now's first, then those only
+    there); a list is one value. A key one of them lacks is :data:`_UNSET` there."""
+    changes = []
+    for key in [*now, *(k for k in then if k not in now)]:
+        before, after = then.get(key, _UNSET), now.get(key, _UNSET)
+        if isinstance(before, dict) and isinstance(after, dict):
+            changes += _changed_keys(before, after, f"{prefix}{key}.")
+        elif before != after:
+            changes.append((f"{prefix}{key}", before, after))
+    return changes
+
+
+def _changed_keys_text(then: dict, now: dict) -> str:
+    """'program.incentive.referrer_reward 10 → 20, days 30 → 20 and 2 more keys': the first
+    SHOWN_CHANGES changed key paths of a resolved scenario, with their values there and now."""
+    def shown(value: Any) -> str:
+        if value is _UNSET:
+            return "unset"
+        text = json.dumps(value, sort_keys=True, default=str)
+        return text if len(text) <= 40 else text[:39] + "…"
+
+    changes = _changed_keys(then, now)
+    if not changes:   # the fingerprint also covers the base as written: a default spelled out or left out
+        return "the same values, written differently"
+    text = ", ".join(f"{path} {shown(before)} → {shown(after)}" for path, before, after in changes[:SHOWN_CHANGES])
+    more = len(changes) - SHOWN_CHANGES
+    return text + (f" and {more} more key{'s' if more > 1 else ''}" if more > 0 else "")
 
 
 def _fewer_replicates_hint(state: dict, extra: dict | None) -> str:

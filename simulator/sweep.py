@@ -267,7 +267,9 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
     folder = Path(out)
     seed = sweep.seed if sweep.seed is not None else draw_seed()
     extra = {"name": sweep.name, "source": sweep.source, "parts": sweep.fingerprint_parts(),
-             "fingerprint_but_replicates": sweep.fingerprint_but_replicates(), "set": list(sweep.overrides)}
+             "fingerprint_but_replicates": sweep.fingerprint_but_replicates(), "set": list(sweep.overrides),
+             # the base as resolved, so that a refusal after it was edited names the keys that changed
+             "base_resolved": sweep.base.model_dump(mode="json")}
     if sweep.spec.method == "grid":
         extra.update(grid_fingerprint=sweep.grid_fingerprint(), grids=[sweep.grid()])
     with Study(folder, kind="sweep", fingerprint=sweep.fingerprint(), seed=seed, force=force, accepts=sweep.grown_from,

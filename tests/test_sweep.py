@@ -635,6 +635,46 @@ def test_set_changes_the_base_scenario_and_is_part_of_the_sweep(tmp_path):
                    "unknown key 'dayz'", "did you mean 'days'")
 
 
+def test_a_refused_resume_names_the_keys_of_the_base_scenario_that_changed(tmp_path):
+    """A base scenario file edited after its sweep started was refused as 'its base
+    scenario or --set differs', leaving the user to find the edit in a file of a
+    hundred keys: the refusal now names each edited key path with its values there and
+    now. A folder whose sweep.json predates storing the resolved base keeps the old
+    wording, and the refusal touches nothing."""
+    base = tmp_path / "base.yaml"
+    base.write_text(yaml.safe_dump(BASE, sort_keys=False))
+    path = write_sweep(tmp_path, base="base.yaml")
+    out = tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    assert runner.invoke(app, command).exit_code == 0
+    first = run_frame(out)
+    edited = {**BASE, "days": 20, "program": {**BASE["program"], "incentive": {**BASE["program"]["incentive"],
+                                                                                  "referee_reward": 25}}}
+    base.write_text(yaml.safe_dump(edited, sort_keys=False))
+    line = one_line_error(runner.invoke(app, command), "holds a different sweep", "--force")
+    assert "its base scenario or --set differs from this command's: base scenario: " in line, line
+    assert re.search(r"\bdays 30 → 20\b", line), line
+    assert re.search(r"program\.incentive\.referee_reward 10(\.0)? → 25(\.0)?[,;)]", line), line
+    assert "referrer_reward" not in line and "qualification_days" not in line, line   # unchanged keys are not named
+    pd.testing.assert_frame_equal(run_frame(out), first)
+    state = json.loads((out / "sweep.json").read_text())
+    del state["base_resolved"]   # as a folder started before it was stored
+    (out / "sweep.json").write_text(json.dumps(state))
+    line = one_line_error(runner.invoke(app, command), "holds a different sweep")
+    assert "(its base scenario or --set differs from this command's); rerun with --force" in line, line
+
+
+def test_the_changed_keys_of_a_base_are_named_in_the_order_written_up_to_three():
+    from simulator.results import _changed_keys_text
+
+    then = {"days": 30, "program": {"kind": "a", "reward": 10, "tiers": [1, 2]}, "name": "x", "gone": 1}
+    now = {"days": 30, "program": {"kind": "b", "reward": 10, "tiers": [1, 3]}, "name": "y", "new": 2}
+    assert _changed_keys_text(then, now) == 'program.kind "a" → "b", program.tiers [1, 2] → [1, 3], ' \
+                                            'name "x" → "y" and 2 more keys'
+    assert _changed_keys_text({"a": {"b": 1}}, {"a": {"b": 1, "c": 2}}) == "a.c unset → 2"
+    assert _changed_keys_text(then, dict(then)) == "the same values, written differently"
+
+
 def test_a_refused_resume_names_the_key_of_the_sweep_file_that_changed(tmp_path):
     """A random sweep whose samples grew from 6 to 8 was refused as 'its sweep file
     differ' (neither the key nor the grammar); the line now names the key. Growing the
