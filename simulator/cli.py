@@ -568,6 +568,7 @@ def sweep(
     force: bool = typer.Option(False, "--force", help="Start over: delete the runs already in the folder and the files the sweep wrote, not your own (needed when the sweep file, its base scenario or an edge list they read changed)."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Replicates per point (default: the sweep file's, else the base scenario's)."),
     sets: list[str] = typer.Option([], "--set", "-s", metavar="KEY=VALUE", help=SET_HELP + " Applies to the base scenario; the swept parameters are set over it."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything a run would check (the sweep file, its base scenario, --set, --replicates, the executor, memory, the --out folder), then say how many points, replicates and runs the sweep has, and how many the folder already holds and how many would run; runs nothing and writes nothing. A folder a run would refuse is refused alike (exit 2)."),
 ):
     """Run a parameter sweep (grid, random or Latin hypercube) and write one row per run.
 
@@ -581,7 +582,7 @@ def sweep(
     sweep's objective, incremental_value by default, and the points that are
     statistically indistinguishable from it; parameters the file lists under
     assumptions are not ranked: the best point is found at each of their values)
-    and manifest.json.
+    and manifest.json. With --dry-run it checks all this and says what it would do.
     """
     from .executors import check_executor
     from .limits import check_memory, check_options, check_sweep_memory, sweep_size
@@ -593,15 +594,23 @@ def sweep(
     if executor is not None or scheduler is not None:
         check_executor(executor, scheduler)
     if out_dir is not None:
-        check_out_path(out_dir, existing_ok=True)
+        check_out_path(out_dir, existing_ok=True, write=not dry_run)
     loaded = load_sweep(sweep_file, replicates=replicates, overrides=sets)
     target = out_dir if out_dir is not None else default_folder(sweep_file)
-    check_out_path(target, existing_ok=True)
+    check_out_path(target, existing_ok=True, write=not dry_run)
     points = sweep_size(loaded)
     check_sweep_memory(points, loaded.replicates, len(loaded.parameters), len(loaded.metrics), source=str(sweep_file))
     runs_on, address = execution(loaded, executor, scheduler)
     check_memory([loaded.base], replicates=points * loaded.replicates, workers=workers or loaded.spec.workers,
                  executor=runs_on, remote=bool(address), collect=False, source=loaded.base_source)
+    if dry_run:
+        from .kernel import engine_choice
+        from .sweep import plan_sweep
+
+        engine_choice()   # a wrong REFSIM_ENGINE, refused as a run refuses it
+        plan = plan_sweep(loaded, target, workers=workers, executor=executor, scheduler=scheduler, force=force)
+        out.print(_dry_run_line(loaded, plan), markup=False)
+        return
     if points * loaded.replicates >= LARGE_SWEEP_RUNS:
         # a grid of a million points was silent for 9 s while its points were laid out, then showed 19 hours left
         def many(n: int, noun: str) -> str:
@@ -677,6 +686,21 @@ def sweep(
     if outcome.runs and outcome.failed == outcome.runs:   # nothing to read: say so in the exit status too
         err.print(f"every run failed; the first error: {_first_error(outcome.frame)}", markup=False)
         raise typer.Exit(1)
+
+
+def _dry_run_line(sweep, plan) -> str:
+    """`refsim sweep --dry-run`'s one line: the sweep's size, its seed, and what the folder
+    holds and would run."""
+    from .report.text import counted
+
+    seed = f"seed {plan.seed}" if plan.seed is not None else "seed drawn when it starts"
+    counts = f"{plan.done} already done, {plan.pending} would run"
+    folder = {"start": f"{plan.folder} is {'empty' if plan.exists else 'new'}: {counts}",
+              "start over": f"--force would delete the runs {plan.folder} holds: {counts}",
+              "resume": f"{plan.folder}: {counts}",
+              "grow": f"{plan.folder}: {counts} (the sweep grew)"}[plan.action]
+    return (f"dry run of sweep {sweep.name}: {counted(plan.points, 'point')} x {counted(plan.replicates, 'replicate')} = "
+            f"{counted(plan.total, 'run')}, {seed}; {folder}; nothing was run or written")
 
 
 #: A sweep of this many runs or more says its size before laying out its points, which

@@ -10,6 +10,7 @@ refuses, in one line, what would fail.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -17,10 +18,13 @@ from pathlib import Path
 from .errors import ScenarioError
 
 
-def check_out_path(out: Path, *, existing_ok: bool = False) -> None:
+def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True) -> None:
     """Refuse an ``--out`` that is a symbolic link (dangling or not), lies under a file,
     or sits where no folder can be created (no permission, an immutable or read-only
-    folder). ``existing_ok`` allows an existing folder (a sweep resumes into it)."""
+    folder). ``existing_ok`` allows an existing folder (a sweep resumes into it).
+    ``write``: find out by creating (and removing) a folder there; else by asking the
+    system (os.access), which creates nothing (a dry run) but may miss an immutable
+    folder."""
     out = Path(out)
     source = str(out)
     if out.is_symlink():
@@ -42,6 +46,10 @@ def check_out_path(out: Path, *, existing_ok: bool = False) -> None:
     # results are staged beside --out and renamed into it; a sweep writes inside it
     probe_in = out if existing == out and existing_ok else (out.parent if existing == out else existing)
     try:
+        if not write:
+            if not os.access(probe_in, os.W_OK | os.X_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+            return
         Path(tempfile.mkdtemp(prefix=".refsim-probe-", dir=probe_in)).rmdir()
     except OSError as error:
         reason = error.strerror or type(error).__name__

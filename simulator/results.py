@@ -22,6 +22,7 @@ A new study command gets all three from :class:`Study`::
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import errno
 import json
@@ -316,6 +317,12 @@ class StudyLock:
         reused = started is not None and started != "-" and now is not None and now != started
         return "stale" if reused else "held"
 
+    def check_free(self) -> None:
+        """Refuse, as taking the lock would, while another live process holds it; take
+        nothing (a lock left by a dead process would be taken over: it is free)."""
+        if self._state() == "held":
+            raise self._refuse()
+
     def _refuse(self) -> ScenarioError:
         pid, host = self.holder()
         who = f"pid {pid} on {host or 'this computer'}" if pid is not None else "a process that is still writing its lock"
@@ -415,11 +422,14 @@ class RunStore:
     """Finished runs as small parquet part files under runs/, each written whole
     (temporary file, then rename); reading them back gives every finished run once."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *, read_only: bool = False):
+        """``read_only``: only read the finished runs (a folder without runs/ has none);
+        create nothing and leave the temporary files of a write cut short by a kill."""
         self.path = Path(folder) / RUNS_DIR
-        self.path.mkdir(parents=True, exist_ok=True)
-        for leftover in self.path.glob(".*.tmp"):  # a write cut short by a kill
-            leftover.unlink(missing_ok=True)
+        if not read_only:
+            self.path.mkdir(parents=True, exist_ok=True)
+            for leftover in self.path.glob(".*.tmp"):  # a write cut short by a kill
+                leftover.unlink(missing_ok=True)
         self._next = 1 + max((int(PART_NAME.fullmatch(p.name)[1]) for p in self.parts()), default=0)
 
     def parts(self) -> list[Path]:
@@ -590,15 +600,47 @@ def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: b
     that grew). The fingerprint should cover the digests as well, so that the
     manifest's fingerprint identifies every input. ``ours(name)``: whether an entry of the
     folder is one the study writes, the only entries ``force`` deletes (without it, every
-    entry). Call with the study's lock held."""
+    entry). Call with the study's lock held. :func:`judge_study` decides, writing nothing."""
+    folder = Path(folder)
+    verdict = judge_study(folder, kind=kind, fingerprint=fingerprint, seed=seed, force=force, accepts=accepts,
+                          extra=extra, inputs=inputs)
+    if verdict.action == "start over":
+        for entry in folder.iterdir():
+            if not _lock_file(entry.name, kind) and (ours is None or ours(entry.name)):
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    if verdict.action != "resume":
+        atomic_write_json(folder / f"{kind}.json", verdict.state)
+    return verdict.state
+
+
+def _lock_file(name: str, kind: str) -> bool:
+    """Whether an entry of a study folder is its lock, the lock's reclaim guard, or a
+    temporary file of the lock cut short by a kill."""
+    lock_name = f"{kind}.lock"
+    return name in (lock_name, f"{lock_name}.reclaim") or (name.startswith(f".{lock_name}.") and name.endswith(".tmp"))
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyVerdict:
+    """What opening a study folder would do: ``action`` is ``start`` (a new or empty
+    folder), ``start over`` (``force``: its runs and outputs deleted), ``resume`` (the
+    same study) or ``grow`` (a study that ``accepts`` took over, its runs kept); ``state``
+    is the state it would hold."""
+
+    action: str
+    state: dict
+
+
+def judge_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: bool = False,
+                accepts: Callable[[dict], dict | None] | None = None, extra: dict | None = None,
+                inputs: dict[str, str] | None = None) -> StudyVerdict:
+    """What :func:`open_study` would do with ``folder``, or its one-line refusal (a
+    ScenarioError), reading the folder and writing nothing: ``refsim sweep --dry-run``
+    tells a user what the command would do, and the real command acts on it."""
     folder = Path(folder)
     state_path = folder / f"{kind}.json"
-    lock_name = f"{kind}.lock"
     state = None
-
-    def lock_file(name: str) -> bool:  # the lock, its reclaim guard, a temporary cut short by a kill
-        return name in (lock_name, f"{lock_name}.reclaim") or (name.startswith(f".{lock_name}.") and name.endswith(".tmp"))
-
+    fresh = force and state_path.exists()
     if state_path.exists():
         try:
             state = json.loads(state_path.read_text())
@@ -624,26 +666,20 @@ def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: b
         elif state is None or state.get("fingerprint") != fingerprint:
             update = accepts(state) if state is not None and accepts is not None else None
             if update is not None:
-                state = {**state, **(extra or {}), **update, "fingerprint": fingerprint,
-                         **({"inputs": inputs} if inputs else {})}
-                atomic_write_json(state_path, state)
-                return state
+                return StudyVerdict("grow", {**state, **(extra or {}), **update, "fingerprint": fingerprint,
+                                             **({"inputs": inputs} if inputs else {})})
             raise ScenarioError(f"holds a different {kind} ({_what_differs(state, extra, kind)}); "
                                 f"{_fewer_replicates_hint(state, extra)}rerun with --force to start over, or choose "
                                 f"another --out folder", file=str(folder), key="--out")
-        if state is None:
-            for entry in folder.iterdir():
-                if not lock_file(entry.name) and (ours is None or ours(entry.name)):
-                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-    elif any(not lock_file(entry.name) for entry in folder.iterdir()):
+        if state is not None:
+            return StudyVerdict("resume", state)
+    elif folder.is_dir() and any(not _lock_file(entry.name, kind) for entry in folder.iterdir()):
         raise ScenarioError(f"already exists and is not a {kind} folder; choose a new --out folder", file=str(folder),
                             key="--out")
-    if state is None:
-        state = {"fingerprint": fingerprint, f"{kind}_seed": int(seed), **(extra or {}),
-                 **({"inputs": inputs} if inputs else {}), "started": dt.datetime.now().isoformat(timespec="seconds"),
-                 **_this_code()}
-        atomic_write_json(state_path, state)
-    return state
+    state = {"fingerprint": fingerprint, f"{kind}_seed": int(seed), **(extra or {}),
+             **({"inputs": inputs} if inputs else {}), "started": dt.datetime.now().isoformat(timespec="seconds"),
+             **_this_code()}
+    return StudyVerdict("start over" if fresh else "start", state)
 
 
 def _this_code() -> dict[str, str]:

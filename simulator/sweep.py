@@ -36,11 +36,11 @@ from .metrics import NEVER_IS_WORST, copies, joint_level
 from .errors import ScenarioError
 from . import executors
 from .executors import check_scheduler, default_workers, run_tasks
-from .results import Study, atomic_write_json, study_folder
+from .results import RunStore, Study, StudyLock, atomic_write_json, judge_study, study_folder
 from .rng import draw_seed, point_stream, run_seed
 from .runner import interval, run_replicate
 from .scenario_io import apply_overrides, validate
-from .sweep_points import Points, run_seeds, sweep_points, unit_samples
+from .sweep_points import Points, point_count, run_seeds, sweep_points, unit_samples
 from .sweep_spec import (DEFAULT_METRICS, METHODS, RESERVED_KEYS, Sweep, SweepSpec, ValueList, ValueRange, grid_levels,
                          load_sweep, unit_to_value, value_key, yaml_value)
 
@@ -247,6 +247,73 @@ def execution(sweep: Sweep, executor: str | None, scheduler: str | None) -> tupl
     return executors.execution(executor, scheduler, sweep.spec.executor, sweep.spec.scheduler)
 
 
+def _study_extra(sweep: Sweep) -> dict:
+    """What sweep.json keeps besides the fingerprint and seed: how to say what differs in a
+    refusal, and how to tell a grid or a replicate count that grew."""
+    extra = {"name": sweep.name, "source": sweep.source, "parts": sweep.fingerprint_parts(),
+             "fingerprint_but_replicates": sweep.fingerprint_but_replicates(), "set": list(sweep.overrides),
+             # the base as resolved, so that a refusal after it was edited names the keys that changed
+             "base_resolved": sweep.base.model_dump(mode="json")}
+    if sweep.spec.method == "grid":
+        extra.update(grid_fingerprint=sweep.grid_fingerprint(), grids=[sweep.grid()])
+    return extra
+
+
+def _workers(sweep: Sweep, workers: int | None, executor: str, scheduler: str | None) -> int:
+    """The workers that run the sweep: one for serial, a running cluster's own (asked, which
+    refuses an address where no scheduler with workers answers), else the command line's,
+    the sweep file's or the default pool's."""
+    if executor == "dask" and scheduler:
+        # the cluster's own workers run the sweep, not --workers nor this computer's cores: the manifest
+        # said 'workers: 2' (the laptop's) of a sweep run on another cluster, and named no cluster
+        return check_scheduler(scheduler)
+    # serial runs in this one process: its manifest recorded the default pool's count
+    return 1 if executor == "serial" else workers or sweep.spec.workers or default_workers()
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """What running a sweep into a folder would do (:func:`plan_sweep`)."""
+
+    folder: Path
+    points: int
+    replicates: int
+    done: int                  # runs the folder holds that the sweep keeps
+    action: str                # results.StudyVerdict's: start, start over, resume or grow
+    seed: int | None           # None: drawn when the sweep starts
+    exists: bool               # whether the folder exists now
+
+    @property
+    def total(self) -> int:
+        return self.points * self.replicates
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.done
+
+
+def plan_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor: str | None = None,
+               scheduler: str | None = None, force: bool = False) -> SweepPlan:
+    """What :func:`execute_sweep` would do with ``out``, reading it and writing nothing:
+    the runs it holds that would be kept and those that would run, or the one-line
+    refusal execute_sweep would give (a folder held by another sweep, a different sweep,
+    a changed input, an unreachable scheduler)."""
+    executor, scheduler = execution(sweep, executor, scheduler)
+    _workers(sweep, workers, executor, scheduler)
+    folder = Path(out)
+    if folder.is_dir():
+        StudyLock(folder, "sweep").check_free()
+    # the seed is only stored by a fresh study, which this does not start: 0 stands in for a drawn one
+    verdict = judge_study(folder, kind="sweep", fingerprint=sweep.fingerprint(),
+                          seed=sweep.seed if sweep.seed is not None else 0, force=force, accepts=sweep.grown_from,
+                          extra=_study_extra(sweep), inputs=sweep.inputs())
+    kept = verdict.action in ("resume", "grow")
+    done = len(RunStore(folder, read_only=True).done()) if kept else 0
+    seed = int(verdict.state["sweep_seed"]) if kept else sweep.seed
+    return SweepPlan(folder, point_count(sweep, verdict.state.get("grids")), sweep.replicates, done, verdict.action,
+                     seed, folder.exists())
+
+
 def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor: str | None = None,
                   scheduler: str | None = None, force: bool = False,
                   on_start: Callable[[int, int], None] | None = None,
@@ -258,22 +325,11 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
     ``executor`` and ``scheduler`` win over the sweep file's.
     """
     executor, scheduler = execution(sweep, executor, scheduler)
-    # serial runs in this one process: its manifest recorded the default pool's count
-    workers = 1 if executor == "serial" else workers or sweep.spec.workers or default_workers()
-    if executor == "dask" and scheduler:
-        # the cluster's own workers run the sweep, not --workers nor this computer's cores: the manifest
-        # said 'workers: 2' (the laptop's) of a sweep run on another cluster, and named no cluster
-        workers = check_scheduler(scheduler)
+    workers = _workers(sweep, workers, executor, scheduler)
     folder = Path(out)
     seed = sweep.seed if sweep.seed is not None else draw_seed()
-    extra = {"name": sweep.name, "source": sweep.source, "parts": sweep.fingerprint_parts(),
-             "fingerprint_but_replicates": sweep.fingerprint_but_replicates(), "set": list(sweep.overrides),
-             # the base as resolved, so that a refusal after it was edited names the keys that changed
-             "base_resolved": sweep.base.model_dump(mode="json")}
-    if sweep.spec.method == "grid":
-        extra.update(grid_fingerprint=sweep.grid_fingerprint(), grids=[sweep.grid()])
     with Study(folder, kind="sweep", fingerprint=sweep.fingerprint(), seed=seed, force=force, accepts=sweep.grown_from,
-               extra=extra, inputs=sweep.inputs(), ours=sweep_output) as study:
+               extra=_study_extra(sweep), inputs=sweep.inputs(), ours=sweep_output) as study:
         seed = study.seed
         points = sweep_points(sweep, seed, study.state.get("grids"))
         store = study.store

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -89,6 +90,17 @@ def sweep_points(sweep: Sweep, seed: int, grids: list[dict[str, list]] | None = 
     for key in keys:
         table[key] = _table_column([v[key] for v in values])
     return Points(values, table)
+
+
+def point_count(sweep: Sweep, grids: list[dict[str, list]] | None = None) -> int:
+    """How many points :func:`sweep_points` gives, without laying them out: the samples,
+    or the distinct combinations of a grid's levels (10 and 10.0 one level; a grid that
+    grew holds each earlier version's levels, so its points are its levels' combinations)."""
+    spec = sweep.spec
+    if spec.method != "grid":
+        return int(spec.samples or 0)
+    versions = grids or [{k: grid_levels(spec.parameters[k]) for k in sweep.parameters}]
+    return math.prod(len({value_key(v) for levels in versions for v in levels[k]}) for k in sweep.parameters)
 
 
 def _table_column(values: list[Any]) -> pd.Series:

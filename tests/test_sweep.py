@@ -375,6 +375,72 @@ def test_pinning_the_drawn_seed_resumes_the_folder_and_another_seed_is_refused(t
     pd.testing.assert_frame_equal(run_frame(out), first)
 
 
+def _snapshot(folder: Path) -> dict:
+    """Every entry under ``folder`` with its bytes (a file) or its listing's modification
+    time (a folder: a file created and removed there moves it)."""
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else p.stat().st_mtime_ns
+            for p in [folder, *folder.rglob("*")]}
+
+
+def test_a_dry_run_counts_the_runs_done_and_to_run_and_writes_nothing(tmp_path):
+    """`refsim sweep --dry-run` checks the sweep without running it: on a new folder it
+    creates nothing; on a half-done folder it gives the runs the part files hold and
+    those left (3 values x 2 replicates = 6), and changes no byte of the folder, lock
+    included; the real run then does just that."""
+    path = write_sweep(tmp_path)
+    out = tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    before = _snapshot(tmp_path)
+    dry = runner.invoke(app, [*command, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "3 points x 2 replicates = 6 runs, seed 5" in dry.stdout and "0 already done, 6 would run" in dry.stdout
+    assert _snapshot(tmp_path) == before and not out.exists()
+    assert runner.invoke(app, command).exit_code == 0
+    parts = sorted((out / "runs").glob("part-*.parquet"))
+    for part in parts[: len(parts) // 2]:   # as a kill would leave it: some parts written, the others not
+        part.unlink()
+    done = sum(len(pd.read_parquet(part)) for part in parts[len(parts) // 2:])
+    assert 0 < done < 6
+    before = _snapshot(tmp_path)
+    dry = runner.invoke(app, [*command, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"{out}: {done} already done, {6 - done} would run" in dry.stdout, dry.stdout
+    forced = runner.invoke(app, [*command, "--dry-run", "--force"])
+    assert forced.exit_code == 0 and "--force would delete" in forced.stdout and "6 would run" in forced.stdout
+    grown = runner.invoke(app, [*command, "--dry-run", "-r", "3"])
+    assert grown.exit_code == 0 and f"= 9 runs, seed 5; {out}: {done} already done, {9 - done} would run" in grown.stdout
+    assert _snapshot(tmp_path) == before
+    resumed = runner.invoke(app, command)
+    assert resumed.exit_code == 0 and f"{6 - done} run now, {done} already done" in resumed.stdout, resumed.output
+
+
+def test_a_dry_run_refuses_what_a_run_refuses_in_the_same_line(tmp_path):
+    """A mistake in the sweep file, a --set, a folder holding another sweep or one whose
+    lock another sweep holds: --dry-run gives the real run's one line (exit 2), and
+    writes nothing."""
+    path = write_sweep(tmp_path)
+    out = tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+
+    def same_refusal(*extra):
+        before = _snapshot(tmp_path)
+        line = one_line_error(runner.invoke(app, [*command, *extra, "--dry-run"]))
+        assert _snapshot(tmp_path) == before
+        assert one_line_error(runner.invoke(app, [*command, *extra])) == line
+        return line
+
+    bad = write_sweep(tmp_path, "bad.yaml", parameters={"program.incentive.referrer_rewrd": {"values": [0, 10]}})
+    command[1] = str(bad)
+    assert "referrer_rewrd" in same_refusal()
+    assert not out.exists()
+    command[1] = str(path)
+    assert "unknown key 'dayz'" in same_refusal("--set", "dayz=3")
+    assert runner.invoke(app, command).exit_code == 0
+    assert "holds a different sweep" in same_refusal("--set", "days=12")
+    (out / "sweep.lock").write_text("1 some-other-host\n")
+    assert "another sweep (pid 1 on some-other-host)" in same_refusal()
+
+
 def test_a_renamed_or_redescribed_sweep_resumes_its_folder_under_its_new_name(tmp_path):
     """Renaming a sweep (`name:`) or rewording its description changes no run (the seeds
     follow the sweep seed, points and replicates), yet it was refused as 'a different
