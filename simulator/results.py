@@ -127,8 +127,20 @@ def atomic_write_json(path: Path, data: Any) -> Path:
     return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n")
 
 
-def atomic_write_csv(path: Path, frame: pd.DataFrame) -> Path:
-    return atomic_write(path, lambda temp: frame.to_csv(temp, index=False, float_format="%.10g", lineterminator="\n"))
+def atomic_write_csv(path: Path, frame: pd.DataFrame, *, floats_read_as_floats: bool = False) -> Path:
+    """``frame`` as csv, floats to 10 significant digits. ``floats_read_as_floats``: a whole
+    float is written with its decimal point (``8.0``, not ``8``), so that ``pd.read_csv``
+    reads a float column back as float64, as ``pd.read_parquet`` reads the same frame
+    (sweep.csv beside sweep.parquet: customers_final read int64 from one, float64 from
+    the other)."""
+    digits = _float_text if floats_read_as_floats else "%.10g"
+    return atomic_write(path, lambda temp: frame.to_csv(temp, index=False, float_format=digits, lineterminator="\n"))
+
+
+def _float_text(value: float) -> str:
+    """A float to 10 significant digits that reads back as a float: 8.0, 0.1, 1e+20, inf."""
+    text = f"{value:.10g}"
+    return text + ".0" if text.lstrip("-").isdigit() else text
 
 
 def atomic_write_parquet(path: Path, frame: pd.DataFrame, *, durable: bool = False) -> Path:

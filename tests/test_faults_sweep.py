@@ -74,7 +74,7 @@ def assert_same_rows(out: Path, reference: pd.DataFrame) -> None:
 
 def _csv_bytes(frame: pd.DataFrame, out: Path) -> bytes:
     copy = out.parent / f"{out.name}-reference.csv"
-    results.atomic_write_csv(copy, frame)
+    results.atomic_write_csv(copy, frame, floats_read_as_floats=True)   # as sweep.csv is written
     return copy.read_bytes()
 
 

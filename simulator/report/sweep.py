@@ -93,7 +93,8 @@ STAGING_PREFIX = ".outputs."
 def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, seed: int, state: dict,
                    executor: str, workers: int, command: list[str] | None) -> None:
     atomic_write_parquet(folder / "sweep.parquet", frame)
-    atomic_write_csv(folder / "sweep.csv", frame)
+    # a float column of the parquet (every metric, a range's levels) reads float64 from the csv too
+    atomic_write_csv(folder / "sweep.csv", frame, floats_read_as_floats=True)
     summary = point_summary(frame, sweep, getattr(points, "values", None))
     best = best_points(frame, sweep, summary)
     objective = best[best["metric"] == sweep.objective]
