@@ -251,12 +251,40 @@ def _study_extra(sweep: Sweep) -> dict:
     """What sweep.json keeps besides the fingerprint and seed: how to say what differs in a
     refusal, and how to tell a grid or a replicate count that grew."""
     extra = {"name": sweep.name, "source": sweep.source, "parts": sweep.fingerprint_parts(),
-             "fingerprint_but_replicates": sweep.fingerprint_but_replicates(), "set": list(sweep.overrides),
+             "fingerprint_but_replicates": sweep.fingerprint_but_replicates(),
+             "fingerprint_but_metrics": sweep.fingerprint_but_metrics(), "set": list(sweep.overrides),
              # the base as resolved, so that a refusal after it was edited names the keys that changed
              "base_resolved": sweep.base.model_dump(mode="json")}
     if sweep.spec.method == "grid":
         extra.update(grid_fingerprint=sweep.grid_fingerprint(), grids=[sweep.grid()])
     return extra
+
+
+def _accepts(sweep: Sweep, folder: Path) -> Callable[[dict], dict | None]:
+    """Sweep.grown_from for ``folder``, with the metrics every part file of it holds (read
+    only when the folder's sweep differs), its one-line refusal naming the folder."""
+    def accepts(state: dict) -> dict | None:
+        try:
+            return sweep.grown_from(state, held_metrics(folder))
+        except ScenarioError as error:
+            error.file = error.file or str(folder)
+            raise
+    return accepts
+
+
+def held_metrics(folder: Path) -> tuple[str, ...] | None:
+    """The metrics every part file of the folder's run store holds, in the order of the
+    first part (None when it has none): a folder started before runs stored every metric
+    holds its sweep's metrics alone."""
+    import pyarrow.parquet as pq
+    from .sweep_spec import KNOWN_METRICS
+
+    store = RunStore(folder, read_only=True)
+    held = None
+    for part in store.parts():
+        names = store._read(part, lambda part=part: pq.read_schema(part).names)
+        held = [m for m in (held if held is not None else names) if m in names and m in KNOWN_METRICS]
+    return tuple(held) if held is not None else None
 
 
 def _workers(sweep: Sweep, workers: int | None, executor: str, scheduler: str | None) -> int:
@@ -305,7 +333,7 @@ def plan_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor:
         StudyLock(folder, "sweep").check_free()
     # the seed is only stored by a fresh study, which this does not start: 0 stands in for a drawn one
     verdict = judge_study(folder, kind="sweep", fingerprint=sweep.fingerprint(),
-                          seed=sweep.seed if sweep.seed is not None else 0, force=force, accepts=sweep.grown_from,
+                          seed=sweep.seed if sweep.seed is not None else 0, force=force, accepts=_accepts(sweep, folder),
                           extra=_study_extra(sweep), inputs=sweep.inputs())
     kept = verdict.action in ("resume", "grow")
     done = len(RunStore(folder, read_only=True).done()) if kept else 0
@@ -328,7 +356,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
     workers = _workers(sweep, workers, executor, scheduler)
     folder = Path(out)
     seed = sweep.seed if sweep.seed is not None else draw_seed()
-    with Study(folder, kind="sweep", fingerprint=sweep.fingerprint(), seed=seed, force=force, accepts=sweep.grown_from,
+    with Study(folder, kind="sweep", fingerprint=sweep.fingerprint(), seed=seed, force=force, accepts=_accepts(sweep, folder),
                extra=_study_extra(sweep), inputs=sweep.inputs(), ours=sweep_output) as study:
         seed = study.seed
         points = sweep_points(sweep, seed, study.state.get("grids"))
@@ -356,7 +384,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         columns = {k: parameters[k].tolist() for k in sweep.parameters}
         size = batch_size(total - skipped, workers)
         batches = (SweepBatch(sweep.base_data, sweep.base_source, str(sweep.base_dir) if sweep.base_dir else None,
-                              sweep.metrics, sweep.baseline,
+                              sweep.stored_metrics, sweep.baseline,
                               tuple((run_id, point, points.values[point], replicate, run_seed_)
                                     for run_id, point, replicate, run_seed_ in chunk))
                    for chunk in _chunks(pending, size))
@@ -372,6 +400,8 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
                     progress(len(rows) - failed, failed)
         frame = _numbered(store.frame(), sweep.replicates)
         _check_complete(frame, total, folder)
+    # the part files hold every metric the runs computed; the tables report the sweep's
+    frame = frame[["run_id", "point_id", *sweep.parameters, "replicate", "seed", *sweep.metrics, "status", "error"]]
     # an ok run has no error: missing, as pandas reads it from sweep.csv (it was '' here and in sweep.parquet, and
     # NaN read from the csv, so one filter gave two answers); the part files keep '', one type per column
     frame = frame.assign(error=frame["error"].mask(frame["error"] == "", None))
@@ -386,10 +416,11 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
 
 
 def _row(result: dict, columns: dict, sweep: Sweep) -> dict:
-    """A run's row in output column order: ids, parameter values, replicate, seed, metrics, status."""
+    """A run's row in output column order: ids, parameter values, replicate, seed, every
+    metric the run stores (Sweep.stored_metrics), status."""
     point = result["point_id"]
     return {"run_id": result["run_id"], "point_id": point, **{k: columns[k][point] for k in sweep.parameters},
-            "replicate": result["replicate"], "seed": result["seed"], **{m: result[m] for m in sweep.metrics},
+            "replicate": result["replicate"], "seed": result["seed"], **{m: result[m] for m in sweep.stored_metrics},
             "status": result["status"], "error": result["error"]}
 
 

@@ -164,6 +164,13 @@ class Sweep:
         return any(m in INCREMENTAL_METRICS for m in self.metrics)
 
     @property
+    def stored_metrics(self) -> tuple[str, ...]:
+        """What each run stores in the part files: every summary metric the runner computes,
+        and every incremental one where the runs have their no-program twin. The sweep's
+        ``metrics`` say what is reported, so adding one the runs computed reruns nothing."""
+        return tuple(SUMMARY_METRICS) + (tuple(INCREMENTAL_METRICS) if self.baseline else ())
+
+    @property
     def objective(self) -> str:
         """The metric the best point is chosen by."""
         if self.spec.objective:
@@ -194,6 +201,15 @@ class Sweep:
         differ only in their replicates."""
         sweep = self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | READING_KEYS | {"replicates"})
         return _sha256(self._payload(sweep, self.inputs(), replicates=False))
+
+    def fingerprint_but_metrics(self) -> str:
+        """The fingerprint with the metrics left out: two sweeps with the same one run the
+        same runs (but for the no-program twin, which incremental metrics add: a folder
+        whose runs lack one of those is told by what its part files hold)."""
+        sweep = self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | READING_KEYS | {"metrics"})
+        payload = self._payload(sweep, self.inputs())
+        del payload["metrics"]
+        return _sha256(payload)
 
     def grid_fingerprint(self) -> str | None:
         """The fingerprint without the grid's values (its parameter keys kept, in
@@ -244,12 +260,42 @@ class Sweep:
         """The levels of every parameter of a grid, as JSON values."""
         return {key: json.loads(json.dumps(grid_levels(p), default=str)) for key, p in self.spec.parameters.items()}
 
-    def grown_from(self, state: dict) -> dict | None:
+    def grown_from(self, state: dict, held: tuple[str, ...] | None = None) -> dict | None:
         """When the folder's sweep (``state``, its sweep.json) is this one with fewer
         replicates, or this grid with fewer levels, or this one with its seed pinned to
-        the one the folder ran with (or unpinned), the state that keeps its runs. Else
-        None (a different sweep)."""
-        return self._grown(state) or self._seed_pinned(state)
+        the one the folder ran with (or unpinned), or this one reporting other metrics
+        (``held``: the metrics every part file of the folder holds, None for no part
+        file), the state that keeps its runs. Else None (a different sweep)."""
+        for update in (self._grown(state), self._seed_pinned(state)):
+            if update is not None:   # {} keeps the runs too
+                return update
+        return self._metrics_changed(state, held)
+
+    def _metrics_changed(self, state: dict, held: tuple[str, ...] | None) -> dict | None:
+        """The folder's sweep with other ``metrics:``: what is reported, not what runs. A
+        folder that stores fingerprint_but_metrics is compared by it; one started before
+        it did stored exactly its sweep's metrics, in order, in every part file, so its
+        fingerprint is this sweep's with those metrics. Accepted when the part files hold
+        every metric now asked; else refused in one line naming the missing one (the
+        runs never recorded it)."""
+        stored = state.get("fingerprint_but_metrics")
+        if stored is not None:
+            same = stored == self.fingerprint_but_metrics()
+        else:   # the sweep file listed them, or left them out for the defaults
+            written = [list(held)] + ([None] if held == DEFAULT_METRICS else []) if held is not None else []
+            same = any(dataclasses.replace(self, spec=self.spec.model_copy(update={"metrics": metrics}), metrics=held,
+                                           _inputs=self._inputs).fingerprint() == state.get("fingerprint")
+                       for metrics in written)
+        if not same:
+            return None
+        missing = [m for m in self.metrics if held is not None and m not in held]
+        if missing:
+            raise ScenarioError(f"its finished runs did not record {', '.join(missing)} (they hold "
+                                f"{', '.join(held)}); rerun with --force to run every run again with "
+                                f"{'them' if len(missing) > 1 else 'it'}, drop {'them' if len(missing) > 1 else 'it'} "
+                                f"from metrics:, or choose another --out folder", key="--out")
+        # the grid's versions and the replicate counts stay: a grid that grew numbers its points by them
+        return {"grids": state["grids"]} if state.get("grids") else {}
 
     def _grown(self, state: dict) -> dict | None:
         return self._replicates_grown(state) or self._grid_grown(state)

@@ -562,15 +562,71 @@ def test_a_session_that_saved_no_run_is_not_listed_among_those_that_ran(tmp_path
     assert [s["runs_done_before"] for s in sessions] == [0] and len(run_frame(out)) == 6
 
 
-def test_a_sweep_whose_metrics_changed_names_them_once(tmp_path):
-    """The refusal of a folder run with other metrics read 'its sweep file's metrics,
-    metrics differ': the metrics are one thing the user changed."""
+def test_a_metric_added_to_a_finished_sweep_reruns_nothing(tmp_path):
+    """A user who adds a metric after reading the results was refused ('its metrics
+    differ'), and --force ran every run again: the runs store every summary metric,
+    so the folder resumes with nothing to run and its tables are those of a fresh
+    sweep asking for the new metrics (the reference: same sweep, empty folder)."""
+    path, out, fresh = write_sweep(tmp_path), tmp_path / "out", tmp_path / "fresh"
+    command = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    assert runner.invoke(app, command).exit_code == 0
+    parts = sorted(p.read_bytes() for p in (out / "runs").glob("part-*.parquet"))
+    for metrics in (["customers_final", "attributed_roi", "k_factor"], ["k_factor", "customers_final"]):
+        write_sweep(tmp_path, metrics=metrics)
+        dry = runner.invoke(app, [*command, "--dry-run"])
+        assert dry.exit_code == 0 and "6 already done, 0 would run" in dry.stdout, dry.output
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0 and "0 run now, 6 already done" in result.stdout, result.output
+        assert sorted(p.read_bytes() for p in (out / "runs").glob("part-*.parquet")) == parts   # nothing ran again
+        shutil.rmtree(fresh, ignore_errors=True)
+        assert runner.invoke(app, ["sweep", str(path), "--out", str(fresh), "--executor", "serial"]).exit_code == 0
+        assert list(run_frame(out).columns[5:-2]) == metrics
+        for name in ("sweep.parquet", "sweep.csv", "points.csv"):
+            assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def test_a_metric_the_finished_runs_did_not_record_is_refused_naming_it(tmp_path):
+    """An incremental metric needs each run's no-program twin, which a sweep of summary
+    metrics did not run: one line naming the metric and --force, and the folder as it
+    was; --force runs it."""
     path, out = write_sweep(tmp_path), tmp_path / "out"
-    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
-    write_sweep(tmp_path, metrics=["customers_final", "attributed_roi", "k_factor"])
-    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
-                          "holds a different sweep")
-    assert "(its metrics differ from this command's)" in line, line
+    command = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    assert runner.invoke(app, command).exit_code == 0
+    before = _snapshot(out)
+    del before["."]   # the refused command took the folder's lock, and gave it back
+    write_sweep(tmp_path, metrics=["customers_final", "payback_day"])
+    for extra in ([], ["--dry-run"]):
+        line = one_line_error(runner.invoke(app, [*command, *extra]), "did not record payback_day", "--force")
+        assert "attributed_roi" in line, line   # what they hold
+    assert {k: v for k, v in _snapshot(out).items() if k != "."} == before
+    forced = runner.invoke(app, [*command, "--force"])
+    assert forced.exit_code == 0 and "6 run now" in forced.stdout, forced.output
+    assert run_frame(out)["payback_day"].notna().any()
+
+
+def test_a_folder_whose_runs_hold_only_its_metrics_resumes_with_fewer_and_names_a_new_one(tmp_path):
+    """A folder started before runs stored every metric: its part files hold the sweep's
+    metrics alone and sweep.json has no fingerprint without them (made here by cutting a
+    new folder down to that). Dropping a metric resumes it; adding one it lacks is one
+    line naming it."""
+    import pyarrow.parquet as pq
+
+    path, out = write_sweep(tmp_path), tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    assert runner.invoke(app, command).exit_code == 0
+    for part in (out / "runs").glob("part-*.parquet"):
+        frame = pd.read_parquet(part)
+        frame[[*frame.columns[:5], "customers_final", "attributed_roi", "status", "error"]].to_parquet(part, index=False)
+    state = json.loads((out / "sweep.json").read_text())
+    state.pop("fingerprint_but_metrics", None)
+    (out / "sweep.json").write_text(json.dumps(state))
+    assert pq.read_schema(next((out / "runs").glob("part-*.parquet"))).names[5:7] == ["customers_final", "attributed_roi"]
+    write_sweep(tmp_path, metrics=["customers_final", "k_factor"])
+    one_line_error(runner.invoke(app, command), "did not record k_factor", "--force")
+    write_sweep(tmp_path, metrics=["attributed_roi"])
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0 and "0 run now, 6 already done" in result.stdout, result.output
+    assert list(run_frame(out).columns[5:-2]) == ["attributed_roi"]
 
 
 def test_force_deletes_the_old_sweeps_files_and_none_of_the_users(tmp_path):
