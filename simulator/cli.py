@@ -698,7 +698,8 @@ def _dry_run_line(sweep, plan) -> str:
     folder = {"start": f"{plan.folder} is {'empty' if plan.exists else 'new'}: {counts}",
               "start over": f"--force would delete the runs {plan.folder} holds: {counts}",
               "resume": f"{plan.folder}: {counts}",
-              "grow": f"{plan.folder}: {counts} (the sweep grew)"}[plan.action]
+              # a grid or replicate count that grew, a seed pinned, other metrics reported
+              "grow": f"{plan.folder}: {counts} (the sweep changed; its runs are kept)"}[plan.action]
     return (f"dry run of sweep {sweep.name}: {counted(plan.points, 'point')} x {counted(plan.replicates, 'replicate')} = "
             f"{counted(plan.total, 'run')}, {seed}; {folder}; nothing was run or written")
 

@@ -431,6 +431,7 @@ def test_a_dry_run_counts_the_runs_done_and_to_run_and_writes_nothing(tmp_path):
     assert forced.exit_code == 0 and "--force would delete" in forced.stdout and "6 would run" in forced.stdout
     grown = runner.invoke(app, [*command, "--dry-run", "-r", "3"])
     assert grown.exit_code == 0 and f"= 9 runs, seed 5; {out}: {done} already done, {9 - done} would run" in grown.stdout
+    assert "(the sweep changed; its runs are kept)" in grown.stdout
     assert _snapshot(tmp_path) == before
     resumed = runner.invoke(app, command)
     assert resumed.exit_code == 0 and f"{6 - done} run now, {done} already done" in resumed.stdout, resumed.output
