@@ -152,7 +152,7 @@ def optimize(
     from .optimize import check_vary, design_count, optimize as run_optimize, parse_constraint, parse_objective, trial_count, trials_planned
     from .parameters import parse_parameters
     from .report.optimize import write_optimize
-    from .results import StudyLock, input_digests, open_study, scenario_files, study_folder
+    from .results import StudyLock, input_digests, open_study, scenario_files, seed_pinned, study_folder
 
     started = dt.datetime.now()
     _at_least(trials, "--trials")
@@ -198,9 +198,14 @@ def optimize(
     with StudyLock(folder, "optimize"):
         from .optimize import optimize_output
 
+        def pinned(state: dict) -> dict | None:
+            # the seed the folder drew, now given (--seed, or seed: in the settings file), or such a pin dropped
+            return seed_pinned(state, "optimize", given_seed, given_seed,
+                               lambda other: {} if digest({**identity, "seed": other}) == state.get("fingerprint") else None)
+
         state = open_study(folder, kind="optimize", fingerprint=fingerprint,
                            seed=given_seed if given_seed is not None else draw_seed(), force=force, inputs=inputs,
-                           extra={"parts": parts}, ours=optimize_output)
+                           extra={"parts": parts}, accepts=pinned, ours=optimize_output)
         study_seed = int(state["optimize_seed"])
         total = trials_planned(study_settings, parameters, folder)
         if trial_count(study_settings, parameters) < study_settings.trials:

@@ -583,6 +583,25 @@ def _changed_keys_text(then: dict, now: dict) -> str:
     return text + (f" and {more} more key{'s' if more > 1 else ''}" if more > 0 else "")
 
 
+def seed_pinned(state: dict, kind: str, seed: int | None, written: int | None,
+                same: Callable[[int | None], dict | None]) -> dict | None:
+    """The folder's study (``state``) as this one with its seed pinned to the seed the
+    folder recorded, or with such a pin dropped: every run is the same, yet a given seed is
+    part of the fingerprint and a drawn one is not, so the rerun was refused as a different
+    study that only --force, rerunning everything, would start. ``seed`` is the seed this
+    command runs with (None: the folder's), ``written`` the one its fingerprint reads;
+    ``same(other)`` is what accepts the folder had this command been given ``other`` there
+    instead (the fields to update, or None). That, when the folder's seed is the one this
+    command runs with; else None (another seed is another study)."""
+    stored = state.get(f"{kind}_seed")
+    if not isinstance(stored, int) or isinstance(stored, bool) or seed not in (None, stored):
+        return None
+    for other in (None, stored):
+        if other != written and (update := same(other)) is not None:
+            return update
+    return None
+
+
 def _fewer_replicates_hint(state: dict, extra: dict | None) -> str:
     """'rerun with -r 400 to use every run it holds, ': a folder grown to more replicates
     than this command asks for, and different in nothing else, is that study with more

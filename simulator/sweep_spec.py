@@ -31,7 +31,7 @@ from .config import Scenario
 from .errors import ScenarioError
 from .executors import check_executor
 from .metrics import SUMMARY_METRICS
-from .results import input_digests, scenario_files
+from .results import input_digests, scenario_files, seed_pinned
 from .compare import NEUTRAL, NOT_A_VERDICT, NOT_A_VERDICT_WHY
 from .runner import INCREMENTAL_METRICS
 from .scenario_io import (apply_overrides, block_text, describe, key_at, parse_scenario_yaml, parse_yaml, read_yaml_text,
@@ -302,23 +302,13 @@ class Sweep:
 
     def _seed_pinned(self, state: dict) -> dict | None:
         """The folder's sweep, with ``seed:`` written into (or left out of) the sweep file
-        as the seed it ran with: a user who pinned the drawn seed the folder recorded was
-        refused as 'a different sweep', though every run would be the same. Accepted when
-        the folder's seed is the one this sweep runs with (its own, or none: then the
-        folder's is used), and the sweep with the folder's choice of ``seed:`` is the
-        folder's (or grew from it)."""
-        stored = state.get("sweep_seed")
-        if not isinstance(stored, int) or isinstance(stored, bool) or self.seed not in (None, stored):
-            return None
-        for written in (None, stored):
-            if written == self.spec.seed:
-                continue
+        as the seed it ran with (results.seed_pinned): the sweep with the folder's choice
+        of ``seed:`` is the folder's, or grew from it."""
+        def same(written: int | None) -> dict | None:
             other = dataclasses.replace(self, spec=self.spec.model_copy(update={"seed": written}), _inputs=self._inputs)
-            if other.fingerprint() == state.get("fingerprint"):
-                return {}
-            if (update := other._grown(state)) is not None:
-                return update
-        return None
+            return {} if other.fingerprint() == state.get("fingerprint") else other._grown(state)
+
+        return seed_pinned(state, "sweep", self.seed, self.spec.seed, same)
 
     def _replicates_grown(self, state: dict) -> dict | None:
         """More replicates of the folder's sweep: each point's first runs keep their seeds

@@ -243,6 +243,52 @@ def test_same_seed_same_files_on_any_executor_and_a_killed_study_resumes_to_them
     one_line_error(other, "--out", "--force")
 
 
+def small_optimize(tmp_path, scenario, out, *extra):
+    """Two trials of two replicates on a scenario file of the test's own: enough for a folder to resume."""
+    settings = tmp_path / "small.yaml"
+    if not settings.exists():
+        settings.write_text(yaml.safe_dump({"max_replicates": 2, "batch": 2, "confirm_replicates": 2,
+                                            "startup_trials": 2}))
+    return invoke("optimize", scenario, *TINY, "--vary", f"{REWARD}=0:40", "--objective", "cumulative_profit",
+                  "--trials", "2", "--replicates", "2", "--settings", settings, "--out", out, "--executor", "serial",
+                  *extra)
+
+
+def test_pinning_an_optimisations_drawn_seed_resumes_its_folder_and_another_seed_is_refused(tmp_path):
+    """A study of a scenario without a seed, given none, draws one and records it in
+    optimize.json. Rerunning with that seed, to pin it, was refused as 'a different
+    optimize', though every trial is the same: a fresh folder with the pinned seed gives
+    the folder's very trials. Pinned with --seed or with seed: in the settings file, and
+    with the pin dropped again, the rerun now resumes with every trial done; another
+    seed is still another study."""
+    data = yaml.safe_load(Path(DEFAULT).read_text())
+    del data["seed"]
+    scenario = tmp_path / "unseeded.yaml"
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False))
+    folder = tmp_path / "opt"
+    assert small_optimize(tmp_path, scenario, folder).exit_code == 0
+    first = (folder / "trials.csv").read_bytes()
+    drawn = json.loads((folder / "optimize.json").read_text())["optimize_seed"]
+    fresh = small_optimize(tmp_path, scenario, tmp_path / "fresh", "--seed", drawn)
+    assert fresh.exit_code == 0, fresh.output
+    assert (tmp_path / "fresh" / "trials.csv").read_bytes() == first   # the pinned study's trials are the folder's
+    pinned = small_optimize(tmp_path, scenario, folder, "--seed", drawn)
+    assert pinned.exit_code == 0 and "resuming" in pinned.stdout and "2 of 2 trials already done" in pinned.stdout, \
+        pinned.output
+    settings = tmp_path / "small.yaml"
+    settings.write_text(yaml.safe_dump({**yaml.safe_load(settings.read_text()), "seed": drawn}))
+    in_file = small_optimize(tmp_path, scenario, folder)
+    assert in_file.exit_code == 0 and "2 of 2 trials already done" in in_file.stdout, in_file.output
+    settings.write_text(yaml.safe_dump({k: v for k, v in yaml.safe_load(settings.read_text()).items() if k != "seed"}))
+    unpinned = small_optimize(tmp_path, scenario, folder)
+    assert unpinned.exit_code == 0 and "2 of 2 trials already done" in unpinned.stdout, unpinned.output
+    assert (folder / "trials.csv").read_bytes() == first
+    assert json.loads((folder / "optimize.json").read_text())["optimize_seed"] == drawn
+    one_line_error(small_optimize(tmp_path, scenario, folder, "--seed", drawn + 1), "holds a different optimize",
+                   "its seed", "--force")
+    assert (folder / "trials.csv").read_bytes() == first
+
+
 def test_optimize_force_keeps_the_users_files(tmp_path, optimize_settings):
     """--force, which a folder holding another search's refusal suggests, deleted every
     file in the folder: notes the analyst kept beside the results went with the old study.
