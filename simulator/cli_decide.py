@@ -205,7 +205,9 @@ def optimize(
 
         state = open_study(folder, kind="optimize", fingerprint=fingerprint,
                            seed=given_seed if given_seed is not None else draw_seed(), force=force, inputs=inputs,
-                           extra={"parts": parts}, accepts=pinned, ours=optimize_output)
+                           accepts=pinned, ours=optimize_output,
+                           # the base as resolved, so that a refusal after it was edited names the keys that changed
+                           extra={"parts": parts, "base_resolved": base.model_dump(mode="json")})
         study_seed = int(state["optimize_seed"])
         total = trials_planned(study_settings, parameters, folder)
         if trial_count(study_settings, parameters) < study_settings.trials:

@@ -8,6 +8,7 @@ test_sensitivity.py and test_calibrate.py check against closed forms."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -287,6 +288,33 @@ def test_pinning_an_optimisations_drawn_seed_resumes_its_folder_and_another_seed
     one_line_error(small_optimize(tmp_path, scenario, folder, "--seed", drawn + 1), "holds a different optimize",
                    "its seed", "--force")
     assert (folder / "trials.csv").read_bytes() == first
+
+
+def test_a_refused_optimisation_names_the_keys_of_the_base_scenario_that_changed(tmp_path):
+    """A base scenario edited after its study started was refused as 'its base scenario
+    or --set differs', leaving the user to find the edit: the refusal now names each
+    edited key path with its values there and now. A folder whose optimize.json predates
+    storing the resolved base keeps the old wording."""
+    data = yaml.safe_load(Path(DEFAULT).read_text())
+    scenario = tmp_path / "base.yaml"
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False))
+    folder = tmp_path / "opt"
+    assert small_optimize(tmp_path, scenario, folder).exit_code == 0
+    first = (folder / "trials.csv").read_bytes()
+    data["program"]["incentive"]["referee_reward"] = 25
+    data["churn"]["monthly_rate"] = 0.04
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False))
+    line = one_line_error(small_optimize(tmp_path, scenario, folder), "holds a different optimize", "--force")
+    assert "its base scenario or --set differs from this command's: base scenario: " in line, line
+    assert re.search(r"program\.incentive\.referee_reward 10(\.0)? → 25(\.0)?[,;)]", line), line
+    assert re.search(r"churn\.monthly_rate 0\.05 → 0\.04[,;)]", line), line
+    assert "referrer_reward" not in line and "days" not in line, line   # unchanged keys are not named
+    assert (folder / "trials.csv").read_bytes() == first
+    state = json.loads((folder / "optimize.json").read_text())
+    del state["base_resolved"]   # as a folder started before it was stored
+    (folder / "optimize.json").write_text(json.dumps(state))
+    line = one_line_error(small_optimize(tmp_path, scenario, folder), "holds a different optimize")
+    assert "(its base scenario or --set differs from this command's); rerun with --force" in line, line
 
 
 def test_optimize_force_keeps_the_users_files(tmp_path, optimize_settings):
