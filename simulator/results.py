@@ -527,9 +527,15 @@ def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
                                                 and name.removeprefix(f"{kind} file's ") in changed)]
     if not changed:   # a study started before its parts were stored, or a part added since
         return f"what it was started with differs from this command's: its {kind} file, base scenario or options"
-    text = "its " + ", ".join(f"{name} ({then[name]} there, {now[name]} now)" if isinstance(now[name], int) else name
-                              for name in changed) + (" differ" if len(changed) > 1 or _plural(changed[0]) else " differs") \
-        + " from this command's"
+    def shown(name: str) -> str:
+        there, stored = then[name], state.get(f"{kind}_seed")
+        if name == "seed" and not isinstance(there, int) and isinstance(stored, int):
+            # a drawn seed is no part of the fingerprint: its part was a digest, shown as if it were the seed
+            there = f"drawn {stored}"
+        return f"{name} ({there} there, {now[name]} now)" if isinstance(now[name], int) and not _digest(there) else name
+
+    text = "its " + ", ".join(shown(name) for name in changed) \
+        + (" differ" if len(changed) > 1 or _plural(changed[0]) else " differs") + " from this command's"
     said = ": "
     bases = state.get("base_resolved"), (extra or {}).get("base_resolved")
     if any(name.startswith("base scenario") for name in changed) and all(isinstance(b, dict) for b in bases):
@@ -545,6 +551,11 @@ def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
     if "replicates" in changed and len(changed) > 1:
         text += " (a study grows in one thing at a time: first with the replicates it had, then with the new count)"
     return text
+
+
+def _digest(value: Any) -> bool:
+    """Whether a fingerprint part's value is a SHA-256 digest, which names nothing to a reader."""
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) is not None
 
 
 #: Changed key paths a refusal names before it says how many more there are.

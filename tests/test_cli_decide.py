@@ -285,8 +285,9 @@ def test_pinning_an_optimisations_drawn_seed_resumes_its_folder_and_another_seed
     assert unpinned.exit_code == 0 and "2 of 2 trials already done" in unpinned.stdout, unpinned.output
     assert (folder / "trials.csv").read_bytes() == first
     assert json.loads((folder / "optimize.json").read_text())["optimize_seed"] == drawn
+    # the seed the folder drew is named, so that a mistyped pin can be corrected (its fingerprint's digest was shown)
     one_line_error(small_optimize(tmp_path, scenario, folder, "--seed", drawn + 1), "holds a different optimize",
-                   "its seed", "--force")
+                   f"its seed (drawn {drawn} there, {drawn + 1} now) differs", "--force")
     assert (folder / "trials.csv").read_bytes() == first
 
 
