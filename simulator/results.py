@@ -566,12 +566,18 @@ _UNSET = object()
 def _changed_keys(then: dict, now: dict, prefix: str = "") -> list[tuple[str, Any, Any]]:
     """``(key path, value there, value now)`` of each key whose value differs between two
     resolved scenarios, in the order the keys are written (now's first, then those only
-    there); a list is one value. A key one of them lacks is :data:`_UNSET` there."""
+    there); a list is one value, except a list of mappings of the same length, whose items
+    are compared key by key as ``--set`` names them (``program.channels.0.weight``): an
+    edited channel weight was named as 'program.channels [{"attention": 1.0, …' on both
+    sides, cut before the edit. A key one of them lacks is :data:`_UNSET` there."""
     changes = []
     for key in [*now, *(k for k in then if k not in now)]:
         before, after = then.get(key, _UNSET), now.get(key, _UNSET)
         if isinstance(before, dict) and isinstance(after, dict):
             changes += _changed_keys(before, after, f"{prefix}{key}.")
+        elif (isinstance(before, list) and isinstance(after, list) and len(before) == len(after)
+              and any(isinstance(item, dict) for item in [*before, *after])):
+            changes += _changed_keys(dict(enumerate(before)), dict(enumerate(after)), f"{prefix}{key}.")
         elif before != after:
             changes.append((f"{prefix}{key}", before, after))
     return changes

@@ -820,6 +820,21 @@ def test_the_changed_keys_of_a_base_are_named_in_the_order_written_up_to_three()
     assert _changed_keys_text(then, dict(then)) == "the same values, written differently"
 
 
+def test_an_edited_item_of_a_list_of_mappings_is_named_by_its_index():
+    """A channel's weight edited in the base was named as 'program.channels [{"attention":
+    1.0, "base_conversion": … → [{"attention": 1.0, "base_conversion": …', both sides cut
+    before the edit; the items of a list of mappings are compared key by key, named as
+    --set names them. A list that gained an item is still one value."""
+    from simulator.results import _changed_keys_text
+
+    channel = {"attention": 1.0, "base_conversion": 0.1, "kind": "direct", "weight": 0.7}
+    then = {"program": {"channels": [channel, {**channel, "kind": "broadcast", "weight": 0.3}]}}
+    now = {"program": {"channels": [{**channel, "weight": 0.6}, {**channel, "kind": "broadcast", "weight": 0.4}]}}
+    assert _changed_keys_text(then, now) == "program.channels.0.weight 0.7 → 0.6, program.channels.1.weight 0.3 → 0.4"
+    grown = {"program": {"channels": [*then["program"]["channels"], {"kind": "social"}]}}
+    assert _changed_keys_text(then, grown).startswith("program.channels [{")
+
+
 def test_a_refused_resume_names_the_key_of_the_sweep_file_that_changed(tmp_path):
     """A random sweep whose samples grew from 6 to 8 was refused as 'its sweep file
     differ' (neither the key nor the grammar); the line now names the key. Growing the
