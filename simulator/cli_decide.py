@@ -40,17 +40,18 @@ def _scenario(given: Optional[Path], settings, sets: list[str]):
     return load_scenario(path, pick(sets, settings.set)), path
 
 
-def _evaluator(settings, workers, executor, scheduler, progress=None):
+def _evaluator(settings, workers, executor, scheduler, progress=None, settings_file: Optional[Path] = None):
     from .decide_settings import pick
     from .evaluation import Evaluator
-    from .executors import check_scheduler, default_workers, execution
+    from .executors import check_scheduler, default_workers, execution, scheduler_file
     from .limits import check_options
 
     check_options(workers=workers)   # as run and sweep do: --workers 0 ran on every core, -3 on a pool of -3
     # the command line wins as a whole, as in sweep: --executor local ran into the file's scheduler
+    given = scheduler
     executor, scheduler = execution(executor, scheduler, settings.executor, settings.scheduler)
     if scheduler:
-        check_scheduler(scheduler)
+        check_scheduler(scheduler, file=scheduler_file(scheduler, given, settings_file))
     workers = pick(workers, settings.workers) or default_workers()
     return Evaluator(executor, workers, scheduler, progress=progress), executor, workers
 
@@ -172,7 +173,8 @@ def optimize(
     constraints = [parse_constraint(t, source=where) for t in pick(constraint, settings.constraints)]
     study_settings = _optimize_settings(settings, trials, replicates)
     reruns = _Advance()   # counts the fresh-seed re-runs run by run, once their bar exists
-    evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=reruns)
+    evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=reruns,
+                                           settings_file=settings_file)
     folder = Path(pick(out_dir, settings.out) or study_folder("optimize", settings_file or path))
     given_seed = _seed(seed, settings, base)
     # the fingerprint leaves out the number of trials (more trials extend a study) and a
@@ -422,7 +424,8 @@ def sensitivity(
     check_out_dir(target)
     total = planned_runs(study, base, parameters, len(design_list))
     advance = _Advance()
-    evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance)
+    evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance,
+                                           settings_file=settings_file)
     with progress_bar(total, "sensitivity " + " vs ".join(design_names(design_list or [base]))) as bar:
         advance.to(bar, bar.add_task("runs", total=total, rate=""))
         result = run_sensitivity(base, parameters, designs=design_list, metrics=metrics, decision_metric=decision_metric,
@@ -594,7 +597,8 @@ def calibrate(
     # the fit runs particle after particle in this process: the order of pyabc's draws is the result
     fitting, forecasting = _Advance(), _Advance()
     fit_evaluate = Evaluator("serial", 1, None, progress=fitting)
-    evaluate, executor_name, worker_count = _evaluator(settings, workers, executor, scheduler, progress=forecasting)
+    evaluate, executor_name, worker_count = _evaluator(settings, workers, executor, scheduler,
+                                                            progress=forecasting, settings_file=settings_file)
     with ResultsFolder(target) as staged:
         with progress_bar(2, f"calibrate {base.name}") as bar:
             budget = simulation_budget(study)   # an upper bound: the fit may stop sooner

@@ -77,16 +77,27 @@ def execution(executor: str | None, scheduler: str | None, file_executor: str | 
     return check_executor(executor, scheduler), scheduler
 
 
-def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> int:
+def scheduler_file(scheduler: str | None, given: str | None, file: "str | os.PathLike | None") -> str | None:
+    """The file to name when ``scheduler`` (as :func:`execution` resolved it) is refused:
+    ``file`` where the address is the file's, not the command line's ``given``."""
+    return str(file) if scheduler and not given and file is not None else None
+
+
+def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S, *, file: str | None = None) -> int:
     """Fail fast, in one line, unless a Dask scheduler with at least one worker answers
     at ``address`` within about ``timeout`` seconds: a malformed address, nobody
     listening, a port that accepts but stays silent, an HTTP server (the dashboard's
     port), a Dask worker, garbage, ``tls://`` against a tcp scheduler, or a scheduler
-    with no workers are each refused in one line. Returns how many workers it has."""
+    with no workers are each refused in one line. Returns how many workers it has.
+    ``file``: the sweep or settings file whose ``scheduler:`` gave the address (None:
+    the command line's --scheduler), which the refusal names: it blamed a --scheduler
+    nobody gave."""
+    where = {"file": file, "key": "scheduler"} if file else {"key": "--scheduler"}
+    leave_out = "leave out its scheduler: or give --executor local" if file else "leave out --scheduler"
     match = SCHEDULER_ADDRESS.match(address.strip())
     if not match:
         raise ScenarioError(f"'{address}' is not a scheduler address; write tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786)",
-                            key="--scheduler")
+                            **where)
     host, port = match["host"].strip("[]"), int(match["port"])
     deadline = time.monotonic() + timeout
     try:
@@ -95,13 +106,13 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> int:
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise ScenarioError(f"no Dask scheduler reachable at {address} ({reason}); start one with "
-                            f"`dask scheduler` or leave out --scheduler to use a local cluster", key="--scheduler") from None
+                            f"`dask scheduler` or {leave_out} to use a local cluster", **where) from None
     identity = _identify(address, max(1.0, deadline - time.monotonic()))
     kind = identity.get("type") if isinstance(identity, dict) else None
     if kind != "Scheduler":
         what = f"a Dask {kind.lower()}" if isinstance(kind, str) else "something else"
         raise ScenarioError(f"{address} answers but is {what}, not a Dask scheduler; give the scheduler's address "
-                            f"(the one `dask scheduler` prints, port 8786 by default)", key="--scheduler")
+                            f"(the one `dask scheduler` prints, port 8786 by default)", **where)
     if not identity.get("workers"):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not identity.get("workers"):
@@ -109,7 +120,7 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> int:
             identity = _identify(address, max(0.5, deadline - time.monotonic()))
         if not identity.get("workers"):
             raise ScenarioError(f"the Dask scheduler at {address} has no workers; start some with "
-                                f"`dask worker {address}`", key="--scheduler")
+                                f"`dask worker {address}`", **where)
     return len(identity["workers"])
 
 

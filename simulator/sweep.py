@@ -287,14 +287,15 @@ def held_metrics(folder: Path) -> tuple[str, ...] | None:
     return tuple(held) if held is not None else None
 
 
-def _workers(sweep: Sweep, workers: int | None, executor: str, scheduler: str | None) -> int:
+def _workers(sweep: Sweep, workers: int | None, executor: str, scheduler: str | None, given: str | None = None) -> int:
     """The workers that run the sweep: one for serial, a running cluster's own (asked, which
-    refuses an address where no scheduler with workers answers), else the command line's,
-    the sweep file's or the default pool's."""
+    refuses an address where no scheduler with workers answers, naming the sweep file
+    where the address is its and not the command line's ``given``), else the command
+    line's, the sweep file's or the default pool's."""
     if executor == "dask" and scheduler:
         # the cluster's own workers run the sweep, not --workers nor this computer's cores: the manifest
         # said 'workers: 2' (the laptop's) of a sweep run on another cluster, and named no cluster
-        return check_scheduler(scheduler)
+        return check_scheduler(scheduler, file=executors.scheduler_file(scheduler, given, sweep.source))
     # serial runs in this one process: its manifest recorded the default pool's count
     return 1 if executor == "serial" else workers or sweep.spec.workers or default_workers()
 
@@ -326,8 +327,9 @@ def plan_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor:
     the runs it holds that would be kept and those that would run, or the one-line
     refusal execute_sweep would give (a folder held by another sweep, a different sweep,
     a changed input, an unreachable scheduler)."""
+    given = scheduler
     executor, scheduler = execution(sweep, executor, scheduler)
-    _workers(sweep, workers, executor, scheduler)
+    _workers(sweep, workers, executor, scheduler, given)
     folder = Path(out)
     if folder.is_dir():
         StudyLock(folder, "sweep").check_free()
@@ -352,8 +354,9 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
     ``progress(ok, failed)`` after each finished batch. Command-line ``workers``,
     ``executor`` and ``scheduler`` win over the sweep file's.
     """
+    given = scheduler
     executor, scheduler = execution(sweep, executor, scheduler)
-    workers = _workers(sweep, workers, executor, scheduler)
+    workers = _workers(sweep, workers, executor, scheduler, given)
     folder = Path(out)
     seed = sweep.seed if sweep.seed is not None else draw_seed()
     with Study(folder, kind="sweep", fingerprint=sweep.fingerprint(), seed=seed, force=force, accepts=_accepts(sweep, folder),

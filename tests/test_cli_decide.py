@@ -544,11 +544,13 @@ def test_the_command_lines_executor_wins_over_the_settings_files_scheduler(tmp_p
         out = tmp_path / executor
         ok(*base, "--settings", settings, "--out", out, "--executor", executor, "--workers", "1")
         assert json.loads((out / "manifest.json").read_text())["sensitivity"]["executor"] == executor
-    one_line_error(invoke(*base, "--settings", settings, "--out", tmp_path / "dask", "--executor", "dask"),
-                   "no Dask scheduler reachable at tcp://127.0.0.1:1")
+    # the address is the file's: the refusal names the file's scheduler key, not a --scheduler nobody gave
+    line = one_line_error(invoke(*base, "--settings", settings, "--out", tmp_path / "dask", "--executor", "dask"),
+                          "no Dask scheduler reachable at tcp://127.0.0.1:1", str(settings), "--executor local")
+    assert "--scheduler" not in line
     settings.write_text("executor: local\n")
     one_line_error(invoke(*base, "--settings", settings, "--out", tmp_path / "dask", "--scheduler", "tcp://127.0.0.1:1"),
-                   "no Dask scheduler reachable at tcp://127.0.0.1:1")
+                   "no Dask scheduler reachable at tcp://127.0.0.1:1", "--scheduler")
     assert not (tmp_path / "dask").exists()
 
 

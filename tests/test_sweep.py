@@ -533,12 +533,15 @@ def test_the_command_lines_executor_wins_over_the_sweep_files_scheduler(tmp_path
         assert result.exit_code == 0, result.output
         session = json.loads((out / "manifest.json").read_text())["sweep"]["sessions"][0]
         assert session["executor"] == executor and "scheduler" not in session
-    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "dask"), "--executor", "dask"]),
-                   "no Dask scheduler reachable at tcp://127.0.0.1:1")
+    # the address is the file's: the refusal names the file's scheduler key, not a --scheduler nobody gave
+    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "dask"), "--executor", "dask"]),
+                          "no Dask scheduler reachable at tcp://127.0.0.1:1", str(path), "scheduler", "--executor local")
+    assert "--scheduler" not in line
+    assert "--scheduler" not in one_line_error(runner.invoke(app, ["sweep", str(path), "--dry-run"]), str(path))
     # and --scheduler alone means dask over a file's executor: local (refused as 'needs the dask executor')
     path = write_sweep(tmp_path, executor="local")
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "dask"), "--scheduler", "tcp://127.0.0.1:1"]),
-                   "no Dask scheduler reachable at tcp://127.0.0.1:1")
+                   "no Dask scheduler reachable at tcp://127.0.0.1:1", "--scheduler")
 
 
 def test_a_session_that_saved_no_run_is_not_listed_among_those_that_ran(tmp_path, monkeypatch):
