@@ -93,7 +93,7 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S, *, file: s
     the command line's --scheduler), which the refusal names: it blamed a --scheduler
     nobody gave."""
     where = {"file": file, "key": "scheduler"} if file else {"key": "--scheduler"}
-    leave_out = "leave out its scheduler: or give --executor local" if file else "leave out --scheduler"
+    leave_out = "give --executor local (or remove its scheduler: line)" if file else "leave out --scheduler"
     match = SCHEDULER_ADDRESS.match(address.strip())
     if not match:
         raise ScenarioError(f"'{address}' is not a scheduler address; write tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786)",
