@@ -93,7 +93,8 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S, *, file: s
     the command line's --scheduler), which the refusal names: it blamed a --scheduler
     nobody gave."""
     where = {"file": file, "key": "scheduler"} if file else {"key": "--scheduler"}
-    leave_out = "give --executor local (or remove its scheduler: line)" if file else "leave out --scheduler"
+    leave_out = ("give --executor local (or remove its scheduler: line) to run on this computer" if file
+                 else "leave out --scheduler to use a local cluster")
     match = SCHEDULER_ADDRESS.match(address.strip())
     if not match:
         raise ScenarioError(f"'{address}' is not a scheduler address; write tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786)",
@@ -106,7 +107,7 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S, *, file: s
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise ScenarioError(f"no Dask scheduler reachable at {address} ({reason}); start one with "
-                            f"`dask scheduler` or {leave_out} to use a local cluster", **where) from None
+                            f"`dask scheduler` or {leave_out}", **where) from None
     identity = _identify(address, max(1.0, deadline - time.monotonic()))
     kind = identity.get("type") if isinstance(identity, dict) else None
     if kind != "Scheduler":
