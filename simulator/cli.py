@@ -79,14 +79,33 @@ def user_errors(command: Callable) -> Callable:
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        from .lifecycle import forget_stops, stop_asked
+
+        forget_stops()
         try:
-            return command(*args, **kwargs)
+            done = command(*args, **kwargs)
         except ScenarioError as error:
             err.print(f"error: {error}", markup=False)
             raise typer.Exit(2) from None
         except KeyboardInterrupt as stop:
             err.print("interrupted", markup=False)
             raise typer.Exit(_interrupt_exit(stop)) from None
+        except typer.Exit:
+            raise
+        except Exception:
+            stop = stop_asked()
+            if stop is None:
+                raise
+            # the stop, raised inside a library's callback, came out as another error
+            err.print("interrupted", markup=False)
+            raise typer.Exit(_interrupt_exit(stop)) from None
+        stop = stop_asked()
+        if stop is not None:
+            # raised where Python drops exceptions (a garbage-collection callback): the command
+            # went on to its end, and ends as the stop asked, not with exit 0
+            err.print("interrupted as the command finished: what it printed above is written", markup=False)
+            raise typer.Exit(_interrupt_exit(stop))
+        return done
 
     return wrapper
 
@@ -659,9 +678,14 @@ def sweep(
         raise typer.Exit(_interrupt_exit(stop)) from None
     finally:
         stop_bar(bar)
+    from .lifecycle import stop_asked
+
     try:
         write_sweep(outcome, command=sys.argv)
-    except KeyboardInterrupt as stop:
+    except (KeyboardInterrupt, Exception) as stop:
+        # a stop raised inside matplotlib's drawing can come out as another error (stop_asked)
+        if not isinstance(stop, KeyboardInterrupt) and (stop := stop_asked()) is None:
+            raise
         err.print(f"interrupted while writing the tables and plots: all {outcome.runs} runs are saved in "
                   f"{outcome.folder}/runs; rerun the same command to write them", markup=False)
         raise typer.Exit(_interrupt_exit(stop)) from None

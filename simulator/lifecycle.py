@@ -32,13 +32,44 @@ _forks = {"in_flight": 0, "deferred": False}
 _forks_lock = threading.Lock()  # never taken by the signal handler, which runs in the main thread
 
 
+#: The stops asked of this process (SIGTERM, SIGINT), in order. Raised where the main
+#: thread happens to be, a stop can be lost: inside a garbage-collection callback Python
+#: prints "Exception ignored" and carries on (a sweep killed as it drew its plots then
+#: finished with exit 0), and inside a C library's callback it can come out as another
+#: error (matplotlib's "Invalid affine transformation matrix", a traceback and exit 1).
+#: The command line reads it here (:func:`stop_asked`) to end as interrupted all the same.
+_asked: list[int] = []
+
+
 def _raise_terminated(signum, frame) -> None:
     if _forks["in_flight"]:
         _forks["deferred"] = True  # delivered again once the fork is done (_fork_done)
         return
+    _asked.append(signum)
     # a second SIGTERM must not interrupt the cleanup the first one started
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise Terminated()
+
+
+def _raise_interrupted(signum, frame) -> None:
+    """Ctrl-C: Python's own KeyboardInterrupt, recorded first (:data:`_asked`)."""
+    _asked.append(signum)
+    raise KeyboardInterrupt
+
+
+def forget_stops() -> None:
+    """Start a command with no stop asked: each is one command's (a process that runs
+    several, as a test does, read an earlier one's stop as its own)."""
+    _asked.clear()
+
+
+def stop_asked() -> KeyboardInterrupt | None:
+    """The first stop asked of this process, as the exception it raised (Terminated for
+    SIGTERM, KeyboardInterrupt for Ctrl-C), or None: whether the command must end as
+    interrupted, even where the exception itself was lost or turned into another."""
+    if not _asked:
+        return None
+    return Terminated() if _asked[0] == signal.SIGTERM else KeyboardInterrupt()
 
 
 def _before_fork() -> None:
@@ -84,10 +115,14 @@ _hooked = []
 
 def stop_cleanly_on_sigterm() -> None:
     """Turn SIGTERM into ``Terminated`` (only possible from the main thread); forked
-    children get the default again, and a SIGTERM during a fork is raised after it."""
+    children get the default again, and a SIGTERM during a fork is raised after it.
+    Both it and Ctrl-C are recorded as they are raised (:func:`stop_asked`)."""
     if threading.current_thread() is threading.main_thread():
         if not _hooked:
             os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
                                 after_in_child=_after_fork_in_child)
             _hooked.append(True)
+        forget_stops()
         signal.signal(signal.SIGTERM, _raise_terminated)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:   # not where someone set their own
+            signal.signal(signal.SIGINT, _raise_interrupted)

@@ -743,3 +743,75 @@ def test_a_sweep_without_a_seed_resumes_on_the_seed_it_drew_first(tmp_path, monk
     assert next(draws, None) is None   # the rerun drew its own seed too
     assert json.loads((out / "sweep.json").read_text())["sweep_seed"] == drawn
     pd.testing.assert_frame_equal(pd.read_parquet(out / "sweep.parquet"), first)
+
+
+@pytest.fixture
+def clean_stops():
+    """The command line's own signal handlers (lifecycle.stop_cleanly_on_sigterm), as
+    `refsim` installs them, and this process's own back afterwards."""
+    import simulator.lifecycle as lifecycle
+
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    lifecycle.stop_cleanly_on_sigterm()
+    yield
+    signal.signal(signal.SIGTERM, before[0])
+    signal.signal(signal.SIGINT, before[1])
+    lifecycle._asked.clear()
+
+
+class _KilledWhileCollected:
+    """An object whose collection sends this process SIGTERM: the handler then raises
+    inside ``__del__``, where Python prints "Exception ignored" and drops the exception
+    (a sweep killed as its plots' objects were collected went on and exited 0)."""
+
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(10_000):   # the handler runs at the next check, still inside __del__
+            pass
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")   # the dropped stop, as Python reports it
+def test_a_stop_dropped_inside_a_collection_callback_still_ends_the_command_as_stopped(tmp_path, monkeypatch, clean_stops):
+    import simulator.report as report
+
+    written = report.write_sweep
+
+    def collected_while_writing(*args, **kwargs):
+        written(*args, **kwargs)
+        _KilledWhileCollected()   # collected at once: SIGTERM inside its __del__
+
+    monkeypatch.setattr(report, "write_sweep", collected_while_writing)
+    path = write_sweep(tmp_path, values=(0, 10), replicates=1)
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"])
+    assert result.exit_code == 143, result.output   # 128 + SIGTERM, as the stop asked; it was 0
+    assert result.stderr.rstrip().splitlines()[-1].startswith("interrupted"), result.stderr
+    assert (tmp_path / "out" / "sweep.csv").exists()   # the command had finished its work
+
+
+def test_a_stop_a_library_turns_into_another_error_ends_as_interrupted_not_a_traceback(tmp_path, monkeypatch, clean_stops):
+    """SIGTERM inside matplotlib's drawing came out as "ValueError: Invalid affine
+    transformation matrix": a traceback and exit 1. It is the stop: the one line a stop
+    while writing gives, exit 143, and the rerun writes the tables."""
+    import simulator.report as report
+
+    def drawing(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(10_000):
+                pass
+        except KeyboardInterrupt:
+            raise ValueError("Invalid affine transformation matrix") from None
+
+    path = write_sweep(tmp_path, values=(0, 10), replicates=1)
+    command = ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"]
+    with monkeypatch.context() as patch:
+        patch.setattr(report, "write_sweep", drawing)
+        result = runner.invoke(app, command)
+    assert result.exit_code == 143, result.output
+    assert "Traceback" not in result.output and "ValueError" not in result.output
+    assert result.stderr.rstrip().splitlines()[-1].startswith("interrupted while writing the tables and plots")
+    import simulator.lifecycle as lifecycle
+
+    lifecycle.stop_cleanly_on_sigterm()   # a new command in a new process: no stop asked yet
+    again = runner.invoke(app, command)
+    assert again.exit_code == 0 and (tmp_path / "out" / "sweep.csv").exists(), again.output
