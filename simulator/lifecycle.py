@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 
 #: Exit status of a process stopped by SIGTERM (128 + 15), as a shell reports it.
@@ -55,6 +56,17 @@ def _raise_interrupted(signum, frame) -> None:
     """Ctrl-C: Python's own KeyboardInterrupt, recorded first (:data:`_asked`)."""
     _asked.append(signum)
     raise KeyboardInterrupt
+
+
+def _quiet_stops(unraisable) -> None:
+    """A stop Python dropped (raised in a garbage-collection callback): recorded, and the
+    command ends as stopped (stop_asked), so not printed as "Exception ignored in ..."
+    with a traceback. Anything else is printed as Python prints it."""
+    if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+        _quiet_stops.passed_on(unraisable)
+
+
+_quiet_stops.passed_on = sys.__unraisablehook__
 
 
 def forget_stops() -> None:
@@ -123,6 +135,9 @@ def stop_cleanly_on_sigterm() -> None:
                                 after_in_child=_after_fork_in_child)
             _hooked.append(True)
         forget_stops()
+        if sys.unraisablehook is not _quiet_stops:
+            _quiet_stops.passed_on = sys.unraisablehook
+            sys.unraisablehook = _quiet_stops
         signal.signal(signal.SIGTERM, _raise_terminated)
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:   # not where someone set their own
             signal.signal(signal.SIGINT, _raise_interrupted)
