@@ -505,7 +505,7 @@ def test_a_sweep_on_a_running_cluster_records_the_cluster_and_its_workers(tmp_pa
     import simulator.sweep as sweep_module
     from simulator.executors import run_tasks
 
-    monkeypatch.setattr(sweep_module, "check_scheduler", lambda address: 3)   # a cluster of 3 workers answers
+    monkeypatch.setattr(sweep_module, "check_scheduler", lambda address, **named: 3)   # a cluster of 3 workers answers
     # its runs are this process's: the rows depend on no executor (test_rows_are_identical_on_every_executor)
     monkeypatch.setattr(sweep_module, "run_tasks",
                         lambda function, tasks, **kw: run_tasks(function, tasks, **{**kw, "executor": "serial",
