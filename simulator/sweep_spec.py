@@ -290,8 +290,11 @@ class Sweep:
             return None
         missing = [m for m in self.metrics if held is not None and m not in held]
         if missing:
+            # an incremental metric needs the no-program twin, which a sweep without one did not run
+            why = ("; an incremental metric needs each run's no-program twin, which these runs did not run"
+                   if any(m in INCREMENTAL_METRICS for m in missing) else "")
             raise ScenarioError(f"its finished runs did not record {', '.join(missing)} (they hold "
-                                f"{', '.join(held)}); rerun with --force to run every run again with "
+                                f"{', '.join(held)}{why}); rerun with --force to run every run again with "
                                 f"{'them' if len(missing) > 1 else 'it'}, drop {'them' if len(missing) > 1 else 'it'} "
                                 f"from metrics:, or choose another --out folder", key="--out")
         # the grid's versions and the replicate counts stay: a grid that grew numbers its points by them
