@@ -31,7 +31,9 @@ write, with the number of its batch's first trial. A killed study resumes from i
 optuna RDB storage (``optuna.sqlite3`` in ``folder``) exactly where it stopped: the
 batch it left open is asked to its end, evaluated whole and its untold trials
 told, then the study goes on. Same seed, same trials, whatever the executor and
-however often it was interrupted.
+however often it was interrupted. Each candidate's fresh-seed re-run is stored in
+the study once made (a study user attribute, :func:`rerun_key`) and reused, so a
+finished study rerun makes no run and gives the same confirmation.
 
 This module computes and returns tables; it writes only the optuna storage.
 """
@@ -231,6 +233,12 @@ def rerun_runs(candidates: int, replicates: int) -> int:
     """The most fresh-seed runs of ``candidates`` re-run on ``replicates`` seeds each: with
     more than one, the winner runs once more on further seeds (``round`` 1)."""
     return replicates * (candidates + (candidates > 1))
+
+
+def rerun_key(number: int, round: int) -> str:
+    """The study user attribute holding trial ``number``'s fresh-seed runs of ``round``
+    (study-level: optuna refuses attributes on a finished trial)."""
+    return f"rerun:{number}:{round}"
 
 
 def winner_rows(confirmation: pd.DataFrame, best_trial: int | None) -> pd.DataFrame:
@@ -591,9 +599,21 @@ class Search:
         front = pareto is not None and len(pareto) > 0
         tries = min(len(candidates), MAX_FRONT_CONFIRMED) if front else self.settings.confirm_tries
         first, fresh_best, least_breach = self.objectives[0], -math.inf, math.inf
-        if on_rerun and candidates:
-            on_rerun(rerun_runs(min(len(candidates), max(tries, 1)), len(self.fresh_seeds)))
+        announced = False
+
+        def announce(number: int, round: int) -> None:
+            """on_rerun, before the first run to make: re-runs a killed or finished study stored
+            are not made again, nor counted (a finished study rerun announces none)."""
+            nonlocal announced
+            if announced or not on_rerun or self.stored_rerun(study, number, round) is not None:
+                return
+            announced = True
+            stored = sum(len(self.fresh_seeds) for n in candidates[:max(tries, 1)] for r in (0, 1)
+                         if self.stored_rerun(study, n, r) is not None)
+            on_rerun(rerun_runs(min(len(candidates), max(tries, 1)), len(self.fresh_seeds)) - stored)
+
         for number in candidates[:max(tries, 1)]:
+            announce(number, 0)
             confirmation = self.confirm(study, number)
             confirmations.append(confirmation)
             means = confirmation.set_index("metric")["mean_all_runs"]
@@ -616,6 +636,7 @@ class Search:
             # chosen as the best of several on these fresh seeds, the winner is flattered by them (a front's
             # winner's interval held its true value 79-91% of the time at 95%): its figures come from seeds
             # none of the candidates was chosen on
+            announce(winner, 1)
             confirmations.append(self.confirm(study, winner, round=1))
         best = dict(study.trials[winner].params) if winner is not None else None
         runs = {t.number: [float(v) for v in t.user_attrs.get("runs", {}).get(first.metric, [])]
@@ -652,7 +673,13 @@ class Search:
         if getattr(scenario.program.incentive, "budget", None) is not None:
             metrics += [m for m in ("budget_exhausted_day", "rewards_unpaid", "reward_cost") if m not in metrics]
         seeds = self.fresh_seeds if round == 0 else fresh_seeds(self.seed, len(self.fresh_seeds), round)
-        values = self.evaluate([scenario] * len(seeds), seeds, metrics)
+        values = self.stored_rerun(study, number, round, seeds, metrics)
+        if values is None:
+            values = self.evaluate([scenario] * len(seeds), seeds, metrics)
+            # stored once made: a rerun of a finished study (or one killed during its re-runs) made all 44
+            # runs of a two-objective front again
+            study.set_user_attr(rerun_key(number, round), {"seeds": [int(s) for s in seeds],
+                                                           "runs": {m: [float(v[m]) for v in values] for m in metrics}})
         rows = []
         for m in metrics:
             runs = np.array([v[m] for v in values], dtype=float)
@@ -665,6 +692,22 @@ class Search:
             row["mean_all_runs"] = float(np.mean([never_after_horizon(float(v[m]), m, scenario.days) for v in values]))
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def stored_rerun(self, study: optuna.Study, number: int, round: int, seeds: Sequence[int] | None = None,
+                     metrics: Sequence[str] = ()) -> list[dict[str, float]] | None:
+        """The runs of trial ``number``'s fresh-seed re-run ``round`` stored in ``study``, one
+        dict per seed, when they were made on ``seeds`` (default: the round's seeds) and hold
+        every one of ``metrics``; else None. Floats go through the storage's JSON unchanged
+        (repr round-trips, NaN included), so a reused re-run gives the same tables."""
+        stored = study.user_attrs.get(rerun_key(number, round))
+        if seeds is None:
+            seeds = self.fresh_seeds if round == 0 else fresh_seeds(self.seed, len(self.fresh_seeds), round)
+        if not stored or stored.get("seeds") != [int(s) for s in seeds]:
+            return None
+        runs = stored.get("runs", {})
+        if any(m not in runs or len(runs[m]) != len(seeds) for m in metrics):
+            return None
+        return [{m: float(v[i]) for m, v in runs.items()} for i in range(len(seeds))]
 
     def trials_table(self, study: optuna.Study) -> pd.DataFrame:
         rows = []

@@ -168,6 +168,31 @@ def test_optimize_counts_the_fresh_seed_reruns_on_a_line_of_their_own(tmp_path, 
     assert reruns.completed == reruns.total == runs
 
 
+def test_a_finished_optimisation_rerun_makes_no_fresh_seed_run_and_writes_the_same_files(tmp_path, optimize_settings,
+                                                                                        monkeypatch):
+    """Rerunning the command on a finished study re-ran every fresh-seed run again (its
+    bar counted them anew): they are stored with the study, so the rerun makes none,
+    gets no re-runs line, and writes the same tables."""
+    import simulator.cli_decide as cli_decide
+
+    bars, made = [], cli_decide.progress_bar
+
+    def kept(total, label, ready=True):
+        bars.append(made(total, label, ready))
+        return bars[-1]
+
+    monkeypatch.setattr(cli_decide, "progress_bar", kept)
+    folder = tmp_path / "opt"
+    names = ("trials.csv", "confirmation.csv", "best.yaml")
+    ok(*optimize_args(folder, optimize_settings))
+    before = {name: (folder / name).read_bytes() for name in names}
+    report = (folder / "report.md").read_text()
+    ok(*optimize_args(folder, optimize_settings))
+    assert len(bars[0].tasks) == 2 and len(bars[1].tasks) == 1   # the second has the trials' line only
+    assert {name: (folder / name).read_bytes() for name in names} == before
+    assert (folder / "report.md").read_text() == report
+
+
 def test_a_finished_study_rerun_with_fewer_trials_says_it_holds_more_and_uses_them_all(tmp_path, optimize_settings):
     """'--trials 4' on a folder of 6 finished trials said "6 of 4 trials already done":
     the folder holds more than asked, none is added, and all of them are reported."""

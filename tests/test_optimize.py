@@ -434,6 +434,50 @@ def test_the_fresh_seed_reruns_say_how_many_runs_they_take_before_they_start(obj
         assert rerun <= announced[0] == 5 * (settings.confirm_tries + 1)
 
 
+def test_a_rerun_study_reuses_the_fresh_seed_reruns_it_stored(tmp_path):
+    """The fresh-seed re-runs were kept nowhere: rerunning a finished two-objective study
+    (nothing left to try) made every member's re-runs again, and a study killed during
+    them lost those already made. They are stored in the study once made: a finished
+    study rerun makes no run and gives the same tables, and one killed after two
+    candidates' re-runs makes only the others' on resume."""
+    base = small()
+    parameters = parse_parameters(["program.base_share=0:1"], base)
+    settings = OptimizeSettings(trials=12, replicates=2, max_replicates=4, confirm_replicates=5, population=6)
+    kwargs = dict(objectives=[parse_objective("cumulative_profit"), parse_objective("reward_cost")], settings=settings, seed=3)
+    made, announced = [], []
+
+    def counting(scenarios, seeds, metrics, daily=False):
+        made.append(len(scenarios))
+        return closed_form(scenarios, seeds, metrics)
+
+    first = optimize(base, parameters, evaluate=counting, folder=tmp_path / "a", on_rerun=announced.append, **kwargs)
+    reruns = first.confirmation.groupby(["trial", "round"]).ngroups
+    assert reruns >= 3 and announced == [5 * reruns]   # a front of two or more, and the winner once more
+    made.clear()
+    again = optimize(base, parameters, evaluate=counting, folder=tmp_path / "a", on_rerun=announced.append, **kwargs)
+    assert made == [] and announced == [5 * reruns]     # nothing run, nothing announced
+    pd.testing.assert_frame_equal(again.confirmation, first.confirmation, check_exact=True)
+    pd.testing.assert_frame_equal(again.trials, first.trials, check_exact=True)
+    assert (again.best, again.best_trial, again.feasible) == (first.best, first.best_trial, first.feasible)
+
+    calls = {"rerun": 0}
+
+    def dies_in_the_third_rerun(scenarios, seeds, metrics, daily=False):
+        if announced[1:]:   # the re-runs have begun (each candidate is one call of its 5 seeds)
+            calls["rerun"] += 1
+            if calls["rerun"] == 3:
+                raise KeyboardInterrupt
+        return counting(scenarios, seeds, metrics)
+
+    announced[:] = [None]
+    with pytest.raises(KeyboardInterrupt):
+        optimize(base, parameters, evaluate=dies_in_the_third_rerun, folder=tmp_path / "b", on_rerun=announced.append, **kwargs)
+    made.clear()
+    resumed = optimize(base, parameters, evaluate=counting, folder=tmp_path / "b", on_rerun=announced.append, **kwargs)
+    assert made == [5] * (reruns - 2) and announced[-1] == 5 * (reruns - 2)
+    pd.testing.assert_frame_equal(resumed.confirmation, first.confirmation, check_exact=True)
+
+
 def test_pareto_layers_by_hand():
     scores = np.array([[3, 1], [1, 3], [2, 2], [1, 1], [0, 0]], dtype=float)
     assert pareto_layers(scores) == [0, 0, 0, 1, 2]
