@@ -144,9 +144,9 @@ def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settin
     assert "note: the study ended part-way through a batch of 2 (at 7 trials)" in " ".join(grown.stdout.split())
 
 
-def test_optimize_counts_the_fresh_seed_reruns_on_a_line_of_their_own(tmp_path, optimize_settings, monkeypatch):
-    """The bar sat at '6/6 ... left 0:00:00' while the winner re-ran on fresh seeds: the
-    re-runs get a line of their own, named, counting every run confirmation.csv holds."""
+@pytest.fixture
+def progress_bars(monkeypatch):
+    """Every progress bar the decision commands make, kept to be read after the command."""
     import simulator.cli_decide as cli_decide
 
     bars, made = [], cli_decide.progress_bar
@@ -156,6 +156,13 @@ def test_optimize_counts_the_fresh_seed_reruns_on_a_line_of_their_own(tmp_path, 
         return bars[-1]
 
     monkeypatch.setattr(cli_decide, "progress_bar", kept)
+    return bars
+
+
+def test_optimize_counts_the_fresh_seed_reruns_on_a_line_of_their_own(tmp_path, optimize_settings, progress_bars):
+    """The bar sat at '6/6 ... left 0:00:00' while the winner re-ran on fresh seeds: the
+    re-runs get a line of their own, named, counting every run confirmation.csv holds."""
+    bars = progress_bars
     folder = tmp_path / "opt"
     ok(*optimize_args(folder, optimize_settings))
     (bar,) = bars
@@ -169,19 +176,11 @@ def test_optimize_counts_the_fresh_seed_reruns_on_a_line_of_their_own(tmp_path, 
 
 
 def test_a_finished_optimisation_rerun_makes_no_fresh_seed_run_and_writes_the_same_files(tmp_path, optimize_settings,
-                                                                                        monkeypatch):
+                                                                                        progress_bars):
     """Rerunning the command on a finished study re-ran every fresh-seed run again (its
     bar counted them anew): they are stored with the study, so the rerun makes none,
     gets no re-runs line, and writes the same tables."""
-    import simulator.cli_decide as cli_decide
-
-    bars, made = [], cli_decide.progress_bar
-
-    def kept(total, label, ready=True):
-        bars.append(made(total, label, ready))
-        return bars[-1]
-
-    monkeypatch.setattr(cli_decide, "progress_bar", kept)
+    bars = progress_bars
     folder = tmp_path / "opt"
     names = ("trials.csv", "confirmation.csv", "best.yaml")
     ok(*optimize_args(folder, optimize_settings))
