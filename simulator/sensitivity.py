@@ -685,14 +685,6 @@ def tornado_bars(values: pd.DataFrame, parameters: list[Parameter]) -> pd.DataFr
     return table.sort_values(["design", "metric", "swing"], ascending=[True, True, False], kind="stable", ignore_index=True)
 
 
-def tornado_table(designs: Sequence[Scenario], names: list[str], parameters: list[Parameter], metrics: list[str],
-                  seeds: list[int], evaluate: Evaluate) -> pd.DataFrame:
-    """The classic tornado (tornado.csv, :func:`tornado_bars`): each parameter alone at
-    each end of its range (every choice, for a categorical one), all others as the
-    design has them, on the same seeds (each bar the mean over ``seeds``)."""
-    return tornado_bars(tornado_values(designs, names, parameters, metrics, seeds, evaluate), parameters)
-
-
 def tornado_points(result: "SensitivityResult", metric: str) -> pd.DataFrame:
     """Every value the tornado set each parameter to, for ``metric``, as
     :func:`tornado_values` gives them; from tornado.csv's ends where the result has none."""
@@ -708,4 +700,4 @@ def tornado_points(result: "SensitivityResult", metric: str) -> pd.DataFrame:
                       for i, end in enumerate(("low", "high"))]).sort_index(kind="stable")
 
 
-__all__ = ["SensitivitySettings", "SensitivityResult", "sensitivity", "constraint_table", "lost_in_luck", "told_from_luck", "check_settings", "planned_runs", "tornado_table", "tornado_replicates", "decision_table", "best_shares", "tornado_disagreements"]
+__all__ = ["SensitivitySettings", "SensitivityResult", "sensitivity", "constraint_table", "lost_in_luck", "told_from_luck", "check_settings", "planned_runs", "tornado_values", "tornado_bars", "tornado_replicates", "decision_table", "best_shares", "tornado_disagreements"]
