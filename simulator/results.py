@@ -488,6 +488,17 @@ class RunStore:
         frame = pd.concat([self._read(p, lambda p=p: pd.read_parquet(p)) for p in parts], ignore_index=True)
         return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
 
+    def columns(self) -> list[str] | None:
+        """The columns every part file holds, in the first part's order (None without a
+        part): what a folder's finished runs recorded, read from the files' schemas."""
+        import pyarrow.parquet as pq
+
+        held = None
+        for part in self.parts():
+            names = self._read(part, lambda part=part: pq.read_schema(part).names)
+            held = [name for name in (held if held is not None else names) if name in names]
+        return held
+
     def _read(self, part: Path, read: Callable[[], Any]) -> Any:
         """``read()`` of one part file, or a one-line error naming it when it is damaged
         (empty or cut short: a disk or machine that failed as it was written)."""

@@ -276,15 +276,10 @@ def held_metrics(folder: Path) -> tuple[str, ...] | None:
     """The metrics every part file of the folder's run store holds, in the order of the
     first part (None when it has none): a folder started before runs stored every metric
     holds its sweep's metrics alone."""
-    import pyarrow.parquet as pq
     from .sweep_spec import KNOWN_METRICS
 
-    store = RunStore(folder, read_only=True)
-    held = None
-    for part in store.parts():
-        names = store._read(part, lambda part=part: pq.read_schema(part).names)
-        held = [m for m in (held if held is not None else names) if m in names and m in KNOWN_METRICS]
-    return tuple(held) if held is not None else None
+    columns = RunStore(folder, read_only=True).columns()
+    return tuple(m for m in columns if m in KNOWN_METRICS) if columns is not None else None
 
 
 def _workers(sweep: Sweep, workers: int | None, executor: str, scheduler: str | None, given: str | None = None) -> int:
