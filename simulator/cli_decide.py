@@ -20,7 +20,8 @@ from typing import Optional
 
 import typer
 
-from .cli import EXECUTOR_HELP, SCHEDULER_HELP, SET_HELP, WORKERS_HELP, app, err, out, progress_bar, user_errors
+from .cli import (EXECUTOR_HELP, SCHEDULER_HELP, SET_HELP, WORKERS_HELP, _interrupt_exit, app, err, out, progress_bar,
+                  user_errors)
 from .errors import ScenarioError
 
 SETTINGS_HELP = "YAML file with any of this command's settings (see docs/decide.md); flags given here win over it."
@@ -69,6 +70,35 @@ def _at_lines(settings_file: Optional[Path], block: str, ranges: dict, source: s
 
             error.key = key_at(error.key, [block, error.key], Path(settings_file).read_text(encoding="utf-8"))
         raise
+
+
+@contextmanager
+def _resumable(target: Path, kind: str, named: bool):
+    """The finished runs of a ``kind`` study writing the results folder ``target``, kept
+    beside it (run_cache.kept_runs) until the folder is written: an interrupted study is
+    told where they are and how to resume, and a resumed one reads them back."""
+    from .lifecycle import stop_asked
+    from .report.text import counted
+    from .run_cache import kept_runs
+
+    with kept_runs(target, kind) as cache:
+        if len(cache):
+            out.print(f"resuming: {counted(len(cache), 'finished run')} kept by an interrupted {kind} into {target} "
+                      f"{'are' if len(cache) > 1 else 'is'} read back, not run again", markup=False)
+        if cache.other_code:
+            out.print(f"note: {counted(cache.other_code, 'kept run')} of another version of refsim "
+                      f"{'run' if cache.other_code > 1 else 'runs'} again", markup=False)
+        try:
+            yield cache
+        except (KeyboardInterrupt, Exception) as stop:
+            # a stop raised inside a library's callback can come out as another error (stop_asked)
+            if not isinstance(stop, KeyboardInterrupt) and (stop := stop_asked()) is None:
+                raise
+            cache.flush()
+            how = "rerun the same command" + ("" if named else f" with --out {target}")
+            err.print(f"interrupted: {counted(len(cache), 'finished run')} {'are' if len(cache) != 1 else 'is'} kept in "
+                      f"{cache.path}; {how} to resume", markup=False)
+            raise typer.Exit(_interrupt_exit(stop)) from None
 
 
 def _seed(seed: Optional[int], settings, base) -> int | None:
@@ -358,7 +388,7 @@ def sensitivity(
     tornado_replicates: Optional[int] = typer.Option(None, "--tornado-replicates", help="Replicates averaged at each end of the tornado, one assumption at a time (default: the scenario's replicates; never fewer than --replicates)."),
     seed: Optional[int] = typer.Option(None, "--seed", help=SEED_HELP),
     sets: list[str] = typer.Option([], "--set", "-s", metavar="KEY=VALUE", help=SET_HELP + " Applies to every design."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/. An interrupted study keeps its finished runs in .NAME.runs/ beside it: rerun with the same --out to resume."),
     settings_file: Optional[Path] = typer.Option(None, "--settings", help=SETTINGS_HELP),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + EXECUTOR_DEFAULT),
@@ -426,15 +456,16 @@ def sensitivity(
     advance = _Advance()
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance,
                                            settings_file=settings_file)
-    with progress_bar(total, "sensitivity " + " vs ".join(design_names(design_list or [base]))) as bar:
-        advance.to(bar, bar.add_task("runs", total=total, rate=""))
-        result = run_sensitivity(base, parameters, designs=design_list, metrics=metrics, decision_metric=decision_metric,
-                                 settings=study, seed=_seed(seed, settings, base), evaluate=evaluate, constraints=constraints,
-                                 on_plan=advance.retotal)
-    all_metrics = list(dict.fromkeys([*metrics, decision_metric, *(c.metric for c in constraints)]))
-    folder = write_sensitivity(result, target, designs=design_list or [base], metrics=all_metrics,
-                               decision_metric=decision_metric, settings=study, started=started, command=sys.argv,
-                               extra={"executor": executor, "workers": workers})
+    with _resumable(target, "sensitivity", named=pick(out_dir, settings.out) is not None) as evaluate.cache:
+        with progress_bar(total, "sensitivity " + " vs ".join(design_names(design_list or [base]))) as bar:
+            advance.to(bar, bar.add_task("runs", total=total, rate=""))
+            result = run_sensitivity(base, parameters, designs=design_list, metrics=metrics,
+                                     decision_metric=decision_metric, settings=study, seed=_seed(seed, settings, base),
+                                     evaluate=evaluate, constraints=constraints, on_plan=advance.retotal)
+        all_metrics = list(dict.fromkeys([*metrics, decision_metric, *(c.metric for c in constraints)]))
+        folder = write_sensitivity(result, target, designs=design_list or [base], metrics=all_metrics,
+                                   decision_metric=decision_metric, settings=study, started=started, command=sys.argv,
+                                   extra={"executor": executor, "workers": workers})
     if result.decision is not None:
         from .report import fmt
         from .report.sensitivity import _v, copy_lines, point_runs
@@ -507,7 +538,7 @@ def calibrate(
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Alias of --draws: each posterior draw is one launch on its own seed."),
     seed: Optional[int] = typer.Option(None, "--seed", help=SEED_HELP + " The fit itself runs particles one after another so that it is reproducible."),
     sets: list[str] = typer.Option([], "--set", "-s", metavar="KEY=VALUE", help=SET_HELP + " Applies to every design."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/. An interrupted study keeps its finished runs in .NAME.runs/ beside it: rerun with the same --out to resume."),
     settings_file: Optional[Path] = typer.Option(None, "--settings", help=SETTINGS_HELP),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP + " Used by the forecast and the design comparison."),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + EXECUTOR_DEFAULT),
@@ -599,22 +630,24 @@ def calibrate(
     fit_evaluate = Evaluator("serial", 1, None, progress=fitting)
     evaluate, executor_name, worker_count = _evaluator(settings, workers, executor, scheduler,
                                                             progress=forecasting, settings_file=settings_file)
-    with ResultsFolder(target) as staged:
-        with progress_bar(2, f"calibrate {base.name}") as bar:
-            budget = simulation_budget(study)   # an upper bound: the fit may stop sooner
-            fitting.to(bar, bar.add_task("simulations", total=budget if math.isfinite(budget) else None, rate=""))
-            calibration = run_calibrate(base, counts, parameters, columns=list(counts.columns), settings=study,
-                                        seed=study_seed, folder=staged.path, evaluate=fit_evaluate)
-            fitting.done()
-            runs = draw_count * (1 + len(others) + (1 if others else 0))
-            forecasting.to(bar, bar.add_task("forecast", total=runs, rate=""))
-            daily, outcomes = forecast(base, calibration, metrics=metrics, draws=draw_count, level=study.level, evaluate=evaluate)
-            designs_table = compare_designs([base, *others], calibration, metrics=design_metrics, draws=draw_count,
-                                            level=study.level, evaluate=evaluate) if others else None
-        write_calibration(staged.path, calibration, base=base, pilot=counts, daily=daily, outcomes=outcomes,
-                          designs=designs_table, settings=study, draws=draw_count, data_file=str(data_path),
-                          started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count},
-                          others=others)
+    with _resumable(target, "calibrate", named=pick(out_dir, settings.out) is not None) as cache:
+        fit_evaluate.cache = evaluate.cache = cache
+        with ResultsFolder(target) as staged:
+            with progress_bar(2, f"calibrate {base.name}") as bar:
+                budget = simulation_budget(study)   # an upper bound: the fit may stop sooner
+                fitting.to(bar, bar.add_task("simulations", total=budget if math.isfinite(budget) else None, rate=""))
+                calibration = run_calibrate(base, counts, parameters, columns=list(counts.columns), settings=study,
+                                            seed=study_seed, folder=staged.path, evaluate=fit_evaluate)
+                fitting.done()
+                runs = draw_count * (1 + len(others) + (1 if others else 0))
+                forecasting.to(bar, bar.add_task("forecast", total=runs, rate=""))
+                daily, outcomes = forecast(base, calibration, metrics=metrics, draws=draw_count, level=study.level, evaluate=evaluate)
+                designs_table = compare_designs([base, *others], calibration, metrics=design_metrics, draws=draw_count,
+                                                level=study.level, evaluate=evaluate) if others else None
+            write_calibration(staged.path, calibration, base=base, pilot=counts, daily=daily, outcomes=outcomes,
+                              designs=designs_table, settings=study, draws=draw_count, data_file=str(data_path),
+                              started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count},
+                              others=others)
     from .report import fmt
     from .report.calibrate import against_the_best, at_the_edge, edge_sentence, same_lines, unfitted_lines
 

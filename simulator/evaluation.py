@@ -110,12 +110,13 @@ class Evaluator:
     """Runs (scenario, seed) pairs on an executor (``serial``, ``local`` pool or ``dask``)."""
 
     def __init__(self, executor: str = "serial", workers: int | None = 1, scheduler: str | None = None,
-                 progress: Callable[[int], None] | None = None, common: bool = False):
+                 progress: Callable[[int], None] | None = None, common: bool = False, cache: Any = None):
         """``progress`` is called with 1 after each finished run (for a progress bar);
         ``common``: every run of a call on the path all its scenarios can share
-        (:meth:`on_common_path`), else each on its own."""
+        (:meth:`on_common_path`), else each on its own; ``cache``: a run_cache.RunCache
+        whose kept runs are read back instead of run, and which keeps every run made."""
         self.executor, self.workers, self.scheduler, self.progress = executor, workers, scheduler, progress
-        self.common = common
+        self.common, self.cache = common, cache
 
     def on_common_path(self) -> "Evaluator":
         """This evaluator with the runs of each call on the path all of them can share
@@ -126,7 +127,7 @@ class Evaluator:
         numbers (correlation 0.22 against 0.54 on one path); judged on the designs before
         the values were applied, a churn rate that made one of them need the numpy
         stages split the pairs again."""
-        return Evaluator(self.executor, self.workers, self.scheduler, self.progress, common=True)
+        return Evaluator(self.executor, self.workers, self.scheduler, self.progress, common=True, cache=self.cache)
 
     def __call__(self, scenarios: Sequence[Scenario], seeds: Sequence[int], metrics: Sequence[str],
                  daily: bool = False) -> list[dict[str, Any]]:
@@ -139,14 +140,31 @@ class Evaluator:
         requests = [RunRequest(i, s, int(seed), tuple(metrics), baseline, daily, kernel)
                     for i, (s, seed) in enumerate(zip(scenarios, seeds))]
         results: list[dict[str, Any] | None] = [None] * len(requests)
-        if not requests:
-            return []
-        with closing(run_tasks(run_request, requests, executor=self.executor, workers=self.workers,
-                               scheduler=self.scheduler)) as finished:
-            for index, values in finished:
-                results[index] = values
-                if self.progress:
-                    self.progress(1)
+        keys = self.cache.keys(requests) if self.cache is not None else None
+        todo = []
+        for request in requests:
+            kept = self.cache.get(keys[request.index]) if keys is not None else None
+            if kept is None:
+                todo.append(request)
+                continue
+            results[request.index] = kept
+            if self.progress:
+                self.progress(1)
+        if not todo:
+            return results  # type: ignore[return-value]
+        try:
+            with closing(run_tasks(run_request, todo, executor=self.executor, workers=self.workers,
+                                   scheduler=self.scheduler)) as finished:
+                for index, values in finished:
+                    results[index] = values
+                    if keys is not None:
+                        self.cache.put(keys[index], metrics, values)
+                    if self.progress:
+                        self.progress(1)
+        except BaseException:
+            if keys is not None:   # an interrupted study keeps every run it finished
+                self.cache.flush()
+            raise
         return results  # type: ignore[return-value]
 
 

@@ -594,6 +594,10 @@ def test_sensitivity_mistakes_are_one_line_errors(tmp_path):
 
 @pytest.fixture
 def pilot(tmp_path):
+    return write_pilot(tmp_path)
+
+
+def write_pilot(tmp_path):
     """Three weeks of a launch of the tiny default scenario with base_share 0.3, as timeseries.csv columns."""
     scenario = load_scenario(DEFAULT, [*TINY[1::2], "program.base_share=0.3"])
     daily = run_replicate(scenario.model_copy(update={"days": 20}), 0, 99).daily

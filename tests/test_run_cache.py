@@ -1,0 +1,191 @@
+"""An interrupted ``refsim sensitivity`` or ``refsim calibrate`` keeps its finished
+runs (run_cache.RunCache) and, rerun into the same --out folder, reads them back
+instead of running them again, writing the files an uninterrupted study writes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import simulator.evaluation as evaluation
+import simulator.run_cache as run_cache
+from simulator.evaluation import Evaluator, RunRequest
+from simulator.run_cache import RunCache, cache_folder
+from simulator.scenario_io import load_scenario
+
+from .conftest import SCENARIOS
+from .test_cli_decide import DEFAULT, SINGLE, TINY, calibrate_args, invoke, ok, one_line_error, write_pilot
+
+TINY_SCENARIO = load_scenario(SCENARIOS / "default.yaml", TINY[1::2])
+REAL_RUN = evaluation.run_request
+
+
+def request(scenario=TINY_SCENARIO, seed=1, metrics=("customers_final",), baseline=False, daily=False, kernel=None):
+    return RunRequest(0, scenario, seed, tuple(metrics), baseline, daily, kernel)
+
+
+def test_a_run_is_known_by_everything_that_decides_its_numbers_and_nothing_else(tmp_path):
+    cache = RunCache(tmp_path / "runs")
+    key = cache.keys([request()])[0]
+    assert cache.keys([request()]) == [key]          # the same run, asked again
+    other = load_scenario(SCENARIOS / "default.yaml", [*TINY[1::2], "program.base_share=0.31"])
+    for changed in (request(scenario=other), request(seed=2), request(metrics=("customers_final", "reward_cost")),
+                    request(baseline=True), request(daily=True), request(kernel=False)):
+        assert cache.keys([changed]) != [key], changed
+    # the code that turns a seed into numbers is part of the key: another version's runs are not this one's
+    cache.code = "another version"
+    assert cache.keys([request()]) != [key]
+
+
+def test_an_edge_list_whose_bytes_changed_gives_its_runs_other_keys(tmp_path):
+    edges = tmp_path / "graph.txt"
+    edges.write_text((SCENARIOS / "graph.txt").read_text())
+    scenario = load_scenario(SCENARIOS / "independent-cascade.yaml", [f"network.path={edges}"])
+    before = RunCache(tmp_path / "a").keys([request(scenario=scenario)])
+    assert RunCache(tmp_path / "b").keys([request(scenario=scenario)]) == before
+    edges.write_text(edges.read_text() + "0 999\n")
+    assert RunCache(tmp_path / "c").keys([request(scenario=scenario)]) != before
+
+
+def test_kept_runs_read_back_exactly_nan_and_daily_tables_included(tmp_path):
+    cache = RunCache(tmp_path / "runs")
+    daily = np.random.default_rng(3).random((5, 4)) * 1e6
+    cache.put("a", ("x", "y"), {"x": 0.1 + 0.2, "y": math.nan})
+    cache.put("b", (), {"daily": daily})
+    cache.put("c", ("x",), {"x": -1e-300, "daily": daily[:2]})
+    cache.flush()
+    again = RunCache(tmp_path / "runs")
+    assert len(again) == 3 and again.get("a")["x"] == 0.1 + 0.2 and math.isnan(again.get("a")["y"])
+    assert np.array_equal(again.get("b")["daily"], daily) and again.get("b").keys() == {"daily"}
+    assert again.get("c")["x"] == -1e-300 and np.array_equal(again.get("c")["daily"], daily[:2])
+    assert again.get("d") is None
+    # what get hands out is a copy: a caller that edits it does not edit the kept run
+    again.get("b")["daily"][0, 0] = -1
+    assert again.get("b")["daily"][0, 0] == daily[0, 0]
+
+
+def test_runs_of_another_refsim_are_counted_and_not_reused(tmp_path):
+    cache = RunCache(tmp_path / "runs")
+    cache.code = "an older version"
+    cache.put("a", ("x",), {"x": 1.0})
+    cache.flush()
+    again = RunCache(tmp_path / "runs")
+    assert again.get("a") is None and again.other_code == 1
+
+
+def test_a_stray_file_or_a_cut_write_in_the_folder(tmp_path):
+    folder = tmp_path / "runs"
+    RunCache(folder)
+    (folder / ".runs-000001.npz.x.tmp").write_bytes(b"cut short")
+    RunCache(folder)
+    assert not list(folder.glob(".*.tmp"))            # a write a kill cut short is removed
+    (folder / "runs-000001 (copy).npz").write_bytes(b"")
+    with pytest.raises(evaluation.ScenarioError, match=r"runs-000001 \(copy\)\.npz is not a file a study writes"):
+        RunCache(folder)
+
+
+def test_kept_runs_flushed_by_an_interrupt_are_reused_by_the_next_evaluator(tmp_path, monkeypatch):
+    scenarios, seeds = [TINY_SCENARIO] * 4, [1, 2, 3, 4]
+    expected = Evaluator("serial")(scenarios, seeds, ["customers_final", "reward_cost"])
+    real, ran = evaluation.run_request, []
+
+    def dies_on_the_third(request):
+        if len(ran) == 2:
+            raise KeyboardInterrupt
+        ran.append(request.seed)
+        return real(request)
+
+    monkeypatch.setattr(evaluation, "run_request", dies_on_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        Evaluator("serial", cache=RunCache(tmp_path / "runs"))(scenarios, seeds, ["customers_final", "reward_cost"])
+    ran.clear()
+    monkeypatch.setattr(evaluation, "run_request", lambda r: ran.append(r.seed) or real(r))
+    resumed = Evaluator("serial", cache=RunCache(tmp_path / "runs"))(scenarios, seeds, ["customers_final", "reward_cost"])
+    assert ran == [3, 4] and resumed == expected
+
+
+SENSITIVITY = ["sensitivity", DEFAULT, SINGLE, *TINY, "--uncertain", "program.base_share=0.05:0.4", "--samples", "4",
+               "--trajectories", "2", "--seed", "2", "--executor", "serial"]
+SENSITIVITY_FILES = ("morris.csv", "sobol.csv", "tornado.csv", "points.csv", "decision.csv", "flips.csv",
+                     "conditional.csv", "report.md", "tornado.png", "sobol.png")
+
+
+def counting_runs(monkeypatch, stop_after: int | None = None) -> list:
+    """Count the runs made through evaluation.run_request; with ``stop_after``, a Ctrl-C
+    arrives as the next run starts."""
+    real, ran = REAL_RUN, []
+
+    def counted(request):
+        if stop_after is not None and len(ran) == stop_after:
+            raise KeyboardInterrupt
+        ran.append(1)
+        return real(request)
+
+    monkeypatch.setattr(evaluation, "run_request", counted)
+    return ran
+
+
+def resumed_number(console: str) -> int:
+    return int(console.split("resuming: ")[1].split()[0])
+
+
+def test_an_interrupted_sensitivity_resumes_from_its_kept_runs_to_the_files_of_an_uninterrupted_one(tmp_path, monkeypatch):
+    whole = counting_runs(monkeypatch)
+    ok(*SENSITIVITY, "--out", tmp_path / "whole")
+    assert not cache_folder(tmp_path / "whole").exists()   # a finished study leaves only its results folder
+    counting_runs(monkeypatch, stop_after=len(whole) // 2)
+    stopped = invoke(*SENSITIVITY, "--out", tmp_path / "again")
+    assert stopped.exit_code == 130 and not (tmp_path / "again").exists()
+    assert f"are kept in {cache_folder(tmp_path / 'again')}; rerun the same command to resume" in stopped.stderr
+    resumed = counting_runs(monkeypatch)
+    console = ok(*SENSITIVITY, "--out", tmp_path / "again").stdout
+    kept = resumed_number(console)
+    assert 0 < kept <= len(whole) // 2 and len(resumed) <= len(whole) - kept
+    for name in SENSITIVITY_FILES:
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+    assert not cache_folder(tmp_path / "again").exists()
+
+
+def test_an_interrupted_study_without_out_names_the_folder_to_resume_into(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    counting_runs(monkeypatch, stop_after=3)
+    stopped = invoke(*SENSITIVITY)
+    assert stopped.exit_code == 130
+    folder = stopped.stderr.split("rerun the same command with --out ")[1].split(" to resume")[0]
+    assert folder.startswith("results/") and cache_folder(tmp_path / folder).is_dir()
+    counting_runs(monkeypatch)
+    assert 0 < resumed_number(ok(*SENSITIVITY, "--out", folder).stdout) <= 3   # a point Morris visits twice is kept once
+
+
+def test_a_second_study_into_the_folder_of_a_running_one_is_refused(tmp_path):
+    from simulator.results import StudyLock
+
+    with StudyLock(cache_folder(tmp_path / "busy"), "sensitivity"):
+        one_line_error(invoke(*SENSITIVITY, "--out", tmp_path / "busy"), "another sensitivity", "is writing")
+
+
+def test_an_interrupted_calibration_resumes_from_its_kept_runs_to_the_files_of_an_uninterrupted_one(tmp_path,
+                                                                                                     monkeypatch):
+    pilot = write_pilot(tmp_path)
+    whole = counting_runs(monkeypatch)
+    ok(*calibrate_args(tmp_path / "whole", pilot))
+    counting_runs(monkeypatch, stop_after=len(whole) // 2)
+    stopped = invoke(*calibrate_args(tmp_path / "again", pilot))
+    assert stopped.exit_code == 130 and "rerun the same command to resume" in stopped.stderr
+    resumed = counting_runs(monkeypatch)
+    kept = resumed_number(ok(*calibrate_args(tmp_path / "again", pilot)).stdout)
+    assert 0 < kept and len(resumed) <= len(whole) - kept
+    for name in ("posterior.csv", "particles.csv", "intervals.csv", "generations.csv", "forecast.csv", "outcomes.csv",
+                 "designs.csv", "report.md"):
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+
+
+def test_a_study_flushes_its_runs_as_it_goes_so_a_kill_loses_only_the_last_few(tmp_path, monkeypatch):
+    """A SIGKILL runs no finally: what is on disk is what was flushed, every
+    FLUSH_RUNS runs (or FLUSH_SECONDS)."""
+    monkeypatch.setattr(run_cache, "FLUSH_RUNS", 2)
+    cache = RunCache(tmp_path / "runs")
+    Evaluator("serial", cache=cache)([TINY_SCENARIO] * 5, [1, 2, 3, 4, 5], ["customers_final"])
+    assert len(RunCache(tmp_path / "runs")) == 4      # two parts of two written; the fifth run waits for the next
