@@ -309,9 +309,22 @@ class Sweep:
         of ``seed:`` is the folder's, or grew from it."""
         def same(written: int | None) -> dict | None:
             other = dataclasses.replace(self, spec=self.spec.model_copy(update={"seed": written}), _inputs=self._inputs)
-            return {} if other.fingerprint() == state.get("fingerprint") else other._grown(state)
+            return other._as_folder(state)
 
-        return seed_pinned(state, "sweep", self.seed, self.spec.seed, same)
+        pinned = seed_pinned(state, "sweep", self.seed, self.spec.seed, same)
+        if pinned is None and self.spec.seed is None and "seed" in self.base_data and self.seed == state.get("sweep_seed"):
+            # the drawn seed written into the base scenario, or given by --set seed=: the sweep the folder ran had
+            # none there, and every run is the same
+            unseeded = dataclasses.replace(self, base=self.base.model_copy(update={"seed": None}),
+                                           base_data={k: v for k, v in self.base_data.items() if k != "seed"},
+                                           overrides=tuple(o for o in self.overrides if o.partition("=")[0].strip() != "seed"),
+                                           _inputs=self._inputs)
+            pinned = unseeded._as_folder(state)
+        return pinned
+
+    def _as_folder(self, state: dict) -> dict | None:
+        """{} when this sweep is the folder's (``state``), the update when it grew from it, else None."""
+        return {} if self.fingerprint() == state.get("fingerprint") else self._grown(state)
 
     def _replicates_grown(self, state: dict) -> dict | None:
         """More replicates of the folder's sweep: each point's first runs keep their seeds

@@ -397,6 +397,33 @@ def test_pinning_the_drawn_seed_resumes_the_folder_and_another_seed_is_refused(t
     pd.testing.assert_frame_equal(run_frame(out), first)
 
 
+def test_the_drawn_seed_pinned_in_the_base_scenario_or_by_set_resumes_the_folder(tmp_path):
+    """The drawn seed given to the base scenario (written into it, or --set seed=) is the
+    seed every run used: the folder resumes with nothing to redo. It was refused as 'its
+    base scenario or --set differs', while the same seed written into the sweep file was
+    accepted. Another seed there is still another sweep."""
+    base = {k: v for k, v in BASE.items() if k != "seed"}
+    path = write_sweep(tmp_path, base=base)
+    spec = yaml.safe_load(path.read_text())
+    del spec["seed"]
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    out = tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    assert runner.invoke(app, command).exit_code == 0
+    first = run_frame(out)
+    drawn = json.loads((out / "sweep.json").read_text())["sweep_seed"]
+    given = runner.invoke(app, [*command, "--set", f"seed={drawn}"])
+    assert given.exit_code == 0 and "0 run now, 6 already done" in given.stdout, given.output
+    path.write_text(yaml.safe_dump({**spec, "base": {**base, "seed": drawn}}, sort_keys=False))
+    written = runner.invoke(app, command)
+    assert written.exit_code == 0 and "0 run now, 6 already done" in written.stdout, written.output
+    pd.testing.assert_frame_equal(run_frame(out), first)
+    path.write_text(yaml.safe_dump({**spec, "base": {**base, "seed": drawn + 1}}, sort_keys=False))
+    one_line_error(runner.invoke(app, command), "holds a different sweep", "--force")
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    one_line_error(runner.invoke(app, [*command, "--set", f"seed={drawn + 1}"]), "holds a different sweep")
+
+
 def _snapshot(folder: Path) -> dict:
     """Every entry under ``folder`` with its bytes (a file) or its listing's modification
     time (a folder: a file created and removed there moves it)."""
