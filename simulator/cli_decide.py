@@ -231,9 +231,12 @@ def optimize(
         from .optimize import optimize_output
 
         def pinned(state: dict) -> dict | None:
-            # the seed the folder drew, now given (--seed, or seed: in the settings file), or such a pin dropped
+            # the seed the folder drew, now given (--seed, seed: in the settings file, or written into the base
+            # scenario, which the folder's study ran without), or such a pin dropped
+            bases = [{**identity["scenario"], "seed": written} for written in (base.seed, None, state.get("optimize_seed"))]
             return seed_pinned(state, "optimize", given_seed, given_seed,
-                               lambda other: {} if digest({**identity, "seed": other}) == state.get("fingerprint") else None)
+                               lambda other: {} if any(digest({**identity, "scenario": scenario, "seed": other})
+                                                       == state.get("fingerprint") for scenario in bases) else None)
 
         state = open_study(folder, kind="optimize", fingerprint=fingerprint,
                            seed=given_seed if given_seed is not None else draw_seed(), force=force, inputs=inputs,

@@ -327,7 +327,7 @@ def open_study(folder: str | Path | None, search: "Search") -> optuna.Study:
     stored = study.user_attrs.get("fingerprint")
     if stored is None:
         study.set_user_attr("fingerprint", search.fingerprint)
-    elif stored != search.fingerprint:
+    elif stored not in search.fingerprints:
         raise ScenarioError(f"{folder} holds a different optimisation (other scenario, parameters, objectives, constraints, "
                             f"seed or settings); give a new folder or repeat the original command", key="--out")
     # a study keeps the rungs it began with: extended with more trials (which can make every design
@@ -383,9 +383,13 @@ class Search:
         self.fresh_seeds = fresh_seeds(seed, settings.confirm_replicates)
         self.distributions = {p.key: distribution(p) for p in parameters}
         described = {k: v for k, v in asdict(settings).items() if k != "trials"}
-        self.fingerprint = json.dumps({"scenario": base.model_dump(mode="json"), "parameters": [p.describe() for p in parameters],
-                                       "objectives": [asdict(o) for o in objectives], "constraints": [str(c) for c in constraints],
-                                       "seed": seed, "settings": described}, sort_keys=True, default=str)
+        identity = {"parameters": [p.describe() for p in parameters], "objectives": [asdict(o) for o in objectives],
+                    "constraints": [str(c) for c in constraints], "seed": seed, "settings": described}
+        self.fingerprint = json.dumps({"scenario": base.model_dump(mode="json"), **identity}, sort_keys=True, default=str)
+        # the study's seed written into its base scenario (a drawn one pinned there), or such a pin dropped, runs
+        # every trial alike
+        self.fingerprints = {json.dumps({"scenario": {**base.model_dump(mode="json"), "seed": written}, **identity},
+                                        sort_keys=True, default=str) for written in (base.seed, None, seed)}
 
     def every(self) -> bool:
         """Few enough designs for the trials to try each once (design_count)."""

@@ -313,6 +313,16 @@ def test_pinning_an_optimisations_drawn_seed_resumes_its_folder_and_another_seed
     one_line_error(small_optimize(tmp_path, scenario, folder, "--seed", drawn + 1), "holds a different optimize",
                    f"its seed (drawn {drawn} there, {drawn + 1} now) differs", "--force")
     assert (folder / "trials.csv").read_bytes() == first
+    # the drawn seed written into the base scenario, or given by --set seed=, is the same pin, and so is dropping it
+    by_set = small_optimize(tmp_path, scenario, folder, "--set", f"seed={drawn}")
+    assert by_set.exit_code == 0 and "2 of 2 trials already done" in by_set.stdout, by_set.output
+    scenario.write_text(yaml.safe_dump({**data, "seed": drawn}, sort_keys=False))
+    in_base = small_optimize(tmp_path, scenario, folder)
+    assert in_base.exit_code == 0 and "2 of 2 trials already done" in in_base.stdout, in_base.output
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False))
+    dropped = small_optimize(tmp_path, scenario, folder)
+    assert dropped.exit_code == 0 and "2 of 2 trials already done" in dropped.stdout, dropped.output
+    assert (folder / "trials.csv").read_bytes() == first
 
 
 def test_a_refused_optimisation_names_the_keys_of_the_base_scenario_that_changed(tmp_path):
