@@ -103,7 +103,8 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     decision_metric = check_metric(decision_metric or metrics[0], source="--metric")
     if decision_metric not in metrics:
         metrics.append(decision_metric)
-    metrics += [c.metric for c in constraints if c.metric not in metrics]
+    # a spend band ('reward_cost>=10' and 'reward_cost<=300') names its metric twice: analysed once
+    metrics = list(dict.fromkeys([*metrics, *(c.metric for c in constraints)]))
     check_settings(settings)
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     design_list = list(designs) or [base]

@@ -1340,3 +1340,15 @@ def test_optimize_and_sweep_say_when_they_rank_a_key_no_launch_chooses(tmp_path,
         result = ok("sweep", sweep, *TINY[:4], "--out", out, "--executor", "serial", "--force")
         assert ("ranks `days`, which no launch chooses (the horizon it is counted over)" in (out / "report.md").read_text()) is noted
         assert ("ranks days, which no launch chooses" in " ".join(result.stdout.split())) is noted
+
+
+def test_a_spend_band_on_one_metric_is_analysed_once_and_judged_twice(tmp_path):
+    """'reward_cost>=10' and 'reward_cost<=300' named the metric twice: every run
+    finished, then the report crashed with a traceback (a metric's rows found twice)."""
+    folder = tmp_path / "band"
+    ok("sensitivity", DEFAULT, *TINY, "--uncertain", "program.base_share=0.05:0.4", "--samples", "4",
+       "--trajectories", "2", "--seed", "2", "--constraint", "reward_cost>=10", "--constraint", "reward_cost<=300",
+       "--out", folder, "--executor", "serial")
+    sobol = pd.read_csv(folder / "sobol.csv")
+    assert len(sobol[sobol["metric"] == "reward_cost"]) == 1        # one design, one assumption: one row
+    assert list(pd.read_csv(folder / "constraints.csv")["constraint"]) == ["reward_cost>=10", "reward_cost<=300"]
