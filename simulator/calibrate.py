@@ -60,7 +60,7 @@ import pandas as pd
 from .config import Scenario
 from .errors import ScenarioError
 from .quiet_logs import quiet_loggers
-from .evaluation import Evaluate, Evaluator, check_metric
+from .evaluation import Evaluate, Evaluator, check_metric, days_counted
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS, copies
 from .parameters import Parameter, applies, apply_own, apply_values, check_designs_pair
 from .rng import draw_seed, replicate_seeds, stream_seed
@@ -409,7 +409,8 @@ def forecast(base: Scenario, calibration: Calibration, *, columns: Sequence[str]
         raise ScenarioError(f"'{unknown[0]}' is not a timeseries column; valid: {', '.join(COLUMN_INDEX)}", key="--column")
     metrics = list(dict.fromkeys(check_metric(m, source="--metric") for m in metrics))  # each once
     scenarios, seeds = _posterior_runs(base, calibration, draws, seed)
-    runs = (evaluate or Evaluator())(scenarios, seeds, metrics, daily=True)
+    # a day that never came is the day after the horizon (evaluation.days_counted), as optimize counts it
+    runs = days_counted(evaluate or Evaluator())(scenarios, seeds, metrics, daily=True)
     tail = (1 - level) / 2
     stack = np.stack([run["daily"][:, [COLUMN_INDEX[c] for c in columns]] for run in runs])   # draw, day, column
     # a daily flow of a few a day reads as noise on a plot: each also as its running total, draw by draw
@@ -455,7 +456,7 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
 
         evaluate = evaluate.on_common_path()
         together = common_path(scenarios) is False
-    runs = evaluate(scenarios, seeds, metrics)
+    runs = days_counted(evaluate)(scenarios, seeds, metrics)
     values = np.array([[run[m] for m in metrics] for run in runs], dtype=float).reshape(len(designs), -1, len(metrics))
     rows = []
     for k, metric in enumerate(metrics):

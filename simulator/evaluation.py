@@ -58,6 +58,23 @@ def never_after_horizon(value: float, metric: str, days: int) -> float:
     return float(days + 1) if metric in DAY_METRICS and not math.isfinite(value) else float(value)
 
 
+def days_counted(evaluate: "Evaluate") -> "Evaluate":
+    """``evaluate`` with every day metric of a run counted by :func:`never_after_horizon`
+    (a payback that never came is the day after the horizon): a study over the points of
+    an uncertainty needs a number at each, and a NaN at one point stopped a sensitivity
+    analysis of ``payback_day`` after every run had finished."""
+    def counted(scenarios: Sequence[Scenario], seeds: Sequence[int], metrics: Sequence[str],
+                daily: bool = False) -> list[dict[str, Any]]:
+        values = evaluate(scenarios, seeds, metrics, daily=daily)
+        days = [m for m in metrics if m in DAY_METRICS]
+        for scenario, run in zip(scenarios, values):
+            for metric in days:
+                run[metric] = never_after_horizon(run[metric], metric, scenario.days)
+        return values
+
+    return counted
+
+
 class Evaluate(Protocol):
     def __call__(self, scenarios: Sequence[Scenario], seeds: Sequence[int], metrics: Sequence[str],
                  daily: bool = False) -> list[dict[str, Any]]: ...
@@ -168,4 +185,4 @@ class Evaluator:
         return results  # type: ignore[return-value]
 
 
-__all__ = ["Evaluate", "Evaluator", "known_metrics", "check_metric", "needs_baseline", "MINIMISED"]
+__all__ = ["Evaluate", "Evaluator", "days_counted", "known_metrics", "check_metric", "needs_baseline", "MINIMISED"]

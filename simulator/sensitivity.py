@@ -51,7 +51,7 @@ from SALib.sample import sobol as sobol_sample
 
 from .config import Scenario
 from .errors import ScenarioError
-from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric
+from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric, days_counted
 from .metrics import copies, joint_level
 from .parameters import Parameter, apply_own, check_designs_pair, point_values, value_of
 from .rng import draw_seed, replicate_seeds, stream_seed
@@ -118,6 +118,7 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     evaluate = evaluate or Evaluator()
     if isinstance(evaluate, Evaluator) and len(design_list) > 1:   # the designs share one engine path, and so their luck
         evaluate = evaluate.on_common_path()
+    evaluate = days_counted(evaluate)   # a day that never came is the day after the horizon, as optimize counts it
     seeds = replicate_seeds(seed, settings.replicates)
     problem = {"num_vars": len(parameters), "names": [p.key for p in parameters], "bounds": [[0.0, 1.0]] * len(parameters)}
 

@@ -1352,3 +1352,16 @@ def test_a_spend_band_on_one_metric_is_analysed_once_and_judged_twice(tmp_path):
     sobol = pd.read_csv(folder / "sobol.csv")
     assert len(sobol[sobol["metric"] == "reward_cost"]) == 1        # one design, one assumption: one row
     assert list(pd.read_csv(folder / "constraints.csv")["constraint"]) == ["reward_cost>=10", "reward_cost<=300"]
+
+
+def test_sensitivity_and_calibrate_count_a_day_that_never_came_as_the_day_after_the_horizon(tmp_path):
+    """payback_day is NaN in a run that never paid back: sensitivity stopped after every
+    run ('a metric is NaN at some points'), and calibrate's designs were 'best in 0%'. A
+    day that never came is the day after the horizon, as optimize counts it."""
+    folder = tmp_path / "days"
+    ok("sensitivity", DEFAULT, *TINY, "--uncertain", "program.base_share=0.05:0.4", "--samples", "4",
+       "--trajectories", "2", "--seed", "2", "--metric", "budget_exhausted_day", "--out", folder, "--executor", "serial")
+    points = pd.read_csv(folder / "points.csv")
+    # the default scenario has no total budget: it never runs out, at any point
+    assert (points.filter(like="budget_exhausted_day") == 46).all().all()     # 45 days, counted as day 46
+    assert "a run where the day never came counts as the day after the horizon" in (folder / "report.md").read_text()

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
+from ..evaluation import DAY_METRICS
 from ..parameters import reads
 from ..sensitivity import (IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, explains, lost_in_luck,
                            told_from_luck,
@@ -251,6 +252,10 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         # defaults a design file left in place that decide what it costs or does (store credit, nobody asked)
         *(line for note in designs_default_notes(designs, [p.key for p in result.parameters]) for line in (note, "")),
     ]
+    days = [f"`{m}`" for m in metrics if m in DAY_METRICS]
+    if days:   # evaluation.days_counted: every point needs a number
+        lines += [f"{' and '.join(days)}: a run where the day never came counts as the day after the horizon "
+                  f"(days + 1), as optimize and compare count it.", ""]
     if result.decision is not None:
         from .compare import study_design_notes
 
