@@ -286,13 +286,14 @@ def screened_in(morris: pd.DataFrame, parameters: list[Parameter], screen: float
     return kept or list(range(len(parameters)))
 
 
-def sobol_indices(problem: dict, y: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+def sobol_indices(problem: dict, y: np.ndarray, seed: int, what: str = "a metric") -> dict[str, np.ndarray]:
     """SALib's first-order and total indices; an outcome that never varies has none to
-    share out, so every index is 0."""
+    share out, so every index is 0. ``what`` names the outcome in a refusal."""
     y = np.asarray(y, dtype=float)
     if not np.all(np.isfinite(y)):
-        raise ScenarioError("a metric is NaN at some points of the uncertainty (e.g. a ratio with nothing to divide by); "
-                            "choose another metric or narrow the ranges", key="--metric")
+        undefined = int(np.sum(~np.isfinite(y)))
+        raise ScenarioError(f"{what} is NaN at {undefined} of {len(y)} points of the uncertainty (a ratio with nothing "
+                            f"to divide by there); analyse another metric, or narrow the ranges", key="--metric")
     if np.ptp(y) == 0:
         zero = np.zeros(problem["num_vars"])
         return {"S1": zero, "S1_conf": zero, "ST": zero, "ST_conf": zero}
@@ -346,7 +347,7 @@ def sobol_table(problem, y, names, metrics, parameters, kept, seed, runs=None, u
     for d, design in enumerate(names):
         for m, metric in enumerate(metrics):
             luck = noise_share(runs[d, :, :, m]) if runs is not None else math.nan
-            result = sobol_indices(problem, y[d, :, m], stream_seed(seed, "bootstrap", 1))
+            result = sobol_indices(problem, y[d, :, m], stream_seed(seed, "bootstrap", 1), f"{metric} of {design}")
             by_key = {key: i for i, key in enumerate(problem["names"])}
             for j, p in enumerate(parameters):
                 i = by_key.get(p.key)

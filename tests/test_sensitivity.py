@@ -569,7 +569,8 @@ def test_a_no_program_design_says_why_its_panels_are_empty_and_each_bar_names_th
 
 
 def test_a_tornado_panel_whose_design_never_gets_there_says_so_and_dots_the_ends_that_do(monkeypatch, tmp_path):
-    """payback_day is undefined in a run that never pays back. Where no run of the design
+    """incremental_cac is undefined in a run that adds no customer (a day metric that never
+    came counts as the day after the horizon, so this is a ratio's case). Where no run of the design
     as it is got there, the centre was NaN: every bar (end − centre) and every whisker
     was NaN, and the panel was drawn empty without a word, even where a larger reward
     paid back. The panel now says so, and each end that got there is a dot at its mean."""
@@ -579,17 +580,17 @@ def test_a_tornado_panel_whose_design_never_gets_there_says_so_and_dots_the_ends
     drawn = []
     monkeypatch.setattr(report, "save", lambda fig, path, **kw: drawn.append(fig) or path)
 
-    def payback(scenarios, seeds, metrics, daily=False):   # pays back only at a share of 0.4 or more
-        return [{"payback_day": 100.0 if s.program.base_share >= 0.4 else math.nan} for s in scenarios]
+    def cac(scenarios, seeds, metrics, daily=False):   # adds customers only at a share of 0.4 or more
+        return [{"incremental_cac": 100.0 if s.program.base_share >= 0.4 else math.nan} for s in scenarios]
 
     design = tiny().model_copy(update={"name": "asked"})
     design = design.model_copy(update={"program": design.program.model_copy(update={"base_share": 0.2})})
     uncertain = parse_across(["program.base_share=0.4:0.6"], [design])   # the design's own 0.2 lies below
-    result = sensitivity(design, uncertain, seed=3, evaluate=payback, metrics=["payback_day"],
+    result = sensitivity(design, uncertain, seed=3, evaluate=cac, metrics=["incremental_cac"],
                          settings=SensitivitySettings(samples=4, trajectories=2, tornado_replicates=2))
-    row = result.tornado[result.tornado["metric"] == "payback_day"].iloc[0]
+    row = result.tornado[result.tornado["metric"] == "incremental_cac"].iloc[0]
     assert math.isnan(row["at_base"]) and row["at_low"] == row["at_high"] == 100.0  # the premise
-    report.tornado_plot(result, "payback_day", tmp_path / "tornado.png")
+    report.tornado_plot(result, "incremental_cac", tmp_path / "tornado.png")
     ax = drawn[0].axes[0]
     said = " ".join(t.get_text() for t in ax.texts)
     assert "undefined in every run of the design as it is" in said and "2 end(s)" in said, said
@@ -598,18 +599,18 @@ def test_a_tornado_panel_whose_design_never_gets_there_says_so_and_dots_the_ends
 
 
 def test_a_metric_undefined_at_some_points_is_refused_in_one_line_not_a_traceback():
-    """payback_day is NaN where no run pays back. Morris ranked its mu_star and cast the
+    """incremental_cac is NaN where no run adds a customer. Morris ranked its mu_star and cast the
     ranks to integers, so a NaN raised pandas' IntCastingNaNError before the study's own
     one-line refusal of a metric NaN at some points (the Sobol step's) was reached."""
     from simulator.parameters import parse_across
 
-    def payback(scenarios, seeds, metrics, daily=False):
-        return [{"payback_day": 100.0 if s.program.base_share >= 0.4 else math.nan} for s in scenarios]
+    def cac(scenarios, seeds, metrics, daily=False):
+        return [{"incremental_cac": 100.0 if s.program.base_share >= 0.4 else math.nan} for s in scenarios]
 
     design = tiny()
-    with pytest.raises(ScenarioError, match="NaN at some points"):
-        sensitivity(design, parse_across(["program.base_share=0.1:0.6"], [design]), seed=3, evaluate=payback,
-                    metrics=["payback_day"], settings=SensitivitySettings(samples=4, trajectories=2))
+    with pytest.raises(ScenarioError, match=r"incremental_cac of tiny is NaN at \d+ of 12 points"):
+        sensitivity(design, parse_across(["program.base_share=0.1:0.6"], [design]), seed=3, evaluate=cac,
+                    metrics=["incremental_cac"], settings=SensitivitySettings(samples=4, trajectories=2))
 
 
 def test_tied_designs_and_assumptions_without_effect_do_not_flip_the_decision():
