@@ -393,7 +393,10 @@ WORLD_KEYS = ("acquisition", "word_of_mouth", "satisfaction", "churn", "economic
               # with no word that the two differed in an assumption only
               "program.satisfaction_effect", "program.tie_conversion", "program.default_conversion",
               "program.reward_type_weights", "program.moment_effect", "program.reward_seekers", "program.cost_shares",
-              "program.link_use", "program.link_response")
+              "program.link_use", "program.link_response",
+              # how many asked customers share, and how fast a later reward loses its pull: sourced estimates of
+              # people, which `optimize --vary` ranked as designs with no word
+              "program.base_share", "program.incentive.delay_discount")
 
 
 def world_differences(reference: Scenario, other: Scenario) -> list[str]:
@@ -407,7 +410,7 @@ def world_differences(reference: Scenario, other: Scenario) -> list[str]:
     def dumped(scenario: Scenario, key: str):
         value = scenario
         for part in key.split("."):
-            value = getattr(value, part)
+            value = getattr(value, part, None)   # an incentive of kind none has no delay_discount
         return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
 
     found = []

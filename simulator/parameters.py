@@ -13,6 +13,7 @@ samplers of optuna, SALib and pyabc can all work in [0, 1).
 
 from __future__ import annotations
 
+import json
 import math
 import typing
 from dataclasses import dataclass, field
@@ -523,6 +524,21 @@ def check_designs_pair(designs: list[Scenario], parameters: Iterable[Parameter],
     if len(designs) < 2:
         return
     parameters = list(parameters)
+    names = [Path(f).name for f in sources] if sources and len(sources) == len(designs) else [d.name for d in designs]
+    from .compare import WORLD_KEYS
+
+    for p in parameters:
+        # a lever the designs differ in, set alike in each at every value, erases their difference from the decision
+        # (two credits of 10 and 30 with the credit uncertain were 'a tie'; a no-program design asked at every
+        # point); the world and what people do (churn, the share rate when asked) are assumptions the study may set
+        if not p.key.startswith("program.") or any(p.key == w or p.key.startswith(w + ".") for w in WORLD_KEYS):
+            continue
+        own = {i: value_of(d, p.key) for i, d in enumerate(designs) if applies(d, p.key)}
+        if len({json.dumps(v, sort_keys=True, default=str) for v in own.values()}) > 1:
+            shown = ", ".join(f"{names[i]} {json.dumps(v, default=str)}" for i, v in own.items())
+            raise ScenarioError(f"the designs differ in {p.key} ({shown}), and the study sets it alike in every design at "
+                                f"each of its values, so that difference would never be weighed; leave {p.key} out, or "
+                                f"make it a design of its own (a file per value)", file=source, key=p.key)
     values = {p.key: p.from_unit(0.5) for p in parameters}
     alike = [apply_own(d, values, parameters, source=source) for d in designs] if values else list(designs)
     check_pairable(alike, seed_given=True, sources=sources,

@@ -1365,3 +1365,40 @@ def test_sensitivity_and_calibrate_count_a_day_that_never_came_as_the_day_after_
     # the default scenario has no total budget: it never runs out, at any point
     assert (points.filter(like="budget_exhausted_day") == 46).all().all()     # 45 days, counted as day 46
     assert "a run where the day never came counts as the day after the horizon" in (folder / "report.md").read_text()
+
+
+def test_a_lever_the_designs_differ_in_is_not_set_alike_by_the_study(tmp_path):
+    """Two credits of 10 and 30 with the credit uncertain were weighed at the same credit
+    at every point: 'the designs tie'. A no-program design, with the ask's timing
+    uncertain, was asked at every point and still called no-program. A program lever the
+    designs differ in is refused in one line naming each design's value; an assumption
+    they differ in (churn, the share rate when asked) the study may set alike."""
+    data = yaml.safe_load(Path(SINGLE).read_text())
+    data["program"]["incentive"]["referrer_reward"] = 30
+    dearer = tmp_path / "dearer.yaml"
+    dearer.write_text(yaml.safe_dump(data, sort_keys=False))
+    line = one_line_error(invoke("sensitivity", SINGLE, dearer, *TINY, "--uncertain", f"{REWARD}=5:40",
+                                 "--out", tmp_path / "a"), "--uncertain", "the designs differ in " + REWARD,
+                          "single-sided-cash.yaml 20", "dearer.yaml 30", "never be weighed")
+    assert "Traceback" not in line and not (tmp_path / "a").exists()
+    one_line_error(invoke("sensitivity", SINGLE, str(SCENARIOS / "no-program.yaml"), *TINY[:6],
+                          "--uncertain", "program.timing.kind=onboarding,at_purchase", "--out", tmp_path / "b"),
+                   "program.timing.kind", 'no-program.yaml "never"')
+    one_line_error(invoke(*calibrate_args(tmp_path / "c", write_pilot(tmp_path), "--fit", f"{REWARD}=5:40",
+                                          "--design", dearer)), REWARD, "dearer.yaml 30")
+    data["program"]["incentive"]["referrer_reward"] = 20
+    data["program"]["base_share"] = 0.3                 # an assumption of how people answer, not a lever
+    keener = tmp_path / "keener.yaml"
+    keener.write_text(yaml.safe_dump(data, sort_keys=False))
+    ok("sensitivity", SINGLE, keener, *TINY, "--uncertain", "program.base_share=0.1:0.4", "--samples", "4",
+       "--trajectories", "2", "--seed", "2", "--out", tmp_path / "d", "--executor", "serial")
+
+
+def test_an_optimisation_of_the_share_rate_or_the_delay_discount_says_it_ranks_an_assumption(tmp_path):
+    """`--vary program.base_share` named a best share rate as a design, with no word; the
+    share rate when asked and the delay discount are estimates of people (WORLD_KEYS)."""
+    for key, values in (("program.base_share", "0.1:0.4"), ("program.incentive.delay_discount", "0:0.03")):
+        folder = tmp_path / key
+        small_optimize(tmp_path, DEFAULT, folder, "--vary", f"{key}={values}")
+        assert "which no launch chooses (what the model assumes of how people answer it)" in \
+            " ".join((folder / "report.md").read_text().split()), key
