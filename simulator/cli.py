@@ -230,7 +230,7 @@ def run(
                            progress=lambda k: bar.advance(task, k), workers=workers, executor=executor,
                            scheduler=scheduler)
     folder = write_run(results, target, started=started, command=sys.argv, people=people, sets=sets)
-    _print_headline(results)
+    _print_headline(results, sets)
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
 
 
@@ -258,7 +258,7 @@ def _median_day(runs, metric: str) -> str:
     return f"   median day {day:.0f}" if math.isfinite(day) else ""
 
 
-def _print_headline(results) -> None:
+def _print_headline(results, sets: list[str] = ()) -> None:
     from .report import fmt
     from .report.text import k_undefined_note
 
@@ -282,15 +282,17 @@ def _print_headline(results) -> None:
                   markup=False)
     for line in _budget_lines(results.runs, results.scenario):
         out.print(f"  {line}", markup=False)
-    _print_default_notes(results.scenario)
+    _print_default_notes(results.scenario, sets=sets)
 
 
-def _print_default_notes(scenario, name: str = "") -> None:
+def _print_default_notes(scenario, name: str = "", sets: list[str] = ()) -> None:
     """The defaults that decide what a program costs or does, left in place by the file
-    (report.text.default_notes), one note each."""
-    from .report.text import default_notes
+    (report.text.default_notes), one note each; with ``sets`` (the --set items), also what
+    a margin they move does to behaviour (report.text.margin_note)."""
+    from .report.text import default_notes, margin_note
 
-    for note in default_notes(scenario):
+    notes = [*default_notes(scenario), margin_note(scenario, [item.partition("=")[0].strip() for item in sets])]
+    for note in filter(None, notes):
         out.print(f"  note: {name + ': ' if name else ''}{note.replace('`', '')}", markup=False)
 
 
@@ -569,7 +571,7 @@ def compare(
     if line := assumption_line(comparison.designs):   # report.md's "ranking rests on": the console read as sure
         out.print(f"  {line}", markup=False)
     for design in comparison.designs:   # as run and validate print them (docs/scenarios.md): report.md alone had them
-        _print_default_notes(design.scenario, design.scenario.name)
+        _print_default_notes(design.scenario, design.scenario.name, sets)
     for design in comparison.designs:  # a design whose budget ran out, or that earned rewards beyond it
         for line in _budget_lines(design.runs, design.scenario):
             out.print(f"  {design.scenario.name}: {line}", markup=False)

@@ -983,3 +983,21 @@ def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budg
     assert _budget_lines(runs, paced)[0] == ("budget ran out on day 32 (median; days 32–52; 2 of 2 runs); after it the program "
                                              f"ended, {ASKS_TOO}, the rewards reserved before it paid as they fell due, "
                                              "those the monthly allowance had no room for as it refilled")
+
+
+def test_a_margin_moved_by_set_or_by_a_study_says_it_moves_behaviour_too(tmp_path):
+    """A reward's pull is measured in months of margin when reward_scale is not given:
+    --set economics.monthly_margin=16 turned a compare sure at 95% into 'unclear', and
+    nothing said the margin had moved behaviour as well as money. With reward_scale
+    given, behaviour stays, and nothing is said."""
+    said = " ".join(run(tmp_path / "a", "--set", "economics.monthly_margin=16").stdout.split())
+    assert "note: economics.monthly_margin moves behaviour too" in said and "months of margin" in said
+    fixed = run(tmp_path / "b", "--set", "economics.monthly_margin=16", "--set", "program.incentive.reward_scale=24")
+    assert "moves behaviour too" not in fixed.stdout
+    assert "moves behaviour too" not in run(tmp_path / "c").stdout
+    from simulator.report.text import study_default_notes
+    from simulator.scenario_io import load_scenario
+
+    base = load_scenario(SCENARIOS / "default.yaml")
+    assert any("moves behaviour too" in note for note in study_default_notes(base, ["economics.monthly_margin"]))
+    assert not any("moves behaviour too" in note for note in study_default_notes(base, ["program.base_share"]))

@@ -1158,7 +1158,7 @@ def test_the_compare_plots_keep_each_designs_colour_and_say_what_they_leave_out(
     plots.incremental_value({"forty": (series, twin)}, Path("value.png"), payback={"forty": 1.0},
                             paid_back={"forty": 0.5}, colors={"forty": "C2"})
     ax = drawn[-1].axes[0]
-    assert [t.get_text() for t in ax.texts] == ["payback day 1 (median of the 50% of replicates that pay back)"]
+    assert [t.get_text() for t in ax.texts] == ["median payback day 1 (of the 50% of replicates that pay back)"]
     assert to_rgb(ax.lines[0].get_color()) == to_rgb("C2")
 
 

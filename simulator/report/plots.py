@@ -109,7 +109,9 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
             share = (paid_back or {}).get(name, 1.0)
             # a median over the replicates that pay back: 'payback day 334' read as the design's, paid back in half
             # "payback day 116 (67% of replicates)" read as two thirds paid back by day 116: it is the median of those
-            label = f"payback day {day:.0f}" + (f" (median of the {share:.0%} of replicates that pay back)" if share < 1 else "")
+            # beside a mean payback in comparison.csv, an unlabelled day read as another figure for the same thing
+            label = (f"median payback day {day:.0f}"
+                     + (f" (of the {share:.0%} of replicates that pay back)" if share < 1 else ""))
             ax.annotate(label, (day, 0), textcoords="offset points", xytext=(3, 6 + 10 * i), fontsize=7,
                         color=line.get_color())
         # the headline at the horizon: the mean as a dot and, given every replicate's value, the 5–95% of them as a bar,
