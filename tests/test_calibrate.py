@@ -575,3 +575,23 @@ def test_a_posterior_piled_against_an_end_of_the_prior_is_not_said_to_pin_the_va
     days = parse_parameters(["program.incentive.qualification_days=0:3"], base, source="--fit")
     flat = _fake_calibration(pd.DataFrame({"program.incentive.qualification_days": np.repeat([0, 1, 2, 3], 25)}), days)
     assert at_the_edge(flat) == []
+
+
+def test_a_pilot_counting_more_people_than_the_population_is_refused_before_the_fit():
+    """A pilot of 1e9 referred signups among 1,500 people was fitted: no simulation came
+    near it (a final epsilon of 31,617), yet report.md called the interval pinned down.
+    A count of people above the population, on one day or added up over the pilot, is a
+    one-line refusal naming the column and day; a fitted population counts at its
+    largest value."""
+    base = launch()
+    parameters = parse_parameters(["program.base_share=0.05:0.5"], base, source="--fit")
+    fine = pilot_counts(pd.DataFrame({"day": range(1, 6), "new_referred": [3, 4, 5, 6, 7], "shares": [1e4] * 5}))
+    check_fit(base, fine, parameters, pilot="pilot.csv")   # shares are messages, not people: any number may be
+    huge = pilot_counts(pd.DataFrame({"day": range(1, 6), "new_referred": [3, 4, 1e9, 6, 7]}))
+    with pytest.raises(ScenarioError, match=r"pilot\.csv: new_referred: new_referred on day 3 is 1,000,000,000, more "
+                                            r"than the scenario's 1,500 people"):
+        check_fit(base, huge, parameters, pilot="pilot.csv")
+    many = pilot_counts(pd.DataFrame({"day": range(1, 6), "new_organic": [400] * 5, "new_referred": [10] * 5}))
+    with pytest.raises(ScenarioError, match=r"new_organic \+ new_referred add up to 2,050 people over the pilot"):
+        check_fit(base, many, parameters, pilot="pilot.csv")
+    check_fit(base, many, parse_parameters(["population.size=1000:5000"], base, source="--fit"), pilot="pilot.csv")
