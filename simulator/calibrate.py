@@ -109,6 +109,7 @@ class Calibration:
     pilot_first: int = 0         # the pilot's first day (its rows are days pilot_first .. pilot_days - 1)
     simulations: int = 0         # all the fit ran: pyabc's first-epsilon sample and a dropped generation included
     first_sample: int = 0        # of which pyabc's sample from the prior that sets the first epsilon
+    misfit: float = math.nan     # predictive_misfit: ~1 where the model reproduces the pilot, MISFIT or more where not
 
     def values(self, draw: int) -> dict[str, Any]:
         row = self.posterior.iloc[draw]
@@ -285,19 +286,53 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     posterior = particles.iloc[draws].reset_index(drop=True)
     posterior.insert(0, "draw", np.arange(len(posterior)))
     first_sample = int(populations.loc[populations["t"] < 0, "samples"].sum())
+    draws_of = particles.iloc[systematic_resample(weights, CHECK_RUNS, np.random.Generator(
+        np.random.PCG64(stream_seed(seed, "predictive check", 0))))]
+    check_runs = evaluate([pilot_scenario(base, {p.key: _typed(p, row[p.key]) for p in parameters}, parameters, horizon)
+                           for _, row in draws_of.iterrows()],
+                          replicate_seeds(stream_seed(seed, "predictive check", 1), CHECK_RUNS), [], daily=True)
+    misfit = predictive_misfit([summary_statistics(run["daily"][first:days, indices], columns, settings.bin_days,
+                                                   settings.parts) for run in check_runs], observed)
     generations = populations[populations["t"] >= 0].rename(columns={"t": "generation", "samples": "simulations"})
     return Calibration(seed, parameters, columns, days, particles.assign(weight=weights), posterior,
                        intervals_table(particles, weights, parameters, settings.level),
                        generations[["generation", "epsilon", "particles", "simulations"]].reset_index(drop=True), first, ran[0],
-                       first_sample)
+                       first_sample, misfit)
+
+
+#: Runs at posterior draws that predictive_misfit compares with the pilot, and the ratio from which the
+#: report and the console say the model does not reproduce the pilot.
+CHECK_RUNS = 20
+MISFIT = 3.0
+
+
+def predictive_misfit(simulated: Sequence[dict[str, float]], observed: dict[str, float]) -> float:
+    """How much farther runs at posterior draws are from the pilot than from each other,
+    on the fit's summary statistics (the median distance to the pilot over the median
+    distance between two runs): about 1 when the pilot could be one more such run, and
+    large when no value in the ranges makes the model look like it. The final epsilon
+    alone cannot tell: a fit to a pilot of other units ends at the nearest it found, and
+    its interval read as "pinned down". NaN with fewer than two runs; inf when the runs
+    are all alike and the pilot is not."""
+    keys = sorted(observed)
+    runs = np.array([[run[k] for k in keys] for run in simulated], dtype=float)
+    if len(runs) < 2:
+        return math.nan
+    to_pilot = np.median(np.linalg.norm(runs - np.array([observed[k] for k in keys]), axis=1))
+    between = np.median([np.linalg.norm(runs[i] - runs[j]) for i in range(len(runs)) for j in range(i + 1, len(runs))])
+    if between == 0:
+        return 1.0 if to_pilot == 0 else math.inf
+    return float(to_pilot / between)
 
 
 def simulation_budget(settings: CalibrationSettings) -> float:
     """The most simulations a fit with ``settings`` runs (a progress bar's total): pyabc's
     first-epsilon sample, then generations until ``max_simulations``, the last one cut at
-    ``population_size / min_acceptance_rate``; inf without both stops."""
+    ``population_size / min_acceptance_rate``, then the CHECK_RUNS of predictive_misfit;
+    inf without both stops."""
     per_generation = settings.population_size / settings.min_acceptance_rate if settings.min_acceptance_rate > 0 else math.inf
-    total = settings.population_size + min(settings.generations * per_generation, settings.simulation_cap + per_generation)
+    total = (settings.population_size + min(settings.generations * per_generation, settings.simulation_cap + per_generation)
+             + CHECK_RUNS)
     return math.ceil(total) if math.isfinite(total) else math.inf
 
 

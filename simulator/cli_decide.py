@@ -652,7 +652,8 @@ def calibrate(
                               started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count},
                               others=others)
     from .report import fmt
-    from .report.calibrate import against_the_best, at_the_edge, edge_sentence, same_lines, unfitted_lines
+    from .report.calibrate import (against_the_best, at_the_edge, edge_sentence, misfit_sentence, same_lines,
+                                   unfitted_lines)
 
     out.print("posterior:", markup=False)
     for row in calibration.intervals.to_dict("records"):
@@ -661,6 +662,8 @@ def calibrate(
     edges = at_the_edge(calibration)
     if edges:
         out.print(f"  warning: {edge_sentence(edges).replace('`', '')}", markup=False)
+    if misfit := misfit_sentence(calibration):
+        out.print(f"  warning: {misfit.replace('`', '')}", markup=False)
     out.print(f"launch forecast ({base.days} days, {draw_count} posterior draws):", markup=False)
     for row in outcomes.to_dict("records"):
         out.print(f"  {row['metric']:<36} median {fmt(row['median'])}  {row['level']:.0%} interval "

@@ -71,6 +71,7 @@ STREAM_NAMES = (
     "coverage fits",  # study seed of each pilot's fit
     "best design",    # the seed an optimisation's best.yaml carries, apart from the seeds that picked it
     "unpaired design",  # each design's own seed in an unpaired comparison given one --seed
+    "predictive check",  # a calibration's posterior draws (0) and seeds (1) of its check against the pilot
 )
 
 

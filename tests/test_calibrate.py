@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.calibrate import (DEFAULT_COLUMNS, CalibrationSettings, calibrate, check_fit, compare_designs, coverage_check, forecast,
-                                 pilot_counts, pilot_scenario, systematic_resample, weighted_quantile)
+from simulator.calibrate import (CHECK_RUNS, DEFAULT_COLUMNS, MISFIT, CalibrationSettings, calibrate, check_fit, compare_designs, coverage_check, forecast,
+                                 pilot_counts, pilot_scenario, predictive_misfit, systematic_resample, weighted_quantile)
+from simulator.report.calibrate import misfit_sentence
 from simulator.config import Scenario
 from simulator.errors import ScenarioError
 from simulator.metrics import COLUMN_INDEX, DAILY_COLUMNS
@@ -45,6 +46,15 @@ def test_recovers_a_hidden_base_share_from_a_synthetic_pilot_within_its_interval
     assert len(fit.posterior) == 200 and fit.posterior["program.base_share"].between(0, 1).all()
     assert list(fit.generations["generation"]) == [0, 1, 2]
     assert fit.generations["epsilon"].is_monotonic_decreasing
+    assert fit.misfit < MISFIT      # the pilot is one more run of the model: no warning
+
+    # the same pilot in other units (three times each count): the fit ends at the nearest it found, and its
+    # interval read as pinned down; runs at the posterior are far from it, farther than from each other
+    scaled = pilot.assign(**{c: pilot[c] * 3 for c in ("new_referred", "shares", "asks")})
+    misfit = calibrate(fitted_from, scaled, parameters, columns=["new_referred", "shares", "asks"],
+                       settings=CalibrationSettings(population_size=40, generations=3, posterior_samples=200), seed=1)
+    assert misfit.misfit >= MISFIT and "does not reproduce the pilot" in misfit_sentence(misfit)
+    assert misfit_sentence(fit) == ""
 
     daily_forecast, outcomes = forecast(fitted_from, fit, draws=6)
     customers = daily_forecast[daily_forecast["column"] == "customers"]
@@ -479,9 +489,11 @@ def test_a_fit_has_a_budget_known_beforehand_and_counts_every_simulation():
     from simulator.calibrate import simulation_budget
 
     settings = CalibrationSettings(population_size=20, generations=30, min_acceptance_rate=0.25, max_simulations=300)
-    assert simulation_budget(settings) == 20 + 300 + 80     # first epsilon, the cap, the last generation at most
+    # first epsilon, the cap, the last generation at most, the check against the pilot
+    assert simulation_budget(settings) == 20 + 300 + 80 + CHECK_RUNS
     assert CalibrationSettings().simulation_cap == 6000 and CalibrationSettings(population_size=50).simulation_cap == 1500
-    assert simulation_budget(CalibrationSettings(population_size=10, generations=2, min_acceptance_rate=0.5)) == 10 + 2 * 20
+    assert simulation_budget(CalibrationSettings(population_size=10, generations=2, min_acceptance_rate=0.5)) == \
+        10 + 2 * 20 + CHECK_RUNS
     ran = []
 
     def counting(scenarios, seeds, metrics, daily=False):
@@ -494,7 +506,7 @@ def test_a_fit_has_a_budget_known_beforehand_and_counts_every_simulation():
         [pilot_scenario(base, {"program.base_share": 0.4}, parameters, 14)], [5], [], True)[0]["daily"][:, [
             COLUMN_INDEX["asks"], COLUMN_INDEX["shares"]]].T)})
     fit = calibrate(base, pilot, parameters, columns=["asks", "shares"], seed=1, evaluate=counting, settings=settings)
-    assert fit.simulations == len(ran) <= simulation_budget(settings)
+    assert fit.simulations + CHECK_RUNS == len(ran) <= simulation_budget(settings)   # the fit's, and the check's
     assert len(fit.generations) < 30          # the cap or the acceptance rate stopped it, not the generations
 
 
@@ -595,3 +607,15 @@ def test_a_pilot_counting_more_people_than_the_population_is_refused_before_the_
     with pytest.raises(ScenarioError, match=r"new_organic \+ new_referred add up to 2,050 people over the pilot"):
         check_fit(base, many, parameters, pilot="pilot.csv")
     check_fit(base, many, parse_parameters(["population.size=1000:5000"], base, source="--fit"), pilot="pilot.csv")
+
+
+def test_the_predictive_misfit_is_the_distance_to_the_pilot_over_the_distance_between_runs():
+    """Runs at 0, 1 and 2 are 1, 2 and 1 apart (median 1); a pilot at 1 is 1, 0 and 1 from
+    them (median 1): ratio 1. A pilot at 11 is 11, 10 and 9 away (median 10): ratio 10."""
+    runs = [{"a": 0.0}, {"a": 1.0}, {"a": 2.0}]
+    assert predictive_misfit(runs, {"a": 1.0}) == 1.0
+    assert predictive_misfit(runs, {"a": 11.0}) == 10.0
+    # two statistics: Euclidean, as pyabc's PNormDistance(p=2) measures the fit
+    assert predictive_misfit([{"a": 0.0, "b": 0.0}, {"a": 3.0, "b": 4.0}], {"a": 6.0, "b": 8.0}) == pytest.approx(7.5 / 5)
+    assert math.isnan(predictive_misfit(runs[:1], {"a": 1.0}))
+    assert predictive_misfit([{"a": 1.0}] * 3, {"a": 2.0}) == math.inf

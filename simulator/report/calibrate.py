@@ -47,6 +47,8 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
             # to the last ("pilot_days": 21 alone read as a 21-day pilot for one of days 0-20, or of days 1-20)
             "pilot_first_day": calibration.pilot_first, "pilot_last_day": calibration.pilot_days - 1,
             "pilot_days": calibration.pilot_days,
+            # calibrate.predictive_misfit: ~1 where the model reproduces the pilot, MISFIT or more flagged
+            "predictive_misfit": calibration.misfit,
             "pilot_first_date": pilot.attrs.get("first_date"),
             "fit": [p.describe() for p in calibration.parameters], "settings": vars(settings), "forecast_draws": draws,
             # which posterior draws the forecast ran: spread over posterior.csv, not its first rows
@@ -191,6 +193,20 @@ def edge_sentence(edges: list[tuple[str, float, float]]) -> str:
           "there).")
 
 
+def misfit_sentence(calibration: Calibration) -> str:
+    """What calibrate.predictive_misfit found, where the model does not reproduce the pilot
+    (empty where it does): no interval is pinned down by a fit that never came near."""
+    from ..calibrate import CHECK_RUNS, MISFIT
+
+    if not calibration.misfit >= MISFIT:
+        return ""
+    return (f"The model does not reproduce the pilot: {CHECK_RUNS} runs at posterior draws are "
+            f"{calibration.misfit:.1f} times as far from it as from each other (about 1 when the pilot could be one "
+            f"more such run; {MISFIT:g} or more is flagged), so no value in the `--fit` ranges makes the model look "
+            f"like this pilot. Check its counts and units against the scenario (population, horizon, columns), or fit "
+            f"other keys, before reading the intervals or the forecast.")
+
+
 #: Below this many days a pilot is said to say little (the console says so too).
 SHORT_PILOT_DAYS = 7
 
@@ -286,9 +302,13 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
               if prior_share(p, row["low"], row["high"]) < 0.5 and p.key not in pressed]
     if edges:
         lines += ["", f"**{edge_sentence(edges)}**"]
+    if misfit := misfit_sentence(calibration):
+        lines += ["", f"**{misfit}**"]
+        narrow = []   # a fit that never came near the pilot pins nothing down
     lines += ["", ("The pilot pins down " + ", ".join(narrow) + " (interval under half the prior range"
                    + (", on the log scale where the prior is log-uniform" if any(p.log for p in calibration.parameters)
                       else "") + ")." if narrow
+                   else "No parameter is pinned down by a fit that never came near the pilot." if misfit
                    else "No other parameter is pinned down." if edges
                    else "The pilot says little about any parameter: every interval spans over half its prior range; "
                         "a longer pilot or more columns would say more."), ""]
