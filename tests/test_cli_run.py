@@ -358,12 +358,12 @@ def test_the_headline_splits_the_value_into_cash_and_customer_equity():
     text = headline(SimpleNamespace(runs=small_leads, scenario=SimpleNamespace(days=180)))[0]
     assert "still converting on day" not in text
     # not named apart, it stays inside the equity figure, which says so: 100,000 - 15,000 = 85,000 holds the 900
-    assert ("85,000 of margin the extra customers still active on day 180 are expected to bring (customer equity, with "
+    assert ("85,000 of margin the extra customers still active on day 180 are expected to bring (customer equity, including "
             "900.0 of referrals still converting, `incremental_pipeline_equity`)") in text, text
     # below 0 the twin's leads are the larger: said so ("with -114.5 of referrals still converting" read as nonsense)
     text = headline(SimpleNamespace(runs=runs.assign(incremental_pipeline_equity=[-100.0, -129.0]),
                                     scenario=SimpleNamespace(days=180)))[0]
-    assert ("(customer equity, less 114.5 by which the twin's referrals still converting outweigh the design's, "
+    assert ("(customer equity, net of 114.5 by which the twin's referrals still converting outweigh the design's, "
             "`incremental_pipeline_equity`)") in text, text
     # named apart (1% of the value or more) it reads the same way, with no double negative ("and -300.0 by which")
     text = headline(SimpleNamespace(runs=runs.assign(incremental_pipeline_equity=[-2_000.0, -4_000.0]),

@@ -164,8 +164,10 @@ def value_split(runs, days: int, incentive=None) -> str:
     owed = sum(float(runs[c].mean()) for c in ("rewards_owed", "rewards_unpaid") if c in runs.columns)
     owed = owed if np.isfinite(owed) else 0.0
     # a net pipeline below 0 is the twin's being the larger: "-114.5 of referrals still converting" read as nonsense
-    small = (f", with {fmt(within)} of referrals still converting, `{column}`)" if within > 0 else
-             f", less {fmt(-within)} by which the twin's referrals still converting outweigh the design's, `{column}`)"
+    # "including": beside a split that names the leads apart, "with 889.7 of referrals still converting" read as one
+    # more part to add
+    small = (f", including {fmt(within)} of referrals still converting, `{column}`)" if within > 0 else
+             f", net of {fmt(-within)} by which the twin's referrals still converting outweigh the design's, `{column}`)"
              if within < 0 else ")")
     equity = (f"{fmt(value - profit - pipeline + owed)} of margin the extra customers still active on day {days} are "
               f"expected to bring (customer equity" + small)
