@@ -143,7 +143,11 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
         frame = frame.assign(day=days.astype(np.int64)).sort_values("day", kind="stable")
         days = frame["day"].to_numpy()
         if len(days) and not np.array_equal(days, np.arange(days[0], days[0] + len(days))):
-            raise ScenarioError("days must be consecutive, one row per day", file=source, key="day")
+            # which day: a pilot of 60 rows gave no clue where the gap or the repeat was
+            twice = days[1:][np.diff(days) == 0]
+            where = (f"day {twice[0]} is given twice" if len(twice) else
+                     f"day {days[1:][np.diff(days) > 1][0] - 1} is missing (a day without events is a row of zeros)")
+            raise ScenarioError(f"days must be consecutive, one row per day: {where}", file=source, key="day")
     columns = list(dict.fromkeys(columns)) if columns else [c for c in DEFAULT_COLUMNS if c in frame]   # each once
     if not columns:
         read = reprlib.repr(", ".join(map(str, frame.columns)))   # a file separated by ';' reads as one column
@@ -157,16 +161,24 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
             raise ScenarioError(f"the pilot has no column '{column}'; it has: {', '.join(map(str, frame.columns))}",
                                 file=source, key=column)
         values = pd.to_numeric(frame[column], errors="coerce")
-        if values.isna().any() or (values < 0).any():
-            raise ScenarioError("counts must be numbers >= 0 on every day", file=source, key=column)
+
+        def where(row: int) -> str:
+            if first_date is not None:
+                return f"{frame['date'].iloc[row]} (day {frame['day'].iloc[row]})"
+            return f"day {frame['day'].iloc[row]}" if "day" in frame else f"line {row + 2}"
+
+        wrong = (values.isna() | (values < 0)).to_numpy()
+        if wrong.any():   # named with its day: a blank, a word or a negative among 60 rows was left to find
+            row = int(np.flatnonzero(wrong)[0])
+            given = frame[column].iloc[row]
+            shown = "a blank" if pd.isna(given) else f"{float(values.iloc[row]):g}" if values.notna().iloc[row] else repr(given)
+            raise ScenarioError(f"counts must be numbers >= 0 on every day; got {shown} on {where(row)}", file=source,
+                                key=column)
         fractional = values != np.floor(values)
         if fractional.any():   # a rate or an average is not a count: it would be fitted as one, against whole numbers
             row = int(np.flatnonzero(fractional.to_numpy())[0])
-            where = f"day {frame['day'].iloc[row]}" if "day" in frame else f"line {row + 2}"
-            if first_date is not None:
-                where = f"{frame['date'].iloc[row]} (day {frame['day'].iloc[row]})"
             raise ScenarioError(f"counts must be whole numbers (people or events a day); got {values.iloc[row]:g} on "
-                                f"{where}: give the pilot's counts, not rates or averages", file=source, key=column)
+                                f"{where(row)}: give the pilot's counts, not rates or averages", file=source, key=column)
     if len(frame) == 0:
         raise ScenarioError("the pilot has no rows; give one row per day", file=source)
     first_day = frame["day"].iloc[0] if "day" in frame else 0

@@ -4,6 +4,7 @@ the truth about as often as they claim, and the pilot's mistakes are one-line er
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -619,3 +620,18 @@ def test_the_predictive_misfit_is_the_distance_to_the_pilot_over_the_distance_be
     assert predictive_misfit([{"a": 0.0, "b": 0.0}, {"a": 3.0, "b": 4.0}], {"a": 6.0, "b": 8.0}) == pytest.approx(7.5 / 5)
     assert math.isnan(predictive_misfit(runs[:1], {"a": 1.0}))
     assert predictive_misfit([{"a": 1.0}] * 3, {"a": 2.0}) == math.inf
+
+
+def test_a_bad_count_or_day_of_a_pilot_is_named_with_its_day():
+    """A blank, a word or a negative count said only 'counts must be numbers >= 0 on
+    every day', and a repeated or missing day only 'days must be consecutive': among 60
+    rows the user was left to find it."""
+    cases = [({"day": [1, 2, 3], "asks": [1, -2, 3]}, "got -2 on day 2"),
+             ({"day": [1, 2, 3], "asks": [1, None, 3]}, "got a blank on day 2"),
+             ({"day": [1, 2, 3], "asks": ["1", "x", "3"]}, "got 'x' on day 2"),
+             ({"date": ["2026-01-01", "2026-01-02"], "asks": [1, -1]}, "got -1 on 2026-01-02 (day 2)"),
+             ({"day": [1, 2, 2, 3], "asks": [1, 2, 3, 4]}, "day 2 is given twice"),
+             ({"day": [1, 2, 4], "asks": [1, 2, 3]}, "day 3 is missing")]
+    for columns, said in cases:
+        with pytest.raises(ScenarioError, match=re.escape(said)):
+            pilot_counts(pd.DataFrame(columns), source="p.csv")
