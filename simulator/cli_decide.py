@@ -652,13 +652,13 @@ def calibrate(
                               started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count},
                               others=others)
     from .report import fmt
-    from .report.calibrate import (against_the_best, at_the_edge, edge_sentence, misfit_sentence, same_lines,
-                                   unfitted_lines)
+    from .report.calibrate import (against_the_best, at_the_edge, edge_sentence, misfit_sentence, parameter_text,
+                                   same_lines, unfitted_lines)
 
     out.print("posterior:", markup=False)
-    for row in calibration.intervals.to_dict("records"):
-        out.print(f"  {row['parameter']:<36} median {fmt(row['median'])}  {row['level']:.0%} interval "
-                  f"{fmt(row['low'])} – {fmt(row['high'])}", markup=False)
+    for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records")):
+        out.print(f"  {row['parameter']:<36} median {parameter_text(p, row['median'])}  {row['level']:.0%} interval "
+                  f"{parameter_text(p, row['low'])} – {parameter_text(p, row['high'])}", markup=False)
     edges = at_the_edge(calibration)
     if edges:
         out.print(f"  warning: {edge_sentence(edges).replace('`', '')}", markup=False)

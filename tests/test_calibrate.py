@@ -340,6 +340,11 @@ def test_a_whole_number_parameters_interval_is_whole_numbers():
         assert float(table.loc[whole.key, column]).is_integer(), column
     assert table.loc[whole.key, "low"] <= 1.5 and table.loc[whole.key, "high"] >= 9.5
     assert not float(table.loc[rate.key, "low"]).is_integer()
+    # and written as whole numbers: '1 – 11.0' read as a decimal at one end only
+    from simulator.report.calibrate import parameter_text
+
+    assert [parameter_text(whole, v) for v in (1.0, 11.0, 1200.0)] == ["1", "11", "1,200"]
+    assert parameter_text(rate, 11.0) == "11.0"
 
 
 def test_pinned_down_is_judged_on_the_priors_own_scale():

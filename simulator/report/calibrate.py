@@ -65,6 +65,12 @@ def against_the_best(row: dict) -> str:
     return f"{fmt(row['vs_best_mean'])} [{fmt(row['vs_best_low'])}, {fmt(row['vs_best_high'])}]"
 
 
+def parameter_text(p, value: float) -> str:
+    """A fitted value as the key takes it: a whole-number key's median and interval ends
+    are whole numbers, written so ("1 – 11.0" read as a decimal at one end only)."""
+    return f"{value:,.0f}" if p.kind == "int" and math.isfinite(value) else fmt(value)
+
+
 def prior_text(p) -> str:
     """The prior a fitted parameter's range defines (Parameter.from_unit): uniform, log-uniform
     for LO:HI:log, an equal share per whole number for an integer key."""
@@ -294,8 +300,8 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         f"| parameter | prior | mean | median | {level} interval |", "|---|---|---|---|---|",
     ]
     for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records")):
-        lines.append(f"| {p.key} | {prior_text(p)} | {fmt(row['mean'])} | {fmt(row['median'])} | "
-                     f"{fmt(row['low'])} – {fmt(row['high'])} |")
+        lines.append(f"| {p.key} | {prior_text(p)} | {fmt(row['mean'])} | {parameter_text(p, row['median'])} | "
+                     f"{parameter_text(p, row['low'])} – {parameter_text(p, row['high'])} |")
     edges = at_the_edge(calibration)
     pressed = {key for key, _, _ in edges}
     narrow = [f"`{p.key}`" for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records"))
