@@ -134,6 +134,11 @@ def atomic_write_csv(path: Path, frame: pd.DataFrame, *, floats_read_as_floats: 
     (sweep.csv beside sweep.parquet: customers_final read int64 from one, float64 from
     the other)."""
     digits = _float_text if floats_read_as_floats else "%.10g"
+    floats = [i for i, kind in enumerate(frame.dtypes) if getattr(kind, "kind", "") == "f"]
+    if any((frame.iloc[:, i] == 0).any() for i in floats):   # -0.0 (0 of a minimised metric, negated) is 0: "-0" read as a sign
+        frame = frame.copy()
+        for i in floats:
+            frame.isetitem(i, frame.iloc[:, i] + 0.0)
     return atomic_write(path, lambda temp: frame.to_csv(temp, index=False, float_format=digits, lineterminator="\n"))
 
 

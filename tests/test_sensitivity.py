@@ -1089,3 +1089,16 @@ def test_the_conditional_parts_edges_are_decimals_as_a_person_writes_them():
     rate = Parameter(key="word_of_mouth.spontaneous_rate", kind="float", low=0.001, high=0.01)
     assert [edge_value(rate, u) for u in (0.0, 0.25, 0.5, 0.75, 1.0)] == [0.001, 0.00325, 0.0055, 0.00775, 0.01]
     assert edge_value(Parameter(key="days", kind="int", low=30, high=90), 0.5) == 60
+
+
+def test_a_csv_never_writes_minus_zero(tmp_path):
+    """A minimised metric is negated to rank designs: a regret of 0 came back as -0.0,
+    and decision.csv and conditional.csv wrote '-0', read as a sign."""
+    import pandas as pd
+
+    from simulator.results import atomic_write_csv
+
+    frame = pd.DataFrame({"expected_regret": [-0.0, 1.5], "design": ["a", "b"], 7: [-0.0, 0.0]})
+    atomic_write_csv(tmp_path / "x.csv", frame)
+    assert (tmp_path / "x.csv").read_text() == "expected_regret,design,7\n0,a,0\n1.5,b,0\n"
+    assert str(frame.iloc[0, 0]) == "-0.0"       # the caller's frame is left as it was
