@@ -415,7 +415,7 @@ def sensitivity(
     from .results import check_out_dir, new_results_dir
     from .scenario_io import load_scenario
     from .evaluation import check_metric
-    from .sensitivity import (IMPRECISE, SensitivitySettings, check_settings, decision_drivers, design_names, lost_in_luck, planned_runs,
+    from .sensitivity import (IMPRECISE, SensitivitySettings, check_settings, check_uncertain, decision_drivers, design_names, lost_in_luck, planned_runs,
                               sensitivity as run_sensitivity, tornado_disagreements, tornado_replicates as tornado_runs)
 
     started = dt.datetime.now()
@@ -431,6 +431,7 @@ def sensitivity(
     # a key of some designs only (a milestone's reach_share) moves those designs and leaves the others as they are
     with _at_lines(settings_file, "uncertain", settings.uncertain, source):
         parameters = parse_across(texts, [base, *others], source=source)
+        check_uncertain(parameters, source=source)
         check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     chosen = {k: v for k, v in {"samples": pick(samples, settings.samples), "trajectories": pick(trajectories, settings.trajectories),
                                 "replicates": pick(replicates, settings.replicates), "levels": settings.levels,
@@ -586,7 +587,7 @@ def calibrate(
     pilot = _read_pilot(data_path)
     source = str(settings_file) if settings_file is not None and not fit else "--fit"
     with _at_lines(settings_file, "fit", settings.fit, source):
-        parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source)
+        parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source, ranges_only=True)
     columns = pick(column, settings.columns) or None
     counts = pilot_counts(pilot, columns, source=str(data_path))
     unread = [str(c) for c in pilot.columns if c not in COLUMN_INDEX and c not in ("day", "date", "replicate", "scenario")]

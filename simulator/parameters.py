@@ -70,10 +70,12 @@ class Parameter:
 # --------------------------------------------------------------------------- parsing and checking
 
 
-def parse_parameter(text: str, base: Scenario, *, source: str = "--vary") -> Parameter:
+def parse_parameter(text: str, base: Scenario, *, source: str = "--vary", ranges_only: bool = False) -> Parameter:
     """``KEY=LO:HI`` (``KEY=LO:HI:log`` for a log scale), ``KEY=a,b,c`` or ``KEY`` (every
     choice of a categorical key), checked against ``base``: the key must exist, and
-    each end of the range (each choice) must give a valid scenario on its own."""
+    each end of the range (each choice) must give a valid scenario on its own.
+    ``ranges_only``: a command that takes ranges alone (calibrate) is not advised to
+    give values."""
     key, has_values, raw = (part.strip() for part in text.partition("="))
     if key in RESERVED_KEYS:
         raise ScenarioError(f"'{key}' is set by the command itself; vary a scenario key such as program.base_share", file=source, key=key)
@@ -82,8 +84,9 @@ def parse_parameter(text: str, base: Scenario, *, source: str = "--vary") -> Par
     number = _number_type(annotation)
     if not has_values:
         if choices is None:
-            raise ScenarioError(f"give a range or values, e.g. {key}=LO:HI or {key}=a,b,c (the key holds {_NUMBER_WORDS.get(number, 'a value')})",
-                                file=source, key=key)
+            example = f"{key}=LO:HI" if ranges_only else f"{key}=LO:HI or {key}=a,b,c"
+            raise ScenarioError(f"give a {'range' if ranges_only else 'range or values'}, e.g. {example} (the key holds "
+                                f"{_NUMBER_WORDS.get(number, 'a value')})", file=source, key=key)
         parameter = Parameter(key, "categorical", choices=tuple(choices), union=union)
     elif ":" in raw and choices is None:
         parameter = _range(raw, key, number, source)
@@ -104,7 +107,8 @@ def parse_parameter(text: str, base: Scenario, *, source: str = "--vary") -> Par
     return parameter
 
 
-def parse_parameters(texts: Iterable[str], base: Scenario, *, source: str = "--vary") -> list[Parameter]:
+def parse_parameters(texts: Iterable[str], base: Scenario, *, source: str = "--vary",
+                     ranges_only: bool = False) -> list[Parameter]:
     """Each of ``texts`` read against ``base``; a key of a kind the base does not have
     (a milestone's reach_share, from a file that asks at onboarding) is read against the
     base switched to a kind that another of ``texts`` varies and that has it, as the
@@ -114,12 +118,12 @@ def parse_parameters(texts: Iterable[str], base: Scenario, *, source: str = "--v
     parameters = []
     for text in texts:
         try:
-            parameters.append(parse_parameter(text, base, source=source))
+            parameters.append(parse_parameter(text, base, source=source, ranges_only=ranges_only))
         except ScenarioError:
             switched = _switched_having(text.partition("=")[0].strip(), texts, base, source)
             if switched is None:
                 raise
-            parameters.append(parse_parameter(text, switched, source=source))
+            parameters.append(parse_parameter(text, switched, source=source, ranges_only=ranges_only))
     if not parameters:
         raise ScenarioError("nothing to vary; give at least one KEY=LO:HI (e.g. program.base_share=0.1:0.4)", file=source)
     return _distinct(parameters, source)

@@ -172,12 +172,20 @@ def kept_runs(target: Path, kind: str) -> Iterator[RunCache]:
     from .results import StudyLock
 
     folder = cache_folder(target)
-    with StudyLock(folder, kind):
-        cache = RunCache(folder)
-        try:
-            yield cache
-        finally:
+    nothing_kept = False
+    try:
+        with StudyLock(folder, kind):
+            cache = RunCache(folder)
+            try:
+                yield cache
+            except BaseException:
+                cache.flush()
+                nothing_kept = not any(folder.glob("runs-*.npz"))
+                raise
             cache.flush()
+    finally:
+        if nothing_kept:   # a mistake found before any run finished leaves no folder behind
+            shutil.rmtree(folder, ignore_errors=True)
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -99,6 +99,7 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     parameters = list(uncertain)
     if not parameters:
         raise ScenarioError("nothing is uncertain; give at least one --uncertain KEY=LO:HI", key="--uncertain")
+    check_uncertain(parameters)
     metrics = list(dict.fromkeys(check_metric(m, source="--metric") for m in metrics))  # a metric named twice is analysed once
     decision_metric = check_metric(decision_metric or metrics[0], source="--metric")
     if decision_metric not in metrics:
@@ -156,6 +157,14 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
         result.flips, result.conditional = flip_tables(sign * values, sign, units, names, parameters, kept, sobol_problem,
                                                        settings.bins, seed, runs=sign * sobol_runs[:, :, :, metrics.index(decision_metric)])
     return result
+
+
+def check_uncertain(parameters: Sequence[Parameter], source: str = "--uncertain") -> None:
+    """The horizon is no uncertain assumption (optimize and calibrate refuse it too)."""
+    if any(p.key == "days" for p in parameters):
+        raise ScenarioError("the horizon is not an uncertain assumption: every metric is counted over it, so its "
+                            "indices would say how much a longer count adds, not what we do not know; fix it with "
+                            "--set days=N (a run per horizon compares them)", file=source, key="days")
 
 
 def tornado_replicates(settings: SensitivitySettings, base: Scenario) -> int:

@@ -189,3 +189,22 @@ def test_a_study_flushes_its_runs_as_it_goes_so_a_kill_loses_only_the_last_few(t
     cache = RunCache(tmp_path / "runs")
     Evaluator("serial", cache=cache)([TINY_SCENARIO] * 5, [1, 2, 3, 4, 5], ["customers_final"])
     assert len(RunCache(tmp_path / "runs")) == 4      # two parts of two written; the fifth run waits for the next
+
+
+def test_a_mistake_found_before_any_run_leaves_no_runs_folder_and_a_busy_folder_is_left_alone(tmp_path, monkeypatch):
+    """A study that failed before any run finished left an empty .NAME.runs/ behind; a
+    second study refused by the lock must not remove the running one's folder."""
+    from simulator.run_cache import kept_runs
+
+    with pytest.raises(ValueError):
+        with kept_runs(tmp_path / "out", "sensitivity"):
+            raise ValueError("a mistake")
+    assert not cache_folder(tmp_path / "out").exists()
+    with kept_runs(tmp_path / "busy", "sensitivity"):
+        with pytest.raises(evaluation.ScenarioError, match="another sensitivity"):
+            with kept_runs(tmp_path / "busy", "sensitivity"):
+                pass
+        assert cache_folder(tmp_path / "busy").is_dir()
+    days = invoke("sensitivity", DEFAULT, *TINY, "--uncertain", "days=30:40", "--out", tmp_path / "days")
+    one_line_error(days, "the horizon is not an uncertain assumption")
+    assert not cache_folder(tmp_path / "days").exists() and not (tmp_path / "days").exists()
