@@ -515,7 +515,12 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
     metrics = list(dict.fromkeys(check_metric(m, source="--metric") for m in metrics))  # each once
     check_designs_pair(list(designs), calibration.parameters, source="--fit")
     # fitted keys a design does not have, which leave it as it is (said in designs.csv, the report and the console)
-    unfitted = {d.name: ", ".join(p.key for p in calibration.parameters if not applies(d, p.key)) for d in designs}
+    # two files of one name were listed twice under it: numbered, as sensitivity numbers them
+    from .sensitivity import design_names
+
+    names = design_names(designs)
+    unfitted = {names[i]: ", ".join(p.key for p in calibration.parameters if not applies(d, p.key))
+                for i, d in enumerate(designs)}
     scenarios, seeds = [], []
     for design in designs:
         s, r = _posterior_runs(design, calibration, draws, seed)
@@ -540,14 +545,14 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
         # a design with another's values on every draw (a copy, or a difference no draw moves) is that design
         # here: their probability best is split between them, and the report adds it up (said of each copy)
         copy_of = copies({d: values[d, :, k] for d in range(len(designs))}, 0, list(range(1, len(designs))))
-        same_as = [designs[copy_of[d]].name if copy_of.get(d, d) != d else "" for d in range(len(designs))]
+        same_as = [names[copy_of[d]] if copy_of.get(d, d) != d else "" for d in range(len(designs))]
         for d, design in enumerate(designs):
             # the draw-by-draw difference from the design with the best mean: both on the same draw and seed
             gap = _spread(metric, values[d, :, k] - values[leader, :, k], level)
-            rows.append({"design": design.name, **_spread(metric, values[d, :, k], level), "probability_best": float(shares[d]),
-                         "vs_best": designs[leader].name, "vs_best_mean": gap["mean"],
+            rows.append({"design": names[d], **_spread(metric, values[d, :, k], level), "probability_best": float(shares[d]),
+                         "vs_best": names[leader], "vs_best_mean": gap["mean"],
                          "vs_best_low": gap["low"] if d != leader else math.nan,
-                         "vs_best_high": gap["high"] if d != leader else math.nan, "not_fitted": unfitted[design.name],
+                         "vs_best_high": gap["high"] if d != leader else math.nan, "not_fitted": unfitted[names[d]],
                          "numpy_stages": together, "same_as": same_as[d]})
     return pd.DataFrame(rows)
 

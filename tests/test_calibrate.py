@@ -414,6 +414,10 @@ def test_a_copy_of_a_design_under_the_posterior_is_named_with_it_and_their_draws
     assert table.set_index("design")["same_as"].to_dict() == {"launch": "", "copy": "launch", "other": ""}
     assert same_lines(table) == ["launch and copy give the same customers_final on every draw: one design here, best in "
                                  "67% of the draws together (split between them in the table)."]
+    # two files of one name: numbered, not listed twice under it ('launch and launch give the same ...')
+    twice = compare_designs([base, base.model_copy()], calibration, metrics=["customers_final"], draws=3, evaluate=value)
+    assert list(twice["design"]) == ["launch (0)", "launch (1)"]
+    assert list(twice["same_as"]) == ["", "launch (0)"]
 
 
 def test_a_fitted_key_a_design_lacks_leaves_that_design_as_it_is():
