@@ -594,10 +594,11 @@ def calibrate(
     if unread and not columns:  # a misspelt column would otherwise be dropped without a word
         out.print(f"note: {data_path}: column(s) {', '.join(unread)} are not refsim daily columns and are not fitted; "
                   f"fitting {', '.join(counts.columns)} (the names are those of timeseries.csv)", markup=False)
-    from .report.calibrate import SHORT_PILOT_DAYS
+    from .report.calibrate import SHORT_PILOT_DAYS, activity_days
 
-    if len(counts) < SHORT_PILOT_DAYS:   # a fit of a day or two returns about the prior, which reads as a finding
-        out.print(f"note: {data_path}: a pilot of {len(counts)} day{'s' if len(counts) > 1 else ''} says little; expect "
+    if activity_days(counts) < SHORT_PILOT_DAYS:   # a fit of a day or two returns about the prior, which reads as a finding
+        active = activity_days(counts)
+        out.print(f"note: {data_path}: a pilot of {active} day{'s' if active != 1 else ''} says little; expect "
                   f"intervals close to the --fit ranges (report.md says which the pilot pins down)",
                   markup=False)
     design_paths = pick(list(design), [Path(d) for d in settings.designs])

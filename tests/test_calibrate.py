@@ -644,3 +644,14 @@ def test_a_bad_count_or_day_of_a_pilot_is_named_with_its_day():
     for columns, said in cases:
         with pytest.raises(ScenarioError, match=re.escape(said)):
             pilot_counts(pd.DataFrame(columns), source="p.csv")
+
+
+def test_a_short_pilot_is_counted_in_days_of_activity_everywhere():
+    """Days 0-4 were 'a pilot of 5 days' on the console and in the report's note, and 'the
+    pilot's 4 days (days 1-4)' in the same report: day 0 is the launch state."""
+    from simulator.report.calibrate import activity_days, pilot_note
+
+    counts = pilot_counts(pd.DataFrame({"day": range(5), "asks": [0, 1, 2, 3, 4]}))
+    assert activity_days(counts) == 4 and "A pilot of 4 days says little" in pilot_note(counts)
+    later = pilot_counts(pd.DataFrame({"day": range(100, 103), "asks": [1, 2, 3]}))
+    assert activity_days(later) == 3

@@ -238,10 +238,18 @@ def pilot_note(pilot: pd.DataFrame) -> str:
     if pilot.attrs.get("first_date"):
         notes.append(f"The pilot is kept by date: day 1 is {pilot.attrs['first_date']}, its first date (day 0 is the "
                      f"launch state, with no events).")
-    if len(pilot) < SHORT_PILOT_DAYS:
-        notes.append(f"A pilot of {len(pilot)} day{'s' if len(pilot) > 1 else ''} says little: expect intervals close "
+    active = activity_days(pilot)
+    if active < SHORT_PILOT_DAYS:
+        notes.append(f"A pilot of {active} day{'s' if active != 1 else ''} says little: expect intervals close "
                      f"to the prior ranges.")
     return " ".join(notes)
+
+
+def activity_days(pilot: pd.DataFrame) -> int:
+    """The pilot's days of activity: its rows from day 1 (day 0 is the launch state, with no
+    events; 'a pilot of 5 days' was said of days 0-4, which the same report called 'the
+    pilot's 4 days')."""
+    return int((np.asarray(pilot.index) >= 1).sum()) if pilot.index.name == "day" else len(pilot)
 
 
 def unfitted_lines(designs: pd.DataFrame) -> list[str]:
