@@ -744,8 +744,8 @@ def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tm
     assert "note:" not in ok(*calibrate_args(tmp_path / "c", as_written)).stdout
     # a pilot of a few days returns about the prior, which read as a finding: the console says so
     short = tmp_path / "short.csv"
-    pd.read_csv(pilot).head(3).to_csv(short, index=False)
-    assert "a pilot of 3 days says little" in " ".join(ok(*calibrate_args(tmp_path / "d", short)).stdout.split())
+    pd.read_csv(pilot).head(3).to_csv(short, index=False)   # days 0-2: day 0 is the launch state
+    assert "a pilot of 2 days says little" in " ".join(ok(*calibrate_args(tmp_path / "d", short)).stdout.split())
 
 
 def test_a_sensitivity_sample_size_from_a_settings_file_is_refused_at_its_line(tmp_path):
