@@ -588,7 +588,7 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
             shares = best_shares(per_point[inside]).mean(axis=0)
             best_by_bin.append(names[int(np.argmax(means))])
             low, high = ((p.choices[b], p.choices[b]) if p.kind == "categorical" else
-                         (edge_value(p, edges[b]), edge_value(p, min(edges[b + 1], 1.0))))
+                         (edge_value(p, edges[b]), edge_value(p, min(edges[b + 1], 1.0), upper=True)))
             for d, name in enumerate(names):
                 conditional.append({"parameter": p.key, "bin": b, "value_low": low, "value_high": high, "design": name,
                                     "mean": sign * means[d], "probability_best": shares[d]})
@@ -650,9 +650,13 @@ def tornado_values(designs: Sequence[Scenario], names: list[str], parameters: li
     return pd.DataFrame(rows)
 
 
-def edge_value(parameter: Parameter, u: float):
+def edge_value(parameter: Parameter, u: float, upper: bool = False):
     """A part's edge as conditional.csv gives it: the value at ``u``, a float to 12
-    significant digits (0.001:0.01's first quarter ended at 0.0032500000000000003)."""
+    significant digits (0.001:0.01's first quarter ended at 0.0032500000000000003).
+    ``upper``: the part's upper end, which for whole numbers is the last one in the part,
+    not the next part's first (parts 0–3, 3–7 of 0:14 overlapped at 3)."""
+    if upper and parameter.kind == "int" and u < 1.0:
+        u = math.nextafter(u, 0.0)
     value = parameter.from_unit(u)
     return float(f"{value:.12g}") if isinstance(value, float) else value
 

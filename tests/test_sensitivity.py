@@ -1102,3 +1102,19 @@ def test_a_csv_never_writes_minus_zero(tmp_path):
     atomic_write_csv(tmp_path / "x.csv", frame)
     assert (tmp_path / "x.csv").read_text() == "expected_regret,design,7\n0,a,0\n1.5,b,0\n"
     assert str(frame.iloc[0, 0]) == "-0.0"       # the caller's frame is left as it was
+
+
+def test_a_whole_number_parts_upper_end_is_its_last_value_not_the_next_parts_first():
+    """0:15 in quarters is 0-3, 4-7, 8-11, 12-15 (four whole numbers each); conditional.csv
+    gave 0-4, 4-8, 8-12, 12-15, each upper end the next part's first value. Where the
+    quarters split a whole number's share (0:14), that number lies in both parts, and
+    both say so."""
+    from simulator.parameters import Parameter
+    from simulator.sensitivity import edge_value
+
+    even = Parameter("program.timing.delay_days", "int", low=0, high=15)
+    assert [(edge_value(even, b / 4), edge_value(even, (b + 1) / 4, upper=True)) for b in range(4)] == \
+        [(0, 3), (4, 7), (8, 11), (12, 15)]
+    uneven = Parameter("program.timing.delay_days", "int", low=0, high=14)
+    assert [(edge_value(uneven, b / 4), edge_value(uneven, (b + 1) / 4, upper=True)) for b in range(4)] == \
+        [(0, 3), (3, 7), (7, 11), (11, 14)]
