@@ -579,6 +579,9 @@ def calibrate(
         raise ScenarioError(f"an alias of --draws, given with another value ({replicates} against --draws {draws}); give one of them",
                             key="--replicates")
     settings = load_settings(settings_file, "calibrate")
+    if settings.bin_days is not None and settings.parts is not None:   # parts was dropped without a word
+        raise ScenarioError("give bin_days or parts, not both: bin_days sums the pilot in bins of that many days, parts "
+                            "in that many equal parts", file=str(settings_file), key="parts")
     base, base_path = _scenario(scenario, settings, sets)
     overrides = pick(sets, settings.set)
     data_path = Path(pick(data, settings.data)) if pick(data, settings.data) else None
@@ -596,6 +599,9 @@ def calibrate(
                   f"fitting {', '.join(counts.columns)} (the names are those of timeseries.csv)", markup=False)
     from .report.calibrate import SHORT_PILOT_DAYS, activity_days
 
+    if settings.bin_days is not None and settings.bin_days >= activity_days(counts):
+        out.print(f"note: {settings_file}: bin_days {settings.bin_days} covers the whole pilot of "
+                  f"{activity_days(counts)} days: one bin, each column's total", markup=False)
     if activity_days(counts) < SHORT_PILOT_DAYS:   # a fit of a day or two returns about the prior, which reads as a finding
         active = activity_days(counts)
         out.print(f"note: {data_path}: a pilot of {active} day{'s' if active != 1 else ''} says little; expect "

@@ -1402,3 +1402,18 @@ def test_an_optimisation_of_the_share_rate_or_the_delay_discount_says_it_ranks_a
         small_optimize(tmp_path, DEFAULT, folder, "--vary", f"{key}={values}")
         assert "which no launch chooses (what the model assumes of how people answer it)" in \
             " ".join((folder / "report.md").read_text().split()), key
+
+
+def test_calibrate_settings_give_bin_days_or_parts_and_a_bin_longer_than_the_pilot_is_its_total(tmp_path, pilot):
+    """bin_days with parts dropped parts without a word; bin_days 50 on a 20-day pilot was
+    reported as 'summed over 50-day bins'."""
+    both = tmp_path / "both.yaml"
+    both.write_text(yaml.safe_dump({"bin_days": 7, "parts": 3}))
+    one_line_error(invoke(*calibrate_args(tmp_path / "a", pilot, "--settings", both)), "both.yaml", "parts",
+                   "give bin_days or parts, not both")
+    long = tmp_path / "long.yaml"
+    long.write_text(yaml.safe_dump({"bin_days": 50}))
+    said = " ".join(ok(*calibrate_args(tmp_path / "b", pilot, "--settings", long)).stdout.split())
+    assert "bin_days 50 covers the whole pilot of 20 days: one bin, each column's total" in said
+    report = " ".join((tmp_path / "b" / "report.md").read_text().split())
+    assert "totals over the pilot (bin_days 50 covers it all)" in report and "50-day bins" not in report

@@ -285,7 +285,10 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
                          others: list[Scenario] = ()) -> str:
     generations = calibration.generations
     level = f"{settings.level:.0%}"
-    bins = (f"summed over {settings.bin_days}-day bins" if settings.bin_days else "totals over the pilot"
+    # one bin, the totals: "summed over 50-day bins" was said of a 28-day pilot
+    whole = settings.bin_days is not None and settings.bin_days >= calibration.pilot_days - max(calibration.pilot_first, 1)
+    bins = (f"totals over the pilot (bin_days {settings.bin_days} covers it all)" if whole else
+            f"summed over {settings.bin_days}-day bins" if settings.bin_days else "totals over the pilot"
             if settings.parts <= 1 else f"summed over {settings.parts} equal parts of the pilot")
     # day 0 is the launch state, with no events (counts there are refused): a timeseries.csv pilot's days 0-21 are
     # 21 days of activity, as the same pilot given by date is ("22 days (days 0-21)" against "21 days (days 1-21)")
