@@ -53,7 +53,7 @@ from .config import Scenario
 from .errors import ScenarioError
 from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric, days_counted
 from .metrics import copies, joint_level
-from .parameters import Parameter, apply_own, check_designs_pair, point_values, value_of
+from .parameters import Parameter, apply_own, check_designs_pair, point_values, reads, value_of
 from .rng import draw_seed, replicate_seeds, stream_seed
 
 
@@ -149,7 +149,7 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     result = SensitivityResult(seed, parameters, names, morris, sobol, points, tornado_bars(ends, parameters),
                                tornado_values=ends)
     if constraints:
-        result.constraints = constraint_table(points, parameters, constraints)
+        result.constraints = constraint_table(points, parameters, constraints, dict(zip(names, design_list)))
     if len(design_list) > 1:
         values = sobol_y[:, :, metrics.index(decision_metric)]
         sign = -1.0 if decision_metric in MINIMISED else 1.0
@@ -383,13 +383,17 @@ def points_table(units, y, names, metrics, parameters) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def constraint_table(points: pd.DataFrame, parameters: Sequence[Parameter], constraints) -> pd.DataFrame:
+def constraint_table(points: pd.DataFrame, parameters: Sequence[Parameter], constraints,
+                     designs: dict[str, Scenario] | None = None) -> pd.DataFrame:
     """constraints.csv: for each design and constraint (optimize.Constraint), the share of
     the Sobol points whose mean breaks it, the mean over the points and the worst point
     (its value and its assumptions): a design chosen to keep `reward_cost<=50000` on the
-    scenario's own values broke it at 42% of the points, and the report did not say."""
-    rows = []
+    scenario's own values broke it at 42% of the points, and the report did not say.
+    ``designs`` (by name): an assumption a design does not read (parameters.reads) is left
+    empty in its worst point (a cash design's worst point gave a referee reward it never pays)."""
+    rows, keys = [], [p.key for p in parameters]
     for design, group in points.groupby("design", sort=False):
+        scenario = (designs or {}).get(design)
         for constraint in constraints:
             values = group[constraint.metric].to_numpy(dtype=float)
             excess = constraint.excess(values)
@@ -397,7 +401,8 @@ def constraint_table(points: pd.DataFrame, parameters: Sequence[Parameter], cons
             rows.append({"design": design, "constraint": str(constraint), "metric": constraint.metric,
                          "share_broken": float(np.mean(excess > 0)), "mean": float(np.nanmean(values)),
                          "worst": float(values[worst]),
-                         **{f"worst_{p.key}": group[p.key].iloc[worst] for p in parameters}})
+                         **{f"worst_{p.key}": group[p.key].iloc[worst]
+                            if scenario is None or reads(scenario, p.key, keys) else None for p in parameters}})
     return pd.DataFrame(rows)
 
 

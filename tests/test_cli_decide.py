@@ -482,6 +482,9 @@ def test_sensitivity_gives_a_designs_worst_point_in_the_assumptions_it_reads(tmp
                 "--executor", "serial")
     table = pd.read_csv(folder / "constraints.csv")
     assert set(table["design"]) == {"default-double-sided-credit", "single-sided-cash"}
+    # constraints.csv leaves empty what a design does not read, as the sentences leave it out
+    worst = table.set_index("design")["worst_program.cost_shares.credit"]
+    assert pd.isna(worst["single-sided-cash"]) and 0.2 <= worst["default-double-sided-credit"] <= 1
     report = " ".join((folder / "report.md").read_text().split())
     console = " ".join(result.stdout.split())
     for text in (report, console):
