@@ -38,6 +38,7 @@ compared on the same luck. Tables are tidy pandas frames; nothing is written.
 from __future__ import annotations
 
 import math
+import warnings
 
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -137,8 +138,7 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     units = np.full((len(reduced), len(parameters)), 0.5)
     units[:, kept] = reduced
     sobol_runs = outcomes_by_seed(design_list, parameters, units, metrics, seeds, evaluate)
-    with np.errstate(all="ignore"):
-        sobol_y = np.nanmean(sobol_runs, axis=2)
+    sobol_y = mean_over_seeds(sobol_runs)
     sobol = sobol_table(sobol_problem, sobol_y, names, metrics, parameters, kept, seed, runs=sobol_runs, units=units,
                         bins=settings.bins)
     points = points_table(units, sobol_y, names, metrics, parameters)
@@ -208,8 +208,16 @@ def design_names(designs: Sequence[Scenario]) -> list[str]:
 def outcomes(designs: Sequence[Scenario], parameters: list[Parameter], units: np.ndarray, metrics: list[str],
              seeds: list[int], evaluate: Evaluate) -> np.ndarray:
     """Metric means over the replicate seeds: array [design, point, metric]."""
-    with np.errstate(all="ignore"):
-        return np.nanmean(outcomes_by_seed(designs, parameters, units, metrics, seeds, evaluate), axis=2)
+    return mean_over_seeds(outcomes_by_seed(designs, parameters, units, metrics, seeds, evaluate))
+
+
+def mean_over_seeds(runs: np.ndarray) -> np.ndarray:
+    """[design, point, seed, metric] averaged over the seeds a point's metric is defined
+    on; NaN where it is on none, quietly (numpy's "Mean of empty slice" warning reached
+    the console before the one-line refusal of such a metric)."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(runs, axis=2)
 
 
 def outcomes_by_seed(designs: Sequence[Scenario], parameters: list[Parameter], units: np.ndarray, metrics: list[str],
