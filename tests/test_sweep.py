@@ -367,12 +367,9 @@ def test_a_changed_sweep_is_refused_unless_forced(tmp_path):
     assert again.exit_code == 0 and "6 already done" in again.stdout
 
 
-def test_pinning_the_drawn_seed_resumes_the_folder_and_another_seed_is_refused(tmp_path):
-    """A sweep file without a seed (nor one in its base) draws one and records it in
-    sweep.json. Writing that seed into the file, to pin it, was refused as 'a different
-    sweep' although every run is the same: a fresh folder with the pinned seed gives the
-    folder's very rows. The pinned rerun now resumes with nothing to redo, as does one
-    that drops the pin again; another seed is still another sweep."""
+def unseeded_sweep(tmp_path):
+    """A sweep with no seed in its file nor in its base, run once into out/: its file, its
+    spec, the folder, the command, the folder's rows and the seed it drew."""
     path = write_sweep(tmp_path, base={k: v for k, v in BASE.items() if k != "seed"})
     spec = yaml.safe_load(path.read_text())
     del spec["seed"]
@@ -380,8 +377,16 @@ def test_pinning_the_drawn_seed_resumes_the_folder_and_another_seed_is_refused(t
     out = tmp_path / "out"
     command = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
     assert runner.invoke(app, command).exit_code == 0
-    first = run_frame(out)
-    drawn = json.loads((out / "sweep.json").read_text())["sweep_seed"]
+    return path, spec, out, command, run_frame(out), json.loads((out / "sweep.json").read_text())["sweep_seed"]
+
+
+def test_pinning_the_drawn_seed_resumes_the_folder_and_another_seed_is_refused(tmp_path):
+    """A sweep file without a seed (nor one in its base) draws one and records it in
+    sweep.json. Writing that seed into the file, to pin it, was refused as 'a different
+    sweep' although every run is the same: a fresh folder with the pinned seed gives the
+    folder's very rows. The pinned rerun now resumes with nothing to redo, as does one
+    that drops the pin again; another seed is still another sweep."""
+    path, spec, out, command, first, drawn = unseeded_sweep(tmp_path)
     path.write_text(yaml.safe_dump({**spec, "seed": drawn}, sort_keys=False))
     fresh = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "fresh"), "--executor", "serial"])
     assert fresh.exit_code == 0, fresh.output
@@ -403,15 +408,7 @@ def test_the_drawn_seed_pinned_in_the_base_scenario_or_by_set_resumes_the_folder
     base scenario or --set differs', while the same seed written into the sweep file was
     accepted. Another seed there is still another sweep."""
     base = {k: v for k, v in BASE.items() if k != "seed"}
-    path = write_sweep(tmp_path, base=base)
-    spec = yaml.safe_load(path.read_text())
-    del spec["seed"]
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    out = tmp_path / "out"
-    command = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
-    assert runner.invoke(app, command).exit_code == 0
-    first = run_frame(out)
-    drawn = json.loads((out / "sweep.json").read_text())["sweep_seed"]
+    path, spec, out, command, first, drawn = unseeded_sweep(tmp_path)
     given = runner.invoke(app, [*command, "--set", f"seed={drawn}"])
     assert given.exit_code == 0 and "0 run now, 6 already done" in given.stdout, given.output
     path.write_text(yaml.safe_dump({**spec, "base": {**base, "seed": drawn}}, sort_keys=False))
