@@ -96,8 +96,10 @@ def _resumable(target: Path, kind: str, named: bool):
                 raise
             cache.flush()
             how = "rerun the same command" + ("" if named else f" with --out {target}")
+            # with no run finished, nothing is kept (run_cache.kept_runs removes the empty folder)
             err.print(f"interrupted: {counted(len(cache), 'finished run')} {'are' if len(cache) != 1 else 'is'} kept in "
-                      f"{cache.path}; {how} to resume", markup=False)
+                      f"{cache.path}; {how} to resume" if len(cache) else "interrupted before any run finished",
+                      markup=False)
             raise typer.Exit(_interrupt_exit(stop)) from None
 
 

@@ -67,10 +67,9 @@ def days_counted(evaluate: "Evaluate") -> "Evaluate":
                 daily: bool = False) -> list[dict[str, Any]]:
         values = evaluate(scenarios, seeds, metrics, daily=daily)
         days = [m for m in metrics if m in DAY_METRICS]
-        for scenario, run in zip(scenarios, values):
-            for metric in days:
-                run[metric] = never_after_horizon(run[metric], metric, scenario.days)
-        return values
+        # new dicts: a run an evaluator keeps (run_cache) stays as the run gave it
+        return [{**run, **{m: never_after_horizon(run[m], m, scenario.days) for m in days}}
+                for scenario, run in zip(scenarios, values)]
 
     return counted
 
