@@ -5,6 +5,12 @@ instead of running them again, writing the files an uninterrupted study writes."
 from __future__ import annotations
 
 import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -15,7 +21,7 @@ from simulator.evaluation import Evaluator, RunRequest
 from simulator.run_cache import RunCache, cache_folder
 from simulator.scenario_io import load_scenario
 
-from .conftest import SCENARIOS
+from .conftest import ROOT, SCENARIOS
 from .test_cli_decide import DEFAULT, SINGLE, TINY, calibrate_args, invoke, ok, one_line_error, write_pilot
 
 TINY_SCENARIO = load_scenario(SCENARIOS / "default.yaml", TINY[1::2])
@@ -208,3 +214,41 @@ def test_a_mistake_found_before_any_run_leaves_no_runs_folder_and_a_busy_folder_
     days = invoke("sensitivity", DEFAULT, *TINY, "--uncertain", "days=30:40", "--out", tmp_path / "days")
     one_line_error(days, "the horizon is not an uncertain assumption")
     assert not cache_folder(tmp_path / "days").exists() and not (tmp_path / "days").exists()
+
+
+@pytest.mark.slow
+def test_a_sensitivity_killed_by_sigkill_resumes_from_the_runs_it_had_written(tmp_path):
+    """SIGKILL runs no finally: what the rerun reads back is what the study had written as
+    it went (every FLUSH_RUNS runs or FLUSH_SECONDS). Killed, with its whole process group,
+    once a part file exists, the rerun reads those runs back, and its files are the
+    uninterrupted study's."""
+    args = ["sensitivity", DEFAULT, SINGLE, *TINY, "--uncertain", "program.base_share=0.05:0.4", "--uncertain",
+            "word_of_mouth.spontaneous_rate=0.001:0.01", "--samples", "64", "--trajectories", "10", "--replicates", "2",
+            "--seed", "4", "--executor", "local", "--workers", "2"]
+    command = [sys.executable, "-m", "simulator", *args]
+    out = tmp_path / "killed"
+    folder = cache_folder(out)
+    for attempt in range(3):   # a loaded machine may let a study finish before the test sees its first part
+        process = subprocess.Popen([*command, "--out", str(out)], cwd=ROOT, start_new_session=True,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while not list(folder.glob("runs-*.npz")) and process.poll() is None:
+            if time.monotonic() > deadline:   # a hang guard, not a speed check
+                pytest.fail("the study wrote no part file within 120 s")
+            time.sleep(0.01)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            break
+        assert process.returncode == 0
+        shutil.rmtree(out)
+    assert process.returncode == -signal.SIGKILL and not out.exists()
+    again = subprocess.run([*command, "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert resumed_number(again.stdout) >= 1
+    whole = subprocess.run([*command, "--out", str(tmp_path / "whole")], cwd=ROOT, capture_output=True, text=True,
+                           timeout=300)
+    assert whole.returncode == 0, whole.stderr
+    for name in SENSITIVITY_FILES:
+        assert (tmp_path / "whole" / name).read_bytes() == (out / name).read_bytes(), name
+    assert not folder.exists()
