@@ -380,11 +380,16 @@ def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Paramet
                                 f"pilot's counts, or give the population it was drawn from (--set population.size=N)",
                                 file=pilot, key=column)
     joined = [c for c in ("new_organic", "new_referred", "new_word_of_mouth") if c in counts.columns]
-    if joined and counts[joined].to_numpy().sum() > size:
+    # the customers on day 0 cannot join again: the rest of the population can
+    seeds = base.population.initial_customers
+    initial = 0 if any(p.key.startswith("population.initial_customers") for p in parameters) else \
+        len(set(seeds)) if isinstance(seeds, list) else (base.population.seed_count or 0)
+    prospects = size - initial
+    if joined and counts[joined].to_numpy().sum() > prospects:
         raise ScenarioError(f"{' + '.join(joined)} add up to {counts[joined].to_numpy().sum():,.0f} people over the "
-                            f"pilot, more than the scenario's {size:,} (population.size); check the pilot's counts, or "
-                            f"give the population it was drawn from (--set population.size=N)", file=pilot,
-                            key=joined[0])
+                            f"pilot, more than the scenario's {prospects:,} who can join ({size:,} people, "
+                            f"population.size, less {initial:,} customers on day 0); check the pilot's counts, or give "
+                            f"the population it was drawn from (--set population.size=N)", file=pilot, key=joined[0])
     last = int(counts.index[-1])
     if last > base.days:
         raise ScenarioError(f"the pilot reaches day {last} but the scenario only has {base.days} days; "

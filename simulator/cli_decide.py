@@ -83,8 +83,9 @@ def _resumable(target: Path, kind: str, named: bool):
 
     with kept_runs(target, kind) as cache:
         if len(cache):
-            out.print(f"resuming: {counted(len(cache), 'finished run')} kept by an interrupted {kind} into {target} "
-                      f"{'are' if len(cache) > 1 else 'is'} read back, not run again", markup=False)
+            # those this study asks for: a rerun with other settings reuses only the runs both share
+            out.print(f"resuming: {counted(len(cache), 'finished run')} kept by an interrupted study into {target}; "
+                      f"those this {kind} asks for are read back, not run again", markup=False)
         if cache.other_code:
             out.print(f"note: {counted(cache.other_code, 'kept run')} of another version of refsim "
                       f"{'run' if cache.other_code > 1 else 'runs'} again", markup=False)

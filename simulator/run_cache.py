@@ -154,9 +154,9 @@ class RunCache:
                 keys, metrics, values = data["keys"], [str(m) for m in data["metrics"]], data["values"]
                 tables = (np.split(data["daily"], np.cumsum(data["daily_rows"])[:-1])
                           if "daily" in data.files else None)
-        except (OSError, ValueError, KeyError) as error:
-            raise ScenarioError(f"{part.name} cannot be read ({error}); remove it from {self.path} (its runs run "
-                                f"again) and rerun the same command", file=str(self.path), key="--out") from None
+        except Exception as error:   # cut, emptied or not ours: zipfile's BadZipFile, an EOFError, numpy's ValueError
+            raise ScenarioError(f"{part.name} cannot be read ({type(error).__name__}); remove it from {self.path} (its "
+                                f"runs run again) and rerun the same command", file=str(self.path), key="--out") from None
         for i, key in enumerate(keys):
             run: dict[str, Any] = {m: float(values[i, j]) for j, m in enumerate(metrics)}
             if tables is not None:
@@ -167,14 +167,21 @@ class RunCache:
 @contextmanager
 def kept_runs(target: Path, kind: str) -> Iterator[RunCache]:
     """The run cache of a ``kind`` study writing the results folder ``target``, locked
-    against a second study into the same folder; removed once the study has finished
-    (the body ran to its end), kept when it was interrupted or failed."""
+    against a second study of any kind into the same folder; removed once the study has
+    finished (the body ran to its end), kept when it was interrupted or failed. Staging
+    folders a killed study left beside ``target`` are removed."""
     from .results import StudyLock
 
     folder = cache_folder(target)
     nothing_kept = False
     try:
-        with StudyLock(folder, kind):
+        # one lock whatever the kind: a calibrate into a sensitivity's running folder read its runs as its own, and
+        # the sensitivity's end removed the calibrate's
+        with StudyLock(folder, "study"):
+            for staging in Path(target).parent.glob(f".{Path(target).name}.*.partial"):
+                # left by a SIGKILL while a study wrote its folder (calibrate's stages its pyabc database from the
+                # start): the lock says no study into this --out is running
+                shutil.rmtree(staging, ignore_errors=True)
             cache = RunCache(folder)
             try:
                 yield cache

@@ -614,8 +614,14 @@ def test_a_pilot_counting_more_people_than_the_population_is_refused_before_the_
                                             r"than the scenario's 1,500 people"):
         check_fit(base, huge, parameters, pilot="pilot.csv")
     many = pilot_counts(pd.DataFrame({"day": range(1, 6), "new_organic": [400] * 5, "new_referred": [10] * 5}))
-    with pytest.raises(ScenarioError, match=r"new_organic \+ new_referred add up to 2,050 people over the pilot"):
+    with pytest.raises(ScenarioError, match=r"new_organic \+ new_referred add up to 2,050 people over the pilot, more "
+                                            r"than the scenario's 1,440 who can join \(1,500 people, population.size, "
+                                            r"less 60 customers on day 0\)"):
         check_fit(base, many, parameters, pilot="pilot.csv")
+    # fewer than the population but more than the prospects: the 60 customers of day 0 cannot join again
+    just = pilot_counts(pd.DataFrame({"day": range(1, 6), "new_organic": [290] * 5}))
+    with pytest.raises(ScenarioError, match="add up to 1,450 people"):
+        check_fit(base, just, parameters, pilot="pilot.csv")
     check_fit(base, many, parse_parameters(["population.size=1000:5000"], base, source="--fit"), pilot="pilot.csv")
 
 

@@ -168,8 +168,8 @@ def test_an_interrupted_study_without_out_names_the_folder_to_resume_into(tmp_pa
 def test_a_second_study_into_the_folder_of_a_running_one_is_refused(tmp_path):
     from simulator.results import StudyLock
 
-    with StudyLock(cache_folder(tmp_path / "busy"), "sensitivity"):
-        one_line_error(invoke(*SENSITIVITY, "--out", tmp_path / "busy"), "another sensitivity", "is writing")
+    with StudyLock(cache_folder(tmp_path / "busy"), "study"):
+        one_line_error(invoke(*SENSITIVITY, "--out", tmp_path / "busy"), "another study", "is writing")
 
 
 def test_an_interrupted_calibration_resumes_from_its_kept_runs_to_the_files_of_an_uninterrupted_one(tmp_path,
@@ -207,8 +207,9 @@ def test_a_mistake_found_before_any_run_leaves_no_runs_folder_and_a_busy_folder_
             raise ValueError("a mistake")
     assert not cache_folder(tmp_path / "out").exists()
     with kept_runs(tmp_path / "busy", "sensitivity"):
-        with pytest.raises(evaluation.ScenarioError, match="another sensitivity"):
-            with kept_runs(tmp_path / "busy", "sensitivity"):
+        # of any kind: a calibrate into a running sensitivity's folder read its runs, and lost its own at its end
+        with pytest.raises(evaluation.ScenarioError, match="another study"):
+            with kept_runs(tmp_path / "busy", "calibrate"):
                 pass
         assert cache_folder(tmp_path / "busy").is_dir()
     days = invoke("sensitivity", DEFAULT, *TINY, "--uncertain", "days=30:40", "--out", tmp_path / "days")
@@ -252,3 +253,26 @@ def test_a_sensitivity_killed_by_sigkill_resumes_from_the_runs_it_had_written(tm
     for name in SENSITIVITY_FILES:
         assert (tmp_path / "whole" / name).read_bytes() == (out / name).read_bytes(), name
     assert not folder.exists()
+
+
+def test_a_damaged_part_file_is_one_line_and_a_dead_staging_folder_is_removed(tmp_path):
+    """A part file cut short or emptied by hand ended in a traceback (zipfile's
+    BadZipFile) or a bare 'interrupted' (numpy's EOFError taken for an abort); a staging
+    folder a SIGKILL left beside --out (calibrate's holds its pyabc database from the
+    start) stayed for good."""
+    from simulator.run_cache import kept_runs
+
+    cache = RunCache(tmp_path / "runs")
+    cache.put("a", ("x",), {"x": 1.0})
+    cache.flush()
+    part = tmp_path / "runs" / "runs-000001.npz"
+    for damage in (part.read_bytes()[:40], b""):
+        part.write_bytes(damage)
+        with pytest.raises(evaluation.ScenarioError, match=r"runs-000001\.npz cannot be read \((BadZipFile|EOFError)\); "
+                                                           r"remove it"):
+            RunCache(tmp_path / "runs")
+    staging = tmp_path / ".out.x1y2.partial"
+    staging.mkdir()
+    (staging / "calibration.db").write_bytes(b"left by a kill")
+    with kept_runs(tmp_path / "out", "calibrate"):
+        assert not staging.exists()
