@@ -81,7 +81,7 @@ def _resumable(target: Path, kind: str, named: bool):
     from .report.text import counted
     from .run_cache import kept_runs
 
-    with kept_runs(target, kind) as cache:
+    with kept_runs(target) as cache:
         if len(cache):
             # those this study asks for: a rerun with other settings reuses only the runs both share
             out.print(f"resuming: {counted(len(cache), 'finished run')} kept by an interrupted study into {target}; "

@@ -70,7 +70,6 @@ class RunCache:
         self._pending: list[tuple[str, tuple[str, ...], dict[str, Any]]] = []
         self._written = time.monotonic()
         self._digests: dict[str, str] = {}
-        self.reused = 0
 
     def __len__(self) -> int:
         """How many runs are kept (on disk or about to be)."""
@@ -107,7 +106,6 @@ class RunCache:
         values = self._runs.get(key)
         if values is None:
             return None
-        self.reused += 1
         return {name: value.copy() if isinstance(value, np.ndarray) else value for name, value in values.items()}
 
     def put(self, key: str, metrics: Sequence[str], values: dict[str, Any]) -> None:
@@ -165,9 +163,9 @@ class RunCache:
 
 
 @contextmanager
-def kept_runs(target: Path, kind: str) -> Iterator[RunCache]:
-    """The run cache of a ``kind`` study writing the results folder ``target``, locked
-    against a second study of any kind into the same folder; removed once the study has
+def kept_runs(target: Path) -> Iterator[RunCache]:
+    """The run cache of a study writing the results folder ``target``, locked against a
+    second study of any kind into the same folder; removed once the study has
     finished (the body ran to its end), kept when it was interrupted or failed. Staging
     folders a killed study left beside ``target`` are removed."""
     from .results import StudyLock

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import time
+
+import pytest
 
 
 def wait_for(condition, limit: float = 60.0) -> bool:
@@ -28,3 +32,20 @@ def listening(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def kill_group_when(process, ready, what: str, limit: float = 60.0) -> bool:
+    """Wait until ``ready()`` holds or ``process`` ends, then SIGKILL its process group
+    (started with ``start_new_session``): True when it was killed, False when it ended
+    first. ``limit`` is a hang guard, not a speed check: past it the test fails, saying
+    ``what`` did not happen."""
+    deadline = time.monotonic() + limit
+    while not ready() and process.poll() is None:
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {limit:g} s")
+        time.sleep(0.01)
+    if process.poll() is not None:
+        return False
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    return True

@@ -5,12 +5,10 @@ instead of running them again, writing the files an uninterrupted study writes."
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -22,6 +20,7 @@ from simulator.run_cache import RunCache, cache_folder
 from simulator.scenario_io import load_scenario
 
 from .conftest import ROOT, SCENARIOS
+from .processes import kill_group_when
 from .test_cli_decide import DEFAULT, SINGLE, TINY, calibrate_args, invoke, ok, one_line_error, write_pilot
 
 TINY_SCENARIO = load_scenario(SCENARIOS / "default.yaml", TINY[1::2])
@@ -203,13 +202,13 @@ def test_a_mistake_found_before_any_run_leaves_no_runs_folder_and_a_busy_folder_
     from simulator.run_cache import kept_runs
 
     with pytest.raises(ValueError):
-        with kept_runs(tmp_path / "out", "sensitivity"):
+        with kept_runs(tmp_path / "out"):
             raise ValueError("a mistake")
     assert not cache_folder(tmp_path / "out").exists()
-    with kept_runs(tmp_path / "busy", "sensitivity"):
-        # of any kind: a calibrate into a running sensitivity's folder read its runs, and lost its own at its end
+    with kept_runs(tmp_path / "busy"):
+        # of any kind (one lock): a calibrate into a running sensitivity's folder read its runs, and lost its own
         with pytest.raises(evaluation.ScenarioError, match="another study"):
-            with kept_runs(tmp_path / "busy", "calibrate"):
+            with kept_runs(tmp_path / "busy"):
                 pass
         assert cache_folder(tmp_path / "busy").is_dir()
     days = invoke("sensitivity", DEFAULT, *TINY, "--uncertain", "days=30:40", "--out", tmp_path / "days")
@@ -232,14 +231,7 @@ def test_a_sensitivity_killed_by_sigkill_resumes_from_the_runs_it_had_written(tm
     for attempt in range(3):   # a loaded machine may let a study finish before the test sees its first part
         process = subprocess.Popen([*command, "--out", str(out)], cwd=ROOT, start_new_session=True,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while not list(folder.glob("runs-*.npz")) and process.poll() is None:
-            if time.monotonic() > deadline:   # a hang guard, not a speed check
-                pytest.fail("the study wrote no part file within 120 s")
-            time.sleep(0.01)
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if kill_group_when(process, lambda: any(folder.glob("runs-*.npz")), "the study wrote no part file", 120):
             break
         assert process.returncode == 0
         shutil.rmtree(out)
@@ -274,5 +266,5 @@ def test_a_damaged_part_file_is_one_line_and_a_dead_staging_folder_is_removed(tm
     staging = tmp_path / ".out.x1y2.partial"
     staging.mkdir()
     (staging / "calibration.db").write_bytes(b"left by a kill")
-    with kept_runs(tmp_path / "out", "calibrate"):
+    with kept_runs(tmp_path / "out"):
         assert not staging.exists()

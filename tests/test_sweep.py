@@ -25,6 +25,7 @@ from simulator.cli import app
 from simulator.sweep import default_folder, grid_levels, load_sweep, run_seed, run_sweep, sweep_points, unit_samples
 
 from .conftest import ROOT
+from .processes import kill_group_when
 
 runner = CliRunner()
 
@@ -295,14 +296,8 @@ def test_resume_after_sigkill_runs_every_run_exactly_once(tmp_path):
         shutil.rmtree(out, ignore_errors=True)
         process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while len(list((out / "runs").glob("part-*.parquet"))) < 3 and process.poll() is None:
-            if time.monotonic() > deadline:  # a hang guard, not a speed check
-                pytest.fail("the sweep wrote no part files within 60 s")
-            time.sleep(0.01)
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        kill_group_when(process, lambda: len(list((out / "runs").glob("part-*.parquet"))) >= 3,
+                        "the sweep wrote no part files")
         if not (out / "sweep.parquet").exists():
             break
         assert process.returncode == 0, process.communicate()  # it ran to its end: the only other way out
