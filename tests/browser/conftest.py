@@ -86,8 +86,13 @@ def browser():
     except ImportError:
         pytest.fail("playwright for Python is missing: pip install -e '.[test]'", pytrace=False)
     if not CHROMIUM.exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium) "
-                    f"or point REFSIM_CHROMIUM at a Chromium binary", pytrace=False)
+        # a fresh machine has Python and pip only: the README's test command passes there, the browser checks
+        # skipped and named; CI installs Chromium (.ci/run), so there a missing browser is a failure
+        missing = (f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium) "
+                   f"or point REFSIM_CHROMIUM at a Chromium binary")
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(missing, pytrace=False)
+        pytest.skip(missing + " to run the browser tests")
     with sync_playwright() as playwright:
         try:
             chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
