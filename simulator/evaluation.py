@@ -21,6 +21,7 @@ from . import metrics as metrics_module
 from .config import Scenario
 from .errors import ScenarioError
 from .executors import run_tasks
+from .run_cache import fresh_copy
 from .runner import INCREMENTAL_METRICS, run_replicate
 
 #: Metrics where smaller is better; every other metric is maximised by default.
@@ -158,14 +159,22 @@ class Evaluator:
         results: list[dict[str, Any] | None] = [None] * len(requests)
         keys = self.cache.keys(requests) if self.cache is not None else None
         todo = []
+        first: dict[str, int] = {}            # key -> the request that runs it
+        repeats: dict[int, list[int]] = {}    # that request -> the requests asking the very same run again
         for request in requests:
-            kept = self.cache.get(keys[request.index]) if keys is not None else None
-            if kept is None:
+            key = keys[request.index] if keys is not None else None
+            kept = self.cache.get(key) if key is not None else None
+            if kept is not None:
+                results[request.index] = kept
+                if self.progress:
+                    self.progress(1)
+            elif key is not None and key in first:
+                # the same run asked twice in one call (Morris trajectories share points): run once
+                repeats.setdefault(first[key], []).append(request.index)
+            else:
+                if key is not None:
+                    first[key] = request.index
                 todo.append(request)
-                continue
-            results[request.index] = kept
-            if self.progress:
-                self.progress(1)
         if not todo:
             return results  # type: ignore[return-value]
         try:
@@ -173,10 +182,12 @@ class Evaluator:
                                    scheduler=self.scheduler)) as finished:
                 for index, values in finished:
                     results[index] = values
+                    for repeat in repeats.get(index, ()):
+                        results[repeat] = fresh_copy(values)
                     if keys is not None:
                         self.cache.put(keys[index], metrics, values)
                     if self.progress:
-                        self.progress(1)
+                        self.progress(1 + len(repeats.get(index, ())))
         except BaseException:
             if keys is not None:   # an interrupted study keeps every run it finished
                 self.cache.flush()

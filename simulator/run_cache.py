@@ -104,9 +104,7 @@ class RunCache:
     def get(self, key: str) -> dict[str, Any] | None:
         """The values a kept run returned (a fresh copy), or None."""
         values = self._runs.get(key)
-        if values is None:
-            return None
-        return {name: value.copy() if isinstance(value, np.ndarray) else value for name, value in values.items()}
+        return None if values is None else fresh_copy(values)
 
     def put(self, key: str, metrics: Sequence[str], values: dict[str, Any]) -> None:
         """Keep a finished run; written to disk with the next part (:meth:`flush`)."""
@@ -162,6 +160,12 @@ class RunCache:
             self._runs[str(key)] = run
 
 
+def fresh_copy(values: dict[str, Any]) -> dict[str, Any]:
+    """A run's values with its arrays (the daily table) copied: a caller changing one
+    result changes no other."""
+    return {name: value.copy() if isinstance(value, np.ndarray) else value for name, value in values.items()}
+
+
 @contextmanager
 def kept_runs(target: Path) -> Iterator[RunCache]:
     """The run cache of a study writing the results folder ``target``, locked against a
@@ -171,6 +175,7 @@ def kept_runs(target: Path) -> Iterator[RunCache]:
     from .results import StudyLock
 
     folder = cache_folder(target)
+    made_parent = not folder.parent.exists()   # the default results/ of a first study
     nothing_kept = False
     try:
         # one lock whatever the kind: a calibrate into a sensitivity's running folder read its runs as its own, and
@@ -191,7 +196,12 @@ def kept_runs(target: Path) -> Iterator[RunCache]:
     finally:
         if nothing_kept:   # a mistake found before any run finished leaves no folder behind
             shutil.rmtree(folder, ignore_errors=True)
+            if made_parent:   # nor an empty results/ made for it
+                try:
+                    folder.parent.rmdir()
+                except OSError:   # something else was written there meanwhile
+                    pass
     shutil.rmtree(folder, ignore_errors=True)
 
 
-__all__ = ["RunCache", "cache_folder", "kept_runs"]
+__all__ = ["RunCache", "cache_folder", "fresh_copy", "kept_runs"]

@@ -111,6 +111,22 @@ def test_kept_runs_flushed_by_an_interrupt_are_reused_by_the_next_evaluator(tmp_
     assert ran == [3, 4] and resumed == expected
 
 
+def test_a_run_asked_twice_in_one_call_runs_once_and_each_request_gets_its_own_copy(tmp_path, monkeypatch):
+    """Morris trajectories share points: a study asked the very same run several times,
+    and ran each (30 of 192 in one small sensitivity)."""
+    scenarios, seeds = [TINY_SCENARIO] * 5, [1, 2, 1, 1, 3]
+    expected = Evaluator("serial")(scenarios, seeds, ["customers_final"], daily=True)
+    ran, advanced = [], []
+    monkeypatch.setattr(evaluation, "run_request", lambda r: ran.append(r.seed) or REAL_RUN(r))
+    evaluate = Evaluator("serial", progress=advanced.append, cache=RunCache(tmp_path / "runs"))
+    values = evaluate(scenarios, seeds, ["customers_final"], daily=True)
+    assert sorted(ran) == [1, 2, 3] and sum(advanced) == 5     # the progress bar still counts every request
+    for got, want in zip(values, expected):
+        assert got["customers_final"] == want["customers_final"] and np.array_equal(got["daily"], want["daily"])
+    values[0]["daily"][0, 0] = -1     # the repeats are copies: one result edited leaves the others alone
+    assert values[2]["daily"][0, 0] == values[3]["daily"][0, 0] == expected[0]["daily"][0, 0]
+
+
 SENSITIVITY = ["sensitivity", DEFAULT, SINGLE, *TINY, "--uncertain", "program.base_share=0.05:0.4", "--samples", "4",
                "--trajectories", "2", "--seed", "2", "--executor", "serial"]
 SENSITIVITY_FILES = ("morris.csv", "sobol.csv", "tornado.csv", "points.csv", "decision.csv", "flips.csv",
@@ -162,6 +178,12 @@ def test_an_interrupted_study_without_out_names_the_folder_to_resume_into(tmp_pa
     assert folder.startswith("results/") and cache_folder(tmp_path / folder).is_dir()
     counting_runs(monkeypatch)
     assert 0 < resumed_number(ok(*SENSITIVITY, "--out", folder).stdout) <= 3   # a point Morris visits twice is kept once
+    # stopped before any run finished: no runs folder, and no empty results/ made for it
+    shutil.rmtree(tmp_path / "results")
+    counting_runs(monkeypatch, stop_after=0)
+    stopped = invoke(*SENSITIVITY)
+    assert stopped.exit_code == 130 and "interrupted before any run finished" in stopped.stderr
+    assert not (tmp_path / "results").exists()
 
 
 def test_a_second_study_into_the_folder_of_a_running_one_is_refused(tmp_path):
