@@ -489,7 +489,7 @@ def compare(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-    baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Run each design's no-program twin on the same seeds, for incremental_value, the verdict metric (default). --no-baseline halves the work; the verdict then falls back to profit over the horizon."),
+    baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Run each design's no-program twin on the same seeds, for incremental_value, the verdict metric (default). --no-baseline saves the twins' runs (a third of a two-design compare's, whose designs share a twin on each seed); the verdict then falls back to profit over the horizon."),
     precision: float = typer.Option(0.05, "--precision", help="Target half-width of the 95% interval, as a share of the mean difference, for the replicates-needed estimate."),
     unpaired: bool = typer.Option(False, "--unpaired", help="Compare designs that differ in population, network, days or seed (refused otherwise): each runs on its own seeds (with --seed S, each design a seed of its own derived from S) and the unpaired (Welch) intervals decide."),
 ):
@@ -545,7 +545,7 @@ def compare(
                                      workers=workers, executor=executor, scheduler=scheduler,
                                      progress=_rate_updater(bar, task), labels=[p.stem for p in scenarios],
                                      unpaired=unpaired, sources=[str(p) for p in scenarios])
-    folder = write_comparison(comparison, target, started=started, command=sys.argv)
+    folder = write_comparison(comparison, target, started=started, command=sys.argv, sets=sets)
     table = comparison.table
     kind = "paired" if comparison.paired else "unpaired"
     if count == 1:   # '95% CI – – –  (unpaired – – –)' on every line read as a glitch, as it did in run's headline

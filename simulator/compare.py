@@ -210,6 +210,8 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
                 # the replicates left out are not missing at random, so no verdict
                 alike = defined_alike(base, values, paired)
                 row["verdict"] = verdict(metric, difference["diff_ci_low"], difference["diff_ci_high"]) if alike else "unclear"
+                # undefined in every run of both (a K whose window closed in no run): nothing to be unclear about
+                never = not (np.isfinite(base).any() or np.isfinite(values).any())
                 row["replicates_needed_paired"] = replicates_needed(difference["diff_sd"], target, level)
                 spread = math.sqrt(np.var(a, ddof=1) + np.var(b, ddof=1)) if len(a) > 1 else math.nan
                 row["replicates_needed_unpaired"] = replicates_needed(spread, target, level)
@@ -219,6 +221,8 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
                                diff_ci_high=high, diff_sd=math.nan, correlation=math.nan,
                                replicates_needed_paired=math.nan,
                                verdict=verdict(metric, low, high) if alike else "unclear")
+                if never:
+                    row["verdict"] = "undefined"
             rows.append(row)
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 

@@ -302,7 +302,15 @@ def k_by_month_frame(scenario: Scenario, outputs: list[RunOutput]) -> pd.DataFra
     rows = [{"scenario": scenario.name, "replicate": o.replicate, "join_month": month, "first_day": spans[month][0],
              "last_day": spans[month][1], "customers": int(c), "referrals": int(r), "k": r / c if c else math.nan}
             for o in outputs if o.k_by_month is not None for month, (c, r) in enumerate(o.k_by_month.T)]
-    return pd.DataFrame(rows) if rows else None
+    if not any(o.k_by_month is not None for o in outputs):
+        return None
+    # no month's K window closed by the horizon: the table with its columns and no row (a results folder
+    # without the file it always has read as a fault)
+    return pd.DataFrame(rows, columns=K_BY_MONTH_COLUMNS)
+
+
+#: The columns of k_by_month.csv.
+K_BY_MONTH_COLUMNS = ("scenario", "replicate", "join_month", "first_day", "last_day", "customers", "referrals", "k")
 
 
 def timeseries_frame(name: str, outputs: list[RunOutput]) -> pd.DataFrame:
@@ -398,9 +406,14 @@ def summarize(runs: pd.DataFrame, scenarios: Sequence[Scenario] = ()) -> pd.Data
     groups = [(names[0], runs)] if len(names) == 1 else runs.groupby("scenario", sort=False)
     for name, group in groups:
         table = group[metrics].to_numpy(dtype=np.float64).T  # one row per metric
+        # a program whose levers cost nothing on any run: its cost is its reward spend, under the same budget (the
+        # same column had two intervals, one above the budget)
+        rewards_only = ({"program_cost", "reward_cost"} <= set(metrics)
+                        and np.array_equal(group["program_cost"].to_numpy(), group["reward_cost"].to_numpy()))
         for metric, summary in zip(metrics, intervals(table, metrics=metrics)):
-            if metric in BOUNDED and name in by_name:
-                summary["ci_high"] = min(summary["ci_high"], ceiling(by_name[name], metric))
+            capped = "reward_cost" if metric == "program_cost" and rewards_only else metric
+            if capped in BOUNDED and name in by_name:
+                summary["ci_high"] = min(summary["ci_high"], ceiling(by_name[name], capped))
             rows.append({"scenario": name, "metric": metric, **summary})
     return pd.DataFrame(rows)
 

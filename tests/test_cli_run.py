@@ -767,7 +767,7 @@ def test_the_run_report_gives_incremental_roi_and_cac_as_ratios_of_the_means():
                          "incremental_cac": [float("nan"), 6.0]})
     assert ratio_of_means_note(runs) == (
         "The summary's incremental ROI and CAC are means of each run's ratio; CAC leaves out the 1 run where the program "
-        "added no customer. Over all 2 runs together (ratios of the means): incremental ROI 3.64 (mean value 200.0 over "
+        "added no customer or lost some. Over all 2 runs together (ratios of the means): incremental ROI 3.64 (mean value 200.0 over "
         "mean cost 55.0); incremental CAC 15.7 (mean cost over 3.5 extra customers).")
     fewer = runs.assign(incremental_customers=[-3.0, 1.0])
     assert "no incremental CAC: on average the program adds no customers (-1)" in ratio_of_means_note(fewer)

@@ -195,6 +195,7 @@ def test_compare_command_writes_the_comparison_folder(tmp_path):
 
     report = (out / "report.md").read_text()
     assert "## Who wins" in report and "paired 95% interval" in report and "replicates would do" in report
+    assert "--set" not in report   # nothing changed: nothing said
     # with 4 replicates the spread behind 'replicates would do' is itself rough: a walkthrough's 4-replicate
     # figure of 6 was followed by a 12-replicate difference outside the 4-replicate interval
     assert "itself measured on 4, so it is rough" in report
@@ -501,6 +502,17 @@ def test_a_metric_undefined_in_some_replicates_of_one_design_gets_no_verdict(pai
     assert "is best" not in sentence and "**no verdict**" in sentence, sentence
     if paired:   # the difference over the 4 replicates both have: 590/4 - 670/4 = -20
         assert "over the 4 replicates where both are defined, fewer − more = -20" in sentence, sentence
+    # undefined in some replicates of both: not "of one design only", which then named two designs
+    other = made("other", [210.0, np.nan, 150.0, 160.0, 125.0, 180.0])
+    comparison = SimpleNamespace(designs=[other, fewer], table=comparison_table([other, fewer], paired=paired),
+                                 seeds=list(range(6)), paired=paired, precision=0.05)
+    sentence = winners(comparison)[0]
+    assert "undefined in other replicates of one design than of the other" in sentence and "only" not in sentence
+    # undefined in every replicate of both (a K whose window closed in no run): "undefined", not "unclear"
+    never = comparison_table([made("a", [np.nan] * 4), made("z", [np.nan] * 4)], paired=paired)
+    assert never.set_index("design").loc["z", "verdict"] == "undefined"
+    assert comparison_table([made("a", [np.nan] * 4), made("z", [1.0, 2.0, 3.0, 4.0])],
+                            paired=paired).set_index("design").loc["z", "verdict"] == "unclear"
 
 
 def test_a_design_without_a_program_has_nothing_to_pay_back(tmp_path):
@@ -833,6 +845,13 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     milestone = small(name="milestone", program={"timing": {"kind": "milestone"}})
     note = assumption_note(wrap(at_purchase, milestone))
     assert "at purchase ×1, milestone ×1.5" in note and "--uncertain program.moment_effect.milestone=1:2.25" in note
+    # every assumed moment is tested, not only the biggest: onboarding's ×1.2 against purchase was left out
+    onboarding = small(name="onboarding", program={"timing": {"kind": "onboarding"}})
+    note = assumption_note(wrap(at_purchase, onboarding, milestone))
+    assert "onboarding ×1.2" in note and "program.moment_effect.onboarding=1:2`" in note
+    assert "program.moment_effect.milestone=1:2.25" in note and "moment_effect.purchase" not in note
+    campaign = small(name="campaign", program={"timing": {"kind": "campaign"}})   # ×0.8: a range below 1 that holds it
+    assert "program.moment_effect.campaign=0.4:1`" in assumption_note(wrap(at_purchase, campaign))
     single = {"kind": "single_sided", "referrer_reward": 20}
     cash = small(name="cash", program={"incentive": {**single, "reward_type": "cash"}})
     credit = small(name="credit", program={"incentive": {**single, "reward_type": "credit"}})
@@ -1379,7 +1398,14 @@ def test_the_verdict_line_in_a_tie_names_the_designs_not_told_apart_and_the_setu
     welch = stats.ttest_ind(values["a"], values["b"], equal_var=False).confidence_interval(0.95)
     three = SimpleNamespace(designs=designs[1:], paired=True)   # copy, b, none: copy best, b runner-up
     text = _decisive_pairing(three, decide(three))
-    assert f"copy against b on `incremental_value`, the paired interval is {paired / (welch.high - welch.low):.0%}" in text, text
+    ratio = paired / (welch.high - welch.low)
+    assert ratio <= 0.75 and f"copy against b on `incremental_value`, the paired interval is narrower ({ratio:.0%} of " in text, text
+    # a pair whose outcomes part ways: its paired interval is called wider, not "the gain" (137% read as one)
+    values = {"best": 100 + common, "next": 97 - common + rng.normal(0, 1, 8), "none": np.zeros(8)}
+    apart = SimpleNamespace(designs=[SimpleNamespace(scenario=design(10, k), runs=pd.DataFrame(
+        {"replicate": range(8), "incremental_value": v})) for k, v in values.items()], paired=True)
+    text = _decisive_pairing(apart, decide(apart))
+    assert "the paired interval is wider (" in text and "the gain" not in text, text
 
 
 def test_a_metric_both_have_in_one_replicate_is_said_to_have_no_interval():
@@ -1580,3 +1606,16 @@ def test_a_milestone_design_whose_asks_ended_before_its_milestone_is_said_to_say
     console = [line for line in result.stdout.splitlines() if "wait to its milestone" in line]
     assert len(console) == 1 and console[0].strip().startswith("milestone: asks ended with its budget"), console
     assert "`" not in console[0]
+
+
+def test_a_compare_with_set_says_so_in_its_report(tmp_path):
+    """A decision read for a 3,000-person, fraud-free world named neither change: only the
+    manifest recorded the --set items. report.md now names them, as run's does."""
+    a = write_design(tmp_path / "a.yaml", 10, "ten", seed=5)
+    b = write_design(tmp_path / "b.yaml", 30, "thirty", seed=5)
+    out = tmp_path / "cmp"
+    result = runner.invoke(app, ["compare", str(a), str(b), "-r", "2", "--set", "days=40", "--set", "fraud.share=0",
+                                 "--out", str(out), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    assert ("Every design was changed with --set: `days=40`, `fraud.share=0`; the files' descriptions and names are "
+            "their own.") in (out / "report.md").read_text()

@@ -6,6 +6,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simulator.engine import Engine
@@ -50,6 +51,27 @@ def test_run_folder_has_the_table_and_its_plot(tmp_path):
     folder = write_run(results, tmp_path / "out", started=dt.datetime.now())
     assert (folder / "k_by_month.csv").is_file() and (folder / "k_by_month.png").stat().st_size > 0
     assert "k_by_month.png" in (folder / "report.md").read_text()
+    # a horizon no longer than K's window closes no month: the file is there, with its columns and no row (it was
+    # missing without a word), and no plot of nothing
+    short = simulate(small(days=30), replicates=2, seed=5, people=False)
+    folder = write_run(short, tmp_path / "short", started=dt.datetime.now())
+    table = pd.read_csv(folder / "k_by_month.csv")
+    assert list(table.columns) == list(frame.columns) and len(table) == 0
+    assert not (folder / "k_by_month.png").exists()
+    assert "with 30 days none did: give at least 31 days" in (folder / "report.md").read_text()   # and says why
+
+
+def test_join_months_are_whole_numbers_on_the_plot(tmp_path, monkeypatch):
+    """A run of two join months drew ticks at 1.25, 1.5, 1.75 on the join-month axis."""
+    import simulator.report.plots as plots
+
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    results = simulate(small(days=100), replicates=2, seed=5, people=False)
+    plots.k_by_month(results.k_by_month, tmp_path / "k.png")
+    ax = drawn[0].axes[0]
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks), ticks
 
 
 def test_a_last_join_month_only_partly_counted_is_drawn_as_such(monkeypatch):

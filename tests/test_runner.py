@@ -280,8 +280,9 @@ def test_the_summary_is_the_t_interval_of_the_mean_and_the_outcome_range_per_sce
 def test_a_day_interval_stops_at_the_horizon_and_a_spend_interval_at_the_budget():
     """A payback day's t-interval over the 4 of 6 runs that paid back ran to day 379 of
     a 365-day run. Given the scenarios, the summary cuts it at their last day, and the
-    reward spend's at a total budget (evaluation.ceiling); without them it is the plain
-    t-interval (closed form from scipy)."""
+    reward spend's at a total budget (evaluation.ceiling), as the program's cost where
+    it is the reward spend in every run; without them it is the plain t-interval
+    (closed form from scipy)."""
     from scipy import stats
 
     from simulator.runner import summarize
@@ -301,6 +302,14 @@ def test_a_day_interval_stops_at_the_horizon_and_a_spend_interval_at_the_budget(
     assert cut.loc["payback_day", "ci_high"] == 365 and cut.loc["reward_cost", "ci_high"] == 1000
     assert plain.loc["reward_cost", "ci_high"] > 1000
     assert cut.loc["payback_day", "ci_low"] == plain.loc["payback_day", "ci_low"]
+    # a program whose levers cost nothing: program_cost is the reward spend, and has its interval (it ran to 1,008)
+    runs["program_cost"] = runs["reward_cost"]
+    cut = summarize(runs, [scenario]).set_index("metric")
+    assert cut.loc["program_cost", "ci_high"] == cut.loc["reward_cost", "ci_high"] == 1000
+    # with levers that cost something, the budget caps only the rewards: program_cost may pass it
+    runs["program_cost"] = runs["reward_cost"] + 50
+    cut = summarize(runs, [scenario]).set_index("metric")
+    assert cut.loc["program_cost", "ci_high"] > 1000
 
 
 def test_an_interval_of_the_mean_is_cut_to_the_values_the_metric_can_take():

@@ -18,11 +18,13 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import level_text, milestone_cut_short, against_no_program, default_notes, ask_window_note, launch_note, non_qualifying_note, budget_never_ran_out, asks_ended, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
+from .text import level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, launch_note, non_qualifying_note, budget_never_ran_out, asks_ended, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
 
 
-def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None) -> Path:
-    """Write the comparison folder atomically (staged, then renamed into place)."""
+def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None,
+                     sets: list[str] | None = None) -> Path:
+    """Write the comparison folder atomically (staged, then renamed into place);
+    ``sets``: the --set items every design ran with, which report.md names."""
     designs = comparison.designs
     runs = pd.concat([d.runs for d in designs], ignore_index=True)
     summary = summarize(runs, [d.scenario for d in designs])
@@ -49,7 +51,7 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime,
             table = comparison.table
             figures.append(plots.paired_intervals(table[table["metric"].isin(console_metrics(table))],
                                                   path / "paired_vs_unpaired.png"))
-        atomic_write_text(path / "report.md", comparison_markdown(comparison, figures))
+        atomic_write_text(path / "report.md", comparison_markdown(comparison, figures, sets))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[d.scenario for d in designs], seeds={d.scenario.name: d.seeds for d in designs},
             started=started, ended=dt.datetime.now(), command=command,
@@ -242,7 +244,10 @@ def winners(comparison: Comparison) -> list[str]:
             undefined = [f"{name} in {int((~np.isfinite(v)).sum())} of {len(v)}" for name, v in ((best, b), (runner_up, a))
                          if (~np.isfinite(v)).any()]
             shared = int((np.isfinite(a) & np.isfinite(b)).sum())
-            text = (f"- {label}: **no verdict**: it is undefined in some replicates of one design only "
+            # both can be undefined in some (other) replicates: "of one design only" then named two designs
+            where = ("in other replicates of one design than of the other" if len(undefined) > 1
+                     else "in some replicates of one design only")
+            text = (f"- {label}: **no verdict**: it is undefined {where} "
                     f"({', '.join(undefined)}), and those are not missing at random, so the means where each is defined "
                     f"({best} {fmt(means[best])}{came(best)}, {runner_up} {fmt(means[runner_up])}{came(runner_up)}, "
                     f"{direction} is better) rank nothing; over the {shared} replicates where both are defined, {best} − "
@@ -299,12 +304,13 @@ def _pairing_gain(table) -> str:
     """How much narrower the paired intervals of incremental value are than the unpaired
     ones, in words: the report said "much narrower" where, on seeds whose outcomes did not
     move together, they were no narrower (a run's referrals cascade, so runs can diverge)."""
-    metric = VERDICT_METRIC
+    metric, why = VERDICT_METRIC, ""
     reference = table[(table["verdict"] == "reference") & (table["metric"] == metric)]
     if len(reference) and float((reference["ci_high"] - reference["ci_low"]).iloc[0]) == 0:
         # a reference without a program adds nothing on every run: its value has no spread to pair away, and the
         # paired interval equals the unpaired one by construction (it read as outcomes that do not move together)
         metric = "cumulative_profit"
+        why = f" (the reference's `{VERDICT_METRIC}` is the same on every seed, leaving nothing to pair away)"
     rows = table[(table["metric"] == metric) & table["diff_ci_high"].notna() & table["unpaired_ci_high"].notna()]
     paired = (rows["diff_ci_high"] - rows["diff_ci_low"]).to_numpy(dtype=float)
     unpaired = (rows["unpaired_ci_high"] - rows["unpaired_ci_low"]).to_numpy(dtype=float)
@@ -318,10 +324,10 @@ def _pairing_gain(table) -> str:
               f"{ratios.max():.0%}" if len(ratios) > 1 and ratios.max() - ratios.min() >= 0.05 else "")
     if ratio <= 0.75:
         return (f"narrower than the one two independent samples would give (unpaired): {ratio:.0%} of its width for "
-                f"`{metric}` here{spread}.")
+                f"`{metric}` here{why}{spread}.")
     size = "wider than" if ratio > 1.05 else "about as wide as"
     return (f"here {size} the one two independent samples would give (unpaired; {ratio:.0%} of its width for "
-            f"`{metric}`{spread}): on these seeds the designs' outcomes mostly do not move together, as a run's "
+            f"`{metric}`{why}{spread}): on these seeds the designs' outcomes mostly do not move together, as a run's "
             f"referrals cascade and runs can part ways. More replicates narrow both.")
 
 
@@ -340,8 +346,11 @@ def _decisive_pairing(comparison: Comparison, decision: Decision | None) -> str:
     if not (math.isfinite(wide) and wide > 0 and math.isfinite(paired["diff_ci_high"])):
         return ""
     ratio = (paired["diff_ci_high"] - paired["diff_ci_low"]) / wide
-    return (f" The gain differs from pair to pair: for the contrast the verdict rests on, {decision.best} against "
-            f"{decision.runner_up} on `{decision.metric}`, the paired interval is {ratio:.0%} of the unpaired one's width.")
+    # worded by its own ratio: "the gain" of a paired interval 137% as wide as the unpaired one read as a gain
+    size = "narrower" if ratio <= 0.75 else "wider" if ratio > 1.05 else "about as wide"
+    return (f" Pairing narrows some contrasts more than others: for the one the verdict rests on, {decision.best} "
+            f"against {decision.runner_up} on `{decision.metric}`, the paired interval is {size} ({ratio:.0%} of the "
+            f"unpaired one's width).")
 
 
 #: The moment_effect field of each timing kind.
@@ -420,6 +429,12 @@ def _budget_ending_note(designs) -> str:
             f"larger budget)")
 
 
+def _moment_range(size: float) -> str:
+    """A range for an assumed moment's size that holds it and the purchase's 1 (a
+    campaign's ×0.8 below 1), within the key's bounds (0 to 10)."""
+    return f"1:{min(10.0, max(2.0, 1.5 * size)):g}" if size >= 1 else f"{size / 2:g}:1"
+
+
 def _assumptions(designs) -> tuple[list[str], list[str]]:
     """What assumption_note says: each assumption the designs' difference rests on, and the
     `--uncertain` ranges that test them (each within the key's bounds: a range past them is
@@ -438,8 +453,12 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         sizes = ", ".join(f"{kind.replace('_', ' ')} ×{size[kind]:g}" for kind in kinds)
         notes.append(f"the designs ask at different moments, and an ask's effect on sharing is assumed to depend on its "
                      f"moment ({sizes}; `program.moment_effect`, sizes that are assumptions: docs/model.md)")
+        # every moment but the purchase (1 by definition) is an assumed size: the biggest alone left an onboarding
+        # ask's ×1.2 untested beside a milestone's
         top = max(kinds, key=lambda kind: size[kind])
-        tests.append(f"`--uncertain program.moment_effect.{fields[top]}=1:{min(10.0, max(2.0, 1.5 * size[top])):g}`")
+        assumed = [kind for kind in kinds if fields[kind] != "purchase"] or [top]
+        tests.extend(f"`--uncertain program.moment_effect.{fields[kind]}={_moment_range(size[kind])}`"
+                     for kind in sorted(assumed, key=lambda kind: -size[kind]))
         milestone = next((s.program.timing for s in timed if s.program.timing.kind == "milestone"), None)
         if milestone is not None:
             # a 'third paid month' milestone asked 0.6 of the customers still there: churn before it is drawn apart,
@@ -699,7 +718,7 @@ def _design_notes(designs) -> list[str]:
     return [f"- {', '.join(names)}: {note}" for note, names in named.items()]
 
 
-def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
+def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[str] | None = None) -> str:
     table = comparison.table
     decision = decide(comparison)
     first = comparison.designs[0].scenario
@@ -720,6 +739,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
             + _unpaired_seeds(comparison) + " Every interval of a difference is the unpaired (Welch) one, wider than a "
             f"paired one would be. Reference: **{comparison.reference}**.",
         ]
+    changed = set_sentence(sets, "Every design was changed", "the files' descriptions and names are their own")
     lines = [
         f"# Comparison: {' vs '.join(comparison.names)}",
         "",
@@ -727,8 +747,10 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
         "",
         *setup,
         "",
+        *([changed, ""] if changed else []),
         *_design_notes(comparison.designs),
         *[f"- {note}" for note in dict.fromkeys(k_window_note(d.scenario) for d in comparison.designs) if note][:1],
+        *[f"- {note}." for note in dict.fromkeys(k_undefined_note(d.scenario) for d in comparison.designs) if note][:1],
         *[f"- {note}" for note in (ask_window_note(d.scenario, d.scenario.name) for d in comparison.designs) if note],
         *[f"- {note}" for note in (asking_note(comparison.designs), path_note([d.scenario for d in comparison.designs]),
                                    world_note(comparison.designs), twin_note(comparison.designs),
@@ -773,7 +795,8 @@ def comparison_markdown(comparison: Comparison, figures: list[Path]) -> str:
            "every other design together."] if len(comparison.designs) > 2 else []),
         f"`better`/`worse`: the {kind} interval excludes 0; `unclear`: it does not, or the metric is undefined in",
         "other replicates of one design than of the other (a ratio where one added no customer: those replicates",
-        "are not left out at random, so no verdict is drawn from the rest); a payback that never came, and a budget",
+        "are not left out at random, so no verdict is drawn from the rest); `undefined`: in every replicate of",
+        "both (nothing to compare); a payback that never came, and a budget",
         f"that never ran out (or none), count as the day after the horizon (day {first.days + 1}) in the differences,",
         "while their means are over the runs where the day came; the replicate counts are the",
         "smallest n with t(0.975, n−1)·sd/√n within the target, sd being that of the paired differences (paired)",

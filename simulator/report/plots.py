@@ -175,6 +175,7 @@ def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | N
     if note:
         ax.title.set_fontsize(9)
     ax.set_ylim(bottom=0)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # a join month is whole: a short run drew 1.25, 1.5, 1.75
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return _save(fig, path)

@@ -120,8 +120,8 @@ def ratio_of_means_note(runs: pd.DataFrame) -> str:
            f"no incremental CAC: on average the program adds no customers ({fmt(extra)})")
     dropped = int(runs["incremental_cac"].isna().sum()) if "incremental_cac" in runs.columns else 0
     return ("The summary's incremental ROI and CAC are means of each run's ratio"
-            + (f"; CAC leaves out the {dropped} run{'s' if dropped > 1 else ''} where the program added no customer"
-               if dropped else "")
+            + (f"; CAC leaves out the {dropped} run{'s' if dropped > 1 else ''} where the program added no customer "
+               f"or lost some" if dropped else "")
             + f". Over all {len(runs)} runs together (ratios of the means): {roi}; {cac}.")
 
 
@@ -958,3 +958,10 @@ def budget_used_text(mean: float, most: float, budget: float, run: str, committe
         text += (f" and {fmt(most)} in the {run} that spent most: any budget above that would have made these same "
                  f"{run}s, though other seeds can spend more")
     return text
+
+
+def set_sentence(sets: list[str] | None, subject: str, own: str) -> str:
+    """What a report says of the --set items it ran with (``subject`` "with --set: ...;
+    ``own``."), or "" with none: the files' descriptions and names know nothing of them,
+    and a decision read for a smaller, fraud-free world looked like the bundled files'."""
+    return f"{subject} with --set: " + ", ".join(f"`{item}`" for item in sets) + f"; {own}." if sets else ""
