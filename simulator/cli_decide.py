@@ -516,9 +516,14 @@ def sensitivity(
     else:
         top = result.sobol[result.sobol["metric"] == decision_metric].sort_values("ST", ascending=False).head(3)
         vague = any(r["ST"] > 1.0 or r["ST_conf"] >= IMPRECISE for r in top.to_dict("records"))
+        luck = float(top["noise_share"].iloc[0]) if "noise_share" in top and len(top) else float("nan")
         out.print("  largest total Sobol indices of " + decision_metric + ": "
                   + ", ".join(f"{r['parameter']} {r['ST']:.2f}" for r in top.to_dict("records"))
-                  + (" (imprecise: above 1 or a wide interval; raise --samples)" if vague else ""), markup=False)
+                  + (" (imprecise: above 1 or a wide interval; raise --samples)" if vague else "")
+                  + ("" if luck == luck else " (one run a point: the runs' luck is in these indices; --replicates 2 or "
+                                             "more tells them apart)"), markup=False)
+        if luck == luck:   # measured: with two seeds a point or more
+            out.print(f"  about {luck:.0%} of its variance over the points may be the runs' luck", markup=False)
     from .report.sensitivity import constraint_sentences
 
     for line in constraint_sentences(result, study.replicates, markdown=False, designs=design_list or [base]):

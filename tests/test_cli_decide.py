@@ -896,6 +896,12 @@ def test_a_tornado_asked_for_fewer_replicates_than_the_study_says_so_and_the_man
                 "--trajectories", "2", "--seed", "2", "--replicates", "2", "--tornado-replicates", "1", "--out", folder,
                 "--executor", "serial")
     assert "note: tornado_replicates 1 raised to 2, the study's replicates" in " ".join(result.stdout.split())
+    # one design: with two runs a point the console gives the luck's share; with one, it says the indices hold it
+    luck = float(pd.read_csv(folder / "sobol.csv").query("metric == 'incremental_value'")["noise_share"].iloc[0])
+    assert f"about {luck:.0%} of its variance over the points may be the runs' luck" in " ".join(result.stdout.split())
+    single = ok("sensitivity", DEFAULT, *TINY, "--uncertain", "program.base_share=0.05:0.4", "--samples", "2",
+                "--trajectories", "2", "--seed", "2", "--out", tmp_path / "one", "--executor", "serial")
+    assert "(one run a point: the runs' luck is in these indices" in " ".join(single.stdout.split())
     manifest = json.loads((folder / "manifest.json").read_text())
     settings = manifest["sensitivity"]["settings"]
     assert (settings["replicates"], settings["tornado_replicates"]) == (2, 2)

@@ -738,6 +738,13 @@ def test_what_moves_an_outcome_leaves_out_what_the_runs_luck_can_explain():
     value_part = text.split("### incremental_value")[1].split("###")[0]
     assert not profit.split("\n\n")[1].startswith("Moved by `"), profit
     assert value_part.split("\n\n")[1].startswith("Moved by `program.base_share`"), value_part
+    assert "Each point is one run" not in text
+    # one run a point: the luck is not measured, and the section said 'moved by' the noise without a word
+    single = sensitivity(a, uncertain, metrics=["incremental_value", "cumulative_profit"], seed=3, evaluate=value,
+                         settings=SensitivitySettings(samples=32, trajectories=2, tornado_replicates=1, replicates=1))
+    text = "\n".join(_outcome_section(single, ["incremental_value", "cumulative_profit"]))
+    for part in text.split("### ")[1:]:
+        assert "Each point is one run: these indices also count that run's luck" in part.split("\n\n")[1], part
 
 
 def test_luck_that_moves_with_one_assumption_alone_is_not_read_as_its_effect():

@@ -554,7 +554,10 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
                       + (" It does not vary over the points: there is no variance to share out."
                          if _unmoved_rows(sobol) else
                          f" About {luck:.0%} of its variance over the points may be the runs' luck." if math.isfinite(luck)
-                         else ""), "",
+                         # one run a point: "moved by" an assumption whose ST is that run's luck read as a finding
+                         else " Each point is one run: these indices also count that run's luck, which one run per "
+                              "point cannot measure, so an assumption named here may move it by luck alone "
+                              "(`--replicates 2` or more measures the luck and names only what stands above it)."), "",
                       "| assumption | S1 | ST | Morris mu* | Morris sigma |", "|---|---|---|---|---|"]
             for row in sobol.to_dict("records"):
                 screened = " (held at its midpoint)" if row["screened"] else ""
