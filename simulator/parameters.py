@@ -22,7 +22,7 @@ from typing import Any, Iterable, Literal
 
 from pydantic import BaseModel
 
-from .config import Scenario
+from .config import Scenario, has_program
 from .errors import ScenarioError
 from .scenario_io import apply_overrides, validate
 from .sweep_spec import RESERVED_KEYS, yaml_value
@@ -187,6 +187,14 @@ def applies(design: Scenario, key: str) -> bool:
 _ENTRY_CHOOSERS = ("reward_type", "audience", "cost_share", "type_weight", "kind")
 
 
+#: Parts of the program block that only a program reads: the ask (its share rate, moment,
+#: timing, launch and targeting) and the reward (whom it draws, the link's response to it).
+#: A design without a program reads none of them; its unprompted sharing still reads the
+#: satisfaction, tie and channel conversion tables.
+_PROGRAM_ONLY = ("program.base_share", "program.moment_effect", "program.reward_seekers", "program.link_use",
+                 "program.link_response", "program.launch", "program.incentive", "program.timing", "program.targeting")
+
+
 def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
     """Whether ``design``'s outcome can depend on ``key``: it has the key (:func:`applies`),
     and the key is not an entry of a table that its reward does not read
@@ -195,8 +203,15 @@ def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
     audience or type or under its own ``type_weight``). A cash design's worst point was
     given "at program.reward_type_weights.business.organization = 0.39". ``varied``:
     the keys a study varies; where one of them chooses the entry (the reward's type,
-    its audience, its own share or weight, or the incentive's kind), every entry counts."""
+    its audience, its own share or weight, or the incentive's kind), every entry counts.
+    A design without a program (config.has_program) reads no key of ``_PROGRAM_ONLY``,
+    unless the study varies its timing or incentive (which can make it one)."""
     if not applies(design, key):
+        return False
+    varied = list(varied)
+    if (not has_program(design) and any(key == k or key.startswith(k + ".") for k in _PROGRAM_ONLY)
+            and not any(v.startswith(("program.timing", "program.incentive")) for v in varied)):
+        # a no-program design's worst point was given 'at program.base_share = 0.394', the first of tied points
         return False
     parts = key.split(".")
     table = parts[:2] in (["program", "cost_shares"], ["program", "reward_type_weights"])

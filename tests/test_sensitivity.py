@@ -883,8 +883,38 @@ def test_a_design_reads_only_the_cost_share_and_type_weight_of_the_reward_it_giv
     assert not reads(own, "program.cost_shares.cash") and not reads(own, "program.reward_type_weights.business.cash")
     nothing = Scenario(name="none", program={"incentive": {"kind": "none"}})
     assert not reads(nothing, "program.cost_shares.credit")
-    assert reads(cash, "program.base_share") and reads(nothing, "program.base_share")
+    assert reads(cash, "program.base_share") and not reads(nothing, "program.base_share")   # no program: never asked
     assert not reads(cash, "program.timing.reach_share")   # an ask at purchase has no milestone to reach
+
+
+def test_a_design_without_a_program_reads_none_of_the_asks_or_the_rewards_keys():
+    """A no-program design's worst point was given 'at program.base_share = 0.394' (the
+    first of tied points: it is never asked). parameters.reads now leaves out the ask's
+    and the reward's keys for it, and its runs agree: on one seed, each such key moved
+    leaves the run as it was, while the satisfaction table it does read (unprompted
+    sharing) changes it. Varying its timing or incentive can make it a program: then
+    they count."""
+    from simulator.parameters import _PROGRAM_ONLY, reads
+    from simulator.runner import run_replicate
+    from simulator.scenario_io import load_scenario
+
+    from .conftest import SCENARIOS
+
+    small = ["population.size=800", "population.initial_customers=40", "days=60"]
+    def run(*sets):
+        return run_replicate(load_scenario(SCENARIOS / "no-program.yaml", [*small, *sets]), 0, 11).metrics
+
+    nothing = load_scenario(SCENARIOS / "no-program.yaml", small)
+    moved = {"program.base_share": 0.9, "program.moment_effect.milestone": 3, "program.reward_seekers.max_share": 0.9,
+             "program.link_use": 0.1, "program.link_response": 0.1, "program.launch.ask_existing": "never"}
+    assert {k.split(".")[1] for k in moved} | {"incentive", "timing", "targeting"} == {k.split(".")[1] for k in _PROGRAM_ONLY}
+    reference = run()
+    for key, value in moved.items():
+        assert not reads(nothing, key), key
+        assert run(f"{key}={value}") == pytest.approx(reference, nan_ok=True), key
+    assert reads(nothing, "program.satisfaction_effect.promoter")
+    assert run("program.satisfaction_effect.promoter=3") != pytest.approx(reference, nan_ok=True)
+    assert reads(nothing, "program.base_share", varied=["program.timing.kind"])
 
 
 TIMINGS = "program.timing.kind=onboarding,at_purchase,milestone"
