@@ -457,6 +457,13 @@ def sensitivity(
     where = _origin(constraint, settings_file, "constraints", "--constraint")
     constraints = [parse_constraint(t, source=where) for t in pick(constraint, settings.constraints)]
     design_list = [base, *others] if others else []
+    from .evaluation import check_defined
+
+    check_defined([base, *others], [*metrics, decision_metric], [p.key for p in parameters],
+                  names=[str(base_path), *map(str, design_paths)],
+                  source=_origin(metric, settings_file, "metrics", "--metric"))
+    check_defined([base, *others], [c.metric for c in constraints], [p.key for p in parameters],
+                  names=[str(base_path), *map(str, design_paths)], source=where)
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"sensitivity-{base.name}"))
     check_out_dir(target)
     total = planned_runs(study, base, parameters, len(design_list))
@@ -637,6 +644,10 @@ def calibrate(
 
     for name in metrics:
         check_metric(name, source=_origin(metric, settings_file, "metrics", "--metric"))
+    from .evaluation import check_defined
+
+    check_defined([base, *others], metrics, [p.key for p in parameters], names=[str(base_path), *map(str, design_paths)],
+                  source=_origin(metric, settings_file, "metrics", "--metric"))
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"calibrate-{base.name}"))
     check_out_dir(target)
     study_seed = _seed(seed, settings, base)

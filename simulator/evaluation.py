@@ -96,6 +96,31 @@ def check_metric(metric: str, *, source: str = "--objective") -> str:
     return metric
 
 
+#: Ratios over what a program spends or adds: undefined in every run of a design without a
+#: program (nothing spent, no customer added over its twin, which it is).
+PROGRAM_RATIOS = ("incremental_roi", "incremental_cac", "incremental_cac_vs_paid", "attributed_roi",
+                  "cost_per_referred_customer")
+
+
+def check_defined(designs: Sequence[Scenario], metrics: Sequence[str], varied: Sequence[str] = (), *,
+                  names: Sequence[str] | None = None, source: str = "--metric") -> None:
+    """Refuse, before any run, a ratio of PROGRAM_RATIOS asked of a design without a
+    program (unless the study varies its timing or incentive, which can make it one):
+    it is NaN at every point, and a sensitivity found so only after all its runs,
+    advising to narrow the ranges, which cannot help."""
+    from .config import has_program
+
+    if any(v.startswith(("program.timing", "program.incentive")) for v in varied):
+        return
+    asked = [m for m in dict.fromkeys(metrics) if m in PROGRAM_RATIOS]
+    for i, design in enumerate(designs):
+        if asked and not has_program(design):
+            name = names[i] if names else design.name
+            raise ScenarioError(f"{asked[0]} is undefined in every run of {name}, which has no program (nothing spent "
+                                f"and no customer added: a ratio with nothing to divide by); use another metric "
+                                f"(incremental_value, customers_final...), or leave {name} out", key=source)
+
+
 def needs_baseline(metrics: Sequence[str]) -> bool:
     """Anything beyond a run's own summary is measured against the no-program design on
     the same seed (incremental and decision metrics)."""
@@ -195,4 +220,4 @@ class Evaluator:
         return results  # type: ignore[return-value]
 
 
-__all__ = ["Evaluate", "Evaluator", "days_counted", "known_metrics", "check_metric", "needs_baseline", "MINIMISED"]
+__all__ = ["Evaluate", "Evaluator", "check_defined", "days_counted", "known_metrics", "check_metric", "needs_baseline", "MINIMISED"]

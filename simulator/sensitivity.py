@@ -309,8 +309,10 @@ def sobol_indices(problem: dict, y: np.ndarray, seed: int, what: str = "a metric
     y = np.asarray(y, dtype=float)
     if not np.all(np.isfinite(y)):
         undefined = int(np.sum(~np.isfinite(y)))
+        # undefined everywhere, no range is to blame: narrowing them cannot help
+        remedy = "analyse another metric" + (", or narrow the ranges" if undefined < len(y) else "")
         raise ScenarioError(f"{what} is NaN at {undefined} of {len(y)} points of the uncertainty (a ratio with nothing "
-                            f"to divide by there); analyse another metric, or narrow the ranges", key="--metric")
+                            f"to divide by there); {remedy}", key="--metric")
     if np.ptp(y) == 0:
         zero = np.zeros(problem["num_vars"])
         return {"S1": zero, "S1_conf": zero, "ST": zero, "ST_conf": zero}

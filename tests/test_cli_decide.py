@@ -20,6 +20,7 @@ import simulator.evaluation as evaluation
 from simulator.cli import app
 from simulator.metrics import COLUMN_INDEX
 from simulator.runner import run_replicate
+from simulator.run_cache import cache_folder
 from simulator.scenario_io import load_scenario
 
 from .conftest import SCENARIOS
@@ -1393,6 +1394,18 @@ def test_a_lever_the_designs_differ_in_is_not_set_alike_by_the_study(tmp_path):
     one_line_error(invoke("sensitivity", SINGLE, str(SCENARIOS / "no-program.yaml"), *TINY[:6],
                           "--uncertain", "program.timing.kind=onboarding,at_purchase", "--out", tmp_path / "b"),
                    "program.timing.kind", 'no-program.yaml "never"')
+    # a ratio of what a program spends or adds, asked of a design without one: NaN at every point, refused before
+    # any run (it was after every run, advising to narrow the ranges, and left a runs folder behind)
+    for flags in (["--metric", "incremental_cac"], ["--constraint", "incremental_roi>=1"]):
+        one_line_error(invoke("sensitivity", SINGLE, str(SCENARIOS / "no-program.yaml"), *TINY[:6], *flags,
+                              "--uncertain", "program.base_share=0.1:0.4", "--out", tmp_path / "r"),
+                       flags[0], flags[1].split(">")[0] + " is undefined in every run of", "no-program.yaml, which has "
+                       "no program")
+        assert not (tmp_path / "r").exists() and not cache_folder(tmp_path / "r").exists()
+    one_line_error(invoke("calibrate", SINGLE, *TINY[:6], "--data", write_pilot(tmp_path), "--fit",
+                          "program.base_share=0.05:0.6", "--design", str(SCENARIOS / "no-program.yaml"), "--metric",
+                          "incremental_roi", "--out", tmp_path / "c"),
+                   "--metric", "incremental_roi is undefined in every run of")
     one_line_error(invoke(*calibrate_args(tmp_path / "c", write_pilot(tmp_path), "--fit", f"{REWARD}=5:40",
                                           "--design", dearer)), REWARD, "dearer.yaml 30")
     data["program"]["incentive"]["referrer_reward"] = 20

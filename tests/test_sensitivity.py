@@ -615,6 +615,11 @@ def test_a_metric_undefined_at_some_points_is_refused_in_one_line_not_a_tracebac
         warnings.simplefilter("error")
         sensitivity(design, parse_across(["program.base_share=0.1:0.6"], [design]), seed=3, evaluate=cac,
                     metrics=["incremental_cac"], settings=SensitivitySettings(samples=4, trajectories=2))
+    # NaN at every point: no range is to blame, and narrowing them is not offered
+    never = lambda scenarios, seeds, metrics, daily=False: [{"incremental_cac": math.nan} for _ in scenarios]  # noqa: E731
+    with pytest.raises(ScenarioError, match=r"NaN at 12 of 12 points .*; use another metric$|analyse another metric$"):
+        sensitivity(design, parse_across(["program.base_share=0.1:0.6"], [design]), seed=3, evaluate=never,
+                    metrics=["incremental_cac"], settings=SensitivitySettings(samples=4, trajectories=2))
 
 
 def test_tied_designs_and_assumptions_without_effect_do_not_flip_the_decision():
