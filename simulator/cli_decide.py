@@ -327,6 +327,7 @@ def values_text(values: dict) -> str:
 def _print_best(result, parameters, base=None) -> None:
     from .optimize import chosen_rows, winner_rows
     from .report import fmt
+    from .report.text import span_text
     from .report.optimize import budget_bound_note, close_choices, range_edge_note, spend_cap_note, tie_note, untried_choices
 
     if result.best is None:
@@ -348,8 +349,9 @@ def _print_best(result, parameters, base=None) -> None:
         seeds = (f"ran out in {row['n']} of {runs} fresh seeds" if row["metric"] == "budget_exhausted_day"
                  else f"paid back in {row['n']} of {runs} fresh seeds" if row["metric"] == "payback_day"
                  else f"{row['n']} fresh seeds")
-        out.print(f"  {row['metric']:<22} {fmt(row['mean']):>12}   95% CI {fmt(row['ci_low'])} – {fmt(row['ci_high'])}"
-                  f"  ({seeds})", markup=False)
+        spread = span_text(row["ci_low"], row["ci_high"])   # one run, or none: no interval, not '95% CI – – –'
+        out.print(f"  {row['metric']:<22} {fmt(row['mean']):>12}   "
+                  + (f"95% CI {spread}" if spread != "–" else "no interval") + f"  ({seeds})", markup=False)
     if result.constraints and not result.feasible:
         out.print("  warning: no candidate kept every constraint on fresh seeds (see report.md)", markup=False)
     if edge := range_edge_note(result, parameters, base):

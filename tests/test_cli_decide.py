@@ -1022,7 +1022,24 @@ def test_the_winners_cash_within_the_horizon_is_said_beside_its_value():
     text = _horizon_lines(confirmation(4000.0, 10), 10, 365)[1]
     assert "pays back (cumulative incremental profit stays ≥ 0) from day 200 on average, in 10 of the 10 runs." in text
     assert "the rest of its value" not in text
+    # one run paid back: its day is that run's, not an average ('from day 85 on average' with 19 of 20 never)
+    text = _horizon_lines(confirmation(4000.0, 1), 20, 365)[1]
+    assert "from day 200, in 1 of the 20 runs" in text and "on average" not in text
     assert _horizon_lines(confirmation(1.0, 1).iloc[:1], 10, 365) == []   # no twins: nothing to say
+
+
+def test_an_interval_of_one_run_is_no_interval_not_three_dashes():
+    """payback_day '85.0   95% CI – – –  (paid back in 1 of 20 fresh seeds)' on the
+    console, and '| – – – |' in the tables: an interval that is not there reads as a
+    glitch. It is now one '–' in a table and 'no interval' on the console."""
+    from simulator.report.text import span_text, summary_table
+
+    assert span_text(1.0, 2.5) == "1 – 2.5" and span_text(float("nan"), float("nan")) == "–"
+    summary = pd.DataFrame({"metric": ["payback_day"], "mean": [85.0], "ci_low": [float("nan")],
+                            "ci_high": [float("nan")], "p2_5": [85.0], "p97_5": [85.0], "n": [1]})
+    row = summary_table(summary, 365, 20).splitlines()[-1]
+    assert row.startswith("| payback_day | 85.0 (1 of 20 runs) | – | 85.0 – 85.0 |"), row
+    assert "– – –" not in row
 
 
 def test_choices_not_told_apart_from_the_winner_are_named_with_the_paired_difference():

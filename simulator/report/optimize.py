@@ -21,7 +21,7 @@ from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..rng import stream_seed
 from .figure import plt, save
-from .text import (paced_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
+from .text import (paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -212,8 +212,8 @@ def budget_bound_note(result: OptimizeResult) -> str:
     rewards = "its offer of rewards" if reserves(incentive) else "its rewards"
     ends = (f"{rewards} end{'s' if reserves(incentive) else ''}" if incentive.on_budget_exhausted == "rewards_only"
             else f"{rewards} and asks end")
-    when = (f"; the winner's ran out on day {row['mean'].iloc[0]:.0f} on average, in {ran_out} of {runs} fresh-seed runs"
-            if ran_out else "")
+    when = (f"; the winner's ran out on day {row['mean'].iloc[0]:.0f}{' on average' if ran_out > 1 else ''}, in "
+            f"{ran_out} of {runs} fresh-seed runs" if ran_out else "")
     # paid on qualification the budget reserves each referral's rewards as it is made, so it leaves about nothing
     # earned unpaid: a constraint on rewards_unpaid, the advice for a budget counted on payment, rules nothing out
     keep = ("Paid on qualification the budget reserves what each referral will cost as it is made, so it leaves "
@@ -375,8 +375,8 @@ def _horizon_lines(confirmation, runs: int, days: int) -> list[str]:
     profit, payback = rows.loc["incremental_profit"], rows.loc["payback_day"]
     paid_back = int(payback["n"])
     when = (f"it does not pay back within the horizon in any of the {runs} runs" if paid_back == 0 else
-            f"it pays back (cumulative incremental profit stays ≥ 0) from day {payback['mean']:.0f} on average, in "
-            f"{paid_back} of the {runs} runs")
+            f"it pays back (cumulative incremental profit stays ≥ 0) from day {payback['mean']:.0f}"
+            f"{' on average' if paid_back > 1 else ''}, in {paid_back} of the {runs} runs")
     rest = (": the rest of its value is the equity of the customers still active at the end, which rests on how long "
             "they stay (`churn`)" if paid_back < runs or profit["mean"] < 0 else "")
     return ["", f"Within the {days}-day horizon its incremental profit (cash, against no program) is "
@@ -452,8 +452,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         lines += ["| metric | mean on fresh seeds | 95% interval of the mean | 2.5–97.5% of runs | runs | meaning |",
                   "|---|---|---|---|---|---|"]
         for row in confirmation.to_dict("records"):
-            lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
-                         f"{fmt(row['p2_5'])} – {fmt(row['p97_5'])} | {row['n']} | {METRIC_TEXT.get(row['metric'], '')} |")
+            lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {span_text(row['ci_low'], row['ci_high'])} | "
+                         f"{span_text(row['p2_5'], row['p97_5'])} | {row['n']} | {METRIC_TEXT.get(row['metric'], '')} |")
         lines += _horizon_lines(confirmation, settings.confirm_replicates, result.best_scenario.days)
         lines += _budget_lines(confirmation, settings.confirm_replicates, result.best_scenario.program.incentive)
         for note in (spend_cap_note(result), budget_bound_note(result)):

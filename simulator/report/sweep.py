@@ -21,7 +21,7 @@ from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, UNRANKED
 from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
-from .text import (PAYMENT_TIMING_KEYS, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, blocked_share, payment_timing_check, counted, figure_links, fmt, interval_text, k_undefined_note, metric_label,
+from .text import (PAYMENT_TIMING_KEYS, span_text, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, blocked_share, payment_timing_check, counted, figure_links, fmt, interval_text, k_undefined_note, metric_label,
                    payment_timing_trade)
 
 
@@ -232,7 +232,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         by_id = summary.set_index("point_id")
         for row in best.to_dict("records"):
             point = by_id.loc[row["point_id"]]
-            band = f"{fmt(row['ci_low'])} – {fmt(row['ci_high'])}" if math.isfinite(row["ci_low"]) else "–"
+            band = span_text(row["ci_low"], row["ci_high"])
             defined, runs = int(point[f"{row['metric']}_n"]), int(point["runs_ok"])
             over = f" (over the {defined} of {runs} runs where it is defined)" if defined < runs else ""
             lines.append("| " + "".join(f"{_value_text(row[k])} | " for k in assumptions)

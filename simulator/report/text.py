@@ -75,6 +75,12 @@ def interval_text(low: float, high: float) -> str:
     return f"[{fmt(low)}, {fmt(high)}]"
 
 
+def span_text(low: float, high: float) -> str:
+    """A range in a table cell, ``low – high``, or one "–" where it has no ends (an interval
+    of one run): "– – –" read as a glitch."""
+    return f"{fmt(low)} – {fmt(high)}" if math.isfinite(low) and math.isfinite(high) else "–"
+
+
 def level_text(level: float) -> str:
     """An interval's level as a percentage with what it needs of two decimals: 95%, 97.5%, 98.33%."""
     return f"{level * 100:.2f}".rstrip("0").rstrip(".") + "%"
@@ -95,8 +101,8 @@ def summary_table(summary: pd.DataFrame, days: int | None = None, runs: int | No
     lines = ["| metric | mean | 95% interval of the mean | 2.5–97.5% of runs | meaning |", "|---|---|---|---|---|"]
     for row in summary.to_dict("records"):
         within = f" ({int(row['n'])} of {runs} runs)" if runs and "n" in row and row["n"] < runs else ""
-        lines.append(f"| {metric_label(row['metric'], days)} | {fmt(row['mean'])}{within} | {fmt(row['ci_low'])} – {fmt(row['ci_high'])} | "
-                     f"{fmt(row['p2_5'])} – {fmt(row['p97_5'])} | {_meaning(row['metric'], k_window)} |")
+        lines.append(f"| {metric_label(row['metric'], days)} | {fmt(row['mean'])}{within} | {span_text(row['ci_low'], row['ci_high'])} | "
+                     f"{span_text(row['p2_5'], row['p97_5'])} | {_meaning(row['metric'], k_window)} |")
     return "\n".join(lines)
 
 
