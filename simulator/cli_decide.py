@@ -29,7 +29,7 @@ EXECUTOR_DEFAULT = " Default: the settings file's, else local; local or serial l
 SEED_HELP = "Study seed (default: the scenario's, or a fresh one that is recorded). Same seed, same files, on any executor."
 
 
-def _scenario(given: Optional[Path], settings, sets: list[str]):
+def _scenario(given: Optional[Path], settings, sets: list[str], settings_file: Optional[Path] = None):
     from .scenario_io import load_scenario
 
     path = given if given is not None else (Path(settings.scenario) if settings.scenario else None)
@@ -38,7 +38,15 @@ def _scenario(given: Optional[Path], settings, sets: list[str]):
                             key="SCENARIO")
     from .decide_settings import pick
 
-    return load_scenario(path, pick(sets, settings.set)), path
+    overrides = pick(sets, settings.set)
+    for item in overrides:
+        # the study's own --replicates decides how many runs a point gets: a --set replicates=3 did nothing, and was
+        # copied into optimize's best.yaml as if it had (sweep refuses it the same way)
+        if str(item).partition("=")[0].strip() == "replicates":
+            raise ScenarioError(f"the study's --replicates sets how many runs each point gets, so {item} would be "
+                                f"ignored; drop it, and give --replicates N for another count",
+                                file="--set" if sets else str(settings_file), key=str(item) if sets else "set")
+    return load_scenario(path, overrides), path
 
 
 def _evaluator(settings, workers, executor, scheduler, progress=None, settings_file: Optional[Path] = None):
@@ -192,7 +200,7 @@ def optimize(
     _at_least(trials, "--trials")
     _at_least(replicates, "--replicates")
     settings = load_settings(settings_file, "optimize")
-    base, path = _scenario(scenario, settings, sets)
+    base, path = _scenario(scenario, settings, sets, settings_file)
     source = str(settings_file) if settings_file is not None and not vary else "--vary"
     with _at_lines(settings_file, "vary", settings.vary, source):
         parameters = parse_parameters(pick(vary, range_texts(settings.vary)), base, source=source)
@@ -427,7 +435,7 @@ def sensitivity(
     for value, flag in ((samples, "--samples"), (trajectories, "--trajectories"), (replicates, "--replicates")):
         _at_least(value, flag)
     settings = load_settings(settings_file, "sensitivity")
-    base, base_path = _scenario(scenario, settings, sets)
+    base, base_path = _scenario(scenario, settings, sets, settings_file)
     overrides = pick(sets, settings.set)
     design_paths = pick(list(designs or []), [Path(d) for d in settings.designs])
     others = [load_scenario(p, overrides) for p in design_paths]
@@ -599,7 +607,7 @@ def calibrate(
     if settings.bin_days is not None and settings.parts is not None:   # parts was dropped without a word
         raise ScenarioError("give bin_days or parts, not both: bin_days sums the pilot in bins of that many days, parts "
                             "in that many equal parts", file=str(settings_file), key="parts")
-    base, base_path = _scenario(scenario, settings, sets)
+    base, base_path = _scenario(scenario, settings, sets, settings_file)
     overrides = pick(sets, settings.set)
     data_path = Path(pick(data, settings.data)) if pick(data, settings.data) else None
     if data_path is None:

@@ -381,6 +381,12 @@ def test_optimize_mistakes_are_one_line_errors(tmp_path, optimize_settings):
     bad = tmp_path / "bad.yaml"
     bad.write_text("trials: 5\nmax_replicate: 4\n")
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--settings", bad), "bad.yaml", "max_replicate", "max_replicates")
+    # the study's --replicates decides the runs a point gets: --set replicates=3 did nothing, and went into best.yaml
+    one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--set", "replicates=3"), "--set", "replicates=3",
+                   "would be ignored", "--replicates N")
+    bad.write_text("set: ['replicates=3']\n")
+    one_line_error(invoke("sensitivity", DEFAULT, "--uncertain", "program.base_share=0.1:0.3", "--settings", bad,
+                          "--out", tmp_path / "x"), "bad.yaml", "set", "would be ignored")
     assert not (tmp_path / "x").exists()
 
 
