@@ -817,3 +817,24 @@ def test_a_stop_a_library_turns_into_another_error_ends_as_interrupted_not_a_tra
     lifecycle.stop_cleanly_on_sigterm()   # a new command in a new process: no stop asked yet
     again = runner.invoke(app, command)
     assert again.exit_code == 0 and (tmp_path / "out" / "sweep.csv").exists(), again.output
+
+
+def test_a_stop_after_the_last_run_says_only_the_tables_are_left_to_write(tmp_path, monkeypatch):
+    """SIGTERM as the last runs were gathered said '300 of 300 runs are saved ...; rerun
+    the same command to resume', where nothing was left to run; a stop before then still
+    says how many of how many."""
+    import simulator.sweep as sweep_module
+
+    def stopped_after(ran: int):
+        def execute(loaded, target, *, on_start, progress, **_):
+            on_start(4, 0)
+            progress(ran, 0)
+            raise KeyboardInterrupt
+        return execute
+
+    path = write_sweep(tmp_path, values=(0, 10), replicates=2)
+    for ran, expected in ((4, "interrupted: all 4 runs are saved in"), (3, "interrupted: 3 of 4 runs are saved in")):
+        monkeypatch.setattr(sweep_module, "execute_sweep", stopped_after(ran))
+        result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / f"out{ran}"), "--executor", "serial"])
+        assert result.exit_code == 130 and expected in result.stderr, result.output
+        assert ("to write the tables and plots" in result.stderr) == (ran == 4), result.stderr
