@@ -504,7 +504,8 @@ def sensitivity(
         for line in study_design_notes(design_list or [base], [p.key for p in parameters])[1]:
             out.print(f"  {line}", markup=False)
         hinges, sways = decision_drivers(result.flips)
-        if (result.decision["expected_regret"].abs() < 1e-12).all():   # as report.md: no design ever loses to another
+        tie = bool((result.decision["expected_regret"].abs() < 1e-12).all())
+        if tie:   # as report.md: no design ever loses to another
             out.print("  the designs tie: the same value at every point, so none is better and nothing decides between "
                       "them", markup=False)
         else:
@@ -520,7 +521,7 @@ def sensitivity(
         if unclear:
             out.print(f"  not told from the runs' luck at this size: {', '.join(unclear)} (raise --replicates or --samples)",
                       markup=False)
-        if luck == luck:   # measured: with two seeds a point or more
+        if luck == luck and not tie:   # measured: with two seeds a point or more (a tie has no lead to vary)
             out.print(f"  about {luck:.0%} of the lead's variance over the points may be the runs' luck", markup=False)
         for found in tornado_disagreements(result, decision_metric)[:1]:
             at = ("the designs as given" if found["parameter"] is None else

@@ -246,7 +246,7 @@ def noise_share(runs: np.ndarray) -> float:
     luck the points share as well: a value that followed one assumption exactly, on
     three seeds, read "up to 100% may be luck" and "moved by none of the assumptions".
     Points with a missing run are left out. NaN with one seed or one point (the luck
-    cannot be measured); capped at 1."""
+    cannot be measured); capped at 1; 0 where no run differs from another."""
     runs = np.asarray(runs, dtype=float)
     if runs.ndim != 2:
         return math.nan
@@ -276,7 +276,11 @@ def noise_share(runs: np.ndarray) -> float:
     total = float(np.var(np.nanmean(runs, axis=1), ddof=1))
     if not (math.isfinite(luck) and math.isfinite(total)):
         return math.nan
-    return 1.0 if total <= 0 else min(luck / total, 1.0)
+    if total <= 0:
+        # the means do not move: what moves the runs is all luck; nothing moves at all (a no-program design's
+        # payback day): no share of it is luck (sobol.csv gave 1 beside indices of 0)
+        return 1.0 if luck > 0 else 0.0
+    return min(luck / total, 1.0)
 
 
 def morris_table(problem, units, y, names, metrics, settings, seed) -> pd.DataFrame:

@@ -1248,10 +1248,13 @@ def test_the_sensitivity_console_says_two_designs_tie_as_report_md_does(tmp_path
     copy.write_text(yaml.safe_dump({**yaml.safe_load(open(DEFAULT)), "name": "default-copy"}, sort_keys=False))
     folder = tmp_path / "sens"
     result = ok("sensitivity", DEFAULT, copy, *TINY, "--uncertain", "program.base_share=0.05:0.4",
-                "--samples", "4", "--trajectories", "2", "--seed", "2", "--out", folder, "--executor", "serial")
+                "--samples", "4", "--trajectories", "2", "--seed", "2", "--out", folder, "--executor", "serial",
+                "--replicates", "2")
     console = " ".join(result.stdout.split())
     assert "**The designs tie**" in (folder / "report.md").read_text()
     assert "the designs tie: the same value at every point" in console and "hinges on" not in console, console
+    # nor a share of the lead's variance that is luck: a tie has no lead to vary ('about 100%' was said of it)
+    assert "of the lead's variance" not in console, console
 
 
 def test_a_study_of_a_base_that_leaves_reward_type_out_is_told_so(tmp_path, optimize_settings):

@@ -712,6 +712,7 @@ def test_the_share_of_a_variance_that_may_be_luck_by_hand():
     assert 0 < noise_share(noisy) < 1
     assert np.isnan(noise_share(shared[:, :1]))
     assert noise_share(np.array([[0.0, 5.0], [5.0, 0.0]])) == 1.0   # the means do not move: all of it may be luck
+    assert noise_share(np.full((4, 3), 61.0)) == 0.0   # nothing moves (a no-program design's payback day): no luck
 
 
 def test_what_moves_an_outcome_leaves_out_what_the_runs_luck_can_explain():
