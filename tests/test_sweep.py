@@ -2046,7 +2046,13 @@ def test_words_are_drawn_in_the_sweep_files_order(tmp_path, monkeypatch):
     monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("fig", fig) and path)
     order = ["signup", "qualification", "renewal"]
     plots.sweep_metric(runs, ["paid_on"], "value", tmp_path / "v.png", discrete={"paid_on": True}, order={"paid_on": order})
-    assert [t.get_text() for t in drawn["fig"].axes[0].get_xticklabels()] == order
+    ax = drawn["fig"].axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == order
+    # choices have nothing between them: a bar at each, no line through them nor a band spread across them (a
+    # paired band drawn from signup to qualification read as a trend)
+    assert not [c for c in ax.collections if type(c).__name__ in ("PolyCollection", "FillBetweenPolyCollection")]
+    assert not [line for line in ax.get_lines() if len(line.get_xdata()) > 1 and line.get_linestyle() == "-"]
+    assert [c for c in ax.collections if type(c).__name__ == "LineCollection"]   # the error bars
     sweep = SimpleNamespace(spec=SimpleNamespace(parameters={"paid_on": ValueList(values=order),
                                                             "reward": ValueList(values=[1, 2])}))
     assert _word_orders(sweep) == {"paid_on": order}

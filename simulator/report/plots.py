@@ -396,8 +396,14 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                     table = _in_level_order(table, parameter, (order or {}).get(parameter))
                 x = table[parameter] if numeric else np.arange(len(table))
                 table["low"], table["high"] = table["low"].clip(lower=bounds[0]), table["high"].clip(upper=bounds[1])
-                ax.plot(x, table["mean"], marker="o", color=colour, label=label)
-                ax.fill_between(x, table["low"], table["high"], alpha=0.25 if level is None else 0.15, color=colour)
+                if numeric:
+                    ax.plot(x, table["mean"], marker="o", color=colour, label=label)
+                    ax.fill_between(x, table["low"], table["high"], alpha=0.25 if level is None else 0.15, color=colour)
+                else:   # choices have no values between them: a bar each, not a line and a band across categories
+                    mean = table["mean"].to_numpy(dtype=float)
+                    spread = np.vstack([mean - table["low"].to_numpy(dtype=float), table["high"].to_numpy(dtype=float) - mean])
+                    ax.errorbar(x, mean, yerr=np.where(np.isfinite(spread), spread, 0.0), fmt="o", capsize=4,
+                                color=colour, label=label)
                 if ranked:
                     ax.axhline(float(table.loc[table["best"], "mean"].iloc[0]), color=colour, linestyle=":", linewidth=1)
                 if not numeric:
@@ -421,8 +427,12 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     for row in axes:
         row[0].set_ylabel(metric)
     choices = [k for k in parameters if k not in assumptions]
-    banded = "mean; band: paired difference from the best level, 95% over all levels" if paired and choices else \
-        "mean, 95% interval of the mean"
+    # a panel of words draws error bars, a panel of numbers a band
+    worded = [not pd.api.types.is_numeric_dtype(ok[k]) or pd.api.types.is_bool_dtype(ok[k])
+              for k in parameters if discrete[k]]
+    band = "bars" if worded and all(worded) else "band or bars" if any(worded) else "band"
+    banded = f"mean; {band}: paired difference from the best level, 95% over all levels" if paired and choices else \
+        "mean, 95% interval of the mean" + (f" ({band})" if band != "band" else "")
     if paired and choices and len(choices) < len(parameters):
         banded += " (an assumption's panel: its own interval)"
     # a sampled sweep with a list of values draws bands on that list's panels too: they are named
