@@ -2072,7 +2072,7 @@ def test_a_sampled_sweeps_band_on_a_list_panel_is_named_in_the_title(tmp_path, m
     plots.sweep_metric(runs, ["kind", "share"], "value", tmp_path / "v.png", discrete={"kind": True, "share": False},
                        paired=True)
     title = " ".join(drawn["fig"]._suptitle.get_text().split())
-    assert "panels of listed values: mean; band: paired difference from the best level, 95% over all levels" in title
+    assert "panels of listed values: mean; bars: paired difference from the best level, 95% over all levels" in title
 
 
 def test_the_sweeps_rate_is_timed_from_when_runs_start(monkeypatch):
