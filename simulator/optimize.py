@@ -112,8 +112,10 @@ class Constraint:
 
 
 def parse_objective(text: str, *, source: str = "--objective") -> Objective:
-    """``METRIC`` or ``METRIC:max`` / ``METRIC:min``; costs (reward_cost, ...) are minimised by default."""
+    """``METRIC`` or ``METRIC:max`` / ``METRIC:min`` (any case; ``maximize`` / ``minimize``
+    too, optuna's words); costs (reward_cost, ...) are minimised by default."""
     metric, _, way = text.strip().partition(":")
+    way = way.strip().lower()   # ':MAX' was refused while ':maximize' passed
     check_metric(metric, source=source)
     from .compare import NOT_A_VERDICT, NOT_A_VERDICT_WHY
 
@@ -121,7 +123,8 @@ def parse_objective(text: str, *, source: str = "--objective") -> Objective:
         raise ScenarioError(f"'{metric}' {NOT_A_VERDICT_WHY}; optimise e.g. incremental_value or incremental_roi",
                             key=source)
     if way and way not in ("max", "min", "maximize", "minimize"):
-        raise ScenarioError(f"'{text}': the direction is max or min (e.g. {metric}:max)", key=source)
+        raise ScenarioError(f"'{text}': the direction is max or min (or maximize, minimize; e.g. {metric}:max)",
+                            key=source)
     if way:
         return Objective(metric, "maximize" if way.startswith("max") else "minimize")
     return Objective(metric, "minimize" if metric in MINIMISED else "maximize")

@@ -1057,3 +1057,16 @@ def test_with_no_trial_keeping_the_constraints_the_halving_moves_up_those_breaki
     # the least-cost trial of the whole study is on the top rung, and it is the winner
     least = int(trials.loc[trials["program.base_share"].idxmin(), "trial"])
     assert least in set(top["trial"]) and result.best_trial == least, trials[["trial", "program.base_share", "replicates"]]
+
+
+def test_an_objectives_direction_is_read_in_any_case_and_a_wrong_one_is_one_line():
+    """':maximize' passed while ':MAX' was refused; a direction that is neither is one
+    line naming what is valid."""
+    from simulator.optimize import parse_objective
+
+    for text, direction in (("reward_cost:MAX", "maximize"), ("reward_cost:max", "maximize"),
+                            ("incremental_value:Min", "minimize"), ("incremental_value:minimize", "minimize"),
+                            ("reward_cost", "minimize"), ("incremental_value", "maximize")):
+        assert parse_objective(text).direction == direction, text
+    with pytest.raises(ScenarioError, match="the direction is max or min"):
+        parse_objective("incremental_value:up")
