@@ -25,7 +25,8 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .scenario_io import describe, parse_yaml, read_yaml_text, validate_strictly
+from .errors import ScenarioError
+from .scenario_io import describe, key_at, parse_yaml, read_yaml_text, validate_strictly
 
 Ranges = dict[str, Union[str, float, list[Any]]]
 
@@ -133,6 +134,12 @@ def load_settings(path: Path | None, command: str) -> BaseModel:
     text = read_yaml_text(path, f"{'an' if command[0] in 'aeiou' else 'a'} {command} settings YAML file (see docs/decide.md)")
     data = parse_yaml(text, source, f"{command} settings are a mapping of keys such as 'scenario:', 'seed:' "
                                     f"(see docs/decide.md)")
+    for key in data if isinstance(data, dict) else ():
+        # another command's setting: the nearest spelling of this one's ('trials' under sensitivity: 'metrics'?) misled
+        owners = [name for name, other in MODELS.items() if other is not model and key in other.model_fields]
+        if key not in model.model_fields and owners:
+            raise ScenarioError(f"{key} is a setting of {' and '.join(owners)}, not of {command}; valid keys here: "
+                                f"{', '.join(model.model_fields)}", file=source, key=key_at(str(key), [key], text))
     try:
         settings = validate_strictly(model, data)   # as scenario and sweep files
     except ValidationError as error:

@@ -418,6 +418,16 @@ def test_decision_commands_refuse_workers_out_of_bounds_and_calibrates_two_draw_
     assert not (tmp_path / "x").exists()
 
 
+def test_another_commands_setting_is_named_as_such(tmp_path):
+    """'trials:' in a sensitivity settings file was met with "did you mean 'metrics'?"."""
+    settings = tmp_path / "study.yaml"
+    settings.write_text(yaml.safe_dump({"scenario": DEFAULT, "uncertain": {"program.base_share": "0.1:0.4"},
+                                        "trials": 5}, sort_keys=False))
+    one_line_error(invoke("sensitivity", "--settings", settings, "--out", tmp_path / "x"), "study.yaml",
+                   "trials (line 4)", "a setting of optimize, not of sensitivity", "samples")
+    assert not (tmp_path / "x").exists()
+
+
 def test_a_settings_files_range_mistake_names_its_line(tmp_path, pilot):
     """docs/decide.md: a settings file's unknown key or bad value is one line with the
     file, key, line number and what is valid; a mistake in a vary, uncertain or fit
