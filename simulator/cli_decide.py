@@ -489,7 +489,9 @@ def sensitivity(
         all_metrics = list(dict.fromkeys([*metrics, decision_metric, *(c.metric for c in constraints)]))
         folder = write_sensitivity(result, target, designs=design_list or [base], metrics=all_metrics,
                                    decision_metric=decision_metric, settings=study, started=started, command=sys.argv,
-                                   extra={"executor": executor, "workers": workers})
+                                   extra={"executor": executor, "workers": workers,
+                                          # a resumed study's files are the uninterrupted one's; this says it resumed
+                                          "runs_read_back": evaluate.cache.read_back})
     if result.decision is not None:
         from .report import fmt
         from .report.sensitivity import _v, copy_lines, point_runs
@@ -687,7 +689,8 @@ def calibrate(
                                                 level=study.level, evaluate=evaluate) if others else None
             write_calibration(staged.path, calibration, base=base, pilot=counts, daily=daily, outcomes=outcomes,
                               designs=designs_table, settings=study, draws=draw_count, data_file=str(data_path),
-                              started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count},
+                              started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count,
+                                                                   "runs_read_back": cache.read_back},
                               others=others)
     from .report import fmt
     from .report.calibrate import (against_the_best, at_the_edge, edge_sentence, misfit_sentence, parameter_text,

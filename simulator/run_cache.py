@@ -58,6 +58,8 @@ class RunCache:
         self.code = code_digest()
         self._runs: dict[str, dict[str, Any]] = {}
         self.other_code = 0     # runs kept by another version of refsim: not reused
+        self.read_back = 0      # runs an interrupted study kept, handed out instead of run (the manifest records it)
+        self._from_disk: set[str] = set()   # their keys, each counted once
         numbers = [0]
         for part in sorted(self.path.glob("runs-*.npz")):
             match = CACHE_PART.fullmatch(part.name)
@@ -104,7 +106,12 @@ class RunCache:
     def get(self, key: str) -> dict[str, Any] | None:
         """The values a kept run returned (a fresh copy), or None."""
         values = self._runs.get(key)
-        return None if values is None else fresh_copy(values)
+        if values is None:
+            return None
+        if key in self._from_disk:   # not a run this study made and asks again (the tornado's, a Sobol point's)
+            self._from_disk.discard(key)
+            self.read_back += 1
+        return fresh_copy(values)
 
     def put(self, key: str, metrics: Sequence[str], values: dict[str, Any]) -> None:
         """Keep a finished run; written to disk with the next part (:meth:`flush`)."""
@@ -158,6 +165,7 @@ class RunCache:
             if tables is not None:
                 run["daily"] = tables[i]
             self._runs[str(key)] = run
+            self._from_disk.add(str(key))
 
 
 def fresh_copy(values: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ instead of running them again, writing the files an uninterrupted study writes."
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 import signal
@@ -166,6 +167,9 @@ def test_an_interrupted_sensitivity_resumes_from_its_kept_runs_to_the_files_of_a
     assert 0 < kept <= len(whole) // 2 and len(resumed) <= len(whole) - kept
     for name in SENSITIVITY_FILES:
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+    # the files are the uninterrupted study's; the manifest says the study resumed, and how many runs it read back
+    manifests = [json.loads((tmp_path / name / "manifest.json").read_text())["sensitivity"] for name in ("whole", "again")]
+    assert manifests[0]["runs_read_back"] == 0 and 0 < manifests[1]["runs_read_back"] <= kept
     assert not cache_folder(tmp_path / "again").exists()
 
 
@@ -204,6 +208,7 @@ def test_an_interrupted_calibration_resumes_from_its_kept_runs_to_the_files_of_a
     resumed = counting_runs(monkeypatch)
     kept = resumed_number(ok(*calibrate_args(tmp_path / "again", pilot)).stdout)
     assert 0 < kept and len(resumed) <= len(whole) - kept
+    assert json.loads((tmp_path / "again" / "manifest.json").read_text())["calibrate"]["runs_read_back"] > 0
     for name in ("posterior.csv", "particles.csv", "intervals.csv", "generations.csv", "forecast.csv", "outcomes.csv",
                  "designs.csv", "report.md"):
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
