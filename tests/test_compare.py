@@ -1193,7 +1193,7 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
     from simulator.report import plots
 
     drawn = []
-    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    monkeypatch.setattr(plots, "_save", lambda fig, path, rect=None: drawn.append(fig) or path)
     series = pd.DataFrame({"day": [0, 1, 2] * 2, "replicate": [0] * 3 + [1] * 3, "cumulative_profit": [0.0, 5, 9, 0, -5, -9]})
     twin = series.assign(cumulative_profit=0.0)
     values = np.array([-20.0, 0.0, 10.0, 30.0, 40.0, 100.0, 250.0])
@@ -1210,6 +1210,10 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
     fig.canvas.draw()
     title, frame = ax.title.get_window_extent(), fig.bbox
     assert frame.x0 <= title.x0 and title.x1 <= frame.x1, (title, frame)
+    # two designs: overlapping bands beside a sure verdict read as a tie; the figure says what the bands are
+    assert any("overlapping bands do not make a tie" in t.get_text() for t in fig.texts)
+    plots.incremental_value({"a": (series, twin)}, Path("value.png"), final={"a": values})
+    assert not drawn[-1].texts   # one design: nothing to tell apart
 
 
 def test_replicates_for_a_precise_size_are_not_read_as_doubt_about_a_sure_verdict():

@@ -32,8 +32,9 @@ def _band(ax, frame: pd.DataFrame, column: str, label: str, color=None, cumulati
     return line
 
 
-def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
+def _save(fig, path: Path, rect: tuple | None = None) -> Path:
+    """``rect``: the part of the figure the axes fit in (room left for a note under them)."""
+    fig.tight_layout(**({"rect": rect} if rect else {}))
     atomic_write(path, lambda temp: fig.savefig(temp, dpi=110, format="png"))
     plt.close(fig)
     return path
@@ -133,6 +134,12 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     ax.title.set_fontsize(9)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
+    if len(designs) > 1:
+        # two designs' bands overlapped heavily beside a verdict 'sure at 95%': the bands are single runs' spread
+        fig.text(0.5, 0.01, "Bands and bars are the spread of single runs, each design against its own twin; "
+                            "designs are told apart run by run on the same seeds (report.md's verdict), so "
+                            "overlapping bands do not make a tie.", ha="center", va="bottom", fontsize=7, wrap=True)
+        return _save(fig, path, rect=(0, 0.06, 1, 1))
     return _save(fig, path)
 
 
