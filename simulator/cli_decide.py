@@ -619,6 +619,14 @@ def calibrate(
     source = str(settings_file) if settings_file is not None and not fit else "--fit"
     with _at_lines(settings_file, "fit", settings.fit, source):
         parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source, ranges_only=True)
+    from .parameters import is_lever
+
+    levers = [p.key for p in parameters if is_lever(p.key)]
+    if levers:   # fitted without a word: what the pilot ran with is known, not a question for its counts
+        out.print(f"note: {', '.join(levers)} {'is a choice' if len(levers) == 1 else 'are choices'} of the program, "
+                  f"which the pilot ran at a value you set: calibrate fits what the pilot cannot tell you otherwise "
+                  f"(how people answer, churn, word of mouth); give the pilot's value with --set, and weigh other "
+                  f"values with --design or refsim optimize", markup=False)
     columns = pick(column, settings.columns) or None
     counts = pilot_counts(pilot, columns, source=str(data_path))
     unread = [str(c) for c in pilot.columns if c not in COLUMN_INDEX and c not in ("day", "date", "replicate", "scenario")]

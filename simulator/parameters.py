@@ -530,6 +530,14 @@ def kind_overrides(base: Scenario, values: dict[str, Any]) -> list[str]:
     return switched + rest
 
 
+def is_lever(key: str) -> bool:
+    """Whether ``key`` is a choice of the program (a reward, its timing, a budget), not an
+    assumption about the world or about how people answer it (compare.WORLD_KEYS)."""
+    from .compare import WORLD_KEYS
+
+    return key.startswith("program.") and not any(key == w or key.startswith(w + ".") for w in WORLD_KEYS)
+
+
 def check_designs_pair(designs: list[Scenario], parameters: Iterable[Parameter], *, sources: list[str] | None = None,
                        source: str | None = None) -> None:
     """Designs weighed against each other at the same parameter values (sensitivity's
@@ -544,13 +552,11 @@ def check_designs_pair(designs: list[Scenario], parameters: Iterable[Parameter],
         return
     parameters = list(parameters)
     names = [Path(f).name for f in sources] if sources and len(sources) == len(designs) else [d.name for d in designs]
-    from .compare import WORLD_KEYS
-
     for p in parameters:
         # a lever the designs differ in, set alike in each at every value, erases their difference from the decision
         # (two credits of 10 and 30 with the credit uncertain were 'a tie'; a no-program design asked at every
         # point); the world and what people do (churn, the share rate when asked) are assumptions the study may set
-        if not p.key.startswith("program.") or any(p.key == w or p.key.startswith(w + ".") for w in WORLD_KEYS):
+        if not is_lever(p.key):
             continue
         own = {i: value_of(d, p.key) for i, d in enumerate(designs) if applies(d, p.key)}
         if len({json.dumps(v, sort_keys=True, default=str) for v in own.values()}) > 1:

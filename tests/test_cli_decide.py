@@ -642,6 +642,17 @@ def calibrate_args(out, pilot, *extra):
             "--generations", "1", "--draws", "3", "--design", SINGLE, "--seed", "8", "--out", out, "--executor", "serial", *extra]
 
 
+def test_calibrate_says_a_fitted_lever_is_a_choice_the_pilot_ran_at(tmp_path, pilot):
+    """--fit program.incentive.referrer_reward ran without a word: the pilot's reward is
+    known, not a question for its counts. An assumption (base_share) is fitted quietly."""
+    args = ["calibrate", DEFAULT, *TINY, "--data", pilot, "--particles", "6", "--generations", "1", "--draws", "2",
+            "--seed", "8", "--executor", "serial"]
+    console = " ".join(ok(*args, "--fit", f"{REWARD}=5:20", "--out", tmp_path / "a").stdout.split())
+    assert f"note: {REWARD} is a choice of the program, which the pilot ran at a value you set" in console, console
+    quiet = ok(*args, "--fit", "program.base_share=0.05:0.6", "--out", tmp_path / "b").stdout
+    assert "a choice of the program" not in quiet
+
+
 def test_calibrate_writes_posterior_forecast_and_designs_and_repeats_itself(tmp_path, pilot):
     console = ok(*calibrate_args(tmp_path / "a", pilot)).stdout
     folder = tmp_path / "a"
