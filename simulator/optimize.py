@@ -536,6 +536,8 @@ class Search:
             for (n, _), value in zip(requests, values):
                 for metric in self.metrics:   # a day that never came counts as the day after the horizon
                     runs[n][metric].append(never_after_horizon(float(value[metric]), metric, scenarios[n].days))
+        # each trial's attributes as stored (FrozenTrial.system_attrs, public; the storage's own getter is not)
+        kept = {t.number: t.system_attrs for t in study.get_trials(deepcopy=False)}
         for trial in trials:
             if trial.number not in runs or trial.number in finished:
                 continue
@@ -544,7 +546,7 @@ class Search:
             excess = [c.excess(means[c.metric]) for c in self.constraints]
             trial.set_user_attr("constraints", excess)
             if SET_CONSTRAINT:
-                stored = study._storage.get_trial_system_attrs(trial._trial_id)
+                stored = kept[trial.number]
                 for constraint, value in zip(self.constraints, excess):
                     if f"constraints:{constraint}" not in stored:   # set before a kill stopped the tell
                         trial.set_constraint(str(constraint), value if math.isfinite(value) else math.inf)
