@@ -288,15 +288,20 @@ def optimize(
                 reruns.to(bar, bar.add_task("re-runs", total=runs, rate="",
                                             label=f"fresh-seed re-runs of {base.name}"))   # what differs first: a name is cut
 
+            from .run_cache import kept_runs
+
             try:
-                result = run_optimize(base, parameters, objectives=objectives, constraints=constraints,
-                                      settings=study_settings, seed=study_seed, folder=folder, evaluate=evaluate,
-                                      progress=lambda k: bar.advance(task, k), on_rerun=rerunning)
+                # the runs of a batch or of a candidate's fresh-seed re-runs stopped part-way are kept beside the
+                # folder (run_cache): the study's database keeps only whole trials, and they ran again from the start
+                with kept_runs(folder) as evaluate.cache:
+                    result = run_optimize(base, parameters, objectives=objectives, constraints=constraints,
+                                          settings=study_settings, seed=study_seed, folder=folder, evaluate=evaluate,
+                                          progress=lambda k: bar.advance(task, k), on_rerun=rerunning)
                 reruns.done()   # one objective stops at the first candidate keeping the constraints
             except KeyboardInterrupt:   # Ctrl-C or SIGTERM: cli's user_errors picks the exit code
                 bar.stop()
-                err.print(f"the finished trials are saved in {folder}/optuna.sqlite3; rerun the same command to resume",
-                          markup=False)
+                err.print(f"the finished trials are saved in {folder}/optuna.sqlite3 (and the runs of the batch under "
+                          f"way beside it); rerun the same command to resume", markup=False)
                 raise
         write_optimize(result, folder, base=base, parameters=parameters, settings=study_settings,
                        started=dt.datetime.fromisoformat(state["started"]) if "started" in state else started,

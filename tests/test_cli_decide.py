@@ -259,11 +259,20 @@ def test_same_seed_same_files_on_any_executor_and_a_killed_study_resumes_to_them
     killed = invoke(*optimize_args(tmp_path / "resumed", optimize_settings))
     assert killed.exit_code == 130 and "rerun the same command to resume" in killed.stderr
     assert not (tmp_path / "resumed" / "trials.csv").exists()
-    monkeypatch.setattr(evaluation, "run_request", real)
+    # the 9 runs finished before the stop are kept beside the folder, told or not: the database keeps whole trials
+    # only, and the runs of a batch stopped part-way ran again from the start
+    assert cache_folder(tmp_path / "resumed").is_dir()
+    calls.clear()
+    monkeypatch.setattr(evaluation, "run_request", lambda request: calls.append(1) or real(request))
     resumed = ok(*optimize_args(tmp_path / "resumed", optimize_settings))
     assert "resuming" in resumed.stdout
+    whole = len(calls)
     for name in ("trials.csv", "confirmation.csv", "best.yaml"):
         assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "resumed" / name).read_bytes(), name
+    assert not cache_folder(tmp_path / "resumed").exists()   # gone once the study is done
+    calls.clear()
+    ok(*optimize_args(tmp_path / "fresh", optimize_settings))
+    assert whole <= len(calls) - 9, (whole, len(calls))   # the resumed study ran none of the 9 again
     # a different study into the same folder is refused, not mixed in
     other = invoke(*optimize_args(tmp_path / "resumed", optimize_settings, "--seed", "6"))
     one_line_error(other, "--out", "--force")
