@@ -112,6 +112,17 @@ def _resumable(target: Path, kind: str, named: bool):
             raise typer.Exit(_interrupt_exit(stop)) from None
 
 
+def _study_seed(cache, given: int | None) -> int:
+    """The seed of a sensitivity or calibration (run_cache.RunCache.study_seed): one given,
+    else the one an interrupted study into the same --out drew, said so (a fresh draw
+    reused none of its kept runs while the console said they were read back)."""
+    seed, resumed = cache.study_seed(given)
+    if resumed:
+        out.print(f"  the interrupted study's drawn seed, {seed}, is used again (give --seed for another)",
+                  markup=False)
+    return seed
+
+
 def _seed(seed: Optional[int], settings, base) -> int | None:
     from .decide_settings import pick
 
@@ -486,10 +497,11 @@ def sensitivity(
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance,
                                            settings_file=settings_file)
     with _resumable(target, "sensitivity", named=pick(out_dir, settings.out) is not None) as evaluate.cache:
+        study_seed = _study_seed(evaluate.cache, _seed(seed, settings, base))
         with progress_bar(total, "sensitivity " + " vs ".join(design_names(design_list or [base]))) as bar:
             advance.to(bar, bar.add_task("runs", total=total, rate=""))
             result = run_sensitivity(base, parameters, designs=design_list, metrics=metrics,
-                                     decision_metric=decision_metric, settings=study, seed=_seed(seed, settings, base),
+                                     decision_metric=decision_metric, settings=study, seed=study_seed,
                                      evaluate=evaluate, constraints=constraints, on_plan=advance.retotal)
         all_metrics = list(dict.fromkeys([*metrics, decision_metric, *(c.metric for c in constraints)]))
         folder = write_sensitivity(result, target, designs=design_list or [base], metrics=all_metrics,
@@ -676,11 +688,6 @@ def calibrate(
                   source=_origin(metric, settings_file, "metrics", "--metric"))
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"calibrate-{base.name}"))
     check_out_dir(target)
-    study_seed = _seed(seed, settings, base)
-    if study_seed is None:
-        from .rng import draw_seed
-
-        study_seed = draw_seed()
     # the fit runs particle after particle in this process: the order of pyabc's draws is the result
     fitting, forecasting = _Advance(), _Advance()
     fit_evaluate = Evaluator("serial", 1, None, progress=fitting)
@@ -688,6 +695,7 @@ def calibrate(
                                                             progress=forecasting, settings_file=settings_file)
     with _resumable(target, "calibrate", named=pick(out_dir, settings.out) is not None) as cache:
         fit_evaluate.cache = evaluate.cache = cache
+        study_seed = _study_seed(cache, _seed(seed, settings, base))
         with ResultsFolder(target) as staged:
             with progress_bar(2, f"calibrate {base.name}") as bar:
                 budget = simulation_budget(study)   # an upper bound: the fit may stop sooner

@@ -73,6 +73,24 @@ class RunCache:
         self._written = time.monotonic()
         self._digests: dict[str, str] = {}
 
+    def study_seed(self, given: int | None) -> tuple[int, bool]:
+        """The study's seed and whether it is one an interrupted study drew: ``given`` when
+        a seed was given, else the one drawn by the study that kept these runs (its runs
+        are keyed by it: a fresh draw on resume reused none of them), else a fresh draw,
+        recorded here for a resume."""
+        from .results import atomic_write_text
+        from .rng import draw_seed
+
+        if given is not None:
+            return int(given), False
+        recorded = self.path / "drawn_seed"
+        try:
+            return int(recorded.read_text().strip()), True
+        except (OSError, ValueError):
+            seed = draw_seed()
+            atomic_write_text(recorded, f"{seed}\n")
+            return seed, False
+
     def __len__(self) -> int:
         """How many runs are kept (on disk or about to be)."""
         return len(self._runs)

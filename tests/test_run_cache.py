@@ -190,6 +190,34 @@ def test_an_interrupted_study_without_out_names_the_folder_to_resume_into(tmp_pa
     assert not (tmp_path / "results").exists()
 
 
+def test_a_study_that_drew_its_seed_resumes_on_that_seed(tmp_path, monkeypatch):
+    """A study of a scenario without a seed, given none, draws one. Interrupted and rerun,
+    it drew another: none of its kept runs was reused (runs_read_back 0), though the
+    console said 'resuming: 72 finished runs ... read back'. The drawn seed is kept with
+    the runs, used again, and said so; the files are those of the study on that seed."""
+    import yaml
+
+    data = yaml.safe_load(open(DEFAULT))
+    data.pop("seed", None)
+    unseeded = tmp_path / "unseeded.yaml"
+    unseeded.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert SENSITIVITY[-4:-2] == ["--seed", "2"]
+    args = [SENSITIVITY[0], str(unseeded), *SENSITIVITY[2:-4], *SENSITIVITY[-2:]]
+    whole = counting_runs(monkeypatch)
+    ok(*args, "--out", tmp_path / "drawn")
+    counting_runs(monkeypatch, stop_after=len(whole) // 2)
+    assert invoke(*args, "--out", tmp_path / "again").exit_code == 130
+    drawn = int((cache_folder(tmp_path / "again") / "drawn_seed").read_text())
+    counting_runs(monkeypatch)
+    console = " ".join(ok(*args, "--out", tmp_path / "again").stdout.split())
+    assert f"the interrupted study's drawn seed, {drawn}, is used again" in console, console
+    manifest = json.loads((tmp_path / "again" / "manifest.json").read_text())
+    assert manifest["sensitivity"]["runs_read_back"] > 0 and manifest["sensitivity"]["seed"] == drawn
+    ok(*args, "--seed", str(drawn), "--out", tmp_path / "given")
+    for name in SENSITIVITY_FILES:
+        assert (tmp_path / "given" / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+
+
 def test_a_second_study_into_the_folder_of_a_running_one_is_refused(tmp_path):
     from simulator.results import StudyLock
 
