@@ -126,13 +126,17 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
     first date is day 1, the first day of activity), else its rows are days 0, 1, ...
     (day 0 is the launch state, as in timeseries.csv: no counts there). Counts are whole
     numbers."""
+    if not isinstance(pilot, pd.DataFrame):   # a path: "'str' object has no attribute 'copy'"
+        raise TypeError(f"pilot: a pandas DataFrame of daily counts (pandas.read_csv of the pilot's file), not "
+                        f"{type(pilot).__name__}")
     frame = pilot.copy()
     if "day" not in frame and frame.index.name == "day":  # already indexed by day (what this function returns)
         frame = frame.reset_index()
+    given_columns = list(frame.columns)
     first_date = None
     if "day" not in frame and "date" in frame:   # a pilot kept by date: the first date is day 0, a date left out refused
         frame = frame.assign(day=_days_of_dates(frame["date"], source) + 1)   # the first date: the first day of activity
-        first_date = str(pd.to_datetime(frame["date"]).min().date())
+        first_date = str(pd.to_datetime(frame["date"], format="ISO8601").min().date())
     if "replicate" in frame and frame["replicate"].nunique() > 1:
         raise ScenarioError(f"the pilot holds {frame['replicate'].nunique()} replicates; give the counts of one launch "
                             f"(e.g. rows with replicate == 0)", file=source, key="replicate")
@@ -158,7 +162,8 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
             raise ScenarioError(f"'{column}' is not a daily count that can be fitted; valid: {', '.join(FLOW_COLUMNS)}",
                                 file=source, key=column)
         if column not in frame:
-            raise ScenarioError(f"the pilot has no column '{column}'; it has: {', '.join(map(str, frame.columns))}",
+            # the file's own columns: a 'day' derived from its dates was listed as one of them
+            raise ScenarioError(f"the pilot has no column '{column}'; it has: {', '.join(map(str, given_columns))}",
                                 file=source, key=column)
         values = pd.to_numeric(frame[column], errors="coerce")
 
@@ -201,7 +206,9 @@ def _days_of_dates(dates: pd.Series, source: str) -> np.ndarray:
     """Days since the first date of a pilot kept by date (one row per date). Rows taken
     as days 0, 1, ... moved every day after a date left out one day early, without a
     word; a date left out or given twice is refused, naming it."""
-    parsed = pd.to_datetime(dates, errors="coerce")
+    # ISO dates only: 02/03/2026 was read as 3 February and 13/03/2026 then refused, or a whole day-first file read
+    # month-first without a word
+    parsed = pd.to_datetime(dates.astype(str), errors="coerce", format="ISO8601")
     if parsed.isna().any():
         row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
         raise ScenarioError(f"'{dates.iloc[row]}' on line {row + 2} is not a date; give dates as YYYY-MM-DD, one row per "

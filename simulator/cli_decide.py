@@ -43,8 +43,8 @@ def _scenario(given: Optional[Path], settings, sets: list[str], settings_file: O
         # the study's own --replicates decides how many runs a point gets: a --set replicates=3 did nothing, and was
         # copied into optimize's best.yaml as if it had (sweep refuses it the same way)
         if str(item).partition("=")[0].strip() == "replicates":
-            raise ScenarioError(f"the study's --replicates sets how many runs each point gets, so {item} would be "
-                                f"ignored; drop it, and give --replicates N for another count",
+            raise ScenarioError(f"the study's own --replicates (calibrate's --draws) sets how many runs it makes, so "
+                                f"{item} would be ignored; drop it, and give --replicates N for another count",
                                 file="--set" if sets else str(settings_file), key=str(item) if sets else "set")
     return load_scenario(path, overrides), path
 
@@ -624,6 +624,10 @@ def calibrate(
         raise ScenarioError(f"an alias of --draws, given with another value ({replicates} against --draws {draws}); give one of them",
                             key="--replicates")
     settings = load_settings(settings_file, "calibrate")
+    if settings.draws is not None and settings.replicates is not None and settings.draws != settings.replicates:
+        # refused as the two flags are: the file's draws won without a word
+        raise ScenarioError(f"replicates is an alias of draws, given with another value ({settings.replicates} against "
+                            f"draws: {settings.draws}); give one of them", file=str(settings_file), key="replicates")
     if settings.bin_days is not None and settings.parts is not None:   # parts was dropped without a word
         raise ScenarioError("give bin_days or parts, not both: bin_days sums the pilot in bins of that many days, parts "
                             "in that many equal parts", file=str(settings_file), key="parts")
@@ -726,7 +730,11 @@ def calibrate(
         out.print(f"  warning: {edge_sentence(edges).replace('`', '')}", markup=False)
     if misfit := misfit_sentence(calibration):
         out.print(f"  warning: {misfit.replace('`', '')}", markup=False)
-    out.print(f"launch forecast ({base.days} days, {draw_count} posterior draws):", markup=False)
+    from .report.calibrate import ROUGH_DRAWS
+
+    out.print(f"launch forecast ({base.days} days, {draw_count} posterior draws"
+              + (f"; rough intervals with so few: raise --draws to {ROUGH_DRAWS} or more" if draw_count < ROUGH_DRAWS
+                 else "") + "):", markup=False)
     for row in outcomes.to_dict("records"):
         out.print(f"  {row['metric']:<36} median {fmt(row['median'])}  {row['level']:.0%} interval "
                   f"{fmt(row['low'])} – {fmt(row['high'])}", markup=False)

@@ -101,8 +101,10 @@ def parse_parameter(text: str, base: Scenario, *, source: str = "--vary", ranges
         parameter = Parameter(key, "categorical", choices=tuple(dict.fromkeys(values)), union=union)
     if len(parameter.choices) < 2 if parameter.kind == "categorical" else parameter.low == parameter.high:
         given = raw or key
-        raise ScenarioError(f"'{given}' gives this key one value only, so there is nothing to vary; give LO:HI with LO < HI "
-                            f"or two or more values a,b (to fix the key instead, use --set {key}=VALUE)", file=source, key=key)
+        # calibrate fits ranges only: 'or two or more values a,b' offered what it then refused
+        raise ScenarioError(f"'{given}' gives this key one value only, so there is nothing to vary; give LO:HI with LO < HI"
+                            + ("" if ranges_only else " or two or more values a,b")
+                            + f" (to fix the key instead, use --set {key}=VALUE)", file=source, key=key)
     _check_values(parameter, base, source)
     return parameter
 

@@ -251,9 +251,18 @@ def test_a_pilot_kept_by_date_is_placed_by_its_dates_and_counts_are_whole_number
         pilot_counts(dated.assign(shares=[3, 1.5, 2]))
     for dates, message in ((["2026-03-01", "2026-03-02", "2026-03-04"], "date: no row for 2026-03-03; give one row per day"),
                            (["2026-03-01", "2026-03-01", "2026-03-02"], "date: 2026-03-01 is given twice"),
-                           (["2026-03-01", "soon", "2026-03-03"], "date: 'soon' on line 3 is not a date")):
+                           (["2026-03-01", "soon", "2026-03-03"], "date: 'soon' on line 3 is not a date"),
+                           # day first: 02/03 was read as 3 February and 13/03 then refused, on line 13 of a pilot
+                           # whose every date was day first
+                           (["01/03/2026", "02/03/2026", "03/03/2026"], "date: '01/03/2026' on line 2 is not a date; "
+                                                                        "give dates as YYYY-MM-DD")):
         with pytest.raises(ScenarioError, match=message):
             pilot_counts(dated.assign(date=dates), source="pilot.csv")
+    # a column not there is named beside the file's own columns, not a 'day' made from its dates
+    with pytest.raises(ScenarioError, match=r"invites: the pilot has no column 'invites'; it has: date, shares$"):
+        pilot_counts(dated, ["invites"])
+    with pytest.raises(TypeError, match="a pandas DataFrame of daily counts"):   # the API given a path
+        pilot_counts("pilot.csv")
     with pytest.raises(ScenarioError, match=r"shares: counts must be whole numbers .*got 2.5 on day 4"):
         pilot_counts(pd.DataFrame({"day": [3, 4], "shares": [1, 2.5]}))
     with pytest.raises(ScenarioError, match=r"shares: counts must be whole numbers .*got 0.5 on line 2"):

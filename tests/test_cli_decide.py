@@ -420,6 +420,15 @@ def test_decision_commands_refuse_workers_out_of_bounds_and_calibrates_two_draw_
         for workers in ("0", "-3"):
             one_line_error(invoke(*command, "--workers", workers, "--out", tmp_path / "x"), "--workers", "1..100,000", workers)
     one_line_error(invoke(*calibrate_args(tmp_path / "x", pilot, "--replicates", "4")), "--replicates", "--draws 3", "give one")
+    # and so in a settings file, where draws won without a word
+    both = tmp_path / "both.yaml"
+    both.write_text(yaml.safe_dump({"replicates": 5, "draws": 8}))
+    one_line_error(invoke("calibrate", DEFAULT, "--data", pilot, "--fit", "program.base_share=0.05:0.6", "--settings",
+                          both, "--out", tmp_path / "x"), "both.yaml", "replicates", "alias of draws", "give one")
+    # calibrate fits ranges only: a one-value fit is not offered values a,b, which calibrate refuses
+    line = one_line_error(invoke("calibrate", DEFAULT, "--data", pilot, "--fit", "program.base_share=0.1",
+                                 "--out", tmp_path / "x"), "program.base_share", "give LO:HI with LO < HI")
+    assert "a,b" not in line
     # a settings file's workers has the same bound (it had none above)
     settings = tmp_path / "study.yaml"
     settings.write_text(yaml.safe_dump({"scenario": DEFAULT, "vary": {REWARD: "0:40"}, "workers": 200000}))
@@ -775,7 +784,10 @@ def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tm
                                 "--metric", "customers_final", "--metric", "customers_final"))
     report = (tmp_path / "a" / "report.md").read_text()
     assert "to the pilot's 21 days (days 10–30) of shares " in report
-    assert "launch forecast (45 days, 3 posterior draws):" in result.stdout and "designs under the posterior" in result.stdout
+    assert "With so few draws the intervals are rough, quantiles of 3 values" in " ".join(report.split())
+    # three draws give quantiles of three values: said on the console, and in report.md (the designs' section did)
+    assert ("launch forecast (45 days, 3 posterior draws; rough intervals with so few: raise --draws to 20 or more):"
+            in result.stdout and "designs under the posterior" in result.stdout)
     assert len(pd.read_csv(tmp_path / "a" / "outcomes.csv")) == 1   # customers_final once
     assert "new_referals are not refsim daily columns and are not fitted" in " ".join(ok(*calibrate_args(
         tmp_path / "b", later)).stdout.split())   # with the default columns (none named)

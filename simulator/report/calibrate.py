@@ -331,7 +331,10 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
                         "a longer pilot or more columns would say more."), ""]
     lines += ["## Forecast of the full launch", "",
               f"{base.days} days from {draws} posterior draws, each on its own seed (parameter uncertainty and the "
-              f"launch's own luck together).", "",
+              f"launch's own luck together)."
+              # the designs' section said it; the forecast's intervals, quantiles of as few values, did not
+              + (f" With so few draws the intervals are rough, quantiles of {draws} values (raise --draws; "
+                 f"{ROUGH_DRAWS} or more)." if draws < ROUGH_DRAWS else ""), "",
               f"| outcome | mean | median | {level} interval | meaning |", "|---|---|---|---|---|"]
     for row in outcomes.to_dict("records"):
         lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {fmt(row['median'])} | {fmt(row['low'])} – {fmt(row['high'])} | "
