@@ -90,6 +90,31 @@ class CalibrationSettings:
     posterior_samples: int = 500   # equally weighted draws kept
     level: float = 0.90            # interval level of the reports and the coverage check
 
+    def __post_init__(self) -> None:
+        """The bounds the command line and settings file hold these to: the API took a
+        level of 90 (read as 9,000%), 0 (an interval of no width) and 2 particles."""
+        from .decide_settings import MIN_PARTICLES
+
+        def whole(name: str, least: int, value) -> None:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+                raise ScenarioError(f"must be a whole number >= {least} (got {value!r})", key=name)
+
+        whole("population_size", MIN_PARTICLES, self.population_size)
+        whole("generations", 1, self.generations)
+        whole("parts", 1, self.parts)
+        whole("posterior_samples", 1, self.posterior_samples)
+        if self.bin_days is not None:
+            whole("bin_days", 1, self.bin_days)
+        if self.max_simulations is not None:
+            whole("max_simulations", 1, self.max_simulations)
+        if not 0 < self.level < 1:
+            raise ScenarioError(f"must be a fraction between 0 and 1, e.g. 0.9 for 90% (got {self.level!r})", key="level")
+        if not 0 <= self.min_acceptance_rate < 1:
+            raise ScenarioError(f"must be a fraction from 0 to below 1 (got {self.min_acceptance_rate!r})",
+                                key="min_acceptance_rate")
+        if not self.min_epsilon >= 0:
+            raise ScenarioError(f"must be >= 0 (got {self.min_epsilon!r})", key="min_epsilon")
+
     @property
     def simulation_cap(self) -> int:
         """``max_simulations``, or 30 times the particles (6,000 at the default 200)."""
@@ -367,9 +392,17 @@ def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Paramet
     than the scenario. ``source``: where the
     parameters were given (``--fit`` or a settings file), and ``pilot`` the pilot's file,
     named in the errors."""
+    from .parameters import _check_values
+
     for p in parameters:
+        if not isinstance(p, Parameter):   # "'str' object has no attribute 'kind'"
+            raise TypeError(f"parameters: Parameter objects, e.g. parse_parameter('program.base_share=0.05:0.6', base) "
+                            f"from simulator.parameters, not {type(p).__name__} {p!r}")
         if p.kind == "categorical":
             raise ScenarioError("calibration fits numbers; give a range LO:HI (choices cannot be fitted)", file=source, key=p.key)
+        if not (p.low is not None and p.high is not None and p.low < p.high):   # built by hand: the API checked none
+            raise ScenarioError(f"give a range LO:HI with LO < HI (got {p.low}:{p.high})", file=source, key=p.key)
+        _check_values(p, base, source or "parameters")   # each end within the key's bounds, named (not a draw)
         if p.key == "days":
             raise ScenarioError("the horizon is not a behaviour to fit: the fit simulates the pilot's days and the "
                                 "forecast the scenario's; fit the program's, word of mouth's or churn's keys", file=source, key=p.key)
@@ -525,6 +558,8 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
     from .evaluation import MINIMISED
 
     metrics = list(dict.fromkeys(check_metric(m, source="--metric") for m in metrics))  # each once
+    if isinstance(designs, Scenario):   # one scenario where a list is meant: "'tuple' object has no attribute 'name'"
+        raise TypeError("designs: a list of scenarios (the base first), not one Scenario")
     check_designs_pair(list(designs), calibration.parameters, source="--fit")
     # fitted keys a design does not have, which leave it as it is (said in designs.csv, the report and the console)
     # two files of one name were listed twice under it: numbered, as sensitivity numbers them
@@ -587,6 +622,11 @@ def forecast_seeds(calibration: Calibration, draws: int, seed: int | None = None
 
 
 def _posterior_runs(design: Scenario, calibration: Calibration, draws: int, seed: int | None) -> tuple[list[Scenario], list[int]]:
+    from .decide_settings import MIN_DRAWS
+
+    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < MIN_DRAWS:
+        # as --draws: 0 ended in numpy's "need at least one array to stack", 1 gave intervals of no width
+        raise ScenarioError(f"must be a whole number >= {MIN_DRAWS} (got {draws!r})", key="draws")
     rows = posterior_rows(len(calibration.posterior), draws)
     # a fitted key the design lacks (a milestone's reach_share, for a design asking at onboarding) leaves it as it
     # is, as in sensitivity: it was refused only once the whole fit had run

@@ -56,8 +56,13 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         # scenario is not (check_scenario at the public entry points: simulate, compare, ReferralModel)
         from .scenario_io import check_seed_and_replicates
 
-        if seed is None:
-            raise TypeError("Engine(): seed must be a whole number (the run's own seed), not None")
+        if not isinstance(scenario, Scenario):   # a path: "'str' object has no attribute 'program'"
+            raise TypeError(f"Engine(): scenario must be a Scenario (simulator.load_scenario(path)), not "
+                            f"{type(scenario).__name__}")
+        if seed is None or isinstance(seed, bool) or not hasattr(seed, "__index__"):
+            # the shared check says 'or None', which the bare engine does not take
+            raise TypeError(f"Engine(): seed must be a whole number (the run's own seed), not {type(seed).__name__} "
+                            f"{seed!r}")
         check_seed_and_replicates("Engine", seed=seed)
         self.scenario = scenario
         self.uses_kernel = use_kernel(scenario, kernel)

@@ -125,6 +125,9 @@ class ReferralModel(mesa.Model):
 
     def customer(self, person: int) -> Customer:
         """A Customer agent viewing ``person`` (created on first use, then reused)."""
+        if isinstance(person, bool) or not hasattr(person, "__index__"):   # 1.5 and True were person 1
+            raise TypeError(f"person must be a whole number, not {type(person).__name__} {person!r}")
+        person = int(person)
         if not 0 <= person < self.engine.network.n:
             raise IndexError(f"person {person} is not in 0..{self.engine.network.n - 1}")
         if person not in self._views:

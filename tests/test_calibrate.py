@@ -670,3 +670,37 @@ def test_a_short_pilot_is_counted_in_days_of_activity_everywhere():
     assert activity_days(counts) == 4 and "A pilot of 4 days says little" in pilot_note(counts)
     later = pilot_counts(pd.DataFrame({"day": range(100, 103), "asks": [1, 2, 3]}))
     assert activity_days(later) == 3
+
+
+def test_the_python_api_holds_settings_and_ranges_to_the_command_lines_bounds():
+    """The API took level=90 (read as 9,000%), level=0 (an interval of no width), 2
+    particles, a range 0.6:0.05 and one reaching 3.0 for a share (which failed part-way
+    through the fit, naming a random draw), a range as text ("'str' object has no
+    attribute 'kind'"), forecast draws of 0 (numpy's "need at least one array to
+    stack") and one Scenario for compare_designs' list."""
+    from simulator.parameters import Parameter
+
+    for settings, key in ((dict(level=90), "level"), (dict(level=0), "level"), (dict(population_size=2), "population_size"),
+                          (dict(generations=0), "generations"), (dict(parts=0), "parts"), (dict(bin_days=0), "bin_days"),
+                          (dict(min_acceptance_rate=1.0), "min_acceptance_rate")):
+        with pytest.raises(ScenarioError) as error:
+            CalibrationSettings(**settings)
+        assert error.value.key == key, settings
+    base = launch()
+    counts = pilot_counts(pd.DataFrame({"shares": [0, 2, 3]}))
+    with pytest.raises(ScenarioError, match=r"program.base_share: give a range LO:HI with LO < HI \(got 0.6:0.05\)"):
+        check_fit(base, counts, [Parameter("program.base_share", "float", 0.6, 0.05)])
+    with pytest.raises(ScenarioError, match="program.base_share") as error:
+        check_fit(base, counts, [Parameter("program.base_share", "float", 0.05, 3.0)])
+    assert "3" in str(error.value) and "2.13" not in str(error.value)   # the bound given, not a draw
+    with pytest.raises(TypeError, match="parameters: Parameter objects, e.g. parse_parameter"):
+        check_fit(base, counts, ["program.base_share=0.1:0.5"])
+    fitted = calibrate(base, counts, parse_parameters(["program.base_share=0.1:0.5"], base),
+                       settings=CalibrationSettings(population_size=5, generations=1), seed=1,
+                       evaluate=lambda scenarios, seeds, metrics, daily=False: [
+                           {"daily": np.zeros((s.days + 1, len(DAILY_COLUMNS))), **{m: 0.0 for m in metrics}}
+                           for s in scenarios])
+    with pytest.raises(ScenarioError, match=r"draws: must be a whole number >= 2 \(got 0\)"):
+        forecast(base, fitted, draws=0)
+    with pytest.raises(TypeError, match="designs: a list of scenarios"):
+        compare_designs(base, fitted)

@@ -64,14 +64,32 @@ def test_a_seed_out_of_bounds_is_one_line_naming_seed(tiny, seed):
 
 @pytest.mark.parametrize("seed, error, words", [(-1, ScenarioError, "0..9,223,372,036,854,775,807"),
                                                  (1.5, TypeError, "must be a whole number"),
-                                                 (None, TypeError, "not None")])
+                                                 (None, TypeError, "not NoneType None"),
+                                                 ("x", TypeError, "not str 'x'")])
 def test_the_bare_engine_refuses_a_bad_seed_in_one_line(tiny, seed, error, words):
-    """Engine(s, -1) was numpy's "expected non-negative integer"; 1.5 ran as seed 1."""
+    """Engine(s, -1) was numpy's "expected non-negative integer"; 1.5 ran as seed 1;
+    'x' was told a seed could be None, which the bare engine refuses."""
     from simulator.engine import Engine
 
     with pytest.raises(error, match=r"Engine\(\): seed") as raised:
         Engine(tiny, seed)
-    assert words in str(raised.value)
+    assert words in str(raised.value) and "or None" not in str(raised.value)
+
+
+def test_api_calls_given_the_wrong_kind_of_thing_say_what_they_take(tiny):
+    """A path for a scenario, a mapping for a path, a float for a person: each was an
+    AttributeError or os.fspath's TypeError from deep inside, or (1.5) person 1."""
+    from simulator.engine import Engine
+
+    with pytest.raises(TypeError, match=r"Engine\(\): scenario must be a Scenario \(simulator.load_scenario\(path\)\)"):
+        Engine(str(DEFAULT), 1)
+    with pytest.raises(TypeError, match=r"load_scenario\(\): path must be a scenario file's path .*Scenario.model_validate"):
+        load_scenario({"days": 10})
+    model = ReferralModel(tiny, rng=1)
+    for person in (1.5, True, "1"):
+        with pytest.raises(TypeError, match="person must be a whole number"):
+            model.customer(person)
+    assert model.customer(np.int64(1)) is model.customer(1)
 
 
 @pytest.mark.parametrize("name, value", [("seed", 1.5), ("seed", "7"), ("replicates", 2.5), ("replicates", True)])
