@@ -227,6 +227,41 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
     return counts
 
 
+def pilot_scale_note(pilot: pd.DataFrame, base: Scenario) -> str:
+    """A sentence when the pilot's launch state (day 0 of a timeseries.csv: its
+    ``customers``, and ``prospects`` + ``customers`` + ``churned``, everyone) is not the
+    scenario's: a pilot of 5,000 people and 250 customers fitted against a scenario of
+    20,000 and 200 gave no word, and the forecast was for the 20,000. Empty when the
+    pilot has no day-0 row of those columns, or they agree."""
+    frame = pilot.reset_index() if "day" not in pilot and pilot.index.name == "day" else pilot
+    if "day" in frame:
+        rows = frame[pd.to_numeric(frame["day"], errors="coerce") == 0]
+    elif "date" in frame:   # a pilot kept by date starts on its first day of activity: no launch state
+        return ""
+    else:
+        rows = frame.iloc[:1]
+    if len(rows) != 1:
+        return ""
+    row = rows.iloc[0]
+
+    def number(column: str) -> float | None:
+        value = pd.to_numeric(pd.Series([row.get(column)]), errors="coerce").iloc[0] if column in frame else math.nan
+        return None if pd.isna(value) else float(value)
+
+    found = []
+    customers, seeds = number("customers"), base.population.seed_count
+    if customers is not None and seeds is not None and customers != seeds:
+        found.append(f"{customers:,.0f} customers on day 0 against the scenario's {seeds:,} "
+                     f"(population.initial_customers)")
+    parts = [number(c) for c in ("prospects", "customers", "churned")]
+    if None not in parts and sum(parts) != base.population.size:
+        found.append(f"{sum(parts):,.0f} people against the scenario's {base.population.size:,} (population.size)")
+    if not found:
+        return ""
+    return (f"the pilot's launch state is not the scenario's: {'; '.join(found)}; the fit and the forecast are for the "
+            f"scenario's market: give the pilot's with --set if it is the one to forecast")
+
+
 def _days_of_dates(dates: pd.Series, source: str) -> np.ndarray:
     """Days since the first date of a pilot kept by date (one row per date). Rows taken
     as days 0, 1, ... moved every day after a date left out one day early, without a

@@ -650,6 +650,10 @@ def calibrate(
                   f"values with --design or refsim optimize", markup=False)
     columns = pick(column, settings.columns) or None
     counts = pilot_counts(pilot, columns, source=str(data_path))
+    from .calibrate import pilot_scale_note
+
+    if scale := pilot_scale_note(pilot, base):
+        out.print(f"note: {data_path}: {scale}", markup=False)
     unread = [str(c) for c in pilot.columns if c not in COLUMN_INDEX and c not in ("day", "date", "replicate", "scenario")]
     if unread and not columns:  # a misspelt column would otherwise be dropped without a word
         out.print(f"note: {data_path}: column(s) {', '.join(unread)} are not refsim daily columns and are not fitted; "

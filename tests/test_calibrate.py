@@ -704,3 +704,24 @@ def test_the_python_api_holds_settings_and_ranges_to_the_command_lines_bounds():
         forecast(base, fitted, draws=0)
     with pytest.raises(TypeError, match="designs: a list of scenarios"):
         compare_designs(base, fitted)
+
+
+def test_a_pilot_whose_launch_state_is_not_the_scenarios_is_noted():
+    """A pilot of 5,000 people and 250 customers fitted against a scenario of 20,000 and
+    200 gave no word, and the forecast was for the 20,000. Day 0 of a timeseries.csv says
+    how many people and customers the pilot had."""
+    from simulator.calibrate import pilot_scale_note
+
+    base = launch()
+    size, seeds = base.population.size, base.population.seed_count
+    same = pd.DataFrame({"day": [0, 1], "prospects": [size - seeds, size - seeds - 2], "customers": [seeds, seeds + 2],
+                         "churned": [0, 0], "shares": [0, 3]})
+    assert pilot_scale_note(same, base) == ""
+    other = same.assign(prospects=[4750, 4740], customers=[250, 260])
+    note = pilot_scale_note(other, base)
+    assert f"250 customers on day 0 against the scenario's {seeds:,}" in note
+    assert f"5,000 people against the scenario's {size:,} (population.size)" in note
+    assert pilot_scale_note(other[["day", "shares"]], base) == ""   # flows only: nothing to compare
+    assert pilot_scale_note(other.drop(columns="day"), base) != ""   # rows as days 0, 1, ...
+    dated = pd.DataFrame({"date": ["2026-03-01"], "customers": [999]})   # kept by date: no launch state
+    assert pilot_scale_note(dated, base) == ""
