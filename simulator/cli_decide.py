@@ -723,7 +723,7 @@ def calibrate(
                               others=others)
     from .report import fmt
     from .report.calibrate import (against_the_best, at_the_edge, edge_sentence, misfit_sentence, parameter_text,
-                                   same_lines, unfitted_lines)
+                                   replaced_lines, same_lines, unfitted_lines)
 
     out.print("posterior:", markup=False)
     for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records")):
@@ -748,7 +748,7 @@ def calibrate(
         for row in first.to_dict("records"):   # the report ranks by mean: a median here could order them otherwise
             out.print(f"  {row['design']:<36} mean {fmt(row['mean'])}  {against_the_best(row)}  best in {row['probability_best']:.0%} "
                       f"of the draws", markup=False)
-        for line in [*unfitted_lines(designs_table), *same_lines(first)]:
+        for line in [*unfitted_lines(designs_table), *replaced_lines(base, others, parameters), *same_lines(first)]:
             out.print(f"  note: {line}", markup=False)
         from .report.compare import study_design_notes
 

@@ -725,3 +725,25 @@ def test_a_pilot_whose_launch_state_is_not_the_scenarios_is_noted():
     assert pilot_scale_note(other.drop(columns="day"), base) != ""   # rows as days 0, 1, ...
     dated = pd.DataFrame({"date": ["2026-03-01"], "customers": [999]})   # kept by date: no launch state
     assert pilot_scale_note(dated, base) == ""
+
+
+def test_a_designs_own_value_of_a_fitted_key_is_said_to_be_replaced_by_the_posteriors():
+    """A copy of the launch with base_share 0.35, compared under a posterior of base_share,
+    came out identical to it with no word why: every draw sets the posterior's value in
+    each design. The comparison now says whose value is replaced; a design that has the
+    launch's value, or lacks the key, is not named."""
+    from simulator.report.calibrate import replaced_lines
+
+    base = launch()
+    parameters = parse_parameters(["program.base_share=0.05:0.5"], base, source="--fit")
+    keener = base.model_copy(update={"name": "keener", "program": base.program.model_copy(update={"base_share": 0.35})})
+    same = base.model_copy(update={"name": "same"})
+    (line,) = replaced_lines(base, [keener, same], parameters)
+    assert line.startswith(f"keener's own program.base_share (0.35 against {base.program.base_share!r}) is replaced at "
+                           f"every draw by the posterior's"), line
+    # and the runs agree: under the posterior the two designs give the same value on every draw
+    calibration = _fake_calibration(pd.DataFrame({"program.base_share": [0.05, 0.25, 0.5]}), parameters)
+    value = lambda scenarios, seeds, metrics, daily=False: [{"customers_final": s.program.base_share * 1000}  # noqa: E731
+                                                             for s in scenarios]
+    table = compare_designs([base, keener], calibration, metrics=["customers_final"], draws=3, evaluate=value)
+    assert table.set_index("design")["same_as"].to_dict() == {"launch": "", "keener": "launch"}

@@ -264,6 +264,24 @@ def unfitted_lines(designs: pd.DataFrame) -> list[str]:
             f"other fitted keys only." for row in rows.to_dict("records") if isinstance(row["not_fitted"], str) and row["not_fitted"]]
 
 
+def replaced_lines(base: Scenario, others: "list[Scenario]", parameters) -> list[str]:
+    """A sentence per design whose own value of a fitted key differs from the launch
+    scenario's: every draw sets the posterior's value in each design, so that design's
+    own is never used (a copy of the launch with base_share 0.35 came out identical to
+    it, with no word why)."""
+    from ..parameters import applies, value_of
+
+    lines = []
+    for design in others:
+        replaced = [f"{p.key} ({value_of(design, p.key)!r} against {value_of(base, p.key)!r})" for p in parameters
+                    if applies(design, p.key) and applies(base, p.key) and value_of(design, p.key) != value_of(base, p.key)]
+        if replaced:
+            lines.append(f"{design.name}'s own {', '.join(replaced)} {'is' if len(replaced) == 1 else 'are'} replaced "
+                         f"at every draw by the posterior's, fitted to the pilot: the designs are weighed in one world, "
+                         f"and a fitted key is no difference between them.")
+    return lines
+
+
 def same_lines(designs: pd.DataFrame) -> list[str]:
     """A sentence per set of designs with the same values on every draw: one design here,
     whose draws as best were split between the copies (a copy of the leader beside it
@@ -353,7 +371,8 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
 
         # two worlds, or designs measured against other baselines: compare says so, and so does this comparison
         notes = study_design_notes([base, *others], [p.key for p in calibration.parameters])[0]
-        for line in [*unfitted_lines(designs), *same_lines(designs), *notes]:
+        for line in [*unfitted_lines(designs), *replaced_lines(base, others, calibration.parameters),
+                     *same_lines(designs), *notes]:
             lines += ["", line]
         if "numpy_stages" in designs.columns and designs["numpy_stages"].any() and use_kernel(base, None):
             lines += ["", "One of these designs needs the numpy stages, so every design ran there, to share its luck "
