@@ -36,7 +36,7 @@ import pandas as pd
 
 from .config import Scenario, has_budget, has_program
 from .errors import ScenarioError
-from .evaluation import BOUNDED, ceiling
+from .evaluation import BOUNDED, capped_as, ceiling
 from .metrics import NEVER_IS_WORST, SUMMARY_METRICS, copies, joint_level, median_day
 from .rng import stream_key, stream_seed
 from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_designs
@@ -192,8 +192,9 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
         for metric in metrics:
             values = design.runs.sort_values("replicate")[metric].to_numpy(dtype=float)
             summary = interval(values, level, metric)   # a day's: over the runs where it came (``n``)
-            if metric in BOUNDED:   # no run ends past its last day or spends past a total budget (as summary.csv)
-                summary["ci_high"] = min(summary["ci_high"], ceiling(design.scenario, metric))
+            capped = capped_as(metric, design.runs)   # program_cost that is the reward spend: under the budget too
+            if capped in BOUNDED:   # no run ends past its last day or spends past a total budget (as summary.csv)
+                summary["ci_high"] = min(summary["ci_high"], ceiling(design.scenario, capped))
             row = {"design": design.scenario.name, "metric": metric, **{k: summary[k] for k in ("mean", "ci_low", "ci_high", "p2_5", "p97_5", "n")},
                    "reference": reference.scenario.name}
             if design is reference:

@@ -38,6 +38,19 @@ DAY_METRICS = frozenset({"budget_exhausted_day", "payback_day"})
 BOUNDED = BUDGET_CAPPED | DAY_METRICS
 
 
+def capped_as(metric: str, runs) -> str:
+    """The metric whose ceiling (:func:`ceiling`) caps ``metric`` over ``runs`` (a table
+    with a column per metric): ``program_cost`` is the reward spend where the levers
+    cost nothing in every run, so a total budget caps it as it caps ``reward_cost`` (one
+    column had two intervals, one past the budget); else ``metric`` itself."""
+    if metric == "program_cost" and "reward_cost" in runs and "program_cost" in runs:
+        import numpy as np
+
+        if np.array_equal(np.asarray(runs["program_cost"], dtype=float), np.asarray(runs["reward_cost"], dtype=float)):
+            return "reward_cost"
+    return metric
+
+
 def ceiling(scenario, metric: str) -> float:
     """The most ``metric`` can be in any run of ``scenario``: its total reward budget
     for the reward spend (the budget stops the rewards when spent), its last day for a

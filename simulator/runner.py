@@ -396,7 +396,7 @@ def summarize(runs: pd.DataFrame, scenarios: Sequence[Scenario] = ()) -> pd.Data
     to day 379 of a 365-day run."""
     import pandas as pd
 
-    from .evaluation import BOUNDED, ceiling
+    from .evaluation import BOUNDED, capped_as, ceiling
 
     by_name = {s.name: s for s in scenarios}
     metrics = [m for m in [*SUMMARY_METRICS, *INCREMENTAL_METRICS] if m in runs.columns]
@@ -406,12 +406,8 @@ def summarize(runs: pd.DataFrame, scenarios: Sequence[Scenario] = ()) -> pd.Data
     groups = [(names[0], runs)] if len(names) == 1 else runs.groupby("scenario", sort=False)
     for name, group in groups:
         table = group[metrics].to_numpy(dtype=np.float64).T  # one row per metric
-        # a program whose levers cost nothing on any run: its cost is its reward spend, under the same budget (the
-        # same column had two intervals, one above the budget)
-        rewards_only = ({"program_cost", "reward_cost"} <= set(metrics)
-                        and np.array_equal(group["program_cost"].to_numpy(), group["reward_cost"].to_numpy()))
         for metric, summary in zip(metrics, intervals(table, metrics=metrics)):
-            capped = "reward_cost" if metric == "program_cost" and rewards_only else metric
+            capped = capped_as(metric, group)   # program_cost that is the reward spend: under the budget too
             if capped in BOUNDED and name in by_name:
                 summary["ci_high"] = min(summary["ci_high"], ceiling(by_name[name], capped))
             rows.append({"scenario": name, "metric": metric, **summary})

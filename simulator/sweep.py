@@ -480,9 +480,9 @@ def point_summary(frame: pd.DataFrame, sweep: Sweep, values: list[dict] | None =
     interval stops where no run of its point can reach, as run's and compare's do
     (a payback day's interval ran to day 981 of a 180-day point); ``values``: each
     point's parameter values as applied (Points.values), else as the rows hold them."""
-    from .evaluation import BOUNDED
+    from .evaluation import BOUNDED, capped_as
 
-    bounded = [m for m in sweep.metrics if m in BOUNDED]
+    bounded = [m for m in sweep.metrics if capped_as(m, frame) in BOUNDED or m == "program_cost"]
     top = point_ceilings(sweep) if bounded else None
     rows = []
     for point_id, group in frame.groupby("point_id", sort=True):
@@ -492,9 +492,10 @@ def point_summary(frame: pd.DataFrame, sweep: Sweep, values: list[dict] | None =
         row = {"point_id": point_id, **shown, "runs_ok": len(ok), "runs_failed": len(group) - len(ok)}
         for metric in sweep.metrics:
             summary = interval(ok[metric].to_numpy(dtype=float), metric=metric)
-            if metric in bounded and np.isfinite(summary["ci_high"]):
+            capped = capped_as(metric, ok)   # program_cost that is the reward spend at this point: under the budget
+            if metric in bounded and capped in BOUNDED and np.isfinite(summary["ci_high"]):
                 applied = values[int(point_id)] if values is not None else shown
-                summary["ci_high"] = min(summary["ci_high"], top(applied, metric))
+                summary["ci_high"] = min(summary["ci_high"], top(applied, capped))
             row.update({f"{metric}_mean": summary["mean"], f"{metric}_ci_low": summary["ci_low"],
                         f"{metric}_ci_high": summary["ci_high"],
                         f"{metric}_n": int(np.isfinite(ok[metric].to_numpy(dtype=float)).sum())})

@@ -1623,3 +1623,30 @@ def test_a_compare_with_set_says_so_in_its_report(tmp_path):
     assert result.exit_code == 0, result.output
     assert ("Every design was changed with --set: `days=40`, `fraud.share=0`; the files' descriptions and names are "
             "their own.") in (out / "report.md").read_text()
+
+
+def test_a_program_cost_that_is_the_reward_spend_stops_at_the_budget_in_every_table():
+    """comparison.csv and a sweep's points.csv cut reward_cost's interval at a total
+    budget of 600 but not program_cost's (605, 632), though the two were equal in every
+    run (no lever costs anything): summary.csv of the same compare cut both. Where the
+    levers cost something the budget caps the rewards only. A budget's day is day 1 at
+    the earliest: its interval was cut at 0."""
+    from types import SimpleNamespace
+
+    from simulator.compare import comparison_table
+    from simulator.runner import interval
+
+    budgeted = small(name="capped", days=90, program={"incentive": {"kind": "double_sided", "referrer_reward": 10,
+                                                                     "referee_reward": 10, "budget": 600}})
+    spend = [600.0, 590.0, 600.0, 480.0]
+    runs = pd.DataFrame({"replicate": range(4), "reward_cost": spend, "program_cost": spend})
+    reference = SimpleNamespace(scenario=budgeted.model_copy(update={"name": "reference"}), runs=runs)
+    free = SimpleNamespace(scenario=budgeted, runs=runs)
+    plain = interval(np.array(spend))
+    assert plain["ci_high"] > 600   # the t-interval alone reaches past the budget
+    table = comparison_table([reference, free]).set_index(["design", "metric"])
+    assert table.loc[("capped", "program_cost"), "ci_high"] == table.loc[("capped", "reward_cost"), "ci_high"] == 600
+    levers = SimpleNamespace(scenario=budgeted, runs=runs.assign(program_cost=[s + 40 for s in spend]))
+    table = comparison_table([reference, levers]).set_index(["design", "metric"])
+    assert table.loc[("capped", "program_cost"), "ci_high"] > 600
+    assert interval(np.array([1.0, 1.0, 9.0]), metric="budget_exhausted_day")["ci_low"] == 1.0

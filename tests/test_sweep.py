@@ -1915,6 +1915,17 @@ def test_a_points_interval_stops_at_its_last_day_and_its_budget(tmp_path):
                     "reward_cost", {0: [10.0, 95.0], 1: [20.0, 99.0]})
     assert spend["reward_cost_ci_high"].tolist() == [100.0, 100.0]
     assert spend["reward_cost_mean"].tolist() == [52.5, 59.5]   # the means are the runs' own
+    # a program cost that is the reward spend in every run of a point (no lever costs anything) stops there too: it
+    # ran to 605 and 632 beside a reward spend cut at a budget of 600
+    sweep = load_sweep(write_sweep(tmp_path, base=budget, parameters={"program.incentive.referrer_reward":
+                                                                      {"values": [5, 10]}},
+                                   metrics=["reward_cost", "program_cost"]))
+    key = sweep.parameters[0]
+    rows = [{"point_id": p, key: [5, 10][p], "replicate": r, "reward_cost": v, "program_cost": v + (10.0 * p),
+             "status": "ok"} for p, runs in {0: [10.0, 95.0], 1: [20.0, 99.0]}.items() for r, v in enumerate(runs)]
+    both = point_summary(pd.DataFrame(rows), sweep)
+    assert both["program_cost_ci_high"].iloc[0] == 100.0      # point 0: program cost = reward spend in every run
+    assert both["program_cost_ci_high"].iloc[1] > 100.0       # point 1: its levers cost 10 a run, past the budget
 
 
 def test_a_sweeps_bands_stop_where_no_run_can_reach_and_say_which_runs_a_day_is_over(tmp_path, monkeypatch):

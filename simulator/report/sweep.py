@@ -71,18 +71,21 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
 DEFINED_IN = {"payback_day": "the runs that paid back", "budget_exhausted_day": "the runs whose budget ran out"}
 
 
-def _bounds(sweep: Sweep, metric: str, points) -> tuple[float, float]:
+def _bounds(sweep: Sweep, metric: str, points, runs=None) -> tuple[float, float]:
     """The values a run of the sweep can take of ``metric``: its bounds (metrics.METRIC_BOUNDS),
-    and for a day or a spend the highest ceiling of any point (its last day, its budget)."""
-    from ..evaluation import BOUNDED
+    and for a day or a spend the highest ceiling of any point (its last day, its budget);
+    ``runs``, the sweep's rows, for a program cost that is the reward spend in every run
+    (evaluation.capped_as)."""
+    from ..evaluation import BOUNDED, capped_as
     from ..metrics import METRIC_BOUNDS
     from ..sweep import point_ceilings
 
     low, high = METRIC_BOUNDS.get(metric, (-math.inf, math.inf))
     values = getattr(points, "values", None)
-    if metric in BOUNDED and values:
+    capped = capped_as(metric, runs) if runs is not None else metric
+    if capped in BOUNDED and values:
         top = point_ceilings(sweep)
-        high = min(high, max(top(point, metric) for point in values))
+        high = min(high, max(top(point, capped) for point in values))
     return low, high
 
 
@@ -121,7 +124,7 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
                                               # a cost has no best level (report.md ranks none): each level's own interval
                                               paired=sweep.spec.common_random_numbers and metric not in UNRANKED,
                                               minimise=metric in LOWER_IS_BETTER, assumptions=tuple(assumptions),
-                                              order=orders, bounds=_bounds(sweep, metric, points), defined=defined))
+                                              order=orders, bounds=_bounds(sweep, metric, points, ok), defined=defined))
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
                 figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png", defined=defined,
