@@ -1070,3 +1070,28 @@ def test_an_objectives_direction_is_read_in_any_case_and_a_wrong_one_is_one_line
         assert parse_objective(text).direction == direction, text
     with pytest.raises(ScenarioError, match="the direction is max or min"):
         parse_objective("incremental_value:up")
+
+
+def test_a_winner_that_falls_short_on_fresh_seeds_is_said_to_be_flattered_by_its_search():
+    """The Leading trials table gave the winner 10,612 (8,211-13,013) and the Best design
+    table 7,684 on 20 fresh seeds, 28% less, with nothing linking the two. The report
+    now says the search flattered it, when the fresh mean falls outside the search's
+    interval on the wrong side; within it, or better, nothing is said."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from simulator.optimize import Objective
+    from simulator.report.optimize import _flattered_lines
+
+    trials = pd.DataFrame({"trial": [3, 12], "incremental_value_mean": [9000.0, 10612.0],
+                           "incremental_value_ci_low": [8000.0, 8211.0], "incremental_value_ci_high": [10000.0, 13013.0],
+                           "replicates": [6, 6]})
+    result = SimpleNamespace(objectives=[Objective("incremental_value", "maximize")], trials=trials, best_trial=12)
+    fresh = lambda mean: pd.DataFrame({"metric": ["incremental_value"], "mean": [mean]})  # noqa: E731
+    (_, line) = _flattered_lines(result, fresh(7684.0))
+    assert line.startswith("In the search it scored 10,612 on `incremental_value` (95% interval 8,211 – 13,013 over "
+                           "its 6 replicates), against 7,684 on the fresh seeds"), line
+    assert _flattered_lines(result, fresh(9000.0)) == [] and _flattered_lines(result, fresh(14000.0)) == []
+    cost = SimpleNamespace(objectives=[Objective("incremental_value", "minimize")], trials=trials, best_trial=12)
+    assert _flattered_lines(cost, fresh(14000.0)) and not _flattered_lines(cost, fresh(7684.0))
