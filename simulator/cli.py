@@ -550,6 +550,9 @@ def compare(
     kind = "paired" if comparison.paired else "unpaired"
     if count == 1:   # '95% CI – – –  (unpaired – – –)' on every line read as a glitch, as it did in run's headline
         out.print("  one replicate gives no interval (compare --replicates 2 or more for one):", markup=False)
+    elif len(designs) > 2:   # 'better' on a line beside 'not told apart' in the verdict, with nothing to reconcile them
+        out.print(f"  each line against {comparison.reference} at 95% on its own; the 'best on' verdict tests the best "
+                  f"against every other design together (report.md)", markup=False)
     for metric in console_metrics(table):
         for row in table[(table["metric"] == metric) & (table["verdict"] != "reference")].to_dict("records"):
             spread = (f"{kind} 95% CI {fmt(row['diff_ci_low'])} – {fmt(row['diff_ci_high'])}"

@@ -196,6 +196,7 @@ def test_compare_command_writes_the_comparison_folder(tmp_path):
     report = (out / "report.md").read_text()
     assert "## Who wins" in report and "paired 95% interval" in report and "replicates would do" in report
     assert "--set" not in report   # nothing changed: nothing said
+    assert "at 95% on its own" not in result.stdout   # two designs: one test, nothing to reconcile
     # with 4 replicates the spread behind 'replicates would do' is itself rough: a walkthrough's 4-replicate
     # figure of 6 was followed by a 12-replicate difference outside the 4-replicate interval
     assert "itself measured on 4, so it is rough" in report
@@ -1617,12 +1618,16 @@ def test_a_compare_with_set_says_so_in_its_report(tmp_path):
     manifest recorded the --set items. report.md now names them, as run's does."""
     a = write_design(tmp_path / "a.yaml", 10, "ten", seed=5)
     b = write_design(tmp_path / "b.yaml", 30, "thirty", seed=5)
+    c = write_design(tmp_path / "c.yaml", 20, "twenty", seed=5)
     out = tmp_path / "cmp"
-    result = runner.invoke(app, ["compare", str(a), str(b), "-r", "2", "--set", "days=40", "--set", "fraud.share=0",
-                                 "--out", str(out), "--executor", "serial"])
+    result = runner.invoke(app, ["compare", str(a), str(b), str(c), "-r", "2", "--set", "days=40", "--set",
+                                 "fraud.share=0", "--out", str(out), "--executor", "serial"])
     assert result.exit_code == 0, result.output
     assert ("Every design was changed with --set: `days=40`, `fraud.share=0`; the files' descriptions and names are "
             "their own.") in (out / "report.md").read_text()
+    # three designs: a line's 'better' at 95% on its own beside a verdict tested together is reconciled
+    assert "each line against ten at 95% on its own; the 'best on' verdict tests the best against every other design " \
+           "together" in " ".join(result.stdout.split())
 
 
 def test_a_program_cost_that_is_the_reward_spend_stops_at_the_budget_in_every_table():
