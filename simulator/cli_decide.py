@@ -542,14 +542,17 @@ def sensitivity(
                       markup=False)
         if luck == luck and not tie:   # measured: with two seeds a point or more (a tie has no lead to vary)
             out.print(f"  about {luck:.0%} of the lead's variance over the points may be the runs' luck", markup=False)
-        for found in tornado_disagreements(result, decision_metric)[:1]:
+        disagreements = tornado_disagreements(result, decision_metric)
+        for found in disagreements[:1]:   # the first; report.md lists every one, and the console counts the rest
             at = ("the designs as given" if found["parameter"] is None else
                   f"{found['parameter']} = {_v(found['value'])}")
             per_point, rerun = point_runs(study.replicates)
+            more = len(disagreements) - 1
             out.print(f"  check: the tornado has {found['ahead']} ahead at {at} "
                       f"({fmt(found['ahead_value'])} against {fmt(found['leader_value'])}); each point above is "
                       f"{per_point}: rerun with --replicates {rerun} or more; if it stays, the other design leads at "
-                      f"that end of the range (report.md)", markup=False)
+                      f"that end of the range (report.md" + (f", with {more} more such end{'s' if more > 1 else ''}"
+                                                             if more else "") + ")", markup=False)
     else:
         top = result.sobol[result.sobol["metric"] == decision_metric].sort_values("ST", ascending=False).head(3)
         vague = any(r["ST"] > 1.0 or r["ST_conf"] >= IMPRECISE for r in top.to_dict("records"))

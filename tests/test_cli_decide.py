@@ -1507,3 +1507,23 @@ def test_calibrate_settings_give_bin_days_or_parts_and_a_bin_longer_than_the_pil
     assert "bin_days 50 covers the whole pilot of 20 days: one bin, each column's total" in said
     report = " ".join((tmp_path / "b" / "report.md").read_text().split())
     assert "totals over the pilot (bin_days 50 covers it all)" in report and "50-day bins" not in report
+
+
+def test_the_sensitivity_console_counts_the_tornado_ends_it_does_not_print(tmp_path, monkeypatch):
+    """The console printed the first end of the tornado where another design led, and
+    report.md listed a second that the console never mentioned. It now counts them."""
+    import simulator.sensitivity as sensitivity_module
+
+    found = [{"parameter": "churn.monthly_rate", "value": v, "ahead": "single-sided-cash", "ahead_value": 10.0,
+              "leader": "default-double-sided-credit", "leader_value": 9.0, "replicates": 2} for v in (0.01, 0.08, 0.05)]
+    monkeypatch.setattr(sensitivity_module, "tornado_disagreements", lambda result, metric: found)
+    console = " ".join(ok("sensitivity", DEFAULT, SINGLE, *TINY, "--uncertain", "program.base_share=0.05:0.4",
+                          "--samples", "2", "--trajectories", "2", "--seed", "2", "--out", tmp_path / "s",
+                          "--executor", "serial").stdout.split())
+    assert "check: the tornado has single-sided-cash ahead at churn.monthly_rate = 0.01" in console, console
+    assert "(report.md, with 2 more such ends)" in console
+    monkeypatch.setattr(sensitivity_module, "tornado_disagreements", lambda result, metric: found[:1])
+    console = " ".join(ok("sensitivity", DEFAULT, SINGLE, *TINY, "--uncertain", "program.base_share=0.05:0.4",
+                          "--samples", "2", "--trajectories", "2", "--seed", "2", "--out", tmp_path / "t",
+                          "--executor", "serial").stdout.split())
+    assert "that end of the range (report.md)" in console and "more such end" not in console
