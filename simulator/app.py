@@ -38,7 +38,8 @@ from .app_pictures import (NETWORK_STYLE, adoption_legend_html, adoption_option,
                            network_legend_html, network_picture, network_points, new_adopters_option)
 from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, MIN_COHORT, NETWORK_KINDS, NETWORK_LABELS, OPENING_SCENARIO, SIZE_RANGE,
                         SPEEDS, TIMING_KINDS, TIMING_LABELS,
-                        ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, speed_label)
+                        ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, reward_slider,
+                        speed_label)
 from .behaviour import incentive as inc
 from .behaviour.timing import late_asks
 from .referral_tree import Verdict
@@ -292,7 +293,8 @@ def reward_reach(design: Design, preset: Scenario) -> str:
     how = ("" if incentive.reward_scale is not None else
            f", {incentive.reward_scale_months:g} months of a customer's margin of {preset.economics.monthly_margin:g}")
     factor = inc.delay_factor(incentive)
-    later = (f"; paid {inc.payment_delay(incentive)} days after the friend joins, a reward moves people as {factor:.0%} "
+    delay = inc.payment_delay(incentive)
+    later = (f"; paid {delay} day{'' if delay == 1 else 's'} after the friend joins, a reward moves people as {factor:.0%} "
              f"of it paid at once would" if factor < 1 else "")
     return (f"Here {design.referrer_reward:g} to the referrer buys {share:.0%} of the largest rise in sharing a reward "
             f"can give (rewards are weighed against {inc.scale(incentive, preset.economics):g}{how}{later}).")
@@ -315,10 +317,11 @@ def DesignControls(design: solara.Reactive[Design], label: str, preset: Scenario
             solara.Button(INCENTIVE_LABELS[value], value=value, text=True, classes=[f"refsim-incentive-{value}"])
     # an amount with no unit: the preset's margin says what money is worth here (the model keeps no currency)
     Label(f"Reward to the referrer: {current.referrer_reward:g} (margin {preset.economics.monthly_margin:g} a month)")
-    solara.SliderFloat("", value=current.referrer_reward, min=0, max=100, step=5, disabled=kind == "none",
+    top, step = reward_slider(preset)   # scaled to the preset's money: 0-100 by 5 could not set dropbox's 1.8
+    solara.SliderFloat("", value=current.referrer_reward, min=0, max=top, step=step, disabled=kind == "none",
                        on_value=edit(lambda d, r: d.with_incentive(referrer=r)))
     Label(f"Reward to the new customer: {current.referee_reward:g}")
-    solara.SliderFloat("", value=current.referee_reward, min=0, max=100, step=5,
+    solara.SliderFloat("", value=current.referee_reward, min=0, max=top, step=step,
                        disabled=kind in ("none", "single_sided"),
                        on_value=edit(lambda d, r: d.with_incentive(referee=r)))
     if reward_reach(current, preset):

@@ -134,6 +134,32 @@ def network_problems(preset: Scenario, choice: NetworkChoice, kinds=NETWORK_KIND
 # --------------------------------------------------------------------------- one design
 
 
+def reward_slider(preset: Scenario) -> tuple[float, float]:
+    """The reward sliders' (top, step) for ``preset``: up to four reward scales or twice
+    its largest reward, rounded up to 1, 2 or 5 times a power of ten, in about twenty
+    steps that hold its own rewards. 0-100 in steps of 5 left dropbox-2008's 1.8 (a
+    margin of 0.3 a month) impossible to set again, its smallest step 17 months of
+    margin, and a B2B reward of 10 against a 150-a-month margin as far as it could go.
+    The consumer presets keep 0-100 in steps of 5."""
+    from .behaviour import incentive as inc
+
+    incentive = preset.program.incentive
+    rewards = [float(r) for r in (getattr(incentive, "referrer_reward", 0), getattr(incentive, "referee_reward", 0)) if r]
+    scale = inc.scale(incentive, preset.economics) if incentive.kind != "none" else 24.0
+    top = _nice(max(4 * scale, 2 * max(rewards, default=0.0), 1.0), up=True)
+    step = _nice(top / 20, up=False)
+    while any(abs(r / step - round(r / step)) > 1e-9 for r in rewards) and step > 0.011:
+        step = _nice(step * 0.99, up=False)   # the next nice step down: 5 → 2 → 1 → 0.5 ...
+    return top, step
+
+
+def _nice(value: float, *, up: bool) -> float:
+    """``value`` rounded up (or down) to 1, 2 or 5 times a power of ten."""
+    power = 10.0 ** math.floor(math.log10(value))
+    candidates = [m * power for m in (0.5, 1, 2, 5, 10)]
+    return min(c for c in candidates if c >= value - 1e-12) if up else max(c for c in candidates if c <= value + 1e-12)
+
+
 def _reward_default(kind: str, field: str) -> float:
     """The schema's default reward of an incentive kind (0 where the kind has none)."""
     model = {"single_sided": "SingleSided", "double_sided": "DoubleSided", "tiered": "Tiered"}.get(kind)

@@ -1753,6 +1753,29 @@ def test_the_controls_say_what_a_reward_buys_here():
     default = load_scenario(SCENARIOS / "default.yaml")
     assert "Here 10 to the referrer buys 27% of the largest rise" in reward_reach(Design.of(default), default)
     assert reward_reach(design.with_incentive(kind="none"), b2b) == ""
+    # a day, not "1 days" (dropbox-2008 pays a day after the friend joins)
+    dropbox = load_scenario(SCENARIOS / "dropbox-2008.yaml")
+    assert "paid 1 day after the friend joins" in reward_reach(Design.of(dropbox), dropbox)
+
+
+def test_the_reward_sliders_hold_each_presets_own_rewards_in_its_own_money():
+    """On dropbox-2008 (rewards 1.8, a margin of 0.3 a month) the sliders ran 0-100 in
+    steps of 5: the preset's 1.8 could not be set again, and the smallest step was 17
+    months of margin; on the B2B presets (margin 150) 100 was as far as they went. The
+    range now reaches four reward scales (or twice the preset's largest reward), and its
+    steps hold the preset's rewards; the consumer presets keep 0-100 by 5."""
+    from simulator.classroom import reward_slider
+
+    for name in sorted(p.stem for p in SCENARIOS.glob("*.yaml")):
+        preset = load_scenario(SCENARIOS / f"{name}.yaml")
+        top, step = reward_slider(preset)
+        incentive = preset.program.incentive
+        for reward in (getattr(incentive, "referrer_reward", 0), getattr(incentive, "referee_reward", 0)):
+            assert 0 <= reward <= top and reward / step == pytest.approx(round(reward / step)), (name, reward, step)
+        assert 10 <= top / step <= 500, (name, top, step)   # a slider a class can move, not a switch
+    assert reward_slider(load_scenario(SCENARIOS / "default.yaml")) == (100.0, 5.0)
+    assert reward_slider(load_scenario(SCENARIOS / "dropbox-2008.yaml")) == (50.0, 0.2)    # 4 x its scale of 9.5 = 38
+    assert reward_slider(load_scenario(SCENARIOS / "b2b-organization.yaml")) == (2000.0, 10.0)   # 4 x 450 = 1,800
 
 
 def test_the_reward_slider_gives_the_margin_its_amount_is_measured_in():
