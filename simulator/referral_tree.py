@@ -165,7 +165,8 @@ def _prospects_share(share: float) -> str:
 def _grew(generations: list[int]) -> str:
     """The generations that grew, as "5 → 10 → 18 …": the first run of at least two in a
     row that outgrew their parents among the complete ones (the newest is still being
-    recruited), with the generation they grew from; "" when there is none (a network
+    recruited), with the generation they grew from, the run holding ROUGH_COHORT customers
+    at least (8 → 9 → 10 on 50 people is chance); "" when there is none (a network
     filled by organic adoption, its referral generations shrinking: 40 → 10 → 2). Only
     the run is quoted: the card says each was larger than the one before, and the
     generations of a filled network shrink after it (33 → 30 → 12)."""
@@ -174,8 +175,9 @@ def _grew(generations: list[int]) -> str:
     for end, ratio in enumerate([*complete, 0.0]):
         if ratio > 1.0:
             continue
-        if end - start >= 2:
-            run = generations[start:end + 1]
+        run = generations[start:end + 1]
+        # on enough customers to show it, as the generations' other claims: 8 → 9 → 10 on 50 people is chance
+        if end - start >= 2 and sum(run) >= ROUGH_COHORT:
             return " → ".join(str(size) for size in run[:6]) + (" …" if len(run) > 6 else "")
         start = end + 1
     return ""
@@ -205,7 +207,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     rough = (f" It rests on only {k.customers} customer{'s' if k.customers != 1 else ''}, so it is a rough figure: "
              f"watch the generations." if 0 < k.customers < ROUGH_COHORT else "")
     if prospects_left < FILLED_SHARE and not (faded and k.known and k.k < 1.0):
-        late = ("K falls now because customers who join late find few friends left to invite, not because the loop "
+        # "K falls now" stood beside K = 3.11: K still counts the customers who joined a month ago
+        late = ("From here K falls, as customers who join late find few friends left to invite, not because the loop "
                 "fades." + rough)
         if grew := _grew(generations):
             # the viral preset fills half its network by day 15, before K can be read: the card went from "too few

@@ -125,11 +125,14 @@ def test_a_loop_that_grew_until_it_filled_the_network_reads_green():
     assert (grew.tone, grew.headline) == ("grows", "The loop grew until it filled the network")
     assert "(5 → 10 → 18 → 26 → 33)" in grew.text and "only 40% of the people are still prospects" in grew.text
     assert "not because the loop fades" in grew.text
+    # K still counts the customers who joined a month ago: not "K falls now" beside K = 3.11, but from here on
+    assert "From here K falls" in grew.text and "K falls now" not in grew.text
     # one prospect left of 1,000 is not "0%" of the people
     last = verdict(KReading(1.36, 671), [10, 30, 82, 151, 249, 253, 172, 51, 1], prospects_left=0.001)
     assert "until fewer than 1% of the people are still prospects" in last.text and "0%" not in last.text
-    # one generation larger than its parents is no growth yet; nor is a newest generation still being recruited
-    for generations in ([40, 10, 2], [5, 9, 4, 2], [5, 4, 9, 30]):
+    # one generation larger than its parents is no growth yet; nor is a newest generation still being recruited;
+    # nor growth on too few customers to show it (8 → 9 → 10 on 50 people, "each larger than the one before")
+    for generations in ([40, 10, 2], [5, 9, 4, 2], [5, 4, 9, 30], [1, 2, 2, 8, 8, 9, 10, 3]):
         said = verdict(KReading(0.5, 200), generations, prospects_left=0.4)
         assert (said.tone, said.headline) == ("filled", "The loop filled the network"), generations
 
