@@ -245,7 +245,7 @@ def pilot_scale_note(pilot: pd.DataFrame, base: Scenario) -> str:
     row = rows.iloc[0]
 
     def number(column: str) -> float | None:
-        value = pd.to_numeric(pd.Series([row.get(column)]), errors="coerce").iloc[0] if column in frame else math.nan
+        value = pd.to_numeric(row.get(column), errors="coerce")
         return None if pd.isna(value) else float(value)
 
     found = []

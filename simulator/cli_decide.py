@@ -485,11 +485,10 @@ def sensitivity(
     design_list = [base, *others] if others else []
     from .evaluation import check_defined
 
-    check_defined([base, *others], [*metrics, decision_metric], [p.key for p in parameters],
-                  names=[str(base_path), *map(str, design_paths)],
+    files, varied = [str(base_path), *map(str, design_paths)], [p.key for p in parameters]
+    check_defined([base, *others], [*metrics, decision_metric], varied, names=files,
                   source=_origin(metric, settings_file, "metrics", "--metric"))
-    check_defined([base, *others], [c.metric for c in constraints], [p.key for p in parameters],
-                  names=[str(base_path), *map(str, design_paths)], source=where)
+    check_defined([base, *others], [c.metric for c in constraints], varied, names=files, source=where)
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"sensitivity-{base.name}"))
     check_out_dir(target)
     total = planned_runs(study, base, parameters, len(design_list))
@@ -663,11 +662,11 @@ def calibrate(
                   f"fitting {', '.join(counts.columns)} (the names are those of timeseries.csv)", markup=False)
     from .report.calibrate import SHORT_PILOT_DAYS, activity_days
 
-    if settings.bin_days is not None and settings.bin_days >= activity_days(counts):
+    active = activity_days(counts)
+    if settings.bin_days is not None and settings.bin_days >= active:
         out.print(f"note: {settings_file}: bin_days {settings.bin_days} covers the whole pilot of "
-                  f"{activity_days(counts)} days: one bin, each column's total", markup=False)
-    if activity_days(counts) < SHORT_PILOT_DAYS:   # a fit of a day or two returns about the prior, which reads as a finding
-        active = activity_days(counts)
+                  f"{active} days: one bin, each column's total", markup=False)
+    if active < SHORT_PILOT_DAYS:   # a fit of a day or two returns about the prior, which reads as a finding
         out.print(f"note: {data_path}: a pilot of {active} day{'s' if active != 1 else ''} says little; expect "
                   f"intervals close to the --fit ranges (report.md says which the pilot pins down)",
                   markup=False)

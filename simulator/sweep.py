@@ -482,7 +482,8 @@ def point_summary(frame: pd.DataFrame, sweep: Sweep, values: list[dict] | None =
     point's parameter values as applied (Points.values), else as the rows hold them."""
     from .evaluation import BOUNDED, capped_as
 
-    bounded = [m for m in sweep.metrics if capped_as(m, frame) in BOUNDED or m == "program_cost"]
+    # program_cost may be the reward spend at a point (evaluation.capped_as), capped as that is
+    bounded = [m for m in sweep.metrics if m in BOUNDED or m == "program_cost"]
     top = point_ceilings(sweep) if bounded else None
     rows = []
     for point_id, group in frame.groupby("point_id", sort=True):
