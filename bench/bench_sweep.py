@@ -9,8 +9,16 @@
    pool of 2): peak RSS after the first 10% of runs against the peak at the
    end. Finished runs go to disk as they arrive, so the two should match.
 
+3. With ``--curve 1,2,4,8,16``, instead of 1 and 2: the throughput curve over those
+   worker counts, for the local pool and a Dask LocalCluster, against the serial run
+   of the same sweep, written as a markdown section and a plot (sweep_curve.png
+   beside --out). The largest counts run first, so a run cut short keeps the points
+   that need the many-core machine.
+
 Usage:  python bench/bench_sweep.py [--runs 2000] [--tiny-runs 2000] [--repeat 1] [--out bench/RESULTS_sweep.md]
-Targets on 2 cores: pool >= 1.7x serial, Dask >= 1.5x serial.
+        python bench/bench_sweep.py --curve 1,2,4,8,16 --runs 4000 --out curve.md
+Targets on 2 cores: pool >= 1.7x serial, Dask >= 1.5x serial. On many cores: throughput
+grows about linearly in workers.
 """
 
 from __future__ import annotations
@@ -56,9 +64,28 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
+def parent_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def current_rss_mib() -> float:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def timed_sweep(sweep, out: Path, executor: str, workers: int) -> tuple[dict, pd.DataFrame]:
+    # an executor starts with nothing stored: a forked pool worker would otherwise
+    # inherit the networks an earlier serial round built here, and skip building them
+    clear_graph_cache()
+    clear_twin_cache()
+    cpu = parent_cpu_s()
+    started = time.perf_counter()
+    outcome = run_sweep(sweep, out, executor=executor, workers=workers)
+    seconds = time.perf_counter() - started
+    row = {"runs": outcome.runs, "failed": outcome.failed, "seconds": seconds,
+           "runs_per_s": outcome.runs / seconds, "load": os.getloadavg()[0], "parent_cpu": parent_cpu_s() - cpu}
+    return row, pd.read_parquet(out / "sweep.parquet")
 
 
 def throughput(folder: Path, runs: int, repeat: int) -> tuple[list[dict], bool]:
@@ -74,18 +101,9 @@ def throughput(folder: Path, runs: int, repeat: int) -> tuple[list[dict], bool]:
     frames = {}
     for round_ in range(repeat):
         for label, executor, workers in executors:
-            out = folder / f"out-{executor}-{round_}"
-            # an executor starts with nothing stored: a forked pool worker would otherwise
-            # inherit the networks the serial round built here, and skip building them
-            clear_graph_cache()
-            clear_twin_cache()
-            started = time.perf_counter()
-            outcome = run_sweep(sweep, out, executor=executor, workers=workers)
-            seconds = time.perf_counter() - started
-            frames[label] = pd.read_parquet(out / "sweep.parquet")
-            row = {"executor": label, "runs": outcome.runs, "failed": outcome.failed, "seconds": seconds,
-                   "runs_per_s": outcome.runs / seconds, "load": os.getloadavg()[0]}
-            print(f"  {label:<30} {outcome.runs} runs in {seconds:7.1f} s  = {row['runs_per_s']:6.2f} runs/s "
+            row, frames[label] = timed_sweep(sweep, folder / f"out-{executor}-{round_}", executor, workers)
+            row["executor"] = label
+            print(f"  {label:<30} {row['runs']} runs in {row['seconds']:7.1f} s  = {row['runs_per_s']:6.2f} runs/s "
                   f"(load {row['load']:.1f})", flush=True)
             if label not in best or row["runs_per_s"] > best[label]["runs_per_s"]:
                 best[label] = row
@@ -96,6 +114,82 @@ def throughput(folder: Path, runs: int, repeat: int) -> tuple[list[dict], bool]:
     reference = frames["serial"]
     identical = all(frame.equals(reference) for frame in frames.values())
     return rows, identical
+
+
+EXECUTOR_NAMES = {"local": "local pool", "dask": "Dask LocalCluster"}
+
+
+def curve(folder: Path, runs: int, counts: list[int], out: Path) -> None:
+    """Serial first, then each executor at each worker count, the largest counts first;
+    the section and the plot are rewritten after every point, so a run cut short keeps
+    what it measured."""
+    levels = 20
+    path = sweep_file(folder, "curve", default_base(10_000, 365), levels, max(1, runs // levels))
+    sweep = load_sweep(path)
+    from simulator.kernel import warm_up
+
+    warm_up()  # compile (or load) the kernel before the clock starts: numba's first compile is not a sweep's cost
+    started = dt.datetime.now()
+    load_before = os.getloadavg()[0]
+    serial, reference = timed_sweep(sweep, folder / "out-serial", "serial", 1)
+    serial.update(executor="serial", workers=1)
+    rows = [serial]
+    identical = True
+    print(f"  serial: {serial['runs']} runs in {serial['seconds']:.1f} s = {serial['runs_per_s']:.1f} runs/s", flush=True)
+    for workers in sorted(counts, reverse=True):
+        for executor in ("local", "dask"):
+            if executor == "local" and workers == 1:
+                continue  # a pool of one worker runs in this process: the serial row
+            row, frame = timed_sweep(sweep, folder / f"out-{executor}-{workers}", executor, workers)
+            row.update(executor=executor, workers=workers)
+            identical = identical and frame.equals(reference)
+            rows.append(row)
+            print(f"  {EXECUTOR_NAMES[executor]}, {workers:>2} worker{'s' if workers > 1 else ''}: {row['seconds']:6.1f} s = "
+                  f"{row['runs_per_s'] / serial['runs_per_s']:5.2f}x serial (load {row['load']:.1f})", flush=True)
+            write_curve(out, rows, identical, started, load_before, runs)
+
+
+def write_curve(out: Path, rows: list[dict], identical: bool, started: dt.datetime, load_before: float, runs: int) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    serial = rows[0]["runs_per_s"]
+    cores = len(os.sched_getaffinity(0))
+    table = sorted(rows[1:], key=lambda r: (r["executor"], r["workers"]))
+    lines = [
+        f"## Throughput over 1 to {max(r['workers'] for r in rows)} workers",
+        "",
+        f"`python bench/bench_sweep.py --curve ... --runs {runs}` on {started:%Y-%m-%d %H:%M}: "
+        f"{platform.processor() or platform.machine()}, {cores} CPU cores usable, Python {platform.python_version()}; "
+        f"load average (1 min) {load_before:.2f} before. One round; the serial run of the same sweep is the reference "
+        f"({rows[0]['runs']} runs in {rows[0]['seconds']:.1f} s, {serial:.1f} runs/s).",
+        "",
+        "| executor | workers | seconds | runs/s | vs serial | per worker | parent CPU (s) | load |",
+        "|---|---|---|---|---|---|---|---|",
+        *[f"| {EXECUTOR_NAMES[r['executor']]} | {r['workers']} | {r['seconds']:.1f} | {r['runs_per_s']:.1f} | "
+          f"{r['runs_per_s'] / serial:.2f}x | {r['runs_per_s'] / serial / r['workers']:.2f} | {r['parent_cpu']:.1f} | "
+          f"{r['load']:.1f} |" for r in table],
+        "",
+        f"Identical rows (sweep.parquet) on every executor and worker count: **{identical}**. "
+        "'per worker' is the ratio to serial over the workers (1.00 is linear); 'parent CPU' is the CPU time of the "
+        "process that hands out the runs and writes what comes back (the serial run's is the whole sweep's).",
+        "",
+    ]
+    out.write_text("\n".join(lines))
+    fig, ax = plt.subplots(figsize=(6, 4))
+    top = max(r["workers"] for r in rows)
+    ax.plot([1, top], [1, top], color="0.6", linestyle="--", label="linear")
+    for executor, marker in (("local", "o"), ("dask", "s")):
+        points = sorted((r["workers"], r["runs_per_s"] / serial) for r in rows
+                        if r["executor"] == executor or (executor == "local" and r["executor"] == "serial"))
+        ax.plot(*zip(*points), marker=marker, label=EXECUTOR_NAMES[executor])
+    ax.set(xlabel="workers", ylabel="runs per second, x serial",
+           title=f"Sweep throughput, {rows[0]['runs']} runs of 10,000 people x 365 days")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out.with_name("sweep_curve.png"), dpi=120)
+    plt.close(fig)
 
 
 def memory(folder: Path, runs: int) -> dict:
@@ -125,7 +219,14 @@ def main() -> None:
     parser.add_argument("--tiny-runs", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=1, help="rounds per executor, interleaved; the best is kept")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS_sweep.md")
+    parser.add_argument("--curve", help="worker counts, e.g. 1,2,4,8,16: measure the throughput curve instead")
     args = parser.parse_args()
+    if args.curve:
+        with tempfile.TemporaryDirectory(prefix="bench-sweep-") as temp:
+            print(f"curve: {args.runs} runs of a 10,000-person, 365-day scenario", flush=True)
+            curve(Path(temp), args.runs, [int(w) for w in args.curve.split(",")], args.out)
+        print(f"wrote {args.out}")
+        return
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as temp:
         folder = Path(temp)

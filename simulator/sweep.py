@@ -222,10 +222,18 @@ class SweepOutcome:
     workers: int = 1
 
 
+#: Tasks a sweep aims to give each worker: enough that the last ones finish close
+#: together (each is about a sixteenth of a worker's share), few enough that the parent,
+#: which writes each finished task as one part file, keeps up with many workers. At 64 a
+#: worker, 16 workers of a 16-core machine outran it: 4,000 runs of the default scenario
+#: went 4 to a task, the parent spent 11 of the local pool's 9.8 s handing them out and
+#: writing 1,000 part files, and 16 workers ran slower than 12 (bench/RESULTS_sweep.md).
+TASKS_PER_WORKER = 16
+
+
 def batch_size(pending: int, workers: int) -> int:
-    """Runs per task: about 64 tasks per worker (so that the last ones finish close
-    together), at most MAX_BATCH runs each."""
-    return max(1, min(MAX_BATCH, math.ceil(pending / (64 * max(workers, 1)))))
+    """Runs per task: about TASKS_PER_WORKER tasks per worker, at most MAX_BATCH runs each."""
+    return max(1, min(MAX_BATCH, math.ceil(pending / (TASKS_PER_WORKER * max(workers, 1)))))
 
 
 def run_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor: str | None = None,

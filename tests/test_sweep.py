@@ -161,6 +161,19 @@ def test_rows_are_identical_on_every_executor(tmp_path):
         assert (tmp_path / "serial" / name).is_file(), name
 
 
+def test_a_sweep_hands_each_worker_about_sixteen_tasks(tmp_path):
+    """The parent writes each finished task as one part file. At 64 tasks a worker (4 runs
+    a task in a 4,000-run sweep on 16 workers) a 16-core machine's parent could not keep
+    up, and 16 workers ran slower than 12 (bench/RESULTS_sweep.md): a sweep aims at
+    sweep.TASKS_PER_WORKER = 16 tasks a worker, at most MAX_BATCH runs each."""
+    path = write_sweep(tmp_path, replicates=20, parameters={"program.incentive.referrer_reward": {"values": list(range(0, 20, 2))}})
+    outcome = run_sweep(load_sweep(path), tmp_path / "out", executor="local", workers=2)
+    assert (outcome.runs, outcome.failed) == (200, 0)
+    sizes = sorted(len(pd.read_parquet(p)) for p in (tmp_path / "out" / "runs").glob("part-*.parquet"))
+    # 200 runs on 2 workers: ceil(200 / (16 * 2)) = 7 runs a task, so 28 tasks of 7 and one of 4
+    assert sizes == [4] + [7] * 28
+
+
 def test_common_random_numbers_give_every_point_the_replicate_seeds(tmp_path):
     from simulator.rng import replicate_seeds
 
