@@ -218,6 +218,7 @@ def run(
         check_out_dir(out_dir)
     loaded = load_scenario(scenario, sets)
     executor = check_executor(executor, scheduler)
+    _note_unused_workers(workers, executor, scheduler)
     target = out_dir if out_dir is not None else new_results_dir(loaded.name)
     check_out_dir(target)
     loaded = resolve_seed(loaded, seed)
@@ -232,6 +233,13 @@ def run(
     folder = write_run(results, target, started=started, command=sys.argv, people=people, sets=sets)
     _print_headline(results, sets)
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
+
+
+def _note_unused_workers(workers: Optional[int], executor: str, scheduler: Optional[str]) -> None:
+    from .executors import unused_workers
+
+    if (note := unused_workers(workers, executor, scheduler)) is not None:
+        err.print(f"note: {note}", markup=False)
 
 
 def _defined_in(metric: str, defined: int, replicates: int) -> str:
@@ -533,6 +541,7 @@ def compare(
         raise ScenarioError("give at least two scenario files; the first is the reference", key="refsim compare")
     if not unpaired:
         check_pairable(designs, seed_given=seed is not None, sources=[str(p) for p in scenarios])
+    _note_unused_workers(workers, executor, scheduler)
     target = out_dir if out_dir is not None else new_results_dir("compare-" + "-vs-".join(d.name for d in designs[:3]))
     check_out_dir(target)
     count = replicates or designs[0].replicates
@@ -625,6 +634,7 @@ def sweep(
     points = sweep_size(loaded)
     check_sweep_memory(points, loaded.replicates, len(loaded.parameters), len(loaded.metrics), source=str(sweep_file))
     runs_on, address = execution(loaded, executor, scheduler)
+    _note_unused_workers(workers, runs_on, address)
     check_memory([loaded.base], replicates=points * loaded.replicates, workers=workers or loaded.spec.workers,
                  executor=runs_on, remote=bool(address), collect=False, source=loaded.base_source)
     if dry_run:

@@ -20,7 +20,7 @@ from typing import Optional
 
 import typer
 
-from .cli import (EXECUTOR_HELP, SCHEDULER_HELP, SET_HELP, WORKERS_HELP, _interrupt_exit, app, err, out, progress_bar,
+from .cli import (EXECUTOR_HELP, SCHEDULER_HELP, SET_HELP, WORKERS_HELP, _interrupt_exit, _note_unused_workers, app, err, out, progress_bar,
                   user_errors)
 from .errors import ScenarioError
 
@@ -61,6 +61,7 @@ def _evaluator(settings, workers, executor, scheduler, progress=None, settings_f
     executor, scheduler = execution(executor, scheduler, settings.executor, settings.scheduler)
     if scheduler:
         check_scheduler(scheduler, file=scheduler_file(scheduler, given, settings_file))
+    _note_unused_workers(workers, executor, scheduler)
     workers = pick(workers, settings.workers) or default_workers()
     return Evaluator(executor, workers, scheduler, progress=progress), executor, workers
 

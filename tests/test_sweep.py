@@ -174,6 +174,24 @@ def test_a_sweep_hands_each_worker_about_sixteen_tasks(tmp_path):
     assert sizes == [4] + [7] * 28
 
 
+def test_workers_the_executor_does_not_use_are_named(tmp_path):
+    """--workers with the serial executor (or a running cluster's own workers) ran on one
+    core without a word; the note names the unused option, and a pool gets none."""
+    from simulator.executors import unused_workers
+
+    path = write_sweep(tmp_path)
+    serial = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "serial"), "--executor", "serial", "--workers", "3"])
+    assert serial.exit_code == 0, serial.output
+    assert "note: --workers 3 is unused: the serial executor runs every run in this process" in serial.stderr
+    pool = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "pool"), "--executor", "local", "--workers", "2"])
+    assert pool.exit_code == 0, pool.output
+    assert "unused" not in pool.stderr
+    assert unused_workers(4, "dask", "tcp://10.0.0.5:8786") == \
+        "--workers 4 is unused: the Dask cluster at tcp://10.0.0.5:8786 runs on its own workers"
+    assert unused_workers(4, "dask", None) is None and unused_workers(None, "serial", None) is None
+    assert unused_workers(1, "serial", None) is None   # one worker is what serial runs on
+
+
 def test_common_random_numbers_give_every_point_the_replicate_seeds(tmp_path):
     from simulator.rng import replicate_seeds
 
