@@ -36,7 +36,7 @@ from .app_chart import (ANSWER_EVERY_S, DayFeed, EchartsJson, HtmlText, NetworkP
                         option_json)
 from .app_pictures import (NETWORK_STYLE, adoption_legend_html, adoption_option, dot_size, generations_option, network_layout,
                            network_legend_html, network_picture, network_points, new_adopters_option)
-from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, MIN_COHORT, NETWORK_KINDS, NETWORK_LABELS, OPENING_SCENARIO, SIZE_RANGE,
+from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, MAX_SEED, MIN_COHORT, NETWORK_KINDS, NETWORK_LABELS, OPENING_SCENARIO, SIZE_RANGE,
                         SPEEDS, TIMING_KINDS, TIMING_LABELS,
                         ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, reward_slider,
                         speed_label)
@@ -99,7 +99,7 @@ STYLE = """
 .refsim-design-line { font-size: 0.8rem; }
 .refsim-error { color: #b00020; background: #fdecea; border: 1px solid #f5c2c0; border-radius: 4px; padding: 6px 10px;
                 font-size: 0.85rem; white-space: pre-wrap; margin: 4px 0; }
-.refsim-reason { font-size: 0.72rem; color: #8a4b00; }
+.refsim-reason, .refsim-seed-refused { font-size: 0.72rem; color: #8a4b00; }
 .refsim-hint { font-size: 0.72rem; color: #555; }
 .refsim-controls { flex: 0 0 320px; width: 320px; max-height: calc(100vh - 60px); overflow-y: auto; }
 @media (max-width: 1400px) { .refsim-controls.refsim-auto { display: none !important; } }
@@ -392,9 +392,23 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
                              on_value=lambda d: update(mean_degree=float(d)))
     # a short label: Solara adds a refusal to it ("Seed (Value must be an integer)"), and the field cut the
     # longer one to "Seed (same seed: same people, same luck) (Value must" in the 320-px column
+    # A seed outside the schema's range stays in the field and goes no further: it reached the run, whose red
+    # box named it ("seed -1 is out of range"), and kept naming it after the field held "abc", which Solara's
+    # field refuses without telling the page. The people stay those of the last seed that could run.
+    refused, set_refused = solara.use_state(False)
+
+    def set_seed(seed) -> None:
+        seed = int(seed or 0)
+        set_refused(not 0 <= seed <= MAX_SEED)
+        if 0 <= seed <= MAX_SEED:
+            update(seed=seed)
+
     solara.InputInt("Seed", value=current.seed, classes=["refsim-seed"],
                     continuous_update=True,  # every keystroke; the population waits until typing rests
-                    on_value=lambda seed: update(seed=int(seed or 0)))
+                    on_value=set_seed)
+    if refused:
+        html("div", f"A seed is a whole number from 0 to {MAX_SEED:,}; the people are still those of seed "
+                    f"{current.seed}.", classes=["refsim-seed-refused"])
     html("div", "Same seed: same people, same luck.", classes=["refsim-hint"])
 
 

@@ -905,6 +905,48 @@ def test_the_seed_box_says_why_it_refuses_text_in_full(monkeypatch):
     asyncio.run(type_text())
 
 
+def test_a_seed_out_of_range_stays_in_the_field_and_names_no_stale_seed(monkeypatch):
+    """Typing -1 reached the run, whose red box said "seed -1 is out of range"; typing
+    abc next left that box naming -1 (Solara's field refuses text without telling the
+    page). A seed outside 0..MAX_SEED now goes no further than the field: a line under
+    it says what a seed is and which seed the people are still drawn with, and no line
+    names the refused seed."""
+    import asyncio
+
+    import ipyvuetify
+    import solara
+
+    from simulator import app
+
+    monkeypatch.setattr(app, "CONTROLS_AFTER_S", 3600.0)
+
+    def texts(page, class_):
+        return [" ".join(map(str, w.children)) for w in page.find(ipyvuetify.Html, class_=class_).widgets]
+
+    async def type_seeds():
+        root, page = solara.render(app.Page(), handle_error=False)
+        try:
+            await asyncio.sleep(0.05)
+            page.find(app.NetworkPicture).widgets[0].drawn = True
+            await asyncio.sleep(0.05)
+            before = page.find(ipyvuetify.TextField, class_="refsim-seed").widget.v_model
+            for typed in ("-1", "abc"):
+                page.find(ipyvuetify.TextField, class_="refsim-seed").widget.v_model = typed
+                await asyncio.sleep(0.3)   # the population waits until typing rests
+                refused = texts(page, "refsim-seed-refused")
+                assert refused == [f"A seed is a whole number from 0 to {app.MAX_SEED:,}; the people are still "
+                                   f"those of seed {before}."], (typed, refused)
+                assert texts(page, "refsim-error") == [], typed
+            page.find(ipyvuetify.TextField, class_="refsim-seed").widget.v_model = "5"
+            await asyncio.sleep(0.3)
+            assert texts(page, "refsim-seed-refused") == []
+            assert "seed 5" not in " ".join(texts(page, "refsim-error"))
+        finally:
+            page.close()
+
+    asyncio.run(type_seeds())
+
+
 def test_a_run_that_fails_while_playing_says_so(monkeypatch):
     """An error in the middle of playing stops the run with a line that says why, in
     place of a status line that keeps saying "playing". The playing thread's last

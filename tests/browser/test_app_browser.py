@@ -318,12 +318,14 @@ def test_invalid_combinations_show_an_error_in_place_and_keep_the_settings(class
     room.page.keyboard.press("Escape")
     room.wait_text(".refsim-day", "^Day 0 ")  # the run on 50 people with 30 friends plays as usual
 
-    # a 20-digit seed: the reason in place of the pictures, every setting kept
+    # a 20-digit seed stays in its field: a line under it says what a seed is, the pictures stay, every setting kept
     room.page.fill(".refsim-seed input", "12345678901234567890")
-    room.wait_text(".refsim-error", "seed")
+    room.wait_text(".refsim-seed-refused", "whole number from 0 to")
     room.no_traceback()
+    assert room.page.locator(".refsim-error").count() == 0
     assert "single-sided" in room.text(".refsim-controls") and "People: 50" in room.text(".refsim-controls")
     room.page.fill(".refsim-seed input", "3")
+    room.page.wait_for_selector(".refsim-seed-refused", state="detached")
     room.page.wait_for_selector(".refsim-network-A canvas")
     assert room.page.locator(".refsim-error").count() == 0
     assert "single-sided" in room.text(".refsim-panel-A")
