@@ -123,6 +123,14 @@ STYLE = """
    what the bar, the legend and the K card leave of the screen (at 20vh each, the generation bars ended 64 px
    below a 1280x720 projector on day 100 of the fading preset, the lesson's step 2) */
 .refsim-one .refsim-chart { height: clamp(90px, calc((100vh - 360px) / 3), 220px); flex: 0 0 auto; }
+/* ...and what the K card leaves: its text runs longer in a narrower column (259 px beside the open controls at
+   1440 px, 192 px at 1920), and the generation bars ended 31 px below a 1440x1000 screen. The column beside
+   the network takes the screen below the bar, the key and the design's line; the charts share what its text
+   leaves, each 90 to 220 px */
+@media (min-width: 801px) {
+  .refsim-one .refsim-panel-text { height: calc(100vh - 150px); }
+  .refsim-one .refsim-chart { height: auto; flex: 1 1 0; min-height: 90px; max-height: 220px; }
+}
 /* Settings opened on a projector (1280x720): the controls take 320 px, the text beside each network narrows to
    about 145 px and grew to 580 px, and A vs B's charts fell below the screen; the text now keeps to the
    network's height and scrolls, so the charts stay in view while a slider is moved */
