@@ -662,6 +662,12 @@ def _posterior_runs(design: Scenario, calibration: Calibration, draws: int, seed
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < MIN_DRAWS:
         # as --draws: 0 ended in numpy's "need at least one array to stack", 1 gave intervals of no width
         raise ScenarioError(f"must be a whole number >= {MIN_DRAWS} (got {draws!r})", key="draws")
+    last = calibration.pilot_days - 1
+    if design.days < last:
+        # a forecast or a design 30 days long from a 60-day pilot ran without a word, a launch shorter than the
+        # days the posterior was fitted to
+        raise ScenarioError(f"scenario '{design.name}' runs {design.days} days, fewer than the pilot's {last} it "
+                            f"was fitted to; forecast at least the pilot's days (days: {last} or more)", key="days")
     rows = posterior_rows(len(calibration.posterior), draws)
     # a fitted key the design lacks (a milestone's reach_share, for a design asking at onboarding) leaves it as it
     # is, as in sensitivity: it was refused only once the whole fit had run

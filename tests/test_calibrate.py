@@ -159,10 +159,10 @@ def test_pilot_mistakes_are_one_line_errors():
         calibrate(base, pd.DataFrame({"shares": [0, 2]}), parse_parameters(["program.timing.kind"], base))
 
 
-def _fake_calibration(posterior: pd.DataFrame, parameters):
+def _fake_calibration(posterior: pd.DataFrame, parameters, pilot_days: int = 21):
     from simulator.calibrate import Calibration
 
-    return Calibration(seed=1, parameters=parameters, columns=["shares"], pilot_days=21, particles=posterior.assign(weight=1.0),
+    return Calibration(seed=1, parameters=parameters, columns=["shares"], pilot_days=pilot_days, particles=posterior.assign(weight=1.0),
                        posterior=posterior.assign(draw=np.arange(len(posterior))), intervals=pd.DataFrame(),
                        generations=pd.DataFrame())
 
@@ -465,7 +465,8 @@ def test_a_forecast_gives_a_daily_flow_its_running_total_over_the_draws():
     j = 0..4, and their quantiles are numpy's of those five numbers)."""
     base = launch(days=10)
     parameters = parse_parameters(["program.base_share=0.05:0.5"], base, source="--fit")
-    calibration = _fake_calibration(pd.DataFrame({"program.base_share": [0.1, 0.2, 0.3, 0.4, 0.5]}), parameters)
+    calibration = _fake_calibration(pd.DataFrame({"program.base_share": [0.1, 0.2, 0.3, 0.4, 0.5]}), parameters,
+                                    pilot_days=11)   # a pilot of days 0..10, as long as the launch
     made = iter(range(5))
 
     def daily(scenarios, seeds, metrics, daily=False):
@@ -483,6 +484,26 @@ def test_a_forecast_gives_a_daily_flow_its_running_total_over_the_draws():
     for t in (0, 4, 10):
         expected = np.quantile(np.arange(5) * (t + 1), [0.05, 0.5, 0.95])
         assert total.loc[t, ["low", "median", "high"]].tolist() == pytest.approx(expected)
+
+
+def test_a_forecast_or_a_design_shorter_than_the_pilot_is_refused():
+    """A 10-day forecast of a posterior fitted to a 20-day pilot (days 0..20: pilot_days 21)
+    ran without a word through the API, as did a design of 10 days in compare_designs."""
+    base = launch(days=10)
+    parameters = parse_parameters(["program.base_share=0.05:0.5"], base, source="--fit")
+    calibration = _fake_calibration(pd.DataFrame({"program.base_share": [0.1, 0.2, 0.3]}), parameters)
+
+    def never(*args, **kwargs):
+        raise AssertionError("no run should start")
+
+    with pytest.raises(ScenarioError, match=r"runs 10 days, fewer than the pilot's 20 .*days: 20 or more"):
+        forecast(base, calibration, draws=3, evaluate=never)
+    with pytest.raises(ScenarioError, match="runs 10 days, fewer than the pilot's 20"):
+        compare_designs([base, base.model_copy()], calibration, draws=3, evaluate=never)
+    table, _ = forecast(launch(days=20), calibration, columns=("customers",), metrics=("customers_final",), draws=3,
+                        evaluate=lambda scenarios, seeds, metrics, daily=False: [
+                            {"daily": np.zeros((21, len(COLUMN_INDEX))), **{m: 0.0 for m in metrics}} for _ in scenarios])
+    assert table["day"].max() == 20   # as long as the pilot: runs
 
 
 def test_the_default_summary_is_each_columns_total_and_bins_are_still_there_to_ask_for():
