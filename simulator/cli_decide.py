@@ -45,7 +45,8 @@ def _scenario(given: Optional[Path], settings, sets: list[str], settings_file: O
         if str(item).partition("=")[0].strip() == "replicates":
             raise ScenarioError(f"the study's own --replicates (calibrate's --draws) sets how many runs it makes, so "
                                 f"{item} would be ignored; drop it, and give --replicates N for another count",
-                                file="--set" if sets else str(settings_file), key=str(item) if sets else "set")
+                                file="--set" if sets else str(settings_file),
+                                key=str(item) if sets else _file_key(settings_file, "set"))
     return load_scenario(path, overrides), path
 
 
@@ -64,6 +65,14 @@ def _evaluator(settings, workers, executor, scheduler, progress=None, settings_f
     _note_unused_workers(workers, executor, scheduler)
     workers = pick(workers, settings.workers) or default_workers()
     return Evaluator(executor, workers, scheduler, progress=progress), executor, workers
+
+
+def _file_key(settings_file: Optional[Path], key: str) -> str:
+    """A top-level key of the settings file with its line, as its other mistakes are named:
+    'parts (line 5)'."""
+    from .scenario_io import key_at
+
+    return key_at(key, [key], Path(settings_file).read_text(encoding="utf-8")) if settings_file is not None else key
 
 
 @contextmanager
@@ -630,10 +639,11 @@ def calibrate(
     if settings.draws is not None and settings.replicates is not None and settings.draws != settings.replicates:
         # refused as the two flags are: the file's draws won without a word
         raise ScenarioError(f"replicates is an alias of draws, given with another value ({settings.replicates} against "
-                            f"draws: {settings.draws}); give one of them", file=str(settings_file), key="replicates")
+                            f"draws: {settings.draws}); give one of them", file=str(settings_file),
+                            key=_file_key(settings_file, "replicates"))
     if settings.bin_days is not None and settings.parts is not None:   # parts was dropped without a word
         raise ScenarioError("give bin_days or parts, not both: bin_days sums the pilot in bins of that many days, parts "
-                            "in that many equal parts", file=str(settings_file), key="parts")
+                            "in that many equal parts", file=str(settings_file), key=_file_key(settings_file, "parts"))
     base, base_path = _scenario(scenario, settings, sets, settings_file)
     overrides = pick(sets, settings.set)
     data_path = Path(pick(data, settings.data)) if pick(data, settings.data) else None

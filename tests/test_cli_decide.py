@@ -424,7 +424,7 @@ def test_decision_commands_refuse_workers_out_of_bounds_and_calibrates_two_draw_
     both = tmp_path / "both.yaml"
     both.write_text(yaml.safe_dump({"replicates": 5, "draws": 8}))
     one_line_error(invoke("calibrate", DEFAULT, "--data", pilot, "--fit", "program.base_share=0.05:0.6", "--settings",
-                          both, "--out", tmp_path / "x"), "both.yaml", "replicates", "alias of draws", "give one")
+                          both, "--out", tmp_path / "x"), "both.yaml", "replicates (line 2)", "alias of draws", "give one")
     # calibrate fits ranges only: a one-value fit is not offered values a,b, which calibrate refuses
     line = one_line_error(invoke("calibrate", DEFAULT, "--data", pilot, "--fit", "program.base_share=0.1",
                                  "--out", tmp_path / "x"), "program.base_share", "give LO:HI with LO < HI")
@@ -1499,8 +1499,12 @@ def test_calibrate_settings_give_bin_days_or_parts_and_a_bin_longer_than_the_pil
     reported as 'summed over 50-day bins'."""
     both = tmp_path / "both.yaml"
     both.write_text(yaml.safe_dump({"bin_days": 7, "parts": 3}))
-    one_line_error(invoke(*calibrate_args(tmp_path / "a", pilot, "--settings", both)), "both.yaml", "parts",
-                   "give bin_days or parts, not both")
+    one_line_error(invoke(*calibrate_args(tmp_path / "a", pilot, "--settings", both)), "both.yaml", "parts (line 2)",
+                   "give bin_days or parts, not both")   # the line, as the file's other mistakes are named
+    replicated = tmp_path / "set.yaml"
+    replicated.write_text("particles: 50\nset:\n  - replicates=3\n")
+    one_line_error(invoke("calibrate", DEFAULT, "--data", pilot, "--fit", "program.base_share=0.05:0.6", "--settings",
+                          replicated, "--out", tmp_path / "c"), "set.yaml", "set (line 2)", "calibrate's --draws")
     long = tmp_path / "long.yaml"
     long.write_text(yaml.safe_dump({"bin_days": 50}))
     said = " ".join(ok(*calibrate_args(tmp_path / "b", pilot, "--settings", long)).stdout.split())
