@@ -873,6 +873,30 @@ def test_the_controls_wait_for_the_first_picture(monkeypatch):
     asyncio.run(open_page())
 
 
+def _on_a_page_with_controls(monkeypatch, check) -> None:
+    """Render the page, let the browser's first picture be drawn (the controls come then),
+    and run the coroutine ``check(page)`` on it."""
+    import asyncio
+
+    import solara
+
+    from simulator import app
+
+    monkeypatch.setattr(app, "CONTROLS_AFTER_S", 3600.0)  # the fallback must not fire during the test
+
+    async def run():
+        root, page = solara.render(app.Page(), handle_error=False)
+        try:
+            await asyncio.sleep(0.05)
+            page.find(app.NetworkPicture).widgets[0].drawn = True
+            await asyncio.sleep(0.05)
+            await check(page)
+        finally:
+            page.close()
+
+    asyncio.run(run())
+
+
 def test_the_seed_box_says_why_it_refuses_text_in_full(monkeypatch):
     """Solara appends a refusal to the field's label: 'Seed (same seed: same people, same
     luck) (Value must be an integer)' was cut to '... same luck) (Value must' in the
@@ -881,28 +905,15 @@ def test_the_seed_box_says_why_it_refuses_text_in_full(monkeypatch):
     import asyncio
 
     import ipyvuetify
-    import solara
 
-    from simulator import app
+    async def type_text(page):
+        page.find(ipyvuetify.TextField, class_="refsim-seed").widget.v_model = "abc"
+        await asyncio.sleep(0.05)
+        seed = page.find(ipyvuetify.TextField, class_="refsim-seed").widget
+        assert seed.error and "Value must be an integer" in seed.label, seed.label
+        assert len(seed.label) <= 40, seed.label
 
-    monkeypatch.setattr(app, "CONTROLS_AFTER_S", 3600.0)
-
-    async def type_text():
-        root, page = solara.render(app.Page(), handle_error=False)
-        try:
-            await asyncio.sleep(0.05)
-            page.find(app.NetworkPicture).widgets[0].drawn = True
-            await asyncio.sleep(0.05)
-            seed = page.find(ipyvuetify.TextField, class_="refsim-seed").widget
-            seed.v_model = "abc"
-            await asyncio.sleep(0.05)
-            seed = page.find(ipyvuetify.TextField, class_="refsim-seed").widget
-            assert seed.error and "Value must be an integer" in seed.label, seed.label
-            assert len(seed.label) <= 40, seed.label
-        finally:
-            page.close()
-
-    asyncio.run(type_text())
+    _on_a_page_with_controls(monkeypatch, type_text)
 
 
 def test_a_seed_out_of_range_stays_in_the_field_and_names_no_stale_seed(monkeypatch):
@@ -914,37 +925,30 @@ def test_a_seed_out_of_range_stays_in_the_field_and_names_no_stale_seed(monkeypa
     import asyncio
 
     import ipyvuetify
-    import solara
 
     from simulator import app
-
-    monkeypatch.setattr(app, "CONTROLS_AFTER_S", 3600.0)
 
     def texts(page, class_):
         return [" ".join(map(str, w.children)) for w in page.find(ipyvuetify.Html, class_=class_).widgets]
 
-    async def type_seeds():
-        root, page = solara.render(app.Page(), handle_error=False)
-        try:
-            await asyncio.sleep(0.05)
-            page.find(app.NetworkPicture).widgets[0].drawn = True
-            await asyncio.sleep(0.05)
-            before = page.find(ipyvuetify.TextField, class_="refsim-seed").widget.v_model
-            for typed in ("-1", "abc"):
-                page.find(ipyvuetify.TextField, class_="refsim-seed").widget.v_model = typed
-                await asyncio.sleep(0.3)   # the population waits until typing rests
-                refused = texts(page, "refsim-seed-refused")
-                assert refused == [f"A seed is a whole number from 0 to {app.MAX_SEED:,}; the people are still "
-                                   f"those of seed {before}."], (typed, refused)
-                assert texts(page, "refsim-error") == [], typed
-            page.find(ipyvuetify.TextField, class_="refsim-seed").widget.v_model = "5"
-            await asyncio.sleep(0.3)
-            assert texts(page, "refsim-seed-refused") == []
-            assert "seed 5" not in " ".join(texts(page, "refsim-error"))
-        finally:
-            page.close()
+    def seed_box(page):
+        return page.find(ipyvuetify.TextField, class_="refsim-seed").widget
 
-    asyncio.run(type_seeds())
+    async def type_seeds(page):
+        before = seed_box(page).v_model
+        for typed in ("-1", "abc"):
+            seed_box(page).v_model = typed
+            await asyncio.sleep(0.3)   # the population waits until typing rests
+            refused = texts(page, "refsim-seed-refused")
+            assert refused == [f"A seed is a whole number from 0 to {app.MAX_SEED:,}; the people are still "
+                               f"those of seed {before}."], (typed, refused)
+            assert texts(page, "refsim-error") == [], typed
+        seed_box(page).v_model = "5"
+        await asyncio.sleep(0.3)
+        assert texts(page, "refsim-seed-refused") == []
+        assert "seed 5" not in " ".join(texts(page, "refsim-error"))
+
+    _on_a_page_with_controls(monkeypatch, type_seeds)
 
 
 def test_a_run_that_fails_while_playing_says_so(monkeypatch):
