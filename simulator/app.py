@@ -404,11 +404,13 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
     # box named it ("seed -1 is out of range"), and kept naming it after the field held "abc", which Solara's
     # field refuses without telling the page. The people stay those of the last seed that could run.
     refused, set_refused = solara.use_state(False)
+    solara.use_effect(lambda: set_refused(False), [preset])   # a new preset puts its own seed in the field
 
     def set_seed(seed) -> None:
         seed = int(seed or 0)
-        set_refused(not 0 <= seed <= MAX_SEED)
-        if 0 <= seed <= MAX_SEED:
+        runs = 0 <= seed <= MAX_SEED
+        set_refused(not runs)
+        if runs:
             update(seed=seed)
 
     solara.InputInt("Seed", value=current.seed, classes=["refsim-seed"],

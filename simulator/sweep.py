@@ -225,9 +225,10 @@ class SweepOutcome:
 #: Tasks a sweep aims to give each worker: enough that the last ones finish close
 #: together (each is about a sixteenth of a worker's share), few enough that the parent,
 #: which writes each finished task as one part file, keeps up with many workers. At 64 a
-#: worker, 16 workers of a 16-core machine outran it: 4,000 runs of the default scenario
-#: went 4 to a task, the parent spent 11 of the local pool's 9.8 s handing them out and
-#: writing 1,000 part files, and 16 workers ran slower than 12 (bench/RESULTS_sweep.md).
+#: worker, 16 workers of a 16-core machine outran it: 4,000 runs of a 10,000-person
+#: scenario went 4 to a task, the parent used 11.4 s of CPU in the local pool's 9.8 s
+#: handing them out and writing 1,000 part files, and 16 workers ran slower than 12
+#: (bench/RESULTS_sweep.md).
 TASKS_PER_WORKER = 16
 
 

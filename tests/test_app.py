@@ -947,6 +947,14 @@ def test_a_seed_out_of_range_stays_in_the_field_and_names_no_stale_seed(monkeypa
         await asyncio.sleep(0.3)
         assert texts(page, "refsim-seed-refused") == []
         assert "seed 5" not in " ".join(texts(page, "refsim-error"))
+        # a new preset puts its own seed in the field: a line about the seed typed before goes with it
+        seed_box(page).v_model = "-1"
+        await asyncio.sleep(0.3)
+        assert texts(page, "refsim-seed-refused") != []
+        menu = page.find(ipyvuetify.Select, class_="refsim-preset").widget
+        menu.v_model = next(name for name in menu.items if name != menu.v_model)
+        await asyncio.sleep(0.3)
+        assert texts(page, "refsim-seed-refused") == []
 
     _on_a_page_with_controls(monkeypatch, type_seeds)
 
