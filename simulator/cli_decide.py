@@ -512,6 +512,7 @@ def sensitivity(
             result = run_sensitivity(base, parameters, designs=design_list, metrics=metrics,
                                      decision_metric=decision_metric, settings=study, seed=study_seed,
                                      evaluate=evaluate, constraints=constraints, on_plan=advance.retotal)
+        evaluate.cache.flush()   # every run on disk before the folder is written: a SIGKILL there lost up to 5 s of runs
         all_metrics = list(dict.fromkeys([*metrics, decision_metric, *(c.metric for c in constraints)]))
         folder = write_sensitivity(result, target, designs=design_list or [base], metrics=all_metrics,
                                    decision_metric=decision_metric, settings=study, started=started, command=sys.argv,
@@ -729,6 +730,7 @@ def calibrate(
                 daily, outcomes = forecast(base, calibration, metrics=metrics, draws=draw_count, level=study.level, evaluate=evaluate)
                 designs_table = compare_designs([base, *others], calibration, metrics=design_metrics, draws=draw_count,
                                                 level=study.level, evaluate=evaluate) if others else None
+            cache.flush()   # every run on disk before the folder is written: a SIGKILL there lost up to 5 s of runs
             write_calibration(staged.path, calibration, base=base, pilot=counts, daily=daily, outcomes=outcomes,
                               designs=designs_table, settings=study, draws=draw_count, data_file=str(data_path),
                               started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count,

@@ -251,6 +251,37 @@ def test_a_study_flushes_its_runs_as_it_goes_so_a_kill_loses_only_the_last_few(t
     assert len(RunCache(tmp_path / "runs")) == 4      # two parts of two written; the fifth run waits for the next
 
 
+def test_every_run_is_on_disk_before_a_study_writes_its_folder(tmp_path, monkeypatch):
+    """A SIGKILL while a sensitivity or a calibration wrote its folder lost the runs since
+    the last flush (135 of 182 kept): the runs reach the disk once the run phase ends.
+    With flushing by count and time turned off, the writer finds every run of the study
+    on disk (the runs the cache holds, read back by a second reader)."""
+    from simulator.report import calibrate as calibrate_report, sensitivity as sensitivity_report
+
+    monkeypatch.setattr(run_cache, "FLUSH_RUNS", 10**9)
+    monkeypatch.setattr(run_cache, "FLUSH_SECONDS", float("inf"))
+    seen = {}
+
+    def on_disk(writer, name, target_of):
+        def write(*args, **kwargs):
+            seen[name] = len(RunCache(cache_folder(target_of(args))))
+            return writer(*args, **kwargs)
+        return write
+
+    whole = counting_runs(monkeypatch)
+    monkeypatch.setattr(sensitivity_report, "write_sensitivity",
+                        on_disk(sensitivity_report.write_sensitivity, "sensitivity", lambda args: args[1]))
+    ok(*SENSITIVITY, "--out", tmp_path / "sensitivity")
+    assert 0 < seen["sensitivity"] == len(whole), (seen, len(whole))   # each run made once, each kept
+    pilot = write_pilot(tmp_path)
+    target = tmp_path / "calibration"
+    whole = counting_runs(monkeypatch)
+    monkeypatch.setattr(calibrate_report, "write_calibration",
+                        on_disk(calibrate_report.write_calibration, "calibrate", lambda args: target))
+    ok(*calibrate_args(target, pilot))
+    assert 0 < seen["calibrate"] == len(whole), (seen, len(whole))
+
+
 def test_a_mistake_found_before_any_run_leaves_no_runs_folder_and_a_busy_folder_is_left_alone(tmp_path, monkeypatch):
     """A study that failed before any run finished left an empty .NAME.runs/ behind; a
     second study refused by the lock must not remove the running one's folder."""
