@@ -309,24 +309,34 @@ def optimize(
                 reruns.to(bar, bar.add_task("re-runs", total=runs, rate="",
                                             label=f"fresh-seed re-runs of {base.name}"))   # what differs first: a name is cut
 
+            from .report.text import counted
             from .run_cache import kept_runs
 
             try:
                 # the runs of a batch or of a candidate's fresh-seed re-runs stopped part-way are kept beside the
                 # folder (run_cache): the study's database keeps only whole trials, and they ran again from the start
                 with kept_runs(folder) as evaluate.cache:
+                    if len(evaluate.cache):   # as sensitivity and calibrate say theirs
+                        out.print(f"  {counted(len(evaluate.cache), 'finished run')} kept by the interrupted study; "
+                                  f"those it asks for again are read back, not run again", markup=False)
                     result = run_optimize(base, parameters, objectives=objectives, constraints=constraints,
                                           settings=study_settings, seed=study_seed, folder=folder, evaluate=evaluate,
                                           progress=lambda k: bar.advance(task, k), on_rerun=rerunning)
                 reruns.done()   # one objective stops at the first candidate keeping the constraints
             except KeyboardInterrupt:   # Ctrl-C or SIGTERM: cli's user_errors picks the exit code
                 bar.stop()
-                err.print(f"the finished trials are saved in {folder}/optuna.sqlite3 (and the runs of the batch under "
-                          f"way beside it); rerun the same command to resume", markup=False)
+                # counted, and the runs' folder named, as sensitivity and calibrate say theirs
+                told = _trials_done(folder)
+                kept = len(evaluate.cache) if evaluate.cache is not None else 0
+                runs = f" and {counted(kept, 'finished run')} in {evaluate.cache.path}" if kept else ""
+                err.print(f"interrupted: {counted(told, 'finished trial')} {'are' if told != 1 else 'is'} saved in "
+                          f"{folder}/optuna.sqlite3{runs}; rerun the same command to resume", markup=False)
                 raise
         write_optimize(result, folder, base=base, parameters=parameters, settings=study_settings,
                        started=dt.datetime.fromisoformat(state["started"]) if "started" in state else started,
-                       command=sys.argv, extra={"executor": executor, "workers": workers})
+                       command=sys.argv, extra={"executor": executor, "workers": workers,
+                                                # a resumed study's files are the uninterrupted one's; this says it resumed
+                                                "runs_read_back": evaluate.cache.read_back})
     _print_best(result, parameters, base)
     out.print(f"results: {folder}/  (report.md, trials.csv, best.yaml, plot)", markup=False)
 

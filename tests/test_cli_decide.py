@@ -258,6 +258,10 @@ def test_same_seed_same_files_on_any_executor_and_a_killed_study_resumes_to_them
     monkeypatch.setattr(evaluation, "run_request", dies_after_some_runs)
     killed = invoke(*optimize_args(tmp_path / "resumed", optimize_settings))
     assert killed.exit_code == 130 and "rerun the same command to resume" in killed.stderr
+    # counted, with the runs' folder named, as sensitivity and calibrate say theirs
+    told = re.search(r"interrupted: (\d+) finished trials? (?:are|is) saved in (\S+)/optuna.sqlite3 and 9 finished runs "
+                     r"in (\S+); rerun", " ".join(killed.stderr.split()))
+    assert told and told[3] == str(cache_folder(tmp_path / "resumed")), killed.stderr
     assert not (tmp_path / "resumed" / "trials.csv").exists()
     # the 9 runs finished before the stop are kept beside the folder, told or not: the database keeps whole trials
     # only, and the runs of a batch stopped part-way ran again from the start
@@ -266,6 +270,12 @@ def test_same_seed_same_files_on_any_executor_and_a_killed_study_resumes_to_them
     monkeypatch.setattr(evaluation, "run_request", lambda request: calls.append(1) or real(request))
     resumed = ok(*optimize_args(tmp_path / "resumed", optimize_settings))
     assert "resuming" in resumed.stdout
+    assert f"resuming {tmp_path / 'resumed'}: {told[1]} of" in " ".join(resumed.stdout.split())
+    assert "9 finished runs kept by the interrupted study; those it asks for again are read back" in \
+        " ".join(resumed.stdout.split())
+    read_back = [json.loads((tmp_path / name / "manifest.json").read_text())["optimize"]["runs_read_back"]
+                 for name in ("serial", "resumed")]
+    assert read_back[0] == 0 and 0 < read_back[1] <= 9
     whole = len(calls)
     for name in ("trials.csv", "confirmation.csv", "best.yaml"):
         assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "resumed" / name).read_bytes(), name
