@@ -683,31 +683,35 @@ def sweep(
         state["failed"] += failed
         advance(ok + failed)
 
-    try:
-        outcome = execute_sweep(loaded, target, workers=workers, executor=executor, scheduler=scheduler, force=force,
-                                on_start=on_start, progress=progress)
-    except KeyboardInterrupt as stop:   # Ctrl-C, or SIGTERM (exit 143, as documented)
-        stop_bar(bar)
-        # stopped after the last run (while the runs were gathered): nothing is left to run, only to write
-        done_all = state["total"] and state["done"] >= state["total"]
-        err.print(f"interrupted: all {state['done']} runs are saved in {target}/runs; rerun the same command to write "
-                  f"the tables and plots" if done_all else
-                  f"interrupted: {state['done']} of {state['total']} runs are saved in {target}/runs; "
-                  f"rerun the same command to resume", markup=False)
-        raise typer.Exit(_interrupt_exit(stop)) from None
-    finally:
-        stop_bar(bar)
-    from .lifecycle import stop_asked
+    from .results import StudyLock
 
-    try:
-        write_sweep(outcome, command=sys.argv)
-    except (KeyboardInterrupt, Exception) as stop:
-        # a stop raised inside matplotlib's drawing can come out as another error (stop_asked)
-        if not isinstance(stop, KeyboardInterrupt) and (stop := stop_asked()) is None:
-            raise
-        err.print(f"interrupted while writing the tables and plots: all {outcome.runs} runs are saved in "
-                  f"{outcome.folder}/runs; rerun the same command to write them", markup=False)
-        raise typer.Exit(_interrupt_exit(stop)) from None
+    # the folder's lock held from the runs to the tables: let go between them, a second sweep could take the folder
+    with StudyLock(Path(target), "sweep", joinable=True):
+        try:
+            outcome = execute_sweep(loaded, target, workers=workers, executor=executor, scheduler=scheduler, force=force,
+                                    on_start=on_start, progress=progress)
+        except KeyboardInterrupt as stop:   # Ctrl-C, or SIGTERM (exit 143, as documented)
+            stop_bar(bar)
+            # stopped after the last run (while the runs were gathered): nothing is left to run, only to write
+            done_all = state["total"] and state["done"] >= state["total"]
+            err.print(f"interrupted: all {state['done']} runs are saved in {target}/runs; rerun the same command to write "
+                      f"the tables and plots" if done_all else
+                      f"interrupted: {state['done']} of {state['total']} runs are saved in {target}/runs; "
+                      f"rerun the same command to resume", markup=False)
+            raise typer.Exit(_interrupt_exit(stop)) from None
+        finally:
+            stop_bar(bar)
+        from .lifecycle import stop_asked
+
+        try:
+            write_sweep(outcome, command=sys.argv)
+        except (KeyboardInterrupt, Exception) as stop:
+            # a stop raised inside matplotlib's drawing can come out as another error (stop_asked)
+            if not isinstance(stop, KeyboardInterrupt) and (stop := stop_asked()) is None:
+                raise
+            err.print(f"interrupted while writing the tables and plots: all {outcome.runs} runs are saved in "
+                      f"{outcome.folder}/runs; rerun the same command to write them", markup=False)
+            raise typer.Exit(_interrupt_exit(stop)) from None
     from .report.text import counted
 
     summary = f"sweep {loaded.name}: {counted(outcome.runs, 'run')} ({counted(outcome.points, 'point')} x " \

@@ -22,6 +22,7 @@ A new study command gets all three from :class:`Study`::
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 import errno
@@ -281,6 +282,10 @@ def _write_lock_text(fd: int, text: str) -> None:
     os.write(fd, text.encode("utf-8"))
 
 
+#: The joinable study locks held in this context (StudyLock's ``joinable``), by lock file and pid.
+_JOINABLE: contextvars.ContextVar[frozenset] = contextvars.ContextVar("refsim_joinable_locks", default=frozenset())
+
+
 class StudyLock:
     """``<kind>.lock`` holding the writer's pid, host and process start time: a second
     study into the same folder is refused; a lock left by a process that no longer
@@ -293,13 +298,25 @@ class StudyLock:
     lock (its pid is dead on this host, or now belongs to a later process) is
     removed only while holding ``<kind>.lock.reclaim`` with ``flock``, after
     reading it again: two contenders that both found it stale cannot both remove
-    it, nor remove the fresh lock the other one has just linked in its place."""
+    it, nor remove the fresh lock the other one has just linked in its place.
 
-    def __init__(self, folder: Path, kind: str = "sweep"):
+    ``joinable``: while this lock is held, a StudyLock on the same file taken in the same
+    thread (and context) joins it instead of being refused, and leaves the lock in place
+    when it ends. A sweep holds its lock so from its runs to its tables, each of which
+    takes the lock too: it let go between the two for a few milliseconds, where a second
+    sweep could take the folder. Any other taker is refused as before."""
+
+    def __init__(self, folder: Path, kind: str = "sweep", *, joinable: bool = False):
         self.folder = Path(folder)
         self.kind = kind
         self.path = self.folder / f"{kind}.lock"
         self._mine: str | None = None
+        self._joinable = joinable
+        self._joined = False
+        self._token: contextvars.Token | None = None
+
+    def _key(self) -> tuple[str, int]:
+        return str(self.path.absolute()), os.getpid()   # a forked worker holds none of its parent's locks
 
     def holder(self) -> tuple[int | None, str | None]:
         """The pid and host name written in the lock (None where unreadable)."""
@@ -347,10 +364,15 @@ class StudyLock:
                              f"{self.path} if no {self.kind} is running", file=str(self.folder), key="--out")
 
     def __enter__(self) -> "StudyLock":
+        if self._key() in _JOINABLE.get():
+            self._joined = True
+            return self
         with writing(self.folder):
             self.folder.mkdir(parents=True, exist_ok=True)
             for _ in range(100):
                 if self._place():
+                    if self._joinable:
+                        self._token = _JOINABLE.set(_JOINABLE.get() | {self._key()})
                     return self
                 state = self._state()
                 if state == "held":
@@ -411,6 +433,12 @@ class StudyLock:
             os.close(guard)  # releases the flock
 
     def __exit__(self, kind=None, value=None, traceback=None) -> None:
+        if self._joined:   # the holder that was joined removes it
+            self._joined = False
+            return
+        if self._token is not None:
+            _JOINABLE.reset(self._token)
+            self._token = None
         try:
             if self._mine is not None and self._text() == self._mine:
                 try:

@@ -241,12 +241,14 @@ def run_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor: 
               scheduler: str | None = None, force: bool = False, command: list[str] | None = None,
               on_start: Callable[[int, int], None] | None = None,
               progress: Callable[[int, int], None] | None = None) -> SweepOutcome:
-    """:func:`execute_sweep`, then write the sweep's outputs (report.write_sweep)."""
+    """:func:`execute_sweep`, then write the sweep's outputs (report.write_sweep), the
+    folder's lock held from the one to the other."""
     from .report import write_sweep
 
-    outcome = execute_sweep(sweep, out, workers=workers, executor=executor, scheduler=scheduler, force=force,
-                            on_start=on_start, progress=progress)
-    write_sweep(outcome, command=command)
+    with StudyLock(Path(out), "sweep", joinable=True):
+        outcome = execute_sweep(sweep, out, workers=workers, executor=executor, scheduler=scheduler, force=force,
+                                on_start=on_start, progress=progress)
+        write_sweep(outcome, command=command)
     return outcome
 
 
