@@ -314,6 +314,7 @@ class StudyLock:
         self._joinable = joinable
         self._joined = False
         self._token: contextvars.Token | None = None
+        self._made_folder = False
 
     def _key(self) -> tuple[str, int]:
         return str(self.path.absolute()), os.getpid()   # a forked worker holds none of its parent's locks
@@ -368,6 +369,7 @@ class StudyLock:
             self._joined = True
             return self
         with writing(self.folder):
+            self._made_folder = not self.folder.exists()
             self.folder.mkdir(parents=True, exist_ok=True)
             for _ in range(100):
                 if self._place():
@@ -452,6 +454,12 @@ class StudyLock:
                     value = value if value is not None else error
         finally:
             self._mine = None
+            if self._made_folder:
+                # a study refused once the lock was taken (a sweep's lock is taken before its Dask scheduler is
+                # asked) leaves no empty folder it made; one that holds anything stays
+                with contextlib.suppress(OSError):
+                    self.folder.rmdir()
+                self._made_folder = False
         if _disk_failure(value):
             # the disk filled up or turned read-only under the study folder
             raise WriteFailed.of(value, Path(getattr(value, "filename", None) or self.folder)) from None

@@ -838,6 +838,7 @@ def test_command_line_mistakes_are_one_line_errors(tmp_path):
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", out, "--executor", "thread"]), "unknown executor 'thread'")
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", out, "--scheduler", "tcp://127.0.0.1:1"]),
                    "no Dask scheduler reachable at tcp://127.0.0.1:1")
+    assert not Path(out).exists()   # refused before any run: no empty folder left behind, though the lock was taken
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", out, "--workers", "0"]), "--workers")
     one_line_error(runner.invoke(app, ["sweep", str(tmp_path / "nope.yaml")]), "file not found")
     (tmp_path / "taken").mkdir()
