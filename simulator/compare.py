@@ -37,7 +37,7 @@ import pandas as pd
 from .config import Scenario, has_budget, has_program
 from .errors import ScenarioError
 from .evaluation import BOUNDED, capped_as, ceiling
-from .metrics import NEVER_IS_WORST, SUMMARY_METRICS, copies, joint_level, median_day
+from .metrics import NEVER_IS_WORST, SUMMARY_METRICS, copies, joint_level, median_day, normal_quantile, t_quantile, t_sf
 from .rng import stream_key, stream_seed
 from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_designs
 
@@ -105,8 +105,6 @@ def _pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def paired_difference(a: np.ndarray, b: np.ndarray, level: float = LEVEL) -> dict[str, float]:
     """Mean of d_r = b_r - a_r over replicates where both are finite, with the
     t-interval mean ± t(½ + level/2, n-1) · sd(d) / √n."""
-    from scipy import stats  # here, not at import: `refsim run` loads this module and scipy.stats costs a second
-
     a, b = _pairs(a, b)
     d = b - a
     # a sum taken in another order (the same rewards paid on other days) differs by rounding alone: that is
@@ -117,15 +115,13 @@ def paired_difference(a: np.ndarray, b: np.ndarray, level: float = LEVEL) -> dic
         return {"diff_mean": math.nan, "diff_ci_low": math.nan, "diff_ci_high": math.nan, "diff_sd": math.nan, "n_pairs": 0}
     mean = float(d.mean())
     sd = float(d.std(ddof=1)) if n > 1 else math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
+    half = float(t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
     return {"diff_mean": mean, "diff_ci_low": mean - half, "diff_ci_high": mean + half, "diff_sd": sd, "n_pairs": n}
 
 
 def unpaired_difference(a: np.ndarray, b: np.ndarray, level: float = LEVEL) -> dict[str, float]:
     """Welch interval of mean(b) - mean(a) treating the samples as independent:
     ± t(½ + level/2, ν) · √(s_a²/n_a + s_b²/n_b), ν by Welch–Satterthwaite."""
-    from scipy import stats  # here, not at import: `refsim run` loads this module and scipy.stats costs a second
-
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
@@ -136,7 +132,7 @@ def unpaired_difference(a: np.ndarray, b: np.ndarray, level: float = LEVEL) -> d
     if va + vb == 0:
         return {"unpaired_ci_low": mean, "unpaired_ci_high": mean}
     dof = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
-    half = float(stats.t.ppf(0.5 + level / 2, dof) * math.sqrt(va + vb))
+    half = float(t_quantile(0.5 + level / 2, dof) * math.sqrt(va + vb))
     return {"unpaired_ci_low": mean - half, "unpaired_ci_high": mean + half}
 
 
@@ -144,17 +140,15 @@ def replicates_needed(sd: float, half_width: float, level: float = LEVEL, limit:
     """Smallest n ≥ 2 with t(½ + level/2, n-1) · sd / √n ≤ half_width: about
     (t · sd / half_width)² replicates (NaN when the target is zero or undefined,
     infinity beyond ``limit``)."""
-    from scipy import stats  # here, not at import: `refsim run` loads this module and scipy.stats costs a second
-
     if not (math.isfinite(sd) and math.isfinite(half_width)) or half_width <= 0:
         return math.nan
     if sd == 0:
         return 2.0
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = normal_quantile(0.5 + level / 2)
     n = max(2, math.ceil((z * sd / half_width) ** 2))
     if n > limit:
         return math.inf
-    while stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n) > half_width:
+    while t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n) > half_width:
         n += 1
     return float(n)
 
@@ -318,8 +312,6 @@ def _ahead_p(other: np.ndarray, best: np.ndarray, sign: float, paired: bool) -> 
     (or unpaired_difference's) interval, so that the order of the p-values is the order
     in which those intervals leave 0; 1 where the metric is defined in other replicates
     of the two (no verdict), so that such a design is tested last."""
-    from scipy import stats  # here, not at import: `refsim run` loads this module and scipy.stats costs a second
-
     if not defined_alike(other, best, paired):
         return 1.0
     if paired:
@@ -338,7 +330,7 @@ def _ahead_p(other: np.ndarray, best: np.ndarray, sign: float, paired: bool) -> 
         return 1.0
     if spread == 0:
         return 0.0 if mean > 0 else 1.0
-    return float(stats.t.sf(mean / spread, dof))
+    return float(t_sf(mean / spread, dof))
 
 
 def defined_alike(a: np.ndarray, b: np.ndarray, paired: bool) -> bool:

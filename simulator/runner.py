@@ -16,7 +16,7 @@ from .executors import run_tasks
 from .kernel import common_path
 from .network import network_for
 from .metrics import (COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, METRIC_BOUNDS, SUMMARY_METRICS, k_month_days, run_summary,
-                      run_summary_and_k_by_month)
+                      run_summary_and_k_by_month, t_quantile)
 from .rng import draw_seed, replicate_seeds
 from .state import STATE_NAMES
 from .twins import scenario_key, twin_key, twin_run
@@ -354,9 +354,6 @@ def intervals(table: np.ndarray, level: float = 0.95, metrics: Sequence[str] | N
     goes through :func:`interval`, which leaves those values out. A simulate of 10
     replicates spent 8 ms on its 23 intervals one by one, more than a replicate of the
     cascade costs."""
-    # the t quantile straight from scipy.special (what stats.t.ppf calls): scipy.stats costs seconds to import
-    from scipy.special import stdtrit
-
     table = np.asarray(table, dtype=np.float64)
     n = table.shape[1]
     out: list[dict[str, float]] = [{"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p2_5": math.nan,
@@ -369,7 +366,7 @@ def intervals(table: np.ndarray, level: float = 0.95, metrics: Sequence[str] | N
         values = np.ascontiguousarray(table[rows])
         means = values.mean(axis=1)
         if n > 1:
-            halves = stdtrit(n - 1, 0.5 + level / 2) * values.std(axis=1, ddof=1) / math.sqrt(n)
+            halves = t_quantile(0.5 + level / 2, n - 1) * values.std(axis=1, ddof=1) / math.sqrt(n)
         else:
             halves = np.full(len(rows), math.nan)
         lows, highs = np.percentile(values, [2.5, 97.5], axis=1)  # one sort for both

@@ -53,7 +53,7 @@ from SALib.sample import sobol as sobol_sample
 from .config import Scenario
 from .errors import ScenarioError
 from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric, days_counted
-from .metrics import copies, joint_level
+from .metrics import copies, joint_level, t_quantile
 from .parameters import Parameter, apply_own, check_designs_pair, point_values, reads, value_of
 from .rng import draw_seed, replicate_seeds, stream_seed
 
@@ -575,8 +575,6 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
     advantage = sobol_indices(problem, per_point[:, leader] - per_point[:, runner_up], stream_seed(seed, "bootstrap", 2))
     luck = noise_share(runs[leader] - runs[runner_up]) if runs is not None else math.nan
     by_key = {key: i for i, key in enumerate(problem["names"])}
-    from scipy import stats  # here, not at import: scipy.stats costs a second
-
     edges = np.linspace(0.0, 1.0, bins + 1)
     flips, conditional = [], []
     # a flip is another design ahead of the leader within a part of the range by more than the noise: the
@@ -600,7 +598,7 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
             if len(gaps) >= 2:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     error = gaps.std(axis=0, ddof=1) / np.sqrt(len(gaps))
-                    margin = stats.t.ppf(joint_level(0.95, tests), len(gaps) - 1) * error
+                    margin = t_quantile(joint_level(0.95, tests), len(gaps) - 1) * error
                 gap = gaps.mean(axis=0)
                 ahead |= bool(((gap > margin) & (gap > 0)).any())
             means = per_point[inside].mean(axis=0)

@@ -32,7 +32,7 @@ import pandas as pd
 
 from .compare import LOWER_IS_BETTER, UNRANKED
 from .config import Scenario
-from .metrics import NEVER_IS_WORST, copies, joint_level
+from .metrics import NEVER_IS_WORST, copies, joint_level, t_quantile
 from .errors import ScenarioError
 from . import executors
 from .executors import check_scheduler, default_workers, run_tasks
@@ -636,8 +636,6 @@ def _same_runs(table: pd.DataFrame, best: int, ran: np.ndarray) -> dict[int, int
 
 def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: float) -> list[dict]:
     """best_points' rows for one set of points (all of them, or one combination of assumptions)."""
-    from scipy import stats  # here, not at import: `refsim run` loads this module and scipy.stats costs a second
-
     ok = frame[frame["status"] == "ok"]
     paired = bool(sweep.spec.common_random_numbers)
     means = summary.set_index("point_id")
@@ -671,7 +669,7 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
             gap = table - table.loc[best]
             n = gap.notna().sum(axis=1).to_numpy()
             centre, spread = gap.mean(axis=1).to_numpy(), gap.std(axis=1, ddof=1).to_numpy()
-            half = stats.t.ppf(0.5 + each / 2, np.maximum(n - 1, 1)) * spread / np.sqrt(np.maximum(n, 1))
+            half = t_quantile(0.5 + each / 2, np.maximum(n - 1, 1)) * spread / np.sqrt(np.maximum(n, 1))
         else:
             n_each = table.notna().sum(axis=1).to_numpy()
             variance = (table.var(axis=1, ddof=1) / np.maximum(n_each, 1)).to_numpy()
@@ -680,7 +678,7 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
             with np.errstate(divide="ignore", invalid="ignore"):  # two points with no spread: no dof, and none needed
                 dof = joint ** 2 / (variance ** 2 / np.maximum(n_each - 1, 1)
                                     + variance[table.index.get_loc(best)] ** 2 / max(n_each[table.index.get_loc(best)] - 1, 1))
-            half = stats.t.ppf(0.5 + each / 2, np.where(joint > 0, dof, 1)) * np.sqrt(joint)
+            half = t_quantile(0.5 + each / 2, np.where(joint > 0, dof, 1)) * np.sqrt(joint)
             n = np.minimum(n_each, n_each[table.index.get_loc(best)])
         with np.errstate(invalid="ignore"):
             tied = (n < 2) | (np.nan_to_num(half, nan=0.0) >= np.abs(centre))

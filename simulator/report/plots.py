@@ -15,7 +15,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ..metrics import NEVER_IS_WORST, joint_level  # noqa: E402
+from ..metrics import NEVER_IS_WORST, joint_level, t_quantile  # noqa: E402
 from ..results import atomic_write  # noqa: E402
 from .text import fmt_short, horizon_profit  # noqa: E402
 
@@ -320,11 +320,9 @@ def _in_level_order(table: pd.DataFrame, column: str, order: list[str] | None = 
 
 def _point_means(runs: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame:
     """Mean and 95% t-interval of ``metric`` over the runs of each group."""
-    from scipy import stats
-
     grouped = runs.groupby(by, sort=True)[metric]
     table = grouped.agg(["mean", "std", "count"]).reset_index()
-    t = stats.t.ppf(0.975, np.maximum(table["count"] - 1, 1))
+    t = t_quantile(0.975, np.maximum(table["count"] - 1, 1))
     half = np.where(table["count"] > 1, t * table["std"] / np.sqrt(table["count"]), np.nan)
     table["low"], table["high"] = table["mean"] - half, table["mean"] + half
     return table
@@ -340,8 +338,6 @@ def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: boo
     comparison says. ``best`` marks that level.
     ``reached``: per level, the share of runs where the metric is defined (NEVER_IS_WORST):
     the best level is among those where most runs got there, as the report's best point."""
-    from scipy import stats
-
     per = runs.groupby([parameter, "replicate"], sort=True)[metric].mean().unstack("replicate")
     means = per.mean(axis=1)
     candidates = means if reached is None else means.where(reached.reindex(means.index) == reached.max())
@@ -349,7 +345,7 @@ def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: boo
     diffs = per.sub(per.loc[best], axis=1)
     count = diffs.notna().sum(axis=1).to_numpy()
     each = joint_level(0.95, len(per) - 1)   # 95% together over the comparisons with the best, as report.md's
-    t = stats.t.ppf(0.5 + each / 2, np.maximum(count - 1, 1))
+    t = t_quantile(0.5 + each / 2, np.maximum(count - 1, 1))
     half = np.where(count > 1, t * diffs.std(axis=1).fillna(0.0).to_numpy() / np.sqrt(np.maximum(count, 1)), np.nan)
     table = pd.DataFrame({parameter: per.index, "mean": means.to_numpy(), "best": per.index == best})
     table["low"], table["high"] = table["mean"] - half, table["mean"] + half
