@@ -39,6 +39,11 @@ def _scenario(given: Optional[Path], settings, sets: list[str], settings_file: O
     from .decide_settings import pick
 
     overrides = pick(sets, settings.set)
+    if sets and settings.set and list(sets) != list(settings.set):
+        # the command line wins as a whole (docs/decide.md): the file's entries were dropped without a word
+        unused = ", ".join(str(item) for item in settings.set)
+        err.print(f"note: --set replaces the settings file's set: ({unused}), which goes unused; give those again "
+                  f"with --set to keep them", markup=False)
     for item in overrides:
         # the study's own --replicates decides how many runs a point gets: a --set replicates=3 did nothing, and was
         # copied into optimize's best.yaml as if it had (sweep refuses it the same way)

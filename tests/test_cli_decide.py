@@ -1541,3 +1541,20 @@ def test_the_sensitivity_console_counts_the_tornado_ends_it_does_not_print(tmp_p
                           "--samples", "2", "--trajectories", "2", "--seed", "2", "--out", tmp_path / "t",
                           "--executor", "serial").stdout.split())
     assert "that end of the range (report.md)" in console and "more such end" not in console
+
+
+def test_a_settings_files_set_replaced_by_the_command_lines_is_named(tmp_path):
+    """The command line wins as a whole (docs/decide.md), so a file's `set:` goes unused
+    when --set is given: it did so without a word, and a strategist who kept the
+    population in the file ran the study on the scenario's own. A note now names it."""
+    settings = tmp_path / "s.yaml"
+    settings.write_text("set: ['population.size=400', 'days=45']\n")
+    base = ["optimize", DEFAULT, "--settings", settings, "--vary", "no.such.key=0:1", "--out", tmp_path / "x"]
+    replaced = invoke(*base, "--set", "days=30")
+    assert replaced.exit_code == 2
+    note, error = replaced.stderr.strip().splitlines()
+    assert note.startswith("note: --set replaces") and "population.size=400, days=45" in note and "goes unused" in note
+    assert error.startswith("error: ") and "no.such.key" in error
+    # no note when the file's entries are what runs, or when the command line repeats them
+    for same in ([], ["--set", "population.size=400", "--set", "days=45"]):
+        one_line_error(invoke(*base, *same), "no.such.key")
