@@ -579,7 +579,7 @@ class Decision:
     mean: float
     ci_low: float
     ci_high: float
-    share_best: float            # share of replicates in which ``best`` has the highest value (alone or level)
+    share_best: float            # share of replicates in which ``best`` has the best value (alone or level)
     replicates: int
     runner_up: str | None
     diff_mean: float             # best − runner-up, paired unless the comparison is unpaired
@@ -623,24 +623,32 @@ def tied_first(order: list[str], means, scale: float = 0.0) -> list[str]:
 
 
 def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | None:
-    """The design with the highest mean of ``metric`` (``incremental_value``;
+    """The design with the best mean of ``metric`` (``incremental_value``;
     ``cumulative_profit`` when the twins were not run), its 95% interval, the share
     of replicates in which it beats every other design, its difference from the
     runner-up (paired when the designs share seeds) and whether it is ahead of every
-    other design, at 95% together (Holm's step-down, :func:`against_the_best`)."""
+    other design, at 95% together (Holm's step-down, :func:`against_the_best`).
+
+    Best is the highest mean, or the lowest for a metric where less is better
+    (LOWER_IS_BETTER: a cost per customer, the payback day). A day that never came
+    counts as the day after the horizon (:func:`counted`), so a design paying back in
+    one replicate of four is not ranked on that one day. A metric nobody wins (a cost,
+    the dashboard's ROI: UNRANKED) or an unknown one is refused in one line: decide
+    crowned the design that spent the most, and a misspelt name decided on profit."""
+    metric = _decided_metric(comparison, metric)
+    sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
     runs = {d.scenario.name: d.runs.sort_values("replicate") for d in comparison.designs}
-    if any(metric not in r.columns for r in runs.values()):
-        metric = "cumulative_profit"
-    values = {name: r[metric].to_numpy(dtype=float) for name, r in runs.items()}
-    means = {name: (float(np.nanmean(v)) if np.isfinite(v).any() else -math.inf) for name, v in values.items()}
-    scale = value_scale(values.values())
+    values = {d.scenario.name: counted(d, metric) for d in comparison.designs}
+    ranked = {name: sign * v for name, v in values.items()}   # more is better
+    means = {name: (float(np.nanmean(v)) if np.isfinite(v).any() else -math.inf) for name, v in ranked.items()}
+    scale = value_scale(ranked.values())
     order = tied_first(sorted(means, key=lambda name: -means[name]), means, scale)
     best = order[0]
     if not math.isfinite(means[best]):
         return None
     summary = interval(values[best], metric=metric)
     n = min(len(v) for v in values.values())
-    stacked = np.vstack([np.where(np.isfinite(v[:n]), v[:n], -np.inf) for v in values.values()])
+    stacked = np.vstack([np.where(np.isfinite(v[:n]), v[:n], -np.inf) for v in ranked.values()])
     # a replicate where designs share the highest value counts for each (argmax gave it to the first listed)
     top = stacked.max(axis=0) if n else np.array([])
     names = list(values)
@@ -672,6 +680,23 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
                     diff["diff_mean"], diff["diff_ci_low"], diff["diff_ci_high"], *budget, *payback,
                     tied_with=tied_with, share_level=level, shares=shares, diff_level=each, not_told_apart=behind,
                     tests=tests, copies=tuple(name for name in finite if copy_of[name] == best))
+
+
+def _decided_metric(comparison: Comparison, metric: str) -> str:
+    """``metric`` if decide can rank designs by it, else one ScenarioError line."""
+    from .evaluation import check_metric
+
+    check_metric(metric, source="metric")
+    if metric in UNRANKED:
+        why = NOT_A_VERDICT_WHY if metric in NOT_A_VERDICT else \
+            "is reported, not ranked: less of it is no better by itself (a design that spends less may add less)"
+        raise ScenarioError(f"{metric} {why}; decide by {VERDICT_METRIC}, or read it in comparison.csv", key="metric")
+    if any(metric not in d.runs.columns for d in comparison.designs):
+        if metric == VERDICT_METRIC:   # the twins were not run: profit decides, as documented
+            return "cumulative_profit"
+        raise ScenarioError(f"{metric} is measured against each design's no-program twin, which this comparison did "
+                            f"not run; compare(..., baseline=True) runs them", key="metric")
+    return metric
 
 
 def _days(runs: pd.DataFrame, column: str) -> tuple[float, float]:

@@ -1655,3 +1655,41 @@ def test_a_program_cost_that_is_the_reward_spend_stops_at_the_budget_in_every_ta
     table = comparison_table([reference, levers]).set_index(["design", "metric"])
     assert table.loc[("capped", "program_cost"), "ci_high"] > 600
     assert interval(np.array([1.0, 1.0, 9.0]), metric="budget_exhausted_day")["ci_low"] == 1.0
+
+
+def test_decide_ranks_a_metric_where_less_is_better_lowest_and_refuses_what_it_cannot_rank():
+    """decide(comparison, metric=...) crowned the highest mean whatever the metric: on
+    payback_day the design that paid back in 1 replicate of 4 (day 43) beat one that paid
+    back in all 4 (days 1, 1, 1, 27); costs crowned the dearest design, and a misspelt
+    metric silently decided on profit. Less is now better where it is (LOWER_IS_BETTER),
+    a payback that never came counts as the day after the horizon (as compare's table
+    counts it), and a cost, the dashboard's ROI or an unknown name is one line."""
+    from types import SimpleNamespace
+
+    from simulator.compare import decide
+    from simulator.errors import ScenarioError
+
+    def runs(name, **columns):
+        frame = pd.DataFrame({"replicate": range(4), "cumulative_profit": [1.0, 2.0, 3.0, 4.0], **columns})
+        return SimpleNamespace(scenario=small(name=name, days=90), runs=frame)
+
+    nan = math.nan
+    days = SimpleNamespace(designs=[runs("rarely", payback_day=[43.0, nan, nan, nan]),
+                                    runs("always", payback_day=[1.0, 1.0, 1.0, 27.0])], paired=True)
+    decision = decide(days, metric="payback_day")
+    # 'rarely' counts 43, 91, 91, 91 (mean 79) against 'always' 7.5
+    assert decision.best == "always" and decision.mean == pytest.approx(7.5) and decision.runner_up == "rarely"
+    assert decision.diff_mean == pytest.approx(-(79.0 - 7.5)) and decision.share_best == 1.0 and not decision.not_told_apart
+    cheap = SimpleNamespace(designs=[runs("dear", cost_per_referred_customer=[9.0, 9.5, 10.0, 10.5]),
+                                     runs("cheap", cost_per_referred_customer=[4.0, 4.5, 5.0, 5.5])], paired=True)
+    assert decide(cheap, metric="cost_per_referred_customer").best == "cheap"
+    # more is better where it is, as before
+    assert decide(cheap, metric="cumulative_profit").tied_with == ("cheap",)
+    refused = {"reward_cost": "not ranked", "attributed_roi": "never a verdict", "incremntal_value": "did you mean 'incremental_value'",
+               "incremental_profit": "baseline=True"}
+    for metric, words in refused.items():
+        with pytest.raises(ScenarioError) as error:
+            decide(days, metric=metric)
+        assert words in str(error.value) and "metric" in str(error.value) and "\n" not in str(error.value), str(error.value)
+    # without the twins, the verdict metric falls back to profit, as documented
+    assert decide(days).metric == "cumulative_profit"
