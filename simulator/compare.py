@@ -536,8 +536,7 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
                             file="compare()", key="scenarios")
     # as simulate: a path, a dict, a model_copy made invalid, replicates=0 (which ran the first file's
     # count) or a negative seed (numpy's SeedSequence error) is one line naming it
-    for scenario in scenarios:
-        check_scenario(scenario, "compare")
+    scenarios = [check_scenario(scenario, "compare") for scenario in scenarios]
     check_seed_and_replicates("compare", seed=seed, replicates=replicates, workers=workers)
     if not 0 < precision < 10:
         raise ScenarioError(f"must be a fraction of the mean difference in (0, 10), e.g. 0.05 (got {precision})",

@@ -91,7 +91,7 @@ class ReferralModel(mesa.Model):
                  base_dir: Path | None = None):
         from .scenario_io import check_scenario, check_seed_and_replicates
 
-        check_scenario(scenario, "ReferralModel")
+        scenario = check_scenario(scenario, "ReferralModel")
         if isinstance(rng, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)):
             raise TypeError("ReferralModel(): rng must be a whole-number seed or None (the engine derives its named "
                             "streams from a seed), not a numpy generator")

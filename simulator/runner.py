@@ -225,7 +225,7 @@ def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None
     """
     from .scenario_io import check_scenario, check_seed_and_replicates
 
-    check_scenario(scenario, "simulate")
+    scenario = check_scenario(scenario, "simulate")
     check_seed_and_replicates("simulate", seed=seed, replicates=replicates, workers=workers)
     scenario = resolve_seed(scenario, seed)
     count = scenario.replicates if replicates is None else int(replicates)

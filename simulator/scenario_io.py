@@ -47,13 +47,18 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
                                lambda mapping: validate(mapping, source=source, text=text, base_dir=path.parent))[0]
 
 
-def check_scenario(scenario: Any, caller: str) -> None:
+def check_scenario(scenario: Any, caller: str) -> Scenario:
     """Refuse, in one line, what a Python caller passes where a Scenario belongs: a
     path or a mapping (TypeError naming the way to make a Scenario), or a Scenario
     that ``model_copy(update=...)``, which pydantic does not validate, made invalid
     (ScenarioError naming the key and what is valid, as for a file). Assignments
     (``scenario.days = 0``) are already checked by pydantic; a copy's update is not,
-    and it reached the engine as numpy's "negative dimensions are not allowed"."""
+    and it reached the engine as numpy's "negative dimensions are not allowed".
+
+    Returns the scenario to run: ``scenario`` itself, or, where the copy's update put a
+    plain dict or list in place of a block (``update={"network": {"kind": ...}}``,
+    valid as a file's block would be), the scenario validated from it. That dict
+    reached the engine as "'dict' object has no attribute 'kind'"."""
     if isinstance(scenario, (str, Path)):
         raise TypeError(f"{caller}() takes a Scenario, not a path: read it with load_scenario({str(scenario)!r})")
     if isinstance(scenario, dict):
@@ -67,10 +72,13 @@ def check_scenario(scenario: Any, caller: str) -> None:
     # a copy's stays a float and the engine stopped on "'float' object cannot be interpreted as an integer"
     data = _plain_numbers(_with_unchecked_keys(scenario, scenario.model_dump(warnings=False)))
     try:
-        Scenario.model_validate(data, strict=True)
+        validated = Scenario.model_validate(data, strict=True)
     except ValidationError as error:
         raise describe(error, data, f"{caller}()", None) from None
+    if validated != scenario:   # a block given as a dict (pydantic compares the blocks' types too)
+        scenario = validated
     limits.check_network(scenario, f"{caller}()")
+    return scenario
 
 
 def _plain_numbers(value: Any) -> Any:

@@ -279,3 +279,31 @@ def test_results_show_as_one_short_line(tiny):
     shown = repr(results)
     assert len(shown) < 400 and "\n" not in shown, shown
     assert shown.startswith(f"Results(scenario={tiny.name!r}, days=20, seed=1, replicates=2, timeseries=<42 rows>")
+
+
+def test_a_block_a_model_copy_gives_as_a_dict_runs_as_the_same_block_from_a_file(tiny):
+    """pydantic does not validate a copy's update, so update={"network": {...}} left a
+    plain dict where the network belongs: it passed the check (its dump is valid) and
+    stopped in the engine on "'dict' object has no attribute 'kind'". simulate, compare
+    and ReferralModel now run the scenario validated from it: the same numbers as the
+    block given with --set (load_scenario's overrides), which is the reference."""
+    from simulator import ReferralModel
+    from simulator.compare import compare
+
+    block = {"kind": "erdos_renyi", "mean_degree": 8}
+    copied = tiny.model_copy(update={"network": block, "churn": {"monthly_rate": 0.05}})
+    loaded = load_scenario(DEFAULT, [*TINY, "network={kind: erdos_renyi, mean_degree: 8}", "churn={monthly_rate: 0.05}"])
+    assert isinstance(copied.network, dict)   # what pydantic's copy holds: no block, a dict
+    ours, reference = simulate(copied, replicates=2, seed=3), simulate(loaded, replicates=2, seed=3)
+    pd.testing.assert_frame_equal(ours.timeseries, reference.timeseries)
+    assert ours.scenario.network.kind == "erdos_renyi"
+    model = ReferralModel(copied, rng=int(reference.seeds[0]))
+    for _ in range(5):
+        model.step()
+    assert model.day == 5 and model.scenario.network.kind == "erdos_renyi"
+    pairs = compare([copied, copied.model_copy(update={"name": "other"})], replicates=2, seed=3)
+    assert [d.scenario.network.kind for d in pairs.designs] == ["erdos_renyi", "erdos_renyi"]
+    # a dict with a bad value is still one line naming the key inside it
+    with pytest.raises(ScenarioError) as error:
+        simulate(tiny.model_copy(update={"network": {"kind": "erdos_renyi", "mean_degree": -1}}), replicates=1)
+    assert "network.mean_degree" in str(error.value) and "\n" not in str(error.value)
