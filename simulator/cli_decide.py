@@ -328,7 +328,7 @@ def optimize(
                                           settings=study_settings, seed=study_seed, folder=folder, evaluate=evaluate,
                                           progress=lambda k: bar.advance(task, k), on_rerun=rerunning)
                 reruns.done()   # one objective stops at the first candidate keeping the constraints
-            except KeyboardInterrupt:   # Ctrl-C or SIGTERM: cli's user_errors picks the exit code
+            except KeyboardInterrupt as stop:   # Ctrl-C or SIGTERM: 130 or 143, as sensitivity and calibrate
                 bar.stop()
                 # counted, and the runs' folder named, as sensitivity and calibrate say theirs
                 told = _trials_done(folder)
@@ -336,7 +336,8 @@ def optimize(
                 runs = f" and {counted(kept, 'finished run')} in {evaluate.cache.path}" if kept else ""
                 err.print(f"interrupted: {counted(told, 'finished trial')} {'are' if told != 1 else 'is'} saved in "
                           f"{folder}/optuna.sqlite3{runs}; rerun the same command to resume", markup=False)
-                raise
+                # the line says it all: re-raised, user_errors printed a second, bare "interrupted"
+                raise typer.Exit(_interrupt_exit(stop)) from None
         write_optimize(result, folder, base=base, parameters=parameters, settings=study_settings,
                        started=dt.datetime.fromisoformat(state["started"]) if "started" in state else started,
                        command=sys.argv, extra={"executor": executor, "workers": workers,

@@ -262,6 +262,9 @@ def test_same_seed_same_files_on_any_executor_and_a_killed_study_resumes_to_them
     told = re.search(r"interrupted: (\d+) finished trials? (?:are|is) saved in (\S+)/optuna.sqlite3 and 9 finished runs "
                      r"in (\S+); rerun", " ".join(killed.stderr.split()))
     assert told and told[3] == str(cache_folder(tmp_path / "resumed")), killed.stderr
+    # that one line, as sensitivity and calibrate say theirs: no second, bare "interrupted" under it
+    assert [line for line in killed.stderr.splitlines() if "interrupted" in line] == \
+        [next(line for line in killed.stderr.splitlines() if line.startswith("interrupted: "))], killed.stderr
     assert not (tmp_path / "resumed" / "trials.csv").exists()
     # the 9 runs finished before the stop are kept beside the folder, told or not: the database keeps whole trials
     # only, and the runs of a batch stopped part-way ran again from the start
