@@ -459,7 +459,8 @@ def sensitivity(
     each is best, its expected regret, and which assumptions flip the ranking.
     Writes morris.csv, sobol.csv, tornado.csv, points.csv, tornado.png, sobol.png,
     report.md and manifest.json; with two or more designs also decision.csv,
-    flips.csv and conditional.csv (the best design within each part of each range, or at each choice).
+    flips.csv and conditional.csv (the best design within each part of each range, or at each choice);
+    with --constraint also constraints.csv (the share of the points where each design breaks each constraint).
 
     Example: refsim sensitivity scenarios/single-sided-cash.yaml scenarios/double-sided-credit.yaml
     --uncertain word_of_mouth.spontaneous_rate=0.001:0.01 --metric cumulative_profit
@@ -626,8 +627,9 @@ def calibrate(
 
     Writes posterior.csv (draws), intervals.csv, posterior.png, forecast.csv and
     forecast.png (the full launch with intervals), outcomes.csv, designs.csv (each
-    design under the posterior, with its probability of being best), report.md and
-    manifest.json.
+    design under the posterior, with its probability of being best), particles.csv
+    (the weighted last generation), generations.csv (epsilon and simulations per generation), report.md,
+    manifest.json and calibration.db (pyabc's database of every generation).
 
     The pilot may be a timeseries.csv as refsim writes it (rows of one replicate), or
     any CSV with those column names and one row per day.
