@@ -512,7 +512,7 @@ def check_pairable(scenarios: list[Scenario], seed_given: bool = False, sources:
 
 
 def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int | None = None, *, baseline: bool = True,
-            precision: float = 0.05, workers: int | None = 1, executor: str = "local", scheduler: str | None = None,
+            precision: float = 0.05, workers: int | None = 1, executor: str | None = None, scheduler: str | None = None,
             progress: Callable[[int], None] | None = None, labels: list[str] | None = None,
             unpaired: bool = False, sources: list[str] | None = None) -> Comparison:
     """Run every design on the same replicate seeds: the first design's seed and
@@ -526,7 +526,7 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     same one) each get one derived from it (``rng.stream_seed(seed, "unpaired
     design", rng.stream_key(name))`` for the design named ``name``, whatever its place in
     the list), so that no two share their luck."""
-    from .scenario_io import check_scenario, check_seed_and_replicates
+    from .scenario_io import check_execution, check_scenario, check_seed_and_replicates
 
     if isinstance(scenarios, (str, Path, Scenario)):
         raise TypeError("compare() takes a list of Scenarios (from load_scenario), the first the reference")
@@ -538,6 +538,7 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     # count) or a negative seed (numpy's SeedSequence error) is one line naming it
     scenarios = [check_scenario(scenario, "compare") for scenario in scenarios]
     check_seed_and_replicates("compare", seed=seed, replicates=replicates, workers=workers)
+    executor = check_execution("compare", executor, scheduler)
     if not 0 < precision < 10:
         raise ScenarioError(f"must be a fraction of the mean difference in (0, 10), e.g. 0.05 (got {precision})",
                             file="compare()", key="precision")

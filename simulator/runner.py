@@ -205,7 +205,7 @@ def _twin(twin: Twin, seed: int, engine: Engine) -> tuple[np.ndarray, dict[str, 
 
 def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None = None, *, people: bool = True,
              baseline: bool | None = None, progress: Callable[[int], None] | None = None, workers: int | None = 1,
-             executor: str = "local", scheduler: str | None = None) -> Results:
+             executor: str | None = None, scheduler: str | None = None) -> Results:
     """Run ``replicates`` replicates of ``scenario`` (seeds spawned from the scenario seed).
 
     ``baseline`` (default: when the scenario has a program) also runs the
@@ -213,7 +213,8 @@ def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None
     ``people`` keeps the per-person table of replicate 0. ``progress`` is called
     with 1 after each replicate. ``workers`` (default 1, in this process; None: one
     process per core, as ``refsim run`` does), ``executor`` (``local``, ``serial``
-    or ``dask``) and ``scheduler`` (a Dask address) say where replicates run; the
+    or ``dask``; default local, or dask when ``scheduler`` is given) and ``scheduler``
+    (a Dask address) say where replicates run; the
     seed of replicate r never depends on them, so the results are identical.
 
     ``replicates`` and ``seed`` default to the scenario's (a scenario without a seed
@@ -223,10 +224,11 @@ def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None
     arguments, or a scenario that ``model_copy(update=...)`` made invalid, raises
     one line (ScenarioError or TypeError) naming the argument or key.
     """
-    from .scenario_io import check_scenario, check_seed_and_replicates
+    from .scenario_io import check_execution, check_scenario, check_seed_and_replicates
 
     scenario = check_scenario(scenario, "simulate")
     check_seed_and_replicates("simulate", seed=seed, replicates=replicates, workers=workers)
+    executor = check_execution("simulate", executor, scheduler)
     scenario = resolve_seed(scenario, seed)
     count = scenario.replicates if replicates is None else int(replicates)
     scenario = scenario.model_copy(update={"replicates": count})

@@ -135,6 +135,24 @@ def check_seed_and_replicates(caller: str, *, seed: Any = None, replicates: Any 
             raise ScenarioError(error.message, file=f"{caller}()", key=name) from None
 
 
+def check_execution(caller: str, executor: Any, scheduler: Any) -> str:
+    """The executor a Python entry point runs on: ``executor`` (local, serial or dask),
+    or, when None, dask if a ``scheduler`` address is given and else local, as
+    ``--scheduler`` alone means dask on the command line. A mistake is one line in the
+    API's words: it named ``--executor`` and ``--scheduler``, flags a script never gave,
+    and refused ``scheduler=`` given without ``executor='dask'``."""
+    from .executors import check_executor
+
+    try:
+        return check_executor(executor, scheduler, source="executor")
+    except ScenarioError as error:
+        if error.key == "--scheduler":
+            raise ScenarioError(f"a scheduler address needs the dask executor (executor={executor!r} was given); pass "
+                                f"executor='dask', or leave executor out, with scheduler={scheduler!r}",
+                                file=f"{caller}()", key="scheduler") from None
+        raise ScenarioError(error.message, file=f"{caller}()", key="executor") from None
+
+
 def validate_overridden(data: dict, overrides: Iterable[str], source: str,
                         check: Callable[[dict], Scenario]) -> tuple[Scenario, dict]:
     """``data`` with ``overrides`` applied, validated by ``check``, and the mapping it

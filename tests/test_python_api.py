@@ -307,3 +307,24 @@ def test_a_block_a_model_copy_gives_as_a_dict_runs_as_the_same_block_from_a_file
     with pytest.raises(ScenarioError) as error:
         simulate(tiny.model_copy(update={"network": {"kind": "erdos_renyi", "mean_degree": -1}}), replicates=1)
     assert "network.mean_degree" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_where_runs_execute_is_checked_in_the_apis_words(tiny):
+    """simulate(executor="bogus") said "--executor: unknown executor", a flag no script
+    gave, and scheduler= without executor="dask" was refused where --scheduler alone
+    means Dask on the command line. The errors now name the arguments, and a scheduler
+    alone means Dask (refused here by the unreachable address, not by the executor)."""
+    from simulator.compare import compare
+
+    with pytest.raises(ScenarioError) as error:
+        simulate(tiny, replicates=1, executor="dsk")
+    assert str(error.value).startswith("simulate(): executor: unknown executor 'dsk'; did you mean 'dask'?")
+    with pytest.raises(ScenarioError) as error:
+        compare([tiny, tiny.model_copy(update={"name": "b"})], replicates=1, executor="local", scheduler="tcp://127.0.0.1:9")
+    assert str(error.value).startswith("compare(): scheduler: a scheduler address needs the dask executor") and \
+        "executor='dask'" in str(error.value) and "--" not in str(error.value)
+    with pytest.raises(ScenarioError) as error:
+        simulate(tiny, replicates=1, scheduler="tcp://127.0.0.1:9")
+    assert "no Dask scheduler reachable at tcp://127.0.0.1:9" in str(error.value)
+    # the default is still a local run, on one worker in this process
+    assert len(simulate(tiny, replicates=1, seed=1, baseline=False).runs) == 1
