@@ -15,7 +15,7 @@ import pytest
 
 from simulator.engine import Engine
 from simulator.errors import ScenarioError
-from simulator.executors import execution, run_tasks
+from simulator.executors import check_executor, execution, run_tasks
 from simulator.runner import simulate
 
 from .conftest import small
@@ -86,7 +86,8 @@ def test_a_scheduler_with_another_executor_is_refused_in_words_that_fit_a_file_t
     an option the analyst never gave."""
     with pytest.raises(ScenarioError, match=r"needs the dask executor \(the executor is local\); use --executor dask "
                                             r"\(or executor: dask in the file\) with --scheduler tcp://h:1"):
-        simulate(quick(), replicates=1, executor="local", scheduler="tcp://h:1")
+        check_executor("local", "tcp://h:1")   # what the command line and a sweep file's executor go through
+    # simulate, where a script gave both as arguments, says it in those (test_python_api)
 
 
 FILE_CLUSTER = "tcp://file:1"
