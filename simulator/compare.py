@@ -525,7 +525,9 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     decides; designs that would share a seed (``seed`` given, or files giving the
     same one) each get one derived from it (``rng.stream_seed(seed, "unpaired
     design", rng.stream_key(name))`` for the design named ``name``, whatever its place in
-    the list), so that no two share their luck."""
+    the list), so that no two share their luck. ``labels``, one per design (the
+    command line gives the files' names), tell apart designs that share a name: it
+    gets its label appended (its position where the labels repeat too)."""
     from .scenario_io import check_execution, check_scenario, check_seed_and_replicates
 
     if isinstance(scenarios, (str, Path, Scenario)):
@@ -539,6 +541,11 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     scenarios = [check_scenario(scenario, "compare") for scenario in scenarios]
     check_seed_and_replicates("compare", seed=seed, replicates=replicates, workers=workers)
     executor = check_execution("compare", executor, scheduler)
+    if labels is not None and (isinstance(labels, str) or len(labels) != len(scenarios)):
+        # fewer labels than designs stopped on an IndexError when two designs shared a name
+        got = repr(labels) if isinstance(labels, str) else len(labels)
+        raise ScenarioError(f"give one label per design ({len(scenarios)}), or none; got {got}",
+                            file="compare()", key="labels")
     if not 0 < precision < 10:
         raise ScenarioError(f"must be a fraction of the mean difference in (0, 10), e.g. 0.05 (got {precision})",
                             file="compare()", key="precision")

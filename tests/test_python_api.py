@@ -328,3 +328,18 @@ def test_where_runs_execute_is_checked_in_the_apis_words(tiny):
     assert "no Dask scheduler reachable at tcp://127.0.0.1:9" in str(error.value)
     # the default is still a local run, on one worker in this process
     assert len(simulate(tiny, replicates=1, seed=1, baseline=False).runs) == 1
+
+
+def test_compare_labels_tell_apart_designs_that_share_a_name_and_must_be_one_per_design(tiny):
+    """labels= (one per design, as the command line passes the files' names) stopped on
+    an IndexError when fewer were given and two designs shared a name."""
+    from simulator.compare import compare
+
+    other = tiny.model_copy(update={"program": tiny.program.model_copy(update={"incentive": tiny.program.incentive.model_copy(
+        update={"referrer_reward": 30.0})})})
+    named = compare([tiny, other], replicates=1, seed=2, baseline=False, labels=["ten", "thirty"])
+    assert [d.scenario.name for d in named.designs] == [f"{tiny.name} (ten)", f"{tiny.name} (thirty)"]
+    for labels, got in ((["only"], "got 1"), ("ab", "got 'ab'")):
+        with pytest.raises(ScenarioError) as error:
+            compare([tiny, other], replicates=1, labels=labels)
+        assert str(error.value) == f"compare(): labels: give one label per design (2), or none; {got}"
