@@ -3,6 +3,8 @@ one-line errors that name the file, the key path (and line) and what is valid.""
 
 from __future__ import annotations
 
+import math
+
 import difflib
 import re
 import json
@@ -442,6 +444,10 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         sub, message = KEYED.match(message.removeprefix("Value error, ")).groups()
         path = path + sub.split(".")
         key = ".".join(str(p) for p in path)
+    elif isinstance(first.get("input"), float) and math.isnan(first["input"]):
+        # a YAML .nan fails every bound, and was told "should be less than or equal to 1000000000 (got nan)"
+        bound = message.removeprefix("Value error, ")
+        message = f"should be a number, not NaN (got nan); {bound[:1].lower()}{bound[1:]}"
     else:
         message = message.removeprefix("Value error, ")
         if "input" in first and kind not in ("model_type", "dict_type") and not isinstance(first["input"], (dict, list)):

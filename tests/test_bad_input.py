@@ -62,6 +62,9 @@ def write(tmp_path, data=None, text=None, name="scenario.yaml"):
     (lambda d: d["program"]["timing"].__setitem__("reach_share", 0.5), "program.timing.reach_share",
      ["'reach_share' is a key of kind milestone, not of kind 'onboarding'; change the kind", "valid keys here: delay_days"]),
     (lambda d: d.__setitem__("replicates", 10**30), "replicates", ["less than or equal to"]),
+    # a YAML .nan fails every bound: it was told "should be less than or equal to 1000000000 (got nan)"
+    (lambda d: d["program"]["incentive"].__setitem__("referrer_reward", float("nan")), "program.incentive.referrer_reward",
+     ["should be a number, not NaN (got nan); input should be less than or equal to"]),
     # single_sided pays no friend: a friend-side uplift there would change nothing, and was taken silently
     (lambda d: d["program"].__setitem__("incentive", {"kind": "single_sided", "referee_max_uplift": 2}),
      "program.incentive.referee_max_uplift",
