@@ -37,7 +37,7 @@ import pandas as pd
 from .config import Scenario, has_budget, has_program
 from .errors import ScenarioError
 from .evaluation import BOUNDED, capped_as, ceiling
-from .metrics import NEVER_IS_WORST, SUMMARY_METRICS, copies, joint_level, median_day, normal_quantile, t_quantile, t_sf
+from .metrics import NEVER_IS_WORST, SUMMARY_METRICS, UNDEFINED_IS_WORST, copies, joint_level, median_day, normal_quantile, t_quantile, t_sf
 from .rng import stream_key, stream_seed
 from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_designs
 
@@ -639,7 +639,9 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
     Best is the highest mean, or the lowest for a metric where less is better
     (LOWER_IS_BETTER: a cost per customer, the payback day). A day that never came
     counts as the day after the horizon (:func:`counted`), so a design paying back in
-    one replicate of four is not ranked on that one day. A metric nobody wins (a cost,
+    one replicate of four is not ranked on that one day; a cost per extra customer,
+    undefined where the program added nobody, ranks the designs where it is defined in
+    the most replicates first (UNDEFINED_IS_WORST). A metric nobody wins (a cost,
     the dashboard's ROI: UNRANKED) or an unknown one is refused in one line: decide
     crowned the design that spent the most, and a misspelt name decided on profit."""
     metric = _decided_metric(comparison, metric)
@@ -649,7 +651,13 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
     ranked = {name: sign * v for name, v in values.items()}   # more is better
     means = {name: (float(np.nanmean(v)) if np.isfinite(v).any() else -math.inf) for name, v in ranked.items()}
     scale = value_scale(ranked.values())
-    order = tied_first(sorted(means, key=lambda name: -means[name]), means, scale)
+    # a run where the program added nobody has no incremental_cac, and is the worst there is for it: the designs
+    # where it is defined in the most replicates first (UNDEFINED_IS_WORST; every design alike for other metrics)
+    defined = {name: float(np.isfinite(v).mean()) if metric in UNDEFINED_IS_WORST and len(v) else 1.0
+               for name, v in values.items()}
+    order = sorted(means, key=lambda name: (-defined[name], -means[name]))
+    first = [name for name in order if defined[name] == defined[order[0]]]
+    order = tied_first(first, means, scale) + order[len(first):]
     best = order[0]
     if not math.isfinite(means[best]):
         return None
@@ -662,7 +670,8 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
     mine = stacked[names.index(best)] == top
     share = float(mine.mean()) if n else math.nan
     level = float((mine & ((stacked == top).sum(axis=0) > 1)).mean()) if n else 0.0
-    tied_with = tuple(name for name in order[1:] if same_mean(means[name], means[best], scale))
+    tied_with = tuple(name for name in order[1:] if same_mean(means[name], means[best], scale)
+                      and defined[name] == defined[best])
     shares = {name: float((stacked[names.index(name)] == top).mean()) if n else math.nan for name in (best, *tied_with)}
     # a design with no finite value is no contender: against_the_best leaves it out; a copy of the best (its values
     # in every replicate) is a tie, named as one, and the runner-up is the next design that differs: 'against the

@@ -334,6 +334,12 @@ def pipeline_equity(engine) -> float:
 #: several (sweep points, plotted levels) is one with the largest share of runs that did,
 #: its mean day the earliest among those.
 NEVER_IS_WORST = frozenset({"payback_day"})
+#: Metrics undefined in a run whose outcome is the worst there is for them: a payback that
+#: never came, and a cost per extra customer where the program added none, whatever it spent.
+#: The best of several is one with the largest share of runs where the metric is defined,
+#: then the best mean among those: over the defined runs alone, a sweep named best a point
+#: whose program added nobody in one run of two, on the other run's low cost.
+UNDEFINED_IS_WORST = NEVER_IS_WORST | frozenset({"incremental_cac", "incremental_cac_vs_paid"})
 
 
 def t_quantile(p, dof):

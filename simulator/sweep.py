@@ -32,7 +32,7 @@ import pandas as pd
 
 from .compare import LOWER_IS_BETTER, UNRANKED
 from .config import Scenario
-from .metrics import NEVER_IS_WORST, copies, joint_level, t_quantile
+from .metrics import NEVER_IS_WORST, UNDEFINED_IS_WORST, copies, joint_level, t_quantile
 from .errors import ScenarioError
 from . import executors
 from .executors import check_scheduler, default_workers, run_tasks
@@ -644,7 +644,7 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
         column = means[f"{metric}_mean"]
         if metric in UNRANKED or column.isna().all():
             continue
-        if metric in NEVER_IS_WORST:   # a run that never got there is worse than any day: most runs there first
+        if metric in UNDEFINED_IS_WORST:   # a run that never got there is worse than any day: most runs there first
             share = means[f"{metric}_n"] / means["runs_ok"].clip(lower=1)
             column = column.where(share == share[column.notna()].max())
         best = int(column.idxmin() if metric in LOWER_IS_BETTER else column.idxmax())

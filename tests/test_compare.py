@@ -501,8 +501,9 @@ def test_a_metric_undefined_in_some_replicates_of_one_design_gets_no_verdict(pai
                                  seeds=list(range(6)), paired=paired, precision=0.05)
     sentence = winners(comparison)[0]
     assert "is best" not in sentence and "**no verdict**" in sentence, sentence
-    if paired:   # the difference over the 4 replicates both have: 590/4 - 670/4 = -20
-        assert "over the 4 replicates where both are defined, fewer − more = -20" in sentence, sentence
+    if paired:   # the difference over the 4 replicates both have: 670/4 - 590/4 = 20, "more" first as it added
+        # customers in every replicate (UNDEFINED_IS_WORST: fewer, first by its mean, came first before)
+        assert "over the 4 replicates where both are defined, more − fewer = 20" in sentence, sentence
     # undefined in some replicates of both: not "of one design only", which then named two designs
     other = made("other", [210.0, np.nan, 150.0, 160.0, 125.0, 180.0])
     comparison = SimpleNamespace(designs=[other, fewer], table=comparison_table([other, fewer], paired=paired),
@@ -1693,3 +1694,28 @@ def test_decide_ranks_a_metric_where_less_is_better_lowest_and_refuses_what_it_c
         assert words in str(error.value) and "metric" in str(error.value) and "\n" not in str(error.value), str(error.value)
     # without the twins, the verdict metric falls back to profit, as documented
     assert decide(days).metric == "cumulative_profit"
+
+
+def test_decide_and_the_report_rank_a_cost_per_extra_customer_by_the_replicates_that_added_any_first():
+    """incremental_cac is undefined in a replicate where the program added nobody, the
+    worst outcome for it: decide named best a design whose cost came from one replicate
+    of four. The designs where it is defined in the most replicates come first
+    (metrics.UNDEFINED_IS_WORST), in decide and in the report's per-metric sentences."""
+    from types import SimpleNamespace
+
+    from simulator.compare import decide
+    from simulator.report.compare import winners
+
+    def runs(name, cac):
+        frame = pd.DataFrame({"replicate": range(4), "cumulative_profit": [1.0, 2.0, 3.0, 4.0], "incremental_cac": cac})
+        return SimpleNamespace(scenario=small(name=name, days=90), runs=frame)
+
+    nan = math.nan
+    designs = [runs("rarely", [0.5, nan, nan, nan]), runs("always", [4.0, 5.0, 4.5, 5.5])]
+    table = pd.DataFrame([{"design": d.scenario.name, "metric": "incremental_cac", "mean": float(np.nanmean(d.runs["incremental_cac"]))}
+                          for d in designs])
+    both = SimpleNamespace(designs=designs, paired=True, table=table, seeds=list(range(4)), precision=0.05)
+    assert decide(both, metric="incremental_cac").best == "always"
+    (sentence,) = winners(both)
+    # no verdict (undefined in some replicates of one design only), but named in that order
+    assert "**no verdict**" in sentence and "(always 4.75, rarely 0.5" in sentence and "always − rarely" in sentence, sentence

@@ -2617,3 +2617,25 @@ def test_a_run_with_a_null_value_is_rerun_from_its_csv_row(tmp_path):
         again = rerun(sweep, csv.iloc[i])
         for metric in sweep.metrics:
             assert again[metric] == pytest.approx(parquet.iloc[i][metric], rel=1e-12), metric
+
+
+def test_a_point_whose_program_added_nobody_in_some_runs_is_not_the_cheapest_per_extra_customer():
+    """With objective incremental_cac a sweep named best a point whose program added no
+    customer in one run of two ("mean 0.233 from the one of its 2 runs where
+    incremental_cac is defined"): a run that added nobody has no cost per extra customer
+    and was left out. It is the worst there is for that cost, as a payback that never came
+    is for the payback day: the best point is one where the most runs added customers,
+    then the cheapest (metrics.UNDEFINED_IS_WORST)."""
+    from types import SimpleNamespace
+
+    from simulator.sweep import best_points, point_summary
+
+    cac = {0: [0.2, np.nan], 1: [3.0, 3.5], 2: [5.0, 6.0]}
+    frame = pd.DataFrame([{"point_id": p, "reward": p, "replicate": r, "incremental_cac": c, "status": "ok"}
+                          for p, values in cac.items() for r, c in enumerate(values)])
+    sweep = SimpleNamespace(metrics=("incremental_cac",), parameters=["reward"], base=SimpleNamespace(days=365),
+                            spec=SimpleNamespace(common_random_numbers=True, assumptions=[]))
+    summary = point_summary(frame, sweep)
+    assert summary["incremental_cac_n"].tolist() == [1, 2, 2]
+    best = best_points(frame, sweep, summary).set_index("metric")
+    assert best.loc["incremental_cac", "point_id"] == 1

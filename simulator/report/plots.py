@@ -15,7 +15,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ..metrics import NEVER_IS_WORST, joint_level, t_quantile  # noqa: E402
+from ..metrics import UNDEFINED_IS_WORST, joint_level, t_quantile  # noqa: E402
 from ..results import atomic_write  # noqa: E402
 from .text import fmt_short, horizon_profit  # noqa: E402
 
@@ -336,7 +336,7 @@ def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: boo
     the best), at 95% together over the levels (metrics.joint_level), so that a band
     missing the best level's mean is a level told apart from it, as the report's paired
     comparison says. ``best`` marks that level.
-    ``reached``: per level, the share of runs where the metric is defined (NEVER_IS_WORST):
+    ``reached``: per level, the share of runs where the metric is defined (UNDEFINED_IS_WORST):
     the best level is among those where most runs got there, as the report's best point."""
     per = runs.groupby([parameter, "replicate"], sort=True)[metric].mean().unstack("replicate")
     means = per.mean(axis=1)
@@ -392,7 +392,7 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                 # share of runs that got there at each level, from every run (``part`` holds the finite ones only)
                 whole = runs if level is None else runs[runs[by] == level]
                 reached = whole.groupby(parameter)[metric].apply(lambda v: float(np.isfinite(v.to_numpy(dtype=float)).mean())) \
-                    if metric in NEVER_IS_WORST else None
+                    if metric in UNDEFINED_IS_WORST else None
                 table = _paired_means(part, parameter, metric, minimise, reached) if ranked else \
                     _point_means(part, [parameter], metric)
                 if not numeric:
