@@ -723,10 +723,11 @@ def sweep(
         summary += "0 failed"
     out.print(summary, markup=False)
     out.print(f"results: {outcome.folder}/  (report.md, sweep.parquet, sweep.csv, plots)", markup=False)
+    from .report.sweep import kind_notes
     from .report.text import study_default_notes, study_world_note
 
     # what the base's defaults decide, as optimize says on the console: the sweep said it in report.md only
-    for note in study_default_notes(loaded.base, loaded.parameters):
+    for note in (*study_default_notes(loaded.base, loaded.parameters), *kind_notes(loaded)):
         out.print(f"  note: {note.replace('`', '')}", markup=False)
     if note := study_world_note(list(loaded.parameters), loaded.spec.assumptions):   # a best point of a world
         out.print(f"  note: {note.replace('`', '')}", markup=False)

@@ -2639,3 +2639,26 @@ def test_a_point_whose_program_added_nobody_in_some_runs_is_not_the_cheapest_per
     assert summary["incremental_cac_n"].tolist() == [1, 2, 2]
     best = best_points(frame, sweep, summary).set_index("metric")
     assert best.loc["incremental_cac", "point_id"] == 1
+
+
+def test_a_swept_kind_says_which_of_its_keys_run_at_the_models_defaults(tmp_path):
+    """A sweep of onboarding against milestone from an onboarding base ran the milestone
+    at the model's defaults (reached after 30 days by 60% of customers, asked of those
+    scoring 7 or more) without a word, where optimize, varying the same key, says so.
+    report.md and the console now say it too, leaving out what the sweep varies itself."""
+    path = write_sweep(tmp_path, parameters={"program.timing.kind": {"values": ["onboarding", "milestone"]},
+                                             "program.timing.reach_share": {"values": [0.3, 0.6]}},
+                       replicates=1, metrics=["customers_final"])
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    words = "milestone with delay_days 30, schedule geometric, min_satisfaction 7"
+    report = (tmp_path / "out" / "report.md").read_text()
+    console = " ".join(result.stdout.split())
+    for text in (report, console):
+        assert "The choices of `program.timing.kind`".replace("`", "" if text is console else "`") in text, text
+        assert words in text and "reach_share 0.6" not in text   # the sweep varies reach_share itself
+    # a sweep that lists no kind says nothing of kinds
+    plain = write_sweep(tmp_path, name="plain.yaml", replicates=1, metrics=["customers_final"])
+    result = runner.invoke(app, ["sweep", str(plain), "--out", str(tmp_path / "plain"), "--executor", "serial"])
+    assert result.exit_code == 0 and "The choices of" not in result.stdout
+    assert "The choices of" not in (tmp_path / "plain" / "report.md").read_text()

@@ -21,7 +21,7 @@ from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, UNRANKED
 from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
-from .text import (PAYMENT_TIMING_KEYS, span_text, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, blocked_share, payment_timing_check, counted, figure_links, fmt, interval_text, k_undefined_note, metric_label,
+from .text import (PAYMENT_TIMING_KEYS, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, blocked_share, payment_timing_check, counted, figure_links, fmt, interval_text, k_undefined_note, metric_label,
                    payment_timing_trade)
 
 
@@ -65,6 +65,31 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
         raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def kind_notes(sweep: Sweep) -> list[str]:
+    """text.kind_default_notes for the ``kind`` keys a sweep lists values of: a sweep of
+    onboarding against milestone ran the milestone at the model's defaults (reached after
+    30 days by 60% of customers, asked of those scoring 7 or more) and said nothing, where
+    optimize, varying the same key, says so."""
+    from types import SimpleNamespace
+
+    from ..errors import ScenarioError
+    from ..parameters import Parameter, categorical_choices, schema_field
+
+    parameters = []
+    for key, given in sweep.spec.parameters.items():
+        kinds = [v for v in given.values if isinstance(v, str)] if isinstance(given, ValueList) and \
+            key.endswith(".kind") else []
+        union = False
+        if kinds:
+            try:
+                union = categorical_choices(schema_field(sweep.base, key)[0], key, sweep.base)[1]
+            except ScenarioError:   # a key the sweep's own checks refuse or explain
+                union = False
+        parameters.append(Parameter(key, "categorical", choices=tuple(dict.fromkeys(kinds)), union=True) if union
+                          else SimpleNamespace(key=key, union=False))
+    return kind_default_notes(sweep.base, parameters)
 
 
 #: The runs a metric is defined in, where some runs have no value (its mean is over those).
@@ -186,7 +211,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
             described = f"{parameter.low:g} to {parameter.high:g}" + (" (log)" if parameter.log else "") + \
                         (" (whole numbers)" if parameter.integer else "") + (_levels_text(parameter) if parameter.levels else "")
         lines.append(f"| {key} | {described} |")
-    for note in study_default_notes(sweep.base, list(spec.parameters)):
+    for note in (*study_default_notes(sweep.base, list(spec.parameters)), *kind_notes(sweep)):
         lines += ["", note]
     if note := study_world_note(spec.parameters, spec.assumptions):
         lines += ["", note]
