@@ -2662,3 +2662,23 @@ def test_a_swept_kind_says_which_of_its_keys_run_at_the_models_defaults(tmp_path
     result = runner.invoke(app, ["sweep", str(plain), "--out", str(tmp_path / "plain"), "--executor", "serial"])
     assert result.exit_code == 0 and "The choices of" not in result.stdout
     assert "The choices of" not in (tmp_path / "plain" / "report.md").read_text()
+
+
+def test_a_metric_dropped_from_the_list_takes_its_figures_with_it(tmp_path):
+    """Rerun with a shorter metrics list, a sweep rewrote its tables and report but left
+    the dropped metric's figures in the folder, unlinked, as if part of the sweep; the
+    docs say the outputs are then what a fresh sweep with those metrics writes. A file
+    the user keeps there stays."""
+    path = write_sweep(tmp_path, replicates=1, metrics=["customers_final", "cumulative_profit"])
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    assert (out / "cumulative_profit.png").exists()
+    (out / "my_notes.png").write_bytes(b"kept")
+    path = write_sweep(tmp_path, replicates=1, metrics=["customers_final"])
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    fresh = tmp_path / "fresh"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(fresh), "--executor", "serial"]).exit_code == 0
+    figures = lambda folder: sorted(p.name for p in folder.glob("*.png") if p.name != "my_notes.png")  # noqa: E731
+    assert figures(out) == figures(fresh) and "cumulative_profit.png" not in figures(out)
+    assert (out / "my_notes.png").read_bytes() == b"kept"

@@ -58,6 +58,8 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
         (folder / "manifest.json").unlink(missing_ok=True)
         written = sorted(stage.iterdir(), key=lambda path: path.name == "manifest.json")
         for path in written:
+            if path.name == "manifest.json":
+                _remove_stale_figures(folder, {p.name for p in written})
             os.replace(path, folder / path.name)
     except WriteFailed as failed:   # named as the user will look for it, not inside the removed staging folder
         if failed.file and Path(failed.file).parent == stage:
@@ -65,6 +67,17 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
         raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _remove_stale_figures(folder: Path, written: set[str]) -> None:
+    """Remove the figures of metrics this writing did not draw (a metric dropped from the
+    sweep's list): they stayed beside the new report, which no longer linked them, as if
+    part of the sweep. Only a metric's figure a sweep writes is touched (sweep_output)."""
+    from ..sweep import sweep_output
+
+    for path in folder.iterdir():
+        if path.suffix == ".png" and path.name not in written and sweep_output(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
 
 
 def kind_notes(sweep: Sweep) -> list[str]:
