@@ -2682,3 +2682,28 @@ def test_a_metric_dropped_from_the_list_takes_its_figures_with_it(tmp_path):
     figures = lambda folder: sorted(p.name for p in folder.glob("*.png") if p.name != "my_notes.png")  # noqa: E731
     assert figures(out) == figures(fresh) and "cumulative_profit.png" not in figures(out)
     assert (out / "my_notes.png").read_bytes() == b"kept"
+
+
+def test_a_random_sweep_names_the_points_that_repeat_an_earlier_ones_values(tmp_path):
+    """Random draws over few values repeat points (2 rewards by 2 whole numbers, 3 samples),
+    which ran and were ranked as
+    designs of their own without a word; report.md now names them. Which draws repeat is
+    read from the points themselves (sweep.csv), not from the report's code."""
+    path = write_sweep(tmp_path, method="random", samples=3, seed=1, replicates=1, metrics=["customers_final"],
+                       parameters={"program.incentive.referrer_reward": {"values": [0, 10]},
+                                   "program.timing.reminders.count": {"low": 1, "high": 2, "integer": True}})
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(tmp_path / "out" / "points.csv")
+    keys = ["program.incentive.referrer_reward", "program.timing.reminders.count"]
+    seen, repeats = {}, []
+    for point, values in zip(rows["point_id"], rows[keys].itertuples(index=False)):
+        if tuple(values) in seen:
+            repeats.append(f"{point} repeats {seen[tuple(values)]}")
+        seen.setdefault(tuple(values), point)
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert repeats, "the case needs a repeat: pick another seed"
+    assert f"({', '.join(repeats)}): random draws can repeat" in report, report
+    grid = write_sweep(tmp_path, name="grid.yaml", replicates=1, metrics=["customers_final"])
+    assert runner.invoke(app, ["sweep", str(grid), "--out", str(tmp_path / "grid"), "--executor", "serial"]).exit_code == 0
+    assert "repeat an earlier" not in (tmp_path / "grid" / "report.md").read_text()

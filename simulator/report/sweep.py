@@ -80,6 +80,30 @@ def _remove_stale_figures(folder: Path, written: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
+def _repeated_points(sweep: Sweep, summary: pd.DataFrame) -> str | None:
+    """The points a random or Latin-hypercube draw gave the values of an earlier one (a few
+    whole numbers or choices drawn several times), which ran and were ranked as designs of
+    their own without a word."""
+    from ..sweep import value_keys
+
+    if sweep.spec.method == "grid":
+        return None
+    first, repeats = {}, []
+    for point, values in zip(summary["point_id"], value_keys(summary, sweep.parameters)):
+        if values in first:
+            repeats.append(f"{int(point)} repeats {first[values]}")
+        else:
+            first[values] = int(point)
+    if not repeats:
+        return None
+    shown = ", ".join(repeats[:8]) + (", …" if len(repeats) > 8 else "")
+    how = ("on common random numbers they have the same runs, ranked as a tie" if sweep.spec.common_random_numbers
+           else "each has runs of its own: another estimate of the same design")
+    return (f"{counted(len(repeats), 'point')} {'repeats' if len(repeats) == 1 else 'repeat'} an earlier point's values "
+            f"({shown}): {sweep.spec.method} draws can repeat where the parameters take few values; {how}. "
+            f"`method: grid` runs each combination once.")
+
+
 def kind_notes(sweep: Sweep) -> list[str]:
     """text.kind_default_notes for the ``kind`` keys a sweep lists values of: a sweep of
     onboarding against milestone ran the milestone at the model's defaults (reached after
@@ -225,6 +249,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
                         (" (whole numbers)" if parameter.integer else "") + (_levels_text(parameter) if parameter.levels else "")
         lines.append(f"| {key} | {described} |")
     for note in (*study_default_notes(sweep.base, list(spec.parameters)), *kind_notes(sweep)):
+        lines += ["", note]
+    if note := _repeated_points(sweep, summary):
         lines += ["", note]
     if note := study_world_note(spec.parameters, spec.assumptions):
         lines += ["", note]
