@@ -632,7 +632,8 @@ def sweep(
     target = out_dir if out_dir is not None else default_folder(sweep_file)
     check_out_path(target, existing_ok=True, write=not dry_run)
     points = sweep_size(loaded)
-    check_sweep_memory(points, loaded.replicates, len(loaded.parameters), len(loaded.metrics), source=str(sweep_file))
+    check_sweep_memory(points, loaded.replicates, len(loaded.parameters), len(loaded.metrics), source=str(sweep_file),
+                       key="parameters" if loaded.spec.method == "grid" else "samples")
     runs_on, address = execution(loaded, executor, scheduler)
     _note_unused_workers(workers, runs_on, address)
     check_memory([loaded.base], replicates=points * loaded.replicates, workers=workers or loaded.spec.workers,
@@ -739,10 +740,11 @@ def sweep(
 def _dry_run_line(sweep, plan) -> str:
     """`refsim sweep --dry-run`'s one line: the sweep's size, its seed, and what the folder
     holds and would run."""
-    from .report.text import counted
+    def counted(n: int, noun: str) -> str:   # 4,000,000 points, not 4000000
+        return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
     seed = f"seed {plan.seed}" if plan.seed is not None else "seed drawn when it starts"
-    counts = f"{plan.done} already done, {plan.pending} would run"
+    counts = f"{plan.done:,} already done, {plan.pending:,} would run"
     folder = {"start": f"{plan.folder} is {'empty' if plan.exists else 'new'}: {counts}",
               "start over": f"--force would delete the runs {plan.folder} holds: {counts}",
               "resume": f"{plan.folder}: {counts}",

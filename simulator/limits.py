@@ -191,17 +191,19 @@ def check_memory(scenarios: Iterable, *, replicates: int | None = None, workers:
 
 
 def check_sweep_memory(points: int, replicates: int, parameters: int, metrics: int, *,
-                       source: str | None = None, available: int | None = None) -> int:
+                       source: str | None = None, available: int | None = None, key: str = "samples") -> int:
     """Refuse a sweep whose points (held in memory while it runs) and rows (read back
     for the outputs) will not fit: about 400 B per point and parameter and 40 B per
-    run and column, measured on pandas frames and lists of dicts and rounded up."""
+    run and column, measured on pandas frames and lists of dicts and rounded up.
+    ``key``: what sets the points, named in the refusal (a grid's ``parameters``, whose
+    levels multiply: it named ``samples``, which a grid file does not have)."""
     need = points * (300 + 150 * parameters) + points * replicates * (8 + parameters + metrics) * 40
     room = int((available if available is not None else available_memory()) * HEADROOM)
     if need > room:
         per_point = need / max(points, 1)
         raise ScenarioError(f"{points:,} points x {replicates:,} replicates need about {_gib(need)} but about "
                             f"{_gib(room)} is free; would fit: about {int(room / per_point):,} points", file=source,
-                            key="samples")
+                            key=key)
     return need
 
 

@@ -2707,3 +2707,22 @@ def test_a_random_sweep_names_the_points_that_repeat_an_earlier_ones_values(tmp_
     grid = write_sweep(tmp_path, name="grid.yaml", replicates=1, metrics=["customers_final"])
     assert runner.invoke(app, ["sweep", str(grid), "--out", str(tmp_path / "grid"), "--executor", "serial"]).exit_code == 0
     assert "repeat an earlier" not in (tmp_path / "grid" / "report.md").read_text()
+
+
+def test_a_huge_grid_is_refused_naming_its_parameters_and_a_dry_run_writes_its_counts_readably(tmp_path, monkeypatch):
+    """A 200 x 200 x 100 grid was refused naming `samples`, a key a grid file has not,
+    and a dry run of it read "4000000 points x 1 replicate = 4000000 runs"."""
+    from simulator import limits
+
+    levels = lambda n: {"low": 0.0, "high": 1.0, "levels": n}  # noqa: E731
+    path = write_sweep(tmp_path, replicates=10, parameters={"program.base_share": levels(200),
+                                                            "word_of_mouth.spontaneous_rate": levels(200),
+                                                            "acquisition.organic_rate": {"low": 0.0, "high": 0.01, "levels": 100}})
+    monkeypatch.setattr(limits, "available_memory", lambda: 16 * 2 ** 30)
+    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "x"), "--dry-run"]),
+                          "4,000,000 points x 10 replicates")
+    assert ": parameters: " in line and "samples" not in line, line
+    dry = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "x"), "--dry-run", "-r", "1"])
+    assert dry.exit_code == 0, dry.output
+    assert "4,000,000 points x 1 replicate = 4,000,000 runs" in " ".join(dry.stdout.split()), dry.stdout
+    assert "0 already done, 4,000,000 would run" in " ".join(dry.stdout.split())
