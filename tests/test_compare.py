@@ -1694,6 +1694,12 @@ def test_decide_ranks_a_metric_where_less_is_better_lowest_and_refuses_what_it_c
         assert words in str(error.value) and "metric" in str(error.value) and "\n" not in str(error.value), str(error.value)
     # without the twins, the verdict metric falls back to profit, as documented
     assert decide(days).metric == "cumulative_profit"
+    # the report's paragraph words the verdict metric's decision only: "always has the highest profit" of a payback day
+    from simulator.report.compare import decision_paragraph
+
+    assert "the highest profit" in decision_paragraph(days, decide(days))[0]
+    with pytest.raises(ValueError, match="not on payback_day"):
+        decision_paragraph(days, decision)
 
 
 def test_decide_and_the_report_rank_a_cost_per_extra_customer_by_the_replicates_that_added_any_first():

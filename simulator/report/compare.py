@@ -81,9 +81,15 @@ def incremental_value_plot(designs: list[Results], path: Path) -> Path:
 
 
 def decision_paragraph(comparison: Comparison, decision: Decision | None) -> list[str]:
-    """The report's first paragraph: which design to launch, how sure, and its money."""
+    """The report's first paragraph: which design to launch, how sure, and its money,
+    for the verdict decide() gives by default (incremental value, or profit without the
+    twins); a decision on another metric (decide's ``metric=``) is refused, as its
+    words would call a payback day a profit."""
     if decision is None:
         return ["No design has a finite value on any replicate; see the tables below."]
+    if decision.metric not in ("incremental_value", "cumulative_profit"):
+        raise ValueError(f"decision_paragraph words a verdict on incremental_value (or cumulative_profit without the "
+                         f"twins), not on {decision.metric}; the Decision's fields give that one")
     days = comparison.designs[0].scenario.days
     what = "incremental value (profit plus customer equity less rewards still owed, plus referrals still converting, minus the no-program twin on " \
         "the same seed)" \
