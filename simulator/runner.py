@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pandas and scipy cost about a second to import: loaded wher
 INCREMENTAL_METRICS = {
     "incremental_value": "(cumulative_profit + equity_final - rewards_owed - rewards_unpaid + pipeline_equity) minus the same for the no-program twin on the same seed: the headline [currency]",
     "incremental_roi": "incremental_value / the program's whole cost (program_cost + rewards_owed + rewards_unpaid: rewards paid, still owed or earned beyond the budget, and the levers' costs) [-]",
-    "incremental_cac": "the program's whole cost (program_cost + rewards_owed + rewards_unpaid) per incremental customer (NaN when the program adds none) [currency]",
+    "incremental_cac": "the program's whole cost (program_cost + rewards_owed + rewards_unpaid) per incremental customer (NaN when the program adds none, or loses some) [currency]",
     "incremental_cac_vs_paid": "incremental_cac / economics.paid_cac: below 1 the program beats paid acquisition (NaN without paid_cac) [-]",
     "payback_day": "first day from which cumulative incremental profit stays >= 0 (NaN if it ends below 0) [day]",
     "program_k": "cohort K minus the twin's cohort K: the referrals the program adds per customer [-]",
