@@ -1069,6 +1069,18 @@ def test_the_reports_tornado_lead_gives_every_choice_of_a_categorical_assumption
     assert ranged == "; alone, the lead is 4 at 0 and 4 at 1 in the tornado, 1 replicate each"   # a range: as before
 
 
+def test_the_reports_tornado_lead_is_the_leaders_advantage_where_less_is_better(monkeypatch):
+    """On a minimised metric (a payback day) the sentence gave the leader's value less the
+    runner-up's: "the lead is -68.0" of a design paying back 68 days sooner. The lead is
+    the runner-up's value less the leader's there: the same figures as above, negated."""
+    import simulator.report.sensitivity as report
+
+    monkeypatch.setattr(report, "MINIMISED", report.MINIMISED | {"incremental_value"})   # read as a day or a cost
+    result = ahead_at_the_middle_choice()
+    lead = report._tornado_lead(result, "incremental_value", {"parameter": "program.timing.kind", "leader": "b", "runner_up": "a"})
+    assert lead == "; alone, the lead is -4 with onboarding, 5 with at_purchase and -4 with milestone in the tornado, 1 replicate each"
+
+
 def test_the_range_effect_of_a_categorical_assumption_groups_the_points_by_choice():
     """range_p tested quarters of a three-choice categorical, two of which mixed choices:
     against the Kruskal-Wallis test over the choices themselves (the reference), with the

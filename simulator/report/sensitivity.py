@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
-from ..evaluation import DAY_METRICS
+from ..evaluation import DAY_METRICS, MINIMISED
 from ..parameters import reads
 from ..sensitivity import (IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, explains, lost_in_luck,
                            told_from_luck,
@@ -376,7 +376,10 @@ def _tornado_lead(result: SensitivityResult, metric: str, flip: dict) -> str:
     values = points.drop_duplicates("position").sort_values("position")
     # "at 0.01" for a range's end; "with at_purchase" for a choice ("at at_purchase" read as a typo)
     word = "with" if any(p.key == flip["parameter"] and p.kind == "categorical" for p in result.parameters) else "at"
-    leads = [f"{fmt(float(at[flip['leader']][i] - at[flip['runner_up']][i]))} {word} {_v(value)}"
+    # the leader's lead: the runner-up's day or cost less the leader's where less is better ("the lead is -68" read
+    # as the leader behind, where it paid back 68 days sooner)
+    sign = -1.0 if metric in MINIMISED else 1.0
+    leads = [f"{fmt(sign * float(at[flip['leader']][i] - at[flip['runner_up']][i]))} {word} {_v(value)}"
              for i, value in zip(values["position"], values["value"])]
     said = leads[0] if len(leads) == 1 else f"{', '.join(leads[:-1])} and {leads[-1]}"
     replicates = int(values["replicates"].iloc[0])
