@@ -684,7 +684,7 @@ def calibrate(
     counts = pilot_counts(pilot, columns, source=str(data_path))
     from .calibrate import pilot_scale_note
 
-    if scale := pilot_scale_note(pilot, base):
+    if scale := pilot_scale_note(pilot, base):   # report.md says it too (write_calibration's launch_note)
         out.print(f"note: {data_path}: {scale}", markup=False)
     unread = [str(c) for c in pilot.columns if c not in COLUMN_INDEX and c not in ("day", "date", "replicate", "scenario")]
     if unread and not columns:  # a misspelt column would otherwise be dropped without a word
@@ -753,7 +753,7 @@ def calibrate(
                               designs=designs_table, settings=study, draws=draw_count, data_file=str(data_path),
                               started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count,
                                                                    "runs_read_back": cache.read_back},
-                              others=others)
+                              others=others, launch_note=scale)
     from .report import fmt
     from .report.calibrate import (against_the_best, at_the_edge, edge_sentence, misfit_sentence, parameter_text,
                                    replaced_lines, same_lines, unfitted_lines)

@@ -746,6 +746,11 @@ def test_a_pilot_whose_launch_state_is_not_the_scenarios_is_noted():
     assert pilot_scale_note(other.drop(columns="day"), base) != ""   # rows as days 0, 1, ...
     dated = pd.DataFrame({"date": ["2026-03-01"], "customers": [999]})   # kept by date: no launch state
     assert pilot_scale_note(dated, base) == ""
+    # report.md says it too: the console did, beside a posterior that made up for the smaller start, and the
+    # report, the file people share, did not
+    from simulator.report.calibrate import pilot_note
+
+    assert pilot_note(other, note).startswith(f"**Note:** {note}.") and "launch state" not in pilot_note(other)
 
 
 def test_a_designs_own_value_of_a_fitted_key_is_said_to_be_replaced_by_the_posteriors():

@@ -1561,3 +1561,19 @@ def test_a_settings_files_set_replaced_by_the_command_lines_is_named(tmp_path):
     # no note when the file's entries are what runs, or when the command line repeats them
     for same in ([], ["--set", "population.size=400", "--set", "days=45"]):
         one_line_error(invoke(*base, *same), "no.such.key")
+
+
+def test_calibrates_report_says_a_pilot_launch_state_that_is_not_the_scenarios(tmp_path, pilot):
+    """A pilot of 250 customers on day 0 against the scenario's 10 was noted on the console
+    and not in report.md, the file people share, beside a posterior that made up for the
+    other start."""
+    frame = pd.read_csv(pilot).assign(customers=250)
+    frame.to_csv(tmp_path / "bigger.csv", index=False)
+    args = ["calibrate", DEFAULT, *TINY, "--data", tmp_path / "bigger.csv", "--fit", "program.base_share=0.05:0.6",
+            "--particles", "6", "--generations", "1", "--draws", "2", "--seed", "8", "--executor", "serial"]
+    console = " ".join(ok(*args, "--out", tmp_path / "a").stdout.split())
+    report = " ".join((tmp_path / "a" / "report.md").read_text().split())
+    said = "the pilot's launch state is not the scenario's: 250 customers on day 0 against the scenario's 10"
+    assert said in console and f"**Note:** {said}" in report, report
+    ok(*args, "--data", pilot, "--out", tmp_path / "b")
+    assert "launch state is not" not in (tmp_path / "b" / "report.md").read_text()

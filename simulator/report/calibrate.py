@@ -23,7 +23,7 @@ from .text import METRIC_TEXT, designs_default_notes, figure_links, fmt
 def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario, pilot: pd.DataFrame, daily: pd.DataFrame,
                       outcomes: pd.DataFrame, designs: pd.DataFrame | None, settings: CalibrationSettings, draws: int,
                       data_file: str, started: dt.datetime, command: list[str] | None = None, extra: dict | None = None,
-                      others: list[Scenario] = ()) -> Path:
+                      others: list[Scenario] = (), launch_note: str = "") -> Path:
     """Write every readable file into ``folder`` (a staging folder the caller renames into place);
     ``others``: the designs compared beside ``base``, resolved into the manifest (only the base
     was, so a design file edited later could not be told from the one that ran)."""
@@ -39,7 +39,7 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
     figures = [posterior_plot(calibration, folder / "posterior.png"),
                forecast_plot(daily, pilot, calibration, folder / "forecast.png")]
     atomic_write_text(folder / "report.md", calibration_markdown(calibration, base, outcomes, designs, settings, draws,
-                                                                data_file, figures, pilot_note(pilot), others=others))
+                                                                data_file, figures, pilot_note(pilot, launch_note), others=others))
     atomic_write_json(folder / "manifest.json", manifest(
         scenarios=[base, *others], seeds={"forecast": forecast_seeds(calibration, draws)}, started=started, ended=dt.datetime.now(), command=command, extra={"calibrate": {
             "seed": calibration.seed, "data": data_file, "columns": calibration.columns,
@@ -231,10 +231,12 @@ def _simulations_text(calibration: Calibration) -> str:
                                    if dropped > 0 else "") + ")")
 
 
-def pilot_note(pilot: pd.DataFrame) -> str:
+def pilot_note(pilot: pd.DataFrame, launch_note: str = "") -> str:
     """What the report says of the pilot itself: the date of day 0 for a pilot kept by
-    date, and that a pilot of a few days says little."""
-    notes = []
+    date, that a pilot of a few days says little, and ``launch_note``, a launch state
+    that is not the scenario's (calibrate.pilot_scale_note of the pilot file: the console
+    said it and report.md did not, beside a posterior that made up for a smaller start)."""
+    notes = [f"**Note:** {launch_note}."] if launch_note else []
     if pilot.attrs.get("first_date"):
         notes.append(f"The pilot is kept by date: day 1 is {pilot.attrs['first_date']}, its first date (day 0 is the "
                      f"launch state, with no events).")
