@@ -307,9 +307,12 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
     level = f"{settings.level:.0%}"
     # one bin, the totals: "summed over 50-day bins" was said of a 28-day pilot
     whole = settings.bin_days is not None and settings.bin_days >= calibration.pilot_days - max(calibration.pilot_first, 1)
+    # parts beyond the pilot's days are one a day (calibrate.summary_statistics): "10 equal parts" of a 5-day pilot
+    used = max(min(settings.parts, calibration.pilot_days - calibration.pilot_first), 1)
     bins = (f"totals over the pilot (bin_days {settings.bin_days} covers it all)" if whole else
             f"summed over {settings.bin_days}-day bins" if settings.bin_days else "totals over the pilot"
-            if settings.parts <= 1 else f"summed over {settings.parts} equal parts of the pilot")
+            if used <= 1 else f"summed over {used} equal parts of the pilot"
+            + (f" (parts {settings.parts} asked: one a day at most)" if used < settings.parts else ""))
     # day 0 is the launch state, with no events (counts there are refused): a timeseries.csv pilot's days 0-21 are
     # 21 days of activity, as the same pilot given by date is ("22 days (days 0-21)" against "21 days (days 1-21)")
     active = max(calibration.pilot_first, 1)
