@@ -621,6 +621,23 @@ def value_scale(values) -> float:
     return max((float(v.max()) for v in finite if len(v)), default=0.0)
 
 
+def defined_shares(values: dict[str, np.ndarray], metric: str) -> dict[str, float]:
+    """Each design's share of replicates where ``metric`` is defined, for a metric whose
+    undefined run is the worst there is for it (UNDEFINED_IS_WORST: a run where the
+    program added nobody has no incremental_cac); 1 for every design otherwise."""
+    return {name: float(np.isfinite(v).mean()) if metric in UNDEFINED_IS_WORST and len(v) else 1.0
+            for name, v in values.items()}
+
+
+def defined_first(order: list[str], defined: dict[str, float], means, scale: float = 0.0) -> list[str]:
+    """``order`` (best mean first) with the designs defined in the most replicates
+    (``defined``, :func:`defined_shares`) first, each share's in the order of their
+    means, and a tie with the best's mean among those in front (:func:`tied_first`)."""
+    order = sorted(order, key=lambda name: -defined[name])   # stable: the means order each share's designs
+    first = [name for name in order if defined[name] == defined[order[0]]] if order else []
+    return tied_first(first, means, scale) + order[len(first):]
+
+
 def tied_first(order: list[str], means, scale: float = 0.0) -> list[str]:
     """``order`` (best first) with the designs whose mean ties the best's moved to its
     front in the order ``means`` lists them: the first listed of a tie is named first, and
@@ -651,13 +668,8 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
     ranked = {name: sign * v for name, v in values.items()}   # more is better
     means = {name: (float(np.nanmean(v)) if np.isfinite(v).any() else -math.inf) for name, v in ranked.items()}
     scale = value_scale(ranked.values())
-    # a run where the program added nobody has no incremental_cac, and is the worst there is for it: the designs
-    # where it is defined in the most replicates first (UNDEFINED_IS_WORST; every design alike for other metrics)
-    defined = {name: float(np.isfinite(v).mean()) if metric in UNDEFINED_IS_WORST and len(v) else 1.0
-               for name, v in values.items()}
-    order = sorted(means, key=lambda name: (-defined[name], -means[name]))
-    first = [name for name in order if defined[name] == defined[order[0]]]
-    order = tied_first(first, means, scale) + order[len(first):]
+    defined = defined_shares(values, metric)
+    order = defined_first(sorted(means, key=lambda name: -means[name]), defined, means, scale)
     best = order[0]
     if not math.isfinite(means[best]):
         return None

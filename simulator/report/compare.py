@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, tied_first, value_scale, defined_alike,
+from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
                        paired_difference, pairing_differences,
                        replicates_needed, twin_differences, unpaired_difference, world_differences, VERDICT_METRIC)
 from ..config import has_program
-from ..metrics import NEVER_IS_WORST, UNDEFINED_IS_WORST, joint_level, median_day
+from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
 from .text import level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, launch_note, non_qualifying_note, budget_never_ran_out, asks_ended, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
@@ -212,12 +212,9 @@ def winners(comparison: Comparison) -> list[str]:
         order = means.dropna().sort_values(ascending=metric in LOWER_IS_BETTER).index.tolist()
         scale = value_scale(_metric_values(designs, d.scenario.name, metric) for d in designs)
         # most replicates defined first where an undefined run is the worst (a cost per extra customer where
-        # the program added nobody), as decide ranks them; stable, so the means order each share's designs
-        defined = {name: float(np.isfinite(_metric_values(designs, name, metric)).mean())
-                   if metric in UNDEFINED_IS_WORST else 1.0 for name in order}
-        order = sorted(order, key=lambda name: -defined[name])
-        first = [name for name in order if defined[name] == defined[order[0]]] if order else []
-        order = tied_first(first, means, scale) + order[len(first):] if order else order
+        # the program added nobody), as decide ranks them
+        defined = defined_shares({name: _metric_values(designs, name, metric) for name in order}, metric)
+        order = defined_first(order, defined, means, scale)
         if len(order) < 2:
             continue
         best, runner_up = order[0], order[1]
