@@ -96,7 +96,8 @@ def scheduler_file(scheduler: str | None, given: str | None, file: "str | os.Pat
     return str(file) if scheduler and not given and file is not None else None
 
 
-def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S, *, file: str | None = None) -> int:
+def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S, *, file: str | None = None,
+                    caller: str | None = None) -> int:
     """Fail fast, in one line, unless a Dask scheduler with at least one worker answers
     at ``address`` within about ``timeout`` seconds: a malformed address, nobody
     listening, a port that accepts but stays silent, an HTTP server (the dashboard's
@@ -104,10 +105,14 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S, *, file: s
     with no workers are each refused in one line. Returns how many workers it has.
     ``file``: the sweep or settings file whose ``scheduler:`` gave the address (None:
     the command line's --scheduler), which the refusal names: it blamed a --scheduler
-    nobody gave."""
-    where = {"file": file, "key": "scheduler"} if file else {"key": "--scheduler"}
-    leave_out = ("give --executor local (or remove its scheduler: line) to run on this computer" if file
-                 else "leave out --scheduler to use a local cluster")
+    nobody gave. ``caller``: the Python entry point given ``scheduler=`` (simulate,
+    compare), named in its words."""
+    if caller:
+        where, leave_out = {"file": f"{caller}()", "key": "scheduler"}, "leave out scheduler= to use a local cluster"
+    else:
+        where = {"file": file, "key": "scheduler"} if file else {"key": "--scheduler"}
+        leave_out = ("give --executor local (or remove its scheduler: line) to run on this computer" if file
+                     else "leave out --scheduler to use a local cluster")
     match = SCHEDULER_ADDRESS.match(address.strip())
     if not match:
         raise ScenarioError(f"'{address}' is not a scheduler address; write tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786)",
@@ -121,7 +126,7 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S, *, file: s
         reason = error.strerror or type(error).__name__
         raise ScenarioError(f"no Dask scheduler reachable at {address} ({reason}); start one with "
                             f"`dask scheduler` or {leave_out}", **where) from None
-    identity = _identify(address, max(1.0, deadline - time.monotonic()))
+    identity = _identify(address, max(1.0, deadline - time.monotonic()), where)
     kind = identity.get("type") if isinstance(identity, dict) else None
     if kind != "Scheduler":
         what = f"a Dask {kind.lower()}" if isinstance(kind, str) else "something else"
@@ -131,16 +136,18 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S, *, file: s
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not identity.get("workers"):
             time.sleep(0.5)
-            identity = _identify(address, max(0.5, deadline - time.monotonic()))
+            identity = _identify(address, max(0.5, deadline - time.monotonic()), where)
         if not identity.get("workers"):
             raise ScenarioError(f"the Dask scheduler at {address} has no workers; start some with "
                                 f"`dask worker {address}`", **where)
     return len(identity["workers"])
 
 
-def _identify(address: str, timeout: float) -> dict:
+def _identify(address: str, timeout: float, where: dict | None = None) -> dict:
     """The scheduler's answer to Dask's ``identity`` call, within ``timeout`` seconds
-    (a silent or foreign server is cut off, never waited on)."""
+    (a silent or foreign server is cut off, never waited on); ``where``: the file and
+    key a refusal names (check_scheduler's)."""
+    where = where or {"key": "--scheduler"}
     import asyncio
 
     from distributed.comm import connect
@@ -159,7 +166,7 @@ def _identify(address: str, timeout: float) -> dict:
     except (asyncio.TimeoutError, TimeoutError):
         raise ScenarioError(f"{address} accepts connections but no Dask scheduler answered within {timeout:g} s "
                             f"(a different server, or tls:// against tcp://?); give the scheduler's address",
-                            key="--scheduler") from None
+                            **where) from None
     except Exception as error:  # noqa: BLE001 - whatever the far end sent, the user gets one line
         if isinstance(error, (MemoryError, OverflowError, ValueError, KeyError)):
             reason = "it sent bytes that are not Dask's protocol"  # e.g. a length prefix of exabytes
@@ -168,7 +175,7 @@ def _identify(address: str, timeout: float) -> dict:
         else:
             reason = f"{type(error).__name__}: {' '.join(str(error).split())[:120]}"
         raise ScenarioError(f"{address} did not answer as a Dask scheduler ({reason}); "
-                            f"check the address and its scheme (tcp:// or tls://)", key="--scheduler") from None
+                            f"check the address and its scheme (tcp:// or tls://)", **where) from None
 
 
 def check_worker_code(client, scheduler: str) -> None:

@@ -140,19 +140,23 @@ def check_seed_and_replicates(caller: str, *, seed: Any = None, replicates: Any 
 def check_execution(caller: str, executor: Any, scheduler: Any) -> str:
     """The executor a Python entry point runs on: ``executor`` (local, serial or dask),
     or, when None, dask if a ``scheduler`` address is given and else local, as
-    ``--scheduler`` alone means dask on the command line. A mistake is one line in the
-    API's words: it named ``--executor`` and ``--scheduler``, flags a script never gave,
-    and refused ``scheduler=`` given without ``executor='dask'``."""
-    from .executors import check_executor
+    ``--scheduler`` alone means dask on the command line. A mistake, an unreachable
+    scheduler among them, is one line in the API's words: it named ``--executor`` and
+    ``--scheduler``, flags a script never gave, and refused ``scheduler=`` given
+    without ``executor='dask'``."""
+    from .executors import check_executor, check_scheduler
 
     try:
-        return check_executor(executor, scheduler, source="executor")
+        executor = check_executor(executor, scheduler, source="executor")
     except ScenarioError as error:
         if error.key == "--scheduler":
             raise ScenarioError(f"a scheduler address needs the dask executor (executor={executor!r} was given); pass "
                                 f"executor='dask', or leave executor out, with scheduler={scheduler!r}",
                                 file=f"{caller}()", key="scheduler") from None
         raise ScenarioError(error.message, file=f"{caller}()", key="executor") from None
+    if scheduler:   # before any run, in the API's words (the runs check it again, as the command line's do)
+        check_scheduler(scheduler, caller=caller)
+    return executor
 
 
 def validate_overridden(data: dict, overrides: Iterable[str], source: str,

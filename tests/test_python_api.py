@@ -325,7 +325,8 @@ def test_where_runs_execute_is_checked_in_the_apis_words(tiny):
         "executor='dask'" in str(error.value) and "--" not in str(error.value)
     with pytest.raises(ScenarioError) as error:
         simulate(tiny, replicates=1, scheduler="tcp://127.0.0.1:9")
-    assert "no Dask scheduler reachable at tcp://127.0.0.1:9" in str(error.value)
+    assert str(error.value).startswith("simulate(): scheduler: no Dask scheduler reachable at tcp://127.0.0.1:9") and \
+        "leave out scheduler= to use a local cluster" in str(error.value) and "--" not in str(error.value)
     # the default is still a local run, on one worker in this process
     assert len(simulate(tiny, replicates=1, seed=1, baseline=False).runs) == 1
 
