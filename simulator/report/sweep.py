@@ -3,6 +3,7 @@ run), points.csv (per point means), plots, report.md and manifest.json."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
@@ -120,10 +121,8 @@ def kind_notes(sweep: Sweep) -> list[str]:
             key.endswith(".kind") else []
         union = False
         if kinds:
-            try:
+            with contextlib.suppress(ScenarioError):   # a key the sweep's own checks refuse or explain
                 union = categorical_choices(schema_field(sweep.base, key)[0], key, sweep.base)[1]
-            except ScenarioError:   # a key the sweep's own checks refuse or explain
-                union = False
         parameters.append(Parameter(key, "categorical", choices=tuple(dict.fromkeys(kinds)), union=True) if union
                           else SimpleNamespace(key=key, union=False))
     return kind_default_notes(sweep.base, parameters)
