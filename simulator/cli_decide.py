@@ -808,7 +808,9 @@ def _read_pilot(path: Path):
     if path.is_dir():
         raise ScenarioError("is a folder; give the pilot's daily counts as a CSV file", file=str(path))
     try:
-        frame = pd.read_csv(path)
+        # only an empty cell is missing: pandas reads 'n/a', 'NA' or 'null' as NaN too, which the
+        # one-line error then called "a blank" though the file says 'n/a'
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise ScenarioError(f"cannot be read as CSV ({str(error).splitlines()[0][:120]}); give one row per day with a "
                             f"header row of column names", file=str(path)) from None

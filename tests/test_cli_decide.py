@@ -775,6 +775,11 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot):
     negative = tmp_path / "negative.csv"
     pd.read_csv(pilot).assign(asks=-1).to_csv(negative, index=False)
     one_line_error(invoke(*calibrate_args(tmp_path / "x", negative)), "negative.csv", "asks", ">= 0")
+    # a word pandas reads as missing is named as the file writes it, not as "a blank"
+    missing = tmp_path / "missing.csv"
+    pd.read_csv(pilot).astype({"asks": object}).assign(asks=lambda f: f["asks"].where(f["day"] != 3, "n/a")).to_csv(
+        missing, index=False)
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", missing)), "missing.csv", "asks", "got 'n/a' on day 3")
     # separated by ';': the header read as one column, and the line said only that none was found
     semicolons = tmp_path / "semicolons.csv"
     pd.read_csv(pilot).to_csv(semicolons, index=False, sep=";")
