@@ -115,9 +115,11 @@ class ReferralModel(mesa.Model):
     def step(self) -> None:
         """Simulate the next day and collect its row (``datacollector``). At the horizon
         ``running`` turns False, and a further ``step()`` does nothing (as Mesa's
-        ``run_model`` expects), so the collector keeps ``scenario.days + 1`` rows."""
+        ``run_model`` expects), so the collector keeps ``scenario.days + 1`` rows and
+        Mesa's ``steps`` stays equal to ``day``."""
         if self.engine.day >= self.scenario.days:
             self.running = False
+            self.steps -= 1   # Mesa counted this call before it reached here: no day was simulated
             return
         self.engine.step()
         self.datacollector.collect(self)

@@ -195,6 +195,7 @@ def test_stepping_the_model_on_a_replicates_seed_gives_that_replicate_as_the_rea
     assert twin.datacollector.get_model_vars_dataframe().equals(collected)
     model.step()   # after the horizon: nothing happens
     assert model.day == tiny.days and not model.running and len(model.datacollector.get_model_vars_dataframe()) == tiny.days + 1
+    assert model.steps == model.day   # Mesa's counter counts the days simulated, not the calls
 
 
 def test_simulate_gives_the_numbers_refsim_run_writes(tiny, tmp_path):
