@@ -84,8 +84,16 @@ CONSTRAINT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=)\s*(\S+)\s*$")
 
 @dataclass(frozen=True)
 class Objective:
+    """A metric and its direction; without one, a cost or a delay (``MINIMISED``) is
+    minimised and everything else maximised, as ``--objective METRIC`` reads."""
     metric: str
-    direction: Literal["maximize", "minimize"] = "maximize"
+    direction: Literal["maximize", "minimize"] | None = None
+
+    def __post_init__(self) -> None:
+        if self.direction is None:   # Objective("reward_cost") maximised the spend
+            object.__setattr__(self, "direction", "minimize" if self.metric in MINIMISED else "maximize")
+        elif self.direction not in ("maximize", "minimize"):
+            raise ValueError(f"Objective direction: 'maximize' or 'minimize', not {self.direction!r}")
 
     @property
     def sign(self) -> float:
@@ -127,7 +135,7 @@ def parse_objective(text: str, *, source: str = "--objective") -> Objective:
                             key=source)
     if way:
         return Objective(metric, "maximize" if way.startswith("max") else "minimize")
-    return Objective(metric, "minimize" if metric in MINIMISED else "maximize")
+    return Objective(metric)
 
 
 def parse_constraint(text: str, *, source: str = "--constraint") -> Constraint:

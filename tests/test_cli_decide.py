@@ -1249,6 +1249,17 @@ def test_a_winner_at_an_end_where_a_constraint_binds_names_the_constraint_not_th
     assert "found the objective better towards that end" in range_edge_note(won(trials, ()), [reward], small())
     worse = trials.assign(incremental_value_mean=[900.0, 800.0, 700.0, 600.0, 500.0])
     assert "found the objective better towards that end" in range_edge_note(won(worse), [reward], small())
+    # the winner breaks the cap too (every reward spends past 1,000): the cap binds nowhere in the range, and the
+    # winner is the candidate that broke it least, which the note says in place of the objective's doing
+    over = trials.assign(reward_cost_mean=[1100.0, 1300.0, 2500.0, 6000.0, 9000.0], feasible=False)
+    broken = range_edge_note(SimpleNamespace(**vars(won(over)), feasible=False), [reward], small())
+    assert "binds" not in broken and "found the objective better towards that end" not in broken, broken
+    assert "no candidate kept every constraint, so the winner is the one that broke them least" in broken, broken
+    # two caps, the winner keeping only one: only that one can hold it at the end
+    count = parse_constraint("customers_final>=0")
+    both = trials.assign(customers_final_mean=-1.0, feasible=False)
+    held = range_edge_note(won(both, (cap, count)), [reward], small())
+    assert "where `reward_cost<=1000` binds" in held and "customers_final>=0`" not in held, held
 
 
 def test_trials_level_on_a_budget_name_the_least_budget_that_made_the_same_runs():

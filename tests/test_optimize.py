@@ -346,6 +346,17 @@ def test_a_batch_killed_while_being_told_resumes_as_that_batch_and_not_topped_up
     assert resumed.best == whole.best
 
 
+def test_an_objective_built_in_python_takes_its_metrics_direction_as_the_command_line_does():
+    """docs/decide.md: costs and delays are minimised unless the objective says :max.
+    ``Objective("reward_cost")`` from Python maximised the spend."""
+    assert Objective("reward_cost").direction == "minimize" == parse_objective("reward_cost").direction
+    assert Objective("payback_day").direction == "minimize"
+    assert Objective("incremental_value").direction == "maximize" == parse_objective("incremental_value").direction
+    assert Objective("reward_cost", "maximize").sign == 1.0 and Objective("reward_cost").sign == -1.0
+    with pytest.raises(ValueError, match="'maximize' or 'minimize'"):
+        Objective("reward_cost", "down")
+
+
 def test_two_objectives_give_a_pareto_front_of_the_trade_off():
     # value peaks at x = 0.37, cost = 100 x rises: the front is x in [0, 0.37]; beyond it both get worse
     base = small()

@@ -734,7 +734,12 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
         return " ".join(bound)
     # with two objectives best.yaml is the first one's best point of the front: name the objective it is best on
     objective = _objective_words(result)
-    if all(walls):   # nothing to widen: 'widen it past that end' of a reward of 0 asked for a negative reward
+    if getattr(result, "constraints", None) and getattr(result, "feasible", True) is False:
+        # the winner is the candidate that broke the constraints least, not the best on the objective
+        said = ("; ".join(ends) + ": no candidate kept every constraint, so the winner is the one that broke them "
+                f"least, not the best on {objective}, and the end is where they were broken least; relax a "
+                "constraint or search other keys to find a design that keeps them.")
+    elif all(walls):   # nothing to widen: 'widen it past that end' of a reward of 0 asked for a negative reward
         said = ("; ".join(ends) + (", as far as the key goes" if len(ends) == 1 else ", each as far as its key goes")
                 + f": the search found {objective} better towards that end, so the best may be the end itself; "
                   "compare the end value with the winner (`refsim compare` on best.yaml and a copy set to it).")
@@ -771,7 +776,10 @@ def _bound_by(result, parameter: Parameter, value: float, end: str) -> tuple[lis
     rivals = done[beyond & better]
     if not len(rivals) or rivals["feasible"].astype(bool).any():
         return None
-    broken = [str(c) for c in constraints if any(c.excess(float(v)) > 0 for v in rivals[f"{c.metric}_mean"])]
+    # only a constraint the winner keeps can be what holds it there: under reward_cost<=50 where every reward
+    # spent past 50, the winner at the low end was said to sit "where reward_cost<=50 binds"
+    kept = [c for c in constraints if c.excess(float(done.loc[mine.index, f"{c.metric}_mean"].iloc[0])) <= 0]
+    broken = [str(c) for c in kept if any(c.excess(float(v)) > 0 for v in rivals[f"{c.metric}_mean"])]
     if not broken:
         return None
     nearest = values[rivals.index].min() if end == "low" else values[rivals.index].max()
