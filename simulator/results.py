@@ -665,8 +665,8 @@ def seed_pinned(state: dict, kind: str, seed: int | None, written: int | None,
     stored = state.get(f"{kind}_seed")
     if not isinstance(stored, int) or isinstance(stored, bool) or seed not in (None, stored):
         return None
-    for other in (None, stored):
-        if other != written and (update := same(other)) is not None:
+    for other in (None, stored):   # 'written' too: ``same`` may try the base's other pins against it
+        if (update := same(other)) is not None:
             return update
     return None
 

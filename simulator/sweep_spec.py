@@ -31,7 +31,7 @@ from .config import Scenario
 from .errors import ScenarioError
 from .executors import check_executor
 from .metrics import SUMMARY_METRICS
-from .results import input_digests, scenario_files, seed_pinned
+from .results import input_digests, scenario_files
 from .compare import NEUTRAL, NOT_A_VERDICT, NOT_A_VERDICT_WHY
 from .runner import INCREMENTAL_METRICS
 from .scenario_io import (apply_overrides, block_text, describe, key_at, parse_scenario_yaml, parse_yaml, read_yaml_text,
@@ -304,23 +304,27 @@ class Sweep:
         return self._replicates_grown(state) or self._grid_grown(state)
 
     def _seed_pinned(self, state: dict) -> dict | None:
-        """The folder's sweep, with ``seed:`` written into (or left out of) the sweep file
-        as the seed it ran with (results.seed_pinned): the sweep with the folder's choice
-        of ``seed:`` is the folder's, or grew from it."""
-        def same(written: int | None) -> dict | None:
-            other = dataclasses.replace(self, spec=self.spec.model_copy(update={"seed": written}), _inputs=self._inputs)
-            return other._as_folder(state)
-
-        pinned = seed_pinned(state, "sweep", self.seed, self.spec.seed, same)
-        if pinned is None and self.spec.seed is None and "seed" in self.base_data and self.seed == state.get("sweep_seed"):
-            # the drawn seed written into the base scenario, or given by --set seed=: the sweep the folder ran had
-            # none there, and every run is the same
-            unseeded = dataclasses.replace(self, base=self.base.model_copy(update={"seed": None}),
-                                           base_data={k: v for k, v in self.base_data.items() if k != "seed"},
-                                           overrides=tuple(o for o in self.overrides if o.partition("=")[0].strip() != "seed"),
-                                           _inputs=self._inputs)
-            pinned = unseeded._as_folder(state)
-        return pinned
+        """The folder's sweep, with its drawn seed pinned (written into the sweep file's
+        ``seed:``, into the base scenario or by ``--set seed=``) or such a pin dropped:
+        every run is the same. Each place the folder's sweep may have had the pin is tried
+        against this sweep's, so that one pin may follow another (``--set seed=`` then
+        ``seed:`` in the sweep file was refused as a different sweep). Another seed is
+        another sweep (results.seed_pinned)."""
+        stored = state.get("sweep_seed")
+        if not isinstance(stored, int) or isinstance(stored, bool) or self.seed not in (None, stored):
+            return None
+        unseeded = {k: v for k, v in self.base_data.items() if k != "seed"}
+        without = tuple(o for o in self.overrides if o.partition("=")[0].strip() != "seed")
+        bases = [(self.base, self.base_data, self.overrides),
+                 (self.base.model_copy(update={"seed": None}), unseeded, without),
+                 (self.base.model_copy(update={"seed": stored}), {**unseeded, "seed": stored}, without)]
+        for base, data, overrides in bases:
+            for seed in (None, stored):
+                other = dataclasses.replace(self, spec=self.spec.model_copy(update={"seed": seed}), base=base,
+                                            base_data=data, overrides=overrides, _inputs=self._inputs)
+                if (update := other._as_folder(state)) is not None:
+                    return update
+        return None
 
     def _as_folder(self, state: dict) -> dict | None:
         """{} when this sweep is the folder's (``state``), the update when it grew from it, else None."""

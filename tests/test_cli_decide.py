@@ -346,6 +346,12 @@ def test_pinning_an_optimisations_drawn_seed_resumes_its_folder_and_another_seed
     dropped = small_optimize(tmp_path, scenario, folder)
     assert dropped.exit_code == 0 and "2 of 2 trials already done" in dropped.stdout, dropped.output
     assert (folder / "trials.csv").read_bytes() == first
+    # one pin after another of the same seed: --set seed= then --seed, and back (each was refused, and only
+    # --force, rerunning every trial, went on)
+    for extra in (["--set", f"seed={drawn}"], ["--seed", drawn], ["--set", f"seed={drawn}"]):
+        switched = small_optimize(tmp_path, scenario, folder, *extra)
+        assert switched.exit_code == 0 and "2 of 2 trials already done" in switched.stdout, (extra, switched.output)
+    assert (folder / "trials.csv").read_bytes() == first
 
 
 def test_a_refused_optimisation_names_the_keys_of_the_base_scenario_that_changed(tmp_path):

@@ -486,6 +486,12 @@ def test_the_drawn_seed_pinned_in_the_base_scenario_or_by_set_resumes_the_folder
     one_line_error(runner.invoke(app, command), "holds a different sweep", "--force")
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     one_line_error(runner.invoke(app, [*command, "--set", f"seed={drawn + 1}"]), "holds a different sweep")
+    # one pin after another of the same seed: the base's (--set), the sweep file's, and the base's again
+    for sweep_seed, extra in ((None, ["--set", f"seed={drawn}"]), (drawn, []), (None, ["--set", f"seed={drawn}"])):
+        path.write_text(yaml.safe_dump({**spec, **({"seed": sweep_seed} if sweep_seed else {})}, sort_keys=False))
+        switched = runner.invoke(app, [*command, *extra])
+        assert switched.exit_code == 0 and "0 run now, 6 already done" in switched.stdout, (sweep_seed, switched.output)
+    pd.testing.assert_frame_equal(run_frame(out), first)
 
 
 def _snapshot(folder: Path) -> dict:
