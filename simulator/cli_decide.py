@@ -217,7 +217,8 @@ def optimize(
     --objective cumulative_profit --constraint 'reward_cost<=50000' --trials 60
     """
     from .decide_settings import load_settings, pick, range_texts
-    from .optimize import check_vary, design_count, optimize as run_optimize, parse_constraint, parse_objective, trial_count, trials_planned
+    from .optimize import (check_objectives, check_vary, design_count, optimize as run_optimize, parse_constraint,
+                           parse_objective, trial_count, trials_planned)
     from .parameters import parse_parameters
     from .report.optimize import write_optimize
     from .results import StudyLock, input_digests, open_study, scenario_files, seed_pinned, study_folder
@@ -234,8 +235,7 @@ def optimize(
     objective_texts = pick(objective, [settings.objective] if isinstance(settings.objective, str) else settings.objective)
     where = _origin(objective, settings_file, "objective", "--objective")
     objectives = [parse_objective(t, source=where) for t in (objective_texts or ["incremental_value"])]
-    if len(objectives) > 2:
-        raise ScenarioError(f"give one objective (TPE) or two (a Pareto front); got {len(objectives)}", key=where)
+    check_objectives(objectives, source=where)
     where = _origin(constraint, settings_file, "constraints", "--constraint")
     constraints = [parse_constraint(t, source=where) for t in pick(constraint, settings.constraints)]
     study_settings = _optimize_settings(settings, trials, replicates)
@@ -262,6 +262,10 @@ def optimize(
              "constraints": "--constraint list", "seed": "seed", "settings": "search settings",
              "inputs": "files the runs read"}
     parts = {names[key]: value if key == "seed" and isinstance(value, int) else digest(value) for key, value in identity.items()}
+    # and as a reader would write them, so that the refusal can say how ('its search settings differ' named no value)
+    shown = {names["vary"]: identity["vary"], names["constraints"]: identity["constraints"],
+             names["objectives"]: [f"{o.metric}:{o.direction.removesuffix('imize')}" for o in objectives],
+             names["settings"]: identity["settings"]}
     from .rng import draw_seed
 
     with StudyLock(folder, "optimize"):
@@ -279,7 +283,7 @@ def optimize(
                            seed=given_seed if given_seed is not None else draw_seed(), force=force, inputs=inputs,
                            accepts=pinned, ours=optimize_output,
                            # the base as resolved, so that a refusal after it was edited names the keys that changed
-                           extra={"parts": parts, "base_resolved": base.model_dump(mode="json")})
+                           extra={"parts": parts, "parts_shown": shown, "base_resolved": base.model_dump(mode="json")})
         study_seed = int(state["optimize_seed"])
         total = trials_planned(study_settings, parameters, folder)
         if trial_count(study_settings, parameters) < study_settings.trials:

@@ -138,6 +138,16 @@ def parse_objective(text: str, *, source: str = "--objective") -> Objective:
     return Objective(metric)
 
 
+def check_objectives(objectives, *, source: str = "--objective") -> None:
+    """One objective or two different ones, in one line naming ``source``."""
+    if len(objectives) not in (1, 2):
+        raise ScenarioError(f"give one objective (TPE) or two (NSGA-II, a Pareto front); got {len(objectives)}", key=source)
+    if len(objectives) == 2 and objectives[0].metric == objectives[1].metric:
+        # a Pareto front of a metric against itself (or its opposite) is one point, or every trial
+        raise ScenarioError(f"'{objectives[0].metric}' is given twice; a second objective is another metric to trade "
+                            f"it against (e.g. {objectives[0].metric} and reward_cost), or give it once", key=source)
+
+
 def parse_constraint(text: str, *, source: str = "--constraint") -> Constraint:
     """``METRIC<=VALUE`` or ``METRIC>=VALUE``, on the metric's mean over replicates."""
     match = CONSTRAINT.match(text)
@@ -283,8 +293,7 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
     trials' bar sat full at "left 0:00:00" through minutes of re-runs."""
     settings = settings or OptimizeSettings()
     objectives, constraints = tuple(objectives), tuple(constraints)
-    if len(objectives) not in (1, 2):
-        raise ScenarioError(f"give one objective (TPE) or two (NSGA-II, a Pareto front); got {len(objectives)}", key="--objective")
+    check_objectives(objectives)
     if not parameters:
         raise ScenarioError("nothing to vary; give at least one --vary KEY=LO:HI", key="--vary")
     check_vary(parameters)

@@ -579,12 +579,25 @@ def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
                                                 and name.removeprefix(f"{kind} file's ") in changed)]
     if not changed:   # a study started before its parts were stored, or a part added since
         return f"what it was started with differs from this command's: its {kind} file, base scenario or options"
+    readable_then, readable_now = state.get("parts_shown") or {}, (extra or {}).get("parts_shown") or {}
+
     def shown(name: str) -> str:
         there, stored = then[name], state.get(f"{kind}_seed")
         if name == "seed" and not isinstance(there, int) and isinstance(stored, int):
             # a drawn seed is no part of the fingerprint: its part was a digest, shown as if it were the seed
             there = f"drawn {stored}"
-        return f"{name} ({there} there, {now[name]} now)" if isinstance(now[name], int) and not _digest(there) else name
+        if isinstance(now[name], int) and not _digest(there):
+            return f"{name} ({there} there, {now[name]} now)"
+        # a part kept as a digest, with its readable form beside it ('its search settings differ' named no value)
+        before, after = readable_then.get(name), readable_now.get(name)
+        if isinstance(before, dict) and isinstance(after, dict):
+            fields = [f"{key} {before.get(key)} there, {after.get(key)} now"
+                      for key in dict.fromkeys([*after, *before]) if before.get(key) != after.get(key)]
+            return f"{name} ({'; '.join(fields)})" if fields else name
+        if isinstance(before, list) and isinstance(after, list) and before != after:
+            listed = lambda items: " ".join(map(str, items)) or "none"  # noqa: E731
+            return f"{name} ({listed(before)} there, {listed(after)} now)"
+        return name
 
     text = "its " + ", ".join(shown(name) for name in changed) \
         + (" differ" if len(changed) > 1 or _plural(changed[0]) else " differs") + " from this command's"

@@ -136,7 +136,14 @@ def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settin
     # since' was said, though neither had)
     other = invoke(*[a if a != "reward_cost<=300" else "reward_cost<=200" for a in optimize_args(folder, optimize_settings)])
     assert other.exit_code != 0
-    assert "holds a different optimize (its --constraint list differs from this command's)" in " ".join(other.stderr.split())
+    assert ("holds a different optimize (its --constraint list (reward_cost<=300 there, reward_cost<=200 now) differs "
+            "from this command's)") in " ".join(other.stderr.split()), other.stderr
+    # a changed search setting or objective is named with its values ('its search settings differ' named none)
+    more = invoke(*[a if a != "2" else "3" for a in optimize_args(folder, optimize_settings)])
+    assert "its search settings (replicates 2 there, 3 now) differ" in " ".join(more.stderr.split()), more.stderr
+    value = invoke(*[a if a != "cumulative_profit" else "incremental_value" for a in optimize_args(folder, optimize_settings)])
+    assert "its --objective list (cumulative_profit:max there, incremental_value:max now) differs" in \
+        " ".join(value.stderr.split()), value.stderr
     # extended from 6 trials, a multiple of the batch of 2: nothing to say; then from 7, part-way through a batch:
     # said to differ from one run of 8
     grown = ok(*[a if a != "6" else "7" for a in optimize_args(folder, optimize_settings)])
@@ -406,6 +413,9 @@ def test_optimize_mistakes_are_one_line_errors(tmp_path, optimize_settings):
                    "cumulative_proft", "cumulative_profit")
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--constraint", "reward_cost<fifty"), "--constraint", "METRIC<=VALUE")
     one_line_error(invoke("optimize", tmp_path / "missing.yaml", "--vary", f"{REWARD}=0:40"), "missing.yaml", "not found")
+    # a Pareto front of a metric against itself ran as one
+    one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--objective", "cumulative_profit:min"), "--objective",
+                   "'cumulative_profit' is given twice")
     bad = tmp_path / "bad.yaml"
     bad.write_text("trials: 5\nmax_replicate: 4\n")
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--settings", bad), "bad.yaml", "max_replicate", "max_replicates")

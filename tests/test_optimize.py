@@ -687,6 +687,12 @@ def test_the_convergence_plot_marks_the_winner_and_the_trials_safe_on_their_mean
     assert fresh.get_ydata().tolist() == [21.0]   # round 1: the seeds no choice was made on
     bars = [c for c in ax.collections if c.__class__.__name__ == "LineCollection"]
     assert sorted(p[1] for p in bars[-1].get_segments()[0]) == [12.0, 30.0]
+    # no trial kept the constraints: the legend named trials that keep them and a best-so-far line, neither drawn
+    report.convergence_plot(SimpleNamespace(**{**vars(result), "trials": trials.assign(feasible=False,
+                                                                                       feasible_upper=False)}), "unused.png")
+    ax = figures[-1].axes[0]
+    assert ax.get_legend_handles_labels()[1] == ["trial (breaks a constraint)", "winner (trial 1), in the search"]
+    assert not ax.lines
 
 
 def test_a_number_key_given_without_values_says_what_it_holds_in_words():

@@ -248,8 +248,9 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
         feasible = done["feasible"].astype(bool)
         safe = feasible & done["feasible_upper"].astype(bool) if "feasible_upper" in done else feasible
         size = 8 + 4 * done["replicates"].to_numpy(dtype=float)
-        ax.scatter(done.loc[safe, "trial"], done.loc[safe, column], s=size[safe.to_numpy()], alpha=0.6,
-                   label="trial (keeps the constraints)")
+        if safe.any():   # no entry in the legend for what is not drawn (no trial kept the constraints)
+            ax.scatter(done.loc[safe, "trial"], done.loc[safe, column], s=size[safe.to_numpy()], alpha=0.6,
+                       label="trial (keeps the constraints)")
         edge = feasible & ~safe   # on its mean, not at the top of its interval: the winner is taken among the others first
         if edge.any():
             ax.scatter(done.loc[edge, "trial"], done.loc[edge, column], s=size[edge.to_numpy()], facecolors="none",
@@ -263,7 +264,8 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
         counted = top & safe if (top & safe).any() else top & feasible
         signed = (objective.sign * done[column].where(counted)).cummax().ffill()
         best = objective.sign * signed
-        ax.step(done["trial"], best, where="post", color="black", label="best so far (the winner's tier)")
+        if counted.any():
+            ax.step(done["trial"], best, where="post", color="black", label="best so far (the winner's tier)")
         chosen = done[done["trial"] == result.best_trial]
         if len(chosen):
             ax.scatter(chosen["trial"], chosen[column], marker="*", s=160, color="tab:orange", edgecolors="black",
