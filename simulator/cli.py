@@ -209,7 +209,7 @@ def run(
     from .runner import resolve_seed, simulate
     from .scenario_io import load_scenario
 
-    from .executors import check_executor
+    from .executors import check_executor, check_scheduler
     from .limits import check_memory, check_options
 
     started = dt.datetime.now()
@@ -218,6 +218,8 @@ def run(
         check_out_dir(out_dir)
     loaded = load_scenario(scenario, sets)
     executor = check_executor(executor, scheduler)
+    if scheduler:   # before the bar and the runs, as --scheduler (simulate's own check says scheduler=)
+        check_scheduler(scheduler)
     _note_unused_workers(workers, executor, scheduler)
     target = out_dir if out_dir is not None else new_results_dir(loaded.name)
     check_out_dir(target)

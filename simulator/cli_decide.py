@@ -818,6 +818,9 @@ def _read_pilot(path: Path):
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise ScenarioError(f"cannot be read as CSV ({str(error).splitlines()[0][:120]}); give one row per day with a "
                             f"header row of column names", file=str(path)) from None
+    except OSError as error:   # unreadable (chmod 000, a failing disk): a traceback before
+        raise ScenarioError(f"cannot be read ({error.strerror or error}); give the pilot's daily counts as a CSV file "
+                            f"you can read", file=str(path), key="--data") from None
     return frame
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .config_levers import (CascadeEstimate, Delight, Influencers, PipelineLag, PipelineStage, Renewal,  # noqa: F401
                             Seeding, SeedingStrategy, Staff, Targeting)
@@ -24,6 +24,17 @@ class Population(Strict):
     initial_customers: Union[Annotated[int, Field(ge=0, le=MAX_PEOPLE)], list[Annotated[int, Field(ge=0, le=MAX_PEOPLE)]], Seeding] = Field(
         100, description="Customers on day 0: a count (random people, drawn per replicate), a list of person ids, or {count, strategy} [people]. Source: scenario choice."
     )
+
+    @field_validator("initial_customers", mode="before")
+    @classmethod
+    def _one_of_its_forms(cls, value):
+        # 2.5 or 'abc' was told "should be a block of 'key: value' lines", the last of the three forms pydantic tried
+        if value is None or isinstance(value, (bool, str)) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError("should be a whole number of people, a list of person ids, or a block with count: and "
+                             "strategy:")
+        if isinstance(value, float) and value.is_integer():   # 2.0 people are 2, as days: 10.0 is 10 days
+            return int(value)
+        return value
 
     @property
     def seed_count(self) -> int | None:

@@ -480,6 +480,11 @@ _RANK = {"extra_forbidden": 0, "union_tag_invalid": 0, "union_tag_not_found": 0,
 
 def _most_useful(errors: list[dict]) -> dict:
     """Prefer errors that point inside the data over union-member noise."""
+    # a union with a list member (population.initial_customers: a count, ids or a block): a list whose item
+    # is wrong was told "should be a block of 'key: value' lines, not a list"; name the item instead
+    inside = [e for e in errors if any(isinstance(part, int) for part in e["loc"])]
+    if inside and any(e["type"] in ("model_type", "dict_type") and isinstance(e.get("input"), list) for e in errors):
+        errors = inside
     known = [e for e in errors if e["type"] in _RANK]
     if known:
         return min(known, key=lambda e: _RANK[e["type"]])

@@ -55,6 +55,14 @@ def write(tmp_path, data=None, text=None, name="scenario.yaml"):
     (lambda d: d.__setitem__("days", "a year"), "days", ["valid integer"]),
     (lambda d: d["network"].__setitem__("kind", "erdos_renyl"), "network.kind", ["did you mean 'erdos_renyi'"]),
     (lambda d: d["population"].__setitem__("initial_customers", 50000), "population.initial_customers", ["more than population.size"]),
+    # a count, ids or a block: a wrong id, or a count that is no whole number, was told "should be a block of
+    # 'key: value' lines", the last form tried
+    (lambda d: d["population"].__setitem__("initial_customers", [1, 2.5]), "population.initial_customers.1",
+     ["valid integer (got 2.5)"]),
+    (lambda d: d["population"].__setitem__("initial_customers", 2.5), "population.initial_customers",
+     ["should be a whole number of people, a list of person ids, or a block with count: and strategy: (got 2.5)"]),
+    (lambda d: d["population"].__setitem__("initial_customers", "ten"), "population.initial_customers",
+     ["a list of person ids", "(got 'ten')"]),
     (lambda d: d["program"]["channels"][0].__setitem__("weight", 0.2), "program.channels", ["weights must sum to 1"]),
     (lambda d: d["program"]["channels"][1].__setitem__("atention", 0.2), "program.channels.1.atention", ["did you mean 'attention'"]),
     (lambda d: d["churn"].__setitem__("monthly_rate", -0.1), "churn.monthly_rate", ["greater than or equal to 0"]),

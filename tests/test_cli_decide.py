@@ -780,7 +780,7 @@ def test_a_calibration_budget_from_a_settings_file_is_used_and_recorded(tmp_path
         " ".join((tmp_path / "c" / "report.md").read_text().split())
 
 
-def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot):
+def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot, monkeypatch):
     args = lambda out, *extra: calibrate_args(tmp_path / out, pilot, *extra)  # noqa: E731
     one_line_error(invoke(*args("x", "--column", "signups")), "signups", "new_organic")
     renamed = tmp_path / "renamed.csv"
@@ -810,6 +810,12 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot):
     one_line_error(invoke(*args("x", "--particles", "1")), "--particles", "at least 5")
     one_line_error(invoke(*args("x", "--draws", "1")), "--draws", "at least 2")
     one_line_error(invoke(*args("x", "--replicates", "1")), "--replicates", "at least 2")
+    # a pilot that cannot be read (chmod 000, a failing disk) ended in pandas' traceback
+    def unreadable(*_, **__):
+        raise PermissionError(13, "Permission denied")
+    with monkeypatch.context() as patch:
+        patch.setattr(pd, "read_csv", unreadable)
+        one_line_error(invoke(*args("x")), str(pilot), "--data", "cannot be read (Permission denied)")
     assert not (tmp_path / "x").exists()
 
 

@@ -526,6 +526,10 @@ def test_an_edge_list_scenario_records_the_files_population(tmp_path):
         ("0 1\n1 x\n", "line 2", "cannot read"),
         ("0 1\n1\n", "line 2", "cannot read"),
         ("0 1\n1 2 0.5 7\n", "line 2", "cannot read"),
+        # four whole-number fields on every line (an export with a timestamp): pandas made the first the index and
+        # read '0 1 1 1' as the tie 1-1
+        ("0 1 1 1\n1 2 0 1\n", "line 1", "cannot read"),
+        ("0\t1\t1\t1\n1\t2\t0\t1\n", "line 1", "cannot read"),
         ("0 1\n1.5 2\n", "line 2", "cannot read"),
         ("0 1 0.3\n1 2 abc\n", "line 2", "weight"),
         ("# header\n0 1\n\n-1 2\n", "line 4", "negative id"),
@@ -781,6 +785,8 @@ def test_cached_reader_reports_the_same_errors_and_keeps_no_bad_file(tmp_path, f
     "0\t1\n1  2\n 2 0 \n",          # tabs and padding: pandas takes it
     "0 1\n1 2 0.5\n",               # mixed field counts: the line parser takes it
     "# nodes: 5\n0 1\n3 4\n",       # a header: never the pyarrow reader
+    "0 1 1 1\n1 2 0 1\n",          # four fields: refused, as the line parser refuses them
+    "0\t1\t1 7\n",                  # ... with tabs
 ])
 def test_every_edge_list_reader_gives_what_the_line_parser_gives(text):
     """Whichever reader takes a file (the compiled pass for "U V" lines, pyarrow for

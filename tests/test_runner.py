@@ -129,6 +129,24 @@ def test_unreachable_or_malformed_scheduler_fails_fast(address, words):
     assert "\n" not in str(error.value)
 
 
+@pytest.mark.timeout(60)
+def test_run_refuses_an_unreachable_scheduler_as_its_option_before_any_bar(tmp_path):
+    """`refsim run --scheduler` drew its progress bar, then refused the address in the
+    Python API's words ('simulate(): scheduler: ... leave out scheduler='), where compare
+    and sweep name --scheduler before they start."""
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+    from .conftest import SCENARIOS
+
+    done = CliRunner().invoke(app, ["run", str(SCENARIOS / "default.yaml"), "--replicates", "2", "--scheduler", "tcp://127.0.0.1:1",
+                                    "--out", str(tmp_path / "out")])
+    assert done.exit_code == 2, done.output
+    assert done.stdout == "" and done.stderr.startswith(f"error: --scheduler: no Dask scheduler reachable at "
+                                                        f"tcp://127.0.0.1:1"), done.output
+    assert "simulate()" not in done.stderr and "scheduler=" not in done.stderr and not (tmp_path / "out").exists()
+
+
 def _marked_slow_square(task: tuple[str, int]) -> int:
     folder, x = task
     (Path(folder) / f"started-{x}").touch()

@@ -6,6 +6,7 @@ import io
 import math
 import pathlib
 import re
+import warnings
 
 import numpy as np
 
@@ -162,9 +163,16 @@ def _parse_fast(text: str):
     if ("." in text or "e" in text or "E" in text or "x" in text or "_" in text) and _ID_NOT_WHOLE.search(text):
         return None
     try:
-        table = pd.read_csv(io.StringIO(text), sep=r"\s+", comment="#", header=None, names=["u", "v", "w"],
-                            skip_blank_lines=True, engine="c", dtype={"u": "int64", "v": "int64", "w": "float64"})
+        # a fourth column, never an edge's: with three names pandas made a line's first field the index
+        # ('0 1 1 1' read as the tie 1-1); any line with more fields goes to the strict parser
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            table = pd.read_csv(io.StringIO(text), sep=r"\s+", comment="#", header=None, names=["u", "v", "w", "extra"],
+                                index_col=False, skip_blank_lines=True, engine="c",
+                                dtype={"u": "int64", "v": "int64", "w": "float64", "extra": "object"})
     except Exception:  # unreadable somewhere: the line-by-line parser says where
+        return None
+    if table["extra"].notna().any():
         return None
     u = table["u"].to_numpy(np.int64)
     v = table["v"].to_numpy(np.int64)
