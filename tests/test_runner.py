@@ -142,8 +142,8 @@ def test_run_refuses_an_unreachable_scheduler_as_its_option_before_any_bar(tmp_p
     done = CliRunner().invoke(app, ["run", str(SCENARIOS / "default.yaml"), "--replicates", "2", "--scheduler", "tcp://127.0.0.1:1",
                                     "--out", str(tmp_path / "out")])
     assert done.exit_code == 2, done.output
-    assert done.stdout == "" and done.stderr.startswith(f"error: --scheduler: no Dask scheduler reachable at "
-                                                        f"tcp://127.0.0.1:1"), done.output
+    assert done.stdout == "" and done.stderr.startswith("error: --scheduler: no Dask scheduler reachable at "
+                                                        "tcp://127.0.0.1:1"), done.output
     assert "simulate()" not in done.stderr and "scheduler=" not in done.stderr and not (tmp_path / "out").exists()
 
 
