@@ -160,6 +160,8 @@ def parse_constraint(text: str, *, source: str = "--constraint") -> Constraint:
         limit = float(raw)
     except ValueError:
         raise ScenarioError(f"'{text}': the limit '{raw}' is not a number; write it plain (e.g. {metric}{op}50000)", key=source) from None
+    if not math.isfinite(limit):   # 'nan' broke every trial in optimize and none in sensitivity; 'inf' binds nothing
+        raise ScenarioError(f"'{text}': the limit should be a finite number (e.g. {metric}{op}50000)", key=source)
     return Constraint(metric, op, limit)  # type: ignore[arg-type]
 
 

@@ -412,6 +412,9 @@ def test_optimize_mistakes_are_one_line_errors(tmp_path, optimize_settings):
     one_line_error(invoke("optimize", DEFAULT, "--vary", f"{REWARD}=0:40", "--objective", "cumulative_proft"),
                    "cumulative_proft", "cumulative_profit")
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--constraint", "reward_cost<fifty"), "--constraint", "METRIC<=VALUE")
+    for limit in ("nan", "inf", "-inf"):   # nan broke every trial here and none in sensitivity
+        one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--constraint", f"reward_cost<={limit}"), "--constraint",
+                       "the limit should be a finite number")
     one_line_error(invoke("optimize", tmp_path / "missing.yaml", "--vary", f"{REWARD}=0:40"), "missing.yaml", "not found")
     # a Pareto front of a metric against itself ran as one
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--objective", "cumulative_profit:min"), "--objective",
