@@ -224,6 +224,15 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
     counts.index.name = "day"
     if first_date is not None:
         counts.attrs["first_date"] = first_date   # day 1, for the report
+    # the largest count of each column of people the fit leaves out (customers, prospects: stocks, never fitted), for
+    # check_fit, which refuses a count above the population: 99,999 customers among 500 people passed unremarked
+    peaks = {}
+    for column in (c for c in PEOPLE_COLUMNS if c in frame and c not in columns):
+        values = pd.to_numeric(frame[column], errors="coerce").set_axis(counts.index)
+        if values.notna().any():
+            peaks[column] = (int(values.idxmax()), float(values.max()))
+    if peaks:
+        counts.attrs["people_peaks"] = peaks
     return counts
 
 
@@ -447,10 +456,10 @@ def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Paramet
     sizes = [base.population.size, *(max(p.from_unit(0.0), p.from_unit(1.0)) for p in parameters
                                      if p.key == "population.size")]
     size = int(max(sizes))
-    for column in [c for c in counts.columns if c in PEOPLE_COLUMNS]:
-        if counts[column].max() > size:
-            day = counts[column].idxmax()
-            raise ScenarioError(f"{column} on day {day} is {counts[column].max():,.0f}, more than the scenario's "
+    peaks = {c: (int(counts[c].idxmax()), float(counts[c].max())) for c in counts.columns if c in PEOPLE_COLUMNS}
+    for column, (day, peak) in {**peaks, **counts.attrs.get("people_peaks", {})}.items():
+        if peak > size:
+            raise ScenarioError(f"{column} on day {day} is {peak:,.0f}, more than the scenario's "
                                 f"{size:,} people (population.size), which no simulation can come near; check the "
                                 f"pilot's counts, or give the population it was drawn from (--set population.size=N)",
                                 file=pilot, key=column)

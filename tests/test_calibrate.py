@@ -653,6 +653,13 @@ def test_a_pilot_counting_more_people_than_the_population_is_refused_before_the_
     with pytest.raises(ScenarioError, match="add up to 1,450 people"):
         check_fit(base, just, parameters, pilot="pilot.csv")
     check_fit(base, many, parse_parameters(["population.size=1000:5000"], base, source="--fit"), pilot="pilot.csv")
+    # a column of people that is not fitted (customers, a stock) is checked too: 99,999 customers among 1,500
+    # people passed unremarked, though docs/decide.md says any count of people is
+    stocks = pd.DataFrame({"day": range(1, 6), "customers": [60, 62, 99_999, 64, 65], "new_referred": [1] * 5})
+    with pytest.raises(ScenarioError, match=r"pilot\.csv: customers: customers on day 3 is 99,999, more than the "
+                                            r"scenario's 1,500 people"):
+        check_fit(base, pilot_counts(stocks), parameters, pilot="pilot.csv")
+    check_fit(base, pilot_counts(stocks.assign(customers=[60, 62, 63, 64, 65])), parameters, pilot="pilot.csv")
 
 
 def test_the_predictive_misfit_is_the_distance_to_the_pilot_over_the_distance_between_runs():
