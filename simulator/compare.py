@@ -611,7 +611,11 @@ def same_mean(a: float, b: float, scale: float = 0.0) -> bool:
     named one of them best). That rounding is relative to the values summed, not to their
     mean, so ``scale`` (the largest |value|) bounds it where the mean is near 0 ([1000.1,
     -1000.3, 0.2] reordered gave means 2.3e-14 and 3.8e-14). A relative 1e-9 is far above
-    it (under 1e-13 for a thousand replicates) and far below any difference a report prints."""
+    it (under 1e-13 for a thousand replicates) and far below any difference a report prints.
+    An infinite mean (decide's for a design with no finite value) ties only itself:
+    ``inf <= 1e-9 * inf`` tied it with every design."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return a == b
     return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b), scale)
 
 

@@ -1702,6 +1702,28 @@ def test_decide_ranks_a_metric_where_less_is_better_lowest_and_refuses_what_it_c
         decision_paragraph(days, decision)
 
 
+def test_decide_on_a_ratio_a_design_leaves_undefined_everywhere_names_the_defined_best_alone():
+    """A design with no program cost has no incremental_roi in any replicate. Listed
+    first, decide gave no verdict at all; listed later, the best was said to tie with it
+    (its mean, -inf for "none", was within 1e-9 x inf of every mean), though compare's
+    report named the best alone."""
+    from types import SimpleNamespace
+
+    from simulator.compare import decide, same_mean
+
+    def runs(name, roi):
+        frame = pd.DataFrame({"replicate": range(4), "cumulative_profit": [1.0, 2.0, 3.0, 4.0], "incremental_roi": roi})
+        return SimpleNamespace(scenario=small(name=name, days=90), runs=frame)
+
+    nan = math.nan
+    free, low, high = runs("free", [nan] * 4), runs("low", [6.0, 7.0, 7.5, 8.0]), runs("high", [40.0, 42.0, 44.0, 45.0])
+    for designs in ([free, high, low], [high, low, free], [low, free, high]):
+        decision = decide(SimpleNamespace(designs=designs, paired=True), metric="incremental_roi")
+        assert decision is not None and decision.best == "high" and decision.tied_with == (), designs
+        assert decision.runner_up == "low" and decision.share_best == 1.0
+    assert not same_mean(-math.inf, 7.0) and same_mean(-math.inf, -math.inf) and same_mean(1.0, 1.0 + 1e-12)
+
+
 def test_decide_and_the_report_rank_a_cost_per_extra_customer_by_the_replicates_that_added_any_first():
     """incremental_cac is undefined in a replicate where the program added nobody, the
     worst outcome for it: decide named best a design whose cost came from one replicate
