@@ -290,7 +290,7 @@ def _print_headline(results, sets: list[str] = ()) -> None:
                   + _median_day(results.runs, metric) + _defined_in(metric, int(row["n"]), replicates) + why
                   + ("   a dashboard's view (reward cost only), not a verdict" if metric == "attributed_roi" else ""),
                   markup=False)
-    for line in _budget_lines(results.runs, results.scenario):
+    for line in _budget_lines(results.runs, results.scenario, results.timeseries):
         out.print(f"  {line}", markup=False)
     _print_default_notes(results.scenario, sets=sets)
 
@@ -306,22 +306,27 @@ def _print_default_notes(scenario, name: str = "", sets: list[str] = ()) -> None
         out.print(f"  note: {name + ': ' if name else ''}{note.replace('`', '')}", markup=False)
 
 
-def _budget_lines(runs, scenario) -> list[str]:
+def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
     """The console's lines on a design's budget: the day a total one ran out (the median,
     as report.md's headline gives it) and the rewards earned beyond it; a monthly
     allowance's use."""
     from .behaviour.budget import Budget
     from .metrics import median_day
     from .report import fmt
-    from .report.text import ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance, paced_text, reserves
+    from .report.text import (ended_by_default, last_ask_day, milestone_cut_short, never_spent, owed_beyond_allowance,
+                              paced_text, reserves)
 
     lines = []
     incentive = getattr(scenario.program, "incentive", None)
     days = runs["budget_exhausted_day"].dropna() if "budget_exhausted_day" in runs.columns else []
     if len(days):
         default = ended_by_default(incentive).replace("`", "")   # the console prints no markdown
+        last_ask = last_ask_day(timeseries)
+        # a campaign whose last ask came months before the budget ran out had no asks left to end
+        asked = f" (its asks had ended on day {last_ask:.0f})" if last_ask < median_day(days) else \
+            f", its asks too ({default})" if default else ""
         after = ("asks continued unrewarded" if incentive.on_budget_exhausted == "rewards_only"
-                 else "the program ended" + (f", its asks too ({default})" if default else ""))
+                 else "the program ended" + asked)
         # paid on qualification the rewards reserved before it are paid as they fall due (a monthly allowance
         # beside it pays them as it refills): "the program ended" read as if no reward was paid after that day
         held = f", the rewards reserved before it paid as they fell due{paced_text(incentive)}" if reserves(incentive) else ""
@@ -587,7 +592,7 @@ def compare(
     for design in comparison.designs:   # as run and validate print them (docs/scenarios.md): report.md alone had them
         _print_default_notes(design.scenario, design.scenario.name, sets)
     for design in comparison.designs:  # a design whose budget ran out, or that earned rewards beyond it
-        for line in _budget_lines(design.runs, design.scenario):
+        for line in _budget_lines(design.runs, design.scenario, design.timeseries):
             out.print(f"  {design.scenario.name}: {line}", markup=False)
     out.print(f"results: {folder}/  (report.md says which design wins; comparison.csv, plots)", markup=False)
 

@@ -977,6 +977,17 @@ def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budg
         "claims that never came, room too small for the next referral; it reopens nothing)",
         "earned rewards left unpaid: 88.0 on average in 2 of 2 runs (rewards_unpaid, charged to the value)"]
     assert _budget_lines(runs, signup)[0] == f"budget ran out on day 32 (median; days 32–52; 2 of 2 runs); after it the program ended, {ASKS_TOO}"
+    # a campaign whose last ask (day 20) came before the budget ran out (links still shared spent it): no ask was
+    # left to end, and the report and the console said the asks ended with the budget
+    asked = pd.DataFrame({"replicate": [0] * 4 + [1] * 4, "day": [0, 10, 20, 30] * 2, "asks": [0, 5, 3, 0, 0, 6, 0, 0]})
+    early = headline(SimpleNamespace(runs=runs, scenario=signup, timeseries=asked))[0]
+    assert ("Its budget ran out on day 32 (median) in 100% of replicates, after its asks had ended (the last on "
+            "day 20).") in early, early
+    assert _budget_lines(runs, signup, asked)[0] == ("budget ran out on day 32 (median; days 32–52; 2 of 2 runs); after it "
+                                                    "the program ended (its asks had ended on day 20)")
+    still = asked.assign(day=[0, 10, 20, 40] * 2, asks=[0, 5, 3, 1, 0, 6, 0, 0])   # an ask on day 40: ended by it
+    assert "and its asks ended with it" in headline(SimpleNamespace(runs=runs, scenario=signup, timeseries=still))[0]
+    assert _budget_lines(runs, signup, still)[0].endswith(ASKS_TOO)
     # with a monthly allowance too: it holds a reserved claim it cannot pay yet and pays it as it refills
     # ("paid as they fell due" alone was false: $46,000 reserved in 11 days at $4,167 a month took 11 months)
     paced = design("qualification", budget_per_month=40)

@@ -1747,3 +1747,29 @@ def test_decide_and_the_report_rank_a_cost_per_extra_customer_by_the_replicates_
     (sentence,) = winners(both)
     # no verdict (undefined in some replicates of one design only), but named in that order
     assert "**no verdict**" in sentence and "(always 4.75, rarely 0.5" in sentence and "always − rarely" in sentence, sentence
+
+
+def test_the_verdict_says_a_budget_ran_out_after_the_asks_had_ended_not_that_it_ended_them():
+    """A campaign's last ask on day 97 and its budget spent on day 244 by links still
+    shared: the verdict said "its asks ended with it", and pointed at rewards_only, which
+    would have asked nobody more. A design still asking on the day it ran out is said, as
+    before, to have had its asks ended with it."""
+    from types import SimpleNamespace
+
+    from simulator.compare import decide
+    from simulator.report.compare import decision_paragraph
+
+    def design(name, profit, last_ask):
+        scenario = small(name=name, days=120, program={"incentive": {"kind": "double_sided", "referrer_reward": 10,
+                                                                     "referee_reward": 10, "budget": 200}})
+        runs = pd.DataFrame({"replicate": range(2), "cumulative_profit": profit, "budget_exhausted_day": [60.0, 60.0]})
+        asks = pd.DataFrame({"replicate": [0] * 3 + [1] * 3, "day": [0, last_ask, 100] * 2, "asks": [0, 4, 0, 0, 3, 0]})
+        return SimpleNamespace(scenario=scenario, runs=runs, timeseries=asks)
+
+    ended = SimpleNamespace(designs=[design("a", [5.0, 6.0], 20), design("b", [1.0, 2.0], 20)], paired=True)
+    (text,) = decision_paragraph(ended, decide(ended))
+    assert text.endswith("Its budget ran out on day 60 (median) in 100% of replicates, after its asks had ended (the "
+                         "last on day 20)."), text
+    asking = SimpleNamespace(designs=[design("a", [5.0, 6.0], 80), design("b", [1.0, 2.0], 80)], paired=True)
+    assert "in 100% of replicates, and its asks ended with it (`on_budget_exhausted` is end_program unless set" in \
+        decision_paragraph(asking, decide(asking))[0]

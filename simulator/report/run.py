@@ -14,7 +14,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (against_no_program, set_sentence, k_undefined_note, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, asks_ended, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
+from .text import (against_no_program, set_sentence, k_undefined_note, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, asks_ended, last_ask_day, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, reward_weighing,
                    ratio_of_means_note, summary_dict, summary_table, value_split)
 
 def headline(results: Results) -> list[str]:
@@ -37,10 +37,13 @@ def headline(results: Results) -> list[str]:
 
     sentences = [("payback_day", paid_back, f"It does not pay back within the {results.scenario.days}-day horizon.")]
     if has_budget(incentive):  # a design without a budget has none to run out
-        sentences.insert(0, ("budget_exhausted_day",
-                             ("Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates"
-                              + asks_ended(incentive).replace("{", "{{").replace("}", "}}") + ".").format,
-                             budget_never_ran_out(runs, incentive, results.scenario.days)))
+        last_ask = last_ask_day(getattr(results, "timeseries", None))
+
+        def ran_out(day: float, share: float) -> str:
+            return (f"Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates"
+                    f"{asks_ended(incentive, last_ask, day)}.")
+
+        sentences.insert(0, ("budget_exhausted_day", ran_out, budget_never_ran_out(runs, incentive, results.scenario.days)))
     for column, happened, never in sentences:
         if column in runs.columns and len(runs):
             days = runs[column].to_numpy(dtype=float)

@@ -836,11 +836,27 @@ def ended_by_default(incentive) -> str:
     return "`on_budget_exhausted` is end_program unless set; rewards_only asks on without a reward"
 
 
-def asks_ended(incentive) -> str:
+def asks_ended(incentive, last_ask: float = math.nan, day: float = math.nan) -> str:
     """", and its asks ended with it (...)" after "its budget ran out ... of replicates",
-    where the budget ends the asks by default (see ended_by_default)."""
+    where the budget ends the asks by default (see ended_by_default). Where the design's
+    asks had all been made before that ``day`` (``last_ask``: :func:`last_ask_day`), it
+    ended none: a campaign whose last ask was on day 97, its budget spent on day 244 by
+    links still shared, was said to have had its asks ended with it."""
     default = ended_by_default(incentive)
-    return f", and its asks ended with it ({default})" if default else ""
+    if not default:
+        return ""
+    if math.isfinite(last_ask) and math.isfinite(day) and last_ask < day:
+        return f", after its asks had ended (the last on day {last_ask:.0f})"
+    return f", and its asks ended with it ({default})"
+
+
+def last_ask_day(timeseries) -> float:
+    """The last day any replicate asked (``asks`` > 0) in a timeseries table; NaN where
+    none did or the table is missing."""
+    if timeseries is None or not {"day", "asks"} <= set(timeseries.columns):
+        return math.nan
+    asked = timeseries.loc[timeseries["asks"] > 0, "day"]
+    return float(asked.max()) if len(asked) else math.nan
 
 
 def ran_out_by(runs, last_day: float) -> float:
