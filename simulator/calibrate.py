@@ -620,10 +620,10 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
     evaluate = evaluate or Evaluator()
     together = False   # every design on the numpy stages because one of them needs them
     if isinstance(evaluate, Evaluator):   # the designs share one engine path, and so their luck
-        from .kernel import common_path
+        from .kernel import unsupported
 
         evaluate = evaluate.on_common_path()
-        together = common_path(scenarios) is False
+        together = any(unsupported(s) is not None for s in scenarios)
     runs = days_counted(evaluate)(scenarios, seeds, metrics)
     values = np.array([[run[m] for m in metrics] for run in runs], dtype=float).reshape(len(designs), -1, len(metrics))
     rows = []

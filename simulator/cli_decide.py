@@ -252,6 +252,10 @@ def optimize(
     inputs = input_digests(scenario_files(base))  # an edge list changed between a kill and the resume is refused
     if inputs:
         identity["inputs"] = inputs
+    from .kernel import engine_choice
+
+    if engine_choice() == "numpy":   # its runs draw otherwise: a resume under the other setting mixed the two paths
+        identity["engine"] = "numpy"
     def digest(value) -> str:
         return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -260,7 +264,7 @@ def optimize(
     # when only --constraint had)
     names = {"scenario": "base scenario or --set", "vary": "--vary list", "objectives": "--objective list",
              "constraints": "--constraint list", "seed": "seed", "settings": "search settings",
-             "inputs": "files the runs read"}
+             "inputs": "files the runs read", "engine": "REFSIM_ENGINE"}
     parts = {names[key]: value if key == "seed" and isinstance(value, int) else digest(value) for key, value in identity.items()}
     # and as a reader would write them, so that the refusal can say how ('its search settings differ' named no value)
     shown = {names["vary"]: identity["vary"], names["constraints"]: identity["constraints"],

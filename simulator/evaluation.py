@@ -189,10 +189,12 @@ class Evaluator:
         if len(scenarios) != len(seeds):
             raise ValueError("one seed per scenario")
         baseline = needs_baseline(metrics)
-        from .kernel import common_path
+        from .kernel import common_path, use_kernel
 
+        # the path decided here, not by REFSIM_ENGINE where each run lands (a Dask worker has its own environment)
         kernel = common_path(scenarios) if self.common else None
-        requests = [RunRequest(i, s, int(seed), tuple(metrics), baseline, daily, kernel)
+        requests = [RunRequest(i, s, int(seed), tuple(metrics), baseline, daily,
+                               kernel if kernel is not None else use_kernel(s, None))
                     for i, (s, seed) in enumerate(zip(scenarios, seeds))]
         results: list[dict[str, Any] | None] = [None] * len(requests)
         keys = self.cache.keys(requests) if self.cache is not None else None

@@ -86,8 +86,23 @@ def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.dateti
         "ended": ended.isoformat(timespec="seconds"),
         "scenarios": [s.model_dump(mode="json") for s in scenarios],
         "seeds": seeds,
+        "engine": engine_record(scenarios),
+        # the bytes of the files the runs read (an edge list): an edited graph.txt reproduced other numbers unseen
+        **({"inputs": inputs} if (inputs := input_digests(p for s in scenarios for p in scenario_files(s))) else {}),
         **(extra or {}),
     }
+
+
+def engine_record(scenarios: list) -> dict:
+    """REFSIM_ENGINE as this process read it, and the path the listed scenarios ran on
+    together (kernel.common_path): the two paths draw differently for one seed, so a
+    folder's numbers are reproduced on its path only (docs/model.md)."""
+    from .kernel import common_path, engine_choice
+
+    record = {"REFSIM_ENGINE": engine_choice()}
+    if scenarios:
+        record["path"] = "kernel" if common_path(scenarios) else "numpy"
+    return record
 
 
 _CODE_DIGEST: list[str] = []

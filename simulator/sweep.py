@@ -36,6 +36,7 @@ from .metrics import NEVER_IS_WORST, UNDEFINED_IS_WORST, copies, joint_level, t_
 from .errors import ScenarioError
 from . import executors
 from .executors import check_scheduler, default_workers, run_tasks
+from .kernel import engine_choice, path_for
 from .results import RunStore, Study, StudyLock, atomic_write_json, judge_study, study_folder
 from .rng import draw_seed, point_stream, run_seed
 from .runner import interval, run_replicate
@@ -62,6 +63,7 @@ class SweepBatch:
     metrics: tuple[str, ...]
     baseline: bool
     runs: tuple[tuple[int, int, dict, int, int], ...]    # (run_id, point_id, parameter values, replicate, seed)
+    engine: str = "auto"   # REFSIM_ENGINE where the sweep was started: a Dask worker's own environment chose otherwise
 
 
 def split_batch(batch: SweepBatch) -> list[SweepBatch]:
@@ -168,7 +170,8 @@ def run_point(batch: SweepBatch, run_id: int, point_id: int, values: dict, repli
     row: dict[str, Any] = {"run_id": run_id, "point_id": point_id, "replicate": replicate, "seed": seed}
     try:
         scenario = point_scenario(batch.base, values, batch.base_source, batch.base_dir)
-        metrics = run_replicate(scenario, replicate, seed, baseline=batch.baseline).metrics
+        metrics = run_replicate(scenario, replicate, seed, baseline=batch.baseline,
+                                kernel=path_for([scenario], batch.engine)).metrics
         row.update({m: float(metrics.get(m, math.nan)) for m in batch.metrics}, status="ok", error="")
     except Exception as error:  # noqa: BLE001 - a failing run is data, not a crash of the sweep
         if (stop := interrupt_behind(error)) is not None:
@@ -392,10 +395,11 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         parameters = points.table.set_index("point_id")
         columns = {k: parameters[k].tolist() for k in sweep.parameters}
         size = batch_size(total - skipped, workers)
+        engine = engine_choice()
         batches = (SweepBatch(sweep.base_data, sweep.base_source, str(sweep.base_dir) if sweep.base_dir else None,
                               sweep.stored_metrics, sweep.baseline,
                               tuple((run_id, point, points.values[point], replicate, run_seed_)
-                                    for run_id, point, replicate, run_seed_ in chunk))
+                                    for run_id, point, replicate, run_seed_ in chunk), engine)
                    for chunk in _chunks(pending, size))
         ran = 0
         with contextlib.closing(run_tasks(run_batch, batches, executor=executor, workers=workers,

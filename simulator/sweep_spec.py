@@ -31,6 +31,7 @@ from .config import Scenario
 from .errors import ScenarioError
 from .executors import check_executor
 from .metrics import SUMMARY_METRICS
+from .kernel import engine_choice
 from .results import input_digests, scenario_files
 from .compare import NEUTRAL, NOT_A_VERDICT, NOT_A_VERDICT_WHY
 from .runner import INCREMENTAL_METRICS
@@ -193,7 +194,7 @@ class Sweep:
         keys = {f"sweep file's {key}": _sha256(value) for key, value in payload["sweep"].items() if key != "replicates"}
         return {"replicates": self.replicates, **keys, "metrics": _sha256(payload["metrics"]),
                 "base scenario or --set": _sha256([payload["base"], payload["base_resolved"]]),
-                "files the runs read": _sha256(payload.get("inputs", {}))}
+                "files the runs read": _sha256(payload.get("inputs", {})), "REFSIM_ENGINE": payload.get("engine", "auto")}
 
     def fingerprint_but_replicates(self) -> str:
         """The fingerprint with the replicate count left out, wherever it was set (the
@@ -231,6 +232,10 @@ class Sweep:
             del payload["replicates"]
             for part in ("base", "base_resolved"):
                 payload[part] = {k: v for k, v in payload[part].items() if k != "replicates"}
+        if engine_choice() == "numpy":
+            # the numpy stages draw otherwise than the kernel for one seed: a folder resumed under the other setting
+            # mixed the two paths' runs; only where it is set, so that other sweeps keep the fingerprint they had
+            payload["engine"] = "numpy"
         # only when there are files, so that a sweep that reads none keeps the fingerprint it had
         return {**payload, "inputs": inputs} if inputs else payload
 

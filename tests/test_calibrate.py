@@ -559,6 +559,8 @@ def test_designs_weighed_under_the_posterior_share_one_engine_path(monkeypatch):
 
     from simulator import evaluation
     from simulator.evaluation import Evaluator
+
+    monkeypatch.delenv("REFSIM_ENGINE", raising=False)
     from simulator.scenario_io import load_scenario
 
     from .conftest import SCENARIOS
@@ -587,7 +589,8 @@ def test_designs_weighed_under_the_posterior_share_one_engine_path(monkeypatch):
     paths.clear()
     compare_designs([organization, organization.model_copy(update={"name": "again"})], calibration,
                     metrics=["customers_final"], draws=2)
-    assert {kernel for _, kernel in paths} == {None}   # both can run on the kernel: each as REFSIM_ENGINE says
+    # both can run on the kernel: there they run, decided here (a Dask worker's own REFSIM_ENGINE chose otherwise)
+    assert {kernel for _, kernel in paths} == {True}
     # judged on the scenarios as they run: a value the study applies can make one design need the numpy stages (a
     # churn rate above 0 with churn only while the referrer is active), and the pair then runs there together
     paths.clear()

@@ -7,6 +7,7 @@ test_sensitivity.py and test_calibrate.py check against closed forms."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -745,6 +746,8 @@ def test_a_calibration_manifest_lists_the_seeds_its_forecast_ran_on(tmp_path, pi
     given = pd.read_csv(pilot)["day"]
     assert (manifest["calibrate"]["pilot_first_day"], manifest["calibrate"]["pilot_last_day"]) == (given.min(), given.max())
     assert manifest["calibrate"]["pilot_days"] == given.max() + 1
+    # the pilot's bytes, so that a pilot edited since is told from the one fitted (hashlib on the file, here)
+    assert manifest["calibrate"]["data_sha256"] == hashlib.sha256(Path(pilot).read_bytes()).hexdigest()
     posterior = pd.read_csv(folder / "posterior.csv").set_index("draw")
     assert rows != [0, 1, 2]   # spread over the posterior
     assert len(seeds) == len(rows) == 3 and len(set(seeds)) == 3

@@ -83,6 +83,22 @@ def test_the_manifest_names_every_runtime_dependency_and_the_working_folder(tmp_
     assert written["cwd"] == str(tmp_path)
 
 
+def test_the_manifest_records_the_bytes_of_an_edge_list_and_the_engine_path(tmp_path):
+    """A run folder named its edge list by path only: an edited graph.txt gave other
+    numbers from the same manifest, unseen. The manifest now gives each file's SHA-256
+    (hashlib on the file, here) and the engine path its runs took."""
+    import hashlib
+
+    folder = tmp_path / "out"
+    done = runner.invoke(app, ["run", str(SCENARIOS / "independent-cascade.yaml"), "--replicates", "1", "--set", "days=5",
+                               "--out", str(folder), "--executor", "serial"])
+    assert done.exit_code == 0, done.output
+    manifest = json.loads((folder / "manifest.json").read_text())
+    graph = SCENARIOS / "graph.txt"
+    assert manifest["inputs"] == {str(graph.resolve()): hashlib.sha256(graph.read_bytes()).hexdigest()}
+    assert manifest["engine"]["path"] in ("kernel", "numpy") and "REFSIM_ENGINE" in manifest["engine"]
+
+
 def test_the_manifest_says_whether_the_checkout_had_uncommitted_changes(tmp_path):
     """The git SHA alone does not say which code made results from a checkout with
     changes not committed: git_dirty says so (a real repository, committed, then

@@ -358,3 +358,60 @@ def test_an_interval_of_the_mean_is_cut_to_the_values_the_metric_can_take():
     assert summary.loc["referred_share", "ci_low"] == 0.0 and summary.loc["referred_share", "ci_high"] == 1.0
     assert summary.loc["payback_day", "ci_low"] == 1.0
     assert summary.loc["referred_share", "p2_5"] == pytest.approx(np.percentile(share, 2.5))
+
+
+def _in_a_worker_without_refsim_engine(function, tasks, **_):
+    """run_tasks as a Dask worker runs them: in an environment of its own, without the
+    parent's REFSIM_ENGINE."""
+    import os
+
+    saved = os.environ.pop("REFSIM_ENGINE", None)
+    try:
+        done = [function(task) for task in tasks]
+    finally:
+        if saved is not None:
+            os.environ["REFSIM_ENGINE"] = saved
+    return (result for result in done)
+
+
+def test_the_engine_path_is_decided_where_the_runs_are_asked_not_in_each_worker(monkeypatch):
+    """REFSIM_ENGINE=numpy with --scheduler gave the kernel's numbers: each Dask worker
+    read its own environment, so the same seed ran on the other path, and the manifest
+    could not tell. The parent now decides the path and hands it to every run, and the
+    manifest records it; REFSIM_ENGINE=kernel for a scenario the kernel cannot run is one
+    line, where it was ignored."""
+    from simulator import runner
+    from simulator.provenance import engine_record
+
+    monkeypatch.setenv("REFSIM_ENGINE", "numpy")
+    here = simulate(quick(), replicates=2, seed=3, baseline=False, executor="serial")
+    monkeypatch.setattr(runner, "run_tasks", _in_a_worker_without_refsim_engine)
+    there = simulate(quick(), replicates=2, seed=3, baseline=False, executor="serial")
+    pd.testing.assert_frame_equal(there.timeseries, here.timeseries)
+    assert engine_record([quick()]) == {"REFSIM_ENGINE": "numpy", "path": "numpy"}
+    monkeypatch.delenv("REFSIM_ENGINE")
+    kernel = simulate(quick(), replicates=2, seed=3, baseline=False, executor="serial")
+    assert not kernel.timeseries.equals(here.timeseries)   # the two paths draw otherwise: the check can fail
+    assert engine_record([quick()]) == {"REFSIM_ENGINE": "auto", "path": "kernel"}
+    # the kernel asked for where it cannot run: one line naming the setting
+    monkeypatch.setenv("REFSIM_ENGINE", "kernel")
+    drifting = quick(satisfaction={"kind": "nps_mix", "drift_per_year": -1.0})
+    with pytest.raises(ScenarioError, match=r"REFSIM_ENGINE: kernel: the compiled kernel does not run "
+                                            r"satisfaction.drift_per_year yet; set it to auto"):
+        simulate(drifting, replicates=1, seed=3, baseline=False, executor="serial")
+
+
+def test_the_decision_commands_runs_take_the_path_decided_where_they_are_asked(monkeypatch):
+    """optimize, sensitivity and calibrate run through the Evaluator: its runs too carry
+    the path this process decides (each run's own REFSIM_ENGINE in a worker chose the
+    other path, and the run cache could not tell the two apart)."""
+    from simulator import evaluation
+    from simulator.evaluation import Evaluator
+
+    monkeypatch.setenv("REFSIM_ENGINE", "numpy")
+    here = Evaluator()([quick()], [4], ["customers_final", "cumulative_profit"])
+    monkeypatch.setattr(evaluation, "run_tasks", _in_a_worker_without_refsim_engine)
+    assert Evaluator()([quick()], [4], ["customers_final", "cumulative_profit"]) == here
+    assert Evaluator().on_common_path()([quick()], [4], ["customers_final", "cumulative_profit"]) == here
+    monkeypatch.delenv("REFSIM_ENGINE")
+    assert Evaluator()([quick()], [4], ["customers_final", "cumulative_profit"]) != here

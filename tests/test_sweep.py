@@ -2732,3 +2732,28 @@ def test_a_huge_grid_is_refused_naming_its_parameters_and_a_dry_run_writes_its_c
     assert dry.exit_code == 0, dry.output
     assert "4,000,000 points x 1 replicate = 4,000,000 runs" in " ".join(dry.stdout.split()), dry.stdout
     assert "0 already done, 4,000,000 would run" in " ".join(dry.stdout.split())
+
+
+def test_a_sweeps_runs_take_the_path_set_where_it_started_and_a_resume_under_another_is_refused(tmp_path, monkeypatch):
+    """REFSIM_ENGINE=numpy with --scheduler ran each point on the kernel (a Dask worker
+    reads its own environment), and a folder started under numpy and grown without it
+    mixed the two paths' runs, which draw otherwise for one seed. Every run now takes the
+    path set where the sweep started, and a resume under another setting is refused
+    naming REFSIM_ENGINE."""
+    from simulator import sweep as sweep_module
+
+    from .test_runner import _in_a_worker_without_refsim_engine
+
+    path = write_sweep(tmp_path)
+    monkeypatch.setenv("REFSIM_ENGINE", "numpy")
+    run_sweep(load_sweep(path), tmp_path / "here", executor="serial")
+    with monkeypatch.context() as patch:
+        patch.setattr(sweep_module, "run_tasks", _in_a_worker_without_refsim_engine)
+        run_sweep(load_sweep(path), tmp_path / "there", executor="serial")
+    pd.testing.assert_frame_equal(run_frame(tmp_path / "there"), run_frame(tmp_path / "here"))
+    assert json.loads((tmp_path / "here" / "manifest.json").read_text())["engine"]["REFSIM_ENGINE"] == "numpy"
+    monkeypatch.delenv("REFSIM_ENGINE")
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "here"), "--replicates", "3",
+                                       "--executor", "serial"]), "holds a different sweep", "REFSIM_ENGINE")
+    run_sweep(load_sweep(path), tmp_path / "kernel", executor="serial")
+    assert not run_frame(tmp_path / "kernel").equals(run_frame(tmp_path / "here"))   # the paths differ: this can fail

@@ -47,21 +47,35 @@ def use_kernel(scenario, kernel: bool | None) -> bool:
     """Whether a run uses the kernel: ``kernel`` when given, else REFSIM_ENGINE (auto:
     whenever it can). Asking for the kernel where it cannot run is an error."""
     if kernel is None:
-        choice = engine_choice()
-        if choice == "numpy":
-            return False
-        kernel = True if choice == "kernel" else None
+        return path_for([scenario], engine_choice())
     reason = unsupported(scenario)
     if kernel and reason is not None:
         raise ValueError(f"the compiled kernel does not run {reason} yet; run it on the numpy path (kernel=False)")
-    return reason is None if kernel is None else bool(kernel)
+    return bool(kernel)
 
 
-def common_path(scenarios) -> bool | None:
-    """The path for runs that are compared with each other: False (the numpy stages for
-    all) when the kernel cannot run one of them, else None (each as REFSIM_ENGINE says).
-    Designs compared replicate by replicate must draw alike to share their luck."""
-    return False if any(unsupported(s) is not None for s in scenarios) else None
+def path_for(scenarios, choice: str) -> bool:
+    """The path runs of ``scenarios`` take together under REFSIM_ENGINE = ``choice``:
+    the kernel unless the choice is numpy or the kernel cannot run one of them. A choice
+    of the kernel where it cannot run is one line naming REFSIM_ENGINE (it was ignored)."""
+    if choice == "numpy":
+        return False
+    reason = next((why for why in map(unsupported, scenarios) if why is not None), None)
+    if reason is not None and choice == "kernel":
+        from ..errors import ScenarioError
+
+        raise ScenarioError(f"kernel: the compiled kernel does not run {reason} yet; set it to auto (the numpy stages "
+                            f"where the kernel cannot run) or numpy", key="REFSIM_ENGINE")
+    return reason is None
+
+
+def common_path(scenarios) -> bool:
+    """The path for runs that are compared with each other, decided in this process (a
+    Dask worker or a pool's process reading its own REFSIM_ENGINE ran the same seed on
+    the other path): the numpy stages for all when the kernel cannot run one of them
+    or REFSIM_ENGINE says numpy, else the kernel. Designs compared replicate by replicate
+    must draw alike to share their luck."""
+    return path_for(scenarios, engine_choice())
 
 
 _FIRST_RUN = threading.RLock()

@@ -15,7 +15,7 @@ import pandas as pd
 from ..calibrate import Calibration, CalibrationSettings, forecast_seeds, posterior_rows
 from ..config import Scenario
 from ..kernel import use_kernel
-from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
+from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, file_digest, manifest
 from .figure import plt, save
 from .text import METRIC_TEXT, designs_default_notes, figure_links, fmt
 
@@ -43,6 +43,8 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
     atomic_write_json(folder / "manifest.json", manifest(
         scenarios=[base, *others], seeds={"forecast": forecast_seeds(calibration, draws)}, started=started, ended=dt.datetime.now(), command=command, extra={"calibrate": {
             "seed": calibration.seed, "data": data_file, "columns": calibration.columns,
+            # the pilot's bytes: a pilot.csv edited since gave another fit from the same manifest, unseen
+            **({"data_sha256": file_digest(Path(data_file))} if data_file and Path(str(data_file)).is_file() else {}),
             # the pilot's first and last day as its file gives them; pilot_days is what the fit simulates, days 0
             # to the last ("pilot_days": 21 alone read as a 21-day pilot for one of days 0-20, or of days 1-20)
             "pilot_first_day": calibration.pilot_first, "pilot_last_day": calibration.pilot_days - 1,
