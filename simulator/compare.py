@@ -528,7 +528,7 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     the list), so that no two share their luck. ``labels``, one per design (the
     command line gives the files' names), tell apart designs that share a name: it
     gets its label appended (its position where the labels repeat too)."""
-    from .scenario_io import check_execution, check_scenario, check_seed_and_replicates
+    from .scenario_io import check_execution, check_scenario, check_seed_and_replicates, check_switches
 
     if isinstance(scenarios, (str, Path, Scenario)):
         raise TypeError("compare() takes a list of Scenarios (from load_scenario), the first the reference")
@@ -540,6 +540,7 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     # count) or a negative seed (numpy's SeedSequence error) is one line naming it
     scenarios = [check_scenario(scenario, "compare") for scenario in scenarios]
     check_seed_and_replicates("compare", seed=seed, replicates=replicates, workers=workers)
+    check_switches("compare", baseline=baseline, unpaired=unpaired, progress=progress)
     executor = check_execution("compare", executor, scheduler)
     if labels is not None and (isinstance(labels, str) or len(labels) != len(scenarios)):
         # fewer labels than designs stopped on an IndexError when two designs shared a name

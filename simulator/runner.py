@@ -224,10 +224,11 @@ def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None
     arguments, or a scenario that ``model_copy(update=...)`` made invalid, raises
     one line (ScenarioError or TypeError) naming the argument or key.
     """
-    from .scenario_io import check_execution, check_scenario, check_seed_and_replicates
+    from .scenario_io import check_execution, check_scenario, check_seed_and_replicates, check_switches
 
     scenario = check_scenario(scenario, "simulate")
     check_seed_and_replicates("simulate", seed=seed, replicates=replicates, workers=workers)
+    check_switches("simulate", people=people, baseline=baseline, progress=progress)
     executor = check_execution("simulate", executor, scheduler)
     scenario = resolve_seed(scenario, seed)
     count = scenario.replicates if replicates is None else int(replicates)

@@ -137,6 +137,19 @@ def check_seed_and_replicates(caller: str, *, seed: Any = None, replicates: Any 
             raise ScenarioError(error.message, file=f"{caller}()", key=name) from None
 
 
+def check_switches(caller: str, *, progress: Any = None, **switches: Any) -> None:
+    """Each of ``switches`` given to a Python entry point is True, False or None (where
+    None means its default), and ``progress`` is None or callable: ``baseline="no"`` ran
+    the twins (a non-empty string is true), and ``progress=5`` failed after the first run
+    on "'int' object is not callable"."""
+    for name, value in switches.items():
+        if value is not None and not isinstance(value, bool):
+            raise TypeError(f"{caller}(): {name} must be True or False, not {type(value).__name__} {value!r}")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"{caller}(): progress must be a function called with the number of runs finished, or None; "
+                        f"not {type(progress).__name__} {progress!r}")
+
+
 def check_execution(caller: str, executor: Any, scheduler: Any) -> str:
     """The executor a Python entry point runs on: ``executor`` (local, serial or dask),
     or, when None, dask if a ``scheduler`` address is given and else local, as

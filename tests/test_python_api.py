@@ -7,6 +7,8 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -97,6 +99,29 @@ def test_a_seed_or_replicates_that_is_not_a_whole_number_is_a_type_error(tiny, n
     """seed=1.5 ran as seed 1, and seed='7' as seed 7."""
     with pytest.raises(TypeError, match=rf"simulate\(\): {name} must be a whole number or None"):
         simulate(tiny, **{"replicates": 1, "seed": 1, name: value})
+
+
+@pytest.mark.parametrize("call, name, value, words", [
+    ("simulate", "baseline", "no", "baseline must be True or False, not str 'no'"),
+    ("simulate", "people", "no", "people must be True or False"),
+    ("simulate", "people", 0, "people must be True or False, not int 0"),
+    ("simulate", "progress", 5, "progress must be a function called with the number of runs finished, or None"),
+    ("compare", "baseline", "no", "baseline must be True or False"),
+    ("compare", "unpaired", 1, "unpaired must be True or False"),
+    ("compare", "progress", "bar", "progress must be a function"),
+])
+def test_a_switch_that_is_not_true_or_false_or_a_progress_that_is_not_callable_is_a_type_error(tiny, call, name, value,
+                                                                                                   words):
+    """baseline='no' ran the twins and people='no' kept the people table (a non-empty
+    string is true); progress=5 failed only after the first run, on "'int' object is not
+    callable"."""
+    from simulator.compare import compare
+
+    with pytest.raises(TypeError, match=rf"{call}\(\): {re.escape(words)}"):
+        if call == "simulate":
+            simulate(tiny, replicates=1, seed=1, **{name: value})
+        else:
+            compare([tiny, tiny.model_copy(update={"name": "again"})], replicates=2, seed=1, **{name: value})
 
 
 @pytest.mark.parametrize("workers", [0, -2])
