@@ -270,8 +270,11 @@ def optimize(
     shown = {names["vary"]: identity["vary"], names["constraints"]: identity["constraints"],
              names["objectives"]: [f"{o.metric}:{o.direction.removesuffix('imize')}" for o in objectives],
              names["settings"]: identity["settings"]}
+    from .outpath import check_out_path
     from .rng import draw_seed
 
+    # a file, or a path under one: "cannot write results here (File exists); free some space" was said
+    check_out_path(folder, existing_ok=True)
     with StudyLock(folder, "optimize"):
         from .optimize import optimize_output
 

@@ -417,6 +417,12 @@ def test_optimize_mistakes_are_one_line_errors(tmp_path, optimize_settings):
         one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--constraint", f"reward_cost<={limit}"), "--constraint",
                        "the limit should be a finite number")
     one_line_error(invoke("optimize", tmp_path / "missing.yaml", "--vary", f"{REWARD}=0:40"), "missing.yaml", "not found")
+    # --out a file, or under one: "cannot write results here (File exists); free some space" was said
+    (tmp_path / "afile").write_text("x")
+    one_line_error(invoke("optimize", DEFAULT, *TINY, "--vary", f"{REWARD}=0:40", "--out", tmp_path / "afile"), "afile",
+                   "--out", "is a file")
+    one_line_error(invoke("optimize", DEFAULT, *TINY, "--vary", f"{REWARD}=0:40", "--out", tmp_path / "afile" / "sub"),
+                   "--out", "lies under", "which is a file")
     # a Pareto front of a metric against itself ran as one
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--objective", "cumulative_profit:min"), "--objective",
                    "'cumulative_profit' is given twice")
