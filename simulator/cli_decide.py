@@ -812,6 +812,9 @@ def _print_designs_default_notes(designs, parameters) -> None:
 
 
 def _read_pilot(path: Path):
+    import csv
+    import io
+
     import pandas as pd
 
     if not path.exists():
@@ -819,15 +822,28 @@ def _read_pilot(path: Path):
     if path.is_dir():
         raise ScenarioError("is a folder; give the pilot's daily counts as a CSV file", file=str(path))
     try:
-        # only an empty cell is missing: pandas reads 'n/a', 'NA' or 'null' as NaN too, which the
-        # one-line error then called "a blank" though the file says 'n/a'
-        frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise ScenarioError(f"cannot be read as CSV ({str(error).splitlines()[0][:120]}); give one row per day with a "
-                            f"header row of column names", file=str(path)) from None
+        data = path.read_bytes()
     except OSError as error:   # unreadable (chmod 000, a failing disk): a traceback before
         raise ScenarioError(f"cannot be read ({error.strerror or error}); give the pilot's daily counts as a CSV file "
                             f"you can read", file=str(path), key="--data") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:   # said as pandas' "'utf-8' codec can't decode byte 0xff in position 0"
+        line = data[:error.start].count(b"\n") + 1
+        raise ScenarioError(f"byte 0x{data[error.start]:02x} is not UTF-8; save the pilot as a UTF-8 CSV file",
+                            file=str(path), key=f"line {line}") from None
+    header = next(csv.reader(io.StringIO(text)), [])
+    twice = sorted({name.strip() for name in header if header.count(name) > 1 and name.strip()})
+    if twice:   # pandas renamed the second 'new_organic' 'new_organic.1', a column the file does not have
+        raise ScenarioError(f"the header names {', '.join(repr(n) for n in twice)} twice; give each column once",
+                            file=str(path), key="line 1")
+    try:
+        # only an empty cell is missing: pandas reads 'n/a', 'NA' or 'null' as NaN too, which the
+        # one-line error then called "a blank" though the file says 'n/a'
+        frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ScenarioError(f"cannot be read as CSV ({str(error).splitlines()[0][:120]}); give one row per day with a "
+                            f"header row of column names", file=str(path)) from None
     return frame
 
 

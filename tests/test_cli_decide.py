@@ -823,11 +823,23 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot, monkeypatch):
     one_line_error(invoke(*args("x", "--draws", "1")), "--draws", "at least 2")
     one_line_error(invoke(*args("x", "--replicates", "1")), "--replicates", "at least 2")
     # a pilot that cannot be read (chmod 000, a failing disk) ended in pandas' traceback
-    def unreadable(*_, **__):
-        raise PermissionError(13, "Permission denied")
+    read_bytes = Path.read_bytes
+
+    def unreadable(self):
+        if self == Path(pilot):
+            raise PermissionError(13, "Permission denied")
+        return read_bytes(self)
     with monkeypatch.context() as patch:
-        patch.setattr(pd, "read_csv", unreadable)
+        patch.setattr(Path, "read_bytes", unreadable)
         one_line_error(invoke(*args("x")), str(pilot), "--data", "cannot be read (Permission denied)")
+    # not UTF-8: pandas' "'utf-8' codec can't decode byte 0xff in position 0"; said with its line, as scenarios are
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(Path(pilot).read_bytes().replace(b"\n1,", b"\n\xff1,", 1))
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", latin)), "latin.csv: line 3", "byte 0xff is not UTF-8")
+    # a column named twice: pandas renamed the second 'asks.1', and the note named a column the file lacks
+    twice = tmp_path / "twice.csv"
+    twice.write_text("day,asks,asks\n1,2,3\n2,3,4\n")
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", twice)), "twice.csv: line 1", "'asks' twice")
     assert not (tmp_path / "x").exists()
 
 
