@@ -577,7 +577,8 @@ def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...],
     if not base_path.is_absolute():
         base_path = Path(os.path.normpath(path.parent / base_path))
     if not base_path.is_file():
-        raise ScenarioError(f"base scenario '{spec.base}' not found (looked for {base_path}); give a scenario YAML path "
+        found = "is a folder" if base_path.is_dir() else "not found"   # a folder was said not to be found
+        raise ScenarioError(f"base scenario '{spec.base}' {found} (looked for {base_path}); give a scenario YAML path "
                             f"relative to the sweep file, or an inline scenario mapping", file=str(path), key=where("base"))
     text = read_yaml_text(base_path, "a base scenario YAML file")
     scenario, data = validate_overridden(

@@ -794,6 +794,7 @@ def test_a_sweep_of_a_base_that_leaves_reward_type_out_says_so_on_the_console(tm
     ({"parameters": {"seed": {"values": [1, 2]}}}, ["parameters.seed", "set by the sweep"]),
     ({"metrics": ["atributed_roi"]}, ["metrics.0", "did you mean 'attributed_roi'"]),
     ({"base": "missing.yaml"}, ["base", "not found"]),
+    ({"base": "."}, ["base", "'.' is a folder"]),   # was said not to be found
     ({"replicates": 0}, ["replicates", "greater than or equal to 1"]),
     # validation is strict, as for scenario files: text is not a number nor 'yes' a boolean
     ({"replicates": "3"}, ["replicates", "valid integer (got '3')"]),
