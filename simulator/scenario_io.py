@@ -716,6 +716,12 @@ def _child(node: Any, part: str, *, create: bool, item: str, where: list[str], d
         # the dotted prefix is joined only here, on the error path: joining it at every level is quadratic
         raise ScenarioError(f"'{item}': '{'.'.join(where[: depth + 1])}' is a value, not a mapping", file="--set")
     if part not in node or node[part] is None:
+        following = where[depth + 1] if depth + 1 < len(where) else ""
+        if following.isdigit():   # an item of a list the file does not write: "Input should be a valid list"
+            prefix = ".".join(where[: depth + 1])
+            raise ScenarioError(f"'{item}': the file writes no {prefix}, so it has no item {following}; write the "
+                                f"list {prefix} in the scenario file, or give it whole (--set '{prefix}=[...]')",
+                                file="--set")
         node[part] = {}
     return node[part]
 

@@ -392,6 +392,11 @@ def test_one_key_set_in_a_block_the_file_leaves_out_says_which_kind_to_add(tmp_p
     assert code == 0, stderr
     code, _, stderr = invoke("validate", path, "--set", "program.incentive.referrer_reward=5")
     assert code == 2 and "valid kinds: none, single_sided" in stderr and "left out" not in stderr  # none has no reward
+    # an item of a list the file leaves out: "program.channels: Input should be a valid list"
+    code, stdout, stderr = invoke("validate", path, "--set", "program.channels.0.weight=0.5")
+    assert code == 2 and stdout == "" and len(stderr.strip().splitlines()) == 1, stderr
+    assert ("the file writes no program.channels, so it has no item 0; write the list program.channels in the "
+            "scenario file, or give it whole (--set 'program.channels=[...]')") in stderr, stderr
 
 
 @pytest.mark.parametrize("args, words", [
