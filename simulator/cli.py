@@ -232,7 +232,8 @@ def run(
         results = simulate(loaded, replicates=total, people=people, baseline=baseline,
                            progress=lambda k: bar.advance(task, k), workers=workers, executor=executor,
                            scheduler=scheduler)
-    folder = write_run(results, target, started=started, command=sys.argv, people=people, sets=sets)
+    folder = write_run(results, target, started=started, command=sys.argv, people=people, sets=sets,
+                       execution=_execution(executor, workers, scheduler))
     _print_headline(results, sets)
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
 
@@ -304,6 +305,12 @@ def _print_default_notes(scenario, name: str = "", sets: list[str] = ()) -> None
     notes = [*default_notes(scenario), margin_note(scenario, [item.partition("=")[0].strip() for item in sets])]
     for note in filter(None, notes):
         out.print(f"  note: {name + ': ' if name else ''}{note.replace('`', '')}", markup=False)
+
+
+def _execution(executor: str, workers: int | None, scheduler: str | None) -> dict:
+    """Where a command's runs ran, for its manifest (a sweep's records each session's)."""
+    return {"executor": executor, "workers": workers if executor != "serial" else 1,
+            **({"scheduler": scheduler} if scheduler else {})}
 
 
 def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
@@ -561,7 +568,8 @@ def compare(
                                      workers=workers, executor=executor, scheduler=scheduler,
                                      progress=_rate_updater(bar, task), labels=[p.stem for p in scenarios],
                                      unpaired=unpaired, sources=[str(p) for p in scenarios])
-    folder = write_comparison(comparison, target, started=started, command=sys.argv, sets=sets)
+    folder = write_comparison(comparison, target, started=started, command=sys.argv, sets=sets,
+                              execution=_execution(executor, workers, scheduler))
     table = comparison.table
     kind = "paired" if comparison.paired else "unpaired"
     if count == 1:   # '95% CI – – –  (unpaired – – –)' on every line read as a glitch, as it did in run's headline

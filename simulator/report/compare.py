@@ -22,9 +22,10 @@ from .text import level_text, set_sentence, k_undefined_note, milestone_cut_shor
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None,
-                     sets: list[str] | None = None) -> Path:
+                     sets: list[str] | None = None, execution: dict | None = None) -> Path:
     """Write the comparison folder atomically (staged, then renamed into place);
-    ``sets``: the --set items every design ran with, which report.md names."""
+    ``sets``: the --set items every design ran with, which report.md names; ``execution``:
+    where the runs ran (executor, workers, scheduler), for the manifest."""
     designs = comparison.designs
     runs = pd.concat([d.runs for d in designs], ignore_index=True)
     summary = summarize(runs, [d.scenario for d in designs])
@@ -62,7 +63,8 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime,
                                "design_seeds": {d.scenario.name: d.scenario.seed for d in designs},
                                "seeds_derived": comparison.seeds_derived,
                                "common_random_numbers": comparison.paired, "paired": comparison.paired,
-                               "precision": comparison.precision}}))
+                               "precision": comparison.precision},
+                   **({"execution": execution} if execution else {})}))
     return Path(out)
 
 

@@ -103,8 +103,9 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
 
 
 def write_run(results: Results, out: Path, *, started: dt.datetime, command: list[str] | None = None,
-              people: bool = False, sets: list[str] | None = None) -> Path:
-    """Write the results folder of one scenario atomically (staged, then renamed into place)."""
+              people: bool = False, sets: list[str] | None = None, execution: dict | None = None) -> Path:
+    """Write the results folder of one scenario atomically (staged, then renamed into place);
+    ``execution``: where the runs ran (executor, workers, scheduler), for the manifest."""
     with ResultsFolder(out) as folder:
         path = folder.path
         atomic_write_csv(path / "timeseries.csv", results.timeseries)
@@ -128,5 +129,6 @@ def write_run(results: Results, out: Path, *, started: dt.datetime, command: lis
         atomic_write_text(path / "report.md", run_markdown(results, figures, sets))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[results.scenario], seeds={results.scenario.name: results.seeds},
-            started=started, ended=dt.datetime.now(), command=command))
+            started=started, ended=dt.datetime.now(), command=command,
+            extra={"execution": execution} if execution else None))
     return Path(out)
