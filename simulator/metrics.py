@@ -83,7 +83,7 @@ SUMMARY_METRICS: dict[str, str] = {
 #: t-interval over few replicates of a share near 0 would otherwise reach below 0).
 METRIC_BOUNDS: dict[str, tuple[float, float]] = {
     **{name: (0.0, math.inf) for name in ("customers_final", "adopters", "referred_customers", "word_of_mouth_customers",
-                                          "k_factor", "reward_cost", "fraud_cost", "fake_accounts", "non_qualifying_signups", "program_cost", "rewards_owed", "cost_per_referred_customer", "rewards_unpaid",
+                                          "k_factor", "program_k", "reward_cost", "fraud_cost", "fake_accounts", "non_qualifying_signups", "program_cost", "rewards_owed", "cost_per_referred_customer", "rewards_unpaid",
                                           "incremental_cac", "incremental_cac_vs_paid")},
     "referred_share": (0.0, 1.0),
     "payback_day": (1.0, math.inf),   # day 1 at the earliest (runner.incremental_metrics)

@@ -1656,6 +1656,10 @@ def test_a_program_cost_that_is_the_reward_spend_stops_at_the_budget_in_every_ta
     table = comparison_table([reference, levers]).set_index(["design", "metric"])
     assert table.loc[("capped", "program_cost"), "ci_high"] > 600
     assert interval(np.array([1.0, 1.0, 9.0]), metric="budget_exhausted_day")["ci_low"] == 1.0
+    # program_k is K less the twin's K of 0 (no tracked referrals without a program): never below 0, as K is not;
+    # its interval reached -0.046 beside k_factor's 0 for the same values
+    ks = np.array([0.0, 0.1, 0.36])
+    assert interval(ks, metric="program_k")["ci_low"] == interval(ks, metric="k_factor")["ci_low"] == 0.0
 
 
 def test_decide_ranks_a_metric_where_less_is_better_lowest_and_refuses_what_it_cannot_rank():
