@@ -245,11 +245,14 @@ def _note_unused_workers(workers: Optional[int], executor: str, scheduler: Optio
         err.print(f"note: {note}", markup=False)
 
 
-def _defined_in(metric: str, defined: int, replicates: int) -> str:
+def _defined_in(metric: str, defined: int, replicates: int, program: bool = True) -> str:
     """A headline defined in only some replicates says in how many: a mean payback day
-    over the one replicate in six that paid back is not the program's payback."""
+    over the one replicate in six that paid back is not the program's payback. Without a
+    ``program`` there is nothing to pay back (runner: payback_day is NaN there)."""
     if defined >= replicates:
         return ""
+    if metric == "payback_day" and not program:   # 'never paid back' was said of a scenario without a program
+        return "   no program: nothing to pay back"
     if defined == 0:   # a payback that never came is no undefined figure: the program did not pay back
         return ("   never paid back within the horizon in any replicate" if metric == "payback_day"
                 else "   undefined in every replicate")
@@ -270,6 +273,7 @@ def _median_day(runs, metric: str) -> str:
 
 
 def _print_headline(results, sets: list[str] = ()) -> None:
+    from .config import has_program
     from .report import fmt
     from .report.text import k_undefined_note
 
@@ -288,7 +292,8 @@ def _print_headline(results, sets: list[str] = ()) -> None:
         why = (f": {k_undefined_note(results.scenario)}" if metric in ("k_factor", "program_k") and int(row["n"]) == 0
                and k_undefined_note(results.scenario) else "")
         out.print(f"  {metric:<22} {fmt(row['mean']):>12}{spread}"
-                  + _median_day(results.runs, metric) + _defined_in(metric, int(row["n"]), replicates) + why
+                  + _median_day(results.runs, metric)
+                  + _defined_in(metric, int(row["n"]), replicates, has_program(results.scenario)) + why
                   + ("   a dashboard's view (reward cost only), not a verdict" if metric == "attributed_roi" else ""),
                   markup=False)
     for line in _budget_lines(results.runs, results.scenario, results.timeseries):
@@ -520,9 +525,10 @@ def compare(
     The verdict metric is incremental_value: profit plus customer equity less the
     rewards still owed, plus the referrals still converting, minus the design's
     no-program twin on the same seed.
-    Designs must differ only in their program (same population, network, days and
-    seed), else the command stops with one line naming the difference, unless
-    --unpaired is given.
+    Designs must share their population, network, days and seed, else the command
+    stops with one line naming the difference, unless --unpaired is given. Designs
+    that also differ in the world around the program (churn, margin, word of
+    mouth...) still run paired, and the console and report.md name those keys.
 
     Writes report.md (its first paragraph names the design that adds the most
     value, its interval, the share of replicates in which it is best, the day

@@ -426,15 +426,15 @@ def _print_best(result, parameters, base=None) -> None:
                 continue
             out.print(f"  note: {note.replace('`', '')}", markup=False)
     for note in (tie_note(result), spend_cap_note(result), budget_bound_note(result)):
-        if note:
-            out.print(f"  note: {note}", markup=False)
+        if note:   # report.md's markdown: the console prints no backticks
+            out.print(f"  note: {note.replace('`', '')}", markup=False)
     close, better = close_choices(result, parameters)
     if close:
         out.print(f"  note: not told apart from the winner at 95% on the replicates both ran: {'; '.join(close)}; run "
-                  f"them side by side with `refsim compare` and more replicates before choosing", markup=False)
+                  f"them side by side with refsim compare and more replicates before choosing", markup=False)
     if better:
         out.print(f"  note: ahead of the winner at 95% on the replicates both ran, keeping the constraints there: "
-                  f"{'; '.join(better)}; compare them with `refsim compare` before launching the winner", markup=False)
+                  f"{'; '.join(better)}; compare them with refsim compare before launching the winner", markup=False)
     for key, choices in untried_choices(result.trials, parameters).items():
         out.print(f"  warning: {key} = {', '.join(map(str, choices))} never tried in {len(result.trials)} trials: "
                   f"add trials or compare the choices (see report.md)", markup=False)
@@ -620,7 +620,7 @@ def calibrate(
     data: Optional[Path] = typer.Option(None, "--data", help="The pilot's daily counts as CSV: one row per day (a 'day' column optional), columns named as in timeseries.csv (new_organic, new_referred, shares, asks, ...)."),
     fit: list[str] = typer.Option([], "--fit", metavar="KEY=RANGE", help="A behaviour parameter to fit and its prior range: KEY=LO:HI (uniform), KEY=LO:HI:log (log-uniform, for rates spanning orders of magnitude). Repeatable."),
     column: list[str] = typer.Option([], "--column", metavar="COLUMN", help="Pilot column to fit (repeatable; default: those of new_organic, new_referred, shares, asks the pilot has)."),
-    design: list[Path] = typer.Option([], "--design", help="A design (scenario YAML) to compare under the posterior, beside SCENARIO. Repeatable."),
+    design: list[Path] = typer.Option([], "--design", metavar="DESIGN.yaml", help="A design (scenario YAML) to compare under the posterior, beside SCENARIO; repeat --design for each (--design a.yaml --design b.yaml)."),
     metric: list[str] = typer.Option([], "--metric", metavar="METRIC", help="Outcome to forecast and compare designs on (repeatable; default: customers_final, cumulative_profit)."),
     particles: Optional[int] = typer.Option(None, "--particles", help="ABC-SMC particles per generation (default 200, at least 5)."),
     generations: Optional[int] = typer.Option(None, "--generations", help="Most ABC-SMC generations (default 8)."),
@@ -637,8 +637,8 @@ def calibrate(
     """Fit uncertain behaviour parameters to a pilot's daily counts (ABC-SMC, pyabc), then forecast the launch.
 
     Writes posterior.csv (draws), intervals.csv, posterior.png, forecast.csv and
-    forecast.png (the full launch with intervals), outcomes.csv, designs.csv (each
-    design under the posterior, with its probability of being best), particles.csv
+    forecast.png (the full launch with intervals), outcomes.csv, with --design
+    designs.csv (each design under the posterior, with its probability of being best), particles.csv
     (the weighted last generation), generations.csv (epsilon and simulations per generation), report.md,
     manifest.json and calibration.db (pyabc's database of every generation).
 
@@ -682,7 +682,8 @@ def calibrate(
     pilot = _read_pilot(data_path)
     source = str(settings_file) if settings_file is not None and not fit else "--fit"
     with _at_lines(settings_file, "fit", settings.fit, source):
-        parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source, ranges_only=True)
+        parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source, ranges_only=True,
+                                      purpose="fit")
     from .parameters import is_lever
 
     levers = [p.key for p in parameters if is_lever(p.key)]

@@ -110,7 +110,7 @@ def parse_parameter(text: str, base: Scenario, *, source: str = "--vary", ranges
 
 
 def parse_parameters(texts: Iterable[str], base: Scenario, *, source: str = "--vary",
-                     ranges_only: bool = False) -> list[Parameter]:
+                     ranges_only: bool = False, purpose: str = "vary") -> list[Parameter]:
     """Each of ``texts`` read against ``base``; a key of a kind the base does not have
     (a milestone's reach_share, from a file that asks at onboarding) is read against the
     base switched to a kind that another of ``texts`` varies and that has it, as the
@@ -127,7 +127,8 @@ def parse_parameters(texts: Iterable[str], base: Scenario, *, source: str = "--v
                 raise
             parameters.append(parse_parameter(text, switched, source=source, ranges_only=ranges_only))
     if not parameters:
-        raise ScenarioError("nothing to vary; give at least one KEY=LO:HI (e.g. program.base_share=0.1:0.4)", file=source)
+        raise ScenarioError(f"nothing to {purpose}; give at least one KEY=LO:HI (e.g. program.base_share=0.1:0.4)",
+                            file=source)
     return _distinct(parameters, source)
 
 

@@ -96,7 +96,9 @@ def optimize_args(out, settings, *extra):
 
 def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settings):
     folder = tmp_path / "opt"
-    ok(*optimize_args(folder, optimize_settings))
+    done = ok(*optimize_args(folder, optimize_settings))
+    # reward_cost<=300 holds on the mean only: said on the console without report.md's backticks
+    assert "note: reward_cost<=300 holds on the mean" in done.stdout and "`" not in done.stdout, done.stdout
     for name in ("trials.csv", "confirmation.csv", "best.yaml", "convergence.png", "report.md", "manifest.json",
                  "optuna.sqlite3"):
         assert (folder / name).stat().st_size > 0, name
@@ -588,6 +590,7 @@ def test_sensitivity_says_a_cap_at_or_above_a_designs_budget_cannot_break(tmp_pa
         assert (f"{design} keeps `reward_cost<=40` at every point" in report
                 and "It cannot break it: its total budget (30) stops the reward spend there" in report), report
     assert report.count("It cannot break it") == len(table) == console.count("It cannot break it") == 2
+    assert "keeps reward_cost<=40 at every point" in console and "`" not in console
     assert "the day it does (budget_exhausted_day)" in console   # plain on the console, `code` in report.md
     assert "the day it does (`budget_exhausted_day`)" in report
     result = ok("sensitivity", DEFAULT, SINGLE, *common, "--constraint", "reward_cost<=20", "--out", tmp_path / "below")
@@ -623,7 +626,9 @@ def test_sensitivity_says_how_often_each_design_breaks_a_constraint(tmp_path):
 
     # the mean is over all the points, not over those breaking it ('on average over them' read as the latter)
     assert f"reward_cost {fmt(broken['mean'])} on average over all the points" in " ".join(report.split())
-    assert f"breaks `reward_cost<=40` at {broken['share_broken']:.0%} of the points" in " ".join(result.stdout.split())
+    # the console prints no markdown (it printed the backticks)
+    assert f"breaks reward_cost<=40 at {broken['share_broken']:.0%} of the points" in " ".join(result.stdout.split())
+    assert "`" not in result.stdout
     # two runs a point: the luck is measured, an estimate (the point x seed interaction), not a bound, and the
     # console words it as report.md does
     luck = float(pd.read_csv(folder / "flips.csv")["noise_share"].iloc[0])
@@ -803,6 +808,9 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot, monkeypatch):
     negative = tmp_path / "negative.csv"
     pd.read_csv(pilot).assign(asks=-1).to_csv(negative, index=False)
     one_line_error(invoke(*calibrate_args(tmp_path / "x", negative)), "negative.csv", "asks", ">= 0")
+    # no --fit: said in calibrate's word ('nothing to vary' was optimize's)
+    one_line_error(invoke("calibrate", DEFAULT, *TINY, "--data", pilot, "--out", tmp_path / "x"), "--fit",
+                   "nothing to fit; give at least one KEY=LO:HI")
     # a word pandas reads as missing is named as the file writes it, not as "a blank"
     missing = tmp_path / "missing.csv"
     pd.read_csv(pilot).astype({"asks": object}).assign(asks=lambda f: f["asks"].where(f["day"] != 3, "n/a")).to_csv(

@@ -211,7 +211,7 @@ def test_help_explains_every_command():
         assert option in result.stdout
 
 
-def test_a_headline_defined_in_some_replicates_only_says_in_how_many():
+def test_a_headline_defined_in_some_replicates_only_says_in_how_many(tmp_path):
     """A mean payback day over the one replicate in six that paid back was printed as
     if it were the program's payback."""
     from simulator.cli import _defined_in
@@ -222,6 +222,13 @@ def test_a_headline_defined_in_some_replicates_only_says_in_how_many():
     assert "undefined in every replicate" in _defined_in("attributed_roi", 0, 3)   # not 'the mean is over those'
     # a payback that never came is said as that ('payback_day – undefined in every replicate' read as a glitch)
     assert _defined_in("payback_day", 0, 3).strip() == "never paid back within the horizon in any replicate"
+    # no program: nothing to pay back (runner sets payback_day NaN there); 'never paid back' read as a failure
+    assert _defined_in("payback_day", 0, 3, program=False).strip() == "no program: nothing to pay back"
+    done = runner.invoke(app, ["run", str(SCENARIOS / "no-program.yaml"), "--set", "population.size=300", "--set",
+                               "days=20", "--replicates", "2", "--baseline", "--executor", "serial",
+                               "--out", str(tmp_path / "none")])
+    assert done.exit_code == 0 and "no program: nothing to pay back" in done.stdout and "never paid back" not in \
+        done.stdout, done.output
 
 
 def test_a_file_that_leaves_reward_type_or_timing_out_is_told_what_the_default_does(tmp_path):

@@ -291,7 +291,7 @@ def constraint_sentences(result: SensitivityResult, replicates: int, markdown: b
     table = result.constraints
     if table is None or not len(table):
         return []
-    b = "**" if markdown else ""
+    b, c = ("**", "`") if markdown else ("", "")
     lines = []
     varied = [p.key for p in result.parameters]
     for row in table.to_dict("records"):
@@ -303,11 +303,11 @@ def constraint_sentences(result: SensitivityResult, replicates: int, markdown: b
                  + ("; the others it does not read" if len(keys) < len(varied) else "")
                  if keys else "any point alike: it reads none of the assumptions varied")
         if row["share_broken"] > 0:
-            lines.append(f"{b}{row['design']} breaks `{row['constraint']}` at {row['share_broken']:.0%} of the points{b} "
+            lines.append(f"{b}{row['design']} breaks {c}{row['constraint']}{c} at {row['share_broken']:.0%} of the points{b} "
                          f"(each the mean of {replicates} run{'s' if replicates != 1 else ''}): {row['metric']} "
                          f"{fmt(row['mean'])} on average over all the points, {fmt(row['worst'])} at worst ({where}).")
         else:
-            lines.append(f"{row['design']} keeps `{row['constraint']}` at every point ({row['metric']} "
+            lines.append(f"{row['design']} keeps {c}{row['constraint']}{c} at every point ({row['metric']} "
                          f"{fmt(row['mean'])} on average, {fmt(row['worst'])} at its closest, at {where})."
                          + _budget_bound(row, scenario, result.parameters, markdown))
     return lines
