@@ -82,7 +82,7 @@ class Delight(Strict):
     every_days: int = Field(90, ge=1, le=3650, description="Days between waves when share is given (first wave on that day) [days]. Source: scenario choice (quarterly).")
     target: Literal["all", "passives", "promoters"] = Field("passives", description="Who can be delighted, by current NPS segment. Source: practice (turn passives into promoters).")
     cost_each: Money = Field(5.0, description="Cost of one gift or upgrade [currency]. Source: assumption.")
-    satisfaction_boost: float = Field(1.5, ge=0, le=10, description="Points added to the score (clipped to 10) while it lasts [points]. Source: assumption (surprise and delight moves a passive to a promoter).")
+    satisfaction_boost: float = Field(1.5, ge=0, le=10, description="Points added to the score (clipped to 10) while it lasts [points]. Source: assumption (surprise and delight moves a passive of 7.5 or more to a promoter).")
     lasts_days: int = Field(60, ge=1, le=3650, description="How long the boost lasts [days]. Source: assumption.")
 
     @model_validator(mode="after")

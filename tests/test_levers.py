@@ -216,6 +216,30 @@ def test_a_delighted_passive_scores_as_a_promoter_while_it_lasts():
     assert (engine._scores(delighted, 6) == 7.5).all()
 
 
+def test_a_customer_still_boosted_is_not_delighted_again():
+    """Passives at 7.2 stay passives under a boost of 1.5, so they stayed in the pool and
+    were gifted about every 20 days although a gift lasts 60: $50,000 of gifts for no
+    more sharing. While a boost is on its customer is not chosen again: nobody is gifted
+    twice within lasts_days, and each is gifted about once a cycle of lasts_days plus the
+    wait (1 - rate) / rate for the next draw."""
+    lasts, rate = 60, 0.05
+    delight = {"rate": rate, "target": "passives", "cost_each": 5, "satisfaction_boost": 1.5, "lasts_days": lasts}
+    engine = Engine(small(days=360, satisfaction={"kind": "constant", "value": 7.2}, churn={"monthly_rate": 0.0},
+                          program={"delight": delight}), 5)
+    last = np.full(engine.people.adopted_day.shape, -10**6)
+    gaps = []
+    for day in range(1, 361):
+        engine.step()
+        chosen = np.flatnonzero(engine._delight_actions.until == day + lasts - 1)
+        gaps += list(day - last[chosen])
+        last[chosen] = day
+    assert gaps and min(gaps) >= lasts, min(gaps)   # never again while the boost is on (days day .. day + lasts - 1)
+    customers = column(engine, "customers")[1:]
+    # the steady state: one gift per customer per cycle of lasts + (1 - rate) / rate days
+    expected = (customers / (lasts + (1 - rate) / rate)).sum()
+    assert abs(column(engine, "delight_actions").sum() - expected) < 0.15 * expected
+
+
 def test_delight_waves_reach_the_share_of_targeted_customers():
     delight = {"share": 0.5, "every_days": 30, "target": "all", "cost_each": 1}
     engine = Engine(small(fraud={"share": 0.0}, program={"delight": delight}), 4).run()

@@ -35,9 +35,11 @@ class DelightActions:
         """Today's delighted customers: with ``rate``, a Binomial(targeted, rate) draw of
         them (one Bernoulli per customer, at the cost of the chosen); with ``share``,
         round(share * targeted) of them on every ``every_days``-th day. Their boost
-        starts today and lasts ``lasts_days`` days."""
+        starts today and lasts ``lasts_days`` days. A customer whose boost is still on
+        is not chosen again: a passive below 7.5 stays a passive under the default boost
+        of 1.5, and was given gift after gift, each charged, the effect only prolonged."""
         cfg = self.cfg
-        pool = customers[self.targeted(scores)]
+        pool = customers[self.targeted(scores) & (self.until[customers] < day)]
         if cfg.rate is not None:
             number = rng.binomial(len(pool), cfg.rate) if len(pool) else 0
         else:
