@@ -42,7 +42,10 @@ class LeverStages:
         pool = np.unique(np.concatenate([self._ask_queue, today.asked]))
         pool = pool[p.state[pool] == CUSTOMER]
         scores = self._scores(pool, day)
-        order = targeting_model.priority(cfg, scores, self.network.degree[pool], day - p.adopted_day[pool], self._ask_key[pool])
+        # tenure counts from the customer's signing, before the run for the customers of day 0 (as satisfaction
+        # drift and renewal count it): from adopted_day alone every existing customer tied at the launch
+        tenure = day - p.adopted_day[pool] + p.tenure_at_start[pool]
+        order = targeting_model.priority(cfg, scores, self.network.degree[pool], tenure, self._ask_key[pool])
         chosen, self._ask_queue = targeting_model.split(cfg, pool, order)
         # the rank decides who is asked, not which of the day's draws each gets: the chosen
         # take the order the timing stage gave today's asks (those waiting from earlier days
