@@ -174,6 +174,7 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         self._joined_day = None    # the day joined() last looked
 
         seeds = self._initial_customers(n, source)
+        self._initial_ids = seeds   # before the influencers join them: _launch draws for these as without them
         self._influencer = np.zeros(n, bool)
         if program.influencers is not None:
             self._influencer[self._recruit_influencers(n, source)] = True

@@ -131,18 +131,27 @@ class EngineSetup:
         Both draws are made whatever the design, so designs share them."""
         p, sc = self.people, self.scenario
 
-        def draw():
-            rng = self.streams("seeds")
-            clock = rng.exponential(1.0, len(existing))
-            uniform = rng.random(len(existing))
-            hazard = churn_model.daily_hazard(sc.churn, p.satisfaction[existing], np.zeros(len(existing), bool), None)
-            with np.errstate(divide="ignore"):
-                tenure = np.floor(clock / hazard)
-            return np.minimum(np.nan_to_num(tenure, posinf=MAX_TENURE), MAX_TENURE).astype(np.int32), uniform
+        def drawn(who: np.ndarray, stream: str):
+            def draw():
+                rng = self.streams(stream)
+                clock = rng.exponential(1.0, len(who))
+                uniform = rng.random(len(who))
+                hazard = churn_model.daily_hazard(sc.churn, p.satisfaction[who], np.zeros(len(who), bool), None)
+                with np.errstate(divide="ignore"):
+                    tenure = np.floor(clock / hazard)
+                return np.minimum(np.nan_to_num(tenure, posinf=MAX_TENURE), MAX_TENURE).astype(np.int32), uniform
 
-        # the tenure follows from the scores too: their draw's key is part of this one's
-        key = ("launch", existing.tobytes(), sc.churn, self._draw_history.get("satisfaction"))
-        tenure, uniform = self._setup_draw("seeds", key, draw)
+            # the tenure follows from the scores too: their draw's key is part of this one's
+            key = ("launch", who.tobytes(), sc.churn, self._draw_history.get("satisfaction"))
+            return self._setup_draw(stream, key, draw)
+
+        # influencers who are not initial customers draw from a stream of their own, after them: drawn over the
+        # union, adding influencers gave 90% of the initial customers another one's launch day (and tenure)
+        initial = np.isin(existing, getattr(self, "_initial_ids", existing))
+        tenure, uniform = np.zeros(len(existing), np.int32), np.zeros(len(existing))
+        for part, stream in ((initial, "seeds"), (~initial, "influencer_launch")):
+            if part.any():
+                tenure[part], uniform[part] = drawn(existing[part], stream)
         p.tenure_at_start[existing] = tenure
         return tim.launch_ask_day(sc.program.timing, sc.program.launch, uniform)
 

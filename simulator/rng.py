@@ -56,6 +56,7 @@ STREAM_NAMES = (
     "delight",        # who is delighted
     "staff",          # staff mentions and their share decisions
     "offer_gone",     # friends invited with a reward on offer who find it gone when they join
+    "influencer_launch",  # the tenure and launch ask of influencers who are not initial customers
     # studies (never drawn from by the engine; listed so that names cannot collide)
     "sweep points",   # where random and Latin-hypercube sweeps put their points
     "trials",         # where a search (optimize) proposes its next designs

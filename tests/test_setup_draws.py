@@ -66,6 +66,23 @@ def test_a_design_with_influencers_shares_the_scores_but_not_the_launch_draws(pa
              Engine(twin, 8, network=design.network, kernel=False, draws=design.draws).run())
 
 
+def test_adding_influencers_leaves_the_initial_customers_launch_draws_as_they_were(path):
+    """The launch draws (tenure, launch day) were made over the initial customers and the
+    influencers together, so adding 3 influencers gave 90% of the initial customers
+    another one's launch day: the design and the design without influencers no longer
+    shared their luck. The influencers now draw from a stream of their own."""
+    plain = small(program={"launch": {"ask_existing": "once", "spread_days": 30}}, churn={"monthly_rate": 0.05})
+    with_them = plain.model_copy(update={"program": plain.program.model_copy(
+        update={"influencers": small(program={"influencers": {"count": 3}}).program.influencers})})
+    before = Engine(plain, 8, kernel=False)
+    after = Engine(with_them, 8, kernel=False, network=before.network)
+    initial = np.flatnonzero(before.people.adopted_day == 0)
+    added = np.setdiff1d(np.flatnonzero(after.people.adopted_day == 0), initial)
+    assert len(added) and len(np.unique(before.people.tenure_at_start[initial])) > 1   # drawn, and influencers added
+    assert np.array_equal(after.people.tenure_at_start[initial], before.people.tenure_at_start[initial])
+    assert np.array_equal(after.people.next_ask_day[initial], before.people.next_ask_day[initial])
+
+
 def test_flat_lists_what_items_yields():
     rng = np.random.default_rng(3)
     for mixed in (False, True):
