@@ -250,7 +250,7 @@ Incentive = Annotated[Union[NoIncentive, SingleSided, DoubleSided, Tiered], Fiel
 class Reminders(Strict):
     count: int = Field(0, ge=0, le=50, description="Reminders after the first ask, to customers who have not shared yet [asks]. Source: reminder uplift reports.")
     interval_days: int = Field(7, ge=1, le=3650, description="Days between asks [days]. Source: assumption.")
-    fatigue: Probability = Field(0.9, description="Share probability multiplier per earlier ask (fatigue^k) [-]. Source: calibrated so that 3 reminders give ≈2.6x the shares of one ask (reminder uplift reports), annoyance included.")
+    fatigue: Probability = Field(0.9, description="Share probability multiplier per earlier ask (fatigue^k) [-]. Source: calibrated so that 3 reminders give ≈2.6x the shares of one ask at purchase (reminder uplift reports), annoyance included; ≈2.3x after an onboarding ask, whose moment reminders do not get.")
     annoyance: Probability = Field(0.05, description="Probability that a reminder (an ask beyond the first) annoys the customer [probability]. Source: direction: reminder and e-mail fatigue reports (unsubscribes rise with frequency); size: assumption.")
     annoyance_points: float = Field(2.0, ge=0, le=10, description="Satisfaction points an annoyed customer loses, for good (lower sharing, higher churn) [points]. Source: assumption (a promoter becomes a passive).")
 

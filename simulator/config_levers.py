@@ -94,7 +94,7 @@ class Delight(Strict):
 
 class Staff(Strict):
     touchpoint_rate: Probability = Field(0.01, description="Daily probability that staff mention the program to an active customer [1/day]. Source: assumption (a support or sales contact every few months).")
-    moment_effect: float = Field(1.0, ge=0, le=10, description="Share multiplier of a staff mention relative to a program ask [-]. Source: assumption.")
+    moment_effect: float = Field(1.0, ge=0, le=10, description="Share multiplier of a staff mention relative to a program ask at purchase (an onboarding ask has 1.2, a milestone's 1.5) [-]. Source: assumption.")
     cost_per_day: Money = Field(0.0, description="Cost of the staff time per day [currency/day]. Source: scenario choice.")
 
 
