@@ -370,7 +370,7 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
         wanted = dataclasses.replace(choice.value, **changes)
         if wanted.size is not None:  # friends stay fewer than people
             wanted = dataclasses.replace(wanted, mean_degree=min(wanted.mean_degree, float(wanted.degree_limit)))
-        choice.set(wanted)
+        choice.set(wanted.snapped())   # the degree the network is built with, in pairs where it comes in pairs
 
     def set_kind(kind: str):
         if kind in problems:
@@ -396,8 +396,9 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
         limit = current.degree_limit
         Label(f"Friends per person (mean): {current.mean_degree:g}  (at most {limit} with {current.size} people)")
         with solara.Div(classes=["refsim-friends"]):
+            # in steps of 2 where the degree comes in pairs: 11 friends built the network of 12
             solara.SliderInt("", value=int(round(min(current.mean_degree, limit))), min=2, max=limit,
-                             on_value=lambda d: update(mean_degree=float(d)))
+                             step=current.degree_step, on_value=lambda d: update(mean_degree=float(d)))
     # a short label: Solara adds a refusal to it ("Seed (Value must be an integer)"), and the field cut the
     # longer one to "Seed (same seed: same people, same luck) (Value must" in the 320-px column
     # A seed outside the schema's range stays in the field and goes no further: it reached the run, whose red

@@ -45,6 +45,8 @@ DEGREE_RANGE = (2, 30)
 #: fixed-size to be a slider choice; an edge-list preset keeps its own file).
 NETWORK_KINDS = ("powerlaw_cluster", "barabasi_albert", "erdos_renyi", "watts_strogatz",
                  "stochastic_block", "configuration")
+#: Kinds whose mean degree comes in pairs: each newcomer adds mean_degree / 2 ties; a ring lattice's degree is even.
+EVEN_DEGREE_KINDS = ("powerlaw_cluster", "barabasi_albert", "watts_strogatz")
 INCENTIVE_KINDS = ("none", "single_sided", "double_sided", "tiered")
 TIMING_KINDS = ("never", "at_purchase", "onboarding", "milestone", "campaign")
 #: What a class reads in the menus instead of the schema's names.
@@ -103,14 +105,32 @@ class NetworkChoice:
         if degree is None:  # a complete graph: everyone is everyone's friend
             degree = size - 1
         return cls(kind=net.kind, size=size, mean_degree=float(degree),
-                   seed=int(preset.seed if preset.seed is not None else 1))
+                   seed=int(preset.seed if preset.seed is not None else 1)).snapped()
 
     @property
     def degree_limit(self) -> int:
-        """Most friends per person the slider offers: fewer than the people there are."""
+        """Most friends per person the slider offers: fewer than the people there are (an
+        even number where the network's degree comes in pairs, EVEN_DEGREE_KINDS)."""
         if self.size is None:
             return DEGREE_RANGE[1]
-        return max(DEGREE_RANGE[0], min(DEGREE_RANGE[1], self.size - 1))
+        limit = max(DEGREE_RANGE[0], min(DEGREE_RANGE[1], self.size - 1))
+        return max(2, limit // 2 * 2) if self.kind in EVEN_DEGREE_KINDS else limit
+
+    @property
+    def degree_step(self) -> int:
+        """The slider's step: 2 where the network's degree comes in pairs."""
+        return 2 if self.kind in EVEN_DEGREE_KINDS else 1
+
+    def snapped(self) -> "NetworkChoice":
+        """This choice with the mean degree the network is built with, where that comes in
+        pairs (newcomers add mean_degree / 2 ties, rounded half up; a ring lattice has an
+        even degree): 11 friends built what 12 did, under a label that said 11."""
+        if self.kind not in EVEN_DEGREE_KINDS:
+            return self
+        degree = max(2, 2 * math.floor(self.mean_degree / 2 + 0.5))
+        if self.size is not None:
+            degree = min(degree, self.degree_limit)
+        return dataclasses.replace(self, mean_degree=float(degree))
 
 
 def network_problems(preset: Scenario, choice: NetworkChoice, kinds=NETWORK_KINDS) -> dict[str, str]:
@@ -184,6 +204,9 @@ class Design:
     satisfaction: object         # one of config.Satisfaction
     base_share: float
     channels: tuple[Channel, ...]
+    # the reminder settings of the last kind that asks, kept while the design asks never: through never and back,
+    # the preset's fatigue of 0.5 became the schema's 0.9 under a summary that read the same
+    kept_reminders: tuple = dataclasses.field(default=(), compare=False)
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Design":
@@ -250,11 +273,12 @@ class Design:
     def with_timing(self, kind: str | None = None, reminders: int | None = None) -> "Design":
         """Change when customers are asked; the reminder settings carry over between kinds."""
         kind = kind or self.timing_kind
-        if kind == "never":
-            return dataclasses.replace(self, timing=_TIMING.validate_python({"kind": "never"}))
         old = self.timing.model_dump(exclude_unset=True)
+        if kind == "never":
+            kept = tuple(old["reminders"].items()) if "reminders" in old else self.kept_reminders
+            return dataclasses.replace(self, timing=_TIMING.validate_python({"kind": "never"}), kept_reminders=kept)
         block = dict(old) if kind == self.timing_kind else {"kind": kind}
-        remind = dict(old.get("reminders", {}))
+        remind = dict(old.get("reminders", {})) if "reminders" in old else dict(self.kept_reminders)
         if reminders is not None:
             remind["count"] = int(reminders)
         if remind:

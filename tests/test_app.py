@@ -165,6 +165,8 @@ def test_the_k_card_does_not_contradict_the_counts_beside_it():
     fading = verdict(KReading(0.06, 200), [5, 10, 6, 4], prospects_left=0.8)
     assert "becomes about 1.1 customers in all" in fading.text
     assert "So far in this run the 5 who came on their own have become 25 (about 5.0 each)" in fading.text
+    # the tree counts word of mouth's friends too, which K leaves out: the card named only the other two reasons
+    assert "and friends who joined through word of mouth (invitations outside the program" in fading.text
     yesterday = verdict(KReading(0.15, 200), [40, 10, 2], prospects_left=0.55)
     assert yesterday.tone == "fades"
     today = read_loop(KReading(0.15, 200), [40, 10, 2], 0.49, np.zeros(30), previous=yesterday)
@@ -420,6 +422,26 @@ def test_watts_strogatz_gets_an_even_degree(default):
 def test_friends_stay_fewer_than_people():
     assert NetworkChoice("erdos_renyi", 50, 12.0, 1).degree_limit == 30
     assert NetworkChoice("erdos_renyi", 20, 12.0, 1).degree_limit == 19
+    assert NetworkChoice("barabasi_albert", 20, 12.0, 1).degree_limit == 18   # in pairs there
+
+
+@pytest.mark.parametrize("kind", ["powerlaw_cluster", "barabasi_albert", "watts_strogatz"])
+def test_friends_come_in_pairs_where_the_network_is_built_in_pairs(default, kind):
+    """On the default network 11 friends built the very network of 12 (each newcomer adds
+    mean_degree / 2 ties, rounded half up; a ring lattice is even), under a label that
+    said 11: the slider moves in 2s there, and a choice is the degree built."""
+    from simulator.network import build_network
+
+    choice = NetworkChoice(kind, 300, 11.0, 42)
+    assert choice.degree_step == 2 and choice.snapped().mean_degree == 12.0
+    assert NetworkChoice(kind, 300, 13.0, 42).snapped().mean_degree == 14.0
+    assert NetworkChoice("erdos_renyi", 300, 11.0, 42).snapped().mean_degree == 11.0   # any degree there
+    def built(degree):
+        network = classroom_scenario(default, NetworkChoice(kind, 300, degree, 42), Design.of(default)).network
+        return build_network(network, 300, np.random.default_rng(42), np.random.default_rng(43))
+
+    built = {d: built(d) for d in (11.0, 12.0)}
+    assert np.array_equal(built[11.0].indices, built[12.0].indices)   # why: 11 builds 12's network
 
 
 def test_network_kinds_that_cannot_be_built_are_named_with_the_reason(default):
@@ -467,6 +489,13 @@ def test_timing_mix_share_and_conversion_edits(default):
     assert at_purchase.timing.kind == "at_purchase" and at_purchase.reminders == design.reminders == 1
     assert design.with_timing(kind="never").timing.kind == "never"
     assert design.with_timing(reminders=4).reminders == 4
+    # through 'never' and back the preset's reminder settings return (its fatigue of 0.5 became the schema's 0.9,
+    # under a design line that read as the preset's, and the class saw twice the K)
+    fading = Design.of(load_scenario(SCENARIOS / "fading.yaml"))
+    back = fading.with_timing(kind="never").with_timing(kind=fading.timing_kind)
+    assert back.timing == fading.timing and back.summary() == fading.summary()
+    assert back.with_timing(reminders=2).timing.reminders.fatigue == fading.timing.reminders.fatigue == 0.5
+    assert fading.with_timing(kind="never").with_timing(kind="at_purchase").timing.reminders == fading.timing.reminders
     mixed = design.with_mix(promoters=0.8, passives=0.5)
     assert mixed.mix == pytest.approx((0.8, 0.2))  # passives cut so the mix stays a distribution
     assert design.with_base_share(1.7).base_share == 1.0
