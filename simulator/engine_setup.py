@@ -147,7 +147,7 @@ class EngineSetup:
 
         # influencers who are not initial customers draw from a stream of their own, after them: drawn over the
         # union, adding influencers gave 90% of the initial customers another one's launch day (and tenure)
-        initial = np.isin(existing, getattr(self, "_initial_ids", existing))
+        initial = np.isin(existing, self._initial_ids)
         tenure, uniform = np.zeros(len(existing), np.int32), np.zeros(len(existing))
         for part, stream in ((initial, "seeds"), (~initial, "influencer_launch")):
             if part.any():
