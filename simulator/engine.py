@@ -625,13 +625,17 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         gone = np.flatnonzero(invitations.offered)
         if not len(gone):
             return invitations
-        those = invitations.take(gone)
-        with_it = self._conversion_probability(those, day, offer=True)
-        without = self._conversion_probability(those, day, offer=False)
-        keep = np.where(with_it > without, without / np.where(with_it > 0, with_it, 1.0), 1.0)
+        keep = self._offer_gone_keep(invitations.take(gone), day)
         kept = np.ones(len(invitations), bool)
         kept[gone] = self.streams("offer_gone").random(len(gone)) < keep
         return invitations.take(kept)
+
+    def _offer_gone_keep(self, offered: chan.Invitations, day: int) -> np.ndarray:
+        """c0 / c1 of invitations sent with a reward on offer whose friends join once it is
+        gone: the chance each joins after all (1 where the reward did not raise it)."""
+        with_it = self._conversion_probability(offered, day, offer=True)
+        without = self._conversion_probability(offered, day, offer=False)
+        return np.where(with_it > without, without / np.where(with_it > 0, with_it, 1.0), 1.0)
 
     def _negative_word_of_mouth(self, today: Today) -> None:
         """Each active detractor speaks against the product with
@@ -727,12 +731,18 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         lag or sales pipeline), as (day, target, referrer, tracked) arrays in the order they
         would be taken: by the day each converts, then in filing order. Those due after
         the horizon are kept too: they are what ``metrics.pipeline_equity`` values."""
+        days, invitations = self.pending_invitations()
+        return days, invitations.target.astype(np.int64), invitations.referrer.astype(np.int64), invitations.tracked
+
+    def pending_invitations(self) -> tuple[np.ndarray, chan.Invitations]:
+        """:meth:`pending_leads` as the days and the invitations themselves (channel, tie,
+        whether a reward was on offer when sent)."""
         if self._kernel is not None:
             return self._kernel_leads()
         items = [(day, inv) for day, inv in self._pending_invites.items() if day > self.day]
         invitations = chan.Invitations.concat([inv for _, inv in items])
         days = np.repeat(np.array([day for day, _ in items], np.int64), [len(inv) for _, inv in items])
-        return days, invitations.target.astype(np.int64), invitations.referrer.astype(np.int64), invitations.tracked
+        return days, invitations
 
     def deferred_claims(self) -> tuple[np.ndarray, np.ndarray]:
         """The reward claims a spent month's allowance deferred and that are still owed,

@@ -197,23 +197,26 @@ class KernelBridge:
                             float(M[L.M_COMMITTED]), float(M[L.M_HELD]))
         self._active = k[6][9][: int(K[L.K_ACTIVE])]
 
-    def _kernel_leads(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Engine.pending_leads from the kernel's queue of invitations (read, not taken): the
-        days after today, then the spare day after the horizon, whose items carry their
-        own day in their flags (kernel/day.py, AFTER_HORIZON)."""
+    def _kernel_leads(self):
+        """Engine.pending_invitations from the kernel's queue of invitations (read, not
+        taken): the days after today, then the spare day after the horizon, whose items
+        carry their own day in their flags (kernel/day.py, AFTER_HORIZON)."""
+        from .behaviour.channels import Invitations
         from .kernel import queue as qu
-        from .kernel.day import AFTER_HORIZON, TRACKED_BIT
+        from .kernel.day import AFTER_HORIZON, OFFERED_BIT, STRONG_BIT, TRACKED_BIT
 
         horizon = self.scenario.days
         days, items = self._kernel_queued(qu.INVITES)
         if not len(days):
-            empty = np.zeros(0, np.int64)
-            return empty, empty, empty, np.zeros(0, bool)
+            return np.zeros(0, np.int64), Invitations.empty()
         flags = items[:, qu.C]
         after = days > horizon
         days[after] = flags[after] // AFTER_HORIZON
         order = np.argsort(days, kind="stable")  # the spare day's leads by their own day, in filing order
-        return days[order], items[order, qu.A], items[order, qu.B], ((flags[order] % AFTER_HORIZON) & TRACKED_BIT) != 0
+        flags = flags[order] % AFTER_HORIZON
+        return days[order], Invitations(items[order, qu.B].astype(np.int32), items[order, qu.A].astype(np.int32),
+                                        (flags & 255).astype(np.int8), (flags & STRONG_BIT) != 0,
+                                        (flags & TRACKED_BIT) != 0, (flags & OFFERED_BIT) != 0)
 
 
     def _kernel_deferred(self) -> tuple[np.ndarray, np.ndarray]:

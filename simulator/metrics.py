@@ -276,25 +276,33 @@ def pipeline_equity(engine) -> float:
     the (1 - s) / s sign-ups expected beside it who never qualify; all discounted from T like equity_final, e^(-d (L - T)); paid
     on signup whether or not the budget would pay them (the referral earned them: rewards_unpaid); but a
     total budget paid on qualification rewards only the leads whose rewards, reserved in
-    order as the friends join, fit what it has left (budget - spent - reserved). Valued
+    order as the friends join, fit what it has left (budget - spent - reserved). Once the
+    budget ran out, a lead sent with a reward on offer counts c0 / c1 of a customer (its
+    friend finds the reward gone: Engine._offer_gone). Valued
     as ordinary customers: a reward seeker's margin and a fake account alongside are
     drawn only at joining and are left out."""
     sc, p = engine.scenario, engine.people
-    days, target, referrer, tracked = engine.pending_leads()
+    days, leads = engine.pending_invitations()
     if not len(days):
         return 0.0
-    first = np.sort(np.unique(target, return_index=True)[1])   # each friend's first lead, in order
-    days, target, referrer, tracked = days[first], target[first], referrer[first], tracked[first]
-    organic = p.organic_day[target]
-    joins = (p.state[target] == PROSPECT) & ~((organic > engine.day) & (organic < days))
-    days, target, referrer, tracked = days[joins], target[joins], referrer[joins], tracked[joins]
+    first = np.sort(np.unique(leads.target, return_index=True)[1])   # each friend's first lead, in order
+    days, leads = days[first], leads.take(first)
+    organic = p.organic_day[leads.target]
+    joins = (p.state[leads.target] == PROSPECT) & ~((organic > engine.day) & (organic < days))
+    days, leads = days[joins], leads.take(joins)
     if not len(days):
         return 0.0
+    target, referrer, tracked = leads.target.astype(np.int64), leads.referrer.astype(np.int64), leads.tracked
     econ = sc.economics
     d = np.log1p(econ.annual_discount_rate) / 365.0
     referrer_active = p.state[referrer] == CUSTOMER if sc.churn.only_while_referrer_active else None
     hazard = daily_hazard(sc.churn, p.satisfaction[target], np.ones(len(target), bool), referrer_active)
     ahead = np.exp(-d * (days - engine.day))
+    if engine.budget_exhausted_day is not None and leads.offered.any():
+        # invited with a reward on offer, joining once the spent budget took it away: each joins with probability
+        # c0 / c1 (Engine._offer_gone); valued as sure customers, 84 leads stood for 54 (a one-day campaign's)
+        ahead = ahead.copy()
+        ahead[leads.offered] *= engine._offer_gone_keep(leads.take(leads.offered), engine.day)
     with np.errstate(invalid="ignore"):  # inf * 0 where equity is infinite (no churn, no discount)
         value = float((ahead * customer_equity(econ, np.zeros(len(target)), np.ones(len(target), bool), hazard)).sum())
     incentive = sc.program.incentive

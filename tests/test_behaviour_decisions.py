@@ -235,6 +235,37 @@ def test_pipeline_equity_is_what_the_leads_bring_when_the_run_carries_on():
     assert np.mean(brought_all) > 20 * se
 
 
+@pytest.mark.parametrize("kernel", [True, False], ids=["kernel", "numpy"])
+def test_pipeline_equity_thins_the_leads_whose_reward_the_spent_budget_took_away(kernel):
+    """A friend invited with a reward on offer who joins after the budget ran out joins
+    with probability c0 / c1 (Engine._offer_gone): pipeline_equity valued every such lead
+    as a sure customer (84 leads stood for 54 joiners on a one-day campaign). With a
+    budget spent on day 1, over 30 seeds what the leads bring in the run carried on to
+    day 400 less pipeline_equity of the 60-day run is within 4 standard errors of 0,
+    and the unthinned value (every lead a customer) lies far above what they bring."""
+    from simulator.metrics import pipeline_equity
+
+    gaps, unthinned = [], []
+    for seed in range(30):
+        spent = lambda days: pipeline_scenario(days).model_copy(update={"program": pipeline_scenario(days).program.model_copy(  # noqa: E731
+            update={"incentive": pipeline_scenario(days).program.incentive.model_copy(update={"budget": 30.0})})})
+        short = Engine(spent(60), seed, kernel=kernel).run()
+        longer = Engine(spent(400), seed, kernel=kernel).run()
+        assert short.budget_exhausted_day is not None and short.budget_exhausted_day <= 60
+        later = np.flatnonzero(longer.people.adopted_day > 60)
+        active = later[longer.people.state[later] == CUSTOMER]
+        brought = longer.revenue_to_date()[later].sum() + equity_final(longer, active)
+        gaps.append(brought - pipeline_equity(short))
+        keep = short._offer_gone_keep
+        short._offer_gone_keep = lambda leads, day: np.ones(len(leads))   # every lead a sure customer, as before
+        unthinned.append(pipeline_equity(short) - brought)
+        short._offer_gone_keep = keep
+    gaps, unthinned = np.array(gaps), np.array(unthinned)
+    se = gaps.std(ddof=1) / math.sqrt(len(gaps))
+    assert abs(gaps.mean()) < 4 * se, (gaps.mean(), se)
+    assert unthinned.mean() > 8 * unthinned.std(ddof=1) / math.sqrt(len(unthinned)), (unthinned.mean(), unthinned.std())
+
+
 def capped_lead_scenario(days: int) -> object:
     """One campaign ask on day 1 to 40 customers who invite every friend, leads that close
     after a geometric lag (mean 10 days, open 60), $10 to the referrer paid 20 days after
