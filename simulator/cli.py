@@ -223,6 +223,7 @@ def run(
     _note_unused_workers(workers, executor, scheduler)
     target = out_dir if out_dir is not None else new_results_dir(loaded.name)
     check_out_dir(target)
+    drawn = seed is None and loaded.seed is None
     loaded = resolve_seed(loaded, seed)
     total = replicates or loaded.replicates
     check_memory([loaded], replicates=total, workers=workers, executor=executor, remote=bool(scheduler),
@@ -232,8 +233,8 @@ def run(
         results = simulate(loaded, replicates=total, people=people, baseline=baseline,
                            progress=lambda k: bar.advance(task, k), workers=workers, executor=executor,
                            scheduler=scheduler)
-    folder = write_run(results, target, started=started, command=sys.argv, people=people, sets=sets,
-                       execution=_execution(executor, workers, scheduler))
+    folder = write_run(results, target, started=started, command=_typed_again(loaded.seed if drawn else None),
+                       people=people, sets=sets, execution=_execution(executor, workers, scheduler))
     _print_headline(results, sets)
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
 
@@ -310,6 +311,12 @@ def _print_default_notes(scenario, name: str = "", sets: list[str] = ()) -> None
     notes = [*default_notes(scenario), margin_note(scenario, [item.partition("=")[0].strip() for item in sets])]
     for note in filter(None, notes):
         out.print(f"  note: {name + ': ' if name else ''}{note.replace('`', '')}", markup=False)
+
+
+def _typed_again(drawn_seed: int | None) -> list[str]:
+    """The command line for the manifest, with ``--seed`` where the seed was drawn: typed
+    again as it was, it drew another seed and gave other numbers."""
+    return [*sys.argv, *(["--seed", str(drawn_seed)] if drawn_seed is not None else [])]
 
 
 def _execution(executor: str, workers: int | None, scheduler: str | None) -> dict:
@@ -574,7 +581,9 @@ def compare(
                                      workers=workers, executor=executor, scheduler=scheduler,
                                      progress=_rate_updater(bar, task), labels=[p.stem for p in scenarios],
                                      unpaired=unpaired, sources=[str(p) for p in scenarios])
-    folder = write_comparison(comparison, target, started=started, command=sys.argv, sets=sets,
+    # a seed drawn for paired designs (none given, none in the first file) is the one --seed that replays them
+    drawn = comparison.seed if seed is None and designs[0].seed is None and not unpaired else None
+    folder = write_comparison(comparison, target, started=started, command=_typed_again(drawn), sets=sets,
                               execution=_execution(executor, workers, scheduler))
     table = comparison.table
     kind = "paired" if comparison.paired else "unpaired"

@@ -175,6 +175,16 @@ def test_a_seed_is_drawn_and_recorded_when_none_is_given(tmp_path):
     again = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "p"), "--seed", str(seed)])
     assert again.exit_code == 0
     assert (tmp_path / "o" / "timeseries.csv").read_bytes() == (tmp_path / "p" / "timeseries.csv").read_bytes()
+    # the manifest's command, typed again, replays the drawn seed (it drew another): --seed is added to it
+    command = json.loads((tmp_path / "o" / "manifest.json").read_text())["command"]
+    assert command[-2:] == ["--seed", str(seed)], command
+    assert "--seed" not in json.loads((tmp_path / "p" / "manifest.json").read_text())["command"][-2:-1]
+    # compare, where the first file gives no seed: the same
+    done = runner.invoke(app, ["compare", str(scenario), str(scenario), "--replicates", "2", "--out", str(tmp_path / "c"),
+                               "--executor", "serial"])
+    assert done.exit_code == 0, done.output
+    manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
+    assert manifest["command"][-2:] == ["--seed", str(manifest["compare"]["seed"])]
 
 
 def test_validate_and_schema(tmp_path):
