@@ -106,6 +106,14 @@ class Constraint:
     op: Literal["<=", ">="]
     limit: float
 
+    def __post_init__(self) -> None:
+        # checked here too, not only where --constraint is read: Constraint("reward_cost", "<=", nan) from Python
+        # broke every trial, and an op of "<" read as ">="
+        if self.op not in ("<=", ">="):
+            raise ValueError(f"Constraint op: '<=' or '>=', not {self.op!r}")
+        if not math.isfinite(self.limit):
+            raise ValueError(f"Constraint limit: a finite number, not {self.limit!r}")
+
     def excess(self, value: float) -> float:
         """How far ``value`` is past the limit (<= 0 when satisfied), as optuna's constraints want."""
         return value - self.limit if self.op == "<=" else self.limit - value

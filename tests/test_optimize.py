@@ -3,6 +3,8 @@ gives the same trials for the same seed, and resumes a killed study exactly."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -355,6 +357,19 @@ def test_an_objective_built_in_python_takes_its_metrics_direction_as_the_command
     assert Objective("reward_cost", "maximize").sign == 1.0 and Objective("reward_cost").sign == -1.0
     with pytest.raises(ValueError, match="'maximize' or 'minimize'"):
         Objective("reward_cost", "down")
+
+
+def test_a_constraint_built_in_python_is_checked_as_the_command_line_checks_it():
+    """Constraint("reward_cost", "<=", nan) broke every trial (the command line refused
+    'reward_cost<=nan' only), and an op of "<" read as ">="."""
+    from simulator.optimize import Constraint
+
+    for limit in (math.nan, math.inf):
+        with pytest.raises(ValueError, match="a finite number"):
+            Constraint("reward_cost", "<=", limit)
+    with pytest.raises(ValueError, match="'<=' or '>='"):
+        Constraint("reward_cost", "<", 5.0)
+    assert Constraint("reward_cost", "<=", 5.0).excess(7.0) == 2.0
 
 
 def test_two_objectives_give_a_pareto_front_of_the_trade_off():
