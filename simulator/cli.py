@@ -321,8 +321,11 @@ def _typed_again(drawn_seed: int | None) -> list[str]:
 
 def _execution(executor: str, workers: int | None, scheduler: str | None) -> dict:
     """Where a command's runs ran, for its manifest (a sweep's records each session's)."""
-    return {"executor": executor, "workers": workers if executor != "serial" else 1,
-            **({"scheduler": scheduler} if scheduler else {})}
+    from .executors import default_workers
+
+    # as run: serial is one process, the local pool one per core unless told (a Dask cluster's own count unless told)
+    count = 1 if executor == "serial" else workers if workers is not None or executor == "dask" else default_workers()
+    return {"executor": executor, "workers": count, **({"scheduler": scheduler} if scheduler else {})}
 
 
 def _budget_lines(runs, scenario, timeseries=None) -> list[str]:

@@ -32,9 +32,14 @@ class Population(Strict):
         if value is None or isinstance(value, (bool, str)) or (isinstance(value, float) and not value.is_integer()):
             raise ValueError("should be a whole number of people, a list of person ids, or a block with count: and "
                              "strategy:")
-        if isinstance(value, float) and value.is_integer():   # 2.0 people are 2, as days: 10.0 is 10 days
-            return int(value)
-        return value
+        def whole(item):   # 2.0 people are 2, as days: 10.0 is 10 days
+            return int(item) if isinstance(item, float) and item.is_integer() else item
+
+        if isinstance(value, list):   # ids, and a block's count, as a bare count is
+            return [whole(item) for item in value]
+        if isinstance(value, dict) and "count" in value:
+            return {**value, "count": whole(value["count"])}
+        return whole(value)
 
     @property
     def seed_count(self) -> int | None:

@@ -63,6 +63,8 @@ def write(tmp_path, data=None, text=None, name="scenario.yaml"):
      ["should be a whole number of people, a list of person ids, or a block with count: and strategy: (got 2.5)"]),
     (lambda d: d["population"].__setitem__("initial_customers", "ten"), "population.initial_customers",
      ["a list of person ids", "(got 'ten')"]),
+    (lambda d: d["population"].__setitem__("initial_customers", {"count": 2.5}), "population.initial_customers.count",
+     ["valid integer (got 2.5)"]),
     (lambda d: d["program"]["channels"][0].__setitem__("weight", 0.2), "program.channels", ["weights must sum to 1"]),
     (lambda d: d["program"]["channels"][1].__setitem__("atention", 0.2), "program.channels.1.atention", ["did you mean 'attention'"]),
     (lambda d: d["churn"].__setitem__("monthly_rate", -0.1), "churn.monthly_rate", ["greater than or equal to 0"]),
@@ -97,6 +99,19 @@ def assert_mistake_is_one_line(tmp_path, mutate, key: str, words: list[str]) -> 
         assert word in stderr, stderr
     assert not out.exists()
     assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())
+
+
+def test_whole_floats_count_as_whole_numbers_in_every_form_of_initial_customers():
+    """initial_customers: 10.0 was valid (as days: 10.0 is), but {count: 10.0} and
+    [1.0, 2.0] were refused as not integers."""
+    from simulator.scenario_io import validate
+
+    for given, seeds in ((10.0, 10), ([1.0, 2.0], [1, 2]), ({"count": 3.0, "strategy": "degree"}, 3)):
+        data = {**copy.deepcopy(BASE), "population": {"size": 300, "initial_customers": given}}
+        scenario = validate(data)
+        assert scenario.population.seed_count == (seeds if isinstance(seeds, int) else None)
+        if isinstance(seeds, list):
+            assert scenario.population.initial_customers == seeds
 
 
 def test_line_numbers_point_at_the_mistake(tmp_path):

@@ -98,6 +98,11 @@ def test_the_manifest_records_the_bytes_of_an_edge_list_and_the_engine_path(tmp_
     assert manifest["inputs"] == {str(graph.resolve()): hashlib.sha256(graph.read_bytes()).hexdigest()}
     assert manifest["engine"]["path"] in ("kernel", "numpy") and "REFSIM_ENGINE" in manifest["engine"]
     assert manifest["execution"] == {"executor": "serial", "workers": 1}   # where the runs ran, as a sweep records it
+    from simulator.cli import _execution
+    from simulator.executors import default_workers
+
+    assert _execution("local", None, None) == {"executor": "local", "workers": default_workers()}   # resolved, not null
+    assert _execution("local", 3, None)["workers"] == 3
 
 
 def test_the_manifest_says_whether_the_checkout_had_uncommitted_changes(tmp_path):
