@@ -106,8 +106,8 @@ def test_whole_floats_count_as_whole_numbers_in_every_form_of_initial_customers(
     [1.0, 2.0] were refused as not integers."""
     from simulator.scenario_io import validate
 
-    for given, seeds in ((10.0, 10), ([1.0, 2.0], [1, 2]), ({"count": 3.0, "strategy": "degree"}, 3)):
-        data = {**copy.deepcopy(BASE), "population": {"size": 300, "initial_customers": given}}
+    for written, seeds in ((10.0, 10), ([1.0, 2.0], [1, 2]), ({"count": 3.0, "strategy": "degree"}, 3)):
+        data = {**copy.deepcopy(BASE), "population": {"size": 300, "initial_customers": written}}
         scenario = validate(data)
         assert scenario.population.seed_count == (seeds if isinstance(seeds, int) else None)
         if isinstance(seeds, list):
