@@ -717,13 +717,32 @@ def _child(node: Any, part: str, *, create: bool, item: str, where: list[str], d
         raise ScenarioError(f"'{item}': '{'.'.join(where[: depth + 1])}' is a value, not a mapping", file="--set")
     if part not in node or node[part] is None:
         following = where[depth + 1] if depth + 1 < len(where) else ""
-        if following.isdigit():   # an item of a list the file does not write: "Input should be a valid list"
+        # an item of a list the file does not write: "Input should be a valid list"; a key no block has
+        # (program.chanels.0) goes on to validation, which says so with "did you mean"
+        if following.isdigit() and part in _list_keys():
             prefix = ".".join(where[: depth + 1])
             raise ScenarioError(f"'{item}': the file writes no {prefix}, so it has no item {following}; write the "
                                 f"list {prefix} in the scenario file, or give it whole (--set '{prefix}=[...]')",
                                 file="--set")
         node[part] = {}
     return node[part]
+
+
+def _list_keys() -> frozenset[str]:
+    """The names of the scenario schema's keys that hold a list (channels, tiers, ...)."""
+    if not _LIST_KEYS:
+        from pydantic import BaseModel
+
+        from . import config, config_levers
+
+        models = [value for module in (config, config_levers) for value in vars(module).values()
+                  if isinstance(value, type) and issubclass(value, BaseModel)]
+        _LIST_KEYS.append(frozenset(name for model in models for name, field in model.model_fields.items()
+                                    if "list[" in str(field.annotation).lower() or "tuple[" in str(field.annotation).lower()))
+    return _LIST_KEYS[0]
+
+
+_LIST_KEYS: list[frozenset[str]] = []
 
 
 def _index(part: str, node: list, item: str) -> int:

@@ -412,6 +412,9 @@ def test_one_key_set_in_a_block_the_file_leaves_out_says_which_kind_to_add(tmp_p
     assert code == 2 and stdout == "" and len(stderr.strip().splitlines()) == 1, stderr
     assert ("the file writes no program.channels, so it has no item 0; write the list program.channels in the "
             "scenario file, or give it whole (--set 'program.channels=[...]')") in stderr, stderr
+    # a key no block has is named as unknown, with the key it was likely meant to be (it was told to write that list)
+    code, _, stderr = invoke("validate", path, "--set", "program.chanels.0.weight=0.5")
+    assert code == 2 and "unknown key 'chanels'; did you mean 'channels'?" in stderr and "writes no" not in stderr
 
 
 @pytest.mark.parametrize("args, words", [
