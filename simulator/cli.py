@@ -738,7 +738,9 @@ def sweep(
         from .lifecycle import stop_asked
 
         try:
-            write_sweep(outcome, command=sys.argv)
+            # a seed drawn (none in the sweep file or its base) is replayed by --set seed= (sweep has no --seed)
+            drawn = loaded.seed is None
+            write_sweep(outcome, command=[*sys.argv, *(["--set", f"seed={outcome.seed}"] if drawn else [])])
         except (KeyboardInterrupt, Exception) as stop:
             # a stop raised inside matplotlib's drawing can come out as another error (stop_asked)
             if not isinstance(stop, KeyboardInterrupt) and (stop := stop_asked()) is None:

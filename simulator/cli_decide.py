@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import sys
 from contextlib import contextmanager
 from dataclasses import asdict, fields, replace
 from pathlib import Path
@@ -20,8 +19,8 @@ from typing import Optional
 
 import typer
 
-from .cli import (EXECUTOR_HELP, SCHEDULER_HELP, SET_HELP, WORKERS_HELP, _interrupt_exit, _note_unused_workers, app, err, out, progress_bar,
-                  user_errors)
+from .cli import (EXECUTOR_HELP, SCHEDULER_HELP, SET_HELP, WORKERS_HELP, _interrupt_exit, _note_unused_workers, _typed_again,
+                  app, err, out, progress_bar, user_errors)
 from .errors import ScenarioError
 
 SETTINGS_HELP = "YAML file with any of this command's settings (see docs/decide.md); flags given here win over it."
@@ -351,8 +350,9 @@ def optimize(
                 raise typer.Exit(_interrupt_exit(stop)) from None
         write_optimize(result, folder, base=base, parameters=parameters, settings=study_settings,
                        started=dt.datetime.fromisoformat(state["started"]) if "started" in state else started,
-                       command=sys.argv, extra={"executor": executor, "workers": workers,
-                                                # a resumed study's files are the uninterrupted one's; this says it resumed
+                       command=_typed_again(study_seed if given_seed is None else None),
+                       extra={"executor": executor, "workers": workers,
+                              # a resumed study's files are the uninterrupted one's; this says it resumed
                                                 "runs_read_back": evaluate.cache.read_back})
     _print_best(result, parameters, base)
     out.print(f"results: {folder}/  (report.md, trials.csv, best.yaml, plot)", markup=False)
@@ -534,7 +534,8 @@ def sensitivity(
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance,
                                            settings_file=settings_file)
     with _resumable(target, "sensitivity", named=pick(out_dir, settings.out) is not None) as evaluate.cache:
-        study_seed = _study_seed(evaluate.cache, _seed(seed, settings, base))
+        given_seed = _seed(seed, settings, base)
+        study_seed = _study_seed(evaluate.cache, given_seed)
         with progress_bar(total, "sensitivity " + " vs ".join(design_names(design_list or [base]))) as bar:
             advance.to(bar, bar.add_task("runs", total=total, rate=""))
             result = run_sensitivity(base, parameters, designs=design_list, metrics=metrics,
@@ -543,7 +544,8 @@ def sensitivity(
         evaluate.cache.flush()   # every run on disk before the folder is written: a SIGKILL there lost up to 5 s of runs
         all_metrics = list(dict.fromkeys([*metrics, decision_metric, *(c.metric for c in constraints)]))
         folder = write_sensitivity(result, target, designs=design_list or [base], metrics=all_metrics,
-                                   decision_metric=decision_metric, settings=study, started=started, command=sys.argv,
+                                   decision_metric=decision_metric, settings=study, started=started,
+                                   command=_typed_again(study_seed if given_seed is None else None),
                                    extra={"executor": executor, "workers": workers,
                                           # a resumed study's files are the uninterrupted one's; this says it resumed
                                           "runs_read_back": evaluate.cache.read_back})
@@ -747,7 +749,8 @@ def calibrate(
                                                             progress=forecasting, settings_file=settings_file)
     with _resumable(target, "calibrate", named=pick(out_dir, settings.out) is not None) as cache:
         fit_evaluate.cache = evaluate.cache = cache
-        study_seed = _study_seed(cache, _seed(seed, settings, base))
+        given_seed = _seed(seed, settings, base)
+        study_seed = _study_seed(cache, given_seed)
         with ResultsFolder(target) as staged:
             with progress_bar(2, f"calibrate {base.name}") as bar:
                 budget = simulation_budget(study)   # an upper bound: the fit may stop sooner
@@ -763,7 +766,8 @@ def calibrate(
             cache.flush()   # every run on disk before the folder is written: a SIGKILL there lost up to 5 s of runs
             write_calibration(staged.path, calibration, base=base, pilot=counts, daily=daily, outcomes=outcomes,
                               designs=designs_table, settings=study, draws=draw_count, data_file=str(data_path),
-                              started=started, command=sys.argv, extra={"executor": executor_name, "workers": worker_count,
+                              started=started, command=_typed_again(study_seed if given_seed is None else None),
+                              extra={"executor": executor_name, "workers": worker_count,
                                                                    "runs_read_back": cache.read_back},
                               others=others, launch_note=scale)
     from .report import fmt

@@ -327,6 +327,8 @@ def test_pinning_an_optimisations_drawn_seed_resumes_its_folder_and_another_seed
     assert small_optimize(tmp_path, scenario, folder).exit_code == 0
     first = (folder / "trials.csv").read_bytes()
     drawn = json.loads((folder / "optimize.json").read_text())["optimize_seed"]
+    # the manifest's command replays the drawn seed (typed again as it was, it drew another)
+    assert json.loads((folder / "manifest.json").read_text())["command"][-2:] == ["--seed", str(drawn)]
     fresh = small_optimize(tmp_path, scenario, tmp_path / "fresh", "--seed", drawn)
     assert fresh.exit_code == 0, fresh.output
     assert (tmp_path / "fresh" / "trials.csv").read_bytes() == first   # the pinned study's trials are the folder's
@@ -518,6 +520,22 @@ def test_a_settings_file_alone_gives_the_flags_result(tmp_path):
 
 
 # --------------------------------------------------------------------------- sensitivity
+
+
+def test_a_sensitivity_manifests_command_replays_its_drawn_seed(tmp_path):
+    """Typed again as it was, a study without a seed drew another and gave other points:
+    the manifest's command carries --seed with the seed drawn; one given is not added."""
+    data = yaml.safe_load(Path(DEFAULT).read_text())
+    del data["seed"]
+    scenario = tmp_path / "unseeded.yaml"
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False))
+    base = ["sensitivity", scenario, *TINY, "--uncertain", "program.base_share=0.05:0.4", "--samples", "2",
+            "--trajectories", "2", "--tornado-replicates", "1", "--executor", "serial"]
+    ok(*base, "--out", tmp_path / "a")
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert manifest["command"][-2:] == ["--seed", str(manifest["sensitivity"]["seed"])]
+    ok(*base, "--seed", "3", "--out", tmp_path / "b")
+    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["command"].count("--seed") == 0
 
 
 def test_sensitivity_writes_indices_tornado_and_the_decision(tmp_path):

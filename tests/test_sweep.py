@@ -454,6 +454,8 @@ def test_pinning_the_drawn_seed_resumes_the_folder_and_another_seed_is_refused(t
     folder's very rows. The pinned rerun now resumes with nothing to redo, as does one
     that drops the pin again; another seed is still another sweep."""
     path, spec, out, command, first, drawn = unseeded_sweep(tmp_path)
+    # the manifest's command replays the drawn seed (sweep takes it by --set seed=)
+    assert json.loads((out / "manifest.json").read_text())["command"][-2:] == ["--set", f"seed={drawn}"]
     path.write_text(yaml.safe_dump({**spec, "seed": drawn}, sort_keys=False))
     fresh = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "fresh"), "--executor", "serial"])
     assert fresh.exit_code == 0, fresh.output
