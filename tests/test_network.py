@@ -462,7 +462,7 @@ def test_to_networkx_round_trip():
 
 def write(tmp_path, text, name="graph.txt"):
     path = tmp_path / name
-    path.write_text(text)
+    path.write_bytes(text) if isinstance(text, bytes) else path.write_text(text)
     return path
 
 
@@ -537,6 +537,7 @@ def test_an_edge_list_scenario_records_the_files_population(tmp_path):
         ("# nodes: many\n0 1\n", "line 1", "nodes"),
         ("0 1 0.7\n1 2\n", "line 2", "weight"),
         ("# only comments\n\n", "network.path", "no ties"),
+        (b"0 1\n# caf\xe9\n1 2\n", "line 2", "byte 0xe9 is not UTF-8"),   # was named by its byte position
         ("", "network.path", "no ties"),
     ],
 )

@@ -62,8 +62,10 @@ def parse_edgelist(data: bytes, file: str) -> tuple[int, np.ndarray, np.ndarray,
             return _checked(*parsed, None, data, file)
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ScenarioError(f"cannot read the edge list ({error}); {_EDGE_LIST_FORMAT}", file=file, key="network.path") from None
+    except UnicodeDecodeError as error:   # named with its line, as a scenario's or a pilot's bad byte is
+        line = data[:error.start].count(b"\n") + 1
+        raise ScenarioError(f"byte 0x{data[error.start]:02x} is not UTF-8; {_EDGE_LIST_FORMAT}", file=file,
+                            key=f"line {line}") from None
     if "\r" in text:  # the newlines a file opened in text mode would give (universal newlines)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
 
