@@ -284,6 +284,11 @@ def test_a_metric_named_twice_is_analysed_once_and_the_report_names_the_bins_it_
     assert flips.loc["program.base_share", "best_by_bin"] == "B → A"   # halves: B wins only below 0.3
     text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
     assert "quarter" not in text and "best design by half of its range" in text
+    # a calm assumption is said to pass flips.csv's noise test, not to 'never change the best design', which its
+    # own row of the table (best by part of the range) could contradict on noise alone
+    calm = text.split("**Neither the best design nor the lead moves with:**")[1].split("\n")[0]
+    assert "`economics.acquisition_cost_organic`" in calm and "never changes the best design" not in calm
+    assert "in no part of its range is another design ahead of the leader by more than the noise" in calm
     # A is best at 70% of the points, where a compare at the base_share the file gives (0.2 < 0.3) or a sweep's low end
     # names B: the report says the two questions differ
     decision = text.split("## The decision")[1].split("##")[0]

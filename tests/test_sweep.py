@@ -2760,3 +2760,14 @@ def test_a_sweeps_runs_take_the_path_set_where_it_started_and_a_resume_under_ano
                                        "--executor", "serial"]), "holds a different sweep", "REFSIM_ENGINE")
     run_sweep(load_sweep(path), tmp_path / "kernel", executor="serial")
     assert not run_frame(tmp_path / "kernel").equals(run_frame(tmp_path / "here"))   # the paths differ: this can fail
+
+
+def test_a_failed_runs_example_in_the_report_keeps_the_reason_at_its_end():
+    """report.md cut the example at 200 characters, mid-word, losing the reason at the end
+    ('... satisfaction.passives: pr'): it now keeps a long error's start and end."""
+    from simulator.report.sweep import _shortened
+
+    reason = "satisfaction.passives: promoters + passives must be at most 1 (got 1.1)"
+    error = "ScenarioError: the point's values do not fit together on the base scenario (" + "x = 5, " * 100 + "): " + reason
+    assert _shortened(error).endswith(reason) and len(_shortened(error)) < len(error)
+    assert _shortened("short: " + reason) == "short: " + reason

@@ -514,7 +514,8 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
     if calm:
         lines += ["", "**Neither the best design nor the lead moves with:** " + ", ".join(f"`{p}`" for p in calm)
                   + f" (each explains under {MATTERS:.0%} of the lead's variance"
-                  + ", and never changes the best design"
+                  # by the noise test of flips.csv: the table's best by part of the range may still switch on noise
+                  + ", and in no part of its range is another design ahead of the leader by more than the noise"
                   + (f"; about {luck:.0%} of that variance may be the runs' luck, which can hide an effect smaller than "
                      f"it: tornado.csv gives each alone at the ends of its range, or at each of its choices" if np.isfinite(luck) and luck >= 0.5 else "")
                   + ")."]

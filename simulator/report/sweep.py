@@ -325,7 +325,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
     lines += ["", "## Runs", "",
               f"{len(frame) - len(failed)} runs ok, {len(failed)} failed."
               + (" Failed runs have status `failed` and their error in the `error` column of sweep.csv; for example: "
-                 f"run {int(failed.iloc[0]['run_id'])} (seed {int(failed.iloc[0]['seed'])}): `{failed.iloc[0]['error'][:200]}`"
+                 f"run {int(failed.iloc[0]['run_id'])} (seed {int(failed.iloc[0]['seed'])}): `{_shortened(failed.iloc[0]['error'])}`"
                  if len(failed) else ""),
               "", "Files: sweep.parquet / sweep.csv (one row per run), points.csv (per point means), manifest.json.",
               "", "## Figures", "", *figure_links(figures)]
@@ -634,3 +634,9 @@ def _value_text(value: Any) -> str:
         return str(int(value)) if float(value).is_integer() else f"{value:.4g}"
     return str(value)
 
+
+def _shortened(error: str, most: int = 600) -> str:
+    """A failed run's error for report.md: whole up to ``most`` characters, else its start
+    and its end, where the reason is ("... must be at most 1 (got 1.1)"). It was cut at
+    200 characters, mid-word, and the reason lost."""
+    return error if len(error) <= most else f"{error[:most // 2]} … {error[-(most // 2):]}"
