@@ -251,10 +251,9 @@ def optimize(
     inputs = input_digests(scenario_files(base))  # an edge list changed between a kill and the resume is refused
     if inputs:
         identity["inputs"] = inputs
-    from .kernel import engine_choice
+    from .kernel import engine_part
 
-    if engine_choice() == "numpy":   # its runs draw otherwise: a resume under the other setting mixed the two paths
-        identity["engine"] = "numpy"
+    identity.update(engine_part())   # its runs draw otherwise: a resume under the other setting mixed the two paths
     def digest(value) -> str:
         return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -822,6 +821,8 @@ def _read_pilot(path: Path):
 
     import pandas as pd
 
+    from .yaml_reader import decode
+
     if not path.exists():
         raise ScenarioError("file not found; give the pilot's daily counts as a CSV file", file=str(path))
     if path.is_dir():
@@ -831,12 +832,8 @@ def _read_pilot(path: Path):
     except OSError as error:   # unreadable (chmod 000, a failing disk): a traceback before
         raise ScenarioError(f"cannot be read ({error.strerror or error}); give the pilot's daily counts as a CSV file "
                             f"you can read", file=str(path), key="--data") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:   # said as pandas' "'utf-8' codec can't decode byte 0xff in position 0"
-        line = data[:error.start].count(b"\n") + 1
-        raise ScenarioError(f"byte 0x{data[error.start]:02x} is not UTF-8; save the pilot as a UTF-8 CSV file",
-                            file=str(path), key=f"line {line}") from None
+    # a bad byte named with its line, as in a scenario file (pandas said "can't decode byte 0xff in position 0")
+    text = decode(data, str(path))
     header = next(csv.reader(io.StringIO(text)), [])
     twice = sorted({name.strip() for name in header if header.count(name) > 1 and name.strip()})
     if twice:   # pandas renamed the second 'new_organic' 'new_organic.1', a column the file does not have

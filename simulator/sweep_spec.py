@@ -31,7 +31,7 @@ from .config import Scenario
 from .errors import ScenarioError
 from .executors import check_executor
 from .metrics import SUMMARY_METRICS
-from .kernel import engine_choice
+from .kernel import engine_part
 from .results import input_digests, scenario_files
 from .compare import NEUTRAL, NOT_A_VERDICT, NOT_A_VERDICT_WHY
 from .runner import INCREMENTAL_METRICS
@@ -232,10 +232,8 @@ class Sweep:
             del payload["replicates"]
             for part in ("base", "base_resolved"):
                 payload[part] = {k: v for k, v in payload[part].items() if k != "replicates"}
-        if engine_choice() == "numpy":
-            # the numpy stages draw otherwise than the kernel for one seed: a folder resumed under the other setting
-            # mixed the two paths' runs; only where it is set, so that other sweeps keep the fingerprint they had
-            payload["engine"] = "numpy"
+        # a folder resumed under the other setting mixed the two paths' runs (kernel.engine_part)
+        payload.update(engine_part())
         # only when there are files, so that a sweep that reads none keeps the fingerprint it had
         return {**payload, "inputs": inputs} if inputs else payload
 

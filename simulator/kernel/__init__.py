@@ -43,6 +43,13 @@ def engine_choice() -> str:
     return choice
 
 
+def engine_part() -> dict:
+    """What a study's fingerprint adds for REFSIM_ENGINE: ``{"engine": "numpy"}`` where it
+    says numpy (whose runs draw otherwise than the kernel's for one seed), else nothing,
+    so that a study under the default keeps the fingerprint it had."""
+    return {"engine": "numpy"} if engine_choice() == "numpy" else {}
+
+
 def use_kernel(scenario, kernel: bool | None) -> bool:
     """Whether a run uses the kernel: ``kernel`` when given, else REFSIM_ENGINE (auto:
     whenever it can). Asking for the kernel where it cannot run is an error."""

@@ -60,12 +60,9 @@ def parse_edgelist(data: bytes, file: str) -> tuple[int, np.ndarray, np.ndarray,
         parsed = read_pairs(data)
         if parsed is not None:
             return _checked(*parsed, None, data, file)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:   # named with its line, as a scenario's or a pilot's bad byte is
-        line = data[:error.start].count(b"\n") + 1
-        raise ScenarioError(f"byte 0x{data[error.start]:02x} is not UTF-8; {_EDGE_LIST_FORMAT}", file=file,
-                            key=f"line {line}") from None
+    from ..yaml_reader import decode
+
+    text = decode(data, file)   # a bad byte named with its line, as in a scenario file
     if "\r" in text:  # the newlines a file opened in text mode would give (universal newlines)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
 
