@@ -584,8 +584,10 @@ def compare(
                                      workers=workers, executor=executor, scheduler=scheduler,
                                      progress=_rate_updater(bar, task), labels=[p.stem for p in scenarios],
                                      unpaired=unpaired, sources=[str(p) for p in scenarios])
-    # a seed drawn for paired designs (none given, none in the first file) is the one --seed that replays them
-    drawn = comparison.seed if seed is None and designs[0].seed is None and not unpaired else None
+    # a seed drawn (none given, none in the first file; unpaired: none in any file) is the one --seed that replays
+    drawn = None
+    if seed is None and all(d.seed is None for d in (designs if unpaired else designs[:1])):
+        drawn = comparison.seed
     folder = write_comparison(comparison, target, started=started, command=_typed_again(drawn), sets=sets,
                               execution=_execution(executor, workers, scheduler))
     table = comparison.table

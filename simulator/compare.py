@@ -523,7 +523,8 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     ``sources`` name their files in the error) unless ``unpaired``: then each
     design runs from its own seed (its file's, or ``seed``) and the Welch interval
     decides; designs that would share a seed (``seed`` given, or files giving the
-    same one) each get one derived from it (``rng.stream_seed(seed, "unpaired
+    same one, or every file leaving its seed out: one seed drawn for all) each get
+    one derived from it (``rng.stream_seed(seed, "unpaired
     design", rng.stream_key(name))`` for the design named ``name``, whatever its place in
     the list), so that no two share their luck. ``labels``, one per design (the
     command line gives the files' names), tell apart designs that share a name: it
@@ -558,6 +559,10 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     named = unique_names(scenarios, labels)
     derived = False
     if unpaired:
+        if seed is None and all(s.seed is None for s in named):
+            # seedless files: one seed drawn for all, as --seed gives, so that the manifest's --seed replays the
+            # comparison (a seed drawn per design left no single --seed to type again)
+            seed = int(first.seed)
         # designs on one seed (a --seed for all, or files that give the same one) share their luck: each then gets
         # a seed of its own derived from it (both files gave seed 42, and the report said each ran on its own seeds)
         chosen = [int(resolve_seed(s, seed).seed) for s in named]

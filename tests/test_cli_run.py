@@ -190,6 +190,19 @@ def test_a_seed_is_drawn_and_recorded_when_none_is_given(tmp_path):
     assert done.exit_code == 0, done.output
     manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
     assert manifest["command"][-2:] == ["--seed", str(manifest["compare"]["seed"])]
+    # an unpaired compare of seedless files: one seed drawn for all, which the manifest's --seed replays (a seed was
+    # drawn per design, and no --seed gave those runs again)
+    bigger = tmp_path / "bigger.yaml"
+    bigger.write_text(scenario.read_text().replace("size: 500", "size: 600"))
+    args = ["compare", str(scenario), str(bigger), "--unpaired", "--replicates", "2", "--executor", "serial"]
+    done = runner.invoke(app, [*args, "--out", str(tmp_path / "u")])
+    assert done.exit_code == 0, done.output
+    manifest = json.loads((tmp_path / "u" / "manifest.json").read_text())
+    assert manifest["command"][-2:] == ["--seed", str(manifest["compare"]["seed"])]
+    again = runner.invoke(app, [*args, "--out", str(tmp_path / "v"), "--seed", str(manifest["compare"]["seed"])])
+    assert again.exit_code == 0, again.output
+    assert json.loads((tmp_path / "v" / "manifest.json").read_text())["seeds"] == manifest["seeds"]
+    assert (tmp_path / "u" / "runs.csv").read_bytes() == (tmp_path / "v" / "runs.csv").read_bytes()
 
 
 def test_validate_and_schema(tmp_path):

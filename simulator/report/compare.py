@@ -682,7 +682,7 @@ def _unpaired_seeds(comparison: Comparison) -> str:
     """Where an unpaired comparison's designs differ and how each got its seeds."""
     differ = _unpaired_differences(comparison)
     seeds = ", ".join(f"{d.scenario.name} {d.scenario.seed}" for d in comparison.designs)
-    derived = (" (the designs would have shared a seed, given by --seed or by their files alike, so each got one derived "
+    derived = (" (the designs would have shared a seed, given by --seed, by their files alike, or drawn for files that give none, so each got one derived "
                "from it and its name, `rng.stream_seed(seed, \"unpaired design\", rng.stream_key(name))`, whatever its "
                "place in the list, and no two share their luck)"
                if comparison.seeds_derived else "")
