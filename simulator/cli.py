@@ -218,8 +218,8 @@ def run(
         check_out_dir(out_dir)
     loaded = load_scenario(scenario, sets)
     executor = check_executor(executor, scheduler)
-    if scheduler:   # before the bar and the runs, as --scheduler (simulate's own check says scheduler=)
-        check_scheduler(scheduler)
+    # before the bar and the runs, as --scheduler (simulate's own check says scheduler=)
+    cluster = check_scheduler(scheduler) if scheduler else None
     _note_unused_workers(workers, executor, scheduler)
     target = out_dir if out_dir is not None else new_results_dir(loaded.name)
     check_out_dir(target)
@@ -234,7 +234,7 @@ def run(
                            progress=lambda k: bar.advance(task, k), workers=workers, executor=executor,
                            scheduler=scheduler)
     folder = write_run(results, target, started=started, command=_typed_again(loaded.seed if drawn else None),
-                       people=people, sets=sets, execution=_execution(executor, workers, scheduler))
+                       people=people, sets=sets, execution=_execution(executor, workers, scheduler, cluster))
     _print_headline(results, sets)
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
 
@@ -319,13 +319,13 @@ def _typed_again(drawn_seed: int | None) -> list[str]:
     return [*sys.argv, *(["--seed", str(drawn_seed)] if drawn_seed is not None else [])]
 
 
-def _execution(executor: str, workers: int | None, scheduler: str | None) -> dict:
-    """Where a command's runs ran, for its manifest (a sweep's records each session's)."""
-    from .executors import default_workers
+def _execution(executor: str, workers: int | None, scheduler: str | None, cluster: int | None = None) -> dict:
+    """Where a command's runs ran, for its manifest (a sweep's records each session's);
+    ``cluster``: the workers a scheduler had at the start (a Dask run recorded null)."""
+    from .executors import workers_used
 
-    # as run: serial is one process, the local pool one per core unless told (a Dask cluster's own count unless told)
-    count = 1 if executor == "serial" else workers if workers is not None or executor == "dask" else default_workers()
-    return {"executor": executor, "workers": count, **({"scheduler": scheduler} if scheduler else {})}
+    return {"executor": executor, "workers": workers_used(executor, workers, cluster),
+            **({"scheduler": scheduler} if scheduler else {})}
 
 
 def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
@@ -564,8 +564,7 @@ def compare(
         raise ScenarioError(f"must be a fraction of the mean difference in (0, 10), e.g. 0.05 (got {precision})",
                             key="--precision")
     executor = check_executor(executor, scheduler)
-    if scheduler:
-        check_scheduler(scheduler)
+    cluster = check_scheduler(scheduler) if scheduler else None
     designs = [load_scenario(path, sets) for path in scenarios]
     if len(designs) < 2:
         raise ScenarioError("give at least two scenario files; the first is the reference", key="refsim compare")
@@ -589,7 +588,7 @@ def compare(
     if seed is None and all(d.seed is None for d in (designs if unpaired else designs[:1])):
         drawn = comparison.seed
     folder = write_comparison(comparison, target, started=started, command=_typed_again(drawn), sets=sets,
-                              execution=_execution(executor, workers, scheduler))
+                              execution=_execution(executor, workers, scheduler, cluster))
     table = comparison.table
     kind = "paired" if comparison.paired else "unpaired"
     if count == 1:   # '95% CI – – –  (unpaired – – –)' on every line read as a glitch, as it did in run's headline

@@ -42,6 +42,17 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
+def workers_used(executor: str, workers: int | None, cluster: int | None = None) -> int:
+    """How many workers a command's runs ran on, for its manifest: one for serial, a
+    running cluster's own (``cluster``, as :func:`check_scheduler` counted them at the
+    start), else those asked for or one per core (a local pool or local Dask cluster)."""
+    if executor == "serial":
+        return 1
+    if cluster is not None:
+        return cluster
+    return workers or default_workers()
+
+
 def check_executor(executor: str | None, scheduler: str | None = None, *, source: str = "--executor") -> str:
     """The executor to use: the one named, or ``dask`` when a scheduler address is
     given, else ``local``. Raises ScenarioError for an unknown name or a scheduler

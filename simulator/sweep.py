@@ -35,7 +35,7 @@ from .config import Scenario
 from .metrics import NEVER_IS_WORST, UNDEFINED_IS_WORST, copies, joint_level, t_quantile
 from .errors import ScenarioError
 from . import executors
-from .executors import check_scheduler, default_workers, run_tasks
+from .executors import check_scheduler, run_tasks
 from .kernel import engine_choice, path_for
 from .results import RunStore, Study, StudyLock, atomic_write_json, judge_study, study_folder
 from .rng import draw_seed, point_stream, run_seed
@@ -306,7 +306,7 @@ def _workers(sweep: Sweep, workers: int | None, executor: str, scheduler: str | 
         # said 'workers: 2' (the laptop's) of a sweep run on another cluster, and named no cluster
         return check_scheduler(scheduler, file=executors.scheduler_file(scheduler, given, sweep.source))
     # serial runs in this one process: its manifest recorded the default pool's count
-    return 1 if executor == "serial" else workers or sweep.spec.workers or default_workers()
+    return executors.workers_used(executor, workers or sweep.spec.workers)
 
 
 @dataclass(frozen=True)

@@ -329,6 +329,8 @@ def test_pinning_an_optimisations_drawn_seed_resumes_its_folder_and_another_seed
     drawn = json.loads((folder / "optimize.json").read_text())["optimize_seed"]
     # the manifest's command replays the drawn seed (typed again as it was, it drew another)
     assert json.loads((folder / "manifest.json").read_text())["command"][-2:] == ["--seed", str(drawn)]
+    # where its runs ran: serial is one process (it recorded this computer's cores)
+    assert json.loads((folder / "manifest.json").read_text())["optimize"]["workers"] == 1
     fresh = small_optimize(tmp_path, scenario, tmp_path / "fresh", "--seed", drawn)
     assert fresh.exit_code == 0, fresh.output
     assert (tmp_path / "fresh" / "trials.csv").read_bytes() == first   # the pinned study's trials are the folder's

@@ -103,6 +103,33 @@ def test_the_manifest_records_the_bytes_of_an_edge_list_and_the_engine_path(tmp_
 
     assert _execution("local", None, None) == {"executor": "local", "workers": default_workers()}   # resolved, not null
     assert _execution("local", 3, None)["workers"] == 3
+    assert _execution("dask", None, None)["workers"] == default_workers()   # a local Dask cluster: one per core
+
+
+def test_a_run_on_a_running_cluster_records_its_workers(tmp_path, monkeypatch):
+    """`refsim run --scheduler` recorded 'workers: null' (or the --workers given, which
+    the cluster does not use); it now records the workers the scheduler had when the
+    command started, as a sweep does."""
+    import simulator.executors as executors
+    import simulator.runner as runner_module
+
+    monkeypatch.setattr(executors, "check_scheduler", lambda address, **named: 3)   # a cluster of 3 workers answers
+    import simulator.compare as compare_module
+
+    # its runs are this process's: the rows depend on no executor
+    for module, name in ((runner_module, "simulate"), (compare_module, "run_designs")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, real=real, **kw: real(*a, **{**kw, "executor": "serial",
+                                                                                  "scheduler": None}))
+    for command in (["run", str(SCENARIOS / "default.yaml")],
+                    ["compare", str(SCENARIOS / "default.yaml"), str(SCENARIOS / "no-program.yaml")]):
+        folder = tmp_path / command[0]
+        done = runner.invoke(app, [*command, "--replicates", "1", "--set", "days=5", "--set", "population.size=500",
+                                   "--set", "population.initial_customers=5", "--out", str(folder), "--workers", "7",
+                                   "--scheduler", "tcp://10.0.0.5:8786"])
+        assert done.exit_code == 0, done.output
+        execution = json.loads((folder / "manifest.json").read_text())["execution"]
+        assert execution == {"executor": "dask", "workers": 3, "scheduler": "tcp://10.0.0.5:8786"}, execution
 
 
 def test_the_manifest_says_whether_the_checkout_had_uncommitted_changes(tmp_path):
