@@ -513,7 +513,9 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
               "tornado.csv shows each assumption alone at the ends of its range, or at each of its choices."]
     if calm:
         lines += ["", "**Neither the best design nor the lead moves with:** " + ", ".join(f"`{p}`" for p in calm)
-                  + f" (each explains under {MATTERS:.0%} of the lead's variance"
+                  # the total index is what was tested: the first-order one beside it in the table can read
+                  # 0.05 on estimation noise (S1 0.0466 beside ST 0.00), which 'under 5%' seemed to contradict
+                  + f" (each explains under {MATTERS:.0%} of the lead's variance by its total index, ST"
                   # by the noise test of flips.csv: the table's best by part of the range may still switch on noise
                   + ", and in no part of its range is another design ahead of the leader by more than the noise"
                   + (f"; about {luck:.0%} of that variance may be the runs' luck, which can hide an effect smaller than "
