@@ -205,8 +205,12 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
                 # the replicates left out are not missing at random, so no verdict
                 alike = defined_alike(base, values, paired)
                 row["verdict"] = verdict(metric, difference["diff_ci_low"], difference["diff_ci_high"]) if alike else "unclear"
-                # undefined in every run of both (a K whose window closed in no run): nothing to be unclear about
-                never = not (np.isfinite(base).any() or np.isfinite(values).any())
+                # undefined in every run of both (a K whose window closed in no run), or in every run of a design
+                # without a program (its payback, ROI, budget's day: no meaning there, not the runs' luck, which
+                # 'unclear' implied): nothing to be unclear about
+                never = not (np.isfinite(base).any() or np.isfinite(values).any()) or any(
+                    not has_program(d.scenario) and not np.isfinite(v).any()
+                    for d, v in ((reference, base), (design, values)))
                 row["replicates_needed_paired"] = replicates_needed(difference["diff_sd"], target, level)
                 spread = math.sqrt(np.var(a, ddof=1) + np.var(b, ddof=1)) if len(a) > 1 else math.nan
                 row["replicates_needed_unpaired"] = replicates_needed(spread, target, level)

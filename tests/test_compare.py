@@ -461,10 +461,13 @@ def test_a_payback_that_never_came_counts_as_the_day_after_the_horizon(paired):
     sentence = winners(comparison)[0]
     assert sentence.startswith("- **payback_day**") and "**a** is best" in sentence, sentence
     assert "paid back in 1 of 6 runs, each other counted as day 366" in sentence and "sure at 95%" in sentence, sentence
-    # a design without a program has nothing to pay back: no day H + 1, no verdict
+    # a design without a program has nothing to pay back: no day H + 1, and the verdict 'undefined' (nothing to
+    # compare), not 'unclear', which read as the runs' luck; either way round
     none = made("none", [np.nan] * 6, program=False)
     table = comparison_table([reference, none], paired=paired).set_index("design")
-    assert table.loc["none", "verdict"] == "unclear" and math.isnan(table.loc["none", "diff_mean"])
+    assert table.loc["none", "verdict"] == "undefined" and math.isnan(table.loc["none", "diff_mean"])
+    table = comparison_table([none, reference], paired=paired).set_index("design")
+    assert table.loc["a", "verdict"] == "undefined" and math.isnan(table.loc["a", "diff_mean"])
 
 
 @pytest.mark.parametrize("paired", [True, False])
