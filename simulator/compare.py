@@ -511,7 +511,8 @@ def check_pairable(scenarios: list[Scenario], seed_given: bool = False, sources:
         differences = pairing_differences(scenarios[0], other, seed_given)
         if differences:
             raise ScenarioError(
-                f"differs from the reference {scenarios[0].name} in {'; '.join(differences)}: a paired comparison needs "
+                f"differs from the reference {scenarios[0].name} in {'; '.join(differences)} (the reference's value "
+                f"first): a paired comparison needs "
                 f"the same population, network, days and seed ({remedy})", file=sources[i] if sources else other.name)
 
 

@@ -228,6 +228,7 @@ def test_compare_refuses_designs_that_cannot_be_paired(tmp_path):
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and str(tmp_path / other) in lines[0] and "--unpaired" in lines[0], result.stderr
         assert all(word in lines[0] for word in words), lines[0]
+        assert "(the reference's value first)" in lines[0]   # the file named differs: whose value came first was unsaid
         assert not (tmp_path / "o").exists()
 
     out = tmp_path / "unpaired"
