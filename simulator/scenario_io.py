@@ -428,6 +428,14 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         else:
             message = f"unknown key '{path[-1]}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
         message += f" valid keys here: {', '.join(valid)}"
+    elif kind == "invalid_key":
+        # a number where a key belongs: a thousands separator inside {...} splits the number there
+        # ('budget: 50,000}' reads as budget: 50 and a key 000), told "Keys should be strings (got 0)"
+        path = path[:-1]
+        key = ".".join(str(p) for p in path) or "(top level)"
+        message = (f"the number {_short(first.get('input'))} stands where a key belongs; a number with a thousands "
+                   f"separator inside {{...}} is split there (budget: 50,000 reads as budget: 50 and a key 000): "
+                   f"write 50000; valid keys here: {', '.join(_valid_keys(path, data, model))}")
     elif kind == "union_tag_invalid":
         tag = first.get("ctx", {}).get("tag")
         expected = first.get("ctx", {}).get("expected_tags", "")

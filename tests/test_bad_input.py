@@ -129,6 +129,18 @@ def test_invalid_yaml_names_line_and_column(tmp_path):
     assert "invalid YAML" in stderr
 
 
+def test_a_thousands_separator_inside_braces_names_the_block_and_the_fix(tmp_path):
+    """`budget: 50,000}` inside {...} reads as budget: 50 and a key 000 (the number 0):
+    pydantic's "Keys should be strings (got 0)" under program.incentive.0 named neither
+    the block's keys nor the slip."""
+    path = write(tmp_path, text="name: x\nprogram:\n  incentive: {kind: single_sided, referrer_reward: 10, "
+                                "budget: 50,000}\n")
+    code, stdout, stderr = invoke("validate", path)
+    assert_clean_error(code, stdout, stderr, path, "program.incentive (line 3)")
+    assert "where a key belongs" in stderr and "write 50000" in stderr and "valid keys here:" in stderr
+    assert "budget" in stderr.split("valid keys here:")[1] and "Keys should be strings" not in stderr
+
+
 @pytest.mark.parametrize("text", ["", "# only a comment\n", "{}\n"])
 def test_an_empty_scenario_file_is_a_one_line_error(tmp_path, text):
     """An empty file ran the whole default scenario: likely a file saved empty by mistake."""
