@@ -57,7 +57,7 @@ def check_scenario(scenario: Any, caller: str) -> Scenario:
     (``scenario.days = 0``) are already checked by pydantic; a copy's update is not,
     and it reached the engine as numpy's "negative dimensions are not allowed".
 
-    Returns the scenario to run: ``scenario`` itself, or, where the copy's update put a
+    Returns the scenario to run, never the caller's object: a deep copy of ``scenario``, or, where the copy's update put a
     plain dict or list in place of a block (``update={"network": {"kind": ...}}``,
     valid as a file's block would be), the scenario validated from it. That dict
     reached the engine as "'dict' object has no attribute 'kind'"."""
@@ -77,8 +77,10 @@ def check_scenario(scenario: Any, caller: str) -> Scenario:
         validated = Scenario.model_validate(data, strict=True)
     except ValidationError as error:
         raise describe(error, data, f"{caller}()", None) from None
-    if validated != scenario:   # a block given as a dict (pydantic compares the blocks' types too)
-        scenario = validated
+    # a block given as a dict (pydantic compares the blocks' types too): the validated scenario; else a deep copy
+    # (which keeps model_fields_set, that the reports read): the run's scenario (results.scenario, a model's) shared
+    # the caller's blocks, so editing one edited the other, and a manifest written later recorded values never run
+    scenario = validated if validated != scenario else scenario.model_copy(deep=True)
     limits.check_network(scenario, f"{caller}()")
     return scenario
 

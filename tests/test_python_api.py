@@ -370,3 +370,28 @@ def test_compare_labels_tell_apart_designs_that_share_a_name_and_must_be_one_per
         with pytest.raises(ScenarioError) as error:
             compare([tiny, other], replicates=1, labels=labels)
         assert str(error.value) == f"compare(): labels: give one label per design (2), or none; {got}"
+
+
+def test_what_ran_is_not_the_callers_scenario_object():
+    """simulate, compare and ReferralModel kept the caller's Scenario (and its blocks):
+    a what-if edit of results.scenario changed the caller's scenario and its next run,
+    an edit of the caller's changed results.scenario, and so a manifest written later
+    recorded values that never ran; a model stopped at a horizon set mid-run."""
+    from simulator.compare import compare
+
+    scenario = load_scenario(DEFAULT, TINY)
+    results = simulate(scenario, replicates=1, seed=3, baseline=False)
+    results.scenario.program.incentive.referrer_reward = 40.0
+    assert scenario.program.incentive.referrer_reward != 40.0
+    scenario.population.size = 3000
+    assert results.scenario.population.size == 1500
+    scenario = load_scenario(DEFAULT, TINY)
+    other = scenario.model_copy(deep=True, update={"name": "other"})
+    comparison = compare([scenario, other], replicates=2, seed=3, baseline=False)
+    other.program.incentive.referee_reward = 41.0   # the manifest is written from the designs' scenarios
+    assert comparison.designs[1].scenario.program.incentive.referee_reward != 41.0
+    model = ReferralModel(scenario, rng=3)
+    model.step()
+    scenario.days = 5
+    model.run_model()
+    assert model.day == 20 and model.scenario.days == 20
