@@ -80,6 +80,10 @@ class ReferralModel(mesa.Model):
     ``timeseries`` rows equal the DataCollector's). ``rng=7`` is not replicate 0 of
     ``simulate(scenario, seed=7)``: simulate spawns each replicate's seed from its
     seed. ``rng=None`` draws a fresh seed (``model.seed``), not the scenario's.
+    ``kernel`` is the path: None (REFSIM_ENGINE; by default the compiled kernel
+    wherever it runs), True or False (the numpy stages). A design ``compare`` ran on
+    the numpy stages, as it runs every design when the kernel cannot run one of
+    them, is replayed with ``kernel=results.kernel``.
 
     >>> from simulator import load_scenario
     >>> model = ReferralModel(load_scenario("scenarios/default.yaml"), rng=7)
@@ -88,10 +92,11 @@ class ReferralModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario, rng: int | None = None, *, network: Network | None = None,
-                 base_dir: Path | None = None):
-        from .scenario_io import check_scenario, check_seed_and_replicates
+                 base_dir: Path | None = None, kernel: bool | None = None):
+        from .scenario_io import check_scenario, check_seed_and_replicates, check_switches
 
         scenario = check_scenario(scenario, "ReferralModel")
+        check_switches("ReferralModel", kernel=kernel)
         if isinstance(rng, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)):
             raise TypeError("ReferralModel(): rng must be a whole-number seed or None (the engine derives its named "
                             "streams from a seed), not a numpy generator")
@@ -100,7 +105,7 @@ class ReferralModel(mesa.Model):
         super().__init__(rng=seed)
         self.seed = seed
         self.scenario = scenario
-        self.engine = Engine(scenario, seed, network=network, base_dir=base_dir)
+        self.engine = Engine(scenario, seed, network=network, base_dir=base_dir, kernel=kernel)
         self._views: dict[int, Customer] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _column_reporter(name) for name in DAILY_COLUMNS}

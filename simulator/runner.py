@@ -112,7 +112,11 @@ class Results:
     - ``summary``: one row per metric: mean, 95% interval of the mean, 2.5-97.5% range, n (summary.csv);
     - ``people``: one row per person of replicate 0 (with ``people=True``), else None;
     - ``baseline_timeseries``: the no-program twins' days (with ``baseline``), else None;
-    - ``k_by_month``: cohort K by join month, one row per replicate and month.
+    - ``k_by_month``: cohort K by join month, one row per replicate and month;
+    - ``kernel``: the path the runs took (True: the compiled kernel; False: the numpy
+      stages, which ``compare`` gives every design when the kernel cannot run one of
+      them): ``ReferralModel(scenario, rng=seeds[r], kernel=kernel)`` steps through
+      replicate r on that path.
     """
 
     scenario: Scenario
@@ -123,6 +127,7 @@ class Results:
     people: pd.DataFrame | None = None
     baseline_timeseries: pd.DataFrame | None = field(default=None, repr=False)
     k_by_month: pd.DataFrame | None = field(default=None, repr=False)   # replicate, join_month, customers, referrals, k
+    kernel: bool | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         # the dataclass repr printed the whole scenario and every frame: 9,500 characters for
@@ -275,10 +280,10 @@ def run_designs(scenarios: list[Scenario], *, people: bool = False, baseline: bo
             outputs[design].append(output)
             if progress:
                 progress(1)
-    return [collect(s, seeds[d], outputs[d]) for d, s in enumerate(scenarios)]
+    return [collect(s, seeds[d], outputs[d], kernel) for d, s in enumerate(scenarios)]
 
 
-def collect(scenario: Scenario, seeds: list[int], outputs: list[RunOutput]) -> Results:
+def collect(scenario: Scenario, seeds: list[int], outputs: list[RunOutput], kernel: bool | None = None) -> Results:
     outputs = sorted(outputs, key=lambda o: o.replicate)
     baseline_runs = [RunOutput(o.replicate, o.seed, o.baseline_daily, {}) for o in outputs if o.baseline_daily is not None]
     runs = runs_frame(scenario.name, outputs)
@@ -291,6 +296,7 @@ def collect(scenario: Scenario, seeds: list[int], outputs: list[RunOutput]) -> R
         people=next((o.people for o in outputs if o.people is not None), None),
         baseline_timeseries=timeseries_frame(baseline_of(scenario).name, baseline_runs) if baseline_runs else None,
         k_by_month=k_by_month_frame(scenario, outputs),
+        kernel=kernel,
     )
 
 

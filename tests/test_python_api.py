@@ -395,3 +395,28 @@ def test_what_ran_is_not_the_callers_scenario_object():
     scenario.days = 5
     model.run_model()
     assert model.day == 20 and model.scenario.days == 20
+
+
+def test_a_compared_design_that_ran_on_the_numpy_stages_is_replayed_on_them():
+    """compare runs every design on the numpy stages when the kernel cannot run one of
+    them (influencers): ReferralModel(design.scenario, rng=design.seeds[r]) then
+    stepped through other days (final customers 114 against 122), and nothing said
+    which path had run. Results.kernel says it, and ReferralModel takes it."""
+    from simulator.compare import compare
+
+    small = ["population.size=1500", "days=40"]
+    cash = load_scenario(SCENARIOS / "single-sided-cash.yaml", small)
+    seeding = load_scenario(SCENARIOS / "influencers.yaml", small)
+    designs = compare([cash, seeding], replicates=2, seed=7, baseline=False).designs
+    assert [d.kernel for d in designs] == [False, False]
+    assert simulate(cash, replicates=1, seed=7, baseline=False).kernel in (True, False)
+    for design in designs:
+        for replicate, seed in enumerate(design.seeds):
+            model = ReferralModel(design.scenario, rng=seed, kernel=design.kernel)
+            model.run_model()
+            collected = model.datacollector.get_model_vars_dataframe()
+            rows = design.timeseries[design.timeseries.replicate == replicate]
+            np.testing.assert_array_equal(collected[list(DAILY_COLUMNS)].to_numpy(float),
+                                          rows[list(DAILY_COLUMNS)].to_numpy(float))
+    with pytest.raises(TypeError, match=r"ReferralModel\(\): kernel must be True or False"):
+        ReferralModel(cash, rng=1, kernel="yes")
