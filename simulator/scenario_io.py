@@ -80,8 +80,15 @@ def check_scenario(scenario: Any, caller: str) -> Scenario:
     # a block given as a dict (pydantic compares the blocks' types too): the validated scenario; else a deep copy
     # (which keeps model_fields_set, that the reports read): the run's scenario (results.scenario, a model's) shared
     # the caller's blocks, so editing one edited the other, and a manifest written later recorded values never run
+    original = scenario
     scenario = validated if validated != scenario else scenario.model_copy(deep=True)
     limits.check_network(scenario, f"{caller}()")
+    if scenario.network.kind == "edgelist" and Path(scenario.network.path).is_file():
+        # a copy switched to an edge list: its size must be the file's, as a file's is (a size of 20,000 given for a
+        # graph of 1,000 ran 1,000 people under results.scenario's 20,000), and its seeds within the graph
+        # whether the size was given is the caller's scenario's to say: one validated again from its dump holds all
+        given = getattr(getattr(original, "population", None), "model_fields_set", ())
+        _check_edge_list(scenario, Path(scenario.network.path), f"{caller}()", None, size_given="size" in given)
     return scenario
 
 
@@ -362,7 +369,8 @@ def validate_strictly(model, data: Any):
         raise
 
 
-def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, text: str | None) -> None:
+def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, text: str | None,
+                     size_given: bool | None = None) -> None:
     """Read the edge list now, so that its mistakes and a seed set larger than the
     graph are reported by ``validate`` and before any run starts, and set the
     population's size to the file's (MODEL.md: with an edge list the size comes from
@@ -375,11 +383,15 @@ def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, te
     # the population is the file's: the resolved scenario (manifest.json, a sweep's fingerprint) recorded the
     # schema's default size, 10,000, for a graph of 100,000 people; a size given (in the file, by --set or a
     # sweep) and another than the file's was ignored, while a sweep's rows and a run's report were labelled with it
-    if "size" in scenario.population.model_fields_set and scenario.population.size != n:
+    if size_given is None:
+        size_given = "size" in scenario.population.model_fields_set
+    if size_given and scenario.population.size != n:
         raise ScenarioError(f"{scenario.population.size} people, but the network in {edge_path.name} has {n}: an edge-list "
                             f"network sets the population's size; leave population.size out (or give {n})", file=source,
                             key=key_at("population.size", ["population", "size"], text))
     scenario.population.size = n
+    if not size_given:   # the file's, not given: a copy switched to another edge list then takes that file's size
+        scenario.population.__pydantic_fields_set__.discard("size")
     seeds = scenario.population.initial_customers
 
     def key() -> str:  # composes the YAML again to find the line: only for an error

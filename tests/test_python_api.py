@@ -420,3 +420,30 @@ def test_a_compared_design_that_ran_on_the_numpy_stages_is_replayed_on_them():
                                           rows[list(DAILY_COLUMNS)].to_numpy(float))
     with pytest.raises(TypeError, match=r"ReferralModel\(\): kernel must be True or False"):
         ReferralModel(cash, rng=1, kernel="yes")
+
+
+def test_a_copy_switched_to_an_edge_list_is_checked_as_a_file_would_be():
+    """model_copy(update={"network": {"kind": "edgelist", ...}}) on a scenario that gives
+    population.size ran the file's 1,000 people under results.scenario's 20,000; a file
+    saying the same is refused. The copy is now refused alike, and one that gives no size
+    gets the file's."""
+    scenario = load_scenario(DEFAULT, ["days=5"])   # default.yaml gives population.size: 20000
+    graph = {"kind": "edgelist", "path": str(SCENARIOS / "graph.txt")}
+    with pytest.raises(ScenarioError, match=r"simulate\(\): population.size: 20000 people, but the network in "
+                                            r"graph.txt has 1000"):
+        simulate(scenario.model_copy(update={"network": graph}), replicates=1, seed=1)
+    unsized = Scenario.model_validate({"name": "unsized", "days": 5, "population": {"initial_customers": 10}})
+    results = simulate(unsized.model_copy(update={"network": graph}), replicates=1, seed=1, baseline=False)
+    assert results.scenario.population.size == 1000 == len(results.people)
+    # a scenario whose size came from one edge list takes another's when a copy switches to it (not "given")
+    small = SCENARIOS / "graph.txt"
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        other = Path(folder) / "six.txt"
+        other.write_text("0 1\n1 2\n2 3\n3 4\n4 5\n")
+        cascade = load_scenario(SCENARIOS / "independent-cascade.yaml", ["days=3", "population.initial_customers=2"])
+        assert cascade.network.path == str(small.resolve()) and cascade.population.size == 1000
+        moved = simulate(cascade.model_copy(update={"network": {**cascade.network.model_dump(), "path": str(other)}}),
+                         replicates=1, seed=1, baseline=False)
+        assert moved.scenario.population.size == 6 == len(moved.people)
