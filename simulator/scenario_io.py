@@ -65,6 +65,10 @@ def check_scenario(scenario: Any, caller: str) -> Scenario:
         raise TypeError(f"{caller}() takes a Scenario, not a path: read it with load_scenario({str(scenario)!r})")
     if isinstance(scenario, dict):
         raise TypeError(f"{caller}() takes a Scenario, not a dict: make one with Scenario.model_validate(data)")
+    if isinstance(scenario, tuple) and len(scenario) == 2 and scenario[0] in Scenario.model_fields:
+        # one of a Scenario's (field, value) pairs: mesa.batch_run iterates a value that is not in a list
+        raise TypeError(f"{caller}() takes a Scenario, not one of its (key, value) pairs {scenario[0]!r}: mesa.batch_run "
+                        f"takes each parameter's values as a list, so give parameters={{'scenario': [scenario], ...}}")
     if not isinstance(scenario, Scenario):
         rerun = f": {caller}(results.scenario, ...) reruns it" if isinstance(getattr(scenario, "scenario", None), Scenario) else ""
         raise TypeError(f"{caller}() takes a Scenario (from load_scenario), not {type(scenario).__name__}{rerun}")

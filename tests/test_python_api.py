@@ -447,3 +447,21 @@ def test_a_copy_switched_to_an_edge_list_is_checked_as_a_file_would_be():
         moved = simulate(cascade.model_copy(update={"network": {**cascade.network.model_dump(), "path": str(other)}}),
                          replicates=1, seed=1, baseline=False)
         assert moved.scenario.population.size == 6 == len(moved.people)
+
+
+def test_mesa_batch_run_takes_the_scenario_in_a_list_and_says_so_when_given_it_alone(tiny):
+    """README: mesa.batch_run takes each parameter's values as a list. A Scenario given
+    alone was iterated into its (key, value) pairs, and the model said only 'not tuple'."""
+    import mesa
+
+    with pytest.raises(TypeError, match=r"give parameters=\{'scenario': \[scenario\], \.\.\.\}"):
+        mesa.batch_run(ReferralModel, parameters={"scenario": tiny, "rng": [1]}, iterations=1, display_progress=False,
+                       number_processes=1)
+    rows = mesa.batch_run(ReferralModel, parameters={"scenario": [tiny], "rng": [1, 2]}, iterations=1,
+                          display_progress=False, number_processes=1)
+    # one row a model: its collector's row steps − 1 (Mesa's issue #2514), the day before the horizon
+    assert [row["rng"] for row in rows] == [1, 2] and all(row["Step"] == tiny.days - 1 for row in rows)
+    model = ReferralModel(tiny, rng=2)
+    model.run_model()
+    collected = model.datacollector.get_model_vars_dataframe()
+    assert rows[1]["customers"] == collected["customers"].iloc[tiny.days - 1]
