@@ -538,6 +538,9 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
 
     if isinstance(scenarios, (str, Path, Scenario)):
         raise TypeError("compare() takes a list of Scenarios (from load_scenario), the first the reference")
+    if not isinstance(scenarios, (list, tuple)):   # a generator stopped on "object of type 'generator' has no len()"
+        raise TypeError(f"compare() takes a list of Scenarios (from load_scenario), the first the reference; not "
+                        f"{type(scenarios).__name__} (list(...) makes one)")
     # the command line checks its own arguments (in its words: files, --precision, --unpaired) before this
     if len(scenarios) < 2:
         raise ScenarioError(f"needs at least two Scenarios (got {len(scenarios)}); the first is the reference",
@@ -553,6 +556,9 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
         got = repr(labels) if isinstance(labels, str) else len(labels)
         raise ScenarioError(f"give one label per design ({len(scenarios)}), or none; got {got}",
                             file="compare()", key="labels")
+    if isinstance(precision, bool) or not isinstance(precision, (int, float)):   # "0.05": "'<' not supported"
+        raise TypeError(f"compare(): precision must be a number, a fraction of the mean difference such as 0.05; not "
+                        f"{type(precision).__name__} {precision!r}")
     if not 0 < precision < 10:
         raise ScenarioError(f"must be a fraction of the mean difference in (0, 10), e.g. 0.05 (got {precision})",
                             file="compare()", key="precision")
@@ -729,6 +735,11 @@ def _decided_metric(comparison: Comparison, metric: str) -> str:
     """``metric`` if decide can rank designs by it, else one ScenarioError line."""
     from .evaluation import check_metric
 
+    if not isinstance(comparison, Comparison):
+        raise TypeError(f"decide() takes the Comparison that compare() returns, not {type(comparison).__name__}")
+    if not isinstance(metric, str):   # metric=5 stopped on "'int' object is not iterable"
+        raise TypeError(f"decide(): metric must be a metric's name such as {VERDICT_METRIC!r}, not "
+                        f"{type(metric).__name__} {metric!r}")
     check_metric(metric, source="metric")
     if metric in UNRANKED:
         why = NOT_A_VERDICT_WHY if metric in NOT_A_VERDICT else \

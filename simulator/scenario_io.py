@@ -35,6 +35,8 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """
     if isinstance(overrides, str):
         overrides = [overrides]
+    if overrides is None:   # no overrides, as Python's None says (it stopped on "'NoneType' object is not iterable")
+        overrides = ()
     if not isinstance(path, (str, Path)):   # a dict: os.fspath's TypeError named no function
         raise TypeError(f"load_scenario(): path must be a scenario file's path (str or Path), not {type(path).__name__}; "
                         f"a mapping is Scenario.model_validate(data)")

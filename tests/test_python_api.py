@@ -465,3 +465,22 @@ def test_mesa_batch_run_takes_the_scenario_in_a_list_and_says_so_when_given_it_a
     model.run_model()
     collected = model.datacollector.get_model_vars_dataframe()
     assert rows[1]["customers"] == collected["customers"].iloc[tiny.days - 1]
+
+
+def test_the_last_raw_python_errors_of_the_api_are_one_line_naming_the_argument(tiny):
+    """decide(metric=5), compare(precision="0.05") and compare(a generator) stopped on
+    Python's own words ("'int' object is not iterable", "'<' not supported", "has no
+    len()"); load_scenario(path, None) on "'NoneType' object is not iterable"."""
+    from simulator.compare import compare, decide
+
+    other = tiny.model_copy(update={"name": "other"})
+    with pytest.raises(TypeError, match=r"compare\(\): precision must be a number"):
+        compare([tiny, other], replicates=2, seed=1, precision="0.05")
+    with pytest.raises(TypeError, match=r"compare\(\) takes a list of Scenarios.*not generator"):
+        compare(s for s in [tiny, other])
+    comparison = compare((tiny, other), replicates=2, seed=1, precision=np.float64(0.05))   # a tuple, numpy's float
+    with pytest.raises(TypeError, match=r"decide\(\): metric must be a metric's name"):
+        decide(comparison, metric=5)
+    with pytest.raises(TypeError, match=r"decide\(\) takes the Comparison that compare\(\) returns, not DataFrame"):
+        decide(comparison.table)
+    assert load_scenario(DEFAULT, None) == load_scenario(DEFAULT)   # None: no overrides
