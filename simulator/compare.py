@@ -735,7 +735,7 @@ def _decided_metric(comparison: Comparison, metric: str) -> str:
     """``metric`` if decide can rank designs by it, else one ScenarioError line."""
     from .evaluation import check_metric
 
-    if not isinstance(comparison, Comparison):
+    if not hasattr(comparison, "designs"):   # a table: "'DataFrame' object has no attribute 'designs'"
         raise TypeError(f"decide() takes the Comparison that compare() returns, not {type(comparison).__name__}")
     if not isinstance(metric, str):   # metric=5 stopped on "'int' object is not iterable"
         raise TypeError(f"decide(): metric must be a metric's name such as {VERDICT_METRIC!r}, not "
