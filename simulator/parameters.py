@@ -584,7 +584,9 @@ def _switch_kind(base: Scenario, parent: str, block: dict, kind: Any) -> dict:
     if block.get("kind") == kind:
         return block
     members = typing.get_args(_strip(_parent_annotation(base, parent)))
-    model = next(m for m in members if isinstance(m, type) and issubclass(m, BaseModel) and kind in (_literal(m.model_fields["kind"].annotation) or []))
+    model = next((m for m in members if isinstance(m, type) and issubclass(m, BaseModel) and kind in (_literal(m.model_fields["kind"].annotation) or [])), None)
+    if model is None:  # an unknown kind: let the scenario's own check name it and the valid kinds
+        return {**block, "kind": kind}
     # a field the new kind reads differently (config.KIND_SPECIFIC) takes the new kind's default
     kept = {k: v for k, v in block.items() if k in model.model_fields and k != "kind" and v is not None
             and not (model.model_fields[k].json_schema_extra or {}).get("kind_specific")}

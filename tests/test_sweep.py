@@ -2073,6 +2073,25 @@ def test_a_heatmap_draws_words_in_the_sweep_files_order_as_the_panels_do(tmp_pat
     assert [label.get_text() for label in drawn[0].axes[0].get_yticklabels()] == ["signup", "qualification"]
 
 
+def test_a_heatmap_keeps_a_level_where_no_run_has_the_metric(tmp_path, monkeypatch):
+    """A reward of 40 that paid back in no run lost its row and its column: a 5 x 5 grid
+    was drawn 4 x 4, the worst level missing, while a cell of the other levels where no
+    run paid back was blank. The level is now a blank row or column."""
+    from simulator.report import plots
+
+    runs = pd.DataFrame([{"point_id": 3 * i + j, "replicate": r, "a": a, "b": b,
+                          "payback_day": np.nan if 40 in (a, b) or (a, b) == (20, 20) else float(a + b + r)}
+                         for i, a in enumerate((0, 20, 40)) for j, b in enumerate((0, 20, 40)) for r in range(2)])
+    table = plots.heatmap_table(runs, "a", "b", "payback_day")
+    assert list(table.index) == [0, 20, 40] and list(table.columns) == [0, 20, 40]
+    assert table.loc[40].isna().all() and table[40].isna().all() and np.isnan(table.loc[20, 20])
+    assert table.loc[20, 0] == 20.5   # the mean of days 20 and 21 (b = 20 is the row)
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    plots.sweep_heatmap(runs, "a", "b", "payback_day", tmp_path / "h.png")
+    assert [label.get_text() for label in drawn[0].axes[0].get_xticklabels()] == ["0", "20", "40"]
+
+
 def test_a_point_that_never_paid_back_is_told_apart_from_one_that_did():
     """A point that never paid back in any run had no defined payback day, and was listed
     as 'not told apart' from the best, which paid back on day 1 in every run. A run that
@@ -2771,3 +2790,21 @@ def test_a_failed_runs_example_in_the_report_keeps_the_reason_at_its_end():
     error = "ScenarioError: the point's values do not fit together on the base scenario (" + "x = 5, " * 100 + "): " + reason
     assert _shortened(error).endswith(reason) and len(_shortened(error)) < len(error)
     assert _shortened("short: " + reason) == "short: " + reason
+
+
+@pytest.mark.parametrize("key, values, method, words", [
+    ("program.timing.kind", ["onboarding", "milestone", "campain"], "grid", ["did you mean 'campaign'"]),
+    ("network.kind", ["erdos_renyi", "small_world"], "grid", ["'small_world'", "valid kinds:"]),
+    ("program.incentive.kind", ["single_sided", "double_sidded"], "random", ["did you mean 'double_sided'"]),
+])
+def test_a_swept_kind_that_does_not_exist_is_one_line(tmp_path, key, values, method, words):
+    """A misspelt kind among a swept block's values stopped on a bare StopIteration
+    traceback (exit 1), with --dry-run and without; the scenario's own check now names it."""
+    fields = {"method": method, "parameters": {key: {"values": values}}}
+    if method == "random":
+        fields["samples"] = 2
+    path = write_sweep(tmp_path, **fields)
+    for extra in (["--dry-run"], []):
+        one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"), *extra]),
+                       str(path), f"parameters.{key}", "unknown kind", *words)
+    assert not (tmp_path / "o").exists()
