@@ -461,18 +461,26 @@ def _thinned(count: int) -> list[int]:
     return list(range(0, count, max(1, -(-count // MAX_HEATMAP_TICKS))))
 
 
-def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path, defined: str | None = None,
-                  order: dict[str, list[str]] | None = None) -> Path:
-    """Mean of ``metric`` over replicates on a two-parameter grid (``defined`` and
-    ``order``: as :func:`sweep_metric`'s; words in the file's order, as its panels draw
-    them: the heatmap put 'qualification' before 'signup' where the panel had signup first)."""
+def heatmap_table(runs: pd.DataFrame, x: str, y: str, metric: str, order: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """The heatmap's cells: the mean of ``metric`` over the runs where it is defined, one
+    row per level of ``y`` and one column per level of ``x``, every level of the grid
+    kept: one where the metric is defined in no run (no run paid back) is a blank row or
+    column, not a level lost (a 5 x 5 grid was drawn 4 x 4, its worst level missing)."""
     ok = runs[np.isfinite(runs[metric].to_numpy(dtype=float))]
     table = ok.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
 
     def ordered(levels, key: str) -> list:
         place = {text: i for i, text in enumerate((order or {}).get(key) or [])}
         return sorted(levels, key=lambda level: (place.get(str(level), len(place)), _level_key(level)))
-    table = table.reindex(index=ordered(table.index, y), columns=ordered(table.columns, x))
+    return table.reindex(index=ordered(runs[y].unique(), y), columns=ordered(runs[x].unique(), x))
+
+
+def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path, defined: str | None = None,
+                  order: dict[str, list[str]] | None = None) -> Path:
+    """Mean of ``metric`` over replicates on a two-parameter grid (``defined`` and
+    ``order``: as :func:`sweep_metric`'s; words in the file's order, as its panels draw
+    them: the heatmap put 'qualification' before 'signup' where the panel had signup first)."""
+    table = heatmap_table(runs, x, y, metric, order)
     fig, ax = plt.subplots(figsize=(6.5, 5))
     image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
     columns = tick_labels(table.columns)
