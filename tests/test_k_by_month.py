@@ -132,3 +132,40 @@ def test_the_window_and_the_cohort_include_their_last_day():
     table = cohort_k_by_month(people, 100, window=30)
     # months: days 1-30 (person 0), 31-60 (3, 4), 61-70 (1)
     assert table.tolist() == [[1, 2, 1], [1, 0, 1]]
+
+
+def test_a_budget_that_ran_out_while_k_cohorts_joined_is_said_on_the_plot_and_in_the_reports(tmp_path, monkeypatch):
+    """K fell to 0 from the month a budget ran out (its asks ended with it), on a plot
+    titled "does the loop speed up, hold or stall?" with nothing to say why, and compare
+    ranked designs by k_factor as much by how long their budgets lasted. The plot now
+    marks the budget's median day (month m at x = m holds days 30(m-1)+1..30m) and its
+    caption, run's and compare's reports say what K averages in."""
+    import simulator.report.plots as plots
+    from simulator.compare import compare
+    from simulator.report.compare import write_comparison
+    from simulator.report.text import budget_k_day, k_budget_note, k_plot_note
+
+    capped = small(days=150, program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                                    "qualification_days": 14, "budget": 200}})
+    results = simulate(capped, replicates=2, seed=5, people=False)
+    days = results.runs["budget_exhausted_day"].to_numpy()
+    assert np.isfinite(days).all() and days.max() < 150 - 30   # ran out while the cohorts K counts were joining
+    day = budget_k_day(results.scenario, results.runs)
+    assert day == min(days)   # the lower of the middle two (metrics.median_day)
+    assert k_plot_note(results.scenario, results.runs) == (f"the budget ran out on day {day:.0f} (the median), after "
+                                                           f"which nobody who joins later is asked")
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path, **kw: drawn.append(fig) or path)
+    folder = write_run(results, tmp_path / "run", started=dt.datetime.now())
+    (marker,) = [line for fig in drawn for line in fig.axes[0].lines if line.get_label().startswith("budget ran out")]
+    assert marker.get_xdata()[0] == pytest.approx(1 + (day - 15.5) / 30)
+    assert "after which nobody who joins later is asked: `k_factor` and `program_k` average in" in \
+        (folder / "report.md").read_text()
+    # under rewards_only the asks go on, unrewarded; a budget that never runs out says nothing
+    on = capped.model_copy(deep=True)
+    on.program.incentive.on_budget_exhausted = "rewards_only"
+    assert "asked with no reward" in k_budget_note(on, results.runs, "on")
+    assert k_budget_note(small(days=150), simulate(small(days=150), replicates=2, seed=5, people=False).runs) == ""
+    comparison = compare([small(days=150), capped.model_copy(update={"name": "capped"})], replicates=2, seed=5)
+    folder = write_comparison(comparison, tmp_path / "cmp", started=dt.datetime.now())
+    assert "**capped**'s budget ran out on day" in (folder / "report.md").read_text()

@@ -18,7 +18,7 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, launch_note, non_qualifying_note, budget_never_ran_out, asks_ended, last_ask_day, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
+from .text import level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, launch_note, non_qualifying_note, budget_never_ran_out, asks_ended, last_ask_day, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None,
@@ -764,6 +764,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         *[f"- {note}" for note in dict.fromkeys(k_window_note(d.scenario) for d in comparison.designs) if note][:1],
         *[f"- {note}." for note in dict.fromkeys(k_undefined_note(d.scenario) for d in comparison.designs) if note][:1],
         *[f"- {note}" for note in (ask_window_note(d.scenario, d.scenario.name) for d in comparison.designs) if note],
+        *[f"- {note}" for note in (k_budget_note(d.scenario, d.runs, d.scenario.name) for d in comparison.designs) if note],
         *[f"- {note}" for note in (asking_note(comparison.designs), path_note([d.scenario for d in comparison.designs]),
                                    world_note(comparison.designs), twin_note(comparison.designs),
                                    assumption_note(comparison.designs))

@@ -540,9 +540,40 @@ def ask_window_note(scenario, name: str | None = None) -> str:
             f"asks earlier. Compare on `incremental_value`, or give a window that covers the asks.")
 
 
-def k_plot_note(scenario) -> str:
+def budget_k_day(scenario, runs) -> float:
+    """The median day a design's total budget ran out, where it did so in at least half
+    the runs while cohorts K counts were still joining (before the horizon less K's
+    window); NaN otherwise."""
+    if runs is None or getattr(scenario.program.incentive, "budget", None) is None:
+        return math.nan
+    return ran_out_by(runs, scenario.days - scenario.k_window_days)
+
+
+def _after_budget(scenario) -> str:
+    """What the program does once its budget has run out, for the K notes."""
+    if scenario.program.incentive.on_budget_exhausted == "end_program":
+        return "nobody who joins later is asked"
+    return "those who join later are asked with no reward"
+
+
+def k_budget_note(scenario, runs, name: str | None = None) -> str:
+    """A warning, as a sentence, where a budget ran out while the cohorts K counts were
+    still joining: `k_factor` and `program_k` average in the cohorts that joined after
+    it, so they follow the day the budget ran out as much as the loop (a design whose
+    budget lasted to day 135 ranked ahead of one whose ran out on day 88 on K, and the
+    k_by_month plot fell to 0 from the month the budget ran out with nothing to say why)."""
+    day = budget_k_day(scenario, runs)
+    if not math.isfinite(day):
+        return ""
+    who = f"**{name}**'s budget" if name else "The budget"
+    return (f"{who} ran out on day {day:.0f} (the median), after which {_after_budget(scenario)}: `k_factor` and "
+            f"`program_k` average in the cohorts that joined after it, so they read low and rank designs partly by how "
+            f"long their budgets lasted; k_by_month.png shows K month by month. Compare on `incremental_value`.")
+
+
+def k_plot_note(scenario, runs=None) -> str:
     """The k_by_month plot's caption where K reads low by construction (ask_window_note,
-    k_window_note): the report warned, the plot, read alone, did not."""
+    k_window_note, k_budget_note): the report warned, the plot, read alone, did not."""
     from ..behaviour.timing import late_asks
 
     window = scenario.k_window_days
@@ -550,6 +581,9 @@ def k_plot_note(scenario) -> str:
         return f"K reads low here: it counts referrals made within {window} days of joining, and this design asks later"
     if k_window_note(scenario):
         return f"K reads low here: it counts deals closed within {window} days, and referred deals take longer to close"
+    day = budget_k_day(scenario, runs)
+    if math.isfinite(day):
+        return f"the budget ran out on day {day:.0f} (the median), after which {_after_budget(scenario)}"
     return ""
 
 
