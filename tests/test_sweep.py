@@ -2094,6 +2094,26 @@ def test_a_heatmap_keeps_a_level_where_no_run_has_the_metric(tmp_path, monkeypat
     assert [label.get_text() for label in drawn[0].axes[0].get_xticklabels()] == ["0", "20", "40"]
 
 
+@pytest.mark.parametrize("paired", [False, True])
+def test_a_panel_keeps_a_level_where_no_run_has_the_metric_and_marks_it(tmp_path, monkeypatch, paired):
+    """The payback panels ended at a reward of 20: at 40 no run paid back, and the level
+    was dropped, its worst outcome missing. It stays on the axis, marked with an x."""
+    from simulator.report import plots
+
+    runs = pd.DataFrame([{"point_id": i, "replicate": r, "reward": a, "payback_day": np.nan if a == 40 else a + 1.0 + r}
+                         for i, a in enumerate((0, 20, 40, 10)) for r in range(2)])
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path, **kw: drawn.append(fig) or path)
+    plots.sweep_metric(runs, ["reward"], "payback_day", tmp_path / "p.png", discrete={"reward": True}, paired=paired,
+                       minimise=True)
+    ax = drawn[0].axes[0]
+    (marked,) = [line for line in ax.lines if line.get_label() == "no run has payback_day at this level"]
+    assert list(marked.get_xdata()) == [40]
+    (means,) = [line for line in ax.lines if line.get_marker() == "o"]
+    assert list(means.get_xdata()) == [0, 10, 20, 40] and np.isnan(means.get_ydata()[-1])
+    assert list(means.get_ydata()[:3]) == [1.5, 11.5, 21.5]
+
+
 def test_a_point_that_never_paid_back_is_told_apart_from_one_that_did():
     """A point that never paid back in any run had no defined payback day, and was listed
     as 'not told apart' from the best, which paid back on day 1 in every run. A run that

@@ -12,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.transforms import blended_transform_factory  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -401,8 +402,14 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                     if metric in UNDEFINED_IS_WORST else None
                 table = _paired_means(part, parameter, metric, minimise, reached) if ranked else \
                     _point_means(part, [parameter], metric)
-                if not numeric:
-                    table = _in_level_order(table, parameter, (order or {}).get(parameter))
+                # a level where no run has the metric (a reward that paid back in no run) stays on the axis, marked,
+                # not dropped: the panel ended at the level before it, its worst outcome missing
+                missing = [v for v in whole[parameter].unique() if v not in set(table[parameter])]
+                if missing:
+                    table = pd.concat([table, pd.DataFrame({parameter: missing})], ignore_index=True)
+                    if "best" in table:
+                        table["best"] = table["best"].fillna(False).astype(bool)
+                table = _in_level_order(table, parameter, None if numeric else (order or {}).get(parameter))
                 x = table[parameter] if numeric else np.arange(len(table))
                 table["low"], table["high"] = table["low"].clip(lower=bounds[0]), table["high"].clip(upper=bounds[1])
                 if numeric:
@@ -413,6 +420,11 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                     spread = np.vstack([mean - table["low"].to_numpy(dtype=float), table["high"].to_numpy(dtype=float) - mean])
                     ax.errorbar(x, mean, yerr=np.where(np.isfinite(spread), spread, 0.0), fmt="o", capsize=4,
                                 color=colour, label=label)
+                absent = table["mean"].isna().to_numpy()
+                if absent.any():
+                    ax.plot(np.asarray(x)[absent], np.full(absent.sum(), 0.03), "x", color=colour, clip_on=False,
+                            transform=blended_transform_factory(ax.transData, ax.transAxes),
+                            label=f"no run has {metric} at this level")
                 if ranked:
                     ax.axhline(float(table.loc[table["best"], "mean"].iloc[0]), color=colour, linestyle=":", linewidth=1)
                 if not numeric:
@@ -425,7 +437,7 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                 if level is None:
                     ax.scatter(part[parameter], part[metric], s=6, alpha=0.25, color="tab:gray", label="runs")
                 ax.scatter(means["value"], means["mean"], s=18, color=colour, label=label or "point means")
-        if len(split) > 1 or not discrete[parameter]:
+        if len(split) > 1 or not discrete[parameter] or any(l.get_label().startswith("no run has") for l in ax.lines):
             ax.legend(fontsize=7)
         if log and log.get(parameter) and numeric:
             ax.set_xscale("log")
