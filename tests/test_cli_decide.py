@@ -1111,6 +1111,15 @@ def test_the_tie_note_reads_level_trials_on_the_first_rung_alone():
     broke = SimpleNamespace(**{**vars(result), "confirmation": result.confirmation.assign(mean=[260.0, 5.0],
                                                                                             mean_all_runs=[260.0, 5.0])})
     assert spend_cap_note(broke) == ""
+    # broken on the round-0 seeds it was chosen on (152.87 against a cap of 150), kept on round 1's (149.97): 'holds
+    # on the mean' was said beside the warning that no candidate kept every constraint on fresh seeds
+    rounds = pd.DataFrame({"trial": [0, 0], "round": [0, 1], "metric": ["reward_cost"] * 2,
+                           "mean": [152.87, 149.97], "mean_all_runs": [152.87, 149.97]})
+    chosen_broke = SimpleNamespace(**{**vars(result), "constraints": [Constraint("reward_cost", "<=", 150.0)],
+                                      "confirmation": rounds})
+    assert spend_cap_note(chosen_broke) == ""
+    kept = SimpleNamespace(**{**vars(chosen_broke), "confirmation": rounds.assign(mean_all_runs=[148.0, 149.97])})
+    assert "`reward_cost<=150` holds on the mean" in spend_cap_note(kept)
 
 
 def test_a_spend_cap_at_or_above_the_budget_is_said_to_rule_nothing_out():
