@@ -514,6 +514,8 @@ def sensitivity(
     for name in metric or settings.metrics or []:
         check_metric(name, source=_origin(metric, settings_file, "metrics", "--metric"))
     metrics = list(dict.fromkeys(pick(metric, settings.metrics) or ["incremental_value"]))  # each once
+    if settings.decision_metric is not None:   # it was checked only once the runs had started, blamed on --metric
+        check_metric(settings.decision_metric, source=f"{settings_file}: {_file_key(settings_file, 'decision_metric')}")
     decision_metric = settings.decision_metric or metrics[0]
     from .optimize import parse_constraint
 

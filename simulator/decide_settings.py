@@ -116,6 +116,8 @@ class CalibrateFile(_Settings):
     max_simulations: Optional[int] = Field(None, ge=1, description="No generation starts after this many simulations (default: 30 per particle, 6000 at 200).")
     posterior_samples: Optional[int] = Field(None, ge=10)
     draws: Optional[int] = Field(None, ge=MIN_DRAWS)
+    # draws' other name: 'replicates: 1' passed the shared bound of 1, ran the whole fit, then failed naming no file
+    replicates: Optional[int] = Field(None, ge=MIN_DRAWS, description="Posterior draws the forecast runs (draws' other name).")
     level: Optional[float] = Field(None, gt=0, lt=1)
 
 

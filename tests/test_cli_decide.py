@@ -479,6 +479,18 @@ def test_decision_commands_refuse_workers_out_of_bounds_and_calibrates_two_draw_
     settings.write_text(yaml.safe_dump({"scenario": DEFAULT, "vary": {REWARD: "0:40"}, "workers": 200000}))
     one_line_error(invoke("optimize", "--settings", settings, "--out", tmp_path / "x"), "study.yaml", "workers", "100000")
     assert not (tmp_path / "x").exists()
+    # draws' other name in a file, replicates: 1, ran the whole fit and then failed naming no file, leaving a folder
+    one = tmp_path / "one.yaml"
+    one.write_text(yaml.safe_dump({"replicates": 1}))
+    one_line_error(invoke("calibrate", DEFAULT, "--data", pilot, "--fit", "program.base_share=0.05:0.6", "--settings",
+                          one, "--out", tmp_path / "x"), "one.yaml", "replicates (line 1)", "greater than or equal to 2")
+    # a sensitivity file's decision_metric was checked once the runs had started, and blamed on --metric
+    settings.write_text(yaml.safe_dump({"scenario": DEFAULT, "uncertain": {"program.base_share": "0.1:0.3"},
+                                        "decision_metric": "custmers_final"}))
+    line = one_line_error(invoke("sensitivity", "--settings", settings, "--out", tmp_path / "x"), "study.yaml",
+                          "decision_metric (line ", "did you mean 'customers_final'")
+    assert "--metric" not in line
+    assert not (tmp_path / "x").exists() and not list(tmp_path.glob(".x*"))
 
 
 def test_another_commands_setting_is_named_as_such(tmp_path):
