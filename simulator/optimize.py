@@ -232,11 +232,22 @@ def in_the_order_chosen(done: pd.DataFrame, objective: Objective, constraints: S
     others), then trial number. When no trial on the highest rung keeps the constraints
     on its mean, those on lower rungs that keep them join, ahead of the rest: the
     halving had left them below, and the winner was taken among trials that all broke
-    the constraints."""
+    the constraints. Lower-rung trials that keep the constraints at the unfavourable end of
+    their intervals join too where their objective mean beats every such trial of the
+    highest rung: the halving promoted by the objective alone, so trials breaking a cap
+    filled the top rung, and the winner, 671, was taken over two trials of the rung below
+    that kept the cap at the ends of their intervals with 1,789 and 1,521 (the fresh-seed
+    re-run then decides among them)."""
     top = done[done["replicates"] == done["replicates"].max()]
     kept = done["feasible"].astype(bool)
     if constraints and not top["feasible"].astype(bool).any() and kept.any():
         top = pd.concat([top, done[kept]])
+    if constraints:
+        score = objective.sign * done[f"{objective.metric}_mean"].astype(float)
+        safe = done["feasible_upper"].astype(bool)
+        in_top = done["trial"].isin(top["trial"])
+        bar = score[safe & in_top].max() if (safe & in_top).any() else -math.inf
+        top = pd.concat([top, done[safe & ~in_top & (score > bar)]])
     misses = [0.0 if row["feasible"] or not constraints else breach(row, constraints) for row in top.to_dict("records")]
     ordered = top.assign(_unsafe=~top["feasible_upper"].astype(bool), _breaks=~top["feasible"].astype(bool), _miss=misses,
                          _score=-objective.sign * top[f"{objective.metric}_mean"])

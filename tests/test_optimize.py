@@ -885,7 +885,8 @@ def test_a_lower_rung_trial_keeping_the_constraints_is_a_candidate_when_no_top_r
     """Only trials on the highest rung were candidates: with every one of them breaking
     the constraints, the winner was the least breach among them, while trial 30, which
     the halving had left on rung 0, kept them. It now joins, ahead of the breaches; with
-    a top-rung trial keeping them, the lower rungs stay out (the test above)."""
+    a top-rung trial keeping them, the lower rungs stay out unless they keep them at the
+    far end of their intervals with a better objective (the test below)."""
     from simulator.optimize import in_the_order_chosen
 
     done = pd.DataFrame({"trial": [4, 9, 30, 31], "replicates": [8, 8, 2, 2], "incremental_value_mean": [100.0, 90.0, 50.0, 70.0],
@@ -895,6 +896,25 @@ def test_a_lower_rung_trial_keeping_the_constraints_is_a_candidate_when_no_top_r
     assert list(in_the_order_chosen(done, parse_objective("incremental_value"), constraint)["trial"]) == [30, 9, 4]
     assert list(in_the_order_chosen(done.assign(feasible=False, feasible_upper=False), parse_objective("incremental_value"),
                                     constraint)["trial"]) == [9, 4]   # none keeps them anywhere: the top rung, least breach first
+
+
+def test_a_lower_rung_trial_safe_at_the_far_end_and_better_than_the_top_rungs_safe_ones_is_a_candidate():
+    """The halving promotes by the objective alone: trials breaking a cap (on the mean
+    only, or at the far end) filled the top rung, and the winner, 671, was taken over
+    trials 6 and 10 of the rung below, which kept the cap at the far ends of their
+    intervals with 1,789 and 1,521. They now join the candidates, ahead of the top rung's
+    safe trial; a lower-rung trial safe there but no better, or better but safe on its
+    mean only, stays out. Without constraints the top rung alone is taken."""
+    from simulator.optimize import in_the_order_chosen
+
+    done = pd.DataFrame({"trial": [1, 4, 5, 6, 10, 11, 12], "replicates": [16, 16, 16, 8, 8, 8, 8],
+                         "incremental_value_mean": [671.0, 2071.0, 1900.0, 1789.0, 1521.0, 600.0, 2500.0],
+                         "reward_cost_mean": [0.6, 164.0, 190.0, 110.6, 109.0, 50.0, 180.0],
+                         "feasible": [True, True, False, True, True, True, True],
+                         "feasible_upper": [True, False, False, True, True, True, False]})
+    cap = [parse_constraint("reward_cost<=200")]
+    assert list(in_the_order_chosen(done, parse_objective("incremental_value"), cap)["trial"]) == [6, 10, 1, 4, 5]
+    assert list(in_the_order_chosen(done, parse_objective("incremental_value"))["trial"]) == [1, 4, 5]
 
 
 def test_breaches_of_constraints_on_different_scales_are_weighed_as_shares_of_their_limits():
