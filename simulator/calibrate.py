@@ -335,6 +335,9 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     # a scenario of N days has rows 0 .. N, and a day's row does not depend on the days
     # after it: the fit simulates up to the pilot's last day and not one day more
     horizon = max(days - 1, 1)
+    # the days summarised: from day 1, the first of activity (a timeseries.csv pilot's day-0 row, the launch state with
+    # no counts, was a part of its own: "29 equal parts" of a 28-day pilot, and shifted every part and bin by a day)
+    active = max(first, 1)
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     evaluate = evaluate or Evaluator()
     indices = [COLUMN_INDEX[c] for c in columns]
@@ -347,14 +350,14 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
         scenario = pilot_scenario(base, {p.key: _typed(p, p.from_unit(units[p.key])) for p in parameters}, parameters, horizon)
         run_seed = int(run_seeds.integers(0, 2**62))
         daily = evaluate([scenario], [run_seed], [], daily=True)[0]["daily"]
-        return summary_statistics(daily[first:days, indices], columns, settings.bin_days, settings.parts)
+        return summary_statistics(daily[active:days, indices], columns, settings.bin_days, settings.parts)
 
     # pyabc samples and perturbs u in [0, 1] per parameter, mapped onto values by
     # Parameter.from_unit: the prior is then the one the parameters define (log-uniform
     # for LO:HI:log, an equal share per whole number), the one coverage_check draws
     # its truths from; a uniform over [LO, HI] in the values would be another prior.
     prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", 0.0, 1.0) for p in parameters})
-    observed = summary_statistics(counts.to_numpy(), columns, settings.bin_days, settings.parts)
+    observed = summary_statistics(counts.loc[active:].to_numpy(), columns, settings.bin_days, settings.parts)
     with _quiet_pyabc(), _seeded_global_numpy(stream_seed(seed, "abc") % 2**32), _database(folder) as db:
         abc = pyabc.ABCSMC(model, prior, pyabc.PNormDistance(p=2), population_size=settings.population_size,
                            sampler=sampler or SingleCoreSampler(check_max_eval=True))   # without it min_acceptance_rate cuts nothing
@@ -379,7 +382,7 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     check_runs = evaluate([pilot_scenario(base, {p.key: _typed(p, row[p.key]) for p in parameters}, parameters, horizon)
                            for _, row in draws_of.iterrows()],
                           replicate_seeds(stream_seed(seed, "predictive check", 1), CHECK_RUNS), [], daily=True)
-    misfit = predictive_misfit([summary_statistics(run["daily"][first:days, indices], columns, settings.bin_days,
+    misfit = predictive_misfit([summary_statistics(run["daily"][active:days, indices], columns, settings.bin_days,
                                                    settings.parts) for run in check_runs], observed)
     generations = populations[populations["t"] >= 0].rename(columns={"t": "generation", "samples": "simulations"})
     return Calibration(seed, parameters, columns, days, particles.assign(weight=weights), posterior,

@@ -822,10 +822,11 @@ def test_a_calibration_budget_from_a_settings_file_is_used_and_recorded(tmp_path
     settings.write_text("parts: 3\n")
     ok(*calibrate_args(tmp_path / "b", pilot, "--settings", str(settings)))
     assert "summed over 3 equal parts of the pilot" in (tmp_path / "b" / "report.md").read_text()
-    # more parts than the pilot has days (21 rows, days 0-20) are one a day: "summed over 40 equal parts" of it was said
+    # more parts than the pilot has days (21 rows, days 0-20: 20 days of activity) are one a day: "summed over 40
+    # equal parts" of it was said, then "21": day 0, the launch state with no counts, was a part of its own
     settings.write_text("parts: 40\n")
     ok(*calibrate_args(tmp_path / "c", pilot, "--settings", str(settings)))
-    assert "summed over 21 equal parts of the pilot (parts 40 asked: one a day at most)" in \
+    assert "summed over 20 equal parts of the pilot (parts 40 asked: one a day at most)" in \
         " ".join((tmp_path / "c" / "report.md").read_text().split())
 
 

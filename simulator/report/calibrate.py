@@ -310,7 +310,7 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
     # one bin, the totals: "summed over 50-day bins" was said of a 28-day pilot
     whole = settings.bin_days is not None and settings.bin_days >= calibration.pilot_days - max(calibration.pilot_first, 1)
     # parts beyond the pilot's days are one a day (calibrate.summary_statistics): "10 equal parts" of a 5-day pilot
-    used = max(min(settings.parts, calibration.pilot_days - calibration.pilot_first), 1)
+    used = max(min(settings.parts, calibration.pilot_days - max(calibration.pilot_first, 1)), 1)
     bins = (f"totals over the pilot (bin_days {settings.bin_days} covers it all)" if whole else
             f"summed over {settings.bin_days}-day bins" if settings.bin_days else "totals over the pilot"
             if used <= 1 else f"summed over {used} equal parts of the pilot"
