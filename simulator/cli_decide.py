@@ -174,7 +174,8 @@ class _Advance:
 def _origin(flag_values, settings_file: Optional[Path], key: str, flag: str) -> str:
     """Where a value came from, for its error line: the flag when given, else the
     settings file's key (a mistake in the file was blamed on a flag never typed)."""
-    return flag if flag_values not in (None, [], ()) or settings_file is None else f"{settings_file}: {key}"
+    return flag if flag_values not in (None, [], ()) or settings_file is None else \
+        f"{settings_file}: {_file_key(settings_file, key)}"
 
 
 def _at_least(value: Optional[int], flag: str, least: int = 1) -> None:
@@ -696,6 +697,12 @@ def calibrate(
                   f"(how people answer, churn, word of mouth); give the pilot's value with --set, and weigh other "
                   f"values with --design or refsim optimize", markup=False)
     columns = pick(column, settings.columns) or None
+    from .calibrate import FLOW_COLUMNS
+
+    for name in columns or []:   # a settings file's columns: key was blamed on the pilot's file
+        if name not in FLOW_COLUMNS:
+            raise ScenarioError(f"'{name}' is not a daily count that can be fitted; valid: {', '.join(FLOW_COLUMNS)}",
+                                key=_origin(column, settings_file, "columns", "--column"))
     counts = pilot_counts(pilot, columns, source=str(data_path))
     from .calibrate import pilot_scale_note
 

@@ -456,6 +456,12 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         message = (f"the number {_short(first.get('input'))} stands where a key belongs; a number with a thousands "
                    f"separator inside {{...}} is split there (budget: 50,000 reads as budget: 50 and a key 000): "
                    f"write 50000; valid keys here: {', '.join(_valid_keys(path, data, model))}")
+    elif kind == "list_type" and isinstance(first.get("input"), dict):
+        # "Input should be a valid list" of 'set: {days: 30}' gave no hint of the form a list takes
+        message = "should be a list ([a, b], or one '- item' line each), not a block of 'key: value' lines"
+        if path[-1:] == ["set"]:
+            items = ", ".join(f"'{k}={v}'" for k, v in first["input"].items())
+            message += f"; each override is KEY=VALUE, as --set takes it: set: [{items}]"
     elif kind == "union_tag_invalid":
         tag = first.get("ctx", {}).get("tag")
         expected = first.get("ctx", {}).get("expected_tags", "")

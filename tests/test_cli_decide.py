@@ -491,6 +491,18 @@ def test_decision_commands_refuse_workers_out_of_bounds_and_calibrates_two_draw_
                           "decision_metric (line ", "did you mean 'customers_final'")
     assert "--metric" not in line
     assert not (tmp_path / "x").exists() and not list(tmp_path.glob(".x*"))
+    # a file's mistakes name their line, whichever check finds them; and set: as a block says what a list is
+    for data, command, words in (
+            ({"objective": ["incremental_value", "reward_cost", "customers_final"]}, "optimize", ["objective (line 4)"]),
+            ({"constraints": ["reward_cost=<5"]}, "optimize", ["constraints (line 4)", "is not a constraint"]),
+            ({"set": {"days": 30}}, "optimize", ["set (line 4)", "set: ['days=30']"])):
+        settings.write_text(yaml.safe_dump({"scenario": DEFAULT, "vary": {REWARD: "0:40"}, **data}, sort_keys=False))
+        one_line_error(invoke(command, "--settings", settings, "--out", tmp_path / "x"), "study.yaml", *words)
+    # calibrate's columns: in a settings file was blamed on the pilot's file
+    settings.write_text(yaml.safe_dump({"columns": ["new_organic", "sharez"]}))
+    line = one_line_error(invoke("calibrate", DEFAULT, "--data", pilot, "--fit", "program.base_share=0.05:0.6",
+                                 "--settings", settings, "--out", tmp_path / "x"), "study.yaml: columns (line 1)", "'sharez'")
+    assert str(pilot) not in line
 
 
 def test_another_commands_setting_is_named_as_such(tmp_path):
