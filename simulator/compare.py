@@ -529,7 +529,8 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     design runs from its own seed (its file's, or ``seed``) and the Welch interval
     decides; designs that would share a seed (``seed`` given, or files giving the
     same one, or every file leaving its seed out: one seed drawn for all) each get
-    one derived from it (``rng.stream_seed(seed, "unpaired
+    one derived from it, as does a design whose file gives no seed where others do,
+    from the first seed given (``rng.stream_seed(seed, "unpaired
     design", rng.stream_key(name))`` for the design named ``name``, whatever its place in
     the list), so that no two share their luck. ``labels``, one per design (the
     command line gives the files' names), tell apart designs that share a name: it
@@ -569,26 +570,36 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     count = first.replicates if replicates is None else int(replicates)
     named = unique_names(scenarios, labels)
     derived = False
+    study_seed = int(first.seed)
     if unpaired:
-        if seed is None and all(s.seed is None for s in named):
+        given = [int(s.seed) for s in named if s.seed is not None]
+        if seed is None and not given:
             # seedless files: one seed drawn for all, as --seed gives, so that the manifest's --seed replays the
             # comparison (a seed drawn per design left no single --seed to type again)
-            seed = int(first.seed)
+            seed = study_seed
+        if seed is not None:
+            chosen = [int(seed)] * len(named)
+        else:
+            # some files give a seed, others none: those get one derived from the first seed given and their name,
+            # so the same command replays them (each drew its own, which no --seed gave back)
+            chosen = [int(s.seed) if s.seed is not None else stream_seed(given[0], "unpaired design", stream_key(s.name))
+                      for s in named]
+            study_seed = given[0]
         # designs on one seed (a --seed for all, or files that give the same one) share their luck: each then gets
         # a seed of its own derived from it (both files gave seed 42, and the report said each ran on its own seeds)
-        chosen = [int(resolve_seed(s, seed).seed) for s in named]
         derived = len(set(chosen)) < len(chosen)
         if derived:
             # by the design's name, not its place in the list: listing the files in another order gave every
             # design other luck (double-sided-credit 22,419 and 20,302), and could turn the verdict
             chosen = [stream_seed(c, "unpaired design", stream_key(s.name)) for s, c in zip(named, chosen)]
+        derived = derived or (seed is None and len(given) < len(named))
         designs = [s.model_copy(update={"seed": c, "replicates": count}) for s, c in zip(named, chosen)]
     else:
         designs = [s.model_copy(update={"seed": first.seed, "replicates": count}) for s in named]
     results = run_designs(designs, baseline=baseline, progress=progress, workers=workers, executor=executor,
                           scheduler=scheduler)
     return Comparison(results, results[0].seeds, comparison_table(results, precision, paired=not unpaired), precision,
-                      paired=not unpaired, seeds_derived=derived, seed=int(first.seed))
+                      paired=not unpaired, seeds_derived=derived, seed=study_seed)
 
 
 # --------------------------------------------------------------------------- the decision

@@ -230,6 +230,17 @@ def test_a_seed_is_drawn_and_recorded_when_none_is_given(tmp_path):
     assert again.exit_code == 0, again.output
     assert json.loads((tmp_path / "v" / "manifest.json").read_text())["seeds"] == manifest["seeds"]
     assert (tmp_path / "u" / "runs.csv").read_bytes() == (tmp_path / "v" / "runs.csv").read_bytes()
+    # one file seeded, the other not: the seedless design's seed comes from the seeded one's, so the command replays
+    # as typed (it drew its own seed each time, and no --seed gave it back)
+    seeded = tmp_path / "seeded.yaml"
+    seeded.write_text(scenario.read_text() + "seed: 7\n")
+    mixed = ["compare", str(seeded), str(bigger), "--unpaired", "--replicates", "2", "--executor", "serial"]
+    for name in ("m1", "m2"):
+        assert runner.invoke(app, [*mixed, "--out", str(tmp_path / name)]).exit_code == 0
+    manifest = json.loads((tmp_path / "m1" / "manifest.json").read_text())
+    assert list(manifest["compare"]["design_seeds"].values())[0] == 7 and manifest["compare"]["seed"] == 7
+    assert (tmp_path / "m1" / "runs.csv").read_bytes() == (tmp_path / "m2" / "runs.csv").read_bytes()
+    assert "--seed" not in manifest["command"]
 
 
 def test_validate_and_schema(tmp_path):

@@ -259,7 +259,7 @@ def test_compare_refuses_designs_that_cannot_be_paired(tmp_path):
     seeds = json.loads((tmp_path / "seeded" / "manifest.json").read_text())["seeds"]
     assert seeds["ten"] == replicate_seeds(stream_seed(7, "unpaired design", stream_key("ten")), 2)
     assert seeds["thirty"] == replicate_seeds(stream_seed(7, "unpaired design", stream_key("thirty")), 2)
-    assert "each got one derived from it" in (tmp_path / "seeded" / "report.md").read_text()
+    assert "each got one derived from it and its name" in (tmp_path / "seeded" / "report.md").read_text()
     # listed the other way round, each design keeps its seeds (they came from its place in the list, and
     # every design got other luck with the order)
     result = runner.invoke(app, ["compare", str(c), str(a), "--unpaired", "--replicates", "2", "--seed", "7", "--out",

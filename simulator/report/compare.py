@@ -682,9 +682,10 @@ def _unpaired_seeds(comparison: Comparison) -> str:
     """Where an unpaired comparison's designs differ and how each got its seeds."""
     differ = _unpaired_differences(comparison)
     seeds = ", ".join(f"{d.scenario.name} {d.scenario.seed}" for d in comparison.designs)
-    derived = (" (the designs would have shared a seed, given by --seed, by their files alike, or drawn for files that give none, so each got one derived "
-               "from it and its name, `rng.stream_seed(seed, \"unpaired design\", rng.stream_key(name))`, whatever its "
-               "place in the list, and no two share their luck)"
+    derived = (" (designs that would have shared a seed, given by --seed, by their files alike, or drawn for files that "
+               "give none, and a design whose file gives none where others do (from the first seed given), each got one "
+               "derived from it and its name, `rng.stream_seed(seed, \"unpaired design\", rng.stream_key(name))`, "
+               "whatever its place in the list, and no two share their luck)"
                if comparison.seeds_derived else "")
     return (("the designs differ in " + "; ".join(differ) + ", so " if differ else "")
             + f"each ran on its own seeds: scenario seeds {seeds}{derived}; every replicate's seed is in manifest.json.")
