@@ -168,4 +168,8 @@ def test_a_budget_that_ran_out_while_k_cohorts_joined_is_said_on_the_plot_and_in
     assert k_budget_note(small(days=150), simulate(small(days=150), replicates=2, seed=5, people=False).runs) == ""
     comparison = compare([small(days=150), capped.model_copy(update={"name": "capped"})], replicates=2, seed=5)
     folder = write_comparison(comparison, tmp_path / "cmp", started=dt.datetime.now())
-    assert "**capped**'s budget ran out on day" in (folder / "report.md").read_text()
+    compared = (folder / "report.md").read_text()
+    assert "**capped**'s budget ran out on day" in compared
+    # compare writes no k_by_month.png: the note sends the reader to refsim run of the design
+    assert not (folder / "k_by_month.png").exists() and "k_by_month.png shows" not in compared
+    assert "`refsim run` of the design plots it in k_by_month.png" in compared

@@ -556,7 +556,7 @@ def _after_budget(scenario) -> str:
     return "those who join later are asked with no reward"
 
 
-def k_budget_note(scenario, runs, name: str | None = None) -> str:
+def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True) -> str:
     """A warning, as a sentence, where a budget ran out while the cohorts K counts were
     still joining: `k_factor` and `program_k` average in the cohorts that joined after
     it, so they follow the day the budget ran out as much as the loop (a design whose
@@ -566,9 +566,11 @@ def k_budget_note(scenario, runs, name: str | None = None) -> str:
     if not math.isfinite(day):
         return ""
     who = f"**{name}**'s budget" if name else "The budget"
+    # compare writes no k_by_month.png (``figure`` False): `refsim run` of the design does
+    plot = "k_by_month.png shows" if figure else "`refsim run` of the design plots it in k_by_month.png,"
     return (f"{who} ran out on day {day:.0f} (the median), after which {_after_budget(scenario)}: `k_factor` and "
             f"`program_k` average in the cohorts that joined after it, so they read low and rank designs partly by how "
-            f"long their budgets lasted; k_by_month.png shows K month by month. Compare on `incremental_value`.")
+            f"long their budgets lasted; {plot} K month by month. Compare on `incremental_value`.")
 
 
 def k_plot_note(scenario, runs=None) -> str:
