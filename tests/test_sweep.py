@@ -2112,6 +2112,18 @@ def test_a_panel_keeps_a_level_where_no_run_has_the_metric_and_marks_it(tmp_path
     (means,) = [line for line in ax.lines if line.get_marker() == "o"]
     assert list(means.get_xdata()) == [0, 10, 20, 40] and np.isnan(means.get_ydata()[-1])
     assert list(means.get_ydata()[:3]) == [1.5, 11.5, 21.5]
+    # split by an assumption: a value of it where no run has the metric kept no line and no legend, under a title
+    # saying "one line per" value
+    split = pd.DataFrame([{"point_id": 2 * i + j, "replicate": r, "reward": a, "margin": m,
+                           "payback_day": np.nan if m == 0.01 else a + 1.0 + r}
+                          for i, a in enumerate((10, 20)) for j, m in enumerate((0.01, 8.0)) for r in range(2)])
+    plots.sweep_metric(split, ["reward", "margin"], "payback_day", tmp_path / "s.png", discrete={"reward": True, "margin": True},
+                       by="margin", assumptions=("margin",), paired=paired, minimise=True)
+    ax = drawn[-1].axes[0]
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert "no run has payback_day at this level (margin = 0.01)" in labels and "margin = 8" in labels, labels
+    (marked,) = [line for line in ax.lines if line.get_label().startswith("no run has")]
+    assert list(marked.get_xdata()) == [10, 20]
 
 
 def test_a_point_that_never_paid_back_is_told_apart_from_one_that_did():

@@ -386,7 +386,8 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     columns = min(3, len(parameters))
     rows = -(-len(parameters) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4.3 * columns, 3.5 * rows), squeeze=False, sharey=True)
-    levels = sorted(ok[by].unique(), key=_level_key) if by is not None else [None]
+    # every value of the assumption, also one where no run has the metric: its line was dropped with no legend left
+    levels = sorted(runs[by].unique(), key=_level_key) if by is not None else [None]
     colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(levels)))
     for ax, parameter in zip(axes.flat, parameters):
         numeric = pd.api.types.is_numeric_dtype(ok[parameter]) and not pd.api.types.is_bool_dtype(ok[parameter])
@@ -400,8 +401,13 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                 whole = runs if level is None else runs[runs[by] == level]
                 reached = whole.groupby(parameter)[metric].apply(lambda v: float(np.isfinite(v.to_numpy(dtype=float)).mean())) \
                     if metric in UNDEFINED_IS_WORST else None
-                table = _paired_means(part, parameter, metric, minimise, reached) if ranked else \
-                    _point_means(part, [parameter], metric)
+                if not len(part):   # no run has the metric at this value of the assumption: marks only
+                    table = pd.DataFrame({parameter: pd.Series(dtype=whole[parameter].dtype),
+                                          **{k: pd.Series(dtype=float) for k in ("mean", "low", "high")},
+                                          "best": pd.Series(dtype=bool)})
+                else:
+                    table = _paired_means(part, parameter, metric, minimise, reached) if ranked else \
+                        _point_means(part, [parameter], metric)
                 # a level where no run has the metric (a reward that paid back in no run) stays on the axis, marked,
                 # not dropped: the panel ended at the level before it, its worst outcome missing
                 missing = [v for v in whole[parameter].unique() if v not in set(table[parameter])]
@@ -424,8 +430,8 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                 if absent.any():
                     ax.plot(np.asarray(x)[absent], np.full(absent.sum(), 0.03), "x", color=colour, clip_on=False,
                             transform=blended_transform_factory(ax.transData, ax.transAxes),
-                            label=f"no run has {metric} at this level")
-                if ranked:
+                            label=f"no run has {metric} at this level" + (f" ({label})" if label else ""))
+                if ranked and table["best"].any():
                     ax.axhline(float(table.loc[table["best"], "mean"].iloc[0]), color=colour, linestyle=":", linewidth=1)
                 if not numeric:
                     labels = tick_labels(table[parameter])
