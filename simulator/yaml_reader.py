@@ -193,7 +193,7 @@ def load(text: str, source: str, shape: str = SCENARIO_SHAPE) -> Any:
                             file=source)
     loader = StrictLoader(text)
     try:
-        _check_shape(StrictLoader(text), source)
+        _check_shape(StrictLoader(text), source, text)
         return loader.get_single_data()
     except yaml.YAMLError as error:
         raise _yaml_error(error, source, shape) from None
@@ -203,15 +203,25 @@ def load(text: str, source: str, shape: str = SCENARIO_SHAPE) -> Any:
         loader.dispose()
 
 
-def _check_shape(scanner: StrictLoader, source: str) -> None:
+def _check_shape(scanner: StrictLoader, source: str, text: str = "") -> None:
     """Walk the event stream (no recursion, nothing built) and refuse input whose
     nesting or alias-expanded size would exhaust the stack or memory once built."""
     try:
         open_nodes: list[list] = []          # [expanded size so far, anchor] of each open collection
         sizes: dict[str, int] = {}           # expanded size of each finished anchored node
         total = 0
+        flows: list[bool] = []               # whether each open collection is written [...] or {...}
+        previous = None                      # the last scalar read
         while scanner.check_event():
             event = scanner.get_event()
+            if isinstance(event, ScalarEvent) and any(flows):
+                _check_separator(previous, event, source, text)
+            if isinstance(event, ScalarEvent):
+                previous = event
+            if isinstance(event, CollectionStartEvent):
+                flows.append(bool(event.flow_style))
+            elif isinstance(event, CollectionEndEvent) and flows:
+                flows.pop()
             if isinstance(event, CollectionStartEvent):
                 open_nodes.append([1, event.anchor])
                 if len(open_nodes) > MAX_DEPTH:
@@ -244,6 +254,52 @@ def _check_shape(scanner: StrictLoader, source: str) -> None:
                                          f"copied out; write the values out or use fewer aliases")
     finally:
         scanner.dispose()
+
+
+#: A plain scalar that starts with three digits: the part after a thousands separator.
+_GROUP = re.compile(r"\d{3}(?!\d)")
+
+
+def _check_separator(previous, event, source: str, text: str) -> None:
+    """Inside [...] or {...} a comma ends a value, so 1,500 reads as two numbers, 1 and
+    500, and 50,000} as 50 and a key 000: a sweep's values [1,500, 2,250] ran four points
+    without a word. Refused when a plain scalar of three digits follows a comma that
+    directly follows a plain scalar ending in a digit."""
+    start, end = event.start_mark, getattr(previous, "end_mark", None)
+    if (end is None or event.style or previous.style   # '' or None: plain, not quoted
+            or not _GROUP.match(event.value) or not previous.value[-1:].isdigit()
+            or start.index != end.index + 1 or text[end.index:end.index + 1] != ","):
+        return
+    head = re.search(r"\d+$", previous.value).group(0)
+    tail = _GROUP.match(event.value).group(0)
+    path = _path_of(text, previous.start_mark.index)
+    line = f"line {start.line + 1}"
+    raise ScenarioError(f"{head},{tail} inside [...] or {{...}} reads as two values, {head} and {tail}: a comma ends a "
+                        f"value there; write {head}{tail} (or {head}, {tail} with a space for two values)",
+                        file=source, key=f"{path} ({line})" if path else line)
+
+
+def _path_of(text: str, index: int) -> str | None:
+    """The dotted key path of the value that starts at ``index`` of the YAML ``text``
+    (list items by their place), or None: composed again, only for an error."""
+    try:
+        node = yaml.compose(text, Loader=StrictLoader)
+    except yaml.YAMLError:
+        return None
+    stack = [(node, [])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            children = [(value, [*path, str(key.value)]) for key, value in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(value, [*path, str(i)]) for i, value in enumerate(node.value)]
+        else:
+            continue
+        for child, where in children:
+            if child.start_mark.index == index and isinstance(child, yaml.ScalarNode):
+                return ".".join(where)
+            stack.append((child, where))
+    return None
 
 
 def _at(event, source: str, message: str) -> ScenarioError:

@@ -136,9 +136,30 @@ def test_a_thousands_separator_inside_braces_names_the_block_and_the_fix(tmp_pat
     path = write(tmp_path, text="name: x\nprogram:\n  incentive: {kind: single_sided, referrer_reward: 10, "
                                 "budget: 50,000}\n")
     code, stdout, stderr = invoke("validate", path)
-    assert_clean_error(code, stdout, stderr, path, "program.incentive (line 3)")
-    assert "where a key belongs" in stderr and "write 50000" in stderr and "valid keys here:" in stderr
-    assert "budget" in stderr.split("valid keys here:")[1] and "Keys should be strings" not in stderr
+    assert_clean_error(code, stdout, stderr, path, "program.incentive.budget (line 3)")
+    assert "50,000 inside [...] or {...} reads as two values, 50 and 000" in stderr and "write 50000" in stderr
+    assert "Keys should be strings" not in stderr
+    # a value the split cut short was refused for itself ("greater than or equal to 2 (got 1)"), naming no separator
+    path = write(tmp_path, text="name: x\nnetwork: {kind: erdos_renyi, mean_degree: 1,200}\n")
+    code, stdout, stderr = invoke("validate", path)
+    assert_clean_error(code, stdout, stderr, path, "network.mean_degree (line 2)")
+    assert "write 1200" in stderr
+    # inside [...] the split made more values without a word: a sweep of [1,500, 2,250] ran four points
+    sweep = write(tmp_path, text=f"name: s\nbase: {SCENARIOS / 'default.yaml'}\nmethod: grid\nparameters:\n"
+                                 f"  program.incentive.referrer_reward: {{values: [1,500, 2,250]}}\n", name="sweep.yaml")
+    code, stdout, stderr = invoke("sweep", sweep, "--dry-run")
+    assert_clean_error(code, stdout, stderr, sweep, "parameters.program.incentive.referrer_reward.values.0 (line 5)")
+    assert "write 1500" in stderr and "1, 500 with a space for two values" in stderr
+    # two values written with a space, a quoted text, and a block list's 1,500 (one text, refused as no number) are not
+    # splits: nothing is said of a separator
+    for text in ("name: x\nnetwork: {kind: erdos_renyi, mean_degree: 8}\npopulation: {initial_customers: [1, 500]}\n",
+                 "name: 'a,500'\ndescription: \"[1,500]\"\n"):
+        assert "reads as two values" not in invoke("validate", write(tmp_path, text=text))[2]
+    # a number where a key belongs, with no separator to blame, still names the block and its keys
+    path = write(tmp_path, text="name: x\nnetwork:\n  kind: erdos_renyi\n  5: 3\n")
+    code, stdout, stderr = invoke("validate", path)
+    assert_clean_error(code, stdout, stderr, path, "network (line 2)")
+    assert "where a key belongs" in stderr and "valid keys here:" in stderr and "mean_degree" in stderr
 
 
 @pytest.mark.parametrize("text", ["", "# only a comment\n", "{}\n"])
