@@ -27,6 +27,7 @@ which it is best.
 from __future__ import annotations
 
 import math
+import numbers
 from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable
@@ -557,7 +558,7 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
         got = repr(labels) if isinstance(labels, str) else len(labels)
         raise ScenarioError(f"give one label per design ({len(scenarios)}), or none; got {got}",
                             file="compare()", key="labels")
-    if isinstance(precision, bool) or not isinstance(precision, (int, float)):   # "0.05": "'<' not supported"
+    if isinstance(precision, (bool, np.bool_)) or not isinstance(precision, numbers.Real):   # "0.05": "'<' not supported"
         raise TypeError(f"compare(): precision must be a number, a fraction of the mean difference such as 0.05; not "
                         f"{type(precision).__name__} {precision!r}")
     if not 0 < precision < 10:

@@ -37,6 +37,14 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         overrides = [overrides]
     if overrides is None:   # no overrides, as Python's None says (it stopped on "'NoneType' object is not iterable")
         overrides = ()
+    if isinstance(overrides, dict):   # refused as "--set: 'days' is not of the form key.path=value", a flag never typed
+        items = ", ".join(f"'{k}={v}'" for k, v in list(overrides.items())[:3])
+        raise TypeError(f"load_scenario(): overrides is a list of 'key.path=value' strings, not a dict: [{items}]")
+    overrides = list(overrides) if hasattr(overrides, "__iter__") else overrides
+    if not isinstance(overrides, list) or any(not isinstance(o, str) for o in overrides):
+        # 5 or ['days=60', 7] stopped on "'int' object is not iterable"
+        raise TypeError(f"load_scenario(): overrides is a list of 'key.path=value' strings, such as ['days=60']; got "
+                        f"{overrides!r}")
     if not isinstance(path, (str, Path)):   # a dict: os.fspath's TypeError named no function
         raise TypeError(f"load_scenario(): path must be a scenario file's path (str or Path), not {type(path).__name__}; "
                         f"a mapping is Scenario.model_validate(data)")
@@ -157,9 +165,12 @@ def check_switches(caller: str, *, progress: Any = None, **switches: Any) -> Non
     None means its default), and ``progress`` is None or callable: ``baseline="no"`` ran
     the twins (a non-empty string is true), and ``progress=5`` failed after the first run
     on "'int' object is not callable"."""
+    import numpy as np
+
     for name, value in switches.items():
-        if value is not None and not isinstance(value, bool):
-            raise TypeError(f"{caller}(): {name} must be True or False, not {type(value).__name__} {value!r}")
+        if value is not None and not isinstance(value, (bool, np.bool_)):   # numpy's True is one too
+            raise TypeError(f"{caller}(): {name} must be True or False, not "
+                            f"{type(value).__name__} {value!r}")
     if progress is not None and not callable(progress):
         raise TypeError(f"{caller}(): progress must be a function called with the number of runs finished, or None; "
                         f"not {type(progress).__name__} {progress!r}")

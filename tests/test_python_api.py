@@ -484,3 +484,13 @@ def test_the_last_raw_python_errors_of_the_api_are_one_line_naming_the_argument(
     with pytest.raises(TypeError, match=r"decide\(\) takes the Comparison that compare\(\) returns, not DataFrame"):
         decide(comparison.table)
     assert load_scenario(DEFAULT, None) == load_scenario(DEFAULT)   # None: no overrides
+    # a dict was refused as "--set: 'days' is not of the form key.path=value"; 5 and a non-text item as Python's words
+    with pytest.raises(TypeError, match=r"not a dict: \['days=60'\]"):
+        load_scenario(DEFAULT, {"days": 60})
+    for wrong in (5, ["days=60", 7]):
+        with pytest.raises(TypeError, match=r"load_scenario\(\): overrides is a list of 'key.path=value' strings"):
+            load_scenario(DEFAULT, wrong)
+    assert load_scenario(DEFAULT, (o for o in ["days=60"])).days == 60   # a generator is read once, not used up
+    # numpy's numbers and booleans are numbers and booleans: float32's 0.05 was "not a number", np.True_ "not True"
+    compare([tiny, other], replicates=2, seed=1, precision=np.float32(0.05))
+    assert ReferralModel(tiny, rng=1, kernel=np.False_).engine.uses_kernel is False
