@@ -234,7 +234,7 @@ def run(
                            progress=lambda k: bar.advance(task, k), workers=workers, executor=executor,
                            scheduler=scheduler)
     folder = write_run(results, target, started=started, command=_typed_again(loaded.seed if drawn else None),
-                       people=people, sets=sets, execution=_execution(executor, workers, scheduler, cluster))
+                       people=people, sets=sets, execution=_execution(executor, workers, scheduler, cluster, total))
     _print_headline(results, sets)
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
 
@@ -319,12 +319,14 @@ def _typed_again(drawn_seed: int | None) -> list[str]:
     return [*sys.argv, *(["--seed", str(drawn_seed)] if drawn_seed is not None else [])]
 
 
-def _execution(executor: str, workers: int | None, scheduler: str | None, cluster: int | None = None) -> dict:
+def _execution(executor: str, workers: int | None, scheduler: str | None, cluster: int | None = None,
+               tasks: int | None = None) -> dict:
     """Where a command's runs ran, for its manifest (a sweep's records each session's);
-    ``cluster``: the workers a scheduler had at the start (a Dask run recorded null)."""
+    ``cluster``: the workers a scheduler had at the start (a Dask run recorded null);
+    ``tasks``: the runs sent out (no more workers start)."""
     from .executors import workers_used
 
-    return {"executor": executor, "workers": workers_used(executor, workers, cluster),
+    return {"executor": executor, "workers": workers_used(executor, workers, cluster, tasks),
             **({"scheduler": scheduler} if scheduler else {})}
 
 
@@ -588,7 +590,7 @@ def compare(
     if seed is None and all(d.seed is None for d in (designs if unpaired else designs[:1])):
         drawn = comparison.seed
     folder = write_comparison(comparison, target, started=started, command=_typed_again(drawn), sets=sets,
-                              execution=_execution(executor, workers, scheduler, cluster))
+                              execution=_execution(executor, workers, scheduler, cluster, total))
     table = comparison.table
     kind = "paired" if comparison.paired else "unpaired"
     if count == 1:   # '95% CI – – –  (unpaired – – –)' on every line read as a glitch, as it did in run's headline

@@ -54,15 +54,18 @@ def _file_key(file: str) -> str:
         return "scheduler"
 
 
-def workers_used(executor: str, workers: int | None, cluster: int | None = None) -> int:
+def workers_used(executor: str, workers: int | None, cluster: int | None = None, tasks: int | None = None) -> int:
     """How many workers a command's runs ran on, for its manifest: one for serial, a
     running cluster's own (``cluster``, as :func:`check_scheduler` counted them at the
-    start), else those asked for or one per core (a local pool or local Dask cluster)."""
+    start), else those asked for or one per core (a local pool or local Dask cluster),
+    no more than its ``tasks`` where known (run_tasks starts no more: one replicate on
+    two cores ran in one process)."""
     if executor == "serial":
         return 1
     if cluster is not None:
         return cluster
-    return workers or default_workers()
+    count = workers or default_workers()
+    return max(1, min(count, tasks)) if tasks else count
 
 
 def check_executor(executor: str | None, scheduler: str | None = None, *, source: str = "--executor") -> str:

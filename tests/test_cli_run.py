@@ -104,6 +104,9 @@ def test_the_manifest_records_the_bytes_of_an_edge_list_and_the_engine_path(tmp_
     assert _execution("local", None, None) == {"executor": "local", "workers": default_workers()}   # resolved, not null
     assert _execution("local", 3, None)["workers"] == 3
     assert _execution("dask", None, None)["workers"] == default_workers()   # a local Dask cluster: one per core
+    # no more workers than runs sent out start: one replicate on any number of cores runs in one process
+    assert _execution("local", 16, None, tasks=3)["workers"] == 3 and _execution("dask", 4, None, tasks=1)["workers"] == 1
+    assert _execution("dask", 4, "tcp://x:1", cluster=5, tasks=1)["workers"] == 5   # a running cluster's own
 
 
 def test_a_run_on_a_running_cluster_records_its_workers(tmp_path, monkeypatch):
