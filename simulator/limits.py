@@ -32,7 +32,7 @@ from .errors import ScenarioError
 PER_PERSON = 250          # bytes per person in one run (with its twin)
 PER_TIE = 80              # bytes per undirected tie while the graph is built and used
 PER_PROCESS = 200 * 2**20  # one worker's interpreter and libraries
-DAILY_BYTES = 17 * 8 * 3 * 2  # 17 float64 columns, 3 copies (array, frame, concat), the twin's rows
+DAILY_BYTES = 29 * 8 * 3 * 2  # metrics.DAILY_COLUMNS (29) float64 columns, 3 copies (array, frame, concat), the twin's rows
 #: Share of the free memory a study may plan to use: the rest is for the system and estimate error.
 HEADROOM = 0.8
 
@@ -135,13 +135,40 @@ def _meminfo_available() -> int | None:
         return None
 
 
-def _cgroup_room() -> int | None:
+def _cgroup_room(own: Path = Path("/proc/self/cgroup"), root: Path = Path("/sys/fs/cgroup")) -> int | None:
+    """What this process's own memory cgroup still allows (cgroup v2 or v1, the tightest
+    limit on the path from its cgroup up to the root); None when no limit is set. Only
+    the root's v2 memory.max was read: a v1 limit (Docker on older hosts) or one on a
+    sub-cgroup (a systemd slice) went unseen, and a run too large for it started and was
+    killed by the out-of-memory killer instead of refused."""
+    rooms = []
     try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
-    except (OSError, ValueError):
-        return None
-    return None if limit == "max" else max(0, int(limit) - used)
+        lines = own.read_text().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        if line.count(":") < 2:
+            continue
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":   # v2 unified hierarchy
+            base, limit_name, used_name = root, "memory.max", "memory.current"
+        elif "memory" in controllers.split(","):
+            base, limit_name, used_name = root / "memory", "memory.limit_in_bytes", "memory.usage_in_bytes"
+        else:
+            continue
+        here = base / path.lstrip("/")
+        while True:
+            try:
+                limit = (here / limit_name).read_text().strip()
+                used = int((here / used_name).read_text().strip())
+                if limit != "max" and int(limit) < 2**60:
+                    rooms.append(max(0, int(limit) - used))
+            except (OSError, ValueError):
+                pass
+            if here == base or here == here.parent:
+                break
+            here = here.parent
+    return min(rooms) if rooms else None
 
 
 def run_bytes(people: int, ties: int) -> int:
@@ -177,6 +204,9 @@ def check_memory(scenarios: Iterable, *, replicates: int | None = None, workers:
     what = f"{people:,} people, {ties:,} ties"
     if not remote and at_once > 1:
         fits = (room - parent) // (per_run + PER_PROCESS)
+        # one worker runs in this process, with no interpreter of its own: "one run needs 1.2 GiB but 1.3 GiB is free;
+        # would fit: 1,881,907 people" was said where --workers 1 fitted, and taking its advice was refused again
+        fits = fits if fits >= 2 else 1 if parent + per_run <= room else 0
         if fits >= 1:
             raise ScenarioError(f"needs about {_gib(need)} ({what}, {at_once} runs at once) but about {_gib(room)} is free; "
                                 f"would fit: --workers {fits}", file=source, key="memory")
@@ -186,8 +216,9 @@ def check_memory(scenarios: Iterable, *, replicates: int | None = None, workers:
                             f"free; would fit: --replicates {fits:,} or fewer", file=source, key="memory")
     per_person = per_run / max(people, 1)
     fits = int((room - parent) / per_person) if room > parent else 0
+    alone = " with --workers 1" if not remote and at_once > 1 else ""   # the people of one run in this process
     raise ScenarioError(f"one run needs about {_gib(per_run)} ({what}) but about {_gib(room)} is free; would fit: "
-                        f"about {fits:,} people at this mean degree", file=source, key="memory")
+                        f"about {fits:,} people at this mean degree{alone}", file=source, key="memory")
 
 
 def check_sweep_memory(points: int, replicates: int, parameters: int, metrics: int, *,

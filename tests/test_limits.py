@@ -80,6 +80,15 @@ def test_too_many_workers_is_refused_with_the_workers_that_fit():
     with pytest.raises(ScenarioError, match="would fit: --workers 5"):
         check_memory([scenario], replicates=64, workers=64, collect=False, available=available)
     check_memory([scenario], replicates=64, workers=5, collect=False, available=available)
+    # room for one run in this process but not for two with their interpreters: --workers 1, which then passes (it
+    # was "one run needs ... would fit: about N people", N above the scenario's, refused again when taken)
+    available = int((per_run + PER_PROCESS // 2) / limits.HEADROOM)
+    with pytest.raises(ScenarioError, match="would fit: --workers 1$"):
+        check_memory([scenario], replicates=2, workers=2, collect=False, available=available)
+    check_memory([scenario], replicates=2, workers=1, collect=False, available=available)
+    # and with no room even for that, the people named are those of one run in this process
+    with pytest.raises(ScenarioError, match="people at this mean degree with --workers 1"):
+        check_memory([scenario], replicates=2, workers=2, collect=False, available=int(per_run / 2))
 
 
 def test_a_remote_cluster_counts_only_the_parent():
@@ -125,3 +134,44 @@ def test_run_refuses_before_any_work(monkeypatch, tmp_path):
 
 def test_available_memory_is_a_positive_number_of_bytes():
     assert limits.available_memory() > 0
+
+
+def test_the_cgroup_limit_is_read_where_this_process_is_under_v2_and_v1(tmp_path):
+    """Only the root's v2 memory.max was read: a v1 limit (Docker on older hosts) or a v2
+    limit on a sub-cgroup (a systemd slice) went unseen, and a run too large for it was
+    killed by the out-of-memory killer instead of refused. The process's own cgroup is
+    read from /proc/self/cgroup, the tightest limit on its path up to the root counts,
+    and v1's 'no limit' (about 2^63) is none."""
+    root, own = tmp_path / "cgroup", tmp_path / "self"
+
+    def limit(folder, name, value, used_name, used):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(f"{value}\n")
+        (folder / used_name).write_text(f"{used}\n")
+
+    own.write_text("0::/slice/job\n")
+    limit(root, "memory.max", "max", "memory.current", 5 * GIB)
+    limit(root / "slice", "memory.max", 8 * GIB, "memory.current", 3 * GIB)
+    limit(root / "slice" / "job", "memory.max", 6 * GIB, "memory.current", 2 * GIB)
+    assert limits._cgroup_room(own, root) == 4 * GIB          # the job's 6 - 2, tighter than the slice's 8 - 3
+    (root / "slice" / "job" / "memory.max").write_text("max\n")
+    assert limits._cgroup_room(own, root) == 5 * GIB          # the slice's
+    own.write_text("12:cpu,cpuacct:/docker/abc\n4:memory:/docker/abc\n")
+    v1 = root / "memory"
+    limit(v1, "memory.limit_in_bytes", 2**63 - 4096, "memory.usage_in_bytes", GIB)   # v1's "no limit"
+    assert limits._cgroup_room(own, root) is None
+    limit(v1 / "docker" / "abc", "memory.limit_in_bytes", GIB, "memory.usage_in_bytes", GIB // 4)
+    assert limits._cgroup_room(own, root) == GIB - GIB // 4
+    # inside a container the host's path is not there: the mount's own root holds the container's limit
+    own.write_text("4:memory:/docker/other\n")
+    (v1 / "memory.limit_in_bytes").write_text(f"{3 * GIB}\n")
+    assert limits._cgroup_room(own, root) == 2 * GIB
+    assert limits._cgroup_room(tmp_path / "missing", root) is None
+
+
+def test_the_daily_rows_estimate_counts_every_daily_column():
+    """DAILY_BYTES counted 17 float64 columns while a run now keeps 29: a long run of
+    many replicates was estimated at half its use, passed the check and was killed."""
+    from simulator.metrics import DAILY_COLUMNS
+
+    assert limits.DAILY_BYTES == len(DAILY_COLUMNS) * 8 * 3 * 2
