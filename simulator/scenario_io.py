@@ -333,7 +333,14 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
         parts = yaml_reader.key_parts(key, item, source)
         if not key or any(not part for part in parts):
             raise ScenarioError(f"'{item}': empty key path; write key.path=value (for example days=90)", file=source)
-        value = yaml_reader.load_value(raw, source)
+        try:
+            value = yaml_reader.load_value(raw, source)
+        except ScenarioError as error:
+            # a key inside a block given whole is named from the scenario's top, as a file's is: it read 'budget
+            # (line 1)' for program.incentive={..., budget: 50,000}
+            if error.key and not error.key.startswith("line"):
+                error.key = f"{key}.{error.key}"
+            raise
         node: Any = data
         for depth, part in enumerate(parts[:-1]):
             node = _child(node, part, create=True, item=item, where=parts, depth=depth)

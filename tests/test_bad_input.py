@@ -155,6 +155,10 @@ def test_a_thousands_separator_inside_braces_names_the_block_and_the_fix(tmp_pat
     for text in ("name: x\nnetwork: {kind: erdos_renyi, mean_degree: 8}\npopulation: {initial_customers: [1, 500]}\n",
                  "name: 'a,500'\ndescription: \"[1,500]\"\n"):
         assert "reads as two values" not in invoke("validate", write(tmp_path, text=text))[2]
+    # in a block given whole to --set, the key is named from the scenario's top, as in a file (it read 'budget')
+    code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set",
+                                  "program.incentive={kind: double_sided, referrer_reward: 10, budget: 50,000}")
+    assert code == 2 and "--set: program.incentive.budget (line 1): 50,000 inside" in stderr, stderr
     # a number where a key belongs, with no separator to blame, still names the block and its keys
     path = write(tmp_path, text="name: x\nnetwork:\n  kind: erdos_renyi\n  5: 3\n")
     code, stdout, stderr = invoke("validate", path)
