@@ -629,7 +629,10 @@ class Decision:
     share_level: float = 0.0     # share of replicates in which another design has the same (highest) value
     shares: dict[str, float] = field(default_factory=dict)   # each tied design's share of replicates best or level
     diff_level: float = LEVEL    # the level of the runner-up interval: its step in Holm's test of all the others (against_the_best)
-    not_told_apart: tuple[str, ...] = ()   # the designs the best is not ahead of at that level (none: sure at 95%)
+    # the designs the best is not ahead of at that level (none: sure at 95%), and those whose metric is undefined in
+    # other replicates than the best's (a CAC where one added no customer): no verdict is drawn from the pairs left,
+    # which diff_mean and diff_ci_* are over, even where that interval excludes 0
+    not_told_apart: tuple[str, ...] = ()
     tests: int = 0               # Holm's tests: the other designs, copies counted once and those of the best not (holm_tests)
     copies: tuple[str, ...] = ()   # the other designs with the best's values in every replicate (a tie, not a runner-up)
 
