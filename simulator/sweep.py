@@ -376,6 +376,10 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         done = store.done()
         total = len(points) * sweep.replicates
         skipped = len(done)
+        size = batch_size(total - skipped, workers)
+        # no more workers start than batches are sent out (run_tasks): a sweep of one run recorded two
+        ran_on = workers if executor == "dask" and scheduler else \
+            min(workers, max(1, math.ceil((total - skipped) / size)))
         if skipped < total:
             # each session that runs something, with its executor: a sweep resumed on a Dask cluster after
             # starting on a laptop recorded only the last executor in its manifest
@@ -385,7 +389,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
                 # first batch): the manifest listed it among those that ran runs
                 sessions = sessions[:-1]
             study.state["sessions"] = [*sessions, {
-                "started": dt.datetime.now().isoformat(timespec="seconds"), "executor": executor, "workers": workers,
+                "started": dt.datetime.now().isoformat(timespec="seconds"), "executor": executor, "workers": ran_on,
                 **({"scheduler": scheduler} if executor == "dask" and scheduler else {}),
                 "runs_done_before": skipped}]
             atomic_write_json(folder / "sweep.json", study.state)
@@ -394,7 +398,6 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         pending = (run for run in run_seeds(sweep, seed, len(points)) if (run[1], run[2]) not in done)
         parameters = points.table.set_index("point_id")
         columns = {k: parameters[k].tolist() for k in sweep.parameters}
-        size = batch_size(total - skipped, workers)
         engine = engine_choice()
         batches = (SweepBatch(sweep.base_data, sweep.base_source, str(sweep.base_dir) if sweep.base_dir else None,
                               sweep.stored_metrics, sweep.baseline,
@@ -420,7 +423,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
     frame = frame.assign(error=frame["error"].mask(frame["error"] == "", None))
     failed = int((frame["status"] != "ok").sum())
     return SweepOutcome(folder, total, ran, skipped, failed, len(points), seed, sweep=sweep, frame=frame, table=points,
-                        state=study.state, executor=executor, workers=workers)
+                        state=study.state, executor=executor, workers=ran_on)
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:

@@ -2557,6 +2557,11 @@ def test_the_manifest_lists_each_session_that_ran_runs_with_its_executor(tmp_pat
     assert again.exit_code == 0 and "0 run now" in again.stdout, again.output
     sessions = json.loads((out / "manifest.json").read_text())["sweep"]["sessions"]
     assert [(s["executor"], s["workers"], s["runs_done_before"]) for s in sessions] == [("serial", 1, 0), ("local", 2, 3)]
+    # no more workers start than batches are sent out: a sweep of one run on a pool of 2 ran in one process
+    one = write_sweep(tmp_path, name="one.yaml", replicates=1, parameters={"program.incentive.referrer_reward": {"values": [5]}})
+    assert runner.invoke(app, ["sweep", str(one), "--out", str(tmp_path / "one"), "--workers", "2"]).exit_code == 0
+    manifest = json.loads((tmp_path / "one" / "manifest.json").read_text())["sweep"]
+    assert manifest["workers"] == 1 and manifest["sessions"][0]["workers"] == 1
 
 
 def test_the_reports_parameter_table_writes_null_as_the_tables_do(tmp_path):
