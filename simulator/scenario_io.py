@@ -471,7 +471,7 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         # ('budget: 50,000}' reads as budget: 50 and a key 000), told "Keys should be strings (got 0)"
         path = path[:-1]
         key = ".".join(str(p) for p in path) or "(top level)"
-        written = THOUSANDS.search(text or "")
+        written = yaml_reader.THOUSANDS.search(text or "")
         slip = (f"{written.group(0)} reads as {written.group(0).split(',')[0]} and a key {written.group(0).split(',')[1]}"
                 f": write {written.group(0).replace(',', '')}" if written else
                 "budget: 50,000 reads as budget: 50 and a key 000: write 50000")
@@ -482,7 +482,10 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         # "Input should be a valid list" of 'set: {days: 30}' gave no hint of the form a list takes
         message = "should be a list ([a, b], or one '- item' line each), not a block of 'key: value' lines"
         if path[-1:] == ["set"]:
-            items = ", ".join(f"'{k}={v}'" for k, v in first["input"].items())
+            def dotted(block: dict, prefix: str = "") -> list[str]:   # set: {program: {incentive: ...}} as dotted keys
+                return [item for k, v in block.items()
+                        for item in (dotted(v, f"{prefix}{k}.") if isinstance(v, dict) and v else [f"{prefix}{k}={v}"])]
+            items = ", ".join(f"'{item}'" for item in dotted(first["input"]))
             message += f"; each override is KEY=VALUE, as --set takes it: set: [{items}]"
     elif kind == "union_tag_invalid":
         tag = first.get("ctx", {}).get("tag")
@@ -543,9 +546,6 @@ def _percent_hint(kind: str, ctx: dict, value) -> str:
 
 #: Which error to report when a file has several: a wrong key or kind first (the
 #: others often follow from it), then a wrong value, then a missing key.
-#: A number written with thousands separators (1,200 or 50,000), which YAML splits inside {...} and [...].
-THOUSANDS = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\w.]|,\d)")
-
 _RANK = {"extra_forbidden": 0, "invalid_key": 0, "union_tag_invalid": 0, "union_tag_not_found": 0, "literal_error": 1, "value_error": 2,
          "missing": 3}
 

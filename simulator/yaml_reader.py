@@ -214,15 +214,12 @@ def _check_shape(scanner: StrictLoader, source: str, text: str = "") -> None:
         previous = None                      # the last scalar read
         while scanner.check_event():
             event = scanner.get_event()
-            if isinstance(event, ScalarEvent) and any(flows):
-                _check_separator(previous, event, source, text)
             if isinstance(event, ScalarEvent):
+                if any(flows):
+                    _check_separator(previous, event, source, text)
                 previous = event
             if isinstance(event, CollectionStartEvent):
                 flows.append(bool(event.flow_style))
-            elif isinstance(event, CollectionEndEvent) and flows:
-                flows.pop()
-            if isinstance(event, CollectionStartEvent):
                 open_nodes.append([1, event.anchor])
                 if len(open_nodes) > MAX_DEPTH:
                     raise _at(event, source, f"nesting deeper than {MAX_DEPTH} levels of mappings and lists; "
@@ -238,6 +235,7 @@ def _check_shape(scanner: StrictLoader, source: str, text: str = "") -> None:
                     continue  # an undefined alias: the parser proper reports it
                 size, anchor = sizes[event.anchor], None
             elif isinstance(event, CollectionEndEvent):
+                flows.pop()
                 size, anchor = open_nodes.pop()
             else:
                 continue
@@ -258,25 +256,33 @@ def _check_shape(scanner: StrictLoader, source: str, text: str = "") -> None:
 
 #: A plain scalar that starts with three digits: the part after a thousands separator.
 _GROUP = re.compile(r"\d{3}(?!\d)")
+#: A whole number written with thousands separators, 1,500 or 1,500,000: not 10,100,1000 nor 0.5,100.
+THOUSANDS = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\w.]|,\d)")
 
 
 def _check_separator(previous, event, source: str, text: str) -> None:
     """Inside [...] or {...} a comma ends a value, so 1,500 reads as two numbers, 1 and
     500, and 50,000} as 50 and a key 000: a sweep's values [1,500, 2,250] ran four points
     without a word. Refused when a plain scalar of three digits follows a comma that
-    directly follows a plain scalar ending in a digit."""
+    directly follows a plain scalar ending in a digit, and the text there reads as one
+    number with thousands separators (a list [0,5,10,20,40,100] does not)."""
     start, end = event.start_mark, getattr(previous, "end_mark", None)
     if (end is None or event.style or previous.style   # '' or None: plain, not quoted
             or not _GROUP.match(event.value) or not previous.value[-1:].isdigit()
             or start.index != end.index + 1 or text[end.index:end.index + 1] != ","):
         return
-    head = re.search(r"\d+$", previous.value).group(0)
-    tail = _GROUP.match(event.value).group(0)
+    at = end.index - len(re.search(r"\d+$", previous.value).group(0))
+    written = THOUSANDS.match(text, at)
+    if written is None or (at and not THOUSANDS.search(text[at - 1:written.end()])):   # 0.5,100 or 10,100,1000
+        return
+    number = written.group(0)
+    parts = number.split(",")
     path = _path_of(text, previous.start_mark.index)
     line = f"line {start.line + 1}"
-    raise ScenarioError(f"{head},{tail} inside [...] or {{...}} reads as two values, {head} and {tail}: a comma ends a "
-                        f"value there; write {head}{tail} (or {head}, {tail} with a space for two values)",
-                        file=source, key=f"{path} ({line})" if path else line)
+    values = f"{', '.join(parts[:-1])} and {parts[-1]}"
+    raise ScenarioError(f"{number} inside [...] or {{...}} reads as {len(parts)} values, {values}: a comma ends a value "
+                        f"there; write {number.replace(',', '')} (or {', '.join(parts)} with spaces for {len(parts)} "
+                        f"values)", file=source, key=f"{path} ({line})" if path else line)
 
 
 def _path_of(text: str, index: int) -> str | None:

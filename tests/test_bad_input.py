@@ -137,7 +137,7 @@ def test_a_thousands_separator_inside_braces_names_the_block_and_the_fix(tmp_pat
                                 "budget: 50,000}\n")
     code, stdout, stderr = invoke("validate", path)
     assert_clean_error(code, stdout, stderr, path, "program.incentive.budget (line 3)")
-    assert "50,000 inside [...] or {...} reads as two values, 50 and 000" in stderr and "write 50000" in stderr
+    assert "50,000 inside [...] or {...} reads as 2 values, 50 and 000" in stderr and "write 50000" in stderr
     assert "Keys should be strings" not in stderr
     # a value the split cut short was refused for itself ("greater than or equal to 2 (got 1)"), naming no separator
     path = write(tmp_path, text="name: x\nnetwork: {kind: erdos_renyi, mean_degree: 1,200}\n")
@@ -149,12 +149,25 @@ def test_a_thousands_separator_inside_braces_names_the_block_and_the_fix(tmp_pat
                                  f"  program.incentive.referrer_reward: {{values: [1,500, 2,250]}}\n", name="sweep.yaml")
     code, stdout, stderr = invoke("sweep", sweep, "--dry-run")
     assert_clean_error(code, stdout, stderr, sweep, "parameters.program.incentive.referrer_reward.values.0 (line 5)")
-    assert "write 1500" in stderr and "1, 500 with a space for two values" in stderr
+    assert "write 1500 " in stderr and "1, 500 with spaces for 2 values" in stderr
+    # two separators: the whole number is named (write 1500 gave [1500,000], two points without a word)
+    sweep.write_text(sweep.read_text().replace("[1,500, 2,250]", "[1,500,000]"))
+    code, stdout, stderr = invoke("sweep", sweep, "--dry-run")
+    assert code == 2 and "1,500,000 inside" in stderr and "reads as 3 values, 1, 500 and 000" in stderr and \
+        "write 1500000 " in stderr, stderr
     # two values written with a space, a quoted text, and a block list's 1,500 (one text, refused as no number) are not
     # splits: nothing is said of a separator
+    # lists written without spaces that are no number with separators ([0,5,10,20,40,100,200], [10,100,1000],
+    # [0.5,100] were refused as "40,100 ... write 40100") are not splits either
     for text in ("name: x\nnetwork: {kind: erdos_renyi, mean_degree: 8}\npopulation: {initial_customers: [1, 500]}\n",
-                 "name: 'a,500'\ndescription: \"[1,500]\"\n"):
-        assert "reads as two values" not in invoke("validate", write(tmp_path, text=text))[2]
+                 "name: 'a,500'\ndescription: \"[1,500]\"\n",
+                 "name: x\npopulation: {size: 2000, initial_customers: [0,5,10,20,40,100,200]}\n",
+                 "name: x\npopulation: {size: 2000, initial_customers: [10,100,1000]}\n",
+                 "name: x\nprogram: {base_share: 0.2}\ndescription: x\nk_window_days: 30\n"
+                 "population: {initial_customers: [0,5]}\nacquisition: {organic_rate: 0.001}\n"):
+        assert "reads as" not in invoke("validate", write(tmp_path, text=text))[2]
+    sweep.write_text(sweep.read_text().replace("[1,500,000]", "[0.5,100]"))
+    assert invoke("sweep", sweep, "--dry-run")[0] == 0
     # in a block given whole to --set, the key is named from the scenario's top, as in a file (it read 'budget')
     code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set",
                                   "program.incentive={kind: double_sided, referrer_reward: 10, budget: 50,000}")

@@ -495,7 +495,10 @@ def test_decision_commands_refuse_workers_out_of_bounds_and_calibrates_two_draw_
     for data, command, words in (
             ({"objective": ["incremental_value", "reward_cost", "customers_final"]}, "optimize", ["objective (line 4)"]),
             ({"constraints": ["reward_cost=<5"]}, "optimize", ["constraints (line 4)", "is not a constraint"]),
-            ({"set": {"days": 30}}, "optimize", ["set (line 4)", "set: ['days=30']"])):
+            ({"set": {"days": 30}}, "optimize", ["set (line 4)", "set: ['days=30']"]),
+            # a nested block as dotted keys (it showed a Python dict inside quotes, no valid YAML)
+            ({"set": {"program": {"incentive": {"budget": 100}}, "days": 30}}, "optimize",
+             ["set (line 4)", "set: ['program.incentive.budget=100', 'days=30']"])):
         settings.write_text(yaml.safe_dump({"scenario": DEFAULT, "vary": {REWARD: "0:40"}, **data}, sort_keys=False))
         one_line_error(invoke(command, "--settings", settings, "--out", tmp_path / "x"), "study.yaml", *words)
     # calibrate's columns: in a settings file was blamed on the pilot's file
