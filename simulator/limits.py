@@ -151,9 +151,10 @@ def _cgroup_room(own: Path = Path("/proc/self/cgroup"), root: Path = Path("/sys/
             continue
         _, controllers, path = line.split(":", 2)
         if controllers == "":   # v2 unified hierarchy
-            base, limit_name, used_name = root, "memory.max", "memory.current"
+            base, limit_name, used_name, cache = root, "memory.max", "memory.current", "inactive_file"
         elif "memory" in controllers.split(","):
-            base, limit_name, used_name = root / "memory", "memory.limit_in_bytes", "memory.usage_in_bytes"
+            base, limit_name, used_name, cache = (root / "memory", "memory.limit_in_bytes", "memory.usage_in_bytes",
+                                                  "total_inactive_file")
         else:
             continue
         here = base / path.lstrip("/")
@@ -162,13 +163,26 @@ def _cgroup_room(own: Path = Path("/proc/self/cgroup"), root: Path = Path("/sys/
                 limit = (here / limit_name).read_text().strip()
                 used = int((here / used_name).read_text().strip())
                 if limit != "max" and int(limit) < 2**60:
-                    rooms.append(max(0, int(limit) - used))
+                    # the page cache the kernel gives back under pressure is not in use (as `docker stats` counts)
+                    rooms.append(max(0, int(limit) - max(0, used - _stat(here / "memory.stat", cache))))
             except (OSError, ValueError):
                 pass
             if here == base or here == here.parent:
                 break
             here = here.parent
     return min(rooms) if rooms else None
+
+
+def _stat(path: Path, name: str) -> int:
+    """One counter of a cgroup's memory.stat, 0 where it is not there."""
+    try:
+        for line in path.read_text().splitlines():
+            key, _, value = line.partition(" ")
+            if key == name:
+                return int(value)
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def run_bytes(people: int, ties: int) -> int:

@@ -247,6 +247,7 @@ def in_the_order_chosen(done: pd.DataFrame, objective: Objective, constraints: S
         safe = done["feasible_upper"].astype(bool)
         in_top = done["trial"].isin(top["trial"])
         bar = score[safe & in_top].max() if (safe & in_top).any() else -math.inf
+        bar = -math.inf if math.isnan(bar) else bar   # safe top-rung trials with no defined objective set no bar
         top = pd.concat([top, done[safe & ~in_top & (score > bar)]])
     misses = [0.0 if row["feasible"] or not constraints else breach(row, constraints) for row in top.to_dict("records")]
     ordered = top.assign(_unsafe=~top["feasible_upper"].astype(bool), _breaks=~top["feasible"].astype(bool), _miss=misses,

@@ -154,6 +154,9 @@ def test_the_cgroup_limit_is_read_where_this_process_is_under_v2_and_v1(tmp_path
     limit(root / "slice", "memory.max", 8 * GIB, "memory.current", 3 * GIB)
     limit(root / "slice" / "job", "memory.max", 6 * GIB, "memory.current", 2 * GIB)
     assert limits._cgroup_room(own, root) == 4 * GIB          # the job's 6 - 2, tighter than the slice's 8 - 3
+    (root / "slice" / "job" / "memory.stat").write_text(f"anon 100\ninactive_file {GIB}\n")
+    assert limits._cgroup_room(own, root) == 5 * GIB          # page cache the kernel gives back is not in use
+    (root / "slice" / "job" / "memory.stat").unlink()
     (root / "slice" / "job" / "memory.max").write_text("max\n")
     assert limits._cgroup_room(own, root) == 5 * GIB          # the slice's
     own.write_text("12:cpu,cpuacct:/docker/abc\n4:memory:/docker/abc\n")

@@ -915,6 +915,9 @@ def test_a_lower_rung_trial_safe_at_the_far_end_and_better_than_the_top_rungs_sa
     cap = [parse_constraint("reward_cost<=200")]
     assert list(in_the_order_chosen(done, parse_objective("incremental_value"), cap)["trial"]) == [6, 10, 1, 4, 5]
     assert list(in_the_order_chosen(done, parse_objective("incremental_value"))["trial"]) == [1, 4, 5]
+    # a safe top-rung trial whose objective is undefined sets no bar: the safe lower-rung trials still join
+    undefined = done.assign(incremental_value_mean=[float("nan"), *done["incremental_value_mean"][1:]])
+    assert list(in_the_order_chosen(undefined, parse_objective("incremental_value"), cap)["trial"])[:3] == [6, 10, 11]
 
 
 def test_breaches_of_constraints_on_different_scales_are_weighed_as_shares_of_their_limits():
