@@ -163,6 +163,7 @@ def test_a_thousands_separator_inside_braces_names_the_block_and_the_fix(tmp_pat
                  "name: 'a,500'\ndescription: \"[1,500]\"\n",
                  "name: x\npopulation: {size: 2000, initial_customers: [0,5,10,20,40,100,200]}\n",
                  "name: x\npopulation: {size: 2000, initial_customers: [10,100,1000]}\n",
+                 "name: x\npopulation: {size: 2000, initial_customers: [0,100]}\n",   # no number starts with 0
                  "name: x\nprogram: {base_share: 0.2}\ndescription: x\nk_window_days: 30\n"
                  "population: {initial_customers: [0,5]}\nacquisition: {organic_rate: 0.001}\n"):
         assert "reads as" not in invoke("validate", write(tmp_path, text=text))[2]

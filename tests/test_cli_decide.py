@@ -1351,7 +1351,7 @@ def test_a_winner_at_an_end_where_a_constraint_binds_names_the_constraint_not_th
     note = range_edge_note(won(trials), [reward], small())
     assert "is at the low end of its range (0–60)" in note, note
     assert "the winner sits where `reward_cost<=1000` binds: the trials above it did better on the objective but " \
-           "broke that constraint (the nearest at 4.2)" in note, note
+           "broke that constraint, at least at the far end of its interval (the nearest at 4.2)" in note, note
     assert "found the objective better towards that end" not in note, note
     # a better trial above the winner that kept the cap: the constraint did not stop the search there
     kept = trials.assign(reward_cost_mean=[950.0, 990.0, 2500.0, 6000.0, 9000.0], feasible=[True, True, False, False, False])
@@ -1366,6 +1366,15 @@ def test_a_winner_at_an_end_where_a_constraint_binds_names_the_constraint_not_th
     broken = range_edge_note(SimpleNamespace(**vars(won(over)), feasible=False), [reward], small())
     assert "binds" not in broken and "found the objective better towards that end" not in broken, broken
     assert "no candidate kept every constraint, so the winner is the one that broke them least" in broken, broken
+    # the trials above keep the cap on their means but not at the far ends of their intervals, as the winner is
+    # chosen: the cap holds the winner there (it was said the objective was better towards that end)
+    upper = trials.assign(reward_cost_mean=[950.0, 990.0, 995.0, 998.0, 999.0], feasible=True,
+                          feasible_upper=[True, False, False, False, False],
+                          reward_cost_ci_high=[990.0, 1100.0, 1200.0, 1300.0, 1400.0])
+    assert "the winner sits where `reward_cost<=1000` binds" in range_edge_note(won(upper), [reward], small())
+    # and where no candidate kept the constraints on fresh seeds, no constraint is said to hold it there
+    failed = range_edge_note(SimpleNamespace(**vars(won(trials)), feasible=False), [reward], small())
+    assert "binds" not in failed and "no candidate kept every constraint" in failed, failed
     # two caps, the winner keeping only one: only that one can hold it at the end
     count = parse_constraint("customers_final>=0")
     both = trials.assign(customers_final_mean=-1.0, feasible=False)

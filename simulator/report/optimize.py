@@ -726,7 +726,9 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
         if where <= EDGE_SHARE or where >= 1 - EDGE_SHARE:
             end = "low" if where <= EDGE_SHARE else "high"
             at = f"`{p.key}` = {_value(value)} is at the {end} end of its range ({_value(p.low)}–{_value(p.high)})"
-            if binding := _bound_by(result, p, value, end):
+            # no candidate kept the constraints: none can be what holds the winner there (said below)
+            kept_any = not (getattr(result, "constraints", None) and getattr(result, "feasible", True) is False)
+            if kept_any and (binding := _bound_by(result, p, value, end)):
                 bound.append(_bound_text(at, value, end, *binding, objective=_objective_words(result)))
                 continue
             ends.append(at)
@@ -762,7 +764,10 @@ def _objective_words(result) -> str:
 def _bound_by(result, parameter: Parameter, value: float, end: str) -> tuple[list[str], float] | None:
     """The constraints that hold a winner at ``end`` of ``parameter``'s range: every
     complete trial beyond the winner (away from that end) with a better mean of the
-    first objective broke a constraint on its means. Returns those constraints and the
+    first objective broke a constraint at the far end of its interval, as the winner is
+    chosen (on their means where the table has no such column: the note said the
+    objective was better towards the end while every trial beyond did better and broke
+    the cap at the far end, keeping it on its mean). Returns those constraints and the
     nearest such trial's value; None where there is no such trial, where one kept the
     constraints, or where the result carries no trial table."""
     trials, constraints = getattr(result, "trials", None), tuple(getattr(result, "constraints", ()) or ())
@@ -778,12 +783,16 @@ def _bound_by(result, parameter: Parameter, value: float, end: str) -> tuple[lis
     beyond = values > value if end == "low" else values < value
     better = objective.sign * (done[column] - float(mine.iloc[0])) > 0
     rivals = done[beyond & better]
-    if not len(rivals) or rivals["feasible"].astype(bool).any():
+    safe = "feasible_upper" if "feasible_upper" in rivals else "feasible"
+    if not len(rivals) or rivals[safe].astype(bool).any():
         return None
     # only a constraint the winner keeps can be what holds it there: under reward_cost<=50 where every reward
     # spent past 50, the winner at the low end was said to sit "where reward_cost<=50 binds"
     kept = [c for c in constraints if c.excess(float(done.loc[mine.index, f"{c.metric}_mean"].iloc[0])) <= 0]
-    broken = [str(c) for c in kept if any(c.excess(float(v)) > 0 for v in rivals[f"{c.metric}_mean"])]
+    def worst(row, c):
+        end = row.get(f"{c.metric}_ci_high" if c.op == "<=" else f"{c.metric}_ci_low", math.nan)
+        return float(end) if safe == "feasible_upper" and math.isfinite(float(end)) else float(row[f"{c.metric}_mean"])
+    broken = [str(c) for c in kept if any(c.excess(worst(r, c)) > 0 for _, r in rivals.iterrows())]
     if not broken:
         return None
     nearest = values[rivals.index].min() if end == "low" else values[rivals.index].max()
@@ -795,7 +804,8 @@ def _bound_text(at: str, value: float, end: str, broken: list[str], nearest: flo
     side = "above" if end == "low" else "below"
     that = "that constraint" if len(broken) == 1 else "one of those constraints"
     return (f"{at}: the winner sits where {names} bind{'s' if len(broken) == 1 else ''}: the trials {side} it did better "
-            f"on {objective} but broke {that} (the nearest at {_value(nearest)}), so the end is where the constraint "
+            f"on {objective} but broke {that}, at least at the far end of its interval (the nearest at "
+            f"{_value(nearest)}), so the end is where the constraint "
             f"stops the search, not where {objective} is best; a search between {_value(value)} and {_value(nearest)} "
             "finds where it binds more closely, and relaxing the constraint shows what it costs.")
 
