@@ -220,6 +220,9 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
                             "'date' column (its first date is day 1)", file=source, key="day" if "day" in frame else None)
     counts = frame[columns].astype(float)
     first = int(frame["day"].iloc[0]) if "day" in frame else 0
+    if first == 0 and len(counts) == 1:   # fitted to no day at all: the posterior was the prior, and a forecast written
+        raise ScenarioError("the pilot's only row is day 0, the launch state, with no events; give its days of activity "
+                            "from day 1, one row per day", file=source)
     counts.index = pd.RangeIndex(first, first + len(counts))
     counts.index.name = "day"
     if first_date is not None:

@@ -247,6 +247,10 @@ def test_a_pilot_kept_by_date_is_placed_by_its_dates_and_counts_are_whole_number
     with pytest.raises(ScenarioError, match="day: day 0 is the launch state"):
         pilot_counts(pd.DataFrame({"day": [0, 1], "shares": [4, 2]}))
     assert list(pilot_counts(pd.DataFrame({"shares": [0, 2, 3]})).index) == [0, 1, 2]   # a timeseries.csv's own first row
+    # that row alone is no day of activity: the fit ran on nothing and wrote the prior as a posterior
+    for alone in (pd.DataFrame({"shares": [0]}), pd.DataFrame({"day": [0], "shares": [0]})):
+        with pytest.raises(ScenarioError, match="the pilot's only row is day 0, the launch state"):
+            pilot_counts(alone)
     with pytest.raises(ScenarioError, match=r"got 1.5 on 2026-03-01 \(day 1\)"):
         pilot_counts(dated.assign(shares=[3, 1.5, 2]))
     for dates, message in ((["2026-03-01", "2026-03-02", "2026-03-04"], "date: no row for 2026-03-03; give one row per day"),
