@@ -996,8 +996,11 @@ def test_a_trial_level_with_the_winner_is_named_and_leading_trials_come_in_the_w
     again = SimpleNamespace(**{**vars(result), "best": {REWARD: 9.0}, "trials": trials.assign(**{REWARD: [5.0, 9.0, 20.0, 9.0, 30.0]})})
     assert tie_note(again) == ("Trial 3 repeated trial 1's design on the same seeds (the search proposed it again), so it "
                                "added nothing."), tie_note(again)
-    rows = [line.split("|")[1].strip() for line in _top_trials(result, [SimpleNamespace(key=REWARD)])[2:]]
+    table = _top_trials(result, [SimpleNamespace(key=REWARD)])
+    rows = [line.split("|")[1].strip() for line in table[2:]]
     assert rows == ["3", "1", "4", "0", "2"]
+    # each trial's replicates: a lower-rung candidate ran fewer than the top rung's, which the table did not say
+    assert "| replicates | feasible |" in table[0] and table[2].split("|")[-3].strip() == "4"
     assert _top_trials(result, [SimpleNamespace(key=REWARD)])[-1].endswith("| on the mean only |")
 
 

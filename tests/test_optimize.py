@@ -915,6 +915,27 @@ def test_a_lower_rung_trial_safe_at_the_far_end_and_better_than_the_top_rungs_sa
     cap = [parse_constraint("reward_cost<=200")]
     assert list(in_the_order_chosen(done, parse_objective("incremental_value"), cap)["trial"]) == [6, 10, 1, 4, 5]
     assert list(in_the_order_chosen(done, parse_objective("incremental_value"))["trial"]) == [1, 4, 5]
+    # the convergence plot's "best so far" follows these candidates (it followed the top rung's trials alone, through
+    # trial 4, kept on its mean only, far above the winner's star)
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+
+    import simulator.report.optimize as report
+
+    drawn = []
+    complete = done.assign(state="COMPLETE")
+    result = SimpleNamespace(objectives=[parse_objective("incremental_value")], constraints=cap, trials=complete,
+                             best_trial=6, confirmation=pd.DataFrame(), feasible=True)
+    saved = report.save
+    try:
+        report.save = lambda fig, path, **kw: drawn.append(fig) or path
+        report.convergence_plot(result, "c.png")
+    finally:
+        report.save = saved
+    (line,) = [l for l in drawn[0].axes[0].lines if l.get_label() == "best so far (the winner's tier)"]
+    assert max(line.get_ydata()) == 1789.0   # trial 6's, the best of the safe candidates: not trial 4's 2,071
+    plt.close(drawn[0])
     # a safe top-rung trial whose objective is undefined sets no bar: the safe lower-rung trials still join
     undefined = done.assign(incremental_value_mean=[float("nan"), *done["incremental_value_mean"][1:]])
     assert list(in_the_order_chosen(undefined, parse_objective("incremental_value"), cap)["trial"])[:3] == [6, 10, 11]

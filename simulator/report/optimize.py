@@ -262,7 +262,10 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
                        color="tab:red", alpha=0.6, label="trial (breaks a constraint)")
         # only the trials the winner is taken from count (as in the Leading trials table); the
         # line holds its level through the others
-        top = done["replicates"] == done["replicates"].max()
+        # the candidates as the study takes them (optimize.in_the_order_chosen): the highest rung, with lower-rung
+        # trials that keep the constraints at the far end of their intervals and do better (it drew the top rung's
+        # trials alone, through trials the winner was not taken from, far above its star)
+        top = done["trial"].isin(in_the_order_chosen(done, objective, tuple(getattr(result, "constraints", ()) or ()))["trial"])
         counted = top & safe if (top & safe).any() else top & feasible
         signed = (objective.sign * done[column].where(counted)).cummax().ffill()
         best = objective.sign * signed
@@ -532,7 +535,9 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
                       "with `refsim compare` before launching the winner."]
     top = _top_trials(result, parameters)
     if top:
-        lines += ["", "## Leading trials", "", "On the highest rung reached, in the order the winner is chosen (95% "
+        lines += ["", "## Leading trials", "", "On the highest rung reached, with the lower-rung trials that keep every "
+                  "constraint at the far end of their interval and do better than every such trial of that rung (the "
+                  "halving promotes by the objective alone), in the order the winner is chosen (95% "
                   "interval over the trial's replicates): best first among the trials that keep every constraint at "
                   "the far end of its 95% interval, then those that keep them on the mean only (a winner from these "
                   "would break a constraint on many launches)." if result.constraints else
@@ -996,14 +1001,15 @@ def _top_trials(result: OptimizeResult, parameters: list[Parameter], count: int 
     # in the order the winner is chosen (optimize's candidates): a trial keeping the constraints on the
     # mean alone was listed first as 'feasible: yes' above the winner it lost to
     top = in_the_order_chosen(done, objective, result.constraints).head(count)
-    lines = ["| trial | " + " | ".join(p.key for p in parameters) + f" | {objective.metric} | 95% interval | feasible |",
-             "|---" * (len(parameters) + 4) + "|"]
+    # with the replicates each ran: a lower-rung trial among them ran fewer than the top rung's
+    lines = ["| trial | " + " | ".join(p.key for p in parameters) + f" | {objective.metric} | 95% interval | replicates "
+             "| feasible |", "|---" * (len(parameters) + 5) + "|"]
     for row in top.to_dict("records"):
         low, high = row[f"{objective.metric}_ci_low"], row[f"{objective.metric}_ci_high"]
         band = span_text(low, high)
         feasible = "yes" if row["feasible_upper"] else "on the mean only" if row["feasible"] else "no"
         lines.append(f"| {row['trial']} | " + " | ".join(_value(row[p.key]) for p in parameters)
-                     + f" | {fmt(row[column])} | {band} | {feasible} |")
+                     + f" | {fmt(row[column])} | {band} | {int(row['replicates'])} | {feasible} |")
     return lines
 
 
