@@ -406,10 +406,11 @@ def classroom_scenario(preset: Scenario, choice: NetworkChoice, design: Design, 
             kept = [person for person in seeds if person < size]
             data["population"]["initial_customers"] = kept if kept else min(size, len(seeds))
     incentive = design.incentive.model_dump(mode="json", exclude_none=True)
-    if incentive.get("budget") is not None:
-        largest = max([design.referrer_reward, design.referee_reward]
-                      + [t["referrer_reward"] for t in incentive.get("tiers", [])])
-        incentive["budget"] = max(incentive["budget"] * ratio, largest)
+    largest = max([design.referrer_reward, design.referee_reward]
+                  + [t["referrer_reward"] for t in incentive.get("tiers", [])])
+    for key in ("budget", "budget_per_month"):   # a monthly allowance too: 100 a month on 300 people held nothing back
+        if incentive.get(key) is not None:
+            incentive[key] = max(incentive[key] * ratio, largest)
     data["program"]["incentive"] = incentive
     data["program"]["timing"] = design.timing.model_dump(mode="json", exclude_none=True)
     data["program"]["base_share"] = design.base_share

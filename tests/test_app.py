@@ -397,6 +397,12 @@ def test_a_preset_scales_to_the_class(default):
     budgeted = Design(budgeted.incentive.model_copy(update={"budget": 50_000.0}), budgeted.timing,
                       budgeted.satisfaction, budgeted.base_share, budgeted.channels)
     assert classroom_scenario(default, NetworkChoice.of(default), budgeted).program.incentive.budget == pytest.approx(750.0)
+    # a monthly allowance scales too (docs/app.md: "any program budget"): 5,000 a month for 20,000 people is 75 for 300
+    # (it stayed 5,000, and in class the allowance never held a reward back)
+    monthly = Design(budgeted.incentive.model_copy(update={"budget": None, "budget_per_month": 5_000.0}),
+                     budgeted.timing, budgeted.satisfaction, budgeted.base_share, budgeted.channels)
+    assert classroom_scenario(default, NetworkChoice.of(default),
+                              monthly).program.incentive.budget_per_month == pytest.approx(75.0)
 
 
 def test_an_edge_list_keeps_its_file_and_shows_its_own_mean_degree(default):
