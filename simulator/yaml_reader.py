@@ -257,7 +257,7 @@ def _check_shape(scanner: StrictLoader, source: str, text: str = "") -> None:
 #: A plain scalar that starts with three digits: the part after a thousands separator.
 _GROUP = re.compile(r"\d{3}(?!\d)")
 #: A whole number written with thousands separators, 1,500 or 1,500,000: not 10,100,1000 nor 0.5,100.
-THOUSANDS = re.compile(r"(?<![\w.,])[1-9]\d{0,2}(?:,\d{3})+(?![\w.]|,\d)")   # 0,100 is a list
+THOUSANDS = re.compile(r"(?<![\w.,])[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?(?![\w.]|,\d)")   # 0,100 is a list; 2,500.00 money
 
 
 def _check_separator(previous, event, source: str, text: str) -> None:

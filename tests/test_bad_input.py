@@ -167,7 +167,11 @@ def test_a_thousands_separator_inside_braces_names_the_block_and_the_fix(tmp_pat
                  "name: x\nprogram: {base_share: 0.2}\ndescription: x\nk_window_days: 30\n"
                  "population: {initial_customers: [0,5]}\nacquisition: {organic_rate: 0.001}\n"):
         assert "reads as" not in invoke("validate", write(tmp_path, text=text))[2]
-    sweep.write_text(sweep.read_text().replace("[1,500,000]", "[0.5,100]"))
+    # money written with its cents, 2,500.00 (it ran as two points again once lists were let through)
+    sweep.write_text(sweep.read_text().replace("[1,500,000]", "[1,500.5, 3000]"))
+    code, stdout, stderr = invoke("sweep", sweep, "--dry-run")
+    assert code == 2 and "1,500.5 inside" in stderr and "write 1500.5 " in stderr, stderr
+    sweep.write_text(sweep.read_text().replace("[1,500.5, 3000]", "[0.5,100]"))
     assert invoke("sweep", sweep, "--dry-run")[0] == 0
     # in a block given whole to --set, the key is named from the scenario's top, as in a file (it read 'budget')
     code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set",
