@@ -472,11 +472,11 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         path = path[:-1]
         key = ".".join(str(p) for p in path) or "(top level)"
         written = yaml_reader.THOUSANDS.search(text or "")
-        slip = (f"{written.group(0)} reads as {written.group(0).split(',')[0]} and a key {written.group(0).split(',')[1]}"
-                f": write {written.group(0).replace(',', '')}" if written else
-                "budget: 50,000 reads as budget: 50 and a key 000: write 50000")
-        message = (f"the number {_short(first.get('input'))} stands where a key belongs; a number with a thousands "
-                   f"separator inside {{...}} is split there ({slip}); valid keys here: "
+        # the separator is named only where the file has one to blame
+        slip = (f"; a number with a thousands separator inside {{...}} is split there ({written.group(0)} reads as "
+                f"{written.group(0).split(',')[0]} and a key {written.group(0).split(',')[1]}: write "
+                f"{written.group(0).replace(',', '')})" if written else "")
+        message = (f"the number {_short(first.get('input'))} stands where a key belongs{slip}; valid keys here: "
                    f"{', '.join(_valid_keys(path, data, model))}")
     elif kind == "list_type" and isinstance(first.get("input"), dict):
         # "Input should be a valid list" of 'set: {days: 30}' gave no hint of the form a list takes

@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent, SequenceStartEvent
 
 from .errors import ScenarioError
 
@@ -210,16 +210,16 @@ def _check_shape(scanner: StrictLoader, source: str, text: str = "") -> None:
         open_nodes: list[list] = []          # [expanded size so far, anchor] of each open collection
         sizes: dict[str, int] = {}           # expanded size of each finished anchored node
         total = 0
-        flows: list[bool] = []               # whether each open collection is written [...] or {...}
+        flows: list[str] = []                # each open collection: "[" or "{" when written inline, else ""
         previous = None                      # the last scalar read
         while scanner.check_event():
             event = scanner.get_event()
             if isinstance(event, ScalarEvent):
                 if any(flows):
-                    _check_separator(previous, event, source, text)
+                    _check_separator(previous, event, source, text, in_list=flows[-1] == "[")
                 previous = event
             if isinstance(event, CollectionStartEvent):
-                flows.append(bool(event.flow_style))
+                flows.append(("[" if isinstance(event, SequenceStartEvent) else "{") if event.flow_style else "")
                 open_nodes.append([1, event.anchor])
                 if len(open_nodes) > MAX_DEPTH:
                     raise _at(event, source, f"nesting deeper than {MAX_DEPTH} levels of mappings and lists; "
@@ -260,7 +260,7 @@ _GROUP = re.compile(r"\d{3}(?!\d)")
 THOUSANDS = re.compile(r"(?<![\w.,])[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?(?![\w.]|,\d)")   # 0,100 is a list; 2,500.00 money
 
 
-def _check_separator(previous, event, source: str, text: str) -> None:
+def _check_separator(previous, event, source: str, text: str, in_list: bool = True) -> None:
     """Inside [...] or {...} a comma ends a value, so 1,500 reads as two numbers, 1 and
     500, and 50,000} as 50 and a key 000: a sweep's values [1,500, 2,250] ran four points
     without a word. Refused when a plain scalar of three digits follows a comma that
@@ -280,9 +280,11 @@ def _check_separator(previous, event, source: str, text: str) -> None:
     path = _path_of(text, previous.start_mark.index)
     line = f"line {start.line + 1}"
     values = f"{', '.join(parts[:-1])} and {parts[-1]}"
+    # in a list the parts could be values meant apart; in {...} the part after the comma reads as a key
+    apart = f" (or {', '.join(parts)} with spaces for {len(parts)} values)" if in_list else ""
     raise ScenarioError(f"{number} inside [...] or {{...}} reads as {len(parts)} values, {values}: a comma ends a value "
-                        f"there; write {number.replace(',', '')} (or {', '.join(parts)} with spaces for {len(parts)} "
-                        f"values)", file=source, key=f"{path} ({line})" if path else line)
+                        f"there; write {number.replace(',', '')}{apart}", file=source,
+                        key=f"{path} ({line})" if path else line)
 
 
 def _path_of(text: str, index: int) -> str | None:

@@ -138,6 +138,7 @@ def test_a_thousands_separator_inside_braces_names_the_block_and_the_fix(tmp_pat
     code, stdout, stderr = invoke("validate", path)
     assert_clean_error(code, stdout, stderr, path, "program.incentive.budget (line 3)")
     assert "50,000 inside [...] or {...} reads as 2 values, 50 and 000" in stderr and "write 50000" in stderr
+    assert "with spaces" not in stderr   # in {...} the part after the comma reads as a key, not as a value meant apart
     assert "Keys should be strings" not in stderr
     # a value the split cut short was refused for itself ("greater than or equal to 2 (got 1)"), naming no separator
     path = write(tmp_path, text="name: x\nnetwork: {kind: erdos_renyi, mean_degree: 1,200}\n")
@@ -182,6 +183,7 @@ def test_a_thousands_separator_inside_braces_names_the_block_and_the_fix(tmp_pat
     code, stdout, stderr = invoke("validate", path)
     assert_clean_error(code, stdout, stderr, path, "network (line 2)")
     assert "where a key belongs" in stderr and "valid keys here:" in stderr and "mean_degree" in stderr
+    assert "separator" not in stderr.split("where a key belongs")[1]   # no separator in the file to blame
 
 
 @pytest.mark.parametrize("text", ["", "# only a comment\n", "{}\n"])
