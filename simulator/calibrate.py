@@ -144,13 +144,15 @@ class Calibration:
 # --------------------------------------------------------------------------- the pilot
 
 
-def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, source: str = "--data") -> pd.DataFrame:
+def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, source: str = "--data",
+                 columns_from: str | None = None) -> pd.DataFrame:
     """The pilot's daily counts in the chosen columns (default: those of DEFAULT_COLUMNS it
     has), indexed by day. ``pilot`` is a ``timeseries.csv`` of one replicate, or any table
     with those columns; without a ``day`` column, a ``date`` column places the rows (the
     first date is day 1, the first day of activity), else its rows are days 0, 1, ...
     (day 0 is the launch state, as in timeseries.csv: no counts there). Counts are whole
-    numbers."""
+    numbers. ``columns_from`` names where ``columns`` were given (a flag, or a settings
+    file's key with its line), for a column that cannot be fitted."""
     if not isinstance(pilot, pd.DataFrame):   # a path: "'str' object has no attribute 'copy'"
         raise TypeError(f"pilot: a pandas DataFrame of daily counts (pandas.read_csv of the pilot's file), not "
                         f"{type(pilot).__name__}")
@@ -183,9 +185,9 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
         raise ScenarioError(f"no daily count columns found (the header read as {read}); give any of "
                             f"{', '.join(FLOW_COLUMNS)}, in a comma-separated file", file=source)
     for column in columns:
-        if column not in FLOW_COLUMNS:
+        if column not in FLOW_COLUMNS:   # named where the columns were given (columns_from), else in the pilot's words
             raise ScenarioError(f"'{column}' is not a daily count that can be fitted; valid: {', '.join(FLOW_COLUMNS)}",
-                                file=source, key=column)
+                                **({"key": columns_from} if columns_from else {"file": source, "key": column}))
         if column not in frame:
             # the file's own columns: a 'day' derived from its dates was listed as one of them
             raise ScenarioError(f"the pilot has no column '{column}'; it has: {', '.join(map(str, given_columns))}",

@@ -72,11 +72,10 @@ def _evaluator(settings, workers, executor, scheduler, progress=None, settings_f
 
 
 def _file_key(settings_file: Optional[Path], key: str) -> str:
-    """A top-level key of the settings file with its line, as its other mistakes are named:
-    'parts (line 5)'."""
-    from .scenario_io import key_at
+    """A top-level key of the settings file with its line (scenario_io.top_key)."""
+    from .scenario_io import top_key
 
-    return key_at(key, [key], Path(settings_file).read_text(encoding="utf-8")) if settings_file is not None else key
+    return top_key(settings_file, key)
 
 
 @contextmanager
@@ -516,7 +515,7 @@ def sensitivity(
         check_metric(name, source=_origin(metric, settings_file, "metrics", "--metric"))
     metrics = list(dict.fromkeys(pick(metric, settings.metrics) or ["incremental_value"]))  # each once
     if settings.decision_metric is not None:   # it was checked only once the runs had started, blamed on --metric
-        check_metric(settings.decision_metric, source=f"{settings_file}: {_file_key(settings_file, 'decision_metric')}")
+        check_metric(settings.decision_metric, source=_origin(None, settings_file, "decision_metric", "decision_metric"))
     decision_metric = settings.decision_metric or metrics[0]
     from .optimize import parse_constraint
 
@@ -697,13 +696,9 @@ def calibrate(
                   f"(how people answer, churn, word of mouth); give the pilot's value with --set, and weigh other "
                   f"values with --design or refsim optimize", markup=False)
     columns = pick(column, settings.columns) or None
-    from .calibrate import FLOW_COLUMNS
-
-    for name in columns or []:   # a settings file's columns: key was blamed on the pilot's file
-        if name not in FLOW_COLUMNS:
-            raise ScenarioError(f"'{name}' is not a daily count that can be fitted; valid: {', '.join(FLOW_COLUMNS)}",
-                                key=_origin(column, settings_file, "columns", "--column"))
-    counts = pilot_counts(pilot, columns, source=str(data_path))
+    # a settings file's columns: key was blamed on the pilot's file
+    counts = pilot_counts(pilot, columns, source=str(data_path), columns_from=_origin(column, settings_file, "columns",
+                                                                                        "--column"))
     from .calibrate import pilot_scale_note
 
     if scale := pilot_scale_note(pilot, base):   # report.md says it too (write_calibration's launch_note)

@@ -25,7 +25,6 @@ import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .errors import ScenarioError
@@ -41,17 +40,6 @@ SCHEDULER_ADDRESS = re.compile(r"^(tcp|tls)://(?P<host>\[[0-9A-Fa-f:]+\]|[A-Za-z
 
 def default_workers() -> int:
     return os.cpu_count() or 1
-
-
-def _file_key(file: str) -> str:
-    """'scheduler (line N)' in the sweep or settings file that gave the address, as its other
-    mistakes are named (a bad address alone was named without its line)."""
-    from .scenario_io import key_at
-
-    try:
-        return key_at("scheduler", ["scheduler"], Path(file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return "scheduler"
 
 
 def workers_used(executor: str, workers: int | None, cluster: int | None = None, tasks: int | None = None) -> int:
@@ -136,7 +124,9 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S, *, file: s
     if caller:
         where, leave_out = {"file": f"{caller}()", "key": "scheduler"}, "leave out scheduler= to use a local cluster"
     else:
-        where = {"file": file, "key": _file_key(file)} if file else {"key": "--scheduler"}
+        from .scenario_io import top_key   # 'scheduler (line N)': a bad address alone was named without its line
+
+        where = {"file": file, "key": top_key(file, "scheduler")} if file else {"key": "--scheduler"}
         leave_out = ("give --executor local (or remove its scheduler: line) to run on this computer" if file
                      else "leave out --scheduler to use a local cluster")
     match = SCHEDULER_ADDRESS.match(address.strip())

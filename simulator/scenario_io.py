@@ -742,6 +742,18 @@ def key_at(key: str, path: list, text: str | None) -> str:
 _with_line = key_at  # the former private name, kept for callers on other branches
 
 
+def top_key(file: str | Path | None, key: str) -> str:
+    """A top-level key of a YAML file (a sweep or settings file) with its line, as the
+    file's other mistakes are named: 'parts (line 5)'; the key alone without a file or
+    where it cannot be read."""
+    if file is None:
+        return key
+    try:
+        return key_at(key, [key], Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return key
+
+
 def _line_of(path: list, text: str) -> int | None:
     """Line number of the deepest node of ``path`` found in the YAML text."""
     try:
