@@ -26,6 +26,7 @@ from .config import Scenario, has_program
 from .errors import ScenarioError
 from .scenario_io import apply_overrides, validate
 from .sweep_spec import RESERVED_KEYS, yaml_value
+from .yaml_reader import THOUSANDS
 
 ParameterKind = Literal["float", "int", "categorical"]
 
@@ -262,7 +263,11 @@ def _range(raw: str, key: str, number: type | None, source: str) -> Parameter:
     try:
         low, high = float(parts[0]), float(parts[1])
     except ValueError:
-        raise ScenarioError(f"'{raw}': LO and HI must be numbers (e.g. 0.1:0.4)", file=source, key=key) from None
+        # 0:1,000 (block style keeps it one text): the separator is what float() refused
+        written = [part.strip() for part in parts[:2] if THOUSANDS.fullmatch(part.strip())]
+        hint = f"; write {' and '.join(w.replace(',', '') for w in written)} without thousands separators" \
+            if written else ""
+        raise ScenarioError(f"'{raw}': LO and HI must be numbers (e.g. 0.1:0.4){hint}", file=source, key=key) from None
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ScenarioError(f"'{raw}': give finite LO < HI", file=source, key=key)
     if low > high:

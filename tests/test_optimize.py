@@ -549,7 +549,11 @@ def test_parameter_kinds_come_from_the_schema_and_mistakes_name_the_key():
                           ("program.timing.kind=soon", "'soon' is not a valid value; valid: never, at_purchase"),
                           ("program.timing.delay_days=0.5:3", "whole numbers"),
                           ("program.timing=0:1", "is a block"),
-                          ("seed=1:9", "set by the command")]:
+                          ("seed=1:9", "set by the command"),
+                          # block style keeps 0:1,000 one text: the separator is named, not only "numbers"
+                          ("program.incentive.budget=0:1,000", "must be numbers .*; write 1000 without thousands "
+                                                               "separators"),
+                          ("program.base_share=0:x", "must be numbers \\(e.g. 0.1:0.4\\)$")]:
         with pytest.raises(ScenarioError, match=message) as error:
             parse_parameter(text, base)
         assert "\n" not in str(error.value) and str(error.value).startswith("--vary: ")
