@@ -1498,8 +1498,21 @@ def test_front_members_with_the_same_runs_are_named_one_design():
     note = front_copies_note(result([100.0, 100.0, 80.0, 100.0], [50.0, 50.0, 20.0, 50.0]))
     assert note.startswith("Front members with exactly the same incremental_value and reward_cost on the first 2 "
                            "replicates (the same seeds): trials 3, 7, 12."), note
+    assert "The values in which they differ made no difference" in note
     # the same value but another cost: two designs, nothing said
     assert front_copies_note(result([100.0, 100.0, 80.0, 90.0], [50.0, 51.0, 20.0, 40.0])) == ""
+    # a choice proposed again (the same budget in trials 3 and 7) does not differ in any value: said so
+    again = result([100.0, 100.0, 80.0, 90.0], [50.0, 50.0, 20.0, 40.0])
+    again.pareto["program.incentive.budget"] = [5000.0, 5000.0, 900.0, 100.0]
+    note = front_copies_note(again, ["program.incentive.budget"])
+    assert "trials 3, 7. The search tried the same values more than once, so each group" in note, note
+    assert "differ" not in note
+    # one group of each: each said for what it is
+    again = result([100.0, 100.0, 80.0, 80.0], [50.0, 50.0, 20.0, 20.0])
+    again.pareto["program.incentive.budget"] = [5000.0, 5000.0, 900.0, 100.0]
+    note = front_copies_note(again, ["program.incentive.budget"])
+    assert ("The search tried the same values more than once in trials 3, 7, and the values in which the others "
+            "differ made no difference") in note, note
 
 
 def test_a_key_of_another_kind_at_an_end_is_not_said_to_go_no_further():

@@ -8,6 +8,7 @@ import datetime as dt
 import math
 import textwrap
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -512,7 +513,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
             lines.append(f"| {row['trial']} | " + " | ".join(_value(row[p.key]) for p in parameters)
                          + f" | {fmt(row[f'{first.metric}_mean'])} | {fmt(row[f'{second.metric}_mean'])} | {row['replicates']} "
                          f"| {on_fresh(row['trial'], first.metric)} | {on_fresh(row['trial'], second.metric)} |")
-        if note := front_copies_note(result):
+        if note := front_copies_note(result, [p.key for p in parameters]):
             lines += ["", note]
     choices = _by_choice(result, parameters)
     if choices:
@@ -877,11 +878,13 @@ def _level_with_winner(result: OptimizeResult) -> tuple[pd.DataFrame, pd.Series,
     return done, same, columns
 
 
-def front_copies_note(result: OptimizeResult) -> str:
+def front_copies_note(result: OptimizeResult, keys: Sequence[str] = ()) -> str:
     """Members of a Pareto front with exactly the same means of both objectives on the
     first rung, where every trial ran on the same seeds: the values in which they differ
     made no difference there (a budget none reaches), so they are one design listed
-    several times (the same $120 reward with four budgets stood as four members)."""
+    several times (the same $120 reward with four budgets stood as four members). A
+    group whose members have the same values of every parameter (``keys``: the search
+    proposed a choice again) is said to be that, not to differ."""
     pareto = result.pareto
     if pareto is None or len(pareto) < 2 or len(result.objectives) != 2:
         return ""
@@ -897,9 +900,15 @@ def front_copies_note(result: OptimizeResult) -> str:
         return ""
     first, second = (o.metric for o in result.objectives)
     listed = "; ".join(f"trials {_listed(trials)}" for trials in same)
+    rows = pareto.set_index("trial")
+    repeated = [trials for trials in same
+                if keys and all(rows.loc[trials, key].astype(str).nunique() == 1 for key in keys if key in rows.columns)]
+    why = ("The values in which they differ made no difference on those runs" if not repeated else
+           "The search tried the same values more than once" if len(repeated) == len(same) else
+           f"The search tried the same values more than once in {'; '.join(f'trials {_listed(t)}' for t in repeated)}, "
+           f"and the values in which the others differ made no difference on those runs")
     return (f"Front members with exactly the same {first} and {second} on the first {result.rungs[0]} replicates (the "
-            f"same seeds): {listed}. The values in which they differ made no difference on those runs, so each group "
-            f"is one design on the front, not several.")
+            f"same seeds): {listed}. {why}, so each group is one design on the front, not several.")
 
 
 def level_trials(result: OptimizeResult) -> set[int]:
