@@ -216,7 +216,7 @@ def optimize(
     --objective cumulative_profit --constraint 'reward_cost<=50000' --trials 60
     """
     from .decide_settings import load_settings, pick, range_texts
-    from .optimize import (check_objectives, check_vary, design_count, optimize as run_optimize, parse_constraint,
+    from .optimize import (check_objectives, check_vary, design_count, optimize as run_optimize, parse_constraint, spend_alone_note,
                            parse_objective, trial_count, trials_planned)
     from .parameters import parse_parameters
     from .report.optimize import write_optimize
@@ -237,6 +237,8 @@ def optimize(
     check_objectives(objectives, source=where)
     where = _origin(constraint, settings_file, "constraints", "--constraint")
     constraints = [parse_constraint(t, source=where) for t in pick(constraint, settings.constraints)]
+    if note := spend_alone_note(objectives, constraints):
+        out.print(f"note: {note}", markup=False)
     study_settings = _optimize_settings(settings, trials, replicates)
     reruns = _Advance()   # counts the fresh-seed re-runs run by run, once their bar exists
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=reruns,

@@ -146,6 +146,25 @@ def parse_objective(text: str, *, source: str = "--objective") -> Objective:
     return Objective(metric)
 
 
+#: What a program spends: least for the design that pays least, whatever it brings.
+SPENDING = frozenset({"reward_cost", "fraud_cost", "program_cost", "rewards_owed", "rewards_unpaid"})
+
+
+def spend_alone_note(objectives: Sequence[Objective], constraints: Sequence[Constraint], quote: str = "") -> str:
+    """A spend minimised alone, with no constraint, asks for the design that pays least,
+    whatever it brings: the search's answer is the smallest reward its ranges allow (or
+    no program), which is what the question said, not a finding. Said before the study
+    runs and in its report; the study still runs (a floor on spend can be the point)."""
+    if len(objectives) != 1 or constraints or objectives[0].metric not in SPENDING \
+            or objectives[0].direction != "minimize":
+        return ""
+    metric = objectives[0].metric
+    q = quote   # "`" in report.md
+    return (f"{q}{metric}{q} alone, with no constraint, is least for the design that pays least, whatever the program "
+            f"brings (the smallest reward the ranges allow, or none); say what it must bring as a constraint (e.g. "
+            f"{q}--constraint 'incremental_value>=0'{q}) or as a second objective ({q}--objective incremental_value{q})")
+
+
 def check_objectives(objectives, *, source: str = "--objective") -> None:
     """One objective or two different ones, in one line naming ``source``."""
     if len(objectives) not in (1, 2):

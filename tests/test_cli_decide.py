@@ -1734,3 +1734,26 @@ def test_calibrates_report_says_a_pilot_launch_state_that_is_not_the_scenarios(t
     assert said in console and f"**Note:** {said}" in report, report
     ok(*args, "--data", pilot, "--out", tmp_path / "b")
     assert "launch state is not" not in (tmp_path / "b" / "report.md").read_text()
+
+
+def test_a_spend_minimised_alone_is_said_to_ask_for_the_design_that_pays_least(tmp_path):
+    """--objective reward_cost with no constraint ran as asked and crowned the smallest
+    reward (or none) without a word: what the question said, read as a finding. The
+    console and report.md now say so; a constraint, a second objective or a metric that
+    is no spend says nothing."""
+    from simulator.optimize import Constraint, Objective, spend_alone_note
+
+    settings = tmp_path / "small.yaml"
+    settings.write_text(yaml.safe_dump({"max_replicates": 2, "batch": 2, "confirm_replicates": 2, "startup_trials": 2}))
+    result = ok("optimize", SINGLE, *TINY, "--vary", f"{REWARD}=5:40", "--objective", "reward_cost", "--trials", "2",
+                "--replicates", "2", "--settings", settings, "--out", tmp_path / "alone", "--executor", "serial")
+    assert "note: reward_cost alone, with no constraint, is least for the design that pays least" in result.stdout
+    report = (tmp_path / "alone" / "report.md").read_text()
+    assert ("`reward_cost` alone, with no constraint, is least for the design that pays least, whatever the program "
+            "brings (the smallest reward the ranges allow, or none); say what it must bring as a constraint (e.g. "
+            "`--constraint 'incremental_value>=0'`) or as a second objective (`--objective incremental_value`).") in report
+    assert spend_alone_note([Objective("reward_cost")], [Constraint("customers_final", ">=", 500)]) == ""
+    assert spend_alone_note([Objective("reward_cost"), Objective("incremental_value")], []) == ""
+    assert spend_alone_note([Objective("incremental_cac")], []) == ""   # a cost per customer weighs what it brings
+    assert spend_alone_note([Objective("program_cost", "maximize")], []) == ""
+    assert spend_alone_note([Objective("program_cost")], []).startswith("program_cost alone")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..optimize import (OptimizeResult, OptimizeSettings, chosen_rows, every_design_tried, in_the_order_chosen, trial_count,
+from ..optimize import (OptimizeResult, OptimizeSettings, chosen_rows, every_design_tried, in_the_order_chosen, spend_alone_note, trial_count,
                         winner_rows)
 from ..parameters import Parameter
 from ..behaviour.budget import Budget
@@ -461,6 +461,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
             lines += [edge, ""]
         if tie_note(result):
             lines += [tie_note(result), ""]
+        if alone := spend_alone_note(result.objectives, result.constraints, quote="`"):
+            lines += [alone + ".", ""]
         missing = untried_choices(trials, parameters)
         if missing:
             lines += [untried_text(missing, len(trials)), ""]
