@@ -631,7 +631,10 @@ def compare(
 
     if verdict := verdict_line(comparison):
         out.print(f"  {verdict}", markup=False)
-    from .report.compare import assumption_line, twin_lines, world_lines
+    from .report.compare import assumption_line, twin_lines, unpaired_note, world_lines
+
+    if note := unpaired_note(comparison):   # report.md said it; the console's "sure at 95%" stood alone
+        out.print(f"  note: {note[0].lower()}{note[1:]}", markup=False)
 
     for line in world_lines(comparison.designs):   # a verdict between worlds or assumptions, not designs: said beside it
         out.print(f"  {line}", markup=False)

@@ -246,6 +246,36 @@ def test_a_seed_is_drawn_and_recorded_when_none_is_given(tmp_path):
     assert "--seed" not in manifest["command"]
 
 
+def test_an_unpaired_compare_of_two_horizons_words_each_design_by_its_own(tmp_path):
+    """A 3-year design compared --unpaired with a 1-year one: report.md split the winner's
+    value "within the 365 days" of the other file and labelled its profit "(1-year
+    profit)"; the only note blamed "the populations or networks", and the console's
+    "sure at 95%" stood with no word of the horizons. Each design is now worded by its
+    own days, and both say the differences are partly the horizons'."""
+    data = {"days": 30, "replicates": 2, "population": {"size": 400, "initial_customers": 10},
+            "program": {"incentive": {"kind": "single_sided", "referrer_reward": 10, "reward_type": "cash"},
+                        "timing": {"kind": "at_purchase"}}}
+    short, long = tmp_path / "short.yaml", tmp_path / "long.yaml"
+    short.write_text(json.dumps({**data, "name": "short"}))
+    long.write_text(json.dumps({**data, "name": "long", "days": 200}))
+    done = runner.invoke(app, ["compare", str(short), str(long), "--unpaired", "--seed", "3", "--executor", "serial",
+                               "--out", str(tmp_path / "c")])
+    assert done.exit_code == 0, done.output
+    assert ("note: the designs differ in days: the differences are partly those of the horizons, not only of the "
+            "programs") in done.stdout
+    report = (tmp_path / "c" / "report.md").read_text()
+    first = report.split("\n\n")[1]
+    best = first.removeprefix("**").split(" ")[0]
+    days = {"short": 30, "long": 200}
+    assert best in days, first
+    other = 230 - days[best]
+    assert f"within the {days[best]} days" in first and f"{other} days" not in first, first
+    assert "partly those of the horizons, not only of the programs." in first
+    assert "| short | cumulative_profit (30-day profit) |" in report
+    assert "| long | cumulative_profit (200-day profit) |" in report
+    assert "count as the day after the horizon (each design's own)" in report
+
+
 def test_validate_and_schema(tmp_path):
     result = runner.invoke(app, ["validate", str(SCENARIOS / "default.yaml")])
     assert result.exit_code == 0 and "valid" in result.stdout

@@ -92,7 +92,9 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     if decision.metric not in ("incremental_value", "cumulative_profit"):
         raise ValueError(f"decision_paragraph words a verdict on incremental_value (or cumulative_profit without the "
                          f"twins), not on {decision.metric}; the Decision's fields give that one")
-    days = comparison.designs[0].scenario.days
+    # the best design's own horizon: an unpaired comparison of a 3-year design against a 1-year one described
+    # the winner's value "within the 1095 days" of the other
+    days = _design(comparison.designs, decision.best).scenario.days
     what = "incremental value (profit plus customer equity less rewards still owed, plus referrals still converting, minus the no-program twin on " \
         "the same seed)" \
         if decision.metric == "incremental_value" else \
@@ -127,9 +129,8 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     if decision.metric == "incremental_value":
         best = next(d for d in comparison.designs if d.scenario.name == decision.best)
         text += value_split(best.runs, days, getattr(getattr(best.scenario, "program", None), "incentive", None))
-    if not comparison.paired and (differ := _unpaired_differences(comparison)):
-        text += (f" The designs differ in {'; '.join(differ)}: the differences below are partly those of the "
-                 f"populations or networks, not only of the programs.")
+    if unpaired := unpaired_note(comparison, "below "):
+        text += f" {unpaired}."
     if decision.runner_up is not None and decision.runner_up in decision.copies:
         # every other design is a copy of the best: 'against the runner-up a-copy: 0 [0, 0] (not told apart from
         # a-copy ...)' is the sentence a copy is not to get
@@ -245,7 +246,7 @@ def winners(comparison: Comparison) -> list[str]:
         # at the level of the interval beside it (a 97.5% interval with a count for 95% read as one figure)
         need = replicates_needed(paired["diff_sd"], comparison.precision * abs(diff), each) if comparison.paired else math.nan
         direction = "lower" if metric in LOWER_IS_BETTER else "higher"
-        label = metric_label(metric, designs[0].scenario.days)
+        label = metric_label(metric, _design(designs, best).scenario.days)
         label = f"**{metric}**" + label.removeprefix(metric)
         kind = "paired" if comparison.paired else "unpaired (Welch)"
         # the same mean, other values: "is best (5.08) against (5.08)" named a winner where the means tie
@@ -678,6 +679,25 @@ def _unpaired_differences(comparison: Comparison) -> list[str]:
                    for d in pairing_differences(first, other.scenario, seed_given=True)})
 
 
+def unpaired_note(comparison: Comparison, where: str = "") -> str:
+    """What the differences of an unpaired comparison are partly due to, beside its
+    verdict (report.md's first paragraph, the console): a 400-day design against a
+    90-day one was "sure at 95%" on profit in the console with no word of the horizons."""
+    if comparison.paired or not (differ := _unpaired_differences(comparison)):
+        return ""
+    return (f"The designs differ in {'; '.join(differ)}: the differences {where}are partly those of the "
+            f"{_worlds(differ)}, not only of the programs")
+
+
+def _worlds(differ: list[str]) -> str:
+    """What the differences of an unpaired comparison are partly due to, from the keys
+    they differ in ('days (1095 vs 365)': the horizons, not 'the populations or networks')."""
+    nouns = {"population": "populations", "network": "networks", "days": "horizons"}
+    found = [noun for key, noun in nouns.items() if any(d.split(" ")[0].split(".")[0] == key for d in differ)]
+    *first, last = found or ["populations", "networks"]
+    return f"{', '.join(first)} or {last}" if first else last
+
+
 def _unpaired_seeds(comparison: Comparison) -> str:
     """Where an unpaired comparison's designs differ and how each got its seeds."""
     differ = _unpaired_differences(comparison)
@@ -789,12 +809,13 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         "|---|---|---|---|---|---|---|---|",
     ]
     runs = {d.scenario.name: len(d.runs) for d in comparison.designs}
+    days = {d.scenario.name: d.scenario.days for d in comparison.designs}   # unpaired designs can differ in it
     order = {metric: i for i, metric in enumerate(dict.fromkeys(table["metric"]))}
     # metric by metric, the reference's own mean first: each difference below it is from it
     for row in sorted(table.to_dict("records"), key=lambda row: (order[row["metric"]], row["verdict"] != "reference")):
         # a day that happened in some replicates only (the budget's, the payback's): its mean is over those
         within = f" ({int(row['n'])} of {runs[row['design']]} runs)" if row["n"] < runs.get(row["design"], 0) else ""
-        head = f"| {row['design']} | {metric_label(row['metric'], first.days)} | {fmt(row['mean'])}{within} |"
+        head = f"| {row['design']} | {metric_label(row['metric'], days[row['design']])} | {fmt(row['mean'])}{within} |"
         if row["verdict"] == "reference":
             lines.append(f"{head} – | – | – | reference | – |")
             continue
@@ -813,7 +834,8 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         "are not left out at random, so no verdict is drawn from the rest); `undefined`: in every replicate of",
         "both, or of a design without a program (its payback, ROI or budget's day: nothing to compare);",
         "a payback that never came, and a budget",
-        f"that never ran out (or none), count as the day after the horizon (day {first.days + 1}) in the differences,",
+        f"that never ran out (or none), count as the day after the horizon ("
+        + (f"day {first.days + 1}" if len(set(days.values())) == 1 else "each design's own") + ") in the differences,",
         "while their means are over the runs where the day came; the replicate counts are the",
         "smallest n with t(0.975, n−1)·sd/√n within the target, sd being that of the paired differences (paired)",
         "or √(s_A² + s_B²) (unpaired, same n per design).",
