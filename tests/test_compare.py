@@ -1116,6 +1116,12 @@ def test_the_report_says_how_much_pairing_narrowed_the_intervals():
     both = pd.concat([table(45.0, 100.0), table(100.0, 100.0), table(100.0, 100.0)], ignore_index=True)
     assert "100% of its width for `incremental_value`, the median over 3 designs against the reference, from 45% to 100%" \
         in _pairing_gain(both)
+    # a copy of the reference (a budget that never binds: the same in every replicate) is no 0% of narrowing
+    copy = table(0.0, 100.0)
+    text = _pairing_gain(pd.concat([table(45.0, 100.0), table(60.0, 100.0), copy], ignore_index=True))
+    assert "52% of its width for `incremental_value` here, the median over 2 designs against the reference, from 45% to 60%" \
+        in text, text
+    assert _pairing_gain(copy).startswith("usually narrower")
     # against no program (value 0 on every run) the two intervals of value are alike by construction: profit tells
     nothing = pd.DataFrame({"metric": ["incremental_value"], "verdict": ["reference"], "ci_low": [0.0], "ci_high": [0.0],
                             "diff_ci_low": [float("nan")], "diff_ci_high": [float("nan")], "unpaired_ci_low": [float("nan")],

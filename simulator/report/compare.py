@@ -325,6 +325,8 @@ def _pairing_gain(table) -> str:
         metric = "cumulative_profit"
         why = f" (the reference's `{VERDICT_METRIC}` is the same on every seed, leaving nothing to pair away)"
     rows = table[(table["metric"] == metric) & table["diff_ci_high"].notna() & table["unpaired_ci_high"].notna()]
+    # a copy of the reference (a budget that never binds) has nothing to pair away: its 0% is no narrowing
+    rows = rows[~((rows["diff_ci_low"] == 0) & (rows["diff_ci_high"] == 0))]
     paired = (rows["diff_ci_high"] - rows["diff_ci_low"]).to_numpy(dtype=float)
     unpaired = (rows["unpaired_ci_high"] - rows["unpaired_ci_low"]).to_numpy(dtype=float)
     keep = unpaired > 0
