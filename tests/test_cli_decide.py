@@ -585,6 +585,11 @@ def test_sensitivity_writes_indices_tornado_and_the_decision(tmp_path):
     assert len(points) == 2 * 4 * (2 + 2)     # designs x samples x (D + 2)
     report = (folder / "report.md").read_text()
     assert "## The decision" in report and "hinge" in report
+    # the decision's words agree with how the points ran: all on the same seeds (it said "each point run on its own
+    # seeds", which would make "best at 100% of the points" an average over luck)
+    flat = " ".join(report.split())
+    assert "This is the best across the ranges, every assumption drawn at once, every point run on the same replicate " \
+           "seeds." in flat and "its own seeds" not in flat
     # one run a point: the luck is not measured, and both the report and the console say what that means
     assert "Each point is one run: every index above also counts that run's luck" in report
     console = " ".join(result.stdout.split())

@@ -456,8 +456,8 @@ def copy_lines(decision: pd.DataFrame) -> list[str]:
 
 #: Why this study and a compare or sweep of the same designs can name other winners: a strategist
 #: got one best design from a sweep of an assumption and another from sensitivity over it.
-DIFFERENT_QUESTION = ("This is the best across the ranges, every assumption drawn at once and each point run on its own "
-                      "seeds. `refsim compare` (the designs at their own values) or a sweep of one key (the others held "
+DIFFERENT_QUESTION = ("This is the best across the ranges, every assumption drawn at once, every point "
+                      "run on the same replicate seeds. `refsim compare` (the designs at their own values) or a sweep of one key (the others held "
                       "where the file has them) asks which design is best at those values, and can name another: "
                       "both can be right.")
 
