@@ -52,14 +52,23 @@ def capped_as(metric: str, runs) -> str:
 
 
 def ceiling(scenario, metric: str) -> float:
-    """The most ``metric`` can be in any run of ``scenario``: its total reward budget
-    for the reward spend (the budget stops the rewards when spent), its last day for a
-    day, else unbounded. A t-interval of the mean knows nothing of such a bound and can
-    reach past it (a budget day's interval ran to day 249 of a 240-day run)."""
+    """The most ``metric`` can be in any run of ``scenario``: for the reward spend its
+    total reward budget, or its monthly allowance over the months begun by the last day
+    if less (each stops the rewards when spent), its last day for a day, else unbounded.
+    A t-interval of the mean knows nothing of such a bound and can reach past it (a
+    budget day's interval ran to day 249 of a 240-day run; an allowance of 100 a month,
+    1,200 over a year, had its reward_cost interval run to 1,464)."""
     if metric in DAY_METRICS:
         return float(scenario.days)
-    budget = getattr(scenario.program.incentive, "budget", None)
-    return float(budget) if metric in BUDGET_CAPPED and budget is not None else math.inf
+    if metric not in BUDGET_CAPPED:
+        return math.inf
+    incentive = scenario.program.incentive
+    caps = [float(incentive.budget)] if getattr(incentive, "budget", None) is not None else []
+    if (monthly := getattr(incentive, "budget_per_month", None)) is not None:
+        from .behaviour.budget import Budget
+
+        caps.append(float(monthly) * (Budget.month_of(scenario.days) + 1))   # the months begun by the last day
+    return min(caps, default=math.inf)
 
 
 def never_after_horizon(value: float, metric: str, days: int) -> float:

@@ -179,6 +179,27 @@ def test_a_day_cannot_come_after_the_last_day():
     assert ceiling(scenario, "incremental_value") == math.inf
 
 
+def test_a_monthly_allowance_caps_the_spend_as_a_total_budget_does():
+    """An allowance of 100 a month over 365 days (12 months begun) spends at most 1,200, which the report said, yet the
+    reward_cost interval of 3 runs (1,200, 1,200, 960) ran to 1,464. The ceiling is now
+    the allowance over the months begun, or a total budget if less (month k holds the
+    days d with k <= (d - 1) / 30.4375 < k + 1, docs/model.md)."""
+    import math
+
+    from simulator.evaluation import ceiling
+
+    def allowance(days, **incentive):
+        return small(days=days, program={"incentive": {"kind": "single_sided", "referrer_reward": 20, **incentive}})
+
+    assert ceiling(allowance(366, budget_per_month=100), "reward_cost") == 1200   # days 1..366 lie in months 0..11
+    assert ceiling(allowance(367, budget_per_month=100), "reward_cost") == 1300   # day 367: 366 / 30.4375 > 12
+    assert ceiling(allowance(31, budget_per_month=100), "fraud_cost") == 100      # days 1..31: month 0 alone
+    assert ceiling(allowance(32, budget_per_month=100), "fraud_cost") == 200
+    assert ceiling(allowance(365, budget_per_month=100, budget=500), "reward_cost") == 500
+    assert ceiling(allowance(365, budget_per_month=10, budget=500), "reward_cost") == 120
+    assert ceiling(allowance(365, budget_per_month=100), "incremental_value") == math.inf
+
+
 def test_a_spend_interval_is_clipped_at_the_budget_no_run_can_pass():
     """Every run spends its whole $50,000 budget or a little less, so the mean's
     t-interval reaches past $50,000 although no run can: trials were flagged as perhaps
