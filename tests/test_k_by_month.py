@@ -173,3 +173,48 @@ def test_a_budget_that_ran_out_while_k_cohorts_joined_is_said_on_the_plot_and_in
     # compare writes no k_by_month.png: the note sends the reader to refsim run of the design
     assert not (folder / "k_by_month.png").exists() and "k_by_month.png shows" not in compared
     assert "`refsim run` of the design plots it in k_by_month.png" in compared
+
+
+def test_a_campaigns_last_ask_not_its_budget_is_said_to_end_the_asks_of_later_cohorts(tmp_path, monkeypatch):
+    """A campaign whose last ask was on day 97, its budget spent on day 237 by links
+    still shared: the K note said "The budget ran out on day 237, after which nobody who
+    joins later is asked", while report.md's first paragraph said its asks had ended on
+    day 97. The campaign's last ask is what stops the asks of later cohorts, with a
+    budget or without one, and the note, the plot's caption and its marker now say so;
+    a budget that runs out before the last campaign day is still the budget's note."""
+    import simulator.report.plots as plots
+    from simulator.report.text import k_budget_note, k_ended, k_plot_note, last_ask_day
+
+    campaign = {"kind": "campaign", "days": [5, 40]}
+    plain = small(days=150, program={"timing": campaign})
+    results = simulate(plain, replicates=2, seed=5, people=False)
+    last = last_ask_day(results.timeseries)
+    assert 40 <= last < 150 - 30   # the last campaign day (and its reminders), while K's cohorts still join
+    assert k_ended(plain, results.runs, results.timeseries) == ("asks", last)
+    assert k_budget_note(plain, results.runs, timeseries=results.timeseries).startswith(
+        f"The design last asked on day {last:.0f} (its campaign's last), after which nobody who joins is asked")
+    assert k_plot_note(plain, results.runs, results.timeseries) == (
+        f"the campaign last asked on day {last:.0f}, after which nobody who joins is asked")
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path, **kw: drawn.append(fig) or path)
+    folder = write_run(results, tmp_path / "run", started=dt.datetime.now())
+    (marker,) = [line for fig in drawn for line in fig.axes[0].lines if line.get_label().startswith("the campaign's")]
+    assert marker.get_xdata()[0] == pytest.approx(1 + (last - 15.5) / 30)
+    report = (folder / "report.md").read_text()
+    assert "last asked on day" in report and "budget ran out on day" not in report
+    # a budget spent after the last ask (by links still shared) is not what ended the asks
+    spent = small(days=150, program={"timing": campaign, "incentive": {"kind": "double_sided", "referrer_reward": 10,
+                                                                       "referee_reward": 10, "budget": 150}})
+    later = simulate(spent, replicates=2, seed=5, people=False)
+    ran_out = later.runs["budget_exhausted_day"].to_numpy()
+    assert np.isfinite(ran_out).all() and ran_out.min() > last_ask_day(later.timeseries), ran_out
+    assert k_ended(spent, later.runs, later.timeseries)[0] == "asks"
+    # a budget spent before the last campaign day: the budget's note, as before
+    early = small(days=150, program={"timing": {"kind": "campaign", "days": [5, 100]},
+                                     "incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                                   "budget": 40}})
+    first = simulate(early, replicates=2, seed=5, people=False)
+    assert np.nanmax(first.runs["budget_exhausted_day"]) < 100
+    assert k_ended(early, first.runs, first.timeseries)[0] == "budget"
+    # without the timeseries (or for another timing) nothing changes: a budget's note or none
+    assert k_ended(plain, results.runs) is None

@@ -787,7 +787,8 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         *[f"- {note}" for note in dict.fromkeys(k_window_note(d.scenario) for d in comparison.designs) if note][:1],
         *[f"- {note}." for note in dict.fromkeys(k_undefined_note(d.scenario) for d in comparison.designs) if note][:1],
         *[f"- {note}" for note in (ask_window_note(d.scenario, d.scenario.name) for d in comparison.designs) if note],
-        *[f"- {note}" for note in (k_budget_note(d.scenario, d.runs, d.scenario.name, figure=False)
+        *[f"- {note}" for note in (k_budget_note(d.scenario, d.runs, d.scenario.name, figure=False,
+                                                  timeseries=getattr(d, "timeseries", None))
                                     for d in comparison.designs) if note],
         *[f"- {note}" for note in (asking_note(comparison.designs), path_note([d.scenario for d in comparison.designs]),
                                    world_note(comparison.designs), twin_note(comparison.designs),

@@ -157,13 +157,14 @@ def partial_month(days: int, window: int, month_days: int = 30) -> tuple[int, in
 
 
 def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | None = None, window: int | None = None,
-               budget_day: float | None = None) -> Path:
+               ended: tuple[str, float] | None = None) -> Path:
     """Cohort K by join month: mean over replicates with its 95% interval, and K = 1;
     ``note``, a short warning under the title (K reads low for a design that asks late).
     With the run's ``days`` and K's ``window``, a last month only part of whose joiners
     have had their window close (365 days, 30-day window: days 331–335 of 331–360) is
-    drawn hollow and says so: it had read as a full month's K. ``budget_day``: the
-    (median) day a budget ran out, a dotted line where it falls among the months."""
+    drawn hollow and says so: it had read as a full month's K. ``ended``: what stopped
+    the asks of later cohorts (text.k_ended), ("budget", the median day a budget ran out)
+    or ("asks", a campaign's last ask), a dotted line where it falls among the months."""
     from ..runner import interval
 
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -180,10 +181,12 @@ def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | N
                 label=f"month {last[0] + 1}: only its joiners of days {last[1]}–{last[2]} (their {window}-day window closed)")
     ax.fill_between(x, low, high, alpha=0.25, label="95% interval of the mean")
     ax.axhline(1, color="black", lw=0.8, ls="--", label="K = 1: each customer replaces themselves")
-    if budget_day is not None and np.isfinite(budget_day):
+    if ended is not None and np.isfinite(ended[1]):
+        kind, day = ended
         # month m (1-based) is drawn at x = m and holds join days 30(m - 1) + 1 .. 30m: day d sits at 1 + (d - 15.5) / 30
-        ax.axvline(1 + (budget_day - 15.5) / 30, color="tab:red", lw=1, ls=":",
-                   label=f"budget ran out (day {budget_day:.0f}, the median)")
+        ax.axvline(1 + (day - 15.5) / 30, color="tab:red", lw=1, ls=":",
+                   label=f"budget ran out (day {day:.0f}, the median)" if kind == "budget" else
+                   f"the campaign's last ask (day {day:.0f})")
     ax.set(xlabel="join month (30-day months of the run; 1 = join_month 0 of k_by_month.csv)", ylabel="tracked referrals per customer",
            title="K by join month: does the loop speed up, hold or stall?" + (f"\n{note}" if note else ""))
     if note:

@@ -14,7 +14,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (against_no_program, set_sentence, k_undefined_note, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, asks_ended, last_ask_day, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, k_budget_note, budget_k_day, reward_weighing,
+from .text import (against_no_program, set_sentence, k_undefined_note, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, asks_ended, last_ask_day, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, k_budget_note, k_ended, reward_weighing,
                    ratio_of_means_note, summary_dict, summary_table, value_split)
 
 def headline(results: Results) -> list[str]:
@@ -82,7 +82,7 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
         "",
         *(line for note in (*default_notes(sc), reward_weighing(sc), non_qualifying_note(sc, results.runs), launch_note(sc),
                             k_window_note(sc), k_undefined_note(sc) and k_undefined_note(sc) + ".", ask_window_note(sc),
-                            k_budget_note(sc, results.runs),
+                            k_budget_note(sc, results.runs, timeseries=results.timeseries),
                             ask_queue_note(sc, results.timeseries))
           if note
           for line in (note, "")),
@@ -126,9 +126,9 @@ def write_run(results: Results, out: Path, *, started: dt.datetime, command: lis
             atomic_write_csv(path / "k_by_month.csv", results.k_by_month)
         if results.k_by_month is not None and len(results.k_by_month):
             figures.append(plots.k_by_month(results.k_by_month, path / "k_by_month.png",
-                                            note=k_plot_note(results.scenario, results.runs), days=results.scenario.days,
-                                            window=results.scenario.k_window_days,
-                                            budget_day=budget_k_day(results.scenario, results.runs)))
+                                            note=k_plot_note(results.scenario, results.runs, results.timeseries),
+                                            days=results.scenario.days, window=results.scenario.k_window_days,
+                                            ended=k_ended(results.scenario, results.runs, results.timeseries)))
         atomic_write_text(path / "report.md", run_markdown(results, figures, sets))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[results.scenario], seeds={results.scenario.name: results.seeds},

@@ -556,24 +556,60 @@ def _after_budget(scenario) -> str:
     return "those who join later are asked with no reward"
 
 
-def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True) -> str:
+def campaign_k_day(scenario, runs, timeseries) -> float:
+    """The last day a campaign asked (``timeseries``: any replicate's last ask), where
+    cohorts K counts were still joining after it (before the horizon less K's window)
+    and no budget ran out before the campaign's last day (the budget then ended the
+    asks); NaN otherwise. Nobody who joins after a campaign's last day is asked: a
+    campaign whose last ask was on day 97 had K's fall blamed on its budget, spent on
+    day 237 by links still shared."""
+    from ..config import Campaign
+
+    timing = scenario.program.timing
+    if not isinstance(timing, Campaign):
+        return math.nan
+    last, budget = last_ask_day(timeseries), budget_k_day(scenario, runs)
+    if not (math.isfinite(last) and last < scenario.days - scenario.k_window_days):
+        return math.nan
+    return math.nan if budget < max((d for d in timing.days if d <= scenario.days), default=0) else last
+
+
+def k_ended(scenario, runs, timeseries=None) -> tuple[str, float] | None:
+    """What stopped the asks of cohorts K still counts: ("asks", day) where a campaign
+    asked for the last time (campaign_k_day), ("budget", day) where a total budget ran
+    out (budget_k_day), None where neither did."""
+    if math.isfinite(day := campaign_k_day(scenario, runs, timeseries)):
+        return "asks", day
+    if math.isfinite(day := budget_k_day(scenario, runs)):
+        return "budget", day
+    return None
+
+
+def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True, timeseries=None) -> str:
     """A warning, as a sentence, where a budget ran out while the cohorts K counts were
     still joining: `k_factor` and `program_k` average in the cohorts that joined after
     it, so they follow the day the budget ran out as much as the loop (a design whose
     budget lasted to day 135 ranked ahead of one whose ran out on day 88 on K, and the
-    k_by_month plot fell to 0 from the month the budget ran out with nothing to say why)."""
-    day = budget_k_day(scenario, runs)
-    if not math.isfinite(day):
+    k_by_month plot fell to 0 from the month the budget ran out with nothing to say why).
+    Where a campaign's last ask came first (``timeseries``: k_ended), that is said instead."""
+    ended = k_ended(scenario, runs, timeseries)
+    if ended is None:
         return ""
-    who = f"**{name}**'s budget" if name else "The budget"
+    kind, day = ended
     # compare writes no k_by_month.png (``figure`` False): `refsim run` of the design does
     plot = "k_by_month.png shows" if figure else "`refsim run` of the design plots it in k_by_month.png,"
+    if kind == "asks":
+        who = f"**{name}**" if name else "The design"
+        return (f"{who} last asked on day {day:.0f} (its campaign's last), after which nobody who joins is asked: "
+                f"`k_factor` and `program_k` average in the cohorts that joined after it, so they read low and rank "
+                f"designs partly by how long they asked; {plot} K month by month. Compare on `incremental_value`.")
+    who = f"**{name}**'s budget" if name else "The budget"
     return (f"{who} ran out on day {day:.0f} (the median), after which {_after_budget(scenario)}: `k_factor` and "
             f"`program_k` average in the cohorts that joined after it, so they read low and rank designs partly by how "
             f"long their budgets lasted; {plot} K month by month. Compare on `incremental_value`.")
 
 
-def k_plot_note(scenario, runs=None) -> str:
+def k_plot_note(scenario, runs=None, timeseries=None) -> str:
     """The k_by_month plot's caption where K reads low by construction (ask_window_note,
     k_window_note, k_budget_note): the report warned, the plot, read alone, did not."""
     from ..behaviour.timing import late_asks
@@ -583,9 +619,11 @@ def k_plot_note(scenario, runs=None) -> str:
         return f"K reads low here: it counts referrals made within {window} days of joining, and this design asks later"
     if k_window_note(scenario):
         return f"K reads low here: it counts deals closed within {window} days, and referred deals take longer to close"
-    day = budget_k_day(scenario, runs)
-    if math.isfinite(day):
-        return f"the budget ran out on day {day:.0f} (the median), after which {_after_budget(scenario)}"
+    ended = k_ended(scenario, runs, timeseries)
+    if ended is not None and ended[0] == "asks":
+        return f"the campaign last asked on day {ended[1]:.0f}, after which nobody who joins is asked"
+    if ended is not None:
+        return f"the budget ran out on day {ended[1]:.0f} (the median), after which {_after_budget(scenario)}"
     return ""
 
 
