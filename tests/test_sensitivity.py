@@ -1184,3 +1184,47 @@ def test_a_whole_number_parts_upper_end_is_its_last_value_not_the_next_parts_fir
     uneven = Parameter("program.timing.delay_days", "int", low=0, high=14)
     assert [(edge_value(uneven, b / 4), edge_value(uneven, (b + 1) / 4, upper=True)) for b in range(4)] == \
         [(0, 3), (3, 7), (7, 11), (11, 14)]
+
+
+def test_the_headline_the_flips_and_the_tornado_check_study_one_leader():
+    """A reward best at 47% of the points with the higher mean, against no program best
+    at 53%: the headline named no program, the flips took the reward (the highest mean)
+    and tested whether no program ever beat it, and the tornado check, ranking by the
+    raw share, took a third design when a copy split the reward's share. One leader now
+    (decision_leader: the lowest expected regret, the highest mean), named by all
+    three, with the design best at more points said beside it; copies among the other
+    designs are said in report.md too. Closed form: design a is worth 10 where
+    link_use > 0.6 and -1 elsewhere (mean 3.4, best at 40% of a uniform range), the
+    others 0."""
+    from simulator.report.sensitivity import _decision_section
+    from simulator.sensitivity import decision_leader, tornado_disagreements
+
+    def value(scenarios, seeds, metrics, daily=False):
+        return [{"incremental_value": (10.0 if s.program.link_use > 0.6 else -1.0) if s.name.startswith("a") else 0.0}
+                for s in scenarios]
+
+    a = tiny().model_copy(update={"name": "a"})
+    copy, none, other = (a.model_copy(update={"name": name}) for name in ("a-copy", "none", "none-copy"))
+    uncertain = parse_parameters(["program.link_use=0:1", "program.base_share=0:1"], a)
+    settings = SensitivitySettings(samples=64, trajectories=2, tornado_replicates=1, replicates=1)
+    result = sensitivity(a, uncertain, designs=[none, a], seed=1, evaluate=value, settings=settings)
+    decision = result.decision.set_index("design")
+    assert decision.loc["a", "mean"] > decision.loc["none", "mean"]
+    assert decision.loc["a", "probability_best"] < 0.5 < decision.loc["none", "probability_best"]
+    assert decision_leader(result.decision) == "a"
+    assert set(result.flips["leader"]) == {"a"} and set(result.flips["runner_up"]) == {"none"}
+    text = "\n".join(_decision_section(result, "incremental_value"))
+    share = decision.loc["none", "probability_best"]
+    assert (f"**a** is best at {decision.loc['a', 'probability_best']:.0%} of the points and loses least on average "
+            f"(the lowest expected regret); **none** is best at more of them ({share:.0%}), by less than it loses at "
+            f"the others.") in text, text
+    assert "**The decision hinges on:** `program.link_use`" in text
+    assert all(found["leader"] == "a" for found in tornado_disagreements(result, "incremental_value"))
+    # copies of each: the leader's share is a's and its copy's together, the tornado check names no copy of the
+    # leader as ahead of it, and the other pair is said to be one design
+    result = sensitivity(a, uncertain, designs=[none, a, copy, other], seed=1, evaluate=value, settings=settings)
+    assert decision_leader(result.decision) == "a" and set(result.flips["leader"]) == {"a"}
+    assert not any(found["ahead"] in ("a", "a-copy") for found in tornado_disagreements(result, "incremental_value"))
+    text = "\n".join(_decision_section(result, "incremental_value"))
+    assert "**a ties with a-copy**" in text
+    assert "none and none-copy give the same value at every point: one design here, best at" in text, text
