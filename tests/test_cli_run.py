@@ -508,6 +508,12 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
     text = reward_weighing(base)
     assert "reward scale of 45.0 (3 months of the 15.0 monthly margin)" in text, text
     assert "the referrer's 20.0 buys 36% of the largest rise in sharing a reward can give;" in text
+    # no margin and no reward_scale: the scale falls back to 1 (behaviour.incentive.scale), which read "1 (3 months of
+    # the 0 monthly margin)"; 1 - e^(-20) rounds to 100%
+    free = reward_weighing(small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20}},
+                                 economics={"monthly_margin": 0.0}))
+    assert "reward scale of 1 (the fallback where months of the margin come to 0; give `reward_scale`)" in free, free
+    assert "months of the 0" not in free
     # for a business the largest rise is an organisation reward's (weight 1), cash weighs 0.3: 0.3 x 36% = 11%, and the
     # friend is a business too (the sentence said cash and "the friend" to a B2B reader)
     business = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 20, "referee_reward": 20,

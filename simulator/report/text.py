@@ -214,7 +214,10 @@ def reward_weighing(scenario) -> str:
     referrer = float(incentive.referrer_reward)  # a tiered program's first tier
     friend = float(getattr(incentive, "referee_reward", 0.0) or 0.0)
     how = ("`reward_scale`" if incentive.reward_scale is not None else
-           f"{incentive.reward_scale_months:g} months of the {fmt(scenario.economics.monthly_margin)} monthly margin")
+           f"{incentive.reward_scale_months:g} months of the {fmt(scenario.economics.monthly_margin)} monthly margin"
+           if incentive.reward_scale_months * scenario.economics.monthly_margin > 0 else
+           # "1 (3 months of the 0 monthly margin)": the fallback read as arithmetic
+           "the fallback where months of the margin come to 0; give `reward_scale`")
     weight = inc.type_weight(incentive, scenario.program.reward_type_weights)
     source = ("`type_weight`" if incentive.type_weight is not None else
               f"`reward_type_weights` for a {incentive.audience} audience")
