@@ -553,11 +553,14 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     check_seed_and_replicates("compare", seed=seed, replicates=replicates, workers=workers)
     check_switches("compare", baseline=baseline, unpaired=unpaired, progress=progress)
     executor = check_execution("compare", executor, scheduler)
-    if labels is not None and (isinstance(labels, str) or len(labels) != len(scenarios)):
-        # fewer labels than designs stopped on an IndexError when two designs shared a name
-        got = repr(labels) if isinstance(labels, str) else len(labels)
-        raise ScenarioError(f"give one label per design ({len(scenarios)}), or none; got {got}",
-                            file="compare()", key="labels")
+    for name, given in (("labels", labels), ("sources", sources)):
+        # fewer labels than designs stopped on an IndexError when two designs shared a name; one source for two
+        # designs on an IndexError, and a string of sources blamed its second character, '.', for a difference
+        if given is not None and (isinstance(given, str) or len(given) != len(scenarios)):
+            got = repr(given) if isinstance(given, str) else len(given)
+            what = "label" if name == "labels" else "source (the file each design came from)"
+            raise ScenarioError(f"give one {what} per design ({len(scenarios)}), or none; got {got}",
+                                file="compare()", key=name)
     if isinstance(precision, (bool, np.bool_)) or not isinstance(precision, numbers.Real):   # "0.05": "'<' not supported"
         raise TypeError(f"compare(): precision must be a number, a fraction of the mean difference such as 0.05; not "
                         f"{type(precision).__name__} {precision!r}")

@@ -101,6 +101,7 @@ class ReferralModel(mesa.Model):
             raise TypeError("ReferralModel(): rng must be a whole-number seed or None (the engine derives its named "
                             "streams from a seed), not a numpy generator")
         check_seed_and_replicates("ReferralModel", seed=rng, seed_name="rng")
+        _check_network(network, scenario)
         seed = draw_seed() if rng is None else int(rng)
         super().__init__(rng=seed)
         self.seed = seed
@@ -150,3 +151,21 @@ class ReferralModel(mesa.Model):
 def _column_reporter(name: str):
     index = COLUMN_INDEX[name]
     return lambda model: float(model.engine.today[index])
+
+
+def _check_network(network, scenario: Scenario) -> None:
+    """A network handed to ReferralModel is a :class:`~simulator.network.Network` of the
+    scenario's people: one of 100 people under a scenario of 2,000 ran 100 people while
+    the model reported 2,000, and a file's name failed on "'str' object has no attribute
+    'n'"."""
+    if network is None:
+        return
+    if not isinstance(network, Network):
+        raise TypeError(f"ReferralModel(): network must be a simulator.network.Network (e.g. network_for(...) or "
+                        f"from_edges(...)), or None to build the scenario's; not {type(network).__name__} "
+                        f"{str(network)[:60]!r} (an edge-list file goes in the scenario: network.kind: edgelist)")
+    if network.n != scenario.population.size:
+        raise ValueError(f"ReferralModel(): network has {network.n:,} people and the scenario "
+                         f"{scenario.population.size:,} (population.size); give a network of the scenario's people, "
+                         f"or set population.size to {network.n}")
+

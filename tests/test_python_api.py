@@ -206,6 +206,23 @@ def test_the_model_checks_its_scenario(tiny):
         ReferralModel(tiny.model_copy(update={"days": 0}), rng=1)
 
 
+def test_the_model_refuses_a_network_of_other_people_in_one_line(tiny):
+    """A network of 100 people under a scenario of 2,000 ran 100 people while the model
+    reported 2,000 (its collector's rows added up to 100); an edge-list file's name failed
+    on "'str' object has no attribute 'n'". A network of the scenario's people runs as
+    the one the model would build."""
+    from simulator.network.generators import network_for
+
+    size = tiny.population.size
+    with pytest.raises(ValueError, match=f"network has 100 people and the scenario {size:,} \\(population.size\\)"):
+        ReferralModel(tiny, rng=1, network=network_for(tiny.network, 100, 1))
+    with pytest.raises(TypeError, match="network must be a simulator.network.Network .* not str 'graph.txt'"):
+        ReferralModel(tiny, rng=1, network="graph.txt")
+    given = ReferralModel(tiny, rng=1, network=network_for(tiny.network, size, 1))
+    given.step()
+    assert given.engine.people.n == size
+
+
 def test_stepping_the_model_on_a_replicates_seed_gives_that_replicate_as_the_readme_says(tiny):
     results = simulate(tiny, replicates=2, seed=7, baseline=False)
     for replicate, seed in enumerate(results.seeds):
@@ -370,6 +387,16 @@ def test_compare_labels_tell_apart_designs_that_share_a_name_and_must_be_one_per
         with pytest.raises(ScenarioError) as error:
             compare([tiny, other], replicates=1, labels=labels)
         assert str(error.value) == f"compare(): labels: give one label per design (2), or none; {got}"
+    # sources= (the files the designs came from, named in a refusal to pair): one for two designs stopped on an
+    # IndexError, and a string blamed its second character, '.', for a difference
+    longer = other.model_copy(update={"days": other.days + 5})
+    for sources, got in ((["one.yaml"], "got 1"), ("x.yaml", "got 'x.yaml'")):
+        with pytest.raises(ScenarioError) as error:
+            compare([tiny, longer], replicates=1, sources=sources)
+        assert str(error.value) == (f"compare(): sources: give one source (the file each design came from) per "
+                                    f"design (2), or none; {got}")
+    with pytest.raises(ScenarioError, match="b.yaml: differs from the reference"):
+        compare([tiny, longer], replicates=1, sources=["a.yaml", "b.yaml"])
 
 
 def test_what_ran_is_not_the_callers_scenario_object():
