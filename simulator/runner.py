@@ -13,7 +13,7 @@ import numpy as np
 from .config import NeverAsk, NoIncentive, Scenario, has_program
 from .engine import Engine
 from .executors import run_tasks
-from .kernel import common_path
+from .kernel import common_path, use_kernel
 from .network import network_for
 from .metrics import (COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, METRIC_BOUNDS, SUMMARY_METRICS, k_month_days, run_summary,
                       run_summary_and_k_by_month, t_quantile)
@@ -105,7 +105,7 @@ class Results:
     """Everything ``simulate`` produced for one scenario (the tables of ``refsim run``'s folder).
 
     - ``scenario``: the scenario as run, its ``seed`` and ``replicates`` set
-      (``simulate(results.scenario)`` reruns it);
+      (``simulate(results.scenario, kernel=results.kernel)`` reruns it, on the path it ran);
     - ``seeds``: replicate r's own seed (``ReferralModel(scenario, rng=seeds[r])`` steps through replicate r);
     - ``timeseries``: one row per replicate and day 0..days (timeseries.csv);
     - ``runs``: one row per replicate, its metrics (runs.csv);
@@ -210,7 +210,7 @@ def _twin(twin: Twin, seed: int, engine: Engine) -> tuple[np.ndarray, dict[str, 
 
 def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None = None, *, people: bool = True,
              baseline: bool | None = None, progress: Callable[[int], None] | None = None, workers: int | None = 1,
-             executor: str | None = None, scheduler: str | None = None) -> Results:
+             executor: str | None = None, scheduler: str | None = None, kernel: bool | None = None) -> Results:
     """Run ``replicates`` replicates of ``scenario`` (seeds spawned from the scenario seed).
 
     ``baseline`` (default: when the scenario has a program) also runs the
@@ -228,12 +228,18 @@ def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None
     ``--seed`` and ``--replicates`` writes the same numbers. A mistake in the
     arguments, or a scenario that ``model_copy(update=...)`` made invalid, raises
     one line (ScenarioError or TypeError) naming the argument or key.
+
+    ``kernel`` is the path, as ReferralModel's: None (REFSIM_ENGINE; by default the
+    compiled kernel wherever it runs), True or False (the numpy stages). A design
+    ``compare`` ran on the numpy stages (it runs every design there when the kernel
+    cannot run one of them) is rerun with ``simulate(design.scenario,
+    kernel=design.kernel)``.
     """
     from .scenario_io import check_execution, check_scenario, check_seed_and_replicates, check_switches
 
     scenario = check_scenario(scenario, "simulate")
     check_seed_and_replicates("simulate", seed=seed, replicates=replicates, workers=workers)
-    check_switches("simulate", people=people, baseline=baseline, progress=progress)
+    check_switches("simulate", people=people, baseline=baseline, progress=progress, kernel=kernel)
     executor = check_execution("simulate", executor, scheduler)
     scenario = resolve_seed(scenario, seed)
     count = scenario.replicates if replicates is None else int(replicates)
@@ -241,7 +247,7 @@ def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None
     if baseline is None:
         baseline = has_program(scenario)
     return run_designs([scenario], people=people, baseline=baseline, progress=progress, workers=workers,
-                       executor=executor, scheduler=scheduler)[0]
+                       executor=executor, scheduler=scheduler, kernel=kernel)[0]
 
 
 @dataclass(frozen=True)
@@ -265,12 +271,16 @@ def run_task(task: ReplicateTask) -> tuple[int, RunOutput]:
 
 def run_designs(scenarios: list[Scenario], *, people: bool = False, baseline: bool = False,
                 progress: Callable[[int], None] | None = None, workers: int | None = 1, executor: str = "local",
-                scheduler: str | None = None) -> list[Results]:
+                scheduler: str | None = None, kernel: bool | None = None) -> list[Results]:
     """Run every design for its ``replicates`` from its own seed, all replicates of all
     designs in one pool; designs that share a seed share replicate seeds (common random
-    numbers). Results come back sorted by replicate whatever the order runs finished in."""
+    numbers). Results come back sorted by replicate whatever the order runs finished in.
+    ``kernel``: the path for all (None: kernel.common_path)."""
     seeds = [replicate_seeds(s.seed, s.replicates) for s in scenarios]
-    kernel = common_path(scenarios)  # compared designs share one path, and so their luck
+    if kernel is None:
+        kernel = common_path(scenarios)  # compared designs share one path, and so their luck
+    else:   # asked for the kernel where it cannot run: one line (use_kernel)
+        kernel = all([use_kernel(s, bool(kernel)) for s in scenarios])
     twins = [twin_of(s) if baseline else None for s in scenarios]
     tasks = (ReplicateTask(d, s, r, seeds[d][r], people and r == 0, baseline, kernel, twins[d])
              for d, s in enumerate(scenarios) for r in range(s.replicates))

@@ -447,6 +447,15 @@ def test_a_compared_design_that_ran_on_the_numpy_stages_is_replayed_on_them():
                                           rows[list(DAILY_COLUMNS)].to_numpy(float))
     with pytest.raises(TypeError, match=r"ReferralModel\(\): kernel must be True or False"):
         ReferralModel(cash, rng=1, kernel="yes")
+    # simulate(design.scenario) reran it on the kernel, other numbers, though Results' docstring said it reran it:
+    # simulate takes the path too
+    again = simulate(designs[0].scenario, baseline=False, people=False, kernel=designs[0].kernel)
+    assert again.kernel is False
+    pd.testing.assert_frame_equal(again.runs, designs[0].runs)
+    with pytest.raises(TypeError, match=r"simulate\(\): kernel must be True or False"):
+        simulate(cash, kernel="no")
+    with pytest.raises(ValueError, match="the compiled kernel does not run program.influencers"):
+        simulate(seeding, replicates=1, kernel=True)
 
 
 def test_a_copy_switched_to_an_edge_list_is_checked_as_a_file_would_be():
