@@ -1592,6 +1592,15 @@ def test_a_swept_edge_list_is_part_of_the_fingerprint(tmp_path):
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
         execute_sweep(sweep, out, executor="serial", progress=_interrupt_after(1))
+    # the manifest lists every file the runs read: b.txt, read by half of them, was left out (the base's alone)
+    done = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert done.exit_code == 0, done.output
+    import hashlib
+    import json as json_module
+
+    manifest = json_module.loads((out / "manifest.json").read_text())
+    assert manifest["inputs"] == {str((graphs / name).resolve()): hashlib.sha256((graphs / name).read_bytes()).hexdigest()
+                                  for name in ("a.txt", "b.txt")}
     (graphs / "b.txt").write_text(_ring(100, chord=9))
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
                    "b.txt has changed since this sweep started")

@@ -199,7 +199,8 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
         # on seed 11 sent a reader reproducing it to other runs
         scenarios=[sweep.base.model_copy(update={"replicates": sweep.replicates, "seed": seed})],
         seeds={sweep.base.name: frame["seed"].tolist()}, started=started, ended=dt.datetime.now(),
-        command=command, extra={"sweep": {
+        # every file the runs read, a swept network.path's too (the base's alone were listed)
+        command=command, extra={**({"inputs": inputs} if (inputs := sweep.inputs()) else {}), "sweep": {
             "file": sweep.source, "name": sweep.name, "fingerprint": state["fingerprint"], "sweep_seed": seed,
             "spec": sweep.spec.model_dump(mode="json"), "replicates": sweep.replicates, "metrics": list(sweep.metrics),
             "objective": sweep.objective, "set": list(sweep.overrides), "grids": state.get("grids"),
