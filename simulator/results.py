@@ -557,6 +557,9 @@ def _changed_inputs(old: dict[str, str], new: dict[str, str]) -> list[str]:
     return [path for path, digest in old.items() if path in new and new[path] != digest]
 
 
+#: Fingerprint parts besides the replicates in which a folder's study can grow and keep its runs.
+GROWABLE_PARTS = frozenset({"sweep file's parameters", "metrics"})
+
 #: Fingerprint parts named by a plural noun: 'its metrics differs' read as a slip.
 PLURAL_PARTS = frozenset({"metrics", "replicates", "files the runs read", "search settings"})
 
@@ -613,7 +616,10 @@ def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
         def shown(sets: list) -> str:
             return " ".join(f"--set {shlex.quote(str(item))}" for item in sets) if sets else "no --set"
         text += f"{said}it ran with {shown(sets_then)}, and this command with {shown(sets_now)}"
-    if "replicates" in changed and len(changed) > 1:
+    # only where the rest is what a folder can grow in (a grid's levels; the metrics reported): a different seed or
+    # base was told to grow one thing at a time, which it never could
+    if "replicates" in changed and len(changed) > 1 and all(name in GROWABLE_PARTS for name in changed
+                                                            if name != "replicates"):
         text += " (a study grows in one thing at a time: first with the replicates it had, then with the new count)"
     return text
 

@@ -954,9 +954,18 @@ def test_a_refused_resume_names_the_key_of_the_sweep_file_that_changed(tmp_path)
                 parameters={"program.incentive.referrer_reward": {"low": 0, "high": 20}})
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]),
                    "holds a different sweep (its sweep file's samples differ from this command's)")
-    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "-r", "2"]),
-                   "its replicates (1 there, 2 now), sweep file's samples differ",
-                   "grows in one thing at a time")
+    # more samples of a random sweep is a different sweep whatever the replicates: no advice to grow one at a time
+    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "-r", "2"]),
+                          "its replicates (1 there, 2 now), sweep file's samples differ")
+    assert "grows in one thing at a time" not in line
+    # a grid that gained a value and more replicates can grow, one at a time: said so
+    grid = tmp_path / "grid"
+    grid.mkdir()
+    path = write_sweep(grid, replicates=1, parameters={"program.incentive.referrer_reward": {"values": [0, 10]}})
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(grid / "out"), "--executor", "serial"]).exit_code == 0
+    write_sweep(grid, replicates=1, parameters={"program.incentive.referrer_reward": {"values": [0, 10, 20]}})
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(grid / "out"), "--executor", "serial", "-r", "2"]),
+                   "its replicates (1 there, 2 now), sweep file's parameters differ", "grows in one thing at a time")
 
 
 @pytest.mark.parametrize("paired", [False, True])
