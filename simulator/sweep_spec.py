@@ -444,7 +444,13 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
         try:
             check_executor(spec.executor, spec.scheduler)
         except ScenarioError as error:
-            raise ScenarioError(error.message, file=source, key=where("scheduler")) from None
+            message = error.message
+            if spec.executor not in (None, "dask") and spec.scheduler is not None:
+                # the file contradicts itself: "use --executor dask" was said to a command that gave it
+                message = (f"the file's executor: {spec.executor} takes no scheduler address; set executor: dask in "
+                           f"the file, or remove its executor: or its scheduler: line (the command line cannot mend the "
+                           f"file)")
+            raise ScenarioError(message, file=source, key=where("scheduler")) from None
     return sweep
 
 

@@ -643,6 +643,13 @@ def test_the_command_lines_executor_wins_over_the_sweep_files_scheduler(tmp_path
     path = write_sweep(tmp_path, executor="local")
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "dask"), "--scheduler", "tcp://127.0.0.1:1"]),
                    "no Dask scheduler reachable at tcp://127.0.0.1:1", "--scheduler")
+    # a file whose executor: local sits beside a scheduler: contradicts itself; "use --executor dask" was said to a
+    # command that gave it
+    path = write_sweep(tmp_path, executor="local", scheduler="tcp://127.0.0.1:1")
+    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--executor", "dask", "--dry-run"]), str(path),
+                          "the file's executor: local takes no scheduler address; set executor: dask in the file, or "
+                          "remove its executor: or its scheduler: line")
+    assert "use --executor dask" not in line
 
 
 def test_a_session_that_saved_no_run_is_not_listed_among_those_that_ran(tmp_path, monkeypatch):
