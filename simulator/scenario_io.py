@@ -341,6 +341,10 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
             if error.key and not error.key.startswith("line"):
                 error.key = f"{key}.{error.key}"
             raise
+        if glued := _glued_key(value):
+            # {kind:single_sided,referrer_reward:5} reads as two keys with no values: "missing 'kind'" was said
+            raise ScenarioError(f"'{glued}' reads as one key with no value: in YAML a ':' ends a key only before a "
+                                f"space; write {glued.replace(':', ': ', 1)}", file=source, key=key)
         node: Any = data
         for depth, part in enumerate(parts[:-1]):
             node = _child(node, part, create=True, item=item, where=parts, depth=depth)
@@ -353,6 +357,22 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
         else:
             raise ScenarioError(f"'{item}': '{'.'.join(parts[:-1])}' is a value, not a mapping", file=source, key=key)
     return data
+
+
+def _glued_key(value: Any) -> str | None:
+    """The first mapping key in ``value`` that holds a ':' (no scenario key does): YAML
+    reads ``{kind:single_sided}`` as the key 'kind:single_sided' with no value."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for name, child in node.items():
+                if isinstance(name, str) and ":" in name:
+                    return name
+                stack.append(child)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
 
 
 def validate(data: dict, *, source: str | None = None, text: str | None = None, base_dir: Path | None = None) -> Scenario:

@@ -272,6 +272,21 @@ def test_bad_set_override(tmp_path):
     assert code == 2 and "key.path=value" in stderr
 
 
+def test_a_block_set_without_spaces_after_its_colons_says_so(tmp_path):
+    """--set program.incentive={kind:single_sided,referrer_reward:5}: YAML reads
+    'kind:single_sided' as one key with no value, and the error said "missing 'kind'"
+    of a block where the user had typed it. It now names the glued key and how to write
+    it; the same block with spaces is valid."""
+    code, _, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set",
+                             "program.incentive={kind:single_sided,referrer_reward:5}")
+    assert code == 2 and len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
+    assert ("program.incentive: 'kind:single_sided' reads as one key with no value: in YAML a ':' ends a key only "
+            "before a space; write kind: single_sided") in stderr, stderr
+    code, _, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set",
+                             "program.incentive={kind: single_sided, referrer_reward: 5}")
+    assert code == 0, stderr
+
+
 def test_a_bad_set_value_names_the_override_not_the_line_it_replaced(tmp_path):
     """days=abc given on the command line was reported at the file's 'days' line; the
     file was fine. A mistake in the file itself still names its line."""
