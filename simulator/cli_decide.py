@@ -57,14 +57,15 @@ def _scenario(given: Optional[Path], settings, sets: list[str], settings_file: O
 def _evaluator(settings, workers, executor, scheduler, progress=None, settings_file: Optional[Path] = None):
     from .decide_settings import pick
     from .evaluation import Evaluator
-    from .executors import check_scheduler, default_workers, execution, scheduler_file, workers_used
+    from .executors import check_cluster, default_workers, execution, scheduler_file, workers_used
     from .limits import check_options
 
     check_options(workers=workers)   # as run and sweep do: --workers 0 ran on every core, -3 on a pool of -3
     # the command line wins as a whole, as in sweep: --executor local ran into the file's scheduler
     given = scheduler
     executor, scheduler = execution(executor, scheduler, settings.executor, settings.scheduler)
-    cluster = check_scheduler(scheduler, file=scheduler_file(scheduler, given, settings_file)) if scheduler else None
+    # the workers' code too, before the study writes its folder (as a sweep checks it)
+    cluster = check_cluster(scheduler, file=scheduler_file(scheduler, given, settings_file)) if scheduler else None
     _note_unused_workers(workers, executor, scheduler)
     workers = pick(workers, settings.workers) or default_workers()
     # the manifest's count: one for serial, a cluster's own (it recorded this computer's cores)

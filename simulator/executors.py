@@ -194,6 +194,28 @@ def _identify(address: str, timeout: float, where: dict | None = None) -> dict:
                             f"check the address and its scheme (tcp:// or tls://)", **where) from None
 
 
+def _client(scheduler: str):
+    """A Dask client of the scheduler at ``scheduler``; a failure to connect is one line."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except Exception as error:  # noqa: BLE001 - any failure to connect is one line
+        raise ScenarioError(f"cannot connect to the Dask scheduler at {scheduler} ({type(error).__name__}); "
+                            f"check the address", key="--scheduler") from None
+
+
+def check_cluster(scheduler: str, *, file: str | None = None) -> int:
+    """check_scheduler, then :func:`check_worker_code` on the cluster's workers: before a
+    study writes its folder, and in ``--dry-run``, which said yes to a cluster whose
+    workers ran other code while the run refused it, after writing sweep.json. Returns
+    the cluster's workers."""
+    workers = check_scheduler(scheduler, file=file)
+    with _client(scheduler) as client:
+        check_worker_code(client, scheduler)
+    return workers
+
+
 def check_worker_code(client, scheduler: str) -> None:
     """Refuse, in one line, a cluster whose workers run other refsim code than this
     process (another version, a checkout with other changes): their runs would not be
@@ -491,11 +513,7 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
     cluster = None
     if scheduler:
         check_scheduler(scheduler)
-        try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-        except Exception as error:  # noqa: BLE001 - any failure to connect is one line
-            raise ScenarioError(f"cannot connect to the Dask scheduler at {scheduler} ({type(error).__name__}); "
-                                f"check the address", key="--scheduler") from None
+        client = _client(scheduler)
         try:
             check_worker_code(client, scheduler)
         except BaseException:

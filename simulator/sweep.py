@@ -35,7 +35,7 @@ from .config import Scenario
 from .metrics import NEVER_IS_WORST, UNDEFINED_IS_WORST, copies, joint_level, t_quantile
 from .errors import ScenarioError
 from . import executors
-from .executors import check_scheduler, run_tasks
+from .executors import run_tasks
 from .kernel import engine_choice, path_for
 from .results import RunStore, Study, StudyLock, atomic_write_json, judge_study, study_folder
 from .rng import draw_seed, point_stream, run_seed
@@ -304,7 +304,8 @@ def _workers(sweep: Sweep, workers: int | None, executor: str, scheduler: str | 
     if executor == "dask" and scheduler:
         # the cluster's own workers run the sweep, not --workers nor this computer's cores: the manifest
         # said 'workers: 2' (the laptop's) of a sweep run on another cluster, and named no cluster
-        return check_scheduler(scheduler, file=executors.scheduler_file(scheduler, given, sweep.source))
+        # and their code: a dry run said yes to workers of other code, which the run refused after writing sweep.json
+        return executors.check_cluster(scheduler, file=executors.scheduler_file(scheduler, given, sweep.source))
     # serial runs in this one process: its manifest recorded the default pool's count
     return executors.workers_used(executor, workers or sweep.spec.workers)
 

@@ -597,6 +597,36 @@ def test_a_resume_without_the_first_commands_set_says_which_set_it_ran_with(tmp_
     assert "and this command with --set days=21)" in line, line
 
 
+def test_a_dry_run_refuses_a_cluster_of_other_code_as_the_run_does_before_any_folder(tmp_path, monkeypatch):
+    """--dry-run said yes to a cluster whose workers ran other refsim code; the run then
+    refused it, after writing sweep.json and runs/ into a folder that had not existed.
+    The workers' code is now checked with the scheduler, before either says anything or
+    writes anything. (Workers of other code are a slow test of tests/test_faults.py; a
+    cluster in this process stands here, its check made to refuse.)"""
+    import logging
+
+    from distributed import LocalCluster
+
+    import simulator.executors as executors_module
+    from simulator.errors import ScenarioError
+
+    def other_code(client, scheduler):
+        assert client.scheduler_info()["workers"]   # asked of the cluster's own workers
+        raise ScenarioError(f"1 of the 1 workers at {scheduler} run other refsim code than this process",
+                            key="--scheduler")
+
+    monkeypatch.setattr(executors_module, "check_worker_code", other_code)
+    path, out = write_sweep(tmp_path), tmp_path / "out"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None,
+                      scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"},
+                      silence_logs=logging.ERROR) as cluster:
+        for extra in (["--dry-run"], []):
+            result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--scheduler",
+                                         cluster.scheduler_address, *extra])
+            one_line_error(result, "run other refsim code than this process")
+            assert not out.exists()
+
+
 def test_a_sweep_on_a_running_cluster_records_the_cluster_and_its_workers(tmp_path, monkeypatch):
     """With --scheduler the manifest said 'executor: dask, workers: 7' (the --workers
     given, or this computer's cores) of a sweep that another cluster's 3 workers ran, and
@@ -604,7 +634,9 @@ def test_a_sweep_on_a_running_cluster_records_the_cluster_and_its_workers(tmp_pa
     import simulator.sweep as sweep_module
     from simulator.executors import run_tasks
 
-    monkeypatch.setattr(sweep_module, "check_scheduler", lambda address, **named: 3)   # a cluster of 3 workers answers
+    import simulator.executors as executors_module
+
+    monkeypatch.setattr(executors_module, "check_cluster", lambda address, **named: 3)   # a cluster of 3 workers answers
     # its runs are this process's: the rows depend on no executor (test_rows_are_identical_on_every_executor)
     monkeypatch.setattr(sweep_module, "run_tasks",
                         lambda function, tasks, **kw: run_tasks(function, tasks, **{**kw, "executor": "serial",

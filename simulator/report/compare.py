@@ -837,7 +837,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         "are not left out at random, so no verdict is drawn from the rest); `undefined`: in every replicate of",
         "both, or of a design without a program (its payback, ROI or budget's day: nothing to compare);",
         "a payback that never came, and a budget",
-        f"that never ran out (or none), count as the day after the horizon ("
+        "that never ran out (or none), count as the day after the horizon ("
         + (f"day {first.days + 1}" if len(set(days.values())) == 1 else "each design's own") + ") in the differences,",
         "while their means are over the runs where the day came; the replicate counts are the",
         "smallest n with t(0.975, n−1)·sd/√n within the target, sd being that of the paired differences (paired)",
