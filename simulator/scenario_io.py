@@ -33,21 +33,8 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     is one override (iterating it gave one "override" per character). Relative
     edge-list paths are resolved against the scenario file's folder.
     """
-    if isinstance(overrides, str):
-        overrides = [overrides]
-    if overrides is None:   # no overrides, as Python's None says (it stopped on "'NoneType' object is not iterable")
-        overrides = ()
-    if isinstance(overrides, dict):   # refused as "--set: 'days' is not of the form key.path=value", a flag never typed
-        items = ", ".join(f"'{k}={v}'" for k, v in list(overrides.items())[:3])
-        raise TypeError(f"load_scenario(): overrides is a list of 'key.path=value' strings, not a dict: [{items}]")
-    overrides = list(overrides) if hasattr(overrides, "__iter__") else overrides
-    if not isinstance(overrides, list) or any(not isinstance(o, str) for o in overrides):
-        # 5 or ['days=60', 7] stopped on "'int' object is not iterable"
-        raise TypeError(f"load_scenario(): overrides is a list of 'key.path=value' strings, such as ['days=60']; got "
-                        f"{overrides!r}")
-    if not isinstance(path, (str, Path)):   # a dict: os.fspath's TypeError named no function
-        raise TypeError(f"load_scenario(): path must be a scenario file's path (str or Path), not {type(path).__name__}; "
-                        f"a mapping is Scenario.model_validate(data)")
+    overrides = check_overrides("load_scenario", overrides)
+    check_path("load_scenario", path, "a scenario file's path", "a mapping is Scenario.model_validate(data)")
     path = Path(path)
     source = str(path)
     text = read_yaml_text(path, "a scenario YAML file (see scenarios/)")
@@ -57,6 +44,34 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
                             f"`refsim sweep {source}`", file=source)
     return validate_overridden(data, overrides, source,
                                lambda mapping: validate(mapping, source=source, text=text, base_dir=path.parent))[0]
+
+
+def check_overrides(caller: str, overrides: Any) -> list[str]:
+    """``overrides`` given to a Python entry point (load_scenario, load_sweep) as a list
+    of ``key.path=value`` strings: one string is one override (iterating it gave one
+    "override" per character), None none; a dict, a number or a non-text item is one
+    TypeError line ("--set: 'days' is not of the form key.path=value" named a flag never
+    typed, and 5 stopped on "'int' object is not iterable")."""
+    if isinstance(overrides, str):
+        return [overrides]
+    if overrides is None:   # no overrides, as Python's None says (it stopped on "'NoneType' object is not iterable")
+        return []
+    if isinstance(overrides, dict):
+        items = ", ".join(f"'{k}={v}'" for k, v in list(overrides.items())[:3])
+        raise TypeError(f"{caller}(): overrides is a list of 'key.path=value' strings, not a dict: [{items}]")
+    overrides = list(overrides) if hasattr(overrides, "__iter__") else overrides
+    if not isinstance(overrides, list) or any(not isinstance(o, str) for o in overrides):
+        raise TypeError(f"{caller}(): overrides is a list of 'key.path=value' strings, such as ['days=60']; got "
+                        f"{overrides!r}")
+    return overrides
+
+
+def check_path(caller: str, path: Any, what: str, hint: str = "") -> None:
+    """``path`` given to a Python entry point is a str or Path: a dict or None reached
+    os.fspath, whose TypeError named no function."""
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"{caller}(): path must be {what} (str or Path), not {type(path).__name__}"
+                        + (f"; {hint}" if hint else ""))
 
 
 def check_scenario(scenario: Any, caller: str) -> Scenario:

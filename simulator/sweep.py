@@ -151,16 +151,47 @@ def _as_level(levels: list, value: Any) -> Any:
                  and f"{level:.10g}" == shown), value)
 
 
+def _check_row(caller: str, sweep: Any, row: Any, run: bool = False) -> None:
+    """``sweep`` is a Sweep (load_sweep) and ``row`` one row of its table (a pandas row or a
+    mapping) with the sweep's parameters, and with ``run`` its replicate and a valid
+    seed: a row of another sweep, the whole table, a number or a NaN seed stopped on
+    KeyError, numpy's or pandas' errors, naming no argument."""
+    from .scenario_io import check_seed_and_replicates
+
+    if not isinstance(sweep, Sweep):
+        raise TypeError(f"{caller}(): sweep must be a Sweep from load_sweep(path), not {type(sweep).__name__}")
+    if isinstance(row, pd.DataFrame):
+        raise TypeError(f"{caller}(): row is one row of the sweep's table (table.iloc[i], or a mapping), not the whole "
+                        f"table of {len(row)} rows")
+    if not hasattr(row, "keys") or not hasattr(row, "__getitem__"):
+        raise TypeError(f"{caller}(): row is one row of the sweep's table (table.iloc[i], or a mapping), not "
+                        f"{type(row).__name__} {row!r}")
+    needed = [*sweep.spec.parameters, *(("replicate", "seed") if run else ())]
+    missing = [key for key in needed if key not in row.keys()]
+    if missing:
+        raise ScenarioError(f"the row has no {', '.join(missing)}; give a row of this sweep's sweep.parquet or "
+                            f"sweep.csv (its columns: {', '.join(needed)})", file=f"{caller}()", key="row")
+    if run:
+        for name in ("replicate", "seed"):
+            value = row[name]
+            value = value.item() if hasattr(value, "item") else value
+            if isinstance(value, float) and value.is_integer():   # a CSV read back gives 3.0
+                value = int(value)
+            check_seed_and_replicates(caller, seed=value, seed_name=f"row's {name}")
+
+
 def scenario_at(sweep: Sweep, row: Any) -> Scenario:
     """The scenario one run of the sweep ran: its base, with the command's --set, at the
     row's parameter values. ``ReferralModel(scenario_at(sweep, row), rng=int(row["seed"]))``
     steps through that run day by day."""
+    _check_row("scenario_at", sweep, row)
     return point_scenario(sweep.base_data, row_values(sweep, row), sweep.base_source, sweep.base_dir)
 
 
 def rerun(sweep: Sweep, row: Any) -> dict[str, float]:
     """One run of the sweep again, from its row (its parameter values, replicate and seed):
     the metrics the row holds, as the sweep computed them."""
+    _check_row("rerun", sweep, row, run=True)
     metrics = run_replicate(scenario_at(sweep, row), int(row["replicate"]), int(row["seed"]),
                             baseline=sweep.baseline).metrics
     return {m: float(metrics.get(m, math.nan)) for m in sweep.metrics}

@@ -35,8 +35,9 @@ from .kernel import engine_part
 from .results import input_digests, scenario_files
 from .compare import NEUTRAL, NOT_A_VERDICT, NOT_A_VERDICT_WHY
 from .runner import INCREMENTAL_METRICS
-from .scenario_io import (apply_overrides, block_text, describe, key_at, parse_scenario_yaml, parse_yaml, read_yaml_text,
-                          validate, validate_overridden, validate_strictly)
+from .scenario_io import (apply_overrides, block_text, check_overrides, check_path, check_seed_and_replicates, describe,
+                          key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, validate, validate_overridden,
+                          validate_strictly)
 
 METHODS = ("grid", "random", "latin_hypercube")
 KNOWN_METRICS: dict[str, str] = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
@@ -391,7 +392,12 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
     """Read and check a sweep file; every mistake is one ScenarioError line naming
     the file, the key path (and line) and what would be valid. ``overrides``
     (``key.path=value``, as ``--set`` takes them) change the base scenario; the
-    swept parameters are applied over them."""
+    swept parameters are applied over them. Arguments of the wrong kind (a dict of
+    overrides, 1.5 replicates, no path) are one TypeError or ScenarioError line, as
+    load_scenario's."""
+    check_path("load_sweep", path, "a sweep file's path")
+    overrides = check_overrides("load_sweep", overrides)
+    check_seed_and_replicates("load_sweep", replicates=replicates)
     path = Path(path)
     source = str(path)
     text = read_yaml_text(path, "a sweep YAML file (see scenarios/sweeps/)")

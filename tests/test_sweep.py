@@ -2716,6 +2716,49 @@ def test_any_run_of_a_sweep_is_rerun_from_its_row(tmp_path):
     assert frame["customers"].iloc[-1] == row["customers_final"]
 
 
+def test_the_sweep_api_refuses_arguments_of_the_wrong_kind_in_one_line(tmp_path):
+    """load_sweep split a string of overrides into characters ("--set: 'd' is not of the
+    form key.path=value"), took 1.5 replicates (then a traceback, and sweep.json kept
+    1.5) and None for a path (os.fspath's error); rerun and scenario_at stopped on
+    KeyError, numpy's or pandas' errors for a row of another sweep, the whole table, a
+    number or a NaN seed. Each is now one line naming the function and the argument;
+    one string is one override, as load_scenario reads it."""
+    from simulator.errors import ScenarioError
+    from simulator.sweep import rerun, scenario_at
+
+    path = write_sweep(tmp_path)
+    assert load_sweep(path, overrides="days=25").base.days == 25
+    for kwargs, error, words in [
+            ({"overrides": {"days": 25}}, TypeError, "load_sweep(): overrides is a list of 'key.path=value' strings, not a dict"),
+            ({"overrides": 5}, TypeError, "load_sweep(): overrides is a list of 'key.path=value' strings"),
+            ({"replicates": 1.5}, TypeError, "load_sweep(): replicates must be a whole number or None, not float 1.5"),
+            ({"replicates": 0}, ScenarioError, "load_sweep(): replicates: must be a whole number in 1..")]:
+        with pytest.raises(error) as raised:
+            load_sweep(path, **kwargs)
+        assert str(raised.value).startswith(words), str(raised.value)
+    with pytest.raises(TypeError, match=r"load_sweep\(\): path must be a sweep file's path \(str or Path\), not NoneType"):
+        load_sweep(None)
+    sweep = load_sweep(path)
+    row = {"program.incentive.referrer_reward": 10, "replicate": 1, "seed": 123}
+    assert scenario_at(sweep, row).program.incentive.referrer_reward == 10
+    table = pd.DataFrame([row])
+    for bad, error, words in [
+            (table, TypeError, "rerun(): row is one row of the sweep's table (table.iloc[i], or a mapping), not the whole "
+                               "table of 1 rows"),
+            (7, TypeError, "rerun(): row is one row of the sweep's table (table.iloc[i], or a mapping), not int 7"),
+            ({"fraud.share": 0.1, "replicate": 0, "seed": 1}, ScenarioError,
+             "rerun(): row: the row has no program.incentive.referrer_reward; give a row of this sweep's"),
+            ({**row, "seed": -1}, ScenarioError, "rerun(): row's seed: must be a whole number in 0.."),
+            ({**row, "seed": float("nan")}, TypeError, "rerun(): row's seed must be a whole number or None, not float nan")]:
+        with pytest.raises(error) as raised:
+            rerun(sweep, bad)
+        assert str(raised.value).startswith(words), str(raised.value)
+    with pytest.raises(TypeError, match=r"scenario_at\(\): sweep must be a Sweep from load_sweep\(path\)"):
+        scenario_at(sweep.base, row)
+    # a row read back from a CSV holds its seed and replicate as floats: still a row
+    assert rerun(sweep, pd.Series({**row, "seed": 123.0, "replicate": 1.0})) == rerun(sweep, row)
+
+
 def test_a_run_with_a_null_value_is_rerun_from_its_csv_row(tmp_path):
     """A parameter mixing null (no cap) with numbers is text in sweep.parquet and
     numbers with NaN in what pandas reads from sweep.csv: rerun of the csv row of the
