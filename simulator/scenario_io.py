@@ -34,7 +34,8 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     edge-list paths are resolved against the scenario file's folder.
     """
     overrides = check_overrides("load_scenario", overrides)
-    check_path("load_scenario", path, "a scenario file's path", "a mapping is Scenario.model_validate(data)")
+    check_path("load_scenario", path, "a scenario file's path",
+               "a mapping is checked as a file is by simulator.scenario_io.validate(data)")
     path = Path(path)
     source = str(path)
     text = read_yaml_text(path, "a scenario YAML file (see scenarios/)")
@@ -89,7 +90,9 @@ def check_scenario(scenario: Any, caller: str) -> Scenario:
     if isinstance(scenario, (str, Path)):
         raise TypeError(f"{caller}() takes a Scenario, not a path: read it with load_scenario({str(scenario)!r})")
     if isinstance(scenario, dict):
-        raise TypeError(f"{caller}() takes a Scenario, not a dict: make one with Scenario.model_validate(data)")
+        # Scenario.model_validate's errors are pydantic's, lines long and without "did you mean"; validate's are a file's
+        raise TypeError(f"{caller}() takes a Scenario, not a dict: make one with simulator.scenario_io.validate(data), "
+                        f"which checks it as a file is checked")
     if isinstance(scenario, tuple) and len(scenario) == 2 and scenario[0] in Scenario.model_fields:
         # one of a Scenario's (field, value) pairs: mesa.batch_run iterates a value that is not in a list
         raise TypeError(f"{caller}() takes a Scenario, not one of its (key, value) pairs {scenario[0]!r}: mesa.batch_run "

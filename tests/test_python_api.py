@@ -41,8 +41,15 @@ def test_simulate_given_a_path_says_to_load_it(given):
 
 
 def test_simulate_given_a_dict_or_results_says_what_to_pass(tiny):
-    with pytest.raises(TypeError, match=r"not a dict: make one with Scenario.model_validate\(data\)"):
+    with pytest.raises(TypeError, match=r"not a dict: make one with simulator.scenario_io.validate\(data\), which checks it as a file is checked"):
         simulate(tiny.model_dump(), replicates=1, seed=1)
+    # the advice works, and its mistakes are a file's one line (Scenario.model_validate's were pydantic's, 4 lines)
+    from simulator.scenario_io import validate
+
+    assert validate(tiny.model_dump(mode="json")) == tiny
+    with pytest.raises(ScenarioError) as error:
+        validate({"program": {"incentive": {"kind": "double_sided", "referer_reward": 5}}})
+    assert "\n" not in str(error.value) and "did you mean 'referrer_reward'" in str(error.value)
     results = simulate(tiny, replicates=1, seed=1, baseline=False)
     with pytest.raises(TypeError, match=r"simulate\(results.scenario, ...\) reruns it"):
         simulate(results)
@@ -85,7 +92,7 @@ def test_api_calls_given_the_wrong_kind_of_thing_say_what_they_take(tiny):
 
     with pytest.raises(TypeError, match=r"Engine\(\): scenario must be a Scenario \(simulator.load_scenario\(path\)\)"):
         Engine(str(DEFAULT), 1)
-    with pytest.raises(TypeError, match=r"load_scenario\(\): path must be a scenario file's path .*Scenario.model_validate"):
+    with pytest.raises(TypeError, match=r"load_scenario\(\): path must be a scenario file's path .*simulator.scenario_io.validate\(data\)"):
         load_scenario({"days": 10})
     model = ReferralModel(tiny, rng=1)
     for person in (1.5, True, "1"):
