@@ -1388,6 +1388,19 @@ def test_a_winner_at_an_end_where_a_constraint_binds_names_the_constraint_not_th
     both = trials.assign(customers_final_mean=-1.0, feasible=False)
     held = range_edge_note(won(both, (cap, count)), [reward], small())
     assert "where `reward_cost<=1000` binds" in held and "customers_final>=0`" not in held, held
+    # a second varied key: the trials above the winner that broke the cap did so with four times its referee reward
+    # (the winner spent 17% of the cap); they say nothing of the referrer reward, and no constraint is said to bind.
+    # A rival near the winner in the other key (within a tenth of its range) still does.
+    (referee,) = parse_parameters(["program.incentive.referee_reward=0:100"],
+                                  small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10,
+                                                               "referee_reward": 10}}))
+    far = trials.assign(**{referee.key: [7.8, 32.4, 40.0, 60.0, 90.0]})
+    other = SimpleNamespace(**{**vars(won(far)), "best": {reward.key: 0.75, referee.key: 7.8}})
+    note = range_edge_note(other, [reward, referee], small())
+    assert "binds" not in note, note
+    near = far.assign(**{referee.key: [7.8, 12.0, 40.0, 60.0, 90.0]})
+    other = SimpleNamespace(**{**vars(won(near)), "best": {reward.key: 0.75, referee.key: 7.8}})
+    assert "the nearest at 4.2" in range_edge_note(other, [reward, referee], small())
 
 
 def test_trials_level_on_a_budget_name_the_least_budget_that_made_the_same_runs():

@@ -736,7 +736,7 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
             at = f"`{p.key}` = {_value(value)} is at the {end} end of its range ({_value(p.low)}–{_value(p.high)})"
             # no candidate kept the constraints: none can be what holds the winner there (said below)
             kept_any = not (getattr(result, "constraints", None) and getattr(result, "feasible", True) is False)
-            if kept_any and (binding := _bound_by(result, p, value, end)):
+            if kept_any and (binding := _bound_by(result, p, value, end, [q for q in parameters if q is not p])):
                 bound.append(_bound_text(at, value, end, *binding, objective=_objective_words(result)))
                 continue
             ends.append(at)
@@ -769,15 +769,44 @@ def _objective_words(result) -> str:
             if len(result.objectives) > 1 else "the objective")
 
 
-def _bound_by(result, parameter: Parameter, value: float, end: str) -> tuple[list[str], float] | None:
+#: How near, as a share of its range's width, a rival's other varied key is to the winner's for the rival to
+#: show what one key does: a referee reward "bound" by a cap that a rival broke with 4 times the referrer reward.
+NEAR_SHARE = 0.1
+
+
+def _alike(done: pd.DataFrame, winner: pd.Series, others) -> pd.Series:
+    """Which trials of ``done`` are near the ``winner``'s trial in each of the ``others``
+    varied keys: the same choice, or within NEAR_SHARE of a numeric range's width (on
+    the log scale for a log range)."""
+    alike = pd.Series(True, index=done.index)
+    for q in others:
+        if q.key not in done:
+            continue
+        mine = winner[q.key]
+        if q.kind == "categorical" or q.low is None or q.high is None or q.high <= q.low:
+            alike &= done[q.key].astype(str) == str(mine)
+            continue
+        scale = np.log if q.log and q.low > 0 else (lambda x: x)
+        theirs = pd.to_numeric(done[q.key], errors="coerce").to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = np.abs(scale(theirs) - scale(float(mine))) / (scale(q.high) - scale(q.low))
+        alike &= gap <= NEAR_SHARE
+    return alike
+
+
+def _bound_by(result, parameter: Parameter, value: float, end: str,
+              others=()) -> tuple[list[str], float] | None:
     """The constraints that hold a winner at ``end`` of ``parameter``'s range: every
     complete trial beyond the winner (away from that end) with a better mean of the
     first objective broke a constraint at the far end of its interval, as the winner is
     chosen (on their means where the table has no such column: the note said the
     objective was better towards the end while every trial beyond did better and broke
-    the cap at the far end, keeping it on its mean). Returns those constraints and the
-    nearest such trial's value; None where there is no such trial, where one kept the
-    constraints, or where the result carries no trial table."""
+    the cap at the far end, keeping it on its mean). Only trials near the winner in the
+    ``others`` varied keys (:func:`_alike`) count: one that broke the cap with four times
+    the winner's referrer reward said nothing of the referee reward at its low end.
+    Returns those constraints and the nearest such trial's value; None where there is no
+    such trial, where one kept the constraints, or where the result carries no trial
+    table."""
     trials, constraints = getattr(result, "trials", None), tuple(getattr(result, "constraints", ()) or ())
     objective = result.objectives[0]
     column = f"{objective.metric}_mean"
@@ -790,7 +819,7 @@ def _bound_by(result, parameter: Parameter, value: float, end: str) -> tuple[lis
     values = pd.to_numeric(done[parameter.key], errors="coerce")
     beyond = values > value if end == "low" else values < value
     better = objective.sign * (done[column] - float(mine.iloc[0])) > 0
-    rivals = done[beyond & better]
+    rivals = done[beyond & better & _alike(done, done.loc[mine.index[0]], others)]
     safe = "feasible_upper" if "feasible_upper" in rivals else "feasible"
     if not len(rivals) or rivals[safe].astype(bool).any():
         return None
