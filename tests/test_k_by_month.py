@@ -134,13 +134,23 @@ def test_the_window_and_the_cohort_include_their_last_day():
     assert table.tolist() == [[1, 2, 1], [1, 0, 1]]
 
 
+def _written_marker(monkeypatch, results, tmp_path, label: str):
+    """The run's folder written, and the x of the k_by_month plot's one line labelled ``label...``."""
+    import simulator.report.plots as plots
+
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path, **kw: drawn.append(fig) or path)
+    folder = write_run(results, tmp_path / "run", started=dt.datetime.now())
+    (marker,) = [line for fig in drawn for line in fig.axes[0].lines if line.get_label().startswith(label)]
+    return folder, marker.get_xdata()[0]
+
+
 def test_a_budget_that_ran_out_while_k_cohorts_joined_is_said_on_the_plot_and_in_the_reports(tmp_path, monkeypatch):
     """K fell to 0 from the month a budget ran out (its asks ended with it), on a plot
     titled "does the loop speed up, hold or stall?" with nothing to say why, and compare
     ranked designs by k_factor as much by how long their budgets lasted. The plot now
     marks the budget's median day (month m at x = m holds days 30(m-1)+1..30m) and its
     caption, run's and compare's reports say what K averages in."""
-    import simulator.report.plots as plots
     from simulator.compare import compare
     from simulator.report.compare import write_comparison
     from simulator.report.text import budget_k_day, k_budget_note, k_plot_note
@@ -154,11 +164,8 @@ def test_a_budget_that_ran_out_while_k_cohorts_joined_is_said_on_the_plot_and_in
     assert day == min(days)   # the lower of the middle two (metrics.median_day)
     assert k_plot_note(results.scenario, results.runs) == (f"the budget ran out on day {day:.0f} (the median), after "
                                                            f"which nobody who joins later is asked")
-    drawn = []
-    monkeypatch.setattr(plots, "_save", lambda fig, path, **kw: drawn.append(fig) or path)
-    folder = write_run(results, tmp_path / "run", started=dt.datetime.now())
-    (marker,) = [line for fig in drawn for line in fig.axes[0].lines if line.get_label().startswith("budget ran out")]
-    assert marker.get_xdata()[0] == pytest.approx(1 + (day - 15.5) / 30)
+    folder, x = _written_marker(monkeypatch, results, tmp_path, "budget ran out")
+    assert x == pytest.approx(1 + (day - 15.5) / 30)
     assert "after which nobody who joins later is asked: `k_factor` and `program_k` average in" in \
         (folder / "report.md").read_text()
     # under rewards_only the asks go on, unrewarded; a budget that never runs out says nothing
@@ -182,7 +189,6 @@ def test_a_campaigns_last_ask_not_its_budget_is_said_to_end_the_asks_of_later_co
     day 97. The campaign's last ask is what stops the asks of later cohorts, with a
     budget or without one, and the note, the plot's caption and its marker now say so;
     a budget that runs out before the last campaign day is still the budget's note."""
-    import simulator.report.plots as plots
     from simulator.report.text import k_budget_note, k_ended, k_plot_note, last_ask_day
 
     campaign = {"kind": "campaign", "days": [5, 40]}
@@ -195,11 +201,8 @@ def test_a_campaigns_last_ask_not_its_budget_is_said_to_end_the_asks_of_later_co
         f"The design last asked on day {last:.0f} (its campaign's last), after which nobody who joins is asked")
     assert k_plot_note(plain, results.runs, results.timeseries) == (
         f"the campaign last asked on day {last:.0f}, after which nobody who joins is asked")
-    drawn = []
-    monkeypatch.setattr(plots, "_save", lambda fig, path, **kw: drawn.append(fig) or path)
-    folder = write_run(results, tmp_path / "run", started=dt.datetime.now())
-    (marker,) = [line for fig in drawn for line in fig.axes[0].lines if line.get_label().startswith("the campaign's")]
-    assert marker.get_xdata()[0] == pytest.approx(1 + (last - 15.5) / 30)
+    folder, x = _written_marker(monkeypatch, results, tmp_path, "the campaign's")
+    assert x == pytest.approx(1 + (last - 15.5) / 30)
     report = (folder / "report.md").read_text()
     assert "last asked on day" in report and "budget ran out on day" not in report
     # a budget spent after the last ask (by links still shared) is not what ended the asks
