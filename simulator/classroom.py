@@ -207,12 +207,24 @@ class Design:
     # the reminder settings of the last kind that asks, kept while the design asks never: through never and back,
     # the preset's fatigue of 0.5 became the schema's 0.9 under a summary that read the same
     kept_reminders: tuple = dataclasses.field(default=(), compare=False)
+    # the incentive block left for none, and each timing kind's block left for another: through none and back the
+    # preset's budget, cap and reward scale were lost (12 adopters became 15) under a summary that read the same,
+    # and a milestone's day, reach and bar through at_purchase and back
+    kept_incentive: tuple = dataclasses.field(default=(), compare=False)
+    kept_timing: tuple = dataclasses.field(default=(), compare=False)
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Design":
+        """The preset's design. A direct channel that sets no conversion gets the one the
+        program gives it (``default_conversion``): the slider and the summary read the
+        schema's 10% where the run used the file's 25%."""
         program = scenario.program
+        channels = tuple(Channel.model_validate(dict(channel.model_dump(exclude_unset=True),
+                                                     base_conversion=program.conversion(channel)))
+                         if channel.base_conversion is None and program.conversion(channel) != channel.conversion
+                         else channel for channel in program.channels)
         return cls(incentive=program.incentive, timing=program.timing, satisfaction=scenario.satisfaction,
-                   base_share=float(program.base_share), channels=tuple(program.channels))
+                   base_share=float(program.base_share), channels=channels)
 
     # ---- incentive
 
@@ -230,30 +242,41 @@ class Design:
 
     def with_incentive(self, kind: str | None = None, referrer: float | None = None, referee: float | None = None) -> "Design":
         """Change the incentive kind or its rewards. The other incentive settings (reward
-        type, payment, cap, budget) carry over between kinds that have them; a reward that
-        was 0 because the old kind had none starts at the new kind's schema default. A
-        tiered program keeps the shape of its tiers, scaled by new / old first reward."""
+        type, payment, cap, budget) carry over between kinds that have them, and through
+        none and back: the block left for none is kept (``kept_incentive``), rewards
+        included. A reward that was 0 because the old kind had none starts at the new
+        kind's schema default. A tiered program keeps the shape of its tiers, scaled by
+        new / old first reward."""
         kind = kind or self.incentive_kind
         if kind == "none":
-            return dataclasses.replace(self, incentive=NoIncentive(kind="none"))
+            if self.incentive_kind == "none":
+                return self
+            # kept for a return: the preset's budget, cap, reward type and scale, and its rewards
+            return dataclasses.replace(self, incentive=NoIncentive(kind="none"),
+                                       kept_incentive=tuple(self.incentive.model_dump(exclude_unset=True).items()))
+        # back from none: from the block left (design B, the preset without a reward, starts from the preset's)
+        old = _INCENTIVE.validate_python(dict(self.kept_incentive)) \
+            if self.incentive_kind == "none" and self.kept_incentive else self.incentive
+        old_referrer = float(getattr(old, "referrer_reward", 0.0))
+        old_referee = float(getattr(old, "referee_reward", 0.0))
         if referrer is None:
-            referrer = self.referrer_reward if self.referrer_reward > 0 else _reward_default(kind, "referrer_reward")
+            referrer = old_referrer if old_referrer > 0 else _reward_default(kind, "referrer_reward")
         if referee is None:
-            had_referee = self.incentive_kind in ("double_sided", "tiered") and self.referee_reward > 0
-            referee = self.referee_reward if had_referee else _reward_default(kind, "referee_reward")
-        block = {key: value for key, value in self.incentive.model_dump(exclude_unset=True).items()
+            had_referee = old.kind in ("double_sided", "tiered") and old_referee > 0
+            referee = old_referee if had_referee else _reward_default(kind, "referee_reward")
+        block = {key: value for key, value in old.model_dump(exclude_unset=True).items()
                  if key not in ("kind", "referrer_reward", "referee_reward", "tiers")}
         block["kind"] = kind
         if kind == "tiered":
-            block["tiers"] = self._tiers(float(referrer))
+            block["tiers"] = self._tiers(float(referrer), getattr(old, "tiers", None))
         else:
             block["referrer_reward"] = float(referrer)
         if kind in ("double_sided", "tiered"):
             block["referee_reward"] = float(referee)
         return dataclasses.replace(self, incentive=_INCENTIVE.validate_python(block))
 
-    def _tiers(self, first: float) -> list[dict]:
-        tiers = getattr(self.incentive, "tiers", None)
+    @staticmethod
+    def _tiers(first: float, tiers) -> list[dict]:
         if not tiers or tiers[0].referrer_reward <= 0:
             return [{"after": 0, "referrer_reward": first}, {"after": TIER_STEP_AFTER, "referrer_reward": 2 * first}]
         scale = first / tiers[0].referrer_reward
@@ -271,19 +294,27 @@ class Design:
         return int(reminders.count) if reminders is not None else 0
 
     def with_timing(self, kind: str | None = None, reminders: int | None = None) -> "Design":
-        """Change when customers are asked; the reminder settings carry over between kinds."""
+        """Change when customers are asked; the reminder settings carry over between kinds,
+        and each kind's own settings (a milestone's day, reach and bar, a campaign's days)
+        are kept for a return to it (``kept_timing``)."""
         kind = kind or self.timing_kind
         old = self.timing.model_dump(exclude_unset=True)
+        blocks = dict(self.kept_timing)
+        if self.timing_kind != "never":   # its own settings (a milestone's day, reach and bar), for a return to it
+            blocks[self.timing_kind] = {key: value for key, value in old.items() if key != "reminders"}
+        kept_timing = tuple(blocks.items())
         if kind == "never":
             kept = tuple(old["reminders"].items()) if "reminders" in old else self.kept_reminders
-            return dataclasses.replace(self, timing=_TIMING.validate_python({"kind": "never"}), kept_reminders=kept)
-        block = dict(old) if kind == self.timing_kind else {"kind": kind}
+            return dataclasses.replace(self, timing=_TIMING.validate_python({"kind": "never"}), kept_reminders=kept,
+                                       kept_timing=kept_timing)
+        block = dict(old) if kind == self.timing_kind else dict(blocks.get(kind, {"kind": kind}))
+        block.pop("reminders", None)   # the reminders carry over between kinds: the current ones, or those kept
         remind = dict(old.get("reminders", {})) if "reminders" in old else dict(self.kept_reminders)
         if reminders is not None:
             remind["count"] = int(reminders)
         if remind:
             block["reminders"] = remind
-        return dataclasses.replace(self, timing=_TIMING.validate_python(block))
+        return dataclasses.replace(self, timing=_TIMING.validate_python(block), kept_timing=kept_timing)
 
     # ---- satisfaction and sharing
 
@@ -377,8 +408,10 @@ def classroom_scenario(preset: Scenario, choice: NetworkChoice, design: Design, 
     reads "default".
 
     When the population is resized by the ratio r = size / preset size, the initial
-    customers (a count) and the program budget are scaled by r too, so the share of
-    people who start as customers and the budget per person stay those of the preset.
+    customers (a count), the program budget, the influencers recruited and a daily
+    capacity of asks are scaled by r too (each at least 1), so the share of people who
+    start as customers, the budget per person, the influencers' share and the asks a
+    day per person stay those of the preset.
     Raises ScenarioError naming the control's key when the combination is not valid.
     """
     data = preset.model_dump(mode="json", exclude_none=True)
@@ -412,6 +445,12 @@ def classroom_scenario(preset: Scenario, choice: NetworkChoice, design: Design, 
         if incentive.get(key) is not None:
             incentive[key] = max(incentive[key] * ratio, largest)
     data["program"]["incentive"] = incentive
+    # counts of people and of asks a day, as the initial customers: 20 influencers of a 10,000-person preset were
+    # 6.7% of a class of 300, and its run reached 188 adopters against 38 with the count scaled
+    for lever, key in (("influencers", "count"), ("targeting", "daily_capacity")):
+        block = data["program"].get(lever)
+        if isinstance(block, dict) and block.get(key, 0) > 0 and ratio != 1.0:
+            block[key] = max(1, round(block[key] * ratio))
     data["program"]["timing"] = design.timing.model_dump(mode="json", exclude_none=True)
     data["program"]["base_share"] = design.base_share
     data["program"]["channels"] = [channel.model_dump(mode="json", exclude_none=True) for channel in design.channels]

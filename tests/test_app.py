@@ -403,6 +403,16 @@ def test_a_preset_scales_to_the_class(default):
                      budgeted.timing, budgeted.satisfaction, budgeted.base_share, budgeted.channels)
     assert classroom_scenario(default, NetworkChoice.of(default),
                               monthly).program.incentive.budget_per_month == pytest.approx(75.0)
+    # counts of influencers and of asks a day scale as the initial customers do, at least one (20 influencers of a
+    # market were 6.7% of a class of 300)
+    for name, lever, key in (("influencers.yaml", "influencers", "count"),
+                             ("b2b-account-managers.yaml", "targeting", "daily_capacity")):
+        preset = load_scenario(SCENARIOS / name)
+        given = getattr(getattr(preset.program, lever), key)
+        ratio = CLASS_SIZE / preset.population.size
+        scaled = classroom_scenario(preset, NetworkChoice.of(preset), Design.of(preset))
+        assert getattr(getattr(scaled.program, lever), key) == max(1, round(given * ratio)), name
+        assert ratio != 1 and given > 0, name
 
 
 def test_an_edge_list_keeps_its_file_and_shows_its_own_mean_degree(default):
@@ -474,11 +484,25 @@ def test_incentive_edits_take_their_defaults_from_the_schema(default):
     design = Design.of(default)
     none = design.with_incentive(kind="none")
     assert none.incentive.kind == "none" and none.referrer_reward == 0.0
+    # a design that never had a reward (the no-program preset) gets each kind's schema defaults
+    bare = Design.of(load_scenario(SCENARIOS / "no-program.yaml"))
+    assert bare.incentive.kind == "none"
     schema_double = DoubleSided(kind="double_sided")
+    fresh = bare.with_incentive(kind="double_sided")
+    assert (fresh.referrer_reward, fresh.referee_reward) == (schema_double.referrer_reward, schema_double.referee_reward)
+    assert bare.with_incentive(kind="single_sided").referrer_reward == SingleSided(kind="single_sided").referrer_reward
+    assert bare.with_incentive(kind="tiered").referrer_reward == Tiered(kind="tiered").referrer_reward
+    # through none and back a design gets its own rewards and settings again (the preset's budget, cap and reward
+    # scale were lost under a summary that read the same, and design B, the preset without a reward, edited back to
+    # a reward, was another program than A: 10 against dropbox-2008's 1.8, weighed against 0.9 against 9.5)
     back = none.with_incentive(kind="double_sided")
-    assert (back.referrer_reward, back.referee_reward) == (schema_double.referrer_reward, schema_double.referee_reward)
-    assert none.with_incentive(kind="single_sided").referrer_reward == SingleSided(kind="single_sided").referrer_reward
-    assert none.with_incentive(kind="tiered").referrer_reward == Tiered(kind="tiered").referrer_reward
+    assert back.incentive == design.incentive and back.summary() == design.summary()
+    assert none.with_incentive(kind="single_sided").referrer_reward == design.referrer_reward
+    for name in ("budget-capped-campaign.yaml", "monthly-allowance.yaml", "dropbox-2008.yaml", "single-sided-cash.yaml",
+                 "b2b-organization.yaml"):
+        preset = Design.of(load_scenario(SCENARIOS / name))
+        again = preset.with_incentive(kind="none").with_incentive(kind=preset.incentive_kind)
+        assert again.incentive == preset.incentive, name
     single = design.with_incentive(kind="single_sided", referrer=30)
     assert single.referee_reward == 0.0 and single.referrer_reward == 30.0
     assert single.incentive.paid_on == "qualification" and single.incentive.cap_per_referrer == 32  # from the preset
@@ -487,6 +511,20 @@ def test_incentive_edits_take_their_defaults_from_the_schema(default):
     assert [t.referrer_reward for t in tiered.with_incentive(referrer=15).incentive.tiers] == [15.0, 30.0]
     for edited in (none, back, single, tiered):
         classroom_scenario(default, NetworkChoice.of(default), edited)  # each is a valid scenario
+
+
+def test_the_conversion_shown_is_the_one_the_program_gives_its_channel():
+    """A user preset with program.default_conversion {direct: 0.25} showed "10%" (the
+    schema's) on the slider and in the summary, while the run used 0.25. The design now
+    reads the program's conversion, and the class's scenario converts as the preset's."""
+    preset = load_scenario(SCENARIOS / "fading.yaml", ["program.default_conversion={direct: 0.25}"])
+    direct = [c for c in preset.program.channels if c.kind == "direct"]
+    assert direct and all(c.base_conversion is None for c in direct)   # the file leaves it to the program's default
+    design = Design.of(preset)
+    assert design.invite_conversion == 0.25 and "25%" in design.summary(), design.summary()
+    scenario = classroom_scenario(preset, NetworkChoice.of(preset), design)
+    assert [scenario.program.conversion(c) for c in scenario.program.channels] == \
+        [preset.program.conversion(c) for c in preset.program.channels]
 
 
 def test_timing_mix_share_and_conversion_edits(default):
@@ -500,6 +538,15 @@ def test_timing_mix_share_and_conversion_edits(default):
     fading = Design.of(load_scenario(SCENARIOS / "fading.yaml"))
     back = fading.with_timing(kind="never").with_timing(kind=fading.timing_kind)
     assert back.timing == fading.timing and back.summary() == fading.summary()
+    # through another kind and back, a kind's own settings return: a milestone's day, reach and bar, a campaign's
+    # days, onboarding's delay (73 adopters became 71 under the same summary)
+    for name in ("b2b-account-managers.yaml", "budget-capped-campaign.yaml", "dropbox-2008.yaml"):
+        preset = Design.of(load_scenario(SCENARIOS / name))
+        away = "at_purchase" if preset.timing_kind != "at_purchase" else "onboarding"
+        again = preset.with_timing(kind=away).with_timing(kind=preset.timing_kind)
+        assert again.timing == preset.timing, name
+        assert preset.with_timing(kind="never").with_timing(kind=away).with_timing(
+            kind=preset.timing_kind).timing == preset.timing, name
     assert back.with_timing(reminders=2).timing.reminders.fatigue == fading.timing.reminders.fatigue == 0.5
     assert fading.with_timing(kind="never").with_timing(kind="at_purchase").timing.reminders == fading.timing.reminders
     mixed = design.with_mix(promoters=0.8, passives=0.5)
