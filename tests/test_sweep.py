@@ -2056,6 +2056,14 @@ def test_a_points_interval_stops_at_its_last_day_and_its_budget(tmp_path):
                     "reward_cost", {0: [10.0, 95.0], 1: [20.0, 99.0]})
     assert spend["reward_cost_ci_high"].tolist() == [100.0, 100.0]
     assert spend["reward_cost_mean"].tolist() == [52.5, 59.5]   # the means are the runs' own
+    # a swept monthly allowance: each point's own (over the base's 20 days, month 0 alone), not the base file's (every
+    # point was cut at the base's 20, below the mean of the point allowing 400)
+    monthly = {**BASE, "days": 20, "program": {**BASE["program"], "incentive": {**BASE["program"]["incentive"],
+                                                                                "budget_per_month": 20}}}
+    allowance = summary({"base": monthly, "parameters": {"program.incentive.budget_per_month": {"values": [20, 400]}}},
+                        "reward_cost", {0: [10.0, 20.0], 1: [150.0, 390.0]})
+    assert allowance["reward_cost_ci_high"].tolist() == [20.0, 400.0]
+    assert (allowance["reward_cost_ci_high"] >= allowance["reward_cost_mean"]).all()
     # a program cost that is the reward spend in every run of a point (no lever costs anything) stops there too: it
     # ran to 605 and 632 beside a reward spend cut at a budget of 600
     sweep = load_sweep(write_sweep(tmp_path, base=budget, parameters={"program.incentive.referrer_reward":
