@@ -436,13 +436,15 @@ def decision_copies(decision: pd.DataFrame) -> dict[str, list[str]]:
     return {d: [o for o, g in group.items() if o != d and g == group[d]] for d in group}
 
 
-def copy_lines(decision: pd.DataFrame) -> list[str]:
+def copy_lines(decision: pd.DataFrame, leave_out: str | None = None) -> list[str]:
     """A sentence per set of designs with the same value at every point, their shares of
     the points added up (the console listed 'best at 27%' for each of a leader and its copy,
-    beside a third design's 47%, where report.md named the leader best at 53%)."""
+    beside a third design's 47%, where report.md named the leader best at 53%). The set
+    holding ``leave_out`` (the leader, whose ties report.md says on their own) is left out."""
     if bool((decision["expected_regret"].abs() < 1e-12).all()):   # every design ties: said as such
         return []
-    copies, lines, seen = decision_copies(decision), [], set()
+    copies, lines = decision_copies(decision), []
+    seen = {leave_out, *copies.get(leave_out, [])} if leave_out is not None else set()
     shares = dict(zip(decision["design"], decision["probability_best"]))
     for design, same in copies.items():
         if not same or design in seen:
@@ -498,9 +500,7 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
                   f"is shared between them ({leader['probability_best']:.0%} together, as above); the lead below is "
                   f"over the next design.", ""]
     # copies among the other designs: the console said so, report.md listed each with half the share
-    lines += [line for line in copy_lines(decision) if not line.startswith(leader["design"]) and not
-              any(line.startswith(f"{name} ") for name in copies[leader["design"]])
-              for line in (line + ".", "")]
+    lines += [text for line in copy_lines(decision, leave_out=leader["design"]) for text in (line + ".", "")]
     if hinges and not tie:
         lines.append("**The decision hinges on:** " + "; ".join(
             f"`{p}` ({'at one of its choices' if _choices(result, p) else 'in part of its range'} another design is "
