@@ -219,5 +219,11 @@ def test_a_campaigns_last_ask_not_its_budget_is_said_to_end_the_asks_of_later_co
     first = simulate(early, replicates=2, seed=5, people=False)
     assert np.nanmax(first.runs["budget_exhausted_day"]) < 100
     assert k_ended(early, first.runs, first.timeseries)[0] == "budget"
+    # under rewards_only the asks go on, unrewarded, to the campaign's last day: that day is what ends them
+    goes_on = early.model_copy(deep=True)
+    goes_on.program.incentive.on_budget_exhausted = "rewards_only"
+    unrewarded = simulate(goes_on, replicates=2, seed=5, people=False)
+    assert np.nanmax(unrewarded.runs["budget_exhausted_day"]) < 100 <= last_ask_day(unrewarded.timeseries)
+    assert k_ended(goes_on, unrewarded.runs, unrewarded.timeseries) == ("asks", last_ask_day(unrewarded.timeseries))
     # without the timeseries (or for another timing) nothing changes: a budget's note or none
     assert k_ended(plain, results.runs) is None

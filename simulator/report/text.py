@@ -562,8 +562,8 @@ def _after_budget(scenario) -> str:
 def campaign_k_day(scenario, runs, timeseries) -> float:
     """The last day a campaign asked (``timeseries``: any replicate's last ask), where
     cohorts K counts were still joining after it (before the horizon less K's window)
-    and no budget ran out before the campaign's last day (the budget then ended the
-    asks); NaN otherwise. Nobody who joins after a campaign's last day is asked: a
+    and no budget ran out before the campaign's last day where it ends the asks
+    (``end_program``); NaN otherwise. Nobody who joins after a campaign's last day is asked: a
     campaign whose last ask was on day 97 had K's fall blamed on its budget, spent on
     day 237 by links still shared."""
     from ..config import Campaign
@@ -574,7 +574,9 @@ def campaign_k_day(scenario, runs, timeseries) -> float:
     last, budget = last_ask_day(timeseries), budget_k_day(scenario, runs)
     if not (math.isfinite(last) and last < scenario.days - scenario.k_window_days):
         return math.nan
-    return math.nan if budget < max((d for d in timing.days if d <= scenario.days), default=0) else last
+    # a budget ends the asks only under end_program: under rewards_only they go on, unrewarded, to the last day
+    ended = scenario.program.incentive.on_budget_exhausted == "end_program"
+    return math.nan if ended and budget < max((d for d in timing.days if d <= scenario.days), default=0) else last
 
 
 def k_ended(scenario, runs, timeseries=None) -> tuple[str, float] | None:
