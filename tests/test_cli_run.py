@@ -246,6 +246,32 @@ def test_a_seed_is_drawn_and_recorded_when_none_is_given(tmp_path):
     assert "--seed" not in manifest["command"]
 
 
+def test_budgets_that_ended_early_are_each_said_against_their_own_horizon():
+    """In an unpaired compare of a 200-day and a 400-day design whose budgets ran out
+    early, the console and report.md said "median day of 200: short 80, long 42" and
+    "the first half of the 200-day horizon" of both. Each is now given with its own
+    horizon where the horizons differ; alike, as before."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import _budget_ending_note, assumption_line
+
+    def design(name, days, ran_out):
+        scenario = small(name=name, days=days, program={"incentive": {"kind": "single_sided", "referrer_reward": 10,
+                                                                      "budget": 150}})
+        return SimpleNamespace(scenario=scenario, runs=pd.DataFrame({"budget_exhausted_day": ran_out}))
+
+    short, long = design("short", 200, [80.0, 80.0]), design("long", 400, [42.0, 42.0])
+    line = assumption_line([short, long])
+    assert "(median day: short 80 of 200, long 42 of 400; on_budget_exhausted end_program)" in line, line
+    note = _budget_ending_note([short, long])
+    assert note.startswith("budgets ran out in the first half of their horizons (short on day 80 of 200, long on day "
+                           "42 of 400, medians)"), note
+    same = design("same", 200, [42.0, 42.0])
+    assert "(median day of 200: short 80, same 42;" in assumption_line([short, same])
+    assert _budget_ending_note([short, same]).startswith("budgets ran out in the first half of the 200-day horizon "
+                                                         "(short on day 80, same on day 42, medians)")
+
+
 def test_an_unpaired_compare_of_two_horizons_words_each_design_by_its_own(tmp_path):
     """A 3-year design compared --unpaired with a 1-year one: report.md split the winner's
     value "within the 365 days" of the other file and labelled its profit "(1-year

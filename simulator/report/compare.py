@@ -390,9 +390,12 @@ def assumption_line(designs) -> str:
     _, tests = _assumptions(designs)
     parts = []
     if ended := budget_endings(designs):
-        listed = ", ".join(f"{s.name} {day:.0f}" for s, day in ended)
-        parts.append(f"the ranking rests on budgets that ran out early and ended the asks (median day of "
-                     f"{ended[0][0].days}: {listed}; on_budget_exhausted end_program): compare again with rewards_only")
+        # each design's own horizon where they differ (an unpaired compare): 'of 200' was said of a 400-day design
+        alike = len({s.days for s, _ in ended}) == 1
+        listed = ", ".join(f"{s.name} {day:.0f}" + ("" if alike else f" of {s.days}") for s, day in ended)
+        parts.append(f"the ranking rests on budgets that ran out early and ended the asks (median day"
+                     + (f" of {ended[0][0].days}" if alike else "") + f": {listed}; on_budget_exhausted end_program): "
+                     f"compare again with rewards_only")
     if tests:
         parts.append(("the ranking also" if parts else "the ranking") + " rests on sizes the model assumes; test them "
                      "with refsim sensitivity " + " ".join(t.strip("`") for t in dict.fromkeys(tests)))
@@ -426,7 +429,8 @@ def _budget_ending_note(designs) -> str:
     ended = budget_endings(designs)
     if not ended:
         return ""
-    listed = ", ".join(f"{s.name} on day {day:.0f}" for s, day in ended)
+    alike = len({s.days for s, _ in ended}) == 1   # an unpaired compare's designs can differ in their days
+    listed = ", ".join(f"{s.name} on day {day:.0f}" + ("" if alike else f" of {s.days}") for s, day in ended)
     default = ", the default," if all(ended_by_default(s.program.incentive) for s, _ in ended) else ""
     # the customers there at launch asked at once spend a budget first (the B2B designs' 2,000 accounts)
     launching = [s for s, _ in ended if asks_at_launch(s) and s.program.launch.ask_existing == "once"]
@@ -436,7 +440,8 @@ def _budget_ending_note(designs) -> str:
         launch = (f"; {_names([s.name for s in launching])} also asked the {initial_count(launching[0]):,} customers "
                   f"there at launch at once (`program.launch.ask_existing` once{', the default' if unset else ''}), "
                   f"which spends a budget first")
-    return (f"budgets ran out in the first half of the {ended[0][0].days}-day horizon ({listed}, "
+    horizon = f"the {ended[0][0].days}-day horizon" if alike else "their horizons"
+    return (f"budgets ran out in the first half of {horizon} ({listed}, "
             f"median{'s' if len(ended) > 1 else ''}) and `on_budget_exhausted` end_program{default} ended the asks "
             f"with them{launch}: a design so ended is measured by what it did before that day and how fast it spent, "
             f"not by its program over the horizon, and the ranking can follow these settings more than the designs "
