@@ -110,6 +110,14 @@ def scheduler_file(scheduler: str | None, given: str | None, file: "str | os.Pat
     return str(file) if scheduler and not given and file is not None else None
 
 
+def _scheduler_where(file: str | None) -> dict:
+    """Where a scheduler address came from, as a ScenarioError's file and key: a sweep or
+    settings file's ``scheduler:`` line, else the command line's --scheduler."""
+    from .scenario_io import top_key   # 'scheduler (line N)': a bad address alone was named without its line
+
+    return {"file": file, "key": top_key(file, "scheduler")} if file else {"key": "--scheduler"}
+
+
 def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S, *, file: str | None = None,
                     caller: str | None = None) -> int:
     """Fail fast, in one line, unless a Dask scheduler with at least one worker answers
@@ -124,9 +132,7 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S, *, file: s
     if caller:
         where, leave_out = {"file": f"{caller}()", "key": "scheduler"}, "leave out scheduler= to use a local cluster"
     else:
-        from .scenario_io import top_key   # 'scheduler (line N)': a bad address alone was named without its line
-
-        where = {"file": file, "key": top_key(file, "scheduler")} if file else {"key": "--scheduler"}
+        where = _scheduler_where(file)
         leave_out = ("give --executor local (or remove its scheduler: line) to run on this computer" if file
                      else "leave out --scheduler to use a local cluster")
     match = SCHEDULER_ADDRESS.match(address.strip())
@@ -212,11 +218,11 @@ def check_cluster(scheduler: str, *, file: str | None = None) -> int:
     the cluster's workers."""
     workers = check_scheduler(scheduler, file=file)
     with _client(scheduler) as client:
-        check_worker_code(client, scheduler)
+        check_worker_code(client, scheduler, where=_scheduler_where(file))
     return workers
 
 
-def check_worker_code(client, scheduler: str) -> None:
+def check_worker_code(client, scheduler: str, where: dict | None = None) -> None:
     """Refuse, in one line, a cluster whose workers run other refsim code than this
     process (another version, a checkout with other changes): their runs would not be
     this command's, while the manifest named this process's code. Compared by
@@ -225,6 +231,7 @@ def check_worker_code(client, scheduler: str) -> None:
 
     from .provenance import code_digest
 
+    where = where or {"key": "--scheduler"}   # the file's scheduler: line where the address is a file's
     answers = client.run(code_digest, on_error="return")
     digests = {address: answer for address, answer in answers.items()
                if not isinstance(answer, (CommClosedError, OSError))}   # a worker leaving as it was asked
@@ -235,12 +242,12 @@ def check_worker_code(client, scheduler: str) -> None:
         what = ("runs an older refsim than this process (it has no code_digest)" if "code_digest" in reason   # before the check
                 else f"cannot run refsim ({type(answer).__name__}: {reason})")   # no refsim to import at all
         raise ScenarioError(f"worker {address} of the Dask cluster at {scheduler} {what}; start the workers from the "
-                            f"same installation", key="--scheduler")
+                            f"same installation", **where)
     other = sorted(address for address, digest in digests.items() if digest != code_digest())
     if other:
         raise ScenarioError(f"{len(other)} of the {len(digests)} workers at {scheduler} run other refsim code than this "
                             f"process (first: {other[0]}), so their runs would not be this command's; start the workers "
-                            f"from the same installation (same version and files)", key="--scheduler")
+                            f"from the same installation (same version and files)", **where)
 
 
 @dataclass(frozen=True)

@@ -610,7 +610,7 @@ def test_a_dry_run_refuses_a_cluster_of_other_code_as_the_run_does_before_any_fo
     import simulator.executors as executors_module
     from simulator.errors import ScenarioError
 
-    def other_code(client, scheduler):
+    def other_code(client, scheduler, where=None):
         assert client.scheduler_info()["workers"]   # asked of the cluster's own workers
         raise ScenarioError(f"1 of the 1 workers at {scheduler} run other refsim code than this process",
                             key="--scheduler")
@@ -625,6 +625,37 @@ def test_a_dry_run_refuses_a_cluster_of_other_code_as_the_run_does_before_any_fo
                                          cluster.scheduler_address, *extra])
             one_line_error(result, "run other refsim code than this process")
             assert not out.exists()
+
+
+def test_workers_of_other_code_on_a_files_cluster_are_blamed_on_the_files_scheduler_line(tmp_path, monkeypatch):
+    """A cluster refused for running other code, when its address came from a sweep
+    file, was blamed on a --scheduler nobody gave; an unreachable one named the file and
+    its line. Both now name where the address came from."""
+    import simulator.executors as executors_module
+    from simulator.errors import ScenarioError
+
+    class Other:   # a client whose one worker answers with another digest
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def run(self, function, **kw):
+            return {"tcp://127.0.0.1:9": "0" * 64}
+
+    monkeypatch.setattr(executors_module, "check_scheduler", lambda address, **named: 1)
+    monkeypatch.setattr(executors_module, "_client", lambda scheduler: Other())
+    path = write_sweep(tmp_path, executor="dask", scheduler="tcp://127.0.0.1:9999")
+    line = path.read_text().splitlines().index("scheduler: tcp://127.0.0.1:9999") + 1
+    with pytest.raises(ScenarioError) as error:
+        executors_module.check_cluster("tcp://127.0.0.1:9999", file=str(path))
+    assert str(error.value).startswith(f"{path}: scheduler (line {line}): 1 of the 1 workers at tcp://127.0.0.1:9999 "
+                                       f"run other refsim code"), str(error.value)
+    with pytest.raises(ScenarioError) as error:
+        executors_module.check_cluster("tcp://127.0.0.1:9999")
+    assert str(error.value).startswith("--scheduler: 1 of the 1 workers"), str(error.value)
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--dry-run"]), f"scheduler (line {line})", "other refsim code")
 
 
 def test_a_sweep_on_a_running_cluster_records_the_cluster_and_its_workers(tmp_path, monkeypatch):

@@ -393,7 +393,7 @@ def assumption_line(designs) -> str:
         # each design's own horizon where they differ (an unpaired compare): 'of 200' was said of a 400-day design
         alike = len({s.days for s, _ in ended}) == 1
         listed = ", ".join(f"{s.name} {day:.0f}" + ("" if alike else f" of {s.days}") for s, day in ended)
-        parts.append(f"the ranking rests on budgets that ran out early and ended the asks (median day"
+        parts.append("the ranking rests on budgets that ran out early and ended the asks (median day"
                      + (f" of {ended[0][0].days}" if alike else "") + f": {listed}; on_budget_exhausted end_program): "
                      f"compare again with rewards_only")
     if tests:
