@@ -63,7 +63,7 @@ def _evaluator(settings, workers, executor, scheduler, progress=None, settings_f
     check_options(workers=workers)   # as run and sweep do: --workers 0 ran on every core, -3 on a pool of -3
     # the command line wins as a whole, as in sweep: --executor local ran into the file's scheduler
     given = scheduler
-    executor, scheduler = execution(executor, scheduler, settings.executor, settings.scheduler)
+    executor, scheduler = execution(executor, scheduler, settings.executor, settings.scheduler, file=settings_file)
     # the workers' code too, before the study writes its folder (as a sweep checks it)
     cluster = check_cluster(scheduler, file=scheduler_file(scheduler, given, settings_file)) if scheduler else None
     _note_unused_workers(workers, executor, scheduler)

@@ -90,14 +90,20 @@ def unused_workers(workers: int | None, executor: str, scheduler: str | None) ->
 
 
 def execution(executor: str | None, scheduler: str | None, file_executor: str | None = None,
-              file_scheduler: str | None = None) -> tuple[str, str | None]:
+              file_scheduler: str | None = None, file: "str | os.PathLike | None" = None) -> tuple[str, str | None]:
     """Where runs execute: the executor and the Dask scheduler's address (or None), from
     the command line's ``executor`` and ``scheduler`` and a settings or sweep file's.
     The command line wins as a whole: ``--executor local`` (or serial) runs here and
     leaves the file's scheduler unused (it was refused, blaming a --scheduler nobody
     gave), ``--executor dask`` alone uses the file's scheduler if it names one, and
-    ``--scheduler`` alone means dask whatever executor the file names."""
+    ``--scheduler`` alone means dask whatever executor the file names. ``file``: the
+    settings file, named with its scheduler line where it contradicts itself."""
     if executor is None and scheduler is None:
+        if file is not None and file_executor not in (None, "dask") and file_scheduler is not None:
+            # the file contradicts itself: "use --executor dask ... with --scheduler" named flags nobody gave
+            raise ScenarioError(f"the file's executor: {file_executor} takes no scheduler address; set executor: dask "
+                                f"in the file (or give --executor dask), or remove its executor: or its scheduler: "
+                                f"line", **_scheduler_where(str(file)))
         executor, scheduler = file_executor, file_scheduler
     elif scheduler is None and executor == "dask":
         scheduler = file_scheduler

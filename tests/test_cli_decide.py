@@ -479,6 +479,13 @@ def test_decision_commands_refuse_workers_out_of_bounds_and_calibrates_two_draw_
     settings.write_text(yaml.safe_dump({"scenario": DEFAULT, "vary": {REWARD: "0:40"}, "workers": 200000}))
     one_line_error(invoke("optimize", "--settings", settings, "--out", tmp_path / "x"), "study.yaml", "workers", "100000")
     assert not (tmp_path / "x").exists()
+    # a file whose executor: local sits beside a scheduler: contradicts itself: named with its line, not as a
+    # --scheduler nobody gave; --executor serial on the command line wins over both, as documented
+    settings.write_text("executor: local\nscheduler: tcp://127.0.0.1:9\n"
+                        + yaml.safe_dump({"uncertain": {"program.base_share": "0.2:0.5"}}))
+    line = one_line_error(invoke("sensitivity", DEFAULT, "--settings", settings, "--out", tmp_path / "x"),
+                          "study.yaml: scheduler (line 2): the file's executor: local takes no scheduler address")
+    assert "--scheduler" not in line and not (tmp_path / "x").exists()
     # draws' other name in a file, replicates: 1, ran the whole fit and then failed naming no file, leaving a folder
     one = tmp_path / "one.yaml"
     one.write_text(yaml.safe_dump({"replicates": 1}))
