@@ -361,8 +361,13 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
             raise
         if glued := _glued_key(value):
             # {kind:single_sided,referrer_reward:5} reads as two keys with no values: "missing 'kind'" was said
+            name, _, written = glued.partition(":")
+            # budget:1,000 read as 'budget:1' and a key 000: the number to write is the whole of it
+            groups = re.match(re.escape(glued) + r"((?:,\d{3})+)(?![\d.])", raw[raw.find(glued):]) if glued in raw else None
+            number = f"{written}{groups.group(1).replace(',', '')}" if groups else written
             raise ScenarioError(f"'{glued}' reads as one key with no value: in YAML a ':' ends a key only before a "
-                                f"space; write {glued.replace(':', ': ', 1)}", file=source, key=key)
+                                f"space; write {name}: {number}" + (" (without thousands separators)" if groups else ""),
+                                file=source, key=key)
         node: Any = data
         for depth, part in enumerate(parts[:-1]):
             node = _child(node, part, create=True, item=item, where=parts, depth=depth)

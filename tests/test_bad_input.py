@@ -285,6 +285,11 @@ def test_a_block_set_without_spaces_after_its_colons_says_so(tmp_path):
     code, _, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set",
                              "program.incentive={kind: single_sided, referrer_reward: 5}")
     assert code == 0, stderr
+    # a glued number with thousands separators: the whole number, not the part before the comma (budget: 1)
+    code, _, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set",
+                             "program.incentive={kind: single_sided, referrer_reward: 5, budget:1,000}")
+    assert code == 2 and "'budget:1' reads as one key with no value" in stderr
+    assert "write budget: 1000 (without thousands separators)" in stderr, stderr
 
 
 def test_a_bad_set_value_names_the_override_not_the_line_it_replaced(tmp_path):
