@@ -555,7 +555,7 @@ def decision_table(signed: np.ndarray, names: list[str], sign: float) -> pd.Data
     per_point = signed.T
     regret = per_point.max(axis=1, keepdims=True) - per_point
     copy_of = copies({d: per_point[:, d] for d in range(len(names))}, 0, list(range(1, len(names))))
-    return pd.DataFrame({"design": names, "mean": sign * per_point.mean(axis=0),
+    return pd.DataFrame({"design": names, "mean": sign * per_point.mean(axis=0) + 0.0,   # no -0 of a minimised 0
                          "probability_best": best_shares(per_point).mean(axis=0),
                          "expected_regret": regret.mean(axis=0),
                          "same_as": [names[copy_of[d]] if copy_of.get(d, d) != d else "" for d in range(len(names))]}
@@ -563,8 +563,8 @@ def decision_table(signed: np.ndarray, names: list[str], sign: float) -> pd.Data
 
 
 def decision_leader(decision: pd.DataFrame) -> str:
-    """The design the decision names: the lowest expected regret, which is the highest
-    mean (E[max_j V_j] - E[V_i] orders the designs as their means do), a tie going to
+    """The design the decision names: the lowest expected regret, which is the best mean
+    (E[max_j V_j] - E[V_i] orders the designs as their signed means do), a tie going to
     the larger share of the points best (copies' shares, ``same_as``, added up), then to
     decision.csv's order. One rule for the report's headline, the flips and the tornado
     check: the flips took the highest mean, the headline and the check the most points

@@ -1229,3 +1229,15 @@ def test_the_headline_the_flips_and_the_tornado_check_study_one_leader():
     text = "\n".join(_decision_section(result, "incremental_value"))
     assert "**a ties with a-copy**" in text
     assert "ab and ab-copy give the same value at every point: one design here, best at" in text, text
+
+
+def test_a_minimised_metric_of_zero_is_no_negative_zero_in_the_decision_table():
+    """decision_table multiplies the signed values back by the sign: a design that costs
+    0 at every point under a minimised metric read "-0" in decision.csv and report.md."""
+    import math
+
+    from simulator.sensitivity import decision_table
+
+    table = decision_table(-np.array([[0.0, 0.0], [1.0, 2.0]]), ["none", "reward"], -1.0).set_index("design")
+    assert table.loc["none", "mean"] == 0 and math.copysign(1.0, table.loc["none", "mean"]) == 1.0
+    assert table.loc["reward", "mean"] == 1.5 and table.loc["none", "probability_best"] == 1.0
