@@ -36,7 +36,7 @@ from .app_chart import (ANSWER_EVERY_S, DayFeed, EchartsJson, HtmlText, NetworkP
                         option_json)
 from .app_pictures import (NETWORK_STYLE, adoption_legend_html, adoption_option, dot_size, generations_option, network_layout,
                            network_legend_html, network_picture, network_points, new_adopters_option)
-from .classroom import (CLASS_SIZE, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, MAX_SEED, MIN_COHORT, NETWORK_KINDS, NETWORK_LABELS, OPENING_SCENARIO, SIZE_RANGE,
+from .classroom import (CLASS_SIZE, built_mean_degree, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, MAX_SEED, MIN_COHORT, NETWORK_KINDS, NETWORK_LABELS, OPENING_SCENARIO, SIZE_RANGE,
                         SPEEDS, TIMING_KINDS, TIMING_LABELS,
                         ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, reward_slider,
                         speed_label)
@@ -394,7 +394,13 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
             solara.SliderInt("", value=current.size, min=SIZE_RANGE[0], max=SIZE_RANGE[1], step=10,
                              on_value=lambda n: update(size=int(n)))
         limit = current.degree_limit
-        Label(f"Friends per person (mean): {current.mean_degree:g}  (at most {limit} with {current.size} people)")
+        # what the network built: growth models and given degrees build fewer ties than asked in a small class (30
+        # friends among 50 people built 21), under a label that said 30
+        built = solara.use_memo(lambda: built_mean_degree(preset, current),
+                                [preset, current.kind, current.size, current.mean_degree, current.seed])
+        shown = f"; built {built:.1f}" if built is not None and abs(built - current.mean_degree) > 0.05 * current.mean_degree \
+            else ""
+        Label(f"Friends per person (mean): {current.mean_degree:g}  (at most {limit} with {current.size} people{shown})")
         with solara.Div(classes=["refsim-friends"]):
             # in steps of 2 where the degree comes in pairs: 11 friends built the network of 12
             solara.SliderInt("", value=int(round(min(current.mean_degree, limit))), min=2, max=limit,

@@ -513,6 +513,25 @@ def test_incentive_edits_take_their_defaults_from_the_schema(default):
         classroom_scenario(default, NetworkChoice.of(default), edited)  # each is a valid scenario
 
 
+def test_the_mean_friends_built_is_the_runs_own():
+    """"Friends per person (mean): 30 (at most 30 with 50 people)" stood over a network
+    of 21 friends each: growth models build fewer ties than asked in a small class. The
+    page now says what was built, read from the network the class's run builds."""
+    import dataclasses
+
+    from simulator.classroom import built_mean_degree
+
+    preset = load_scenario(SCENARIOS / "fading.yaml")
+    for size, degree in ((50, 30), (300, 12)):
+        choice = dataclasses.replace(NetworkChoice.of(preset), size=size, mean_degree=float(degree)).snapped()
+        run = ClassRun(preset, choice, [Design.of(preset)])
+        built = built_mean_degree(preset, choice)
+        assert built == pytest.approx(float(run.network.degree.mean()), abs=1e-12)
+        assert built == pytest.approx(2 * run.network.indices.size / 2 / size)   # ties counted from each end
+    small_class = dataclasses.replace(NetworkChoice.of(preset), size=50, mean_degree=30.0).snapped()
+    assert built_mean_degree(preset, small_class) < 0.8 * 30
+
+
 def test_the_conversion_shown_is_the_one_the_program_gives_its_channel():
     """A user preset with program.default_conversion {direct: 0.25} showed "10%" (the
     schema's) on the slider and in the summary, while the run used 0.25. The design now

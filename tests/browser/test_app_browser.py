@@ -309,6 +309,8 @@ def test_invalid_combinations_show_an_error_in_place_and_keep_the_settings(class
     room.page.focus(".refsim-friends [role=slider]")
     room.page.keyboard.press("End")
     room.wait_text(".refsim-controls", r"Friends per person \(mean\): 30")
+    # and what the network built: a growth model builds fewer ties than asked among 50 people
+    room.wait_text(".refsim-controls", r"at most 30 with 50 people; built 2\d\.\d\)")
     room.wait_text(".refsim-controls", r"given degrees \(configuration\): .*mean")
     assert "communities (stochastic block):" in room.text(".refsim-controls")
     room.open_menu(".refsim-network-kind")
