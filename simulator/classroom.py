@@ -92,11 +92,16 @@ class NetworkChoice:
     @classmethod
     def of(cls, preset: Scenario, class_size: int = CLASS_SIZE) -> "NetworkChoice":
         """The preset's own network, scaled down to ``class_size`` people when larger than
-        the slider allows. An edge list's mean degree is the file's own, 2 ties / people."""
+        the slider allows. An edge list's mean degree is the file's own, 2 ties / people,
+        each pair counted once."""
         net = preset.network
         if net.kind == "edgelist":
-            n, u, _, _ = load_edgelist(Path(net.path))
-            return cls(kind="edgelist", size=None, mean_degree=round(2.0 * len(u) / max(n, 1), 2),
+            n, u, v, _ = load_edgelist(Path(net.path))
+            # ties as the network keeps them: each pair once, no self-loop (a file listing `u v` and `v u` read 11.88
+            # friends over a network of 5.94)
+            low, high = np.minimum(u, v).astype(np.int64), np.maximum(u, v).astype(np.int64)
+            ties = np.unique(low[low != high] * max(n, 1) + high[low != high]).size
+            return cls(kind="edgelist", size=None, mean_degree=round(2.0 * ties / max(n, 1), 2),
                        seed=int(preset.seed if preset.seed is not None else 1))
         size = preset.population.size
         if not SIZE_RANGE[0] <= size <= SIZE_RANGE[1]:
@@ -227,8 +232,9 @@ class Design:
     # the incentive block left for none, and each timing kind's block left for another: through none and back the
     # preset's budget, cap and reward scale were lost (12 adopters became 15) under a summary that read the same,
     # and a milestone's day, reach and bar through at_purchase and back
-    kept_incentive: tuple = dataclasses.field(default=(), compare=False)
+    kept_incentive: tuple = dataclasses.field(default=(), compare=False)   # (kind, block) pairs, the last left last
     kept_timing: tuple = dataclasses.field(default=(), compare=False)
+    kept_tiers: tuple = dataclasses.field(default=(), compare=False)   # the last tiers' shape with a first reward > 0
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Design":
@@ -258,46 +264,78 @@ class Design:
         return float(getattr(self.incentive, "referee_reward", 0.0))
 
     def with_incentive(self, kind: str | None = None, referrer: float | None = None, referee: float | None = None) -> "Design":
-        """Change the incentive kind or its rewards. The other incentive settings (reward
-        type, payment, cap, budget) carry over between kinds that have them, and through
-        none and back: the block left for none is kept (``kept_incentive``), rewards
-        included. A reward that was 0 because the old kind had none starts at the new
-        kind's schema default. A tiered program keeps the shape of its tiers, scaled by
-        new / old first reward."""
+        """Change the incentive kind or its rewards. Each kind's block is kept when the
+        design leaves it (``kept_incentive``), and a return to the kind starts from it:
+        its rewards (a 0 included), its tiers, a friend's uplift only some kinds have.
+        Through none and back, a design gets its program again (design B, the preset
+        without a reward, starts from the preset's). A kind not yet visited takes the
+        settings the last kind had that it has too (reward type, payment, cap, budget),
+        and its rewards, or the schema's default where the last kind had none. A tiered
+        program keeps the shape of its tiers, scaled by new / old first reward, and gets
+        the shape back after a first reward of 0."""
         kind = kind or self.incentive_kind
+        blocks = dict(self.kept_incentive)
+        if self.incentive_kind != "none":   # the kind left, last in order: the one a new kind carries from
+            blocks.pop(self.incentive_kind, None)
+            blocks[self.incentive_kind] = self.incentive.model_dump(exclude_unset=True)
+        kept = tuple(blocks.items())
         if kind == "none":
-            if self.incentive_kind == "none":
-                return self
-            # kept for a return: the preset's budget, cap, reward type and scale, and its rewards
-            return dataclasses.replace(self, incentive=NoIncentive(kind="none"),
-                                       kept_incentive=tuple(self.incentive.model_dump(exclude_unset=True).items()))
-        # back from none: from the block left (design B, the preset without a reward, starts from the preset's)
-        old = _INCENTIVE.validate_python(dict(self.kept_incentive)) \
-            if self.incentive_kind == "none" and self.kept_incentive else self.incentive
-        old_referrer = float(getattr(old, "referrer_reward", 0.0))
-        old_referee = float(getattr(old, "referee_reward", 0.0))
-        if referrer is None:
-            referrer = old_referrer if old_referrer > 0 else _reward_default(kind, "referrer_reward")
-        if referee is None:
-            had_referee = old.kind in ("double_sided", "tiered") and old_referee > 0
-            referee = old_referee if had_referee else _reward_default(kind, "referee_reward")
-        block = {key: value for key, value in old.model_dump(exclude_unset=True).items()
-                 if key not in ("kind", "referrer_reward", "referee_reward", "tiers")}
+            return self if self.incentive_kind == "none" else \
+                dataclasses.replace(self, incentive=NoIncentive(kind="none"), kept_incentive=kept)
+        own = blocks.get(kind)   # this kind's own block, the current one included
+        carried = blocks[list(blocks)[-1]] if blocks else {}
+        fields = type(_INCENTIVE.validate_python({"kind": kind})).model_fields
+        # settings the kind has: its own, else the last kind's that it has too (a friend's uplift stays with the
+        # kinds that take it: carried to single_sided it was refused, and the page fell over)
+        block = {key: value for key, value in (own if own is not None else carried).items()
+                 if key in fields and key not in ("kind", "referrer_reward", "referee_reward", "tiers")}
         block["kind"] = kind
+        if referrer is None:
+            referrer = self._kept_reward(own, carried, kind, "referrer_reward")
+        if referee is None:
+            referee = self._kept_reward(own, carried, kind, "referee_reward")
+        shape = self.kept_tiers
+        if self.incentive_kind == "tiered" and self.incentive.tiers[0].referrer_reward > 0:
+            shape = tuple((t.after, t.referrer_reward) for t in self.incentive.tiers)
         if kind == "tiered":
-            block["tiers"] = self._tiers(float(referrer), getattr(old, "tiers", None))
+            block["tiers"] = self._tiers(float(referrer), (own or {}).get("tiers") or carried.get("tiers"), shape)
         else:
             block["referrer_reward"] = float(referrer)
         if kind in ("double_sided", "tiered"):
             block["referee_reward"] = float(referee)
-        return dataclasses.replace(self, incentive=_INCENTIVE.validate_python(block))
+        return dataclasses.replace(self, incentive=_INCENTIVE.validate_python(block), kept_incentive=kept,
+                                   kept_tiers=shape)
 
     @staticmethod
-    def _tiers(first: float, tiers) -> list[dict]:
-        if not tiers or tiers[0].referrer_reward <= 0:
+    def _kept_reward(own: dict | None, carried: dict, kind: str, field: str) -> float:
+        """A reward for ``kind``: its own block's (0 included: a friend's reward set to 0
+        came back as 10 through none), else the last kind's where it had one above 0, else
+        the schema's default."""
+        def first(block: dict) -> float | None:
+            if field == "referrer_reward" and block.get("tiers"):
+                return float(block["tiers"][0]["referrer_reward"])
+            return float(block[field]) if field in block else None
+
+        if own is not None and (mine := first(own)) is not None:
+            return mine
+        theirs = first(carried)
+        if theirs is not None and theirs > 0 and (field != "referee_reward" or
+                                                  carried.get("kind") in ("double_sided", "tiered")):
+            return theirs
+        return _reward_default(kind, field)
+
+    @staticmethod
+    def _tiers(first: float, tiers, shape: tuple = ()) -> list[dict]:
+        """Tiers whose first reward is ``first``, each keeping its ratio to the first: in
+        the shape of ``tiers`` (dicts of after and referrer_reward), or of ``shape`` (the
+        last tiers with a first reward above 0) where theirs is 0, else doubling after
+        TIER_STEP_AFTER referrals. A first reward dragged to 0 and back lost the shape."""
+        pairs = [(int(t["after"]), float(t["referrer_reward"])) for t in tiers] if tiers else []
+        if not pairs or pairs[0][1] <= 0:
+            pairs = list(shape)
+        if not pairs or pairs[0][1] <= 0:
             return [{"after": 0, "referrer_reward": first}, {"after": TIER_STEP_AFTER, "referrer_reward": 2 * first}]
-        scale = first / tiers[0].referrer_reward
-        return [{"after": t.after, "referrer_reward": t.referrer_reward * scale} for t in tiers]
+        return [{"after": after, "referrer_reward": first * reward / pairs[0][1]} for after, reward in pairs]
 
     # ---- timing
 

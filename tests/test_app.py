@@ -415,7 +415,7 @@ def test_a_preset_scales_to_the_class(default):
         assert ratio != 1 and given > 0, name
 
 
-def test_an_edge_list_keeps_its_file_and_shows_its_own_mean_degree(default):
+def test_an_edge_list_keeps_its_file_and_shows_its_own_mean_degree(default, tmp_path):
     cascade = load_scenario(SCENARIOS / "independent-cascade.yaml")
     choice = NetworkChoice.of(cascade)
     # the file's mean degree, counted here from its lines: 2 ties per line over the people
@@ -426,6 +426,17 @@ def test_an_edge_list_keeps_its_file_and_shows_its_own_mean_degree(default):
     assert choice.mean_degree == pytest.approx(2 * len(lines) / people, abs=0.01)
     with pytest.raises(ScenarioError, match="network.kind"):
         classroom_scenario(default, NetworkChoice("edgelist", None, 12.0, 1), Design.of(default))
+    # a file listing each tie both ways (u v and v u), and a self-loop: the ties the network keeps, each once
+    lines = (SCENARIOS / "graph.txt").read_text()
+    both = cascade.model_copy(deep=True)
+    twice = tmp_path / "both.txt"
+    twice.write_text(lines + "".join(f"{line.split()[1]} {line.split()[0]}\n" for line in lines.splitlines()
+                                     if line.strip() and not line.startswith("#")) + "5 5\n")
+    both.network.path = str(twice)
+    doubled = NetworkChoice.of(both)
+    assert doubled.mean_degree == choice.mean_degree
+    assert doubled.mean_degree == pytest.approx(float(ClassRun(both, doubled, [Design.of(both)]).network.degree.mean()),
+                                                abs=0.01)
     moved = classroom_scenario(cascade, NetworkChoice("erdos_renyi", 300, 8.0, 1), Design.of(cascade))
     assert moved.network.kind == "erdos_renyi" and moved.population.initial_customers == [0, 17, 42]
 
@@ -544,6 +555,39 @@ def test_the_conversion_shown_is_the_one_the_program_gives_its_channel():
     scenario = classroom_scenario(preset, NetworkChoice.of(preset), design)
     assert [scenario.program.conversion(c) for c in scenario.program.channels] == \
         [preset.program.conversion(c) for c in preset.program.channels]
+
+
+def test_reward_round_trips_keep_each_kinds_own_block():
+    """A preset with a friend's share uplift (a double-sided key) fell over on a click on
+    'referrer only': the key was carried to a kind that has none. A tiered program lost
+    its shape through another kind (5/15/40 came back 5/10) or through a first reward of
+    0 (10/30/80 came back 10/20), under the same summary; a friend's reward set to 0 came
+    back as 10 through none. Each kind's own block now returns with it."""
+    fading = load_scenario(SCENARIOS / "fading.yaml")
+    uplift = load_scenario(SCENARIOS / "fading.yaml", ["program.incentive.referee_share_uplift=1.0"])
+    design = Design.of(uplift)
+    single = design.with_incentive(kind="single_sided")
+    assert single.incentive.kind == "single_sided" and single.referrer_reward == design.referrer_reward
+    assert single.with_incentive(kind="double_sided").incentive == design.incentive   # the uplift returns with its kind
+    b = design.with_incentive(kind="none").with_incentive(kind="single_sided")        # design B's path
+    assert b.incentive.kind == "single_sided"
+    tiered = load_scenario(SCENARIOS / "fading.yaml", [
+        "program.incentive={kind: tiered, referee_reward: 8, tiers: [{after: 0, referrer_reward: 5}, "
+        "{after: 2, referrer_reward: 15}, {after: 5, referrer_reward: 40}]}"])
+    tiers = Design.of(tiered)
+    shape = [(t.after, t.referrer_reward) for t in tiers.incentive.tiers]
+    back = tiers.with_incentive(kind="double_sided").with_incentive(kind="tiered")
+    assert [(t.after, t.referrer_reward) for t in back.incentive.tiers] == shape and back.summary() == tiers.summary()
+    again = tiers.with_incentive(referrer=0).with_incentive(referrer=10)
+    assert [(t.after, t.referrer_reward) for t in again.incentive.tiers] == [(0, 10.0), (2, 30.0), (5, 80.0)]
+    assert again.incentive == tiers.with_incentive(referrer=10).incentive
+    unpaid = Design.of(fading).with_incentive(referee=0)
+    assert unpaid.with_incentive(kind="none").with_incentive(kind="double_sided").referee_reward == 0
+    for preset in (fading, uplift, tiered):   # every round trip is a valid class scenario
+        for first in ("single_sided", "double_sided", "tiered", "none"):
+            for second in ("single_sided", "double_sided", "tiered"):
+                edited = Design.of(preset).with_incentive(kind=first).with_incentive(kind=second)
+                classroom_scenario(preset, NetworkChoice.of(preset), edited)
 
 
 def test_timing_mix_share_and_conversion_edits(default):
