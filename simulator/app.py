@@ -31,6 +31,7 @@ from pathlib import Path
 import solara
 import solara.lab  # use_task
 import solara.server.settings
+from pydantic import ValidationError
 
 from .app_chart import (ANSWER_EVERY_S, DayFeed, EchartsJson, HtmlText, NetworkPicture, RawHtml, browser_templates,
                         option_json)
@@ -312,12 +313,25 @@ def reward_reach(design: Design, preset: Scenario) -> str:
 def DesignControls(design: solara.Reactive[Design], label: str, preset: Scenario):
     current = design.value
     kind = current.incentive_kind
+    refused = solara.use_reactive("")
 
     def edit(how):
-        # applied to the latest design, not the one this render saw
-        return lambda value: design.set(how(design.value, value))
+        # applied to the latest design, not the one this render saw; an edit the schema refuses keeps the design and
+        # says so in place (a preset's key that one reward kind lacks replaced the page with a traceback)
+        def apply(value):
+            try:
+                changed = how(design.value, value)
+            except (ValidationError, ScenarioError, ValueError) as error:
+                first = (str(error).splitlines() or [""])[0]
+                refused.set(f"That change cannot be made to this design: {in_class_words(first)}")
+                return
+            refused.set("")
+            design.set(changed)
+        return apply
 
     html("div", html("b", f"Design {label}"), f" — {current.summary()}", classes=["refsim-summary"])
+    if refused.value:
+        ErrorText(refused.value)
     Label("Reward")
     with solara.ToggleButtonsSingle(value=kind, on_value=edit(lambda d, k: d.with_incentive(kind=k)),
                                     dense=True, classes=[f"refsim-incentive-{label}"]):

@@ -986,6 +986,33 @@ def test_a_new_run_is_shown_on_the_same_widgets_from_its_first_day(default):
         board.show(app.build_run(default, NetworkChoice("erdos_renyi", 120, 6.0, 3), designs[:1]))
 
 
+def test_an_edit_the_schema_refuses_keeps_the_design_and_says_so_in_place(default, monkeypatch):
+    """A reward click whose block the schema refused (a preset's key that one kind
+    lacks) replaced the whole page with a traceback, every setting lost. An edit that
+    cannot be made now leaves the design as it was, with a line in place."""
+    import ipyvuetify
+    import solara
+    from pydantic import ValidationError
+
+    from simulator import app  # the Solara page (imports solara)
+    from simulator.config import SingleSided
+
+    def refused(self, **kw):
+        SingleSided.model_validate({"kind": "single_sided", "referee_share_uplift": 1.0})   # pydantic's own refusal
+
+    design = solara.Reactive(Design.of(default))
+    root, page = solara.render(app.DesignControls(design, "A", default), handle_error=False)
+    monkeypatch.setattr(Design, "with_incentive", refused)
+    with pytest.raises(ValidationError):
+        refused(design.value)
+    before = design.value
+    (toggle,) = page.find(ipyvuetify.BtnToggle).widgets
+    toggle.v_model = 0   # the first choice, as a click sets it (ToggleButtonsSingle keeps indices)
+    assert design.value is before
+    assert "That change cannot be made to this design" in " ".join(
+        str(w.children) for w in page.find(ipyvuetify.Html).widgets), "no line in place"
+
+
 def test_the_controls_wait_for_the_first_picture(monkeypatch):
     """A new page sends its controls and puts its charts in the page only once the
     browser has drawn the first network picture (the NetworkPicture's ``drawn``), so
