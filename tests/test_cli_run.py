@@ -1117,6 +1117,12 @@ def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budg
     assert ("In every replicate, rewards the referrals had earned went unpaid (88.0 of company cost on average there, "
             "`rewards_unpaid`): paid on qualification a reward reserved before the budget ran out is paid when due") in text
     assert "less 88.0 of rewards still owed or left unpaid for referrals already made" in value_split(runs, 120, reserving.program.incentive)
+    # a design that added nobody: value = profit - owed to the last bit, and the equity left over is 0, not a
+    # rounding's 1.86e-10 (0.1 + 0.2 - 0.3 is such a leftover)
+    nobody = pd.DataFrame({"incremental_value": [0.1 + 0.2 - 0.3 - 66.7], "incremental_profit": [-66.7 + 1e-12],
+                           "rewards_owed": [0.0], "rewards_unpaid": [0.0]})
+    split = value_split(nobody, 730)
+    assert "0 of margin the extra customers still active on day 730" in split and "e-" not in split, split
     assert "were left unpaid at the horizon" in cash_basis_note(runs, reserving.program.incentive)
     said = headline(SimpleNamespace(runs=runs, scenario=signup))[0]
     # report.md says the asks ended with the budget by default, as the console does

@@ -175,7 +175,11 @@ def value_split(runs, days: int, incentive=None) -> str:
     small = (f", including {fmt(within)} of referrals still converting, `{column}`)" if within > 0 else
              f", net of {fmt(-within)} by which the twin's referrals still converting outweigh the design's, `{column}`)"
              if within < 0 else ")")
-    equity = (f"{fmt(value - profit - pipeline + owed)} of margin the extra customers still active on day {days} are "
+    rest = value - profit - pipeline + owed
+    # a leftover of rounding where the design added nobody: "1.86e-10 of margin the extra customers ... bring"
+    if abs(rest) < 1e-9 * max(1.0, abs(value), abs(profit), abs(pipeline), abs(owed)):
+        rest = 0.0
+    equity = (f"{fmt(rest)} of margin the extra customers still active on day {days} are "
               f"expected to bring (customer equity" + small)
     unpaid = "rewards_unpaid" in runs.columns and float(runs["rewards_unpaid"].mean()) > 0
     # paid on qualification what is unpaid was reserved within the budget, not earned beyond it (reserves)
