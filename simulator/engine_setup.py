@@ -139,15 +139,16 @@ class EngineSetup:
                 hazard = churn_model.daily_hazard(sc.churn, p.satisfaction[who], np.zeros(len(who), bool), None)
                 with np.errstate(divide="ignore"):
                     tenure = np.floor(clock / hazard)
-                renewal = sc.churn.renewal
-                if renewal is not None and renewal.every_days <= MAX_TENURE:
+                capped = np.minimum(np.nan_to_num(tenure, posinf=MAX_TENURE), MAX_TENURE)
+                if sc.churn.renewal is not None:
                     # past the cap, keep a contract's phase: capped at 3,650 days (10 x 365), a fifth of a B2B base
                     # at 1.5% a month renewed on one day, and churn spiked on days 365 and 730. A tenure past the
-                    # cap is exponential, so its phase within a period is near uniform, as the fold keeps it
+                    # cap is exponential, so its phase within a contract is near uniform; it is kept above the cap
+                    # (by less than a contract), so that no account past it reads younger (satisfaction drift,
+                    # targeting by tenure), and for contracts of any length
                     over = np.isfinite(tenure) & (tenure >= MAX_TENURE)
-                    period = renewal.every_days
-                    tenure[over] = MAX_TENURE - period + np.mod(tenure[over], period)
-                return np.minimum(np.nan_to_num(tenure, posinf=MAX_TENURE), MAX_TENURE).astype(np.int32), uniform
+                    capped[over] = MAX_TENURE + np.mod(tenure[over], sc.churn.renewal.every_days)
+                return capped.astype(np.int32), uniform
 
             # the tenure follows from the scores too: their draw's key is part of this one's
             key = ("launch", who.tobytes(), sc.churn, self._draw_history.get("satisfaction"))
