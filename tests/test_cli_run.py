@@ -266,6 +266,13 @@ def test_budgets_that_ended_early_are_each_said_against_their_own_horizon():
     note = _budget_ending_note([short, long])
     assert note.startswith("budgets ran out in the first half of their horizons (short on day 80 of 200, long on day "
                            "42 of 400, medians)"), note
+    # a design whose asks were over before its budget ran out (a campaign's last on day 30): it ended no ask
+    over = design("over", 200, [80.0, 80.0])
+    over.timeseries = pd.DataFrame({"day": [1, 30, 31, 100], "asks": [5, 3, 0, 0]})
+    assert "over" not in assumption_line([short, over]) and _budget_ending_note([over]) == ""
+    still = design("still", 200, [80.0, 80.0])
+    still.timeseries = pd.DataFrame({"day": [1, 79, 80, 100], "asks": [5, 3, 2, 0]})
+    assert "still 80" in assumption_line([still])
     same = design("same", 200, [42.0, 42.0])
     assert "(median day of 200: short 80, same 42;" in assumption_line([short, same])
     assert _budget_ending_note([short, same]).startswith("budgets ran out in the first half of the 200-day horizon "

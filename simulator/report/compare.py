@@ -405,19 +405,22 @@ def assumption_line(designs) -> str:
 def budget_endings(designs) -> list[tuple]:
     """(scenario, median day) for each design whose budget ran out in the first half of the
     horizon in at least half its runs, its asks ending with it (``on_budget_exhausted``
-    end_program). Its result is then what it did before that day, not a program run over
+    end_program), where it still asked until then. Its result is then what it did before that day, not a program run over
     the horizon: 2,000 B2B accounts asked at launch spent a $30,000 budget by day 55-80 of
     730, and the ranking of organization credit against a gift card, and of a milestone
     against an ask at purchase, followed that ending (with `rewards_only` the two rewards
     could no longer be told apart), while the note on what the ranking rests on named
     only the sizes the model assumes."""
-    from .text import ran_out_by
+    from .text import last_ask_day, ran_out_by
 
     ended = []
     for design in designs:
         runs, scenario = getattr(design, "runs", None), design.scenario
         if (runs is not None and getattr(scenario.program.incentive, "on_budget_exhausted", None) == "end_program"
-                and not math.isnan(day := ran_out_by(runs, scenario.days / 2))):
+                and not math.isnan(day := ran_out_by(runs, scenario.days / 2))
+                # a campaign whose asks were over before it (its last on day 97, the budget spent on day 231 by links
+                # still shared) had none to end: "compare again with rewards_only" would change nothing
+                and not last_ask_day(getattr(design, "timeseries", None)) < day):
             ended.append((scenario, day))
     return ended
 
