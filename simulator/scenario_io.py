@@ -354,20 +354,16 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
         try:
             value = yaml_reader.load_value(raw, source)
         except ScenarioError as error:
+            # budget:1,000,000 stops YAML on a duplicate key 000 before the glued key below is seen
+            if glued := GLUED_NUMBER.search(raw):
+                _glued_error(glued.group(1), raw, source, key)
             # a key inside a block given whole is named from the scenario's top, as a file's is: it read 'budget
             # (line 1)' for program.incentive={..., budget: 50,000}
             if error.key and not error.key.startswith("line"):
                 error.key = f"{key}.{error.key}"
             raise
         if glued := _glued_key(value):
-            # {kind:single_sided,referrer_reward:5} reads as two keys with no values: "missing 'kind'" was said
-            name, _, written = glued.partition(":")
-            # budget:1,000 read as 'budget:1' and a key 000: the number to write is the whole of it
-            groups = re.match(re.escape(glued) + r"((?:,\d{3})+)(?![\d.])", raw[raw.find(glued):]) if glued in raw else None
-            number = f"{written}{groups.group(1).replace(',', '')}" if groups else written
-            raise ScenarioError(f"'{glued}' reads as one key with no value: in YAML a ':' ends a key only before a "
-                                f"space; write {name}: {number}" + (" (without thousands separators)" if groups else ""),
-                                file=source, key=key)
+            _glued_error(glued, raw, source, key)
         node: Any = data
         for depth, part in enumerate(parts[:-1]):
             node = _child(node, part, create=True, item=item, where=parts, depth=depth)
@@ -380,6 +376,24 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
         else:
             raise ScenarioError(f"'{item}': '{'.'.join(parts[:-1])}' is a value, not a mapping", file=source, key=key)
     return data
+
+
+#: A key glued to a number in a flow block, the number with thousands separators: budget:1,000,000.
+GLUED_NUMBER = re.compile(r"(?<![\w.])([A-Za-z_]\w*:\d{1,3})(?=(?:,\d{3})+(?:\.\d+)?(?![\d.]))")
+
+
+def _glued_error(glued: str, raw: str, source: str, key: str) -> None:
+    """Refuse ``glued`` ('kind:single_sided', 'budget:1'), a key and value YAML read as one
+    key with no value ({kind:single_sided,referrer_reward:5} said "missing 'kind'"), naming
+    the whole number where it goes on with thousands separators (budget:1,000 read as
+    'budget:1' and a key 000)."""
+    name, _, written = glued.partition(":")
+    at = raw.find(glued)
+    groups = re.match(re.escape(glued) + r"((?:,\d{3})+(?:\.\d+)?)(?![\d.])", raw[at:]) if at >= 0 else None
+    number = f"{written}{groups.group(1).replace(',', '')}" if groups else written
+    raise ScenarioError(f"'{glued}' reads as one key with no value: in YAML a ':' ends a key only before a space; "
+                        f"write {name}: {number}" + (" (without thousands separators)" if groups else ""),
+                        file=source, key=key)
 
 
 def _glued_key(value: Any) -> str | None:

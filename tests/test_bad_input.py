@@ -290,6 +290,12 @@ def test_a_block_set_without_spaces_after_its_colons_says_so(tmp_path):
                              "program.incentive={kind: single_sided, referrer_reward: 5, budget:1,000}")
     assert code == 2 and "'budget:1' reads as one key with no value" in stderr
     assert "write budget: 1000 (without thousands separators)" in stderr, stderr
+    # a round million stopped YAML on a duplicate key 000 first; a decimal part was cut off
+    for written, whole in (("1,000,000", "1000000"), ("1,000.5", "1000.5")):
+        code, _, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set",
+                                 f"program.incentive={{kind: single_sided, budget:{written}}}")
+        assert code == 2 and "program.incentive: 'budget:1' reads as one key with no value" in stderr, stderr
+        assert f"write budget: {whole} (without thousands separators)" in stderr, stderr
 
 
 def test_a_bad_set_value_names_the_override_not_the_line_it_replaced(tmp_path):
