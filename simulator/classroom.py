@@ -331,6 +331,11 @@ class Design:
         last tiers with a first reward above 0) where theirs is 0, else doubling after
         TIER_STEP_AFTER referrals. A first reward dragged to 0 and back lost the shape."""
         pairs = [(int(t["after"]), float(t["referrer_reward"])) for t in tiers] if tiers else []
+        if pairs and (first == pairs[0][1] or (pairs[0][1] <= 0 and any(r > 0 for _, r in pairs[1:]))):
+            # the first reward unchanged, or a first tier of 0 (later tiers reward): the tiers as they are, the first
+            # set (a friend's reward edited on a 0-then-20 program cut the 20 to 0)
+            return [{"after": after, "referrer_reward": first if i == 0 else reward}
+                    for i, (after, reward) in enumerate(pairs)]
         if not pairs or pairs[0][1] <= 0:
             pairs = list(shape)
         if not pairs or pairs[0][1] <= 0:

@@ -581,6 +581,15 @@ def test_reward_round_trips_keep_each_kinds_own_block():
     again = tiers.with_incentive(referrer=0).with_incentive(referrer=10)
     assert [(t.after, t.referrer_reward) for t in again.incentive.tiers] == [(0, 10.0), (2, 30.0), (5, 80.0)]
     assert again.incentive == tiers.with_incentive(referrer=10).incentive
+    # a first tier of 0 (reward only from the third referral): editing the friend's reward, or a trip through another
+    # kind, kept "tiered from 0" on the page and cut the 20 to 0
+    late = load_scenario(SCENARIOS / "fading.yaml", [
+        "program.incentive={kind: tiered, referee_reward: 5, tiers: [{after: 0, referrer_reward: 0}, "
+        "{after: 3, referrer_reward: 20}]}"])
+    later = Design.of(late)
+    for edited in (later.with_incentive(referee=10), later.with_incentive(kind="single_sided").with_incentive(kind="tiered"),
+                   later.with_incentive(kind="none").with_incentive(kind="tiered")):
+        assert [(t.after, t.referrer_reward) for t in edited.incentive.tiers] == [(0, 0.0), (3, 20.0)]
     unpaid = Design.of(fading).with_incentive(referee=0)
     assert unpaid.with_incentive(kind="none").with_incentive(kind="double_sided").referee_reward == 0
     for preset in (fading, uplift, tiered):   # every round trip is a valid class scenario
