@@ -217,14 +217,17 @@ def _client(scheduler: str):
                             f"check the address", key="--scheduler") from None
 
 
-def check_cluster(scheduler: str, *, file: str | None = None) -> int:
+def check_cluster(scheduler: str, *, file: str | None = None, caller: str | None = None) -> int:
     """check_scheduler, then :func:`check_worker_code` on the cluster's workers: before a
     study writes its folder, and in ``--dry-run``, which said yes to a cluster whose
-    workers ran other code while the run refused it, after writing sweep.json. Returns
-    the cluster's workers."""
-    workers = check_scheduler(scheduler, file=file)
+    workers ran other code while the run refused it, after writing sweep.json; and for a
+    Python entry point (``caller``), which blamed a --scheduler its script never gave.
+    Returns the cluster's workers."""
+    workers = check_scheduler(scheduler, file=file, caller=caller)
+    # named as check_scheduler names it: the Python entry point's scheduler=, a file's line, or --scheduler
+    where = {"file": f"{caller}()", "key": "scheduler"} if caller else _scheduler_where(file)
     with _client(scheduler) as client:
-        check_worker_code(client, scheduler, where=_scheduler_where(file))
+        check_worker_code(client, scheduler, where=where)
     return workers
 
 

@@ -201,7 +201,7 @@ def check_execution(caller: str, executor: Any, scheduler: Any) -> str:
     scheduler among them, is one line in the API's words: it named ``--executor`` and
     ``--scheduler``, flags a script never gave, and refused ``scheduler=`` given
     without ``executor='dask'``."""
-    from .executors import check_executor, check_scheduler
+    from .executors import check_cluster, check_executor
 
     try:
         executor = check_executor(executor, scheduler, source="executor")
@@ -211,8 +211,8 @@ def check_execution(caller: str, executor: Any, scheduler: Any) -> str:
                                 f"executor='dask', or leave executor out, with scheduler={scheduler!r}",
                                 file=f"{caller}()", key="scheduler") from None
         raise ScenarioError(error.message, file=f"{caller}()", key="executor") from None
-    if scheduler:   # before any run, in the API's words (the runs check it again, as the command line's do)
-        check_scheduler(scheduler, caller=caller)
+    if scheduler:   # before any run, in the API's words, its workers' code too (the runs check it again)
+        check_cluster(scheduler, caller=caller)
     return executor
 
 

@@ -656,6 +656,15 @@ def test_workers_of_other_code_on_a_files_cluster_are_blamed_on_the_files_schedu
         executors_module.check_cluster("tcp://127.0.0.1:9999")
     assert str(error.value).startswith("--scheduler: 1 of the 1 workers"), str(error.value)
     one_line_error(runner.invoke(app, ["sweep", str(path), "--dry-run"]), f"scheduler (line {line})", "other refsim code")
+    # and from Python, in the API's words (it blamed a --scheduler the script never gave)
+    from simulator import simulate
+
+    from .conftest import small
+
+    with pytest.raises(ScenarioError) as error:
+        simulate(small(), replicates=1, scheduler="tcp://127.0.0.1:9999")
+    assert str(error.value).startswith("simulate(): scheduler: 1 of the 1 workers at tcp://127.0.0.1:9999 run other "
+                                       "refsim code"), str(error.value)
 
 
 def test_a_sweep_on_a_running_cluster_records_the_cluster_and_its_workers(tmp_path, monkeypatch):
