@@ -322,8 +322,14 @@ def DesignControls(design: solara.Reactive[Design], label: str, preset: Scenario
             try:
                 changed = how(design.value, value)
             except (ValidationError, ScenarioError, ValueError) as error:
-                first = (str(error).splitlines() or [""])[0]
-                refused.set(f"That change cannot be made to this design: {in_class_words(first)}")
+                # pydantic's first line names only its model ("1 validation error for SingleSided"): its first error's
+                # key and message say what was refused
+                if isinstance(error, ValidationError) and error.errors():
+                    first = error.errors()[0]
+                    said = f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
+                else:
+                    said = (str(error).splitlines() or [""])[0]
+                refused.set(f"That change cannot be made to this design: {in_class_words(said)}")
                 return
             refused.set("")
             design.set(changed)

@@ -442,7 +442,7 @@ def serve_app(
     scenario: Optional[Path] = typer.Argument(None, metavar="SCENARIO", help="Scenario YAML to open (default: scenarios/fading.yaml, a consumer program like the default, at class size); the other files of its folder become the app's presets."),
     port: int = typer.Option(8765, "--port", "-p", min=1, max=65535, help="Port to serve the app on."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 127.0.0.1 keeps the app on this computer."),
-    size: int = typer.Option(300, "--size", min=50, max=1000, help="People in the class network when the scenario's own size is outside 50-1,000 (initial customers and budget scale with it); a scenario within that range keeps its size."),
+    size: int = typer.Option(300, "--size", min=50, max=1000, help="People in the class network when the scenario's own size is outside 50-1,000 (initial customers, budget, influencers and daily ask capacity scale with it); a scenario within that range keeps its size."),
 ):
     """Start the educator app: a referral loop live in the browser, two designs side by side."""
     import importlib.util

@@ -1018,8 +1018,10 @@ def test_an_edit_the_schema_refuses_keeps_the_design_and_says_so_in_place(defaul
     (toggle,) = page.find(ipyvuetify.BtnToggle).widgets
     toggle.v_model = 0   # the first choice, as a click sets it (ToggleButtonsSingle keeps indices)
     assert design.value is before
-    assert "That change cannot be made to this design" in " ".join(
-        str(w.children) for w in page.find(ipyvuetify.Html).widgets), "no line in place"
+    said = " ".join(str(w.children) for w in page.find(ipyvuetify.Html).widgets)
+    assert "That change cannot be made to this design" in said, "no line in place"
+    # the refused key and why, not pydantic's "1 validation error for SingleSided"
+    assert "referee_share_uplift" in said and "validation error for" not in said, said
 
 
 def test_the_controls_wait_for_the_first_picture(monkeypatch):
