@@ -117,6 +117,7 @@ def test_a_run_on_a_running_cluster_records_its_workers(tmp_path, monkeypatch):
     import simulator.runner as runner_module
 
     monkeypatch.setattr(executors, "check_scheduler", lambda address, **named: 3)   # a cluster of 3 workers answers
+    monkeypatch.setattr(executors, "check_cluster", lambda address, **named: 3)     # running this code
     import simulator.compare as compare_module
 
     # its runs are this process's: the rows depend on no executor
