@@ -43,6 +43,12 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     if {"base", "parameters"} <= set(data):   # it read "unknown key 'base'", naming no way out
         raise ScenarioError("this is a sweep file (it has 'base:' and 'parameters:'), not a scenario; run it with "
                             f"`refsim sweep {source}`", file=source)
+    studies = {"vary": "optimize", "uncertain": "sensitivity", "fit": "calibrate"}
+    if "scenario" in data or set(data) & set(studies):   # a settings file without --settings: "unknown key 'scenario'"
+        command = next((c for key, c in studies.items() if key in data), None)
+        raise ScenarioError(f"this is a settings file (it has {', '.join(repr(k) for k in data if k in ('scenario', *studies))}), "
+                            f"not a scenario; give it as `refsim {command or 'optimize|sensitivity|calibrate'} --settings "
+                            f"{source}`", file=source)
     return validate_overridden(data, overrides, source,
                                lambda mapping: validate(mapping, source=source, text=text, base_dir=path.parent))[0]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import random
 import string
+from pathlib import Path
 
 import pytest
 import yaml
@@ -270,6 +271,22 @@ def test_bad_set_override(tmp_path):
     assert code == 2 and "did you mean 'base_share'" in stderr and "Traceback" not in stderr
     code, _, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", "days")
     assert code == 2 and "key.path=value" in stderr
+
+
+def test_a_settings_file_given_as_the_scenario_says_to_give_it_with_settings(tmp_path):
+    """`refsim optimize docs/decide-credit-within-50k.yaml` (--settings forgotten) said
+    "unknown key 'scenario'; valid keys here: acquisition, churn, ...". It now says what
+    the file is and the command that reads it, as a sweep file given to run does."""
+    settings = Path(__file__).resolve().parents[1] / "docs" / "decide-credit-within-50k.yaml"
+    for command in ("optimize", "run"):
+        code, _, stderr = invoke(command, settings)
+        assert code == 2 and len(stderr.strip().splitlines()) == 1, stderr
+        assert ("this is a settings file (it has 'scenario', 'vary'), not a scenario; give it as `refsim optimize "
+                f"--settings {settings}`") in stderr, stderr
+    fit = tmp_path / "fit.yaml"
+    fit.write_text("fit: {program.base_share: '0.05:0.5'}\n")
+    code, _, stderr = invoke("validate", fit)
+    assert code == 2 and "give it as `refsim calibrate --settings" in stderr, stderr
 
 
 def test_a_block_set_without_spaces_after_its_colons_says_so(tmp_path):

@@ -417,7 +417,7 @@ def test_a_key_of_some_designs_only_moves_those_designs():
     assert 0.4 < shares["milestone"] < 0.85 and shares["purchase"] == pytest.approx(1 - shares["milestone"])
     text = sensitivity_markdown(result, ["incremental_value"], "incremental_value", settings, [],
                                 designs=[purchase, milestone])
-    assert "(a key of milestone only: the other designs are unmoved by it)" in text
+    assert "(read by milestone only: the other designs are unmoved by it)" in text
 
 
 def test_the_sobol_plot_keeps_every_label_inside_the_figure(monkeypatch, tmp_path):

@@ -217,14 +217,15 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
 
 
 def _only(key: str, designs, names: list[str], varied=()) -> str:
-    """' (a key of A only: ...)' when some designs lack ``key`` or do not read it (a weight
-    of a reward type they do not give: parameters.reads)."""
+    """' (read by A only: ...)' when some designs lack ``key`` or do not read it (a weight
+    of a reward type they do not give: parameters.reads; "a key of" was said of a cash
+    design's credit share, which it has and does not read)."""
     having = [name for design, name in zip(designs, names) if reads(design, key, varied)]
     if not designs or len(having) == len(names):
         return ""
     if not having:
         return " (no design here reads it: none is moved by it)"
-    return f" (a key of {', '.join(having)} only: the other designs are unmoved by it)"
+    return f" (read by {', '.join(having)} only: the other designs are unmoved by it)"
 
 
 def _v(value) -> str:
