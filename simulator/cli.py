@@ -316,6 +316,10 @@ def _print_headline(results, sets: list[str] = ()) -> None:
                   + _defined_in(metric, int(row["n"]), replicates, has_program(results.scenario)) + why
                   + ("   a dashboard's view (reward cost only), not a verdict" if metric == "attributed_roi" else ""),
                   markup=False)
+    if "incremental_value" not in results.runs.columns and has_program(results.scenario):
+        from .report.run import NO_TWIN
+
+        out.print(f"  note: {NO_TWIN.replace('`', '')}", markup=False)
     for line in _budget_lines(results.runs, results.scenario, results.timeseries):
         out.print(f"  {line}", markup=False)
     _print_default_notes(results.scenario, sets=sets)

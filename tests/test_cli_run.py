@@ -1208,3 +1208,21 @@ def test_the_time_left_counts_down_from_the_mean_time_per_run(monkeypatch):
     assert column.render(task).plain == "0:00:04"   # counting down between completions
     clock[0] += 60.0
     assert column.render(task).plain == "0:00:00"
+
+
+def test_a_run_without_its_twin_says_the_value_added_is_not_known(tmp_path):
+    """`refsim run --no-baseline` wrote a report whose first paragraph, which the README
+    says states the value added, was gone without a word, and the console said nothing;
+    compare explains itself. Both now say the twin was not run and what that leaves. A
+    scenario without a program (no twin by default) says nothing of it."""
+    done = run(tmp_path / "nb", "--no-baseline")
+    assert done.exit_code == 0, done.output
+    said = "The no-program twin was not run (--no-baseline), so the value the program adds (incremental_value) is not known"
+    assert f"note: {said}" in done.stdout
+    assert said.replace("(--no-baseline)", "(`--no-baseline`)").replace("(incremental_value)", "(`incremental_value`)") \
+        in (tmp_path / "nb" / "report.md").read_text()
+    bare = runner.invoke(app, ["run", str(SCENARIOS / "no-program.yaml"), "--replicates", "1", "--set", "days=10",
+                               "--set", "population.size=500", "--set", "population.initial_customers=5",
+                               "--out", str(tmp_path / "bare"), "--executor", "serial"])
+    assert bare.exit_code == 0 and "twin was not run" not in bare.stdout, bare.output
+    assert "twin was not run" not in (tmp_path / "bare" / "report.md").read_text()

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from . import plots
-from ..config import has_budget
+from ..config import has_budget, has_program
 from ..metrics import median_day
 from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text,
                        manifest)
@@ -17,12 +17,19 @@ from .compare import incremental_value_plot
 from .text import (against_no_program, set_sentence, k_undefined_note, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, asks_ended, last_ask_day, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, k_budget_note, k_ended, reward_weighing,
                    ratio_of_means_note, summary_dict, summary_table, value_split)
 
+#: run's first paragraph where a program ran without its no-program twin (--no-baseline): it said nothing, where
+#: the README says it states the value added, and compare's explains itself
+NO_TWIN = ("The no-program twin was not run (`--no-baseline`), so the value the program adds (`incremental_value`) is "
+           "not known: the tables give the program's own outcomes, not what it changes; rerun without `--no-baseline` "
+           "for it.")
+
+
 def headline(results: Results) -> list[str]:
     """The report's first paragraph when the no-program twin ran: the value the
     program adds, when its budget ran out and when it pays back."""
     runs = results.runs
     if "incremental_value" not in runs.columns:
-        return []
+        return [NO_TWIN] if has_program(results.scenario) else []
     value = interval(runs["incremental_value"].to_numpy(dtype=float))
     mean, low, high = value["mean"], value["ci_low"], value["ci_high"]
     verb = f"loses {fmt(-mean)}" if mean < 0 else f"adds {fmt(mean)}"
