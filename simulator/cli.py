@@ -325,6 +325,19 @@ def _print_headline(results, sets: list[str] = ()) -> None:
     _print_default_notes(results.scenario, sets=sets)
 
 
+def _print_sweep_notes(loaded) -> None:
+    """What the sweep's base leaves to defaults, and its kinds and assumptions, as notes:
+    after the runs, and in a dry run, which said nothing of a base that asks nobody."""
+    from .report.sweep import kind_notes
+    from .report.text import study_default_notes, study_world_note
+
+    # what the base's defaults decide, as optimize says on the console: the sweep said it in report.md only
+    for note in (*study_default_notes(loaded.base, loaded.parameters), *kind_notes(loaded)):
+        out.print(f"  note: {note.replace('`', '')}", markup=False)
+    if note := study_world_note(list(loaded.parameters), loaded.spec.assumptions):   # a best point of a world
+        out.print(f"  note: {note.replace('`', '')}", markup=False)
+
+
 def _print_default_notes(scenario, name: str = "", sets: list[str] = ()) -> None:
     """The defaults that decide what a program costs or does, left in place by the file
     (report.text.default_notes), one note each; with ``sets`` (the --set items), also what
@@ -709,6 +722,7 @@ def sweep(
         engine_choice()   # a wrong REFSIM_ENGINE, refused as a run refuses it
         plan = plan_sweep(loaded, target, workers=workers, executor=executor, scheduler=scheduler, force=force)
         out.print(_dry_run_line(loaded, plan), markup=False)
+        _print_sweep_notes(loaded)   # before thousands of runs, not after: "no customer is ever asked"
         return
     if points * loaded.replicates >= LARGE_SWEEP_RUNS:
         # a grid of a million points was silent for 9 s while its points were laid out, then showed 19 hours left
@@ -790,14 +804,7 @@ def sweep(
         summary += "0 failed"
     out.print(summary, markup=False)
     out.print(f"results: {outcome.folder}/  (report.md, sweep.parquet, sweep.csv, plots)", markup=False)
-    from .report.sweep import kind_notes
-    from .report.text import study_default_notes, study_world_note
-
-    # what the base's defaults decide, as optimize says on the console: the sweep said it in report.md only
-    for note in (*study_default_notes(loaded.base, loaded.parameters), *kind_notes(loaded)):
-        out.print(f"  note: {note.replace('`', '')}", markup=False)
-    if note := study_world_note(list(loaded.parameters), loaded.spec.assumptions):   # a best point of a world
-        out.print(f"  note: {note.replace('`', '')}", markup=False)
+    _print_sweep_notes(loaded)
     if outcome.runs and outcome.failed == outcome.runs:   # nothing to read: say so in the exit status too
         err.print(f"every run failed; the first error: {_first_error(outcome.frame)}", markup=False)
         raise typer.Exit(1)

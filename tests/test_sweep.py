@@ -848,6 +848,10 @@ def test_a_sweep_of_a_base_that_leaves_reward_type_out_says_so_on_the_console(tm
     base = {k: v for k, v in BASE.items() if k != "program"}
     base["program"] = {"incentive": BASE["program"]["incentive"]}   # no reward_type, no timing
     command = ["sweep", str(write_sweep(tmp_path, base=base)), "--out", str(tmp_path / "out"), "--executor", "serial"]
+    # a dry run says it too, before the runs: it said only the count, and a base that asks nobody ran thousands
+    dry = runner.invoke(app, [*command, "--dry-run"])
+    assert dry.exit_code == 0 and not (tmp_path / "out").exists(), dry.output
+    assert "note: Rewards are store credit" in dry.stdout and "note: No customer is ever asked" in dry.stdout
     result = runner.invoke(app, command)
     assert result.exit_code == 0, result.output
     assert "note: Rewards are store credit" in result.stdout and "note: No customer is ever asked" in result.stdout
