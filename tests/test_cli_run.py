@@ -753,8 +753,9 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     notes = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("note:")]
     assert len(notes) == 2 and notes[1].startswith("note: credit: Rewards are store credit"), result.stdout
     # report.md's "the ranking rests on" (here credit's assumed 40% cost) is on the console too, with its test
+    # the compared files are in the command, so that it runs as printed (it stopped on "give a scenario YAML file")
     assert notes[0] == ("note: the ranking rests on sizes the model assumes; test them with refsim sensitivity "
-                        "--uncertain program.cost_shares.credit=0.2:1 (report.md)"), result.stdout
+                        f"{paths[0]} {paths[1]} --uncertain program.cost_shares.credit=0.2:1 (report.md)"), result.stdout
 
 
 def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -384,9 +385,11 @@ def assumption_note(designs) -> str:
     return "The ranking rests on what the model is told here: " + "; ".join(notes) + "." + test
 
 
-def assumption_line(designs) -> str:
+def assumption_line(designs, files=()) -> str:
     """assumption_note for the console: the verdict printed above it read as sure, and only
-    report.md said which assumed sizes it rests on, or that budgets ended the asks early."""
+    report.md said which assumed sizes it rests on, or that budgets ended the asks early.
+    ``files``: the compared files, named in the sensitivity command so that it runs as
+    printed (without them it stopped on "give a scenario YAML file")."""
     _, tests = _assumptions(designs)
     parts = []
     if ended := budget_endings(designs):
@@ -398,7 +401,8 @@ def assumption_line(designs) -> str:
                      f"compare again with rewards_only")
     if tests:
         parts.append(("the ranking also" if parts else "the ranking") + " rests on sizes the model assumes; test them "
-                     "with refsim sensitivity " + " ".join(t.strip("`") for t in dict.fromkeys(tests)))
+                     "with refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in files)
+                     + " ".join(t.strip("`") for t in dict.fromkeys(tests)))
     return "note: " + "; ".join(parts) + " (report.md)" if parts else ""
 
 
