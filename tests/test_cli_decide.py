@@ -629,7 +629,7 @@ def test_sensitivity_gives_a_designs_worst_point_in_the_assumptions_it_reads(tmp
         assert "does not read" not in credit
         assert "program.base_share = " in cash and "cost_shares" not in cash, cash
         assert cash.endswith("; the others it does not read"), cash
-    assert "| program.cost_shares.credit | [0.2, 1] (a key of default-double-sided-credit only" in report, report
+    assert "| program.cost_shares.credit | [0.2, 1] (read by default-double-sided-credit only" in report, report
 
 
 def test_sensitivity_says_a_cap_at_or_above_a_designs_budget_cannot_break(tmp_path):
