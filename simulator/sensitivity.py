@@ -634,7 +634,7 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
                          (edge_value(p, edges[b]), edge_value(p, min(edges[b + 1], 1.0), upper=True)))
             for d, name in enumerate(names):
                 conditional.append({"parameter": p.key, "bin": b, "value_low": low, "value_high": high, "design": name,
-                                    "mean": sign * means[d], "probability_best": shares[d]})
+                                    "mean": sign * means[d] + 0.0, "probability_best": shares[d]})
         i = by_key.get(p.key)
         flips.append({"parameter": p.key, "leader": names[leader], "runner_up": names[runner_up],
                       "S1_advantage": advantage["S1"][i] if i is not None else 0.0,

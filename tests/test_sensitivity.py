@@ -1240,4 +1240,15 @@ def test_a_minimised_metric_of_zero_is_no_negative_zero_in_the_decision_table():
 
     table = decision_table(-np.array([[0.0, 0.0], [1.0, 2.0]]), ["none", "reward"], -1.0).set_index("design")
     assert table.loc["none", "mean"] == 0 and math.copysign(1.0, table.loc["none", "mean"]) == 1.0
+    # nor in the table of the best design by part of each range (the Python result's conditional)
+    from simulator.parameters import Parameter
+    from simulator.sensitivity import flip_tables
+
+    units = np.array([[0.1], [0.6], [0.3], [0.9], [0.2], [0.7]])   # Saltelli's N (D + 2) points, N = 2, D = 1
+    signed = -np.array([[0.0] * 6, [1.0, 2.0, 1.5, 2.5, 1.2, 2.2]])
+    problem = {"num_vars": 1, "names": ["fraud.share"], "bounds": [[0.0, 1.0]]}
+    _, conditional = flip_tables(signed, -1.0, units, ["none", "reward"], [Parameter("fraud.share", "float", 0.0, 0.3)],
+                                 [0], problem, 2, 1)
+    zero = conditional[conditional["design"] == "none"]["mean"]
+    assert (zero == 0).all() and all(math.copysign(1.0, v) == 1.0 for v in zero), zero.tolist()
     assert table.loc["reward", "mean"] == 1.5 and table.loc["none", "probability_best"] == 1.0
