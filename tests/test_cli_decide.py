@@ -654,6 +654,17 @@ def test_sensitivity_says_a_cap_at_or_above_a_designs_budget_cannot_break(tmp_pa
     assert "the day it does (`budget_exhausted_day`)" in report
     result = ok("sensitivity", DEFAULT, SINGLE, *common, "--constraint", "reward_cost<=20", "--out", tmp_path / "below")
     assert "cannot break" not in (tmp_path / "below" / "report.md").read_text() and "cannot break" not in result.stdout
+    # a monthly allowance caps the spend too: 10 a month over the 45 days' 2 months begun (days 1-31, 32-45) is 20
+    monthly = [*TINY, "--set", "program.incentive.budget_per_month=10", "--uncertain", "program.base_share=0.05:0.4",
+               "--samples", "4", "--trajectories", "2", "--seed", "2", "--replicates", "1", "--executor", "serial"]
+    ok("sensitivity", DEFAULT, SINGLE, *monthly, "--constraint", "reward_cost<=25", "--out", tmp_path / "monthly")
+    table = pd.read_csv(tmp_path / "monthly" / "constraints.csv")
+    assert (table["worst"] <= 20 + 1e-9).all(), table   # the allowance holds it
+    report = " ".join((tmp_path / "monthly" / "report.md").read_text().split())
+    assert report.count("It cannot break it: its monthly allowance (10 a month, 20 over the 2 months begun) stops "
+                        "the reward spend there") == 2, report
+    ok("sensitivity", DEFAULT, SINGLE, *monthly, "--constraint", "reward_cost<=15", "--out", tmp_path / "tight")
+    assert "cannot break" not in (tmp_path / "tight" / "report.md").read_text()
 
 
 def test_sensitivity_says_how_often_each_design_breaks_a_constraint(tmp_path):
