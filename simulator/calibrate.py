@@ -69,7 +69,7 @@ DB_FILE = "calibration.db"
 DEFAULT_COLUMNS = ("new_organic", "new_referred", "shares", "asks")
 #: Daily counts a pilot may give (stocks such as customers are cumulative; their
 #: information is already in the flows, and their noise is not independent by day).
-FLOW_COLUMNS = tuple(c for c in COUNT_COLUMNS if c not in ("prospects", "customers", "churned"))
+FLOW_COLUMNS = tuple(c for c in COUNT_COLUMNS if c not in ("prospects", "customers", "churned", "ask_queue"))   # a queue is a stock too
 
 
 #: Simulations per particle after which no generation starts (max_simulations unset): 6,000 at 200 particles.
@@ -199,11 +199,14 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
                 return f"{frame['date'].iloc[row]} (day {frame['day'].iloc[row]})"
             return f"day {frame['day'].iloc[row]}" if "day" in frame else f"line {row + 2}"
 
-        wrong = (values.isna() | (values < 0)).to_numpy()
+        # inf (or 1e400) is no count: every particle was accepted against it, the prior written as the posterior
+        wrong = (values.isna() | (values < 0) | np.isinf(values)).to_numpy()
         if wrong.any():   # named with its day: a blank, a word or a negative among 60 rows was left to find
             row = int(np.flatnonzero(wrong)[0])
             given = frame[column].iloc[row]
-            shown = "a blank" if pd.isna(given) else f"{float(values.iloc[row]):g}" if values.notna().iloc[row] else repr(given)
+            value = float(values.iloc[row])
+            shown = ("a blank" if pd.isna(given) else f"{value:g}" if np.isfinite(value)
+                     else repr(given) if isinstance(given, str) else f"{value:g}")   # '1e400' as written, not inf
             raise ScenarioError(f"counts must be numbers >= 0 on every day; got {shown} on {where(row)}", file=source,
                                 key=column)
         fractional = values != np.floor(values)
@@ -583,7 +586,7 @@ def forecast(base: Scenario, calibration: Calibration, *, columns: Sequence[str]
     tail = (1 - level) / 2
     stack = np.stack([run["daily"][:, [COLUMN_INDEX[c] for c in columns]] for run in runs])   # draw, day, column
     # a daily flow of a few a day reads as noise on a plot: each also as its running total, draw by draw
-    flows = [j for j, c in enumerate(columns) if c in FLOW_COLUMNS and c != "ask_queue"]   # a queue's length is a stock
+    flows = [j for j, c in enumerate(columns) if c in FLOW_COLUMNS]   # a stock (customers, a queue) is no flow
     columns = [*columns, *(f"cumulative_{columns[j]}" for j in flows)]
     stack = np.concatenate([stack, np.cumsum(stack[:, :, flows], axis=1)], axis=2)
     quantiles = np.quantile(stack, [tail, 0.5, 1 - tail], axis=0)

@@ -734,6 +734,11 @@ def calibrate(
     with _at_lines(settings_file, "fit", settings.fit, source):
         check_fit(base, counts, parameters, source=source, pilot=str(data_path))
     draw_count = pick(draws, pick(replicates, pick(settings.draws, settings.replicates))) or 50
+    if draw_count > study.posterior_samples:
+        # the forecast runs each kept draw once: 520 asked ran 500 under a report, a console and a manifest saying 520
+        out.print(f"note: {draw_count} draws asked, but the posterior keeps {study.posterior_samples} "
+                  f"(posterior_samples); the forecast runs {study.posterior_samples}", markup=False)
+        draw_count = study.posterior_samples
     metrics = list(dict.fromkeys(pick(metric, settings.metrics) or ["customers_final", "cumulative_profit"]))  # each once
     # designs are ranked on the verdict metric, as refsim compare and optimize rank them, unless metrics are
     # named (they ranked on customers_final: a design that buys customers at a loss came first)

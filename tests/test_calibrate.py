@@ -690,10 +690,21 @@ def test_a_bad_count_or_day_of_a_pilot_is_named_with_its_day():
              ({"day": [1, 2, 3], "asks": ["1", "x", "3"]}, "got 'x' on day 2"),
              ({"date": ["2026-01-01", "2026-01-02"], "asks": [1, -1]}, "got -1 on 2026-01-02 (day 2)"),
              ({"day": [1, 2, 2, 3], "asks": [1, 2, 3, 4]}, "day 2 is given twice"),
-             ({"day": [1, 2, 4], "asks": [1, 2, 3]}, "day 3 is missing")]
+             ({"day": [1, 2, 4], "asks": [1, 2, 3]}, "day 3 is missing"),
+             # infinity is no count: every particle was accepted against it, the prior written as the posterior
+             ({"day": [1, 2, 3], "asks": [1.0, float("inf"), 3.0]}, "got inf on day 2"),
+             ({"day": [1, 2, 3], "shares": ["1", "1e400", "3"]}, "got '1e400' on day 2")]
     for columns, said in cases:
         with pytest.raises(ScenarioError, match=re.escape(said)):
             pilot_counts(pd.DataFrame(columns), source="p.csv")
+    # a queue's length is a stock, not a daily count to fit (it was offered, and would be summed as one)
+    from simulator.calibrate import FLOW_COLUMNS
+
+    assert "ask_queue" not in FLOW_COLUMNS and "new_referred" in FLOW_COLUMNS
+    with pytest.raises(ScenarioError, match="'ask_queue' is not a daily count that can be fitted"):
+        pilot_counts(pd.DataFrame({"day": [1, 2], "ask_queue": [3, 4]}), ["ask_queue"], source="p.csv")
+    fitted = pilot_counts(pd.DataFrame({"day": [1, 2], "asks": [1, 2], "ask_queue": [3, 4]}), source="p.csv")
+    assert list(fitted.columns) == ["asks"]
 
 
 def test_a_short_pilot_is_counted_in_days_of_activity_everywhere():

@@ -785,6 +785,22 @@ def test_calibrate_says_a_fitted_lever_is_a_choice_the_pilot_ran_at(tmp_path, pi
     assert "a choice of the program" not in quiet
 
 
+def test_calibrate_forecasts_no_more_draws_than_the_posterior_keeps_and_says_so(tmp_path, pilot):
+    """--draws 520 with a posterior of 500 samples ran 500 forecasts under a console, a
+    report and a manifest saying 520 (the bar stopped at 500/520). The draws are now the
+    samples kept, with a note."""
+    settings = tmp_path / "s.yaml"
+    settings.write_text("posterior_samples: 10\n")
+    args = ["calibrate", DEFAULT, *TINY, "--data", pilot, "--fit", "program.base_share=0.05:0.6", "--particles", "6",
+            "--generations", "1", "--draws", "12", "--seed", "8", "--executor", "serial", "--settings", settings,
+            "--out", tmp_path / "c"]
+    console = " ".join(ok(*args).stdout.split())
+    assert "note: 12 draws asked, but the posterior keeps 10 (posterior_samples); the forecast runs 10" in console, console
+    assert "10 posterior draws" in console and "12 posterior draws" not in console, console
+    manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
+    assert json.dumps(manifest).count('"forecast_draws": 10') == 1, manifest.get("calibrate")
+
+
 def test_calibrate_writes_posterior_forecast_and_designs_and_repeats_itself(tmp_path, pilot):
     console = ok(*calibrate_args(tmp_path / "a", pilot)).stdout
     folder = tmp_path / "a"
