@@ -202,16 +202,21 @@ def _nice(value: float, *, up: bool) -> float:
     return min(c for c in candidates if c >= value - 1e-12) if up else max(c for c in candidates if c <= value + 1e-12)
 
 
+def _incentive_model(kind: str):
+    """The schema's model of an incentive kind (None for none)."""
+    from . import config
+
+    return {"single_sided": config.SingleSided, "double_sided": config.DoubleSided, "tiered": Tiered}.get(kind)
+
+
 def _reward_default(kind: str, field: str) -> float:
     """The schema's default reward of an incentive kind (0 where the kind has none)."""
-    model = {"single_sided": "SingleSided", "double_sided": "DoubleSided", "tiered": "Tiered"}.get(kind)
+    model = _incentive_model(kind)
     if model is None:
         return 0.0
     if kind == "tiered" and field == "referrer_reward":
         return float(Tiered.model_fields["tiers"].default_factory()[0].referrer_reward)
-    from . import config
-
-    fields = getattr(config, model).model_fields
+    fields = model.model_fields
     return float(fields[field].default) if field in fields else 0.0
 
 
@@ -284,7 +289,7 @@ class Design:
                 dataclasses.replace(self, incentive=NoIncentive(kind="none"), kept_incentive=kept)
         own = blocks.get(kind)   # this kind's own block, the current one included
         carried = blocks[list(blocks)[-1]] if blocks else {}
-        fields = type(_INCENTIVE.validate_python({"kind": kind})).model_fields
+        fields = _incentive_model(kind).model_fields
         # settings the kind has: its own, else the last kind's that it has too (a friend's uplift stays with the
         # kinds that take it: carried to single_sided it was refused, and the page fell over)
         block = {key: value for key, value in (own if own is not None else carried).items()

@@ -116,9 +116,12 @@ def scheduler_file(scheduler: str | None, given: str | None, file: "str | os.Pat
     return str(file) if scheduler and not given and file is not None else None
 
 
-def _scheduler_where(file: str | None) -> dict:
-    """Where a scheduler address came from, as a ScenarioError's file and key: a sweep or
-    settings file's ``scheduler:`` line, else the command line's --scheduler."""
+def _scheduler_where(file: str | None, caller: str | None = None) -> dict:
+    """Where a scheduler address came from, as a ScenarioError's file and key: a Python
+    entry point's ``scheduler=`` (``caller``), a sweep or settings file's ``scheduler:``
+    line, else the command line's --scheduler."""
+    if caller:
+        return {"file": f"{caller}()", "key": "scheduler"}
     from .scenario_io import top_key   # 'scheduler (line N)': a bad address alone was named without its line
 
     return {"file": file, "key": top_key(file, "scheduler")} if file else {"key": "--scheduler"}
@@ -135,10 +138,10 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S, *, file: s
     the command line's --scheduler), which the refusal names: it blamed a --scheduler
     nobody gave. ``caller``: the Python entry point given ``scheduler=`` (simulate,
     compare), named in its words."""
+    where = _scheduler_where(file, caller)
     if caller:
-        where, leave_out = {"file": f"{caller}()", "key": "scheduler"}, "leave out scheduler= to use a local cluster"
+        leave_out = "leave out scheduler= to use a local cluster"
     else:
-        where = _scheduler_where(file)
         leave_out = ("give --executor local (or remove its scheduler: line) to run on this computer" if file
                      else "leave out --scheduler to use a local cluster")
     match = SCHEDULER_ADDRESS.match(address.strip())
@@ -224,10 +227,8 @@ def check_cluster(scheduler: str, *, file: str | None = None, caller: str | None
     Python entry point (``caller``), which blamed a --scheduler its script never gave.
     Returns the cluster's workers."""
     workers = check_scheduler(scheduler, file=file, caller=caller)
-    # named as check_scheduler names it: the Python entry point's scheduler=, a file's line, or --scheduler
-    where = {"file": f"{caller}()", "key": "scheduler"} if caller else _scheduler_where(file)
-    with _client(scheduler) as client:
-        check_worker_code(client, scheduler, where=where)
+    with _client(scheduler) as client:   # named as check_scheduler names it
+        check_worker_code(client, scheduler, where=_scheduler_where(file, caller))
     return workers
 
 
