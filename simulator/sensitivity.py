@@ -562,6 +562,13 @@ def decision_table(signed: np.ndarray, names: list[str], sign: float) -> pd.Data
                         ).sort_values("expected_regret", kind="stable", ignore_index=True)
 
 
+def shares_together(decision: pd.DataFrame) -> pd.Series:
+    """Each design's share of the points best with its copies' (``same_as``) added: copies
+    split each point's best between them."""
+    group = decision["design"].map({r["design"]: (r.get("same_as") or r["design"]) for r in decision.to_dict("records")})
+    return group.map(decision.groupby(group)["probability_best"].sum())
+
+
 def decision_leader(decision: pd.DataFrame) -> str:
     """The design the decision names: the lowest expected regret, which is the best mean
     (E[max_j V_j] - E[V_i] orders the designs as their signed means do), a tie going to
@@ -572,9 +579,7 @@ def decision_leader(decision: pd.DataFrame) -> str:
     no-program ever beat a reward with a higher mean, not whether the reward beat it. A
     design best at more points by small margins, losing more at the others, is the
     riskier choice; the report names it beside the leader."""
-    group = {r["design"]: (r.get("same_as") or r["design"]) for r in decision.to_dict("records")}
-    shares = decision.groupby(decision["design"].map(group))["probability_best"].sum()
-    ranked = decision.assign(together=decision["design"].map(group).map(shares),
+    ranked = decision.assign(together=shares_together(decision),
                              regret=decision["expected_regret"] if "expected_regret" in decision else 0.0)
     return str(ranked.sort_values(["regret", "together"], ascending=[True, False], kind="stable").iloc[0]["design"])
 

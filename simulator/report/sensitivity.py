@@ -15,7 +15,7 @@ from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..evaluation import DAY_METRICS, MINIMISED
 from ..parameters import reads
-from ..sensitivity import (IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, decision_leader, explains, lost_in_luck,
+from ..sensitivity import (IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, decision_leader, explains, shares_together, lost_in_luck,
                            told_from_luck,
                            tornado_disagreements, tornado_points)
 from .figure import plt, save
@@ -478,8 +478,7 @@ DIFFERENT_QUESTION = ("This is the best across the ranges, every assumption draw
 def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, replicates: int = 1) -> list[str]:
     decision, flips = result.decision, result.flips
     copies = decision_copies(decision)
-    together = decision.assign(probability_best=[r["probability_best"] * (1 + len(copies[r["design"]]))
-                                                 for r in decision.to_dict("records")])
+    together = decision.assign(probability_best=shares_together(decision))
     leader = together.set_index("design", drop=False).loc[decision_leader(decision)]
     hinges, sways = decision_drivers(flips)
     rows = {r["parameter"]: r for r in flips.to_dict("records")}
