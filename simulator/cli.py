@@ -370,7 +370,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
     """The console's lines on a design's budget: the day a total one ran out (the median,
     as report.md's headline gives it) and the rewards earned beyond it; a monthly
     allowance's use."""
-    from .behaviour.budget import Budget
+    from .behaviour.budget import months_begun
     from .metrics import median_day
     from .report import fmt
     from .report.text import (ended_by_default, last_ask_day, milestone_cut_short, never_spent, owed_beyond_allowance,
@@ -403,7 +403,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
                          f"next referral; it reopens nothing)")
     monthly = getattr(incentive, "budget_per_month", None)
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
-        allowed = monthly * (Budget.month_of(scenario.days) + 1)  # months begun by the last day
+        allowed = monthly * (months_begun(scenario.days))  # months begun by the last day
         owed = owed_beyond_allowance(runs, monthly)
         lines.append(f"monthly allowance {monthly:,.0f}: {float(runs['reward_cost'].mean()) / allowed:.0%} of the "
                      f"{allowed:,.0f} allowed used on average (a spent month pauses the reward until the next)"

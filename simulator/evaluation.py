@@ -62,13 +62,20 @@ def ceiling(scenario, metric: str) -> float:
         return float(scenario.days)
     if metric not in BUDGET_CAPPED:
         return math.inf
-    incentive = scenario.program.incentive
-    caps = [float(incentive.budget)] if getattr(incentive, "budget", None) is not None else []
-    if (monthly := getattr(incentive, "budget_per_month", None)) is not None:
-        from .behaviour.budget import Budget
+    return spend_cap(scenario)[0]
 
-        caps.append(float(monthly) * (Budget.month_of(scenario.days) + 1))   # the months begun by the last day
-    return min(caps, default=math.inf)
+
+def spend_cap(scenario) -> tuple[float, str]:
+    """The most a run of ``scenario`` can spend on rewards and what sets it: ``"budget"``
+    (its total budget), ``"allowance"`` (its monthly allowance over the months begun by
+    the last day, where that is less), or ``""`` (nothing: unbounded)."""
+    incentive = getattr(getattr(scenario, "program", None), "incentive", None)
+    caps = [(float(incentive.budget), "budget")] if getattr(incentive, "budget", None) is not None else []
+    if (monthly := getattr(incentive, "budget_per_month", None)) is not None:
+        from .behaviour.budget import months_begun
+
+        caps.append((float(monthly) * months_begun(scenario.days), "allowance"))
+    return min(caps, key=lambda cap: cap[0], default=(math.inf, ""))
 
 
 def never_after_horizon(value: float, metric: str, days: int) -> float:

@@ -1226,6 +1226,33 @@ def test_a_spend_cap_at_or_above_the_budget_is_said_to_rule_nothing_out():
     assert budget_bound_note(SimpleNamespace(**{**vars(result), "best_scenario": unbudgeted})) == ""
 
 
+def test_a_spend_cap_at_or_above_a_monthly_allowance_over_the_horizon_is_said_to_rule_nothing_out():
+    """100 a month over 120 days (months of 30.4375 days: days 1-31, 32-61, 62-92 and
+    93-120 begin four) can pay 400 at most, so `reward_cost<=400` holds for every design
+    with that allowance, as one at or above a total budget does; optimize said so of a
+    total budget only. A cap below 400, or an allowance the search varies, can bind."""
+    from types import SimpleNamespace
+
+    from simulator.optimize import Constraint
+    from simulator.report.optimize import budget_bound_note
+
+    from .conftest import small
+
+    allowance = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 100}})
+    result = SimpleNamespace(best_scenario=allowance, best={REWARD: 50.7}, best_trial=4,
+                             confirmation=pd.DataFrame({"trial": [], "metric": [], "mean": [], "n": []}),
+                             constraints=[Constraint("reward_cost", "<=", 400.0)])
+    note = budget_bound_note(result)
+    assert note.startswith("`reward_cost<=400` cannot fail: the monthly allowance (100 a month, 400 over the 4 months "
+                           "begun) stops the reward spend there"), note
+    assert budget_bound_note(SimpleNamespace(**{**vars(result), "constraints": [Constraint("reward_cost", "<=", 399.0)]})) == ""
+    assert budget_bound_note(SimpleNamespace(**{**vars(result), "best": {"program.incentive.budget_per_month": 100}})) == ""
+    # a total budget below the allowance's 400 is what stops the spend, and is named
+    both = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 100, "budget": 300}})
+    said = budget_bound_note(SimpleNamespace(**{**vars(result), "best_scenario": both}))
+    assert said.startswith("`reward_cost<=400` cannot fail: the total budget (300)"), said
+
+
 def test_the_winners_cash_within_the_horizon_is_said_beside_its_value():
     """A winner valued at $48k (customer equity at the horizon included) was $6,165 down
     in cash over the year and never paid back, which only `refsim compare` showed. The

@@ -32,6 +32,12 @@ from ..config import NoIncentive
 from .churn import DAYS_PER_MONTH
 
 
+def months_begun(days: int) -> int:
+    """The allowance months begun by day ``days`` (month k holds the days d with
+    k <= (d - 1) / 30.4375 < k + 1): what a monthly allowance adds up to over a horizon."""
+    return Budget.month_of(days) + 1
+
+
 class Budget:
     def __init__(self, incentive, cost_share: float):
         self.cost_share = cost_share

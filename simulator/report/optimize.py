@@ -17,7 +17,8 @@ import yaml
 from ..optimize import (OptimizeResult, OptimizeSettings, chosen_rows, every_design_tried, in_the_order_chosen, spend_alone_note, trial_count,
                         winner_rows)
 from ..parameters import Parameter
-from ..behaviour.budget import Budget
+from ..behaviour.budget import months_begun
+from ..evaluation import spend_cap
 from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..rng import stream_seed
@@ -181,9 +182,7 @@ def spend_cap_note(result: OptimizeResult) -> str:
         return ""   # a budget that already stops the rewards within the cap (an $80,000 budget above a $50,000 cap did not)
     if not _kept_on_fresh_seeds(result, cap):
         return ""   # the cap itself broken on fresh seeds: the report says so
-
-    monthly = getattr(incentive, "budget_per_month", None)
-    if monthly is not None and cap.metric == "reward_cost" and monthly * (Budget.month_of(scenario.days) + 1) <= cap.limit:
+    if cap.metric == "reward_cost" and spend_cap(scenario)[0] <= cap.limit:
         return ""   # the monthly allowance cannot add up to more than the cap within the horizon
     limit = f"{cap.limit:.15g}"
     levers = (" (a budget holds the rewards only: the levers' costs in program_cost go on)"
@@ -197,16 +196,24 @@ def spend_cap_note(result: OptimizeResult) -> str:
 
 
 def budget_bound_note(result: OptimizeResult) -> str:
-    """A cap on reward_cost at or above the winner's total budget rules nothing out: the
-    budget stops the spend there. 'It keeps every constraint' then hid that the winner's
-    budget ran out on day 64 of 365, its rewards ending there with $3,838 earned unpaid."""
+    """A cap on reward_cost at or above the winner's total budget, or its monthly allowance
+    over the months begun, rules nothing out: the budget stops the spend there. 'It keeps
+    every constraint' then hid that the winner's budget ran out on day 64 of 365, its
+    rewards ending there with $3,838 earned unpaid."""
+
     incentive = getattr(getattr(result.best_scenario, "program", None), "incentive", None)
-    budget = getattr(incentive, "budget", None)
-    if budget is None or "program.incentive.budget" in (result.best or {}):
+    cap, by = spend_cap(result.best_scenario)
+    varied = ("program.incentive.budget",) if by == "budget" else ("program.incentive.budget_per_month", "days")
+    if not by or any(key in (result.best or {}) for key in varied):
         return ""   # no budget, or one the search varies (a cap below some of its values binds)
-    caps = [c for c in result.constraints if c.held_by_budget(budget)]
+    caps = [c for c in result.constraints if c.held_by_budget(cap)]
     if not caps:
         return ""
+    if by == "allowance":
+        return (f"`{caps[0]}` cannot fail: the monthly allowance ({incentive.budget_per_month:,.0f} a month, "
+                f"{cap:,.0f} over the {months_begun(result.best_scenario.days)} months begun) stops the reward spend "
+                f"there, so it rules no design out. A design whose allowance binds is limited by the months its "
+                f"rewards pause; vary `program.incentive.budget_per_month` to see what a larger one buys.")
     confirmation = winner_rows(result.confirmation, result.best_trial)
     row = confirmation[confirmation["metric"] == "budget_exhausted_day"]
     ran_out = int(row["n"].iloc[0]) if len(row) else 0
@@ -225,7 +232,7 @@ def budget_bound_note(result: OptimizeResult) -> str:
             if reserves(incentive) else
             "To keep only designs whose budget pays every reward their referrals earn (after the horizon too, on "
             "every run), add `--constraint rewards_unpaid<=0`.")
-    return (f"`{caps[0]}` cannot fail: the total budget ({budget:,.0f}) stops the reward spend there, so it rules no "
+    return (f"`{caps[0]}` cannot fail: the total budget ({cap:,.0f}) stops the reward spend there, so it rules no "
             f"design out. A design that spends its budget early is limited by the day it runs out, when {ends}{when}. "
             + keep)
 

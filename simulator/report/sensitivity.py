@@ -318,26 +318,22 @@ def _budget_bound(row, scenario, parameters, markdown: bool) -> str:
     """Where a cap on reward_cost is at or above ``scenario``'s total budget, which no point
     varies: " It cannot break it: ..." ("" otherwise). optimize said so of such a cap, and
     sensitivity's "keeps it at every point" read as the design's merit."""
-    from ..behaviour.budget import Budget
+    from ..behaviour.budget import months_begun
+    from ..evaluation import spend_cap
     from ..optimize import parse_constraint
 
-    incentive = getattr(getattr(scenario, "program", None), "incentive", None)
-    budget, monthly = getattr(incentive, "budget", None), getattr(incentive, "budget_per_month", None)
-    # a monthly allowance caps the spend at the months begun by the last day, as a total budget at itself
-    allowed = float(monthly) * (Budget.month_of(scenario.days) + 1) if monthly is not None else None
-    cap = min((c for c in (budget, allowed) if c is not None), default=None)
-    by_budget = budget is not None and cap == budget
-    varied = ("program.incentive.budget",) if by_budget else ("program.incentive.budget_per_month", "days")
-    if not parse_constraint(row["constraint"]).held_by_budget(cap) or any(p.key in varied for p in parameters):
+    cap, by = spend_cap(scenario)
+    varied = ("program.incentive.budget",) if by == "budget" else ("program.incentive.budget_per_month", "days")
+    if not by or not parse_constraint(row["constraint"]).held_by_budget(cap) or any(p.key in varied for p in parameters):
         return ""
     code = "`" if markdown else ""
-    if by_budget:
-        return (f" It cannot break it: its total budget ({budget:,.0f}) stops the reward spend there, so the limit "
+    if by == "budget":
+        return (f" It cannot break it: its total budget ({cap:,.0f}) stops the reward spend there, so the limit "
                 f"rules nothing out; a budget that runs out early limits the design by the day it does "
                 f"({code}budget_exhausted_day{code}).")
-    return (f" It cannot break it: its monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the "
-            f"{Budget.month_of(scenario.days) + 1} months begun) stops the reward spend there, so the limit rules "
-            f"nothing out; an allowance that binds limits the design by the months its rewards pause.")
+    return (f" It cannot break it: its monthly allowance ({scenario.program.incentive.budget_per_month:,.0f} a month, "
+            f"{cap:,.0f} over the {months_begun(scenario.days)} months begun) stops the reward spend there, so the "
+            f"limit rules nothing out; an allowance that binds limits the design by the months its rewards pause.")
 
 
 def _part(bins: int) -> str:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..behaviour.budget import Budget
+from ..behaviour.budget import months_begun
 from ..metrics import SUMMARY_METRICS
 from ..runner import INCREMENTAL_METRICS
 
@@ -817,7 +817,7 @@ def budget_never_ran_out(runs, incentive, days: int) -> str:
     monthly = getattr(incentive, "budget_per_month", None)
     text = ("Its budget never ran out" + budget_used(runs, incentive) + ".") if getattr(incentive, "budget", None) is not None else ""
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
-        months = Budget.month_of(days) + 1  # begun by the last day, as the budget counts them
+        months = months_begun(days)  # begun by the last day, as the budget counts them
         allowed = monthly * months
         text += (f"{' ' if text else ''}Its monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the {months} months "
                  f"begun) was {float(runs['reward_cost'].mean()) / allowed:.0%} used on average; {MONTHLY_PAUSE}")
