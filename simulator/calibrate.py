@@ -144,6 +144,19 @@ class Calibration:
 # --------------------------------------------------------------------------- the pilot
 
 
+#: The pilot's columns read by name besides the daily columns of timeseries.csv.
+PLACING_COLUMNS = ("day", "date", "replicate", "scenario")
+
+
+def pilot_names(names) -> list[str]:
+    """A pilot's column names as refsim reads them: spaces around a name dropped, and a
+    name that is refsim's in another case (``Date``, ``New_Referred``) written as refsim's.
+    A spreadsheet's ``Date`` was read as no date column, and ``date `` (a trailing space)
+    as a column refsim does not know, named in a note whose space could not be seen."""
+    known = {name.lower(): name for name in (*PLACING_COLUMNS, *COLUMN_INDEX)}
+    return [known.get(str(name).strip().lower(), str(name).strip()) for name in names]
+
+
 def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, source: str = "--data",
                  columns_from: str | None = None) -> pd.DataFrame:
     """The pilot's daily counts in the chosen columns (default: those of DEFAULT_COLUMNS it
@@ -159,6 +172,10 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
     frame = pilot.copy()
     if "day" not in frame and frame.index.name == "day":  # already indexed by day (what this function returns)
         frame = frame.reset_index()
+    frame.columns = pilot_names(frame.columns)
+    if twice := sorted({name for name in frame.columns if list(frame.columns).count(name) > 1}):
+        raise ScenarioError(f"the pilot names {', '.join(repr(n) for n in twice)} twice (in any case, spaces aside); "
+                            f"give each column once", file=source)
     given_columns = list(frame.columns)
     first_date = None
     if "day" not in frame and "date" in frame:   # a pilot kept by date: the first date is day 0, a date left out refused

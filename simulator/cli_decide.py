@@ -654,8 +654,8 @@ def calibrate(
     Example: refsim calibrate scenarios/default.yaml --data pilot.csv
     --fit word_of_mouth.spontaneous_rate=0.001:0.02:log --fit program.base_share=0.05:0.5
     """
-    from .calibrate import (CalibrationSettings, calibrate as run_calibrate, check_fit, compare_designs, forecast, pilot_counts,
-                             simulation_budget)
+    from .calibrate import (PLACING_COLUMNS, CalibrationSettings, calibrate as run_calibrate, check_fit, compare_designs,
+                            forecast, pilot_counts, pilot_names, simulation_budget)
     from .metrics import COLUMN_INDEX
     from .decide_settings import MIN_DRAWS, MIN_PARTICLES, load_settings, pick, range_texts
     from .evaluation import Evaluator
@@ -706,7 +706,7 @@ def calibrate(
 
     if scale := pilot_scale_note(pilot, base):   # report.md says it too (write_calibration's launch_note)
         out.print(f"note: {data_path}: {scale}", markup=False)
-    unread = [str(c) for c in pilot.columns if c not in COLUMN_INDEX and c not in ("day", "date", "replicate", "scenario")]
+    unread = [str(c) for c in pilot_names(pilot.columns) if c not in COLUMN_INDEX and c not in PLACING_COLUMNS]
     if unread and not columns:  # a misspelt column would otherwise be dropped without a word
         out.print(f"note: {data_path}: column(s) {', '.join(unread)} are not refsim daily columns and are not fitted; "
                   f"fitting {', '.join(counts.columns)} (the names are those of timeseries.csv)", markup=False)
@@ -846,11 +846,13 @@ def _read_pilot(path: Path):
                             f"you can read", file=str(path), key="--data") from None
     # a bad byte named with its line, as in a scenario file (pandas said "can't decode byte 0xff in position 0")
     text = decode(data, str(path))
-    header = next(csv.reader(io.StringIO(text)), [])
-    twice = sorted({name.strip() for name in header if header.count(name) > 1 and name.strip()})
+    from .calibrate import pilot_names
+
+    header = pilot_names(next(csv.reader(io.StringIO(text)), []))
+    twice = sorted({name for name in header if header.count(name) > 1 and name})
     if twice:   # pandas renamed the second 'new_organic' 'new_organic.1', a column the file does not have
-        raise ScenarioError(f"the header names {', '.join(repr(n) for n in twice)} twice; give each column once",
-                            file=str(path), key="line 1")
+        raise ScenarioError(f"the header names {', '.join(repr(n) for n in twice)} twice (in any case, spaces aside); "
+                            f"give each column once", file=str(path), key="line 1")
     try:
         # only an empty cell is missing: pandas reads 'n/a', 'NA' or 'null' as NaN too, which the
         # one-line error then called "a blank" though the file says 'n/a'
@@ -858,6 +860,7 @@ def _read_pilot(path: Path):
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise ScenarioError(f"cannot be read as CSV ({str(error).splitlines()[0][:120]}); give one row per day with a "
                             f"header row of column names", file=str(path)) from None
+    frame.columns = pilot_names(frame.columns)   # as pilot_counts reads them: `Date` is the date
     return frame
 
 

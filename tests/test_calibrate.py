@@ -265,6 +265,10 @@ def test_a_pilot_kept_by_date_is_placed_by_its_dates_and_counts_are_whole_number
     # a column not there is named beside the file's own columns, not a 'day' made from its dates
     with pytest.raises(ScenarioError, match=r"invites: the pilot has no column 'invites'; it has: date, shares$"):
         pilot_counts(dated, ["invites"])
+    # a spreadsheet's 'Date ' (capital, a space after it) is the date column; 'Date' and 'date' both is one twice
+    assert pilot_counts(dated.rename(columns={"date": "Date ", "shares": "Shares"})).equals(counts)
+    with pytest.raises(ScenarioError, match="pilot.csv: the pilot names 'date' twice"):
+        pilot_counts(dated.assign(Date=dated["date"]), source="pilot.csv")
     with pytest.raises(TypeError, match="a pandas DataFrame of daily counts"):   # the API given a path
         pilot_counts("pilot.csv")
     with pytest.raises(ScenarioError, match=r"shares: counts must be whole numbers .*got 2.5 on day 4"):

@@ -935,6 +935,8 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot, monkeypatch):
     twice = tmp_path / "twice.csv"
     twice.write_text("day,asks,asks\n1,2,3\n2,3,4\n")
     one_line_error(invoke(*calibrate_args(tmp_path / "x", twice)), "twice.csv: line 1", "'asks' twice")
+    twice.write_text("day,asks,Asks \n1,2,3\n2,3,4\n")   # one column in another case, a space after it
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", twice)), "twice.csv: line 1", "'asks' twice (in any case")
     assert not (tmp_path / "x").exists()
 
 
@@ -962,6 +964,15 @@ def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tm
     short = tmp_path / "short.csv"
     pd.read_csv(pilot).head(3).to_csv(short, index=False)   # days 0-2: day 0 is the launch state
     assert "a pilot of 2 days says little" in " ".join(ok(*calibrate_args(tmp_path / "d", short)).stdout.split())
+    # a spreadsheet's header ('Day', 'Shares ' with a space after it): read as 'day' and 'shares', the same pilot
+    # and so the same fit; 'Date' was read as no date column, and a trailing space made a column refsim did not know
+    spelt = tmp_path / "spelt.csv"
+    frame = pd.read_csv(pilot)
+    frame.rename(columns={c: (c.title() + " " if i % 2 else " " + c.upper()) for i, c in enumerate(frame.columns)}).to_csv(
+        spelt, index=False)
+    assert "note:" not in ok(*calibrate_args(tmp_path / "e", spelt)).stdout
+    ok(*calibrate_args(tmp_path / "f", pilot))
+    assert (tmp_path / "e" / "posterior.csv").read_text() == (tmp_path / "f" / "posterior.csv").read_text()
 
 
 def test_a_sensitivity_sample_size_from_a_settings_file_is_refused_at_its_line(tmp_path):
