@@ -37,7 +37,7 @@ from .app_chart import (ANSWER_EVERY_S, DayFeed, EchartsJson, HtmlText, NetworkP
                         option_json)
 from .app_pictures import (NETWORK_STYLE, adoption_legend_html, adoption_option, dot_size, generations_option, network_layout,
                            network_legend_html, network_picture, network_points, new_adopters_option)
-from .classroom import (CLASS_SIZE, built_mean_degree, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, MAX_SEED, MIN_COHORT, NETWORK_KINDS, NETWORK_LABELS, OPENING_SCENARIO, SIZE_RANGE,
+from .classroom import (CLASS_SIZE, built_mean_degree, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, MAX_SEED, MIN_COHORT, NETWORK_KINDS, NETWORK_LABELS, PRESET_ONLY_KINDS, OPENING_SCENARIO, SIZE_RANGE,
                         SPEEDS, TIMING_KINDS, TIMING_LABELS,
                         ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, reward_slider,
                         speed_label)
@@ -379,8 +379,7 @@ def DesignControls(design: solara.Reactive[Design], label: str, preset: Scenario
 @solara.component
 def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
     current = choice.value
-    edgelist_preset = preset.network.kind == "edgelist"
-    kinds = list(NETWORK_KINDS) + (["edgelist"] if edgelist_preset else [])
+    kinds = list(NETWORK_KINDS) + [kind for kind in PRESET_ONLY_KINDS if preset.network.kind == kind]
     # which kinds cannot be built with these people and friends, and why
     problems = solara.use_memo(
         lambda: {} if current.size is None else network_problems(preset, current),
@@ -406,6 +405,10 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
                     class_="refsim-network-kind")
     for kind, reason in problems.items():
         html("div", f"{NETWORK_LABELS[kind]}: {in_class_words(reason)}", classes=["refsim-reason"])
+    # what the network built: growth models and given degrees build fewer ties than asked in a small class (30
+    # friends among 50 people built 21), under a label that said 30 (None for an edge list, whose file is the count)
+    built = solara.use_memo(lambda: None if current.kind == "complete" else built_mean_degree(preset, current),
+                            [preset, current.kind, current.size, current.mean_degree, current.seed])
     if current.size is None:
         Label(f"People: fixed by the preset's edge-list file · friends per person (mean): {current.mean_degree:g}")
     else:
@@ -413,11 +416,10 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
         with solara.Div(classes=["refsim-people"]):  # sliders take no classes of their own
             solara.SliderInt("", value=current.size, min=SIZE_RANGE[0], max=SIZE_RANGE[1], step=10,
                              on_value=lambda n: update(size=int(n)))
+    if current.kind == "complete":   # no friends to choose: the slider moved nothing, under a label of 299 'at most 30'
+        Label(f"Friends per person: everyone else, {current.size - 1}")
+    elif current.size is not None:
         limit = current.degree_limit
-        # what the network built: growth models and given degrees build fewer ties than asked in a small class (30
-        # friends among 50 people built 21), under a label that said 30
-        built = solara.use_memo(lambda: built_mean_degree(preset, current),
-                                [preset, current.kind, current.size, current.mean_degree, current.seed])
         shown = f"; built {built:.1f}" if built is not None and abs(built - current.mean_degree) > 0.05 * current.mean_degree \
             else ""
         Label(f"Friends per person (mean): {current.mean_degree:g}  (at most {limit} with {current.size} people{shown})")

@@ -55,7 +55,10 @@ TIMING_LABELS = {"never": "never", "at_purchase": "at purchase", "onboarding": "
 NETWORK_LABELS = {"powerlaw_cluster": "hubs and friend groups (Holme–Kim)", "barabasi_albert": "hubs (Barabási–Albert)",
                   "erdos_renyi": "random (Erdős–Rényi)", "watts_strogatz": "small world (Watts–Strogatz)",
                   "stochastic_block": "communities (stochastic block)", "configuration": "given degrees (configuration)",
-                  "edgelist": "the preset's own file (edge list)"}
+                  "edgelist": "the preset's own file (edge list)", "complete": "everyone knows everyone (complete)"}
+#: Kinds a class is offered only where its preset has one: an edge list keeps its file, and a
+#: complete graph (every pair of people friends) has no mean degree to choose.
+PRESET_ONLY_KINDS = ("edgelist", "complete")
 #: A tiered program made from one reward doubles it after this many referrals
 #: (the schema's own default tiers have that shape).
 TIER_STEP_AFTER = 3
@@ -107,8 +110,8 @@ class NetworkChoice:
         if not SIZE_RANGE[0] <= size <= SIZE_RANGE[1]:
             size = class_size
         degree = getattr(net, "mean_degree", None)
-        if degree is None:  # a complete graph: everyone is everyone's friend
-            degree = size - 1
+        if degree is None:  # a complete graph: everyone is everyone's friend, and another kind starts at the most offered
+            degree = min(size - 1, DEGREE_RANGE[1])
         return cls(kind=net.kind, size=size, mean_degree=float(degree),
                    seed=int(preset.seed if preset.seed is not None else 1)).snapped()
 

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from simulator import app_pictures
 from simulator.app_pictures import (GENERATION_COLOURS, NETWORK_STYLE, POINT_GROUPS, REFERRAL_LINES, generations_option,
                                     network_groups, network_legend_html, network_picture, network_points)
-from simulator.classroom import (NETWORK_KINDS, NETWORK_LABELS, TIMING_KINDS, TIMING_LABELS, speeding_up, CLASS_SIZE, FILLED_SHARE, K_WINDOW_DAYS, MAX_SEED, MIN_COHORT, ROUGH_COHORT, ClassRun, Design, KReading,
+from simulator.classroom import (NETWORK_KINDS, NETWORK_LABELS, PRESET_ONLY_KINDS, TIMING_KINDS, TIMING_LABELS, speeding_up, CLASS_SIZE, FILLED_SHARE, K_WINDOW_DAYS, MAX_SEED, MIN_COHORT, ROUGH_COHORT, ClassRun, Design, KReading,
                                  NetworkChoice, PlayClock, classroom_k, classroom_scenario, generation_ratios,
                                  generation_sizes, network_problems, nps_shares, referral_generations,
                                  read_loop, referral_multiplier, verdict)
@@ -355,13 +355,45 @@ def test_menus_and_design_lines_speak_words_not_schema_names(default):
     """A class reads 'end of onboarding' and 'random (Erdős–Rényi)', not 'onboarding' and
     'erdos_renyi': every kind the menus offer has a label without the schema's underscores,
     and the design line uses it."""
-    for kinds, labels in ((TIMING_KINDS, TIMING_LABELS), (NETWORK_KINDS + ("edgelist",), NETWORK_LABELS)):
+    for kinds, labels in ((TIMING_KINDS, TIMING_LABELS), (NETWORK_KINDS + PRESET_ONLY_KINDS, NETWORK_LABELS)):
         assert set(kinds) <= set(labels)
         assert all("_" not in labels[kind] for kind in kinds)
         assert len({labels[kind] for kind in kinds}) == len(kinds)
     design = Design.of(default)
     assert "end of onboarding + 1 reminder" in design.summary()
     assert "success milestone" in design.with_timing(kind="milestone").summary()
+
+
+def test_a_complete_network_preset_keeps_its_kind_and_offers_no_friends_to_choose(default):
+    """A user preset of `network: {kind: complete}` showed a blank network menu, a friends
+    label of 299 'at most 30' over a slider that moved nothing (a complete graph has no
+    mean degree to choose), and two kinds 'cannot be built here' for 299 friends. Its
+    own kind is now offered and named, the friends are everyone else, and another kind
+    starts at the most friends the slider offers."""
+    import ipyvuetify
+    import solara
+
+    from simulator import app
+
+    from simulator.scenario_io import validate
+
+    data = default.model_dump(mode="json", exclude_none=True)
+    data["network"] = {"kind": "complete", "strong_tie_share": 0.3}
+    preset = validate(data)
+    choice = solara.Reactive(NetworkChoice.of(preset))
+    root, page = solara.render(app.NetworkControls(choice, preset), handle_error=False)
+    (menu,) = page.find(ipyvuetify.Select).widgets
+    assert menu.v_model == "complete" and [i["value"] for i in menu.items][-1] == "complete"
+    assert not any(i["props"]["disabled"] for i in menu.items), "a kind refused for 299 friends"
+    said = " ".join(str(w.children) for w in page.find(ipyvuetify.Html).widgets)
+    people = preset.population.size if preset.population.size <= 1000 else CLASS_SIZE
+    assert f"Friends per person: everyone else, {people - 1}" in said and "at most" not in said
+    assert [w.max for w in page.find(ipyvuetify.Slider).widgets] == [1000.0]   # the people's slider only
+    # the run builds the complete graph: everyone else is a friend
+    run = ClassRun(preset, choice.value, [Design.of(preset)])
+    assert run.network.degree.min() == run.network.degree.max() == people - 1
+    menu.v_model = "erdos_renyi"   # another kind starts at the slider's most, 30, not the 299 it cannot offer
+    assert choice.value.kind == "erdos_renyi" and choice.value.mean_degree == 30.0
 
 
 def test_no_verdict_names_more_customers_than_the_network_holds():
