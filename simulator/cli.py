@@ -228,7 +228,7 @@ def run(
     from .runner import resolve_seed, simulate
     from .scenario_io import load_scenario
 
-    from .executors import check_executor, check_scheduler
+    from .executors import check_cluster, check_executor
     from .limits import check_memory, check_options
 
     started = dt.datetime.now()
@@ -237,8 +237,9 @@ def run(
         check_out_dir(out_dir)
     loaded = load_scenario(scenario, sets)
     executor = check_executor(executor, scheduler)
-    # before the bar and the runs, as --scheduler (simulate's own check says scheduler=)
-    cluster = check_scheduler(scheduler) if scheduler else None
+    # the scheduler and its workers' code, before the bar and the runs, as --scheduler (simulate's own check says
+    # scheduler=, and reached the console first: "simulate(): scheduler: 1 of the 1 workers ... run other refsim code")
+    cluster = check_cluster(scheduler) if scheduler else None
     _note_unused_workers(workers, executor, scheduler)
     target = out_dir if out_dir is not None else new_results_dir(loaded.name)
     check_out_dir(target)
@@ -589,7 +590,7 @@ def compare(
     """
     from .compare import check_pairable
     from .compare import compare as compare_designs
-    from .executors import check_executor, check_scheduler
+    from .executors import check_cluster, check_executor
     from .report import fmt, write_comparison
     from .results import check_out_dir, new_results_dir
     from .scenario_io import load_scenario
@@ -604,7 +605,7 @@ def compare(
         raise ScenarioError(f"must be a fraction of the mean difference in (0, 10), e.g. 0.05 (got {precision})",
                             key="--precision")
     executor = check_executor(executor, scheduler)
-    cluster = check_scheduler(scheduler) if scheduler else None
+    cluster = check_cluster(scheduler) if scheduler else None   # as --scheduler, before the bar (compare's says scheduler=)
     designs = [load_scenario(path, sets) for path in scenarios]
     if len(designs) < 2:
         raise ScenarioError("give at least two scenario files; the first is the reference", key="refsim compare")

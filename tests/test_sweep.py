@@ -724,6 +724,37 @@ def test_the_command_lines_executor_wins_over_the_sweep_files_scheduler(tmp_path
     assert "use --executor dask" not in line
 
 
+def test_run_and_compare_blame_workers_of_other_code_on_their_scheduler_flag_before_any_run(tmp_path, monkeypatch):
+    """`refsim run --scheduler` and `refsim compare --scheduler` checked only that the
+    scheduler answered; the workers' code was then checked inside simulate()/compare(),
+    whose words reached the console: "simulate(): scheduler: 1 of the 1 workers ... run
+    other refsim code", after compare had drawn its progress bar. Both now name
+    --scheduler, before any bar or run."""
+    import simulator.executors as executors_module
+
+    class Other:   # a client whose one worker answers with another digest
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def run(self, function, **kw):
+            return {"tcp://127.0.0.1:9": "0" * 64}
+
+    monkeypatch.setattr(executors_module, "check_scheduler", lambda address, **named: 1)
+    monkeypatch.setattr(executors_module, "_client", lambda scheduler: Other())
+    scenarios = Path(__file__).resolve().parents[1] / "scenarios"
+    for command in (["run", str(scenarios / "default.yaml")],
+                    ["compare", str(scenarios / "single-sided-cash.yaml"), str(scenarios / "double-sided-credit.yaml")]):
+        result = runner.invoke(app, [*command, "--scheduler", "tcp://127.0.0.1:9999", "--out", str(tmp_path / "x")])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr   # one line, no bar before it
+        assert result.stderr.startswith("error: --scheduler: 1 of the 1 workers at tcp://127.0.0.1:9999 run other refsim "
+                                        "code"), result.stderr
+        assert not (tmp_path / "x").exists()
+
+
 def test_a_session_that_saved_no_run_is_not_listed_among_those_that_ran(tmp_path, monkeypatch):
     """A cluster whose workers run other code refuses the sweep before any run, and the
     refused command was listed in manifest.json's sessions, documented as each session
