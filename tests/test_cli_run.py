@@ -1220,8 +1220,12 @@ def test_a_run_without_its_twin_says_the_value_added_is_not_known(tmp_path):
     assert done.exit_code == 0, done.output
     said = "The no-program twin was not run (--no-baseline), so the value the program adds (incremental_value) is not known"
     assert f"note: {said}" in done.stdout
+    report = (tmp_path / "nb" / "report.md").read_text()
     assert said.replace("(--no-baseline)", "(`--no-baseline`)").replace("(incremental_value)", "(`incremental_value`)") \
-        in (tmp_path / "nb" / "report.md").read_text()
+        in report
+    # a paragraph of its own: the scenario's description ran on in the same line of Markdown
+    (paragraph,) = [p for p in report.split("\n\n") if "twin was not run" in p]
+    assert paragraph.strip().endswith("rerun without `--no-baseline` for it."), paragraph
     bare = runner.invoke(app, ["run", str(SCENARIOS / "no-program.yaml"), "--replicates", "1", "--set", "days=10",
                                "--set", "population.size=500", "--set", "population.initial_customers=5",
                                "--out", str(tmp_path / "bare"), "--executor", "serial"])

@@ -29,7 +29,7 @@ def headline(results: Results) -> list[str]:
     program adds, when its budget ran out and when it pays back."""
     runs = results.runs
     if "incremental_value" not in runs.columns:
-        return [NO_TWIN] if has_program(results.scenario) else []
+        return [NO_TWIN, ""] if has_program(results.scenario) else []   # a paragraph of its own, as the headline
     value = interval(runs["incremental_value"].to_numpy(dtype=float))
     mean, low, high = value["mean"], value["ci_low"], value["ci_high"]
     verb = f"loses {fmt(-mean)}" if mean < 0 else f"adds {fmt(mean)}"
