@@ -65,16 +65,24 @@ def ceiling(scenario, metric: str) -> float:
     return spend_cap(scenario)[0]
 
 
-def spend_cap(scenario) -> tuple[float, str]:
+#: The keys that move each bound on the reward spend (spend_cap): a study varying one cannot count on it.
+SPEND_BOUND_KEYS = {"budget": ("program.incentive.budget",),
+                    "allowance": ("program.incentive.budget_per_month", "days")}
+
+
+def spend_cap(scenario, varied=()) -> tuple[float, str]:
     """The most a run of ``scenario`` can spend on rewards and what sets it: ``"budget"``
     (its total budget), ``"allowance"`` (its monthly allowance over the months begun by
-    the last day, where that is less), or ``""`` (nothing: unbounded)."""
+    the last day, where that is less), or ``""`` (nothing: unbounded). A bound whose keys
+    (SPEND_BOUND_KEYS) are among ``varied``, a study's varied keys, is left out, the other
+    kept: a total budget no point varied went unsaid where the allowance was varied."""
     incentive = getattr(getattr(scenario, "program", None), "incentive", None)
     caps = [(float(incentive.budget), "budget")] if getattr(incentive, "budget", None) is not None else []
     if (monthly := getattr(incentive, "budget_per_month", None)) is not None:
         from .behaviour.budget import months_begun
 
         caps.append((float(monthly) * months_begun(scenario.days), "allowance"))
+    caps = [(cap, by) for cap, by in caps if not set(SPEND_BOUND_KEYS[by]) & set(varied)]
     return min(caps, key=lambda cap: cap[0], default=(math.inf, ""))
 
 

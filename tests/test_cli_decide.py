@@ -1264,6 +1264,39 @@ def test_a_spend_cap_at_or_above_a_monthly_allowance_over_the_horizon_is_said_to
     assert said.startswith("`reward_cost<=400` cannot fail: the total budget (300)"), said
 
 
+def test_a_bound_on_the_spend_that_no_point_varies_is_said_when_the_other_is_varied():
+    """A total budget of 300 beside an allowance of 100 a month over 4 months (400) that a
+    study varied: sensitivity took the lower bound, found its keys varied and said
+    nothing, though the budget, which no point varied, still held the spend at 300; and
+    a varied budget hid an allowance no point varied. Each bound no point varies is
+    weighed, the lowest said; optimize reads the bounds alike."""
+    from types import SimpleNamespace
+
+    from simulator.evaluation import spend_cap
+    from simulator.optimize import Constraint
+    from simulator.report.optimize import budget_bound_note
+    from simulator.report.sensitivity import _budget_bound
+
+    from .conftest import small
+
+    both = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 100, "budget": 300}})
+    assert spend_cap(both) == (300.0, "budget")
+    assert spend_cap(both, ["program.incentive.budget"]) == (400.0, "allowance")   # 100 a month, 4 months begun
+    assert spend_cap(both, ["program.incentive.budget_per_month"]) == (300.0, "budget")
+    assert spend_cap(both, ["program.incentive.budget", "days"]) == (float("inf"), "")
+    cheap = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 50, "budget": 300}})   # 200 < 300
+    varied = [SimpleNamespace(key="program.incentive.budget_per_month")]
+    for cap, said in ((300, "its total budget (300)"), (299, "")):
+        text = _budget_bound({"constraint": f"reward_cost<={cap}"}, cheap, varied, markdown=True)
+        assert (said in text) if said else text == "", (cap, text)
+    text = _budget_bound({"constraint": "reward_cost<=400"}, both, [SimpleNamespace(key="program.incentive.budget")], True)
+    assert "its monthly allowance (100 a month, 400 over the 4 months begun)" in text, text
+    result = SimpleNamespace(best_scenario=cheap, best={"program.incentive.budget_per_month": 50}, best_trial=4,
+                             confirmation=pd.DataFrame({"trial": [], "metric": [], "mean": [], "n": []}),
+                             constraints=[Constraint("reward_cost", "<=", 300.0)])
+    assert budget_bound_note(result).startswith("`reward_cost<=300` cannot fail: the total budget (300)")
+
+
 def test_the_winners_cash_within_the_horizon_is_said_beside_its_value():
     """A winner valued at $48k (customer equity at the horizon included) was $6,165 down
     in cash over the year and never paid back, which only `refsim compare` showed. The

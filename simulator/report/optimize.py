@@ -202,10 +202,9 @@ def budget_bound_note(result: OptimizeResult) -> str:
     rewards ending there with $3,838 earned unpaid."""
 
     incentive = getattr(getattr(result.best_scenario, "program", None), "incentive", None)
-    cap, by = spend_cap(result.best_scenario)
-    varied = ("program.incentive.budget",) if by == "budget" else ("program.incentive.budget_per_month", "days")
-    if not by or any(key in (result.best or {}) for key in varied):
-        return ""   # no budget, or one the search varies (a cap below some of its values binds)
+    cap, by = spend_cap(result.best_scenario, list(result.best or {}))
+    if not by:
+        return ""   # no budget, or only ones the search varies (a cap below some of their values binds)
     caps = [c for c in result.constraints if c.held_by_budget(cap)]
     if not caps:
         return ""

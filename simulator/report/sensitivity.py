@@ -322,9 +322,8 @@ def _budget_bound(row, scenario, parameters, markdown: bool) -> str:
     from ..evaluation import spend_cap
     from ..optimize import parse_constraint
 
-    cap, by = spend_cap(scenario)
-    varied = ("program.incentive.budget",) if by == "budget" else ("program.incentive.budget_per_month", "days")
-    if not by or not parse_constraint(row["constraint"]).held_by_budget(cap) or any(p.key in varied for p in parameters):
+    cap, by = spend_cap(scenario, [p.key for p in parameters])   # the bounds no point varies
+    if not by or not parse_constraint(row["constraint"]).held_by_budget(cap):
         return ""
     code = "`" if markdown else ""
     if by == "budget":
