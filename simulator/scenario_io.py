@@ -476,6 +476,14 @@ def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, te
         raise ScenarioError(f"{scenario.population.size} people, but the network in {edge_path.name} has {n}: an edge-list "
                             f"network sets the population's size; leave population.size out (or give {n})", file=source,
                             key=key_at("population.size", ["population", "size"], text))
+    share = scenario.network.strong_tie_share
+    if graph.weighted and share != type(scenario.network).model_fields["strong_tie_share"].default:
+        # the file's weights label the ties: a share given beside them was dropped without a word, and a cascade
+        # written with strong_tie_share: 0 (every invitation at p) ran at twice p on a file of weights 1.0
+        raise ScenarioError(f"{share:g} is not used: the ties of {edge_path.name} carry weights, which make each tie "
+                            f"strong (weight >= 0.5) or weak; remove strong_tie_share, or the file's weights to draw "
+                            f"the strong ties with it", file=source,
+                            key=key_at("network.strong_tie_share", ["network", "strong_tie_share"], text))
     scenario.population.size = n
     if not size_given:   # the file's, not given: a copy switched to another edge list then takes that file's size
         scenario.population.__pydantic_fields_set__.discard("size")

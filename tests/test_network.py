@@ -479,6 +479,35 @@ def test_edgelist_with_weights_header_and_comments(tmp_path):
     assert graph.edges[0, 1]["strong"] and not graph.edges[1, 2]["strong"]
 
 
+def test_a_tie_share_given_beside_a_files_weights_is_refused_at_its_line(tmp_path):
+    """The file's weights label its ties; a strong_tie_share given beside them was dropped
+    without a word (the bundled cascade, written with strong_tie_share: 0 so that every
+    invitation converts at p, ran with every tie strong on the same graph written with
+    weights 1.0, at twice p). A share given beside weights is refused at its line; the
+    schema's default (which a scenario dumped and read again carries) and a file without
+    weights pass."""
+    from simulator.scenario_io import load_scenario
+
+    write(tmp_path, "0 1 0.9\n1 2 0.1\n2 3 1\n")
+    scenario = tmp_path / "weighted.yaml"
+    scenario.write_text("population: {initial_customers: [0]}\nnetwork: {kind: edgelist, path: graph.txt,\n"
+                        "  strong_tie_share: 0}\n")
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(scenario)
+    assert str(error.value).startswith(f"{scenario}: network.strong_tie_share (line 3): 0 is not used: the ties of "
+                                       "graph.txt carry weights"), str(error.value)
+    assert "remove strong_tie_share" in str(error.value)
+    for text in ("network: {kind: edgelist, path: graph.txt}\n",
+                 "network: {kind: edgelist, path: graph.txt, strong_tie_share: 0.3}\n"):
+        scenario.write_text("population: {initial_customers: [0]}\n" + text)
+        loaded = load_scenario(scenario)
+        assert build(loaded.network.model_dump(), 4, base_dir=tmp_path).strong.sum() == 4   # 0-1 and 2-3 both ways
+    write(tmp_path, "0 1\n1 2\n2 3\n")   # no weights: the share draws the labels
+    scenario.write_text("population: {initial_customers: [0]}\nnetwork: {kind: edgelist, path: graph.txt, "
+                        "strong_tie_share: 0}\n")
+    assert load_scenario(scenario).network.strong_tie_share == 0
+
+
 def test_edgelist_without_weights_draws_labels(tmp_path):
     lines = "\n".join(f"{i} {i + 1}" for i in range(4000))
     write(tmp_path, lines)

@@ -150,6 +150,11 @@ class EdgeListGraph:
             self._tie = tie  # two threads may both find it: the same array, either kept
         return self._tie
 
+    @property
+    def weighted(self) -> bool:
+        """The file gives weights: its ties are strong or weak by them, whatever the share."""
+        return self._fixed is not None
+
     def network(self, rng_ties: np.random.Generator, strong_tie_share: float) -> Network:
         """The Network from_edges would build from the file's ties with these labels.
 
