@@ -50,6 +50,12 @@ def check_network(scenario, source: str | None = None, key_of=lambda key: key) -
     if net.kind in ("edgelist", "complete") or degree is None:
         return
     n = scenario.population.size
+    degrees = getattr(net, "degrees", None)
+    if degrees is not None:   # the sequence overrides mean_degree, whose default of 10 refused 3 people's [2, 2, 2]
+        if degrees and max(degrees) > n - 1:   # validate said valid, and the run refused it
+            raise ScenarioError(f"a degree of {max(degrees)} among {n} people; valid: 0..{n - 1}", file=source,
+                                key=key_of("network.degrees"))
+        return
     if degree > n - 1:
         raise ScenarioError(too_many_friends(degree, n), file=source, key=key_of("network.mean_degree"))
 

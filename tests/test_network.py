@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -178,6 +179,24 @@ def test_configuration_matches_networkx(family):
     assert ks_2samp(ours, degrees(graph)).pvalue > KS_P
     # and our own family draw against the same networkx graph
     assert ks_2samp(build(fields, N_DIST).degree, degrees(graph)).pvalue > KS_P
+
+
+def test_an_explicit_degree_sequence_is_checked_by_validate_and_not_against_the_mean_it_overrides(tmp_path):
+    """`degrees: [2, 2, 2]` among 3 people was refused for the default mean_degree of 10,
+    which the sequence overrides; `[5, 1, 1, 1]` among 4 passed validate and the run
+    refused it. validate now checks the sequence (no degree above n - 1), not the mean."""
+    from simulator.scenario_io import load_scenario
+
+    scenario = tmp_path / "degrees.yaml"
+    for sequence, error in (([2, 2, 2], None), ([5, 1, 1, 1], "network.degrees (line 2): a degree of 5 among 4 people; "
+                                                                "valid: 0..3")):
+        scenario.write_text(f"population: {{size: {len(sequence)}, initial_customers: 1}}\n"
+                            f"network: {{kind: configuration, degrees: {sequence}}}\n")
+        if error is None:
+            assert load_scenario(scenario).network.degrees == sequence
+        else:
+            with pytest.raises(ScenarioError, match=re.escape(f"{scenario}: {error}")):
+                load_scenario(scenario)
 
 
 def test_configuration_explicit_degrees_are_kept_when_simple():

@@ -209,9 +209,9 @@ def _configuration(cfg, n: int, rng: np.random.Generator, source):
     if cfg.degrees is not None:
         degrees = np.asarray(cfg.degrees, dtype=np.int64)
         if len(degrees) != n:
-            raise _impossible(f"network.degrees has {len(degrees)} entries for {n} people; valid: one per person", source, "network.degrees")
+            raise _impossible(f"{len(degrees)} entries for {n} people; valid: one degree per person", source, "network.degrees")
         if len(degrees) and degrees.max() > n - 1:
-            raise _impossible(f"network.degrees has a degree of {degrees.max()} among {n} people; valid: 0..{n - 1}", source, "network.degrees")
+            raise _impossible(f"a degree of {degrees.max()} among {n} people; valid: 0..{n - 1}", source, "network.degrees")
     else:
         mean = float(cfg.mean_degree)
         if n < 2 or mean > n - 1:
