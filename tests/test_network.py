@@ -199,6 +199,19 @@ def test_an_explicit_degree_sequence_is_checked_by_validate_and_not_against_the_
                 load_scenario(scenario)
 
 
+def test_growth_models_build_the_even_mean_degree_their_description_names():
+    """Each newcomer attaches mean_degree / 2 ties, a whole number rounded half up, as the
+    schema's description (and docs/model.md's table) now says: 3 builds the network of 4,
+    2.5 that of 2; it said only 'attaches mean_degree/2 edges'."""
+    from simulator.config import BarabasiAlbert
+
+    assert "3 builds 4, 2.5 builds 2" in BarabasiAlbert.model_fields["mean_degree"].description
+    for kind in ("barabasi_albert", "powerlaw_cluster"):
+        for given, built in ((3, 4), (2.5, 2), (7, 8)):
+            a, b = build({"kind": kind, "mean_degree": given}, 500), build({"kind": kind, "mean_degree": built}, 500)
+            assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices), (kind, given)
+
+
 def test_configuration_explicit_degrees_are_kept_when_simple():
     sequence = [3, 3, 2, 2, 2, 2, 1, 1]  # small: erasing may drop a tie or two
     net = build({"kind": "configuration", "degrees": sequence}, len(sequence))
