@@ -22,7 +22,7 @@ from .schema_base import MAX_PEOPLE, NWOM_RATE, POSITIVE_PER_NEGATIVE, REWARD_TY
 class Population(Strict):
     size: int = Field(10_000, ge=1, le=MAX_PEOPLE, description="Number of people on the graph; for edge-list networks the file decides (leave it out, or give the file's count) [people]. Source: scenario choice.")
     initial_customers: Union[Annotated[int, Field(ge=0, le=MAX_PEOPLE)], list[Annotated[int, Field(ge=0, le=MAX_PEOPLE)]], Seeding] = Field(
-        100, description="Customers on day 0: a count (random people, drawn per replicate), a list of person ids, or {count, strategy} [people]. Source: scenario choice."
+        100, description="Customers on day 0: a count (random people, drawn per replicate), a list of person ids (each once), or {count, strategy} [people]. Source: scenario choice."
     )
 
     @field_validator("initial_customers", mode="before")
@@ -36,7 +36,13 @@ class Population(Strict):
             return int(item) if isinstance(item, float) and item.is_integer() else item
 
         if isinstance(value, list):   # ids, and a block's count, as a bare count is
-            return [whole(item) for item in value]
+            ids = [whole(item) for item in value]
+            seen = set()
+            for item in ids:   # [0, 0, 1] started the runs with 2 customers, not the 3 listed
+                if isinstance(item, int) and item in seen:
+                    raise ValueError(f"id {item} is listed twice; give each person once")
+                seen.add(item)
+            return ids
         if isinstance(value, dict) and "count" in value:
             return {**value, "count": whole(value["count"])}
         return whole(value)

@@ -569,6 +569,9 @@ def _validated(**changes):
      "population.initial_customers: 2001 is more than population.size (2000); valid: 0..2000"),
     ({"population": {"initial_customers": [0, 1999]}}, {"population": {"initial_customers": [0, 2000]}},
      "population.initial_customers: id 2000 is not a person; valid ids are 0..1999"),
+    # an id listed twice started the runs with one customer fewer than listed, without a word
+    ({"population": {"initial_customers": [0, 1]}}, {"population": {"initial_customers": [0, 1, 0]}},
+     "id 0 is listed twice; give each person once"),
     ({"program": {"influencers": {"count": 2000}}}, {"program": {"influencers": {"count": 2001}}},
      "program.influencers.count: 2001 influencers but population.size is 2000; valid: 0..2000"),
     ({"days": 40, "program": {"timing": {"kind": "campaign", "days": [10, 40]}}},
@@ -586,7 +589,7 @@ def _validated(**changes):
      {"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
                                 "reward_type": "credit", "budget": 3}}},
      "program.incentive.budget: 3 is below one reward (4)"),
-], ids=["initial-count", "initial-ids", "influencers", "campaign-day", "tiers", "budget-in-company-money"])
+], ids=["initial-count", "initial-ids", "initial-ids-once", "influencers", "campaign-day", "tiers", "budget-in-company-money"])
 def test_the_last_valid_value_is_accepted_and_the_next_refused(ok, bad, words):
     """Each check's own message says what is valid ('valid: 0..size', 'valid ids are
     0..size-1', 'valid: 1..days', 'strictly increase', a budget in company money, face
