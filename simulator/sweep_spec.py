@@ -556,7 +556,7 @@ def _check_metrics(spec: SweepSpec, source: str, where) -> tuple[str, ...]:
     for i, metric in enumerate(metrics):
         if metric not in KNOWN_METRICS:
             hint = difflib.get_close_matches(metric, list(KNOWN_METRICS), n=1, cutoff=0.6)
-            raise ScenarioError(f"unknown metric '{metric}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
+            raise ScenarioError(f"unknown metric '{metric}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
                                 + f" valid metrics: {', '.join(KNOWN_METRICS)}", file=source, key=where("metrics", i))
     if len(set(metrics)) < len(metrics):
         raise ScenarioError("a metric is listed twice; list each once", file=source, key=where("metrics"))

@@ -755,6 +755,16 @@ def test_run_and_compare_blame_workers_of_other_code_on_their_scheduler_flag_bef
         assert not (tmp_path / "x").exists()
 
 
+def test_an_unknown_metric_in_a_sweep_file_is_named_with_what_is_valid(tmp_path):
+    """'unknown metric 'foo' valid metrics: ...' ran the two parts together where no
+    close name was found; --objective's check puts a ';' between them."""
+    line = one_line_error(runner.invoke(app, ["sweep", str(write_sweep(tmp_path, metrics=["foo"])), "--dry-run"]),
+                          "metrics", "unknown metric 'foo'; valid metrics: ")
+    assert "customers_final" in line
+    one_line_error(runner.invoke(app, ["sweep", str(write_sweep(tmp_path, metrics=["customer_final"])), "--dry-run"]),
+                   "unknown metric 'customer_final'; did you mean 'customers_final'? valid metrics: ")
+
+
 def test_a_session_that_saved_no_run_is_not_listed_among_those_that_ran(tmp_path, monkeypatch):
     """A cluster whose workers run other code refuses the sweep before any run, and the
     refused command was listed in manifest.json's sessions, documented as each session
