@@ -658,7 +658,7 @@ def compare(
         out.print(f"  {line}", markup=False)
     for line in twin_lines(comparison.designs):   # incremental metrics against different baselines: said beside it too
         out.print(f"  {line}", markup=False)
-    if line := assumption_line(comparison.designs, scenarios):   # report.md's "ranking rests on": the console read as sure
+    if line := assumption_line(comparison.designs, scenarios, sets or ()):   # report.md's "ranking rests on": the console read as sure
         out.print(f"  {line}", markup=False)
     for design in comparison.designs:   # as run and validate print them (docs/scenarios.md): report.md alone had them
         _print_default_notes(design.scenario, design.scenario.name, sets)

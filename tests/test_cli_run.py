@@ -748,14 +748,16 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
         path = tmp_path / f"{data['name']}.yaml"
         path.write_text(yaml.safe_dump(data))
         paths.append(str(path))
-    result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "out"), "--executor", "serial"])
+    result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "out"), "--executor", "serial",
+                                 "--set", "days=20"])
     assert result.exit_code == 0, result.output
     notes = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("note:")]
     assert len(notes) == 2 and notes[1].startswith("note: credit: Rewards are store credit"), result.stdout
     # report.md's "the ranking rests on" (here credit's assumed 40% cost) is on the console too, with its test
     # the compared files are in the command, so that it runs as printed (it stopped on "give a scenario YAML file")
     assert notes[0] == ("note: the ranking rests on sizes the model assumes; test them with refsim sensitivity "
-                        f"{paths[0]} {paths[1]} --uncertain program.cost_shares.credit=0.2:1 (report.md)"), result.stdout
+                        f"{paths[0]} {paths[1]} --set days=20 --uncertain program.cost_shares.credit=0.2:1 (report.md)"), \
+        result.stdout   # with compare's --set: it tested the files' 30-day designs where 20-day ones were compared
 
 
 def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():

@@ -385,11 +385,13 @@ def assumption_note(designs) -> str:
     return "The ranking rests on what the model is told here: " + "; ".join(notes) + "." + test
 
 
-def assumption_line(designs, files=()) -> str:
+def assumption_line(designs, files=(), sets=()) -> str:
     """assumption_note for the console: the verdict printed above it read as sure, and only
     report.md said which assumed sizes it rests on, or that budgets ended the asks early.
     ``files``: the compared files, named in the sensitivity command so that it runs as
-    printed (without them it stopped on "give a scenario YAML file")."""
+    printed (without them it stopped on "give a scenario YAML file"); ``sets``: compare's
+    --set overrides, given to it too (without them it tested 365-day designs of 10,000
+    people where 60-day ones of 1,000 were compared)."""
     _, tests = _assumptions(designs)
     parts = []
     if ended := budget_endings(designs):
@@ -402,6 +404,7 @@ def assumption_line(designs, files=()) -> str:
     if tests:
         parts.append(("the ranking also" if parts else "the ranking") + " rests on sizes the model assumes; test them "
                      "with refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in files)
+                     + "".join(f"--set {shlex.quote(str(s))} " for s in sets)
                      + " ".join(t.strip("`") for t in dict.fromkeys(tests)))
     return "note: " + "; ".join(parts) + " (report.md)" if parts else ""
 
