@@ -243,6 +243,10 @@ class Design:
     kept_incentive: tuple = dataclasses.field(default=(), compare=False)   # (kind, block) pairs, the last left last
     kept_timing: tuple = dataclasses.field(default=(), compare=False)
     kept_tiers: tuple = dataclasses.field(default=(), compare=False)   # the last tiers' shape with a first reward > 0
+    # the last tiers whose first reward is 0 and a later one above it ("20 after 3 referrals"): their later tiers are
+    # kept as they are when the first is raised, and the program comes back when the first returns to 0 (0 -> 30 -> 0
+    # scaled the 20 to 0, a program that rewarded nobody)
+    kept_zero_tiers: tuple = dataclasses.field(default=(), compare=False)
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Design":
@@ -302,17 +306,21 @@ class Design:
             referrer = self._kept_reward(own, carried, kind, "referrer_reward")
         if referee is None:
             referee = self._kept_reward(own, carried, kind, "referee_reward")
-        shape = self.kept_tiers
-        if self.incentive_kind == "tiered" and self.incentive.tiers[0].referrer_reward > 0:
-            shape = tuple((t.after, t.referrer_reward) for t in self.incentive.tiers)
+        shape, zero = self.kept_tiers, self.kept_zero_tiers
+        if self.incentive_kind == "tiered":
+            pairs = tuple((t.after, t.referrer_reward) for t in self.incentive.tiers)
+            if pairs[0][1] > 0:
+                shape = pairs
+            elif any(reward > 0 for _, reward in pairs[1:]):
+                zero = pairs
         if kind == "tiered":
-            block["tiers"] = self._tiers(float(referrer), (own or {}).get("tiers") or carried.get("tiers"), shape)
+            block["tiers"] = self._tiers(float(referrer), (own or {}).get("tiers") or carried.get("tiers"), shape, zero)
         else:
             block["referrer_reward"] = float(referrer)
         if kind in ("double_sided", "tiered"):
             block["referee_reward"] = float(referee)
         return dataclasses.replace(self, incentive=_INCENTIVE.validate_python(block), kept_incentive=kept,
-                                   kept_tiers=shape)
+                                   kept_tiers=shape, kept_zero_tiers=zero)
 
     @staticmethod
     def _kept_reward(own: dict | None, carried: dict, kind: str, field: str) -> float:
@@ -333,12 +341,16 @@ class Design:
         return _reward_default(kind, field)
 
     @staticmethod
-    def _tiers(first: float, tiers, shape: tuple = ()) -> list[dict]:
+    def _tiers(first: float, tiers, shape: tuple = (), zero: tuple = ()) -> list[dict]:
         """Tiers whose first reward is ``first``, each keeping its ratio to the first: in
         the shape of ``tiers`` (dicts of after and referrer_reward), or of ``shape`` (the
         last tiers with a first reward above 0) where theirs is 0, else doubling after
-        TIER_STEP_AFTER referrals. A first reward dragged to 0 and back lost the shape."""
+        TIER_STEP_AFTER referrals. A first reward dragged to 0 and back lost the shape.
+        A first tier of 0 with later rewards (``zero``, the last such tiers) comes back
+        when the first returns to 0 with those later tiers unchanged."""
         pairs = [(int(t["after"]), float(t["referrer_reward"])) for t in tiers] if tiers else []
+        if first <= 0 and zero and pairs[1:] == [(int(a), float(r)) for a, r in zero[1:]]:
+            return [{"after": int(after), "referrer_reward": float(reward)} for after, reward in zero]
         if pairs and (first == pairs[0][1] or (pairs[0][1] <= 0 and any(r > 0 for _, r in pairs[1:]))):
             # the first reward unchanged, or a first tier of 0 (later tiers reward): the tiers as they are, the first
             # set (a friend's reward edited on a 0-then-20 program cut the 20 to 0)

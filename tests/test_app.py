@@ -622,6 +622,13 @@ def test_reward_round_trips_keep_each_kinds_own_block():
     for edited in (later.with_incentive(referee=10), later.with_incentive(kind="single_sided").with_incentive(kind="tiered"),
                    later.with_incentive(kind="none").with_incentive(kind="tiered")):
         assert [(t.after, t.referrer_reward) for t in edited.incentive.tiers] == [(0, 0.0), (3, 20.0)]
+    # the first reward raised keeps the 20 after 3 referrals as it is, and back at 0 the program is the one it was:
+    # 0 -> 30 -> 0 scaled the 20 by 0 / 30, a program that rewarded nobody
+    raised = later.with_incentive(referrer=30)
+    assert [(t.after, t.referrer_reward) for t in raised.incentive.tiers] == [(0, 30.0), (3, 20.0)]
+    assert raised.with_incentive(referrer=0).incentive == later.incentive
+    assert [(t.after, t.referrer_reward) for t in raised.with_incentive(referrer=0).with_incentive(
+        referrer=5).incentive.tiers] == [(0, 5.0), (3, 20.0)]
     unpaid = Design.of(fading).with_incentive(referee=0)
     assert unpaid.with_incentive(kind="none").with_incentive(kind="double_sided").referee_reward == 0
     for preset in (fading, uplift, tiered):   # every round trip is a valid class scenario
