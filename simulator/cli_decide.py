@@ -733,11 +733,13 @@ def calibrate(
     study = replace(CalibrationSettings(), **chosen)
     with _at_lines(settings_file, "fit", settings.fit, source):
         check_fit(base, counts, parameters, source=source, pilot=str(data_path))
-    draw_count = pick(draws, pick(replicates, pick(settings.draws, settings.replicates))) or 50
+    asked = pick(draws, pick(replicates, pick(settings.draws, settings.replicates)))
+    draw_count = asked or 50
     if draw_count > study.posterior_samples:
         # the forecast runs each kept draw once: 520 asked ran 500 under a report, a console and a manifest saying 520
-        out.print(f"note: {draw_count} draws asked, but the posterior keeps {study.posterior_samples} "
-                  f"(posterior_samples); the forecast runs {study.posterior_samples}", markup=False)
+        out.print(f"note: {f'{draw_count} draws asked' if asked else f'the default {draw_count} draws'}, but the "
+                  f"posterior keeps {study.posterior_samples} (posterior_samples); the forecast runs "
+                  f"{study.posterior_samples}", markup=False)
         draw_count = study.posterior_samples
     metrics = list(dict.fromkeys(pick(metric, settings.metrics) or ["customers_final", "cumulative_profit"]))  # each once
     # designs are ranked on the verdict metric, as refsim compare and optimize rank them, unless metrics are
@@ -794,11 +796,11 @@ def calibrate(
         out.print(f"  warning: {edge_sentence(edges).replace('`', '')}", markup=False)
     if misfit := misfit_sentence(calibration):
         out.print(f"  warning: {misfit.replace('`', '')}", markup=False)
-    from .report.calibrate import ROUGH_DRAWS
+    from .report.calibrate import ROUGH_DRAWS, more_draws
 
     out.print(f"launch forecast ({base.days} days, {draw_count} posterior draws"
-              + (f"; rough intervals with so few: raise --draws to {ROUGH_DRAWS} or more" if draw_count < ROUGH_DRAWS
-                 else "") + "):", markup=False)
+              + (f"; rough intervals with so few: {more_draws(draw_count, study.posterior_samples)} to {ROUGH_DRAWS} "
+                 f"or more" if draw_count < ROUGH_DRAWS else "") + "):", markup=False)
     for row in outcomes.to_dict("records"):
         out.print(f"  {row['metric']:<36} median {fmt(row['median'])}  {row['level']:.0%} interval "
                   f"{fmt(row['low'])} – {fmt(row['high'])}", markup=False)

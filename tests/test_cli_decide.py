@@ -799,6 +799,17 @@ def test_calibrate_forecasts_no_more_draws_than_the_posterior_keeps_and_says_so(
     assert "10 posterior draws" in console and "12 posterior draws" not in console, console
     manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
     assert json.dumps(manifest).count('"forecast_draws": 10') == 1, manifest.get("calibrate")
+    # at that limit 'raise --draws' did nothing: the advice names posterior_samples, on the console and in report.md
+    assert ("rough intervals with so few: raise posterior_samples, a settings file's key (the posterior keeps 10), and "
+            "--draws to 20 or more") in console, console
+    report = " ".join((tmp_path / "c" / "report.md").read_text().split())
+    assert "quantiles of 10 values (raise posterior_samples, a settings file's key" in report and "(raise --draws;" \
+        not in report, report
+    # no --draws: the 50 are the default, which nobody asked for
+    default = [a for a in args if a not in ("--draws", "12")]
+    default[default.index(tmp_path / "c")] = tmp_path / "d"
+    said = " ".join(ok(*default).stdout.split())
+    assert "note: the default 50 draws, but the posterior keeps 10 (posterior_samples)" in said and "asked" not in said, said
 
 
 def test_calibrate_writes_posterior_forecast_and_designs_and_repeats_itself(tmp_path, pilot):

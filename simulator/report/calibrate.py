@@ -358,8 +358,9 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
               f"{base.days} days from {draws} posterior draws, each on its own seed (parameter uncertainty and the "
               f"launch's own luck together)."
               # the designs' section said it; the forecast's intervals, quantiles of as few values, did not
-              + (f" With so few draws the intervals are rough, quantiles of {draws} values (raise --draws; "
-                 f"{ROUGH_DRAWS} or more)." if draws < ROUGH_DRAWS else ""), "",
+              + (f" With so few draws the intervals are rough, quantiles of {draws} values "
+                 f"({more_draws(draws, settings.posterior_samples)}; {ROUGH_DRAWS} or more)." if draws < ROUGH_DRAWS
+                 else ""), "",
               f"| outcome | mean | median | {level} interval | meaning |", "|---|---|---|---|---|"]
     for row in outcomes.to_dict("records"):
         lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {fmt(row['median'])} | {fmt(row['low'])} – {fmt(row['high'])} | "
@@ -389,12 +390,21 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         lines += ["", f"Probability best: the share of the {draws} posterior draws on which the design is best (a draw "
                       f"where designs tie counts for each in part); it moves in steps of 1/{draws} or less"
                       + (f", so with so few draws it is a rough figure, as are the intervals, quantiles of {draws} values "
-                         f"(raise --draws; {ROUGH_DRAWS} or more)." if draws < ROUGH_DRAWS else ".")]
+                         f"({more_draws(draws, settings.posterior_samples)}; {ROUGH_DRAWS} or more)." if draws < ROUGH_DRAWS
+                         else ".")]
     lines += ["", "## Files", "",
               "posterior.csv (equally weighted draws), particles.csv (last generation, weighted), intervals.csv, "
               "generations.csv, forecast.csv (per day), outcomes.csv" + (", designs.csv" if designs is not None else "")
               + ", calibration.db (pyabc's history), manifest.json.", "", "## Figures", "", *figure_links(figures)]
     return "\n".join(lines) + "\n"
+
+
+def more_draws(draws: int, kept: int) -> str:
+    """How to get more draws than ``draws``: --draws, or where the posterior keeps no more
+    (``kept``, posterior_samples) that too: 'raise --draws' did nothing at the limit."""
+    if draws >= kept:
+        return f"raise posterior_samples, a settings file's key (the posterior keeps {kept}), and --draws"
+    return "raise --draws"
 
 
 #: Fewer posterior draws than this make a "probability best" a rough figure.
