@@ -144,6 +144,9 @@ class Calibration:
 # --------------------------------------------------------------------------- the pilot
 
 
+#: The largest count a pilot may give: past 2**53 a float no longer holds every whole number.
+MAX_COUNT = 2**53
+
 #: The pilot's columns read by name besides the daily columns of timeseries.csv.
 PLACING_COLUMNS = ("day", "date", "replicate", "scenario")
 
@@ -216,16 +219,17 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
                 return f"{frame['date'].iloc[row]} (day {frame['day'].iloc[row]})"
             return f"day {frame['day'].iloc[row]}" if "day" in frame else f"line {row + 2}"
 
-        # inf (or 1e400) is no count: every particle was accepted against it, the prior written as the posterior
-        wrong = (values.isna() | (values < 0) | np.isinf(values)).to_numpy()
+        # inf (or 1e400) is no count: every particle was accepted against it, the prior written as the posterior; nor
+        # is a number past 2**53, where floats no longer hold every whole number (1e200 did the same as inf)
+        wrong = (values.isna() | (values < 0) | ~(values.abs() <= MAX_COUNT)).to_numpy()
         if wrong.any():   # named with its day: a blank, a word or a negative among 60 rows was left to find
             row = int(np.flatnonzero(wrong)[0])
             given = frame[column].iloc[row]
             value = float(values.iloc[row])
             shown = ("a blank" if pd.isna(given) else f"{value:g}" if np.isfinite(value)
                      else repr(given) if isinstance(given, str) else f"{value:g}")   # '1e400' as written, not inf
-            raise ScenarioError(f"counts must be numbers >= 0 on every day; got {shown} on {where(row)}", file=source,
-                                key=column)
+            raise ScenarioError(f"counts must be numbers from 0 to {MAX_COUNT:,} on every day; got {shown} on "
+                                f"{where(row)}", file=source, key=column)
         fractional = values != np.floor(values)
         if fractional.any():   # a rate or an average is not a count: it would be fitted as one, against whole numbers
             row = int(np.flatnonzero(fractional.to_numpy())[0])

@@ -3,6 +3,7 @@ the truth about as often as they claim, and the pilot's mistakes are one-line er
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 
@@ -55,6 +56,9 @@ def test_recovers_a_hidden_base_share_from_a_synthetic_pilot_within_its_interval
     misfit = calibrate(fitted_from, scaled, parameters, columns=["new_referred", "shares", "asks"],
                        settings=CalibrationSettings(population_size=40, generations=3, posterior_samples=200), seed=1)
     assert misfit.misfit >= MISFIT and "does not reproduce the pilot" in misfit_sentence(misfit)
+    # a ratio of 301 digits (a count of 1e200 fitted) is written in two
+    huge = misfit_sentence(dataclasses.replace(misfit, misfit=4.3e200))
+    assert "runs at posterior draws are 4.3e+200 times as far" in huge, huge
     assert misfit_sentence(fit) == ""
 
     daily_forecast, outcomes = forecast(fitted_from, fit, draws=6)
@@ -697,7 +701,10 @@ def test_a_bad_count_or_day_of_a_pilot_is_named_with_its_day():
              ({"day": [1, 2, 4], "asks": [1, 2, 3]}, "day 3 is missing"),
              # infinity is no count: every particle was accepted against it, the prior written as the posterior
              ({"day": [1, 2, 3], "asks": [1.0, float("inf"), 3.0]}, "got inf on day 2"),
-             ({"day": [1, 2, 3], "shares": ["1", "1e400", "3"]}, "got '1e400' on day 2")]
+             ({"day": [1, 2, 3], "shares": ["1", "1e400", "3"]}, "got '1e400' on day 2"),
+             # nor is a number past 2**53, where floats hold no longer every whole number: 1e200 fitted as inf did
+             ({"day": [1, 2, 3], "asks": [1.0, 1e200, 3.0]}, "counts must be numbers from 0 to 9,007,199,254,740,992 "
+                                                             "on every day; got 1e+200 on day 2")]
     for columns, said in cases:
         with pytest.raises(ScenarioError, match=re.escape(said)):
             pilot_counts(pd.DataFrame(columns), source="p.csv")

@@ -208,8 +208,10 @@ def misfit_sentence(calibration: Calibration) -> str:
 
     if not calibration.misfit >= MISFIT:
         return ""
+    # a count of 1e200 in a pilot printed a ratio of 301 digits
+    ratio = f"{calibration.misfit:,.1f}" if calibration.misfit < 1e6 else f"{calibration.misfit:.2g}"
     return (f"The model does not reproduce the pilot: {CHECK_RUNS} runs at posterior draws are "
-            f"{calibration.misfit:.1f} times as far from it as from each other (about 1 when the pilot could be one "
+            f"{ratio} times as far from it as from each other (about 1 when the pilot could be one "
             f"more such run; {MISFIT:g} or more is flagged), so no value in the `--fit` ranges makes the model look "
             f"like this pilot. Check its counts and units against the scenario (population, horizon, columns), or fit "
             f"other keys, before reading the intervals or the forecast.")
