@@ -96,6 +96,10 @@ def test_a_key_of_one_kind_varied_beside_the_kind_moves_that_kind_only(own):
     else:   # onboarding keeps the reminders and takes its own delay
         (note,) = notes
         assert "onboarding with delay_days 3" in note
+    # a campaign's days, the schema's one ask on day 30, are named too: a list was left out, and a campaign of one
+    # day ranked last against an always-on ask with nothing said
+    (note,) = kind_default_notes(base, parse_parameters(["program.timing.kind=onboarding,milestone,campaign"], base))
+    assert "campaign with days [30]" in note, note
 
 
 @pytest.mark.parametrize("two", [False, True])

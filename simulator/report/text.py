@@ -375,9 +375,12 @@ def kind_default_notes(base, parameters) -> list[str]:
             for part in parent.split("."):
                 block = getattr(block, part)
             kept = {k for k in given if k in type(block).model_fields and k != "kind" and getattr(block, k) == getattr(own, k)}
+            # a list of numbers too (a campaign's days: one ask on day 30, the schema's, ranked 'campaign' last and
+            # went unsaid); lists of blocks (tiers) and blocks are left out
             defaults = [f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}"
                         for name, value in block.model_dump().items()
-                        if name != "kind" and name not in kept and value is not None and not isinstance(value, (dict, list))
+                        if name != "kind" and name not in kept and value is not None and not isinstance(value, dict)
+                        and not (isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value))
                         and f"{parent}.{name}" not in keys]
             if defaults:
                 clauses.append(f"{choice} with {', '.join(defaults)}")
