@@ -508,10 +508,13 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         sent = next(r for r in reminders.values() if r is not None and r.count > 0)
         listed = ", ".join(f"{name} {count}" for name, count in counts.items())
         notes.append(f"they send different numbers of reminders ({listed}), and what a reminder does is assumed: the "
-                     f"k-th reminder moves sharing fatigue^k times as much as a first ask (`fatigue` {sent.fatigue:g}) and "
+                     f"k-th reminder moves sharing fatigue^k times as much as an ask at purchase (`fatigue` "
+                     f"{sent.fatigue:g}; reminders do not get an onboarding or milestone ask's larger moment) and "
                      f"annoys with probability `annoyance` ({sent.annoyance:g}), which costs {sent.annoyance_points:g} "
                      f"points of satisfaction for good (sizes that are assumptions)")
         if all(r is not None for r in reminders.values()):
+            # fatigue as well: at 1 three reminders beat none for sure, at 0.3 none led (not told apart)
+            tests.append(f"`--uncertain program.timing.reminders.fatigue={max(0.0, sent.fatigue - 0.4):g}:1`")
             tests.append(f"`--uncertain program.timing.reminders.annoyance=0:{min(1.0, max(0.3, 2 * sent.annoyance)):g}`")
     offers = {s.name: _first_referrer_reward(s.program.incentive) for s in timed}
     linking = [s for s in timed if s.program.link_use > 0]   # nobody shares through a link: link_response moves nothing
