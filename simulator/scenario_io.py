@@ -339,7 +339,18 @@ def parse_yaml(text: str, source: str, shape: str = yaml_reader.SCENARIO_SHAPE) 
 def parse_scenario_yaml(text: str, source: str) -> dict:
     """parse_yaml for a scenario file, which must say something: an empty file (or one of
     comments only) would otherwise run every default, likely not what was meant."""
-    data = parse_yaml(text, source)
+    try:
+        data = parse_yaml(text, source)
+    except ScenarioError:
+        # budget:1,000,000 in a block stopped YAML on "duplicate key 0", as it does in a --set
+        for number, line in enumerate(text.splitlines(), 1):
+            if glued := GLUED_NUMBER.search(line.split("#", 1)[0]):
+                _glued_error(glued.group(1), line, source, f"line {number}")
+        raise
+    if isinstance(data, dict) and (glued := _glued_key(data)):   # 'budget:1' read "unknown key; did you mean 'budget'"
+        number = next((n for n, line in enumerate(text.splitlines(), 1) if glued in line.split("#", 1)[0]), None)
+        _glued_error(glued, next(line for line in text.splitlines() if glued in line) if number else glued, source,
+                     f"line {number}" if number else None)
     if not data:
         raise ScenarioError("the file is empty; a scenario is a mapping of keys such as 'name:', 'days:', 'program:' "
                             "(start from scenarios/default.yaml; `refsim schema` lists every key)", file=source)

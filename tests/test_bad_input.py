@@ -315,6 +315,24 @@ def test_a_block_set_without_spaces_after_its_colons_says_so(tmp_path):
         assert f"write budget: {whole} (without thousands separators)" in stderr, stderr
 
 
+def test_a_block_written_without_spaces_after_its_colons_in_a_file_says_so_at_its_line(tmp_path):
+    """In a scenario file, `budget:1,000,000` in a block said "duplicate key 0" and
+    `budget:1,000` "unknown key 'budget:1'; did you mean 'budget'?", where the same in a
+    --set named the glued key: the file gets the hint too, at its line. A comment that
+    holds such text is not read as the cause of another mistake."""
+    text = (SCENARIOS / "default.yaml").read_text()
+    line = next(n for n, l in enumerate(text.splitlines(), 1) if "referee_reward: 10," in l)
+    for written, said in (("1,000,000", "write budget: 1000000 (without thousands separators)"),
+                          ("1,000", "write budget: 1000 (without thousands separators)"), ("1000", "write budget: 1000")):
+        path = write(tmp_path, text=text.replace("referee_reward: 10,", f"referee_reward: 10, budget:{written},", 1))
+        code, _, stderr = invoke("validate", path)
+        assert code == 2 and len(stderr.strip().splitlines()) == 1, stderr
+        assert f"line {line}: 'budget:1" in stderr and said in stderr, stderr
+    path = write(tmp_path, text="name: x\n# budget:1,000 in a comment\npopulation: {size: 100\n")
+    code, _, stderr = invoke("validate", path)
+    assert code == 2 and "invalid YAML" in stderr and "budget" not in stderr, stderr
+
+
 def test_a_bad_set_value_names_the_override_not_the_line_it_replaced(tmp_path):
     """days=abc given on the command line was reported at the file's 'days' line; the
     file was fine. A mistake in the file itself still names its line."""
