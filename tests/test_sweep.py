@@ -627,14 +627,12 @@ def test_a_dry_run_refuses_a_cluster_of_other_code_as_the_run_does_before_any_fo
             assert not out.exists()
 
 
-def test_workers_of_other_code_on_a_files_cluster_are_blamed_on_the_files_scheduler_line(tmp_path, monkeypatch):
-    """A cluster refused for running other code, when its address came from a sweep
-    file, was blamed on a --scheduler nobody gave; an unreachable one named the file and
-    its line. Both now name where the address came from."""
+def answering_with_other_code(monkeypatch) -> None:
+    """A cluster that answers, whose one worker gives another code digest (a client stand-in:
+    no scheduler is started)."""
     import simulator.executors as executors_module
-    from simulator.errors import ScenarioError
 
-    class Other:   # a client whose one worker answers with another digest
+    class Other:
         def __enter__(self):
             return self
 
@@ -646,6 +644,15 @@ def test_workers_of_other_code_on_a_files_cluster_are_blamed_on_the_files_schedu
 
     monkeypatch.setattr(executors_module, "check_scheduler", lambda address, **named: 1)
     monkeypatch.setattr(executors_module, "_client", lambda scheduler: Other())
+
+
+def test_workers_of_other_code_on_a_files_cluster_are_blamed_on_the_files_scheduler_line(tmp_path, monkeypatch):
+    """A cluster refused for running other code, when its address came from a sweep
+    file, was blamed on a --scheduler nobody gave; an unreachable one named the file and
+    its line. Both now name where the address came from."""
+    import simulator.executors as executors_module
+    from simulator.errors import ScenarioError
+    answering_with_other_code(monkeypatch)
     path = write_sweep(tmp_path, executor="dask", scheduler="tcp://127.0.0.1:9999")
     line = path.read_text().splitlines().index("scheduler: tcp://127.0.0.1:9999") + 1
     with pytest.raises(ScenarioError) as error:
@@ -730,20 +737,7 @@ def test_run_and_compare_blame_workers_of_other_code_on_their_scheduler_flag_bef
     whose words reached the console: "simulate(): scheduler: 1 of the 1 workers ... run
     other refsim code", after compare had drawn its progress bar. Both now name
     --scheduler, before any bar or run."""
-    import simulator.executors as executors_module
-
-    class Other:   # a client whose one worker answers with another digest
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def run(self, function, **kw):
-            return {"tcp://127.0.0.1:9": "0" * 64}
-
-    monkeypatch.setattr(executors_module, "check_scheduler", lambda address, **named: 1)
-    monkeypatch.setattr(executors_module, "_client", lambda scheduler: Other())
+    answering_with_other_code(monkeypatch)
     scenarios = Path(__file__).resolve().parents[1] / "scenarios"
     for command in (["run", str(scenarios / "default.yaml")],
                     ["compare", str(scenarios / "single-sided-cash.yaml"), str(scenarios / "double-sided-credit.yaml")]):
