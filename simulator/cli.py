@@ -11,6 +11,7 @@ import errno
 import math
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Optional
@@ -257,6 +258,12 @@ def run(
                        people=people, sets=sets, execution=_execution(executor, workers, scheduler, cluster, total))
     _print_headline(results, sets)
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
+
+
+def _printable(name: str) -> str:
+    """A file name as text every table can hold: a byte that is not UTF-8 replaced (a compared
+    file's name labels its design where two share a name, and pyarrow refused it after the runs)."""
+    return os.fsencode(name).decode("utf-8", "replace")
 
 
 def _note_unused_workers(workers: Optional[int], executor: str, scheduler: Optional[str]) -> None:
@@ -622,7 +629,7 @@ def compare(
         task = bar.add_task("runs", total=total, rate="")
         comparison = compare_designs(designs, replicates=count, seed=seed, baseline=baseline, precision=precision,
                                      workers=workers, executor=executor, scheduler=scheduler,
-                                     progress=_rate_updater(bar, task), labels=[p.stem for p in scenarios],
+                                     progress=_rate_updater(bar, task), labels=[_printable(p.stem) for p in scenarios],
                                      unpaired=unpaired, sources=[str(p) for p in scenarios])
     # a seed drawn (none given, none in the first file; unpaired: none in any file) is the one --seed that replays
     drawn = None

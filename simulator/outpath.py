@@ -27,6 +27,13 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True) 
     folder."""
     out = Path(out)
     source = str(out)
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError:   # a sweep ran every run, then pyarrow could not write the path (calibrate's database
+        # address neither): refused before any run, the name shown with the byte replaced
+        raise ScenarioError("the name holds a byte that is not UTF-8 (shown as \ufffd), which the results' tables and "
+                            "databases cannot record; give a UTF-8 name", file=os.fsencode(out).decode("utf-8", "replace"),
+                            key="--out") from None
     if out.is_symlink():
         target = os.readlink(out)
         state = "a dangling symbolic link" if not out.exists() else "a symbolic link"

@@ -330,6 +330,11 @@ def load_value(raw: str, source: str = "--set") -> Any:
     if not raw.strip():
         return raw
     try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError as error:   # a byte the shell passed that is not UTF-8: PyYAML's traceback before
+        bad = raw[error.start:error.start + 1].encode("utf-8", "surrogateescape")
+        raise ScenarioError(f"byte 0x{bad[0]:02x} is not UTF-8 text; give the value as UTF-8", file=source) from None
+    try:
         return load(raw, source)
     except ScenarioError as error:
         if not error.message.startswith("invalid YAML"):

@@ -333,6 +333,34 @@ def test_a_block_written_without_spaces_after_its_colons_in_a_file_says_so_at_it
     assert code == 2 and "invalid YAML" in stderr and "budget" not in stderr, stderr
 
 
+def test_bytes_that_are_not_utf8_in_a_set_value_an_out_folder_or_a_compared_files_name(tmp_path):
+    """A --set value holding a byte that is not UTF-8 ended in PyYAML's traceback on
+    every command; an --out name holding one let a sweep run every run and then crash in
+    pyarrow (calibrate in its database address); a compared file's name holding one
+    (labelling its design where two share a name) crashed compare after its runs. The
+    shell hands such a byte to Python as a lone surrogate, as these arguments do."""
+    import os
+
+    code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", "name=a\udcffb")
+    assert_clean_error(code, stdout, stderr, "--set", "byte 0xff is not UTF-8 text; give the value as UTF-8")
+    assert invoke("validate", SCENARIOS / "default.yaml", "--set", "name=h\u00e9llo")[0] == 0   # UTF-8 itself is fine
+    out = tmp_path / "y\udcffz"
+    for command in (["run", SCENARIOS / "default.yaml"], ["sweep", SCENARIOS / "sweeps" / "reward-size.yaml"]):
+        code, stdout, stderr = invoke(*command, "--out", out)
+        assert_clean_error(code, stdout, stderr, str(tmp_path / "y\ufffdz"), "--out: the name holds a byte that is "
+                                                                                "not UTF-8")
+        assert not os.path.lexists(out)
+    text = (SCENARIOS / "default.yaml").read_text()
+    one, other = tmp_path / "a.yaml", Path(os.fsdecode(os.fsencode(tmp_path / "b") + b"\xffname.yaml"))
+    one.write_text(text)
+    other.write_text(text)
+    code, stdout, stderr = invoke("compare", one, other, "--set", "population.size=300", "--set",
+                                  "population.initial_customers=3", "--set", "days=10", "--replicates", "1",
+                                  "--executor", "serial", "--out", tmp_path / "both")
+    assert code == 0, stderr
+    assert "(b\ufffdname)" in (tmp_path / "both" / "comparison.csv").read_text()
+
+
 def test_a_bad_set_value_names_the_override_not_the_line_it_replaced(tmp_path):
     """days=abc given on the command line was reported at the file's 'days' line; the
     file was fine. A mistake in the file itself still names its line."""
