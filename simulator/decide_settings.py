@@ -50,8 +50,20 @@ class _Settings(BaseModel):
     def _dotted(cls, value: Any) -> Any:
         """A nested block (program: {incentive: {referrer_reward: ...}}) read as 'vary.program: Input
         should be a valid string', with no hint that the keys are written dotted."""
+        from .sweep_spec import ValueList, ValueRange
+
+        sweep_keys = {*ValueRange.model_fields, *ValueList.model_fields}   # a sweep file's range or list
         if isinstance(value, dict):
             for key, item in value.items():
+                if isinstance(item, dict) and item and set(item) <= sweep_keys:
+                    # a sweep file's range, {low: 0.1, high: 0.3}: the advice was a key 'program.base_share.low'
+                    if "values" in item:
+                        raise ValueError(f"'{key}' holds a sweep file's {{values: ...}}; here choices are a list: "
+                                         f"{key}: [a, b]")
+                    low, high = item.get("low", "LO"), item.get("high", "HI")
+                    log = ":log" if item.get("log") else ""
+                    raise ValueError(f"'{key}' holds a sweep file's {{low, high}}; here a range is written "
+                                     f"{key}: '{low}:{high}{log}' (quoted), or choices as a list [a, b]")
                 if isinstance(item, dict):
                     inner = next(iter(item), "KEY")
                     raise ValueError(f"'{key}' holds a block; write each key dotted on one line, as --set takes it, "

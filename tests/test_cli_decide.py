@@ -1074,6 +1074,16 @@ def test_a_range_written_as_a_nested_block_says_to_write_the_key_dotted(tmp_path
     one_line_error(invoke(command, "--settings", settings, "--out", tmp_path / "x"),
                    "nested.yaml", block, "'program' holds a block", "dotted", "program.incentive")
     assert not (tmp_path / "x").exists()
+    # a sweep file's range or list, which users carry over: the advice was a key 'program.base_share.low'
+    for written, said in (("{low: 0.1, high: 0.3}", "holds a sweep file's {low, high}; here a range is written "
+                                                     "program.base_share: '0.1:0.3' (quoted)"),
+                          ("{low: 0.01, high: 0.3, log: true}", "program.base_share: '0.01:0.3:log'"),
+                          ("{values: [0.1, 0.3]}", "here choices are a list: program.base_share: [a, b]")):
+        settings.write_text(f"scenario: {DEFAULT}\n{block}:\n  program.base_share: {written}\n")
+        line = one_line_error(invoke(command, "--settings", settings, "--out", tmp_path / "x"), "nested.yaml", block,
+                              said)
+        assert "program.base_share.low" not in line and "program.base_share.values" not in line, line
+    assert not (tmp_path / "x").exists()
 
 
 def test_an_optimisation_with_one_rung_does_not_claim_successive_halving(tmp_path, optimize_settings):
