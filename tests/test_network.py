@@ -597,6 +597,10 @@ def test_an_edge_list_scenario_records_the_files_population(tmp_path):
         ("# nodes: 3\n0 1\n1 2\n2 3\n", "line 4", "out of range"),
         ("# nodes: many\n0 1\n", "line 1", "nodes"),
         ("0 1 0.7\n1 2\n", "line 2", "weight"),
+        # a weight of NA, nan or null: pandas' missing words made a file of them one without weights, without a word
+        ("0 1\n1 2 NA\n2 3\n", "line 2", "weight"),
+        ("0 1 NA\n1 2 NA\n", "line 1", "weight"),
+        ("0 1 null\n1 2 nan\n", "line 1", "weight"),
         ("# only comments\n\n", "network.path", "no ties"),
         (b"0 1\n# caf\xe9\n1 2\n", "line 2", "byte 0xe9 is not UTF-8"),   # was named by its byte position
         ("", "network.path", "no ties"),

@@ -168,6 +168,9 @@ def _parse_fast(text: str):
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
             table = pd.read_csv(io.StringIO(text), sep=r"\s+", comment="#", header=None, names=["u", "v", "w", "extra"],
                                 index_col=False, skip_blank_lines=True, engine="c",
+                                # 'NA', 'nan' or 'null' as a weight is no weight to read: the strict parser names it
+                                # (pandas' missing words made a file of them one without weights)
+                                keep_default_na=False, na_values=[],
                                 dtype={"u": "int64", "v": "int64", "w": "float64", "extra": "object"})
     except Exception:  # unreadable somewhere: the line-by-line parser says where
         return None
