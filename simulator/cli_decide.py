@@ -832,6 +832,7 @@ def _print_designs_default_notes(designs, parameters) -> None:
 def _read_pilot(path: Path):
     import csv
     import io
+    import warnings
 
     import pandas as pd
 
@@ -850,7 +851,14 @@ def _read_pilot(path: Path):
     text = decode(data, str(path))
     from .calibrate import pilot_names
 
-    header = pilot_names(next(csv.reader(io.StringIO(text)), []))
+    rows = list(csv.reader(io.StringIO(text)))
+    header = pilot_names(rows[0] if rows else [])
+    for number, row in enumerate(rows[1:], 2):
+        # fields past the header's: pandas made the first field the index and read every column one to the left
+        # (a trailing comma, as spreadsheets export, adds only an empty one: read as the header's columns)
+        if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
+            raise ScenarioError(f"this row has {len(row)} fields but the header names {len(header)} columns; give each "
+                                f"row the header's columns", file=str(path), key=f"line {number}")
     twice = sorted({name for name in header if header.count(name) > 1 and name})
     if twice:   # pandas renamed the second 'new_organic' 'new_organic.1', a column the file does not have
         raise ScenarioError(f"the header names {', '.join(repr(n) for n in twice)} twice (in any case, spaces aside); "
@@ -858,10 +866,14 @@ def _read_pilot(path: Path):
     try:
         # only an empty cell is missing: pandas reads 'n/a', 'NA' or 'null' as NaN too, which the
         # one-line error then called "a blank" though the file says 'n/a'
-        frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+        with warnings.catch_warnings():   # a trailing empty field past the header's columns, checked above
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""], index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise ScenarioError(f"cannot be read as CSV ({str(error).splitlines()[0][:120]}); give one row per day with a "
                             f"header row of column names", file=str(path)) from None
+    # a header's trailing comma names an empty column 'Unnamed: 4': no column of the pilot's
+    frame = frame.drop(columns=[c for c in frame.columns if str(c).startswith("Unnamed:") and frame[c].isna().all()])
     frame.columns = pilot_names(frame.columns)   # as pilot_counts reads them: `Date` is the date
     return frame
 

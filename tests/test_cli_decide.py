@@ -905,7 +905,7 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot, monkeypatch):
     one_line_error(invoke(*args("x", "--fit", "program.timing.kind")), "program.timing.kind")
     negative = tmp_path / "negative.csv"
     pd.read_csv(pilot).assign(asks=-1).to_csv(negative, index=False)
-    one_line_error(invoke(*calibrate_args(tmp_path / "x", negative)), "negative.csv", "asks", ">= 0")
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", negative)), "negative.csv", "asks", "numbers from 0 to", "got -1 on day 0")
     # no --fit: said in calibrate's word ('nothing to vary' was optimize's)
     one_line_error(invoke("calibrate", DEFAULT, *TINY, "--data", pilot, "--out", tmp_path / "x"), "--fit",
                    "nothing to fit; give at least one KEY=LO:HI")
@@ -948,6 +948,11 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot, monkeypatch):
     one_line_error(invoke(*calibrate_args(tmp_path / "x", twice)), "twice.csv: line 1", "'asks' twice")
     twice.write_text("day,asks,Asks \n1,2,3\n2,3,4\n")   # one column in another case, a space after it
     one_line_error(invoke(*calibrate_args(tmp_path / "x", twice)), "twice.csv: line 1", "'asks' twice (in any case")
+    # a row longer than the header: pandas made its first field the index and read every column one to the left
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("day,asks\n1,2\n2,3,4\n")
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", ragged)), "ragged.csv: line 3",
+                   "this row has 3 fields but the header names 2 columns")
     assert not (tmp_path / "x").exists()
 
 
@@ -984,6 +989,13 @@ def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tm
     assert "note:" not in ok(*calibrate_args(tmp_path / "e", spelt)).stdout
     ok(*calibrate_args(tmp_path / "f", pilot))
     assert (tmp_path / "e" / "posterior.csv").read_text() == (tmp_path / "f" / "posterior.csv").read_text()
+    # trailing commas, as spreadsheets export them, on every row (and the header, or not): the same pilot, no note; a
+    # day column read as 'days must be consecutive: day 0 is given twice', without one 'got a blank on line 2'
+    lines = Path(pilot).read_text().splitlines()
+    for name, header in (("trailing", lines[0] + ","), ("rows-only", lines[0])):
+        (tmp_path / f"{name}.csv").write_text("\n".join([header] + [line + "," for line in lines[1:]]) + "\n")
+        assert "note:" not in ok(*calibrate_args(tmp_path / name, tmp_path / f"{name}.csv")).stdout
+        assert (tmp_path / name / "posterior.csv").read_text() == (tmp_path / "f" / "posterior.csv").read_text()
 
 
 def test_a_sensitivity_sample_size_from_a_settings_file_is_refused_at_its_line(tmp_path):
