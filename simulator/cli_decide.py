@@ -32,6 +32,8 @@ def _scenario(given: Optional[Path], settings, sets: list[str], settings_file: O
     from .scenario_io import load_scenario
 
     path = given if given is not None else (Path(settings.scenario) if settings.scenario else None)
+    if given is None and path is not None:
+        _from_file([path], settings_file, "scenario", "scenario")
     if path is None:
         raise ScenarioError("give a scenario YAML file (e.g. scenarios/default.yaml), or 'scenario:' in --settings",
                             key="SCENARIO")
@@ -77,6 +79,17 @@ def _file_key(settings_file: Optional[Path], key: str) -> str:
     from .scenario_io import top_key
 
     return top_key(settings_file, key)
+
+
+def _from_file(paths: list[Path], settings_file: Optional[Path], key: str, what: str) -> list[Path]:
+    """``paths`` a settings file's ``key`` gave, refused at that key's line where one is not
+    there: the error named only the missing file ("nothere.yaml: file not found"), not the
+    settings file or line that named it (a sweep's base: does)."""
+    for path in paths:
+        if settings_file is not None and not Path(path).exists():
+            raise ScenarioError(f"{what} '{path}' not found (paths here are read from the settings file's folder)",
+                                file=str(settings_file), key=_file_key(settings_file, key))
+    return paths
 
 
 @contextmanager
@@ -493,7 +506,8 @@ def sensitivity(
     settings = load_settings(settings_file, "sensitivity")
     base, base_path = _scenario(scenario, settings, sets, settings_file)
     overrides = pick(sets, settings.set)
-    design_paths = pick(list(designs or []), [Path(d) for d in settings.designs])
+    design_paths = list(designs or []) or _from_file([Path(d) for d in settings.designs], settings_file, "designs",
+                                                     "design")
     others = [load_scenario(p, overrides) for p in design_paths]
     source = str(settings_file) if settings_file is not None and not uncertain else "--uncertain"
     texts = pick(uncertain, range_texts(settings.uncertain))
@@ -683,6 +697,8 @@ def calibrate(
     base, base_path = _scenario(scenario, settings, sets, settings_file)
     overrides = pick(sets, settings.set)
     data_path = Path(pick(data, settings.data)) if pick(data, settings.data) else None
+    if data is None and data_path is not None:
+        _from_file([data_path], settings_file, "data", "pilot")
     if data_path is None:
         raise ScenarioError("give the pilot's daily counts with --data PILOT.csv", key="--data")
     pilot = _read_pilot(data_path)
@@ -720,7 +736,8 @@ def calibrate(
         out.print(f"note: {data_path}: a pilot of {active} day{'s' if active != 1 else ''} says little; expect "
                   f"intervals close to the --fit ranges (report.md says which the pilot pins down)",
                   markup=False)
-    design_paths = pick(list(design), [Path(d) for d in settings.designs])
+    design_paths = list(design or []) or _from_file([Path(d) for d in settings.designs], settings_file, "designs",
+                                                    "design")
     others = [load_scenario(p, overrides) for p in design_paths]
     with _at_lines(settings_file, "fit", settings.fit, source):
         check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)

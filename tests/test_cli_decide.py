@@ -998,6 +998,25 @@ def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tm
         assert (tmp_path / name / "posterior.csv").read_text() == (tmp_path / "f" / "posterior.csv").read_text()
 
 
+def test_a_file_a_settings_file_names_that_is_not_there_is_named_at_its_line(tmp_path):
+    """A settings file's scenario:, designs: or data: naming a file that is not there said
+    only "nothere.yaml: file not found", not which settings file or line named it, as a
+    sweep's base: does. A flag given in its place wins, and the file's is not checked."""
+    cases = (("optimize", "vary", "scenario: nothere.yaml\n", "scenario (line 1): scenario"),
+             ("sensitivity", "uncertain", f"scenario: {DEFAULT}\ndesigns: [{DEFAULT}, nofile.yaml]\n",
+              "designs (line 2): design"),
+             ("calibrate", "fit", f"scenario: {DEFAULT}\ndata: nopilot.csv\n", "data (line 2): pilot"))
+    for command, block, lines, said in cases:
+        settings = tmp_path / f"{command}.yaml"
+        settings.write_text(lines + f"{block}: {{program.base_share: '0.1:0.3'}}\n")
+        one_line_error(invoke(command, "--settings", settings, "--out", tmp_path / "x"), f"{settings}: {said} '{tmp_path}/",
+                       "not found")
+        assert not (tmp_path / "x").exists()
+    result = invoke("optimize", DEFAULT, "--settings", tmp_path / "optimize.yaml", *TINY, "--trials", "1",
+                    "--replicates", "1", "--executor", "serial", "--out", tmp_path / "flag")
+    assert result.exit_code == 0, result.output   # the SCENARIO given wins over the file's missing one
+
+
 def test_a_sensitivity_sample_size_from_a_settings_file_is_refused_at_its_line(tmp_path):
     """samples: 6 in a settings file was reported as '--samples', a flag the user never gave."""
     settings = tmp_path / "sens.yaml"
