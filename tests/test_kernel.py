@@ -203,6 +203,18 @@ def test_a_wrong_refsim_engine_is_one_line_from_the_cli(tmp_path, monkeypatch):
     assert result.exit_code == 2 and len(lines) == 1 and "Traceback" not in result.stderr + result.stdout
     assert "REFSIM_ENGINE" in lines[0] and "auto, kernel, numpy" in lines[0]
     assert not (tmp_path / "o").exists()
+    # REFSIM_GRAPH_CACHE_MB likewise: 'abc' or -5 fell back to the default without a word, 'inf' was a traceback
+    monkeypatch.delenv("REFSIM_ENGINE")
+    for size in ("abc", "-5", "inf"):
+        monkeypatch.setenv("REFSIM_GRAPH_CACHE_MB", size)
+        result = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "viral.yaml"), "--out", str(tmp_path / "o")])
+        lines = result.stderr.strip().splitlines()
+        assert result.exit_code == 2 and len(lines) == 1 and "Traceback" not in result.stderr + result.stdout
+        assert lines[0].startswith(f"error: REFSIM_GRAPH_CACHE_MB: '{size}' is not a size"), lines[0]
+        assert not (tmp_path / "o").exists()
+    from simulator.network.cache import _limit_from_environment
+
+    assert _limit_from_environment() == 256 * 2**20   # read at import: no traceback there either
 
 
 def test_stepping_day_by_day_is_running_at_once():

@@ -34,7 +34,11 @@ def unsupported(scenario) -> str | None:
 
 
 def engine_choice() -> str:
-    """REFSIM_ENGINE, checked: auto (also when unset), kernel or numpy."""
+    """REFSIM_ENGINE, checked: auto (also when unset), kernel or numpy. The commands call
+    this before any run, so REFSIM_GRAPH_CACHE_MB is checked here too."""
+    from ..network.cache import check_graph_cache_setting
+
+    check_graph_cache_setting()
     choice = os.environ.get("REFSIM_ENGINE", "auto").strip().lower() or "auto"
     if choice not in CHOICES:
         from ..errors import ScenarioError  # a user's setting: one line from the CLI, exit 2

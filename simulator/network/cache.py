@@ -50,8 +50,23 @@ def _limit_from_environment() -> int:
     raw = os.environ.get("REFSIM_GRAPH_CACHE_MB", "")
     try:
         return max(0, int(float(raw) * 2**20)) if raw.strip() else _DEFAULT_LIMIT_MB * 2**20
-    except ValueError:
+    except (ValueError, OverflowError):
         return _DEFAULT_LIMIT_MB * 2**20
+
+
+def check_graph_cache_setting() -> None:
+    """REFSIM_GRAPH_CACHE_MB, when set, is a number of MiB >= 0: 'abc' or -5 fell back to
+    the default without a word (the commands refuse it in one line, as REFSIM_ENGINE)."""
+    raw = os.environ.get("REFSIM_GRAPH_CACHE_MB", "").strip()
+    try:
+        ok = not raw or 0 <= float(raw) < float("inf")
+    except ValueError:
+        ok = False
+    if not ok:
+        from ..errors import ScenarioError
+
+        raise ScenarioError(f"{raw!r} is not a size; give the MiB of graphs a process keeps, a number >= 0 (0 keeps "
+                            f"none; unset: {_DEFAULT_LIMIT_MB})", key="REFSIM_GRAPH_CACHE_MB")
 
 
 class GraphCache:
