@@ -448,6 +448,9 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
                     progress(len(rows) - failed, failed)
         frame = _numbered(store.frame(), sweep.replicates)
         _check_complete(frame, total, folder)
+        # each point's values as the points table types them now: a grid grown by 12.5 and null wrote its new parts'
+        # budget column as text beside the old parts' whole numbers, and every table write after crashed in pyarrow
+        frame = frame.assign(**{k: parameters[k].reindex(frame["point_id"].to_numpy()).to_numpy() for k in sweep.parameters})
     # the part files hold every metric the runs computed; the tables report the sweep's
     frame = frame[["run_id", "point_id", *sweep.parameters, "replicate", "seed", *sweep.metrics, "status", "error"]]
     # an ok run has no error: missing, as pandas reads it from sweep.csv (it was '' here and in sweep.parquet, and

@@ -1255,6 +1255,24 @@ def test_a_value_list_grows_whatever_way_its_numbers_are_written(tmp_path):
                    "10.0 is listed more than once")
 
 
+def test_a_grid_grown_by_values_of_another_type_writes_its_tables(tmp_path):
+    """A budget grid [100, 10] grown by 12.5, then by null (no budget): the new parts'
+    column was text beside the old parts' whole numbers, and every table write after
+    the runs crashed in pyarrow, on every rerun. The tables take each point's value from
+    the points table, and under common random numbers the grown folder holds a fresh
+    sweep's rows."""
+    key = "program.incentive.budget"
+    path = write_sweep(tmp_path, common_random_numbers=True, parameters={key: {"values": [100, 10]}})
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    for values in ([100, 10], [100, 10, 12.5], [100, 10, 12.5, None]):
+        write_sweep(tmp_path, common_random_numbers=True, parameters={key: {"values": values}})
+        result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+        assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(fresh), "--executor", "serial"]).exit_code == 0
+    grown, once = (run_frame(f).drop(columns=["run_id"]).reset_index(drop=True) for f in (out, fresh))
+    pd.testing.assert_frame_equal(grown, once)
+
+
 def test_best_points_mark_the_points_indistinguishable_from_the_best(tmp_path):
     """On common random numbers, a point whose runs equal the best's on every seed
     (the scenario name changes no outcome) is indistinguishable (difference exactly
