@@ -726,6 +726,10 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
             n = np.minimum(n_each, n_each[table.index.get_loc(best)])
         with np.errstate(invalid="ignore"):
             tied = (n < 2) | (np.nan_to_num(half, nan=0.0) >= np.abs(centre))
+        if metric in UNDEFINED_IS_WORST:
+            # undefined in every run (a program that added nobody has no cost per extra customer) is the worst there
+            # is, not a point too little known to tell apart: such points were listed beside a best defined in all
+            tied &= means[f"{metric}_n"].reindex(table.index).fillna(0).to_numpy() > 0
         # a point whose every run failed is no contender: it was named "indistinguishable from the best"
         others = [int(p) for p, t, r in zip(table.index, tied, ran) if t and r and int(p) != best]
         failed = [int(p) for p, r in zip(table.index, ran) if not r]

@@ -2911,6 +2911,16 @@ def test_a_point_whose_program_added_nobody_in_some_runs_is_not_the_cheapest_per
     assert summary["incremental_cac_n"].tolist() == [1, 2, 2]
     best = best_points(frame, sweep, summary).set_index("metric")
     assert best.loc["incremental_cac", "point_id"] == 1
+    # a point whose program added nobody in every run (undefined in both) is the worst there is, not a point too
+    # little known to tell apart: it was listed as indistinguishable from the best, unpaired and paired alike
+    cac = {0: [np.nan, np.nan], 1: [3.0, 3.5], 2: [3.1, 3.4], 3: [9.0, 9.5]}
+    frame = pd.DataFrame([{"point_id": p, "reward": p, "replicate": r, "incremental_cac": c, "status": "ok"}
+                          for p, values in cac.items() for r, c in enumerate(values)])
+    for paired in (True, False):
+        sweep.spec.common_random_numbers = paired
+        best = best_points(frame, sweep, point_summary(frame, sweep)).set_index("metric")
+        assert best.loc["incremental_cac", "point_id"] == 1
+        assert best.loc["incremental_cac", "indistinguishable"] == [2], (paired, best)   # 3.1-3.4 against 3.0-3.5
 
 
 def test_a_swept_kind_says_which_of_its_keys_run_at_the_models_defaults(tmp_path):
