@@ -123,7 +123,7 @@ class SweepSpec(_Strict):
     replicates: int | None = Field(None, ge=1, le=1_000_000, description="Runs per point (default: the base scenario's).")
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Sweep seed (default: the base scenario's; else drawn and stored in the folder).")
     metrics: list[str] | None = Field(None, min_length=1, max_length=100, description="Metrics recorded per run.")
-    objective: str | None = Field(None, description="Metric the best point is chosen by (default: incremental_value when recorded, else the first metric).")
+    objective: str | None = Field(None, description="Metric the best point is chosen by (default: incremental_value when recorded, else the first metric a point can be best by: not a spend such as reward_cost, nor attributed_roi).")
     common_random_numbers: bool = Field(False, description="Every point uses the same replicate seeds (paired points).")
     assumptions: list[str] = Field([], max_length=50, description="Parameters that are assumptions about the world (a fraud share, a churn rate), not choices: the best point is chosen at each combination of their values instead of ranking them (each needs a values list or a grid). When every parameter is one, no point is ranked: the report says how much each moves the metrics.")
     executor: Literal["local", "serial", "dask"] | None = Field(None, description="Default executor (the command line wins).")
@@ -177,7 +177,11 @@ class Sweep:
         """The metric the best point is chosen by."""
         if self.spec.objective:
             return self.spec.objective
-        return DEFAULT_OBJECTIVE if DEFAULT_OBJECTIVE in self.metrics else self.metrics[0]
+        if DEFAULT_OBJECTIVE in self.metrics:
+            return DEFAULT_OBJECTIVE
+        # the first metric a point can be best by: metrics [fraud_cost, customers_final] ranked by fraud_cost, which
+        # the file could not name as its objective, and the report opened "No point has a finite fraud_cost"
+        return next((m for m in self.metrics if m not in NEUTRAL and m not in NOT_A_VERDICT), self.metrics[0])
 
     def fingerprint(self) -> str:
         """SHA-256 of everything that decides the rows: the resolved sweep, the base

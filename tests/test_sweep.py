@@ -2923,6 +2923,24 @@ def test_a_point_whose_program_added_nobody_in_some_runs_is_not_the_cheapest_per
         assert best.loc["incremental_cac", "indistinguishable"] == [2], (paired, best)   # 3.1-3.4 against 3.0-3.5
 
 
+def test_a_sweep_without_an_objective_ranks_by_the_first_metric_a_point_can_be_best_by(tmp_path):
+    """metrics [fraud_cost, customers_final] and no objective ranked by fraud_cost, which
+    the file may not name as its objective (a spend nobody wins): report.md opened "No
+    point has a finite fraud_cost" where every point's was 0, and points.csv had no
+    indistinguishable_from_best column. The first metric a point can be best by ranks
+    them; a sweep recording only such measures says no point is ranked and why."""
+    path = write_sweep(tmp_path, metrics=["fraud_cost", "customers_final"], replicates=1)
+    assert load_sweep(path).objective == "customers_final"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "a"), "--executor", "serial"]).exit_code == 0
+    report = (tmp_path / "a" / "report.md").read_text()
+    assert "No point has a finite" not in report and "**Best by " in report, report
+    assert "indistinguishable_from_best" in pd.read_csv(tmp_path / "a" / "points.csv").columns
+    path = write_sweep(tmp_path, metrics=["fraud_cost", "attributed_roi"], replicates=1)
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "b"), "--executor", "serial"]).exit_code == 0
+    report = (tmp_path / "b" / "report.md").read_text()
+    assert "No point is ranked: fraud_cost, attributed_roi are measures no design wins by" in report, report
+
+
 def test_a_swept_kind_says_which_of_its_keys_run_at_the_models_defaults(tmp_path):
     """A sweep of onboarding against milestone from an onboarding base ran the milestone
     at the model's defaults (reached after 30 days by 60% of customers, asked of those
