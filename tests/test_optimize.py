@@ -100,6 +100,9 @@ def test_a_key_of_one_kind_varied_beside_the_kind_moves_that_kind_only(own):
     # day ranked last against an always-on ask with nothing said
     (note,) = kind_default_notes(base, parse_parameters(["program.timing.kind=onboarding,milestone,campaign"], base))
     assert "campaign with days [30]" in note, note
+    # and a tiered program's tiers, the schema's $10 then $20 after 3 referrals (no note at all before)
+    (note,) = kind_default_notes(base, parse_parameters(["program.incentive.kind=double_sided,tiered"], base))
+    assert "tiered with tiers [{after: 0, referrer_reward: 10}, {after: 3, referrer_reward: 20}]" in note, note
 
 
 @pytest.mark.parametrize("two", [False, True])

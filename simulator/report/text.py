@@ -375,12 +375,10 @@ def kind_default_notes(base, parameters) -> list[str]:
             for part in parent.split("."):
                 block = getattr(block, part)
             kept = {k for k in given if k in type(block).model_fields and k != "kind" and getattr(block, k) == getattr(own, k)}
-            # a list of numbers too (a campaign's days: one ask on day 30, the schema's, ranked 'campaign' last and
-            # went unsaid); lists of blocks (tiers) and blocks are left out
-            defaults = [f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}"
-                        for name, value in block.model_dump().items()
+            # lists too (a campaign's days: one ask on day 30, the schema's, ranked 'campaign' last unsaid; a tiered
+            # program's tiers, $10 then $20 after 3 referrals); blocks (reminders, a cap's settings) are left out
+            defaults = [f"{name} {_flow(value)}" for name, value in block.model_dump().items()
                         if name != "kind" and name not in kept and value is not None and not isinstance(value, dict)
-                        and not (isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value))
                         and f"{parent}.{name}" not in keys]
             if defaults:
                 clauses.append(f"{choice} with {', '.join(defaults)}")
@@ -390,6 +388,17 @@ def kind_default_notes(base, parameters) -> list[str]:
                          f"They rank the choices as the model assumes them, not as you would run them: vary them too, or "
                          f"start from a base file of that kind, whose keys carry over where both kinds have them.")
     return notes
+
+
+def _flow(value) -> str:
+    """A setting as YAML's flow style writes it: 10, [30], [{after: 0, referrer_reward: 10}]."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    return str(value)
 
 
 def designs_default_notes(designs, keys) -> list[str]:
