@@ -395,7 +395,10 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
         if kind in problems:
             return
         size = choice.value.size if choice.value.size is not None else class_size()
-        update(kind=kind, size=None if kind == "edgelist" else size)
+        if kind == "edgelist":   # the file's own friends again: back from another kind the label kept that kind's 6
+            choice.set(dataclasses.replace(NetworkChoice.of(preset), seed=choice.value.seed))
+            return
+        update(kind=kind, size=size)
 
     html("div", html("b", "Population"), " — the same people for both designs", classes=["refsim-summary"])
     # Vuetify 3 reads an item's title and its "props" (where "disabled" greys it out)
@@ -726,7 +729,7 @@ def Page():
 
 @solara.component
 def Classroom():
-    presets = solara.use_memo(lambda: preset_files(start_scenario().parent), [])
+    presets = solara.use_memo(lambda: preset_files(start_scenario().parent, start_scenario()), [])
     preset_name = solara.use_reactive(start_scenario().stem)
     preset = solara.use_reactive(START)
     choice = solara.use_reactive(NetworkChoice.of(START, class_size()))

@@ -75,9 +75,15 @@ _SHARED_SATISFACTION = tuple(set(NpsMix.model_fields) - {"kind", "promoters", "p
 # --------------------------------------------------------------------------- presets
 
 
-def preset_files(folder: Path) -> dict[str, Path]:
-    """Scenario files of ``folder`` by file stem, sorted (the app's preset list)."""
-    return {path.stem: path for path in sorted(Path(folder).glob("*.yaml"))}
+def preset_files(folder: Path, start: Path | None = None) -> dict[str, Path]:
+    """Scenario files of ``folder`` (``.yaml`` and ``.yml``) by file stem, sorted (the app's
+    preset list), with ``start``, the scenario the app opened, always among them: one
+    opened from a ``.yml`` file was missing from the menu, and once another preset was
+    picked it could not be picked again."""
+    files = {path.stem: path for path in sorted([*Path(folder).glob("*.yaml"), *Path(folder).glob("*.yml")])}
+    if start is not None:
+        files.setdefault(Path(start).stem, Path(start))
+    return dict(sorted(files.items()))
 
 
 # --------------------------------------------------------------------------- the population

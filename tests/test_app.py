@@ -396,6 +396,43 @@ def test_a_complete_network_preset_keeps_its_kind_and_offers_no_friends_to_choos
     assert choice.value.kind == "erdos_renyi" and choice.value.mean_degree == 30.0
 
 
+def test_an_edge_list_preset_sent_to_another_kind_and_back_shows_its_files_friends(default):
+    """The cascade preset's file has 5.83 friends per person on average (counted in
+    test_an_edge_list_keeps_its_file...); sent to another network kind and back, the
+    label said 6, the other kind's, while the run built the file's network."""
+    import ipyvuetify
+    import solara
+
+    from simulator import app
+
+    cascade = load_scenario(SCENARIOS / "independent-cascade.yaml")
+    own = NetworkChoice.of(cascade)
+    choice = solara.Reactive(own)
+    root, page = solara.render(app.NetworkControls(choice, cascade), handle_error=False)
+    (menu,) = page.find(ipyvuetify.Select).widgets
+    menu.v_model = "powerlaw_cluster"
+    assert choice.value.kind == "powerlaw_cluster" and choice.value.mean_degree != own.mean_degree
+    (menu,) = page.find(ipyvuetify.Select).widgets
+    menu.v_model = "edgelist"
+    assert choice.value == own, choice.value
+
+
+def test_the_preset_menu_lists_yml_files_and_the_opened_scenario(tmp_path):
+    """A preset folder's .yml files were left out of the menu, so an app opened on one
+    showed a value that was none of its items, and once another preset was picked the
+    opened one could not be picked again."""
+    from simulator.classroom import preset_files
+
+    text = (SCENARIOS / "fading.yaml").read_text()
+    for name in ("myclass.yml", "fading.yaml", "notes.txt"):
+        (tmp_path / name).write_text(text)
+    assert list(preset_files(tmp_path)) == ["fading", "myclass"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "mine.yaml").write_text(text)
+    assert list(preset_files(tmp_path, elsewhere / "mine.yaml")) == ["fading", "mine", "myclass"]
+
+
 def test_no_verdict_names_more_customers_than_the_network_holds():
     """The old reading said 'the chain stops at about 1,893 customers' in a 300-person
     network: the verdict now speaks per customer, never of an absolute total."""
