@@ -118,6 +118,8 @@ class NetworkChoice:
         degree = getattr(net, "mean_degree", None)
         if degree is None:  # a complete graph: everyone is everyone's friend, and another kind starts at the most offered
             degree = min(size - 1, DEGREE_RANGE[1])
+        if getattr(net, "degrees", None):   # the list's mean, not the schema's 10 the list overrides
+            degree = _list_mean(net.degrees)
         return cls(kind=net.kind, size=size, mean_degree=float(degree),
                    seed=int(preset.seed if preset.seed is not None else 1)).snapped()
 
@@ -544,13 +546,21 @@ def classroom_scenario(preset: Scenario, choice: NetworkChoice, design: Design, 
     return validate(data, source=where)
 
 
+def _list_mean(degrees) -> float:
+    """A degree list's mean friends, as the friends label shows it."""
+    return round(float(np.mean(degrees)), 2) if len(degrees) else 0.0
+
+
 def _network_block(preset: Scenario, choice: NetworkChoice, size: int) -> dict:
     if choice.kind == preset.network.kind:
         block = preset.network.model_dump(mode="json", exclude_none=True)
     else:
         block = {"kind": choice.kind, "strong_tie_share": preset.network.strong_tie_share}
-    if block.get("degrees") is not None and len(block["degrees"]) != size:
-        del block["degrees"]  # an explicit degree sequence fits only the preset's own size
+    if block.get("degrees") is not None and (len(block["degrees"]) != size
+                                             or float(choice.mean_degree) != _list_mean(block["degrees"])):
+        # an explicit degree sequence fits only the preset's own size, and its own mean: the friends slider moved
+        # nothing while the list was kept
+        del block["degrees"]
     degree = min(float(choice.mean_degree), size - 1.0)
     if choice.kind == "watts_strogatz":
         # a ring lattice needs an even degree below the population size

@@ -417,6 +417,26 @@ def test_an_edge_list_preset_sent_to_another_kind_and_back_shows_its_files_frien
     assert choice.value == own, choice.value
 
 
+def test_a_degree_list_preset_shows_its_lists_friends_and_the_slider_moves_them(default):
+    """A preset with `network: {kind: configuration, degrees: [...]}` opened at the
+    schema's 10 friends, which the list overrides, and the friends slider moved nothing
+    (the list was kept whatever it said). The label starts at the list's mean, the list
+    runs as long as the slider stays there, and a move builds the family at the mean asked."""
+    from simulator.scenario_io import validate
+
+    degrees = [2, 3, 4, 5, 6] * 12   # 60 people, mean 4
+    data = default.model_dump(mode="json", exclude_none=True)
+    data["population"] = {"size": 60, "initial_customers": 3}
+    data["network"] = {"kind": "configuration", "degrees": degrees}
+    preset = validate(data)
+    choice = NetworkChoice.of(preset)
+    assert choice.mean_degree == 4.0 and choice.size == 60
+    assert classroom_scenario(preset, choice, Design.of(preset)).network.degrees == degrees
+    moved = dataclasses.replace(choice, mean_degree=8.0)
+    assert classroom_scenario(preset, moved, Design.of(preset)).network.degrees is None
+    assert ClassRun(preset, moved, [Design.of(preset)]).network.degree.mean() > 6   # about 8 (ties erased when simple)
+
+
 def test_the_preset_menu_lists_yml_files_and_the_opened_scenario(tmp_path):
     """A preset folder's .yml files were left out of the menu, so an app opened on one
     showed a value that was none of its items, and once another preset was picked the
