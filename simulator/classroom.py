@@ -255,6 +255,9 @@ class Design:
     # kept as they are when the first is raised, and the program comes back when the first returns to 0 (0 -> 30 -> 0
     # scaled the 20 to 0, a program that rewarded nobody)
     kept_zero_tiers: tuple = dataclasses.field(default=(), compare=False)
+    # the preset's conversions of its direct channels: the conversion slider moves the first and the others keep
+    # their ratio to it (it set every one to its value: a round trip dropped 'in-app' from 30% to 5%)
+    kept_conversions: tuple = dataclasses.field(default=(), compare=False)
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Design":
@@ -267,7 +270,8 @@ class Design:
                          if channel.base_conversion is None and program.conversion(channel) != channel.conversion
                          else channel for channel in program.channels)
         return cls(incentive=program.incentive, timing=program.timing, satisfaction=scenario.satisfaction,
-                   base_share=float(program.base_share), channels=channels)
+                   base_share=float(program.base_share), channels=channels,
+                   kept_conversions=tuple(c.conversion for c in channels if c.kind == "direct"))
 
     # ---- incentive
 
@@ -440,11 +444,28 @@ class Design:
         return float("nan")
 
     def with_invite_conversion(self, conversion: float) -> "Design":
-        """Set the conversion of every direct channel (broadcast keeps its own)."""
+        """Set the conversion of the first direct channel; the other direct channels keep
+        their ratio to it as the preset had them (at most 1), and broadcast its own. A
+        preset whose first is 0 keeps the others as they are."""
         conversion = min(max(float(conversion), 0.0), 1.0)
-        channels = tuple(Channel.model_validate(dict(channel.model_dump(exclude_unset=True), base_conversion=conversion))
+        current = [c.conversion for c in self.channels if c.kind == "direct"]
+        shape = list(self.kept_conversions) if len(self.kept_conversions) == len(current) else current
+        if shape and shape[0] > 0:
+            wanted = [conversion] + [min(1.0, other * conversion / shape[0]) for other in shape[1:]]
+        else:
+            wanted = [conversion] + current[1:]
+        values = iter(wanted)
+        channels = tuple(Channel.model_validate(dict(channel.model_dump(exclude_unset=True), base_conversion=next(values)))
                          if channel.kind == "direct" else channel for channel in self.channels)
         return dataclasses.replace(self, channels=channels)
+
+    @property
+    def conversion_text(self) -> str:
+        """The direct invitations' conversion as the summary gives it: one figure, or the
+        range over several direct channels ('5-30%')."""
+        values = [c.conversion for c in self.channels if c.kind == "direct"]
+        low, high = min(values), max(values)
+        return f"{low:.0%}" if round(low, 2) == round(high, 2) else f"{low:.0%}–{high:.0%}"
 
     def summary(self) -> str:
         """One line a class can read: 'double-sided 10/10 · onboarding + 1 reminder · 20% share when asked ·
@@ -464,7 +485,7 @@ class Design:
         else:
             count = self.reminders
             ask = TIMING_LABELS[self.timing_kind] + (f" + {count} reminder{'s' if count != 1 else ''}" if count else "")
-        invites = f" · invites convert {self.invite_conversion:.0%}" if self.has_direct_channel else ""
+        invites = f" · invites convert {self.conversion_text}" if self.has_direct_channel else ""
         asked = f" · {self.base_share:.0%} share when asked" if self.timing_kind != "never" else ""
         return f"{reward} · {ask}{asked} · {self.mix[0]:.0%} promoters{invites}"
 

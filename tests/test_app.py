@@ -437,6 +437,27 @@ def test_a_degree_list_preset_shows_its_lists_friends_and_the_slider_moves_them(
     assert ClassRun(preset, moved, [Design.of(preset)]).network.degree.mean() > 6   # about 8 (ties erased when simple)
 
 
+def test_the_conversion_slider_keeps_the_ratio_of_a_presets_direct_channels():
+    """A preset with two direct channels, email at 5% and in-app at 30%: the slider set
+    both to its value, so a round trip (5% -> 0 -> 5%, or 5% -> 6% -> 5%) dropped in-app
+    to 5% (86 adopters became 49) under an unchanged summary, which read the first
+    channel only. The slider moves the first; the other keeps its ratio to it (at most
+    1), a round trip gives the preset's channels back, and the summary gives the range."""
+    preset = load_scenario(SCENARIOS / "default.yaml", [
+        "program.channels=[{kind: direct, weight: 0.4, base_conversion: 0.05}, "
+        "{kind: direct, weight: 0.4, base_conversion: 0.3}, {kind: broadcast, weight: 0.2}]"])
+    design = Design.of(preset)
+    assert "invites convert 5%–30%" in design.summary()
+    for path in ([0.0, 0.05], [0.06, 0.05], [0.5, 0.2, 0.05]):
+        moved = design
+        for value in path:
+            moved = moved.with_invite_conversion(value)
+        assert moved.channels == design.channels, path
+    assert [c.conversion for c in design.with_invite_conversion(0.1).channels[:2]] == pytest.approx([0.1, 0.6])
+    assert [c.conversion for c in design.with_invite_conversion(0.5).channels[:2]] == [0.5, 1.0]   # at most 1
+    assert design.with_invite_conversion(0.1).channels[2] == design.channels[2]   # broadcast keeps its own
+
+
 def test_the_preset_menu_lists_yml_files_and_the_opened_scenario(tmp_path):
     """A preset folder's .yml files were left out of the menu, so an app opened on one
     showed a value that was none of its items, and once another preset was picked the
