@@ -39,7 +39,7 @@ from .app_pictures import (NETWORK_STYLE, adoption_legend_html, adoption_option,
                            network_legend_html, network_picture, network_points, new_adopters_option)
 from .classroom import (CLASS_SIZE, built_mean_degree, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, MAX_SEED, MIN_COHORT, NETWORK_KINDS, NETWORK_LABELS, PRESET_ONLY_KINDS, OPENING_SCENARIO, SIZE_RANGE,
                         SPEEDS, TIMING_KINDS, TIMING_LABELS,
-                        ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, reward_slider,
+                        ClassRun, Design, Frame, NetworkChoice, PlayClock, network_problems, preset_files, reward_slider, slider_step,
                         speed_label)
 from .behaviour import incentive as inc
 from .behaviour.timing import late_asks
@@ -358,21 +358,27 @@ def DesignControls(design: solara.Reactive[Design], label: str, preset: Scenario
     solara.SliderFloat("", value=current.base_share, min=0, max=1, step=0.05,
                        on_value=edit(lambda d, share: d.with_base_share(share)))
     if current.has_direct_channel:
-        Label(f"Chance an invitation converts (weak tie): {current.invite_conversion:.0%}")
-        solara.SliderFloat("", value=round(current.invite_conversion, 2), min=0, max=0.5, step=0.01,
+        # the preset's own conversion reachable again: 70% sat at the slider's 50% end, 0.125 between its steps
+        own = Design.of(preset).invite_conversion
+        Label(f"Chance an invitation converts (weak tie): {current.invite_conversion:.1%}".replace(".0%", "%"))
+        solara.SliderFloat("", value=current.invite_conversion, min=0,
+                           max=min(1.0, max(0.5, math.ceil(own / 0.05 - 1e-9) * 0.05)),
+                           step=slider_step([own], (0.01, 0.005, 0.001)),
                            on_value=edit(lambda d, c: d.with_invite_conversion(c)))
     solara.v.Select(label="When to ask", items=[{"title": TIMING_LABELS[kind], "value": kind} for kind in TIMING_KINDS],
                     v_model=current.timing_kind, on_v_model=edit(lambda d, k: d.with_timing(kind=k)), dense=True,
                     class_=f"refsim-timing-{label}")
     Label(f"Reminders after the first ask: {current.reminders}")
-    solara.SliderInt("", value=current.reminders, min=0, max=5, disabled=current.timing_kind == "never",
+    solara.SliderInt("", value=current.reminders, min=0, max=max(5, Design.of(preset).reminders),
+                     disabled=current.timing_kind == "never",
                      on_value=edit(lambda d, n: d.with_timing(reminders=n)))
     promoters, passives = current.mix
+    mix_step = slider_step([round(share, 2) for share in Design.of(preset).mix], (0.05, 0.01))
     Label(f"Promoters, score 9–10: {promoters:.0%}")
-    solara.SliderFloat("", value=round(promoters, 2), min=0, max=1, step=0.05,
+    solara.SliderFloat("", value=round(promoters, 2), min=0, max=1, step=mix_step,
                        on_value=edit(lambda d, share: d.with_mix(promoters=share)))
     Label(f"Passives, score 7–8: {passives:.0%}  ·  detractors: {max(0.0, 1 - promoters - passives):.0%}")
-    solara.SliderFloat("", value=round(passives, 2), min=0, max=max(round(1 - promoters, 2), 0.05), step=0.05,
+    solara.SliderFloat("", value=round(passives, 2), min=0, max=max(round(1 - promoters, 2), 0.05), step=mix_step,
                        disabled=promoters >= 1, on_value=edit(lambda d, share: d.with_mix(passives=share)))
 
 
@@ -417,7 +423,10 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
     else:
         Label(f"People: {current.size}")
         with solara.Div(classes=["refsim-people"]):  # sliders take no classes of their own
-            solara.SliderInt("", value=current.size, min=SIZE_RANGE[0], max=SIZE_RANGE[1], step=10,
+            # in tens from 50, or ones where the preset's own size lies between them (75 could not be set again)
+            solara.SliderInt("", value=current.size, min=SIZE_RANGE[0], max=SIZE_RANGE[1],
+                             step=int(slider_step([preset.population.size if SIZE_RANGE[0] <= preset.population.size
+                                                   <= SIZE_RANGE[1] else SIZE_RANGE[0]], (10, 1))),
                              on_value=lambda n: update(size=int(n)))
     if current.kind == "complete":   # no friends to choose: the slider moved nothing, under a label of 299 'at most 30'
         Label(f"Friends per person: everyone else, {current.size - 1}")

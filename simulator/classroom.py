@@ -206,6 +206,16 @@ def reward_slider(preset: Scenario) -> tuple[float, float]:
     return top, step
 
 
+def slider_step(values, steps) -> float:
+    """The coarsest of ``steps`` on which every one of ``values`` lies, else the finest: a
+    preset's 0.125 conversion, 26% promoters or 75 people could not be set again on a
+    slider of 0.01, 0.05 or 10."""
+    for step in steps:
+        if all(abs(v / step - round(v / step)) < 1e-9 for v in values):
+            return step
+    return steps[-1]
+
+
 def _nice(value: float, *, up: bool) -> float:
     """``value`` rounded up (or down) to 1, 2 or 5 times a power of ten."""
     power = 10.0 ** math.floor(math.log10(value))
@@ -258,6 +268,9 @@ class Design:
     # the preset's conversions of its direct channels: the conversion slider moves the first and the others keep
     # their ratio to it (it set every one to its value: a round trip dropped 'in-app' from 30% to 5%)
     kept_conversions: tuple = dataclasses.field(default=(), compare=False)
+    # the preset's satisfaction block (a beta or a constant score): the mix sliders made it an NPS mix for good, and
+    # back at the preset's shares the run was another under the same design line
+    kept_satisfaction: object = dataclasses.field(default=None, compare=False)
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Design":
@@ -271,7 +284,8 @@ class Design:
                          else channel for channel in program.channels)
         return cls(incentive=program.incentive, timing=program.timing, satisfaction=scenario.satisfaction,
                    base_share=float(program.base_share), channels=channels,
-                   kept_conversions=tuple(c.conversion for c in channels if c.kind == "direct"))
+                   kept_conversions=tuple(c.conversion for c in channels if c.kind == "direct"),
+                   kept_satisfaction=scenario.satisfaction)
 
     # ---- incentive
 
@@ -421,6 +435,11 @@ class Design:
         old_promoters, old_passives = self.mix
         promoters = min(max(old_promoters if promoters is None else float(promoters), 0.0), 1.0)
         passives = min(max(old_passives if passives is None else float(passives), 0.0), 1.0 - promoters)
+        own = self.kept_satisfaction
+        if own is not None and not isinstance(own, NpsMix) and all(
+                round(a, 2) == round(b, 2) for a, b in zip((promoters, passives), nps_shares(own))):
+            # back at the preset's own shares (as the sliders show them, to the percent): its own block again
+            return dataclasses.replace(self, satisfaction=own)
         shared = {name: getattr(self.satisfaction, name) for name in _SHARED_SATISFACTION
                   if name in type(self.satisfaction).model_fields}
         mix = NpsMix(kind="nps_mix", promoters=round(promoters, 6), passives=round(passives, 6), **shared)

@@ -458,6 +458,42 @@ def test_the_conversion_slider_keeps_the_ratio_of_a_presets_direct_channels():
     assert design.with_invite_conversion(0.1).channels[2] == design.channels[2]   # broadcast keeps its own
 
 
+def test_the_sliders_hold_a_presets_own_values_and_a_beta_mix_comes_back(default):
+    """A preset converting 70% of invitations, with 8 reminders, 75 people and a beta
+    satisfaction (26% promoters): the conversion slider stopped at 50%, reminders at 5,
+    people went in tens from 50 and the mix in fives, so none could be set back once
+    moved; and any touch of the mix made the beta an NPS mix for good, another run
+    under the same design line. Each slider now reaches the preset's value, and the mix
+    back at the preset's shares is its own block again."""
+    import ipyvuetify
+    import solara
+
+    from simulator import app
+    from simulator.scenario_io import validate
+
+    data = default.model_dump(mode="json", exclude_none=True)
+    data["population"] = {"size": 75, "initial_customers": 3}
+    data["program"]["channels"] = [{"kind": "direct", "weight": 1.0, "base_conversion": 0.7}]
+    data["program"]["timing"] = {"kind": "at_purchase", "reminders": {"count": 8}}
+    data["satisfaction"] = {"kind": "beta", "a": 4, "b": 1.2}
+    preset = validate(data)
+    design = solara.Reactive(Design.of(preset))
+    root, page = solara.render(app.DesignControls(design, "A", preset), handle_error=False)
+    sliders = {w.label + str(i): w for i, w in enumerate(page.find(ipyvuetify.Slider).widgets)}
+    conversion = next(w for w in sliders.values() if w.v_model == 0.7)
+    assert conversion.max >= 0.7 and round(0.7 / conversion.step, 9) % 1 == 0
+    assert any(w.max == 8 and w.v_model == 8 for w in sliders.values())   # reminders
+    promoters = Design.of(preset).mix[0]
+    assert round(promoters, 2) == 0.26 and any(w.step == 0.01 and w.v_model == 0.26 for w in sliders.values())
+    back = Design.of(preset).with_mix(promoters=0).with_mix(promoters=0.26)
+    assert back.satisfaction == preset.satisfaction, back.satisfaction
+    assert Design.of(preset).with_mix(promoters=0.5).satisfaction.kind == "nps_mix"
+    choice = solara.Reactive(NetworkChoice.of(preset))
+    root, page = solara.render(app.NetworkControls(choice, preset), handle_error=False)
+    (people,) = [w for w in page.find(ipyvuetify.Slider).widgets if w.max == 1000]
+    assert people.v_model == 75 and people.step == 1
+
+
 def test_the_preset_menu_lists_yml_files_and_the_opened_scenario(tmp_path):
     """A preset folder's .yml files were left out of the menu, so an app opened on one
     showed a value that was none of its items, and once another preset was picked the
