@@ -266,10 +266,10 @@ def _printable(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "replace")
 
 
-def _note_unused_workers(workers: Optional[int], executor: str, scheduler: Optional[str]) -> None:
+def _note_unused_workers(workers: Optional[int], executor: str, scheduler: Optional[str], named: str = "--workers") -> None:
     from .executors import unused_workers
 
-    if (note := unused_workers(workers, executor, scheduler)) is not None:
+    if (note := unused_workers(workers, executor, scheduler, named)) is not None:
         err.print(f"note: {note}", markup=False)
 
 
@@ -720,7 +720,10 @@ def sweep(
     check_sweep_memory(points, loaded.replicates, len(loaded.parameters), len(loaded.metrics), source=str(sweep_file),
                        key="parameters" if loaded.spec.method == "grid" else "samples")
     runs_on, address = execution(loaded, executor, scheduler)
-    _note_unused_workers(workers, runs_on, address)
+    if workers is not None or loaded.spec.workers is None:
+        _note_unused_workers(workers, runs_on, address)
+    else:   # the file's workers: went unused without a word too (on the file's scheduler, or --executor serial)
+        _note_unused_workers(loaded.spec.workers, runs_on, address, f"{sweep_file}'s workers:")
     check_memory([loaded.base], replicates=points * loaded.replicates, workers=workers or loaded.spec.workers,
                  executor=runs_on, remote=bool(address), collect=False, source=loaded.base_source)
     if dry_run:

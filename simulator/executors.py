@@ -76,16 +76,17 @@ def check_executor(executor: str | None, scheduler: str | None = None, *, source
     return executor
 
 
-def unused_workers(workers: int | None, executor: str, scheduler: str | None) -> str | None:
-    """What to say when the command line's ``--workers`` goes unused: the serial executor
-    runs every run in this one process, and a running Dask cluster runs on its own
-    workers. ``refsim sweep --executor serial --workers 4`` ran on one core without a word."""
+def unused_workers(workers: int | None, executor: str, scheduler: str | None, named: str = "--workers") -> str | None:
+    """What to say when the command line's ``--workers`` (or a file's, ``named``) goes
+    unused: the serial executor runs every run in this one process, and a running Dask
+    cluster runs on its own workers. ``refsim sweep --executor serial --workers 4`` ran on
+    one core without a word."""
     if workers is None:
         return None
     if executor == "serial" and workers > 1:   # one worker is what serial runs on
-        return f"--workers {workers} is unused: the serial executor runs every run in this process (--executor local runs a pool)"
+        return f"{named} {workers} is unused: the serial executor runs every run in this process (--executor local runs a pool)"
     if executor == "dask" and scheduler:
-        return f"--workers {workers} is unused: the Dask cluster at {scheduler} runs on its own workers"
+        return f"{named} {workers} is unused: the Dask cluster at {scheduler} runs on its own workers"
     return None
 
 

@@ -190,6 +190,11 @@ def test_workers_the_executor_does_not_use_are_named(tmp_path):
         "--workers 4 is unused: the Dask cluster at tcp://10.0.0.5:8786 runs on its own workers"
     assert unused_workers(4, "dask", None) is None and unused_workers(None, "serial", None) is None
     assert unused_workers(1, "serial", None) is None   # one worker is what serial runs on
+    # the sweep file's own workers: went unused without a word too
+    path = write_sweep(tmp_path, name="filed.yaml", workers=4)
+    filed = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "filed"), "--executor", "serial"])
+    assert filed.exit_code == 0, filed.output
+    assert f"note: {path}'s workers: 4 is unused: the serial executor runs every run in this process" in filed.stderr
 
 
 def test_common_random_numbers_give_every_point_the_replicate_seeds(tmp_path):
