@@ -194,7 +194,30 @@ def rerun(sweep: Sweep, row: Any) -> dict[str, float]:
     _check_row("rerun", sweep, row, run=True)
     metrics = run_replicate(scenario_at(sweep, row), int(row["replicate"]), int(row["seed"]),
                             baseline=sweep.baseline).metrics
-    return {m: float(metrics.get(m, math.nan)) for m in sweep.metrics}
+    again = {m: float(metrics.get(m, math.nan)) for m in sweep.metrics}
+    # another run's figures came back without a word from a sweep loaded without the folder's --set, or a row of
+    # sweep.csv, whose values are written to 10 digits: the row's own figures tell
+    differ = [m for m in sweep.metrics if m in row and _stored_differs(row[m], again[m])]
+    if differ:
+        import warnings
+
+        m = differ[0]
+        warnings.warn(f"rerun: {m} is {again[m]:.10g} where the row holds {float(row[m]):.10g} (and {len(differ) - 1} "
+                      f"other metric(s) differ): the run is not the row's; load the sweep with the --set its folder "
+                      f"was run with (manifest.json's command), read rows from sweep.parquet (sweep.csv writes values "
+                      f"to 10 digits), and run the code the folder was made with", stacklevel=2)
+    return again
+
+
+def _stored_differs(stored: Any, again: float) -> bool:
+    """A row's stored figure and a rerun's differ beyond the last digits of a float."""
+    try:
+        stored = float(stored)
+    except (TypeError, ValueError):
+        return False
+    if math.isnan(stored) and math.isnan(again):
+        return False
+    return not math.isclose(stored, again, rel_tol=1e-9, abs_tol=1e-9)
 
 
 def run_point(batch: SweepBatch, run_id: int, point_id: int, values: dict, replicate: int, seed: int) -> dict:

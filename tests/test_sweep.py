@@ -8,6 +8,7 @@ import re
 import math
 import os
 import shutil
+import warnings
 import signal
 import socket
 import subprocess
@@ -2818,6 +2819,14 @@ def test_any_run_of_a_sweep_is_rerun_from_its_row(tmp_path):
         scenario = scenario_at(sweep, row)
         assert scenario.days == 25 and scenario.program.timing.kind == "at_purchase"
         assert scenario.program.incentive.referrer_reward == 15
+    # loaded without the folder's --set (days=25), it ran another run and gave its figures without a word: the row's own
+    # figures say so now
+    with pytest.warns(UserWarning, match=r"rerun: .* where the row holds .*: the run is not the row's; load the sweep "
+                                         r"with the --set its folder was run with"):
+        rerun(load_sweep(path), row)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # and none where it is the row's
+        rerun(sweep, row)
     # stepped as the Mesa model on the run's seed: the same customers on the last day
     model = ReferralModel(scenario, rng=int(row["seed"]))
     for _ in range(scenario.days):
