@@ -1000,7 +1000,7 @@ def test_the_launch_note_counts_initial_customers_given_by_a_strategy_or_as_ids(
 
     hubs = load_scenario(SCENARIOS / "seeding-hubs.yaml")
     assert launch_note(hubs).startswith("The 100 customers there at launch "), launch_note(hubs)
-    listed = load_scenario(SCENARIOS / "default.yaml", ["population.initial_customers=[3, 5, 5, 8]"])
+    listed = load_scenario(SCENARIOS / "default.yaml", ["population.initial_customers=[3, 5, 8]"])   # each id once
     assert launch_note(listed).startswith("The 3 customers there at launch "), launch_note(listed)
     none = load_scenario(SCENARIOS / "seeding-hubs.yaml", ["population.initial_customers={count: 0, strategy: degree}"])
     assert launch_note(none) == ""
