@@ -704,7 +704,7 @@ def sweep(
     """
     from .executors import check_executor
     from .limits import check_memory, check_options, check_sweep_memory, sweep_size
-    from .outpath import check_out_path
+    from .outpath import check_out_path, check_utf8_folder
     from .report import write_sweep
     from .sweep import default_folder, execute_sweep, execution, load_sweep
 
@@ -716,6 +716,7 @@ def sweep(
     loaded = load_sweep(sweep_file, replicates=replicates, overrides=sets)
     target = out_dir if out_dir is not None else default_folder(sweep_file)
     check_out_path(target, existing_ok=True, write=not dry_run)
+    check_utf8_folder(target, "the sweep's parquet tables")   # after every run, pyarrow's traceback lost them
     points = sweep_size(loaded)
     check_sweep_memory(points, loaded.replicates, len(loaded.parameters), len(loaded.metrics), source=str(sweep_file),
                        key="parameters" if loaded.spec.method == "grid" else "samples")

@@ -772,6 +772,9 @@ def calibrate(
                   source=_origin(metric, settings_file, "metrics", "--metric"))
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"calibrate-{base.name}"))
     check_out_dir(target)
+    from .outpath import check_utf8_folder
+
+    check_utf8_folder(target, "pyabc's database address")   # after the fit, a traceback from SQLAlchemy
     # the fit runs particle after particle in this process: the order of pyabc's draws is the result
     fitting, forecasting = _Advance(), _Advance()
     fit_evaluate = Evaluator("serial", 1, None, progress=fitting)

@@ -18,6 +18,19 @@ from pathlib import Path
 from .errors import ScenarioError
 
 
+def check_utf8_folder(out: Path, what: str) -> None:
+    """Refuse a results folder whose path, the folders it lies in included, holds a byte
+    that is not UTF-8, where ``what`` (a sweep's parquet tables, calibrate's database)
+    cannot record it: a sweep ran every run, then pyarrow's traceback lost them."""
+    where = Path(out).absolute()
+    try:
+        str(where).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ScenarioError(f"the folder's path holds a byte that is not UTF-8 (shown as \ufffd), which {what} cannot "
+                            f"record; give an --out whose path is UTF-8",
+                            file=os.fsencode(where).decode("utf-8", "replace"), key="--out") from None
+
+
 def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True) -> None:
     """Refuse an ``--out`` that is a symbolic link (dangling or not), lies under a file,
     or sits where no folder can be created (no permission, an immutable or read-only
@@ -27,13 +40,6 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True) 
     folder."""
     out = Path(out)
     source = str(out)
-    try:
-        source.encode("utf-8")
-    except UnicodeEncodeError:   # a sweep ran every run, then pyarrow could not write the path (calibrate's database
-        # address neither): refused before any run, the name shown with the byte replaced
-        raise ScenarioError("the name holds a byte that is not UTF-8 (shown as \ufffd), which the results' tables and "
-                            "databases cannot record; give a UTF-8 name", file=os.fsencode(out).decode("utf-8", "replace"),
-                            key="--out") from None
     if out.is_symlink():
         target = os.readlink(out)
         state = "a dangling symbolic link" if not out.exists() else "a symbolic link"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import difflib
+import os
 import re
 import json
 import types
@@ -341,11 +342,14 @@ def parse_scenario_yaml(text: str, source: str) -> dict:
     comments only) would otherwise run every default, likely not what was meant."""
     try:
         data = parse_yaml(text, source)
-    except ScenarioError:
-        # budget:1,000,000 in a block stopped YAML on "duplicate key 0", as it does in a --set
-        for number, line in enumerate(text.splitlines(), 1):
-            if glued := GLUED_NUMBER.search(line.split("#", 1)[0]):
-                _glued_error(glued.group(1), line, source, f"line {number}")
+    except ScenarioError as error:
+        # budget:1,000,000 in a block stopped YAML on "duplicate key 0", as it does in a --set: on the line YAML
+        # stopped at only (a description 'goal:1,000,000 users' was blamed for a duplicate key further down)
+        at = re.match(r"line (\d+)", str(error.key or ""))
+        lines = text.splitlines()
+        if at and 0 < int(at.group(1)) <= len(lines) and (
+                glued := GLUED_NUMBER.search(lines[int(at.group(1)) - 1].split("#", 1)[0])):
+            _glued_error(glued.group(1), lines[int(at.group(1)) - 1], source, f"line {at.group(1)}")
         raise
     if isinstance(data, dict) and (glued := _glued_key(data)):   # 'budget:1' read "unknown key; did you mean 'budget'"
         number = next((n for n, line in enumerate(text.splitlines(), 1) if glued in line.split("#", 1)[0]), None)
@@ -365,6 +369,12 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
             raise ScenarioError(f"'{item}' is not of the form key.path=value (for example program.base_share=0.3)", file=source)
         key, _, raw = item.partition("=")
         key = key.strip()
+        try:
+            key.encode("utf-8")
+        except UnicodeEncodeError:   # pydantic's "unable to parse raw data as a unicode string" named the block
+            raise ScenarioError("the key path holds a byte that is not UTF-8; give it as UTF-8 (scenario keys are "
+                                "plain letters, digits and _)", file=source,
+                                key=os.fsencode(key).decode("utf-8", "replace")) from None
         parts = yaml_reader.key_parts(key, item, source)
         if not key or any(not part for part in parts):
             raise ScenarioError(f"'{item}': empty key path; write key.path=value (for example days=90)", file=source)
@@ -378,6 +388,8 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
             # (line 1)' for program.incentive={..., budget: 50,000}
             if error.key and not error.key.startswith("line"):
                 error.key = f"{key}.{error.key}"
+            elif not error.key:   # which --set: a value's byte that is not UTF-8 named none
+                error.key = key
             raise
         if glued := _glued_key(value):
             _glued_error(glued, raw, source, key)

@@ -331,6 +331,10 @@ def test_a_block_written_without_spaces_after_its_colons_in_a_file_says_so_at_it
     path = write(tmp_path, text="name: x\n# budget:1,000 in a comment\npopulation: {size: 100\n")
     code, _, stderr = invoke("validate", path)
     assert code == 2 and "invalid YAML" in stderr and "budget" not in stderr, stderr
+    # nor is a description holding such text read as the cause of a mistake on another line
+    path = write(tmp_path, text='name: a\ndescription: "Reach goal:1,000,000 users"\ndays: 30\ndays: 40\n')
+    code, _, stderr = invoke("validate", path)
+    assert code == 2 and "line 4, column 1: duplicate key 'days'" in stderr and "goal" not in stderr, stderr
 
 
 def test_bytes_that_are_not_utf8_in_a_set_value_an_out_folder_or_a_compared_files_name(tmp_path):
@@ -341,15 +345,23 @@ def test_bytes_that_are_not_utf8_in_a_set_value_an_out_folder_or_a_compared_file
     shell hands such a byte to Python as a lone surrogate, as these arguments do."""
     import os
 
-    code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", "name=a\udcffb")
-    assert_clean_error(code, stdout, stderr, "--set", "byte 0xff is not UTF-8 text; give the value as UTF-8")
+    code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", "days=10", "--set", "name=a\udcffb")
+    assert_clean_error(code, stdout, stderr, "--set", "name: byte 0xff is not UTF-8 text; give the value as UTF-8")
+    # in the key: pydantic's "unable to parse raw data as a unicode string", naming the block
+    code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", "program.incentive.referrer_rew\udce9rd=5")
+    assert_clean_error(code, stdout, stderr, "--set", "program.incentive.referrer_rew\ufffdrd: the key path holds a byte "
+                                                      "that is not UTF-8")
     assert invoke("validate", SCENARIOS / "default.yaml", "--set", "name=h\u00e9llo")[0] == 0   # UTF-8 itself is fine
+    # a sweep's parquet tables (and calibrate's database) cannot record such a path, the folders it lies in included:
+    # refused before any run; run, compare and the other studies write it as it is
     out = tmp_path / "y\udcffz"
-    for command in (["run", SCENARIOS / "default.yaml"], ["sweep", SCENARIOS / "sweeps" / "reward-size.yaml"]):
-        code, stdout, stderr = invoke(*command, "--out", out)
-        assert_clean_error(code, stdout, stderr, str(tmp_path / "y\ufffdz"), "--out: the name holds a byte that is "
-                                                                                "not UTF-8")
-        assert not os.path.lexists(out)
+    code, stdout, stderr = invoke("sweep", SCENARIOS / "sweeps" / "reward-size.yaml", "--out", out / "sweep")
+    assert_clean_error(code, stdout, stderr, str(tmp_path / "y\ufffdz" / "sweep"), "--out: the folder's path holds a "
+                                                                                      "byte that is not UTF-8")
+    assert not os.path.lexists(out)
+    from simulator.outpath import check_out_path
+
+    check_out_path(out)   # what run and compare check: no refusal (the console prints such a name as the shell does)
     text = (SCENARIOS / "default.yaml").read_text()
     one, other = tmp_path / "a.yaml", Path(os.fsdecode(os.fsencode(tmp_path / "b") + b"\xffname.yaml"))
     one.write_text(text)
