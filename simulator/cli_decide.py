@@ -872,8 +872,9 @@ def _read_pilot(path: Path):
     from .calibrate import pilot_names
 
     rows = list(csv.reader(io.StringIO(text)))
-    header = pilot_names(rows[0] if rows else [])
-    for number, row in enumerate(rows[1:], 2):
+    top = next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), 0)   # blank lines first: skipped
+    header = pilot_names(rows[top] if rows else [])
+    for number, row in enumerate(rows[top + 1:], top + 2):
         # fields past the header's: pandas made the first field the index and read every column one to the left
         # (a trailing comma, as spreadsheets export, adds only an empty one: read as the header's columns)
         if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
@@ -882,7 +883,7 @@ def _read_pilot(path: Path):
     twice = sorted({name for name in header if header.count(name) > 1 and name})
     if twice:   # pandas renamed the second 'new_organic' 'new_organic.1', a column the file does not have
         raise ScenarioError(f"the header names {', '.join(repr(n) for n in twice)} twice (in any case, spaces aside); "
-                            f"give each column once", file=str(path), key="line 1")
+                            f"give each column once", file=str(path), key=f"line {top + 1}")
     try:
         # only an empty cell is missing: pandas reads 'n/a', 'NA' or 'null' as NaN too, which the
         # one-line error then called "a blank" though the file says 'n/a'

@@ -992,7 +992,7 @@ def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tm
     # trailing commas, as spreadsheets export them, on every row (and the header, or not): the same pilot, no note; a
     # day column read as 'days must be consecutive: day 0 is given twice', without one 'got a blank on line 2'
     lines = Path(pilot).read_text().splitlines()
-    for name, header in (("trailing", lines[0] + ","), ("rows-only", lines[0])):
+    for name, header in (("trailing", lines[0] + ","), ("rows-only", "\n" + lines[0])):   # a blank line first too
         (tmp_path / f"{name}.csv").write_text("\n".join([header] + [line + "," for line in lines[1:]]) + "\n")
         assert "note:" not in ok(*calibrate_args(tmp_path / name, tmp_path / f"{name}.csv")).stdout
         assert (tmp_path / name / "posterior.csv").read_text() == (tmp_path / "f" / "posterior.csv").read_text()
