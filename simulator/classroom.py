@@ -375,9 +375,12 @@ class Design:
         A first tier of 0 with later rewards (``zero``, the last such tiers) comes back
         when the first returns to 0 with those later tiers unchanged."""
         pairs = [(int(t["after"]), float(t["referrer_reward"])) for t in tiers] if tiers else []
-        if first <= 0 and zero and pairs[1:] == [(int(a), float(r)) for a, r in zero[1:]]:
+        from_zero = bool(zero) and pairs[1:] == [(int(a), float(r)) for a, r in zero[1:]]   # its later tiers unchanged
+        if first <= 0 and from_zero:
             return [{"after": int(after), "referrer_reward": float(reward)} for after, reward in zero]
-        if pairs and (first == pairs[0][1] or (pairs[0][1] <= 0 and any(r > 0 for _, r in pairs[1:]))):
+        # the first raised again (0 -> 10 -> 20) keeps a 0-first program's later tiers as they are: scaled by 20 / 10,
+        # its 20 became 40, and back at 0 the program rewarded nobody
+        if pairs and (first == pairs[0][1] or from_zero or (pairs[0][1] <= 0 and any(r > 0 for _, r in pairs[1:]))):
             # the first reward unchanged, or a first tier of 0 (later tiers reward): the tiers as they are, the first
             # set (a friend's reward edited on a 0-then-20 program cut the 20 to 0)
             return [{"after": after, "referrer_reward": first if i == 0 else reward}

@@ -743,6 +743,12 @@ def test_reward_round_trips_keep_each_kinds_own_block():
     assert raised.with_incentive(referrer=0).incentive == later.incentive
     assert [(t.after, t.referrer_reward) for t in raised.with_incentive(referrer=0).with_incentive(
         referrer=5).incentive.tiers] == [(0, 5.0), (3, 20.0)]
+    # raised twice (0 -> 10 -> 20 -> 0): the 20 after three referrals stays, and the program comes back
+    moved = later
+    for first in (10, 20):
+        moved = moved.with_incentive(referrer=first)
+        assert [(t.after, t.referrer_reward) for t in moved.incentive.tiers] == [(0, float(first)), (3, 20.0)]
+    assert moved.with_incentive(referrer=0).incentive == later.incentive
     unpaid = Design.of(fading).with_incentive(referee=0)
     assert unpaid.with_incentive(kind="none").with_incentive(kind="double_sided").referee_reward == 0
     for preset in (fading, uplift, tiered):   # every round trip is a valid class scenario
