@@ -479,6 +479,9 @@ def serve_app(
 
     given = scenario or OPENING_SCENARIO
     load_scenario(given)
+    from .kernel import engine_choice
+
+    engine_choice()   # REFSIM_ENGINE and REFSIM_GRAPH_CACHE_MB in one line, not a server's startup traceback
     path = given.resolve()
     if importlib.util.find_spec("solara") is None:
         raise ScenarioError("the app needs Solara; install it with: pip install -e '.[app]'", key="refsim app")

@@ -1471,6 +1471,21 @@ def test_app_command_refuses_a_missing_scenario(tmp_path):
     assert "nope.yaml: file not found" in result.output and "Traceback" not in result.output
 
 
+def test_app_command_refuses_a_wrong_engine_setting_before_the_server_starts(monkeypatch):
+    """REFSIM_GRAPH_CACHE_MB=abc (or a wrong REFSIM_ENGINE) started the server, printed its
+    address, then ended in a 40-line startup traceback; every other command refuses it
+    in one line. The app now refuses it before anything starts."""
+    launched = []
+    monkeypatch.setattr("os.execve", lambda *args: launched.append(args))
+    for name, value in (("REFSIM_GRAPH_CACHE_MB", "abc"), ("REFSIM_ENGINE", "fast")):
+        with monkeypatch.context() as patch:
+            patch.setenv(name, value)
+            result = CliRunner().invoke(cli, ["app", "--port", "1"])
+        assert result.exit_code == 2 and result.stderr.startswith(f"error: {name}: '{value}'"), result.output
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert not launched
+
+
 def test_app_opens_on_a_preset_where_something_happens_in_class(monkeypatch):
     """`refsim app` without a scenario opens scenarios/fading.yaml: the default program at
     class size. The market-sized default at 300 people brings about two customers a year
