@@ -709,6 +709,11 @@ def _posterior_runs(design: Scenario, calibration: Calibration, draws: int, seed
         # days the posterior was fitted to
         raise ScenarioError(f"scenario '{design.name}' runs {design.days} days, fewer than the pilot's {last} it "
                             f"was fitted to; forecast at least the pilot's days (days: {last} or more)", key="days")
+    if draws > len(calibration.posterior):   # the command line says so in a note; from Python the cut was silent
+        import warnings
+
+        warnings.warn(f"{draws} draws asked, but the posterior keeps {len(calibration.posterior)} "
+                      f"(CalibrationSettings.posterior_samples); {len(calibration.posterior)} run", stacklevel=3)
     rows = posterior_rows(len(calibration.posterior), draws)
     # a fitted key the design lacks (a milestone's reach_share, for a design asking at onboarding) leaves it as it
     # is, as in sensitivity: it was refused only once the whole fit had run

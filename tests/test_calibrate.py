@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -188,7 +189,13 @@ def test_a_forecast_spreads_its_draws_over_the_whole_posterior(total, draws):
     parameters = parse_parameters(["program.base_share=0.05:0.5"], base, source="--fit")
     shares = np.where(np.arange(total) < total // 2, 0.1, 0.4)
     calibration = _fake_calibration(pd.DataFrame({"program.base_share": shares}), parameters)
-    scenarios, seeds = _posterior_runs(base, calibration, draws, None)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        scenarios, seeds = _posterior_runs(base, calibration, draws, None)
+    # more draws than the posterior keeps run as many as it keeps, which Python callers are now told (the CLI's note)
+    assert [str(w.message) for w in said] == ([f"{draws} draws asked, but the posterior keeps {total} "
+                                               f"(CalibrationSettings.posterior_samples); {total} run"]
+                                              if draws > total else [])
     used_shares = np.array([s.program.base_share for s in scenarios])
     assert len(scenarios) == len(set(seeds)) == used
     assert abs(np.mean(used_shares == 0.4) - 0.5) <= 1 / used   # half of each, within one draw
