@@ -352,9 +352,11 @@ def parse_scenario_yaml(text: str, source: str) -> dict:
             _glued_error(glued.group(1), lines[int(at.group(1)) - 1], source, f"line {at.group(1)}")
         raise
     if isinstance(data, dict) and (glued := _glued_key(data)):   # 'budget:1' read "unknown key; did you mean 'budget'"
-        number = next((n for n, line in enumerate(text.splitlines(), 1) if glued in line.split("#", 1)[0]), None)
-        _glued_error(glued, next(line for line in text.splitlines() if glued in line) if number else glued, source,
-                     f"line {number}" if number else None)
+        # where a key stands (a line's start, after '{' or ','), not inside a description that quotes such text
+        where = re.compile(r"(?:^|[{,])\s*" + re.escape(glued))
+        lines = text.splitlines()
+        number = next((n for n, line in enumerate(lines, 1) if where.search(line.split("#", 1)[0])), None)
+        _glued_error(glued, lines[number - 1] if number else glued, source, f"line {number}" if number else None)
     if not data:
         raise ScenarioError("the file is empty; a scenario is a mapping of keys such as 'name:', 'days:', 'program:' "
                             "(start from scenarios/default.yaml; `refsim schema` lists every key)", file=source)

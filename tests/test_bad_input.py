@@ -335,6 +335,10 @@ def test_a_block_written_without_spaces_after_its_colons_in_a_file_says_so_at_it
     path = write(tmp_path, text='name: a\ndescription: "Reach goal:1,000,000 users"\ndays: 30\ndays: 40\n')
     code, _, stderr = invoke("validate", path)
     assert code == 2 and "line 4, column 1: duplicate key 'days'" in stderr and "goal" not in stderr, stderr
+    path = write(tmp_path, text='name: x\ndescription: "reach budget:1 soon"\nprogram:\n'
+                                '  incentive: {kind: double_sided, budget:1}\n')
+    code, _, stderr = invoke("validate", path)
+    assert code == 2 and "line 4: 'budget:1' reads as one key" in stderr, stderr   # the key's line, not the description's
 
 
 def test_bytes_that_are_not_utf8_in_a_set_value_an_out_folder_or_a_compared_files_name(tmp_path):
