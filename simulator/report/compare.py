@@ -222,23 +222,26 @@ def winners(comparison: Comparison) -> list[str]:
         order = defined_first(order, defined, means, scale)
         if len(order) < 2:
             continue
-        best, runner_up = order[0], order[1]
-        tied = [name for name in order[1:] if same_mean(means[name], means[best], scale) and defined[name] == defined[best]]
-        a = _metric_values(designs, runner_up, metric)
+        best = order[0]
         b = _metric_values(designs, best, metric)
+        # a copy of the best (an allowance that never bound) is a tie, not the runner-up: taken as the runner-up, the
+        # line said only that the two were identical, with no word on how the other designs compared
+        copies = [name for name in order[1:] if np.array_equal(_metric_values(designs, name, metric), b, equal_nan=True)]
+        others = [name for name in order[1:] if name not in copies]
+        runner_up = others[0] if others else order[1]
+        tied = [name for name in order[1:] if name in copies
+                or (same_mean(means[name], means[best], scale) and defined[name] == defined[best])]
+        a = _metric_values(designs, runner_up, metric)
         paired = paired_difference(a, b)
         levels, differences, behind = against_the_best({d.scenario.name: _metric_values(designs, d.scenario.name, metric)
                                                         for d in designs}, best, metric, comparison.paired)
+        behind = [name for name in behind if name not in copies]   # a copy ties the best: no design to tell it from
         each = levels[runner_up]
         unpaired = unpaired_difference(a, b, each)
         low, high, diff = (differences[runner_up][k] for k in ("diff_ci_low", "diff_ci_high", "diff_mean"))
-        if low == 0 and high == 0:
-            # every design that is a copy of the best: naming the runner-up alone read as if the others differed
-            # (four designs all paying back on day 1 read "cash-purchase and cash-milestone give identical results")
-            same = [name for name in order[1:] if np.array_equal(_metric_values(designs, name, metric), b, equal_nan=True)]
-            rest = [name for name in order[1:] if name not in same]
-            lines.append(f"- **{metric}**: {_names([best, *same])} give identical results on every replicate"
-                         + (f"; {_names(rest)} {'differs' if len(rest) == 1 else 'differ'} from them." if rest else "."))
+        if not others:
+            # every other design a copy of the best (four designs all paying back on day 1)
+            lines.append(f"- **{metric}**: {_names([best, *copies])} give identical results on every replicate.")
             continue
         # undefined in some replicates of one design only (never paid back): those replicates are not
         # missing at random, so the table gives no verdict, and neither does this sentence
@@ -270,14 +273,16 @@ def winners(comparison: Comparison) -> list[str]:
                      if comparison.paired else ".")
             lines.append(text)
             continue
+        copied = (f"; {_names(copies)} {'is' if len(copies) == 1 else 'are'} {best}'s very runs, a tie on every "
+                  f"replicate" if copies else "")
         lead = (f"{_names([f'**{best}**', *tied])} tie on the mean ({fmt(means[best])}"
-                f"{_came(_design(designs, best), metric)}, {direction} is better)" if tied else
+                f"{_came(_design(designs, best), metric)}, {direction} is better{copied})" if tied else
                 f"**{best}** is best ({fmt(means[best])}{_came(_design(designs, best), metric)}, {direction} is better) against "
                 f"{runner_up} ({fmt(means[runner_up])}{_came(_design(designs, runner_up), metric)})")
         text = (f"- {label}: {lead}; {best} − {runner_up} = {fmt(diff)}, {kind} "
                 f"{level_text(each)} interval {interval_text(low, high)}")
         if sure:
-            text += " excludes 0" + (", as do those against the other designs" if len(designs) > 2 else "") + ": **sure at 95%**"
+            text += " excludes 0" + (", as do those against the other designs" if len(others) > 1 else "") + ": **sure at 95%**"
         elif runner_up not in behind:   # ahead of the runner-up, not of a design further down with a wider spread
             text += (f" excludes 0, but the best is not told apart from {_names(behind)} (an interval holding 0, or the "
                      f"metric undefined in other replicates): **not sure** with these replicates")
