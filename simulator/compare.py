@@ -461,6 +461,13 @@ def twin_differences(reference: Scenario, other: Scenario) -> list[str]:
         other_kind = {k[:-len("kind")] for k in differ if k.endswith(".kind")}
         differ = [k for k in differ if k.endswith(".kind") or not any(k.startswith(block) for block in other_kind)]
         found += [f"{k} ({_short(mine.get(k, 'absent'))} vs {_short(theirs.get(k, 'absent'))})" for k in differ]
+    # the twin starts from its design's initial customers: seeding the hubs gave a value 'won' on top of hub seeding
+    mine, theirs = _dump(reference.population.initial_customers), _dump(other.population.initial_customers)
+    if mine != theirs:
+        from .yaml_reader import flow
+
+        shown = [text if len(text) <= 60 else text[:57] + "..." for text in (flow(mine), flow(theirs))]
+        found.append(f"population.initial_customers ({shown[0]} vs {shown[1]})")
     return found
 
 

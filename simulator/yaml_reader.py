@@ -346,6 +346,17 @@ def load_value(raw: str, source: str = "--set") -> Any:
         return raw
 
 
+def flow(value) -> str:
+    """A setting as YAML's flow style writes it: 10, [30], {count: 40, strategy: degree}."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(flow(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {flow(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
 def key_parts(key: str, item: str, source: str = "--set") -> list[str]:
     """The parts of a dotted ``--set`` key path, refused past ``MAX_KEY_PARTS``."""
     if key.count(".") >= MAX_KEY_PARTS:

@@ -770,6 +770,15 @@ def test_designs_whose_no_program_twins_differ_are_said_to_be_measured_against_d
     # a design without a program is its own twin: no baseline to differ from
     assert twin_note(wrap(base, small(name="none", program={"incentive": {"kind": "none"}, "timing": {"kind": "never"},
                                                            "channels": [{"kind": "direct"}]}))) == ""
+    # a twin starts from its design's initial customers: seeding the hubs crowned a value measured on top of hub
+    # seeding, which docs/scenarios.md calls the wrong yardstick for the seeding, with no word
+    hubs = base.model_copy(update={"name": "hubs", "population": base.population.model_copy(
+        update={"initial_customers": {"count": 40, "strategy": "degree"}})})
+    note = twin_note(wrap(base, hubs))
+    assert "**hubs** in population.initial_customers (30 vs {count: 40, strategy: degree})" in note, note
+    assert "measured on top of its own seeding, not what the seeding adds" in note and "channels and lag" not in note
+    (line,) = twin_lines(wrap(base, hubs))
+    assert line.startswith("note: hubs's no-program twin differs from base's, in population.initial_customers")
 
 
 def test_twins_that_differ_are_named_when_a_design_without_a_program_is_listed_first():

@@ -675,11 +675,17 @@ def twin_note(designs, varied=()) -> str:
     reference = _twin_reference(designs)
     if reference is None or not (listed := _differing(designs, _unvaried(twin_differences, varied), reference)):
         return ""
-    return (f"The designs' no-program twins differ, from **{reference.name}**: {listed}. Unprompted word of mouth, "
-            f"which the twin keeps, goes through the program's channels and lag, so each design's incremental metrics "
-            f"are taken against its own baseline: what a channel or lag does to unprompted sharing is in both a design "
-            f"and its twin, and is left out of its `incremental_value`. Compare such designs on `cumulative_profit` "
-            f"and the customers (the same world, paired), not on the incremental metrics alone.")
+    seeded = "population.initial_customers" in listed
+    channels = "program.channels" in listed or "program.conversion_lag" in listed
+    why = " ".join(part for part in (
+        "Unprompted word of mouth, which the twin keeps, goes through the program's channels and lag: what a channel "
+        "or lag does to unprompted sharing is in both a design and its twin, and is left out of its "
+        "`incremental_value`." if channels else "",
+        "A twin starts from its design's initial customers: a design seeded otherwise has its `incremental_value` "
+        "measured on top of its own seeding, not what the seeding adds." if seeded else "") if part)
+    return (f"The designs' no-program twins differ, from **{reference.name}**: {listed}. Each design's incremental "
+            f"metrics are taken against its own baseline. {why} Compare such designs on `cumulative_profit`, "
+            f"`equity_final` and the customers (the same world, paired), not on the incremental metrics alone.")
 
 
 def _twin_reference(designs):

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..behaviour.budget import months_begun
+from ..yaml_reader import flow
 from ..metrics import SUMMARY_METRICS
 from ..runner import INCREMENTAL_METRICS
 
@@ -377,7 +378,7 @@ def kind_default_notes(base, parameters) -> list[str]:
             kept = {k for k in given if k in type(block).model_fields and k != "kind" and getattr(block, k) == getattr(own, k)}
             # lists too (a campaign's days: one ask on day 30, the schema's, ranked 'campaign' last unsaid; a tiered
             # program's tiers, $10 then $20 after 3 referrals); blocks (reminders, a cap's settings) are left out
-            defaults = [f"{name} {_flow(value)}" for name, value in block.model_dump().items()
+            defaults = [f"{name} {flow(value)}" for name, value in block.model_dump().items()
                         if name != "kind" and name not in kept and value is not None and not isinstance(value, dict)
                         and f"{parent}.{name}" not in keys]
             if defaults:
@@ -388,17 +389,6 @@ def kind_default_notes(base, parameters) -> list[str]:
                          f"They rank the choices as the model assumes them, not as you would run them: vary them too, or "
                          f"start from a base file of that kind, whose keys carry over where both kinds have them.")
     return notes
-
-
-def _flow(value) -> str:
-    """A setting as YAML's flow style writes it: 10, [30], [{after: 0, referrer_reward: 10}]."""
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_flow(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
-    return str(value)
 
 
 def designs_default_notes(designs, keys) -> list[str]:
