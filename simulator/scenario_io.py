@@ -345,11 +345,17 @@ def parse_scenario_yaml(text: str, source: str) -> dict:
     except ScenarioError as error:
         # budget:1,000,000 in a block stopped YAML on "duplicate key 0", as it does in a --set: on the line YAML
         # stopped at only (a description 'goal:1,000,000 users' was blamed for a duplicate key further down)
+        # on a line of its own, the glued key reads as a plain value and YAML stops on the next line that says
+        # something (or at the end): that line and the one before it are read
         at = re.match(r"line (\d+)", str(error.key or ""))
         lines = text.splitlines()
-        if at and 0 < int(at.group(1)) <= len(lines) and (
-                glued := GLUED_NUMBER.search(lines[int(at.group(1)) - 1].split("#", 1)[0])):
-            _glued_error(glued.group(1), lines[int(at.group(1)) - 1], source, f"line {at.group(1)}")
+        if at and 0 < (stop := int(at.group(1))) <= len(lines) + 1:
+            before = next((n for n in range(stop - 1, 0, -1) if lines[n - 1].split("#", 1)[0].strip()), None)
+            for number in (n for n in (stop if stop <= len(lines) else None, before) if n):
+                # where a key stands (a line's start, after '{' or ','), not inside a description quoting such text
+                if (glued := GLUED_NUMBER.search(lines[number - 1].split("#", 1)[0])) and re.search(
+                        r"(?:^|[{,])\s*" + re.escape(glued.group(1)), lines[number - 1]):
+                    _glued_error(glued.group(1), lines[number - 1], source, f"line {number}")
         raise
     if isinstance(data, dict) and (glued := _glued_key(data)):   # 'budget:1' read "unknown key; did you mean 'budget'"
         # where a key stands (a line's start, after '{' or ','), not inside a description that quotes such text

@@ -335,6 +335,16 @@ def test_a_block_written_without_spaces_after_its_colons_in_a_file_says_so_at_it
     path = write(tmp_path, text='name: a\ndescription: "Reach goal:1,000,000 users"\ndays: 30\ndays: 40\n')
     code, _, stderr = invoke("validate", path)
     assert code == 2 and "line 4, column 1: duplicate key 'days'" in stderr and "goal" not in stderr, stderr
+    path = write(tmp_path, text='description: "Reach goal:1,000,000 users"\nname: a\nname: b\n')   # the line before
+    code, _, stderr = invoke("validate", path)
+    assert code == 2 and "duplicate key 'name'" in stderr and "goal" not in stderr, stderr
+    # a block written a key a line: the glued key reads as a value and YAML stops on the next line, or at the end
+    block = "name: a\ndays: 30\nprogram:\n  incentive:\n    kind: single_sided\n    budget:1,000,000\n"
+    for text, line in ((block + "  base_share: 0.2\n", 6), (block, 6), (block + "\n\n  base_share: 0.2\n", 6),
+                       (block.replace("    kind: single_sided\n    budget:1,000,000\n",
+                                      "    budget:1,000,000\n    kind: single_sided\n"), 5)):
+        code, _, stderr = invoke("validate", write(tmp_path, text=text))
+        assert code == 2 and f"line {line}: 'budget:1' reads as one key" in stderr, (text, stderr)
     path = write(tmp_path, text='name: x\ndescription: "reach budget:1 soon"\nprogram:\n'
                                 '  incentive: {kind: double_sided, budget:1}\n')
     code, _, stderr = invoke("validate", path)
