@@ -775,6 +775,9 @@ def calibrate(
     from .outpath import check_utf8_folder
 
     check_utf8_folder(target, "pyabc's database address")   # after the fit, a traceback from SQLAlchemy
+    # pyabc records the folder it runs in with the fit: such a folder crashed it too, whatever the --out
+    check_utf8_folder(Path.cwd(), "pyabc's database (it records the folder it runs in)", key="current folder",
+                      remedy="run calibrate from a folder whose path is UTF-8")
     # the fit runs particle after particle in this process: the order of pyabc's draws is the result
     fitting, forecasting = _Advance(), _Advance()
     fit_evaluate = Evaluator("serial", 1, None, progress=fitting)

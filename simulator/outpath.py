@@ -18,7 +18,7 @@ from pathlib import Path
 from .errors import ScenarioError
 
 
-def check_utf8_folder(out: Path, what: str) -> None:
+def check_utf8_folder(out: Path, what: str, key: str = "--out", remedy: str = "give an --out whose path is UTF-8") -> None:
     """Refuse a results folder whose path, the folders it lies in included, holds a byte
     that is not UTF-8, where ``what`` (a sweep's parquet tables, calibrate's database)
     cannot record it: a sweep ran every run, then pyarrow's traceback lost them."""
@@ -27,8 +27,7 @@ def check_utf8_folder(out: Path, what: str) -> None:
         str(where).encode("utf-8")
     except UnicodeEncodeError:
         raise ScenarioError(f"the folder's path holds a byte that is not UTF-8 (shown as \ufffd), which {what} cannot "
-                            f"record; give an --out whose path is UTF-8",
-                            file=os.fsencode(where).decode("utf-8", "replace"), key="--out") from None
+                            f"record; {remedy}", file=os.fsencode(where).decode("utf-8", "replace"), key=key) from None
 
 
 def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True) -> None:

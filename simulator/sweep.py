@@ -300,8 +300,10 @@ def run_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor: 
               progress: Callable[[int, int], None] | None = None) -> SweepOutcome:
     """:func:`execute_sweep`, then write the sweep's outputs (report.write_sweep), the
     folder's lock held from the one to the other."""
+    from .outpath import check_utf8_folder
     from .report import write_sweep
 
+    check_utf8_folder(out, "the sweep's parquet tables")   # before the lock makes the folder
     with StudyLock(Path(out), "sweep", joinable=True):
         outcome = execute_sweep(sweep, out, workers=workers, executor=executor, scheduler=scheduler, force=force,
                                 on_start=on_start, progress=progress)
@@ -418,6 +420,9 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
     ``progress(ok, failed)`` after each finished batch. Command-line ``workers``,
     ``executor`` and ``scheduler`` win over the sweep file's.
     """
+    from .outpath import check_utf8_folder
+
+    check_utf8_folder(out, "the sweep's parquet tables")   # from Python too: after every run, pyarrow's traceback
     given = scheduler
     executor, scheduler = execution(sweep, executor, scheduler)
     workers = _workers(sweep, workers, executor, scheduler, given)

@@ -448,7 +448,9 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
     if replicates is not None and replicates < 1:
         raise ScenarioError(f"--replicates must be at least 1 (got {replicates})", key="--replicates")
     count = replicates or spec.replicates or base.replicates
-    sweep = Sweep(spec, source, spec.name or path.stem, base, base_data, base_source, base_dir, count, metrics, overrides)
+    # a file name's byte that is not UTF-8 replaced: the report's title could not be written, after every run
+    name = spec.name or os.fsencode(path.stem).decode("utf-8", "replace")
+    sweep = Sweep(spec, source, name, base, base_data, base_source, base_dir, count, metrics, overrides)
     _check_parameters(sweep, where)
     if spec.executor is not None or spec.scheduler is not None:
         try:

@@ -376,6 +376,33 @@ def test_bytes_that_are_not_utf8_in_a_set_value_an_out_folder_or_a_compared_file
     from simulator.outpath import check_out_path
 
     check_out_path(out)   # what run and compare check: no refusal (the console prints such a name as the shell does)
+    # from Python too, and a sweep file's name holding one names the sweep with it replaced (its report's title could
+    # not be written, after every run)
+    from simulator.errors import ScenarioError
+    from simulator.sweep import load_sweep, run_sweep
+
+    named = Path(os.fsdecode(os.fsencode(tmp_path / "s") + b"\xff.yaml"))
+    named.write_text((SCENARIOS / "sweeps" / "reward-size.yaml").read_text().replace(
+        "base: ../default.yaml", f"base: {SCENARIOS / 'default.yaml'}").replace("name: reward-size\n", ""))
+    sweep = load_sweep(named)
+    assert sweep.name == "s\ufffd"
+    with pytest.raises(ScenarioError, match="--out: the folder's path holds a byte that is not UTF-8"):
+        run_sweep(sweep, out / "api", executor="serial")
+    assert not os.path.lexists(out)
+    # calibrate from a folder whose path holds one: pyabc records the folder it runs in, and crashed after the fit
+    os.makedirs(out)
+    pilot = tmp_path / "pilot.csv"
+    pilot.write_text("day,shares\n" + "".join(f"{day},{day % 3}\n" for day in range(1, 21)))
+    here = os.getcwd()
+    os.chdir(out)
+    try:
+        code, stdout, stderr = invoke("calibrate", SCENARIOS / "default.yaml", "--data", pilot, "--fit",
+                                      "program.base_share=0.05:0.5", "--set", "days=30", "--out", tmp_path / "cal")
+    finally:
+        os.chdir(here)
+    assert_clean_error(code, stdout, stderr, str(tmp_path / "y\ufffdz"), "current folder: the folder's path holds a "
+                                                                            "byte that is not UTF-8")
+    assert not (tmp_path / "cal").exists()
     text = (SCENARIOS / "default.yaml").read_text()
     one, other = tmp_path / "a.yaml", Path(os.fsdecode(os.fsencode(tmp_path / "b") + b"\xffname.yaml"))
     one.write_text(text)
