@@ -2825,8 +2825,9 @@ def test_any_run_of_a_sweep_is_rerun_from_its_row(tmp_path):
                                          r"with the --set its folder was run with"):
         rerun(load_sweep(path), row)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")   # and none where it is the row's
+        warnings.simplefilter("error")   # and none where it is the row's, nor for a row whose run failed (no figures)
         rerun(sweep, row)
+        rerun(sweep, row.copy().where(~row.index.isin(sweep.metrics), np.nan).replace({"ok": "failed"}))
     # stepped as the Mesa model on the run's seed: the same customers on the last day
     model = ReferralModel(scenario, rng=int(row["seed"]))
     for _ in range(scenario.days):
