@@ -487,7 +487,9 @@ class Design:
         range over several direct channels ('5-30%')."""
         values = [c.conversion for c in self.channels if c.kind == "direct"]
         low, high = min(values), max(values)
-        return f"{low:.0%}" if round(low, 2) == round(high, 2) else f"{low:.0%}–{high:.0%}"
+        # to the tenth of a percent where that is what differs, as the slider's label (12.5% read as 12%)
+        text = lambda value: f"{value:.1%}".replace(".0%", "%")  # noqa: E731
+        return text(low) if text(low) == text(high) else f"{text(low)}–{text(high)}"
 
     def summary(self) -> str:
         """One line a class can read: 'double-sided 10/10 · onboarding + 1 reminder · 20% share when asked ·

@@ -456,6 +456,10 @@ def test_the_conversion_slider_keeps_the_ratio_of_a_presets_direct_channels():
     assert [c.conversion for c in design.with_invite_conversion(0.1).channels[:2]] == pytest.approx([0.1, 0.6])
     assert [c.conversion for c in design.with_invite_conversion(0.5).channels[:2]] == [0.5, 1.0]   # at most 1
     assert design.with_invite_conversion(0.1).channels[2] == design.channels[2]   # broadcast keeps its own
+    # to the tenth of a percent, as the slider's label: 12.5% read as 12%, the line of a design 12% also had
+    single = Design.of(load_scenario(SCENARIOS / "default.yaml"))
+    assert "invites convert 12.5%" in single.with_invite_conversion(0.125).summary()
+    assert single.with_invite_conversion(0.12).summary().endswith("invites convert 12%")
 
 
 def test_the_sliders_hold_a_presets_own_values_and_a_beta_mix_comes_back(default):
