@@ -404,6 +404,10 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
         if kind == "edgelist":   # the file's own friends again: back from another kind the label kept that kind's 6
             choice.set(dataclasses.replace(NetworkChoice.of(preset), seed=choice.value.seed))
             return
+        if kind == preset.network.kind and getattr(preset.network, "degrees", None):
+            # the degree list's own mean again: through an even kind it came back as 8 and the list was dropped
+            update(kind=kind, size=size, mean_degree=NetworkChoice.of(preset).mean_degree)
+            return
         update(kind=kind, size=size)
 
     html("div", html("b", "Population"), " — the same people for both designs", classes=["refsim-summary"])

@@ -424,14 +424,26 @@ def test_a_degree_list_preset_shows_its_lists_friends_and_the_slider_moves_them(
     runs as long as the slider stays there, and a move builds the family at the mean asked."""
     from simulator.scenario_io import validate
 
-    degrees = [2, 3, 4, 5, 6] * 12   # 60 people, mean 4
+    degrees = [3, 4, 5, 6, 7] * 12   # 60 people, mean 5 (odd: an even-degree kind snaps it to 6)
     data = default.model_dump(mode="json", exclude_none=True)
     data["population"] = {"size": 60, "initial_customers": 3}
     data["network"] = {"kind": "configuration", "degrees": degrees}
     preset = validate(data)
     choice = NetworkChoice.of(preset)
-    assert choice.mean_degree == 4.0 and choice.size == 60
+    assert choice.mean_degree == 5.0 and choice.size == 60
     assert classroom_scenario(preset, choice, Design.of(preset)).network.degrees == degrees
+    # through an even-degree kind and back in the menu: the list's mean again (it came back as 8, the list dropped)
+    import ipyvuetify
+    import solara
+
+    from simulator import app
+
+    shown = solara.Reactive(choice)
+    root, page = solara.render(app.NetworkControls(shown, preset), handle_error=False)
+    for kind in ("powerlaw_cluster", "configuration"):
+        (menu,) = page.find(ipyvuetify.Select).widgets
+        menu.v_model = kind
+    assert shown.value == choice, shown.value
     moved = dataclasses.replace(choice, mean_degree=8.0)
     assert classroom_scenario(preset, moved, Design.of(preset)).network.degrees is None
     assert ClassRun(preset, moved, [Design.of(preset)]).network.degree.mean() > 6   # about 8 (ties erased when simple)
