@@ -68,7 +68,10 @@ def _evaluator(settings, workers, executor, scheduler, progress=None, settings_f
     executor, scheduler = execution(executor, scheduler, settings.executor, settings.scheduler, file=settings_file)
     # the workers' code too, before the study writes its folder (as a sweep checks it)
     cluster = check_cluster(scheduler, file=scheduler_file(scheduler, given, settings_file)) if scheduler else None
-    _note_unused_workers(workers, executor, scheduler)
+    if workers is not None or settings.workers is None or settings_file is None:
+        _note_unused_workers(workers, executor, scheduler)
+    else:   # the file's workers: went unused without a word too, as a sweep file's did
+        _note_unused_workers(settings.workers, executor, scheduler, f"{settings_file}'s workers:")
     workers = pick(workers, settings.workers) or default_workers()
     # the manifest's count: one for serial, a cluster's own (it recorded this computer's cores)
     return Evaluator(executor, workers, scheduler, progress=progress), executor, workers_used(executor, workers, cluster)

@@ -1017,6 +1017,17 @@ def test_a_file_a_settings_file_names_that_is_not_there_is_named_at_its_line(tmp
     assert result.exit_code == 0, result.output   # the SCENARIO given wins over the file's missing one
 
 
+def test_a_settings_files_workers_that_go_unused_are_said(tmp_path):
+    """A settings file's `workers: 4` beside `executor: serial` ran on one core without a
+    word, where `--workers 4` got a note (a sweep file's got one too)."""
+    settings = tmp_path / "o.yaml"
+    settings.write_text(f"scenario: {DEFAULT}\nvary: {{{REWARD}: '0:30'}}\nworkers: 4\nexecutor: serial\n"
+                        f"max_replicates: 1\nconfirm_replicates: 2\nstartup_trials: 1\n")
+    result = ok("optimize", "--settings", settings, *TINY, "--trials", "1", "--replicates", "1", "--out", tmp_path / "o")
+    assert f"note: {settings}'s workers: 4 is unused: the serial executor runs every run in this process" in \
+        result.stderr, result.stderr
+
+
 def test_a_sensitivity_sample_size_from_a_settings_file_is_refused_at_its_line(tmp_path):
     """samples: 6 in a settings file was reported as '--samples', a flag the user never gave."""
     settings = tmp_path / "sens.yaml"
