@@ -217,7 +217,7 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
         def where(row: int) -> str:
             if first_date is not None:
                 return f"{frame['date'].iloc[row]} (day {frame['day'].iloc[row]})"
-            return f"day {frame['day'].iloc[row]}" if "day" in frame else f"line {row + 2}"
+            return f"day {frame['day'].iloc[row]}" if "day" in frame else f"line {_line(pilot, row)}"
 
         # inf (or 1e400) is no count: every particle was accepted against it, the prior written as the posterior; nor
         # is a number past 2**53, where floats no longer hold every whole number (1e200 did the same as inf)
@@ -300,6 +300,14 @@ def pilot_scale_note(pilot: pd.DataFrame, base: Scenario) -> str:
             f"scenario's market: give the pilot's with --set if it is the one to forecast")
 
 
+def _line(read, row: int) -> int:
+    """The file line of a pilot's data row ``row``: the reader's (``attrs["lines"]``, which
+    count blank lines before the header and among the rows), else the header's line 1 plus
+    the row (a pilot starting with two blank lines named line 4 for line 6)."""
+    lines = read.attrs.get("lines")
+    return int(lines[row]) if lines is not None and row < len(lines) else row + 2
+
+
 def _days_of_dates(dates: pd.Series, source: str) -> np.ndarray:
     """Days since the first date of a pilot kept by date (one row per date). Rows taken
     as days 0, 1, ... moved every day after a date left out one day early, without a
@@ -309,7 +317,7 @@ def _days_of_dates(dates: pd.Series, source: str) -> np.ndarray:
     parsed = pd.to_datetime(dates.astype(str), errors="coerce", format="ISO8601")
     if parsed.isna().any():
         row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
-        raise ScenarioError(f"'{dates.iloc[row]}' on line {row + 2} is not a date; give dates as YYYY-MM-DD, one row per "
+        raise ScenarioError(f"'{dates.iloc[row]}' on line {_line(dates, row)} is not a date; give dates as YYYY-MM-DD, one row per "
                             f"day (or a 'day' column: 0 is the launch day)", file=source, key="date")
     ordered = parsed.sort_values(kind="stable")
     repeated = ordered[ordered.duplicated()]

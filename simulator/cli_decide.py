@@ -895,13 +895,18 @@ def _read_pilot(path: Path):
         # one-line error then called "a blank" though the file says 'n/a'
         with warnings.catch_warnings():   # a trailing empty field past the header's columns, checked above
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""], index_col=False)
+            # from the header on: a first line of commas (a spreadsheet's empty row) was taken as the header
+            frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""], index_col=False, skiprows=top)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise ScenarioError(f"cannot be read as CSV ({str(error).splitlines()[0][:120]}); give one row per day with a "
                             f"header row of column names", file=str(path)) from None
     # a header's trailing comma names an empty column 'Unnamed: 4': no column of the pilot's
     frame = frame.drop(columns=[c for c in frame.columns if str(c).startswith("Unnamed:") and frame[c].isna().all()])
     frame.columns = pilot_names(frame.columns)   # as pilot_counts reads them: `Date` is the date
+    # each row's line in the file, for the errors that name one (blank lines, which pandas skips, counted)
+    lines = [number for number, row in enumerate(rows[top + 1:], top + 2) if row]
+    if len(lines) == len(frame):
+        frame.attrs["lines"] = lines
     return frame
 
 

@@ -953,6 +953,13 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot, monkeypatch):
     ragged.write_text("day,asks\n1,2\n2,3,4\n")
     one_line_error(invoke(*calibrate_args(tmp_path / "x", ragged)), "ragged.csv: line 3",
                    "this row has 3 fields but the header names 2 columns")
+    # a row named by its line in the file, blank lines counted (two before the header named line 4 for line 6)
+    spaced = tmp_path / "spaced.csv"
+    spaced.write_text("\n\nnew_referred,shares\n0,0\n2,5\nx,8\n0,8\n")
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", spaced)), "spaced.csv", "got 'x' on line 6")
+    dated = tmp_path / "dated.csv"
+    dated.write_text("date,shares\n2026-01-01,1\n\n2026-01-02,2\nsoon,3\n")
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", dated)), "dated.csv", "'soon' on line 5 is not a date")
     assert not (tmp_path / "x").exists()
 
 
@@ -992,7 +999,8 @@ def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tm
     # trailing commas, as spreadsheets export them, on every row (and the header, or not): the same pilot, no note; a
     # day column read as 'days must be consecutive: day 0 is given twice', without one 'got a blank on line 2'
     lines = Path(pilot).read_text().splitlines()
-    for name, header in (("trailing", lines[0] + ","), ("rows-only", "\n" + lines[0])):   # a blank line first too
+    for name, header in (("trailing", lines[0] + ","), ("rows-only", "\n" + lines[0]),   # a blank line first too
+                         ("commas", ",,,\n" + lines[0])):   # and a spreadsheet's empty first row, all commas
         (tmp_path / f"{name}.csv").write_text("\n".join([header] + [line + "," for line in lines[1:]]) + "\n")
         assert "note:" not in ok(*calibrate_args(tmp_path / name, tmp_path / f"{name}.csv")).stdout
         assert (tmp_path / name / "posterior.csv").read_text() == (tmp_path / "f" / "posterior.csv").read_text()
