@@ -355,7 +355,8 @@ def DesignControls(design: solara.Reactive[Design], label: str, preset: Scenario
     if reward_reach(current, preset):
         html("div", reward_reach(current, preset), classes=["refsim-reason", f"refsim-reach-{label}"])
     Label(f"Share probability when asked: {current.base_share:.2f} (some also share unasked, at any setting)")
-    solara.SliderFloat("", value=current.base_share, min=0, max=1, step=0.05,
+    solara.SliderFloat("", value=current.base_share, min=0, max=1,
+                       step=slider_step([round(Design.of(preset).base_share, 2)], (0.05, 0.01)),   # 0.12 set again
                        on_value=edit(lambda d, share: d.with_base_share(share)))
     if current.has_direct_channel:
         # the preset's own conversion reachable again: 70% sat at the slider's 50% end, 0.125 between its steps
@@ -430,7 +431,7 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
             # in tens from 50, or ones where the preset's own size lies between them (75 could not be set again)
             solara.SliderInt("", value=current.size, min=SIZE_RANGE[0], max=SIZE_RANGE[1],
                              step=int(slider_step([preset.population.size if SIZE_RANGE[0] <= preset.population.size
-                                                   <= SIZE_RANGE[1] else SIZE_RANGE[0]], (10, 1))),
+                                                   <= SIZE_RANGE[1] else SIZE_RANGE[0], class_size()], (10, 1))),
                              on_value=lambda n: update(size=int(n)))
     if current.kind == "complete":   # no friends to choose: the slider moved nothing, under a label of 299 'at most 30'
         Label(f"Friends per person: everyone else, {current.size - 1}")

@@ -81,8 +81,8 @@ def preset_files(folder: Path, start: Path | None = None) -> dict[str, Path]:
     opened from a ``.yml`` file was missing from the menu, and once another preset was
     picked it could not be picked again."""
     files = {path.stem: path for path in sorted([*Path(folder).glob("*.yaml"), *Path(folder).glob("*.yml")])}
-    if start is not None:
-        files.setdefault(Path(start).stem, Path(start))
+    if start is not None:   # the file opened, where a.yaml and a.yml share the name
+        files[Path(start).stem] = Path(start)
     return dict(sorted(files.items()))
 
 

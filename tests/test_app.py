@@ -492,6 +492,7 @@ def test_the_sliders_hold_a_presets_own_values_and_a_beta_mix_comes_back(default
     data["program"]["channels"] = [{"kind": "direct", "weight": 1.0, "base_conversion": 0.7}]
     data["program"]["timing"] = {"kind": "at_purchase", "reminders": {"count": 8}}
     data["satisfaction"] = {"kind": "beta", "a": 4, "b": 1.2}
+    data["program"]["base_share"] = 0.12
     preset = validate(data)
     design = solara.Reactive(Design.of(preset))
     root, page = solara.render(app.DesignControls(design, "A", preset), handle_error=False)
@@ -499,6 +500,7 @@ def test_the_sliders_hold_a_presets_own_values_and_a_beta_mix_comes_back(default
     conversion = next(w for w in sliders.values() if w.v_model == 0.7)
     assert conversion.max >= 0.7 and round(0.7 / conversion.step, 9) % 1 == 0
     assert any(w.max == 8 and w.v_model == 8 for w in sliders.values())   # reminders
+    assert any(w.v_model == 0.12 and w.step == 0.01 for w in sliders.values())   # the share when asked
     promoters = Design.of(preset).mix[0]
     assert round(promoters, 2) == 0.26 and any(w.step == 0.01 and w.v_model == 0.26 for w in sliders.values())
     back = Design.of(preset).with_mix(promoters=0).with_mix(promoters=0.26)
@@ -524,6 +526,8 @@ def test_the_preset_menu_lists_yml_files_and_the_opened_scenario(tmp_path):
     elsewhere.mkdir()
     (elsewhere / "mine.yaml").write_text(text)
     assert list(preset_files(tmp_path, elsewhere / "mine.yaml")) == ["fading", "mine", "myclass"]
+    (tmp_path / "fading.yml").write_text(text)   # a.yaml and a.yml both: the one the app opened is the menu's
+    assert preset_files(tmp_path, tmp_path / "fading.yaml")["fading"] == tmp_path / "fading.yaml"
 
 
 def test_no_verdict_names_more_customers_than_the_network_holds():

@@ -417,8 +417,8 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
     rows = best[best["metric"] == sweep.objective].to_dict("records")
     if not rows and sweep.objective in UNRANKED:   # every metric recorded is one nobody wins (a spend, a dashboard's ROI)
         return [f"No point is ranked: {', '.join(sweep.metrics)} {'is a measure' if len(sweep.metrics) == 1 else 'are measures'} "
-                f"no design wins by; record incremental_value (or another verdict) to rank the points; see the "
-                f"points below."]
+                f"no design wins by; record incremental_value (or another verdict) to rank the points; each "
+                f"point's figures are in points.csv."]
     if not rows:
         return [f"No point has a finite {sweep.objective}; see the runs below."]
     by_id = summary.set_index("point_id")
