@@ -708,6 +708,22 @@ def _same_runs(table: pd.DataFrame, best: int, ran: np.ndarray) -> dict[int, int
     return copies(rows, best, [p for p in rows if p != best])   # the best ran: its mean is defined
 
 
+def fewer_defined(k: int, n: int, k_best: int, n_best: int) -> float:
+    """One-sided Fisher exact p-value that a point with ``k`` of ``n`` runs where a metric is
+    defined has it defined less often than the best's ``k_best`` of ``n_best``: the
+    hypergeometric chance of ``k`` or fewer among its ``n`` of the pooled runs."""
+    total, hits = n + n_best, k + k_best
+    if n == 0 or n_best == 0:
+        return 1.0
+
+    def log_comb(a: int, b: int) -> float:
+        return math.lgamma(a + 1) - math.lgamma(b + 1) - math.lgamma(a - b + 1)
+
+    whole = log_comb(total, n)
+    low = max(0, hits - n_best)
+    return min(1.0, sum(math.exp(log_comb(hits, x) + log_comb(total - hits, n - x) - whole) for x in range(low, k + 1)))
+
+
 def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: float) -> list[dict]:
     """best_points' rows for one set of points (all of them, or one combination of assumptions)."""
     ok = frame[frame["status"] == "ok"]
@@ -758,8 +774,15 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
             tied = (n < 2) | (np.nan_to_num(half, nan=0.0) >= np.abs(centre))
         if metric in UNDEFINED_IS_WORST:
             # undefined in every run (a program that added nobody has no cost per extra customer) is the worst there
-            # is, not a point too little known to tell apart: such points were listed beside a best defined in all
-            tied &= means[f"{metric}_n"].reindex(table.index).fillna(0).to_numpy() > 0
+            # is, not a point too little known to tell apart: such points were listed beside a best defined in all;
+            # so is a point defined in fewer runs than the best beyond chance (1 of 10 against 10 of 10), at the level
+            # each comparison is made
+            defined = means[f"{metric}_n"].reindex(table.index).fillna(0).to_numpy().astype(int)
+            runs = means["runs_ok"].reindex(table.index).fillna(0).to_numpy().astype(int)
+            at = table.index.get_loc(best)
+            fewer = np.array([fewer_defined(int(k), int(m), int(defined[at]), int(runs[at])) < 1 - each
+                              for k, m in zip(defined, runs)])
+            tied &= (defined > 0) & ~fewer
         # a point whose every run failed is no contender: it was named "indistinguishable from the best"
         others = [int(p) for p, t, r in zip(table.index, tied, ran) if t and r and int(p) != best]
         failed = [int(p) for p, r in zip(table.index, ran) if not r]

@@ -2936,6 +2936,27 @@ def test_a_point_whose_program_added_nobody_in_some_runs_is_not_the_cheapest_per
         best = best_points(frame, sweep, point_summary(frame, sweep)).set_index("metric")
         assert best.loc["incremental_cac", "point_id"] == 1
         assert best.loc["incremental_cac", "indistinguishable"] == [2], (paired, best)   # 3.1-3.4 against 3.0-3.5
+    # defined in 1 run of 10 against the best's 10 of 10: fewer beyond chance (one-sided Fisher exact test), so worse,
+    # not a point too little known to tell apart (it was listed as indistinguishable)
+    cac = {0: [2.0] + [np.nan] * 9, 1: list(np.linspace(3.0, 3.5, 10)), 2: list(np.linspace(9.0, 9.5, 10))}
+    frame = pd.DataFrame([{"point_id": p, "reward": p, "replicate": r, "incremental_cac": c, "status": "ok"}
+                          for p, values in cac.items() for r, c in enumerate(values)])
+    for paired in (True, False):
+        sweep.spec.common_random_numbers = paired
+        best = best_points(frame, sweep, point_summary(frame, sweep)).set_index("metric")
+        assert best.loc["incremental_cac", "point_id"] == 1 and best.loc["incremental_cac", "indistinguishable"] == []
+
+
+def test_the_test_of_fewer_defined_runs_is_fishers_exact_test():
+    """sweep.fewer_defined against scipy's one-sided Fisher exact test, the reference."""
+    from scipy.stats import fisher_exact
+
+    from simulator.sweep import fewer_defined
+
+    for k, n, k_best, n_best in [(1, 10, 10, 10), (0, 2, 2, 2), (3, 4, 4, 4), (5, 10, 8, 10), (0, 10, 0, 10),
+                                 (10, 10, 10, 10), (7, 30, 25, 40), (2, 3, 9, 12)]:
+        expected = fisher_exact([[k, n - k], [k_best, n_best - k_best]], alternative="less")[1]
+        assert fewer_defined(k, n, k_best, n_best) == pytest.approx(expected, rel=1e-9, abs=1e-12), (k, n, k_best, n_best)
 
 
 def test_a_sweep_without_an_objective_ranks_by_the_first_metric_a_point_can_be_best_by(tmp_path):
