@@ -343,25 +343,21 @@ def parse_scenario_yaml(text: str, source: str) -> dict:
     try:
         data = parse_yaml(text, source)
     except ScenarioError as error:
-        # budget:1,000,000 in a block stopped YAML on "duplicate key 0", as it does in a --set: on the line YAML
-        # stopped at only (a description 'goal:1,000,000 users' was blamed for a duplicate key further down)
-        # on a line of its own, the glued key reads as a plain value and YAML stops on the next line that says
-        # something (or at the end): that line and the one before it are read
+        # budget:1,000,000 stopped YAML on "duplicate key 0", as in a --set: in a block on the line YAML stopped at,
+        # and a key a line reads as a plain value, YAML stopping on the next line that says something (or at the
+        # end), so the line before it too; no other line (a description 'goal:1,000,000' was blamed further down)
         at = re.match(r"line (\d+)", str(error.key or ""))
         lines = text.splitlines()
         if at and 0 < (stop := int(at.group(1))) <= len(lines) + 1:
             before = next((n for n in range(stop - 1, 0, -1) if lines[n - 1].split("#", 1)[0].strip()), None)
             for number in (n for n in (stop if stop <= len(lines) else None, before) if n):
-                # where a key stands (a line's start, after '{' or ','), not inside a description quoting such text
-                if (glued := GLUED_NUMBER.search(lines[number - 1].split("#", 1)[0])) and re.search(
-                        r"(?:^|[{,])\s*" + re.escape(glued.group(1)), lines[number - 1]):
+                if (glued := GLUED_NUMBER.search(lines[number - 1].split("#", 1)[0])) and _stands_as_key(
+                        glued.group(1), lines[number - 1]):
                     _glued_error(glued.group(1), lines[number - 1], source, f"line {number}")
         raise
     if isinstance(data, dict) and (glued := _glued_key(data)):   # 'budget:1' read "unknown key; did you mean 'budget'"
-        # where a key stands (a line's start, after '{' or ','), not inside a description that quotes such text
-        where = re.compile(r"(?:^|[{,])\s*" + re.escape(glued))
         lines = text.splitlines()
-        number = next((n for n, line in enumerate(lines, 1) if where.search(line.split("#", 1)[0])), None)
+        number = next((n for n, line in enumerate(lines, 1) if _stands_as_key(glued, line)), None)
         _glued_error(glued, lines[number - 1] if number else glued, source, f"line {number}" if number else None)
     if not data:
         raise ScenarioError("the file is empty; a scenario is a mapping of keys such as 'name:', 'days:', 'program:' "
@@ -417,6 +413,12 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
 
 #: A key glued to a number in a flow block, the number with thousands separators: budget:1,000,000.
 GLUED_NUMBER = re.compile(r"(?<![\w.])([A-Za-z_]\w*:\d{1,3})(?=(?:,\d{3})+(?:\.\d+)?(?![\d.]))")
+
+
+def _stands_as_key(glued: str, line: str) -> bool:
+    """Whether ``glued`` stands where a key does on ``line`` (its start, after '{' or ','),
+    before any comment: not inside a description that quotes such text."""
+    return re.search(r"(?:^|[{,])\s*" + re.escape(glued), line.split("#", 1)[0]) is not None
 
 
 def _glued_error(glued: str, raw: str, source: str, key: str) -> None:

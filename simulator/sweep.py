@@ -195,9 +195,8 @@ def rerun(sweep: Sweep, row: Any) -> dict[str, float]:
     metrics = run_replicate(scenario_at(sweep, row), int(row["replicate"]), int(row["seed"]),
                             baseline=sweep.baseline).metrics
     again = {m: float(metrics.get(m, math.nan)) for m in sweep.metrics}
-    # another run's figures came back without a word from a sweep loaded without the folder's --set, or a row of
-    # sweep.csv, whose values are written to 10 digits: the row's own figures tell
-    # a failed row holds no figures to compare (a worker lost, an error recorded): its rerun is simply told
+    # another run's figures came back without a word from a sweep loaded without the folder's --set: the row's own
+    # figures tell (a failed row holds none to compare)
     differ = [m for m in sweep.metrics if m in row and _stored_differs(row[m], again[m])] \
         if str(row.get("status", "ok")) == "ok" else []
     if differ:
