@@ -461,14 +461,37 @@ def twin_differences(reference: Scenario, other: Scenario) -> list[str]:
         other_kind = {k[:-len("kind")] for k in differ if k.endswith(".kind")}
         differ = [k for k in differ if k.endswith(".kind") or not any(k.startswith(block) for block in other_kind)]
         found += [f"{k} ({_short(mine.get(k, 'absent'))} vs {_short(theirs.get(k, 'absent'))})" for k in differ]
-    # the twin starts from its design's initial customers: seeding the hubs gave a value 'won' on top of hub seeding
-    mine, theirs = _dump(reference.population.initial_customers), _dump(other.population.initial_customers)
-    if mine != theirs:
-        from .yaml_reader import flow
+    return found + seeding_differences(reference, other)
 
-        shown = [text if len(text) <= 60 else text[:57] + "..." for text in (flow(mine), flow(theirs))]
-        found.append(f"population.initial_customers ({shown[0]} vs {shown[1]})")
-    return found
+
+#: Where the no-program twin starts: from its design's initial customers (seeding the hubs 'led on value', measured on
+#: top of hub seeding).
+TWIN_SEEDING_KEY = "population.initial_customers"
+
+
+def seeding_differences(reference: Scenario, other: Scenario) -> list[str]:
+    """The initial customers in which ``other`` differs from ``reference``, leaf by leaf for
+    a {count, strategy} block (its cascade settings only where both pick by influence, the
+    only strategy that reads them), whole for a count or a list of ids."""
+    from .yaml_reader import flow
+
+    mine, theirs = _dump(reference.population.initial_customers), _dump(other.population.initial_customers)
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        influence = mine.get("strategy") == theirs.get("strategy") == "influence"
+        keys = [k for k in dict.fromkeys([*mine, *theirs]) if k != "cascade" or influence]
+        found = []
+        for key in keys:
+            a, b = mine.get(key, "absent"), theirs.get(key, "absent")
+            if isinstance(a, dict) and isinstance(b, dict):
+                found += [f"{TWIN_SEEDING_KEY}.{key}.{leaf} ({_short(a.get(leaf))} vs {_short(b.get(leaf))})"
+                          for leaf in dict.fromkeys([*a, *b]) if a.get(leaf) != b.get(leaf)]
+            elif a != b:
+                found.append(f"{TWIN_SEEDING_KEY}.{key} ({_short(flow(a))} vs {_short(flow(b))})")
+        return found
+    if mine == theirs:
+        return []
+    shown = [text if len(text) <= 60 else text[:57] + "..." for text in (flow(mine), flow(theirs))]
+    return [f"{TWIN_SEEDING_KEY} ({shown[0]} vs {shown[1]})"]
 
 
 def _dump(value):

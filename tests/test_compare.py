@@ -779,6 +779,20 @@ def test_designs_whose_no_program_twins_differ_are_said_to_be_measured_against_d
     assert "measured on top of its own seeding, not what the seeding adds" in note and "channels and lag" not in note
     (line,) = twin_lines(wrap(base, hubs))
     assert line.startswith("note: hubs's no-program twin differs from base's, in population.initial_customers")
+    # leaf by leaf: a seed count a study fixes at every point is left out, and cascade settings only count where
+    # both pick by influence (two degree seedings that differ in them run alike)
+    degree = lambda name, count, p: base.model_copy(update={"name": name, "population": base.population.model_copy(  # noqa: E731
+        update={"initial_customers": {"count": count, "strategy": "degree", "cascade": {"edge_probability": p}}})})
+    assert twin_note(wrap(degree("d1", 40, 0.1), degree("d2", 40, 0.2))) == ""
+    assert twin_note(wrap(degree("d1", 40, 0.1), degree("d2", 50, 0.1)), varied=["population.initial_customers.count"]) == ""
+    assert "population.initial_customers.count (40 vs 50)" in twin_note(wrap(degree("d1", 40, 0.1), degree("d2", 50, 0.1)))
+    # the seeding sentence from every difference, not the four a design's list shows
+    busy = small(name="busy", population={"size": 2000, "initial_customers": {"count": 40, "strategy": "degree"}},
+                 program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10},
+                          "channels": [{"kind": "direct", "weight": 0.6, "extra_invites": 4, "ease": 0.5},
+                                       {"kind": "broadcast", "weight": 0.4, "ease": 0.5}]})
+    note = twin_note(wrap(base, busy))
+    assert "and 2 more" in note and "measured on top of its own seeding" in note, note
 
 
 def test_twins_that_differ_are_named_when_a_design_without_a_program_is_listed_first():

@@ -238,6 +238,9 @@ def test_a_study_over_a_channel_or_lag_key_says_its_points_have_their_own_baseli
     assert "referrer_reward" not in note
     assert study_twin_note(["program.conversion_lag.kind"]) and study_twin_note(["program.conversion_lag"])
     assert study_twin_note(["program.incentive.referrer_reward", "program.channel_weight"]) == ""
+    # seeding strategies: a sweep crowned random seeding on the value, each point's twin seeded as the point was
+    note = study_twin_note(["population.initial_customers.strategy"])
+    assert "the twin starts from the point's initial customers" in note and "channels and lag" not in note, note
     base = {**BASE, "program": {**BASE["program"], "channels": [{"kind": "direct", "weight": 1.0}]}}
     spec = {"base": base, "method": "grid", "replicates": 1, "seed": 5, "metrics": ["customers_final"],
             "parameters": {"program.channels.0.extra_invites": {"values": [0, 2]}}}

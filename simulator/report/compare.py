@@ -14,7 +14,7 @@ import pandas as pd
 from . import plots
 from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
                        paired_difference, pairing_differences,
-                       replicates_needed, twin_differences, unpaired_difference, world_differences, VERDICT_METRIC)
+                       replicates_needed, twin_differences, TWIN_SEEDING_KEY, unpaired_difference, world_differences, VERDICT_METRIC)
 from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
@@ -675,8 +675,10 @@ def twin_note(designs, varied=()) -> str:
     reference = _twin_reference(designs)
     if reference is None or not (listed := _differing(designs, _unvaried(twin_differences, varied), reference)):
         return ""
-    seeded = "population.initial_customers" in listed
-    channels = "program.channels" in listed or "program.conversion_lag" in listed
+    # from every difference, not the four each design's list shows
+    keys = [k for d in designs if d.scenario is not reference for k in _unvaried(twin_differences, varied)(reference, d.scenario)]
+    seeded = any(k.startswith(TWIN_SEEDING_KEY) for k in keys)
+    channels = any(k.startswith(("program.channels", "program.conversion_lag")) for k in keys)
     why = " ".join(part for part in (
         "Unprompted word of mouth, which the twin keeps, goes through the program's channels and lag: what a channel "
         "or lag does to unprompted sharing is in both a design and its twin, and is left out of its "

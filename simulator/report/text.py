@@ -713,16 +713,22 @@ def study_twin_note(keys) -> str:
     program's channels and conversion lag, compare.TWIN_PROGRAM_KEYS): each point's
     incremental metrics are then taken against its own baseline, which compare says of two
     such designs and no study report said."""
-    from ..compare import TWIN_PROGRAM_KEYS
+    from ..compare import TWIN_PROGRAM_KEYS, TWIN_SEEDING_KEY
 
-    varied = [k for k in keys if any(k == p or k.startswith(p + ".") for p in TWIN_PROGRAM_KEYS)]
+    under = lambda key, blocks: any(key == p or key.startswith(p + ".") for p in blocks)  # noqa: E731
+    varied = [k for k in keys if under(k, (*TWIN_PROGRAM_KEYS, TWIN_SEEDING_KEY))]
     if not varied:
         return ""
-    return (f"This study varies {', '.join(f'`{k}`' for k in varied)}, which the no-program twin runs with too: "
-            f"unprompted word of mouth goes through the program's channels and lag, so each point's incremental "
-            f"metrics are taken against its own baseline, and what these keys do to unprompted sharing is left out "
-            f"of its `incremental_value`. Rank such points on `cumulative_profit` and the customers as well "
-            f"(docs/model.md, the no-program twin).")
+    why = " ".join(part for part in (
+        "unprompted word of mouth goes through the program's channels and lag, and what these keys do to unprompted "
+        "sharing is left out of its `incremental_value`." if any(under(k, TWIN_PROGRAM_KEYS) for k in varied) else "",
+        # a sweep of seeding strategies crowned random seeding on the value, measured on top of each point's seeding
+        "the twin starts from the point's initial customers, so its `incremental_value` is what the program adds on "
+        "top of that seeding, not what the seeding adds." if any(under(k, (TWIN_SEEDING_KEY,)) for k in varied) else "")
+        if part)
+    return (f"This study varies {', '.join(f'`{k}`' for k in varied)}, which the no-program twin runs with too, so "
+            f"each point's incremental metrics are taken against its own baseline: {why} Rank such points on "
+            f"`cumulative_profit` and the customers as well (docs/model.md, the no-program twin).")
 
 
 def study_world_note(keys, assumptions=()) -> str:
