@@ -1550,8 +1550,11 @@ def test_every_design_identical_to_the_best_is_named():
     # said only "a and b give identical results; c differs from them", no best named, nor how far c was behind
     text = sentence({"a": [5.0, 6.0, 7.0], "b": [5.0, 6.0, 7.0], "c": [1.0, 2.0, 3.0]})
     assert text.startswith("- **incremental_value**") and "**a** and b tie on the mean (6" in text, text
-    assert "a − c = 4" in text and "higher is better; b is a's very runs, a tie on every replicate)" in text, text
+    assert "a − c = 4" in text and "higher is better; b gives a's values in every replicate)" in text, text
     assert "excludes 0: **sure at 95%**" in text, text   # ahead of c; b, a's copy, is no design to be told apart from
+    # ties in order as listed, as decide ranks them (the console named a as runner-up where this line named b)
+    text = sentence({"c": [1.0, 2.0, 3.0], "a": [5.0, 6.0, 7.0], "b": [5.0, 6.0, 7.0], "d": [1.0, 2.0, 3.0]})
+    assert "**a** and b tie on the mean" in text and "a − c = 4" in text, text
 
 
 def test_compare_of_one_replicate_says_once_that_it_has_no_interval(tmp_path):

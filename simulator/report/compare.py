@@ -214,7 +214,8 @@ def winners(comparison: Comparison) -> list[str]:
         if metric in NEVER_IS_WORST:   # ranked as the differences are measured: a run that never paid back is day H + 1
             means = pd.Series({d.scenario.name: interval(counted(d, metric))["mean"] for d in designs})
         # a design where the metric is never defined (a cost per referred customer without a program) is no contender
-        order = means.dropna().sort_values(ascending=metric in LOWER_IS_BETTER).index.tolist()
+        # stable on ties, as decide ranks them: the console's runner-up and this line's were other designs
+        order = means.dropna().sort_values(ascending=metric in LOWER_IS_BETTER, kind="stable").index.tolist()
         scale = value_scale(_metric_values(designs, d.scenario.name, metric) for d in designs)
         # most replicates defined first where an undefined run is the worst (a cost per extra customer where
         # the program added nobody), as decide ranks them
@@ -273,8 +274,9 @@ def winners(comparison: Comparison) -> list[str]:
                      if comparison.paired else ".")
             lines.append(text)
             continue
-        copied = (f"; {_names(copies)} {'is' if len(copies) == 1 else 'are'} {best}'s very runs, a tie on every "
-                  f"replicate" if copies else "")
+        # its values, not its runs: another design paying back on day 1 too gives the same figures
+        copied = (f"; {_names(copies)} {'gives' if len(copies) == 1 else 'give'} {best}'s values in every replicate"
+                  if copies else "")
         lead = (f"{_names([f'**{best}**', *tied])} tie on the mean ({fmt(means[best])}"
                 f"{_came(_design(designs, best), metric)}, {direction} is better{copied})" if tied else
                 f"**{best}** is best ({fmt(means[best])}{_came(_design(designs, best), metric)}, {direction} is better) against "
