@@ -549,8 +549,21 @@ def _quiet_pyabc():
                           "ABC.Population", "ABC.Predictor", "Epsilon", "Distance"), logging.WARNING)
 
 
+def check_folders(folder: str | Path | None) -> None:
+    """Refuse, before any run, a results ``folder`` or a working folder whose path holds a
+    byte that is not UTF-8: pyabc's database is addressed by the one and records the other,
+    and either crashed it after the fit."""
+    from .outpath import check_utf8_folder
+
+    if folder is not None:
+        check_utf8_folder(Path(folder), "pyabc's database address")
+    check_utf8_folder(Path.cwd(), "pyabc's database (it records the folder it runs in)", key="current folder",
+                      remedy="run calibrate from a folder whose path is UTF-8")
+
+
 @contextlib.contextmanager
 def _database(folder: str | Path | None):
+    check_folders(folder)   # from Python too: the fit ran, then SQLAlchemy's traceback
     if folder is not None:
         Path(folder).mkdir(parents=True, exist_ok=True)
         path = Path(folder).resolve() / DB_FILE

@@ -775,12 +775,9 @@ def calibrate(
                   source=_origin(metric, settings_file, "metrics", "--metric"))
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"calibrate-{base.name}"))
     check_out_dir(target)
-    from .outpath import check_utf8_folder
+    from .calibrate import check_folders
 
-    check_utf8_folder(target, "pyabc's database address")   # after the fit, a traceback from SQLAlchemy
-    # pyabc records the folder it runs in with the fit: such a folder crashed it too, whatever the --out
-    check_utf8_folder(Path.cwd(), "pyabc's database (it records the folder it runs in)", key="current folder",
-                      remedy="run calibrate from a folder whose path is UTF-8")
+    check_folders(target)   # before any run: after the fit, a traceback from SQLAlchemy
     # the fit runs particle after particle in this process: the order of pyabc's draws is the result
     fitting, forecasting = _Advance(), _Advance()
     fit_evaluate = Evaluator("serial", 1, None, progress=fitting)

@@ -398,6 +398,17 @@ def test_bytes_that_are_not_utf8_in_a_set_value_an_out_folder_or_a_compared_file
     try:
         code, stdout, stderr = invoke("calibrate", SCENARIOS / "default.yaml", "--data", pilot, "--fit",
                                       "program.base_share=0.05:0.5", "--set", "days=30", "--out", tmp_path / "cal")
+        # from Python too, before any run (the fit ran, then SQLAlchemy's traceback)
+        import pandas as pd
+
+        from simulator import load_scenario
+        from simulator.calibrate import calibrate
+        from simulator.parameters import parse_parameters
+
+        base = load_scenario(SCENARIOS / "default.yaml", ["days=30"])
+        with pytest.raises(ScenarioError, match="current folder: the folder's path holds a byte that is not UTF-8"):
+            calibrate(base, pd.read_csv(pilot), parse_parameters(["program.base_share=0.05:0.5"], base),
+                      evaluate=lambda *a, **k: pytest.fail("a run started"))
     finally:
         os.chdir(here)
     assert_clean_error(code, stdout, stderr, str(tmp_path / "y\ufffdz"), "current folder: the folder's path holds a "
