@@ -852,6 +852,11 @@ def _print_designs_default_notes(designs, parameters) -> None:
         out.print(f"  note: {note.replace('`', '')}", markup=False)
 
 
+def row_breaks(row: list[str]) -> int:
+    """The line breaks inside a CSV record's quoted fields: the lines it spans less one."""
+    return sum(cell.count("\n") for cell in row)
+
+
 def _read_pilot(path: Path):
     import csv
     import io
@@ -874,10 +879,14 @@ def _read_pilot(path: Path):
     text = decode(data, str(path))
     from .calibrate import pilot_names
 
-    rows = list(csv.reader(io.StringIO(text)))
+    # each record with the line it starts on (a quoted field may hold a line break)
+    reader, rows, starts = csv.reader(io.StringIO(text)), [], []
+    for row in reader:
+        starts.append(reader.line_num - row_breaks(row))
+        rows.append(row)
     top = next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), 0)   # blank lines first: skipped
     header = pilot_names(rows[top] if rows else [])
-    for number, row in enumerate(rows[top + 1:], top + 2):
+    for number, row in zip(starts[top + 1:], rows[top + 1:]):
         # fields past the header's: pandas made the first field the index and read every column one to the left
         # (a trailing comma, as spreadsheets export, adds only an empty one: read as the header's columns)
         if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
@@ -900,8 +909,9 @@ def _read_pilot(path: Path):
     # a header's trailing comma names an empty column 'Unnamed: 4': no column of the pilot's
     frame = frame.drop(columns=[c for c in frame.columns if str(c).startswith("Unnamed:") and frame[c].isna().all()])
     frame.columns = pilot_names(frame.columns)   # as pilot_counts reads them: `Date` is the date
-    # each row's line in the file, for the errors that name one (blank lines, which pandas skips, counted)
-    lines = [number for number, row in enumerate(rows[top + 1:], top + 2) if row]
+    # each row's line in the file, for the errors that name one: the lines pandas skips (empty or only spaces) counted
+    lines = [number for number, row in zip(starts[top + 1:], rows[top + 1:])
+             if len(row) > 1 or (row and row[0].strip())]
     if len(lines) == len(frame):
         frame.attrs["lines"] = lines
     return frame

@@ -960,6 +960,10 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot, monkeypatch):
     dated = tmp_path / "dated.csv"
     dated.write_text("date,shares\n2026-01-01,1\n\n2026-01-02,2\nsoon,3\n")
     one_line_error(invoke(*calibrate_args(tmp_path / "x", dated)), "dated.csv", "'soon' on line 5 is not a date")
+    # a line of spaces, which pandas skips too, and a quoted field across two lines
+    for text in ("new_referred,shares\n0,0\n   \n1,2\n1,x\n", 'new_referred,shares,note\n0,0,"a\nb"\n1,2,c\n1,x,d\n'):
+        spaced.write_text(text)
+        one_line_error(invoke(*calibrate_args(tmp_path / "x", spaced)), "spaced.csv", "got 'x' on line 5")
     assert not (tmp_path / "x").exists()
 
 
