@@ -418,21 +418,24 @@ GLUED_NUMBER = re.compile(r"(?<![\w.])([A-Za-z_]\w*:\d{1,3})(?=(?:,\d{3})+(?:\.\
 def _stands_as_key(glued: str, line: str) -> bool:
     """Whether ``glued`` stands where a key does on ``line`` (its start, after '{' or ','),
     before any comment: not inside a description that quotes such text."""
-    return re.search(r"(?:^|[{,])\s*" + re.escape(glued), line.split("#", 1)[0]) is not None
+    return re.search(r"(?:^|[{,]|^\s*-)\s*" + re.escape(glued), line.split("#", 1)[0]) is not None
 
 
 def _glued_error(glued: str, raw: str, source: str, key: str) -> None:
     """Refuse ``glued`` ('kind:single_sided', 'budget:1'), a key and value YAML read as one
-    key with no value ({kind:single_sided,referrer_reward:5} said "missing 'kind'"), naming
-    the whole number where it goes on with thousands separators (budget:1,000 read as
-    'budget:1' and a key 000)."""
+    key with no value ({kind:single_sided,referrer_reward:5} said "missing 'kind'")."""
+    raise ScenarioError(glued_message(glued, raw), file=source, key=key)
+
+
+def glued_message(glued: str, raw: str) -> str:
+    """What to say of ``glued`` found in ``raw``, naming the whole number where it goes on
+    with thousands separators (budget:1,000 read as 'budget:1' and a key 000)."""
     name, _, written = glued.partition(":")
     at = raw.find(glued)
     groups = re.match(re.escape(glued) + r"((?:,\d{3})+(?:\.\d+)?)(?![\d.])", raw[at:]) if at >= 0 else None
     number = f"{written}{groups.group(1).replace(',', '')}" if groups else written
-    raise ScenarioError(f"'{glued}' reads as one key with no value: in YAML a ':' ends a key only before a space; "
-                        f"write {name}: {number}" + (" (without thousands separators)" if groups else ""),
-                        file=source, key=key)
+    return (f"'{glued}' reads as one key with no value: in YAML a ':' ends a key only before a space; "
+            f"write {name}: {number}" + (" (without thousands separators)" if groups else ""))
 
 
 def _glued_key(value: Any) -> str | None:
@@ -614,6 +617,9 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
     elif kind in ("dict_type", "model_type") and isinstance(first.get("input"), (list, str, int, float, bool)):
         got = {list: "a list", str: "text"}.get(type(first["input"]), "a single value")
         message = f"should be a block of 'key: value' lines, not {got}"
+        if isinstance(first["input"], str) and (glued := re.match(r"[A-Za-z_]\w*:[^\s,]+", first["input"].strip())):
+            # a block of one key written glued ('monthly_margin:8,000') is its text: the glued key's hint instead
+            message = glued_message(glued.group(0), first["input"].strip())
     elif kind == "missing":
         message = "required key is missing"
         required = [name for name, field in model.model_fields.items() if field.is_required()]

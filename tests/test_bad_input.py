@@ -345,6 +345,13 @@ def test_a_block_written_without_spaces_after_its_colons_in_a_file_says_so_at_it
                                       "    budget:1,000,000\n    kind: single_sided\n"), 5)):
         code, _, stderr = invoke("validate", write(tmp_path, text=text))
         assert code == 2 and f"line {line}: 'budget:1' reads as one key" in stderr, (text, stderr)
+    # a block of one key, whose glued key YAML reads as the block's text, and a list item's first key
+    for text, said in (("name: a\neconomics:\n  monthly_margin:8,000\n", "write monthly_margin: 8000 (without"),
+                       ("name: a\neconomics:\n  monthly_margin:8000\n", "write monthly_margin: 8000"),
+                       ("name: a\nprogram:\n  channels:\n    - weight:1,000\n      kind: direct\n",
+                        "line 4: 'weight:1' reads as one key")):
+        code, _, stderr = invoke("validate", write(tmp_path, text=text))
+        assert code == 2 and "reads as one key with no value" in stderr and said in stderr, (text, stderr)
     path = write(tmp_path, text='name: x\ndescription: "reach budget:1 soon"\nprogram:\n'
                                 '  incentive: {kind: double_sided, budget:1}\n')
     code, _, stderr = invoke("validate", path)
