@@ -328,20 +328,10 @@ def read_yaml_text(path: Path, what: str) -> str:
 
 def parse_yaml(text: str, source: str, shape: str = yaml_reader.SCENARIO_SHAPE) -> dict:
     """A YAML mapping; ``shape`` says what the file should look like (a scenario, a sweep,
-    a settings file) when it is not valid YAML or not a mapping."""
-    data = yaml_reader.load(text, source, shape)
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScenarioError(f"the file holds a {type(data).__name__}, not a mapping; {shape}", file=source)
-    return data
-
-
-def parse_scenario_yaml(text: str, source: str) -> dict:
-    """parse_yaml for a scenario file, which must say something: an empty file (or one of
-    comments only) would otherwise run every default, likely not what was meant."""
+    a settings file) when it is not valid YAML or not a mapping. A key glued to its value
+    (``budget:1,000,000``) is named as in a --set, in every kind of file."""
     try:
-        data = parse_yaml(text, source)
+        data = yaml_reader.load(text, source, shape)
     except ScenarioError as error:
         # budget:1,000,000 stopped YAML on "duplicate key 0", as in a --set: in a block on the line YAML stopped at,
         # and a key a line reads as a plain value, YAML stopping on the next line that says something (or at the
@@ -355,10 +345,21 @@ def parse_scenario_yaml(text: str, source: str) -> dict:
                         glued.group(1), lines[number - 1]):
                     _glued_error(glued.group(1), lines[number - 1], source, f"line {number}")
         raise
-    if isinstance(data, dict) and (glued := _glued_key(data)):   # 'budget:1' read "unknown key; did you mean 'budget'"
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(f"the file holds a {type(data).__name__}, not a mapping; {shape}", file=source)
+    if glued := _glued_key(data):   # 'budget:1' read "unknown key; did you mean 'budget'"
         lines = text.splitlines()
         number = next((n for n, line in enumerate(lines, 1) if _stands_as_key(glued, line)), None)
         _glued_error(glued, lines[number - 1] if number else glued, source, f"line {number}" if number else None)
+    return data
+
+
+def parse_scenario_yaml(text: str, source: str) -> dict:
+    """parse_yaml for a scenario file, which must say something: an empty file (or one of
+    comments only) would otherwise run every default, likely not what was meant."""
+    data = parse_yaml(text, source)
     if not data:
         raise ScenarioError("the file is empty; a scenario is a mapping of keys such as 'name:', 'days:', 'program:' "
                             "(start from scenarios/default.yaml; `refsim schema` lists every key)", file=source)

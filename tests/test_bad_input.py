@@ -345,6 +345,17 @@ def test_a_block_written_without_spaces_after_its_colons_in_a_file_says_so_at_it
                                       "    budget:1,000,000\n    kind: single_sided\n"), 5)):
         code, _, stderr = invoke("validate", write(tmp_path, text=text))
         assert code == 2 and f"line {line}: 'budget:1' reads as one key" in stderr, (text, stderr)
+    # a sweep file and a study's settings file alike (they named the line after it, with YAML's words)
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"base: {SCENARIOS / 'default.yaml'}\nmethod: grid\nsamples:1,000\nparameters:\n"
+                     f"  program.base_share: {{values: [0.1, 0.2]}}\n")
+    code, _, stderr = invoke("sweep", sweep, "--dry-run")
+    assert code == 2 and "sweep.yaml: line 3: 'samples:1' reads as one key" in stderr, stderr
+    settings = tmp_path / "sens.yaml"
+    settings.write_text(f"scenario: {SCENARIOS / 'default.yaml'}\nsamples:1,024\n"
+                        f"uncertain: {{program.base_share: '0.1:0.3'}}\n")
+    code, _, stderr = invoke("sensitivity", "--settings", settings, "--out", tmp_path / "s")
+    assert code == 2 and "sens.yaml: line 2: 'samples:1' reads as one key" in stderr and "1024" in stderr, stderr
     # a block of one key, whose glued key YAML reads as the block's text, and a list item's first key
     for text, said in (("name: a\neconomics:\n  monthly_margin:8,000\n", "write monthly_margin: 8000 (without"),
                        ("name: a\neconomics:\n  monthly_margin:8000\n", "write monthly_margin: 8000"),
