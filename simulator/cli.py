@@ -11,7 +11,6 @@ import errno
 import math
 import functools
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Callable, Optional
@@ -260,12 +259,6 @@ def run(
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
 
 
-def _printable(name: str) -> str:
-    """A file name as text every table can hold: a byte that is not UTF-8 replaced (a compared
-    file's name labels its design where two share a name, and pyarrow refused it after the runs)."""
-    return os.fsencode(name).decode("utf-8", "replace")
-
-
 def _note_unused_workers(workers: Optional[int], executor: str, scheduler: Optional[str], named: str = "--workers") -> None:
     from .executors import unused_workers
 
@@ -411,7 +404,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
                          f"next referral; it reopens nothing)")
     monthly = getattr(incentive, "budget_per_month", None)
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
-        allowed = monthly * (months_begun(scenario.days))  # months begun by the last day
+        allowed = monthly * months_begun(scenario.days)  # months begun by the last day
         owed = owed_beyond_allowance(runs, monthly)
         lines.append(f"monthly allowance {monthly:,.0f}: {float(runs['reward_cost'].mean()) / allowed:.0%} of the "
                      f"{allowed:,.0f} allowed used on average (a spent month pauses the reward until the next)"
@@ -602,6 +595,7 @@ def compare(
     from .compare import compare as compare_designs
     from .executors import check_cluster, check_executor
     from .report import fmt, write_comparison
+    from .outpath import printable
     from .results import check_out_dir, new_results_dir
     from .scenario_io import load_scenario
 
@@ -632,7 +626,7 @@ def compare(
         task = bar.add_task("runs", total=total, rate="")
         comparison = compare_designs(designs, replicates=count, seed=seed, baseline=baseline, precision=precision,
                                      workers=workers, executor=executor, scheduler=scheduler,
-                                     progress=_rate_updater(bar, task), labels=[_printable(p.stem) for p in scenarios],
+                                     progress=_rate_updater(bar, task), labels=[printable(p.stem) for p in scenarios],
                                      unpaired=unpaired, sources=[str(p) for p in scenarios])
     # a seed drawn (none given, none in the first file; unpaired: none in any file) is the one --seed that replays
     drawn = None

@@ -18,6 +18,12 @@ from pathlib import Path
 from .errors import ScenarioError
 
 
+def printable(name) -> str:
+    """A path or name as text every table and message can hold: a byte that is not UTF-8
+    (which Python keeps as a lone surrogate) shown as \ufffd."""
+    return os.fsencode(name).decode("utf-8", "replace")
+
+
 def check_utf8_folder(out: Path, what: str, key: str = "--out", remedy: str = "give an --out whose path is UTF-8") -> None:
     """Refuse a results folder whose path, the folders it lies in included, holds a byte
     that is not UTF-8, where ``what`` (a sweep's parquet tables, calibrate's database)
@@ -27,7 +33,7 @@ def check_utf8_folder(out: Path, what: str, key: str = "--out", remedy: str = "g
         str(where).encode("utf-8")
     except UnicodeEncodeError:
         raise ScenarioError(f"the folder's path holds a byte that is not UTF-8 (shown as \ufffd), which {what} cannot "
-                            f"record; {remedy}", file=os.fsencode(where).decode("utf-8", "replace"), key=key) from None
+                            f"record; {remedy}", file=printable(where), key=key) from None
 
 
 def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import difflib
-import os
 import re
 import json
 import types
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from .config import Scenario
 from . import limits, yaml_reader
 from .errors import ScenarioError
+from .outpath import printable
 
 KEYED = re.compile(r"^([a-z_][a-z0-9_.]*): (.*)$", re.S)
 
@@ -379,7 +379,7 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
         except UnicodeEncodeError:   # pydantic's "unable to parse raw data as a unicode string" named the block
             raise ScenarioError("the key path holds a byte that is not UTF-8; give it as UTF-8 (scenario keys are "
                                 "plain letters, digits and _)", file=source,
-                                key=os.fsencode(key).decode("utf-8", "replace")) from None
+                                key=printable(key)) from None
         parts = yaml_reader.key_parts(key, item, source)
         if not key or any(not part for part in parts):
             raise ScenarioError(f"'{item}': empty key path; write key.path=value (for example days=90)", file=source)

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from .config import Scenario
 from .errors import ScenarioError
+from .outpath import printable
 from .executors import check_executor
 from .metrics import SUMMARY_METRICS
 from .kernel import engine_part
@@ -449,7 +450,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
         raise ScenarioError(f"--replicates must be at least 1 (got {replicates})", key="--replicates")
     count = replicates or spec.replicates or base.replicates
     # a file name's byte that is not UTF-8 replaced: the report's title could not be written, after every run
-    name = spec.name or os.fsencode(path.stem).decode("utf-8", "replace")
+    name = spec.name or printable(path.stem)
     sweep = Sweep(spec, source, name, base, base_data, base_source, base_dir, count, metrics, overrides)
     _check_parameters(sweep, where)
     if spec.executor is not None or spec.scheduler is not None:
