@@ -598,7 +598,7 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
     point is compared with the best replicate by replicate: d_r = x_r − best_r, and
     it is indistinguishable when mean d ± t(½ + level'/2, n−1)·sd(d)/√n contains 0,
     where level' = 1 − (1 − level)/(points − 1) (Bonferroni over the comparisons with
-    the best, so that the best and its indistinguishable points hold a truly best
+    the best, points whose every run failed left out, so that the best and its indistinguishable points hold a truly best
     point with probability ``level``; points with the same values in every replicate
     are one comparison, and those with the best's values none: ``same``). Otherwise the points are independent samples
     and the Welch interval is used, at the same level'.
@@ -752,7 +752,9 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
         # the best a tie, no test: a parameter the model ignores, swept over 3 values, had every point tested at
         # 99% instead of 95%, and a reward told apart from the best without it was not with it
         same = _same_runs(table, best, ran) if paired else {}
-        tests = sum(1 for p, c in same.items() if c == p) + int((~ran).sum()) if paired else len(table.index) - 1
+        # a point whose every run failed is compared with nothing, so it is no test: counted, it made the others'
+        # tests stricter for a configuration that could not be in the best's company anyway
+        tests = sum(1 for p, c in same.items() if c == p) if paired else int(ran.sum()) - 1
         each = joint_level(level, tests)
         if paired:
             gap = table - table.loc[best]

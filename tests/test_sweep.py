@@ -1489,14 +1489,15 @@ def test_paired_best_points_use_the_paired_t_interval():
     assert row["indistinguishable"] == expected == [1, 3]
 
 
-def test_a_point_whose_runs_all_failed_still_counts_among_the_comparisons_on_common_seeds():
+@pytest.mark.parametrize("paired", [True, False])
+def test_a_point_whose_runs_all_failed_is_no_comparison(paired):
     """best_points' docstring: level' = 1 - (1 - level)/(points - 1), points with the same
-    runs one comparison. A point whose every run failed is no contender but still one of
-    the points - 1, on common seeds as in the unpaired case (len(table) - 1). Four points:
-    the best, one behind at a paired t of 3.4 on 5 degrees of freedom, one far behind,
-    one that never ran: 3 comparisons, each at 1 - 5%/3, whose t quantile is 3.53, so the
-    first is not told apart; at 1 - 5%/2 (the failed point left out) the quantile is 3.16
-    and it would be."""
+    runs one comparison, points whose every run failed none: they are compared with
+    nothing, and counted they made the real comparisons stricter. Four points: the best,
+    one just behind, one far behind, one that never ran: 2 comparisons, each at
+    1 - 5%/2. The one just behind sits between the two levels, by scipy's paired t test
+    (t = 3.4 on 5 degrees of freedom) or Welch's test (t = 2.75 on 10): told apart at
+    1 - 5%/2, not at 1 - 5%/3, as it was when the failed point was counted."""
     from types import SimpleNamespace
 
     from scipy import stats
@@ -1504,20 +1505,27 @@ def test_a_point_whose_runs_all_failed_still_counts_among_the_comparisons_on_com
     from simulator.sweep import best_points
 
     rng = np.random.default_rng(3)
-    best = 100 + rng.normal(0, 10, 6)
-    gap = rng.normal(0, 1, 6)
-    gap = (gap - gap.mean()) / (gap.std(ddof=1) / math.sqrt(6)) + 3.4   # standard error 1, mean 3.4
+    if paired:
+        best = 100 + rng.normal(0, 10, 6)
+        gap = rng.normal(0, 1, 6)
+        behind = best - ((gap - gap.mean()) / (gap.std(ddof=1) / math.sqrt(6)) + 3.4)   # standard error 1, mean 3.4
+        test = stats.ttest_rel(behind, best)
+    else:
+        noise = rng.normal(0, 1, (2, 6))
+        best, behind = (noise - noise.mean(axis=1, keepdims=True)) / noise.std(axis=1, ddof=1, keepdims=True)
+        best, behind = 100 + best * math.sqrt(3), 100 - 2.75 + behind * math.sqrt(3)   # standard error of the gap 1
+        test = stats.ttest_ind(behind, best, equal_var=False)
+    assert test.confidence_interval(1 - 0.05 / 2).high < 0 < test.confidence_interval(1 - 0.05 / 3).high  # the edge
     rows = [{"point_id": p, "replicate": r, "profit": v, "status": "ok"}
-            for p, values in {0: best, 1: best - gap, 3: best - 50}.items() for r, v in enumerate(values)]
+            for p, values in {0: best, 1: behind, 3: best - 50}.items() for r, v in enumerate(values)]
     rows += [{"point_id": 2, "replicate": r, "profit": np.nan, "status": "failed"} for r in range(6)]
     frame = pd.DataFrame(rows)
     summary = frame.groupby("point_id")["profit"].mean().rename("profit_mean").reset_index()
     summary["profit_ci_low"] = summary["profit_ci_high"] = np.nan
-    sweep = SimpleNamespace(metrics=("profit",), spec=SimpleNamespace(common_random_numbers=True, assumptions=[]),
+    sweep = SimpleNamespace(metrics=("profit",), spec=SimpleNamespace(common_random_numbers=paired, assumptions=[]),
                             parameters=["reward"])
-    assert stats.t.ppf(1 - 0.05 / 6, 5) > 3.4 > stats.t.ppf(1 - 0.05 / 4, 5)   # the edge this test sits on
     row = best_points(frame, sweep, summary).iloc[0]
-    assert row["point_id"] == 0 and row["indistinguishable"] == [1] and row["failed"] == [2]
+    assert row["point_id"] == 0 and row["failed"] == [2] and row["indistinguishable"] == []
 
 
 def test_a_run_that_never_paid_back_counts_as_the_day_after_the_last_not_the_last():

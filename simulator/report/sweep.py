@@ -392,7 +392,7 @@ def _highest(sweep: Sweep, key: str, default: float) -> float:
 
 
 def _how(sweep: Sweep) -> str:
-    joint = ("; at 95% for all the comparisons together (Bonferroni: each point against the best at 1 − 5%/(points − 1)), "
+    joint = ("; at 95% for all the comparisons together (Bonferroni: each point against the best at 1 − 5%/(points that ran − 1)), "
              "so that the best and these points hold a truly best point 95% of the time")
     if sweep.spec.common_random_numbers:
         return ("paired, replicate by replicate on the same seeds (common random numbers)" + joint
