@@ -216,6 +216,17 @@ def slider_step(values, steps) -> float:
     return steps[-1]
 
 
+def friends_step(preset: Scenario, choice: NetworkChoice) -> float:
+    """The friends slider's step for ``choice``: its kind's own (2 where the degree comes in
+    pairs), or, where that is 1 and the preset's own network has a fractional mean (a
+    `mean_degree` of 7.5, a degree list's 7.33), the coarsest of 0.5, 0.1 and 0.01 that
+    holds it: on whole numbers it could not be set again once moved."""
+    if choice.degree_step != 1:
+        return float(choice.degree_step)
+    own = NetworkChoice.of(preset).mean_degree
+    return slider_step([own], (1.0, 0.5, 0.1, 0.01))
+
+
 def _nice(value: float, *, up: bool) -> float:
     """``value`` rounded up (or down) to 1, 2 or 5 times a power of ten."""
     power = 10.0 ** math.floor(math.log10(value))

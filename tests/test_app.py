@@ -449,6 +449,38 @@ def test_a_degree_list_preset_shows_its_lists_friends_and_the_slider_moves_them(
     assert ClassRun(preset, moved, [Design.of(preset)]).network.degree.mean() > 6   # about 8 (ties erased when simple)
 
 
+@pytest.mark.parametrize("network, own, step", [
+    ({"kind": "erdos_renyi", "mean_degree": 7.5}, 7.5, 0.5),
+    ({"kind": "configuration", "degrees": [7, 7, 8] * 20}, 7.33, 0.01),   # mean 7.333..., shown as 7.33
+    ({"kind": "erdos_renyi", "mean_degree": 8}, 8.0, 1.0)])
+def test_the_friends_slider_reaches_a_presets_fractional_mean(default, network, own, step):
+    """The friends slider was whole numbers, so a preset's 7.5 friends per person, or a
+    degree list's mean of 7.33, could not be set again once the slider moved (and the
+    list came back only at its own mean). Its step is now the coarsest that holds the
+    preset's mean, and a move away and back gives the preset's network again."""
+    import ipyvuetify
+    import solara
+
+    from simulator import app
+    from simulator.scenario_io import validate
+
+    data = default.model_dump(mode="json", exclude_none=True)
+    data["population"] = {"size": 60, "initial_customers": 3}
+    data["network"] = network
+    preset = validate(data)
+    choice = solara.Reactive(NetworkChoice.of(preset))
+    root, page = solara.render(app.NetworkControls(choice, preset), handle_error=False)
+    (friends,) = [w for w in page.find(ipyvuetify.Slider).widgets if w.max == 30]
+    assert friends.step == pytest.approx(step) and friends.v_model == pytest.approx(own)
+    for value in (9, own):
+        (friends,) = [w for w in page.find(ipyvuetify.Slider).widgets if w.max == 30]
+        friends.v_model = value
+    assert choice.value.mean_degree == pytest.approx(own)
+    built = classroom_scenario(preset, choice.value, Design.of(preset)).network
+    assert built.kind == preset.network.kind and getattr(built, "degrees", None) == network.get("degrees")
+    assert network.get("degrees") or built.mean_degree == preset.network.mean_degree   # a list overrides the mean
+
+
 def test_the_conversion_slider_keeps_the_ratio_of_a_presets_direct_channels():
     """A preset with two direct channels, email at 5% and in-app at 30%: the slider set
     both to its value, so a round trip (5% -> 0 -> 5%, or 5% -> 6% -> 5%) dropped in-app
