@@ -591,7 +591,7 @@ def compare(
     paired and unpaired 95% intervals), timeseries.csv, summary.csv/json, plots
     (incremental_value.png among them) and manifest.json.
     """
-    from .compare import check_pairable
+    from .compare import check_k_window, check_pairable
     from .compare import compare as compare_designs
     from .executors import check_cluster, check_executor
     from .report import fmt, write_comparison
@@ -613,6 +613,7 @@ def compare(
     designs = [load_scenario(path, sets) for path in scenarios]
     if len(designs) < 2:
         raise ScenarioError("give at least two scenario files; the first is the reference", key="refsim compare")
+    check_k_window(designs, sources=[str(p) for p in scenarios])
     if not unpaired:
         check_pairable(designs, seed_given=seed is not None, sources=[str(p) for p in scenarios])
     _note_unused_workers(workers, executor, scheduler)

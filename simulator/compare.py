@@ -398,7 +398,13 @@ WORLD_KEYS = ("acquisition", "word_of_mouth", "satisfaction", "churn", "economic
               "program.link_use", "program.link_response",
               # how many asked customers share, and how fast a later reward loses its pull: sourced estimates of
               # people, which `optimize --vary` ranked as designs with no word
-              "program.base_share", "program.incentive.delay_discount")
+              "program.base_share", "program.incentive.delay_discount",
+              # how strongly people answer a reward, and a reminder: the same $10 + $10 offer given max_uplift 3
+              # beside its copy at 1 'won', sure at 95%, with no word
+              "program.incentive.max_uplift", "program.incentive.reward_scale_months", "program.incentive.strong_tie_weight",
+              "program.incentive.credibility_penalty", "program.incentive.referee_max_uplift",
+              "program.incentive.referee_share_uplift", "program.timing.reminders.fatigue",
+              "program.timing.reminders.annoyance", "program.timing.reminders.annoyance_points")
 
 
 def world_differences(reference: Scenario, other: Scenario) -> list[str]:
@@ -526,12 +532,37 @@ def reads(scenario: Scenario, leaf: str) -> bool:
         if moment == "campaign":   # a campaign's asks, and the launch ask to existing customers of a timing that asks
             return kind == "campaign" or (program.launch.ask_existing == "once" and kind != "never")
         return {"purchase": "at_purchase"}.get(moment, moment) == kind
+    if parts[1] == "incentive" and len(parts) > 2:
+        # how people answer a reward: read by a rewarding kind that has the key (a single-sided reward pays no
+        # friend, so the friend's uplifts are none of its own), the scale in months where no scale is given
+        if parts[2] == "reward_scale_months":
+            return rewarded and incentive.reward_scale is None
+        return rewarded and parts[2] in type(incentive).model_fields
+    if parts[1:3] == ["timing", "reminders"]:   # how people answer a reminder: read where reminders are sent
+        reminders = getattr(program.timing, "reminders", None)
+        return reminders is not None and reminders.count > 0
     return True
 
 
 def _short(value) -> str:
     text = str(value)
     return text if len(text) <= 30 else text[:27] + "..."
+
+
+def check_k_window(scenarios: list[Scenario], sources: list[str] | None = None, remedy: str = "--set") -> None:
+    """Refuse designs that measure K over different windows (``k_window_days``), paired
+    or not: each design's ``k_factor`` and ``program_k`` count the referrals made within
+    its own window, so a design given 90 days beside a copy at 30 'won' K, sure at 95%,
+    on identical runs. One ScenarioError line naming the first design that differs."""
+    window = scenarios[0].k_window_days
+    for i, other in enumerate(scenarios[1:], start=1):
+        if other.k_window_days != window:
+            how = f"--set k_window_days={window}" if remedy == "--set" else f"k_window_days: {window} in each"
+            raise ScenarioError(
+                f"measures K over {other.k_window_days} days, the reference {scenarios[0].name} over "
+                f"{window}: k_factor and program_k would count referrals over different windows, a difference of "
+                f"measurement, not of design; give every design one window ({how})",
+                file=sources[i] if sources else other.name, key="k_window_days")
 
 
 def check_pairable(scenarios: list[Scenario], seed_given: bool = False, sources: list[str] | None = None,
@@ -597,6 +628,7 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     if not 0 < precision < 10:
         raise ScenarioError(f"must be a fraction of the mean difference in (0, 10), e.g. 0.05 (got {precision})",
                             file="compare()", key="precision")
+    check_k_window(scenarios, sources, remedy="scenario")
     if not unpaired:
         check_pairable(scenarios, seed_given=seed is not None, sources=sources,
                        remedy="change the design, or pass unpaired=True for unpaired intervals")

@@ -860,6 +860,69 @@ def test_designs_that_differ_in_an_assumption_of_the_program_block_are_said_to_c
     assert "at purchase ×1, milestone ×1.2" in assumption_note(wrap(at_purchase, gentle))
 
 
+def test_designs_that_differ_in_how_people_answer_a_reward_or_a_reminder_are_said_to_compare_worlds():
+    """The same $10 + $10 offer given max_uplift 3 and referee_max_uplift 4 beside its copy
+    at 1 and 1.5 'won', sure at 95%, with no word: how strongly people answer a reward (its
+    uplifts, scale, tie weight, credibility penalty) and a reminder (fatigue, annoyance)
+    are assumptions the parameter table sources as such, no launch's choice. Only where
+    both designs read the key: a single-sided reward pays no friend, and a design without
+    reminders reads no fatigue."""
+    from simulator.compare import world_differences
+    from simulator.parameters import is_lever
+
+    double = {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10}
+    base = small(name="base", program={"incentive": double})
+    hopeful = small(name="hopeful", program={"incentive": {**double, "max_uplift": 3, "referee_max_uplift": 4}})
+    assert world_differences(base, hopeful) == ["program.incentive.max_uplift (1.0 vs 3.0)",
+                                                "program.incentive.referee_max_uplift (1.5 vs 4.0)"]
+    for change in ({"strong_tie_weight": 1}, {"credibility_penalty": 0.3}, {"reward_scale_months": 6},
+                   {"referee_share_uplift": 1}):
+        assert world_differences(base, small(name="o", program={"incentive": {**double, **change}})), change
+    single = small(name="single", program={"incentive": {"kind": "single_sided", "referrer_reward": 20}})
+    assert world_differences(base, single) == world_differences(single, base) == []   # the friend's uplifts: one reads them
+    scaled = {**double, "reward_scale": 50}
+    assert world_differences(small(name="a", program={"incentive": scaled}),
+                             small(name="b", program={"incentive": {**scaled, "reward_scale_months": 6}})) == []
+    timing = {"kind": "at_purchase", "reminders": {"count": 2}}
+    reminded = small(name="reminded", program={"timing": timing})
+    weary = small(name="weary", program={"timing": {**timing, "reminders": {"count": 2, "fatigue": 0.5, "annoyance": 0.2}}})
+    assert sorted(world_differences(reminded, weary)) == ["program.timing.reminders.annoyance (0.05 vs 0.2)",
+                                                  "program.timing.reminders.fatigue (0.9 vs 0.5)"]
+    once = small(name="once", program={"timing": {"kind": "at_purchase", "reminders": {"count": 0, "fatigue": 0.5}}})
+    assert world_differences(reminded, once) == []   # a design that sends no reminder reads no fatigue
+    # and sensitivity may set them alike in designs that differ in them: they are assumptions, not levers
+    assert not is_lever("program.incentive.max_uplift") and not is_lever("program.timing.reminders.fatigue")
+    assert is_lever("program.timing.reminders.count") and is_lever("program.incentive.referee_reward")
+
+
+def test_designs_that_measure_k_over_different_windows_are_refused(tmp_path):
+    """A design given `k_window_days: 90` beside its copy at 30 'won' k_factor and
+    program_k, sure at 95%, on identical runs: each design's K counted the referrals
+    within its own window. A window is measurement, not design: compare (paired or not,
+    from the command line or Python) refuses it in one line naming the file and the key,
+    with the --set that gives every design one window; with it, the two are the same."""
+    from simulator.errors import ScenarioError
+
+    base = small(name="base")
+    wide = base.model_copy(update={"name": "wide", "k_window_days": 90})
+    with pytest.raises(ScenarioError, match=r"k_window_days: measures K over 90 days, the reference base over 30.*"
+                                            r"k_window_days: 30 in each"):
+        compare([base, wide], replicates=2, unpaired=True)
+    files = []
+    for scenario in (base, wide):
+        files.append(tmp_path / f"{scenario.name}.yaml")
+        files[-1].write_text(yaml.safe_dump(scenario.model_dump(mode="json", exclude_none=True)))
+    result = runner.invoke(app, ["compare", *map(str, files), "-r", "2", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1, result.output
+    assert f"{files[1]}: k_window_days: measures K over 90 days" in result.stderr
+    assert "--set k_window_days=30" in result.stderr and not (tmp_path / "out").exists()
+    result = runner.invoke(app, ["compare", *map(str, files), "-r", "2", "--set", "k_window_days=30",
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "out" / "comparison.csv")
+    assert set(table[(table["design"] == "wide") & table["metric"].isin(["k_factor", "program_k"])]["verdict"]) == {"same"}
+
+
 def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     """A milestone ask beat an ask at purchase by $46,800 on the assumed 1.5x alone (at
     1.0 it lost), and credit beat cash partly on its assumed 40% cost: the compare report
