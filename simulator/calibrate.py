@@ -59,6 +59,7 @@ import pandas as pd
 
 from .config import Scenario
 from .errors import ScenarioError
+from .scenario_io import check_seed_and_replicates
 from .quiet_logs import quiet_loggers
 from .evaluation import Evaluate, Evaluator, check_metric, days_counted
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS, copies
@@ -363,6 +364,7 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     import pyabc
     from pyabc.sampler import SingleCoreSampler
 
+    check_seed_and_replicates("calibrate", seed=seed)
     settings = settings or CalibrationSettings()
     parameters = list(parameters)
     counts = pilot_counts(pilot, columns)
@@ -476,12 +478,10 @@ def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Paramet
     than the scenario. ``source``: where the
     parameters were given (``--fit`` or a settings file), and ``pilot`` the pilot's file,
     named in the errors."""
-    from .parameters import _check_values
+    from .parameters import _check_values, check_parameter_objects
 
+    check_parameter_objects(parameters)
     for p in parameters:
-        if not isinstance(p, Parameter):   # "'str' object has no attribute 'kind'"
-            raise TypeError(f"parameters: Parameter objects, e.g. parse_parameter('program.base_share=0.05:0.6', base) "
-                            f"from simulator.parameters, not {type(p).__name__} {p!r}")
         if p.kind == "categorical":
             raise ScenarioError("calibration fits numbers; give a range LO:HI (choices cannot be fitted)", file=source, key=p.key)
         if not (p.low is not None and p.high is not None and p.low < p.high):   # built by hand: the API checked none
@@ -618,6 +618,7 @@ def forecast(base: Scenario, calibration: Calibration, *, columns: Sequence[str]
     outcomes: metric, mean, low, median, high), intervals at ``level``. A daily flow
     (``new_referred``) comes with its running total too (``cumulative_new_referred``),
     its intervals taken over the draws' totals, not summed from the daily ones."""
+    check_seed_and_replicates("forecast", seed=seed)
     unknown = [c for c in columns if c not in COLUMN_INDEX]
     if unknown:
         raise ScenarioError(f"'{unknown[0]}' is not a timeseries column; valid: {', '.join(COLUMN_INDEX)}", key="--column")
@@ -654,6 +655,7 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
     they are best split between them."""
     from .evaluation import MINIMISED
 
+    check_seed_and_replicates("compare_designs", seed=seed)
     metrics = list(dict.fromkeys(check_metric(m, source="--metric") for m in metrics))  # each once
     if isinstance(designs, Scenario):   # one scenario where a list is meant: "'tuple' object has no attribute 'name'"
         raise TypeError("designs: a list of scenarios (the base first), not one Scenario")

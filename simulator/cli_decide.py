@@ -155,7 +155,9 @@ def _study_seed(cache, given: int | None) -> int:
 
 def _seed(seed: Optional[int], settings, base) -> int | None:
     from .decide_settings import pick
+    from .limits import check_options
 
+    check_options(seed=seed)   # -1 was a traceback after the bar; 2**64 ran, and `refsim run --seed` refused its replay
     chosen = pick(seed, settings.seed)
     return chosen if chosen is not None else base.seed
 
@@ -384,10 +386,7 @@ def _optimize_settings(settings, trials, replicates):
         chosen["trials"] = trials
     if replicates is not None:
         chosen["replicates"] = replicates
-    merged = replace(OptimizeSettings(), **chosen)
-    if merged.max_replicates < merged.replicates:
-        merged = replace(merged, max_replicates=merged.replicates)
-    return merged
+    return replace(OptimizeSettings(), **chosen)   # a top below the first rung is raised to it
 
 
 def _trials_done(folder: Path) -> int:

@@ -38,7 +38,7 @@ class _Settings(BaseModel):
 
     scenario: Optional[str] = Field(None, description="Scenario YAML, relative to this file (the command's SCENARIO).")
     set: list[str] = Field(default_factory=list, description="Scenario overrides KEY=VALUE, as --set.")
-    seed: Optional[int] = Field(None, ge=0, description="Study seed (default: the scenario's, or a drawn one, recorded).")
+    seed: Optional[int] = Field(None, ge=0, le=2**63 - 1, description="Study seed (default: the scenario's, or a drawn one, recorded).")
     replicates: Optional[int] = Field(None, ge=1, description="Replicates per design point (common random numbers).")
     out: Optional[str] = Field(None, description="Results folder, relative to this file.")
     workers: Optional[int] = Field(None, ge=1, le=100_000, description="Parallel workers (the command line wins).")

@@ -56,8 +56,9 @@ from optuna.trial import TrialState
 
 from .config import Scenario
 from .errors import ScenarioError
+from .scenario_io import check_scenario, check_seed_and_replicates
 from .evaluation import BOUNDED, DAY_METRICS, MINIMISED, Evaluate, Evaluator, check_metric, ceiling, never_after_horizon
-from .parameters import Parameter, apply_own
+from .parameters import Parameter, apply_own, check_parameter_objects
 from .rng import draw_seed, fresh_seeds, replicate_seeds, stream_seed
 from .runner import interval
 
@@ -167,12 +168,17 @@ def spend_alone_note(objectives: Sequence[Objective], constraints: Sequence[Cons
 
 def check_objectives(objectives, *, source: str = "--objective") -> None:
     """One objective or two different ones, in one line naming ``source``."""
+    for objective in objectives:   # a metric's name from Python: "'str' object has no attribute 'metric'"
+        if not isinstance(objective, Objective):
+            raise TypeError(f"objectives: Objective objects, e.g. parse_objective({objective!r}) from simulator.optimize, "
+                            f"not {type(objective).__name__} {objective!r}")
     if len(objectives) not in (1, 2):
         raise ScenarioError(f"give one objective (TPE) or two (NSGA-II, a Pareto front); got {len(objectives)}", key=source)
     if len(objectives) == 2 and objectives[0].metric == objectives[1].metric:
         # a Pareto front of a metric against itself (or its opposite) is one point, or every trial
+        partner = "incremental_value" if objectives[0].metric == "reward_cost" else "reward_cost"   # not reward_cost twice
         raise ScenarioError(f"'{objectives[0].metric}' is given twice; a second objective is another metric to trade "
-                            f"it against (e.g. {objectives[0].metric} and reward_cost), or give it once", key=source)
+                            f"it against (e.g. {objectives[0].metric} and {partner}), or give it once", key=source)
 
 
 def parse_constraint(text: str, *, source: str = "--constraint") -> Constraint:
@@ -203,6 +209,20 @@ class OptimizeSettings:
     confirm_tries: int = 3           # candidates re-run until one keeps the constraints
     startup_trials: int = 10         # TPE: random trials before the model takes over
     population: int = 10             # NSGA-II population size
+
+    def __post_init__(self) -> None:
+        """The bounds the command line and settings file hold these to (eta 1 made rungs()
+        loop for ever, trials 0 returned no winner without a word); top replicates below
+        the first rung's are raised to them, as the command line does (8 replicates with a
+        top of 2 ran every trial on 2)."""
+        least = {"trials": 1, "replicates": 1, "max_replicates": 1, "eta": 2, "batch": 1, "confirm_replicates": 2,
+                 "confirm_tries": 1, "startup_trials": 1, "population": 2}
+        for name, bound in least.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < bound:
+                raise ScenarioError(f"must be a whole number >= {bound} (got {value!r})", file="OptimizeSettings", key=name)
+        if self.max_replicates < self.replicates:
+            object.__setattr__(self, "max_replicates", self.replicates)
 
     def rungs(self) -> list[int]:
         sizes, size = [], self.replicates
@@ -332,8 +352,14 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
     most runs they can take (fewer run where one objective's first candidate keeps the
     constraints), each of which ``evaluate`` then reports as it reports any run: the
     trials' bar sat full at "left 0:00:00" through minutes of re-runs."""
+    check_seed_and_replicates("optimize", seed=seed)   # -1 reached numpy's SeedSequence after the bar was drawn
+    base = check_scenario(base, "optimize")
     settings = settings or OptimizeSettings()
     objectives, constraints = tuple(objectives), tuple(constraints)
+    for constraint in constraints:
+        if not isinstance(constraint, Constraint):
+            raise TypeError(f"constraints: Constraint objects, e.g. parse_constraint({constraint!r}) from "
+                            f"simulator.optimize, not {type(constraint).__name__} {constraint!r}")
     check_objectives(objectives)
     if not parameters:
         raise ScenarioError("nothing to vary; give at least one --vary KEY=LO:HI", key="--vary")
@@ -367,6 +393,7 @@ def check_vary(parameters: Sequence[Parameter], *, source: str = "--vary") -> No
     """The horizon is no design to choose: every metric is counted over it, so trials of
     other horizons are not measured alike, and a spend cap was kept by the shortest
     (`--vary days=60:365 --constraint 'reward_cost<=300'` named days=92 best)."""
+    check_parameter_objects(parameters)
     for p in parameters:
         if p.key == "days":
             raise ScenarioError("the horizon is not a design to choose: every metric is counted over it, so a shorter "

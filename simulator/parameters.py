@@ -538,6 +538,15 @@ def kind_overrides(base: Scenario, values: dict[str, Any]) -> list[str]:
     return switched + rest
 
 
+def check_parameter_objects(parameters: Iterable[Any]) -> None:
+    """Refuse, in one line, what a Python caller passes where a Parameter belongs (a
+    'KEY=LO:HI' text gave "'str' object has no attribute 'key'")."""
+    for p in parameters:
+        if not isinstance(p, Parameter):
+            raise TypeError(f"parameters: Parameter objects, e.g. parse_parameter('program.base_share=0.05:0.6', base) "
+                            f"from simulator.parameters, not {type(p).__name__} {p!r}")
+
+
 def is_lever(key: str) -> bool:
     """Whether ``key`` is a choice of the program (a reward, its timing, a budget), not an
     assumption about the world or about how people answer it (compare.WORLD_KEYS)."""

@@ -52,9 +52,10 @@ from SALib.sample import sobol as sobol_sample
 
 from .config import Scenario
 from .errors import ScenarioError
+from .scenario_io import check_scenario, check_seed_and_replicates
 from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric, days_counted
 from .metrics import copies, joint_level, t_quantile
-from .parameters import Parameter, apply_own, check_designs_pair, point_values, reads, value_of
+from .parameters import Parameter, apply_own, check_designs_pair, check_parameter_objects, point_values, reads, value_of
 from .rng import draw_seed, replicate_seeds, stream_seed
 
 
@@ -96,6 +97,8 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     ``constraints`` (optimize.Constraint, their metrics analysed too), how often each
     design breaks each (:func:`constraint_table`). ``on_plan`` is told the exact number
     of runs once Morris has screened (:func:`planned_runs` counted every assumption)."""
+    check_seed_and_replicates("sensitivity", seed=seed)
+    base = check_scenario(base, "sensitivity")
     settings = settings or SensitivitySettings()
     parameters = list(uncertain)
     if not parameters:
@@ -162,6 +165,7 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
 
 def check_uncertain(parameters: Sequence[Parameter], source: str = "--uncertain") -> None:
     """The horizon is no uncertain assumption (optimize and calibrate refuse it too)."""
+    check_parameter_objects(parameters)
     if any(p.key == "days" for p in parameters):
         raise ScenarioError("the horizon is not an uncertain assumption: every metric is counted over it, so its "
                             "indices would say how much a longer count adds, not what we do not know; fix it with "

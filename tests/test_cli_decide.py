@@ -515,6 +515,35 @@ def test_decision_commands_refuse_workers_out_of_bounds_and_calibrates_two_draw_
     assert str(pilot) not in line
 
 
+def test_decision_commands_refuse_a_seed_run_would_refuse(tmp_path, pilot):
+    """run and compare refuse --seed -1 and seeds past 2**63 - 1; optimize, sensitivity and
+    calibrate drew their bar and then died in numpy ("expected non-negative integer", a
+    traceback, and optimize left a folder that refused the corrected command), or ran a
+    seed of 2**64 whose replay line `refsim run best.yaml --seed ...` refused. Now one
+    line, exit 2, nothing written; a settings file's seed has the same bound, and the
+    Python entry points refuse it as simulate does."""
+    from simulator.errors import ScenarioError
+    from simulator.optimize import optimize
+    from simulator.parameters import parse_parameters
+    from simulator.sensitivity import sensitivity
+
+    for command in (["optimize", DEFAULT, "--vary", f"{REWARD}=0:40"], ["sensitivity", DEFAULT, "--uncertain", f"{REWARD}=0:40"],
+                    ["calibrate", DEFAULT, "--data", pilot, "--fit", "program.base_share=0.05:0.6"]):
+        for seed in ("-1", str(2 ** 64)):
+            one_line_error(invoke(*command, "--seed", seed, "--out", tmp_path / "x"), "--seed",
+                           "0..9,223,372,036,854,775,807", f"(got {int(seed):,})")
+    settings = tmp_path / "study.yaml"
+    settings.write_text(yaml.safe_dump({"scenario": DEFAULT, "vary": {REWARD: "0:40"}, "seed": 2 ** 64}))
+    one_line_error(invoke("optimize", "--settings", settings, "--out", tmp_path / "x"), "study.yaml", "seed (line ",
+                   "9223372036854775807")
+    assert not (tmp_path / "x").exists()
+    base = load_scenario(DEFAULT)
+    (vary,) = parse_parameters([f"{REWARD}=0:40"], base)
+    for call in (lambda: optimize(base, [vary], seed=-1), lambda: sensitivity(base, [vary], seed=2 ** 64)):
+        with pytest.raises(ScenarioError, match=r"seed: must be a whole number in 0\.\.9,223,372,036,854,775,807"):
+            call()
+
+
 def test_another_commands_setting_is_named_as_such(tmp_path):
     """'trials:' in a sensitivity settings file was met with "did you mean 'metrics'?"."""
     settings = tmp_path / "study.yaml"

@@ -1203,3 +1203,52 @@ def test_a_winner_that_falls_short_on_fresh_seeds_is_said_to_be_flattered_by_its
     assert _flattered_lines(result, fresh(9000.0)) == [] and _flattered_lines(result, fresh(14000.0)) == []
     cost = SimpleNamespace(objectives=[Objective("incremental_value", "minimize")], trials=trials, best_trial=12)
     assert _flattered_lines(cost, fresh(14000.0)) and not _flattered_lines(cost, fresh(7684.0))
+
+
+@pytest.mark.parametrize("change, key", [({"eta": 1}, "eta"), ({"replicates": 0}, "replicates"), ({"trials": 0}, "trials"),
+                                         ({"batch": 1.5}, "batch"), ({"confirm_replicates": 1}, "confirm_replicates"),
+                                         ({"population": True}, "population")])
+def test_optimize_settings_from_python_are_held_to_the_command_lines_bounds(change, key):
+    """OptimizeSettings(eta=1).rungs() never returned (the rung grew by a factor of 1),
+    replicates=0 likewise, and trials=0 returned no winner without a word; the command
+    line and settings files refuse each (eta >= 2, trials >= 1, ...), and so do the
+    settings now, in one line naming the field."""
+    with pytest.raises(ScenarioError, match=rf"OptimizeSettings: {key}: must be a whole number >= "):
+        OptimizeSettings(**change)
+
+
+def test_a_top_rung_below_the_first_is_raised_to_it_as_the_command_line_does():
+    """replicates=8 with max_replicates=2 ran every trial on 2 replicates: the 8 asked
+    were dropped without a word. The command line raised the top to the first rung;
+    the settings now do so wherever they are made."""
+    assert OptimizeSettings(replicates=8, max_replicates=2).rungs() == [8]
+    assert OptimizeSettings(replicates=4, max_replicates=16, eta=2).rungs() == [4, 8, 16]   # 4 * 2**k up to the top
+
+
+def test_optimize_from_python_names_what_belongs_where_a_text_was_given():
+    """A metric's name, a constraint's text, a --vary text or a file path given to
+    optimize() or sensitivity() from Python failed deep inside ("'str' object has no
+    attribute 'metric'", "... 'key'", "... 'seed'"). Each is now a TypeError naming the
+    function that makes the object."""
+    from simulator.sensitivity import sensitivity
+
+    base = small()
+    reward = parse_parameters(["program.incentive.referrer_reward=0:40"], base)
+    for call, words in ((lambda: optimize(base, reward, objectives=["incremental_value"]), "parse_objective('incremental_value')"),
+                        (lambda: optimize(base, reward, constraints=["reward_cost<=5"]), "parse_constraint('reward_cost<=5')"),
+                        (lambda: optimize(base, ["program.base_share=0:1"]), "parse_parameter("),
+                        (lambda: sensitivity(base, ["program.base_share=0:1"]), "parse_parameter("),
+                        (lambda: optimize("x.yaml", reward), "load_scenario('x.yaml')"),
+                        (lambda: sensitivity("x.yaml", reward), "load_scenario('x.yaml')")):
+        with pytest.raises(TypeError) as error:
+            call()
+        assert words in str(error.value), str(error.value)
+
+
+def test_an_objective_given_twice_is_offered_another_metric_to_trade_it_against():
+    """'reward_cost' given twice was told to try "reward_cost and reward_cost"."""
+    from simulator.optimize import check_objectives
+
+    for metric, partner in (("reward_cost", "incremental_value"), ("customers_final", "reward_cost")):
+        with pytest.raises(ScenarioError, match=rf"e\.g\. {metric} and {partner}\)"):
+            check_objectives([Objective(metric), Objective(metric)])
