@@ -598,12 +598,13 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
     point is compared with the best replicate by replicate: d_r = x_r − best_r, and
     it is indistinguishable when mean d ± t(½ + level'/2, n−1)·sd(d)/√n contains 0,
     where level' = 1 − (1 − level)/(points − 1) (Bonferroni over the comparisons with
-    the best, points whose every run failed left out, so that the best and its indistinguishable points hold a truly best
+    the best, points whose every run failed or where the metric is defined in none left out, so that the best and its indistinguishable points hold a truly best
     point with probability ``level``; points with the same values in every replicate
     are one comparison, and those with the best's values none: ``same``). Otherwise the points are independent samples
     and the Welch interval is used, at the same level'.
     A point with fewer than two usable runs cannot be told apart and counts as
-    indistinguishable, unless every run of it failed: then it is no contender.
+    indistinguishable, unless every run of it failed or the metric is defined in none
+    of them: then it is no contender.
 
     The sweep's ``assumptions`` (parameters that describe the world, not a choice)
     are not ranked: the best point is chosen among the points that share each
@@ -621,7 +622,8 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
         for row in _best_of(frame[frame["point_id"].isin(points["point_id"])], sweep, points, level):
             rows.append({**fixed, **row})
     return pd.DataFrame(rows, columns=[*assumptions, "metric", "point_id", "mean", "ci_low", "ci_high", "paired",
-                                       "indistinguishable", "n", "runs", "planned", "failed", "compared", "same"])
+                                       "indistinguishable", "n", "runs", "planned", "failed", "valueless", "compared",
+                                       "same"])
 
 
 def value_keys(summary: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
@@ -739,6 +741,10 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
         best = int(column.idxmin() if metric in LOWER_IS_BETTER else column.idxmax())
         # every point, those with no successful run too (no row in ``ok``): with fewer than two it cannot be told apart
         table = ok.pivot(index="point_id", columns="replicate", values=metric).astype(float)
+        # a point where the metric is defined in no run (K whose window closed in none, a value of infinite equity) is
+        # no contender, as a point whose every run failed: with no value it was listed beside the best, a verdict
+        # drawn from nothing (for a day, or a cost per added customer, it is the worst there is: the same)
+        defined_any = (table.notna().sum(axis=1) > 0).reindex(means.index, fill_value=False).to_numpy()
         if metric in NEVER_IS_WORST:
             # a run that never got there counts as the day after the horizon: a point that never paid back in any
             # run had no defined day and was listed as not told apart from one that paid back on day 1
@@ -751,10 +757,10 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
         # same value in every replicate (a swept value that changes no run) are one test, and those the same as
         # the best a tie, no test: a parameter the model ignores, swept over 3 values, had every point tested at
         # 99% instead of 95%, and a reward told apart from the best without it was not with it
-        same = _same_runs(table, best, ran) if paired else {}
-        # a point whose every run failed is compared with nothing, so it is no test: counted, it made the others'
-        # tests stricter for a configuration that could not be in the best's company anyway
-        tests = sum(1 for p, c in same.items() if c == p) if paired else int(ran.sum()) - 1
+        same = _same_runs(table, best, ran & defined_any) if paired else {}
+        # a point whose every run failed, or with the metric defined in none, is compared with nothing, so it is no
+        # test: counted, it made the others' tests stricter for a point that could not be in the best's company anyway
+        tests = sum(1 for p, c in same.items() if c == p) if paired else int((ran & defined_any).sum()) - 1
         each = joint_level(level, tests)
         if paired:
             gap = table - table.loc[best]
@@ -773,6 +779,7 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
             n = np.minimum(n_each, n_each[table.index.get_loc(best)])
         with np.errstate(invalid="ignore"):
             tied = (n < 2) | (np.nan_to_num(half, nan=0.0) >= np.abs(centre))
+        tied &= defined_any
         if metric in UNDEFINED_IS_WORST:
             # undefined in every run (a program that added nobody has no cost per extra customer) is the worst there
             # is, not a point too little known to tell apart: such points were listed beside a best defined in all;
@@ -791,9 +798,11 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
         rows.append({"metric": metric, "point_id": best, "mean": row[f"{metric}_mean"], "ci_low": row[f"{metric}_ci_low"],
                      "ci_high": row[f"{metric}_ci_high"], "paired": paired, "indistinguishable": others,
                      "failed": failed,   # the points ranked with it whose every run failed: compared with nothing
+                     # those whose runs finished with the metric undefined in each: compared with nothing too
+                     "valueless": [int(p) for p, r, d in zip(table.index, ran, defined_any) if r and not d],
                      # the points with its very runs (common seeds): a tie, whichever is named best
                      "same": [int(p) for p, c in same.items() if c == best],
-                     "compared": int(ran.sum()) - 1,   # the other points ranked with it that ran
+                     "compared": int((ran & defined_any).sum()) - 1,   # the other points ranked with it with a value
                      # the runs of the best point where the metric is defined, and its runs
                      "n": int(row.get(f"{metric}_n", int(table.loc[best].notna().sum()))),
                      "runs": int(row.get("runs_ok", int(table.loc[best].notna().sum()))),

@@ -1490,14 +1490,17 @@ def test_paired_best_points_use_the_paired_t_interval():
 
 
 @pytest.mark.parametrize("paired", [True, False])
-def test_a_point_whose_runs_all_failed_is_no_comparison(paired):
+@pytest.mark.parametrize("empty", ["failed", "undefined"])
+def test_a_point_whose_runs_all_failed_is_no_comparison(paired, empty):
     """best_points' docstring: level' = 1 - (1 - level)/(points - 1), points with the same
     runs one comparison, points whose every run failed none: they are compared with
     nothing, and counted they made the real comparisons stricter. Four points: the best,
     one just behind, one far behind, one that never ran: 2 comparisons, each at
     1 - 5%/2. The one just behind sits between the two levels, by scipy's paired t test
     (t = 3.4 on 5 degrees of freedom) or Welch's test (t = 2.75 on 10): told apart at
-    1 - 5%/2, not at 1 - 5%/3, as it was when the failed point was counted."""
+    1 - 5%/2, not at 1 - 5%/3, as it was when the failed point was counted. So too a
+    point whose runs finished with the metric undefined in each (a K whose window closed
+    in none): it was even listed beside the best, a verdict drawn from no value."""
     from types import SimpleNamespace
 
     from scipy import stats
@@ -1518,14 +1521,21 @@ def test_a_point_whose_runs_all_failed_is_no_comparison(paired):
     assert test.confidence_interval(1 - 0.05 / 2).high < 0 < test.confidence_interval(1 - 0.05 / 3).high  # the edge
     rows = [{"point_id": p, "replicate": r, "profit": v, "status": "ok"}
             for p, values in {0: best, 1: behind, 3: best - 50}.items() for r, v in enumerate(values)]
-    rows += [{"point_id": 2, "replicate": r, "profit": np.nan, "status": "failed"} for r in range(6)]
+    rows += [{"point_id": 2, "replicate": r, "profit": np.nan, "status": "failed" if empty == "failed" else "ok"}
+             for r in range(6)]
     frame = pd.DataFrame(rows)
     summary = frame.groupby("point_id")["profit"].mean().rename("profit_mean").reset_index()
     summary["profit_ci_low"] = summary["profit_ci_high"] = np.nan
     sweep = SimpleNamespace(metrics=("profit",), spec=SimpleNamespace(common_random_numbers=paired, assumptions=[]),
                             parameters=["reward"])
     row = best_points(frame, sweep, summary).iloc[0]
-    assert row["point_id"] == 0 and row["failed"] == [2] and row["indistinguishable"] == []
+    assert row["point_id"] == 0 and row["failed"] == ([2] if empty == "failed" else [])
+    assert row["indistinguishable"] == [] and row["valueless"] == ([2] if empty == "undefined" else [])
+    from simulator.report.sweep import _best_text
+
+    said = {"failed": "Every run of point 2 failed: it was not compared.",
+            "undefined": "Point 2 has no profit in any run: not compared."}[empty]
+    assert _best_text({**row.to_dict(), "ci_low": 90.0, "ci_high": 105.0}).endswith("Every other point that ran is distinguishable from it at 95%. " + said)
 
 
 def test_a_run_that_never_paid_back_counts_as_the_day_after_the_last_not_the_last():

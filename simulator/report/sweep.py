@@ -392,7 +392,7 @@ def _highest(sweep: Sweep, key: str, default: float) -> float:
 
 
 def _how(sweep: Sweep) -> str:
-    joint = ("; at 95% for all the comparisons together (Bonferroni: each point against the best at 1 − 5%/(points that ran − 1)), "
+    joint = ("; at 95% for all the comparisons together (Bonferroni: each point against the best at 1 − 5%/(points with a value − 1)), "
              "so that the best and these points hold a truly best point 95% of the time")
     if sweep.spec.common_random_numbers:
         return ("paired, replicate by replicate on the same seeds (common random numbers)" + joint
@@ -611,7 +611,11 @@ def _best_text(row: dict, among: str = "") -> str:
     # a point whose every run failed was compared with nothing: "every other point is distinguishable" read as a win
     forfeit = (f" Every run of point{'s' if len(failed) > 1 else ''} {_ids(failed, count=False)} failed: "
                f"{'they were' if len(failed) > 1 else 'it was'} not compared." if failed else "")
-    if not tied and failed and row.get("compared", 1) == 0:
+    valueless = list(row.get("valueless") or [])   # a K whose window closed in no run: no value to compare
+    forfeit += (f" Point{'s' if len(valueless) > 1 else ''} {_ids(valueless, count=False)} "
+                f"{'have' if len(valueless) > 1 else 'has'} no {row['metric']} in any run: not compared."
+                if valueless else "")
+    if not tied and (failed or valueless) and row.get("compared", 1) == 0:
         return text + f"No other point{among} ran to compare it with." + forfeit
     same = list(row.get("same") or [])
     # points with its very runs on the common seeds: a tie on these seeds, named as such
@@ -623,7 +627,8 @@ def _best_text(row: dict, among: str = "") -> str:
                    f"({'paired' if row['paired'] else 'unpaired'}): point{'s' if tied != 1 else ''} "
                    f"{_ids(row['indistinguishable'], count=False)}; "
                    f"the `indistinguishable_from_best` column of points.csv marks them." if tied else
-                   f"Every other point{among}{' that ran' if failed else ''} is distinguishable from it at 95%.") + alike + forfeit
+                   f"Every other point{among}{' that ran' if failed or valueless else ''} is distinguishable from it at "
+                   f"95%.") + alike + forfeit
 
 
 def _values(point, keys: list[str]) -> str:
