@@ -296,7 +296,7 @@ def _median_day(runs, metric: str) -> str:
 def _print_headline(results, sets: list[str] = ()) -> None:
     from .config import has_program
     from .report import fmt
-    from .report.text import k_undefined_note
+    from .report.text import k_undefined_note, undefined_value_reason
 
     table = results.summary.set_index("metric")
     replicates = len(results.runs)
@@ -312,6 +312,8 @@ def _print_headline(results, sets: list[str] = ()) -> None:
         # K undefined everywhere because no window closed by the horizon: say why ('undefined in every replicate' alone)
         why = (f": {k_undefined_note(results.scenario)}" if metric in ("k_factor", "program_k") and int(row["n"]) == 0
                and k_undefined_note(results.scenario) else "")
+        if metric == "incremental_value" and int(row["n"]) == 0:   # infinite equity: said why, as report.md says it
+            why = f": {undefined_value_reason(results.scenario).replace('`', '')}"
         out.print(f"  {metric:<22} {fmt(row['mean']):>12}{spread}"
                   + _median_day(results.runs, metric)
                   + _defined_in(metric, int(row["n"]), replicates, has_program(results.scenario)) + why

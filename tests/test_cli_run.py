@@ -1233,3 +1233,37 @@ def test_a_run_without_its_twin_says_the_value_added_is_not_known(tmp_path):
                                "--out", str(tmp_path / "bare"), "--executor", "serial"])
     assert bare.exit_code == 0 and "twin was not run" not in bare.stdout, bare.output
     assert "twin was not run" not in (tmp_path / "bare" / "report.md").read_text()
+
+
+def test_a_value_undefined_in_every_replicate_says_why_and_not_one_replicate(tmp_path):
+    """With no churn and no discounting every customer's equity is infinite, so the value
+    a program adds (infinite less infinite) is undefined in every replicate: report.md
+    said "The program adds – ... one replicate gives no interval" of 3 replicates, and
+    the console "undefined in every replicate" with no reason. Both now say why and what
+    to change; a value of 0 in every replicate (churn 1: nobody stays to be valued) is
+    "the same as no program", not "more replicates narrow the interval"."""
+    for sets, console, report in (
+            (["churn.monthly_rate=0", "economics.annual_discount_rate=0"],
+             "undefined in every replicate: with no discounting (economics.annual_discount_rate: 0)",
+             "**The value the program adds is undefined in every replicate** (`incremental_value`): with no discounting"),
+            (["churn.monthly_rate=1"], "incremental_value                 0   95% CI 0 – 0",
+             "95% interval [0, 0]: the same as no program in every replicate.")):
+        out = tmp_path / sets[0]
+        result = runner.invoke(app, ["run", str(SCENARIOS / "single-sided-cash.yaml"), "--set", "days=60",
+                                     "--set", "population.size=600", *[a for s in sets for a in ("--set", s)],
+                                     "-r", "3", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert console in result.stdout, result.stdout
+        text = (out / "report.md").read_text()
+        assert report in text and "one replicate gives no interval" not in text
+
+
+def test_a_value_with_one_replicate_of_several_defined_says_so():
+    """An interval missing because one replicate of four has a value was put down to
+    'one replicate' run."""
+    from simulator.report.text import against_no_program
+
+    assert against_no_program(math.nan, math.nan, defined=1, runs=4) == (
+        ": only 1 replicate of 4 has a value, so there is no interval and nothing here says whether it differs from no "
+        "program.")
+    assert "run 2 or more" in against_no_program(math.nan, math.nan, defined=1, runs=1)

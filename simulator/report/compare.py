@@ -19,7 +19,7 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, launch_note, non_qualifying_note, budget_never_ran_out, asks_ended, last_ask_day, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade
+from .text import level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, launch_note, non_qualifying_note, budget_never_ran_out, asks_ended, last_ask_day, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade, undefined_value_reason
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None,
@@ -89,7 +89,10 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     twins); a decision on another metric (decide's ``metric=``) is refused, as its
     words would call a payback day a profit."""
     if decision is None:
-        return ["No design has a finite value on any replicate; see the tables below."]
+        if "incremental_value" not in comparison.designs[0].runs.columns:
+            return ["No design has a finite value on any replicate; see the tables below."]
+        reason = undefined_value_reason(comparison.designs[0].scenario)
+        return [f"No design has a finite value on any replicate: {reason}. The tables below give the rest."]
     if decision.metric not in ("incremental_value", "cumulative_profit"):
         raise ValueError(f"decision_paragraph words a verdict on incremental_value (or cumulative_profit without the "
                          f"twins), not on {decision.metric}; the Decision's fields give that one")

@@ -51,20 +51,39 @@ def horizon_profit(days: int) -> str:
     return f"{days // 365}-year profit" if days and days % 365 == 0 else f"{days}-day profit"
 
 
-def against_no_program(low: float, high: float, clause: bool = False) -> str:
+def against_no_program(low: float, high: float, clause: bool = False, defined: int | None = None,
+                       runs: int | None = None) -> str:
     """What an incremental value's 95% interval says against no program: nothing when it
-    excludes 0, that it is not distinguishable when it holds 0, and that there is no
-    interval at all for one replicate (which read as 'not distinguishable with these
-    replicates', a verdict drawn from no spread). ``clause``: a parenthesis inside a
-    sentence, else the end of the sentence."""
+    excludes 0, that it is not distinguishable when it holds 0, that it is no program's
+    value in every replicate when it is 0 in each, and that there is no interval at all
+    for one replicate (which read as 'not distinguishable with these replicates', a
+    verdict drawn from no spread), or for one replicate of ``runs`` with a value
+    (``defined``). ``clause``: a parenthesis inside a sentence, else the end of the sentence."""
     if not (math.isfinite(low) and math.isfinite(high)):
-        text = ("one replicate gives no interval, so nothing here says whether it differs from no program; run 2 or "
-                "more, as scenarios default to 10")
+        if defined is not None and runs is not None and runs > 1:
+            text = (f"only {counted(defined, 'replicate')} of {runs} {'has' if defined == 1 else 'have'} a value, so there "
+                    f"is no interval and nothing here says whether it differs from no program")
+        else:
+            text = ("one replicate gives no interval, so nothing here says whether it differs from no program; run 2 or "
+                    "more, as scenarios default to 10")
     elif low > 0 or high < 0:
         return "" if clause else "."
+    elif low == 0 and high == 0:
+        text = "the same as no program in every replicate"
     else:
         text = "not distinguishable from no program with these replicates; more replicates narrow the interval"
     return f" ({text})" if clause else f": {text}."
+
+
+def undefined_value_reason(scenario) -> str:
+    """Why the value a program adds has no finite value in any replicate: with no
+    discounting, a customer who never churns (no monthly churn, or a segment's multiplier
+    of 0) is worth margin for ever, and infinite equity less infinite equity is no number."""
+    if scenario.economics.annual_discount_rate == 0:
+        return ("with no discounting (`economics.annual_discount_rate: 0`) a customer who never churns (`churn.monthly_rate: "
+                "0`, or a segment's multiplier of 0) is worth infinite equity, and the difference of two infinities is no "
+                "number; give a discount rate above 0, such as the default 0.1")
+    return "a term of it is not finite in any replicate (runs.csv gives each term by replicate)"
 
 
 def counted(n: int, noun: str) -> str:
