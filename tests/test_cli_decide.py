@@ -109,6 +109,10 @@ def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settin
     assert trials["replicates"].between(2, 4).all()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["optimize"]["seed"] == 5 and manifest["optimize"]["rungs"] == [2, 4]
+    # the search's settings, from the file (which may change) and the flags, as sensitivity's and calibrate's record theirs
+    assert {k: manifest["optimize"]["settings"][k] for k in ("trials", "replicates", "max_replicates", "batch",
+                                                             "confirm_replicates", "startup_trials", "eta")} == {
+        "trials": 6, "replicates": 2, "max_replicates": 4, "batch": 2, "confirm_replicates": 4, "startup_trials": 3, "eta": 2}
     best = load_scenario(folder / "best.yaml")
     chosen = trials.set_index("trial").loc[manifest["optimize"]["best_trial"]]
     assert best.program.incentive.referrer_reward == pytest.approx(chosen[REWARD])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import textwrap
+from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence
 
@@ -48,7 +49,10 @@ def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, para
             "seed": result.seed, "objectives": [f"{o.metric}:{o.direction}" for o in result.objectives],
             "constraints": [str(c) for c in result.constraints], "parameters": [p.describe() for p in parameters],
             "rungs": result.rungs, "trials": int(len(result.trials)), "best_trial": result.best_trial,
-            "feasible": result.feasible, **(extra or {})}}))
+            "feasible": result.feasible,
+            # the search's settings: batch and startup_trials choose which trials run, and the command line names
+            # only a --settings file that may change (sensitivity's and calibrate's manifests carry theirs)
+            "settings": asdict(settings), **(extra or {})}}))
     return folder
 
 
