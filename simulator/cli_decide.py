@@ -847,7 +847,7 @@ def _print_designs_default_notes(designs, parameters) -> None:
     (report.text.designs_default_notes), less those the study varies, one note each."""
     from .report.text import designs_default_notes
 
-    for note in designs_default_notes(designs, [p.key for p in parameters]):
+    for note in designs_default_notes(designs, [p.key for p in parameters], parameters):
         out.print(f"  note: {note.replace('`', '')}", markup=False)
 
 

@@ -1988,3 +1988,17 @@ def test_a_spend_minimised_alone_is_said_to_ask_for_the_design_that_pays_least(t
     assert spend_alone_note([Objective("incremental_cac")], []) == ""   # a cost per customer weighs what it brings
     assert spend_alone_note([Objective("program_cost", "maximize")], []) == ""
     assert spend_alone_note([Objective("program_cost")], []).startswith("program_cost alone")
+
+
+def test_sensitivity_names_the_defaults_a_varied_kind_runs_with(tmp_path):
+    """An uncertain program.timing.kind of onboarding or milestone ran the milestone at
+    the model's defaults (after 30 days, 60% of customers, those scoring 7 or more),
+    and sensitivity said nothing where optimize and sweep, varying the same key, say
+    so (docs/decide.md, "Parameters": named on the console and in report.md)."""
+    folder = tmp_path / "kinds"
+    done = ok("sensitivity", DEFAULT, *TINY, "--uncertain", "program.base_share=0.05:0.4", "--uncertain",
+              "program.timing.kind=onboarding,milestone", "--samples", "2", "--trajectories", "2", "--seed", "2",
+              "--executor", "serial", "--out", folder)
+    said = "run with that kind's defaults for what the base file does not give: milestone with delay_days 30"
+    assert said in done.stdout.replace("\n", " ") or said in " ".join(done.stdout.split()), done.stdout
+    assert said in (folder / "report.md").read_text()

@@ -251,7 +251,8 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
           for p in result.parameters],
         "",
         # defaults a design file left in place that decide what it costs or does (store credit, nobody asked)
-        *(line for note in designs_default_notes(designs, [p.key for p in result.parameters]) for line in (note, "")),
+        *(line for note in designs_default_notes(designs, [p.key for p in result.parameters], result.parameters)
+          for line in (note, "")),
     ]
     days = [f"`{m}`" for m in metrics if m in DAY_METRICS]
     if days:   # evaluation.days_counted: every point needs a number

@@ -410,12 +410,15 @@ def kind_default_notes(base, parameters) -> list[str]:
     return notes
 
 
-def designs_default_notes(designs, keys) -> list[str]:
+def designs_default_notes(designs, keys, parameters=()) -> list[str]:
     """study_default_notes of each of a study's designs (sensitivity's, or calibrate's
-    base), a note several designs share given once with their names."""
+    base), and kind_default_notes where the study's ``parameters`` choose a kind (a
+    sensitivity of onboarding against milestone ran the milestone at the model's
+    defaults unsaid, where optimize and sweep say so); a note several designs share
+    given once with their names."""
     named: dict[str, list[str]] = {}
     for design in designs:
-        for note in study_default_notes(design, keys):
+        for note in (*study_default_notes(design, keys), *kind_default_notes(design, parameters)):
             named.setdefault(note, []).append(design.name)
     many = len(list(designs)) > 1
     return [f"{', '.join(names)}: {note}" if many else note for note, names in named.items()]
