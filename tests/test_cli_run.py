@@ -247,6 +247,27 @@ def test_a_seed_is_drawn_and_recorded_when_none_is_given(tmp_path):
     assert "--seed" not in manifest["command"]
 
 
+def test_a_budget_that_ended_the_asks_is_not_sent_to_rewards_only_when_that_copy_is_compared():
+    """A design whose budget ended its asks early, compared beside its own copy with
+    `on_budget_exhausted: rewards_only` (which ranked best), was told on the console and
+    in report.md to "compare again with rewards_only": the comparison already held it.
+    A copy that differs in more than that still leaves the advice."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import _budget_ending_note, assumption_line
+
+    def design(name, on_exhausted="end_program", reward=10):
+        scenario = small(name=name, program={"incentive": {"kind": "single_sided", "referrer_reward": reward,
+                                                           "budget": 150, "on_budget_exhausted": on_exhausted}})
+        return SimpleNamespace(scenario=scenario, runs=pd.DataFrame({"budget_exhausted_day": [20.0, 20.0]}))
+
+    ended, asks_on = design("ended"), design("asks-on", "rewards_only")
+    assert assumption_line([ended, asks_on]) == "" and _budget_ending_note([ended, asks_on]) == ""
+    other = design("other", "rewards_only", reward=20)   # not its copy: the advice stands
+    assert "compare again with rewards_only" in assumption_line([ended, other])
+    assert "rewards_only" in _budget_ending_note([ended, other])
+
+
 def test_budgets_that_ended_early_are_each_said_against_their_own_horizon():
     """In an unpaired compare of a 200-day and a 400-day design whose budgets ran out
     early, the console and report.md said "median day of 200: short 80, long 42" and

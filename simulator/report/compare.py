@@ -437,9 +437,21 @@ def budget_endings(designs) -> list[tuple]:
                 and not math.isnan(day := ran_out_by(runs, scenario.days / 2))
                 # a campaign whose asks were over before it (its last on day 97, the budget spent on day 231 by links
                 # still shared) had none to end: "compare again with rewards_only" would change nothing
-                and not last_ask_day(getattr(design, "timeseries", None)) < day):
+                and not last_ask_day(getattr(design, "timeseries", None)) < day
+                # nor where its rewards_only copy is compared beside it (and ranked best)
+                and not _rewards_only_copy_among(scenario, designs)):
             ended.append((scenario, day))
     return ended
+
+
+def _rewards_only_copy_among(scenario, designs) -> bool:
+    """Whether one of ``designs`` is ``scenario`` with `on_budget_exhausted: rewards_only`
+    and nothing else changed but its name, description and seed."""
+    incentive = scenario.program.incentive.model_copy(update={"on_budget_exhausted": "rewards_only"})
+    other = {"name", "description", "seed"}
+    wanted = scenario.model_copy(update={"program": scenario.program.model_copy(update={"incentive": incentive})})
+    wanted = wanted.model_dump(mode="json", exclude=other)
+    return any(d.scenario.model_dump(mode="json", exclude=other) == wanted for d in designs)
 
 
 def _budget_ending_note(designs) -> str:
