@@ -395,8 +395,11 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
         held = f", the rewards reserved before it paid as they fell due{paced_text(incentive)}" if reserves(incentive) else ""
         # the runs' first and last days beside the median: a median of day 56 hid runs that ran out on day 519
         spread = f"days {days.min():.0f}–{days.max():.0f}; " if days.min() < days.max() else ""
+        # delight gifts are no ask and no reward: they went on after 'the program ended', at their cost, unsaid
+        delight = ("; delight gifts went on (program.delight: no ask, no reward; their cost is in delight_cost)"
+                   if getattr(scenario.program, "delight", None) is not None else "")
         lines.append(f"budget ran out on day {median_day(days):.0f} (median; {spread}{len(days)} of {len(runs)} runs); "
-                     f"after it {after}{held}")
+                     f"after it {after}{held}{delight}")
         if cut := milestone_cut_short(runs, scenario):   # its name is the line's prefix
             lines.append(cut.removeprefix(f"{scenario.name}'s ").replace("`", ""))
         left = never_spent(runs, incentive)

@@ -1288,3 +1288,20 @@ def test_a_value_with_one_replicate_of_several_defined_says_so():
         ": only 1 replicate of 4 has a value, so there is no interval and nothing here says whether it differs from no "
         "program.")
     assert "run 2 or more" in against_no_program(math.nan, math.nan, defined=1, runs=1)
+
+
+def test_the_budget_line_says_delight_gifts_go_on_after_the_program_ended():
+    """A budget that ended the program ("after it the program ended, its asks too") left
+    delight gifts going, 126-166 of them at their cost in every replicate, unsaid: they
+    are neither asks nor rewards (docs/model.md, Budget). The console's line says so,
+    and says nothing of delight for a design without it."""
+    from simulator.cli import _budget_lines
+    from simulator.scenario_io import load_scenario
+
+    runs = pd.DataFrame({"budget_exhausted_day": [40.0, 50.0], "reward_cost": [300.0, 300.0]})
+    delight = load_scenario(SCENARIOS / "delight-passives.yaml", ["program.incentive.budget=300"])
+    (line, *_) = _budget_lines(runs, delight)
+    assert "after it the program ended" in line and line.endswith("delight gifts went on (program.delight: no ask, no "
+                                                                   "reward; their cost is in delight_cost)"), line
+    plain = load_scenario(SCENARIOS / "default.yaml", ["program.incentive.budget=300"])
+    assert "delight" not in " ".join(_budget_lines(runs, plain))
