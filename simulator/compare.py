@@ -820,7 +820,7 @@ def _decided_metric(comparison: Comparison, metric: str) -> str:
     if not isinstance(metric, str):   # metric=5 stopped on "'int' object is not iterable"
         raise TypeError(f"decide(): metric must be a metric's name such as {VERDICT_METRIC!r}, not "
                         f"{type(metric).__name__} {metric!r}")
-    check_metric(metric, source="metric")
+    check_metric(metric, source="metric", refused=UNRANKED)
     if metric in UNRANKED:
         why = NOT_A_VERDICT_WHY if metric in NOT_A_VERDICT else \
             "is reported, not ranked: less of it is no better by itself (a design that spends less may add less)"

@@ -124,8 +124,13 @@ def known_metrics() -> dict[str, str]:
     return {**metrics_module.SUMMARY_METRICS, **INCREMENTAL_METRICS, **getattr(metrics_module, "DECISION_METRICS", {})}
 
 
-def check_metric(metric: str, *, source: str = "--objective") -> str:
-    known = known_metrics()
+def check_metric(metric: str, *, source: str = "--objective", refused: Sequence[str] = ()) -> str:
+    """``metric`` if it is one a run records, else one ScenarioError line with the closest
+    name and the valid ones; ``refused``: metrics the caller refuses anyway, left out of
+    both (decide's list named reward_cost among the valid ones, then refused it)."""
+    known = [m for m in known_metrics() if m not in refused]
+    if metric not in known and metric in refused:
+        return metric   # the caller refuses it, saying why
     if metric not in known:
         hint = difflib.get_close_matches(metric, list(known), n=1, cutoff=0.6)
         raise ScenarioError(f"unknown metric '{metric}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")

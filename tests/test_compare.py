@@ -1802,6 +1802,11 @@ def test_decide_ranks_a_metric_where_less_is_better_lowest_and_refuses_what_it_c
         with pytest.raises(ScenarioError) as error:
             decide(days, metric=metric)
         assert words in str(error.value) and "metric" in str(error.value) and "\n" not in str(error.value), str(error.value)
+    # the valid metrics an unknown name is told of are those decide ranks: it listed reward_cost, then refused it
+    with pytest.raises(ScenarioError) as error:
+        decide(days, metric="nope")
+    valid = str(error.value).split("valid metrics: ")[1].split(", ")
+    assert "incremental_value" in valid and not {"reward_cost", "fraud_cost", "attributed_roi"} & set(valid)
     # without the twins, the verdict metric falls back to profit, as documented
     assert decide(days).metric == "cumulative_profit"
     # the report's paragraph words the verdict metric's decision only: "always has the highest profit" of a payback day
