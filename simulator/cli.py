@@ -388,8 +388,11 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
         # a campaign whose last ask came months before the budget ran out had no asks left to end
         asked = f" (its asks had ended on day {last_ask:.0f})" if last_ask < median_day(days) else \
             f", its asks too ({default})" if default else ""
-        after = ("asks continued unrewarded" if incentive.on_budget_exhausted == "rewards_only"
-                 else "the program ended" + asked)
+        if incentive.on_budget_exhausted == "rewards_only":   # a campaign's asks over before it had none to go on
+            after = (f"no asks were left to go on (its asks had ended on day {last_ask:.0f})"
+                     if last_ask < median_day(days) else "asks continued unrewarded")
+        else:
+            after = "the program ended" + asked
         # paid on qualification the rewards reserved before it are paid as they fall due (a monthly allowance
         # beside it pays them as it refills): "the program ended" read as if no reward was paid after that day
         held = f", the rewards reserved before it paid as they fell due{paced_text(incentive)}" if reserves(incentive) else ""

@@ -1305,3 +1305,19 @@ def test_the_budget_line_says_delight_gifts_go_on_after_the_program_ended():
                                                                    "reward; their cost is in delight_cost)"), line
     plain = load_scenario(SCENARIOS / "default.yaml", ["program.incentive.budget=300"])
     assert "delight" not in " ".join(_budget_lines(runs, plain))
+
+
+def test_rewards_only_after_the_last_ask_does_not_say_asks_went_on():
+    """A campaign whose last ask was on day 97, its budget spent on day 244 by links still
+    shared, under `rewards_only`: the console said "after it asks continued unrewarded",
+    where no ask was left (end_program's line already said "its asks had ended")."""
+    from simulator.cli import _budget_lines
+    from simulator.scenario_io import load_scenario
+
+    runs = pd.DataFrame({"budget_exhausted_day": [244.0, 244.0], "reward_cost": [300.0, 300.0]})
+    campaign = load_scenario(SCENARIOS / "budget-capped-campaign.yaml", ["program.incentive.on_budget_exhausted=rewards_only"])
+    over = pd.DataFrame({"day": [1, 97, 98, 300], "asks": [5, 3, 0, 0]})
+    (line, *_) = _budget_lines(runs, campaign, over)
+    assert "after it no asks were left to go on (its asks had ended on day 97)" in line, line
+    still = pd.DataFrame({"day": [1, 97, 250, 300], "asks": [5, 3, 2, 0]})
+    assert "after it asks continued unrewarded" in _budget_lines(runs, campaign, still)[0]
