@@ -256,6 +256,12 @@ def optimize(
     check_objectives(objectives, source=where)
     where = _origin(constraint, settings_file, "constraints", "--constraint")
     constraints = [parse_constraint(t, source=where) for t in pick(constraint, settings.constraints)]
+    from .evaluation import check_defined
+
+    # a metric undefined in every run (infinite equity; a ratio of a design without a program): every trial failed
+    check_defined([base], [o.metric for o in objectives], [p.key for p in parameters], names=[str(path)],
+                  source=_origin(objective, settings_file, "objective", "--objective"))
+    check_defined([base], [c.metric for c in constraints], [p.key for p in parameters], names=[str(path)], source=where)
     if note := spend_alone_note(objectives, constraints):
         out.print(f"note: {note}", markup=False)
     study_settings = _optimize_settings(settings, trials, replicates)
@@ -375,7 +381,11 @@ def optimize(
                               # a resumed study's files are the uninterrupted one's; this says it resumed
                                                 "runs_read_back": evaluate.cache.read_back})
     _print_best(result, parameters, base)
-    out.print(f"results: {folder}/  (report.md, trials.csv, best.yaml, plot)", markup=False)
+    # best.yaml only where there is a best (write_optimize writes none where no trial completed)
+    written = "report.md, trials.csv, best.yaml, plot" if result.best_scenario is not None else "report.md, trials.csv, plot"
+    out.print(f"results: {folder}/  ({written})", markup=False)
+    if result.best is None:   # no answer: a script went on as if one had been found (exit 0)
+        raise typer.Exit(1)
 
 
 def _optimize_settings(settings, trials, replicates):

@@ -144,14 +144,40 @@ PROGRAM_RATIOS = ("incremental_roi", "incremental_cac", "incremental_cac_vs_paid
                   "cost_per_referred_customer")
 
 
+#: What customer equity enters: infinite, or no number, where equity is infinite (infinite_equity).
+EQUITY_METRICS = ("incremental_value", "incremental_roi", "incremental_cac_vs_paid", "equity_final", "pipeline_equity",
+                  "incremental_pipeline_equity", "ltv_referred", "ltv_organic", "ltv_ratio")
+
+
+def infinite_equity(scenario: Scenario) -> bool:
+    """Whether some customer's equity is infinite: no discounting, a margin, and a churn
+    hazard of 0 for some customers (no monthly churn, or a segment's multiplier or the
+    referred hazard ratio of 0), so that they earn margin for ever."""
+    churn = scenario.churn
+    never_leave = (churn.monthly_rate == 0 or churn.referred_hazard_ratio == 0
+                   or min(churn.satisfaction_multipliers.model_dump().values()) == 0)
+    return scenario.economics.annual_discount_rate == 0 and scenario.economics.monthly_margin > 0 and never_leave
+
+
 def check_defined(designs: Sequence[Scenario], metrics: Sequence[str], varied: Sequence[str] = (), *,
                   names: Sequence[str] | None = None, source: str = "--metric") -> None:
     """Refuse, before any run, a ratio of PROGRAM_RATIOS asked of a design without a
     program (unless the study varies its timing or incentive, which can make it one):
     it is NaN at every point, and a sensitivity found so only after all its runs,
-    advising to narrow the ranges, which cannot help."""
+    advising to narrow the ranges, which cannot help. So too a metric of EQUITY_METRICS
+    where equity is infinite (:func:`infinite_equity`) and the study varies neither the
+    discount rate nor churn: an optimisation failed every trial, then exited 0."""
     from .config import has_program
 
+    equity = [m for m in dict.fromkeys(metrics) if m in EQUITY_METRICS]
+    if equity and not any(v.startswith(("churn", "economics.annual_discount_rate")) for v in varied):
+        for i, design in enumerate(designs):
+            if infinite_equity(design):
+                name = names[i] if names else design.name
+                raise ScenarioError(f"{equity[0]} is infinite or undefined in every run of {name}: with no discounting "
+                                    f"(economics.annual_discount_rate: 0) a customer who never churns is worth margin for "
+                                    f"ever; give a discount rate above 0 (--set economics.annual_discount_rate=0.1, the "
+                                    f"default), or use another metric (customers_final, cumulative_profit...)", key=source)
     if any(v.startswith(("program.timing", "program.incentive")) for v in varied):
         return
     asked = [m for m in dict.fromkeys(metrics) if m in PROGRAM_RATIOS]

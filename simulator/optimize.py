@@ -658,7 +658,10 @@ class Search:
         ranks = self.ranks([means[n] for n in numbers])
         order = sorted(range(len(numbers)), key=lambda i: (ranks[i], numbers[i]))
         keep = {numbers[i] for i in order[: math.ceil(len(numbers) / self.settings.eta)]}
-        return [n for n in candidates if n in keep]
+        # a trial with no finite objective on its rung fails whatever it gets: it took the top rung's 16 replicates
+        # where no trial had a value (infinite equity), and the others' places are the same without it
+        valued = {n for n in numbers if all(math.isfinite(means[n][o.metric]) for o in self.objectives)}
+        return [n for n in candidates if n in keep and n in valued]
 
     def ranks(self, means: list[dict[str, float]]) -> list[tuple]:
         """Sort keys: feasible trials first, the others by how far they break the

@@ -2002,3 +2002,40 @@ def test_sensitivity_names_the_defaults_a_varied_kind_runs_with(tmp_path):
     said = "run with that kind's defaults for what the base file does not give: milestone with delay_days 30"
     assert said in done.stdout.replace("\n", " ") or said in " ".join(done.stdout.split()), done.stdout
     assert said in (folder / "report.md").read_text()
+
+
+def test_an_optimisation_of_infinite_equity_is_refused_and_one_with_no_trial_completed_exits_1(tmp_path, monkeypatch):
+    """With no churn and no discounting every customer's equity is infinite: each trial's
+    incremental_value was NaN, every trial failed after its runs (the halving still
+    gave trial 0 the top rung's replicates), matplotlib warned on the console, the last
+    line listed a best.yaml that was not written, and the command exited 0. The
+    objective is now refused before any run, in one line naming the discount rate; a
+    study where no trial completes for another reason exits 1, lists no best.yaml,
+    and gives no trial more than the first rung."""
+    import warnings
+
+    import simulator.optimize as optimize_module
+
+    infinite = ["--set", "churn.monthly_rate=0", "--set", "economics.annual_discount_rate=0"]
+    base = ["optimize", DEFAULT, *TINY, "--vary", f"{REWARD}=0:40", "--trials", "3", "--replicates", "2", "--seed", "3",
+            "--executor", "serial"]
+    one_line_error(invoke(*base, *infinite, "--out", tmp_path / "x"), "--objective: incremental_value is infinite or "
+                   "undefined", "economics.annual_discount_rate=0.1")
+    assert not (tmp_path / "x").exists()
+    ok(*base, *infinite, "--objective", "customers_final", "--out", tmp_path / "fine")   # a metric with no equity in it
+    # every objective NaN (as infinite equity made it): no trial completes
+    monkeypatch.setattr(optimize_module, "nanmean", lambda values: float("nan"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # matplotlib's "No artists with labels" reached the console
+        result = invoke(*base, "--settings", _settings(tmp_path), "--out", tmp_path / "none")
+    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
+    assert "no trial completed" in result.stdout and "best.yaml" not in result.stdout.splitlines()[-1]
+    assert not (tmp_path / "none" / "best.yaml").exists()
+    trials = pd.read_csv(tmp_path / "none" / "trials.csv")
+    assert (trials["state"] == "FAIL").all() and (trials["replicates"] == 2).all()   # none climbed a rung
+
+
+def _settings(tmp_path):
+    path = tmp_path / "rungs.yaml"
+    path.write_text(yaml.safe_dump({"max_replicates": 4, "batch": 3, "confirm_replicates": 2, "startup_trials": 2}))
+    return path

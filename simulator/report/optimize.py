@@ -301,8 +301,10 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
     ax.set(xlabel="trial", ylabel=f"{objective.metric} (mean over replicates)",
            title=f"Search for the best {objective.metric} (dot size: replicates)")
     ax.grid(alpha=0.3)
-    # beside the axes: inside, the legend hid the trials under it (trial 19 of the docs' study)
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    # beside the axes: inside, the legend hid the trials under it (trial 19 of the docs' study); none where no trial
+    # completed (matplotlib warned "No artists with labels" on the console)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return save(fig, path)
 
 
