@@ -151,17 +151,17 @@ class NetworkChoice:
 
 def network_problems(preset: Scenario, choice: NetworkChoice, kinds=NETWORK_KINDS) -> dict[str, str]:
     """For each network kind that cannot be built with ``choice``'s people and friends,
-    the reason (the generator's own message). The network is built once per kind, with
-    the choice's seed, so the answer is the one the run would meet. A seed out of range is
-    no kind's problem: the page says so once (build_run), where every kind had listed it."""
+    the reason (the generator's own message): validating the kind's scenario makes the
+    checks each builder makes before it draws (generators.check_buildable), so the answer
+    is the one the run would meet, and no network is built for it (each kind's was, on
+    every move of a slider). A seed out of range is no kind's problem: the page says so
+    once (build_run), where every kind had listed it."""
     if not 0 <= int(choice.seed) <= MAX_SEED:
         return {}
     problems = {}
     for kind in kinds:
         try:
-            scenario = classroom_scenario(preset, dataclasses.replace(choice, kind=kind), Design.of(preset))
-            rng = np.random.default_rng(int(choice.seed) % 2**32)
-            build_network(scenario.network, scenario.population.size, rng, rng)
+            classroom_scenario(preset, dataclasses.replace(choice, kind=kind), Design.of(preset))
         except ScenarioError as error:
             problems[kind] = error.args[0] if error.args else str(error)
     return problems

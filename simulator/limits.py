@@ -41,23 +41,18 @@ HEADROOM = 0.8
 
 
 def check_network(scenario, source: str | None = None, key_of=lambda key: key) -> None:
-    """Refuse a mean degree no network of that size can have (``validate`` calls this:
-    it is a property of the scenario, not of the machine)."""
-    from .network.generators import too_many_friends
+    """Refuse a network no population of this size can have (``validate`` calls this: it
+    is a property of the scenario, not of the machine): the checks each network builder
+    makes before drawing anything (network.generators.check_buildable), named at the
+    scenario's key (``key_of``) in ``source``."""
+    from .network.generators import check_buildable
 
-    net = scenario.network
-    degree = getattr(net, "mean_degree", None)
-    if net.kind in ("edgelist", "complete") or degree is None:
+    if scenario.network.kind == "edgelist":   # the file is the network: read and checked where it is loaded
         return
-    n = scenario.population.size
-    degrees = getattr(net, "degrees", None)
-    if degrees is not None:   # the sequence overrides mean_degree, whose default of 10 refused 3 people's [2, 2, 2]
-        if degrees and max(degrees) > n - 1:   # validate said valid, and the run refused it
-            raise ScenarioError(f"a degree of {max(degrees)} among {n} people; valid: 0..{n - 1}", file=source,
-                                key=key_of("network.degrees"))
-        return
-    if degree > n - 1:
-        raise ScenarioError(too_many_friends(degree, n), file=source, key=key_of("network.mean_degree"))
+    try:
+        check_buildable(scenario.network, scenario.population.size)
+    except ScenarioError as error:
+        raise ScenarioError(error.message, file=source, key=key_of(error.key)) from None
 
 
 #: (people, ties) of each edge-list file validated in this process, by resolved path:

@@ -379,6 +379,7 @@ def test_a_complete_network_preset_keeps_its_kind_and_offers_no_friends_to_choos
 
     data = default.model_dump(mode="json", exclude_none=True)
     data["network"] = {"kind": "complete", "strong_tie_share": 0.3}
+    data["population"]["size"] = 3000   # a complete network of more than 5,000 is refused, by validate as by a run
     preset = validate(data)
     choice = solara.Reactive(NetworkChoice.of(preset))
     root, page = solara.render(app.NetworkControls(choice, preset), handle_error=False)
@@ -676,6 +677,31 @@ def test_network_kinds_that_cannot_be_built_are_named_with_the_reason(default):
     assert "powerlaw_cluster" not in problems and "erdos_renyi" not in problems
     assert all("mean_degree" in reason or "mean" in reason for reason in problems.values())
     assert network_problems(default, NetworkChoice("powerlaw_cluster", 300, 12.0, 1)) == {}
+
+
+def test_the_kinds_named_unbuildable_are_those_the_builder_refuses(default):
+    """network_problems no longer builds each kind's network (it did on every slider
+    move): validation makes the builders' own checks. The reference is the builder
+    itself, given each kind's network block as the schema reads it (no validation of
+    the scenario), over the slider's corners and sizes where blocks get small."""
+    from pydantic import TypeAdapter
+
+    from simulator.classroom import _network_block
+    from simulator.config import Network
+    from simulator.network.generators import build_network
+
+    schema = TypeAdapter(Network)
+    for size, degree in ((50, 30.0), (50, 2.0), (60, 29.0), (120, 30.0), (300, 12.0), (1000, 30.0)):
+        choice = NetworkChoice("erdos_renyi", size, degree, 1)
+        refused = set()
+        for kind in NETWORK_KINDS:
+            block = schema.validate_python(_network_block(default, dataclasses.replace(choice, kind=kind), size))
+            try:
+                build_network(block, size, np.random.default_rng(1), np.random.default_rng(1))
+            except ScenarioError:
+                refused.add(kind)
+        assert set(network_problems(default, choice)) == refused, (size, degree, refused)
+        assert refused or (size, degree) != (50, 30.0)   # the corner that crashed the page is refused
 
 
 def test_a_seed_beyond_the_schema_is_an_error_not_a_crash(default):

@@ -199,6 +199,43 @@ def test_an_explicit_degree_sequence_is_checked_by_validate_and_not_against_the_
                 load_scenario(scenario)
 
 
+@pytest.mark.parametrize("size, network, error", [
+    (6000, "{kind: complete}", "population.size (line 1): a complete network of 6,000 people has 17,997,000 ties; "
+                               "valid: population.size <= 5,000 for kind complete"),
+    (10, "{kind: configuration, mean_degree: 8}", "network.mean_degree (line 2): a power-law degree sequence on 10 people "
+                                                  "cannot have mean 8"),
+    (40, "{kind: stochastic_block, mean_degree: 4, block_shares: [0.975, 0.025]}",
+     "network.block_shares (line 2): a block of 1 person cannot have friends inside it"),
+    (100, "{kind: stochastic_block, mean_degree: 30, block_shares: [0.9, 0.1], within_share: 0.9}",
+     "network.mean_degree (line 2): mean_degree 30 is impossible for blocks of 90, 10 people with within_share 0.9; "
+     "valid: mean_degree <= 10"),
+    (20, "{kind: watts_strogatz, mean_degree: 19}", "network.mean_degree (line 2): mean_degree 19 is odd; valid: an even "
+                                                    "mean_degree (18), half"),
+    (2, "{kind: watts_strogatz, mean_degree: 2}", "a ring of 2 people has no even mean_degree below 2; valid: "
+                                                  "population.size >= 3"),
+    (2, "{kind: barabasi_albert, mean_degree: 2}", None),     # one tie per newcomer: buildable, not '<= 1'
+    (6, "{kind: powerlaw_cluster, mean_degree: 4}", None)])
+def test_validate_refuses_every_network_the_run_would_refuse(tmp_path, size, network, error):
+    """validate checked only a mean above the people there are, so a complete network of
+    6,000 people, a power-law sequence too dense for its cutoff and a stochastic block
+    model with a one-person block or a too-dense block passed, and the run refused them
+    naming no file. It now makes the builders' own checks (generators.check_buildable),
+    naming the file and line. A ring's odd degree is offered only neighbours that fit
+    (18 or 20 was offered 20 people), and a growth model on 2 people, which one tie per
+    newcomer builds, is no longer told 'valid: mean_degree <= 1' (below its schema's 2)."""
+    from simulator import simulate
+    from simulator.scenario_io import load_scenario
+
+    scenario = tmp_path / "network.yaml"
+    scenario.write_text(f"population: {{size: {size}, initial_customers: 1}}\nnetwork: {network}\ndays: 3\nreplicates: 1\n")
+    if error is None:
+        assert len(simulate(load_scenario(scenario)).runs) == 1   # and the run builds it
+        return
+    with pytest.raises(ScenarioError) as refused:
+        load_scenario(scenario)
+    assert str(refused.value).startswith(f"{scenario}: ") and error in str(refused.value), str(refused.value)
+
+
 def test_growth_models_build_the_even_mean_degree_their_description_names():
     """Each newcomer attaches mean_degree / 2 ties, a whole number rounded half up, as the
     schema's description (and docs/model.md's table) now says: 3 builds the network of 4,
@@ -908,6 +945,6 @@ def test_validate_refuses_an_odd_ring_degree_as_run_does(tmp_path):
                                     else [command, str(path)])
         assert result.exit_code == 2, result.output
         lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1 and "ring.yaml: network.mean_degree (line 3): 5 is odd; valid: an even mean_degree (4 or 6)" \
+        assert len(lines) == 1 and "ring.yaml: network.mean_degree (line 3): mean_degree 5 is odd; valid: an even mean_degree (4 or 6)" \
             in lines[0], lines
     assert not (tmp_path / "out").exists()

@@ -66,6 +66,32 @@ def build_network(cfg, size: int, rng: np.random.Generator, rng_ties: np.random.
     return from_edge_ends(n, list(generators[kind](cfg, n, rng, source)), None, rng_ties, share)
 
 
+def check_buildable(cfg, n: int, source: str | None = None) -> None:
+    """Refuse, in one line, a network of ``cfg``'s kind that cannot be built for ``n``
+    people: the checks each builder makes before it draws anything, so that ``validate``
+    (limits.check_network) refuses what a run would (it passed a complete network of
+    6,000 people, a power-law sequence too dense for its cutoff, a block of one person
+    with friends inside it). Each builder calls the same check."""
+    kind = cfg.kind
+    if kind == "complete":
+        _complete_ties(n, source)
+    elif kind == "erdos_renyi":
+        _mean_within(cfg.mean_degree, n, source)
+    elif kind == "configuration":
+        _configuration_degrees(cfg, n, source)
+    elif kind in ("barabasi_albert", "powerlaw_cluster"):
+        _half_degree(cfg, n, source)
+    elif kind == "watts_strogatz":
+        _ring_degree(cfg, n, source)
+    elif kind == "stochastic_block":
+        _blocks(cfg, n, source)
+
+
+def _mean_within(mean: float, n: int, source) -> None:
+    if n < 2 or mean > n - 1:
+        raise _impossible(too_many_friends(mean, n), source)
+
+
 def _edgelist_graph(cfg, base_dir: pathlib.Path | None, source: str | None):
     """The edge-list file of a network block, read once per process (cache.py)."""
     path = pathlib.Path(cfg.path).expanduser()
@@ -163,8 +189,7 @@ def _erdos_renyi(cfg, n: int, rng: np.random.Generator, rng_ties: np.random.Gene
     in (lower id, higher id) order, the order the CSR and the tie labels need: at ten
     million people the graph takes about 11 s where drawing, sorting and converting
     pair numbers, then sorting the ties again, took about 18 s and 3 GB."""
-    if n < 2 or cfg.mean_degree > n - 1:
-        raise _impossible(too_many_friends(cfg.mean_degree, n), source)
+    _mean_within(cfg.mean_degree, n, source)
     from ..kernel.rand import seed_rows  # compiled: numba loads only when a network is built
     from .gnp_loop import gnp_keys
 
@@ -173,17 +198,21 @@ def _erdos_renyi(cfg, n: int, rng: np.random.Generator, rng_ties: np.random.Gene
     return from_tie_keys(n, [gnp_keys(n, p, seed_rows([rng]), int(expected + 8 * math.sqrt(expected) + 64))], rng_ties, share)
 
 
-def _complete(n: int, rng_ties: np.random.Generator, share: float, source) -> Network:
-    """Everyone is friends with everyone (CSR written directly; labels drawn as from_edges draws them)."""
+def _complete_ties(n: int, source) -> None:
     ties = n * (n - 1) // 2
     if ties > MAX_COMPLETE_TIES:
         raise ScenarioError(f"a complete network of {n:,} people has {ties:,} ties; valid: population.size <= {MAX_COMPLETE_PEOPLE:,} for kind complete",
                             file=source, key="population.size")
+
+
+def _complete(n: int, rng_ties: np.random.Generator, share: float, source) -> Network:
+    """Everyone is friends with everyone (CSR written directly; labels drawn as from_edges draws them)."""
+    _complete_ties(n, source)
     indptr = np.arange(n + 1, dtype=np.int64) * (n - 1)
     off_diagonal = ~np.eye(n, dtype=bool)
     indices = np.broadcast_to(np.arange(n, dtype=np.int32), (n, n))[off_diagonal]  # row-major: rows sorted
     labels = np.zeros((n, n), dtype=bool)
-    labels[np.triu_indices(n, 1)] = rng_ties.random(ties) < share  # row-major upper triangle = (lo, hi) order
+    labels[np.triu_indices(n, 1)] = rng_ties.random(n * (n - 1) // 2) < share  # row-major upper triangle = (lo, hi) order
     labels |= labels.T
     return Network(indptr, indices, labels[off_diagonal])
 
@@ -206,23 +235,18 @@ def _configuration(cfg, n: int, rng: np.random.Generator, source):
     An odd total gets one more stub on a random person. Removing self-loops and
     repeated ties lowers the realised mean a little for heavy tails.
     """
+    powerlaw = _configuration_degrees(cfg, n, source)
     if cfg.degrees is not None:
         degrees = np.asarray(cfg.degrees, dtype=np.int64)
-        if len(degrees) != n:
-            raise _impossible(f"{len(degrees)} entries for {n} people; valid: one degree per person", source, "network.degrees")
-        if len(degrees) and degrees.max() > n - 1:
-            raise _impossible(f"a degree of {degrees.max()} among {n} people; valid: 0..{n - 1}", source, "network.degrees")
     else:
         mean = float(cfg.mean_degree)
-        if n < 2 or mean > n - 1:
-            raise _impossible(too_many_friends(mean, n), source)
         family = cfg.degree_distribution
         if family == "poisson":
             degrees = rng.poisson(mean, n)
         elif family == "geometric":
             degrees = rng.geometric(1.0 / (1.0 + mean), n) - 1
         else:
-            support, pmf = _powerlaw_pmf(mean, float(cfg.exponent), n, source)
+            support, pmf = powerlaw
             degrees = support[np.searchsorted(np.cumsum(pmf), rng.random(n) * pmf.sum(), side="right").clip(0, len(pmf) - 1)]
         degrees = degrees.astype(np.int64)
     if n and degrees.sum() % 2:
@@ -230,6 +254,24 @@ def _configuration(cfg, n: int, rng: np.random.Generator, source):
     stubs = np.repeat(np.arange(n, dtype=np.int32), degrees)
     rng.shuffle(stubs)
     return stubs[0::2], stubs[1::2]
+
+
+def _configuration_degrees(cfg, n: int, source):
+    """The configuration model's checks: a degree list of one entry per person, each
+    below the people there are; a mean below them; a power law that can have its mean
+    under its cutoff. Returns the power law's (support, pmf), else None."""
+    if cfg.degrees is not None:
+        degrees = np.asarray(cfg.degrees, dtype=np.int64)
+        if len(degrees) != n:
+            raise _impossible(f"{len(degrees)} entries for {n} people; valid: one degree per person", source, "network.degrees")
+        if len(degrees) and degrees.max() > n - 1:
+            raise _impossible(f"a degree of {degrees.max()} among {n} people; valid: 0..{n - 1}", source, "network.degrees")
+        return None
+    mean = float(cfg.mean_degree)
+    _mean_within(mean, n, source)
+    if cfg.degree_distribution == "powerlaw":
+        return _powerlaw_pmf(mean, float(cfg.exponent), n, source)
+    return None
 
 
 def _powerlaw_pmf(mean: float, exponent: float, n: int, source) -> tuple[np.ndarray, np.ndarray]:
@@ -314,12 +356,7 @@ def _watts_strogatz(cfg, n: int, rng: np.random.Generator, source):
     final graph rather than networkx's graph-so-far; the degree distribution and
     clustering agree with networkx (tests).
     """
-    k = int(cfg.mean_degree)
-    if k >= n:
-        raise _impossible(f"mean_degree {k} is impossible for {n} people; valid: an even mean_degree from 2 to {n - 1}", source)
-    if k % 2:
-        raise _impossible(f"mean_degree {k} is odd; valid: an even mean_degree ({k - 1} or {k + 1}), half of it on each side of the ring", source)
-    half = k // 2
+    half = _ring_degree(cfg, n, source) // 2
     u = np.tile(np.arange(n, dtype=np.int64), half)
     step = np.repeat(np.arange(1, half + 1, dtype=np.int64), n)
     v = (u + step) % n
@@ -348,6 +385,22 @@ def _watts_strogatz(cfg, n: int, rng: np.random.Generator, source):
     return u, v
 
 
+def _ring_degree(cfg, n: int, source) -> int:
+    """A ring lattice's degree: even, and below the people there are."""
+    k = int(cfg.mean_degree)
+    if n < 3:   # no even degree from 2 fits below 1 or 2 people
+        raise _impossible(f"a ring of {n} {'person' if n == 1 else 'people'} has no even mean_degree below {n}; valid: "
+                          f"population.size >= 3 for kind watts_strogatz", source)
+    if k >= n:
+        raise _impossible(f"mean_degree {k} is impossible for {n} people; valid: an even mean_degree from 2 to {n - 1}", source)
+    if k % 2:
+        # only the neighbours that fit: "18 or 20" was offered 20 people, then 20 refused
+        fits = " or ".join(str(v) for v in (k - 1, k + 1) if 2 <= v <= n - 1)
+        raise _impossible(f"mean_degree {k} is odd; valid: an even mean_degree ({fits}), half of it on each side of the "
+                          f"ring", source)
+    return k
+
+
 def _lattice_tie_kept(u, w, n, half, lattice_kept):
     """Whether tie (u, w) is a lattice tie that was not rewired."""
     ahead = (w - u) % n
@@ -360,23 +413,17 @@ def _lattice_tie_kept(u, w, n, half, lattice_kept):
     return result
 
 
-def _stochastic_block(cfg, n: int, rng: np.random.Generator, source):
-    """Stochastic block model: blocks of round(share * n) people (largest remainders).
-
-    Inside block b each pair is tied with p_b = within_share * mean_degree / (size_b - 1),
-    so everyone expects within_share * mean_degree friends in their own block; between
-    blocks every pair is tied with one probability p_out = (1 - within_share) *
-    mean_degree * n / (2 * pairs between blocks), so the mean degree is mean_degree and
-    the share of ties inside blocks is within_share. (With unequal blocks, people in
-    small blocks have a few more ties outside.) One block: G(n, mean_degree / (n - 1)).
-    """
+def _blocks(cfg, n: int, source) -> tuple[np.ndarray, np.ndarray, float]:
+    """The blocks' sizes, each block's tie probability inside it and the one between
+    blocks (see _stochastic_block); refused where a probability would pass 1, or a block
+    of one person is to have friends inside it."""
+    _mean_within(cfg.mean_degree, n, source)   # first: more friends than people is the plainer mistake
     shares = np.asarray(cfg.block_shares, dtype=np.float64)
     exact = shares / shares.sum() * n
     sizes = np.floor(exact).astype(np.int64)
     short = n - sizes.sum()
     if short:
         sizes[np.argsort(-(exact - sizes), kind="stable")[:short]] += 1
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     d = float(cfg.mean_degree)
     occupied = sizes[sizes > 0]
     within = float(cfg.within_share) if len(occupied) > 1 else 1.0
@@ -391,6 +438,21 @@ def _stochastic_block(cfg, n: int, rng: np.random.Generator, source):
                     2.0 * between_pairs / ((1.0 - within) * n) if within < 1 else math.inf)
         raise _impossible(f"mean_degree {d:g} is impossible for blocks of {', '.join(map(str, sizes.tolist()))} people "
                           f"with within_share {within:g}; valid: mean_degree <= {limit:.6g}", source)
+    return sizes, p_in, p_out
+
+
+def _stochastic_block(cfg, n: int, rng: np.random.Generator, source):
+    """Stochastic block model: blocks of round(share * n) people (largest remainders).
+
+    Inside block b each pair is tied with p_b = within_share * mean_degree / (size_b - 1),
+    so everyone expects within_share * mean_degree friends in their own block; between
+    blocks every pair is tied with one probability p_out = (1 - within_share) *
+    mean_degree * n / (2 * pairs between blocks), so the mean degree is mean_degree and
+    the share of ties inside blocks is within_share. (With unequal blocks, people in
+    small blocks have a few more ties outside.) One block: G(n, mean_degree / (n - 1)).
+    """
+    sizes, p_in, p_out = _blocks(cfg, n, source)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     us, vs = [], []
     for size, start, p in zip(sizes.tolist(), starts.tolist(), p_in.tolist()):
         if size > 1 and p > 0:
