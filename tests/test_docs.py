@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from simulator import paramdoc
 
 from .conftest import ROOT
@@ -90,3 +92,50 @@ def test_every_variant_is_listed_even_one_without_settings_of_its_own():
     assert "edgelist" in kinds["network.kind"].split(" / ")
     # a block of one class whose kind takes several values (a channel) had no row for it
     assert kinds["program.channels.kind"] == "direct / broadcast"
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading: lower case, punctuation but hyphens and
+    underscores dropped, spaces as hyphens (its documented slug rule)."""
+    import re
+
+    text = re.sub(r"[`*]", "", heading.strip().lower())
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+def test_every_relative_link_in_the_docs_reaches_a_file_and_heading():
+    """docs/scenarios.md linked `model.md#4-the-cascade-reduction`, a section that is
+    number 5; a reader landed at the top of the page. Every relative link of README.md
+    and docs/*.md names a file that is there and, with an anchor, a heading of it."""
+    import re
+
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    anchors: dict[Path, set[str]] = {}
+
+    def headings(page: Path) -> set[str]:
+        if page not in anchors:
+            seen: dict[str, int] = {}
+            found = set()
+            in_code = False
+            for line in page.read_text().splitlines():
+                in_code ^= line.startswith("```")
+                if not in_code and (match := re.match(r"#{1,6} (.+)", line)):
+                    slug = github_anchor(match.group(1))
+                    found.add(slug if slug not in seen else f"{slug}-{seen[slug]}")
+                    seen[slug] = seen.get(slug, 0) + 1
+            anchors[page] = found
+        return anchors[page]
+
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if re.match(r"[a-z]+:", target):   # http:, https:, mailto:
+                continue
+            file, _, anchor = target.partition("#")
+            linked = (page.parent / file).resolve() if file else page
+            if not linked.exists():
+                broken.append(f"{page.name}: {target} (no file)")
+            elif anchor and linked.suffix == ".md" and anchor not in headings(linked):
+                broken.append(f"{page.name}: {target} (no such heading)")
+    assert not broken, broken
