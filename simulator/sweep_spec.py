@@ -444,7 +444,8 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
             where_set = (f"--replicates {replicates}" if replicates is not None
                          else f"the sweep file's replicates: {spec.replicates}")
             raise ScenarioError(f"{where_set} sets the count, so this --set would be ignored; drop it, and give "
-                                f"--replicates N for another count", file="--set", key=item)
+                                f"--replicates N for another count (load_sweep(..., replicates=N) from Python)",
+                                file="--set", key=item)
     base, base_data, base_source, base_dir = _load_base(spec, path, where, overrides, text)
     if replicates is not None and replicates < 1:
         raise ScenarioError(f"--replicates must be at least 1 (got {replicates})", key="--replicates")

@@ -2696,6 +2696,11 @@ def test_a_set_of_the_seed_or_count_the_sweep_sets_is_refused_as_it_would_do_not
     one_line_error(runner.invoke(app, [*sweep, "--set", "replicates=4"]), "--set: replicates=4",
                    "the sweep file's replicates: 2", "ignored", "--replicates N")
     assert not (tmp_path / "o").exists()
+    # from Python there is no --replicates: the message says what load_sweep takes
+    from simulator.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"load_sweep\(\.\.\., replicates=N\) from Python"):
+        load_sweep(path, overrides=["replicates=4"])
     path = write_sweep(tmp_path, seed=None, replicates=None)
     one_line_error(runner.invoke(app, [*sweep, "--replicates", "1", "--set", "replicates=4"]),
                    "--replicates 1 sets the count, so this --set would be ignored")
