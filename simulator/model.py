@@ -23,11 +23,14 @@ from .state import STATE_NAMES
 
 
 class Customer(mesa.Agent):
-    """A read-only view of one person of the engine's arrays (no state of its own)."""
+    """A read-only view of one person of the engine's arrays (no state of its own). Its
+    ``unique_id`` is the person's id, as ``person`` is (Mesa numbers agents 1, 2, ... in
+    the order they are made, which here is the order they were first viewed)."""
 
     def __init__(self, model: "ReferralModel", person: int):
         super().__init__(model)
         self.person = int(person)
+        self.unique_id = self.person   # filtering model.agents on unique_id finds the person, not a viewing order
 
     def _get(self, name: str):
         return getattr(self.model.engine.people, name)[self.person]

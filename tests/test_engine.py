@@ -154,6 +154,10 @@ def test_customer_agent_views_the_arrays():
     assert agent.referred_by == model.engine.people.referred_by[referred[0]]
     assert agent.state in ("customer", "churned")
     assert model.customer(int(referred[0])) is agent
+    # Mesa's unique_id is the person's id: it was the viewing order (1 for the first person viewed)
+    later = model.customer(7)
+    assert agent.unique_id == int(referred[0]) and later.unique_id == 7
+    assert model.agents.select(lambda a: a.unique_id == 7)[0] is later
 
 
 @pytest.mark.parametrize("changes", [
