@@ -89,7 +89,7 @@ def test_a_key_of_one_kind_varied_beside_the_kind_moves_that_kind_only(own):
     at_edge = SimpleNamespace(best={**result.best, "program.timing.reach_share": 0.2001},
                               best_scenario=result.best_scenario)
     assert range_edge_note(at_edge, parameters, base) == ""
-    notes = kind_default_notes(base, parameters)
+    notes = [n for n in kind_default_notes(base, parameters) if "moment" not in n]   # the moments' sizes: their own test
     if own == "onboarding":   # the milestone's other keys are the model's, not the file's: named
         (note,) = notes
         assert "milestone with delay_days 30, schedule geometric, min_satisfaction 7" in note and "reach_share" not in note
@@ -98,7 +98,7 @@ def test_a_key_of_one_kind_varied_beside_the_kind_moves_that_kind_only(own):
         assert "onboarding with delay_days 3" in note
     # a campaign's days, the schema's one ask on day 30, are named too: a list was left out, and a campaign of one
     # day ranked last against an always-on ask with nothing said
-    (note,) = kind_default_notes(base, parse_parameters(["program.timing.kind=onboarding,milestone,campaign"], base))
+    (note, _) = kind_default_notes(base, parse_parameters(["program.timing.kind=onboarding,milestone,campaign"], base))
     assert "campaign with days [30]" in note, note
     # and a tiered program's tiers, the schema's $10 then $20 after 3 referrals (no note at all before)
     (note,) = kind_default_notes(base, parse_parameters(["program.incentive.kind=double_sided,tiered"], base))
@@ -1252,3 +1252,23 @@ def test_an_objective_given_twice_is_offered_another_metric_to_trade_it_against(
     for metric, partner in (("reward_cost", "incremental_value"), ("customers_final", "reward_cost")):
         with pytest.raises(ScenarioError, match=rf"e\.g\. {metric} and {partner}\)"):
             check_objectives([Objective(metric), Objective(metric)])
+
+
+def test_a_study_of_ask_timings_names_the_moment_sizes_it_rests_on():
+    """A sweep and an optimisation over at_purchase, onboarding and milestone crowned a
+    timing and never said that each moment's effect is an assumed size (×1, ×1.2, ×1.5),
+    as compare says of designs asking at different moments. The kind notes of every study
+    now say so, with the --uncertain ranges that test them; not where the study varies
+    the sizes itself, nor for one timing that asks."""
+    from simulator.parameters import Parameter
+    from simulator.report.text import kind_default_notes
+
+    base = small()
+    timings = Parameter("program.timing.kind", "categorical", choices=("at_purchase", "onboarding", "milestone"), union=True)
+    notes = [n for n in kind_default_notes(base, [timings]) if "moment" in n]
+    assert len(notes) == 1 and "(at purchase ×1, onboarding ×1.2, milestone ×1.5; `program.moment_effect`" in notes[0]
+    assert "--uncertain program.moment_effect.milestone=1:2.25 --uncertain program.moment_effect.onboarding=1:2" in notes[0]
+    sizes = Parameter("program.moment_effect.milestone", "float", low=1.0, high=2.0)
+    assert not [n for n in kind_default_notes(base, [timings, sizes]) if "moment" in n]
+    alone = Parameter("program.timing.kind", "categorical", choices=("never", "milestone"), union=True)
+    assert not [n for n in kind_default_notes(base, [alone]) if "moment" in n]

@@ -407,7 +407,30 @@ def kind_default_notes(base, parameters) -> list[str]:
                          f"defaults for what the base file does not give: {'; '.join(clauses)} (docs/model.md, section 7). "
                          f"They rank the choices as the model assumes them, not as you would run them: vary them too, or "
                          f"start from a base file of that kind, whose keys carry over where both kinds have them.")
-    return notes
+        if parameter.key == "program.timing.kind":
+            notes.append(moment_sizes_note(base, parameter.choices, keys))
+    return [note for note in notes if note]
+
+
+def moment_sizes_note(base, kinds, keys) -> str:
+    """For a study choosing among ask timings: the sizes the model assumes for each moment
+    (`program.moment_effect`), which a ranking of them rests on, with the --uncertain
+    ranges that test them, as compare says of designs asking at different moments (sweep
+    and optimize crowned a timing and never said so). Empty where the study varies the
+    sizes itself, or fewer than two timings that ask."""
+    from .compare import _MOMENT, _moment_range
+
+    asking = [kind for kind in dict.fromkeys(kinds) if kind != "never"]
+    if len(asking) < 2 or any(k.startswith("program.moment_effect") for k in keys):
+        return ""
+    field = {kind: _MOMENT.get(kind, kind) for kind in asking}
+    size = {kind: float(getattr(base.program.moment_effect, field[kind], 1.0)) for kind in asking}
+    sizes = ", ".join(f"{kind.replace('_', ' ')} ×{size[kind]:g}" for kind in asking)
+    tests = " ".join(f"--uncertain program.moment_effect.{field[kind]}={_moment_range(size[kind])}"
+                     for kind in sorted(asking, key=lambda kind: -size[kind]) if field[kind] != "purchase")
+    return (f"The choices of `program.timing.kind` are weighed with the sizes the model assumes for an ask's moment "
+            f"({sizes}; `program.moment_effect`, assumptions: docs/model.md): a ranking of the timings can rest on "
+            f"them. Test them with `refsim sensitivity` ({tests}).")
 
 
 def designs_default_notes(designs, keys, parameters=()) -> list[str]:
