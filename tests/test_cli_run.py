@@ -262,10 +262,14 @@ def test_a_budget_that_ended_the_asks_is_not_sent_to_rewards_only_when_that_copy
         return SimpleNamespace(scenario=scenario, runs=pd.DataFrame({"budget_exhausted_day": [20.0, 20.0]}))
 
     ended, asks_on = design("ended"), design("asks-on", "rewards_only")
-    assert assumption_line([ended, asks_on]) == "" and _budget_ending_note([ended, asks_on]) == ""
+    line, note = assumption_line([ended, asks_on]), _budget_ending_note([ended, asks_on])
+    assert "ended the asks (median day of 120: ended 20" in line and "compare again" not in line + note, line
+    assert line.endswith("end_program): its rewards_only copy is compared here (report.md)"), line
+    assert note.endswith("(its copy with `on_budget_exhausted: rewards_only`, which asks on without a reward, is "
+                         "compared here; a larger budget is another test)"), note
     other = design("other", "rewards_only", reward=20)   # not its copy: the advice stands
     assert "compare again with rewards_only" in assumption_line([ended, other])
-    assert "rewards_only" in _budget_ending_note([ended, other])
+    assert "(compare again with `on_budget_exhausted: rewards_only`" in _budget_ending_note([ended, other])
 
 
 def test_budgets_that_ended_early_are_each_said_against_their_own_horizon():

@@ -408,9 +408,12 @@ def assumption_line(designs, files=(), sets=()) -> str:
         # each design's own horizon where they differ (an unpaired compare): 'of 200' was said of a 400-day design
         alike = len({s.days for s, _ in ended}) == 1
         listed = ", ".join(f"{s.name} {day:.0f}" + ("" if alike else f" of {s.days}") for s, day in ended)
+        # its rewards_only copy compared beside it: "compare again with rewards_only" asked for what was there
+        again = ("its rewards_only copy is compared here" if all(_rewards_only_copy_among(s, designs) for s, _ in ended)
+                 else "compare again with rewards_only")
         parts.append("the ranking rests on budgets that ran out early and ended the asks (median day"
                      + (f" of {ended[0][0].days}" if alike else "") + f": {listed}; on_budget_exhausted end_program): "
-                     f"compare again with rewards_only")
+                     + again)
     if tests:
         parts.append(("the ranking also" if parts else "the ranking") + " rests on sizes the model assumes; test them "
                      "with refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in files)
@@ -437,9 +440,7 @@ def budget_endings(designs) -> list[tuple]:
                 and not math.isnan(day := ran_out_by(runs, scenario.days / 2))
                 # a campaign whose asks were over before it (its last on day 97, the budget spent on day 231 by links
                 # still shared) had none to end: "compare again with rewards_only" would change nothing
-                and not last_ask_day(getattr(design, "timeseries", None)) < day
-                # nor where its rewards_only copy is compared beside it (and ranked best)
-                and not _rewards_only_copy_among(scenario, designs)):
+                and not last_ask_day(getattr(design, "timeseries", None)) < day):
             ended.append((scenario, day))
     return ended
 
@@ -477,8 +478,10 @@ def _budget_ending_note(designs) -> str:
             f"median{'s' if len(ended) > 1 else ''}) and `on_budget_exhausted` end_program{default} ended the asks "
             f"with them{launch}: a design so ended is measured by what it did before that day and how fast it spent, "
             f"not by its program over the horizon, and the ranking can follow these settings more than the designs "
-            f"(compare again with `on_budget_exhausted: rewards_only`, which asks on without a reward, or with a "
-            f"larger budget)")
+            + ("(its copy with `on_budget_exhausted: rewards_only`, which asks on without a reward, is compared here; "
+               "a larger budget is another test)" if all(_rewards_only_copy_among(s, designs) for s, _ in ended) else
+               "(compare again with `on_budget_exhausted: rewards_only`, which asks on without a reward, or with a "
+               "larger budget)"))
 
 
 def _moment_range(size: float) -> str:
