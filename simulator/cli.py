@@ -662,7 +662,7 @@ def compare(
 
     if verdict := verdict_line(comparison):
         out.print(f"  {verdict}", markup=False)
-    from .report.compare import assumption_line, twin_lines, unpaired_note, world_lines
+    from .report.compare import assumption_line, relabel_note, twin_lines, unpaired_note, world_lines
 
     if note := unpaired_note(comparison):   # report.md said it; the console's "sure at 95%" stood alone
         out.print(f"  note: {note[0].lower()}{note[1:]}", markup=False)
@@ -671,6 +671,8 @@ def compare(
         out.print(f"  {line}", markup=False)
     for line in twin_lines(comparison.designs):   # incremental metrics against different baselines: said beside it too
         out.print(f"  {line}", markup=False)
+    for line in relabel_note(comparison, console=True):   # tracked referrals told apart on the same customers
+        out.print(f"  note: {line}", markup=False)
     if line := assumption_line(comparison.designs, scenarios, sets or ()):   # report.md's "ranking rests on": the console read as sure
         out.print(f"  {line}", markup=False)
     for design in comparison.designs:   # as run and validate print them (docs/scenarios.md): report.md alone had them

@@ -1888,3 +1888,27 @@ def test_the_verdict_says_a_budget_ran_out_after_the_asks_had_ended_not_that_it_
     asking = SimpleNamespace(designs=[design("a", [5.0, 6.0], 80), design("b", [1.0, 2.0], 80)], paired=True)
     assert "in 100% of replicates, and its asks ended with it (`on_budget_exhausted` is end_program unless set" in \
         decision_paragraph(asking, decide(asking))[0]
+
+
+def test_tracked_referrals_told_apart_on_the_same_customers_are_said_to_measure_attribution():
+    """A reward of one cent beside none, no asks in either: the same customers in every
+    replicate, yet referred customers (+33), referred share and both K's were 'better',
+    sure at 95%, with no word: a reward on offer labels word of mouth as tracked. The
+    note names the design with more tracked referrals, the metrics, and what to judge by;
+    designs whose customers differ too, or tracked metrics not told apart, get none."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import relabel_note
+
+    def table(customers, referred, program_k="unclear", diff=33.0):
+        rows = [("none", m, math.nan, "") for m in ("customers_final", "referred_customers", "program_k")]
+        rows += [("cent", "customers_final", 0.0, customers), ("cent", "referred_customers", diff, referred),
+                 ("cent", "program_k", diff / 100, program_k)]
+        return SimpleNamespace(reference="none", table=pd.DataFrame(rows, columns=["design", "metric", "diff_mean", "verdict"]))
+
+    (note,) = relabel_note(table("same", "better", "better"))
+    assert note.startswith("cent has more tracked referrals than none (`referred_customers`, `program_k` told apart) "
+                           "while their customers are not (`customers_final` same)") and "`incremental_value`" in note
+    (line,) = relabel_note(table("unclear", "worse", diff=-20.0), console=True)   # the reference has more
+    assert line.startswith("none has more tracked referrals than cent (referred_customers told apart)") and "`" not in line
+    assert relabel_note(table("better", "better")) == [] and relabel_note(table("same", "unclear")) == []

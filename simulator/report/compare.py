@@ -667,6 +667,43 @@ def _differing(designs, differences, reference) -> str:
                      for name, keys in found if keys)
 
 
+#: Metrics that count tracked referrals (the links' bookkeeping), and the one that counts customers.
+TRACKED = ("referred_customers", "referred_share", "k_factor", "program_k", "cost_per_referred_customer")
+
+
+def relabelled(comparison) -> list[tuple[str, str, str, list[str]]]:
+    """(more, less, customers' verdict, metrics) for each design told apart from the
+    reference on tracked referrals (TRACKED) while their customers are not
+    (`customers_final` same or unclear): a reward of one cent beside none was "better"
+    on referred customers (+33), referred share and both K's, on the same customers in
+    every replicate. Its link labels as tracked the word of mouth that came anyway."""
+    table = comparison.table
+    found = []
+    for design in dict.fromkeys(table["design"]):
+        if design == comparison.reference:
+            continue
+        rows = table[table["design"] == design].set_index("metric")
+        if "customers_final" not in rows.index or rows.loc["customers_final", "verdict"] not in ("same", "unclear"):
+            continue
+        moved = [m for m in TRACKED if m in rows.index and rows.loc[m, "verdict"] in ("better", "worse")
+                 and m != "cost_per_referred_customer"]
+        if moved:
+            up = rows.loc[moved[0], "diff_mean"] > 0
+            more, less = (design, comparison.reference) if up else (comparison.reference, design)
+            found.append((more, less, str(rows.loc["customers_final", "verdict"]), moved))
+    return found
+
+
+def relabel_note(comparison, console: bool = False) -> list[str]:
+    """relabelled as report.md's notes (or the console's lines)."""
+    tick = "" if console else "`"
+    return [f"{more} has more tracked referrals than {less} ({', '.join(f'{tick}{m}{tick}' for m in metrics)} told apart) "
+            f"while their customers are not ({tick}customers_final{tick} {verdict}): a reward on offer labels as tracked "
+            f"the word of mouth that comes through a link anyway (docs/model.md, \"Attribution\"), so those verdicts "
+            f"measure attribution, not growth; judge the designs by {tick}customers_final{tick} and "
+            f"{tick}incremental_value{tick}" for more, less, verdict, metrics in relabelled(comparison)]
+
+
 def world_lines(designs, varied=()) -> list[str]:
     """world_note for the console, a line per design that differs from the reference
     beyond its program: the verdict printed above it read as a design's win."""
@@ -846,6 +883,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
                                    assumption_note(comparison.designs))
           if note],
         *[f"- {note}." for note in (milestone_cut_short(d.runs, d.scenario) for d in comparison.designs) if note],
+        *[f"- {note}." for note in relabel_note(comparison)],
         "",
         "## Who wins",
         "",
