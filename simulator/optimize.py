@@ -156,11 +156,17 @@ def spend_alone_note(objectives: Sequence[Objective], constraints: Sequence[Cons
     whatever it brings: the search's answer is the smallest reward its ranges allow (or
     no program), which is what the question said, not a finding. Said before the study
     runs and in its report; the study still runs (a floor on spend can be the point)."""
+    q = quote   # "`" in report.md
+    if any(o.metric == "cost_per_referred_customer" for o in objectives):
+        # reward cost over tracked referrals: a link labels word of mouth as tracked, so it falls with the cheapest
+        # reward (a search drifted to $7 + $3 of 1-100), as the dashboard's ROI that is refused for it
+        return (f"{q}cost_per_referred_customer{q} is the reward cost over tracked referrals, which count the word of "
+                f"mouth a link labels as well as what the program brings: it falls with the cheapest reward whatever the "
+                f"program adds; {q}incremental_cac{q} (the cost per customer the program adds) asks that question")
     if len(objectives) != 1 or constraints or objectives[0].metric not in SPENDING \
             or objectives[0].direction != "minimize":
         return ""
     metric = objectives[0].metric
-    q = quote   # "`" in report.md
     return (f"{q}{metric}{q} alone, with no constraint, is least for the design that pays least, whatever the program "
             f"brings (the smallest reward the ranges allow, or none); say what it must bring as a constraint (e.g. "
             f"{q}--constraint 'incremental_value>=0'{q}) or as a second objective ({q}--objective incremental_value{q})")

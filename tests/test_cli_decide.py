@@ -1988,6 +1988,12 @@ def test_a_spend_minimised_alone_is_said_to_ask_for_the_design_that_pays_least(t
     assert spend_alone_note([Objective("incremental_cac")], []) == ""   # a cost per customer weighs what it brings
     assert spend_alone_note([Objective("program_cost", "maximize")], []) == ""
     assert spend_alone_note([Objective("program_cost")], []).startswith("program_cost alone")
+    # reward cost per tracked referral falls with the cheapest reward whatever the program adds (a link labels word
+    # of mouth as tracked): a search drifted to $7 + $3 of 1-100 with no word, constrained or not
+    for constraints in ([], [Constraint("customers_final", ">=", 500)]):
+        note = spend_alone_note([Objective("cost_per_referred_customer")], constraints, quote="`")
+        assert note.startswith("`cost_per_referred_customer` is the reward cost over tracked referrals") and \
+            "`incremental_cac`" in note
 
 
 def test_sensitivity_names_the_defaults_a_varied_kind_runs_with(tmp_path):
