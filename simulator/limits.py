@@ -55,13 +55,23 @@ def check_network(scenario, source: str | None = None, key_of=lambda key: key) -
         raise ScenarioError(error.message, file=source, key=key_of(error.key)) from None
 
 
-#: (people, ties) of each edge-list file validated in this process, by resolved path:
-#: validation reads the file once, and the memory check needs its size.
-_EDGE_LISTS: dict[str, tuple[int, int]] = {}
+#: (people, ties, people in no tie) of each edge-list file validated in this process, by
+#: resolved path: validation reads the file once, and the memory check needs its size.
+_EDGE_LISTS: dict[str, tuple[int, int, int]] = {}
 
 
-def note_edge_list(path, people: int, ties: int) -> None:
-    _EDGE_LISTS[str(path)] = (int(people), int(ties))
+def note_edge_list(path, people: int, ties: int, friendless: int = 0) -> None:
+    _EDGE_LISTS[str(path)] = (int(people), int(ties), int(friendless))
+
+
+def friendless_of(scenario) -> tuple[int, int]:
+    """(people in no tie, people) of a scenario's edge-list network as validated here;
+    (0, 0) for another network, or a file not validated in this process."""
+    net = scenario.network
+    if net.kind != "edgelist" or str(net.path) not in _EDGE_LISTS:
+        return 0, 0
+    people, _, friendless = _EDGE_LISTS[str(net.path)]
+    return friendless, people
 
 
 def ties_of(scenario) -> int:
@@ -69,7 +79,7 @@ def ties_of(scenario) -> int:
     net = scenario.network
     n = scenario.population.size
     if net.kind == "edgelist":
-        return _EDGE_LISTS.get(str(net.path), (0, 0))[1]
+        return _EDGE_LISTS.get(str(net.path), (0, 0, 0))[1]
     if net.kind == "complete":
         return n * (n - 1) // 2
     if getattr(net, "degrees", None):

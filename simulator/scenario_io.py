@@ -503,7 +503,7 @@ def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, te
 
     graph = read_edgelist(edge_path, source=source)  # kept for the runs: the file is read once
     n = graph.n
-    limits.note_edge_list(edge_path, n, graph.ties)
+    limits.note_edge_list(edge_path, n, graph.ties, graph.friendless)
     # the population is the file's: the resolved scenario (manifest.json, a sweep's fingerprint) recorded the
     # schema's default size, 10,000, for a graph of 100,000 people; a size given (in the file, by --set or a
     # sweep) and another than the file's was ignored, while a sweep's rows and a run's report were labelled with it

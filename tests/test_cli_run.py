@@ -1325,3 +1325,27 @@ def test_rewards_only_after_the_last_ask_does_not_say_asks_went_on():
     assert "after it no asks were left to go on (its asks had ended on day 97)" in line, line
     still = pd.DataFrame({"day": [1, 97, 250, 300], "asks": [5, 3, 2, 0]})
     assert "after it asks continued unrewarded" in _budget_lines(runs, campaign, still)[0]
+
+
+def test_people_an_edge_list_leaves_in_no_tie_are_said(tmp_path):
+    """Ids count from 0 and the largest sets the population: a file numbered from 1 ran
+    with a friendless person 0 (a random initial customer could be them), and one with
+    an id of 4,000,000 a market of 4,000,001, with no word from validate or run. Both
+    now say how many people are in no tie; a file numbered from 0 with everyone tied
+    gets no such note."""
+    for lines, alone in (("1 2\n2 3\n3 4\n4 1\n", "1 of the 5 people"), ("0 1\n1 2\n2 3\n3 0\n", None)):
+        (tmp_path / "graph.txt").write_text(lines)
+        scenario = tmp_path / "s.yaml"
+        scenario.write_text("name: ring\ndays: 5\nreplicates: 2\npopulation: {initial_customers: 1}\n"
+                            "network: {kind: edgelist, path: graph.txt}\n")
+        checked = runner.invoke(app, ["validate", str(scenario)])
+        assert checked.exit_code == 0, checked.output
+        out = tmp_path / ("run-" + str(alone is None))
+        ran = runner.invoke(app, ["run", str(scenario), "--out", str(out)])
+        assert ran.exit_code == 0, ran.output
+        said = [text for text in (checked.stderr, ran.stdout, (out / "report.md").read_text())
+                if "appear in no tie of its file" in text]
+        if alone is None:
+            assert said == []
+        else:
+            assert len(said) == 3 and all(f"{alone} of the edge list (ids 0 to 4) appear in no tie" in t for t in said)

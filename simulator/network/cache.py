@@ -153,6 +153,13 @@ class EdgeListGraph:
         rank_bytes = 4 if self.ties < 2**31 else 8
         self.nbytes = indptr.nbytes + indices.nbytes + (rank_bytes + 2) * len(indices)
 
+    @property
+    def friendless(self) -> int:
+        """People (ids 0..n-1) in no tie of the file: ids it skips, or a person 0 of a file
+        numbered from 1."""
+        indptr = self._fixed.indptr if self._fixed is not None else self._indptr
+        return int(np.count_nonzero(np.diff(indptr) == 0))
+
     def _slot_ties(self) -> np.ndarray:
         """Each slot's tie rank in (lower id, higher id) order, found once, when first asked
         for: only a tie share strictly between 0 and 1 draws labels per seed (the usual

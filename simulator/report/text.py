@@ -270,6 +270,21 @@ def reward_weighing(scenario) -> str:
                    f"share when the rewards add up to one reward scale).")
 
 
+def edge_list_note(scenario) -> str:
+    """People of an edge-list network in no tie of its file: ids count from 0 and the
+    largest sets the population, so a file numbered from 1 gained a friendless person 0,
+    and one with an id of 4,000,000 ran a market of 4,000,001 with no word."""
+    from ..limits import friendless_of
+
+    alone, people = friendless_of(scenario)
+    if not alone:
+        return ""
+    return (f"{alone:,} of the {people:,} people of the edge list (ids 0 to {people - 1:,}) appear in no tie of its "
+            f"file: they are in the market with no friends. Ids count from 0 and the largest id sets the population, "
+            f"so a file numbered from 1 gains a person 0, and ids with gaps add the people between them; renumber "
+            f"the file from 0 if they are not meant.")
+
+
 def default_notes(scenario) -> list[str]:
     """Defaults a scenario file left in place that decide what a program costs or does,
     each as a sentence: a reward with no ``reward_type`` is store credit, costed at its
@@ -281,9 +296,10 @@ def default_notes(scenario) -> list[str]:
 
     program = scenario.program
     incentive = program.incentive
+    friendless = edge_list_note(scenario)
     if isinstance(incentive, NoIncentive):
-        return []
-    notes = []
+        return [friendless] if friendless else []
+    notes = [friendless] if friendless else []
     if "reward_type" not in incentive.model_fields_set and incentive.cost_share is None:
         share = program.cost_share()
         notes.append(f"Rewards are store credit (`program.incentive.reward_type` is not given, and credit is its "
