@@ -662,6 +662,12 @@ def compare(
 
     if verdict := verdict_line(comparison):
         out.print(f"  {verdict}", markup=False)
+    else:   # no design with a finite value: report.md's opening says why; "the ranking rests on" ranked nothing
+        from .report.compare import decision_paragraph, decide
+
+        if decide(comparison) is None:
+            said = decision_paragraph(comparison, None)[0].replace("`", "").replace(" The tables below give the rest.", "")
+            out.print(f"  {said.replace('; see the tables below.', '.')}", markup=False)
     from .report.compare import assumption_line, relabel_note, twin_lines, unpaired_note, world_lines
 
     if note := unpaired_note(comparison):   # report.md said it; the console's "sure at 95%" stood alone
@@ -673,7 +679,8 @@ def compare(
         out.print(f"  {line}", markup=False)
     for line in relabel_note(comparison, console=True):   # tracked referrals told apart on the same customers
         out.print(f"  note: {line}", markup=False)
-    if line := assumption_line(comparison.designs, scenarios, sets or ()):   # report.md's "ranking rests on": the console read as sure
+    line = assumption_line(comparison.designs, scenarios, sets or ()) if verdict else ""
+    if line:   # report.md's "ranking rests on": the console read as sure (and nothing to rest on without a ranking)
         out.print(f"  {line}", markup=False)
     for design in comparison.designs:   # as run and validate print them (docs/scenarios.md): report.md alone had them
         _print_default_notes(design.scenario, design.scenario.name, sets)

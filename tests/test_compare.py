@@ -1912,3 +1912,20 @@ def test_tracked_referrals_told_apart_on_the_same_customers_are_said_to_measure_
     (line,) = relabel_note(table("unclear", "worse", diff=-20.0), console=True)   # the reference has more
     assert line.startswith("none has more tracked referrals than cent (referred_customers told apart)") and "`" not in line
     assert relabel_note(table("better", "better")) == [] and relabel_note(table("same", "unclear")) == []
+
+
+def test_a_compare_where_no_design_has_a_value_says_why_and_ranks_nothing(tmp_path):
+    """With no churn and no discounting no design has a finite value: the console gave
+    no verdict and no reason, then 'note: the ranking rests on sizes the model
+    assumes', though nothing was ranked. It now gives report.md's reason and no such
+    note."""
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    for path, timing in ((a, "at_purchase"), (b, "milestone")):   # moments differ: a ranking would rest on their sizes
+        data = small(name=path.stem, days=60, program={"timing": {"kind": timing}}).model_dump(mode="json",
+                                                                                            exclude_none=True)
+        data["churn"]["monthly_rate"], data["economics"]["annual_discount_rate"] = 0, 0
+        path.write_text(yaml.safe_dump(data))
+    result = runner.invoke(app, ["compare", str(a), str(b), "-r", "2", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "No design has a finite value on any replicate: with no discounting (economics.annual_discount_rate: 0)" \
+        in result.stdout and "ranking rests on" not in result.stdout, result.stdout
