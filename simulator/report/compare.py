@@ -673,17 +673,20 @@ TRACKED = ("referred_customers", "referred_share", "k_factor", "program_k", "cos
 
 def relabelled(comparison) -> list[tuple[str, str, str, list[str]]]:
     """(more, less, customers' verdict, metrics) for each design told apart from the
-    reference on tracked referrals (TRACKED) while their customers are not
-    (`customers_final` same or unclear): a reward of one cent beside none was "better"
-    on referred customers (+33), referred share and both K's, on the same customers in
-    every replicate. Its link labels as tracked the word of mouth that came anyway."""
+    reference on tracked referrals (TRACKED) while their customers are the same in every
+    replicate (`customers_final` same): a reward of one cent beside none was "better" on
+    referred customers (+33), referred share and both K's, on the same customers in
+    every replicate. Its link labels as tracked the word of mouth that came anyway.
+    Customers merely not told apart (unclear) are no such evidence: asks without a
+    reward, or a budget's asks going on, bring real referrals that few replicates leave
+    unclear in customers."""
     table = comparison.table
     found = []
     for design in dict.fromkeys(table["design"]):
         if design == comparison.reference:
             continue
         rows = table[table["design"] == design].set_index("metric")
-        if "customers_final" not in rows.index or rows.loc["customers_final", "verdict"] not in ("same", "unclear"):
+        if "customers_final" not in rows.index or rows.loc["customers_final", "verdict"] != "same":
             continue
         moved = [m for m in TRACKED if m in rows.index and rows.loc[m, "verdict"] in ("better", "worse")
                  and m != "cost_per_referred_customer"]
@@ -698,7 +701,7 @@ def relabel_note(comparison, console: bool = False) -> list[str]:
     """relabelled as report.md's notes (or the console's lines)."""
     tick = "" if console else "`"
     return [f"{more} has more tracked referrals than {less} ({', '.join(f'{tick}{m}{tick}' for m in metrics)} told apart) "
-            f"while their customers are not ({tick}customers_final{tick} {verdict}): a reward on offer labels as tracked "
+            f"while their customers are the same ({tick}customers_final{tick} {verdict}): a reward on offer labels as tracked "
             f"the word of mouth that comes through a link anyway (docs/model.md, \"Attribution\"), so those verdicts "
             f"measure attribution, not growth; judge the designs by {tick}customers_final{tick} and "
             f"{tick}incremental_value{tick}" for more, less, verdict, metrics in relabelled(comparison)]
