@@ -401,6 +401,10 @@ def check_vary(parameters: Sequence[Parameter], *, source: str = "--vary") -> No
     (`--vary days=60:365 --constraint 'reward_cost<=300'` named days=92 best)."""
     check_parameter_objects(parameters)
     for p in parameters:
+        if p.key == "k_window_days":   # compare refuses designs measured over different windows: so must a search
+            raise ScenarioError("the window K is counted over is not a design to choose: a longer one counts more "
+                                "referrals of the same runs, so k_factor and program_k would rank the measurement; fix "
+                                "it with --set k_window_days=N", file=source, key=p.key)
         if p.key == "days":
             raise ScenarioError("the horizon is not a design to choose: every metric is counted over it, so a shorter "
                                 "one spends less against a constraint and its trials are not measured alike; fix it "

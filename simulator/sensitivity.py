@@ -166,6 +166,10 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
 def check_uncertain(parameters: Sequence[Parameter], source: str = "--uncertain") -> None:
     """The horizon is no uncertain assumption (optimize and calibrate refuse it too)."""
     check_parameter_objects(parameters)
+    if any(p.key == "k_window_days" for p in parameters):   # a measurement, not something we do not know
+        raise ScenarioError("the window K is counted over is not an uncertain assumption but how K is measured: its "
+                            "indices would say how much a longer count adds; fix it with --set k_window_days=N",
+                            file=source, key="k_window_days")
     if any(p.key == "days" for p in parameters):
         raise ScenarioError("the horizon is not an uncertain assumption: every metric is counted over it, so its "
                             "indices would say how much a longer count adds, not what we do not know; fix it with "

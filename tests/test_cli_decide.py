@@ -2045,3 +2045,21 @@ def _settings(tmp_path):
     path = tmp_path / "rungs.yaml"
     path.write_text(yaml.safe_dump({"max_replicates": 4, "batch": 3, "confirm_replicates": 2, "startup_trials": 2}))
     return path
+
+
+def test_the_window_k_is_counted_over_is_no_design_and_no_uncertainty(tmp_path):
+    """compare refuses designs measured over different K windows; optimize still searched
+    k_window_days for the best k_factor (89 of 10-90 'won', and its edge note advised the
+    compare that compare refuses), and sensitivity would give it indices. Both refuse it
+    in one line, as they refuse the horizon; a sweep that ranks it is told what it is."""
+    from simulator.report.text import study_world_note
+
+    one_line_error(invoke("optimize", DEFAULT, "--vary", "k_window_days=10:90", "--objective", "k_factor",
+                          "--out", tmp_path / "x"), "--vary: k_window_days", "not a design to choose",
+                   "--set k_window_days=N")
+    one_line_error(invoke("sensitivity", DEFAULT, "--uncertain", "k_window_days=10:90", "--out", tmp_path / "x"),
+                   "--uncertain: k_window_days", "how K is measured")
+    assert not (tmp_path / "x").exists()
+    note = study_world_note(["k_window_days", "program.incentive.referrer_reward"])
+    assert "ranks `k_window_days`, which no launch chooses (the window K is measured over)" in note
+    assert study_world_note(["k_window_days"], assumptions=["k_window_days"]) == ""

@@ -808,7 +808,9 @@ def study_world_note(keys, assumptions=()) -> str:
     kinds = {"the world the program launches into": (*(k for k in WORLD_KEYS if not k.startswith("program.")),
                                                      "population.size", "network"),
              "what the model assumes of how people answer it": tuple(k for k in WORLD_KEYS if k.startswith("program.")),
-             "the horizon it is counted over": ("days",)}
+             "the horizon it is counted over": ("days",),
+             # a longer window counts more referrals of the same runs: compare refuses designs measured apart
+             "the window K is measured over": ("k_window_days",)}
     ranked = [k for k in keys if k not in assumptions and any(under(k, blocks) for blocks in kinds.values())]
     if not ranked:
         return ""
