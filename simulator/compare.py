@@ -537,10 +537,18 @@ def reads(scenario: Scenario, leaf: str) -> bool:
         # friend, so the friend's uplifts are none of its own), the scale in months where no scale is given
         if parts[2] == "reward_scale_months":
             return rewarded and incentive.reward_scale is None
+        if parts[2] in ("referee_max_uplift", "referee_share_uplift"):   # moved by the friend's reward alone
+            return rewarded and parts[2] in type(incentive).model_fields and getattr(incentive, "referee_reward", 0) > 0
         return rewarded and parts[2] in type(incentive).model_fields
-    if parts[1:3] == ["timing", "reminders"]:   # how people answer a reminder: read where reminders are sent
+    if parts[1:3] == ["timing", "reminders"]:
+        # how people answer an ask after their first: reminders, and a campaign's later pushes (fatigue and annoyance
+        # apply to every ask beyond the first: two campaigns at 0.9 and 0.2 'won', sure, with no word)
         reminders = getattr(program.timing, "reminders", None)
-        return reminders is not None and reminders.count > 0
+        if reminders is None:
+            return False
+        repeated = program.timing.kind == "campaign" and (len(set(program.timing.days)) > 1
+                                                         or program.launch.ask_existing == "once")
+        return reminders.count > 0 or repeated
     return True
 
 

@@ -890,6 +890,15 @@ def test_designs_that_differ_in_how_people_answer_a_reward_or_a_reminder_are_sai
                                                   "program.timing.reminders.fatigue (0.9 vs 0.5)"]
     once = small(name="once", program={"timing": {"kind": "at_purchase", "reminders": {"count": 0, "fatigue": 0.5}}})
     assert world_differences(reminded, once) == []   # a design that sends no reminder reads no fatigue
+    # a campaign's later pushes are asks beyond the first: fatigue and annoyance apply to them, reminders or not
+    pushes = {"kind": "campaign", "days": [10, 30, 50], "reminders": {"count": 0}}
+    tired = {**pushes, "reminders": {"count": 0, "fatigue": 0.2, "annoyance": 0.9}}
+    assert sorted(world_differences(small(name="a", program={"timing": pushes}), small(name="b", program={"timing": tired}))) \
+        == ["program.timing.reminders.annoyance (0.05 vs 0.9)", "program.timing.reminders.fatigue (0.9 vs 0.2)"]
+    # a friend given no reward reads no friend-side uplift (a tiered program's friends get 0 by default)
+    tiered = {"kind": "tiered", "tiers": [{"after": 0, "referrer_reward": 10}]}
+    assert world_differences(small(name="a", program={"incentive": tiered}),
+                             small(name="b", program={"incentive": {**tiered, "referee_max_uplift": 5}})) == []
     # and sensitivity may set them alike in designs that differ in them: they are assumptions, not levers
     assert not is_lever("program.incentive.max_uplift") and not is_lever("program.timing.reminders.fatigue")
     assert is_lever("program.timing.reminders.count") and is_lever("program.incentive.referee_reward")
