@@ -2037,6 +2037,11 @@ def test_an_optimisation_of_infinite_equity_is_refused_and_one_with_no_trial_com
     assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
     assert "no trial completed" in result.stdout and "best.yaml" not in result.stdout.splitlines()[-1]
     assert not (tmp_path / "none" / "best.yaml").exists()
+    # report.md describes no winner's re-run, nor files that were not written
+    report = (tmp_path / "none" / "report.md").read_text()
+    assert "No trial completed, so none was re-run on fresh seeds" in report and "The winner was re-run" not in report
+    files = report.split("## Files")[1].split("##")[0]
+    assert "best.yaml" not in files and "confirmation.csv" not in files and "trials.csv" in files
     trials = pd.read_csv(tmp_path / "none" / "trials.csv")
     assert (trials["state"] == "FAIL").all() and (trials["replicates"] == 2).all()   # none climbed a rung
 

@@ -71,6 +71,8 @@ def _rerun_text(result: OptimizeResult, settings: OptimizeSettings) -> str:
     chosen = chosen_rows(result.confirmation)
     candidates = chosen["trial"].nunique() if len(chosen) else 0
     n = settings.confirm_replicates
+    if not len(result.confirmation):   # no trial completed: nothing was re-run ("the winner was re-run" of none)
+        return "No trial completed, so none was re-run on fresh seeds; each trial's error is in trials.csv."
     if candidates <= 1:
         return f"The winner was re-run on {n} fresh seeds, never used in the search."
     return (f"{candidates} candidates were re-run on {n} fresh seeds, never used in the search, and the winner among "
@@ -557,9 +559,12 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
                   "the far end of its 95% interval, then those that keep them on the mean only (a winner from these "
                   "would break a constraint on many launches)." if result.constraints else
                   "On the highest rung reached, best first (95% interval over the trial's replicates).", "", *top]
+    # only the files written: with no completed trial there is no confirmation.csv and no best.yaml
+    rerun = "confirmation.csv (fresh-seed re-runs), " if len(result.confirmation) else ""
+    best = "best.yaml, " if result.best_scenario is not None else ""
     lines += ["", "## Files", "",
               "trials.csv (one row per trial: values, replicates, mean and 95% interval of every objective and constraint metric, feasibility), "
-              "confirmation.csv (fresh-seed re-runs), best.yaml, optuna.sqlite3 (the resumable study), manifest.json.",
+              f"{rerun}{best}optuna.sqlite3 (the resumable study), manifest.json.",
               "", "## Figures", "", *figure_links(figures)]
     return "\n".join(lines) + "\n"
 
