@@ -61,7 +61,7 @@ from .config import Scenario
 from .errors import ScenarioError
 from .scenario_io import check_seed_and_replicates
 from .quiet_logs import quiet_loggers
-from .evaluation import Evaluate, Evaluator, check_metric, days_counted
+from .evaluation import K_METRICS, Evaluate, Evaluator, check_metric, days_counted
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS, copies
 from .parameters import Parameter, applies, apply_own, apply_values, check_designs_pair
 from .rng import draw_seed, replicate_seeds, stream_seed
@@ -660,6 +660,10 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
     if isinstance(designs, Scenario):   # one scenario where a list is meant: "'tuple' object has no attribute 'name'"
         raise TypeError("designs: a list of scenarios (the base first), not one Scenario")
     check_designs_pair(list(designs), calibration.parameters, source="--fit")
+    if K_METRICS & set(metrics):   # K of designs measured over other windows is a difference of measurement
+        from .compare import check_k_window
+
+        check_k_window(list(designs), remedy="scenario")
     # fitted keys a design does not have, which leave it as it is (said in designs.csv, the report and the console)
     # two files of one name were listed twice under it: numbered, as sensitivity numbers them
     from .sensitivity import design_names

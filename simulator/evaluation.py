@@ -149,6 +149,10 @@ EQUITY_METRICS = ("incremental_value", "incremental_roi", "incremental_cac_vs_pa
                   "incremental_pipeline_equity", "ltv_referred", "ltv_organic", "ltv_ratio")
 
 
+#: The metrics counted over each design's K window (``k_window_days``).
+K_METRICS = frozenset({"k_factor", "program_k"})
+
+
 def infinite_equity(scenario: Scenario) -> bool:
     """Whether some customer's equity is infinite: no discounting, a margin, and a churn
     hazard of 0 for some customers (no monthly churn, or a segment's multiplier or the
@@ -169,6 +173,10 @@ def check_defined(designs: Sequence[Scenario], metrics: Sequence[str], varied: S
     discount rate nor churn: an optimisation failed every trial, then exited 0."""
     from .config import has_program
 
+    if len(designs) > 1 and K_METRICS & set(metrics) and "k_window_days" not in varied:
+        from .compare import check_k_window   # K of designs measured over other windows: compare refuses it too
+
+        check_k_window(list(designs), list(names) if names else None)
     equity = [m for m in dict.fromkeys(metrics) if m in EQUITY_METRICS]
     if equity and not any(v.startswith(("churn", "economics.annual_discount_rate")) for v in varied):
         for i, design in enumerate(designs):

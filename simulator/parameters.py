@@ -563,7 +563,7 @@ def check_designs_pair(designs: list[Scenario], parameters: Iterable[Parameter],
     is the population size talking. Keys the study sets itself are set alike in every
     design and are no difference. One ScenarioError line naming the first design that
     differs (``sources`` are the designs' files)."""
-    from .compare import check_k_window, check_pairable  # pandas: only where designs are weighed
+    from .compare import check_pairable  # pandas: only where designs are weighed
 
     if len(designs) < 2:
         return
@@ -586,7 +586,6 @@ def check_designs_pair(designs: list[Scenario], parameters: Iterable[Parameter],
     check_pairable(alike, seed_given=True, sources=sources,
                    remedy="make the designs differ only in their programs: the study weighs them on the same "
                           "seeds at each of its values; a study of the population or network is a --fit or range of its own")
-    check_k_window(alike, sources)
 
 
 def _get(data: Any, parts: list[str]) -> Any:

@@ -53,7 +53,7 @@ from SALib.sample import sobol as sobol_sample
 from .config import Scenario
 from .errors import ScenarioError
 from .scenario_io import check_scenario, check_seed_and_replicates
-from .evaluation import MINIMISED, Evaluate, Evaluator, check_metric, days_counted
+from .evaluation import K_METRICS, MINIMISED, Evaluate, Evaluator, check_metric, days_counted
 from .metrics import copies, joint_level, t_quantile
 from .parameters import Parameter, apply_own, check_designs_pair, check_parameter_objects, point_values, reads, value_of
 from .rng import draw_seed, replicate_seeds, stream_seed
@@ -119,6 +119,10 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
         raise ScenarioError(f"'{decision_metric}' {NOT_A_VERDICT_WHY}: name the metric that decides first (e.g. --metric "
                             f"incremental_value --metric {decision_metric})", key="--metric")
     check_designs_pair(design_list, parameters, source="--uncertain")
+    if K_METRICS & set(metrics):   # K of designs measured over other windows is a difference of measurement
+        from .compare import check_k_window
+
+        check_k_window(design_list, remedy="scenario")
     names = design_names(design_list)
     evaluate = evaluate or Evaluator()
     if isinstance(evaluate, Evaluator) and len(design_list) > 1:   # the designs share one engine path, and so their luck

@@ -2068,3 +2068,27 @@ def test_the_window_k_is_counted_over_is_no_design_and_no_uncertainty(tmp_path):
     note = study_world_note(["k_window_days", "program.incentive.referrer_reward"])
     assert "ranks `k_window_days`, which no launch chooses (the window K is measured over)" in note
     assert study_world_note(["k_window_days"], assumptions=["k_window_days"]) == ""
+
+
+def test_designs_measured_over_other_k_windows_are_refused_only_where_k_is_analysed(tmp_path):
+    """sensitivity and calibrate refused designs with other k_window_days whatever they
+    analysed, though the window changes K alone (calibrate's default metrics are
+    customers and profit), and from Python named a --set flag. The refusal now comes
+    where K is analysed, with the remedy of each entry point."""
+    from simulator.errors import ScenarioError
+    from simulator.parameters import parse_parameters
+    from simulator.sensitivity import sensitivity
+
+    wide = tmp_path / "wide.yaml"
+    wide.write_text(yaml.safe_dump({**load_scenario(DEFAULT).model_dump(mode="json", exclude_none=True),
+                                    "name": "wide", "k_window_days": 90}))
+    study = ["sensitivity", DEFAULT, str(wide), *TINY, "--uncertain", "churn.monthly_rate=0.01:0.05", "--samples", "2",
+             "--trajectories", "2", "--replicates", "1", "--executor", "serial"]
+    ok(*study, "--out", tmp_path / "value")   # incremental_value does not depend on the window
+    one_line_error(invoke(*study, "--metric", "k_factor", "--out", tmp_path / "k"), "wide.yaml: k_window_days: measures K "
+                   "over 90 days", "--set k_window_days=30")
+    base = load_scenario(DEFAULT, TINY[1::2])
+    other = base.model_copy(update={"name": "wide", "k_window_days": 90})
+    with pytest.raises(ScenarioError, match="k_window_days: 30 in each"):
+        sensitivity(base, parse_parameters(["churn.monthly_rate=0.01:0.05"], base), designs=[base, other],
+                    metrics=["k_factor"])
