@@ -153,14 +153,33 @@ EQUITY_METRICS = ("incremental_value", "incremental_roi", "incremental_cac_vs_pa
 K_METRICS = frozenset({"k_factor", "program_k"})
 
 
+def never_churn_keys(scenario: Scenario) -> list[str]:
+    """The churn keys at 0 that leave some customers a hazard of 0: the monthly rate (every
+    customer), the referred hazard ratio (referred customers), a segment's multiplier."""
+    churn = scenario.churn
+    keys = [f"churn.satisfaction_multipliers.{segment}"
+            for segment, value in churn.satisfaction_multipliers.model_dump().items() if value == 0]
+    if churn.referred_hazard_ratio == 0:
+        keys.insert(0, "churn.referred_hazard_ratio")
+    return ["churn.monthly_rate"] if churn.monthly_rate == 0 else keys
+
+
 def infinite_equity(scenario: Scenario) -> bool:
     """Whether some customer's equity is infinite: no discounting, a margin, and a churn
-    hazard of 0 for some customers (no monthly churn, or a segment's multiplier or the
-    referred hazard ratio of 0), so that they earn margin for ever."""
-    churn = scenario.churn
-    never_leave = (churn.monthly_rate == 0 or churn.referred_hazard_ratio == 0
-                   or min(churn.satisfaction_multipliers.model_dump().values()) == 0)
-    return scenario.economics.annual_discount_rate == 0 and scenario.economics.monthly_margin > 0 and never_leave
+    hazard of 0 for some customers (:func:`never_churn_keys`), who earn margin for ever."""
+    return (scenario.economics.annual_discount_rate == 0 and scenario.economics.monthly_margin > 0
+            and bool(never_churn_keys(scenario)))
+
+
+def equity_made_finite(scenario: Scenario, varied: Sequence[str]) -> bool:
+    """Whether a study varying ``varied`` can give ``scenario`` finite equity: it varies
+    the discount rate or the margin, or every churn key at 0 (varying the referred ratio
+    leaves a monthly rate of 0 a hazard of 0 for everyone)."""
+    def under(key: str) -> bool:
+        return any(v == key or key.startswith(v + ".") or v.startswith(key + ".") for v in varied)
+
+    return (under("economics.annual_discount_rate") or under("economics.monthly_margin")
+            or all(under(key) for key in never_churn_keys(scenario)))
 
 
 def check_defined(designs: Sequence[Scenario], metrics: Sequence[str], varied: Sequence[str] = (), *,
@@ -178,14 +197,14 @@ def check_defined(designs: Sequence[Scenario], metrics: Sequence[str], varied: S
 
         check_k_window(list(designs), list(names) if names else None)
     equity = [m for m in dict.fromkeys(metrics) if m in EQUITY_METRICS]
-    if equity and not any(v.startswith(("churn", "economics.annual_discount_rate")) for v in varied):
-        for i, design in enumerate(designs):
-            if infinite_equity(design):
-                name = names[i] if names else design.name
-                raise ScenarioError(f"{equity[0]} is infinite or undefined in every run of {name}: with no discounting "
-                                    f"(economics.annual_discount_rate: 0) a customer who never churns is worth margin for "
-                                    f"ever; give a discount rate above 0 (--set economics.annual_discount_rate=0.1, the "
-                                    f"default), or use another metric (customers_final, cumulative_profit...)", key=source)
+    for i, design in enumerate(designs if equity else ()):
+        if infinite_equity(design) and not equity_made_finite(design, varied):
+            name = names[i] if names else design.name
+            zero = ", ".join(f"{key}: 0" for key in never_churn_keys(design))
+            raise ScenarioError(f"{equity[0]} is infinite or undefined in every run of {name}: with no discounting "
+                                f"(economics.annual_discount_rate: 0) a customer who never churns ({zero}) is worth "
+                                f"margin for ever; give a discount rate above 0 (--set economics.annual_discount_rate=0.1, "
+                                f"the default), or use another metric (customers_final, cumulative_profit...)", key=source)
     if any(v.startswith(("program.timing", "program.incentive")) for v in varied):
         return
     asked = [m for m in dict.fromkeys(metrics) if m in PROGRAM_RATIOS]

@@ -1272,3 +1272,25 @@ def test_a_study_of_ask_timings_names_the_moment_sizes_it_rests_on():
     assert not [n for n in kind_default_notes(base, [timings, sizes]) if "moment" in n]
     alone = Parameter("program.timing.kind", "categorical", choices=("never", "milestone"), union=True)
     assert not [n for n in kind_default_notes(base, [alone]) if "moment" in n]
+
+
+def test_infinite_equity_is_refused_unless_the_study_can_make_it_finite():
+    """A study varying churn.referred_hazard_ratio on a base with no monthly churn and no
+    discounting ran every point and failed ('NaN at 6 of 6 points', a wrong reason):
+    any churn key exempted it, though only the keys at 0 (all of them), the discount
+    rate or the margin can make equity finite. The reasons name the key at 0: the
+    referred ratio was put down to 'churn.monthly_rate: 0'."""
+    from simulator.evaluation import check_defined
+    from simulator.report.text import undefined_value_reason
+
+    still = small(churn={"monthly_rate": 0}, economics={"annual_discount_rate": 0})
+    with pytest.raises(ScenarioError, match=r"never churns \(churn\.monthly_rate: 0\)"):
+        check_defined([still], ["incremental_value"], ["churn.referred_hazard_ratio"])
+    for varied in (["churn.monthly_rate"], ["economics.annual_discount_rate"], ["churn"]):
+        check_defined([still], ["incremental_value"], varied)   # these can make it finite: the study runs
+    check_defined([still], ["customers_final"], [])   # no equity in it
+    referred = small(churn={"monthly_rate": 0.05, "referred_hazard_ratio": 0}, economics={"annual_discount_rate": 0})
+    assert "(`churn.referred_hazard_ratio: 0`)" in undefined_value_reason(referred)
+    with pytest.raises(ScenarioError, match=r"never churns \(churn\.referred_hazard_ratio: 0\)"):
+        check_defined([referred], ["incremental_value"], ["churn.monthly_rate"])
+    check_defined([small()], ["incremental_value"], [])   # discounted: finite

@@ -79,10 +79,13 @@ def undefined_value_reason(scenario) -> str:
     """Why the value a program adds has no finite value in any replicate: with no
     discounting, a customer who never churns (no monthly churn, or a segment's multiplier
     of 0) is worth margin for ever, and infinite equity less infinite equity is no number."""
-    if scenario.economics.annual_discount_rate == 0:
-        return ("with no discounting (`economics.annual_discount_rate: 0`) a customer who never churns (`churn.monthly_rate: "
-                "0`, or a segment's multiplier of 0) is worth infinite equity, and the difference of two infinities is no "
-                "number; give a discount rate above 0, such as the default 0.1")
+    from ..evaluation import infinite_equity, never_churn_keys
+
+    if infinite_equity(scenario):
+        zero = ", ".join(f"`{key}: 0`" for key in never_churn_keys(scenario))
+        return (f"with no discounting (`economics.annual_discount_rate: 0`) a customer who never churns ({zero}) is "
+                f"worth infinite equity, and the difference of two infinities is no number; give a discount rate above 0, "
+                f"such as the default 0.1")
     return "a term of it is not finite in any replicate (runs.csv gives each term by replicate)"
 
 
