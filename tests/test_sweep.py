@@ -3139,3 +3139,25 @@ def test_a_swept_kind_that_does_not_exist_is_one_line(tmp_path, key, values, met
         one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"), *extra]),
                        str(path), f"parameters.{key}", "unknown kind", *words)
     assert not (tmp_path / "o").exists()
+
+
+def test_a_sweep_of_infinite_equity_says_why_no_point_has_a_value(tmp_path):
+    """With no churn and no discounting every point's incremental_value is undefined: run
+    and compare say why, a sweep said only "No point has a finite incremental_value;
+    see the runs below", after every run. The dry run and the console now say why
+    before the runs, and report.md with its sentence; a sweep of the discount rate
+    (which can make it finite) is not told so."""
+    infinite = ["--set", "churn.monthly_rate=0", "--set", "economics.annual_discount_rate=0", "--set", "days=30",
+                "--set", "population.size=400", "--set", "population.initial_customers=10"]
+    path = write_sweep(tmp_path, metrics=["incremental_value", "customers_final"],
+                       parameters={"program.incentive.referrer_reward": {"values": [0, 20]}})
+    said = "note: incremental_value is undefined at every point: with no discounting (economics.annual_discount_rate: 0)"
+    dry = runner.invoke(app, ["sweep", str(path), *infinite, "--dry-run"])
+    assert dry.exit_code == 0 and said in dry.stdout, dry.output
+    done = runner.invoke(app, ["sweep", str(path), *infinite, "--out", str(tmp_path / "o"), "--executor", "serial"])
+    assert done.exit_code == 0 and said in done.stdout, done.output
+    assert ("No point has a finite incremental_value: with no discounting (`economics.annual_discount_rate: 0`) a customer "
+            "who never churns (`churn.monthly_rate: 0`)") in (tmp_path / "o" / "report.md").read_text()
+    rates = write_sweep(tmp_path, name="rates.yaml", metrics=["incremental_value"],
+                        parameters={"economics.annual_discount_rate": {"values": [0, 0.1]}})
+    assert "undefined at every point" not in runner.invoke(app, ["sweep", str(rates), *infinite, "--dry-run"]).stdout

@@ -420,7 +420,7 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
                 f"no design wins by; record incremental_value (or another verdict) to rank the points; each "
                 f"point's figures are in points.csv."]
     if not rows:
-        return [f"No point has a finite {sweep.objective}; see the runs below."]
+        return [f"No point has a finite {sweep.objective}{_why_none(sweep)}; see the runs below."]
     by_id = summary.set_index("point_id")
     label = metric_label(sweep.objective, sweep.base.days)
     assumptions = list(sweep.spec.assumptions)
@@ -547,6 +547,20 @@ def _p_text(p: float) -> str:
     return f"= {text}"
 
 
+def _why_none(sweep: Sweep) -> str:
+    """Why no point has a finite objective, where the base's equity is infinite and no
+    swept key can make it finite (run and compare say so; a sweep said only "see the
+    runs below"): ": with no discounting ...", else nothing."""
+    from ..evaluation import EQUITY_METRICS, equity_made_finite, infinite_equity
+    from .text import undefined_value_reason
+
+    base = getattr(sweep, "base", None)
+    if (base is None or sweep.objective not in EQUITY_METRICS or not infinite_equity(base)
+            or equity_made_finite(base, list(sweep.parameters))):
+        return ""
+    return f": {undefined_value_reason(base)}"
+
+
 def _effects_verdict(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
     """The first paragraph of a sweep over assumptions alone: the objective's range over
     the points and the parameters it moves with most."""
@@ -554,7 +568,7 @@ def _effects_verdict(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
     row = effects[effects["metric"] == sweep.objective].to_dict("records")
     text = "**Every parameter is an assumption, so no point is ranked.**"
     if not row:
-        return [text + f" No point has a finite {sweep.objective}; see the runs below."]
+        return [text + f" No point has a finite {sweep.objective}{_why_none(sweep)}; see the runs below."]
     row = row[0]
     label = metric_label(sweep.objective, sweep.base.days)
     text += (f" {label} ranges from {fmt(row['low'])} (point {row['low_point']}) to {fmt(row['high'])} (point "
