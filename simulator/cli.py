@@ -380,7 +380,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
     from .behaviour.budget import months_begun
     from .metrics import median_day
     from .report import fmt
-    from .report.text import (ended_by_default, last_ask_day, milestone_cut_short, never_spent, owed_beyond_allowance,
+    from .report.text import (asks_over, ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance,
                               paced_text, reserves)
 
     lines = []
@@ -388,7 +388,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
     days = runs["budget_exhausted_day"].dropna() if "budget_exhausted_day" in runs.columns else []
     if len(days):
         default = ended_by_default(incentive).replace("`", "")   # the console prints no markdown
-        last_ask = last_ask_day(timeseries)
+        last_ask = asks_over(scenario, timeseries)
         # a campaign whose last ask came months before the budget ran out had no asks left to end
         asked = f" (its asks had ended on day {last_ask:.0f})" if last_ask < median_day(days) else \
             f", its asks too ({default})" if default else ""

@@ -281,9 +281,9 @@ def test_budgets_that_ended_early_are_each_said_against_their_own_horizon():
 
     from simulator.report.compare import _budget_ending_note, assumption_line
 
-    def design(name, days, ran_out):
+    def design(name, days, ran_out, timing=None):
         scenario = small(name=name, days=days, program={"incentive": {"kind": "single_sided", "referrer_reward": 10,
-                                                                      "budget": 150}})
+                                                                      "budget": 150}, **({"timing": timing} if timing else {})})
         return SimpleNamespace(scenario=scenario, runs=pd.DataFrame({"budget_exhausted_day": ran_out}))
 
     short, long = design("short", 200, [80.0, 80.0]), design("long", 400, [42.0, 42.0])
@@ -293,10 +293,11 @@ def test_budgets_that_ended_early_are_each_said_against_their_own_horizon():
     assert note.startswith("budgets ran out in the first half of their horizons (short on day 80 of 200, long on day "
                            "42 of 400, medians)"), note
     # a design whose asks were over before its budget ran out (a campaign's last on day 30): it ended no ask
-    over = design("over", 200, [80.0, 80.0])
+    campaign = {"kind": "campaign", "days": [1, 30]}   # asks that end of themselves: a purchase's do not
+    over = design("over", 200, [80.0, 80.0], campaign)
     over.timeseries = pd.DataFrame({"day": [1, 30, 31, 100], "asks": [5, 3, 0, 0]})
     assert "over" not in assumption_line([short, over]) and _budget_ending_note([over]) == ""
-    still = design("still", 200, [80.0, 80.0])
+    still = design("still", 200, [80.0, 80.0], {"kind": "campaign", "days": [1, 79, 80]})
     still.timeseries = pd.DataFrame({"day": [1, 79, 80, 100], "asks": [5, 3, 2, 0]})
     assert "still 80" in assumption_line([still])
     same = design("same", 200, [42.0, 42.0])
@@ -1177,6 +1178,11 @@ def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budg
     # a campaign whose last ask (day 20) came before the budget ran out (links still shared spent it): no ask was
     # left to end, and the report and the console said the asks ended with the budget
     asked = pd.DataFrame({"replicate": [0] * 4 + [1] * 4, "day": [0, 10, 20, 30] * 2, "asks": [0, 5, 3, 0, 0, 6, 0, 0]})
+    purchase = signup   # asks at purchase as customers come: its last ask before the budget ran out ended nothing
+    assert "and its asks ended with it" in headline(SimpleNamespace(runs=runs, scenario=purchase, timeseries=asked))[0]
+    assert _budget_lines(runs, purchase, asked)[0].endswith(ASKS_TOO)
+    signup = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                          "budget": 200, "paid_on": "signup"}, "timing": {"kind": "campaign", "days": [10, 20]}})
     early = headline(SimpleNamespace(runs=runs, scenario=signup, timeseries=asked))[0]
     assert ("Its budget ran out on day 32 (median) in 100% of replicates, after its asks had ended (the last on "
             "day 20).") in early, early

@@ -1885,7 +1885,8 @@ def test_the_verdict_says_a_budget_ran_out_after_the_asks_had_ended_not_that_it_
 
     def design(name, profit, last_ask):
         scenario = small(name=name, days=120, program={"incentive": {"kind": "double_sided", "referrer_reward": 10,
-                                                                     "referee_reward": 10, "budget": 200}})
+                                                                     "referee_reward": 10, "budget": 200},
+                                                       "timing": {"kind": "campaign", "days": [last_ask]}})
         runs = pd.DataFrame({"replicate": range(2), "cumulative_profit": profit, "budget_exhausted_day": [60.0, 60.0]})
         asks = pd.DataFrame({"replicate": [0] * 3 + [1] * 3, "day": [0, last_ask, 100] * 2, "asks": [0, 4, 0, 0, 3, 0]})
         return SimpleNamespace(scenario=scenario, runs=runs, timeseries=asks)

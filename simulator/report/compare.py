@@ -19,7 +19,7 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, launch_note, non_qualifying_note, budget_never_ran_out, asks_ended, last_ask_day, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade, undefined_value_reason
+from .text import level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, launch_note, non_qualifying_note, budget_never_ran_out, asks_ended, asks_over, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade, undefined_value_reason
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None,
@@ -149,7 +149,7 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
                  + (f"; the best is {holm_text(decision.tests, '' if decision.tests == len(comparison.designs) - 1 else 'a design with the same value as another in every replicate is one test, and one with the best’s none')}, so that together the tests hold at 95%)."
                     if decision.tests > 1 else ")."))
     best = next(d for d in comparison.designs if d.scenario.name == decision.best)
-    last_ask = last_ask_day(getattr(best, "timeseries", None))
+    last_ask = asks_over(best.scenario, getattr(best, "timeseries", None))
     if math.isfinite(decision.budget_share) and decision.budget_share > 0:
         text += (f" Its budget ran out on day {decision.budget_day:.0f} (median) in {decision.budget_share:.0%} of "
                  f"replicates{asks_ended(best.scenario.program.incentive, last_ask, decision.budget_day)}."
@@ -431,7 +431,7 @@ def budget_endings(designs) -> list[tuple]:
     against an ask at purchase, followed that ending (with `rewards_only` the two rewards
     could no longer be told apart), while the note on what the ranking rests on named
     only the sizes the model assumes."""
-    from .text import last_ask_day, ran_out_by
+    from .text import asks_over, ran_out_by
 
     ended = []
     for design in designs:
@@ -440,7 +440,7 @@ def budget_endings(designs) -> list[tuple]:
                 and not math.isnan(day := ran_out_by(runs, scenario.days / 2))
                 # a campaign whose asks were over before it (its last on day 97, the budget spent on day 231 by links
                 # still shared) had none to end: "compare again with rewards_only" would change nothing
-                and not last_ask_day(getattr(design, "timeseries", None)) < day):
+                and not asks_over(scenario, getattr(design, "timeseries", None)) < day):
             ended.append((scenario, day))
     return ended
 

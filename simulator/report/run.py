@@ -14,7 +14,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (against_no_program, set_sentence, k_undefined_note, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, asks_ended, last_ask_day, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, k_budget_note, k_ended, reward_weighing,
+from .text import (against_no_program, set_sentence, k_undefined_note, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, asks_ended, asks_over, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, k_budget_note, k_ended, reward_weighing,
                    ratio_of_means_note, summary_dict, summary_table, undefined_value_reason, value_split)
 
 #: run's first paragraph where a program ran without its no-program twin (--no-baseline): it said nothing, where
@@ -48,7 +48,7 @@ def headline(results: Results) -> list[str]:
 
     sentences = [("payback_day", paid_back, f"It does not pay back within the {results.scenario.days}-day horizon.")]
     if has_budget(incentive):  # a design without a budget has none to run out
-        last_ask = last_ask_day(getattr(results, "timeseries", None))
+        last_ask = asks_over(results.scenario, getattr(results, "timeseries", None))
 
         def ran_out(day: float, share: float) -> str:
             return (f"Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates"

@@ -1007,6 +1007,17 @@ def asks_ended(incentive, last_ask: float = math.nan, day: float = math.nan) -> 
     return f", and its asks ended with it ({default})"
 
 
+def asks_over(scenario, timeseries) -> float:
+    """The last day any replicate asked, where the design's asks end of themselves (a
+    campaign's last push, a launch ask with no timing after it); NaN for a timing that
+    asks customers as they come (at purchase, onboarding, a milestone): its last ask
+    before a budget ran out was the last purchase then, not an end of its asks (asks at
+    purchase seen last on day 65, the budget out on day 66, read 'its asks had ended')."""
+    if scenario.program.timing.kind not in ("campaign", "never"):
+        return math.nan
+    return last_ask_day(timeseries)
+
+
 def last_ask_day(timeseries) -> float:
     """The last day any replicate asked (``asks`` > 0) in a timeseries table; NaN where
     none did or the table is missing."""
