@@ -233,7 +233,7 @@ def class_size() -> int:
 
 def _load_start() -> tuple[object, str | None]:
     try:
-        return load_scenario(start_scenario()), None
+        return load_scenario(start_scenario(), check_network=False), None   # scaled to the class, checked there
     except ScenarioError as error:
         return None, str(error)
 
@@ -793,7 +793,7 @@ def Classroom():
 
     def choose_preset(name: str):
         try:
-            loaded = load_scenario(presets[name])
+            loaded = load_scenario(presets[name], check_network=False)   # scaled to the class, checked there
             opened = NetworkChoice.of(loaded, class_size())
         except Exception as error:  # noqa: BLE001 - a mistake in the file, or an unreadable one, must not take the page down
             message.set(f"Preset '{name}' cannot be opened: {error}")

@@ -483,7 +483,7 @@ def serve_app(
     from .scenario_io import load_scenario
 
     given = scenario or OPENING_SCENARIO
-    load_scenario(given)
+    load_scenario(given, check_network=False)   # a whole market's preset is scaled to the class, and checked there
     from .kernel import engine_choice
 
     engine_choice()   # REFSIM_ENGINE and REFSIM_GRAPH_CACHE_MB in one line, not a server's startup traceback

@@ -27,12 +27,15 @@ KEYED = re.compile(r"^([a-z_][a-z0-9_.]*): (.*)$", re.S)
 # --------------------------------------------------------------------------- public API
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+def load_scenario(path: str | Path, overrides: Iterable[str] = (), *, check_network: bool = True) -> Scenario:
     """Read, override and validate a scenario file; raises ScenarioError on any mistake.
 
     ``overrides`` are ``key.path=value`` strings, as ``--set`` takes them; one string
     is one override (iterating it gave one "override" per character). Relative
     edge-list paths are resolved against the scenario file's folder.
+    ``check_network=False`` leaves out the check that the network can be built at the
+    file's own size (limits.check_network), for a file never run at it: the teaching
+    app scales a whole market's preset to its class, and checks the class's network.
     """
     overrides = check_overrides("load_scenario", overrides)
     check_path("load_scenario", path, "a scenario file's path",
@@ -51,7 +54,8 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
                             f"not a scenario; give it as `refsim {command or 'optimize|sensitivity|calibrate'} --settings "
                             f"{source}`", file=source)
     return validate_overridden(data, overrides, source,
-                               lambda mapping: validate(mapping, source=source, text=text, base_dir=path.parent))[0]
+                               lambda mapping: validate(mapping, source=source, text=text, base_dir=path.parent,
+                                                        check_network=check_network))[0]
 
 
 def check_overrides(caller: str, overrides: Any) -> list[str]:
@@ -455,12 +459,14 @@ def _glued_key(value: Any) -> str | None:
     return None
 
 
-def validate(data: dict, *, source: str | None = None, text: str | None = None, base_dir: Path | None = None) -> Scenario:
+def validate(data: dict, *, source: str | None = None, text: str | None = None, base_dir: Path | None = None,
+             check_network: bool = True) -> Scenario:
     try:
         scenario = _validate_strictly(data)
     except ValidationError as error:
         raise describe(error, data, source, text) from None
-    limits.check_network(scenario, source, key_of=lambda key: _with_line(key, key.split("."), text))
+    if check_network:   # load_scenario: not for a file never run at its own size (a sweep's base, the app's presets)
+        limits.check_network(scenario, source, key_of=lambda key: _with_line(key, key.split("."), text))
     if scenario.network.kind == "edgelist":
         edge_path = Path(scenario.network.path)
         if not edge_path.is_absolute() and base_dir is not None:

@@ -379,8 +379,11 @@ def test_a_complete_network_preset_keeps_its_kind_and_offers_no_friends_to_choos
 
     data = default.model_dump(mode="json", exclude_none=True)
     data["network"] = {"kind": "complete", "strong_tie_share": 0.3}
-    data["population"]["size"] = 3000   # a complete network of more than 5,000 is refused, by validate as by a run
-    preset = validate(data)
+    # a whole market of 20,000: refused as a run's network (over 5,000 people), opened scaled to the class, as the app
+    # loads its presets (check_network=False; the class's network is checked at its own size)
+    with pytest.raises(ScenarioError, match="a complete network of 20,000 people"):
+        validate(data)
+    preset = validate(data, check_network=False)
     choice = solara.Reactive(NetworkChoice.of(preset))
     root, page = solara.render(app.NetworkControls(choice, preset), handle_error=False)
     (menu,) = page.find(ipyvuetify.Select).widgets
@@ -2292,3 +2295,28 @@ def test_the_reward_slider_gives_the_margin_its_amount_is_measured_in():
             assert f"Reward to the referrer: {design.value.referrer_reward:g} (margin {margin} a month)" in labels, labels
         finally:
             rendered.close()
+
+
+def test_the_app_opens_a_whole_market_preset_that_no_run_builds_at_its_own_size(tmp_path, monkeypatch):
+    """Once validate refused networks a run cannot build, `refsim app` and the preset menu
+    refused a 20,000-person complete-network preset, which the app never builds at that
+    size: it scales a whole market to its class. The app's loads leave that check to
+    the class's network; `refsim run` still refuses the file."""
+    from simulator import app
+
+    import yaml
+
+    preset = tmp_path / "market.yaml"
+    data = load_scenario(SCENARIOS / "fading.yaml").model_dump(mode="json", exclude_none=True)
+    data["network"] = {"kind": "complete", "strong_tie_share": 0.3}
+    data["population"]["size"] = 20_000
+    preset.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match="complete network of 20,000 people"):
+        load_scenario(preset)
+    monkeypatch.setenv(app.SCENARIO_ENV, str(preset))
+    loaded, error = app._load_start()
+    assert error is None and NetworkChoice.of(loaded, CLASS_SIZE).size == CLASS_SIZE
+    run = ClassRun(loaded, NetworkChoice.of(loaded, CLASS_SIZE), [Design.of(loaded)])
+    assert run.network.degree.min() == CLASS_SIZE - 1   # built at the class's size, everyone friends
+    refused = CliRunner().invoke(cli, ["run", str(preset), "--out", str(tmp_path / "o")])
+    assert refused.exit_code == 2 and "complete network of 20,000 people" in refused.stderr

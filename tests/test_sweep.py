@@ -3161,3 +3161,24 @@ def test_a_sweep_of_infinite_equity_says_why_no_point_has_a_value(tmp_path):
     rates = write_sweep(tmp_path, name="rates.yaml", metrics=["incremental_value"],
                         parameters={"economics.annual_discount_rate": {"values": [0, 0.1]}})
     assert "undefined at every point" not in runner.invoke(app, ["sweep", str(rates), *infinite, "--dry-run"]).stdout
+
+
+def test_a_sweep_over_sizes_runs_a_base_no_run_builds_at_its_own_size(tmp_path):
+    """Once validate refused networks a run cannot build, a sweep whose base is a
+    complete network of 6,000 people, swept over 100 and 200, was refused though no point
+    runs the base as written. The base's own network is left unchecked where the sweep
+    varies the size or the network; a point that cannot be built is still refused, by
+    its value, before any run."""
+    (tmp_path / "big.yaml").write_text("population: {size: 6000, initial_customers: 2}\nnetwork: {kind: complete}\n"
+                                       "days: 5\n")
+    path = write_sweep(tmp_path, base="big.yaml", metrics=["customers_final"], replicates=1,
+                       parameters={"population.size": {"values": [100, 200]}})
+    done = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"), "--executor", "serial"])
+    assert done.exit_code == 0 and "2 runs" in done.stdout, done.output
+    path = write_sweep(tmp_path, name="big.sweep.yaml", base="big.yaml", metrics=["customers_final"], replicates=1,
+                       parameters={"population.size": {"values": [100, 6000]}})
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "p")]),
+                   "parameters.population.size (line", "value 6000", "complete network of 6,000 people")
+    fixed = write_sweep(tmp_path, name="reward.yaml", base="big.yaml", metrics=["customers_final"], replicates=1)
+    one_line_error(runner.invoke(app, ["sweep", str(fixed), "--out", str(tmp_path / "q")]),
+                   "big.yaml: population.size (line 1): a complete network of 6,000 people")   # run as written: refused
