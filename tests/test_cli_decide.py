@@ -2092,3 +2092,25 @@ def test_designs_measured_over_other_k_windows_are_refused_only_where_k_is_analy
     with pytest.raises(ScenarioError, match="k_window_days: 30 in each"):
         sensitivity(base, parse_parameters(["churn.monthly_rate=0.01:0.05"], base), designs=[base, other],
                     metrics=["k_factor"])
+
+
+def test_a_ring_degree_at_the_end_of_its_range_has_room_beyond_and_a_tie_names_no_end(tmp_path):
+    """optimize over a Watts-Strogatz degree of 2-12 among 40 people said 12 was 'as far
+    as the key goes': it tried 13 past it, which is odd and refused, where 14 is valid.
+    And where every trial scored the same, the end note still said 'the search found the
+    objective better towards that end' beside the note that every trial tied."""
+    from simulator.parameters import parse_parameters
+    from simulator.report.optimize import _room_beyond
+
+    ring = tmp_path / "ring.yaml"
+    ring.write_text("name: ring\ndays: 10\nreplicates: 1\npopulation: {size: 40, initial_customers: 2}\n"
+                    "network: {kind: watts_strogatz, mean_degree: 4}\n")
+    base = load_scenario(ring)
+    (degree,) = parse_parameters(["network.mean_degree=2:12"], base)
+    assert _room_beyond(base, degree, "high") and not _room_beyond(base, degree, "low")   # 14 fits 40 people; 0 is none
+    (top,) = parse_parameters(["network.mean_degree=2:38"], base)
+    assert not _room_beyond(base, top, "high")   # 39 and 40 do not fit 40 people
+    done = ok("optimize", ring, "--vary", "network.mean_degree=2:12", "--objective", "customers_final", "--trials", "4",
+              "-r", "1", "--seed", "3", "--executor", "serial", "--out", tmp_path / "o")
+    # ten days among 40 people: every degree gives the same customers on this seed, a tie; no end is better
+    assert "scored exactly the same" in done.stdout and "better towards that end" not in done.stdout, done.stdout

@@ -735,6 +735,8 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
     and spent past the cap."""
     from ..parameters import applies
 
+    if (level := _level_with_winner(result)) is not None and level[1].all():
+        return ""   # every trial scored the same: no end is better (tie_note says so), "found it better" was false
     ends, walls, bound = [], [], []
     winner = getattr(result, "best_scenario", None)
     for p in parameters:
@@ -888,17 +890,20 @@ def _room_beyond(base: Scenario, parameter: Parameter, end: str) -> bool:
     from ..parameters import apply_values
 
     edge = parameter.low if end == "low" else parameter.high
-    step = 1 if parameter.kind == "int" else max(abs(edge), parameter.high - parameter.low) * 1e-6
-    beyond = edge - step if end == "low" else edge + step
-    if parameter.kind == "int":
-        beyond = int(beyond)
-    if parameter.log and beyond <= 0:
-        return False
-    try:
-        apply_values(base, {parameter.key: beyond}, parameters=[parameter])
-    except ScenarioError:
-        return False
-    return True
+    # whole numbers: the next two (a ring's even degree: 13 past 12 is odd and refused, 14 is not)
+    steps = (1, 2) if parameter.kind == "int" else (max(abs(edge), parameter.high - parameter.low) * 1e-6,)
+    for step in steps:
+        beyond = edge - step if end == "low" else edge + step
+        if parameter.kind == "int":
+            beyond = int(beyond)
+        if parameter.log and beyond <= 0:
+            continue
+        try:
+            apply_values(base, {parameter.key: beyond}, parameters=[parameter])
+        except ScenarioError:
+            continue
+        return True
+    return False
 
 
 def _level_with_winner(result: OptimizeResult) -> tuple[pd.DataFrame, pd.Series, list[str]] | None:
