@@ -735,7 +735,7 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
     and spent past the cap."""
     from ..parameters import applies
 
-    if (level := _level_with_winner(result)) is not None and level[1].all():
+    if hasattr(result, "trials") and (level := _level_with_winner(result)) is not None and level[1].all():
         return ""   # every trial scored the same: no end is better (tie_note says so), "found it better" was false
     ends, walls, bound = [], [], []
     winner = getattr(result, "best_scenario", None)
