@@ -732,7 +732,7 @@ def sweep(
         check_executor(executor, scheduler)
     if out_dir is not None:
         check_out_path(out_dir, existing_ok=True, write=not dry_run)
-    loaded = load_sweep(sweep_file, replicates=replicates, overrides=sets)
+    loaded = load_sweep(sweep_file, replicates=replicates, overrides=sets, command_line=True)
     target = out_dir if out_dir is not None else default_folder(sweep_file)
     check_out_path(target, existing_ok=True, write=not dry_run)
     check_utf8_folder(target, "the sweep's parquet tables")   # after every run, pyarrow's traceback lost them

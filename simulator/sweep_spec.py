@@ -393,13 +393,15 @@ def _sha256(payload: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def load_sweep(path: str | Path, replicates: int | None = None, overrides: Iterable[str] = ()) -> Sweep:
+def load_sweep(path: str | Path, replicates: int | None = None, overrides: Iterable[str] = (), *,
+               command_line: bool = False) -> Sweep:
     """Read and check a sweep file; every mistake is one ScenarioError line naming
     the file, the key path (and line) and what would be valid. ``overrides``
     (``key.path=value``, as ``--set`` takes them) change the base scenario; the
     swept parameters are applied over them. Arguments of the wrong kind (a dict of
     overrides, 1.5 replicates, no path) are one TypeError or ScenarioError line, as
-    load_scenario's."""
+    load_scenario's. ``command_line``: called by `refsim sweep`, whose mistakes name its
+    flags (--replicates), where a Python caller's name the arguments (replicates=)."""
     check_path("load_sweep", path, "a sweep file's path")
     overrides = check_overrides("load_sweep", overrides)
     check_seed_and_replicates("load_sweep", replicates=replicates)
@@ -429,23 +431,26 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
     _check_assumptions(spec, source, where)
     metrics = _check_metrics(spec, source, where)
     overrides = tuple(overrides)
+    given = "--set" if command_line else "overrides"   # a Python caller gave no --set
+    this = "this --set" if command_line else "this override"
     for item in overrides:   # a swept key's --set is overwritten in every run: it did nothing, silently
         key = item.partition("=")[0].strip()
         swept = next((k for k in spec.parameters if k == key or key.startswith(k + ".")), None)
         if swept is not None:
-            raise ScenarioError(f"the sweep varies {swept}, so this --set would be overwritten in every run; drop it, "
-                                f"or change the values in {source}", file="--set", key=item)
+            raise ScenarioError(f"the sweep varies {swept}, so {this} would be overwritten in every run; drop it, "
+                                f"or change the values in {source}", file=given, key=item)
         # the sweep's own seed and count win over the base scenario's: a --set of them did nothing, while the
         # manifest listed it and the folder then refused the same command without it
         if key == "seed" and spec.seed is not None:
-            raise ScenarioError(f"the sweep file sets seed: {spec.seed}, which every run uses, so this --set would be "
-                                f"ignored; drop it, or change seed: in {source}", file="--set", key=item)
+            raise ScenarioError(f"the sweep file sets seed: {spec.seed}, which every run uses, so {this} would be "
+                                f"ignored; drop it, or change seed: in {source}", file=given, key=item)
         if key == "replicates" and (replicates is not None or spec.replicates is not None):
-            where_set = (f"--replicates {replicates}" if replicates is not None
+            flag = "--replicates" if command_line else "replicates="
+            where_set = (f"{flag}{' ' if command_line else ''}{replicates}" if replicates is not None
                          else f"the sweep file's replicates: {spec.replicates}")
-            raise ScenarioError(f"{where_set} sets the count, so this --set would be ignored; drop it, and give "
-                                f"--replicates N for another count (load_sweep(..., replicates=N) from Python)",
-                                file="--set", key=item)
+            how = "--replicates N" if command_line else "load_sweep(..., replicates=N)"
+            raise ScenarioError(f"{where_set} sets the count, so {this} would be ignored; drop it, and give {how} for "
+                                f"another count", file=given, key=item)
     base, base_data, base_source, base_dir = _load_base(spec, path, where, overrides, text)
     if replicates is not None and replicates < 1:
         raise ScenarioError(f"--replicates must be at least 1 (got {replicates})", key="--replicates")

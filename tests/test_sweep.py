@@ -2699,8 +2699,13 @@ def test_a_set_of_the_seed_or_count_the_sweep_sets_is_refused_as_it_would_do_not
     # from Python there is no --replicates: the message says what load_sweep takes
     from simulator.errors import ScenarioError
 
-    with pytest.raises(ScenarioError, match=r"load_sweep\(\.\.\., replicates=N\) from Python"):
+    with pytest.raises(ScenarioError, match=r"overrides: replicates=4: the sweep file's replicates: 2 sets the count, .* give "
+                                            r"load_sweep\(\.\.\., replicates=N\) for another count"):
         load_sweep(path, overrides=["replicates=4"])
+    with pytest.raises(ScenarioError, match=r"replicates=2 sets the count") as refused:
+        load_sweep(write_sweep(tmp_path, name="bare.yaml", seed=None, replicates=None), replicates=2,
+                   overrides=["replicates=4"])
+    assert "--" not in str(refused.value)   # no flag a Python caller cannot give
     path = write_sweep(tmp_path, seed=None, replicates=None)
     one_line_error(runner.invoke(app, [*sweep, "--replicates", "1", "--set", "replicates=4"]),
                    "--replicates 1 sets the count, so this --set would be ignored")
