@@ -211,8 +211,11 @@ def test_an_explicit_degree_sequence_is_checked_by_validate_and_not_against_the_
      "valid: mean_degree <= 10"),
     (20, "{kind: watts_strogatz, mean_degree: 19}", "network.mean_degree (line 2): mean_degree 19 is odd; valid: an even "
                                                     "mean_degree (18), half"),
-    (2, "{kind: watts_strogatz, mean_degree: 2}", "a ring of 2 people has no even mean_degree below 2; valid: "
+    (2, "{kind: watts_strogatz, mean_degree: 2}", "population.size (line 1): a ring of 2 people has no even mean_degree below 2; valid: "
                                                   "population.size >= 3"),
+    (1, "{kind: barabasi_albert, mean_degree: 2}", "population.size (line 1): a growth network of 1 person has no one "
+                                                   "to tie to; valid: population.size >= 2"),   # not '2 <= mean_degree < 1'
+    (300, "{kind: watts_strogatz, mean_degree: 300}", "valid: an even mean_degree from 2 to 298"),   # not the odd 299
     (2, "{kind: barabasi_albert, mean_degree: 2}", None),     # one tie per newcomer: buildable, not '<= 1'
     (6, "{kind: powerlaw_cluster, mean_degree: 4}", None)])
 def test_validate_refuses_every_network_the_run_would_refuse(tmp_path, size, network, error):

@@ -309,6 +309,9 @@ def _powerlaw_pmf(mean: float, exponent: float, n: int, source) -> tuple[np.ndar
 def _half_degree(cfg, n: int, source) -> int:
     """Ties each newcomer adds: mean_degree / 2 rounded half up."""
     m = int(math.floor(cfg.mean_degree / 2.0 + 0.5))
+    if n < 2:   # "valid: 2 <= mean_degree < 1" for one person
+        raise _impossible(f"a growth network of {n} {'person' if n == 1 else 'people'} has no one to tie to; valid: "
+                          f"population.size >= 2", source, "population.size")
     if m >= n:
         raise _impossible(
             f"mean_degree {cfg.mean_degree:g} means {m} ties per newcomer, impossible for {n} people; "
@@ -390,9 +393,10 @@ def _ring_degree(cfg, n: int, source) -> int:
     k = int(cfg.mean_degree)
     if n < 3:   # no even degree from 2 fits below 1 or 2 people
         raise _impossible(f"a ring of {n} {'person' if n == 1 else 'people'} has no even mean_degree below {n}; valid: "
-                          f"population.size >= 3 for kind watts_strogatz", source)
-    if k >= n:
-        raise _impossible(f"mean_degree {k} is impossible for {n} people; valid: an even mean_degree from 2 to {n - 1}", source)
+                          f"population.size >= 3 for kind watts_strogatz", source, "population.size")
+    if k >= n:   # the largest even degree below the people: "from 2 to 299" offered an odd 299
+        raise _impossible(f"mean_degree {k} is impossible for {n} people; valid: an even mean_degree from 2 to "
+                          f"{(n - 1) // 2 * 2}", source)
     if k % 2:
         # only the neighbours that fit: "18 or 20" was offered 20 people, then 20 refused
         fits = " or ".join(str(v) for v in (k - 1, k + 1) if 2 <= v <= n - 1)
