@@ -651,6 +651,44 @@ def test_a_posterior_piled_against_an_end_of_the_prior_is_not_said_to_pin_the_va
     assert at_the_edge(flat) == []
 
 
+
+def test_a_posterior_cut_by_the_bound_its_interval_ends_at_is_said_to_press_against_it():
+    """0.317-0.48 in a range of 0.3-0.9, 17% of the draws within 5% of the range from 0.3,
+    left a true 0.3 out and was called pinned down: a pile needed 25%. Where the interval
+    itself ends within 5% of a bound, twice a flat posterior's share there (10%) presses;
+    a flat posterior, whose 90% interval also ends 5% from each bound, does not."""
+    from simulator.report.calibrate import at_the_edge
+
+    base = launch()
+    parameters = parse_parameters(["program.base_share=0.3:0.9"], base, source="--fit")
+    cut = np.r_[np.linspace(0.3005, 0.329, 17), np.linspace(0.331, 0.55, 83)]   # 17 of 100 within 0.3 + 5% of 0.6
+    calibration = _fake_calibration(pd.DataFrame({"program.base_share": cut}), parameters)
+    assert at_the_edge(calibration) == []   # without its interval: 17% is no pile of 25%
+    calibration.intervals = pd.DataFrame({"parameter": ["program.base_share"], "low": [0.317], "high": [0.48]})
+    assert at_the_edge(calibration) == [("program.base_share", 0.3, 0.17)]
+    flat = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.3, 0.9, 100)}), parameters)
+    flat.intervals = pd.DataFrame({"parameter": ["program.base_share"], "low": [0.33], "high": [0.87]})   # 5%-95%
+    assert at_the_edge(flat) == []
+
+
+def test_pinned_down_is_weighed_against_the_interval_a_flat_posterior_gives_at_the_level():
+    """At a level of 0.4 a flat posterior's interval spans 40% of the prior, under half:
+    a key no pilot count depends on was called pinned down. 'Pinned down' now means under
+    half of what a flat posterior spans at the level (at 0.9, half the range, as before)."""
+    from simulator.report.calibrate import calibration_markdown
+
+    base = launch()
+    parameters = parse_parameters(["program.base_share=0.05:0.6"], base, source="--fit")
+    flat = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.05, 0.6, 100)}), parameters)
+    flat.intervals = pd.DataFrame({"parameter": ["program.base_share"], "mean": [0.325], "low": [0.215], "median": [0.325],
+                                   "high": [0.435]})   # 40% of the range
+    empty = pd.DataFrame(columns=["metric", "mean", "median", "low", "high"])
+    text = calibration_markdown(flat, base, empty, None, CalibrationSettings(level=0.4), 10, "pilot.csv", [])
+    assert "pins down" not in text and "every interval spans over 22% of the prior range" in text
+    text = calibration_markdown(flat, base, empty, None, CalibrationSettings(level=0.9), 10, "pilot.csv", [])
+    assert "The pilot pins down `program.base_share` (interval under half the prior range)." in text
+
+
 def test_a_pilot_counting_more_people_than_the_population_is_refused_before_the_fit():
     """A pilot of 1e9 referred signups among 1,500 people was fitted: no simulation came
     near it (a final epsilon of 31,617), yet report.md called the interval pinned down.

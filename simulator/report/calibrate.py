@@ -176,7 +176,10 @@ def at_the_edge(calibration: Calibration) -> list[tuple[str, float, float]]:
     end, share of draws within EDGE_PART of it). The truth may then lie beyond the --fit
     range, and an interval that reads as narrow is the range's edge, not what the pilot
     says: 'the pilot pins down base_share' was said of 0.452–0.652 in a range of 0.45–0.9,
-    with 54% of the draws by the 0.45 bound and a true value of 0.2."""
+    with 54% of the draws by the 0.45 bound and a true value of 0.2. A pile of EDGE_SHARE
+    (five times a flat posterior's share) presses; so does twice a flat share where the
+    interval itself ends within EDGE_PART of the bound (0.317–0.48 in 0.3–0.9, 17% of the
+    draws by 0.3, left out a true 0.3 and was called pinned down)."""
     found = []
     for p in calibration.parameters:
         if p.kind == "categorical" or p.high <= p.low or p.key not in calibration.posterior.columns:
@@ -186,9 +189,20 @@ def at_the_edge(calibration: Calibration) -> list[tuple[str, float, float]]:
         values = calibration.posterior[p.key].to_numpy(dtype=float)
         scaled = ((np.log(values) - math.log(p.low)) / (math.log(p.high) - math.log(p.low)) if p.log
                   else (values - p.low) / (p.high - p.low))
-        for end, near in ((p.low, scaled <= EDGE_PART), (p.high, scaled >= 1 - EDGE_PART)):
-            # a pile of several particles: one heavy particle of a small fit (a quarter of 20 draws) is not a pile
-            if near.mean() >= EDGE_SHARE and len(np.unique(values[near])) >= EDGE_PARTICLES:
+        # where the interval ends, on the range's scale (none where the intervals are not given)
+        table = calibration.intervals
+        if len(table) and "parameter" in table.columns and p.key in set(table["parameter"]):
+            row = table.set_index("parameter").loc[p.key]
+            ends = [(math.log(x) - math.log(p.low)) / (math.log(p.high) - math.log(p.low)) if p.log
+                    else (x - p.low) / (p.high - p.low) for x in (float(row["low"]), float(row["high"]))]
+        else:
+            ends = [math.inf, -math.inf]
+        for end, near, touches in ((p.low, scaled <= EDGE_PART, ends[0] <= EDGE_PART),
+                                   (p.high, scaled >= 1 - EDGE_PART, ends[1] >= 1 - EDGE_PART)):
+            # a pile of several particles: one heavy particle of a small fit (a quarter of 20 draws) is not a pile;
+            # nor need a pile be 5x flat: an interval ending by the bound with twice a flat share there is cut by it
+            piled = near.mean() >= EDGE_SHARE or (touches and near.mean() >= 2 * EDGE_PART)
+            if piled and len(np.unique(values[near])) >= EDGE_PARTICLES:
                 found.append((p.key, end, float(near.mean())))
     return found
 
@@ -343,18 +357,21 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
     edges = at_the_edge(calibration)
     pressed = {key for key, _, _ in edges}
     narrow = [f"`{p.key}`" for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records"))
-              if prior_share(p, row["low"], row["high"]) < 0.5 and p.key not in pressed]
+              # a flat posterior's interval spans `level` of the prior: under half of that is the pilot's doing
+              if prior_share(p, row["low"], row["high"]) < 0.5 * min(settings.level / 0.9, 1) and p.key not in pressed]
     if edges:
         lines += ["", f"**{edge_sentence(edges)}**"]
     if misfit := misfit_sentence(calibration):
         lines += ["", f"**{misfit}**"]
         narrow = []   # a fit that never came near the pilot pins nothing down
-    lines += ["", ("The pilot pins down " + ", ".join(narrow) + " (interval under half the prior range"
-                   + (", on the log scale where the prior is log-uniform" if any(p.log for p in calibration.parameters)
-                      else "") + ")." if narrow
+    flat = f"{min(settings.level / 0.9, 1) * 50:.0f}% of the prior range" if settings.level < 0.9 else "half the prior range"
+    logged = [p.key for p in calibration.parameters if p.log and f"`{p.key}`" in narrow]
+    lines += ["", ("The pilot pins down " + ", ".join(narrow) + f" (interval under {flat}"
+                   # the log scale named only where a pinned key is log: it was said of a uniform one beside a log one
+                   + (", on the log scale where the prior is log-uniform" if logged else "") + ")." if narrow
                    else "No parameter is pinned down by a fit that never came near the pilot." if misfit
                    else "No other parameter is pinned down." if edges
-                   else "The pilot says little about any parameter: every interval spans over half its prior range; "
+                   else f"The pilot says little about any parameter: every interval spans over {flat}; "
                         "a longer pilot or more columns would say more."), ""]
     lines += ["## Forecast of the full launch", "",
               f"{base.days} days from {draws} posterior draws, each on its own seed (parameter uncertainty and the "
