@@ -838,7 +838,10 @@ def calibrate(
                   f"{fmt(row['low'])} – {fmt(row['high'])}", markup=False)
     if designs_table is not None:
         first = designs_table[designs_table["metric"] == design_metrics[0]]
-        out.print(f"designs under the posterior, on {design_metrics[0]} (mean; against the best, draw by draw):", markup=False)
+        # the interval's level said: 90% beside compare's "paired 95% CI" on the same terminal read as 95%
+        level = f", with its {first['level'].iloc[0]:.0%} interval" if len(first) and "level" in first else ""
+        out.print(f"designs under the posterior, on {design_metrics[0]} (mean; against the best, draw by draw{level}):",
+                  markup=False)
         for row in first.to_dict("records"):   # the report ranks by mean: a median here could order them otherwise
             out.print(f"  {row['design']:<36} mean {fmt(row['mean'])}  {against_the_best(row)}  best in {row['probability_best']:.0%} "
                       f"of the draws", markup=False)

@@ -1014,6 +1014,8 @@ def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tm
     # three draws give quantiles of three values: said on the console, and in report.md (the designs' section did)
     assert ("launch forecast (45 days, 3 posterior draws; rough intervals with so few: raise --draws to 20 or more):"
             in result.stdout and "designs under the posterior" in result.stdout)
+    # the designs' interval is said with its level: beside compare's 95%, a bare [low, high] read as 95%
+    assert "(mean; against the best, draw by draw, with its 90% interval):" in result.stdout, result.stdout
     assert len(pd.read_csv(tmp_path / "a" / "outcomes.csv")) == 1   # customers_final once
     assert "new_referals are not refsim daily columns and are not fitted" in " ".join(ok(*calibrate_args(
         tmp_path / "b", later)).stdout.split())   # with the default columns (none named)
