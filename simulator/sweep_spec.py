@@ -495,7 +495,10 @@ def _check_parameter_shapes(data: dict, source: str, text: str) -> None:
             raise ScenarioError(f"the parameter is empty and '{strays[0]}' sits beside it as a parameter of its own: "
                                 f"indent '{strays[0]}:' under '{key}:' (or write {key}: {form})", file=source, key=where)
         if not isinstance(block, dict):
-            shown = yaml_value(block if not isinstance(block, list) else block[:5])
+            # the whole list where it is short enough to copy (seven network kinds lost two at five), else marked cut
+            shown = yaml_value(block if not isinstance(block, list) or len(block) <= 12 else block[:5])
+            if isinstance(block, list) and len(block) > 12:
+                shown = shown[:-1] + f", … {len(block) - 5} more]"
             raise ScenarioError(f"a parameter is a block: write {{values: {shown if isinstance(block, list) else f'[{shown}]'}}} "
                                 f"for a list of values, or {{low: ..., high: ...}} for a range (got {shown})",
                                 file=source, key=where)

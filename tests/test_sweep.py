@@ -1947,6 +1947,9 @@ def test_a_text_assumption_is_tested_by_value_and_p_values_read_on_their_side_of
     ([0, 10], ["a parameter is a block: write {values: [0, 10]}", "{low: ..., high: ...}"]),
     (10, ["write {values: [10]}"]),
     ({"values": [0, 10], "low": 0}, ["give either 'values' (a list) or a range", "got values and low"]),
+    # a list of seven, to copy whole (it showed the first five, and copied ran two values short); a long one marked cut
+    ([0, 5, 10, 15, 20, 25, 30], ["write {values: [0, 5, 10, 15, 20, 25, 30]}"]),
+    (list(range(0, 100, 5)), ["write {values: [0, 5, 10, 15, 20, … 15 more]}"]),
 ])
 def test_a_parameter_of_the_wrong_shape_says_which_shape_to_write(tmp_path, block, words):
     """A bare list read "Input should be a valid dictionary or instance of ValueRange",
