@@ -1269,7 +1269,11 @@ def test_a_study_of_ask_timings_names_the_moment_sizes_it_rests_on():
     assert len(notes) == 1 and "(at purchase ×1, onboarding ×1.2, milestone ×1.5; `program.moment_effect`" in notes[0]
     assert "--uncertain program.moment_effect.milestone=1:2.25 --uncertain program.moment_effect.onboarding=1:2" in notes[0]
     sizes = Parameter("program.moment_effect.milestone", "float", low=1.0, high=2.0)
-    assert not [n for n in kind_default_notes(base, [timings, sizes]) if "moment" in n]
+    (left,) = [n for n in kind_default_notes(base, [timings, sizes]) if "moment" in n]   # onboarding's x1.2 is still assumed
+    assert "(at purchase ×1, onboarding ×1.2; `program.moment_effect`" in left and "milestone" not in left, left
+    assert "(--uncertain program.moment_effect.onboarding=1:2)" in left
+    both = Parameter("program.moment_effect.onboarding", "float", low=1.0, high=2.0)
+    assert not [n for n in kind_default_notes(base, [timings, sizes, both]) if "moment" in n]
     alone = Parameter("program.timing.kind", "categorical", choices=("never", "milestone"), union=True)
     assert not [n for n in kind_default_notes(base, [alone]) if "moment" in n]
 

@@ -440,13 +440,17 @@ def moment_sizes_note(base, kinds, keys) -> str:
     from .compare import _MOMENT, _moment_range
 
     asking = [kind for kind in dict.fromkeys(kinds) if kind != "never"]
-    if len(asking) < 2 or any(k.startswith("program.moment_effect") for k in keys):
-        return ""
     field = {kind: _MOMENT.get(kind, kind) for kind in asking}
+    # a size the study varies itself is no assumption left untested: the others are (varying the milestone's left
+    # onboarding's x1.2 unsaid)
+    varied = {k.split(".")[2] for k in keys if k.startswith("program.moment_effect.")}
+    assumed = [kind for kind in asking if field[kind] != "purchase" and field[kind] not in varied]
+    if len(asking) < 2 or "program.moment_effect" in keys or not assumed:
+        return ""
     size = {kind: float(getattr(base.program.moment_effect, field[kind], 1.0)) for kind in asking}
-    sizes = ", ".join(f"{kind.replace('_', ' ')} ×{size[kind]:g}" for kind in asking)
+    sizes = ", ".join(f"{kind.replace('_', ' ')} ×{size[kind]:g}" for kind in asking if field[kind] not in varied)
     tests = " ".join(f"--uncertain program.moment_effect.{field[kind]}={_moment_range(size[kind])}"
-                     for kind in sorted(asking, key=lambda kind: -size[kind]) if field[kind] != "purchase")
+                     for kind in sorted(assumed, key=lambda kind: -size[kind]))
     return (f"The choices of `program.timing.kind` are weighed with the sizes the model assumes for an ask's moment "
             f"({sizes}; `program.moment_effect`, assumptions: docs/model.md): a ranking of the timings can rest on "
             f"them. Test them with `refsim sensitivity` ({tests}).")
