@@ -546,8 +546,8 @@ def reads(scenario: Scenario, leaf: str) -> bool:
         reminders = getattr(program.timing, "reminders", None)
         if reminders is None:
             return False
-        repeated = program.timing.kind == "campaign" and (len(set(program.timing.days)) > 1
-                                                         or program.launch.ask_existing == "once")
+        # a campaign makes no launch ask (timing.launch_asks): only its pushes within the horizon ask again
+        repeated = program.timing.kind == "campaign" and len({d for d in program.timing.days if d <= scenario.days}) > 1
         return reminders.count > 0 or repeated
     return True
 

@@ -895,6 +895,10 @@ def test_designs_that_differ_in_how_people_answer_a_reward_or_a_reminder_are_sai
     tired = {**pushes, "reminders": {"count": 0, "fatigue": 0.2, "annoyance": 0.9}}
     assert sorted(world_differences(small(name="a", program={"timing": pushes}), small(name="b", program={"timing": tired}))) \
         == ["program.timing.reminders.annoyance (0.05 vs 0.9)", "program.timing.reminders.fatigue (0.9 vs 0.2)"]
+    # one push and no reminder asks nobody twice (a campaign makes no launch ask): the same runs, no second world
+    one = {"kind": "campaign", "days": [30], "reminders": {"count": 0}}
+    assert world_differences(small(name="a", program={"timing": one}),
+                             small(name="b", program={"timing": {**one, "reminders": {"count": 0, "fatigue": 0.2}}})) == []
     # a friend given no reward reads no friend-side uplift (a tiered program's friends get 0 by default)
     tiered = {"kind": "tiered", "tiers": [{"after": 0, "referrer_reward": 10}]}
     assert world_differences(small(name="a", program={"incentive": tiered}),
