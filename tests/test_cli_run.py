@@ -1355,3 +1355,20 @@ def test_people_an_edge_list_leaves_in_no_tie_are_said(tmp_path):
             assert said == []
         else:
             assert len(said) == 3 and all(f"{alone} of the edge list (ids 0 to 4) have no tie" in t for t in said)
+
+
+def test_a_campaign_push_the_budget_cancelled_is_not_said_to_have_ended_of_itself():
+    """A campaign with pushes on days 30 and 190 whose budget ran out on day 54 (the
+    second push cancelled by end_program) read 'its asks had ended on day 37', and its
+    rewards_only copy, which asked to day 197, was said to change nothing. The asks end
+    of themselves only once the last push (and its reminders) is past."""
+    from simulator.report.text import asks_over
+
+    def campaign(days):
+        return small(days=200, program={"timing": {"kind": "campaign", "days": days, "reminders": {"count": 1,
+                                                                                                   "interval_days": 7}}})
+
+    asked = pd.DataFrame({"replicate": [0] * 3, "day": [30, 37, 38], "asks": [5, 2, 0]})
+    assert math.isnan(asks_over(campaign([30, 190]), asked))   # 190 + 7 was still to come: cut, not over
+    assert asks_over(campaign([30]), asked) == 37.0             # push on 30, reminder on 37: over of itself
+    assert math.isnan(asks_over(small(), asked))                # asks as customers come: never over of itself

@@ -1013,13 +1013,21 @@ def asks_ended(incentive, last_ask: float = math.nan, day: float = math.nan) -> 
 
 def asks_over(scenario, timeseries) -> float:
     """The last day any replicate asked, where the design's asks end of themselves (a
-    campaign's last push, a launch ask with no timing after it); NaN for a timing that
-    asks customers as they come (at purchase, onboarding, a milestone): its last ask
-    before a budget ran out was the last purchase then, not an end of its asks (asks at
-    purchase seen last on day 65, the budget out on day 66, read 'its asks had ended')."""
-    if scenario.program.timing.kind not in ("campaign", "never"):
+    campaign's last push and its reminders); NaN for a timing that asks customers as they
+    come (at purchase, onboarding, a milestone): its last ask before a budget ran out was
+    the last purchase then, not an end of its asks (asks at purchase seen last on day 65,
+    the budget out on day 66, read 'its asks had ended'). NaN too for a campaign with a
+    push still to come after the last ask seen: the budget cut it (a push on day 190 that
+    end_program cancelled read 'its asks had ended on day 37')."""
+    timing = scenario.program.timing
+    if timing.kind not in ("campaign", "never"):
         return math.nan
-    return last_ask_day(timeseries)
+    last = last_ask_day(timeseries)
+    if timing.kind == "campaign":
+        planned = max(timing.days) + timing.reminders.count * timing.reminders.interval_days
+        if math.isfinite(last) and min(planned, scenario.days) > last:
+            return math.nan
+    return last
 
 
 def last_ask_day(timeseries) -> float:
