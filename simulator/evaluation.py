@@ -173,13 +173,13 @@ def infinite_equity(scenario: Scenario) -> bool:
 
 def equity_made_finite(scenario: Scenario, varied: Sequence[str]) -> bool:
     """Whether a study varying ``varied`` can give ``scenario`` finite equity: it varies
-    the discount rate or the margin, or every churn key at 0 (varying the referred ratio
-    leaves a monthly rate of 0 a hazard of 0 for everyone)."""
+    the discount rate, or every churn key at 0 (varying the referred ratio leaves a
+    monthly rate of 0 a hazard of 0 for everyone). Not the margin: only a margin of 0
+    is worth nothing for ever, and a range of margins ran every trial undefined."""
     def under(key: str) -> bool:
         return any(v == key or key.startswith(v + ".") or v.startswith(key + ".") for v in varied)
 
-    return (under("economics.annual_discount_rate") or under("economics.monthly_margin")
-            or all(under(key) for key in never_churn_keys(scenario)))
+    return under("economics.annual_discount_rate") or all(under(key) for key in never_churn_keys(scenario))
 
 
 def check_defined(designs: Sequence[Scenario], metrics: Sequence[str], varied: Sequence[str] = (), *,

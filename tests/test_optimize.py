@@ -1292,6 +1292,8 @@ def test_infinite_equity_is_refused_unless_the_study_can_make_it_finite():
         check_defined([still], ["incremental_value"], ["churn.referred_hazard_ratio"])
     for varied in (["churn.monthly_rate"], ["economics.annual_discount_rate"], ["churn"]):
         check_defined([still], ["incremental_value"], varied)   # these can make it finite: the study runs
+    with pytest.raises(ScenarioError):   # a margin above 0 is worth margin for ever: a range of margins ran undefined
+        check_defined([still], ["incremental_value"], ["economics.monthly_margin"])
     check_defined([still], ["customers_final"], [])   # no equity in it
     referred = small(churn={"monthly_rate": 0.05, "referred_hazard_ratio": 0}, economics={"annual_discount_rate": 0})
     assert "(`churn.referred_hazard_ratio: 0`)" in undefined_value_reason(referred)
