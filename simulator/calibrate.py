@@ -490,6 +490,10 @@ def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Paramet
         if p.key == "days":
             raise ScenarioError("the horizon is not a behaviour to fit: the fit simulates the pilot's days and the "
                                 "forecast the scenario's; fit the program's, word of mouth's or churn's keys", file=source, key=p.key)
+        if p.key == "k_window_days":   # how K is measured: no daily count depends on it, so the fit gives the prior back
+            raise ScenarioError("the window K is counted over is how K is measured, not a behaviour: no daily count of the "
+                                "pilot depends on it, so the fit would give its range back; set it with --set "
+                                "k_window_days=N", file=source, key=p.key)
     # a count of people above the population (a pilot in other units, or another market's) no simulation can come
     # near: a fit to 1e9 referred signups among 4,000 people ended at an epsilon of 31,617 and called its interval
     # "pinned down"

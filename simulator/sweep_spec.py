@@ -588,6 +588,12 @@ def _check_metrics(spec: SweepSpec, source: str, where) -> tuple[str, ...]:
     return metrics
 
 
+#: The keys that decide whether a network can be built (network.generators.check_buildable): a sweep that varies
+#: one runs no point with the base's own, so the base's is not checked (a strong-tie share cannot mend a density).
+BUILD_KEYS = frozenset({"population.size", "network", "network.kind", "network.mean_degree", "network.degrees",
+                        "network.degree_distribution", "network.exponent", "network.block_shares", "network.within_share"})
+
+
 def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...],
                text: str | None = None) -> tuple[Scenario, dict, str, Path]:
     """The base scenario, ``overrides`` applied: a file relative to the sweep file, or the
@@ -595,7 +601,7 @@ def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...],
     Where the sweep varies the population's size or the network, the base's own network
     is not checked: no point runs it as written (a complete network of 6,000 people swept
     over 100 and 200 was refused); each point's is checked as it is made."""
-    sized = not any(key == "population.size" or key.split(".")[0] == "network" for key in spec.parameters)
+    sized = not any(key in BUILD_KEYS for key in spec.parameters)
     if isinstance(spec.base, dict):
         source = f"{path} (base)"
         inline = block_text(text, "base") if text is not None else None

@@ -2116,3 +2116,11 @@ def test_a_ring_degree_at_the_end_of_its_range_has_room_beyond_and_a_tie_names_n
               "-r", "1", "--seed", "3", "--executor", "serial", "--out", tmp_path / "o")
     # ten days among 40 people: every degree gives the same customers on this seed, a tie; no end is better
     assert "scored exactly the same" in done.stdout and "better towards that end" not in done.stdout, done.stdout
+
+
+def test_calibrate_refuses_to_fit_the_k_window(tmp_path, pilot):
+    """optimize and sensitivity refuse k_window_days; calibrate fitted it, though no daily
+    count of the pilot depends on it: the posterior is its prior."""
+    one_line_error(invoke("calibrate", DEFAULT, "--data", pilot, "--fit", "k_window_days=10:90", "--out", tmp_path / "x"),
+                   "--fit: k_window_days", "how K is measured")
+    assert not (tmp_path / "x").exists()

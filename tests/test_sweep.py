@@ -3190,3 +3190,8 @@ def test_a_sweep_over_sizes_runs_a_base_no_run_builds_at_its_own_size(tmp_path):
     fixed = write_sweep(tmp_path, name="reward.yaml", base="big.yaml", metrics=["customers_final"], replicates=1)
     one_line_error(runner.invoke(app, ["sweep", str(fixed), "--out", str(tmp_path / "q")]),
                    "big.yaml: population.size (line 1): a complete network of 6,000 people")   # run as written: refused
+    # a swept key that cannot mend the network (a strong-tie share) leaves the base's fault with the base file
+    ties = write_sweep(tmp_path, name="ties.yaml", base="big.yaml", metrics=["customers_final"], replicates=1,
+                       parameters={"network.strong_tie_share": {"values": [0.1, 0.2]}})
+    one_line_error(runner.invoke(app, ["sweep", str(ties), "--out", str(tmp_path / "r")]),
+                   "big.yaml: population.size (line 1): a complete network of 6,000 people")
