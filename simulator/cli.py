@@ -744,8 +744,15 @@ def sweep(
         _note_unused_workers(workers, runs_on, address)
     else:   # the file's workers: went unused without a word too (on the file's scheduler, or --executor serial)
         _note_unused_workers(loaded.spec.workers, runs_on, address, f"{sweep_file}'s workers:")
-    check_memory([loaded.base], replicates=points * loaded.replicates, workers=workers or loaded.spec.workers,
-                 executor=runs_on, remote=bool(address), collect=False, source=loaded.base_source)
+    from .sweep_spec import largest_point
+
+    # the largest point's network, not the base's: no point may run the base's size (either way round)
+    largest = largest_point(loaded)
+    grown = (largest.population.size, getattr(largest.network, "mean_degree", None)) != \
+        (loaded.base.population.size, getattr(loaded.base.network, "mean_degree", None))
+    check_memory([largest], replicates=points * loaded.replicates, workers=workers or loaded.spec.workers,
+                 executor=runs_on, remote=bool(address), collect=False,
+                 source=f"{sweep_file} (its largest point)" if grown else loaded.base_source)
     if dry_run:
         from .kernel import engine_choice
         from .sweep import plan_sweep

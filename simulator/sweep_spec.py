@@ -594,6 +594,30 @@ BUILD_KEYS = frozenset({"population.size", "network", "network.kind", "network.m
                         "network.degree_distribution", "network.exponent", "network.block_shares", "network.within_share"})
 
 
+def largest_point(sweep: "Sweep") -> Scenario:
+    """The base with the largest population and mean degree the sweep gives (numbers of a
+    list, a range's high end), for the memory check: it sized the base alone, so a
+    complete network of 60,000 people swept over 100 and 200 was refused for 134 GiB, and
+    a 100-person base swept to 50,000,000 people passed its dry run."""
+    base = sweep.base
+
+    def most(key: str, current: float) -> float:
+        given = sweep.spec.parameters.get(key)
+        if isinstance(given, ValueRange):
+            return float(given.high)
+        if isinstance(given, ValueList):
+            numbers = [v for v in given.values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            return float(max(numbers)) if numbers else current
+        return current
+
+    size = int(most("population.size", base.population.size))
+    update = {"population": base.population.model_copy(update={"size": size})}
+    degree = getattr(base.network, "mean_degree", None)
+    if degree is not None and not getattr(base.network, "degrees", None):
+        update["network"] = base.network.model_copy(update={"mean_degree": most("network.mean_degree", degree)})
+    return base.model_copy(update=update)
+
+
 def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...],
                text: str | None = None) -> tuple[Scenario, dict, str, Path]:
     """The base scenario, ``overrides`` applied: a file relative to the sweep file, or the

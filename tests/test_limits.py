@@ -178,3 +178,26 @@ def test_the_daily_rows_estimate_counts_every_daily_column():
     from simulator.metrics import DAILY_COLUMNS
 
     assert limits.DAILY_BYTES == len(DAILY_COLUMNS) * 8 * 3 * 2
+
+
+def test_a_sweeps_memory_is_checked_at_its_largest_point_not_its_base(monkeypatch, tmp_path):
+    """The memory check sized a sweep's base alone: a 100-person base swept to 50,000,000
+    people passed its dry run (and would have taken ~34 GiB a run), while a complete
+    network of 60,000 people swept over 100 and 200 was refused for its 134 GiB. The
+    largest size (and mean degree) the sweep gives is checked, named by the sweep file."""
+    monkeypatch.setattr(limits, "available_memory", lambda: 2 * GIB)
+    (tmp_path / "small.yaml").write_text("population: {size: 100, initial_customers: 2}\ndays: 5\n")
+    (tmp_path / "big.yaml").write_text("population: {size: 60000, initial_customers: 2}\nnetwork: {kind: complete}\n"
+                                       "days: 5\n")
+
+    def sweep(base, sizes):
+        path = tmp_path / f"{base}-{sizes[-1]}.sweep.yaml"
+        path.write_text(f"name: s\nbase: {base}.yaml\nmethod: grid\nparameters:\n  population.size: {{values: {sizes}}}\n"
+                        f"replicates: 1\nseed: 1\n")
+        return CliRunner().invoke(app, ["sweep", str(path), "--dry-run"])
+
+    grown = sweep("small", [100, 50_000_000])
+    assert grown.exit_code == 2 and "(its largest point): memory: one run needs about" in grown.stderr
+    assert "50,000,000 people" in grown.stderr
+    shrunk = sweep("big", [100, 200])
+    assert shrunk.exit_code == 0 and "would run" in shrunk.stdout, shrunk.output
