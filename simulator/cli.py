@@ -667,11 +667,10 @@ def compare(
     if verdict := verdict_line(comparison):
         out.print(f"  {verdict}", markup=False)
     else:   # no design with a finite value: report.md's opening says why; "the ranking rests on" ranked nothing
-        from .report.compare import decision_paragraph, decide
+        from .report.compare import decide, no_value_sentence
 
         if decide(comparison) is None:
-            said = decision_paragraph(comparison, None)[0].replace("`", "").replace(" The tables below give the rest.", "")
-            out.print(f"  {said.replace('; see the tables below.', '.')}", markup=False)
+            out.print(f"  {no_value_sentence(comparison).replace('`', '')}", markup=False)
     from .report.compare import assumption_line, relabel_note, twin_lines, unpaired_note, world_lines
 
     if note := unpaired_note(comparison):   # report.md said it; the console's "sure at 95%" stood alone
@@ -748,11 +747,9 @@ def sweep(
 
     # the largest point's network, not the base's: no point may run the base's size (either way round)
     largest = largest_point(loaded)
-    grown = (largest.population.size, getattr(largest.network, "mean_degree", None)) != \
-        (loaded.base.population.size, getattr(loaded.base.network, "mean_degree", None))
     check_memory([largest], replicates=points * loaded.replicates, workers=workers or loaded.spec.workers,
                  executor=runs_on, remote=bool(address), collect=False,
-                 source=f"{sweep_file} (its largest point)" if grown else loaded.base_source)
+                 source=loaded.base_source if largest is loaded.base else f"{sweep_file} (its largest point)")
     if dry_run:
         from .kernel import engine_choice
         from .sweep import plan_sweep

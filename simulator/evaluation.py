@@ -188,8 +188,9 @@ def check_defined(designs: Sequence[Scenario], metrics: Sequence[str], varied: S
     program (unless the study varies its timing or incentive, which can make it one):
     it is NaN at every point, and a sensitivity found so only after all its runs,
     advising to narrow the ranges, which cannot help. So too a metric of EQUITY_METRICS
-    where equity is infinite (:func:`infinite_equity`) and the study varies neither the
-    discount rate nor churn: an optimisation failed every trial, then exited 0."""
+    where equity is infinite (:func:`infinite_equity`) and the study cannot make it
+    finite (:func:`equity_made_finite`): an optimisation failed every trial, then exited
+    0; and K of designs measured over other windows (compare.check_k_window)."""
     from .config import has_program
 
     if len(designs) > 1 and K_METRICS & set(metrics) and "k_window_days" not in varied:

@@ -598,7 +598,8 @@ def largest_point(sweep: "Sweep") -> Scenario:
     """The base with the largest population and mean degree the sweep gives (numbers of a
     list, a range's high end), for the memory check: it sized the base alone, so a
     complete network of 60,000 people swept over 100 and 200 was refused for 134 GiB, and
-    a 100-person base swept to 50,000,000 people passed its dry run."""
+    a 100-person base swept to 50,000,000 people passed its dry run. The base itself
+    where the sweep varies neither."""
     base = sweep.base
 
     def most(key: str, current: float) -> float:
@@ -610,12 +611,14 @@ def largest_point(sweep: "Sweep") -> Scenario:
             return float(max(numbers)) if numbers else current
         return current
 
+    update = {}
     size = int(most("population.size", base.population.size))
-    update = {"population": base.population.model_copy(update={"size": size})}
+    if size != base.population.size:
+        update["population"] = base.population.model_copy(update={"size": size})
     degree = getattr(base.network, "mean_degree", None)
-    if degree is not None and not getattr(base.network, "degrees", None):
+    if degree is not None and not getattr(base.network, "degrees", None) and most("network.mean_degree", degree) != degree:
         update["network"] = base.network.model_copy(update={"mean_degree": most("network.mean_degree", degree)})
-    return base.model_copy(update=update)
+    return base.model_copy(update=update) if update else base
 
 
 def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...],

@@ -83,16 +83,22 @@ def incremental_value_plot(designs: list[Results], path: Path) -> Path:
                                           for d in designs if "incremental_value" in d.runs.columns}, colors=colors)
 
 
+def no_value_sentence(comparison: Comparison) -> str:
+    """What report.md and the console say where no design has a finite value on any
+    replicate: why, where the twins ran (infinite equity, text.undefined_value_reason)."""
+    if "incremental_value" not in comparison.designs[0].runs.columns:
+        return "No design has a finite value on any replicate."
+    return (f"No design has a finite value on any replicate: "
+            f"{undefined_value_reason(comparison.designs[0].scenario)}.")
+
+
 def decision_paragraph(comparison: Comparison, decision: Decision | None) -> list[str]:
     """The report's first paragraph: which design to launch, how sure, and its money,
     for the verdict decide() gives by default (incremental value, or profit without the
     twins); a decision on another metric (decide's ``metric=``) is refused, as its
     words would call a payback day a profit."""
     if decision is None:
-        if "incremental_value" not in comparison.designs[0].runs.columns:
-            return ["No design has a finite value on any replicate; see the tables below."]
-        reason = undefined_value_reason(comparison.designs[0].scenario)
-        return [f"No design has a finite value on any replicate: {reason}. The tables below give the rest."]
+        return [no_value_sentence(comparison) + " The tables below give the rest."]
     if decision.metric not in ("incremental_value", "cumulative_profit"):
         raise ValueError(f"decision_paragraph words a verdict on incremental_value (or cumulative_profit without the "
                          f"twins), not on {decision.metric}; the Decision's fields give that one")

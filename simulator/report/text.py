@@ -77,8 +77,9 @@ def against_no_program(low: float, high: float, clause: bool = False, defined: i
 
 def undefined_value_reason(scenario) -> str:
     """Why the value a program adds has no finite value in any replicate: with no
-    discounting, a customer who never churns (no monthly churn, or a segment's multiplier
-    of 0) is worth margin for ever, and infinite equity less infinite equity is no number."""
+    discounting, a customer who never churns (evaluation.never_churn_keys names the churn
+    key at 0) is worth margin for ever, and infinite equity less infinite equity is no
+    number."""
     from ..evaluation import infinite_equity, never_churn_keys
 
     if infinite_equity(scenario):
@@ -435,8 +436,8 @@ def moment_sizes_note(base, kinds, keys) -> str:
     """For a study choosing among ask timings: the sizes the model assumes for each moment
     (`program.moment_effect`), which a ranking of them rests on, with the --uncertain
     ranges that test them, as compare says of designs asking at different moments (sweep
-    and optimize crowned a timing and never said so). Empty where the study varies the
-    sizes itself, or fewer than two timings that ask."""
+    and optimize crowned a timing and never said so). The sizes the study varies itself
+    are left out; empty where it varies every assumed one, or fewer than two timings ask."""
     from .compare import _MOMENT, _moment_range
 
     asking = [kind for kind in dict.fromkeys(kinds) if kind != "never"]
