@@ -1371,4 +1371,6 @@ def test_a_campaign_push_the_budget_cancelled_is_not_said_to_have_ended_of_itsel
     asked = pd.DataFrame({"replicate": [0] * 3, "day": [30, 37, 38], "asks": [5, 2, 0]})
     assert math.isnan(asks_over(campaign([30, 190]), asked))   # 190 + 7 was still to come: cut, not over
     assert asks_over(campaign([30]), asked) == 37.0             # push on 30, reminder on 37: over of itself
+    shared = asked.assign(asks=[5, 0, 0])   # everyone shared at the push: no reminder was due, over on day 30
+    assert asks_over(campaign([30]), shared) == 30.0
     assert math.isnan(asks_over(small(), asked))                # asks as customers come: never over of itself

@@ -1019,15 +1019,15 @@ def asks_over(scenario, timeseries) -> float:
     the last purchase then, not an end of its asks (asks at purchase seen last on day 65,
     the budget out on day 66, read 'its asks had ended'). NaN too for a campaign with a
     push still to come after the last ask seen: the budget cut it (a push on day 190 that
-    end_program cancelled read 'its asks had ended on day 37')."""
+    end_program cancelled read 'its asks had ended on day 37'). Its reminders are no such
+    push: they go only to those who have not shared, and a push everyone shared at needs
+    none."""
     timing = scenario.program.timing
     if timing.kind not in ("campaign", "never"):
         return math.nan
     last = last_ask_day(timeseries)
-    if timing.kind == "campaign":
-        planned = max(timing.days) + timing.reminders.count * timing.reminders.interval_days
-        if math.isfinite(last) and min(planned, scenario.days) > last:
-            return math.nan
+    if timing.kind == "campaign" and math.isfinite(last) and any(last < day <= scenario.days for day in timing.days):
+        return math.nan
     return last
 
 
