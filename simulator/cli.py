@@ -743,13 +743,13 @@ def sweep(
         _note_unused_workers(workers, runs_on, address)
     else:   # the file's workers: went unused without a word too (on the file's scheduler, or --executor serial)
         _note_unused_workers(loaded.spec.workers, runs_on, address, f"{sweep_file}'s workers:")
-    from .sweep_spec import largest_point
+    from .sweep_spec import largest_points
 
     # the largest point's network, not the base's: no point may run the base's size (either way round)
-    largest = largest_point(loaded)
-    check_memory([largest], replicates=points * loaded.replicates, workers=workers or loaded.spec.workers,
+    largest = largest_points(loaded)
+    check_memory(largest, replicates=points * loaded.replicates, workers=workers or loaded.spec.workers,
                  executor=runs_on, remote=bool(address), collect=False,
-                 source=loaded.base_source if largest is loaded.base else f"{sweep_file} (its largest point)")
+                 source=loaded.base_source if largest == [loaded.base] else f"{sweep_file} (its largest point)")
     if dry_run:
         from .kernel import engine_choice
         from .sweep import plan_sweep

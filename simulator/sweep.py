@@ -104,7 +104,8 @@ def point_scenario(base: dict, values: dict, base_source: str, base_dir: str | P
     if any(key.endswith(".kind") for key in values):
         from .parameters import kind_overrides
 
-        overrides = kind_overrides(validate(base, source=base_source, base_dir=folder), values)
+        # the base's own network is not the point's (a complete base swept over other kinds): checked as the point below
+        overrides = kind_overrides(validate(base, source=base_source, base_dir=folder, check_network=False), values)
     data = apply_overrides(base, overrides, source=base_source)
     try:
         return validate(data, source=base_source, base_dir=folder)

@@ -11,6 +11,7 @@ sweep_points.py, how they run in sweep.py.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import itertools
@@ -594,31 +595,50 @@ BUILD_KEYS = frozenset({"population.size", "network", "network.kind", "network.m
                         "network.degree_distribution", "network.exponent", "network.block_shares", "network.within_share"})
 
 
-def largest_point(sweep: "Sweep") -> Scenario:
-    """The base with the largest population and mean degree the sweep gives (numbers of a
-    list, a range's high end), for the memory check: it sized the base alone, so a
-    complete network of 60,000 people swept over 100 and 200 was refused for 134 GiB, and
-    a 100-person base swept to 50,000,000 people passed its dry run. The base itself
-    where the sweep varies neither."""
+def largest_points(sweep: "Sweep") -> list[Scenario]:
+    """The base at the largest population and mean degree the sweep gives (a list's values
+    as the points read them, "5e7" too; a range's high end), once per network kind it
+    runs (a swept `network.kind` or `network`), for the memory check: it sized the base
+    alone, so a complete network of 60,000 people swept over 100 and 200 was refused for
+    134 GiB, and a 100-person base swept to 50,000,000 people passed its dry run. A
+    complete network too large to build is left out: each point of it is refused as it
+    is made. ``[sweep.base]`` itself where the sweep varies none of these."""
+    from .network.generators import MAX_COMPLETE_TIES
+    from .sweep import point_scenario
+
     base = sweep.base
 
-    def most(key: str, current: float) -> float:
+    def as_points(key: str) -> list[Scenario]:
+        given = sweep.spec.parameters.get(key)
+        points = []
+        for value in (given.values if isinstance(given, ValueList) else ()):
+            with contextlib.suppress(ScenarioError, ValueError, TypeError):   # a value the sweep refuses or fails
+                points.append(point_scenario(sweep.base_data, {key: value}, sweep.base_source, sweep.base_dir))
+        return points
+
+    def most(key: str, current: float, read) -> float:
         given = sweep.spec.parameters.get(key)
         if isinstance(given, ValueRange):
             return float(given.high)
-        if isinstance(given, ValueList):
-            numbers = [v for v in given.values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-            return float(max(numbers)) if numbers else current
-        return current
+        found = [read(point) for point in as_points(key)]
+        found = [value for value in found if value is not None]
+        return float(max(found)) if found else current
 
-    update = {}
-    size = int(most("population.size", base.population.size))
-    if size != base.population.size:
-        update["population"] = base.population.model_copy(update={"size": size})
-    degree = getattr(base.network, "mean_degree", None)
-    if degree is not None and not getattr(base.network, "degrees", None) and most("network.mean_degree", degree) != degree:
-        update["network"] = base.network.model_copy(update={"mean_degree": most("network.mean_degree", degree)})
-    return base.model_copy(update=update) if update else base
+    if not any(key in sweep.spec.parameters for key in ("population.size", "network.mean_degree", "network.kind", "network")):
+        return [base]
+    size = int(most("population.size", base.population.size, lambda point: point.population.size))
+    networks = [point.network for key in ("network.kind", "network") for point in as_points(key)] or [base.network]
+    points = []
+    for network in networks:
+        degree = getattr(network, "mean_degree", None)
+        if degree is not None and not getattr(network, "degrees", None):
+            network = network.model_copy(update={"mean_degree": most(
+                "network.mean_degree", degree, lambda point: getattr(point.network, "mean_degree", None))})
+        if network.kind == "complete" and size * (size - 1) // 2 > MAX_COMPLETE_TIES:
+            continue
+        points.append(base.model_copy(update={"population": base.population.model_copy(update={"size": size}),
+                                              "network": network}))
+    return points or [base]
 
 
 def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...],
@@ -628,7 +648,9 @@ def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...],
     Where the sweep varies the population's size or the network, the base's own network
     is not checked: no point runs it as written (a complete network of 6,000 people swept
     over 100 and 200 was refused); each point's is checked as it is made."""
-    sized = not any(key in BUILD_KEYS for key in spec.parameters)
+    # an entry of a list counts as the list (network.degrees.0 mends a degree list)
+    sized = not any(key in BUILD_KEYS or key.rpartition(".")[0] in ("network.degrees", "network.block_shares")
+                    for key in spec.parameters)
     if isinstance(spec.base, dict):
         source = f"{path} (base)"
         inline = block_text(text, "base") if text is not None else None

@@ -201,3 +201,28 @@ def test_a_sweeps_memory_is_checked_at_its_largest_point_not_its_base(monkeypatc
     assert "50,000,000 people" in grown.stderr
     shrunk = sweep("big", [100, 200])
     assert shrunk.exit_code == 0 and "would run" in shrunk.stdout, shrunk.output
+
+
+def test_a_sweep_over_network_kinds_is_sized_by_the_kinds_it_runs(tmp_path):
+    """The largest point took the base's network kind: a complete base of 4,000 swept over
+    erdos_renyi and watts_strogatz, at up to 200,000 people, was refused for 1,490 GiB,
+    a complete network no point builds. Each swept kind is sized instead, and its points
+    run (a base whose own complete network is too large for any run is no point's)."""
+    (tmp_path / "c4k.yaml").write_text("population: {size: 4000, initial_customers: 2}\nnetwork: {kind: complete}\ndays: 3\n")
+    (tmp_path / "c6k.yaml").write_text("population: {size: 6000, initial_customers: 2}\nnetwork: {kind: complete}\ndays: 3\n")
+    (tmp_path / "r1.yaml").write_text("name: r1\nbase: c4k.yaml\nmethod: grid\nparameters:\n"
+                                      "  network.kind: {values: [erdos_renyi, watts_strogatz]}\n"
+                                      "  population.size: {values: [4000, 200000]}\nreplicates: 1\nseed: 1\n")
+    dry = CliRunner().invoke(app, ["sweep", str(tmp_path / "r1.yaml"), "--dry-run"])
+    assert dry.exit_code == 0 and "4 would run" in dry.stdout, dry.output
+    (tmp_path / "r2.yaml").write_text("name: r2\nbase: c6k.yaml\nmethod: grid\nparameters:\n"
+                                      "  network.kind: {values: [erdos_renyi, watts_strogatz]}\nreplicates: 1\nseed: 1\n")
+    done = CliRunner().invoke(app, ["sweep", str(tmp_path / "r2.yaml"), "--executor", "serial", "--out", str(tmp_path / "o")])
+    assert done.exit_code == 0 and "0 failed" in done.stdout, done.output
+    # an entry of a degree list mends the list: the base's own (a degree of 6 among 6) is no point's
+    (tmp_path / "deg.yaml").write_text("population: {size: 6, initial_customers: 1}\n"
+                                       "network: {kind: configuration, degrees: [6, 1, 1, 1, 1, 2]}\ndays: 3\n")
+    (tmp_path / "d1.yaml").write_text("name: d1\nbase: deg.yaml\nmethod: grid\nparameters:\n"
+                                      "  network.degrees.0: {values: [2, 4]}\nreplicates: 1\nseed: 1\n")
+    done = CliRunner().invoke(app, ["sweep", str(tmp_path / "d1.yaml"), "--executor", "serial", "--out", str(tmp_path / "d")])
+    assert done.exit_code == 0 and "0 failed" in done.stdout, done.output
