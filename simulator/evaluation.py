@@ -198,8 +198,12 @@ def check_defined(designs: Sequence[Scenario], metrics: Sequence[str], varied: S
 
         check_k_window(list(designs), list(names) if names else None)
     equity = [m for m in dict.fromkeys(metrics) if m in EQUITY_METRICS]
+    # a base whose own margin is 0 has finite equity, but not at the margins a study gives it above 0
+    margined = any(v == "economics.monthly_margin" or v == "economics" for v in varied)
     for i, design in enumerate(designs if equity else ()):
-        if infinite_equity(design) and not equity_made_finite(design, varied):
+        infinite = infinite_equity(design) or (margined and design.economics.annual_discount_rate == 0
+                                              and bool(never_churn_keys(design)))
+        if infinite and not equity_made_finite(design, varied):
             name = names[i] if names else design.name
             zero = ", ".join(f"{key}: 0" for key in never_churn_keys(design))
             raise ScenarioError(f"{equity[0]} is infinite or undefined in every run of {name}: with no discounting "

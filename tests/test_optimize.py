@@ -1294,6 +1294,10 @@ def test_infinite_equity_is_refused_unless_the_study_can_make_it_finite():
         check_defined([still], ["incremental_value"], varied)   # these can make it finite: the study runs
     with pytest.raises(ScenarioError):   # a margin above 0 is worth margin for ever: a range of margins ran undefined
         check_defined([still], ["incremental_value"], ["economics.monthly_margin"])
+    free = small(churn={"monthly_rate": 0}, economics={"annual_discount_rate": 0, "monthly_margin": 0})
+    check_defined([free], ["incremental_value"], [])   # a margin of 0: finite, nothing to refuse
+    with pytest.raises(ScenarioError):   # but not at the margins above 0 the study gives it: every trial ran undefined
+        check_defined([free], ["incremental_value"], ["economics.monthly_margin"])
     check_defined([still], ["customers_final"], [])   # no equity in it
     referred = small(churn={"monthly_rate": 0.05, "referred_hazard_ratio": 0}, economics={"annual_discount_rate": 0})
     assert "(`churn.referred_hazard_ratio: 0`)" in undefined_value_reason(referred)
