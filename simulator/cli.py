@@ -339,8 +339,10 @@ def _print_sweep_notes(loaded) -> None:
         out.print(f"  note: {note.replace('`', '')}", markup=False)
     if note := study_world_note(list(loaded.parameters), loaded.spec.assumptions):   # a best point of a world
         out.print(f"  note: {note.replace('`', '')}", markup=False)
-    from .report.sweep import _why_none
+    from .report.sweep import _why_none, tracked_cost_note
 
+    if note := tracked_cost_note(loaded):   # as optimize says it: the cheapest reward wins whatever it adds
+        out.print(f"  note: {note}", markup=False)
     if why := _why_none(loaded):   # before the runs too: every point's objective is infinite less infinite
         out.print(f"  note: {loaded.objective} is undefined at every point{why.replace('`', '')}", markup=False)
 

@@ -3195,3 +3195,20 @@ def test_a_sweep_over_sizes_runs_a_base_no_run_builds_at_its_own_size(tmp_path):
                        parameters={"network.strong_tie_share": {"values": [0.1, 0.2]}})
     one_line_error(runner.invoke(app, ["sweep", str(ties), "--out", str(tmp_path / "r")]),
                    "big.yaml: population.size (line 1): a complete network of 6,000 people")
+
+
+def test_a_sweep_ranked_by_cost_per_tracked_referral_is_told_what_it_rewards(tmp_path):
+    """A sweep with objective cost_per_referred_customer crowned rewards of $1 + $1 with
+    no word; optimize says that this cost falls with the cheapest reward whatever the
+    program adds. The sweep's console (dry run too) and report.md say so now."""
+    path = write_sweep(tmp_path, metrics=["cost_per_referred_customer", "customers_final"],
+                       objective="cost_per_referred_customer", replicates=1,
+                       parameters={"program.incentive.referrer_reward": {"values": [1, 20]}})
+    small = ["--set", "days=30", "--set", "population.size=400", "--set", "population.initial_customers=10"]
+    said = "cost_per_referred_customer is the reward cost over tracked referrals"
+    dry = runner.invoke(app, ["sweep", str(path), *small, "--dry-run"])
+    assert dry.exit_code == 0 and said in dry.stdout, dry.output
+    done = runner.invoke(app, ["sweep", str(path), *small, "--out", str(tmp_path / "o"), "--executor", "serial"])
+    assert done.exit_code == 0 and "`incremental_cac`" in (tmp_path / "o" / "report.md").read_text()
+    plain = write_sweep(tmp_path, name="plain.yaml", metrics=["customers_final"], replicates=1)
+    assert said not in runner.invoke(app, ["sweep", str(plain), *small, "--dry-run"]).stdout

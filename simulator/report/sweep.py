@@ -254,6 +254,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         lines += ["", note]
     if note := study_world_note(spec.parameters, spec.assumptions):
         lines += ["", note]
+    if note := tracked_cost_note(sweep, quote="`"):
+        lines += ["", note]
     if note := study_twin_note(spec.parameters):
         lines += ["", note]
     listed = {key: list(p.values) if isinstance(p, ValueList) else None for key, p in spec.parameters.items()}
@@ -545,6 +547,17 @@ def _p_text(p: float) -> str:
     if (p < EFFECT_P) != (float(text) < EFFECT_P):  # 0.0495 would read 0.05, on the other side of the line
         text = f"{p:.3g}"
     return f"= {text}"
+
+
+def tracked_cost_note(sweep: Sweep, quote: str = "") -> str:
+    """optimize's note on cost_per_referred_customer, for a sweep ranked by it: it crowned
+    rewards of $1 + $1 with no word (it falls with the cheapest reward whatever the
+    program adds)."""
+    from ..optimize import Objective, spend_alone_note
+
+    if sweep.objective != "cost_per_referred_customer":
+        return ""
+    return spend_alone_note([Objective(sweep.objective)], [], quote=quote) + "."
 
 
 def _why_none(sweep: Sweep) -> str:
