@@ -616,24 +616,33 @@ def largest_points(sweep: "Sweep") -> list[Scenario]:
                 points.append(point_scenario(sweep.base_data, {key: value}, sweep.base_source, sweep.base_dir))
         return points
 
-    def most(key: str, current: float, read) -> float:
+    def most(key: str, read) -> float | None:
+        """The key's largest value over the sweep (None where it is not swept): numbers as
+        they are, any other value as its point reads it (a point made per value: a list of
+        100,000 numbers would have been 100,000 validations)."""
         given = sweep.spec.parameters.get(key)
         if isinstance(given, ValueRange):
             return float(given.high)
-        found = [read(point) for point in as_points(key)]
+        if not isinstance(given, ValueList):
+            return None
+        found = [float(v) for v in given.values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        other = [v for v in given.values if not isinstance(v, (int, float)) or isinstance(v, bool)]
+        for value in other:
+            with contextlib.suppress(ScenarioError, ValueError, TypeError):   # a value the sweep refuses or fails
+                found.append(read(point_scenario(sweep.base_data, {key: value}, sweep.base_source, sweep.base_dir)))
         found = [value for value in found if value is not None]
-        return float(max(found)) if found else current
+        return max(found) if found else None
 
     if not any(key in sweep.spec.parameters for key in ("population.size", "network.mean_degree", "network.kind", "network")):
         return [base]
-    size = int(most("population.size", base.population.size, lambda point: point.population.size))
+    size = int(most("population.size", lambda point: point.population.size) or base.population.size)
+    swept_degree = most("network.mean_degree", lambda point: getattr(point.network, "mean_degree", None))
     networks = [point.network for key in ("network.kind", "network") for point in as_points(key)] or [base.network]
     points = []
     for network in networks:
         degree = getattr(network, "mean_degree", None)
-        if degree is not None and not getattr(network, "degrees", None):
-            network = network.model_copy(update={"mean_degree": most(
-                "network.mean_degree", degree, lambda point: getattr(point.network, "mean_degree", None))})
+        if degree is not None and not getattr(network, "degrees", None) and swept_degree is not None:
+            network = network.model_copy(update={"mean_degree": swept_degree})
         if network.kind == "complete" and size * (size - 1) // 2 > MAX_COMPLETE_TIES:
             continue
         points.append(base.model_copy(update={"population": base.population.model_copy(update={"size": size}),
