@@ -181,6 +181,25 @@ def test_configuration_matches_networkx(family):
     assert ks_2samp(build(fields, N_DIST).degree, degrees(graph)).pvalue > KS_P
 
 
+@pytest.mark.parametrize("size", range(4, 12))
+@pytest.mark.parametrize("mean", [0.5, 1.0, 1.5, 2.0])
+def test_a_power_law_on_a_few_people_has_every_mean_its_support_allows(size, mean):
+    """A decreasing pmf on first..k_max has its mean below the midpoint (first + k_max) / 2,
+    and any mean below it for some shift. So a mean is refused exactly where no support
+    within 0..n-1 has its midpoint above it (first = 0 for a mean <= 1, else 1)."""
+    from simulator.network.generators import _powerlaw_pmf
+
+    first = 0 if mean <= 1 else 1
+    if (first + size - 1) / 2 <= mean:
+        with pytest.raises(ScenarioError, match="cannot have mean"):
+            _powerlaw_pmf(mean, 2.5, size, None)
+        return
+    support, pmf = _powerlaw_pmf(mean, 2.5, size, None)
+    assert support.min() == first and support.max() <= size - 1
+    assert pmf @ support == pytest.approx(mean, rel=1e-8)
+    assert np.all(np.diff(pmf) < 0)   # decreasing: a power law, not a flat sequence
+
+
 def test_an_explicit_degree_sequence_is_checked_by_validate_and_not_against_the_mean_it_overrides(tmp_path):
     """`degrees: [2, 2, 2]` among 3 people was refused for the default mean_degree of 10,
     which the sequence overrides; `[5, 1, 1, 1]` among 4 passed validate and the run
@@ -217,7 +236,11 @@ def test_an_explicit_degree_sequence_is_checked_by_validate_and_not_against_the_
                                                    "to tie to; valid: population.size >= 2"),   # not '2 <= mean_degree < 1'
     (300, "{kind: watts_strogatz, mean_degree: 300}", "valid: an even mean_degree from 2 to 298"),   # not the odd 299
     (2, "{kind: barabasi_albert, mean_degree: 2}", None),     # one tie per newcomer: buildable, not '<= 1'
-    (6, "{kind: powerlaw_cluster, mean_degree: 4}", None)])
+    (6, "{kind: powerlaw_cluster, mean_degree: 4}", None),
+    # a mean of 1 on 5 people: the support 0..2 has its midpoint at 1, which a decreasing
+    # power law never reaches, so 1.0 was refused between accepted means 0.9 and 1.1
+    (5, "{kind: configuration, mean_degree: 1}", None),
+    (4, "{kind: configuration, mean_degree: 2}", "cannot have mean 2; valid: mean_degree < 2")])
 def test_validate_refuses_every_network_the_run_would_refuse(tmp_path, size, network, error):
     """validate checked only a mean above the people there are, so a complete network of
     6,000 people, a power-law sequence too dense for its cutoff and a stochastic block

@@ -228,7 +228,9 @@ def _configuration(cfg, n: int, rng: np.random.Generator, source):
     - powerlaw: a shifted discrete power law P(k) proportional to (k + s)^(-exponent) on
       k = 1..k_max (from k = 0 when mean_degree <= 1), truncated at the structural cutoff
       k_max = sqrt(n * mean_degree) (the uncorrelated configuration model of Catanzaro,
-      Boguñá & Pastor-Satorras 2005, so that erasing repeated ties loses few), with the
+      Boguñá & Pastor-Satorras 2005, so that erasing repeated ties loses few; on a few
+      people at least ceil(2 * mean_degree), and more where the support's midpoint would
+      not lie above the mean, at most n - 1), with the
       shift s found by bisection so that the mean is exactly mean_degree; the tail
       keeps the exponent.
 
@@ -277,7 +279,9 @@ def _configuration_degrees(cfg, n: int, source):
 def _powerlaw_pmf(mean: float, exponent: float, n: int, source) -> tuple[np.ndarray, np.ndarray]:
     """Support and probabilities of P(k) ~ (k + s)^(-exponent) with the given mean (see _configuration)."""
     first = 1 if mean > 1.0 else 0
-    cutoff = min(n - 1, max(int(math.sqrt(n * mean)), math.ceil(2 * mean)))
+    # a decreasing pmf's mean stays under its support's midpoint (first + cutoff) / 2,
+    # so the cutoff is at least the first whole number with the midpoint above the mean
+    cutoff = min(n - 1, max(int(math.sqrt(n * mean)), math.ceil(2 * mean), math.floor(2 * mean - first) + 1))
     support = np.arange(first, cutoff + 1, dtype=np.int64)
     k = support.astype(np.float64)
 
