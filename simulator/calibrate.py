@@ -486,7 +486,7 @@ def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Paramet
             raise ScenarioError("calibration fits numbers; give a range LO:HI (choices cannot be fitted)", file=source, key=p.key)
         if not (p.low is not None and p.high is not None and p.low < p.high):   # built by hand: the API checked none
             raise ScenarioError(f"give a range LO:HI with LO < HI (got {p.low}:{p.high})", file=source, key=p.key)
-        _check_values(p, base, source or "parameters")   # each end within the key's bounds, named (not a draw)
+        _check_values(p, base, source or "parameters", ranges_only=True)   # the key's bounds, named (not a draw)
         if p.key == "days":
             raise ScenarioError("the horizon is not a behaviour to fit: the fit simulates the pilot's days and the "
                                 "forecast the scenario's; fit the program's, word of mouth's or churn's keys", file=source, key=p.key)

@@ -106,7 +106,7 @@ def parse_parameter(text: str, base: Scenario, *, source: str = "--vary", ranges
         raise ScenarioError(f"'{given}' gives this key one value only, so there is nothing to vary; give LO:HI with LO < HI"
                             + ("" if ranges_only else " or two or more values a,b")
                             + f" (to fix the key instead, use --set {key}=VALUE)", file=source, key=key)
-    _check_values(parameter, base, source)
+    _check_values(parameter, base, source, ranges_only=ranges_only)
     return parameter
 
 
@@ -291,16 +291,39 @@ def _scalar(text: str) -> Any:
         return text
 
 
-def _check_values(parameter: Parameter, base: Scenario, source: str) -> None:
-    """Each end of the range, or each choice, applied to the base scenario on its own."""
+def _check_values(parameter: Parameter, base: Scenario, source: str, *, ranges_only: bool = False) -> None:
+    """Each end of the range, or each choice, applied to the base scenario on its own;
+    then, for a range more than one wide, the whole number after its low end (the
+    other parity: a ring's even degree from 4 to 8 passed on its ends, and the study
+    then stopped at its first 5 or 7), answered with the whole numbers that fit (or, for
+    a command that takes ranges only, with --set)."""
     ends = parameter.choices if parameter.kind == "categorical" else (parameter.from_unit(0.0), parameter.from_unit(1.0))
     for value in ends:
-        try:
-            apply_values(base, {parameter.key: value}, parameters=[parameter])
-        except ScenarioError as error:
+        if (error := _refused(parameter, base, value)) is not None:
             raise ScenarioError(f"value {value!r} does not fit the scenario {base.name}: {error.message}"
                                 + (f" (at {error.key})" if error.key and error.key != parameter.key else ""),
                                 file=source, key=parameter.key) from None
+    if parameter.kind == "categorical" or parameter.high - parameter.low < 2:
+        return
+    probe = int(math.floor(parameter.low)) + 1
+    if (error := _refused(parameter, base, probe if parameter.kind == "int" else float(probe))) is None:
+        return
+    wholes = range(math.ceil(parameter.low), math.floor(parameter.high) + 1)
+    fitting = [n for n in wholes if _refused(parameter, base, n if parameter.kind == "int" else float(n)) is None] \
+        if len(wholes) <= 200 and not ranges_only else []
+    offer = f"fix it with --set {parameter.key}=VALUE instead (a range cannot skip values)" if ranges_only else \
+        f"give the values that fit instead ({parameter.key}={','.join(map(str, fitting))})" if fitting else \
+        "give values that fit instead of a range"
+    raise ScenarioError(f"the range from {parameter.low:g} to {parameter.high:g} takes every value between, and {probe} "
+                        f"does not fit the scenario {base.name}: {error.message}; {offer}", file=source, key=parameter.key)
+
+
+def _refused(parameter: Parameter, base: Scenario, value: Any) -> ScenarioError | None:
+    try:
+        apply_values(base, {parameter.key: value}, parameters=[parameter])
+    except ScenarioError as error:
+        return error
+    return None
 
 
 # --------------------------------------------------------------------------- the schema

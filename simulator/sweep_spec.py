@@ -715,6 +715,8 @@ def _check_parameters(sweep: Sweep, where) -> None:
                         raise ScenarioError(f"this key takes whole numbers, but the range from {parameter.low:g} to "
                                             f"{parameter.high:g} gives {value:g}; add 'integer: true' to the range",
                                             file=sweep.source, key=where("parameters", key)) from None
+        if isinstance(parameter, ValueRange) and not parameter.levels and parameter.high - parameter.low >= 2:
+            _check_drawn_between(sweep, key, parameter, where)
         for value in candidates:
             error = _refusal(sweep, {key: value})
             if error is None:
@@ -739,6 +741,28 @@ def _check_parameters(sweep: Sweep, where) -> None:
                                     f"{_base_name(sweep)} (with {others}: {refusal.message}); every run with it would fail",
                                     file=sweep.source, key=where("parameters", key)) from None
     _check_some_point_fits(sweep, where)
+
+
+def _check_drawn_between(sweep: Sweep, key: str, parameter: ValueRange, where) -> None:
+    """A sampled range draws every value between its ends: 4 to 8 for a ring's even
+    degree passed its dry run on the ends, and its 5s and 7s then failed as runs. The
+    whole number after the low end is tried too (the other parity); one the base refuses
+    where its ends pass (beside every other swept value tried) is a mistake in the sweep
+    file, answered with the whole numbers that fit."""
+    low, high = range_value(parameter, parameter.low), range_value(parameter, parameter.high)
+    if _refusal(sweep, {key: low}) is not None or _refusal(sweep, {key: high}) is not None:
+        return   # the ends' own message (below) says more
+    probe = range_value(parameter, math.floor(parameter.low) + 1)
+    error = _refusal(sweep, {key: probe})
+    if error is None or (len(sweep.spec.parameters) > 1 and _clash_everywhere(sweep, key, probe, error) is None):
+        return   # it fits, or another swept value may mend it (the runs decide, as for a list's values)
+    wholes = range(math.ceil(parameter.low), math.floor(parameter.high) + 1)
+    fitting = [n for n in wholes if _refusal(sweep, {key: n}) is None] if len(wholes) <= CHECKED_VALUES else []
+    offer = f"{{values: {yaml_value(fitting)}}}" if fitting else "a list of the values that fit"
+    draws = "every whole number" if parameter.integer else "every value"
+    raise ScenarioError(f"a sampled range draws {draws} from {parameter.low:g} to {parameter.high:g}, and {probe:g} does not "
+                        f"fit the base scenario {_base_name(sweep)}: {error.message}; give {offer} instead of the range",
+                        file=sweep.source, key=where("parameters", key))
 
 
 #: The most combinations of the other swept parameters' values a value that clashes with

@@ -2101,21 +2101,41 @@ def test_a_ring_degree_at_the_end_of_its_range_has_room_beyond_and_a_tie_names_n
     as the key goes': it tried 13 past it, which is odd and refused, where 14 is valid.
     And where every trial scored the same, the end note still said 'the search found the
     objective better towards that end' beside the note that every trial tied."""
-    from simulator.parameters import parse_parameters
+    from simulator.parameters import Parameter
     from simulator.report.optimize import _room_beyond
 
     ring = tmp_path / "ring.yaml"
     ring.write_text("name: ring\ndays: 10\nreplicates: 1\npopulation: {size: 40, initial_customers: 2}\n"
                     "network: {kind: watts_strogatz, mean_degree: 4}\n")
     base = load_scenario(ring)
-    (degree,) = parse_parameters(["network.mean_degree=2:12"], base)
+    # built by hand: the command line now refuses a ring's degree as a range (its odd values do not fit)
+    degree = Parameter("network.mean_degree", "int", 2, 12)
     assert _room_beyond(base, degree, "high") and not _room_beyond(base, degree, "low")   # 14 fits 40 people; 0 is none
-    (top,) = parse_parameters(["network.mean_degree=2:38"], base)
+    top = Parameter("network.mean_degree", "int", 2, 38)
     assert not _room_beyond(base, top, "high")   # 39 and 40 do not fit 40 people
-    done = ok("optimize", ring, "--vary", "network.mean_degree=2:12", "--objective", "customers_final", "--trials", "4",
-              "-r", "1", "--seed", "3", "--executor", "serial", "--out", tmp_path / "o")
+    random_graph = tmp_path / "random.yaml"
+    random_graph.write_text(ring.read_text().replace("watts_strogatz", "erdos_renyi"))
+    done = ok("optimize", random_graph, "--vary", "network.mean_degree=2:12", "--objective", "customers_final", "--trials",
+              "4", "-r", "1", "--seed", "3", "--executor", "serial", "--out", tmp_path / "o")
     # ten days among 40 people: every degree gives the same customers on this seed, a tie; no end is better
     assert "scored exactly the same" in done.stdout and "better towards that end" not in done.stdout, done.stdout
+
+
+def test_a_range_whose_values_between_do_not_fit_is_refused_with_the_values_that_do(tmp_path, pilot):
+    """A ring's even degree from 4 to 8 passed on its ends: sensitivity then stopped at its
+    first 5 or 7 with the odd-degree message, and optimize lost those trials unsaid. Each
+    now refuses the range up front and offers the whole numbers that fit; calibrate,
+    which fits ranges only, is told to fix the key."""
+    ring = tmp_path / "ring.yaml"
+    ring.write_text("name: ring\ndays: 10\nreplicates: 1\npopulation: {size: 40, initial_customers: 2}\n"
+                    "network: {kind: watts_strogatz, mean_degree: 4}\n")
+    why = "5 does not fit the scenario ring: mean_degree 5 is odd"
+    for command, option in (("optimize", "--vary"), ("sensitivity", "--uncertain")):
+        one_line_error(invoke(command, ring, option, "network.mean_degree=4:8", "--out", tmp_path / command),
+                       f"{option}: network.mean_degree", why, "network.mean_degree=4,6,8")
+        assert not (tmp_path / command).exists()
+    one_line_error(invoke("calibrate", ring, "--data", pilot, "--fit", "network.mean_degree=4:8", "--out", tmp_path / "c"),
+                   "--fit: network.mean_degree", why, "--set network.mean_degree=VALUE")
 
 
 def test_calibrate_refuses_to_fit_the_k_window(tmp_path, pilot):

@@ -952,6 +952,25 @@ def test_sweep_file_mistakes_are_one_line_errors(tmp_path, fields, words):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("method", ["random", "latin_hypercube"])
+def test_a_sampled_range_whose_values_between_do_not_fit_is_refused_with_the_values_that_do(tmp_path, method):
+    """A ring's even degree drawn from 4 to 8 passed its dry run on the ends, and its 5s
+    and 7s then failed as runs. It is refused up front, offered the list that fits;
+    beside a swept network kind that takes odd degrees, the runs decide as before."""
+    ring = tmp_path / "ring.yaml"
+    ring.write_text("name: ring\ndays: 10\npopulation: {size: 300}\nnetwork: {kind: watts_strogatz, mean_degree: 4}\n")
+    degree = {"low": 4, "high": 8, "integer": True}
+    path = write_sweep(tmp_path, base=str(ring), method=method, samples=4, parameters={"network.mean_degree": degree})
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--dry-run", "--out", str(tmp_path / "out")]),
+                   "parameters.network.mean_degree", "draws every whole number from 4 to 8, and 5 does not fit",
+                   "mean_degree 5 is odd", "give {values: [4, 6, 8]} instead of the range")
+    mended = write_sweep(tmp_path, "mended.yaml", base=str(ring), method=method, samples=4,
+                         parameters={"network.mean_degree": degree,
+                                     "network.kind": {"values": ["watts_strogatz", "erdos_renyi"]}})
+    result = runner.invoke(app, ["sweep", str(mended), "--dry-run", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0 and "4 points" in result.stdout, result.output
+
+
 def test_the_report_gives_the_levels_a_grid_range_runs():
     """Whole numbers on a log scale round onto the same value: 1 to 100 in 50 levels runs
     fewer than 50 (each value once), and the report's table said "50 levels"."""
