@@ -20,7 +20,9 @@ How noise is kept out:
   does), feasible by the upper end of each constraint's 95% interval, and
   re-run on fresh seeds (never used during the search); it is reported with
   that re-run's intervals. If the re-run breaks a constraint, the next candidate
-  is re-run (up to ``confirm_tries``); ``feasible`` says whether one held.
+  is re-run (up to ``confirm_tries``); ``feasible`` says whether one held. Where
+  lower-rung trials lead the candidates, they and the top rung's first are all
+  re-run, and the best on the fresh seeds wins (:func:`contested`).
 
 Reproducibility and resuming: trials are asked in batches of ``batch``, each ask
 by a sampler seeded from (seed, trial number), evaluated (in any order, on any
@@ -299,6 +301,26 @@ def in_the_order_chosen(done: pd.DataFrame, objective: Objective, constraints: S
                          _score=-objective.sign * top[f"{objective.metric}_mean"])
     return ordered.sort_values(["_unsafe", "_breaks", "_miss", "_score", "trial"]).drop(
         columns=["_unsafe", "_breaks", "_miss", "_score"])
+
+
+def contested(order: pd.DataFrame) -> int:
+    """How many of the candidates (``order``, :func:`in_the_order_chosen`) the fresh-seed
+    re-run decides among, 0 for the first that keeps the constraints: where lower-rung
+    trials keeping them on their means lead, they and the first top-rung trial after
+    them (up to MAX_FRONT_CONFIRMED). Their means came from fewer seeds than the top
+    rung's, the first ones, which every trial shares: seeds that were lucky for all put
+    a trial of 4 seeds ahead of one of 16, whose own 16 seeds put it behind."""
+    if not len(order):
+        return 0
+    most = int(order["replicates"].max())
+    count = 0
+    for kept, replicates in zip(order["feasible"].astype(bool), order["replicates"]):
+        if not kept or count == MAX_FRONT_CONFIRMED:
+            break
+        count += 1
+        if int(replicates) == most:
+            break
+    return count if (order["replicates"].head(count) < most).any() else 0
 
 
 def breach(means, constraints: Sequence[Constraint]) -> float:
@@ -704,7 +726,8 @@ class Search:
             candidates = self.candidates(done)
         confirmations, winner, feasible_winner = [], None, False
         front = pareto is not None and len(pareto) > 0
-        tries = min(len(candidates), MAX_FRONT_CONFIRMED) if front else self.settings.confirm_tries
+        contest = 0 if front or not len(done) else contested(in_the_order_chosen(done, self.objectives[0], self.constraints))
+        tries = min(len(candidates), MAX_FRONT_CONFIRMED) if front else max(self.settings.confirm_tries, contest)
         first, fresh_best, least_breach = self.objectives[0], -math.inf, math.inf
         announced = False
 
@@ -719,7 +742,7 @@ class Search:
                          if self.stored_rerun(study, n, r) is not None)
             on_rerun(rerun_runs(min(len(candidates), max(tries, 1)), len(self.fresh_seeds)) - stored)
 
-        for number in candidates[:max(tries, 1)]:
+        for position, number in enumerate(candidates[:max(tries, 1)]):
             announce(number, 0)
             confirmation = self.confirm(study, number)
             confirmations.append(confirmation)
@@ -729,7 +752,10 @@ class Search:
             # on a front, the confirmed member best on the first objective on fresh seeds: the search's
             # few replicates named a member that its fresh seeds put below another already re-run
             fresh = first.sign * means[first.metric] if math.isfinite(means[first.metric]) else -math.inf
-            better = front and keeps and feasible_winner and fresh > fresh_best
+            # and among lower-rung trials that joined the top rung's best: their means came from fewer seeds, the
+            # first ones, lucky for every trial alike (a trial on 4 seeds was taken over one on 16 that its own
+            # 16 seeds put ahead)
+            better = (front or position < contest) and keeps and feasible_winner and fresh > fresh_best
             # none keeping them so far: the one breaking them least ("the one shown breaks the least" named the
             # first re-run, whose incremental_profit was -1,265 against a floor of 14,000 and another's 10,038)
             closer = not keeps and not feasible_winner and missed < least_breach
@@ -737,7 +763,7 @@ class Search:
                 winner, feasible_winner, fresh_best = number, keeps, fresh
             if not feasible_winner:
                 least_breach = min(least_breach, missed)
-            if keeps and not front:
+            if keeps and not front and position + 1 >= contest:
                 break
         if winner is not None and len(confirmations) > 1:
             # chosen as the best of several on these fresh seeds, the winner is flattered by them (a front's
@@ -942,4 +968,4 @@ def pareto_layers(scores: np.ndarray) -> list[int]:
 
 
 __all__ = ["Objective", "Constraint", "OptimizeSettings", "OptimizeResult", "optimize", "parse_objective", "parse_constraint",
-           "pareto_layers", "trial_count", "winner_rows", "chosen_rows", "in_the_order_chosen", "front_trials", "trials_planned", "trials_told", "STORAGE_FILE"]
+           "pareto_layers", "trial_count", "winner_rows", "chosen_rows", "in_the_order_chosen", "contested", "front_trials", "trials_planned", "trials_told", "STORAGE_FILE"]
