@@ -538,11 +538,17 @@ class Scenario(Strict):
             # A qualification period longer than the horizon (a 4-week pilot of a program that pays after
             # 30 days) pays no reward within it: every reward earned is counted in rewards_owed instead.
             if incentive.budget is not None:
-                # the budget is company money: a reward costs its face value times cost_share
-                sizes = [r * self.program.cost_share() for r in _reward_sizes(incentive)]
-                smallest = min(r for r in sizes if r > 0) if any(r > 0 for r in sizes) else 0.0
+                # the budget is company money: a reward costs its face value times cost_share. Paid on
+                # qualification a referral reserves both sides at once, so a budget of 5 beside $4 + $4 was
+                # accepted as "one reward", ended the program at the first referral and paid nothing
+                share = self.program.cost_share()
+                whole = incentive.paid_on == "qualification"
+                sizes = _referral_sizes(incentive) if whole else _reward_sizes(incentive)
+                smallest = min((r * share for r in sizes if r > 0), default=0.0)
                 if 0 < incentive.budget < smallest:
-                    raise ValueError(f"program.incentive.budget: {incentive.budget:g} is below one reward ({smallest:g}); give at least {smallest:g} or no budget")
+                    what = ("one referral's rewards (%g: paid on qualification, a referral reserves both sides at once)"
+                            % smallest) if whole and incentive.referee_reward > 0 else f"one reward ({smallest:g})"
+                    raise ValueError(f"program.incentive.budget: {incentive.budget:g} is below {what}; give at least {smallest:g} or no budget")
         timing = self.program.timing
         if isinstance(timing, Campaign) and max(timing.days) > self.days:
             raise ValueError(f"program.timing.days: day {max(timing.days)} is beyond the horizon (days = {self.days}); valid: 1..{self.days}")
@@ -567,6 +573,12 @@ def _reward_sizes(incentive: _IncentiveBase) -> list[float]:
     if isinstance(incentive, Tiered):
         return [t.referrer_reward for t in incentive.tiers] + [incentive.referee_reward]
     return [incentive.referrer_reward, incentive.referee_reward]
+
+
+def _referral_sizes(incentive: _IncentiveBase) -> list[float]:
+    """Face values of one referral's rewards, both sides, for each referrer reward there is."""
+    referrer = [t.referrer_reward for t in incentive.tiers] if isinstance(incentive, Tiered) else [incentive.referrer_reward]
+    return [r + incentive.referee_reward for r in referrer]
 
 
 def offers_reward(incentive) -> bool:

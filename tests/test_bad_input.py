@@ -710,14 +710,23 @@ def _validated(**changes):
      {"program": {"incentive": {"kind": "tiered", "tiers": [{"after": 0, "referrer_reward": 5},
                                                              {"after": 0, "referrer_reward": 10}]}}},
      "tiers: must start at after: 0 and strictly increase"),
-    # the budget is company money: a credit reward of face value 10 costs 0.4 x 10 = 4 (cost_shares.credit),
-    # so a budget of 5 pays one reward and is accepted; 3 pays none
+    # the budget is company money: a credit reward of face value 10 costs 0.4 x 10 = 4 (cost_shares.credit);
+    # paid on signup each side is paid alone, so a budget of 4 pays one reward and is accepted; 3 pays none
     ({"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
-                                "reward_type": "credit", "budget": 5}}},
+                                "reward_type": "credit", "paid_on": "signup", "budget": 4}}},
      {"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
-                                "reward_type": "credit", "budget": 3}}},
+                                "reward_type": "credit", "paid_on": "signup", "budget": 3}}},
      "program.incentive.budget: 3 is below one reward (4)"),
-], ids=["initial-count", "initial-ids", "initial-ids-once", "influencers", "campaign-day", "tiers", "budget-in-company-money"])
+    # paid on qualification a referral reserves both sides at once (4 + 4): 5 was accepted as "one reward",
+    # ended the program at the first referral and paid nothing
+    ({"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                "reward_type": "credit", "budget": 8}}},
+     {"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                "reward_type": "credit", "budget": 7.99}}},
+     "program.incentive.budget: 7.99 is below one referral's rewards (8: paid on qualification, a referral reserves "
+     "both sides at once)"),
+], ids=["initial-count", "initial-ids", "initial-ids-once", "influencers", "campaign-day", "tiers", "budget-in-company-money",
+        "budget-a-whole-referral"])
 def test_the_last_valid_value_is_accepted_and_the_next_refused(ok, bad, words):
     """Each check's own message says what is valid ('valid: 0..size', 'valid ids are
     0..size-1', 'valid: 1..days', 'strictly increase', a budget in company money, face

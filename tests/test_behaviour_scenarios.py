@@ -88,7 +88,7 @@ CONTRADICTIONS = [
     ("budget-below-one-reward.yaml",
      {"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "budget": 5,
                                 "reward_type": "cash"}}},
-     "program.incentive.budget", "below one reward"),
+     "program.incentive.budget", "below one referral's rewards"),
     ("campaign-after-the-end.yaml",
      {"days": 20, "program": {"timing": {"kind": "campaign", "days": [10, 40]}}},
      "program.timing.days", "horizon"),
