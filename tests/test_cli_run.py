@@ -264,12 +264,34 @@ def test_a_budget_that_ended_the_asks_is_not_sent_to_rewards_only_when_that_copy
     ended, asks_on = design("ended"), design("asks-on", "rewards_only")
     line, note = assumption_line([ended, asks_on]), _budget_ending_note([ended, asks_on])
     assert "ended the asks (median day of 120: ended 20" in line and "compare again" not in line + note, line
-    assert line.endswith("end_program): its rewards_only copy is compared here (report.md)"), line
+    assert line.endswith("end_program; ended asked the 40 customers there at launch at once, which spends a budget "
+                         "first): its rewards_only copy is compared here (report.md)"), line
     assert note.endswith("(its copy with `on_budget_exhausted: rewards_only`, which asks on without a reward, is "
                          "compared here; a larger budget is another test)"), note
     other = design("other", "rewards_only", reward=20)   # not its copy: the advice stands
     assert "compare again with rewards_only" in assumption_line([ended, other])
     assert "(compare again with `on_budget_exhausted: rewards_only`" in _budget_ending_note([ended, other])
+
+
+def test_the_console_says_a_launch_ask_spent_an_ended_budget_first_as_report_md_does():
+    """report.md said the customers there at launch, asked at once, spend a budget first;
+    the console line on budgets that ended the asks left it out, though the README
+    promises both. A design that does not ask them (ask_existing: never) is not named."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import _budget_ending_note, assumption_line
+
+    def design(name, ask_existing):
+        scenario = small(name=name, population={"size": 500, "initial_customers": 40},
+                         program={"incentive": {"kind": "single_sided", "referrer_reward": 10, "budget": 150},
+                                  "launch": {"ask_existing": ask_existing}})
+        return SimpleNamespace(scenario=scenario, runs=pd.DataFrame({"budget_exhausted_day": [20.0, 20.0]}))
+
+    launching, quiet = design("launching", "once"), design("quiet", "never")
+    line = assumption_line([launching, quiet])
+    assert "; launching asked the 40 customers there at launch at once, which spends a budget first)" in line, line
+    assert "launching also asked the 40 customers there at launch at once" in _budget_ending_note([launching, quiet])
+    assert "there at launch" not in assumption_line([quiet])
 
 
 def test_budgets_that_ended_early_are_each_said_against_their_own_horizon():
@@ -288,7 +310,7 @@ def test_budgets_that_ended_early_are_each_said_against_their_own_horizon():
 
     short, long = design("short", 200, [80.0, 80.0]), design("long", 400, [42.0, 42.0])
     line = assumption_line([short, long])
-    assert "(median day: short 80 of 200, long 42 of 400; on_budget_exhausted end_program)" in line, line
+    assert "(median day: short 80 of 200, long 42 of 400; on_budget_exhausted end_program;" in line, line
     note = _budget_ending_note([short, long])
     assert note.startswith("budgets ran out in the first half of their horizons (short on day 80 of 200, long on day "
                            "42 of 400, medians)"), note

@@ -417,9 +417,15 @@ def assumption_line(designs, files=(), sets=()) -> str:
         # its rewards_only copy compared beside it: "compare again with rewards_only" asked for what was there
         again = ("its rewards_only copy is compared here" if all(_rewards_only_copy_among(s, designs) for s, _ in ended)
                  else "compare again with rewards_only")
+        # report.md said the launch ask spent the budget first, the console did not (README: both say it)
+        from .text import initial_count
+
+        launching = launch_spenders(ended)
+        launch = (f"; {_names([s.name for s in launching])} asked the {initial_count(launching[0]):,} customers there at "
+                  f"launch at once, which spends a budget first" if launching else "")
         parts.append("the ranking rests on budgets that ran out early and ended the asks (median day"
-                     + (f" of {ended[0][0].days}" if alike else "") + f": {listed}; on_budget_exhausted end_program): "
-                     + again)
+                     + (f" of {ended[0][0].days}" if alike else "") + f": {listed}; on_budget_exhausted end_program"
+                     + launch + "): " + again)
     if tests:
         parts.append(("the ranking also" if parts else "the ranking") + " rests on sizes the model assumes; test them "
                      "with refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in files)
@@ -451,6 +457,14 @@ def budget_endings(designs) -> list[tuple]:
     return ended
 
 
+def launch_spenders(ended) -> list:
+    """The scenarios among ``ended`` (budget_endings) that asked the customers there at
+    launch at once, which spends a budget first (the B2B designs' 2,000 accounts)."""
+    from .text import asks_at_launch
+
+    return [s for s, _ in ended if asks_at_launch(s) and s.program.launch.ask_existing == "once"]
+
+
 def _rewards_only_copy_among(scenario, designs) -> bool:
     """Whether one of ``designs`` is ``scenario`` with `on_budget_exhausted: rewards_only`
     and nothing else changed but its name, description and seed."""
@@ -463,7 +477,7 @@ def _rewards_only_copy_among(scenario, designs) -> bool:
 
 def _budget_ending_note(designs) -> str:
     """budget_endings as a clause of assumption_note ("" where none ended early)."""
-    from .text import asks_at_launch, ended_by_default, initial_count
+    from .text import ended_by_default, initial_count
 
     ended = budget_endings(designs)
     if not ended:
@@ -471,8 +485,7 @@ def _budget_ending_note(designs) -> str:
     alike = len({s.days for s, _ in ended}) == 1   # an unpaired compare's designs can differ in their days
     listed = ", ".join(f"{s.name} on day {day:.0f}" + ("" if alike else f" of {s.days}") for s, day in ended)
     default = ", the default," if all(ended_by_default(s.program.incentive) for s, _ in ended) else ""
-    # the customers there at launch asked at once spend a budget first (the B2B designs' 2,000 accounts)
-    launching = [s for s, _ in ended if asks_at_launch(s) and s.program.launch.ask_existing == "once"]
+    launching = launch_spenders(ended)
     launch = ""
     if launching:
         unset = all("ask_existing" not in s.program.launch.model_fields_set for s in launching)
