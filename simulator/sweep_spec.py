@@ -577,15 +577,24 @@ def _check_metrics(spec: SweepSpec, source: str, where) -> tuple[str, ...]:
                                 + f" valid metrics: {', '.join(KNOWN_METRICS)}", file=source, key=where("metrics", i))
     if len(set(metrics)) < len(metrics):
         raise ScenarioError("a metric is listed twice; list each once", file=source, key=where("metrics"))
-    if spec.objective is not None and spec.objective not in metrics:
-        raise ScenarioError(f"objective '{spec.objective}' is not among the recorded metrics; valid: {', '.join(metrics)}",
-                            file=source, key=where("objective"))
+    # what the objective may be is checked before whether it is listed: "valid: reward_cost, attributed_roi" offered
+    # two metrics the checks below then refused, and a typo got no "did you mean"
+    if spec.objective is not None and spec.objective not in KNOWN_METRICS:
+        ranking = [m for m in KNOWN_METRICS if m not in NEUTRAL and m not in NOT_A_VERDICT]
+        hint = difflib.get_close_matches(spec.objective, ranking, n=1, cutoff=0.6)
+        raise ScenarioError(f"unknown metric '{spec.objective}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
+                            + f" valid: {', '.join(ranking)}", file=source, key=where("objective"))
     if spec.objective in NEUTRAL:
         raise ScenarioError(f"'{spec.objective}' is a spending measure nobody wins; choose a metric with a better "
                             f"direction, e.g. incremental_value", file=source, key=where("objective"))
     if spec.objective in NOT_A_VERDICT:
         raise ScenarioError(f"'{spec.objective}' {NOT_A_VERDICT_WHY}; choose e.g. incremental_value or incremental_roi",
                             file=source, key=where("objective"))
+    if spec.objective is not None and spec.objective not in metrics:
+        ranking = [m for m in metrics if m not in NEUTRAL and m not in NOT_A_VERDICT]
+        listed = f"; or rank by one listed: {', '.join(ranking)}" if ranking else " (none listed ranks points)"
+        raise ScenarioError(f"objective '{spec.objective}' is not among the sweep's metrics ({', '.join(metrics)}); add it "
+                            f"to metrics{listed}", file=source, key=where("objective"))
     return metrics
 
 

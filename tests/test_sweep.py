@@ -1640,10 +1640,20 @@ def test_points_level_on_a_few_seeds_are_not_said_to_be_level_on_any(tmp_path):
     assert "more replicates may yet tell them apart" in report
 
 
-def test_an_objective_that_is_not_recorded_is_a_one_line_error(tmp_path):
-    path = write_sweep(tmp_path, objective="incremental_value")
-    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")]), "objective (line",
-                   "not among the recorded metrics", "valid: customers_final, attributed_roi")
+@pytest.mark.parametrize("metrics, objective, words", [
+    (["customers_final", "attributed_roi"], "incremental_value",
+     ["not among the sweep's metrics (customers_final, attributed_roi)", "add it to metrics; or rank by one listed: "
+      "customers_final"]),   # attributed_roi is no verdict: it was offered as valid, then refused
+    (["reward_cost", "attributed_roi"], "k_factor", ["add it to metrics (none listed ranks points)"]),
+    (["customers_final"], "customers_fina", ["unknown metric 'customers_fina'; did you mean 'customers_final'?"]),
+    (["customers_final"], "reward_cost", ["a spending measure nobody wins"]),   # its own reason, not "not listed"
+])
+def test_an_objective_that_is_not_recorded_is_a_one_line_error(tmp_path, metrics, objective, words):
+    """The error listed every recorded metric as valid, some of which the checks after it
+    refused as objectives, and a typo got no "did you mean"."""
+    path = write_sweep(tmp_path, metrics=metrics, objective=objective)
+    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")]), "objective (line", *words)
+    assert "attributed_roi" not in line.split("listed")[-1]
     assert not (tmp_path / "out").exists()
 
 
