@@ -673,7 +673,7 @@ def compare(
 
         if decide(comparison) is None:
             out.print(f"  {no_value_sentence(comparison).replace('`', '')}", markup=False)
-    from .report.compare import assumption_line, relabel_note, twin_lines, unpaired_note, world_lines
+    from .report.compare import verdict_metric, assumption_line, relabel_note, twin_lines, unpaired_note, world_lines
 
     if note := unpaired_note(comparison):   # report.md said it; the console's "sure at 95%" stood alone
         out.print(f"  note: {note[0].lower()}{note[1:]}", markup=False)
@@ -684,7 +684,7 @@ def compare(
         out.print(f"  {line}", markup=False)
     for line in relabel_note(comparison, console=True):   # tracked referrals told apart on the same customers
         out.print(f"  note: {line}", markup=False)
-    line = assumption_line(comparison.designs, scenarios, sets or ()) if verdict else ""
+    line = assumption_line(comparison.designs, scenarios, sets or (), metric=verdict_metric(comparison)) if verdict else ""
     if line:   # report.md's "ranking rests on": the console read as sure (and nothing to rest on without a ranking)
         out.print(f"  {line}", markup=False)
     for design in comparison.designs:   # as run and validate print them (docs/scenarios.md): report.md alone had them

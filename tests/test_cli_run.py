@@ -806,6 +806,12 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     assert notes[0] == ("note: the ranking rests on sizes the model assumes; test them with refsim sensitivity "
                         f"{paths[0]} {paths[1]} --set days=20 --uncertain program.cost_shares.credit=0.2:1 (report.md)"), \
         result.stdout   # with compare's --set: it tested the files' 30-day designs where 20-day ones were compared
+    # without twins the verdict ranks cumulative_profit: the command tested sensitivity's default incremental_value
+    result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "nb"), "--executor", "serial",
+                                 "--set", "days=20", "--no-baseline"])
+    assert result.exit_code == 0 and "best on cumulative_profit" in result.stdout, result.output
+    assert "--uncertain program.cost_shares.credit=0.2:1 --metric cumulative_profit (report.md)" in result.stdout, result.stdout
+    assert ", `--metric cumulative_profit`) before trusting it" in (tmp_path / "nb" / "report.md").read_text()
 
 
 def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():

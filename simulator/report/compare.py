@@ -183,6 +183,12 @@ def holm_text(others: int, note: str = "") -> str:
             f"each test is passed (Holm{'; ' + note if note else ''})")
 
 
+def verdict_metric(comparison: Comparison) -> str | None:
+    """The metric the verdict ranks on (None where there is no verdict)."""
+    decision = decide(comparison)
+    return decision.metric if decision is not None else None
+
+
 def verdict_line(comparison: Comparison) -> str | None:
     """The console's one-line verdict: the best design on the verdict metric, and how
     sure against the runner-up and the others (the per-metric lines above it are each
@@ -389,7 +395,14 @@ def _decisive_pairing(comparison: Comparison, decision: Decision | None) -> str:
 _MOMENT = {"at_purchase": "purchase"}
 
 
-def assumption_note(designs) -> str:
+def _sensitivity_metric(metric: str | None) -> str:
+    """The --metric a printed sensitivity command needs to test the ranking on ``metric``:
+    none for its own default, incremental_value (compare --no-baseline ranks on
+    cumulative_profit, and the command printed without it tested another metric)."""
+    return f"--metric {metric}" if metric and metric != "incremental_value" else ""
+
+
+def assumption_note(designs, metric: str | None = None) -> str:
     """When designs differ in the moment they ask or in what their reward costs, the size
     the model assumes for that difference, which the verdict rests on: a milestone ask
     beat an ask at purchase by $46,800 on the assumed 1.5x alone (1.0 gave -$14,900), and
@@ -397,17 +410,19 @@ def assumption_note(designs) -> str:
     notes, tests = _assumptions(designs)
     if not notes:
         return ""
-    test = (" Test them with `refsim sensitivity` (" + ", ".join(tests) + ") before trusting it." if tests else "")
+    flags = [*tests, *([f"`{flag}`"] if (flag := _sensitivity_metric(metric)) else [])]
+    test = (" Test them with `refsim sensitivity` (" + ", ".join(flags) + ") before trusting it." if tests else "")
     return "The ranking rests on what the model is told here: " + "; ".join(notes) + "." + test
 
 
-def assumption_line(designs, files=(), sets=()) -> str:
+def assumption_line(designs, files=(), sets=(), metric: str | None = None) -> str:
     """assumption_note for the console: the verdict printed above it read as sure, and only
     report.md said which assumed sizes it rests on, or that budgets ended the asks early.
     ``files``: the compared files, named in the sensitivity command so that it runs as
     printed (without them it stopped on "give a scenario YAML file"); ``sets``: compare's
     --set overrides, given to it too (without them it tested 365-day designs of 10,000
-    people where 60-day ones of 1,000 were compared)."""
+    people where 60-day ones of 1,000 were compared); ``metric``: the verdict's, given to
+    it where it is not sensitivity's default."""
     _, tests = _assumptions(designs)
     parts = []
     if ended := budget_endings(designs):
@@ -430,7 +445,8 @@ def assumption_line(designs, files=(), sets=()) -> str:
         parts.append(("the ranking also" if parts else "the ranking") + " rests on sizes the model assumes; test them "
                      "with refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in files)
                      + "".join(f"--set {shlex.quote(str(s))} " for s in sets)
-                     + " ".join(t.strip("`") for t in dict.fromkeys(tests)))
+                     + " ".join([*(t.strip("`") for t in dict.fromkeys(tests)),
+                                 *([flag] if (flag := _sensitivity_metric(metric)) else [])]))
     return "note: " + "; ".join(parts) + " (report.md)" if parts else ""
 
 
@@ -902,7 +918,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
                                     for d in comparison.designs) if note],
         *[f"- {note}" for note in (asking_note(comparison.designs), path_note([d.scenario for d in comparison.designs]),
                                    world_note(comparison.designs), twin_note(comparison.designs),
-                                   assumption_note(comparison.designs))
+                                   assumption_note(comparison.designs, verdict_metric(comparison)))
           if note],
         *[f"- {note}." for note in (milestone_cut_short(d.runs, d.scenario) for d in comparison.designs) if note],
         *[f"- {note}." for note in relabel_note(comparison)],
