@@ -513,8 +513,9 @@ def sensitivity(
                               sensitivity as run_sensitivity, tornado_disagreements, tornado_replicates as tornado_runs)
 
     started = dt.datetime.now()
-    for value, flag in ((samples, "--samples"), (trajectories, "--trajectories"), (replicates, "--replicates")):
-        _at_least(value, flag)
+    # the least sensitivity.check_settings takes ("at least 1", then "at least 2" for 1)
+    for value, flag, least in ((samples, "--samples", 2), (trajectories, "--trajectories", 2), (replicates, "--replicates", 1)):
+        _at_least(value, flag, least)
     settings = load_settings(settings_file, "sensitivity")
     base, base_path = _scenario(scenario, settings, sets, settings_file)
     overrides = pick(sets, settings.set)
@@ -653,7 +654,7 @@ def calibrate(
     fit: list[str] = typer.Option([], "--fit", metavar="KEY=RANGE", help="A behaviour parameter to fit and its prior range: KEY=LO:HI (uniform), KEY=LO:HI:log (log-uniform, for rates spanning orders of magnitude). Repeatable."),
     column: list[str] = typer.Option([], "--column", metavar="COLUMN", help="Pilot column to fit (repeatable; default: those of new_organic, new_referred, shares, asks the pilot has)."),
     design: list[Path] = typer.Option([], "--design", metavar="DESIGN.yaml", help="A design (scenario YAML) to compare under the posterior, beside SCENARIO; repeat --design for each (--design a.yaml --design b.yaml)."),
-    metric: list[str] = typer.Option([], "--metric", metavar="METRIC", help="Outcome to forecast and compare designs on (repeatable; default: customers_final, cumulative_profit)."),
+    metric: list[str] = typer.Option([], "--metric", metavar="METRIC", help="Outcome to forecast and compare designs on (repeatable; default: customers_final, cumulative_profit, and with --design the designs are ranked on incremental_value first, as refsim compare ranks them)."),
     particles: Optional[int] = typer.Option(None, "--particles", help="ABC-SMC particles per generation (default 200, at least 5)."),
     generations: Optional[int] = typer.Option(None, "--generations", help="Most ABC-SMC generations (default 8)."),
     draws: Optional[int] = typer.Option(None, "--draws", help="Posterior draws the forecast and the design comparison run (default 50, at least 2)."),

@@ -203,7 +203,7 @@ def planned_runs(settings: SensitivitySettings, base: Scenario, parameters: Sequ
 def check_settings(settings: SensitivitySettings) -> None:
     """Settings SALib would refuse, as one line each, before anything runs."""
     if settings.samples < 2 or settings.samples & (settings.samples - 1):
-        raise ScenarioError(f"samples must be a power of two (got {settings.samples}); e.g. 64", key="--samples")
+        raise ScenarioError(f"samples must be a power of two from 2 (got {settings.samples}); e.g. 64", key="--samples")
     for name in ("trajectories", "levels", "bins"):
         if getattr(settings, name) < 2:
             raise ScenarioError(f"{name} must be at least 2 (got {getattr(settings, name)})", key=f"--{name}")

@@ -778,6 +778,11 @@ def test_sensitivity_mistakes_are_one_line_errors(tmp_path):
     one_line_error(invoke(*base, "--uncertain", "word_of_mouth.spontanous_rate=0:1"), "spontanous_rate")
     one_line_error(invoke(*base, "--uncertain", "program.base_share=0.1:2"), "program.base_share")
     one_line_error(invoke(*base, "--uncertain", "program.base_share=0.1:0.3", "--samples", "6"), "--samples", "power of two")
+    # one least for each: 'at least 1' for 0 led to 'at least 2' for 1 (and 'a power of two' for 1, which is one)
+    for flag in ("--samples", "--trajectories"):
+        for value in ("0", "1"):
+            one_line_error(invoke(*base, "--uncertain", "program.base_share=0.1:0.3", flag, value), flag,
+                           f"must be at least 2 (got {value})")
     one_line_error(invoke(*base, "--uncertain", "program.base_share=0.1:0.3", "--metric", "roii"), "roii")
     one_line_error(invoke(*base, "--uncertain", "program.base_share=0.1:0.3", "--executor", "cloud"), "cloud", "local")
     one_line_error(invoke(*base), "--uncertain")
