@@ -646,7 +646,53 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         if "input" in first and kind not in ("model_type", "dict_type") and not isinstance(first["input"], (dict, list)):
             message = f"{message} (got {_short(first['input'])})"
             message += _percent_hint(kind, first.get("ctx", {}), first["input"])
+            message += _type_hint(kind, path, data, model)
     return ScenarioError(message, file=source, key=key_at(key, path, text))
+
+
+#: pydantic's error types for a value of the wrong type, and what the key takes instead
+_WRONG_TYPE = {"int_parsing": "a whole number", "int_type": "a whole number", "int_from_float": "a whole number",
+               "float_parsing": "a number", "float_type": "a number", "bool_parsing": "true or false",
+               "bool_type": "true or false"}
+
+
+def _type_hint(kind: str, path: list, data: dict, model: type[BaseModel]) -> str:
+    """'; valid: a whole number from 1 to 36,500' for a value of the wrong type (`--set
+    days=abc` was told "should be a valid integer" without the bounds that a value out
+    of them is told)."""
+    if kind not in _WRONG_TYPE or not path:
+        return ""
+    takes = _WRONG_TYPE[kind]
+    annotation, node = _annotation_at(path[:-1], data, model)
+    owner = _resolve(annotation, node) if annotation is not None else None
+    field = owner.model_fields.get(path[-1]) if _is_model(owner) and isinstance(path[-1], str) else None
+
+    def shown(bound: float) -> str:
+        return f"{int(bound):,}" if float(bound).is_integer() and abs(bound) < 1e15 else f"{bound:g}"
+
+    bounds = {name: getattr(bound, name) for bound in (_bounds_of(field) if field is not None else ())
+              for name in ("ge", "gt", "le", "lt") if getattr(bound, name, None) is not None}
+    if takes == "true or false":
+        return f"; valid: {takes}"
+    low = f" from {shown(bounds['ge'])}" if "ge" in bounds else f" above {shown(bounds['gt'])}" if "gt" in bounds else ""
+    joint = "," if low else ""
+    if "le" in bounds:
+        high = f" to {shown(bounds['le'])}" if "ge" in bounds else f"{joint} at most {shown(bounds['le'])}"
+    else:
+        high = f"{joint} below {shown(bounds['lt'])}" if "lt" in bounds else ""
+    return f"; valid: {takes}{low}{high}"
+
+
+def _bounds_of(field) -> list:
+    """The bound objects (annotated_types Ge, Le, ...) of a field, its own and those of an
+    Annotated type inside it (an optional budget's ``Optional[Money]``)."""
+    found, stack = list(field.metadata), [field.annotation]
+    while stack:
+        annotation = stack.pop()
+        for item in getattr(annotation, "__metadata__", ()):
+            found.extend(getattr(item, "metadata", [item]))
+        stack.extend(typing.get_args(annotation))
+    return found
 
 
 def _percent_hint(kind: str, ctx: dict, value) -> str:

@@ -741,3 +741,29 @@ def test_the_last_valid_value_is_accepted_and_the_next_refused(ok, bad, words):
     with pytest.raises(ValidationError) as refused:
         _validated(**bad)
     assert words in str(refused.value), str(refused.value)
+
+
+@pytest.mark.parametrize("override, words", [
+    ("days=abc", "days: Input should be a valid integer (got 'abc'); valid: a whole number from 1 to 36,500"),
+    ("population.size=2.5", "valid integer (got 2.5); valid: a whole number from 1 to 50,000,000"),
+    ("churn.monthly_rate=lots", "valid number (got 'lots'); valid: a number from 0 to 1"),
+    # an optional budget's bounds sit inside its Optional; gt is 'above', not 'from'
+    ("program.incentive.budget=lots", "valid number (got 'lots'); valid: a number above 0, at most 1,000,000,000"),
+    ("program.incentive.paid_on=1", "valid: signup, qualification"),   # not a type error: its own hint, unchanged
+])
+def test_a_value_of_the_wrong_type_is_told_the_bounds_a_value_out_of_them_is(tmp_path, override, words):
+    """`--set days=abc` was told "should be a valid integer" and nothing of what is valid,
+    where `days=-3` is told its bound; a wrong type now gets the key's bounds as well."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("population: {size: 300}\nprogram:\n  incentive: {kind: double_sided, budget: 500}\n")
+    result = CliRunner().invoke(app, ["validate", str(scenario), "--set", override])
+    assert result.exit_code == 2 and words in result.stderr and "Traceback" not in result.output, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_boolean_key_given_text_is_told_true_or_false(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("population: {size: 300}\nprogram:\n  channels: [{kind: direct, weight: 1, invite_all: sure}]\n")
+    result = CliRunner().invoke(app, ["validate", str(scenario)])
+    assert result.exit_code == 2 and "invite_all (line 3): Input should be a valid boolean (got 'sure'); valid: true or " \
+                                      "false" in result.stderr, result.output
