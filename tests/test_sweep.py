@@ -3198,6 +3198,16 @@ def test_a_sweep_of_infinite_equity_says_why_no_point_has_a_value(tmp_path):
     rates = write_sweep(tmp_path, name="rates.yaml", metrics=["incremental_value"],
                         parameters={"economics.annual_discount_rate": {"values": [0, 0.1]}})
     assert "undefined at every point" not in runner.invoke(app, ["sweep", str(rates), *infinite, "--dry-run"]).stdout
+    # a base that earns nothing (margin 0: finite) swept over margins above 0 runs no point with a value, and was
+    # told no reason; one whose margins include 0 has points with a value
+    unpaid = tmp_path / "unpaid.yaml"
+    unpaid.write_text("days: 30\npopulation: {size: 400, initial_customers: 10}\nchurn: {monthly_rate: 0}\n"
+                      "economics: {annual_discount_rate: 0, monthly_margin: 0}\n")
+    for values, told in (([5, 10], True), ([0, 10], False)):
+        margins = write_sweep(tmp_path, name="margins.yaml", base=str(unpaid), metrics=["incremental_value"],
+                              parameters={"economics.monthly_margin": {"values": values}})
+        dry = runner.invoke(app, ["sweep", str(margins), "--dry-run"])
+        assert dry.exit_code == 0 and (said in dry.stdout) == told, (values, dry.output)
 
 
 def test_a_sweep_over_sizes_runs_a_base_no_run_builds_at_its_own_size(tmp_path):

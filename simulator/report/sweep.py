@@ -568,6 +568,11 @@ def _why_none(sweep: Sweep) -> str:
     from .text import undefined_value_reason
 
     base = getattr(sweep, "base", None)
+    margins = getattr(sweep, "spec", None) and sweep.spec.parameters.get("economics.monthly_margin")
+    if base is not None and base.economics.monthly_margin == 0 and margins is not None and \
+            min(getattr(margins, "values", None) or [getattr(margins, "low", 0)]) > 0:
+        # a base that earns nothing is finite, but it runs at no point: every margin swept is above 0
+        base = base.model_copy(update={"economics": base.economics.model_copy(update={"monthly_margin": 1.0})})
     if (base is None or sweep.objective not in EQUITY_METRICS or not infinite_equity(base)
             or equity_made_finite(base, list(sweep.parameters))):
         return ""
