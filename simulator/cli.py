@@ -666,13 +666,14 @@ def compare(
                       + (f"{spread}  " if spread else "") + row["verdict"], markup=False)
     from .report.compare import verdict_line
 
+    from .report.compare import decide, no_value_sentence, valueless_sentence
+
     if verdict := verdict_line(comparison):
         out.print(f"  {verdict}", markup=False)
-    else:   # no design with a finite value: report.md's opening says why; "the ranking rests on" ranked nothing
-        from .report.compare import decide, no_value_sentence
-
-        if decide(comparison) is None:
-            out.print(f"  {no_value_sentence(comparison).replace('`', '')}", markup=False)
+    elif decide(comparison) is None:   # no design with a finite value: report.md's opening says why
+        out.print(f"  {no_value_sentence(comparison).replace('`', '')}", markup=False)
+    if valueless := valueless_sentence(comparison, decide(comparison)):   # and where some have none: which, and why
+        out.print(f"  note: {valueless.replace('`', '')}", markup=False)
     from .report.compare import verdict_metric, assumption_line, relabel_note, twin_lines, unpaired_note, world_lines
 
     if note := unpaired_note(comparison):   # report.md said it; the console's "sure at 95%" stood alone

@@ -1946,3 +1946,25 @@ def test_a_compare_where_no_design_has_a_value_says_why_and_ranks_nothing(tmp_pa
     assert result.exit_code == 0, result.output
     assert "No design has a finite value on any replicate: with no discounting (economics.annual_discount_rate: 0)" \
         in result.stdout and "ranking rests on" not in result.stdout, result.stdout
+    assert "no contender" not in result.stdout   # the sentence above says it of every design
+
+
+def test_a_design_without_a_value_beside_one_with_is_named_with_its_reason(tmp_path):
+    """One design of infinite equity (no churn, no discounting) beside a finite one: the
+    console printed no verdict and no reason, and report.md said the other 'adds the most
+    value' and was 'best in 100% of the replicates' with no word of the first. Both now
+    name it, no contender, with run's reason."""
+    forever, leaving = tmp_path / "forever.yaml", tmp_path / "leaving.yaml"
+    for path, churn in ((forever, 0), (leaving, 0.05)):
+        data = small(name=path.stem, days=60).model_dump(mode="json", exclude_none=True)
+        data["churn"]["monthly_rate"], data["economics"]["annual_discount_rate"] = churn, 0
+        path.write_text(yaml.safe_dump(data))
+    result = runner.invoke(app, ["compare", str(forever), str(leaving), "-r", "2", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    said = ("forever has no finite incremental_value on any replicate, so it is no contender: with no discounting "
+            "(economics.annual_discount_rate: 0) a customer who never churns (churn.monthly_rate: 0)")
+    assert f"note: {said}" in result.stdout, result.stdout
+    opening = (tmp_path / "o" / "report.md").read_text().split("\n\n")[1]
+    assert opening.startswith("**leaving") and said.replace("(economics.annual_discount_rate: 0)",
+                                                              "(`economics.annual_discount_rate: 0`)").replace(
+        "(churn.monthly_rate: 0)", "(`churn.monthly_rate: 0`)") in opening, opening

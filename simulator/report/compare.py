@@ -92,6 +92,25 @@ def no_value_sentence(comparison: Comparison) -> str:
             f"{undefined_value_reason(comparison.designs[0].scenario)}.")
 
 
+def valueless_sentence(comparison: Comparison, decision: Decision | None) -> str:
+    """Where the verdict ranks some designs while others have no finite value on any
+    replicate, which those are and why ('' where none): one design of infinite equity
+    (no churn, no discounting) beside a finite one read "leaving adds the most value,
+    best in 100% of replicates", with no word of the other."""
+    if decision is None:
+        return ""
+    metric = decision.metric
+    none = [d for d in comparison.designs if metric in d.runs.columns
+            and not np.isfinite(d.runs[metric].to_numpy(dtype=float)).any()]
+    if not none:
+        return ""
+    names = _names([d.scenario.name for d in none])
+    reasons = list(dict.fromkeys(undefined_value_reason(d.scenario) for d in none)) if metric == "incremental_value" else []
+    why = f": {reasons[0]}" if len(reasons) == 1 else ""
+    return (f"{names} {'has' if len(none) == 1 else 'have'} no finite {metric} on any replicate, so "
+            f"{'it is' if len(none) == 1 else 'they are'} no contender{why}.")
+
+
 def decision_paragraph(comparison: Comparison, decision: Decision | None) -> list[str]:
     """The report's first paragraph: which design to launch, how sure, and its money,
     for the verdict decide() gives by default (incremental value, or profit without the
@@ -171,6 +190,8 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     elif math.isfinite(decision.payback_share):
         text += (f" It does not pay back within the {days}-day horizon (its value then rests on what comes after it: "
                  f"customer equity and referrals still converting).")
+    if valueless := valueless_sentence(comparison, decision):
+        text += f" {valueless}"
     return [text]
 
 
