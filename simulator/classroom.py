@@ -29,7 +29,7 @@ from .errors import ScenarioError
 from .metrics import COLUMN_INDEX
 from .referral_tree import (speeding_up, referral_generations, generation_sizes, generation_ratios, referral_multiplier, K_WINDOW_DAYS, MIN_COHORT, ROUGH_COHORT, FILLED_SHARE, K_EDGE, KReading, classroom_k, Verdict, verdict, read_loop, k_explanation)  # noqa: F401  (re-exported for the app and its tests)
 from .model import ReferralModel
-from .network import Network, build_network, load_edgelist
+from .network import Network, load_edgelist
 from .scenario_io import validate
 from .state import CHURNED, CUSTOMER, NEVER, PROSPECT, SEED
 
@@ -173,12 +173,13 @@ def built_mean_degree(preset: Scenario, choice: NetworkChoice) -> float | None:
     build fewer ties than asked in a small class: 30 friends among 50 people built 21."""
     if choice.size is None or not 0 <= int(choice.seed) <= MAX_SEED:
         return None
-    from .rng import Streams
+    from .network.generators import network_for
 
     try:
         scenario = classroom_scenario(preset, choice, Design.of(preset))
-        streams = Streams(int(choice.seed))   # the engine's own streams: the run's very network
-        network = build_network(scenario.network, scenario.population.size, streams("network"), streams("ties"))
+        # the run's very network, from the process's graph store: the run then takes it from there (it was built
+        # once for this label and again by the run)
+        network = network_for(scenario.network, scenario.population.size, int(choice.seed))
     except ScenarioError:
         return None
     return float(network.degree.mean())
@@ -731,7 +732,13 @@ class ClassRun:
         self.designs = list(designs)
         self.choice = choice
         self.scenarios = [classroom_scenario(preset, choice, design, menu_name) for design in designs]
-        first = ReferralModel(self.scenarios[0], rng=choice.seed)
+        # from the process's graph store, where the friends label (built_mean_degree) left it: built once, not twice
+        from .network.generators import network_for
+
+        scenario = self.scenarios[0]
+        shared = None if scenario.network.kind == "edgelist" else \
+            network_for(scenario.network, scenario.population.size, int(choice.seed))
+        first = ReferralModel(scenario, rng=choice.seed, network=shared)
         self.models = [first] + [ReferralModel(s, rng=choice.seed, network=first.engine.network) for s in self.scenarios[1:]]
         self.network: Network = first.engine.network
         self._ticks: deque[tuple[float, int]] = deque(maxlen=30)

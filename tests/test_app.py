@@ -770,6 +770,30 @@ def test_the_mean_friends_built_is_the_runs_own():
     assert built_mean_degree(preset, small_class) < 0.8 * 30
 
 
+def test_the_class_run_takes_the_network_the_friends_label_built():
+    """The label built the class's network to count its friends, and the run built it
+    again (a second build of up to 20,000 people on each change). Both now take it from
+    the process's graph store: one build, and the run's network is the label's, drawn as
+    before (the same ties as a build from the seed's own streams)."""
+    import dataclasses
+
+    from simulator.classroom import built_mean_degree
+    from simulator.network import build_network, clear_graph_cache, graph_cache_info
+    from simulator.rng import Streams
+
+    preset = load_scenario(SCENARIOS / "fading.yaml")
+    choice = dataclasses.replace(NetworkChoice.of(preset), size=300, mean_degree=12.0).snapped()
+    clear_graph_cache()
+    built_mean_degree(preset, choice)
+    before = graph_cache_info()
+    run = ClassRun(preset, choice, [Design.of(preset)])
+    after = graph_cache_info()
+    assert after["misses"] == before["misses"] and after["hits"] == before["hits"] + 1, (before, after)
+    streams = Streams(int(choice.seed))
+    own = build_network(run.scenarios[0].network, 300, streams("network"), streams("ties"))
+    assert np.array_equal(own.indptr, run.network.indptr) and np.array_equal(own.indices, run.network.indices)
+
+
 def test_the_conversion_shown_is_the_one_the_program_gives_its_channel():
     """A user preset with program.default_conversion {direct: 0.25} showed "10%" (the
     schema's) on the slider and in the summary, while the run used 0.25. The design now
