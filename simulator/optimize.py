@@ -755,7 +755,9 @@ class Search:
             # and among lower-rung trials that joined the top rung's best: their means came from fewer seeds, the
             # first ones, lucky for every trial alike (a trial on 4 seeds was taken over one on 16 that its own
             # 16 seeds put ahead)
-            better = (front or position < contest) and keeps and feasible_winner and fresh > fresh_best
+            # (and among any re-run after them: the top rung's first broke the cap on fresh seeds and its second,
+            # which kept it and did better than the lower-rung winner there, was passed over)
+            better = (front or contest > 0) and keeps and feasible_winner and fresh > fresh_best
             # none keeping them so far: the one breaking them least ("the one shown breaks the least" named the
             # first re-run, whose incremental_profit was -1,265 against a floor of 14,000 and another's 10,038)
             closer = not keeps and not feasible_winner and missed < least_breach

@@ -1343,3 +1343,37 @@ def test_lower_rung_trials_that_lead_the_candidates_are_decided_by_the_fresh_see
     assert result.best_trial == best
     # and it is the highest base_share among them (the closed form's order; noise 0.01 against gaps of hundredths)
     assert order.set_index("trial").loc[best, "program.base_share"] == order["program.base_share"].head(contest).max()
+
+
+def test_a_candidate_re_run_after_the_contest_that_keeps_the_constraints_and_does_better_wins():
+    """The contest's top-rung trial broke the cap on the fresh seeds, so the next
+    candidate, the top rung's second, was re-run: it kept the cap and did four times
+    better on the same fresh seeds, yet the lower-rung trial won, as only the contest's
+    members could overtake. The closed form of the test above, with reward_cost 5 higher
+    on the fresh seeds above a base_share of 0.55."""
+    from simulator.optimize import contested, in_the_order_chosen
+    from simulator.rng import fresh_seeds, replicate_seeds
+
+    lucky, fresh = set(replicate_seeds(11, 8)[:2]), set(fresh_seeds(11, 100, 0))
+
+    def evaluate(scenarios, seeds, metrics, daily=False):
+        out = []
+        for scenario, seed in zip(scenarios, seeds):
+            x = scenario.program.base_share
+            noise = np.random.default_rng(seed).normal(0, 0.01)
+            cost = 100 * x + (5.0 if seed in fresh and x > 0.55 else 0.0)
+            out.append({"cumulative_profit": x + noise + (100.0 if seed in lucky else 0.0), "reward_cost": cost})
+        return out
+
+    result = optimize(small(), parse_parameters(["program.base_share=0:1"], small()),
+                      objectives=[parse_objective("cumulative_profit")], constraints=[parse_constraint("reward_cost<=60")],
+                      settings=OptimizeSettings(trials=16, replicates=2, max_replicates=8, batch=4, startup_trials=16,
+                                                confirm_tries=8),
+                      seed=11, evaluate=evaluate)
+    done = result.trials[result.trials["state"] == "COMPLETE"]
+    contest = contested(in_the_order_chosen(done, result.objectives[0], result.constraints))
+    fresh_runs = result.confirmation[result.confirmation["round"] == 0].pivot(index="trial", columns="metric",
+                                                                               values="mean_all_runs")
+    assert len(fresh_runs) > contest   # the case: the contest's top-rung trial broke the cap, and more were re-run
+    keeping = fresh_runs[fresh_runs["reward_cost"] <= 60]
+    assert result.best_trial == keeping["cumulative_profit"].idxmax(), fresh_runs
