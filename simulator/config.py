@@ -576,8 +576,13 @@ def _reward_sizes(incentive: _IncentiveBase) -> list[float]:
 
 
 def _referral_sizes(incentive: _IncentiveBase) -> list[float]:
-    """Face values of one referral's rewards, both sides, for each referrer reward there is."""
+    """Face values of one referral's rewards, both sides: the first referral's (its referrer
+    at the first tier: every referrer's first is paid there, so a budget below it ends the
+    program at once, however cheap a later tier), else, where that costs nothing, each
+    tier's."""
     referrer = [t.referrer_reward for t in incentive.tiers] if isinstance(incentive, Tiered) else [incentive.referrer_reward]
+    if referrer[0] + incentive.referee_reward > 0:
+        return [referrer[0] + incentive.referee_reward]
     return [r + incentive.referee_reward for r in referrer]
 
 

@@ -725,8 +725,16 @@ def _validated(**changes):
                                 "reward_type": "credit", "budget": 7.99}}},
      "program.incentive.budget: 7.99 is below one referral's rewards (8: paid on qualification, a referral reserves "
      "both sides at once)"),
+    # a tiered reward's first referral is paid at the first tier (50 + 5), whatever a later tier costs (5 + 5)
+    ({"program": {"incentive": {"kind": "tiered", "tiers": [{"after": 0, "referrer_reward": 50},
+                                                            {"after": 2, "referrer_reward": 5}],
+                                "referee_reward": 5, "reward_type": "cash", "budget": 55}}},
+     {"program": {"incentive": {"kind": "tiered", "tiers": [{"after": 0, "referrer_reward": 50},
+                                                            {"after": 2, "referrer_reward": 5}],
+                                "referee_reward": 5, "reward_type": "cash", "budget": 54}}},
+     "program.incentive.budget: 54 is below one referral's rewards (55"),
 ], ids=["initial-count", "initial-ids", "initial-ids-once", "influencers", "campaign-day", "tiers", "budget-in-company-money",
-        "budget-a-whole-referral"])
+        "budget-a-whole-referral", "budget-a-first-tiered-referral"])
 def test_the_last_valid_value_is_accepted_and_the_next_refused(ok, bad, words):
     """Each check's own message says what is valid ('valid: 0..size', 'valid ids are
     0..size-1', 'valid: 1..days', 'strictly increase', a budget in company money, face
