@@ -292,6 +292,10 @@ def test_the_console_says_a_launch_ask_spent_an_ended_budget_first_as_report_md_
     assert "; launching asked the 40 customers there at launch at once, which spends a budget first)" in line, line
     assert "launching also asked the 40 customers there at launch at once" in _budget_ending_note([launching, quiet])
     assert "there at launch" not in assumption_line([quiet])
+    fewer = design("fewer", "once")
+    fewer.scenario.population.initial_customers = 25   # each design's own count, not the first's for both
+    assert "launching and fewer asked the 40 and 25 customers there at launch" in assumption_line([launching, fewer])
+    assert "launching and fewer also asked the 40 and 25 customers" in _budget_ending_note([launching, fewer])
 
 
 def test_budgets_that_ended_early_are_each_said_against_their_own_horizon():

@@ -454,10 +454,8 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None) -> st
         again = ("its rewards_only copy is compared here" if all(_rewards_only_copy_among(s, designs) for s, _ in ended)
                  else "compare again with rewards_only")
         # report.md said the launch ask spent the budget first, the console did not (README: both say it)
-        from .text import initial_count
-
         launching = launch_spenders(ended)
-        launch = (f"; {_names([s.name for s in launching])} asked the {initial_count(launching[0]):,} customers there at "
+        launch = (f"; {_names([s.name for s in launching])} asked the {launch_counts(launching)} customers there at "
                   f"launch at once, which spends a budget first" if launching else "")
         parts.append("the ranking rests on budgets that ran out early and ended the asks (median day"
                      + (f" of {ended[0][0].days}" if alike else "") + f": {listed}; on_budget_exhausted end_program"
@@ -502,6 +500,18 @@ def launch_spenders(ended) -> list:
     return [s for s, _ in ended if asks_at_launch(s) and s.program.launch.ask_existing == "once"]
 
 
+def launch_counts(scenarios) -> str:
+    """The customers there at launch of ``scenarios``: one count where they agree, else
+    each's ('200 and 50': the first design's 200 was said of both)."""
+    from .text import initial_count
+
+    counts = list(dict.fromkeys(f"{initial_count(s):,}" for s in scenarios))
+    if len(counts) == 1:
+        return counts[0]
+    each = [f"{initial_count(s):,}" for s in scenarios]
+    return ", ".join(each[:-1]) + f" and {each[-1]}"
+
+
 def _rewards_only_copy_among(scenario, designs) -> bool:
     """Whether one of ``designs`` is ``scenario`` with `on_budget_exhausted: rewards_only`
     and nothing else changed but its name, description and seed."""
@@ -514,7 +524,7 @@ def _rewards_only_copy_among(scenario, designs) -> bool:
 
 def _budget_ending_note(designs) -> str:
     """budget_endings as a clause of assumption_note ("" where none ended early)."""
-    from .text import ended_by_default, initial_count
+    from .text import ended_by_default
 
     ended = budget_endings(designs)
     if not ended:
@@ -526,7 +536,7 @@ def _budget_ending_note(designs) -> str:
     launch = ""
     if launching:
         unset = all("ask_existing" not in s.program.launch.model_fields_set for s in launching)
-        launch = (f"; {_names([s.name for s in launching])} also asked the {initial_count(launching[0]):,} customers "
+        launch = (f"; {_names([s.name for s in launching])} also asked the {launch_counts(launching)} customers "
                   f"there at launch at once (`program.launch.ask_existing` once{', the default' if unset else ''}), "
                   f"which spends a budget first")
     horizon = f"the {ended[0][0].days}-day horizon" if alike else "their horizons"
