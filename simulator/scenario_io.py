@@ -668,18 +668,26 @@ def _type_hint(kind: str, path: list, data: dict, model: type[BaseModel]) -> str
     field = owner.model_fields.get(path[-1]) if _is_model(owner) and isinstance(path[-1], str) else None
 
     def shown(bound: float) -> str:
-        return f"{int(bound):,}" if float(bound).is_integer() and abs(bound) < 1e15 else f"{bound:g}"
+        return f"{int(bound):,}" if float(bound).is_integer() else f"{bound:g}"
 
-    bounds = {name: getattr(bound, name) for bound in (_bounds_of(field) if field is not None else ())
-              for name in ("ge", "gt", "le", "lt") if getattr(bound, name, None) is not None}
     if takes == "true or false":
         return f"; valid: {takes}"
-    low = f" from {shown(bounds['ge'])}" if "ge" in bounds else f" above {shown(bounds['gt'])}" if "gt" in bounds else ""
-    joint = "," if low else ""
-    if "le" in bounds:
-        high = f" to {shown(bounds['le'])}" if "ge" in bounds else f"{joint} at most {shown(bounds['le'])}"
+    # the tightest of each side (a Probability's ge=0 beside the field's own gt=0: 'from 0' offered a refused 0)
+    lows, highs = [], []
+    for bound in (_bounds_of(field) if field is not None else ()):
+        lows += [(getattr(bound, name), strict) for name, strict in (("ge", False), ("gt", True))
+                 if getattr(bound, name, None) is not None]
+        highs += [(getattr(bound, name), strict) for name, strict in (("le", False), ("lt", True))
+                  if getattr(bound, name, None) is not None]
+    low_at, low_strict = max(lows, default=(None, False))
+    high_at, high_strict = min(highs, key=lambda b: (b[0], not b[1]), default=(None, False))
+    low = "" if low_at is None else f" {'above' if low_strict else 'from'} {shown(low_at)}"
+    if high_at is None:
+        high = ""
+    elif low and not low_strict and not high_strict:
+        high = f" to {shown(high_at)}"
     else:
-        high = f"{joint} below {shown(bounds['lt'])}" if "lt" in bounds else ""
+        high = f"{',' if low else ''} {'below' if high_strict else 'at most'} {shown(high_at)}"
     return f"; valid: {takes}{low}{high}"
 
 
