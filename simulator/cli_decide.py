@@ -412,6 +412,21 @@ def values_text(values: dict) -> str:
                      if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
 
 
+def failed_trials_note(trials) -> str:
+    """'3 of 8 trials failed (the first, trial 0: ...); ...' where some did: report.md's
+    count was the only word (a reward and a budget varied together made designs whose
+    budget is below one referral's rewards, each end of each range valid alone)."""
+    if trials is None or not len(trials) or "state" not in trials.columns:
+        return ""
+    failed = trials[trials["state"] == "FAIL"]
+    if not len(failed):
+        return ""
+    first = failed.iloc[0]
+    error = str(first.get("error", "") or "").strip()
+    return (f"{len(failed)} of {len(trials)} trials failed (the first, trial {int(first['trial'])}"
+            + (f": {error}" if error else "") + "); they are no candidates, and trials.csv gives each one's error")
+
+
 def _print_best(result, parameters, base=None) -> None:
     from .optimize import chosen_rows, winner_rows
     from .report import fmt
@@ -422,6 +437,8 @@ def _print_best(result, parameters, base=None) -> None:
         out.print("no trial completed; see the error column of trials.csv", markup=False)
         return
     out.print(f"best (trial {result.best_trial}): {values_text(result.best)}", markup=False)
+    if failed := failed_trials_note(result.trials):
+        out.print(f"  note: {failed}", markup=False)
     from .report.optimize import unused_keys_note
 
     if unused := unused_keys_note(result):

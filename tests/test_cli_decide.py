@@ -2149,3 +2149,18 @@ def test_calibrate_refuses_to_fit_the_k_window(tmp_path, pilot):
     one_line_error(invoke("calibrate", DEFAULT, "--data", pilot, "--fit", "k_window_days=10:90", "--out", tmp_path / "x"),
                    "--fit: k_window_days", "how K is measured")
     assert not (tmp_path / "x").exists()
+
+
+def test_optimize_says_on_the_console_how_many_trials_failed_and_why(tmp_path):
+    """A reward and a budget varied together made designs whose budget is below one
+    referral's rewards (each end of each range valid alone): those trials failed, and
+    only report.md's count said so. The console now names how many and the first error."""
+    done = ok("optimize", SCENARIOS / "budget-capped-campaign.yaml", "--set", "population.size=300", "--set",
+              "population.initial_customers=10", "--set", "network.mean_degree=6", "--vary",
+              "program.incentive.referrer_reward=20:60", "--vary", "program.incentive.budget=10:60", "--trials", "2", "-r",
+              "1", "--seed", "42", "--executor", "serial", "--out", tmp_path / "o")
+    trials = pd.read_csv(tmp_path / "o" / "trials.csv")
+    failed = trials[trials["state"] == "FAIL"]
+    assert len(failed) == 1, trials   # the case: trial 0's budget 10.99 is below its referral's 13.00
+    assert (f"note: 1 of 2 trials failed (the first, trial {int(failed['trial'].iloc[0])}: "
+            f"{failed['error'].iloc[0]}); they are no candidates") in done.stdout, done.stdout
