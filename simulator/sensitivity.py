@@ -136,7 +136,16 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     morris_y = outcomes(design_list, parameters, morris_units, metrics, seeds, evaluate)
     morris = morris_table(problem, morris_units, morris_y, names, metrics, settings, seed)
 
-    kept = screened_in(morris, parameters, settings.screen)
+    screening = morris
+    if len(design_list) > 1 and settings.screen > 0:
+        # what decides between the designs is their difference, not each one's size: an assumption moving two designs
+        # little but in opposite ways (the one that flips the decision) was screened out on each design's own metric,
+        # held at its midpoint, and the report said the decision hinged on nothing
+        k = metrics.index(decision_metric)
+        gaps = morris_y[1:, :, k:k + 1] - morris_y[:1, :, k:k + 1]
+        screening = pd.concat([morris, morris_table(problem, morris_units, gaps, [f"{n} - {names[0]}" for n in names[1:]],
+                                                    [decision_metric], settings, seed)], ignore_index=True)
+    kept = screened_in(screening, parameters, settings.screen)
     if on_plan is not None:
         on_plan(planned_runs(settings, base, parameters, len(designs), sampled=len(kept)))
     sobol_problem = {"num_vars": len(kept), "names": [parameters[i].key for i in kept], "bounds": [[0.0, 1.0]] * len(kept)}

@@ -678,6 +678,32 @@ def test_assumptions_no_design_reads_do_not_flip_a_tie_by_repeating_its_runs():
     assert flags <= 7 * 10 * 0.05 + 3 * math.sqrt(70 * 0.05 * 0.95), flags
 
 
+def test_screening_keeps_the_assumption_that_decides_between_the_designs():
+    """Screening weighed each design's own metric: an assumption that moves both designs
+    little but in opposite ways (0.5 u2 against 0.5 (1 - u2), beside 10 u1 in both) was
+    below a tenth of the largest effect in each, held at its midpoint, and the report
+    said A was best at every point and the decision hinged on nothing, though B is best
+    wherever u2 < 0.4. The designs' difference is screened too. Closed form, no luck."""
+    a = tiny().model_copy(update={"name": "a", "replicates": 1})
+    b = a.model_copy(update={"name": "b"})
+    uncertain = parse_parameters(["program.base_share=0.1:0.4", "word_of_mouth.spontaneous_rate=0.001:0.02"], a)
+
+    def closed(scenarios, seeds, metrics, daily=False):
+        out = []
+        for s in scenarios:
+            u1, u2 = (s.program.base_share - 0.1) / 0.3, (s.word_of_mouth.spontaneous_rate - 0.001) / 0.019
+            out.append({"incremental_value": 10 * u1 + (0.5 * u2 if s.name == "a" else 0.5 * (1 - u2) - 0.1)})
+        return out
+
+    result = sensitivity(a, uncertain, designs=[a, b], seed=5, evaluate=closed,
+                         settings=SensitivitySettings(samples=64, trajectories=6, tornado_replicates=1, screen=0.1))
+    assert not result.sobol.set_index("parameter").loc["word_of_mouth.spontaneous_rate", "screened"].any()
+    flips = result.flips.set_index("parameter")
+    assert flips.loc["word_of_mouth.spontaneous_rate", "flips"] and not flips.loc["program.base_share", "flips"]
+    shares = result.decision.set_index("design")["probability_best"]
+    assert 0.25 < shares["b"] < 0.55, shares   # B wins where u2 < 0.4: 40% of the points, within the sample's grain
+
+
 def test_the_runs_luck_is_measured_and_an_assumption_moves_the_lead_only_above_it():
     """Every Sobol index counts the runs' own luck as if an assumption had made it: with
     two designs whose lead is pure noise (sd 1) and three assumptions that move nothing,
