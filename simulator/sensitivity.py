@@ -506,7 +506,8 @@ def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict
     """Where the tornado, each assumption alone at an end of its range (or at each of its
     choices) and averaged over the tornado's replicates, has another design ahead of the
     decision's leader by more than MATERIAL of its value, for an assumption the decision
-    does not say it hinges on. One run per point read a seed's luck as an effect: runs
+    does not say it hinges on, and at the centre (the designs as given) where it hinges on
+    none. One run per point read a seed's luck as an effect: runs
     of this model swing far when an assumption moves a little (their referrals
     cascade), and the decision said 'hinges on none' while its own tornado had the other
     design ahead by $35,000 at one end. Every choice of a categorical assumption is
@@ -529,7 +530,9 @@ def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict
             found.append({"parameter": key, "value": value, "ahead": best, "ahead_value": float(values[best]),
                           "leader": leader, "leader_value": float(values[leader]), "replicates": replicates})
 
-    if len(table):  # the designs as given: the tornado's centre
+    if len(table) and not hinges:  # the designs as given: the tornado's centre
+        # (where the decision hinges on an assumption, the designs' own values can sit in the part of its range
+        # where another design wins: the hinge says so, and 'the tornado disagrees ... luck' contradicted it)
         centre = table.drop_duplicates("design").set_index("design")
         check(centre["at_base"], None, None, int(centre["replicates"].iloc[0]))
     for (key, _), rows in tornado_points(result, metric).groupby(["parameter", "position"], sort=False):

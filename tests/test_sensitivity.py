@@ -366,6 +366,8 @@ def test_the_decision_is_checked_against_its_own_tornado():
     behind = tornado.assign(at_base=lambda t: np.where(t["design"] == "later", 50_000, t["at_base"]))
     behind = behind.assign(at_low=behind["at_base"], at_high=behind["at_base"])  # nobody responds to anything
     result.tornado = behind
+    assert tornado_disagreements(result, "incremental_value") == []   # the decision hinges on fraud.share: it says why
+    result.flips = flips.assign(flips=False)   # hinging on none, the centre's lead is said
     found = tornado_disagreements(result, "incremental_value")
     assert [(f["parameter"], f["ahead"]) for f in found] == [(None, "at-once")]
     assert "with every assumption as the designs give it **at-once** is ahead, 88,263 against 50,000" in \
@@ -702,6 +704,28 @@ def test_screening_keeps_the_assumption_that_decides_between_the_designs():
     assert flips.loc["word_of_mouth.spontaneous_rate", "flips"] and not flips.loc["program.base_share", "flips"]
     shares = result.decision.set_index("design")["probability_best"]
     assert 0.25 < shares["b"] < 0.55, shares   # B wins where u2 < 0.4: 40% of the points, within the sample's grain
+
+
+def test_the_tornado_check_at_the_centre_gives_way_to_the_hinge_that_explains_it():
+    """A = u (base_share's place in 0.1-0.4), B = 0.4, no luck: the decision rightly hinges
+    on base_share, and the designs' own 0.2 (u = 1/3) lies where B wins. The tornado check
+    of the centre then said 'the tornado disagrees ... the decision can mistake a run's
+    luck' of what the hinge already says. At the centre it is now checked only where the
+    decision hinges on nothing."""
+    from simulator.sensitivity import decision_drivers, tornado_disagreements
+
+    a = tiny().model_copy(update={"name": "a", "replicates": 1})
+    a = a.model_copy(update={"program": a.program.model_copy(update={"base_share": 0.2})})
+    b = a.model_copy(update={"name": "b"})
+    uncertain = parse_parameters(["program.base_share=0.1:0.4", "word_of_mouth.spontaneous_rate=0.001:0.02"], a)
+
+    def closed(scenarios, seeds, metrics, daily=False):
+        return [{"incremental_value": (s.program.base_share - 0.1) / 0.3 if s.name == "a" else 0.4} for s in scenarios]
+
+    result = sensitivity(a, uncertain, designs=[a, b], seed=3, evaluate=closed,
+                         settings=SensitivitySettings(samples=64, trajectories=4, tornado_replicates=1))
+    assert decision_drivers(result.flips)[0] == ["program.base_share"]
+    assert tornado_disagreements(result, "incremental_value") == []
 
 
 def test_the_runs_luck_is_measured_and_an_assumption_moves_the_lead_only_above_it():

@@ -366,8 +366,11 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> st
             f"swing far when an assumption moves a little (its referrals cascade), so the decision can mistake a "
             f"run's luck for an assumption's effect. Rerun with `--replicates {rerun}` or more; "
             f"the tornado is also the answer to a narrower question (one assumption at a time). If the check stays "
-            f"with more replicates, it is no luck: the other design is ahead at that end of the range, and the "
-            f"decision holds only if that end is implausible (narrow the range to what you believe).")
+            f"with more replicates, it is no luck: the other design is ahead "
+            + ("at that end of the range, and the decision holds only if that end is implausible (narrow the range to "
+               "what you believe)." if first["parameter"] is not None else
+               "where the assumptions stand as the designs give them, and the decision across the ranges rests on "
+               "ranges wider than your estimates (narrow them to what you believe)."))
 
 
 def _tornado_lead(result: SensitivityResult, metric: str, flip: dict) -> str:
