@@ -547,6 +547,9 @@ def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict
 
 #: A bootstrap half-width of a total index from which its share is called imprecise.
 IMPRECISE = 0.2
+#: An index estimated from this up is said to be above 1 (the sample too small): below it, it reads 1.00, and
+#: 1.0000029 of a one-assumption metric was called "above 1" and "imprecise" while its table showed 1.00.
+ABOVE_ONE = 1.005
 
 
 def explains(index: float, what: str, conf: float = float("nan"), luck: float = float("nan")) -> str:
@@ -554,11 +557,10 @@ def explains(index: float, what: str, conf: float = float("nan"), luck: float = 
     index and its bootstrap half-width ``conf``; an estimate above 1 (too few samples
     for a precise index) says so rather than '161%', and a wide interval asks for more
     samples (at --samples 4 two assumptions 'explained' 83% and 58% of one variance)."""
-    if index > 1.0:
-        return (f"explains most of the variance of {what}; its estimated index, {index:.2f}"
-                f"{'' if index >= 1.005 else f' ({index:.4f})'}, is above 1: "
+    if index >= ABOVE_ONE:
+        return (f"explains most of the variance of {what}; its estimated index, {index:.2f}, is above 1: "
                 "raise --samples for a precise one")
-    share = f"explains {max(index, 0.0):.0%}"
+    share = f"explains {min(max(index, 0.0), 1.0):.0%}"
     if np.isfinite(conf) and conf > 0:
         share += f" (95% interval {max(index - conf, 0.0):.0%}–{min(index + conf, 1.0):.0%})"
     text = f"{share} of the variance of {what}"

@@ -125,6 +125,8 @@ def test_the_decision_hinges_only_on_assumptions_that_change_the_best_design():
     assert explains(0.58, "the lead", 0.7) == ("explains 58% (95% interval 0%–100%) of the variance of the lead; "
                                                "imprecise: raise --samples")
     assert explains(0.4, "the lead", luck=0.25) == "explains 40% of the variance of the lead, of which about 25% may be the runs' luck"
+    # 1.0000029 (a metric moved by one assumption alone) reads 1.00: it was "above 1 (1.0000): raise --samples"
+    assert explains(1.0000029, "the lead") == "explains 100% of the variance of the lead"
 
 
 def test_each_tornado_bar_is_the_mean_over_the_scenarios_replicates():

@@ -15,7 +15,7 @@ from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..evaluation import DAY_METRICS, MINIMISED
 from ..parameters import reads
-from ..sensitivity import (IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, decision_leader, explains, shares_together, lost_in_luck,
+from ..sensitivity import (ABOVE_ONE, IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, decision_leader, explains, shares_together, lost_in_luck,
                            told_from_luck,
                            tornado_disagreements, tornado_points)
 from .figure import plt, save
@@ -593,7 +593,7 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
             lines.append("")
             lines += _outside_ends(result.tornado, design, metric)
             vague = [f"`{r['parameter']}` ({r['ST']:.2f} ± {r['ST_conf']:.2f})" for r in sobol.to_dict("records")
-                     if r["ST"] > 1.0 or (np.isfinite(r["ST_conf"]) and r["ST_conf"] >= IMPRECISE)]
+                     if r["ST"] >= ABOVE_ONE or (np.isfinite(r["ST_conf"]) and r["ST_conf"] >= IMPRECISE)]
             if vague:  # an index is a share of the variance: above 1, or this wide, the sample is too small to rank them
                 lines += ["Imprecise: " + ", ".join(vague) + ": a total index cannot exceed 1, and a 95% half-width of "
                           f"{IMPRECISE:g} or more leaves the ranking open; raise --samples before reading this table.", ""]
