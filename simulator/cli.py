@@ -296,7 +296,7 @@ def _median_day(runs, metric: str) -> str:
 def _print_headline(results, sets: list[str] = ()) -> None:
     from .config import has_program
     from .report import fmt
-    from .report.text import k_undefined_note, undefined_value_reason
+    from .report.text import k_undefined_note, roi_undefined_note, undefined_value_reason
 
     table = results.summary.set_index("metric")
     replicates = len(results.runs)
@@ -314,6 +314,8 @@ def _print_headline(results, sets: list[str] = ()) -> None:
                and k_undefined_note(results.scenario) else "")
         if metric == "incremental_value" and int(row["n"]) == 0:   # infinite equity: said why, as report.md says it
             why = f": {undefined_value_reason(results.scenario).replace('`', '')}"
+        if metric == "attributed_roi" and int(row["n"]) == 0:   # no reward cost to divide by: said why, as K's is
+            why = f": {roi_undefined_note(results.scenario).replace('`', '')}"
         out.print(f"  {metric:<22} {fmt(row['mean']):>12}{spread}"
                   + _median_day(results.runs, metric)
                   + _defined_in(metric, int(row["n"]), replicates, has_program(results.scenario)) + why

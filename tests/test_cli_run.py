@@ -1008,6 +1008,24 @@ def test_the_console_says_why_k_is_undefined_when_no_window_closed_by_the_horizo
     assert "with 60 days none did: give at least 61 days or a shorter window" in line
 
 
+def test_the_console_and_report_say_why_attributed_roi_is_undefined(tmp_path):
+    """Rewards paid 30 days after the friend joins, on a 20-day run: 'attributed_roi –
+    undefined in every replicate' with no reason, where k_factor beside it gave one.
+    The console and report.md now say no reward cost fell within the horizon, and why."""
+    from simulator.report.text import roi_undefined_note
+
+    from .conftest import small
+
+    result = run(tmp_path / "r", "--set", "days=20")
+    line = next(l for l in result.stdout.splitlines() if l.strip().startswith("attributed_roi"))
+    said = ("rewards are paid 30 days after the friend joins (qualification_days), and the 20-day horizon ends first, so "
+            "no reward cost falls within it")
+    assert f"undefined in every replicate: {said}" in line, line
+    assert f"`attributed_roi` is undefined in every replicate: {said.replace('(qualification_days)', '(`qualification_days`)')}." \
+        in (tmp_path / "r" / "report.md").read_text()
+    assert "pays no reward" in roi_undefined_note(small(program={"incentive": {"kind": "none"}}))
+
+
 def test_set_of_a_timing_kind_switches_the_block_as_optimize_and_sweep_do(tmp_path):
     """`--set program.timing.kind=milestone` on an onboarding file with delay_days 7 kept
     the 7 as the milestone's day, where optimize and a sweep of the kind put it at the

@@ -14,7 +14,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (against_no_program, set_sentence, k_undefined_note, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, asks_ended, asks_over, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, k_budget_note, k_ended, reward_weighing,
+from .text import (against_no_program, set_sentence, k_undefined_note, roi_undefined_note, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, asks_ended, asks_over, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, k_budget_note, k_ended, reward_weighing,
                    ratio_of_means_note, summary_dict, summary_table, undefined_value_reason, value_split)
 
 #: run's first paragraph where a program ran without its no-program twin (--no-baseline): it said nothing, where
@@ -22,6 +22,14 @@ from .text import (against_no_program, set_sentence, k_undefined_note, ask_queue
 NO_TWIN = ("The no-program twin was not run (`--no-baseline`), so the value the program adds (`incremental_value`) is "
            "not known: the tables give the program's own outcomes, not what it changes; rerun without `--no-baseline` "
            "for it.")
+
+
+def roi_note(results) -> str:
+    """`attributed_roi` undefined in every run, and why (the console says it too)."""
+    runs = results.runs
+    if "attributed_roi" not in runs.columns or not len(runs) or np.isfinite(runs["attributed_roi"].to_numpy(float)).any():
+        return ""
+    return f"`attributed_roi` is undefined in every replicate: {roi_undefined_note(results.scenario)}."
 
 
 def headline(results: Results) -> list[str]:
@@ -92,7 +100,8 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
         *(["", changed] if changed else []),
         "",
         *(line for note in (*default_notes(sc), reward_weighing(sc), non_qualifying_note(sc, results.runs), launch_note(sc),
-                            k_window_note(sc), k_undefined_note(sc) and k_undefined_note(sc) + ".", ask_window_note(sc),
+                            k_window_note(sc), k_undefined_note(sc) and k_undefined_note(sc) + ".", roi_note(results),
+                            ask_window_note(sc),
                             k_budget_note(sc, results.runs, timeseries=results.timeseries),
                             ask_queue_note(sc, results.timeseries))
           if note

@@ -535,6 +535,23 @@ def k_window_note(scenario) -> str:
             f"year or more counts most of them (it must also cover the wait for the ask), or read `referred_share`.")
 
 
+def roi_undefined_note(scenario) -> str:
+    """Why `attributed_roi` (per unit of reward cost) is undefined in every run: no reward
+    cost, because the program pays none, or pays on qualification later than the horizon,
+    else none was paid within it ('undefined in every replicate' alone, where K beside it
+    said why)."""
+    from ..config import offers_reward
+
+    incentive = scenario.program.incentive
+    if not offers_reward(incentive):
+        return "the program pays no reward, so there is no reward cost to divide by"
+    qualification = getattr(incentive, "qualification_days", 0)
+    if getattr(incentive, "paid_on", None) == "qualification" and qualification >= scenario.days:
+        return (f"rewards are paid {qualification} days after the friend joins (`qualification_days`), and the "
+                f"{scenario.days}-day horizon ends first, so no reward cost falls within it")
+    return "no reward was paid within the horizon, so there is no reward cost to divide by"
+
+
 def k_undefined_note(scenario) -> str:
     """Why K (`k_factor`, `program_k`) is undefined in every run, when the horizon is the
     reason: K counts the customers who joined on day 1 or later and whose
