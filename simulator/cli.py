@@ -141,6 +141,14 @@ def kernel_ready() -> None:
         err.print(f"kernel compiled in {time.perf_counter() - started:.0f} s", highlight=False)
 
 
+def _check_engine(scenarios) -> None:
+    """REFSIM_ENGINE=kernel where the kernel cannot run a scenario: its one line before the
+    bar (the bar showed 0/2 first, then the refusal)."""
+    from .kernel import engine_choice, path_for
+
+    path_for(scenarios, engine_choice())
+
+
 def progress_bar(total: int, label: str, ready: bool = True) -> Progress:
     """``ready``: load the kernel now (every command with a progress bar runs simulations);
     a command that may still refuse afterwards (sweep: its folder's lock) calls
@@ -248,6 +256,7 @@ def run(
     total = replicates or loaded.replicates
     check_memory([loaded], replicates=total, workers=workers, executor=executor, remote=bool(scheduler),
                  source=str(scenario))
+    _check_engine([loaded])
     with progress_bar(total, f"{loaded.name}") as bar:
         task = bar.add_task("runs", total=total, rate="")
         results = simulate(loaded, replicates=total, people=people, baseline=baseline,
@@ -639,6 +648,7 @@ def compare(
     check_memory(designs, replicates=count, workers=workers, executor=executor, remote=bool(scheduler),
                  source=str(scenarios[0]))
     total = count * len(designs)
+    _check_engine(designs)
     with progress_bar(total, "compare") as bar:
         task = bar.add_task("runs", total=total, rate="")
         comparison = compare_designs(designs, replicates=count, seed=seed, baseline=baseline, precision=precision,

@@ -192,6 +192,24 @@ def test_refsim_engine_chooses_the_default_path(monkeypatch):
         use_kernel(small(), None)
 
 
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_the_kernel_asked_for_where_it_cannot_run_is_refused_before_the_bar(tmp_path, monkeypatch, command):
+    """REFSIM_ENGINE=kernel on a scenario with staff mentions (numpy only): the bar showed
+    '0/2' before the refusal. It is now the one line, before anything starts."""
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    monkeypatch.setenv("REFSIM_ENGINE", "kernel")
+    files = [str(ROOT / "scenarios" / "staff-promotion.yaml")] + ([str(ROOT / "scenarios" / "default.yaml")]
+                                                                   if command == "compare" else [])
+    result = CliRunner().invoke(app, [command, *files, "--set", "days=10", "--set", "population.size=300", "-r", "2",
+                                      "--out", str(tmp_path / "o")])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1, result.stderr
+    assert "the compiled kernel does not run program.staff yet" in lines[0] and not (tmp_path / "o").exists()
+
+
 def test_a_wrong_refsim_engine_is_one_line_from_the_cli(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
