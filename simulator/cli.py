@@ -676,15 +676,14 @@ def compare(
                 spread += f"  (unpaired {fmt(row['unpaired_ci_low'])} – {fmt(row['unpaired_ci_high'])})"
             out.print(f"  {metric:<18} {row['design']} - {comparison.reference}: {fmt(row['diff_mean'])}  "
                       + (f"{spread}  " if spread else "") + row["verdict"], markup=False)
-    from .report.compare import verdict_line
+    from .report.compare import decide, no_value_sentence, valueless_sentence, verdict_line
 
-    from .report.compare import decide, no_value_sentence, valueless_sentence
-
+    decision = decide(comparison)
     if verdict := verdict_line(comparison):
         out.print(f"  {verdict}", markup=False)
-    elif decide(comparison) is None:   # no design with a finite value: report.md's opening says why
+    elif decision is None:   # no design with a finite value: report.md's opening says why
         out.print(f"  {no_value_sentence(comparison).replace('`', '')}", markup=False)
-    if valueless := valueless_sentence(comparison, decide(comparison)):   # and where some have none: which, and why
+    if valueless := valueless_sentence(comparison, decision):   # and where some have none: which, and why
         out.print(f"  note: {valueless.replace('`', '')}", markup=False)
     from .report.compare import verdict_metric, assumption_line, relabel_note, twin_lines, unpaired_note, world_lines
 

@@ -752,11 +752,10 @@ class Search:
             # on a front, the confirmed member best on the first objective on fresh seeds: the search's
             # few replicates named a member that its fresh seeds put below another already re-run
             fresh = first.sign * means[first.metric] if math.isfinite(means[first.metric]) else -math.inf
-            # and among lower-rung trials that joined the top rung's best: their means came from fewer seeds, the
-            # first ones, lucky for every trial alike (a trial on 4 seeds was taken over one on 16 that its own
-            # 16 seeds put ahead)
-            # (and among any re-run after them: the top rung's first broke the cap on fresh seeds and its second,
-            # which kept it and did better than the lower-rung winner there, was passed over)
+            # and where lower-rung trials lead (contested): their means came from fewer seeds, the first ones, lucky
+            # for every trial alike (a trial on 4 seeds was taken over one on 16 that its own 16 put ahead), so any
+            # re-run candidate keeping the constraints may overtake, the contest's and those re-run after it (the
+            # top rung's second, re-run as its first broke the cap, did better and was passed over)
             better = (front or contest > 0) and keeps and feasible_winner and fresh > fresh_best
             # none keeping them so far: the one breaking them least ("the one shown breaks the least" named the
             # first re-run, whose incremental_profit was -1,265 against a floor of 14,000 and another's 10,038)
