@@ -409,7 +409,7 @@ def values_text(values: dict) -> str:
     """'key=value, ...' with floats to four significant digits, never in exponent form
     (a budget of 46,195 read 4.62e+04)."""
     return ", ".join(f"{k}={v:.0f}" if isinstance(v, float) and abs(v) >= 1000 else f"{k}={v:.4g}"
-                     if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
+                     if isinstance(v, float) else f"{k}=null" if v is None else f"{k}={v}" for k, v in values.items())
 
 
 def failed_trials_note(trials) -> str:
@@ -480,7 +480,7 @@ def _print_best(result, parameters, base=None) -> None:
         out.print(f"  note: ahead of the winner at 95% on the replicates both ran, keeping the constraints there: "
                   f"{'; '.join(better)}; compare them with refsim compare before launching the winner", markup=False)
     for key, choices in untried_choices(result.trials, parameters).items():
-        out.print(f"  warning: {key} = {', '.join(map(str, choices))} never tried in {len(result.trials)} trials: "
+        out.print(f"  warning: {key} = {', '.join('null' if c is None else str(c) for c in choices)} never tried in {len(result.trials)} trials: "
                   f"add trials or compare the choices (see report.md)", markup=False)
 
 

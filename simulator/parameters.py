@@ -64,7 +64,7 @@ class Parameter:
 
     def describe(self) -> str:
         if self.kind == "categorical":
-            return f"{self.key} in {{{', '.join(map(str, self.choices))}}}"
+            return f"{self.key} in {{{', '.join('null' if c is None else str(c) for c in self.choices)}}}"
         return f"{self.key} in [{self.low:g}, {self.high:g}]" + (" (log)" if self.log else "") + (" (whole numbers)" if self.kind == "int" else "")
 
 

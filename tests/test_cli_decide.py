@@ -2164,3 +2164,19 @@ def test_optimize_says_on_the_console_how_many_trials_failed_and_why(tmp_path):
     assert len(failed) == 1, trials   # the case: trial 0's budget 10.99 is below its referral's 13.00
     assert (f"note: 1 of 2 trials failed (the first, trial {int(failed['trial'].iloc[0])}: "
             f"{failed['error'].iloc[0]}); they are no candidates") in done.stdout, done.stdout
+
+
+def test_a_null_choice_that_ran_is_counted_as_tried_and_written_as_null(tmp_path):
+    """--vary program.incentive.budget=500,null: the trials with no budget hold NaN in the
+    trials table, which equals nothing, so 'budget = None never tried' was warned and the
+    report's table said 'never ran' though they ran (and could win), and None, which
+    --set refuses, was printed for null."""
+    done = ok("optimize", DEFAULT, "--set", "population.size=2000", "--set", "population.initial_customers=20", "--set",
+              "days=60", "--vary", "program.incentive.budget=500,null", "--trials", "2", "-r", "1", "--seed", "3",
+              "--executor", "serial", "--out", tmp_path / "o")
+    trials = pd.read_csv(tmp_path / "o" / "trials.csv")
+    assert trials["program.incentive.budget"].isna().sum() == 1   # the case: one trial ran with no budget
+    assert "never tried" not in done.stdout and "None" not in done.stdout, done.stdout
+    report = (tmp_path / "o" / "report.md").read_text()
+    assert "= null never ran" not in report and "None" not in report
+    assert "| program.incentive.budget | null | 1 |" in report and "{500, null}" in report

@@ -245,7 +245,7 @@ def budget_bound_note(result: OptimizeResult) -> str:
 def _value(value) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value)
+    return "null" if value is None else str(value)   # as --vary and --set take it back ('None' is refused)
 
 
 def convergence_plot(result: OptimizeResult, path: Path) -> Path:
@@ -576,11 +576,16 @@ def untried_choices(trials, parameters: list[Parameter]) -> dict[str, list]:
     missing = {}
     for p in parameters:
         if p.kind == "categorical":
-            seen = set(done[p.key].tolist()) if len(done) else set()
-            left = [c for c in p.choices if c not in seen]
+            left = [c for c in p.choices if not len(done) or not _takes(done[p.key], c).any()]
             if left:
                 missing[p.key] = left
     return missing
+
+
+def _takes(column, choice):
+    """Which trials took ``choice``: a null choice (no budget) is NaN in the trials table,
+    which equals nothing, so it was 'never tried' though it ran and won."""
+    return column.isna() if choice is None else column == choice
 
 
 def untried_text(missing: dict[str, list], trials: int) -> str:
@@ -616,7 +621,7 @@ def _choice_bests(result: OptimizeResult, parameters: list[Parameter]):
     for p in keys:
         bests[p.key] = []
         for choice in p.choices:
-            mine = done[done[p.key] == choice]
+            mine = done[_takes(done[p.key], choice)]
             best = (mine.assign(_score=-objective.sign * mine[first]).sort_values(["_keeps", "_score"], ascending=[False, True],
                                                                                 kind="stable").iloc[0] if len(mine) else None)
             bests[p.key].append((choice, len(mine), best))
