@@ -688,7 +688,9 @@ def _type_hint(kind: str, path: list, data: dict, model: type[BaseModel]) -> str
         high = f" to {shown(high_at)}"
     else:
         high = f"{',' if low else ''} {'below' if high_strict else 'at most'} {shown(high_at)}"
-    return f"; valid: {takes}{low}{high}"
+    # an optional key (a budget) is left out with null: 'none' was told the bounds alone
+    optional = field is not None and type(None) in typing.get_args(field.annotation)
+    return f"; valid: {takes}{low}{high}" + (", or null for none" if optional else "")
 
 
 def _bounds_of(field) -> list:

@@ -756,7 +756,8 @@ def test_the_last_valid_value_is_accepted_and_the_next_refused(ok, bad, words):
     ("population.size=2.5", "valid integer (got 2.5); valid: a whole number from 1 to 50,000,000"),
     ("churn.monthly_rate=lots", "valid number (got 'lots'); valid: a number from 0 to 1"),
     # an optional budget's bounds sit inside its Optional; gt is 'above', not 'from'
-    ("program.incentive.budget=lots", "valid number (got 'lots'); valid: a number above 0, at most 1,000,000,000"),
+    ("program.incentive.budget=lots", "valid number (got 'lots'); valid: a number above 0, at most 1,000,000,000, or "
+                                      "null for none"),
     ("program.incentive.paid_on=1", "valid: signup, qualification"),   # not a type error: its own hint, unchanged
     # the tighter of a Probability's ge=0 and the field's own gt=0: 'from 0' offered a 0 the key refuses
     ("program.incentive.qualifying_share=abc", "valid: a number above 0, at most 1"),
