@@ -19,7 +19,7 @@ from typing import Optional
 
 import typer
 
-from .cli import (EXECUTOR_HELP, SCHEDULER_HELP, SET_HELP, WORKERS_HELP, _interrupt_exit, _note_unused_workers, _typed_again,
+from .cli import (EXECUTOR_HELP, SCHEDULER_HELP, SET_HELP, WORKERS_HELP, _check_engine, _interrupt_exit, _note_unused_workers, _typed_again,
                   app, err, out, progress_bar, user_errors)
 from .errors import ScenarioError
 
@@ -300,6 +300,7 @@ def optimize(
 
     # a file, or a path under one: "cannot write results here (File exists); free some space" was said
     check_out_path(folder, existing_ok=True)
+    _check_engine([base])   # REFSIM_ENGINE=kernel where it cannot run: before the folder holds a study
     with StudyLock(folder, "optimize"):
         from .optimize import optimize_output
 
@@ -526,7 +527,7 @@ def sensitivity(
     from .results import check_out_dir, new_results_dir
     from .scenario_io import load_scenario
     from .evaluation import check_metric
-    from .sensitivity import (IMPRECISE, SensitivitySettings, check_settings, check_uncertain, decision_drivers, design_names, lost_in_luck, planned_runs,
+    from .sensitivity import (ABOVE_ONE, IMPRECISE, SensitivitySettings, check_settings, check_uncertain, decision_drivers, design_names, lost_in_luck, planned_runs,
                               sensitivity as run_sensitivity, tornado_disagreements, tornado_replicates as tornado_runs)
 
     started = dt.datetime.now()
@@ -577,6 +578,7 @@ def sensitivity(
     check_defined([base, *others], [c.metric for c in constraints], varied, names=files, source=where)
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"sensitivity-{base.name}"))
     check_out_dir(target)
+    _check_engine([base, *others])
     total = planned_runs(study, base, parameters, len(design_list))
     advance = _Advance()
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance,
@@ -638,12 +640,13 @@ def sensitivity(
             more = len(disagreements) - 1
             out.print(f"  check: the tornado has {found['ahead']} ahead at {at} "
                       f"({fmt(found['ahead_value'])} against {fmt(found['leader_value'])}); each point above is "
-                      f"{per_point}: rerun with --replicates {rerun} or more; if it stays, the other design leads at "
-                      f"that end of the range (report.md" + (f", with {more} more such end{'s' if more > 1 else ''}"
-                                                             if more else "") + ")", markup=False)
+                      f"{per_point}: rerun with --replicates {rerun} or more; if it stays, the other design leads "
+                      + ("there" if found["parameter"] is None else "at that end of the range")
+                      + " (report.md" + (f", with {more} more such end{'s' if more > 1 else ''}" if more else "") + ")",
+                      markup=False)
     else:
         top = result.sobol[result.sobol["metric"] == decision_metric].sort_values("ST", ascending=False).head(3)
-        vague = any(r["ST"] > 1.0 or r["ST_conf"] >= IMPRECISE for r in top.to_dict("records"))
+        vague = any(r["ST"] >= ABOVE_ONE or r["ST_conf"] >= IMPRECISE for r in top.to_dict("records"))
         luck = float(top["noise_share"].iloc[0]) if "noise_share" in top and len(top) else float("nan")
         out.print("  largest total Sobol indices of " + decision_metric + ": "
                   + ", ".join(f"{r['parameter']} {r['ST']:.2f}" for r in top.to_dict("records"))
@@ -802,6 +805,7 @@ def calibrate(
                   source=_origin(metric, settings_file, "metrics", "--metric"))
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"calibrate-{base.name}"))
     check_out_dir(target)
+    _check_engine([base, *others])
     from .calibrate import check_folders
 
     check_folders(target)   # before any run: after the fit, a traceback from SQLAlchemy

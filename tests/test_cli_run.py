@@ -816,6 +816,16 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     assert result.exit_code == 0 and "best on cumulative_profit" in result.stdout, result.output
     assert "--uncertain program.cost_shares.credit=0.2:1 --metric cumulative_profit (report.md)" in result.stdout, result.stdout
     assert ", `--metric cumulative_profit`) before trusting it" in (tmp_path / "nb" / "report.md").read_text()
+    # designs of other populations, compared unpaired: sensitivity refused the command printed for them
+    bigger = tmp_path / "bigger.yaml"
+    bigger.write_text(yaml.safe_dump({**cash, "name": "bigger", "population": {"size": 400, "initial_customers": 8}}))
+    result = runner.invoke(app, ["compare", paths[0], str(bigger), "--unpaired", "--out", str(tmp_path / "u"),
+                                 "--executor", "serial", "--set", "days=20"])
+    assert result.exit_code == 0, result.output
+    line = next(l for l in result.stdout.splitlines() if "rests on sizes" in l)
+    assert ("refsim sensitivity weighs designs that share population, network, days and seed, which these do not "
+            "(bigger: population.size (300 vs 400)): test each design alone with refsim sensitivity FILE --set days=20 "
+            "--uncertain program.cost_shares.credit=0.2:1") in line, line
 
 
 def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
@@ -1024,6 +1034,8 @@ def test_the_console_and_report_say_why_attributed_roi_is_undefined(tmp_path):
     assert f"`attributed_roi` is undefined in every replicate: {said.replace('(qualification_days)', '(`qualification_days`)')}." \
         in (tmp_path / "r" / "report.md").read_text()
     assert "pays no reward" in roi_undefined_note(small(program={"incentive": {"kind": "none"}}))
+    free = small(program={"incentive": {"kind": "double_sided", "reward_type": "credit"}, "cost_shares": {"credit": 0}})
+    assert roi_undefined_note(free).startswith("a reward costs the company nothing")   # not 'no reward was paid
 
 
 def test_set_of_a_timing_kind_switches_the_block_as_optimize_and_sweep_do(tmp_path):

@@ -192,10 +192,12 @@ def test_refsim_engine_chooses_the_default_path(monkeypatch):
         use_kernel(small(), None)
 
 
-@pytest.mark.parametrize("command", ["run", "compare"])
+@pytest.mark.parametrize("command", ["run", "compare", "optimize", "sensitivity"])
 def test_the_kernel_asked_for_where_it_cannot_run_is_refused_before_the_bar(tmp_path, monkeypatch, command):
     """REFSIM_ENGINE=kernel on a scenario with staff mentions (numpy only): the bar showed
-    '0/2' before the refusal. It is now the one line, before anything starts."""
+    '0/2' before the refusal, and optimize left a study folder that the advised rerun
+    (REFSIM_ENGINE=numpy, same --out) then refused as 'a different optimize'. It is now
+    the one line, before anything starts or is written."""
     from typer.testing import CliRunner
 
     from simulator.cli import app
@@ -203,8 +205,10 @@ def test_the_kernel_asked_for_where_it_cannot_run_is_refused_before_the_bar(tmp_
     monkeypatch.setenv("REFSIM_ENGINE", "kernel")
     files = [str(ROOT / "scenarios" / "staff-promotion.yaml")] + ([str(ROOT / "scenarios" / "default.yaml")]
                                                                    if command == "compare" else [])
-    result = CliRunner().invoke(app, [command, *files, "--set", "days=10", "--set", "population.size=300", "-r", "2",
-                                      "--out", str(tmp_path / "o")])
+    study = {"optimize": ["--vary", "program.base_share=0.1:0.3", "--trials", "2"],
+             "sensitivity": ["--uncertain", "program.base_share=0.1:0.3"]}.get(command, [])
+    result = CliRunner().invoke(app, [command, *files, *study, "--set", "days=10", "--set", "population.size=300", "-r",
+                                      "2", "--executor", "serial", "--out", str(tmp_path / "o")])
     lines = result.stderr.strip().splitlines()
     assert result.exit_code == 2 and len(lines) == 1, result.stderr
     assert "the compiled kernel does not run program.staff yet" in lines[0] and not (tmp_path / "o").exists()

@@ -461,12 +461,35 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None) -> st
                      + (f" of {ended[0][0].days}" if alike else "") + f": {listed}; on_budget_exhausted end_program"
                      + launch + "): " + again)
     if tests:
+        flags = " ".join([*(t.strip("`") for t in dict.fromkeys(tests)),
+                          *([flag] if (flag := _sensitivity_metric(metric)) else [])])
+        kept, apart = _sensitivity_designs(designs, files, metric)
+        if apart:   # sensitivity weighs designs on the same seeds at each point: it refused the command as printed
+            command = (f"refsim sensitivity weighs designs that share population, network, days and seed, which these "
+                       f"do not ({apart}): test each design alone with refsim sensitivity FILE "
+                       + "".join(f"--set {shlex.quote(str(s))} " for s in sets) + flags)
+        else:
+            command = ("refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in kept)
+                       + "".join(f"--set {shlex.quote(str(s))} " for s in sets) + flags)
         parts.append(("the ranking also" if parts else "the ranking") + " rests on sizes the model assumes; test them "
-                     "with refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in files)
-                     + "".join(f"--set {shlex.quote(str(s))} " for s in sets)
-                     + " ".join([*(t.strip("`") for t in dict.fromkeys(tests)),
-                                 *([flag] if (flag := _sensitivity_metric(metric)) else [])]))
+                     "with " + command)
     return "note: " + "; ".join(parts) + " (report.md)" if parts else ""
+
+
+def _sensitivity_designs(designs, files, metric: str | None) -> tuple[list, str]:
+    """The files a printed sensitivity command can weigh, and why it cannot ('' where it
+    can): the designs with a finite ``metric`` somewhere (sensitivity refuses one whose
+    value is undefined in every run), which must share population, network, days and
+    seed (an unpaired compare's 1,600 people beside 800 were printed, then refused)."""
+    from ..compare import pairing_differences
+
+    pairs = list(zip(designs, files)) if len(files) == len(designs) else [(d, None) for d in designs]
+    kept = [(d, f) for d, f in pairs if not metric or metric not in d.runs.columns
+            or np.isfinite(d.runs[metric].to_numpy(dtype=float)).any()] or pairs
+    scenarios = [d.scenario for d, _ in kept]
+    apart = next((f"{s.name}: {'; '.join(why)}" for s in scenarios[1:]
+                  if (why := pairing_differences(scenarios[0], s, True))), "")
+    return [f for _, f in kept if f is not None], apart
 
 
 def budget_endings(designs) -> list[tuple]:

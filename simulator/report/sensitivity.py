@@ -366,11 +366,21 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> st
             f"swing far when an assumption moves a little (its referrals cascade), so the decision can mistake a "
             f"run's luck for an assumption's effect. Rerun with `--replicates {rerun}` or more; "
             f"the tornado is also the answer to a narrower question (one assumption at a time). If the check stays "
-            f"with more replicates, it is no luck: the other design is ahead "
-            + ("at that end of the range, and the decision holds only if that end is implausible (narrow the range to "
-               "what you believe)." if first["parameter"] is not None else
-               "where the assumptions stand as the designs give them, and the decision across the ranges rests on "
-               "ranges wider than your estimates (narrow them to what you believe)."))
+            f"with more replicates, it is no luck: the other design is ahead {_where_ahead(found)}.")
+
+
+def _where_ahead(found: list[dict]) -> str:
+    """Where the tornado's disagreements put the other design ahead, and what then holds
+    the decision: at an end ('that end is implausible'), at the centre (the designs as
+    given: 'the ranges are wider than your estimates'), or both, each said."""
+    ends = sum(f["parameter"] is not None for f in found)
+    centre = any(f["parameter"] is None for f in found)
+    places = (["where the assumptions stand as the designs give them"] if centre else []) + \
+        (["at that end of the range" if ends == 1 else "at those ends of the ranges"] if ends else [])
+    holds = ([f"{'that end is' if ends == 1 else 'those ends are'} implausible"] if ends else []) + \
+        (["the ranges are wider than your estimates"] if centre else [])
+    return (" and ".join(places) + ", and the decision holds only if " + " and ".join(holds)
+            + " (narrow the ranges to what you believe)")
 
 
 def _tornado_lead(result: SensitivityResult, metric: str, flip: dict) -> str:

@@ -545,6 +545,8 @@ def roi_undefined_note(scenario) -> str:
     incentive = scenario.program.incentive
     if not offers_reward(incentive):
         return "the program pays no reward, so there is no reward cost to divide by"
+    if scenario.program.cost_share() == 0:   # rewards paid, at no cost ('no reward was paid' was said of 62)
+        return "a reward costs the company nothing (its cost share is 0), so the rewards paid leave no reward cost to divide by"
     qualification = getattr(incentive, "qualification_days", 0)
     if getattr(incentive, "paid_on", None) == "qualification" and qualification >= scenario.days:
         return (f"rewards are paid {qualification} days after the friend joins (`qualification_days`), and the "
