@@ -23,6 +23,9 @@ from .test_bad_input import assert_mistake_is_one_line
                                                            "stages": [{"mean_days": 30}, {"mean_days": 45}]}),
      "program.conversion_lag.stages", ["past valid_days"]),
     (lambda d: d["program"].__setitem__("delight", {"rate": 0.01, "share": 0.2}), "program.delight", ["exactly one of rate"]),
+    # waves come with share: beside a daily rate every_days was accepted and did nothing (daily gifts, not waves)
+    (lambda d: d["program"].__setitem__("delight", {"rate": 0.01, "every_days": 30}), "program.delight.every_days",
+     ["waves come with share", "give share"]),
     (lambda d: d["program"].__setitem__("staff", {"touchpoint_rate": 2}), "program.staff.touchpoint_rate",
      ["less than or equal to 1"]),
 ])
