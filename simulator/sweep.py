@@ -279,6 +279,9 @@ class SweepOutcome:
     state: dict | None = None            # sweep.json
     executor: str = "local"
     workers: int = 1
+    #: each run's budget_exhausted_day (run_id order), which the part files hold whether or not ``metrics`` lists it:
+    #: the report says when the best points' budgets ended their asks (report.sweep.budget_ending_note)
+    budget_days: pd.Series | None = None
 
 
 #: Tasks a sweep aims to give each worker: enough that the last ones finish close
@@ -482,13 +485,14 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         # budget column as text beside the old parts' whole numbers, and every table write after crashed in pyarrow
         frame = frame.assign(**{k: parameters[k].reindex(frame["point_id"].to_numpy()).to_numpy() for k in sweep.parameters})
     # the part files hold every metric the runs computed; the tables report the sweep's
+    budget_days = frame["budget_exhausted_day"].reset_index(drop=True) if "budget_exhausted_day" in frame else None
     frame = frame[["run_id", "point_id", *sweep.parameters, "replicate", "seed", *sweep.metrics, "status", "error"]]
     # an ok run has no error: missing, as pandas reads it from sweep.csv (it was '' here and in sweep.parquet, and
     # NaN read from the csv, so one filter gave two answers); the part files keep '', one type per column
     frame = frame.assign(error=frame["error"].mask(frame["error"] == "", None))
     failed = int((frame["status"] != "ok").sum())
     return SweepOutcome(folder, total, ran, skipped, failed, len(points), seed, sweep=sweep, frame=frame, table=points,
-                        state=study.state, executor=executor, workers=ran_on)
+                        state=study.state, executor=executor, workers=ran_on, budget_days=budget_days)
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:

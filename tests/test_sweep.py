@@ -3251,3 +3251,34 @@ def test_a_sweep_ranked_by_cost_per_tracked_referral_is_told_what_it_rewards(tmp
     assert done.exit_code == 0 and "`incremental_cac`" in (tmp_path / "o" / "report.md").read_text()
     plain = write_sweep(tmp_path, name="plain.yaml", metrics=["customers_final"], replicates=1)
     assert said not in runner.invoke(app, ["sweep", str(plain), *small, "--dry-run"]).stdout
+
+
+def test_the_report_says_when_the_best_points_budgets_ended_their_asks(tmp_path):
+    """run, compare and optimize say when a budget ran out and ended the asks; a sweep's
+    best point ran out on day 303 of 365, one tied with it on day 232, and report.md said
+    nothing (the days were in points.csv alone, where listed). The report now names each
+    such point among the best and those tied with it, with its median day from the runs
+    (which hold the day whether or not metrics lists it), and in the first half of the
+    horizon says the ranking can follow the ending. The day is checked against the runs
+    made again (sweep.rerun's way)."""
+    from simulator.metrics import median_day
+    from simulator.runner import run_replicate
+    from simulator.sweep import scenario_at
+
+    base = tmp_path / "budgeted.yaml"
+    base.write_text(yaml.safe_dump({**BASE, "days": 60, "population": {"size": 600, "initial_customers": 30},
+                                    "program": {**BASE["program"], "base_share": 0.5}}))
+    path = write_sweep(tmp_path, base=str(base), metrics=["customers_final"], replicates=2,
+                       parameters={"program.incentive.budget": {"values": [40, 1e6]}})
+    run_sweep(load_sweep(path), tmp_path / "o", executor="serial")
+    sweep, days = load_sweep(path), {0: [], 1: []}
+    for row in pd.read_csv(tmp_path / "o" / "sweep.csv").to_dict("records"):
+        run = run_replicate(scenario_at(sweep, row), int(row["replicate"]), int(row["seed"]))
+        days[row["point_id"]].append(run.metrics["budget_exhausted_day"])
+    assert median_day(days[0]) <= 30 and not np.isfinite(days[1]).any()   # the case: 40 ran out early, a million never
+    points = pd.read_csv(tmp_path / "o" / "points.csv")
+    assert points["indistinguishable_from_best"].all()   # both are the best or tied with it
+    note = (tmp_path / "o" / "report.md").read_text().split("\n\n")[2]
+    assert note.startswith("Budgets ran out and ended the asks (`on_budget_exhausted` end_program") and \
+        f"it: point 0 on day {median_day(days[0]):.0f} of 60. Where that is in the first half" in note, note
+    assert "point 1" not in note and "Add `budget_exhausted_day` to `metrics`" in note

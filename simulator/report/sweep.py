@@ -34,12 +34,13 @@ def write_sweep(outcome: SweepOutcome, *, command: list[str] | None = None) -> P
     """Write the outputs of a finished sweep into its folder (holding the folder's lock)."""
     with StudyLock(outcome.folder, "sweep"):
         write_outputs(outcome.sweep, outcome.frame, outcome.table, outcome.folder, seed=outcome.seed,
-                      state=outcome.state, executor=outcome.executor, workers=outcome.workers, command=command)
+                      state=outcome.state, executor=outcome.executor, workers=outcome.workers, command=command,
+                      budget_days=outcome.budget_days)
     return outcome.folder
 
 
 def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, seed: int, state: dict,
-                  executor: str, workers: int, command: list[str] | None) -> None:
+                  executor: str, workers: int, command: list[str] | None, budget_days: pd.Series | None = None) -> None:
     """sweep.parquet / sweep.csv (one row per run), points.csv, plots, report.md, manifest.json.
 
     Written into a staging folder inside the sweep's folder, then moved into place one
@@ -55,7 +56,7 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
     stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
     try:
         _write_outputs(sweep, frame, points, stage, seed=seed, state=state, executor=executor, workers=workers,
-                       command=command)
+                       command=command, budget_days=budget_days)
         (folder / "manifest.json").unlink(missing_ok=True)
         written = sorted(stage.iterdir(), key=lambda path: path.name == "manifest.json")
         for path in written:
@@ -155,7 +156,7 @@ STAGING_PREFIX = ".outputs."
 
 
 def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, seed: int, state: dict,
-                   executor: str, workers: int, command: list[str] | None) -> None:
+                   executor: str, workers: int, command: list[str] | None, budget_days: pd.Series | None = None) -> None:
     atomic_write_parquet(folder / "sweep.parquet", frame)
     # a float column of the parquet (every metric, a range's levels) reads float64 from the csv too
     atomic_write_csv(folder / "sweep.csv", frame, floats_read_as_floats=True)
@@ -192,7 +193,8 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
                                                    order=orders))
     atomic_write_text(folder / "report.md", sweep_markdown(sweep, frame, summary, figures, seed, best,
                                                            grids=state.get("grids"),
-                                                           replicates=state.get("replicates_grown")))
+                                                           replicates=state.get("replicates_grown"),
+                                                           budget_days=budget_days))
     started = dt.datetime.fromisoformat(state["started"])
     atomic_write_json(folder / "manifest.json", manifest(
         # the base as the sweep ran it: the base file's replicates and seed (10 and 42) beside a sweep of 3 replicates
@@ -218,9 +220,14 @@ def _word_orders(sweep: Sweep) -> dict[str, list[str]]:
 
 def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, figures: list[Path], seed: int,
                    best: pd.DataFrame | None = None, grids: list | None = None,
-                   replicates: list[int] | None = None) -> str:
+                   replicates: list[int] | None = None, budget_days: pd.Series | None = None) -> str:
     """report.md; ``grids``: the versions of a grid that grew in this folder, oldest first;
-    ``replicates``: the replicate counts it grew through, likewise."""
+    ``replicates``: the replicate counts it grew through, likewise; ``budget_days``: each
+    run's budget_exhausted_day in ``frame``'s order, where ``metrics`` leaves it out."""
+    if budget_days is not None and "budget_exhausted_day" not in frame.columns and len(budget_days) == len(frame):
+        with_days = frame.assign(budget_exhausted_day=budget_days.to_numpy())
+    else:
+        with_days = frame
     spec = sweep.spec
     failed = frame[frame["status"] != "ok"]
     best = best_points(frame, sweep, summary) if best is None else best
@@ -229,6 +236,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         "",
         *_verdict(sweep, summary, best),
         *(["", note] if (note := _payment_timing_note(sweep)) else []),
+        *(["", note] if (note := budget_ending_note(sweep, with_days, best)) else []),
         "",
         *([spec.description.strip(), ""] if spec.description.strip() else []),
         f"Base scenario **{sweep.base.name}** ({sweep.base_source}); method **{spec.method}**, {counted(len(summary), 'point')} × "
@@ -380,6 +388,46 @@ def _payment_timing_note(sweep: Sweep) -> str:
     return (f"The ranking of {_names(chosen)} rests on assumptions: {payment_timing_trade(rate, wait, share, fakes, blocked_share(base, sweep.parameters), budgeted)} "
             f"(docs/model.md, \"Assumptions that decide some comparisons\"). Test it with `refsim sensitivity` "
             f"({payment_timing_check(rate, share, fakes)}).")
+
+
+def budget_ending_note(sweep: Sweep, frame: pd.DataFrame, best: pd.DataFrame) -> str:
+    """Where the best point by the objective, or a point not told apart from it, had its
+    budget run out in at least half its runs with its asks ended by it
+    (``on_budget_exhausted`` end_program): on which day, and, where that is in the
+    first half of the horizon, that the ranking can follow the ending, as compare says
+    (a sweep's best point ran out on day 303 of 365 and one tied with it on day 232, and
+    report.md said nothing: the days were in points.csv alone)."""
+    from ..sweep import scenario_at
+    from .text import asks_over, ran_out_by
+
+    rows = best[best["metric"] == sweep.objective].to_dict("records") if len(best) else []
+    points = list(dict.fromkeys(p for row in rows for p in (row["point_id"], *row.get("indistinguishable", []))))
+    ok = frame[frame["status"] == "ok"] if "status" in frame.columns else frame
+    ended, early = [], False
+    for point in points:
+        runs = ok[ok["point_id"] == point]
+        if not len(runs) or "budget_exhausted_day" not in runs.columns:
+            continue
+        scenario = scenario_at(sweep, runs.iloc[0])
+        if getattr(scenario.program.incentive, "on_budget_exhausted", None) != "end_program":
+            continue
+        day = ran_out_by(runs, scenario.days)
+        if not math.isfinite(day) or asks_over(scenario, None) < day:   # NaN for asks that come as customers do
+            continue
+        ended.append(f"point {point} on day {day:.0f} of {scenario.days}")
+        early |= day <= scenario.days / 2
+    if not ended:
+        return ""
+    listed = ", ".join(ended[:-1]) + (" and " if len(ended) > 1 else "") + ended[-1] if len(ended) <= 6 else \
+        ", ".join(ended[:6]) + f" and {len(ended) - 6} more"
+    return (f"Budgets ran out and ended the asks (`on_budget_exhausted` end_program; median day, in at least half the "
+            f"runs) at the best point or one not told apart from it: {listed}."
+            + (" Where that is in the first half of the horizon, the point is ranked by what it did before that day and "
+               "how fast it spent, not by its program over the horizon: sweep `program.incentive.on_budget_exhausted` "
+               "over end_program and rewards_only, or the budget, to test the ranking." if early else
+               " A point is ranked by what its program did until then.")
+            + (" Each point's day is in points.csv (`budget_exhausted_day`)." if "budget_exhausted_day" in sweep.metrics
+               else " Add `budget_exhausted_day` to `metrics` for each point's day (the runs hold it: nothing reruns)."))
 
 
 def _highest(sweep: Sweep, key: str, default: float) -> float:
