@@ -89,8 +89,9 @@ class Delight(Strict):
     def _rate_or_share(self):
         if (self.rate is None) == (self.share is None):
             raise ValueError("give exactly one of rate (daily probability) or share (fraction per wave)")
-        if self.rate is not None and "every_days" in self.model_fields_set:
+        if self.rate is not None and self.every_days != type(self).model_fields["every_days"].default:
             # waves come with share only: {rate: 0.1, every_days: 30} validated and gave daily gifts, not monthly waves
+            # (the default is let through: a scenario written out whole, as validate --show writes it, holds it)
             raise ValueError("every_days: waves come with share, and rate is a daily probability with none; give share "
                              "(a fraction per wave) for waves every every_days days, or leave every_days out")
         return self
