@@ -650,12 +650,12 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
         tests = parts * rivals
         best_by_bin, ahead = [], False
         for b in range(parts):
-            inside = which == b
+            # the part's points drawn afresh (A's and B's): an AB point of an assumption neither design reads repeats
+            # A's run, and counting it again shrank the noise (17 studies of 40 said a pure-luck tie hinged on one)
+            inside = (which == b) & fresh
             if not inside.any():
                 continue
-            # on the rows drawn afresh (A's and B's): an AB row of an assumption neither design reads repeats A's
-            # run, and counting it again shrank the noise (17 studies of 40 said a pure-luck tie hinged on one)
-            gaps = per_point[inside & fresh] - per_point[inside & fresh][:, [leader]]
+            gaps = per_point[inside] - per_point[inside][:, [leader]]
             if len(gaps) >= 2:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     error = gaps.std(axis=0, ddof=1) / np.sqrt(len(gaps))

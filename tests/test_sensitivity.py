@@ -688,6 +688,31 @@ def test_assumptions_no_design_reads_do_not_flip_a_tie_by_repeating_its_runs():
     assert flags <= 7 * 10 * 0.05 + 3 * math.sqrt(70 * 0.05 * 0.95), flags
 
 
+def test_each_parts_best_design_is_read_on_the_points_drawn_afresh():
+    """conditional.csv's means and shares (and best_by_bin) counted every Saltelli point,
+    while the flip test counts A's and B's: an AB point of an assumption a design ignores
+    repeats A's run, so those runs weighed more. Recomputed here from points.csv: each
+    part's mean over the points drawn afresh (SALib's blocks: A first, B last)."""
+    from simulator.sensitivity import drawn_rows
+
+    a = tiny().model_copy(update={"name": "a", "replicates": 1})
+    b = a.model_copy(update={"name": "b"})
+    uncertain = parse_parameters(["program.base_share=0.1:0.4", "word_of_mouth.spontaneous_rate=0.001:0.02",
+                                  "fraud.share=0:0.1"], a)
+
+    def closed(scenarios, seeds, metrics, daily=False):   # a reads base_share, b a constant: fraud.share read by none
+        return [{"incremental_value": s.program.base_share if s.name == "a" else 0.25} for s in scenarios]
+
+    result = sensitivity(a, uncertain, designs=[a, b], seed=3, evaluate=closed,
+                         settings=SensitivitySettings(samples=16, trajectories=2, tornado_replicates=1, bins=2))
+    points = result.points[result.points["design"] == "a"].reset_index(drop=True)
+    fresh = points.loc[drawn_rows(len(points), len(uncertain))]
+    # fraud.share's two halves, split at 0.05, the median of its range
+    for half, rows in enumerate((fresh[fresh["fraud.share"] < 0.05], fresh[fresh["fraud.share"] >= 0.05])):
+        got = result.conditional.query("parameter == 'fraud.share' and bin == @half and design == 'a'")["mean"].item()
+        assert got == pytest.approx(rows["incremental_value"].mean(), rel=1e-12), half
+
+
 def test_screening_keeps_the_assumption_that_decides_between_the_designs():
     """Screening weighed each design's own metric: an assumption that moves both designs
     little but in opposite ways (0.5 u2 against 0.5 (1 - u2), beside 10 u1 in both) was
