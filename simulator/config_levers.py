@@ -79,19 +79,23 @@ class Targeting(Strict):
 class Delight(Strict):
     rate: Probability | None = Field(None, description="Daily probability that a targeted active customer gets a delight action; give rate or share [1/day]. Source: scenario choice.")
     share: Probability | None = Field(None, description="Share of targeted active customers delighted every every_days days; give rate or share [fraction]. Source: scenario choice.")
-    every_days: int = Field(90, ge=1, le=3650, description="Days between waves when share is given (first wave on that day; refused beside rate, which has no waves) [days]. Source: scenario choice (quarterly).")
+    every_days: int | None = Field(None, ge=1, le=3650, description="Days between waves when share is given (first wave on that day); unset: 90 with share; refused beside rate, which has no waves [days]. Source: scenario choice (quarterly).")
     target: Literal["all", "passives", "promoters"] = Field("passives", description="Who can be delighted, by current NPS segment. Source: practice (turn passives into promoters).")
     cost_each: Money = Field(5.0, description="Cost of one gift or upgrade [currency]. Source: assumption.")
     satisfaction_boost: float = Field(1.5, ge=0, le=10, description="Points added to the score (clipped to 10) while it lasts [points]. Source: assumption (surprise and delight moves a passive of 7.5 or more to a promoter).")
     lasts_days: int = Field(60, ge=1, le=3650, description="How long the boost lasts [days]. Source: assumption.")
 
+    @property
+    def wave_days(self) -> int:
+        """Days between waves: every_days, 90 (quarterly) where unset."""
+        return self.every_days if self.every_days is not None else 90
+
     @model_validator(mode="after")
     def _rate_or_share(self):
         if (self.rate is None) == (self.share is None):
             raise ValueError("give exactly one of rate (daily probability) or share (fraction per wave)")
-        if self.rate is not None and self.every_days != type(self).model_fields["every_days"].default:
+        if self.rate is not None and self.every_days is not None:
             # waves come with share only: {rate: 0.1, every_days: 30} validated and gave daily gifts, not monthly waves
-            # (the default is let through: a scenario written out whole, as validate --show writes it, holds it)
             raise ValueError("every_days: waves come with share, and rate is a daily probability with none; give share "
                              "(a fraction per wave) for waves every every_days days, or leave every_days out")
         return self

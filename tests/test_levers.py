@@ -261,6 +261,9 @@ def test_delight_waves_reach_the_share_of_targeted_customers():
     actions = column(engine, "delight_actions")
     assert set(np.flatnonzero(actions)) <= {30, 60, 90, 120}
     assert actions[30] == round(0.5 * column(engine, "customers")[29])
+    # every_days left out: quarterly waves, on day 90 of the 120 (docs/model.md: unset, 90 with share)
+    quarterly = Engine(small(fraud={"share": 0.0}, program={"delight": {"share": 0.5, "target": "all"}}), 4).run()
+    assert set(np.flatnonzero(column(quarterly, "delight_actions"))) == {90}
 
 
 def test_staff_mentions_cost_per_day_and_add_shares():

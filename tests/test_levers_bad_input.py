@@ -26,6 +26,8 @@ from .test_bad_input import assert_mistake_is_one_line
     # waves come with share: beside a daily rate every_days was accepted and did nothing (daily gifts, not waves)
     (lambda d: d["program"].__setitem__("delight", {"rate": 0.01, "every_days": 30}), "program.delight.every_days",
      ["waves come with share", "give share"]),
+    (lambda d: d["program"].__setitem__("delight", {"rate": 0.01, "every_days": 90}), "program.delight.every_days",
+     ["waves come with share"]),   # the former default too: 'quarterly' beside a rate did nothing
     (lambda d: d["program"].__setitem__("staff", {"touchpoint_rate": 2}), "program.staff.touchpoint_rate",
      ["less than or equal to 1"]),
 ])

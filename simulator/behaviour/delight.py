@@ -43,7 +43,7 @@ class DelightActions:
         if cfg.rate is not None:
             number = rng.binomial(len(pool), cfg.rate) if len(pool) else 0
         else:
-            number = int(round(cfg.share * len(pool))) if day % cfg.every_days == 0 else 0
+            number = int(round(cfg.share * len(pool))) if day % cfg.wave_days == 0 else 0
         chosen = pool[rng.choice(len(pool), number, replace=False)] if number else pool[:0]
         self.until[chosen] = day + cfg.lasts_days - 1
         return chosen
