@@ -2180,3 +2180,4 @@ def test_a_null_choice_that_ran_is_counted_as_tried_and_written_as_null(tmp_path
     report = (tmp_path / "o" / "report.md").read_text()
     assert "= null never ran" not in report and "None" not in report
     assert "| program.incentive.budget | null | 1 |" in report and "{500, null}" in report
+    assert "nan" not in report   # the Leading trials table read the NaN of the trials table as 'nan'

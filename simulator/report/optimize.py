@@ -243,9 +243,12 @@ def budget_bound_note(result: OptimizeResult) -> str:
 
 
 def _value(value) -> str:
+    # a null choice, None, is NaN in the trials table: both as --vary and --set take it back ('None', 'nan' refused)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "null"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return "null" if value is None else str(value)   # as --vary and --set take it back ('None' is refused)
+    return str(value)
 
 
 def convergence_plot(result: OptimizeResult, path: Path) -> Path:
