@@ -688,9 +688,22 @@ def _type_hint(kind: str, path: list, data: dict, model: type[BaseModel]) -> str
         high = f" to {shown(high_at)}"
     else:
         high = f"{',' if low else ''} {'below' if high_strict else 'at most'} {shown(high_at)}"
-    # an optional key (a budget) is left out with null: 'none' was told the bounds alone
-    optional = field is not None and type(None) in typing.get_args(field.annotation)
-    return f"; valid: {takes}{low}{high}" + (", or null for none" if optional else "")
+    return f"; valid: {takes}{low}{high}" + _null_hint(field)
+
+
+def _null_hint(field) -> str:
+    """', or null ...' for an optional key: what null means, from its description (a budget:
+    none; a cost share: 'unset uses program.cost_shares of the reward type'), as 'none'
+    was told the bounds alone, and 'null for none' misread a default as nothing."""
+    if field is None or type(None) not in typing.get_args(field.annotation):
+        return ""
+    description = field.description or ""
+    unset = re.search(r"\bunset(?: uses| means|:)? [^;\[]*?(?=\s*(?:[;\[]|\. Source|$))", description) or \
+        re.search(r"\(default: [^)]*\)|\b[\w ]+ when omitted", description)
+    if unset is None:
+        return ", or null for none"
+    said = unset.group(0).strip("() ")
+    return f", or null ({said})"
 
 
 def _bounds_of(field) -> list:

@@ -761,7 +761,10 @@ def test_the_last_valid_value_is_accepted_and_the_next_refused(ok, bad, words):
     ("program.incentive.paid_on=1", "valid: signup, qualification"),   # not a type error: its own hint, unchanged
     # the tighter of a Probability's ge=0 and the field's own gt=0: 'from 0' offered a 0 the key refuses
     ("program.incentive.qualifying_share=abc", "valid: a number above 0, at most 1"),
-    ("seed=x", "valid: a whole number from 0 to 9,223,372,036,854,775,807"),   # not 9.22337e+18
+    ("seed=x", "valid: a whole number from 0 to 9,223,372,036,854,775,807, or null (drawn and recorded when omitted)"),
+    # null for an optional key is said as what it means: a cost share's default, not 'none' (no cost)
+    ("program.incentive.cost_share=x", "valid: a number from 0 to 1, or null (unset uses program.cost_shares of the "
+                                       "reward type)"),
 ])
 def test_a_value_of_the_wrong_type_is_told_the_bounds_a_value_out_of_them_is(tmp_path, override, words):
     """`--set days=abc` was told "should be a valid integer" and nothing of what is valid,
