@@ -572,11 +572,18 @@ def _plural(part: str) -> bool:
     return name in PLURAL_PARTS or (key is not None and key.endswith("s"))
 
 
+#: Fingerprint parts a study records only where they are set (kernel.engine_part: REFSIM_ENGINE=numpy).
+ONE_SIDED_PARTS = ("REFSIM_ENGINE",)
+
+
 def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
     """Which part of a study's fingerprint differs from the folder's (``parts``, stored
     with the state when the study started): 'its replicates (2 there, 5 now)'."""
     then, now = state.get("parts") or {}, (extra or {}).get("parts") or {}
     changed = [name for name in now if name in then and then[name] != now[name]]
+    # a part only one side has, where the other left it out on purpose (REFSIM_ENGINE, recorded where it says numpy):
+    # the rerun under numpy the kernel's refusal advised was told 'its file, base scenario or options differ'
+    changed += [name for name in ONE_SIDED_PARTS if (name in then) != (name in now)]
     # the file's metrics are also the study's metrics: 'its sweep file's metrics, metrics differ'
     changed = [name for name in changed if not (name.startswith(f"{kind} file's ")
                                                 and name.removeprefix(f"{kind} file's ") in changed)]
@@ -585,6 +592,8 @@ def _what_differs(state: dict, extra: dict | None, kind: str) -> str:
     readable_then, readable_now = state.get("parts_shown") or {}, (extra or {}).get("parts_shown") or {}
 
     def shown(name: str) -> str:
+        if (name in then) != (name in now):
+            return f"{name} ({'set' if name in then else 'unset'} there, {'set' if name in now else 'unset'} now)"
         there, stored = then[name], state.get(f"{kind}_seed")
         if name == "seed" and not isinstance(there, int) and isinstance(stored, int):
             # a drawn seed is no part of the fingerprint: its part was a digest, shown as if it were the seed
@@ -696,6 +705,9 @@ def _fewer_replicates_hint(state: dict, extra: dict | None) -> str:
     runs (a fresh study of fewer replicates would not have them all, so it is not this)."""
     then, now = state.get("parts") or {}, (extra or {}).get("parts") or {}
     changed = [name for name in now if name in then and then[name] != now[name]]
+    # a part only one side has, where the other left it out on purpose (REFSIM_ENGINE, recorded where it says numpy):
+    # the rerun under numpy the kernel's refusal advised was told 'its file, base scenario or options differ'
+    changed += [name for name in ONE_SIDED_PARTS if (name in then) != (name in now)]
     if changed == ["replicates"] and isinstance(then["replicates"], int) and then["replicates"] > now["replicates"]:
         return f"rerun with -r {then['replicates']} to use every run it holds, "
     return ""

@@ -214,6 +214,36 @@ def test_the_kernel_asked_for_where_it_cannot_run_is_refused_before_the_bar(tmp_
     assert "the compiled kernel does not run program.staff yet" in lines[0] and not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("command, option", [("optimize", "--vary"), ("sensitivity", "--uncertain")])
+def test_a_study_value_the_kernel_cannot_run_is_refused_before_the_study_starts(tmp_path, monkeypatch, command, option):
+    """The check looked at the base alone: REFSIM_ENGINE=kernel with a varied
+    satisfaction.drift_per_year (0 or 0.3; the kernel runs no drift) drew the bar and
+    left an optimize study that the advised rerun under numpy then refused as 'a
+    different optimize', naming no REFSIM_ENGINE. Each end is checked up front now; and
+    a study started on the default path, rerun under numpy, is told it is REFSIM_ENGINE."""
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    value = "0,0.3" if command == "optimize" else "0:0.3"
+    args = [command, str(ROOT / "scenarios" / "default.yaml"), option, f"satisfaction.drift_per_year={value}",
+            "--set", "days=10", "--set", "population.size=300", "-r", "1", "--executor", "serial",
+            "--out", str(tmp_path / "o"), *(["--trials", "2"] if command == "optimize" else [])]
+    monkeypatch.setenv("REFSIM_ENGINE", "kernel")
+    result = CliRunner().invoke(app, args)
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1, result.stderr
+    assert "does not run satisfaction.drift_per_year yet" in lines[0] and not (tmp_path / "o").exists()
+    if command != "optimize":
+        return
+    monkeypatch.setenv("REFSIM_ENGINE", "auto")
+    args[3] = "program.base_share=0.1,0.3"   # a study the kernel runs, started on the default path
+    assert CliRunner().invoke(app, args).exit_code == 0
+    monkeypatch.setenv("REFSIM_ENGINE", "numpy")
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 2 and "its REFSIM_ENGINE (unset there, set now) differs" in again.stderr, again.stderr
+
+
 def test_a_wrong_refsim_engine_is_one_line_from_the_cli(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
