@@ -823,9 +823,9 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
                                  "--executor", "serial", "--set", "days=20"])
     assert result.exit_code == 0, result.output
     line = next(l for l in result.stdout.splitlines() if "rests on sizes" in l)
-    assert ("refsim sensitivity weighs designs that share population, network, days and seed, which these do not "
-            "(bigger: population.size (300 vs 400)): test each design alone with refsim sensitivity FILE --set days=20 "
-            "--uncertain program.cost_shares.credit=0.2:1") in line, line
+    assert ("rests on sizes the model assumes; refsim sensitivity weighs designs that share population, network, days "
+            "and seed, which these do not (bigger: population.size (300 vs 400)), so test each design alone: refsim "
+            "sensitivity FILE --set days=20 --uncertain program.cost_shares.credit=0.2:1") in line, line
 
 
 def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():

@@ -1968,11 +1968,16 @@ def test_a_design_without_a_value_beside_one_with_is_named_with_its_reason(tmp_p
     assert opening.startswith("**leaving") and said.replace("(economics.annual_discount_rate: 0)",
                                                               "(`economics.annual_discount_rate: 0`)").replace(
         "(churn.monthly_rate: 0)", "(`churn.monthly_rate: 0`)") in opening, opening
-    # beside two with a value, it is left out of the sensitivity command printed (which refused it: infinite there)
+    # beside two with a value, it is left out of the sensitivity command printed (which refused it: infinite there),
+    # and so are the ranges only it needed (its reminders, where the other two remind alike)
     paying = tmp_path / "paying.yaml"
     data = yaml.safe_load(leaving.read_text())
     data["name"], data["program"]["incentive"]["referrer_reward"] = "paying", 30
     paying.write_text(yaml.safe_dump(data))
+    data = yaml.safe_load(forever.read_text())
+    data["program"]["timing"]["reminders"]["count"] = 0
+    forever.write_text(yaml.safe_dump(data))
     result = runner.invoke(app, ["compare", str(leaving), str(forever), str(paying), "-r", "2", "--out", str(tmp_path / "p")])
     line = next(l for l in result.stdout.splitlines() if "rests on sizes" in l)
     assert f"refsim sensitivity {leaving} {paying} " in line and str(forever) not in line, line
+    assert "reminders" not in line, line

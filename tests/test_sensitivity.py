@@ -373,11 +373,12 @@ def test_the_decision_is_checked_against_its_own_tornado():
     found = tornado_disagreements(result, "incremental_value")
     assert [(f["parameter"], f["ahead"]) for f in found] == [(None, "at-once")]
     # and worded as the centre, not 'that end of the range'; beside an end, each is said
-    assert "ahead where the assumptions stand as the designs give them, and the decision holds only if the ranges are " \
-           "wider than your estimates" in tornado_check(result, "incremental_value", 1)
+    assert "ahead where the assumptions stand as the designs give them, and the decision holds only if the designs' " \
+           "own values are not your best estimates" in tornado_check(result, "incremental_value", 1)
     result.tornado = pd.concat([behind[behind["parameter"] != "delay_discount"], tornado[tornado["parameter"] == "delay_discount"]])
     assert ("ahead where the assumptions stand as the designs give them and at that end of the range, and the decision "
-            "holds only if that end is implausible and the ranges are wider") in tornado_check(result, "incremental_value", 1)
+            "holds only if that end is implausible and the designs' own values are not your best estimates") in \
+        tornado_check(result, "incremental_value", 1)
     assert "with every assumption as the designs give it **at-once** is ahead, 88,263 against 50,000" in \
         tornado_check(result, "incremental_value", 1)
 

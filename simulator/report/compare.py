@@ -428,7 +428,7 @@ def assumption_note(designs, metric: str | None = None) -> str:
     the model assumes for that difference, which the verdict rests on: a milestone ask
     beat an ask at purchase by $46,800 on the assumed 1.5x alone (1.0 gave -$14,900), and
     the report never said so."""
-    notes, tests = _assumptions(designs)
+    notes, tests = _assumptions([d for d in designs if _valued(d, metric)] or designs)   # the designs it ranks
     if not notes:
         return ""
     flags = [*tests, *([f"`{flag}`"] if (flag := _sensitivity_metric(metric)) else [])]
@@ -444,7 +444,10 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None) -> st
     --set overrides, given to it too (without them it tested 365-day designs of 10,000
     people where 60-day ones of 1,000 were compared); ``metric``: the verdict's, given to
     it where it is not sensitivity's default."""
-    _, tests = _assumptions(designs)
+    kept, apart = _sensitivity_designs(designs, files, metric)
+    # the assumptions of the designs the command weighs: one left out for having no value had named reminders' sizes
+    # that the two kept, alike in their reminders, do not rest on
+    _, tests = _assumptions([d for d in designs if _valued(d, metric)] or designs)
     parts = []
     if ended := budget_endings(designs):
         # each design's own horizon where they differ (an unpaired compare): 'of 200' was said of a 400-day design
@@ -463,17 +466,19 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None) -> st
     if tests:
         flags = " ".join([*(t.strip("`") for t in dict.fromkeys(tests)),
                           *([flag] if (flag := _sensitivity_metric(metric)) else [])])
-        kept, apart = _sensitivity_designs(designs, files, metric)
+        given = "".join(f"--set {shlex.quote(str(s))} " for s in sets) + flags
         if apart:   # sensitivity weighs designs on the same seeds at each point: it refused the command as printed
-            command = (f"refsim sensitivity weighs designs that share population, network, days and seed, which these "
-                       f"do not ({apart}): test each design alone with refsim sensitivity FILE "
-                       + "".join(f"--set {shlex.quote(str(s))} " for s in sets) + flags)
+            test = (f"refsim sensitivity weighs designs that share population, network, days and seed, which these do "
+                    f"not ({apart}), so test each design alone: refsim sensitivity FILE {given}")
         else:
-            command = ("refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in kept)
-                       + "".join(f"--set {shlex.quote(str(s))} " for s in sets) + flags)
-        parts.append(("the ranking also" if parts else "the ranking") + " rests on sizes the model assumes; test them "
-                     "with " + command)
+            test = "test them with refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in kept) + given
+        parts.append(("the ranking also" if parts else "the ranking") + " rests on sizes the model assumes; " + test)
     return "note: " + "; ".join(parts) + " (report.md)" if parts else ""
+
+
+def _valued(design, metric: str | None) -> bool:
+    """Whether ``design`` has a finite ``metric`` in some run (no metric: yes)."""
+    return not metric or metric not in design.runs.columns or bool(np.isfinite(design.runs[metric].to_numpy(dtype=float)).any())
 
 
 def _sensitivity_designs(designs, files, metric: str | None) -> tuple[list, str]:
@@ -484,8 +489,7 @@ def _sensitivity_designs(designs, files, metric: str | None) -> tuple[list, str]
     from ..compare import pairing_differences
 
     pairs = list(zip(designs, files)) if len(files) == len(designs) else [(d, None) for d in designs]
-    kept = [(d, f) for d, f in pairs if not metric or metric not in d.runs.columns
-            or np.isfinite(d.runs[metric].to_numpy(dtype=float)).any()] or pairs
+    kept = [(d, f) for d, f in pairs if _valued(d, metric)] or pairs
     scenarios = [d.scenario for d, _ in kept]
     apart = next((f"{s.name}: {'; '.join(why)}" for s in scenarios[1:]
                   if (why := pairing_differences(scenarios[0], s, True))), "")

@@ -378,7 +378,7 @@ def _where_ahead(found: list[dict]) -> str:
     places = (["where the assumptions stand as the designs give them"] if centre else []) + \
         (["at that end of the range" if ends == 1 else "at those ends of the ranges"] if ends else [])
     holds = ([f"{'that end is' if ends == 1 else 'those ends are'} implausible"] if ends else []) + \
-        (["the ranges are wider than your estimates"] if centre else [])
+        (["the designs' own values are not your best estimates"] if centre else [])
     return (" and ".join(places) + ", and the decision holds only if " + " and ".join(holds)
             + " (narrow the ranges to what you believe)")
 
