@@ -571,7 +571,9 @@ def classroom_scenario(preset: Scenario, choice: NetworkChoice, design: Design, 
                                 file=where, key="network.kind")
     else:
         size = int(choice.size)
-        ratio = size / preset.population.size if preset.network.kind != "edgelist" else 1.0
+        # an edge-list preset's population.size is its file's people: the class scales from them as from any size
+        # (its 100 customers at launch stayed 100 of a class of 50, everyone a customer on day 1)
+        ratio = size / preset.population.size
         data["population"]["size"] = size
         data["network"] = _network_block(preset, choice, size)
         seeds = data["population"]["initial_customers"]

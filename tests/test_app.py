@@ -2344,3 +2344,18 @@ def test_the_app_opens_a_whole_market_preset_that_no_run_builds_at_its_own_size(
     assert run.network.degree.min() == CLASS_SIZE - 1   # built at the class's size, everyone friends
     refused = CliRunner().invoke(cli, ["run", str(preset), "--out", str(tmp_path / "o")])
     assert refused.exit_code == 2 and "complete network of 20,000 people" in refused.stderr
+
+
+def test_an_edge_list_preset_moved_to_a_generated_network_scales_its_launch_and_budget(tmp_path):
+    """A class size is a share r of the preset's people, and the customers at launch and
+    the budget scale by r (docs/app.md), but an edge-list preset kept its own: 100 of a
+    1,000-person file stayed 100 of 300, and at 50 everyone was a customer on day 1."""
+    (tmp_path / "edge.yaml").write_text(
+        f"name: edge\npopulation: {{initial_customers: 100}}\nnetwork: {{kind: edgelist, path: {SCENARIOS / 'graph.txt'}}}\n"
+        "program: {incentive: {kind: double_sided, referrer_reward: 10, referee_reward: 10, budget: 1000}}\n")
+    preset = load_scenario(tmp_path / "edge.yaml")
+    assert preset.population.size == 1000   # the file's people
+    for size, launch, budget in ((300, 30, 300.0), (50, 5, 50.0)):
+        choice = NetworkChoice(kind="erdos_renyi", size=size, mean_degree=6.0, seed=2)
+        scenario = classroom_scenario(preset, choice, Design.of(preset))
+        assert (scenario.population.initial_customers, scenario.program.incentive.budget) == (launch, budget)
