@@ -235,7 +235,9 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     # the worked figures from K as shown (two decimals): from 0.864 the page said 'K = 0.86 ... bring 86, who bring
     # 75 ... about 7.4 customers', where a class checking on the board gets 74 and 7.1
     shown = round(k.k, 2)
-    if abs(k.k - 1.0) < edge:
+    # read as shown, ends included (docs/app.md: "about 1" from 0.95 to 1.05): K shown 0.95 read "below 1" or "about
+    # 1" by digits the card does not show, and 0.90 kept "on the edge" where 1.10 left it
+    if abs(shown - 1.0) <= edge + 1e-9:
         # "each generation is about as large as the last" stood above generations 20 → 12 → 6 → 3
         lately = (" Here the later generations are smaller than the ones before: the early customers brought in more "
                   "than the later ones do, so watch whether K falls below 1." if shrinking else

@@ -2359,3 +2359,19 @@ def test_an_edge_list_preset_moved_to_a_generated_network_scales_its_launch_and_
         choice = NetworkChoice(kind="erdos_renyi", size=size, mean_degree=6.0, seed=2)
         scenario = classroom_scenario(preset, choice, Design.of(preset))
         assert (scenario.population.initial_customers, scenario.program.incentive.budget) == (launch, budget)
+
+
+def test_k_reads_about_1_by_the_figure_the_card_shows_ends_included():
+    """docs/app.md: K reads 'about 1' from 0.95 to 1.05 and keeps it until it leaves
+    0.90-1.10. K = 19/20 read 'below 1: the loop fades' (1 - 0.95 is 0.0500000000000000444
+    in floating point) and 21/20 'above 1', and on the edge 9/10 stayed while 11/10 left.
+    Read now by the K the card shows, ends included, on both sides."""
+    from simulator.referral_tree import EDGE_HEADLINE, K_EDGE_LEAVE, verdict
+
+    shrinking = [50, 40, 30, 20]
+    for k in (19 / 20, 21 / 20, 0.9504, 0.9496):   # 0.9496 and 0.9504 both show 0.95
+        assert verdict(KReading(k, 20), shrinking, 1.0).headline == EDGE_HEADLINE, k
+    for k in (0.94, 1.06):
+        assert verdict(KReading(k, 20), shrinking, 1.0).headline != EDGE_HEADLINE, k
+    for k in (9 / 10, 11 / 10):   # on the edge already: it stays until K leaves 0.90-1.10
+        assert verdict(KReading(k, 20), shrinking, 1.0, edge=K_EDGE_LEAVE).headline == EDGE_HEADLINE, k
