@@ -354,9 +354,11 @@ def DesignControls(design: solara.Reactive[Design], label: str, preset: Scenario
                        on_value=edit(lambda d, r: d.with_incentive(referee=r)))
     if reward_reach(current, preset):
         html("div", reward_reach(current, preset), classes=["refsim-reason", f"refsim-reach-{label}"])
-    Label(f"Share probability when asked: {current.base_share:.2f} (some also share unasked, at any setting)")
-    solara.SliderFloat("", value=current.base_share, min=0, max=1,
-                       step=slider_step([round(Design.of(preset).base_share, 2)], (0.05, 0.01)),   # 0.12 set again
+    # the preset's own share set again: 0.12 on steps of 0.05 could not be, nor 0.333 on steps of 0.01
+    share_step = slider_step([Design.of(preset).base_share], (0.05, 0.01, 0.005, 0.001))
+    Label(f"Share probability when asked: {current.base_share:.{2 if share_step >= 0.01 else 3}f} (some also share "
+          f"unasked, at any setting)")
+    solara.SliderFloat("", value=current.base_share, min=0, max=1, step=share_step,
                        on_value=edit(lambda d, share: d.with_base_share(share)))
     if current.has_direct_channel:
         # the preset's own conversion reachable again: 70% sat at the slider's 50% end, 0.125 between its steps

@@ -537,6 +537,12 @@ def test_the_sliders_hold_a_presets_own_values_and_a_beta_mix_comes_back(default
     assert conversion.max >= 0.7 and round(0.7 / conversion.step, 9) % 1 == 0
     assert any(w.max == 8 and w.v_model == 8 for w in sliders.values())   # reminders
     assert any(w.v_model == 0.12 and w.step == 0.01 for w in sliders.values())   # the share when asked
+    # and a share of three decimals (0.333 sat between steps of 0.01, its label 0.33)
+    third = validate({**data, "program": {**data["program"], "base_share": 0.333}})
+    root, page = solara.render(app.DesignControls(solara.Reactive(Design.of(third)), "A", third), handle_error=False)
+    assert any(w.v_model == 0.333 and w.step == 0.001 for w in page.find(ipyvuetify.Slider).widgets)
+    labels = [w.children[0] for w in page.find(class_="refsim-label").widgets if w.children]
+    assert any(label.startswith("Share probability when asked: 0.333 ") for label in labels), labels
     promoters = Design.of(preset).mix[0]
     assert round(promoters, 2) == 0.26 and any(w.step == 0.01 and w.v_model == 0.26 for w in sliders.values())
     back = Design.of(preset).with_mix(promoters=0).with_mix(promoters=0.26)
