@@ -100,8 +100,7 @@ def valueless_sentence(comparison: Comparison, decision: Decision | None) -> str
     if decision is None:
         return ""
     metric = decision.metric
-    none = [d for d in comparison.designs if metric in d.runs.columns
-            and not np.isfinite(d.runs[metric].to_numpy(dtype=float)).any()]
+    none = [d for d in comparison.designs if metric in d.runs.columns and not _valued(d, metric)]
     if not none:
         return ""
     names = _names([d.scenario.name for d in none])
