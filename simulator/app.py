@@ -376,12 +376,18 @@ def DesignControls(design: solara.Reactive[Design], label: str, preset: Scenario
                      disabled=current.timing_kind == "never",
                      on_value=edit(lambda d, n: d.with_timing(reminders=n)))
     promoters, passives = current.mix
-    mix_step = slider_step([round(share, 2) for share in Design.of(preset).mix], (0.05, 0.01))
-    Label(f"Promoters, score 9–10: {promoters:.0%}")
-    solara.SliderFloat("", value=round(promoters, 2), min=0, max=1, step=mix_step,
+    # the preset's own mix set again: 12.5% promoters sat between steps of 0.01 (as the share's); a beta's shares
+    # (0.2613...) are no such figure, and keep two decimals, where the mix turns back into the preset's beta
+    own = Design.of(preset).mix
+    exact = all(abs(v - round(v, 3)) < 1e-9 for v in own)
+    mix_step = slider_step(list(own), (0.05, 0.01, 0.005, 0.001)) if exact else \
+        slider_step([round(share, 2) for share in own], (0.05, 0.01))
+    digits, shown = (2, "0%") if mix_step >= 0.01 else (3, "1%")
+    Label(f"Promoters, score 9–10: {promoters:.{shown}}")
+    solara.SliderFloat("", value=round(promoters, digits), min=0, max=1, step=mix_step,
                        on_value=edit(lambda d, share: d.with_mix(promoters=share)))
-    Label(f"Passives, score 7–8: {passives:.0%}  ·  detractors: {max(0.0, 1 - promoters - passives):.0%}")
-    solara.SliderFloat("", value=round(passives, 2), min=0, max=max(round(1 - promoters, 2), 0.05), step=mix_step,
+    Label(f"Passives, score 7–8: {passives:.{shown}}  ·  detractors: {max(0.0, 1 - promoters - passives):.{shown}}")
+    solara.SliderFloat("", value=round(passives, digits), min=0, max=max(round(1 - promoters, digits), 0.05), step=mix_step,
                        disabled=promoters >= 1, on_value=edit(lambda d, share: d.with_mix(passives=share)))
 
 

@@ -522,8 +522,9 @@ class Design:
             count = self.reminders
             ask = TIMING_LABELS[self.timing_kind] + (f" + {count} reminder{'s' if count != 1 else ''}" if count else "")
         invites = f" · invites convert {self.conversion_text}" if self.has_direct_channel else ""
-        asked = f" · {self.base_share:.0%} share when asked" if self.timing_kind != "never" else ""
-        return f"{reward} · {ask}{asked} · {self.mix[0]:.0%} promoters{invites}"
+        # to the tenth of a percent, as the conversion (0.333 and 0.334 read alike as 33%)
+        asked = f" · {self.base_share:.1%} share when asked".replace(".0%", "%") if self.timing_kind != "never" else ""
+        return f"{reward} · {ask}{asked} · {self.mix[0]:.1%}".replace(".0%", "%") + f" promoters{invites}"
 
 
 def nps_shares(satisfaction) -> tuple[float, float]:
@@ -582,9 +583,10 @@ def classroom_scenario(preset: Scenario, choice: NetworkChoice, design: Design, 
         elif isinstance(seeds, dict):  # {count, strategy}: scale the count, keep the strategy
             count = seeds["count"]
             data["population"]["initial_customers"] = {**seeds, "count": min(size, max(1, round(count * ratio))) if count > 0 else 0}
-        else:
-            kept = [person for person in seeds if person < size]
-            data["population"]["initial_customers"] = kept if kept else min(size, len(seeds))
+        else:   # ids: those that are people of the class, as many as the count scales to (100 of 1,000 stayed 100 of 50)
+            wanted = min(size, max(1, round(len(set(seeds)) * ratio)))
+            kept = list(dict.fromkeys(person for person in seeds if person < size))[:wanted]
+            data["population"]["initial_customers"] = kept if kept else wanted
     incentive = design.incentive.model_dump(mode="json", exclude_none=True)
     largest = max([design.referrer_reward, design.referee_reward]
                   + [t["referrer_reward"] for t in incentive.get("tiers", [])])

@@ -560,6 +560,13 @@ def test_the_sliders_hold_a_presets_own_values_and_a_beta_mix_comes_back(default
     assert any(w.v_model == 0.333 and w.step == 0.001 for w in page.find(ipyvuetify.Slider).widgets)
     labels = [w.children[0] for w in page.find(class_="refsim-label").widgets if w.children]
     assert any(label.startswith("Share probability when asked: 0.333 ") for label in labels), labels
+    assert "33.3% share when asked" in Design.of(third).summary()   # the design line read 33% of 0.333 and 0.334
+    # and a mix of 12.5% promoters (between steps of 0.01 it could not be set back, its label 12%)
+    eighth = validate({**data, "satisfaction": {"kind": "nps_mix", "promoters": 0.125, "passives": 0.4}})
+    root, page = solara.render(app.DesignControls(solara.Reactive(Design.of(eighth)), "A", eighth), handle_error=False)
+    assert any(w.v_model == 0.125 and w.step == 0.005 for w in page.find(ipyvuetify.Slider).widgets)
+    labels = [w.children[0] for w in page.find(class_="refsim-label").widgets if w.children]
+    assert "Promoters, score 9–10: 12.5%" in labels and "12.5% promoters" in Design.of(eighth).summary()
     promoters = Design.of(preset).mix[0]
     assert round(promoters, 2) == 0.26 and any(w.step == 0.01 and w.v_model == 0.26 for w in sliders.values())
     back = Design.of(preset).with_mix(promoters=0).with_mix(promoters=0.26)
@@ -663,7 +670,8 @@ def test_an_edge_list_keeps_its_file_and_shows_its_own_mean_degree(default, tmp_
     assert doubled.mean_degree == pytest.approx(float(ClassRun(both, doubled, [Design.of(both)]).network.degree.mean()),
                                                 abs=0.01)
     moved = classroom_scenario(cascade, NetworkChoice("erdos_renyi", 300, 8.0, 1), Design.of(cascade))
-    assert moved.network.kind == "erdos_renyi" and moved.population.initial_customers == [0, 17, 42]
+    # its three launch ids scale with the class as a count does (docs/app.md): 3 x 300/1,000 rounds to 1, the first
+    assert moved.network.kind == "erdos_renyi" and moved.population.initial_customers == [0]
 
 
 def test_watts_strogatz_gets_an_even_degree(default):
@@ -2382,6 +2390,11 @@ def test_an_edge_list_preset_moved_to_a_generated_network_scales_its_launch_and_
         choice = NetworkChoice(kind="erdos_renyi", size=size, mean_degree=6.0, seed=2)
         scenario = classroom_scenario(preset, choice, Design.of(preset))
         assert (scenario.population.initial_customers, scenario.program.incentive.budget) == (launch, budget)
+    # launch customers given as ids scale alike: the first of them that are people of the class (all 50 of 50 were)
+    ids = load_scenario(tmp_path / "edge.yaml", ["population.initial_customers=[" + ", ".join(map(str, range(100))) + "]"])
+    for size, launch in ((300, 30), (50, 5)):
+        choice = NetworkChoice(kind="erdos_renyi", size=size, mean_degree=6.0, seed=2)
+        assert classroom_scenario(ids, choice, Design.of(ids)).population.initial_customers == list(range(launch))
 
 
 def test_k_reads_about_1_by_the_figure_the_card_shows_ends_included():
