@@ -656,8 +656,10 @@ def sensitivity(
                       f"({fmt(found['ahead_value'])} against {fmt(found['leader_value'])}); each point above is "
                       f"{per_point}: rerun with --replicates {rerun} or more; if it stays, the other design leads "
                       + ("there" if found["parameter"] is None else "at that end of the range")
-                      + " (report.md" + (f", with {more} more such end{'s' if more > 1 else ''}" if more else "") + ")",
-                      markup=False)
+                      + " (report.md" + (f", with {more} more" + (f" such end{'s' if more > 1 else ''}"
+                                                                    if found["parameter"] is not None else
+                                                                    f" at {'an end' if more == 1 else 'ends'} of ranges")
+                                         if more else "") + ")", markup=False)
     else:
         top = result.sobol[result.sobol["metric"] == decision_metric].sort_values("ST", ascending=False).head(3)
         vague = any(r["ST"] >= ABOVE_ONE or r["ST_conf"] >= IMPRECISE for r in top.to_dict("records"))

@@ -826,6 +826,10 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     assert ("rests on sizes the model assumes; refsim sensitivity weighs designs that share population, network, days "
             "and seed, which these do not (bigger: population.size (300 vs 400)), so test each design alone: refsim "
             "sensitivity FILE --set days=20 --uncertain program.cost_shares.credit=0.2:1") in line, line
+    # and report.md says so too (its "Test them with" named the command sensitivity then refused)
+    assert ("Test them with `refsim sensitivity` (`--uncertain program.cost_shares.credit=0.2:1`), each design alone: it "
+            "weighs designs that share population, network, days and seed, which these do not (bigger: population.size "
+            "(300 vs 400)) before trusting it.") in (tmp_path / "u" / "report.md").read_text()
 
 
 def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():

@@ -1976,8 +1976,12 @@ def test_a_design_without_a_value_beside_one_with_is_named_with_its_reason(tmp_p
     paying.write_text(yaml.safe_dump(data))
     data = yaml.safe_load(forever.read_text())
     data["program"]["timing"]["reminders"]["count"] = 0
+    data["program"]["incentive"]["budget"] = 10   # and its budget, spent at once, is no budget the ranking rests on
     forever.write_text(yaml.safe_dump(data))
     result = runner.invoke(app, ["compare", str(leaving), str(forever), str(paying), "-r", "2", "--out", str(tmp_path / "p")])
     line = next(l for l in result.stdout.splitlines() if "rests on sizes" in l)
     assert f"refsim sensitivity {leaving} {paying} " in line and str(forever) not in line, line
-    assert "reminders" not in line, line
+    assert "reminders" not in line and "budgets that ran out" not in line, line
+    runs = pd.read_csv(tmp_path / "p" / "runs.csv")
+    assert (runs.loc[runs["scenario"] == "forever", "budget_exhausted_day"] <= 30).all()   # the case: spent early
+    assert "budgets ran out" not in (tmp_path / "p" / "report.md").read_text()   # as report.md says

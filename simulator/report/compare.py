@@ -431,7 +431,10 @@ def assumption_note(designs, metric: str | None = None) -> str:
     if not notes:
         return ""
     flags = [*tests, *([f"`{flag}`"] if (flag := _sensitivity_metric(metric)) else [])]
-    test = (" Test them with `refsim sensitivity` (" + ", ".join(flags) + ") before trusting it." if tests else "")
+    _, apart = _sensitivity_designs(designs, [None] * len(designs), metric)
+    alone = (f", each design alone: it weighs designs that share population, network, days and seed, which these do not "
+             f"({apart})" if apart else "")
+    test = (" Test them with `refsim sensitivity` (" + ", ".join(flags) + f"){alone} before trusting it." if tests else "")
     return "The ranking rests on what the model is told here: " + "; ".join(notes) + "." + test
 
 
@@ -446,9 +449,10 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None) -> st
     kept, apart = _sensitivity_designs(designs, files, metric)
     # the assumptions of the designs the command weighs: one left out for having no value had named reminders' sizes
     # that the two kept, alike in their reminders, do not rest on
-    _, tests = _assumptions([d for d in designs if _valued(d, metric)] or designs)
+    ranked = [d for d in designs if _valued(d, metric)] or designs
+    _, tests = _assumptions(ranked)
     parts = []
-    if ended := budget_endings(designs):
+    if ended := budget_endings(ranked):   # a design left unranked for having no value: no ranking rests on its budget
         # each design's own horizon where they differ (an unpaired compare): 'of 200' was said of a 400-day design
         alike = len({s.days for s, _ in ended}) == 1
         listed = ", ".join(f"{s.name} {day:.0f}" + ("" if alike else f" of {s.days}") for s, day in ended)

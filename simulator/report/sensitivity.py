@@ -372,7 +372,7 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> st
 def _where_ahead(found: list[dict]) -> str:
     """Where the tornado's disagreements put the other design ahead, and what then holds
     the decision: at an end ('that end is implausible'), at the centre (the designs as
-    given: 'the ranges are wider than your estimates'), or both, each said."""
+    given: 'the designs' own values are not your best estimates'), or both, each said."""
     ends = sum(f["parameter"] is not None for f in found)
     centre = any(f["parameter"] is None for f in found)
     places = (["where the assumptions stand as the designs give them"] if centre else []) + \
