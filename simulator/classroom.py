@@ -586,6 +586,9 @@ def classroom_scenario(preset: Scenario, choice: NetworkChoice, design: Design, 
         else:   # ids: those that are people of the class, as many as the count scales to (100 of 1,000 stayed 100 of 50)
             wanted = min(size, max(1, round(len(set(seeds)) * ratio)))
             kept = list(dict.fromkeys(person for person in seeds if person < size))[:wanted]
+            if kept:   # and, where the class is larger (or few ids fit it), the lowest other ids up to that many
+                listed = set(kept)
+                kept += [person for person in range(size) if person not in listed][:wanted - len(kept)]
             data["population"]["initial_customers"] = kept if kept else wanted
     incentive = design.incentive.model_dump(mode="json", exclude_none=True)
     largest = max([design.referrer_reward, design.referee_reward]

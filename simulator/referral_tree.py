@@ -141,8 +141,8 @@ def dispersion(new_referred: np.ndarray, week: int = 7) -> float:
     at least 1: half the mean squared change from one complete week to the next over their
     mean (von Neumann's estimate, which a slowly rising or falling rate does not inflate).
     Referrals come in clusters (a share invites several friends; chains form within days):
-    weekly counts of a steady loop varied 5.8 times their mean, and read as Poisson the
-    test called it speeding up on a fifth of its days."""
+    weekly counts of a steady loop varied 5.6 times their mean, and read as Poisson the
+    test called it speeding up on 18% of its days."""
     weeks = len(new_referred) // week
     if weeks < BASELINE_WEEKS:
         return 1.0

@@ -30,7 +30,7 @@ from simulator.classroom import (NETWORK_KINDS, NETWORK_LABELS, PRESET_ONLY_KIND
 from simulator.cli import app as cli
 from simulator.config import BetaSatisfaction, DoubleSided, SingleSided, Tiered
 from simulator.errors import ScenarioError
-from simulator.scenario_io import load_scenario
+from simulator.scenario_io import load_scenario, validate
 from simulator.state import NEVER, SEED
 
 from .conftest import SCENARIOS, small
@@ -2395,6 +2395,15 @@ def test_an_edge_list_preset_moved_to_a_generated_network_scales_its_launch_and_
     for size, launch in ((300, 30), (50, 5)):
         choice = NetworkChoice(kind="erdos_renyi", size=size, mean_degree=6.0, seed=2)
         assert classroom_scenario(ids, choice, Design.of(ids)).population.initial_customers == list(range(launch))
+    # a class larger than the preset (or one where few listed ids fit) tops the list up to the scaled count:
+    # [0, 1] of 20 people stayed 2 of 300, where a count of 2 became 30; one id of 100 below 300 gave 1
+    small_ids = validate({"name": "small", "population": {"size": 20, "initial_customers": [0, 1]},
+                          "network": {"kind": "erdos_renyi", "mean_degree": 4}})
+    grown = classroom_scenario(small_ids, NetworkChoice("erdos_renyi", 300, 4.0, 2), Design.of(small_ids))
+    assert grown.population.initial_customers == list(range(30))
+    far = load_scenario(tmp_path / "edge.yaml", ["population.initial_customers=[0, " + ", ".join(map(str, range(500, 599))) + "]"])
+    moved = classroom_scenario(far, NetworkChoice("erdos_renyi", 300, 6.0, 2), Design.of(far))
+    assert moved.population.initial_customers == list(range(30))   # 0, then the lowest others
 
 
 def test_k_reads_about_1_by_the_figure_the_card_shows_ends_included():
