@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from .config import Scenario, has_program
 from .errors import ScenarioError
 from .scenario_io import apply_overrides, validate
-from .sweep_spec import RESERVED_KEYS, yaml_value
+from .sweep_spec import RESERVED_KEYS, misfit_between, yaml_value
 from .yaml_reader import THOUSANDS
 
 ParameterKind = Literal["float", "int", "categorical"]
@@ -305,12 +305,11 @@ def _check_values(parameter: Parameter, base: Scenario, source: str, *, ranges_o
                                 file=source, key=parameter.key) from None
     if parameter.kind == "categorical" or parameter.high - parameter.low < 2:
         return
-    probe = int(math.floor(parameter.low)) + 1
-    if (error := _refused(parameter, base, probe if parameter.kind == "int" else float(probe))) is None:
+    misfit = misfit_between(parameter.low, parameter.high, lambda value: _refused(parameter, base, value),
+                            whole=parameter.kind == "int", offer=not ranges_only)
+    if misfit is None:
         return
-    wholes = range(math.ceil(parameter.low), math.floor(parameter.high) + 1)
-    fitting = [n for n in wholes if _refused(parameter, base, n if parameter.kind == "int" else float(n)) is None] \
-        if len(wholes) <= 200 and not ranges_only else []
+    probe, error, fitting = misfit
     offer = f"fix it with --set {parameter.key}=VALUE instead (a range cannot skip values)" if ranges_only else \
         f"give the values that fit instead ({parameter.key}={','.join(map(str, fitting))})" if fitting else \
         "give values that fit instead of a range"

@@ -22,7 +22,7 @@ import reprlib
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Iterable, Literal, Union
+from typing import Annotated, Any, Callable, Iterable, Literal, Union
 
 import numpy as np
 import yaml
@@ -752,6 +752,25 @@ def _check_parameters(sweep: Sweep, where) -> None:
     _check_some_point_fits(sweep, where)
 
 
+def misfit_between(low: float, high: float, refused: Callable[[Any], ScenarioError | None], *, whole: bool,
+                   mended: Callable[[Any, ScenarioError], bool] = lambda probe, error: False,
+                   offer: bool = True) -> tuple[Any, ScenarioError, list[int]] | None:
+    """A range's values between its ends checked by one, the whole number after ``low``
+    (the other parity: a ring's even degree from 4 to 8 fits at its ends, not at 5):
+    that value, ``refused``'s refusal of it and, with ``offer``, the whole numbers from
+    low to high that fit (none counted past CHECKED_VALUES); None where it fits or
+    ``mended`` says another value may mend it. The sweep's check and the decision
+    commands' (parameters._check_values) share it."""
+    probe = math.floor(low) + 1 if whole else float(math.floor(low) + 1)
+    error = refused(probe)
+    if error is None or mended(probe, error):
+        return None
+    wholes = range(math.ceil(low), math.floor(high) + 1)
+    fitting = [n for n in wholes if refused(n if whole else float(n)) is None] \
+        if offer and len(wholes) <= CHECKED_VALUES else []
+    return probe, error, fitting
+
+
 def _check_drawn_between(sweep: Sweep, key: str, parameter: ValueRange, where) -> None:
     """A sampled range draws every value between its ends: 4 to 8 for a ring's even
     degree passed its dry run on the ends, and its 5s and 7s then failed as runs. The
@@ -761,12 +780,14 @@ def _check_drawn_between(sweep: Sweep, key: str, parameter: ValueRange, where) -
     low, high = range_value(parameter, parameter.low), range_value(parameter, parameter.high)
     if _refusal(sweep, {key: low}) is not None or _refusal(sweep, {key: high}) is not None:
         return   # the ends' own message (below) says more
-    probe = range_value(parameter, math.floor(parameter.low) + 1)
-    error = _refusal(sweep, {key: probe})
-    if error is None or (len(sweep.spec.parameters) > 1 and _clash_everywhere(sweep, key, probe, error) is None):
-        return   # it fits, or another swept value may mend it (the runs decide, as for a list's values)
-    wholes = range(math.ceil(parameter.low), math.floor(parameter.high) + 1)
-    fitting = [n for n in wholes if _refusal(sweep, {key: n}) is None] if len(wholes) <= CHECKED_VALUES else []
+    # another swept value may mend it: the runs decide, as for a list's values
+    misfit = misfit_between(parameter.low, parameter.high, lambda value: _refusal(sweep, {key: value}),
+                            whole=parameter.integer,
+                            mended=lambda probe, error: len(sweep.spec.parameters) > 1
+                            and _clash_everywhere(sweep, key, probe, error) is None)
+    if misfit is None:
+        return
+    probe, error, fitting = misfit
     offer = f"{{values: {yaml_value(fitting)}}}" if fitting else "a list of the values that fit"
     draws = "every whole number" if parameter.integer else "every value"
     raise ScenarioError(f"a sampled range draws {draws} from {parameter.low:g} to {parameter.high:g}, and {probe:g} does not "
