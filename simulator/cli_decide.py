@@ -446,7 +446,8 @@ def _print_best(result, parameters, base=None) -> None:
     from .optimize import chosen_rows, winner_rows
     from .report import fmt
     from .report.text import span_text
-    from .report.optimize import budget_bound_note, close_choices, range_edge_note, spend_cap_note, tie_note, untried_choices
+    from .report.optimize import (_value, budget_bound_note, close_choices, range_edge_note, spend_cap_note, tie_note,
+                                  untried_choices)
 
     if result.best is None:
         out.print("no trial completed; see the error column of trials.csv", markup=False)
@@ -495,7 +496,7 @@ def _print_best(result, parameters, base=None) -> None:
         out.print(f"  note: ahead of the winner at 95% on the replicates both ran, keeping the constraints there: "
                   f"{'; '.join(better)}; compare them with refsim compare before launching the winner", markup=False)
     for key, choices in untried_choices(result.trials, parameters).items():
-        out.print(f"  warning: {key} = {', '.join('null' if c is None else str(c) for c in choices)} never tried in {len(result.trials)} trials: "
+        out.print(f"  warning: {key} = {', '.join(map(_value, choices))} never tried in {len(result.trials)} trials: "
                   f"add trials or compare the choices (see report.md)", markup=False)
 
 
