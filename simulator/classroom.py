@@ -12,6 +12,7 @@ the Solara page.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import time
 from collections import deque
@@ -588,7 +589,7 @@ def classroom_scenario(preset: Scenario, choice: NetworkChoice, design: Design, 
             kept = list(dict.fromkeys(person for person in seeds if person < size))[:wanted]
             if kept:   # and, where the class is larger (or few ids fit it), the lowest other ids up to that many
                 listed = set(kept)
-                kept += [person for person in range(size) if person not in listed][:wanted - len(kept)]
+                kept += itertools.islice((person for person in range(size) if person not in listed), wanted - len(kept))
             data["population"]["initial_customers"] = kept if kept else wanted
     incentive = design.incentive.model_dump(mode="json", exclude_none=True)
     largest = max([design.referrer_reward, design.referee_reward]
