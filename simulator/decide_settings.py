@@ -21,7 +21,7 @@ file's whole list. Ranges are written as the flags write them::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Any, ClassVar, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -35,6 +35,8 @@ class _Settings(BaseModel):
     """Keys every decision command shares; unknown keys are errors, as in scenarios."""
 
     model_config = ConfigDict(extra="forbid")
+    #: what a key set to null means, for the hint of a value of the wrong type
+    null_means: ClassVar[str] = "the command's default"
 
     scenario: Optional[str] = Field(None, description="Scenario YAML, relative to this file (the command's SCENARIO).")
     set: list[str] = Field(default_factory=list, description="Scenario overrides KEY=VALUE, as --set.")
@@ -91,7 +93,7 @@ class SensitivityFile(_Settings):
     metrics: list[str] = Field(default_factory=list)
     constraints: list[str] = Field(default_factory=list, description="METRIC<=VALUE or METRIC>=VALUE: how often each design breaks it across the uncertainty.")
     decision_metric: Optional[str] = None
-    samples: Optional[int] = Field(None, ge=2)
+    samples: Optional[int] = Field(None, ge=2, json_schema_extra={"valid": "a power of two from 2, e.g. 64"})
     trajectories: Optional[int] = Field(None, ge=2)
     levels: Optional[int] = Field(None, ge=2)
     bins: Optional[int] = Field(None, ge=2)

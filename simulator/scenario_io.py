@@ -672,6 +672,9 @@ def _type_hint(kind: str, path: list, data: dict, model: type[BaseModel]) -> str
 
     if takes == "true or false":
         return f"; valid: {takes}"
+    said = (field.json_schema_extra or {}).get("valid") if field is not None and isinstance(field.json_schema_extra, dict) else None
+    if said:  # a rule the bounds do not say (Saltelli's samples: a power of two)
+        return f"; valid: {said}" + _null_hint(field, owner)
     # the tightest of each side (a Probability's ge=0 beside the field's own gt=0: 'from 0' offered a refused 0)
     lows, highs = [], []
     for bound in (_bounds_of(field) if field is not None else ()):
@@ -688,12 +691,13 @@ def _type_hint(kind: str, path: list, data: dict, model: type[BaseModel]) -> str
         high = f" to {shown(high_at)}"
     else:
         high = f"{',' if low else ''} {'below' if high_strict else 'at most'} {shown(high_at)}"
-    return f"; valid: {takes}{low}{high}" + _null_hint(field)
+    return f"; valid: {takes}{low}{high}" + _null_hint(field, owner)
 
 
-def _null_hint(field) -> str:
+def _null_hint(field, owner=None) -> str:
     """', or null ...' for an optional key: what null means, from its description (a budget:
-    none; a cost share: 'unset uses program.cost_shares of the reward type'), as 'none'
+    none; a cost share: 'unset uses program.cost_shares of the reward type'), else from its
+    model's ``null_means`` (a settings file's key: the command's default), as 'none'
     was told the bounds alone, and 'null for none' misread a default as nothing."""
     if field is None or type(None) not in typing.get_args(field.annotation):
         return ""
@@ -701,7 +705,8 @@ def _null_hint(field) -> str:
     unset = re.search(r"\bunset(?: uses| means|:)? [^;\[]*?(?=\s*(?:[;\[]|\. Source|$))", description) or \
         re.search(r"\(default: [^)]*\)|\b[\w ]+ when omitted", description)
     if unset is None:
-        return ", or null for none"
+        means = getattr(owner, "null_means", None)
+        return f", or null ({means})" if isinstance(means, str) else ", or null for none"
     said = unset.group(0).strip("() ")
     return f", or null ({said})"
 

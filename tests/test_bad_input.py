@@ -782,3 +782,19 @@ def test_a_boolean_key_given_text_is_told_true_or_false(tmp_path):
     result = CliRunner().invoke(app, ["validate", str(scenario)])
     assert result.exit_code == 2 and "invite_all (line 3): Input should be a valid boolean (got 'sure'); valid: true or " \
                                       "false" in result.stderr, result.output
+
+
+@pytest.mark.parametrize("setting, words", [
+    # a rule the bounds do not say: 'a whole number from 2' offered 3, which Saltelli refuses
+    ("samples: abc", "samples (line 1): Input should be a valid integer (got 'abc'); valid: a power of two from 2, "
+                     "e.g. 64, or null (the command's default)"),
+    # null in a settings file is the command's default (--replicates: the scenario's), not 'none'
+    ("replicates: x", "replicates (line 1): Input should be a valid integer (got 'x'); valid: a whole number from 1, or "
+                      "null (the command's default)"),
+])
+def test_a_settings_value_of_the_wrong_type_is_told_what_is_valid_there(tmp_path, setting, words):
+    settings = tmp_path / "sens.yaml"
+    settings.write_text(setting + "\n")
+    result = CliRunner().invoke(app, ["sensitivity", str(SCENARIOS / "default.yaml"), "--settings", str(settings),
+                                      "--uncertain", "program.base_share=0.1:0.3"])
+    assert result.exit_code == 2 and words in result.stderr and "Traceback" not in result.output, result.output
