@@ -181,8 +181,8 @@ def test_configuration_matches_networkx(family):
     assert ks_2samp(build(fields, N_DIST).degree, degrees(graph)).pvalue > KS_P
 
 
-@pytest.mark.parametrize("size", range(4, 12))
-@pytest.mark.parametrize("mean", [0.5, 1.0, 1.5, 2.0])
+@pytest.mark.parametrize("size", range(2, 12))
+@pytest.mark.parametrize("mean", [0.5, 1.0, 1.2, 1.5, 2.0])
 def test_a_power_law_on_a_few_people_has_every_mean_its_support_allows(size, mean):
     """A decreasing pmf on first..k_max has its mean below the midpoint (first + k_max) / 2,
     and any mean below it for some shift. So a mean is refused exactly where no support
@@ -198,6 +198,30 @@ def test_a_power_law_on_a_few_people_has_every_mean_its_support_allows(size, mea
     assert support.min() == first and support.max() <= size - 1
     assert pmf @ support == pytest.approx(mean, rel=1e-8)
     assert np.all(np.diff(pmf) < 0)   # decreasing: a power law, not a flat sequence
+
+
+@pytest.mark.parametrize("size", range(2, 9))
+def test_a_power_law_refusal_states_exactly_the_means_that_are_accepted(size):
+    """The refusal's 'valid: ...' was read off the bisection's last mean: 'mean_degree < 0.5'
+    on 2 people, where 0.5 itself was accepted (floating point reached the flat pmf), and
+    '< 1' on 3 people, where 1.2 is accepted. Every mean on a grid up to n - 1 is accepted
+    exactly when it lies in the ranges the refusal states."""
+    from simulator.network.generators import _powerlaw_pmf
+
+    grid = np.round(np.arange(0.05, size - 1 + 1e-9, 0.05), 2)
+    accepted, stated = {}, None
+    for mean in grid:
+        try:
+            _powerlaw_pmf(float(mean), 2.5, size, None)
+            accepted[mean] = True
+        except ScenarioError as refusal:
+            accepted[mean] = False
+            stated = str(refusal).split("valid: ", 1)[1]
+    assert stated is not None   # every size here refuses its top means
+    ranges = [(float(low), float(high)) for low, high in re.findall(r"(\d+(?:\.\d+)?) < mean_degree < (\d+(?:\.\d+)?)", stated)]
+    assert ranges, stated
+    for mean, ok in accepted.items():
+        assert ok == any(low < mean < high for low, high in ranges), (mean, ok, stated)
 
 
 def test_an_explicit_degree_sequence_is_checked_by_validate_and_not_against_the_mean_it_overrides(tmp_path):
@@ -240,7 +264,7 @@ def test_an_explicit_degree_sequence_is_checked_by_validate_and_not_against_the_
     # a mean of 1 on 5 people: the support 0..2 has its midpoint at 1, which a decreasing
     # power law never reaches, so 1.0 was refused between accepted means 0.9 and 1.1
     (5, "{kind: configuration, mean_degree: 1}", None),
-    (4, "{kind: configuration, mean_degree: 2}", "cannot have mean 2; valid: mean_degree < 2")])
+    (4, "{kind: configuration, mean_degree: 2}", "cannot have mean 2; valid: 0 < mean_degree < 2")])
 def test_validate_refuses_every_network_the_run_would_refuse(tmp_path, size, network, error):
     """validate checked only a mean above the people there are, so a complete network of
     6,000 people, a power-law sequence too dense for its cutoff and a stochastic block

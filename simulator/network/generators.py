@@ -276,6 +276,16 @@ def _configuration_degrees(cfg, n: int, source):
     return None
 
 
+def _powerlaw_means(n: int) -> str:
+    """The means a power law on n people can have. Only a cutoff capped at n - 1 refuses a
+    mean: the support then runs from `first` to n - 1 and the mean stays below its midpoint,
+    (n - 1) / 2 from 0 (means up to 1) and n / 2 from 1 (means above 1). On 3 people that
+    leaves a gap at 1, where "valid: mean_degree < 1" was said and 1.2 is valid."""
+    if n == 3:
+        return "0 < mean_degree < 1, or 1 < mean_degree < 1.5"
+    return f"0 < mean_degree < {(n - 1) / 2 if n < 3 else n / 2:g}"
+
+
 def _powerlaw_pmf(mean: float, exponent: float, n: int, source) -> tuple[np.ndarray, np.ndarray]:
     """Support and probabilities of P(k) ~ (k + s)^(-exponent) with the given mean (see _configuration)."""
     first = 1 if mean > 1.0 else 0
@@ -295,10 +305,16 @@ def _powerlaw_pmf(mean: float, exponent: float, n: int, source) -> tuple[np.ndar
 
     low = -float(first) + 1e-12  # mean -> first as the shift -> -first
     high = 1.0
+    # the midpoint itself is the flat pmf, the limit as the shift grows: no power law reaches it
+    # (floating point reached it on 2 people, so 0.5 passed where the refusal of 1 said "< 0.5")
+    if mean >= (first + cutoff) / 2:
+        raise _impossible(f"a power-law degree sequence on {n} people cannot have mean {mean:g}; "
+                          f"valid: {_powerlaw_means(n)}", source)
     while mean_of(high) < mean:
         high *= 2.0
         if high > 1e15:
-            raise _impossible(f"a power-law degree sequence on {n} people cannot have mean {mean:g}; valid: mean_degree < {mean_of(high):.4g}", source)
+            raise _impossible(f"a power-law degree sequence on {n} people cannot have mean {mean:g}; "
+                              f"valid: {_powerlaw_means(n)}", source)
     for _ in range(200):
         mid = 0.5 * (low + high)
         if mean_of(mid) < mean:
