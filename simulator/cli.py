@@ -676,7 +676,7 @@ def compare(
                 spread += f"  (unpaired {fmt(row['unpaired_ci_low'])} – {fmt(row['unpaired_ci_high'])})"
             out.print(f"  {metric:<18} {row['design']} - {comparison.reference}: {fmt(row['diff_mean'])}  "
                       + (f"{spread}  " if spread else "") + row["verdict"], markup=False)
-    from .report.compare import decide, no_value_sentence, valueless_sentence, verdict_line
+    from .report.compare import decide, no_value_sentence, unpaid_lead_sentence, valueless_sentence, verdict_line
 
     decision = decide(comparison)
     if verdict := verdict_line(comparison):
@@ -685,6 +685,8 @@ def compare(
         out.print(f"  {no_value_sentence(comparison).replace('`', '')}", markup=False)
     if valueless := valueless_sentence(comparison, decision):   # and where some have none: which, and why
         out.print(f"  note: {valueless.replace('`', '')}", markup=False)
+    if unpaid := unpaid_lead_sentence(comparison, decision):   # a profit lead that is rewards not yet paid
+        out.print(f"  note: {unpaid}", markup=False)
     from .report.compare import verdict_metric, assumption_line, relabel_note, twin_lines, unpaired_note, world_lines
 
     if note := unpaired_note(comparison):   # report.md said it; the console's "sure at 95%" stood alone

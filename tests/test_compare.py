@@ -1985,3 +1985,35 @@ def test_a_design_without_a_value_beside_one_with_is_named_with_its_reason(tmp_p
     runs = pd.read_csv(tmp_path / "p" / "runs.csv")
     assert (runs.loc[runs["scenario"] == "forever", "budget_exhausted_day"] <= 30).all()   # the case: spent early
     assert "budgets ran out" not in (tmp_path / "p" / "report.md").read_text()   # as report.md says
+
+
+def test_a_profit_verdict_says_how_much_of_its_lead_is_rewards_not_yet_paid():
+    """compare --no-baseline ranks on profit, which counts a reward once paid: the same
+    $10 + $10 paid on qualification beat it paid on signup by 1,000, of which 383 were
+    rewards still owed, and nothing said so. Here 'later' leads by 10 a replicate, and
+    ends with 6 + 2 = 8 more unpaid than 'sooner' (80% of its lead); where the lead is
+    not in part unpaid rewards (under a tenth of it), or on incremental value (which
+    counts them), nothing is said."""
+    from types import SimpleNamespace
+
+    from simulator.compare import decide
+    from simulator.report.compare import decision_paragraph, unpaid_lead_sentence
+
+    def design(name, profit, owed, unpaid):
+        frame = pd.DataFrame({"replicate": range(4), "cumulative_profit": [p + profit for p in (1.0, 2.0, 4.0, 3.0)],
+                              "rewards_owed": [owed] * 4, "rewards_unpaid": [unpaid] * 4})
+        return SimpleNamespace(scenario=small(name=name, days=90), runs=frame)
+
+    comparison = SimpleNamespace(designs=[design("sooner", 100.0, 1.0, 0.0), design("later", 110.0, 7.0, 2.0)], paired=True)
+    decision = decide(comparison)
+    assert decision.metric == "cumulative_profit" and decision.best == "later" and decision.diff_mean == pytest.approx(10)
+    sentence = unpaid_lead_sentence(comparison, decision)
+    assert "later ended with 8 more than sooner of rewards its referrals had earned still unpaid" in sentence, sentence
+    assert "80% of its lead of 10" in sentence and "rerun with --baseline" in sentence
+    assert sentence in decision_paragraph(comparison, decision)[0]
+    # 0.9 more unpaid is under a tenth of the lead of 10: no sentence
+    small_gap = SimpleNamespace(designs=[design("sooner", 100.0, 1.0, 0.0), design("later", 110.0, 1.9, 0.0)], paired=True)
+    assert unpaid_lead_sentence(small_gap, decide(small_gap)) == ""
+    # the lead's winner owing less: no sentence
+    owes_less = SimpleNamespace(designs=[design("sooner", 100.0, 9.0, 0.0), design("later", 110.0, 1.0, 0.0)], paired=True)
+    assert unpaid_lead_sentence(owes_less, decide(owes_less)) == ""

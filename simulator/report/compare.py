@@ -19,7 +19,7 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, launch_note, non_qualifying_note, budget_never_ran_out, asks_ended, asks_over, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade, undefined_value_reason
+from .text import level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, launch_note, non_qualifying_note, budget_never_ran_out, asks_ended, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, payment_timing_check, payment_timing_trade, undefined_value_reason
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None,
@@ -110,6 +110,32 @@ def valueless_sentence(comparison: Comparison, decision: Decision | None) -> str
             f"{'it is' if len(none) == 1 else 'they are'} no contender{why}.")
 
 
+def _pending(runs) -> float:
+    """Mean company cost of the rewards earned but not paid at the horizon: still to pay
+    (rewards_owed) or beyond the budget (rewards_unpaid)."""
+    columns = [c for c in ("rewards_owed", "rewards_unpaid") if c in runs.columns]
+    return float(runs[columns].sum(axis=1).mean()) if columns and len(runs) else 0.0
+
+
+def unpaid_lead_sentence(comparison: Comparison, decision: Decision | None) -> str:
+    """Where the verdict falls back to profit (no twins) and the best design's lead is in
+    part rewards it had earned and not yet paid, how much: profit counts a reward once
+    paid, so the same $10 + $10 paid on qualification beat it paid on signup by 1,000,
+    383 of it rewards still owed, with 36 fewer customers, and nothing said so."""
+    if decision is None or decision.metric != "cumulative_profit" or decision.runner_up is None \
+            or decision.runner_up in decision.copies:
+        return ""
+    best, other = _design(comparison.designs, decision.best), _design(comparison.designs, decision.runner_up)
+    extra, lead = _pending(best.runs) - _pending(other.runs), decision.diff_mean
+    if not (math.isfinite(lead) and lead > 0 and extra > 0 and extra >= CASH_BASIS_NOTE * lead):
+        return ""
+    part = "more than its whole lead" if extra >= lead else f"{extra / lead:.0%} of its lead of {fmt(lead)}"
+    return (f"Profit counts a reward only once it is paid: {decision.best} ended with {fmt(extra)} more than "
+            f"{decision.runner_up} of rewards its referrals had earned still unpaid (owed, or beyond its budget), "
+            f"{part}. Paying later or a tighter budget raises profit with the same referrals; rank on incremental "
+            f"value, which counts these rewards: rerun with --baseline.")
+
+
 def decision_paragraph(comparison: Comparison, decision: Decision | None) -> list[str]:
     """The report's first paragraph: which design to launch, how sure, and its money,
     for the verdict decide() gives by default (incremental value, or profit without the
@@ -191,6 +217,8 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
                  f"customer equity and referrals still converting).")
     if valueless := valueless_sentence(comparison, decision):
         text += f" {valueless}"
+    if unpaid := unpaid_lead_sentence(comparison, decision):
+        text += f" {unpaid}"
     return [text]
 
 
