@@ -715,6 +715,15 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
                                                       rewards_owed=[300.0, 400.0]), scenario=capped))[0]
     assert ("At the end 350.0 of rewards were still owed on average, 3.5 months of the allowance: it paces the payments, "
             "not the rewards the offer commits to while it is open.") in owing
+    # beside a total budget that ran out in some replicates the allowance was said nowhere in the
+    # headline (docs/model.md: the headline gives how much of it was used, and what is owed in months of it)
+    both = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                        "budget": 500, "budget_per_month": 100}})
+    text = headline(SimpleNamespace(runs=runs.assign(reward_cost=[380.0, 400.0], rewards_owed=[300.0, 400.0]),
+                                    scenario=both))[0]
+    assert "Its budget ran out on day 40 (median) in 50% of replicates" in text
+    assert ("Its monthly allowance (100 a month, 400 over the 4 months begun) was 98% used on average" in text
+            and "3.5 months of the allowance" in text), text
     # rewards earned but falling due after the budget ran out are named, with what they cost
     lost = headline(SimpleNamespace(runs=runs.assign(rewards_unpaid=[0.0, 90.0]), scenario=budgeted))[0]
     assert ("In 1 of the 2 replicates, rewards the referrals had earned were beyond the budget (90.0 of company cost "

@@ -2017,3 +2017,28 @@ def test_a_profit_verdict_says_how_much_of_its_lead_is_rewards_not_yet_paid():
     # the lead's winner owing less: no sentence
     owes_less = SimpleNamespace(designs=[design("sooner", 100.0, 9.0, 0.0), design("later", 110.0, 1.0, 0.0)], paired=True)
     assert unpaid_lead_sentence(owes_less, decide(owes_less)) == ""
+
+
+def test_a_best_design_whose_budget_ran_out_still_has_its_monthly_allowance_said():
+    """Beside a total budget that ran out in some replicates, report.md's opening gave the
+    budget's day and said nothing of the monthly allowance, where docs/model.md promises
+    how much of it was used and what was still owed, in months of it (here 350 owed at
+    100 a month: 3.5 months)."""
+    from types import SimpleNamespace
+
+    from simulator.compare import decide
+    from simulator.report.compare import decision_paragraph
+
+    def design(name, value, program):
+        frame = pd.DataFrame({"replicate": range(2), "incremental_value": value, "cumulative_profit": value,
+                              "budget_exhausted_day": [float("nan"), 40.0], "reward_cost": [380.0, 400.0],
+                              "rewards_owed": [300.0, 400.0]})
+        return SimpleNamespace(scenario=small(name=name, days=120, program=program), runs=frame, timeseries=None)
+
+    incentive = {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10, "budget": 500}
+    comparison = SimpleNamespace(designs=[design("capped", [100.0, 120.0], {"incentive": {**incentive, "budget_per_month": 100}}),
+                                          design("plain", [10.0, 20.0], {"incentive": incentive})], paired=True)
+    text = decision_paragraph(comparison, decide(comparison))[0]
+    assert "Its budget ran out on day 40 (median) in 50% of replicates" in text, text
+    assert "Its monthly allowance (100 a month, 400 over the 4 months begun) was 98% used on average" in text, text
+    assert "3.5 months of the allowance" in text

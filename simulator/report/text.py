@@ -909,15 +909,22 @@ MONTHLY_PAUSE = ("whenever the allowance so far is spent the reward pauses until
 
 def budget_never_ran_out(runs, incentive, days: int) -> str:
     """The sentence for a design whose budget never ran out: how much of a total budget the
-    rewards used, and of a monthly allowance (budget_per_month, accruing month by month),
-    whose pauses no budget_exhausted_day records: a cap used up every month read 'never
-    ran out' with nothing more."""
-    monthly = getattr(incentive, "budget_per_month", None)
+    rewards used, and of a monthly allowance (see allowance_sentence)."""
     text = ("Its budget never ran out" + budget_used(runs, incentive) + ".") if getattr(incentive, "budget", None) is not None else ""
+    allowance = allowance_sentence(runs, incentive, days)
+    return f"{text}{' ' if text and allowance else ''}{allowance}"
+
+
+def allowance_sentence(runs, incentive, days: int) -> str:
+    """How much of a monthly allowance (budget_per_month, accruing month by month) the
+    rewards used, and the rewards still owed beyond a month of it: said whether or not a
+    total budget beside it ran out."""
+    monthly = getattr(incentive, "budget_per_month", None)
+    text = ""
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
         months = months_begun(days)  # begun by the last day, as the budget counts them
         allowed = monthly * months
-        text += (f"{' ' if text else ''}Its monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the {months} months "
+        text += (f"Its monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the {months} months "
                  f"begun) was {float(runs['reward_cost'].mean()) / allowed:.0%} used on average; {MONTHLY_PAUSE}")
         if owed := owed_beyond_allowance(runs, monthly):
             text += (f" At the end {fmt(owed)} of rewards were still owed on average, {owed / monthly:.1f} months of "
