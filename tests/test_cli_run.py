@@ -1270,8 +1270,8 @@ def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budg
     # ("paid as they fell due" alone was false: $46,000 reserved in 11 days at $4,167 a month took 11 months)
     paced = design("qualification", budget_per_month=40)
     assert _budget_lines(runs, paced)[0] == ("budget ran out on day 32 (median; days 32–52; 2 of 2 runs); after it the program "
-                                             f"ended, {ASKS_TOO}, the rewards reserved before it paid as they fell due, "
-                                             "those the monthly allowance had no room for as it refilled")
+                                             f"ended, {ASKS_TOO}, the rewards reserved before it paid as they fell due "
+                                             "or, where the monthly allowance had no room for them, as it refilled")
 
 
 def test_a_margin_moved_by_set_or_by_a_study_says_it_moves_behaviour_too(tmp_path):
@@ -1390,6 +1390,12 @@ def test_the_budget_line_says_delight_gifts_go_on_after_the_program_ended():
                                                                    "reward; their cost is in delight_cost)"), line
     plain = load_scenario(SCENARIOS / "default.yaml", ["program.incentive.budget=300"])
     assert "delight" not in " ".join(_budget_lines(runs, plain))
+    # nor are influencers' posts asks: paid for on day 1, 42 posts a day went on after 'the program ended', unsaid
+    influencers = load_scenario(SCENARIOS / "influencers.yaml", ["program.incentive.budget=300"])
+    assert _budget_lines(runs, influencers)[0].endswith(
+        "influencers went on sharing (program.influencers: their fees were paid on day 1; their referrals after it are "
+        "tracked and owed no reward)")
+    assert "influencers" not in " ".join(_budget_lines(runs, plain))
 
 
 def test_rewards_only_after_the_last_ask_does_not_say_asks_went_on():

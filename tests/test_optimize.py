@@ -780,8 +780,8 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
     # with a monthly allowance too: it holds a reserved claim it cannot pay yet and pays it as it refills
     paced = small(program={"incentive": {"kind": "double_sided", "budget": 5000,
                                          "budget_per_month": 400}}).program.incentive
-    assert ("those reserved before it are paid as they fall due, those the monthly allowance has no room for as it "
-            "refills), and nobody") in " ".join(_budget_lines(beyond, 10, paced))
+    assert ("those reserved before it are paid as they fall due or, where the monthly allowance has no room for them, as "
+            "it refills), and nobody") in " ".join(_budget_lines(beyond, 10, paced))
     paid_at_signup = small(program={"incentive": {"kind": "double_sided", "budget": 5000,
                                                   "paid_on": "signup"}}).program.incentive
     text = " ".join(_budget_lines(beyond, 10, paid_at_signup))

@@ -1131,8 +1131,9 @@ def paced_text(incentive, present: bool = False) -> str:
     reserved in the first 11 days at $4,167 a month was paid over the next 11 months)."""
     if getattr(incentive, "budget_per_month", None) is None:
         return ""
-    return (", those the monthly allowance has no room for as it refills" if present
-            else ", those the monthly allowance had no room for as it refilled")
+    # "paid as they fell due, those the monthly allowance had no room for as it refilled" lacked its verb
+    return (" or, where the monthly allowance has no room for them, as it refills" if present
+            else " or, where the monthly allowance had no room for them, as it refilled")
 
 
 def unpaid_sentence(runs, incentive=None) -> str:
