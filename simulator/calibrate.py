@@ -59,7 +59,7 @@ import pandas as pd
 
 from .config import Scenario
 from .errors import ScenarioError
-from .scenario_io import check_seed_and_replicates
+from .scenario_io import as_items, check_instance, check_scenario, check_seed_and_replicates
 from .quiet_logs import quiet_loggers
 from .evaluation import K_METRICS, Evaluate, Evaluator, check_metric, days_counted
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS, copies
@@ -365,8 +365,11 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     from pyabc.sampler import SingleCoreSampler
 
     check_seed_and_replicates("calibrate", seed=seed)
+    check_instance("calibrate", "settings", settings, CalibrationSettings,
+                   "simulator.calibrate.CalibrationSettings(particles=...)")
     settings = settings or CalibrationSettings()
-    parameters = list(parameters)
+    parameters = as_items(parameters)
+    columns = None if columns is None else as_items(columns)
     counts = pilot_counts(pilot, columns)
     check_fit(base, counts, parameters)
     columns = list(counts.columns)
@@ -478,15 +481,13 @@ def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Paramet
     than the scenario. ``source``: where the
     parameters were given (``--fit`` or a settings file), and ``pilot`` the pilot's file,
     named in the errors."""
-    from .parameters import _check_values, check_parameter_objects
+    from .parameters import check_built, check_parameter_objects
 
     check_parameter_objects(parameters)
     for p in parameters:
         if p.kind == "categorical":
             raise ScenarioError("calibration fits numbers; give a range LO:HI (choices cannot be fitted)", file=source, key=p.key)
-        if not (p.low is not None and p.high is not None and p.low < p.high):   # built by hand: the API checked none
-            raise ScenarioError(f"give a range LO:HI with LO < HI (got {p.low}:{p.high})", file=source, key=p.key)
-        _check_values(p, base, source or "parameters", ranges_only=True)   # the key's bounds, named (not a draw)
+        check_built([p], [base], source or "parameters")   # built by hand, the API checked none: LO < HI, the key's bounds
         if p.key == "days":
             raise ScenarioError("the horizon is not a behaviour to fit: the fit simulates the pilot's days and the "
                                 "forecast the scenario's; fit the program's, word of mouth's or churn's keys", file=source, key=p.key)
@@ -623,6 +624,8 @@ def forecast(base: Scenario, calibration: Calibration, *, columns: Sequence[str]
     (``new_referred``) comes with its running total too (``cumulative_new_referred``),
     its intervals taken over the draws' totals, not summed from the daily ones."""
     check_seed_and_replicates("forecast", seed=seed)
+    columns, metrics = as_items(columns), as_items(metrics)
+    _check_posterior("forecast", calibration, level)
     unknown = [c for c in columns if c not in COLUMN_INDEX]
     if unknown:
         raise ScenarioError(f"'{unknown[0]}' is not a timeseries column; valid: {', '.join(COLUMN_INDEX)}", key="--column")
@@ -660,9 +663,11 @@ def compare_designs(designs: Sequence[Scenario], calibration: Calibration, *, me
     from .evaluation import MINIMISED
 
     check_seed_and_replicates("compare_designs", seed=seed)
-    metrics = list(dict.fromkeys(check_metric(m, source="--metric") for m in metrics))  # each once
+    _check_posterior("compare_designs", calibration, level)
+    metrics = list(dict.fromkeys(check_metric(m, source="--metric") for m in as_items(metrics)))  # each once
     if isinstance(designs, Scenario):   # one scenario where a list is meant: "'tuple' object has no attribute 'name'"
         raise TypeError("designs: a list of scenarios (the base first), not one Scenario")
+    designs = [check_scenario(d, "compare_designs") for d in designs]   # a path: "'str' object has no attribute 'name'"
     check_designs_pair(list(designs), calibration.parameters, source="--fit")
     if K_METRICS & set(metrics):   # K of designs measured over other windows is a difference of measurement
         from .compare import check_k_window
@@ -726,6 +731,17 @@ def forecast_seeds(calibration: Calibration, draws: int, seed: int | None = None
     compared under the posterior runs draw j on the same one)."""
     count = len(posterior_rows(len(calibration.posterior), draws))
     return replicate_seeds(stream_seed(calibration.seed if seed is None else seed, "forecast"), count)
+
+
+def _check_posterior(caller: str, calibration: Any, level: Any) -> None:
+    """forecast's and compare_designs' own arguments, in one line each: the pilot's table
+    where the calibration belongs reached "'DataFrame' object has no attribute
+    'pilot_days'", and level=90 numpy's "Quantiles must be in the range [0, 1]"."""
+    check_instance(caller, "calibration", calibration, Calibration, "what simulator.calibrate.calibrate returns",
+                   optional=False)
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)) or not 0 < level < 1:
+        raise ScenarioError(f"must be a fraction between 0 and 1, e.g. 0.9 for 90% (got {level!r})", file=f"{caller}()",
+                            key="level")
 
 
 def _posterior_runs(design: Scenario, calibration: Calibration, draws: int, seed: int | None) -> tuple[list[Scenario], list[int]]:

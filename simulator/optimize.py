@@ -58,7 +58,7 @@ from optuna.trial import TrialState
 
 from .config import Scenario
 from .errors import ScenarioError
-from .scenario_io import check_scenario, check_seed_and_replicates
+from .scenario_io import as_items, check_instance, check_scenario, check_seed_and_replicates
 from .evaluation import BOUNDED, DAY_METRICS, MINIMISED, Evaluate, Evaluator, check_metric, ceiling, never_after_horizon
 from .parameters import Parameter, apply_own, check_parameter_objects
 from .rng import draw_seed, fresh_seeds, replicate_seeds, stream_seed
@@ -382,8 +382,10 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
     trials' bar sat full at "left 0:00:00" through minutes of re-runs."""
     check_seed_and_replicates("optimize", seed=seed)   # -1 reached numpy's SeedSequence after the bar was drawn
     base = check_scenario(base, "optimize")
+    check_instance("optimize", "settings", settings, OptimizeSettings, "simulator.optimize.OptimizeSettings(trials=...)")
     settings = settings or OptimizeSettings()
-    objectives, constraints = tuple(objectives), tuple(constraints)
+    parameters = as_items(parameters)
+    objectives, constraints = tuple(as_items(objectives)), tuple(as_items(constraints))
     for constraint in constraints:
         if not isinstance(constraint, Constraint):
             raise TypeError(f"constraints: Constraint objects, e.g. parse_constraint({constraint!r}) from "
@@ -392,6 +394,9 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
     if not parameters:
         raise ScenarioError("nothing to vary; give at least one --vary KEY=LO:HI", key="--vary")
     check_vary(parameters)
+    from .parameters import check_built
+
+    check_built(parameters, [base], "parameters")
     for objective in objectives:
         check_metric(objective.metric, source="--objective")
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())

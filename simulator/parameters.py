@@ -569,6 +569,24 @@ def check_parameter_objects(parameters: Iterable[Any]) -> None:
                             f"from simulator.parameters, not {type(p).__name__} {p!r}")
 
 
+def check_built(parameters: Iterable[Parameter], designs: list[Scenario], source: str) -> None:
+    """A Parameter built by hand, as parse_parameter would have read it: a key some design
+    has, LO < HI, and ends that fit every design having the key (calibrate's check_fit)."""
+    parameters = list(parameters)
+    # a kind varied beside: its keys come with it (a hand-built Parameter leaves union False)
+    kinds = {q.key.rpartition(".")[0] for q in parameters if q.union or (q.kind == "categorical" and q.key.endswith(".kind"))}
+    for p in parameters:
+        if p.kind != "categorical" and not (p.low is not None and p.high is not None and p.low < p.high):
+            raise ScenarioError(f"give a range LO:HI with LO < HI (got {p.low}:{p.high})", file=source, key=p.key)
+        if any(p.key.startswith(k + ".") for k in kinds):
+            continue
+        having = [d for d in designs if applies(d, p.key)]
+        if not having:
+            schema_field(designs[0], p.key, source=source)   # its error: unknown key, did you mean
+        for d in having:
+            _check_values(p, d, source, ranges_only=True)
+
+
 def is_lever(key: str) -> bool:
     """Whether ``key`` is a choice of the program (a reward, its timing, a budget), not an
     assumption about the world or about how people answer it (compare.WORLD_KEYS)."""

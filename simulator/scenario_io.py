@@ -12,6 +12,7 @@ import types
 import typing
 from pathlib import Path
 from typing import Any, Callable, Iterable
+from collections import abc
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -203,6 +204,27 @@ def check_switches(caller: str, *, progress: Any = None, **switches: Any) -> Non
     if progress is not None and not callable(progress):
         raise TypeError(f"{caller}(): progress must be a function called with the number of runs finished, or None; "
                         f"not {type(progress).__name__} {progress!r}")
+
+
+def as_items(value: Any) -> list:
+    """A sequence argument (metrics, columns, parameters, objectives, designs) as a list,
+    one item given alone taken as one item: a string was read one character at a time
+    (metrics="customers_final" was told "unknown metric 'c'"), as load_scenario's
+    overrides already take one string."""
+    if isinstance(value, (str, bytes, Scenario)) or not isinstance(value, abc.Iterable):
+        return [value]
+    return list(value)
+
+
+def check_instance(caller: str, name: str, value: Any, kind: type, make: str, *, optional: bool = True) -> None:
+    """``value`` is a ``kind`` (or None, for its default, where ``optional``), else one
+    TypeError saying how to ``make`` one: settings={...} reached "'dict' object has no
+    attribute 'rungs'"."""
+    if not (optional and value is None) and not isinstance(value, kind):
+        article = "an" if kind.__name__[0] in "AEIOU" else "a"
+        text = repr(value)   # a table's repr is lines long: its type says enough
+        shown = f" {text if len(text) <= 60 else text[:57] + '...'}" if "\n" not in text else ""
+        raise TypeError(f"{caller}(): {name} must be {article} {kind.__name__} ({make}), not {type(value).__name__}{shown}")
 
 
 def check_execution(caller: str, executor: Any, scheduler: Any) -> str:

@@ -52,7 +52,7 @@ from SALib.sample import sobol as sobol_sample
 
 from .config import Scenario
 from .errors import ScenarioError
-from .scenario_io import check_scenario, check_seed_and_replicates
+from .scenario_io import as_items, check_instance, check_scenario, check_seed_and_replicates
 from .evaluation import K_METRICS, MINIMISED, Evaluate, Evaluator, check_metric, days_counted
 from .metrics import copies, joint_level, t_quantile
 from .parameters import Parameter, apply_own, check_designs_pair, check_parameter_objects, point_values, reads, value_of
@@ -99,8 +99,16 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     of runs once Morris has screened (:func:`planned_runs` counted every assumption)."""
     check_seed_and_replicates("sensitivity", seed=seed)
     base = check_scenario(base, "sensitivity")
+    check_instance("sensitivity", "settings", settings, SensitivitySettings,
+                   "simulator.sensitivity.SensitivitySettings(samples=...)")
     settings = settings or SensitivitySettings()
-    parameters = list(uncertain)
+    parameters, metrics, constraints = as_items(uncertain), as_items(metrics), as_items(constraints)
+    from .optimize import Constraint
+
+    for constraint in constraints:   # a text: "'str' object has no attribute 'metric'"
+        if not isinstance(constraint, Constraint):
+            raise TypeError(f"constraints: Constraint objects, e.g. parse_constraint({constraint!r}) from "
+                            f"simulator.optimize, not {type(constraint).__name__} {constraint!r}")
     if not parameters:
         raise ScenarioError("nothing is uncertain; give at least one --uncertain KEY=LO:HI", key="--uncertain")
     check_uncertain(parameters)
@@ -112,12 +120,16 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     metrics = list(dict.fromkeys([*metrics, *(c.metric for c in constraints)]))
     check_settings(settings)
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
-    design_list = list(designs) or [base]
+    # each a Scenario: one given alone, or a path, reached "'str' object has no attribute 'name'"
+    design_list = [check_scenario(d, "sensitivity") for d in as_items(designs)] or [base]
     from .compare import NOT_A_VERDICT, NOT_A_VERDICT_WHY
 
     if len(design_list) > 1 and decision_metric in NOT_A_VERDICT:
         raise ScenarioError(f"'{decision_metric}' {NOT_A_VERDICT_WHY}: name the metric that decides first (e.g. --metric "
                             f"incremental_value --metric {decision_metric})", key="--metric")
+    from .parameters import check_built
+
+    check_built(parameters, design_list, "uncertain")
     check_designs_pair(design_list, parameters, source="--uncertain")
     if K_METRICS & set(metrics):   # K of designs measured over other windows is a difference of measurement
         from .compare import check_k_window

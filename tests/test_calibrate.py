@@ -854,3 +854,17 @@ def test_a_designs_own_value_of_a_fitted_key_is_said_to_be_replaced_by_the_poste
                                                              for s in scenarios]
     table = compare_designs([base, keener], calibration, metrics=["customers_final"], draws=3, evaluate=value)
     assert table.set_index("design")["same_as"].to_dict() == {"launch": "", "keener": "launch"}
+
+
+@pytest.mark.parametrize("level", [90, 0, 1.0, "0.9", True])
+def test_a_forecast_level_that_is_not_a_fraction_is_one_line(level):
+    """forecast(level=90) was numpy's "Quantiles must be in the range [0, 1]" after every
+    draw had run."""
+    from simulator.calibrate import compare_designs, forecast
+
+    base = launch()
+    calibration = _fake_calibration(pd.DataFrame({"program.base_share": [0.2, 0.3]}),
+                                    parse_parameters(["program.base_share=0.1:0.4"], base))
+    for call in (lambda: forecast(base, calibration, level=level), lambda: compare_designs([base, base], calibration, level=level)):
+        with pytest.raises(ScenarioError, match=r"level: must be a fraction between 0 and 1, e.g. 0.9 for 90%"):
+            call()

@@ -537,3 +537,81 @@ def test_the_last_raw_python_errors_of_the_api_are_one_line_naming_the_argument(
     # numpy's numbers and booleans are numbers and booleans: float32's 0.05 was "not a number", np.True_ "not True"
     compare([tiny, other], replicates=2, seed=1, precision=np.float32(0.05))
     assert ReferralModel(tiny, rng=1, kernel=np.False_).engine.uses_kernel is False
+
+
+# --------------------------------------------------------------------------- what the decision functions take
+
+
+@pytest.mark.parametrize("call", ["optimize", "sensitivity"])
+@pytest.mark.parametrize("parameter, words", [
+    (("program.incentive.bogus", "float", 0, 5), "no key 'bogus' under program.incentive"),
+    (("program.base_share", "float", 0.6, 0.05), "give a range LO:HI with LO < HI (got 0.6:0.05)"),
+    (("program.base_share", "float", 0, 3), "value 3.0 does not fit the scenario"),
+])
+def test_a_hand_built_parameter_is_checked_as_the_command_line_checks_it(tiny, call, parameter, words):
+    """Parameters built by hand reached the runs unchecked: a misspelt key gave sensitivity
+    indices of 0 (no effect, where the key does not exist) and optimize a 'best' value of
+    it; a reversed range flipped the sign of Morris' mu; an end out of bounds failed trials
+    as they ran. calibrate already refused them; optimize and sensitivity now do, before
+    any run."""
+    from simulator.optimize import optimize
+    from simulator.parameters import Parameter
+    from simulator.sensitivity import sensitivity
+
+    function = optimize if call == "optimize" else sensitivity
+    with pytest.raises(ScenarioError, match=re.escape(words)):
+        function(tiny, [Parameter(*parameter)], seed=1, evaluate=_never_run)
+
+
+def _never_run(*args, **kwargs):
+    raise AssertionError("a run started before the parameters were checked")
+
+
+@pytest.mark.parametrize("call, arguments, words", [
+    ("optimize", {"settings": {"trials": 3}}, "optimize(): settings must be an OptimizeSettings"),
+    ("optimize", {"objectives": "incremental_value"}, "parse_objective('incremental_value')"),   # not 'i'
+    ("optimize", {"parameters": "program.base_share=0.1:0.4"}, "not str 'program.base_share=0.1:0.4'"),   # not 'p'
+    ("sensitivity", {"settings": {"samples": 4}}, "sensitivity(): settings must be a SensitivitySettings"),
+    ("sensitivity", {"constraints": ["reward_cost<=100"]}, "parse_constraint('reward_cost<=100')"),
+    ("sensitivity", {"designs": [str(DEFAULT)]}, "sensitivity() takes a Scenario, not a path"),
+    ("sensitivity", {"parameters": "program.base_share=0.1:0.4"}, "not str 'program.base_share=0.1:0.4'"),
+    ("calibrate", {"settings": {"particles": 10}}, "calibrate(): settings must be a CalibrationSettings"),
+    ("forecast", {"calibration": pd.DataFrame({"shares": [1, 2]})}, "forecast(): calibration must be a Calibration (what "
+                                                                   "simulator.calibrate.calibrate returns), not DataFrame"),
+    ("compare_designs", {"calibration": None}, "compare_designs(): calibration must be a Calibration"),
+])
+def test_the_decision_functions_given_the_wrong_kind_of_thing_say_what_they_take(tiny, call, arguments, words):
+    """settings={...} was "'dict' object has no attribute 'rungs'", a path among designs
+    "'str' object has no attribute 'name'", a text constraint "... no attribute 'metric'",
+    and one name where a list belongs was read one character at a time ('i', 'p')."""
+    from simulator import calibrate as calibrate_module
+    from simulator.optimize import optimize
+    from simulator.parameters import parse_parameter
+    from simulator.sensitivity import sensitivity
+
+    parameter = [parse_parameter("program.base_share=0.1:0.4", tiny)]
+    arguments = dict(arguments)
+    if call == "optimize":
+        call_it = lambda: optimize(tiny, arguments.pop("parameters", parameter), evaluate=_never_run, **arguments)  # noqa: E731
+    elif call == "sensitivity":
+        call_it = lambda: sensitivity(tiny, arguments.pop("parameters", parameter), evaluate=_never_run, **arguments)  # noqa: E731
+    elif call == "calibrate":
+        call_it = lambda: calibrate_module.calibrate(tiny, pd.DataFrame({"shares": [1, 2]}), parameter, **arguments)  # noqa: E731
+    elif call == "forecast":
+        call_it = lambda: calibrate_module.forecast(tiny, **arguments, evaluate=_never_run)  # noqa: E731
+    else:
+        call_it = lambda: calibrate_module.compare_designs([tiny, tiny], **arguments, evaluate=_never_run)  # noqa: E731
+    with pytest.raises(TypeError) as raised:
+        call_it()
+    assert words in str(raised.value) and "\n" not in str(raised.value), str(raised.value)
+
+
+def test_one_metric_or_column_given_alone_is_one_name_not_its_letters():
+    """metrics="customers_final" was "unknown metric 'c'", columns="customers" "'c' is not
+    a timeseries column"; a name given alone is now that one name, as load_scenario takes
+    one override given alone."""
+    from simulator.scenario_io import as_items
+
+    assert as_items("customers_final") == ["customers_final"]
+    assert as_items(("a", "b")) == ["a", "b"] and as_items(x for x in "ab") == ["a", "b"]
+    assert as_items(None) == [None]
