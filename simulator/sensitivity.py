@@ -308,6 +308,10 @@ def noise_share(runs: np.ndarray) -> float:
     # the luck in each point's mean over its own runs, averaged over the points
     luck = float((residual ** 2).sum() / freedom * np.mean(1.0 / counts))
     total = float(np.var(np.nanmean(runs, axis=1), ddof=1))
+    # rounding: identical point means (an assumption no design reads) gave a variance of ~1e-26 and a residual of
+    # the same size, whose ratio read as any share from 0 to 100% ("about 100% ... may be the runs' luck")
+    floor = (1e-12 * float(np.nanmax(np.abs(runs), initial=0.0))) ** 2
+    luck, total = (0.0 if luck <= floor else luck), (0.0 if total <= floor else total)
     if not (math.isfinite(luck) and math.isfinite(total)):
         return math.nan
     if total <= 0:

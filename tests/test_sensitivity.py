@@ -829,6 +829,11 @@ def test_the_share_of_a_variance_that_may_be_luck_by_hand():
     assert np.isnan(noise_share(shared[:, :1]))
     assert noise_share(np.array([[0.0, 5.0], [5.0, 0.0]])) == 1.0   # the means do not move: all of it may be luck
     assert noise_share(np.full((4, 3), 61.0)) == 0.0   # nothing moves (a no-program design's payback day): no luck
+    # every point gives the same runs (an assumption no design reads): the point means do not move, and no share of
+    # their variance is luck; rounding in their mean (~1e-26) read as any share from 17% to 100%
+    row = np.array([4675.09, 3160.33, 881.63, 2967.49, 2904.52, 767.26])
+    for points in (6, 12, 16):
+        assert noise_share(np.tile(row, (points, 1))) == 0.0
 
 
 def test_what_moves_an_outcome_leaves_out_what_the_runs_luck_can_explain():
