@@ -473,6 +473,10 @@ def _print_best(result, parameters, base=None) -> None:
         spread = span_text(row["ci_low"], row["ci_high"])   # one run, or none: no interval, not '95% CI – – –'
         out.print(f"  {row['metric']:<22} {fmt(row['mean']):>12}   "
                   + (f"95% CI {spread}" if spread != "–" else "no interval") + f"  ({seeds})", markup=False)
+    from .report.optimize import judged_day_notes
+
+    for judged in judged_day_notes(result):   # a day's constraint is judged on all runs, the line above on some
+        out.print(f"  note: {judged.replace('`', '')}", markup=False)
     if result.constraints and not result.feasible:
         out.print("  warning: no candidate kept every constraint on fresh seeds (see report.md)", markup=False)
     if edge := range_edge_note(result, parameters, base):

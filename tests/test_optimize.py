@@ -873,6 +873,16 @@ def test_a_day_that_never_came_counts_as_the_day_after_the_horizon_in_constraint
         assert row["n"] == 20 and row["mean_all_runs"] == 30.0
     else:
         assert row["n"] == 0 and row["mean_all_runs"] == base.days + 1
+    # and the figure it decides on is said where the day did not come in every run: 'keeps budget_exhausted_day>=110'
+    # beside a mean of the days that came read as a contradiction
+    from simulator.report.optimize import judged_day_notes
+
+    notes = judged_day_notes(result)
+    if metric == "payback_day":
+        assert notes == []   # paid back in every fresh-seed run: the table's mean is the one judged
+    else:
+        assert notes == ["`budget_exhausted_day>=110` is judged on 121.0: the mean over all 20 fresh-seed runs, a run "
+                         "where the day never came counted as day 121; it came in none."]
 
 
 def test_each_choice_is_judged_by_its_best_trial_that_keeps_the_constraints():

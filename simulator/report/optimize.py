@@ -19,7 +19,7 @@ from ..optimize import (OptimizeResult, OptimizeSettings, chosen_rows, every_des
                         winner_rows)
 from ..parameters import Parameter
 from ..behaviour.budget import months_begun
-from ..evaluation import spend_cap
+from ..evaluation import DAY_METRICS, spend_cap
 from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..rng import stream_seed
@@ -412,6 +412,31 @@ def _flattered_lines(result: OptimizeResult, confirmation) -> list[str]:
                 f"the one to expect at launch."]
 
 
+def judged_day_notes(result: OptimizeResult) -> list[str]:
+    """For each constraint on a day (a budget's, a payback's) that did not come in every
+    fresh-seed run, the figure it is judged on: the table's mean is over the runs where it
+    came (122.5, 'ran out in 8 of 20'), the constraint's over all of them, a day that never
+    came counted as the day after the horizon (157.6). 'It keeps budget_exhausted_day>=150'
+    beside 122.5 read as a contradiction."""
+    if not result.constraints or result.best_trial is None or not len(result.confirmation):
+        return []
+    rows = winner_rows(result.confirmation, result.best_trial).set_index("metric")
+    runs = int(rows["n"].max()) if len(rows) else 0
+    days = result.best_scenario.days
+    notes = []
+    for constraint in result.constraints:
+        if constraint.metric not in DAY_METRICS or constraint.metric not in rows.index:
+            continue
+        row = rows.loc[constraint.metric]
+        if int(row["n"]) >= runs:
+            continue
+        came = (f"the mean of {fmt(row['mean'])} given for it is over the {int(row['n'])} where it came" if int(row["n"]) else
+                "it came in none")
+        notes.append(f"`{constraint}` is judged on {fmt(row['mean_all_runs'])}: the mean over all {runs} fresh-seed "
+                     f"runs, a run where the day never came counted as day {days + 1}; {came}.")
+    return notes
+
+
 def _horizon_lines(confirmation, runs: int, days: int) -> list[str]:
     """The winner's cash within the horizon, beside a value that counts the equity of the
     customers still active at its end: a winner valued at $48k was $6k down in cash over
@@ -487,6 +512,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
             lines += [("It **keeps** every constraint on the fresh seeds." if result.feasible else
                        "**No candidate kept every constraint on the fresh seeds**; " + _least_breach_text(result) + " "
                        "Widen the ranges, relax a constraint or add trials."), ""]
+        if judged := judged_day_notes(result):
+            lines += [" ".join(judged), ""]
         confirmation = winner_rows(result.confirmation, result.best_trial)
         candidates = chosen_rows(result.confirmation)["trial"].nunique() if len(chosen_rows(result.confirmation)) else 0
         if candidates > 1:
