@@ -86,7 +86,9 @@ class ReferralModel(mesa.Model):
     ``kernel`` is the path: None (REFSIM_ENGINE; by default the compiled kernel
     wherever it runs), True or False (the numpy stages). A design ``compare`` ran on
     the numpy stages, as it runs every design when the kernel cannot run one of
-    them, is replayed with ``kernel=results.kernel``.
+    them, is replayed with ``kernel=results.kernel``. ``seed=`` is Mesa's other name
+    for ``rng`` (``mesa.batch_run(ReferralModel, {"scenario": [s], "seed": [1, 2]})``);
+    give one of them.
 
     >>> from simulator import load_scenario
     >>> model = ReferralModel(load_scenario("scenarios/default.yaml"), rng=7)
@@ -95,9 +97,13 @@ class ReferralModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario, rng: int | None = None, *, network: Network | None = None,
-                 base_dir: Path | None = None, kernel: bool | None = None):
+                 base_dir: Path | None = None, kernel: bool | None = None, seed: int | None = None):
         from .scenario_io import check_scenario, check_seed_and_replicates, check_switches
 
+        if seed is not None:   # Mesa's Model takes seed= too: ReferralModel(s, seed=7) was "unexpected keyword"
+            if rng is not None:
+                raise TypeError("ReferralModel(): give rng or seed, not both (seed is Mesa's other name for rng)")
+            rng = seed
         scenario = check_scenario(scenario, "ReferralModel")
         check_switches("ReferralModel", kernel=kernel)
         if isinstance(rng, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)):

@@ -615,3 +615,21 @@ def test_one_metric_or_column_given_alone_is_one_name_not_its_letters():
     assert as_items("customers_final") == ["customers_final"]
     assert as_items(("a", "b")) == ["a", "b"] and as_items(x for x in "ab") == ["a", "b"]
     assert as_items(None) == [None]
+
+
+def test_the_model_takes_mesas_seed_keyword_as_rng(tiny):
+    """Mesa's Model takes seed= as well as rng=; ReferralModel(s, seed=7) was "unexpected
+    keyword argument 'seed'", and mesa.batch_run over seeds failed alike. seed=7 is rng=7
+    (the same days), and both at once are refused, as Mesa refuses them."""
+    import mesa
+
+    by_seed, by_rng = ReferralModel(tiny, seed=7), ReferralModel(tiny, rng=7)
+    for model in (by_seed, by_rng):
+        model.run_model()
+    assert by_seed.seed == 7
+    assert by_seed.datacollector.get_model_vars_dataframe().equals(by_rng.datacollector.get_model_vars_dataframe())
+    with pytest.raises(TypeError, match="give rng or seed, not both"):
+        ReferralModel(tiny, rng=7, seed=7)
+    rows = mesa.batch_run(ReferralModel, parameters={"scenario": [tiny], "seed": [1, 2]}, iterations=1,
+                          number_processes=1, display_progress=False)
+    assert {row["seed"] for row in rows} == {1, 2}
