@@ -508,7 +508,9 @@ class Scenario(Strict):
     """One referral-program design on one population: what a scenario YAML file holds.
 
     Read a file with ``load_scenario(path, ["key.path=value", ...])``; build one from a
-    mapping with ``Scenario.model_validate(data)``. Every key's meaning, unit, default,
+    mapping with ``simulator.scenario_io.validate(data)``, which checks it as a file is
+    checked (one line naming the key and what is valid; ``Scenario.model_validate`` gives
+    pydantic's errors, lines long and without "did you mean"). Every key's meaning, unit, default,
     bounds and source are in docs/model.md. Assignments are validated
     (``scenario.days = 0`` raises); ``model_copy(update=...)`` is not (pydantic checks
     nothing there), so ``simulate`` and ``ReferralModel`` check the scenario they get.
