@@ -1616,6 +1616,11 @@ def test_a_swept_value_that_changes_no_run_does_not_change_the_best_points():
     assert alone["same"] == [] and row["same"] == [4, 5]
     text = _best_text({**row.to_dict(), "ci_low": 1.0, "ci_high": 2.0})
     assert "Points 4, 5 have the same value in every replicate" in text and "by order alone" in text, text
+    # and the Best points table names the tie too (it listed 4 and 5 as if tested)
+    from simulator.report.sweep import _tie_text
+
+    assert _tie_text(row.to_dict()) == "; the same value as the best in every replicate (a tie, not a test): 4, 5"
+    assert _tie_text(alone.to_dict()) == ""
 
 
 def test_points_level_on_a_few_seeds_are_not_said_to_be_level_on_any(tmp_path):

@@ -314,7 +314,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
             over = f" (over the {defined} of {runs} runs where it is defined)" if defined < runs else ""
             lines.append("| " + "".join(f"{_value_text(row[k])} | " for k in assumptions)
                          + f"{metric_label(row['metric'], sweep.base.days)} | {row['point_id']} | "
-                         f"{_values(point, sweep.parameters)} | {fmt(row['mean'])}{over} | {band} | {_ids(row['indistinguishable'])} |")
+                         f"{_values(point, sweep.parameters)} | {fmt(row['mean'])}{over} | {band} | {_ids(row['indistinguishable'])}"
+                         f"{_tie_text(row)} |")
         never = [m for m in sweep.metrics if summary[f"{m}_mean"].isna().all()]
         if never:   # they vanished from the table and the figures without a word
             k = [m for m in never if m in ("k_factor", "program_k")]
@@ -449,6 +450,15 @@ def _how(sweep: Sweep) -> str:
                 + "; points with the same value in every replicate count as one, and those the same as the best as none.")
     return ("unpaired (Welch): every point ran on its own seeds; `common_random_numbers: true` pairs the points "
             "and tells more of them apart" + joint + ".")
+
+
+def _tie_text(row: dict) -> str:
+    """The Best points table's word for the points with the best's very runs (common seeds):
+    docs/scenarios.md promises report.md names such a tie, and the table listed them
+    among the indistinguishable points as if tested."""
+    same = list(row.get("same") or [])
+    return (f"; the same value as the best in every replicate (a tie, not a test): {_ids(same, count=False)}"
+            if same else "")
 
 
 def _ids(ids: list[int], most: int = 12, count: bool = True) -> str:
