@@ -628,7 +628,10 @@ def sensitivity(
         for line in copy_lines(result.decision):   # a copy halved each point's best: report.md adds them up, and so here
             out.print(f"  note: {line}", markup=False)
         from .report.compare import study_design_notes
+        from .report.sensitivity import own_seed_note
 
+        if seeds := own_seed_note(design_list, result.seed):   # a design's own seed, replaced by the study's
+            out.print(f"  note: {seeds.replace('`', '')}", markup=False)
         for line in study_design_notes(design_list or [base], [p.key for p in parameters])[1]:
             out.print(f"  {line}", markup=False)
         hinges, sways = decision_drivers(result.flips)

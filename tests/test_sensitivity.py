@@ -1366,3 +1366,19 @@ def test_a_minimised_metric_of_zero_is_no_negative_zero_in_the_decision_table():
     zero = conditional[conditional["design"] == "none"]["mean"]
     assert (zero == 0).all() and all(math.copysign(1.0, v) == 1.0 for v in zero), zero.tolist()
     assert table.loc["reward", "mean"] == 1.5 and table.loc["none", "probability_best"] == 1.0
+
+
+def test_a_design_whose_own_seed_is_not_used_is_named():
+    """sensitivity runs every design on the study's seeds: a second design whose file gives
+    seed 7 ran on seed 42 without a word, and its 'designs as given' figure was not what
+    `refsim run` of it gives. A seed equal to the study's, or none, is nothing to say."""
+    from types import SimpleNamespace
+
+    from simulator.report.sensitivity import own_seed_note
+
+    first, same, none, own = (SimpleNamespace(name=n, seed=s) for n, s in (("a", 42), ("b", 42), ("c", None), ("d", 7)))
+    assert own_seed_note([first, same, none], 42) == ""
+    assert own_seed_note([own, none], 7) == ""   # the first design's seed is the study's when no --seed is given
+    assert own_seed_note([first, own], 42) == ("The seed in the file of d (7) is not used: every design runs on the "
+                                               "study's seeds (from seed 42), so that the designs meet the same luck at "
+                                               "each point; `refsim run` of it on its own seed gives other figures.")

@@ -261,6 +261,8 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
     if result.decision is not None:
         from .compare import study_design_notes
 
+        if seeds := own_seed_note(designs, result.seed):
+            lines += [seeds, ""]
         # two worlds, or designs measured against other baselines: compare says so, and so does the decision
         lines += [line for note in study_design_notes(designs, [p.key for p in result.parameters])[0] for line in (note, "")]
         lines += _decision_section(result, decision_metric, settings.bins, settings.replicates)
@@ -633,3 +635,17 @@ def _outside_ends(tornado, design: str, metric: str) -> list[str]:
 
 
 __all__ = ["write_sensitivity", "sensitivity_markdown", "tornado_plot", "sobol_plot", "MATTERS"]
+
+
+def own_seed_note(designs, seed: int) -> str:
+    """The designs after the first whose file gives a seed of its own, which the study does
+    not use: every design runs on the study's seeds. A design with seed 7 ran on seed 42
+    without a word, and its 'designs as given' figure was not what `refsim run` gave."""
+    others = [d for d in designs[1:] if getattr(d, "seed", None) is not None and d.seed != seed]
+    if not others:
+        return ""
+    one = len(others) == 1
+    named = ", ".join(f"{d.name} ({d.seed})" for d in others)
+    return (f"The seed{'' if one else 's'} in the file{'' if one else 's'} of {named} {'is' if one else 'are'} not used: "
+            f"every design runs on the study's seeds (from seed {seed}), so that the designs meet the same luck at each "
+            f"point; `refsim run` of {'it' if one else 'them'} on {'its' if one else 'their'} own seed gives other figures.")
