@@ -21,6 +21,7 @@ import re
 import signal
 import socket
 import sys
+from pathlib import Path
 import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
@@ -524,6 +525,27 @@ def _dask(function, tasks, workers: int, scheduler: str | None, window: int | No
         yield from _dask_runs(function, tasks, workers, scheduler, window)
 
 
+def _leave_if_importing_for_a_worker() -> None:
+    """A worker of a local Dask cluster starts by importing the user's script again
+    (multiprocessing's spawn): a script calling simulate(executor='dask') outside
+    ``if __name__ == "__main__":`` then starts a cluster inside each worker, and the
+    command died in about 290 lines of tracebacks from every process. Such a worker
+    leaves here quietly; the script's own process says why in one line."""
+    import multiprocessing
+
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise SystemExit(1)
+
+
+def _unguarded_hint() -> str:
+    """Why a local cluster's workers may not start, where the program is a user's script."""
+    main = sys.modules.get("__main__")
+    if getattr(main, "__file__", None) is None or (getattr(main, "__package__", None) or "").startswith("simulator"):
+        return ""
+    return (f"; Dask starts each worker by importing {Path(main.__file__).name} again, so put the calls that run "
+            f"refsim under `if __name__ == \"__main__\":`, or use executor='local'")
+
+
 def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int | None) -> Iterator[Any]:
     from distributed import Client, LocalCluster, as_completed
     from distributed.comm.core import CommClosedError
@@ -540,13 +562,19 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
     else:
         import dask
 
+        _leave_if_importing_for_a_worker()
         with _children_ignore_interrupt(), dask.config.set(_local_cluster_config()):
             # Everything on 127.0.0.1 and no dashboard: a local cluster serves worker, log and
             # call-stack pages to anyone who can reach its ports, so it offers none.
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, worker_dashboard_address=None,
-                                   scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-                                   silence_logs=logging.CRITICAL)
+            try:
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None, worker_dashboard_address=None,
+                                       scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                                       silence_logs=logging.CRITICAL)
+            except Exception as error:   # noqa: BLE001 - its workers' start failed: one line, not Dask's tracebacks
+                raise ScenarioError(f"the local Dask cluster's workers did not start ({type(error).__name__}: "
+                                    f"{str(error).strip().splitlines()[0] if str(error).strip() else 'no message'})"
+                                    + _unguarded_hint(), key="executor") from None
         client = Client(cluster, set_as_default=False)
     if scheduler:   # workers that join after check_worker_code are checked task by task
         from .provenance import code_digest

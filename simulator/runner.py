@@ -220,7 +220,9 @@ def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None
     process per core, as ``refsim run`` does), ``executor`` (``local``, ``serial``
     or ``dask``; default local, or dask when ``scheduler`` is given) and ``scheduler``
     (a Dask address) say where replicates run; the
-    seed of replicate r never depends on them, so the results are identical.
+    seed of replicate r never depends on them, so the results are identical. A local
+    Dask cluster (``executor="dask"`` without a scheduler) starts its workers by
+    importing the calling script again: call it under ``if __name__ == "__main__":``.
 
     ``replicates`` and ``seed`` default to the scenario's (a scenario without a seed
     gets a fresh one, recorded in ``results.scenario.seed``); ``results.seeds[r]`` is

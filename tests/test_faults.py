@@ -672,3 +672,27 @@ def test_a_lost_result_is_one_line_and_the_local_cluster_is_closed(monkeypatch):
     with pytest.raises(ScenarioError, match=r"the local Dask cluster lost a task's result mid-run"):
         list(run_tasks(_pid, range(3), executor="dask", workers=1))
     assert closed and closed[0].status == "closed"
+
+
+_UNGUARDED_DASK = """
+from simulator import load_scenario, simulate
+scenario = load_scenario({scenario!r}, ["population.size=300", "days=10"])
+simulate(scenario, replicates=2, seed=1, executor="dask", workers=2)
+"""
+
+
+def test_a_script_without_a_main_guard_on_a_local_dask_cluster_is_told_why_in_one_line(tmp_path):
+    """A local Dask cluster starts each worker by importing the script again: a script
+    calling simulate(executor='dask') at its top level started a cluster inside every
+    worker and died in about 290 lines of tracebacks from every process, none of them
+    refsim's. The workers now leave quietly, and the script's error says why (the
+    limit of 120 s only stops a hang)."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(_UNGUARDED_DASK.format(scenario=str(ROOT / "scenarios" / "default.yaml")))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("simulator.errors.ScenarioError: executor: the local Dask cluster's workers did not start")
+    assert "importing unguarded.py again" in last and 'if __name__ == "__main__":' in last, done.stderr
+    assert done.stderr.count("Traceback") == 1, done.stderr   # the script's own, not every worker's
