@@ -92,6 +92,7 @@ class Classroom:
 
         shows = shows or (f"{select_css} .v-select__selection-text", f"^{re.escape(item)}$")
         row = self.page.locator(f".v-overlay--active .v-list-item:has(.v-list-item-title:text-is('{item}'))")
+        missing = False
         for _ in range(5):
             menu = self.open_menu(select_css)
             try:
@@ -110,12 +111,17 @@ class Classroom:
                     menu.evaluate("list => { list.scrollTop += 120; }", timeout=10_000)
                     self.page.wait_for_timeout(100)
                 else:
-                    raise AssertionError(f"no item {item!r} in {select_css}")
+                    # scrolled through without the row: once under a full suite beside other work (the list
+                    # redrawn as it scrolled); closed and opened again, and a row truly missing still fails below
+                    self.page.keyboard.press("Escape")
+                    missing = True
+                    continue
             except PlaywrightError:
                 if self.menu_open():
                     raise
                 continue   # closed before any row was clicked: open it again
-        raise AssertionError(f"{item!r} could not be picked from {select_css} in 5 tries")
+        raise AssertionError(f"no item {item!r} in {select_css}" if missing else
+                             f"{item!r} could not be picked from {select_css} in 5 tries")
 
     def shown(self, css: str, pattern: str, timeout_ms: int = 15_000) -> bool:
         """Whether the text under ``css`` comes to match ``pattern`` within ``timeout_ms``."""
