@@ -300,7 +300,7 @@ def optimize(
 
     # a file, or a path under one: "cannot write results here (File exists); free some space" was said
     check_out_path(folder, existing_ok=True)
-    _check_engine(_engine_probes([base], parameters))   # REFSIM_ENGINE=kernel where it cannot run: before the study
+    _check_engine(_probes([base], parameters))   # REFSIM_ENGINE=kernel where it cannot run: before the study
     with StudyLock(folder, "optimize"):
         from .optimize import optimize_output
 
@@ -413,18 +413,11 @@ def values_text(values: dict) -> str:
                      if isinstance(v, float) else f"{k}=null" if v is None else f"{k}={v}" for k, v in values.items())
 
 
-def _engine_probes(designs, parameters) -> list:
-    """The designs, and each with every end of each range (each choice) applied: what
-    REFSIM_ENGINE=kernel is checked against before a study starts. The base alone let
-    through a --vary satisfaction.drift_per_year=0,0.3 the kernel cannot run, and the
-    study left behind refused the rerun under numpy the refusal advised."""
-    from .parameters import apply_own
+def _probes(designs, parameters) -> list:
+    """parameters.engine_probes, imported when a command runs (the module reads pandas)."""
+    from .parameters import engine_probes
 
-    probes = list(designs)
-    for p in parameters:
-        ends = p.choices if p.kind == "categorical" else (p.from_unit(0.0), p.from_unit(1.0))
-        probes += [apply_own(design, {p.key: value}, [p]) for design in designs for value in ends]
-    return probes
+    return engine_probes(designs, parameters)
 
 
 def failed_trials_note(trials) -> str:
@@ -597,7 +590,7 @@ def sensitivity(
     check_defined([base, *others], [c.metric for c in constraints], varied, names=files, source=where)
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"sensitivity-{base.name}"))
     check_out_dir(target)
-    _check_engine(_engine_probes([base, *others], parameters))
+    _check_engine(_probes([base, *others], parameters))
     total = planned_runs(study, base, parameters, len(design_list))
     advance = _Advance()
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance,
@@ -829,7 +822,7 @@ def calibrate(
                   source=_origin(metric, settings_file, "metrics", "--metric"))
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"calibrate-{base.name}"))
     check_out_dir(target)
-    _check_engine(_engine_probes([base, *others], parameters))
+    _check_engine(_probes([base, *others], parameters))
     from .calibrate import check_folders
 
     check_folders(target)   # before any run: after the fit, a traceback from SQLAlchemy

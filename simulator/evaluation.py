@@ -252,13 +252,16 @@ class Evaluator:
     """Runs (scenario, seed) pairs on an executor (``serial``, ``local`` pool or ``dask``)."""
 
     def __init__(self, executor: str = "serial", workers: int | None = 1, scheduler: str | None = None,
-                 progress: Callable[[int], None] | None = None, common: bool = False, cache: Any = None):
+                 progress: Callable[[int], None] | None = None, common: bool = False, cache: Any = None,
+                 path: bool | None = None):
         """``progress`` is called with 1 after each finished run (for a progress bar);
         ``common``: every run of a call on the path all its scenarios can share
         (:meth:`on_common_path`), else each on its own; ``cache``: a run_cache.RunCache
-        whose kept runs are read back instead of run, and which keeps every run made."""
+        whose kept runs are read back instead of run, and which keeps every run made;
+        ``path``: every run on the kernel (True) or the numpy stages (False), decided once
+        for a whole study (:meth:`on_study_path`)."""
         self.executor, self.workers, self.scheduler, self.progress = executor, workers, scheduler, progress
-        self.common, self.cache = common, cache
+        self.common, self.cache, self.path = common, cache, path
 
     def on_common_path(self) -> "Evaluator":
         """This evaluator with the runs of each call on the path all of them can share
@@ -269,7 +272,23 @@ class Evaluator:
         numbers (correlation 0.22 against 0.54 on one path); judged on the designs before
         the values were applied, a churn rate that made one of them need the numpy
         stages split the pairs again."""
-        return Evaluator(self.executor, self.workers, self.scheduler, self.progress, common=True, cache=self.cache)
+        return Evaluator(self.executor, self.workers, self.scheduler, self.progress, common=True, cache=self.cache,
+                         path=self.path)
+
+    def on_study_path(self, designs: Sequence[Scenario], parameters: Sequence[Any]) -> "Evaluator":
+        """This evaluator with every run of a study on one path, decided before it starts:
+        the numpy stages where the kernel cannot run a design with an end of a range (a
+        choice) applied. optimize's trials share their seeds and are weighed against each
+        other, but each ran on its own path: a lever switched on (numpy) beside off
+        (kernel) drew other luck, and a lever that does nothing could win."""
+        from .kernel import engine_choice, path_for
+        from .parameters import engine_probes
+
+        if self.path is not None:
+            return self
+        shared = path_for(engine_probes(designs, parameters), engine_choice())
+        return Evaluator(self.executor, self.workers, self.scheduler, self.progress, common=self.common,
+                         cache=self.cache, path=None if shared else False)
 
     def __call__(self, scenarios: Sequence[Scenario], seeds: Sequence[int], metrics: Sequence[str],
                  daily: bool = False) -> list[dict[str, Any]]:
@@ -279,7 +298,7 @@ class Evaluator:
         from .kernel import common_path, use_kernel
 
         # the path decided here, not by REFSIM_ENGINE where each run lands (a Dask worker has its own environment)
-        kernel = common_path(scenarios) if self.common else None
+        kernel = self.path if self.path is not None else common_path(scenarios) if self.common else None
         requests = [RunRequest(i, s, int(seed), tuple(metrics), baseline, daily,
                                kernel if kernel is not None else use_kernel(s, None))
                     for i, (s, seed) in enumerate(zip(scenarios, seeds))]

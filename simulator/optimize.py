@@ -401,6 +401,8 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
         check_metric(objective.metric, source="--objective")
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     evaluate = evaluate or Evaluator()
+    if isinstance(evaluate, Evaluator):   # trials share their seeds: one path for all (Evaluator.on_study_path)
+        evaluate = evaluate.on_study_path([base], parameters)
     rungs = settings.rungs()
     if every_design_tried(settings, parameters):
         # halving would save runs by leaving designs behind, but each is tried once and a

@@ -587,6 +587,19 @@ def check_built(parameters: Iterable[Parameter], designs: list[Scenario], source
             _check_values(p, d, source, ranges_only=True)
 
 
+def engine_probes(designs, parameters) -> list:
+    """The designs, and each with every end of each range (each choice) applied: what
+    decides a study's engine path, and what REFSIM_ENGINE=kernel is checked against
+    before a study starts. The base alone let through a --vary
+    satisfaction.drift_per_year=0,0.3 the kernel cannot run, and the study left behind
+    refused the rerun under numpy the refusal advised."""
+    probes = list(designs)
+    for p in parameters:
+        ends = p.choices if p.kind == "categorical" else (p.from_unit(0.0), p.from_unit(1.0))
+        probes += [apply_own(design, {p.key: value}, [p]) for design in designs for value in ends]
+    return probes
+
+
 def is_lever(key: str) -> bool:
     """Whether ``key`` is a choice of the program (a reward, its timing, a budget), not an
     assumption about the world or about how people answer it (compare.WORLD_KEYS)."""

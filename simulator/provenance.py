@@ -105,6 +105,15 @@ def engine_record(scenarios: list) -> dict:
     return record
 
 
+def study_engine_record(designs: list, parameters) -> dict:
+    """engine_record of a study (optimize, sensitivity): its runs take the path that the
+    designs with every end of each range applied share (Evaluator.on_study_path), not
+    the designs' alone, which recorded "kernel" for a study that ran on numpy."""
+    from .parameters import engine_probes
+
+    return engine_record(engine_probes(designs, parameters))
+
+
 _CODE_DIGEST: list[str] = []
 
 

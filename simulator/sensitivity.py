@@ -137,8 +137,12 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
         check_k_window(design_list, remedy="scenario")
     names = design_names(design_list)
     evaluate = evaluate or Evaluator()
-    if isinstance(evaluate, Evaluator) and len(design_list) > 1:   # the designs share one engine path, and so their luck
-        evaluate = evaluate.on_common_path()
+    if isinstance(evaluate, Evaluator):
+        if len(design_list) > 1:   # the designs share one engine path, and so their luck
+            evaluate = evaluate.on_common_path()
+        # and the points, the screening and the tornado: one path for the whole study (a choice the kernel cannot
+        # run beside one it can drew other luck on the same seeds, a swing of the path's making)
+        evaluate = evaluate.on_study_path(design_list, parameters)
     evaluate = days_counted(evaluate)   # a day that never came is the day after the horizon, as optimize counts it
     seeds = replicate_seeds(seed, settings.replicates)
     problem = {"num_vars": len(parameters), "names": [p.key for p in parameters], "bounds": [[0.0, 1.0]] * len(parameters)}

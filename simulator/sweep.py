@@ -415,6 +415,43 @@ def plan_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor:
                      seed, folder.exists())
 
 
+def _shared_path(sweep: Sweep, points: Points, state: dict, resumed: bool) -> str:
+    """The REFSIM_ENGINE the sweep's runs take. On common seeds the points are compared
+    replicate by replicate, so, as compare's designs, they share one path: the numpy
+    stages for all where the kernel cannot run one of them (docs/model.md, "Two paths").
+    Each point took its own, so a delight lever switched on (numpy) beside off (kernel)
+    drew other luck and a lever that does nothing was named best. The decision is kept
+    in sweep.json (``path``), so that a resumed sweep runs as it started; a grown grid
+    that adds a point the kernel cannot run to runs made on it is refused."""
+    engine = engine_choice()
+    if engine != "auto" or not sweep.spec.common_random_numbers:
+        return engine
+    if state.get("path") == "numpy":
+        return "numpy"
+    if resumed and "path" not in state:   # a folder from before the path was kept: each point on its own, as it began
+        return engine
+    from .kernel import unsupported
+
+    reason, seen = None, set()
+    for point in range(len(points)):
+        key = json.dumps(points.values[point], sort_keys=True, default=str)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            scenario = point_scenario(sweep.base_data, points.values[point], sweep.base_source, sweep.base_dir)
+        except Exception:  # noqa: BLE001 - a point that cannot be built fails as its runs
+            continue
+        if (reason := unsupported(scenario)) is not None:
+            break
+    if reason is not None and state.get("path") == "kernel" and resumed:
+        raise ScenarioError(f"the grown sweep adds a point the compiled kernel does not run ({reason}), beside runs made "
+                            f"on it; on common seeds every point runs on one path, so rerun with --force to run them all "
+                            f"on the numpy stages", key="common_random_numbers")
+    state["path"] = "numpy" if reason is not None else "kernel"
+    return "numpy" if reason is not None else engine
+
+
 def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor: str | None = None,
                   scheduler: str | None = None, force: bool = False,
                   on_start: Callable[[int, int], None] | None = None,
@@ -439,6 +476,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         points = sweep_points(sweep, seed, study.state.get("grids"))
         store = study.store
         done = store.done()
+        engine = _shared_path(sweep, points, study.state, bool(done))
         total = len(points) * sweep.replicates
         skipped = len(done)
         size = batch_size(total - skipped, workers)
@@ -463,7 +501,6 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         pending = (run for run in run_seeds(sweep, seed, len(points)) if (run[1], run[2]) not in done)
         parameters = points.table.set_index("point_id")
         columns = {k: parameters[k].tolist() for k in sweep.parameters}
-        engine = engine_choice()
         batches = (SweepBatch(sweep.base_data, sweep.base_source, str(sweep.base_dir) if sweep.base_dir else None,
                               sweep.stored_metrics, sweep.baseline,
                               tuple((run_id, point, points.values[point], replicate, run_seed_)

@@ -1387,3 +1387,27 @@ def test_a_candidate_re_run_after_the_contest_that_keeps_the_constraints_and_doe
     assert len(fresh_runs) > contest   # the case: the contest's top-rung trial broke the cap, and more were re-run
     keeping = fresh_runs[fresh_runs["reward_cost"] <= 60]
     assert result.best_trial == keeping["cumulative_profit"].idxmax(), fresh_runs
+
+
+def test_trials_share_one_engine_path(monkeypatch):
+    """Trials share their seeds and are weighed against each other, but each ran on its
+    own path: a satisfaction drift too small to move anyone (1e-6 a year: the numpy
+    stages) beside none (the kernel) drew other luck on the same seeds and could be named
+    best. Every trial now runs on the path all the range's choices share, so the two give
+    the same runs."""
+    from simulator.parameters import Parameter
+
+    monkeypatch.delenv("REFSIM_ENGINE", raising=False)
+    base = small(days=30, population={"size": 400, "initial_customers": 10})
+    lever = Parameter("satisfaction.drift_per_year", "categorical", choices=(0.0, 1e-6))
+    result = optimize(base, [lever], objectives=[parse_objective("customers_final")], seed=4,
+                      settings=OptimizeSettings(trials=2, replicates=3, max_replicates=3, confirm_replicates=2,
+                                                startup_trials=2))
+    means = result.trials.set_index("trial")["customers_final_rung0_mean"]
+    assert len(result.trials) == 2 and means.iloc[0] == means.iloc[1], result.trials
+    # and the manifest records the study's path, not the base's ("kernel")
+    from simulator.provenance import study_engine_record
+
+    assert study_engine_record([base], [lever])["path"] == "numpy"
+    assert study_engine_record([base], [Parameter("satisfaction.drift_per_year", "categorical", choices=(0.0,))])["path"] \
+        == "kernel"

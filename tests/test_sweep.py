@@ -3287,3 +3287,33 @@ def test_the_report_says_when_the_best_points_budgets_ended_their_asks(tmp_path)
     assert note.startswith("Budgets ran out and ended the asks (`on_budget_exhausted` end_program") and \
         f"it: point 0 on day {median_day(days[0]):.0f} of 60. Where that is in the first half" in note, note
     assert "point 1" not in note and "Add `budget_exhausted_day` to `metrics`" in note
+
+
+def test_points_on_common_seeds_share_one_engine_path(tmp_path, monkeypatch):
+    """On common seeds the points are compared replicate by replicate, so, as compare's
+    designs, they run on one path: a delight lever that does nothing (rate 0), switched on
+    (the numpy stages) beside off (the kernel), drew other luck in every replicate and
+    was named best. Both points now run on the numpy stages, give the same runs, and the
+    manifest says so; a grid grown with a point the kernel cannot run, beside runs made on
+    it, is refused rather than mixing the paths."""
+    monkeypatch.delenv("REFSIM_ENGINE", raising=False)
+    delight = {"values": [None, {"rate": 0.0, "cost_each": 0}]}
+    path = write_sweep(tmp_path, common_random_numbers=True, metrics=["customers_final"],
+                       parameters={"program.delight": delight})
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    frame = run_frame(out).pivot(index="replicate", columns="point_id", values="customers_final")
+    assert frame[0].tolist() == frame[1].tolist(), frame
+    assert json.loads((out / "manifest.json").read_text())["engine"]["path"] == "numpy"
+    # a kernel sweep grown by the lever: refused, naming --force
+    kernel = write_sweep(tmp_path, name="k.yaml", common_random_numbers=True, metrics=["customers_final"],
+                         parameters={"program.delight": {"values": [None]}})
+    assert runner.invoke(app, ["sweep", str(kernel), "--out", str(tmp_path / "k"), "--executor", "serial"]).exit_code == 0
+    assert json.loads((tmp_path / "k" / "sweep.json").read_text())["path"] == "kernel"
+    write_sweep(tmp_path, name="k.yaml", common_random_numbers=True, metrics=["customers_final"],
+                parameters={"program.delight": delight})
+    one_line_error(runner.invoke(app, ["sweep", str(kernel), "--out", str(tmp_path / "k"), "--executor", "serial"]),
+                   "the grown sweep adds a point the compiled kernel does not run", "--force")
+    forced = runner.invoke(app, ["sweep", str(kernel), "--out", str(tmp_path / "k"), "--executor", "serial", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert json.loads((tmp_path / "k" / "sweep.json").read_text())["path"] == "numpy"

@@ -22,6 +22,7 @@ from ..behaviour.budget import months_begun
 from ..evaluation import DAY_METRICS, spend_cap
 from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
+from ..provenance import study_engine_record
 from ..rng import stream_seed
 from .figure import plt, save
 from .text import (paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
@@ -45,7 +46,8 @@ def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, para
     atomic_write_json(folder / "manifest.json", manifest(
         scenarios=scenarios, seeds={"search replicates": _seeds(result, "search"), "confirmation": _seeds(result, "fresh"),
                                     "winner re-run": _seeds(result, "winner")},
-        started=started, ended=dt.datetime.now(), command=command, extra={"optimize": {
+        started=started, ended=dt.datetime.now(), command=command, extra={
+            "engine": study_engine_record([base], parameters), "optimize": {
             "seed": result.seed, "objectives": [f"{o.metric}:{o.direction}" for o in result.objectives],
             "constraints": [str(c) for c in result.constraints], "parameters": [p.describe() for p in parameters],
             "rungs": result.rungs, "trials": int(len(result.trials)), "best_trial": result.best_trial,

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..config import Scenario
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
+from ..provenance import study_engine_record
 from ..evaluation import DAY_METRICS, MINIMISED
 from ..parameters import reads
 from ..sensitivity import (ABOVE_ONE, IMPRECISE, MATTERS, SensitivityResult, SensitivitySettings, decision_drivers, decision_leader, explains, shares_together, lost_in_luck,
@@ -45,7 +46,8 @@ def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Sce
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=list(designs), seeds={"replicates": replicate_seeds(result.seed, settings.replicates),
                                             "tornado": replicate_seeds(result.seed, _tornado_runs(result))},
-            started=started, ended=dt.datetime.now(), command=command, extra={"sensitivity": {
+            started=started, ended=dt.datetime.now(), command=command, extra={
+                "engine": study_engine_record(list(designs), result.parameters), "sensitivity": {
                 "seed": result.seed, "uncertain": [p.describe() for p in result.parameters], "designs": result.designs,
                 "metrics": metrics, "decision_metric": decision_metric, "settings": vars(settings), **(extra or {})}}))
     return Path(out)

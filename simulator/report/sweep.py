@@ -202,7 +202,8 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
         scenarios=[sweep.base.model_copy(update={"replicates": sweep.replicates, "seed": seed})],
         seeds={sweep.base.name: frame["seed"].tolist()}, started=started, ended=dt.datetime.now(),
         # every file the runs read, a swept network.path's too (the base's alone were listed)
-        command=command, extra={**({"inputs": inputs} if (inputs := sweep.inputs()) else {}), "sweep": {
+        command=command, extra={**({"inputs": inputs} if (inputs := sweep.inputs()) else {}),
+                                "engine": _engine_record(sweep, state), "sweep": {
             "file": sweep.source, "name": sweep.name, "fingerprint": state["fingerprint"], "sweep_seed": seed,
             "spec": sweep.spec.model_dump(mode="json"), "replicates": sweep.replicates, "metrics": list(sweep.metrics),
             "objective": sweep.objective, "set": list(sweep.overrides), "grids": state.get("grids"),
@@ -210,6 +211,20 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
             "points": len(points), "runs": len(frame), "failed": int((frame["status"] != "ok").sum()),
             "run_ids": "run_id = point_id * replicates + replicate; each run's seed is in sweep.parquet",
             "executor": executor, "workers": workers, "sessions": state.get("sessions", [])}}))
+
+
+def _engine_record(sweep: Sweep, state: dict) -> dict:
+    """REFSIM_ENGINE and the path the sweep's runs took: on common seeds the one its points
+    share (sweep.json's ``path``), else each point's own. The base's path was recorded,
+    "kernel" for a sweep whose points ran on the numpy stages."""
+    from ..kernel import engine_choice
+    from ..provenance import engine_record
+
+    choice = engine_choice()
+    if choice != "auto":
+        return engine_record([sweep.base])
+    path = state.get("path") if sweep.spec.common_random_numbers else None
+    return {"REFSIM_ENGINE": choice, "path": path or "each point's own: the kernel where it runs, else the numpy stages"}
 
 
 def _word_orders(sweep: Sweep) -> dict[str, list[str]]:
