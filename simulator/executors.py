@@ -537,13 +537,29 @@ def _leave_if_importing_for_a_worker() -> None:
         raise SystemExit(1)
 
 
-def _unguarded_hint() -> str:
-    """Why a local cluster's workers may not start, where the program is a user's script."""
+def _root_cause(error: BaseException) -> BaseException:
+    """The first exception of ``error``'s chain (its cause, else its context, down)."""
+    seen = set()
+    while (below := error.__cause__ or error.__context__) is not None and id(below) not in seen:
+        seen.add(id(error))
+        error = below
+    return error
+
+
+def _unguarded_hint(root: BaseException) -> str:
+    """Why a local cluster's worker processes may not start, where the program is a user's
+    script and the workers' own processes failed (a worker importing an unguarded script
+    leaves at once): not for `refsim` itself, whose worker start failed otherwise (a
+    preload that is not there), which was told to guard a script it does not have."""
     main = sys.modules.get("__main__")
-    if getattr(main, "__file__", None) is None or (getattr(main, "__package__", None) or "").startswith("simulator"):
+    if getattr(main, "__file__", None) is None or "failed to start worker process" not in str(root):
         return ""
-    return (f"; Dask starts each worker by importing {Path(main.__file__).name} again, so put the calls that run "
-            f"refsim under `if __name__ == \"__main__\":`, or use executor='local'")
+    ours = (getattr(main, "__package__", None) or "").startswith("simulator") or \
+        getattr(getattr(main, "main", None), "__module__", "").startswith("simulator")
+    if ours:
+        return ""
+    return (f"; Dask starts each worker by importing {Path(main.__file__).name} again: if it calls refsim outside "
+            f"`if __name__ == \"__main__\":`, put those calls under it, or use executor='local'")
 
 
 def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int | None) -> Iterator[Any]:
@@ -572,9 +588,10 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
                                        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                                        silence_logs=logging.CRITICAL)
             except Exception as error:   # noqa: BLE001 - its workers' start failed: one line, not Dask's tracebacks
-                raise ScenarioError(f"the local Dask cluster's workers did not start ({type(error).__name__}: "
-                                    f"{str(error).strip().splitlines()[0] if str(error).strip() else 'no message'})"
-                                    + _unguarded_hint(), key="executor") from None
+                root = _root_cause(error)   # "Nanny failed to start." hid a worker's ModuleNotFoundError
+                said = str(root).strip().splitlines()[0] if str(root).strip() else "no message"
+                raise ScenarioError(f"the local Dask cluster's workers did not start ({type(root).__name__}: {said})"
+                                    + _unguarded_hint(root), key="executor") from None
         client = Client(cluster, set_as_default=False)
     if scheduler:   # workers that join after check_worker_code are checked task by task
         from .provenance import code_digest

@@ -696,3 +696,15 @@ def test_a_script_without_a_main_guard_on_a_local_dask_cluster_is_told_why_in_on
     assert last.startswith("simulator.errors.ScenarioError: executor: the local Dask cluster's workers did not start")
     assert "importing unguarded.py again" in last and 'if __name__ == "__main__":' in last, done.stderr
     assert done.stderr.count("Traceback") == 1, done.stderr   # the script's own, not every worker's
+
+
+def test_a_local_dask_cluster_that_cannot_start_names_the_workers_own_error(tmp_path):
+    """Its first line ("Nanny failed to start.") hid why the workers failed (here a preload
+    that is not there), and `refsim` itself was told to guard a script it does not have."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), DASK_DISTRIBUTED__WORKER__PRELOAD='["no_such_module_for_refsim"]')
+    done = subprocess.run([sys.executable, "-m", "simulator", "run", str(ROOT / "scenarios" / "default.yaml"), "-r", "2",
+                           "--set", "days=5", "--set", "population.size=200", "--executor", "dask", "-w", "2",
+                           "--out", str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == ("error: executor: the local Dask cluster's workers did not start "
+                                                    "(ModuleNotFoundError: No module named 'no_such_module_for_refsim')")
