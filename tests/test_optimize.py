@@ -882,7 +882,7 @@ def test_a_day_that_never_came_counts_as_the_day_after_the_horizon_in_constraint
         assert notes == []   # paid back in every fresh-seed run: the table's mean is the one judged
     else:
         assert notes == ["`budget_exhausted_day>=110` is judged on 121.0: the mean over all 20 fresh-seed runs, a run "
-                         "where the day never came counted as day 121; it came in none."]
+                         "where the day never came counted as day 121; it came in none of the runs the figures are from."]
 
 
 def test_each_choice_is_judged_by_its_best_trial_that_keeps_the_constraints():
@@ -1411,3 +1411,24 @@ def test_trials_share_one_engine_path(monkeypatch):
     assert study_engine_record([base], [lever])["path"] == "numpy"
     assert study_engine_record([base], [Parameter("satisfaction.drift_per_year", "categorical", choices=(0.0,))])["path"] \
         == "kernel"
+
+
+def test_a_day_constraint_is_said_judged_on_the_seeds_the_winner_was_chosen_on():
+    """Chosen among several candidates, a winner is judged on the seeds it was chosen on
+    (round 0) and its figures are from further seeds (round 1): the note quoted round 1's
+    233 as the figure judged, beside 'No candidate kept every constraint' (round 0: 100)."""
+    from types import SimpleNamespace
+
+    from simulator.report.optimize import judged_day_notes
+
+    rows = []
+    for round_, mean_all, mean, n in ((0, 100.0, 100.0, 6), (1, 233.0, 100.0, 3)):
+        rows += [{"trial": 2, "round": round_, "metric": "budget_exhausted_day", "mean": mean, "n": n,
+                  "mean_all_runs": mean_all},
+                 {"trial": 2, "round": round_, "metric": "reward_cost", "mean": 50.0, "n": 6, "mean_all_runs": 50.0}]
+    result = SimpleNamespace(constraints=[parse_constraint("budget_exhausted_day>=150")], best_trial=2,
+                             confirmation=pd.DataFrame(rows), best_scenario=small(days=365))
+    assert judged_day_notes(result) == [
+        "`budget_exhausted_day>=150` is judged on 100.0: the mean over all 6 fresh-seed runs the winner was chosen on, a "
+        "run where the day never came counted as day 366 (on the 6 further seeds the figures are from: 233.0); the mean "
+        "of 100.0 given for it is over the 3 runs where it came."]

@@ -419,23 +419,30 @@ def judged_day_notes(result: OptimizeResult) -> list[str]:
     fresh-seed run, the figure it is judged on: the table's mean is over the runs where it
     came (122.5, 'ran out in 8 of 20'), the constraint's over all of them, a day that never
     came counted as the day after the horizon (157.6). 'It keeps budget_exhausted_day>=150'
-    beside 122.5 read as a contradiction."""
+    beside 122.5 read as a contradiction. A winner chosen among several candidates is
+    judged on the seeds it was chosen on (round 0) and shown on further ones (round 1):
+    both are given, as the first version quoted round 1's as the one judged."""
     if not result.constraints or result.best_trial is None or not len(result.confirmation):
         return []
-    rows = winner_rows(result.confirmation, result.best_trial).set_index("metric")
-    runs = int(rows["n"].max()) if len(rows) else 0
+    mine = result.confirmation[result.confirmation["trial"] == result.best_trial]
+    if "round" not in mine:
+        mine = mine.assign(round=0)
+    runs = mine.groupby("round")["n"].max()   # every metric but a day is defined in every run of a round
     days = result.best_scenario.days
     notes = []
     for constraint in result.constraints:
-        if constraint.metric not in DAY_METRICS or constraint.metric not in rows.index:
-            continue
-        row = rows.loc[constraint.metric]
-        if int(row["n"]) >= runs:
-            continue
-        came = (f"the mean of {fmt(row['mean'])} given for it is over the {int(row['n'])} where it came" if int(row["n"]) else
-                "it came in none")
-        notes.append(f"`{constraint}` is judged on {fmt(row['mean_all_runs'])}: the mean over all {runs} fresh-seed "
-                     f"runs, a run where the day never came counted as day {days + 1}; {came}.")
+        rows = mine[mine["metric"] == constraint.metric].sort_values("round").to_dict("records")
+        if constraint.metric not in DAY_METRICS or not rows or all(r["n"] >= runs[r["round"]] for r in rows):
+            continue   # the day came in every run: the mean given is the one judged
+        first, last = rows[0], rows[-1]
+        chosen = " the winner was chosen on" if len(rows) > 1 else ""
+        text = (f"`{constraint}` is judged on {fmt(first['mean_all_runs'])}: the mean over all {runs[first['round']]} "
+                f"fresh-seed runs{chosen}, a run where the day never came counted as day {days + 1}")
+        if len(rows) > 1:
+            text += f" (on the {runs[last['round']]} further seeds the figures are from: {fmt(last['mean_all_runs'])})"
+        came = (f"the mean of {fmt(last['mean'])} given for it is over the {int(last['n'])} runs where it came"
+                if last["n"] else "it came in none of the runs the figures are from")
+        notes.append(f"{text}; {came}.")
     return notes
 
 
