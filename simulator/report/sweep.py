@@ -329,7 +329,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
             over = f" (over the {defined} of {runs} runs where it is defined)" if defined < runs else ""
             lines.append("| " + "".join(f"{_value_text(row[k])} | " for k in assumptions)
                          + f"{metric_label(row['metric'], sweep.base.days)} | {row['point_id']} | "
-                         f"{_values(point, sweep.parameters)} | {fmt(row['mean'])}{over} | {band} | {_ids(row['indistinguishable'])}"
+                         f"{_values(point, sweep.parameters)} | {fmt(row['mean'])}{over} | {band} | "
+                         f"{_ids([p for p in row['indistinguishable'] if p not in (row.get('same') or [])])}"
                          f"{_tie_text(row)} |")
         never = [m for m in sweep.metrics if summary[f"{m}_mean"].isna().all()]
         if never:   # they vanished from the table and the figures without a word
@@ -728,12 +729,14 @@ def _best_text(row: dict, among: str = "") -> str:
              f"{'have' if len(same) > 1 else 'has'} the same value in every replicate (the same seeds): what "
              f"{'they differ' if len(same) > 1 else 'it differs'} in changed none of these runs, so the best is named "
              f"among them by order alone (more replicates may yet tell them apart)." if same else "")
-    return text + (f"{tied} other point{'s are' if tied != 1 else ' is'} statistically indistinguishable from it at 95% "
-                   f"({'paired' if row['paired'] else 'unpaired'}): point{'s' if tied != 1 else ''} "
-                   f"{_ids(row['indistinguishable'], count=False)}; "
-                   f"the `indistinguishable_from_best` column of points.csv marks them." if tied else
-                   f"Every other point{among}{' that ran' if failed or valueless else ''} is distinguishable from it at "
-                   f"95%.") + alike + forfeit
+    # a tie is no test: its points are named below, not counted among those tested ("5: 1, 2, 3, 4, 5" held the tie)
+    tested = [p for p in row["indistinguishable"] if p not in same]
+    return text + (f"{len(tested)} other point{'s are' if len(tested) != 1 else ' is'} statistically indistinguishable "
+                   f"from it at 95% ({'paired' if row['paired'] else 'unpaired'}): point{'s' if len(tested) != 1 else ''} "
+                   f"{_ids(tested, count=False)}; the `indistinguishable_from_best` column of points.csv marks them"
+                   + (" and the tie" if same else "") + "." if tested else
+                   f"Every other point{among}{' that ran' if failed or valueless else ''}"
+                   + (" but those tied with it" if same else "") + " is distinguishable from it at 95%.") + alike + forfeit
 
 
 def _values(point, keys: list[str]) -> str:
