@@ -416,14 +416,10 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
         # the runs' first and last days beside the median: a median of day 56 hid runs that ran out on day 519
         spread = f"days {days.min():.0f}–{days.max():.0f}; " if days.min() < days.max() else ""
         # delight gifts are no ask and no reward: they went on after 'the program ended', at their cost, unsaid
-        delight = ("; delight gifts went on (program.delight: no ask, no reward; their cost is in delight_cost)"
-                   if getattr(scenario.program, "delight", None) is not None else "")
-        # nor are influencers' posts an ask: paid for on day 1, they went on after 'the program ended', unsaid
-        influencers = getattr(scenario.program, "influencers", None)
-        posting = ("; influencers went on sharing (program.influencers: their fees were paid on day 1; their referrals "
-                   "after it are tracked and owed no reward)" if influencers is not None and influencers.count > 0 else "")
+        from .report.text import went_on_after_budget
+
         lines.append(f"budget ran out on day {median_day(days):.0f} (median; {spread}{len(days)} of {len(runs)} runs); "
-                     f"after it {after}{held}{delight}{posting}")
+                     f"after it {after}{held}" + "".join(f"; {part}" for part in went_on_after_budget(scenario.program)))
         if cut := milestone_cut_short(runs, scenario):   # its name is the line's prefix
             lines.append(cut.removeprefix(f"{scenario.name}'s ").replace("`", ""))
         left = never_spent(runs, incentive)

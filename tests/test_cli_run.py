@@ -1393,9 +1393,21 @@ def test_the_budget_line_says_delight_gifts_go_on_after_the_program_ended():
     # nor are influencers' posts asks: paid for on day 1, 42 posts a day went on after 'the program ended', unsaid
     influencers = load_scenario(SCENARIOS / "influencers.yaml", ["program.incentive.budget=300"])
     assert _budget_lines(runs, influencers)[0].endswith(
-        "influencers went on sharing (program.influencers: their fees were paid on day 1; their referrals after it are "
-        "tracked and owed no reward)")
+        "influencers went on sharing (program.influencers: their fees were paid on day 1; the friends who joined through "
+        "them after the budget ran out are tracked referrals owed no reward)")
     assert "influencers" not in " ".join(_budget_lines(runs, plain))
+    # and report.md's opening says so too (it said 'its asks ended with it' alone)
+    from types import SimpleNamespace
+
+    from simulator.report.run import headline
+
+    ran_out = runs.assign(incremental_value=[1.0, 2.0])
+    text = headline(SimpleNamespace(runs=ran_out, scenario=influencers, timeseries=None))[0]
+    assert "Influencers went on sharing after it (their fees were paid on day 1): the friends who joined through them " \
+           "after it are tracked referrals owed no reward." in text, text
+    assert "Delight gifts went on after it (no ask and no reward; their cost is in `delight_cost`)." in \
+        headline(SimpleNamespace(runs=ran_out, scenario=delight, timeseries=None))[0]
+    assert "went on" not in headline(SimpleNamespace(runs=ran_out, scenario=plain, timeseries=None))[0]
 
 
 def test_rewards_only_after_the_last_ask_does_not_say_asks_went_on():

@@ -1024,6 +1024,33 @@ def ended_by_default(incentive) -> str:
     return "`on_budget_exhausted` is end_program unless set; rewards_only asks on without a reward"
 
 
+def _went_on(program) -> tuple[bool, bool]:
+    """Whether a program has delight gifts, and influencers, to go on after its budget."""
+    influencers = getattr(program, "influencers", None)
+    return getattr(program, "delight", None) is not None, influencers is not None and influencers.count > 0
+
+
+def went_on_after_budget(program) -> list[str]:
+    """What goes on after a budget ended the program, being neither an ask nor a reward
+    (docs/model.md, Budget), as the console's clauses: delight gifts, at their cost
+    (126-166 a replicate went on unsaid), and influencers' sharing, paid for on day 1 (42
+    posts a day went on after 'the program ended'), whose referrals after it are owed
+    nothing."""
+    delight, influencers = _went_on(program)
+    return ([*(["delight gifts went on (program.delight: no ask, no reward; their cost is in delight_cost)"] if delight
+               else []),
+             *(["influencers went on sharing (program.influencers: their fees were paid on day 1; the friends who joined "
+                "through them after the budget ran out are tracked referrals owed no reward)"] if influencers else [])])
+
+
+def went_on_sentence(program) -> str:
+    """went_on_after_budget for report.md, after 'its budget ran out ...' ('' if nothing)."""
+    delight, influencers = _went_on(program)
+    return ((" Delight gifts went on after it (no ask and no reward; their cost is in `delight_cost`)." if delight else "")
+            + (" Influencers went on sharing after it (their fees were paid on day 1): the friends who joined through "
+               "them after it are tracked referrals owed no reward." if influencers else ""))
+
+
 def asks_ended(incentive, last_ask: float = math.nan, day: float = math.nan) -> str:
     """", and its asks ended with it (...)" after "its budget ran out ... of replicates",
     where the budget ends the asks by default (see ended_by_default). Where the design's
