@@ -2008,7 +2008,8 @@ def test_a_profit_verdict_says_how_much_of_its_lead_is_rewards_not_yet_paid():
     decision = decide(comparison)
     assert decision.metric == "cumulative_profit" and decision.best == "later" and decision.diff_mean == pytest.approx(10)
     sentence = unpaid_lead_sentence(comparison, decision)
-    assert "later ended with 8 more than sooner of rewards its referrals had earned still unpaid" in sentence, sentence
+    assert ("later ended with 8 more than sooner of rewards its referrals had earned still unpaid (still owed), 80% of "
+            "its lead of 10.") in sentence, sentence   # no budget here: not 'beyond its budget'
     assert "80% of its lead of 10" in sentence and "rerun with --baseline" in sentence
     assert sentence in decision_paragraph(comparison, decision)[0]
     # 0.9 more unpaid is under a tenth of the lead of 10: no sentence

@@ -130,10 +130,14 @@ def unpaid_lead_sentence(comparison: Comparison, decision: Decision | None) -> s
     if not (math.isfinite(lead) and lead > 0 and extra > 0 and extra >= CASH_BASIS_NOTE * lead):
         return ""
     part = "more than its whole lead" if extra >= lead else f"{extra / lead:.0%} of its lead of {fmt(lead)}"
+    # 'beyond its budget' of a design with none, 'the same referrals' of unpaired designs of other horizons: said
+    # only where they hold
+    budgeted = getattr(getattr(getattr(best.scenario, "program", None), "incentive", None), "budget", None) is not None
     return (f"Profit counts a reward only once it is paid: {decision.best} ended with {fmt(extra)} more than "
-            f"{decision.runner_up} of rewards its referrals had earned still unpaid (owed, or beyond its budget), "
-            f"{part}. Paying later or a tighter budget raises profit with the same referrals; rank on incremental "
-            f"value, which counts these rewards: rerun with --baseline.")
+            f"{decision.runner_up} of rewards its referrals had earned still unpaid "
+            f"({'owed, or beyond its budget' if budgeted else 'still owed'}), {part}. Paying rewards later, or cutting "
+            f"them with a budget, raises profit without making a better program; rank on incremental value, which "
+            f"counts these rewards: rerun with --baseline.")
 
 
 def decision_paragraph(comparison: Comparison, decision: Decision | None) -> list[str]:
