@@ -672,6 +672,8 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
     return ScenarioError(message, file=source, key=key_at(key, path, text))
 
 
+#: pydantic's error types for a value out of a bound
+_OUT_OF_BOUNDS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
 #: pydantic's error types for a value of the wrong type, and what the key takes instead
 _WRONG_TYPE = {"int_parsing": "a whole number", "int_type": "a whole number", "int_from_float": "a whole number",
                "float_parsing": "a number", "float_type": "a number", "bool_parsing": "true or false",
@@ -682,19 +684,21 @@ def _type_hint(kind: str, path: list, data: dict, model: type[BaseModel]) -> str
     """'; valid: a whole number from 1 to 36,500' for a value of the wrong type (`--set
     days=abc` was told "should be a valid integer" without the bounds that a value out
     of them is told)."""
-    if kind not in _WRONG_TYPE or not path:
+    if (kind not in _WRONG_TYPE and kind not in _OUT_OF_BOUNDS) or not path:
         return ""
-    takes = _WRONG_TYPE[kind]
     annotation, node = _annotation_at(path[:-1], data, model)
     owner = _resolve(annotation, node) if annotation is not None else None
     field = owner.model_fields.get(path[-1]) if _is_model(owner) and isinstance(path[-1], str) else None
+    said = (field.json_schema_extra or {}).get("valid") if field is not None and isinstance(field.json_schema_extra, dict) else None
+    if kind in _OUT_OF_BOUNDS:   # 'samples: 1' was told '>= 2' alone, where 3 is refused too
+        return f"; valid: {said}" if said else ""
+    takes = _WRONG_TYPE[kind]
 
     def shown(bound: float) -> str:
         return f"{int(bound):,}" if float(bound).is_integer() else f"{bound:g}"
 
     if takes == "true or false":
         return f"; valid: {takes}"
-    said = (field.json_schema_extra or {}).get("valid") if field is not None and isinstance(field.json_schema_extra, dict) else None
     if said:  # a rule the bounds do not say (Saltelli's samples: a power of two)
         return f"; valid: {said}" + _null_hint(field, owner)
     # the tightest of each side (a Probability's ge=0 beside the field's own gt=0: 'from 0' offered a refused 0)

@@ -788,6 +788,9 @@ def test_a_boolean_key_given_text_is_told_true_or_false(tmp_path):
     # a rule the bounds do not say: 'a whole number from 2' offered 3, which Saltelli refuses
     ("samples: abc", "samples (line 1): Input should be a valid integer (got 'abc'); valid: a power of two from 2, "
                      "e.g. 64, or null (the command's default)"),
+    # and out of its bound: '>= 2' alone offered 3
+    ("samples: 1", "samples (line 1): Input should be greater than or equal to 2 (got 1); valid: a power of two from 2, "
+                   "e.g. 64"),
     # null in a settings file is the command's default (--replicates: the scenario's), not 'none'
     ("replicates: x", "replicates (line 1): Input should be a valid integer (got 'x'); valid: a whole number from 1, or "
                       "null (the command's default)"),
