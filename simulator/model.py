@@ -100,16 +100,17 @@ class ReferralModel(mesa.Model):
                  base_dir: Path | None = None, kernel: bool | None = None, seed: int | None = None):
         from .scenario_io import check_scenario, check_seed_and_replicates, check_switches
 
+        name = "rng"
         if seed is not None:   # Mesa's Model takes seed= too: ReferralModel(s, seed=7) was "unexpected keyword"
             if rng is not None:
                 raise TypeError("ReferralModel(): give rng or seed, not both (seed is Mesa's other name for rng)")
-            rng = seed
+            rng, name = seed, "seed"
         scenario = check_scenario(scenario, "ReferralModel")
         check_switches("ReferralModel", kernel=kernel)
         if isinstance(rng, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)):
-            raise TypeError("ReferralModel(): rng must be a whole-number seed or None (the engine derives its named "
-                            "streams from a seed), not a numpy generator")
-        check_seed_and_replicates("ReferralModel", seed=rng, seed_name="rng")
+            raise TypeError(f"ReferralModel(): {name} must be a whole-number seed or None (the engine derives its named "
+                            f"streams from a seed), not a numpy generator")
+        check_seed_and_replicates("ReferralModel", seed=rng, seed_name=name)
         _check_network(network, scenario)
         seed = draw_seed() if rng is None else int(rng)
         super().__init__(rng=seed)

@@ -630,6 +630,8 @@ def test_the_model_takes_mesas_seed_keyword_as_rng(tiny):
     assert by_seed.datacollector.get_model_vars_dataframe().equals(by_rng.datacollector.get_model_vars_dataframe())
     with pytest.raises(TypeError, match="give rng or seed, not both"):
         ReferralModel(tiny, rng=7, seed=7)
+    with pytest.raises(TypeError, match="ReferralModel\\(\\): seed must be a whole-number seed"):   # named as given
+        ReferralModel(tiny, seed=np.random.default_rng(3))
     rows = mesa.batch_run(ReferralModel, parameters={"scenario": [tiny], "seed": [1, 2]}, iterations=1,
                           number_processes=1, display_progress=False)
     assert {row["seed"] for row in rows} == {1, 2}
