@@ -1687,7 +1687,7 @@ def test_budgets_that_end_the_asks_early_are_named_among_what_the_ranking_rests_
     day = int(days[1])   # the median of 3 runs
     assert f"first half of the 120-day horizon (ends on day {day}, median)" in note, note
     assert "end_program, the default, ended the asks" in note and "asks-on" not in note and "lasts" not in note
-    assert "ends also asked the 150 customers there at launch at once" in note and "once, the default)" in note
+    assert "ends also asked the 150 customers there at launch, each once in the launch's first days" in note and "once, the default)" in note
     assert "rewards_only" in note and note.startswith("- The ranking rests on what the model is told here:")
     assert "()" not in note   # no sensitivity ranges to name: no empty list of them
     (line,) = [line for line in console.splitlines() if "budgets that ran out early" in line]

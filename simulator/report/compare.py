@@ -497,7 +497,7 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None) -> st
         # report.md said the launch ask spent the budget first, the console did not (README: both say it)
         launching = launch_spenders(ended)
         launch = (f"; {_names([s.name for s in launching])} asked the {launch_counts(launching)} customers there at "
-                  f"launch at once, which spends a budget first" if launching else "")
+                  f"launch, each once in the launch's first days, which spends a budget first" if launching else "")
         parts.append("the ranking rests on budgets that ran out early and ended the asks (median day"
                      + (f" of {ended[0][0].days}" if alike else "") + f": {listed}; on_budget_exhausted end_program"
                      + launch + "): " + again)
@@ -602,7 +602,8 @@ def _budget_ending_note(designs) -> str:
     if launching:
         unset = all("ask_existing" not in s.program.launch.model_fields_set for s in launching)
         launch = (f"; {_names([s.name for s in launching])} also asked the {launch_counts(launching)} customers "
-                  f"there at launch at once (`program.launch.ask_existing` once{', the default' if unset else ''}), "
+                  f"there at launch, each once in the launch's first days (`program.launch.ask_existing` once"
+                  f"{', the default' if unset else ''}), "
                   f"which spends a budget first")
     horizon = f"the {ended[0][0].days}-day horizon" if alike else "their horizons"
     return (f"budgets ran out in the first half of {horizon} ({listed}, "
