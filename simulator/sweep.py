@@ -189,12 +189,34 @@ def scenario_at(sweep: Sweep, row: Any) -> Scenario:
     return point_scenario(sweep.base_data, row_values(sweep, row), sweep.base_source, sweep.base_dir)
 
 
+_SHARED_PATHS: dict[str, bool] = {}
+
+
+def sweep_kernel(sweep: Sweep, scenario: Scenario) -> bool | None:
+    """The path a run of ``sweep`` at ``scenario`` took (None: REFSIM_ENGINE, as any run):
+    on common seeds every point takes the one they share (_shared_path), the numpy stages
+    where the kernel cannot run one of them, so a point it can run, rerun on the kernel,
+    drew other numbers (48 where the row held 49). Known where the points are: a grid's,
+    or a sampled sweep whose file gives its seed."""
+    from .kernel import unsupported
+
+    if engine_choice() != "auto" or not sweep.spec.common_random_numbers or unsupported(scenario) is not None:
+        return None
+    if sweep.spec.method != "grid" and sweep.seed is None:
+        return None
+    key = sweep.fingerprint()
+    if key not in _SHARED_PATHS:
+        _SHARED_PATHS[key] = _shared_path(sweep, sweep_points(sweep, sweep.seed or 0), {}, False) == "numpy"
+    return False if _SHARED_PATHS[key] else None
+
+
 def rerun(sweep: Sweep, row: Any) -> dict[str, float]:
     """One run of the sweep again, from its row (its parameter values, replicate and seed):
     the metrics the row holds, as the sweep computed them."""
     _check_row("rerun", sweep, row, run=True)
-    metrics = run_replicate(scenario_at(sweep, row), int(row["replicate"]), int(row["seed"]),
-                            baseline=sweep.baseline).metrics
+    scenario = scenario_at(sweep, row)
+    metrics = run_replicate(scenario, int(row["replicate"]), int(row["seed"]), baseline=sweep.baseline,
+                            kernel=sweep_kernel(sweep, scenario)).metrics
     again = {m: float(metrics.get(m, math.nan)) for m in sweep.metrics}
     # another run's figures came back without a word from a sweep loaded without the folder's --set: the row's own
     # figures tell (a failed row holds none to compare)
@@ -207,7 +229,8 @@ def rerun(sweep: Sweep, row: Any) -> dict[str, float]:
         warnings.warn(f"rerun: {m} is {again[m]:.10g} where the row holds {float(row[m]):.10g} (and {len(differ) - 1} "
                       f"other metric(s) differ): the run is not the row's; load the sweep with the --set its folder "
                       f"was run with (manifest.json's command), read rows from sweep.parquet (sweep.csv writes values "
-                      f"to 10 digits), and run the code the folder was made with", stacklevel=2)
+                      f"to 10 digits), run the code the folder was made with, and on the path manifest.json's "
+                      f"engine names (REFSIM_ENGINE=numpy where its path is numpy)", stacklevel=2)
     return again
 
 
@@ -404,15 +427,27 @@ def plan_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, executor:
     folder = Path(out)
     if folder.is_dir():
         StudyLock(folder, "sweep").check_free()
+    verdict, done = _judged(sweep, folder, force)
+    kept = verdict.action in ("resume", "grow")
+    seed = int(verdict.state["sweep_seed"]) if kept else sweep.seed
+    return SweepPlan(folder, point_count(sweep, verdict.state.get("grids")), sweep.replicates, done, verdict.action,
+                     seed, folder.exists())
+
+
+def _judged(sweep: Sweep, folder: Path, force: bool):
+    """judge_study's verdict on ``folder`` and the runs it holds that would be kept,
+    reading it and writing nothing; a grown grid that the run would refuse for its
+    engine path (_shared_path) is refused here, before anything is saved."""
     # the seed is only stored by a fresh study, which this does not start: 0 stands in for a drawn one
     verdict = judge_study(folder, kind="sweep", fingerprint=sweep.fingerprint(),
                           seed=sweep.seed if sweep.seed is not None else 0, force=force, accepts=_accepts(sweep, folder),
                           extra=_study_extra(sweep), inputs=sweep.inputs())
     kept = verdict.action in ("resume", "grow")
     done = len(RunStore(folder, read_only=True).done()) if kept else 0
-    seed = int(verdict.state["sweep_seed"]) if kept else sweep.seed
-    return SweepPlan(folder, point_count(sweep, verdict.state.get("grids")), sweep.replicates, done, verdict.action,
-                     seed, folder.exists())
+    if done:
+        seed = int(verdict.state["sweep_seed"])
+        _shared_path(sweep, sweep_points(sweep, seed, verdict.state.get("grids")), dict(verdict.state), True)
+    return verdict, done
 
 
 def _shared_path(sweep: Sweep, points: Points, state: dict, resumed: bool) -> str:
@@ -470,6 +505,10 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
     workers = _workers(sweep, workers, executor, scheduler, given)
     folder = Path(out)
     seed = sweep.seed if sweep.seed is not None else draw_seed()
+    # a grown grid refused for its engine path is refused before the Study saves the grown state: saved, the folder
+    # refused the sweep file put back as it was ('holds a different sweep'), and only --force, losing every run, got out
+    if folder.is_dir():
+        _judged(sweep, folder, force)
     with Study(folder, kind="sweep", fingerprint=sweep.fingerprint(), seed=seed, force=force, accepts=_accepts(sweep, folder),
                extra=_study_extra(sweep), inputs=sweep.inputs(), ours=sweep_output) as study:
         seed = study.seed

@@ -3308,15 +3308,35 @@ def test_points_on_common_seeds_share_one_engine_path(tmp_path, monkeypatch):
     frame = run_frame(out).pivot(index="replicate", columns="point_id", values="customers_final")
     assert frame[0].tolist() == frame[1].tolist(), frame
     assert json.loads((out / "manifest.json").read_text())["engine"]["path"] == "numpy"
+    # rerun of the point the kernel could run alone takes the path the sweep shared (it gave other numbers)
+    import warnings
+
+    from simulator.sweep import rerun
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for row in run_frame(out).to_dict("records"):
+            assert rerun(load_sweep(path), row)["customers_final"] == row["customers_final"], row
     # a kernel sweep grown by the lever: refused, naming --force
     kernel = write_sweep(tmp_path, name="k.yaml", common_random_numbers=True, metrics=["customers_final"],
                          parameters={"program.delight": {"values": [None]}})
     assert runner.invoke(app, ["sweep", str(kernel), "--out", str(tmp_path / "k"), "--executor", "serial"]).exit_code == 0
     assert json.loads((tmp_path / "k" / "sweep.json").read_text())["path"] == "kernel"
+    state = (tmp_path / "k" / "sweep.json").read_text()
     write_sweep(tmp_path, name="k.yaml", common_random_numbers=True, metrics=["customers_final"],
                 parameters={"program.delight": delight})
-    one_line_error(runner.invoke(app, ["sweep", str(kernel), "--out", str(tmp_path / "k"), "--executor", "serial"]),
-                   "the grown sweep adds a point the compiled kernel does not run", "--force")
+    for dry in ([], ["--dry-run"]):   # the dry run refuses it alike (it said the grown points would run)
+        one_line_error(runner.invoke(app, ["sweep", str(kernel), "--out", str(tmp_path / "k"), "--executor", "serial",
+                                           *dry]), "the grown sweep adds a point the compiled kernel does not run",
+                       "--force")
+    # refused before anything was saved: the file put back as it was resumes (the grown grid had been kept, and the
+    # folder then refused it as 'a different sweep')
+    assert (tmp_path / "k" / "sweep.json").read_text() == state
+    write_sweep(tmp_path, name="k.yaml", common_random_numbers=True, metrics=["customers_final"],
+                parameters={"program.delight": {"values": [None]}})
+    assert runner.invoke(app, ["sweep", str(kernel), "--out", str(tmp_path / "k"), "--executor", "serial"]).exit_code == 0
+    write_sweep(tmp_path, name="k.yaml", common_random_numbers=True, metrics=["customers_final"],
+                parameters={"program.delight": delight})
     forced = runner.invoke(app, ["sweep", str(kernel), "--out", str(tmp_path / "k"), "--executor", "serial", "--force"])
     assert forced.exit_code == 0, forced.output
     assert json.loads((tmp_path / "k" / "sweep.json").read_text())["path"] == "numpy"
