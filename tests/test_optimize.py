@@ -1405,6 +1405,11 @@ def test_trials_share_one_engine_path(monkeypatch):
                                                 startup_trials=2))
     means = result.trials.set_index("trial")["customers_final_rung0_mean"]
     assert len(result.trials) == 2 and means.iloc[0] == means.iloc[1], result.trials
+    # best.yaml's replay line names the path the study ran on (the winner alone would run on the kernel)
+    from simulator.report.optimize import best_yaml
+
+    assert "replays the search's replicates, under REFSIM_ENGINE=numpy, the path the study ran on" in \
+        best_yaml(result, base, [lever])
     # and the manifest records the study's path, not the base's ("kernel")
     from simulator.provenance import study_engine_record
 

@@ -38,7 +38,7 @@ def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, para
     if len(result.confirmation):
         atomic_write_csv(folder / "confirmation.csv", result.confirmation)
     if result.best_scenario is not None:
-        atomic_write_text(folder / "best.yaml", best_yaml(result, base))
+        atomic_write_text(folder / "best.yaml", best_yaml(result, base, parameters))
     figures = [pareto_plot(result, folder / "pareto.png") if len(result.objectives) == 2
                else convergence_plot(result, folder / "convergence.png")]
     atomic_write_text(folder / "report.md", optimize_markdown(result, base, parameters, settings, figures))
@@ -95,14 +95,20 @@ def _seeds(result: OptimizeResult, which: str) -> list[int]:
     return fresh_seeds(result.seed, runs)
 
 
-def best_yaml(result: OptimizeResult, base: Scenario) -> str:
+def best_yaml(result: OptimizeResult, base: Scenario, parameters: Sequence[Parameter] = ()) -> str:
     """The winning design as a complete scenario, seeded apart from every seed the study
     ran (``stream_seed(study seed, "best design")``): it carried the study seed, so
     ``refsim run`` or ``refsim compare`` with it replayed the very replicates the winner was
     picked on, and flattered it (a trial best of 10 alike, compared on those seeds with an
     alike design, was called better 'sure at 95%' in 11% of studies). ``--seed`` with the
-    study seed replays the search."""
+    study seed replays the search, on the path the study ran on (``parameters``: its
+    ranges, which decide it): a study on the numpy stages (a lever at an end of a range)
+    replayed its winner on the kernel where the winner alone can run there, other numbers."""
+    from ..kernel import unsupported
+
     data = result.best_scenario.model_dump(mode="json")
+    on_numpy = (study_engine_record([base], parameters).get("path") == "numpy"
+                and unsupported(result.best_scenario) is None)
     data["name"] = f"{base.name}-best"
     data["seed"] = stream_seed(result.seed, "best design")
     values = ", ".join(f"{k} = {_value(v)}" for k, v in (result.best or {}).items())
@@ -118,7 +124,8 @@ def best_yaml(result: OptimizeResult, base: Scenario) -> str:
               f"{'kept' if result.feasible or not result.constraints else 'NOT kept'} on fresh seeds.\n"
               + "".join(f"# {line}\n" for line in textwrap.wrap(spend_cap_note(result), 100))
               + f"# Run it with: refsim run best.yaml (its seed is none the search or the re-run used: a run or a compare "
-                f"with it is not flattered by the choice; --seed {result.seed} replays the search's replicates)\n")
+                f"with it is not flattered by the choice; --seed {result.seed} replays the search's replicates"
+                + (", under REFSIM_ENGINE=numpy, the path the study ran on" if on_numpy else "") + ")\n")
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
