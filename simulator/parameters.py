@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import itertools
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -593,10 +594,22 @@ def engine_probes(designs, parameters) -> list:
     before a study starts. The base alone let through a --vary
     satisfaction.drift_per_year=0,0.3 the kernel cannot run, and the study left behind
     refused the rerun under numpy the refusal advised."""
+    from .kernel import READS
+
+    def ends(p: Parameter) -> tuple:
+        return tuple(p.choices) if p.kind == "categorical" else (p.from_unit(0.0), p.from_unit(1.0))
+
     probes = list(designs)
     for p in parameters:
-        ends = p.choices if p.kind == "categorical" else (p.from_unit(0.0), p.from_unit(1.0))
-        probes += [apply_own(design, {p.key: value}, [p]) for design in designs for value in ends]
+        probes += [apply_own(design, {p.key: value}, [p]) for design in designs for value in ends(p)]
+    # the keys the kernel's check reads, their ends together: only_while_referrer_active beside a churn range from 0
+    # needs the numpy stages at one corner alone, and the trials there ran on the other path than the rest
+    read = [p for p in parameters if any(p.key == k or p.key.startswith(k + ".") or k.startswith(p.key + ".")
+                                         for k in READS)]
+    corners = math.prod(len(ends(p)) for p in read) if len(read) > 1 else 0
+    if 1 < corners <= 1024:
+        for values in itertools.product(*(ends(p) for p in read)):
+            probes += [apply_own(design, dict(zip((p.key for p in read), values)), read) for design in designs]
     return probes
 
 

@@ -1416,6 +1416,12 @@ def test_trials_share_one_engine_path(monkeypatch):
     assert study_engine_record([base], [lever])["path"] == "numpy"
     assert study_engine_record([base], [Parameter("satisfaction.drift_per_year", "categorical", choices=(0.0,))])["path"] \
         == "kernel"
+    # a corner of two ranges, neither end alone: only_while_referrer_active needs the numpy stages with a churn above 0
+    from simulator.parameters import parse_parameters
+
+    still = small(churn={"monthly_rate": 0})
+    corner = parse_parameters(["churn.only_while_referrer_active", "churn.monthly_rate=0:0.1"], still)
+    assert study_engine_record([still], corner)["path"] == "numpy"
 
 
 def test_a_day_constraint_is_said_judged_on_the_seeds_the_winner_was_chosen_on():

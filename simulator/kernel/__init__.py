@@ -20,6 +20,12 @@ import threading
 CHOICES = ("auto", "kernel", "numpy")
 
 
+#: The keys :func:`unsupported` reads: values of these varied together can need the numpy
+#: stages where each alone does not (only_while_referrer_active with a churn above 0).
+READS = ("program.delight", "program.targeting", "program.staff", "program.influencers",
+         "churn.only_while_referrer_active", "churn.monthly_rate", "satisfaction.drift_per_year")
+
+
 def unsupported(scenario) -> str | None:
     """Why the kernel cannot run ``scenario`` (the first lever it does not compile), or None."""
     program = scenario.program
