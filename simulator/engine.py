@@ -248,6 +248,11 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
             scores = p.satisfaction[who]
             self._share_effect[who] = sat.segment_value(scores, sc.program.satisfaction_effect)
             self._churn_process.joined(who, scores, referrer >= 0, day)
+        else:
+            # polled churn files nothing here, but renewal contracts set the day-0 accounts' place in their contract:
+            # skipped whenever scores can move (delight, drift), a base of existing accounts started its contracts'
+            # hazard at 0 and lost a third fewer in year one, so a delight lever giving nothing was 'sure' to pay
+            self._churn_process.joined(who, self._scores(who, day), referrer >= 0, day)
         incentive = sc.program.incentive
         rewarded = who[p.rewarded[who]]
         if len(rewarded) and not isinstance(incentive, NoIncentive) and incentive.paid_on == "qualification":

@@ -436,6 +436,24 @@ def test_a_base_under_contract_with_notice_loses_what_each_accounts_renewal_deci
     assert abs(lost - leave.sum()) < 4 * np.sqrt((leave * (1 - leave)).sum()), (lost, leave.sum())
 
 
+@pytest.mark.parametrize("lever", [{"program": {"timing": {"kind": "never"}, "incentive": {"kind": "none"},
+                                                "delight": {"rate": 0.0, "target": "passives", "cost_each": 5}}},
+                                   {"satisfaction": {"kind": "constant", "value": 8.0, "drift_per_year": 1e-9}}])
+def test_a_base_under_contract_loses_as_many_with_a_lever_that_moves_no_score(lever):
+    """Where scores can move (a delight lever, a drift), the accounts of day 0 were not
+    placed in their contracts: the hazard of their days before day 0 went uncounted, a
+    base lost about a third fewer in its first year, and a delight lever giving no gift
+    was 'sure' to add $389k in a B2B compare (its twin, without it, lost the right
+    number). A lever that moves no score now loses exactly the accounts the base does
+    (the numpy stages both, which the lever needs)."""
+    every, notice, size = 365, 90, 5_000
+    plain = existing_accounts(365, size, {"every_days": every, "notice_days": notice})
+    levered = plain.model_validate({**plain.model_dump(), **{key: {**plain.model_dump()[key], **value}
+                                                             for key, value in lever.items()}})
+    counts = [Engine(s, 5, kernel=False).run().daily[:, C["customers"]] for s in (plain, levered)]
+    np.testing.assert_array_equal(counts[0], counts[1])
+
+
 def test_a_contract_longer_than_the_horizon_is_allowed_and_existing_accounts_still_leave():
     """An 18-month contract over a one-year view was refused as "nobody could ever
     leave"; the accounts of day 0, part-way through theirs, do renew or leave in it."""
