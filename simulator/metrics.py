@@ -75,6 +75,7 @@ SUMMARY_METRICS: dict[str, str] = {
     "equity_final": "expected discounted future margin of the customers active on the last day [currency]",
     "rewards_owed": "expected discounted company cost of the rewards due after the last day for referrals made by then (paid on qualification, or deferred by a spent monthly allowance) [currency]",
     "pipeline_equity": "expected discounted value, on the last day, of the referrals still converting after it (in a conversion lag or sales pipeline): each friend's equity as a new customer less the rewards the referral triggers [currency]",
+    "influencers_own_value": "the recruited influencers' own margin over the horizon and customer equity at its end: they join as customers on day 0 and the no-program twin has none of them, so this part of incremental_value is customers bought with their fees, not their reach (0 without influencers) [currency]",
 }
 
 
@@ -149,6 +150,21 @@ def cohort_k_by_month(people, day: int, window: int = 30, month_days: int = 30, 
     table[0] = np.bincount(month, minlength=months)
     table[1] = np.bincount(month, weights=children[cohort], minlength=months).astype(np.int64)
     return table
+
+
+def influencers_own_value(engine, active: np.ndarray, hazard: np.ndarray | None) -> float:
+    """The recruited influencers' own margin so far and the equity of those still active:
+    what they bring as customers, apart from their reach. They join on day 0 and the
+    no-program twin has none of them, so incremental_value counted them as the lever's:
+    ten influencers who reached nobody 'paid' $139k in a B2B file at $150 a month."""
+    mine = getattr(engine, "_influencer", None)
+    if mine is None or not mine.any():
+        return 0.0
+    revenue = float(engine.revenue_to_date()[np.flatnonzero(mine)].sum())
+    still = mine[active] if len(active) else np.zeros(0, bool)
+    if not still.any():
+        return revenue
+    return revenue + equity_final(engine, active[still], hazard[still] if hazard is not None else None)
 
 
 def equity_final(engine, active: np.ndarray | None = None, hazard: np.ndarray | None = None) -> float:
@@ -485,4 +501,5 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
         "pipeline_equity": pipeline_equity(engine),
         "budget_exhausted_day": float("nan") if engine.budget_exhausted_day is None else float(engine.budget_exhausted_day),
         "rewards_unpaid": engine.budget.unpaid + (due - owed),
+        "influencers_own_value": influencers_own_value(engine, active, hazard),
     }, (cohort_k_by_month(people, engine.day, engine.scenario.k_window_days, cohorts=cohorts) if by_month else None)

@@ -633,3 +633,35 @@ def test_a_budget_that_ends_the_program_ends_queued_asks_and_staff_mentions(ends
         assert column(engine, "ask_queue")[after].max() == 0
     else:
         assert all(value > 0 for value in later.values()), later
+
+
+def test_the_influencers_own_value_is_their_share_of_what_the_customers_bring():
+    """Recruited influencers join as customers on day 0, and the no-program twin has none
+    of them: their own margin and equity counted as the lever's value (ten influencers
+    who reached nobody 'paid' $139k in a B2B file). influencers_own_value names that part.
+    With no churn, no inflow and no reach, the customers are 1 initial customer and 9
+    influencers, alike: the influencers' part is 9/10 of the revenue (profit plus the
+    fees, the only cost) plus the equity at the end."""
+    from simulator import load_scenario, simulate
+
+    from .conftest import SCENARIOS
+
+    scenario = load_scenario(SCENARIOS / "influencers.yaml", [
+        "population.size=500", "days=90", "population.initial_customers=1", "acquisition.organic_rate=0",
+        "word_of_mouth.spontaneous_rate=0", "program.timing={kind: never}", "churn.monthly_rate=0",
+        "program.influencers.count=9", "program.influencers.posts=0", "program.influencers.conversion=0"])
+    run = simulate(scenario, replicates=1, seed=2, baseline=False).runs.iloc[0]
+    assert run["customers_final"] == 10
+    fees = 9 * scenario.program.influencers.cost_each
+    assert run["influencers_own_value"] == pytest.approx((run["cumulative_profit"] + fees + run["equity_final"]) * 0.9,
+                                                         rel=1e-12)
+    plain = load_scenario(SCENARIOS / "default.yaml", ["population.size=300", "days=10"])
+    assert simulate(plain, replicates=1, seed=2, baseline=False).runs["influencers_own_value"].iloc[0] == 0.0
+    # report.md's opening names it beside the value, and says nothing of it without influencers
+    import pandas as pd
+
+    from simulator.report.text import influencers_own_sentence
+
+    assert influencers_own_sentence(pd.DataFrame({"influencers_own_value": [100.0, 200.0]})).startswith(
+        " Of it, 150.0 on average is its influencers' own margin and customer equity (`influencers_own_value`)")
+    assert influencers_own_sentence(pd.DataFrame({"influencers_own_value": [0.0, 0.0]})) == ""

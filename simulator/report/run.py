@@ -15,7 +15,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
 from ..runner import Results, interval
 from .compare import incremental_value_plot
 from .text import (against_no_program, set_sentence, k_undefined_note, roi_undefined_note, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, k_budget_note, k_ended, reward_weighing,
-                   ratio_of_means_note, summary_dict, summary_table, undefined_value_reason, value_split)
+                   ratio_of_means_note, summary_dict, summary_table, undefined_value_reason, value_split, influencers_own_sentence)
 
 #: run's first paragraph where a program ran without its no-program twin (--no-baseline): it said nothing, where
 #: the README says it states the value added, and compare's explains itself
@@ -49,7 +49,7 @@ def headline(results: Results) -> list[str]:
         text = (f"**The program {verb}** in incremental value (profit plus customer equity less rewards still owed, plus "
                 f"referrals still converting, minus no program on the same seeds), 95% interval {interval_text(low, high)}")
         text += against_no_program(low, high, defined=int(value["n"]), runs=len(runs))
-        text += value_split(runs, results.scenario.days, incentive)
+        text += value_split(runs, results.scenario.days, incentive) + influencers_own_sentence(runs)
 
     def paid_back(day: float, share: float) -> str:
         return payback_sentence(day, share, len(runs), results.scenario.days, first_day_paybacks(runs)) + cash_basis_note(runs, incentive)

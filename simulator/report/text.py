@@ -169,6 +169,20 @@ def figure_links(figures: list) -> list[str]:
 PIPELINE_NOTE = 0.01
 
 
+def influencers_own_sentence(runs) -> str:
+    """The part of a value that is the recruited influencers' own margin and equity
+    (``influencers_own_value``), where there is one: they join as customers on day 0 and
+    the twin has none of them, so ten who reached nobody 'paid' $139k in a B2B file."""
+    if "influencers_own_value" not in runs.columns or not len(runs):
+        return ""
+    own = float(runs["influencers_own_value"].mean())
+    if not own > 0:
+        return ""
+    return (f" Of it, {fmt(own)} on average is its influencers' own margin and customer equity "
+            f"(`influencers_own_value`): they join as customers on day 0 and the no-program twin has none of them, so "
+            f"that part is customers bought with their fees, not what their reach brought.")
+
+
 def value_split(runs, days: int, incentive=None) -> str:
     """The parts of the mean incremental value, as a sentence: the cash within the
     horizon (incremental profit); where they weigh, the referrals still converting then
