@@ -65,7 +65,7 @@ SUMMARY_METRICS: dict[str, str] = {
     "non_qualifying_signups": "referral sign-ups who never meet the qualifying condition (program.incentive.qualifying_share), beside the tracked referrals made for a reward: not customers; paid on signup each claims a reward, on qualification none [accounts]",
     "program_cost": "what the program cost: reward_cost plus the levers' costs (account managers' asks, staff, influencers, delight actions) [currency]",
     "attributed_roi": "(revenue of tracked referred customers - reward cost) / reward cost: what a referral dashboard shows, not a verdict [-]",
-    "cost_per_referred_customer": "reward cost / tracked referred customers [currency]",
+    "cost_per_referred_customer": "reward cost / tracked referred customers: the rewards alone, not the levers' costs (program_cost has them) [currency]",
     "ltv_referred": "discounted lifetime value of a referred customer [currency]",
     "ltv_organic": "discounted lifetime value of an organic or initial customer [currency]",
     "ltv_ratio": "ltv_referred / ltv_organic [-]",

@@ -2043,3 +2043,25 @@ def test_a_best_design_whose_budget_ran_out_still_has_its_monthly_allowance_said
     assert "Its budget ran out on day 40 (median) in 50% of replicates" in text, text
     assert "Its monthly allowance (100 a month, 400 over the 4 months begun) was 98% used on average" in text, text
     assert "3.5 months of the allowance" in text
+
+
+def test_a_cost_per_referral_of_rewards_alone_is_said_beside_levers_paid_for():
+    """cost_per_referred_customer counts the rewards alone: influencers' 7.15 was 'worse,
+    sure' beside 6.75 with nothing said of their $8,000 of fees (24.41 a referral with
+    them). report.md now gives each lever-paying design's cost with the levers: here
+    (300 + 100) / 20 = 20 a tracked referral, and nothing for a design paying rewards
+    alone."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import rewards_only_cost_note
+
+    def design(name, program_cost):
+        return SimpleNamespace(scenario=small(name=name), runs=pd.DataFrame(
+            {"reward_cost": [100.0, 100.0], "program_cost": program_cost, "referred_customers": [20.0, 20.0]}))
+
+    table = pd.DataFrame({"metric": ["cost_per_referred_customer"]})
+    comparison = SimpleNamespace(table=table, designs=[design("plain", [100.0, 100.0]), design("levers", [400.0, 400.0])])
+    assert rewards_only_cost_note(comparison) == ("`cost_per_referred_customer` counts the rewards alone; with the levers' "
+                                                  "costs too (`program_cost`) a tracked referral cost levers 20.0 on average")
+    alone = SimpleNamespace(table=table, designs=[design("plain", [100.0, 100.0])])
+    assert rewards_only_cost_note(alone) == ""

@@ -830,6 +830,30 @@ def relabelled(comparison) -> list[tuple[str, str, str, list[str]]]:
     return found
 
 
+def rewards_only_cost_note(comparison, console: bool = False) -> str:
+    """Where cost_per_referred_customer is compared and a design pays levers besides its
+    rewards (account managers, staff, influencers, delight), that the metric counts the
+    rewards alone, with what a tracked referral cost with the levers: influencers' 7.15
+    was 'worse, sure' beside 6.75, where with their $8,000 of fees each cost 24.41."""
+    table = comparison.table
+    if "cost_per_referred_customer" not in set(table["metric"]):
+        return ""
+    tick = "" if console else "`"
+    paying = []
+    for d in comparison.designs:
+        runs = d.runs
+        if not {"program_cost", "reward_cost", "referred_customers"} <= set(runs.columns):
+            continue
+        levers = float((runs["program_cost"] - runs["reward_cost"]).mean())
+        referred = float(runs["referred_customers"].mean())
+        if levers > 0 and referred > 0:
+            paying.append(f"{d.scenario.name} {fmt(float(runs['program_cost'].mean()) / referred)}")
+    if not paying:
+        return ""
+    return (f"{tick}cost_per_referred_customer{tick} counts the rewards alone; with the levers' costs too "
+            f"({tick}program_cost{tick}) a tracked referral cost {', '.join(paying)} on average")
+
+
 def relabel_note(comparison, console: bool = False) -> list[str]:
     """relabelled as report.md's notes (or the console's lines)."""
     tick = "" if console else "`"
@@ -1020,6 +1044,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
           if note],
         *[f"- {note}." for note in (milestone_cut_short(d.runs, d.scenario) for d in comparison.designs) if note],
         *[f"- {note}." for note in relabel_note(comparison)],
+        *([f"- {note}."] if (note := rewards_only_cost_note(comparison)) else []),
         "",
         "## Who wins",
         "",
