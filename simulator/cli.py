@@ -419,7 +419,8 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
         from .report.text import went_on_after_budget
 
         lines.append(f"budget ran out on day {median_day(days):.0f} (median; {spread}{len(days)} of {len(runs)} runs); "
-                     f"after it {after}{held}" + "".join(f"; {part}" for part in went_on_after_budget(scenario.program)))
+                     f"after it {after}{held}" + "".join(f"; {part}" for part in
+                                              went_on_after_budget(scenario.program, timeseries, median_day(days))))
         if cut := milestone_cut_short(runs, scenario):   # its name is the line's prefix
             lines.append(cut.removeprefix(f"{scenario.name}'s ").replace("`", ""))
         left = never_spent(runs, incentive)

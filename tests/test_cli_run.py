@@ -1396,6 +1396,10 @@ def test_the_budget_line_says_delight_gifts_go_on_after_the_program_ended():
         "influencers went on sharing (program.influencers: their fees were paid on day 1; the friends who joined through "
         "them after the budget ran out are tracked referrals owed no reward)")
     assert "influencers" not in " ".join(_budget_lines(runs, plain))
+    # where the daily table shows no gift after the day (a wave before it, or a rate of 0), none is said to go on
+    quiet = pd.DataFrame({"day": [40, 45, 50, 60], "delight_actions": [3.0, 0.0, 0.0, 0.0]})
+    assert "delight" not in " ".join(_budget_lines(runs, delight, quiet))
+    assert "delight gifts went on" in " ".join(_budget_lines(runs, delight, quiet.assign(delight_actions=1.0)))
     # and report.md's opening says so too (it said 'its asks ended with it' alone)
     from types import SimpleNamespace
 

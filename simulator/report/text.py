@@ -1038,28 +1038,39 @@ def ended_by_default(incentive) -> str:
     return "`on_budget_exhausted` is end_program unless set; rewards_only asks on without a reward"
 
 
-def _went_on(program) -> tuple[bool, bool]:
-    """Whether a program has delight gifts, and influencers, to go on after its budget."""
+def _went_on(program, timeseries=None, day: float = math.nan) -> tuple[bool, bool]:
+    """Whether a program's delight gifts, and its influencers' sharing, went on after its
+    budget ran out on ``day``: where the daily table is known, whether any came after
+    that day (a gift wave on day 90 before a budget out on day 110, or a delight rate of
+    0, was said to have gone on)."""
     influencers = getattr(program, "influencers", None)
-    return getattr(program, "delight", None) is not None, influencers is not None and influencers.count > 0
+    delight, sharing = getattr(program, "delight", None) is not None, influencers is not None and influencers.count > 0
+    if timeseries is None or not math.isfinite(day) or "day" not in getattr(timeseries, "columns", ()):
+        return delight, sharing
+    after = timeseries[timeseries["day"] > day]
+
+    def any_of(column: str) -> bool:
+        return column not in after.columns or bool((after[column] > 0).any())
+
+    return delight and any_of("delight_actions"), sharing and any_of("influencer_shares")
 
 
-def went_on_after_budget(program) -> list[str]:
+def went_on_after_budget(program, timeseries=None, day: float = math.nan) -> list[str]:
     """What goes on after a budget ended the program, being neither an ask nor a reward
     (docs/model.md, Budget), as the console's clauses: delight gifts, at their cost
     (126-166 a replicate went on unsaid), and influencers' sharing, paid for on day 1 (42
     posts a day went on after 'the program ended'), whose referrals after it are owed
     nothing."""
-    delight, influencers = _went_on(program)
+    delight, influencers = _went_on(program, timeseries, day)
     return ([*(["delight gifts went on (program.delight: no ask, no reward; their cost is in delight_cost)"] if delight
                else []),
              *(["influencers went on sharing (program.influencers: their fees were paid on day 1; the friends who joined "
                 "through them after the budget ran out are tracked referrals owed no reward)"] if influencers else [])])
 
 
-def went_on_sentence(program) -> str:
+def went_on_sentence(program, timeseries=None, day: float = math.nan) -> str:
     """went_on_after_budget for report.md, after 'its budget ran out ...' ('' if nothing)."""
-    delight, influencers = _went_on(program)
+    delight, influencers = _went_on(program, timeseries, day)
     return ((" Delight gifts went on after it (no ask and no reward; their cost is in `delight_cost`)." if delight else "")
             + (" Influencers went on sharing after it (their fees were paid on day 1): the friends who joined through "
                "them after it are tracked referrals owed no reward." if influencers else ""))
