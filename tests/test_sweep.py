@@ -1624,6 +1624,13 @@ def test_a_swept_value_that_changes_no_run_does_not_change_the_best_points():
 
     assert _tie_text(row.to_dict()) == "; the same value as the best in every replicate (a tie, not a test): 4, 5"
     assert _tie_text(alone.to_dict()) == ""
+    # every other point a tie: none was tested, and none is said to be 'distinguishable'
+    del runs[2]
+    only = ranked([0.1, 0.5, 0.9])
+    assert only["same"] == [1, 2]
+    text = _best_text({**only.to_dict(), "ci_low": 1.0, "ci_high": 2.0})
+    assert "No other point was tested against it: every other one that ran ties with it." in text, text
+    assert "distinguishable" not in text
 
 
 def test_points_level_on_a_few_seeds_are_not_said_to_be_level_on_any(tmp_path):

@@ -735,8 +735,10 @@ def _best_text(row: dict, among: str = "") -> str:
                    f"from it at 95% ({'paired' if row['paired'] else 'unpaired'}): point{'s' if len(tested) != 1 else ''} "
                    f"{_ids(tested, count=False)}; the `indistinguishable_from_best` column of points.csv marks them"
                    + (" and the tie" if same else "") + "." if tested else
-                   f"Every other point{among}{' that ran' if failed or valueless else ''}"
-                   + (" but those tied with it" if same else "") + " is distinguishable from it at 95%.") + alike + forfeit
+                   (f"No other point{among} was tested against it: every other one that ran ties with it."
+                    if same and len(same) >= row.get("compared", len(same)) else
+                    f"Every other point{among}{' that ran' if failed or valueless else ''}"
+                    + (" but those tied with it" if same else "") + " is distinguishable from it at 95%.")) + alike + forfeit
 
 
 def _values(point, keys: list[str]) -> str:
