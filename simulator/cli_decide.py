@@ -475,10 +475,10 @@ def _print_best(result, parameters, base=None) -> None:
     if edge := range_edge_note(result, parameters, base):
         out.print(f"  note: {edge.replace('`', '')}", markup=False)
     if base is not None:
-        from .report.text import kind_default_notes, study_default_notes, study_world_note
+        from .report.text import kind_default_notes, study_default_notes, study_world_note, unpriced_size_note
 
         for note in (*study_default_notes(base, [p.key for p in parameters]), *kind_default_notes(base, parameters),
-                     study_world_note([p.key for p in parameters])):
+                     study_world_note([p.key for p in parameters]), unpriced_size_note([p.key for p in parameters])):
             if not note:
                 continue
             out.print(f"  note: {note.replace('`', '')}", markup=False)

@@ -1443,3 +1443,18 @@ def test_a_day_constraint_is_said_judged_on_the_seeds_the_winner_was_chosen_on()
         "`budget_exhausted_day>=150` is judged on 100.0: the mean over all 6 fresh-seed runs the winner was chosen on, a "
         "run where the day never came counted as day 366 (on the 6 further seeds the figures are from: 233.0); the mean "
         "of 100.0 given for it is over the 3 runs where it came."]
+
+
+def test_a_lever_size_that_costs_nothing_of_its_own_is_said_when_ranked():
+    """Account managers' capacity and staff's touchpoint rate cost nothing of their own (a
+    cost per ask made, a flat cost per day): capacities 1 to 10 all cost about $9k and an
+    optimisation took the most managers. A study ranking them says so; one that lists it
+    as an assumption, or ranks a priced key, does not."""
+    from simulator.report.text import unpriced_size_note
+
+    note = unpriced_size_note(["program.targeting.daily_capacity", "program.incentive.referrer_reward"])
+    assert note.startswith("This study ranks `program.targeting.daily_capacity`, whose size costs nothing of its own "
+                           "(account managers cost `cost_per_ask` for each ask made, not for the capacity kept)"), note
+    assert "`program.staff.touchpoint_rate`" in unpriced_size_note(["program.staff.touchpoint_rate"])
+    assert unpriced_size_note(["program.targeting.daily_capacity"], ["program.targeting.daily_capacity"]) == ""
+    assert unpriced_size_note(["program.influencers.count"]) == ""   # priced: count x cost_each

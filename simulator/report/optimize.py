@@ -25,7 +25,7 @@ from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, ma
 from ..provenance import study_engine_record
 from ..rng import stream_seed
 from .figure import plt, save
-from .text import (paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
+from .text import (paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -498,6 +498,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         *(["", note] if (note := payment_delay_note(base, parameters)) else []),
         *(line for note in study_default_notes(base, [p.key for p in parameters]) for line in ("", note)),
         *(["", note] if (note := study_world_note([p.key for p in parameters])) else []),
+        *(["", note] if (note := unpriced_size_note([p.key for p in parameters])) else []),
         *(["", note] if (note := study_twin_note([p.key for p in parameters])) else []),
         *(["", note] if (note := study_non_qualifying_note(
             base, {p.key: list(p.choices) if p.kind == "categorical" else None for p in parameters})) else []),

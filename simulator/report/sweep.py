@@ -22,7 +22,7 @@ from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, UNRANKED
 from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
-from .text import (PAYMENT_TIMING_KEYS, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, blocked_share, payment_timing_check, counted, figure_links, fmt, interval_text, k_undefined_note, metric_label,
+from .text import (PAYMENT_TIMING_KEYS, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, unpriced_size_note, blocked_share, payment_timing_check, counted, figure_links, fmt, interval_text, k_undefined_note, metric_label,
                    payment_timing_trade)
 
 
@@ -276,6 +276,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
     if note := _repeated_points(sweep, summary):
         lines += ["", note]
     if note := study_world_note(spec.parameters, spec.assumptions):
+        lines += ["", note]
+    if note := unpriced_size_note(spec.parameters, spec.assumptions):
         lines += ["", note]
     if note := tracked_cost_note(sweep, quote="`"):
         lines += ["", note]

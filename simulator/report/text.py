@@ -864,6 +864,25 @@ def study_world_note(keys, assumptions=()) -> str:
             f"{'it' if len(ranked) == 1 else 'them'} under `assumptions`).")
 
 
+#: Sizes a study can vary that cost nothing of their own (docs/model.md, "Program levers"), and who pays what instead.
+UNPRICED_SIZES = {"program.targeting.daily_capacity": "account managers cost `cost_per_ask` for each ask made, not "
+                                                      "for the capacity kept",
+                  "program.staff.touchpoint_rate": "staff cost a flat `cost_per_day` however often they mention it"}
+
+
+def unpriced_size_note(keys, assumptions=()) -> str:
+    """For a study that ranks a lever's size the model charges nothing for: capacities 1
+    to 10 account managers all cost about $9k (the queue drains either way), and a staff
+    touchpoint rate of 1 (every customer daily) cost what 0.01 did, so the search goes to
+    the top of the range wherever the lever brings any referral."""
+    ranked = [k for k in keys if k in UNPRICED_SIZES and k not in assumptions]
+    if not ranked:
+        return ""
+    return (f"This study ranks {', '.join(f'`{k}`' for k in ranked)}, whose size costs nothing of its own ("
+            + "; ".join(UNPRICED_SIZES[k] for k in ranked) + "): a larger one wins wherever it brings any referral. "
+            "Put its cost in `cost_per_ask` or `cost_per_day` before reading the best value as a choice.")
+
+
 def study_non_qualifying_note(base, varied, table: str | None = None, recorded: bool = True) -> str:
     """non_qualifying_note for a sweep or an optimisation, from its base and what it varies
     (``varied``: each key with the values it takes, or None for a range): where some design
