@@ -690,7 +690,7 @@ def compare(
         out.print(f"  note: {valueless.replace('`', '')}", markup=False)
     if unpaid := unpaid_lead_sentence(comparison, decision):   # a profit lead that is rewards not yet paid
         out.print(f"  note: {unpaid}", markup=False)
-    from .report.compare import verdict_metric, assumption_line, relabel_note, rewards_only_cost_note, twin_lines, unpaired_note, world_lines
+    from .report.compare import verdict_metric, assumption_line, relabel_note, twin_lines, unpaired_note, world_lines
 
     if note := unpaired_note(comparison):   # report.md said it; the console's "sure at 95%" stood alone
         out.print(f"  note: {note[0].lower()}{note[1:]}", markup=False)
@@ -701,9 +701,6 @@ def compare(
         out.print(f"  {line}", markup=False)
     for line in relabel_note(comparison, console=True):   # tracked referrals told apart on the same customers
         out.print(f"  note: {line}", markup=False)
-    if "cost_per_referred_customer" in console_metrics(table) and \
-            (costs := rewards_only_cost_note(comparison, console=True)):   # a cost per referral without the levers' costs
-        out.print(f"  note: {costs}", markup=False)
     line = assumption_line(comparison.designs, scenarios, sets or (), metric=verdict_metric(comparison)) if verdict else ""
     if line:   # report.md's "ranking rests on": the console read as sure (and nothing to rest on without a ranking)
         out.print(f"  {line}", markup=False)

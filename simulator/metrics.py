@@ -156,10 +156,17 @@ def influencers_own_value(engine, active: np.ndarray, hazard: np.ndarray | None)
     """The recruited influencers' own margin so far and the equity of those still active:
     what they bring as customers, apart from their reach. They join on day 0 and the
     no-program twin has none of them, so incremental_value counted them as the lever's:
-    ten influencers who reached nobody 'paid' $139k in a B2B file at $150 a month."""
+    ten influencers who reached nobody 'paid' $139k in a B2B file at $150 a month. Those
+    who were initial customers already are left out: the twin has them too."""
     mine = getattr(engine, "_influencer", None)
     if mine is None or not mine.any():
         return 0.0
+    initial = getattr(engine, "_initial_ids", None)
+    if initial is not None and len(initial):   # already customers of day 0: the no-program twin has them too
+        mine = mine.copy()
+        mine[initial] = False
+        if not mine.any():
+            return 0.0
     revenue = float(engine.revenue_to_date()[np.flatnonzero(mine)].sum())
     still = mine[active] if len(active) else np.zeros(0, bool)
     if not still.any():

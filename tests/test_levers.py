@@ -657,11 +657,17 @@ def test_the_influencers_own_value_is_their_share_of_what_the_customers_bring():
                                                          rel=1e-12)
     plain = load_scenario(SCENARIOS / "default.yaml", ["population.size=300", "days=10"])
     assert simulate(plain, replicates=1, seed=2, baseline=False).runs["influencers_own_value"].iloc[0] == 0.0
+    # influencers who were initial customers already are the twin's customers too: none of their value is the lever's
+    hubs = load_scenario(SCENARIOS / "influencers.yaml", [
+        "population.size=300", "days=10", "population.initial_customers={strategy: degree, count: 30}",
+        "program.influencers.count=10", "program.influencers.strategy=degree"])
+    assert simulate(hubs, replicates=1, seed=2, baseline=False).runs["influencers_own_value"].iloc[0] == 0.0
     # report.md's opening names it beside the value, and says nothing of it without influencers
     import pandas as pd
 
     from simulator.report.text import influencers_own_sentence
 
     assert influencers_own_sentence(pd.DataFrame({"influencers_own_value": [100.0, 200.0]})).startswith(
-        " Of it, 150.0 on average is its influencers' own margin and customer equity (`influencers_own_value`)")
+        " Its influencers' own margin and customer equity, 150.0 on average (`influencers_own_value`), is counted in "
+        "this value")
     assert influencers_own_sentence(pd.DataFrame({"influencers_own_value": [0.0, 0.0]})) == ""

@@ -178,9 +178,11 @@ def influencers_own_sentence(runs) -> str:
     own = float(runs["influencers_own_value"].mean())
     if not own > 0:
         return ""
-    return (f" Of it, {fmt(own)} on average is its influencers' own margin and customer equity "
-            f"(`influencers_own_value`): they join as customers on day 0 and the no-program twin has none of them, so "
-            f"that part is customers bought with their fees, not what their reach brought.")
+    # not 'of it': a program losing $362k holds no $3k of margin, the influencers' value made the loss smaller
+    return (f" Its influencers' own margin and customer equity, {fmt(own)} on average (`influencers_own_value`), is "
+            f"counted in this value: they join as customers on day 0 and the no-program twin has none of them, so that "
+            f"part is customers bought with their fees, not what their reach brought; without it the value would be "
+            f"{fmt(own)} lower.")
 
 
 def value_split(runs, days: int, incentive=None) -> str:
