@@ -76,12 +76,12 @@ class Configuration(_NetworkBase):
 
 class BarabasiAlbert(_NetworkBase):
     kind: Literal["barabasi_albert"]
-    mean_degree: float = Field(10.0, ge=2, le=1000, description="Mean degree; each newcomer attaches mean_degree/2 edges, a whole number rounded half up, so the network built has an even mean degree (3 builds 4, 2.5 builds 2) [people]. Source: assumption.")
+    mean_degree: float = Field(10.0, ge=2, le=1000, description="Mean degree; each newcomer attaches mean_degree/2 edges, a whole number rounded half up, m of them, so the network built has a mean degree of 2m(n - m)/n on n people, about 2m where m is small beside n (3 builds about 4, 2.5 about 2); at most n - 1 [people]. Source: assumption.")
 
 
 class PowerlawCluster(_NetworkBase):
     kind: Literal["powerlaw_cluster"]
-    mean_degree: float = Field(12.0, ge=2, le=1000, description="Mean degree; each newcomer attaches mean_degree/2 edges, a whole number rounded half up, so the network built has an even mean degree (3 builds 4, 2.5 builds 2) [people]. Source: assumption.")
+    mean_degree: float = Field(12.0, ge=2, le=1000, description="Mean degree; each newcomer attaches mean_degree/2 edges, a whole number rounded half up, m of them, so the network built has a mean degree of 2m(n - m)/n on n people, about 2m where m is small beside n (3 builds about 4, 2.5 about 2); at most n - 1 [people]. Source: assumption.")
     clustering: Probability = Field(0.2, description="Triad-formation probability after each attachment (Holme-Kim) [probability]. Source: assumption.")
 
 

@@ -998,3 +998,30 @@ def test_validate_refuses_an_odd_ring_degree_as_run_does(tmp_path):
         assert len(lines) == 1 and "ring.yaml: network.mean_degree (line 3): mean_degree 5 is odd; valid: an even mean_degree (4 or 6)" \
             in lines[0], lines
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["barabasi_albert", "powerlaw_cluster"])
+def test_a_growth_network_refuses_a_mean_above_its_people_and_says_what_it_builds(kind, tmp_path):
+    """396 friends on 200 people (198 ties per newcomer) built a mean of 3.96 and 250 built
+    93.75, both accepted: more asked, fewer built. Above n - 1 is refused, as the other
+    kinds refuse it; below, the mean built is 2m(n - m)/n (a star of m + 1, then m ties per
+    newcomer), checked here against the network itself, and validate says so where it is
+    well below the mean asked (100 on 200 people builds 75)."""
+    from simulator.network import network_for
+    from simulator.network.generators import growth_mean
+    from simulator.report.text import growth_note
+    from simulator.scenario_io import load_scenario
+
+    scenario = tmp_path / "growth.yaml"
+    for mean, error in ((250, "valid: 2 <= mean_degree <= 199"), (200, "valid: 2 <= mean_degree <= 199"), (100, None),
+                        (12, None)):
+        scenario.write_text(f"population: {{size: 200, initial_customers: 5}}\nnetwork: {{kind: {kind}, mean_degree: {mean}}}\n")
+        if error is not None:
+            with pytest.raises(ScenarioError, match=re.escape(error)):
+                load_scenario(scenario)
+            continue
+        loaded = load_scenario(scenario)
+        network = network_for(loaded.network, 200, 1)
+        assert network.indptr[-1] / 200 == pytest.approx(growth_mean(mean, 200), abs=0.02)
+        note = growth_note(loaded)
+        assert ("builds a mean degree of 75.0, below the 100 asked" in note) if mean == 100 else note == "", note

@@ -305,6 +305,23 @@ def edge_list_note(scenario) -> str:
             f"them, and a line tying a person to themselves is dropped; renumber the file from 0 if they are not meant.")
 
 
+def growth_note(scenario) -> str:
+    """Where a growth network builds a mean degree well below the one asked: it starts
+    from a star and adds mean_degree / 2 ties per newcomer, so 100 friends asked of 200
+    people built 75 and nothing said so (the app's label did)."""
+    network, n = scenario.network, scenario.population.size
+    if getattr(network, "kind", None) not in ("barabasi_albert", "powerlaw_cluster") or not n:
+        return ""
+    from ..network.generators import growth_mean
+
+    built = growth_mean(float(network.mean_degree), n)
+    if built >= 0.95 * float(network.mean_degree):
+        return ""
+    return (f"The growth network (`network.kind` {network.kind}) of {n:,} people builds a mean degree of {built:.1f}, "
+            f"below the {float(network.mean_degree):g} asked: it starts from a star and adds mean_degree / 2 ties per "
+            f"newcomer, which reach the mean asked only where they are few beside the population.")
+
+
 def default_notes(scenario) -> list[str]:
     """Defaults a scenario file left in place that decide what a program costs or does,
     each as a sentence: a reward with no ``reward_type`` is store credit, costed at its
@@ -316,10 +333,10 @@ def default_notes(scenario) -> list[str]:
 
     program = scenario.program
     incentive = program.incentive
-    friendless = edge_list_note(scenario)
+    friendless = [note for note in (edge_list_note(scenario), growth_note(scenario)) if note]
     if isinstance(incentive, NoIncentive):
-        return [friendless] if friendless else []
-    notes = [friendless] if friendless else []
+        return friendless
+    notes = list(friendless)
     if "reward_type" not in incentive.model_fields_set and incentive.cost_share is None:
         share = program.cost_share()
         notes.append(f"Rewards are store credit (`program.incentive.reward_type` is not given, and credit is its "
