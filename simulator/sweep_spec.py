@@ -81,8 +81,13 @@ class ValueRange(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self):
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            # .inf reached numpy's linspace, whose RuntimeWarnings came before the one-line refusal
+            raise ValueError(f"low and high must be finite numbers (got {self.low:g}, {self.high:g})")
         if self.low > self.high:
-            raise ValueError(f"low ({self.low:g}) is above high ({self.high:g}); give low <= high")
+            # 'give low <= high' offered low = high, which is refused below as a range of one value
+            raise ValueError(f"low ({self.low:g}) is above high ({self.high:g}); give low < high (a single value is "
+                             f"values: [{self.high:g}])")
         if self.log and self.low <= 0:
             raise ValueError(f"log: true needs low > 0 (got low = {self.low:g})")
         if self.integer and not (float(self.low).is_integer() and float(self.high).is_integer()):

@@ -3347,3 +3347,19 @@ def test_points_on_common_seeds_share_one_engine_path(tmp_path, monkeypatch):
     forced = runner.invoke(app, ["sweep", str(kernel), "--out", str(tmp_path / "k"), "--executor", "serial", "--force"])
     assert forced.exit_code == 0, forced.output
     assert json.loads((tmp_path / "k" / "sweep.json").read_text())["path"] == "numpy"
+
+
+@pytest.mark.parametrize("ends, words", [
+    ("low: 0.1, high: .inf", "low and high must be finite numbers (got 0.1, inf)"),
+    ("low: -.inf, high: 0.3", "low and high must be finite numbers (got -inf, 0.3)"),
+    ("low: .nan, high: 0.3", "low and high must be finite numbers (got nan, 0.3)"),
+    # 'give low <= high' offered a range of one value, which is refused in its turn
+    ("low: 0.3, high: 0.2", "low (0.3) is above high (0.2); give low < high (a single value is values: [0.2])"),
+])
+def test_a_range_with_an_infinite_or_reversed_end_is_one_line(tmp_path, ends, words):
+    """An infinite end reached numpy's linspace, whose RuntimeWarnings came before the
+    one-line refusal (five lines in all)."""
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump({"base": BASE, "method": "grid"})
+                    + f"parameters:\n  program.base_share: {{{ends}, levels: 3}}\n")
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--dry-run"]), words)
