@@ -649,6 +649,11 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         if isinstance(first["input"], str) and (glued := re.match(r"[A-Za-z_]\w*:[^\s,]+", first["input"].strip())):
             # a block of one key written glued ('monthly_margin:8,000') is its text: the glued key's hint instead
             message = glued_message(glued.group(0), first["input"].strip())
+    elif kind in ("dict_type", "model_type", "model_attributes_type") and "input" in first and first["input"] is None:
+        # 'program:' with its keys commented out was pydantic's "a valid dictionary or instance of Program"
+        hint = _kinds_hint(path, data, model)
+        message = ("should be a block of 'key: value' lines, but nothing is under it: give its keys, or delete the line "
+                   "to keep the defaults" + (hint if hint.startswith(";") else ""))
     elif kind == "missing":
         message = "required key is missing"
         required = [name for name, field in model.model_fields.items() if field.is_required()]

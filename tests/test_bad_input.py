@@ -801,3 +801,23 @@ def test_a_settings_value_of_the_wrong_type_is_told_what_is_valid_there(tmp_path
     result = CliRunner().invoke(app, ["sensitivity", str(SCENARIOS / "default.yaml"), "--settings", str(settings),
                                       "--uncertain", "program.base_share=0.1:0.3"])
     assert result.exit_code == 2 and words in result.stderr and "Traceback" not in result.output, result.output
+
+
+@pytest.mark.parametrize("text, words", [
+    ("population: {size: 300}\nprogram:\n#  base_share: 0.2\n",
+     "program (line 2): should be a block of 'key: value' lines, but nothing is under it: give its keys, or delete the "
+     "line to keep the defaults"),
+    ("population: {size: 300}\nchurn:\n", "churn (line 2): should be a block of 'key: value' lines, but nothing is under it"),
+    ("population: {size: 300}\nprogram:\n  timing:\n",
+     "program.timing (line 3): should be a block of 'key: value' lines, but nothing is under it: give its keys, or delete "
+     "the line to keep the defaults; valid kinds: never, at_purchase, onboarding, milestone, campaign"),
+])
+def test_a_block_with_nothing_under_it_says_so(tmp_path, text, words):
+    """'program:' with its keys commented out was told "Input should be a valid dictionary
+    or instance of Program", and a block with variants "... object to extract fields
+    from", without its kinds."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(text)
+    result = CliRunner().invoke(app, ["validate", str(scenario)])
+    assert result.exit_code == 2 and words in result.stderr and "Traceback" not in result.output, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
