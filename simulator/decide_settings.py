@@ -52,7 +52,7 @@ class _Settings(BaseModel):
     def _dotted(cls, value: Any) -> Any:
         """A nested block (program: {incentive: {referrer_reward: ...}}) read as 'vary.program: Input
         should be a valid string', with no hint that the keys are written dotted."""
-        from .sweep_spec import ValueList, ValueRange
+        from .sweep_spec import ValueList, ValueRange, yaml_value
 
         sweep_keys = {*ValueRange.model_fields, *ValueList.model_fields}   # a sweep file's range or list
         if isinstance(value, dict):
@@ -70,6 +70,11 @@ class _Settings(BaseModel):
                     inner = next(iter(item), "KEY")
                     raise ValueError(f"'{key}' holds a block; write each key dotted on one line, as --set takes it, "
                                      f"e.g. {key}.{inner}...: '0:60' (a range) or [a, b] (choices)")
+                if isinstance(item, list) and (odd := next((v for v in item if isinstance(v, (list, dict))), None)) \
+                        is not None:
+                    # joined into 'a,b' text for the flag's parser, [[1, 2], 0.3] was told "value '[1' does not fit"
+                    raise ValueError(f"'{key}' lists {yaml_value(odd)} among its choices; each choice is one number, "
+                                     f"word, true/false or null")
         return value
 
 
@@ -168,10 +173,14 @@ def load_settings(path: Path | None, command: str) -> BaseModel:
 
 def range_texts(ranges: dict[str, Any]) -> list[str]:
     """A file's ``KEY: range`` mapping as the flags write it (``KEY=LO:HI``, ``KEY=a,b``)."""
+    from .sweep_spec import yaml_value
+
     texts = []
     for key, value in ranges.items():
         if isinstance(value, list):
-            texts.append(f"{key}=" + ",".join(str(v) for v in value))
+            # as YAML writes them ('null', '.inf', 'true'): str() gave 'None', which came back as text, and 'inf',
+            # told "Input should be a valid number (got 'inf')"
+            texts.append(f"{key}=" + ",".join(yaml_value(v) for v in value))
         else:
             texts.append(f"{key}={value}")
     return texts

@@ -821,3 +821,20 @@ def test_a_block_with_nothing_under_it_says_so(tmp_path, text, words):
     result = CliRunner().invoke(app, ["validate", str(scenario)])
     assert result.exit_code == 2 and words in result.stderr and "Traceback" not in result.output, result.output
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_settings_files_choices_are_read_as_written(tmp_path):
+    """A settings file's choices were joined into 'a,b' text by str(): [[1, 2], 0.3] was
+    told "value '[1' does not fit", null came back as the text 'None' and .inf as 'inf',
+    "not a valid number". A list or block among them is refused naming the key, and
+    null and .inf are read as YAML writes them."""
+    from simulator.decide_settings import range_texts
+
+    assert range_texts({"program.incentive.budget": [None, 500], "x": [float("inf"), True]}) == [
+        "program.incentive.budget=null,500", "x=.inf,true"]
+    settings = tmp_path / "o.yaml"
+    settings.write_text("vary:\n  program.base_share: [[1, 2], 0.3]\n")
+    result = CliRunner().invoke(app, ["optimize", str(SCENARIOS / "default.yaml"), "--settings", str(settings)])
+    assert result.exit_code == 2 and "'program.base_share' lists [1, 2] among its choices; each choice is one number, " \
+                                     "word, true/false or null" in result.stderr, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
