@@ -612,7 +612,8 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         slip = (f"; a number with a thousands separator inside {{...}} is split there ({written.group(0)} reads as "
                 f"{written.group(0).split(',')[0]} and a key {written.group(0).split(',')[1]}: write "
                 f"{written.group(0).replace(',', '')})" if written else "")
-        message = (f"the number {_short(first.get('input'))} stands where a key belongs{slip}; valid keys here: "
+        stands = "null" if first.get("input") is None else f"the number {_short(first.get('input'))}"   # '~: 10'
+        message = (f"{stands} stands where a key belongs{slip}; valid keys here: "
                    f"{', '.join(_valid_keys(path, data, model))}")
     elif kind == "list_type" and isinstance(first.get("input"), dict):
         # "Input should be a valid list" of 'set: {days: 30}' gave no hint of the form a list takes
@@ -674,6 +675,10 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
             message = f"{message} (got {_short(first['input'])})"
             message += _percent_hint(kind, first.get("ctx", {}), first["input"])
             message += _type_hint(kind, path, data, model)
+        elif kind in _WRONG_TYPE and isinstance(first.get("input"), (dict, list)):
+            # 'days: [30]' was "Input should be a valid integer" alone, where 'days: abc' is told what is valid
+            got = "a list" if isinstance(first["input"], list) else "a block of 'key: value' lines"
+            message = f"{message} (got {got})" + _type_hint(kind, path, data, model)
     return ScenarioError(message, file=source, key=key_at(key, path, text))
 
 

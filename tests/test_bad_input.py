@@ -838,3 +838,16 @@ def test_a_settings_files_choices_are_read_as_written(tmp_path):
     assert result.exit_code == 2 and "'program.base_share' lists [1, 2] among its choices; each choice is one number, " \
                                      "word, true/false or null" in result.stderr, result.output
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("text, words", [
+    ("days: [30]\n", "days (line 1): Input should be a valid integer (got a list); valid: a whole number from 1 to 36,500"),
+    ("churn: {monthly_rate: {a: 1}}\n", "churn.monthly_rate (line 1): Input should be a valid number (got a block of "
+                                        "'key: value' lines); valid: a number from 0 to 1"),
+    ("~: 10\n", "(top level): null stands where a key belongs; valid keys here: "),   # not 'the number None'
+])
+def test_a_list_block_or_null_where_it_does_not_belong_is_told_what_is_valid(tmp_path, text, words):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(text)
+    result = CliRunner().invoke(app, ["validate", str(scenario)])
+    assert result.exit_code == 2 and words in result.stderr and "Traceback" not in result.output, result.output
