@@ -605,7 +605,9 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
     elif kind == "invalid_key":
         # a number where a key belongs: a thousands separator inside {...} splits the number there
         # ('budget: 50,000}' reads as budget: 50 and a key 000), told "Keys should be strings (got 0)"
-        path = path[:-1]
+        # the block holding the key: a null key's 'None' is no key of the data, and dropping one more step named the
+        # top level for 'program: {~: 3}'
+        path = _data_path(first["loc"][:-1], data)
         key = ".".join(str(p) for p in path) or "(top level)"
         written = yaml_reader.THOUSANDS.search(text or "")
         # the separator is named only where the file has one to blame
@@ -653,8 +655,8 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
     elif kind in ("dict_type", "model_type", "model_attributes_type") and "input" in first and first["input"] is None:
         # 'program:' with its keys commented out was pydantic's "a valid dictionary or instance of Program"
         hint = _kinds_hint(path, data, model)
-        message = ("should be a block of 'key: value' lines, but nothing is under it: give its keys, or delete the line "
-                   "to keep the defaults" + (hint if hint.startswith(";") else ""))
+        message = ("should be a block of 'key: value' lines, but nothing is under it: " + _empty_remedy(path, data, model)
+                   + (hint if hint.startswith(";") else ""))
     elif kind == "missing":
         message = "required key is missing"
         required = [name for name, field in model.model_fields.items() if field.is_required()]
@@ -823,6 +825,20 @@ def _annotation_at(parent_path: list, data: dict, model: type[BaseModel]) -> tup
         if annotation is None:
             return None, None
     return annotation, node
+
+
+def _empty_remedy(path: list, data: dict, model: type[BaseModel]) -> str:
+    """What to do with a block that has nothing under it: give its keys, or delete it where
+    that keeps a default (a list's item is deleted with its '- ' line; a required block
+    has no default to keep, and 'delete the line' then met 'required key is missing')."""
+    if path and isinstance(path[-1], int):
+        return "give the item's keys, or delete its '- ' line"
+    annotation, node = _annotation_at(path[:-1], data, model) if path else (None, None)
+    owner = _resolve(annotation, node) if annotation is not None else None
+    field = owner.model_fields.get(path[-1]) if _is_model(owner) and path and isinstance(path[-1], str) else None
+    if field is not None and field.is_required():
+        return "give its keys"
+    return "give its keys, or delete the line to keep the defaults"
 
 
 def _kinds_hint(path: list, data: dict, model: type[BaseModel]) -> str:

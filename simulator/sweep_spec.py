@@ -81,13 +81,14 @@ class ValueRange(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self):
+        low, high = yaml_value(self.low), yaml_value(self.high)   # as written: ':g' read 0.10000001 as 0.1
         if not (math.isfinite(self.low) and math.isfinite(self.high)):
             # .inf reached numpy's linspace, whose RuntimeWarnings came before the one-line refusal
-            raise ValueError(f"low and high must be finite numbers (got {self.low:g}, {self.high:g})")
+            raise ValueError(f"low and high must be finite numbers (got {low}, {high})")
         if self.low > self.high:
             # 'give low <= high' offered low = high, which is refused below as a range of one value
-            raise ValueError(f"low ({self.low:g}) is above high ({self.high:g}); give low < high (a single value is "
-                             f"values: [{self.high:g}])")
+            raise ValueError(f"low ({low}) is above high ({high}); give low < high (a single value is "
+                             f"values: [{high}])")
         if self.log and self.low <= 0:
             raise ValueError(f"log: true needs low > 0 (got low = {self.low:g})")
         if self.integer and not (float(self.low).is_integer() and float(self.high).is_integer()):
@@ -95,7 +96,7 @@ class ValueRange(_Strict):
         # a range of one value ran one point under a table saying "3 levels", or sampled the same point again and
         # again and ranked the copies; whole numbers from 1 to 3 in 6 levels ran 3 points under "6 levels"
         if self.low == self.high:
-            raise ValueError(f"low and high are both {self.low:g}: a range of one value; give values: [{self.low:g}] for a "
+            raise ValueError(f"low and high are both {low}: a range of one value; give values: [{low}] for a "
                              f"single value, or a high above low")
         if self.levels == 1:
             raise ValueError(f"a single level runs only low ({self.low:g}); give 2 levels or more, or values: "

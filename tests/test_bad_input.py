@@ -808,6 +808,10 @@ def test_a_settings_value_of_the_wrong_type_is_told_what_is_valid_there(tmp_path
      "program (line 2): should be a block of 'key: value' lines, but nothing is under it: give its keys, or delete the "
      "line to keep the defaults"),
     ("population: {size: 300}\nchurn:\n", "churn (line 2): should be a block of 'key: value' lines, but nothing is under it"),
+    # a list's item is deleted with its '- ' line (deleting the key line left 'a valid list (got None)')
+    ("population: {size: 300}\nprogram:\n  channels:\n    -\n",
+     "program.channels.0 (line 4): should be a block of 'key: value' lines, but nothing is under it: give the item's "
+     "keys, or delete its '- ' line"),
     ("population: {size: 300}\nprogram:\n  timing:\n",
      "program.timing (line 3): should be a block of 'key: value' lines, but nothing is under it: give its keys, or delete "
      "the line to keep the defaults; valid kinds: never, at_purchase, onboarding, milestone, campaign"),
@@ -845,6 +849,8 @@ def test_a_settings_files_choices_are_read_as_written(tmp_path):
     ("churn: {monthly_rate: {a: 1}}\n", "churn.monthly_rate (line 1): Input should be a valid number (got a block of "
                                         "'key: value' lines); valid: a number from 0 to 1"),
     ("~: 10\n", "(top level): null stands where a key belongs; valid keys here: "),   # not 'the number None'
+    # inside a block: that block, not the top level
+    ("program:\n  null: 3\n", "program (line 1): null stands where a key belongs; valid keys here: base_share"),
 ])
 def test_a_list_block_or_null_where_it_does_not_belong_is_told_what_is_valid(tmp_path, text, words):
     scenario = tmp_path / "s.yaml"

@@ -292,7 +292,7 @@ def test_growth_models_build_the_even_mean_degree_their_description_names():
     2.5 that of 2; it said only 'attaches mean_degree/2 edges'."""
     from simulator.config import BarabasiAlbert
 
-    assert "3 builds 4, 2.5 builds 2" in BarabasiAlbert.model_fields["mean_degree"].description
+    assert "3 builds about 4, 2.5 about 2" in BarabasiAlbert.model_fields["mean_degree"].description
     for kind in ("barabasi_albert", "powerlaw_cluster"):
         for given, built in ((3, 4), (2.5, 2), (7, 8)):
             a, b = build({"kind": kind, "mean_degree": given}, 500), build({"kind": kind, "mean_degree": built}, 500)
@@ -1013,8 +1013,8 @@ def test_a_growth_network_refuses_a_mean_above_its_people_and_says_what_it_build
     from simulator.scenario_io import load_scenario
 
     scenario = tmp_path / "growth.yaml"
-    for mean, error in ((250, "valid: 2 <= mean_degree <= 199"), (200, "valid: 2 <= mean_degree <= 199"), (100, None),
-                        (12, None)):
+    for mean, error in ((250, "valid: 2 <= mean_degree <= 199"), (200, "valid: 2 <= mean_degree <= 199"), (199, None),
+                        (100, None), (12, None)):
         scenario.write_text(f"population: {{size: 200, initial_customers: 5}}\nnetwork: {{kind: {kind}, mean_degree: {mean}}}\n")
         if error is not None:
             with pytest.raises(ScenarioError, match=re.escape(error)):
@@ -1024,4 +1024,9 @@ def test_a_growth_network_refuses_a_mean_above_its_people_and_says_what_it_build
         network = network_for(loaded.network, 200, 1)
         assert network.indptr[-1] / 200 == pytest.approx(growth_mean(mean, 200), abs=0.02)
         note = growth_note(loaded)
-        assert ("builds a mean degree of 75.0, below the 100 asked" in note) if mean == 100 else note == "", note
+        said = {100: "builds a mean degree of 75.0, below the 100 asked: it starts from a star",
+                199: "builds a mean degree of 100.0, below the 199 asked: it starts from a star"}   # 199 is valid: n - 1
+        assert (said[mean] in note) if mean in said else note == "", note
+    # a shortfall of rounding alone is said as rounding: 2.5 builds 2 on 20,000 people
+    scenario.write_text(f"population: {{size: 20000, initial_customers: 5}}\nnetwork: {{kind: {kind}, mean_degree: 2.5}}\n")
+    assert "rounded half up (1), so about 2" in growth_note(load_scenario(scenario))

@@ -3350,9 +3350,11 @@ def test_points_on_common_seeds_share_one_engine_path(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("ends, words", [
-    ("low: 0.1, high: .inf", "low and high must be finite numbers (got 0.1, inf)"),
-    ("low: -.inf, high: 0.3", "low and high must be finite numbers (got -inf, 0.3)"),
-    ("low: .nan, high: 0.3", "low and high must be finite numbers (got nan, 0.3)"),
+    ("low: 0.1, high: .inf", "low and high must be finite numbers (got 0.1, .inf)"),
+    ("low: -.inf, high: 0.3", "low and high must be finite numbers (got -.inf, 0.3)"),
+    ("low: .nan, high: 0.3", "low and high must be finite numbers (got .nan, 0.3)"),
+    # as written: ':g' read 0.10000001 as 0.1, 'low (0.1) is above high (0.1)'
+    ("low: 0.10000001, high: 0.1", "low (0.10000001) is above high (0.1)"),
     # 'give low <= high' offered a range of one value, which is refused in its turn
     ("low: 0.3, high: 0.2", "low (0.3) is above high (0.2); give low < high (a single value is values: [0.2])"),
 ])

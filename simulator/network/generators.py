@@ -332,7 +332,9 @@ def _half_degree(cfg, n: int, source) -> int:
     if n < 2:   # "valid: 2 <= mean_degree < 1" for one person
         raise _impossible(f"a growth network of {n} {'person' if n == 1 else 'people'} has no one to tie to; valid: "
                           f"population.size >= 2", source, "population.size")
-    if m >= n or (m > 1 and 2 * m > n - 1):   # one tie per newcomer, the least, builds on 2 people as on any
+    # the stated rule, mean_degree <= n - 1 (2 at least: one tie per newcomer builds on 2 people as on any); below it
+    # m <= n / 2, where the mean built, 2m(n - m)/n, still grows with m
+    if m >= n or float(cfg.mean_degree) > max(n - 1, 2):
         # 396 on 200 people (m = 198) built a mean of 3.96, and 250 built 93.75: more friends asked, fewer built. No
         # network of n people has a mean above n - 1, which the other kinds refuse as this now does
         raise _impossible(

@@ -314,12 +314,18 @@ def growth_note(scenario) -> str:
         return ""
     from ..network.generators import growth_mean
 
-    built = growth_mean(float(network.mean_degree), n)
-    if built >= 0.95 * float(network.mean_degree):
+    asked = float(network.mean_degree)
+    built = growth_mean(asked, n)
+    if built >= 0.95 * asked:
         return ""
+    m = max(int(math.floor(asked / 2.0 + 0.5)), 1)
+    # 2.5 builds 2 on 20,000 people by rounding, not by the population: said as what it is
+    why = (f"each newcomer adds a whole number of ties, mean_degree / 2 rounded half up ({m}), so about {2 * m}"
+           if 2 * m < 0.95 * asked else
+           "it starts from a star and adds mean_degree / 2 ties per newcomer, which reach the mean asked only where "
+           "they are few beside the population")
     return (f"The growth network (`network.kind` {network.kind}) of {n:,} people builds a mean degree of {built:.1f}, "
-            f"below the {float(network.mean_degree):g} asked: it starts from a star and adds mean_degree / 2 ties per "
-            f"newcomer, which reach the mean asked only where they are few beside the population.")
+            f"below the {asked:g} asked: {why}.")
 
 
 def default_notes(scenario) -> list[str]:
@@ -887,6 +893,10 @@ def study_world_note(keys, assumptions=()) -> str:
 UNPRICED_SIZES = {"program.targeting.daily_capacity": "account managers cost `cost_per_ask` for each ask made, not "
                                                       "for the capacity kept",
                   "program.staff.touchpoint_rate": "staff cost a flat `cost_per_day` however often they mention it"}
+#: What to do instead, per size: vary its cost with it, or weigh the size as an assumption.
+_PRICE_IT = {"program.targeting.daily_capacity": "vary `program.targeting.cost_per_ask` with it (the managers' time "
+                                                 "for each ask)",
+             "program.staff.touchpoint_rate": "vary `program.staff.cost_per_day` with it"}
 
 
 def unpriced_size_note(keys, assumptions=()) -> str:
@@ -899,7 +909,8 @@ def unpriced_size_note(keys, assumptions=()) -> str:
         return ""
     return (f"This study ranks {', '.join(f'`{k}`' for k in ranked)}, whose size costs nothing of its own ("
             + "; ".join(UNPRICED_SIZES[k] for k in ranked) + "): a larger one wins wherever it brings any referral. "
-            "Put its cost in `cost_per_ask` or `cost_per_day` before reading the best value as a choice.")
+            "Before reading the best value as a choice, " + "; ".join(_PRICE_IT[k] for k in ranked)
+            + ", or weigh the size as an assumption.")
 
 
 def study_non_qualifying_note(base, varied, table: str | None = None, recorded: bool = True) -> str:
