@@ -698,9 +698,7 @@ def _type_hint(kind: str, path: list, data: dict, model: type[BaseModel]) -> str
     of them is told)."""
     if (kind not in _WRONG_TYPE and kind not in _OUT_OF_BOUNDS) or not path:
         return ""
-    annotation, node = _annotation_at(path[:-1], data, model)
-    owner = _resolve(annotation, node) if annotation is not None else None
-    field = owner.model_fields.get(path[-1]) if _is_model(owner) and isinstance(path[-1], str) else None
+    owner, field = _field_at(path, data, model)
     said = (field.json_schema_extra or {}).get("valid") if field is not None and isinstance(field.json_schema_extra, dict) else None
     if kind in _OUT_OF_BOUNDS:   # 'samples: 1' was told '>= 2' alone, where 3 is refused too
         return f"; valid: {said}" if said else ""
@@ -827,15 +825,22 @@ def _annotation_at(parent_path: list, data: dict, model: type[BaseModel]) -> tup
     return annotation, node
 
 
+def _field_at(path: list, data: dict, model: type[BaseModel]):
+    """(the model holding the key at ``path``, its pydantic field), either None where the
+    path leads to no model's field (a list item, a mapping's key)."""
+    annotation, node = _annotation_at(path[:-1], data, model)
+    owner = _resolve(annotation, node) if annotation is not None else None
+    field = owner.model_fields.get(path[-1]) if _is_model(owner) and isinstance(path[-1], str) else None
+    return owner, field
+
+
 def _empty_remedy(path: list, data: dict, model: type[BaseModel]) -> str:
     """What to do with a block that has nothing under it: give its keys, or delete it where
     that keeps a default (a list's item is deleted with its '- ' line; a required block
     has no default to keep, and 'delete the line' then met 'required key is missing')."""
     if path and isinstance(path[-1], int):
         return "give the item's keys, or delete its '- ' line"
-    annotation, node = _annotation_at(path[:-1], data, model) if path else (None, None)
-    owner = _resolve(annotation, node) if annotation is not None else None
-    field = owner.model_fields.get(path[-1]) if _is_model(owner) and path and isinstance(path[-1], str) else None
+    field = _field_at(path, data, model)[1] if path else None
     if field is not None and field.is_required():
         return "give its keys"
     return "give its keys, or delete the line to keep the defaults"

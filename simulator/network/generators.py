@@ -326,9 +326,14 @@ def _powerlaw_pmf(mean: float, exponent: float, n: int, source) -> tuple[np.ndar
     return support, pmf(0.5 * (low + high))
 
 
+def ties_per_newcomer(mean_degree: float) -> int:
+    """A growth network's ties per newcomer, m: mean_degree / 2 rounded half up."""
+    return int(math.floor(float(mean_degree) / 2.0 + 0.5))
+
+
 def _half_degree(cfg, n: int, source) -> int:
-    """Ties each newcomer adds: mean_degree / 2 rounded half up."""
-    m = int(math.floor(cfg.mean_degree / 2.0 + 0.5))
+    """Ties each newcomer adds (ties_per_newcomer), checked against the people there are."""
+    m = ties_per_newcomer(cfg.mean_degree)
     if n < 2:   # "valid: 2 <= mean_degree < 1" for one person
         raise _impossible(f"a growth network of {n} {'person' if n == 1 else 'people'} has no one to tie to; valid: "
                           f"population.size >= 2", source, "population.size")
@@ -346,7 +351,7 @@ def _half_degree(cfg, n: int, source) -> int:
 def growth_mean(mean_degree: float, n: int) -> float:
     """The mean degree a growth network (Barabasi-Albert, powerlaw-cluster) of ``n`` people
     builds: a star of m + 1, then m ties per newcomer, m(n - m) ties in all, so 2m(n - m)/n."""
-    m = max(int(math.floor(mean_degree / 2.0 + 0.5)), 1)
+    m = max(ties_per_newcomer(mean_degree), 1)
     return 2.0 * m * (n - m) / n if n else 0.0
 
 

@@ -312,13 +312,13 @@ def growth_note(scenario) -> str:
     network, n = scenario.network, scenario.population.size
     if getattr(network, "kind", None) not in ("barabasi_albert", "powerlaw_cluster") or not n:
         return ""
-    from ..network.generators import growth_mean
+    from ..network.generators import growth_mean, ties_per_newcomer
 
     asked = float(network.mean_degree)
     built = growth_mean(asked, n)
     if built >= 0.95 * asked:
         return ""
-    m = max(int(math.floor(asked / 2.0 + 0.5)), 1)
+    m = max(ties_per_newcomer(asked), 1)
     # 2.5 builds 2 on 20,000 people by rounding, not by the population: said as what it is
     why = (f"each newcomer adds a whole number of ties, mean_degree / 2 rounded half up ({m}), so about {2 * m}"
            if 2 * m < 0.95 * asked else
