@@ -652,6 +652,11 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         if isinstance(first["input"], str) and (glued := re.match(r"[A-Za-z_]\w*:[^\s,]+", first["input"].strip())):
             # a block of one key written glued ('monthly_margin:8,000') is its text: the glued key's hint instead
             message = glued_message(glued.group(0), first["input"].strip())
+    elif kind in ("list_type", "string_type") and "input" in first and first["input"] is None:
+        # 'channels:' or a sweep's 'base:' with nothing after it was "Input should be a valid list (got None)"
+        what = "a list ([a, b], or one '- item' line each)" if kind == "list_type" else "text"
+        remedy = _empty_remedy(path, data, model).replace("its keys", "its items" if kind == "list_type" else "a value")
+        message = f"should be {what}, but nothing is given: {remedy}"
     elif kind in ("dict_type", "model_type", "model_attributes_type") and "input" in first and first["input"] is None:
         # 'program:' with its keys commented out was pydantic's "a valid dictionary or instance of Program"
         hint = _kinds_hint(path, data, model)

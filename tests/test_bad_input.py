@@ -808,6 +808,11 @@ def test_a_settings_value_of_the_wrong_type_is_told_what_is_valid_there(tmp_path
      "program (line 2): should be a block of 'key: value' lines, but nothing is under it: give its keys, or delete the "
      "line to keep the defaults"),
     ("population: {size: 300}\nchurn:\n", "churn (line 2): should be a block of 'key: value' lines, but nothing is under it"),
+    # an empty list key, an empty text key: 'Input should be a valid list (got None)'
+    ("population: {size: 300}\nprogram:\n  channels:\n",
+     "program.channels (line 3): should be a list ([a, b], or one '- item' line each), but nothing is given: give its "
+     "items, or delete the line to keep the defaults"),
+    ("population: {size: 300}\nname:\n", "name (line 2): should be text, but nothing is given: give a value"),
     # a list's item is deleted with its '- ' line (deleting the key line left 'a valid list (got None)')
     ("population: {size: 300}\nprogram:\n  channels:\n    -\n",
      "program.channels.0 (line 4): should be a block of 'key: value' lines, but nothing is under it: give the item's "
