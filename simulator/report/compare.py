@@ -208,8 +208,7 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     if math.isfinite(decision.budget_share) and decision.budget_share > 0:
         text += (f" Its budget ran out on day {decision.budget_day:.0f} (median) in {decision.budget_share:.0%} of "
                  f"replicates{asks_ended(best.scenario.program.incentive, last_ask, decision.budget_day)}."
-                 + (went_on_sentence(best.scenario.program, getattr(best, "timeseries", None), decision.budget_day)
-                    if best.scenario.program.incentive.on_budget_exhausted == "end_program" else "")
+                 + went_on_sentence(best.scenario.program, getattr(best, "timeseries", None), decision.budget_day)
                  + never_spent_sentence(best.runs, best.scenario.program.incentive)
                  + unpaid_sentence(best.runs, best.scenario.program.incentive)
                  + (" " + allowance_sentence(best.runs, best.scenario.program.incentive, best.scenario.days)).rstrip())

@@ -61,8 +61,7 @@ def headline(results: Results) -> list[str]:
         def ran_out(day: float, share: float) -> str:
             return (f"Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates"
                     f"{asks_ended(incentive, last_ask, day)}."
-                    + (went_on_sentence(results.scenario.program, getattr(results, "timeseries", None), day)
-                       if incentive.on_budget_exhausted == "end_program" else "")
+                    + went_on_sentence(results.scenario.program, getattr(results, "timeseries", None), day)
                     + (" " + allowance_sentence(runs, incentive, results.scenario.days)).rstrip())
 
         sentences.insert(0, ("budget_exhausted_day", ran_out, budget_never_ran_out(runs, incentive, results.scenario.days)))

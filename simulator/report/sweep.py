@@ -332,7 +332,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
             lines.append("| " + "".join(f"{_value_text(row[k])} | " for k in assumptions)
                          + f"{metric_label(row['metric'], sweep.base.days)} | {row['point_id']} | "
                          f"{_values(point, sweep.parameters)} | {fmt(row['mean'])}{over} | {band} | "
-                         f"{_ids([p for p in row['indistinguishable'] if p not in (row.get('same') or [])])}"
+                         f"{_ids(_tested(row))}"
                          f"{_tie_text(row)} |")
         never = [m for m in sweep.metrics if summary[f"{m}_mean"].isna().all()]
         if never:   # they vanished from the table and the figures without a word
@@ -468,6 +468,12 @@ def _how(sweep: Sweep) -> str:
                 + "; points with the same value in every replicate count as one, and those the same as the best as none.")
     return ("unpaired (Welch): every point ran on its own seeds; `common_random_numbers: true` pairs the points "
             "and tells more of them apart" + joint + ".")
+
+
+def _tested(row: dict) -> list[int]:
+    """The points indistinguishable from the best by a test: a tie (its very runs) is none."""
+    same = set(row.get("same") or [])
+    return [p for p in row["indistinguishable"] if p not in same]
 
 
 def _tie_text(row: dict) -> str:
@@ -732,7 +738,7 @@ def _best_text(row: dict, among: str = "") -> str:
              f"{'they differ' if len(same) > 1 else 'it differs'} in changed none of these runs, so the best is named "
              f"among them by order alone (more replicates may yet tell them apart)." if same else "")
     # a tie is no test: its points are named below, not counted among those tested ("5: 1, 2, 3, 4, 5" held the tie)
-    tested = [p for p in row["indistinguishable"] if p not in same]
+    tested = _tested(row)
     return text + (f"{len(tested)} other point{'s are' if len(tested) != 1 else ' is'} statistically indistinguishable "
                    f"from it at 95% ({'paired' if row['paired'] else 'unpaired'}): point{'s' if len(tested) != 1 else ''} "
                    f"{_ids(tested, count=False)}; the `indistinguishable_from_best` column of points.csv marks them"

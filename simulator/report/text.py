@@ -1118,7 +1118,10 @@ def went_on_after_budget(program, timeseries=None, day: float = math.nan) -> lis
 
 
 def went_on_sentence(program, timeseries=None, day: float = math.nan) -> str:
-    """went_on_after_budget for report.md, after 'its budget ran out ...' ('' if nothing)."""
+    """went_on_after_budget for report.md, after 'its budget ran out ...' ('' if nothing, and
+    where the budget did not end the program: with rewards_only the asks go on too)."""
+    if getattr(getattr(program, "incentive", None), "on_budget_exhausted", None) != "end_program":
+        return ""
     delight, influencers = _went_on(program, timeseries, day)
     return ((" Delight gifts went on after it (no ask and no reward; their cost is in `delight_cost`)." if delight else "")
             + (" Influencers went on sharing after it (their fees were paid on day 1): the friends who joined through "
