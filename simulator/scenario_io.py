@@ -655,7 +655,7 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
     elif kind in ("list_type", "string_type") and "input" in first and first["input"] is None:
         # 'channels:' or a sweep's 'base:' with nothing after it was "Input should be a valid list (got None)"
         what = "a list ([a, b], or one '- item' line each)" if kind == "list_type" else "text"
-        remedy = _empty_remedy(path, data, model).replace("its keys", "its items" if kind == "list_type" else "a value")
+        remedy = _empty_remedy(path, data, model, give="its items" if kind == "list_type" else "a value")
         message = f"should be {what}, but nothing is given: {remedy}"
     elif kind in ("dict_type", "model_type", "model_attributes_type") and "input" in first and first["input"] is None:
         # 'program:' with its keys commented out was pydantic's "a valid dictionary or instance of Program"
@@ -839,7 +839,7 @@ def _field_at(path: list, data: dict, model: type[BaseModel]):
     return owner, field
 
 
-def _empty_remedy(path: list, data: dict, model: type[BaseModel]) -> str:
+def _empty_remedy(path: list, data: dict, model: type[BaseModel], give: str = "its keys") -> str:
     """What to do with a block that has nothing under it: give its keys, or delete it where
     that keeps a default (a list's item is deleted with its '- ' line; a required block
     has no default to keep, and 'delete the line' then met 'required key is missing')."""
@@ -847,8 +847,8 @@ def _empty_remedy(path: list, data: dict, model: type[BaseModel]) -> str:
         return "give the item's keys, or delete its '- ' line"
     field = _field_at(path, data, model)[1] if path else None
     if field is not None and field.is_required():
-        return "give its keys"
-    return "give its keys, or delete the line to keep the defaults"
+        return f"give {give}"
+    return f"give {give}, or delete the line to keep the defaults"
 
 
 def _kinds_hint(path: list, data: dict, model: type[BaseModel]) -> str:
