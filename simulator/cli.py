@@ -268,6 +268,21 @@ def run(
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
 
 
+def set_lever_notes(paths: list[Path], names: list[str], sets: list[str]) -> list[str]:
+    """The levers a --set applied to every design brings into designs whose files have
+    none (report.text.created_lever_notes), each printed as a note before the runs."""
+    if not sets:
+        return []
+    from .report.text import created_lever_notes
+    from .scenario_io import created_by_sets, load_scenario
+
+    created = {name: created_by_sets(load_scenario(path, check_network=False), sets) for path, name in zip(paths, names)}
+    notes = created_lever_notes(created, names)
+    for note in notes:
+        err.print(f"note: {note.replace('`', '')}", markup=False)
+    return notes
+
+
 def _note_unused_workers(workers: Optional[int], executor: str, scheduler: Optional[str], named: str = "--workers") -> None:
     from .executors import unused_workers
 
@@ -619,7 +634,7 @@ def compare(
     paired and unpaired 95% intervals), timeseries.csv, summary.csv/json, plots
     (incremental_value.png among them) and manifest.json.
     """
-    from .compare import check_k_window, check_pairable
+    from .compare import check_k_window, check_pairable, unique_names
     from .compare import compare as compare_designs
     from .executors import check_cluster, check_executor
     from .report import fmt, write_comparison
@@ -641,6 +656,8 @@ def compare(
     designs = [load_scenario(path, sets) for path in scenarios]
     if len(designs) < 2:
         raise ScenarioError("give at least two scenario files; the first is the reference", key="refsim compare")
+    labels = [printable(p.stem) for p in scenarios]
+    lever_notes = set_lever_notes(scenarios, [d.name for d in unique_names(designs, labels)], sets)
     check_k_window(designs, sources=[str(p) for p in scenarios])
     if not unpaired:
         check_pairable(designs, seed_given=seed is not None, sources=[str(p) for p in scenarios])
@@ -656,13 +673,13 @@ def compare(
         task = bar.add_task("runs", total=total, rate="")
         comparison = compare_designs(designs, replicates=count, seed=seed, baseline=baseline, precision=precision,
                                      workers=workers, executor=executor, scheduler=scheduler,
-                                     progress=_rate_updater(bar, task), labels=[printable(p.stem) for p in scenarios],
+                                     progress=_rate_updater(bar, task), labels=labels,
                                      unpaired=unpaired, sources=[str(p) for p in scenarios])
     # a seed drawn (none given, none in the first file; unpaired: none in any file) is the one --seed that replays
     drawn = None
     if seed is None and all(d.seed is None for d in (designs if unpaired else designs[:1])):
         drawn = comparison.seed
-    folder = write_comparison(comparison, target, started=started, command=_typed_again(drawn), sets=sets,
+    folder = write_comparison(comparison, target, started=started, command=_typed_again(drawn), sets=sets, set_notes=lever_notes,
                               execution=_execution(executor, workers, scheduler, cluster, total))
     table = comparison.table
     kind = "paired" if comparison.paired else "unpaired"

@@ -20,7 +20,7 @@ from typing import Optional
 import typer
 
 from .cli import (EXECUTOR_HELP, SCHEDULER_HELP, SET_HELP, WORKERS_HELP, _check_engine, _interrupt_exit, _note_unused_workers, _typed_again,
-                  app, err, out, progress_bar, user_errors)
+                  app, err, out, progress_bar, set_lever_notes, user_errors)
 from .errors import ScenarioError
 
 SETTINGS_HELP = "YAML file with any of this command's settings (see docs/decide.md); flags given here win over it."
@@ -552,6 +552,8 @@ def sensitivity(
     design_paths = list(designs or []) or _from_file([Path(d) for d in settings.designs], settings_file, "designs",
                                                      "design")
     others = [load_scenario(p, overrides) for p in design_paths]
+    if others:   # a --set bringing a lever into some designs only
+        set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides))
     source = str(settings_file) if settings_file is not None and not uncertain else "--uncertain"
     texts = pick(uncertain, range_texts(settings.uncertain))
     # a key of some designs only (a milestone's reach_share) moves those designs and leaves the others as they are
@@ -789,6 +791,10 @@ def calibrate(
     design_paths = list(design or []) or _from_file([Path(d) for d in settings.designs], settings_file, "designs",
                                                     "design")
     others = [load_scenario(p, overrides) for p in design_paths]
+    if others:   # a --set bringing a lever into some designs only
+        from .sensitivity import design_names
+
+        set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides))
     with _at_lines(settings_file, "fit", settings.fit, source):
         check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     chosen = {k: v for k, v in {"population_size": pick(particles, settings.particles),

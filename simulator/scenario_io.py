@@ -438,6 +438,29 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
     return data
 
 
+def created_by_sets(scenario: Scenario, overrides: Iterable[str]) -> list[tuple[str, str]]:
+    """The optional blocks (levers: ``program.influencers``, ``program.delight``...) that
+    ``overrides`` bring into ``scenario``, loaded without them, by setting a key inside a
+    block its file leaves unset: (the --set item, the block it creates, every other key
+    of it at its default). One --set applied to several designs gave a design without
+    influencers the whole lever, and nothing said so."""
+    created = []
+    for item in overrides:
+        parts = str(item).partition("=")[0].strip().split(".")
+        node: Any = scenario
+        for depth, part in enumerate(parts[:-1]):
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, BaseModel) and part in type(node).model_fields:
+                node = getattr(node, part)
+            else:
+                break
+            if node is None:
+                created.append((str(item), ".".join(parts[: depth + 1])))
+                break
+    return created
+
+
 #: A key glued to a number in a flow block, the number with thousands separators: budget:1,000,000.
 GLUED_NUMBER = re.compile(r"(?<![\w.])([A-Za-z_]\w*:\d{1,3})(?=(?:,\d{3})+(?:\.\d+)?(?![\d.]))")
 

@@ -2181,3 +2181,16 @@ def test_a_null_choice_that_ran_is_counted_as_tried_and_written_as_null(tmp_path
     assert "= null never ran" not in report and "None" not in report
     assert "| program.incentive.budget | null | 1 |" in report and "{500, null}" in report
     assert "nan" not in report   # the Leading trials table read the NaN of the trials table as 'nan'
+
+
+def test_sensitivity_names_the_designs_a_set_brings_a_lever_into(tmp_path):
+    """One --set applies to every design: program.delight.rate=0.02 brought the whole
+    delight lever (a gift a day to 1% of passives) into a design without it, unsaid.
+    The note comes before any run (here a bad --metric then stops the study)."""
+    result = invoke("sensitivity", SCENARIOS / "delight-passives.yaml", DEFAULT, *TINY, "--uncertain",
+                    "program.base_share=0.05:0.4", "--set", "program.delight.rate=0.02", "--metric", "nosuch",
+                    "--out", tmp_path / "s")
+    assert result.exit_code == 2, result.output
+    assert ("note: --set program.delight.rate=0.02 brought program.delight into default-double-sided-credit, whose "
+            "file sets none, with every other key of it at its default (delight-passives had it already): that design "
+            "now has the lever") in " ".join(result.stderr.split())

@@ -2065,3 +2065,43 @@ def test_a_cost_per_referral_of_rewards_alone_is_said_beside_levers_paid_for():
                                                   "costs too (`program_cost`) a tracked referral cost levers 20.0 on average")
     alone = SimpleNamespace(table=table, designs=[design("plain", [100.0, 100.0])])
     assert rewards_only_cost_note(alone) == ""
+
+
+def test_a_set_that_brings_a_lever_into_some_designs_says_so(tmp_path):
+    """compare --set program.influencers.count=5 gave a design without influencers the
+    whole lever at its defaults (500 a fee, reach 3x...), and report.md said only that
+    every design was changed with --set: the comparison silently became one of two
+    influencer designs. The console and report.md now name the design given the lever."""
+    a = write_design(tmp_path / "a.yaml", 10, "ten", seed=5)
+    data = yaml.safe_load(a.read_text())
+    data["name"] = "ten-influencers"
+    data["program"]["influencers"] = {"count": 2, "cost_each": 100}
+    b = tmp_path / "b.yaml"
+    b.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = tmp_path / "cmp"
+    result = runner.invoke(app, ["compare", str(b), str(a), "-r", "2", "--set", "program.influencers.count=3",
+                                 "--set", "days=30", "--out", str(out), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    said = ("`--set program.influencers.count=3` brought `program.influencers` into ten, whose file sets none, with "
+            "every other key of it at its default (ten-influencers had it already): that design now has the lever.")
+    assert said in (out / "report.md").read_text()
+    assert "note: " + said.replace("`", "").rstrip(".") in " ".join(result.output.split())
+    # a --set of a key the designs all have, or of a whole block, brings nothing in: no note
+    quiet = runner.invoke(app, ["compare", str(b), str(a), "-r", "2", "--set", "days=30", "--set",
+                                "program.influencers={count: 3}", "--out", str(tmp_path / "q"), "--executor", "serial"])
+    assert quiet.exit_code == 0, quiet.output
+    assert "brought `" not in (tmp_path / "q" / "report.md").read_text() and "note: --set" not in quiet.output
+
+
+def test_created_by_sets_names_the_unset_block_a_key_path_passes_through():
+    """scenario_io.created_by_sets: the first unset block on the path, through list items;
+    a key of a set block, the whole block, or a path validation refuses brings none."""
+    from simulator.config import Scenario
+    from simulator.scenario_io import created_by_sets
+
+    scenario = Scenario()
+    assert scenario.program.influencers is None and scenario.program.delight is None
+    assert created_by_sets(scenario, ["program.influencers.count=3", "program.delight.gift=5", "days=30",
+                                      "program.influencers={count: 3}", "program.base_share=0.2",
+                                      "program.channels.0.weight=1", "program.nosuch.key=1"]) == [
+        ("program.influencers.count=3", "program.influencers"), ("program.delight.gift=5", "program.delight")]

@@ -23,9 +23,11 @@ from .text import level_text, set_sentence, k_undefined_note, milestone_cut_shor
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None,
-                     sets: list[str] | None = None, execution: dict | None = None) -> Path:
+                     sets: list[str] | None = None, execution: dict | None = None,
+                     set_notes: list[str] | None = None) -> Path:
     """Write the comparison folder atomically (staged, then renamed into place);
-    ``sets``: the --set items every design ran with, which report.md names; ``execution``:
+    ``sets``: the --set items every design ran with, which report.md names, and
+    ``set_notes`` what they brought into designs whose files lacked it; ``execution``:
     where the runs ran (executor, workers, scheduler), for the manifest."""
     designs = comparison.designs
     runs = pd.concat([d.runs for d in designs], ignore_index=True)
@@ -53,7 +55,7 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime,
             table = comparison.table
             figures.append(plots.paired_intervals(table[table["metric"].isin(console_metrics(table))],
                                                   path / "paired_vs_unpaired.png"))
-        atomic_write_text(path / "report.md", comparison_markdown(comparison, figures, sets))
+        atomic_write_text(path / "report.md", comparison_markdown(comparison, figures, sets, set_notes))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[d.scenario for d in designs], seeds={d.scenario.name: d.seeds for d in designs},
             started=started, ended=dt.datetime.now(), command=command,
@@ -1000,7 +1002,8 @@ def _design_notes(designs) -> list[str]:
     return [f"- {', '.join(names)}: {note}" for note, names in named.items()]
 
 
-def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[str] | None = None) -> str:
+def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[str] | None = None,
+                        set_notes: list[str] | None = None) -> str:
     table = comparison.table
     decision = decide(comparison)
     first = comparison.designs[0].scenario
@@ -1022,6 +1025,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
             f"paired one would be. Reference: **{comparison.reference}**.",
         ]
     changed = set_sentence(sets, "Every design was changed", "the files' descriptions and names are their own")
+    changed += "".join(f" {note[0].upper()}{note[1:]}." for note in set_notes or ())
     lines = [
         f"# Comparison: {' vs '.join(comparison.names)}",
         "",

@@ -1294,6 +1294,24 @@ def budget_used_text(mean: float, most: float, budget: float, run: str, committe
     return text
 
 
+def created_lever_notes(created: dict[str, list[tuple[str, str]]], names: list[str]) -> list[str]:
+    """What a --set applied to every design brought into some of them (``created``: per
+    design's name, scenario_io.created_by_sets of its file): a block their files leave
+    unset, a lever, with every other key at its default. One sentence per item."""
+    given: dict[tuple[str, str], list[str]] = {}
+    for name in names:
+        for pair in created.get(name, []):
+            given.setdefault(pair, []).append(name)
+    notes = []
+    for (item, block), into in given.items():
+        others = [name for name in names if name not in into]
+        notes.append(f"`--set {item}` brought `{block}` into {', '.join(into)}, whose "
+                     f"{'file sets' if len(into) == 1 else 'files set'} none, with every other key of it at its "
+                     f"default" + (f" ({', '.join(others)} had it already)" if others else "")
+                     + (": that design now has the lever" if len(into) == 1 else ": those designs now have the lever"))
+    return notes
+
+
 def set_sentence(sets: list[str] | None, subject: str, own: str) -> str:
     """What a report says of the --set items it ran with (``subject`` "with --set: ...;
     ``own``."), or "" with none: the files' descriptions and names know nothing of them,
