@@ -535,7 +535,9 @@ def panel_html(frame: Frame, design: Design | None = None) -> str:
     # word of mouth), and the line named the window for them too
     late = late_asks(design.timing, K_WINDOW_DAYS) if design is not None else None
     asks = late[0] if late is not None and late[0] >= K_WINDOW_DAYS / 2 else None   # the first ask itself is late
-    drawn = getattr(design.timing, "schedule", None) == "geometric" if design is not None else False   # a mean wait
+    # a mean wait: a drawn milestone's, or a campaign's to its next push
+    drawn = design is not None and (getattr(design.timing, "schedule", None) == "geometric"
+                                    or design.timing.kind == "campaign")
     outside = (_tag("div", f"This design first asks {'about ' if drawn else ''}{asks} days after joining, and K counts "
                            f"only the referrals a "
                            f"customer makes within {K_WINDOW_DAYS} days of joining, so it reads near 0 here although "

@@ -191,20 +191,24 @@ def test_a_campaigns_last_ask_not_its_budget_is_said_to_end_the_asks_of_later_co
     a budget that runs out before the last campaign day is still the budget's note."""
     from simulator.report.text import k_budget_note, k_ended, k_plot_note, last_ask_day
 
+    # pushes 5, 15 and 20 days apart: a joiner waits about 8 days for one, within K's window, so the plot's caption
+    # is this note and not ask_window_note's
+    plain = small(days=150, program={"timing": {"kind": "campaign", "days": [5, 20, 40]}})
     campaign = {"kind": "campaign", "days": [5, 40]}
-    plain = small(days=150, program={"timing": campaign})
     results = simulate(plain, replicates=2, seed=5, people=False)
-    last = last_ask_day(results.timeseries)
-    assert 40 <= last < 150 - 30   # the last campaign day (and its reminders), while K's cohorts still join
+    assert 40 <= last_ask_day(results.timeseries) < 150 - 30   # the last push (and its reminders), while K's cohorts join
+    # the last push ends the asks of later cohorts, not its reminders, which ask only those it asked (a walk read
+    # "last asked on day 307" of a campaign whose last push was on day 300)
+    last = 40
     assert k_ended(plain, results.runs, results.timeseries) == ("asks", last)
     assert k_budget_note(plain, results.runs, timeseries=results.timeseries).startswith(
-        f"The design last asked on day {last:.0f} (its campaign's last), after which nobody who joins is asked")
+        f"The design made its campaign's last push on day {last}, after which nobody who joins is asked")
     assert k_plot_note(plain, results.runs, results.timeseries) == (
-        f"the campaign last asked on day {last:.0f}, after which nobody who joins is asked")
+        f"the campaign's last push was on day {last}, after which nobody who joins is asked")
     folder, x = _written_marker(monkeypatch, results, tmp_path, "the campaign's")
     assert x == pytest.approx(1 + (last - 15.5) / 30)
     report = (folder / "report.md").read_text()
-    assert "last asked on day" in report and "budget ran out on day" not in report
+    assert "last push on day 40" in report and "budget ran out on day" not in report
     # a budget spent after the last ask (by links still shared) is not what ended the asks
     spent = small(days=150, program={"timing": campaign, "incentive": {"kind": "double_sided", "referrer_reward": 10,
                                                                        "referee_reward": 10, "budget": 150}})
@@ -224,6 +228,6 @@ def test_a_campaigns_last_ask_not_its_budget_is_said_to_end_the_asks_of_later_co
     goes_on.program.incentive.on_budget_exhausted = "rewards_only"
     unrewarded = simulate(goes_on, replicates=2, seed=5, people=False)
     assert np.nanmax(unrewarded.runs["budget_exhausted_day"]) < 100 <= last_ask_day(unrewarded.timeseries)
-    assert k_ended(goes_on, unrewarded.runs, unrewarded.timeseries) == ("asks", last_ask_day(unrewarded.timeseries))
+    assert k_ended(goes_on, unrewarded.runs, unrewarded.timeseries) == ("asks", 100)
     # without the timeseries (or for another timing) nothing changes: a budget's note or none
     assert k_ended(plain, results.runs) is None

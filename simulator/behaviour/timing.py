@@ -30,19 +30,37 @@ def first_ask_day(timing, day: int, count: int, rng: np.random.Generator) -> np.
     raise TypeError(f"unknown timing kind {timing.kind!r}")
 
 
-def late_asks(timing, window: int) -> tuple[int, int] | None:
+def late_asks(timing, window: int, days: int | None = None) -> tuple[int, int] | None:
     """(first, last) ask day after joining, as first_ask_day files them (delay_days + 1;
     a geometric milestone's mean; a fixed one's day), when a design asks late against K's
     ``window``: its first ask at half the window or later, or its last reminder past it.
-    None for a design that asks early, never, or on calendar days (a campaign has no
-    tenure day)."""
-    delay = getattr(timing, "delay_days", None)
-    if delay is None or isinstance(timing, NeverAsk):
-        return None
-    first = max(delay, 1) if isinstance(timing, Milestone) and timing.schedule == "fixed" else delay + 1
+    A campaign's first is the mean wait from joining to its next push (campaign_wait, over
+    its days within the horizon ``days``). None for a design that asks early or never."""
+    if isinstance(timing, Campaign):
+        first = campaign_wait(timing, days)
+        if first is None:
+            return None
+    else:
+        delay = getattr(timing, "delay_days", None)
+        if delay is None or isinstance(timing, NeverAsk):
+            return None
+        first = max(delay, 1) if isinstance(timing, Milestone) and timing.schedule == "fixed" else delay + 1
     reminders = getattr(timing, "reminders", None)
     last = first + (reminders.count * reminders.interval_days if reminders is not None else 0)
     return (first, last) if first >= window / 2 or last >= window else None
+
+
+def campaign_wait(timing: Campaign, days: int | None = None) -> int | None:
+    """The mean days from joining to a campaign's next push, for customers joining evenly
+    between day 0 and its last push within the horizon ``days``: with gaps g between its
+    pushes, sum(g^2) / (2 sum(g)), rounded. Pushes 90 days apart ask the average joiner
+    45 days in, past a 30-day K window, and K read a third of an at-purchase design's for
+    that alone. None when no push falls within the horizon."""
+    pushes = sorted({d for d in timing.days if days is None or d <= days})
+    if not pushes:
+        return None
+    gaps = np.diff([0, *pushes])
+    return int(round(float((gaps ** 2).sum()) / (2 * float(gaps.sum()))))
 
 
 def campaign_today(timing, day: int) -> bool:

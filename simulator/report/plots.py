@@ -164,7 +164,7 @@ def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | N
     have had their window close (365 days, 30-day window: days 331–335 of 331–360) is
     drawn hollow and says so: it had read as a full month's K. ``ended``: what stopped
     the asks of later cohorts (text.k_ended), ("budget", the median day a budget ran out)
-    or ("asks", a campaign's last ask), a dotted line where it falls among the months."""
+    or ("asks", a campaign's last push), a dotted line where it falls among the months."""
     from ..runner import interval
 
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -186,7 +186,7 @@ def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | N
         # month m (1-based) is drawn at x = m and holds join days 30(m - 1) + 1 .. 30m: day d sits at 1 + (d - 15.5) / 30
         ax.axvline(1 + (day - 15.5) / 30, color="tab:red", lw=1, ls=":",
                    label=f"budget ran out (day {day:.0f}, the median)" if kind == "budget" else
-                   f"the campaign's last ask (day {day:.0f})")
+                   f"the campaign's last push (day {day:.0f})")
     ax.set(xlabel="join month (30-day months of the run; 1 = join_month 0 of k_by_month.csv)", ylabel="tracked referrals per customer",
            title="K by join month: does the loop speed up, hold or stall?" + (f"\n{note}" if note else ""))
     if note:

@@ -649,7 +649,7 @@ def ask_window_note(scenario, name: str | None = None) -> str:
     from ..behaviour.timing import late_asks
 
     window = scenario.k_window_days
-    late = late_asks(scenario.program.timing, window)
+    late = late_asks(scenario.program.timing, window, scenario.days)
     if late is None:
         return ""
     first, last = late
@@ -664,7 +664,13 @@ def ask_window_note(scenario, name: str | None = None) -> str:
         return (f"{who} {what}, after the {scenario.days}-day horizon: no customer who joins during the run is "
                 f"ever asked (only a launch ask to the customers already there, if any). Shorten `delay_days` or "
                 f"lengthen `days`.")
-    if timing.kind == "milestone":   # reached by reach_share of customers only, on a drawn day unless fixed
+    if timing.kind == "campaign":   # asks on calendar days: a joiner waits for the next push
+        pushes = sorted(d for d in timing.days if d <= scenario.days)
+        shown = ", ".join(str(d) for d in pushes[:6]) + (", ..." if len(pushes) > 6 else "")
+        span = (f"on its campaign's day{'s' if len(pushes) > 1 else ''} ({shown}), so a customer who joins before its "
+                f"last push waits about {first} days for the first ask on average"
+                + (f", and its last reminder comes {last - first} days after a push" if last > first else ""))
+    elif timing.kind == "milestone":   # reached by reach_share of customers only, on a drawn day unless fixed
         reach = f"by {timing.reach_share:.0%} of customers"
         span = (f"at a success milestone on day {first} after joining (reached {reach})" if timing.schedule == "fixed"
                 else f"at a success milestone reached on average {first} days after joining ({reach})")
@@ -704,12 +710,13 @@ def campaign_k_day(scenario, runs, timeseries) -> float:
     timing = scenario.program.timing
     if not isinstance(timing, Campaign):
         return math.nan
-    last, budget = last_ask_day(timeseries), budget_k_day(scenario, runs)
-    if not (math.isfinite(last) and last < scenario.days - scenario.k_window_days):
+    # the last push, not the last ask: its reminders ask only those it asked, none who join after it
+    push = max((d for d in timing.days if d <= scenario.days), default=math.nan)
+    if not (math.isfinite(last_ask_day(timeseries)) and push < scenario.days - scenario.k_window_days):
         return math.nan
     # a budget ends the asks only under end_program: under rewards_only they go on, unrewarded, to the last day
     ended = scenario.program.incentive.on_budget_exhausted == "end_program"
-    return math.nan if ended and budget < max((d for d in timing.days if d <= scenario.days), default=0) else last
+    return math.nan if ended and budget_k_day(scenario, runs) < push else push
 
 
 def k_ended(scenario, runs, timeseries=None) -> tuple[str, float] | None:
@@ -738,7 +745,7 @@ def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True, 
     plot = "k_by_month.png shows" if figure else "`refsim run` of the design plots it in k_by_month.png,"
     if kind == "asks":
         who = f"**{name}**" if name else "The design"
-        return (f"{who} last asked on day {day:.0f} (its campaign's last), after which nobody who joins is asked: "
+        return (f"{who} made its campaign's last push on day {day:.0f}, after which nobody who joins is asked: "
                 f"`k_factor` and `program_k` average in the cohorts that joined after it, so they read low and rank "
                 f"designs partly by how long they asked; {plot} K month by month. Compare on `incremental_value`.")
     who = f"**{name}**'s budget" if name else "The budget"
@@ -753,13 +760,13 @@ def k_plot_note(scenario, runs=None, timeseries=None) -> str:
     from ..behaviour.timing import late_asks
 
     window = scenario.k_window_days
-    if late_asks(scenario.program.timing, window) is not None:
+    if late_asks(scenario.program.timing, window, scenario.days) is not None:
         return f"K reads low here: it counts referrals made within {window} days of joining, and this design asks later"
     if k_window_note(scenario):
         return f"K reads low here: it counts deals closed within {window} days, and referred deals take longer to close"
     ended = k_ended(scenario, runs, timeseries)
     if ended is not None and ended[0] == "asks":
-        return f"the campaign last asked on day {ended[1]:.0f}, after which nobody who joins is asked"
+        return f"the campaign's last push was on day {ended[1]:.0f}, after which nobody who joins is asked"
     if ended is not None:
         return f"the budget ran out on day {ended[1]:.0f} (the median), after which {_after_budget(scenario)}"
     return ""
