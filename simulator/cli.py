@@ -363,7 +363,7 @@ def _print_sweep_notes(loaded) -> None:
     # what the base's defaults decide, as optimize says on the console: the sweep said it in report.md only
     for note in (*study_default_notes(loaded.base, loaded.parameters), *kind_notes(loaded)):
         out.print(f"  note: {note.replace('`', '')}", markup=False)
-    if note := study_world_note(list(loaded.parameters), loaded.spec.assumptions):   # a best point of a world
+    if note := study_world_note(list(loaded.parameters), loaded.spec.assumptions, loaded.base):   # a world's best
         out.print(f"  note: {note.replace('`', '')}", markup=False)
     if note := unpriced_size_note(list(loaded.parameters), loaded.spec.assumptions):   # a size with no cost of its own
         out.print(f"  note: {note.replace('`', '')}", markup=False)
@@ -718,7 +718,10 @@ def compare(
         out.print(f"  {line}", markup=False)
     for line in relabel_note(comparison, console=True):   # tracked referrals told apart on the same customers
         out.print(f"  note: {line}", markup=False)
-    line = assumption_line(comparison.designs, scenarios, sets or (), metric=verdict_metric(comparison)) if verdict else ""
+    # the compare's seed where it is not the first file's (given, or drawn): the study then meets the same luck
+    own = None if comparison.seed == designs[0].seed or unpaired else comparison.seed
+    line = assumption_line(comparison.designs, scenarios, sets or (), metric=verdict_metric(comparison),
+                           seed=own) if verdict else ""
     if line:   # report.md's "ranking rests on": the console read as sure (and nothing to rest on without a ranking)
         out.print(f"  {line}", markup=False)
     for design in comparison.designs:   # as run and validate print them (docs/scenarios.md): report.md alone had them

@@ -478,7 +478,7 @@ def _print_best(result, parameters, base=None) -> None:
         from .report.text import kind_default_notes, study_default_notes, study_world_note, unpriced_size_note
 
         for note in (*study_default_notes(base, [p.key for p in parameters]), *kind_default_notes(base, parameters),
-                     study_world_note([p.key for p in parameters]), unpriced_size_note([p.key for p in parameters])):
+                     study_world_note([p.key for p in parameters], base=base), unpriced_size_note([p.key for p in parameters])):
             if not note:
                 continue
             out.print(f"  note: {note.replace('`', '')}", markup=False)
@@ -758,14 +758,10 @@ def calibrate(
     with _at_lines(settings_file, "fit", settings.fit, source):
         parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source, ranges_only=True,
                                       purpose="fit")
-    from .parameters import is_lever
+    from .report.calibrate import fitted_levers_note
 
-    levers = [p.key for p in parameters if is_lever(p.key)]
-    if levers:   # fitted without a word: what the pilot ran with is known, not a question for its counts
-        out.print(f"note: {', '.join(levers)} {'is a choice' if len(levers) == 1 else 'are choices'} of the program, "
-                  f"which the pilot ran at a value you set: calibrate fits what the pilot cannot tell you otherwise "
-                  f"(how people answer, churn, word of mouth); give the pilot's value with --set, and weigh other "
-                  f"values with --design or refsim optimize", markup=False)
+    if levers := fitted_levers_note(parameters):   # fitted without a word: what the pilot ran with is known
+        out.print(f"note: {levers}", markup=False)
     columns = pick(column, settings.columns) or None
     # a settings file's columns: key was blamed on the pilot's file
     counts = pilot_counts(pilot, columns, source=str(data_path), columns_from=_origin(column, settings_file, "columns",

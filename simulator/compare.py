@@ -404,7 +404,11 @@ WORLD_KEYS = ("acquisition", "word_of_mouth", "satisfaction", "churn", "economic
               "program.incentive.max_uplift", "program.incentive.reward_scale_months", "program.incentive.strong_tie_weight",
               "program.incentive.credibility_penalty", "program.incentive.referee_max_uplift",
               "program.incentive.referee_share_uplift", "program.timing.reminders.fatigue",
-              "program.timing.reminders.annoyance", "program.timing.reminders.annoyance_points")
+              "program.timing.reminders.annoyance", "program.timing.reminders.annoyance_points",
+              # how many customers reach a milestone is an assumption about the product, not a launch's choice
+              # (compare's report suggests it as --uncertain): weighed as a lever, sensitivity would have refused it
+              # beside a design asking at purchase, which has no such key
+              "program.timing.reach_share")
 
 
 def world_differences(reference: Scenario, other: Scenario) -> list[str]:

@@ -370,7 +370,7 @@ def _no_key(base: Scenario, parts: list[str], depth: int, fields: list[str]) -> 
     underscore ('fraud_share' for fraud.share); then the valid keys."""
     import difflib
 
-    from .scenario_io import _other_kinds_with
+    from .scenario_io import _homes_of, _other_kinds_with
 
     part, where = parts[depth], ".".join(parts[:depth]) or "the top level"
     parent = [int(p) if p.isdigit() else p for p in parts[:depth]]
@@ -385,6 +385,9 @@ def _no_key(base: Scenario, parts: list[str], depth: int, fields: list[str]) -> 
         hint = f"no key '{part}' under {where}; did you mean '{dotted}'?"
     elif close:
         hint = f"no key '{part}' under {where}; did you mean '{close[0]}'?"
+    elif not any(part in name for name in fields) and (homes := _homes_of(part, parent, base.model_dump(mode="json"),
+                                                                           Scenario)):
+        hint = f"no key '{part}' under {where}; did you mean {' or '.join(homes)}?"   # program.budget
     else:
         hint = f"no key '{part}' under {where};"
     return f"{hint} valid keys: {', '.join(fields)}"
@@ -642,6 +645,17 @@ def check_designs_pair(designs: list[Scenario], parameters: Iterable[Parameter],
         if not is_lever(p.key):
             continue
         own = {i: value_of(d, p.key) for i, d in enumerate(designs) if applies(d, p.key)}
+        if 0 < len(own) < len(designs):
+            # a friend's reward in a double-sided design beside a referrer-only one: drawn as luck in the one
+            # design, it was 'the decision hinges on' a choice the strategist makes
+            having = [names[i] for i in own]
+            lacking = [name for i, name in enumerate(names) if i not in own]
+            raise ScenarioError(f"only {', '.join(having)} {'has' if len(having) == 1 else 'have'} {p.key} "
+                                f"({', '.join(json.dumps(v, default=str) for v in own.values())}), a choice of the "
+                                f"program that {', '.join(lacking)} {'lacks' if len(lacking) == 1 else 'lack'}: the "
+                                f"study would draw that choice as if it were luck and weigh it against designs without "
+                                f"it; leave {p.key} out, make each value a design of its own (a file per value), or "
+                                f"search it with refsim optimize", file=source, key=p.key)
         if len({json.dumps(v, sort_keys=True, default=str) for v in own.values()}) > 1:
             shown = ", ".join(f"{names[i]} {json.dumps(v, default=str)}" for i, v in own.items())
             raise ScenarioError(f"the designs differ in {p.key} ({shown}), and the study sets it alike in every design at "

@@ -622,6 +622,10 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
             own = _annotation_at(path[:-1], data, model)[1]["kind"]
             message = (f"'{path[-1]}' is a key of kind {' and '.join(elsewhere)}, not of kind '{own}';"
                        f" change the kind, or remove the key;")
+        elif not hint and not any(str(path[-1]) in name for name in valid) and (
+                homes := _homes_of(str(path[-1]), path[:-1], data, model)):
+            # program.budget: "unknown key 'budget'" named none of the blocks a strategist's budget goes in
+            message = f"unknown key '{path[-1]}' here; did you mean {' or '.join(homes)}?"
         else:
             message = f"unknown key '{path[-1]}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
         message += f" valid keys here: {', '.join(valid)}"
@@ -926,6 +930,32 @@ def _other_kinds_with(key: str, parent_path: list, data: dict, model: type[BaseM
         if field is not None and key in m.model_fields and node["kind"] not in typing.get_args(field.annotation):
             kinds.extend(typing.get_args(field.annotation))
     return kinds
+
+
+def _homes_of(key: str, parent_path: list, data: dict, model: type[BaseModel]) -> list[str]:
+    """Where ``key``, unknown in the block at ``parent_path``, is a key: in a block under
+    it (_blocks_below_with), else in one under the top level (population.mean_degree is
+    network.mean_degree), as full dotted paths; none where more than two blocks have it."""
+    homes = [[*parent_path, *below, key] for below in _blocks_below_with(key, parent_path, data, model)]
+    if not homes and parent_path:
+        homes = [[*below, key] for below in _blocks_below_with(key, [], data, model)]
+    return [".".join(str(p) for p in home) for home in homes] if len(homes) <= 2 else []
+
+
+def _blocks_below_with(key: str, parent_path: list, data: dict, model: type[BaseModel]) -> list[list[str]]:
+    """The blocks under the one at ``parent_path``, one level down or else two (any of
+    their kinds), that have ``key``, as paths relative to it: ``budget`` under ``program``
+    is a key of ``program.incentive``, and at the top level of ``program.incentive``.
+    Lists of blocks (channels) are left out."""
+    annotation, node = _annotation_at(parent_path, data, model)
+    level = [([], _resolve(annotation, node) if annotation is not None else None)]
+    for _ in range(2):
+        level = [([*where, name], m) for where, owner in level if _is_model(owner)
+                 for name, field in owner.model_fields.items() for m in _alternatives(field.annotation) if _is_model(m)]
+        found = [where for where, m in level if key in m.model_fields]
+        if found:
+            return [list(w) for w in dict.fromkeys(tuple(w) for w in found)]
+    return []
 
 
 def _valid_keys(parent_path: list, data: dict, model: type[BaseModel] = Scenario) -> list[str]:

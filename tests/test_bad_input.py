@@ -266,6 +266,33 @@ def test_an_initial_customer_id_beyond_the_edge_list_names_its_line(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_key_written_in_the_wrong_block_names_the_block_it_belongs_in(tmp_path):
+    """program.budget, a strategist's first try at "a $50k budget", was told only "unknown
+    key 'budget'; valid keys here: base_share, ..." with no word of program.incentive. A
+    key of a block one or two levels down, or of a sibling block (population.mean_degree
+    is network's), is now named; a name close to a key here (churn.rate: monthly_rate)
+    gets no guess at another block."""
+    cases = {"program.budget=50000": "unknown key 'budget' here; did you mean program.incentive.budget?",
+             "budget=50000": "unknown key 'budget' here; did you mean program.incentive.budget?",
+             "program.on_budget_exhausted=rewards_only": "did you mean program.incentive.on_budget_exhausted?",
+             "population.mean_degree=8": "unknown key 'mean_degree' here; did you mean network.mean_degree?"}
+    for item, said in cases.items():
+        code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", item)
+        assert_clean_error(code, stdout, stderr, SCENARIOS / "default.yaml", said)
+    code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", "churn.rate=0.1")
+    assert_clean_error(code, stdout, stderr, SCENARIOS / "default.yaml", "unknown key 'rate'; valid keys here: monthly_rate")
+    # in a file, with its line; and where optimize or sensitivity read the key
+    data = copy.deepcopy(BASE)
+    data["program"]["budget"] = 50000
+    path = write(tmp_path, data)
+    code, stdout, stderr = invoke("validate", path)
+    assert_clean_error(code, stdout, stderr, path, "did you mean program.incentive.budget?")
+    code, stdout, stderr = invoke("optimize", SCENARIOS / "default.yaml", "--vary", "program.budget=100:1000",
+                                  "--out", tmp_path / "o")
+    assert_clean_error(code, stdout, stderr, "--vary", "no key 'budget' under program; did you mean "
+                                                       "program.incentive.budget?")
+
+
 def test_bad_set_override(tmp_path):
     code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", "program.base_sahre=0.3")
     assert code == 2 and "did you mean 'base_share'" in stderr and "Traceback" not in stderr

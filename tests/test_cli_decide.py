@@ -819,8 +819,11 @@ def test_calibrate_says_a_fitted_lever_is_a_choice_the_pilot_ran_at(tmp_path, pi
             "--seed", "8", "--executor", "serial"]
     console = " ".join(ok(*args, "--fit", f"{REWARD}=5:20", "--out", tmp_path / "a").stdout.split())
     assert f"note: {REWARD} is a choice of the program, which the pilot ran at a value you set" in console, console
+    # and report.md, beside the fitted interval (the console alone said it)
+    assert f"**Note:** {REWARD} is a choice of the program, which the pilot ran at a value you set" in \
+        (tmp_path / "a" / "report.md").read_text()
     quiet = ok(*args, "--fit", "program.base_share=0.05:0.6", "--out", tmp_path / "b").stdout
-    assert "a choice of the program" not in quiet
+    assert "a choice of the program" not in quiet + (tmp_path / "b" / "report.md").read_text()
 
 
 def test_calibrate_forecasts_no_more_draws_than_the_posterior_keeps_and_says_so(tmp_path, pilot):
@@ -1892,6 +1895,27 @@ def test_a_lever_the_designs_differ_in_is_not_set_alike_by_the_study(tmp_path):
        "--trajectories", "2", "--seed", "2", "--out", tmp_path / "d", "--executor", "serial")
 
 
+def test_a_lever_only_some_designs_have_is_no_uncertainty(tmp_path):
+    """--uncertain program.incentive.referee_reward=1:20 beside a referrer-only design drew
+    the double-sided design's own friend reward as luck, and the headline said "the
+    decision hinges on: program.incentive.referee_reward"; the same study of
+    referrer_reward, which both designs have, was refused. A lever only some designs have
+    is refused alike; an assumption only some have (a milestone's reach_share) is not."""
+    double = str(SCENARIOS / "double-sided-credit.yaml")
+    line = one_line_error(invoke("sensitivity", double, SINGLE, *TINY, "--uncertain",
+                                 "program.incentive.referee_reward=1:20", "--out", tmp_path / "a"),
+                          "--uncertain", "only double-sided-credit.yaml has program.incentive.referee_reward (10.0)",
+                          "single-sided-cash.yaml lacks", "refsim optimize")
+    assert not (tmp_path / "a").exists(), line
+    data = yaml.safe_load(Path(SINGLE).read_text())
+    data["name"] = "milestone"
+    data["program"]["timing"] = {"kind": "milestone", "delay_days": 10}
+    milestone = tmp_path / "milestone.yaml"
+    milestone.write_text(yaml.safe_dump(data, sort_keys=False))
+    ok("sensitivity", SINGLE, milestone, *TINY, "--uncertain", "program.timing.reach_share=0.3:1", "--samples", "2",
+       "--trajectories", "2", "--seed", "2", "--out", tmp_path / "b", "--executor", "serial")
+
+
 def test_an_optimisation_of_the_share_rate_or_the_delay_discount_says_it_ranks_an_assumption(tmp_path):
     """`--vary program.base_share` named a best share rate as a design, with no word; the
     share rate when asked and the delay discount are estimates of people (WORLD_KEYS)."""
@@ -2075,6 +2099,26 @@ def test_the_window_k_is_counted_over_is_no_design_and_no_uncertainty(tmp_path):
     note = study_world_note(["k_window_days", "program.incentive.referrer_reward"])
     assert "ranks `k_window_days`, which no launch chooses (the window K is measured over)" in note
     assert study_world_note(["k_window_days"], assumptions=["k_window_days"]) == ""
+
+
+def test_the_world_note_names_a_cost_share_as_a_cost_and_leaves_out_a_key_no_design_reads():
+    """optimize --vary program.cost_shares.cash on a credit design said the cash share was
+    "what the model assumes of how people answer it" and that its best value was "where
+    the world is kindest", beside the tie note saying every trial gave the same value:
+    the credit design never reads it. A cost share is a reward's cost to you, a milestone's
+    reach_share is of your product, and a key the study's base does not read is left out."""
+    from simulator.report.text import study_world_note
+
+    credit = load_scenario(SCENARIOS / "double-sided-credit.yaml")
+    assert credit.program.incentive.reward_type == "credit"
+    assert study_world_note(["program.cost_shares.cash"], base=credit) == ""
+    note = study_world_note(["program.cost_shares.credit"], base=credit)
+    assert "which no launch chooses (what the model assumes a reward costs you)" in note, note
+    reach = study_world_note(["program.timing.reach_share", "program.base_share"])
+    assert ("no launch chooses (what the model assumes of how people answer it or what the model assumes of your "
+            "product (how many customers reach its milestone))") in reach, reach
+    # a varied kind brings in keys the base lacks: nothing is left out then
+    assert "cost_shares.cash" in study_world_note(["program.incentive.kind", "program.cost_shares.cash"], base=credit)
 
 
 def test_designs_measured_over_other_k_windows_are_refused_only_where_k_is_analysed(tmp_path):

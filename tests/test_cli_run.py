@@ -825,6 +825,12 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     assert result.exit_code == 0 and "best on cumulative_profit" in result.stdout, result.output
     assert "--uncertain program.cost_shares.credit=0.2:1 --metric cumulative_profit (report.md)" in result.stdout, result.stdout
     assert ", `--metric cumulative_profit`) before trusting it" in (tmp_path / "nb" / "report.md").read_text()
+    # under --seed the study is given it: without, it ran on the first file's seed 3, not the compare's luck
+    result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "seeded"), "--executor", "serial",
+                                 "--set", "days=20", "--seed", "9"])
+    assert result.exit_code == 0, result.output
+    assert "--set days=20 --uncertain program.cost_shares.credit=0.2:1 --seed 9 (report.md)" in result.stdout, \
+        result.stdout
     # designs of other populations, compared unpaired: sensitivity refused the command printed for them
     bigger = tmp_path / "bigger.yaml"
     bigger.write_text(yaml.safe_dump({**cash, "name": "bigger", "population": {"size": 400, "initial_customers": 8}}))

@@ -1382,3 +1382,9 @@ def test_a_design_whose_own_seed_is_not_used_is_named():
     assert own_seed_note([first, own], 42) == ("The seed in the file of d (7) is not used: every design runs on the "
                                                "study's seeds (from seed 42), so that the designs meet the same luck at "
                                                "each point; `refsim run` of it on its own seed gives other figures.")
+    # under --seed 11 the first file's seed goes unused too (it was left out, as if the study ran on it)
+    assert own_seed_note([first, own], 11) == ("The seeds in the files of a (42), d (7) are not used: every design runs "
+                                               "on the study's seeds (from seed 11), so that the designs meet the same "
+                                               "luck at each point; `refsim run` of them on their own seed gives other "
+                                               "figures.")
+    assert own_seed_note([first], 11) == ""   # one design: no designs to meet the same luck

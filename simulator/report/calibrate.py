@@ -249,6 +249,21 @@ def _simulations_text(calibration: Calibration) -> str:
                                    if dropped > 0 else "") + ")")
 
 
+def fitted_levers_note(parameters) -> str:
+    """The fitted keys that are choices of the program (parameters.is_lever), which the
+    pilot ran at a value its team set: calibrate fits what the pilot cannot tell
+    otherwise. The console said so and report.md, beside the fitted interval, did not."""
+    from ..parameters import is_lever
+
+    levers = [p.key for p in parameters if is_lever(p.key)]
+    if not levers:
+        return ""
+    return (f"{', '.join(levers)} {'is a choice' if len(levers) == 1 else 'are choices'} of the program, which the "
+            f"pilot ran at a value you set: calibrate fits what the pilot cannot tell you otherwise (how people answer, "
+            f"churn, word of mouth); give the pilot's value with --set, and weigh other values with --design or refsim "
+            f"optimize")
+
+
 def pilot_note(pilot: pd.DataFrame, launch_note: str = "") -> str:
     """What the report says of the pilot itself: the date of day 0 for a pilot kept by
     date, that a pilot of a few days says little, and ``launch_note``, a launch state
@@ -359,6 +374,8 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
     narrow = [f"`{p.key}`" for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records"))
               # a flat posterior's interval spans `level` of the prior: under half of that is the pilot's doing
               if prior_share(p, row["low"], row["high"]) < 0.5 * min(settings.level / 0.9, 1) and p.key not in pressed]
+    if levers := fitted_levers_note(calibration.parameters):
+        lines += ["", f"**Note:** {levers}."]
     if edges:
         lines += ["", f"**{edge_sentence(edges)}**"]
     if misfit := misfit_sentence(calibration):

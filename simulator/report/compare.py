@@ -475,14 +475,16 @@ def assumption_note(designs, metric: str | None = None) -> str:
     return "The ranking rests on what the model is told here: " + "; ".join(notes) + "." + test
 
 
-def assumption_line(designs, files=(), sets=(), metric: str | None = None) -> str:
+def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed: int | None = None) -> str:
     """assumption_note for the console: the verdict printed above it read as sure, and only
     report.md said which assumed sizes it rests on, or that budgets ended the asks early.
     ``files``: the compared files, named in the sensitivity command so that it runs as
     printed (without them it stopped on "give a scenario YAML file"); ``sets``: compare's
     --set overrides, given to it too (without them it tested 365-day designs of 10,000
     people where 60-day ones of 1,000 were compared); ``metric``: the verdict's, given to
-    it where it is not sensitivity's default."""
+    it where it is not sensitivity's default; ``seed``: the compare's seed where it is not
+    the first file's (--seed, or one drawn), given as --seed so that the study meets the
+    compare's luck (without it, it ran on the file's 42)."""
     kept, apart = _sensitivity_designs(designs, files, metric)
     # the assumptions of the designs the command weighs: one left out for having no value had named reminders' sizes
     # that the two kept, alike in their reminders, do not rest on
@@ -506,7 +508,8 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None) -> st
     if tests:
         flags = " ".join([*(t.strip("`") for t in dict.fromkeys(tests)),
                           *([flag] if (flag := _sensitivity_metric(metric)) else [])])
-        given = "".join(f"--set {shlex.quote(str(s))} " for s in sets) + flags
+        given = "".join(f"--set {shlex.quote(str(s))} " for s in sets) + flags + (f" --seed {seed}" if seed is not None
+                                                                                  else "")
         if apart:   # sensitivity weighs designs on the same seeds at each point: it refused the command as printed
             test = (f"refsim sensitivity weighs designs that share population, network, days and seed, which these do "
                     f"not ({apart}), so test each design alone: refsim sensitivity FILE {given}")

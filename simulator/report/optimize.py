@@ -497,7 +497,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         *[f"| {p.key} | {p.describe().split(' in ', 1)[1]} |" for p in parameters],
         *(["", note] if (note := payment_delay_note(base, parameters)) else []),
         *(line for note in study_default_notes(base, [p.key for p in parameters]) for line in ("", note)),
-        *(["", note] if (note := study_world_note([p.key for p in parameters])) else []),
+        *(["", note] if (note := study_world_note([p.key for p in parameters], base=base)) else []),
         *(["", note] if (note := unpriced_size_note([p.key for p in parameters])) else []),
         *(["", note] if (note := study_twin_note([p.key for p in parameters])) else []),
         *(["", note] if (note := study_non_qualifying_note(

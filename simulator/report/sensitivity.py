@@ -640,10 +640,14 @@ __all__ = ["write_sensitivity", "sensitivity_markdown", "tornado_plot", "sobol_p
 
 
 def own_seed_note(designs, seed: int) -> str:
-    """The designs after the first whose file gives a seed of its own, which the study does
-    not use: every design runs on the study's seeds. A design with seed 7 ran on seed 42
-    without a word, and its 'designs as given' figure was not what `refsim run` gave."""
-    others = [d for d in designs[1:] if getattr(d, "seed", None) is not None and d.seed != seed]
+    """The designs whose file gives a seed other than the study's ``seed``, which the study
+    does not use: every design runs on the study's seeds. A design with seed 7 ran on seed
+    42 without a word, and its 'designs as given' figure was not what `refsim run` gave.
+    The first design counts too: under --seed its file's seed goes unused as well (it was
+    left out, as if the study ran on it). One design alone is no comparison: nothing."""
+    if len(designs) < 2:
+        return ""
+    others = [d for d in designs if getattr(d, "seed", None) is not None and d.seed != seed]
     if not others:
         return ""
     one = len(others) == 1

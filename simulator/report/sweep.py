@@ -275,7 +275,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         lines += ["", note]
     if note := _repeated_points(sweep, summary):
         lines += ["", note]
-    if note := study_world_note(spec.parameters, spec.assumptions):
+    if note := study_world_note(spec.parameters, spec.assumptions, sweep.base):
         lines += ["", note]
     if note := unpriced_size_note(spec.parameters, spec.assumptions):
         lines += ["", note]

@@ -865,13 +865,23 @@ def study_twin_note(keys) -> str:
             f"`cumulative_profit` and the customers as well (docs/model.md, the no-program twin).")
 
 
-def study_world_note(keys, assumptions=()) -> str:
+#: WORLD_KEYS of the program block that are no answer of people's: what a reward costs, a milestone's reach.
+PRODUCT_KEYS = ("program.cost_shares", "program.timing.reach_share")
+
+
+def study_world_note(keys, assumptions=(), base=None) -> str:
     """For an optimisation or a sweep that ranks a key no launch chooses (the world it
     launches into, compare.WORLD_KEYS, its market's size or network, or the horizon):
     `--vary churn.monthly_rate=0.01:0.08` named the lowest churn "best", as a design,
     with no word; compare says so of two designs in different worlds. ``assumptions``: the
-    keys a sweep lists as such (ranked at each of their values, not chosen)."""
+    keys a sweep lists as such (ranked at each of their values, not chosen). With the
+    study's ``base`` scenario, a key it does not read (parameters.reads: a cash share of
+    a credit design) is left out: it ranks nothing, and the tie notes say so."""
     from ..compare import WORLD_KEYS
+    from ..parameters import reads
+
+    if base is not None and not any(k.split(".")[-1] == "kind" for k in keys):   # a varied kind brings in its keys
+        keys = [k for k in keys if reads(base, k, keys)]
 
     def under(key: str, blocks) -> bool:
         return any(key == block or key.startswith(block + ".") for block in blocks)
@@ -880,7 +890,12 @@ def study_world_note(keys, assumptions=()) -> str:
     # note said "or the horizon it is counted over"
     kinds = {"the world the program launches into": (*(k for k in WORLD_KEYS if not k.startswith("program.")),
                                                      "population.size", "network"),
-             "what the model assumes of how people answer it": tuple(k for k in WORLD_KEYS if k.startswith("program.")),
+             "what the model assumes of how people answer it": tuple(
+                 k for k in WORLD_KEYS if k.startswith("program.") and k not in PRODUCT_KEYS),
+             # a reward's cost to the company, and how many customers reach a milestone, are no answer of people's
+             "what the model assumes a reward costs you": ("program.cost_shares",),
+             "what the model assumes of your product (how many customers reach its milestone)":
+                 ("program.timing.reach_share",),
              "the horizon it is counted over": ("days",),
              # a longer window counts more referrals of the same runs: compare refuses designs measured apart
              "the window K is measured over": ("k_window_days",)}
