@@ -553,6 +553,8 @@ def reads(scenario: Scenario, leaf: str) -> bool:
         # a campaign makes no launch ask (timing.launch_asks): only its pushes within the horizon ask again
         repeated = program.timing.kind == "campaign" and len({d for d in program.timing.days if d <= scenario.days}) > 1
         return reminders.count > 0 or repeated
+    if parts[1:3] == ["timing", "reach_share"]:   # a milestone's: no key of another timing
+        return program.timing.kind == "milestone"
     return True
 
 

@@ -645,11 +645,12 @@ def check_designs_pair(designs: list[Scenario], parameters: Iterable[Parameter],
         if not is_lever(p.key):
             continue
         own = {i: value_of(d, p.key) for i, d in enumerate(designs) if applies(d, p.key)}
-        if 0 < len(own) < len(designs):
-            # a friend's reward in a double-sided design beside a referrer-only one: drawn as luck in the one
-            # design, it was 'the decision hinges on' a choice the strategist makes
+        # a friend's reward in a double-sided design beside a referrer-only one: drawn as luck in the one design, it
+        # was 'the decision hinges on' a choice the strategist makes. A design without a program lacks every lever:
+        # it is the baseline the others are weighed against, unmoved (its panels say so), not a design lacking this one
+        lacking = [name for i, (name, d) in enumerate(zip(names, designs)) if i not in own and has_program(d)]
+        if own and lacking:
             having = [names[i] for i in own]
-            lacking = [name for i, name in enumerate(names) if i not in own]
             raise ScenarioError(f"only {', '.join(having)} {'has' if len(having) == 1 else 'have'} {p.key} "
                                 f"({', '.join(json.dumps(v, default=str) for v in own.values())}), a choice of the "
                                 f"program that {', '.join(lacking)} {'lacks' if len(lacking) == 1 else 'lack'}: the "
