@@ -170,7 +170,15 @@ def render(document: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    path = Path(argv[0] if argv else Path(__file__).resolve().parents[1] / "docs" / "model.md")
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m simulator.paramdoc", description=(
+        "Regenerate the step order and the parameter table of docs/model.md from the schema's field descriptions."))
+    parser.add_argument("path", nargs="?", type=Path, default=Path(__file__).resolve().parents[1] / "docs" / "model.md",
+                        help="the model document to update (default: docs/model.md of this tree)")
+    path = parser.parse_args(argv).path
+    if not path.is_file():
+        parser.error(f"{path}: no such file")
     path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
     print(f"updated the step order and the parameter table in {path}")
     return 0

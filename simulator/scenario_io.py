@@ -793,12 +793,13 @@ def _bounds_of(field) -> list:
 
 def _percent_hint(kind: str, ctx: dict, value) -> str:
     """'; a share or rate is a fraction: 8% is 0.08' when a number above 1 was given where
-    at most 1 is valid, the likeliest mistake (churn 8 for 8%)."""
+    at most 1 is valid, the likeliest mistake (churn 8 for 8%). From 1.5 up only: 1.01 or
+    1.0001 is a share just past 1, not 1% ("1.0001% is 0.010001" misled)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         return ""
-    if kind == "less_than_equal" and ctx.get("le") == 1 and 1 < number <= 100:
+    if kind == "less_than_equal" and ctx.get("le") == 1 and 1.5 <= number <= 100:
         return f"; a share or rate is a fraction: {number:g}% is {number / 100:g}"
     return ""
 

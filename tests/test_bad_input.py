@@ -642,6 +642,12 @@ def test_a_percentage_for_a_rate_and_a_budget_at_or_below_zero_get_what_would_be
     default = SCENARIOS / "default.yaml"
     with pytest.raises(ScenarioError, match=r"churn\.monthly_rate: .*\(got 8\); a share or rate is a fraction: 8% is 0\.08"):
         load_scenario(default, ["churn.monthly_rate=8"])
+    # a share just past 1 is no percentage: "1.0001% is 0.010001" misled
+    for value in ("1.0001", "1.01"):
+        with pytest.raises(ScenarioError, match=rf"\(got {value}\)$"):
+            load_scenario(default, [f"churn.monthly_rate={value}"])
+    with pytest.raises(ScenarioError, match=r"1\.5% is 0\.015$"):
+        load_scenario(default, ["program.base_share=1.5"])
     for value in ("0", "-200"):
         with pytest.raises(ScenarioError, match=rf"budget_per_month: Input should be greater than 0 \(got {value}\)$"):
             load_scenario(default, [f"program.incentive.budget_per_month={value}"])

@@ -139,3 +139,16 @@ def test_every_relative_link_in_the_docs_reaches_a_file_and_heading():
             elif anchor and linked.suffix == ".md" and anchor not in headings(linked):
                 broken.append(f"{page.name}: {target} (no such heading)")
     assert not broken, broken
+
+
+def test_paramdoc_takes_help_and_names_a_missing_file(tmp_path, capsys):
+    """`python -m simulator.paramdoc --help` read '--help' as the document's path and died
+    in a FileNotFoundError traceback; a missing path is now one line, exit 2."""
+    import pytest
+
+    with pytest.raises(SystemExit) as done:
+        paramdoc.main(["--help"])
+    assert done.value.code == 0 and "parameter table" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as done:
+        paramdoc.main([str(tmp_path / "nope.md")])
+    assert done.value.code == 2 and "nope.md: no such file" in capsys.readouterr().err
