@@ -320,7 +320,7 @@ def _median_day(runs, metric: str) -> str:
 def _print_headline(results, sets: list[str] = ()) -> None:
     from .config import has_program
     from .report import fmt
-    from .report.text import k_undefined_note, roi_undefined_note, undefined_value_reason
+    from .report.text import k_undefined_note, nothing_to_pay_back, roi_undefined_note, undefined_value_reason
 
     table = results.summary.set_index("metric")
     replicates = len(results.runs)
@@ -340,6 +340,8 @@ def _print_headline(results, sets: list[str] = ()) -> None:
             why = f": {undefined_value_reason(results.scenario).replace('`', '')}"
         if metric == "attributed_roi" and int(row["n"]) == 0:   # no reward cost to divide by: said why, as K's is
             why = f": {roi_undefined_note(results.scenario).replace('`', '')}"
+        if metric == "payback_day" and nothing_to_pay_back(results.runs):   # day 1 by definition: said, as report.md
+            why = "   nothing to pay back: it spends and adds nothing against no program"
         out.print(f"  {metric:<22} {fmt(row['mean']):>12}{spread}"
                   + _median_day(results.runs, metric)
                   + _defined_in(metric, int(row["n"]), replicates, has_program(results.scenario)) + why

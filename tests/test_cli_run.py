@@ -1509,3 +1509,29 @@ def test_a_campaign_push_the_budget_cancelled_is_not_said_to_have_ended_of_itsel
     shared = asked.assign(asks=[5, 0, 0])   # everyone shared at the push: no reminder was due, over on day 30
     assert asks_over(campaign([30]), shared) == 30.0
     assert math.isnan(asks_over(small(), asked))                # asks as customers come: never over of itself
+
+
+def test_a_program_that_spends_and_adds_nothing_is_not_said_to_pay_back(tmp_path):
+    """With every customer churning at once (churn 1 a month), a cash program spent and
+    added nothing against no program in every replicate, and report.md said "It pays
+    back in all 4 replicates ... (payback day 1)": true by the definition, misleading as
+    a finding. run's console, run's and compare's report.md now say there is nothing to
+    pay back; a program that costs something is not said so."""
+    import pandas as pd
+
+    from simulator.report.text import nothing_to_pay_back
+
+    sets = ["--set", "churn.monthly_rate=1", "--set", "population.size=600", "--set", "days=20", "-r", "2"]
+    result = runner.invoke(app, ["run", str(SCENARIOS / "single-sided-cash.yaml"), *sets, "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    runs = pd.read_csv(tmp_path / "r" / "runs.csv")
+    assert (runs[["incremental_value", "incremental_profit", "program_cost"]] == 0).all().all()
+    assert "nothing to pay back: it spends and adds nothing against no program" in result.stdout
+    report = (tmp_path / "r" / "report.md").read_text()
+    assert "It has nothing to pay back" in report and "It pays back" not in report
+    compared = runner.invoke(app, ["compare", str(SCENARIOS / "single-sided-cash.yaml"),
+                                   str(SCENARIOS / "double-sided-credit.yaml"), *sets, "--out", str(tmp_path / "c")])
+    assert compared.exit_code == 0, compared.output
+    assert "It has nothing to pay back" in (tmp_path / "c" / "report.md").read_text()
+    assert not nothing_to_pay_back(runs.assign(program_cost=5.0))
+    assert not nothing_to_pay_back(runs.drop(columns="incremental_value"))

@@ -19,7 +19,7 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, undefined_value_reason
+from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, undefined_value_reason
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None,
@@ -217,7 +217,9 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     elif math.isfinite(decision.budget_share):
         text += " " + budget_never_ran_out(best.runs, best.scenario.program.incentive, best.scenario.days) \
             + unpaid_sentence(best.runs, best.scenario.program.incentive)
-    if math.isfinite(decision.payback_share) and decision.payback_share > 0:
+    if nothing_to_pay_back(best.runs):
+        text += " " + NOTHING_TO_PAY_BACK
+    elif math.isfinite(decision.payback_share) and decision.payback_share > 0:
         text += " " + payback_sentence(decision.payback_day, decision.payback_share, len(best.runs), days,
                                        first_day_paybacks(best.runs)) \
             + cash_basis_note(best.runs, getattr(getattr(best.scenario, "program", None), "incentive", None))

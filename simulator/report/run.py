@@ -14,7 +14,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (against_no_program, set_sentence, k_undefined_note, roi_undefined_note, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, k_budget_note, k_ended, reward_weighing,
+from .text import (NOTHING_TO_PAY_BACK, nothing_to_pay_back, against_no_program, set_sentence, k_undefined_note, roi_undefined_note, ask_queue_note, default_notes, ask_window_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, k_budget_note, k_ended, reward_weighing,
                    ratio_of_means_note, summary_dict, summary_table, undefined_value_reason, value_split, influencers_own_sentence)
 
 #: run's first paragraph where a program ran without its no-program twin (--no-baseline): it said nothing, where
@@ -52,6 +52,8 @@ def headline(results: Results) -> list[str]:
         text += value_split(runs, results.scenario.days, incentive) + influencers_own_sentence(runs)
 
     def paid_back(day: float, share: float) -> str:
+        if nothing_to_pay_back(runs):
+            return NOTHING_TO_PAY_BACK
         return payback_sentence(day, share, len(runs), results.scenario.days, first_day_paybacks(runs)) + cash_basis_note(runs, incentive)
 
     sentences = [("payback_day", paid_back, f"It does not pay back within the {results.scenario.days}-day horizon.")]

@@ -1031,6 +1031,18 @@ def first_day_paybacks(runs) -> int | None:
     return int((runs["payback_day"] <= 1).sum()) if "payback_day" in runs else None
 
 
+def nothing_to_pay_back(runs) -> bool:
+    """Whether a design spends and adds nothing against no program in every replicate
+    (incremental value and profit 0, no program cost): its payback day is 1 by definition,
+    and "It pays back in all 4 replicates (payback day 1)" was said of a program every
+    customer of which churned at once."""
+    columns = [c for c in ("incremental_value", "incremental_profit", "program_cost") if c in runs.columns]
+    return len(runs) > 0 and "incremental_value" in columns and all((runs[c] == 0).all() for c in columns)
+
+
+NOTHING_TO_PAY_BACK = "It has nothing to pay back: it spends and adds nothing against no program in any replicate."
+
+
 def payback_sentence(day: float, share: float, runs: int, horizon: int, from_day_1: int | None = None) -> str:
     """When the program pays back: in how many of the ``runs`` replicates, the median
     payback day over those, and that the others are still below 0 at the ``horizon``
