@@ -363,10 +363,15 @@ def _accepts(sweep: Sweep, folder: Path) -> Callable[[dict], dict | None]:
     only when the folder's sweep differs), its one-line refusal naming the folder."""
     def accepts(state: dict) -> dict | None:
         try:
-            return sweep.grown_from(state, held_metrics(folder))
+            grown = sweep.grown_from(state, held_metrics(folder))
         except ScenarioError as error:
             error.file = error.file or str(folder)
             raise
+        if grown is None and (lost := sweep.grid_lost(state)):   # what would have let it grow, not 'parameters differ'
+            raise ScenarioError(f"holds this grid with levels this sweep file drops: {lost}; a grid grows by adding "
+                                f"levels and keeps every one it ran: list the dropped ones too (as values:), rerun with "
+                                f"--force to start over, or choose another --out folder", file=str(folder), key="--out")
+        return grown
     return accepts
 
 

@@ -379,6 +379,25 @@ class Sweep:
         return {"grids": grids if version == before else [*grids, version]}
 
 
+    def grid_lost(self, state: dict) -> str:
+        """Where this grid is the folder's (``state``) with levels it held dropped, the
+        levels lost, as 'program.base_share 0.2 (its levels now: 0.1, 0.1667, 0.2333,
+        0.3)'; else "". A grid grows by adding levels and keeps every one it had: going
+        from 3 levels to 4 was told only "its sweep file's parameters differ"."""
+        grids = state.get("grids")
+        if self.grid_fingerprint() is None or state.get("grid_fingerprint") != self.grid_fingerprint() or not grids:
+            return ""
+        lost = []
+        for key, levels in self.grid().items():
+            parameter = self.spec.parameters[key]
+            now = {value_key(settled_level(parameter, v)) for v in levels}
+            gone = [v for v in grids[-1].get(key, []) if value_key(settled_level(parameter, v)) not in now]
+            if gone:
+                shown = lambda values: ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in values)  # noqa: E731
+                lost.append(f"{key} {shown(gone)} (its levels now: {shown(levels)})")
+        return "; ".join(lost)
+
+
 def value_key(value: Any) -> str:
     """A value's identity across files and versions of a grid: its JSON text, with a whole
     number the same however it is written (10, 10.0 and 1e1 are one value; true is not 1)."""
@@ -807,7 +826,13 @@ CHECKED_COMBINATIONS = 256
 
 
 def _refusal(sweep: Sweep, values: dict) -> ScenarioError | None:
-    """Why the base scenario with ``values`` set is not a valid scenario (None if it is)."""
+    """Why the base scenario with ``values`` set is not a valid scenario (None if it is).
+    A parameter of one value is set in every point, so it is set here too: a ring's odd
+    degree beside `network.kind: {values: [watts_strogatz]}` passed the check on the
+    base's own kind and failed as runs."""
+    fixed = {k: p.values[0] for k, p in sweep.spec.parameters.items()
+             if isinstance(p, ValueList) and len(p.values) == 1 and k not in values}
+    values = {**fixed, **values}
     try:
         overrides = [f"{k}={yaml_value(v)}" for k, v in values.items()]
         if any(k.endswith(".kind") for k in values):   # as the runs apply them (sweep.run_point)

@@ -969,6 +969,16 @@ def test_a_sampled_range_whose_values_between_do_not_fit_is_refused_with_the_val
                                      "network.kind": {"values": ["watts_strogatz", "erdos_renyi"]}})
     result = runner.invoke(app, ["sweep", str(mended), "--dry-run", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0 and "4 points" in result.stdout, result.output
+    # a kind of one value is set in every point: it mends nothing, and the ring's check applies on a base of
+    # another kind (it passed there, and a quarter of the runs failed)
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("name: plain\ndays: 10\npopulation: {size: 300}\nnetwork: {kind: erdos_renyi, mean_degree: 4}\n")
+    for name, swept in (("one.yaml", degree), ("listed.yaml", {"values": [4, 5, 6]})):
+        spec = {"network.kind": {"values": ["watts_strogatz"]}, "network.mean_degree": swept}
+        one = write_sweep(tmp_path, name, base=str(plain), **({"method": method, "samples": 4} if "low" in swept else {}),
+                          parameters=spec)
+        one_line_error(runner.invoke(app, ["sweep", str(one), "--dry-run", "--out", str(tmp_path / "out")]),
+                       "parameters.network.mean_degree", "mean_degree 5 is odd")
 
 
 def test_the_report_gives_the_levels_a_grid_range_runs():
@@ -1109,6 +1119,12 @@ def test_a_refused_resume_names_the_key_of_the_sweep_file_that_changed(tmp_path)
     write_sweep(grid, replicates=1, parameters={"program.incentive.referrer_reward": {"values": [0, 10, 20]}})
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(grid / "out"), "--executor", "serial", "-r", "2"]),
                    "its replicates (1 there, 2 now), sweep file's parameters differ", "grows in one thing at a time")
+    # a grid that dropped a level it ran (0 and 10 ran; 0 to 20 in 2 levels drops 10) is told which, where it said
+    # only "parameters differ" (as of 3 levels to 4, which moves the middle one)
+    write_sweep(grid, replicates=1, parameters={"program.incentive.referrer_reward": {"low": 0, "high": 20, "levels": 2}})
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(grid / "out"), "--executor", "serial"]),
+                   "holds this grid with levels this sweep file drops: program.incentive.referrer_reward 10 (its levels "
+                   "now: 0, 20)", "list the dropped ones too")
 
 
 @pytest.mark.parametrize("paired", [False, True])
