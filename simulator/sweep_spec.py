@@ -751,8 +751,16 @@ def _check_parameters(sweep: Sweep, where) -> None:
                                             file=sweep.source, key=where("parameters", key)) from None
         if isinstance(parameter, ValueRange) and not parameter.levels and parameter.high - parameter.low >= 2:
             _check_drawn_between(sweep, key, parameter, where)
+        fits = lambda value: _refusal(sweep, {key: value}) is None and _refused_beside_fixed(sweep, key, value) is None  # noqa: E731
         for value in candidates:
             error = _refusal(sweep, {key: value})
+            if (error is None and (fixed := _refused_beside_fixed(sweep, key, value)) is not None
+                    and any(fits(other) for other in candidates if other != value)):
+                # fits the base alone, and no point beside a parameter of one value (the others fit some: a grid of
+                # which no point fits is said whole below)
+                raise ScenarioError(f"value {reprlib.repr(value)} does not fit beside the values every point sets "
+                                    f"on the base scenario {_base_name(sweep)}: {fixed.message}",
+                                    file=sweep.source, key=where("parameters", key)) from None
             if error is None:
                 continue
             at = (error.key or "").split(" (line")[0]
@@ -806,7 +814,8 @@ def _check_drawn_between(sweep: Sweep, key: str, parameter: ValueRange, where) -
     if _refusal(sweep, {key: low}) is not None or _refusal(sweep, {key: high}) is not None:
         return   # the ends' own message (below) says more
     # another swept value may mend it: the runs decide, as for a list's values
-    misfit = misfit_between(parameter.low, parameter.high, lambda value: _refusal(sweep, {key: value}),
+    misfit = misfit_between(parameter.low, parameter.high,
+                            lambda value: _refusal(sweep, {key: value}) or _refused_beside_fixed(sweep, key, value),
                             whole=parameter.integer,
                             mended=lambda probe, error: len(sweep.spec.parameters) > 1
                             and _clash_everywhere(sweep, key, probe, error) is None)
@@ -826,13 +835,7 @@ CHECKED_COMBINATIONS = 256
 
 
 def _refusal(sweep: Sweep, values: dict) -> ScenarioError | None:
-    """Why the base scenario with ``values`` set is not a valid scenario (None if it is).
-    A parameter of one value is set in every point, so it is set here too: a ring's odd
-    degree beside `network.kind: {values: [watts_strogatz]}` passed the check on the
-    base's own kind and failed as runs."""
-    fixed = {k: p.values[0] for k, p in sweep.spec.parameters.items()
-             if isinstance(p, ValueList) and len(p.values) == 1 and k not in values}
-    values = {**fixed, **values}
+    """Why the base scenario with ``values`` set is not a valid scenario (None if it is)."""
     try:
         overrides = [f"{k}={yaml_value(v)}" for k, v in values.items()]
         if any(k.endswith(".kind") for k in values):   # as the runs apply them (sweep.run_point)
@@ -844,6 +847,18 @@ def _refusal(sweep: Sweep, values: dict) -> ScenarioError | None:
     except ScenarioError as error:
         return error
     return None
+
+
+def _refused_beside_fixed(sweep: Sweep, key: str, value: Any) -> ScenarioError | None:
+    """Why ``value`` of ``key``, which fits the base scenario on its own, fits no point:
+    where another parameter has one value (set in every point, so it mends nothing), the
+    value is tried beside the other swept values as a clash is (_clash_everywhere). A
+    ring's odd degree beside `network.kind: {values: [watts_strogatz]}` passed on the
+    base's own kind and failed as runs. None where no parameter has one value."""
+    if not any(isinstance(p, ValueList) and len(p.values) == 1 for k, p in sweep.spec.parameters.items() if k != key):
+        return None
+    clash = _clash_everywhere(sweep, key, value, ScenarioError(""))
+    return None if clash is None else clash[1]
 
 
 def _clash_everywhere(sweep: Sweep, key: str, value: Any, alone: ScenarioError) -> tuple[str, ScenarioError] | None:
