@@ -408,7 +408,12 @@ WORLD_KEYS = ("acquisition", "word_of_mouth", "satisfaction", "churn", "economic
               # how many customers reach a milestone is an assumption about the product, not a launch's choice
               # (compare's report suggests it as --uncertain): weighed as a lever, sensitivity would have refused it
               # beside a design asking at purchase, which has no such key
-              "program.timing.reach_share")
+              "program.timing.reach_share",
+              # how strongly people answer a lever: the model's assumptions (docs/model.md's table gives them as
+              # such, and the bundled files say to sweep them), refused by sensitivity as choices beside a design
+              # without the lever
+              "program.influencers.reach_boost", "program.influencers.conversion", "program.delight.satisfaction_boost",
+              "program.delight.lasts_days", "program.staff.moment_effect")
 
 
 def world_differences(reference: Scenario, other: Scenario) -> list[str]:
@@ -555,6 +560,11 @@ def reads(scenario: Scenario, leaf: str) -> bool:
         return reminders.count > 0 or repeated
     if parts[1:3] == ["timing", "reach_share"]:   # a milestone's: no key of another timing
         return program.timing.kind == "milestone"
+    node = program   # a lever's key is read only where the lever is set (no influencers: no reach_boost)
+    for part in parts[1:-1]:
+        node = getattr(node, part, None)
+        if node is None:
+            return False
     return True
 
 

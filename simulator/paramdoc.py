@@ -179,7 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     path = parser.parse_args(argv).path
     if not path.is_file():
         parser.error(f"{path}: no such file")
-    path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
+    try:
+        text = render(path.read_text(encoding="utf-8"))
+    except ValueError:   # "substring not found": a file without the generated sections' marker lines
+        parser.error(f"{path}: has no marker lines of the generated step order and parameter table (docs/model.md's)")
+    path.write_text(text, encoding="utf-8")
     print(f"updated the step order and the parameter table in {path}")
     return 0
 

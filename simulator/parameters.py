@@ -329,6 +329,13 @@ def _refused(parameter: Parameter, base: Scenario, value: Any) -> ScenarioError 
 # --------------------------------------------------------------------------- the schema
 
 
+def _holds_block(annotation: Any) -> bool:
+    """Whether a field's annotation allows a block (a model), as a lever's does beside None."""
+    from .scenario_io import _alternatives, _is_model
+
+    return any(_is_model(m) for m in _alternatives(annotation))
+
+
 def schema_field(base: Scenario, key: str, *, source: str = "--vary", hints: bool = True) -> tuple[Any, Any]:
     """The annotation and current value of ``key`` in ``base`` (following list indices and
     the ``kind`` each block has); one ScenarioError line naming the valid keys otherwise
@@ -356,6 +363,11 @@ def schema_field(base: Scenario, key: str, *, source: str = "--vary", hints: boo
             if part not in node:
                 raise ScenarioError(f"no key '{part}' under {where}; valid keys: {', '.join(sorted(map(str, node)))}", file=source, key=key)
             annotation, node = _dict_value(annotation), node[part]
+        elif node is None and depth and _holds_block(annotation):
+            # a lever the scenario leaves unset (program.influencers) was "a value, not a block"
+            raise ScenarioError(f"{where} is not set in this scenario (the lever is off), so it has no '{part}' to "
+                                f"vary; add {where} to the scenario file (or --set {where}.{part}=VALUE to switch it "
+                                f"on with its defaults) first", file=source, key=key)
         else:
             raise ScenarioError(f"{where} is a value, not a block; it has no key '{part}'", file=source, key=key)
     if isinstance(node, (BaseModel, list, dict)):

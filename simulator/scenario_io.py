@@ -448,17 +448,29 @@ def created_by_sets(scenario: Scenario, overrides: Iterable[str]) -> list[tuple[
     for item in overrides:
         parts = str(item).partition("=")[0].strip().split(".")
         node: Any = scenario
-        for depth, part in enumerate(parts[:-1]):
+        # the block given whole (--set 'program.influencers={count: 5}') is brought in too
+        for depth, part in enumerate(parts):
             if isinstance(node, list) and part.isdigit() and int(part) < len(node):
                 node = node[int(part)]
             elif isinstance(node, BaseModel) and part in type(node).model_fields:
                 node = getattr(node, part)
             else:
                 break
-            if node is None:
+            if node is None and (depth < len(parts) - 1 or _is_block(scenario, parts)):
                 created.append((str(item), ".".join(parts[: depth + 1])))
                 break
+            if node is None:
+                break
     return created
+
+
+def _is_block(scenario: Scenario, parts: list[str]) -> bool:
+    """Whether the key at ``parts`` holds a block (a lever) rather than a value."""
+    owner: Any = scenario
+    for part in parts[:-1]:
+        owner = getattr(owner, part, None)
+    field = type(owner).model_fields.get(parts[-1]) if isinstance(owner, BaseModel) else None
+    return field is not None and any(_is_model(m) for m in _alternatives(field.annotation))
 
 
 #: A key glued to a number in a flow block, the number with thousands separators: budget:1,000,000.
@@ -939,24 +951,31 @@ def _homes_of(key: str, parent_path: list, data: dict, model: type[BaseModel]) -
     network.mean_degree), as full dotted paths; none where more than two blocks have it."""
     homes = [[*parent_path, *below, key] for below in _blocks_below_with(key, parent_path, data, model)]
     if not homes and parent_path:
-        homes = [[*below, key] for below in _blocks_below_with(key, [], data, model)]
+        # elsewhere in the schema, only where the name is no common word: churn.share was offered fraud.share, and
+        # program.timing.rate negative_word_of_mouth.rate (a walk followed them to a valid run of another quantity)
+        homes = [[*below, key] for below in _blocks_below_with(key, [], data, model, every_level=True)]
+        top = _annotation_at([], data, model)[0]
+        homes += [[key]] if _is_model(top) and key in top.model_fields else []
+        return [".".join(str(p) for p in homes[0])] if len(homes) == 1 else []
     return [".".join(str(p) for p in home) for home in homes] if len(homes) <= 2 else []
 
 
-def _blocks_below_with(key: str, parent_path: list, data: dict, model: type[BaseModel]) -> list[list[str]]:
+def _blocks_below_with(key: str, parent_path: list, data: dict, model: type[BaseModel], *,
+                       every_level: bool = False) -> list[list[str]]:
     """The blocks under the one at ``parent_path``, one level down or else two (any of
-    their kinds), that have ``key``, as paths relative to it: ``budget`` under ``program``
-    is a key of ``program.incentive``, and at the top level of ``program.incentive``.
-    Lists of blocks (channels) are left out."""
+    their kinds; ``every_level``: both), that have ``key``, as paths relative to it:
+    ``budget`` under ``program`` is a key of ``program.incentive``, and at the top level
+    of ``program.incentive``. Lists of blocks (channels) are left out."""
     annotation, node = _annotation_at(parent_path, data, model)
     level = [([], _resolve(annotation, node) if annotation is not None else None)]
+    found: list = []
     for _ in range(2):
         level = [([*where, name], m) for where, owner in level if _is_model(owner)
                  for name, field in owner.model_fields.items() for m in _alternatives(field.annotation) if _is_model(m)]
-        found = [where for where, m in level if key in m.model_fields]
-        if found:
-            return [list(w) for w in dict.fromkeys(tuple(w) for w in found)]
-    return []
+        found += [where for where, m in level if key in m.model_fields]
+        if found and not every_level:
+            break
+    return [list(w) for w in dict.fromkeys(tuple(w) for w in found)]
 
 
 def _valid_keys(parent_path: list, data: dict, model: type[BaseModel] = Scenario) -> list[str]:

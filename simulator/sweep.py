@@ -368,9 +368,10 @@ def _accepts(sweep: Sweep, folder: Path) -> Callable[[dict], dict | None]:
             error.file = error.file or str(folder)
             raise
         if grown is None and (lost := sweep.grid_lost(state)):   # what would have let it grow, not 'parameters differ'
-            raise ScenarioError(f"holds this grid with levels this sweep file drops: {lost}; a grid grows by adding "
-                                f"levels and keeps every one it ran: list the dropped ones too (as values:), rerun with "
-                                f"--force to start over, or choose another --out folder", file=str(folder), key="--out")
+            raise ScenarioError(f"holds a different sweep (this grid with levels this sweep file drops: {lost}); a grid "
+                                f"grows by adding levels and keeps every one it ran: list the dropped ones too (as "
+                                f"values:), rerun with --force to start over, or choose another --out folder",
+                                file=str(folder), key="--out")
         return grown
     return accepts
 

@@ -281,6 +281,11 @@ def test_a_key_written_in_the_wrong_block_names_the_block_it_belongs_in(tmp_path
         assert_clean_error(code, stdout, stderr, SCENARIOS / "default.yaml", said)
     code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", "churn.rate=0.1")
     assert_clean_error(code, stdout, stderr, SCENARIOS / "default.yaml", "unknown key 'rate'; valid keys here: monthly_rate")
+    # a common word that several blocks have is no guess at one of them (churn.share was offered fraud.share, and
+    # program.timing.rate negative_word_of_mouth.rate)
+    for item, key in (("churn.share=0.1", "share"), ("program.timing.rate=0.1", "rate"), ("churn.days=3", "days")):
+        code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", item)
+        assert_clean_error(code, stdout, stderr, SCENARIOS / "default.yaml", f"unknown key '{key}'; valid keys here:")
     # in a file, with its line; and where optimize or sensitivity read the key
     data = copy.deepcopy(BASE)
     data["program"]["budget"] = 50000

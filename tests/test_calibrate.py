@@ -868,3 +868,36 @@ def test_a_forecast_level_that_is_not_a_fraction_is_one_line(level):
     for call in (lambda: forecast(base, calibration, level=level), lambda: compare_designs([base, base], calibration, level=level)):
         with pytest.raises(ScenarioError, match=r"level: must be a fraction between 0 and 1, e.g. 0.9 for 90%"):
             call()
+
+
+def test_the_posterior_plot_draws_its_bars_over_the_interval_and_names_them(monkeypatch, tmp_path):
+    """The interval's band was drawn over the histogram: bars inside it looked grey, one
+    cut by its edge read as two, the legend (no entry for the bars) sat on the tallest bar.
+    The bars are drawn over the band, named in the legend, with room above them."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    import simulator.report.calibrate as report
+    from simulator.parameters import parse_parameters
+    from simulator.scenario_io import load_scenario
+
+    from .conftest import SCENARIOS
+
+    (parameter,) = parse_parameters(["word_of_mouth.spontaneous_rate=0.001:0.05:log"],
+                                    load_scenario(SCENARIOS / "default.yaml"), ranges_only=True)
+    draws = np.random.default_rng(1).lognormal(np.log(0.02), 0.4, 200).clip(0.001, 0.05)
+    calibration = SimpleNamespace(parameters=[parameter], posterior=pd.DataFrame({parameter.key: draws}),
+                                  intervals=pd.DataFrame([{"parameter": parameter.key, "low": 0.01, "high": 0.036,
+                                                           "median": 0.02, "level": 0.9}]))
+    drawn = []
+    monkeypatch.setattr(report, "save", lambda fig, path, **kw: drawn.append(fig) or path)
+    report.posterior_plot(calibration, tmp_path / "posterior.png")
+    (ax,) = drawn[0].axes
+    bars, band = ax.patches[0], [p for p in ax.patches if p.get_label() == "90% interval"][0]
+    assert bars.get_zorder() > band.get_zorder()
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert "posterior draws (share per bin)" in labels and "90% interval" in labels
+    assert ax.get_ylim()[1] >= 1.25 * max(p.get_height() for p in ax.patches if p is not band)
+    assert ax.get_xlabel().startswith("word_of_mouth.spontaneous_rate (log scale)")

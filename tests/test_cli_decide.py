@@ -2111,14 +2111,27 @@ def test_the_world_note_names_a_cost_share_as_a_cost_and_leaves_out_a_key_no_des
 
     credit = load_scenario(SCENARIOS / "double-sided-credit.yaml")
     assert credit.program.incentive.reward_type == "credit"
-    assert study_world_note(["program.cost_shares.cash"], base=credit) == ""
+    idle = study_world_note(["program.cost_shares.cash"], base=credit)
+    assert idle == ("This study varies `program.cost_shares.cash`, which double-sided-credit does not read (no run "
+                    "depends on it): every value runs alike, so a best value of it is luck or the order of the points, "
+                    "not a finding."), idle
     note = study_world_note(["program.cost_shares.credit"], base=credit)
     assert "which no launch chooses (what the model assumes a reward costs you)" in note, note
     reach = study_world_note(["program.timing.reach_share", "program.base_share"])
-    assert ("no launch chooses (what the model assumes of how people answer it or what the model assumes of your "
-            "product (how many customers reach its milestone))") in reach, reach
+    assert ("no launch chooses (what the model assumes of how people answer it or how many customers reach a "
+            "milestone, an assumption about your product)") in reach, reach
     # a varied kind brings in keys the base lacks: nothing is left out then
     assert "cost_shares.cash" in study_world_note(["program.incentive.kind", "program.cost_shares.cash"], base=credit)
+
+
+def test_a_key_of_a_lever_the_scenario_leaves_off_says_so(tmp_path):
+    """--vary program.influencers.count on a design without influencers was told
+    "program.influencers is a value, not a block": the lever is off, and the line now
+    says so and how to switch it on."""
+    one_line_error(invoke("optimize", DEFAULT, "--vary", "program.influencers.count=0:20", "--out", tmp_path / "x"),
+                   "--vary: program.influencers.count", "program.influencers is not set in this scenario (the lever is "
+                   "off)", "--set program.influencers.count=VALUE")
+    assert not (tmp_path / "x").exists()
 
 
 def test_designs_measured_over_other_k_windows_are_refused_only_where_k_is_analysed(tmp_path):

@@ -1526,7 +1526,7 @@ def test_a_program_that_spends_and_adds_nothing_is_not_said_to_pay_back(tmp_path
     assert result.exit_code == 0, result.output
     runs = pd.read_csv(tmp_path / "r" / "runs.csv")
     assert (runs[["incremental_value", "incremental_profit", "program_cost"]] == 0).all().all()
-    assert "nothing to pay back: it spends and adds nothing against no program" in result.stdout
+    assert "nothing to pay back: it spends nothing, and its incremental profit is 0 at the horizon" in result.stdout
     report = (tmp_path / "r" / "report.md").read_text()
     assert "It has nothing to pay back" in report and "It pays back" not in report
     compared = runner.invoke(app, ["compare", str(SCENARIOS / "single-sided-cash.yaml"),
@@ -1534,4 +1534,7 @@ def test_a_program_that_spends_and_adds_nothing_is_not_said_to_pay_back(tmp_path
     assert compared.exit_code == 0, compared.output
     assert "It has nothing to pay back" in (tmp_path / "c" / "report.md").read_text()
     assert not nothing_to_pay_back(runs.assign(program_cost=5.0))
-    assert not nothing_to_pay_back(runs.drop(columns="incremental_value"))
+    assert not nothing_to_pay_back(runs.assign(incremental_profit=-3.0))
+    # a value lost on customer equity alone ('The program loses 69.1') has nothing to pay back either
+    assert nothing_to_pay_back(runs.assign(incremental_value=-69.1))
+    assert not nothing_to_pay_back(runs.drop(columns="program_cost"))

@@ -2086,9 +2086,9 @@ def test_a_set_that_brings_a_lever_into_some_designs_says_so(tmp_path):
             "every other key of it at its default (ten-influencers had it already): that design now has the lever.")
     assert said in (out / "report.md").read_text()
     assert "note: " + said.replace("`", "").rstrip(".") in " ".join(result.output.split())
-    # a --set of a key the designs all have, or of a whole block, brings nothing in: no note
+    # a --set of a key the designs all have brings nothing in: no note
     quiet = runner.invoke(app, ["compare", str(b), str(a), "-r", "2", "--set", "days=30", "--set",
-                                "program.influencers={count: 3}", "--out", str(tmp_path / "q"), "--executor", "serial"])
+                                "program.base_share=0.2", "--out", str(tmp_path / "q"), "--executor", "serial"])
     assert quiet.exit_code == 0, quiet.output
     assert "brought `" not in (tmp_path / "q" / "report.md").read_text() and "note: --set" not in quiet.output
 
@@ -2102,6 +2102,18 @@ def test_created_by_sets_names_the_unset_block_a_key_path_passes_through():
     scenario = Scenario()
     assert scenario.program.influencers is None and scenario.program.delight is None
     assert created_by_sets(scenario, ["program.influencers.count=3", "program.delight.gift=5", "days=30",
-                                      "program.influencers={count: 3}", "program.base_share=0.2",
-                                      "program.channels.0.weight=1", "program.nosuch.key=1"]) == [
+                                      "program.base_share=0.2", "program.channels.0.weight=1",
+                                      "program.nosuch.key=1"]) == [
         ("program.influencers.count=3", "program.influencers"), ("program.delight.gift=5", "program.delight")]
+    # the block given whole brings it in too (a walk's --set 'program.influencers={count: 5}' gave every design
+    # influencers with no word); a whole block of a key that holds a value is no lever
+    assert created_by_sets(scenario, ["program.influencers={count: 3}", "program.incentive={kind: none}",
+                                      "population={size: 100}"]) == [("program.influencers={count: 3}",
+                                                                       "program.influencers")]
+    # two items of one block make one note, naming both
+    from simulator.report.text import created_lever_notes
+
+    (note,) = created_lever_notes({"a": [("program.influencers.count=3", "program.influencers"),
+                                         ("program.influencers.cost_each=1", "program.influencers")]}, ["a", "b"])
+    assert note.startswith("`--set program.influencers.count=3`, `--set program.influencers.cost_each=1` brought "
+                           "`program.influencers` into a, whose file sets none"), note

@@ -152,3 +152,9 @@ def test_paramdoc_takes_help_and_names_a_missing_file(tmp_path, capsys):
     with pytest.raises(SystemExit) as done:
         paramdoc.main([str(tmp_path / "nope.md")])
     assert done.value.code == 2 and "nope.md: no such file" in capsys.readouterr().err
+    other = tmp_path / "other.md"
+    other.write_text("# no markers here\n")
+    with pytest.raises(SystemExit) as done:
+        paramdoc.main([str(other)])
+    assert done.value.code == 2 and "has no marker lines" in capsys.readouterr().err
+    assert other.read_text() == "# no markers here\n"

@@ -462,6 +462,12 @@ def test_the_sobol_plot_keeps_every_label_inside_the_figure(monkeypatch, tmp_pat
             extent = text.get_window_extent()
             assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, text.get_text()
     assert all(ax.get_xlabel() == "share of the variance" for ax in fig.axes)
+    # every whisker within its axis: one reaching below 0 was cut at the axis, and read as a narrower interval
+    for ax, (design, rows) in zip(fig.axes, [(d, result.sobol[(result.sobol["design"] == d)
+                                                              & (result.sobol["metric"] == "incremental_value")])
+                                             for d in result.designs]):
+        lowest = float(np.nanmin(np.r_[rows["S1"] - rows["S1_conf"], rows["ST"] - rows["ST_conf"]]))
+        assert ax.get_xlim()[0] <= min(lowest, 0.0), (design, ax.get_xlim(), lowest)
 
 
 def test_the_sobol_plot_marks_the_share_of_each_panel_that_may_be_luck(monkeypatch, tmp_path):

@@ -1123,8 +1123,8 @@ def test_a_refused_resume_names_the_key_of_the_sweep_file_that_changed(tmp_path)
     # only "parameters differ" (as of 3 levels to 4, which moves the middle one)
     write_sweep(grid, replicates=1, parameters={"program.incentive.referrer_reward": {"low": 0, "high": 20, "levels": 2}})
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(grid / "out"), "--executor", "serial"]),
-                   "holds this grid with levels this sweep file drops: program.incentive.referrer_reward 10 (its levels "
-                   "now: 0, 20)", "list the dropped ones too")
+                   "holds a different sweep (this grid with levels this sweep file drops: "
+                   "program.incentive.referrer_reward 10 (its levels now: 0, 20))", "list the dropped ones too")
 
 
 @pytest.mark.parametrize("paired", [False, True])
@@ -1895,6 +1895,25 @@ def test_sweep_file_mistakes_name_the_right_culprit(tmp_path):
     one_line_error(runner.invoke(app, ["sweep", str(tmp_path / "list.yaml"), "--out", str(tmp_path / "o")]),
                    "holds a list", "a sweep is a mapping of keys such as 'base:'")
     assert not (tmp_path / "o").exists()
+
+
+def test_a_log_ranged_panel_labels_its_ticks_as_plain_numbers_and_says_log(tmp_path, monkeypatch):
+    """A sampled reward_scale from 5 to 100 (log) labelled its axis 10^1, 2x10^1, 3x10^1,
+    4x10^1, 6x10^1, two of them printed over each other, and nothing on the figure said
+    the axis was log. Its ticks are now 5, 10, 20, 50, 100 and its label says log scale."""
+    from simulator.report import plots
+
+    values = np.geomspace(5, 100, 12)
+    runs = pd.DataFrame({"point_id": range(12), "scale": values, "value": np.log(values)})
+    drawn = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("fig", fig) and path)
+    plots.sweep_metric(runs, ["scale"], "value", tmp_path / "v.png", discrete={"scale": False}, log={"scale": True})
+    (panel,) = [ax for ax in drawn["fig"].axes if ax.get_visible()]
+    drawn["fig"].canvas.draw()
+    low, high = panel.get_xlim()
+    shown = [t.get_text() for t, at in zip(panel.get_xticklabels(), panel.get_xticks()) if low <= at <= high]
+    assert shown == ["5", "10", "20", "50", "100"], shown
+    assert panel.get_xscale() == "log" and panel.get_xlabel() == "scale (log scale)"
 
 
 def test_sweep_plots_draw_a_line_per_value_of_the_assumption(tmp_path, monkeypatch):

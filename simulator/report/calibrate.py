@@ -91,19 +91,21 @@ def posterior_plot(calibration: Calibration, path: Path) -> Path:
         values = calibration.posterior[p.key].to_numpy(dtype=float)
         bins = np.geomspace(p.low, p.high, 31) if p.log else np.linspace(p.low, p.high, 31)
         # each bar the share of the draws in its bin (a density over log-spaced bins would favour the narrow ones)
-        ax.hist(values, bins=bins, color="tab:blue", alpha=0.75, weights=np.full(len(values), 1.0 / max(len(values), 1)))
+        # the bars over the interval's band, not under it: drawn over them it recoloured the bars inside it, and one
+        # cut by its edge read as two bars
+        ax.hist(values, bins=bins, color="tab:blue", alpha=0.75, weights=np.full(len(values), 1.0 / max(len(values), 1)),
+                zorder=2, label="posterior draws (share per bin)")
         if p.log:
-            from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+            from .plots import log_axis
 
-            ax.set_xscale("log")
-            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-            ax.xaxis.set_minor_formatter(NullFormatter())
+            log_axis(ax)
         row = intervals.loc[p.key]
-        ax.axvspan(row["low"], row["high"], color="tab:orange", alpha=0.2, label=f"{row['level']:.0%} interval")
-        ax.axvline(row["median"], color="black", linewidth=1, label="median")
-        ax.set(xlabel=f"{p.key}\n(prior: {prior_text(p)})", ylabel="share of the posterior draws", xlim=(p.low, p.high))
-        ax.legend(fontsize=7)
+        ax.axvspan(row["low"], row["high"], color="tab:orange", alpha=0.2, label=f"{row['level']:.0%} interval", zorder=1)
+        ax.axvline(row["median"], color="black", linewidth=1, label="median", zorder=3)
+        ax.set(xlabel=f"{p.key}" + (" (log scale)" if p.log else "") + f"\n(prior: {prior_text(p)})",
+               ylabel="share of the posterior draws", xlim=(p.low, p.high))
+        ax.set_ylim(top=ax.get_ylim()[1] * 1.3)   # room above the tallest bar for the legend
+        ax.legend(fontsize=7, loc="upper right")
     fig.suptitle("Posterior of each fitted parameter over its prior's range")
     return save(fig, path)
 

@@ -33,6 +33,17 @@ def _band(ax, frame: pd.DataFrame, column: str, label: str, color=None, cumulati
     return line
 
 
+def log_axis(ax) -> None:
+    """A log x axis labelled 1, 2, 5, 10, 20, 50 ... as plain numbers: the default's
+    '3x10^1' and '4x10^1' printed over each other on a sweep's 5-to-100 range."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def _save(fig, path: Path, rect: tuple | None = None) -> Path:
     """``rect``: the part of the figure the axes fit in (room left for a note under them)."""
     fig.tight_layout(**({"rect": rect} if rect else {}))
@@ -448,9 +459,10 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                 ax.scatter(means["value"], means["mean"], s=18, color=colour, label=label or "point means")
         if len(split) > 1 or not discrete[parameter] or any(l.get_label().startswith("no run has") for l in ax.lines):
             ax.legend(fontsize=7)
-        if log and log.get(parameter) and numeric:
-            ax.set_xscale("log")
-        ax.set_xlabel(parameter, fontsize=8)
+        logged = bool(log and log.get(parameter) and numeric)
+        if logged:
+            log_axis(ax)
+        ax.set_xlabel(parameter + (" (log scale)" if logged else ""), fontsize=8)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(parameters):]:
         ax.set_visible(False)

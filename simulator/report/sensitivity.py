@@ -195,7 +195,10 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         ax.barh(positions - 0.2, rows["S1"], height=0.4, xerr=rows["S1_conf"], label="first order (S1)", color="tab:gray")
         ax.set_yticks(positions, list(rows["parameter"]), fontsize=7)
         top = float(np.nanmax(np.r_[rows["ST"] + rows["ST_conf"], rows["S1"] + rows["S1_conf"], 1.0])) if len(rows) else 1.0
-        ax.set(xlabel="share of the variance", title=title, xlim=(min(0.0, float(rows["S1"].min()) - 0.05), top + 0.05))
+        # the whiskers' low ends too: cut at the axis, an interval reaching below 0 read as a narrower one
+        bottom = float(np.nanmin(np.r_[rows["ST"] - rows["ST_conf"], rows["S1"] - rows["S1_conf"], 0.0])) if len(rows) \
+            else 0.0
+        ax.set(xlabel="share of the variance", title=title, xlim=(min(0.0, bottom - 0.05), top + 0.05))
         if top > 1.0:  # an index cannot exceed 1: one estimated (or its interval reaching) above it says the sample is too small
             ax.axvline(1.0, color="black", linestyle=":", linewidth=1)
             imprecise = True

@@ -880,8 +880,15 @@ def study_world_note(keys, assumptions=(), base=None) -> str:
     from ..compare import WORLD_KEYS
     from ..parameters import reads
 
+    unread = []
     if base is not None and not any(k.split(".")[-1] == "kind" for k in keys):   # a varied kind brings in its keys
-        keys = [k for k in keys if reads(base, k, keys)]
+        unread = [k for k in keys if not reads(base, k, keys)]
+        keys = [k for k in keys if k not in unread]
+    # a key the base does not read moves no run: its "best" value is the order tried or luck (a sweep named
+    # "point 1 (program.cost_shares.cash = 1)" best on a credit design with no word)
+    idle = (f"This study varies {', '.join(f'`{k}`' for k in unread)}, which {base.name} does not read (no run "
+            f"depends on {'it' if len(unread) == 1 else 'them'}): every value runs alike, so a best value of "
+            f"{'it' if len(unread) == 1 else 'these'} is luck or the order of the points, not a finding." if unread else "")
 
     def under(key: str, blocks) -> bool:
         return any(key == block or key.startswith(block + ".") for block in blocks)
@@ -894,21 +901,21 @@ def study_world_note(keys, assumptions=(), base=None) -> str:
                  k for k in WORLD_KEYS if k.startswith("program.") and k not in PRODUCT_KEYS),
              # a reward's cost to the company, and how many customers reach a milestone, are no answer of people's
              "what the model assumes a reward costs you": ("program.cost_shares",),
-             "what the model assumes of your product (how many customers reach its milestone)":
+             "how many customers reach a milestone, an assumption about your product":
                  ("program.timing.reach_share",),
              "the horizon it is counted over": ("days",),
              # a longer window counts more referrals of the same runs: compare refuses designs measured apart
              "the window K is measured over": ("k_window_days",)}
     ranked = [k for k in keys if k not in assumptions and any(under(k, blocks) for blocks in kinds.values())]
     if not ranked:
-        return ""
+        return idle
     named = [kind for kind, blocks in kinds.items() if any(under(k, blocks) for k in ranked)]
     what = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
     return (f"This study ranks {', '.join(f'`{k}`' for k in ranked)}, which no launch chooses ({what}): a best value of "
             f"{'it' if len(ranked) == 1 else 'these'} is where the world is kindest, not a design. Set "
             f"{'it' if len(ranked) == 1 else 'them'} to your estimate with `--set` and test "
             f"{'it' if len(ranked) == 1 else 'them'} with `refsim sensitivity --uncertain` (or, in a sweep, list "
-            f"{'it' if len(ranked) == 1 else 'them'} under `assumptions`).")
+            f"{'it' if len(ranked) == 1 else 'them'} under `assumptions`)." + (f" {idle}" if idle else ""))
 
 
 #: Sizes a study can vary that cost nothing of their own (docs/model.md, "Program levers"), and who pays what instead.
@@ -1032,15 +1039,17 @@ def first_day_paybacks(runs) -> int | None:
 
 
 def nothing_to_pay_back(runs) -> bool:
-    """Whether a design spends and adds nothing against no program in every replicate
-    (incremental value and profit 0, no program cost): its payback day is 1 by definition,
-    and "It pays back in all 4 replicates (payback day 1)" was said of a program every
-    customer of which churned at once."""
-    columns = [c for c in ("incremental_value", "incremental_profit", "program_cost") if c in runs.columns]
-    return len(runs) > 0 and "incremental_value" in columns and all((runs[c] == 0).all() for c in columns)
+    """Whether a design spends nothing and makes no incremental profit by the horizon in
+    every replicate (program cost and incremental profit 0): its payback day is 1 by
+    definition, and "It pays back in all 4 replicates (payback day 1)" was said of a
+    program every customer of which churned at once, and beside "The program loses 69.1"
+    of one whose only effect was on customer equity."""
+    columns = ("incremental_profit", "program_cost")
+    return len(runs) > 0 and all(c in runs.columns and (runs[c] == 0).all() for c in columns)
 
 
-NOTHING_TO_PAY_BACK = "It has nothing to pay back: it spends and adds nothing against no program in any replicate."
+NOTHING_TO_PAY_BACK = ("It has nothing to pay back: it spends nothing and its incremental profit is 0 at the horizon "
+                       "in every replicate.")
 
 
 def payback_sentence(day: float, share: float, runs: int, horizon: int, from_day_1: int | None = None) -> str:
@@ -1331,15 +1340,21 @@ def budget_used_text(mean: float, most: float, budget: float, run: str, committe
 def created_lever_notes(created: dict[str, list[tuple[str, str]]], names: list[str]) -> list[str]:
     """What a --set applied to every design brought into some of them (``created``: per
     design's name, scenario_io.created_by_sets of its file): a block their files leave
-    unset, a lever, with every other key at its default. One sentence per item."""
-    given: dict[tuple[str, str], list[str]] = {}
+    unset, a lever, with every other key at its default. One sentence per block."""
+    # the items bringing in one block, and the designs they bring it into: two --set of one lever made two notes,
+    # each calling the other's key a default
+    items: dict[str, list[str]] = {}
+    into_of: dict[str, list[str]] = {}
     for name in names:
-        for pair in created.get(name, []):
-            given.setdefault(pair, []).append(name)
+        for item, block in created.get(name, []):
+            items.setdefault(block, []).append(item)
+            into_of.setdefault(block, []).append(name)
     notes = []
-    for (item, block), into in given.items():
+    for block, listed in items.items():
+        into = list(dict.fromkeys(into_of[block]))
+        item = "`, `".join(f"--set {i}" for i in dict.fromkeys(listed))
         others = [name for name in names if name not in into]
-        notes.append(f"`--set {item}` brought `{block}` into {', '.join(into)}, whose "
+        notes.append(f"`{item}` brought `{block}` into {', '.join(into)}, whose "
                      f"{'file sets' if len(into) == 1 else 'files set'} none, with every other key of it at its "
                      f"default" + (f" ({', '.join(others)} had it already)" if others else "")
                      + (": that design now has the lever" if len(into) == 1 else ": those designs now have the lever"))
