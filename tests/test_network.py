@@ -691,6 +691,8 @@ def test_an_edge_list_scenario_records_the_files_population(tmp_path):
         ("# only comments\n\n", "network.path", "no ties"),
         (b"0 1\n# caf\xe9\n1 2\n", "line 2", "byte 0xe9 is not UTF-8"),   # was named by its byte position
         ("", "network.path", "no ties"),
+        # gzip: "byte 0x8b is not UTF-8 text; save the file as UTF-8" pointed the wrong way
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "line 1", "gzip-compressed; decompress it first"),
     ],
 )
 def test_edgelist_errors_name_file_and_line(tmp_path, text, key, words):
@@ -1030,3 +1032,19 @@ def test_a_growth_network_refuses_a_mean_above_its_people_and_says_what_it_build
     # a shortfall of rounding alone is said as rounding: 2.5 builds 2 on 20,000 people
     scenario.write_text(f"population: {{size: 20000, initial_customers: 5}}\nnetwork: {{kind: {kind}, mean_degree: 2.5}}\n")
     assert "rounded half up (1), so about 2" in growth_note(load_scenario(scenario))
+
+
+def test_a_snap_export_header_is_a_comment_and_its_graph_is_read(tmp_path):
+    """SNAP's files (Email-Enron, soc-Epinions...) open with '# Nodes: 5 Edges: 4',
+    which was read as the '# nodes:' header and refused ("must be a whole number (got
+    '5 Edges: 4')"). A count followed by more words is a comment; networkx reads the same
+    ties."""
+    import networkx as nx
+
+    text = "# Directed graph: test\n# Nodes: 5 Edges: 4\n# FromNodeId\tToNodeId\n0\t1\n0\t2\n1\t3\n3\t4\n"
+    path = write(tmp_path, text)
+    n, u, v, strong = load_edgelist(path)
+    reference = nx.read_edgelist(path, nodetype=int, comments="#")
+    assert n == 5 and strong is None
+    assert sorted(map(tuple, np.sort(np.column_stack([u, v]), axis=1).tolist())) == sorted(
+        tuple(sorted(e)) for e in reference.edges())

@@ -52,6 +52,9 @@ def read_edgelist_bytes(path: pathlib.Path, source: str | None = None) -> bytes:
 
 def parse_edgelist(data: bytes, file: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray | None]:
     """:func:`load_edgelist` on the bytes of a file (``file`` names it in error messages)."""
+    if data[:2] == b"\x1f\x8b":   # "byte 0x8b is not UTF-8 text; save the file as UTF-8" pointed the wrong way
+        raise ScenarioError("the file is gzip-compressed; decompress it first (gunzip FILE): an edge list is read as "
+                            "plain text", file=file, key="line 1")
     if b"#" not in data and b"\r" not in data:
         # the usual generated file, "U V" lines of ASCII digits, read from its bytes: no
         # header, and nothing to decode and encode back (about 15 of 95 ms at 500,000 ties)
@@ -111,14 +114,17 @@ _ID_NOT_WHOLE = re.compile(r"^[ \t]*(?:[^#\s]*[^\d\s#]|[^#\s]+[ \t]+[^#\s]*[^\d\
 
 def _nodes_header(text: str) -> tuple[re.Match | None, int]:
     """The first line that is a ``# nodes: N`` header (as _NODES_HEADER matches it on
-    that line alone), and where that line starts; (None, -1) when there is none."""
+    that line alone, its value one word: a SNAP file's '# Nodes: N Edges: M' is a comment),
+    and where that line starts; (None, -1) when there is none."""
     if "#" not in text:  # most files have no comment at all: one memchr-speed scan
         return None, -1
     for candidate in _NODES_CANDIDATE.finditer(text):
         start = text.rfind("\n", 0, candidate.start()) + 1
         end = text.find("\n", candidate.start())
         header = _NODES_HEADER.match(text, start, len(text) if end < 0 else end)
-        if header:
+        # SNAP's exports open with '# Nodes: 36692 Edges: 367662', a comment of theirs, not this header (a count
+        # then more words): it was refused as "'# nodes:' must be a whole number (got '36692 Edges: 367662')"
+        if header and not re.match(r"\S+\s+\S", header.group(1)):
             return header, start
     return None, -1
 
