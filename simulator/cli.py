@@ -243,7 +243,10 @@ def run(
     check_options(replicates=replicates, seed=seed, workers=workers)
     if out_dir is not None:
         check_out_dir(out_dir)
+    from .provenance import check_unchanged, held_inputs
+
     loaded = load_scenario(scenario, sets)
+    held = held_inputs([loaded])   # the edge list as validation read it: a change while the runs go is refused
     executor = check_executor(executor, scheduler)
     # the scheduler and its workers' code, before the bar and the runs, as --scheduler (simulate's own check says
     # scheduler=, and reached the console first: "simulate(): scheduler: 1 of the 1 workers ... run other refsim code")
@@ -262,6 +265,7 @@ def run(
         results = simulate(loaded, replicates=total, people=people, baseline=baseline,
                            progress=_rate_updater(bar, task), workers=workers, executor=executor,
                            scheduler=scheduler)
+    check_unchanged(held, "the run")
     folder = write_run(results, target, started=started, command=_typed_again(loaded.seed if drawn else None),
                        people=people, sets=sets, execution=_execution(executor, workers, scheduler, cluster, total))
     _print_headline(results, sets)
@@ -655,7 +659,10 @@ def compare(
                             key="--precision")
     executor = check_executor(executor, scheduler)
     cluster = check_cluster(scheduler) if scheduler else None   # as --scheduler, before the bar (compare's says scheduler=)
+    from .provenance import check_unchanged, held_inputs
+
     designs = [load_scenario(path, sets) for path in scenarios]
+    held = held_inputs(designs)
     if len(designs) < 2:
         raise ScenarioError("give at least two scenario files; the first is the reference", key="refsim compare")
     labels = [printable(p.stem) for p in scenarios]
@@ -681,6 +688,7 @@ def compare(
     drawn = None
     if seed is None and all(d.seed is None for d in (designs if unpaired else designs[:1])):
         drawn = comparison.seed
+    check_unchanged(held, "the comparison")
     folder = write_comparison(comparison, target, started=started, command=_typed_again(drawn), sets=sets, set_notes=lever_notes,
                               execution=_execution(executor, workers, scheduler, cluster, total))
     table = comparison.table
@@ -861,6 +869,9 @@ def sweep(
         try:
             # a seed drawn (none in the sweep file or its base) is replayed by --set seed= (sweep has no --seed)
             drawn = loaded.seed is None
+            from .provenance import check_unchanged
+
+            check_unchanged(loaded.inputs(), "the sweep")   # its finished runs stay in runs/ (a resume refuses the file)
             write_sweep(outcome, command=[*sys.argv, *(["--set", f"seed={outcome.seed}"] if drawn else [])])
         except (KeyboardInterrupt, Exception) as stop:
             # a stop raised inside matplotlib's drawing can come out as another error (stop_asked)

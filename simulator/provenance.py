@@ -160,3 +160,26 @@ def file_digest(path: Path) -> str:
 def input_digests(paths) -> dict[str, str]:
     """``{absolute path: SHA-256 of its bytes}`` of every file in ``paths``, sorted by path."""
     return {str(path): file_digest(Path(path)) for path in sorted({str(Path(p)) for p in paths})}
+
+
+def held_inputs(scenarios) -> dict[str, str]:
+    """The digests of the files ``scenarios`` read (their edge lists), taken as a command
+    starts, for :func:`check_unchanged` before it writes."""
+    return input_digests(p for s in scenarios for p in scenario_files(s))
+
+
+def check_unchanged(before: dict[str, str], what: str = "this command") -> None:
+    """One ScenarioError line where a file a command reads (``before``: its digests when
+    the command started) changed while it ran: the runs that started after the change
+    read the new file, and a folder of 10 replicates held 2 of one graph and 8 of
+    another under a manifest giving the new file's digest alone. Nothing is written;
+    a resumable study keeps its finished runs, and refuses the changed file on resume."""
+    from .errors import ScenarioError
+
+    now = input_digests(before)
+    changed = [path for path, digest in before.items() if now.get(path) != digest]
+    if changed:
+        raise ScenarioError(f"changed while {what} ran: the runs that started after the change read the new file, so "
+                            f"its results would mix two networks, and none were written; leave the file as it is while "
+                            f"a command runs (write a new one under another name), and run again",
+                            file=changed[0], key="network.path")

@@ -1538,3 +1538,62 @@ def test_a_program_that_spends_and_adds_nothing_is_not_said_to_pay_back(tmp_path
     # a value lost on customer equity alone ('The program loses 69.1') has nothing to pay back either
     assert nothing_to_pay_back(runs.assign(incremental_value=-69.1))
     assert not nothing_to_pay_back(runs.drop(columns="program_cost"))
+
+
+def test_an_edge_list_changed_while_a_command_runs_is_refused_before_anything_is_written(tmp_path, monkeypatch):
+    """A graph file overwritten during a run left a folder of 2 replicates on one graph and
+    8 on another, its manifest giving the new file's digest alone; a sweep mixed 7 runs
+    of one with 73 of the other. run, compare and sweep now check the file against its
+    digest when they started, before writing: one line, exit 2, nothing written (a
+    sweep keeps its finished runs, and its resume refuses the changed file)."""
+    import networkx as nx
+    import yaml
+
+    import simulator.runner as runner_module
+    import simulator.sweep as sweep_module
+
+    graph = tmp_path / "graph.txt"
+    nx.write_edgelist(nx.barabasi_albert_graph(300, 3, seed=1), graph, data=False)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump({"name": "s", "seed": 3, "days": 20, "replicates": 2,
+                                        "population": {"initial_customers": 10},
+                                        "network": {"kind": "edgelist", "path": "graph.txt"}}))
+
+    def overwrite():
+        nx.write_edgelist(nx.barabasi_albert_graph(300, 4, seed=2), graph, data=False)
+
+    def after(original):
+        def wrapped(*args, **kwargs):
+            result = original(*args, **kwargs)
+            overwrite()   # as an export overwriting the file while the runs went
+            return result
+        return wrapped
+
+    monkeypatch.setattr(runner_module, "simulate", after(runner_module.simulate))
+    result = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "graph.txt: network.path: changed while the run ran" in result.stderr, result.output
+    assert not (tmp_path / "r").exists()
+    monkeypatch.undo()
+    nx.write_edgelist(nx.barabasi_albert_graph(300, 3, seed=1), graph, data=False)
+    # unchanged, it runs (the check refuses a change, not the file)
+    assert runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "ok")]).exit_code == 0
+    import simulator.compare as compare_module
+
+    data = yaml.safe_load(scenario.read_text())
+    other = tmp_path / "t.yaml"
+    other.write_text(yaml.safe_dump({**data, "name": "t", "program": {"base_share": 0.3}}))
+    monkeypatch.setattr(compare_module, "compare", after(compare_module.compare))
+    result = runner.invoke(app, ["compare", str(scenario), str(other), "--out", str(tmp_path / "c")])
+    assert result.exit_code == 2 and "changed while the comparison ran" in result.stderr, result.output
+    assert not (tmp_path / "c").exists()
+    monkeypatch.undo()
+    nx.write_edgelist(nx.barabasi_albert_graph(300, 3, seed=1), graph, data=False)
+
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(yaml.safe_dump({"base": "s.yaml", "method": "grid", "replicates": 1, "seed": 2,
+                                     "metrics": ["customers_final"],
+                                     "parameters": {"program.base_share": {"values": [0.1, 0.2]}}}))
+    monkeypatch.setattr(sweep_module, "execute_sweep", after(sweep_module.execute_sweep))
+    result = runner.invoke(app, ["sweep", str(sweep), "--out", str(tmp_path / "w"), "--executor", "serial"])
+    assert result.exit_code == 2 and "changed while the sweep ran" in result.stderr, result.output
+    assert not (tmp_path / "w" / "sweep.csv").exists() and list((tmp_path / "w" / "runs").glob("part-*"))
