@@ -764,7 +764,7 @@ def world_note(designs, varied=()) -> str:
     decision chooses (a lower churn 'won' a compare of two identical programs). ``varied``:
     keys a study sets alike in every design at each point, whose differences are not listed."""
     reference = designs[0].scenario
-    if not (listed := _differing(designs, _unvaried(world_differences, varied), reference)):
+    if not (listed := _differing(designs, _against_earlier(designs, _unvaried(world_differences, varied)), reference)):
         return ""
     return (f"The designs differ beyond their programs (in the world they launch into, or in what the model assumes of "
             f"how people answer a program), from **{reference.name}**: {listed}. These are not choices a "
@@ -873,9 +873,31 @@ def relabel_note(comparison, console: bool = False) -> list[str]:
 def world_lines(designs, varied=()) -> list[str]:
     """world_note for the console, a line per design that differs from the reference
     beyond its program: the verdict printed above it read as a design's win."""
-    return _differing_lines(designs, _unvaried(world_differences, varied), "note: {name} differs from {reference} beyond its program, in "
-                            "{listed}: not a choice a launch makes, so its difference is partly one of worlds (report.md)",
-                            designs[0].scenario)
+    return _differing_lines(designs, _against_earlier(designs, _unvaried(world_differences, varied)),
+                            "note: {name} differs from {reference} beyond its program, in {listed}: not a choice a "
+                            "launch makes, so its difference is partly one of worlds (report.md)", designs[0].scenario)
+
+
+def _against_earlier(designs, differences):
+    """``differences(reference, other)`` widened to the designs listed before ``other``:
+    a key the reference does not read (an onboarding design's reach_share) is compared
+    with the first earlier design that does, and named with it ("0.6 vs 0.9, against
+    milestone"). Two milestone designs apart in reach_share were said to differ only when
+    one of them was listed first: the note followed the order of the files."""
+    scenarios = [d.scenario for d in designs]
+
+    def widened(reference, other) -> list[str]:
+        keys, seen = [], set()
+        for earlier in scenarios[:scenarios.index(other)] if other in scenarios else [reference]:
+            for key in differences(earlier, other):
+                path = key.split(" (")[0]
+                if path in seen:
+                    continue
+                seen.add(path)
+                keys.append(key if earlier is reference or not key.endswith(")")
+                            else f"{key[:-1]}, against {earlier.name})")
+        return keys
+    return widened
 
 
 def _differing_lines(designs, differences, sentence: str, reference) -> list[str]:
