@@ -3400,3 +3400,25 @@ def test_a_range_with_an_infinite_or_reversed_end_is_one_line(tmp_path, ends, wo
     path.write_text(yaml.safe_dump({"base": BASE, "method": "grid"})
                     + f"parameters:\n  program.base_share: {{{ends}, levels: 3}}\n")
     one_line_error(runner.invoke(app, ["sweep", str(path), "--dry-run"]), words)
+
+
+def test_the_heatmap_outlines_the_best_point_and_its_ties_and_keeps_yellow_for_the_best(tmp_path, monkeypatch):
+    """Cell means of 4.39k to 6.07k spanned the whole colour scale while the report told
+    none of the points apart; and a payback day's yellow was its worst cell where a
+    value's yellow is its best. The best point and those not told apart from it are
+    outlined, and a lower-is-better metric's scale is reversed."""
+    from simulator.report import plots
+
+    runs = pd.DataFrame([{"point_id": 2 * i + j, "x": x, "y": y, "v": 10.0 * i + j}
+                         for i, x in enumerate((0, 10)) for j, y in enumerate((0.1, 0.2))])
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    plots.sweep_heatmap(runs, "x", "y", "v", tmp_path / "h.png", best=(10, 0.2), ties=[(10, 0.1)])
+    ax = drawn[-1].axes[0]
+    outlined = {(p.get_x() + 0.5, p.get_y() + 0.5): p.get_label() for p in ax.patches}
+    assert outlined == {(1.0, 1.0): "best point (report.md)", (1.0, 0.0): "not told apart from the best (report.md)"}
+    assert ax.images[0].get_cmap().name == "viridis"
+    plots.sweep_heatmap(runs, "x", "y", "v", tmp_path / "p.png", minimise=True)
+    ax = drawn[-1].axes[0]
+    assert ax.images[0].get_cmap().name == "viridis_r" and not ax.patches
+    assert "lower is better" in drawn[-1].axes[1].get_ylabel()

@@ -515,13 +515,19 @@ def heatmap_table(runs: pd.DataFrame, x: str, y: str, metric: str, order: dict[s
 
 
 def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path, defined: str | None = None,
-                  order: dict[str, list[str]] | None = None) -> Path:
+                  order: dict[str, list[str]] | None = None, *, minimise: bool = False,
+                  best: tuple | None = None, ties: Sequence[tuple] = ()) -> Path:
     """Mean of ``metric`` over replicates on a two-parameter grid (``defined`` and
     ``order``: as :func:`sweep_metric`'s; words in the file's order, as its panels draw
-    them: the heatmap put 'qualification' before 'signup' where the panel had signup first)."""
+    them: the heatmap put 'qualification' before 'signup' where the panel had signup first).
+    The colours run the same way for every metric, yellow the best (``minimise``: the
+    lowest; a payback day's yellow was its worst cell). ``best`` and ``ties``: the (x, y)
+    levels of the report's best point and of those not told apart from it, outlined: the
+    colours spread over whatever span the means have, and cells of noise read as a peak."""
     table = heatmap_table(runs, x, y, metric, order)
     fig, ax = plt.subplots(figsize=(6.5, 5))
-    image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
+    image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto",
+                      cmap="viridis_r" if minimise else "viridis")
     columns = tick_labels(table.columns)
     stacked = any("\n" in label for label in columns)
     # a label on every level of a 40 x 50 grid ran into its neighbours, unreadable: at most
@@ -535,9 +541,26 @@ def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path, d
     if table.size <= 150:
         for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
             if np.isfinite(value):
-                # dark text on viridis's bright (yellow-green) end, white on its dark end
+                # dark text on the map's bright (yellow-green) end, white on its dark end
+                red, green, blue, _ = image.cmap(image.norm(value))
                 ax.text(j, i, fmt_short(value), ha="center", va="center", fontsize=7,
-                        color="black" if image.norm(value) > 0.6 else "white")
-    fig.colorbar(image, ax=ax, label=f"mean {metric}")
+                        color="black" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.5 else "white")
+    from matplotlib.patches import Rectangle
+
+    def cell(level: tuple) -> tuple[int, int] | None:
+        columns, rows = [_level_key(c) for c in table.columns], [_level_key(r) for r in table.index]
+        key_x, key_y = _level_key(level[0]), _level_key(level[1])
+        return (columns.index(key_x), rows.index(key_y)) if key_x in columns and key_y in rows else None
+
+    for levels, style in [*((tie, dict(edgecolor="white", linestyle="--", linewidth=1.5,
+                                       label="not told apart from the best (report.md)")) for tie in ties),
+                          *([(best, dict(edgecolor="red", linewidth=2.5, label="best point (report.md)"))] if best else [])]:
+        if (at := cell(levels)) is not None:
+            ax.add_patch(Rectangle((at[0] - 0.5, at[1] - 0.5), 1, 1, fill=False, **style))
+    if best or ties:
+        handles = {h.get_label(): h for h in ax.patches}
+        ax.legend(handles.values(), handles.keys(), fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18),
+                  ncol=2, frameon=False)
+    fig.colorbar(image, ax=ax, label=f"mean {metric}" + (" (lower is better: yellow)" if minimise else ""))
     ax.set(xlabel=x, ylabel=y, title=f"{metric}: mean over {defined}" if defined else f"{metric}: mean over replicates")
     return _save(fig, path)

@@ -151,6 +151,19 @@ def _bounds(sweep: Sweep, metric: str, points, runs=None) -> tuple[float, float]
     return low, high
 
 
+def _heatmap_marks(summary: pd.DataFrame, objective: pd.DataFrame, x: str, y: str) -> dict:
+    """The heatmap's outlines: the (x, y) levels of the best point by the objective and of
+    the points not told apart from it (best_points), where there is one best (no
+    assumptions ranked apart); {} otherwise."""
+    if len(objective) != 1:
+        return {}
+    row = objective.iloc[0]
+    at = summary.set_index("point_id")[[x, y]]
+    level = lambda point: tuple(at.loc[int(point)]) if int(point) in at.index else None  # noqa: E731
+    ties = [level(p) for p in row["indistinguishable"] if level(p) is not None]
+    return {"best": level(row["point_id"]), "ties": ties}
+
+
 #: The staging folder of a sweep's outputs, inside the sweep's folder.
 STAGING_PREFIX = ".outputs."
 
@@ -189,8 +202,9 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
                                               order=orders, bounds=_bounds(sweep, metric, points, ok), defined=defined))
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
+                marks = _heatmap_marks(summary, objective, x, y) if metric == sweep.objective else {}
                 figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png", defined=defined,
-                                                   order=orders))
+                                                   order=orders, minimise=metric in LOWER_IS_BETTER, **marks))
     atomic_write_text(folder / "report.md", sweep_markdown(sweep, frame, summary, figures, seed, best,
                                                            grids=state.get("grids"),
                                                            replicates=state.get("replicates_grown"),
