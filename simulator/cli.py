@@ -344,7 +344,8 @@ def _print_headline(results, sets: list[str] = ()) -> None:
             why = f": {undefined_value_reason(results.scenario).replace('`', '')}"
         if metric == "attributed_roi" and int(row["n"]) == 0:   # no reward cost to divide by: said why, as K's is
             why = f": {roi_undefined_note(results.scenario).replace('`', '')}"
-        if metric == "payback_day" and nothing_to_pay_back(results.runs):   # day 1 by definition: said, as report.md
+        if metric == "payback_day" and has_program(results.scenario) and nothing_to_pay_back(results.runs):
+            # day 1 by definition: said, as report.md says it (no program: _defined_in says so)
             why = "   nothing to pay back: it spends nothing, and its incremental profit is 0 at the horizon"
         out.print(f"  {metric:<22} {fmt(row['mean']):>12}{spread}"
                   + _median_day(results.runs, metric)

@@ -217,7 +217,7 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     elif math.isfinite(decision.budget_share):
         text += " " + budget_never_ran_out(best.runs, best.scenario.program.incentive, best.scenario.days) \
             + unpaid_sentence(best.runs, best.scenario.program.incentive)
-    if nothing_to_pay_back(best.runs):
+    if has_program(best.scenario) and nothing_to_pay_back(best.runs):   # no program: nothing said, as before
         text += " " + NOTHING_TO_PAY_BACK
     elif math.isfinite(decision.payback_share) and decision.payback_share > 0:
         text += " " + payback_sentence(decision.payback_day, decision.payback_share, len(best.runs), days,

@@ -52,7 +52,7 @@ def headline(results: Results) -> list[str]:
         text += value_split(runs, results.scenario.days, incentive) + influencers_own_sentence(runs)
 
     def paid_back(day: float, share: float) -> str:
-        if nothing_to_pay_back(runs):
+        if has_program(results.scenario) and nothing_to_pay_back(runs):
             return NOTHING_TO_PAY_BACK
         return payback_sentence(day, share, len(runs), results.scenario.days, first_day_paybacks(runs)) + cash_basis_note(runs, incentive)
 
