@@ -947,8 +947,9 @@ def _other_kinds_with(key: str, parent_path: list, data: dict, model: type[BaseM
 
 def _homes_of(key: str, parent_path: list, data: dict, model: type[BaseModel]) -> list[str]:
     """Where ``key``, unknown in the block at ``parent_path``, is a key: in a block under
-    it (_blocks_below_with), else in one under the top level (population.mean_degree is
-    network.mean_degree), as full dotted paths; none where more than two blocks have it."""
+    it (_blocks_below_with; none where more than two have it), else anywhere in the schema
+    where exactly one block has it (population.mean_degree is network.mean_degree; a
+    common word such as share or rate gets none), as full dotted paths."""
     homes = [[*parent_path, *below, key] for below in _blocks_below_with(key, parent_path, data, model)]
     if not homes and parent_path:
         # elsewhere in the schema, only where the name is no common word: churn.share was offered fraud.share, and

@@ -378,7 +378,6 @@ class Sweep:
             version[key] = [old.get(identity, value) for identity, value in new.items()]
         return {"grids": grids if version == before else [*grids, version]}
 
-
     def grid_lost(self, state: dict) -> str:
         """Where this grid is the folder's (``state``) with levels it held dropped, the
         levels lost, as 'program.base_share 0.2 (its levels now: 0.1, 0.1667, 0.2333,

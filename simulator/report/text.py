@@ -876,7 +876,7 @@ def study_world_note(keys, assumptions=(), base=None) -> str:
     with no word; compare says so of two designs in different worlds. ``assumptions``: the
     keys a sweep lists as such (ranked at each of their values, not chosen). With the
     study's ``base`` scenario, a key it does not read (parameters.reads: a cash share of
-    a credit design) is left out: it ranks nothing, and the tie notes say so."""
+    a credit design) is said apart: it moves no run, so its best value is no finding."""
     from ..compare import WORLD_KEYS
     from ..parameters import reads
 
