@@ -386,13 +386,15 @@ class Sweep:
         grids = state.get("grids")
         if self.grid_fingerprint() is None or state.get("grid_fingerprint") != self.grid_fingerprint() or not grids:
             return ""
+        def shown(values) -> str:
+            return ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in values)
+
         lost = []
         for key, levels in self.grid().items():
             parameter = self.spec.parameters[key]
             now = {value_key(settled_level(parameter, v)) for v in levels}
             gone = [v for v in grids[-1].get(key, []) if value_key(settled_level(parameter, v)) not in now]
             if gone:
-                shown = lambda values: ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in values)  # noqa: E731
                 lost.append(f"{key} {shown(gone)} (its levels now: {shown(levels)})")
         return "; ".join(lost)
 
