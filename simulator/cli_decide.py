@@ -22,6 +22,7 @@ import typer
 from .cli import (EXECUTOR_HELP, SCHEDULER_HELP, SET_HELP, WORKERS_HELP, _check_engine, _interrupt_exit, _note_unused_workers, _typed_again,
                   app, err, out, progress_bar, set_lever_notes, user_errors)
 from .errors import ScenarioError
+from .provenance import held_inputs
 
 SETTINGS_HELP = "YAML file with any of this command's settings (see docs/decide.md); flags given here win over it."
 EXECUTOR_DEFAULT = " Default: the settings file's, else local; local or serial leaves the file's scheduler unused."
@@ -358,6 +359,7 @@ def optimize(
                 # the runs of a batch or of a candidate's fresh-seed re-runs stopped part-way are kept beside the
                 # folder (run_cache): the study's database keeps only whole trials, and they ran again from the start
                 with kept_runs(folder) as evaluate.cache:
+                    evaluate.cache.hold(inputs)   # a run finished after the edge list changed stops the study
                     if len(evaluate.cache):   # as sensitivity and calibrate say theirs
                         out.print(f"  {counted(len(evaluate.cache), 'finished run')} kept by the interrupted study; "
                                   f"those it asks for again are read back, not run again", markup=False)
@@ -552,6 +554,7 @@ def sensitivity(
     design_paths = list(designs or []) or _from_file([Path(d) for d in settings.designs], settings_file, "designs",
                                                      "design")
     others = [load_scenario(p, overrides) for p in design_paths]
+    held = held_inputs([base, *others])   # the edge lists as validation read them (RunCache.hold)
     if others:   # a --set bringing a lever into some designs only
         set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides))
     source = str(settings_file) if settings_file is not None and not uncertain else "--uncertain"
@@ -598,6 +601,7 @@ def sensitivity(
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance,
                                            settings_file=settings_file)
     with _resumable(target, "sensitivity", named=pick(out_dir, settings.out) is not None) as evaluate.cache:
+        evaluate.cache.hold(held)   # a run finished after the edge list changed stops the study
         given_seed = _seed(seed, settings, base)
         study_seed = _study_seed(evaluate.cache, given_seed)
         with progress_bar(total, "sensitivity " + " vs ".join(design_names(design_list or [base]))) as bar:
@@ -787,6 +791,7 @@ def calibrate(
     design_paths = list(design or []) or _from_file([Path(d) for d in settings.designs], settings_file, "designs",
                                                     "design")
     others = [load_scenario(p, overrides) for p in design_paths]
+    held = held_inputs([base, *others])   # the edge lists as validation read them (RunCache.hold)
     if others:   # a --set bringing a lever into some designs only
         from .sensitivity import design_names
 
@@ -834,6 +839,7 @@ def calibrate(
     evaluate, executor_name, worker_count = _evaluator(settings, workers, executor, scheduler,
                                                             progress=forecasting, settings_file=settings_file)
     with _resumable(target, "calibrate", named=pick(out_dir, settings.out) is not None) as cache:
+        cache.hold(held)   # a run finished after the edge list changed stops the study
         fit_evaluate.cache = evaluate.cache = cache
         given_seed = _seed(seed, settings, base)
         study_seed = _study_seed(cache, given_seed)

@@ -174,12 +174,17 @@ def check_unchanged(before: dict[str, str], what: str = "this command") -> None:
     read the new file, and a folder of 10 replicates held 2 of one graph and 8 of
     another under a manifest giving the new file's digest alone. Nothing is written;
     a resumable study keeps its finished runs, and refuses the changed file on resume."""
-    from .errors import ScenarioError
-
     now = input_digests(before)
     changed = [path for path, digest in before.items() if now.get(path) != digest]
     if changed:
-        raise ScenarioError(f"changed while {what} ran: the runs that started after the change read the new file, so "
-                            f"its results would mix two networks, and none were written; leave the file as it is while "
-                            f"a command runs (write a new one under another name), and run again",
-                            file=changed[0], key="network.path")
+        raise changed_while_running(changed[0], what, "so its results would mix two networks, and none were written")
+
+
+def changed_while_running(path: str, what: str, outcome: str, then: str = "run again"):
+    """The ScenarioError for a file that changed while ``what`` ran (``outcome``: what
+    was done about it; ``then``: what to do next)."""
+    from .errors import ScenarioError
+
+    return ScenarioError(f"changed while {what} ran: the runs that started after the change read the new file, "
+                         f"{outcome}; leave the file as it is while a command runs (write a new one under another "
+                         f"name), and {then}", file=path, key="network.path")

@@ -72,6 +72,12 @@ class RunCache:
         self._pending: list[tuple[str, tuple[str, ...], dict[str, Any]]] = []
         self._written = time.monotonic()
         self._digests: dict[str, str] = {}
+        self._stats: dict[str, tuple[int, int] | None] = {}   # each file's (mtime, size) when its digest last held
+
+    def hold(self, digests: dict[str, str]) -> None:
+        """The digests of the files the study reads as it started (provenance.held_inputs),
+        so that its runs are keyed, and checked (:meth:`put`), against the files validation read."""
+        self._digests.update(digests)
 
     def study_seed(self, given: int | None) -> tuple[int, bool]:
         """The study's seed and whether it is one an interrupted study drew: ``given`` when
@@ -113,13 +119,30 @@ class RunCache:
         return keys
 
     def _digest(self, path: Path) -> str:
-        """A file's SHA-256, read once per study (a file that changes under a running study
-        is the user's to avoid; one changed between a kill and a resume gives other keys)."""
+        """A file's SHA-256, read once per study (one changed between a kill and a resume
+        gives other keys; one changed while the study runs is refused by :meth:`put`)."""
         from .provenance import file_digest
 
         if str(path) not in self._digests:
+            self._stats[str(path)] = _stat(path)
             self._digests[str(path)] = file_digest(Path(path))
         return self._digests[str(path)]
+
+    def _check_files(self) -> None:
+        """A ScenarioError where a file the study reads no longer has its digest: the run
+        just finished may have read the new file, and a study of 200 runs went on to mix
+        two networks in one result. A file's (mtime, size) is looked at after each run,
+        its bytes read again only where they moved."""
+        from .provenance import changed_while_running, file_digest
+
+        for path, digest in self._digests.items():
+            now = _stat(path)
+            if now is not None and now == self._stats.get(path):
+                continue
+            if file_digest(Path(path)) != digest:
+                raise changed_while_running(path, "the study", "so the study stopped, keeping the runs it finished "
+                                            "before the change", then="rerun the same command to resume")
+            self._stats[path] = now
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The values a kept run returned (a fresh copy), or None."""
@@ -132,7 +155,9 @@ class RunCache:
         return fresh_copy(values)
 
     def put(self, key: str, metrics: Sequence[str], values: dict[str, Any]) -> None:
-        """Keep a finished run; written to disk with the next part (:meth:`flush`)."""
+        """Keep a finished run; written to disk with the next part (:meth:`flush`). A run
+        finished after a file the study reads changed is refused (:meth:`_check_files`)."""
+        self._check_files()
         self._runs[key] = values
         self._pending.append((key, tuple(metrics), values))
         if len(self._pending) >= FLUSH_RUNS or time.monotonic() - self._written >= FLUSH_SECONDS:
@@ -184,6 +209,15 @@ class RunCache:
                 run["daily"] = tables[i]
             self._runs[str(key)] = run
             self._from_disk.add(str(key))
+
+
+def _stat(path) -> tuple[int, int] | None:
+    """A file's (mtime in ns, size), None where it cannot be read."""
+    try:
+        status = Path(path).stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
 
 
 def fresh_copy(values: dict[str, Any]) -> dict[str, Any]:

@@ -2251,3 +2251,65 @@ def test_sensitivity_names_the_designs_a_set_brings_a_lever_into(tmp_path):
     assert ("note: --set program.delight.rate=0.02 brought program.delight into default-double-sided-credit, whose "
             "file sets none, with every other key of it at its default (delight-passives had it already): that design "
             "now has the lever") in " ".join(result.stderr.split())
+
+
+def test_a_study_stops_at_the_first_run_after_its_edge_list_changed_and_keeps_the_runs_before(tmp_path, monkeypatch):
+    """run, compare and sweep refused an edge list changed while they ran; optimize,
+    sensitivity and calibrate mixed the two graphs into one result. Each run a study keeps
+    is now checked against the file as validation read it: the first run finished after
+    the change stops the study in one line, exit 2, nothing written, and the runs finished
+    before it are kept for the resume (its keys are the old file's, so only an unchanged
+    file reads them back)."""
+    import networkx as nx
+
+    from simulator.run_cache import RunCache
+
+    graph = tmp_path / "graph.txt"
+
+    def write_graph(m: int, seed: int) -> None:
+        nx.write_edgelist(nx.barabasi_albert_graph(300, m, seed=seed), graph, data=False)
+
+    write_graph(3, 1)
+    scenario = tmp_path / "s.yaml"
+    data = yaml.safe_load(Path(DEFAULT).read_text())
+    data.update(name="s", seed=3, days=20, network={"kind": "edgelist", "path": "graph.txt"})
+    data["population"] = {"initial_customers": 10}
+    scenario.write_text(yaml.safe_dump(data))
+    pilot = tmp_path / "pilot.csv"
+    daily = run_replicate(load_scenario(scenario), 0, 99).daily
+    pd.DataFrame({"day": range(21), **{c: daily[:, COLUMN_INDEX[c]] for c in ("new_organic", "new_referred")}}) \
+        .to_csv(pilot, index=False)
+    real, calls = evaluation.run_request, []
+
+    def overwritten_in_the_third_run(request):
+        calls.append(1)
+        result = real(request)
+        if len(calls) == 3:
+            write_graph(4, 2)   # as an export overwriting the file while the runs went
+        return result
+
+    studies = {
+        "optimize": ["--vary", f"{REWARD}=0:40", "--objective", "cumulative_profit", "--trials", "2",
+                     "--replicates", "2"],
+        "sensitivity": ["--uncertain", "program.base_share=0.05:0.4", "--samples", "4", "--trajectories", "2"],
+        "calibrate": ["--data", pilot, "--fit", "program.base_share=0.05:0.6", "--particles", "6", "--generations", "1",
+                      "--draws", "3"],
+    }
+    for command, args in studies.items():
+        calls.clear()
+        write_graph(3, 1)
+        monkeypatch.setattr(evaluation, "run_request", overwritten_in_the_third_run)
+        out = tmp_path / command
+        result = invoke(command, scenario, *args, "--seed", "2", "--out", out, "--executor", "serial")
+        # the progress bar's last frame above it, as for a stop
+        assert result.exit_code == 2 and "Traceback" not in result.stderr, (command, result.output)
+        line = result.stderr.rstrip("\n").split("\n")[-1]
+        assert line.startswith("error: ") and "graph.txt: network.path: changed while the study ran" in line, line
+        assert line.endswith("rerun the same command to resume"), line
+        assert len(calls) == 3, (command, len(calls))   # stopped at the run that finished after the change
+        assert not (out / "report.md").exists()
+        assert len(RunCache(cache_folder(out))) == 2, command   # the two runs before the change, kept
+        monkeypatch.undo()
+        write_graph(3, 1)   # the file as it was: the resume reads the two back and finishes
+        ok(command, scenario, *args, "--seed", "2", "--out", out, "--executor", "serial")
+        assert (out / "report.md").exists() and not cache_folder(out).exists()
