@@ -379,9 +379,11 @@ def pairing_differences(reference: Scenario, other: Scenario, seed_given: bool =
         if hasattr(mine, "model_dump"):
             mine, theirs = mine.model_dump(mode="json"), theirs.model_dump(mode="json")
             changed = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k)
-                             and (key, k) not in DESIGN_LEVERS)
+                             and (key, k) not in DESIGN_LEVERS and not _same_file(key, k, mine, theirs))
             if changed:
-                found.append(", ".join(f"{key}.{k} ({_short(mine.get(k))} vs {_short(theirs.get(k))})" for k in changed))
+                # a path in full: two shortened alike read as no difference at all
+                found.append(", ".join(f"{key}.{k} ({shown(mine.get(k))} vs {shown(theirs.get(k))})"
+                                       for k in changed for shown in [str if k == "path" else _short]))
         elif mine != theirs:
             found.append(f"{key} ({mine} vs {theirs})")
     return found
@@ -566,6 +568,16 @@ def reads(scenario: Scenario, leaf: str) -> bool:
         if node is None:
             return False
     return True
+
+
+def _same_file(block: str, key: str, mine: dict, theirs: dict) -> bool:
+    """Whether two designs' edge lists at two paths hold the same bytes: the same
+    network, so no difference of worlds (a copy of graph.txt under data/ was refused)."""
+    if (block, key) != ("network", "path") or not (mine.get(key) and theirs.get(key)):
+        return False
+    from .provenance import file_digest
+
+    return file_digest(Path(mine[key])) == file_digest(Path(theirs[key])) != "missing"
 
 
 def _short(value) -> str:

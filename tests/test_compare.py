@@ -2127,3 +2127,31 @@ def test_created_by_sets_names_the_unset_block_a_key_path_passes_through():
                                          ("program.influencers.cost_each=1", "program.influencers")]}, ["a", "b"])
     assert note.startswith("`--set program.influencers.count=3`, `--set program.influencers.cost_each=1` brought "
                            "`program.influencers` into a, whose file sets none"), note
+
+
+def test_two_edge_lists_with_the_same_bytes_pair_and_two_that_differ_are_named_in_full(tmp_path):
+    """A copy of graph.txt under another folder was refused as a difference of network
+    (the same network, read from the same bytes), and two long paths ending apart were
+    both shortened to the same 27 characters, so the refusal showed no difference."""
+    import networkx as nx
+
+    from simulator.compare import pairing_differences
+    from simulator.scenario_io import load_scenario
+
+    deep = tmp_path / "a-folder-with-a-long-name" / "and-another-one"
+    deep.mkdir(parents=True)
+    graph = nx.barabasi_albert_graph(200, 3, seed=1)
+    for folder, name in ((tmp_path, "graph.txt"), (deep, "graph.txt"), (deep, "graph-2.txt")):
+        nx.write_edgelist(graph if name == "graph.txt" else nx.barabasi_albert_graph(200, 4, seed=2), folder / name,
+                          data=False)
+
+    def design(path):
+        file = tmp_path / f"{path.stem}-{path.parent.name}.yaml"
+        file.write_text(yaml.safe_dump({"name": "d", "seed": 3, "days": 10, "population": {"initial_customers": 5},
+                                        "network": {"kind": "edgelist", "path": str(path)}}))
+        return load_scenario(file)
+
+    here, copy, other = design(tmp_path / "graph.txt"), design(deep / "graph.txt"), design(deep / "graph-2.txt")
+    assert pairing_differences(here, copy) == []
+    (difference,) = pairing_differences(copy, other)
+    assert difference == f"network.path ({deep / 'graph.txt'} vs {deep / 'graph-2.txt'})"
