@@ -738,8 +738,12 @@ def test_the_convergence_plot_marks_the_winner_and_the_trials_safe_on_their_mean
     report.convergence_plot(SimpleNamespace(**{**vars(result), "trials": trials.assign(feasible=False,
                                                                                        feasible_upper=False)}), "unused.png")
     ax = figures[-1].axes[0]
-    assert ax.get_legend_handles_labels()[1] == ["trial (breaks a constraint)", "winner (trial 1), in the search"]
+    # nor a 'winner' starred over a red x, where report.md and the console say no trial kept them
+    assert ax.get_legend_handles_labels()[1] == ["trial (breaks a constraint)", "breaks them least (trial 1), in the search"]
     assert not ax.lines
+    report.convergence_plot(SimpleNamespace(**{**vars(result), "confirmation": confirmation,
+                                               "trials": trials.assign(feasible=False, feasible_upper=False)}), "unused.png")
+    assert figures[-1].axes[0].get_legend_handles_labels()[1][-1] == "breaks them least on 10 fresh seeds (mean, 95% interval)"
 
 
 def test_a_number_key_given_without_values_says_what_it_holds_in_words():

@@ -265,7 +265,8 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
     constraints on its mean but not at the top of its interval), the best so far among
     the trials the winner is taken from (``Study.candidates``: on the highest rung
     reached, those that keep the constraints at the top of their interval, or on the
-    mean when none does), and the winner the study confirmed."""
+    mean when none does), and the winner the study confirmed (where no trial kept the
+    constraints, the one breaking them least, named so)."""
     objective = result.objectives[0]
     trials = result.trials
     fig, ax = plt.subplots(figsize=(9.5, 4))
@@ -298,8 +299,11 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
             ax.step(done["trial"], best, where="post", color="black", label="best so far (the winner's tier)")
         chosen = done[done["trial"] == result.best_trial]
         if len(chosen):
+            # no trial kept the constraints: the one shown breaks them least ('winner' over a red x, where report.md
+            # and the console say no trial kept them)
+            who = "winner" if bool(chosen["feasible"].iloc[0]) else "breaks them least"
             ax.scatter(chosen["trial"], chosen[column], marker="*", s=160, color="tab:orange", edgecolors="black",
-                       zorder=3, label=f"winner (trial {int(result.best_trial)}), in the search")
+                       zorder=3, label=f"{who} (trial {int(result.best_trial)}), in the search")
             # what report.md and the console give: the search's mean flatters the trial it picked (a winner drawn at
             # 161,900 stood for 114,000 on fresh seeds), so the figure shows the fresh-seed mean and interval too
             fresh = winner_rows(getattr(result, "confirmation", pd.DataFrame()), result.best_trial)
@@ -311,7 +315,7 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
                           if np.isfinite(low) and np.isfinite(high) else {})
                 ax.errorbar([float(chosen["trial"].iloc[0]) + 0.3], [mean], fmt="D", color="tab:orange",
                             markeredgecolor="black", ms=6, zorder=3, **spread,
-                            label=f"winner on {int(row['n'])} fresh seeds (mean, 95% interval)")
+                            label=f"{who} on {int(row['n'])} fresh seeds (mean, 95% interval)")
     ax.set(xlabel="trial", ylabel=f"{objective.metric} (mean over replicates)",
            title=f"Search for the best {objective.metric} (dot size: replicates)")
     ax.grid(alpha=0.3)
