@@ -382,7 +382,8 @@ def optimize(
                        command=_typed_again(study_seed if given_seed is None else None),
                        extra={"executor": executor, "workers": workers,
                               # a resumed study's files are the uninterrupted one's; this says it resumed
-                                                "runs_read_back": evaluate.cache.read_back})
+                                                "runs_read_back": evaluate.cache.read_back},
+                       sets=list(pick(sets, settings.set)))
     _print_best(result, parameters, base)
     # best.yaml only where there is a best (write_optimize writes none where no trial completed)
     written = "report.md, trials.csv, best.yaml, plot" if result.best_scenario is not None else "report.md, trials.csv, plot"
@@ -555,8 +556,9 @@ def sensitivity(
                                                      "design")
     others = [load_scenario(p, overrides) for p in design_paths]
     held = held_inputs([base, *others])   # the edge lists as validation read them (RunCache.hold)
+    lever_notes = []
     if others:   # a --set bringing a lever into some designs only
-        set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides))
+        lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides))
     source = str(settings_file) if settings_file is not None and not uncertain else "--uncertain"
     texts = pick(uncertain, range_texts(settings.uncertain))
     # a key of some designs only (a milestone's reach_share) moves those designs and leaves the others as they are
@@ -616,7 +618,8 @@ def sensitivity(
                                    command=_typed_again(study_seed if given_seed is None else None),
                                    extra={"executor": executor, "workers": workers,
                                           # a resumed study's files are the uninterrupted one's; this says it resumed
-                                          "runs_read_back": evaluate.cache.read_back})
+                                          "runs_read_back": evaluate.cache.read_back},
+                                   sets=list(overrides), set_notes=lever_notes)
     if result.decision is not None:
         from .report import fmt
         from .report.sensitivity import _v, copy_lines, point_runs
@@ -792,10 +795,11 @@ def calibrate(
                                                     "design")
     others = [load_scenario(p, overrides) for p in design_paths]
     held = held_inputs([base, *others])   # the edge lists as validation read them (RunCache.hold)
+    lever_notes = []
     if others:   # a --set bringing a lever into some designs only
         from .sensitivity import design_names
 
-        set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides))
+        lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides))
     with _at_lines(settings_file, "fit", settings.fit, source):
         check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     chosen = {k: v for k, v in {"population_size": pick(particles, settings.particles),
@@ -861,7 +865,7 @@ def calibrate(
                               started=started, command=_typed_again(study_seed if given_seed is None else None),
                               extra={"executor": executor_name, "workers": worker_count,
                                                                    "runs_read_back": cache.read_back},
-                              others=others, launch_note=scale)
+                              others=others, launch_note=scale, sets=list(overrides), set_notes=lever_notes)
     from .report import fmt
     from .report.calibrate import (against_the_best, at_the_edge, edge_sentence, misfit_sentence, parameter_text,
                                    replaced_lines, same_lines, unfitted_lines)

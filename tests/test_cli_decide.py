@@ -99,6 +99,9 @@ def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settin
     done = ok(*optimize_args(folder, optimize_settings))
     # reward_cost<=300 holds on the mean only: said on the console without report.md's backticks
     assert "note: reward_cost<=300 holds on the mean" in done.stdout and "`" not in done.stdout, done.stdout
+    # the --set items the base ran with: report.md gave the file's name alone
+    assert "The scenario was changed with --set: `population.size=400`, `population.initial_customers=10`, `days=45`" \
+        in " ".join((folder / "report.md").read_text().split())
     for name in ("trials.csv", "confirmation.csv", "best.yaml", "convergence.png", "report.md", "manifest.json",
                  "optuna.sqlite3"):
         assert (folder / name).stat().st_size > 0, name
@@ -877,6 +880,9 @@ def test_calibrate_writes_posterior_forecast_and_designs_and_repeats_itself(tmp_
         assert f"{row['design']:<36} mean {fmt(row['mean'])}  " in console, row['design']
     # three draws: "probability best" moves in steps of a third, and the report says it is rough
     assert "moves in steps of 1/3 or less, so with so few draws it is a rough figure" in (folder / "report.md").read_text()
+    # the --set items every design ran with, which only the console's command line gave
+    assert "Every design was changed with --set: `population.size=400`, `population.initial_customers=10`" in \
+        (folder / "report.md").read_text()
     ok(*calibrate_args(tmp_path / "b", pilot))
     for name in ("posterior.csv", "intervals.csv", "forecast.csv", "designs.csv"):
         assert (folder / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
@@ -2243,14 +2249,25 @@ def test_a_null_choice_that_ran_is_counted_as_tried_and_written_as_null(tmp_path
 def test_sensitivity_names_the_designs_a_set_brings_a_lever_into(tmp_path):
     """One --set applies to every design: program.delight.rate=0.02 brought the whole
     delight lever (a gift a day to 1% of passives) into a design without it, unsaid.
-    The note comes before any run (here a bad --metric then stops the study)."""
-    result = invoke("sensitivity", SCENARIOS / "delight-passives.yaml", DEFAULT, *TINY, "--uncertain",
-                    "program.base_share=0.05:0.4", "--set", "program.delight.rate=0.02", "--metric", "nosuch",
-                    "--out", tmp_path / "s")
+    The note comes before any run (here a bad --metric then stops the study). The
+    console alone said it, and report.md named no --set item at all: a study of a
+    400-person, 45-day world read as one of the files'. It now says both, as compare's."""
+    args = ["sensitivity", SCENARIOS / "delight-passives.yaml", DEFAULT, *TINY, "--uncertain",
+            "program.base_share=0.05:0.4", "--set", "program.delight.rate=0.02"]
+    result = invoke(*args, "--metric", "nosuch", "--out", tmp_path / "s")
     assert result.exit_code == 2, result.output
-    assert ("note: --set program.delight.rate=0.02 brought program.delight into default-double-sided-credit, whose "
+    note = ("--set program.delight.rate=0.02 brought program.delight into default-double-sided-credit, whose "
             "file sets none, with every other key of it at its default (delight-passives had it already): that design "
-            "now has the lever") in " ".join(result.stderr.split())
+            "now has the lever")
+    assert f"note: {note}" in " ".join(result.stderr.split())
+    ok(*args, "--samples", "2", "--trajectories", "2", "--replicates", "1", "--seed", "2", "--out", tmp_path / "s",
+       "--executor", "serial")
+    report = " ".join((tmp_path / "s" / "report.md").read_text().split())
+    assert ("Every design was changed with --set: `population.size=400`, `population.initial_customers=10`, `days=45`, "
+            "`program.incentive.qualification_days=7`, `program.delight.rate=0.02`; the files' descriptions and names "
+            "are their own.") in report
+    assert note.replace("--set program.delight.rate=0.02", "`--set program.delight.rate=0.02`") in report \
+        or note in report.replace("`", ""), report
 
 
 def test_a_study_stops_at_the_first_run_after_its_edge_list_changed_and_keeps_the_runs_before(tmp_path, monkeypatch):

@@ -17,16 +17,19 @@ from ..config import Scenario
 from ..kernel import use_kernel
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, file_digest, manifest
 from .figure import plt, save
-from .text import METRIC_TEXT, designs_default_notes, figure_links, fmt
+from .text import METRIC_TEXT, designs_default_notes, figure_links, fmt, study_set_lines
 
 
 def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario, pilot: pd.DataFrame, daily: pd.DataFrame,
                       outcomes: pd.DataFrame, designs: pd.DataFrame | None, settings: CalibrationSettings, draws: int,
                       data_file: str, started: dt.datetime, command: list[str] | None = None, extra: dict | None = None,
-                      others: list[Scenario] = (), launch_note: str = "") -> Path:
+                      others: list[Scenario] = (), launch_note: str = "", sets: list[str] | None = None,
+                      set_notes: list[str] | None = None) -> Path:
     """Write every readable file into ``folder`` (a staging folder the caller renames into place);
     ``others``: the designs compared beside ``base``, resolved into the manifest (only the base
-    was, so a design file edited later could not be told from the one that ran)."""
+    was, so a design file edited later could not be told from the one that ran); ``sets``:
+    the --set items every design ran with, ``set_notes`` the levers they brought into
+    designs without them (report.text.study_set_lines)."""
     folder = Path(folder)
     atomic_write_csv(folder / "posterior.csv", calibration.posterior)
     atomic_write_csv(folder / "particles.csv", calibration.particles)
@@ -39,7 +42,8 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
     figures = [posterior_plot(calibration, folder / "posterior.png"),
                forecast_plot(daily, pilot, calibration, folder / "forecast.png")]
     atomic_write_text(folder / "report.md", calibration_markdown(calibration, base, outcomes, designs, settings, draws,
-                                                                data_file, figures, pilot_note(pilot, launch_note), others=others))
+                                                                data_file, figures, pilot_note(pilot, launch_note), others=others,
+                                                                sets=sets, set_notes=set_notes))
     atomic_write_json(folder / "manifest.json", manifest(
         scenarios=[base, *others], seeds={"forecast": forecast_seeds(calibration, draws)}, started=started, ended=dt.datetime.now(), command=command, extra={"calibrate": {
             "seed": calibration.seed, "data": data_file, "columns": calibration.columns,
@@ -337,7 +341,8 @@ def same_lines(designs: pd.DataFrame) -> list[str]:
 
 def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.DataFrame, designs: pd.DataFrame | None,
                          settings: CalibrationSettings, draws: int, data_file: str, figures: list[Path], note: str = "",
-                         others: list[Scenario] = ()) -> str:
+                         others: list[Scenario] = (), sets: list[str] | None = None,
+                         set_notes: list[str] | None = None) -> str:
     generations = calibration.generations
     level = f"{settings.level:.0%}"
     # one bin, the totals: "summed over 50-day bins" was said of a 28-day pilot
@@ -362,6 +367,7 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         f"{fmt(float(generations['epsilon'].iloc[-1])) if len(generations) else '–'}. Study seed {calibration.seed}."
         + (f" {note}" if note else ""),
         "",
+        *study_set_lines(sets, 1 + len(others), set_notes),
         # defaults the base file left in place that decide what it costs or does (store credit, nobody asked)
         *(line for note in designs_default_notes([base], [p.key for p in calibration.parameters]) for line in (note, "")),
         "## Posterior",

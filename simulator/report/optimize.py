@@ -25,14 +25,15 @@ from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, ma
 from ..provenance import study_engine_record
 from ..rng import stream_seed
 from .figure import plt, save
-from .text import (paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
+from .text import (study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
 def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, parameters: list[Parameter],
                    settings: OptimizeSettings, started: dt.datetime, command: list[str] | None = None,
-                   extra: dict | None = None) -> Path:
-    """Write every readable file of a finished optimisation into ``folder`` (each atomically)."""
+                   extra: dict | None = None, sets: list[str] | None = None) -> Path:
+    """Write every readable file of a finished optimisation into ``folder`` (each atomically);
+    ``sets``: the --set items the base ran with (report.text.study_set_lines)."""
     folder = Path(folder)
     atomic_write_csv(folder / "trials.csv", result.trials)
     if len(result.confirmation):
@@ -41,7 +42,7 @@ def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, para
         atomic_write_text(folder / "best.yaml", best_yaml(result, base, parameters))
     figures = [pareto_plot(result, folder / "pareto.png") if len(result.objectives) == 2
                else convergence_plot(result, folder / "convergence.png")]
-    atomic_write_text(folder / "report.md", optimize_markdown(result, base, parameters, settings, figures))
+    atomic_write_text(folder / "report.md", optimize_markdown(result, base, parameters, settings, figures, sets))
     scenarios = [base] + ([result.best_scenario] if result.best_scenario is not None else [])
     atomic_write_json(folder / "manifest.json", manifest(
         scenarios=scenarios, seeds={"search replicates": _seeds(result, "search"), "confirmation": _seeds(result, "fresh"),
@@ -476,7 +477,7 @@ def _horizon_lines(confirmation, runs: int, days: int) -> list[str]:
 
 
 def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[Parameter], settings: OptimizeSettings,
-                      figures: list[Path]) -> str:
+                      figures: list[Path], sets: list[str] | None = None) -> str:
     trials = result.trials
     complete = int((trials["state"] == "COMPLETE").sum()) if len(trials) else 0
     failed = int((trials["state"] == "FAIL").sum()) if len(trials) else 0
@@ -497,6 +498,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
            f"halving). ") +
         _rerun_text(result, settings),
         "",
+        *study_set_lines(sets, 1),
         "| varied | range |", "|---|---|",
         *[f"| {p.key} | {p.describe().split(' in ', 1)[1]} |" for p in parameters],
         *(["", note] if (note := payment_delay_note(base, parameters)) else []),

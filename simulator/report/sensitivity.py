@@ -20,15 +20,18 @@ from ..sensitivity import (ABOVE_ONE, IMPRECISE, MATTERS, SensitivityResult, Sen
                            told_from_luck,
                            tornado_disagreements, tornado_points)
 from .figure import plt, save
-from .text import designs_default_notes, figure_links, fmt, fmt_short
+from .text import designs_default_notes, figure_links, fmt, fmt_short, study_set_lines
 
 #: A total Sobol index at or above this share of the variance counts as "moves the outcome".
 
 
 def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Scenario], metrics: list[str],
                       decision_metric: str, settings: SensitivitySettings, started: dt.datetime,
-                      command: list[str] | None = None, extra: dict | None = None) -> Path:
-    """Write the folder of a finished analysis (staged, then renamed into place)."""
+                      command: list[str] | None = None, extra: dict | None = None, sets: list[str] | None = None,
+                      set_notes: list[str] | None = None) -> Path:
+    """Write the folder of a finished analysis (staged, then renamed into place); ``sets``:
+    the --set items every design ran with, ``set_notes`` the levers they brought into
+    designs without them (report.text.study_set_lines)."""
     with ResultsFolder(out) as staged:
         path = staged.path
         tables = {"morris": result.morris, "sobol": result.sobol, "tornado": result.tornado, "points": result.points,
@@ -40,7 +43,7 @@ def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Sce
         figures = [tornado_plot(result, decision_metric, path / "tornado.png"),
                    sobol_plot(result, decision_metric, path / "sobol.png")]
         atomic_write_text(path / "report.md", sensitivity_markdown(result, metrics, decision_metric, settings, figures,
-                                                                   designs=designs))
+                                                                   designs=designs, sets=sets, set_notes=set_notes))
         from ..rng import replicate_seeds
 
         atomic_write_json(path / "manifest.json", manifest(
@@ -238,8 +241,10 @@ def _v(value) -> str:
 
 
 def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision_metric: str,
-                         settings: SensitivitySettings, figures: list[Path], designs=()) -> str:
-    """report.md; ``designs``, the scenarios of ``result.designs``, say which keys some lack."""
+                         settings: SensitivitySettings, figures: list[Path], designs=(), sets: list[str] | None = None,
+                         set_notes: list[str] | None = None) -> str:
+    """report.md; ``designs``, the scenarios of ``result.designs``, say which keys some lack;
+    ``sets`` and ``set_notes`` as write_sensitivity's."""
     d = len(result.parameters)
     lines = [
         f"# Sensitivity of {', '.join(result.designs)}",
@@ -250,6 +255,7 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         f"(Saltelli sampling, Jansen estimators, 95% bootstrap intervals). Tornado: each end of each assumption "
         f"averaged over {_tornado_runs(result)} replicate seed(s).",
         "",
+        *study_set_lines(sets, len(result.designs), set_notes),
         "| assumption | range |", "|---|---|",
         *[f"| {p.key} | {p.describe().split(' in ', 1)[1]}"
           f"{_only(p.key, designs, result.designs, [q.key for q in result.parameters])} |"
