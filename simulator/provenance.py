@@ -44,10 +44,13 @@ def git_dirty(folder: Path | None = None) -> bool | None:
     return None if status is None else bool(status.strip())
 
 
-def runnable_command(argv: list[str]) -> list[str]:
+def runnable_command(argv: list[str]) -> list[str] | None:
     """The command line as a user can type it again: ``python -m simulator`` for the
     module's own path (``.../simulator/__main__.py``, what ``sys.argv[0]`` holds then),
-    ``refsim`` for the console script's full path; other arguments as given."""
+    ``refsim`` for the console script's full path, ``python script.py`` for a script
+    that called the Python API; other arguments as given. None where no command line
+    runs it again: a notebook's kernel (its launcher's arguments were recorded) or
+    ``python -c``; the manifest's scenarios and seeds reproduce the folder then."""
     if not argv:
         return list(argv)
     first = Path(argv[0])
@@ -55,6 +58,10 @@ def runnable_command(argv: list[str]) -> list[str]:
         return ["python", "-m", "simulator", *argv[1:]]
     if first.name == "refsim":
         return ["refsim", *argv[1:]]
+    if argv[0] in ("-c", "") or "ipykernel" in first.name:
+        return None
+    if first.suffix == ".py":
+        return ["python", *argv]
     return list(argv)
 
 
@@ -68,8 +75,11 @@ def versions() -> dict[str, str | None]:
     return found
 
 
-def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.datetime, ended: dt.datetime,
-             command: list[str] | None = None, extra: dict | None = None) -> dict:
+def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.datetime | None, ended: dt.datetime,
+             command: list[str] | None = None, extra: dict | None = None, kernel: bool | None = None) -> dict:
+    """The provenance of a results folder; ``kernel``: the path its runs took
+    (Results.kernel), where known (else the one the scenarios take now, engine_record);
+    ``started`` None where no start was given (a folder written from Python): ``ended``."""
     from . import __version__
 
     return {
@@ -82,26 +92,27 @@ def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.dateti
         "libraries": versions(),
         "command": runnable_command(command if command is not None else sys.argv),
         "cwd": str(Path.cwd()),
-        "started": started.isoformat(timespec="seconds"),
+        "started": (started or ended).isoformat(timespec="seconds"),
         "ended": ended.isoformat(timespec="seconds"),
         "scenarios": [s.model_dump(mode="json") for s in scenarios],
         "seeds": seeds,
-        "engine": engine_record(scenarios),
+        "engine": engine_record(scenarios, kernel),
         # the bytes of the files the runs read (an edge list): an edited graph.txt reproduced other numbers unseen
         **({"inputs": inputs} if (inputs := input_digests(p for s in scenarios for p in scenario_files(s))) else {}),
         **(extra or {}),
     }
 
 
-def engine_record(scenarios: list) -> dict:
+def engine_record(scenarios: list, kernel: bool | None = None) -> dict:
     """REFSIM_ENGINE as this process read it, and the path the listed scenarios ran on
-    together (kernel.common_path): the two paths draw differently for one seed, so a
-    folder's numbers are reproduced on its path only (docs/model.md)."""
+    together: ``kernel`` where the runs said it (``simulate(..., kernel=False)`` was
+    recorded as the kernel's), else kernel.common_path. The two paths draw differently
+    for one seed, so a folder's numbers are reproduced on its path only (docs/model.md)."""
     from .kernel import common_path, engine_choice
 
     record = {"REFSIM_ENGINE": engine_choice()}
     if scenarios:
-        record["path"] = "kernel" if common_path(scenarios) else "numpy"
+        record["path"] = "kernel" if (common_path(scenarios) if kernel is None else kernel) else "numpy"
     return record
 
 

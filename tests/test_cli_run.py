@@ -166,12 +166,42 @@ def test_the_manifest_says_whether_the_checkout_had_uncommitted_changes(tmp_path
 @pytest.mark.parametrize("argv, expected", [
     (["/usr/lib/python3/site-packages/simulator/__main__.py", "run", "a.yaml"], ["python", "-m", "simulator", "run", "a.yaml"]),
     (["/home/u/.local/bin/refsim", "compare", "a.yaml", "b.yaml"], ["refsim", "compare", "a.yaml", "b.yaml"]),
-    (["script.py", "--x"], ["script.py", "--x"]),
+    # a script calling the Python API runs again through python; a notebook's kernel or python -c does not run
+    # again from any command line ('ipykernel_launcher.py -f ...json' was recorded as one)
+    (["scratch/s25.py", "--x"], ["python", "scratch/s25.py", "--x"]),
+    (["/usr/lib/python3/site-packages/ipykernel_launcher.py", "-f", "/root/kernel-1.json"], None),
+    (["-c"], None),
+    (["/usr/bin/odd-launcher", "a"], ["/usr/bin/odd-launcher", "a"]),
 ])
 def test_the_manifest_records_a_command_a_user_can_type_again(argv, expected):
     from simulator.provenance import runnable_command
 
     assert runnable_command(argv) == expected
+
+
+def test_a_folder_written_from_python_records_the_path_its_runs_took_and_needs_no_start_time(tmp_path):
+    """simulate(..., kernel=False) ran on the numpy stages and write_run recorded the
+    kernel's path (the one the scenario would take now), so replaying the folder on its
+    recorded path gave other numbers; write_comparison, as the docs give it, failed for
+    want of a started= the docs never named."""
+    import datetime as dt
+
+    from simulator import load_scenario, simulate
+    from simulator.compare import compare
+    from simulator.kernel import unsupported
+    from simulator.report import write_comparison, write_run
+
+    scenario = load_scenario(SCENARIOS / "default.yaml", ["population.size=300", "population.initial_customers=10",
+                                                           "days=10"])
+    for kernel in (False, True):
+        assert unsupported(scenario) is None   # the kernel runs it: the two paths differ
+        folder = write_run(simulate(scenario, replicates=2, seed=9, kernel=kernel), tmp_path / f"r{kernel}")
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert manifest["engine"]["path"] == ("kernel" if kernel else "numpy")
+        assert dt.datetime.fromisoformat(manifest["started"]) <= dt.datetime.fromisoformat(manifest["ended"])
+    folder = write_comparison(compare([scenario, scenario.model_copy(update={"name": "b"})], replicates=2, seed=1),
+                              tmp_path / "c")
+    assert (folder / "comparison.csv").exists() and json.loads((folder / "manifest.json").read_text())["started"]
 
 
 def test_same_seed_gives_byte_identical_timeseries_other_seed_does_not(tmp_path):

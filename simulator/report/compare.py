@@ -22,13 +22,15 @@ from ..runner import Results, interval, summarize
 from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, undefined_value_reason
 
 
-def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime, command: list[str] | None = None,
+def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
+                     command: list[str] | None = None,
                      sets: list[str] | None = None, execution: dict | None = None,
                      set_notes: list[str] | None = None) -> Path:
     """Write the comparison folder atomically (staged, then renamed into place);
     ``sets``: the --set items every design ran with, which report.md names, and
     ``set_notes`` what they brought into designs whose files lacked it; ``execution``:
-    where the runs ran (executor, workers, scheduler), for the manifest."""
+    where the runs ran (executor, workers, scheduler), for the manifest; ``started``: when
+    the runs began (default: when the folder is written)."""
     designs = comparison.designs
     runs = pd.concat([d.runs for d in designs], ignore_index=True)
     summary = summarize(runs, [d.scenario for d in designs])
@@ -58,7 +60,7 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime,
         atomic_write_text(path / "report.md", comparison_markdown(comparison, figures, sets, set_notes))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[d.scenario for d in designs], seeds={d.scenario.name: d.seeds for d in designs},
-            started=started, ended=dt.datetime.now(), command=command,
+            started=started, ended=dt.datetime.now(), command=command, kernel=designs[0].kernel,
             extra={"compare": {"reference": comparison.reference, "designs": comparison.names,
                                "replicates": len(comparison.seeds),
                                # the seed typed (or the first file's), not a design's seed derived from it

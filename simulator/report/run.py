@@ -127,10 +127,11 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
     return "\n".join(parts)
 
 
-def write_run(results: Results, out: Path, *, started: dt.datetime, command: list[str] | None = None,
+def write_run(results: Results, out: Path, *, started: dt.datetime | None = None, command: list[str] | None = None,
               people: bool = False, sets: list[str] | None = None, execution: dict | None = None) -> Path:
     """Write the results folder of one scenario atomically (staged, then renamed into place);
-    ``execution``: where the runs ran (executor, workers, scheduler), for the manifest."""
+    ``execution``: where the runs ran (executor, workers, scheduler), for the manifest;
+    ``started``: when the runs began (default: when the folder is written)."""
     with ResultsFolder(out) as folder:
         path = folder.path
         atomic_write_csv(path / "timeseries.csv", results.timeseries)
@@ -156,6 +157,6 @@ def write_run(results: Results, out: Path, *, started: dt.datetime, command: lis
         atomic_write_text(path / "report.md", run_markdown(results, figures, sets))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[results.scenario], seeds={results.scenario.name: results.seeds},
-            started=started, ended=dt.datetime.now(), command=command,
+            started=started, ended=dt.datetime.now(), command=command, kernel=results.kernel,
             extra={"execution": execution} if execution else None))
     return Path(out)
