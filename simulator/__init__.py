@@ -8,12 +8,14 @@
 The public names are loaded on first use (PEP 562), so that ``import simulator``
 and ``refsim --help`` do not pay for numpy, pydantic and the scenario schema
 (about half a second) before they are needed; ``from simulator import simulate``
-works as always.
+works as always, and so does a module named through the package
+(``simulator.compare.compare`` after ``import simulator``).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING
 
 #: public name -> the module that defines it
@@ -47,6 +49,10 @@ def __getattr__(name: str):
             value = "0.0.0+local"
     elif name in _PUBLIC:
         value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+    elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        # a module, as the docs write them (simulator.compare.compare, simulator.report.write_run): after
+        # ``import simulator`` alone they raised AttributeError until the module was imported by name
+        value = importlib.import_module(f".{name}", __name__)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value  # later look-ups skip this function

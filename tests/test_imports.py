@@ -128,3 +128,21 @@ def test_compare_and_a_grid_sweep_leave_scipy_stats_unloaded(tmp_path):
     loaded = loaded_after(code)
     assert "scipy" in loaded   # the t quantile came from scipy.special
     assert (tmp_path / "c" / "comparison.csv").exists() and (tmp_path / "w" / "points.csv").exists()
+
+
+def test_a_module_named_through_the_package_loads_after_import_simulator_alone():
+    """The docs write simulator.compare.compare and simulator.report.write_comparison;
+    after ``import simulator`` alone they raised AttributeError (a fresh interpreter:
+    another test's imports would have bound the modules already). A name that is no
+    module is still refused."""
+    code = ("import simulator\n"
+            "assert callable(simulator.compare.compare) and callable(simulator.report.write_comparison)\n"
+            "assert simulator.evaluation.Evaluator.__name__ == 'Evaluator'\n"
+            "for name in ('nosuch', '_private'):\n"
+            "    try:\n"
+            "        getattr(simulator, name)\n"
+            "    except AttributeError as error:\n"
+            "        assert name in str(error)\n"
+            "    else:\n"
+            "        raise AssertionError(name)\n")
+    assert "pandas" in loaded_after(code)   # the modules, loaded when named
