@@ -783,9 +783,11 @@ def tied_first(order: list[str], means, scale: float = 0.0) -> list[str]:
     return tied + [name for name in order if name not in tied]
 
 
-def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | None:
-    """The design with the best mean of ``metric`` (``incremental_value``;
-    ``cumulative_profit`` when the twins were not run), its 95% interval, the share
+def decide(comparison: Comparison, metric: str | None = None) -> Decision | None:
+    """The design with the best mean of ``metric`` (by default ``incremental_value``,
+    or ``cumulative_profit`` when the twins were not run; ``incremental_value`` asked
+    for by name where they were not is refused, as ``incremental_profit`` is: it was
+    answered on profit, said only by the Decision's ``metric``), its 95% interval, the share
     of replicates in which it beats every other design, its difference from the
     runner-up (paired when the designs share seeds) and whether it is ahead of every
     other design, at 95% together (Holm's step-down, :func:`against_the_best`).
@@ -847,12 +849,14 @@ def decide(comparison: Comparison, metric: str = VERDICT_METRIC) -> Decision | N
                     tests=tests, copies=tuple(name for name in finite if copy_of[name] == best))
 
 
-def _decided_metric(comparison: Comparison, metric: str) -> str:
-    """``metric`` if decide can rank designs by it, else one ScenarioError line."""
+def _decided_metric(comparison: Comparison, metric: str | None) -> str:
+    """``metric`` if decide can rank designs by it (None: the default verdict), else one
+    ScenarioError line."""
     from .evaluation import check_metric
 
     if not hasattr(comparison, "designs"):   # a table: "'DataFrame' object has no attribute 'designs'"
         raise TypeError(f"decide() takes the Comparison that compare() returns, not {type(comparison).__name__}")
+    named, metric = metric is not None, VERDICT_METRIC if metric is None else metric
     if not isinstance(metric, str):   # metric=5 stopped on "'int' object is not iterable"
         raise TypeError(f"decide(): metric must be a metric's name such as {VERDICT_METRIC!r}, not "
                         f"{type(metric).__name__} {metric!r}")
@@ -862,7 +866,7 @@ def _decided_metric(comparison: Comparison, metric: str) -> str:
             "is reported, not ranked: less of it is no better by itself (a design that spends less may add less)"
         raise ScenarioError(f"{metric} {why}; decide by {VERDICT_METRIC}, or read it in comparison.csv", key="metric")
     if any(metric not in d.runs.columns for d in comparison.designs):
-        if metric == VERDICT_METRIC:   # the twins were not run: profit decides, as documented
+        if metric == VERDICT_METRIC and not named:   # the twins were not run: profit decides, as documented
             return "cumulative_profit"
         raise ScenarioError(f"{metric} is measured against each design's no-program twin, which this comparison did "
                             f"not run; compare(..., baseline=True) runs them", key="metric")

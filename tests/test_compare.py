@@ -2007,6 +2007,7 @@ def test_a_profit_verdict_says_how_much_of_its_lead_is_rewards_not_yet_paid():
     from types import SimpleNamespace
 
     from simulator.compare import decide
+    from simulator.errors import ScenarioError
     from simulator.report.compare import decision_paragraph, unpaid_lead_sentence
 
     def design(name, profit, owed, unpaid):
@@ -2017,6 +2018,11 @@ def test_a_profit_verdict_says_how_much_of_its_lead_is_rewards_not_yet_paid():
     comparison = SimpleNamespace(designs=[design("sooner", 100.0, 1.0, 0.0), design("later", 110.0, 7.0, 2.0)], paired=True)
     decision = decide(comparison)
     assert decision.metric == "cumulative_profit" and decision.best == "later" and decision.diff_mean == pytest.approx(10)
+    # incremental value asked for by name, without the twins, was answered on profit, said by .metric alone: it is
+    # refused as incremental_profit is
+    for named in ("incremental_value", "incremental_profit"):
+        with pytest.raises(ScenarioError, match=rf"^metric: {named} is measured against each design's no-program twin"):
+            decide(comparison, metric=named)
     sentence = unpaid_lead_sentence(comparison, decision)
     assert ("later ended with 8 more than sooner of rewards its referrals had earned still unpaid (still owed), 80% of "
             "its lead of 10.") in sentence, sentence   # no budget here: not 'beyond its budget'
