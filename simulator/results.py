@@ -128,12 +128,13 @@ def atomic_write_json(path: Path, data: Any) -> Path:
     return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n")
 
 
-def atomic_write_csv(path: Path, frame: pd.DataFrame, *, floats_read_as_floats: bool = False) -> Path:
-    """``frame`` as csv, floats to 10 significant digits. ``floats_read_as_floats``: a whole
-    float is written with its decimal point (``8.0``, not ``8``), so that ``pd.read_csv``
-    reads a float column back as float64, as ``pd.read_parquet`` reads the same frame
-    (sweep.csv beside sweep.parquet: customers_final read int64 from one, float64 from
-    the other)."""
+def atomic_write_csv(path: Path, frame: pd.DataFrame, *, floats_read_as_floats: bool = True) -> Path:
+    """``frame`` as csv, floats to 10 significant digits. ``floats_read_as_floats`` (the
+    default): a whole float is written with its decimal point (``8.0``, not ``8``), so
+    that ``pd.read_csv`` reads a float column back as float64, as the Python API and
+    ``pd.read_parquet`` hold it (sweep.csv beside sweep.parquet: customers_final read
+    int64 from one, float64 from the other; runs.csv's payback_day read int64 in one
+    folder, float64 in another where a run never paid back)."""
     digits = _float_text if floats_read_as_floats else "%.10g"
     floats = [i for i, kind in enumerate(frame.dtypes) if getattr(kind, "kind", "") == "f"]
     if any((frame.iloc[:, i] == 0).any() for i in floats):   # -0.0 (0 of a minimised metric, negated) is 0: "-0" read as a sign
