@@ -26,7 +26,8 @@ from .provenance import held_inputs
 
 SETTINGS_HELP = "YAML file with any of this command's settings (see docs/decide.md); flags given here win over it."
 EXECUTOR_DEFAULT = " Default: the settings file's, else local; local or serial leaves the file's scheduler unused."
-SEED_HELP = "Study seed (default: the scenario's, or a fresh one that is recorded). Same seed, same files, on any executor."
+SEED_HELP = ("Study seed (default: the scenario's, or a fresh one that is recorded). Same seed, same files, on any executor "
+             "(but for the times the manifest and the study's database hold).")
 
 
 def _scenario(given: Optional[Path], settings, sets: list[str], settings_file: Optional[Path] = None):
@@ -377,13 +378,25 @@ def optimize(
                           f"{folder}/optuna.sqlite3{runs}; rerun the same command to resume", markup=False)
                 # the line says it all: re-raised, user_errors printed a second, bare "interrupted"
                 raise typer.Exit(_interrupt_exit(stop)) from None
-        write_optimize(result, folder, base=base, parameters=parameters, settings=study_settings,
-                       started=dt.datetime.fromisoformat(state["started"]) if "started" in state else started,
-                       command=_typed_again(study_seed if given_seed is None else None),
-                       extra={"executor": executor, "workers": workers,
-                              # a resumed study's files are the uninterrupted one's; this says it resumed
-                                                "runs_read_back": evaluate.cache.read_back},
-                       sets=list(pick(sets, settings.set)))
+        from .lifecycle import stop_asked
+
+        try:
+            write_optimize(result, folder, base=base, parameters=parameters, settings=study_settings,
+                           started=dt.datetime.fromisoformat(state["started"]) if "started" in state else started,
+                           command=_typed_again(study_seed if given_seed is None else None),
+                           extra={"executor": executor, "workers": workers,
+                                  # a resumed study's files are the uninterrupted one's; this says it resumed
+                                  "runs_read_back": evaluate.cache.read_back},
+                           sets=list(pick(sets, settings.set)))
+        except (KeyboardInterrupt, Exception) as stop:
+            # a stop raised inside matplotlib's drawing can come out as another error (stop_asked), as sweep's
+            if not isinstance(stop, KeyboardInterrupt) and (stop := stop_asked()) is None:
+                raise
+            told = _trials_done(folder)   # a bare "interrupted" was all it said, over a folder of mixed outputs
+            err.print(f"interrupted while writing the tables and plots: {counted(told, 'finished trial')} "
+                      f"{'are' if told != 1 else 'is'} saved in {folder}/optuna.sqlite3; rerun the same command to "
+                      f"write them", markup=False)
+            raise typer.Exit(_interrupt_exit(stop)) from None
     _print_best(result, parameters, base)
     # best.yaml only where there is a best (write_optimize writes none where no trial completed)
     written = "report.md, trials.csv, best.yaml, plot" if result.best_scenario is not None else "report.md, trials.csv, plot"

@@ -74,7 +74,12 @@ def optimize_output(name: str) -> bool:
     """Whether an entry of a study folder is one a search writes (its optuna database and
     journals included, or a temporary file a kill left): --force deletes these only, not
     notes the user keeps beside them."""
-    return name in OPTIMIZE_OUTPUTS or name.startswith(STORAGE_FILE) or (name.startswith(".") and name.endswith(".tmp"))
+    return (name in OPTIMIZE_OUTPUTS or name.startswith(STORAGE_FILE) or (name.startswith(".") and name.endswith(".tmp"))
+            or name.startswith(STAGING_PREFIX))
+
+
+#: The staging folder's name inside a study folder while its outputs are written (report.optimize.write_optimize).
+STAGING_PREFIX = ".outputs."
 STUDY_NAME = "refsim-optimize"
 #: A trial's user attribute: the number of the first trial of the batch it was asked in.
 BATCH_START = "batch_start"

@@ -150,6 +150,31 @@ def _float_text(value: float) -> str:
     return text + ".0" if text.lstrip("-").isdigit() else text
 
 
+@contextlib.contextmanager
+def outputs_staged(folder: Path, prefix: str, before_manifest: Callable[[set[str]], None] | None = None):
+    """A staging folder inside ``folder`` for a study's readable outputs, moved into
+    place when the body ends, one file at a time with manifest.json last and the old
+    manifest removed first (``before_manifest``, given the names written, runs just
+    before it lands): written in place one by one, an interrupt left a new trials.csv
+    or sweep.csv beside the old report.md and manifest. A folder without manifest.json
+    has unfinished outputs. Staging a kill left (``prefix``) is removed first, and this
+    one whatever happens."""
+    folder = Path(folder)
+    for leftover in folder.glob(f"{prefix}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    stage = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
+    try:
+        yield stage
+        (folder / "manifest.json").unlink(missing_ok=True)
+        written = sorted(stage.iterdir(), key=lambda path: path.name == "manifest.json")
+        for path in written:
+            if path.name == "manifest.json" and before_manifest is not None:
+                before_manifest({p.name for p in written})
+            os.replace(path, folder / path.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 def atomic_write_parquet(path: Path, frame: pd.DataFrame, *, durable: bool = False) -> Path:
     return atomic_write(path, lambda temp: frame.to_parquet(temp, index=False), durable=durable)
 

@@ -2330,3 +2330,36 @@ def test_a_study_stops_at_the_first_run_after_its_edge_list_changed_and_keeps_th
         write_graph(3, 1)   # the file as it was: the resume reads the two back and finishes
         ok(command, scenario, *args, "--seed", "2", "--out", out, "--executor", "serial")
         assert (out / "report.md").exists() and not cache_folder(out).exists()
+
+
+def test_optimize_interrupted_while_writing_keeps_the_last_whole_set_of_outputs_and_says_to_rerun(tmp_path, monkeypatch):
+    """A Ctrl-C while optimize wrote its files left trials.csv of 12 trials beside the
+    report.md and manifest.json of 8 (an extended study), or a folder of outputs with no
+    manifest, under a bare 'interrupted'. They are now staged and moved into place with
+    the manifest last (as sweep's), and the line says the trials are saved and to rerun."""
+    import simulator.report.optimize as report
+
+    ok_run = small_optimize(tmp_path, DEFAULT, tmp_path / "a")
+    assert ok_run.exit_code == 0, ok_run.output
+    real = report.optimize_markdown
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "optimize_markdown", stopped)
+    killed = small_optimize(tmp_path, DEFAULT, tmp_path / "b")
+    assert killed.exit_code == 130, killed.output
+    line = " ".join(killed.stderr.split())
+    assert (f"interrupted while writing the tables and plots: 2 finished trials are saved in {tmp_path / 'b'}/optuna.sqlite3; "
+            "rerun the same command to write them") in line, line
+    assert not {p.name for p in (tmp_path / "b").iterdir()} & {"trials.csv", "manifest.json", "best.yaml"}
+    assert not list((tmp_path / "b").glob(".outputs.*"))   # the staging folder is gone
+    monkeypatch.setattr(report, "optimize_markdown", real)
+    assert small_optimize(tmp_path, DEFAULT, tmp_path / "b").exit_code == 0
+    for name in ("trials.csv", "best.yaml", "report.md"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    # extended to 3 trials and stopped while writing: the folder still holds the 2-trial set whole
+    monkeypatch.setattr(report, "optimize_markdown", stopped)
+    assert small_optimize(tmp_path, DEFAULT, tmp_path / "b", "--trials", "3").exit_code == 130
+    assert (tmp_path / "a" / "trials.csv").read_bytes() == (tmp_path / "b" / "trials.csv").read_bytes()
+    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["optimize"]["trials"] == 2

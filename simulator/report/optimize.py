@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..optimize import (OptimizeResult, OptimizeSettings, chosen_rows, every_design_tried, in_the_order_chosen, spend_alone_note, trial_count,
+from ..optimize import (STAGING_PREFIX, OptimizeResult, OptimizeSettings, chosen_rows, every_design_tried, in_the_order_chosen, spend_alone_note, trial_count,
                         winner_rows)
 from ..parameters import Parameter
 from ..behaviour.budget import months_begun
 from ..evaluation import DAY_METRICS, spend_cap
 from ..config import Scenario
-from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest
+from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest, outputs_staged
 from ..provenance import study_engine_record
 from ..rng import stream_seed
 from .figure import plt, save
@@ -32,9 +32,20 @@ from .text import (study_set_lines, paced_text, span_text, reserves, study_defau
 def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, parameters: list[Parameter],
                    settings: OptimizeSettings, started: dt.datetime, command: list[str] | None = None,
                    extra: dict | None = None, sets: list[str] | None = None) -> Path:
-    """Write every readable file of a finished optimisation into ``folder`` (each atomically);
+    """Write every readable file of a finished optimisation into ``folder``, staged and
+    moved into place with manifest.json last (results.outputs_staged: written in place,
+    an interrupt left a trials.csv of 12 trials beside the report and manifest of 8);
     ``sets``: the --set items the base ran with (report.text.study_set_lines)."""
-    folder = Path(folder)
+    with outputs_staged(folder, STAGING_PREFIX) as stage:
+        _write_optimize(result, stage, base=base, parameters=parameters, settings=settings, started=started,
+                        command=command, extra=extra, sets=sets)
+    return Path(folder)
+
+
+def _write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, parameters: list[Parameter],
+                    settings: OptimizeSettings, started: dt.datetime, command: list[str] | None,
+                    extra: dict | None, sets: list[str] | None) -> None:
+    """write_optimize's files, into ``folder`` (its staging folder)."""
     atomic_write_csv(folder / "trials.csv", result.trials)
     if len(result.confirmation):
         atomic_write_csv(folder / "confirmation.csv", result.confirmation)
@@ -56,7 +67,6 @@ def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, para
             # the search's settings: batch and startup_trials choose which trials run, and the command line names
             # only a --settings file that may change (sensitivity's and calibrate's manifests carry theirs)
             "settings": asdict(settings), **(extra or {})}}))
-    return folder
 
 
 def _least_breach_text(result: OptimizeResult) -> str:

@@ -7,9 +7,6 @@ import contextlib
 import datetime as dt
 import json
 import math
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from ..results import StudyLock, WriteFailed, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text, manifest
+from ..results import (StudyLock, WriteFailed, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text,
+                       manifest, outputs_staged)
 from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary, value_keys
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, UNRANKED
 from ..sweep_spec import Sweep, ValueList, grid_levels
@@ -48,27 +46,17 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
     place one by one, an interrupt left a new sweep.csv beside the old report.md and
     manifest. A folder without manifest.json has unfinished outputs; a rerun of the same
     command rewrites them (its runs are all saved). Staging left by a kill is removed."""
-    for leftover in folder.glob(f"{STAGING_PREFIX}*"):
-        shutil.rmtree(leftover, ignore_errors=True)
     for leftover in folder.glob(".*.tmp"):   # an output cut short by a kill; not a contender's lock being written
         if not leftover.name.startswith(".sweep.lock"):
             leftover.unlink(missing_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
     try:
-        _write_outputs(sweep, frame, points, stage, seed=seed, state=state, executor=executor, workers=workers,
-                       command=command, budget_days=budget_days)
-        (folder / "manifest.json").unlink(missing_ok=True)
-        written = sorted(stage.iterdir(), key=lambda path: path.name == "manifest.json")
-        for path in written:
-            if path.name == "manifest.json":
-                _remove_stale_figures(folder, {p.name for p in written})
-            os.replace(path, folder / path.name)
+        with outputs_staged(folder, STAGING_PREFIX, lambda written: _remove_stale_figures(folder, written)) as stage:
+            _write_outputs(sweep, frame, points, stage, seed=seed, state=state, executor=executor, workers=workers,
+                           command=command, budget_days=budget_days)
     except WriteFailed as failed:   # named as the user will look for it, not inside the removed staging folder
-        if failed.file and Path(failed.file).parent == stage:
+        if failed.file and Path(failed.file).parent.name.startswith(STAGING_PREFIX):
             failed.file = str(folder / Path(failed.file).name)
         raise
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
 
 
 def _remove_stale_figures(folder: Path, written: set[str]) -> None:
