@@ -508,6 +508,9 @@ def test_a_metric_undefined_in_some_replicates_of_one_design_gets_no_verdict(pai
     if paired:   # the difference over the 4 replicates both have: 670/4 - 590/4 = 20, "more" first as it added
         # customers in every replicate (UNDEFINED_IS_WORST: fewer, first by its mean, came first before)
         assert "over the 4 replicates where both are defined, more − fewer = 20" in sentence, sentence
+    else:   # unpaired, replicate r of one shares nothing with replicate r of the other: the means where each is
+        # defined, 3070/6 - 590/4 = 364.2 (the sentence named 4 replicates 'where both are defined')
+        assert "their difference, more − fewer = 364" in sentence and "where both are defined" not in sentence, sentence
     # undefined in some replicates of both: not "of one design only", which then named two designs
     other = made("other", [210.0, np.nan, 150.0, 160.0, 125.0, 180.0])
     comparison = SimpleNamespace(designs=[other, fewer], table=comparison_table([other, fewer], paired=paired),

@@ -341,11 +341,15 @@ def winners(comparison: Comparison) -> list[str]:
             # both can be undefined in some (other) replicates: "of one design only" then named two designs
             where = ("in other replicates of one design than of the other" if len(undefined) > 1
                      else "in some replicates of one design only")
+            # unpaired, replicate r of one design shares nothing with replicate r of the other: the difference is
+            # of the means where each is defined ('over the 4 replicates where both are defined' was said of 6 and 4)
+            over = (f"over the {shared} replicates where both are defined, {best} − {runner_up} = {fmt(diff)}"
+                    if comparison.paired else f"their difference, {best} − {runner_up} = {fmt(diff)}")
             text = (f"- {label}: **no verdict**: it is undefined {where} "
                     f"({', '.join(undefined)}), and those are not missing at random, so the means where each is defined "
                     f"({best} {fmt(means[best])}{came(best)}, {runner_up} {fmt(means[runner_up])}{came(runner_up)}, "
-                    f"{direction} is better) rank nothing; over the {shared} replicates where both are defined, {best} − "
-                    f"{runner_up} = {fmt(diff)}, {kind} {level_text(each)} interval {interval_text(low, high)}")
+                    f"{direction} is better) rank nothing; {over}, {kind} {level_text(each)} interval "
+                    f"{interval_text(low, high)}")
             text += (f" (unpaired interval {interval_text(unpaired['unpaired_ci_low'], unpaired['unpaired_ci_high'])})."
                      if comparison.paired else ".")
             lines.append(text)
