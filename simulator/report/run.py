@@ -115,7 +115,8 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
         "## Summary",
         "",
         "Means over replicates with the 95% t-interval of the mean (Monte Carlo uncertainty: shrinks with more",
-        "replicates) and the 2.5–97.5% range of single runs (what one launch could look like).",
+        "replicates) and the 2.5–97.5% range of single runs (what one launch could look like"
+        + single_runs_range_text(len(results.runs)) + ").",
         "",
         summary_table(results.summary, sc.days, len(results.runs), sc.k_window_days),
         "",
@@ -125,6 +126,20 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
     ]
     parts += figure_links(figures)
     return "\n".join(parts)
+
+
+def single_runs_range_text(runs: int) -> str:
+    """What the 2.5–97.5% range of ``runs`` single runs holds of a further launch, where
+    too few runs make it narrower than 95%: with n runs it lies near their lowest and
+    highest, and a further run falls between those with probability (n − 1)/(n + 1),
+    the closed form for the range of n draws of any continuous distribution (82% for
+    10 runs; the report's gloss read as 95% of launches). "" from 40 runs on."""
+    if runs >= 40:
+        return ""
+    if runs < 2:
+        return ": with one run it is that run, and says nothing of the spread"
+    return (f": with {runs} runs it is near their lowest to highest, which a further launch falls within about "
+            f"{(runs - 1) / (runs + 1):.0%} of the time, not 95%; more replicates widen it toward that")
 
 
 def write_run(results: Results, out: Path, *, started: dt.datetime | None = None, command: list[str] | None = None,
