@@ -703,6 +703,22 @@ def test_the_run_report_says_how_long_asks_wait_for_account_managers():
     assert "16.7 customers waited for theirs on an average day and 30.0 on day 2" in note, note
     assert "a wait of about 8 days or more" in note
     assert ask_queue_note(small(), series) == "" and ask_queue_note(scenario, series.assign(ask_queue=0)) == ""
+    # a budget that ended the program: averaged over 730 days, 320 of them after the end with nobody queued by
+    # construction, the queue read 42 where the program had 76 waiting, and '0 on day 730' read as a queue worked off.
+    # Here replicate 0's budget ran out on day 1 (10 waiting, never asked), replicate 1's never did
+    budgeted = small(program={"targeting": {"daily_capacity": 2, "cost_per_ask": 25},
+                              "incentive": {"kind": "single_sided", "referrer_reward": 10, "budget": 1000}})
+    series = series.assign(ask_queue=[0, 10, 0, 0, 30, 40])
+    runs = pd.DataFrame({"replicate": [0, 1], "budget_exhausted_day": [1.0, float("nan")]})
+    note = ask_queue_note(budgeted, series, runs)
+    # days 0-1 of replicate 0 and 0-2 of replicate 1: (0 + 10 + 0 + 30 + 40) / 5
+    assert "16.0 customers waited for theirs on an average day while the program asked and 10.0 when its budget " \
+           "ended the program (day 1, the median of the 1 replicate where it ran out), who were never asked" in note, note
+    # rewards_only asks on: the queue goes on too, and is read over every day
+    asks_on = small(program={"targeting": {"daily_capacity": 2, "cost_per_ask": 25},
+                             "incentive": {"kind": "single_sided", "referrer_reward": 10, "budget": 1000,
+                                           "on_budget_exhausted": "rewards_only"}})
+    assert "13.3 customers waited for theirs on an average day and 20.0 on day 2" in ask_queue_note(asks_on, series, runs)
 
 
 def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():

@@ -652,6 +652,12 @@ def test_the_report_warns_when_one_design_stopped_asking_and_another_still_asks(
     assert "**always-on** and **also** still ask near day 90" in asking_note([always, design("also", lambda d: d >= 5), campaign])
     assert asking_note([always, none]) == ""
     assert asking_note([always, design("late", lambda d: d == 80)]) == ""  # stopped only just before the end
+    # replicates that stopped on different days (budgets running out on days 309-428, median 313): the day the mean
+    # over replicates last moved, 428, was given beside the budget's median of 313
+    uneven = design("budgeted", lambda d: d <= 20)
+    uneven.timeseries.loc[(uneven.timeseries["replicate"] == 1) & uneven.timeseries["day"].between(21, 40), "asks"] = 5.0
+    assert asking_note([always, uneven]).startswith("**budgeted** made its last ask on day 20, the median of its "
+                                                    "replicates (days 20–40), while **always-on** still asks")
 
 
 def test_the_report_says_when_a_lever_put_every_design_on_the_numpy_stages(monkeypatch):

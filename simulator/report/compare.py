@@ -1029,7 +1029,7 @@ def _design_notes(designs) -> list[str]:
     for d in designs:
         for note in (*default_notes(d.scenario), reward_weighing(d.scenario), non_qualifying_note(d.scenario, d.runs),
                      launch_note(d.scenario),
-                     ask_queue_note(d.scenario, d.timeseries)):
+                     ask_queue_note(d.scenario, d.timeseries, d.runs)):
             if note:
                 named.setdefault(note, []).append(f"**{d.scenario.name}**")
     return [f"- {', '.join(names)}: {note}" for note, names in named.items()]

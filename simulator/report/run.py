@@ -107,7 +107,7 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
                             k_window_note(sc), k_undefined_note(sc) and k_undefined_note(sc) + ".", roi_note(results),
                             ask_window_note(sc),
                             k_budget_note(sc, results.runs, timeseries=results.timeseries),
-                            ask_queue_note(sc, results.timeseries))
+                            ask_queue_note(sc, results.timeseries, results.runs))
           if note
           for line in (note, "")),
         f"{sc.replicates} replicates of {sc.days} days, scenario seed {sc.seed} (each replicate's seed is in manifest.json).",

@@ -815,13 +815,29 @@ def asking_note(designs) -> str:
     if not (stopped and asking):
         return ""
     days = int(designs[0].scenario.days)
-    ended = ", ".join(f"**{name}** made its last ask on day {last}" for name, last in stopped)
+    series = {design.scenario.name: design.timeseries for design in designs}
+    ended = ", ".join(f"**{name}** made its last ask on {last_ask_days(series[name])}" for name, _ in stopped)
     verb = "still asks" if len(asking) == 1 else "still ask"
     names = [f"**{name}**" for name in asking]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return (f"{ended}, while {listed} {verb} near day {days}: the value counts "
             f"the asks made by day {days} only, so this compares running each design for {days} days. A program that "
             f"keeps asking gains more from a longer horizon; compare at the span you would run it (`--set days=...`).")
+
+
+def last_ask_days(timeseries) -> str:
+    """The day each replicate made its last ask, as words: "day 300" where they agree,
+    else the median with their range ("day 313, the median of its replicates (days
+    309–428)"): the day the mean over replicates last moved was the latest replicate's,
+    beside a budget's median day of 313."""
+    from ..metrics import median_day
+
+    asking = timeseries[timeseries["asks"] > 0]
+    last = asking.groupby("replicate")["day"].max() if "replicate" in asking.columns else asking["day"].agg(["max"])
+    low, high = int(last.min()), int(last.max())
+    if low == high:
+        return f"day {low}"
+    return f"day {int(median_day(last.to_numpy()))}, the median of its replicates (days {low}–{high})"
 
 
 def non_qualifying_note(scenario, runs) -> str:
@@ -971,25 +987,55 @@ def study_non_qualifying_note(base, varied, table: str | None = None, recorded: 
             f"per run is `non_qualifying_signups`{where}.")
 
 
-def ask_queue_note(scenario, timeseries) -> str:
+def ask_queue_note(scenario, timeseries, runs=None) -> str:
     """When asks wait for account managers' capacity (``program.targeting``): how many
     customers waited on the last day and on an average day (means over replicates), as
     a sentence; the timing's ask day is then only the day they join the queue (647 of
-    some 1,200 accounts still waited on day 730 at 2 asks a day)."""
+    some 1,200 accounts still waited on day 730 at 2 asks a day). Where a budget ended
+    the program (``runs``' budget_exhausted_day, end_program), the average is over the
+    days it asked, and the last figure is of those waiting when it ended, never asked:
+    an average over 730 days, 320 of them after the end with nobody queued by
+    construction, gave 42 where the program had 76 waiting, and '0 on day 730' read as
+    a queue worked off."""
     targeting = scenario.program.targeting
     if targeting is None or timeseries is None or "ask_queue" not in timeseries.columns or not len(timeseries):
         return ""
-    queue = timeseries["ask_queue"]
-    average, last = float(queue.mean()), float(timeseries.loc[timeseries["day"] == timeseries["day"].max(), "ask_queue"].mean())
+    horizon = int(timeseries["day"].max())
+    ended = _ended_by_budget(scenario, runs, horizon)
+    if ended is not None and "replicate" in timeseries.columns:
+        end = timeseries["replicate"].map(ended).fillna(horizon + 1)
+        average = float(timeseries.loc[timeseries["day"] <= end, "ask_queue"].mean())
+        waiting = float(timeseries.loc[timeseries["day"] == end, "ask_queue"].mean())
+        from ..metrics import median_day
+
+        when = (f"{fmt(waiting)} when its budget ended the program (day {int(median_day(ended.to_numpy()))}, the median "
+                f"of the {counted(len(ended), 'replicate')} where it ran out), who were never asked")
+    else:
+        average = float(timeseries["ask_queue"].mean())
+        waiting = float(timeseries.loc[timeseries["day"] == horizon, "ask_queue"].mean())
+        when = f"{fmt(waiting)} on day {horizon}"
     if not average > 0:
         return ""
     text = (f"Asks wait for capacity ({targeting.daily_capacity} a day, `program.targeting`): {fmt(average)} customers "
-            f"waited for theirs on an average day and {fmt(last)} on day {int(timeseries['day'].max())} (`ask_queue` in "
-            f"timeseries.csv)")
+            f"waited for theirs on an average day{' while the program asked' if ended is not None else ''} and {when} "
+            f"(`ask_queue` in timeseries.csv)")
     if targeting.daily_capacity > 0:  # Little's law: the mean wait is at least the mean queue over the daily asks
         text += (f", a wait of about {average / targeting.daily_capacity:.0f} days or more after the moment the timing "
                  f"names")
     return text + "."
+
+
+def _ended_by_budget(scenario, runs, horizon: int):
+    """The day, by replicate, a budget ended ``scenario``'s program within the horizon
+    (``on_budget_exhausted`` end_program; a Series indexed by replicate), or None where
+    it ended in no replicate or the runs are not known."""
+    incentive = scenario.program.incentive
+    if (runs is None or getattr(incentive, "on_budget_exhausted", None) != "end_program"
+            or not {"replicate", "budget_exhausted_day"} <= set(runs.columns)):
+        return None
+    days = runs.set_index("replicate")["budget_exhausted_day"]
+    days = days[np.isfinite(days) & (days <= horizon)]
+    return days if len(days) else None
 
 
 #: What a spent monthly allowance does (behaviour/budget.py), as the reports say it.
