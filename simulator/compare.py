@@ -82,6 +82,11 @@ class Comparison:
     seeds_derived: bool = False  # unpaired: designs that would have shared a seed each got one derived from it
     seed: int | None = None      # the seed the comparison was run from: --seed, else the first design's
 
+    def __repr__(self) -> str:
+        # the dataclass repr printed every design's Results and a 64-row table cut in the middle
+        return (f"Comparison(designs={self.names!r}, reference={self.reference!r}, replicates={len(self.seeds)}, "
+                f"paired={self.paired}, seed={self.seed}, table=<{len(self.table):,} rows: comparison.csv>)")
+
     @property
     def reference(self) -> str:
         return self.designs[0].scenario.name

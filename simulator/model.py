@@ -152,6 +152,14 @@ class ReferralModel(mesa.Model):
             self._views[person] = Customer(self, person)
         return self._views[person]
 
+    def __repr__(self) -> str:
+        # Mesa's default, '<simulator.model.ReferralModel object at 0x...>', was what a notebook showed
+        row = self.datacollector.model_vars
+        customers = int(row["customers"][-1]) if row.get("customers") else 0
+        return (f"ReferralModel({self.scenario.name!r}, day {self.day} of {self.scenario.days}, seed {self.seed}, "
+                f"{self.engine.network.n:,} people, {customers:,} customers, "
+                f"{'kernel' if self.engine.uses_kernel else 'numpy'} path)")
+
     def k_factor(self) -> float:
         """Cohort K so far (metrics.cohort_k with the scenario's k_window_days)."""
         from .metrics import cohort_k

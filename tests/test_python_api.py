@@ -635,3 +635,22 @@ def test_the_model_takes_mesas_seed_keyword_as_rng(tiny):
     rows = mesa.batch_run(ReferralModel, parameters={"scenario": [tiny], "seed": [1, 2]}, iterations=1,
                           number_processes=1, display_progress=False)
     assert {row["seed"] for row in rows} == {1, 2}
+
+
+def test_the_model_and_a_comparison_print_in_a_line_a_notebook_can_read():
+    """ReferralModel printed as '<simulator.model.ReferralModel object at 0x...>', and a
+    Comparison as every design's Results and a 64-row table cut in the middle."""
+    from simulator.compare import compare
+
+    scenario = load_scenario(DEFAULT, TINY).model_copy(update={"days": 5})
+    model = ReferralModel(scenario, rng=3)
+    for _ in range(2):
+        model.step()
+    customers = int(model.datacollector.get_model_vars_dataframe()["customers"].iloc[-1])
+    text = repr(model)
+    assert text.startswith(f"ReferralModel({scenario.name!r}, day 2 of 5, seed 3, {scenario.population.size:,} people, "
+                           f"{customers:,} customers, ") and len(text) < 200, text
+    comparison = compare([scenario, scenario.model_copy(update={"name": "b"})], replicates=2, seed=1)
+    text = repr(comparison)
+    assert text == (f"Comparison(designs=[{scenario.name!r}, 'b'], reference={scenario.name!r}, replicates=2, paired=True, "
+                    f"seed=1, table=<{len(comparison.table)} rows: comparison.csv>)")
