@@ -352,7 +352,9 @@ def _study_extra(sweep: Sweep) -> dict:
              "fingerprint_but_replicates": sweep.fingerprint_but_replicates(),
              "fingerprint_but_metrics": sweep.fingerprint_but_metrics(), "set": list(sweep.overrides),
              # the base as resolved, so that a refusal after it was edited names the keys that changed
-             "base_resolved": sweep.base.model_dump(mode="json")}
+             "base_resolved": sweep.base.model_dump(mode="json"),
+             # and as written, so that one written differently with the same points is accepted (_rewritten)
+             "base_written": sweep.base_data}
     if sweep.spec.method == "grid":
         extra.update(grid_fingerprint=sweep.grid_fingerprint(), grids=[sweep.grid()])
     return extra
@@ -367,6 +369,8 @@ def _accepts(sweep: Sweep, folder: Path) -> Callable[[dict], dict | None]:
         except ScenarioError as error:
             error.file = error.file or str(folder)
             raise
+        if grown is None and (grown := _rewritten(sweep, state)) is not None:
+            return grown
         if grown is None and (lost := sweep.grid_lost(state)):   # what would have let it grow, not 'parameters differ'
             raise ScenarioError(f"holds a different sweep (this grid with levels this sweep file drops: {lost}); a grid "
                                 f"grows by adding levels and keeps every one it ran: list the dropped ones too (as "
@@ -374,6 +378,41 @@ def _accepts(sweep: Sweep, folder: Path) -> Callable[[dict], dict | None]:
                                 file=str(folder), key="--out")
         return grown
     return accepts
+
+
+def _rewritten(sweep: Sweep, state: dict) -> dict | None:
+    """{} (the folder's runs kept) when the folder's sweep is this one with its base
+    scenario written differently: every other part of the fingerprint alike, and every
+    point the same scenario when built from the base as the folder wrote it and as this
+    sweep writes it (``8.0`` for ``8``, a default spelled out, ``--set days=120.0``) was
+    refused as another sweep, which only --force, running every run again, would
+    start. Points, not the resolved base alone: each point is built from the base as
+    written, its values applied, then validated (point_scenario). None otherwise, and
+    for a folder from before sweep.json kept the base as written."""
+    then, parts, key = state.get("base_written"), state.get("parts"), "base scenario or --set"
+    if not isinstance(then, dict) or not isinstance(parts, dict) or key not in parts:
+        return None
+    now = sweep.fingerprint_parts()
+    if {k: v for k, v in parts.items() if k != key} != {k: v for k, v in now.items() if k != key}:
+        return None
+    seed = state.get("sweep_seed")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        return None
+
+    def built(base: dict, values: dict) -> Any:
+        try:
+            return point_scenario(base, values, sweep.base_source, sweep.base_dir).model_dump(mode="json")
+        except Exception as error:  # noqa: BLE001 - a point that cannot be built fails as its runs: alike, or not
+            return str(error)
+
+    seen = set()
+    for values in sweep_points(sweep, seed, state.get("grids")).values:
+        identity = json.dumps(values, sort_keys=True, default=str)
+        if identity not in seen:
+            seen.add(identity)
+            if built(then, values) != built(sweep.base_data, values):
+                return None
+    return {}
 
 
 def held_metrics(folder: Path) -> tuple[str, ...] | None:

@@ -1069,6 +1069,44 @@ def test_a_refused_resume_names_the_keys_of_the_base_scenario_that_changed(tmp_p
     assert "(its base scenario or --set differs from this command's); rerun with --force" in line, line
 
 
+def test_a_base_written_differently_with_the_same_points_resumes_and_an_edited_one_does_not(tmp_path):
+    """A base rewritten with the same values (30.0 for 30, a default spelled out or left
+    out) was refused as another sweep ('the same values, written differently'), which
+    only --force, running every run again, would start. It now resumes, running
+    nothing, where every point builds the same scenario from either writing, a swept
+    kind included (a switched kind keeps the base's resolved values: double_sided's
+    referrer_reward of 10, written out or its default, carries into single_sided,
+    whose own default is 20). An edited value is still another sweep."""
+    base = tmp_path / "base.yaml"
+    base.write_text(yaml.safe_dump(BASE, sort_keys=False))
+    path = write_sweep(tmp_path, base="base.yaml", parameters={"program.incentive.kind": {"values": ["double_sided",
+                                                                                                    "single_sided"]}})
+    out = tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    assert runner.invoke(app, command).exit_code == 0
+    first = run_frame(out)
+    incentive = {k: v for k, v in BASE["program"]["incentive"].items() if k != "referrer_reward"}
+    for rewritten in ({**BASE, "days": 30.0, "program": {**BASE["program"], "incentive": {
+                          **BASE["program"]["incentive"], "qualifying_share": 1.0}}},
+                      {**BASE, "program": {**BASE["program"], "incentive": incentive}}):
+        base.write_text(yaml.safe_dump(rewritten, sort_keys=False))
+        resumed = runner.invoke(app, command)
+        assert resumed.exit_code == 0 and "0 run now, 4 already done" in " ".join(resumed.stdout.split()), resumed.output
+        pd.testing.assert_frame_equal(run_frame(out), first)
+    assert set(first[first["program.incentive.kind"] == "single_sided"]["customers_final"]) != set()
+    base.write_text(yaml.safe_dump({**BASE, "days": 31}, sort_keys=False))
+    one_line_error(runner.invoke(app, command), "holds a different sweep", "days 30 → 31")
+    pd.testing.assert_frame_equal(run_frame(out), first)
+    # a folder from before sweep.json kept the base as written is refused as before
+    base.write_text(yaml.safe_dump(BASE, sort_keys=False))
+    assert runner.invoke(app, command).exit_code == 0
+    state = json.loads((out / "sweep.json").read_text())
+    del state["base_written"]
+    (out / "sweep.json").write_text(json.dumps(state))
+    base.write_text(yaml.safe_dump({**BASE, "days": 30.0}, sort_keys=False))
+    one_line_error(runner.invoke(app, command), "holds a different sweep", "the same values, written differently")
+
+
 def test_the_changed_keys_of_a_base_are_named_in_the_order_written_up_to_three():
     from simulator.results import _changed_keys_text
 
