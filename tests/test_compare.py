@@ -1283,7 +1283,7 @@ def test_the_compare_plots_keep_each_designs_colour_and_say_what_they_leave_out(
     from simulator.report import plots
 
     drawn = []
-    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    monkeypatch.setattr(plots, "_save", lambda fig, path, **_: drawn.append(fig) or path)
     runs = pd.DataFrame({"scenario": ["none"] * 4 + ["ten"] * 4 + ["forty"] * 4,
                          "attributed_roi": [np.nan] * 4 + [1.0, 2.0, 3.0, 2.5, 0.5, 0.7, 0.9, 0.6]})
     plots.distribution(runs, "attributed_roi", Path("roi.png"))
@@ -1310,8 +1310,13 @@ def test_the_compare_plots_keep_each_designs_colour_and_say_what_they_leave_out(
     plots.incremental_value({"forty": (series, twin)}, Path("value.png"), payback={"forty": 1.0},
                             paid_back={"forty": 0.5}, colors={"forty": "C2"})
     ax = drawn[-1].axes[0]
-    assert [t.get_text() for t in ax.texts] == ["median payback day 1 (of the 50% of replicates that pay back)"]
-    assert to_rgb(ax.lines[0].get_color()) == to_rgb("C2")
+    # in the legend beside the name: written by the dashed line, it ran through the lines and bands
+    assert ax.get_legend_handles_labels()[1] == ["forty: median payback day 1 (of the 50% of replicates that pay back)"]
+    assert not ax.texts and to_rgb(ax.lines[0].get_color()) == to_rgb("C2")
+    # a design that never paid back had no mark at all; one with no share given (nothing to pay back) is named alone
+    plots.incremental_value({"forty": (series, twin), "ten": (series, twin)}, Path("value.png"),
+                            payback={"forty": float("nan"), "ten": float("nan")}, paid_back={"forty": 0.0})
+    assert drawn[-1].axes[0].get_legend_handles_labels()[1] == ["forty: never pays back by day 2", "ten"]
 
 
 def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits(monkeypatch):

@@ -75,14 +75,17 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime 
 
 def incremental_value_plot(designs: list[Results], path: Path) -> Path:
     """Each design minus its no-program twin over time, its median payback day marked
-    (designs without a program are their own twin and are left out)."""
+    and given in the legend, or that it never paid back (designs without a program are
+    their own twin and are left out)."""
     colors = {d.scenario.name: f"C{i % 10}" for i, d in enumerate(designs)}   # as in the folder's other plots
     designs = [d for d in designs if has_program(d.scenario)] or designs
     return plots.incremental_value({d.scenario.name: (d.timeseries, d.baseline_timeseries) for d in designs}, path,
                                    payback={d.scenario.name: median_day(d.runs["payback_day"]) if "payback_day" in d.runs.columns
                                             else math.nan for d in designs},
+                                   # a design with nothing to pay back (no program, no spend) is not one that never paid back
                                    paid_back={d.scenario.name: float(np.isfinite(d.runs["payback_day"].to_numpy(float)).mean())
-                                              for d in designs if "payback_day" in d.runs.columns},
+                                              for d in designs if "payback_day" in d.runs.columns
+                                              and has_program(d.scenario) and not nothing_to_pay_back(d.runs)},
                                    final={d.scenario.name: d.runs["incremental_value"].to_numpy(float)
                                           for d in designs if "incremental_value" in d.runs.columns}, colors=colors)
 

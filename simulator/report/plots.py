@@ -112,21 +112,26 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
         baseline = twin.pivot(index="day", columns="replicate", values="cumulative_profit")
         gap = program - baseline[program.columns]
         mean = gap.mean(axis=1)
-        line, = ax.plot(mean.index, mean.values, label=name, **({"color": colors[name]} if colors else {}))
-        if gap.shape[1] > 1:
-            ax.fill_between(mean.index, gap.quantile(0.05, axis=1).values, gap.quantile(0.95, axis=1).values, alpha=0.2,
-                            color=line.get_color())
         day = (payback or {}).get(name)
+        share = (paid_back or {}).get(name, 1.0)
+        # the payback in the legend, beside the design's name: written by the dashed line, it ran through the lines
+        # and the bands; a design that never paid back had no mark at all
         if day is not None and np.isfinite(day):
-            ax.axvline(day, color=line.get_color(), ls="--", lw=1)
-            share = (paid_back or {}).get(name, 1.0)
             # a median over the replicates that pay back: 'payback day 334' read as the design's, paid back in half
             # "payback day 116 (67% of replicates)" read as two thirds paid back by day 116: it is the median of those
             # beside a mean payback in comparison.csv, an unlabelled day read as another figure for the same thing
-            label = (f"median payback day {day:.0f}"
+            label = (f"{name}: median payback day {day:.0f}"
                      + (f" (of the {share:.0%} of replicates that pay back)" if share < 1 else ""))
-            ax.annotate(label, (day, 0), textcoords="offset points", xytext=(3, 6 + 10 * i), fontsize=7,
-                        color=line.get_color())
+        elif paid_back is not None and name in paid_back and share == 0:
+            label = f"{name}: never pays back by day {int(mean.index[-1])}"
+        else:
+            label = name
+        line, = ax.plot(mean.index, mean.values, label=label, **({"color": colors[name]} if colors else {}))
+        if gap.shape[1] > 1:
+            ax.fill_between(mean.index, gap.quantile(0.05, axis=1).values, gap.quantile(0.95, axis=1).values, alpha=0.2,
+                            color=line.get_color())
+        if day is not None and np.isfinite(day):
+            ax.axvline(day, color=line.get_color(), ls="--", lw=1)
         # the headline at the horizon: the mean as a dot and, given every replicate's value, the 5–95% of them as a bar,
         # as the profit's band; a bare dot read as a sure figure where the interval held 0
         values = np.atleast_1d(np.asarray((final or {}).get(name, np.nan), dtype=float))
