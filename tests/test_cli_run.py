@@ -833,6 +833,12 @@ def test_the_acquisition_mix_shows_every_source_of_new_customers(tmp_path, monke
     plots.acquisition_mix({"design": frame}, tmp_path / "mix.png")
     ends = {line.get_label(): line.get_ydata()[-1] for line in drawn["fig"].axes[0].get_lines()}
     assert ends == {"organic": 2, "referred (tracked link)": 6, "word of mouth (untracked)": 15}
+    # in colours no design has: tab:blue and tab:orange were the first two designs' in the folder's other figures
+    from matplotlib.colors import to_hex
+
+    tab10 = {to_hex(f"C{i}") for i in range(10)}
+    colours = [to_hex(line.get_color()) for line in drawn["fig"].axes[0].get_lines()]
+    assert len(set(colours)) == 3 and not set(colours) & tab10, colours
 
 
 def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):

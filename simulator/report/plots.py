@@ -21,12 +21,12 @@ from ..results import atomic_write  # noqa: E402
 from .text import fmt_short, horizon_profit  # noqa: E402
 
 
-def _band(ax, frame: pd.DataFrame, column: str, label: str, color=None, cumulative: bool = False):
+def _band(ax, frame: pd.DataFrame, column: str, label: str, color=None, cumulative: bool = False, ls: str = "-"):
     table = frame.pivot(index="day", columns="replicate", values=column)
     if cumulative:
         table = table.cumsum()
     mean = table.mean(axis=1)
-    line, = ax.plot(mean.index, mean.values, label=label, color=color)
+    line, = ax.plot(mean.index, mean.values, label=label, color=color, ls=ls)
     if table.shape[1] > 1:
         low, high = table.quantile(0.05, axis=1), table.quantile(0.95, axis=1)
         ax.fill_between(mean.index, low.values, high.values, alpha=0.2, color=line.get_color())
@@ -63,16 +63,23 @@ def adoption(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
     return _save(fig, path)
 
 
+#: acquisition_mix's sources: column, label, colour (Dark2, none of the designs' tab10 colours), line style.
+SOURCE_STYLES = (("new_organic", "organic", "#a6761d", ":"),
+                 ("new_referred", "referred (tracked link)", "#7570b3", "-"),
+                 ("new_word_of_mouth", "word of mouth (untracked)", "#1b9e77", "--"))
+
+
 def acquisition_mix(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
     """Cumulative new customers by source, per design: organic, referred (a tracked
     referral link) and word of mouth (an untracked invitation, often the largest group,
     which the plot left out)."""
     fig, axes = plt.subplots(1, len(timeseries), figsize=(5 * len(timeseries), 3.8), squeeze=False, sharey=True)
     for ax, (name, frame) in zip(axes[0], timeseries.items()):
-        _band(ax, frame, "new_organic", "organic", color="tab:blue", cumulative=True)
-        _band(ax, frame, "new_referred", "referred (tracked link)", color="tab:orange", cumulative=True)
-        if "new_word_of_mouth" in frame:
-            _band(ax, frame, "new_word_of_mouth", "word of mouth (untracked)", color="tab:green", cumulative=True)
+        # sources in colours and line styles of their own: tab:blue and tab:orange were the first two designs'
+        # colours in the folder's other figures (design, twin), here meaning organic and referred
+        for column, label, color, ls in SOURCE_STYLES:
+            if column in frame:
+                _band(ax, frame, column, label, color=color, cumulative=True, ls=ls)
         ax.set(xlabel="day", title=name)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
