@@ -866,12 +866,14 @@ def test_designs_that_differ_in_an_assumption_of_the_program_block_are_said_to_c
     # order of the files (it was only where a milestone design came first)
     sure = small(name="sure", program={"timing": {"kind": "milestone", "reach_share": 0.9}})
     (line,) = world_lines(wrap(onboarding, milestone, sure))
-    assert "sure differs from onboarding beyond its program, in program.timing.reach_share (0.6 vs 0.9, against " \
-           "milestone)" in line, line
+    # 'differs from onboarding' beside a value against milestone named two designs as the one it differs from
+    assert "sure differs from onboarding (or the design named beside a value) beyond its program, in " \
+           "program.timing.reach_share (0.6 vs 0.9, against milestone)" in line, line
     assert world_lines(wrap(milestone, onboarding, sure))[0].startswith(
         "note: sure differs from milestone beyond its program, in program.timing.reach_share (0.6 vs 0.9):")
-    assert "**sure** in program.timing.reach_share (0.6 vs 0.9, against milestone)" in world_note(
-        wrap(onboarding, milestone, sure))
+    note = world_note(wrap(onboarding, milestone, sure))
+    assert "**sure** in program.timing.reach_share (0.6 vs 0.9, against milestone)" in note
+    assert "from **onboarding** (or the design named beside a value):" in note, note
     # program choices are not the world: another timing or reward says nothing
     assert world_note(wrap(milestone, small(name="onboarding", program={"timing": {"kind": "onboarding"}}))) == ""
     at_purchase = small(name="at-purchase", program={"timing": {"kind": "at_purchase"}})

@@ -776,7 +776,7 @@ def world_note(designs, varied=()) -> str:
     if not (listed := _differing(designs, _against_earlier(designs, _unvaried(world_differences, varied)), reference)):
         return ""
     return (f"The designs differ beyond their programs (in the world they launch into, or in what the model assumes of "
-            f"how people answer a program), from **{reference.name}**: {listed}. These are not choices a "
+            f"how people answer a program), from {_from_whom(f'**{reference.name}**', listed)}: {listed}. These are not choices a "
             f"launch makes: the differences below are partly differences of worlds, not only of programs. Compare "
             f"programs in one world, and test an assumption with `refsim sensitivity` or a sweep.")
 
@@ -909,6 +909,14 @@ def _against_earlier(designs, differences):
     return widened
 
 
+def _from_whom(reference: str, listed: str) -> str:
+    """Whom a design differs from: the reference, or, where a key was compared with an
+    earlier design (_against_earlier: "0.6 vs 0.9, against milestone"), the reference or
+    that design ("differs from onboarding ... (0.6 vs 0.9, against milestone)" named two
+    designs as the one it differs from)."""
+    return f"{reference} (or the design named beside a value)" if ", against " in listed else reference
+
+
 def _differing_lines(designs, differences, sentence: str, reference) -> list[str]:
     """A console line per design but ``reference`` (a scenario) whose ``differences`` from
     it are not empty: ``sentence`` with its name, the reference's and the first three keys."""
@@ -916,7 +924,8 @@ def _differing_lines(designs, differences, sentence: str, reference) -> list[str
     for design in designs:
         if design.scenario is not reference and (keys := differences(reference, design.scenario)):
             listed = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
-            lines.append(sentence.format(name=design.scenario.name, reference=reference.name, listed=listed))
+            lines.append(sentence.format(name=design.scenario.name, reference=_from_whom(reference.name, listed),
+                                         listed=listed))
     return lines
 
 
