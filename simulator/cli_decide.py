@@ -303,6 +303,7 @@ def optimize(
     # a file, or a path under one: "cannot write results here (File exists); free some space" was said
     check_out_path(folder, existing_ok=True)
     _check_engine(_probes([base], parameters))   # REFSIM_ENGINE=kernel where it cannot run: before the study
+    _check_study_memory([base], parameters, evaluate, str(path))
     with StudyLock(folder, "optimize"):
         from .optimize import optimize_output
 
@@ -427,6 +428,17 @@ def values_text(values: dict) -> str:
     (a budget of 46,195 read 4.62e+04)."""
     return ", ".join(f"{k}={v:.0f}" if isinstance(v, float) and abs(v) >= 1000 else f"{k}={v:.4g}"
                      if isinstance(v, float) else f"{k}=null" if v is None else f"{k}={v}" for k, v in values.items())
+
+
+def _check_study_memory(designs, parameters, evaluate, source: str) -> None:
+    """limits.check_memory for a study's runs, before any: its designs at every end of
+    each range (the largest population a study can reach), one at a time on each of its
+    workers. run, compare and sweep refused a 30,000,000-person world in one line; the
+    decision commands started it and sat at 0/22 until the system ran out of memory."""
+    from .limits import check_memory
+
+    check_memory(_probes(designs, parameters), replicates=1, workers=evaluate.workers, executor=evaluate.executor,
+                 remote=bool(evaluate.scheduler), collect=False, source=source)
 
 
 def _probes(designs, parameters) -> list:
@@ -615,6 +627,7 @@ def sensitivity(
     advance = _Advance()
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance,
                                            settings_file=settings_file)
+    _check_study_memory([base, *others], parameters, evaluate, str(base_path))
     with _resumable(target, "sensitivity", named=pick(out_dir, settings.out) is not None) as evaluate.cache:
         evaluate.cache.hold(held)   # a run finished after the edge list changed stops the study
         given_seed = _seed(seed, settings, base)
@@ -855,6 +868,7 @@ def calibrate(
     fit_evaluate = Evaluator("serial", 1, None, progress=fitting)
     evaluate, executor_name, worker_count = _evaluator(settings, workers, executor, scheduler,
                                                             progress=forecasting, settings_file=settings_file)
+    _check_study_memory([base, *others], parameters, evaluate, str(base_path))
     with _resumable(target, "calibrate", named=pick(out_dir, settings.out) is not None) as cache:
         cache.hold(held)   # a run finished after the edge list changed stops the study
         fit_evaluate.cache = evaluate.cache = cache

@@ -226,3 +226,30 @@ def test_a_sweep_over_network_kinds_is_sized_by_the_kinds_it_runs(tmp_path):
                                       "  network.degrees.0: {values: [2, 4]}\nreplicates: 1\nseed: 1\n")
     done = CliRunner().invoke(app, ["sweep", str(tmp_path / "d1.yaml"), "--executor", "serial", "--out", str(tmp_path / "d")])
     assert done.exit_code == 0 and "0 failed" in done.stdout, done.output
+
+
+def test_the_decision_commands_refuse_what_their_largest_run_cannot_fit_before_any_work(monkeypatch, tmp_path):
+    """run, compare and sweep refused a 30,000,000-person world in one line; optimize,
+    sensitivity and calibrate started it, sat at 0/22 and left optuna.sqlite3 behind.
+    They now check the largest run a study can reach (its designs at each end of the
+    ranges: here population.size varied up to 2,000,000 where the base has 20,000) on
+    its workers, before anything is written."""
+    import simulator.evaluation as evaluation
+
+    free = 600 * 2**20   # a 20,000-person run fits; 2,000,000 people (about 500 MB a run) on two workers does not
+    monkeypatch.setattr(limits, "available_memory", lambda: free)
+    ran = []
+    monkeypatch.setattr(evaluation, "run_request", lambda request: ran.append(1))
+    pilot = tmp_path / "pilot.csv"
+    pilot.write_text("day,new_organic\n0,0\n1,3\n2,4\n")
+    default = str(SCENARIOS / "default.yaml")
+    for command in (["optimize", default, "--vary", "population.size=20000:2000000", "--trials", "2"],
+                    ["sensitivity", default, "--uncertain", "population.size=20000:2000000"],
+                    ["calibrate", default, "--data", str(pilot), "--fit", "population.size=20000:2000000"]):
+        out = tmp_path / command[0]
+        result = CliRunner().invoke(app, [*command, "--workers", "2", "--out", str(out)])
+        assert result.exit_code == 2 and "memory: " in result.stderr and "2,000,000 people" in result.stderr, \
+            (command[0], result.output)
+        assert len(result.stderr.strip().splitlines()) == 1 and not ran and not out.exists(), command[0]
+    # within the memory free, the same check passes: the refusal is of the size, not of the command
+    assert limits.check_memory([small()], replicates=1, workers=2, collect=False, available=free) > 0
