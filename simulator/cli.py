@@ -858,9 +858,9 @@ def sweep(
             stop_bar(bar)
             # stopped after the last run (while the runs were gathered): nothing is left to run, only to write
             done_all = state["total"] and state["done"] >= state["total"]
-            err.print(f"interrupted: all {state['done']} runs are saved in {target}/runs; rerun the same command to write "
+            err.print(f"interrupted: all {state['done']:,} runs are saved in {target}/runs; rerun the same command to write "
                       f"the tables and plots" if done_all else
-                      f"interrupted: {state['done']} of {state['total']} runs are saved in {target}/runs; "
+                      f"interrupted: {state['done']:,} of {state['total']:,} runs are saved in {target}/runs; "
                       f"rerun the same command to resume", markup=False)
             raise typer.Exit(_interrupt_exit(stop)) from None
         finally:

@@ -825,16 +825,19 @@ def test_a_stop_after_the_last_run_says_only_the_tables_are_left_to_write(tmp_pa
     says how many of how many."""
     import simulator.sweep as sweep_module
 
-    def stopped_after(ran: int):
+    def stopped_after(ran: int, total: int = 4):
         def execute(loaded, target, *, on_start, progress, **_):
-            on_start(4, 0)
+            on_start(total, 0)
             progress(ran, 0)
             raise KeyboardInterrupt
         return execute
 
     path = write_sweep(tmp_path, values=(0, 10), replicates=2)
-    for ran, expected in ((4, "interrupted: all 4 runs are saved in"), (3, "interrupted: 3 of 4 runs are saved in")):
-        monkeypatch.setattr(sweep_module, "execute_sweep", stopped_after(ran))
+    # counts with thousands separators, as the lines before it write them ('0 of 3000000 runs')
+    for ran, total, expected in ((4, 4, "interrupted: all 4 runs are saved in"),
+                                 (3, 4, "interrupted: 3 of 4 runs are saved in"),
+                                 (1200, 3_000_000, "interrupted: 1,200 of 3,000,000 runs are saved in")):
+        monkeypatch.setattr(sweep_module, "execute_sweep", stopped_after(ran, total))
         result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / f"out{ran}"), "--executor", "serial"])
-        assert result.exit_code == 130 and expected in result.stderr, result.output
-        assert ("to write the tables and plots" in result.stderr) == (ran == 4), result.stderr
+        assert result.exit_code == 130 and expected in " ".join(result.stderr.split()), result.output
+        assert ("to write the tables and plots" in result.stderr) == (ran == total), result.stderr
