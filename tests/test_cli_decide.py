@@ -2363,3 +2363,21 @@ def test_optimize_interrupted_while_writing_keeps_the_last_whole_set_of_outputs_
     assert small_optimize(tmp_path, DEFAULT, tmp_path / "b", "--trials", "3").exit_code == 130
     assert (tmp_path / "a" / "trials.csv").read_bytes() == (tmp_path / "b" / "trials.csv").read_bytes()
     assert json.loads((tmp_path / "b" / "manifest.json").read_text())["optimize"]["trials"] == 2
+
+
+def test_sensitivity_tells_designs_of_one_name_apart_by_their_files(tmp_path):
+    """docs/decide.md's SIGNUP.yaml is single-sided-cash.yaml paying on signup, its name
+    unchanged: sensitivity numbered the two, 'single-sided-cash (1) best at 63% of the
+    points', and no line said which file was which. They are now named by their files,
+    as compare names them."""
+    from simulator.cli_decide import _told_apart
+
+    signup = tmp_path / "SIGNUP.yaml"
+    signup.write_text(Path(SINGLE).read_text().replace("paid_on: qualification", "paid_on: signup"))
+    result = ok("sensitivity", SINGLE, signup, *TINY, "--uncertain", "program.base_share=0.05:0.4", "--samples", "2",
+                "--trajectories", "2", "--replicates", "1", "--seed", "2", "--out", tmp_path / "s", "--executor", "serial")
+    designs = set(pd.read_csv(tmp_path / "s" / "decision.csv")["design"])
+    assert designs == {"single-sided-cash (single-sided-cash)", "single-sided-cash (SIGNUP)"}, designs
+    assert "single-sided-cash (SIGNUP) best at" in result.stdout and "(1)" not in result.stdout
+    base, others = _told_apart(load_scenario(DEFAULT), [load_scenario(SINGLE)], [DEFAULT, SINGLE])
+    assert (base.name, others[0].name) == ("default-double-sided-credit", "single-sided-cash")   # unique: unchanged
