@@ -49,8 +49,9 @@ def runnable_command(argv: list[str]) -> list[str] | None:
     module's own path (``.../simulator/__main__.py``, what ``sys.argv[0]`` holds then),
     ``refsim`` for the console script's full path, ``python script.py`` for a script
     that called the Python API; other arguments as given. None where no command line
-    runs it again, a notebook's kernel (its launcher's arguments were recorded): the
-    manifest's scenarios and seeds reproduce the folder then."""
+    runs it again (a notebook's kernel, whose launcher's arguments were recorded;
+    ``python -c``, a script on stdin, the interactive prompt): the manifest's
+    scenarios and seeds reproduce the folder then."""
     if not argv:
         return list(argv)
     first = Path(argv[0])
@@ -58,7 +59,9 @@ def runnable_command(argv: list[str]) -> list[str] | None:
         return ["python", "-m", "simulator", *argv[1:]]
     if first.name == "refsim":
         return ["refsim", *argv[1:]]
-    if "ipykernel" in first.name:
+    if "ipykernel" in first.name or (len(argv) == 1 and argv[0] in ("-c", "-", "")):
+        # a notebook's kernel, python -c, a script on stdin, the interactive prompt: a caller of the Python API no
+        # command line runs again (the CLI under a pytest-xdist worker, '-c' with the command's own arguments, is kept)
         return None
     if first.suffix == ".py":
         return ["python", *argv]

@@ -170,7 +170,8 @@ def test_the_manifest_says_whether_the_checkout_had_uncommitted_changes(tmp_path
     # again from any command line ('ipykernel_launcher.py -f ...json' was recorded as one)
     (["scratch/s25.py", "--x"], ["python", "scratch/s25.py", "--x"]),
     (["/usr/lib/python3/site-packages/ipykernel_launcher.py", "-f", "/root/kernel-1.json"], None),
-    (["-c", "x"], ["-c", "x"]),   # a pytest-xdist worker's, under which the CLI's tests record theirs
+    (["-c"], None), (["-"], None), ([""], None),   # python -c, a script on stdin, the prompt: nothing to type again
+    (["-c", "--seed", "7"], ["-c", "--seed", "7"]),   # the CLI under a pytest-xdist worker, its arguments kept
     (["/usr/bin/odd-launcher", "a"], ["/usr/bin/odd-launcher", "a"]),
 ])
 def test_the_manifest_records_a_command_a_user_can_type_again(argv, expected):
