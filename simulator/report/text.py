@@ -993,10 +993,13 @@ def ask_queue_note(scenario, timeseries, runs=None) -> str:
     a sentence; the timing's ask day is then only the day they join the queue (647 of
     some 1,200 accounts still waited on day 730 at 2 asks a day). Where a budget ended
     the program (``runs``' budget_exhausted_day, end_program), the average is over the
-    days it asked, and the last figure is of those waiting when it ended, never asked:
-    an average over 730 days, 320 of them after the end with nobody queued by
+    days it asked, and the last figure is of those waiting when it ended, never asked
+    (beside the last day's queue of the replicates where it did not run out): an
+    average over 730 days, 320 of them after the end with nobody queued by
     construction, gave 42 where the program had 76 waiting, and '0 on day 730' read as
-    a queue worked off."""
+    a queue worked off. The wait Little's law gives (queue / daily asks) is said only
+    where no budget ended the program: it holds where those queued are asked in the
+    end ('a wait of about 89 days' was said of a program that asked for 84)."""
     targeting = scenario.program.targeting
     if targeting is None or timeseries is None or "ask_queue" not in timeseries.columns or not len(timeseries):
         return ""
@@ -1010,6 +1013,10 @@ def ask_queue_note(scenario, timeseries, runs=None) -> str:
 
         when = (f"{fmt(waiting)} when its budget ended the program (day {int(median_day(ended.to_numpy()))}, the median "
                 f"of the {counted(len(ended), 'replicate')} where it ran out), who were never asked")
+        # the replicates where it did not run out: their queue on the last day, left out before
+        going = timeseries.loc[(end > horizon) & (timeseries["day"] == horizon), "ask_queue"]
+        if len(going):
+            when += f", and {fmt(float(going.mean()))} on day {horizon} in the {counted(len(going), 'replicate')} where it did not"
     else:
         average = float(timeseries["ask_queue"].mean())
         waiting = float(timeseries.loc[timeseries["day"] == horizon, "ask_queue"].mean())
@@ -1019,7 +1026,9 @@ def ask_queue_note(scenario, timeseries, runs=None) -> str:
     text = (f"Asks wait for capacity ({targeting.daily_capacity} a day, `program.targeting`): {fmt(average)} customers "
             f"waited for theirs on an average day{' while the program asked' if ended is not None else ''} and {when} "
             f"(`ask_queue` in timeseries.csv)")
-    if targeting.daily_capacity > 0:  # Little's law: the mean wait is at least the mean queue over the daily asks
+    # Little's law: the mean wait is at least the mean queue over the daily asks, where those queued are asked in the
+    # end; where a budget ended the program most never were ('a wait of about 89 days' of a program asking for 84)
+    if targeting.daily_capacity > 0 and ended is None:
         text += (f", a wait of about {average / targeting.daily_capacity:.0f} days or more after the moment the timing "
                  f"names")
     return text + "."
