@@ -140,8 +140,10 @@ class RunCache:
             if now is not None and now == self._stats.get(path):
                 continue
             if file_digest(Path(path)) != digest:
+                # the kept runs are the old file's: 'rerun to resume' with the new one read none back
                 raise changed_while_running(path, "the study", "so the study stopped, keeping the runs it finished "
-                                            "before the change", then="rerun the same command to resume")
+                                            "before the change", then="rerun the same command: with the file as it "
+                                            "was, it resumes from them; with the new one, every run runs again")
             self._stats[path] = now
 
     def get(self, key: str) -> dict[str, Any] | None:

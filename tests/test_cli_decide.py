@@ -2322,7 +2322,8 @@ def test_a_study_stops_at_the_first_run_after_its_edge_list_changed_and_keeps_th
         assert result.exit_code == 2 and "Traceback" not in result.stderr, (command, result.output)
         line = result.stderr.rstrip("\n").split("\n")[-1]
         assert line.startswith("error: ") and "graph.txt: network.path: changed while the study ran" in line, line
-        assert line.endswith("rerun the same command to resume"), line
+        assert line.endswith("rerun the same command: with the file as it was, it resumes from them; with the new "
+                             "one, every run runs again"), line
         assert len(calls) == 3, (command, len(calls))   # stopped at the run that finished after the change
         assert not (out / "report.md").exists()
         assert len(RunCache(cache_folder(out))) == 2, command   # the two runs before the change, kept
