@@ -746,6 +746,30 @@ def test_the_convergence_plot_marks_the_winner_and_the_trials_safe_on_their_mean
     assert figures[-1].axes[0].get_legend_handles_labels()[1][-1] == "breaks them least on 10 fresh seeds (mean, 95% interval)"
 
 
+def test_the_pareto_plot_marks_trials_breaking_a_constraint_and_names_a_star_that_breaks_them_least(monkeypatch):
+    """With two objectives and no trial keeping the constraints, pareto.png drew every
+    trial alike, listed a 'Pareto front' with nothing drawn, and starred a 'chosen' trial
+    (convergence.png, with one objective, already said 'breaks them least')."""
+    from types import SimpleNamespace
+
+    from simulator.report import optimize as report
+
+    figures = []
+    monkeypatch.setattr(report, "save", lambda fig, path, **_: figures.append(fig) or path)
+    trials = pd.DataFrame({"trial": [0, 1, 2], "state": "COMPLETE", "incremental_value_rung0_mean": [1.0, 2.0, 3.0],
+                           "reward_cost_rung0_mean": [5.0, 4.0, 0.0], "feasible": [False, False, False],
+                           "pareto": [False, False, False]})
+    result = SimpleNamespace(objectives=[parse_objective("incremental_value"), parse_objective("reward_cost")],
+                             trials=trials, best_trial=0, rungs=[2])
+    report.pareto_plot(result, "unused.png")
+    labels = figures[-1].axes[0].get_legend_handles_labels()[1]
+    assert labels == ["trial (breaks a constraint)", "breaks them least, re-run"], labels
+    kept = trials.assign(feasible=[True, True, False], pareto=[True, True, False])
+    report.pareto_plot(SimpleNamespace(**{**vars(result), "trials": kept}), "unused.png")
+    assert figures[-1].axes[0].get_legend_handles_labels()[1] == [
+        "trial (keeps the constraints)", "trial (breaks a constraint)", "Pareto front", "chosen"]
+
+
 def test_a_number_key_given_without_values_says_what_it_holds_in_words():
     """The error read '(the key holds a <class 'float'>)'."""
     base = small()

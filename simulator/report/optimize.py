@@ -342,7 +342,9 @@ def pareto_plot(result: OptimizeResult, path: Path) -> Path:
     constraints, each at its means over the first rung's replicates, the seeds every trial
     ran and the front is found on (optimize.front_trials). At each trial's mean over its
     own replicates, a front member promoted to more of them was drawn behind the star it
-    had not been beaten by, and a trial left on 2 replicates stood beyond the front."""
+    had not been beaten by, and a trial left on 2 replicates stood beyond the front. A
+    trial breaking a constraint is an x; where none keeps them, the star is named as the
+    trial breaking them least."""
     first, second = result.objectives
     trials = result.trials
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -353,13 +355,23 @@ def pareto_plot(result: OptimizeResult, path: Path) -> Path:
     if len(done):
         column = "rung0_mean" if on_rung0 else "mean"
         x, y = f"{first.metric}_{column}", f"{second.metric}_{column}"
-        ax.scatter(done[x], done[y], alpha=0.4, label="trial")
-        if "pareto" in done:
+        # as convergence.png: a trial breaking a constraint is an x, and where none keeps them the star is the trial
+        # breaking them least (every trial drawn alike, a 'chosen' star beaten on both axes and an empty front's entry)
+        feasible = done["feasible"].astype(bool) if "feasible" in done else pd.Series(True, index=done.index)
+        if feasible.any():
+            ax.scatter(done.loc[feasible, x], done.loc[feasible, y], alpha=0.4, label="trial (keeps the constraints)"
+                       if (~feasible).any() else "trial")
+        if (~feasible).any():
+            ax.scatter(done.loc[~feasible, x], done.loc[~feasible, y], marker="x", color="tab:red", alpha=0.6,
+                       label="trial (breaks a constraint)")
+        if "pareto" in done and done["pareto"].astype(bool).any():
             front = done[done["pareto"].astype(bool)].sort_values(x)
             ax.plot(front[x], front[y], "o-", color="tab:red", label="Pareto front")
         if result.best_trial is not None:
             best = done[done["trial"] == result.best_trial]
-            ax.scatter(best[x], best[y], marker="*", s=200, color="black", label="chosen", zorder=5)
+            kept = bool(feasible[best.index].all()) if len(best) else True
+            ax.scatter(best[x], best[y], marker="*", s=200, color="black", zorder=5,
+                       label="chosen" if kept else "breaks them least, re-run")
     ax.set(xlabel=f"{first.metric} ({first.direction}{where})", ylabel=f"{second.metric} ({second.direction}{where})",
            title="Trade-off between the two objectives (every trial on the same seeds)" if on_rung0 else
            "Trade-off between the two objectives")
