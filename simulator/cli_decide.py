@@ -248,6 +248,7 @@ def optimize(
     _at_least(replicates, "--replicates")
     settings = load_settings(settings_file, "optimize")
     base, path = _scenario(scenario, settings, sets, settings_file)
+    lever_notes = set_lever_notes([path], [base.name], list(pick(sets, settings.set)))   # a --set bringing a lever in
     source = str(settings_file) if settings_file is not None and not vary else "--vary"
     with _at_lines(settings_file, "vary", settings.vary, source):
         parameters = parse_parameters(pick(vary, range_texts(settings.vary)), base, source=source)
@@ -388,7 +389,7 @@ def optimize(
                            extra={"executor": executor, "workers": workers,
                                   # a resumed study's files are the uninterrupted one's; this says it resumed
                                   "runs_read_back": evaluate.cache.read_back},
-                           sets=list(pick(sets, settings.set)))
+                           sets=list(pick(sets, settings.set)), set_notes=lever_notes, set_via=_set_via(sets))
         except (KeyboardInterrupt, Exception) as stop:
             # a stop raised inside matplotlib's drawing can come out as another error (stop_asked), as sweep's
             if not isinstance(stop, KeyboardInterrupt) and (stop := stop_asked()) is None:
@@ -428,6 +429,13 @@ def values_text(values: dict) -> str:
     (a budget of 46,195 read 4.62e+04)."""
     return ", ".join(f"{k}={v:.0f}" if isinstance(v, float) and abs(v) >= 1000 else f"{k}={v:.4g}"
                      if isinstance(v, float) else f"{k}=null" if v is None else f"{k}={v}" for k, v in values.items())
+
+
+def _set_via(sets: list[str]) -> str:
+    """Where a study's overrides came from, as its report.md names them: --set on the
+    command line wins over the settings file's ``set:`` (pick), which was reported as
+    '--set'."""
+    return "--set" if sets else "the settings file's `set:`"
 
 
 def _told_apart(base, others: list, paths: list) -> tuple:
@@ -595,9 +603,9 @@ def sensitivity(
     others = [load_scenario(p, overrides) for p in design_paths]
     base, others = _told_apart(base, others, [base_path, *design_paths])
     held = held_inputs([base, *others])   # the edge lists as validation read them (RunCache.hold)
-    lever_notes = []
-    if others:   # a --set bringing a lever into some designs only
-        lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides))
+    # a --set bringing a lever into designs without it (one design too: optimize's and a lone design's report said
+    # only "changed with --set")
+    lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides))
     source = str(settings_file) if settings_file is not None and not uncertain else "--uncertain"
     texts = pick(uncertain, range_texts(settings.uncertain))
     # a key of some designs only (a milestone's reach_share) moves those designs and leaves the others as they are
@@ -659,7 +667,7 @@ def sensitivity(
                                    extra={"executor": executor, "workers": workers,
                                           # a resumed study's files are the uninterrupted one's; this says it resumed
                                           "runs_read_back": evaluate.cache.read_back},
-                                   sets=list(overrides), set_notes=lever_notes)
+                                   sets=list(overrides), set_notes=lever_notes, set_via=_set_via(sets))
     if result.decision is not None:
         from .report import fmt
         from .report.sensitivity import _v, copy_lines, point_runs
@@ -836,11 +844,10 @@ def calibrate(
     others = [load_scenario(p, overrides) for p in design_paths]
     base, others = _told_apart(base, others, [base_path, *design_paths])
     held = held_inputs([base, *others])   # the edge lists as validation read them (RunCache.hold)
-    lever_notes = []
-    if others:   # a --set bringing a lever into some designs only
-        from .sensitivity import design_names
+    from .sensitivity import design_names
 
-        lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides))
+    # a --set bringing a lever into designs without it, one design too
+    lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides))
     with _at_lines(settings_file, "fit", settings.fit, source):
         check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     chosen = {k: v for k, v in {"population_size": pick(particles, settings.particles),
@@ -907,7 +914,8 @@ def calibrate(
                               started=started, command=_typed_again(study_seed if given_seed is None else None),
                               extra={"executor": executor_name, "workers": worker_count,
                                                                    "runs_read_back": cache.read_back},
-                              others=others, launch_note=scale, sets=list(overrides), set_notes=lever_notes)
+                              others=others, launch_note=scale, sets=list(overrides), set_notes=lever_notes,
+                              set_via=_set_via(sets))
     from .report import fmt
     from .report.calibrate import (against_the_best, at_the_edge, edge_sentence, misfit_sentence, parameter_text,
                                    replaced_lines, same_lines, unfitted_lines)

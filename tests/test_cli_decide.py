@@ -2382,3 +2382,20 @@ def test_sensitivity_tells_designs_of_one_name_apart_by_their_files(tmp_path):
     assert "single-sided-cash (SIGNUP) best at" in result.stdout and "(1)" not in result.stdout
     base, others = _told_apart(load_scenario(DEFAULT), [load_scenario(SINGLE)], [DEFAULT, SINGLE])
     assert (base.name, others[0].name) == ("default-double-sided-credit", "single-sided-cash")   # unique: unchanged
+
+
+def test_a_single_designs_report_names_a_lever_its_set_brought_in_and_where_the_items_came_from(tmp_path):
+    """optimize's report.md (and a sensitivity of one design) said only 'changed with
+    --set: `program.influencers.count=2`', where compare's named the whole lever the item
+    brought in at its defaults; and a settings file's `set:` items were reported as
+    '--set'."""
+    result = small_optimize(tmp_path, DEFAULT, tmp_path / "o", "--set", "program.influencers.count=2")
+    assert result.exit_code == 0, result.output
+    report = " ".join((tmp_path / "o" / "report.md").read_text().split())
+    assert "brought `program.influencers` into default-double-sided-credit, whose file sets none" in report, report
+    settings = tmp_path / "study.yaml"
+    settings.write_text(yaml.safe_dump({"set": TINY[1::2], "uncertain": {"program.base_share": "0.05:0.4"}}))
+    ok("sensitivity", DEFAULT, "--settings", settings, "--samples", "2", "--trajectories", "2", "--replicates", "1",
+       "--seed", "2", "--out", tmp_path / "s", "--executor", "serial")
+    report = " ".join((tmp_path / "s" / "report.md").read_text().split())
+    assert "The scenario was changed with the settings file's `set:`: `population.size=400`" in report, report

@@ -24,7 +24,7 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
                       outcomes: pd.DataFrame, designs: pd.DataFrame | None, settings: CalibrationSettings, draws: int,
                       data_file: str, started: dt.datetime, command: list[str] | None = None, extra: dict | None = None,
                       others: list[Scenario] = (), launch_note: str = "", sets: list[str] | None = None,
-                      set_notes: list[str] | None = None) -> Path:
+                      set_notes: list[str] | None = None, set_via: str = "--set") -> Path:
     """Write every readable file into ``folder`` (a staging folder the caller renames into place);
     ``others``: the designs compared beside ``base``, resolved into the manifest (only the base
     was, so a design file edited later could not be told from the one that ran); ``sets``:
@@ -43,7 +43,7 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
                forecast_plot(daily, pilot, calibration, folder / "forecast.png")]
     atomic_write_text(folder / "report.md", calibration_markdown(calibration, base, outcomes, designs, settings, draws,
                                                                 data_file, figures, pilot_note(pilot, launch_note), others=others,
-                                                                sets=sets, set_notes=set_notes))
+                                                                sets=sets, set_notes=set_notes, set_via=set_via))
     atomic_write_json(folder / "manifest.json", manifest(
         scenarios=[base, *others], seeds={"forecast": forecast_seeds(calibration, draws)}, started=started, ended=dt.datetime.now(), command=command, extra={"calibrate": {
             "seed": calibration.seed, "data": data_file, "columns": calibration.columns,
@@ -342,7 +342,7 @@ def same_lines(designs: pd.DataFrame) -> list[str]:
 def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.DataFrame, designs: pd.DataFrame | None,
                          settings: CalibrationSettings, draws: int, data_file: str, figures: list[Path], note: str = "",
                          others: list[Scenario] = (), sets: list[str] | None = None,
-                         set_notes: list[str] | None = None) -> str:
+                         set_notes: list[str] | None = None, set_via: str = "--set") -> str:
     generations = calibration.generations
     level = f"{settings.level:.0%}"
     # one bin, the totals: "summed over 50-day bins" was said of a 28-day pilot
@@ -367,7 +367,7 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         f"{fmt(float(generations['epsilon'].iloc[-1])) if len(generations) else '–'}. Study seed {calibration.seed}."
         + (f" {note}" if note else ""),
         "",
-        *study_set_lines(sets, 1 + len(others), set_notes),
+        *study_set_lines(sets, 1 + len(others), set_notes, set_via),
         # defaults the base file left in place that decide what it costs or does (store credit, nobody asked)
         *(line for note in designs_default_notes([base], [p.key for p in calibration.parameters]) for line in (note, "")),
         "## Posterior",

@@ -31,20 +31,21 @@ from .text import (study_set_lines, paced_text, span_text, reserves, study_defau
 
 def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, parameters: list[Parameter],
                    settings: OptimizeSettings, started: dt.datetime, command: list[str] | None = None,
-                   extra: dict | None = None, sets: list[str] | None = None) -> Path:
+                   extra: dict | None = None, sets: list[str] | None = None, set_notes: list[str] | None = None,
+                   set_via: str = "--set") -> Path:
     """Write every readable file of a finished optimisation into ``folder``, staged and
     moved into place with manifest.json last (results.outputs_staged: written in place,
     an interrupt left a trials.csv of 12 trials beside the report and manifest of 8);
     ``sets``: the --set items the base ran with (report.text.study_set_lines)."""
     with outputs_staged(folder, STAGING_PREFIX) as stage:
         _write_optimize(result, stage, base=base, parameters=parameters, settings=settings, started=started,
-                        command=command, extra=extra, sets=sets)
+                        command=command, extra=extra, sets=sets, set_notes=set_notes, set_via=set_via)
     return Path(folder)
 
 
 def _write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, parameters: list[Parameter],
                     settings: OptimizeSettings, started: dt.datetime, command: list[str] | None,
-                    extra: dict | None, sets: list[str] | None) -> None:
+                    extra: dict | None, sets: list[str] | None, set_notes: list[str] | None, set_via: str) -> None:
     """write_optimize's files, into ``folder`` (its staging folder)."""
     atomic_write_csv(folder / "trials.csv", result.trials)
     if len(result.confirmation):
@@ -53,7 +54,8 @@ def _write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, par
         atomic_write_text(folder / "best.yaml", best_yaml(result, base, parameters))
     figures = [pareto_plot(result, folder / "pareto.png") if len(result.objectives) == 2
                else convergence_plot(result, folder / "convergence.png")]
-    atomic_write_text(folder / "report.md", optimize_markdown(result, base, parameters, settings, figures, sets))
+    atomic_write_text(folder / "report.md", optimize_markdown(result, base, parameters, settings, figures, sets,
+                                                                      set_notes, set_via))
     scenarios = [base] + ([result.best_scenario] if result.best_scenario is not None else [])
     atomic_write_json(folder / "manifest.json", manifest(
         scenarios=scenarios, seeds={"search replicates": _seeds(result, "search"), "confirmation": _seeds(result, "fresh"),
@@ -499,7 +501,8 @@ def _horizon_lines(confirmation, runs: int, days: int) -> list[str]:
 
 
 def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[Parameter], settings: OptimizeSettings,
-                      figures: list[Path], sets: list[str] | None = None) -> str:
+                      figures: list[Path], sets: list[str] | None = None, set_notes: list[str] | None = None,
+                      set_via: str = "--set") -> str:
     trials = result.trials
     complete = int((trials["state"] == "COMPLETE").sum()) if len(trials) else 0
     failed = int((trials["state"] == "FAIL").sum()) if len(trials) else 0
@@ -520,7 +523,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
            f"halving). ") +
         _rerun_text(result, settings),
         "",
-        *study_set_lines(sets, 1),
+        *study_set_lines(sets, 1, set_notes, set_via),
         "| varied | range |", "|---|---|",
         *[f"| {p.key} | {p.describe().split(' in ', 1)[1]} |" for p in parameters],
         *(["", note] if (note := payment_delay_note(base, parameters)) else []),

@@ -28,7 +28,7 @@ from .text import designs_default_notes, figure_links, fmt, fmt_short, study_set
 def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Scenario], metrics: list[str],
                       decision_metric: str, settings: SensitivitySettings, started: dt.datetime,
                       command: list[str] | None = None, extra: dict | None = None, sets: list[str] | None = None,
-                      set_notes: list[str] | None = None) -> Path:
+                      set_notes: list[str] | None = None, set_via: str = "--set") -> Path:
     """Write the folder of a finished analysis (staged, then renamed into place); ``sets``:
     the --set items every design ran with, ``set_notes`` the levers they brought into
     designs without them (report.text.study_set_lines)."""
@@ -43,7 +43,8 @@ def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Sce
         figures = [tornado_plot(result, decision_metric, path / "tornado.png"),
                    sobol_plot(result, decision_metric, path / "sobol.png")]
         atomic_write_text(path / "report.md", sensitivity_markdown(result, metrics, decision_metric, settings, figures,
-                                                                   designs=designs, sets=sets, set_notes=set_notes))
+                                                                   designs=designs, sets=sets, set_notes=set_notes,
+                                                                   set_via=set_via))
         from ..rng import replicate_seeds
 
         atomic_write_json(path / "manifest.json", manifest(
@@ -242,7 +243,7 @@ def _v(value) -> str:
 
 def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision_metric: str,
                          settings: SensitivitySettings, figures: list[Path], designs=(), sets: list[str] | None = None,
-                         set_notes: list[str] | None = None) -> str:
+                         set_notes: list[str] | None = None, set_via: str = "--set") -> str:
     """report.md; ``designs``, the scenarios of ``result.designs``, say which keys some lack;
     ``sets`` and ``set_notes`` as write_sensitivity's."""
     d = len(result.parameters)
@@ -255,7 +256,7 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         f"(Saltelli sampling, Jansen estimators, 95% bootstrap intervals). Tornado: each end of each assumption "
         f"averaged over {_tornado_runs(result)} replicate seed(s).",
         "",
-        *study_set_lines(sets, len(result.designs), set_notes),
+        *study_set_lines(sets, len(result.designs), set_notes, set_via),
         "| assumption | range |", "|---|---|",
         *[f"| {p.key} | {p.describe().split(' in ', 1)[1]}"
           f"{_only(p.key, designs, result.designs, [q.key for q in result.parameters])} |"

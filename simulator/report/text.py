@@ -1416,20 +1416,22 @@ def created_lever_notes(created: dict[str, list[tuple[str, str]]], names: list[s
     return notes
 
 
-def set_sentence(sets: list[str] | None, subject: str, own: str) -> str:
+def set_sentence(sets: list[str] | None, subject: str, own: str, via: str = "--set") -> str:
     """What a report says of the --set items it ran with (``subject`` "with --set: ...;
-    ``own``."), or "" with none: the files' descriptions and names know nothing of them,
-    and a decision read for a smaller, fraud-free world looked like the bundled files'."""
-    return f"{subject} with --set: " + ", ".join(f"`{item}`" for item in sets) + f"; {own}." if sets else ""
+    ``own``."; ``via`` where they came from, a study's settings file's ``set:``), or ""
+    with none: the files' descriptions and names know nothing of them, and a decision
+    read for a smaller, fraud-free world looked like the bundled files'."""
+    return f"{subject} with {via}: " + ", ".join(f"`{item}`" for item in sets) + f"; {own}." if sets else ""
 
 
-def study_set_lines(sets: list[str] | None, designs: int, set_notes: list[str] | None = None) -> list[str]:
+def study_set_lines(sets: list[str] | None, designs: int, set_notes: list[str] | None = None,
+                    via: str = "--set") -> list[str]:
     """The paragraph (and its blank line) a study's report.md gives its --set items (or
     ``set:`` in its settings file) and the levers they brought into designs without
     them (``set_notes``), as compare's does; none without items. Only the console said
     them: the report of a study of a smaller, fraud-free world read as the files'."""
     subject = "Every design was changed" if designs > 1 else "The scenario was changed"
     own = "the files' descriptions and names are their own" if designs > 1 else "its file's description and name are its own"
-    changed = set_sentence(sets, subject, own)
+    changed = set_sentence(sets, subject, own, via)
     changed += "".join(f" {note[0].upper()}{note[1:]}." for note in set_notes or ())
     return [changed, ""] if changed else []
