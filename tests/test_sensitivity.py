@@ -1286,7 +1286,8 @@ def test_a_csv_never_writes_minus_zero(tmp_path):
 
     frame = pd.DataFrame({"expected_regret": [-0.0, 1.5], "design": ["a", "b"], 7: [-0.0, 0.0]})
     atomic_write_csv(tmp_path / "x.csv", frame)
-    assert (tmp_path / "x.csv").read_text() == "expected_regret,design,7\n0,a,0\n1.5,b,0\n"
+    # a whole float with its point, as every csv writes it (pandas reads the column back as float64)
+    assert (tmp_path / "x.csv").read_text() == "expected_regret,design,7\n0.0,a,0.0\n1.5,b,0.0\n"
     assert str(frame.iloc[0, 0]) == "-0.0"       # the caller's frame is left as it was
 
 
