@@ -44,14 +44,15 @@ def git_dirty(folder: Path | None = None) -> bool | None:
     return None if status is None else bool(status.strip())
 
 
-def runnable_command(argv: list[str]) -> list[str] | None:
+def runnable_command(argv: list[str], api: bool = False) -> list[str] | None:
     """The command line as a user can type it again: ``python -m simulator`` for the
     module's own path (``.../simulator/__main__.py``, what ``sys.argv[0]`` holds then),
     ``refsim`` for the console script's full path, ``python script.py`` for a script
     that called the Python API; other arguments as given. None where no command line
     runs it again (a notebook's kernel, whose launcher's arguments were recorded;
-    ``python -c``, a script on stdin, the interactive prompt): the manifest's
-    scenarios and seeds reproduce the folder then."""
+    ``python -c``, a script on stdin, the interactive prompt; ``api``: the folder is
+    written by the Python API, with no command of its own, so ``argv`` is its caller's): the
+    manifest's scenarios and seeds reproduce the folder then."""
     if not argv:
         return list(argv)
     first = Path(argv[0])
@@ -59,9 +60,9 @@ def runnable_command(argv: list[str]) -> list[str] | None:
         return ["python", "-m", "simulator", *argv[1:]]
     if first.name == "refsim":
         return ["refsim", *argv[1:]]
-    if "ipykernel" in first.name or (len(argv) == 1 and argv[0] in ("-c", "-", "")):
+    if api and ("ipykernel" in first.name or argv[0] in ("-c", "-", "")):
         # a notebook's kernel, python -c, a script on stdin, the interactive prompt: a caller of the Python API no
-        # command line runs again (the CLI under a pytest-xdist worker, '-c' with the command's own arguments, is kept)
+        # command line runs again (the CLI's own command, under a pytest-xdist worker's '-c' too, is kept)
         return None
     if first.suffix == ".py":
         return ["python", *argv]
@@ -93,7 +94,7 @@ def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.dateti
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "libraries": versions(),
-        "command": runnable_command(command if command is not None else sys.argv),
+        "command": runnable_command(command) if command is not None else runnable_command(sys.argv, api=True),
         "cwd": str(Path.cwd()),
         "started": (started or ended).isoformat(timespec="seconds"),
         "ended": ended.isoformat(timespec="seconds"),

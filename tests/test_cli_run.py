@@ -170,14 +170,23 @@ def test_the_manifest_says_whether_the_checkout_had_uncommitted_changes(tmp_path
     # again from any command line ('ipykernel_launcher.py -f ...json' was recorded as one)
     (["scratch/s25.py", "--x"], ["python", "scratch/s25.py", "--x"]),
     (["/usr/lib/python3/site-packages/ipykernel_launcher.py", "-f", "/root/kernel-1.json"], None),
-    (["-c"], None), (["-"], None), ([""], None),   # python -c, a script on stdin, the prompt: nothing to type again
-    (["-c", "--seed", "7"], ["-c", "--seed", "7"]),   # the CLI under a pytest-xdist worker, its arguments kept
     (["/usr/bin/odd-launcher", "a"], ["/usr/bin/odd-launcher", "a"]),
 ])
 def test_the_manifest_records_a_command_a_user_can_type_again(argv, expected):
     from simulator.provenance import runnable_command
 
-    assert runnable_command(argv) == expected
+    assert runnable_command(argv, api=True) == expected
+
+
+@pytest.mark.parametrize("argv", [["-c"], ["-"], [""], ["-c", "x"]])
+def test_a_folder_written_from_python_c_stdin_or_the_prompt_records_no_command_and_the_cli_keeps_its_own(argv):
+    """python -c, a script on stdin and the prompt record ['-c'], ['-'] or [''], which
+    replay nothing: a folder the Python API writes from them records none. The CLI's
+    own command is kept whatever argv[0] is (under a pytest-xdist worker it is '-c')."""
+    from simulator.provenance import runnable_command
+
+    assert runnable_command(argv, api=True) is None
+    assert runnable_command(argv) == argv
 
 
 def test_a_folder_written_from_python_records_the_path_its_runs_took_and_needs_no_start_time(tmp_path):
