@@ -507,33 +507,17 @@ def _stop_pool(pool: cf.ProcessPoolExecutor, pending: set[cf.Future]) -> None:
 
 @contextlib.contextmanager
 def _children_ignore_interrupt():
-    """Start processes that never see SIGINT: Ctrl-C stops the parent, which closes the
-    cluster, instead of every worker printing a traceback. SIGINT is blocked, not
-    ignored, while they start: the threads started meanwhile, and the processes they
-    start, keep it blocked (a blocked signal stays blocked across fork and exec), and a
-    Ctrl-C pressed meanwhile is held for this process and raised here as
-    KeyboardInterrupt once they are started. Ignored, such a Ctrl-C was lost, and the
-    command ran to its end and exited 0. Where signals cannot be blocked, ignored."""
+    """Start processes with SIGINT ignored (an ignored signal stays ignored across
+    exec, and Python then installs no KeyboardInterrupt handler): Ctrl-C stops the
+    parent, which closes the cluster, instead of every worker printing a traceback."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    if not hasattr(signal, "pthread_sigmask"):
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
     finally:
-        held = signal.SIGINT in signal.sigpending()
-        if held:
-            signal.sigwait({signal.SIGINT})   # taken here, not delivered to the handler on unblocking
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    if held:
-        raise KeyboardInterrupt
+        signal.signal(signal.SIGINT, previous)
 
 
 def _dask(function, tasks, workers: int, scheduler: str | None, window: int | None) -> Iterator[Any]:
@@ -595,24 +579,19 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
         import dask
 
         _leave_if_importing_for_a_worker()
-        try:
-            with _children_ignore_interrupt(), dask.config.set(_local_cluster_config()):
-                # Everything on 127.0.0.1 and no dashboard: a local cluster serves worker, log and
-                # call-stack pages to anyone who can reach its ports, so it offers none.
-                try:
-                    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                           dashboard_address=None, worker_dashboard_address=None,
-                                           scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-                                           silence_logs=logging.CRITICAL)
-                except Exception as error:   # noqa: BLE001 - its workers' start failed: one line, not Dask's tracebacks
-                    root = _root_cause(error)   # "Nanny failed to start." hid a worker's ModuleNotFoundError
-                    said = str(root).strip().splitlines()[0] if str(root).strip() else "no message"
-                    raise ScenarioError(f"the local Dask cluster's workers did not start ({type(root).__name__}: {said})"
-                                        + _unguarded_hint(root), key="executor") from None
-        except KeyboardInterrupt:   # a Ctrl-C held while the workers started: the cluster is closed, then the stop
-            if cluster is not None:
-                cluster.close()
-            raise
+        with _children_ignore_interrupt(), dask.config.set(_local_cluster_config()):
+            # Everything on 127.0.0.1 and no dashboard: a local cluster serves worker, log and
+            # call-stack pages to anyone who can reach its ports, so it offers none.
+            try:
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None, worker_dashboard_address=None,
+                                       scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                                       silence_logs=logging.CRITICAL)
+            except Exception as error:   # noqa: BLE001 - its workers' start failed: one line, not Dask's tracebacks
+                root = _root_cause(error)   # "Nanny failed to start." hid a worker's ModuleNotFoundError
+                said = str(root).strip().splitlines()[0] if str(root).strip() else "no message"
+                raise ScenarioError(f"the local Dask cluster's workers did not start ({type(root).__name__}: {said})"
+                                    + _unguarded_hint(root), key="executor") from None
         client = Client(cluster, set_as_default=False)
     if scheduler:   # workers that join after check_worker_code are checked task by task
         from .provenance import code_digest

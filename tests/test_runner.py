@@ -415,36 +415,3 @@ def test_the_decision_commands_runs_take_the_path_decided_where_they_are_asked(m
     assert Evaluator().on_common_path()([quick()], [4], ["customers_final", "cumulative_profit"]) == here
     monkeypatch.delenv("REFSIM_ENGINE")
     assert Evaluator()([quick()], [4], ["customers_final", "cumulative_profit"]) != here
-
-
-def test_a_ctrl_c_while_a_local_clusters_workers_start_is_held_and_raised_once_they_are_up():
-    """SIGINT was ignored in the whole process while a local Dask cluster's workers
-    started (so that they would not print tracebacks), and a Ctrl-C in those seconds was
-    lost: the command ran to its end and exited 0. It is now blocked meanwhile: a process
-    started inside keeps it blocked (SigBlk in /proc), and the Ctrl-C is raised as
-    KeyboardInterrupt when the block ends; without one, nothing is raised and the mask is
-    as before."""
-    import os
-    import signal
-    import subprocess
-    import sys
-
-    from simulator.executors import _children_ignore_interrupt
-
-    def blocked(status: str) -> bool:
-        mask = int(next(line for line in status.splitlines() if line.startswith("SigBlk:")).split()[1], 16)
-        return bool(mask & (1 << (signal.SIGINT - 1)))
-
-    def blocked_here() -> bool:
-        return signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())
-
-    probe = "print(open('/proc/self/status').read())"
-    with _children_ignore_interrupt():
-        child = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert blocked(child) and not blocked_here()
-    with pytest.raises(KeyboardInterrupt):
-        with _children_ignore_interrupt():
-            os.kill(os.getpid(), signal.SIGINT)   # a Ctrl-C while the workers start: held, not lost
-            marker = "still here"                 # nothing raised inside
-        pytest.fail(marker)
-    assert not blocked_here()
