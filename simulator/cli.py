@@ -272,16 +272,17 @@ def run(
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
 
 
-def set_lever_notes(paths: list[Path], names: list[str], sets: list[str]) -> list[str]:
+def set_lever_notes(paths: list[Path], names: list[str], sets: list[str], via: str = "--set") -> list[str]:
     """The levers a --set applied to every design brings into designs whose files have
-    none (report.text.created_lever_notes), each printed as a note before the runs."""
+    none (report.text.created_lever_notes), each printed as a note before the runs;
+    ``via`` where the items came from (a study's settings file's ``set:``)."""
     if not sets:
         return []
     from .report.text import created_lever_notes
     from .scenario_io import created_by_sets, load_scenario
 
     created = {name: created_by_sets(load_scenario(path, check_network=False), sets) for path, name in zip(paths, names)}
-    notes = created_lever_notes(created, names)
+    notes = created_lever_notes(created, names, via)
     for note in notes:
         err.print(f"note: {note.replace('`', '')}", markup=False)
     return notes

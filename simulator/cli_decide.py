@@ -248,7 +248,7 @@ def optimize(
     _at_least(replicates, "--replicates")
     settings = load_settings(settings_file, "optimize")
     base, path = _scenario(scenario, settings, sets, settings_file)
-    lever_notes = set_lever_notes([path], [base.name], list(pick(sets, settings.set)))   # a --set bringing a lever in
+    lever_notes = set_lever_notes([path], [base.name], list(pick(sets, settings.set)), _set_via(sets))   # a --set bringing a lever in
     source = str(settings_file) if settings_file is not None and not vary else "--vary"
     with _at_lines(settings_file, "vary", settings.vary, source):
         parameters = parse_parameters(pick(vary, range_texts(settings.vary)), base, source=source)
@@ -605,7 +605,8 @@ def sensitivity(
     held = held_inputs([base, *others])   # the edge lists as validation read them (RunCache.hold)
     # a --set bringing a lever into designs without it (one design too: optimize's and a lone design's report said
     # only "changed with --set")
-    lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides))
+    lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides),
+                                  _set_via(sets))
     source = str(settings_file) if settings_file is not None and not uncertain else "--uncertain"
     texts = pick(uncertain, range_texts(settings.uncertain))
     # a key of some designs only (a milestone's reach_share) moves those designs and leaves the others as they are
@@ -847,7 +848,8 @@ def calibrate(
     from .sensitivity import design_names
 
     # a --set bringing a lever into designs without it, one design too
-    lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides))
+    lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides),
+                                  _set_via(sets))
     with _at_lines(settings_file, "fit", settings.fit, source):
         check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     chosen = {k: v for k, v in {"population_size": pick(particles, settings.particles),

@@ -2399,3 +2399,12 @@ def test_a_single_designs_report_names_a_lever_its_set_brought_in_and_where_the_
        "--seed", "2", "--out", tmp_path / "s", "--executor", "serial")
     report = " ".join((tmp_path / "s" / "report.md").read_text().split())
     assert "The scenario was changed with the settings file's `set:`: `population.size=400`" in report, report
+    # a lever brought in by the settings file's `set:` is no --set: its note names where the item came from
+    settings.write_text(yaml.safe_dump({"set": [*TINY[1::2], "program.influencers.count=2"],
+                                        "uncertain": {"program.base_share": "0.05:0.4"}}))
+    result = ok("sensitivity", DEFAULT, "--settings", settings, "--samples", "2", "--trajectories", "2",
+                "--replicates", "1", "--seed", "2", "--out", tmp_path / "s2", "--executor", "serial")
+    report = " ".join((tmp_path / "s2" / "report.md").read_text().split())
+    said = "`program.influencers.count=2` (from the settings file's `set:`) brought `program.influencers` into"
+    assert said in report, report
+    assert "--set" not in report and "--set" not in result.output, result.output

@@ -1392,10 +1392,11 @@ def budget_used_text(mean: float, most: float, budget: float, run: str, committe
     return text
 
 
-def created_lever_notes(created: dict[str, list[tuple[str, str]]], names: list[str]) -> list[str]:
+def created_lever_notes(created: dict[str, list[tuple[str, str]]], names: list[str], via: str = "--set") -> list[str]:
     """What a --set applied to every design brought into some of them (``created``: per
     design's name, scenario_io.created_by_sets of its file): a block their files leave
-    unset, a lever, with every other key at its default. One sentence per block."""
+    unset, a lever, with every other key at its default. One sentence per block; ``via``
+    where the items came from (a study's settings file's ``set:`` has no --set to name)."""
     # the items bringing in one block, and the designs they bring it into: two --set of one lever made two notes,
     # each calling the other's key a default
     items: dict[str, list[str]] = {}
@@ -1407,9 +1408,10 @@ def created_lever_notes(created: dict[str, list[tuple[str, str]]], names: list[s
     notes = []
     for block, listed in items.items():
         into = list(dict.fromkeys(into_of[block]))
-        item = "`, `".join(f"--set {i}" for i in dict.fromkeys(listed))
+        item = "`, `".join(f"--set {i}" if via == "--set" else i for i in dict.fromkeys(listed))
+        source = "" if via == "--set" else f" (from {via})"
         others = [name for name in names if name not in into]
-        notes.append(f"`{item}` brought `{block}` into {', '.join(into)}, whose "
+        notes.append(f"`{item}`{source} brought `{block}` into {', '.join(into)}, whose "
                      f"{'file sets' if len(into) == 1 else 'files set'} none, with every other key of it at its "
                      f"default" + (f" ({', '.join(others)} had it already)" if others else "")
                      + (": that design now has the lever" if len(into) == 1 else ": those designs now have the lever"))
