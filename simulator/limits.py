@@ -6,18 +6,28 @@ machine slows first) or a traceback from a huge allocation, minutes in. The
 estimate below refuses it at once, in one line that says how much it needs and
 what would fit.
 
-Memory model (bytes), measured with ``resource.getrusage`` peak RSS on one
-replicate plus its no-program twin, 60 days, rounded up by about a third:
+Memory model (bytes), measured as the growth of ``VmHWM`` (peak resident memory)
+over the interpreter's with the kernel loaded, for one replicate plus its
+no-program twin, 60 days, and rounded up by about a third:
 
-- a run: ``PER_PERSON`` per person (the population arrays of MODEL.md, the twin's
-  copy and the day's temporaries; 47 B measured on generated graphs, 183 B on
-  an edge list) plus ``PER_TIE`` per tie (the
-  CSR arrays and the generator's edge lists and sort keys; 38 B measured for
-  Erdős–Rényi, 72 B for powerlaw_cluster, the greediest generator);
+- a run: ``RUN_FIXED`` (the kernel's buffers and the run's tables), plus per person
+  and per undirected tie:
+  - a generated network: ``PER_PERSON`` and ``PER_TIE``. Measured on 2026-12-05
+    (default behaviour, Erdős–Rényi): 333 MiB for 1,000,000 people at mean degree 2,
+    363 MiB at 10 (and 370-385 MiB for the other generators at 10 to 12), 733 MiB at
+    40 (763 MiB for powerlaw_cluster at 40); 2,975 MiB for 10,000,000 people at 10. The graph's build sets the peak
+    at high degrees and the people's arrays at low ones, hence the small cost
+    per tie. A single cost of 250 B a person and 80 B a tie had counted 620 MiB
+    for the 363 and 6.1 GiB for the 2.9, refusing runs that fitted;
+  - an edge-list file: ``EDGE_LIST_PER_PERSON`` and ``EDGE_LIST_PER_TIE`` (the text's
+    parsing and the ids' mapping): 524 MiB for 1,000,000 people and 5,000,000 ties;
 - a worker process: ``PER_PROCESS`` for the interpreter and the libraries (190 MiB
   measured);
 - the parent: the daily rows of every replicate it collects (``DAILY_BYTES`` per
   day and replicate, counted three times for the frames built from them).
+
+tests/test_limits.py measures a run of each kind and checks that the estimate is
+above the peak and within 1.6 times it (slow).
 """
 
 from __future__ import annotations
@@ -29,8 +39,11 @@ from typing import Iterable
 
 from .errors import ScenarioError
 
-PER_PERSON = 250          # bytes per person in one run (with its twin)
-PER_TIE = 80              # bytes per undirected tie while the graph is built and used
+RUN_FIXED = 80 * 2**20    # bytes of one run whatever its size
+PER_PERSON = 300          # bytes per person in one run (with its twin), on a generated network
+PER_TIE = 30              # bytes per undirected tie of a generated network while it is built and used
+EDGE_LIST_PER_PERSON = 250  # the same on a network read from an edge-list file
+EDGE_LIST_PER_TIE = 80
 PER_PROCESS = 200 * 2**20  # one worker's interpreter and libraries
 DAILY_BYTES = 29 * 8 * 3 * 2  # metrics.DAILY_COLUMNS (29) float64 columns, 3 copies (array, frame, concat), the twin's rows
 #: Share of the free memory a study may plan to use: the rest is for the system and estimate error.
@@ -196,9 +209,17 @@ def _stat(path: Path, name: str) -> int:
     return 0
 
 
-def run_bytes(people: int, ties: int) -> int:
-    """Peak bytes of one replicate and its twin (see the module docstring)."""
-    return PER_PERSON * people + PER_TIE * ties
+def run_bytes(people: int, ties: int, edge_list: bool = False) -> int:
+    """Peak bytes of one replicate and its twin on a generated network or one read from
+    an edge-list file (see the module docstring)."""
+    if edge_list:
+        return RUN_FIXED + EDGE_LIST_PER_PERSON * people + EDGE_LIST_PER_TIE * ties
+    return RUN_FIXED + PER_PERSON * people + PER_TIE * ties
+
+
+def scenario_bytes(scenario) -> int:
+    """run_bytes of one replicate of ``scenario``."""
+    return run_bytes(people_of(scenario), ties_of(scenario), scenario.network.kind == "edgelist")
 
 
 def check_memory(scenarios: Iterable, *, replicates: int | None = None, workers: int | None = None,
@@ -216,9 +237,9 @@ def check_memory(scenarios: Iterable, *, replicates: int | None = None, workers:
 
     scenarios = list(scenarios)
     runs = sum(replicates or s.replicates for s in scenarios)
-    largest = max(scenarios, key=lambda s: run_bytes(people_of(s), ties_of(s)))
+    largest = max(scenarios, key=scenario_bytes)
     people, ties = people_of(largest), ties_of(largest)
-    per_run = run_bytes(people, ties)
+    per_run = scenario_bytes(largest)
     at_once = 1 if executor == "serial" else max(1, min(workers or default_workers(), runs))
     parent = runs * (max(s.days for s in scenarios) + 1) * DAILY_BYTES if collect else 0
     workers_share = 0 if remote else at_once * (per_run + (PER_PROCESS if at_once > 1 else 0))
@@ -239,8 +260,8 @@ def check_memory(scenarios: Iterable, *, replicates: int | None = None, workers:
         fits = max(1, (room // 2) // ((max(s.days for s in scenarios) + 1) * DAILY_BYTES * len(scenarios)))
         raise ScenarioError(f"needs about {_gib(need)} to hold the daily rows of {runs:,} runs but about {_gib(room)} is "
                             f"free; would fit: --replicates {fits:,} or fewer", file=source, key="memory")
-    per_person = per_run / max(people, 1)
-    fits = int((room - parent) / per_person) if room > parent else 0
+    per_person = (per_run - RUN_FIXED) / max(people, 1)   # the people's and their ties' share, at this mean degree
+    fits = int((room - parent - RUN_FIXED) / per_person) if room > parent + RUN_FIXED else 0
     alone = " with --workers 1" if not remote and at_once > 1 else ""   # the people of one run in this process
     raise ScenarioError(f"one run needs about {_gib(per_run)} ({what}) but about {_gib(room)} is free; would fit: "
                         f"about {fits:,} people at this mean degree{alone}", file=source, key="memory")
