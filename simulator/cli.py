@@ -236,7 +236,7 @@ def run(
     from .runner import resolve_seed, simulate
     from .scenario_io import load_scenario
 
-    from .executors import check_cluster, check_executor
+    from .executors import check_cluster, check_executor, workers_used
     from .limits import check_memory, check_options
 
     started = dt.datetime.now()
@@ -263,7 +263,8 @@ def run(
     with progress_bar(total, f"{loaded.name}") as bar:
         task = bar.add_task("runs", total=total, rate="")
         results = simulate(loaded, replicates=total, people=people, baseline=baseline,
-                           progress=_rate_updater(bar, task), workers=workers, executor=executor,
+                           progress=_rate_updater(bar, task, workers_used(executor, workers, cluster, total)),
+                           workers=workers, executor=executor,
                            scheduler=scheduler)
     check_unchanged(held, "the run")
     folder = write_run(results, target, started=started, command=_typed_again(loaded.seed if drawn else None),
@@ -565,10 +566,14 @@ def serve_app(
 
 
 
-def _rate_updater(bar, task):
+def _rate_updater(bar, task, at_once: int = 1):
     """Progress callback that also shows runs per second, timed from ``advance.restart()``
     (the moment runs start: timed from before the folder checks and the kernel's loading,
-    a sweep read 2.17 runs/s where it ran 6)."""
+    a sweep read 2.17 runs/s where it ran 6). ``at_once``: the runs in flight together
+    (the workers, executors.workers_used; ``advance.at_once`` may set it later): until
+    that many have finished, the first ones' time is that of the runs beside them too.
+    Counted as one run's, the time left read ``at_once`` times too long: 16 workers'
+    first run of 320 said 5 minutes left where 20 s were."""
     import time
 
     started = [time.monotonic()]
@@ -578,13 +583,19 @@ def _rate_updater(bar, task):
         done[0] += count
         now = time.monotonic()
         elapsed = max(now - started[0], 1e-9)
+        shown = next((t for t in getattr(bar, "tasks", ()) if t.id == task), None)
+        # the runs of this start (a resumed sweep's bar counts those done before it)
+        runs = shown.total - (shown.completed - (done[0] - count)) if shown is not None and shown.total else None
+        together = min(advance.at_once, runs) if runs else advance.at_once
         # per_run and at: what _LeftColumn counts the time left down from
-        bar.update(task, advance=count, rate=f"{done[0] / elapsed:.2f} runs/s", per_run=elapsed / done[0], at=now)
+        bar.update(task, advance=count, rate=f"{done[0] / elapsed:.2f} runs/s",
+                   per_run=elapsed / max(done[0], together, 1), at=now)
 
     def restart() -> None:
         started[0], done[0] = time.monotonic(), 0
 
     advance.restart = restart
+    advance.at_once = max(1, at_once)
     return advance
 
 
@@ -644,7 +655,7 @@ def compare(
     """
     from .compare import check_k_window, check_pairable, unique_names
     from .compare import compare as compare_designs
-    from .executors import check_cluster, check_executor
+    from .executors import check_cluster, check_executor, workers_used
     from .report import fmt, write_comparison
     from .outpath import printable
     from .results import check_out_dir, new_results_dir
@@ -684,7 +695,8 @@ def compare(
         task = bar.add_task("runs", total=total, rate="")
         comparison = compare_designs(designs, replicates=count, seed=seed, baseline=baseline, precision=precision,
                                      workers=workers, executor=executor, scheduler=scheduler,
-                                     progress=_rate_updater(bar, task), labels=labels,
+                                     progress=_rate_updater(bar, task, workers_used(executor, workers, cluster, total)),
+                                     labels=labels,
                                      unpaired=unpaired, sources=[str(p) for p in scenarios])
     # a seed drawn (none given, none in the first file; unpaired: none in any file) is the one --seed that replays
     drawn = None
@@ -771,7 +783,7 @@ def sweep(
     assumptions are not ranked: the best point is found at each of their values)
     and manifest.json. With --dry-run it checks all this and says what it would do.
     """
-    from .executors import check_executor
+    from .executors import check_executor, workers_used
     from .limits import check_memory, check_options, check_sweep_memory, sweep_size
     from .outpath import check_out_path, check_utf8_folder
     from .report import write_sweep
@@ -842,6 +854,8 @@ def sweep(
         bar.update(task, total=total, completed=done)
         bar.start()
         advance.restart()
+        # the runs in flight together (a cluster elsewhere: its size is its own, read as one)
+        advance.at_once = 1 if address else workers_used(runs_on, workers or loaded.spec.workers, None, total - done)
 
     def progress(ok: int, failed: int) -> None:
         state["done"] += ok + failed

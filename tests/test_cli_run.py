@@ -1422,6 +1422,43 @@ def test_the_time_left_counts_down_from_the_mean_time_per_run(monkeypatch):
     assert column.render(task).plain == "0:00:00"
 
 
+def test_the_time_left_counts_the_runs_in_flight_beside_the_first_ones(monkeypatch):
+    """With 16 workers the first run to finish, after 20 s, was read as the time of one
+    run of 320 in turn: 'left 1:46:20' where 16 runs finish every 20 s (6 min 20 s). Until
+    as many runs as run at once have finished, their time is shared by the runs beside
+    them; a resumed sweep counts only the runs still to do (no more in flight than those)."""
+    import io
+    import time
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    import simulator.cli as cli
+
+    clock = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    bar = Progress(console=Console(file=io.StringIO()))
+    task = bar.add_task("runs", total=320)
+    advance = cli._rate_updater(bar, task, 16)
+    clock[0] += 20.0
+    advance(1)
+    shown = bar.tasks[0]
+    assert shown.fields["per_run"] == pytest.approx(20.0 / 16)
+    assert cli._LeftColumn().render(shown).plain == "0:06:39"   # 319 runs at 16 every 20 s
+    clock[0] += 1.0
+    advance(15)   # the other 15 of the first 16, by second 21
+    assert bar.tasks[0].fields["per_run"] == pytest.approx(21.0 / 16)
+    clock[0] += 21.0
+    advance(16)   # and on at the pool's pace: the mean since the start, as before
+    assert bar.tasks[0].fields["per_run"] == pytest.approx(42.0 / 32)
+    # a resumed sweep: 318 of 320 done before this start, 2 left to run on 16 workers
+    resumed = bar.add_task("resumed", total=320, completed=318)
+    advance = cli._rate_updater(bar, resumed, 16)
+    clock[0] += 10.0
+    advance(1)
+    assert bar.tasks[1].fields["per_run"] == pytest.approx(10.0 / 2)
+
+
 def test_a_run_without_its_twin_says_the_value_added_is_not_known(tmp_path):
     """`refsim run --no-baseline` wrote a report whose first paragraph, which the README
     says states the value added, was gone without a word, and the console said nothing;
