@@ -202,7 +202,9 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
             else:
                 base, values = counted(reference, metric), counted(design, metric)
                 difference = paired_difference(base, values, level)
-                unpaired = unpaired_difference(base, values, level)
+                # paired, the unpaired interval beside the paired one is over the same replicates, where both are
+                # defined: over each design's own it was centred elsewhere than the difference it stood beside
+                unpaired = unpaired_difference(*(_pairs(base, values) if paired else (base, values)), level)
                 a, b = _pairs(base, values)
                 target = precision * abs(difference["diff_mean"])
                 row.update({k: difference[k] for k in ("diff_mean", "diff_ci_low", "diff_ci_high", "diff_sd")}, **unpaired)

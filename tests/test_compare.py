@@ -508,6 +508,15 @@ def test_a_metric_undefined_in_some_replicates_of_one_design_gets_no_verdict(pai
     if paired:   # the difference over the 4 replicates both have: 670/4 - 590/4 = 20, "more" first as it added
         # customers in every replicate (UNDEFINED_IS_WORST: fewer, first by its mean, came first before)
         assert "over the 4 replicates where both are defined, more − fewer = 20" in sentence, sentence
+        # and the unpaired interval beside it is over those 4 too (scipy's Welch interval): over each design's own
+        # defined values (6 and 4) it was centred on another difference than the one it stood beside
+        both = np.isfinite(fewer.runs["incremental_cac"]).to_numpy()
+        welch = stats.ttest_ind(more.runs["incremental_cac"][both], fewer.runs["incremental_cac"][both],
+                                equal_var=False).confidence_interval(0.95)
+        low, high = map(float, sentence.split("(unpaired interval [")[1].split("]")[0].split(", "))
+        assert (low, high) == pytest.approx((welch.low, welch.high), rel=1e-3), sentence   # printed to 4 digits
+        row = comparison.table.set_index("design").loc["fewer"]
+        assert (row["unpaired_ci_low"], row["unpaired_ci_high"]) == pytest.approx((-welch.high, -welch.low), rel=1e-9)
     else:   # unpaired, replicate r of one shares nothing with replicate r of the other: the means where each is
         # defined, 3070/6 - 590/4 = 364.2 (the sentence named 4 replicates 'where both are defined')
         assert "their difference, more − fewer = 364" in sentence and "where both are defined" not in sentence, sentence

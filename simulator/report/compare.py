@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import plots
 from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
-                       paired_difference, pairing_differences,
+                       paired_difference, pairing_differences, _pairs,
                        replicates_needed, twin_differences, TWIN_SEEDING_KEY, unpaired_difference, world_differences, VERDICT_METRIC)
 from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
@@ -317,7 +317,7 @@ def winners(comparison: Comparison) -> list[str]:
                                                         for d in designs}, best, metric, comparison.paired)
         behind = [name for name in behind if name not in copies]   # a copy ties the best: no design to tell it from
         each = levels[runner_up]
-        unpaired = unpaired_difference(a, b, each)
+        unpaired = unpaired_difference(*(_pairs(a, b) if comparison.paired else (a, b)), each)   # as comparison.csv's
         low, high, diff = (differences[runner_up][k] for k in ("diff_ci_low", "diff_ci_high", "diff_mean"))
         if not others:
             # every other design a copy of the best (four designs all paying back on day 1)
@@ -447,7 +447,7 @@ def _decisive_pairing(comparison: Comparison, decision: Decision | None) -> str:
         return ""
     best = _metric_values(comparison.designs, decision.best, decision.metric)
     other = _metric_values(comparison.designs, decision.runner_up, decision.metric)
-    paired, unpaired = paired_difference(other, best), unpaired_difference(other, best)
+    paired, unpaired = paired_difference(other, best), unpaired_difference(*_pairs(other, best))   # the same replicates
     wide = unpaired["unpaired_ci_high"] - unpaired["unpaired_ci_low"]
     if not (math.isfinite(wide) and wide > 0 and math.isfinite(paired["diff_ci_high"])):
         return ""
