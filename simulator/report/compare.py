@@ -360,10 +360,11 @@ def winners(comparison: Comparison) -> list[str]:
         # its values, not its runs: another design paying back on day 1 too gives the same figures
         copied = (f"; {_names(copies)} {'gives' if len(copies) == 1 else 'give'} {best}'s values in every replicate"
                   if copies else "")
-        lead = (f"{_names([f'**{best}**', *tied])} tie on the mean ({fmt(means[best])}"
+        at = lambda name: _mean_text(_design(designs, name), metric, means[name])  # noqa: E731
+        lead = (f"{_names([f'**{best}**', *tied])} tie on the mean ({at(best)}"
                 f"{_came(_design(designs, best), metric)}, {direction} is better{copied})" if tied else
-                f"**{best}** is best ({fmt(means[best])}{_came(_design(designs, best), metric)}, {direction} is better) against "
-                f"{runner_up} ({fmt(means[runner_up])}{_came(_design(designs, runner_up), metric)})")
+                f"**{best}** is best ({at(best)}{_came(_design(designs, best), metric)}, {direction} is better) against "
+                f"{runner_up} ({at(runner_up)}{_came(_design(designs, runner_up), metric)})")
         text = (f"- {label}: {lead}; {best} − {runner_up} = {fmt(diff)}, {kind} "
                 f"{level_text(each)} interval {interval_text(low, high)}")
         if sure:
@@ -1019,6 +1020,18 @@ def _design(designs: list[Results], name: str) -> Results:
 def _metric_values(designs: list[Results], name: str, metric: str) -> np.ndarray:
     """A design's values by replicate as its differences are measured (``compare.counted``)."""
     return counted(_design(designs, name), metric)
+
+
+def _mean_text(design: Results, metric: str, mean: float) -> str:
+    """A design's figure in a verdict's sentence: the mean, and for a payback day, named
+    as the mean beside the median that the report's opening and figures give ('pays back
+    on day 126 (the median)' above 'is best (134.0, lower is better)')."""
+    if metric not in NEVER_IS_WORST:
+        return fmt(mean)
+    days = design.runs[metric].to_numpy(dtype=float)
+    median = median_day(days)
+    those = "" if np.isfinite(days).all() else " of the runs that paid back"
+    return f"mean {fmt(mean)}" + (f", median day {median:.0f}{those}" if math.isfinite(median) else "")
 
 
 def _came(design: Results, metric: str) -> str:
