@@ -273,6 +273,26 @@ def run(
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
 
 
+def _design_with_sets(path: Path, sets: list[str], designs: int):
+    """One of compare's designs with every --set applied. A key of another kind of block
+    than this design's (a friend's reward uplift in a single-sided design), set to test
+    an assumption the report names, was refused with 'change the kind, or remove the
+    key', no help in a comparison: the refusal now says how to set it in only the
+    designs that have it."""
+    from .scenario_io import load_scenario
+
+    try:
+        return load_scenario(path, sets)
+    except ScenarioError as error:
+        if designs < 2 or " is a key of kind " not in error.message or " with --set " not in (error.file or ""):
+            raise
+        raise ScenarioError(error.message.split(" change the kind, or remove the key;")[0]
+                            + " a --set goes to every design of a comparison: set the key in the files of the designs "
+                              "that have it, or vary it with refsim sensitivity, which moves only the designs that have it;"
+                            + error.message.split(" change the kind, or remove the key;", 1)[-1],
+                            file=error.file, key=error.key) from None
+
+
 def set_lever_notes(paths: list[Path], names: list[str], sets: list[str], via: str = "--set") -> list[str]:
     """The levers a --set applied to every design brings into designs whose files have
     none (report.text.created_lever_notes), each printed as a note before the runs;
@@ -659,7 +679,6 @@ def compare(
     from .report import fmt, write_comparison
     from .outpath import printable
     from .results import check_out_dir, new_results_dir
-    from .scenario_io import load_scenario
 
     from .limits import check_memory, check_options
 
@@ -674,7 +693,7 @@ def compare(
     cluster = check_cluster(scheduler) if scheduler else None   # as --scheduler, before the bar (compare's says scheduler=)
     from .provenance import check_unchanged, held_inputs
 
-    designs = [load_scenario(path, sets) for path in scenarios]
+    designs = [_design_with_sets(path, sets, len(scenarios)) for path in scenarios]
     held = held_inputs(designs)
     if len(designs) < 2:
         raise ScenarioError("give at least two scenario files; the first is the reference", key="refsim compare")

@@ -2190,3 +2190,21 @@ def test_two_edge_lists_with_the_same_bytes_pair_and_two_that_differ_are_named_i
     assert pairing_differences(here, copy) == []
     (difference,) = pairing_differences(copy, other)
     assert difference == f"network.path ({deep / 'graph.txt'} vs {deep / 'graph-2.txt'})"
+
+
+def test_a_set_of_a_key_one_designs_kind_lacks_says_how_to_vary_it_in_the_others(tmp_path):
+    """The report names a friend's reward uplift as an assumption to test; set on a
+    compare of a double- and a single-sided design it was refused with 'change the kind,
+    or remove the key', no help in a comparison. The one-line refusal now says that a
+    --set goes to every design and how to move only those that have the key."""
+    from .conftest import SCENARIOS
+
+    result = CliRunner().invoke(app, ["compare", str(SCENARIOS / "double-sided-credit.yaml"),
+                                      str(SCENARIOS / "single-sided-cash.yaml"), "--set",
+                                      "program.incentive.referee_max_uplift=0", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    said = result.stderr
+    assert "single-sided-cash.yaml with --set program.incentive.referee_max_uplift=0" in said, said
+    assert "change the kind" not in said and "a --set goes to every design of a comparison" in said, said
+    assert "refsim sensitivity, which moves only the designs that have it; valid keys here:" in said, said
+    assert not (tmp_path / "c").exists()
