@@ -230,8 +230,10 @@ def value_split(runs, days: int, incentive=None) -> str:
              f"of the no-program twin's (`{column}`)" if pipeline > 0 else
              f"less {fmt(-pipeline)} by which the no-program twin's referrals still converting on day {days} outweigh "
              f"the design's (`{column}`)")
-    parts = [cash, equity, *([leads] if pipeline else [])]
-    joined = (", ".join(parts[:-1]) + ("," if len(parts) > 2 else "") + " and " + parts[-1])
+    # a twin's larger pipeline is taken off the parts, not one more of them: "..., and less 67.7 by which" read oddly
+    parts = [cash, equity, *([leads] if pipeline > 0 else [])]
+    joined = (", ".join(parts[:-1]) + ("," if len(parts) > 2 else "") + " and " + parts[-1]
+              + (f", {leads}" if pipeline < 0 else ""))
     return f" It splits into {joined}" + (f", {less}" if less else "") + "."
 
 
