@@ -1726,3 +1726,56 @@ def test_the_single_runs_range_says_how_much_of_a_further_launch_few_runs_hold()
         low, high = np.percentile(draws[:, :n], [2.5, 97.5], axis=1)
         inside = ((draws[:, n] >= low) & (draws[:, n] <= high)).mean()
         assert abs(inside - 0.95 * (n - 1) / (n + 1)) < 0.02, (n, inside)
+
+
+def test_filled_k_day_is_the_median_day_prospects_fell_below_half_in_at_least_half_the_runs():
+    """The day the network filled, per replicate the first day fewer than half the people
+    (prospects + customers + churned) were still prospects; the median (the earlier
+    middle one) where at least half the replicates filled before the horizon less K's
+    window, NaN otherwise."""
+    from types import SimpleNamespace
+
+    from simulator.report.text import filled_k_day
+
+    def series(firsts):   # 100 people; each replicate's prospects drop to 40 on its day (never: None)
+        rows = [{"replicate": r, "day": d, "prospects": 40 if first is not None and d >= first else 90, "customers": 8,
+                 "churned": 100 - 8 - (40 if first is not None and d >= first else 90)}
+                for r, first in enumerate(firsts) for d in range(61)]
+        return pd.DataFrame(rows)
+
+    scenario = SimpleNamespace(days=60, k_window_days=30)
+    assert filled_k_day(scenario, series([5, 7, None])) == 5       # 2 of 3: the earlier of 5 and 7
+    assert filled_k_day(scenario, series([5, 9, 7, 12])) == 7
+    assert math.isnan(filled_k_day(scenario, series([5, None, None])))   # 1 of 3
+    assert math.isnan(filled_k_day(scenario, series([30, 31, 40])))      # after day 60 - 30: K's cohorts had joined
+    assert math.isnan(filled_k_day(scenario, None))
+
+
+def test_a_loop_that_fills_the_network_is_said_to_read_k_at_or_below_1():
+    """A loop growing about 1.2-fold a day (half of customers share, with 3 friends each,
+    who join at 0.8) filled 20,000 people within a month and read `k_factor` 0.988, which
+    report.md presented as a loop below 1 with nothing said of the network filling. The
+    report and the k_by_month caption now say so; a loop that stalls (conversion 0.2: a
+    branching factor of 0.3) fills nothing and gets no such note."""
+    from simulator import simulate
+    from simulator.report.run import run_markdown
+    from simulator.report.text import k_plot_note
+
+    def loop(conversion):
+        return small(days=60, population={"size": 3000, "initial_customers": 30},
+                     network={"kind": "erdos_renyi", "mean_degree": 30, "strong_tie_share": 0},
+                     acquisition={"organic_rate": 0}, word_of_mouth={"spontaneous_rate": 0},
+                     satisfaction={"kind": "constant", "value": 10},
+                     program={"base_share": 0.5, "incentive": {"kind": "none"}, "timing": {"kind": "at_purchase", "delay_days": 0},
+                              "channels": [{"kind": "direct", "weight": 1, "extra_invites": 2, "base_conversion": conversion}],
+                              "conversion_lag": {"kind": "none"}})
+
+    viral = simulate(loop(0.8), replicates=2)
+    # what the note is for: a loop whose branching factor is 0.5 x 3 x 0.8 = 1.2 read near 1 (0.99-1.17 a replicate)
+    assert viral.runs["k_factor"].mean() < 1.2
+    text = " ".join(run_markdown(viral, []).split())
+    assert "The network filled: by day" in text and "held down towards 1, below the pace the loop grew at" in text, text
+    assert k_plot_note(viral.scenario, viral.runs, viral.timeseries).startswith("the network filled by day")
+    stalled = simulate(loop(0.2), replicates=2)
+    assert "network filled" not in run_markdown(stalled, []) and not k_plot_note(stalled.scenario, stalled.runs,
+                                                                             stalled.timeseries)

@@ -756,6 +756,44 @@ def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True, 
             f"long their budgets lasted; {plot} K month by month. Compare on `incremental_value`.")
 
 
+def filled_k_day(scenario, timeseries) -> float:
+    """The median day fewer than FILLED_SHARE of the people were still prospects, where
+    that came in at least half the replicates while the cohorts K counts were still
+    joining (before the horizon less K's window); NaN otherwise. After it customers find
+    few friends left to invite: a loop growing 1.2-fold a day that filled 20,000 people
+    in a month read `k_factor` 0.988, month 0 of k_by_month 1.22."""
+    from ..metrics import median_day
+    from ..referral_tree import FILLED_SHARE
+
+    columns = {"replicate", "day", "prospects", "customers", "churned"}
+    if timeseries is None or not columns <= set(timeseries.columns) or not len(timeseries):
+        return math.nan
+    people = timeseries["prospects"] + timeseries["customers"] + timeseries["churned"]
+    filled = timeseries.assign(filled=timeseries["prospects"] < FILLED_SHARE * people)
+    days = filled[filled["filled"]].groupby("replicate")["day"].min().reindex(filled["replicate"].unique())
+    if days.notna().sum() * 2 < len(days):
+        return math.nan
+    day = median_day(days.to_numpy(dtype=float))
+    return day if day < scenario.days - scenario.k_window_days else math.nan
+
+
+def k_filled_note(scenario, timeseries, name: str | None = None, figure: bool = True) -> str:
+    """A warning, as a sentence, where the network filled while the cohorts K counts were
+    still joining (filled_k_day): `k_factor` is then held down towards 1 whatever the loop
+    did before, and nothing said so (docs/model.md said a loop above 1 grows)."""
+    day = filled_k_day(scenario, timeseries)
+    if not math.isfinite(day):
+        return ""
+    from ..referral_tree import FILLED_SHARE
+
+    who = f"**{name}**'s network" if name else "The network"
+    plot = "k_by_month.png shows" if figure else "`refsim run` of the design plots it in k_by_month.png,"
+    return (f"{who} filled: by day {day:.0f} (the median) fewer than {FILLED_SHARE:.0%} of the people were still "
+            f"prospects, and customers who joined later found few friends left to invite. `k_factor` and `program_k` "
+            f"average in those cohorts, so they are held down towards 1, below the pace the loop grew at before; {plot} K month "
+            f"by month (a month that ended before it filled reads the loop itself). Compare on `incremental_value`.")
+
+
 def k_plot_note(scenario, runs=None, timeseries=None) -> str:
     """The k_by_month plot's caption where K reads low by construction (ask_window_note,
     k_window_note, k_budget_note): the report warned, the plot, read alone, did not."""
@@ -771,6 +809,8 @@ def k_plot_note(scenario, runs=None, timeseries=None) -> str:
         return f"the campaign's last push was on day {ended[1]:.0f}, after which nobody who joins is asked"
     if ended is not None:
         return f"the budget ran out on day {ended[1]:.0f} (the median), after which {_after_budget(scenario)}"
+    if math.isfinite(day := filled_k_day(scenario, timeseries)):
+        return f"the network filled by day {day:.0f} (the median): later customers found few friends left to invite"
     return ""
 
 
