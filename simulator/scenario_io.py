@@ -254,7 +254,7 @@ def validate_overridden(data: dict, overrides: Iterable[str], source: str,
     """``data`` with ``overrides`` applied, validated by ``check``, and the mapping it
     validated; an error a --set causes names the --set (blame_override, blame_clash)."""
     overrides = list(overrides)
-    overridden = _switch_kinds(data, apply_overrides(data, overrides), overrides)
+    overridden = _default_kinds(data, _switch_kinds(data, apply_overrides(data, overrides), overrides), overrides)
     try:
         return check(overridden), overridden
     except ScenarioError as error:
@@ -262,6 +262,25 @@ def validate_overridden(data: dict, overrides: Iterable[str], source: str,
         if blamed is error and overrides:   # about a key of the file: does an override make it fail?
             blamed = blame_clash(error, data, overrides, source, check)
         raise blamed from None
+
+
+def _default_kinds(data: dict, overridden: dict, overrides: list[str]) -> dict:
+    """``overridden`` with the default's kind in each block with variants that the file
+    leaves out and a --set wrote keys of the default's kind into: the block left out is
+    its default, which the --set changes. `--set satisfaction.promoters=0.6` on such a
+    file was refused for a missing kind that the refusal itself named (nps_mix). A key
+    of another kind than the default's still gets that refusal and its hint."""
+    for key in {item.partition("=")[0].strip() for item in overrides}:
+        parts = key.split(".")
+        for depth in range(1, len(parts)):
+            where = parts[:depth]
+            block = _raw_at(overridden, where)
+            if _raw_at(data, where) is not None or not isinstance(block, dict) or "kind" in block:
+                continue
+            default = _default_at(where, Scenario)
+            if default is not None and set(block) <= set(type(default).model_fields):
+                block["kind"] = default.kind
+    return overridden
 
 
 def _switch_kinds(data: dict, overridden: dict, overrides: list[str]) -> dict:

@@ -658,19 +658,31 @@ def test_a_percentage_for_a_rate_and_a_budget_at_or_below_zero_get_what_would_be
             load_scenario(default, [f"program.incentive.budget_per_month={value}"])
 
 
-def test_one_key_set_in_a_block_the_file_leaves_out_says_which_kind_to_add(tmp_path):
+def test_one_key_set_in_a_block_the_file_leaves_out_changes_that_blocks_default(tmp_path):
     """`--set satisfaction.promoters=0.5` on a file without a satisfaction block wrote a
     block of one key, refused as "missing 'kind'" with no word of the kinds or of the
-    default the user meant to change (nps_mix). The line now lists the kinds and, where
-    the key is one of the default kind's, names that kind and the --set that adds it;
-    with it, the file is valid."""
+    default the user meant to change (nps_mix); then refused naming that kind and the
+    --set that adds it. The block left out is its default: the --set now changes it,
+    every other key at the default's value. A block the file writes without a kind is
+    still refused, with the kinds and the default's kind to add."""
+    from simulator.config import Scenario
+    from simulator.scenario_io import load_scenario
+
     path = write(tmp_path, text="name: m\ndays: 30\npopulation: {size: 300, initial_customers: 5}\n")
-    code, stdout, stderr = invoke("validate", path, "--set", "satisfaction.promoters=0.5")
-    assert_clean_error(code, stdout, stderr, path, "satisfaction")
+    for item, block in (("satisfaction.promoters=0.5", "satisfaction"), ("network.mean_degree=8", "network")):
+        changed = load_scenario(path, [item])
+        default = getattr(Scenario(name="m"), block)
+        key, value = item.split(".", 1)[1].split("=")
+        assert getattr(changed, block) == default.model_copy(update={key: float(value)}), item
+    written = write(tmp_path, text="name: m\ndays: 30\npopulation: {size: 300, initial_customers: 5}\n"
+                                   "satisfaction: {promoters: 0.5}\n", name="written.yaml")
+    code, stdout, stderr = invoke("validate", written)
+    assert_clean_error(code, stdout, stderr, written, "satisfaction")
     assert "valid kinds: constant, nps_mix, beta" in stderr
     assert "left out, this block is kind nps_mix: add `kind: nps_mix` to it (or --set satisfaction.kind=nps_mix)" in stderr
-    code, _, stderr = invoke("validate", path, "--set", "satisfaction.promoters=0.5", "--set", "satisfaction.kind=nps_mix")
-    assert code == 0, stderr
+    # a key of another kind than the default's (a stochastic block's shares): refused, with the kinds
+    code, _, stderr = invoke("validate", path, "--set", "network.block_shares=[0.5, 0.5]")
+    assert code == 2 and "missing 'kind'" in stderr and "valid kinds: erdos_renyi" in stderr, stderr
     code, _, stderr = invoke("validate", path, "--set", "program.incentive.referrer_reward=5")
     assert code == 2 and "valid kinds: none, single_sided" in stderr and "left out" not in stderr  # none has no reward
     # an item of a list the file leaves out: "program.channels: Input should be a valid list"
