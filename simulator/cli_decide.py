@@ -15,7 +15,7 @@ import math
 from contextlib import contextmanager
 from dataclasses import asdict, fields, replace
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import typer
 
@@ -203,6 +203,36 @@ def _at_least(value: Optional[int], flag: str, least: int = 1) -> None:
         raise ScenarioError(f"must be at least {least} (got {value})", key=flag)
 
 
+#: The most simulations one study may plan, as a sweep's points (sweep_spec.MAX_POINTS): a typo's extra zeros
+#: (--samples 17179869184) met SALib allocating 256 GiB, in a traceback, and --trials 99999999999999999 started.
+MOST_STUDY_RUNS = 10_000_000
+
+
+def _runs_at_most(planned: float, flag: str, runs_at: Callable[[int], float], value: int, least: int,
+                  powers_of_two: bool = False) -> None:
+    """Refuse, in one line, a study planning more than MOST_STUDY_RUNS simulations
+    (``planned``), with the largest ``flag`` value from ``least`` to ``value`` whose study
+    would not (``runs_at``), where one would; a power of two for ``powers_of_two``."""
+    if not planned > MOST_STUDY_RUNS:
+        return
+    fits = None
+    if powers_of_two:
+        candidate = 1 << (max(value, 1).bit_length() - 1)
+        while candidate >= least and fits is None:
+            fits = candidate if runs_at(candidate) <= MOST_STUDY_RUNS else None
+            candidate //= 2
+    elif runs_at(least) <= MOST_STUDY_RUNS:
+        low, high = least, value   # runs_at(low) fits, runs_at(high) does not
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if runs_at(middle) <= MOST_STUDY_RUNS else (low, middle)
+        fits = low
+    planned_text = f"{planned:,.0f}" if planned < 1e18 else f"about {planned:.1e}"
+    raise ScenarioError(f"the study would plan {planned_text} simulations, more than the {MOST_STUDY_RUNS:,} a study may "
+                        f"plan; " + (f"would fit: {fits:,}" if fits is not None else
+                                     "fewer of the other counts (replicates, trajectories) too"), key=flag)
+
+
 # --------------------------------------------------------------------------- optimize
 
 
@@ -268,6 +298,10 @@ def optimize(
     if note := spend_alone_note(objectives, constraints):
         out.print(f"note: {note}", markup=False)
     study_settings = _optimize_settings(settings, trials, replicates)
+    _runs_at_most(trial_count(study_settings, parameters) * study_settings.replicates,
+                  _origin(trials, settings_file, "trials", "--trials"),
+                  lambda n: trial_count(replace(study_settings, trials=n), parameters) * study_settings.replicates,
+                  study_settings.trials, 1)
     reruns = _Advance()   # counts the fresh-seed re-runs run by run, once their bar exists
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=reruns,
                                            settings_file=settings_file)
@@ -647,6 +681,9 @@ def sensitivity(
     check_out_dir(target)
     _check_engine(_probes([base, *others], parameters))
     total = planned_runs(study, base, parameters, len(design_list))
+    _runs_at_most(total, _origin(samples, settings_file, "samples", "--samples"),
+                  lambda n: planned_runs(replace(study, samples=n), base, parameters, len(design_list)), study.samples, 2,
+                  powers_of_two=True)
     advance = _Advance()
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance,
                                            settings_file=settings_file)
@@ -859,6 +896,10 @@ def calibrate(
                                 "posterior_samples": settings.posterior_samples, "level": settings.level}.items()
               if v is not None}
     study = replace(CalibrationSettings(), **chosen)
+    if math.isfinite(planned := simulation_budget(study)):   # without both stops it has no plan to refuse
+        _runs_at_most(planned, _origin(particles, settings_file, "particles", "--particles"),
+                      lambda n: simulation_budget(replace(study, population_size=n)), study.population_size,
+                      MIN_PARTICLES)
     with _at_lines(settings_file, "fit", settings.fit, source):
         check_fit(base, counts, parameters, source=source, pilot=str(data_path))
     asked = pick(draws, pick(replicates, pick(settings.draws, settings.replicates)))

@@ -2408,3 +2408,44 @@ def test_a_single_designs_report_names_a_lever_its_set_brought_in_and_where_the_
     said = "`program.influencers.count=2` (from the settings file's `set:`) brought `program.influencers` into"
     assert said in report, report
     assert "--set" not in report and "--set" not in result.output, result.output
+
+
+@pytest.mark.parametrize("command, flag, value, settings_key", [
+    ("sensitivity", "--samples", 2**34, "samples"), ("optimize", "--trials", 10**17, "trials"),
+    ("calibrate", "--particles", 2**40, "particles")])
+def test_a_study_planning_more_than_ten_million_simulations_is_refused_with_what_would_fit(
+        tmp_path, monkeypatch, command, flag, value, settings_key):
+    """`--samples 17179869184` (a typo's extra zeros) met SALib allocating 256 GiB, in a
+    traceback; `--trials 99999999999999999` and `--particles 2**40` started, showing a time
+    left of millions of hours. A study planning more than MOST_STUDY_RUNS simulations (a
+    sweep's points are capped alike) is refused in one line, with the largest value that
+    would fit, which the study then takes; from a settings file, the line names its key."""
+    from simulator.cli_decide import MOST_STUDY_RUNS
+
+    key = "churn.monthly_rate=0.01:0.1"
+    study = {"sensitivity": ["--uncertain", key, "--trajectories", "2", "--replicates", "1"],
+             "optimize": ["--vary", f"{REWARD}=0:40", "--replicates", "1"],
+             "calibrate": ["--data", write_pilot(tmp_path), "--fit", key]}[command]
+    line = one_line_error(invoke(command, DEFAULT, *TINY, *study, flag, value, "--out", tmp_path / "s"), flag,
+                          f"more than the {MOST_STUDY_RUNS:,} a study may plan; would fit: ")
+    fits = int(line.rsplit("would fit: ", 1)[1].replace(",", ""))
+    assert not (tmp_path / "s").exists()
+    # the value said to fit plans no more than the cap, and twice it more (the largest that fits; for samples, the
+    # largest power of two): the plan is read where it is checked, and the command stopped there, before any run
+    from simulator import cli_decide
+
+    planned = []
+
+    def record(total, *args, **kwargs):
+        planned.append(total)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(cli_decide, "_runs_at_most", record)
+    invoke(command, DEFAULT, *TINY, *study, flag, fits, "--out", tmp_path / "f")
+    invoke(command, DEFAULT, *TINY, *study, flag, 2 * fits, "--out", tmp_path / "g")
+    monkeypatch.undo()
+    assert planned[0] <= MOST_STUDY_RUNS < planned[1], planned
+    settings = tmp_path / "study.yaml"
+    settings.write_text(yaml.safe_dump({settings_key: value}))
+    one_line_error(invoke(command, DEFAULT, *TINY, *study, "--settings", settings, "--out", tmp_path / "s"),
+                   f"{settings}: {settings_key}")
