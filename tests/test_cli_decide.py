@@ -2449,3 +2449,26 @@ def test_a_study_planning_more_than_ten_million_simulations_is_refused_with_what
     settings.write_text(yaml.safe_dump({settings_key: value}))
     one_line_error(invoke(command, DEFAULT, *TINY, *study, "--settings", settings, "--out", tmp_path / "s"),
                    f"{settings}: {settings_key}")
+
+
+@pytest.mark.parametrize("command, flag, study", [
+    ("optimize", "--vary", ["--vary", f"{REWARD}=0:40", "--trials", "2", "--replicates", "1"]),
+    ("sensitivity", "--uncertain", ["--uncertain", f"{REWARD}=0:40"]),
+    ("calibrate", "--fit", ["--fit", f"{REWARD}=0:40"])])
+def test_a_set_of_a_key_the_study_varies_is_refused(tmp_path, command, flag, study):
+    """`optimize --vary program.incentive.referrer_reward=0:40 --set
+    program.incentive.referrer_reward=5` ran the whole range (trials at 2.49 and 24.96,
+    best.yaml at 24.96) under a report.md saying the scenario was changed with that
+    --set; sensitivity and calibrate alike. A sweep refused it; so do they now, for a
+    --set of the key or of a key inside it, and for a settings file's set: item."""
+    if command == "calibrate":
+        study = [*study, "--data", write_pilot(tmp_path)]
+    for item in (f"{REWARD}=5", f"{REWARD}=5.0"):
+        one_line_error(invoke(command, DEFAULT, *TINY, *study, "--set", item, "--out", tmp_path / "s"),
+                       f"--set: {item}: the study varies {REWARD} ({flag}), so this --set would be overwritten in "
+                       f"every run")
+    assert not (tmp_path / "s").exists()
+    settings = tmp_path / "study.yaml"
+    settings.write_text(yaml.safe_dump({"set": [*TINY[1::2], f"{REWARD}=5"]}))   # a --set would win over all of set:
+    one_line_error(invoke(command, DEFAULT, *study, "--settings", settings, "--out", tmp_path / "s"),
+                   f"{settings}: set: {REWARD}=5: the study varies {REWARD} ({flag}), so this item would be overwritten")
