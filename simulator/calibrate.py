@@ -197,8 +197,12 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
         if len(days) and not np.array_equal(days, np.arange(days[0], days[0] + len(days))):
             # which day: a pilot of 60 rows gave no clue where the gap or the repeat was
             twice = days[1:][np.diff(days) == 0]
+            # the first day missing, and how many after it: the day before the next given one was named, day 4 of 1-4
+            after = days[:-1][np.diff(days) > 1][0] if not len(twice) else 0
+            gap = days[1:][np.diff(days) > 1][0] - after - 1 if not len(twice) else 0
+            missing = f"day {after + 1} is missing" if gap == 1 else f"days {after + 1}-{after + gap} are missing"
             where = (f"day {twice[0]} is given twice" if len(twice) else
-                     f"day {days[1:][np.diff(days) > 1][0] - 1} is missing (a day without events is a row of zeros)")
+                     f"{missing} (a day without events is a row of zeros)")
             raise ScenarioError(f"days must be consecutive, one row per day: {where}", file=source, key="day")
     columns = list(dict.fromkeys(columns)) if columns else [c for c in DEFAULT_COLUMNS if c in frame]   # each once
     if not columns:
