@@ -807,7 +807,7 @@ def judge_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: 
                                     f"or choose another --out folder", file=str(folder), key="--out") from None
             state = None
         if not isinstance(state, dict) and not force:
-            raise ScenarioError(f"{state_path.name} is not a {kind}'s state (a JSON object); rerun with --force to start "
+            raise ScenarioError(f"{state_path.name} is not {_a(kind)}'s state (a JSON object); rerun with --force to start "
                                 f"over, or choose another --out folder", file=str(folder), key="--out")
         if force:
             state = None
@@ -831,7 +831,7 @@ def judge_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: 
         if state is not None:
             return StudyVerdict("resume", state)
     elif folder.is_dir() and any(not _lock_file(entry.name, kind) for entry in folder.iterdir()):
-        raise ScenarioError(f"already exists and is not a {kind} folder; choose a new --out folder", file=str(folder),
+        raise ScenarioError(f"already exists and is not {_a(kind)} folder; choose a new --out folder", file=str(folder),
                             key="--out")
     state = {"fingerprint": fingerprint, f"{kind}_seed": int(seed), **(extra or {}),
              **({"inputs": inputs} if inputs else {}), "started": dt.datetime.now().isoformat(timespec="seconds"),
@@ -902,3 +902,8 @@ class Study:
 
     def __exit__(self, *exc) -> None:
         self._lock.__exit__(*exc)
+
+
+def _a(word: str) -> str:
+    """'a sweep', 'an optimize': 'is not a optimize folder' was said."""
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word

@@ -2472,3 +2472,11 @@ def test_a_set_of_a_key_the_study_varies_is_refused(tmp_path, command, flag, stu
     settings.write_text(yaml.safe_dump({"set": [*TINY[1::2], f"{REWARD}=5"]}))   # a --set would win over all of set:
     one_line_error(invoke(command, DEFAULT, *study, "--settings", settings, "--out", tmp_path / "s"),
                    f"{settings}: set: {REWARD}=5: the study varies {REWARD} ({flag}), so this item would be overwritten")
+
+
+def test_a_folder_of_another_kind_is_refused_in_english(tmp_path):
+    """'already exists and is not a optimize folder'."""
+    (tmp_path / "r1").mkdir()
+    (tmp_path / "r1" / "report.md").write_text("a run's folder\n")
+    line = one_line_error(small_optimize(tmp_path, DEFAULT, tmp_path / "r1"), "already exists and is not")
+    assert "is not an optimize folder; choose a new --out folder" in line, line
