@@ -872,12 +872,16 @@ def calibrate(
     _check_sets_unvaried(list(pick(sets, settings.set)), parameters, "--fit", sets, settings_file)
     from .report.calibrate import fitted_levers_note
 
-    if levers := fitted_levers_note(parameters):   # fitted without a word: what the pilot ran with is known
-        out.print(f"note: {levers}", markup=False)
     columns = pick(column, settings.columns) or None
     # a settings file's columns: key was blamed on the pilot's file
     counts = pilot_counts(pilot, columns, source=str(data_path), columns_from=_origin(column, settings_file, "columns",
                                                                                         "--column"))
+    # before any note: a note then a refusal of the same key made two lines (a choice's note, then 'calibration fits
+    # numbers')
+    with _at_lines(settings_file, "fit", settings.fit, source):
+        check_fit(base, counts, parameters, source=source, pilot=str(data_path))
+    if levers := fitted_levers_note(parameters):   # fitted without a word: what the pilot ran with is known
+        out.print(f"note: {levers}", markup=False)
     from .calibrate import pilot_scale_note
 
     if scale := pilot_scale_note(pilot, base):   # report.md says it too (write_calibration's launch_note)
@@ -919,8 +923,6 @@ def calibrate(
         _runs_at_most(planned, _origin(particles, settings_file, "particles", "--particles"),
                       lambda n: simulation_budget(replace(study, population_size=n)), study.population_size,
                       MIN_PARTICLES)
-    with _at_lines(settings_file, "fit", settings.fit, source):
-        check_fit(base, counts, parameters, source=source, pilot=str(data_path))
     asked = pick(draws, pick(replicates, pick(settings.draws, settings.replicates)))
     draw_count = asked or 50
     if draw_count > study.posterior_samples:

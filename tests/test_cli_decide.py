@@ -2480,3 +2480,12 @@ def test_a_folder_of_another_kind_is_refused_in_english(tmp_path):
     (tmp_path / "r1" / "report.md").write_text("a run's folder\n")
     line = one_line_error(small_optimize(tmp_path, DEFAULT, tmp_path / "r1"), "already exists and is not")
     assert "is not an optimize folder; choose a new --out folder" in line, line
+
+
+def test_calibrates_refusal_of_a_choice_comes_alone(tmp_path):
+    """`--fit program.incentive.reward_type=cash,credit` printed the note on fitting a
+    choice of the program, then refused the key: two lines for one mistake."""
+    result = invoke("calibrate", DEFAULT, *TINY, "--data", write_pilot(tmp_path), "--fit",
+                    "program.incentive.reward_type=cash,credit", "--out", tmp_path / "c")
+    one_line_error(result, "--fit", "calibration fits numbers")
+    assert "note:" not in result.stdout, result.stdout
