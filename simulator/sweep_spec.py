@@ -436,6 +436,9 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
     source = str(path)
     text = read_yaml_text(path, "a sweep YAML file (see scenarios/sweeps/)")
     data = parse_yaml(text, source, "a sweep is a mapping of keys such as 'base:', 'method:', 'parameters:'")
+    if not data:   # an empty file read "base: required key is missing", where a scenario's says what it is
+        raise ScenarioError("the file is empty; a sweep is a mapping of keys such as 'base:', 'method:', 'parameters:' "
+                            "(start from a file in scenarios/sweeps/)", file=source)
     if "base" not in data and set(data) & SCENARIO_ONLY_KEYS:   # it read "unknown key 'days'", naming no way out
         raise ScenarioError(f"this is a scenario file, not a sweep; run it with `refsim run {source}`, or sweep it from a "
                             f"sweep file with 'base:' naming it (relative to the sweep file) and 'parameters:' (see "
@@ -521,6 +524,9 @@ def _check_parameter_shapes(data: dict, source: str, text: str) -> None:
             form = "{values: [...]}" if strays[0] == "values" else "{low: ..., high: ...}"
             raise ScenarioError(f"the parameter is empty and '{strays[0]}' sits beside it as a parameter of its own: "
                                 f"indent '{strays[0]}:' under '{key}:' (or write {key}: {form})", file=source, key=where)
+        if block is None:   # nothing under the key: {values: [null]} was offered as the way to write it
+            raise ScenarioError("the parameter is empty: write {values: [...]} for a list of values, or "
+                                "{low: ..., high: ...} for a range", file=source, key=where)
         if not isinstance(block, dict):
             # the whole list where it is short enough to copy (seven network kinds lost two at five), else marked cut
             shown = yaml_value(block if not isinstance(block, list) or len(block) <= 12 else block[:5])

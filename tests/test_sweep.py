@@ -3460,3 +3460,19 @@ def test_the_heatmap_outlines_the_best_point_and_its_ties_and_keeps_yellow_for_t
     ax = drawn[-1].axes[0]
     assert ax.images[0].get_cmap().name == "viridis_r" and not ax.patches
     assert "lower is better" in drawn[-1].axes[1].get_ylabel()
+
+
+def test_an_empty_sweep_file_or_parameter_is_named_as_empty(tmp_path):
+    """An empty sweep file read 'base: required key is missing' (an empty scenario says
+    'the file is empty'), and a parameter with nothing under it was told to write
+    {values: [null]}."""
+    empty = tmp_path / "empty.yaml"
+    for text in ("", "# a comment only\n"):
+        empty.write_text(text)
+        one_line_error(runner.invoke(app, ["sweep", str(empty), "--dry-run"]),
+                       f"{empty}: the file is empty; a sweep is a mapping of keys such as 'base:'")
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(f"base: {ROOT / 'scenarios' / 'default.yaml'}\nparameters:\n  days:\n")
+    line = one_line_error(runner.invoke(app, ["sweep", str(bare), "--dry-run"]),
+                          "parameters.days (line 3): the parameter is empty: write {values: [...]} for a list of values")
+    assert "null" not in line, line
