@@ -137,6 +137,15 @@ class Calibration:
     first_sample: int = 0        # of which pyabc's sample from the prior that sets the first epsilon
     misfit: float = math.nan     # predictive_misfit: ~1 where the model reproduces the pilot, MISFIT or more where not
 
+    def __repr__(self) -> str:
+        # the dataclass repr printed every particle and posterior draw
+        from .runner import rows_text
+
+        return (f"Calibration(parameters={[p.key for p in self.parameters]}, columns={self.columns}, "
+                f"pilot_days={self.pilot_days}, posterior={rows_text(self.posterior)}, "
+                f"intervals={rows_text(self.intervals)}, generations={len(self.generations)}, "
+                f"simulations={self.simulations:,}, misfit={self.misfit:.3g}, seed={self.seed})")
+
     def values(self, draw: int) -> dict[str, Any]:
         row = self.posterior.iloc[draw]
         return {p.key: _typed(p, row[p.key]) for p in self.parameters}

@@ -262,6 +262,15 @@ class OptimizeResult:
     # what the winner's paired differences from the other choices are measured on
     runs: dict[int, list[float]] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        # the dataclass repr printed the trials, the re-runs and the whole winning scenario
+        from .runner import rows_text
+
+        return (f"OptimizeResult(objectives={[f'{o.metric}:{o.direction}' for o in self.objectives]}, "
+                f"constraints={len(self.constraints)}, trials={rows_text(self.trials)}, best_trial={self.best_trial}, "
+                f"best={self.best!r}, feasible={self.feasible}, confirmation={rows_text(self.confirmation)}, "
+                f"pareto={rows_text(self.pareto)}, seed={self.seed})")
+
 
 def front_trials(done: pd.DataFrame, objectives: Sequence[Objective]) -> list[int]:
     """The feasible completed trials no other feasible one beats on every objective,

@@ -132,13 +132,17 @@ class Results:
     def __repr__(self) -> str:
         # the dataclass repr printed the whole scenario and every frame: 9,500 characters for
         # 3 replicates of 3,000 people, what a notebook shows for ``results`` on its own line
-        def rows(frame) -> str:
-            return "None" if frame is None else f"<{len(frame):,} rows>"
-
+        rows = rows_text
         return (f"Results(scenario={self.scenario.name!r}, days={self.scenario.days}, seed={self.scenario.seed}, "
                 f"replicates={len(self.seeds)}, timeseries={rows(self.timeseries)}, runs={rows(self.runs)}, "
                 f"summary={rows(self.summary)}, people={rows(self.people)}, "
                 f"baseline_timeseries={rows(self.baseline_timeseries)}, k_by_month={rows(self.k_by_month)})")
+
+
+def rows_text(frame) -> str:
+    """A table in a result's repr: its size, not its rows (a notebook showing a result on its
+    own line printed every frame and the whole scenario)."""
+    return "None" if frame is None else f"<{len(frame):,} rows>"
 
 
 def resolve_seed(scenario: Scenario, seed: int | None = None) -> Scenario:

@@ -85,6 +85,14 @@ class SensitivityResult:
     constraints: pd.DataFrame | None = None  # design, constraint, metric, share_broken, mean, worst, worst_<parameter>
     tornado_values: pd.DataFrame | None = None  # design, metric, parameter, position, value, value_base, at_base, at, ci_low, ci_high, replicates: every end and every choice
 
+    def __repr__(self) -> str:
+        # the dataclass repr printed every table, the Sobol points' thousands of rows among them
+        from .runner import rows_text
+
+        return (f"SensitivityResult(parameters={[p.key for p in self.parameters]}, designs={self.designs}, "
+                f"morris={rows_text(self.morris)}, sobol={rows_text(self.sobol)}, points={rows_text(self.points)}, "
+                f"tornado={rows_text(self.tornado)}, decision={rows_text(self.decision)}, seed={self.seed})")
+
 
 def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequence[Scenario] = (),
                 metrics: Sequence[str] = ("incremental_value",), decision_metric: str | None = None,

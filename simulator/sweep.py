@@ -306,6 +306,14 @@ class SweepOutcome:
     #: the report says when the best points' budgets ended their asks (report.sweep.budget_ending_note)
     budget_days: pd.Series | None = None
 
+    def __repr__(self) -> str:
+        # the dataclass repr printed the sweep, its base scenario, every run's row and sweep.json
+        from .runner import rows_text
+
+        return (f"SweepOutcome(folder={str(self.folder)!r}, points={self.points:,}, runs={self.runs:,}, ran={self.ran:,}, "
+                f"skipped={self.skipped:,}, failed={self.failed:,}, frame={rows_text(self.frame)}, "
+                f"executor={self.executor!r}, workers={self.workers}, seed={self.seed})")
+
 
 #: Tasks a sweep aims to give each worker: enough that the last ones finish close
 #: together (each is about a sixteenth of a worker's share), few enough that the parent,

@@ -160,6 +160,12 @@ class Sweep:
     overrides: tuple[str, ...] = ()    # --set items applied to the base scenario
     _inputs: dict[str, str] | None = dataclasses.field(default=None, repr=False, compare=False)
 
+    def __repr__(self) -> str:
+        # the dataclass repr printed the spec, the base scenario whole and the base as written
+        return (f"Sweep({self.name!r}, source={self.source!r}, base={self.base.name!r}, method={self.spec.method!r}, "
+                f"parameters={self.parameters}, replicates={self.replicates}, metrics={list(self.metrics)}, "
+                f"seed={self.seed}, overrides={list(self.overrides)})")
+
     @property
     def seed(self) -> int | None:
         return self.spec.seed if self.spec.seed is not None else self.base.seed

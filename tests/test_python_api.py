@@ -654,3 +654,44 @@ def test_the_model_and_a_comparison_print_in_a_line_a_notebook_can_read():
     text = repr(comparison)
     assert text == (f"Comparison(designs=[{scenario.name!r}, 'b'], reference={scenario.name!r}, replicates=2, paired=True, "
                     f"seed=1, table=<{len(comparison.table)} rows: comparison.csv>)")
+
+
+def test_the_decision_results_and_a_sweep_print_in_a_line_a_notebook_can_read(tmp_path):
+    """OptimizeResult, SensitivityResult, Calibration, Sweep and SweepOutcome printed as
+    their dataclass reprs: every trial, Sobol point, particle and run row, and whole
+    scenarios, thousands of characters for a result on its own notebook line. Each now
+    prints its sizes and what identifies it, in one line."""
+    import pandas as pd
+
+    from simulator.calibrate import Calibration
+    from simulator.optimize import Objective, OptimizeResult
+    from simulator.parameters import parse_parameters
+    from simulator.sensitivity import SensitivityResult
+    from simulator.sweep import SweepOutcome
+    from simulator.sweep_spec import load_sweep
+
+    scenario = load_scenario(DEFAULT, TINY)
+    big = pd.DataFrame({"trial": range(5_000), "value": 1.0})
+    (reward,) = parse_parameters(["program.incentive.referrer_reward=0:40"], scenario, source="--vary")
+    shown = {
+        "OptimizeResult": OptimizeResult(seed=4, objectives=(Objective("incremental_value"),), constraints=(), trials=big,
+                                         best={"program.incentive.referrer_reward": 12.5}, best_scenario=scenario,
+                                         confirmation=big.head(20), feasible=True, best_trial=3),
+        "SensitivityResult": SensitivityResult(seed=5, parameters=[reward], designs=["a"], morris=big, sobol=big,
+                                               points=big, tornado=big),
+        "Calibration": Calibration(seed=6, parameters=[reward], columns=["new_referred"], pilot_days=30, particles=big,
+                                   posterior=big, intervals=big.head(1), generations=big.head(3), simulations=9_000),
+        "SweepOutcome": SweepOutcome(folder=tmp_path / "s", runs=5_000, ran=10, skipped=4_990, failed=0, points=500,
+                                     seed=7, frame=big),
+    }
+    sweep_file = tmp_path / "sweep.yaml"
+    sweep_file.write_text(f"base: {DEFAULT}\nparameters:\n  program.incentive.referrer_reward: {{values: [5, 10]}}\n")
+    shown["Sweep"] = load_sweep(sweep_file)
+    for name, result in shown.items():
+        text = repr(result)
+        assert text.startswith(f"{name}(") and "\n" not in text and len(text) < 400, (name, len(text), text[:500])
+    assert "trials=<5,000 rows>" in repr(shown["OptimizeResult"]) and "best_trial=3" in repr(shown["OptimizeResult"])
+    assert "points=<5,000 rows>" in repr(shown["SensitivityResult"])
+    assert "posterior=<5,000 rows>" in repr(shown["Calibration"]) and "simulations=9,000" in repr(shown["Calibration"])
+    assert "ran=10, skipped=4,990" in repr(shown["SweepOutcome"])
+    assert "parameters=['program.incentive.referrer_reward']" in repr(shown["Sweep"])
