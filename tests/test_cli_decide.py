@@ -1193,7 +1193,8 @@ def test_an_optimisation_with_one_rung_does_not_claim_successive_halving(tmp_pat
     """max_replicates no larger than replicates leaves one rung; the report said 'rungs
     of 2 (the top 1/2 of a rung moves up)', a halving that never happened."""
     folder = tmp_path / "one"
-    ok("optimize", DEFAULT, *TINY, "--vary", f"{REWARD}=0:40", "--vary", "program.incentive.qualification_days=7:60",
+    # TINY's qualification_days=7 left out: a --set of a key the study varies is refused
+    ok("optimize", DEFAULT, *TINY[:6], "--vary", f"{REWARD}=0:40", "--vary", "program.incentive.qualification_days=7:60",
        "--trials", "2", "--replicates", "4", "--seed", "5", "--settings", optimize_settings, "--out", folder,
        "--executor", "serial")
     report = " ".join((folder / "report.md").read_text().split())
