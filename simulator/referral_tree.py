@@ -275,9 +275,12 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                   # true of a reading kept since (read_loop) as of the day it began
                   if larger else "referrals rose in a week by more than chance explains against the three weeks "
                   "before, and have not slowed since")
+        # what each reading measures: larger generations are later customers bringing in more; a week above the three
+        # before is only referrals coming faster (one day's noise reading could set it off, and it was worded as the first)
+        why = ("the customers who joined lately bring in more than the first ones did, so the loop is speeding up"
+               if larger else "referrals are coming faster than they did, so the loop may be speeding up")
         return Verdict("edge", SPEEDING_HEADLINE,
-                       f"{head} Yet {lately}: the customers who joined lately bring in more than the first ones did, "
-                       f"so the loop is speeding up, and K, which looks {K_WINDOW_DAYS} days back, has not caught up "
+                       f"{head} Yet {lately}: {why}, and K, which looks {K_WINDOW_DAYS} days back, has not caught up "
                        f"yet." + rough)
     multiplier = referral_multiplier(shown)
     filling = (f" {_prospects_share(prospects_left).capitalize()} of the people are still prospects, which slows it further."

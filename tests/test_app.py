@@ -178,6 +178,13 @@ def test_the_k_card_does_not_contradict_the_counts_beside_it():
     # the generations' claims rest on the generations, not on referrals speeding up week on week
     flat = verdict(KReading(0.96, 40), [10, 10, 10, 10], 0.9, speeding_up=True)
     assert "larger than the ones before" not in flat.text and "smaller than the ones before" not in flat.text
+    # nor does the card say later customers bring in more, which a week of referrals above the three before does not
+    # measure (one day's noise reading could set it off): only that referrals come faster
+    weekly = verdict(KReading(0.8, 40), [10, 14, 12], prospects_left=0.6, speeding_up=True)
+    assert "bring in more than the first ones did" not in weekly.text, weekly.text
+    assert "referrals are coming faster than they did, so the loop may be speeding up" in weekly.text, weekly.text
+    assert "bring in more than the first ones did, so the loop is speeding up" in verdict(
+        KReading(0.8, 50), [20, 8, 10, 14, 3], prospects_left=0.6).text   # larger generations: that is measured
     # the reason the run's figure is larger is not given where it is not: 1.1 each beside K's 1.2
     short = verdict(KReading(0.17, 40), [32, 4, 0], prospects_left=0.8)
     assert "have become 36 (about 1.1 each)." in short.text and "K leaves out" not in short.text
