@@ -29,3 +29,21 @@ class Strict(BaseModel):
     """Base for every block: unknown keys are errors, assignments are checked."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    def __setattr__(self, name: str, value) -> None:
+        """An assignment the schema refuses is one ScenarioError line, as a file's value
+        is: ``scenario.days = -5`` raised pydantic's multi-line error naming only the
+        model ("1 validation error for Scenario"), with a link to its docs."""
+        from pydantic import ValidationError
+
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as error:
+            from .scenario_io import describe
+
+            try:
+                described = describe(error, {**self.model_dump(warnings=False), name: value}, type(self).__name__, None,
+                                     model=type(self), what="block")
+            except Exception:   # a value the describer cannot read: pydantic's own error, as before
+                raise error from None
+            raise described from None

@@ -695,3 +695,24 @@ def test_the_decision_results_and_a_sweep_print_in_a_line_a_notebook_can_read(tm
     assert "posterior=<5,000 rows>" in repr(shown["Calibration"]) and "simulations=9,000" in repr(shown["Calibration"])
     assert "ran=10, skipped=4,990" in repr(shown["SweepOutcome"])
     assert "parameters=['program.incentive.referrer_reward']" in repr(shown["Sweep"])
+
+
+def test_an_assignment_the_schema_refuses_is_one_line_naming_the_block_and_key():
+    """`scenario.days = -5` in a notebook raised pydantic's multi-line error ('1 validation
+    error for Scenario', the key, the message, a link); a file's value is refused in one
+    line naming the key and what is valid. An assignment now is too, and a valid one
+    still takes."""
+    from simulator import ScenarioError
+
+    scenario = load_scenario(DEFAULT)
+    cases = [(lambda: setattr(scenario, "days", -5), "Scenario: days: Input should be greater than or equal to 1 (got -5)"),
+             (lambda: setattr(scenario.population, "size", 0), "Population: size: "),
+             (lambda: setattr(scenario.program.incentive, "referrer_reward", "lots"),
+              "referrer_reward: Input should be a valid number")]
+    for assign, said in cases:
+        with pytest.raises(ScenarioError) as refused:
+            assign()
+        assert str(refused.value).startswith(said) or said in str(refused.value), str(refused.value)
+        assert "\n" not in str(refused.value) and "errors.pydantic.dev" not in str(refused.value)
+    scenario.days = 30
+    assert scenario.days == 30 and scenario.population.size == load_scenario(DEFAULT).population.size
