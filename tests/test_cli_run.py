@@ -1779,3 +1779,38 @@ def test_a_loop_that_fills_the_network_is_said_to_read_k_at_or_below_1():
     stalled = simulate(loop(0.2), replicates=2)
     assert "network filled" not in run_markdown(stalled, []) and not k_plot_note(stalled.scenario, stalled.runs,
                                                                              stalled.timeseries)
+
+
+def test_value_without_more_customers_names_the_referred_loyalty_it_rests_on():
+    """In a market adopting on its own (organic_rate 0.01, 5,000 people) the double-sided
+    credit added $5,587 with 21.5 customers fewer than no program, and -$14,866 with
+    referred customers as loyal as others; report.md said the equity was 'margin the
+    extra customers ... bring' and named no assumption. A value above 0 with no more
+    customers now names the two keys it rests on and how to test them, and the split
+    says the customers are worth more, not more of them."""
+    from types import SimpleNamespace
+
+    from simulator.report.text import referred_loyalty_note, value_split
+
+    def scenario(ratio=0.74, premium=0.05):
+        return SimpleNamespace(churn=SimpleNamespace(referred_hazard_ratio=ratio),
+                               economics=SimpleNamespace(referred_margin_premium=premium))
+
+    runs = pd.DataFrame({"incremental_value": [5_000.0, 6_000.0], "incremental_customers": [-20.0, -23.0],
+                         "incremental_profit": [3_000.0, 3_800.0]})
+    note = referred_loyalty_note(scenario(), runs, "credit")
+    assert note.startswith("**credit** adds value (5,500) without adding customers (-21.5 against the twin)"), note
+    assert "churn 0.74 times as fast (`churn.referred_hazard_ratio`)" in note
+    assert "earn up to 5% more (`economics.referred_margin_premium`)" in note
+    assert "`--uncertain churn.referred_hazard_ratio=0.74:1`, `--uncertain economics.referred_margin_premium=0:0.05`" in note
+    # only the assumption that is made is named and tested; with neither, nothing; nor where customers were added, or
+    # the value is not above 0
+    only = referred_loyalty_note(scenario(premium=0.0), runs)
+    assert "referred_hazard_ratio" in only and "premium" not in only
+    assert referred_loyalty_note(scenario(ratio=1.0, premium=0.0), runs) == ""
+    assert referred_loyalty_note(scenario(), runs.assign(incremental_customers=[3.0, 4.0])) == ""
+    assert referred_loyalty_note(scenario(), runs.assign(incremental_value=[-1.0, -2.0])) == ""
+    split = " ".join(value_split(runs, 365).split())
+    assert ("2,100 of margin the customers still active on day 365 are expected to bring beyond the twin's, though they "
+            "are 21.5 fewer than the twin's: each is worth more, not more of them (customer equity)") in split, split
+    assert "of margin the extra customers" in value_split(runs.assign(incremental_customers=[3.0, 4.0]), 365)
