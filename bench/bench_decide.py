@@ -61,6 +61,12 @@ class Counting(Evaluator):
     runs = 0
     seconds = 0.0
 
+    def on_study_path(self, designs, parameters):
+        # the study's path on this evaluator itself: Evaluator's returns a plain Evaluator, which counted nothing
+        # (and the per-run time divided by 0 runs)
+        self.path = super().on_study_path(designs, parameters).path
+        return self
+
     def __call__(self, scenarios, seeds, metrics, daily=False):
         self.runs += len(scenarios)
         started = time.perf_counter()
@@ -177,7 +183,7 @@ def report(opt: dict | None, cov: dict | None, previous: Path) -> str:
                   (f"Measured, not extrapolated: {opt['trials']} trials in **{opt['seconds'] / 60:.1f} minutes** on 2 cores."
                    if opt["trials"] >= 100 else
                    f"Extrapolated to 100 trials: {opt['search_runs'] / opt['trials']:.1f} simulations per trial x 100 + "
-                   f"confirmation = {opt['projected_runs']:.0f} simulations, **about {opt['projected_minutes']:.0f} minutes** "
+                   f"confirmation = {opt['projected_runs']:.0f} simulations, **about {opt['projected_minutes']:.0f} minute{'' if round(opt['projected_minutes']) == 1 else 's'}** "
                    "on 2 cores. This is an extrapolation from a short study, not a measurement of 100 trials."), "",
                   "Target, once the compiled kernel lands: 10 minutes. "
                   + ("Met." if opt["projected_minutes"] <= 10 else
