@@ -52,7 +52,12 @@ def main() -> None:
     from simulator import load_scenario, simulate
     from simulator.twins import clear_twin_cache
 
-    profile = "--profile" in sys.argv
+    import argparse
+
+    # --help ran the benchmark: every argument was read as --profile or nothing
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", action="store_true", help="print the top of a cProfile of each scenario too")
+    profile = parser.parse_args().profile
     with tempfile.TemporaryDirectory() as folder:
         cascade = load_scenario(write_cascade_files(Graph.barabasi_albert(100_000, seed=100), Path(folder)))
         default = load_scenario(DEFAULT_SCENARIO)
