@@ -434,7 +434,7 @@ def optimize(
                       f"{'are' if told != 1 else 'is'} saved in {folder}/optuna.sqlite3; rerun the same command to "
                       f"write them", markup=False)
             raise typer.Exit(_interrupt_exit(stop)) from None
-    _print_best(result, parameters, base)
+    _print_best(result, parameters, base, study_settings)
     # best.yaml only where there is a best (write_optimize writes none where no trial completed)
     written = "report.md, trials.csv, best.yaml, plot" if result.best_scenario is not None else "report.md, trials.csv, plot"
     out.print(f"results: {folder}/  ({written})", markup=False)
@@ -535,7 +535,7 @@ def failed_trials_note(trials) -> str:
             + (f": {error}" if error else "") + "); they are no candidates, and trials.csv gives each one's error")
 
 
-def _print_best(result, parameters, base=None) -> None:
+def _print_best(result, parameters, base=None, settings=None) -> None:
     from .optimize import chosen_rows, winner_rows
     from .report import fmt
     from .report.text import span_text
@@ -566,8 +566,12 @@ def _print_best(result, parameters, base=None) -> None:
         spread = span_text(row["ci_low"], row["ci_high"])   # one run, or none: no interval, not '95% CI – – –'
         out.print(f"  {row['metric']:<22} {fmt(row['mean']):>12}   "
                   + (f"95% CI {spread}" if spread != "–" else "no interval") + f"  ({seeds})", markup=False)
-    from .report.optimize import judged_day_notes
+    from .report.optimize import judged_day_notes, no_program_beats_note, random_start_note
 
+    if worse := no_program_beats_note(result):
+        out.print(f"  warning: {worse.replace('`', '')}", markup=False)
+    if settings is not None and (start := random_start_note(result, settings, parameters)):
+        out.print(f"  note: {start.replace('`', '')}", markup=False)
     for judged in judged_day_notes(result):   # a day's constraint is judged on all runs, the line above on some
         out.print(f"  note: {judged.replace('`', '')}", markup=False)
     if result.constraints and not result.feasible:

@@ -2490,3 +2490,36 @@ def test_calibrates_refusal_of_a_choice_comes_alone(tmp_path):
                     "program.incentive.reward_type=cash,credit", "--out", tmp_path / "c")
     one_line_error(result, "--fit", "calibration fits numbers")
     assert "note:" not in result.stdout, result.stdout
+
+
+def test_optimize_says_when_its_winner_loses_to_no_program_and_when_the_search_never_ran():
+    """A study at $1 of margin crowned referrer_reward 48.73 at incremental_value -1,349
+    (CI -1,617 to -1,081) and said nothing of running no program being better; its 10
+    trials were all TPE's random start (startup_trials 10), under 'with TPE'. Both are
+    said now, and neither where it is not so."""
+    from simulator.optimize import Objective, OptimizeResult, OptimizeSettings
+    from simulator.parameters import parse_parameters
+    from simulator.report.optimize import no_program_beats_note, random_start_note
+
+    base = load_scenario(DEFAULT)
+    parameters = parse_parameters([f"{REWARD}=0:200"], base, source="--vary")
+
+    def result(low, high, trials=10, metric="incremental_value"):
+        fresh = pd.DataFrame([{"trial": 6, "round": 0, "metric": metric, "mean": (low + high) / 2, "ci_low": low,
+                               "ci_high": high, "n": 20}])
+        return OptimizeResult(seed=5, objectives=(Objective(metric),), constraints=(),
+                              trials=pd.DataFrame({"trial": range(trials), "state": "COMPLETE"}), best={REWARD: 48.73},
+                              best_scenario=base, confirmation=fresh, feasible=True, best_trial=6)
+
+    note = no_program_beats_note(result(-1_617.0, -1_081.0))
+    assert note.startswith("The best design found loses value against running no program (`incremental_value` -1,349, "
+                           "95% interval -1,617 – -1,081 on 20 fresh seeds)"), note
+    assert no_program_beats_note(result(-1_617.0, 20.0)) == ""        # an interval reaching 0: not known to lose
+    assert no_program_beats_note(result(-9.0, -1.0, metric="cumulative_profit")) == ""   # no twin in that metric
+    settings = OptimizeSettings(trials=10)
+    said = random_start_note(result(1.0, 2.0), settings, parameters)
+    assert said.startswith("All 10 trials were the search's random start (`startup_trials` 10): TPE") and \
+        "the best of 10 random draws" in said, said
+    assert random_start_note(result(1.0, 2.0, trials=11), OptimizeSettings(trials=11), parameters) == ""
+    choices = parse_parameters(["program.incentive.reward_type=cash,credit"], base, source="--vary")
+    assert random_start_note(result(1.0, 2.0, trials=2), OptimizeSettings(trials=2), choices) == ""   # every design tried

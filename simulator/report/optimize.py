@@ -500,6 +500,40 @@ def _horizon_lines(confirmation, runs: int, days: int) -> list[str]:
                 f"{fmt(profit['mean'])} (95% interval {fmt(profit['ci_low'])} – {fmt(profit['ci_high'])}), and {when}{rest}."]
 
 
+def random_start_note(result: OptimizeResult, settings: OptimizeSettings, parameters: Sequence[Parameter]) -> str:
+    """Where every trial of a one-objective study was TPE's random start: the search
+    itself never ran, and the winner is the best of that many random draws (10 trials at
+    the default startup_trials 10 read 'with TPE', their winner at 48.73 where 30 trials
+    found 4.74). None where the trials try every design."""
+    if len(result.objectives) != 1 or every_design_tried(settings, parameters) or not len(result.trials):
+        return ""
+    if len(result.trials) > settings.startup_trials:
+        return ""
+    return (f"All {len(result.trials)} trials were the search's random start (`startup_trials` "
+            f"{settings.startup_trials}): TPE, which steers later trials towards the best so far, never ran, so the "
+            f"winner is the best of {len(result.trials)} random draws; give more trials than {settings.startup_trials} "
+            f"for a search.")
+
+
+def no_program_beats_note(result: OptimizeResult) -> str:
+    """Where the winner's value against its no-program twin is below 0 on fresh seeds, its
+    whole interval: no design tried beats running no program, which neither the console
+    nor report.md said (a winner at -1,349, CI -1,617 to -1,081, read as a design to
+    launch)."""
+    first = result.objectives[0] if result.objectives else None
+    if first is None or first.metric not in ("incremental_value", "incremental_profit") or first.direction != "maximize":
+        return ""
+    rows = winner_rows(result.confirmation, result.best_trial)
+    rows = rows[rows["metric"] == first.metric] if len(rows) else rows
+    if not len(rows) or not rows.iloc[0]["ci_high"] < 0:
+        return ""
+    row = rows.iloc[0]
+    return (f"The best design found loses value against running no program (`{first.metric}` {fmt(row['mean'])}, "
+            f"95% interval {span_text(row['ci_low'], row['ci_high'])} on {int(row['n'])} fresh seeds): within these "
+            f"ranges no design tried beats having no program. Widen the ranges (a reward of 0 among them), or compare "
+            f"the winner with no program before launching anything.")
+
+
 def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[Parameter], settings: OptimizeSettings,
                       figures: list[Path], sets: list[str] | None = None, set_notes: list[str] | None = None,
                       set_via: str = "--set") -> str:
@@ -545,6 +579,9 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         lines.append("No trial completed; see the `error` column of trials.csv.")
     else:
         lines += [f"Trial {result.best_trial}: " + ", ".join(f"`{k}` = {_value(v)}" for k, v in result.best.items()) + ".", ""]
+        for note in (no_program_beats_note(result), random_start_note(result, settings, parameters)):
+            if note:
+                lines += [note, ""]
         if unused := unused_keys_note(result):
             lines += [unused, ""]
         if edge := range_edge_note(result, parameters, base):
