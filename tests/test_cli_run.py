@@ -1744,11 +1744,15 @@ def test_filled_k_day_is_the_median_day_prospects_fell_below_half_in_at_least_ha
         return pd.DataFrame(rows)
 
     scenario = SimpleNamespace(days=60, k_window_days=30)
-    assert filled_k_day(scenario, series([5, 7, None])) == 5       # 2 of 3: the earlier of 5 and 7
-    assert filled_k_day(scenario, series([5, 9, 7, 12])) == 7
-    assert math.isnan(filled_k_day(scenario, series([5, None, None])))   # 1 of 3
-    assert math.isnan(filled_k_day(scenario, series([30, 31, 40])))      # after day 60 - 30: K's cohorts had joined
-    assert math.isnan(filled_k_day(scenario, None))
+    looped = pd.DataFrame({"referred_share": [0.9, 0.8]})   # tracked referrals brought most adopters
+    assert filled_k_day(scenario, series([5, 7, None]), looped) == 5       # 2 of 3: the earlier of 5 and 7
+    assert filled_k_day(scenario, series([5, 9, 7, 12]), looped) == 7
+    assert math.isnan(filled_k_day(scenario, series([5, None, None]), looped))   # 1 of 3
+    assert math.isnan(filled_k_day(scenario, series([30, 31, 40]), looped))      # after day 60 - 30: K's cohorts had joined
+    assert math.isnan(filled_k_day(scenario, None, looped))
+    # filled by organic adoption, not by the loop (K 0.05 was said to be 'held down towards 1'): no day to name
+    assert math.isnan(filled_k_day(scenario, series([5, 7, None]), pd.DataFrame({"referred_share": [0.1, 0.2]})))
+    assert math.isnan(filled_k_day(scenario, series([5, 7, None])))
 
 
 def test_a_loop_that_fills_the_network_is_said_to_read_k_at_or_below_1():
@@ -1776,6 +1780,11 @@ def test_a_loop_that_fills_the_network_is_said_to_read_k_at_or_below_1():
     text = " ".join(run_markdown(viral, []).split())
     assert "The network filled: by day" in text and "held down towards 1, below the pace the loop grew at" in text, text
     assert k_plot_note(viral.scenario, viral.runs, viral.timeseries).startswith("the network filled by day")
+    # a network filled by organic adoption, with no loop to speak of (K about 0.05): nothing said of a loop
+    organic = simulate(small(days=200, acquisition={"organic_rate": 0.03}), replicates=2)
+    assert organic.runs["k_factor"].mean() < 0.3
+    assert "network filled" not in run_markdown(organic, []) and not k_plot_note(organic.scenario, organic.runs,
+                                                                                 organic.timeseries)
     stalled = simulate(loop(0.2), replicates=2)
     assert "network filled" not in run_markdown(stalled, []) and not k_plot_note(stalled.scenario, stalled.runs,
                                                                              stalled.timeseries)

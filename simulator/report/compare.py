@@ -1099,7 +1099,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         *[f"- {note}" for note in (k_budget_note(d.scenario, d.runs, d.scenario.name, figure=False,
                                                   timeseries=getattr(d, "timeseries", None))
                                     for d in comparison.designs) if note],
-        *[f"- {note}" for note in (k_filled_note(d.scenario, getattr(d, "timeseries", None), d.scenario.name,
+        *[f"- {note}" for note in (k_filled_note(d.scenario, getattr(d, "timeseries", None), d.runs, d.scenario.name,
                                                   figure=False) for d in comparison.designs) if note],
         *[f"- {note}" for note in (asking_note(comparison.designs), path_note([d.scenario for d in comparison.designs]),
                                    world_note(comparison.designs), twin_note(comparison.designs),

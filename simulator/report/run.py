@@ -107,7 +107,7 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
                             k_window_note(sc), k_undefined_note(sc) and k_undefined_note(sc) + ".", roi_note(results),
                             ask_window_note(sc),
                             k_budget_note(sc, results.runs, timeseries=results.timeseries),
-                            k_filled_note(sc, results.timeseries), referred_loyalty_note(sc, results.runs),
+                            k_filled_note(sc, results.timeseries, results.runs), referred_loyalty_note(sc, results.runs),
                             ask_queue_note(sc, results.timeseries, results.runs))
           if note
           for line in (note, "")),

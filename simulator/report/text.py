@@ -787,17 +787,22 @@ def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True, 
             f"long their budgets lasted; {plot} K month by month. Compare on `incremental_value`.")
 
 
-def filled_k_day(scenario, timeseries) -> float:
+def filled_k_day(scenario, timeseries, runs=None) -> float:
     """The median day fewer than FILLED_SHARE of the people were still prospects, where
     that came in at least half the replicates while the cohorts K counts were still
-    joining (before the horizon less K's window); NaN otherwise. After it customers find
-    few friends left to invite: a loop growing 1.2-fold a day that filled 20,000 people
-    in a month read `k_factor` 0.988, month 0 of k_by_month 1.22."""
+    joining (before the horizon less K's window), and tracked referrals brought at least
+    FILLED_SHARE of the adopters (``runs``' referred_share: the loop filled it); NaN
+    otherwise. After it customers find few friends left to invite: a loop growing
+    1.2-fold a day that filled 20,000 people in a month read `k_factor` 0.988, month 0 of
+    k_by_month 1.22. A network filled by organic adoption (K 0.05) was said to hold a
+    loop's K down "below the pace the loop grew at before"."""
     from ..metrics import median_day
     from ..referral_tree import FILLED_SHARE
 
     columns = {"replicate", "day", "prospects", "customers", "churned"}
     if timeseries is None or not columns <= set(timeseries.columns) or not len(timeseries):
+        return math.nan
+    if runs is None or "referred_share" not in runs.columns or not float(runs["referred_share"].mean()) >= FILLED_SHARE:
         return math.nan
     people = timeseries["prospects"] + timeseries["customers"] + timeseries["churned"]
     filled = timeseries.assign(filled=timeseries["prospects"] < FILLED_SHARE * people)
@@ -808,11 +813,11 @@ def filled_k_day(scenario, timeseries) -> float:
     return day if day < scenario.days - scenario.k_window_days else math.nan
 
 
-def k_filled_note(scenario, timeseries, name: str | None = None, figure: bool = True) -> str:
+def k_filled_note(scenario, timeseries, runs, name: str | None = None, figure: bool = True) -> str:
     """A warning, as a sentence, where the network filled while the cohorts K counts were
     still joining (filled_k_day): `k_factor` is then held down towards 1 whatever the loop
     did before, and nothing said so (docs/model.md said a loop above 1 grows)."""
-    day = filled_k_day(scenario, timeseries)
+    day = filled_k_day(scenario, timeseries, runs)
     if not math.isfinite(day):
         return ""
     from ..referral_tree import FILLED_SHARE
@@ -840,7 +845,7 @@ def k_plot_note(scenario, runs=None, timeseries=None) -> str:
         return f"the campaign's last push was on day {ended[1]:.0f}, after which nobody who joins is asked"
     if ended is not None:
         return f"the budget ran out on day {ended[1]:.0f} (the median), after which {_after_budget(scenario)}"
-    if math.isfinite(day := filled_k_day(scenario, timeseries)):
+    if math.isfinite(day := filled_k_day(scenario, timeseries, runs)):
         return f"the network filled by day {day:.0f} (the median): later customers found few friends left to invite"
     return ""
 
