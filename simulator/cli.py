@@ -286,9 +286,15 @@ def _design_with_sets(path: Path, sets: list[str], designs: int):
     except ScenarioError as error:
         if designs < 2 or " is a key of kind " not in error.message or " with --set " not in (error.file or ""):
             raise
+        from .parameters import is_lever
+
+        # sensitivity varies an assumption in the designs that have it, but refuses a choice of the program (a reward
+        # size) one design lacks: it was offered for both
+        how = ("one design file for each value (or search it with refsim optimize)" if is_lever(error.key or "")
+               else "or vary it with refsim sensitivity, which moves only the designs that have it")
         raise ScenarioError(error.message.split(" change the kind, or remove the key;")[0]
-                            + " a --set goes to every design of a comparison: set the key in the files of the designs "
-                              "that have it, or vary it with refsim sensitivity, which moves only the designs that have it;"
+                            + f" a --set goes to every design of a comparison: set the key in the files of the designs "
+                              f"that have it, {how};"
                             + error.message.split(" change the kind, or remove the key;", 1)[-1],
                             file=error.file, key=error.key) from None
 

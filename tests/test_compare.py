@@ -2208,3 +2208,18 @@ def test_a_set_of_a_key_one_designs_kind_lacks_says_how_to_vary_it_in_the_others
     assert "change the kind" not in said and "a --set goes to every design of a comparison" in said, said
     assert "refsim sensitivity, which moves only the designs that have it; valid keys here:" in said, said
     assert not (tmp_path / "c").exists()
+
+
+def test_a_set_of_a_choice_one_designs_kind_lacks_is_not_sent_to_sensitivity(tmp_path):
+    """compare's refusal of --set program.incentive.referee_reward=5 on a double- and a
+    single-sided design sent the user to refsim sensitivity, which refuses a choice of
+    the program (a reward size) that one design lacks. A choice is sent to design files
+    of its own or optimize; an assumption (test above) still to sensitivity."""
+    from .conftest import SCENARIOS
+
+    result = CliRunner().invoke(app, ["compare", str(SCENARIOS / "double-sided-credit.yaml"),
+                                      str(SCENARIOS / "single-sided-cash.yaml"), "--set",
+                                      "program.incentive.referee_reward=5", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "designs that have it, one design file for each value (or search it with refsim optimize)" in result.stderr
+    assert "sensitivity" not in result.stderr, result.stderr
