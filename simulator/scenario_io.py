@@ -264,6 +264,15 @@ def validate_overridden(data: dict, overrides: Iterable[str], source: str,
         raise blamed from None
 
 
+def apply_sets(data: dict, overrides: Iterable[str], source: str = "--set") -> dict:
+    """apply_overrides, each block with variants the overrides write into where ``data``
+    leaves it out taking its default's kind (_default_kinds): what a sweep's point sets,
+    as a --set sets it (a sweep of network.mean_degree over a base without a network
+    block was refused for a missing kind that run, compare and optimize fill in)."""
+    overrides = list(overrides)
+    return _default_kinds(data, apply_overrides(data, overrides, source=source), overrides)
+
+
 def _default_kinds(data: dict, overridden: dict, overrides: list[str]) -> dict:
     """``overridden`` with the default's kind in each block with variants that the file
     leaves out and a --set wrote keys of the default's kind into: the block left out is

@@ -40,7 +40,7 @@ from .kernel import engine_choice, path_for
 from .results import RunStore, Study, StudyLock, atomic_write_json, judge_study, study_folder
 from .rng import draw_seed, point_stream, run_seed
 from .runner import interval, run_replicate
-from .scenario_io import apply_overrides, validate
+from .scenario_io import apply_sets, validate
 from .sweep_points import Points, point_count, run_seeds, sweep_points, unit_samples
 from .sweep_spec import (DEFAULT_METRICS, METHODS, RESERVED_KEYS, Sweep, SweepSpec, ValueList, ValueRange, grid_levels,
                          load_sweep, unit_to_value, value_key, yaml_value)
@@ -106,7 +106,7 @@ def point_scenario(base: dict, values: dict, base_source: str, base_dir: str | P
 
         # the base's own network is not the point's (a complete base swept over other kinds): checked as the point below
         overrides = kind_overrides(validate(base, source=base_source, base_dir=folder, check_network=False), values)
-    data = apply_overrides(base, overrides, source=base_source)
+    data = apply_sets(base, overrides, source=base_source)
     try:
         return validate(data, source=base_source, base_dir=folder)
     except ScenarioError as error:   # it blamed the base file, which is valid: the point's values clash
@@ -677,7 +677,7 @@ def point_ceilings(sweep: Sweep) -> Callable[[dict, str], float]:
 
     def scenario(sets: list[str]):
         try:
-            data = apply_overrides(sweep.base_data, sets, source=sweep.source)
+            data = apply_sets(sweep.base_data, sets, source=sweep.source)
             return validate(data, source=sweep.base_source, base_dir=sweep.base_dir)
         except ScenarioError:
             return None

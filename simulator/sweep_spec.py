@@ -37,7 +37,7 @@ from .kernel import engine_part
 from .results import input_digests, scenario_files
 from .compare import NEUTRAL, NOT_A_VERDICT, NOT_A_VERDICT_WHY
 from .runner import INCREMENTAL_METRICS
-from .scenario_io import (apply_overrides, block_text, check_overrides, check_path, check_seed_and_replicates, describe,
+from .scenario_io import (apply_sets, block_text, check_overrides, check_path, check_seed_and_replicates, describe,
                           key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, validate, validate_overridden,
                           validate_strictly)
 
@@ -755,7 +755,7 @@ def _check_parameters(sweep: Sweep, where) -> None:
                 [parameter.low + 0.5 if parameter.high - parameter.low > 1 else (parameter.low + parameter.high) / 2]
             for value in between:
                 try:
-                    data = apply_overrides(sweep.base_data, [f"{key}={yaml_value(float(value))}"], source=sweep.source)
+                    data = apply_sets(sweep.base_data, [f"{key}={yaml_value(float(value))}"], source=sweep.source)
                     validate(data, source=sweep.base_source, base_dir=sweep.base_dir)
                 except ScenarioError as error:
                     if "integer" in error.message:
@@ -855,7 +855,7 @@ def _refusal(sweep: Sweep, values: dict) -> ScenarioError | None:
             from .parameters import kind_overrides
 
             overrides = kind_overrides(sweep.base, values)
-        data = apply_overrides(sweep.base_data, overrides, source=sweep.source)
+        data = apply_sets(sweep.base_data, overrides, source=sweep.source)
         validate(data, source=sweep.base_source, base_dir=sweep.base_dir)
     except ScenarioError as error:
         return error

@@ -3476,3 +3476,26 @@ def test_an_empty_sweep_file_or_parameter_is_named_as_empty(tmp_path):
     line = one_line_error(runner.invoke(app, ["sweep", str(bare), "--dry-run"]),
                           "parameters.days (line 3): the parameter is empty: write {values: [...]} for a list of values")
     assert "null" not in line, line
+
+
+def test_a_sweep_sets_a_key_of_a_block_its_base_leaves_out_as_a_set_does(tmp_path):
+    """`--set network.mean_degree=8` on a base without a network block changes the default
+    network; a sweep of network.mean_degree or satisfaction.promoters over such a base
+    was refused for a missing kind (and optimize, sensitivity and calibrate accepted the
+    same keys). Each point is now the default block with the swept key set."""
+    from simulator.config import Scenario
+    from simulator.sweep import point_scenario
+    from simulator.sweep_spec import load_sweep
+
+    (tmp_path / "base.yaml").write_text("name: bare\ndays: 30\nreplicates: 1\npopulation: {size: 400, initial_customers: 8}\n")
+    path = tmp_path / "sweep.yaml"
+    path.write_text("base: base.yaml\nmethod: grid\nparameters:\n  network.mean_degree: {values: [6, 10]}\n"
+                    "  satisfaction.promoters: {values: [0.4, 0.6]}\n")
+    result = runner.invoke(app, ["sweep", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    sweep = load_sweep(path)
+    point = point_scenario(sweep.base_data, {"network.mean_degree": 6, "satisfaction.promoters": 0.4}, sweep.base_source,
+                           sweep.base_dir)
+    default = Scenario(name="bare")
+    assert point.network == default.network.model_copy(update={"mean_degree": 6.0})
+    assert point.satisfaction == default.satisfaction.model_copy(update={"promoters": 0.4})
