@@ -10,17 +10,20 @@ Memory model (bytes), measured as the growth of ``VmHWM`` (peak resident memory)
 over the interpreter's with the kernel loaded, for one replicate plus its
 no-program twin, 60 days, and rounded up by about a third:
 
-- a run: ``RUN_FIXED`` (the kernel's buffers and the run's tables), plus per person
-  and per undirected tie:
-  - a generated network: ``PER_PERSON`` and ``PER_TIE``. Measured on 2026-12-05
-    (default behaviour, Erdős–Rényi): 333 MiB for 1,000,000 people at mean degree 2,
-    363 MiB at 10 (and 370-385 MiB for the other generators at 10 to 12), 733 MiB at
-    40 (763 MiB for powerlaw_cluster at 40); 2,975 MiB for 10,000,000 people at 10. The graph's build sets the peak
-    at high degrees and the people's arrays at low ones, hence the small cost
-    per tie. A single cost of 250 B a person and 80 B a tie had counted 620 MiB
-    for the 363 and 6.1 GiB for the 2.9, refusing runs that fitted;
-  - an edge-list file: ``EDGE_LIST_PER_PERSON`` and ``EDGE_LIST_PER_TIE`` (the text's
-    parsing and the ids' mapping): 524 MiB for 1,000,000 people and 5,000,000 ties;
+- a run: ``RUN_FIXED`` (the kernel's buffers and the run's tables), plus the larger
+  of two peaks: the people's arrays (``PER_PERSON`` a person and ``PER_TIE`` a tie),
+  which set it on sparse networks, and the graph's build (``TIE_PHASE_PER_PERSON`` a
+  person and ``TIE_PHASE_PER_TIE`` a tie generated, ``EDGE_LIST_TIE_PHASE_PER_TIE``
+  read from an edge-list file), which sets it on dense ones. Measured on 2026-12-05
+  (default behaviour, one replicate and its twin, 60 days): 1,000,000 people peaked
+  at 327 MiB at mean degree 2, 363 MiB at 10 (365-385 MiB for the other generators),
+  763 MiB for powerlaw_cluster at 40; 10,000,000 people at 10, 2,975 MiB; at mean
+  degree 200 and 300,000 people 1,117 MiB (Watts-Strogatz) and 1,240 MiB
+  (stochastic block); at mean degree 1,000 and 100,000 people 1,722-2,006 MiB (35-42 B a tie);
+  an edge list of 5,000,000 ties, 524 MiB over 1,000,000 people and 480 MiB over
+  100,000. A single cost of 250 B a person and 80 B a tie had counted 620 MiB for
+  the 363 and 6.1 GiB for the 2.9, refusing runs that fitted, and 300 B and 30 B,
+  tried next, fell below the dense peaks;
 - a worker process: ``PER_PROCESS`` for the interpreter and the libraries (190 MiB
   measured);
 - the parent: the daily rows of every replicate it collects (``DAILY_BYTES`` per
@@ -40,10 +43,11 @@ from typing import Iterable
 from .errors import ScenarioError
 
 RUN_FIXED = 80 * 2**20    # bytes of one run whatever its size
-PER_PERSON = 300          # bytes per person in one run (with its twin), on a generated network
-PER_TIE = 30              # bytes per undirected tie of a generated network while it is built and used
-EDGE_LIST_PER_PERSON = 250  # the same on a network read from an edge-list file
-EDGE_LIST_PER_TIE = 80
+PER_PERSON = 340          # bytes per person in one run (with its twin) where the people's arrays set the peak
+PER_TIE = 12              # ... and per undirected tie beside them
+TIE_PHASE_PER_PERSON = 60  # bytes per person where building the graph sets the peak (dense networks)
+TIE_PHASE_PER_TIE = 45    # ... and per undirected tie of a generated network then
+EDGE_LIST_TIE_PHASE_PER_TIE = 110  # ... and of one read from an edge-list file (the text parsed, the ids mapped)
 PER_PROCESS = 200 * 2**20  # one worker's interpreter and libraries
 DAILY_BYTES = 29 * 8 * 3 * 2  # metrics.DAILY_COLUMNS (29) float64 columns, 3 copies (array, frame, concat), the twin's rows
 #: Share of the free memory a study may plan to use: the rest is for the system and estimate error.
@@ -211,10 +215,10 @@ def _stat(path: Path, name: str) -> int:
 
 def run_bytes(people: int, ties: int, edge_list: bool = False) -> int:
     """Peak bytes of one replicate and its twin on a generated network or one read from
-    an edge-list file (see the module docstring)."""
-    if edge_list:
-        return RUN_FIXED + EDGE_LIST_PER_PERSON * people + EDGE_LIST_PER_TIE * ties
-    return RUN_FIXED + PER_PERSON * people + PER_TIE * ties
+    an edge-list file (see the module docstring): the larger of the peak the people's
+    arrays set and the one building the graph sets."""
+    per_tie = EDGE_LIST_TIE_PHASE_PER_TIE if edge_list else TIE_PHASE_PER_TIE
+    return RUN_FIXED + max(PER_PERSON * people + PER_TIE * ties, TIE_PHASE_PER_PERSON * people + per_tie * ties)
 
 
 def scenario_bytes(scenario) -> int:
