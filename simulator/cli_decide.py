@@ -228,7 +228,7 @@ def _runs_at_most(planned: float, flag: str, runs_at: Callable[[int], float], va
             low, high = (middle, high) if runs_at(middle) <= MOST_STUDY_RUNS else (low, middle)
         fits = low
     planned_text = f"{planned:,.0f}" if planned < 1e18 else f"about {planned:.1e}"
-    raise ScenarioError(f"the study would plan {planned_text} simulations, more than the {MOST_STUDY_RUNS:,} a study may "
+    raise ScenarioError(f"the study would plan up to {planned_text} simulations, more than the {MOST_STUDY_RUNS:,} a study may "
                         f"plan; " + (f"would fit: {fits:,}" if fits is not None else
                                      "fewer of the other counts (replicates, trajectories) too"), key=flag)
 
@@ -278,7 +278,6 @@ def optimize(
     _at_least(replicates, "--replicates")
     settings = load_settings(settings_file, "optimize")
     base, path = _scenario(scenario, settings, sets, settings_file)
-    lever_notes = set_lever_notes([path], [base.name], list(pick(sets, settings.set)), _set_via(sets))   # a --set bringing a lever in
     source = str(settings_file) if settings_file is not None and not vary else "--vary"
     with _at_lines(settings_file, "vary", settings.vary, source):
         parameters = parse_parameters(pick(vary, range_texts(settings.vary)), base, source=source)
@@ -296,13 +295,20 @@ def optimize(
     check_defined([base], [o.metric for o in objectives], [p.key for p in parameters], names=[str(path)],
                   source=_origin(objective, settings_file, "objective", "--objective"))
     check_defined([base], [c.metric for c in constraints], [p.key for p in parameters], names=[str(path)], source=where)
+    study_settings = _optimize_settings(settings, trials, replicates)
+
+    def planned(settings) -> int:
+        # at most: every trial up to the top rung (a study of few designs runs each there), and each candidate re-run
+        # on fresh seeds (trials x first-rung replicates was counted, where 4 trials ran 16 replicates each)
+        return (trial_count(settings, parameters) * settings.max_replicates
+                + settings.confirm_tries * settings.confirm_replicates)
+
+    _runs_at_most(planned(study_settings), _origin(trials, settings_file, "trials", "--trials"),
+                  lambda n: planned(replace(study_settings, trials=n)), study_settings.trials, 1)
+    # the notes once every check of the command line has passed: a note, then a refusal, made two lines
+    lever_notes = set_lever_notes([path], [base.name], list(pick(sets, settings.set)), _set_via(sets))   # a --set bringing a lever in
     if note := spend_alone_note(objectives, constraints):
         out.print(f"note: {note}", markup=False)
-    study_settings = _optimize_settings(settings, trials, replicates)
-    _runs_at_most(trial_count(study_settings, parameters) * study_settings.replicates,
-                  _origin(trials, settings_file, "trials", "--trials"),
-                  lambda n: trial_count(replace(study_settings, trials=n), parameters) * study_settings.replicates,
-                  study_settings.trials, 1)
     reruns = _Advance()   # counts the fresh-seed re-runs run by run, once their bar exists
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=reruns,
                                            settings_file=settings_file)
@@ -658,10 +664,6 @@ def sensitivity(
     others = [load_scenario(p, overrides) for p in design_paths]
     base, others = _told_apart(base, others, [base_path, *design_paths])
     held = held_inputs([base, *others])   # the edge lists as validation read them (RunCache.hold)
-    # a --set bringing a lever into designs without it (one design too: optimize's and a lone design's report said
-    # only "changed with --set")
-    lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides),
-                                  _set_via(sets))
     source = str(settings_file) if settings_file is not None and not uncertain else "--uncertain"
     texts = pick(uncertain, range_texts(settings.uncertain))
     # a key of some designs only (a milestone's reach_share) moves those designs and leaves the others as they are
@@ -706,6 +708,10 @@ def sensitivity(
     _runs_at_most(total, _origin(samples, settings_file, "samples", "--samples"),
                   lambda n: planned_runs(replace(study, samples=n), base, parameters, len(design_list)), study.samples, 2,
                   powers_of_two=True)
+    # a --set bringing a lever into designs without it (one design too: optimize's and a lone design's report said
+    # only "changed with --set"); once every check has passed (a note, then a refusal, made two lines)
+    lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides),
+                                  _set_via(sets))
     advance = _Advance()
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance,
                                            settings_file=settings_file)
@@ -911,9 +917,6 @@ def calibrate(
     held = held_inputs([base, *others])   # the edge lists as validation read them (RunCache.hold)
     from .sensitivity import design_names
 
-    # a --set bringing a lever into designs without it, one design too
-    lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides),
-                                  _set_via(sets))
     with _at_lines(settings_file, "fit", settings.fit, source):
         check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     chosen = {k: v for k, v in {"population_size": pick(particles, settings.particles),
@@ -927,6 +930,9 @@ def calibrate(
         _runs_at_most(planned, _origin(particles, settings_file, "particles", "--particles"),
                       lambda n: simulation_budget(replace(study, population_size=n)), study.population_size,
                       MIN_PARTICLES)
+    # a --set bringing a lever into designs without it, one design too; once every check has passed
+    lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides),
+                                  _set_via(sets))
     asked = pick(draws, pick(replicates, pick(settings.draws, settings.replicates)))
     draw_count = asked or 50
     if draw_count > study.posterior_samples:
