@@ -282,7 +282,7 @@ def optimize(
     with _at_lines(settings_file, "vary", settings.vary, source):
         parameters = parse_parameters(pick(vary, range_texts(settings.vary)), base, source=source)
         check_vary(parameters, source=source)
-    _check_sets_unvaried(list(pick(sets, settings.set)), parameters, "--vary", sets, settings_file)
+    _check_sets_unvaried(list(pick(sets, settings.set)), parameters, "--vary", sets, settings_file, vary)
     objective_texts = pick(objective, [settings.objective] if isinstance(settings.objective, str) else settings.objective)
     where = _origin(objective, settings_file, "objective", "--objective")
     objectives = [parse_objective(t, source=where) for t in (objective_texts or ["incremental_value"])]
@@ -472,20 +472,23 @@ def values_text(values: dict) -> str:
                      if isinstance(v, float) else f"{k}=null" if v is None else f"{k}={v}" for k, v in values.items())
 
 
-def _check_sets_unvaried(items: list[str], parameters, flag: str, sets: list[str], settings_file: Optional[Path]) -> None:
+def _check_sets_unvaried(items: list[str], parameters, flag: str, sets: list[str], settings_file: Optional[Path],
+                         given: list[str] = ()) -> None:
     """Refuse a --set (or a settings file's ``set:`` item) of a key the study varies
     (``flag``: --vary, --uncertain, --fit), or of a key inside one: every run sets the
     study's value over it. `optimize --vary program.incentive.referrer_reward=0:40 --set
     program.incentive.referrer_reward=5` ran the whole range, under a report.md saying the
     reward was set to 5; a sweep refused it."""
+    # the ranges came from the flags where any was given (they replace the file's), else from the settings file
+    ranged = flag if given or settings_file is None else f"the file's {flag.lstrip('-')}:"
     for item in items:
         key = item.partition("=")[0].strip()
         varied = next((p.key for p in parameters if key == p.key or key.startswith(p.key + ".")), None)
         if varied is not None:
             where = "--set" if sets or settings_file is None else f"{settings_file}: set"
             this = "this --set" if sets or settings_file is None else "this item"
-            raise ScenarioError(f"the study varies {varied} ({flag}), so {this} would be overwritten in every run; drop "
-                                f"it, or give {flag} the range you mean", file=where, key=item)
+            raise ScenarioError(f"the study varies {varied} ({ranged}), so {this} would be overwritten in every run; "
+                                f"drop it, or give {ranged} the range you mean", file=where, key=item)
 
 
 def _set_via(sets: list[str]) -> str:
@@ -671,7 +674,7 @@ def sensitivity(
         parameters = parse_across(texts, [base, *others], source=source)
         check_uncertain(parameters, source=source)
         check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
-    _check_sets_unvaried(list(overrides), parameters, "--uncertain", sets, settings_file)
+    _check_sets_unvaried(list(overrides), parameters, "--uncertain", sets, settings_file, uncertain)
     chosen = {k: v for k, v in {"samples": pick(samples, settings.samples), "trajectories": pick(trajectories, settings.trajectories),
                                 "replicates": pick(replicates, settings.replicates), "levels": settings.levels,
                                 "tornado_replicates": pick(tornado_replicates, settings.tornado_replicates),
@@ -879,7 +882,7 @@ def calibrate(
     with _at_lines(settings_file, "fit", settings.fit, source):
         parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source, ranges_only=True,
                                       purpose="fit")
-    _check_sets_unvaried(list(pick(sets, settings.set)), parameters, "--fit", sets, settings_file)
+    _check_sets_unvaried(list(pick(sets, settings.set)), parameters, "--fit", sets, settings_file, fit)
     from .report.calibrate import fitted_levers_note
 
     columns = pick(column, settings.columns) or None

@@ -530,7 +530,7 @@ def _check_parameter_shapes(data: dict, source: str, text: str) -> None:
             form = "{values: [...]}" if strays[0] == "values" else "{low: ..., high: ...}"
             raise ScenarioError(f"the parameter is empty and '{strays[0]}' sits beside it as a parameter of its own: "
                                 f"indent '{strays[0]}:' under '{key}:' (or write {key}: {form})", file=source, key=where)
-        if block is None:   # nothing under the key: {values: [null]} was offered as the way to write it
+        if block is None or block == [] or block == {}:   # nothing under the key: {values: [null]} was offered
             raise ScenarioError("the parameter is empty: write {values: [...]} for a list of values, or "
                                 "{low: ..., high: ...} for a range", file=source, key=where)
         if not isinstance(block, dict):

@@ -2475,6 +2475,12 @@ def test_a_set_of_a_key_the_study_varies_is_refused(tmp_path, command, flag, stu
     settings.write_text(yaml.safe_dump({"set": [*TINY[1::2], f"{REWARD}=5"]}))   # a --set would win over all of set:
     one_line_error(invoke(command, DEFAULT, *study, "--settings", settings, "--out", tmp_path / "s"),
                    f"{settings}: set: {REWARD}=5: the study varies {REWARD} ({flag}), so this item would be overwritten")
+    # the range from the file too: named as the file's, not as a flag never typed
+    key = flag.lstrip("-")
+    settings.write_text(yaml.safe_dump({"set": [*TINY[1::2], f"{REWARD}=5"], key: {REWARD: "0:40"}}))
+    kept = [a for i, a in enumerate(study) if a != flag and (i == 0 or study[i - 1] != flag)]
+    one_line_error(invoke(command, DEFAULT, *kept, "--settings", settings, "--out", tmp_path / "s"),
+                   f"the study varies {REWARD} (the file's {key}:), so this item would be overwritten")
 
 
 def test_a_folder_of_another_kind_is_refused_in_english(tmp_path):

@@ -3476,6 +3476,11 @@ def test_an_empty_sweep_file_or_parameter_is_named_as_empty(tmp_path):
     line = one_line_error(runner.invoke(app, ["sweep", str(bare), "--dry-run"]),
                           "parameters.days (line 3): the parameter is empty: write {values: [...]} for a list of values")
     assert "null" not in line, line
+    # an empty list or mapping alike: '{values: []}' was offered for [], then refused; {} read 'low: required key'
+    for empty in ("[]", "{}"):
+        bare.write_text(f"base: {ROOT / 'scenarios' / 'default.yaml'}\nparameters:\n  days: {empty}\n")
+        one_line_error(runner.invoke(app, ["sweep", str(bare), "--dry-run"]),
+                       "parameters.days (line 3): the parameter is empty: write {values: [...]}")
 
 
 def test_a_sweep_sets_a_key_of_a_block_its_base_leaves_out_as_a_set_does(tmp_path):
