@@ -142,7 +142,7 @@ class Calibration:
         from .runner import rows_text
 
         return (f"Calibration(parameters={[p.key for p in self.parameters]}, columns={self.columns}, "
-                f"pilot_days={self.pilot_days}, posterior={rows_text(self.posterior)}, "
+                f"pilot=days {self.pilot_first}-{self.pilot_days - 1}, posterior={rows_text(self.posterior)}, "
                 f"intervals={rows_text(self.intervals)}, generations={len(self.generations)}, "
                 f"simulations={self.simulations:,}, misfit={self.misfit:.3g}, seed={self.seed})")
 

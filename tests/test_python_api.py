@@ -693,6 +693,7 @@ def test_the_decision_results_and_a_sweep_print_in_a_line_a_notebook_can_read(tm
     assert "trials=<5,000 rows>" in repr(shown["OptimizeResult"]) and "best_trial=3" in repr(shown["OptimizeResult"])
     assert "points=<5,000 rows>" in repr(shown["SensitivityResult"])
     assert "posterior=<5,000 rows>" in repr(shown["Calibration"]) and "simulations=9,000" in repr(shown["Calibration"])
+    assert "pilot=days 0-29" in repr(shown["Calibration"])   # pilot_days=30 read as a length where it is the last day + 1
     assert "ran=10, skipped=4,990" in repr(shown["SweepOutcome"])
     assert "parameters=['program.incentive.referrer_reward']" in repr(shown["Sweep"])
 
