@@ -230,7 +230,8 @@ def _runs_at_most(planned: float, flag: str, runs_at: Callable[[int], float], va
     planned_text = f"{planned:,.0f}" if planned < 1e18 else f"about {planned:.1e}"
     raise ScenarioError(f"the study would plan up to {planned_text} simulations, more than the {MOST_STUDY_RUNS:,} a study may "
                         f"plan; " + (f"would fit: {fits:,}" if fits is not None else
-                                     "fewer of the other counts (replicates, trajectories) too"), key=flag)
+                                     f"no {flag} does at the study's other counts (its replicates): lower them too"),
+                        key=flag)
 
 
 # --------------------------------------------------------------------------- optimize

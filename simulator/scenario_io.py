@@ -254,7 +254,7 @@ def validate_overridden(data: dict, overrides: Iterable[str], source: str,
     """``data`` with ``overrides`` applied, validated by ``check``, and the mapping it
     validated; an error a --set causes names the --set (blame_override, blame_clash)."""
     overrides = list(overrides)
-    overridden = _default_kinds(data, _switch_kinds(data, apply_overrides(data, overrides), overrides), overrides)
+    overridden = _switch_kinds(data, apply_sets(data, overrides), overrides)
     try:
         return check(overridden), overridden
     except ScenarioError as error:
