@@ -2250,19 +2250,19 @@ def test_a_null_choice_that_ran_is_counted_as_tried_and_written_as_null(tmp_path
 def test_sensitivity_names_the_designs_a_set_brings_a_lever_into(tmp_path):
     """One --set applies to every design: program.delight.rate=0.02 brought the whole
     delight lever (a gift a day to 1% of passives) into a design without it, unsaid.
-    The note comes before any run (here a bad --metric then stops the study). The
-    console alone said it, and report.md named no --set item at all: a study of a
-    400-person, 45-day world read as one of the files'. It now says both, as compare's."""
+    The note comes before any run, once the command's checks have passed (a bad --metric
+    is then its one line alone: the note before it made two). The console alone said it,
+    and report.md named no --set item at all: a study of a 400-person, 45-day world read
+    as one of the files'. It now says both, as compare's."""
     args = ["sensitivity", SCENARIOS / "delight-passives.yaml", DEFAULT, *TINY, "--uncertain",
             "program.base_share=0.05:0.4", "--set", "program.delight.rate=0.02"]
-    result = invoke(*args, "--metric", "nosuch", "--out", tmp_path / "s")
-    assert result.exit_code == 2, result.output
+    one_line_error(invoke(*args, "--metric", "nosuch", "--out", tmp_path / "s"), "--metric", "unknown metric 'nosuch'")
     note = ("--set program.delight.rate=0.02 brought program.delight into default-double-sided-credit, whose "
             "file sets none, with every other key of it at its default (delight-passives had it already): that design "
             "now has the lever")
+    result = ok(*args, "--samples", "2", "--trajectories", "2", "--replicates", "1", "--seed", "2", "--out",
+                tmp_path / "s", "--executor", "serial")
     assert f"note: {note}" in " ".join(result.stderr.split())
-    ok(*args, "--samples", "2", "--trajectories", "2", "--replicates", "1", "--seed", "2", "--out", tmp_path / "s",
-       "--executor", "serial")
     report = " ".join((tmp_path / "s" / "report.md").read_text().split())
     assert ("Every design was changed with --set: `population.size=400`, `population.initial_customers=10`, `days=45`, "
             "`program.incentive.qualification_days=7`, `program.delight.rate=0.02`; the files' descriptions and names "
