@@ -787,11 +787,16 @@ def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True, 
             f"long their budgets lasted; {plot} K month by month. Compare on `incremental_value`.")
 
 
+#: The share of the adopters tracked referrals must have brought for a filled network to be the loop's doing
+#: (filled_k_day): one filled by organic adoption holds no loop's K down.
+LOOP_FILLED = 0.5
+
+
 def filled_k_day(scenario, timeseries, runs=None) -> float:
     """The median day fewer than FILLED_SHARE of the people were still prospects, where
     that came in at least half the replicates while the cohorts K counts were still
     joining (before the horizon less K's window), and tracked referrals brought at least
-    FILLED_SHARE of the adopters (``runs``' referred_share: the loop filled it); NaN
+    LOOP_FILLED of the adopters (``runs``' referred_share: the loop filled it); NaN
     otherwise. After it customers find few friends left to invite: a loop growing
     1.2-fold a day that filled 20,000 people in a month read `k_factor` 0.988, month 0 of
     k_by_month 1.22. A network filled by organic adoption (K 0.05) was said to hold a
@@ -802,7 +807,7 @@ def filled_k_day(scenario, timeseries, runs=None) -> float:
     columns = {"replicate", "day", "prospects", "customers", "churned"}
     if timeseries is None or not columns <= set(timeseries.columns) or not len(timeseries):
         return math.nan
-    if runs is None or "referred_share" not in runs.columns or not float(runs["referred_share"].mean()) >= FILLED_SHARE:
+    if runs is None or "referred_share" not in runs.columns or not float(runs["referred_share"].mean()) >= LOOP_FILLED:
         return math.nan
     people = timeseries["prospects"] + timeseries["customers"] + timeseries["churned"]
     filled = timeseries.assign(filled=timeseries["prospects"] < FILLED_SHARE * people)
