@@ -170,6 +170,22 @@ def pilot_names(names) -> list[str]:
     return [known.get(str(name).strip().lower(), str(name).strip()) for name in names]
 
 
+#: Gaps a pilot's refusal names before it counts the rest.
+NAMED_GAPS = 3
+
+
+def _missing_days(days: np.ndarray) -> str:
+    """The days missing from sorted, distinct ``days`` in a phrase: "days 5-8 and day 12 are missing". Every gap
+    is named up to NAMED_GAPS, then counted: a pilot fixed one gap at a time met the next refusal on the next try."""
+    starts = days[:-1][np.diff(days) > 1] + 1
+    ends = days[1:][np.diff(days) > 1] - 1
+    spans = [f"day {a}" if a == b else f"days {a}-{b}" for a, b in zip(starts.tolist(), ends.tolist())]
+    named = spans[:NAMED_GAPS] + ([f"{len(spans) - NAMED_GAPS} more gaps"] if len(spans) > NAMED_GAPS else [])
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    one_day = len(spans) == 1 and starts[0] == ends[0]
+    return f"{listed} {'is' if one_day else 'are'} missing"
+
+
 def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, source: str = "--data",
                  columns_from: str | None = None) -> pd.DataFrame:
     """The pilot's daily counts in the chosen columns (default: those of DEFAULT_COLUMNS it
@@ -206,12 +222,8 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
         if len(days) and not np.array_equal(days, np.arange(days[0], days[0] + len(days))):
             # which day: a pilot of 60 rows gave no clue where the gap or the repeat was
             twice = days[1:][np.diff(days) == 0]
-            # the first day missing, and how many after it: the day before the next given one was named, day 4 of 1-4
-            after = days[:-1][np.diff(days) > 1][0] if not len(twice) else 0
-            gap = days[1:][np.diff(days) > 1][0] - after - 1 if not len(twice) else 0
-            missing = f"day {after + 1} is missing" if gap == 1 else f"days {after + 1}-{after + gap} are missing"
             where = (f"day {twice[0]} is given twice" if len(twice) else
-                     f"{missing} (a day without events is a row of zeros)")
+                     f"{_missing_days(days)} (a day without events is a row of zeros)")
             raise ScenarioError(f"days must be consecutive, one row per day: {where}", file=source, key="day")
     columns = list(dict.fromkeys(columns)) if columns else [c for c in DEFAULT_COLUMNS if c in frame]   # each once
     if not columns:

@@ -746,7 +746,10 @@ def test_a_bad_count_or_day_of_a_pilot_is_named_with_its_day():
              ({"day": [1, 2, 4], "asks": [1, 2, 3]}, "day 3 is missing"),
              # a longer gap names its first day and its last: days 1-4 were given as 'day 4 is missing'
              ({"day": [0, 5], "asks": [1, 2]}, "days 1-4 are missing"),
-             ({"day": [0, 1, 2, 7, 8, 10], "asks": [1, 2, 3, 4, 5, 6]}, "days 3-6 are missing"),
+             # every gap is named (only the first was, and the next try met the next refusal), up to three
+             ({"day": [0, 1, 2, 7, 8, 10], "asks": [1, 2, 3, 4, 5, 6]}, "days 3-6 and day 9 are missing"),
+             ({"day": [0, 2, 4, 9], "asks": [1, 2, 3, 4]}, "day 1, day 3 and days 5-8 are missing"),
+             ({"day": [0, 2, 4, 6, 8, 10], "asks": [1] * 6}, "day 1, day 3, day 5 and 2 more gaps are missing"),
              # infinity is no count: every particle was accepted against it, the prior written as the posterior
              ({"day": [1, 2, 3], "asks": [1.0, float("inf"), 3.0]}, "got inf on day 2"),
              ({"day": [1, 2, 3], "shares": ["1", "1e400", "3"]}, "got '1e400' on day 2"),
