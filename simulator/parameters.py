@@ -96,6 +96,11 @@ def parse_parameter(text: str, base: Scenario, *, source: str = "--vary", ranges
         values = [_scalar(v.strip()) for v in raw.split(",") if v.strip()]
         if not values:
             raise ScenarioError(f"no values given; write {key}=LO:HI or {key}=a,b,c", file=source, key=key)
+        words = [v for v in values if isinstance(v, str)]
+        if number is not None and choices is None and words:
+            # 'KEY=a' on a number was refused as 'one value only', as if the value were fine
+            raise ScenarioError(f"'{words[0]}' is not a number; the key holds {_NUMBER_WORDS[number]}: give {key}=LO:HI"
+                                + ("" if ranges_only else " or two or more numbers a,b"), file=source, key=key)
         if choices is not None:
             unknown = [v for v in values if v not in choices]
             if unknown:

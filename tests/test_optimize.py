@@ -4,6 +4,7 @@ gives the same trials for the same seed, and resumes a killed study exactly."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -651,7 +652,6 @@ def test_the_minimised_metrics_are_real_metrics_and_the_docs_name_them_all():
     """An objective's default direction: every metric minimised by default exists (a
     stale name would silently maximise the real one), every metric compare rates
     lower-is-better is minimised too, and docs/decide.md lists exactly these."""
-    import re
     from pathlib import Path
 
     from simulator.compare import LOWER_IS_BETTER
@@ -674,6 +674,20 @@ def test_a_key_given_one_value_only_is_refused_in_one_line(text):
         parse_parameter(text, base, source="--vary")
     assert parse_parameter(text.split("=")[0] + "=10:60" if "initial" in text else "program.base_share=0.1:0.2", base).kind != "categorical"
 
+
+@pytest.mark.parametrize(("text", "ranges_only", "said"),
+                         [("program.base_share=a", False, "'a' is not a number; the key holds a number: give "
+                                                          "program.base_share=LO:HI or two or more numbers a,b"),
+                          ("program.base_share=0.1,x", False, "'x' is not a number"),
+                          ("population.size=abc", True, "'abc' is not a number; the key holds a whole number: give "
+                                                        "population.size=LO:HI")])
+def test_a_word_given_for_a_number_is_refused_as_no_number(text, ranges_only, said):
+    """'--fit program.base_share=a' said "'a' gives this key one value only, so there is
+    nothing to vary", as if the value were fine and only its count wrong."""
+    base = Scenario.model_validate({"name": "one", "days": 30, "population": {"size": 300, "initial_customers": 30}})
+    with pytest.raises(ScenarioError, match=re.escape(said)) as refused:
+        parse_parameter(text, base, source="--fit", ranges_only=ranges_only)
+    assert ranges_only != ("a,b" in str(refused.value))   # calibrate fits ranges only: no values offered
 
 def test_each_trial_carries_its_mean_on_the_first_rungs_replicates():
     """The report's 'Each choice' table compares choices on rung 0's replicates, which
