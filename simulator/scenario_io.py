@@ -933,10 +933,22 @@ def _kinds_hint(path: list, data: dict, model: type[BaseModel]) -> str:
     hint = f"; valid kinds: {', '.join(kinds)}"
     default = _default_at(path, model)
     fits = default is not None and isinstance(node, dict) and set(node) <= set(type(default).model_fields)
+    where = ".".join(map(str, path))
     if fits:
-        where = ".".join(map(str, path))
         hint += (f"; left out, this block is kind {default.kind}: add `kind: {default.kind}` to it "
                  f"(or --set {where}.kind={default.kind})")
+    elif isinstance(node, dict) and node:
+        # `--set satisfaction.alpha=2` listed every kind but not the one that has alpha
+        having = [typing.get_args(m.model_fields["kind"].annotation)[0] for m in _alternatives(annotation)
+                  if _is_model(m) and "kind" in m.model_fields and set(node) <= set(m.model_fields)]
+        keys = ", ".join(map(str, node))
+        if len(having) == 1:
+            hint += (f"; {keys} {'is a key' if len(node) == 1 else 'are keys'} of kind {having[0]}: add "
+                     f"`kind: {having[0]}` (or --set {where}.kind={having[0]})")
+        elif having:
+            hint += f"; {keys} {'is a key' if len(node) == 1 else 'are keys'} of kinds {', '.join(having)}"
+        else:
+            hint += f"; no kind has {'a key' if len(node) == 1 else 'all of the keys'} {keys} (see `refsim schema`)"
     return hint
 
 

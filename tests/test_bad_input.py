@@ -683,8 +683,14 @@ def test_one_key_set_in_a_block_the_file_leaves_out_changes_that_blocks_default(
     # a key of another kind than the default's (a stochastic block's shares): refused, with the kinds
     code, _, stderr = invoke("validate", path, "--set", "network.block_shares=[0.5, 0.5]")
     assert code == 2 and "missing 'kind'" in stderr and "valid kinds: erdos_renyi" in stderr, stderr
+    # ... and the kind that has the key, which the list of every kind left to be found
+    assert ("block_shares is a key of kind stochastic_block: add `kind: stochastic_block` "
+            "(or --set network.kind=stochastic_block)") in stderr, stderr
+    code, _, stderr = invoke("validate", path, "--set", "network.rewired=0.2")
+    assert code == 2 and "no kind has a key rewired (see `refsim schema`)" in stderr, stderr
     code, _, stderr = invoke("validate", path, "--set", "program.incentive.referrer_reward=5")
     assert code == 2 and "valid kinds: none, single_sided" in stderr and "left out" not in stderr  # none has no reward
+    assert "referrer_reward is a key of kinds single_sided, double_sided" in stderr, stderr
     # an item of a list the file leaves out: "program.channels: Input should be a valid list"
     code, stdout, stderr = invoke("validate", path, "--set", "program.channels.0.weight=0.5")
     assert code == 2 and stdout == "" and len(stderr.strip().splitlines()) == 1, stderr
