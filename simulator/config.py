@@ -533,6 +533,17 @@ class Scenario(Strict):
     fraud: Fraud = Field(default_factory=Fraud)
     negative_word_of_mouth: NegativeWordOfMouth = Field(default_factory=NegativeWordOfMouth)
 
+    def __repr__(self) -> str:
+        # pydantic's repr printed every key of every block: 3,000 characters for the default
+        # scenario, what a notebook shows for ``scenario`` on its own line; every key is in
+        # ``model_dump()``
+        program = self.program
+        return (f"Scenario(name={self.name!r}, days={self.days}, seed={self.seed}, replicates={self.replicates}, "
+                f"size={self.population.size}, network={self.network.kind!r}, incentive={program.incentive.kind!r}, "
+                f"timing={program.timing.kind!r})")
+
+    __str__ = __repr__   # print(scenario) wrote the same 3,000 characters, without the commas
+
     @model_validator(mode="after")
     def _consistent(self):
         incentive = self.program.incentive

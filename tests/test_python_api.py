@@ -657,7 +657,7 @@ def test_the_model_and_a_comparison_print_in_a_line_a_notebook_can_read():
 
 
 def test_the_decision_results_and_a_sweep_print_in_a_line_a_notebook_can_read(tmp_path):
-    """OptimizeResult, SensitivityResult, Calibration, Sweep and SweepOutcome printed as
+    """OptimizeResult, SensitivityResult, Calibration, Sweep, SweepOutcome and Scenario printed as
     their dataclass reprs: every trial, Sobol point, particle and run row, and whole
     scenarios, thousands of characters for a result on its own notebook line. Each now
     prints its sizes and what identifies it, in one line."""
@@ -687,6 +687,7 @@ def test_the_decision_results_and_a_sweep_print_in_a_line_a_notebook_can_read(tm
     sweep_file = tmp_path / "sweep.yaml"
     sweep_file.write_text(f"base: {DEFAULT}\nparameters:\n  program.incentive.referrer_reward: {{values: [5, 10]}}\n")
     shown["Sweep"] = load_sweep(sweep_file)
+    shown["Scenario"] = scenario   # pydantic's repr and str: every key of every block, 3,000 characters
     for name, result in shown.items():
         text = repr(result)
         assert text.startswith(f"{name}(") and "\n" not in text and len(text) < 400, (name, len(text), text[:500])
@@ -696,6 +697,8 @@ def test_the_decision_results_and_a_sweep_print_in_a_line_a_notebook_can_read(tm
     assert "pilot=days 0-29" in repr(shown["Calibration"])   # pilot_days=30 read as a length where it is the last day + 1
     assert "ran=10, skipped=4,990" in repr(shown["SweepOutcome"])
     assert "parameters=['program.incentive.referrer_reward']" in repr(shown["Sweep"])
+    assert str(scenario) == repr(scenario) and f"name={scenario.name!r}" in repr(scenario)
+    assert f"size={scenario.population.size}, network={scenario.network.kind!r}" in repr(scenario)
 
 
 def test_an_assignment_the_schema_refuses_is_one_line_naming_the_block_and_key():
