@@ -2739,11 +2739,14 @@ def test_a_point_that_never_ran_is_no_contender_and_a_metric_never_defined_is_na
     assert not (tmp_path / "o" / "k_factor.png").exists()
     # with the horizon swept (20 and 25 days, both within the 30-day window) the reason is given too
     path.write_text(yaml.safe_dump({"base": "base.yaml", "method": "grid", "replicates": 2, "metrics": [
-        "customers_final", "k_factor"], "parameters": {"days": {"values": [20, 25]}}}))
+        "customers_final", "k_factor", "cumulative_profit"], "parameters": {"days": {"values": [20, 25]}}}))
     result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "d"), "--executor", "serial"])
     assert result.exit_code == 0, result.output
+    report = (tmp_path / "d" / "report.md").read_text()
     assert ("(for `k_factor`: K counts the customers whose window (`k_window_days`) closed by the horizon; at every point "
-            "here the horizon (`days`) is no longer than the window, so none did).") in (tmp_path / "d" / "report.md").read_text()
+            "here the horizon (`days`) is no longer than the window, so none did).") in report
+    # profit is not labelled with the base's horizon (20-day profit) where the points run 20 and 25 days
+    assert "| cumulative_profit | " in report and "-day profit" not in report and "-year profit" not in report
 
 
 def test_checks_of_a_grid_before_it_runs(tmp_path):

@@ -332,7 +332,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
             defined, runs = int(point[f"{row['metric']}_n"]), int(point["runs_ok"])
             over = f" (over the {defined} of {runs} runs where it is defined)" if defined < runs else ""
             lines.append("| " + "".join(f"{_value_text(row[k])} | " for k in assumptions)
-                         + f"{metric_label(row['metric'], sweep.base.days)} | {row['point_id']} | "
+                         + f"{metric_label(row['metric'], _horizon(sweep))} | {row['point_id']} | "
                          f"{_values(point, sweep.parameters)} | {fmt(row['mean'])}{over} | {band} | "
                          f"{_ids(_tested(row))}"
                          f"{_tie_text(row)} |")
@@ -362,6 +362,12 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
               "", "Files: sweep.parquet / sweep.csv (one row per run), points.csv (per point means), manifest.json.",
               "", "## Figures", "", *figure_links(figures)]
     return "\n".join(lines)
+
+
+def _horizon(sweep: Sweep) -> int | None:
+    """The days every point is counted over, for a metric's label; None where the sweep
+    varies them: a sweep of days over 30 labelled cumulative_profit as the base's 1-year profit."""
+    return None if "days" in sweep.parameters else sweep.base.days
 
 
 def _k_undefined_why(sweep: Sweep, summary: pd.DataFrame) -> str:
@@ -508,7 +514,7 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
     if not rows:
         return [f"No point has a finite {sweep.objective}{_why_none(sweep)}; see the runs below."]
     by_id = summary.set_index("point_id")
-    label = metric_label(sweep.objective, sweep.base.days)
+    label = metric_label(sweep.objective, _horizon(sweep))
     assumptions = list(sweep.spec.assumptions)
     if not assumptions:
         row = rows[0]
@@ -672,7 +678,7 @@ def _effects_verdict(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
     if not row:
         return [text + f" No point has a finite {sweep.objective}{_why_none(sweep)}; see the runs below."]
     row = row[0]
-    label = metric_label(sweep.objective, sweep.base.days)
+    label = metric_label(sweep.objective, _horizon(sweep))
     text += (f" {label} ranges from {fmt(row['low'])} (point {row['low_point']}) to {fmt(row['high'])} (point "
              f"{row['high_point']}) over the {len(summary)} points")
     ranked = _ranked_effects(row, sweep.parameters)
@@ -699,7 +705,7 @@ def _effects_section(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
              "| metric | lowest (point) | highest (point) | " + " | ".join(sweep.parameters) + " |",
              "|" + "---|" * (3 + len(sweep.parameters))]
     for row in effects.to_dict("records"):
-        lines.append(f"| {metric_label(row['metric'], sweep.base.days)} | {fmt(row['low'])} ({row['low_point']}) | "
+        lines.append(f"| {metric_label(row['metric'], _horizon(sweep))} | {fmt(row['low'])} ({row['low_point']}) | "
                      f"{fmt(row['high'])} ({row['high_point']}) | "
                      + " | ".join(f"{row[k]:+.2f} (p {_p_text(row[f'{k} p'])})" if math.isfinite(row[k]) else
                                   f"by value (p {_p_text(row[f'{k} p'])})" if math.isfinite(row[f"{k} p"]) else "–"
