@@ -1338,7 +1338,8 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
     """incremental_value.png showed the headline value as a bare dot (a B2B design's
     114,000 whose 95% interval ran from -25,000 to 254,000 looked sure), and its
     two-line title ran off the figure's right edge. The dot now carries a bar over the
-    5–95% of the replicates' values, as the profit's band does, and the title fits."""
+    2.5–97.5% of the replicates' values, as the profit's band does and as report.md's
+    tables give the spread of single runs (the figures drew 5–95%), and the title fits."""
     from pathlib import Path
 
     import numpy as np
@@ -1356,7 +1357,8 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
     bars = [c for c in ax.collections if c.__class__.__name__ == "LineCollection" and len(c.get_segments()) == 1]
     assert len(bars) == 2
     (low, high) = sorted(point[1] for point in bars[0].get_segments()[0])
-    assert (low, high) == pytest.approx((np.percentile(values, 5), np.percentile(values, 95)))
+    assert (low, high) == pytest.approx((np.percentile(values, 2.5), np.percentile(values, 97.5)))
+    assert "bar: 2.5–97.5% of replicates" in ax.get_title()
     dots = [line for line in ax.lines if line.get_marker() == "o"]
     assert [float(d.get_ydata()[0]) for d in dots] == pytest.approx([values.mean()] * 2)
     assert dots[0].get_xdata()[0] != dots[1].get_xdata()[0]   # side by side, not one over the other

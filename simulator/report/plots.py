@@ -21,6 +21,12 @@ from ..results import atomic_write  # noqa: E402
 from .text import fmt_short, horizon_profit  # noqa: E402
 
 
+#: The replicates' spread a band or a bar covers: the 2.5–97.5% of single runs that report.md's tables give
+#: beside each mean (the figures drew 5–95% beside those tables).
+SPREAD = (0.025, 0.975)
+SPREAD_TEXT = "2.5–97.5%"
+
+
 def _band(ax, frame: pd.DataFrame, column: str, label: str, color=None, cumulative: bool = False, ls: str = "-"):
     table = frame.pivot(index="day", columns="replicate", values=column)
     if cumulative:
@@ -28,7 +34,7 @@ def _band(ax, frame: pd.DataFrame, column: str, label: str, color=None, cumulati
     mean = table.mean(axis=1)
     line, = ax.plot(mean.index, mean.values, label=label, color=color, ls=ls)
     if table.shape[1] > 1:
-        low, high = table.quantile(0.05, axis=1), table.quantile(0.95, axis=1)
+        low, high = table.quantile(SPREAD[0], axis=1), table.quantile(SPREAD[1], axis=1)
         ax.fill_between(mean.index, low.values, high.values, alpha=0.2, color=line.get_color())
     return line
 
@@ -53,11 +59,11 @@ def _save(fig, path: Path, rect: tuple | None = None) -> Path:
 
 
 def adoption(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
-    """Active customers per day: mean line and 5-95% band over replicates, per design."""
+    """Active customers per day: mean line and 2.5–97.5% band over replicates, per design."""
     fig, ax = plt.subplots(figsize=(7, 4))
     for name, frame in timeseries.items():
         _band(ax, frame, "customers", name)
-    ax.set(xlabel="day", ylabel="active customers", title="Adoption (mean, 5–95% of replicates)")
+    ax.set(xlabel="day", ylabel="active customers", title=f"Adoption (mean, {SPREAD_TEXT} of replicates)")
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     return _save(fig, path)
@@ -84,7 +90,7 @@ def acquisition_mix(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     axes[0][0].set_ylabel("new customers to date")
-    fig.suptitle("Acquisition mix (mean, 5–95% of replicates)")
+    fig.suptitle(f"Acquisition mix (mean, {SPREAD_TEXT} of replicates)")
     return _save(fig, path)
 
 
@@ -97,7 +103,7 @@ def cumulative_profit(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
     ax.axhline(0, color="black", lw=0.8)
     days = max(int(frame["day"].max()) for frame in timeseries.values()) if timeseries else 0
     ax.set(xlabel="day", ylabel=f"profit to date ({horizon_profit(days)} at the end)",
-           title="Cumulative profit (mean, 5–95% of replicates)")
+           title=f"Cumulative profit (mean, {SPREAD_TEXT} of replicates)")
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     return _save(fig, path)
@@ -107,11 +113,11 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
                       payback: dict[str, float] | None = None, final: dict[str, float] | None = None,
                       paid_back: dict[str, float] | None = None, colors: dict[str, str] | None = None) -> Path:
     """Program minus its no-program twin, replicate by replicate on the same seed:
-    cumulative profit to date (mean line, 5–95% band of the paired differences), the
+    cumulative profit to date (mean line, 2.5–97.5% band of the paired differences), the
     payback day marked (with ``paid_back``, the share of replicates that pay back, when
     not all), and the final incremental value (profit + customer equity − rewards owed − rewards unpaid +
     pipeline) on the last day: ``final`` maps a name to every replicate's value (their mean as a dot, the
-    5–95% of them as a bar) or to one value (a dot). ``designs`` maps a name to (timeseries, twin
+    2.5–97.5% of them as a bar) or to one value (a dot). ``designs`` maps a name to (timeseries, twin
     timeseries); ``colors`` a name to its colour."""
     fig, ax = plt.subplots(figsize=(7, 4))
     for i, (name, (series, twin)) in enumerate(designs.items()):
@@ -135,26 +141,26 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
             label = name
         line, = ax.plot(mean.index, mean.values, label=label, **({"color": colors[name]} if colors else {}))
         if gap.shape[1] > 1:
-            ax.fill_between(mean.index, gap.quantile(0.05, axis=1).values, gap.quantile(0.95, axis=1).values, alpha=0.2,
+            ax.fill_between(mean.index, gap.quantile(SPREAD[0], axis=1).values, gap.quantile(SPREAD[1], axis=1).values, alpha=0.2,
                             color=line.get_color())
         if day is not None and np.isfinite(day):
             ax.axvline(day, color=line.get_color(), ls="--", lw=1)
-        # the headline at the horizon: the mean as a dot and, given every replicate's value, the 5–95% of them as a bar,
+        # the headline at the horizon: the mean as a dot and, given every replicate's value, the 2.5–97.5% of them as a bar,
         # as the profit's band; a bare dot read as a sure figure where the interval held 0
         values = np.atleast_1d(np.asarray((final or {}).get(name, np.nan), dtype=float))
         values = values[np.isfinite(values)]
         if len(values):
             value = float(values.mean())
-            spread = {} if len(values) < 2 else {"yerr": [[value - np.quantile(values, 0.05)],
-                                                          [np.quantile(values, 0.95) - value]], "capsize": 3}
+            spread = {} if len(values) < 2 else {"yerr": [[value - np.quantile(values, SPREAD[0])],
+                                                          [np.quantile(values, SPREAD[1]) - value]], "capsize": 3}
             # side by side a little past the last day, so that designs' bars do not hide each other
             shift = (i - (len(designs) - 1) / 2) * 0.012 * max(float(mean.index[-1]), 1.0) if len(designs) > 1 else 0.0
             ax.errorbar([mean.index[-1] + shift], [value], fmt="o", color=line.get_color(), ms=5, **spread)
     ax.axhline(0, color="black", lw=0.8)
     ax.set(xlabel="day", ylabel="program − no-program twin",
-           title="Incremental profit to date, paired (line: mean, band: 5–95% of replicates);\n"
+           title=f"Incremental profit to date, paired (line: mean, band: {SPREAD_TEXT} of replicates);\n"
                  "at the horizon, incremental value: profit + customer equity − rewards owed\n"
-                 "− rewards unpaid + referrals still converting (dot: mean, bar: 5–95% of replicates)")
+                 f"− rewards unpaid + referrals still converting (dot: mean, bar: {SPREAD_TEXT} of replicates)")
     ax.title.set_fontsize(9)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
