@@ -550,7 +550,7 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
     from .report import fmt
     from .report.text import span_text
     from .report.optimize import (_value, budget_bound_note, close_choices, range_edge_note, spend_cap_note, tie_note,
-                                  untried_choices)
+                                  untried_choices, untried_end_note)
 
     if result.best is None:
         out.print("no trial completed; see the error column of trials.csv", markup=False)
@@ -588,6 +588,8 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
         out.print("  warning: no candidate kept every constraint on fresh seeds (see report.md)", markup=False)
     if edge := range_edge_note(result, parameters, base):
         out.print(f"  note: {edge.replace('`', '')}", markup=False)
+    if untried := untried_end_note(result, parameters):
+        out.print(f"  note: {untried.replace('`', '')}", markup=False)
     if base is not None:
         from .report.text import kind_default_notes, study_default_notes, study_world_note, unpriced_size_note
 

@@ -1560,6 +1560,50 @@ def test_a_winner_at_an_end_of_its_range_is_said_to_be_there():
     assert "found the objective better" in high
 
 
+def test_a_winner_that_is_the_last_value_tried_on_a_side_says_the_rest_was_never_tried():
+    """A referrer reward that won at 6.2 in 0-60, with no trial below 6.2, was printed
+    as the best reward with no word that the search never looked under it: the winner
+    is not at the range's end (range_edge_note's case), yet all a search showed is that
+    less did better as far as it went. A tenth of the width or more untried beyond the
+    winner is named; a winner with trials on both sides, or a sliver untried, is not."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from simulator.optimize import parse_objective
+    from simulator.parameters import parse_parameters
+    from simulator.report.optimize import range_edge_note, untried_end_note
+    from .conftest import small
+
+    reward, budget = parse_parameters(["program.incentive.referrer_reward=0:60",
+                                       "program.incentive.budget=1000:100000:log"], small())
+
+    def won(rewards, best, values=None, budgets=None):
+        values = values or [100.0 - r for r in rewards]
+        trials = pd.DataFrame({"trial": range(len(rewards)), "state": "COMPLETE", reward.key: rewards,
+                               budget.key: budgets or [50000.0] * len(rewards), "incremental_value_mean": values})
+        return SimpleNamespace(best={reward.key: best, budget.key: 50000.0}, best_trial=rewards.index(best),
+                               trials=trials, constraints=(), objectives=(parse_objective("incremental_value"),))
+
+    result = won([6.2, 14.0, 30.0, 52.0], 6.2)
+    note = untried_end_note(result, [reward, budget])
+    # 6.2 of 60 is 10.3% of the width below the winner, never tried; range_edge_note is silent (not within 2%)
+    assert note.startswith("`program.incentive.referrer_reward` = 6.2 is the lowest value any trial tried: 0–6.2 "
+                           "(10% of its range) was never tried, so the search cannot say whether less does better. "
+                           "Give more trials (`--trials`)"), note
+    assert range_edge_note(result, [reward, budget], small()) == ""
+    # the highest tried, 45 of 60: 25% above it untried, and it says "more"
+    assert "= 45 is the highest value any trial tried: 45–60 (25% of its range) was never tried, so the search " \
+           "cannot say whether more does better" in untried_end_note(won([3.0, 20.0, 45.0], 45.0), [reward])
+    # trials on both sides of the winner, or less than a tenth untried below it: nothing to say
+    assert untried_end_note(won([2.0, 6.2, 30.0], 6.2), [reward]) == ""
+    assert untried_end_note(won([5.0, 30.0], 5.0), [reward]) == ""   # 8.3% untried
+    # every trial level with the winner: no side does better (tie_note's case)
+    level = won([6.2, 14.0, 30.0], 6.2, values=[1.0, 1.0, 1.0])
+    level.trials["incremental_value_rung0_mean"] = 1.0
+    assert untried_end_note(level, [reward]) == ""
+
+
 def test_a_winner_at_an_end_where_a_constraint_binds_names_the_constraint_not_the_objective():
     """A winner at referrer_reward 0.75 in 0-60 under reward_cost<=1000 was said to sit
     there because "the search found the objective better towards that end", where the

@@ -586,6 +586,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
             lines += [unused, ""]
         if edge := range_edge_note(result, parameters, base):
             lines += [edge, ""]
+        if untried := untried_end_note(result, parameters):
+            lines += [untried, ""]
         if tie_note(result):
             lines += [tie_note(result), ""]
         if alone := spend_alone_note(result.objectives, result.constraints, quote="`"):
@@ -901,6 +903,57 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
                 "itself or beyond the range; widen it past that end" + (" where the key goes further" if any(walls) else "")
                 + ", or compare the end value with the winner (`refsim compare` on best.yaml and a copy set to it).")
     return " ".join([said, *bound])
+
+
+#: The share of a range's width left untried beyond a winner that is the search's last value on that side, from
+#: which the report says the search cannot tell whether going further does better.
+UNTRIED_SHARE = 0.1
+
+
+def untried_end_note(result: OptimizeResult, parameters: list[Parameter]) -> str:
+    """The winner's numeric values that are the lowest (highest) any completed trial
+    tried, with a tenth or more of the range below (above) them never tried: a referrer
+    reward that won at 6.2 in 0-60, where no trial went under 6.2, was read as the best
+    reward, where the search only showed that less did better as far as it went.
+    range_edge_note speaks for a winner at an end itself."""
+    trials, winner = getattr(result, "trials", None), getattr(result, "best_scenario", None)
+    if trials is None or not len(trials) or "state" not in trials:
+        return ""
+    if (level := _level_with_winner(result)) is not None and level[1].all():
+        return ""   # every trial scored the same: no side does better
+    done = trials[trials["state"] == "COMPLETE"]
+    said = []
+    for p in parameters:
+        value = (result.best or {}).get(p.key)
+        if p.kind == "categorical" or p.low is None or p.high is None or p.high <= p.low or p.key not in done \
+                or not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        if winner is not None and not _applies(winner, p.key):
+            continue
+        tried = pd.to_numeric(done[p.key], errors="coerce").dropna()
+        if tried.nunique() < 2:   # one value tried throughout: no side was searched, and nothing was found
+            continue
+        scale = (lambda x: math.log(x)) if p.log and p.low > 0 else (lambda x: float(x))
+        width = scale(p.high) - scale(p.low)
+        where = (scale(value) - scale(p.low)) / width
+        if where <= EDGE_SHARE or where >= 1 - EDGE_SHARE:
+            continue   # at an end: range_edge_note says so
+        for end, last, gap in (("low", tried.min(), where), ("high", tried.max(), 1 - where)):
+            if value == last and gap >= UNTRIED_SHARE:
+                span = f"{_value(p.low)}–{_value(value)}" if end == "low" else f"{_value(value)}–{_value(p.high)}"
+                said.append(f"`{p.key}` = {_value(value)} is the {'lowest' if end == 'low' else 'highest'} value any "
+                            f"trial tried: {span} ({gap:.0%} of its range) was never tried, so the search cannot say "
+                            f"whether {'less' if end == 'low' else 'more'} does better")
+    if not said:
+        return ""
+    return ("; ".join(said) + ". Give more trials (`--trials`), or compare a value beyond it with the winner "
+            "(`refsim compare` on best.yaml and a copy set to it).")
+
+
+def _applies(scenario: Scenario, key: str) -> bool:
+    from ..parameters import applies
+
+    return applies(scenario, key)
 
 
 def _objective_words(result) -> str:
