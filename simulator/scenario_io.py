@@ -833,13 +833,16 @@ def _bounds_of(field) -> list:
 
 def _percent_hint(kind: str, ctx: dict, value) -> str:
     """'; a share or rate is a fraction: 8% is 0.08' when a number above 1 was given where
-    at most 1 is valid, the likeliest mistake (churn 8 for 8%). From 1.5 up only: 1.01 or
+    at most 1 (or a smaller share) is valid and the number as a percentage is, the likeliest
+    mistake (churn 8 for 8%). From 1.5 up only: 1.01 or
     1.0001 is a share just past 1, not 1% ("1.0001% is 0.010001" misled)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         return ""
-    if kind == "less_than_equal" and ctx.get("le") == 1 and 1.5 <= number <= 100:
+    bound = ctx.get("le") if kind == "less_than_equal" else ctx.get("lt") if kind == "less_than" else None
+    # a share capped below 1 too: fraud.share's 3 for 3% (at most 0.3) had no hint
+    if isinstance(bound, (int, float)) and 0 < bound <= 1 and 1.5 <= number <= 100 and number / 100 <= bound:
         return f"; a share or rate is a fraction: {number:g}% is {number / 100:g}"
     return ""
 

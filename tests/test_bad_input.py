@@ -653,6 +653,11 @@ def test_a_percentage_for_a_rate_and_a_budget_at_or_below_zero_get_what_would_be
             load_scenario(default, [f"churn.monthly_rate={value}"])
     with pytest.raises(ScenarioError, match=r"1\.5% is 0\.015$"):
         load_scenario(default, ["program.base_share=1.5"])
+    # a share capped below 1 (fraud at most 0.3): 3 for 3% has the hint; 40 for 40% is no valid share either way
+    with pytest.raises(ScenarioError, match=r"\(got 3\); a share or rate is a fraction: 3% is 0\.03$"):
+        load_scenario(default, ["fraud.share=3"])
+    with pytest.raises(ScenarioError, match=r"\(got 40\)$"):
+        load_scenario(default, ["fraud.share=40"])
     for value in ("0", "-200"):
         with pytest.raises(ScenarioError, match=rf"budget_per_month: Input should be greater than 0 \(got {value}\)$"):
             load_scenario(default, [f"program.incentive.budget_per_month={value}"])
