@@ -33,12 +33,29 @@ class Strict(BaseModel):
     def __setattr__(self, name: str, value) -> None:
         """An assignment the schema refuses is one ScenarioError line, as a file's value
         is: ``scenario.days = -5`` raised pydantic's multi-line error naming only the
-        model ("1 validation error for Scenario"), with a link to its docs."""
+        model ("1 validation error for Scenario"), with a link to its docs. The block is
+        left as it was."""
         from pydantic import ValidationError
 
+        fields = type(self).model_fields
+        if name not in fields and not name.startswith("_"):
+            # "Object has no attribute 'base_shar'": no key it meant, nor the keys there are, as a file is told
+            import difflib
+
+            from .errors import ScenarioError
+
+            hint = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.6)
+            raise ScenarioError(f"unknown key '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
+                                + f" valid keys here: {', '.join(fields)}", file=type(self).__name__, key=name)
+        # a check across keys (promoters + passives, channel weights) runs after pydantic has set the value: a
+        # refused assignment left it in place, the block invalid for the next simulate
+        before, given = dict(self.__dict__), set(self.__pydantic_fields_set__)
         try:
             super().__setattr__(name, value)
         except ValidationError as error:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            object.__setattr__(self, "__pydantic_fields_set__", given)
             from .scenario_io import describe
 
             try:

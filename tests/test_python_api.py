@@ -720,3 +720,28 @@ def test_an_assignment_the_schema_refuses_is_one_line_naming_the_block_and_key()
         assert "\n" not in str(refused.value) and "errors.pydantic.dev" not in str(refused.value)
     scenario.days = 30
     assert scenario.days == 30 and scenario.population.size == load_scenario(DEFAULT).population.size
+
+
+def test_a_refused_assignment_leaves_the_block_as_it_was_and_an_unknown_key_is_named():
+    """A check across keys (promoters + passives at most 1, channel weights summing to 1,
+    seeds within the population) runs after pydantic has set the value: the refused
+    assignment stayed, so a notebook that caught the error held an invalid scenario whose
+    next simulate named a key never touched. An unknown key said "Object has no attribute
+    'base_shar'", with no key it meant nor the keys there are, as a file is told."""
+    from simulator import ScenarioError
+
+    scenario = load_scenario(DEFAULT)
+    pristine = scenario.model_dump()
+    assignments = [(scenario.satisfaction, "promoters", 0.9, "promoters + passives must be at most 1"),
+                   (scenario.program, "channels", [{"kind": "direct", "weight": 0.5}], "channel weights must sum to 1"),
+                   (scenario, "population", {"size": 10, "initial_customers": 20}, "is more than population.size (10)")]
+    for block, key, value, said in assignments:
+        with pytest.raises(ScenarioError, match=re.escape(said)):
+            setattr(block, key, value)
+    assert scenario.model_dump() == pristine   # every block as it was
+    assert simulate(scenario.model_copy(update={"days": 5}), replicates=1, seed=1).runs["customers_final"].iloc[0] > 0
+    with pytest.raises(ScenarioError, match=re.escape("Program: base_shar: unknown key 'base_shar'; did you mean "
+                                                      "'base_share'? valid keys here: base_share, ")):
+        scenario.program.base_shar = 0.3
+    with pytest.raises(ScenarioError, match=re.escape("unknown key 'referer_reward'; did you mean 'referrer_reward'?")):
+        scenario.program.incentive.referer_reward = 5
