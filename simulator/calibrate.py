@@ -391,7 +391,7 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
 
     check_seed_and_replicates("calibrate", seed=seed)
     check_instance("calibrate", "settings", settings, CalibrationSettings,
-                   "simulator.calibrate.CalibrationSettings(particles=...)")
+                   "simulator.calibrate.CalibrationSettings(population_size=...)")
     settings = settings or CalibrationSettings()
     parameters = as_items(parameters)
     columns = None if columns is None else as_items(columns)

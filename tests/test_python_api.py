@@ -604,6 +604,13 @@ def test_the_decision_functions_given_the_wrong_kind_of_thing_say_what_they_take
     with pytest.raises(TypeError) as raised:
         call_it()
     assert words in str(raised.value) and "\n" not in str(raised.value), str(raised.value)
+    # the example it gives takes the keyword it shows: CalibrationSettings(particles=...) was refused by the class
+    if example := re.search(r"simulator\.(\w+)\.(\w+Settings)\((\w+)=\.\.\.\)", str(raised.value)):
+        import dataclasses
+        import importlib
+
+        settings = getattr(importlib.import_module(f"simulator.{example[1]}"), example[2])
+        assert example[3] in {field.name for field in dataclasses.fields(settings)}, str(raised.value)
 
 
 def test_one_metric_or_column_given_alone_is_one_name_not_its_letters():
