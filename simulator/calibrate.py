@@ -57,6 +57,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from .equality import FieldsEqual
 from .config import Scenario
 from .errors import ScenarioError
 from .scenario_io import as_items, check_instance, check_scenario, check_seed_and_replicates
@@ -122,8 +123,8 @@ class CalibrationSettings:
         return int(self.max_simulations) if self.max_simulations else SIMULATIONS_PER_PARTICLE * self.population_size
 
 
-@dataclass
-class Calibration:
+@dataclass(eq=False)   # == by FieldsEqual: tables by DataFrame.equals
+class Calibration(FieldsEqual):
     seed: int
     parameters: list[Parameter]
     columns: list[str]

@@ -35,6 +35,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .equality import FieldsEqual
 from .config import Scenario, has_budget, has_program
 from .errors import ScenarioError
 from .evaluation import BOUNDED, capped_as, ceiling
@@ -70,8 +71,8 @@ COMPARISON_COLUMNS = (
 )
 
 
-@dataclass
-class Comparison:
+@dataclass(eq=False)   # == by FieldsEqual: tables by DataFrame.equals
+class Comparison(FieldsEqual):
     """Designs run on the same seeds, the first one the reference."""
 
     designs: list[Results]

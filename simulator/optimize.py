@@ -56,6 +56,7 @@ import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
+from .equality import FieldsEqual
 from .config import Scenario
 from .errors import ScenarioError
 from .scenario_io import as_items, check_instance, check_scenario, check_seed_and_replicates
@@ -245,8 +246,8 @@ class OptimizeSettings:
         return [*sizes, self.max_replicates]
 
 
-@dataclass
-class OptimizeResult:
+@dataclass(eq=False)   # == by FieldsEqual: tables by DataFrame.equals
+class OptimizeResult(FieldsEqual):
     seed: int
     objectives: tuple[Objective, ...]
     constraints: tuple[Constraint, ...]

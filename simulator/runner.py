@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
+from .equality import FieldsEqual
 from .config import NeverAsk, NoIncentive, Scenario, has_program
 from .engine import Engine
 from .executors import run_tasks
@@ -100,8 +101,8 @@ class RunOutput:
     k_by_month: np.ndarray | None = None     # metrics.cohort_k_by_month: customers and referrals per join month
 
 
-@dataclass
-class Results:
+@dataclass(eq=False)   # == by FieldsEqual: tables by DataFrame.equals
+class Results(FieldsEqual):
     """Everything ``simulate`` produced for one scenario (the tables of ``refsim run``'s folder).
 
     - ``scenario``: the scenario as run, its ``seed`` and ``replicates`` set

@@ -50,6 +50,7 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
+from .equality import FieldsEqual
 from .config import Scenario
 from .errors import ScenarioError
 from .scenario_io import as_items, check_instance, check_scenario, check_seed_and_replicates
@@ -70,8 +71,8 @@ class SensitivitySettings:
     screen: float = 0.0        # hold parameters with mu_star below screen * max at their midpoint for Sobol
 
 
-@dataclass
-class SensitivityResult:
+@dataclass(eq=False)   # == by FieldsEqual: tables by DataFrame.equals
+class SensitivityResult(FieldsEqual):
     seed: int
     parameters: list[Parameter]
     designs: list[str]

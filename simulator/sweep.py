@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
+from .equality import FieldsEqual
 from .compare import LOWER_IS_BETTER, UNRANKED
 from .config import Scenario
 from .metrics import NEVER_IS_WORST, UNDEFINED_IS_WORST, copies, joint_level, t_quantile
@@ -287,8 +288,8 @@ def default_folder(sweep_file: str | Path, base: Path = Path("results")) -> Path
     return study_folder("sweep", sweep_file, base)
 
 
-@dataclass
-class SweepOutcome:
+@dataclass(eq=False)   # == by FieldsEqual: tables by DataFrame.equals
+class SweepOutcome(FieldsEqual):
     folder: Path
     runs: int          # runs in the sweep
     ran: int           # runs done by this call

@@ -708,6 +708,32 @@ def test_the_decision_results_and_a_sweep_print_in_a_line_a_notebook_can_read(tm
     assert f"size={scenario.population.size}, network={scenario.network.kind!r}" in repr(scenario)
 
 
+def test_two_runs_of_one_scenario_and_seed_compare_equal():
+    """`simulate(s, seed=1) == simulate(s, seed=1)` raised "The truth value of a
+    DataFrame is ambiguous" (the dataclass compared its tables with DataFrame's ==), and
+    so did two Comparisons or two loads of one OptimizeResult: only an object compared
+    with itself worked. Equal results are equal, tables by DataFrame.equals (a missing
+    value where the other has one is alike); another seed's are not."""
+    from simulator.calibrate import Calibration
+    from simulator.compare import compare
+
+    scenario = load_scenario(DEFAULT, ["population.size=600", "population.initial_customers=10", "days=20"])
+    first, again = simulate(scenario, replicates=2, seed=1), simulate(scenario, replicates=2, seed=1)
+    assert first is not again and first == again and not (first != again)
+    assert first.runs["k_factor"].isna().all()   # 20 days, no 30-day window closed: missing in each, alike
+    assert first != simulate(scenario, replicates=2, seed=2)
+    assert first != simulate(scenario.model_copy(update={"name": "other"}), replicates=2, seed=1)
+    designs = [scenario, scenario.model_copy(update={"name": "b"})]
+    assert compare(designs, replicates=2, seed=1) == compare(designs, replicates=2, seed=1)
+    table = pd.DataFrame({"draw": [0, 1], "x": [0.1, float("nan")]})
+    fit = dict(seed=1, parameters=[], columns=["asks"], pilot_days=5, particles=table, posterior=table,
+               intervals=table, generations=table)
+    assert Calibration(**fit) == Calibration(**{**fit, "posterior": table.copy()})
+    assert Calibration(**fit) != Calibration(**{**fit, "posterior": table.assign(x=[0.1, 0.2])})
+    with pytest.raises(TypeError):
+        hash(first)   # mutable: unhashable, as before
+
+
 def test_an_assignment_the_schema_refuses_is_one_line_naming_the_block_and_key():
     """`scenario.days = -5` in a notebook raised pydantic's multi-line error ('1 validation
     error for Scenario', the key, the message, a link); a file's value is refused in one
