@@ -689,6 +689,28 @@ def test_a_word_given_for_a_number_is_refused_as_no_number(text, ranges_only, sa
         parse_parameter(text, base, source="--fit", ranges_only=ranges_only)
     assert ranges_only != ("a,b" in str(refused.value))   # calibrate fits ranges only: no values offered
 
+def test_the_winner_from_python_is_best_yamls_scenario_named_and_seeded_apart():
+    """optimize() gave best_scenario the base's name and the study seed: a notebook's
+    natural next step, simulate(result.best_scenario), replayed the very replicates the
+    winner was picked on and reproduced its flattered search mean exactly (8,272 where
+    fresh seeds gave 7,387), where best.yaml carries a seed none of the study's runs
+    used. It is now best.yaml's scenario, name and seed."""
+    import yaml
+
+    from simulator.report.optimize import best_yaml
+    from simulator.rng import fresh_seeds, replicate_seeds, stream_seed
+
+    base = small()
+    parameters = parse_parameters(["program.base_share=0:1"], base)
+    result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=3, evaluate=closed_form,
+                      settings=OptimizeSettings(trials=4, replicates=2, max_replicates=4, batch=2, startup_trials=2))
+    winner = result.best_scenario
+    assert winner.name == f"{base.name}-best" and winner.seed == stream_seed(3, "best design") != 3
+    assert winner.seed not in set(replicate_seeds(3, 4)) | set(fresh_seeds(3, 20))
+    written = yaml.safe_load(best_yaml(result, base, parameters))
+    assert Scenario.model_validate(written).model_dump(exclude={"description"}) == \
+        winner.model_dump(exclude={"description"})
+
 def test_each_trial_carries_its_mean_on_the_first_rungs_replicates():
     """The report's 'Each choice' table compares choices on rung 0's replicates, which
     every trial ran on the same seeds: a trial's {objective}_rung0_mean is the mean of

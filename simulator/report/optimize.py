@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..optimize import (STAGING_PREFIX, OptimizeResult, OptimizeSettings, chosen_rows, every_design_tried, in_the_order_chosen, spend_alone_note, trial_count,
+from ..optimize import (STAGING_PREFIX, OptimizeResult, OptimizeSettings, best_identity, chosen_rows, every_design_tried, in_the_order_chosen, spend_alone_note, trial_count,
                         winner_rows)
 from ..parameters import Parameter
 from ..behaviour.budget import months_begun
@@ -23,7 +23,6 @@ from ..evaluation import DAY_METRICS, spend_cap
 from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest, outputs_staged
 from ..provenance import study_engine_record
-from ..rng import stream_seed
 from .figure import plt, save
 from .text import (study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
@@ -122,8 +121,7 @@ def best_yaml(result: OptimizeResult, base: Scenario, parameters: Sequence[Param
     data = result.best_scenario.model_dump(mode="json")
     on_numpy = (study_engine_record([base], parameters).get("path") == "numpy"
                 and unsupported(result.best_scenario) is None)
-    data["name"] = f"{base.name}-best"
-    data["seed"] = stream_seed(result.seed, "best design")
+    data.update(best_identity(base, result.seed))   # as optimize gives best_scenario, whoever built the result
     values = ", ".join(f"{k} = {_value(v)}" for k, v in (result.best or {}).items())
     # the base's description would describe the base's own levers ("a $10/$10 credit") above the winner's
     described = f"The best design refsim optimize found on {base.name} (trial {result.best_trial}): {values}."
