@@ -394,6 +394,10 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     check_instance("calibrate", "settings", settings, CalibrationSettings,
                    "simulator.calibrate.CalibrationSettings(population_size=...)")
     settings = settings or CalibrationSettings()
+    if folder is not None:   # a file there was pathlib's "FileExistsError: [Errno 17] File exists"
+        from .outpath import check_out_path
+
+        check_out_path(Path(folder), existing_ok=True, key="folder")
     parameters = as_items(parameters)
     columns = None if columns is None else as_items(columns)
     counts = pilot_counts(pilot, columns)

@@ -413,6 +413,10 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
     base = check_scenario(base, "optimize")
     check_instance("optimize", "settings", settings, OptimizeSettings, "simulator.optimize.OptimizeSettings(trials=...)")
     settings = settings or OptimizeSettings()
+    if folder is not None:   # a file there was pathlib's "FileExistsError: [Errno 17] File exists"
+        from .outpath import check_out_path
+
+        check_out_path(Path(folder), existing_ok=True, key="folder")
     parameters = as_items(parameters)
     objectives, constraints = tuple(as_items(objectives)), tuple(as_items(constraints))
     for constraint in constraints:

@@ -36,29 +36,30 @@ def check_utf8_folder(out: Path, what: str, key: str = "--out", remedy: str = "g
                             f"record; {remedy}", file=printable(where), key=key) from None
 
 
-def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True) -> None:
+def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, key: str = "--out") -> None:
     """Refuse an ``--out`` that is a symbolic link (dangling or not), lies under a file,
     or sits where no folder can be created (no permission, an immutable or read-only
     folder). ``existing_ok`` allows an existing folder (a sweep resumes into it).
     ``write``: find out by creating (and removing) a folder there; else by asking the
     system (os.access), which creates nothing (a dry run) but may miss an immutable
-    folder."""
+    folder. ``key``: what the folder was given as (an API's ``folder`` argument)."""
     out = Path(out)
     source = str(out)
+    folder = "an --out folder" if key == "--out" else "a folder"
     if out.is_symlink():
         target = os.readlink(out)
         state = "a dangling symbolic link" if not out.exists() else "a symbolic link"
         raise ScenarioError(f"is {state} (to {target}); give the path of a real folder: results are renamed into "
-                            f"place, which would replace the link, not write where it points", file=source, key="--out")
+                            f"place, which would replace the link, not write where it points", file=source, key=key)
     existing = next((p for p in (out, *out.parents) if os.path.lexists(p)), None)
     if existing is None:  # pragma: no cover - the root always exists
         return
     if existing != out and not existing.is_dir():
-        raise ScenarioError(f"lies under {existing}, which is a file, not a folder; choose an --out folder elsewhere",
-                            file=source, key="--out")
+        raise ScenarioError(f"lies under {existing}, which is a file, not a folder; choose {folder} elsewhere",
+                            file=source, key=key)
     if existing == out and not out.is_dir():
         raise ScenarioError("is a file; give the path of a new folder (results are never overwritten)", file=source,
-                            key="--out")
+                            key=key)
     if existing == out and not existing_ok and any(out.iterdir()):
         return  # results.check_out_dir says it is not empty
     # results are staged beside --out and renamed into it; a sweep writes inside it
@@ -71,5 +72,5 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True) 
         Path(tempfile.mkdtemp(prefix=".refsim-probe-", dir=probe_in)).rmdir()
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise ScenarioError(f"cannot create a folder in {probe_in} ({reason}); choose an --out folder you can write to",
-                            file=source, key="--out") from None
+        raise ScenarioError(f"cannot create a folder in {probe_in} ({reason}); choose {folder} you can write to",
+                            file=source, key=key) from None

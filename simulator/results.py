@@ -158,8 +158,10 @@ def outputs_staged(folder: Path, prefix: str, before_manifest: Callable[[set[str
     before it lands): written in place one by one, an interrupt left a new trials.csv
     or sweep.csv beside the old report.md and manifest. A folder without manifest.json
     has unfinished outputs. Staging a kill left (``prefix``) is removed first, and this
-    one whatever happens."""
+    one whatever happens. ``folder`` is created if need be (write_optimize from Python
+    into a new folder met tempfile's FileNotFoundError)."""
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     for leftover in folder.glob(f"{prefix}*"):
         shutil.rmtree(leftover, ignore_errors=True)
     stage = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))

@@ -711,6 +711,30 @@ def test_the_winner_from_python_is_best_yamls_scenario_named_and_seeded_apart():
     assert Scenario.model_validate(written).model_dump(exclude={"description"}) == \
         winner.model_dump(exclude={"description"})
 
+def test_a_study_folder_given_from_python_is_checked_and_its_report_written_into_a_new_one(tmp_path):
+    """folder='README.md' (a file) was pathlib's "FileExistsError: [Errno 17] File
+    exists", a folder under a file "NotADirectoryError"; and write_optimize into a folder
+    not yet made met tempfile's FileNotFoundError. Each is one line naming the folder, and
+    the report is written into a new nested folder."""
+    import datetime as dt
+
+    from simulator.report.optimize import write_optimize
+
+    base = small()
+    parameters = parse_parameters(["program.base_share=0:1"], base)
+    settings = OptimizeSettings(trials=2, replicates=2, max_replicates=2, batch=2, startup_trials=2)
+    afile = tmp_path / "notes.txt"
+    afile.write_text("x")
+    for folder, said in ((afile, "folder: is a file"), (afile / "study", "which is a file, not a folder")):
+        with pytest.raises(ScenarioError, match=re.escape(said)):
+            optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=3, evaluate=closed_form,
+                     settings=settings, folder=folder)
+    result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=3, evaluate=closed_form,
+                      settings=settings)
+    write_optimize(result, tmp_path / "new" / "study", base=base, parameters=parameters, settings=settings,
+                   started=dt.datetime.now())
+    assert (tmp_path / "new" / "study" / "report.md").exists() and (tmp_path / "new" / "study" / "best.yaml").exists()
+
 def test_each_trial_carries_its_mean_on_the_first_rungs_replicates():
     """The report's 'Each choice' table compares choices on rung 0's replicates, which
     every trial ran on the same seeds: a trial's {objective}_rung0_mean is the mean of
