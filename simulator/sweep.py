@@ -365,7 +365,8 @@ def _study_extra(sweep: Sweep) -> dict:
              # and as written, so that one written differently with the same points is accepted (_rewritten)
              "base_written": sweep.base_data}
     if sweep.spec.method == "grid":
-        extra.update(grid_fingerprint=sweep.grid_fingerprint(), grids=[sweep.grid()])
+        extra.update(grid_fingerprint=sweep.grid_fingerprint(), grids=[sweep.grid()],
+                     grid_fingerprint_but_metrics=sweep.grid_fingerprint(metrics=False))
     return extra
 
 

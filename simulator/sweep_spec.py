@@ -231,16 +231,22 @@ class Sweep:
         del payload["metrics"]
         return _sha256(payload)
 
-    def grid_fingerprint(self) -> str | None:
+    def grid_fingerprint(self, metrics: bool = True) -> str | None:
         """The fingerprint without the grid's values (its parameter keys kept, in
         order): two grids with the same one differ only in their levels. None for
-        sampled sweeps, whose points all move when anything changes."""
+        sampled sweeps, whose points all move when anything changes. Without
+        ``metrics``, the metrics are left out too: a grid grown in the same edit that
+        changed what it reports (fingerprint_but_metrics)."""
         if self.spec.method != "grid":
             return None
-        sweep = self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | READING_KEYS | {"parameters"})
+        sweep = self.spec.model_dump(mode="json", exclude=EXECUTION_KEYS | READING_KEYS | {"parameters"}
+                                     | (set() if metrics else {"metrics"}))
         base_files = {str(path) for path in scenario_files(self.base)}
-        return _sha256(self._payload({**sweep, "parameter_keys": self.parameters},
-                                     {path: digest for path, digest in self.inputs().items() if path in base_files}))
+        payload = self._payload({**sweep, "parameter_keys": self.parameters},
+                                {path: digest for path, digest in self.inputs().items() if path in base_files})
+        if not metrics:
+            del payload["metrics"]
+        return _sha256(payload)
 
     def _payload(self, sweep: dict, inputs: dict[str, str], replicates: bool = True) -> dict:
         """What a fingerprint hashes; without ``replicates`` the count is left out, from the
@@ -300,9 +306,12 @@ class Sweep:
         fingerprint is this sweep's with those metrics. Accepted when the part files hold
         every metric now asked; else refused in one line naming the missing one (the
         runs never recorded it)."""
-        stored = state.get("fingerprint_but_metrics")
+        stored, grown = state.get("fingerprint_but_metrics"), None
         if stored is not None:
             same = stored == self.fingerprint_but_metrics()
+            if not same:   # a grid grown in the same edit: told to --force, which deleted every run it kept
+                grown = self._grid_grown(state, metrics=False)
+                same = grown is not None
         else:   # the sweep file listed them, or left them out for the defaults
             written = [list(held)] + ([None] if held == DEFAULT_METRICS else []) if held is not None else []
             same = any(dataclasses.replace(self, spec=self.spec.model_copy(update={"metrics": metrics}), metrics=held,
@@ -319,6 +328,8 @@ class Sweep:
                                 f"{', '.join(held)}{why}); rerun with --force to run every run again with "
                                 f"{'them' if len(missing) > 1 else 'it'}, drop {'them' if len(missing) > 1 else 'it'} "
                                 f"from metrics:, or choose another --out folder", key="--out")
+        if grown is not None:
+            return grown
         # the grid's versions and the replicate counts stay: a grid that grew numbers its points by them
         return {"grids": state["grids"]} if state.get("grids") else {}
 
@@ -363,12 +374,14 @@ class Sweep:
         kept = {"grids": state["grids"]} if state.get("grids") else {}
         return {"replicates_grown": [*state.get("replicates_grown", [before]), self.replicates], **kept}
 
-    def _grid_grown(self, state: dict) -> dict | None:
+    def _grid_grown(self, state: dict, metrics: bool = True) -> dict | None:
         """This grid with more levels than the folder's: its point ids and seeds stay, the
-        new points are numbered after them."""
-        fingerprint = self.grid_fingerprint()
+        new points are numbered after them. Without ``metrics``, whatever the metrics
+        reported (a folder that stored grid_fingerprint_but_metrics)."""
+        fingerprint = self.grid_fingerprint(metrics)
         grids = state.get("grids")
-        if fingerprint is None or state.get("grid_fingerprint") != fingerprint or not grids:
+        stored = state.get("grid_fingerprint" if metrics else "grid_fingerprint_but_metrics")
+        if fingerprint is None or stored != fingerprint or not grids:
             return None
         before, version = grids[-1], {}
         for key, levels in self.grid().items():

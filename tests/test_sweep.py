@@ -1286,6 +1286,30 @@ def test_a_range_grid_grown_from_4_to_10_levels_reuses_its_runs_and_holds_the_de
     assert (pd.read_csv(out / "sweep.csv")[FRAUD] == 0.1).sum() == 1
 
 
+def test_a_grid_grown_in_the_edit_that_changed_its_metrics_keeps_its_runs(tmp_path):
+    """Each alone keeps every run (a grown grid runs its new points, other metrics run
+    nothing), but a range widened and a metric added in one edit was refused as "a
+    different sweep (its sweep file's parameters, metrics differ)" with advice to
+    --force, which deletes every run. It now runs the new points only and reports the new
+    metric for every run; a grid grown beside a changed seed is still refused."""
+    grid = lambda levels: {FRAUD: {"low": 0, "high": 0.3, "levels": levels}}  # noqa: E731
+    path = write_sweep(tmp_path, replicates=1, parameters=grid(4))
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    before = run_frame(out)
+    write_sweep(tmp_path, replicates=1, parameters=grid(10), metrics=["customers_final", "referred_share"])
+    grown = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert grown.exit_code == 0, grown.output
+    assert "4 already done" in grown.stdout and "6 run now" in grown.stdout, grown.stdout
+    after = run_frame(out)
+    kept = [c for c in before.columns if c in after.columns]   # sweep.parquet holds the metrics reported
+    pd.testing.assert_frame_equal(after.iloc[:4][kept].reset_index(drop=True), before[kept])
+    assert len(after) == 10 and after[FRAUD].nunique() == 10 and "referred_share" in after
+    assert "referred_share" in pd.read_csv(out / "points.csv").columns.str.removesuffix("_mean").tolist()
+    write_sweep(tmp_path, replicates=1, parameters=grid(19), metrics=["customers_final"], seed=6)
+    other = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert other.exit_code == 2 and "holds a different sweep" in other.stderr, other.output
+
 def test_a_grid_from_before_levels_were_rounded_grows_without_running_its_points_again(tmp_path):
     """A folder started before generated levels were rounded (and before the code that
     started it was stored, so it resumes) holds 0.09999999999999999 where the grid now
