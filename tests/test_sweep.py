@@ -3471,7 +3471,8 @@ def test_the_heatmap_outlines_the_best_point_and_its_ties_and_keeps_yellow_for_t
     """Cell means of 4.39k to 6.07k spanned the whole colour scale while the report told
     none of the points apart; and a payback day's yellow was its worst cell where a
     value's yellow is its best. The best point and those not told apart from it are
-    outlined, and a lower-is-better metric's scale is reversed."""
+    outlined (and keyed in the legend on a filled cell), and a lower-is-better metric's
+    scale is reversed."""
     from simulator.report import plots
 
     runs = pd.DataFrame([{"point_id": 2 * i + j, "x": x, "y": y, "v": 10.0 * i + j}
@@ -3483,6 +3484,14 @@ def test_the_heatmap_outlines_the_best_point_and_its_ties_and_keeps_yellow_for_t
     outlined = {(p.get_x() + 0.5, p.get_y() + 0.5): p.get_label() for p in ax.patches}
     assert outlined == {(1.0, 1.0): "best point (report.md)", (1.0, 0.0): "not told apart from the best (report.md)"}
     assert ax.images[0].get_cmap().name == "viridis"
+    # the legend's keys show their outlines on a filled cell: a white dashed outline on the white figure was invisible
+    from matplotlib.colors import to_rgba
+
+    keys = {h.get_label(): h for h in ax.get_legend().legend_handles}
+    tie = keys["not told apart from the best (report.md)"]
+    face = to_rgba(tie.get_facecolor())
+    assert tie.get_edgecolor() == to_rgba("white") and face[3] > 0 and face != to_rgba("white"), face
+    assert keys["best point (report.md)"].get_edgecolor() == to_rgba("red")
     plots.sweep_heatmap(runs, "x", "y", "v", tmp_path / "p.png", minimise=True)
     ax = drawn[-1].axes[0]
     assert ax.images[0].get_cmap().name == "viridis_r" and not ax.patches

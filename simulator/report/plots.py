@@ -576,9 +576,14 @@ def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path, d
         if (at := cell(levels)) is not None:
             ax.add_patch(Rectangle((at[0] - 0.5, at[1] - 0.5), 1, 1, fill=False, **style))
     if best or ties:
-        handles = {h.get_label(): h for h in ax.patches}
+        from matplotlib.patches import Patch
+
+        # each key on a cell of the map's middle colour: a white dashed outline on the figure's white was invisible
+        handles = {h.get_label(): Patch(facecolor=image.cmap(0.5), edgecolor=h.get_edgecolor(),
+                                        linestyle=h.get_linestyle(), linewidth=h.get_linewidth(), label=h.get_label())
+                   for h in ax.patches}
         ax.legend(handles.values(), handles.keys(), fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18),
-                  ncol=2, frameon=False)
+                  ncol=2, frameon=False, handlelength=3, handleheight=2)
     fig.colorbar(image, ax=ax, label=f"mean {metric}" + (" (lower is better: yellow)" if minimise else ""))
     ax.set(xlabel=x, ylabel=y, title=f"{metric}: mean over {defined}" if defined else f"{metric}: mean over replicates")
     return _save(fig, path)
