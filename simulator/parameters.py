@@ -44,6 +44,13 @@ class Parameter:
     choices: tuple = ()
     union: bool = field(default=False, repr=False)   # the key is the ``kind`` of a block with variants
 
+    def __post_init__(self) -> None:
+        # Parameter(key, "floaty", 0.1, 0.4) ran as a whole-number range (every kind but float and categorical)
+        kinds = typing.get_args(ParameterKind)
+        if self.kind not in kinds:
+            raise ScenarioError(f"kind {self.kind!r} is none of {', '.join(kinds)}; parse_parameter('KEY=LO:HI', "
+                                f"base) builds a parameter from the text --vary takes", file="Parameter", key=self.key)
+
     def from_unit(self, u: float) -> Any:
         """Map u in [0, 1) onto the values: equal strata of u are equal strata of the
         range (log-uniform with ``log``); every whole number or choice gets an equal share."""

@@ -613,6 +613,15 @@ def test_the_decision_functions_given_the_wrong_kind_of_thing_say_what_they_take
         assert example[3] in {field.name for field in dataclasses.fields(settings)}, str(raised.value)
 
 
+def test_a_parameter_of_no_kind_is_refused():
+    """Parameter("program.base_share", "floaty", 0.1, 0.4) ran, as a whole-number range:
+    every kind but float and categorical took the int path."""
+    from simulator.parameters import Parameter
+
+    with pytest.raises(ScenarioError, match=re.escape("kind 'floaty' is none of float, int, categorical")):
+        Parameter("program.base_share", "floaty", 0.1, 0.4)
+    assert Parameter("program.base_share", "float", 0.1, 0.4).from_unit(0.5) == pytest.approx(0.25)
+
 def test_one_metric_or_column_given_alone_is_one_name_not_its_letters():
     """metrics="customers_final" was "unknown metric 'c'", columns="customers" "'c' is not
     a timeseries column"; a name given alone is now that one name, as load_scenario takes
