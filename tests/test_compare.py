@@ -671,6 +671,14 @@ def test_the_report_warns_when_one_design_stopped_asking_and_another_still_asks(
     uneven.timeseries.loc[(uneven.timeseries["replicate"] == 1) & uneven.timeseries["day"].between(21, 40), "asks"] = 5.0
     assert asking_note([always, uneven]).startswith("**budgeted** made its last ask on day 20, the median of its "
                                                     "replicates (days 20–40), while **always-on** still asks")
+    # a budget that ended the asks in every replicate, one of them inside the last tenth (day 85 of 90, the others
+    # by day 70): "still asks near day 90" was said of it, the mean over replicates being above 0 there
+    ended = design("ended", lambda d: d <= 70)
+    ended.timeseries.loc[(ended.timeseries["replicate"] == 1) & ended.timeseries["day"].between(71, 85), "asks"] = 5.0
+    ended.timeseries = pd.concat([ended.timeseries, ended.timeseries[ended.timeseries["replicate"] == 0].assign(
+        replicate=2)])
+    assert "**ended**" not in asking_note([campaign, ended]) and asking_note([campaign, ended]) == ""
+    assert "**ended** still asks" not in asking_note([campaign, ended, always])
 
 
 def test_the_report_says_when_a_lever_put_every_design_on_the_numpy_stages(monkeypatch):

@@ -881,20 +881,26 @@ def asking_note(designs) -> str:
     for running each design for exactly that long, and it moves with the horizon (a B2B
     campaign against an always-on program: 'unclear' at 90 days, 'worse' at 365).
     ``designs``: objects with ``scenario`` and ``timeseries`` (day, asks, replicate rows)."""
+    from ..metrics import median_day
+
     stopped, asking = [], []
     for design in designs:
         series = design.timeseries
         if series is None or not {"day", "asks"} <= set(series.columns) or not len(series):
             continue
-        asks = series.groupby("day")["asks"].mean()
-        if not (asks > 0).any():
+        asked = series[series["asks"] > 0]
+        if not len(asked):
             continue  # never asks: no program
-        days = int(asks.index.max())
+        days = int(series["day"].max())
         tail = max(7, days // 10)  # the horizon's last tenth, a week at least
-        if asks[asks.index > days - tail].sum() > 0:
+        # each replicate's last ask, and their median: the mean over replicates called a design whose budget ended
+        # its asks by day 340 in every replicate one that "still asks near day 365", as one replicate asked after 329
+        last = asked.groupby("replicate")["day"].max() if "replicate" in asked.columns else asked["day"].agg(["max"])
+        median = median_day(last.to_numpy())
+        if median > days - tail:
             asking.append(design.scenario.name)
-        elif int(asks.index[asks > 0].max()) <= days - 3 * tail:
-            stopped.append((design.scenario.name, int(asks.index[asks > 0].max())))
+        elif median <= days - 3 * tail:
+            stopped.append((design.scenario.name, int(median)))
     if not (stopped and asking):
         return ""
     days = int(designs[0].scenario.days)
