@@ -2122,6 +2122,31 @@ def test_a_cost_per_referral_of_rewards_alone_is_said_beside_levers_paid_for():
     assert rewards_only_cost_note(alone) == ""
 
 
+def test_a_winner_on_cost_per_referral_that_pays_levers_says_its_cost_with_them():
+    """"cost_per_referred_customer: b2b-account-managers is best (3.53, lower is better)
+    ... sure at 95%", where with its $18,250 of asks a tracked referral cost it 273.4: the
+    line crowning it said nothing of that, only a note above did. The line now gives both
+    designs' cost with the levers, program_cost over the referred customers' means."""
+    from simulator.compare import compare
+    from simulator.report import fmt
+    from simulator.report.compare import winners
+    from simulator.scenario_io import load_scenario
+
+    from .conftest import SCENARIOS
+
+    shrink = ["population.size=1500", "days=120"]
+    managers = load_scenario(SCENARIOS / "b2b-account-managers.yaml", shrink)
+    organization = load_scenario(SCENARIOS / "b2b-organization.yaml", shrink)
+    comparison = compare([organization, managers], replicates=2, seed=1)
+    line = next(line for line in winners(comparison) if line.startswith("- **cost_per_referred_customer**"))
+    assert line.startswith("- **cost_per_referred_customer**: **b2b-account-managers** is best"), line
+    runs = {d.scenario.name: d.runs for d in comparison.designs}
+    cost = {name: r["program_cost"].mean() / r["referred_customers"].mean() for name, r in runs.items()}
+    assert cost["b2b-account-managers"] > 10 * cost["b2b-organization"]
+    assert (f"It counts the rewards alone: with the levers' costs too (`program_cost`), a tracked referral cost "
+            f"b2b-account-managers {fmt(cost['b2b-account-managers'])} against b2b-organization "
+            f"{fmt(cost['b2b-organization'])}.") in line, line
+
 def test_a_set_that_brings_a_lever_into_some_designs_says_so(tmp_path):
     """compare --set program.influencers.count=5 gave a design without influencers the
     whole lever at its defaults (500 a fee, reach 3x...), and report.md said only that
