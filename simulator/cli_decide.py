@@ -655,7 +655,7 @@ def sensitivity(
     from .results import check_out_dir, new_results_dir
     from .scenario_io import load_scenario
     from .evaluation import check_metric
-    from .sensitivity import (ABOVE_ONE, IMPRECISE, SensitivitySettings, check_settings, check_uncertain, decision_drivers, design_names, lost_in_luck, planned_runs,
+    from .sensitivity import (ABOVE_ONE, IMPRECISE, SensitivitySettings, check_settings, check_uncertain, decision_drivers, design_names, lead_immaterial, lead_range_text, lost_in_luck, planned_runs,
                               sensitivity as run_sensitivity, tornado_disagreements, tornado_replicates as tornado_runs)
 
     started = dt.datetime.now()
@@ -774,6 +774,9 @@ def sensitivity(
         if unclear:
             out.print(f"  not told from the runs' luck at this size: {', '.join(unclear)} (raise --replicates or --samples)",
                       markup=False)
+        if lead_immaterial(result.flips) and not tie:
+            out.print(f"  the lead moves by {lead_range_text(result.flips)} of the leader's value over "
+                      f"all the points: no assumption moves it by much", markup=False)
         if luck == luck and not tie:   # measured: with two seeds a point or more (a tie has no lead to vary)
             out.print(f"  about {luck:.0%} of the lead's variance over the points may be the runs' luck", markup=False)
         disagreements = tornado_disagreements(result, decision_metric)

@@ -486,8 +486,31 @@ def decision_drivers(flips: pd.DataFrame) -> tuple[list[str], list[str]]:
     that luck too, so one no larger than it says nothing of the assumption either way
     (:func:`lost_in_luck`)."""
     hinges = flips[flips["flips"]]["parameter"].tolist()
-    sways = flips[~flips["flips"] & (flips["ST_advantage"] >= MATTERS) & _told_from_luck(flips)]["parameter"].tolist()
+    sways = flips[~flips["flips"] & (flips["ST_advantage"] >= MATTERS) & _told_from_luck(flips)
+                  & _lead_moves(flips)]["parameter"].tolist()
     return hinges, sways
+
+
+def _lead_moves(flips: pd.DataFrame) -> pd.Series:
+    """Whether the lead moves over the points by at least MATERIAL of the leader's value
+    (``lead_range_share``; not tested where the table has no such column or it is NaN):
+    a share of a variance says nothing of its size, and a lead that moved by $0.29 on
+    values near $600,000 "moved the size of the lead"."""
+    if "lead_range_share" not in flips:
+        return pd.Series(True, index=flips.index)
+    share = flips["lead_range_share"]
+    return share.isna() | (share >= MATERIAL)
+
+
+def lead_range_text(flips: pd.DataFrame) -> str:
+    """How far the lead moves over the points, as a share of the leader's value: '0.25%', 'under 0.01%'."""
+    share = float(flips["lead_range_share"].iloc[0])
+    return f"{share:.2%}" if share >= 1e-4 else "under 0.01%"
+
+
+def lead_immaterial(flips: pd.DataFrame) -> bool:
+    """Whether the lead moved over the points by less than MATERIAL of the leader's value."""
+    return bool(len(flips)) and not bool(_lead_moves(flips).iloc[0])
 
 
 def lost_in_luck(flips: pd.DataFrame) -> list[str]:
@@ -495,7 +518,8 @@ def lost_in_luck(flips: pd.DataFrame) -> list[str]:
     from the runs' luck at this size (neither a hinge nor a sway): the report says so,
     rather than that they do not move the lead (base_share, whose tornado moved the lead
     12-fold, was listed among the assumptions that move nothing)."""
-    return flips[~flips["flips"] & (flips["ST_advantage"] >= MATTERS) & ~_told_from_luck(flips)]["parameter"].tolist()
+    return flips[~flips["flips"] & (flips["ST_advantage"] >= MATTERS) & ~_told_from_luck(flips)
+                 & _lead_moves(flips)]["parameter"].tolist()
 
 
 def _told_from_luck(flips: pd.DataFrame) -> pd.Series:
@@ -661,6 +685,12 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
     advantage = sobol_indices(problem, per_point[:, leader] - per_point[:, runner_up], stream_seed(seed, "bootstrap", 2))
     luck = noise_share(runs[leader] - runs[runner_up]) if runs is not None else math.nan
     by_key = {key: i for i, key in enumerate(problem["names"])}
+    drawn = drawn_rows(len(per_point), problem["num_vars"])
+    # how far the lead moves over the points, as a share of the leader's value: an assumption "moved the size of
+    # the lead" that ran from 513.35 to 513.64 over values of 588,000 to 684,000 (all of a tiny variance explained)
+    lead = (per_point[:, leader] - per_point[:, runner_up])[drawn]
+    scale = float(np.nanmean(np.abs(per_point[drawn, leader]))) if len(drawn) else math.nan
+    lead_share = float(np.ptp(lead)) / scale if len(lead) and scale > 0 else math.nan
     edges = np.linspace(0.0, 1.0, bins + 1)
     flips, conditional = [], []
     # a flip is another design ahead of the leader within a part of the range by more than the noise: the
@@ -668,7 +698,6 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
     # best by mean alone flipped on noise (three assumptions without effect, designs tied: 38 of 40 studies
     # said the decision hinged on one)
     rivals = max(sum(1 for d, c in copy_of.items() if c == d), 1)   # copies are one test, the leader's none
-    drawn = drawn_rows(len(per_point), problem["num_vars"])
     fresh = np.zeros(len(per_point), dtype=bool)
     fresh[drawn] = True
     for j, p in enumerate(parameters):
@@ -706,7 +735,7 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
                       "ST_advantage": advantage["ST"][i] if i is not None else 0.0,
                       "ST_advantage_conf": advantage["ST_conf"][i] if i is not None else 0.0,
                       "best_by_bin": " → ".join(best_by_bin), "flips": len(set(best_by_bin)) > 1 and ahead,
-                      "noise_share": luck,
+                      "noise_share": luck, "lead_range_share": lead_share,
                       "range_p": range_effect_p(units[drawn, j], (per_point[:, leader] - per_point[:, runner_up])[drawn], bins,
                                                 p)})
     table = pd.DataFrame(flips).sort_values("ST_advantage", ascending=False, kind="stable", ignore_index=True)

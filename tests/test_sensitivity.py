@@ -805,6 +805,39 @@ def test_the_runs_luck_is_measured_and_an_assumption_moves_the_lead_only_above_i
     assert spurious <= 2 and before >= 10 and found >= 10, (spurious, before, found)
 
 
+def test_a_lead_that_barely_moves_is_not_said_to_move_with_an_assumption(tmp_path):
+    """An assumption was said to "move the size of the lead" when the lead ran from
+    513.35 to 513.64 over values near 600,000: a total index is a share of a variance,
+    and all of a tiny variance was explained. A lead moving by under 1% of the leader's
+    value over the points names no assumption as moving it, and the report says by how
+    little it moves; a lead moving by 5% still names it."""
+    from simulator.report import sensitivity as report
+    from simulator.sensitivity import MATERIAL, decision_drivers, lead_immaterial
+
+    def evaluate_with(effect):
+        def evaluate(scenarios, seeds, metrics, daily=False):
+            return [{"incremental_value": 600_000.0 + (effect * s.program.base_share if s.name == "a" else -513.0)}
+                    for s in scenarios]
+        return evaluate
+
+    a = tiny().model_copy(update={"name": "a"})
+    b = a.model_copy(update={"name": "bb"})
+    uncertain = parse_parameters(["program.base_share=0:1", "program.link_use=0:1"], a)
+    settings = SensitivitySettings(samples=8, trajectories=2, tornado_replicates=1, replicates=2)
+    small = sensitivity(a, uncertain, designs=[a, b], seed=1, evaluate=evaluate_with(0.3), settings=settings)
+    row = small.flips.set_index("parameter").loc["program.base_share"]
+    assert row["ST_advantage"] > 0.5 and row["lead_range_share"] < MATERIAL   # all of a tiny variance explained
+    assert decision_drivers(small.flips)[1] == [] and lead_immaterial(small.flips)
+    report.write_sensitivity(small, tmp_path / "s", designs=[a, b], metrics=["incremental_value"],
+                             decision_metric="incremental_value", settings=settings,
+                             started=__import__("datetime").datetime.now())
+    text = (tmp_path / "s" / "report.md").read_text()
+    assert "moves the size of the lead" not in text and "over all the points the lead moves by under 0.01% of the " \
+        "leader's value, under 1%" in text, text
+    large = sensitivity(a, uncertain, designs=[a, b], seed=1, evaluate=evaluate_with(30_000.0), settings=settings)
+    assert large.flips.set_index("parameter").loc["program.base_share", "lead_range_share"] > MATERIAL
+    assert decision_drivers(large.flips)[1] == ["program.base_share"] and not lead_immaterial(large.flips)
+
 def test_the_share_of_a_variance_that_may_be_luck_by_hand():
     """noise_share: the luck in a point mean is the interaction mean square of the
     [point, seed] table over the seeds' count, as a share of the variance of the point
