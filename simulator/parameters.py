@@ -100,14 +100,12 @@ def parse_parameter(text: str, base: Scenario, *, source: str = "--vary", ranges
     elif ":" in raw and choices is None:
         parameter = _range(raw, key, number, source)
     else:
-        values = [_scalar(v.strip()) for v in raw.split(",") if v.strip()]
+        given = [v.strip() for v in raw.split(",") if v.strip()]
+        values = [_scalar(v) for v in given]
         if not values:
             raise ScenarioError(f"no values given; write {key}=LO:HI or {key}=a,b,c", file=source, key=key)
-        words = [v for v in values if isinstance(v, str)]
-        if number is not None and choices is None and words:
-            # 'KEY=a' on a number was refused as 'one value only', as if the value were fine
-            raise ScenarioError(f"'{words[0]}' is not a number; the key holds {_NUMBER_WORDS[number]}: give {key}=LO:HI"
-                                + ("" if ranges_only else " or two or more numbers a,b"), file=source, key=key)
+        if number is not None and choices is None:
+            values = [_as_number(text, value, key, number, source, ranges_only) for text, value in zip(given, values)]
         if choices is not None:
             unknown = [v for v in values if v not in choices]
             if unknown:
@@ -121,6 +119,25 @@ def parse_parameter(text: str, base: Scenario, *, source: str = "--vary", ranges
                             + f" (to fix the key instead, use --set {key}=VALUE)", file=source, key=key)
     _check_values(parameter, base, source, ranges_only=ranges_only)
     return parameter
+
+
+def _as_number(text: str, value: Any, key: str, number: type, source: str, ranges_only: bool) -> Any:
+    """A listed value of a numeric key as a number: YAML 1.1 reads ``1e4`` and ``1e-5`` as
+    text, which is a number written as rates are; a word (``a``, ``yes``, ``true``) is
+    refused as no number, where 'KEY=a' was told 'one value only', as if the value were
+    fine. ``null`` stays, for a key that may be left unset."""
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, str):
+        try:
+            read = float(value)
+        except ValueError:
+            pass
+        else:   # population.size=1e3: the whole number a key of whole numbers holds
+            return int(read) if number is int and read.is_integer() else read
+    raise ScenarioError(f"'{text}' is not a number; the key holds {_NUMBER_WORDS[number]}: give {key}=LO:HI"
+                        + ("" if ranges_only else " or two or more numbers a,b"), file=source, key=key)
+
 
 
 def parse_parameters(texts: Iterable[str], base: Scenario, *, source: str = "--vary",

@@ -679,6 +679,8 @@ def test_a_key_given_one_value_only_is_refused_in_one_line(text):
                          [("program.base_share=a", False, "'a' is not a number; the key holds a number: give "
                                                           "program.base_share=LO:HI or two or more numbers a,b"),
                           ("program.base_share=0.1,x", False, "'x' is not a number"),
+                          ("program.base_share=1,true", False, "'true' is not a number"),
+                          ("program.base_share=yes,0.5", False, "'yes' is not a number"),
                           ("population.size=abc", True, "'abc' is not a number; the key holds a whole number: give "
                                                         "population.size=LO:HI")])
 def test_a_word_given_for_a_number_is_refused_as_no_number(text, ranges_only, said):
@@ -688,6 +690,19 @@ def test_a_word_given_for_a_number_is_refused_as_no_number(text, ranges_only, sa
     with pytest.raises(ScenarioError, match=re.escape(said)) as refused:
         parse_parameter(text, base, source="--fit", ranges_only=ranges_only)
     assert ranges_only != ("a,b" in str(refused.value))   # calibrate fits ranges only: no values offered
+
+
+def test_numbers_in_scientific_notation_are_numbers_in_a_list():
+    """YAML 1.1 reads 1e4 and 1e-5 as text: once words were refused as no number,
+    `--vary program.incentive.budget=1e4,2e4` was told "'1e4' is not a number", where a
+    range 1e4:2e4, a --set and a sweep file's list take it. Such a value is the number it
+    writes, a whole one for a key of whole numbers."""
+    base = small()
+    assert parse_parameter("program.incentive.budget=1e4,2e4", base).choices == (10000.0, 20000.0)
+    assert parse_parameter("acquisition.organic_rate=1e-5,2e-5", base).choices == (1e-5, 2e-5)
+    sizes = parse_parameter("population.size=1e3,2e3", base).choices
+    assert sizes == (1000, 2000) and all(type(size) is int for size in sizes)
+    assert parse_parameter("program.incentive.budget=null,1e4", base).choices == (None, 10000.0)
 
 def test_the_winner_from_python_is_best_yamls_scenario_named_and_seeded_apart():
     """optimize() gave best_scenario the base's name and the study seed: a notebook's
