@@ -175,13 +175,22 @@ def pilot_names(names) -> list[str]:
 NAMED_GAPS = 3
 
 
-def _missing_days(days: np.ndarray) -> str:
-    """The days missing from sorted, distinct ``days`` in a phrase: "days 5-8 and day 12 are missing". Every gap
-    is named up to NAMED_GAPS, then counted: a pilot fixed one gap at a time met the next refusal on the next try."""
+def _missing_days(days: np.ndarray, first: pd.Timestamp | None = None) -> str:
+    """The days missing from sorted, distinct ``days`` in a phrase: "days 5-8 and day 12 are missing", or with
+    ``first``, the date of day 0, by date: "2026-01-03 to 2026-01-04 and 2026-01-08 are missing". Every gap is
+    named up to NAMED_GAPS, then counted: a pilot fixed one gap at a time met the next refusal on the next try."""
     starts = days[:-1][np.diff(days) > 1] + 1
     ends = days[1:][np.diff(days) > 1] - 1
-    spans = [f"day {a}" if a == b else f"days {a}-{b}" for a, b in zip(starts.tolist(), ends.tolist())]
-    named = spans[:NAMED_GAPS] + ([f"{len(spans) - NAMED_GAPS} more gaps"] if len(spans) > NAMED_GAPS else [])
+
+    def span(a: int, b: int) -> str:
+        if first is not None:
+            at = lambda d: str((first + pd.Timedelta(days=d)).date())  # noqa: E731
+            return at(a) if a == b else f"{at(a)} to {at(b)}"
+        return f"day {a}" if a == b else f"days {a}-{b}"
+
+    spans = [span(a, b) for a, b in zip(starts.tolist(), ends.tolist())]
+    more = len(spans) - NAMED_GAPS
+    named = spans[:NAMED_GAPS] + ([f"{more} more gap{'s' if more > 1 else ''}"] if more > 0 else [])
     listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
     one_day = len(spans) == 1 and starts[0] == ends[0]
     return f"{listed} {'is' if one_day else 'are'} missing"
@@ -350,11 +359,11 @@ def _days_of_dates(dates: pd.Series, source: str) -> np.ndarray:
     repeated = ordered[ordered.duplicated()]
     if len(repeated):
         raise ScenarioError(f"{repeated.iloc[0].date()} is given twice; give one row per day", file=source, key="date")
-    expected = pd.date_range(ordered.iloc[0], ordered.iloc[-1], freq="D")
-    missing = expected.difference(ordered)
-    if len(missing):
-        raise ScenarioError(f"no row for {missing[0].date()}" + (f" (and {len(missing) - 1} other dates)" if len(missing) > 1 else "")
-                            + "; give one row per day, a day without events as a row of zeros", file=source, key="date")
+    days = (ordered - ordered.iloc[0]).dt.days.to_numpy(dtype=np.int64)
+    if len(days) and not np.array_equal(days, np.arange(days[-1] + 1)):
+        # every gap by its dates: 'no row for 2026-01-03 (and 4 other dates)' named the first alone
+        raise ScenarioError(f"{_missing_days(days, ordered.iloc[0])}: give one row per day, a day without events as a "
+                            f"row of zeros", file=source, key="date")
     return ((parsed - ordered.iloc[0]).dt.days).to_numpy(dtype=np.int64)
 
 

@@ -264,7 +264,10 @@ def test_a_pilot_kept_by_date_is_placed_by_its_dates_and_counts_are_whole_number
             pilot_counts(alone)
     with pytest.raises(ScenarioError, match=r"got 1.5 on 2026-03-01 \(day 1\)"):
         pilot_counts(dated.assign(shares=[3, 1.5, 2]))
-    for dates, message in ((["2026-03-01", "2026-03-02", "2026-03-04"], "date: no row for 2026-03-03; give one row per day"),
+    for dates, message in ((["2026-03-01", "2026-03-02", "2026-03-04"], "date: 2026-03-03 is missing: give one row per day"),
+                           # every gap by its dates ('no row for 2026-03-02 (and 4 other dates)' named the first alone)
+                           (["2026-03-01", "2026-03-04", "2026-03-06"],
+                            "date: 2026-03-02 to 2026-03-03 and 2026-03-05 are missing: give one row per day"),
                            (["2026-03-01", "2026-03-01", "2026-03-02"], "date: 2026-03-01 is given twice"),
                            (["2026-03-01", "soon", "2026-03-03"], "date: 'soon' on line 3 is not a date"),
                            # day first: 02/03 was read as 3 February and 13/03 then refused, on line 13 of a pilot
@@ -750,6 +753,7 @@ def test_a_bad_count_or_day_of_a_pilot_is_named_with_its_day():
              ({"day": [0, 1, 2, 7, 8, 10], "asks": [1, 2, 3, 4, 5, 6]}, "days 3-6 and day 9 are missing"),
              ({"day": [0, 2, 4, 9], "asks": [1, 2, 3, 4]}, "day 1, day 3 and days 5-8 are missing"),
              ({"day": [0, 2, 4, 6, 8, 10], "asks": [1] * 6}, "day 1, day 3, day 5 and 2 more gaps are missing"),
+             ({"day": [0, 2, 4, 6, 8], "asks": [1] * 5}, "day 1, day 3, day 5 and 1 more gap are missing"),
              # infinity is no count: every particle was accepted against it, the prior written as the posterior
              ({"day": [1, 2, 3], "asks": [1.0, float("inf"), 3.0]}, "got inf on day 2"),
              ({"day": [1, 2, 3], "shares": ["1", "1e400", "3"]}, "got '1e400' on day 2"),
