@@ -403,8 +403,13 @@ class Sweep:
         0.3)'; else "". A grid grows by adding levels and keeps every one it had: going
         from 3 levels to 4 was told only "its sweep file's parameters differ"."""
         grids = state.get("grids")
-        if self.grid_fingerprint() is None or state.get("grid_fingerprint") != self.grid_fingerprint() or not grids:
+        fingerprint = self.grid_fingerprint()
+        # its metrics changed in the same edit: the levels lost are still what to list again (it was told to --force)
+        same = fingerprint is not None and (state.get("grid_fingerprint") == fingerprint or state.get(
+            "grid_fingerprint_but_metrics") == self.grid_fingerprint(metrics=False))
+        if not same or not grids:
             return ""
+
         def shown(values) -> str:
             return ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in values)
 

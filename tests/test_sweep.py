@@ -1309,6 +1309,12 @@ def test_a_grid_grown_in_the_edit_that_changed_its_metrics_keeps_its_runs(tmp_pa
     write_sweep(tmp_path, replicates=1, parameters=grid(19), metrics=["customers_final"], seed=6)
     other = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
     assert other.exit_code == 2 and "holds a different sweep" in other.stderr, other.output
+    # levels dropped while the metrics change: the levels lost are named, as with the metrics unchanged (it was told
+    # only that the parameters and metrics differ, and to --force)
+    write_sweep(tmp_path, replicates=1, parameters=grid(4), metrics=["customers_final"])
+    shrunk = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert shrunk.exit_code == 2 and f"this grid with levels this sweep file drops: {FRAUD} 0.03333" in shrunk.stderr, \
+        shrunk.output
 
 def test_a_grid_from_before_levels_were_rounded_grows_without_running_its_points_again(tmp_path):
     """A folder started before generated levels were rounded (and before the code that
