@@ -404,9 +404,9 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
                    "simulator.calibrate.CalibrationSettings(population_size=...)")
     settings = settings or CalibrationSettings()
     if folder is not None:   # a file there was pathlib's "FileExistsError: [Errno 17] File exists"
-        from .outpath import check_out_path
+        from .outpath import check_folder_argument
 
-        check_out_path(Path(folder), existing_ok=True, key="folder")
+        check_folder_argument(folder)
     parameters = as_items(parameters)
     columns = None if columns is None else as_items(columns)
     counts = pilot_counts(pilot, columns)

@@ -414,9 +414,9 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
     check_instance("optimize", "settings", settings, OptimizeSettings, "simulator.optimize.OptimizeSettings(trials=...)")
     settings = settings or OptimizeSettings()
     if folder is not None:   # a file there was pathlib's "FileExistsError: [Errno 17] File exists"
-        from .outpath import check_out_path
+        from .outpath import check_folder_argument
 
-        check_out_path(Path(folder), existing_ok=True, key="folder")
+        check_folder_argument(folder)
     parameters = as_items(parameters)
     objectives, constraints = tuple(as_items(objectives)), tuple(as_items(constraints))
     for constraint in constraints:

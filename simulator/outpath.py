@@ -74,3 +74,15 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, 
         reason = error.strerror or type(error).__name__
         raise ScenarioError(f"cannot create a folder in {probe_in} ({reason}); choose {folder} you can write to",
                             file=source, key=key) from None
+
+
+
+def check_folder_argument(folder) -> Path:
+    """An API's ``folder=`` checked as ``--out`` is (check_out_path), and refused when
+    empty: ``''`` wrote the study's database into the current folder."""
+    if not str(folder).strip():
+        raise ScenarioError("an empty path; give the study's folder, or None to keep the study in memory",
+                            file=repr(folder), key="folder")
+    folder = Path(folder)
+    check_out_path(folder, existing_ok=True, key="folder")
+    return folder

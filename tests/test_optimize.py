@@ -740,7 +740,8 @@ def test_a_study_folder_given_from_python_is_checked_and_its_report_written_into
     settings = OptimizeSettings(trials=2, replicates=2, max_replicates=2, batch=2, startup_trials=2)
     afile = tmp_path / "notes.txt"
     afile.write_text("x")
-    for folder, said in ((afile, "folder: is a file"), (afile / "study", "which is a file, not a folder")):
+    for folder, said in ((afile, "folder: is a file"), (afile / "study", "which is a file, not a folder"),
+                         ("", "folder: an empty path")):   # '' wrote the study's database into the current folder
         with pytest.raises(ScenarioError, match=re.escape(said)):
             optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=3, evaluate=closed_form,
                      settings=settings, folder=folder)
@@ -749,6 +750,8 @@ def test_a_study_folder_given_from_python_is_checked_and_its_report_written_into
     write_optimize(result, tmp_path / "new" / "study", base=base, parameters=parameters, settings=settings,
                    started=dt.datetime.now())
     assert (tmp_path / "new" / "study" / "report.md").exists() and (tmp_path / "new" / "study" / "best.yaml").exists()
+    with pytest.raises(ScenarioError, match=re.escape("folder: is a file")):
+        write_optimize(result, afile, base=base, parameters=parameters, settings=settings, started=dt.datetime.now())
 
 def test_each_trial_carries_its_mean_on_the_first_rungs_replicates():
     """The report's 'Each choice' table compares choices on rung 0's replicates, which
