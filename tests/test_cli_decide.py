@@ -1588,13 +1588,23 @@ def test_a_winner_that_is_the_last_value_tried_on_a_side_says_the_rest_was_never
     result = won([6.2, 14.0, 30.0, 52.0], 6.2)
     note = untried_end_note(result, [reward, budget])
     # 6.2 of 60 is 10.3% of the width below the winner, never tried; range_edge_note is silent (not within 2%)
-    assert note.startswith("`program.incentive.referrer_reward` = 6.2 is the lowest value any trial tried: 0–6.2 "
-                           "(10% of its range) was never tried, so the search cannot say whether less does better. "
+    assert note.startswith("`program.incentive.referrer_reward` = 6.2 is the lowest value any trial tried: nothing "
+                           "below it (0–6.2, 10% of its range) was, so the search cannot say whether less does better. "
                            "Give more trials (`--trials`)"), note
     assert range_edge_note(result, [reward, budget], small()) == ""
     # the highest tried, 45 of 60: 25% above it untried, and it says "more"
-    assert "= 45 is the highest value any trial tried: 45–60 (25% of its range) was never tried, so the search " \
-           "cannot say whether more does better" in untried_end_note(won([3.0, 20.0, 45.0], 45.0), [reward])
+    assert "= 45 is the highest value any trial tried: nothing above it (45–60, 25% of its range) was, so the " \
+           "search cannot say whether more does better" in untried_end_note(won([3.0, 20.0, 45.0], 45.0), [reward])
+    # whole numbers: the winner was tried, the ones beyond it were not (it said "4–6 was never tried" of a 4 tried
+    # three times); a log range's share is on its log scale, and says so
+    (count,) = parse_parameters(["program.timing.reminders.count=0:6"], small())
+    counted = won([3.0, 3.0, 4.0, 4.0], 4.0)
+    counted.trials[count.key] = [3, 3, 4, 4]
+    counted.best = {count.key: 4}
+    assert "`program.timing.reminders.count` = 4 is the highest value any trial tried: nothing above it (5–6, 33% of " \
+           "its range) was" in untried_end_note(counted, [count])
+    (logged,) = parse_parameters(["program.incentive.referrer_reward=0.5:60:log"], small())
+    assert "(0.5–1.5, 23% of its range on its log scale)" in untried_end_note(won([1.5, 10.0, 40.0], 1.5), [logged])
     # trials on both sides of the winner, or less than a tenth untried below it: nothing to say
     assert untried_end_note(won([2.0, 6.2, 30.0], 6.2), [reward]) == ""
     assert untried_end_note(won([5.0, 30.0], 5.0), [reward]) == ""   # 8.3% untried

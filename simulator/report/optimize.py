@@ -938,10 +938,15 @@ def untried_end_note(result: OptimizeResult, parameters: list[Parameter]) -> str
             continue   # at an end: range_edge_note says so
         for end, last, gap in (("low", tried.min(), where), ("high", tried.max(), 1 - where)):
             if value == last and gap >= UNTRIED_SHARE:
-                span = f"{_value(p.low)}–{_value(value)}" if end == "low" else f"{_value(value)}–{_value(p.high)}"
+                # whole numbers: the winner itself was tried ("4-6 was never tried" of a count of 4 tried thrice)
+                step = 1 if p.kind == "int" else 0
+                first, final = (p.low, value - step) if end == "low" else (value + step, p.high)
+                span = _value(first) if first == final else f"{_value(first)}–{_value(final)}"
+                scale = " on its log scale" if p.log and p.low > 0 else ""
                 said.append(f"`{p.key}` = {_value(value)} is the {'lowest' if end == 'low' else 'highest'} value any "
-                            f"trial tried: {span} ({gap:.0%} of its range) was never tried, so the search cannot say "
-                            f"whether {'less' if end == 'low' else 'more'} does better")
+                            f"trial tried: nothing {'below' if end == 'low' else 'above'} it ({span}, {gap:.0%} of its "
+                            f"range{scale}) was, so the search cannot say whether {'less' if end == 'low' else 'more'} "
+                            f"does better")
     if not said:
         return ""
     return ("; ".join(said) + ". Give more trials (`--trials`), or compare a value beyond it with the winner "
