@@ -2122,6 +2122,24 @@ def test_a_cost_per_referral_of_rewards_alone_is_said_beside_levers_paid_for():
     assert rewards_only_cost_note(alone) == ""
 
 
+def test_a_budget_that_never_ran_out_says_the_levers_costs_are_outside_it():
+    """A $15,000 budget "never ran out: the rewards used 2% of it" beside $18,250 of
+    account managers' asks: the budget holds the rewards alone, which the sentence now
+    says with the levers' cost ((400 - 100 + 500 - 100) / 2 = 350 here); a design paying
+    rewards alone is told nothing more."""
+    from types import SimpleNamespace
+
+    from simulator.report.text import budget_never_ran_out
+
+    incentive = SimpleNamespace(budget=15000.0, budget_per_month=None, paid_on="signup")
+    levers = pd.DataFrame({"reward_cost": [100.0, 100.0], "program_cost": [400.0, 500.0]})
+    said = budget_never_ran_out(levers, incentive, 365)
+    assert said.startswith("Its budget never ran out") and said.endswith(
+        "The budget holds the rewards alone: the levers' costs, 350.0 on average (`program_cost` less `reward_cost`), are "
+        "paid outside it."), said
+    alone = budget_never_ran_out(levers.assign(program_cost=[100.0, 100.0]), incentive, 365)
+    assert alone.startswith("Its budget never ran out") and "levers" not in alone
+
 def test_a_winner_on_cost_per_referral_that_pays_levers_says_its_cost_with_them():
     """"cost_per_referred_customer: b2b-account-managers is best (3.53, lower is better)
     ... sure at 95%", where with its $18,250 of asks a tracked referral cost it 273.4: the

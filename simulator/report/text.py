@@ -1146,9 +1146,23 @@ MONTHLY_PAUSE = ("whenever the allowance so far is spent the reward pauses until
 def budget_never_ran_out(runs, incentive, days: int) -> str:
     """The sentence for a design whose budget never ran out: how much of a total budget the
     rewards used, and of a monthly allowance (see allowance_sentence)."""
-    text = ("Its budget never ran out" + budget_used(runs, incentive) + ".") if getattr(incentive, "budget", None) is not None else ""
+    text = ("Its budget never ran out" + budget_used(runs, incentive) + "." + levers_outside_budget(runs)) \
+        if getattr(incentive, "budget", None) is not None else ""
     allowance = allowance_sentence(runs, incentive, days)
     return f"{text}{' ' if text and allowance else ''}{allowance}"
+
+
+def levers_outside_budget(runs) -> str:
+    """' The budget holds the rewards alone: ...' where the design pays levers (account
+    managers' asks, staff, influencers, delight), whose costs it does not hold: a
+    "$15,000 budget" that "never ran out, 2% used" stood beside $18,250 of asks."""
+    if runs is None or not {"program_cost", "reward_cost"} <= set(runs.columns) or not len(runs):
+        return ""
+    levers = float((runs["program_cost"] - runs["reward_cost"]).mean())
+    if not levers > 0:
+        return ""
+    return (f" The budget holds the rewards alone: the levers' costs, {fmt(levers)} on average (`program_cost` less "
+            f"`reward_cost`), are paid outside it.")
 
 
 def allowance_sentence(runs, incentive, days: int) -> str:
