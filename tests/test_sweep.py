@@ -2044,7 +2044,8 @@ def test_paired_sweep_plots_band_each_level_by_its_paired_difference_from_the_be
 
 def test_paired_plots_rank_no_assumption_and_say_panels_pool_the_other_parameters(tmp_path, monkeypatch):
     """An assumption's panel (fraud share) keeps each level's own interval under common
-    random numbers, with no 'best' line: the report ranks no value of an assumption.
+    random numbers, with no 'best' line: the report ranks no value of an assumption; that
+    interval is of the average of the level's point means, not of its runs pooled.
     With two parameters the title says each panel averages over the other's values.
     Heatmap cells read 21.7k, not 2.17e+04."""
     from simulator.report import plots
@@ -2059,9 +2060,19 @@ def test_paired_plots_rank_no_assumption_and_say_panels_pool_the_other_parameter
     reward_panel, fraud_panel = drawn["fig"].axes[:2]
     assert [line.get_linestyle() for line in reward_panel.get_lines()].count(":") == 1
     assert ":" not in [line.get_linestyle() for line in fraud_panel.get_lines()]
-    own = plots._point_means(runs, ["fraud"], "value")
     band = fraud_panel.collections[0].get_paths()[0].vertices[:, 1]
-    assert min(band) == pytest.approx(own["low"].min()) and max(band) == pytest.approx(own["high"].max())
+    # a level's band is the interval of the average of its two points' means (rewards 0 and 10, 3 runs each, sd 50):
+    # standard error sqrt(2 * 50**2 / 3) / 2 on Welch-Satterthwaite's 4 degrees of freedom. Pooling the 6 runs
+    # counted the two rewards' 1,000 apart as noise, a band ten times as wide
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, 4) * math.sqrt(2 * 50**2 / 3) / 2
+    levels = runs.groupby(["fraud", "point_id"])["value"].mean().groupby("fraud").mean()
+    assert min(band) == pytest.approx(levels.min() - half) and max(band) == pytest.approx(levels.max() + half)
+    own = plots._point_means(runs, ["fraud"], "value", within="point_id").set_index("fraud")
+    assert (own["high"] - own["mean"]).to_numpy() == pytest.approx([half, half])
+    pooled = plots._point_means(runs, ["fraud"], "value").set_index("fraud")
+    assert pooled.loc[0.1, "high"] - pooled.loc[0.1, "mean"] > 5 * half
     title = drawn["fig"].texts[0].get_text().replace("\n", " ")
     assert "each panel averages over the other parameters' values" in title
     assert "an assumption's panel: its own interval" in title

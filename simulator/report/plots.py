@@ -357,12 +357,33 @@ def _in_level_order(table: pd.DataFrame, column: str, order: list[str] | None = 
     return table.iloc[sorted(range(len(table)), key=key)].reset_index(drop=True)
 
 
-def _point_means(runs: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame:
-    """Mean and 95% t-interval of ``metric`` over the runs of each group."""
+def _point_means(runs: pd.DataFrame, by: list[str], metric: str, within: str | None = None) -> pd.DataFrame:
+    """Mean and 95% t-interval of ``metric`` over the runs of each group. With ``within``
+    (a sweep's point_id), a group holding several points (a level of one parameter, the
+    others' levels beside it) is the mean of its points' means, and its interval that of
+    that average: each point's variance of the mean summed, over the points' count
+    squared, on Welch–Satterthwaite's degrees of freedom. Pooling the runs counted the
+    spread between the other parameters' levels as noise (a band about twice too wide).
+    A group with a point of one run is pooled, as before."""
     grouped = runs.groupby(by, sort=True)[metric]
     table = grouped.agg(["mean", "std", "count"]).reset_index()
     t = t_quantile(0.975, np.maximum(table["count"] - 1, 1))
     half = np.where(table["count"] > 1, t * table["std"] / np.sqrt(table["count"]), np.nan)
+    if within is not None and within in runs:
+        points = runs.groupby([*by, within], sort=True)[metric].agg(["mean", "var", "count"]).reset_index()
+        points["v"] = points["var"] / points["count"]   # each point's variance of its mean
+        points["w"] = points["v"] ** 2 / np.maximum(points["count"] - 1, 1)
+        level = points.groupby(by, sort=True).agg(mean=("mean", "mean"), v=("v", "sum"), w=("w", "sum"),
+                                                  k=(within, "size"), least=("count", "min")).reset_index()
+        stratified = ((level["k"] > 1) & (level["least"] > 1)).to_numpy()
+        k = level["k"].to_numpy(dtype=float)
+        error = np.sqrt(level["v"].to_numpy(dtype=float)) / k
+        with np.errstate(invalid="ignore", divide="ignore"):
+            freedom = level["v"].to_numpy(dtype=float) ** 2 / level["w"].to_numpy(dtype=float)
+        freedom = np.where(np.isfinite(freedom) & (freedom >= 1), freedom, 1.0)
+        own = t_quantile(0.975, freedom) * error
+        table["mean"] = np.where(stratified, level["mean"].to_numpy(dtype=float), table["mean"].to_numpy(dtype=float))
+        half = np.where(stratified, own, half)
     table["low"], table["high"] = table["mean"] - half, table["mean"] + half
     return table
 
@@ -439,7 +460,7 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                                           "best": pd.Series(dtype=bool)})
                 else:
                     table = _paired_means(part, parameter, metric, minimise, reached) if ranked else \
-                        _point_means(part, [parameter], metric)
+                        _point_means(part, [parameter], metric, within="point_id")
                 # a level where no run has the metric (a reward that paid back in no run) stays on the axis, marked,
                 # not dropped: the panel ended at the level before it, its worst outcome missing
                 missing = [v for v in whole[parameter].unique() if v not in set(table[parameter])]
