@@ -20,12 +20,13 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
+from .equality import FieldsEqual
 from .rng import point_stream, replicate_seeds, run_seed
 from .sweep_spec import Sweep, grid_levels, unit_to_value, value_key
 
 
-@dataclass
-class Points:
+@dataclass(eq=False)   # == by FieldsEqual: tables by DataFrame.equals (a SweepOutcome compares its points)
+class Points(FieldsEqual):
     """The points of a sweep: raw values (applied to the base scenario) and the
     table of values as they appear in the outputs, one row per point."""
 

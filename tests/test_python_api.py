@@ -741,6 +741,15 @@ def test_two_runs_of_one_scenario_and_seed_compare_equal():
     assert Calibration(**fit) != Calibration(**{**fit, "posterior": table.assign(x=[0.1, 0.2])})
     with pytest.raises(TypeError):
         hash(first)   # mutable: unhashable, as before
+    # a sweep's outcome holds its points' table in a Points: compared by value too, not with DataFrame ==
+    from pathlib import Path
+
+    from simulator.sweep import SweepOutcome
+    from simulator.sweep_points import Points
+
+    points = Points(values=[{"x": 1}], table=pd.DataFrame({"point_id": [0], "x": [1]}))
+    outcome = dict(folder=Path("s"), runs=1, ran=1, skipped=0, failed=0, points=1, seed=1, frame=table, table=points)
+    assert SweepOutcome(**outcome) == SweepOutcome(**{**outcome, "table": Points(points.values, points.table.copy())})
 
 
 def test_an_assignment_the_schema_refuses_is_one_line_naming_the_block_and_key():
