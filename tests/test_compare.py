@@ -679,6 +679,10 @@ def test_the_report_warns_when_one_design_stopped_asking_and_another_still_asks(
         replicate=2)])
     assert "**ended**" not in asking_note([campaign, ended]) and asking_note([campaign, ended]) == ""
     assert "**ended** still asks" not in asking_note([campaign, ended, always])
+    # half the replicates stopping early and half asking to the end: neither "stopped" nor "still asks"
+    half = design("half", lambda d: d <= 20)
+    half.timeseries.loc[(half.timeseries["replicate"] == 1) & half.timeseries["day"].between(21, 90), "asks"] = 5.0
+    assert asking_note([always, half]) == "" and "**half**" not in asking_note([campaign, half, always])
 
 
 def test_the_report_says_when_a_lever_put_every_design_on_the_numpy_stages(monkeypatch):

@@ -881,8 +881,6 @@ def asking_note(designs) -> str:
     for running each design for exactly that long, and it moves with the horizon (a B2B
     campaign against an always-on program: 'unclear' at 90 days, 'worse' at 365).
     ``designs``: objects with ``scenario`` and ``timeseries`` (day, asks, replicate rows)."""
-    from ..metrics import median_day
-
     stopped, asking = [], []
     for design in designs:
         series = design.timeseries
@@ -893,14 +891,16 @@ def asking_note(designs) -> str:
             continue  # never asks: no program
         days = int(series["day"].max())
         tail = max(7, days // 10)  # the horizon's last tenth, a week at least
-        # each replicate's last ask, and their median: the mean over replicates called a design whose budget ended
-        # its asks by day 340 in every replicate one that "still asks near day 365", as one replicate asked after 329
+        # each replicate's last ask: a design still asks where every replicate does, and stopped where every one
+        # did long before (the mean over replicates called a design whose budget ended its asks by day 340 in every
+        # replicate one that "still asks near day 365", as one replicate asked after 329)
         last = asked.groupby("replicate")["day"].max() if "replicate" in asked.columns else asked["day"].agg(["max"])
-        median = median_day(last.to_numpy())
-        if median > days - tail:
+        if "replicate" in series.columns and asked["replicate"].nunique() < series["replicate"].nunique():
+            continue   # some replicates never asked: neither every one asks to the end nor every one stopped
+        if last.min() > days - tail:
             asking.append(design.scenario.name)
-        elif median <= days - 3 * tail:
-            stopped.append((design.scenario.name, int(median)))
+        elif last.max() <= days - 3 * tail:
+            stopped.append((design.scenario.name, int(last.max())))
     if not (stopped and asking):
         return ""
     days = int(designs[0].scenario.days)
