@@ -775,7 +775,7 @@ def sensitivity(
             out.print(f"  not told from the runs' luck at this size: {', '.join(unclear)} (raise --replicates or --samples)",
                       markup=False)
         if lead_immaterial(result.flips) and not tie:
-            out.print(f"  the lead moves by {lead_range_text(result.flips)} of the leader's value over "
+            out.print(f"  the lead moves by {lead_range_text(result.flips)} of its mean size over "
                       f"all the points: no assumption moves it by much", markup=False)
         if luck == luck and not tie:   # measured: with two seeds a point or more (a tie has no lead to vary)
             out.print(f"  about {luck:.0%} of the lead's variance over the points may be the runs' luck", markup=False)

@@ -492,10 +492,10 @@ def decision_drivers(flips: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 
 def _lead_moves(flips: pd.DataFrame) -> pd.Series:
-    """Whether the lead moves over the points by at least MATERIAL of the leader's value
+    """Whether the lead moves over the points by at least MATERIAL of its mean size
     (``lead_range_share``; not tested where the table has no such column or it is NaN):
-    a share of a variance says nothing of its size, and a lead that moved by $0.29 on
-    values near $600,000 "moved the size of the lead"."""
+    a share of a variance says nothing of its size, and a lead of $513 that moved by
+    $0.29 "moved the size of the lead"."""
     if "lead_range_share" not in flips:
         return pd.Series(True, index=flips.index)
     share = flips["lead_range_share"]
@@ -503,13 +503,13 @@ def _lead_moves(flips: pd.DataFrame) -> pd.Series:
 
 
 def lead_range_text(flips: pd.DataFrame) -> str:
-    """How far the lead moves over the points, as a share of the leader's value: '0.25%', 'under 0.01%'."""
+    """How far the lead moves over the points, as a share of its mean size: '0.25%', 'under 0.01%'."""
     share = float(flips["lead_range_share"].iloc[0])
     return f"{share:.2%}" if share >= 1e-4 else "under 0.01%"
 
 
 def lead_immaterial(flips: pd.DataFrame) -> bool:
-    """Whether the lead moved over the points by less than MATERIAL of the leader's value."""
+    """Whether the lead moved over the points by less than MATERIAL of its mean size."""
     return bool(len(flips)) and not bool(_lead_moves(flips).iloc[0])
 
 
@@ -686,11 +686,12 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
     luck = noise_share(runs[leader] - runs[runner_up]) if runs is not None else math.nan
     by_key = {key: i for i, key in enumerate(problem["names"])}
     drawn = drawn_rows(len(per_point), problem["num_vars"])
-    # how far the lead moves over the points, as a share of the leader's value: an assumption "moved the size of
-    # the lead" that ran from 513.35 to 513.64 over values of 588,000 to 684,000 (all of a tiny variance explained)
+    # how far the lead moves over the points, as a share of its own mean size: an assumption "moved the size of the
+    # lead" that ran from 513.35 to 513.64 (all of a tiny variance explained). Not of the leader's value, which holds
+    # a baseline both designs share: a lead rising 3,600 to 5,500 was 'not moving' beside 9,000 customers at launch
     lead = (per_point[:, leader] - per_point[:, runner_up])[drawn]
-    scale = float(np.nanmean(np.abs(per_point[drawn, leader]))) if len(drawn) else math.nan
-    lead_share = float(np.ptp(lead)) / scale if len(lead) and scale > 0 else math.nan
+    size = abs(float(np.nanmean(lead))) if len(lead) else math.nan
+    lead_share = float(np.ptp(lead)) / size if len(lead) and size > 0 else math.nan
     edges = np.linspace(0.0, 1.0, bins + 1)
     flips, conditional = [], []
     # a flip is another design ahead of the leader within a part of the range by more than the noise: the

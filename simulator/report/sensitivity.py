@@ -555,10 +555,10 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
             for p in unclear)
             + ". It may move the lead or not: raise `--replicates` (less luck a point) or `--samples` (narrower indices); "
               "tornado.csv shows each assumption alone at the ends of its range, or at each of its choices."]
-    if calm and lead_immaterial(flips):
+    if calm and lead_immaterial(flips) and not tie:
         # a share of a tiny variance: the lead ran from 513.35 to 513.64 on values near 600,000, all of it "explained"
         lines += ["", "**Neither the best design nor the lead moves with:** " + ", ".join(f"`{p}`" for p in calm)
-                  + f" (over all the points the lead moves by {lead_range_text(flips)} of the leader's value, under "
+                  + f" (over all the points the lead moves by {lead_range_text(flips)} of its mean size, under "
                   f"{MATERIAL:.0%}: whatever share of that little variance an assumption explains, none moves the lead by "
                   f"much; and in no part of any range is another design ahead of the leader by more than the noise)."]
     elif calm:
