@@ -2143,6 +2143,11 @@ def test_a_budget_that_never_ran_out_says_the_levers_costs_are_outside_it():
         "paid outside it."), said
     alone = budget_never_ran_out(levers.assign(program_cost=[100.0, 100.0]), incentive, 365)
     assert alone.startswith("Its budget never ran out") and "levers" not in alone
+    # a monthly allowance alone holds the rewards alone too (its "1% used" stood beside 15,003 of asks)
+    monthly = SimpleNamespace(budget=None, budget_per_month=2000.0, paid_on="signup")
+    said = budget_never_ran_out(levers.assign(rewards_owed=0.0), monthly, 365)
+    assert said.startswith("Its monthly allowance") and said.endswith("are paid outside it."), said
+    assert said.count("The budget holds the rewards alone") == 1
 
 def test_a_winner_on_cost_per_referral_that_pays_levers_says_its_cost_with_them():
     """"cost_per_referred_customer: b2b-account-managers is best (3.53, lower is better)

@@ -1146,14 +1146,17 @@ MONTHLY_PAUSE = ("whenever the allowance so far is spent the reward pauses until
 def budget_never_ran_out(runs, incentive, days: int) -> str:
     """The sentence for a design whose budget never ran out: how much of a total budget the
     rewards used, and of a monthly allowance (see allowance_sentence)."""
-    text = ("Its budget never ran out" + budget_used(runs, incentive) + "." + levers_outside_budget(runs)) \
+    text = ("Its budget never ran out" + budget_used(runs, incentive) + ".") \
         if getattr(incentive, "budget", None) is not None else ""
     allowance = allowance_sentence(runs, incentive, days)
-    return f"{text}{' ' if text and allowance else ''}{allowance}"
+    said = f"{text}{' ' if text and allowance else ''}{allowance}"
+    # a monthly allowance holds the rewards alone too (its "1% used" stood beside 15,003 of asks)
+    return said + (levers_outside_budget(runs) if said else "")
 
 
 def levers_outside_budget(runs) -> str:
-    """' The budget holds the rewards alone: ...' where the design pays levers (account
+    """' The budget holds the rewards alone: ...' (a total budget or a monthly allowance)
+    where the design pays levers (account
     managers' asks, staff, influencers, delight), whose costs it does not hold: a
     "$15,000 budget" that "never ran out, 2% used" stood beside $18,250 of asks."""
     if runs is None or not {"program_cost", "reward_cost"} <= set(runs.columns) or not len(runs):
