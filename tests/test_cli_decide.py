@@ -1601,8 +1601,8 @@ def test_a_winner_that_is_the_last_value_tried_on_a_side_says_the_rest_was_never
     counted = won([3.0, 3.0, 4.0, 4.0], 4.0)
     counted.trials[count.key] = [3, 3, 4, 4]
     counted.best = {count.key: 4}
-    assert "`program.timing.reminders.count` = 4 is the highest value any trial tried: nothing above it (5–6, 33% of " \
-           "its range) was" in untried_end_note(counted, [count])
+    assert "`program.timing.reminders.count` = 4 is the highest value any trial tried: nothing above it (5–6, 29% of " \
+           "its range) was" in untried_end_note(counted, [count])   # 2 of the 7 values 0..6
     (logged,) = parse_parameters(["program.incentive.referrer_reward=0.5:60:log"], small())
     assert "(0.5–1.5, 23% of its range on its log scale)" in untried_end_note(won([1.5, 10.0, 40.0], 1.5), [logged])
     # trials on both sides of the winner, or less than a tenth untried below it: nothing to say

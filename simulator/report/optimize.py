@@ -937,9 +937,12 @@ def untried_end_note(result: OptimizeResult, parameters: list[Parameter]) -> str
         if where <= EDGE_SHARE or where >= 1 - EDGE_SHARE:
             continue   # at an end: range_edge_note says so
         for end, last, gap in (("low", tried.min(), where), ("high", tried.max(), 1 - where)):
+            # whole numbers: the winner itself was tried ("4-6 was never tried" of a count of 4 tried thrice), and
+            # the share is of the values (5 and 6 of 0..6: 2 of 7), not of the width
+            step = 1 if p.kind == "int" else 0
+            if step:
+                gap = ((value - p.low) if end == "low" else (p.high - value)) / (p.high - p.low + 1)
             if value == last and gap >= UNTRIED_SHARE:
-                # whole numbers: the winner itself was tried ("4-6 was never tried" of a count of 4 tried thrice)
-                step = 1 if p.kind == "int" else 0
                 first, final = (p.low, value - step) if end == "low" else (value + step, p.high)
                 span = _value(first) if first == final else f"{_value(first)}–{_value(final)}"
                 scale = " on its log scale" if p.log and p.low > 0 else ""
