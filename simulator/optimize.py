@@ -256,8 +256,10 @@ def best_design(base: Scenario, values: dict[str, Any], parameters: Sequence[Par
 
 
 def best_identity(base: Scenario, seed: int) -> dict[str, Any]:
-    """The name and seed of the winner of a study of ``base`` with study seed ``seed``."""
-    return {"name": f"{base.name}-best", "seed": stream_seed(seed, "best design")}
+    """The name and seed of the winner of a study of ``base`` with study seed ``seed``; the
+    base's name cut to leave room for '-best' within the names a scenario takes."""
+    limit = next(m.max_length for m in Scenario.model_fields["name"].metadata if hasattr(m, "max_length"))
+    return {"name": f"{base.name[:limit - len('-best')]}-best", "seed": stream_seed(seed, "best design")}
 
 
 @dataclass(eq=False)   # == by FieldsEqual: tables by DataFrame.equals

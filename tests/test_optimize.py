@@ -725,6 +725,12 @@ def test_the_winner_from_python_is_best_yamls_scenario_named_and_seeded_apart():
     written = yaml.safe_load(best_yaml(result, base, parameters))
     assert Scenario.model_validate(written).model_dump(exclude={"description"}) == \
         winner.model_dump(exclude={"description"})
+    # a base named up to the longest name a scenario takes: its winner's name is one too (model_copy checks nothing)
+    from simulator.optimize import best_identity
+
+    longest = base.model_copy(update={"name": "n" * 120})
+    named = best_identity(longest, 3)["name"]
+    assert len(named) == 120 and named.endswith("-best") and Scenario.model_validate({"name": named}).name == named
 
 def test_a_study_folder_given_from_python_is_checked_and_its_report_written_into_a_new_one(tmp_path):
     """folder='README.md' (a file) was pathlib's "FileExistsError: [Errno 17] File
