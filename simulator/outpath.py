@@ -76,7 +76,6 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, 
                             file=source, key=key) from None
 
 
-
 def check_folder_argument(folder) -> Path:
     """An API's ``folder=`` checked as ``--out`` is (check_out_path), and refused when
     empty: ``''`` wrote the study's database into the current folder."""

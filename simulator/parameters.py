@@ -139,7 +139,6 @@ def _as_number(text: str, value: Any, key: str, number: type, source: str, range
                         + ("" if ranges_only else " or two or more numbers a,b"), file=source, key=key)
 
 
-
 def parse_parameters(texts: Iterable[str], base: Scenario, *, source: str = "--vary",
                      ranges_only: bool = False, purpose: str = "vary") -> list[Parameter]:
     """Each of ``texts`` read against ``base``; a key of a kind the base does not have

@@ -914,6 +914,8 @@ def untried_end_note(result: OptimizeResult, parameters: list[Parameter]) -> str
     reward that won at 6.2 in 0-60, where no trial went under 6.2, was read as the best
     reward, where the search only showed that less did better as far as it went.
     range_edge_note speaks for a winner at an end itself."""
+    from ..parameters import applies
+
     trials, winner = getattr(result, "trials", None), getattr(result, "best_scenario", None)
     if trials is None or not len(trials) or "state" not in trials:
         return ""
@@ -926,7 +928,7 @@ def untried_end_note(result: OptimizeResult, parameters: list[Parameter]) -> str
         if p.kind == "categorical" or p.low is None or p.high is None or p.high <= p.low or p.key not in done \
                 or not isinstance(value, (int, float)) or isinstance(value, bool):
             continue
-        if winner is not None and not _applies(winner, p.key):
+        if winner is not None and not applies(winner, p.key):
             continue
         tried = pd.to_numeric(done[p.key], errors="coerce").dropna()
         if tried.nunique() < 2:   # one value tried throughout: no side was searched, and nothing was found
@@ -945,21 +947,15 @@ def untried_end_note(result: OptimizeResult, parameters: list[Parameter]) -> str
             if value == last and gap >= UNTRIED_SHARE:
                 first, final = (p.low, value - step) if end == "low" else (value + step, p.high)
                 span = _value(first) if first == final else f"{_value(first)}–{_value(final)}"
-                scale = " on its log scale" if p.log and p.low > 0 else ""
+                on_log = " on its log scale" if p.log and p.low > 0 else ""
                 said.append(f"`{p.key}` = {_value(value)} is the {'lowest' if end == 'low' else 'highest'} value any "
                             f"trial tried: nothing {'below' if end == 'low' else 'above'} it ({span}, {gap:.0%} of its "
-                            f"range{scale}) was, so the search cannot say whether {'less' if end == 'low' else 'more'} "
+                            f"range{on_log}) was, so the search cannot say whether {'less' if end == 'low' else 'more'} "
                             f"does better")
     if not said:
         return ""
     return ("; ".join(said) + ". Give more trials (`--trials`), or compare a value beyond it with the winner "
             "(`refsim compare` on best.yaml and a copy set to it).")
-
-
-def _applies(scenario: Scenario, key: str) -> bool:
-    from ..parameters import applies
-
-    return applies(scenario, key)
 
 
 def _objective_words(result) -> str:
