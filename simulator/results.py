@@ -161,10 +161,13 @@ def outputs_staged(folder: Path, prefix: str, before_manifest: Callable[[set[str
     one whatever happens. ``folder`` is created if need be (write_optimize from Python
     into a new folder met tempfile's FileNotFoundError)."""
     folder = Path(folder)
-    from .outpath import check_out_path
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:   # a file there, or above: pathlib's FileExistsError, where --out's check says it in one line
+        from .outpath import check_out_path
 
-    check_out_path(folder, existing_ok=True, key="folder")   # a file there: pathlib's FileExistsError, not one line
-    folder.mkdir(parents=True, exist_ok=True)
+        check_out_path(folder, existing_ok=True, key="folder")
+        raise
     for leftover in folder.glob(f"{prefix}*"):
         shutil.rmtree(leftover, ignore_errors=True)
     stage = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
