@@ -910,4 +910,4 @@ def test_the_posterior_plot_draws_its_bars_over_the_interval_and_names_them(monk
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
     assert "posterior draws (share per bin)" in labels and "90% interval" in labels
     assert ax.get_ylim()[1] >= 1.25 * max(p.get_height() for p in ax.patches if p is not band)
-    assert ax.get_xlabel().startswith("word_of_mouth.spontaneous_rate (log scale)")
+    assert ax.get_xlabel().startswith("word_of_mouth.spontaneous_rate [1/day] (log scale)")

@@ -1984,6 +1984,29 @@ def test_a_log_ranged_panel_labels_its_ticks_as_plain_numbers_and_says_log(tmp_p
     assert panel.get_xscale() == "log" and panel.get_xlabel() == "scale (log scale)"
 
 
+def test_sweep_axes_name_the_units_docs_model_md_gives(tmp_path, monkeypatch):
+    """A sweep panel's axes said `program.incentive.referrer_reward` and `incremental_value`
+    with no unit. They now carry the unit docs/model.md's parameter table gives the key (read
+    here from the document itself; a key written without its kind, as sweeps write it) and
+    the one the metric's description ends with; a pure number (k_factor) stays bare."""
+    from simulator.report import plots
+    from simulator.runner import INCREMENTAL_METRICS
+
+    table = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
+    unit = re.search(r"^\| program\.incentive\[double_sided\]\.referrer_reward \|[^|]*\| ([^|]+) \|", table, re.M).group(1)
+    assert unit == "currency" and INCREMENTAL_METRICS["incremental_value"].endswith("[currency]")
+    runs = pd.DataFrame({"point_id": [0, 0, 1, 1], "program.incentive.referrer_reward": [5.0, 5.0, 20.0, 20.0],
+                         "incremental_value": [1.0, 2.0, 3.0, 5.0], "k_factor": [0.1, 0.2, 0.3, 0.2]})
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    for metric in ("incremental_value", "k_factor"):
+        plots.sweep_metric(runs, ["program.incentive.referrer_reward"], metric, tmp_path / f"{metric}.png",
+                           discrete={"program.incentive.referrer_reward": True})
+    value, k = ([ax for ax in fig.axes if ax.get_visible()][0] for fig in drawn)
+    assert value.get_xlabel() == f"program.incentive.referrer_reward [{unit}]"
+    assert value.get_ylabel() == "incremental_value [currency]" and k.get_ylabel() == "k_factor"
+
+
 def test_sweep_plots_draw_a_line_per_value_of_the_assumption(tmp_path, monkeypatch):
     """With an assumption (two churn rates), each choice's panel draws one line per churn
     rate, each through the mean of that rate's runs at each level, instead of one band

@@ -17,7 +17,7 @@ from ..config import Scenario
 from ..kernel import use_kernel
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, file_digest, manifest
 from .figure import plt, save
-from .text import METRIC_TEXT, designs_default_notes, figure_links, fmt, study_set_lines
+from .text import METRIC_TEXT, axis_label, designs_default_notes, figure_links, fmt, study_set_lines
 
 
 def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario, pilot: pd.DataFrame, daily: pd.DataFrame,
@@ -106,7 +106,7 @@ def posterior_plot(calibration: Calibration, path: Path) -> Path:
         row = intervals.loc[p.key]
         ax.axvspan(row["low"], row["high"], color="tab:orange", alpha=0.2, label=f"{row['level']:.0%} interval", zorder=1)
         ax.axvline(row["median"], color="black", linewidth=1, label="median", zorder=3)
-        ax.set(xlabel=f"{p.key}" + (" (log scale)" if p.log else "") + f"\n(prior: {prior_text(p)})",
+        ax.set(xlabel=axis_label(p.key, (" (log scale)" if p.log else "") + f"\n(prior: {prior_text(p)})"),
                ylabel="share of the posterior draws", xlim=(p.low, p.high))
         ax.set_ylim(top=ax.get_ylim()[1] * 1.3)   # room above the tallest bar for the legend
         ax.legend(fontsize=7, loc="upper right")

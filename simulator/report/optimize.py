@@ -24,7 +24,7 @@ from ..config import Scenario
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest, outputs_staged
 from ..provenance import study_engine_record
 from .figure import plt, save
-from .text import (study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
+from .text import (axis_label, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -327,7 +327,7 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
                 ax.errorbar([float(chosen["trial"].iloc[0]) + 0.3], [mean], fmt="D", color="tab:orange",
                             markeredgecolor="black", ms=6, zorder=3, **spread,
                             label=f"{who} on {int(row['n'])} fresh seeds (mean, 95% interval)")
-    ax.set(xlabel="trial", ylabel=f"{objective.metric} (mean over replicates)",
+    ax.set(xlabel="trial", ylabel=axis_label(objective.metric, " (mean over replicates)"),
            title=f"Search for the best {objective.metric} (dot size: replicates)")
     ax.grid(alpha=0.3)
     # beside the axes: inside, the legend hid the trials under it (trial 19 of the docs' study); none where no trial
@@ -372,7 +372,8 @@ def pareto_plot(result: OptimizeResult, path: Path) -> Path:
             kept = bool(feasible[best.index].all()) if len(best) else True
             ax.scatter(best[x], best[y], marker="*", s=200, color="black", zorder=5,
                        label="chosen" if kept else "breaks them least, re-run")
-    ax.set(xlabel=f"{first.metric} ({first.direction}{where})", ylabel=f"{second.metric} ({second.direction}{where})",
+    ax.set(xlabel=axis_label(first.metric, f" ({first.direction}{where})"),
+           ylabel=axis_label(second.metric, f" ({second.direction}{where})"),
            title="Trade-off between the two objectives (every trial on the same seeds)" if on_rung0 else
            "Trade-off between the two objectives")
     ax.grid(alpha=0.3)

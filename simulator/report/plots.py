@@ -18,7 +18,7 @@ import pandas as pd  # noqa: E402
 
 from ..metrics import UNDEFINED_IS_WORST, joint_level, t_quantile  # noqa: E402
 from ..results import atomic_write  # noqa: E402
-from .text import fmt_short, horizon_profit  # noqa: E402
+from .text import axis_label, fmt_short, horizon_profit, unit_of  # noqa: E402
 
 
 #: The replicates' spread a band or a bar covers: the 2.5–97.5% of single runs that report.md's tables give
@@ -102,7 +102,7 @@ def cumulative_profit(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
         _band(ax, frame, "cumulative_profit", name)
     ax.axhline(0, color="black", lw=0.8)
     days = max(int(frame["day"].max()) for frame in timeseries.values()) if timeseries else 0
-    ax.set(xlabel="day", ylabel=f"profit to date ({horizon_profit(days)} at the end)",
+    ax.set(xlabel="day", ylabel=f"profit to date [currency] ({horizon_profit(days)} at the end)",
            title=f"Cumulative profit (mean, {SPREAD_TEXT} of replicates)")
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
@@ -157,7 +157,7 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
             shift = (i - (len(designs) - 1) / 2) * 0.012 * max(float(mean.index[-1]), 1.0) if len(designs) > 1 else 0.0
             ax.errorbar([mean.index[-1] + shift], [value], fmt="o", color=line.get_color(), ms=5, **spread)
     ax.axhline(0, color="black", lw=0.8)
-    ax.set(xlabel="day", ylabel="program − no-program twin",
+    ax.set(xlabel="day", ylabel="program − no-program twin [currency]",
            title=f"Incremental profit to date, paired (line: mean, band: {SPREAD_TEXT} of replicates);\n"
                  "at the horizon, incremental value: profit + customer equity − rewards owed\n"
                  f"− rewards unpaid + referrals still converting (dot: mean, bar: {SPREAD_TEXT} of replicates)")
@@ -253,7 +253,7 @@ def distribution(runs: pd.DataFrame, metric: str | Sequence[str], path: Path, ti
                 drawn = True
             else:
                 ax.plot([], [], color=f"C{i % 10}", label=f"{name}: undefined in every replicate")
-        ax.set(xlabel=metric, ylabel="replicates", title=title or f"{metric} over replicates")
+        ax.set(xlabel=axis_label(metric), ylabel="replicates", title=title or f"{metric} over replicates")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))   # a count of runs: no tick at 0.5
         if drawn:
             ax.legend(fontsize=8)
@@ -501,12 +501,12 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
         logged = bool(log and log.get(parameter) and numeric)
         if logged:
             log_axis(ax)
-        ax.set_xlabel(parameter + (" (log scale)" if logged else ""), fontsize=8)
+        ax.set_xlabel(axis_label(parameter, " (log scale)" if logged else ""), fontsize=8)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(parameters):]:
         ax.set_visible(False)
     for row in axes:
-        row[0].set_ylabel(metric)
+        row[0].set_ylabel(axis_label(metric))
     choices = [k for k in parameters if k not in assumptions]
     # a panel of words draws error bars, a panel of numbers a band
     worded = [not pd.api.types.is_numeric_dtype(ok[k]) or pd.api.types.is_bool_dtype(ok[k])
@@ -605,6 +605,7 @@ def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path, d
                    for h in ax.patches}
         ax.legend(handles.values(), handles.keys(), fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18),
                   ncol=2, frameon=False, handlelength=3, handleheight=2)
-    fig.colorbar(image, ax=ax, label=f"mean {metric}" + (" (lower is better: yellow)" if minimise else ""))
-    ax.set(xlabel=x, ylabel=y, title=f"{metric}: mean over {defined}" if defined else f"{metric}: mean over replicates")
+    fig.colorbar(image, ax=ax, label=axis_label(f"mean {metric}", " (lower is better: yellow)" if minimise else "",
+                                                unit=unit_of(metric)))
+    ax.set(xlabel=axis_label(x), ylabel=axis_label(y), title=f"{metric}: mean over {defined}" if defined else f"{metric}: mean over replicates")
     return _save(fig, path)

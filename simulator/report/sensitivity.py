@@ -20,7 +20,7 @@ from ..sensitivity import (ABOVE_ONE, IMPRECISE, MATERIAL, MATTERS, SensitivityR
                            told_from_luck,
                            tornado_disagreements, tornado_points)
 from .figure import plt, save
-from .text import designs_default_notes, figure_links, fmt, fmt_short, study_set_lines
+from .text import axis_label, designs_default_notes, figure_links, fmt, fmt_short, study_set_lines
 
 #: A total Sobol index at or above this share of the variance counts as "moves the outcome".
 
@@ -103,7 +103,7 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
             _unmoved(ax, f"{metric} is undefined in every run of the design as it is\n(never paid back, say): "
                          + (f"{reached} end(s) of the ranges have a value (dots: their mean)" if reached else
                             "nor has any end of the ranges a value"))
-        ax.set(xlabel=metric, title=design)
+        ax.set(xlabel=axis_label(metric), title=design)
         if len(rows) and (rows[["at_low", "at_high"]] == centre).all(axis=None):
             _unmoved(ax, f"{metric} stays {fmt_short(centre)}\nat every end of every range"
                          + ("\n(no program: nothing is incremental)" if centre == 0 and metric.startswith("incremental") else ""))

@@ -14,6 +14,51 @@ from ..runner import INCREMENTAL_METRICS
 
 METRIC_TEXT = {**SUMMARY_METRICS, **INCREMENTAL_METRICS}
 
+#: Units an axis does not name: a pure number ("-") or none known.
+_UNITLESS = {"", "-"}
+
+
+def unit_of(name: str) -> str:
+    """The unit of a metric (the ``[unit]`` its description ends with) or of a scenario key
+    (docs/model.md's unit column; a key written without its kind, as a sweep or --vary writes
+    it, reads the unit its kinds share); '' when none is known or it is a pure number."""
+    import re
+
+    text = METRIC_TEXT.get(name)
+    if text is not None:
+        found = re.search(r"\[([^\]]*)\]\s*$", text)
+        unit = found.group(1) if found else ""
+    else:
+        unit = _key_units().get(name, "")
+    return "" if unit in _UNITLESS else unit
+
+
+def _key_units() -> dict[str, str]:
+    """{scenario key written without kinds: its unit}, for the keys whose kinds agree on one."""
+    global _KEY_UNITS
+    if _KEY_UNITS is None:
+        import re
+
+        from ..paramdoc import rows
+
+        found: dict[str, set[str]] = {}
+        for row in rows():
+            found.setdefault(re.sub(r"\[[^\]]*\]", "", row[0]), set()).add(row[2])
+        _KEY_UNITS = {key: units.pop() for key, units in found.items() if len(units) == 1}
+    return _KEY_UNITS
+
+
+_KEY_UNITS: dict[str, str] | None = None
+
+
+def axis_label(name: str, extra: str = "", *, unit: str | None = None) -> str:
+    """``name`` as an axis names it: with its unit in brackets where it has one
+    (incremental_value [currency], program.incentive.referrer_reward [currency]), then
+    ``extra`` (" (log scale)"). ``unit``: the unit, where ``name`` is not itself a metric
+    or key ("mean incremental_value")."""
+    unit = unit_of(name) if unit is None else unit
+    return f"{name} [{unit}]{extra}" if unit else f"{name}{extra}"
+
 
 def summary_dict(summary: pd.DataFrame) -> dict:
     """{scenario: {metric: {mean, ci_low, ci_high, p2_5, p97_5, n}}} with NaN as null."""
