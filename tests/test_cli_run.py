@@ -57,7 +57,34 @@ def test_results_folder_has_the_contract_files(tmp_path):
         assert key in manifest
     assert manifest["scenarios"][0]["seed"] == 42 and manifest["scenarios"][0]["population"]["size"] == 1500
     assert len(manifest["seeds"][name]) == 2
-    assert "![adoption](adoption.png)" in (folder / "report.md").read_text()
+    report = (folder / "report.md").read_text()
+    assert "![adoption](adoption.png)" in report
+    # every figure the folder holds is linked with a caption under it saying what it shows
+    for figure in sorted(folder.glob("*.png")):
+        at = report.index(f"![{figure.stem}]({figure.name})\n")
+        caption = report[at:].splitlines()[1]
+        assert caption.startswith("*") and caption.endswith("*") and len(caption) > 40, (figure.name, caption)
+    assert "Active customers per day" in report
+
+
+def test_every_figure_a_command_writes_has_a_caption_and_a_row_in_the_docs():
+    """Each caption is for a figure the docs name (`<stem>.png` in docs/scenarios.md,
+    docs/decide.md, docs/model.md or the README), and each figure the docs list for a command has a caption; a sweep's
+    per-metric figures are captioned by the metric's name."""
+    import re
+    from pathlib import Path
+
+    from simulator.report.text import CAPTIONS, caption
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    listed = set()
+    for path in (docs / "scenarios.md", docs / "decide.md", docs / "model.md", docs.parent / "README.md"):
+        listed |= set(re.findall(r"`([a-z_]+)\.png`", path.read_text(encoding="utf-8")))
+    assert set(CAPTIONS) <= listed, set(CAPTIONS) - listed
+    assert {"adoption", "incremental_value", "posterior", "tornado", "sobol", "pareto", "convergence"} <= set(CAPTIONS)
+    assert caption("customers_final").startswith("customers_final against each swept parameter")
+    assert caption("customers_final_heatmap").startswith("Mean customers_final over the grid")
+    assert caption("not_a_figure") == ""
 
 
 def test_the_manifest_names_every_runtime_dependency_and_the_working_folder(tmp_path, monkeypatch):

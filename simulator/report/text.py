@@ -205,9 +205,62 @@ def _meaning(metric: str, k_window: int | None) -> str:
     return text.replace("k_window_days", f"{k_window} days (`k_window_days`)") if k_window else text
 
 
+#: What each figure shows and how to read it: the line under it in report.md. Every band
+#: or bar over replicates covers 2.5-97.5% of them (report.plots.SPREAD).
+CAPTIONS = {
+    "adoption": "Active customers per day: each design's mean over the replicates (line) and 2.5–97.5% of "
+                "the replicates (band).",
+    "acquisition_mix": "New customers to date by where they came from, one panel per design: organic, referred "
+                       "through a tracked link, and word of mouth that no link tracks (mean and 2.5–97.5% of replicates).",
+    "cumulative_profit": "Profit to date per design (mean and 2.5–97.5% of replicates). The last day is the "
+                         "horizon's profit; the customers still active are worth more (incremental_value counts them).",
+    "incremental_value": "Each design minus its no-program twin on the same seeds, over time: what the program "
+                         "adds, after what word of mouth would have brought anyway. Below 0 it has not yet paid back; "
+                         "the dashed line marks the median payback day.",
+    "k_by_month": "Cohort K by the month customers joined: tracked referrals per customer within their window. "
+                  "Above the dashed K = 1 each cohort more than replaces itself; a falling line is a loop that stalls.",
+    "roi_distribution": "Incremental ROI (value added per unit of program cost, against the twins) beside the "
+                        "attributed ROI a referral dashboard shows, as histograms over the replicates: the second "
+                        "credits referrals that would have come anyway.",
+    "paired_vs_unpaired": "Each difference from the reference with its paired 95% interval (thick) and its "
+                          "unpaired one (thin), in unpaired half-widths: where the thick bar misses 0, the "
+                          "common random numbers told the designs apart.",
+    "convergence": "Each trial's mean objective (dot size: replicates) and the best so far; beside the winner, "
+                   "its mean and 95% interval on fresh seeds, the figure report.md gives.",
+    "pareto": "The trade-off between the two objectives: every trial at its means, the front of trials no other "
+              "beats on both, and the chosen trial (star).",
+    "tornado": "Each assumption alone at the low and high end of its range (or at each of its choices), the others "
+               "as the design has them: the longest bars move the decision metric most.",
+    "sobol": "Sobol indices: the share of the decision metric's variance each assumption explains alone (S1) and "
+             "with its interactions (ST), with 95% half-widths; with 2 replicates or more, the dashed line is "
+             "the share of the variance the runs' luck may hold.",
+    "posterior": "The fitted values: where the accepted draws fall within each prior range (bars), their median "
+                 "and interval; a posterior as wide as its prior is a value the pilot does not pin down.",
+    "forecast": "The whole launch forecast from the fitted values (median and interval per day), with the pilot's "
+                "own days marked: the pilot's points should sit inside the band.",
+}
+
+
+def caption(stem: str) -> str:
+    """The line under figure ``stem`` in report.md (a sweep's ``<metric>`` and
+    ``<metric>_heatmap`` included); '' for a figure with none."""
+    if stem in CAPTIONS:
+        return CAPTIONS[stem]
+    metric = stem.removesuffix("_heatmap")
+    if metric in METRIC_TEXT:
+        if stem.endswith("_heatmap"):
+            return (f"Mean {metric} over the grid of two parameters: yellow is the better end (on the "
+                    f"objective's map, outlines mark report.md's best point, red, and those not told apart from it, "
+                    f"dashed). A bright cell alone is no finding: the colours spread over whatever span the means have.")
+        return (f"{metric} against each swept parameter: its mean per level and a 95% band (for sampled ranges, "
+                f"every run and each point's mean); with several parameters, each panel averages over the others.")
+    return ""
+
+
 def figure_links(figures: list) -> list[str]:
-    """Markdown image lines for figures written beside report.md."""
-    return [f"![{f.stem}]({f.name})\n" for f in figures]
+    """Markdown image lines for figures written beside report.md, each with its caption
+    (``caption``) under it."""
+    return [f"![{f.stem}]({f.name})\n" + (f"*{text}*\n" if (text := caption(f.stem)) else "") for f in figures]
 
 
 #: The share of the incremental value at which the value split names the leads still converting.
