@@ -1056,6 +1056,12 @@ def test_the_reports_warn_when_a_design_asks_late_against_ks_window():
                                         "reminders": {"count": 3, "interval_days": 30}}})
     assert set(first_ask_day(monthly.program.timing, 0, 10, np.random.default_rng(1))) == {4}
     assert "on day 4 after joining, its last reminder on day 94" in ask_window_note(monthly)
+    # reminders the horizon has no room for are never sent: a 3,650-day reminder of a 365-day run read "its last
+    # reminder on day 3651, K reads low for it", with K the same as without it; a 65-day run has room for two
+    # reminders 30 days apart (days 31 and 61 after a day-1 ask), so its last is on day 4 + 60
+    never = small(days=365, program={"timing": {"kind": "at_purchase", "reminders": {"count": 1, "interval_days": 3650}}})
+    assert never.days == 365 and ask_window_note(never) == ""
+    assert "its last reminder on day 64" in ask_window_note(monthly.model_copy(update={"days": 65}))
     assert ask_window_note(load_scenario(SCENARIOS / "default.yaml")) == ""           # day 3, reminder on day 10
     assert ask_window_note(small(k_window_days=60, program={"timing": {"kind": "milestone", "delay_days": 25}})) == ""
     assert ask_window_note(load_scenario(SCENARIOS / "no-program.yaml")) == ""

@@ -1047,11 +1047,24 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     assert "--uncertain program.timing.reminders.annoyance=0:0.3" in note and "moment_effect" not in note
     # fatigue is tested too: at 1 three reminders beat none for sure, at 0.3 none led (docs/scenarios.md's pair)
     assert "--uncertain program.timing.reminders.fatigue=0.5:1" in note
+    # a reminder the horizon has no room for is never sent (1 + 3,650 > 365 days): no difference to rest on
+    late = small(name="late", program={"timing": {"kind": "at_purchase", "reminders": {"count": 1, "interval_days": 3650}}})
+    assert late.days < 3651 and assumption_note(wrap(p0, late)) == ""
+    # two of three reminders 200 days apart fit a 401-day run (days 201 and 401 after a day-1 ask; 601 does not)
+    spaced = small(name="spaced", days=401, program={"timing": {"kind": "at_purchase",
+                                                                "reminders": {"count": 3, "interval_days": 200}}})
+    assert "different numbers of reminders (p0 0, spaced 2)" in assumption_note(
+        wrap(small(name="p0", days=401, program={"timing": {"kind": "at_purchase"}}), spaced))
     # a milestone reaches only the customers who reach it: reach_share, testable on the milestone design alone
     note = assumption_note(wrap(small(name="at-purchase", program={"timing": {"kind": "at_purchase"}}), milestone))
     assert "`reach_share` 0.6, an assumption about your product" in note
     assert "--uncertain program.timing.reach_share=0.3:1" in note
     assert "tenure alone" not in note   # a milestone on a drawn day: reaching it is more than staying
+    # two milestone designs reached by different shares: each is named (the first's 0.6 was said of both)
+    rare = small(name="rare", program={"timing": {"kind": "milestone", "reach_share": 0.05}})
+    note = assumption_note(wrap(small(name="at-purchase", program={"timing": {"kind": "at_purchase"}}), milestone, rare))
+    assert f"`reach_share` {milestone.name} 0.6, rare 0.05, an assumption" in note, note
+    assert "--uncertain program.timing.reach_share=0.05:1" in note
     # a milestone on a tenure day (the third paid month) is reached by everyone still there: churn is drawn apart, so
     # the default 0.6 counted leaving twice (onboarding won by $42,300 at 0.6, not told apart at 1) and the note said
     # only that reach_share is an assumption about the product

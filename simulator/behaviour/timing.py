@@ -46,8 +46,21 @@ def late_asks(timing, window: int, days: int | None = None) -> tuple[int, int] |
             return None
         first = max(delay, 1) if isinstance(timing, Milestone) and timing.schedule == "fixed" else delay + 1
     reminders = getattr(timing, "reminders", None)
-    last = first + (reminders.count * reminders.interval_days if reminders is not None else 0)
+    last = first + (reminders_within(timing, days) * reminders.interval_days if reminders is not None else 0)
     return (first, last) if first >= window / 2 or last >= window else None
+
+
+def reminders_within(timing, days: int | None) -> int:
+    """How many of a design's reminders can fall within a ``days``-day horizon: an ask
+    comes on day 1 at the earliest, so the k-th reminder can only if 1 + k · interval_days
+    ≤ days (None: no horizon, all of them). A reminder 3,650 days after the ask of a
+    365-day run is never sent, and reports named it as a difference between designs."""
+    reminders = getattr(timing, "reminders", None)
+    if reminders is None or isinstance(timing, NeverAsk):
+        return 0
+    if days is None:
+        return reminders.count
+    return min(reminders.count, max(0, (days - 1) // reminders.interval_days))
 
 
 def campaign_wait(timing: Campaign, days: int | None = None) -> int | None:

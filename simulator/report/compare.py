@@ -653,6 +653,7 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
     `--uncertain` ranges that test them (each within the key's bounds: a range past them is
     refused by `refsim sensitivity`)."""
     from ..behaviour.incentive import payment_delay, referee_reward, type_weight
+    from ..behaviour.timing import reminders_within
 
     notes, tests = [], []
     timed = [d.scenario for d in designs if has_program(d.scenario)]
@@ -672,23 +673,31 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         assumed = [kind for kind in kinds if fields[kind] != "purchase"] or [top]
         tests.extend(f"`--uncertain program.moment_effect.{fields[kind]}={_moment_range(size[kind])}`"
                      for kind in sorted(assumed, key=lambda kind: -size[kind]))
-        milestone = next((s.program.timing for s in timed if s.program.timing.kind == "milestone"), None)
+        milestones = {s.name: s.program.timing for s in timed if s.program.timing.kind == "milestone"}
+        milestone = next(iter(milestones.values()), None)
         if milestone is not None:
+            def each(key: str) -> str:   # one value, or each design's where they differ (0.6 was said of one at 0.05)
+                values = {name: getattr(t, key) for name, t in milestones.items()}
+                return (f"{getattr(milestone, key):g}" if len(set(values.values())) == 1 else
+                        ", ".join(f"{name} {value:g}" for name, value in values.items()))
+
             # a 'third paid month' milestone asked 0.6 of the customers still there: churn before it is drawn apart,
             # so the default took another 40% off (onboarding won by $42,300 at 0.6, by $18,800, not told apart, at 1)
             tenure = ("; `reach_share` is of the customers still there (those who leave before it are never asked, "
                       "by churn), so a milestone that is tenure alone (`schedule: fixed`) is reached by all of them, 1"
                       if milestone.schedule == "fixed" and milestone.reach_share < 1 else "")
             notes.append(f"a milestone is asked only of the customers who reach it (`reach_share` "
-                         f"{milestone.reach_share:g}, an assumption about your product) and score at least "
-                         f"`min_satisfaction` ({milestone.min_satisfaction:g}): how many reach it can decide more "
+                         f"{each('reach_share')}, an assumption about your product) and score at least "
+                         f"`min_satisfaction` ({each('min_satisfaction')}): how many reach it can decide more "
                          f"than the moment's size{tenure}")
-            tests.append(f"`--uncertain program.timing.reach_share={min(0.3, milestone.reach_share):g}:1`")
+            lowest = min(t.reach_share for t in milestones.values())
+            tests.append(f"`--uncertain program.timing.reach_share={min(0.3, lowest):g}:1`")
     asking = [s for s in timed if s.program.timing.kind != "never"]
     reminders = {s.name: getattr(s.program.timing, "reminders", None) for s in asking}
-    counts = {name: r.count if r is not None else 0 for name, r in reminders.items()}
+    # the reminders the horizon has room for: one 3,650 days after the ask of a 365-day run is never sent
+    counts = {s.name: reminders_within(s.program.timing, s.days) for s in asking}
     if len(set(counts.values())) > 1:
-        sent = next(r for r in reminders.values() if r is not None and r.count > 0)
+        sent = next(r for name, r in reminders.items() if counts[name] > 0)
         listed = ", ".join(f"{name} {count}" for name, count in counts.items())
         notes.append(f"they send different numbers of reminders ({listed}), and what a reminder does is assumed: the "
                      f"k-th reminder moves sharing fatigue^k times as much as an ask at purchase (`fatigue` "
