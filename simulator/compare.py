@@ -610,11 +610,16 @@ def check_k_window(scenarios: list[Scenario], sources: list[str] | None = None, 
 
 
 def check_pairable(scenarios: list[Scenario], seed_given: bool = False, sources: list[str] | None = None,
-                   remedy: str = "change the file, or give --unpaired for unpaired intervals") -> None:
+                   remedy: str = "change the file, or give --unpaired for unpaired intervals",
+                   seed_remedy: str = "--seed N") -> None:
     """Refuse designs that cannot be paired replicate by replicate: one ScenarioError
-    line naming the first design that differs from the reference, and how."""
+    line naming the first design that differs from the reference, and how. Where their
+    seeds differ (an optimize's best.yaml carries its own), ``seed_remedy`` (the flag or
+    argument giving one seed) is offered first: it runs every design on one seed."""
     for i, other in enumerate(scenarios[1:], start=1):
         differences = pairing_differences(scenarios[0], other, seed_given)
+        if any(d.startswith("seed (") for d in differences) and seed_remedy:
+            remedy = f"{seed_remedy} runs every design on one seed; else {remedy}"
         if differences:
             raise ScenarioError(
                 f"differs from the reference {scenarios[0].name} in {'; '.join(differences)} (the reference's value "
@@ -675,7 +680,7 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     check_k_window(scenarios, sources, remedy="scenario")
     if not unpaired:
         check_pairable(scenarios, seed_given=seed is not None, sources=sources,
-                       remedy="change the design, or pass unpaired=True for unpaired intervals")
+                       remedy="change the design, or pass unpaired=True for unpaired intervals", seed_remedy="seed=N")
     first = resolve_seed(scenarios[0], seed)
     count = first.replicates if replicates is None else int(replicates)
     named = unique_names(scenarios, labels)

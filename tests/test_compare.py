@@ -229,7 +229,12 @@ def test_compare_refuses_designs_that_cannot_be_paired(tmp_path):
         assert len(lines) == 1 and str(tmp_path / other) in lines[0] and "--unpaired" in lines[0], result.stderr
         assert all(word in lines[0] for word in words), lines[0]
         assert "(the reference's value first)" in lines[0]   # the file named differs: whose value came first was unsaid
+        # seeds alone differ (an optimize's best.yaml carries its own): --seed pairs them, and is offered first
+        assert ("--seed N runs every design on one seed" in lines[0]) == (other == "c.yaml"), lines[0]
         assert not (tmp_path / "o").exists()
+    # as offered, --seed runs them paired
+    result = runner.invoke(app, ["compare", str(a), str(c), "--seed", "3", "--replicates", "2", "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0 and "**unpaired**" not in (tmp_path / "s" / "report.md").read_text(), result.output
 
     out = tmp_path / "unpaired"
     result = runner.invoke(app, ["compare", str(a), str(c), "--unpaired", "--replicates", "4", "--out", str(out),

@@ -404,6 +404,10 @@ def test_compare_labels_tell_apart_designs_that_share_a_name_and_must_be_one_per
                                     f"design (2), or none; {got}")
     with pytest.raises(ScenarioError, match="b.yaml: differs from the reference"):
         compare([tiny, longer], replicates=1, sources=["a.yaml", "b.yaml"])
+    # seeds alone differing: the API's own argument, seed=, is offered (not the command line's --seed)
+    seeded = tiny.model_copy(update={"seed": 5}), tiny.model_copy(update={"seed": 6, "name": "six"})
+    with pytest.raises(ScenarioError, match=r"\(seed=N runs every design on one seed; else change the design"):
+        compare(list(seeded), replicates=1)
 
 
 def test_what_ran_is_not_the_callers_scenario_object():
