@@ -14,7 +14,7 @@ import pytest
 
 from simulator.calibrate import (CHECK_RUNS, DEFAULT_COLUMNS, MISFIT, CalibrationSettings, calibrate, check_fit, compare_designs, coverage_check, forecast,
                                  pilot_counts, pilot_scenario, predictive_misfit, systematic_resample, weighted_quantile)
-from simulator.report.calibrate import misfit_sentence
+from simulator.report.calibrate import fit_check_sentence, misfit_sentence
 from simulator.config import Scenario
 from simulator.errors import ScenarioError
 from simulator.metrics import COLUMN_INDEX, DAILY_COLUMNS
@@ -61,6 +61,11 @@ def test_recovers_a_hidden_base_share_from_a_synthetic_pilot_within_its_interval
     huge = misfit_sentence(dataclasses.replace(misfit, misfit=4.3e200))
     assert "runs at posterior draws are 4.3e+200 times as far" in huge, huge
     assert misfit_sentence(fit) == ""
+    # the good fit is said too, with its ratio (the report gave only the final epsilon, which cannot say)
+    assert fit_check_sentence(fit) == (f"The model reproduces the pilot: 20 runs at posterior draws are {fit.misfit:.2f} "
+                                       "times as far from it as from each other (about 1 when the pilot could be one more "
+                                       "such run; 3 or more is flagged; `predictive_misfit` in manifest.json).")
+    assert fit_check_sentence(misfit) == "" and fit_check_sentence(dataclasses.replace(fit, misfit=math.nan)) == ""
 
     daily_forecast, outcomes = forecast(fitted_from, fit, draws=6)
     customers = daily_forecast[daily_forecast["column"] == "customers"]

@@ -237,6 +237,19 @@ def misfit_sentence(calibration: Calibration) -> str:
             f"other keys, before reading the intervals or the forecast.")
 
 
+def fit_check_sentence(calibration: Calibration) -> str:
+    """What the predictive check found where it found the model reproducing the pilot
+    (misfit_sentence says it where not): the final epsilon alone cannot say how well a
+    fit fits, and the ratio that can was in manifest.json only."""
+    from ..calibrate import CHECK_RUNS, MISFIT
+
+    if not math.isfinite(calibration.misfit) or calibration.misfit >= MISFIT:
+        return ""
+    return (f"The model reproduces the pilot: {CHECK_RUNS} runs at posterior draws are {calibration.misfit:.2f} "
+            f"times as far from it as from each other (about 1 when the pilot could be one more such run; "
+            f"{MISFIT:g} or more is flagged; `predictive_misfit` in manifest.json).")
+
+
 #: Below this many days a pilot is said to say little (the console says so too).
 SHORT_PILOT_DAYS = 7
 
@@ -389,6 +402,8 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
     if misfit := misfit_sentence(calibration):
         lines += ["", f"**{misfit}**"]
         narrow = []   # a fit that never came near the pilot pins nothing down
+    elif fits := fit_check_sentence(calibration):
+        lines += ["", fits]
     flat = f"{min(settings.level / 0.9, 1) * 50:.0f}% of the prior range" if settings.level < 0.9 else "half the prior range"
     logged = [p.key for p in calibration.parameters if p.log and f"`{p.key}`" in narrow]
     lines += ["", ("The pilot pins down " + ", ".join(narrow) + f" (interval under {flat}"
