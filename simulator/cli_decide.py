@@ -842,7 +842,10 @@ def calibrate(
     forecast.png (the full launch with intervals), outcomes.csv, with --design
     designs.csv (each design under the posterior, with its probability of being best), particles.csv
     (the weighted last generation), generations.csv (epsilon and simulations per generation), report.md,
-    manifest.json and calibration.db (pyabc's database of every generation).
+    manifest.json, calibration.db (pyabc's database of every generation) and
+    calibrated.yaml: the base scenario with each fitted key at its posterior median, for
+    refsim optimize or sensitivity (report.md gives the commands, with the posterior's
+    intervals as sensitivity's --uncertain ranges).
 
     The pilot may be a timeseries.csv as refsim writes it (rows of one replicate), or
     any CSV with those column names and one row per day.
@@ -1036,7 +1039,8 @@ def calibrate(
         for line in study_design_notes([base, *others], [p.key for p in parameters])[1]:
             out.print(f"  {line}", markup=False)
     _print_designs_default_notes([base], parameters)
-    out.print(f"results: {target}/  (report.md, posterior.csv, forecast.png)", markup=False)
+    out.print(f"results: {target}/  (report.md, posterior.csv, forecast.png; calibrated.yaml, the base at the "
+              f"posterior medians, for refsim optimize or sensitivity)", markup=False)
 
 
 def _print_designs_default_notes(designs, parameters) -> None:

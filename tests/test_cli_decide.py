@@ -884,8 +884,37 @@ def test_calibrate_writes_posterior_forecast_and_designs_and_repeats_itself(tmp_
     assert "Every design was changed with --set: `population.size=400`, `population.initial_customers=10`" in \
         (folder / "report.md").read_text()
     ok(*calibrate_args(tmp_path / "b", pilot))
-    for name in ("posterior.csv", "intervals.csv", "forecast.csv", "designs.csv"):
+    for name in ("posterior.csv", "intervals.csv", "forecast.csv", "designs.csv", "calibrated.yaml"):
         assert (folder / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_calibrate_writes_the_calibrated_scenario_that_optimize_and_sensitivity_take(tmp_path, pilot):
+    """calibrate wrote no scenario: an analyst copied the posterior medians into a YAML by
+    hand, and its intervals into sensitivity's --uncertain. calibrated.yaml is the base (its
+    --set items applied) with each fitted key at intervals.csv's median, the base's seed
+    (a compare with the base pairs), and a header whose sensitivity command gives the
+    posterior's intervals as ranges; optimize takes the file as it stands."""
+    ok(*calibrate_args(tmp_path / "a", pilot))
+    folder = tmp_path / "a"
+    intervals = pd.read_csv(folder / "intervals.csv").set_index("parameter").loc["program.base_share"]
+    text = (folder / "calibrated.yaml").read_text()
+    calibrated = load_scenario(folder / "calibrated.yaml")
+    base = load_scenario(DEFAULT, TINY[1::2])
+    assert calibrated.program.base_share == pytest.approx(intervals["median"], rel=1e-3)   # four significant figures
+    assert calibrated.name == f"{base.name}-calibrated" and calibrated.seed == base.seed
+    # everything else is the base as it ran, --set items included (population.size=400)
+    fitted_back = calibrated.model_copy(update={"name": base.name, "description": base.description,
+                                                "program": calibrated.program.model_copy(
+                                                    update={"base_share": base.program.base_share})})
+    assert fitted_back.model_dump() == base.model_dump() and calibrated.population.size == 400
+    command = next(line for line in text.splitlines() if line.startswith("#   refsim sensitivity"))
+    assert command.endswith(f"--uncertain program.base_share={intervals['low']:.3g}:{intervals['high']:.3g}"), command
+    assert "## Next" in (folder / "report.md").read_text() and command[4:] in (folder / "report.md").read_text()
+    assert "calibrated.yaml, the base at the posterior medians" in " ".join(ok(*calibrate_args(tmp_path / "b", pilot)).stdout.split())
+    # the next step takes it as it stands
+    ok("optimize", folder / "calibrated.yaml", *TINY, "--vary", "program.incentive.referrer_reward=0:20", "--trials", "2",
+       "-r", "1", "--seed", "1", "--executor", "serial", "--out", tmp_path / "opt")
+    assert (tmp_path / "opt" / "best.yaml").exists()
 
 
 def test_a_calibration_manifest_lists_the_seeds_its_forecast_ran_on(tmp_path, pilot):

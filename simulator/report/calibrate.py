@@ -1,7 +1,8 @@
 """The readable files of a calibration folder: posterior.csv (equally weighted
 draws), particles.csv, intervals.csv, generations.csv, a posterior plot, the
-forecast (forecast.csv, outcomes.csv, forecast.png), designs.csv, report.md and
-manifest.json; pyabc's own database (calibration.db) sits beside them."""
+forecast (forecast.csv, outcomes.csv, forecast.png), designs.csv, report.md,
+manifest.json and calibrated.yaml (the base at the posterior medians); pyabc's own
+database (calibration.db) sits beside them."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
     atomic_write_csv(folder / "generations.csv", calibration.generations)
     atomic_write_csv(folder / "forecast.csv", daily)
     atomic_write_csv(folder / "outcomes.csv", outcomes)
+    atomic_write_text(folder / "calibrated.yaml", calibrated_yaml(calibration, base, data_file))
     if designs is not None:
         atomic_write_csv(folder / "designs.csv", designs)
     figures = [posterior_plot(calibration, folder / "posterior.png"),
@@ -62,6 +64,93 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
             "seeds": "each particle's run seed comes from the ABC stream of the study seed; the forecast's j-th run "
                      "(and each design's) is posterior.csv's draw forecast_rows[j] on seeds.forecast[j]", **(extra or {})}}))
     return folder
+
+
+def calibrated_values(calibration: Calibration) -> dict:
+    """Each fitted key's posterior median, as the key takes it (a whole number for a
+    whole-number key), to four significant figures: a point for the next command."""
+    values = {}
+    for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records")):
+        median = float(row["median"])
+        values[p.key] = int(round(median)) if p.kind == "int" else float(f"{median:.4g}")
+    return values
+
+
+def uncertain_ranges(calibration: Calibration) -> list[str]:
+    """`--uncertain KEY=LO:HI[:log]` for each fitted key over its posterior interval, for
+    `refsim sensitivity`: a decision weighed against what the pilot left uncertain."""
+    ranges = []
+    for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records")):
+        low, high = (f"{row[end]:.0f}" if p.kind == "int" else f"{row[end]:.3g}" for end in ("low", "high"))
+        if low != high:   # a key the pilot pins to one value is no range
+            ranges.append(f"--uncertain {p.key}={low}:{high}" + (":log" if p.log else ""))
+    return ranges
+
+
+def calibrated_scenario(calibration: Calibration, base: Scenario, data_file: str) -> Scenario:
+    """``base`` with each fitted key at its posterior median (calibrated_values), named
+    ``<base>-calibrated`` and keeping the base's seed, so that a compare of the two pairs:
+    calibrate wrote no scenario, and an analyst carried the fit to optimize and
+    sensitivity by hand."""
+    from ..parameters import apply_values
+
+    scenario = apply_values(base, calibrated_values(calibration), parameters=calibration.parameters,
+                            source="calibrated.yaml")
+    limit = next(m.max_length for m in Scenario.model_fields["name"].metadata if hasattr(m, "max_length"))
+    described = (f"{base.name} calibrated by refsim calibrate to {Path(data_file).name}: "
+                 + ", ".join(f"{k} = {v:g}" for k, v in calibrated_values(calibration).items())
+                 + " (posterior medians).")
+    if base.description.strip():
+        described += f" The base scenario read: {base.description.strip()}"
+    most = Scenario.model_fields["description"].metadata[0].max_length
+    return scenario.model_copy(update={"name": f"{base.name[:limit - len('-calibrated')]}-calibrated",
+                                       "description": described if len(described) <= most else described[:most - 1] + "…"})
+
+
+def next_steps_text(calibration: Calibration, base: Scenario) -> str:
+    """report.md's way on from the fit: calibrated.yaml into optimize, and the posterior's
+    intervals into sensitivity."""
+    ranges = uncertain_ranges(calibration)
+    text = (f"calibrated.yaml holds {base.name} with each fitted key at its posterior median, a scenario every "
+            f"command takes: `refsim optimize calibrated.yaml --vary KEY=LO:HI` chooses a design on it.")
+    if ranges:
+        text += (f" It is one point of the posterior; to weigh a choice against what the pilot left uncertain, "
+                 f"give the posterior's intervals to sensitivity: `refsim sensitivity calibrated.yaml OTHER.yaml "
+                 f"{' '.join(ranges)}`.")
+    return text
+
+
+def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str) -> str:
+    """calibrated.yaml: calibrated_scenario under a header giving each key's interval and
+    the commands that take it further."""
+    import textwrap
+
+    import yaml
+
+    from ..calibrate import MISFIT
+
+    scenario = calibrated_scenario(calibration, base, data_file)
+    lines = [f"The scenario {base.name} with each key refsim calibrate fitted to {Path(data_file).name} at its "
+             f"posterior median (its {calibration.intervals['level'].iloc[0]:.0%} interval in brackets):"]
+    for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records")):
+        lines.append(f"  {p.key} = {calibrated_values(calibration)[p.key]:g} "
+                     f"({parameter_text(p, row['low'])} – {parameter_text(p, row['high'])})")
+    if calibration.misfit >= MISFIT:
+        lines.append(f"WARNING: the model did not reproduce the pilot (predictive_misfit {calibration.misfit:.3g}); "
+                     f"read report.md before using these values.")
+    lines += ["It is one point of the posterior: the forecast in this folder carries the posterior's spread, "
+              "this file does not. Choose a design on it:"]
+    # the commands on lines of their own, unwrapped: copied as they stand
+    commands = ["refsim optimize calibrated.yaml --vary KEY=LO:HI"]
+    if ranges := uncertain_ranges(calibration):
+        commands.append("refsim sensitivity calibrated.yaml OTHER.yaml " + " ".join(ranges))
+    header = "".join(f"# {wrapped}\n" for line in lines
+                     for wrapped in textwrap.wrap(line, 100, subsequent_indent="    ", break_long_words=False,
+                                                  break_on_hyphens=False))
+    header += f"#   {commands[0]}\n"
+    if len(commands) > 1:
+        header += f"# and weigh a choice against what the pilot left uncertain (its intervals):\n#   {commands[1]}\n"
+    return header + yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
 
 def against_the_best(row: dict) -> str:
@@ -451,7 +540,9 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
                       + (f", so with so few draws it is a rough figure, as are the intervals, quantiles of {draws} values "
                          f"({more_draws(draws, settings.posterior_samples)}; {ROUGH_DRAWS} or more)." if draws < ROUGH_DRAWS
                          else ".")]
+    lines += ["", "## Next", "", next_steps_text(calibration, base)]
     lines += ["", "## Files", "",
+              "calibrated.yaml (the base at the posterior medians), "
               "posterior.csv (equally weighted draws), particles.csv (last generation, weighted), intervals.csv, "
               "generations.csv, forecast.csv (per day), outcomes.csv" + (", designs.csv" if designs is not None else "")
               + ", calibration.db (pyabc's history), manifest.json.", "", "## Figures", "", *figure_links(figures)]
