@@ -458,7 +458,8 @@ def luck_note(luck: float, replicates: int) -> str:
             f"seed's luck that shifts every point alike moves none against another): every total index counts it as if an "
             f"assumption had made it, so an assumption is said to move the lead only when its total index is above "
             f"that share, or its first-order index above 0 where the parts of its range differ too (`range_p`), each "
-            f"beyond its half-width.")
+            f"beyond its half-width, or where the parts of its range differ clearly (`range_p` below 0.05 divided by "
+            f"the number of assumptions), whatever its indices' half-widths.")
 
 
 def decision_copies(decision: pd.DataFrame) -> dict[str, list[str]]:
@@ -598,7 +599,8 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
             luck = float(sobol["noise_share"].iloc[0]) if "noise_share" in sobol and len(sobol) else math.nan
             # an index no larger than the share of the variance that may be the runs' luck says nothing either way
             told = {r["parameter"]: bool(told_from_luck(r["ST"], r["ST_conf"], r["S1"], r["S1_conf"], luck,
-                                                        r.get("range_p", math.nan))) for r in records}
+                                                        r.get("range_p", math.nan), assumptions=len(records)))
+                    for r in records}
             moving = [r["parameter"] for r in records if r["ST"] >= MATTERS and told[r["parameter"]]]
             lost = [r["parameter"] for r in records if r["ST"] >= MATTERS and not told[r["parameter"]]]
             still = [p for p in sobol["parameter"] if p not in moving and p not in lost]
