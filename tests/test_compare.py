@@ -2305,3 +2305,23 @@ def test_a_set_of_a_choice_one_designs_kind_lacks_is_not_sent_to_sensitivity(tmp
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "designs that have it, one design file for each value (or search it with refsim optimize)" in result.stderr
     assert "sensitivity" not in result.stderr, result.stderr
+
+
+def test_without_twins_the_roi_figure_is_captioned_as_the_dashboards_roi_alone():
+    """compare --no-baseline draws roi_distribution.png with the attributed ROI alone (no
+    twins, no incremental ROI), under a caption that described two panels, the first the
+    incremental ROI: the one ROI a dashboard shows, no verdict, read as the verdict's. The
+    caption now says it is alone and why; with the twins the two-panel caption stays."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from simulator.report.compare import _captions
+    from simulator.report.text import CAPTIONS, figure_links
+
+    twins = SimpleNamespace(designs=[SimpleNamespace(baseline_timeseries=pd.DataFrame())] * 2)
+    alone = SimpleNamespace(designs=[SimpleNamespace(baseline_timeseries=None)] * 2)
+    assert _captions(twins) == {}
+    assert CAPTIONS["roi_distribution"].startswith("Incremental ROI (value added per unit of program cost")
+    (line,) = figure_links([Path("roi_distribution.png")], _captions(alone))
+    assert line.startswith("![roi_distribution](roi_distribution.png)\n*The attributed ROI a referral dashboard shows")
+    assert "without the no-program twins (--no-baseline) there is no incremental ROI" in line and "no verdict" in line

@@ -1984,6 +1984,38 @@ def test_a_log_ranged_panel_labels_its_ticks_as_plain_numbers_and_says_log(tmp_p
     assert panel.get_xscale() == "log" and panel.get_xlabel() == "scale (log scale)"
 
 
+def test_a_sweeps_figures_are_captioned_as_they_are_drawn(tmp_path):
+    """A sweep's incremental_value.png (the default objective, against each swept reward)
+    was captioned as run's day-by-day figure ("below 0 it has not yet paid back; the
+    dashed line marks the median payback day"), and a cost's heatmap said "yellow is the
+    better end" at its costliest cell, a metric report.md ranks on no level. Each caption
+    now says what the sweep drew: a mean per level with its band for a grid, every run and
+    each point's mean for sampled ranges, a cost's yellow as its highest, and the
+    objective's outlines on its own map only."""
+    parameters = {"program.incentive.referrer_reward": {"values": [0, 20]}, "program.base_share": {"values": [0.1, 0.4]}}
+    path = write_sweep(tmp_path, parameters=parameters, metrics=["incremental_value", "reward_cost"],
+                       objective="incremental_value")
+    run_sweep(load_sweep(path), tmp_path / "grid", executor="serial")
+    report = (tmp_path / "grid" / "report.md").read_text()
+
+    def caption(stem):
+        return report.split(f"![{stem}]({stem}.png)\n")[1].splitlines()[0]
+
+    assert caption("incremental_value").startswith("*incremental_value against each swept parameter: its mean per level")
+    assert "paid back" not in caption("incremental_value") and "twin" not in caption("incremental_value")
+    assert "yellow is the highest, not a better end: report.md ranks no level of it" in caption("reward_cost_heatmap")
+    assert "Outlines mark" not in caption("reward_cost_heatmap")
+    value = caption("incremental_value_heatmap")
+    assert "yellow is the better end, the highest" in value and "Outlines mark report.md's best point (red)" in value
+    # sampled ranges: a scatter of every run and each point's mean, no band
+    sampled = write_sweep(tmp_path, "sampled.yaml", method="random", samples=4, replicates=1,
+                          parameters={"program.base_share": {"low": 0.1, "high": 0.4}},
+                          metrics=["incremental_value"], objective="incremental_value")
+    run_sweep(load_sweep(sampled), tmp_path / "sampled", executor="serial")
+    line = (tmp_path / "sampled" / "report.md").read_text().split("![incremental_value](incremental_value.png)\n")[1]
+    assert line.startswith("*incremental_value against each sampled parameter: every run (grey) and each point's mean")
+
+
 def test_sweep_axes_name_the_units_docs_model_md_gives(tmp_path, monkeypatch):
     """A sweep panel's axes said `program.incentive.referrer_reward` and `incremental_value`
     with no unit. They now carry the unit docs/model.md's parameter table gives the key (read

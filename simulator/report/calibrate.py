@@ -217,7 +217,7 @@ def forecast_plot(daily: pd.DataFrame, pilot: pd.DataFrame, calibration: Calibra
             values = pilot[own].cumsum() if own != column else pilot[own]
             ax.plot(pilot.index, values, ".", color="black", markersize=3, label="pilot")
         ax.axvspan(calibration.pilot_first, calibration.pilot_days - 1, color="gray", alpha=0.1)
-        ax.set(xlabel="day", title=column)
+        ax.set(xlabel="day", ylabel=axis_label(column), title=column)
         if pilot.attrs.get("first_date"):
             _date_axis(ax, pilot.attrs["first_date"])
         ax.grid(alpha=0.3)

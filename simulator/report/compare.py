@@ -1181,6 +1181,17 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         "",
         "## Figures",
         "",
-        *figure_links(figures),
+        *figure_links(figures, _captions(comparison)),
     ]
     return "\n".join(lines)
+
+
+def _captions(comparison: Comparison) -> dict[str, str]:
+    """The captions compare's figures take in place of run's: without the no-program twins
+    (--no-baseline) roi_distribution.png holds the dashboard's attributed ROI alone, the
+    one figure a caption of two panels would have read as a verdict."""
+    if all(d.baseline_timeseries is not None for d in comparison.designs):
+        return {}
+    return {"roi_distribution": "The attributed ROI a referral dashboard shows, over the replicates, alone: without "
+                                "the no-program twins (--no-baseline) there is no incremental ROI to set beside it, and "
+                                "this one credits referrals that would have come anyway; it is no verdict."}

@@ -350,7 +350,8 @@ def pareto_plot(result: OptimizeResult, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4.5))
     done = trials[trials["state"] == "COMPLETE"] if len(trials) else trials
     on_rung0 = all(f"{o.metric}_rung0_mean" in done.columns for o in (first, second))
-    where = (f", mean over the first {result.rungs[0]} replicates" if result.rungs else ", mean over the first rung's replicates") \
+    where = ((", one replicate each" if result.rungs[0] == 1 else f", mean over the first {result.rungs[0]} replicates")
+             if result.rungs else ", mean over the first rung's replicates") \
         if on_rung0 else ""
     if len(done):
         column = "rung0_mean" if on_rung0 else "mean"
@@ -372,8 +373,9 @@ def pareto_plot(result: OptimizeResult, path: Path) -> Path:
             kept = bool(feasible[best.index].all()) if len(best) else True
             ax.scatter(best[x], best[y], marker="*", s=200, color="black", zorder=5,
                        label="chosen" if kept else "breaks them least, re-run")
-    ax.set(xlabel=axis_label(first.metric, f" ({first.direction}{where})"),
-           ylabel=axis_label(second.metric, f" ({second.direction}{where})"),
+    # two lines each: the y label of a long metric with its unit and its way was cut at both ends of the figure
+    ax.set(xlabel=axis_label(first.metric, f"\n({first.direction}{where})"),
+           ylabel=axis_label(second.metric, f"\n({second.direction}{where})"),
            title="Trade-off between the two objectives (every trial on the same seeds)" if on_rung0 else
            "Trade-off between the two objectives")
     ax.grid(alpha=0.3)

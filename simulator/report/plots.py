@@ -63,7 +63,7 @@ def adoption(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4))
     for name, frame in timeseries.items():
         _band(ax, frame, "customers", name)
-    ax.set(xlabel="day", ylabel="active customers", title=f"Adoption (mean, {SPREAD_TEXT} of replicates)")
+    ax.set(xlabel="day", ylabel="active customers [people]", title=f"Adoption (mean, {SPREAD_TEXT} of replicates)")
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     return _save(fig, path)
@@ -89,7 +89,7 @@ def acquisition_mix(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
         ax.set(xlabel="day", title=name)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    axes[0][0].set_ylabel("new customers to date")
+    axes[0][0].set_ylabel("new customers to date [people]")
     fig.suptitle(f"Acquisition mix (mean, {SPREAD_TEXT} of replicates)")
     return _save(fig, path)
 

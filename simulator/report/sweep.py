@@ -20,7 +20,7 @@ from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, UNRANKED
 from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
-from .text import (PAYMENT_TIMING_KEYS, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, unpriced_size_note, blocked_share, payment_timing_check, counted, figure_links, fmt, interval_text, k_undefined_note, metric_label,
+from .text import (PAYMENT_TIMING_KEYS, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, unpriced_size_note, blocked_share, payment_timing_check, counted, figure_links, sweep_caption, fmt, interval_text, k_undefined_note, metric_label,
                    payment_timing_trade)
 
 
@@ -168,7 +168,7 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
         tied = {int(p) for row in objective.to_dict("records") for p in (row["point_id"], *row["indistinguishable"])}
         summary = summary.assign(indistinguishable_from_best=summary["point_id"].isin(tied))
     atomic_write_csv(folder / "points.csv", summary)
-    figures = []
+    figures, captions = [], {}
     orders = _word_orders(sweep)
     ok = frame[frame["status"] == "ok"]
     if len(ok):
@@ -182,21 +182,26 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
             if not np.isfinite(ok[metric].to_numpy(dtype=float)).any():
                 continue
             defined = DEFINED_IN.get(metric) if not np.isfinite(ok[metric].to_numpy(dtype=float)).all() else None
+            # a cost has no best level (report.md ranks none): each level's own interval
+            paired = sweep.spec.common_random_numbers and metric not in UNRANKED
             figures.append(plots.sweep_metric(ok, sweep.parameters, metric, folder / f"{metric}.png", discrete=discrete,
-                                              log=log, by=by,
-                                              # a cost has no best level (report.md ranks none): each level's own interval
-                                              paired=sweep.spec.common_random_numbers and metric not in UNRANKED,
+                                              log=log, by=by, paired=paired,
                                               minimise=metric in LOWER_IS_BETTER, assumptions=tuple(assumptions),
                                               order=orders, bounds=_bounds(sweep, metric, points, ok), defined=defined))
+            # run's and compare's incremental_value.png is a day-by-day figure: a sweep's own caption, as drawn
+            captions[metric] = sweep_caption(metric, sampled=not any(discrete.values()), paired=paired, by=by,
+                                             defined=defined is not None)
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
                 marks = _heatmap_marks(summary, objective, x, y) if metric == sweep.objective else {}
                 figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png", defined=defined,
                                                    order=orders, minimise=metric in LOWER_IS_BETTER, **marks))
+                captions[f"{metric}_heatmap"] = sweep_caption(metric, heatmap=True, defined=defined is not None,
+                                                              outlined=bool(marks.get("best")))
     atomic_write_text(folder / "report.md", sweep_markdown(sweep, frame, summary, figures, seed, best,
                                                            grids=state.get("grids"),
                                                            replicates=state.get("replicates_grown"),
-                                                           budget_days=budget_days))
+                                                           budget_days=budget_days, captions=captions))
     started = dt.datetime.fromisoformat(state["started"])
     atomic_write_json(folder / "manifest.json", manifest(
         # the base as the sweep ran it: the base file's replicates and seed (10 and 42) beside a sweep of 3 replicates
@@ -237,8 +242,10 @@ def _word_orders(sweep: Sweep) -> dict[str, list[str]]:
 
 def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, figures: list[Path], seed: int,
                    best: pd.DataFrame | None = None, grids: list | None = None,
-                   replicates: list[int] | None = None, budget_days: pd.Series | None = None) -> str:
-    """report.md; ``grids``: the versions of a grid that grew in this folder, oldest first;
+                   replicates: list[int] | None = None, budget_days: pd.Series | None = None,
+                   captions: dict[str, str] | None = None) -> str:
+    """report.md; ``captions``: the line under each figure, by its stem (sweep_caption);
+    ``grids``: the versions of a grid that grew in this folder, oldest first;
     ``replicates``: the replicate counts it grew through, likewise; ``budget_days``: each
     run's budget_exhausted_day in ``frame``'s order, where ``metrics`` leaves it out."""
     if budget_days is not None and "budget_exhausted_day" not in frame.columns and len(budget_days) == len(frame):
@@ -360,7 +367,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
                  f"run {int(failed.iloc[0]['run_id'])} (seed {int(failed.iloc[0]['seed'])}): `{_shortened(failed.iloc[0]['error'])}`"
                  if len(failed) else ""),
               "", "Files: sweep.parquet / sweep.csv (one row per run), points.csv (per point means), manifest.json.",
-              "", "## Figures", "", *figure_links(figures)]
+              "", "## Figures", "", *figure_links(figures, captions)]
     return "\n".join(lines)
 
 

@@ -19,12 +19,17 @@ _UNITLESS = {"", "-"}
 
 
 def unit_of(name: str) -> str:
-    """The unit of a metric (the ``[unit]`` its description ends with) or of a scenario key
-    (docs/model.md's unit column; a key written without its kind, as a sweep or --vary writes
-    it, reads the unit its kinds share); '' when none is known or it is a pure number."""
+    """The unit of a metric (the ``[unit]`` its description ends with), of a daily column, or
+    of a scenario key (docs/model.md's unit column; a key written without its kind or with a
+    list's item number, as a sweep or --vary writes it, reads the unit its kinds share); ''
+    when none is known or it is a pure number."""
     import re
 
-    text = METRIC_TEXT.get(name)
+    name = re.sub(r"\.\d+(?=\.|$)", "", name)   # a list's item (program.channels.0.extra_invites): its key's unit
+    from ..metrics import DAILY_COLUMNS
+
+    # a run's metric, else a daily column, or its running total (calibrate's cumulative_new_referred)
+    text = METRIC_TEXT.get(name) or DAILY_COLUMNS.get(name) or DAILY_COLUMNS.get(name.removeprefix("cumulative_"))
     if text is not None:
         found = re.search(r"\[([^\]]*)\]\s*$", text)
         unit = found.group(1) if found else ""
@@ -208,15 +213,16 @@ def _meaning(metric: str, k_window: int | None) -> str:
 #: What each figure shows and how to read it: the line under it in report.md. Every band
 #: or bar over replicates covers 2.5-97.5% of them (report.plots.SPREAD).
 CAPTIONS = {
-    "adoption": "Active customers per day: each design's mean over the replicates (line) and 2.5–97.5% of "
-                "the replicates (band).",
-    "acquisition_mix": "New customers to date by where they came from, one panel per design: organic, referred "
+    "adoption": "Active customers per day, one line per design (and per no-program twin where there is one): "
+                "the mean over the replicates (line) and 2.5–97.5% of the replicates (band).",
+    "acquisition_mix": "New customers to date by where they came from, one panel per design (and per twin): organic, referred "
                        "through a tracked link, and word of mouth that no link tracks (mean and 2.5–97.5% of replicates).",
     "cumulative_profit": "Profit to date per design (mean and 2.5–97.5% of replicates). The last day is the "
                          "horizon's profit; the customers still active are worth more (incremental_value counts them).",
-    "incremental_value": "Each design minus its no-program twin on the same seeds, over time: what the program "
-                         "adds, after what word of mouth would have brought anyway. Below 0 it has not yet paid back; "
-                         "the dashed line marks the median payback day.",
+    "incremental_value": "Each design minus its no-program twin on the same seeds: the line is the profit it adds to "
+                         "date (below 0 it has not yet paid back; a dashed line marks the median payback day), and the "
+                         "dot and bar at the horizon are its incremental value, the headline, with the customers still "
+                         "active counted (mean and 2.5–97.5% of replicates).",
     "k_by_month": "Cohort K by the month customers joined: tracked referrals per customer within their window. "
                   "Above the dashed K = 1 each cohort more than replaces itself; a falling line is a loop that stalls.",
     "roi_distribution": "Incremental ROI (value added per unit of program cost, against the twins) beside the "
@@ -225,42 +231,67 @@ CAPTIONS = {
     "paired_vs_unpaired": "Each difference from the reference with its paired 95% interval (thick) and its "
                           "unpaired one (thin), in unpaired half-widths: where the thick bar misses 0, the "
                           "common random numbers told the designs apart.",
-    "convergence": "Each trial's mean objective (dot size: replicates) and the best so far; beside the winner, "
-                   "its mean and 95% interval on fresh seeds, the figure report.md gives.",
+    "convergence": "Each trial's mean objective (dot size: replicates) and the best so far; an x is a trial that "
+                   "breaks a constraint; beside the winner, its mean and 95% interval on fresh seeds, the figure "
+                   "report.md gives.",
     "pareto": "The trade-off between the two objectives: every trial at its means, the front of trials no other "
               "beats on both, and the chosen trial (star).",
     "tornado": "Each assumption alone at the low and high end of its range (or at each of its choices), the others "
-               "as the design has them: the longest bars move the decision metric most.",
+               "as the design has them: bars start from the vertical line, the design's own value, and the longest "
+               "move the decision metric most.",
     "sobol": "Sobol indices: the share of the decision metric's variance each assumption explains alone (S1) and "
-             "with its interactions (ST), with 95% half-widths; with 2 replicates or more, the dashed line is "
-             "the share of the variance the runs' luck may hold.",
+             "with its interactions (ST), with 95% half-widths, per design and, with two designs or more, for the "
+             "leader's advantage over the runner-up; with 2 replicates or more, the dashed line is the share of the "
+             "variance the runs' luck may hold.",
     "posterior": "The fitted values: where the accepted draws fall within each prior range (bars), their median "
                  "and interval; a posterior as wide as its prior is a value the pilot does not pin down.",
     "forecast": "The whole launch forecast from the fitted values (median and interval per day), with the pilot's "
-                "own days marked: the pilot's points should sit inside the band.",
+                "own counts where it has the column: they should sit inside the band.",
 }
 
 
 def caption(stem: str) -> str:
-    """The line under figure ``stem`` in report.md (a sweep's ``<metric>`` and
-    ``<metric>_heatmap`` included); '' for a figure with none."""
-    if stem in CAPTIONS:
-        return CAPTIONS[stem]
-    metric = stem.removesuffix("_heatmap")
-    if metric in METRIC_TEXT:
-        if stem.endswith("_heatmap"):
-            return (f"Mean {metric} over the grid of two parameters: yellow is the better end (on the "
-                    f"objective's map, outlines mark report.md's best point, red, and those not told apart from it, "
-                    f"dashed). A bright cell alone is no finding: the colours spread over whatever span the means have.")
-        return (f"{metric} against each swept parameter: its mean per level and a 95% band (for sampled ranges, "
-                f"every run and each point's mean); with several parameters, each panel averages over the others.")
-    return ""
+    """The line under figure ``stem`` in report.md (run, compare and the decision commands;
+    a sweep's metric figures are captioned by sweep_caption); '' for a figure with none."""
+    return CAPTIONS.get(stem, "")
 
 
-def figure_links(figures: list) -> list[str]:
+def sweep_caption(metric: str, *, heatmap: bool = False, sampled: bool = False, paired: bool = False,
+                  by: str | None = None, defined: bool = False, outlined: bool = False) -> str:
+    """The line under a sweep's ``<metric>.png`` (``heatmap``: ``<metric>_heatmap.png``), as
+    the figure is drawn: a band per level, or for ``sampled`` ranges every run and each
+    point's mean; a ``paired`` band (common random numbers) of the difference from the best
+    level; one line per value of the assumption ``by``; means over the runs that have a
+    ``defined`` day; the ``outlined`` best point. A cost's map is yellow at its highest,
+    not at a better end: the report ranks no level of it."""
+    from ..compare import LOWER_IS_BETTER, UNRANKED
+
+    days = " (over the runs where the day came: the title says how many)" if defined else ""
+    if heatmap:
+        end = ("yellow is the highest, not a better end: report.md ranks no level of it (less is not better on its "
+               "own)" if metric in UNRANKED else "yellow is the better end, the lowest" if metric in LOWER_IS_BETTER
+               else "yellow is the better end, the highest")
+        return (f"Mean {metric}{days} over the grid of two parameters: {end}; a blank cell is a point where no run has "
+                f"it." + (" Outlines mark report.md's best point (red) and the points not told apart from it (dashed)."
+                          if outlined else "")
+                + " A bright cell alone is no finding: the colours spread over whatever span the means have.")
+    if sampled:
+        return (f"{metric} against each sampled parameter: every run (grey) and each point's mean{days}; the other "
+                f"parameters vary from point to point, so each panel's spread holds their effects too.")
+    band = ("a 95% band of each level's paired difference from the best level, whose mean is dotted: a band that "
+            "misses the dotted line is a level told apart from the best" if paired else "a 95% band")
+    return (f"{metric} against each swept parameter: its mean per level{days} and {band}"
+            + (f", one line per value of {by}" if by else "")
+            + "; with several parameters, each panel averages over the others' values.")
+
+
+def figure_links(figures: list, captions: dict[str, str] | None = None) -> list[str]:
     """Markdown image lines for figures written beside report.md, each with its caption
-    (``caption``) under it."""
-    return [f"![{f.stem}]({f.name})\n" + (f"*{text}*\n" if (text := caption(f.stem)) else "") for f in figures]
+    under it: ``captions[stem]`` where given, else ``caption(stem)``."""
+    def text(stem: str) -> str:
+        return (captions or {}).get(stem) or caption(stem)
+
+    return [f"![{f.stem}]({f.name})\n" + (f"*{line}*\n" if (line := text(f.stem)) else "") for f in figures]
 
 
 #: The share of the incremental value at which the value split names the leads still converting.
