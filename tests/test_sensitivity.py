@@ -297,12 +297,16 @@ def test_a_metric_named_twice_is_analysed_once_and_the_report_names_the_bins_it_
     # names B: the report says the two questions differ
     decision = text.split("## The decision")[1].split("##")[0]
     assert "can name another: both can be right" in decision
-    result.sobol[["ST", "ST_conf"]] = [0.8, 0.05]   # precise estimates: nothing flagged
+    result.sobol[["ST", "ST_conf", "S1", "S1_conf"]] = [0.8, 0.05, 0.7, 0.05]   # precise estimates: nothing flagged
     text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
     assert "Imprecise:" not in text.split("## What moves each outcome")[1]
     result.sobol.loc[result.sobol["parameter"] == "program.base_share", "ST"] = 1.5
     text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
     assert "Imprecise: `program.base_share` (1.50" in text.split("## What moves each outcome")[1]
+    # a first-order index this wide is named too (it alone had named an assumption as moving the outcome)
+    result.sobol.loc[result.sobol["parameter"] == "economics.acquisition_cost_organic", ["S1", "S1_conf"]] = [0.54, 0.48]
+    text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
+    assert "`economics.acquisition_cost_organic` (S1 0.54 ± 0.48)" in text.split("## What moves each outcome")[1]
 
 
 def test_identical_designs_are_reported_as_a_tie():

@@ -624,11 +624,20 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
                              f"{fmt(morris.loc[row['parameter'], 'sigma'])} |")
             lines.append("")
             lines += _outside_ends(result.tornado, design, metric)
-            vague = [f"`{r['parameter']}` ({r['ST']:.2f} ± {r['ST_conf']:.2f})" for r in sobol.to_dict("records")
-                     if r["ST"] >= ABOVE_ONE or (np.isfinite(r["ST_conf"]) and r["ST_conf"] >= IMPRECISE)]
+            vague = []
+            for r in sobol.to_dict("records"):
+                total = r["ST"] >= ABOVE_ONE or (np.isfinite(r["ST_conf"]) and r["ST_conf"] >= IMPRECISE)
+                # a first-order index as wide (0.54 +- 0.48, twice its own total index) named its assumption as moving
+                # the outcome beside a note naming only the total index of another
+                first = np.isfinite(r["S1_conf"]) and r["S1_conf"] >= IMPRECISE
+                parts = [f"{r['ST']:.2f} ± {r['ST_conf']:.2f}"] if total else []
+                parts += [f"S1 {r['S1']:.2f} ± {r['S1_conf']:.2f}"] if first else []
+                if parts:
+                    vague.append(f"`{r['parameter']}` ({'; '.join(parts)})")
             if vague:  # an index is a share of the variance: above 1, or this wide, the sample is too small to rank them
                 lines += ["Imprecise: " + ", ".join(vague) + ": a total index cannot exceed 1, and a 95% half-width of "
-                          f"{IMPRECISE:g} or more leaves the ranking open; raise --samples before reading this table.", ""]
+                          f"{IMPRECISE:g} or more (of either index) leaves the ranking open; raise --samples before "
+                          f"reading this table.", ""]
     return lines
 
 
