@@ -1001,7 +1001,7 @@ def calibrate(
                               extra={"executor": executor_name, "workers": worker_count,
                                                                    "runs_read_back": cache.read_back},
                               others=others, launch_note=scale, sets=list(overrides), set_notes=lever_notes,
-                              set_via=_set_via(sets))
+                              set_via=_set_via(sets), design_files=[str(p) for p in design_paths])
     from .report import fmt
     from .report.calibrate import (against_the_best, at_the_edge, edge_sentence, misfit_sentence, parameter_text,
                                    replaced_lines, same_lines, unfitted_lines)
@@ -1040,7 +1040,14 @@ def calibrate(
             out.print(f"  {line}", markup=False)
     _print_designs_default_notes([base], parameters)
     out.print(f"results: {target}/  (report.md, posterior.csv, forecast.png; calibrated.yaml, the base at the "
-              f"posterior medians, for refsim optimize or sensitivity)", markup=False)
+              f"posterior medians)", markup=False)
+    from .report.calibrate import next_commands
+
+    # with the folder's path, as typed here: a bare calibrated.yaml was not found from where calibrate ran
+    out.print("next" + (", once the warning above is read" if misfit else "") + ":", markup=False)
+    for command in next_commands(calibration, str(Path(target) / "calibrated.yaml"),
+                                 [str(p) for p in design_paths], list(overrides)):
+        out.print(f"  {command}", markup=False)
 
 
 def _print_designs_default_notes(designs, parameters) -> None:

@@ -706,7 +706,8 @@ def check_designs_pair(designs: list[Scenario], parameters: Iterable[Parameter],
     alike = [apply_own(d, values, parameters, source=source) for d in designs] if values else list(designs)
     check_pairable(alike, seed_given=True, sources=sources,
                    remedy="make the designs differ only in their programs: the study weighs them on the same "
-                          "seeds at each of its values; a study of the population or network is a --fit or range of its own")
+                          f"seeds at each of its values; a study of the population or network is a "
+                          f"{source + ' ' if source else ''}range of its own")
 
 
 def _get(data: Any, parts: list[str]) -> Any:

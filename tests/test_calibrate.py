@@ -14,7 +14,7 @@ import pytest
 
 from simulator.calibrate import (CHECK_RUNS, DEFAULT_COLUMNS, MISFIT, CalibrationSettings, calibrate, check_fit, compare_designs, coverage_check, forecast,
                                  pilot_counts, pilot_scenario, predictive_misfit, systematic_resample, weighted_quantile)
-from simulator.report.calibrate import fit_check_sentence, misfit_sentence
+from simulator.report.calibrate import fit_check_sentence, misfit_sentence, next_steps_text
 from simulator.config import Scenario
 from simulator.errors import ScenarioError
 from simulator.metrics import COLUMN_INDEX, DAILY_COLUMNS
@@ -66,6 +66,9 @@ def test_recovers_a_hidden_base_share_from_a_synthetic_pilot_within_its_interval
                                        "times as far from it as from each other (about 1 when the pilot could be one more "
                                        "such run; 3 or more is flagged; `predictive_misfit` in manifest.json).")
     assert fit_check_sentence(misfit) == "" and fit_check_sentence(dataclasses.replace(fit, misfit=math.nan)) == ""
+    # the way on from a fit that never came near the pilot says so first (it recommended optimize on it unqualified)
+    assert next_steps_text(misfit, fitted_from).startswith("The model did not reproduce the pilot (above): read that")
+    assert next_steps_text(fit, fitted_from).startswith("calibrated.yaml, in this folder, holds launch")
 
     daily_forecast, outcomes = forecast(fitted_from, fit, draws=6)
     customers = daily_forecast[daily_forecast["column"] == "customers"]

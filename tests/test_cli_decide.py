@@ -909,8 +909,15 @@ def test_calibrate_writes_the_calibrated_scenario_that_optimize_and_sensitivity_
     assert fitted_back.model_dump() == base.model_dump() and calibrated.population.size == 400
     command = next(line for line in text.splitlines() if line.startswith("#   refsim sensitivity"))
     assert command.endswith(f"--uncertain program.base_share={intervals['low']:.3g}:{intervals['high']:.3g}"), command
+    # the --design file compared, with the --set items it lacks (without them: refused as another population)
+    assert f"calibrated.yaml {SINGLE} --set population.size=400 --set population.initial_customers=10" in command
+    assert "# Built in: the --set items the fit ran with, population.size=400, population.initial_customers=10" in text
     assert "## Next" in (folder / "report.md").read_text() and command[4:] in (folder / "report.md").read_text()
-    assert "calibrated.yaml, the base at the posterior medians" in " ".join(ok(*calibrate_args(tmp_path / "b", pilot)).stdout.split())
+    # the console gives them with the folder's path, as typed where calibrate ran
+    console = ok(*calibrate_args(tmp_path / "b", pilot)).stdout
+    assert "calibrated.yaml, the base at the posterior medians" in " ".join(console.split())
+    assert f"next:\n  refsim optimize {tmp_path / 'b' / 'calibrated.yaml'} --vary KEY=LO:HI\n" in console, console
+    assert f"  refsim sensitivity {tmp_path / 'b' / 'calibrated.yaml'} {SINGLE} --set" in console
     # the next step takes it as it stands
     ok("optimize", folder / "calibrated.yaml", *TINY, "--vary", "program.incentive.referrer_reward=0:20", "--trials", "2",
        "-r", "1", "--seed", "1", "--executor", "serial", "--out", tmp_path / "opt")

@@ -235,6 +235,16 @@ def test_compare_refuses_designs_that_cannot_be_paired(tmp_path):
     # as offered, --seed runs them paired
     result = runner.invoke(app, ["compare", str(a), str(c), "--seed", "3", "--replicates", "2", "--out", str(tmp_path / "s")])
     assert result.exit_code == 0 and "**unpaired**" not in (tmp_path / "s" / "report.md").read_text(), result.output
+    # an optimize's winner: not the study's own seed, which would replay the replicates that picked it
+    best = write_design(tmp_path / "best.yaml", 30, "ten-best", seed=123)
+    line = runner.invoke(app, ["compare", str(a), str(best), "--out", str(tmp_path / "o")]).stderr
+    assert ("--seed N runs every design on one seed, not the seed of the study that chose ten-best (it would replay "
+            "the replicates that picked it)") in line, line
+    # the seed and the population differ: --seed alone would be refused next, so it is not offered
+    other = {**bigger, "seed": 99}
+    (tmp_path / "d.yaml").write_text(yaml.safe_dump(other, sort_keys=False))
+    line = runner.invoke(app, ["compare", str(a), str(tmp_path / "d.yaml"), "--out", str(tmp_path / "o")]).stderr
+    assert "seed (5 vs 99)" in line and "population.size" in line and "--seed N" not in line, line
 
     out = tmp_path / "unpaired"
     result = runner.invoke(app, ["compare", str(a), str(c), "--unpaired", "--replicates", "4", "--out", str(out),
@@ -1058,7 +1068,7 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     # two of three reminders 200 days apart fit a 401-day run (days 201 and 401 after a day-1 ask; 601 does not)
     spaced = small(name="spaced", days=401, program={"timing": {"kind": "at_purchase",
                                                                 "reminders": {"count": 3, "interval_days": 200}}})
-    assert "different numbers of reminders (p0 0, spaced 2)" in assumption_note(
+    assert "different numbers of reminders (p0 0, spaced 2; those the horizon has room for)" in assumption_note(
         wrap(small(name="p0", days=401, program={"timing": {"kind": "at_purchase"}}), spaced))
     # a milestone reaches only the customers who reach it: reach_share, testable on the milestone design alone
     note = assumption_note(wrap(small(name="at-purchase", program={"timing": {"kind": "at_purchase"}}), milestone))

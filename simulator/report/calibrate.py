@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,9 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
                       outcomes: pd.DataFrame, designs: pd.DataFrame | None, settings: CalibrationSettings, draws: int,
                       data_file: str, started: dt.datetime, command: list[str] | None = None, extra: dict | None = None,
                       others: list[Scenario] = (), launch_note: str = "", sets: list[str] | None = None,
-                      set_notes: list[str] | None = None, set_via: str = "--set") -> Path:
+                      set_notes: list[str] | None = None, set_via: str = "--set", design_files: Sequence[str] = ()) -> Path:
     """Write every readable file into ``folder`` (a staging folder the caller renames into place);
+    ``design_files``: the files of ``others``, named in the commands that take the fit further;
     ``others``: the designs compared beside ``base``, resolved into the manifest (only the base
     was, so a design file edited later could not be told from the one that ran); ``sets``:
     the --set items every design ran with, ``set_notes`` the levers they brought into
@@ -38,14 +40,15 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
     atomic_write_csv(folder / "generations.csv", calibration.generations)
     atomic_write_csv(folder / "forecast.csv", daily)
     atomic_write_csv(folder / "outcomes.csv", outcomes)
-    atomic_write_text(folder / "calibrated.yaml", calibrated_yaml(calibration, base, data_file))
+    atomic_write_text(folder / "calibrated.yaml", calibrated_yaml(calibration, base, data_file, design_files, sets or ()))
     if designs is not None:
         atomic_write_csv(folder / "designs.csv", designs)
     figures = [posterior_plot(calibration, folder / "posterior.png"),
                forecast_plot(daily, pilot, calibration, folder / "forecast.png")]
     atomic_write_text(folder / "report.md", calibration_markdown(calibration, base, outcomes, designs, settings, draws,
                                                                 data_file, figures, pilot_note(pilot, launch_note), others=others,
-                                                                sets=sets, set_notes=set_notes, set_via=set_via))
+                                                                sets=sets, set_notes=set_notes, set_via=set_via,
+                                                                design_files=design_files))
     atomic_write_json(folder / "manifest.json", manifest(
         scenarios=[base, *others], seeds={"forecast": forecast_seeds(calibration, draws)}, started=started, ended=dt.datetime.now(), command=command, extra={"calibrate": {
             "seed": calibration.seed, "data": data_file, "columns": calibration.columns,
@@ -107,22 +110,45 @@ def calibrated_scenario(calibration: Calibration, base: Scenario, data_file: str
                                        "description": described if len(described) <= most else described[:most - 1] + "…"})
 
 
-def next_steps_text(calibration: Calibration, base: Scenario) -> str:
+def next_commands(calibration: Calibration, path: str = "calibrated.yaml", designs: Sequence[str] = (),
+                  sets: Sequence[str] = ()) -> list[str]:
+    """The commands that take a fit further: optimize on calibrated.yaml (at ``path``), and,
+    where the posterior left a range, sensitivity of it beside the ``designs`` compared (else
+    a placeholder) over the posterior's intervals, with the --set items the fit ran with
+    (built into calibrated.yaml, not into another design's file: without them the designs
+    were refused as two populations)."""
+    import shlex
+
+    commands = [f"refsim optimize {shlex.quote(path)} --vary KEY=LO:HI"]
+    if ranges := uncertain_ranges(calibration):
+        others = " ".join(shlex.quote(str(d)) for d in designs) or "OTHER.yaml"
+        given = "".join(f" --set {shlex.quote(str(item))}" for item in sets) if designs or sets else ""
+        commands.append(f"refsim sensitivity {shlex.quote(path)} {others}{given} " + " ".join(ranges))
+    return commands
+
+
+def next_steps_text(calibration: Calibration, base: Scenario, designs: Sequence[str] = (),
+                    sets: Sequence[str] = ()) -> str:
     """report.md's way on from the fit: calibrated.yaml into optimize, and the posterior's
-    intervals into sensitivity."""
-    ranges = uncertain_ranges(calibration)
-    text = (f"calibrated.yaml holds {base.name} with each fitted key at its posterior median, a scenario every "
-            f"command takes: `refsim optimize calibrated.yaml --vary KEY=LO:HI` chooses a design on it.")
-    if ranges:
+    intervals into sensitivity; after a fit that never came near the pilot, that first."""
+    from ..calibrate import MISFIT
+
+    commands = next_commands(calibration, designs=designs, sets=sets)
+    text = ("The model did not reproduce the pilot (above): read that before going on. "
+            if calibration.misfit >= MISFIT else "")
+    text += (f"calibrated.yaml, in this folder, holds {base.name} with each fitted key at its posterior median"
+             + (f" and the --set items the fit ran with ({', '.join(f'`{item}`' for item in sets)})" if sets else "")
+             + f", a scenario every command takes: `{commands[0]}` chooses a design on it.")
+    if len(commands) > 1:
         text += (f" It is one point of the posterior; to weigh a choice against what the pilot left uncertain, "
-                 f"give the posterior's intervals to sensitivity: `refsim sensitivity calibrated.yaml OTHER.yaml "
-                 f"{' '.join(ranges)}`.")
+                 f"give the posterior's intervals to sensitivity: `{commands[1]}`.")
     return text
 
 
-def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str) -> str:
-    """calibrated.yaml: calibrated_scenario under a header giving each key's interval and
-    the commands that take it further."""
+def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str, designs: Sequence[str] = (),
+                    sets: Sequence[str] = ()) -> str:
+    """calibrated.yaml: calibrated_scenario under a header giving each key's interval, the
+    --set items built in, and the commands that take it further (next_commands)."""
     import textwrap
 
     import yaml
@@ -138,12 +164,13 @@ def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str) ->
     if calibration.misfit >= MISFIT:
         lines.append(f"WARNING: the model did not reproduce the pilot (predictive_misfit {calibration.misfit:.3g}); "
                      f"read report.md before using these values.")
+    if sets:   # a file compared beside it needs them too, or it is another population
+        lines.append("Built in: the --set items the fit ran with, " + ", ".join(sets) + "; give them to any other "
+                     "design compared with it.")
     lines += ["It is one point of the posterior: the forecast in this folder carries the posterior's spread, "
               "this file does not. Choose a design on it:"]
     # the commands on lines of their own, unwrapped: copied as they stand
-    commands = ["refsim optimize calibrated.yaml --vary KEY=LO:HI"]
-    if ranges := uncertain_ranges(calibration):
-        commands.append("refsim sensitivity calibrated.yaml OTHER.yaml " + " ".join(ranges))
+    commands = next_commands(calibration, designs=designs, sets=sets)
     header = "".join(f"# {wrapped}\n" for line in lines
                      for wrapped in textwrap.wrap(line, 100, subsequent_indent="    ", break_long_words=False,
                                                   break_on_hyphens=False))
@@ -444,7 +471,8 @@ def same_lines(designs: pd.DataFrame) -> list[str]:
 def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.DataFrame, designs: pd.DataFrame | None,
                          settings: CalibrationSettings, draws: int, data_file: str, figures: list[Path], note: str = "",
                          others: list[Scenario] = (), sets: list[str] | None = None,
-                         set_notes: list[str] | None = None, set_via: str = "--set") -> str:
+                         set_notes: list[str] | None = None, set_via: str = "--set",
+                         design_files: Sequence[str] = ()) -> str:
     generations = calibration.generations
     level = f"{settings.level:.0%}"
     # one bin, the totals: "summed over 50-day bins" was said of a 28-day pilot
@@ -540,7 +568,7 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
                       + (f", so with so few draws it is a rough figure, as are the intervals, quantiles of {draws} values "
                          f"({more_draws(draws, settings.posterior_samples)}; {ROUGH_DRAWS} or more)." if draws < ROUGH_DRAWS
                          else ".")]
-    lines += ["", "## Next", "", next_steps_text(calibration, base)]
+    lines += ["", "## Next", "", next_steps_text(calibration, base, design_files, sets or ())]
     lines += ["", "## Files", "",
               "calibrated.yaml (the base at the posterior medians), "
               "posterior.csv (equally weighted draws), particles.csv (last generation, weighted), intervals.csv, "

@@ -699,6 +699,9 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
     if len(set(counts.values())) > 1:
         sent = next(r for name, r in reminders.items() if counts[name] > 0)
         listed = ", ".join(f"{name} {count}" for name, count in counts.items())
+        # 3 reminders 30 days apart in a 61-day run: 2 of them, said as 2 beside a file saying 3
+        if any(r is not None and counts[name] < r.count for name, r in reminders.items()):
+            listed += "; those the horizon has room for"
         notes.append(f"they send different numbers of reminders ({listed}), and what a reminder does is assumed: the "
                      f"k-th reminder moves sharing fatigue^k times as much as an ask at purchase (`fatigue` "
                      f"{sent.fatigue:g}; reminders do not get an onboarding or milestone ask's larger moment) and "

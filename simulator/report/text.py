@@ -214,11 +214,13 @@ def _meaning(metric: str, k_window: int | None) -> str:
 #: or bar over replicates covers 2.5-97.5% of them (report.plots.SPREAD).
 CAPTIONS = {
     "adoption": "Active customers per day, one line per design (and per no-program twin where there is one): "
-                "the mean over the replicates (line) and 2.5–97.5% of the replicates (band).",
+                "the mean over the replicates (line) and 2.5–97.5% of the replicates (band; none with one replicate).",
     "acquisition_mix": "New customers to date by where they came from, one panel per design (and per twin): organic, referred "
-                       "through a tracked link, and word of mouth that no link tracks (mean and 2.5–97.5% of replicates).",
-    "cumulative_profit": "Profit to date per design (mean and 2.5–97.5% of replicates). The last day is the "
-                         "horizon's profit; the customers still active are worth more (incremental_value counts them).",
+                       "through a tracked link, and word of mouth that no link tracks (mean, and 2.5–97.5% of replicates "
+                       "with two or more).",
+    "cumulative_profit": "Profit to date per design (mean, and 2.5–97.5% of replicates with two or more). The "
+                         "last day is the horizon's profit: the future margin of the customers still active then is "
+                         "not in it.",
     "incremental_value": "Each design minus its no-program twin on the same seeds: the line is the profit it adds to "
                          "date (below 0 it has not yet paid back; a dashed line marks the median payback day), and the "
                          "dot and bar at the horizon are its incremental value, the headline, with the customers still "
@@ -266,7 +268,7 @@ def sweep_caption(metric: str, *, heatmap: bool = False, sampled: bool = False, 
     not at a better end: the report ranks no level of it."""
     from ..compare import LOWER_IS_BETTER, UNRANKED
 
-    days = " (over the runs where the day came: the title says how many)" if defined else ""
+    days = " (over the runs where the day came, not over every run)" if defined else ""
     if heatmap:
         end = ("yellow is the highest, not a better end: report.md ranks no level of it (less is not better on its "
                "own)" if metric in UNRANKED else "yellow is the better end, the lowest" if metric in LOWER_IS_BETTER
@@ -1149,7 +1151,8 @@ def study_world_note(keys, assumptions=(), base=None) -> str:
             f"{'it' if len(ranked) == 1 else 'these'} is where the world is kindest, not a design. Set "
             f"{'it' if len(ranked) == 1 else 'them'} to your estimate with `--set` and test "
             f"{'it' if len(ranked) == 1 else 'them'} with `refsim sensitivity --uncertain` (or, in a sweep, list "
-            f"{'it' if len(ranked) == 1 else 'them'} under `assumptions`)." + (f" {idle}" if idle else ""))
+            f"{'it' if len(ranked) == 1 else 'them'} under `assumptions`, with `values: [...]`: a sampled range shares no "
+            f"value between points)." + (f" {idle}" if idle else ""))
 
 
 #: Sizes a study can vary that cost nothing of their own (docs/model.md, "Program levers"), and who pays what instead.
