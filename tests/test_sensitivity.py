@@ -772,6 +772,18 @@ def test_the_tornado_check_at_the_centre_gives_way_to_the_hinge_that_explains_it
     assert tornado_disagreements(result, "incremental_value") == []
 
 
+def base_share_lead(effect):
+    """An evaluator of two designs, "a" and "bb": a's lead is effect x base_share plus noise
+    (sd 1) drawn from the seed and the three assumptions' values, bb's noise alone."""
+    import numpy as np
+
+    def evaluate(scenarios, seeds, metrics, daily=False):
+        return [{"incremental_value": (effect * s.program.base_share if s.name == "a" else 0.0) + np.random.default_rng(
+            [seed, int(1e6 * s.program.base_share), int(1e6 * s.program.link_use), int(1e6 * s.program.link_response),
+             len(s.name)]).normal(0, 1)} for s, seed in zip(scenarios, seeds)]
+    return evaluate
+
+
 def test_the_runs_luck_is_measured_and_an_assumption_moves_the_lead_only_above_it():
     """Every Sobol index counts the runs' own luck as if an assumption had made it: with
     two designs whose lead is pure noise (sd 1) and three assumptions that move nothing,
@@ -782,20 +794,13 @@ def test_the_runs_luck_is_measured_and_an_assumption_moves_the_lead_only_above_i
     noise-only studies (a flag that errs 5% of the time, three assumptions: about 15%,
     1.8 studies), and a real effect (3 x base_share in one design) found in 10 of 12 or
     more."""
-    import numpy as np
 
     from simulator.sensitivity import MATTERS, decision_drivers
-
-    def lead(effect):
-        def evaluate(scenarios, seeds, metrics, daily=False):
-            return [{"incremental_value": (effect * s.program.base_share if s.name == "a" else 0.0) + np.random.default_rng(
-                [seed, int(1e6 * s.program.base_share), int(1e6 * s.program.link_use), int(1e6 * s.program.link_response),
-                 len(s.name)]).normal(0, 1)} for s, seed in zip(scenarios, seeds)]
-        return evaluate
 
     a = tiny().model_copy(update={"name": "a"})
     b = a.model_copy(update={"name": "bb"})
     uncertain = parse_parameters(["program.base_share=0:1", "program.link_use=0:1", "program.link_response=0:1"], a)
+    lead = base_share_lead
     settings = SensitivitySettings(samples=32, trajectories=2, tornado_replicates=1, replicates=4)
     spurious = before = found = 0
     for study in range(12):
@@ -818,20 +823,13 @@ def test_an_assumption_whose_range_parts_differ_clearly_moves_the_lead_whatever_
     half-widths, the range test does not, and base_share is said to move the lead; a lead
     of noise alone at the same size names nothing (seeded, one study each; the 12-study
     counts at 32 samples are the test above's)."""
-    import numpy as np
 
     from simulator.sensitivity import RANGE_LEVEL, decision_drivers
-
-    def lead(effect):
-        def evaluate(scenarios, seeds, metrics, daily=False):
-            return [{"incremental_value": (effect * s.program.base_share if s.name == "a" else 0.0) + np.random.default_rng(
-                [seed, int(1e6 * s.program.base_share), int(1e6 * s.program.link_use), int(1e6 * s.program.link_response),
-                 len(s.name)]).normal(0, 1)} for s, seed in zip(scenarios, seeds)]
-        return evaluate
 
     a = tiny().model_copy(update={"name": "a"})
     b = a.model_copy(update={"name": "bb"})
     uncertain = parse_parameters(["program.base_share=0:1", "program.link_use=0:1", "program.link_response=0:1"], a)
+    lead = base_share_lead
     settings = SensitivitySettings(samples=8, trajectories=2, tornado_replicates=1, replicates=4)
     flips = sensitivity(a, uncertain, designs=[a, b], seed=0, evaluate=lead(2.0), settings=settings).flips
     row = flips.set_index("parameter").loc["program.base_share"]
