@@ -105,6 +105,10 @@ def classroom_k(people, day: int) -> KReading:
     return KReading(cohort_k(people, day, K_WINDOW_DAYS), cohort)
 
 
+#: The verdict of a loop that grew on its own until the network filled.
+GREW_HEADLINE = "The loop grew until it filled the network"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What K means for this loop today: a tone (grows, edge, fades, filled, pending)
@@ -114,6 +118,7 @@ class Verdict:
     headline: str
     text: str
     faded: bool = False   # read as fading on this day or an earlier one, and not growing since (read_loop)
+    grew: str = ""        # the generations that grew, quoted by "grew until it filled" (read_loop keeps it)
 
 
 def speeding_up(new_referred: np.ndarray, week: int = 7, keep: bool = False) -> bool:
@@ -167,8 +172,10 @@ def read_loop(k: KReading, generations: list[int], prospects_left: float, new_re
     speeding = speeding_up(new_referred, keep=said == SPEEDING_HEADLINE)
     # a loop read as fading stays so in memory through a day of "speeding up" or "on the edge", until it grows
     faded = previous is not None and (previous.tone == "fades" or previous.faded)
+    # a loop that grew until it filled keeps that verdict, a claim about its past: an organic joiner in generation 0,
+    # or a late referral making two generations equal, turned the card grey for a day and green again
     today = verdict(k, generations, prospects_left, speeding, edge=K_EDGE_LEAVE if said == EDGE_HEADLINE else K_EDGE,
-                    faded=faded)
+                    faded=faded, grew=previous.grew if previous is not None else "")
     return dataclasses.replace(today, faded=today.tone == "fades" or (faded and today.tone not in ("grows", "filled")))
 
 
@@ -200,7 +207,7 @@ def _grew(generations: list[int]) -> str:
 
 
 def verdict(k: KReading, generations: list[int], prospects_left: float, speeding_up: bool = False,
-            edge: float = K_EDGE, faded: bool = False) -> Verdict:
+            edge: float = K_EDGE, faded: bool = False, grew: str = "") -> Verdict:
     """A plain-language reading of K and the generations. A network that has filled is
     never called fading: K falls there because few friends are left to invite; unless
     the loop was fading already (``faded``: read as fading on an earlier day and not
@@ -211,7 +218,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     reads them), or whose last two complete generations each outgrew their parents, the
     three holding ROUGH_COHORT customers at least: K looks 30 days back, and on a
     class-sized network it rests on few customers. K within
-    ``edge`` of 1 is "about 1"."""
+    ``edge`` of 1 is "about 1". ``grew``: the growing generations an earlier day's "grew
+    until it filled" quoted (read_loop), which a filled network keeps."""
     # the newest generation is still being recruited: judge the two complete ratios before it
     complete = [r for r in generation_ratios(generations)[:-1] if math.isfinite(r)]
     shrinking = len(complete) >= 2 and complete[-1] < 1.0 and complete[-2] < 1.0
@@ -226,12 +234,13 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
         # "K falls now" stood beside K = 3.11: K still counts the customers who joined a month ago
         late = ("From here K falls, as customers who join late find few friends left to invite, not because the loop "
                 "fades." + rough)
-        if grew := _grew(generations):
+        if grew := _grew(generations) or grew:
             # the viral preset fills half its network by day 15, before K can be read: the card went from "too few
             # customers" to a grey "filled", and a class watching K above 1 never saw the green of a growing loop
-            return Verdict("grows", "The loop grew until it filled the network",
+            return Verdict("grows", GREW_HEADLINE,
                            f"Each generation was larger than the one before ({grew}): the loop grew on its own, "
-                           f"until {_prospects_share(prospects_left)} of the people are still prospects. " + late)
+                           f"until {_prospects_share(prospects_left)} of the people are still prospects. " + late,
+                           grew=grew)
         return Verdict("filled", "The loop filled the network",
                        f"{_prospects_share(prospects_left).capitalize()} of the people are still prospects. " + late)
     if not k.known:

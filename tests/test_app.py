@@ -114,6 +114,40 @@ def test_a_filled_network_is_never_called_fading():
             assert "not because the loop fades" in said.text
 
 
+def test_a_loop_that_grew_until_it_filled_keeps_its_green_verdict():
+    """"Grew until it filled" is a claim about the loop's past, yet it was checked again each
+    day: one organic joiner in generation 0 (9 → 10 → 24 became 10 → 10 → 24, no growth), or a
+    late referral making two generations equal, turned the card grey for a day and green
+    again with nothing new in the loop (the viral preset at 300 people, seed 21, days
+    34-37). Once earned it holds, quoting the run it grew by; a network filled without one
+    stays grey."""
+    from simulator.referral_tree import GREW_HEADLINE, read_loop
+
+    k = KReading(float("nan"), 0)
+    quiet = np.zeros(30)
+    grew = read_loop(k, [9, 10, 24, 23, 12, 3], 0.4, quiet)
+    assert (grew.tone, grew.headline) == ("grows", GREW_HEADLINE) and "(9 → 10 → 24)" in grew.text
+    # the next day an organic customer joins generation 0: today's generations alone show no growth
+    assert verdict(k, [10, 10, 24, 23, 12, 3], 0.38).tone == "filled"
+    kept = read_loop(k, [10, 10, 24, 23, 12, 3], 0.38, quiet, previous=grew)
+    assert (kept.tone, kept.headline) == ("grows", GREW_HEADLINE)
+    assert "(9 → 10 → 24)" in kept.text and "only 38% of the people are still prospects" in kept.text
+    # and on a preset day by day: green from the first day it is earned to the end
+    from simulator.classroom import ClassRun, Design, NetworkChoice
+
+    scenario = load_scenario(SCENARIOS / "viral.yaml")
+    run = ClassRun(scenario, dataclasses.replace(NetworkChoice.of(scenario), size=300, seed=21).snapped(),
+                   [Design.of(scenario)])
+    tones = []
+    while run.day < 45:
+        run.advance(1)
+        tones.append((run.day, run.frames()[0].verdict.headline))
+    first = next(i for i, (_, headline) in enumerate(tones) if headline == GREW_HEADLINE)
+    assert all(headline == GREW_HEADLINE for _, headline in tones[first:]), tones[first:]
+    # filled without a run that grew: grey, whatever came before
+    assert read_loop(k, [40, 10, 2], 0.4, quiet).tone == "filled"
+
+
 def test_a_loop_that_grew_until_it_filled_the_network_reads_green():
     """The viral preset fills half its 300 people by day 15, before K can be read (it
     looks 30 days back): the card went from "too few customers" straight to a grey "filled
