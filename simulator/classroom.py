@@ -506,7 +506,7 @@ class Design:
 
     def summary(self) -> str:
         """One line a class can read: 'double-sided 10/10 · onboarding + 1 reminder · 20% share when asked ·
-        50% promoters'. Every lever the design controls is on it: two designs differing only in the share
+        50% promoters, 35% passives'. Every lever the design controls is on it: two designs differing only in the share
         probability read alike, and a class could not see what it had changed."""
         kind = self.incentive_kind
         if kind == "none":
@@ -525,7 +525,9 @@ class Design:
         invites = f" · invites convert {self.conversion_text}" if self.has_direct_channel else ""
         # to the tenth of a percent, as the conversion (0.333 and 0.334 read alike as 33%)
         asked = f" · {self.base_share:.1%} share when asked".replace(".0%", "%") if self.timing_kind != "never" else ""
-        return f"{reward} · {ask}{asked} · {self.mix[0]:.1%}".replace(".0%", "%") + f" promoters{invites}"
+        # passives too: promoters moved up and back cut them for good, and two designs running apart read alike
+        mix = f"{self.mix[0]:.1%} promoters, {self.mix[1]:.1%} passives".replace(".0%", "%")
+        return f"{reward} · {ask}{asked}".replace(".0%", "%") + f" · {mix}{invites}"
 
 
 def nps_shares(satisfaction) -> tuple[float, float]:

@@ -2242,6 +2242,11 @@ def test_two_designs_that_differ_only_in_the_share_probability_read_differently(
     assert design.with_base_share(0.0).summary() != design.with_base_share(1.0).summary()
     assert "100% share when asked" in design.with_base_share(1.0).summary()
     assert "share when asked" not in design.with_timing(kind="never").summary()   # nobody is asked
+    # promoters up to 90% cut passives to 10%, and back at 50% they stay cut: the design runs apart from the
+    # preset's, and its line read "50% promoters" alike
+    there_and_back = design.with_mix(promoters=0.9).with_mix(promoters=0.5)
+    assert there_and_back.mix == (0.5, 0.1) and design.mix == (0.5, 0.35)
+    assert "50% promoters, 35% passives" in design.summary() and "50% promoters, 10% passives" in there_and_back.summary()
 
 
 def test_the_worked_figures_follow_k_as_shown():
