@@ -246,7 +246,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     if not k.known:
         return Verdict("pending", "K appears once a customer who joined has had {} days".format(K_WINDOW_DAYS),
                        f"K counts the referrals of customers who joined during the run and have had {K_WINDOW_DAYS} "
-                       f"days to refer (the first count on day {K_WINDOW_DAYS + 1}). Until then, "
+                       f"days to refer (the first count {K_WINDOW_DAYS} days after the first customer joins, on day "
+                       f"{K_WINDOW_DAYS + 1} at the earliest). Until then, "
                        f"watch the generations: when each is larger than the one before, the loop grows.")
     if k.customers < MIN_COHORT:
         plural = "s" if k.customers != 1 else ""

@@ -104,6 +104,11 @@ def test_classroom_k_counts_customers_whose_window_has_elapsed():
     assert reading.k == pytest.approx((1 + 0 + 0) / 3)
     early = classroom_k(people, K_WINDOW_DAYS)  # nobody who joined on day 1 or later has had the whole window
     assert early.customers == 0 and math.isnan(early.k) and not early.known
+    # the first count comes 30 days after the first joiner: day 31 only where someone joined on day 1 (the card said
+    # "on day 31" on day 32 of a preset whose first joiner came on day 3)
+    waiting = verdict(early, [3], 1.0).text
+    assert f"the first count {K_WINDOW_DAYS} days after the first customer joins, on day {K_WINDOW_DAYS + 1} at the " \
+        "earliest" in waiting, waiting
 
 
 def test_a_filled_network_is_never_called_fading():
