@@ -994,11 +994,15 @@ def _homes_of(key: str, parent_path: list, data: dict, model: type[BaseModel]) -
     where exactly one block has it (population.mean_degree is network.mean_degree; a
     common word such as share or rate gets none), as full dotted paths."""
     homes = [[*parent_path, *below, key] for below in _blocks_below_with(key, parent_path, data, model)]
+    top = _annotation_at([], data, model)[0]
+    if homes and parent_path and _is_model(top) and key in top.model_fields:
+        # program.days: the horizon, a top-level key, first; program.timing.days (a campaign's) alone was offered,
+        # and refused next on an onboarding design
+        homes = [[key], *homes]
     if not homes and parent_path:
         # elsewhere in the schema, only where the name is no common word: churn.share was offered fraud.share, and
         # program.timing.rate negative_word_of_mouth.rate (a walk followed them to a valid run of another quantity)
         homes = [[*below, key] for below in _blocks_below_with(key, [], data, model, every_level=True)]
-        top = _annotation_at([], data, model)[0]
         homes += [[key]] if _is_model(top) and key in top.model_fields else []
         return [".".join(str(p) for p in homes[0])] if len(homes) == 1 else []
     return [".".join(str(p) for p in home) for home in homes] if len(homes) <= 2 else []

@@ -275,7 +275,9 @@ def test_a_key_written_in_the_wrong_block_names_the_block_it_belongs_in(tmp_path
     cases = {"program.budget=50000": "unknown key 'budget' here; did you mean program.incentive.budget?",
              "budget=50000": "unknown key 'budget' here; did you mean program.incentive.budget?",
              "program.on_budget_exhausted=rewards_only": "did you mean program.incentive.on_budget_exhausted?",
-             "population.mean_degree=8": "unknown key 'mean_degree' here; did you mean network.mean_degree?"}
+             "population.mean_degree=8": "unknown key 'mean_degree' here; did you mean network.mean_degree?",
+             # the horizon, a top-level key, before a campaign's days (offered alone, then refused on an onboarding ask)
+             "program.days=90": "unknown key 'days' here; did you mean days or program.timing.days?"}
     for item, said in cases.items():
         code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", item)
         assert_clean_error(code, stdout, stderr, SCENARIOS / "default.yaml", said)
