@@ -798,8 +798,9 @@ def sweep(
 
     Finished runs are saved as they arrive: after Ctrl-C or a crash, rerun the same
     command and it resumes, skipping the runs already done. A grid that gained
-    values, or more --replicates, reuses its finished runs (no --force needed); any other change to the
-    sweep or its base scenario (--set included) needs --force or another --out.
+    values, or more --replicates, reuses its finished runs (no --force needed), as does a change of
+    metrics: alone (the runs keep every summary metric; docs/scenarios.md, Other metrics); any other
+    change to the sweep or its base scenario (--set included) needs --force or another --out.
     Writes sweep.parquet and sweep.csv (run id, point id, parameter values,
     replicate, seed, metrics, status, error), points.csv, plots of each metric
     against each parameter, report.md (it opens with the best point by the

@@ -1288,6 +1288,18 @@ def test_the_report_says_how_much_pairing_narrowed_the_intervals():
     text = _pairing_gain(table(45_243.0 / 2, 51_225.0 / 2))
     assert text.startswith("here about as wide as") and "88% of its width" in text and "do not move together" in text
     assert _pairing_gain(table(30.0, 20.0)).startswith("here wider than the one")  # outcomes that move apart
+    # outcomes that do move together in part, at few replicates: with correlation 0.47 and equal spreads the paired
+    # half-width is t(0.975, 5) * sqrt(1 - 0.47) against Welch's t(0.975, 10) at 6 replicates, 84% of it (closed
+    # form); the report said "mostly do not move together" beside comparison.csv's correlation of 0.47
+    from scipy import stats
+
+    expected = stats.t.ppf(0.975, 5) / stats.t.ppf(0.975, 10) * math.sqrt(1 - 0.47)
+    assert expected == pytest.approx(0.84, abs=0.005)
+    partly = table(100.0 * expected, 100.0).assign(correlation=0.47, n=6)
+    text = _pairing_gain(partly)
+    assert "84% of its width" in text and "move together in part (correlation 0.47)" in text, text
+    assert "fewer degrees of freedom" in text and "at 6 replicates" in text and "do not move together" not in text
+    assert "mostly do not move together" in _pairing_gain(partly.assign(correlation=0.1))
     # several designs: the median and the range (one pair at 45%, another at 100%, read as 100% for both)
     both = pd.concat([table(45.0, 100.0), table(100.0, 100.0), table(100.0, 100.0)], ignore_index=True)
     assert "100% of its width for `incremental_value`, the median over 3 designs against the reference, from 45% to 100%" \
