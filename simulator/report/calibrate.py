@@ -97,11 +97,11 @@ def calibrated_scenario(calibration: Calibration, base: Scenario, data_file: str
     sensitivity by hand."""
     from ..parameters import apply_values
 
-    scenario = apply_values(base, calibrated_values(calibration), parameters=calibration.parameters,
-                            source="calibrated.yaml")
+    values = calibrated_values(calibration)
+    scenario = apply_values(base, values, parameters=calibration.parameters, source="calibrated.yaml")
     limit = next(m.max_length for m in Scenario.model_fields["name"].metadata if hasattr(m, "max_length"))
     described = (f"{base.name} calibrated by refsim calibrate to {Path(data_file).name}: "
-                 + ", ".join(f"{k} = {v:g}" for k, v in calibrated_values(calibration).items())
+                 + ", ".join(f"{k} = {v:g}" for k, v in values.items())
                  + " (posterior medians).")
     if base.description.strip():
         described += f" The base scenario read: {base.description.strip()}"
@@ -155,11 +155,11 @@ def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str, de
 
     from ..calibrate import MISFIT
 
-    scenario = calibrated_scenario(calibration, base, data_file)
+    scenario, values = calibrated_scenario(calibration, base, data_file), calibrated_values(calibration)
     lines = [f"The scenario {base.name} with each key refsim calibrate fitted to {Path(data_file).name} at its "
              f"posterior median (its {calibration.intervals['level'].iloc[0]:.0%} interval in brackets):"]
     for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records")):
-        lines.append(f"  {p.key} = {calibrated_values(calibration)[p.key]:g} "
+        lines.append(f"  {p.key} = {values[p.key]:g} "
                      f"({parameter_text(p, row['low'])} – {parameter_text(p, row['high'])})")
     if calibration.misfit >= MISFIT:
         lines.append(f"WARNING: the model did not reproduce the pilot (predictive_misfit {calibration.misfit:.3g}); "

@@ -25,9 +25,9 @@ def unit_of(name: str) -> str:
     when none is known or it is a pure number."""
     import re
 
-    name = re.sub(r"\.\d+(?=\.|$)", "", name)   # a list's item (program.channels.0.extra_invites): its key's unit
     from ..metrics import DAILY_COLUMNS
 
+    name = re.sub(r"\.\d+(?=\.|$)", "", name)   # a list's item (program.channels.0.extra_invites): its key's unit
     # a run's metric, else a daily column, or its running total (calibrate's cumulative_new_referred)
     text = METRIC_TEXT.get(name) or DAILY_COLUMNS.get(name) or DAILY_COLUMNS.get(name.removeprefix("cumulative_"))
     if text is not None:
