@@ -582,6 +582,20 @@ class Scenario(Strict):
         return self
 
 
+def suffixed_name(name: str, suffix: str) -> str:
+    """A scenario's name with ``suffix`` added ('-best', '-calibrated'), the name cut to
+    leave room for it within the names a scenario takes."""
+    limit = next(m.max_length for m in Scenario.model_fields["name"].metadata if hasattr(m, "max_length"))
+    return f"{name[:limit - len(suffix)]}{suffix}"
+
+
+def fitting_description(text: str) -> str:
+    """``text`` as a scenario's description takes it: cut with an ellipsis past its limit,
+    so that a file written with it (best.yaml, calibrated.yaml) loads."""
+    limit = Scenario.model_fields["description"].metadata[0].max_length
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _reward_sizes(incentive: _IncentiveBase) -> list[float]:
     if isinstance(incentive, Tiered):
         return [t.referrer_reward for t in incentive.tiers] + [incentive.referee_reward]

@@ -57,7 +57,7 @@ import pandas as pd
 from optuna.trial import TrialState
 
 from .equality import FieldsEqual
-from .config import Scenario
+from .config import Scenario, suffixed_name
 from .errors import ScenarioError
 from .scenario_io import as_items, check_instance, check_scenario, check_seed_and_replicates
 from .evaluation import BOUNDED, DAY_METRICS, MINIMISED, Evaluate, Evaluator, check_metric, ceiling, never_after_horizon
@@ -258,8 +258,7 @@ def best_design(base: Scenario, values: dict[str, Any], parameters: Sequence[Par
 def best_identity(base: Scenario, seed: int) -> dict[str, Any]:
     """The name and seed of the winner of a study of ``base`` with study seed ``seed``; the
     base's name cut to leave room for '-best' within the names a scenario takes."""
-    limit = next(m.max_length for m in Scenario.model_fields["name"].metadata if hasattr(m, "max_length"))
-    return {"name": f"{base.name[:limit - len('-best')]}-best", "seed": stream_seed(seed, "best design")}
+    return {"name": suffixed_name(base.name, "-best"), "seed": stream_seed(seed, "best design")}
 
 
 @dataclass(eq=False)   # == by FieldsEqual: tables by DataFrame.equals

@@ -69,6 +69,12 @@ def test_recovers_a_hidden_base_share_from_a_synthetic_pilot_within_its_interval
     # the way on from a fit that never came near the pilot says so first (it recommended optimize on it unqualified)
     assert next_steps_text(misfit, fitted_from).startswith("The model did not reproduce the pilot (above): read that")
     assert next_steps_text(fit, fitted_from).startswith("calibrated.yaml, in this folder, holds launch")
+    # a base named as long as a name may be (120 characters): calibrated.yaml's scenario still loads
+    from simulator.report.calibrate import calibrated_scenario
+
+    longest = calibrated_scenario(fit, fitted_from.model_copy(update={"name": "n" * 120}), "pilot.csv")
+    assert longest.name == "n" * (120 - len("-calibrated")) + "-calibrated"
+    Scenario.model_validate(longest.model_dump())
 
     daily_forecast, outcomes = forecast(fitted_from, fit, draws=6)
     customers = daily_forecast[daily_forecast["column"] == "customers"]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..calibrate import Calibration, CalibrationSettings, forecast_seeds, posterior_rows
-from ..config import Scenario
+from ..config import Scenario, fitting_description, suffixed_name
 from ..kernel import use_kernel
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, file_digest, manifest
 from .figure import plt, save
@@ -99,15 +99,13 @@ def calibrated_scenario(calibration: Calibration, base: Scenario, data_file: str
 
     values = calibrated_values(calibration)
     scenario = apply_values(base, values, parameters=calibration.parameters, source="calibrated.yaml")
-    limit = next(m.max_length for m in Scenario.model_fields["name"].metadata if hasattr(m, "max_length"))
     described = (f"{base.name} calibrated by refsim calibrate to {Path(data_file).name}: "
                  + ", ".join(f"{k} = {v:g}" for k, v in values.items())
                  + " (posterior medians).")
     if base.description.strip():
         described += f" The base scenario read: {base.description.strip()}"
-    most = Scenario.model_fields["description"].metadata[0].max_length
-    return scenario.model_copy(update={"name": f"{base.name[:limit - len('-calibrated')]}-calibrated",
-                                       "description": described if len(described) <= most else described[:most - 1] + "…"})
+    return scenario.model_copy(update={"name": suffixed_name(base.name, "-calibrated"),
+                                       "description": fitting_description(described)})
 
 
 def next_commands(calibration: Calibration, path: str = "calibrated.yaml", designs: Sequence[str] = (),

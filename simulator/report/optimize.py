@@ -20,7 +20,7 @@ from ..optimize import (STAGING_PREFIX, OptimizeResult, OptimizeSettings, best_i
 from ..parameters import Parameter
 from ..behaviour.budget import months_begun
 from ..evaluation import DAY_METRICS, spend_cap
-from ..config import Scenario
+from ..config import Scenario, fitting_description
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest, outputs_staged
 from ..provenance import study_engine_record
 from .figure import plt, save
@@ -127,8 +127,7 @@ def best_yaml(result: OptimizeResult, base: Scenario, parameters: Sequence[Param
     described = f"The best design refsim optimize found on {base.name} (trial {result.best_trial}): {values}."
     if base.description.strip():
         described += f" The base scenario read: {base.description.strip()}"
-    limit = Scenario.model_fields["description"].metadata[0].max_length  # best.yaml must load as a scenario
-    data["description"] = described if len(described) <= limit else described[:limit - 1] + "…"
+    data["description"] = fitting_description(described)   # best.yaml must load as a scenario
     header = (f"# The best design found by refsim optimize on {base.name} (trial {result.best_trial}): {values}.\n"
               f"# Objectives: {', '.join(f'{o.metric} ({o.direction})' for o in result.objectives)}; "
               f"constraints: {', '.join(map(str, result.constraints)) or 'none'}; "
