@@ -224,7 +224,7 @@ CAPTIONS = {
     "incremental_value": "Each design minus its no-program twin on the same seeds: the line is the profit it adds to "
                          "date (below 0 it has not yet paid back; a dashed line marks the median payback day), and the "
                          "dot and bar at the horizon are its incremental value, the headline, with the customers still "
-                         "active counted (mean and 2.5–97.5% of replicates).",
+                         "active counted (mean, and 2.5–97.5% of replicates with two or more).",
     "k_by_month": "Cohort K by the month customers joined: tracked referrals per customer within their window. "
                   "Above the dashed K = 1 each cohort more than replaces itself; a falling line is a loop that stalls.",
     "roi_distribution": "Incremental ROI (value added per unit of program cost, against the twins) beside the "
