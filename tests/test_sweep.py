@@ -2014,6 +2014,14 @@ def test_a_sweeps_figures_are_captioned_as_they_are_drawn(tmp_path):
     run_sweep(load_sweep(sampled), tmp_path / "sampled", executor="serial")
     line = (tmp_path / "sampled" / "report.md").read_text().split("![incremental_value](incremental_value.png)\n")[1]
     assert line.startswith("*incremental_value against each sampled parameter: every run (grey) and each point's mean")
+    # a sampled sweep with a list of values too: each kind of panel as drawn (it got the grid's caption alone)
+    mixed = write_sweep(tmp_path, "mixed.yaml", method="random", samples=4, replicates=1,
+                        parameters={"program.base_share": {"low": 0.1, "high": 0.4},
+                                    "program.incentive.referrer_reward": {"values": [0, 20]}},
+                        metrics=["incremental_value"], objective="incremental_value")
+    run_sweep(load_sweep(mixed), tmp_path / "mixed", executor="serial")
+    line = (tmp_path / "mixed" / "report.md").read_text().split("![incremental_value](incremental_value.png)\n")[1]
+    assert "for a list of values, its mean per value" in line and "for a sampled range, every run (grey)" in line, line
 
 
 def test_sweep_axes_name_the_units_docs_model_md_gives(tmp_path, monkeypatch):

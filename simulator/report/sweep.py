@@ -189,8 +189,8 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
                                               minimise=metric in LOWER_IS_BETTER, assumptions=tuple(assumptions),
                                               order=orders, bounds=_bounds(sweep, metric, points, ok), defined=defined))
             # run's and compare's incremental_value.png is a day-by-day figure: a sweep's own caption, as drawn
-            captions[metric] = sweep_caption(metric, sampled=not any(discrete.values()), paired=paired, by=by,
-                                             defined=defined is not None)
+            sampled = None if len(set(discrete.values())) > 1 else not any(discrete.values())   # None: both kinds
+            captions[metric] = sweep_caption(metric, sampled=sampled, paired=paired, by=by, defined=defined is not None)
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
                 marks = _heatmap_marks(summary, objective, x, y) if metric == sweep.objective else {}

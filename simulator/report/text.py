@@ -258,11 +258,12 @@ def caption(stem: str) -> str:
     return CAPTIONS.get(stem, "")
 
 
-def sweep_caption(metric: str, *, heatmap: bool = False, sampled: bool = False, paired: bool = False,
+def sweep_caption(metric: str, *, heatmap: bool = False, sampled: bool | None = False, paired: bool = False,
                   by: str | None = None, defined: bool = False, outlined: bool = False) -> str:
     """The line under a sweep's ``<metric>.png`` (``heatmap``: ``<metric>_heatmap.png``), as
     the figure is drawn: a band per level, or for ``sampled`` ranges every run and each
-    point's mean; a ``paired`` band (common random numbers) of the difference from the best
+    point's mean (None: some panels are value lists, some sampled ranges); a ``paired`` band
+    (common random numbers) of the difference from the best
     level; one line per value of the assumption ``by``; means over the runs that have a
     ``defined`` day; the ``outlined`` best point. A cost's map is yellow at its highest,
     not at a better end: the report ranks no level of it."""
@@ -282,6 +283,10 @@ def sweep_caption(metric: str, *, heatmap: bool = False, sampled: bool = False, 
                 f"parameters vary from point to point, so each panel's spread holds their effects too.")
     band = ("a 95% band of each level's paired difference from the best level, whose mean is dotted: a band that "
             "misses the dotted line is a level told apart from the best" if paired else "a 95% band")
+    if sampled is None:   # a sampled sweep with a value list: each panel as it is drawn
+        return (f"{metric} against each swept parameter: for a list of values, its mean per value{days} and {band}; "
+                f"for a sampled range, every run (grey) and each point's mean; the other parameters vary from point to "
+                f"point, so each panel's spread holds their effects too.")
     return (f"{metric} against each swept parameter: its mean per level{days} and {band}"
             + (f", one line per value of {by}" if by else "")
             + "; with several parameters, each panel averages over the others' values.")
