@@ -156,7 +156,11 @@ class NpsMix(_SatisfactionBase):
     @model_validator(mode="after")
     def _mix_is_a_distribution(self):
         if self.promoters + self.passives > 1.0 + 1e-9:
-            raise ValueError(f"passives: promoters + passives must be at most 1 (got {self.promoters + self.passives:.6g})")
+            # what would be valid, for whichever of the two was given last: the other's room
+            raise ValueError(f"passives: promoters + passives must be at most 1 (got {self.promoters:.6g} + "
+                             f"{self.passives:.6g} = {self.promoters + self.passives:.6g}): with these passives promoters "
+                             f"can be at most {max(0.0, 1 - self.passives):.6g}, with these promoters passives at most "
+                             f"{max(0.0, 1 - self.promoters):.6g}")
         return self
 
 

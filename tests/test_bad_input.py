@@ -513,6 +513,7 @@ def test_a_set_that_makes_another_key_of_the_file_invalid_is_named(tmp_path, com
     assert "days=30" not in stderr
     code, stdout, stderr = invoke(command, *target, *out, "--set", "satisfaction.promoters=0.9")
     assert_clean_error(code, stdout, stderr, path, "with --set satisfaction.promoters=0.9: satisfaction.passives")
+    assert "(got 0.9 + 0.35 = 1.25): with these passives promoters can be at most 0.65" in stderr   # what would be valid
     bad = write(tmp_path, text=BASE_TEXT.replace("initial_customers: 200", "initial_customers: 30000"), name="bad.yaml")
     code, stdout, stderr = invoke("validate", bad, "--set", "days=30")
     assert_clean_error(code, stdout, stderr, bad, "population.initial_customers")

@@ -2796,13 +2796,15 @@ def test_a_value_clashing_with_the_bases_other_key_is_checked_beside_the_other_s
     assert list(failed["satisfaction.promoters"]) == [0.6] and list(failed["satisfaction.passives"]) == [0.6]
     assert failed["error"].iloc[0] == ("ScenarioError: the point's values do not fit together on the base scenario "
                                        "(satisfaction.passives = 0.6, satisfaction.promoters = 0.6): satisfaction.passives: "
-                                       "promoters + passives must be at most 1 (got 1.2)")
+                                       "promoters + passives must be at most 1 (got 0.6 + 0.6 = 1.2): with these "
+                                       "passives promoters can be at most 0.4, with these promoters passives at most 0.4")
     doomed = tmp_path / "doomed.yaml"
     doomed.write_text(yaml.safe_dump({"base": "base.yaml", "method": "grid", "replicates": 1, "parameters": {
         "satisfaction.promoters": {"values": [0.7, 0.8]}, "satisfaction.passives": {"values": [0.5]}}}))
     one_line_error(runner.invoke(app, ["sweep", str(doomed), "--out", str(tmp_path / "b"), "--executor", "serial"]),
                    "parameters.satisfaction.promoters", "value 0.7 fits none of the other swept values on the base scenario b "
-                   "(with satisfaction.passives = 0.5: promoters + passives must be at most 1 (got 1.2)); every run with it "
+                   "(with satisfaction.passives = 0.5: promoters + passives must be at most 1 (got 0.7 + 0.5 = 1.2): with these "
+                   "passives promoters can be at most 0.5, with these promoters passives at most 0.3); every run with it "
                    "would fail")
     assert not (tmp_path / "b").exists()
 
