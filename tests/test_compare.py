@@ -2347,3 +2347,18 @@ def test_without_twins_the_roi_figure_is_captioned_as_the_dashboards_roi_alone()
     (line,) = figure_links([Path("roi_distribution.png")], _captions(alone))
     assert line.startswith("![roi_distribution](roi_distribution.png)\n*The attributed ROI a referral dashboard shows")
     assert "without the no-program twins (--no-baseline) there is no incremental ROI" in line and "no verdict" in line
+
+
+def test_two_designs_with_the_same_values_are_named_so_in_the_histograms_legend(tmp_path, monkeypatch):
+    """Two designs whose replicates gave the same ROIs drew one set of bars in a blend of
+    their two colours, read as a third design's or as one design missing. The legend now
+    names the second as having the first's values; a design with other values is not."""
+    from simulator.report import plots
+
+    runs = pd.DataFrame({"scenario": ["a"] * 3 + ["b"] * 3 + ["c"] * 3,
+                         "roi": [1.0, 2.0, 3.0, 3.0, 1.0, 2.0, 1.0, 2.0, 4.0]})
+    drawn = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("fig", fig) and path)
+    plots.distribution(runs, "roi", tmp_path / "roi.png")
+    labels = [text.get_text() for text in drawn["fig"].axes[0].get_legend().get_texts()]
+    assert labels == ["a", "b (the same values as a)", "c"]

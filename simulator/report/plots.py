@@ -244,12 +244,16 @@ def distribution(runs: pd.DataFrame, metric: str | Sequence[str], path: Path, ti
         # different spreads); outlined, so that overlapping bars stay told apart
         edges = np.histogram_bin_edges(every, bins=min(30, max(5, len(every) // (2 * max(runs["scenario"].nunique(), 1)))))\
             if len(every) else 10
+        seen: list[tuple[str, np.ndarray]] = []   # designs drawn so far, to name one whose replicates repeat them
         for i, (name, group) in enumerate(runs.groupby("scenario", sort=False)):
             values = group[metric].to_numpy(dtype=float)
             values = values[np.isfinite(values)]
             if len(values):
-                ax.hist(values, bins=edges, alpha=0.45, label=name, color=f"C{i % 10}", edgecolor=f"C{i % 10}",
-                        linewidth=1.2)
+                # two designs with the same values draw one bar in a blend of their colours: the legend says so
+                twin = next((other for other, drawn_values in seen if np.array_equal(np.sort(drawn_values), np.sort(values))), None)
+                seen.append((name, values))
+                ax.hist(values, bins=edges, alpha=0.45, label=name if twin is None else f"{name} (the same values as {twin})",
+                        color=f"C{i % 10}", edgecolor=f"C{i % 10}", linewidth=1.2)
                 drawn = True
             else:
                 ax.plot([], [], color=f"C{i % 10}", label=f"{name}: undefined in every replicate")
