@@ -438,7 +438,9 @@ def test_a_key_of_some_designs_only_moves_those_designs():
 def test_the_sobol_plot_keeps_every_label_inside_the_figure(monkeypatch, tmp_path):
     """The note on indices past 1 was written under each panel's axis, two lines wider
     than the last panel, and cut off at the figure's right edge. It is now said once
-    under the panels; every text of the figure lies within it."""
+    under the panels; every text of the figure lies within it. A long design name in
+    the advantage panel's title ran past the edge too (now wrapped), and the key, drawn
+    inside the first panel, covered its bars (now under the panels)."""
     import numpy as np
 
     import simulator.report.sensitivity as report
@@ -451,7 +453,7 @@ def test_the_sobol_plot_keeps_every_label_inside_the_figure(monkeypatch, tmp_pat
         return [{"incremental_value": s.program.base_share + np.random.default_rng(seed + int(1e6 * s.program.base_share))
                  .normal(0, 0.3)} for s, seed in zip(scenarios, seeds)]
 
-    purchase = tiny().model_copy(update={"name": "purchase"})
+    purchase = tiny().model_copy(update={"name": "default-double-sided-credit-calibrated"})
     other = purchase.model_copy(update={"name": "other"})
     uncertain = parse_parameters(["program.base_share=0:1", "program.link_use=0:1"], purchase)
     result = sensitivity(purchase, uncertain, designs=[purchase, other], seed=3, evaluate=noisy,
@@ -465,6 +467,12 @@ def test_the_sobol_plot_keeps_every_label_inside_the_figure(monkeypatch, tmp_pat
         if text.get_text():
             extent = text.get_window_extent()
             assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, text.get_text()
+    assert fig.axes[-1].get_title().startswith("advantage of default-double-sided-")
+    (key,) = fig.legends
+    assert [t.get_text() for t in key.get_texts()][-2:] == ["total (ST)", "first order (S1)"]
+    bars = [patch.get_window_extent() for ax in fig.axes for patch in ax.patches]
+    assert bars and not any(key.get_window_extent().overlaps(bar) for bar in bars)
+    assert all(ax.get_legend() is None for ax in fig.axes)
     assert all(ax.get_xlabel() == "share of the variance" for ax in fig.axes)
     # every whisker within its axis: one reaching below 0 was cut at the axis, and read as a narrower interval
     for ax, (design, rows) in zip(fig.axes, [(d, result.sobol[(result.sobol["design"] == d)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -109,7 +110,11 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
                          + ("\n(no program: nothing is incremental)" if centre == 0 and metric.startswith("incremental") else ""))
         ax.grid(alpha=0.3, axis="x")
         _short_ticks(ax)
-    handles, labels = axes[0][0].get_legend_handles_labels()
+    keyed = {}   # every panel's: the luck line may be drawn in some panels only
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            keyed.setdefault(label, handle)
+    handles, labels = list(keyed.values()), list(keyed)
     fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=2, frameon=False)
     fig.suptitle(tornado_title(result, metric), fontsize=10)
     return save(fig, path, rect=(0, 0.06, 1, 1))
@@ -189,10 +194,12 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         flips = result.flips.rename(columns={"S1_advantage": "S1", "ST_advantage": "ST", "S1_advantage_conf": "S1_conf",
                                              "ST_advantage_conf": "ST_conf"})
         panels.append((f"advantage of {flips['leader'].iloc[0]}\nover {flips['runner_up'].iloc[0]}", flips))
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 1.2 + 0.45 * len(result.parameters) + 1),
-                             squeeze=False)
+    height = 1.2 + 0.45 * len(result.parameters) + 1
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), height), squeeze=False)
     imprecise = False
     for ax, (title, rows) in zip(axes[0], panels):
+        # a long design name ran past the last panel's edge and was cut off: wrapped to the panel's width
+        title = "\n".join(textwrap.fill(line, TITLE_CHARACTERS) for line in title.split("\n"))
         rows = rows.sort_values("ST")
         positions = np.arange(len(rows))
         ax.barh(positions + 0.2, rows["ST"], height=0.4, xerr=rows["ST_conf"], label="total (ST)", color="tab:red", alpha=0.8)
@@ -215,14 +222,27 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         ax.grid(alpha=0.3, axis="x")
         if _unmoved_rows(rows):
             _unmoved(ax, f"{metric} does not vary here:\nno variance to share out")
-    axes[0][0].legend(fontsize=7, loc="lower right")
     fig.suptitle(f"Sobol indices: {metric}")
+    # the key and the note on indices past 1 in a strip under the panels, one above the other: the key inside the
+    # first panel covered its bars, and the note under each axis was wider than the last panel and cut off at the edge
+    keyed = {}   # every panel's: the luck line may be drawn in some panels only
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            keyed.setdefault(label, handle)
+    handles, labels = list(keyed.values()), list(keyed)
+    strip = LEGEND_ROW_INCHES
     if imprecise:
-        # said once under the panels: under each axis it was wider than the last panel and cut off at the edge,
-        # and inside an axis it covered the largest bars
-        fig.text(0.5, 0.01, "past the dotted line at 1: imprecise, raise --samples", ha="center", va="bottom", fontsize=9)
-        return save(fig, path, rect=(0, 0.07, 1, 1))
-    return save(fig, path)
+        fig.text(0.01, strip / height, "past the dotted line at 1: imprecise, raise --samples", ha="left", va="bottom",
+                 fontsize=9)
+        strip += NOTE_ROW_INCHES
+    fig.legend(handles, labels, fontsize=7, loc="lower left", bbox_to_anchor=(0.0, 0.0), ncol=len(labels), frameon=False)
+    return save(fig, path, rect=(0, strip / height, 1, 1))
+
+
+#: Characters of a sobol.png panel's title line (a panel is 5 inches wide).
+TITLE_CHARACTERS = 40
+#: Inches under sobol.png's panels for the key, and for the note on indices past 1.
+LEGEND_ROW_INCHES, NOTE_ROW_INCHES = 0.3, 0.25
 
 
 def _only(key: str, designs, names: list[str], varied=()) -> str:
