@@ -301,7 +301,8 @@ def pipeline_equity(engine) -> float:
     total budget paid on qualification rewards only the leads whose rewards, reserved in
     order as the friends join, fit what it has left (budget - spent - reserved). Once the
     budget ran out, a lead sent with a reward on offer counts c0 / c1 of a customer (its
-    friend finds the reward gone: Engine._offer_gone). Valued
+    friend finds the reward gone: Engine._offer_gone); so does one joining on a later day
+    than the first lead that a reserving budget has no room for. Valued
     as ordinary customers: a reward seeker's margin and a fake account alongside are
     drawn only at joining and are left out."""
     sc, p = engine.scenario, engine.people
@@ -326,12 +327,16 @@ def pipeline_equity(engine) -> float:
         # c0 / c1 (Engine._offer_gone); valued as sure customers, 84 leads stood for 54 (a one-day campaign's)
         ahead = ahead.copy()
         ahead[leads.offered] *= engine._offer_gone_keep(leads.take(leads.offered), engine.day)
-    with np.errstate(invalid="ignore"):  # inf * 0 where equity is infinite (no churn, no discount)
-        value = float((ahead * customer_equity(econ, np.zeros(len(target)), np.ones(len(target), bool), hazard)).sum())
+    equity = customer_equity(econ, np.zeros(len(target)), np.ones(len(target), bool), hazard)
+
+    def worth(ahead: np.ndarray) -> float:
+        with np.errstate(invalid="ignore"):  # inf * 0 where equity is infinite (no churn, no discount)
+            return float((ahead * equity).sum())
+
     incentive = sc.program.incentive
     if not offers_reward(incentive) or engine.budget_exhausted_day is not None or not tracked.any():
-        return value  # once the budget ran out no reward is on offer when the friends join
-    paid = referrer[tracked]
+        return worth(ahead)  # once the budget ran out no reward is on offer when the friends join
+    discount, paid = ahead, referrer[tracked]
     # the claims still owed on the last day are paid before any lead's (a lead is paid on
     # L or L + q, after the horizon's own claims): they count towards the referrer's tier
     # and cap first, as in rewards_due_after (without them a capped referrer's lead was
@@ -355,10 +360,20 @@ def pipeline_equity(engine) -> float:
         fits = np.cumsum(face[order] * engine.budget.cost_share) <= room + 1e-9
         face = face.astype(float)
         face[order[np.cumprod(fits) == 0]] = 0.0
-    later = ahead[tracked]
+        if not fits.all():
+            # the budget runs out on the day of the first lead it has no room for: the friends invited with the
+            # reward on offer who join on a later day find it gone and join with probability c0 / c1, as after a
+            # budget spent within the run. Valued as sure customers (and charged nothing), they made a cap that
+            # binds only past the horizon add value, "sure at 95%", over the same design without it
+            out_day = days[tracked][order[np.argmin(fits)]]
+            gone = leads.offered & (days > out_day)
+            if gone.any():
+                ahead = ahead.copy()
+                ahead[gone] *= engine._offer_gone_keep(leads.take(gone), engine.day)
+    later = discount[tracked]   # a lead's rewards are paid if its friend joins: not thinned
     if incentive.paid_on == "qualification":  # paid q days on, to a friend still a customer
         later = later * np.exp(-(hazard[tracked] + d) * incentive.qualification_days)
-    return value - float((later * face).sum()) * engine.budget.cost_share
+    return worth(ahead) - float((later * face).sum()) * engine.budget.cost_share
 
 
 #: Day metrics undefined in a run that never got there (never paid back): the best of
