@@ -75,6 +75,7 @@ SUMMARY_METRICS: dict[str, str] = {
     "equity_final": "expected discounted future margin of the customers active on the last day [currency]",
     "rewards_owed": "expected discounted company cost of the rewards due after the last day for referrals made by then (paid on qualification, or deferred by a spent monthly allowance) [currency]",
     "pipeline_equity": "expected discounted value, on the last day, of the referrals still converting after it (in a conversion lag or sales pipeline): each friend's equity as a new customer less the rewards the referral triggers [currency]",
+    "pipeline_rewards_beyond_budget": "expected discounted company cost of the rewards of the referrals still converting after the last day that a total budget paid on qualification has no room for: the budget will not pay them, so pipeline_equity does not charge them; a budget that runs out only after the horizon saves this on referrals already made, while the asks its end stops are not seen (0 without such a budget) [currency]",
     "influencers_own_value": "the recruited influencers' own margin over the horizon and customer equity at its end: they join as customers on day 0 and the no-program twin has none of them, so this part of incremental_value is customers bought with their fees, not their reach (0 without influencers) [currency]",
 }
 
@@ -84,7 +85,7 @@ SUMMARY_METRICS: dict[str, str] = {
 #: t-interval over few replicates of a share near 0 would otherwise reach below 0).
 METRIC_BOUNDS: dict[str, tuple[float, float]] = {
     **{name: (0.0, math.inf) for name in ("customers_final", "adopters", "referred_customers", "word_of_mouth_customers",
-                                          "k_factor", "program_k", "reward_cost", "fraud_cost", "fake_accounts", "non_qualifying_signups", "program_cost", "rewards_owed", "cost_per_referred_customer", "rewards_unpaid",
+                                          "k_factor", "program_k", "reward_cost", "fraud_cost", "fake_accounts", "non_qualifying_signups", "program_cost", "rewards_owed", "cost_per_referred_customer", "rewards_unpaid", "pipeline_rewards_beyond_budget",
                                           "incremental_cac", "incremental_cac_vs_paid")},
     "referred_share": (0.0, 1.0),
     "payback_day": (1.0, math.inf),   # day 1 at the earliest (runner.incremental_metrics)
@@ -283,7 +284,14 @@ def _owed_claims(engine, codes: np.ndarray, masks: np.ndarray,
 
 
 def pipeline_equity(engine) -> float:
-    """Expected discounted value, on the last day T, of the referrals still converting
+    """See :func:`pipeline_equity_and_rewards_beyond_budget`."""
+    return pipeline_equity_and_rewards_beyond_budget(engine)[0]
+
+
+def pipeline_equity_and_rewards_beyond_budget(engine) -> tuple[float, float]:
+    """``pipeline_equity`` and ``pipeline_rewards_beyond_budget`` of a finished run.
+
+    Expected discounted value, on the last day T, of the referrals still converting
     after it: the successful invitations within their conversion lag or sales pipeline
     (Engine.pending_leads), which a longer run would turn into customers.
 
@@ -308,14 +316,14 @@ def pipeline_equity(engine) -> float:
     sc, p = engine.scenario, engine.people
     days, leads = engine.pending_invitations()
     if not len(days):
-        return 0.0
+        return 0.0, 0.0
     first = np.sort(np.unique(leads.target, return_index=True)[1])   # each friend's first lead, in order
     days, leads = days[first], leads.take(first)
     organic = p.organic_day[leads.target]
     joins = (p.state[leads.target] == PROSPECT) & ~((organic > engine.day) & (organic < days))
     days, leads = days[joins], leads.take(joins)
     if not len(days):
-        return 0.0
+        return 0.0, 0.0
     target, referrer, tracked = leads.target.astype(np.int64), leads.referrer.astype(np.int64), leads.tracked
     econ = sc.economics
     d = np.log1p(econ.annual_discount_rate) / 365.0
@@ -335,7 +343,7 @@ def pipeline_equity(engine) -> float:
 
     incentive = sc.program.incentive
     if not offers_reward(incentive) or engine.budget_exhausted_day is not None or not tracked.any():
-        return worth(ahead)  # once the budget ran out no reward is on offer when the friends join
+        return worth(ahead), 0.0  # once the budget ran out no reward is on offer when the friends join
     discount, paid = ahead, referrer[tracked]
     # the claims still owed on the last day are paid before any lead's (a lead is paid on
     # L or L + q, after the horizon's own claims): they count towards the referrer's tier
@@ -345,6 +353,7 @@ def pipeline_equity(engine) -> float:
     owed_before = np.bincount(owed_referrers[owes[:, 0]], minlength=p.n)[paid] if owes[:, 0].any() else 0
     earned = p.rewards_earned[paid] + owed_before + inc.rank_within(paid)
     face = inc.referrer_reward(incentive, earned) + inc.referee_reward(incentive)
+    beyond, unfunded = np.zeros(0, np.int64), face   # the leads a reserving budget has no room for, and their rewards
     if incentive.paid_on == "signup" and incentive.qualifying_share < 1:
         # the (1 - q) / q sign-ups expected beside each lead who never qualify claim too,
         # after its own claim: valued at the referrer's reward for the claim after it (exact
@@ -359,7 +368,9 @@ def pipeline_equity(engine) -> float:
         room = engine.budget.left - engine.budget.reserved
         fits = np.cumsum(face[order] * engine.budget.cost_share) <= room + 1e-9
         face = face.astype(float)
-        face[order[np.cumprod(fits) == 0]] = 0.0
+        beyond = order[np.cumprod(fits) == 0]
+        unfunded = face.copy()
+        face[beyond] = 0.0
         if not fits.all():
             # the budget runs out on the day of the first lead it has no room for: the friends invited with the
             # reward on offer who join on a later day find it gone and join with probability c0 / c1, as after a
@@ -370,10 +381,14 @@ def pipeline_equity(engine) -> float:
             if gone.any():
                 ahead = ahead.copy()
                 ahead[gone] *= engine._offer_gone_keep(leads.take(gone), engine.day)
-    later = discount[tracked]   # a lead's rewards are paid if its friend joins: not thinned
-    if incentive.paid_on == "qualification":  # paid q days on, to a friend still a customer
-        later = later * np.exp(-(hazard[tracked] + d) * incentive.qualification_days)
-    return worth(ahead) - float((later * face).sum()) * engine.budget.cost_share
+    # paid q days on, to a friend still a customer
+    survives = np.exp(-(hazard[tracked] + d) * incentive.qualification_days) if incentive.paid_on == "qualification" else 1.0
+    cost = float((discount[tracked] * survives * face).sum()) * engine.budget.cost_share
+    # the rewards of the leads it has no room for, which it will not pay (not charged above), of the friends who join
+    # all the same: what a cap that runs out only after the horizon saves on the referrals already made, while the
+    # asks its end stops go unseen
+    beyond_cost = float((ahead[tracked] * survives * unfunded)[beyond].sum()) * engine.budget.cost_share
+    return worth(ahead) - cost, beyond_cost
 
 
 #: Day metrics undefined in a run that never got there (never paid back): the best of
@@ -520,7 +535,7 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
         "cumulative_profit": float(daily[-1, col["cumulative_profit"]]),
         "equity_final": equity_final(engine, active, hazard),
         "rewards_owed": (owed := rewards_owed(engine, joined, due := rewards_due_after(engine, joined))),
-        "pipeline_equity": pipeline_equity(engine),
+        **dict(zip(("pipeline_equity", "pipeline_rewards_beyond_budget"), pipeline_equity_and_rewards_beyond_budget(engine))),
         "budget_exhausted_day": float("nan") if engine.budget_exhausted_day is None else float(engine.budget_exhausted_day),
         "rewards_unpaid": engine.budget.unpaid + (due - owed),
         "influencers_own_value": influencers_own_value(engine, active, hazard),

@@ -313,7 +313,8 @@ def test_pipeline_equity_charges_only_the_leads_a_reserving_budget_has_room_for(
     pipeline_equity charged every lead; with no margin it is now exactly minus the
     rewards the same seed run to day 200 pays beyond rewards_owed (before, 1,590
     against 1,200 at a budget of $1,200). At a budget that never binds every lead is
-    charged, as before."""
+    charged, as before. The rewards not charged (pipeline_rewards_beyond_budget) are
+    what the same seed with no budget pays later beyond what it pays."""
     def scenario(days):
         base = capped_lead_scenario(days)
         incentive = base.program.incentive.model_copy(update={"cap_per_referrer": None, "budget": budget})
@@ -326,6 +327,13 @@ def test_pipeline_equity_charges_only_the_leads_a_reserving_budget_has_room_for(
     assert short.budget_exhausted_day is None and len(short.pending_leads()[0]) > 0  # room left, leads open
     assert (longer.budget_exhausted_day is not None) == (budget < 1e6)               # ... and it binds after
     assert summary["rewards_owed"] - summary["pipeline_equity"] == pytest.approx(paid_later, rel=1e-9)
+    # the rewards it has no room for (pipeline_rewards_beyond_budget) are what the same seed without a budget pays
+    # after day 5 beyond what it pays: the two runs are alike to day 5
+    unbounded = Engine(scenario(200).model_copy(update={"program": scenario(200).program.model_copy(update={
+        "incentive": scenario(200).program.incentive.model_copy(update={"budget": None})})}), seed=3, kernel=kernel).run()
+    unpaid = float(unbounded.daily[6:, C["reward_cost"]].sum()) - paid_later
+    assert (unpaid > 0) == (budget < 1e6)
+    assert summary["pipeline_rewards_beyond_budget"] == pytest.approx(unpaid, rel=1e-9, abs=1e-9)
 
 
 @pytest.mark.parametrize("kernel", [True, False], ids=["kernel", "numpy"])

@@ -2362,3 +2362,39 @@ def test_two_designs_with_the_same_values_are_named_so_in_the_histograms_legend(
     plots.distribution(runs, "roi", tmp_path / "roi.png")
     labels = [text.get_text() for text in drawn["fig"].axes[0].get_legend().get_texts()]
     assert labels == ["a", "b (the same values as a)", "c"]
+
+
+def test_a_cap_that_runs_out_only_past_the_horizon_is_said_to_lead_on_rewards_it_will_not_pay():
+    """A $55,000 cap that never ran out was ranked above the same design without it,
+    "sure at 95%", with every run alike: its lead was the rewards of referrals still
+    converting at the horizon that it has no room for (paid on qualification, it will not
+    pay them, so the value does not charge them), and the report said only that it never
+    ran out. Here (a one-day campaign, $10 to the referrer, no margin, a 5-day horizon)
+    the capped design's lead in each replicate is exactly its
+    pipeline_rewards_beyond_budget (the runs are alike to day 5), and the headline says
+    where the lead comes from and that the horizon does not see the asks it would end."""
+    from simulator.compare import compare
+    from simulator.report import fmt
+    from simulator.report.compare import comparison_markdown
+
+    from .test_behaviour_decisions import capped_lead_scenario
+
+    base = capped_lead_scenario(5)
+
+    def design(budget, name):
+        incentive = base.program.incentive.model_copy(update={"cap_per_referrer": None, "budget": budget})
+        return base.model_copy(update={"name": name, "replicates": 6, "seed": 3,
+                                       "program": base.program.model_copy(update={"incentive": incentive})})
+
+    comparison = compare([design(None, "open"), design(1150.0, "capped")])
+    runs = {d.scenario.name: d.runs.set_index("replicate") for d in comparison.designs}
+    beyond = runs["capped"]["pipeline_rewards_beyond_budget"]
+    assert runs["capped"]["budget_exhausted_day"].isna().all() and (beyond > 0).sum() == 5   # never ran out; 5 of 6
+    lead = runs["capped"]["incremental_value"] - runs["open"]["incremental_value"]
+    assert np.allclose(lead, beyond, rtol=1e-9, atol=1e-6)
+    assert (runs["open"]["pipeline_rewards_beyond_budget"] == 0).all()   # no budget: nothing beyond it
+    text = comparison_markdown(comparison, [])
+    assert (f"Its budget never ran out" in text and "In 5 of the 6 replicates, the budget has no room for the rewards of "
+            f"some referrals still converting at the horizon ({fmt(float(beyond[beyond > 0].mean()))} of company cost on "
+            f"average there, `pipeline_rewards_beyond_budget`)") in text
+    assert "it would run out after day 5 as these referrals join, ending its asks then" in text

@@ -19,7 +19,7 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, undefined_value_reason
+from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, undefined_value_reason, beyond_budget_sentence
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
@@ -218,10 +218,11 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
                  + went_on_sentence(best.scenario.program, getattr(best, "timeseries", None), decision.budget_day)
                  + never_spent_sentence(best.runs, best.scenario.program.incentive)
                  + unpaid_sentence(best.runs, best.scenario.program.incentive)
-                 + (" " + allowance_sentence(best.runs, best.scenario.program.incentive, best.scenario.days)).rstrip())
+                 + (" " + allowance_sentence(best.runs, best.scenario.program.incentive, best.scenario.days)).rstrip()
+                 + beyond_budget_sentence(best.runs, best.scenario.days))
     elif math.isfinite(decision.budget_share):
         text += " " + budget_never_ran_out(best.runs, best.scenario.program.incentive, best.scenario.days) \
-            + unpaid_sentence(best.runs, best.scenario.program.incentive)
+            + unpaid_sentence(best.runs, best.scenario.program.incentive) + beyond_budget_sentence(best.runs, best.scenario.days)
     if has_program(best.scenario) and nothing_to_pay_back(best.runs):   # no program: nothing said, as before
         text += " " + NOTHING_TO_PAY_BACK
     elif math.isfinite(decision.payback_share) and decision.payback_share > 0:

@@ -1606,6 +1606,27 @@ def unpaid_sentence(runs, incentive=None) -> str:
             f"but does not make what was earned free.")
 
 
+def beyond_budget_sentence(runs, days: int) -> str:
+    """The rewards of referrals still converting at the horizon that a total budget paid
+    on qualification has no room for (pipeline_rewards_beyond_budget), in the replicates
+    where there were some: the budget will not pay them, so the value does not charge
+    them, while its running out soon after the horizon, which ends its asks, is not
+    seen. A $55,000 cap that never ran out was ranked above the same design without it,
+    "sure at 95%", on these alone, with no word of where its lead came from."""
+    column = "pipeline_rewards_beyond_budget"
+    if column not in runs.columns or not len(runs):
+        return ""
+    beyond = runs[column].to_numpy(dtype=float)
+    some = beyond[beyond > 0]
+    if not len(some):
+        return ""
+    where = "every replicate" if len(some) == len(beyond) else f"{len(some)} of the {len(beyond)} replicates"
+    return (f" In {where}, the budget has no room for the rewards of some referrals still converting at the horizon "
+            f"({fmt(float(some.mean()))} of company cost on average there, `{column}`): it will not pay them, so the "
+            f"value does not charge them, but it would run out after day {days} as these referrals join, ending its asks "
+            f"then, which the horizon does not see; a longer run (--set days=N) weighs both.")
+
+
 def budget_used(runs, incentive) -> str:
     """How much of a total budget that never ran out the rewards used, over ``runs``
     (runs.csv rows): see :func:`budget_used_text`."""
