@@ -104,9 +104,14 @@ class CalibrationSettings:
         whole("population_size", MIN_PARTICLES, self.population_size)
         whole("generations", 1, self.generations)
         whole("parts", 1, self.parts)
-        whole("posterior_samples", 1, self.posterior_samples)
+        whole("posterior_samples", 10, self.posterior_samples)   # as the settings file holds it
+        if self.parts > 100:
+            raise ScenarioError(f"must be at most 100 (got {self.parts!r})", key="parts")
         if self.bin_days is not None:
             whole("bin_days", 1, self.bin_days)
+            if self.parts != 1:   # refused as the settings file refuses it: parts was dropped without a word
+                raise ScenarioError("give bin_days or parts, not both: bin_days sums the pilot in bins of that many "
+                                    "days, parts in that many equal parts", key="parts")
         if self.max_simulations is not None:
             whole("max_simulations", 1, self.max_simulations)
         if not 0 < self.level < 1:

@@ -28,6 +28,8 @@ class Customer(mesa.Agent):
     the order they are made, which here is the order they were first viewed)."""
 
     def __init__(self, model: "ReferralModel", person: int):
+        """The view of person ``person`` of ``model`` (``model.customer(person)`` makes
+        and keeps it)."""
         super().__init__(model)
         self.person = int(person)
         self.unique_id = self.person   # filtering model.agents on unique_id finds the person, not a viewing order
@@ -98,6 +100,11 @@ class ReferralModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, rng: int | None = None, *, network: Network | None = None,
                  base_dir: Path | None = None, kernel: bool | None = None, seed: int | None = None):
+        """Build day 0 of ``scenario`` from the whole-number seed ``rng`` (None: a fresh
+        one, kept as ``model.seed``; a numpy generator is refused). ``network``: a graph
+        built already (shared by designs on one seed); ``base_dir``: where an edge list
+        named relative to the scenario file is found; ``kernel``: the path (see the
+        class); ``seed``: Mesa's other name for ``rng``."""
         from .scenario_io import check_scenario, check_seed_and_replicates, check_switches
 
         name = "rng"

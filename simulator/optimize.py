@@ -433,6 +433,8 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
     check_built(parameters, [base], "parameters")
     for objective in objectives:
         check_metric(objective.metric, source="--objective")
+    for constraint in constraints:   # built by hand: a misspelt metric ran the whole study, no trial feasible
+        check_metric(constraint.metric, source="--constraint")
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     evaluate = evaluate or Evaluator()
     if isinstance(evaluate, Evaluator):   # trials share their seeds: one path for all (Evaluator.on_study_path)

@@ -622,6 +622,16 @@ def check_built(parameters: Iterable[Parameter], designs: list[Scenario], source
     for p in parameters:
         if p.kind != "categorical" and not (p.low is not None and p.high is not None and p.low < p.high):
             raise ScenarioError(f"give a range LO:HI with LO < HI (got {p.low}:{p.high})", file=source, key=p.key)
+        # as parse_parameter refuses them: optuna's "low > 0 must hold for log=True" and a math domain error named no
+        # key, an empty choice list an IndexError, and a whole-number range of 1.5:3.7 tried 1
+        if p.kind != "categorical" and p.log and not p.low > 0:
+            raise ScenarioError(f"a log range needs LO > 0 (got {p.low:g}:{p.high:g})", file=source, key=p.key)
+        if p.kind == "int" and not (float(p.low).is_integer() and float(p.high).is_integer()):
+            raise ScenarioError(f"the key holds whole numbers; give whole LO and HI (got {p.low:g}:{p.high:g})",
+                                file=source, key=p.key)
+        if p.kind == "categorical" and len(p.choices) < 2:
+            raise ScenarioError(f"give two choices or more to vary (got {len(p.choices)}: {list(p.choices)})",
+                                file=source, key=p.key)
         if any(p.key.startswith(k + ".") for k in kinds):
             continue
         having = [d for d in designs if applies(d, p.key)]

@@ -125,8 +125,9 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     decision_metric = check_metric(decision_metric or metrics[0], source="--metric")
     if decision_metric not in metrics:
         metrics.append(decision_metric)
-    # a spend band ('reward_cost>=10' and 'reward_cost<=300') names its metric twice: analysed once
-    metrics = list(dict.fromkeys([*metrics, *(c.metric for c in constraints)]))
+    # a spend band ('reward_cost>=10' and 'reward_cost<=300') names its metric twice: analysed once; one built by hand
+    # is checked as parse_constraint checks it (a misspelt metric ran every point, then was called NaN at each)
+    metrics = list(dict.fromkeys([*metrics, *(check_metric(c.metric, source="--constraint") for c in constraints)]))
     check_settings(settings)
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     # each a Scenario: one given alone, or a path, reached "'str' object has no attribute 'name'"
@@ -235,7 +236,16 @@ def planned_runs(settings: SensitivitySettings, base: Scenario, parameters: Sequ
 
 
 def check_settings(settings: SensitivitySettings) -> None:
-    """Settings SALib would refuse, as one line each, before anything runs."""
+    """Settings SALib would refuse, as one line each, before anything runs (and, built by
+    hand from Python, what the settings file refuses: samples=4.5 was a TypeError, and a
+    screen of 2 or -1 ran as 0)."""
+    for name in ("samples", "trajectories", "levels", "replicates", "bins", "tornado_replicates"):
+        value = getattr(settings, name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
+            raise ScenarioError(f"a whole number (got {value!r})", key=f"--{name.replace('_', '-')}")
+    if not (isinstance(settings.screen, (int, float)) and 0 <= settings.screen < 1):
+        raise ScenarioError(f"screen is a share of the largest Morris effect, from 0 to below 1 (got {settings.screen!r})",
+                            key="screen")
     if settings.samples < 2 or settings.samples & (settings.samples - 1):
         raise ScenarioError(f"samples must be a power of two from 2 (got {settings.samples}); e.g. 64", key="--samples")
     for name in ("trajectories", "levels", "bins"):

@@ -800,3 +800,108 @@ def test_a_refused_assignment_leaves_the_block_as_it_was_and_an_unknown_key_is_n
         scenario.program.base_shar = 0.3
     with pytest.raises(ScenarioError, match=re.escape("unknown key 'referer_reward'; did you mean 'referrer_reward'?")):
         scenario.program.incentive.referer_reward = 5
+
+
+# --------------------------------------------------------------------------- the decision commands' objects built by hand
+
+
+def _never(*_args, **_kwargs):   # an evaluator that fails the test if a study runs anything
+    raise AssertionError("the study ran before refusing its arguments")
+
+
+@pytest.mark.parametrize("study", ["optimize", "sensitivity"])
+def test_a_hand_built_constraint_on_a_misspelt_metric_is_refused_before_anything_runs(tiny, study):
+    """Constraint('reward_cots', '<=', 100) ran the whole optimize study (no trial
+    feasible, a "best" picked against nothing) and every sensitivity point (then 'NaN
+    at 8 of 8 points'); parse_constraint refused the same text at once. Both now check
+    it as parse_constraint does."""
+    from simulator.optimize import Constraint, OptimizeSettings, Parameter, optimize
+    from simulator.sensitivity import SensitivitySettings, sensitivity
+
+    vary = [Parameter("program.incentive.referrer_reward", "float", 0, 40)]
+    with pytest.raises(ScenarioError, match=r"--constraint: unknown metric 'reward_cots'; did you mean 'reward_cost'\?"):
+        if study == "optimize":
+            optimize(tiny, vary, constraints=[Constraint("reward_cots", "<=", 100)], evaluate=_never,
+                     settings=OptimizeSettings(trials=4, replicates=2, max_replicates=2, batch=2, startup_trials=2))
+        else:
+            sensitivity(tiny, vary, constraints=[Constraint("reward_cots", "<=", 100)], evaluate=_never,
+                        settings=SensitivitySettings(samples=4, trajectories=2))
+
+
+@pytest.mark.parametrize("parameter, words", [
+    (("program.incentive.referrer_reward", "float", 0, 10, True), "a log range needs LO > 0 (got 0:10)"),
+    (("program.timing.kind", "categorical"), "give two choices or more to vary (got 0: [])"),
+    (("program.incentive.cap_per_referrer", "int", 1.5, 3.7), "the key holds whole numbers; give whole LO and HI (got 1.5:3.7)"),
+])
+@pytest.mark.parametrize("study", ["optimize", "sensitivity"])
+def test_a_hand_built_parameter_is_refused_as_parse_parameter_refuses_its_text(tiny, study, parameter, words):
+    """From Python a log range from 0 raised optuna's 'low > 0 must hold' or a math
+    domain error, naming no key; no choices an IndexError; and a whole-number range of
+    1.5:3.7 ran and tried 1. Each is now one line naming the key, before anything runs."""
+    from simulator.optimize import Parameter, optimize
+    from simulator.sensitivity import SensitivitySettings, sensitivity
+
+    vary = [Parameter(*parameter)]
+    with pytest.raises(ScenarioError) as caught:
+        if study == "optimize":
+            optimize(tiny, vary, evaluate=_never)
+        else:
+            sensitivity(tiny, vary, evaluate=_never, settings=SensitivitySettings(samples=4, trajectories=2))
+    assert parameter[0] in str(caught.value) and words in str(caught.value), str(caught.value)
+
+
+@pytest.mark.parametrize("settings, words", [
+    ({"samples": 4.5}, "--samples: a whole number (got 4.5)"),
+    ({"screen": 2.0}, "screen: screen is a share of the largest Morris effect, from 0 to below 1 (got 2.0)"),
+    ({"screen": -1.0}, "from 0 to below 1 (got -1.0)"),
+])
+def test_sensitivity_settings_built_by_hand_are_held_to_the_settings_files_bounds(tiny, settings, words):
+    """SensitivitySettings(samples=4.5) was a TypeError from '&', and a screen of 2 or -1
+    ran as 0 (nothing screened); the settings file refuses both."""
+    from simulator.optimize import Parameter
+    from simulator.sensitivity import SensitivitySettings, sensitivity
+
+    with pytest.raises(ScenarioError, match=re.escape(words)):
+        sensitivity(tiny, [Parameter("program.base_share", "float", 0.1, 0.4)], evaluate=_never,
+                    settings=SensitivitySettings(**{"trajectories": 2, "samples": 4, **settings}))
+
+
+@pytest.mark.parametrize("settings, words", [
+    ({"bin_days": 7, "parts": 2}, "parts: give bin_days or parts, not both"),
+    ({"posterior_samples": 1}, "posterior_samples: must be a whole number >= 10 (got 1)"),
+    ({"parts": 101}, "parts: must be at most 100 (got 101)"),
+])
+def test_calibration_settings_built_by_hand_are_held_to_the_settings_files_bounds(settings, words):
+    """CalibrationSettings(bin_days=7, parts=2) dropped parts without a word (the settings
+    file refuses both together), and posterior_samples=1 was taken where the file holds 10."""
+    from simulator.calibrate import CalibrationSettings
+
+    with pytest.raises(ScenarioError, match=re.escape(words)):
+        CalibrationSettings(**settings)
+    assert CalibrationSettings(bin_days=7).parts == 1   # bin_days alone, parts at its default, stands
+
+
+def test_the_decided_payback_interval_does_not_reach_past_the_day_after_the_horizon():
+    """decide(metric='payback_day') counts a payback that never came as the day after the
+    horizon; over [1, never, 1, 1] on a 120-day run its interval reached day 126.5, a mean
+    no runs can give. It is now cut at day 121, as the other metrics' intervals are cut
+    to the values they can take."""
+    from types import SimpleNamespace
+
+    from simulator.compare import decide
+
+    design = load_scenario(SCENARIOS / "single-sided-cash.yaml", ["days=120"])
+    runs = pd.DataFrame({"replicate": range(4), "payback_day": [1.0, np.nan, 1.0, 1.0]})
+    comparison = SimpleNamespace(designs=[SimpleNamespace(scenario=design, runs=runs)], paired=True,
+                                 baseline=True)
+    decision = decide(comparison, metric="payback_day")
+    assert decision.mean == pytest.approx((1 + 1 + 1 + 121) / 4)
+    assert decision.ci_high == 121.0 and decision.ci_low == 1.0   # t(3): 31 ± 3.18 × 60 / 1 → cut at both ends
+
+
+def test_help_on_the_models_constructors_is_refsims_not_mesas():
+    """help(ReferralModel) showed Mesa's constructor text ('Overload this method...';
+    rng 'passed to numpy.random.default_rng'), which ReferralModel refuses."""
+    assert "whole-number seed" in inspect.getdoc(ReferralModel.__init__)
+    assert "Overload" not in inspect.getdoc(ReferralModel.__init__)
+    assert "Create a new agent" not in inspect.getdoc(Customer.__init__)
