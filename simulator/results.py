@@ -531,17 +531,23 @@ class RunStore:
                                 key="--out")
         return parts
 
-    def done(self) -> set[tuple[int, int]]:
+    def done(self, points: int | None = None) -> set[tuple[int, int]]:
         """(point_id, replicate) of every finished run: what a run is, whatever the
         replicate count its run_id was numbered with. A run held by two part files (one
         is a copy: a study writes each run once) is refused in one line naming both, as
-        its runs would count twice."""
+        its runs would count twice; so is, given the study's number of ``points``, a part
+        holding a run of a point the study does not have (a part copied in from a grown
+        folder), which ended in a traceback that advised --force, losing every run."""
         import pyarrow.parquet as pq
 
         held: dict[tuple[int, int], Path] = {}
         for part in self.parts():
             table = self._read(part, lambda: pq.read_table(part, columns=["point_id", "replicate"]))
             for run in zip(table.column("point_id").to_pylist(), table.column("replicate").to_pylist()):
+                if points is not None and not 0 <= run[0] < points:
+                    raise ScenarioError(f"{part.name} holds a run of point {run[0]}, and this study has points 0 to "
+                                        f"{points - 1}: it is not this study's (a copy from another folder?); remove it "
+                                        f"from {self.path} and rerun the same command", file=str(self.path), key="--out")
                 if run in held:
                     raise ScenarioError(f"{part.name} holds a run that {held[run].name} holds too (point {run[0]}, "
                                         f"replicate {run[1]}); a study writes each run once, so one of them is a copy: "

@@ -498,10 +498,12 @@ def _judged(sweep: Sweep, folder: Path, force: bool):
                           seed=sweep.seed if sweep.seed is not None else 0, force=force, accepts=_accepts(sweep, folder),
                           extra=_study_extra(sweep), inputs=sweep.inputs())
     kept = verdict.action in ("resume", "grow")
-    done = len(RunStore(folder, read_only=True).done()) if kept else 0
+    if not kept:
+        return verdict, 0
+    points = sweep_points(sweep, int(verdict.state["sweep_seed"]), verdict.state.get("grids"))
+    done = len(RunStore(folder, read_only=True).done(len(points)))
     if done:
-        seed = int(verdict.state["sweep_seed"])
-        _shared_path(sweep, sweep_points(sweep, seed, verdict.state.get("grids")), dict(verdict.state), True)
+        _shared_path(sweep, points, dict(verdict.state), True)
     return verdict, done
 
 
@@ -569,7 +571,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         seed = study.seed
         points = sweep_points(sweep, seed, study.state.get("grids"))
         store = study.store
-        done = store.done()
+        done = store.done(len(points))
         engine = _shared_path(sweep, points, study.state, bool(done))
         total = len(points) * sweep.replicates
         skipped = len(done)

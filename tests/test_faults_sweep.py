@@ -637,7 +637,8 @@ def test_a_copied_part_file_is_a_one_line_error_and_removing_it_resumes(tmp_path
     RuntimeError traceback advising --force, which throws every run away; one a file
     manager named 'part-000007 (copy).parquet' in a ValueError. Each is one line naming
     the file and saying to remove it; after removing it, the same command resumes and
-    the rows are those of an uninterrupted sweep."""
+    the rows are those of an uninterrupted sweep. So is a part holding a point the sweep
+    does not have."""
     path = write_sweep(tmp_path, values=(0, 2, 4))
     reference = reference_rows(path, tmp_path / "reference")
     out = tmp_path / "out"
@@ -652,6 +653,16 @@ def test_a_copied_part_file_is_a_one_line_error_and_removing_it_resumes(tmp_path
         copy.unlink()
         assert runner.invoke(app, sweep).exit_code == 0
         assert_same_rows(out, reference)
+    # a part of a point this sweep does not have (copied from a grown folder): a RuntimeError traceback advising
+    # --force, and --dry-run said "-2 would run"; now one line naming it, for the run and for the dry run
+    foreign = out / "runs" / "part-000900.parquet"
+    pd.read_parquet(first).assign(point_id=10).to_parquet(foreign)
+    for command in (sweep, [*sweep, "--dry-run"]):
+        one_line_error(runner.invoke(app, command), "part-000900.parquet holds a run of point 10, and this study has "
+                                                    "points 0 to 2", "remove it")
+    foreign.unlink()
+    assert runner.invoke(app, sweep).exit_code == 0
+    assert_same_rows(out, reference)
 
 
 def test_a_finished_runs_part_reaches_the_disk_before_it_is_renamed_into_place(tmp_path, monkeypatch):
