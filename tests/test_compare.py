@@ -2333,7 +2333,8 @@ def test_without_twins_the_roi_figure_is_captioned_as_the_dashboards_roi_alone()
     """compare --no-baseline draws roi_distribution.png with the attributed ROI alone (no
     twins, no incremental ROI), under a caption that described two panels, the first the
     incremental ROI: the one ROI a dashboard shows, no verdict, read as the verdict's. The
-    caption now says it is alone and why; with the twins the two-panel caption stays."""
+    caption now says it is alone and why; with the twins the two-panel caption stays.
+    The adoption and acquisition-mix captions say compare draws the designs alone."""
     from pathlib import Path
     from types import SimpleNamespace
 
@@ -2342,7 +2343,14 @@ def test_without_twins_the_roi_figure_is_captioned_as_the_dashboards_roi_alone()
 
     twins = SimpleNamespace(designs=[SimpleNamespace(baseline_timeseries=pd.DataFrame())] * 2)
     alone = SimpleNamespace(designs=[SimpleNamespace(baseline_timeseries=None)] * 2)
-    assert _captions(twins) == {}
+    assert "roi_distribution" not in _captions(twins)   # with the twins run's two-panel caption stands
+    # compare draws the designs alone in adoption.png and acquisition_mix.png: run's captions promised a line and a
+    # panel per no-program twin, which a B2B lead looked for in vain
+    for captions in (_captions(twins), _captions(alone)):
+        assert "one line per design" in captions["adoption"] and "twin where there is one" not in captions["adoption"]
+        assert "one panel per design:" in captions["acquisition_mix"] and "per twin" not in captions["acquisition_mix"]
+    assert "the no-program twins are in incremental_value.png" in _captions(twins)["adoption"]
+    assert "incremental_value.png" not in _captions(alone)["adoption"]   # --no-baseline draws no such figure
     assert CAPTIONS["roi_distribution"].startswith("Incremental ROI (value added per unit of program cost")
     (line,) = figure_links([Path("roi_distribution.png")], _captions(alone))
     assert line.startswith("![roi_distribution](roi_distribution.png)\n*The attributed ROI a referral dashboard shows")

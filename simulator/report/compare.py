@@ -1207,11 +1207,22 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
 
 
 def _captions(comparison: Comparison) -> dict[str, str]:
-    """The captions compare's figures take in place of run's: without the no-program twins
-    (--no-baseline) roi_distribution.png holds the dashboard's attributed ROI alone, the
-    one figure a caption of two panels would have read as a verdict."""
-    if all(d.baseline_timeseries is not None for d in comparison.designs):
-        return {}
-    return {"roi_distribution": "The attributed ROI a referral dashboard shows, over the replicates, alone: without "
+    """The captions compare's figures take in place of run's: its adoption and
+    acquisition-mix figures draw the designs alone (run's captions promised a twin's line
+    and panel), and without the no-program twins (--no-baseline) roi_distribution.png
+    holds the dashboard's attributed ROI alone, the one figure a caption of two panels
+    would have read as a verdict."""
+    twins = all(d.baseline_timeseries is not None for d in comparison.designs)
+    where = " (the no-program twins are in incremental_value.png, as each design's difference from its own)" if twins else ""
+    designs_alone = {
+        "adoption": f"Active customers per day, one line per design{where}: the mean over the replicates (line) and "
+                    f"2.5–97.5% of the replicates (band; none with one replicate).",
+        "acquisition_mix": "New customers to date by where they came from, one panel per design: organic, referred "
+                           "through a tracked link, and word of mouth that no link tracks (mean, and 2.5–97.5% of "
+                           "replicates with two or more).",
+    }
+    if twins:
+        return designs_alone
+    return {**designs_alone, "roi_distribution": "The attributed ROI a referral dashboard shows, over the replicates, alone: without "
                                 "the no-program twins (--no-baseline) there is no incremental ROI to set beside it, and "
                                 "this one credits referrals that would have come anyway; it is no verdict."}
