@@ -50,7 +50,8 @@ LOWER_IS_BETTER = frozenset({"cost_per_referred_customer", "incremental_cac", "i
 #: Keys inside the paired blocks that are design levers, not a different population:
 #: who is seeded first (issue 13's seeding strategies) runs on the same people and graph.
 DESIGN_LEVERS = frozenset({("population", "initial_customers")})
-NEUTRAL = frozenset({"reward_cost", "fraud_cost", "fake_accounts", "non_qualifying_signups", "program_cost", "rewards_owed", "budget_exhausted_day", "rewards_unpaid"})
+NEUTRAL = frozenset({"reward_cost", "fraud_cost", "fake_accounts", "non_qualifying_signups", "program_cost", "rewards_owed", "budget_exhausted_day", "rewards_unpaid",
+                     "pipeline_rewards_beyond_budget"})
 #: Reported, never a verdict: a dashboard's ROI credits the program with what word of mouth
 #: would have brought anyway (compare called it "sure at 95%" for the design it favoured).
 NOT_A_VERDICT = frozenset({"attributed_roi"})
