@@ -2407,3 +2407,27 @@ def test_a_cap_that_runs_out_only_past_the_horizon_is_said_to_lead_on_rewards_it
             f"horizon ({fmt(float(beyond[beyond > 0].mean()))} of company cost on average there, "
             "`pipeline_rewards_beyond_budget`)") in text
     assert "it would run out after day 5 as these referrals join, ending its asks then" in text
+
+
+def test_the_payback_line_of_a_design_paying_later_says_the_day_is_on_cash():
+    """compare crowned a design paying rewards 180 days after qualification "best, sure
+    at 95%" on payback_day (day 1 against day 64), with every reward it owed still
+    unpaid at the horizon; the note that a cash-basis payback moves earlier when
+    rewards are paid later was said only beside the value's winner. The payback line
+    now says it of the design it crowns, with that design's owed rewards."""
+    from simulator.compare import compare
+    from simulator.report import fmt
+    from simulator.report.compare import winners
+
+    def design(name, **incentive):
+        return small(name=name, replicates=4, program={"incentive": {"kind": "double_sided", "referrer_reward": 10,
+                                                                     "referee_reward": 10, **incentive}})
+
+    comparison = compare([design("signup", paid_on="signup"),
+                          design("late", paid_on="qualification", qualification_days=180)])
+    (line,) = [line for line in winners(comparison) if line.startswith("- **payback_day**")]
+    late = next(d for d in comparison.designs if d.scenario.name == "late").runs
+    assert "**late** is best" in line, line
+    assert (f"The payback day counts a reward only once it is paid: {fmt(float(late['rewards_owed'].mean()))} of rewards "
+            f"the referrals had earned were still to pay at the horizon") in line, line
+    assert "an earlier payback here is not a better program" in line

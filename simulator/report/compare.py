@@ -393,6 +393,11 @@ def winners(comparison: Comparison) -> list[str]:
             against = f"{fmt(theirs)}" if theirs is not None else f"{fmt(means[runner_up])} (it pays no levers)"
             text += (f" It counts the rewards alone: with the levers' costs too (`program_cost`), a tracked referral "
                      f"cost {best} {fmt(mine)} against {runner_up} {against}.")
+        if metric == "payback_day":
+            # q180 "best, sure at 95%" on a payback of day 1 with all its rewards still to pay: said beside the
+            # headline's best design alone, the note on a cash-basis payback missed the line that crowned it
+            winner = _design(designs, best)
+            text += cash_basis_note(winner.runs, getattr(getattr(winner.scenario, "program", None), "incentive", None))
         if need > MOST_REPLICATES_WORTH_SAYING and sure and alike:
             text += (f" The verdict needs no more replicates; to measure the difference's size within "
                      f"±{comparison.precision:.0%}, more than {MOST_REPLICATES_WORTH_SAYING:,} would be needed.")
