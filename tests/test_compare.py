@@ -1206,6 +1206,32 @@ def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
         assumption_note(wrap(*budgeted))
 
 
+def test_paying_on_qualification_at_once_against_on_signup_names_the_blocked_fakes():
+    """Paid on qualification after 0 days beat paid on signup by exactly the fakes'
+    claims, "sure at 95%", and the note on what the ranking rests on (said only where
+    the waits differ) named nothing: with fraud.blocked_by_qualification 0 the two gave
+    the same runs. The note now names the check and the assumed block, with sensitivity
+    flags over both; with no fraud there is nothing to block and no note."""
+    import re
+    from types import SimpleNamespace
+
+    from simulator.parameters import parse_parameters
+    from simulator.report.compare import assumption_note
+
+    wrap = lambda *scenarios: [SimpleNamespace(scenario=s) for s in scenarios]  # noqa: E731
+    signup = small(name="signup", fraud={"share": 0.15}, program={"incentive": {"paid_on": "signup"}})
+    at_once = small(name="q0", fraud={"share": 0.15}, program={"incentive": {"qualification_days": 0}})
+    note = assumption_note(wrap(signup, at_once))
+    assert ("they pay at the same time but on different checks (signup on signup, q0 on qualification): paying on "
+            "qualification blocks the claims of the fake accounts that come with referrals "
+            "(`fraud.blocked_by_qualification` 90%, an assumption; `fraud.share` 0.15 here)") in note, note
+    flags = re.findall(r"--uncertain ([^\s`]+)", note)
+    assert flags == ["fraud.share=0:0.3", "fraud.blocked_by_qualification=0.5:1"], note
+    parse_parameters(flags, signup, source="--uncertain")
+    honest = [small(name=s.name, program=s.program.model_dump(), fraud={"share": 0.0}) for s in (signup, at_once)]
+    assert "different checks" not in assumption_note(wrap(*honest))
+
+
 def test_two_designs_that_tie_are_said_to_tie():
     """Two copies of one design under two names gave the same value on every replicate,
     yet the report said the first listed "adds the most value ... best in 100% of the

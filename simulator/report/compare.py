@@ -19,7 +19,7 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, undefined_value_reason, beyond_budget_sentence
+from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, undefined_value_reason, beyond_budget_sentence, fraud_uncertain
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
@@ -788,16 +788,24 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         tests.append(f"`--uncertain {lightest}=0:1`")
 
     waits = {s.name: payment_delay(s.program.incentive) for s in rewarded}
+    share = max((s.fraud.share for s in rewarded), default=0.0)
+    fakes = len({s.program.incentive.paid_on for s in rewarded}) > 1
+    blocked = max((s.fraud.blocked_by_qualification for s in rewarded), default=0.0)
     if len(set(waits.values())) > 1:
         listed = ", ".join(f"{name} {days} days" for name, days in waits.items())
         rate = max(s.program.incentive.delay_discount for s in rewarded)
-        share = max(s.fraud.share for s in rewarded)
-        fakes = len({s.program.incentive.paid_on for s in rewarded}) > 1
-        blocked = max(s.fraud.blocked_by_qualification for s in rewarded)
         budgeted = any(s.program.incentive.budget is not None for s in rewarded)
         notes.append(f"they pay their rewards after different waits ({listed}): "
                      f"{payment_timing_trade(rate, max(waits.values()), share, fakes, blocked, budgeted)}")
         tests.append(payment_timing_check(rate, share, fakes))
+    elif fakes and share > 0 and blocked > 0:
+        # paid on qualification after 0 days beat paid on signup "sure at 95%" on the fakes' claims alone, which the
+        # note (said only where the waits differ) never named: the verdict was the assumed block
+        paid = ", ".join(f"{s.name} on {s.program.incentive.paid_on}" for s in rewarded)
+        notes.append(f"they pay at the same time but on different checks ({paid}): paying on qualification blocks the "
+                     f"claims of the fake accounts that come with referrals (`fraud.blocked_by_qualification` "
+                     f"{blocked:.0%}, an assumption; `fraud.share` {share:g} here), and that alone tells them apart")
+        tests.append(f"`{fraud_uncertain(share)} --replicates 4`")
     if ending := _budget_ending_note(designs):
         notes.append(ending)
     return notes, tests

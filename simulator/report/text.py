@@ -723,9 +723,15 @@ def payment_timing_check(rate: float, fraud_share: float, fakes: bool) -> str:
     discount rate (and, where paying on signup is among the designs, the fraud share and
     the share of fakes qualification blocks) over ranges that cover the values given,
     several runs per point."""
-    fraud = (f" --uncertain fraud.share=0:{min(0.3, max(0.1, 2 * fraud_share)):g} --uncertain "
-             f"fraud.blocked_by_qualification=0.5:1" if fakes else "")
+    fraud = f" {fraud_uncertain(fraud_share)}" if fakes else ""
     return f"`--uncertain program.incentive.delay_discount=0:{max(0.03, 3 * rate):g}{fraud} --replicates 4`"
+
+
+def fraud_uncertain(fraud_share: float) -> str:
+    """The `refsim sensitivity` flags over the fraud share (a range covering the one
+    given) and the share of fakes qualification blocks."""
+    return (f"--uncertain fraud.share=0:{min(0.3, max(0.1, 2 * fraud_share)):g} --uncertain "
+            f"fraud.blocked_by_qualification=0.5:1")
 
 
 def k_window_note(scenario) -> str:
