@@ -9,7 +9,7 @@ import numpy as np
 
 from .behaviour import incentive as inc
 from .behaviour.churn import DAYS_PER_MONTH, daily_hazard
-from .behaviour.economics import customer_equity, lifetime_value
+from .behaviour.economics import contract_equity, customer_equity, lifetime_value
 from .config import offers_reward
 from .stages import PROGRAM_COSTS
 from .state import CUSTOMER, NEVER, PROSPECT
@@ -175,8 +175,19 @@ def influencers_own_value(engine, active: np.ndarray, hazard: np.ndarray | None)
     return revenue + equity_final(engine, active[still], hazard[still] if hazard is not None else None)
 
 
+def equity(scenario, tenure: np.ndarray, referred: np.ndarray, hazard: np.ndarray,
+           weight: np.ndarray | float = 1.0) -> np.ndarray:
+    """Each customer's expected discounted margin still to come: economics.customer_equity,
+    or under renewal contracts (churn.renewal) economics.contract_equity, which keeps an
+    account to its next renewal date."""
+    renewal = scenario.churn.renewal
+    if renewal is None:
+        return customer_equity(scenario.economics, tenure, referred, hazard, weight)
+    return contract_equity(scenario.economics, tenure, referred, hazard, renewal.every_days, renewal.notice_days, weight)
+
+
 def equity_final(engine, active: np.ndarray | None = None, hazard: np.ndarray | None = None) -> float:
-    """Sum of economics.customer_equity over the customers active on the last day, each
+    """Sum of :func:`equity` over the customers active on the last day, each
     under their own current daily churn hazard (segment, referred status, referrer) and
     margin (reward seekers: margin_ratio of it, no referred premium); ``active``, when
     given, lists them, and ``hazard`` their current hazards, when already known."""
@@ -191,7 +202,7 @@ def equity_final(engine, active: np.ndarray | None = None, hazard: np.ndarray | 
     seeker = engine.seeker[active]
     referred = (people.referred_by[active] >= 0) & ~seeker
     weight = np.where(seeker, scenario.program.reward_seekers.margin_ratio, 1.0)
-    return float(customer_equity(scenario.economics, tenure.astype(np.float64), referred, hazard, weight).sum())
+    return float(equity(scenario, tenure.astype(np.float64), referred, hazard, weight).sum())
 
 
 def rewards_owed(engine, joined: np.ndarray | None = None, due: float | None = None) -> float:
@@ -298,7 +309,7 @@ def pipeline_equity_and_rewards_beyond_budget(engine) -> tuple[float, float]:
     Each friend converts once, through their first lead (of day L), if still a prospect
     and not due to join on their own before L (a referral wins a tie, as in the
     convert stage). They are then worth a new referred customer's equity from L on
-    (economics.customer_equity at tenure 0 under their hazard as a referred customer),
+    (:func:`equity` at tenure 0 under their hazard as a referred customer),
     less, for a tracked lead while a reward is on offer, its rewards: the referrer's
     (at the tier and cap reached counting the claims still owed, paid first, and the
     leads before it) plus the friend's, times
@@ -335,11 +346,11 @@ def pipeline_equity_and_rewards_beyond_budget(engine) -> tuple[float, float]:
         # c0 / c1 (Engine._offer_gone); valued as sure customers, 84 leads stood for 54 (a one-day campaign's)
         ahead = ahead.copy()
         ahead[leads.offered] *= engine._offer_gone_keep(leads.take(leads.offered), engine.day)
-    equity = customer_equity(econ, np.zeros(len(target)), np.ones(len(target), bool), hazard)
+    worth_each = equity(sc, np.zeros(len(target)), np.ones(len(target), bool), hazard)   # at signing: a fresh contract
 
     def worth(ahead: np.ndarray) -> float:
         with np.errstate(invalid="ignore"):  # inf * 0 where equity is infinite (no churn, no discount)
-            return float((ahead * equity).sum())
+            return float((ahead * worth_each).sum())
 
     incentive = sc.program.incentive
     if not offers_reward(incentive) or engine.budget_exhausted_day is not None or not tracked.any():
