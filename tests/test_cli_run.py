@@ -923,6 +923,13 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     assert result.exit_code == 0, result.output
     assert "--set days=20 --uncertain program.cost_shares.credit=0.2:1 --seed 9 (report.md)" in result.stdout, \
         result.stdout
+    # a --set of the key the command varies is left out of it: sensitivity refused the command as printed
+    # ("the study varies program.cost_shares.credit (--uncertain) ... drop it")
+    result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "credit"), "--executor", "serial",
+                                 "--set", "days=20", "--set", "program.cost_shares.credit=0.5"])
+    assert result.exit_code == 0, result.output
+    assert (f"test them with refsim sensitivity {paths[0]} {paths[1]} --set days=20 --uncertain "
+            f"program.cost_shares.credit=0.2:1 (report.md)") in result.stdout, result.stdout
     # designs of other populations, compared unpaired: sensitivity refused the command printed for them
     bigger = tmp_path / "bigger.yaml"
     bigger.write_text(yaml.safe_dump({**cash, "name": "bigger", "population": {"size": 400, "initial_customers": 8}}))

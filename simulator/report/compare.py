@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import shlex
 from pathlib import Path
 
@@ -551,8 +552,12 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
     if tests:
         flags = " ".join([*(t.strip("`") for t in dict.fromkeys(tests)),
                           *([flag] if (flag := _sensitivity_metric(metric)) else [])])
-        given = "".join(f"--set {shlex.quote(str(s))} " for s in sets) + flags + (f" --seed {seed}" if seed is not None
-                                                                                  else "")
+        # a --set of a key the command varies is refused by sensitivity ("the study varies ... drop it"): the printed
+        # command with compare's --set program.cost_shares.credit=0.5 beside --uncertain of it did not run
+        varied = set(re.findall(r"--uncertain ([^=\s]+)=", flags))
+        fixed = [item for item in sets if str(item).partition("=")[0].strip() not in varied]
+        given = "".join(f"--set {shlex.quote(str(s))} " for s in fixed) + flags + (f" --seed {seed}" if seed is not None
+                                                                                   else "")
         if apart:   # sensitivity weighs designs on the same seeds at each point: it refused the command as printed
             test = (f"refsim sensitivity weighs designs that share population, network, days and seed, which these do "
                     f"not ({apart}), so test each design alone: refsim sensitivity FILE {given}")
