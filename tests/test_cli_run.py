@@ -712,6 +712,15 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
     org = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "reward_type": "organization",
                                        "paid_on": "signup"}})
     assert "weight 0.3 for an organization reward (`reward_type_weights` for a consumer audience)" in reward_weighing(org)
+    # a tiered program tier by tier: its first tier alone read "the referrer's 0 (first tier) buys 0%" and "fake
+    # accounts make 0.0%", beside 5.9% fakes paid at its $20 tier: 1 − e^(−20/45) = 36%, 0.15 · 0.359 / 0.632 = 8.5%
+    tiered = small(program={"incentive": {"kind": "tiered", "paid_on": "signup", "tiers": [
+        {"after": 0, "referrer_reward": 0}, {"after": 1, "referrer_reward": 20}]}},
+        economics={"monthly_margin": 15.0}, fraud={"share": 0.15})
+    text = reward_weighing(tiered)
+    assert ("the referrer's tiers buy 0% (0 from referral 1) and 36% (20.0 from referral 2) of the largest rise in "
+            "sharing a reward can give") in text, text
+    assert "fake accounts make 0.0% to 8.5% (by tier) of referral signups" in text and "first tier" not in text
 
 
 def test_the_run_report_warns_when_a_sales_pipeline_outlasts_ks_window():

@@ -442,19 +442,29 @@ def reward_weighing(scenario) -> str:
              f"people as {factor:.0%} of it paid at once would (`delay_discount` {incentive.delay_discount:g} a day)"
              if factor < 1 else "")
     counted = "R" if factor == 1 else f"{factor:.2f}·R"
+
+    def buys(reward: float) -> str:
+        return share_text(inc.reach(incentive, reward, scenario.economics, scenario.program.reward_type_weights))
+
+    # a tiered program is said tier by tier: its first tier alone ("the referrer's 0 (first tier) buys 0%", "fake
+    # accounts make 0.0%") stood beside 5.9% fakes paid at its $20 tier
+    tiers = [(int(t.after), float(t.referrer_reward)) for t in getattr(incentive, "tiers", None) or []] \
+        if incentive.kind == "tiered" else [(0, referrer)]
+    each = [f"{buys(reward)} ({fmt(reward)} from referral {after + 1})" for after, reward in tiers]
+    offered = (f"the referrer's {fmt(referrer)} buys {buys(referrer)}" if len(tiers) == 1 else
+               "the referrer's tiers buy " + ", ".join(each[:-1]) + f" and {each[-1]}")
     text = (f"Rewards are weighed against a reward scale of {fmt(scale)} ({how}), a reward R buying "
             f"{'weight · ' if weighed else ''}(1 − e^(−{counted}/scale)) of its largest effect{weighed}{later}: "
-            f"the referrer's {fmt(referrer)}"
-            f"{' (first tier)' if incentive.kind == 'tiered' else ''} buys "
-            f"{share_text(inc.reach(incentive, referrer, scenario.economics, scenario.program.reward_type_weights))} of the largest "
+            f"{offered} of the largest "
             # the largest rise is a weight-1 reward's: cash for consumers, an organisation reward for a business
             f"rise in sharing a reward can give")
     if friend > 0:
         motive = inc.motive_scale(incentive, scenario.economics)
         text += (f", {friend_is}'s {fmt(friend)} {share_text(weight * float(inc.saturation(friend, motive)))} of the largest rise "
                  f"in conversion")
-    fake = float(inc.fraud_probability(referrer + friend, scenario.fraud.share, scale))
-    share = f"{fake:.1%}" if fake >= 0.001 or fake == 0 else "under 0.1%"
+    fakes = sorted({float(inc.fraud_probability(reward + friend, scenario.fraud.share, scale)) for _, reward in tiers})
+    shown = [f"{fake:.1%}" if fake >= 0.001 or fake == 0 else "under 0.1%" for fake in (fakes[0], fakes[-1])]
+    share = shown[0] if shown[0] == shown[1] else f"{shown[0]} to {shown[1]} (by tier)"
     return text + (f"; fake accounts make {share} of referral signups (`fraud.share` {scenario.fraud.share:g} is the "
                    f"share when the rewards add up to one reward scale).")
 
