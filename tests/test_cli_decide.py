@@ -1721,6 +1721,13 @@ def test_a_winner_at_an_end_where_a_constraint_binds_names_the_constraint_not_th
     near = far.assign(**{referee.key: [7.8, 12.0, 40.0, 60.0, 90.0]})
     other = SimpleNamespace(**{**vars(won(near)), "best": {reward.key: 0.75, referee.key: 7.8}})
     assert "the nearest at 4.2" in range_edge_note(other, [reward, referee], small())
+    # the winner's own budget holds the cap (a total budget of 900 under reward_cost<=1000): no referrer reward can
+    # break it there, so the rivals that did, did so with larger budgets, and the cap is not said to bind
+    capped = small(program={"incentive": {"budget": 900}})
+    held = SimpleNamespace(**{**vars(won(trials)), "best_scenario": capped})
+    assert "binds" not in range_edge_note(held, [reward], small()), range_edge_note(held, [reward], small())
+    above = SimpleNamespace(**{**vars(won(trials)), "best_scenario": small(program={"incentive": {"budget": 5000}})})
+    assert "the winner sits where `reward_cost<=1000` binds" in range_edge_note(above, [reward], small())
 
 
 def test_trials_level_on_a_budget_name_the_least_budget_that_made_the_same_runs():

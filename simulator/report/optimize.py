@@ -1022,6 +1022,12 @@ def _bound_by(result, parameter: Parameter, value: float, end: str,
     # only a constraint the winner keeps can be what holds it there: under reward_cost<=50 where every reward
     # spent past 50, the winner at the low end was said to sit "where reward_cost<=50 binds"
     kept = [c for c in constraints if c.excess(float(done.loc[mine.index, f"{c.metric}_mean"].iloc[0])) <= 0]
+    # nor one the winner's own budget holds (a cap on reward_cost at or above it): no value of this key can break it
+    # there, so a rival breaking it did so with its larger budget. A winner at budget 1,702 under reward_cost<=2000 was
+    # said to sit at its low referrer reward "where the cap binds", by a rival with a budget of 2,195
+    budget = getattr(getattr(getattr(getattr(result, "best_scenario", None), "program", None), "incentive", None),
+                     "budget", None)
+    kept = [c for c in kept if not c.held_by_budget(budget)]
     def worst(row, c):
         end = row.get(f"{c.metric}_ci_high" if c.op == "<=" else f"{c.metric}_ci_low", math.nan)
         return float(end) if safe == "feasible_upper" and math.isfinite(float(end)) else float(row[f"{c.metric}_mean"])
