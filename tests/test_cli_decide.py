@@ -1202,6 +1202,13 @@ def test_a_trial_level_with_the_winner_is_named_and_leading_trials_come_in_the_w
     # each trial's replicates: a lower-rung candidate ran fewer than the top rung's, which the table did not say
     assert "| replicates | feasible |" in table[0] and table[2].split("|")[-3].strip() == "4"
     assert _top_trials(result, [SimpleNamespace(key=REWARD)])[-1].endswith("| on the mean only |")
+    # more safe trials than the five rows: the leading ones kept on the mean only still follow them (cut at five, the
+    # table said it listed them and showed none, hiding a trial 15% above the winner)
+    many = pd.concat([trials, trials.assign(trial=trials["trial"] + 5, feasible_upper=True),
+                      trials.assign(trial=trials["trial"] + 10, feasible_upper=False)], ignore_index=True)
+    rows = [line.split("|")[1].strip() for line in _top_trials(SimpleNamespace(**{**vars(result), "trials": many}),
+                                                               [SimpleNamespace(key=REWARD)])[2:]]
+    assert len(rows) == 7 and rows[-2:] == ["2", "12"], rows   # five safe, then the two best kept on the mean only
 
 
 @pytest.mark.parametrize("command, block", [("optimize", "vary"), ("sensitivity", "uncertain")])
