@@ -847,11 +847,22 @@ def test_the_pareto_plot_marks_trials_breaking_a_constraint_and_names_a_star_tha
                              trials=trials, best_trial=0, rungs=[2])
     report.pareto_plot(result, "unused.png")
     labels = figures[-1].axes[0].get_legend_handles_labels()[1]
-    assert labels == ["trial (breaks a constraint)", "breaks them least, re-run"], labels
+    assert labels == ["trial (breaks a constraint over its replicates)", "breaks them least, re-run"], labels
     kept = trials.assign(feasible=[True, True, False], pareto=[True, True, False])
     report.pareto_plot(SimpleNamespace(**{**vars(result), "trials": kept}), "unused.png")
     assert figures[-1].axes[0].get_legend_handles_labels()[1] == [
-        "trial (keeps the constraints)", "trial (breaks a constraint)", "Pareto front", "chosen"]
+        "trial (keeps the constraints)", "trial (breaks a constraint over its replicates)", "Pareto front", "chosen"]
+    # a constraint on an objective is drawn as a dashed line at its limit, on that objective's axis: x marks under a
+    # reward_cost<=6000 cap (broken over all their replicates, drawn at first-rung means) came with no cap to see;
+    # a constraint on another metric has no axis to be drawn on
+    from simulator.optimize import parse_constraint
+
+    report.pareto_plot(SimpleNamespace(**{**vars(result), "trials": kept, "constraints": (
+        parse_constraint("reward_cost<=4.5"), parse_constraint("customers_final>=10"))}), "unused.png")
+    ax = figures[-1].axes[0]
+    lines = [line for line in ax.get_lines() if line.get_label().startswith("constraint")]
+    assert [line.get_label() for line in lines] == ["constraint reward_cost<=4.5"]
+    assert list(lines[0].get_ydata()) == [4.5, 4.5]   # reward_cost is the second objective: a horizontal line
 
 
 def test_a_number_key_given_without_values_says_what_it_holds_in_words():

@@ -363,7 +363,7 @@ def pareto_plot(result: OptimizeResult, path: Path) -> Path:
                        if (~feasible).any() else "trial")
         if (~feasible).any():
             ax.scatter(done.loc[~feasible, x], done.loc[~feasible, y], marker="x", color="tab:red", alpha=0.6,
-                       label="trial (breaks a constraint)")
+                       label="trial (breaks a constraint over its replicates)")
         if "pareto" in done and done["pareto"].astype(bool).any():
             front = done[done["pareto"].astype(bool)].sort_values(x)
             ax.plot(front[x], front[y], "o-", color="tab:red", label="Pareto front")
@@ -372,6 +372,12 @@ def pareto_plot(result: OptimizeResult, path: Path) -> Path:
             kept = bool(feasible[best.index].all()) if len(best) else True
             ax.scatter(best[x], best[y], marker="*", s=200, color="black", zorder=5,
                        label="chosen" if kept else "breaks them least, re-run")
+        # a constraint on an objective as a line: x marks under a reward_cost<=6000 cap (broken over all their
+        # replicates, drawn at their first-rung means) read as a cap drawn wrong, with no cap to see
+        for c in getattr(result, "constraints", ()) or ():
+            draw = ax.axvline if c.metric == first.metric else ax.axhline if c.metric == second.metric else None
+            if draw is not None:
+                draw(c.limit, color="tab:red", linestyle="--", linewidth=1, label=f"constraint {c}")
     # two lines each: the y label of a long metric with its unit and its way was cut at both ends of the figure
     ax.set(xlabel=axis_label(first.metric, f"\n({first.direction}{where})"),
            ylabel=axis_label(second.metric, f"\n({second.direction}{where})"),

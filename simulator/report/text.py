@@ -236,8 +236,10 @@ CAPTIONS = {
     "convergence": "Each trial's mean objective (dot size: replicates) and the best so far; an x is a trial that "
                    "breaks a constraint; beside the winner, its mean and 95% interval on fresh seeds, the figure "
                    "report.md gives.",
-    "pareto": "The trade-off between the two objectives: every trial at its means, the front of trials no other "
-              "beats on both, and the chosen trial (star).",
+    "pareto": "The trade-off between the two objectives: every trial at its means over the first rung's replicates "
+              "(the seeds every trial ran), the front of trials no other beats on both, and the chosen trial (star); "
+              "an x breaks a constraint over all the replicates it ran, so it can sit on the near side of a "
+              "constraint's dashed line.",
     "tornado": "Each assumption alone at the low and high end of its range (or at each of its choices), the others "
                "as the design has them: bars start from the vertical line, the design's own value, and the longest "
                "move the decision metric most.",
