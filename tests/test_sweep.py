@@ -2065,6 +2065,29 @@ def test_sweep_plots_draw_a_line_per_value_of_the_assumption(tmp_path, monkeypat
     assert len(churn_panel.get_lines()) == 1
 
 
+def test_a_list_of_very_uneven_values_is_drawn_evenly_spaced_with_its_values_as_ticks(tmp_path, monkeypatch):
+    """Budgets of 20, 60 and 1,000,000 on a linear axis put the first two on one spot, so
+    neither could be read. A list whose widest gap is 20 times its narrowest or more is
+    drawn at evenly spaced positions, ticked with its values, and the axis says so; an
+    even grid (0, 10, 20) stays on its values."""
+    from simulator.report import plots
+
+    def drawn_for(levels):
+        runs = pd.DataFrame([{"point_id": i, "budget": b, "value": float(i + rep)} for i, b in enumerate(levels)
+                             for rep in (0.0, 2.0)])
+        drawn = {}
+        monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("fig", fig) and path)
+        plots.sweep_metric(runs, ["budget"], "value", tmp_path / "v.png", discrete={"budget": True})
+        return drawn["fig"].axes[0]
+
+    ax = drawn_for([20.0, 60.0, 1_000_000.0])
+    assert list(ax.get_lines()[0].get_xdata()) == [0, 1, 2]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["20", "60", "1,000,000"]
+    assert ax.get_xlabel().endswith("(levels evenly spaced)")
+    ax = drawn_for([0.0, 10.0, 20.0])
+    assert list(ax.get_lines()[0].get_xdata()) == [0.0, 10.0, 20.0] and "evenly" not in ax.get_xlabel()
+
+
 def test_paired_sweep_plots_band_each_level_by_its_paired_difference_from_the_best(tmp_path, monkeypatch):
     """Under common random numbers a level that is 1 better than another in every
     replicate, with replicates that differ by ±10, has an interval of its own that

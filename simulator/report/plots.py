@@ -416,6 +416,21 @@ def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: boo
     return table
 
 
+#: A gap between neighbouring levels this many times the narrowest: the levels are drawn evenly spaced.
+UNEVEN_GAPS = 20.0
+
+
+def uneven_levels(values: pd.Series) -> bool:
+    """Whether a list of numeric levels is too uneven to read on a linear axis: its widest
+    gap UNEVEN_GAPS times its narrowest or more (20, 60 and 1,000,000 put the first two on
+    one spot)."""
+    levels = np.unique(pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float))
+    if len(levels) < 3:
+        return False
+    gaps = np.diff(levels)
+    return bool(gaps.max() >= UNEVEN_GAPS * gaps.min())
+
+
 def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: Path, *, discrete: dict[str, bool],
                  log: dict[str, bool] | None = None, by: str | None = None, paired: bool = False,
                  minimise: bool = False, assumptions: tuple[str, ...] = (), order: dict[str, list[str]] | None = None,
@@ -473,7 +488,8 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                     if "best" in table:
                         table["best"] = table["best"].fillna(False).astype(bool)
                 table = _in_level_order(table, parameter, None if numeric else (order or {}).get(parameter))
-                x = table[parameter] if numeric else np.arange(len(table))
+                spaced = numeric and not (log and log.get(parameter)) and uneven_levels(table[parameter])
+                x = table[parameter] if numeric and not spaced else np.arange(len(table))
                 table["low"], table["high"] = table["low"].clip(lower=bounds[0]), table["high"].clip(upper=bounds[1])
                 if numeric:
                     ax.plot(x, table["mean"], marker="o", color=colour, label=label)
@@ -490,7 +506,10 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                             label=f"no run has {metric} at this level" + (f" ({label})" if label else ""))
                 if ranked and table["best"].any():
                     ax.axhline(float(table.loc[table["best"], "mean"].iloc[0]), color=colour, linestyle=":", linewidth=1)
-                if not numeric:
+                if spaced:   # budgets of 20, 60 and 1,000,000 on a linear axis: the first two drawn as one point
+                    ax.set_xticks(x, [f"{value:,.0f}" if float(value).is_integer() else f"{value:.4g}"
+                                      for value in table[parameter]], fontsize=8)
+                elif not numeric:
                     labels = tick_labels(table[parameter])
                     stacked = any("\n" in label for label in labels)  # a block's keys, one per line: not slanted
                     ax.set_xticks(x, labels, rotation=0 if stacked else 30, fontsize=7 if stacked else 8,
@@ -505,7 +524,9 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
         logged = bool(log and log.get(parameter) and numeric)
         if logged:
             log_axis(ax)
-        ax.set_xlabel(axis_label(parameter, " (log scale)" if logged else ""), fontsize=8)
+        evenly = discrete[parameter] and numeric and not logged and uneven_levels(pd.Series(ok[parameter].unique()))
+        ax.set_xlabel(axis_label(parameter, " (log scale)" if logged else " (levels evenly spaced)" if evenly else ""),
+                      fontsize=8)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(parameters):]:
         ax.set_visible(False)
