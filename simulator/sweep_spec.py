@@ -87,8 +87,8 @@ class ValueRange(_Strict):
             raise ValueError(f"low and high must be finite numbers (got {low}, {high})")
         if self.low > self.high:
             # 'give low <= high' offered low = high, which is refused below as a range of one value
-            raise ValueError(f"low ({low}) is above high ({high}); give low < high (a single value is "
-                             f"values: [{high}])")
+            # the two ends swapped is the likely slip: offered (one of the ends as a single value read as a choice)
+            raise ValueError(f"low ({low}) is above high ({high}); swap them (low: {high}, high: {low})")
         if self.log and self.low <= 0:
             raise ValueError(f"log: true needs low > 0 (got low = {self.low:g})")
         if self.integer and not (float(self.low).is_integer() and float(self.high).is_integer()):
@@ -803,7 +803,10 @@ def _check_parameters(sweep: Sweep, where) -> None:
                 # with one parameter, a clash with a key of the base (promoters 0.9 beside its passives 0.45)
                 # cannot be mended by another value: every run with this value would fail
                 there = "" if own or at == key else f" (at {at}; the sweep varies nothing else)"
-                raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {_base_name(sweep)}: "
+                # a misspelt key is the key's mistake, whatever the value: "value 0 does not fit" sent the reader to
+                # the value before its "did you mean" named the key
+                what = "the swept key" if error.message.startswith("unknown key") else f"value {reprlib.repr(value)}"
+                raise ScenarioError(f"{what} does not fit the base scenario {_base_name(sweep)}: "
                                     f"{error.message}{there}", file=sweep.source, key=where("parameters", key)) from None
             if len(sweep.spec.parameters) > 1 and (clash := _clash_everywhere(sweep, key, value, error)) is not None:
                 others, refusal = clash

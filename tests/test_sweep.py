@@ -914,8 +914,10 @@ def test_a_sweep_of_a_base_that_leaves_reward_type_out_says_so_on_the_console(tm
     ({"method": "random", "parameters": {"program.base_share": {"low": 0.1, "high": 0.2}}}, ["method", "needs 'samples: N'"]),
     ({"method": "latin_hypercub"}, ["method", "did you mean 'latin_hypercube'"]),
     ({"executor": "threads"}, ["executor", "valid: local, serial, dask"]),
+    # the key's mistake, said as the key's: "value 1 does not fit" sent the reader to the value
     ({"parameters": {"program.incentive.referer_reward": {"values": [1, 2]}}},
-     ["parameters.program.incentive.referer_reward", "did you mean 'referrer_reward'"]),
+     ["parameters.program.incentive.referer_reward", "the swept key does not fit the base scenario",
+      "did you mean 'referrer_reward'"]),
     ({"parameters": {"programme.base_share": {"values": [0.1]}}}, ["parameters.programme.base_share", "unknown key 'programme'"]),
     ({"parameters": {"program.base_share": {"values": [0.1, 1.5]}}}, ["parameters.program.base_share", "value 1.5", "less than or equal to 1"]),
     ({"parameters": {"program.base_share": {"low": 0.1, "high": 0.2}}}, ["parameters.program.base_share", "levels"]),
@@ -3561,7 +3563,7 @@ def test_points_on_common_seeds_share_one_engine_path(tmp_path, monkeypatch):
     # as written: ':g' read 0.10000001 as 0.1, 'low (0.1) is above high (0.1)'
     ("low: 0.10000001, high: 0.1", "low (0.10000001) is above high (0.1)"),
     # 'give low <= high' offered a range of one value, which is refused in its turn
-    ("low: 0.3, high: 0.2", "low (0.3) is above high (0.2); give low < high (a single value is values: [0.2])"),
+    ("low: 0.3, high: 0.2", "low (0.3) is above high (0.2); swap them (low: 0.2, high: 0.3)"),
 ])
 def test_a_range_with_an_infinite_or_reversed_end_is_one_line(tmp_path, ends, words):
     """An infinite end reached numpy's linspace, whose RuntimeWarnings came before the
