@@ -2457,3 +2457,23 @@ def test_the_payback_line_of_a_design_paying_later_says_the_day_is_on_cash():
     assert (f"The payback day counts a reward only once it is paid: {fmt(float(late['rewards_owed'].mean()))} of rewards "
             f"the referrals had earned were still to pay at the horizon") in line, line
     assert "an earlier payback here is not a better program" in line
+
+
+def test_every_design_whose_budget_ran_out_says_when_in_its_notes():
+    """A budget spent on day 283 of 365, its asks ended with it, was said only in the
+    table (and in the headline had the design been best): the ranking note speaks of
+    budgets spent in the first half alone. Each design whose budget ran out within the
+    horizon now says on which day (the median of the replicates where it did) and that its
+    asks ended; one whose budget never ran out says nothing."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import _design_notes
+
+    capped = small(name="capped", program={"incentive": {"budget": 500}})
+    open_ = small(name="open")
+    runs = pd.DataFrame({"budget_exhausted_day": [90.0, np.nan, 100.0, 110.0]})
+    notes = _design_notes([SimpleNamespace(scenario=capped, runs=runs, timeseries=None),
+                           SimpleNamespace(scenario=open_, runs=runs.assign(budget_exhausted_day=np.nan), timeseries=None)])
+    (said,) = [note for note in notes if "ran out" in note]
+    assert said.startswith("- **capped**: Its budget ran out within the 120-day horizon in 3 of 4 replicates, on day "
+                           "100 (the median of those), and its asks ended with it"), said

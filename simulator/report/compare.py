@@ -1107,6 +1107,29 @@ def _came(design: Results, metric: str) -> str:
     return f"; paid back in {came} of {len(design.runs)} runs, each other counted as day {design.scenario.days + 1}"
 
 
+def _ran_out_note(design) -> str:
+    """When a design's budget ran out within the horizon in some replicates: on which day
+    (the median), in how many, and whether its asks ended with it. The headline says it of
+    the best design alone, and the ranking note only where it ran out in the horizon's
+    first half: a budget spent on day 283 of 365, its asks ended, cost a design $174,000
+    of value against the same design uncapped, with no word of it outside the table."""
+    from ..metrics import median_day
+    from .text import asks_over
+
+    runs, incentive = getattr(design, "runs", None), design.scenario.program.incentive
+    if runs is None or "budget_exhausted_day" not in runs.columns or getattr(incentive, "budget", None) is None:
+        return ""
+    days = runs["budget_exhausted_day"].to_numpy(dtype=float)
+    ran_out = days[np.isfinite(days)]
+    if not len(ran_out):
+        return ""
+    day = median_day(ran_out)
+    last_ask = asks_over(design.scenario, getattr(design, "timeseries", None))
+    return (f"Its budget ran out within the {design.scenario.days}-day horizon in {len(ran_out)} of {len(days)} "
+            f"replicates, on day {day:.0f} (the median of those){asks_ended(incentive, last_ask, day)}; what it "
+            f"would have brought after that day is not in its value.")
+
+
 def _design_notes(designs) -> list[str]:
     """Each design's notes (how rewards are weighed, the ask queue) as bullets, a note that
     several designs share given once with all their names (the same rewards paragraph
@@ -1114,7 +1137,7 @@ def _design_notes(designs) -> list[str]:
     named: dict[str, list[str]] = {}
     for d in designs:
         for note in (*default_notes(d.scenario), reward_weighing(d.scenario), non_qualifying_note(d.scenario, d.runs),
-                     launch_note(d.scenario),
+                     launch_note(d.scenario), _ran_out_note(d),
                      ask_queue_note(d.scenario, d.timeseries, d.runs), referred_loyalty_note(d.scenario, d.runs)):
             if note:
                 named.setdefault(note, []).append(f"**{d.scenario.name}**")
