@@ -1045,6 +1045,10 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     # the referrer's reward differs: the ranking rests on how much it moves link users' unprompted sharing
     note = assumption_note(wrap(credit, small(name="credit-30", program={"incentive": {**single, "referrer_reward": 30}})))
     assert "different rewards (credit 20, credit-30 30)" in note and "`link_response` 1, where 1 is as much" in note
+    # a tiered reward by its tiers: "tiered 5" stood beside "credit 20" for a design paying 20 from the 2nd referral
+    tiered = small(name="tiered", program={"incentive": {"kind": "tiered", "tiers": [
+        {"after": 0, "referrer_reward": 5}, {"after": 1, "referrer_reward": 20}]}})
+    assert "different rewards (credit 20, tiered 5 then 20 from referral 2)" in assumption_note(wrap(credit, tiered))
     assert "--uncertain program.link_response=0:1" in note and "cost" not in note
     # at link_response 0 the note says the opposite assumption; with no link use, none (link_response moves nothing)
     unmoved = [small(name=s.name, program={**s.program.model_dump(), "link_response": 0}) for s in (

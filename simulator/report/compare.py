@@ -742,7 +742,7 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
     linking = [s for s in timed if s.program.link_use > 0]   # nobody shares through a link: link_response moves nothing
     if len(set(offers.values())) > 1 and linking:
         response = max(s.program.link_response for s in linking)
-        listed = ", ".join(f"{name} {offer:g}" for name, offer in offers.items())
+        listed = ", ".join(f"{s.name} {_referrer_offer(s.program.incentive)}" for s in timed)
         assumed = (f"a reward is assumed to move customers who share unprompted through their link (`link_response` "
                    f"{response:g}, where 1 is as much as an asked customer; at 0 a reward moves asked sharing only, and a "
                    f"referrer's reward buys far less: docs/model.md)" if response > 0 else
@@ -814,6 +814,15 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
     if ending := _budget_ending_note(designs):
         notes.append(ending)
     return notes, tests
+
+
+def _referrer_offer(incentive) -> str:
+    """A referrer's reward as a note lists it: a tiered one by its tiers ("tiered 5" stood
+    beside "flat 10" for a design paying 20 from the second referral)."""
+    tiers = getattr(incentive, "tiers", None) if getattr(incentive, "kind", "none") == "tiered" else None
+    if not tiers or len(tiers) == 1:
+        return f"{_first_referrer_reward(incentive):g}"
+    return " then ".join(f"{t.referrer_reward:g}" + (f" from referral {t.after + 1}" if t.after else "") for t in tiers)
 
 
 def _first_referrer_reward(incentive) -> float:
