@@ -300,8 +300,6 @@ def test_pipeline_equity_thins_the_leads_whose_reward_the_spent_budget_took_away
     budget spent on day 1, over 30 seeds what the leads bring in the run carried on to
     day 400 less pipeline_equity of the 60-day run is within 4 standard errors of 0,
     and the unthinned value (every lead a customer) lies far above what they bring."""
-    from simulator.metrics import pipeline_equity
-
     gaps, unthinned = [], []
     for seed in range(30):
         spent = lambda days: pipeline_scenario(days).model_copy(update={"program": pipeline_scenario(days).program.model_copy(  # noqa: E731
@@ -312,15 +310,33 @@ def test_pipeline_equity_thins_the_leads_whose_reward_the_spent_budget_took_away
         later = np.flatnonzero(longer.people.adopted_day > 60)
         active = later[longer.people.state[later] == CUSTOMER]
         brought = longer.revenue_to_date()[later].sum() + equity_final(longer, active)
-        gaps.append(brought - pipeline_equity(short))
-        keep = short._offer_gone_keep
-        short._offer_gone_keep = lambda leads, day: np.ones(len(leads))   # every lead a sure customer, as before
-        unthinned.append(pipeline_equity(short) - brought)
+        gap, sure = _against_sure_leads(short, brought)
+        gaps.append(gap)
+        unthinned.append(sure)
+    _assert_matched_and_sure_above(gaps, unthinned, 8)
+
+
+def _against_sure_leads(short, brought: float) -> tuple[float, float]:
+    """``brought`` less pipeline_equity of the ``short`` run, and pipeline_equity with every
+    lead valued as a sure customer (no c0 / c1 thinning, as before 2026-12) less ``brought``."""
+    from simulator.metrics import pipeline_equity
+
+    gap = brought - pipeline_equity(short)
+    keep = short._offer_gone_keep
+    short._offer_gone_keep = lambda leads, day: np.ones(len(leads))   # every lead a sure customer
+    try:
+        return gap, pipeline_equity(short) - brought
+    finally:
         short._offer_gone_keep = keep
-    gaps, unthinned = np.array(gaps), np.array(unthinned)
+
+
+def _assert_matched_and_sure_above(gaps, sure, above: float) -> None:
+    """The mean gap within 4 standard errors of 0, and the sure-customer valuation more
+    than ``above`` standard errors above what the leads brought."""
+    gaps, sure = np.array(gaps), np.array(sure)
     se = gaps.std(ddof=1) / math.sqrt(len(gaps))
     assert abs(gaps.mean()) < 4 * se, (gaps.mean(), se)
-    assert unthinned.mean() > 8 * unthinned.std(ddof=1) / math.sqrt(len(unthinned)), (unthinned.mean(), unthinned.std())
+    assert sure.mean() > above * sure.std(ddof=1) / math.sqrt(len(sure)), (sure.mean(), sure.std())
 
 
 def capped_lead_scenario(days: int) -> object:
@@ -404,8 +420,6 @@ def test_pipeline_equity_thins_the_leads_after_a_reserving_budget_runs_out_among
     leads bring in the run carried on to day 400 (their margin and equity, less the
     rewards paid after day 5 beyond rewards_owed) less pipeline_equity of the 5-day run
     is within 4 standard errors of 0; every lead a sure customer lies more than 4 above it."""
-    from simulator.metrics import pipeline_equity
-
     from simulator.config import DoubleSided
 
     def scenario(days, budget=None):   # $10 + $10: the friend's reward raises their conversion, so c0 / c1 < 1
@@ -430,15 +444,10 @@ def test_pipeline_equity_thins_the_leads_after_a_reserving_budget_runs_out_among
         active = later[longer.people.state[later] == CUSTOMER]
         brought = (longer.revenue_to_date()[later].sum() + equity_final(longer, active)
                    - (longer.daily[6:, C["reward_cost"]].sum() - run_summary(short)["rewards_owed"]))
-        gaps.append(brought - pipeline_equity(short))
-        keep = short._offer_gone_keep
-        short._offer_gone_keep = lambda leads, day: np.ones(len(leads))   # every lead a sure customer, as before
-        sure.append(pipeline_equity(short) - brought)
-        short._offer_gone_keep = keep
-    gaps, sure = np.array(gaps), np.array(sure)
-    se = gaps.std(ddof=1) / math.sqrt(len(gaps))
-    assert abs(gaps.mean()) < 4 * se, (gaps.mean(), se)
-    assert sure.mean() > 4 * sure.std(ddof=1) / math.sqrt(len(sure)), (sure.mean(), sure.std())   # 5-6 standard errors
+        gap, unthinned = _against_sure_leads(short, brought)
+        gaps.append(gap)
+        sure.append(unthinned)
+    _assert_matched_and_sure_above(gaps, sure, 4)   # 5-6 standard errors
 
 
 def test_pipeline_equity_leaves_out_friends_who_join_on_their_own_before_their_lead_closes():
