@@ -531,17 +531,22 @@ class RunStore:
                                 key="--out")
         return parts
 
-    def done(self, points: int | None = None) -> set[tuple[int, int]]:
+    def done(self, points: int | None = None,
+             check: Callable[[Path, pd.DataFrame], None] | None = None) -> set[tuple[int, int]]:
         """(point_id, replicate) of every finished run: what a run is, whatever the
         replicate count its run_id was numbered with. A run held by two part files (one
         is a copy: a study writes each run once) is refused in one line naming both, as
         its runs would count twice; so is, given the study's number of ``points``, a part
         holding a run of a point the study does not have (a part copied in from a grown
-        folder), which ended in a traceback that advised --force, losing every run."""
+        folder), which ended in a traceback that advised --force, losing every run. ``check``:
+        called with each part and its rows before they count, to refuse (one line) a part
+        whose runs are not this study's though their points and replicates are."""
         import pyarrow.parquet as pq
 
         held: dict[tuple[int, int], Path] = {}
         for part in self.parts():
+            if check is not None:
+                check(part, self._read(part, lambda part=part: pd.read_parquet(part)))
             table = self._read(part, lambda: pq.read_table(part, columns=["point_id", "replicate"]))
             for run in zip(table.column("point_id").to_pylist(), table.column("replicate").to_pylist()):
                 if points is not None and not 0 <= run[0] < points:

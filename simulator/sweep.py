@@ -501,10 +501,49 @@ def _judged(sweep: Sweep, folder: Path, force: bool):
     if not kept:
         return verdict, 0
     points = sweep_points(sweep, int(verdict.state["sweep_seed"]), verdict.state.get("grids"))
-    done = len(RunStore(folder, read_only=True).done(len(points)))
+    done = len(RunStore(folder, read_only=True).done(len(points), _runs_of(sweep, int(verdict.state["sweep_seed"]),
+                                                                            points)))
     if done:
         _shared_path(sweep, points, dict(verdict.state), True)
     return verdict, done
+
+
+def _runs_of(sweep: Sweep, seed: int, points: Points) -> Callable[[Path, pd.DataFrame], None]:
+    """RunStore.done's check of a part file: each run's seed and swept values are those
+    this sweep gives its point and replicate. A part copied in from another folder whose
+    runs had the same points and replicates (another seed, or other values) was taken as
+    this sweep's: sweep.csv labelled a run made at a reward of 5 as one at 0."""
+    seeds = {(point, replicate): run_seed_ for _, point, replicate, run_seed_ in run_seeds(sweep, seed, len(points))}
+    table = points.table.set_index("point_id")
+
+    def check(part: Path, rows: pd.DataFrame) -> None:
+        for row in rows.to_dict("records"):
+            point, replicate = int(row["point_id"]), int(row["replicate"])
+            if (point, replicate) not in seeds:
+                continue   # a point or replicate the study does not have: said by RunStore.done
+            wrong = [] if int(row["seed"]) == seeds[point, replicate] else [f"seed {int(row['seed'])} where this "
+                                                                         f"sweep's is {seeds[point, replicate]}"]
+            for key in sweep.parameters:
+                if key in row and not _same_value(row[key], table.at[point, key]):
+                    wrong.append(f"{key} {row[key]!r} where this sweep's point has {table.at[point, key]!r}")
+            if wrong:
+                raise ScenarioError(f"{part.name} holds a run of point {point}, replicate {replicate} with "
+                                    f"{'; '.join(wrong)}: it is not this sweep's (a copy from another folder?); remove "
+                                    f"it from {part.parent} and rerun the same command", file=str(part.parent),
+                                    key="--out")
+    return check
+
+
+def _same_value(ran, planned) -> bool:
+    """A stored swept value and the point's: numbers alike to rounding (a grown folder keeps
+    10 where a fresh one writes 10.0), anything else as text."""
+    missing = [value is None or (isinstance(value, float) and math.isnan(value)) for value in (ran, planned)]
+    if any(missing):   # a null value (no budget) reads back as None or NaN
+        return all(missing)
+    try:
+        return bool(np.isclose(float(ran), float(planned), rtol=1e-9, atol=0.0))
+    except (TypeError, ValueError):
+        return str(ran) == str(planned)
 
 
 def _shared_path(sweep: Sweep, points: Points, state: dict, resumed: bool) -> str:
@@ -571,7 +610,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         seed = study.seed
         points = sweep_points(sweep, seed, study.state.get("grids"))
         store = study.store
-        done = store.done(len(points))
+        done = store.done(len(points), _runs_of(sweep, seed, points))
         engine = _shared_path(sweep, points, study.state, bool(done))
         total = len(points) * sweep.replicates
         skipped = len(done)

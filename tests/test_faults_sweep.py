@@ -638,7 +638,7 @@ def test_a_copied_part_file_is_a_one_line_error_and_removing_it_resumes(tmp_path
     manager named 'part-000007 (copy).parquet' in a ValueError. Each is one line naming
     the file and saying to remove it; after removing it, the same command resumes and
     the rows are those of an uninterrupted sweep. So is a part holding a point the sweep
-    does not have."""
+    does not have, or one of its points run from another seed or at other values."""
     path = write_sweep(tmp_path, values=(0, 2, 4))
     reference = reference_rows(path, tmp_path / "reference")
     out = tmp_path / "out"
@@ -662,6 +662,23 @@ def test_a_copied_part_file_is_a_one_line_error_and_removing_it_resumes(tmp_path
                                                     "points 0 to 2", "remove it")
     foreign.unlink()
     assert runner.invoke(app, sweep).exit_code == 0
+    assert_same_rows(out, reference)
+    # a part of another sweep's run at a point and replicate this sweep has too, standing in for a lost part: taken
+    # as this sweep's, sweep.csv labelled a run made at another reward (or from another seed) as one of its own
+    frame = pd.read_parquet(first)
+    (lost,) = [part for part in (out / "runs").glob("part-*.parquet")
+               if set(zip(pd.read_parquet(part)["point_id"], pd.read_parquet(part)["replicate"]))
+               == set(zip(frame["point_id"], frame["replicate"]))]
+    lost.unlink()
+    for name, changed, words in (("part-000901.parquet", {"seed": frame["seed"] + 1}, "seed"),
+                                 ("part-000902.parquet", {"program.incentive.referrer_reward": 5.0},
+                                  "program.incentive.referrer_reward 5.0 where this sweep's point has")):
+        stand_in = out / "runs" / name
+        frame.assign(**changed).to_parquet(stand_in)
+        for command in (sweep, [*sweep, "--dry-run"]):
+            one_line_error(runner.invoke(app, command), f"{name} holds a run of point", words, "not this sweep's")
+        stand_in.unlink()
+    assert runner.invoke(app, sweep).exit_code == 0   # the lost runs are run again
     assert_same_rows(out, reference)
 
 
