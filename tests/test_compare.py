@@ -1049,6 +1049,10 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     tiered = small(name="tiered", program={"incentive": {"kind": "tiered", "tiers": [
         {"after": 0, "referrer_reward": 5}, {"after": 1, "referrer_reward": 20}]}})
     assert "different rewards (credit 20, tiered 5 then 20 from referral 2)" in assumption_note(wrap(credit, tiered))
+    # one whose first tier is the flat design's reward differs from it all the same (no note was said)
+    rising = small(name="rising", program={"incentive": {"kind": "tiered", "tiers": [
+        {"after": 0, "referrer_reward": 20}, {"after": 1, "referrer_reward": 30}]}})
+    assert "different rewards (credit 20, rising 20 then 30 from referral 2)" in assumption_note(wrap(credit, rising))
     assert "--uncertain program.link_response=0:1" in note and "cost" not in note
     # at link_response 0 the note says the opposite assumption; with no link use, none (link_response moves nothing)
     unmoved = [small(name=s.name, program={**s.program.model_dump(), "link_response": 0}) for s in (

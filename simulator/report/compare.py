@@ -738,11 +738,12 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
             # fatigue as well: at 1 three reminders beat none for sure, at 0.3 none led (not told apart)
             tests.append(f"`--uncertain program.timing.reminders.fatigue={max(0.0, sent.fatigue - 0.4):g}:1`")
             tests.append(f"`--uncertain program.timing.reminders.annoyance=0:{min(1.0, max(0.3, 2 * sent.annoyance)):g}`")
-    offers = {s.name: _first_referrer_reward(s.program.incentive) for s in timed}
+    # by every tier: a design paying 10 then 30 beside a flat 10 was "the same reward" by its first tier
+    offers = {s.name: _referrer_offer(s.program.incentive) for s in timed}
     linking = [s for s in timed if s.program.link_use > 0]   # nobody shares through a link: link_response moves nothing
     if len(set(offers.values())) > 1 and linking:
         response = max(s.program.link_response for s in linking)
-        listed = ", ".join(f"{s.name} {_referrer_offer(s.program.incentive)}" for s in timed)
+        listed = ", ".join(f"{name} {offer}" for name, offer in offers.items())
         assumed = (f"a reward is assumed to move customers who share unprompted through their link (`link_response` "
                    f"{response:g}, where 1 is as much as an asked customer; at 0 a reward moves asked sharing only, and a "
                    f"referrer's reward buys far less: docs/model.md)" if response > 0 else
