@@ -2441,6 +2441,18 @@ def test_a_cap_that_runs_out_only_past_the_horizon_is_said_to_lead_on_rewards_it
             f"horizon ({fmt(float(beyond[beyond > 0].mean()))} of company cost on average there, "
             "`pipeline_rewards_beyond_budget`)") in text
     assert "it would run out after day 5 as these referrals join, ending its asks then" in text
+    # a reward to the referrer alone: the friends join as often without it, and nothing is said of them
+    assert "joining less often" not in text
+    # each design's notes say it too, whichever design leads (the headline speaks of the best alone)
+    assert "- **capped**: In 5 of the 6 replicates, the budget has no room" in text
+    # with a reward to the friend, those joining after it runs out count as joining less often (c0 / c1)
+    from simulator.report.text import beyond_budget_sentence
+
+    from types import SimpleNamespace
+
+    friend = SimpleNamespace(referee_reward=5.0)
+    assert ("value does not charge them, and the friends who join after it runs out count as joining less often "
+            "without their reward; it would run out") in beyond_budget_sentence(runs["capped"], 5, friend)
 
 
 def test_the_payback_line_of_a_design_paying_later_says_the_day_is_on_cash():
@@ -2485,3 +2497,9 @@ def test_every_design_whose_budget_ran_out_says_when_in_its_notes():
     (said,) = [note for note in notes if "ran out" in note]
     assert said.startswith("- **capped**: Its budget ran out within the 120-day horizon in 3 of 4 replicates, on day "
                            "100 (the median of those), and its asks ended with it"), said
+    assert said.endswith("what its program would have brought after that day is not in its value.")
+    # with rewards_only it asked on unrewarded, and what those asks brought is in its value
+    asking = capped.model_copy(update={"program": capped.program.model_copy(update={
+        "incentive": capped.program.incentive.model_copy(update={"on_budget_exhausted": "rewards_only"})})})
+    (said,) = [n for n in _design_notes([SimpleNamespace(scenario=asking, runs=runs, timeseries=None)]) if "ran out" in n]
+    assert said.endswith("it asked on without a reward after that day (`on_budget_exhausted` rewards_only)."), said

@@ -220,10 +220,11 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
                  + never_spent_sentence(best.runs, best.scenario.program.incentive)
                  + unpaid_sentence(best.runs, best.scenario.program.incentive)
                  + (" " + allowance_sentence(best.runs, best.scenario.program.incentive, best.scenario.days)).rstrip()
-                 + beyond_budget_sentence(best.runs, best.scenario.days))
+                 + beyond_budget_sentence(best.runs, best.scenario.days, best.scenario.program.incentive))
     elif math.isfinite(decision.budget_share):
         text += " " + budget_never_ran_out(best.runs, best.scenario.program.incentive, best.scenario.days) \
-            + unpaid_sentence(best.runs, best.scenario.program.incentive) + beyond_budget_sentence(best.runs, best.scenario.days)
+            + unpaid_sentence(best.runs, best.scenario.program.incentive) \
+            + beyond_budget_sentence(best.runs, best.scenario.days, best.scenario.program.incentive)
     if has_program(best.scenario) and nothing_to_pay_back(best.runs):   # no program: nothing said, as before
         text += " " + NOTHING_TO_PAY_BACK
     elif math.isfinite(decision.payback_share) and decision.payback_share > 0:
@@ -1135,9 +1136,12 @@ def _ran_out_note(design) -> str:
         return ""
     day = median_day(ran_out)
     last_ask = asks_over(design.scenario, getattr(design, "timeseries", None))
+    # with rewards_only it asks on unrewarded, and what those asks bring is in its value
+    after = ("it asked on without a reward after that day (`on_budget_exhausted` rewards_only)"
+             if getattr(incentive, "on_budget_exhausted", None) == "rewards_only" else
+             "what its program would have brought after that day is not in its value")
     return (f"Its budget ran out within the {design.scenario.days}-day horizon in {len(ran_out)} of {len(days)} "
-            f"replicates, on day {day:.0f} (the median of those){asks_ended(incentive, last_ask, day)}; what it "
-            f"would have brought after that day is not in its value.")
+            f"replicates, on day {day:.0f} (the median of those){asks_ended(incentive, last_ask, day)}; {after}.")
 
 
 def _design_notes(designs) -> list[str]:
@@ -1148,6 +1152,7 @@ def _design_notes(designs) -> list[str]:
     for d in designs:
         for note in (*default_notes(d.scenario), reward_weighing(d.scenario), non_qualifying_note(d.scenario, d.runs),
                      launch_note(d.scenario), _ran_out_note(d),
+                     beyond_budget_sentence(d.runs, d.scenario.days, d.scenario.program.incentive).strip(),
                      ask_queue_note(d.scenario, d.timeseries, d.runs), referred_loyalty_note(d.scenario, d.runs)):
             if note:
                 named.setdefault(note, []).append(f"**{d.scenario.name}**")

@@ -74,7 +74,7 @@ def headline(results: Results) -> list[str]:
             text += " " + (happened(day=median_day(finite), share=len(finite) / len(days)) if len(finite)
                            else never)
     return [text + never_spent_sentence(runs, incentive) + unpaid_sentence(runs, incentive)
-            + beyond_budget_sentence(runs, results.scenario.days) + fraud_sentence(runs), ""]
+            + beyond_budget_sentence(runs, results.scenario.days, incentive) + fraud_sentence(runs), ""]
 
 
 def fraud_sentence(runs) -> str:

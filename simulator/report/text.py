@@ -1624,7 +1624,7 @@ def unpaid_sentence(runs, incentive=None) -> str:
             f"but does not make what was earned free.")
 
 
-def beyond_budget_sentence(runs, days: int) -> str:
+def beyond_budget_sentence(runs, days: int, incentive=None) -> str:
     """The rewards of referrals still converting at the horizon that a total budget paid
     on qualification has no room for (pipeline_rewards_beyond_budget), in the replicates
     where there were some: the budget will not pay them, so the value does not charge
@@ -1639,10 +1639,14 @@ def beyond_budget_sentence(runs, days: int) -> str:
     if not len(some):
         return ""
     where = "every replicate" if len(some) == len(beyond) else f"{len(some)} of the {len(beyond)} replicates"
+    # a friend's reward raised their conversion: once it is gone those friends join less often, which the value
+    # counts (pipeline_equity's c0 / c1), and which outweighed the saving of a double-sided cap
+    thinned = (", and the friends who join after it runs out count as joining less often without their reward"
+               if float(getattr(incentive, "referee_reward", 0.0) or 0.0) > 0 else "")
     return (f" In {where}, the budget has no room for the rewards of some referrals still converting at the horizon "
             f"({fmt(float(some.mean()))} of company cost on average there, `{column}`): it will not pay them, so the "
-            f"value does not charge them, but it would run out after day {days} as these referrals join, ending its asks "
-            f"then, which the horizon does not see; a longer run (--set days=N) weighs both.")
+            f"value does not charge them{thinned}; it would run out after day {days} as these referrals join, ending "
+            f"its asks then, which the horizon does not see; a longer run (--set days=N) weighs both.")
 
 
 def budget_used(runs, incentive) -> str:
