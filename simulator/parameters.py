@@ -633,6 +633,13 @@ def check_built(parameters: Iterable[Parameter], designs: list[Scenario], source
             raise ScenarioError(f"give two choices or more to vary (got {len(p.choices)}: {list(p.choices)})",
                                 file=source, key=p.key)
         if any(p.key.startswith(k + ".") for k in kinds):
+            # a kind's own choices are checked by name alone (its other keys may come with it): 'neverr' reached the
+            # study, which failed at its first trial without naming the parameter
+            for choice in (p.choices if p.key.endswith(".kind") else ()):
+                error = next((e for d in designs if applies(d, p.key) and (e := _refused(p, d, choice)) is not None
+                              and e.message.startswith("unknown kind")), None)
+                if error is not None:
+                    raise ScenarioError(f"value {choice!r} does not fit: {error.message}", file=source, key=p.key)
             continue
         having = [d for d in designs if applies(d, p.key)]
         if not having:

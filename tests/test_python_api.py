@@ -832,6 +832,9 @@ def test_a_hand_built_constraint_on_a_misspelt_metric_is_refused_before_anything
     (("program.incentive.referrer_reward", "float", 0, 10, True), "a log range needs LO > 0 (got 0:10)"),
     (("program.timing.kind", "categorical"), "give two choices or more to vary (got 0: [])"),
     (("program.incentive.cap_per_referrer", "int", 1.5, 3.7), "the key holds whole numbers; give whole LO and HI (got 1.5:3.7)"),
+    # a kind's choice checked by name: the study ran to its first trial, whose error named no parameter
+    (("program.timing.kind", "categorical", None, None, False, ("onboarding", "neverr")),
+     "value 'neverr' does not fit: unknown kind 'neverr'; did you mean 'never'?"),
 ])
 @pytest.mark.parametrize("study", ["optimize", "sensitivity"])
 def test_a_hand_built_parameter_is_refused_as_parse_parameter_refuses_its_text(tiny, study, parameter, words):
