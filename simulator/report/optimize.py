@@ -679,8 +679,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
                   "constraint at the far end of their interval and do better than every such trial of that rung (the "
                   "halving promotes by the objective alone), in the order the winner is chosen (95% "
                   "interval over the trial's replicates): best first among the trials that keep every constraint at "
-                  "the far end of its 95% interval (five at most), then the two leading ones that keep them on the "
-                  "mean only (a winner from these would break a constraint on many launches)." if result.constraints else
+                  "the far end of its 95% interval (five at most), then the leading ones that keep them on the mean "
+                  "only (two at most; a winner from these would break a constraint on many launches)." if result.constraints else
                   "On the highest rung reached, best first (95% interval over the trial's replicates).", "", *top]
     # only the files written: with no completed trial there is no confirmation.csv and no best.yaml
     rerun = "confirmation.csv (fresh-seed re-runs), " if len(result.confirmation) else ""
