@@ -1124,9 +1124,6 @@ def _ran_out_note(design) -> str:
     the best design alone, and the ranking note only where it ran out in the horizon's
     first half: a budget spent on day 283 of 365, its asks ended, cost a design $174,000
     of value against the same design uncapped, with no word of it outside the table."""
-    from ..metrics import median_day
-    from .text import asks_over
-
     runs, incentive = getattr(design, "runs", None), design.scenario.program.incentive
     if runs is None or "budget_exhausted_day" not in runs.columns or getattr(incentive, "budget", None) is None:
         return ""
