@@ -545,10 +545,14 @@ class RunStore:
 
         held: dict[tuple[int, int], Path] = {}
         for part in self.parts():
-            if check is not None:
-                check(part, self._read(part, lambda part=part: pd.read_parquet(part)))
-            table = self._read(part, lambda: pq.read_table(part, columns=["point_id", "replicate"]))
-            for run in zip(table.column("point_id").to_pylist(), table.column("replicate").to_pylist()):
+            if check is not None:   # the whole part, read once: its rows are checked, then its runs counted
+                rows = self._read(part, lambda part=part: pd.read_parquet(part))
+                check(part, rows)
+                runs = zip(rows["point_id"].tolist(), rows["replicate"].tolist())
+            else:
+                table = self._read(part, lambda part=part: pq.read_table(part, columns=["point_id", "replicate"]))
+                runs = zip(table.column("point_id").to_pylist(), table.column("replicate").to_pylist())
+            for run in runs:
                 if points is not None and not 0 <= run[0] < points:
                     raise ScenarioError(f"{part.name} holds a run of point {run[0]}, and this study has points 0 to "
                                         f"{points - 1}: it is not this study's (a copy from another folder?); remove it "

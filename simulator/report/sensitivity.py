@@ -110,11 +110,7 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
                          + ("\n(no program: nothing is incremental)" if centre == 0 and metric.startswith("incremental") else ""))
         ax.grid(alpha=0.3, axis="x")
         _short_ticks(ax)
-    keyed = {}   # every panel's: the luck line may be drawn in some panels only
-    for ax in axes[0]:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
-            keyed.setdefault(label, handle)
-    handles, labels = list(keyed.values()), list(keyed)
+    handles, labels = _figure_key(axes[0])
     fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=2, frameon=False)
     fig.suptitle(tornado_title(result, metric), fontsize=10)
     return save(fig, path, rect=(0, 0.06, 1, 1))
@@ -225,11 +221,7 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
     fig.suptitle(f"Sobol indices: {metric}")
     # the key and the note on indices past 1 in a strip under the panels, one above the other: the key inside the
     # first panel covered its bars, and the note under each axis was wider than the last panel and cut off at the edge
-    keyed = {}   # every panel's: the luck line may be drawn in some panels only
-    for ax in axes[0]:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
-            keyed.setdefault(label, handle)
-    handles, labels = list(keyed.values()), list(keyed)
+    handles, labels = _figure_key(axes[0])
     strip = LEGEND_ROW_INCHES
     if imprecise:
         fig.text(0.01, strip / height, "past the dotted line at 1: imprecise, raise --samples", ha="left", va="bottom",
@@ -237,6 +229,16 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         strip += NOTE_ROW_INCHES
     fig.legend(handles, labels, fontsize=7, loc="lower left", bbox_to_anchor=(0.0, 0.0), ncol=len(labels), frameon=False)
     return save(fig, path, rect=(0, strip / height, 1, 1))
+
+
+def _figure_key(axes) -> tuple[list, list[str]]:
+    """The handles and labels of every panel's key, each label once: a line drawn in some
+    panels only (the runs' luck) is in the figure's key too."""
+    keyed = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            keyed.setdefault(label, handle)
+    return list(keyed.values()), list(keyed)
 
 
 #: Characters of a sobol.png panel's title line (a panel is 5 inches wide).
