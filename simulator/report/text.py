@@ -1632,7 +1632,7 @@ def beyond_budget_sentence(runs, days: int, incentive=None) -> str:
     seen. A $55,000 cap that never ran out was ranked above the same design without it,
     "sure at 95%", on these alone, with no word of where its lead came from."""
     column = "pipeline_rewards_beyond_budget"
-    if column not in runs.columns or not len(runs):
+    if runs is None or column not in runs.columns or not len(runs):   # a design given without its runs
         return ""
     beyond = runs[column].to_numpy(dtype=float)
     some = beyond[beyond > 0]
