@@ -364,7 +364,8 @@ def pipeline_equity_and_rewards_beyond_budget(engine) -> tuple[float, float]:
     owed_before = np.bincount(owed_referrers[owes[:, 0]], minlength=p.n)[paid] if owes[:, 0].any() else 0
     earned = p.rewards_earned[paid] + owed_before + inc.rank_within(paid)
     face = inc.referrer_reward(incentive, earned) + inc.referee_reward(incentive)
-    beyond, unfunded = np.zeros(0, np.int64), face   # the leads a reserving budget has no room for, and their rewards
+    beyond_cost = 0.0   # the rewards of the leads a reserving budget has no room for
+    qualifies = _qualified(incentive, hazard[tracked], d)
     if incentive.paid_on == "signup" and incentive.qualifying_share < 1:
         # the (1 - q) / q sign-ups expected beside each lead who never qualify claim too,
         # after its own claim: valued at the referrer's reward for the claim after it (exact
@@ -392,14 +393,20 @@ def pipeline_equity_and_rewards_beyond_budget(engine) -> tuple[float, float]:
             if gone.any():
                 ahead = ahead.copy()
                 ahead[gone] *= engine._offer_gone_keep(leads.take(gone), engine.day)
-    # paid q days on, to a friend still a customer
-    survives = np.exp(-(hazard[tracked] + d) * incentive.qualification_days) if incentive.paid_on == "qualification" else 1.0
-    cost = float((discount[tracked] * survives * face).sum()) * engine.budget.cost_share
-    # the rewards of the leads it has no room for, which it will not pay (not charged above), of the friends who join
-    # all the same: what a cap that runs out only after the horizon saves on the referrals already made, while the
-    # asks its end stops go unseen
-    beyond_cost = float((ahead[tracked] * survives * unfunded)[beyond].sum()) * engine.budget.cost_share
+        # their rewards, which it will not pay (not charged below), of the friends who join all the same: what a cap
+        # that runs out only after the horizon saves on the referrals already made, while the asks its end stops go
+        # unseen
+        beyond_cost = float((ahead[tracked] * qualifies * unfunded)[beyond].sum()) * engine.budget.cost_share
+    cost = float((discount[tracked] * qualifies * face).sum()) * engine.budget.cost_share
     return worth(ahead) - cost, beyond_cost
+
+
+def _qualified(incentive, hazard: np.ndarray, d: float) -> np.ndarray | float:
+    """The discounted chance a lead's rewards are paid once its friend joins: paid q days
+    on, to a friend still a customer (1 paid on signup)."""
+    if incentive.paid_on != "qualification":
+        return 1.0
+    return np.exp(-(hazard + d) * incentive.qualification_days)
 
 
 #: Day metrics undefined in a run that never got there (never paid back): the best of

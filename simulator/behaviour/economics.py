@@ -113,7 +113,8 @@ def contract_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarra
     every = float(every)
     r = every - np.mod(t, every)                                   # days to the next renewal date, 1 .. every
     s_next = np.exp(-h * np.where(t < every, every - notice, every))   # the chance of renewing there
-    ratio = np.exp(-h * every) * x ** every                        # one more contract, survived and discounted
+    s_later = np.exp(-h * every)                                   # ... and at each renewal after it
+    ratio = s_later * x ** every                                   # one more contract, survived and discounted
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         sure, _ = _powers_sum(x, np.ones_like(r), r - 1.0)
         period, _ = _powers_sum(x, np.ones_like(r), np.full_like(r, every))
@@ -129,7 +130,7 @@ def contract_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarra
                 break
             s0, s1 = _powers_sum(x, start, np.minimum(end, left))
             premium += np.where(within, survival * ((1.0 - t / fade) * s0 - s1 / fade), 0.0)
-            survival = survival * (s_next if renewals == 0 else np.exp(-h * every))
+            survival = survival * (s_next if renewals == 0 else s_later)
             start, end, renewals = end + 1.0, end + every, renewals + 1
         weight = np.asarray(weight, dtype=np.float64)
         earned = np.where(weight == 0.0, 0.0, weight * base)
