@@ -231,3 +231,30 @@ def test_a_campaigns_last_ask_not_its_budget_is_said_to_end_the_asks_of_later_co
     assert k_ended(goes_on, unrewarded.runs, unrewarded.timeseries) == ("asks", 100)
     # without the timeseries (or for another timing) nothing changes: a budget's note or none
     assert k_ended(plain, results.runs) is None
+
+
+def test_k_over_all_runs_together_is_said_where_the_mean_of_each_runs_k_misses_it():
+    # Galton-Watson cascades on a 4-regular graph, p = 0.2: each customer after the seeds invites its 3 other
+    # friends, so K per customer is (d - 1) p = 0.6 (docs/validation.md, section 3). A run whose cascades end small
+    # has K = 1 - (its seeds' referrals) / (its customers), low, and the mean of each run's K sat below 0.6 beyond
+    # its interval with nothing to say so (0.561 [0.536, 0.586] over 100 runs of 20 seeds)
+    from simulator.report.text import pooled_k_note
+
+    from .validation.cascade_runs import cascade_scenario
+
+    block = {"kind": "configuration", "degrees": [4] * 20_000}
+    scenario = cascade_scenario(0.2, initial_customers=5, days=40, size=20_000, network=block, seed=31)
+    results = simulate(scenario, replicates=120, seed=7, baseline=False, people=False)
+    frame = results.k_by_month
+    pooled = frame["referrals"].sum() / frame["customers"].sum()
+    # about 1,200 customers: the closed form within 0.08 (four standard errors of a binomial(3, 0.2) mean over them)
+    assert pooled == pytest.approx(0.6, abs=0.08)
+    row = results.summary.set_index("metric").loc["k_factor"]
+    assert row["ci_high"] < pooled    # the mean of each run's K misses it, as it did
+    note = pooled_k_note(results.summary, frame)
+    assert f"made {pooled:.3g} tracked referrals each" in note and "pull the mean down" in note
+    assert f"({row['mean']:.3g}) is the mean of each run's K" in note
+    # where the two agree the report says nothing: the same runs with the mean moved onto the pooled figure
+    agreeing = results.summary.assign(ci_low=pooled - 0.01, ci_high=pooled + 0.01)
+    assert pooled_k_note(agreeing, frame) == ""
+    assert pooled_k_note(results.summary, None) == ""

@@ -205,6 +205,36 @@ def ratio_of_means_note(runs: pd.DataFrame) -> str:
             + f". Over all {len(runs)} runs together (ratios of the means): {roi}; {cac}.")
 
 
+def pooled_k_note(summary: pd.DataFrame, k_by_month: pd.DataFrame | None) -> str:
+    """Cohort K over all the runs together, as a sentence, where it lies outside the 95%
+    interval of the summary's `k_factor`: that is the mean of each run's K, and each run
+    weighs alike however few customers its K rests on. In a cascade from a few seeds, a
+    run that ends small has K = 1 - (the seeds' referrals) / (its customers), low: a
+    Galton-Watson cascade with K = (d - 1) p = 0.6 read `k_factor` 0.561 [0.536, 0.586]
+    over 100 runs, where all their customers together made 0.596 referrals each. The
+    ratio of the sums (k_by_month's referrals over its customers, which add up to each
+    run's K) is what a closed form for K per customer predicts; the mean is what one
+    launch would measure. Empty where the two agree or either is unknown."""
+    if k_by_month is None or not {"customers", "referrals"} <= set(k_by_month.columns) or "metric" not in summary:
+        return ""
+    rows = summary[summary["metric"] == "k_factor"]
+    customers = float(k_by_month["customers"].sum())
+    if len(rows) != 1 or not customers > 0:
+        return ""
+    row = rows.iloc[0]
+    mean, low, high = (float(row[c]) for c in ("mean", "ci_low", "ci_high"))
+    pooled = float(k_by_month["referrals"].sum()) / customers
+    if not (math.isfinite(low) and math.isfinite(high)) or low <= pooled <= high:
+        return ""
+    runs = int(k_by_month["replicate"].nunique()) if "replicate" in k_by_month else 0
+    side = "down" if mean < pooled else "up"
+    return (f"The summary's `k_factor` ({fmt(mean)}) is the mean of each run's K, every run weighing alike however "
+            f"few customers its K rests on. Over all {runs} runs together, their {customers:,.0f} customers whose "
+            f"windows had elapsed made {fmt(pooled)} tracked referrals each (k_by_month.csv's referrals over its "
+            f"customers), outside that mean's 95% interval: runs whose K rests on few customers pull the mean {side}. Set "
+            f"a closed form for K per customer against {fmt(pooled)}; the mean is what one launch would measure.")
+
+
 def _meaning(metric: str, k_window: int | None) -> str:
     text = METRIC_TEXT.get(metric, "")
     return text.replace("k_window_days", f"{k_window} days (`k_window_days`)") if k_window else text
