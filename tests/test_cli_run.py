@@ -1259,6 +1259,20 @@ def test_the_launch_note_counts_initial_customers_given_by_a_strategy_or_as_ids(
     assert launch_note(none) == ""
 
 
+def test_the_launch_note_says_one_customer_there_at_launch_in_the_singular():
+    # "The 1 customers there at launch are asked as if they had just joined"
+    from simulator import load_scenario
+    from simulator.report.text import launch_note
+
+    for ask, how in (("as_new", "is asked as if they had just joined"),
+                     ("once", "is asked once at launch, on a day drawn over days 1–30")):
+        one = load_scenario(SCENARIOS / "default.yaml", ["population.initial_customers=1",
+                                                          f"program.launch.ask_existing={ask}"])
+        assert launch_note(one).startswith(f"The 1 customer there at launch {how} "), launch_note(one)
+    spread = load_scenario(SCENARIOS / "default.yaml", ["population.initial_customers=1", "program.launch.spread_days=1"])
+    assert launch_note(spread).startswith("The 1 customer there at launch is asked once, on day 1 "), launch_note(spread)
+
+
 @pytest.mark.parametrize("name", sorted(path.name for path in SCENARIOS.glob("*.yaml")))
 def test_the_report_notes_of_every_bundled_scenario_are_sentences(name):
     """The notes run's and compare's reports build from a scenario alone are text for every
@@ -1835,6 +1849,17 @@ def test_a_loop_that_fills_the_network_is_said_to_read_k_at_or_below_1():
     stalled = simulate(loop(0.2), replicates=2)
     assert "network filled" not in run_markdown(stalled, []) and not k_plot_note(stalled.scenario, stalled.runs,
                                                                              stalled.timeseries)
+    # k_by_month's caption in report.md called every falling line "a loop that stalls", under a figure whose note said
+    # the network filled
+    from simulator.report.text import CAPTIONS
+    assert "stalls" not in CAPTIONS["k_by_month"] and "running out of prospects (a network filling)" in CAPTIONS["k_by_month"]
+    # without the twins (--no-baseline) there is no incremental_value: the note's advice to compare on it says where
+    # it comes from (the report's first line says it is not known, then the note advised it)
+    alone = simulate(loop(0.8), replicates=2, baseline=False)
+    text = " ".join(run_markdown(alone, []).split())
+    assert ("Compare on `incremental_value`, which only a run with its no-program twins gives (without "
+            "`--no-baseline`).") in text, text
+    assert "which only a run with its no-program twins gives" not in " ".join(run_markdown(viral, []).split())
 
 
 def test_value_without_more_customers_names_the_referred_loyalty_it_rests_on():

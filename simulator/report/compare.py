@@ -1191,7 +1191,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         *_design_notes(comparison.designs),
         *[f"- {note}" for note in dict.fromkeys(k_window_note(d.scenario) for d in comparison.designs) if note][:1],
         *[f"- {note}." for note in dict.fromkeys(k_undefined_note(d.scenario) for d in comparison.designs) if note][:1],
-        *[f"- {note}" for note in (ask_window_note(d.scenario, d.scenario.name) for d in comparison.designs) if note],
+        *[f"- {note}" for note in (ask_window_note(d.scenario, d.scenario.name, runs=d.runs) for d in comparison.designs) if note],
         *[f"- {note}" for note in (k_budget_note(d.scenario, d.runs, d.scenario.name, figure=False,
                                                   timeseries=getattr(d, "timeseries", None))
                                     for d in comparison.designs) if note],

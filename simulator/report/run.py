@@ -106,7 +106,7 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
         "",
         *(line for note in (*default_notes(sc), reward_weighing(sc), non_qualifying_note(sc, results.runs), launch_note(sc),
                             k_window_note(sc), k_undefined_note(sc) and k_undefined_note(sc) + ".", roi_note(results),
-                            ask_window_note(sc),
+                            ask_window_note(sc, runs=results.runs),
                             k_budget_note(sc, results.runs, timeseries=results.timeseries),
                             k_filled_note(sc, results.timeseries, results.runs), referred_loyalty_note(sc, results.runs),
                             ask_queue_note(sc, results.timeseries, results.runs))

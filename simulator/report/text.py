@@ -256,7 +256,8 @@ CAPTIONS = {
                          "dot and bar at the horizon are its incremental value, the headline, with the customers still "
                          "active counted (mean, and 2.5–97.5% of replicates with two or more).",
     "k_by_month": "Cohort K by the month customers joined: tracked referrals per customer within their window. "
-                  "Above the dashed K = 1 each cohort more than replaces itself; a falling line is a loop that stalls.",
+                  "Above the dashed K = 1 each cohort more than replaces itself; a falling line is a loop running out of "
+                  "prospects (a network filling), of willing referrers or of budget.",
     "roi_distribution": "Incremental ROI (value added per unit of program cost, against the twins) beside the "
                         "attributed ROI a referral dashboard shows, as histograms over the replicates: the second "
                         "credits referrals that would have come anyway.",
@@ -847,17 +848,30 @@ def launch_note(scenario) -> str:
     if not asks_at_launch(scenario):
         return ""
     default = "" if "ask_existing" in program.launch.model_fields_set else ", its default"
+    # "The 1 customers there at launch are asked": one customer is a customer who is asked
+    one = initial == 1
+    be, who = ("is", "customer") if one else ("are", "customers")
     if program.launch.ask_existing == "as_new":
-        how = "are asked as if they had just joined"
+        how = f"{be} asked as if they had just joined"
     else:
         spread = program.launch.spread_days
-        how = f"are each asked once at launch, on a day drawn over days 1–{spread}" if spread > 1 else "are asked once, on day 1"
-    return (f"The {initial:,} customers there at launch {how} (`program.launch.ask_existing` "
+        how = (f"{be} {'' if one else 'each '}asked once at launch, on a day drawn over days 1–{spread}" if spread > 1
+               else f"{be} asked once, on day 1")
+    return (f"The {initial:,} {who} there at launch {how} (`program.launch.ask_existing` "
             f"`{program.launch.ask_existing}`{default}), besides the asks of new customers: their referrals are part of "
             f"the program's value; `ask_existing: never` values it on new customers alone.")
 
 
-def ask_window_note(scenario, name: str | None = None) -> str:
+def compare_on(runs=None) -> str:
+    """The advice that closes a note on K: compare on `incremental_value`, which a run
+    without its no-program twins (``--no-baseline``: ``runs`` with no such column) does
+    not have; its report said so in its first line, then advised it in a note on K."""
+    if runs is None or "incremental_value" in runs.columns:
+        return "Compare on `incremental_value`"
+    return "Compare on `incremental_value`, which only a run with its no-program twins gives (without `--no-baseline`)"
+
+
+def ask_window_note(scenario, name: str | None = None, runs=None) -> str:
     """A warning, as a sentence, when a design asks late against K's window: K (`k_factor`,
     `program_k`) counts the referrals made within ``k_window_days`` of joining, so an ask on
     day 30 (a milestone) or reminders 30 days apart fall mostly outside it. A milestone ask
@@ -896,7 +910,7 @@ def ask_window_note(scenario, name: str | None = None) -> str:
         span = f"on day {first} after joining" + (f", its last reminder on day {last}" if last > first else "")
     return (f"{who} {span}, against K's window of {window} days (`k_window_days`): `k_factor` and `program_k` count "
             f"only the referrals made within it, so they read low for it and do not rank it against a design that "
-            f"asks earlier. Compare on `incremental_value`, or give a window that covers the asks.")
+            f"asks earlier. {compare_on(runs)}, or give a window that covers the asks.")
 
 
 def budget_k_day(scenario, runs) -> float:
@@ -964,11 +978,11 @@ def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True, 
         who = f"**{name}**" if name else "The design"
         return (f"{who} made its campaign's last push on day {day:.0f}, after which nobody who joins is asked: "
                 f"`k_factor` and `program_k` average in the cohorts that joined after it, so they read low and rank "
-                f"designs partly by how long they asked; {plot} K month by month. Compare on `incremental_value`.")
+                f"designs partly by how long they asked; {plot} K month by month. {compare_on(runs)}.")
     who = f"**{name}**'s budget" if name else "The budget"
     return (f"{who} ran out on day {day:.0f} (the median), after which {_after_budget(scenario)}: `k_factor` and "
             f"`program_k` average in the cohorts that joined after it, so they read low and rank designs partly by how "
-            f"long their budgets lasted; {plot} K month by month. Compare on `incremental_value`.")
+            f"long their budgets lasted; {plot} K month by month. {compare_on(runs)}.")
 
 
 #: The share of the adopters tracked referrals must have brought for a filled network to be the loop's doing
@@ -1016,7 +1030,7 @@ def k_filled_note(scenario, timeseries, runs, name: str | None = None, figure: b
     return (f"{who} filled: by day {day:.0f} (the median) fewer than {FILLED_SHARE:.0%} of the people were still "
             f"prospects, and customers who joined later found few friends left to invite. `k_factor` and `program_k` "
             f"average in those cohorts, so they are held down towards 1, below the pace the loop grew at before; {plot} K month "
-            f"by month (a month that ended before it filled reads the loop itself). Compare on `incremental_value`.")
+            f"by month (a month that ended before it filled reads the loop itself). {compare_on(runs)}.")
 
 
 def k_plot_note(scenario, runs=None, timeseries=None) -> str:
