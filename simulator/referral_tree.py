@@ -130,7 +130,7 @@ def speeding_up(new_referred: np.ndarray, week: int = 7, keep: bool = False) -> 
     least ``week`` of them (a handful is noise). A mean of several weeks keeps one quiet
     week from making the next look like a leap.
     ``keep``: a loop already read as speeding up stays so while the last week has at
-    least as many as the week before (SPEEDING_KEEP)."""
+    least as many as the week before (SPEEDING_KEEP), and at least ``week``."""
     recent = float(new_referred[-week:].sum())
     if keep:
         before = float(new_referred[-2 * week:-week].sum())
@@ -211,9 +211,10 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     """A plain-language reading of K and the generations. A network that has filled is
     never called fading: K falls there because few friends are left to invite; unless
     the loop was fading already (``faded``: read as fading on an earlier day and not
-    grown since, read_loop's memory) and the network filled
-    by other means (organic adoption, at K 0.15 for seven months), where "K falls now
-    because few friends are left" was untrue. Nor is a
+    grown since, read_loop's memory) and its K is still below 1: the network then filled
+    by organic adoption (at K 0.15 for seven months), multiplied by a loop below 1 (at
+    K 0.8 most joiners come through a friend), where "K falls now because few friends
+    are left" was untrue. Nor is a
     loop whose referrals are speeding up (``speeding_up``, as the function of that name
     reads them), or whose last two complete generations each outgrew their parents, the
     three holding ROUGH_COHORT customers at least: K looks 30 days back, and on a

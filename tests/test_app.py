@@ -372,6 +372,9 @@ def test_a_verdict_keeps_its_reading_until_the_evidence_moves_clearly():
     slower = _weekly(7, 7, 14, 10.5)
     assert read_loop(KReading(0.8, 50), [10, 14, 12], 0.6, slower, previous=speeding).tone == "fades"
     assert speeding_up(steady, keep=True) and not speeding_up(steady)
+    # docs/app.md: kept while each week brings at least as many as the one before, and at least 7: weeks of 3 then 6
+    # are not kept, 7 then 7 are
+    assert not speeding_up(_weekly(7, 7, 3, 6), keep=True) and speeding_up(_weekly(7, 7, 7, 7), keep=True)
 
 
 def _headlines(run: ClassRun, label: str, days: int, step: int = 1) -> dict[int, str]:
