@@ -1062,10 +1062,10 @@ def test_the_reports_warn_when_a_design_asks_late_against_ks_window():
     assert abs(waits[waits >= 0].mean() - 31) < 0.2 and abs((waits >= 0).mean() - 0.6) < 0.01
     note = ask_window_note(milestone, "milestone")
     assert note.startswith("**milestone** asks at a success milestone reached on average 31 days after joining "
-                           "(by 60% of customers)") and "window of 30 days" in note, note
+                           "(by 60% of the customers who stay that long)") and "window of 30 days" in note, note
     fixed = small(program={"timing": {"kind": "milestone", "delay_days": 30, "schedule": "fixed", "reach_share": 1}})
     assert set(first_ask_day(fixed.program.timing, 0, 10, np.random.default_rng(1))) == {30}
-    assert "at a success milestone on day 30 after joining (reached by 100% of customers)" in ask_window_note(fixed)
+    assert "at a success milestone on day 30 after joining (reached by 100% of the customers who stay that long)" in ask_window_note(fixed)
     monthly = small(program={"timing": {"kind": "onboarding", "delay_days": 3,
                                         "reminders": {"count": 3, "interval_days": 30}}})
     assert set(first_ask_day(monthly.program.timing, 0, 10, np.random.default_rng(1))) == {4}

@@ -36,6 +36,18 @@ def late_asks(timing, window: int, days: int | None = None) -> tuple[int, int] |
     ``window``: its first ask at half the window or later, or its last reminder past it.
     A campaign's first is the mean wait from joining to its next push (campaign_wait, over
     its days within the horizon ``days``). None for a design that asks early or never."""
+    lags = ask_lags(timing, days)
+    if lags is None:
+        return None
+    first, last = lags
+    return (first, last) if first >= window / 2 or last >= window else None
+
+
+def ask_lags(timing, days: int | None = None) -> tuple[int, int] | None:
+    """(first, last) ask day after joining, as first_ask_day files them: delay_days + 1
+    (a geometric milestone's mean), a fixed milestone's day, a campaign's mean wait
+    (campaign_wait); the last adds the reminders the horizon ``days`` has room for. None
+    for a design that never asks a joiner."""
     if isinstance(timing, Campaign):
         first = campaign_wait(timing, days)
         if first is None:
@@ -47,7 +59,7 @@ def late_asks(timing, window: int, days: int | None = None) -> tuple[int, int] |
         first = max(delay, 1) if isinstance(timing, Milestone) and timing.schedule == "fixed" else delay + 1
     reminders = getattr(timing, "reminders", None)
     last = first + (reminders_within(timing, days) * reminders.interval_days if reminders is not None else 0)
-    return (first, last) if first >= window / 2 or last >= window else None
+    return first, last
 
 
 def reminders_within(timing, days: int | None) -> int:

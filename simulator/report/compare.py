@@ -20,7 +20,7 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, undefined_value_reason, beyond_budget_sentence, fraud_uncertain
+from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, undefined_value_reason, beyond_budget_sentence, fraud_uncertain, ask_lag_note
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
@@ -714,8 +714,13 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
             tenure = ("; `reach_share` is of the customers still there (those who leave before it are never asked, "
                       "by churn), so a milestone that is tenure alone (`schedule: fixed`) is reached by all of them, 1"
                       if milestone.schedule == "fixed" and milestone.reach_share < 1 else "")
+            # 30% monthly churn made purchase beat a 30-day milestone "sure", and the note named only reach_share
+            churn = {s.churn.monthly_rate for s in timed if s.program.timing.kind == "milestone"}
+            stay = (f", are still there by then (those who leave before it are never asked: `churn.monthly_rate` "
+                    f"{', '.join(f'{rate:g}' for rate in sorted(churn))}, which costs a later milestone more),"
+                    if max(churn) > 0 and not tenure else "")
             notes.append(f"a milestone is asked only of the customers who reach it (`reach_share` "
-                         f"{each('reach_share')}, an assumption about your product) and score at least "
+                         f"{each('reach_share')}, an assumption about your product){stay} and score at least "
                          f"`min_satisfaction` ({each('min_satisfaction')}): how many reach it can decide more "
                          f"than the moment's size{tenure}")
             lowest = min(t.reach_share for t in milestones.values())
@@ -1197,7 +1202,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
                                     for d in comparison.designs) if note],
         *[f"- {note}" for note in (k_filled_note(d.scenario, getattr(d, "timeseries", None), d.runs, d.scenario.name,
                                                   figure=False) for d in comparison.designs) if note],
-        *[f"- {note}" for note in (asking_note(comparison.designs), path_note([d.scenario for d in comparison.designs]),
+        *[f"- {note}" for note in (asking_note(comparison.designs), ask_lag_note(comparison.designs), path_note([d.scenario for d in comparison.designs]),
                                    world_note(comparison.designs), twin_note(comparison.designs),
                                    assumption_note(comparison.designs, verdict_metric(comparison)))
           if note],
