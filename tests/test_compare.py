@@ -2553,3 +2553,25 @@ def test_designs_asking_at_days_after_joining_a_tenth_of_the_horizon_apart_are_s
     assert note.startswith("**monthly** makes its last ask of a customer about 91 days after joining, **purchase** 1 "
                            "day after: the "), note
     assert "joined in the last 91 days of the 365 had not had all their asks by day 365" in note
+
+
+def test_the_k_lines_of_who_wins_say_when_k_reads_low_by_construction_for_a_design():
+    """"purchase3 is best, sure at 95%" on `k_factor` and `program_k` stood below notes saying
+    K reads low for the late-asking designs and does not rank them."""
+    from simulator.report.compare import winners
+
+    def design(name, **timing):
+        return small(name=name, days=60, population={"size": 1000, "initial_customers": 20},
+                     program={"timing": {"reminders": {"count": 0}, **timing}})
+
+    comparison = compare([design("purchase", kind="at_purchase"), design("milestone", kind="milestone", delay_days=30)],
+                         replicates=2, seed=3)
+    lines = winners(comparison)
+    caveat = "K reads low by construction for **milestone** (the notes above say why), so this line does not rank it."
+    for metric in ("k_factor", "program_k"):
+        assert next(line for line in lines if line.startswith(f"- **{metric}**")).endswith(caveat)
+    assert not any(caveat in line for line in lines if not line.startswith(("- **k_factor**", "- **program_k**")))
+    # two designs asking early: K ranks them, and no line says otherwise
+    early = compare([design("purchase", kind="at_purchase"), design("onboarding", kind="onboarding", delay_days=2)],
+                    replicates=2, seed=3)
+    assert not any("reads low by construction" in line for line in winners(early))

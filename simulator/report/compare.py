@@ -414,7 +414,23 @@ def winners(comparison: Comparison) -> list[str]:
                      f"(this comparison has {n}" + (f"; the spread behind that figure is itself measured on {n}, so it "
                                                    f"is rough: check it with more" if n < 10 else "") + ").")
         lines.append(text)
-    return lines
+    return _k_caveat(lines, designs)
+
+
+def _k_caveat(lines: list[str], designs) -> list[str]:
+    """The K lines of winners, told where K reads low by construction for some designs (a late
+    ask, a budget or a campaign that ended the asks, a network that filled: the notes above
+    the table): "purchase3 is best, sure at 95%" on `k_factor` stood below notes saying K
+    does not rank the late-asking designs."""
+    low = [d.scenario.name for d in designs
+           if ask_window_note(d.scenario) or k_window_note(d.scenario)
+           or k_budget_note(d.scenario, d.runs, timeseries=getattr(d, "timeseries", None))
+           or k_filled_note(d.scenario, getattr(d, "timeseries", None), d.runs)]
+    if not low:
+        return lines
+    caveat = (f" K reads low by construction for {_names([f'**{name}**' for name in low])} (the notes above say why), so this line does not rank "
+              f"{'it' if len(low) == 1 else 'them'}.")
+    return [line + caveat if line.startswith(("- **k_factor**", "- **program_k**")) else line for line in lines]
 
 
 #: Past this many replicates for a difference's precision, the report says the difference is too small to pin down
