@@ -2575,3 +2575,8 @@ def test_the_k_lines_of_who_wins_say_when_k_reads_low_by_construction_for_a_desi
     early = compare([design("purchase", kind="at_purchase"), design("onboarding", kind="onboarding", delay_days=2)],
                     replicates=2, seed=3)
     assert not any("reads low by construction" in line for line in winners(early))
+    # the console's note says the horizon the ranking rests on, as report.md does (ask_lag_note)
+    from simulator.report.compare import assumption_line
+    assert ("the ranking rests on the 60-day horizon: milestone first asks later after joining than purchase, and the "
+            "value counts the asks made by the last day") in assumption_line(comparison.designs)
+    assert "horizon" not in assumption_line(early.designs)

@@ -20,7 +20,7 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, undefined_value_reason, beyond_budget_sentence, fraud_uncertain, ask_lag_note
+from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, undefined_value_reason, beyond_budget_sentence, fraud_uncertain, ask_lag_note, ask_lag_apart
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
@@ -422,15 +422,19 @@ def _k_caveat(lines: list[str], designs) -> list[str]:
     ask, a budget or a campaign that ended the asks, a network that filled: the notes above
     the table): "purchase3 is best, sure at 95%" on `k_factor` stood below notes saying K
     does not rank the late-asking designs."""
-    low = [d.scenario.name for d in designs
-           if ask_window_note(d.scenario) or k_window_note(d.scenario)
+    k_lines = ("- **k_factor**", "- **program_k**")
+    if not any(line.startswith(k_lines) for line in lines):
+        return lines
+    # a design given as a name and its runs (no scenario to read) has no note to point to
+    low = [d.scenario.name for d in designs if hasattr(d.scenario, "program") and hasattr(d.scenario, "k_window_days")
+           and (ask_window_note(d.scenario) or k_window_note(d.scenario)
            or k_budget_note(d.scenario, d.runs, timeseries=getattr(d, "timeseries", None))
-           or k_filled_note(d.scenario, getattr(d, "timeseries", None), d.runs)]
+           or k_filled_note(d.scenario, getattr(d, "timeseries", None), d.runs))]
     if not low:
         return lines
     caveat = (f" K reads low by construction for {_names([f'**{name}**' for name in low])} (the notes above say why), so this line does not rank "
               f"{'it' if len(low) == 1 else 'them'}.")
-    return [line + caveat if line.startswith(("- **k_factor**", "- **program_k**")) else line for line in lines]
+    return [line + caveat if line.startswith(k_lines) else line for line in lines]
 
 
 #: Past this many replicates for a difference's precision, the report says the difference is too small to pin down
@@ -566,6 +570,13 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
         parts.append("the ranking rests on budgets that ran out early and ended the asks (median day"
                      + (f" of {ended[0][0].days}" if alike else "") + f": {listed}; on_budget_exhausted end_program"
                      + launch + "): " + again)
+    if (lagging := ask_lag_apart(ranked)) is not None:
+        # purchase won "sure" over 60 days and a 30-day milestone "sure" over 365: report.md said why, the console not
+        late, early, index = lagging
+        parts.append(f"the ranking rests on the {ranked[0].scenario.days}-day horizon: {late} "
+                     f"{'first asks' if index == 0 else 'makes its last ask'} later after joining than {early}, and "
+                     f"the value counts the asks made by the last day (compare at the span you would run it, "
+                     f"--set days=...)")
     if tests:
         flags = " ".join([*(t.strip("`") for t in dict.fromkeys(tests)),
                           *([flag] if (flag := _sensitivity_metric(metric)) else [])])

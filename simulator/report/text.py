@@ -1115,52 +1115,66 @@ def asking_note(designs) -> str:
             f"keeps asking gains more from a longer horizon; compare at the span you would run it (`--set days=...`).")
 
 
-def ask_lag_note(designs) -> str:
-    """A warning, as a sentence, when compared designs ask customers at days after joining
-    that differ by a tenth of the horizon or more (a week at least): the customers who
-    joined in the later design's last days were not yet asked by the horizon, and the
-    value counts the asks made by then, so the verdict is for running each design that
-    long. Purchase against a 30-day milestone: the milestone won by $24,958 "sure" at 365
-    days and lost by $8,377 "sure" at 60, where it had asked 0.53 times a joiner against
-    1.06. Compared on the first asks, else on the last reminders. ``designs``: objects
-    with ``scenario`` and ``timeseries`` (day, new customers, replicate rows)."""
+def ask_lag_apart(designs) -> tuple[str, str, int] | None:
+    """(the later design, the earlier one, 0 for their first asks or 1 for their last)
+    where compared designs that ask a joiner do so at days after joining a tenth of the
+    horizon apart or more, a week at least (ask_lags; the first asks before the last
+    reminders); None where they are closer. ``designs``: objects with ``scenario`` and
+    ``timeseries`` (a design whose rows have no ask is no program)."""
     from ..behaviour.timing import ask_lags
 
-    joiners = ("new_organic", "new_referred", "new_word_of_mouth")
     if len(designs) < 2:
-        return ""
+        return None
     days = int(designs[0].scenario.days)
     lags = {}
     for design in designs:
-        series = design.timeseries
+        series = getattr(design, "timeseries", None)
         if not has_program(design.scenario) or series is None or "asks" not in series or not (series["asks"] > 0).any():
             continue   # never asks: no program
         if (lag := ask_lags(design.scenario.program.timing, days)) is not None:
             lags[design.scenario.name] = lag
-    gap = max(7, days / 10)
-    for index, what in ((0, "first asks a customer"), (1, "makes its last ask of a customer")):
+    for index in (0, 1):
         early = min(lags, key=lambda name: lags[name][index], default=None)
         late = max(lags, key=lambda name: lags[name][index], default=None)
-        if early is None or lags[late][index] - lags[early][index] < gap:
-            continue
-        lag = min(lags[late][index], days)
-        series = next(d.timeseries for d in designs if d.scenario.name == late)
-        joined = series[[c for c in joiners if c in series]].sum(axis=1)
-        total = float(joined.sum())
-        recent = float(joined[series["day"] > days - lag].sum()) / total if total > 0 else math.nan
-        share = f"the {recent:.0%} of {late}'s joiners who" if math.isfinite(recent) else "the customers who"
-        timing = next(d.scenario for d in designs if d.scenario.name == late).program.timing
-        # a drawn milestone or a campaign's next push comes sooner for some: "mostly", not all, unasked
-        drawn = timing.kind == "campaign" or (timing.kind == "milestone" and timing.schedule != "fixed")
-        unasked = ("were mostly not yet asked" if drawn else "had not been asked") if index == 0 else \
-            ("had mostly not had all their asks" if drawn else "had not had all their asks")
-        return (f"**{late}** {what} {'on average ' if drawn else ''}about {lags[late][index]} days after joining, "
-                f"**{early}** {lags[early][index]} day{'s' if lags[early][index] != 1 else ''} after: {share} joined in "
-                f"the last {lag} days of the {days} {unasked} by day {days}, "
-                f"and the value counts the asks made by then only, so this compares running each design for {days} "
-                f"days and stopping. A design that asks later gains more from a longer horizon; compare at the span you "
-                f"would run it (`--set days=...`).")
-    return ""
+        if early is not None and lags[late][index] - lags[early][index] >= max(7, days / 10):
+            return late, early, index
+    return None
+
+
+def ask_lag_note(designs) -> str:
+    """A warning, as a sentence, when compared designs ask customers at days after joining
+    that differ by a tenth of the horizon or more (ask_lag_apart): the customers who
+    joined in the later design's last days were not yet asked by the horizon, and the
+    value counts the asks made by then, so the verdict is for running each design that
+    long. Purchase against a 30-day milestone: the milestone won by $24,958 "sure" at 365
+    days and lost by $8,377 "sure" at 60, where it had asked 0.53 times a joiner against
+    1.06. The share unasked is of the later design's joiners, from its own daily rows."""
+    from ..behaviour.timing import ask_lags
+
+    if (apart := ask_lag_apart(designs)) is None:
+        return ""
+    late, early, index = apart
+    days = int(designs[0].scenario.days)
+    scenario = {d.scenario.name: d.scenario for d in designs}
+    lags = {name: ask_lags(scenario[name].program.timing, days)[index] for name in (late, early)}
+    lag = min(lags[late], days)
+    series = next(d.timeseries for d in designs if d.scenario.name == late)
+    joined = series[[c for c in ("new_organic", "new_referred", "new_word_of_mouth") if c in series]].sum(axis=1)
+    total = float(joined.sum())
+    recent = float(joined[series["day"] > days - lag].sum()) / total if total > 0 else math.nan
+    share = f"the {recent:.0%} of {late}'s joiners who" if math.isfinite(recent) else "the customers who"
+    timing = scenario[late].program.timing
+    # a drawn milestone or a campaign's next push comes sooner for some: "mostly", not all, unasked
+    drawn = timing.kind == "campaign" or (timing.kind == "milestone" and timing.schedule != "fixed")
+    unasked = ("were mostly not yet asked" if drawn else "had not been asked") if index == 0 else \
+        ("had mostly not had all their asks" if drawn else "had not had all their asks")
+    what = "first asks a customer" if index == 0 else "makes its last ask of a customer"
+    return (f"**{late}** {what} {'on average ' if drawn else ''}about {lags[late]} days after joining, "
+            f"**{early}** {lags[early]} day{'s' if lags[early] != 1 else ''} after: {share} joined in "
+            f"the last {lag} days of the {days} {unasked} by day {days}, "
+            f"and the value counts the asks made by then only, so this compares running each design for {days} "
+            f"days and stopping. A design that asks later gains more from a longer horizon; compare at the span you "
+            f"would run it (`--set days=...`).")
 
 
 def last_ask_days(timeseries) -> str:
