@@ -50,7 +50,7 @@ import logging
 import math
 import reprlib
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -142,6 +142,9 @@ class Calibration(FieldsEqual):
     simulations: int = 0         # all the fit ran: pyabc's first-epsilon sample and a dropped generation included
     first_sample: int = 0        # of which pyabc's sample from the prior that sets the first epsilon
     misfit: float = math.nan     # predictive_misfit: ~1 where the model reproduces the pilot, MISFIT or more where not
+    # pilot_outliers: the pilot's counts no run at posterior draws comes near, each a dict of its column, first_day,
+    # last_day, pilot (count), runs_low and runs_high
+    outliers: list = field(default_factory=list)
 
     def __repr__(self) -> str:
         # the dataclass repr printed every particle and posterior draw
@@ -377,17 +380,56 @@ def summary_statistics(counts: np.ndarray, columns: Sequence[str], bin_days: int
     """sqrt of each column's sum over consecutive ``bin_days``-day bins (the last may be
     shorter); ``bin_days`` None: over ``parts`` equal parts of the pilot (as equal as
     whole days allow; 1: the column's total)."""
-    if bin_days is None:
-        edges = [len(part) for part in np.array_split(np.arange(len(counts)), max(min(int(parts), len(counts)), 1))]
-        starts = np.concatenate([[0], np.cumsum(edges)])
-        spans = list(zip(starts[:-1], starts[1:]))
-    else:
-        spans = [(start, start + int(bin_days)) for start in range(0, len(counts), int(bin_days))]
     stats = {}
     for j, column in enumerate(columns):
-        for b, (start, end) in enumerate(spans):
+        for b, (start, end) in enumerate(statistic_spans(len(counts), bin_days, parts)):
             stats[f"{column}:{b}"] = math.sqrt(float(counts[start:end, j].sum()))
     return stats
+
+
+def statistic_spans(days: int, bin_days: int | None = None, parts: int = 1) -> list[tuple[int, int]]:
+    """The (start, end) rows, end excluded, of each part or bin of a ``days``-row pilot
+    that summary_statistics sums (the last bin may be shorter)."""
+    if bin_days is None:
+        edges = [len(part) for part in np.array_split(np.arange(days), max(min(int(parts), days), 1))]
+        starts = np.concatenate([[0], np.cumsum(edges)])
+        return [(int(a), int(b)) for a, b in zip(starts[:-1], starts[1:])]
+    return [(start, min(start + int(bin_days), days)) for start in range(0, days, int(bin_days))]
+
+
+#: The level at which pilot_outliers calls a statistic beyond the model's runs: two-sided, shared
+#: among the fit's statistics (Bonferroni), and the floor of the runs' spread on the square-root scale
+#: (a Poisson count's square root varies by about 0.5 whatever its mean).
+OUTLIER_LEVEL = 0.01
+OUTLIER_SD_FLOOR = 0.5
+
+
+def pilot_outliers(simulated: Sequence[dict[str, float]], observed: dict[str, float]) -> list[tuple[str, float, float, float]]:
+    """The statistics (summary_statistics' square-rooted counts) on which the pilot lies
+    beyond every run at posterior draws, and farther from their mean than one more such
+    run would be at OUTLIER_LEVEL shared among the statistics: a t prediction bound,
+    mean ± t · max(sd, OUTLIER_SD_FLOOR) · sqrt(1 + 1/n) over the n runs. Each as
+    (statistic, the pilot's count, the runs' lowest and highest count). predictive_misfit
+    pools every statistic in one distance, which the runs' spread on the others dilutes:
+    a pilot with every count doubled read 1.85 ("the model reproduces the pilot") where its
+    asks, 846 against 401-642 in the runs, could not be one more run. Empty with fewer
+    than three runs."""
+    from scipy.stats import t
+
+    keys = sorted(observed)
+    runs = np.array([[run[k] for k in keys] for run in simulated], dtype=float)
+    if len(runs) < 3 or not keys:
+        return []
+    n = len(runs)
+    bound = (t.ppf(1 - OUTLIER_LEVEL / (2 * len(keys)), n - 1) * np.maximum(runs.std(axis=0, ddof=1), OUTLIER_SD_FLOOR)
+             * math.sqrt(1 + 1 / n))
+    out = []
+    for j, key in enumerate(keys):
+        value, low, high = observed[key], runs[:, j].min(), runs[:, j].max()
+        if (value > high or value < low) and abs(value - runs[:, j].mean()) > bound[j]:
+            # squares of square roots of whole counts: 66.00000000000001 read back as 66
+            out.append((key, *(round(float(x) ** 2, 6) for x in (value, low, high))))
+    return out
 
 
 # --------------------------------------------------------------------------- the fit
@@ -468,13 +510,19 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
     check_runs = evaluate([pilot_scenario(base, {p.key: _typed(p, row[p.key]) for p in parameters}, parameters, horizon)
                            for _, row in draws_of.iterrows()],
                           replicate_seeds(stream_seed(seed, "predictive check", 1), CHECK_RUNS), [], daily=True)
-    misfit = predictive_misfit([summary_statistics(run["daily"][active:days, indices], columns, settings.bin_days,
-                                                   settings.parts) for run in check_runs], observed)
+    checked = [summary_statistics(run["daily"][active:days, indices], columns, settings.bin_days, settings.parts)
+               for run in check_runs]
+    misfit = predictive_misfit(checked, observed)
+    # each statistic by its column and days: "asks:0" is the asks of the first part or bin of the pilot's active days
+    spans = statistic_spans(days - active, settings.bin_days, settings.parts)
+    outliers = [{"column": key.rpartition(":")[0], "first_day": active + spans[int(key.rpartition(":")[2])][0],
+                 "last_day": active + spans[int(key.rpartition(":")[2])][1] - 1, "pilot": pilot_value, "runs_low": low,
+                 "runs_high": high} for key, pilot_value, low, high in pilot_outliers(checked, observed)]
     generations = populations[populations["t"] >= 0].rename(columns={"t": "generation", "samples": "simulations"})
     return Calibration(seed, parameters, columns, days, particles.assign(weight=weights), posterior,
                        intervals_table(particles, weights, parameters, settings.level),
                        generations[["generation", "epsilon", "particles", "simulations"]].reset_index(drop=True), first, ran[0],
-                       first_sample, misfit)
+                       first_sample, misfit, outliers)
 
 
 #: Runs at posterior draws that predictive_misfit compares with the pilot, and the ratio from which the

@@ -739,6 +739,59 @@ def test_a_pilot_counting_more_people_than_the_population_is_refused_before_the_
     check_fit(base, pilot_counts(stocks.assign(customers=[60, 62, 63, 64, 65])), parameters, pilot="pilot.csv")
 
 
+def test_a_pilot_count_beyond_every_run_at_posterior_draws_is_said_though_the_pooled_misfit_passes():
+    """A pilot with every count doubled, fitting two keys: predictive_misfit pooled the four
+    columns into 1.85, under the 3 flagged, and report.md said "The model reproduces the
+    pilot" while its asks lay beyond all 20 runs (846 against 401-642): a forecast about
+    twice too high, called a fit. Each statistic is now checked on its own; the true pilot
+    raises nothing."""
+    from simulator.report.calibrate import reproduces
+    from simulator.scenario_io import load_scenario
+
+    from .conftest import SCENARIOS
+
+    sets = ["population.size=4000", "population.initial_customers=150", "acquisition.organic_rate=0.0002"]
+    base = load_scenario(SCENARIOS / "default.yaml", [*sets, "days=120"])
+    truth = load_scenario(SCENARIOS / "default.yaml", [*sets, "days=42", "program.base_share=0.3",
+                                                       "word_of_mouth.spontaneous_rate=0.015"])
+    columns = ["new_organic", "new_referred", "shares", "asks"]
+    pilot = pd.DataFrame(run_replicate(truth, 0, 7).daily, columns=list(DAILY_COLUMNS))[columns]
+    pilot.insert(0, "day", np.arange(len(pilot)))
+    parameters = parse_parameters(["program.base_share=0.05:0.6", "word_of_mouth.spontaneous_rate=0.001:0.05:log"], base,
+                                  source="--fit")
+    settings = CalibrationSettings(population_size=30, generations=3)
+    fit = calibrate(base, pilot.iloc[1:], parameters, settings=settings, seed=2)
+    assert fit.outliers == [] and reproduces(fit) and fit_check_sentence(fit)
+    doubled = pilot.iloc[1:].assign(**{c: pilot[c] * 2 for c in columns})
+    wrong = calibrate(base, doubled, parameters, settings=settings, seed=2)
+    assert wrong.misfit < MISFIT        # what the pooled ratio says (1.98 on this seed): nothing flagged before
+    asks = next(o for o in wrong.outliers if o["column"] == "asks")
+    assert asks["pilot"] == doubled["asks"].sum() and asks["pilot"] > asks["runs_high"]   # beyond every run
+    assert (asks["first_day"], asks["last_day"]) == (1, 42)
+    assert not reproduces(wrong) and fit_check_sentence(wrong) == ""
+    sentence = misfit_sentence(wrong)
+    assert sentence.startswith("The model does not reproduce the pilot: 20 runs at posterior draws come near it on the "
+                               f"whole (`predictive_misfit` {wrong.misfit:.2f}, under the 3 flagged), but not on "), sentence
+    assert (f"`asks` over days 1–42: {asks['pilot']:,.0f} against {asks['runs_low']:,.0f}–{asks['runs_high']:,.0f} in "
+            f"the runs") in sentence
+    assert next_steps_text(wrong, base).startswith("The model did not reproduce the pilot (above)")
+
+
+def test_pilot_outliers_are_counts_beyond_every_run_and_a_t_prediction_bound():
+    from simulator.calibrate import pilot_outliers
+
+    # runs of 100, 121, 144 (square roots 10, 11, 12: mean 11, sd 1); one statistic, n = 3: the bound is
+    # t(0.995, 2) * 1 * sqrt(4 / 3) = 9.925 * 1.155 = 11.46 on the square-root scale
+    runs = [{"a:0": 10.0}, {"a:0": 11.0}, {"a:0": 12.0}]
+    assert pilot_outliers(runs, {"a:0": 11.0 + 11.5}) == [("a:0", 22.5 ** 2, 100.0, 144.0)]
+    assert pilot_outliers(runs, {"a:0": 11.0 + 11.4}) == []      # beyond every run, within the bound
+    assert pilot_outliers(runs, {"a:0": 11.5}) == []
+    # the runs' spread is floored at a Poisson count's 0.5: runs all at 0 and a pilot of 1 is no misfit
+    assert pilot_outliers([{"a:0": 0.0}] * 20, {"a:0": 1.0}) == []
+    assert pilot_outliers([{"a:0": 0.0}] * 20, {"a:0": 3.0}) == [("a:0", 9.0, 0.0, 0.0)]   # 3 > t(0.995, 19) 0.5 1.02
+    assert pilot_outliers(runs[:2], {"a:0": 100.0}) == []         # two runs: no spread to judge by
+
+
 def test_the_predictive_misfit_is_the_distance_to_the_pilot_over_the_distance_between_runs():
     """Runs at 0, 1 and 2 are 1, 2 and 1 apart (median 1); a pilot at 1 is 1, 0 and 1 from
     them (median 1): ratio 1. A pilot at 11 is 11, 10 and 9 away (median 10): ratio 10."""
