@@ -233,8 +233,14 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
                             f"(e.g. rows with replicate == 0)", file=source, key="replicate")
     if "day" in frame:
         days = pd.to_numeric(frame["day"], errors="coerce")
-        if days.isna().any() or (days != np.floor(days)).any() or (days < 0).any():
-            raise ScenarioError("days must be whole numbers from 0 (the launch day, as in timeseries.csv)", file=source, key="day")
+        bad = (days.isna() | (days != np.floor(days)) | (days < 0)).to_numpy()
+        if bad.any():
+            # which row: a spreadsheet's "Total" row or a trailing row of commas among 42 good days pointed nowhere
+            row = int(np.flatnonzero(bad)[0])
+            given = frame["day"].iloc[row]
+            shown = "a blank" if pd.isna(given) else repr(given) if isinstance(given, str) else f"{float(given):g}"
+            raise ScenarioError(f"days must be whole numbers from 0 (the launch day, as in timeseries.csv); got {shown} "
+                                f"on line {_line(pilot, row)}", file=source, key="day")
         frame = frame.assign(day=days.astype(np.int64)).sort_values("day", kind="stable")
         days = frame["day"].to_numpy()
         if len(days) and not np.array_equal(days, np.arange(days[0], days[0] + len(days))):

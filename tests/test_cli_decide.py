@@ -997,6 +997,15 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot, monkeypatch):
     pd.read_csv(pilot).astype({"asks": object}).assign(asks=lambda f: f["asks"].where(f["day"] != 3, "n/a")).to_csv(
         missing, index=False)
     one_line_error(invoke(*calibrate_args(tmp_path / "x", missing)), "missing.csv", "asks", "got 'n/a' on day 3")
+    # a spreadsheet's total row, or a trailing row of commas: the day cell at fault is named with its line (the line
+    # said "days must be whole numbers from 0" of a file whose real days all were)
+    rows = pilot.read_text().splitlines()
+    total, commas = tmp_path / "total.csv", tmp_path / "commas.csv"
+    total.write_text("\n".join([*rows, "Total" + ",1" * (rows[0].count(","))]) + "\n")
+    commas.write_text("\n".join([*rows, "," * rows[0].count(",")]) + "\n")
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", total)), "total.csv", "day",
+                   "days must be whole numbers from 0", f"got 'Total' on line {len(rows) + 1}")
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", commas)), "commas.csv", "day", f"got a blank on line {len(rows) + 1}")
     # separated by ';': the header read as one column, and the line said only that none was found
     semicolons = tmp_path / "semicolons.csv"
     pd.read_csv(pilot).to_csv(semicolons, index=False, sep=";")
