@@ -501,7 +501,7 @@ def calibrate(base: Scenario, pilot: pd.DataFrame, parameters: Sequence[Paramete
                           max_total_nr_simulations=settings.simulation_cap)
         if history.max_t < 0:
             raise ScenarioError(f"no generation of the fit accepted {settings.min_acceptance_rate:.0%} of its simulations; "
-                                f"lower min_acceptance_rate")
+                                f"lower min_acceptance_rate", key="min_acceptance_rate")
         particles, weights = history.get_distribution(m=0, t=history.max_t)
         populations = history.get_all_populations()
     particles = pd.DataFrame({p.key: [float(p.from_unit(u)) for u in particles[p.key]] for p in parameters})

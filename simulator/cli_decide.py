@@ -124,7 +124,8 @@ def _resumable(target: Path, kind: str, named: bool):
     with kept_runs(target) as cache:
         if len(cache):
             # those this study asks for: a rerun with other settings reuses only the runs both share
-            out.print(f"resuming: {counted(len(cache), 'finished run')} kept by an interrupted study into {target}; "
+            out.print(f"resuming: {counted(len(cache), 'finished run')} kept by an earlier study into {target} that "
+                      f"did not finish; "
                       f"those this {kind} asks for are read back, not run again", markup=False)
         if cache.other_code:
             out.print(f"note: {counted(cache.other_code, 'kept run')} of another version of refsim "
@@ -986,8 +987,22 @@ def calibrate(
             with progress_bar(2, f"calibrate {base.name}") as bar:
                 budget = simulation_budget(study)   # an upper bound: the fit may stop sooner
                 fitting.to(bar, bar.add_task("simulations", total=budget if math.isfinite(budget) else None, rate=""))
-                calibration = run_calibrate(base, counts, parameters, columns=list(counts.columns), settings=study,
-                                            seed=study_seed, folder=staged.path, evaluate=fit_evaluate)
+                try:
+                    calibration = run_calibrate(base, counts, parameters, columns=list(counts.columns), settings=study,
+                                                seed=study_seed, folder=staged.path, evaluate=fit_evaluate)
+                except ScenarioError as error:
+                    if error.key != "min_acceptance_rate":
+                        raise
+                    # a settings file's key, named there (the line named no file), and the runs it finished kept
+                    from .report.text import counted
+
+                    cache.flush()
+                    where = ({"file": str(settings_file), "key": _file_key(settings_file, "min_acceptance_rate")}
+                             if settings_file is not None else {"key": "min_acceptance_rate"})
+                    kept = (f"; its {counted(len(cache), 'finished run')} {'are' if len(cache) != 1 else 'is'} kept "
+                            f"in {cache.path} for the rerun" if len(cache) else "")
+                    default = "" if settings_file is not None else " (a settings file's key, 0.05 by default)"
+                    raise ScenarioError(str(error.message) + default + kept, **where) from None
                 fitting.done()
                 runs = draw_count * (1 + len(others) + (1 if others else 0))
                 forecasting.to(bar, bar.add_task("forecast", total=runs, rate=""))

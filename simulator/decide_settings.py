@@ -131,7 +131,7 @@ class CalibrateFile(_Settings):
     generations: Optional[int] = Field(None, ge=1)
     bin_days: Optional[int] = Field(None, ge=1, description="Days per summary bin (default: `parts` equal parts of the pilot).")
     parts: Optional[int] = Field(None, ge=1, le=100, description="Equal parts of the pilot summed apart when bin_days is unset (default 1: each column's total).")
-    min_acceptance_rate: Optional[float] = Field(None, gt=0, le=1, description="A generation accepting fewer is dropped and the fit stops (default 0.05).")
+    min_acceptance_rate: Optional[float] = Field(None, gt=0, lt=1, description="A generation accepting fewer is dropped and the fit stops (default 0.05).")
     max_simulations: Optional[int] = Field(None, ge=1, description="No generation starts after this many simulations (default: 30 per particle, 6000 at 200).")
     posterior_samples: Optional[int] = Field(None, ge=10)
     draws: Optional[int] = Field(None, ge=MIN_DRAWS)

@@ -967,6 +967,24 @@ def test_a_calibration_budget_from_a_settings_file_is_used_and_recorded(tmp_path
     total, first, kept, dropped = (int((g or "0").replace(",", "")) for g in found.groups())
     assert first == 6 and kept == int(pd.read_csv(tmp_path / "a" / "generations.csv")["simulations"].sum())
     assert total == first + kept + dropped <= 6 + 30 + 20 and "summed over 7-day bins" in report
+    # a fit no generation of which passes min_acceptance_rate: the line names the settings file's key (it named no
+    # file), and the runs it finished are kept and said to be, which its rerun reads back as "an earlier study that
+    # did not finish" (it said "interrupted")
+    strict = tmp_path / "strict.yaml"
+    strict.write_text("min_acceptance_rate: 1\n")   # refused with its file and line before anything runs (it named none)
+    one_line_error(invoke(*calibrate_args(tmp_path / "b", pilot, "--settings", str(strict))), "strict.yaml",
+                   "min_acceptance_rate")
+    assert not (tmp_path / ".b.runs").exists()
+    strict.write_text("min_acceptance_rate: 0.99\n")
+    failed = invoke(*calibrate_args(tmp_path / "b", pilot, "--settings", str(strict)))
+    # stopped during the fit: its progress bar's last state stands above the error line
+    assert failed.exit_code == 2 and "Traceback" not in failed.stderr, failed.stderr
+    line = failed.stderr.rstrip("\n").split("\n")[-1]
+    assert line.startswith(f"error: {strict}: min_acceptance_rate (line 1): no generation of the fit accepted 99%"), line
+    assert "finished runs are kept in" in line and (tmp_path / ".b.runs").is_dir()
+    again = invoke(*calibrate_args(tmp_path / "b", pilot, "--settings", str(strict)))
+    assert "kept by an earlier study into" in again.stdout and "that did not finish" in again.stdout
+    assert "interrupted" not in again.stdout
     settings.write_text("parts: 3\n")
     ok(*calibrate_args(tmp_path / "b", pilot, "--settings", str(settings)))
     assert "summed over 3 equal parts of the pilot" in (tmp_path / "b" / "report.md").read_text()
