@@ -657,7 +657,7 @@ def sensitivity(
     from .scenario_io import load_scenario
     from .evaluation import check_metric
     from .sensitivity import (ABOVE_ONE, IMPRECISE, SensitivitySettings, check_settings, check_uncertain, decision_drivers, design_names, lead_immaterial, lead_range_text, lost_in_luck, planned_runs,
-                              sensitivity as run_sensitivity, tornado_disagreements, tornado_replicates as tornado_runs)
+                              sensitivity as run_sensitivity, tornado_disagreements, tornado_replicates as tornado_runs, files_outside)
 
     started = dt.datetime.now()
     # the least sensitivity.check_settings takes ("at least 1", then "at least 2" for 1)
@@ -781,6 +781,9 @@ def sensitivity(
         if luck == luck and not tie:   # measured: with two seeds a point or more (a tie has no lead to vary)
             out.print(f"  about {luck:.0%} of the lead's variance over the points may be the runs' luck", markup=False)
         disagreements = tornado_disagreements(result, decision_metric)
+        if outside := files_outside(result):
+            out.print(f"  note: the design files hold {', '.join(outside)} outside the range given: the tornado, moved "
+                      f"from the files' values, is not read against the decision (report.md)", markup=False)
         for found in disagreements[:1]:   # the first; report.md lists every one, and the console counts the rest
             at = ("the designs as given" if found["parameter"] is None else
                   f"{found['parameter']} = {_v(found['value'])}")

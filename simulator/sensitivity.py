@@ -586,11 +586,22 @@ def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict
     read: the first and last alone missed a lead at a middle one."""
     if result.decision is None or result.flips is None:
         return []
+    hinges = set(decision_drivers(result.flips)[0])
+    if hinges:
+        # every point of the tornado but the hinge's own ends holds the hinge at the files' value, which can sit in
+        # the part of its range where another design wins: the hinge says so. At the end of a hinging credit weight's
+        # range (the files' 1.0 of 0:1), each other assumption's ends 'disagreed' and blamed the runs' luck
+        return []
     sign = -1.0 if metric in MINIMISED else 1.0
     leader = decision_leader(result.decision)
-    hinges = set(decision_drivers(result.flips)[0])
     table = result.tornado[result.tornado["metric"] == metric]
     found = []
+    # the tornado holds every other assumption at the design files' value: where a file's value lies outside the range
+    # given (a credit weight of 1 against --uncertain ...=0:0.5), its points are no points of the study, and 'the
+    # tornado disagrees' with the study then said only that, blamed on luck that more replicates could not clear
+    outside = {key for key in files_outside(result, table)}
+    if outside:
+        return []
 
     def check(values, key, value, replicates):
         # in the order the designs were given: of two copies ahead, the first listed is named (not the first by name)
@@ -614,6 +625,28 @@ def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict
         if (rows["at"] == rows["at_base"]).all():
             continue  # this value leaves every design as it is (the designs ignore the assumption): the centre's case
         check(rows["at"], key, rows["value"].iloc[0], int(rows["replicates"].iloc[0]))
+    return found
+
+
+def files_outside(result: "SensitivityResult", table: pd.DataFrame | None = None) -> list[str]:
+    """The uncertain keys the design files (the tornado's centre) hold outside the range
+    given for them, in the order given: a value below its low end or above its high end,
+    or a choice not among the choices (from tornado.csv's value_base of every design)."""
+    table = result.tornado if table is None else table
+    if "value_base" not in table:
+        return []
+    found = []
+    for parameter in result.parameters:
+        bases = table.loc[table["parameter"] == parameter.key, "value_base"]
+        if parameter.kind == "categorical":
+            off = any(str(value) not in {str(choice) for choice in parameter.choices} for value in bases.dropna())
+        else:
+            values = pd.to_numeric(bases, errors="coerce").dropna()
+            # a whole number or float range, compared with a rounding's room (the value as the file writes it)
+            room = 1e-9 * max(abs(parameter.high or 0.0), abs(parameter.low or 0.0), 1.0)
+            off = bool(((values < parameter.low - room) | (values > parameter.high + room)).any())
+        if off:
+            found.append(parameter.key)
     return found
 
 

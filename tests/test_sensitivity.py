@@ -1477,3 +1477,42 @@ def test_a_design_whose_own_seed_is_not_used_is_named():
                                                "luck at each point; `refsim run` of them on their own seed gives other "
                                                "figures.")
     assert own_seed_note([first], 11) == ""   # one design: no designs to meet the same luck
+
+
+def test_a_tornado_around_a_point_outside_the_ranges_or_a_hinge_is_not_read_against_the_decision():
+    """The tornado moves each assumption alone from the design files' values. With the files'
+    credit weight of 1 against --uncertain ...credit=0:0.5, its points are no points of the
+    study: "Check before deciding: the tornado disagrees" named double-sided credit ahead
+    at both churn ends and blamed the runs' luck, which more replicates could not clear
+    (the study's own quarters had single-sided cash best in each). Nor is a tornado read
+    against a decision that hinges on an assumption: every point but the hinge's own holds
+    it at the files' value."""
+    from dataclasses import replace
+
+    from simulator.report.sensitivity import files_outside_note
+    from simulator.scenario_io import load_scenario
+    from simulator.sensitivity import files_outside, tornado_disagreements
+
+    from .conftest import SCENARIOS
+
+    sets = ["population.size=3000", "population.initial_customers=30"]
+    credit, cash = (load_scenario(SCENARIOS / name, sets) for name in ("double-sided-credit.yaml", "single-sided-cash.yaml"))
+    uncertain = parse_parameters(["program.reward_type_weights.consumer.credit=0:0.5", "churn.monthly_rate=0.03:0.07"],
+                                 credit, source="--uncertain")
+    result = sensitivity(credit, uncertain, designs=[credit, cash], settings=SensitivitySettings(samples=16, trajectories=2,
+                                                                                                 replicates=4), seed=5)
+    key = "program.reward_type_weights.consumer.credit"
+    assert credit.program.reward_type_weights.consumer.credit == 1.0      # the files' value: above the range's 0.5
+    assert files_outside(result) == [key]
+    assert tornado_disagreements(result, "incremental_value") == []
+    note = files_outside_note(result)
+    assert f"the files hold `{key}` at 1, outside the range given (0–0.5)" in note, note
+    # read as a point of the study (the files' value said to be within the range), the same tornado 'disagreed'
+    inside = replace(result, tornado=result.tornado.assign(value_base=result.tornado["value_base"].where(
+        result.tornado["parameter"] != key, 0.5)))
+    assert files_outside(inside) == [] and files_outside_note(inside) == ""
+    found = tornado_disagreements(inside, "incremental_value")
+    assert found and found[0]["ahead"] == credit.name and found[0]["leader"] == cash.name
+    # a decision that hinges on an assumption: no tornado point but the hinge's own leaves it where the files put it
+    hinged = replace(inside, flips=inside.flips.assign(flips=inside.flips["parameter"] == "churn.monthly_rate"))
+    assert tornado_disagreements(hinged, "incremental_value") == []

@@ -19,7 +19,7 @@ from ..evaluation import DAY_METRICS, MINIMISED
 from ..parameters import reads
 from ..sensitivity import (ABOVE_ONE, IMPRECISE, MATERIAL, MATTERS, SensitivityResult, lead_immaterial, lead_range_text, SensitivitySettings, decision_drivers, decision_leader, explains, shares_together, lost_in_luck,
                            told_from_luck,
-                           tornado_disagreements, tornado_points)
+                           tornado_disagreements, tornado_points, files_outside)
 from .figure import plt, save
 from .text import axis_label, designs_default_notes, figure_links, fmt, fmt_short, study_set_lines
 
@@ -405,6 +405,30 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> st
             f"with more replicates, it is no luck: the other design is ahead {_where_ahead(found)}.")
 
 
+def files_outside_note(result: SensitivityResult) -> str:
+    """Where the design files hold an uncertain key outside the range given for it
+    (sensitivity.files_outside), as a sentence: the tornado moves each assumption alone
+    from the files' values, so its bars are measured around a point the study does not
+    cover, and it is not checked against the decision (tornado_disagreements). A credit
+    weight of 1 in the files against a range of 0-0.5 had 'the tornado disagrees' blamed
+    on luck that more replicates could not clear."""
+    keys = files_outside(result)
+    if not keys:
+        return ""
+    bases = result.tornado.drop_duplicates(["design", "parameter"])
+    said = []
+    for key in keys:
+        parameter = next(p for p in result.parameters if p.key == key)
+        values = ", ".join(dict.fromkeys(_v(v) for v in bases.loc[bases["parameter"] == key, "value_base"]))
+        given = (", ".join(map(_v, parameter.choices)) if parameter.kind == "categorical"
+                 else f"{_v(parameter.low)}–{_v(parameter.high)}")
+        said.append(f"`{key}` at {values}, outside the range given ({given})")
+    return (f"**The tornado stands outside the ranges:** it moves each assumption alone from the design files' values, "
+            f"and the files hold {'; '.join(said)}. Its bars are measured around a point the study does not cover, so "
+            f"they are not read against the decision above; give the files a value within the range (`--set KEY=VALUE`) "
+            f"for a tornado around a point of the study.")
+
+
 def _where_ahead(found: list[dict]) -> str:
     """Where the tornado's disagreements put the other design ahead, and what then holds
     the decision: at an end ('that end is implausible'), at the centre (the designs as
@@ -568,6 +592,8 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
                      f"design ahead of {leader['design']} by more than the noise.")
     if (check := tornado_check(result, metric, replicates)) and not tie:
         lines += ["", check]
+    if outside := files_outside_note(result):
+        lines += ["", outside]
     if sways:
         lines += ["", f"**{'They move' if len(sways) > 1 else 'It moves'} the size of the lead, not the best design:** " + "; ".join(
             f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead', rows[p]['ST_advantage_conf'], luck)})" for p in sways) + "."]
