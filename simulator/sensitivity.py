@@ -587,11 +587,6 @@ def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict
     if result.decision is None or result.flips is None:
         return []
     hinges = set(decision_drivers(result.flips)[0])
-    if hinges:
-        # every point of the tornado but the hinge's own ends holds the hinge at the files' value, which can sit in
-        # the part of its range where another design wins: the hinge says so. At the end of a hinging credit weight's
-        # range (the files' 1.0 of 0:1), each other assumption's ends 'disagreed' and blamed the runs' luck
-        return []
     sign = -1.0 if metric in MINIMISED else 1.0
     leader = decision_leader(result.decision)
     table = result.tornado[result.tornado["metric"] == metric]
@@ -613,11 +608,15 @@ def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict
             found.append({"parameter": key, "value": value, "ahead": best, "ahead_value": float(values[best]),
                           "leader": leader, "leader_value": float(values[leader]), "replicates": replicates})
 
-    if len(table) and not hinges:  # the designs as given: the tornado's centre
-        # (where the decision hinges on an assumption, the designs' own values can sit in the part of its range
-        # where another design wins: the hinge says so, and 'the tornado disagrees ... luck' contradicted it)
+    if len(table):  # the designs as given: the tornado's centre
         centre = table.drop_duplicates("design").set_index("design")
         check(centre["at_base"], None, None, int(centre["replicates"].iloc[0]))
+        if hinges and found:
+            # where the decision hinges on an assumption, the designs' own values can sit in the part of its range
+            # where another design wins: the hinge says so, and 'the tornado disagrees ... luck' contradicted it. Every
+            # point but the hinge's own ends holds it there: at the end of a hinging credit weight's range (the files'
+            # 1.0 of 0:1), each other assumption's ends 'disagreed' too
+            return []
     for (key, _), rows in tornado_points(result, metric).groupby(["parameter", "position"], sort=False):
         if key in hinges:
             continue

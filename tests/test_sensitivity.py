@@ -258,10 +258,15 @@ def test_the_plan_after_screening_counts_the_runs_made_when_morris_drops_an_assu
     base = tiny()
     uncertain = parse_parameters(["program.base_share=0:1", "program.incentive.referrer_reward=1:100"], base)
     settings = SensitivitySettings(samples=8, trajectories=3, replicates=2, tornado_replicates=2, screen=0.1)
-    sensitivity(base, uncertain, metrics=["cumulative_profit"], settings=settings, seed=1, evaluate=counting,
-                on_plan=plans.append)
+    result = sensitivity(base, uncertain, metrics=["cumulative_profit"], settings=settings, seed=1, evaluate=counting,
+                         on_plan=plans.append)
     # by hand: 2 x (3 x (2 + 1) Morris + 8 x (1 + 2) Sobol over the one kept) + 2 x (4 ends + 1 centre)
     assert plans == [sum(calls)] == [2 * (9 + 24) + 2 * 5]
+    # and report.md says so: "8 x (2 + 2) points" was said of the 8 x (1 + 2) it ran
+    from simulator.report.sensitivity import sensitivity_markdown
+    text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
+    assert ("Sobol: 8 × (1 + 2) points over the 1 assumption Morris kept (screen 0.1; "
+            "`program.incentive.referrer_reward` held at its midpoint)") in text, text
     assert planned_runs(settings, base, uncertain) == sum(calls) + 2 * 8   # the upper bound before screening
 
 

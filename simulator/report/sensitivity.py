@@ -263,18 +263,36 @@ def _v(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def screened_keys(result: SensitivityResult) -> list[str]:
+    """The assumptions Morris's screen held at their midpoints for the Sobol sample (the
+    sobol table's ``screened``), in the order given."""
+    table = result.sobol
+    if "screened" not in table:
+        return []
+    return [p.key for p in result.parameters if (table["parameter"] == p.key).any()
+            and table.loc[table["parameter"] == p.key, "screened"].astype(bool).all()]
+
+
 def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision_metric: str,
                          settings: SensitivitySettings, figures: list[Path], designs=(), sets: list[str] | None = None,
                          set_notes: list[str] | None = None, set_via: str = "--set") -> str:
     """report.md; ``designs``, the scenarios of ``result.designs``, say which keys some lack;
     ``sets`` and ``set_notes`` as write_sensitivity's."""
     d = len(result.parameters)
+    # Morris's screen holds some at their midpoints: the Sobol sample spans the others only ("8 x (3 + 2)" was said of a
+    # study that ran 8 x (2 + 2))
+    held = screened_keys(result)
+    sobol_d = d - len(held)
+    sobol_points = (f"{settings.samples} × ({sobol_d} + 2) points" + (
+        f" over the {sobol_d} assumption{'s' if sobol_d != 1 else ''} Morris kept (screen {settings.screen:g}; "
+        f"{', '.join(f'`{key}`' for key in held)} held at {'its' if len(held) == 1 else 'their'} "
+        f"midpoint{'s' if len(held) != 1 else ''})" if held else ""))
     lines = [
         f"# Sensitivity of {', '.join(result.designs)}",
         "",
         f"{d} uncertain assumption{'s' if d != 1 else ''}, each uniform over its range; study seed {result.seed}; every point on the same "
         f"{settings.replicates} replicate seed(s) for every design (common random numbers). Morris screening: "
-        f"{settings.trajectories} trajectories on {settings.levels} levels. Sobol: {settings.samples} × ({d} + 2) points "
+        f"{settings.trajectories} trajectories on {settings.levels} levels. Sobol: {sobol_points} "
         f"(Saltelli sampling, Jansen estimators, 95% bootstrap intervals). Tornado: each end of each assumption "
         f"averaged over {_tornado_runs(result)} replicate seed(s).",
         "",
@@ -625,8 +643,10 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
     lines += ["", "| assumption | S1 of the advantage | ST of the advantage (± 95% bootstrap) | best design by "
                   f"{_part(bins)} of its range{_or_choice(result)} | flips |",
               "|---|---|---|---|---|"]
+    held = screened_keys(result)   # said as the designs' own tables say it: their rows of 0 are no finding
     for row in flips.to_dict("records"):
-        lines.append(f"| {row['parameter']} | {row['S1_advantage']:.2f} | {row['ST_advantage']:.2f} ± "
+        lines.append(f"| {row['parameter']}{' (held at its midpoint)' if row['parameter'] in held else ''} | "
+                     f"{row['S1_advantage']:.2f} | {row['ST_advantage']:.2f} ± "
                      f"{row['ST_advantage_conf']:.2f} | {_best_by_part(result, row)} | "
                      f"{'yes' if row['flips'] else 'no'} |")
     if any(not row["flips"] and len(set(row["best_by_bin"].split(" → "))) > 1 for row in flips.to_dict("records")):
