@@ -1521,3 +1521,24 @@ def test_a_tornado_around_a_point_outside_the_ranges_or_a_hinge_is_not_read_agai
     # a decision that hinges on an assumption: no tornado point but the hinge's own leaves it where the files put it
     hinged = replace(inside, flips=inside.flips.assign(flips=inside.flips["parameter"] == "churn.monthly_rate"))
     assert tornado_disagreements(hinged, "incremental_value") == []
+
+
+def test_the_decisions_indices_are_called_imprecise_by_either_index_as_the_designs_own_are():
+    """'churn explains 44% (95% interval 27%-61%)' of the lead stood unflagged beside a
+    first-order index of 1.24 +- 0.67 (docs/decide.md: a half-width of 0.2 or more of either
+    index, or an index above 1, is imprecise), where the designs' own sections flagged it."""
+    import pandas as pd
+
+    from simulator.report.sensitivity import _explains_lead
+
+    rough = pd.Series({"ST_advantage": 0.44, "ST_advantage_conf": 0.17, "S1_advantage": 1.24, "S1_advantage_conf": 0.67})
+    text = _explains_lead(rough, "the lead", float("nan"))
+    assert text.startswith("explains 44% (95% interval 27%–61%) of the variance of the lead")
+    assert text.endswith("; imprecise: raise --samples (its first-order index is 1.24 ± 0.67)")
+    wide_first = rough.copy(); wide_first["S1_advantage"] = 0.3        # noqa: E702
+    assert "imprecise" in _explains_lead(wide_first, "the lead", float("nan"))   # a half-width of 0.67 alone
+    steady = pd.Series({"ST_advantage": 0.44, "ST_advantage_conf": 0.05, "S1_advantage": 0.4, "S1_advantage_conf": 0.05})
+    assert "imprecise" not in _explains_lead(steady, "the lead", float("nan"))
+    # flagged once where the total index already is
+    wide = rough.copy(); wide["ST_advantage_conf"] = 0.3               # noqa: E702
+    assert _explains_lead(wide, "the lead", float("nan")).count("raise --samples") == 1

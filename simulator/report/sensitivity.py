@@ -423,6 +423,18 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> st
             f"with more replicates, it is no luck: the other design is ahead {_where_ahead(found)}.")
 
 
+def _explains_lead(row, what: str, luck: float) -> str:
+    """explains() of an assumption's total index of the lead, flagged imprecise by either
+    index as docs/decide.md says (a half-width of IMPRECISE or more, or an estimate above 1):
+    "explains 44% (95% interval 27%–61%)" stood unflagged beside a first-order index of
+    1.24 ± 0.67, where the designs' own sections flagged such indices."""
+    text = explains(row["ST_advantage"], what, row["ST_advantage_conf"], luck)
+    first, conf = float(row["S1_advantage"]), float(row.get("S1_advantage_conf", math.nan))
+    if "raise --samples" not in text and (first >= ABOVE_ONE or (np.isfinite(conf) and conf >= IMPRECISE)):
+        text += f"; imprecise: raise --samples (its first-order index is {first:.2f} ± {conf:.2f})"
+    return text
+
+
 def files_outside_note(result: SensitivityResult) -> str:
     """Where the design files hold an uncertain key outside the range given for it
     (sensitivity.files_outside), as a sentence: the tornado moves each assumption alone
@@ -603,7 +615,7 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
         lines.append("**The decision hinges on:** " + "; ".join(
             f"`{p}` ({'at one of its choices' if _choices(result, p) else 'in part of its range'} another design is "
             f"ahead by more than the noise: {_best_by_part(result, rows[p])}; it "
-            f"{explains(rows[p]['ST_advantage'], 'the leader’s lead', rows[p]['ST_advantage_conf'], luck)})" for p in hinges) + ".")
+            f"{_explains_lead(rows[p], 'the leader’s lead', luck)})" for p in hinges) + ".")
     elif not tie:   # a tie was said above: no design leads anywhere
         lines.append(f"**The decision hinges on none of the assumptions:** in no {_part(bins)} of any range"
                      f"{_or_choice(result, 'nor at any choice')} is another "
@@ -614,7 +626,7 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
         lines += ["", outside]
     if sways:
         lines += ["", f"**{'They move' if len(sways) > 1 else 'It moves'} the size of the lead, not the best design:** " + "; ".join(
-            f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead', rows[p]['ST_advantage_conf'], luck)})" for p in sways) + "."]
+            f"`{p}` ({_explains_lead(rows[p], 'the lead', luck)})" for p in sways) + "."]
     if unclear:
         lines += ["", "**Not told from the runs' luck at this size:** " + "; ".join(
             f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead', rows[p]['ST_advantage_conf'], luck)}; first-order "
