@@ -2580,3 +2580,28 @@ def test_the_k_lines_of_who_wins_say_when_k_reads_low_by_construction_for_a_desi
     assert ("the ranking rests on the 60-day horizon: milestone first asks later after joining than purchase, and the "
             "value counts the asks made by the last day") in assumption_line(comparison.designs)
     assert "horizon" not in assumption_line(early.designs)
+
+
+def test_a_study_varying_when_customers_are_asked_says_its_best_is_for_its_horizon():
+    """optimize, sweep-like, over program.timing.delay_days: the value counts the asks made
+    by the last day, so a later ask loses its last joiners unasked and the best found
+    follows the horizon, as compare's designs asking a month apart did (ask_lag_note)."""
+    from simulator.parameters import parse_parameters
+    from simulator.report.text import study_horizon_note
+
+    base = small(days=120, program={"timing": {"kind": "onboarding", "delay_days": 2, "reminders": {"count": 0}}})
+    note = study_horizon_note(base, parse_parameters(["program.timing.delay_days=0:60"], base))
+    # onboarding's first ask is delay_days + 1 after joining: from 1 to 61
+    assert note.startswith("This study varies when customers are asked (`program.timing.delay_days`): its designs "
+                           "first ask a customer from about 1 to 61 days after joining. The value counts the asks made "
+                           "by day 120 only"), note
+    assert study_horizon_note(base, parse_parameters(["program.timing.delay_days=0:5"], base)) == ""   # under 12 days
+    assert study_horizon_note(base, parse_parameters(["program.base_share=0.1:0.5"], base)) == ""
+    # a kind switched among choices: at purchase (1 day) against a 30-day milestone (31 on average)
+    milestone = small(days=120, program={"timing": {"kind": "milestone", "delay_days": 30, "reminders": {"count": 0}}})
+    kinds = parse_parameters(["program.timing.kind=at_purchase,milestone"], milestone)
+    assert "from about 1 to 31 days after joining" in study_horizon_note(milestone, kinds)
+    # reminders 30 days apart or none: their last asks 1 and 91 days after joining (3 reminders)
+    reminded = small(days=365, program={"timing": {"kind": "at_purchase", "reminders": {"count": 3, "interval_days": 7}}})
+    note = study_horizon_note(reminded, parse_parameters(["program.timing.reminders.interval_days=1:30"], reminded))
+    assert "make their last ask of a customer from about 4 to 91 days after joining" in note, note

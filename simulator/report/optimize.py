@@ -24,7 +24,7 @@ from ..config import Scenario, fitting_description
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest, outputs_staged
 from ..provenance import study_engine_record
 from .figure import plt, save
-from .text import (axis_label, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
+from .text import (axis_label, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -571,6 +571,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         *(["", note] if (note := study_world_note([p.key for p in parameters], base=base)) else []),
         *(["", note] if (note := unpriced_size_note([p.key for p in parameters])) else []),
         *(["", note] if (note := study_twin_note([p.key for p in parameters])) else []),
+        *(["", note] if (note := study_horizon_note(base, parameters)) else []),
         *(["", note] if (note := study_non_qualifying_note(
             base, {p.key: list(p.choices) if p.kind == "categorical" else None for p in parameters})) else []),
         *(line for note in kind_default_notes(base, parameters) for line in ("", note)),

@@ -21,7 +21,7 @@ from ..sensitivity import (ABOVE_ONE, IMPRECISE, MATERIAL, MATTERS, SensitivityR
                            told_from_luck,
                            tornado_disagreements, tornado_points, files_outside)
 from .figure import plt, save
-from .text import axis_label, designs_default_notes, figure_links, fmt, fmt_short, study_set_lines
+from .text import axis_label, designs_default_notes, figure_links, fmt, fmt_short, study_horizon_note, study_set_lines
 
 #: A total Sobol index at or above this share of the variance counts as "moves the outcome".
 
@@ -305,6 +305,7 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         # defaults a design file left in place that decide what it costs or does (store credit, nobody asked)
         *(line for note in designs_default_notes(designs, [p.key for p in result.parameters], result.parameters)
           for line in (note, "")),
+        *((note, "") if designs and (note := study_horizon_note(designs[0], result.parameters)) else ()),
     ]
     days = [f"`{m}`" for m in metrics if m in DAY_METRICS]
     if days:   # evaluation.days_counted: every point needs a number

@@ -1141,6 +1141,48 @@ def ask_lag_apart(designs) -> tuple[str, str, int] | None:
     return None
 
 
+def study_horizon_note(base, parameters) -> str:
+    """compare's ask_lag_note for a study that varies when customers are asked (a key of
+    ``program.timing``: its kind, delay_days, reminders): where its ends (each range's
+    ends, each choice; at most 64 combinations) first ask a customer a tenth of the horizon
+    apart after joining or more, a week at least (or make their last asks so far apart), a
+    sentence saying the value counts the asks made by the last day, so the best found is
+    for running that long. Purchase against a 30-day milestone reversed, "sure" both ways,
+    between 60 and 365 days."""
+    import itertools
+
+    from ..behaviour.timing import ask_lags
+    from ..errors import ScenarioError
+    from ..parameters import apply_values
+
+    timing = [p for p in parameters if p.key == "program.timing" or p.key.startswith("program.timing.")]
+    if not timing or not has_program(base):
+        return ""
+
+    def ends(p):
+        if p.kind == "categorical":
+            return list(p.choices)
+        return [int(p.low), int(p.high)] if p.kind == "int" else [p.low, p.high]
+
+    days, lags = int(base.days), []
+    for combo in itertools.islice(itertools.product(*(ends(p) for p in timing)), 64):
+        try:
+            scenario = apply_values(base, dict(zip((p.key for p in timing), combo)), parameters=timing)
+        except (ScenarioError, ValueError):
+            continue   # a combination the schema refuses is no design the study runs
+        if (lag := ask_lags(scenario.program.timing, days)) is not None:
+            lags.append(lag)
+    for index, what in ((0, "first ask a customer"), (1, "make their last ask of a customer")):
+        low, high = min((lag[index] for lag in lags), default=0), max((lag[index] for lag in lags), default=0)
+        if high - low >= max(7, days / 10):
+            keys = ", ".join(f"`{p.key}`" for p in timing)
+            return (f"This study varies when customers are asked ({keys}): its designs {what} from about {low} to "
+                    f"{high} days after joining. The value counts the asks made by day {days} only, so a design that "
+                    f"asks later has more of its last joiners not yet asked, and the best found is for running {days} "
+                    f"days and stopping; a longer horizon (`--set days=...`) counts more of a later ask's referrals.")
+    return ""
+
+
 def ask_lag_note(designs) -> str:
     """A warning, as a sentence, when compared designs ask customers at days after joining
     that differ by a tenth of the horizon or more (ask_lag_apart): the customers who
