@@ -3647,3 +3647,20 @@ def test_a_sweep_sets_a_key_of_a_block_its_base_leaves_out_as_a_set_does(tmp_pat
     default = Scenario(name="bare")
     assert point.network == default.network.model_copy(update={"mean_degree": 6.0})
     assert point.satisfaction == default.satisfaction.model_copy(update={"promoters": 0.4})
+
+
+def test_a_sweep_over_when_customers_are_asked_says_its_best_is_for_its_horizon(tmp_path):
+    """A sweep of program.timing.delay_days from 0 to 60 over a 120-day base: the value counts
+    the asks made by day 120, so a later ask loses its last joiners unasked, as compare's
+    designs asking a month apart did; report.md says so, and not for a sweep of rewards."""
+    path = write_sweep(tmp_path, parameters={"program.timing.delay_days": {"values": [0, 60]}}, replicates=1)
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial", "--set", "days=120"]).exit_code == 0
+    report = " ".join((out / "report.md").read_text().split())
+    # the base asks at onboarding: delay_days + 1 days after joining
+    assert ("This study varies when customers are asked (`program.timing.delay_days`): its designs first ask a customer "
+            "from about 1 to 61 days after joining. The value counts the asks made by day 120 only") in report, report
+    rewards = tmp_path / "rewards"
+    assert runner.invoke(app, ["sweep", str(write_sweep(tmp_path, "r.yaml", replicates=1)), "--out", str(rewards),
+                               "--executor", "serial", "--set", "days=120"]).exit_code == 0
+    assert "varies when customers are asked" not in (rewards / "report.md").read_text()

@@ -20,7 +20,7 @@ from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, UNRANKED
 from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
-from .text import (PAYMENT_TIMING_KEYS, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, study_world_note, unpriced_size_note, blocked_share, payment_timing_check, counted, figure_links, sweep_caption, fmt, interval_text, k_undefined_note, metric_label,
+from .text import (PAYMENT_TIMING_KEYS, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, horizon_note_of_ends, study_world_note, unpriced_size_note, blocked_share, payment_timing_check, counted, figure_links, sweep_caption, fmt, interval_text, k_undefined_note, metric_label,
                    payment_timing_trade)
 
 
@@ -291,6 +291,14 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
     if note := tracked_cost_note(sweep, quote="`"):
         lines += ["", note]
     if note := study_twin_note(spec.parameters):
+        lines += ["", note]
+    from ..sweep import point_scenario
+
+    ends = {key: list(p.values) if isinstance(p, ValueList) else
+            ([int(p.low), int(p.high)] if getattr(p, "integer", False) else [p.low, p.high])
+            for key, p in spec.parameters.items()}
+    if note := horizon_note_of_ends(sweep.base, ends, lambda values: point_scenario(
+            sweep.base_data, values, sweep.base_source, sweep.base_dir)):
         lines += ["", note]
     listed = {key: list(p.values) if isinstance(p, ValueList) else None for key, p in spec.parameters.items()}
     if note := study_non_qualifying_note(sweep.base, listed, "sweep.csv and sweep.parquet",

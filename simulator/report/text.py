@@ -1149,25 +1149,35 @@ def study_horizon_note(base, parameters) -> str:
     sentence saying the value counts the asks made by the last day, so the best found is
     for running that long. Purchase against a 30-day milestone reversed, "sure" both ways,
     between 60 and 365 days."""
-    import itertools
-
-    from ..behaviour.timing import ask_lags
-    from ..errors import ScenarioError
     from ..parameters import apply_values
 
     timing = [p for p in parameters if p.key == "program.timing" or p.key.startswith("program.timing.")]
-    if not timing or not has_program(base):
-        return ""
 
     def ends(p):
         if p.kind == "categorical":
             return list(p.choices)
         return [int(p.low), int(p.high)] if p.kind == "int" else [p.low, p.high]
 
+    return horizon_note_of_ends(base, {p.key: ends(p) for p in timing},
+                                lambda values: apply_values(base, values, parameters=timing))
+
+
+def horizon_note_of_ends(base, ends: dict, build) -> str:
+    """study_horizon_note over ``ends`` ({key of program.timing: the values its designs
+    take at their ends}), each combination made a scenario by ``build(values)`` (as the
+    study makes its points: optimize's apply_values, a sweep's point_scenario)."""
+    import itertools
+
+    from ..behaviour.timing import ask_lags
+    from ..errors import ScenarioError
+
+    ends = {key: values for key, values in ends.items() if key == "program.timing" or key.startswith("program.timing.")}
+    if not ends or not has_program(base):
+        return ""
     days, lags = int(base.days), []
-    for combo in itertools.islice(itertools.product(*(ends(p) for p in timing)), 64):
+    for combo in itertools.islice(itertools.product(*ends.values()), 64):
         try:
-            scenario = apply_values(base, dict(zip((p.key for p in timing), combo)), parameters=timing)
+            scenario = build(dict(zip(ends, combo)))
         except (ScenarioError, ValueError):
             continue   # a combination the schema refuses is no design the study runs
         if (lag := ask_lags(scenario.program.timing, days)) is not None:
@@ -1175,7 +1185,7 @@ def study_horizon_note(base, parameters) -> str:
     for index, what in ((0, "first ask a customer"), (1, "make their last ask of a customer")):
         low, high = min((lag[index] for lag in lags), default=0), max((lag[index] for lag in lags), default=0)
         if high - low >= max(7, days / 10):
-            keys = ", ".join(f"`{p.key}`" for p in timing)
+            keys = ", ".join(f"`{key}`" for key in ends)
             return (f"This study varies when customers are asked ({keys}): its designs {what} from about {low} to "
                     f"{high} days after joining. The value counts the asks made by day {days} only, so a design that "
                     f"asks later has more of its last joiners not yet asked, and the best found is for running {days} "
