@@ -2553,6 +2553,16 @@ def test_designs_asking_at_days_after_joining_a_tenth_of_the_horizon_apart_are_s
     assert note.startswith("**monthly** makes its last ask of a customer about 91 days after joining, **purchase** 1 "
                            "day after: the "), note
     assert "joined in the last 91 days of the 365 had not had all their asks by day 365" in note
+    # a campaign asks on calendar days: its joiners after the last push are never asked (asking_note says so); its
+    # mean wait to the next push read "the 9% who joined in the last 15 days" beside 45% who joined after it
+    pushes = small(name="campaign", days=60, population={"size": 1000, "initial_customers": 20},
+                   program={"timing": {"kind": "campaign", "days": [30]}})
+    campaign = SimpleNamespace(scenario=pushes, timeseries=simulate(pushes, replicates=2, seed=3).timeseries)
+    assert ask_lag_note([purchase, campaign]) == ""
+    # a wait as long as the horizon: "the 100% of its joiners who joined in the last 20 days of the 20"
+    short = [design("purchase", 20, kind="at_purchase"), design("milestone", 20, kind="milestone", delay_days=30)]
+    assert ("every one of milestone's joiners joined within that wait of day 20, and they were mostly not yet asked by "
+            "then") in ask_lag_note(short)
 
 
 def test_the_k_lines_of_who_wins_say_when_k_reads_low_by_construction_for_a_design():

@@ -1131,7 +1131,10 @@ def ask_lag_apart(designs) -> tuple[str, str, int] | None:
         series = getattr(design, "timeseries", None)
         if not has_program(design.scenario) or series is None or "asks" not in series or not (series["asks"] > 0).any():
             continue   # never asks: no program
-        if (lag := ask_lags(design.scenario.program.timing, days)) is not None:
+        # a campaign asks on calendar days, not days after joining: whoever joins after its last push is never asked,
+        # which asking_note and k_budget_note say ("the 9% who joined in the last 15 days" stood beside 45% after it)
+        if design.scenario.program.timing.kind != "campaign" and \
+                (lag := ask_lags(design.scenario.program.timing, days)) is not None:
             lags[design.scenario.name] = lag
     for index in (0, 1):
         early = min(lags, key=lambda name: lags[name][index], default=None)
@@ -1180,8 +1183,8 @@ def horizon_note_of_ends(base, ends: dict, build) -> str:
             scenario = build(dict(zip(ends, combo)))
         except (ScenarioError, ValueError):
             continue   # a combination the schema refuses is no design the study runs
-        if (lag := ask_lags(scenario.program.timing, days)) is not None:
-            lags.append(lag)
+        if scenario.program.timing.kind != "campaign" and (lag := ask_lags(scenario.program.timing, days)) is not None:
+            lags.append(lag)   # a campaign asks on calendar days (ask_lag_apart)
     for index, what in ((0, "first ask a customer"), (1, "make their last ask of a customer")):
         low, high = min((lag[index] for lag in lags), default=0), max((lag[index] for lag in lags), default=0)
         if high - low >= max(7, days / 10):
@@ -1215,16 +1218,19 @@ def ask_lag_note(designs) -> str:
     total = float(joined.sum())
     recent = float(joined[series["day"] > days - lag].sum()) / total if total > 0 else math.nan
     share = f"the {recent:.0%} of {late}'s joiners who" if math.isfinite(recent) else "the customers who"
+
     timing = scenario[late].program.timing
-    # a drawn milestone or a campaign's next push comes sooner for some: "mostly", not all, unasked
-    drawn = timing.kind == "campaign" or (timing.kind == "milestone" and timing.schedule != "fixed")
+    # a drawn milestone comes sooner for some: "mostly", not all, unasked (a campaign is no late design here)
+    drawn = timing.kind == "milestone" and timing.schedule != "fixed"
     unasked = ("were mostly not yet asked" if drawn else "had not been asked") if index == 0 else \
         ("had mostly not had all their asks" if drawn else "had not had all their asks")
     what = "first asks a customer" if index == 0 else "makes its last ask of a customer"
     return (f"**{late}** {what} {'on average ' if drawn else ''}about {lags[late]} days after joining, "
-            f"**{early}** {lags[early]} day{'s' if lags[early] != 1 else ''} after: {share} joined in "
-            f"the last {lag} days of the {days} {unasked} by day {days}, "
-            f"and the value counts the asks made by then only, so this compares running each design for {days} "
+            f"**{early}** {lags[early]} day{'s' if lags[early] != 1 else ''} after: "
+            # "the 100% of its joiners who joined in the last 20 days of the 20": a wait as long as the horizon
+            + (f"{share} joined in the last {lag} days of the {days} {unasked} by day {days}, " if lag < days else
+               f"every one of {late}'s joiners joined within that wait of day {days}, and they {unasked} by then, ")
+            + f"and the value counts the asks made by then only, so this compares running each design for {days} "
             f"days and stopping. A design that asks later gains more from a longer horizon; compare at the span you "
             f"would run it (`--set days=...`).")
 
