@@ -631,21 +631,33 @@ def files_outside(result: "SensitivityResult", table: pd.DataFrame | None = None
     """The uncertain keys the design files (the tornado's centre) hold outside the range
     given for them, in the order given: a value below its low end or above its high end,
     or a choice not among the choices (from tornado.csv's value_base of every design)."""
+    return list(files_outside_values(result, table))
+
+
+def files_outside_values(result: "SensitivityResult", table: pd.DataFrame | None = None) -> dict[str, list]:
+    """files_outside with the values: {key: the files' values outside its range}, from the
+    designs the key moves only (a design whose tornado ends for it equal its centre
+    ignores it: double-sided credit's default cash weight of 1 was called outside a cash
+    range of 0-0.5 that only single-sided cash, at 0.3, reads)."""
     table = result.tornado if table is None else table
     if "value_base" not in table:
-        return []
-    found = []
+        return {}
+    found = {}
     for parameter in result.parameters:
-        bases = table.loc[table["parameter"] == parameter.key, "value_base"]
+        rows = table[table["parameter"] == parameter.key]
+        ends = [c for c in ("at_low", "at_high", "at_choices") if c in rows]
+        moved = rows[~rows[[c for c in ends if c != "at_choices"]].eq(rows["at_base"], axis=0).all(axis=1)] \
+            if ends and "at_base" in rows else rows
         if parameter.kind == "categorical":
-            off = any(str(value) not in {str(choice) for choice in parameter.choices} for value in bases.dropna())
+            choices = {str(choice) for choice in parameter.choices}
+            off = [value for value in moved["value_base"].dropna() if str(value) not in choices]
         else:
-            values = pd.to_numeric(bases, errors="coerce").dropna()
+            values = pd.to_numeric(moved["value_base"], errors="coerce").dropna()
             # a whole number or float range, compared with a rounding's room (the value as the file writes it)
             room = 1e-9 * max(abs(parameter.high or 0.0), abs(parameter.low or 0.0), 1.0)
-            off = bool(((values < parameter.low - room) | (values > parameter.high + room)).any())
+            off = values[(values < parameter.low - room) | (values > parameter.high + room)].tolist()
         if off:
-            found.append(parameter.key)
+            found[parameter.key] = list(dict.fromkeys(off))
     return found
 
 

@@ -1518,6 +1518,14 @@ def test_a_tornado_around_a_point_outside_the_ranges_or_a_hinge_is_not_read_agai
     assert files_outside(inside) == [] and files_outside_note(inside) == ""
     found = tornado_disagreements(inside, "incremental_value")
     assert found and found[0]["ahead"] == credit.name and found[0]["leader"] == cash.name
+    # only the designs the key moves count: single-sided cash ignores the credit weight, and its file's default of 1 was
+    # called outside the range beside double-sided credit's value within it
+    tornado = result.tornado
+    cash_rows = (tornado["parameter"] == key) & (tornado["design"] == cash.name)
+    assert (tornado.loc[cash_rows, "at_low"] == tornado.loc[cash_rows, "at_base"]).all()   # unmoved: it never reads it
+    credit_inside = replace(result, tornado=tornado.assign(value_base=tornado["value_base"].where(
+        (tornado["parameter"] != key) | cash_rows, 0.3)))
+    assert files_outside(credit_inside) == [] and files_outside_note(credit_inside) == ""
     # a decision that hinges on an assumption: no tornado point but the hinge's own leaves it where the files put it
     hinged = replace(inside, flips=inside.flips.assign(flips=inside.flips["parameter"] == "churn.monthly_rate"))
     assert tornado_disagreements(hinged, "incremental_value") == []
@@ -1542,3 +1550,28 @@ def test_the_decisions_indices_are_called_imprecise_by_either_index_as_the_desig
     # flagged once where the total index already is
     wide = rough.copy(); wide["ST_advantage_conf"] = 0.3               # noqa: E702
     assert _explains_lead(wide, "the lead", float("nan")).count("raise --samples") == 1
+
+
+def test_assumptions_held_at_their_midpoints_by_the_screen_are_no_finding_that_they_move_nothing():
+    """With `screen`, Morris holds some assumptions at their midpoints for the Sobol sample,
+    so their indices are 0 by construction; the decision section listed such a key under
+    'Neither the best design nor the lead moves with' and each design's section under 'not
+    by', while the study's own tornado had it moving the lead by half."""
+    from simulator.report.sensitivity import sensitivity_markdown
+
+    def closed_form(scenarios, seeds, metrics, daily=False):   # the reward moves nothing here
+        return [{"cumulative_profit": s.program.base_share if s.name == "A" else 0.2 + 0.5 * s.program.base_share}
+                for s in scenarios]
+
+    base = tiny()
+    designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
+    uncertain = parse_parameters(["program.base_share=0:1", "program.incentive.referrer_reward=1:100"], base)
+    settings = SensitivitySettings(samples=8, trajectories=3, replicates=2, tornado_replicates=2, screen=0.1)
+    result = sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"], settings=settings, seed=1,
+                         evaluate=closed_form)
+    key = "program.incentive.referrer_reward"
+    assert result.sobol.loc[result.sobol["parameter"] == key, "screened"].all()
+    text = " ".join(sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, []).split())
+    assert (f"Held at its midpoint by Morris's screen (`screen`), `{key}` has Sobol indices of 0 by construction, which "
+            f"say nothing of it") in text, text
+    assert f"moves with:** `{key}`" not in text and f"not by `{key}`" not in text

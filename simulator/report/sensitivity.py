@@ -19,7 +19,7 @@ from ..evaluation import DAY_METRICS, MINIMISED
 from ..parameters import reads
 from ..sensitivity import (ABOVE_ONE, IMPRECISE, MATERIAL, MATTERS, SensitivityResult, lead_immaterial, lead_range_text, SensitivitySettings, decision_drivers, decision_leader, explains, shares_together, lost_in_luck,
                            told_from_luck,
-                           tornado_disagreements, tornado_points, files_outside)
+                           tornado_disagreements, tornado_points, files_outside_values)
 from .figure import plt, save
 from .text import axis_label, designs_default_notes, figure_links, fmt, fmt_short, study_horizon_note, study_set_lines
 
@@ -273,6 +273,17 @@ def screened_keys(result: SensitivityResult) -> list[str]:
             and table.loc[table["parameter"] == p.key, "screened"].astype(bool).all()]
 
 
+def screened_sentence(result: SensitivityResult, held: list[str]) -> str:
+    """What Morris's screen held at midpoints, as a sentence: their Sobol indices are 0 by
+    construction, so they are no finding either way; the tornado and Morris measured them."""
+    keys = ", ".join(f"`{key}`" for key in held)
+    return (f"Held at {'its' if len(held) == 1 else 'their'} midpoint{'s' if len(held) != 1 else ''} by Morris's screen "
+            f"(`screen`), {keys} {'has' if len(held) == 1 else 'have'} Sobol indices of 0 by construction, which say "
+            f"nothing of {'it' if len(held) == 1 else 'them'}: Morris's mu* and the tornado (tornado.csv) measured "
+            f"{'it' if len(held) == 1 else 'them'} over the whole range; lower `screen` to weigh "
+            f"{'it' if len(held) == 1 else 'them'} here.")
+
+
 def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision_metric: str,
                          settings: SensitivitySettings, figures: list[Path], designs=(), sets: list[str] | None = None,
                          set_notes: list[str] | None = None, set_via: str = "--set") -> str:
@@ -443,14 +454,13 @@ def files_outside_note(result: SensitivityResult) -> str:
     cover, and it is not checked against the decision (tornado_disagreements). A credit
     weight of 1 in the files against a range of 0-0.5 had 'the tornado disagrees' blamed
     on luck that more replicates could not clear."""
-    keys = files_outside(result)
-    if not keys:
+    outside = files_outside_values(result)
+    if not outside:
         return ""
-    bases = result.tornado.drop_duplicates(["design", "parameter"])
     said = []
-    for key in keys:
+    for key, off in outside.items():
         parameter = next(p for p in result.parameters if p.key == key)
-        values = ", ".join(dict.fromkeys(_v(v) for v in bases.loc[bases["parameter"] == key, "value_base"]))
+        values = ", ".join(_v(v) for v in off)
         given = (", ".join(map(_v, parameter.choices)) if parameter.kind == "categorical"
                  else f"{_v(parameter.low)}–{_v(parameter.high)}")
         said.append(f"`{key}` at {values}, outside the range given ({given})")
@@ -584,7 +594,10 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
     hinges, sways = decision_drivers(flips)
     rows = {r["parameter"]: r for r in flips.to_dict("records")}
     unclear = lost_in_luck(flips)
-    calm = [p for p in flips["parameter"] if p not in hinges and p not in sways and p not in unclear]
+    # held at their midpoints by Morris's screen, their Sobol indices are 0 by construction: no finding that they move
+    # nothing (base_share, moving the lead from 2,682 to 1,204 in the tornado, was listed as moving neither)
+    held = screened_keys(result)
+    calm = [p for p in flips["parameter"] if p not in hinges and p not in sways and p not in unclear and p not in held]
     luck = float(flips["noise_share"].iloc[0]) if "noise_share" in flips and len(flips) else math.nan
     tie = bool((decision["expected_regret"].abs() < 1e-12).all())   # no design ever loses anything to another
     # the leader has the lowest expected regret (decision_leader); a design best at more points, by small margins, is
@@ -651,6 +664,8 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
                   + (f"; about {luck:.0%} of that variance may be the runs' luck, which can hide an effect smaller than "
                      f"it: tornado.csv gives each alone at the ends of its range, or at each of its choices" if np.isfinite(luck) and luck >= 0.5 else "")
                   + ")."]
+    if held:
+        lines += ["", screened_sentence(result, held)]
     if not tie:
         lines += ["", luck_note(luck, replicates)]
     lines += ["", "| assumption | S1 of the advantage | ST of the advantage (± 95% bootstrap) | best design by "
@@ -684,12 +699,14 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
                     for r in records}
             moving = [r["parameter"] for r in records if r["ST"] >= MATTERS and told[r["parameter"]]]
             lost = [r["parameter"] for r in records if r["ST"] >= MATTERS and not told[r["parameter"]]]
-            still = [p for p in sobol["parameter"] if p not in moving and p not in lost]
+            held = screened_keys(result)
+            still = [p for p in sobol["parameter"] if p not in moving and p not in lost and p not in held]
             lines += [f"### {metric} of {design}", "",
                       ("Moved by " + ", ".join(f"`{p}`" for p in moving) if moving else "Moved by none of the assumptions")
                       + ("; not told from the runs' luck at this size: " + ", ".join(f"`{p}`" for p in lost) if lost else "")
                       + (("; not by " + ", ".join(f"`{p}`" for p in still) + ".") if still else
-                         ("; every assumption matters." if not lost else "."))
+                         ("; every assumption matters." if not lost and not held else "."))
+                      + (f" {screened_sentence(result, held)}" if held else "")
                       + (" It does not vary over the points: there is no variance to share out."
                          if _unmoved_rows(sobol) else
                          f" About {luck:.0%} of its variance over the points may be the runs' luck." if math.isfinite(luck)
