@@ -775,6 +775,12 @@ def test_a_pilot_count_beyond_every_run_at_posterior_draws_is_said_though_the_po
     assert (f"`asks` over days 1–42: {asks['pilot']:,.0f} against {asks['runs_low']:,.0f}–{asks['runs_high']:,.0f} in "
             f"the runs") in sentence
     assert next_steps_text(wrong, base).startswith("The model did not reproduce the pilot (above)")
+    # and the posterior's closing line does not say the fit "never came near" beside "come near it on the whole"
+    from simulator.report.calibrate import calibration_markdown
+    text = calibration_markdown(wrong, base, pd.DataFrame(columns=["metric", "median", "low", "high", "level"]), None,
+                                settings, 10, "pilot.csv", [])
+    assert "No parameter is pinned down by a fit that does not reproduce the pilot." in text
+    assert "never came near" not in text
 
 
 def test_pilot_outliers_are_counts_beyond_every_run_and_a_t_prediction_bound():

@@ -556,7 +556,8 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
     lines += ["", ("The pilot pins down " + ", ".join(narrow) + f" (interval under {flat}"
                    # the log scale named only where a pinned key is log: it was said of a uniform one beside a log one
                    + (", on the log scale where the prior is log-uniform" if logged else "") + ")." if narrow
-                   else "No parameter is pinned down by a fit that never came near the pilot." if misfit
+                   # "never came near" stood below "come near it on the whole" where only some counts are beyond the runs
+                   else "No parameter is pinned down by a fit that does not reproduce the pilot." if misfit
                    else "No other parameter is pinned down." if edges
                    else f"The pilot says little about any parameter: every interval spans over {flat}; "
                         "a longer pilot or more columns would say more."), ""]
