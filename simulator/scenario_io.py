@@ -622,8 +622,11 @@ def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, te
 
     count = scenario.population.seed_count  # a count, or the count of {count, strategy}
     if count is not None and count > n:
-        raise ScenarioError(f"{count} initial customers but the network in {edge_path.name} has only {n} people; "
-                            f"valid: 0..{n}", file=source, key=key())
+        # the default of a file that gives none: "100 initial customers" read as a number the user wrote
+        default = "" if "initial_customers" in scenario.population.model_fields_set else \
+            " (the default, as population.initial_customers is not given)"
+        raise ScenarioError(f"{count} initial customers{default} but the network in {edge_path.name} has only {n} "
+                            f"people; valid: 0..{n}", file=source, key=key())
     influencers = scenario.program.influencers
     if influencers is not None and influencers.count > n:
         raise ScenarioError(f"{influencers.count} influencers but the network in {edge_path.name} has only {n} people; "

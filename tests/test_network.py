@@ -1072,3 +1072,23 @@ def test_a_snap_export_header_is_a_comment_and_its_graph_is_read(tmp_path):
     assert n == 5 and strong is None
     assert sorted(map(tuple, np.sort(np.column_stack([u, v]), axis=1).tolist())) == sorted(
         tuple(sorted(e)) for e in reference.edges())
+
+
+def test_a_default_seed_count_too_large_for_an_edge_list_says_it_is_the_default(tmp_path):
+    """A 4-person edge list with initial_customers left out read '100 initial customers but
+    the network ... has only 4 people', a 100 the user never wrote."""
+    from simulator.config import Population
+    from simulator.scenario_io import load_scenario
+
+    (tmp_path / "four.txt").write_text("0 1\n1 2\n2 3\n")
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("network: {kind: edgelist, path: four.txt}\n")
+    default = Population.model_fields["initial_customers"].default
+    with pytest.raises(ScenarioError, match=re.escape(
+            f"{default} initial customers (the default, as population.initial_customers is not given) but the "
+            f"network in four.txt has only 4 people; valid: 0..4")):
+        load_scenario(bare)
+    given = tmp_path / "given.yaml"
+    given.write_text("population: {initial_customers: 9}\nnetwork: {kind: edgelist, path: four.txt}\n")
+    with pytest.raises(ScenarioError, match=re.escape("9 initial customers but the network in four.txt")):
+        load_scenario(given)
