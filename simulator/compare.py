@@ -502,6 +502,10 @@ def seeding_differences(reference: Scenario, other: Scenario) -> list[str]:
     from .yaml_reader import flow
 
     mine, theirs = _dump(reference.population.initial_customers), _dump(other.population.initial_customers)
+    # {count: N, strategy: random} is the draw of a plain N, person for person (docs/model.md): a twin "differing"
+    # from the other's in 100 vs {count: 100, strategy: random} was measured against the same baseline
+    mine, theirs = (value["count"] if isinstance(value, dict) and value.get("strategy") == "random" else value
+                    for value in (mine, theirs))
     if isinstance(mine, dict) and isinstance(theirs, dict):
         influence = mine.get("strategy") == theirs.get("strategy") == "influence"
         keys = [k for k in dict.fromkeys([*mine, *theirs]) if k != "cascade" or influence]

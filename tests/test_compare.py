@@ -835,6 +835,12 @@ def test_designs_whose_no_program_twins_differ_are_said_to_be_measured_against_d
     assert twin_note(wrap(degree("d1", 40, 0.1), degree("d2", 40, 0.2))) == ""
     assert twin_note(wrap(degree("d1", 40, 0.1), degree("d2", 50, 0.1)), varied=["population.initial_customers.count"]) == ""
     assert "population.initial_customers.count (40 vs 50)" in twin_note(wrap(degree("d1", 40, 0.1), degree("d2", 50, 0.1)))
+    # {count: 30, strategy: random} is the draw of a plain 30, person for person (docs/model.md): the same twin, said to
+    # differ as "30 vs {count: 30, strategy: random}" (and 30 random against 40 random still differs)
+    drawn = lambda name, count: base.model_copy(update={"name": name, "population": base.population.model_copy(  # noqa: E731
+        update={"initial_customers": {"count": count, "strategy": "random"}})})
+    assert base.population.initial_customers == 30 and twin_note(wrap(base, drawn("random", 30))) == ""
+    assert "population.initial_customers (30 vs 40)" in twin_note(wrap(base, drawn("random", 40)))
     # the seeding sentence from every difference, not the four a design's list shows
     busy = small(name="busy", population={"size": 2000, "initial_customers": {"count": 40, "strategy": "degree"}},
                  program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10},
