@@ -212,7 +212,7 @@ def pooled_k_note(summary: pd.DataFrame, k_by_month: pd.DataFrame | None) -> str
     weighs alike however few customers its K rests on. In a cascade from a few seeds, a
     run that ends small has K = 1 - (the seeds' referrals) / (its customers), low: a
     Galton-Watson cascade with K = (d - 1) p = 0.6 read `k_factor` 0.561 [0.536, 0.586]
-    over 100 runs, where all their customers together made 0.596 referrals each. The
+    over 100 runs, where all their customers together made 0.595 referrals each. The
     ratio of the sums (k_by_month's referrals over its customers, which add up to each
     run's K) is what a closed form for K per customer predicts; the mean is what one
     launch would measure. Empty where the two agree or either is unknown."""
@@ -1115,14 +1115,28 @@ def asking_note(designs) -> str:
             f"keeps asking gains more from a longer horizon; compare at the span you would run it (`--set days=...`).")
 
 
+def joiner_asks(timing, days: int) -> tuple[int, int] | None:
+    """ask_lags of a design that asks its joiners at days after joining; None for a
+    campaign, which asks on calendar days: whoever joins after its last push is never
+    asked, which asking_note and k_budget_note say (its mean wait to the next push read
+    "the 9% who joined in the last 15 days" beside 45% who joined after the last push)."""
+    from ..behaviour.timing import ask_lags
+
+    return None if timing.kind == "campaign" else ask_lags(timing, days)
+
+
+def asks_apart(low: float, high: float, days: int) -> bool:
+    """Whether ask days after joining lie far enough apart for the horizon to decide between
+    them: a tenth of the ``days`` or more, a week at least."""
+    return high - low >= max(7, days / 10)
+
+
 def ask_lag_apart(designs) -> tuple[str, str, int] | None:
     """(the later design, the earlier one, 0 for their first asks or 1 for their last)
     where compared designs that ask a joiner do so at days after joining a tenth of the
     horizon apart or more, a week at least (ask_lags; the first asks before the last
     reminders); None where they are closer. ``designs``: objects with ``scenario`` and
     ``timeseries`` (a design whose rows have no ask is no program)."""
-    from ..behaviour.timing import ask_lags
-
     if len(designs) < 2:
         return None
     days = int(designs[0].scenario.days)
@@ -1131,15 +1145,12 @@ def ask_lag_apart(designs) -> tuple[str, str, int] | None:
         series = getattr(design, "timeseries", None)
         if not has_program(design.scenario) or series is None or "asks" not in series or not (series["asks"] > 0).any():
             continue   # never asks: no program
-        # a campaign asks on calendar days, not days after joining: whoever joins after its last push is never asked,
-        # which asking_note and k_budget_note say ("the 9% who joined in the last 15 days" stood beside 45% after it)
-        if design.scenario.program.timing.kind != "campaign" and \
-                (lag := ask_lags(design.scenario.program.timing, days)) is not None:
+        if (lag := joiner_asks(design.scenario.program.timing, days)) is not None:
             lags[design.scenario.name] = lag
     for index in (0, 1):
         early = min(lags, key=lambda name: lags[name][index], default=None)
         late = max(lags, key=lambda name: lags[name][index], default=None)
-        if early is not None and lags[late][index] - lags[early][index] >= max(7, days / 10):
+        if early is not None and asks_apart(lags[early][index], lags[late][index], days):
             return late, early, index
     return None
 
@@ -1171,7 +1182,6 @@ def horizon_note_of_ends(base, ends: dict, build) -> str:
     study makes its points: optimize's apply_values, a sweep's point_scenario)."""
     import itertools
 
-    from ..behaviour.timing import ask_lags
     from ..errors import ScenarioError
 
     ends = {key: values for key, values in ends.items() if key == "program.timing" or key.startswith("program.timing.")}
@@ -1183,11 +1193,11 @@ def horizon_note_of_ends(base, ends: dict, build) -> str:
             scenario = build(dict(zip(ends, combo)))
         except (ScenarioError, ValueError):
             continue   # a combination the schema refuses is no design the study runs
-        if scenario.program.timing.kind != "campaign" and (lag := ask_lags(scenario.program.timing, days)) is not None:
-            lags.append(lag)   # a campaign asks on calendar days (ask_lag_apart)
+        if (lag := joiner_asks(scenario.program.timing, days)) is not None:
+            lags.append(lag)
     for index, what in ((0, "first ask a customer"), (1, "make their last ask of a customer")):
         low, high = min((lag[index] for lag in lags), default=0), max((lag[index] for lag in lags), default=0)
-        if high - low >= max(7, days / 10):
+        if asks_apart(low, high, days):
             keys = ", ".join(f"`{key}`" for key in ends)
             return (f"This study varies when customers are asked ({keys}): its designs {what} from about {low} to "
                     f"{high} days after joining. The value counts the asks made by day {days} only, so a design that "
@@ -1204,14 +1214,12 @@ def ask_lag_note(designs) -> str:
     long. Purchase against a 30-day milestone: the milestone won by $24,958 "sure" at 365
     days and lost by $8,377 "sure" at 60, where it had asked 0.53 times a joiner against
     1.06. The share unasked is of the later design's joiners, from its own daily rows."""
-    from ..behaviour.timing import ask_lags
-
     if (apart := ask_lag_apart(designs)) is None:
         return ""
     late, early, index = apart
     days = int(designs[0].scenario.days)
     scenario = {d.scenario.name: d.scenario for d in designs}
-    lags = {name: ask_lags(scenario[name].program.timing, days)[index] for name in (late, early)}
+    lags = {name: joiner_asks(scenario[name].program.timing, days)[index] for name in (late, early)}
     lag = min(lags[late], days)
     series = next(d.timeseries for d in designs if d.scenario.name == late)
     joined = series[[c for c in ("new_organic", "new_referred", "new_word_of_mouth") if c in series]].sum(axis=1)
