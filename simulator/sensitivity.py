@@ -594,8 +594,7 @@ def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict
     # the tornado holds every other assumption at the design files' value: where a file's value lies outside the range
     # given (a credit weight of 1 against --uncertain ...=0:0.5), its points are no points of the study, and 'the
     # tornado disagrees' with the study then said only that, blamed on luck that more replicates could not clear
-    outside = {key for key in files_outside(result, table)}
-    if outside:
+    if files_outside(result, table):
         return []
 
     def check(values, key, value, replicates):
@@ -630,7 +629,8 @@ def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict
 def files_outside(result: "SensitivityResult", table: pd.DataFrame | None = None) -> list[str]:
     """The uncertain keys the design files (the tornado's centre) hold outside the range
     given for them, in the order given: a value below its low end or above its high end,
-    or a choice not among the choices (from tornado.csv's value_base of every design)."""
+    or a choice not among the choices (tornado.csv's value_base, in the designs the key
+    moves: files_outside_values)."""
     return list(files_outside_values(result, table))
 
 

@@ -671,8 +671,7 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
     lines += ["", "| assumption | S1 of the advantage | ST of the advantage (± 95% bootstrap) | best design by "
                   f"{_part(bins)} of its range{_or_choice(result)} | flips |",
               "|---|---|---|---|---|"]
-    held = screened_keys(result)   # said as the designs' own tables say it: their rows of 0 are no finding
-    for row in flips.to_dict("records"):
+    for row in flips.to_dict("records"):   # held ones said as the designs' own tables say it: their 0 is no finding
         lines.append(f"| {row['parameter']}{' (held at its midpoint)' if row['parameter'] in held else ''} | "
                      f"{row['S1_advantage']:.2f} | {row['ST_advantage']:.2f} ± "
                      f"{row['ST_advantage_conf']:.2f} | {_best_by_part(result, row)} | "
