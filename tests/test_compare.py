@@ -2621,3 +2621,28 @@ def test_a_study_varying_when_customers_are_asked_says_its_best_is_for_its_horiz
     reminded = small(days=365, program={"timing": {"kind": "at_purchase", "reminders": {"count": 3, "interval_days": 7}}})
     note = study_horizon_note(reminded, parse_parameters(["program.timing.reminders.interval_days=1:30"], reminded))
     assert "make their last ask of a customer from about 4 to 91 days after joining" in note, note
+
+
+def test_designs_apart_on_a_key_the_reference_does_not_read_are_named_by_the_most_common_value_in_any_order():
+    """Three influencer designs behind a design without influencers, one of them (D) with
+    another reach_boost: each was checked against the designs listed before it, so in the
+    order A, D, E the note named D and E (E identical to A), and in the order D, A, E it
+    named A and E and left D, the odd one, unnamed."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import world_lines, world_note
+
+    wrap = lambda *scenarios: [SimpleNamespace(scenario=s) for s in scenarios]  # noqa: E731
+    base = small(name="base")
+    influencers = lambda name, boost, cost: small(name=name, program={  # noqa: E731
+        "influencers": {"count": 4, "reach_boost": boost, "cost_each": cost}})
+    a, d, e = influencers("A", 3.0, 400), influencers("D", 1.0, 400), influencers("E", 3.0, 20_000)
+    for order in ((a, d, e), (d, a, e), (a, e, d), (e, d, a)):
+        note = world_note(wrap(base, *order))
+        assert "**D** in program.influencers.reach_boost (3.0 vs 1.0, against " in note, ([s.name for s in order], note)
+        assert "**A** in" not in note and "**E** in" not in note, ([s.name for s in order], note)
+        lines = world_lines(wrap(base, *order))
+        assert [line.split()[1] for line in lines] == ["D"], lines
+    # two apart: the one listed first holds the value the other is said to differ from
+    assert "**D** in program.influencers.reach_boost (3.0 vs 1.0, against A)" in world_note(wrap(base, a, d))
+    assert "**A** in program.influencers.reach_boost (1.0 vs 3.0, against D)" in world_note(wrap(base, d, a))

@@ -993,23 +993,41 @@ def world_lines(designs, varied=()) -> list[str]:
 
 
 def _against_earlier(designs, differences):
-    """``differences(reference, other)`` widened to the designs listed before ``other``:
-    a key the reference does not read (an onboarding design's reach_share) is compared
-    with the first earlier design that does, and named with it ("0.6 vs 0.9, against
+    """``differences(reference, other)`` widened to the other designs: a key the reference
+    does not read (an onboarding design's reach_share) is compared among the designs that
+    do, and ``other`` is named where its value is not the most common there (a tie goes to
+    the design listed first), with the first design it differs from ("0.6 vs 0.9, against
     milestone"). Two milestone designs apart in reach_share were said to differ only when
-    one of them was listed first: the note followed the order of the files."""
+    one of them was listed first, and checked against the designs listed before it only,
+    a design identical to most was named where the odd one was not."""
+    from ..compare import reads
+
     scenarios = [d.scenario for d in designs]
 
     def widened(reference, other) -> list[str]:
-        keys, seen = [], set()
-        for earlier in scenarios[:scenarios.index(other)] if other in scenarios else [reference]:
-            for key in differences(earlier, other):
-                path = key.split(" (")[0]
-                if path in seen:
-                    continue
-                seen.add(path)
-                keys.append(key if earlier is reference or not key.endswith(")")
-                            else f"{key[:-1]}, against {earlier.name})")
+        keys = list(differences(reference, other))
+        if other not in scenarios:
+            return keys
+        seen = {key.split(" (")[0] for key in keys}
+        # a key the reference does not read, among the designs that do, by its most common value there, whatever the
+        # order of the files: with three influencer designs of which one differed, each design was checked against those
+        # listed before it, and the one named could be one identical to the others (or the odd one went unnamed)
+        apart: dict[str, list] = {}
+        for design in scenarios:
+            if design is not other and design is not reference:
+                for key in differences(design, other):
+                    if (path := key.split(" (")[0]) not in seen:
+                        apart.setdefault(path, []).append((design, key))
+        for path, differing in apart.items():
+            readers = [s for s in scenarios if s is not other and (not path.startswith("program.") or reads(s, path))]
+            unlike = [design for design, _ in differing]
+            alike = len([s for s in readers if s not in unlike]) + 1    # ``other`` itself
+            first = readers[0] if readers else None
+            # a tie is read in the files' order: the design listed first holds the value the others differ from
+            if len(unlike) > alike or (len(unlike) == alike and first in unlike
+                                       and scenarios.index(first) < scenarios.index(other)):
+                design, key = differing[0]
+                keys.append(key if design is reference or not key.endswith(")") else f"{key[:-1]}, against {design.name})")
         return keys
     return widened
 
