@@ -151,7 +151,7 @@ def _study_seed(cache, given: int | None) -> int:
     reused none of its kept runs while the console said they were read back)."""
     seed, resumed = cache.study_seed(given)
     if resumed:
-        out.print(f"  the interrupted study's drawn seed, {seed}, is used again (give --seed for another)",
+        out.print(f"  the unfinished study's drawn seed, {seed}, is used again (give --seed for another)",
                   markup=False)
     return seed
 

@@ -210,7 +210,7 @@ def test_a_study_that_drew_its_seed_resumes_on_that_seed(tmp_path, monkeypatch):
     drawn = int((cache_folder(tmp_path / "again") / "drawn_seed").read_text())
     counting_runs(monkeypatch)
     console = " ".join(ok(*args, "--out", tmp_path / "again").stdout.split())
-    assert f"the interrupted study's drawn seed, {drawn}, is used again" in console, console
+    assert f"the unfinished study's drawn seed, {drawn}, is used again" in console, console
     manifest = json.loads((tmp_path / "again" / "manifest.json").read_text())
     assert manifest["sensitivity"]["runs_read_back"] > 0 and manifest["sensitivity"]["seed"] == drawn
     ok(*args, "--seed", str(drawn), "--out", tmp_path / "given")
