@@ -558,7 +558,9 @@ def validate(data: dict, *, source: str | None = None, text: str | None = None, 
             edge_path = (base_dir / edge_path).resolve()
         if not edge_path.is_file():
             key = key_at("network.path", ["network", "path"], text)
-            found = "is a folder" if edge_path.is_dir() else "not found"
+            # a device or a pipe exists: "not found" of /dev/zero sent a user looking for a missing file
+            found = ("is a folder" if edge_path.is_dir() else
+                     "is not a regular file (a device, a pipe or a socket)" if edge_path.exists() else "not found")
             raise ScenarioError(f"edge-list file '{scenario.network.path}' {found} (looked for {edge_path}); "
                                 f"give a file of 'u v [weight]' lines", file=source, key=key)
         scenario.network.path = str(edge_path)

@@ -680,6 +680,10 @@ def test_an_edge_list_scenario_records_the_files_population(tmp_path):
         ("0\t1\t1\t1\n1\t2\t0\t1\n", "line 1", "cannot read"),
         ("0 1\n1.5 2\n", "line 2", "cannot read"),
         ("0 1 0.3\n1 2 abc\n", "line 2", "weight"),
+        # a CSV export: the line said only what a line is, and every later line would be refused alike
+        ("source,target\n0,1\n", "line 1", "separated by spaces or tabs, not commas or semicolons"),
+        ("0;1\n", "line 1", "not commas or semicolons"),
+        ("0 1 1,5\n", "line 1", "a weight's decimals follow a '.'"),
         ("# header\n0 1\n\n-1 2\n", "line 4", "negative id"),
         ("# nodes: 3\n0 1\n1 2\n2 3\n", "line 4", "out of range"),
         ("# nodes: many\n0 1\n", "line 1", "nodes"),
@@ -708,6 +712,20 @@ def test_edgelist_errors_name_file_and_line(tmp_path, text, key, words):
 def test_edgelist_header_without_ties_is_isolated_people(tmp_path):
     n, u, _, strong = load_edgelist(write(tmp_path, "# nodes: 4\n"))
     assert n == 4 and len(u) == 0 and strong is None
+
+
+def test_an_edge_list_path_to_a_device_or_a_pipe_is_not_called_missing(tmp_path):
+    """`path: /dev/zero` or a named pipe was refused as "not found", though the path exists."""
+    import os
+
+    from simulator.scenario_io import load_scenario
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    for path in (pipe, Path("/dev/null")):
+        (tmp_path / "s.yaml").write_text(f"network: {{kind: edgelist, path: {path}}}\n")
+        with pytest.raises(ScenarioError, match=r"is not a regular file \(a device, a pipe or a socket\)"):
+            load_scenario(tmp_path / "s.yaml")
 
 
 def test_missing_edgelist_names_the_scenario_and_key(tmp_path):

@@ -214,6 +214,10 @@ def _parse_lines(text: str, file: str, nodes: int | None):
         def bad(message):
             return ScenarioError(message, file=file, key=f"line {line_no}")
 
+        if "," in line or ";" in line:   # a CSV export: every later line would be refused the same way, unexplained
+            raise bad(f"cannot read {raw.strip()!r}: ids and weights are separated by spaces or tabs, not commas or "
+                      f"semicolons, and a weight's decimals follow a '.' (save the export as space- or tab-separated, "
+                      f"without a header); {_EDGE_LIST_FORMAT}")
         if len(parts) not in (2, 3):
             raise bad(f"cannot read {raw.strip()!r}: {_EDGE_LIST_FORMAT}")
         if not all(p.removeprefix("-").isascii() and p.removeprefix("-").isdigit() for p in parts[:2]):
