@@ -1895,3 +1895,26 @@ def test_value_without_more_customers_names_the_referred_loyalty_it_rests_on():
     assert ("2,100 of margin the customers still active on day 365 are expected to bring beyond the twin's, though they "
             "are 21.5 fewer than the twin's: each is worth more, not more of them (customer equity)") in split, split
     assert "of margin the extra customers" in value_split(runs.assign(incremental_customers=[3.0, 4.0]), 365)
+
+
+def test_a_run_on_the_numpy_stages_for_a_lever_says_so(monkeypatch):
+    """A double-sided credit read value 6,411 alone and 10,868 with `influencers: {count: 0}`:
+    a lever block sends a run to the numpy stages, which draw otherwise, and only
+    manifest.json said which path ran. run's report now says it; without a lever, or with
+    the engine chosen by REFSIM_ENGINE, it says nothing."""
+    from simulator import load_scenario
+    from simulator.report.text import run_path_note
+
+    plain = load_scenario(SCENARIOS / "double-sided-credit.yaml")
+    lever = load_scenario(SCENARIOS / "double-sided-credit.yaml", ["program.influencers={count: 0}"])
+    note = run_path_note(lever)
+    assert note.startswith("This scenario runs on the numpy stages (`program.influencers` is a lever the compiled kernel "
+                           "does not run)"), note
+    assert run_path_note(plain) == ""
+    # in run's report.md
+    from simulator import simulate
+    from simulator.report.run import run_markdown
+    results = simulate(small(days=30, program={"influencers": {"count": 0}}), replicates=1, people=False)
+    assert "This scenario runs on the numpy stages (`program.influencers`" in run_markdown(results, [])
+    monkeypatch.setenv("REFSIM_ENGINE", "numpy")
+    assert run_path_note(lever) == ""

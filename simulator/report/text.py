@@ -1075,6 +1075,22 @@ def path_note(scenarios) -> str:
             f"draws otherwise) by Monte Carlo noise, not by the model (docs/model.md, \"Two paths through a day\").")
 
 
+def run_path_note(scenario) -> str:
+    """Where a run went to the numpy stages for a lever the compiled kernel does not run
+    (kernel.unsupported), as a sentence: the two paths draw otherwise, so the same file
+    without that block (or with it at size 0) gives figures that differ by Monte Carlo
+    noise. A double-sided credit read value 6,411 alone and 10,868 with `influencers:
+    {count: 0}`, and only manifest.json said which path ran (compare's report says it)."""
+    from ..kernel import engine_choice, unsupported
+
+    if engine_choice() != "auto" or (lever := unsupported(scenario)) is None:
+        return ""
+    return (f"This scenario runs on the numpy stages (`{lever}` is a lever the compiled kernel does not run), which "
+            f"draw otherwise than the kernel: the same file without that block, even one of size 0, runs on the kernel "
+            f"and gives figures that differ by Monte Carlo noise, not by the model (docs/model.md, \"Two paths through "
+            f"a day\"); compare such designs in one `refsim compare`, which runs them on one path.")
+
+
 def asking_note(designs) -> str:
     """A warning, as a sentence, when some compared designs stopped asking well before the
     horizon (a one-day campaign, a budget that ended the program) while others still ask
