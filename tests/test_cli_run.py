@@ -1911,6 +1911,10 @@ def test_a_run_on_the_numpy_stages_for_a_lever_says_so(monkeypatch):
     assert note.startswith("This scenario runs on the numpy stages (`program.influencers` is a lever the compiled kernel "
                            "does not run)"), note
     assert run_path_note(plain) == ""
+    drift = load_scenario(SCENARIOS / "double-sided-credit.yaml", ["satisfaction.drift_per_year=0.1"])
+    assert run_path_note(drift).startswith("This scenario runs on the numpy stages (`satisfaction.drift_per_year` is a "
+                                           "setting the compiled kernel does not run), which draw otherwise than the "
+                                           "kernel: the same file without that setting runs on the kernel")
     # in run's report.md
     from simulator import simulate
     from simulator.report.run import run_markdown

@@ -1085,10 +1085,14 @@ def run_path_note(scenario) -> str:
 
     if engine_choice() != "auto" or (lever := unsupported(scenario)) is None:
         return ""
-    return (f"This scenario runs on the numpy stages (`{lever}` is a lever the compiled kernel does not run), which "
-            f"draw otherwise than the kernel: the same file without that block, even one of size 0, runs on the kernel "
-            f"and gives figures that differ by Monte Carlo noise, not by the model (docs/model.md, \"Two paths through "
-            f"a day\"); compare such designs in one `refsim compare`, which runs them on one path.")
+    # the reason may be a setting, not a lever block (satisfaction.drift_per_year): "a lever ... that block" misnamed it
+    what = "a lever the compiled kernel does not run" if lever.startswith("program.") else \
+        "a setting the compiled kernel does not run"
+    without = "without that block, even one of size 0," if lever.startswith("program.") else "without that setting"
+    return (f"This scenario runs on the numpy stages (`{lever}` is {what}), which draw otherwise than the kernel: the "
+            f"same file {without} runs on the kernel and gives figures that differ by Monte Carlo noise, not by the "
+            f"model (docs/model.md, \"Two paths through a day\"); compare such designs in one `refsim compare`, which "
+            f"runs them on one path.")
 
 
 def asking_note(designs) -> str:
