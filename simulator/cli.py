@@ -410,15 +410,31 @@ def _print_sweep_notes(loaded) -> None:
         out.print(f"  note: {loaded.objective} is undefined at every point{why.replace('`', '')}", markup=False)
 
 
-def _print_default_notes(scenario, name: str = "", sets: list[str] = ()) -> None:
+def _default_notes(scenario, sets: list[str] = ()) -> list[str]:
     """The defaults that decide what a program costs or does, left in place by the file
     (report.text.default_notes), one note each; with ``sets`` (the --set items), also what
     a margin they move does to behaviour (report.text.margin_note)."""
     from .report.text import default_notes, margin_note
 
     notes = [*default_notes(scenario), margin_note(scenario, [item.partition("=")[0].strip() for item in sets])]
-    for note in filter(None, notes):
-        out.print(f"  note: {name + ': ' if name else ''}{note.replace('`', '')}", markup=False)
+    return [note.replace("`", "") for note in notes if note]
+
+
+def _print_default_notes(scenario, sets: list[str] = ()) -> None:
+    for note in _default_notes(scenario, sets):
+        out.print(f"  note: {note}", markup=False)
+
+
+def _print_designs_notes(scenarios, sets: list[str] = ()) -> None:
+    """Each design's default notes, a note several designs share printed once with their
+    names (as report.text.designs_default_notes gives a study's): two designs on one edge list printed its
+    paragraph on friendless people twice, word for word."""
+    names: dict[str, list[str]] = {}
+    for scenario in scenarios:
+        for note in _default_notes(scenario, sets):
+            names.setdefault(note, []).append(scenario.name)
+    for note, who in names.items():
+        out.print(f"  note: {', '.join(who)}: {note}", markup=False)
 
 
 def _typed_again(drawn_seed: int | None) -> list[str]:
@@ -773,8 +789,8 @@ def compare(
                            seed=own) if verdict else ""
     if line:   # report.md's "ranking rests on": the console read as sure (and nothing to rest on without a ranking)
         out.print(f"  {line}", markup=False)
-    for design in comparison.designs:   # as run and validate print them (docs/scenarios.md): report.md alone had them
-        _print_default_notes(design.scenario, design.scenario.name, sets)
+    # as run and validate print them (docs/scenarios.md): report.md alone had them
+    _print_designs_notes([design.scenario for design in comparison.designs], sets)
     for design in comparison.designs:  # a design whose budget ran out, or that earned rewards beyond it
         for line in _budget_lines(design.runs, design.scenario, design.timeseries):
             out.print(f"  {design.scenario.name}: {line}", markup=False)

@@ -1657,6 +1657,25 @@ def test_people_an_edge_list_leaves_in_no_tie_are_said(tmp_path):
             assert len(said) == 3 and all(f"{alone} of the edge list (ids 0 to 4) have no tie" in t for t in said)
 
 
+def test_compare_says_a_note_its_designs_share_once_with_their_names(tmp_path):
+    """Two designs on one edge list numbered from 1 printed its paragraph on friendless
+    people twice, word for word, one per design: it is printed once, naming both; a
+    note only one design has keeps that design's name alone."""
+    (tmp_path / "graph.txt").write_text("1 2\n2 3\n3 4\n4 1\n")
+    files = []
+    for name, program in (("plain", ""), ("credit", "program: {incentive: {kind: single_sided, referrer_reward: 10}, "
+                                                      "timing: {kind: at_purchase}}\n")):
+        files.append(tmp_path / f"{name}.yaml")
+        files[-1].write_text(f"name: {name}\ndays: 5\nreplicates: 2\npopulation: {{initial_customers: 1}}\n"
+                             f"network: {{kind: edgelist, path: graph.txt}}\n{program}")
+    ran = runner.invoke(app, ["compare", *map(str, files), "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 0, ran.output
+    notes = [line for line in ran.stdout.splitlines() if "have no tie in its file" in line]
+    assert len(notes) == 1 and notes[0].strip().startswith("note: plain, credit: 1 of the 5 people"), notes
+    credit = [line for line in ran.stdout.splitlines() if "store credit" in line]
+    assert len(credit) == 1 and credit[0].strip().startswith("note: credit: Rewards are store credit"), credit
+
+
 def test_a_campaign_push_the_budget_cancelled_is_not_said_to_have_ended_of_itself():
     """A campaign with pushes on days 30 and 190 whose budget ran out on day 54 (the
     second push cancelled by end_program) read 'its asks had ended on day 37', and its
