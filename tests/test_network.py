@@ -1025,6 +1025,21 @@ def test_pandas_takes_tabs_comments_padding_and_weights_and_leaves_missing_words
         assert (parsed[2] is None and w is None) or parsed[2].tolist() == list(w)
 
 
+@pytest.mark.parametrize("text, line", [
+    ("0 1 1\n1 2 -1\n2 0 0.2\n", 2),            # plain single spaces: pyarrow's reader
+    ("# signed\n0\t1\t1\n1\t2\t-0.5\n", 3),   # a comment and tabs: pandas'
+    ("0 1 1\n1 2 -1e-9\n", 2),
+])
+def test_a_negative_weight_is_refused_at_its_line(tmp_path, text, line):
+    """A signed network's -1 (SNAP's Epinions, Slashdot: distrust) ran as a weak tie, a
+    friend passing referrals on, and validate said "valid": a weight is a tie's strength
+    from 0, and a negative one is refused at its line, on every reader's path. A weight
+    of 0 (or -0.0) is a weak tie and stays."""
+    with pytest.raises(ScenarioError, match=rf"line {line}: the weight \S+ is negative: .*leave them out"):
+        load_edgelist(write(tmp_path, text))
+    assert load_edgelist(write(tmp_path, "0 1 0\n1 2 -0.0\n"))[3].tolist() == [False, False]
+
+
 def test_validate_refuses_an_odd_ring_degree_as_run_does(tmp_path):
     """`refsim validate` said valid for a Watts-Strogatz mean_degree of 5, which `refsim
     run` refused (the check lived in the generator only): one line from both now."""

@@ -20,6 +20,10 @@ _NODES_HEADER = re.compile(r"^[ \t]*#[ \t]*nodes[ \t]*:[ \t]*(.*?)[ \t]*\r?$", r
 # lines, anchored at every line start and case-folding, took tens of milliseconds.
 _NODES_CANDIDATE = re.compile(r"#[ \t]*[Nn][Oo][Dd][Ee][Ss][ \t]*:")
 _EDGE_LIST_FORMAT = "each line is 'u v' or 'u v weight' with integer ids >= 0 and a number weight; '#' starts a comment"
+# A signed network's -1 (distrust, a foe: SNAP's Epinions and Slashdot exports) ran as a weak tie, a friend who passes
+# referrals on like any other, and nothing said so.
+_NEGATIVE_WEIGHT = ("the weight {} is negative: a weight is a tie's strength, from 0 (0.5 or more makes a strong tie, less "
+                    "a weak one); a signed network's negative ties are not friendships: leave them out of the file")
 
 
 def load_edgelist(path: pathlib.Path, source: str | None = None) -> tuple[int, np.ndarray, np.ndarray, np.ndarray | None]:
@@ -101,7 +105,8 @@ def _checked(u: np.ndarray, v: np.ndarray, weight: np.ndarray | None, nodes: int
         return nodes, u, v, None
     low = min(int(u.min()), int(v.min()))
     high = max(int(u.max()), int(v.max()))
-    if low < 0 or (nodes is not None and high >= nodes) or high >= MAX_PEOPLE:
+    negative = weight is not None and bool((weight < 0).any())
+    if low < 0 or (nodes is not None and high >= nodes) or high >= MAX_PEOPLE or negative:
         _parse_lines(text if isinstance(text, str) else text.decode("ascii"), file, nodes)  # raises with the line number
         raise ScenarioError(f"ids must be in 0..{(nodes or MAX_PEOPLE) - 1}", file=file, key="network.path")  # pragma: no cover
     n = nodes if nodes is not None else high + 1
@@ -242,6 +247,8 @@ def _parse_lines(text: str, file: str, nodes: int | None):
                 weight = math.nan
             if not math.isfinite(weight):
                 raise bad(f"cannot read the weight {parts[2]!r}: {_EDGE_LIST_FORMAT}")
+            if weight < 0:
+                raise bad(_NEGATIVE_WEIGHT.format(parts[2]))
             ws.append(weight)
         us.append(a)
         vs.append(b)
