@@ -38,8 +38,8 @@ import pandas as pd
 from .equality import FieldsEqual
 from .config import Scenario, has_budget, has_program
 from .errors import ScenarioError
-from .evaluation import BOUNDED, capped_as, ceiling
-from .metrics import NEVER_IS_WORST, SUMMARY_METRICS, UNDEFINED_IS_WORST, copies, joint_level, median_day, normal_quantile, t_quantile, t_sf
+from .evaluation import BOUNDED, DAY_METRICS, capped_as, ceiling
+from .metrics import METRIC_BOUNDS, NEVER_IS_WORST, SUMMARY_METRICS, UNDEFINED_IS_WORST, copies, joint_level, median_day, normal_quantile, t_quantile, t_sf
 from .rng import stream_key, stream_seed
 from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_designs
 
@@ -207,6 +207,11 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
                 # paired, the unpaired interval beside the paired one is over the same replicates, where both are
                 # defined: over each design's own it was centred elsewhere than the difference it stood beside
                 unpaired = unpaired_difference(*(_pairs(base, values) if paired else (base, values)), level)
+                lowest, highest = difference_range(reference, design, metric)
+                for interval_of in (difference, unpaired):   # cut as each design's interval is (METRIC_BOUNDS, ceiling)
+                    for key, value in interval_of.items():
+                        if key.endswith("ci_low") or key.endswith("ci_high"):
+                            interval_of[key] = min(max(value, lowest), highest)
                 a, b = _pairs(base, values)
                 target = precision * abs(difference["diff_mean"])
                 row.update({k: difference[k] for k in ("diff_mean", "diff_ci_low", "diff_ci_high", "diff_sd")}, **unpaired)
@@ -234,6 +239,26 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
                     row["verdict"] = "undefined"
             rows.append(row)
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+
+
+def difference_range(reference: Results, design: Results, metric: str) -> tuple[float, float]:
+    """The values ``design`` less ``reference`` can take on ``metric`` (as :func:`counted`
+    gives them): each design's values lie between the metric's floor (METRIC_BOUNDS) and
+    its ceiling (a total budget, the horizon; a payback that never came counts as the day
+    after it), so their difference between one's floor less the other's ceiling and one's
+    ceiling less the other's floor. A t-interval knows nothing of them: the reward spend
+    of a design with a $400 budget against no program read "paired 95% CI 367.7 – 402.3",
+    more than the budget can pay, where summary.csv cut the same spend to 400."""
+    def values_range(results: Results) -> tuple[float, float]:
+        low = METRIC_BOUNDS.get(metric, (-math.inf, math.inf))[0]
+        capped = capped_as(metric, results.runs)
+        high = ceiling(results.scenario, capped) if capped in BOUNDED else math.inf
+        if metric in DAY_METRICS:
+            high += 1.0   # a day that never came is the day after the horizon (counted)
+        return low, high
+
+    (base_low, base_high), (low, high) = values_range(reference), values_range(design)
+    return low - base_high, high - base_low
 
 
 def counted(design: Results, metric: str) -> np.ndarray:

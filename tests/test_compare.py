@@ -1890,6 +1890,40 @@ def test_a_compare_with_set_says_so_in_its_report(tmp_path):
            "together" in " ".join(result.stdout.split())
 
 
+@pytest.mark.parametrize("paired", [True, False])
+def test_a_difference_interval_stops_where_no_two_runs_can_differ(paired):
+    """A $400 budget's spend against no program read "paired 95% CI 367.7 – 402.3" on the
+    console and in comparison.csv, more than the budget can pay, where summary.csv cut
+    the same spend to 400; a payback's difference could reach past the horizon. Each
+    design's values lie between the metric's floor and its ceiling, so a difference lies
+    between one's floor less the other's ceiling and one's ceiling less the other's
+    floor (closed forms below); the mean and a verdict inside those bounds stay."""
+    from types import SimpleNamespace
+
+    from simulator.compare import comparison_table
+
+    budgeted = small(name="capped", days=90, program={"incentive": {"kind": "double_sided", "referrer_reward": 10,
+                                                                     "referee_reward": 10, "budget": 600}})
+    spend = [600.0, 590.0, 600.0, 480.0]
+    none = SimpleNamespace(scenario=small(name="none", days=90),
+                           runs=pd.DataFrame({"replicate": range(4), "reward_cost": 0.0, "payback_day": np.nan}))
+    capped = SimpleNamespace(scenario=budgeted, runs=pd.DataFrame({"replicate": range(4), "reward_cost": spend,
+                                                                  "payback_day": [1.0, 1.0, 2.0, 90.0]}))
+    row = comparison_table([none, capped], paired=paired).set_index(["design", "metric"]).loc[("capped", "reward_cost")]
+    assert row["diff_mean"] == pytest.approx(567.5)
+    assert row["diff_ci_high"] == 600.0 and row["diff_ci_low"] < 567.5   # the t-interval alone: 567.5 + 95.4
+    if paired:
+        assert row["unpaired_ci_high"] == 600.0
+    # the other way round: no program less a design that spends at most 600
+    row = comparison_table([capped, none], paired=paired).set_index(["design", "metric"]).loc[("none", "reward_cost")]
+    assert row["diff_ci_low"] == -600.0 and row["verdict"] == "lower"
+    # a payback between day 1 and the day after the horizon (91, never): two can differ by 90 at most
+    twin = SimpleNamespace(scenario=budgeted.model_copy(update={"name": "twin"}),
+                           runs=pd.DataFrame({"replicate": range(4), "payback_day": [np.nan, np.nan, np.nan, 1.0]}))
+    row = comparison_table([twin, capped], paired=paired).set_index(["design", "metric"]).loc[("capped", "payback_day")]
+    assert row["diff_ci_low"] == -90.0 and row["diff_ci_high"] <= 90.0
+
+
 def test_a_program_cost_that_is_the_reward_spend_stops_at_the_budget_in_every_table():
     """comparison.csv and a sweep's points.csv cut reward_cost's interval at a total
     budget of 600 but not program_cost's (605, 632), though the two were equal in every
