@@ -9,6 +9,7 @@ daily figures are collected declaratively by a Mesa DataCollector built from
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import mesa
@@ -16,7 +17,7 @@ import numpy as np
 
 from .config import Scenario
 from .engine import Engine
-from .metrics import COLUMN_INDEX, DAILY_COLUMNS
+from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS
 from .network import Network
 from .rng import draw_seed
 from .state import STATE_NAMES
@@ -44,8 +45,18 @@ class Customer(mesa.Agent):
 
     @property
     def satisfaction(self) -> float:
-        """The person's satisfaction score, 0-10."""
-        return float(self._get("satisfaction"))
+        """The person's satisfaction score, 0-10, as sharing and churn read it on the
+        model's day: drawn at set-up, less what reminders' annoyance took off it, moved
+        by ``satisfaction.drift_per_year`` over their tenure and raised by delight (a
+        churned customer's on the day they left; a prospect's as drawn). The people
+        table's ``satisfaction`` column is the score as drawn. The view gave the drawn
+        score too: an annoyed customer read 8.5, a promoter, where the model used 2.5."""
+        engine = self.model.engine
+        if int(self._get("adopted_day")) < 0:
+            return float(self._get("satisfaction"))
+        churned = int(self._get("churn_day"))
+        day = churned if churned >= 0 else self.model.day
+        return float(engine._scores(np.array([self.person]), day)[0])
 
     @property
     def adopted_day(self) -> int | None:
@@ -174,8 +185,15 @@ class ReferralModel(mesa.Model):
 
 
 def _column_reporter(name: str):
-    index = COLUMN_INDEX[name]
-    return lambda model: float(model.engine.today[index])
+    """The DataCollector's reporter of a daily column: a whole number for a count, as
+    the timeseries holds it (every column read as a float, 79.0 customers, so
+    ``DataFrame.equals`` told the collector's table from the same rows of
+    ``results.timeseries``)."""
+    return functools.partial(_column_value, COLUMN_INDEX[name], int if name in COUNT_COLUMNS else float)
+
+
+def _column_value(index: int, kind, model) -> float | int:
+    return kind(model.engine.today[index])
 
 
 def _check_network(network, scenario: Scenario) -> None:
