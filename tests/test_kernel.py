@@ -177,7 +177,7 @@ def test_the_kernel_runs_what_it_compiles_and_says_what_it_does_not():
     drifting = small(satisfaction={"kind": "nps_mix", "drift_per_year": -1.0})
     assert unsupported(drifting) == "satisfaction.drift_per_year"
     assert not Engine(drifting, 1).uses_kernel  # auto falls back to the numpy path
-    with pytest.raises(ValueError, match="satisfaction.drift_per_year"):
+    with pytest.raises(ScenarioError, match="satisfaction.drift_per_year"):   # a mistake in the input, not a ValueError
         Engine(drifting, 1, kernel=True)
     assert not Engine(small(days=20), 1, kernel=False).uses_kernel
 

@@ -495,7 +495,7 @@ def test_a_compared_design_that_ran_on_the_numpy_stages_is_replayed_on_them():
     pd.testing.assert_frame_equal(again.runs, designs[0].runs)
     with pytest.raises(TypeError, match=r"simulate\(\): kernel must be True or False"):
         simulate(cash, kernel="no")
-    with pytest.raises(ValueError, match="the compiled kernel does not run program.influencers"):
+    with pytest.raises(ScenarioError, match=r"^kernel: the compiled kernel does not run program.influencers .*kernel=False"):
         simulate(seeding, replicates=1, kernel=True)
 
 

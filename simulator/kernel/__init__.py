@@ -67,7 +67,11 @@ def use_kernel(scenario, kernel: bool | None) -> bool:
         return path_for([scenario], engine_choice())
     reason = unsupported(scenario)
     if kernel and reason is not None:
-        raise ValueError(f"the compiled kernel does not run {reason} yet; run it on the numpy path (kernel=False)")
+        from ..errors import ScenarioError
+
+        # a ValueError, which `except ScenarioError` (what simulate's docstring promises for a mistake) missed
+        raise ScenarioError(f"the compiled kernel does not run {reason} yet; give kernel=False (the numpy stages) or "
+                            f"None (the kernel wherever it runs)", key="kernel")
     return bool(kernel)
 
 
