@@ -847,7 +847,11 @@ def decide(comparison: Comparison, metric: str | None = None) -> Decision | None
     undefined where the program added nobody, ranks the designs where it is defined in
     the most replicates first (UNDEFINED_IS_WORST). A metric nobody wins (a cost,
     the dashboard's ROI: UNRANKED) or an unknown one is refused in one line: decide
-    crowned the design that spent the most, and a misspelt name decided on profit."""
+    crowned the design that spent the most, and a misspelt name decided on profit.
+
+    Returns None where no design has the metric in any replicate (a cost per extra
+    customer where no program added anyone, a payback of designs without a program):
+    there is nothing to rank."""
     metric = _decided_metric(comparison, metric)
     sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
     runs = {d.scenario.name: d.runs.sort_values("replicate") for d in comparison.designs}
