@@ -284,7 +284,10 @@ def _design_with_sets(path: Path, sets: list[str], designs: int):
     try:
         return load_scenario(path, sets)
     except ScenarioError as error:
-        if designs < 2 or " is a key of kind " not in error.message or " with --set " not in (error.file or ""):
+        # a key of a block this design's file does not have at all (program.incentive.budget in a no-program file
+        # without a program block): "missing 'kind'", which the user never wrote and which said nothing of --set
+        absent = "missing 'kind'; every block with variants needs one" in error.message
+        if designs < 2 or not (" is a key of kind " in error.message or absent) or " with --set " not in (error.file or ""):
             raise
         from .parameters import is_lever
 
@@ -292,6 +295,11 @@ def _design_with_sets(path: Path, sets: list[str], designs: int):
         # size) one design lacks: it was offered for both
         how = ("one design file for each value (or search it with refsim optimize)" if is_lever(error.key or "")
                else "or vary it with refsim sensitivity, which moves only the designs that have it")
+        if absent:
+            kinds = error.message.split("valid kinds: ", 1)[-1].split("; ", 1)[-1]   # "budget is a key of kinds ..."
+            raise ScenarioError(f"this design's file has no `{error.key}` block for the --set to go into ({kinds}); a "
+                                f"--set goes to every design of a comparison: set the key in the files of the designs "
+                                f"that have it, {how}", file=error.file, key=error.key) from None
         raise ScenarioError(error.message.split(" change the kind, or remove the key;")[0]
                             + f" a --set goes to every design of a comparison: set the key in the files of the designs "
                               f"that have it, {how};"

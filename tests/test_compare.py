@@ -2395,6 +2395,30 @@ def test_a_set_of_a_key_one_designs_kind_lacks_says_how_to_vary_it_in_the_others
     assert not (tmp_path / "c").exists()
 
 
+def test_a_set_into_a_block_one_designs_file_lacks_says_the_set_goes_to_every_design(tmp_path):
+    """A no-program file written without a `program:` block, compared with a budgeted
+    design under --set program.incentive.budget=200 (the budget question), was refused
+    with "program.incentive: missing 'kind'; every block with variants needs one", a kind
+    the user never wrote and no word of the --set: the one line now says the design's
+    file has no such block and how to set the key in the designs that have it."""
+    from .conftest import SCENARIOS
+
+    bare = tmp_path / "none.yaml"
+    bare.write_text("name: none\ndays: 30\npopulation: {size: 500, initial_customers: 5}\n")
+    result = CliRunner().invoke(app, ["compare", str(bare), str(SCENARIOS / "single-sided-cash.yaml"), "--set",
+                                      "program.incentive.budget=200", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    said = result.stderr
+    assert "none.yaml with --set program.incentive.budget=200: program.incentive: this design's file has no " in said
+    assert "(budget is a key of kinds single_sided, double_sided, tiered)" in said, said
+    assert "missing 'kind'" not in said and "a --set goes to every design of a comparison" in said, said
+    assert not (tmp_path / "c").exists()
+    # the file alone, run with the same --set: the plain refusal (no comparison to speak of)
+    alone = CliRunner().invoke(app, ["run", str(bare), "--set", "program.incentive.budget=200", "--out",
+                                     str(tmp_path / "r")])
+    assert alone.exit_code == 2 and "missing 'kind'" in alone.stderr, alone.stderr
+
+
 def test_a_set_of_a_choice_one_designs_kind_lacks_is_not_sent_to_sensitivity(tmp_path):
     """compare's refusal of --set program.incentive.referee_reward=5 on a double- and a
     single-sided design sent the user to refsim sensitivity, which refuses a choice of
