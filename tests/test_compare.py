@@ -1225,6 +1225,27 @@ def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
     assert ("; a total budget paid on qualification reserves those rewards too until they prove void, so what they "
             "free pays later referrals only before it runs out, and after it stays unspent. Test") in \
         assumption_note(wrap(*budgeted))
+    # under renewal contracts longer than the wait nobody leaves before qualifying (docs/model.md, renewal churn): the
+    # note told a B2B lead on annual contracts that paying 30 days later saved the rewards of accounts leaving early
+    from simulator.config import Renewal
+
+    annual = [s.model_copy(update={"churn": s.churn.model_copy(update={"renewal": Renewal(every_days=365)})})
+              for s in (at_once, later)]
+    note = assumption_note(wrap(*annual))
+    assert ("paying later saves nothing on friends leaving early (contracts of 365 days end only on renewal dates: "
+            "none leaves before qualifying) but, against paying on signup, the claims of the fake accounts") in note, note
+    assert "friends who leave before they qualify" not in note
+    from simulator.report.text import contract_days
+
+    # a study that varies churn (its renewal, its rate) cannot count on the contracts; a design without them neither
+    assert contract_days(annual) == 365 and contract_days(annual, ["churn.renewal.every_days"]) is None
+    assert contract_days([annual[0], later]) is None
+    monthly = [s.model_copy(update={"churn": s.churn.model_copy(update={"renewal": Renewal(every_days=60, notice_days=0)})})
+               for s in (sooner, later)]
+    assert "the rewards of friends who leave before they qualify" in assumption_note(wrap(*monthly))   # 60 < 90 days
+    # designs of different fraud shares: the highest, said as such
+    mixed = [risky[0], later]
+    assert "(0.15 at most here)" in assumption_note(wrap(*mixed))
 
 
 def test_paying_on_qualification_at_once_against_on_signup_names_the_blocked_fakes():

@@ -20,7 +20,7 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, undefined_value_reason, beyond_budget_sentence, fraud_uncertain, ask_lag_note, ask_lag_apart
+from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_uncertain, ask_lag_note, ask_lag_apart
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
@@ -834,8 +834,9 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         listed = ", ".join(f"{name} {days} days" for name, days in waits.items())
         rate = max(s.program.incentive.delay_discount for s in rewarded)
         budgeted = any(s.program.incentive.budget is not None for s in rewarded)
-        notes.append(f"they pay their rewards after different waits ({listed}): "
-                     f"{payment_timing_trade(rate, max(waits.values()), share, fakes, blocked, budgeted)}")
+        trade = payment_timing_trade(rate, max(waits.values()), share, fakes, blocked, budgeted, contract_days(rewarded),
+                                     len({s.fraud.share for s in rewarded}) > 1)
+        notes.append(f"they pay their rewards after different waits ({listed}): {trade}")
         tests.append(payment_timing_check(rate, share, fakes))
     elif fakes and share > 0 and blocked > 0:
         # paid on qualification after 0 days beat paid on signup "sure at 95%" on the fakes' claims alone, which the

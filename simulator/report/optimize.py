@@ -24,7 +24,7 @@ from ..config import Scenario, fitting_description
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest, outputs_staged
 from ..provenance import study_engine_record
 from .figure import plt, save
-from .text import (axis_label, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, budget_used_text, figure_links, fmt,
+from .text import (axis_label, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, contract_days, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -164,7 +164,9 @@ def payment_delay_note(base: Scenario, parameters: list[Parameter]) -> str:
     share = _highest(parameters, "fraud.share", base.fraud.share)
     fakes = "paid_on" in varied
     budgeted = getattr(incentive, "budget", None) is not None or "program.incentive.budget" in keys
-    return (f"{named} {'is' if len(varied) == 1 else 'are'} varied: {payment_timing_trade(rate, wait, share, fakes, blocked_share(base, keys), budgeted)}. "
+    trade = payment_timing_trade(rate, wait, share, fakes, blocked_share(base, keys), budgeted, contract_days([base], keys),
+                                 "fraud.share" in keys)
+    return (f"{named} {'is' if len(varied) == 1 else 'are'} varied: {trade}. "
             f"The terms the search chooses rest on these assumptions {where}: check them with `refsim sensitivity` "
             f"({payment_timing_check(rate, share, fakes)}), or fix the terms at what you will offer.")
 

@@ -20,7 +20,7 @@ from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, UNRANKED
 from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
-from .text import (PAYMENT_TIMING_KEYS, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, horizon_note_of_ends, study_world_note, unpriced_size_note, blocked_share, payment_timing_check, counted, figure_links, sweep_caption, fmt, interval_text, k_undefined_note, metric_label,
+from .text import (PAYMENT_TIMING_KEYS, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, horizon_note_of_ends, study_world_note, unpriced_size_note, blocked_share, contract_days, payment_timing_check, counted, figure_links, sweep_caption, fmt, interval_text, k_undefined_note, metric_label,
                    payment_timing_trade)
 
 
@@ -427,7 +427,9 @@ def _payment_timing_note(sweep: Sweep) -> str:
     share = _highest(sweep, "fraud.share", base.fraud.share)
     budgeted = (getattr(base.program.incentive, "budget", None) is not None
                 or "program.incentive.budget" in sweep.parameters)
-    return (f"The ranking of {_names(chosen)} rests on assumptions: {payment_timing_trade(rate, wait, share, fakes, blocked_share(base, sweep.parameters), budgeted)} "
+    trade = payment_timing_trade(rate, wait, share, fakes, blocked_share(base, sweep.parameters), budgeted,
+                                 contract_days([base], sweep.parameters), "fraud.share" in sweep.parameters)
+    return (f"The ranking of {_names(chosen)} rests on assumptions: {trade} "
             f"(docs/model.md, \"Assumptions that decide some comparisons\"). Test it with `refsim sensitivity` "
             f"({payment_timing_check(rate, share, fakes)}).")
 

@@ -734,8 +734,19 @@ def designs_default_notes(designs, keys, parameters=()) -> list[str]:
 PAYMENT_TIMING_KEYS = ("program.incentive.paid_on", "program.incentive.qualification_days")
 
 
+def contract_days(scenarios, varied=()) -> int | None:
+    """The shortest renewal contract (``churn.renewal.every_days``) of ``scenarios``
+    where every one has renewal contracts and no key of ``churn`` is varied (a study's
+    ``varied`` keys), else None: under such contracts nobody leaves within that many
+    days of signing."""
+    if any(key.startswith("churn.") for key in varied):
+        return None
+    days = [s.churn.renewal.every_days if s.churn.renewal is not None else None for s in scenarios]
+    return None if not days or None in days else min(days)
+
+
 def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bool, blocked: float | None = None,
-                         budgeted: bool = False) -> str:
+                         budgeted: bool = False, contract: int | None = None, shares_differ: bool = False) -> str:
     """What a verdict on when rewards are paid rests on, as a clause: what paying later
     saves and what it costs, at the discount ``rate`` people are assumed to apply, for
     the longest ``wait`` (days) among the designs. ``fakes``: the designs differ in
@@ -747,20 +758,31 @@ def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bo
     design has a total budget, which paid on qualification reserves those rewards too
     until they prove void (the program cannot tell them apart), so what a release frees
     pays later referrals only before it runs out: "saves" read as a budget that lasts
-    as long as the rewards paid."""
+    as long as the rewards paid. ``contract``: every design's customers sign renewal
+    contracts of at least that many days (:func:`contract_days`); longer than the wait,
+    no friend leaves before qualifying, and nothing is saved on them (the note told a
+    B2B lead on annual contracts that waiting 30 days saved the rewards of accounts
+    that leave early). ``shares_differ``: the designs' or the study's fraud shares
+    differ, ``fraud_share`` being the highest."""
     share = f" (`fraud.blocked_by_qualification` {blocked:.0%}, whatever the wait: an assumption)" if blocked is not None else ""
-    saves = ("the rewards of friends who leave before they qualify"
-             + (f" and, against paying on signup, the claims of the fake accounts qualification blocks{share}" if fakes else ""))
+    blocks = f"the claims of the fake accounts qualification blocks{share}"
+    if contract is not None and contract > wait:
+        saves = (f" nothing on friends leaving early (contracts of {contract:g} days end only on renewal dates: none "
+                 f"leaves before qualifying)" + (f" but, against paying on signup, {blocks}" if fakes else ""))
+    else:
+        saves = (" the rewards of friends who leave before they qualify"
+                 + (f" and, against paying on signup, {blocks}" if fakes else ""))
     held = ("; a total budget paid on qualification reserves those rewards too until they prove void, so what they "
             "free pays later referrals only before it runs out, and after it stays unspent" if budgeted else "")
     if rate > 0:
         worth = (f": paid after {wait:g} days, as {1 / (1 + wait * rate):.0%} of it paid at once would" if wait > 0
                  else "")
-        grows = f"; the fakes' part grows with `fraud.share` ({fraud_share:g} here)" if fakes else ""
-        return (f"paying later saves {saves}, and costs referrals, since a reward paid later moves people less "
+        grows = (f"; the fakes' part grows with `fraud.share` ({fraud_share:g}{' at most' if shares_differ else ''} here)"
+                 if fakes else "")
+        return (f"paying later saves{saves}, and costs referrals, since a reward paid later moves people less "
                 f"(`delay_discount` {rate:g} a day{worth}){grows}{held}")
     return (f"with `delay_discount` 0 a reward paid later moves people as much as one paid at once, so paying later only "
-            f"saves ({saves}) and the latest payment looks best{held}")
+            f"saves ({saves.strip()}) and the latest payment looks best{held}")
 
 
 def blocked_share(scenario, varied) -> float | None:
