@@ -550,7 +550,7 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
     from .optimize import chosen_rows, winner_rows
     from .report import fmt
     from .report.text import span_text
-    from .report.optimize import (_value, budget_bound_note, close_choices, range_edge_note, spend_cap_note, tie_note,
+    from .report.optimize import (_value, budget_bound_note, close_choices, close_trials, range_edge_note, spend_cap_note, tie_note,
                                   untried_choices, untried_end_note)
 
     if result.best is None:
@@ -603,6 +603,10 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
         if note:   # report.md's markdown: the console prints no backticks
             out.print(f"  note: {note.replace('`', '')}", markup=False)
     close, better = close_choices(result, parameters)
+    if near := close_trials(result, parameters):
+        out.print(f"  note: the winner is not told apart at 95% from leading trials, on the replicates both ran: "
+                  f"{'; '.join(near)}; run them side by side with refsim compare and more replicates before choosing",
+                  markup=False)
     if close:
         out.print(f"  note: not told apart from the winner at 95% on the replicates both ran: {'; '.join(close)}; run "
                   f"them side by side with refsim compare and more replicates before choosing", markup=False)

@@ -1586,6 +1586,40 @@ def test_choices_not_told_apart_from_the_winner_are_named_with_the_paired_differ
     assert "| onboarding (the winner's) | 1 | 0 | 11.5 | – | 4 |" in table
 
 
+def test_leading_trials_of_a_number_range_not_told_apart_from_the_winner_are_named():
+    """A reward pair at 18,500 was "best" beside another at 15,430 whose paired difference
+    from it held 0 over the 16 seeds both ran, and an independent compare had them the other
+    way round: categorical choices got the "not told apart" line, number ranges none. The
+    leading trials keeping the constraints are now weighed the same way (closed form: trial
+    1 trails the winner by exactly 1 on every replicate, told apart; trial 2 by 1 on
+    average, -2 and +4 by turns, not; trial 3 breaks the cap at its interval's end and is no
+    alternative)."""
+    from types import SimpleNamespace
+
+    from scipy import stats
+
+    from simulator.optimize import Objective, parse_constraint
+    from simulator.parameters import parse_parameters
+    from simulator.report.optimize import close_trials
+    from .conftest import small
+
+    key = "program.incentive.referrer_reward"
+    parameters = parse_parameters([f"{key}=0:60"], small())
+    runs = {0: [10.0, 12.0, 11.0, 13.0], 1: [9.0, 11.0, 10.0, 12.0], 2: [12.0, 8.0, 13.0, 9.0], 3: [10.0, 12.0, 11.0, 13.0]}
+    trials = pd.DataFrame({"trial": [0, 1, 2, 3], "state": "COMPLETE", "replicates": 4, key: [6.1, 13.0, 40.0, 55.0],
+                           "incremental_value_mean": [11.5, 10.5, 10.5, 11.4], "feasible": True,
+                           "feasible_upper": [True, True, True, False]})
+    result = SimpleNamespace(trials=trials, best_trial=0, best={key: 6.1}, runs=runs, confirmation=pd.DataFrame(),
+                             objectives=[Objective("incremental_value", "maximize")],
+                             constraints=[parse_constraint("reward_cost<=3000")], rungs=[4])
+    half = stats.t.ppf(0.975, 3) * pd.Series([-2, 4, -2, 4]).std() / 2
+    assert close_trials(result, parameters) == [
+        f"trial 2 (referrer_reward=40): winner − it 1 ({1 - half:.2f} to {1 + half:.2f}, 4 replicates)"]
+    # a winner ahead of all of them at 95%: nothing to say
+    clear = SimpleNamespace(**{**vars(result), "runs": {**runs, 2: [9.0, 11.0, 10.0, 12.0]}})
+    assert close_trials(clear, parameters) == []
+
+
 def test_a_winner_at_an_end_of_its_range_is_said_to_be_there():
     """optimize printed "best: program.incentive.referrer_reward=0.04047" for a search
     over 0-60: a strategist read a considered 4 cents, where the search says the less

@@ -685,6 +685,10 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
                   "the far end of its 95% interval (five at most), then the leading ones that keep them on the mean "
                   "only (two at most; a winner from these would break a constraint on many launches)." if result.constraints else
                   "On the highest rung reached, best first (95% interval over the trial's replicates).", "", *top]
+        if near := close_trials(result, parameters):
+            lines += ["", "**Not told apart from the winner at 95%**, on the replicates both ran (the same seeds): "
+                      + "; ".join(near) + ". The search ranks them on these few replicates: run them side by side "
+                      "with `refsim compare` and more replicates before choosing between them."]
     # only the files written: with no completed trial there is no confirmation.csv and no best.yaml
     rerun = "confirmation.csv (fresh-seed re-runs), " if len(result.confirmation) else ""
     best = "best.yaml, " if result.best_scenario is not None else ""
@@ -813,6 +817,34 @@ def close_choices(result: OptimizeResult, parameters: list[Parameter]) -> tuple[
             elif side < 0:
                 better.append(text)
     return close, better
+
+
+def close_trials(result: OptimizeResult, parameters: list[Parameter], count: int = 3) -> list[str]:
+    """The leading trials (as the Leading trials table orders them, keeping every
+    constraint at the far end of its interval) that the winner is not told apart from at
+    95% on the replicates both ran on the same seeds, ``count`` at most, each as
+    'trial n (key=value, ...): winner − it ...'. Number ranges had no such line where
+    categorical choices had one: a reward pair at 18,500 was "best" beside another at
+    15,430 whose paired difference from it held 0 (−1,530 to 7,671 over 16 seeds), and an
+    independent compare had them the other way round."""
+    trials = result.trials
+    if result.best_trial is None or not len(trials) or len(result.objectives) != 1:
+        return []
+    done = trials[trials["state"] == "COMPLETE"]
+    ordered = in_the_order_chosen(done, result.objectives[0], result.constraints)
+    if "feasible_upper" in ordered:
+        ordered = ordered[ordered["feasible_upper"].astype(bool)]
+    level = level_trials(result)
+    close = []
+    for row in ordered.head(TOP_ROWS).to_dict("records"):
+        trial = int(row["trial"])
+        difference = winner_against(result, trial)
+        if difference is None or not math.isfinite(difference["diff_ci_low"]) or trial in level:
+            continue   # the winner itself, too few shared runs, or a tie tie_note names
+        if ahead(result, difference) == 0:
+            values = ", ".join(f"{p.key.rsplit('.', 1)[-1]}={_value(row[p.key])}" for p in parameters)
+            close.append(f"trial {trial} ({values}): winner − it {_versus_text(difference)}")
+    return close[:count]
 
 
 def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]:
@@ -1247,7 +1279,11 @@ def _listed(numbers: list[int]) -> str:
 MEAN_ONLY_ROWS = 2
 
 
-def _top_trials(result: OptimizeResult, parameters: list[Parameter], count: int = 5) -> list[str]:
+#: Rows of the Leading trials table that keep the constraints at the far end of their intervals.
+TOP_ROWS = 5
+
+
+def _top_trials(result: OptimizeResult, parameters: list[Parameter], count: int = TOP_ROWS) -> list[str]:
     trials = result.trials
     if not len(trials) or len(result.objectives) != 1:
         return []
