@@ -1236,6 +1236,18 @@ def test_a_trial_level_with_the_winner_is_named_and_leading_trials_come_in_the_w
     rows = [line.split("|")[1].strip() for line in _top_trials(SimpleNamespace(**{**vars(result), "trials": many}),
                                                                [SimpleNamespace(key=REWARD)])[2:]]
     assert len(rows) == 7 and rows[-2:] == ["2", "12"], rows   # five safe, then the two best kept on the mean only
+    # fewer than five keep the constraints: the rows breaking one on the mean fill the table, and the sentence above
+    # it says so (it listed only trials that keep them, over a row 'feasible: no')
+    from simulator.report.optimize import leading_intro
+
+    assert "rows fill with trials breaking" not in leading_intro(result, table)
+    broken = SimpleNamespace(**{**vars(result), "trials": trials.assign(
+        feasible=[True, True, True, False, False], feasible_upper=[True, True, False, False, False],
+        reward_cost_mean=[100.0, 200.0, 250.0, 310.0, 330.0])})
+    table = _top_trials(broken, [SimpleNamespace(key=REWARD)])
+    assert table[-1].endswith("| no |")
+    assert leading_intro(broken, table).endswith("; where fewer keep them, the rows fill with trials breaking a "
+                                                  "constraint on the mean (feasible: no), those breaking it least first.")
 
 
 @pytest.mark.parametrize("command, block", [("optimize", "vary"), ("sensitivity", "uncertain")])

@@ -678,13 +678,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
                       "with `refsim compare` before launching the winner."]
     top = _top_trials(result, parameters)
     if top:
-        lines += ["", "## Leading trials", "", "On the highest rung reached, with the lower-rung trials that keep every "
-                  "constraint at the far end of their interval and do better than every such trial of that rung (the "
-                  "halving promotes by the objective alone), in the order the winner is chosen (95% "
-                  "interval over the trial's replicates): best first among the trials that keep every constraint at "
-                  "the far end of its 95% interval (five at most), then the leading ones that keep them on the mean "
-                  "only (two at most; a winner from these would break a constraint on many launches)." if result.constraints else
-                  "On the highest rung reached, best first (95% interval over the trial's replicates).", "", *top]
+        lines += ["", "## Leading trials", "", leading_intro(result, top), "", *top]
         if near := close_trials(result, parameters):
             lines += ["", "**Not told apart from the winner at 95%**, on the replicates both ran (the same seeds): "
                       + "; ".join(near) + ". The search ranks them on these few replicates: run them side by side "
@@ -1277,6 +1271,22 @@ def _listed(numbers: list[int]) -> str:
 
 #: Rows of the leading trials that keep the constraints on the mean only, listed after the safe ones.
 MEAN_ONLY_ROWS = 2
+
+
+def leading_intro(result: OptimizeResult, top: list[str]) -> str:
+    """The sentence above the Leading trials table (``top``, its lines)."""
+    if not result.constraints:
+        return "On the highest rung reached, best first (95% interval over the trial's replicates)."
+    # where fewer than five keep the constraints, the table fills with trials breaking one on the mean: unsaid, a row
+    # 'feasible: no' stood under a sentence listing only trials that keep them
+    fill = ("; where fewer keep them, the rows fill with trials breaking a constraint on the mean (feasible: no), "
+            "those breaking it least first" if any(row.endswith("| no |") for row in top) else "")
+    return ("On the highest rung reached, with the lower-rung trials that keep every constraint at the far end of their "
+            "interval and do better than every such trial of that rung (the halving promotes by the objective alone), "
+            "in the order the winner is chosen (95% interval over the trial's replicates): best first among the trials "
+            "that keep every constraint at the far end of its 95% interval (five at most), then the leading ones that "
+            "keep them on the mean only (two at most; a winner from these would break a constraint on many launches)"
+            f"{fill}.")
 
 
 #: Rows of the Leading trials table that keep the constraints at the far end of their intervals.
