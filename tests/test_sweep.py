@@ -2404,6 +2404,22 @@ def test_a_point_that_paid_back_in_fewer_runs_is_not_the_best_payback():
     assert best.loc["payback_day", "point_id"] == 1 and best.loc["value", "point_id"] == 2
 
 
+def test_a_best_payback_on_day_1_is_said_to_be_no_feat_of_speed(tmp_path):
+    """A sweep's Best points named the reward of 0 best on payback_day, "mean 1, 1 – 1",
+    which read as the fastest to pay back: day 1 means the cumulative incremental profit
+    never fell below 0 (a program spending nothing first), as run's and compare's reports
+    say. The sweep's report now says so under its table, naming the points."""
+    path = write_sweep(tmp_path, metrics=["incremental_value", "payback_day"])
+    done = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "s"), "--executor", "serial"])
+    assert done.exit_code == 0, done.output
+    points = pd.read_csv(tmp_path / "s" / "points.csv").set_index("point_id")
+    report = " ".join((tmp_path / "s" / "report.md").read_text().split())
+    best = points["payback_day_mean"].idxmin()
+    assert points.loc[best, "payback_day_mean"] == 1   # the reward of 0 spends nothing: day 1 in every run
+    assert (f"A payback on day 1 is no feat of speed: in the runs of point {best} that pay back, the cumulative "
+            f"incremental profit never falls below 0") in report, report
+
+
 def test_a_points_interval_stops_at_its_last_day_and_its_budget(tmp_path):
     """points.csv cut an interval at the lowest value a run can take but not at the
     highest: a payback day's ran to day 981 of a 180-day point, where run, compare and

@@ -351,6 +351,13 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
                          f"{_values(point, sweep.parameters)} | {fmt(row['mean'])}{over} | {band} | "
                          f"{_ids(_tested(row))}"
                          f"{_tie_text(row)} |")
+        first_day = sorted({int(r["point_id"]) for r in best.to_dict("records")
+                            if r["metric"] == "payback_day" and r["mean"] <= 1})
+        if first_day:   # "best payback_day: point 0, mean 1" read as the fastest to pay back; compare and run say this
+            lines += ["", f"A payback on day 1 is no feat of speed: in the runs of point{'s' if len(first_day) > 1 else ''} "
+                          f"{_ids(first_day, count=False)} that pay back, the cumulative incremental profit never falls below 0 (a "
+                          f"program that spends little before its referrals bring margin, or a reward of 0, does so, "
+                          f"whatever it adds): weigh it by `incremental_value`."]
         never = [m for m in sweep.metrics if summary[f"{m}_mean"].isna().all()]
         if never:   # they vanished from the table and the figures without a word
             k = [m for m in never if m in ("k_factor", "program_k")]
