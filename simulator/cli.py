@@ -219,7 +219,7 @@ def run(
     scenario: Path = typer.Argument(..., metavar="SCENARIO", help="Scenario YAML file (see scenarios/)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/."),
     replicates: Optional[int] = typer.Option(None, "--replicates", "-r", help="Number of replicates, 1..1,000,000 (default: the scenario's)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Scenario seed, 0..2^63-1 (default: the scenario's, or a fresh one that is recorded)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Scenario seed, 0..2^63-1 (default: the scenario's, or a fresh one that is recorded); each replicate's own seed is spawned from it, so a sweep row's seed column (a run's own seed) is no --seed: rerun a row with simulator.sweep.rerun (docs/scenarios.md)."),
     sets: list[str] = typer.Option([], "--set", "-s", metavar="KEY=VALUE", help=SET_HELP),
     people: bool = typer.Option(False, "--people", help="Also write people.parquet (who referred whom) for replicate 0."),
     baseline: Optional[bool] = typer.Option(None, "--baseline/--no-baseline", help="Also run the no-program baseline on the same seeds (default: when the scenario has a program)."),
