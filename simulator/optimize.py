@@ -767,6 +767,7 @@ class Search:
             candidates = list(pareto["trial"]) if len(pareto) else self.candidates(done)
         else:
             candidates = self.candidates(done)
+        candidates = self.distinct(study, candidates)
         confirmations, winner, feasible_winner = [], None, False
         front = pareto is not None and len(pareto) > 0
         contest = 0 if front or not len(done) else contested(in_the_order_chosen(done, self.objectives[0], self.constraints))
@@ -833,6 +834,21 @@ class Search:
         if not len(done):
             return []
         return list(in_the_order_chosen(done, self.objectives[0], self.constraints)["trial"])
+
+    def distinct(self, study: optuna.Study, numbers: list[int]) -> list[int]:
+        """``numbers`` less the trials whose design is an earlier one's: values of keys
+        the design does not have (a referrer reward under a tiered program) change
+        nothing, and two such trials were two candidates re-run on the same fresh seeds
+        to identical rows, the winner then called "chosen among 2 candidates" and
+        flattered, and 20 more seeds spent on it."""
+        kept: list[int] = []
+        designs: list[Scenario] = []
+        for number in numbers:
+            design = apply_own(self.base, study.trials[number].params, parameters=self.parameters)
+            if not any(design == other for other in designs):
+                kept.append(number)
+                designs.append(design)
+        return kept
 
     def confirm(self, study: optuna.Study, number: int, round: int = 0) -> pd.DataFrame:
         """The candidate re-run on fresh seeds: every objective and constraint metric (with

@@ -40,6 +40,28 @@ def closed_form(scenarios, seeds, metrics, daily=False):
     return out
 
 
+def test_trials_of_one_design_are_one_candidate_for_the_fresh_seeds():
+    """Two tiered trials apart only in a key tiered programs do not read (and two
+    onboarding trials apart in a milestone's reach share) are one design: both were
+    re-run as candidates on the same fresh seeds, to identical rows, and the winner was
+    called "chosen among 2 candidates" and flattered. The later one is dropped; trials
+    whose designs differ stay, in their order."""
+    from types import SimpleNamespace
+
+    from simulator.optimize import Search
+
+    base = small(program={"timing": {"kind": "onboarding"}})
+    parameters = parse_parameters(["program.timing.kind=onboarding,milestone", "program.timing.reach_share=0.2:0.9"], base)
+    params = [{"program.timing.kind": "onboarding", "program.timing.reach_share": 0.3},
+              {"program.timing.kind": "milestone", "program.timing.reach_share": 0.3},
+              {"program.timing.kind": "onboarding", "program.timing.reach_share": 0.8},   # trial 0's design
+              {"program.timing.kind": "milestone", "program.timing.reach_share": 0.8}]
+    study = SimpleNamespace(trials=[SimpleNamespace(params=p) for p in params])
+    search = SimpleNamespace(base=base, parameters=parameters)
+    assert Search.distinct(search, study, [2, 1, 0, 3]) == [2, 1, 3]
+    assert Search.distinct(search, study, [3, 1]) == [3, 1]
+
+
 def test_finds_the_known_optimum_of_a_noisy_quadratic_over_float_list_int_and_categorical_keys():
     base = small()
     parameters = parse_parameters(["program.base_share=0:1", "program.channels.0.extra_invites=0:5",
