@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 
 from .equality import FieldsEqual
-from .config import Scenario, has_budget, has_program
+from .config import Scenario, has_budget, has_program, offers_reward
 from .errors import ScenarioError
-from .evaluation import BOUNDED, DAY_METRICS, capped_as, ceiling
+from .evaluation import BOUNDED, BUDGET_CAPPED, DAY_METRICS, capped_as, ceiling
 from .metrics import METRIC_BOUNDS, NEVER_IS_WORST, SUMMARY_METRICS, UNDEFINED_IS_WORST, copies, joint_level, median_day, normal_quantile, t_quantile, t_sf
 from .rng import stream_key, stream_seed
 from .runner import INCREMENTAL_METRICS, Results, interval, resolve_seed, run_designs
@@ -253,6 +253,8 @@ def difference_range(reference: Results, design: Results, metric: str) -> tuple[
         low = METRIC_BOUNDS.get(metric, (-math.inf, math.inf))[0]
         capped = capped_as(metric, results.runs)
         high = ceiling(results.scenario, capped) if capped in BOUNDED else math.inf
+        if capped in BUDGET_CAPPED and not offers_reward(results.scenario.program.incentive):
+            high = 0.0   # no reward on offer spends nothing (a fraud cost's difference from no program reached -6.8)
         if metric in DAY_METRICS:
             high += 1.0   # a day that never came is the day after the horizon (counted)
         return low, high

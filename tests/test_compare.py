@@ -1926,7 +1926,7 @@ def test_a_difference_interval_stops_where_no_two_runs_can_differ(paired):
     budgeted = small(name="capped", days=90, program={"incentive": {"kind": "double_sided", "referrer_reward": 10,
                                                                      "referee_reward": 10, "budget": 600}})
     spend = [600.0, 590.0, 600.0, 480.0]
-    none = SimpleNamespace(scenario=small(name="none", days=90),
+    none = SimpleNamespace(scenario=small(name="none", days=90, program={"incentive": {"kind": "none"}}),
                            runs=pd.DataFrame({"replicate": range(4), "reward_cost": 0.0, "payback_day": np.nan}))
     capped = SimpleNamespace(scenario=budgeted, runs=pd.DataFrame({"replicate": range(4), "reward_cost": spend,
                                                                   "payback_day": [1.0, 1.0, 2.0, 90.0]}))
@@ -1938,6 +1938,14 @@ def test_a_difference_interval_stops_where_no_two_runs_can_differ(paired):
     # the other way round: no program less a design that spends at most 600
     row = comparison_table([capped, none], paired=paired).set_index(["design", "metric"]).loc[("none", "reward_cost")]
     assert row["diff_ci_low"] == -600.0 and row["verdict"] == "lower"
+    # against a design with no reward on offer, which spends nothing: a spend's difference is at least 0 (a fraud
+    # cost's read [-6.82, 16.8] beside the design's own [0, 16.8])
+    fakes = [0.0, 0.0, 0.0, 20.0]
+    unbudgeted = SimpleNamespace(scenario=small(name="open", days=90, program={"incentive": {
+        "kind": "single_sided", "referrer_reward": 10}}), runs=pd.DataFrame({"replicate": range(4), "fraud_cost": fakes}))
+    none.runs["fraud_cost"] = 0.0
+    row = comparison_table([none, unbudgeted], paired=paired).set_index(["design", "metric"]).loc[("open", "fraud_cost")]
+    assert row["diff_ci_low"] == 0.0 and row["diff_mean"] == 5.0
     # a payback between day 1 and the day after the horizon (91, never): two can differ by 90 at most
     twin = SimpleNamespace(scenario=budgeted.model_copy(update={"name": "twin"}),
                            runs=pd.DataFrame({"replicate": range(4), "payback_day": [np.nan, np.nan, np.nan, 1.0]}))
