@@ -1922,6 +1922,14 @@ def test_value_without_more_customers_names_the_referred_loyalty_it_rests_on():
     assert ("2,100 of margin the customers still active on day 365 are expected to bring beyond the twin's, though they "
             "are 21.5 fewer than the twin's: each is worth more, not more of them (customer equity)") in split, split
     assert "of margin the extra customers" in value_split(runs.assign(incremental_customers=[3.0, 4.0]), 365)
+    # a program adding nobody whose leftover is below 0 (the twin's leads outweighing the design's): nobody is worth
+    # more ("-5 of margin ... beyond the twin's ... each is worth more" stood beside 0 extra customers)
+    nobody = pd.DataFrame({"incremental_value": [-507.5, -507.5], "incremental_customers": [0.0, 0.0],
+                           "incremental_profit": [-502.5, -502.5]})
+    split = " ".join(value_split(nobody, 365).split())
+    assert "each is worth more" not in split and ("-5 of margin the customers still active on day 365 are expected to bring "
+                                          "against the twin's, they being no more than the twin's and none worth more") \
+        in split, split
 
 
 def test_a_run_on_the_numpy_stages_for_a_lever_says_so(monkeypatch):

@@ -392,11 +392,16 @@ def value_split(runs, days: int, incentive=None) -> str:
     added = float(runs["incremental_customers"].mean()) if "incremental_customers" in runs.columns else math.nan
     # no more customers than the twin: the equity is what each is worth, not how many there are ('the extra customers'
     # was said beside incremental_customers -21.5)
+    fewer = 'no more' if added == 0 else f'{fmt(-added)} fewer'
+    # "each is worth more" was said of -5 where the program added nobody and nobody was worth more: the -5 was the
+    # twin's leads outweighing the design's
     equity = (f"{fmt(rest)} of margin the extra customers still active on day {days} are "
               f"expected to bring (customer equity" + small if not added <= 0 else
               f"{fmt(rest)} of margin the customers still active on day {days} are expected to bring beyond the twin's, "
-              f"though they are {'no more' if added == 0 else f'{fmt(-added)} fewer'} than the twin's: each is worth "
-              f"more, not more of them (customer equity" + small)
+              f"though they are {fewer} than the twin's: each is worth more, not more of them (customer equity" + small
+              if rest > 0 else
+              f"{fmt(rest)} of margin the customers still active on day {days} are expected to bring against the twin's, "
+              f"they being {fewer} than the twin's and none worth more (customer equity" + small)
     unpaid = "rewards_unpaid" in runs.columns and float(runs["rewards_unpaid"].mean()) > 0
     # paid on qualification what is unpaid was reserved within the budget, not earned beyond it (reserves)
     less = (f"less {fmt(owed)} of rewards still owed"
