@@ -508,6 +508,17 @@ def test_a_file_that_leaves_reward_type_or_timing_out_is_told_what_the_default_d
                                 "--set", "program.timing.kind=onboarding"])
     assert given.exit_code == 0 and "note:" not in given.stderr, given.output
     assert "note:" not in runner.invoke(app, ["validate", str(SCENARIOS / "default.yaml")]).stderr
+    # what stops when a total budget is spent, set where there is none (a monthly allowance alone): it changed nothing,
+    # the runs were identical either way, and validate said "valid" with no word
+    allowance = ["--set", "program.incentive.reward_type=cash", "--set", "program.timing.kind=onboarding",
+                 "--set", "program.incentive.budget_per_month=15"]
+    idle = runner.invoke(app, ["validate", str(path), *allowance, "--set", "program.incentive.on_budget_exhausted=end_program"])
+    assert idle.exit_code == 0 and ("note: program.incentive.on_budget_exhausted (end_program) changes nothing: it says "
+                                    "what stops when a total budget is spent, and the design has none (a spent monthly "
+                                    "allowance only pauses") in " ".join(idle.stderr.split()), idle.stderr
+    budgeted = runner.invoke(app, ["validate", str(path), *allowance, "--set", "program.incentive.budget=100",
+                                   "--set", "program.incentive.on_budget_exhausted=end_program"])
+    assert budgeted.exit_code == 0 and "note:" not in budgeted.stderr, budgeted.stderr
     # staff mentions are asks of their own: a staff-only program is not told that nobody is asked
     staffed = runner.invoke(app, ["validate", str(path), "--set", "program.staff.touchpoint_rate=0.05"])
     assert staffed.exit_code == 0, staffed.output

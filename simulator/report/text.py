@@ -600,6 +600,13 @@ def default_notes(scenario) -> list[str]:
             notes.append("No customer is ever asked to refer (`program.timing` is not given, and its default kind is "
                          "`never`): only customers who share unprompted with their referral link earn rewards; give "
                          "`program.timing` (onboarding, at_purchase, milestone or campaign) to ask.")
+    if "on_budget_exhausted" in incentive.model_fields_set and getattr(incentive, "budget", None) is None:
+        # end_program beside a monthly allowance alone: the two runs were identical, and validate said "valid"
+        monthly = getattr(incentive, "budget_per_month", None) is not None
+        notes.append(f"`program.incentive.on_budget_exhausted` ({incentive.on_budget_exhausted}) changes nothing: it "
+                     f"says what stops when a total `budget` is spent, and the design has none"
+                     + (" (a spent monthly allowance only pauses the reward until the next month; asks go on)"
+                        if monthly else "") + ".")
     return notes
 
 
