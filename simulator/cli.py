@@ -780,7 +780,8 @@ def compare(
         out.print(f"  note: {valueless.replace('`', '')}", markup=False)
     if unpaid := unpaid_lead_sentence(comparison, decision):   # a profit lead that is rewards not yet paid
         out.print(f"  note: {unpaid}", markup=False)
-    from .report.compare import verdict_metric, assumption_line, relabel_note, twin_lines, unpaired_note, world_lines
+    from .report.compare import (verdict_metric, assumption_line, has_ranking, relabel_note, twin_lines, unpaired_note,
+                                 world_lines)
 
     if note := unpaired_note(comparison):   # report.md said it; the console's "sure at 95%" stood alone
         out.print(f"  note: {note[0].lower()}{note[1:]}", markup=False)
@@ -793,8 +794,11 @@ def compare(
         out.print(f"  note: {line}", markup=False)
     # the compare's seed where it is not the first file's (given, or drawn): the study then meets the same luck
     own = None if comparison.seed == designs[0].seed or unpaired else comparison.seed
+    # designs that all give the same values have no ranking to rest on anything ("the ranking rests on ... at
+    # purchase x1, onboarding x1, milestone x1" was said of three identical designs)
+    ranked = verdict and has_ranking(comparison)
     line = assumption_line(comparison.designs, scenarios, sets or (), metric=verdict_metric(comparison),
-                           seed=own) if verdict else ""
+                           seed=own) if ranked else ""
     if line:   # report.md's "ranking rests on": the console read as sure (and nothing to rest on without a ranking)
         out.print(f"  {line}", markup=False)
     # as run and validate print them (docs/scenarios.md): report.md alone had them

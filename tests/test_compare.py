@@ -1647,6 +1647,10 @@ def test_a_copy_of_a_design_does_not_change_the_verdict():
     only = decide(comparison(["a", "a-copy"]))
     assert only.copies == ("a-copy",)
     assert "against the runner-up" not in verdict_line(comparison(["a", "a-copy"])) and "no runner-up" in verdict_line(comparison(["a", "a-copy"]))
+    # ... nor names the first listed "best" where report.md says they tie (the name followed the files' order);
+    # and, identical, they have no ranking to rest on assumptions (test_identical_designs_rest_on_nothing)
+    assert verdict_line(comparison(["a", "a-copy"])).startswith("a and a-copy tie on "), verdict_line(comparison(["a", "a-copy"]))
+    assert "best on" not in verdict_line(comparison(["a", "a-copy"]))
     paragraph = decision_paragraph(comparison(["a", "a-copy"]), only)[0]
     assert "Against the runner-up" not in paragraph and "a-copy gives a's values in every replicate" in paragraph
 
@@ -2733,3 +2737,27 @@ def test_designs_apart_on_a_key_the_reference_does_not_read_are_named_by_the_mos
     # two apart: the one listed first holds the value the other is said to differ from
     assert "**D** in program.influencers.reach_boost (3.0 vs 1.0, against A)" in world_note(wrap(base, a, d))
     assert "**A** in program.influencers.reach_boost (1.0 vs 3.0, against D)" in world_note(wrap(base, d, a))
+
+
+def test_identical_designs_rest_on_nothing(tmp_path):
+    """Asked at purchase, at onboarding and at a milestone reaching everyone, with the
+    moments' effects set equal, three designs gave the same values in every replicate:
+    report.md said they tie, while the console named the first listed "best" and both said
+    "the ranking rests on ... at purchase x1, onboarding x1, milestone x1". A tie ranks
+    nothing: no "best on", no "rests on"."""
+    timings = {"purchase": "{kind: at_purchase, delay_days: 3}",
+               "onboard": "{kind: onboarding, delay_days: 3}",
+               "milestone": "{kind: milestone, schedule: fixed, delay_days: 4, reach_share: 1, min_satisfaction: 0}"}
+    files = []
+    for name, timing in timings.items():
+        files.append(tmp_path / f"{name}.yaml")
+        files[-1].write_text(f"name: {name}\nseed: 5\ndays: 60\nreplicates: 2\npopulation: {{size: 800, initial_customers: 20}}\n"
+                             f"program:\n  incentive: {{kind: double_sided, referrer_reward: 10, referee_reward: 10}}\n"
+                             f"  timing: {timing}\n  moment_effect: {{onboarding: 1, milestone: 1}}\n")
+    result = CliRunner().invoke(app, ["compare", *map(str, files), "--out", str(tmp_path / "c"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "c" / "comparison.csv")
+    assert (table.loc[table["metric"] == "incremental_value", "diff_mean"].dropna() == 0).all()   # the same runs
+    said = " ".join(result.stdout.split())
+    assert "purchase, onboard and milestone tie on incremental_value" in said and "best on incremental_value" not in said
+    assert "rests on" not in said and "rests on" not in (tmp_path / "c" / "report.md").read_text()

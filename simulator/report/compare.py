@@ -256,6 +256,14 @@ def verdict_metric(comparison: Comparison) -> str | None:
     return decision.metric if decision is not None else None
 
 
+def has_ranking(comparison: Comparison) -> bool:
+    """Whether the verdict ranks designs: not where every other design gives the best's
+    values in every replicate ("the ranking rests on ... at purchase ×1, onboarding ×1,
+    milestone ×1" was said of three identical designs)."""
+    decision = decide(comparison)
+    return decision is not None and decision.runner_up is not None and decision.runner_up not in decision.copies
+
+
 def verdict_line(comparison: Comparison) -> str | None:
     """The console's one-line verdict: the best design on the verdict metric, and how
     sure against the runner-up and the others (the per-metric lines above it are each
@@ -265,8 +273,10 @@ def verdict_line(comparison: Comparison) -> str | None:
     if decision is None or decision.runner_up is None:
         return None
     if decision.runner_up in decision.copies:   # no design differs from the best: no runner-up to weigh
-        return (f"best on {decision.metric}: {decision.best} ({fmt(decision.mean)}); {_names(decision.copies)} "
-                f"{'gives' if len(decision.copies) == 1 else 'give'} {decision.best}'s values in every replicate (no runner-up)")
+        # "best on ...: a" named whichever design was listed first, where report.md said they tie
+        return (f"{_names([decision.best, *decision.copies])} tie on {decision.metric} ({fmt(decision.mean)}): "
+                f"{_names(decision.copies)} {'gives' if len(decision.copies) == 1 else 'give'} {decision.best}'s values "
+                f"in every replicate (no runner-up)")
     kind = "paired" if comparison.paired else "unpaired"
     if decision.tied_with:
         rest = [n for n in decision.not_told_apart if n not in decision.tied_with]
@@ -1250,7 +1260,8 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
                                                   figure=False) for d in comparison.designs) if note],
         *[f"- {note}" for note in (asking_note(comparison.designs), ask_lag_note(comparison.designs), path_note([d.scenario for d in comparison.designs]),
                                    world_note(comparison.designs), twin_note(comparison.designs),
-                                   assumption_note(comparison.designs, verdict_metric(comparison)))
+                                   assumption_note(comparison.designs, verdict_metric(comparison))
+                                   if has_ranking(comparison) else "")
           if note],
         *[f"- {note}." for note in (milestone_cut_short(d.runs, d.scenario) for d in comparison.designs) if note],
         *[f"- {note}." for note in relabel_note(comparison)],
