@@ -917,12 +917,14 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     so is report.md's note on the assumed sizes the ranking rests on."""
     import yaml
 
-    base = {"name": "credit", "seed": 3, "days": 30, "replicates": 2, "population": {"size": 300, "initial_customers": 8},
+    # every asked customer shares (base_share 1), so the two designs' values differ: with no referral at all they tie,
+    # and a tie ranks nothing, resting on no assumption
+    base = {"name": "credit", "seed": 3, "days": 30, "replicates": 2, "population": {"size": 300, "initial_customers": 30},
             "network": {"kind": "erdos_renyi", "mean_degree": 6},
-            "program": {"incentive": {"kind": "single_sided", "referrer_reward": 10},
+            "program": {"base_share": 1, "incentive": {"kind": "single_sided", "referrer_reward": 10, "paid_on": "signup"},
                         "timing": {"kind": "onboarding"}}}
     cash = {**base, "name": "cash", "program": {**base["program"], "incentive": {"kind": "single_sided",
-                                                                                   "referrer_reward": 10,
+                                                                                   "referrer_reward": 10, "paid_on": "signup",
                                                                                    "reward_type": "cash"}}}
     paths = []
     for data in (base, cash):
