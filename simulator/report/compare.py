@@ -176,12 +176,14 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         subject = (f"{', '.join(first)} and {last} tie for the "
                    + ("most value" if decision.metric == "incremental_value" else "highest profit"))
         best_in = ("best or level with another design in " + ", ".join(
-            f"{share:.0%} ({name})" for name, share in decision.shares.items()) + f" of the {decision.replicates} replicates")
+            f"{_count(share, decision.replicates)} ({name})" for name, share in decision.shares.items())
+            + f" of the {decision.replicates} replicates")
     elif decision.share_level:
-        best_in = (f"best or level with another design in {decision.share_best:.0%} of the {decision.replicates} "
-                   f"replicates (level in {decision.share_level:.0%})")
+        best_in = (f"best or level with another design in {_count(decision.share_best, decision.replicates)} of the "
+                   f"{decision.replicates} replicates (level in {_count(decision.share_level, decision.replicates)})")
     else:
-        best_in = f"best in {decision.share_best:.0%} of the {decision.replicates} replicates"
+        # a count, not a share: "best in 62% of the 8 replicates" was 5 of 8 (62.5%), beside a figure's "88%" for 7
+        best_in = f"best in {_count(decision.share_best, decision.replicates)} of the {decision.replicates} replicates"
     if not comparison.paired:   # replicate r of one design and of another share no luck: no per-replicate contest
         best_in = ""
     text = (f"**{subject}**: {what} {fmt(decision.mean)}, 95% interval "
@@ -254,6 +256,11 @@ def verdict_metric(comparison: Comparison) -> str | None:
     """The metric the verdict ranks on (None where there is no verdict)."""
     decision = decide(comparison)
     return decision.metric if decision is not None else None
+
+
+def _count(share: float, replicates: int) -> str:
+    """How many of ``replicates`` a ``share`` of them is, as a whole number."""
+    return f"{round(share * replicates):,}"
 
 
 def has_ranking(comparison: Comparison) -> bool:
