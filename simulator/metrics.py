@@ -66,7 +66,7 @@ SUMMARY_METRICS: dict[str, str] = {
     "program_cost": "what the program cost: reward_cost plus the levers' costs (account managers' asks, staff, influencers, delight actions) [currency]",
     "attributed_roi": "(revenue of tracked referred customers - reward cost) / reward cost: what a referral dashboard shows, not a verdict [-]",
     "cost_per_referred_customer": "reward cost / tracked referred customers: the rewards alone, not the levers' costs (program_cost has them) [currency]",
-    "ltv_referred": "discounted lifetime value of a referred customer [currency]",
+    "ltv_referred": "discounted lifetime value of a customer who joined through a friend's invitation, tracked referral or untracked word of mouth alike (so a design without a program has one) [currency]",
     "ltv_organic": "discounted lifetime value of an organic or initial customer [currency]",
     "ltv_ratio": "ltv_referred / ltv_organic [-]",
     "cumulative_profit": "profit over the horizon (1-year profit for a 365-day run) [currency]",
