@@ -132,12 +132,12 @@ STYLE = """
   .refsim-one .refsim-panel-text { height: calc(100vh - 150px); }
   .refsim-one .refsim-chart { height: auto; flex: 1 1 0; min-height: 90px; max-height: 220px; }
 }
-/* Settings opened on a projector (1280x720): the controls take 320 px, the text beside each network narrows to
-   about 145 px and grew to 580 px, and A vs B's charts fell below the screen; the text now keeps to the
-   network's height and scrolls, so the charts stay in view while a slider is moved */
+/* A vs B on a projector (1280x720): the text beside each network keeps to the network's height and scrolls, so
+   the charts stay on the screen. With Settings open the controls take 320 px, the text narrows to about 145 px
+   and grew to 580 px; with them closed the K card's account of the run grew by the end of a run too, and the
+   charts ended 46-63 px below the screen */
 @media (min-width: 801px) and (max-width: 1400px) {
-  .refsim-controls-flipped .refsim-two .refsim-panel-text { max-height: clamp(200px, min(46vh, 24vw), 460px);
-                                                             overflow-y: auto; }
+  .refsim-two .refsim-panel-text { max-height: clamp(200px, min(46vh, 24vw), 460px); overflow-y: auto; }
 }
 /* a phone or a narrow window: A and B stacked, a design's text under its network when there is no room
    beside it, the charts two to a row, and the controls above the pictures (A's and B's columns were 181 px
