@@ -56,7 +56,7 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime 
             from ..cli import console_metrics   # the console's few metrics: five designs of 18 each made 90 rows
 
             table = comparison.table
-            figures.append(plots.paired_intervals(table[table["metric"].isin(console_metrics(table))],
+            figures.append(plots.paired_intervals(pairing_rows(comparison, console_metrics(table)),
                                                   path / "paired_vs_unpaired.png"))
         atomic_write_text(path / "report.md", comparison_markdown(comparison, figures, sets, set_notes))
         atomic_write_json(path / "manifest.json", manifest(
@@ -256,6 +256,33 @@ def verdict_metric(comparison: Comparison) -> str | None:
     """The metric the verdict ranks on (None where there is no verdict)."""
     decision = decide(comparison)
     return decision.metric if decision is not None else None
+
+
+def pairing_rows(comparison: Comparison, metrics) -> pd.DataFrame:
+    """The differences paired_vs_unpaired.png draws: each design's from the reference on
+    ``metrics``, less those where either side is the same in every replicate (a
+    no-program reference's incremental value is 0 on every seed: the paired and unpaired
+    intervals are one, and its rows said nothing of pairing), and first the verdict's
+    own, the best less the runner-up on the verdict metric, where neither is the
+    reference (the contrast whose paired interval was 62% of the unpaired one was not
+    drawn at all)."""
+    from ..compare import _correlation, _pairs, paired_difference, unpaired_difference
+
+    table = comparison.table
+    rows = table[table["metric"].isin(list(metrics)) & (table["verdict"] != "reference")]
+    rows = rows[np.isfinite(rows["correlation"].astype(float))]
+    decision = decide(comparison)
+    if (decision is None or decision.runner_up is None or decision.runner_up in decision.copies
+            or comparison.reference in (decision.best, decision.runner_up)):
+        return rows.reset_index(drop=True)
+    by_name = {d.scenario.name: d for d in comparison.designs}
+    other, best = (counted(by_name[name], decision.metric) for name in (decision.runner_up, decision.best))
+    a, b = _pairs(other, best)
+    if len(a) < 2 or not np.isfinite(_correlation(a, b)):
+        return rows.reset_index(drop=True)
+    verdict = {"design": f"{decision.best} − {decision.runner_up}", "metric": decision.metric,
+               **paired_difference(a, b), **unpaired_difference(a, b), "correlation": _correlation(a, b), "verdict": ""}
+    return pd.concat([pd.DataFrame([verdict]), rows], ignore_index=True)
 
 
 def _count(share: float, replicates: int) -> str:

@@ -300,7 +300,7 @@ def paired_intervals(table: pd.DataFrame, path: Path) -> Path:
     ax.set_yticks(range(len(rows)), labels, fontsize=7)
     ax.invert_yaxis()
     # two lines each: beside long labels the narrowed axes cut one-line texts off at the right
-    ax.set(xlabel="difference from the reference,\nin unpaired half-widths (0 = no difference)",
+    ax.set(xlabel="difference (from the reference unless labelled a − b),\nin unpaired half-widths (0 = no difference)",
            title="Common random numbers:\npaired vs unpaired 95% intervals")
     ax.grid(alpha=0.3, axis="x")
     if len(rows):

@@ -262,9 +262,12 @@ CAPTIONS = {
     "roi_distribution": "Incremental ROI (value added per unit of program cost, against the twins) beside the "
                         "attributed ROI a referral dashboard shows, as histograms over the replicates: the second "
                         "credits referrals that would have come anyway.",
-    "paired_vs_unpaired": "Each difference from the reference with its paired 95% interval (thick) and its "
-                          "unpaired one (thin), in unpaired half-widths: where the thick bar misses 0, the "
-                          "common random numbers told the designs apart.",
+    "paired_vs_unpaired": "The verdict's difference (the best less the runner-up, where neither is the reference) "
+                          "and each difference from the reference, with its paired 95% interval (thick) and its "
+                          "unpaired one (thin), in unpaired half-widths: where the thick bar misses 0 and the thin "
+                          "one does not, the common random numbers told the designs apart. Differences from a side "
+                          "that is the same in every replicate (a no-program reference's incremental value) are "
+                          "left out: there is nothing to pair away.",
     "convergence": "Each trial's mean objective (dot size: replicates) and the best so far; an x is a trial that "
                    "breaks a constraint; beside the winner, its mean and 95% interval on fresh seeds, the figure "
                    "report.md gives.",
