@@ -1473,18 +1473,22 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
     values = np.array([-20.0, 0.0, 10.0, 30.0, 40.0, 100.0, 250.0])
     plots.incremental_value({"a": (series, twin), "b": (series, twin)}, Path("value.png"), final={"a": values, "b": values})
     fig = drawn[-1]
-    ax = fig.axes[0]
-    bars = [c for c in ax.collections if c.__class__.__name__ == "LineCollection" and len(c.get_segments()) == 1]
+    # the value at the horizon in a narrow panel of its own, on its own scale: beside values of 20,000 on the profit's
+    # axis, a dip to -184 and a payback on day 153 lay flat on 0
+    ax, side = fig.axes
+    assert not [line for line in ax.lines if line.get_marker() == "o"]
+    bars = [c for c in side.collections if c.__class__.__name__ == "LineCollection" and len(c.get_segments()) == 1]
     assert len(bars) == 2
     (low, high) = sorted(point[1] for point in bars[0].get_segments()[0])
     assert (low, high) == pytest.approx((np.percentile(values, 2.5), np.percentile(values, 97.5)))
-    assert "bar: 2.5–97.5% of replicates" in ax.get_title()
-    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    assert "bar:\n2.5–97.5%" in side.get_title() and "on day 2" in side.get_title()
+    dots = [line for line in side.lines if line.get_marker() == "o"]
     assert [float(d.get_ydata()[0]) for d in dots] == pytest.approx([values.mean()] * 2)
     assert dots[0].get_xdata()[0] != dots[1].get_xdata()[0]   # side by side, not one over the other
+    assert ax.get_ylim()[1] < values.mean()   # the profit's axis is its own: the dots no longer stretch it
     fig.canvas.draw()
-    title, frame = ax.title.get_window_extent(), fig.bbox
-    assert frame.x0 <= title.x0 and title.x1 <= frame.x1, (title, frame)
+    for title in (ax.title.get_window_extent(), side.title.get_window_extent()):
+        assert fig.bbox.x0 <= title.x0 and title.x1 <= fig.bbox.x1, (title, fig.bbox)
     # two designs: overlapping bands beside a sure verdict read as a tie; the figure says what the bands are
     assert any("overlapping bands do not make a tie" in t.get_text() for t in fig.texts)
     plots.incremental_value({"a": (series, twin)}, Path("value.png"), final={"a": values})

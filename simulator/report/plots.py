@@ -119,7 +119,14 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     pipeline) on the last day: ``final`` maps a name to every replicate's value (their mean as a dot, the
     2.5–97.5% of them as a bar) or to one value (a dot). ``designs`` maps a name to (timeseries, twin
     timeseries); ``colors`` a name to its colour."""
-    fig, ax = plt.subplots(figsize=(7, 4))
+    finals = {name: _finite((final or {}).get(name, np.nan)) for name in designs}
+    if any(len(values) for values in finals.values()):
+        # the value at the horizon in a panel of its own, on its own scale: beside values of 20,000 on one axis the
+        # profit line's dip to -184 on day 81 (a payback on day 153) lay flat on 0, and the payback the legend named
+        # could not be seen
+        fig, (ax, side) = plt.subplots(1, 2, figsize=(8, 4), gridspec_kw={"width_ratios": [5, 1]})
+    else:
+        (fig, ax), side = plt.subplots(figsize=(7, 4)), None
     for i, (name, (series, twin)) in enumerate(designs.items()):
         program = series.pivot(index="day", columns="replicate", values="cumulative_profit")
         baseline = twin.pivot(index="day", columns="replicate", values="cumulative_profit")
@@ -147,23 +154,30 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
             ax.axvline(day, color=line.get_color(), ls="--", lw=1)
         # the headline at the horizon: the mean as a dot and, given every replicate's value, the 2.5–97.5% of them as a bar,
         # as the profit's band; a bare dot read as a sure figure where the interval held 0
-        values = np.atleast_1d(np.asarray((final or {}).get(name, np.nan), dtype=float))
-        values = values[np.isfinite(values)]
-        if len(values):
+        values = finals[name]
+        if len(values) and side is not None:
             value = float(values.mean())
             spread = {} if len(values) < 2 else {"yerr": [[value - np.quantile(values, SPREAD[0])],
                                                           [np.quantile(values, SPREAD[1]) - value]], "capsize": 3}
-            # side by side a little past the last day, so that designs' bars do not hide each other
-            shift = (i - (len(designs) - 1) / 2) * 0.012 * max(float(mean.index[-1]), 1.0) if len(designs) > 1 else 0.0
-            ax.errorbar([mean.index[-1] + shift], [value], fmt="o", color=line.get_color(), ms=5, **spread)
+            # side by side, so that designs' bars do not hide each other
+            side.errorbar([i], [value], fmt="o", color=line.get_color(), ms=5, **spread)
     ax.axhline(0, color="black", lw=0.8)
     ax.set(xlabel="day", ylabel="program − no-program twin [currency]",
-           title=f"Incremental profit to date, paired (line: mean, band: {SPREAD_TEXT} of replicates);\n"
-                 "at the horizon, incremental value: profit + customer equity − rewards owed\n"
-                 f"− rewards unpaid + referrals still converting (dot: mean, bar: {SPREAD_TEXT} of replicates)")
+           title=f"Incremental profit to date, paired\n(line: mean, band: {SPREAD_TEXT} of replicates)")
     ax.title.set_fontsize(9)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
+    if side is not None:
+        last = int(max(int(series["day"].max()) for series, _ in designs.values()))
+        side.axhline(0, color="black", lw=0.8)
+        side.set_xlim(-0.75, len(designs) - 0.25)
+        side.set_xticks([])
+        side.yaxis.tick_right()
+        side.set_title(f"Incremental value\non day {last}\n(dot: mean, bar:\n{SPREAD_TEXT}\nof replicates)", fontsize=8)
+        side.set_xlabel("profit + customer\nequity − rewards\nowed − rewards\nunpaid + referrals\nstill converting",
+                        fontsize=7)
+        side.tick_params(labelsize=7)
+        side.grid(alpha=0.3, axis="y")
     if len(designs) > 1:
         # two designs' bands overlapped heavily beside a verdict 'sure at 95%': the bands are single runs' spread
         fig.text(0.5, 0.01, "Bands and bars are the spread of single runs, each design against its own twin; "
@@ -171,6 +185,11 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
                             "overlapping bands do not make a tie.", ha="center", va="bottom", fontsize=7, wrap=True)
         return _save(fig, path, rect=(0, 0.06, 1, 1))
     return _save(fig, path)
+
+
+def _finite(values) -> np.ndarray:
+    values = np.atleast_1d(np.asarray(values, dtype=float))
+    return values[np.isfinite(values)]
 
 
 def partial_month(days: int, window: int, month_days: int = 30) -> tuple[int, int, int] | None:

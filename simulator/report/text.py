@@ -253,9 +253,10 @@ CAPTIONS = {
                          "last day is the horizon's profit: the future margin of the customers still active then is "
                          "not in it.",
     "incremental_value": "Each design minus its no-program twin on the same seeds: the line is the profit it adds to "
-                         "date (below 0 it has not yet paid back; a dashed line marks the median payback day), and the "
-                         "dot and bar at the horizon are its incremental value, the headline, with the customers still "
-                         "active counted (mean, and 2.5–97.5% of replicates with two or more).",
+                         "date (below 0 it has not yet paid back; a dashed line marks the median payback day), and, "
+                         "in the narrow panel on its own scale, the dot and bar are its incremental value at the "
+                         "horizon, the headline, with the customers still active counted (mean, and 2.5–97.5% of "
+                         "replicates with two or more).",
     "k_by_month": "Cohort K by the month customers joined: tracked referrals per customer within their window. "
                   "Above the dashed K = 1 each cohort more than replaces itself; a falling line is a loop running out of "
                   "prospects (a network filling), of willing referrers or of budget.",
