@@ -55,8 +55,12 @@ NEUTRAL = frozenset({"reward_cost", "fraud_cost", "fake_accounts", "non_qualifyi
 #: Reported, never a verdict: a dashboard's ROI credits the program with what word of mouth
 #: would have brought anyway (compare called it "sure at 95%" for the design it favoured).
 NOT_A_VERDICT = frozenset({"attributed_roi"})
+#: Counts a program moves rather than adds: its tracked referrals take the place of word of mouth, so a design
+#: without a program was "best" on word_of_mouth_customers.
+SHIFTED = frozenset({"word_of_mouth_customers"})
+SHIFTED_WHY = "is reported, not ranked: a program turns word of mouth into tracked referrals, so fewer of them is no worse"
 #: Metrics nobody wins: said "higher" or "lower", left out of the best-design sentences and points.
-UNRANKED = NEUTRAL | NOT_A_VERDICT
+UNRANKED = NEUTRAL | NOT_A_VERDICT | SHIFTED
 #: Why a NOT_A_VERDICT metric is refused where a metric decides (sweep, optimize, sensitivity).
 NOT_A_VERDICT_WHY = "is a dashboard's view that credits the program with what word of mouth would bring anyway, never a verdict"
 
@@ -921,7 +925,7 @@ def _decided_metric(comparison: Comparison, metric: str | None) -> str:
                         f"{type(metric).__name__} {metric!r}")
     check_metric(metric, source="metric", refused=UNRANKED)
     if metric in UNRANKED:
-        why = NOT_A_VERDICT_WHY if metric in NOT_A_VERDICT else \
+        why = NOT_A_VERDICT_WHY if metric in NOT_A_VERDICT else SHIFTED_WHY if metric in SHIFTED else \
             "is reported, not ranked: less of it is no better by itself (a design that spends less may add less)"
         raise ScenarioError(f"{metric} {why}; decide by {VERDICT_METRIC}, or read it in comparison.csv", key="metric")
     if any(metric not in d.runs.columns for d in comparison.designs):

@@ -35,7 +35,7 @@ from .executors import check_executor
 from .metrics import SUMMARY_METRICS
 from .kernel import engine_part
 from .results import input_digests, scenario_files
-from .compare import NEUTRAL, NOT_A_VERDICT, NOT_A_VERDICT_WHY
+from .compare import NEUTRAL, NOT_A_VERDICT, NOT_A_VERDICT_WHY, SHIFTED, SHIFTED_WHY, UNRANKED
 from .runner import INCREMENTAL_METRICS
 from .scenario_io import (apply_sets, block_text, check_overrides, check_path, check_seed_and_replicates, describe,
                           key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, validate, validate_overridden,
@@ -195,7 +195,7 @@ class Sweep:
             return DEFAULT_OBJECTIVE
         # the first metric a point can be best by: metrics [fraud_cost, customers_final] ranked by fraud_cost, which
         # the file could not name as its objective, and the report opened "No point has a finite fraud_cost"
-        return next((m for m in self.metrics if m not in NEUTRAL and m not in NOT_A_VERDICT), self.metrics[0])
+        return next((m for m in self.metrics if m not in UNRANKED), self.metrics[0])
 
     def fingerprint(self) -> str:
         """SHA-256 of everything that decides the rows: the resolved sweep, the base
@@ -636,7 +636,7 @@ def _check_metrics(spec: SweepSpec, source: str, where) -> tuple[str, ...]:
     # what the objective may be is checked before whether it is listed: "valid: reward_cost, attributed_roi" offered
     # two metrics the checks below then refused, and a typo got no "did you mean"
     if spec.objective is not None and spec.objective not in KNOWN_METRICS:
-        ranking = [m for m in KNOWN_METRICS if m not in NEUTRAL and m not in NOT_A_VERDICT]
+        ranking = [m for m in KNOWN_METRICS if m not in UNRANKED]
         hint = difflib.get_close_matches(spec.objective, ranking, n=1, cutoff=0.6)
         raise ScenarioError(f"unknown metric '{spec.objective}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
                             + f" valid: {', '.join(ranking)}", file=source, key=where("objective"))
@@ -646,8 +646,11 @@ def _check_metrics(spec: SweepSpec, source: str, where) -> tuple[str, ...]:
     if spec.objective in NOT_A_VERDICT:
         raise ScenarioError(f"'{spec.objective}' {NOT_A_VERDICT_WHY}; choose e.g. incremental_value or incremental_roi",
                             file=source, key=where("objective"))
+    if spec.objective in SHIFTED:
+        raise ScenarioError(f"'{spec.objective}' {SHIFTED_WHY}; choose e.g. incremental_value",
+                            file=source, key=where("objective"))
     if spec.objective is not None and spec.objective not in metrics:
-        ranking = [m for m in metrics if m not in NEUTRAL and m not in NOT_A_VERDICT]
+        ranking = [m for m in metrics if m not in UNRANKED]
         listed = f"; or rank by one listed: {', '.join(ranking)}" if ranking else " (none listed ranks points)"
         raise ScenarioError(f"objective '{spec.objective}' is not among the sweep's metrics ({', '.join(metrics)}); add it "
                             f"to metrics{listed}", file=source, key=where("objective"))

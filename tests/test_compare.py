@@ -1338,6 +1338,37 @@ def test_attributed_roi_is_reported_but_never_crowned():
     assert verdict("incremental_roi", 1.0, 2.0) == "better"
 
 
+def test_word_of_mouth_customers_are_reported_but_never_crowned(tmp_path):
+    """'word_of_mouth_customers: no-program is best (higher is better)' stood in Who wins:
+    a program turns word of mouth into tracked referrals, so fewer of them is no worse.
+    Its verdict reads higher or lower, Who wins leaves it out, decide refuses it saying
+    why, and a sweep refuses it as its objective."""
+    from types import SimpleNamespace
+
+    from simulator.compare import comparison_table, decide, verdict
+    from simulator.errors import ScenarioError
+    from simulator.report.compare import winners
+
+    assert verdict("word_of_mouth_customers", 1.0, 2.0) == "higher"
+    designs = [SimpleNamespace(scenario=design(10, name), runs=pd.DataFrame(
+        {"replicate": range(4), "incremental_value": [1.0, 2.0, 3.0, 4.0 + k],
+         "word_of_mouth_customers": [9.0 - k, 8.0, 7.0, 6.0]})) for k, name in enumerate(("none", "reward"))]
+    comparison = SimpleNamespace(designs=designs, paired=True, reference="none", seeds=[1, 2, 3, 4], precision=0.05,
+                                 table=comparison_table(designs, paired=True))
+    assert not [line for line in winners(comparison) if "word_of_mouth_customers" in line]
+    with pytest.raises(ScenarioError, match="word_of_mouth_customers is reported, not ranked: a program turns word of "
+                                            "mouth into tracked referrals"):
+        decide(comparison, metric="word_of_mouth_customers")
+    from simulator.sweep import load_sweep
+
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text("base: {name: b, days: 30, population: {size: 300, initial_customers: 5}}\nmethod: grid\n"
+                     "parameters: {program.base_share: {values: [0.1, 0.2]}}\n"
+                     "metrics: [incremental_value, word_of_mouth_customers]\nobjective: word_of_mouth_customers\n")
+    with pytest.raises(ScenarioError, match="'word_of_mouth_customers' is reported, not ranked"):
+        load_sweep(sweep)
+
+
 def test_the_report_says_how_much_pairing_narrowed_the_intervals():
     """'its interval (paired) is much narrower than the one two independent samples
     would give' was printed where the paired interval was no narrower

@@ -17,7 +17,7 @@ from . import plots
 from ..results import (StudyLock, WriteFailed, atomic_write_csv, atomic_write_json, atomic_write_parquet, atomic_write_text,
                        manifest, outputs_staged)
 from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary, value_keys
-from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, UNRANKED
+from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, SHIFTED, UNRANKED
 from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
 from .text import (PAYMENT_TIMING_KEYS, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, horizon_note_of_ends, study_world_note, unpriced_size_note, blocked_share, contract_days, payment_timing_check, counted, figure_links, sweep_caption, fmt, interval_text, k_undefined_note, metric_label,
@@ -373,7 +373,9 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
             why = [*(["costs and budget days: less is not better on its own, as a design that asks nobody costs "
                       "nothing"] if any(m in NEUTRAL for m in unranked) else []),
                    *(["`attributed_roi` is a dashboard's view: it credits the program with what word of mouth would "
-                      "have brought anyway"] if any(m in NOT_A_VERDICT for m in unranked) else [])]
+                      "have brought anyway"] if any(m in NOT_A_VERDICT for m in unranked) else []),
+                   *(["`word_of_mouth_customers`: a program turns word of mouth into tracked referrals, so fewer of "
+                      "them is no worse"] if any(m in SHIFTED for m in unranked) else [])]
             lines += ["", f"Not ranked: {_names(unranked)} ({'; '.join(why)}); each point's mean is in points.csv and "
                           f"the figures."]
     lines += ["", "## Runs", "",
