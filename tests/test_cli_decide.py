@@ -94,6 +94,18 @@ def optimize_args(out, settings, *extra):
 # --------------------------------------------------------------------------- optimize
 
 
+def test_a_study_nothing_keeps_the_constraints_of_is_a_finding_a_script_can_read(tmp_path, optimize_settings):
+    """A study where no design keeps the constraints exits 0 (a finding, not a failure;
+    docs/decide.md): a script tells it by manifest.json's optimize.feasible, false here
+    (customers_final <= 0 cannot hold: the 10 initial customers are there on the last
+    day), and best.yaml and the console say so."""
+    args = [a if a != "reward_cost<=300" else "customers_final<=0" for a in optimize_args(tmp_path / "opt", optimize_settings)]
+    done = ok(*args)
+    assert json.loads((tmp_path / "opt" / "manifest.json").read_text())["optimize"]["feasible"] is False
+    assert "NOT kept" in (tmp_path / "opt" / "best.yaml").read_text()
+    assert "warning" in done.output.lower(), done.output
+
+
 def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settings):
     folder = tmp_path / "opt"
     done = ok(*optimize_args(folder, optimize_settings))
