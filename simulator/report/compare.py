@@ -48,7 +48,7 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime 
         # for less value; it counts the tracked referrals' revenue within the horizon, not what the program adds
         rois = [m for m in ("incremental_roi", "attributed_roi") if m in runs.columns]
         figures.append(plots.distribution(runs, rois, path / "roi_distribution.png", title=[
-            {"incremental_roi": "Incremental ROI: value added per $ of program cost",
+            {"incremental_roi": "Incremental ROI: value added per unit of program cost",
              "attributed_roi": "Attributed ROI: what a referral dashboard shows"}[m] for m in rois]))
         if all(d.baseline_timeseries is not None for d in designs):
             figures.insert(0, incremental_value_plot(designs, path / "incremental_value.png"))
