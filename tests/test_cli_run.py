@@ -519,6 +519,14 @@ def test_a_file_that_leaves_reward_type_or_timing_out_is_told_what_the_default_d
     budgeted = runner.invoke(app, ["validate", str(path), *allowance, "--set", "program.incentive.budget=100",
                                    "--set", "program.incentive.on_budget_exhausted=end_program"])
     assert budgeted.exit_code == 0 and "note:" not in budgeted.stderr, budgeted.stderr
+    # a sweep or search giving the points a budget: the setting decides what the budget's end stops ("changes
+    # nothing" was said of a sweep of budgets whose small one ranked apart under rewards_only and end_program)
+    from simulator.report.text import study_default_notes
+    from simulator.scenario_io import load_scenario
+
+    base = load_scenario(path, [*allowance[1::2], "program.incentive.on_budget_exhausted=end_program"])
+    assert any("changes nothing" in note for note in study_default_notes(base, ["program.base_share"]))
+    assert not any("changes nothing" in note for note in study_default_notes(base, ["program.incentive.budget"]))
     # staff mentions are asks of their own: a staff-only program is not told that nobody is asked
     staffed = runner.invoke(app, ["validate", str(path), "--set", "program.staff.touchpoint_rate=0.05"])
     assert staffed.exit_code == 0, staffed.output

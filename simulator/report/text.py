@@ -652,6 +652,10 @@ def study_default_notes(base, keys) -> list[str]:
             continue
         if "program.timing" in note and decided("program.timing"):
             continue
+        # a study giving the points a budget: the setting decides what its end stops ("changes nothing" was said of
+        # a sweep of budgets where rewards_only and end_program ranked the small budget apart)
+        if "`program.incentive.on_budget_exhausted`" in note and decided("program.incentive.budget"):
+            continue
         notes.append(note)
     if note := margin_note(base, keys):
         notes.append(note)
