@@ -245,6 +245,10 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
 
+#: Counts that are 0 in every run of a design offering no reward: fake accounts come only while a reward is on offer.
+NO_REWARD_NONE = frozenset({"fake_accounts"})
+
+
 def difference_range(reference: Results, design: Results, metric: str) -> tuple[float, float]:
     """The values ``design`` less ``reference`` can take on ``metric`` (as :func:`counted`
     gives them): each design's values lie between the metric's floor (METRIC_BOUNDS) and
@@ -257,7 +261,7 @@ def difference_range(reference: Results, design: Results, metric: str) -> tuple[
         low = METRIC_BOUNDS.get(metric, (-math.inf, math.inf))[0]
         capped = capped_as(metric, results.runs)
         high = ceiling(results.scenario, capped) if capped in BOUNDED else math.inf
-        if capped in BUDGET_CAPPED and not offers_reward(results.scenario.program.incentive):
+        if (capped in BUDGET_CAPPED or metric in NO_REWARD_NONE) and not offers_reward(results.scenario.program.incentive):
             high = 0.0   # no reward on offer spends nothing (a fraud cost's difference from no program reached -6.8)
         if metric in DAY_METRICS:
             high += 1.0   # a day that never came is the day after the horizon (counted)

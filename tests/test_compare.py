@@ -1985,6 +1985,10 @@ def test_a_difference_interval_stops_where_no_two_runs_can_differ(paired):
     none.runs["fraud_cost"] = 0.0
     row = comparison_table([none, unbudgeted], paired=paired).set_index(["design", "metric"]).loc[("open", "fraud_cost")]
     assert row["diff_ci_low"] == 0.0 and row["diff_mean"] == 5.0
+    # and fake accounts, which come only while a reward is on offer ([-0.141, 1.39] beside the design's own [0, 1.39])
+    none.runs["fake_accounts"], unbudgeted.runs["fake_accounts"] = 0.0, [0.0, 0.0, 0.0, 2.0]
+    row = comparison_table([none, unbudgeted], paired=paired).set_index(["design", "metric"]).loc[("open", "fake_accounts")]
+    assert row["diff_ci_low"] == 0.0 and row["diff_mean"] == 0.5
     # a payback between day 1 and the day after the horizon (91, never): two can differ by 90 at most
     twin = SimpleNamespace(scenario=budgeted.model_copy(update={"name": "twin"}),
                            runs=pd.DataFrame({"replicate": range(4), "payback_day": [np.nan, np.nan, np.nan, 1.0]}))
