@@ -1243,6 +1243,14 @@ def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
     monthly = [s.model_copy(update={"churn": s.churn.model_copy(update={"renewal": Renewal(every_days=60, notice_days=0)})})
                for s in (sooner, later)]
     assert "the rewards of friends who leave before they qualify" in assumption_note(wrap(*monthly))   # 60 < 90 days
+    # and with no discount: "paying later only saves (nothing on friends leaving early ...) and the latest payment
+    # looks best" said both at once
+    from simulator.report.text import payment_timing_trade
+
+    free = payment_timing_trade(0.0, 30, 0.02, False, 0.9, False, 365)
+    assert "looks best" not in free and "the wait saves nothing and costs no referrals" in free, free
+    assert "saves only, against paying on signup, the claims of the fake accounts" in payment_timing_trade(
+        0.0, 30, 0.02, True, 0.9, False, 365)
     # designs of different fraud shares: the highest, said as such
     mixed = [risky[0], later]
     assert "(0.15 at most here)" in assumption_note(wrap(*mixed))

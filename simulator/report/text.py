@@ -801,6 +801,12 @@ def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bo
                  if fakes else "")
         return (f"paying later saves{saves}, and costs referrals, since a reward paid later moves people less "
                 f"(`delay_discount` {rate:g} a day{worth}){grows}{held}")
+    if contract is not None and contract > wait:
+        # "only saves (nothing on friends leaving early (...)) and the latest payment looks best" said both at once
+        stays = (f"no friend leaves before qualifying (contracts of {contract:g} days end only on renewal dates)")
+        return (f"with `delay_discount` 0 a reward paid later moves people as much as one paid at once, and {stays}, so "
+                + (f"paying later saves only, against paying on signup, {blocks}{held}" if fakes else
+                   f"the wait saves nothing and costs no referrals: it moves only when the rewards are paid{held}"))
     return (f"with `delay_discount` 0 a reward paid later moves people as much as one paid at once, so paying later only "
             f"saves ({saves.strip()}) and the latest payment looks best{held}")
 
