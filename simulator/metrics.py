@@ -86,7 +86,10 @@ SUMMARY_METRICS: dict[str, str] = {
 METRIC_BOUNDS: dict[str, tuple[float, float]] = {
     **{name: (0.0, math.inf) for name in ("customers_final", "adopters", "referred_customers", "word_of_mouth_customers",
                                           "k_factor", "program_k", "reward_cost", "fraud_cost", "fake_accounts", "non_qualifying_signups", "program_cost", "rewards_owed", "cost_per_referred_customer", "rewards_unpaid", "pipeline_rewards_beyond_budget",
-                                          "incremental_cac", "incremental_cac_vs_paid")},
+                                          "incremental_cac", "incremental_cac_vs_paid",
+                                          # a lifetime's margin, at least 0 (a margin and its premium are; two runs
+                                          # of 137.5 and 1,006.5 read [-4,949, 6,093])
+                                          "ltv_referred", "ltv_organic", "ltv_ratio")},
     "referred_share": (0.0, 1.0),
     "payback_day": (1.0, math.inf),   # day 1 at the earliest (runner.incremental_metrics)
     "budget_exhausted_day": (1.0, math.inf),   # day 0 is the launch state: nothing is spent (an interval read 0)

@@ -358,6 +358,9 @@ def test_an_interval_of_the_mean_is_cut_to_the_values_the_metric_can_take():
     assert summary.loc["referred_share", "ci_low"] == 0.0 and summary.loc["referred_share", "ci_high"] == 1.0
     assert summary.loc["payback_day", "ci_low"] == 1.0
     assert summary.loc["referred_share", "p2_5"] == pytest.approx(np.percentile(share, 2.5))
+    # a lifetime value is a margin's, at least 0: two runs of 137.5 and 1,006.5 read [-4,949, 6,093]
+    for metric in ("ltv_referred", "ltv_organic", "ltv_ratio"):
+        assert interval(np.array([137.5, 1006.5]), metric=metric)["ci_low"] == 0.0, metric
 
 
 def _in_a_worker_without_refsim_engine(function, tasks, **_):
