@@ -1485,7 +1485,7 @@ def test_the_compare_plots_keep_each_designs_colour_and_say_what_they_leave_out(
                             paid_back={"forty": 0.5}, colors={"forty": "C2"})
     ax = drawn[-1].axes[0]
     # in the legend beside the name: written by the dashed line, it ran through the lines and bands
-    assert ax.get_legend_handles_labels()[1] == ["forty: median payback day 1 (of the 50% of replicates that pay back)"]
+    assert ax.get_legend_handles_labels()[1] == ["forty: median payback day 1 (of the 1 of 2 replicates that pay back)"]
     assert not ax.texts and to_rgb(ax.lines[0].get_color()) == to_rgb("C2")
     # a design that never paid back had no mark at all; one with no share given (nothing to pay back) is named alone
     plots.incremental_value({"forty": (series, twin), "ten": (series, twin)}, Path("value.png"),

@@ -140,8 +140,10 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
             # a median over the replicates that pay back: 'payback day 334' read as the design's, paid back in half
             # "payback day 116 (67% of replicates)" read as two thirds paid back by day 116: it is the median of those
             # beside a mean payback in comparison.csv, an unlabelled day read as another figure for the same thing
+            # a count, as report.md gives it: "62%" was 5 of 8
             label = (f"{name}: median payback day {day:.0f}"
-                     + (f" (of the {share:.0%} of replicates that pay back)" if share < 1 else ""))
+                     + (f" (of the {round(share * gap.shape[1])} of {gap.shape[1]} replicates that pay back)"
+                        if share < 1 else ""))
         elif paid_back is not None and name in paid_back and share == 0:
             label = f"{name}: never pays back by day {int(mean.index[-1])}"
         else:
