@@ -184,6 +184,14 @@ def test_compare_command_writes_the_comparison_folder(tmp_path):
     assert series.groupby("scenario")["replicate"].nunique().to_dict() == {"ten": 4, "thirty": 4}
     for column in ("scenario", "replicate", "day", "customers", "new_organic", "new_referred", "cumulative_profit"):
         assert column in series.columns
+    # each design's no-program twin, as run writes its one (incremental_value.png drew them, no file held them); the
+    # two designs share seeds, so their twins are one world: the same rows
+    twins = pd.read_csv(out / "baseline_timeseries.csv")
+    assert set(twins["scenario"]) == {"ten (no program)", "thirty (no program)"}
+    assert list(twins.columns) == list(series.columns)
+    ten, thirty = (twins[twins["scenario"] == f"{n} (no program)"].drop(columns="scenario").reset_index(drop=True)
+                   for n in ("ten", "thirty"))
+    pd.testing.assert_frame_equal(ten, thirty)
 
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary) == {"ten", "thirty"} and "customers_final" in summary["ten"]

@@ -40,6 +40,10 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime 
         path = folder.path
         atomic_write_csv(path / "comparison.csv", comparison.table)
         atomic_write_csv(path / "timeseries.csv", pd.concat(series.values(), ignore_index=True))
+        # each design's no-program twin, as run writes its one: incremental_value.png drew them and no file held them
+        twins = [d.baseline_timeseries for d in designs if d.baseline_timeseries is not None]
+        if twins:
+            atomic_write_csv(path / "baseline_timeseries.csv", pd.concat(twins, ignore_index=True))
         atomic_write_csv(path / "runs.csv", runs)
         atomic_write_csv(path / "summary.csv", summary)
         atomic_write_json(path / "summary.json", summary_dict(summary))
