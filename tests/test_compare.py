@@ -1073,7 +1073,13 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
         credit, small(name="credit-30", program={"incentive": {**single, "referrer_reward": 30}}))]
     assert "assumed unmoved by a reward (`link_response` 0; at 1" in assumption_note(wrap(*unmoved))
     unlinked = [small(name=s.name, program={**s.program.model_dump(), "link_use": 0}) for s in unmoved]
-    assert assumption_note(wrap(*unlinked)) == ""
+    assert "link_response" not in assumption_note(wrap(*unlinked))
+    # a larger reward draws more fake accounts, whose claims are paid: $30 against $20 rests on fraud.share too
+    assert ("their rewards differ in size (what a referral can earn, both sides together: credit 20, credit-30 30), and "
+            "a larger reward draws more fake accounts") in assumption_note(wrap(*unlinked))
+    assert "--uncertain fraud.share=0:0.1" in assumption_note(wrap(*unlinked))
+    clean = [small(name=s.name, program=s.program.model_dump(), fraud={"share": 0}) for s in unlinked]
+    assert assumption_note(wrap(*clean)) == ""   # no fakes assumed: nothing rests on them
     # reminders: what a reminder does is assumed (the annoyance decided 'reminders win, sure at 95%')
     p0, p3 = (small(name=f"p{n}", program={"timing": {"kind": "at_purchase", "reminders": {"count": n}}}) for n in (0, 3))
     note = assumption_note(wrap(p0, p3))

@@ -894,9 +894,30 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
                      f"claims of the fake accounts that come with referrals (`fraud.blocked_by_qualification` "
                      f"{blocked:.0%}, an assumption; `fraud.share` {share:g} here), and that alone tells them apart")
         tests.append(f"`{fraud_uncertain(share)} --replicates 4`")
+    # a larger reward draws more fake accounts, whose claims are paid unless qualification blocks them: $40 against $10
+    # rested on fraud.share too, and no note named it
+    totals = {s.name: _reward_total(s.program.incentive) for s in rewarded}
+    paid = [s for s in rewarded if s.program.incentive.paid_on == "signup" or s.fraud.blocked_by_qualification < 1]
+    if len(set(totals.values())) > 1 and share > 0 and paid and not any("fraud.share" in t for t in tests):
+        listed = ", ".join(f"{name} {total:g}" for name, total in totals.items())
+        notes.append(f"their rewards differ in size (what a referral can earn, both sides together: {listed}), and a larger "
+                     f"reward draws more fake accounts, whose claims are paid unless qualification blocks them "
+                     f"(`fraud.share` {share:g}{' at most' if len({s.fraud.share for s in rewarded}) > 1 else ''} here: "
+                     f"the fake share of referral signups at one reward scale, an assumption)")
+        tests.append(f"`--uncertain fraud.share=0:{min(0.3, max(0.1, 2 * share)):g}`")
     if ending := _budget_ending_note(designs):
         notes.append(ending)
     return notes, tests
+
+
+def _reward_total(incentive) -> float:
+    """The face value a referral can earn, the referrer's (a tiered program's highest
+    tier) and the friend's together: what fake accounts are drawn by."""
+    from ..behaviour.incentive import referee_reward
+
+    tiers = getattr(incentive, "tiers", None) if getattr(incentive, "kind", "none") == "tiered" else None
+    referrer = max(float(t.referrer_reward) for t in tiers) if tiers else float(getattr(incentive, "referrer_reward", 0.0) or 0.0)
+    return referrer + float(referee_reward(incentive))
 
 
 def _referrer_offer(incentive) -> str:
