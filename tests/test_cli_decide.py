@@ -129,6 +129,12 @@ def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settin
                                                              "confirm_replicates", "startup_trials", "eta")} == {
         "trials": 6, "replicates": 2, "max_replicates": 4, "batch": 2, "confirm_replicates": 4, "startup_trials": 3, "eta": 2}
     best = load_scenario(folder / "best.yaml")
+    # a default the base never gave is not written back as if set: `refsim run best.yaml` said on_budget_exhausted
+    # "changes nothing" of a key nobody wrote
+    from simulator.report.text import default_notes
+
+    assert "on_budget_exhausted" not in (folder / "best.yaml").read_text()
+    assert not any("on_budget_exhausted" in note for note in default_notes(best))
     chosen = trials.set_index("trial").loc[manifest["optimize"]["best_trial"]]
     assert best.program.incentive.referrer_reward == pytest.approx(chosen[REWARD])
     assert best.population.size == 400 and best.seed not in (5, None)   # its own seed: see below

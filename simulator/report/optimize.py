@@ -119,6 +119,13 @@ def best_yaml(result: OptimizeResult, base: Scenario, parameters: Sequence[Param
     from ..kernel import unsupported
 
     data = result.best_scenario.model_dump(mode="json")
+    incentive = result.best_scenario.program.incentive
+    given = getattr(base.program.incentive, "model_fields_set", set())
+    if (data["program"]["incentive"].get("on_budget_exhausted") == "end_program"
+            and getattr(incentive, "budget", None) is None and "on_budget_exhausted" not in given):
+        # a default the file never gave, written out, read back as set: `refsim run best.yaml` said the setting "changes
+        # nothing", of a key the user never wrote
+        del data["program"]["incentive"]["on_budget_exhausted"]
     on_numpy = (study_engine_record([base], parameters).get("path") == "numpy"
                 and unsupported(result.best_scenario) is None)
     data.update(best_identity(base, result.seed))   # as optimize gives best_scenario, whoever built the result
