@@ -1648,6 +1648,14 @@ def test_leading_trials_of_a_number_range_not_told_apart_from_the_winner_are_nam
     # a winner ahead of all of them at 95%: nothing to say
     clear = SimpleNamespace(**{**vars(result), "runs": {**runs, 2: [9.0, 11.0, 10.0, 12.0]}})
     assert close_trials(clear, parameters) == []
+    # a trial that is a choice's best is weighed under Each choice already: not named again here (one pair read as two
+    # findings, on the console and in report.md)
+    kind = "program.timing.kind"
+    both = parse_parameters([f"{key}=0:60", f"{kind}=onboarding,at_purchase"], small())
+    mixed = SimpleNamespace(**{**vars(result), "trials": trials.assign(
+        **{kind: ["onboarding", "onboarding", "at_purchase", "onboarding"], "incremental_value_rung0_mean": [11.5, 10.5, 10.5, 11.4],
+           "reward_cost_rung0_mean": [1.0, 1.0, 1.0, 1.0]})})
+    assert close_trials(mixed, both) == []   # trial 2 is at_purchase's best
 
 
 def test_a_winner_at_an_end_of_its_range_is_said_to_be_there():

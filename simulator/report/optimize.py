@@ -836,12 +836,16 @@ def close_trials(result: OptimizeResult, parameters: list[Parameter], count: int
     if "feasible_upper" in ordered:
         ordered = ordered[ordered["feasible_upper"].astype(bool)]
     level = level_trials(result)
+    # a choice's best trial is weighed in the Each choice section already: named twice, one pair read as two findings
+    found = _choice_bests(result, parameters)
+    weighed = {int(best["trial"]) for rows in (found[0].values() if found else ()) for _, _, best in rows
+               if best is not None}
     close = []
     for row in ordered.head(TOP_ROWS).to_dict("records"):
         trial = int(row["trial"])
         difference = winner_against(result, trial)
-        if difference is None or not math.isfinite(difference["diff_ci_low"]) or trial in level:
-            continue   # the winner itself, too few shared runs, or a tie tie_note names
+        if difference is None or not math.isfinite(difference["diff_ci_low"]) or trial in level or trial in weighed:
+            continue   # the winner itself, too few shared runs, a tie tie_note names, or a choice's best
         if ahead(result, difference) == 0:
             values = ", ".join(f"{p.key.rsplit('.', 1)[-1]}={_value(row[p.key])}" for p in parameters)
             close.append(f"trial {trial} ({values}): winner − it {_versus_text(difference)}")
