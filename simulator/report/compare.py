@@ -20,7 +20,7 @@ from ..config import has_program
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_uncertain, ask_lag_note, ask_lag_apart
+from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_share_range, fraud_uncertain, ask_lag_note, ask_lag_apart
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
@@ -904,7 +904,7 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
                      f"reward draws more fake accounts, whose claims are paid unless qualification blocks them "
                      f"(`fraud.share` {share:g}{' at most' if len({s.fraud.share for s in rewarded}) > 1 else ''} here: "
                      f"the fake share of referral signups at one reward scale, an assumption)")
-        tests.append(f"`--uncertain fraud.share=0:{min(0.3, max(0.1, 2 * share)):g}`")
+        tests.append(f"`{fraud_share_range(share)}`")
     if ending := _budget_ending_note(designs):
         notes.append(ending)
     return notes, tests

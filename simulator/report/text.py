@@ -826,11 +826,14 @@ def payment_timing_check(rate: float, fraud_share: float, fakes: bool) -> str:
     return f"`--uncertain program.incentive.delay_discount=0:{max(0.03, 3 * rate):g}{fraud} --replicates 4`"
 
 
+def fraud_share_range(fraud_share: float) -> str:
+    """The `refsim sensitivity` flag over the fraud share: a range covering the one given."""
+    return f"--uncertain fraud.share=0:{min(0.3, max(0.1, 2 * fraud_share)):g}"
+
+
 def fraud_uncertain(fraud_share: float) -> str:
-    """The `refsim sensitivity` flags over the fraud share (a range covering the one
-    given) and the share of fakes qualification blocks."""
-    return (f"--uncertain fraud.share=0:{min(0.3, max(0.1, 2 * fraud_share)):g} --uncertain "
-            f"fraud.blocked_by_qualification=0.5:1")
+    """:func:`fraud_share_range` and the flag over the share of fakes qualification blocks."""
+    return f"{fraud_share_range(fraud_share)} --uncertain fraud.blocked_by_qualification=0.5:1"
 
 
 def k_window_note(scenario) -> str:
