@@ -1493,6 +1493,12 @@ def test_the_compare_plots_keep_each_designs_colour_and_say_what_they_leave_out(
     # one set of bins per panel for every design: their bars line up (each design's own bins read as other spreads)
     widths = {round(bar.get_width(), 9) for bar in right.patches}
     assert len(widths) == 1, widths
+    # the legend sits above the tallest bar: placed "best" it covered bars where they filled the frame
+    drawn[-1].canvas.draw()
+    for panel in (left, right):
+        legend = panel.get_legend().get_window_extent()
+        tops = [bar.get_window_extent().y1 for bar in panel.patches if bar.get_height() > 0]
+        assert legend.y0 >= max(tops), (legend, max(tops))
     series = pd.DataFrame({"day": [0, 1, 2] * 2, "replicate": [0] * 3 + [1] * 3, "cumulative_profit": [0.0, 5, 9, 0, -5, -9]})
     twin = series.assign(cumulative_profit=0.0)
     plots.incremental_value({"forty": (series, twin)}, Path("value.png"), payback={"forty": 1.0},

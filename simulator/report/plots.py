@@ -281,7 +281,10 @@ def distribution(runs: pd.DataFrame, metric: str | Sequence[str], path: Path, ti
         ax.set(xlabel=axis_label(metric), ylabel="replicates", title=title or f"{metric} over replicates")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))   # a count of runs: no tick at 0.5
         if drawn:
-            ax.legend(fontsize=8)
+            # room above the tallest bar for the legend's lines: placed "best" it covered bars where they filled the frame
+            entries = len(ax.get_legend_handles_labels()[1])
+            ax.set_ylim(top=ax.get_ylim()[1] * (1.1 + 0.12 * entries))
+            ax.legend(fontsize=8, loc="upper center")
         else:  # undefined in every replicate (a payback never reached): say so rather than draw an empty frame
             ax.text(0.5, 0.5, f"{metric} is undefined in every replicate", transform=ax.transAxes, ha="center", va="center")
         ax.grid(alpha=0.3)
