@@ -2421,6 +2421,11 @@ def test_a_best_payback_on_day_1_is_said_to_be_no_feat_of_speed(tmp_path):
     # Bonferroni here, Holm in compare: on the same runs compare called a lead "sure at 95%" that this table listed as
     # indistinguishable, and neither report said the tests differ
     assert "This is stricter than `refsim compare`, whose Holm test steps down to 95% for the closest design" in report
+    # with one point to test against the best, Bonferroni and Holm are the same single test at 95%: nothing to say
+    from simulator.report.sweep import _how
+    from simulator.sweep import load_sweep
+
+    assert "stricter" not in _how(load_sweep(path), compared=1) and "stricter" in _how(load_sweep(path), compared=2)
 
 
 def test_a_points_interval_stops_at_its_last_day_and_its_budget(tmp_path):

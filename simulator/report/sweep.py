@@ -332,7 +332,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
     else:
         lines += ["", "## Best points", "",
                   "The point with the best mean of each metric (95% t-interval of the mean over its replicates), and the",
-                  "points that are statistically indistinguishable from it at 95%: " + _how(sweep)]
+                  "points that are statistically indistinguishable from it at 95%: "
+                  + _how(sweep, int(best["compared"].max()) if len(best) else 0)]
         if assumptions:
             lines += ["", f"{_names(assumptions)} {'is an assumption' if len(assumptions) == 1 else 'are assumptions'}, not "
                       "a choice: the points are ranked among those that share "
@@ -494,13 +495,15 @@ def _highest(sweep: Sweep, key: str, default: float) -> float:
     return float(parameter.high)
 
 
-def _how(sweep: Sweep) -> str:
+def _how(sweep: Sweep, compared: int = 2) -> str:
+    """How the Best points are told apart; ``compared``: the most points a best is tested
+    against (with one, Bonferroni and compare's Holm are the same single test at 95%)."""
     # compare's Holm steps down to 95% for the last test: on the same runs it called a lead "sure at 95%" that this
     # table listed as indistinguishable, and neither said the tests differ
+    stricter = (". This is stricter than `refsim compare`, whose Holm test steps down to 95% for the closest design: a "
+                "lead it calls sure can be listed here as indistinguishable" if compared > 1 else "")
     joint = ("; at 95% for all the comparisons together (Bonferroni: each point against the best at 1 − 5%/(points with a value − 1)), "
-             "so that the best and these points hold a truly best point 95% of the time. This is stricter than "
-             "`refsim compare`, whose Holm test steps down to 95% for the closest design: a lead it calls sure can be "
-             "listed here as indistinguishable")
+             f"so that the best and these points hold a truly best point 95% of the time{stricter}")
     if sweep.spec.common_random_numbers:
         return ("paired, replicate by replicate on the same seeds (common random numbers)" + joint
                 + "; points with the same value in every replicate count as one, and those the same as the best as none.")
