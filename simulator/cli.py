@@ -697,10 +697,11 @@ def compare(
     mouth...) still run paired, and the console and report.md name those keys.
 
     Writes report.md (its first paragraph names the design that adds the most
-    value, its interval, the share of replicates in which it is best, the day
+    value, its interval, how many replicates it is best in, the day
     its budget ran out and its payback day), comparison.csv (per design and
     metric: mean and 95% interval; difference from the first design with its
-    paired and unpaired 95% intervals), timeseries.csv, summary.csv/json, plots
+    paired and unpaired 95% intervals), timeseries.csv, baseline_timeseries.csv
+    (each design's no-program twin), runs.csv, summary.csv/json, plots
     (incremental_value.png among them) and manifest.json.
     """
     from .compare import check_k_window, check_pairable, unique_names
