@@ -606,6 +606,15 @@ def _reward_sizes(incentive: _IncentiveBase) -> list[float]:
     return [incentive.referrer_reward, incentive.referee_reward]
 
 
+def largest_referral(incentive) -> float:
+    """The most face value one referral can earn, both sides: the referrer's highest
+    tier and the friend's reward (0 without an incentive); what fake accounts are drawn by."""
+    if not isinstance(incentive, _IncentiveBase):
+        return 0.0
+    *referrer, referee = _reward_sizes(incentive)
+    return float(max(referrer) + referee)
+
+
 def _referral_sizes(incentive: _IncentiveBase) -> list[float]:
     """Face values of one referral's rewards, both sides: the first referral's (its referrer
     at the first tier: every referrer's first is paid there, so a budget below it ends the

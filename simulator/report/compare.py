@@ -16,7 +16,7 @@ from . import plots
 from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
                        paired_difference, pairing_differences, _pairs,
                        replicates_needed, twin_differences, TWIN_SEEDING_KEY, unpaired_difference, world_differences, VERDICT_METRIC)
-from ..config import has_program
+from ..config import has_program, largest_referral
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
@@ -896,7 +896,7 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         tests.append(f"`{fraud_uncertain(share)} --replicates 4`")
     # a larger reward draws more fake accounts, whose claims are paid unless qualification blocks them: $40 against $10
     # rested on fraud.share too, and no note named it
-    totals = {s.name: _reward_total(s.program.incentive) for s in rewarded}
+    totals = {s.name: largest_referral(s.program.incentive) for s in rewarded}
     paid = [s for s in rewarded if s.program.incentive.paid_on == "signup" or s.fraud.blocked_by_qualification < 1]
     if len(set(totals.values())) > 1 and share > 0 and paid and not any("fraud.share" in t for t in tests):
         listed = ", ".join(f"{name} {total:g}" for name, total in totals.items())
@@ -908,16 +908,6 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
     if ending := _budget_ending_note(designs):
         notes.append(ending)
     return notes, tests
-
-
-def _reward_total(incentive) -> float:
-    """The face value a referral can earn, the referrer's (a tiered program's highest
-    tier) and the friend's together: what fake accounts are drawn by."""
-    from ..behaviour.incentive import referee_reward
-
-    tiers = getattr(incentive, "tiers", None) if getattr(incentive, "kind", "none") == "tiered" else None
-    referrer = max(float(t.referrer_reward) for t in tiers) if tiers else float(getattr(incentive, "referrer_reward", 0.0) or 0.0)
-    return referrer + float(referee_reward(incentive))
 
 
 def _referrer_offer(incentive) -> str:
