@@ -564,7 +564,6 @@ def _unguarded_hint(root: BaseException) -> str:
 
 def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int | None) -> Iterator[Any]:
     from distributed import Client, LocalCluster, as_completed
-    from distributed.comm.core import CommClosedError
 
     cluster = None
     if scheduler:
@@ -617,14 +616,7 @@ def _dask_runs(function, tasks, workers: int, scheduler: str | None, window: int
                                         key="--scheduler" if scheduler else "--executor")
                 if future.status == "cancelled":
                     raise _lost_scheduler(scheduler, "a task was cancelled")
-                try:
-                    result = future.result()
-                except CommClosedError as error:  # the scheduler died while handing the result over
-                    raise _lost_scheduler(scheduler, type(error).__name__) from None
-                except (AttributeError, ImportError) as error:
-                    if "on_this_code" in str(error):   # a late worker whose refsim predates the check
-                        raise _other_code_error(None, scheduler) from None
-                    raise
+                result = _finished_result(future, scheduler)
                 future.release()
                 if isinstance(result, OtherCode):
                     raise _other_code_error(result.worker, scheduler)
@@ -686,6 +678,27 @@ def _next_finished(running, client, scheduler: str | None) -> list:
         elif time.monotonic() - since > CONNECT_TIMEOUT_S:
             raise _lost_scheduler(scheduler, "the connection closed")
         time.sleep(0.02)
+
+
+def _finished_result(future, scheduler: str | None) -> Any:
+    """A finished future's result, or one ScenarioError line where the scheduler went
+    between the future's status and its result: the result's hand-over then ends in
+    CommClosedError, or in FutureCancelledError ("cancelled for reason:
+    scheduler-connection-lost"), which once ended a sweep in a traceback."""
+    from concurrent.futures import CancelledError
+
+    from distributed.comm.core import CommClosedError
+
+    try:
+        return future.result()
+    except CommClosedError as error:  # the scheduler died while handing the result over
+        raise _lost_scheduler(scheduler, type(error).__name__) from None
+    except CancelledError:   # distributed's FutureCancelledError is one: cancelled as the connection went
+        raise _lost_scheduler(scheduler, "a task was cancelled") from None
+    except (AttributeError, ImportError) as error:
+        if "on_this_code" in str(error):   # a late worker whose refsim predates the check
+            raise _other_code_error(None, scheduler) from None
+        raise
 
 
 def _lost_scheduler(scheduler: str | None, why: str) -> ScenarioError:

@@ -377,6 +377,44 @@ def test_a_staging_folder_is_removed_when_stopped_while_writing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+# ----------------------------------------------------------------------------- a scheduler gone at hand-over
+
+
+class _GoneAtHandOver:
+    """A future Dask reported finished whose result then fails as the scheduler goes:
+    distributed raises FutureCancelledError, reason "scheduler-connection-lost" (a sweep
+    on a killed scheduler once ended in that traceback), or CommClosedError."""
+
+    def __init__(self, error: BaseException):
+        self.status, self.error = "finished", error
+
+    def result(self):
+        raise self.error
+
+
+@pytest.mark.parametrize("error", ["cancelled", "closed"])
+def test_a_result_lost_with_the_scheduler_at_hand_over_is_one_line(error):
+    from distributed.client import FutureCancelledError
+    from distributed.comm.core import CommClosedError
+
+    from simulator.executors import _finished_result
+
+    raised = (FutureCancelledError("run-1", "scheduler-connection-lost") if error == "cancelled"
+              else CommClosedError("in <TCP (closed)>: Stream is closed"))
+    with pytest.raises(ScenarioError) as caught:
+        _finished_result(_GoneAtHandOver(raised), "tcp://127.0.0.1:8786")
+    said = str(caught.value)
+    assert "lost the Dask scheduler at tcp://127.0.0.1:8786 mid-run" in said and "resumes when rerun" in said
+    assert "\n" not in said and caught.value.__suppress_context__
+
+
+def test_a_tasks_own_error_at_hand_over_is_not_called_a_lost_scheduler():
+    from simulator.executors import _finished_result
+
+    with pytest.raises(ZeroDivisionError):
+        _finished_result(_GoneAtHandOver(ZeroDivisionError("division by zero")), None)
+
+
 # ----------------------------------------------------------------------------- Dask addresses
 
 
