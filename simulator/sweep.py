@@ -33,7 +33,7 @@ import pandas as pd
 from .equality import FieldsEqual
 from .compare import LOWER_IS_BETTER, UNRANKED
 from .config import Scenario
-from .metrics import NEVER_IS_WORST, UNDEFINED_IS_WORST, copies, joint_level, t_quantile
+from .metrics import NEVER_IS_WORST, UNDEFINED_IS_WORST, copies, joint_level, t_sf
 from .errors import ScenarioError
 from . import executors
 from .executors import run_tasks
@@ -902,6 +902,33 @@ def fewer_defined(k: int, n: int, k_best: int, n_best: int) -> float:
     return min(1.0, sum(math.exp(log_comb(hits, x) + log_comb(total - hits, n - x) - whole) for x in range(low, k + 1)))
 
 
+def _two_sided_p(centre: np.ndarray, error: np.ndarray, dof: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Two-sided t p-values of each point's difference from the best (``centre``, its
+    standard ``error`` on ``dof`` degrees of freedom), the test whose interval
+    centre ± t(½ + level/2, dof)·error leaves out 0 just when p < 1 − level: 1 where it
+    rests on fewer than two runs (no spread to test with) or its difference is unknown,
+    0 for a difference with no spread at all."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = np.abs(centre) / error
+        chance = np.where(error > 0, 2 * t_sf(statistic, np.maximum(dof, 1)), np.where(centre != 0, 0.0, 1.0))
+    return np.where((n < 2) | ~np.isfinite(centre) | np.isnan(chance), 1.0, chance)
+
+
+def _holm_apart(chances: dict[int, float], level: float) -> set[int]:
+    """The points told apart from the best by Holm's step-down (Holm 1979) over their
+    p-values ``chances``: the smallest tested at 1 − (1 − level)/m, the next at
+    1 − (1 − level)/(m − 1), ..., the last at ``level``; the first that fails and every
+    point after it stay in the best's company. As compare's against_the_best: with
+    Bonferroni (every test at 1 − (1 − level)/m), a sweep listed a point that compare, on
+    the same runs, called behind "sure at 95%"."""
+    apart, tests = set(), len(chances)
+    for k, (point, chance) in enumerate(sorted(chances.items(), key=lambda item: item[1])):
+        if not chance < 1 - joint_level(level, tests - k):
+            break
+        apart.add(point)
+    return apart
+
+
 def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: float) -> list[dict]:
     """best_points' rows for one set of points (all of them, or one combination of assumptions)."""
     ok = frame[frame["status"] == "ok"]
@@ -929,45 +956,45 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
                                 _horizon(sweep, summary, table) + 1)
         table = table.reindex(means.index)
         ran = table.index.isin(ok["point_id"].unique())
-        # one test against the best per other point, at ``level`` together: the best and the points not told
-        # apart from it then hold a truly best point with that probability. On common seeds, points with the
-        # same value in every replicate (a swept value that changes no run) are one test, and those the same as
-        # the best a tie, no test: a parameter the model ignores, swept over 3 values, had every point tested at
-        # 99% instead of 95%, and a reward told apart from the best without it was not with it
+        # one test against the best per other point, at ``level`` together (Holm's step-down, as compare's): the best
+        # and the points not told apart from it then hold a truly best point with that probability. On common seeds,
+        # points with the same value in every replicate (a swept value that changes no run) are one test, and those
+        # the same as the best a tie, no test: a parameter the model ignores, swept over 3 values, had every point
+        # tested at 99% instead of 95%, and a reward told apart from the best without it was not with it
         same = _same_runs(table, best, ran & defined_any) if paired else {}
         # a point whose every run failed, or with the metric defined in none, is compared with nothing, so it is no
         # test: counted, it made the others' tests stricter for a point that could not be in the best's company anyway
-        tests = sum(1 for p, c in same.items() if c == p) if paired else int((ran & defined_any).sum()) - 1
-        each = joint_level(level, tests)
+        at = table.index.get_loc(best)
         if paired:
             gap = table - table.loc[best]
             n = gap.notna().sum(axis=1).to_numpy()
-            centre, spread = gap.mean(axis=1).to_numpy(), gap.std(axis=1, ddof=1).to_numpy()
-            half = t_quantile(0.5 + each / 2, np.maximum(n - 1, 1)) * spread / np.sqrt(np.maximum(n, 1))
+            centre = gap.mean(axis=1).to_numpy()
+            error = (gap.std(axis=1, ddof=1) / np.sqrt(np.maximum(n, 1))).to_numpy()
+            dof = np.maximum(n - 1, 1).astype(float)
         else:
             n_each = table.notna().sum(axis=1).to_numpy()
             variance = (table.var(axis=1, ddof=1) / np.maximum(n_each, 1)).to_numpy()
             centre = (table.mean(axis=1) - table.loc[best].mean()).to_numpy()
-            joint = variance + variance[table.index.get_loc(best)]
+            joint = variance + variance[at]
             with np.errstate(divide="ignore", invalid="ignore"):  # two points with no spread: no dof, and none needed
-                dof = joint ** 2 / (variance ** 2 / np.maximum(n_each - 1, 1)
-                                    + variance[table.index.get_loc(best)] ** 2 / max(n_each[table.index.get_loc(best)] - 1, 1))
-            half = t_quantile(0.5 + each / 2, np.where(joint > 0, dof, 1)) * np.sqrt(joint)
-            n = np.minimum(n_each, n_each[table.index.get_loc(best)])
-        with np.errstate(invalid="ignore"):
-            tied = (n < 2) | (np.nan_to_num(half, nan=0.0) >= np.abs(centre))
-        tied &= defined_any
+                dof = joint ** 2 / (variance ** 2 / np.maximum(n_each - 1, 1) + variance[at] ** 2 / max(n_each[at] - 1, 1))
+            error, dof = np.sqrt(joint), np.where(joint > 0, dof, 1.0)
+            n = np.minimum(n_each, n_each[at])
+        chance = _two_sided_p(centre, error, dof, n)
         if metric in UNDEFINED_IS_WORST:
             # undefined in every run (a program that added nobody has no cost per extra customer) is the worst there
             # is, not a point too little known to tell apart: such points were listed beside a best defined in all;
-            # so is a point defined in fewer runs than the best beyond chance (1 of 10 against 10 of 10), at the level
-            # each comparison is made
+            # so is a point defined in fewer runs than the best beyond chance (1 of 10 against 10 of 10): either test
+            # tells it apart, at the level its comparison is made
             defined = means[f"{metric}_n"].reindex(table.index).fillna(0).to_numpy().astype(int)
             runs = means["runs_ok"].reindex(table.index).fillna(0).to_numpy().astype(int)
-            at = table.index.get_loc(best)
-            fewer = np.array([fewer_defined(int(k), int(m), int(defined[at]), int(runs[at])) < 1 - each
-                              for k, m in zip(defined, runs)])
-            tied &= (defined > 0) & ~fewer
+            fewer = np.array([fewer_defined(int(k), int(m), int(defined[at]), int(runs[at])) for k, m in zip(defined, runs)])
+            chance = np.where(defined > 0, np.minimum(chance, fewer), 0.0)
+        contenders = [int(p) for p, r, d in zip(table.index, ran, defined_any) if r and d and int(p) != best]
+        tested = [p for p in contenders if same.get(p, p) == p]
+        apart = _holm_apart(dict(zip(tested, chance[[table.index.get_loc(p) for p in tested]])), level)
+        tied = np.array([int(p) in contenders and (same.get(int(p), int(p)) == best
+                                                   or same.get(int(p), int(p)) not in apart) for p in table.index])
         # a point whose every run failed is no contender: it was named "indistinguishable from the best"
         others = [int(p) for p, t, r in zip(table.index, tied, ran) if t and r and int(p) != best]
         failed = [int(p) for p, r in zip(table.index, ran) if not r]

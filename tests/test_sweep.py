@@ -1525,9 +1525,22 @@ def test_assumption_effects_against_their_definition():
     assert (row["high"], row["high_point"]) == (means.max(), int(np.argmax(means)))
 
 
+def holm_kept(pvalues: dict[int, float], level: float = 0.95) -> list[int]:
+    """Reference Holm step-down (Holm 1979, as Wikipedia's "Holm–Bonferroni method" states
+    it): sort the m p-values, reject while the k-th smallest (k from 1) is below
+    (1 - level)/(m + 1 - k), stop at the first that is not; the hypotheses kept ("not
+    told apart") are that one and every one after it, returned in point order."""
+    ordered = sorted(pvalues, key=pvalues.get)
+    m = len(ordered)
+    for k, point in enumerate(ordered, start=1):
+        if not pvalues[point] < (1 - level) / (m + 1 - k):
+            return sorted(ordered[k - 1:])
+    return []
+
+
 def test_unpaired_best_points_use_the_welch_interval():
-    """Reference implementation: scipy's Welch test, point by point against the best, at
-    1 - 5%/3 for the 3 comparisons (Bonferroni)."""
+    """Reference implementation: scipy's Welch test, point by point against the best, its
+    p-values through Holm's step-down over the 3 comparisons (holm_kept)."""
     from types import SimpleNamespace
 
     from scipy import stats
@@ -1544,26 +1557,23 @@ def test_unpaired_best_points_use_the_welch_interval():
     row = best_points(frame, sweep, summary).iloc[0]
     best = int(summary["profit_mean"].idxmax())
     assert row["point_id"] == best and not row["paired"]
-    expected = []
-    for point in range(4):
-        if point == best:
-            continue
-        a = frame[frame["point_id"] == point]["profit"]
-        b = frame[frame["point_id"] == best]["profit"]
-        ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(1 - 0.05 / 3)   # Bonferroni over 3 comparisons
-        if ci.low <= 0 <= ci.high:
-            expected.append(point)
-    assert row["indistinguishable"] == expected and 2 not in expected
+    chances = {point: stats.ttest_ind(frame[frame["point_id"] == point]["profit"],
+                                      frame[frame["point_id"] == best]["profit"], equal_var=False).pvalue
+               for point in range(4) if point != best}
+    expected = holm_kept(chances)
+    assert row["indistinguishable"] == expected and 2 not in expected and expected
 
 
 def test_paired_best_points_use_the_paired_t_interval():
     """Reference implementation: scipy's paired t-test (ttest_rel), point by point against
-    the best, at 1 - 5%/3 for the 3 comparisons (Bonferroni), on n - 1 = 5 degrees of
-    freedom. Point 1's paired t statistic is set to 3.4: inside that interval's
-    t = 3.53, outside the 3.29 of one on 6 degrees of freedom, so a slip in the degrees of
-    freedom turns it from "not told apart" to "told apart". The unpaired case has its
-    scipy reference (test_unpaired_best_points_use_the_welch_interval); the paired one had
-    none, and the other paired tests sit far from the edge."""
+    the best, through Holm's step-down over the 3 comparisons (holm_kept), on n - 1 = 5
+    degrees of freedom. Point 2 (t = 12) is tested first, at 1 - 5%/3; point 1 next, at
+    1 - 5%/2, its t of 3.4 past that interval's 3.16: told apart, where Bonferroni (every
+    test at 1 - 5%/3, t = 3.53) left it beside the best, as a sweep did for a lead that
+    compare, on the same runs, called "sure at 95%". Point 3, last, at 95%: its t of 2.5
+    sits inside the 2.57 of 5 degrees of freedom and outside the 2.45 of 6, so a slip in
+    the degrees of freedom turns it from "not told apart" to "told apart" (and one to 4
+    keeps point 1, whose interval's t is then 3.50)."""
     from types import SimpleNamespace
 
     from scipy import stats
@@ -1578,7 +1588,8 @@ def test_paired_best_points_use_the_paired_t_interval():
         gap = (gap - gap.mean()) / (gap.std(ddof=1) / math.sqrt(6)) + t   # standard error 1, mean t
         return best - gap
 
-    runs = {0: best, 1: behind(3.4), 2: behind(12.0), 3: behind(0.5)}
+    statistics = {1: 3.4, 2: 12.0, 3: 2.5}
+    runs = {0: best, **{point: behind(t) for point, t in statistics.items()}}
     frame = pd.DataFrame([{"point_id": p, "replicate": r, "profit": v, "status": "ok"}
                           for p, values in runs.items() for r, v in enumerate(values)])
     summary = frame.groupby("point_id")["profit"].mean().rename("profit_mean").reset_index()
@@ -1587,28 +1598,27 @@ def test_paired_best_points_use_the_paired_t_interval():
                             parameters=["reward"])
     row = best_points(frame, sweep, summary).iloc[0]
     assert row["point_id"] == 0 and row["paired"]
-    expected = []
-    for point in (1, 2, 3):
-        t = stats.ttest_rel(runs[point], runs[0])
-        assert abs(t.statistic) == pytest.approx({1: 3.4, 2: 12.0, 3: 0.5}[point], rel=1e-9)
-        ci = t.confidence_interval(1 - 0.05 / 3)
-        if ci.low <= 0 <= ci.high:
-            expected.append(point)
-    assert row["indistinguishable"] == expected == [1, 3]
+    tests = {point: stats.ttest_rel(runs[point], runs[0]) for point in statistics}
+    for point, test in tests.items():
+        assert abs(test.statistic) == pytest.approx(statistics[point], rel=1e-9)
+    bonferroni = [p for p, test in tests.items() if (ci := test.confidence_interval(1 - 0.05 / 3)).low <= 0 <= ci.high]
+    assert bonferroni == [1, 3]   # the old rule's answer, which the step-down improves on
+    assert row["indistinguishable"] == holm_kept({p: test.pvalue for p, test in tests.items()}) == [3]
 
 
 @pytest.mark.parametrize("paired", [True, False])
 @pytest.mark.parametrize("empty", ["failed", "undefined"])
 def test_a_point_whose_runs_all_failed_is_no_comparison(paired, empty):
-    """best_points' docstring: level' = 1 - (1 - level)/(points - 1), points with the same
-    runs one comparison, points whose every run failed none: they are compared with
-    nothing, and counted they made the real comparisons stricter. Four points: the best,
-    one just behind, one far behind, one that never ran: 2 comparisons, each at
-    1 - 5%/2. The one just behind sits between the two levels, by scipy's paired t test
-    (t = 3.4 on 5 degrees of freedom) or Welch's test (t = 2.75 on 10): told apart at
-    1 - 5%/2, not at 1 - 5%/3, as it was when the failed point was counted. So too a
-    point whose runs finished with the metric undefined in each (a K whose window closed
-    in none): it was even listed beside the best, a verdict drawn from no value."""
+    """best_points' docstring: Holm's step-down over the comparisons with the best, points
+    with the same runs one comparison, points whose every run failed none: they are
+    compared with nothing, and counted they made the real comparisons stricter. Four
+    points: the best, one just behind, one far behind, one that never ran: 2 comparisons,
+    the far one first at 1 - 5%/2, the one just behind last at 95%. It sits between the
+    two levels, by scipy's paired t test (t = 2.9 on 5 degrees of freedom) or Welch's test
+    (t = 2.45 on 10): told apart at 95%, not at 1 - 5%/2, where a counted failed point
+    would have put it (3 comparisons). So too a point whose runs finished with the metric
+    undefined in each (a K whose window closed in none): it was even listed beside the
+    best, a verdict drawn from no value."""
     from types import SimpleNamespace
 
     from scipy import stats
@@ -1619,14 +1629,14 @@ def test_a_point_whose_runs_all_failed_is_no_comparison(paired, empty):
     if paired:
         best = 100 + rng.normal(0, 10, 6)
         gap = rng.normal(0, 1, 6)
-        behind = best - ((gap - gap.mean()) / (gap.std(ddof=1) / math.sqrt(6)) + 3.4)   # standard error 1, mean 3.4
+        behind = best - ((gap - gap.mean()) / (gap.std(ddof=1) / math.sqrt(6)) + 2.9)   # standard error 1, mean 2.9
         test = stats.ttest_rel(behind, best)
     else:
         noise = rng.normal(0, 1, (2, 6))
         best, behind = (noise - noise.mean(axis=1, keepdims=True)) / noise.std(axis=1, ddof=1, keepdims=True)
-        best, behind = 100 + best * math.sqrt(3), 100 - 2.75 + behind * math.sqrt(3)   # standard error of the gap 1
+        best, behind = 100 + best * math.sqrt(3), 100 - 2.45 + behind * math.sqrt(3)   # standard error of the gap 1
         test = stats.ttest_ind(behind, best, equal_var=False)
-    assert test.confidence_interval(1 - 0.05 / 2).high < 0 < test.confidence_interval(1 - 0.05 / 3).high  # the edge
+    assert test.confidence_interval(0.95).high < 0 < test.confidence_interval(1 - 0.05 / 2).high  # the edge
     rows = [{"point_id": p, "replicate": r, "profit": v, "status": "ok"}
             for p, values in {0: best, 1: behind, 3: best - 50}.items() for r, v in enumerate(values)]
     rows += [{"point_id": 2, "replicate": r, "profit": np.nan, "status": "failed" if empty == "failed" else "ok"}
@@ -2419,13 +2429,13 @@ def test_a_best_payback_on_day_1_is_said_to_be_no_feat_of_speed(tmp_path):
     assert (f"A payback on day 1 is no feat of speed: in the runs of point {best} that pay back, the cumulative "
             f"incremental profit never falls below 0") in report, report
     # Bonferroni here, Holm in compare: on the same runs compare called a lead "sure at 95%" that this table listed as
-    # indistinguishable, and neither report said the tests differ
-    assert "This is stricter than `refsim compare`, whose Holm test steps down to 95% for the closest design" in report
-    # with one point to test against the best, Bonferroni and Holm are the same single test at 95%: nothing to say
+    # indistinguishable. The sweep now steps down as compare does, and says so
+    assert "Holm's step-down, as `refsim compare`: the clearest difference first at 1 − 5%/m" in report
+    # with one point to test against the best, the step-down is a single test at 95%: no steps to describe
     from simulator.report.sweep import _how
     from simulator.sweep import load_sweep
 
-    assert "stricter" not in _how(load_sweep(path), compared=1) and "stricter" in _how(load_sweep(path), compared=2)
+    assert "Holm" not in _how(load_sweep(path), compared=1) and "Holm" in _how(load_sweep(path), compared=2)
 
 
 def test_a_points_interval_stops_at_its_last_day_and_its_budget(tmp_path):
@@ -3056,8 +3066,9 @@ def test_the_best_and_its_indistinguishable_points_hold_a_truly_best_point_95_pe
     good as the best. Each point was tested against the sample's best at 95% on its own,
     and point 0 was left out of the best and its indistinguishable points in 22% of such
     sweeps (the best is the largest of 20 means). The tests are now at 95% together
-    (Bonferroni over the 19 comparisons): over 300 synthetic sweeps (seeded), point 0 is
-    left out at most 5% + 3 standard errors (8.8%) of the time."""
+    (Holm's step-down over the 19 comparisons, which holds its family level as
+    Bonferroni does): over 300 synthetic sweeps (seeded), point 0 is left out at most
+    5% + 3 standard errors (8.8%) of the time."""
     from types import SimpleNamespace
 
     from simulator.sweep import best_points

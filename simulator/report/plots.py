@@ -421,9 +421,10 @@ def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: boo
     """Per level of ``parameter`` under common random numbers: the mean of ``metric``, and
     a band of the mean ± the t half-width of its paired difference from the best level
     (each replicate's level mean minus the best level's, replicate by replicate; zero at
-    the best), at 95% together over the levels (metrics.joint_level), so that a band
-    missing the best level's mean is a level told apart from it, as the report's paired
-    comparison says. ``best`` marks that level.
+    the best), at 95% together over the levels (metrics.joint_level: simultaneous
+    bands, Bonferroni), so that a band missing the best level's mean is a level told
+    apart from it; the report's Holm step-down over points, one test at a time, can
+    tell apart a level whose band still reaches the best's mean. ``best`` marks that level.
     ``reached``: per level, the share of runs where the metric is defined (UNDEFINED_IS_WORST):
     the best level is among those where most runs got there, as the report's best point."""
     per = runs.groupby([parameter, "replicate"], sort=True)[metric].mean().unstack("replicate")
@@ -432,7 +433,7 @@ def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: boo
     best = candidates.idxmin() if minimise else candidates.idxmax()
     diffs = per.sub(per.loc[best], axis=1)
     count = diffs.notna().sum(axis=1).to_numpy()
-    each = joint_level(0.95, len(per) - 1)   # 95% together over the comparisons with the best, as report.md's
+    each = joint_level(0.95, len(per) - 1)   # 95% together over the comparisons with the best, simultaneous
     t = t_quantile(0.5 + each / 2, np.maximum(count - 1, 1))
     half = np.where(count > 1, t * diffs.std(axis=1).fillna(0.0).to_numpy() / np.sqrt(np.maximum(count, 1)), np.nan)
     table = pd.DataFrame({parameter: per.index, "mean": means.to_numpy(), "best": per.index == best})

@@ -497,13 +497,13 @@ def _highest(sweep: Sweep, key: str, default: float) -> float:
 
 def _how(sweep: Sweep, compared: int = 2) -> str:
     """How the Best points are told apart; ``compared``: the most points a best is tested
-    against (with one, Bonferroni and compare's Holm are the same single test at 95%)."""
-    # compare's Holm steps down to 95% for the last test: on the same runs it called a lead "sure at 95%" that this
-    # table listed as indistinguishable, and neither said the tests differ
-    stricter = (". This is stricter than `refsim compare`, whose Holm test steps down to 95% for the closest design: a "
-                "lead it calls sure can be listed here as indistinguishable" if compared > 1 else "")
-    joint = ("; at 95% for all the comparisons together (Bonferroni: each point against the best at 1 − 5%/(points with a value − 1)), "
-             f"so that the best and these points hold a truly best point 95% of the time{stricter}")
+    against (with one, the step-down is a single test at 95%)."""
+    # Bonferroni here (every test at 1 − 5%/m) and Holm in compare: on the same runs compare called a lead "sure at
+    # 95%" that this table listed as indistinguishable. Both now step down the same way
+    steps = (" (Holm's step-down, as `refsim compare`: the clearest difference first at 1 − 5%/m for the m points "
+             "with a value other than the best, the next at 1 − 5%/(m − 1), ..., the last at 95%, and the first not "
+             "told apart keeps every point after it beside the best)" if compared > 1 else "")
+    joint = f"; at 95% for all the comparisons together{steps}, so that the best and these points hold a truly best point 95% of the time"
     if sweep.spec.common_random_numbers:
         return ("paired, replicate by replicate on the same seeds (common random numbers)" + joint
                 + "; points with the same value in every replicate count as one, and those the same as the best as none.")
