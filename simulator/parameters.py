@@ -228,6 +228,12 @@ _PROGRAM_ONLY = ("program.base_share", "program.moment_effect", "program.reward_
                  "program.link_response", "program.launch", "program.incentive", "program.timing", "program.targeting")
 
 
+def _makes_a_program(key: str) -> bool:
+    """Whether varying ``key`` can give a design without a program one: the timing's or
+    the incentive's kind, or either whole block."""
+    return key in ("program", "program.timing", "program.incentive", "program.timing.kind", "program.incentive.kind")
+
+
 def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
     """Whether ``design``'s outcome can depend on ``key``: it has the key (:func:`applies`),
     and the key is not an entry of a table that its reward does not read
@@ -238,12 +244,14 @@ def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
     the keys a study varies; where one of them chooses the entry (the reward's type,
     its audience, its own share or weight, or the incentive's kind), every entry counts.
     A design without a program (config.has_program) reads no key of ``_PROGRAM_ONLY``,
-    unless the study varies its timing or incentive (which can make it one)."""
+    unless the study varies the kind of its timing or incentive, or either whole block
+    (which can make it one): varying a reward's size, a key that design lacks, once made
+    it read them all again, and its worst point was given 'at program.base_share = 0.18'."""
     if not applies(design, key):
         return False
     varied = list(varied)
     if (not has_program(design) and any(key == k or key.startswith(k + ".") for k in _PROGRAM_ONLY)
-            and not any(v.startswith(("program.timing", "program.incentive")) for v in varied)):
+            and not any(_makes_a_program(v) for v in varied)):
         # a no-program design's worst point was given 'at program.base_share = 0.394', the first of tied points
         return False
     parts = key.split(".")

@@ -1135,6 +1135,10 @@ def test_a_design_without_a_program_reads_none_of_the_asks_or_the_rewards_keys()
     assert reads(nothing, "program.satisfaction_effect.promoter")
     assert run("program.satisfaction_effect.promoter=3") != pytest.approx(reference, nan_ok=True)
     assert reads(nothing, "program.base_share", varied=["program.timing.kind"])
+    assert reads(nothing, "program.base_share", varied=["program.incentive.kind"])
+    # a reward's size is a key the no-program design lacks: varying it makes no program of it (it read them all again)
+    assert not reads(nothing, "program.base_share", varied=["program.incentive.referrer_reward", "program.base_share"])
+    assert not reads(nothing, "program.timing.reminders.count", varied=["program.timing.reminders.count"])
 
 
 TIMINGS = "program.timing.kind=onboarding,at_purchase,milestone"
