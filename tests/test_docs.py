@@ -158,3 +158,20 @@ def test_paramdoc_takes_help_and_names_a_missing_file(tmp_path, capsys):
         paramdoc.main([str(other)])
     assert done.value.code == 2 and "has no marker lines" in capsys.readouterr().err
     assert other.read_text() == "# no markers here\n"
+
+
+def test_the_reward_scale_description_gives_the_share_of_the_uplift_at_the_defaults():
+    """reward_scale said "Reward at which 63% of the uplift is reached", true only of a
+    reward paid at once: at the defaults (paid on qualification, 30 days, delay_discount
+    0.01) a reward equal to the scale acts as R/1.3 and reaches 1 - e^(-1/1.3) = 54% (a
+    walker measured 0.548 ± 0.014). The description now gives both, from the defaults."""
+    import math
+
+    from simulator.config import SingleSided
+
+    fields = SingleSided.model_fields
+    description = fields["reward_scale"].description
+    waited = fields["qualification_days"].default if fields["paid_on"].default == "qualification" else 0
+    share = 1 - math.exp(-1 / (1 + fields["delay_discount"].default * waited))
+    assert f"{share:.0%}" in description and f"{1 - math.exp(-1):.0%}" in description
+    assert f"after {waited} days" in description
