@@ -569,6 +569,7 @@ def reads(scenario: Scenario, leaf: str) -> bool:
     """Whether ``scenario``'s runs depend on the program-block assumption ``leaf`` (a
     cost share or type weight of its own reward type and audience, the multiplier of a
     moment it asks at); the others as soon as it has a program. Where unsure, True."""
+    from .behaviour.timing import reminders_within
     from .config import has_program
 
     program = scenario.program
@@ -585,9 +586,9 @@ def reads(scenario: Scenario, leaf: str) -> bool:
     if parts[1] == "moment_effect" and len(parts) > 2:
         kind = program.timing.kind
         moment = parts[2]
-        if moment == "reminder":
+        if moment == "reminder":   # a reminder the horizon has no room for is never sent (reminders_within)
             reminders = getattr(program.timing, "reminders", None)
-            return reminders is None or reminders.count > 0
+            return reminders is None or reminders_within(program.timing, scenario.days) > 0
         if moment == "campaign":   # a campaign's asks, and the launch ask to existing customers of a timing that asks
             return kind == "campaign" or (program.launch.ask_existing == "once" and kind != "never")
         return {"purchase": "at_purchase"}.get(moment, moment) == kind
@@ -607,7 +608,9 @@ def reads(scenario: Scenario, leaf: str) -> bool:
             return False
         # a campaign makes no launch ask (timing.launch_asks): only its pushes within the horizon ask again
         repeated = program.timing.kind == "campaign" and len({d for d in program.timing.days if d <= scenario.days}) > 1
-        return reminders.count > 0 or repeated
+        # reminders all past the horizon send nothing: 2 reminders 200 days apart in a 180-day compare were said to
+        # differ in fatigue from 3 weekly ones, 'partly one of worlds', where the report counted 0 of them sent
+        return reminders_within(program.timing, scenario.days) > 0 or repeated
     if parts[1:3] == ["timing", "reach_share"]:   # a milestone's: no key of another timing
         return program.timing.kind == "milestone"
     node = program   # a lever's key is read only where the lever is set (no influencers: no reach_boost)

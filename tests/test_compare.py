@@ -880,6 +880,25 @@ def test_twins_that_differ_are_named_when_a_design_without_a_program_is_listed_f
     assert twin_note(wrap(none, base)) == "" and twin_lines(wrap(none, base)) == []
 
 
+def test_reminders_the_horizon_has_no_room_for_are_no_difference_of_worlds():
+    """Three weekly reminders at fatigue 0.9 beside two reminders 200 days apart at 0.5,
+    compared over 180 days: the second design sends none (1 + 200 > 180, reminders_within),
+    and its runs are a reminder-less design's, yet the console said it differed "partly
+    one of worlds" in fatigue. Only a design that sends a reminder reads its fatigue and
+    annoyance; given room (400 days), the difference is named again."""
+    from simulator.compare import world_differences
+
+    def design(name, days, **reminders):
+        return small(name=name, days=days, program={"timing": {"kind": "onboarding", "reminders": reminders}})
+
+    weekly = design("weekly", 180, count=3, interval_days=7, fatigue=0.9)
+    far = design("far", 180, count=2, interval_days=200, fatigue=0.5, annoyance=0.2)
+    assert world_differences(weekly, far) == []
+    room = design("far", 400, count=2, interval_days=200, fatigue=0.5, annoyance=0.2)
+    assert sorted(world_differences(design("weekly", 400, count=3, interval_days=7, fatigue=0.9), room)) == [
+        "program.timing.reminders.annoyance (0.05 vs 0.2)", "program.timing.reminders.fatigue (0.9 vs 0.5)"]
+
+
 def test_designs_that_differ_in_an_assumption_of_the_program_block_are_said_to_compare_worlds():
     """A milestone design beside its copy with `program.moment_effect.milestone` 3 'won',
     sure at 95%, with no word that the two differed only in what the model assumes of
