@@ -359,11 +359,13 @@ def morris_table(problem, units, y, names, metrics, settings, seed) -> pd.DataFr
 
 def screened_in(morris: pd.DataFrame, parameters: list[Parameter], screen: float) -> list[int]:
     """Indices of the parameters kept for Sobol: all, or those whose mu_star reaches
-    ``screen`` times the largest in at least one design and metric."""
+    ``screen`` times the largest in at least one design and metric that some assumption
+    moves. A design no assumption moves (a no-program yardstick) kept every assumption
+    (0 ≥ screen × 0), and the screen screened nothing."""
     if screen <= 0:
         return list(range(len(parameters)))
     largest = morris.groupby(["design", "metric"])["mu_star"].transform("max")
-    strong = set(morris.loc[morris["mu_star"] >= screen * largest, "parameter"])
+    strong = set(morris.loc[(largest > 0) & (morris["mu_star"] >= screen * largest), "parameter"])
     kept = [i for i, p in enumerate(parameters) if p.key in strong]
     return kept or list(range(len(parameters)))
 

@@ -243,6 +243,25 @@ def test_the_progress_total_is_the_number_of_runs_the_study_makes():
         assert sum(calls) == planned_runs(settings, base, uncertain, len(designs)) == max(len(designs), 1) * (2 * (9 + 32) + 5 * 6)
 
 
+def test_a_design_no_assumption_moves_screens_no_assumption_in():
+    """`screen` keeps an assumption whose mu* reaches screen × the largest in some design
+    and metric. Beside a no-program yardstick, whose every mu* is 0, 0 ≥ 0.1 × 0 kept
+    them all, and the screen screened nothing (the runs were spent on a key no design
+    reads). Here the reward design's largest is 10: 0.5 is below 0.1 × 10, out."""
+    import pandas as pd
+
+    from simulator.sensitivity import screened_in
+
+    keys = ["program.link_response", "program.cost_shares.product"]
+    morris = pd.DataFrame([{"design": design, "metric": "incremental_value", "parameter": key, "mu_star": mu}
+                           for design, moved in (("reward", (10.0, 0.5)), ("no-program", (0.0, 0.0)))
+                           for key, mu in zip(keys, moved)])
+    parameters = parse_parameters([f"{keys[0]}=0:1", f"{keys[1]}=0.2:1"], tiny())
+    assert screened_in(morris, parameters, 0.1) == [0]
+    assert screened_in(morris[morris["design"] == "no-program"], parameters, 0.1) == [0, 1]   # nothing moves: all kept
+    assert screened_in(morris, parameters, 0.0) == [0, 1]
+
+
 def test_the_plan_after_screening_counts_the_runs_made_when_morris_drops_an_assumption():
     """An assumption that moves nothing is screened out and Sobol does not sample it;
     the bar's total, counted over every assumption, had ended short (the progress bar
