@@ -1037,7 +1037,10 @@ def calibrate(
         out.print(f"  warning: {edge_sentence(edges).replace('`', '')}", markup=False)
     if misfit := misfit_sentence(calibration):
         out.print(f"  warning: {misfit.replace('`', '')}", markup=False)
-    from .report.calibrate import ROUGH_DRAWS, more_draws
+    from .report.calibrate import ROUGH_DRAWS, more_draws, rough_particles_sentence
+
+    if rough := rough_particles_sentence(study.population_size, study.level):
+        out.print(f"  note: {rough}", markup=False)
 
     out.print(f"launch forecast ({base.days} days, {draw_count} posterior draws"
               + (f"; rough intervals with so few: {more_draws(draw_count, study.posterior_samples)} to {ROUGH_DRAWS} "

@@ -706,6 +706,32 @@ def test_pinned_down_is_weighed_against_the_interval_a_flat_posterior_gives_at_t
     assert "The pilot pins down `program.base_share` (interval under half the prior range)." in text
 
 
+
+def test_an_interval_from_few_particles_is_said_to_be_rough_and_pins_nothing_down():
+    """--particles 5 gave a 90% interval of 0.249–0.284 that left out the truth of 0.35,
+    and the report said the pilot "pins down" the value. decide.md's Coverage section:
+    with 10 particles a 90% interval's ends are about the outermost particles and held
+    the truth in 72% of pilots; 50 held it in 87–89%. Below 50 particles the report and
+    the console now say the interval is rough, and the report says "narrows"."""
+    from simulator.report.calibrate import ROUGH_PARTICLES, calibration_markdown, rough_particles_sentence
+
+    base = launch()
+    parameters = parse_parameters(["program.base_share=0.05:0.6"], base, source="--fit")
+    fit = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.25, 0.29, 100)}), parameters)
+    fit.intervals = pd.DataFrame({"parameter": ["program.base_share"], "mean": [0.27], "low": [0.249], "median": [0.27],
+                                  "high": [0.284]})
+    empty = pd.DataFrame(columns=["metric", "mean", "median", "low", "high"])
+    few = " ".join(calibration_markdown(fit, base, empty, None, CalibrationSettings(population_size=5), 10, "pilot.csv",
+                                        []).split())
+    assert "**5 particles give rough intervals: the ends of each 90% interval are then about the outermost particles" in few
+    assert "--particles 50 or more" in few and "pins down" not in few
+    assert "The pilot narrows `program.base_share` (interval under half the prior range)." in few
+    enough = calibration_markdown(fit, base, empty, None, CalibrationSettings(population_size=ROUGH_PARTICLES), 10,
+                                  "pilot.csv", [])
+    assert "rough intervals" not in enough and "The pilot pins down `program.base_share`" in enough
+    assert rough_particles_sentence(ROUGH_PARTICLES - 1, 0.8).startswith("49 particles give rough intervals: the ends of each 80% interval")
+
+
 def test_a_pilot_counting_more_people_than_the_population_is_refused_before_the_fit():
     """A pilot of 1e9 referred signups among 1,500 people was fitted: no simulation came
     near it (a final epsilon of 31,617), yet report.md called the interval pinned down.

@@ -828,6 +828,11 @@ def write_pilot(tmp_path):
     return path
 
 
+def pilot_notes(stdout: str) -> list[str]:
+    """The console's notes but the one --particles 6 always brings (rough intervals)."""
+    return [line for line in stdout.splitlines() if "note:" in line and "particles give rough intervals" not in line]
+
+
 def calibrate_args(out, pilot, *extra):
     return ["calibrate", DEFAULT, *TINY, "--data", pilot, "--fit", "program.base_share=0.05:0.6", "--particles", "6",
             "--generations", "1", "--draws", "3", "--design", SINGLE, "--seed", "8", "--out", out, "--executor", "serial", *extra]
@@ -859,6 +864,8 @@ def test_calibrate_forecasts_no_more_draws_than_the_posterior_keeps_and_says_so(
     console = " ".join(ok(*args).stdout.split())
     assert "note: 12 draws asked, but the posterior keeps 10 (posterior_samples); the forecast runs 10" in console, console
     assert "10 posterior draws" in console and "12 posterior draws" not in console, console
+    # 6 particles: each interval's ends are about the outermost particles (docs/decide.md, Coverage), said on the console
+    assert "note: 6 particles give rough intervals" in console and "--particles 50 or more" in console, console
     manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
     assert json.dumps(manifest).count('"forecast_draws": 10') == 1, manifest.get("calibrate")
     # at that limit 'raise --draws' did nothing: the advice names posterior_samples, on the console and in report.md
@@ -1116,7 +1123,7 @@ def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tm
         tmp_path / "b", later)).stdout.split())   # with the default columns (none named)
     as_written = tmp_path / "timeseries.csv"   # a timeseries.csv as refsim writes it: its labels are no mistake
     pd.read_csv(pilot).assign(scenario="launch", replicate=0).to_csv(as_written, index=False)
-    assert "note:" not in ok(*calibrate_args(tmp_path / "c", as_written)).stdout
+    assert not pilot_notes(ok(*calibrate_args(tmp_path / "c", as_written)).stdout)
     # a pilot of a few days returns about the prior, which read as a finding: the console says so
     short = tmp_path / "short.csv"
     pd.read_csv(pilot).head(3).to_csv(short, index=False)   # days 0-2: day 0 is the launch state
@@ -1127,7 +1134,7 @@ def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tm
     frame = pd.read_csv(pilot)
     frame.rename(columns={c: (c.title() + " " if i % 2 else " " + c.upper()) for i, c in enumerate(frame.columns)}).to_csv(
         spelt, index=False)
-    assert "note:" not in ok(*calibrate_args(tmp_path / "e", spelt)).stdout
+    assert not pilot_notes(ok(*calibrate_args(tmp_path / "e", spelt)).stdout)
     ok(*calibrate_args(tmp_path / "f", pilot))
     assert (tmp_path / "e" / "posterior.csv").read_text() == (tmp_path / "f" / "posterior.csv").read_text()
     # trailing commas, as spreadsheets export them, on every row (and the header, or not): the same pilot, no note; a
@@ -1136,7 +1143,7 @@ def test_calibrate_fits_the_pilots_own_days_and_says_which_columns_it_ignored(tm
     for name, header in (("trailing", lines[0] + ","), ("rows-only", "\n" + lines[0]),   # a blank line first too
                          ("commas", ",,,\n" + lines[0])):   # and a spreadsheet's empty first row, all commas
         (tmp_path / f"{name}.csv").write_text("\n".join([header] + [line + "," for line in lines[1:]]) + "\n")
-        assert "note:" not in ok(*calibrate_args(tmp_path / name, tmp_path / f"{name}.csv")).stdout
+        assert not pilot_notes(ok(*calibrate_args(tmp_path / name, tmp_path / f"{name}.csv")).stdout)
         assert (tmp_path / name / "posterior.csv").read_text() == (tmp_path / "f" / "posterior.csv").read_text()
 
 
