@@ -1098,7 +1098,21 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
             "a larger reward draws more fake accounts") in assumption_note(wrap(*unlinked))
     assert "--uncertain fraud.share=0:0.1" in assumption_note(wrap(*unlinked))
     clean = [small(name=s.name, program=s.program.model_dump(), fraud={"share": 0}) for s in unlinked]
-    assert assumption_note(wrap(*clean)) == ""   # no fakes assumed: nothing rests on them
+    note = assumption_note(wrap(*clean))   # no fakes assumed: nothing rests on them
+    assert "fraud" not in note and "link_response" not in note, note
+    # but how much a reward moves sharing, and where it saturates: $10 against $80 flipped between max_uplift 0.5 and 2
+    # (and a scale of 1.5 against 6 months) while the note named only link_response and fraud.share. At the $8 margin
+    # the default 3 months are a scale of 24, and the test ranges halve and double both sizes
+    assert ("they offer the referrer different rewards (credit 20, credit-30 30), and how much a reward moves sharing "
+            "is assumed: up to `max_uplift` (1) more at type weight 1, 63% of that at a reward of the scale "
+            "(`reward_scale_months` 3 months of margin, 24 here) paid at once") in note, note
+    assert ("`--uncertain program.incentive.max_uplift=0.5:2 --uncertain program.incentive.reward_scale_months=1.5:6`"
+            in note), note
+    scaled = [small(name=s.name, program={**s.program.model_dump(), "incentive": {
+        **s.program.incentive.model_dump(), "reward_scale": 1500}}) for s in clean]
+    assert "(`reward_scale` 1,500) paid at once" in (note := assumption_note(wrap(*scaled))) and \
+        "--uncertain program.incentive.reward_scale=750:3000`" in note, note
+    assert "max_uplift" not in assumption_note(wrap(clean[0], clean[0].model_copy(update={"name": "again"})))
     # reminders: what a reminder does is assumed (the annoyance decided 'reminders win, sure at 95%')
     p0, p3 = (small(name=f"p{n}", program={"timing": {"kind": "at_purchase", "reminders": {"count": n}}}) for n in (0, 3))
     note = assumption_note(wrap(p0, p3))

@@ -822,17 +822,26 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
     # by every tier: a design paying 10 then 30 beside a flat 10 was "the same reward" by its first tier
     offers = {s.name: _referrer_offer(s.program.incentive) for s in timed}
     linking = [s for s in timed if s.program.link_use > 0]   # nobody shares through a link: link_response moves nothing
-    if len(set(offers.values())) > 1 and linking:
-        response = max(s.program.link_response for s in linking)
+    if len(set(offers.values())) > 1:
         listed = ", ".join(f"{name} {offer}" for name, offer in offers.items())
-        assumed = (f"a reward is assumed to move customers who share unprompted through their link (`link_response` "
-                   f"{response:g}, where 1 is as much as an asked customer; at 0 a reward moves asked sharing only, and a "
-                   f"referrer's reward buys far less: docs/model.md)" if response > 0 else
-                   "the unprompted sharing of customers who use their link is assumed unmoved by a reward "
-                   "(`link_response` 0; at 1 it moves as an asked customer does, and a referrer's reward buys more: "
-                   "docs/model.md)")
-        notes.append(f"they offer the referrer different rewards ({listed}), and {assumed}")
-        tests.append("`--uncertain program.link_response=0:1`")
+        # $10 against $80 to the referrer: $80 led, sure, at max_uplift 2 and $10 led at 0.5 (and at a scale of 1.5
+        # months against 6), and the note named only link_response and fraud.share
+        saturating, sizes = _saturation(timed)
+        assumed = ""
+        if linking:
+            response = max(s.program.link_response for s in linking)
+            assumed = (f"; a reward is assumed to move customers who share unprompted through their link "
+                       f"(`link_response` {response:g}, where 1 is as much as an asked customer; at 0 a reward moves "
+                       f"asked sharing only, and a referrer's reward buys far less: docs/model.md)" if response > 0 else
+                       "; the unprompted sharing of customers who use their link is assumed unmoved by a reward "
+                       "(`link_response` 0; at 1 it moves as an asked customer does, and a referrer's reward buys more: "
+                       "docs/model.md)")
+        if saturating or assumed:
+            notes.append(f"they offer the referrer different rewards ({listed}), and " + (saturating + assumed
+                                                                                          if saturating else assumed[2:]))
+        tests += sizes
+        if linking:
+            tests.append("`--uncertain program.link_response=0:1`")
     # $10 + $10 beat $20 to the referrer by $1.2M on 730 days with the friend's reward moving conversion up to
     # x2.5 and sharing up to x1.5; at 0.5 and 0 the referrer-only design led, and the note named neither size
     friend = {s.name: referee_reward(s.program.incentive) for s in timed}
@@ -908,6 +917,35 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
     if ending := _budget_ending_note(designs):
         notes.append(ending)
     return notes, tests
+
+
+def _saturation(scenarios) -> tuple[str, list[str]]:
+    """How much a referrer's reward is assumed to move sharing, from the first design
+    that offers one, as a clause, and the `--uncertain` ranges that test it: up to
+    ``max_uplift`` more, 63% of that at a reward of the scale paid at once (1 − e^(−R/scale)),
+    the scale set or in months of margin. ('', []) where no design offers a reward that
+    moves sharing."""
+    from ..behaviour.incentive import scale
+
+    offering = [s for s in scenarios if _first_referrer_reward(s.program.incentive) > 0]
+    if not offering:
+        return "", []
+    design = offering[0]
+    incentive = design.program.incentive
+    uplift = incentive.max_uplift
+    own = scale(incentive, design.economics)
+    if incentive.reward_scale is not None:
+        where = f"`reward_scale` {own:,.6g}"
+        ranged = f"program.incentive.reward_scale={own / 2:.6g}:{min(1e9, own * 2):.6g}"   # no thousands comma
+    else:
+        months = incentive.reward_scale_months
+        where = f"`reward_scale_months` {months:g} months of margin, {own:,.6g} here"
+        ranged = f"program.incentive.reward_scale_months={max(0.5, months / 2):g}:{min(1200.0, months * 2):g}"
+    clause = (f"how much a reward moves sharing is assumed: up to `max_uplift` ({uplift:g}) more at type weight 1, "
+              f"63% of that at a reward of the scale ({where}) paid at once, each dollar after it buying less "
+              f"(1 − e^(−R/scale); the shape is Wolters, Schulze & Gedenk 2020, the sizes are assumptions: docs/model.md)")
+    lifted = f"{uplift / 2:g}:{min(10.0, uplift * 2):g}" if uplift > 0 else "0:1"
+    return clause, [f"`--uncertain program.incentive.max_uplift={lifted} --uncertain {ranged}`"]
 
 
 def _referrer_offer(incentive) -> str:
