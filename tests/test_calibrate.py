@@ -1010,3 +1010,25 @@ def test_the_posterior_plot_draws_its_bars_over_the_interval_and_names_them(monk
     assert "posterior draws (share per bin)" in labels and "90% interval" in labels
     assert ax.get_ylim()[1] >= 1.25 * max(p.get_height() for p in ax.patches if p is not band)
     assert ax.get_xlabel().startswith("word_of_mouth.spontaneous_rate [1/day] (log scale)")
+
+
+def test_forecast_png_draws_the_pilot_in_the_columns_the_fit_used_as_its_caption_says(tmp_path, monkeypatch):
+    """The caption promised the pilot's own counts "where it has the column", and a
+    timeseries.csv pilot has `customers`: its panel showed no pilot dots, because the
+    figure draws the columns the fit used. The caption now says so; here the fitted
+    `shares` panel has the pilot's dots and the `customers` panel none."""
+    from simulator.report import calibrate as report
+    from simulator.report.text import CAPTIONS
+
+    base = launch(days=30)
+    parameters = parse_parameters(["program.base_share=0.05:0.5"], base, source="--fit")
+    calibration = _fake_calibration(pd.DataFrame({"program.base_share": [0.2]}), parameters, pilot_days=21)
+    daily = pd.DataFrame([{"column": column, "day": day, "low": 0.0, "median": 1.0, "high": 2.0, "level": 0.9}
+                          for column in ("shares", "customers") for day in range(31)])
+    pilot = pd.DataFrame({"shares": np.ones(21)}, index=pd.RangeIndex(21, name="day"))
+    drawn = {}
+    monkeypatch.setattr(report, "save", lambda fig, path: drawn.setdefault("fig", fig) and path)
+    report.forecast_plot(daily, pilot, calibration, tmp_path / "forecast.png")
+    labels = {ax.get_title(): [line.get_label() for line in ax.get_lines()] for ax in drawn["fig"].axes}
+    assert "pilot" in labels["shares"] and "pilot" not in labels["customers"], labels
+    assert "in the columns the fit used" in CAPTIONS["forecast"]

@@ -286,7 +286,8 @@ CAPTIONS = {
     "posterior": "The fitted values: where the accepted draws fall within each prior range (bars), their median "
                  "and interval; a posterior as wide as its prior is a value the pilot does not pin down.",
     "forecast": "The whole launch forecast from the fitted values (median and interval per day), with the pilot's "
-                "own counts where it has the column: they should sit inside the band.",
+                "own counts in the columns the fit used (dots): they should sit inside the band. Columns the fit did "
+                "not use (a pilot's customers or profit) are not drawn.",
 }
 
 
