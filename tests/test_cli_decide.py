@@ -947,6 +947,13 @@ def test_calibrate_writes_the_calibrated_scenario_that_optimize_and_sensitivity_
     ok("optimize", folder / "calibrated.yaml", *TINY, "--vary", "program.incentive.referrer_reward=0:20", "--trials", "2",
        "-r", "1", "--seed", "1", "--executor", "serial", "--out", tmp_path / "opt")
     assert (tmp_path / "opt" / "best.yaml").exists()
+    # compared with its base, the calibrated file's report says where its value came from: it named the design
+    # '-calibrated' and a difference of worlds (base_share 0.2 vs 0.33) with no word of the fit or its interval
+    ok("compare", DEFAULT, folder / "calibrated.yaml", *TINY, "-r", "2", "--executor", "serial", "--out", tmp_path / "cmp")
+    report = " ".join((tmp_path / "cmp" / "report.md").read_text().split())
+    assert (f"**{calibrated.name}**: {base.name} calibrated by refsim calibrate to {Path(pilot).name}: "
+            f"program.base_share = {calibrated.program.base_share:g}: posterior medians of a fit") in report, report
+    assert "calibrated by" not in report.split(f"**{calibrated.name}**: {base.name} calibrated")[0]   # the base: no such note
 
 
 def test_a_calibration_manifest_lists_the_seeds_its_forecast_ran_on(tmp_path, pilot):

@@ -19,7 +19,7 @@ from ..config import Scenario, fitting_description, suffixed_name
 from ..kernel import use_kernel
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, file_digest, manifest
 from .figure import plt, save
-from .text import METRIC_TEXT, axis_label, designs_default_notes, figure_links, fmt, study_set_lines
+from .text import CALIBRATED_BY, METRIC_TEXT, axis_label, designs_default_notes, figure_links, fmt, study_set_lines
 
 
 def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario, pilot: pd.DataFrame, daily: pd.DataFrame,
@@ -101,7 +101,7 @@ def calibrated_scenario(calibration: Calibration, base: Scenario, data_file: str
 
     values = calibrated_values(calibration)
     scenario = apply_values(base, values, parameters=calibration.parameters, source="calibrated.yaml")
-    described = (f"{base.name} calibrated by refsim calibrate to {Path(data_file).name}: "
+    described = (f"{base.name} {CALIBRATED_BY}{Path(data_file).name}: "
                  + ", ".join(f"{k} = {v:g}" for k, v in values.items())
                  + " (posterior medians).")
     if base.description.strip():

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import plots
+from .text import calibrated_note
 from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
                        paired_difference, pairing_differences, _pairs,
                        replicates_needed, twin_differences, TWIN_SEEDING_KEY, unpaired_difference, world_differences, VERDICT_METRIC)
@@ -1290,12 +1291,13 @@ def _ran_out_note(design) -> str:
 
 
 def _design_notes(designs) -> list[str]:
-    """Each design's notes (how rewards are weighed, the ask queue) as bullets, a note that
+    """Each design's notes (a calibrated file's fit, how rewards are weighed, the ask queue) as bullets, a note that
     several designs share given once with all their names (the same rewards paragraph
     twice or three times read as three findings)."""
     named: dict[str, list[str]] = {}
     for d in designs:
-        for note in (*default_notes(d.scenario), reward_weighing(d.scenario), non_qualifying_note(d.scenario, d.runs),
+        for note in (calibrated_note(d.scenario), *default_notes(d.scenario), reward_weighing(d.scenario),
+                     non_qualifying_note(d.scenario, d.runs),
                      launch_note(d.scenario), _ran_out_note(d),
                      beyond_budget_sentence(d.runs, d.scenario.days, d.scenario.program.incentive).strip(),
                      ask_queue_note(d.scenario, d.timeseries, d.runs), referred_loyalty_note(d.scenario, d.runs)):

@@ -1977,3 +1977,20 @@ def study_set_lines(sets: list[str] | None, designs: int, set_notes: list[str] |
     changed = set_sentence(sets, subject, own, via)
     changed += "".join(f" {note[0].upper()}{note[1:]}." for note in set_notes or ())
     return [changed, ""] if changed else []
+
+
+#: How calibrated.yaml's description says where its values came from (read back by compare's report).
+CALIBRATED_BY = "calibrated by refsim calibrate to "
+
+
+def calibrated_note(scenario) -> str:
+    """Where a calibrated.yaml's fitted values came from, as its description says, for a
+    report that runs it: compare's named the design "-calibrated" and a world difference
+    (base_share 0.2 vs 0.334) with no word of the fit or its interval. '' for any other
+    scenario."""
+    text = scenario.description.strip()
+    if CALIBRATED_BY not in text:
+        return ""
+    fitted = text.split(" (posterior medians).")[0]   # '<base> calibrated by refsim calibrate to <pilot>: key = value'
+    return (f"{fitted}: posterior medians of a fit, each value uncertain within the interval that calibrate's "
+            f"report.md and the header of calibrated.yaml give (test it with `refsim sensitivity` over those intervals)")
