@@ -1598,3 +1598,34 @@ def test_assumptions_held_at_their_midpoints_by_the_screen_are_no_finding_that_t
     assert (f"Held at its midpoint by Morris's screen (`screen`), `{key}` has Sobol indices of 0 by construction, which "
             f"say nothing of it") in text, text
     assert f"moves with:** `{key}`" not in text and f"not by `{key}`" not in text
+
+
+def test_the_best_design_by_part_of_a_range_no_design_reads_is_a_dash():
+    """The decision table gave a cost share that no design reads (`cost_shares.product`,
+    neither design gives a product) its quarters as "single-sided-cash → single-sided-cash
+    → double-sided-credit → double-sided-credit": the bins' luck, read as the best design
+    changing with a key that cannot matter (parameters.reads; the range table already
+    said no design reads it). That cell is now a dash, and the footnote on bins that
+    change without a flip does not count it."""
+    from simulator.parameters import reads
+    from simulator.report.sensitivity import sensitivity_markdown
+
+    def closed_form(scenarios, seeds, metrics, daily=False):   # A worth base_share, B 0.3, plus a seed's luck
+        return [{"cumulative_profit": (s.program.base_share if s.name == "A" else 0.3) + (seed % 7) / 100}
+                for s, seed in zip(scenarios, seeds)]
+
+    base = tiny()
+    designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
+    uncertain = parse_parameters(["program.base_share=0:1", "program.cost_shares.product=0.2:1"], base)
+    assert not any(reads(d, "program.cost_shares.product", [p.key for p in uncertain]) for d in designs)
+    settings = SensitivitySettings(samples=16, trajectories=4)
+    result = sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"], settings=settings, seed=3,
+                         evaluate=closed_form)
+    text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [], designs=designs)
+    decision = [line for line in text.split("best design by quarter")[1].splitlines() if line.startswith("| program.")]
+    row = next(line for line in decision if line.startswith("| program.cost_shares.product |"))
+    assert "– (no design reads it)" in row and "→" not in row, row
+    shares = next(line for line in decision if line.startswith("| program.base_share |"))
+    assert shares.count("→") == 3, shares   # a key a design reads keeps its quarters
+    # the Files line said tornado.csv is "the mean of `replicates` seeds" where the tornado ran tornado_replicates
+    assert f"the mean of {settings.tornado_replicates} seeds (`tornado_replicates`)" in text

@@ -329,7 +329,7 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
             lines += [seeds, ""]
         # two worlds, or designs measured against other baselines: compare says so, and so does the decision
         lines += [line for note in study_design_notes(designs, [p.key for p in result.parameters])[0] for line in (note, "")]
-        lines += _decision_section(result, decision_metric, settings.bins, settings.replicates)
+        lines += _decision_section(result, decision_metric, settings.bins, settings.replicates, designs)
     if result.constraints is not None and len(result.constraints):
         lines += ["## Constraints", "", *[line + "\n" for line in constraint_sentences(result, settings.replicates,
                                                                                    designs=designs)],
@@ -337,7 +337,8 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
     lines += _outcome_section(result, metrics)
     lines += ["## Files", "",
               "morris.csv (mu, mu_star, sigma per design, metric and assumption), sobol.csv (S1, ST and their 95% "
-              "half-widths), tornado.csv (each assumption alone at each end, the mean of `replicates` seeds"
+              "half-widths), tornado.csv (each assumption alone at each end, the mean of "
+              f"{settings.tornado_replicates} seeds (`tornado_replicates`)"
               + ("; a categorical one at every choice, its ends the choices giving the lowest and highest value, "
                  "every choice's in `at_choices`" if _or_choice(result) else "")
               + "), points.csv (every Sobol point and its "
@@ -518,9 +519,20 @@ def _or_choice(result: SensitivityResult, words: str = "(each choice, for a cate
     return f" {words}" if any(p.kind == "categorical" for p in result.parameters) else ""
 
 
-def _best_by_part(result: SensitivityResult, flip: dict) -> str:
+def _read_by_none(result: SensitivityResult, key: str, designs=()) -> bool:
+    """Whether none of ``designs`` (the scenarios; none given: unknown, False) reads ``key``."""
+    varied = [p.key for p in result.parameters]
+    return bool(designs) and not any(reads(design, key, varied) for design in designs)
+
+
+def _best_by_part(result: SensitivityResult, flip: dict, designs=()) -> str:
     """flips.csv's best_by_bin as the report says it: for a categorical assumption, each
-    choice with its best design (an arrow between choices read as a range's direction)."""
+    choice with its best design (an arrow between choices read as a range's direction);
+    for one no design reads (``designs``, the scenarios: parameters.reads), a dash. A cost
+    share no design reads showed "single-sided-cash → single-sided-cash →
+    double-sided-credit → double-sided-credit", the bins' luck read as a switch."""
+    if _read_by_none(result, flip["parameter"], designs):
+        return "– (no design reads it)"
     choices, best = _choices(result, flip["parameter"]), flip["best_by_bin"].split(" → ")
     if len(best) != len(choices):   # a range, or a choice no point drew
         return flip["best_by_bin"]
@@ -586,7 +598,8 @@ DIFFERENT_QUESTION = ("This is the best across the ranges, every assumption draw
                       "both can be right.")
 
 
-def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, replicates: int = 1) -> list[str]:
+def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, replicates: int = 1,
+                      designs=()) -> list[str]:
     decision, flips = result.decision, result.flips
     copies = decision_copies(decision)
     together = decision.assign(probability_best=shares_together(decision))
@@ -674,9 +687,10 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
     for row in flips.to_dict("records"):   # held ones said as the designs' own tables say it: their 0 is no finding
         lines.append(f"| {row['parameter']}{' (held at its midpoint)' if row['parameter'] in held else ''} | "
                      f"{row['S1_advantage']:.2f} | {row['ST_advantage']:.2f} ± "
-                     f"{row['ST_advantage_conf']:.2f} | {_best_by_part(result, row)} | "
+                     f"{row['ST_advantage_conf']:.2f} | {_best_by_part(result, row, designs)} | "
                      f"{'yes' if row['flips'] else 'no'} |")
-    if any(not row["flips"] and len(set(row["best_by_bin"].split(" → "))) > 1 for row in flips.to_dict("records")):
+    if any(not row["flips"] and len(set(row["best_by_bin"].split(" → "))) > 1
+           and not _read_by_none(result, row["parameter"], designs) for row in flips.to_dict("records")):
         lines += ["", f"flips: yes where another design is ahead of the leader in some {_part(bins)}"
                       f"{_or_choice(result, 'or choice')} by more than the noise (the points' paired differences, 95% over "
                       f"the {_part(bins)}s{_or_choice(result, 'or choices')} and designs together); the best "
