@@ -485,12 +485,33 @@ def _check_sets_unvaried(items: list[str], parameters, flag: str, sets: list[str
     ranged = flag if given or settings_file is None else f"the file's {flag.lstrip('-')}:"
     for item in items:
         key = item.partition("=")[0].strip()
-        varied = next((p.key for p in parameters if key == p.key or key.startswith(p.key + ".")), None)
+        varied = next((p.key for p in parameters if key == p.key or key.startswith(p.key + ".")
+                       or _block_sets(item, key, p.key)), None)
         if varied is not None:
             where = "--set" if sets or settings_file is None else f"{settings_file}: set"
             this = "this --set" if sets or settings_file is None else "this item"
             raise ScenarioError(f"the study varies {varied} ({ranged}), so {this} would be overwritten in every run; "
                                 f"drop it, or give {ranged} the range you mean", file=where, key=item)
+
+
+def _block_sets(item: str, key: str, varied: str) -> bool:
+    """Whether a --set of the block ``key`` (``item``: 'key=VALUE', VALUE a YAML mapping)
+    gives the varied key inside it a value: `--set 'program.cost_shares={credit: 0.5}'`
+    beside `--uncertain program.cost_shares.credit=0.2:1` passed the check above, and its
+    0.5 became the tornado's centre unsaid."""
+    import yaml
+
+    if not varied.startswith(key + "."):
+        return False
+    try:
+        node = yaml.safe_load(item.partition("=")[2])
+    except yaml.YAMLError:
+        return False   # the --set's own parsing says what is wrong with it
+    for part in varied[len(key) + 1:].split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def _set_via(sets: list[str]) -> str:

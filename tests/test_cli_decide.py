@@ -2683,7 +2683,14 @@ def test_a_set_of_a_key_the_study_varies_is_refused(tmp_path, command, flag, stu
     --set of the key or of a key inside it, and for a settings file's set: item."""
     if command == "calibrate":
         study = [*study, "--data", write_pilot(tmp_path)]
-    for item in (f"{REWARD}=5", f"{REWARD}=5.0"):
+    # and a --set of the block that gives the key a value: it became sensitivity's tornado centre unsaid (a block
+    # that leaves the key alone is no clash, and a malformed one is left to the --set's own parsing)
+    from simulator.cli_decide import _block_sets
+
+    assert _block_sets(f"program={{incentive: {{referrer_reward: 5}}}}", "program", REWARD)
+    assert not _block_sets("program.incentive={referee_reward: 5}", "program.incentive", REWARD)
+    assert not _block_sets("program.incentive={", "program.incentive", REWARD)
+    for item in (f"{REWARD}=5", f"{REWARD}=5.0", "program.incentive={kind: double_sided, referrer_reward: 5}"):
         one_line_error(invoke(command, DEFAULT, *TINY, *study, "--set", item, "--out", tmp_path / "s"),
                        f"--set: {item}: the study varies {REWARD} ({flag}), so this --set would be overwritten in "
                        f"every run")
