@@ -479,7 +479,9 @@ def test_the_sobol_plot_keeps_every_label_inside_the_figure(monkeypatch, tmp_pat
 
     purchase = tiny().model_copy(update={"name": "default-double-sided-credit-calibrated"})
     other = purchase.model_copy(update={"name": "other"})
-    uncertain = parse_parameters(["program.base_share=0:1", "program.link_use=0:1"], purchase)
+    # a long assumption name took half a 5-inch panel, and the advantage panel's title ran past the edge again
+    uncertain = parse_parameters(["program.base_share=0:1", "program.link_use=0:1",
+                                  "program.reward_type_weights.consumer.charity=0:1"], purchase)
     result = sensitivity(purchase, uncertain, designs=[purchase, other], seed=3, evaluate=noisy,
                          settings=SensitivitySettings(samples=4, trajectories=2))
     report.sobol_plot(result, "incremental_value", tmp_path / "sobol.png")
@@ -1629,3 +1631,31 @@ def test_the_best_design_by_part_of_a_range_no_design_reads_is_a_dash():
     assert shares.count("→") == 3, shares   # a key a design reads keeps its quarters
     # the Files line said tornado.csv is "the mean of `replicates` seeds" where the tornado ran tornado_replicates
     assert f"the mean of {settings.tornado_replicates} seeds (`tornado_replicates`)" in text
+
+
+def test_a_tornado_panels_centre_line_is_inside_the_shared_scale(monkeypatch, tmp_path):
+    """A design no assumption moves, worth less than every bar of the other design, had
+    its centre line on the left spine of the shared scale, where no line shows (a bar's
+    base is a sticky edge: matplotlib adds no margin past it). Every panel's centre line
+    is now strictly inside the x limits."""
+    import simulator.report.sensitivity as report
+
+    drawn = []
+    monkeypatch.setattr(report, "save", lambda fig, path, **kw: drawn.append(fig) or path)
+
+    def closed_form(scenarios, seeds, metrics, daily=False):   # A: 10 + 10 · base_share; B: 4, whatever the draw
+        return [{"incremental_value": 10 + 10 * s.program.base_share if s.name == "A" else 4.0} for s in scenarios]
+
+    base = tiny()
+    designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
+    uncertain = parse_parameters(["program.base_share=0:1"], base)
+    result = sensitivity(base, uncertain, designs=designs, seed=3, evaluate=closed_form,
+                         settings=SensitivitySettings(samples=4, trajectories=2, tornado_replicates=1))
+    report.tornado_plot(result, "incremental_value", tmp_path / "tornado.png")
+    fig = drawn[-1]
+    for ax in fig.axes[:2]:
+        low, high = ax.get_xlim()
+        centres = [line.get_xdata()[0] for line in ax.get_lines() if line.get_color() == "black"]
+        assert centres and all(low < c < high for c in centres), (ax.get_title(), low, high, centres)
+    assert min(fig.axes[1].get_xlim()) < 4.0 < min(line.get_xdata()[0] for line in fig.axes[0].get_lines()
+                                                   if line.get_color() == "black")

@@ -109,6 +109,11 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
             _unmoved(ax, f"{metric} stays {fmt_short(centre)}\nat every end of every range"
                          + ("\n(no program: nothing is incremental)" if centre == 0 and metric.startswith("incremental") else ""))
         ax.grid(alpha=0.3, axis="x")
+    # a bar's base is a sticky edge, so the scale stopped at the lowest centre: a design no assumption moves, whose
+    # value was the lowest, had its centre line drawn on the left spine, where no line shows. 3% of room either side
+    low, high = axes[0][0].get_xlim()
+    axes[0][0].set_xlim(low - 0.03 * (high - low), high + 0.03 * (high - low))   # shared: every panel
+    for ax in axes[0]:
         _short_ticks(ax)
     handles, labels = _figure_key(axes[0])
     fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=2, frameon=False)
@@ -191,7 +196,12 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
                                              "ST_advantage_conf": "ST_conf"})
         panels.append((f"advantage of {flips['leader'].iloc[0]}\nover {flips['runner_up'].iloc[0]}", flips))
     height = 1.2 + 0.45 * len(result.parameters) + 1
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), height), squeeze=False)
+    # each panel as wide as its assumptions' names (7-point, about 0.055 inch a character) plus a plot that holds a
+    # title line: `program.reward_type_weights.consumer.charity` took half a 5-inch panel, and the last panel's title
+    # ran past the figure's edge
+    names = max((len(p.key) for p in result.parameters), default=0)
+    fig, axes = plt.subplots(1, len(panels), figsize=(max(5.0, 0.055 * names + 3.8) * len(panels), height),
+                             squeeze=False)
     imprecise = False
     for ax, (title, rows) in zip(axes[0], panels):
         # a long design name ran past the last panel's edge and was cut off: wrapped to the panel's width
