@@ -3699,3 +3699,27 @@ def test_a_sweep_over_when_customers_are_asked_says_its_best_is_for_its_horizon(
     assert runner.invoke(app, ["sweep", str(write_sweep(tmp_path, "r.yaml", replicates=1)), "--out", str(rewards),
                                "--executor", "serial", "--set", "days=120"]).exit_code == 0
     assert "varies when customers are asked" not in (rewards / "report.md").read_text()
+
+
+def test_a_sweep_ranking_k_across_ask_timings_names_the_k_window(tmp_path):
+    """A grid over the ask's timing ranked `k_factor` and marked the milestone points worse
+    (0.06-0.11 against 0.28), where compare says a milestone's K reads low by construction
+    (its asks come about 31 days after joining, against K's 30-day window) and does not
+    rank it. The sweep's report now names the window and the points that ask late
+    (behaviour.timing.late_asks); a grid whose points all ask early says nothing of it."""
+    from .conftest import small
+
+    # K needs joiners whose 30-day window closed by the horizon: 2,000 people over 120 days
+    longer = small(replicates=1).model_dump(mode="json", exclude_none=True)
+    path = write_sweep(tmp_path, base=longer, parameters={"program.timing.kind": {"values": ["at_purchase", "milestone"]}},
+                       metrics=["k_factor", "incremental_value"], replicates=1)
+    done = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "s"), "--executor", "serial"])
+    assert done.exit_code == 0, done.output
+    points = pd.read_csv(tmp_path / "s" / "points.csv").set_index("point_id")
+    late = int(points.index[points["program.timing.kind"] == "milestone"][0])
+    report = " ".join((tmp_path / "s" / "report.md").read_text().split())
+    assert (f"`k_factor` counts only the referrals made within 30 days of joining (`k_window_days`): point {late} asks "
+            f"late against that window") in report, report
+    early = write_sweep(tmp_path, name="early.yaml", base=longer, metrics=["k_factor"], replicates=1)
+    done = runner.invoke(app, ["sweep", str(early), "--out", str(tmp_path / "e"), "--executor", "serial"])
+    assert done.exit_code == 0 and "asks late against" not in (tmp_path / "e" / "report.md").read_text()

@@ -359,6 +359,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
                           f"{_ids(first_day, count=False)} that pay back, the cumulative incremental profit never falls below 0 (a "
                           f"program that spends little before its referrals bring margin, or a reward of 0, does so, "
                           f"whatever it adds): weigh it by `incremental_value`."]
+        if note := _late_ask_note(sweep, frame, best):
+            lines += ["", note]
         never = [m for m in sweep.metrics if summary[f"{m}_mean"].isna().all()]
         if never:   # they vanished from the table and the figures without a word
             k = [m for m in never if m in ("k_factor", "program_k")]
@@ -493,6 +495,33 @@ def _highest(sweep: Sweep, key: str, default: float) -> float:
         numbers = [v for v in parameter.values if isinstance(v, (int, float))]
         return float(max(numbers)) if numbers else float(default)
     return float(parameter.high)
+
+
+def _late_ask_note(sweep: Sweep, frame: pd.DataFrame, best: pd.DataFrame) -> str:
+    """Where K is ranked and some points ask late against K's window (a milestone, reminders
+    far apart), while others do not: their K reads low by construction, as compare says
+    (which does not rank it). A grid over ask timings marked the milestone points worse on
+    K, 0.06-0.11 against 0.28, and the report never named the window."""
+    from ..behaviour.timing import late_asks
+    from ..sweep import scenario_at
+
+    ranked = [m for m in ("k_factor", "program_k") if len(best) and m in set(best["metric"])]
+    if not ranked or "point_id" not in frame.columns:
+        return ""
+    late, early = [], []
+    for point, runs in frame.groupby("point_id", sort=True):
+        scenario = scenario_at(sweep, runs.iloc[0])
+        (late if late_asks(scenario.program.timing, scenario.k_window_days, scenario.days) is not None
+         else early).append(int(point))
+    if not late or not early:
+        return ""
+    window = sweep.base.k_window_days
+    return (f"{_names(ranked)} count{'s' if len(ranked) == 1 else ''} only the referrals made within {window} days of "
+            f"joining (`k_window_days`): "
+            f"point{'s' if len(late) > 1 else ''} {_ids(late, count=False)} ask{'' if len(late) > 1 else 's'} late "
+            f"against that window (a milestone, or reminders far apart), so {'their' if len(late) > 1 else 'its'} K "
+            f"reads low by construction, and its ranking against the points that ask early follows the window, not "
+            f"what they add: `refsim compare` does not rank K across such designs. Weigh them by `incremental_value`.")
 
 
 def _how(sweep: Sweep, compared: int = 2) -> str:
