@@ -3723,3 +3723,30 @@ def test_a_sweep_ranking_k_across_ask_timings_names_the_k_window(tmp_path):
     early = write_sweep(tmp_path, name="early.yaml", base=longer, metrics=["k_factor"], replicates=1)
     done = runner.invoke(app, ["sweep", str(early), "--out", str(tmp_path / "e"), "--executor", "serial"])
     assert done.exit_code == 0 and "asks late against" not in (tmp_path / "e" / "report.md").read_text()
+
+
+def test_a_sweep_choosing_the_referrers_reward_names_the_assumed_saturation(tmp_path):
+    """compare says a ranking of designs offering different rewards rests on max_uplift and
+    the reward scale (the best of $10-$160 moved from $10 to $80 between max_uplift 0.5 and
+    2); a sweep over the reward said nothing. Its report now names both, from the base
+    (here the default 3 months of the base's margin), with the ranges that test them; not
+    where the sweep varies them itself, nor where the reward is no choice."""
+    from simulator.report.sweep import _reward_size_note
+
+    def loaded(parameters, assumptions=()):
+        return load_sweep(write_sweep(tmp_path, parameters=parameters, assumptions=list(assumptions),
+                                      metrics=["incremental_value"]))
+
+    reward = {"program.incentive.referrer_reward": {"values": [10, 80]}}
+    sweep = loaded(reward)
+    note = _reward_size_note(sweep)
+    margin = sweep.base.economics.monthly_margin
+    assert ("The ranking of `program.incentive.referrer_reward` rests on what the model is told here: how much a "
+            "reward moves sharing is assumed: up to `max_uplift` (1) more at type weight 1, 63% of that at a reward "
+            f"of the scale (`reward_scale_months` 3 months of margin, {3 * margin:g} here) paid at once") in note, note
+    assert ("--uncertain program.incentive.max_uplift=0.5:2 --uncertain program.incentive.reward_scale_months=1.5:6"
+            in note), note
+    both = {**reward, "program.incentive.max_uplift": {"values": [0.5, 2]}}
+    assert _reward_size_note(loaded(both, ["program.incentive.max_uplift"])) == ""   # the sweep shows it itself
+    assert _reward_size_note(loaded(reward, ["program.incentive.referrer_reward"])) == ""   # no choice to rank
+    assert _reward_size_note(loaded({"program.base_share": {"values": [0.1, 0.2]}})) == ""

@@ -21,7 +21,7 @@ from ..config import has_program, largest_referral
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_share_range, fraud_uncertain, ask_lag_note, ask_lag_apart
+from .text import saturation_assumption, NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_share_range, fraud_uncertain, ask_lag_note, ask_lag_apart
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
@@ -921,32 +921,10 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
 
 
 def _saturation(scenarios) -> tuple[str, list[str]]:
-    """How much a referrer's reward is assumed to move sharing, from the first design
-    that offers one, as a clause, and the `--uncertain` ranges that test it: up to
-    ``max_uplift`` more, 63% of that at a reward of the scale paid at once (1 − e^(−R/scale)),
-    the scale set or in months of margin. ('', []) where no design offers a reward that
-    moves sharing."""
-    from ..behaviour.incentive import scale
-
+    """saturation_assumption for the first design that offers the referrer a reward
+    ('', [] where none does)."""
     offering = [s for s in scenarios if _first_referrer_reward(s.program.incentive) > 0]
-    if not offering:
-        return "", []
-    design = offering[0]
-    incentive = design.program.incentive
-    uplift = incentive.max_uplift
-    own = scale(incentive, design.economics)
-    if incentive.reward_scale is not None:
-        where = f"`reward_scale` {own:,.6g}"
-        ranged = f"program.incentive.reward_scale={own / 2:.6g}:{min(1e9, own * 2):.6g}"   # no thousands comma
-    else:
-        months = incentive.reward_scale_months
-        where = f"`reward_scale_months` {months:g} months of margin, {own:,.6g} here"
-        ranged = f"program.incentive.reward_scale_months={max(0.5, months / 2):g}:{min(1200.0, months * 2):g}"
-    clause = (f"how much a reward moves sharing is assumed: up to `max_uplift` ({uplift:g}) more at type weight 1, "
-              f"63% of that at a reward of the scale ({where}) paid at once, each dollar after it buying less "
-              f"(1 − e^(−R/scale); the shape is Wolters, Schulze & Gedenk 2020, the sizes are assumptions: docs/model.md)")
-    lifted = f"{uplift / 2:g}:{min(10.0, uplift * 2):g}" if uplift > 0 else "0:1"
-    return clause, [f"`--uncertain program.incentive.max_uplift={lifted} --uncertain {ranged}`"]
+    return saturation_assumption(offering[0]) if offering else ("", [])
 
 
 def _referrer_offer(incentive) -> str:

@@ -260,6 +260,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         "",
         *_verdict(sweep, summary, best),
         *(["", note] if (note := _payment_timing_note(sweep)) else []),
+        *(["", note] if (note := _reward_size_note(sweep)) else []),
         *(["", note] if (note := budget_ending_note(sweep, with_days, best)) else []),
         "",
         *([spec.description.strip(), ""] if spec.description.strip() else []),
@@ -422,6 +423,30 @@ def _levels_text(parameter) -> str:
     shown = ", ".join(f"{v:g}" for v in levels[:12]) + (" …" if len(levels) > 12 else "")
     return (f", {len(levels)} levels: {shown} ({parameter.levels} asked; whole numbers that rounded onto the same value "
             f"run once)")
+
+
+#: Keys that size what a referrer is offered: a sweep choosing among them ranks reward sizes.
+REFERRER_REWARD_KEYS = ("program.incentive.referrer_reward", "program.incentive.tiers")
+#: The assumed size of a reward's pull (saturation_assumption): swept too, the sweep shows it.
+SATURATION_KEYS = ("program.incentive.max_uplift", "program.incentive.reward_scale_months",
+                   "program.incentive.reward_scale")
+
+
+def _reward_size_note(sweep: Sweep) -> str:
+    """When the sweep chooses the referrer's reward: what that ranking rests on, as compare
+    says beside designs that offer different rewards (a sweep over $0-$160 named no
+    assumption, and its best reward moved from $10 to $80 between max_uplift 0.5 and 2)."""
+    from .text import saturation_assumption
+
+    chosen = [key for key in REFERRER_REWARD_KEYS if key in sweep.parameters and key not in sweep.spec.assumptions]
+    if not chosen or any(key in sweep.parameters for key in SATURATION_KEYS):
+        return ""
+    clause, tests = saturation_assumption(sweep.base)
+    if not clause:
+        return ""
+    ranges = " ".join(t.strip("`") for t in tests)
+    return (f"The ranking of {_names(chosen)} rests on what the model is told here: {clause}. Test it with "
+            f"`refsim sensitivity` ({ranges}), or sweep those keys too as `assumptions`.")
 
 
 def _payment_timing_note(sweep: Sweep) -> str:

@@ -1994,3 +1994,31 @@ def calibrated_note(scenario) -> str:
     fitted = text.split(" (posterior medians).")[0]   # '<base> calibrated by refsim calibrate to <pilot>: key = value'
     return (f"{fitted}: posterior medians of a fit, each value uncertain within the interval that calibrate's "
             f"report.md and the header of calibrated.yaml give (test it with `refsim sensitivity` over those intervals)")
+
+
+def saturation_assumption(scenario) -> tuple[str, list[str]]:
+    """How much a referrer's reward is assumed to move sharing in ``scenario``, as a
+    clause, and the `--uncertain` ranges that test it (halved and doubled): up to
+    ``max_uplift`` more, 63% of that at a reward of the scale paid at once
+    (1 − e^(−R/scale)), the scale set or in months of margin. $10 against $80 to the
+    referrer flipped between max_uplift 0.5 and 2 (and a scale of 1.5 against 6 months),
+    sure at 95% each way, and no note named either. ('', []) without an incentive."""
+    from ..behaviour.incentive import scale
+
+    incentive = scenario.program.incentive
+    if getattr(incentive, "kind", "none") == "none":
+        return "", []
+    uplift = incentive.max_uplift
+    own = scale(incentive, scenario.economics)
+    if incentive.reward_scale is not None:
+        where = f"`reward_scale` {own:,.6g}"
+        ranged = f"program.incentive.reward_scale={own / 2:.6g}:{min(1e9, own * 2):.6g}"   # no thousands comma
+    else:
+        months = incentive.reward_scale_months
+        where = f"`reward_scale_months` {months:g} months of margin, {own:,.6g} here"
+        ranged = f"program.incentive.reward_scale_months={max(0.5, months / 2):g}:{min(1200.0, months * 2):g}"
+    clause = (f"how much a reward moves sharing is assumed: up to `max_uplift` ({uplift:g}) more at type weight 1, "
+              f"63% of that at a reward of the scale ({where}) paid at once, each dollar after it buying less "
+              f"(1 − e^(−R/scale); the shape is Wolters, Schulze & Gedenk 2020, the sizes are assumptions: docs/model.md)")
+    lifted = f"{uplift / 2:g}:{min(10.0, uplift * 2):g}" if uplift > 0 else "0:1"
+    return clause, [f"`--uncertain program.incentive.max_uplift={lifted} --uncertain {ranged}`"]
