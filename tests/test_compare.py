@@ -1113,6 +1113,17 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     assert "(`reward_scale` 1,500) paid at once" in (note := assumption_note(wrap(*scaled))) and \
         "--uncertain program.incentive.reward_scale=750:3000`" in note, note
     assert "max_uplift" not in assumption_note(wrap(clean[0], clean[0].model_copy(update={"name": "again"})))
+    # a range halves and doubles whatever the size: a 0.5 floor printed 0.5:0.4 for 0.2 months, which sensitivity refused
+    small_scale = [small(name=s.name, program={**s.program.model_dump(), "incentive": {
+        **s.program.incentive.model_dump(), "reward_scale_months": 0.2}}) for s in clean]
+    assert "--uncertain program.incentive.reward_scale_months=0.1:0.4`" in assumption_note(wrap(*small_scale))
+    # designs that give the scale differently are each named, and no range of the scale is printed: the first design's
+    # months range moved that design only, and a reward_scale range is refused (sensitivity sets a key alike in all)
+    mixed = assumption_note(wrap(clean[0], scaled[1]))
+    assert ("(credit: `max_uplift` 1, `reward_scale_months` 3 months of margin, 24 here; credit-30: `max_uplift` 1, "
+            "`reward_scale` 1,500)") in mixed, mixed
+    assert "the designs differ in the scale, which `refsim sensitivity` cannot vary across them" in mixed, mixed
+    assert "--uncertain program.incentive.max_uplift=0.5:2`" in mixed and "reward_scale=" not in mixed, mixed
     # reminders: what a reminder does is assumed (the annoyance decided 'reminders win, sure at 95%')
     p0, p3 = (small(name=f"p{n}", program={"timing": {"kind": "at_purchase", "reminders": {"count": n}}}) for n in (0, 3))
     note = assumption_note(wrap(p0, p3))

@@ -921,10 +921,10 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
 
 
 def _saturation(scenarios) -> tuple[str, list[str]]:
-    """saturation_assumption for the first design that offers the referrer a reward
-    ('', [] where none does)."""
+    """saturation_assumption for the designs that offer the referrer a reward ('', []
+    where none does)."""
     offering = [s for s in scenarios if _first_referrer_reward(s.program.incentive) > 0]
-    return saturation_assumption(offering[0]) if offering else ("", [])
+    return saturation_assumption(offering) if offering else ("", [])
 
 
 def _referrer_offer(incentive) -> str:

@@ -1996,29 +1996,63 @@ def calibrated_note(scenario) -> str:
             f"report.md and the header of calibrated.yaml give (test it with `refsim sensitivity` over those intervals)")
 
 
-def saturation_assumption(scenario) -> tuple[str, list[str]]:
-    """How much a referrer's reward is assumed to move sharing in ``scenario``, as a
-    clause, and the `--uncertain` ranges that test it (halved and doubled): up to
-    ``max_uplift`` more, 63% of that at a reward of the scale paid at once
-    (1 − e^(−R/scale)), the scale set or in months of margin. $10 against $80 to the
-    referrer flipped between max_uplift 0.5 and 2 (and a scale of 1.5 against 6 months),
-    sure at 95% each way, and no note named either. ('', []) without an incentive."""
+def saturation_assumption(scenarios) -> tuple[str, list[str]]:
+    """How much a referrer's reward is assumed to move sharing in ``scenarios`` (one, or
+    the designs that offer one), as a clause, and the `--uncertain` ranges that test it
+    (halved and doubled): up to ``max_uplift`` more, 63% of that at a reward of the scale
+    paid at once (1 − e^(−R/scale)), the scale set or in months of margin. $10 against $80
+    to the referrer flipped between max_uplift 0.5 and 2 (and a scale of 1.5 against 6
+    months), sure at 95% each way, and no note named either. Designs that differ in their
+    uplift or scale are each named, and that size gets no range: sensitivity sets a key
+    alike in every design and refuses one they differ in (a range of the first design's
+    months moved that design only, and one of `reward_scale` was refused). ('', [])
+    without an incentive."""
     from ..behaviour.incentive import scale
 
-    incentive = scenario.program.incentive
-    if getattr(incentive, "kind", "none") == "none":
+    scenarios = [s for s in ([scenarios] if hasattr(scenarios, "program") else scenarios)
+                 if getattr(s.program.incentive, "kind", "none") != "none"]
+    if not scenarios:
         return "", []
-    uplift = incentive.max_uplift
-    own = scale(incentive, scenario.economics)
-    if incentive.reward_scale is not None:
-        where = f"`reward_scale` {own:,.6g}"
-        ranged = f"program.incentive.reward_scale={own / 2:.6g}:{min(1e9, own * 2):.6g}"   # no thousands comma
+
+    def size(scenario) -> tuple[float, str]:
+        incentive = scenario.program.incentive
+        own = scale(incentive, scenario.economics)
+        if incentive.reward_scale is not None:
+            return incentive.max_uplift, f"`reward_scale` {own:,.6g}"
+        return incentive.max_uplift, f"`reward_scale_months` {incentive.reward_scale_months:g} months of margin, {own:,.6g} here"
+
+    sizes = {s.name: size(s) for s in scenarios}
+    if len(set(sizes.values())) == 1:
+        uplift, where = next(iter(sizes.values()))
+        stated = (f"up to `max_uplift` ({uplift:g}) more at type weight 1, 63% of that at a reward of the scale "
+                  f"({where}) paid at once")
     else:
-        months = incentive.reward_scale_months
-        where = f"`reward_scale_months` {months:g} months of margin, {own:,.6g} here"
-        ranged = f"program.incentive.reward_scale_months={max(0.5, months / 2):g}:{min(1200.0, months * 2):g}"
-    clause = (f"how much a reward moves sharing is assumed: up to `max_uplift` ({uplift:g}) more at type weight 1, "
-              f"63% of that at a reward of the scale ({where}) paid at once, each dollar after it buying less "
+        each = "; ".join(f"{name}: `max_uplift` {uplift:g}, {where}" for name, (uplift, where) in sizes.items())
+        stated = (f"up to `max_uplift` more at type weight 1, 63% of that at a reward of the scale paid at once "
+                  f"({each})")
+    clause = (f"how much a reward moves sharing is assumed: {stated}, each dollar after it buying less "
               f"(1 − e^(−R/scale); the shape is Wolters, Schulze & Gedenk 2020, the sizes are assumptions: docs/model.md)")
-    lifted = f"{uplift / 2:g}:{min(10.0, uplift * 2):g}" if uplift > 0 else "0:1"
-    return clause, [f"`--uncertain program.incentive.max_uplift={lifted} --uncertain {ranged}`"]
+    # sensitivity varies a key alike in every design, and refuses one the designs differ in: a range is printed for
+    # a size they share, and a size they differ in is tested design by design
+    incentives = [s.program.incentive for s in scenarios]
+    ranges, apart = [], []
+    if len({i.max_uplift for i in incentives}) == 1:
+        uplift = incentives[0].max_uplift
+        ranges.append(f"program.incentive.max_uplift={uplift / 2:g}:{min(10.0, uplift * 2):g}" if uplift > 0
+                      else "program.incentive.max_uplift=0:1")
+    else:
+        apart.append("`max_uplift`")
+    given = {(i.reward_scale, None if i.reward_scale is not None else i.reward_scale_months) for i in incentives}
+    if len(given) > 1:
+        apart.append("the scale")
+    elif (own := incentives[0]).reward_scale is None:   # halved and doubled, within 1,200 months
+        ranges.append(f"program.incentive.reward_scale_months={own.reward_scale_months / 2:g}:"
+                      f"{min(1200.0, own.reward_scale_months * 2):g}")
+    else:   # no thousands comma in a command
+        ranges.append(f"program.incentive.reward_scale={own.reward_scale / 2:.6g}:{min(1e9, own.reward_scale * 2):.6g}")
+    if apart:
+        clause += (f"; the designs differ in {' and '.join(apart)}, which `refsim sensitivity` cannot vary across them "
+                   f"(it sets a key alike in every design): test each design alone")
+    if not ranges:
+        return clause, []
+    return clause, ["`" + " ".join(f"--uncertain {r}" for r in ranges) + "`"]
