@@ -2133,11 +2133,17 @@ def test_paired_sweep_plots_band_each_level_by_its_paired_difference_from_the_be
     plots.sweep_metric(runs, ["reward"], "value", tmp_path / "v.png", discrete={"reward": True}, paired=True, minimise=True)
     dotted = [line for line in drawn["fig"].axes[0].get_lines() if line.get_linestyle() == ":"]
     assert dotted[0].get_ydata()[0] == pytest.approx(mean_10)
-    # three levels: two comparisons with the best, each at 1 - 5%/2 (95% together, as report.md's best points)
-    third = runs[runs["reward"] == 10].assign(reward=30, point_id=2)
+    # three levels, two comparisons with the best, by Holm's step-down as report.md's best points: the clearer (level
+    # 30, 5 further behind: the same spread, a larger gap) at 1 - 5%/2, then level 10 at 95%; a copy of level 10 is no
+    # test of its own
+    third = runs[runs["reward"] == 10].assign(reward=30, point_id=2, value=lambda f: f["value"] - 5)
     table = plots._paired_means(pd.concat([runs, third]), "reward", "value", minimise=False).set_index("reward")
-    half = stats.t.ppf(1 - 0.05 / 4, 3) * np.std(gap, ddof=1) / 2.0
-    assert table.loc[10, "high"] - table.loc[10, "mean"] == pytest.approx(half)
+    spread = np.std(gap, ddof=1) / 2.0
+    assert table.loc[30, "high"] - table.loc[30, "mean"] == pytest.approx(stats.t.ppf(1 - 0.05 / 4, 3) * spread)
+    assert table.loc[10, "high"] - table.loc[10, "mean"] == pytest.approx(stats.t.ppf(0.975, 3) * spread)
+    copy = runs[runs["reward"] == 10].assign(reward=40, point_id=3)
+    table = plots._paired_means(pd.concat([runs, third, copy]), "reward", "value", minimise=False).set_index("reward")
+    assert table.loc[40, "high"] == pytest.approx(table.loc[10, "high"])   # a copy of level 10: its level, its band
 
 
 def test_paired_plots_rank_no_assumption_and_say_panels_pool_the_other_parameters(tmp_path, monkeypatch):
@@ -2687,7 +2693,7 @@ def test_a_sampled_sweeps_band_on_a_list_panel_is_named_in_the_title(tmp_path, m
     plots.sweep_metric(runs, ["kind", "share"], "value", tmp_path / "v.png", discrete={"kind": True, "share": False},
                        paired=True)
     title = " ".join(drawn["fig"]._suptitle.get_text().split())
-    assert "panels of listed values: mean; bars: paired difference from the best level, 95% over all levels" in title
+    assert "panels of listed values: mean; bars: paired difference from the best level, 95% over all levels (Holm)" in title
 
 
 def test_the_sweeps_rate_is_timed_from_when_runs_start(monkeypatch):
@@ -3750,3 +3756,36 @@ def test_a_sweep_choosing_the_referrers_reward_names_the_assumed_saturation(tmp_
     assert _reward_size_note(loaded(both, ["program.incentive.max_uplift"])) == ""   # the sweep shows it itself
     assert _reward_size_note(loaded(reward, ["program.incentive.referrer_reward"])) == ""   # no choice to rank
     assert _reward_size_note(loaded({"program.base_share": {"values": [0.1, 0.2]}})) == ""
+
+
+def test_a_paired_sweep_plots_band_misses_the_best_mean_just_where_the_table_tells_the_level_apart(monkeypatch):
+    """The table told a level apart by Holm's step-down while the plot's band, at
+    1 - 5%/m, still reached the best's dotted mean (reward 40: p = 0.014 against a step
+    at 0.0167 and a band at 0.0125). With one parameter, each level one point, the band
+    now misses the best's mean for exactly the levels best_points tells apart: here point
+    1 (t = 3.4 on 5 degrees of freedom, second step) is told apart and point 3 (t = 2.5,
+    last step at 95%) is not, as in test_paired_best_points_use_the_paired_t_interval."""
+    from types import SimpleNamespace
+
+    from simulator.report import plots
+    from simulator.sweep import best_points
+
+    rng = np.random.default_rng(3)
+    best = 100 + rng.normal(0, 10, 6)
+
+    def behind(t):
+        gap = rng.normal(0, 1, 6)
+        return best - ((gap - gap.mean()) / (gap.std(ddof=1) / math.sqrt(6)) + t)
+
+    runs = {0: best, 1: behind(3.4), 2: behind(12.0), 3: behind(2.5)}
+    frame = pd.DataFrame([{"point_id": p, "reward": p, "replicate": r, "profit": v, "status": "ok"}
+                          for p, values in runs.items() for r, v in enumerate(values)])
+    summary = frame.groupby("point_id")["profit"].mean().rename("profit_mean").reset_index()
+    summary["profit_ci_low"] = summary["profit_ci_high"] = np.nan
+    sweep = SimpleNamespace(metrics=("profit",), spec=SimpleNamespace(common_random_numbers=True, assumptions=[]),
+                            parameters=["reward"])
+    apart = {1, 2, 3} - set(best_points(frame, sweep, summary).iloc[0]["indistinguishable"])
+    table = plots._paired_means(frame, "reward", "profit", minimise=False).set_index("reward")
+    top = table.loc[0, "mean"]
+    missed = {level for level in (1, 2, 3) if table.loc[level, "high"] < top}
+    assert missed == apart == {1, 2}, (missed, apart)

@@ -16,7 +16,7 @@ from matplotlib.transforms import blended_transform_factory  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ..metrics import UNDEFINED_IS_WORST, joint_level, t_quantile  # noqa: E402
+from ..metrics import UNDEFINED_IS_WORST, copies, joint_level, t_quantile, t_sf  # noqa: E402
 from ..results import atomic_write  # noqa: E402
 from .text import axis_label, fmt_short, horizon_profit, unit_of  # noqa: E402
 
@@ -416,15 +416,42 @@ def _point_means(runs: pd.DataFrame, by: list[str], metric: str, within: str | N
     return table
 
 
+def _holm_levels(per: pd.DataFrame, best, level: float) -> np.ndarray:
+    """Each level's confidence level in Holm's step-down against ``best`` (``per``: each
+    level's values by replicate), by the two-sided paired t p-value of its difference: the
+    k-th clearest at 1 − (1 − level)/(m − k), and from the first that is not told apart on,
+    every later one at that step's level (compare gives its intervals so). Levels with the
+    same value in every replicate are one test, as in report.md's best points (a copy of
+    the best: none); a level of fewer than two runs cannot be told apart. The best: ``level``."""
+    diffs = per.sub(per.loc[best], axis=1)
+    count = diffs.notna().sum(axis=1).to_numpy()
+    error = diffs.std(axis=1).to_numpy() / np.sqrt(np.maximum(count, 1))
+    centre = diffs.mean(axis=1).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chance = np.where(error > 0, 2 * t_sf(np.abs(centre) / error, np.maximum(count - 1, 1)),
+                          np.where(centre != 0, 0.0, 1.0))
+    chance = np.where((count > 1) & np.isfinite(chance), chance, 1.0)
+    names = list(per.index)
+    copy_of = copies({n: per.loc[n].to_numpy(dtype=float) for n in names}, best, [n for n in names if n != best])
+    tested = sorted((i for i, n in enumerate(names) if n != best and copy_of[n] == n), key=lambda i: chance[i])
+    levels = {best: float(level)}
+    stopped = None
+    for k, i in enumerate(tested):
+        levels[names[i]] = stopped if stopped is not None else joint_level(level, len(tested) - k)
+        if stopped is None and not chance[i] < 1 - levels[names[i]]:
+            stopped = levels[names[i]]
+    return np.array([levels.get(copy_of.get(n, n), float(level)) for n in names])
+
+
 def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: bool,
                   reached: pd.Series | None = None) -> pd.DataFrame:
     """Per level of ``parameter`` under common random numbers: the mean of ``metric``, and
     a band of the mean ± the t half-width of its paired difference from the best level
     (each replicate's level mean minus the best level's, replicate by replicate; zero at
-    the best), at 95% together over the levels (metrics.joint_level: simultaneous
-    bands, Bonferroni), so that a band missing the best level's mean is a level told
-    apart from it; the report's Holm step-down over points, one test at a time, can
-    tell apart a level whose band still reaches the best's mean. ``best`` marks that level.
+    the best), each at the level of its step in Holm's test, 95% together, as the
+    report's best points (_holm_levels). A band missing the best level's mean is then a
+    level told apart from it, as in report.md: bands at 1 − 5%/m each reached the best's
+    mean for levels the table had told apart. ``best`` marks that level.
     ``reached``: per level, the share of runs where the metric is defined (UNDEFINED_IS_WORST):
     the best level is among those where most runs got there, as the report's best point."""
     per = runs.groupby([parameter, "replicate"], sort=True)[metric].mean().unstack("replicate")
@@ -433,7 +460,7 @@ def _paired_means(runs: pd.DataFrame, parameter: str, metric: str, minimise: boo
     best = candidates.idxmin() if minimise else candidates.idxmax()
     diffs = per.sub(per.loc[best], axis=1)
     count = diffs.notna().sum(axis=1).to_numpy()
-    each = joint_level(0.95, len(per) - 1)   # 95% together over the comparisons with the best, simultaneous
+    each = _holm_levels(per, best, 0.95)
     t = t_quantile(0.5 + each / 2, np.maximum(count - 1, 1))
     half = np.where(count > 1, t * diffs.std(axis=1).fillna(0.0).to_numpy() / np.sqrt(np.maximum(count, 1)), np.nan)
     table = pd.DataFrame({parameter: per.index, "mean": means.to_numpy(), "best": per.index == best})
@@ -562,7 +589,7 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     worded = [not pd.api.types.is_numeric_dtype(ok[k]) or pd.api.types.is_bool_dtype(ok[k])
               for k in parameters if discrete[k]]
     band = "bars" if worded and all(worded) else "band or bars" if any(worded) else "band"
-    banded = f"mean; {band}: paired difference from the best level, 95% over all levels" if paired and choices else \
+    banded = f"mean; {band}: paired difference from the best level, 95% over all levels (Holm)" if paired and choices else \
         "mean, 95% interval of the mean" + (f" ({band})" if band != "band" else "")
     if paired and choices and len(choices) < len(parameters):
         banded += " (an assumption's panel: its own interval)"
