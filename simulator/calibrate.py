@@ -582,6 +582,9 @@ def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Paramet
     from .parameters import check_built, check_parameter_objects
 
     check_parameter_objects(parameters)
+    if not parameters:   # the API ran every generation, then stopped in an IndexError drawing the forecast
+        raise ScenarioError("nothing to fit; give at least one KEY=LO:HI (e.g. program.base_share=0.1:0.4)",
+                            file=source, key="--fit" if source in (None, "--fit") else "fit")
     for p in parameters:
         if p.kind == "categorical":
             raise ScenarioError("calibration fits numbers; give a range LO:HI (choices cannot be fitted)", file=source, key=p.key)

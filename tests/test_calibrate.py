@@ -522,6 +522,19 @@ def test_a_forecast_gives_a_daily_flow_its_running_total_over_the_draws():
         assert total.loc[t, ["low", "median", "high"]].tolist() == pytest.approx(expected)
 
 
+def test_a_fit_of_no_parameters_is_refused_before_any_run():
+    """calibrate(scenario, pilot, []) from Python ran every ABC generation and then died in
+    an IndexError drawing the forecast (the command line's --fit refused it at once). The
+    fit now refuses it in one line before its first run, as sensitivity does an empty list."""
+    def never(*args, **kwargs):
+        raise AssertionError("no run should start")
+
+    pilot = pd.DataFrame({"day": np.arange(1, 15), "shares": np.ones(14, dtype=int)})
+    with pytest.raises(ScenarioError, match="nothing to fit; give at least one KEY=LO:HI") as caught:
+        calibrate(launch(), pilot, [], columns=["shares"], seed=2, evaluate=never)
+    assert "\n" not in str(caught.value)
+
+
 def test_a_forecast_or_a_design_shorter_than_the_pilot_is_refused():
     """A 10-day forecast of a posterior fitted to a 20-day pilot (days 0..20: pilot_days 21)
     ran without a word through the API, as did a design of 10 days in compare_designs."""
