@@ -144,6 +144,25 @@ MODELS = {"optimize": OptimizeFile, "sensitivity": SensitivityFile, "calibrate":
 PATH_KEYS = ("scenario", "out", "data")
 
 
+def _refuse_other_kinds(data: dict, command: str, source: str) -> None:
+    """A sweep file or a scenario given as a settings file, said as such in one line (as
+    `refsim run` and `compare` say a settings or sweep file is no scenario): a scenario's
+    `population:` block was called "a setting of optimize, not of sensitivity", and a
+    sweep's `metrics:` "a setting of sensitivity and calibrate"."""
+    from .config import Scenario
+
+    if {"base", "parameters"} <= set(data):
+        raise ScenarioError(f"this is a sweep file (it has 'base:' and 'parameters:'), not {command} settings; run it "
+                            f"with `refsim sweep {source}`", file=source)
+    own = set(MODELS[command].model_fields)
+    scenario = [key for key in data if key in Scenario.model_fields and key not in own and key != "population"]
+    if scenario and "scenario" not in data:
+        listed = ", ".join(f"'{key}:'" for key in scenario[:3])
+        raise ScenarioError(f"this is a scenario file (it has {listed}), not {command} settings; give it as the "
+                            f"scenario, `refsim {command} {source} ...`, and settings (if any) with --settings",
+                            file=source)
+
+
 def load_settings(path: Path | None, command: str) -> BaseModel:
     """The settings file of ``command`` (empty settings when ``path`` is None), with its
     paths made relative to the current folder."""
@@ -155,6 +174,8 @@ def load_settings(path: Path | None, command: str) -> BaseModel:
     text = read_yaml_text(path, f"{'an' if command[0] in 'aeiou' else 'a'} {command} settings YAML file (see docs/decide.md)")
     data = parse_yaml(text, source, f"{command} settings are a mapping of keys such as 'scenario:', 'seed:' "
                                     f"(see docs/decide.md)")
+    if isinstance(data, dict):
+        _refuse_other_kinds(data, command, source)
     for key in data if isinstance(data, dict) else ():
         # another command's setting: the nearest spelling of this one's ('trials' under sensitivity: 'metrics'?) misled
         owners = [name for name, other in MODELS.items() if other is not model and key in other.model_fields]

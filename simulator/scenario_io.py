@@ -45,18 +45,25 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = (), *, check_netw
     source = str(path)
     text = read_yaml_text(path, "a scenario YAML file (see scenarios/)")
     data = parse_scenario_yaml(text, source)
-    if {"base", "parameters"} <= set(data):   # it read "unknown key 'base'", naming no way out
-        raise ScenarioError("this is a sweep file (it has 'base:' and 'parameters:'), not a scenario; run it with "
-                            f"`refsim sweep {source}`", file=source)
-    studies = {"vary": "optimize", "uncertain": "sensitivity", "fit": "calibrate"}
-    if "scenario" in data or set(data) & set(studies):   # a settings file without --settings: "unknown key 'scenario'"
-        command = next((c for key, c in studies.items() if key in data), None)
-        raise ScenarioError(f"this is a settings file (it has {', '.join(repr(k) for k in data if k in ('scenario', *studies))}), "
-                            f"not a scenario; give it as `refsim {command or 'optimize|sensitivity|calibrate'} --settings "
-                            f"{source}`", file=source)
+    refuse_other_kinds(data, source)
     return validate_overridden(data, overrides, source,
                                lambda mapping: validate(mapping, source=source, text=text, base_dir=path.parent,
                                                         check_network=check_network))[0]
+
+
+def refuse_other_kinds(data: dict, source: str, what: str = "a scenario") -> None:
+    """A sweep or settings file where a scenario is read, said as such in one line: it
+    read "unknown key 'base'" or "unknown key 'scenario'", naming no way out (``what``:
+    the scenario's role, as "a sweep's base scenario")."""
+    if {"base", "parameters"} <= set(data):
+        raise ScenarioError(f"this is a sweep file (it has 'base:' and 'parameters:'), not {what}; run it with "
+                            f"`refsim sweep {source}`", file=source)
+    studies = {"vary": "optimize", "uncertain": "sensitivity", "fit": "calibrate"}
+    if "scenario" in data or set(data) & set(studies):   # a settings file without --settings
+        command = next((c for key, c in studies.items() if key in data), None)
+        raise ScenarioError(f"this is a settings file (it has {', '.join(repr(k) for k in data if k in ('scenario', *studies))}), "
+                            f"not {what}; give it as `refsim {command or 'optimize|sensitivity|calibrate'} --settings "
+                            f"{source}`", file=source)
 
 
 def check_overrides(caller: str, overrides: Any) -> list[str]:

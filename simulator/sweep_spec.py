@@ -38,7 +38,7 @@ from .results import input_digests, scenario_files
 from .compare import NEUTRAL, NOT_A_VERDICT, NOT_A_VERDICT_WHY, SHIFTED, SHIFTED_WHY, UNRANKED
 from .runner import INCREMENTAL_METRICS
 from .scenario_io import (apply_sets, block_text, check_overrides, check_path, check_seed_and_replicates, describe,
-                          key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, validate, validate_overridden,
+                          key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, refuse_other_kinds, validate, validate_overridden,
                           validate_strictly)
 
 METHODS = ("grid", "random", "latin_hypercube")
@@ -743,8 +743,10 @@ def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...],
         raise ScenarioError(f"base scenario '{spec.base}' {found} (looked for {base_path}); give a scenario YAML path "
                             f"relative to the sweep file, or an inline scenario mapping", file=str(path), key=where("base"))
     text = read_yaml_text(base_path, "a base scenario YAML file")
+    parsed = parse_scenario_yaml(text, str(base_path))
+    refuse_other_kinds(parsed, str(base_path), "a sweep's base scenario")   # it read "unknown key 'base'"
     scenario, data = validate_overridden(
-        parse_scenario_yaml(text, str(base_path)), overrides, str(base_path),
+        parsed, overrides, str(base_path),
         lambda mapping: validate(mapping, source=str(base_path), text=text, base_dir=base_path.parent,
                                  check_network=sized))
     return scenario, data, str(base_path), base_path.parent

@@ -215,6 +215,28 @@ def test_a_sweep_file_given_as_a_scenario_and_a_scenario_given_as_a_sweep_say_wh
                                                        f"{scenario}`, or sweep it from a sweep file with 'base:' naming it")
 
 
+
+def test_a_scenario_or_sweep_given_as_settings_or_as_a_base_is_named_for_what_it_is(tmp_path):
+    """`sensitivity --settings scenarios/default.yaml` said "population is a setting of
+    optimize, not of sensitivity" (a scenario's population block is not NSGA-II's), and
+    optimize "unknown key 'name'"; a sweep file given as settings, or as a sweep's base,
+    "metrics is a setting of sensitivity" or "unknown key 'base'". Each now says what the
+    file is, as run and compare already did, in one line."""
+    sweep_file, scenario = SCENARIOS / "sweeps" / "reward-size.yaml", SCENARIOS / "default.yaml"
+    for command in ("optimize", "sensitivity", "calibrate"):
+        code, stdout, stderr = invoke(command, "--settings", scenario)
+        assert_clean_error(code, stdout, stderr, scenario, f"this is a scenario file (it has 'name:', 'description:', "
+                                                           f"'days:'), not {command} settings; give it as the scenario")
+        code, stdout, stderr = invoke(command, "--settings", sweep_file)
+        assert_clean_error(code, stdout, stderr, sweep_file, f"this is a sweep file (it has 'base:' and 'parameters:'), "
+                                                             f"not {command} settings; run it with `refsim sweep")
+    nested = tmp_path / "nested.yaml"
+    nested.write_text(yaml.safe_dump({"base": str(sweep_file), "parameters": {"days": {"values": [30, 60]}}}))
+    code, stdout, stderr = invoke("sweep", nested, "--out", tmp_path / "s")
+    assert_clean_error(code, stdout, stderr, sweep_file, "this is a sweep file (it has 'base:' and 'parameters:'), not "
+                                                         "a sweep's base scenario")
+
+
 def test_missing_edge_list_file(tmp_path):
     data = copy.deepcopy(BASE)
     data["network"] = {"kind": "edgelist", "path": "missing.txt"}
