@@ -42,7 +42,7 @@ class _OneLineErrors(typer.core.TyperGroup):
             error.show()
             sys.exit(error.exit_code)
         except problems.UsageError as error:
-            where = error.ctx.command_path if error.ctx is not None else "refsim"
+            where = error.ctx.command_path if error.ctx is not None else self._command_path(clicks, args, kwargs)
             message = " ".join(error.format_message().split())
             err.print(f"error: {where}: {message} (see {where} --help)", markup=False)
             sys.exit(error.exit_code)
@@ -53,6 +53,15 @@ class _OneLineErrors(typer.core.TyperGroup):
             err.print("interrupted", markup=False)
             sys.exit(1)
         sys.exit(done if isinstance(done, int) else 0)
+
+    def _command_path(self, clicks, args, kwargs) -> str:
+        """The command a refusal without a context belongs to, as click names it elsewhere:
+        `run --out` with no value (the parser's refusal carries no context) was said of
+        `refsim`, with the top-level help, where every other refusal names its command."""
+        argv = list(args[0] if args else kwargs.get("args") or sys.argv[1:])
+        program = kwargs.get("prog_name") or clicks.utils._detect_program_name()
+        command = next((a for a in argv if a in self.commands), None)
+        return f"{program} {command}" if command else program
 
 
 app = typer.Typer(

@@ -948,3 +948,15 @@ def test_a_list_block_or_null_where_it_does_not_belong_is_told_what_is_valid(tmp
     scenario.write_text(text)
     result = CliRunner().invoke(app, ["validate", str(scenario)])
     assert result.exit_code == 2 and words in result.stderr and "Traceback" not in result.output, result.output
+
+
+def test_an_option_missing_its_value_names_the_command_and_its_help():
+    """`refsim run FILE --out` (no folder after it) said "error: refsim: Option '--out'
+    requires an argument. (see refsim --help)": click's parser gives that refusal no
+    context, and the top-level help lists no --out. It now names the command, as every
+    other refusal does."""
+    for command, option in (("run", "--out"), ("compare", "-r"), ("sweep", "--set"), ("optimize", "--vary")):
+        code, stdout, stderr = invoke(command, SCENARIOS / "default.yaml", option)
+        assert code == 2 and len(stderr.strip().splitlines()) == 1, stderr
+        assert f" {command}: Option '{option}' requires an argument." in stderr, stderr
+        assert stderr.rstrip().endswith(f" {command} --help)"), stderr
