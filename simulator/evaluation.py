@@ -34,8 +34,11 @@ BUDGET_CAPPED = frozenset({"reward_cost", "fraud_cost"})
 
 #: Metrics that are days of the run: none can come after its last day.
 DAY_METRICS = frozenset({"budget_exhausted_day", "payback_day"})
+#: Counts of people: no run has more than its population (an interval of the final customers of a
+#: 300-person market ran to 328).
+PEOPLE_METRICS = frozenset({"customers_final", "adopters", "referred_customers", "word_of_mouth_customers"})
 #: Metrics with a ceiling in some scenarios (``ceiling``).
-BOUNDED = BUDGET_CAPPED | DAY_METRICS
+BOUNDED = BUDGET_CAPPED | DAY_METRICS | PEOPLE_METRICS
 
 
 def capped_as(metric: str, runs) -> str:
@@ -54,12 +57,15 @@ def capped_as(metric: str, runs) -> str:
 def ceiling(scenario, metric: str) -> float:
     """The most ``metric`` can be in any run of ``scenario``: for the reward spend its
     total reward budget, or its monthly allowance over the months begun by the last day
-    if less (each stops the rewards when spent), its last day for a day, else unbounded.
+    if less (each stops the rewards when spent), its last day for a day, its population
+    for a count of people, else unbounded.
     A t-interval of the mean knows nothing of such a bound and can reach past it (a
     budget day's interval ran to day 249 of a 240-day run; an allowance of 100 a month,
     1,200 over a year, had its reward_cost interval run to 1,464)."""
     if metric in DAY_METRICS:
         return float(scenario.days)
+    if metric in PEOPLE_METRICS:
+        return float(scenario.population.size)
     if metric not in BUDGET_CAPPED:
         return math.inf
     return spend_cap(scenario)[0]

@@ -91,6 +91,8 @@ METRIC_BOUNDS: dict[str, tuple[float, float]] = {
                                           # of 137.5 and 1,006.5 read [-4,949, 6,093])
                                           "ltv_referred", "ltv_organic", "ltv_ratio")},
     "referred_share": (0.0, 1.0),
+    # (revenue − cost) / cost with both at least 0: -1 at the least (an interval of two runs read -2.04)
+    "attributed_roi": (-1.0, math.inf),
     "payback_day": (1.0, math.inf),   # day 1 at the earliest (runner.incremental_metrics)
     "budget_exhausted_day": (1.0, math.inf),   # day 0 is the launch state: nothing is spent (an interval read 0)
 }

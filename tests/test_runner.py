@@ -418,3 +418,25 @@ def test_the_decision_commands_runs_take_the_path_decided_where_they_are_asked(m
     assert Evaluator().on_common_path()([quick()], [4], ["customers_final", "cumulative_profit"]) == here
     monkeypatch.delenv("REFSIM_ENGINE")
     assert Evaluator()([quick()], [4], ["customers_final", "cumulative_profit"]) != here
+
+
+def test_a_count_of_people_and_the_attributed_roi_stay_within_what_a_run_can_take():
+    """Two runs of a 300-person market read customers_final 252, 95% CI 175.8 – 328.2, more
+    people than there are; an attributed_roi of two runs read -2.04 – 3.82, where
+    (revenue − cost)/cost cannot go below -1. summary.csv's interval is cut to the values
+    a run can take: the population for a count of people (evaluation.ceiling), -1 for the
+    attributed ROI (metrics.METRIC_BOUNDS)."""
+    from simulator.evaluation import ceiling
+    from simulator.metrics import METRIC_BOUNDS
+    from simulator.runner import summarize
+
+    from .conftest import small
+
+    scenario = small(population={"size": 300, "initial_customers": 10})
+    assert ceiling(scenario, "customers_final") == 300 and ceiling(scenario, "referred_customers") == 300
+    assert METRIC_BOUNDS["attributed_roi"][0] == -1
+    runs = pd.DataFrame({"scenario": scenario.name, "replicate": [0, 1], "customers_final": [176.0, 299.0],
+                         "attributed_roi": [-0.9, 2.8]})
+    table = summarize(runs, [scenario]).set_index("metric")
+    assert table.loc["customers_final", "ci_high"] == 300 and table.loc["customers_final", "ci_low"] < 176
+    assert table.loc["attributed_roi", "ci_low"] == -1 and table.loc["attributed_roi", "ci_high"] > 2.8
