@@ -196,7 +196,7 @@ def load(text: str, source: str, shape: str = SCENARIO_SHAPE) -> Any:
         _check_shape(StrictLoader(text), source, text)
         return loader.get_single_data()
     except yaml.YAMLError as error:
-        raise _yaml_error(error, source, shape) from None
+        raise _yaml_error(error, source, shape, text) from None
     except RecursionError:  # pragma: no cover - _check_shape bounds the depth first
         raise ScenarioError(f"nesting deeper than {MAX_DEPTH} levels", file=source) from None
     finally:
@@ -315,12 +315,15 @@ def _at(event, source: str, message: str) -> ScenarioError:
     return ScenarioError(message, file=source, key=f"line {mark.line + 1}" if mark else None)
 
 
-def _yaml_error(error: yaml.YAMLError, source: str, shape: str = SCENARIO_SHAPE) -> ScenarioError:
+def _yaml_error(error: yaml.YAMLError, source: str, shape: str = SCENARIO_SHAPE, text: str = "") -> ScenarioError:
     mark = getattr(error, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
     problem = getattr(error, "problem", None) or "not valid YAML"
     if isinstance(error, ConstructorError):
         return ScenarioError(problem, file=source, key=where)
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+        # "found character that cannot start any token" never said the character was a tab
+        problem += " (a tab: YAML indents with spaces, never tabs)"
     return ScenarioError(f"invalid YAML: {problem}; {shape}", file=source, key=where)
 
 

@@ -188,3 +188,15 @@ def test_the_digit_shortcut_resolves_as_the_schemas_patterns_do(text):
         assert load(f"a: {text}", "x") == {"a": int(text)}
     elif not text.isascii():
         assert load(f"a: {text}", "x") == {"a": text}
+
+
+def test_a_tab_that_breaks_the_yaml_is_named_as_a_tab():
+    """A tab indenting a block read "found character that cannot start any token", which
+    never said the character is a tab; the line now says so, with the way out."""
+    with pytest.raises(ScenarioError) as caught:
+        load("name: x\ndays: 30\npopulation:\n\tsize: 100\n", "tab.yaml")
+    said = str(caught.value)
+    assert "line 4, column 1" in said and "(a tab: YAML indents with spaces, never tabs)" in said, said
+    with pytest.raises(ScenarioError) as caught:
+        load("name: x\ndays: [30\n", "bracket.yaml")
+    assert "a tab" not in str(caught.value)
