@@ -725,7 +725,10 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         ctx = first.get("ctx", {})
         least = ctx.get("min_length", 1)
         message = f"needs at least {least} item{'s' if least != 1 else ''} (got {ctx.get('actual_length', 0)})"
-    elif kind in ("dict_type", "model_type") and isinstance(first.get("input"), (list, str, int, float, bool)):
+    elif kind in ("dict_type", "model_type", "model_attributes_type") and isinstance(first.get("input"),
+                                                                                     (list, str, int, float, bool)):
+        # a block chosen by its kind (network, incentive, timing) given a list read pydantic's "a valid dictionary or
+        # object to extract fields from"
         got = {list: "a list", str: "text"}.get(type(first["input"]), "a single value")
         message = f"should be a block of 'key: value' lines, not {got}"
         if isinstance(first["input"], str) and (glued := re.match(r"[A-Za-z_]\w*:[^\s,]+", first["input"].strip())):

@@ -960,3 +960,21 @@ def test_an_option_missing_its_value_names_the_command_and_its_help():
         assert code == 2 and len(stderr.strip().splitlines()) == 1, stderr
         assert f" {command}: Option '{option}' requires an argument." in stderr, stderr
         assert stderr.rstrip().endswith(f" {command} --help)"), stderr
+
+
+@pytest.mark.parametrize("block", ["population", "network", "program.incentive", "program.timing"])
+def test_a_block_given_as_a_list_is_told_to_be_a_block(tmp_path, block):
+    """`population: [2000, 20]` was told "should be a block of 'key: value' lines, not a
+    list", but the blocks chosen by their kind (the network, the incentive, the timing)
+    read pydantic's "Input should be a valid dictionary or object to extract fields
+    from". Every block now says the same."""
+    data = copy.deepcopy(BASE)
+    parent = data
+    *path, last = block.split(".")
+    for part in path:
+        parent = parent.setdefault(part, {})
+    parent[last] = [1, 2]
+    file = write(tmp_path, data)
+    code, stdout, stderr = invoke("validate", file)
+    assert_clean_error(code, stdout, stderr, file, f"{block} (line")
+    assert "should be a block of 'key: value' lines, not a list" in stderr, stderr
