@@ -1125,3 +1125,26 @@ def test_a_default_seed_count_too_large_for_an_edge_list_says_it_is_the_default(
     given.write_text("population: {initial_customers: 9}\nnetwork: {kind: edgelist, path: four.txt}\n")
     with pytest.raises(ScenarioError, match=re.escape("9 initial customers but the network in four.txt")):
         load_scenario(given)
+
+
+def test_an_edge_list_of_self_loops_only_is_refused_as_an_empty_one(tmp_path):
+    """An empty edge list is refused ("the edge list has no ties"), but one whose every line
+    is a self-loop, each dropped, validated and ran with no tie at all. It is refused the
+    same way now, saying why; with a `# nodes:` header (people with no ties, on purpose)
+    it loads, as an empty file with one does."""
+    from simulator.errors import ScenarioError
+
+    loops = tmp_path / "loops.txt"
+    loops.write_text("0 0\n1 1\n")
+    with pytest.raises(ScenarioError, match="the edge list has no ties: its 2 lines are self-loops"):
+        load_edgelist(loops)
+    (tmp_path / "empty.txt").write_text("")
+    with pytest.raises(ScenarioError, match="the edge list has no ties"):
+        load_edgelist(tmp_path / "empty.txt")
+    headed = tmp_path / "headed.txt"
+    headed.write_text("# nodes: 3\n0 0\n1 1\n")
+    n, u, v, _ = load_edgelist(headed)
+    assert n == 3
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_text("0 0\n0 1\n")
+    assert load_edgelist(mixed)[0] == 2   # one real tie: the self-loop is dropped later, as documented
