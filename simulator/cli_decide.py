@@ -48,6 +48,9 @@ def _scenario(given: Optional[Path], settings, sets: list[str], settings_file: O
         err.print(f"note: --set replaces the settings file's set: ({unused}), which goes unused; give those again "
                   f"with --set to keep them", markup=False)
     for item in overrides:
+        if not sets and "=" not in str(item):   # a settings file's set: item was refused as a --set never typed
+            raise ScenarioError(f"'{item}' is not of the form key.path=value (for example program.base_share=0.3)",
+                                file=str(settings_file), key=_file_key(settings_file, "set"))
         # the study's own --replicates decides how many runs a point gets: a --set replicates=3 did nothing, and was
         # copied into optimize's best.yaml as if it had (sweep refuses it the same way)
         if str(item).partition("=")[0].strip() == "replicates":
@@ -345,7 +348,7 @@ def optimize(
     from .rng import draw_seed
 
     # a file, or a path under one: "cannot write results here (File exists); free some space" was said
-    check_out_path(folder, existing_ok=True)
+    check_out_path(folder, existing_ok=True, key=_origin(out_dir, settings_file, "out", "--out"))
     _check_engine(_probes([base], parameters))   # REFSIM_ENGINE=kernel where it cannot run: before the study
     _check_study_memory([base], parameters, evaluate, str(path))
     with StudyLock(folder, "optimize"):
@@ -734,7 +737,7 @@ def sensitivity(
                   source=_origin(metric, settings_file, "metrics", "--metric"))
     check_defined([base, *others], [c.metric for c in constraints], varied, names=files, source=where)
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"sensitivity-{base.name}"))
-    check_out_dir(target)
+    check_out_dir(target, _origin(out_dir, settings_file, "out", "--out"))
     _check_engine(_probes([base, *others], parameters))
     total = planned_runs(study, base, parameters, len(design_list))
     _runs_at_most(total, _origin(samples, settings_file, "samples", "--samples"),
@@ -995,7 +998,7 @@ def calibrate(
     check_defined([base, *others], metrics, [p.key for p in parameters], names=[str(base_path), *map(str, design_paths)],
                   source=_origin(metric, settings_file, "metrics", "--metric"))
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"calibrate-{base.name}"))
-    check_out_dir(target)
+    check_out_dir(target, _origin(out_dir, settings_file, "out", "--out"))
     _check_engine(_probes([base, *others], parameters))
     from .calibrate import check_folders
 

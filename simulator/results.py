@@ -213,14 +213,15 @@ def new_results_dir(name: str, base: Path = Path("results")) -> Path:
     return candidate
 
 
-def check_out_dir(out: Path) -> None:
-    """Refuse to write into a folder that already holds files, or where none can be made."""
+def check_out_dir(out: Path, key: str = "--out") -> None:
+    """Refuse to write into a folder that already holds files, or where none can be made;
+    ``key``: where the folder was given (a settings file's ``out:`` was blamed on --out)."""
     from .outpath import check_out_path
 
-    check_out_path(out)
+    check_out_path(out, key=key)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ScenarioError("already exists and is not empty; choose a new --out folder (results are never overwritten)",
-                            file=str(out), key="--out")
+                            file=str(out), key=key)
 
 
 class ResultsFolder:

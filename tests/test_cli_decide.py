@@ -2755,3 +2755,17 @@ def test_optimize_says_when_its_winner_loses_to_no_program_and_when_the_search_n
     assert random_start_note(result(1.0, 2.0, trials=11), OptimizeSettings(trials=11), parameters) == ""
     choices = parse_parameters(["program.incentive.reward_type=cash,credit"], base, source="--vary")
     assert random_start_note(result(1.0, 2.0, trials=2), OptimizeSettings(trials=2), choices) == ""   # every design tried
+
+
+def test_a_settings_files_out_and_set_mistakes_name_the_file_not_a_flag(tmp_path):
+    """A settings file's `out:` naming a file read "--out: is a file", and its `set: [days]`
+    "--set: 'days' is not of the form key.path=value": no flag was typed. Each now names
+    the settings file and the key's line, as its other keys' mistakes do."""
+    (tmp_path / "afile").write_text("")
+    settings = tmp_path / "s.yaml"
+    settings.write_text(yaml.safe_dump({"out": "afile", "uncertain": {"program.base_share": "0.1:0.3"}}))
+    line = one_line_error(invoke("sensitivity", DEFAULT, *TINY, "--settings", settings), "is a file")
+    assert f"{settings}: out (line 1)" in line and "--out" not in line.split("is a file")[0], line
+    settings.write_text(yaml.safe_dump({"set": ["days"], "uncertain": {"program.base_share": "0.1:0.3"}}))
+    line = one_line_error(invoke("sensitivity", DEFAULT, "--settings", settings), "is not of the form key.path=value")
+    assert line.startswith(f"error: {settings}: set (line") and "--set" not in line, line
