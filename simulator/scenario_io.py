@@ -696,6 +696,10 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         stands = "null" if first.get("input") is None else f"the number {_short(first.get('input'))}"   # '~: 10'
         message = (f"{stands} stands where a key belongs{slip}; valid keys here: "
                    f"{', '.join(_valid_keys(path, data, model))}")
+    elif kind == "list_type" and isinstance(first.get("input"), (str, int, float, bool)):
+        # 'channels: 5' read pydantic's "Input should be a valid list (got 5)"
+        got = "text" if isinstance(first["input"], str) else "a single value"
+        message = f"should be a list ([a, b], or one '- item' line each), not {got} ({_short(first['input'])})"
     elif kind == "list_type" and isinstance(first.get("input"), dict):
         # "Input should be a valid list" of 'set: {days: 30}' gave no hint of the form a list takes
         message = "should be a list ([a, b], or one '- item' line each), not a block of 'key: value' lines"

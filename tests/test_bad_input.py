@@ -978,3 +978,17 @@ def test_a_block_given_as_a_list_is_told_to_be_a_block(tmp_path, block):
     code, stdout, stderr = invoke("validate", file)
     assert_clean_error(code, stdout, stderr, file, f"{block} (line")
     assert "should be a block of 'key: value' lines, not a list" in stderr, stderr
+
+
+def test_a_single_value_where_a_list_belongs_is_told_to_be_a_list(tmp_path):
+    """`program.channels: 5`, in the file or by --set, read pydantic's "Input should be a
+    valid list (got 5)", which gives no hint of the form a list takes (a mapping there
+    was already told "should be a list ([a, b], or one '- item' line each)")."""
+    data = copy.deepcopy(BASE)
+    data.setdefault("program", {})["channels"] = 5
+    path = write(tmp_path, data)
+    code, stdout, stderr = invoke("validate", path)
+    assert_clean_error(code, stdout, stderr, path, "program.channels (line")
+    assert "should be a list ([a, b], or one '- item' line each), not a single value (5)" in stderr, stderr
+    code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", "program.channels=email")
+    assert code == 2 and "should be a list ([a, b], or one '- item' line each), not text ('email')" in stderr, stderr
