@@ -59,7 +59,8 @@ class _OneLineErrors(typer.core.TyperGroup):
         `run --out` with no value (the parser's refusal carries no context) was said of
         `refsim`, with the top-level help, where every other refusal names its command."""
         argv = list(args[0] if args else kwargs.get("args") or sys.argv[1:])
-        program = kwargs.get("prog_name") or clicks.utils._detect_program_name()
+        detect = getattr(getattr(clicks, "utils", None), "_detect_program_name", None)   # click's own naming, if there
+        program = kwargs.get("prog_name") or (detect() if detect else "refsim")
         command = next((a for a in argv if a in self.commands), None)
         return f"{program} {command}" if command else program
 
