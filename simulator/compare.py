@@ -247,6 +247,9 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
 
 #: Counts that are 0 in every run of a design offering no reward: fake accounts come only while a reward is on offer.
 NO_REWARD_NONE = frozenset({"fake_accounts"})
+#: Counts that are 0 in every run of a design without a program: no referral link, no tracked referral (a
+#: difference from a no-program design read -2.30 - 6.30 tracked referrals).
+NO_PROGRAM_NONE = frozenset({"referred_customers"})
 
 
 def difference_range(reference: Results, design: Results, metric: str) -> tuple[float, float]:
@@ -263,6 +266,8 @@ def difference_range(reference: Results, design: Results, metric: str) -> tuple[
         high = ceiling(results.scenario, capped) if capped in BOUNDED else math.inf
         if (capped in BUDGET_CAPPED or metric in NO_REWARD_NONE) and not offers_reward(results.scenario.program.incentive):
             high = 0.0   # no reward on offer spends nothing (a fraud cost's difference from no program reached -6.8)
+        if metric in NO_PROGRAM_NONE and not has_program(results.scenario):
+            high = 0.0
         if metric in DAY_METRICS:
             high += 1.0   # a day that never came is the day after the horizon (counted)
         return low, high

@@ -58,14 +58,20 @@ def ceiling(scenario, metric: str) -> float:
     """The most ``metric`` can be in any run of ``scenario``: for the reward spend its
     total reward budget, or its monthly allowance over the months begun by the last day
     if less (each stops the rewards when spent), its last day for a day, its population
-    for a count of people, else unbounded.
+    for the final customers and the people who are not initial customers for a count of
+    those who joined (adopters, referred, word of mouth), else unbounded.
     A t-interval of the mean knows nothing of such a bound and can reach past it (a
     budget day's interval ran to day 249 of a 240-day run; an allowance of 100 a month,
     1,200 over a year, had its reward_cost interval run to 1,464)."""
     if metric in DAY_METRICS:
         return float(scenario.days)
-    if metric in PEOPLE_METRICS:
-        return float(scenario.population.size)
+    if metric in PEOPLE_METRICS:   # those who joined during the run: the initial customers are none of them
+        population = scenario.population
+        if metric == "customers_final":
+            return float(population.size)
+        seeds = population.seed_count
+        seeds = seeds if seeds is not None else len(set(population.initial_customers))
+        return float(population.size - seeds)
     if metric not in BUDGET_CAPPED:
         return math.inf
     return spend_cap(scenario)[0]

@@ -702,7 +702,7 @@ def _check_complete(frame: pd.DataFrame, total: int, folder: Path) -> None:
 #: allowance, and the incentive's kind (no budget without a reward). A swept allowance had every point cut at the
 #: base's: an interval of 1,013 to 80 about a mean of 1,287.
 CEILING_KEYS = ("days", "program.incentive.budget", "program.incentive.budget_per_month", "program.incentive.kind",
-                "population.size", "network.path")
+                "population.size", "population.initial_customers", "network.path")
 
 
 def point_ceilings(sweep: Sweep) -> Callable[[dict, str], float]:

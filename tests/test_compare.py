@@ -2061,6 +2061,14 @@ def test_a_difference_interval_stops_where_no_two_runs_can_differ(paired):
     none.runs["fake_accounts"], unbudgeted.runs["fake_accounts"] = 0.0, [0.0, 0.0, 0.0, 2.0]
     row = comparison_table([none, unbudgeted], paired=paired).set_index(["design", "metric"]).loc[("open", "fake_accounts")]
     assert row["diff_ci_low"] == 0.0 and row["diff_mean"] == 0.5
+    # and tracked referrals, which need a program's link: none without one ([-2.30, 6.30] against no program)
+    nothing = SimpleNamespace(scenario=small(name="nothing", days=90, program={"incentive": {"kind": "none"},
+                                                                                "timing": {"kind": "never"}}),
+                              runs=pd.DataFrame({"replicate": range(4), "referred_customers": 0.0}))
+    unbudgeted.runs["referred_customers"] = [0.0, 0.0, 6.0, 2.0]
+    row = comparison_table([nothing, unbudgeted], paired=paired).set_index(["design", "metric"]).loc[
+        ("open", "referred_customers")]
+    assert row["diff_ci_low"] == 0.0 and row["diff_mean"] == 2.0
     # a payback between day 1 and the day after the horizon (91, never): two can differ by 90 at most
     twin = SimpleNamespace(scenario=budgeted.model_copy(update={"name": "twin"}),
                            runs=pd.DataFrame({"replicate": range(4), "payback_day": [np.nan, np.nan, np.nan, 1.0]}))
