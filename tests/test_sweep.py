@@ -3757,6 +3757,15 @@ def test_a_sweep_choosing_the_referrers_reward_names_the_assumed_saturation(tmp_
     assert _reward_size_note(loaded(both, ["program.incentive.max_uplift"])) == ""   # the sweep shows it itself
     assert _reward_size_note(loaded(reward, ["program.incentive.referrer_reward"])) == ""   # no choice to rank
     assert _reward_size_note(loaded({"program.base_share": {"values": [0.1, 0.2]}})) == ""
+    # the friend's reward rests on the friend's uplifts, as compare says (a sweep over it alone named nothing)
+    friend = _reward_size_note(loaded({"program.incentive.referee_reward": {"values": [0, 40]}}))
+    assert ("The ranking of `program.incentive.referee_reward` rests on what the model is told here: how much a "
+            "friend's reward moves people is assumed: it raises the friend's conversion by up to `referee_max_uplift` "
+            "(1.5) and the referrer's sharing by up to `referee_share_uplift` (0.5)") in friend, friend
+    assert ("--uncertain program.incentive.referee_max_uplift=0:2.25 --uncertain "
+            "program.incentive.referee_share_uplift=0:1") in friend and "max_uplift=0.5:2" not in friend
+    both = _reward_size_note(loaded({**reward, "program.incentive.referee_reward": {"values": [0, 40]}}))
+    assert "`max_uplift` (1)" in both and "`referee_max_uplift` (1.5)" in both, both
 
 
 def test_a_paired_sweep_plots_band_misses_the_best_mean_just_where_the_table_tells_the_level_apart(monkeypatch):

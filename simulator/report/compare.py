@@ -21,7 +21,7 @@ from ..config import has_program, largest_referral
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import saturation_assumption, NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_share_range, fraud_uncertain, ask_lag_note, ask_lag_apart
+from .text import referee_assumption, saturation_assumption, NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_share_range, fraud_uncertain, ask_lag_note, ask_lag_apart
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
@@ -853,12 +853,9 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         conversion, sharing = giving[0].referee_max_uplift, giving[0].referee_share_uplift
         if conversion > 0 or sharing > 0:
             listed = ", ".join(f"{name} {offer:g}" for name, offer in friend.items())
-            notes.append(f"they offer the friend different rewards ({listed}), and how much a friend's reward moves "
-                         f"people is assumed: it raises the friend's conversion by up to `referee_max_uplift` "
-                         f"({conversion:g}) and the referrer's sharing by up to `referee_share_uplift` ({sharing:g}) "
-                         f"(the direction is Gershon, Cryder & John 2020; the sizes are assumptions: docs/model.md)")
-            tests.append(f"`--uncertain program.incentive.referee_max_uplift=0:{min(10.0, max(2.0, 1.5 * conversion)):g} "
-                         f"--uncertain program.incentive.referee_share_uplift=0:{min(10.0, max(1.0, 1.5 * sharing)):g}`")
+            clause, ranges = referee_assumption(giving[0])
+            notes.append(f"they offer the friend different rewards ({listed}), and {clause}")
+            tests.append(ranges)
     rewarded = [s for s in timed if getattr(s.program.incentive, "reward_type", None) is not None]
     shares = dict.fromkeys((s.program.incentive.reward_type, s.program.cost_share()) for s in rewarded)
     if len({share for _, share in shares}) > 1:

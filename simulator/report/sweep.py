@@ -427,26 +427,42 @@ def _levels_text(parameter) -> str:
 
 #: Keys that size what a referrer is offered: a sweep choosing among them ranks reward sizes.
 REFERRER_REWARD_KEYS = ("program.incentive.referrer_reward", "program.incentive.tiers")
+#: The assumed pull of the friend's reward (referee_assumption): swept too, the sweep shows it.
+REFEREE_UPLIFT_KEYS = ("program.incentive.referee_max_uplift", "program.incentive.referee_share_uplift")
 #: The assumed size of a reward's pull (saturation_assumption): swept too, the sweep shows it.
 SATURATION_KEYS = ("program.incentive.max_uplift", "program.incentive.reward_scale_months",
                    "program.incentive.reward_scale")
 
 
 def _reward_size_note(sweep: Sweep) -> str:
-    """When the sweep chooses the referrer's reward: what that ranking rests on, as compare
-    says beside designs that offer different rewards (a sweep over $0-$160 named no
-    assumption, and its best reward moved from $10 to $80 between max_uplift 0.5 and 2)."""
-    from .text import saturation_assumption
+    """When the sweep chooses the referrer's or the friend's reward: what that ranking rests
+    on, as compare says beside designs that offer different rewards (a sweep over $0-$160
+    named no assumption, and its best reward moved from $10 to $80 between max_uplift 0.5
+    and 2; one over the friend's reward named neither of the friend's uplifts)."""
+    from .text import referee_assumption, saturation_assumption
 
-    chosen = [key for key in REFERRER_REWARD_KEYS if key in sweep.parameters and key not in sweep.spec.assumptions]
-    if not chosen or any(key in sweep.parameters for key in SATURATION_KEYS):
+    def chosen(keys) -> list[str]:
+        return [key for key in keys if key in sweep.parameters and key not in sweep.spec.assumptions]
+
+    referrer, referee = chosen(REFERRER_REWARD_KEYS), chosen(("program.incentive.referee_reward",))
+    clauses, tests = [], []
+    if referrer and not any(key in sweep.parameters for key in SATURATION_KEYS):
+        clause, ranges = saturation_assumption(sweep.base)
+        if clause:
+            clauses.append(clause)
+            tests += ranges
+    incentive = sweep.base.program.incentive
+    if referee and not any(key in sweep.parameters for key in REFEREE_UPLIFT_KEYS) \
+            and "referee_max_uplift" in type(incentive).model_fields:
+        clause, ranges = referee_assumption(incentive)
+        clauses.append(clause)
+        tests.append(ranges)
+    if not clauses:
         return ""
-    clause, tests = saturation_assumption(sweep.base)
-    if not clause:
-        return ""
-    ranges = " ".join(t.strip("`") for t in tests)
-    return (f"The ranking of {_names(chosen)} rests on what the model is told here: {clause}. Test it with "
-            f"`refsim sensitivity` ({ranges}), or sweep those keys too as `assumptions`.")
+    flags = " ".join(t.strip("`") for t in tests)
+    return (f"The ranking of {_names(referrer + referee)} rests on what the model is told here: "
+            f"{'; and '.join(clauses)}. Test it with `refsim sensitivity` ({flags}), or sweep those keys too as "
+            f"`assumptions`.")
 
 
 def _payment_timing_note(sweep: Sweep) -> str:
