@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from simulator.cli import app
 
-from .conftest import SCENARIOS
+from .conftest import ROOT, SCENARIOS
 
 BASE = yaml.safe_load((SCENARIOS / "default.yaml").read_text())
 BASE_TEXT = (SCENARIOS / "default.yaml").read_text()
@@ -230,6 +230,11 @@ def test_a_scenario_or_sweep_given_as_settings_or_as_a_base_is_named_for_what_it
         code, stdout, stderr = invoke(command, "--settings", sweep_file)
         assert_clean_error(code, stdout, stderr, sweep_file, f"this is a sweep file (it has 'base:' and 'parameters:'), "
                                                              f"not {command} settings; run it with `refsim sweep")
+    # a settings file given to sweep ("unknown key 'scenario'")
+    settings = ROOT / "docs" / "decide-credit-within-50k.yaml"
+    code, stdout, stderr = invoke("sweep", settings, "--dry-run")
+    assert_clean_error(code, stdout, stderr, settings, "this is a settings file (it has 'scenario', 'vary'), not a sweep; "
+                                                       "give it as `refsim optimize --settings")
     nested = tmp_path / "nested.yaml"
     nested.write_text(yaml.safe_dump({"base": str(sweep_file), "parameters": {"days": {"values": [30, 60]}}}))
     code, stdout, stderr = invoke("sweep", nested, "--out", tmp_path / "s")
