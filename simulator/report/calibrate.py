@@ -177,7 +177,30 @@ def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str, de
     header += f"#   {commands[0]}\n"
     if len(commands) > 1:
         header += f"# and weigh a choice against what the pilot left uncertain (its intervals):\n#   {commands[1]}\n"
-    return header + yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+    return header + yaml.safe_dump(_as_given(scenario, base, values), sort_keys=False, allow_unicode=True)
+
+
+def _as_given(scenario: Scenario, base: Scenario, values: dict) -> dict:
+    """calibrated.yaml's mapping: the keys the base file (and its --set items) gave, with the
+    fitted values set over them, and the calibrated name, description and seed. Every
+    default written out was read back as set: a compare with the base said
+    'on_budget_exhausted (end_program) changes nothing' of a key nobody wrote, and
+    described the launch ask twice, once as the base's default and once as the file's own
+    choice. Where that mapping would not load as ``scenario`` itself, every key is written."""
+    import json
+
+    from ..scenario_io import apply_sets
+
+    full = scenario.model_dump(mode="json")
+    try:
+        data = apply_sets(base.model_dump(mode="json", exclude_unset=True),
+                          [f"{key}={json.dumps(value)}" for key, value in values.items()])
+        data.update({k: full[k] for k in ("name", "description", "seed") if k in full})
+        if Scenario.model_validate(data).model_dump(mode="json") == full:
+            return data
+    except Exception:   # noqa: BLE001 - any doubt: the whole scenario, as before
+        pass
+    return full
 
 
 def against_the_best(row: dict) -> str:
