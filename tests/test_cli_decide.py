@@ -2691,7 +2691,7 @@ def test_a_set_of_a_key_the_study_varies_is_refused(tmp_path, command, flag, stu
     # that leaves the key alone is no clash, and a malformed one is left to the --set's own parsing)
     from simulator.cli_decide import _block_sets
 
-    assert _block_sets(f"program={{incentive: {{referrer_reward: 5}}}}", "program", REWARD)
+    assert _block_sets("program={incentive: {referrer_reward: 5}}", "program", REWARD)
     assert not _block_sets("program.incentive={referee_reward: 5}", "program.incentive", REWARD)
     assert not _block_sets("program.incentive={", "program.incentive", REWARD)
     for item in (f"{REWARD}=5", f"{REWARD}=5.0", "program.incentive={kind: double_sided, referrer_reward: 5}"):
