@@ -459,6 +459,23 @@ def joint_level(level: float, tests: int) -> float:
     return 1 - (1 - level) / max(int(tests), 1)
 
 
+def holm_steps(chances: Mapping[Hashable, float], level: float) -> dict[Hashable, tuple[float, bool]]:
+    """Holm's step-down (Holm 1979) over the p-values ``chances``: for each key, the level
+    its test is made at and whether it is told apart. The smallest p is tested at
+    1 − (1 − level)/m, the next at 1 − (1 − level)/(m − 1), ..., the last at ``level``;
+    from the first that is not told apart on, every later one is kept at that step's
+    level. A sweep's best points and its plots' bands step down so, as compare does."""
+    steps, stopped = {}, None
+    ordered = sorted(chances, key=chances.get)
+    for k, key in enumerate(ordered):
+        each = stopped if stopped is not None else joint_level(level, len(ordered) - k)
+        apart = stopped is None and chances[key] < 1 - each
+        if not apart and stopped is None:
+            stopped = each
+        steps[key] = (each, apart)
+    return steps
+
+
 def copies(values: Mapping[Hashable, np.ndarray], lead: Hashable, names: Sequence[Hashable]) -> dict:
     """For each of ``names`` (designs, points), the one whose values it has in every
     replicate, draw or point: ``lead`` itself (a copy of the best, the leader or the

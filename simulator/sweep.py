@@ -33,7 +33,7 @@ import pandas as pd
 from .equality import FieldsEqual
 from .compare import LOWER_IS_BETTER, UNRANKED
 from .config import Scenario
-from .metrics import NEVER_IS_WORST, UNDEFINED_IS_WORST, copies, joint_level, t_sf
+from .metrics import NEVER_IS_WORST, UNDEFINED_IS_WORST, copies, holm_steps, t_sf
 from .errors import ScenarioError
 from . import executors
 from .executors import run_tasks
@@ -915,21 +915,6 @@ def _two_sided_p(centre: np.ndarray, error: np.ndarray, dof: np.ndarray, n: np.n
     return np.where((n < 2) | ~np.isfinite(centre) | np.isnan(chance), 1.0, chance)
 
 
-def _holm_apart(chances: dict[int, float], level: float) -> set[int]:
-    """The points told apart from the best by Holm's step-down (Holm 1979) over their
-    p-values ``chances``: the smallest tested at 1 − (1 − level)/m, the next at
-    1 − (1 − level)/(m − 1), ..., the last at ``level``; the first that fails and every
-    point after it stay in the best's company. As compare's against_the_best: with
-    Bonferroni (every test at 1 − (1 − level)/m), a sweep listed a point that compare, on
-    the same runs, called behind "sure at 95%"."""
-    apart, tests = set(), len(chances)
-    for k, (point, chance) in enumerate(sorted(chances.items(), key=lambda item: item[1])):
-        if not chance < 1 - joint_level(level, tests - k):
-            break
-        apart.add(point)
-    return apart
-
-
 def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: float) -> list[dict]:
     """best_points' rows for one set of points (all of them, or one combination of assumptions)."""
     ok = frame[frame["status"] == "ok"]
@@ -993,7 +978,10 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
             chance = np.where(defined > 0, np.minimum(chance, fewer), 0.0)
         contenders = [int(p) for p, r, d in zip(table.index, ran, defined_any) if r and d and int(p) != best]
         tested = [p for p in contenders if same.get(p, p) == p]
-        apart = _holm_apart(dict(zip(tested, chance[[table.index.get_loc(p) for p in tested]])), level)
+        # Holm's step-down, as compare's: with Bonferroni (every test at 1 − (1 − level)/m) a sweep listed a point
+        # that compare, on the same runs, called behind "sure at 95%"
+        steps = holm_steps(dict(zip(tested, chance[[table.index.get_loc(p) for p in tested]])), level)
+        apart = {p for p, (_, told) in steps.items() if told}
         tied = np.array([int(p) in contenders and (same.get(int(p), int(p)) == best
                                                    or same.get(int(p), int(p)) not in apart) for p in table.index])
         # a point whose every run failed is no contender: it was named "indistinguishable from the best"

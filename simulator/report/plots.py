@@ -16,7 +16,7 @@ from matplotlib.transforms import blended_transform_factory  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ..metrics import UNDEFINED_IS_WORST, copies, joint_level, t_quantile, t_sf  # noqa: E402
+from ..metrics import UNDEFINED_IS_WORST, copies, holm_steps, t_quantile, t_sf  # noqa: E402
 from ..results import atomic_write  # noqa: E402
 from .text import axis_label, fmt_short, horizon_profit, unit_of  # noqa: E402
 
@@ -433,13 +433,8 @@ def _holm_levels(per: pd.DataFrame, best, level: float) -> np.ndarray:
     chance = np.where((count > 1) & np.isfinite(chance), chance, 1.0)
     names = list(per.index)
     copy_of = copies({n: per.loc[n].to_numpy(dtype=float) for n in names}, best, [n for n in names if n != best])
-    tested = sorted((i for i, n in enumerate(names) if n != best and copy_of[n] == n), key=lambda i: chance[i])
-    levels = {best: float(level)}
-    stopped = None
-    for k, i in enumerate(tested):
-        levels[names[i]] = stopped if stopped is not None else joint_level(level, len(tested) - k)
-        if stopped is None and not chance[i] < 1 - levels[names[i]]:
-            stopped = levels[names[i]]
+    steps = holm_steps({n: chance[i] for i, n in enumerate(names) if n != best and copy_of[n] == n}, level)
+    levels = {best: float(level), **{n: each for n, (each, _) in steps.items()}}
     return np.array([levels.get(copy_of.get(n, n), float(level)) for n in names])
 
 
