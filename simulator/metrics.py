@@ -459,6 +459,18 @@ def joint_level(level: float, tests: int) -> float:
     return 1 - (1 - level) / max(int(tests), 1)
 
 
+def two_sided_p(centre: np.ndarray, error: np.ndarray, dof: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Two-sided t p-values of each difference from the best (``centre``, its standard
+    ``error`` on ``dof`` degrees of freedom; ``n``, the runs it rests on), the test whose interval
+    centre ± t(½ + level/2, dof)·error leaves out 0 just when p < 1 − level: 1 where it
+    rests on fewer than two runs (no spread to test with) or its difference is unknown,
+    0 for a difference with no spread at all."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = np.abs(centre) / error
+        chance = np.where(error > 0, 2 * t_sf(statistic, np.maximum(dof, 1)), np.where(centre != 0, 0.0, 1.0))
+    return np.where((n < 2) | ~np.isfinite(centre) | np.isnan(chance), 1.0, chance)
+
+
 def holm_steps(chances: Mapping[Hashable, float], level: float) -> dict[Hashable, tuple[float, bool]]:
     """Holm's step-down (Holm 1979) over the p-values ``chances``: for each key, the level
     its test is made at and whether it is told apart. The smallest p is tested at

@@ -33,7 +33,7 @@ import pandas as pd
 from .equality import FieldsEqual
 from .compare import LOWER_IS_BETTER, UNRANKED
 from .config import Scenario
-from .metrics import NEVER_IS_WORST, UNDEFINED_IS_WORST, copies, holm_steps, t_sf
+from .metrics import NEVER_IS_WORST, UNDEFINED_IS_WORST, copies, holm_steps, two_sided_p
 from .errors import ScenarioError
 from . import executors
 from .executors import run_tasks
@@ -903,18 +903,6 @@ def fewer_defined(k: int, n: int, k_best: int, n_best: int) -> float:
     return min(1.0, sum(math.exp(log_comb(hits, x) + log_comb(total - hits, n - x) - whole) for x in range(low, k + 1)))
 
 
-def _two_sided_p(centre: np.ndarray, error: np.ndarray, dof: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Two-sided t p-values of each point's difference from the best (``centre``, its
-    standard ``error`` on ``dof`` degrees of freedom), the test whose interval
-    centre ± t(½ + level/2, dof)·error leaves out 0 just when p < 1 − level: 1 where it
-    rests on fewer than two runs (no spread to test with) or its difference is unknown,
-    0 for a difference with no spread at all."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        statistic = np.abs(centre) / error
-        chance = np.where(error > 0, 2 * t_sf(statistic, np.maximum(dof, 1)), np.where(centre != 0, 0.0, 1.0))
-    return np.where((n < 2) | ~np.isfinite(centre) | np.isnan(chance), 1.0, chance)
-
-
 def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: float) -> list[dict]:
     """best_points' rows for one set of points (all of them, or one combination of assumptions)."""
     ok = frame[frame["status"] == "ok"]
@@ -966,7 +954,7 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
                 dof = joint ** 2 / (variance ** 2 / np.maximum(n_each - 1, 1) + variance[at] ** 2 / max(n_each[at] - 1, 1))
             error, dof = np.sqrt(joint), np.where(joint > 0, dof, 1.0)
             n = np.minimum(n_each, n_each[at])
-        chance = _two_sided_p(centre, error, dof, n)
+        chance = two_sided_p(centre, error, dof, n)
         if metric in UNDEFINED_IS_WORST:
             # undefined in every run (a program that added nobody has no cost per extra customer) is the worst there
             # is, not a point too little known to tell apart: such points were listed beside a best defined in all;

@@ -16,7 +16,7 @@ from matplotlib.transforms import blended_transform_factory  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ..metrics import UNDEFINED_IS_WORST, copies, holm_steps, t_quantile, t_sf  # noqa: E402
+from ..metrics import UNDEFINED_IS_WORST, copies, holm_steps, t_quantile, two_sided_p  # noqa: E402
 from ..results import atomic_write  # noqa: E402
 from .text import axis_label, fmt_short, horizon_profit, unit_of  # noqa: E402
 
@@ -427,10 +427,7 @@ def _holm_levels(per: pd.DataFrame, best, level: float) -> np.ndarray:
     count = diffs.notna().sum(axis=1).to_numpy()
     error = diffs.std(axis=1).to_numpy() / np.sqrt(np.maximum(count, 1))
     centre = diffs.mean(axis=1).to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        chance = np.where(error > 0, 2 * t_sf(np.abs(centre) / error, np.maximum(count - 1, 1)),
-                          np.where(centre != 0, 0.0, 1.0))
-    chance = np.where((count > 1) & np.isfinite(chance), chance, 1.0)
+    chance = two_sided_p(centre, error, np.maximum(count - 1, 1), count)
     names = list(per.index)
     copy_of = copies({n: per.loc[n].to_numpy(dtype=float) for n in names}, best, [n for n in names if n != best])
     steps = holm_steps({n: chance[i] for i, n in enumerate(names) if n != best and copy_of[n] == n}, level)
