@@ -117,14 +117,28 @@ def direct_sends(wrapper_class) -> bool:
 
 
 def main() -> None:
-    from solara.__main__ import main as solara_main
+    """``solara run`` with the classroom's settings. Ctrl-C, the documented way to stop
+    the app, ends in one 'interrupted' line and exit 130, as every other refsim command:
+    solara's own command printed click's 'Aborted!' and exited 1."""
+    import click
+    from solara.__main__ import cli as solara_cli
 
     # solara's run command builds its server with uvicorn.Config(**options) and
     # uvicorn.Server(config=...), both looked up when the server starts; it offers no
     # option for the websocket's pings nor for uvicorn's tick
     uvicorn.Config = ClassroomConfig
     uvicorn.Server = ClassroomServer
-    solara_main()
+    arguments = sys.argv[1:]   # as solara's main() passes them: nothing after a '--'
+    if "--" in arguments:
+        arguments = arguments[:arguments.index("--")]
+    try:
+        solara_cli(arguments, standalone_mode=False)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except click.exceptions.ClickException as error:   # what standalone mode shows, as it shows it
+        error.show()
+        sys.exit(error.exit_code)
 
 
 if __name__ == "__main__":

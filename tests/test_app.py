@@ -2474,3 +2474,38 @@ def test_k_reads_about_1_by_the_figure_the_card_shows_ends_included():
         assert verdict(KReading(k, 20), shrinking, 1.0).headline != EDGE_HEADLINE, k
     for k in (9 / 10, 11 / 10):   # on the edge already: it stays until K leaves 0.90-1.10
         assert verdict(KReading(k, 20), shrinking, 1.0, edge=K_EDGE_LEAVE).headline == EDGE_HEADLINE, k
+
+
+def test_stopping_the_app_with_ctrl_c_says_interrupted_and_exits_130(monkeypatch, capsys):
+    """Ctrl-C is the documented way to stop `refsim app` (docs/app.md), and solara's own
+    command ended it with click's "Aborted!" and exit 1, where every other refsim command
+    says "interrupted" and exits 130. The server's entry point now does the same; a usage
+    mistake is still shown as click shows it."""
+    import click
+    import uvicorn
+
+    from simulator import app_server
+
+    monkeypatch.setattr(uvicorn, "Config", uvicorn.Config)   # main() swaps these in: restored after the test
+    monkeypatch.setattr(uvicorn, "Server", uvicorn.Server)
+
+    @click.command()
+    def stopped():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("solara.__main__.cli", stopped)
+    monkeypatch.setattr("sys.argv", ["simulator.app_server"])
+    with pytest.raises(SystemExit) as done:
+        app_server.main()
+    assert done.value.code == 130 and capsys.readouterr().err.strip().splitlines()[-1] == "interrupted"
+
+    @click.command()
+    @click.option("--port", type=int)
+    def server(port):
+        raise AssertionError("not reached")
+
+    monkeypatch.setattr("solara.__main__.cli", server)
+    monkeypatch.setattr("sys.argv", ["simulator.app_server", "--port", "x"])
+    with pytest.raises(SystemExit) as done:
+        app_server.main()
+    assert done.value.code == 2 and "'x' is not a valid integer" in capsys.readouterr().err
