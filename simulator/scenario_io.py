@@ -357,7 +357,10 @@ def blame_override(error: ScenarioError, overrides: Iterable[str], source: str) 
     for item in reversed(list(overrides)):  # the last override of a key is the one that stands
         given = item.partition("=")[0].strip()
         if key == given or key.startswith(given + ".") or given.startswith(key + "."):
-            return ScenarioError(error.message, file=f"{source} with --set {item.strip()}", key=key)
+            # a --set has no line to delete: `--set program=null` was told to "delete the line to keep the defaults"
+            message = error.message.replace(", or delete the line to keep the defaults",
+                                            ", or drop this --set to keep the file's or the default's")
+            return ScenarioError(message, file=f"{source} with --set {item.strip()}", key=key)
     return error
 
 

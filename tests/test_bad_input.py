@@ -997,3 +997,15 @@ def test_a_single_value_where_a_list_belongs_is_told_to_be_a_list(tmp_path):
     assert "should be a list ([a, b], or one '- item' line each), not a single value (5)" in stderr, stderr
     code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", "program.channels=email")
     assert code == 2 and "should be a list ([a, b], or one '- item' line each), not text ('email')" in stderr, stderr
+
+
+def test_a_set_of_a_block_to_null_is_not_told_to_delete_a_line(tmp_path):
+    """`--set program=null` was told to "give its keys, or delete the line to keep the
+    defaults": a --set has no line. It is now told to drop the --set; a file's own empty
+    block keeps the line advice."""
+    code, stdout, stderr = invoke("validate", SCENARIOS / "default.yaml", "--set", "program=null")
+    assert code == 2 and "give its keys, or drop this --set to keep the file's or the default's" in stderr, stderr
+    assert "delete the line" not in stderr
+    empty = write(tmp_path, text="name: x\ndays: 30\nprogram:\n")
+    code, stdout, stderr = invoke("validate", empty)
+    assert code == 2 and "give its keys, or delete the line to keep the defaults" in stderr, stderr
