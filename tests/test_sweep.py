@@ -3766,6 +3766,17 @@ def test_a_sweep_choosing_the_referrers_reward_names_the_assumed_saturation(tmp_
             "program.incentive.referee_share_uplift=0:1") in friend and "max_uplift=0.5:2" not in friend
     both = _reward_size_note(loaded({**reward, "program.incentive.referee_reward": {"values": [0, 40]}}))
     assert "`max_uplift` (1)" in both and "`referee_max_uplift` (1.5)" in both, both
+    # one uplift swept (here as an assumption): the other is still named, alone (both were dropped)
+    one = _reward_size_note(loaded({"program.incentive.referee_reward": {"values": [0, 40]},
+                                    "program.incentive.referee_share_uplift": {"values": [0.2, 1.0]}},
+                                   ["program.incentive.referee_share_uplift"]))
+    assert "it raises the friend's conversion by up to `referee_max_uplift` (1.5) (the direction" in one, one
+    assert "--uncertain program.incentive.referee_max_uplift=0:2.25)" in one and "referee_share_uplift=" not in one
+    # a friend's reward assumed to move nobody (both uplifts 0): nothing rests on them, as compare says nothing
+    still = {**BASE, "program": {**BASE["program"], "incentive": {**BASE["program"]["incentive"], "referee_max_uplift": 0,
+                                                                  "referee_share_uplift": 0}}}
+    assert _reward_size_note(load_sweep(write_sweep(tmp_path, base=still, metrics=["incremental_value"], parameters={
+        "program.incentive.referee_reward": {"values": [0, 40]}}))) == ""
 
 
 def test_a_paired_sweep_plots_band_misses_the_best_mean_just_where_the_table_tells_the_level_apart(monkeypatch):

@@ -105,7 +105,7 @@ def _checked(u: np.ndarray, v: np.ndarray, weight: np.ndarray | None, nodes: int
         return nodes, u, v, None
     if nodes is None and bool((u == v).all()):   # as an empty file: a self-loop is dropped, and it ran with no tie at all
         raise ScenarioError(f"the edge list has no ties: its {len(u):,} line{'s are' if len(u) > 1 else ' is a'} "
-                            f"self-loop{'s' if len(u) > 1 else ''} (a person tied to themselves), which are dropped; "
+                            f"self-loop{'s' if len(u) > 1 else ''} (a person tied to themselves), which {'are' if len(u) > 1 else 'is'} dropped; "
                             f"{_EDGE_LIST_FORMAT}", file=file, key="network.path")
     low = min(int(u.min()), int(v.min()))
     high = max(int(u.max()), int(v.max()))

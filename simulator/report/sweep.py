@@ -452,9 +452,11 @@ def _reward_size_note(sweep: Sweep) -> str:
             clauses.append(clause)
             tests += ranges
     incentive = sweep.base.program.incentive
-    if referee and not any(key in sweep.parameters for key in REFEREE_UPLIFT_KEYS) \
-            and "referee_max_uplift" in type(incentive).model_fields:
-        clause, ranges = referee_assumption(incentive)
+    # each uplift the sweep does not vary itself, and only where it moves anyone (at 0 compare names neither)
+    uplifts = tuple(key.rpartition(".")[2] for key in REFEREE_UPLIFT_KEYS if key not in sweep.parameters
+                    and getattr(incentive, key.rpartition(".")[2], 0) > 0)
+    if referee and uplifts and "referee_max_uplift" in type(incentive).model_fields:
+        clause, ranges = referee_assumption(incentive, uplifts)
         clauses.append(clause)
         tests.append(ranges)
     if not clauses:

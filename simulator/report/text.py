@@ -2058,15 +2058,17 @@ def saturation_assumption(scenarios) -> tuple[str, list[str]]:
     return clause, ["`" + " ".join(f"--uncertain {r}" for r in ranges) + "`"]
 
 
-def referee_assumption(incentive) -> tuple[str, str]:
+def referee_assumption(incentive, keys: tuple[str, ...] = ("referee_max_uplift", "referee_share_uplift")
+                       ) -> tuple[str, str]:
     """How much the friend's reward is assumed to move people under ``incentive``, as a
-    clause, and the `--uncertain` ranges that test it: $10 + $10 beat $20 to the referrer
-    by $1.2M on 730 days with the friend's reward moving conversion up to x2.5 and sharing
-    up to x1.5; at 0.5 and 0 the referrer-only design led, and no note named either size."""
-    conversion, sharing = incentive.referee_max_uplift, incentive.referee_share_uplift
-    clause = (f"how much a friend's reward moves people is assumed: it raises the friend's conversion by up to "
-              f"`referee_max_uplift` ({conversion:g}) and the referrer's sharing by up to `referee_share_uplift` "
-              f"({sharing:g}) (the direction is Gershon, Cryder & John 2020; the sizes are assumptions: docs/model.md)")
-    ranges = (f"`--uncertain program.incentive.referee_max_uplift=0:{min(10.0, max(2.0, 1.5 * conversion)):g} "
-              f"--uncertain program.incentive.referee_share_uplift=0:{min(10.0, max(1.0, 1.5 * sharing)):g}`")
-    return clause, ranges
+    clause, and the `--uncertain` ranges that test it, for the uplifts ``keys`` (a study
+    that varies one names the other only): $10 + $10 beat $20 to the referrer by $1.2M on
+    730 days with the friend's reward moving conversion up to x2.5 and sharing up to
+    x1.5; at 0.5 and 0 the referrer-only design led, and no note named either size."""
+    said = {"referee_max_uplift": ("the friend's conversion", 2.0), "referee_share_uplift": ("the referrer's sharing", 1.0)}
+    parts = [f"{said[key][0]} by up to `{key}` ({getattr(incentive, key):g})" for key in keys]
+    clause = (f"how much a friend's reward moves people is assumed: it raises {' and '.join(parts)} (the direction is "
+              f"Gershon, Cryder & John 2020; the sizes are assumptions: docs/model.md)")
+    ranges = " ".join(f"--uncertain program.incentive.{key}=0:{min(10.0, max(said[key][1], 1.5 * getattr(incentive, key))):g}"
+                      for key in keys)
+    return clause, f"`{ranges}`"
