@@ -358,8 +358,7 @@ def blame_override(error: ScenarioError, overrides: Iterable[str], source: str) 
         given = item.partition("=")[0].strip()
         if key == given or key.startswith(given + ".") or given.startswith(key + "."):
             # a --set has no line to delete: `--set program=null` was told to "delete the line to keep the defaults"
-            message = error.message.replace(", or delete the line to keep the defaults",
-                                            ", or drop this --set to keep the file's or the default's")
+            message = error.message.replace(KEEP_DEFAULTS, ", or drop this --set to keep the file's or the default's")
             return ScenarioError(message, file=f"{source} with --set {item.strip()}", key=key)
     return error
 
@@ -932,6 +931,10 @@ def _field_at(path: list, data: dict, model: type[BaseModel]):
     return owner, field
 
 
+#: The way out _empty_remedy offers for an empty block of a file; blame_override rewords it for a --set.
+KEEP_DEFAULTS = ", or delete the line to keep the defaults"
+
+
 def _empty_remedy(path: list, data: dict, model: type[BaseModel], give: str = "its keys") -> str:
     """What to do with a block that has nothing under it: give its keys, or delete it where
     that keeps a default (a list's item is deleted with its '- ' line; a required block
@@ -941,7 +944,7 @@ def _empty_remedy(path: list, data: dict, model: type[BaseModel], give: str = "i
     field = _field_at(path, data, model)[1] if path else None
     if field is not None and field.is_required():
         return f"give {give}"
-    return f"give {give}, or delete the line to keep the defaults"
+    return f"give {give}{KEEP_DEFAULTS}"
 
 
 def _kinds_hint(path: list, data: dict, model: type[BaseModel]) -> str:

@@ -549,7 +549,11 @@ def _late_ask_note(sweep: Sweep, frame: pd.DataFrame, best: pd.DataFrame) -> str
     from ..sweep import scenario_at
 
     ranked = [m for m in ("k_factor", "program_k") if len(best) and m in set(best["metric"])]
-    if not ranked or "point_id" not in frame.columns:
+    # only the ask's timing, K's window and the horizon decide it: a sweep varying none of them asks alike at every
+    # point, and building each point's scenario (about 1 ms each, k_factor being a default metric) buys nothing
+    moving = any(key in ("program", "days", "k_window_days") or key.startswith("program.timing")
+                 for key in sweep.parameters)
+    if not ranked or not moving or "point_id" not in frame.columns:
         return ""
     late, early = [], []
     for point, runs in frame.groupby("point_id", sort=True):
