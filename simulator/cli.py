@@ -480,7 +480,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
     from .metrics import median_day
     from .report import fmt
     from .report.text import (asks_over, ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance,
-                              paced_text, reserves)
+                              owed_months, paced_text, reserves)
 
     lines = []
     incentive = getattr(scenario.program, "incentive", None)
@@ -520,7 +520,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
         owed = owed_beyond_allowance(runs, monthly)
         lines.append(f"monthly allowance {monthly:,.0f}: {float(runs['reward_cost'].mean()) / allowed:.0%} of the "
                      f"{allowed:,.0f} allowed used on average (a spent month pauses the reward until the next)"
-                     + (f"; {fmt(owed)} still owed at the end, {owed / monthly:.1f} months of it (it paces payments, "
+                     + (f"; {fmt(owed)} still owed at the end ({owed_months(owed, monthly)}; it paces payments, "
                         f"not commitments)" if owed else ""))
     some = runs["rewards_unpaid"][runs["rewards_unpaid"] > 0] if "rewards_unpaid" in runs.columns else []
     if len(some):

@@ -835,8 +835,9 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     # what the allowance still owes at the horizon, in months of it: 350 owed at 100 a month
     owing = headline(SimpleNamespace(runs=runs.assign(budget_exhausted_day=float("nan"), reward_cost=[380.0, 400.0],
                                                       rewards_owed=[300.0, 400.0]), scenario=capped))[0]
-    assert ("At the end 350.0 of rewards were still owed on average, 3.5 months of the allowance: it paces the payments, "
-            "not the rewards the offer commits to while it is open.") in owing
+    # discounted to the horizon, so the months are a floor on the time to pay it: 42.2 at $1 a month took 52 months
+    assert ("At the end 350.0 of rewards were still owed on average (discounted to the horizon; at least 3.5 months of "
+            "the allowance to pay): it paces the payments, not the rewards the offer commits to while it is open.") in owing
     # beside a total budget that ran out in some replicates the allowance was said nowhere in the
     # headline (docs/model.md: the headline gives how much of it was used, and what is owed in months of it)
     both = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
@@ -845,7 +846,7 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
                                     scenario=both))[0]
     assert "Its budget ran out on day 40 (median) in 50% of replicates" in text
     assert ("Its monthly allowance (100 a month, 400 over the 4 months begun) was 98% used on average" in text
-            and "3.5 months of the allowance" in text), text
+            and "at least 3.5 months of the allowance to pay" in text), text
     # rewards earned but falling due after the budget ran out are named, with what they cost
     lost = headline(SimpleNamespace(runs=runs.assign(rewards_unpaid=[0.0, 90.0]), scenario=budgeted))[0]
     assert ("In 1 of the 2 replicates, rewards the referrals had earned were beyond the budget (90.0 of company cost "
@@ -1016,7 +1017,8 @@ def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
     # and what it still owes at the end, where that is more than a month of it
     assert _budget_lines(never.assign(reward_cost=390.0, rewards_owed=[50.0, 150.0, 250.0, 350.0]), capped) == [
         "monthly allowance 100: 98% of the 400 allowed used on average (a spent month pauses the reward until the "
-        "next); 200.0 still owed at the end, 2.0 months of it (it paces payments, not commitments)"]
+        "next); 200.0 still owed at the end (discounted to the horizon; at least 2.0 months of the allowance to pay; it "
+        "paces payments, not commitments)"]
     # months begun by the last day, as the budget counts them: 61 days begin 2 (month 1 is days 32-61), not 3
     short = small(days=61, program={"incentive": {"kind": "double_sided", "budget_per_month": 20}})
     assert _budget_lines(never.assign(reward_cost=40.0), short)[0].startswith("monthly allowance 20: 100% of the 40 allowed")

@@ -1589,8 +1589,8 @@ def allowance_sentence(runs, incentive, days: int) -> str:
         text += (f"Its monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the {months} months "
                  f"begun) was {float(runs['reward_cost'].mean()) / allowed:.0%} used on average; {MONTHLY_PAUSE}")
         if owed := owed_beyond_allowance(runs, monthly):
-            text += (f" At the end {fmt(owed)} of rewards were still owed on average, {owed / monthly:.1f} months of "
-                     f"the allowance: it paces the payments, not the rewards the offer commits to while it is open.")
+            text += (f" At the end {fmt(owed)} of rewards were still owed on average ({owed_months(owed, monthly)}): "
+                     f"it paces the payments, not the rewards the offer commits to while it is open.")
     return text
 
 
@@ -1601,6 +1601,13 @@ def owed_beyond_allowance(runs, monthly: float) -> float:
     stood only in the rewards_owed column."""
     owed = float(runs["rewards_owed"].mean()) if "rewards_owed" in runs.columns and len(runs) else 0.0
     return owed if owed > monthly else 0.0
+
+
+def owed_months(owed: float, monthly: float) -> str:
+    """How long the allowance ``monthly`` takes to pay ``owed``, the discounted
+    rewards_owed: at least owed / monthly months, as each later payment is discounted
+    more. "42.2 months of it" read as the time to pay, which was 52 months at $1 a month."""
+    return f"discounted to the horizon; at least {owed / monthly:.1f} months of the allowance to pay"
 
 
 def first_day_paybacks(runs) -> int | None:
