@@ -132,7 +132,9 @@ def check_scenario(scenario: Any, caller: str) -> Scenario:
     # (which keeps model_fields_set, that the reports read): the run's scenario (results.scenario, a model's) shared
     # the caller's blocks, so editing one edited the other, and a manifest written later recorded values never run
     original = scenario
-    scenario = validated if validated != scenario else scenario.model_copy(deep=True)
+    # the copy's numpy numbers made plain, as the validated scenario holds them: np.int64(20) == 20, so the copy
+    # was kept with them, ran, and then its results folder stopped on pydantic's "Unable to serialize unknown type"
+    scenario = validated if validated != scenario else _plain_fields(scenario.model_copy(deep=True))
     limits.check_network(scenario, f"{caller}()")
     if scenario.network.kind == "edgelist" and Path(scenario.network.path).is_file():
         # a copy switched to an edge list: its size must be the file's, as a file's is (a size of 20,000 given for a
@@ -153,6 +155,20 @@ def _plain_numbers(value: Any) -> Any:
             and getattr(value, "ndim", 1) == 0:
         return value.item()
     return value
+
+
+def _plain_fields(model: BaseModel) -> BaseModel:
+    """``model`` (a deep copy, changed in place) with numpy's numbers in its fields and
+    its blocks' as Python's, its set fields kept (the reports read them)."""
+    for key, value in vars(model).items():
+        if isinstance(value, BaseModel):
+            _plain_fields(value)
+        elif isinstance(value, (list, tuple)):
+            model.__dict__[key] = type(value)(_plain_fields(item) if isinstance(item, BaseModel) else _plain_numbers(item)
+                                              for item in value)
+        else:
+            model.__dict__[key] = _plain_numbers(value)
+    return model
 
 
 def _with_unchecked_keys(model: BaseModel, data: dict) -> dict:

@@ -5,6 +5,7 @@ traceback from numpy's SeedSequence or the engine's arrays)."""
 from __future__ import annotations
 
 import inspect
+import json
 from pathlib import Path
 
 import re
@@ -174,7 +175,7 @@ def test_numpy_integers_are_whole_numbers(tiny):
     assert len(results.runs) == 1 and results.scenario.seed == 1
 
 
-def test_numpy_integers_in_a_model_copy_still_run_and_a_float_for_a_count_is_one_line(tiny):
+def test_numpy_integers_in_a_model_copy_still_run_and_a_float_for_a_count_is_one_line(tiny, tmp_path):
     """days=np.int64(20) from a loop over np.arange ran before the scenario was checked
     (and was refused as "Input should be a valid integer"); days=20.0 passed the check
     as a whole float and stopped in the engine on "'float' object cannot be interpreted
@@ -186,8 +187,16 @@ def test_numpy_integers_in_a_model_copy_still_run_and_a_float_for_a_count_is_one
         results = simulate(tiny.model_copy(update={"days": np.int64(20)}), replicates=1, seed=1, baseline=False)
         channel = tiny.program.channels[0].model_copy(update={"invite_all": np.bool_(False)})
         program = tiny.program.model_copy(update={"channels": [channel, *tiny.program.channels[1:]]})
-        simulate(tiny.model_copy(update={"program": program}), replicates=1, seed=1, baseline=False)
+        switched = simulate(tiny.model_copy(update={"program": program}), replicates=1, seed=1, baseline=False)
     assert len(results.timeseries) > 0
+    # and the run's scenario holds Python's numbers, so its folder is written: it stopped on pydantic's
+    # "Unable to serialize unknown type: <class 'numpy.int64'>", the runs lost
+    assert type(results.scenario.days) is int and type(switched.scenario.program.channels[0].invite_all) is bool
+    from simulator.report import write_run
+
+    for name, ran in (("days", results), ("invite_all", switched)):
+        folder = write_run(ran, tmp_path / name)
+        assert json.loads((folder / "manifest.json").read_text())["scenarios"][0] == ran.scenario.model_dump(mode="json")
     with pytest.raises(ScenarioError) as error:
         simulate(tiny.model_copy(update={"days": 20.0}), replicates=1, seed=1, baseline=False)
     assert error.value.key == "days" and "\n" not in str(error.value)
