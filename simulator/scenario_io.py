@@ -777,9 +777,10 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         path = path + sub.split(".")
         key = ".".join(str(p) for p in path)
     elif isinstance(first.get("input"), float) and math.isnan(first["input"]):
-        # a YAML .nan fails every bound, and was told "should be less than or equal to 1000000000 (got nan)"
-        bound = message.removeprefix("Value error, ")
-        message = f"should be a number, not NaN (got nan); {bound[:1].lower()}{bound[1:]}"
+        # a YAML .nan fails every bound, and was told "should be less than or equal to 1000000000 (got nan)"; then
+        # "...not NaN (got nan); input should be less than or equal to 1000000000", as if it were too large: the range
+        message = "should be a number, not NaN (got nan)" + (_type_hint("float_type", path, data, model)
+                                                               or "; valid: a number")
     else:
         message = message.removeprefix("Value error, ")
         if "input" in first and kind not in ("model_type", "dict_type") and not isinstance(first["input"], (dict, list)):

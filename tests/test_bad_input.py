@@ -75,7 +75,10 @@ def write(tmp_path, data=None, text=None, name="scenario.yaml"):
     (lambda d: d.__setitem__("replicates", 10**30), "replicates", ["less than or equal to"]),
     # a YAML .nan fails every bound: it was told "should be less than or equal to 1000000000 (got nan)"
     (lambda d: d["program"]["incentive"].__setitem__("referrer_reward", float("nan")), "program.incentive.referrer_reward",
-     ["should be a number, not NaN (got nan); input should be less than or equal to"]),
+     ["should be a number, not NaN (got nan); valid: a number from 0 to 1,000,000,000"]),
+    # and then "; input should be less than or equal to 1" followed, as if the NaN were too large: the range instead
+    (lambda d: d["program"].__setitem__("base_share", float("nan")), "program.base_share",
+     ["should be a number, not NaN (got nan); valid: a number from 0 to 1"]),
     # single_sided pays no friend: a friend-side uplift there would change nothing, and was taken silently
     (lambda d: d["program"].__setitem__("incentive", {"kind": "single_sided", "referee_max_uplift": 2}),
      "program.incentive.referee_max_uplift",
