@@ -601,7 +601,7 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
         spread = span_text(row["ci_low"], row["ci_high"])   # one run, or none: no interval, not '95% CI – – –'
         out.print(f"  {row['metric']:<22} {fmt(row['mean']):>12}   "
                   + (f"95% CI {spread}" if spread != "–" else "no interval") + f"  ({seeds})", markup=False)
-    from .report.optimize import judged_day_notes, no_program_beats_note, random_start_note
+    from .report.optimize import broken_on_further_seeds, judged_day_notes, no_program_beats_note, random_start_note
 
     if worse := no_program_beats_note(result):
         out.print(f"  warning: {worse.replace('`', '')}", markup=False)
@@ -611,6 +611,10 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
         out.print(f"  note: {judged.replace('`', '')}", markup=False)
     if result.constraints and not result.feasible:
         out.print("  warning: no candidate kept every constraint on fresh seeds (see report.md)", markup=False)
+    elif broken := broken_on_further_seeds(result):
+        out.print(f"  warning: the winner breaks {', '.join(broken)} on the further seeds above, though it kept "
+                  f"{'it' if len(broken) == 1 else 'them'} on those it was chosen on: it sits at the edge; compare it "
+                  f"with the runner-up before launching (see report.md)", markup=False)
     if edge := range_edge_note(result, parameters, base):
         out.print(f"  note: {edge.replace('`', '')}", markup=False)
     if untried := untried_end_note(result, parameters):

@@ -1603,3 +1603,53 @@ def test_a_lever_size_that_costs_nothing_of_its_own_is_said_when_ranked():
     assert "`program.staff.touchpoint_rate`" in unpriced_size_note(["program.staff.touchpoint_rate"])
     assert unpriced_size_note(["program.targeting.daily_capacity"], ["program.targeting.daily_capacity"]) == ""
     assert unpriced_size_note(["program.influencers.count"]) == ""   # priced: count x cost_each
+
+
+def test_a_winner_breaking_a_cap_on_its_further_seeds_is_not_said_to_keep_it(monkeypatch, capsys):
+    """Chosen keeping reward_cost<=50000 on the candidates' fresh seeds (round 0: 49,773),
+    a two-objective study's winner spent 51,811 on the further seeds its figures come
+    from (round 1); report.md's bold line said it "keeps every constraint on the fresh
+    seeds", best.yaml "kept on fresh seeds", the manifest feasible true, and the console
+    said nothing. Each now says it broke the cap there (the figures are round 1's, against
+    the cap's limit)."""
+    from types import SimpleNamespace
+
+    import yaml
+
+    from simulator.report import optimize as report
+
+    monkeypatch.setattr(report, "spend_cap_note", lambda result: "")
+    rows = []
+    for trial, round_, spend in ((11, 0, 49_773.0), (12, 0, 30_000.0), (11, 1, 51_811.0)):
+        rows += [{"trial": trial, "round": round_, "metric": "reward_cost", "mean": spend, "n": 10, "mean_all_runs": spend},
+                 {"trial": trial, "round": round_, "metric": "incremental_value", "mean": 1.0, "n": 10,
+                  "mean_all_runs": 1.0}]
+    cap = [parse_constraint("reward_cost<=50000")]
+    base = small()
+    result = SimpleNamespace(constraints=cap, best_trial=11, feasible=True, confirmation=pd.DataFrame(rows),
+                             best_scenario=base, seed=1, best={"program.incentive.referrer_reward": 41.69},
+                             objectives=[parse_objective("incremental_value"), parse_objective("reward_cost:minimize")])
+    assert report.broken_on_further_seeds(result) == ["reward_cost<=50000"]
+    assert report.constraints_line(result) == ("It keeps every constraint on the fresh seeds it was chosen on, but "
+                                               "**breaks `reward_cost<=50000` on the further seeds below**.")
+    header = report.best_yaml(result, base).splitlines()[1]
+    assert header.endswith("kept on the fresh seeds it was chosen on, NOT on further seeds (reward_cost<=50000).")
+    assert yaml.safe_load(report.best_yaml(result, base))["name"] == "small-best"
+    # the console, under the figures it printed
+    from simulator.cli_decide import _print_best
+
+    confirmation = pd.DataFrame(rows).assign(ci_low=lambda f: f["mean"] - 1, ci_high=lambda f: f["mean"] + 1,
+                                             p2_5=lambda f: f["mean"] - 2, p97_5=lambda f: f["mean"] + 2)
+    trials = pd.DataFrame({"trial": [11, 12], "state": "COMPLETE", "feasible": True, "feasible_upper": True,
+                           "incremental_value_mean": 1.0, "reward_cost_mean": [49_773.0, 30_000.0], "replicates": 2})
+    _print_best(SimpleNamespace(**{**vars(result), "confirmation": confirmation, "trials": trials, "pareto": None}), [])
+    printed = capsys.readouterr().out
+    assert "reward_cost                  51,811" in printed
+    assert ("warning: the winner breaks reward_cost<=50000 on the further seeds above, though it kept it on those it "
+            "was chosen on") in printed
+    # kept on the further seeds too (49,000): the plain line; no candidate keeping them: said as before
+    kept = SimpleNamespace(**{**vars(result), "confirmation": pd.DataFrame(rows).replace(51_811.0, 49_000.0)})
+    assert report.broken_on_further_seeds(kept) == []
+    assert report.constraints_line(kept) == "It **keeps** every constraint on the fresh seeds."
+    none = SimpleNamespace(**{**vars(result), "feasible": False})
+    assert report.broken_on_further_seeds(none) == [] and report.constraints_line(none).startswith("**No candidate")
