@@ -75,8 +75,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)   # "0:100:log" was printed "0💯log"
+out = Console(highlight=False, soft_wrap=True, emoji=False)
 
 EXECUTOR_HELP = "Where runs execute: local (a process pool on this computer), serial (this process) or dask."
 WORKERS_HELP = "Parallel workers (local pool or local Dask cluster; default: the number of CPU cores). Results do not depend on it."

@@ -440,6 +440,8 @@ def test_optimize_mistakes_are_one_line_errors(tmp_path, optimize_settings):
     one_line_error(invoke(*base, "--vary", "program.incentive.referer_reward=0:40"), "referer_reward", "referrer_reward")
     one_line_error(invoke(*base, "--vary", f"{REWARD}=40:0"), REWARD, "LO < HI (e.g. 0:40)")
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:lots"), REWARD, "number")
+    # quoted as typed: the console made ":100:" an emoji ("'0💯log'")
+    one_line_error(invoke(*base, "--vary", f"{REWARD}=0:100:log"), "'0:100:log': a log range needs LO > 0")
     one_line_error(invoke(*base, "--vary", "population.size=0:10"), "population.size")
     one_line_error(invoke("optimize", DEFAULT, "--vary", f"{REWARD}=0:40", "--objective", "cumulative_proft"),
                    "cumulative_proft", "cumulative_profit")
