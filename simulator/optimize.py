@@ -209,6 +209,15 @@ def parse_constraint(text: str, *, source: str = "--constraint") -> Constraint:
         raise ScenarioError(f"'{text}': the limit '{raw}' is not a number; write it plain (e.g. {metric}{op}50000)", key=source) from None
     if not math.isfinite(limit):   # 'nan' broke every trial in optimize and none in sensitivity; 'inf' binds nothing
         raise ScenarioError(f"'{text}': the limit should be a finite number (e.g. {metric}{op}50000)", key=source)
+    from .metrics import METRIC_BOUNDS
+
+    # past the metric's own floor or ceiling no design keeps it: 'reward_cost<=-5' ran the whole study to
+    # "no candidate kept every constraint", exit 0
+    low, high = METRIC_BOUNDS.get(metric, (-math.inf, math.inf))
+    if (op == "<=" and limit < low) or (op == ">=" and limit > high):
+        side, bound = ("at least", low) if op == "<=" else ("at most", high)
+        raise ScenarioError(f"'{text}' can never hold: {metric} is {side} {bound:g} in every run; valid: a limit "
+                            f"{'from' if op == '<=' else 'up to'} {bound:g}", key=source)
     return Constraint(metric, op, limit)  # type: ignore[arg-type]
 
 

@@ -440,6 +440,12 @@ def test_optimize_mistakes_are_one_line_errors(tmp_path, optimize_settings):
     one_line_error(invoke(*base, "--vary", "program.incentive.referer_reward=0:40"), "referer_reward", "referrer_reward")
     one_line_error(invoke(*base, "--vary", f"{REWARD}=40:0"), REWARD, "LO < HI (e.g. 0:40)")
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:lots"), REWARD, "number")
+    # a limit past the metric's own floor or ceiling: no design keeps it, and the study ran to "no candidate kept
+    # every constraint", exit 0
+    one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--constraint", "reward_cost<=-5"),
+                   "--constraint", "'reward_cost<=-5' can never hold: reward_cost is at least 0 in every run")
+    one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--constraint", "referred_share>=1.5"),
+                   "referred_share is at most 1 in every run")
     # quoted as typed: the console made ":100:" an emoji ("'0💯log'")
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:100:log"), "'0:100:log': a log range needs LO > 0")
     one_line_error(invoke(*base, "--vary", "population.size=0:10"), "population.size")

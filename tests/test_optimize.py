@@ -12,11 +12,14 @@ import pytest
 
 from simulator.config import Scenario
 from simulator.errors import ScenarioError
-from simulator.optimize import (Objective, OptimizeSettings, optimize, parse_constraint, parse_objective, pareto_layers)
+from simulator.optimize import (Constraint, Objective, OptimizeSettings, optimize, parse_constraint, parse_objective, pareto_layers)
 from simulator.evaluation import Evaluator
 from simulator.parameters import apply_values, parse_parameter, parse_parameters
 
 from .conftest import small
+
+#: A cap no run keeps (parse_constraint refuses it, as past reward_cost's floor of 0): for studies where none keeps it
+UNKEEPABLE = Constraint("reward_cost", "<=", -1.0)
 
 OPTIMUM = {"program.base_share": 0.37, "program.channels.0.extra_invites": 1.5, "program.timing.delay_days": 6,
            "program.timing.kind": "milestone"}
@@ -1159,7 +1162,7 @@ def test_when_no_candidate_keeps_the_constraints_the_winner_breaks_them_least():
     base = small()
     parameters = parse_parameters(["program.base_share=0.1:1"], base)
     result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=4, evaluate=closed_form,
-                      constraints=[parse_constraint("reward_cost<=-1")],
+                      constraints=[UNKEEPABLE],
                       settings=OptimizeSettings(trials=8, replicates=2, max_replicates=2, startup_trials=8, confirm_tries=3,
                                                 confirm_replicates=2))
     rerun = result.confirmation[result.confirmation["round"] == 0]
@@ -1227,7 +1230,7 @@ def test_two_objectives_with_no_trial_keeping_the_constraints_still_name_the_one
     base = small()
     parameters = parse_parameters(["program.base_share=0.1:1"], base)
     result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit"), parse_objective("reward_cost")],
-                      seed=4, evaluate=closed_form, constraints=[parse_constraint("reward_cost<=-1")],
+                      seed=4, evaluate=closed_form, constraints=[UNKEEPABLE],
                       settings=OptimizeSettings(trials=8, replicates=2, max_replicates=2, population=8, confirm_replicates=2))
     assert result.best is not None and not result.feasible and result.pareto is not None and not len(result.pareto)
     rerun = result.confirmation[result.confirmation["round"] == 0]
@@ -1311,7 +1314,7 @@ def test_with_no_trial_keeping_the_constraints_the_halving_moves_up_those_breaki
     base = small()
     parameters = parse_parameters(["program.base_share=0.1:1"], base)
     result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")], seed=4, evaluate=closed_form,
-                      constraints=[parse_constraint("reward_cost<=-1")],
+                      constraints=[UNKEEPABLE],
                       settings=OptimizeSettings(trials=12, replicates=2, max_replicates=8, startup_trials=12,
                                                 confirm_replicates=2))
     trials = result.trials
