@@ -1656,3 +1656,31 @@ def test_a_winner_breaking_a_cap_on_its_further_seeds_is_not_said_to_keep_it(mon
     assert report.constraints_line(kept) == "It **keeps** every constraint on the fresh seeds."
     none = SimpleNamespace(**{**vars(result), "feasible": False})
     assert report.broken_on_further_seeds(none) == [] and report.constraints_line(none).startswith("**No candidate")
+
+
+def test_the_report_names_the_trials_the_constraints_ruled_out_and_whether_they_did_better():
+    """Eight trials over a $50k cap, two of them at 341k against the winner's 218k, stood
+    only as x's in the figure and as rows missing from the leading trials' table: a
+    reader could not tell that better-scoring designs were kept out by the cap."""
+    from types import SimpleNamespace
+
+    from simulator.report.optimize import ruled_out_note
+
+    trials = pd.DataFrame({"trial": [0, 1, 2, 3, 4], "state": ["COMPLETE"] * 4 + ["FAIL"],
+                           "feasible": [True, False, False, True, False],
+                           "incremental_value_mean": [200e3, 340e3, 150e3, 210e3, 999e3],
+                           "reward_cost_mean": [40e3, 120e3, 60e3, 45e3, 999e3]})
+    result = SimpleNamespace(trials=trials, best_trial=3, feasible=True, constraints=[parse_constraint("reward_cost<=50000")],
+                             objectives=[parse_objective("incremental_value")])
+    # trial 4 failed: not a trial the constraints ruled out; trial 2 broke the cap and did worse than the winner (210)
+    assert ruled_out_note(result) == (
+        "The constraints ruled out 2 of the 4 trials, which broke one on the mean of their search replicates (trials 1, "
+        "2; x's in the figure). 1 of them did better on `incremental_value` than the winner's 210,000 there, the best "
+        "trial 1 at 340,000 (`reward_cost` 120,000 against `reward_cost<=50000`): the constraints, not the objective, keep "
+        "them out.")
+    worse = SimpleNamespace(**{**vars(result), "trials": trials.assign(incremental_value_mean=[200e3, 100e3, 150e3, 210e3, 0.0])})
+    assert ruled_out_note(worse).endswith("(trials 1, 2; x's in the figure); none of them did better on "
+                                          "`incremental_value` than the winner.")
+    # none broke a constraint, or none kept them (said otherwise): no note
+    assert ruled_out_note(SimpleNamespace(**{**vars(result), "trials": trials.assign(feasible=True)})) == ""
+    assert ruled_out_note(SimpleNamespace(**{**vars(result), "feasible": False})) == ""

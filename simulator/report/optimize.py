@@ -160,6 +160,36 @@ def constraints_line(result: OptimizeResult) -> str:
     return "It **keeps** every constraint on the fresh seeds."
 
 
+def ruled_out_note(result: OptimizeResult) -> str:
+    """Which trials the constraints ruled out, and whether they did better on the first
+    objective than the winner on the search's replicates: eight trials over a $50k cap,
+    two at 341k against the winner's 218k, stood only as x's in the figure and rows
+    missing from the leading trials' table."""
+    trials = getattr(result, "trials", None)
+    if not result.constraints or not result.feasible or trials is None or not len(trials) or "feasible" not in trials:
+        return ""
+    done = trials[trials["state"] == "COMPLETE"]
+    broken = done[~done["feasible"].astype(bool)]
+    if not len(broken) or result.best_trial not in set(done["trial"]):
+        return ""
+    first = result.objectives[0]
+    column = f"{first.metric}_mean"
+    won = float(done.loc[done["trial"] == result.best_trial, column].iloc[0])
+    better = broken[first.sign * broken[column].astype(float) > first.sign * won].sort_values(
+        column, ascending=first.sign < 0)
+    text = (f"The constraints ruled out {len(broken)} of the {len(done)} trials, which broke one on the mean of "
+            f"their search replicates (trials {_listed(sorted(int(t) for t in broken['trial']))}; x's in the figure)")
+    if not len(better):
+        return text + f"; none of them did better on `{first.metric}` than the winner."
+    top = better.iloc[0]
+    breaks = ", ".join(f"`{c.metric}` {fmt(float(top[f'{c.metric}_mean']))} against `{c}`" for c in result.constraints
+                       if c.excess(float(top[f"{c.metric}_mean"])) > 0)
+    many = f"All {len(better)}" if len(better) == len(broken) and len(better) > 1 else f"{len(better)} of them"
+    return (text + f". {many} did better on `{first.metric}` than the winner's {fmt(won)} there, the "
+            f"best trial {int(top['trial'])} at {fmt(float(top[column]))} ({breaks}): the constraints, not the "
+            f"objective, keep them out.")
+
+
 def _kept_text(result: OptimizeResult) -> str:
     """best.yaml's word on the constraints: kept, NOT kept, or kept only on the seeds the
     winner was chosen on."""
@@ -645,6 +675,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
             lines += [untried_text(missing, len(trials)), ""]
         if result.constraints:
             lines += [constraints_line(result), ""]
+            if ruled_out := ruled_out_note(result):
+                lines += [ruled_out, ""]
         if judged := judged_day_notes(result):
             lines += [" ".join(judged), ""]
         confirmation = winner_rows(result.confirmation, result.best_trial)
