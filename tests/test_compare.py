@@ -1481,6 +1481,17 @@ def test_the_report_says_how_much_pairing_narrowed_the_intervals():
                             "unpaired_ci_high": [float("nan")]})
     mixed = pd.concat([nothing, table(50.0, 50.0), table(10.0, 40.0, "cumulative_profit")], ignore_index=True)
     assert "25% of its width for `cumulative_profit`" in _pairing_gain(mixed), _pairing_gain(mixed)
+    # a design without a program against a reference with one: its value is 0 on every run, its paired interval the
+    # unpaired one by construction; its 100% was counted in the median ("110%, from 100% to 119%" where the one
+    # contrast that pairs read 119%)
+    idle = table(50.0, 50.0).assign(ci_low=0.0, ci_high=0.0)
+    text = _pairing_gain(pd.concat([table(119.0, 100.0).assign(ci_low=-5.0, ci_high=5.0), idle], ignore_index=True))
+    assert "(unpaired; 119% of its width for `incremental_value`):" in text, text
+    # without twins the verdict rests on profit: measured there, where "usually narrower" stood beside a paired
+    # interval 104% as wide
+    profit = table(104.0, 100.0, "cumulative_profit")
+    assert _pairing_gain(profit).startswith("usually narrower")   # the verdict's metric not said: incremental value
+    assert "(unpaired; 104% of its width for `cumulative_profit`)" in _pairing_gain(profit, "cumulative_profit")
 
 
 def test_a_difference_too_small_to_pin_down_is_said_so_not_given_millions_of_replicates():

@@ -491,20 +491,26 @@ def _k_caveat(lines: list[str], designs) -> list[str]:
 MOST_REPLICATES_WORTH_SAYING = 10_000
 
 
-def _pairing_gain(table) -> str:
-    """How much narrower the paired intervals of incremental value are than the unpaired
+def _pairing_gain(table, verdict_metric: str = VERDICT_METRIC) -> str:
+    """How much narrower the paired intervals of ``verdict_metric`` (the metric the verdict
+    rests on: incremental value, or profit where no twins ran) are than the unpaired
     ones, in words: the report said "much narrower" where, on seeds whose outcomes did not
-    move together, they were no narrower (a run's referrals cascade, so runs can diverge)."""
-    metric, why = VERDICT_METRIC, ""
+    move together, they were no narrower (a run's referrals cascade, so runs can diverge);
+    without twins it fell back to "usually narrower" beside a paired interval 104% as wide."""
+    metric, why = verdict_metric, ""
     reference = table[(table["verdict"] == "reference") & (table["metric"] == metric)]
     if len(reference) and float((reference["ci_high"] - reference["ci_low"]).iloc[0]) == 0:
         # a reference without a program adds nothing on every run: its value has no spread to pair away, and the
         # paired interval equals the unpaired one by construction (it read as outcomes that do not move together)
         metric = "cumulative_profit"
-        why = f" (the reference's `{VERDICT_METRIC}` is the same on every seed, leaving nothing to pair away)"
+        why = f" (the reference's `{verdict_metric}` is the same on every seed, leaving nothing to pair away)"
     rows = table[(table["metric"] == metric) & table["diff_ci_high"].notna() & table["unpaired_ci_high"].notna()]
     # a copy of the reference (a budget that never binds) has nothing to pair away: its 0% is no narrowing
     rows = rows[~((rows["diff_ci_low"] == 0) & (rows["diff_ci_high"] == 0))]
+    # nor has a design whose value is the same on every seed (no program: incremental value 0), whose paired interval
+    # equals its unpaired one by construction: its 100% pulled the median over the designs towards "about as wide"
+    if "ci_low" in rows and "ci_high" in rows:
+        rows = rows[~((rows["ci_low"] == rows["ci_high"]) & rows["ci_low"].notna())]
     paired = (rows["diff_ci_high"] - rows["diff_ci_low"]).to_numpy(dtype=float)
     unpaired = (rows["unpaired_ci_high"] - rows["unpaired_ci_low"]).to_numpy(dtype=float)
     keep = unpaired > 0
@@ -1295,7 +1301,8 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
             "",
             "Because every design sees the same luck (graph, seed customers, organic adoption days, satisfaction,",
             "churn clocks), the difference between two designs is measured replicate by replicate; its interval",
-            "(paired) is " + _pairing_gain(comparison.table) + _decisive_pairing(comparison, decision),
+            "(paired) is " + _pairing_gain(comparison.table, decision.metric if decision is not None else VERDICT_METRIC)
+            + _decisive_pairing(comparison, decision),
         ]
     else:
         setup = [
