@@ -2926,3 +2926,13 @@ def test_the_pairing_figure_draws_the_verdicts_contrast_and_leaves_out_what_noth
     assert rows.iloc[0]["unpaired_ci_low"] == pytest.approx(welch.low) and rows.iloc[0]["unpaired_ci_high"] == pytest.approx(welch.high)
     # against the reference: customers (which vary on both sides) stay, the value (0 on every seed there) goes
     assert list(zip(rows["design"][1:], rows["metric"][1:])) == [("a", "customers_final"), ("b", "customers_final")]
+
+
+def test_a_rounded_figure_keeps_its_trailing_zeros_and_an_exact_one_stays_short():
+    """'reminders-none is best (6.81, lower is better) against reminders-three (7)' where
+    the value was 7.002, and a difference of 3.0002 read '3' beside [2.45, 3.56]: three
+    figures, rounded, show their zeros; an exact 0.5 or 3 is as it is."""
+    from simulator.report import fmt
+
+    assert [fmt(v) for v in (7.002, 3.0002, -7.002, 0.1201, 9.9996)] == ["7.00", "3.00", "-7.00", "0.120", "10.0"]
+    assert [fmt(v) for v in (0.5, 3, 0.0, 6.81, 0.205, 0.000123)] == ["0.5", "3", "0", "6.81", "0.205", "0.000123"]

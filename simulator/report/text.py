@@ -84,7 +84,10 @@ def fmt(value: float) -> str:
         return f"{value:,.0f}"
     if magnitude >= 10:
         return f"{value:.1f}"
-    return f"{value:.3g}"
+    short = f"{value:.3g}"
+    # rounded, its trailing zeros are figures: 7.002 read "7" beside 6.81, and 3.0002 "3" beside [2.45, 3.56], as if
+    # exact whole numbers; an exact 0.5 or 3 stays as it is
+    return short if float(short) == value or "e" in short else f"{value:#.3g}"
 
 
 def fmt_short(value: float) -> str:
