@@ -452,7 +452,8 @@ WORLD_KEYS = ("acquisition", "word_of_mouth", "satisfaction", "churn", "economic
               "program.base_share", "program.incentive.delay_discount",
               # how strongly people answer a reward, and a reminder: the same $10 + $10 offer given max_uplift 3
               # beside its copy at 1 'won', sure at 95%, with no word
-              "program.incentive.max_uplift", "program.incentive.reward_scale_months", "program.incentive.strong_tie_weight",
+              "program.incentive.max_uplift", "program.incentive.reward_scale_months", "program.incentive.reward_scale",
+              "program.incentive.strong_tie_weight",
               "program.incentive.credibility_penalty", "program.incentive.referee_max_uplift",
               "program.incentive.referee_share_uplift", "program.timing.reminders.fatigue",
               "program.timing.reminders.annoyance", "program.timing.reminders.annoyance_points",

@@ -2936,3 +2936,17 @@ def test_a_rounded_figure_keeps_its_trailing_zeros_and_an_exact_one_stays_short(
 
     assert [fmt(v) for v in (7.002, 3.0002, -7.002, 0.1201, 9.9996)] == ["7.00", "3.00", "-7.00", "0.120", "10.0"]
     assert [fmt(v) for v in (0.5, 3, 0.0, 6.81, 0.205, 0.000123)] == ["0.5", "3", "0", "6.81", "0.205", "0.000123"]
+
+
+def test_a_reward_scale_in_currency_is_an_assumption_as_its_months_are():
+    """A sweep of `program.incentive.reward_scale` crowned the smallest scale (the one where
+    people answer rewards most) as a design, with no word, while the same scales given in
+    months (`reward_scale_months`, identical runs) were said to be an assumption; both are
+    the model's assumption of how strongly people answer a reward (docs/model.md)."""
+    from simulator.compare import WORLD_KEYS
+    from simulator.report.text import study_world_note
+
+    for key in ("program.incentive.reward_scale", "program.incentive.reward_scale_months"):
+        assert key in WORLD_KEYS
+        assert (f"This study ranks `{key}`, which no launch chooses (what the model assumes of how people answer it)"
+                in study_world_note([key])), key
