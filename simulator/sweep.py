@@ -922,12 +922,15 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
         # a point where the metric is defined in no run (K whose window closed in none, a value of infinite equity) is
         # no contender, as a point whose every run failed: with no value it was listed beside the best, a verdict
         # drawn from nothing (for a day, or a cost per added customer, it is the worst there is: the same)
-        defined_any = (table.notna().sum(axis=1) > 0).reindex(means.index, fill_value=False).to_numpy()
         if metric in NEVER_IS_WORST:
             # a run that never got there counts as the day after the horizon: a point that never paid back in any
             # run had no defined day and was listed as not told apart from one that paid back on day 1
             table = table.where(table.notna() | ok.pivot(index="point_id", columns="replicate", values="status").isna(),
                                 _horizon(sweep, summary, table) + 1)
+        # counted so, a point that never paid back has a value in each run, and is tested as compare tests it: it was
+        # "no contender" (not among those not told apart) beside a best that paid back in 1 run of 3 on day 118 of
+        # 120, where compare called the same runs unclear
+        defined_any = (table.notna().sum(axis=1) > 0).reindex(means.index, fill_value=False).to_numpy()
         table = table.reindex(means.index)
         ran = table.index.isin(ok["point_id"].unique())
         # one test against the best per other point, at ``level`` together (Holm's step-down, as compare's): the best
@@ -963,7 +966,9 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
             defined = means[f"{metric}_n"].reindex(table.index).fillna(0).to_numpy().astype(int)
             runs = means["runs_ok"].reindex(table.index).fillna(0).to_numpy().astype(int)
             fewer = np.array([fewer_defined(int(k), int(m), int(defined[at]), int(runs[at])) for k, m in zip(defined, runs)])
-            chance = np.where(defined > 0, np.minimum(chance, fewer), 0.0)
+            chance = np.minimum(chance, fewer)
+            if metric not in NEVER_IS_WORST:   # a payback that never came has its day, counted above
+                chance = np.where(defined > 0, chance, 0.0)
         contenders = [int(p) for p, r, d in zip(table.index, ran, defined_any) if r and d and int(p) != best]
         tested = [p for p in contenders if same.get(p, p) == p]
         # Holm's step-down, as compare's: with Bonferroni (every test at 1 − (1 − level)/m) a sweep listed a point

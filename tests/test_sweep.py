@@ -1676,6 +1676,30 @@ def test_a_run_that_never_paid_back_counts_as_the_day_after_the_last_not_the_las
     assert best["point_id"] == 1 and best["indistinguishable"] == [] and best["same"] == []
 
 
+def test_a_point_that_never_paid_back_is_tested_as_compare_tests_it_not_left_out():
+    """A payback that never came counts as the day after the horizon in the test
+    (docs/scenarios.md, as compare counts it). A point that never paid back in 3 runs
+    was "no contender" beside a best that paid back in 1 run of 3 on day 118 of 120: the
+    table said none was indistinguishable, the opening line that none could be told apart,
+    and compare called the same runs unclear. Counted as day 121, the paired gaps are
+    (0, 3, 0): mean 1, standard error 1, t = 1 on 2 degrees of freedom (p = 0.42), and
+    Fisher's 0 of 3 against 1 of 3 gives p = 0.5: not told apart. Against a best that paid
+    back on day 10 in every run, the gaps are all 111: told apart."""
+    from types import SimpleNamespace
+
+    from simulator.sweep import best_points, point_summary
+
+    sweep = SimpleNamespace(metrics=("payback_day",), parameters=["reward"], base=SimpleNamespace(days=120),
+                            spec=SimpleNamespace(common_random_numbers=True, assumptions=[]))
+    for days, told_apart in (({0: [np.nan] * 3, 1: [np.nan, 118.0, np.nan]}, False),
+                             ({0: [np.nan] * 3, 1: [10.0, 10.0, 10.0]}, True)):
+        frame = pd.DataFrame([{"point_id": p, "reward": p, "replicate": r, "payback_day": d, "status": "ok"}
+                              for p, values in days.items() for r, d in enumerate(values)])
+        best = best_points(frame, sweep, point_summary(frame, sweep)).iloc[0]
+        assert best["point_id"] == 1 and best["valueless"] == [] and best["compared"] == 1
+        assert best["indistinguishable"] == ([] if told_apart else [0]), days
+
+
 def test_a_swept_value_that_changes_no_run_does_not_change_the_best_points():
     """On common seeds a parameter the model ignores (a product's cost share, with credit
     rewards) gives each point copies with the very same runs. Each copy counted as a test:
