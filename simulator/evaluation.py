@@ -158,7 +158,7 @@ PROGRAM_RATIOS = ("incremental_roi", "incremental_cac", "incremental_cac_vs_paid
 
 #: What customer equity enters: infinite, or no number, where equity is infinite (infinite_equity).
 EQUITY_METRICS = ("incremental_value", "incremental_roi", "incremental_cac_vs_paid", "equity_final", "pipeline_equity",
-                  "incremental_pipeline_equity", "ltv_referred", "ltv_organic", "ltv_ratio")
+                  "incremental_pipeline_equity", "incremental_equity", "ltv_referred", "ltv_organic", "ltv_ratio")
 
 
 #: The metrics counted over each design's K window (``k_window_days``).

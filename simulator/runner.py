@@ -35,6 +35,7 @@ INCREMENTAL_METRICS = {
     "incremental_customers": "customers_final minus the no-program twin on the same seed [people]",
     "incremental_profit": "cumulative_profit over the horizon (1-year profit for 365 days) minus the twin's [currency]",
     "incremental_pipeline_equity": "pipeline_equity minus the twin's: the part of incremental_value that is referrals still converting at the horizon (the twin's word of mouth has leads too) [currency]",
+    "incremental_equity": "equity_final minus the twin's: the part of incremental_value that is the margin the customers still active at the horizon are expected to bring beyond the twin's (customer equity) [currency]",
 }
 
 
@@ -85,6 +86,8 @@ def incremental_metrics(scenario: Scenario, metrics: dict[str, float], twin: dic
         "incremental_customers": extra,
         "incremental_profit": metrics["cumulative_profit"] - twin["cumulative_profit"],
         "incremental_pipeline_equity": metrics["pipeline_equity"] - twin["pipeline_equity"],
+        # the report's "customer equity" part, which runs.csv could give only as what was left of the value
+        "incremental_equity": metrics["equity_final"] - twin["equity_final"],
     }
 
 

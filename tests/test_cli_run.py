@@ -634,14 +634,14 @@ def test_the_headline_splits_the_value_into_cash_and_customer_equity():
     leads = runs.assign(incremental_pipeline_equity=[20_000.0, 30_000.0], pipeline_equity=[90_000.0, 90_000.0])
     text = headline(SimpleNamespace(runs=leads, scenario=SimpleNamespace(days=180)))[0]
     assert ("It splits into 15,000 of cash within the 180 days (incremental profit), 60,000 of margin the extra "
-            "customers still active on day 180 are expected to bring (customer equity), and "
+            "customers still active on day 180 are expected to bring (customer equity, `incremental_equity`), and "
             "25,000 of referrals still converting on day 180 (in a conversion lag or sales pipeline), net of the no-program "
             "twin's (`incremental_pipeline_equity`).") in text, text
     # rewards still owed or beyond the budget are named apart, not inside customer equity (the charge for unpaid
     # rewards read as part of what the customers are worth); the parts still add up: 15,000 + 60,450 + 25,000 - 450
     owing = leads.assign(rewards_owed=[300.0, 500.0], rewards_unpaid=[0.0, 100.0])
     text = headline(SimpleNamespace(runs=owing, scenario=SimpleNamespace(days=180)))[0]
-    assert "60,450 of margin the extra customers still active on day 180 are expected to bring (customer equity)" in text
+    assert "60,450 of margin the extra customers still active on day 180 are expected to bring (customer equity, `incremental_equity`)" in text
     assert "and 25,000 of referrals still converting" in text and \
         "less 450.0 of rewards still owed or earned beyond the budget for referrals already made." in text, text
     # a loss splits the same way, with no "of it" to contradict its sign
@@ -651,18 +651,18 @@ def test_the_headline_splits_the_value_into_cash_and_customer_equity():
     text = headline(SimpleNamespace(runs=small_leads, scenario=SimpleNamespace(days=180)))[0]
     assert "still converting on day" not in text
     # not named apart, it stays inside the equity figure, which says so: 100,000 - 15,000 = 85,000 holds the 900
-    assert ("85,000 of margin the extra customers still active on day 180 are expected to bring (customer equity, including "
-            "900.0 of referrals still converting, `incremental_pipeline_equity`)") in text, text
+    assert ("85,000 of margin the extra customers still active on day 180 are expected to bring (customer equity, "
+            "`incremental_equity`, together with 900.0 of referrals still converting, `incremental_pipeline_equity`)") in text, text
     # below 0 the twin's leads are the larger: said so ("with -114.5 of referrals still converting" read as nonsense)
     text = headline(SimpleNamespace(runs=runs.assign(incremental_pipeline_equity=[-100.0, -129.0]),
                                     scenario=SimpleNamespace(days=180)))[0]
-    assert ("(customer equity, net of 114.5 by which the twin's referrals still converting outweigh the design's, "
+    assert ("(customer equity, `incremental_equity`, net of 114.5 by which the twin's referrals still converting outweigh the design's, "
             "`incremental_pipeline_equity`)") in text, text
     # named apart (1% of the value or more) it reads the same way, with no double negative ("and -300.0 by which")
     text = headline(SimpleNamespace(runs=runs.assign(incremental_pipeline_equity=[-2_000.0, -4_000.0]),
                                     scenario=SimpleNamespace(days=180)))[0]
     # and taken off the parts, not listed as one more of them ("..., and less 3,000 by which" read oddly)
-    assert ("(customer equity), less 3,000 by which the no-program twin's referrals still converting on day 180 outweigh "
+    assert ("(customer equity, `incremental_equity`), less 3,000 by which the no-program twin's referrals still converting on day 180 outweigh "
             "the design's") in text and "and less" not in text, text
 
 
@@ -1943,7 +1943,7 @@ def test_value_without_more_customers_names_the_referred_loyalty_it_rests_on():
     assert referred_loyalty_note(scenario(), runs.assign(incremental_value=[-1.0, -2.0])) == ""
     split = " ".join(value_split(runs, 365).split())
     assert ("2,100 of margin the customers still active on day 365 are expected to bring beyond the twin's, though they "
-            "are 21.5 fewer than the twin's: each is worth more, not more of them (customer equity)") in split, split
+            "are 21.5 fewer than the twin's: each is worth more, not more of them (customer equity, `incremental_equity`)") in split, split
     assert "of margin the extra customers" in value_split(runs.assign(incremental_customers=[3.0, 4.0]), 365)
     # a program adding nobody whose leftover is below 0 (the twin's leads outweighing the design's): nobody is worth
     # more ("-5 of margin ... beyond the twin's ... each is worth more" stood beside 0 extra customers)

@@ -248,3 +248,24 @@ def test_a_study_over_a_channel_or_lag_key_says_its_points_have_their_own_baseli
     path.write_text(yaml.safe_dump(spec))
     run_sweep(load_sweep(path), tmp_path / "out", executor="serial")
     assert "which the no-program twin runs with too" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_the_value_splits_into_columns_of_runs_csv_run_by_run():
+    """report.md splits the incremental value into cash, customer equity, referrals still
+    converting and rewards still owed; the equity part stood in no file (the twin's
+    equity_final is written nowhere) and could be checked only as what was left.
+    incremental_equity is the design's equity_final less its twin's, so by net_value's
+    definition (profit + equity − owed − unpaid + pipeline, the twin owing none) the parts
+    add up to the value in every run; the twin's equity is checked against a run of the
+    no-program twin itself."""
+    from simulator import simulate
+
+    scenario = load_scenario(Path(__file__).parents[1] / "scenarios" / "budget-capped-campaign.yaml",
+                             ["population.size=1500", "days=120"])
+    runs = simulate(scenario, replicates=3, seed=5).runs
+    parts = (runs["incremental_profit"] + runs["incremental_equity"] + runs["incremental_pipeline_equity"]
+             - runs["rewards_owed"] - runs["rewards_unpaid"])
+    assert np.allclose(parts, runs["incremental_value"], rtol=1e-12, atol=1e-6)
+    twin = simulate(baseline_of(scenario), replicates=3, seed=5, baseline=False).runs
+    assert np.allclose(runs["equity_final"] - twin["equity_final"], runs["incremental_equity"], rtol=1e-12, atol=1e-6)
+    assert (runs["incremental_equity"] != 0).any()   # a program that added customers: the check has something to add

@@ -390,9 +390,10 @@ def value_split(runs, days: int, incentive=None) -> str:
     # a net pipeline below 0 is the twin's being the larger: "-114.5 of referrals still converting" read as nonsense
     # "including": beside a split that names the leads apart, "with 889.7 of referrals still converting" read as one
     # more part to add
-    small = (f", including {fmt(within)} of referrals still converting, `{column}`)" if within > 0 else
-             f", net of {fmt(-within)} by which the twin's referrals still converting outweigh the design's, `{column}`)"
-             if within < 0 else ")")
+    # named by its column, as the other parts are: it stood in no file, recomputable only as what was left
+    small = (f", `incremental_equity`, together with {fmt(within)} of referrals still converting, `{column}`)" if within > 0
+             else f", `incremental_equity`, net of {fmt(-within)} by which the twin's referrals still converting outweigh "
+                  f"the design's, `{column}`)" if within < 0 else ", `incremental_equity`)")
     rest = value - profit - pipeline + owed
     # a leftover of rounding where the design added nobody: "1.86e-10 of margin the extra customers ... bring"
     if abs(rest) < 1e-9 * max(1.0, abs(value), abs(profit), abs(pipeline), abs(owed)):
