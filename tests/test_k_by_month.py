@@ -252,8 +252,10 @@ def test_k_over_all_runs_together_is_said_where_the_mean_of_each_runs_k_misses_i
     row = results.summary.set_index("metric").loc["k_factor"]
     assert row["ci_high"] < pooled    # the mean of each run's K misses it, as it did
     note = pooled_k_note(results.summary, frame)
-    assert f"made {pooled:.3g} tracked referrals each" in note and "pull the mean down" in note
-    assert f"({row['mean']:.3g}) is the mean of each run's K" in note
+    from simulator.report import fmt   # three figures, a rounded one with its trailing zeros (0.480)
+
+    assert f"made {fmt(pooled)} tracked referrals each" in note and "pull the mean down" in note
+    assert f"({fmt(row['mean'])}) is the mean of each run's K" in note
     # where the two agree the report says nothing: the same runs with the mean moved onto the pooled figure
     agreeing = results.summary.assign(ci_low=pooled - 0.01, ci_high=pooled + 0.01)
     assert pooled_k_note(agreeing, frame) == ""
