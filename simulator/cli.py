@@ -867,6 +867,12 @@ def sweep(
     check_sweep_memory(points, loaded.replicates, len(loaded.parameters), len(loaded.metrics), source=str(sweep_file),
                        key="parameters" if loaded.spec.method == "grid" else "samples")
     runs_on, address = execution(loaded, executor, scheduler)
+    if address:
+        # an unreachable scheduler is refused in one line, before the note that --workers goes unused on it: the note
+        # came first, and the refusal read as the second of two lines
+        from .executors import check_cluster, scheduler_file
+
+        check_cluster(address, file=scheduler_file(address, scheduler, loaded.source))
     if workers is not None or loaded.spec.workers is None:
         _note_unused_workers(workers, runs_on, address)
     else:   # the file's workers: went unused without a word too (on the file's scheduler, or --executor serial)

@@ -724,6 +724,9 @@ def test_the_command_lines_executor_wins_over_the_sweep_files_scheduler(tmp_path
     # with its line, as the file's other mistakes are named
     assert f"scheduler (line {path.read_text().splitlines().index('scheduler: tcp://127.0.0.1:1') + 1})" in line, line
     assert "--scheduler" not in one_line_error(runner.invoke(app, ["sweep", str(path), "--dry-run"]), str(path))
+    # with --workers too: the refusal alone, one line (the note that --workers goes unused on the cluster came first)
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "dask"), "--executor", "dask", "-w", "2"]),
+                   "no Dask scheduler reachable at tcp://127.0.0.1:1", str(path))
     # and --scheduler alone means dask over a file's executor: local (refused as 'needs the dask executor')
     path = write_sweep(tmp_path, executor="local")
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "dask"), "--scheduler", "tcp://127.0.0.1:1"]),
