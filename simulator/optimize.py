@@ -128,7 +128,9 @@ class Constraint:
         return value - self.limit if self.op == "<=" else self.limit - value
 
     def __str__(self) -> str:
-        return f"{self.metric}{self.op}{self.limit:g}"
+        # the limit as typed: ':g' made 1234567 '1.23457e+06', and a printed sensitivity command then tested a cap of
+        # 1,234,570 (and a study resumed with the one cap matched a folder made with the other)
+        return f"{self.metric}{self.op}{self.limit:.15g}"
 
     def held_by_budget(self, budget: float | None) -> bool:
         """A cap on reward_cost at or above a total ``budget``: the budget stops the spend

@@ -1684,3 +1684,13 @@ def test_the_report_names_the_trials_the_constraints_ruled_out_and_whether_they_
     # none broke a constraint, or none kept them (said otherwise): no note
     assert ruled_out_note(SimpleNamespace(**{**vars(result), "trials": trials.assign(feasible=True)})) == ""
     assert ruled_out_note(SimpleNamespace(**{**vars(result), "feasible": False})) == ""
+
+
+def test_a_constraint_is_written_with_its_limit_as_typed():
+    """'reward_cost<=1234567' was written 'reward_cost<=1.23457e+06' in the console, report.md,
+    the manifest and the sensitivity command the console suggests (which then tested a cap
+    of 1,234,570), and 1000000 as '1e+06'."""
+    for text in ("reward_cost<=1234567", "reward_cost<=1000000", "reward_cost<=50000", "referred_share>=0.125",
+                 "customers_final>=12345678901"):
+        assert str(parse_constraint(text)) == text
+    assert parse_constraint(str(parse_constraint("reward_cost<=1234567.5"))).limit == 1234567.5
