@@ -294,12 +294,13 @@ def optimize(
     check_objectives(objectives, source=where)
     where = _origin(constraint, settings_file, "constraints", "--constraint")
     constraints = [parse_constraint(t, source=where) for t in pick(constraint, settings.constraints)]
-    from .evaluation import check_defined
+    from .evaluation import check_defined, check_reachable
 
     # a metric undefined in every run (infinite equity; a ratio of a design without a program): every trial failed
     check_defined([base], [o.metric for o in objectives], [p.key for p in parameters], names=[str(path)],
                   source=_origin(objective, settings_file, "objective", "--objective"))
     check_defined([base], [c.metric for c in constraints], [p.key for p in parameters], names=[str(path)], source=where)
+    check_reachable([base], constraints, [p.key for p in parameters], names=[str(path)], source=where)
     study_settings = _optimize_settings(settings, trials, replicates)
 
     def planned(settings) -> int:
@@ -734,12 +735,13 @@ def sensitivity(
     where = _origin(constraint, settings_file, "constraints", "--constraint")
     constraints = [parse_constraint(t, source=where) for t in pick(constraint, settings.constraints)]
     design_list = [base, *others] if others else []
-    from .evaluation import check_defined
+    from .evaluation import check_defined, check_reachable
 
     files, varied = [str(base_path), *map(str, design_paths)], [p.key for p in parameters]
     check_defined([base, *others], [*metrics, decision_metric], varied, names=files,
                   source=_origin(metric, settings_file, "metrics", "--metric"))
     check_defined([base, *others], [c.metric for c in constraints], varied, names=files, source=where)
+    check_reachable([base, *others], constraints, varied, names=files, source=where)
     target = Path(pick(out_dir, settings.out) or new_results_dir(f"sensitivity-{base.name}"))
     check_out_dir(target, _origin(out_dir, settings_file, "out", "--out"))
     _check_engine(_probes([base, *others], parameters))

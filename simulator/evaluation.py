@@ -233,6 +233,40 @@ def check_defined(designs: Sequence[Scenario], metrics: Sequence[str], varied: S
                                 f"(incremental_value, customers_final...), or leave {name} out", key=source)
 
 
+#: The keys that move each scenario's ceiling of a metric (ceiling): a study varying one cannot count on it.
+CEILING_KEYS = {**{m: ("days",) for m in DAY_METRICS},
+                **{m: ("population", "network") for m in PEOPLE_METRICS}}
+
+
+def check_reachable(designs: Sequence[Scenario], constraints, varied: Sequence[str] = (), *,
+                    names: Sequence[str] | None = None, source: str = "--constraint") -> None:
+    """Refuse, before any run, a constraint ``METRIC>=LIMIT`` above what ``METRIC`` can
+    reach in any run of every design (:func:`ceiling`; a day that never came counts as
+    the day after the horizon, as constraints judge it), where the study varies nothing
+    that moves that ceiling: 'customers_final>=1000000' in a market of 2,000 ran a whole
+    study to "no candidate kept every constraint", exit 0 (a limit past a metric's fixed
+    floor or ceiling, such as 'reward_cost<=-5', is refused where it is read)."""
+    def moved(metric: str) -> bool:
+        # a spend's: any key of the incentive (a kind varied brings its own block), or the horizon an allowance counts
+        keys = CEILING_KEYS.get(metric) or ("program.incentive", "days")
+        return any(v == k or v.startswith(k + ".") or k.startswith(v + ".") for v in varied for k in keys)
+
+    for constraint in constraints:
+        if constraint.op != ">=" or constraint.metric not in BOUNDED or moved(constraint.metric):
+            continue
+        tops = [ceiling(d, constraint.metric) + (1 if constraint.metric in DAY_METRICS else 0) for d in designs]
+        if not tops or max(tops) >= constraint.limit:
+            continue
+        top = max(tops)
+        what = ("the day after its horizon, a day that never came" if constraint.metric in DAY_METRICS else
+                "its population" if constraint.metric == "customers_final" else
+                "its people who were not customers at the start" if constraint.metric in PEOPLE_METRICS else
+                "what its reward budget lets it spend")
+        named = (names[0] if names else designs[0].name) if len(designs) == 1 else "any of the designs"
+        raise ScenarioError(f"'{constraint}' can never hold: {constraint.metric} is at most {top:,.15g} in every run of "
+                            f"{named} ({what}); valid: a limit up to {top:,.15g}", key=source)
+
+
 def needs_baseline(metrics: Sequence[str]) -> bool:
     """Anything beyond a run's own summary is measured against the no-program design on
     the same seed (incremental and decision metrics)."""

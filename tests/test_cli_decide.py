@@ -446,6 +446,26 @@ def test_optimize_mistakes_are_one_line_errors(tmp_path, optimize_settings):
                    "--constraint", "'reward_cost<=-5' can never hold: reward_cost is at least 0 in every run")
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--constraint", "referred_share>=1.5"),
                    "referred_share is at most 1 in every run")
+    # past the scenario's own ceiling too (TINY's market of 400 people; a 30-day horizon, a day never come counting
+    # as day 31), where the study varies nothing that moves it; at the ceiling, and where the study moves it, it runs
+    one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--constraint", "customers_final>=1000000"),
+                   "'customers_final>=1000000' can never hold: customers_final is at most 400 in every run of",
+                   "(its population); valid: a limit up to 400")
+    one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--set", "days=30", "--constraint", "payback_day>=400"),
+                   "payback_day is at most 31 in every run")
+    from simulator.errors import ScenarioError
+    from simulator.evaluation import check_reachable
+    from simulator.optimize import parse_constraint
+
+    tiny = load_scenario(DEFAULT, TINY[1::2])
+    for constraint, varied in (("customers_final>=400", ()), ("customers_final>=1000000", ("population.size",)),
+                               ("payback_day>=400", ("days",)), ("reward_cost>=1e9", ())):
+        check_reachable([tiny], [parse_constraint(constraint)], varied)   # refused none
+    budgeted = tiny.model_copy(update={"program": tiny.program.model_copy(update={
+        "incentive": tiny.program.incentive.model_copy(update={"budget": 800.0})})})
+    with pytest.raises(ScenarioError, match="reward_cost is at most 800 in every run of budgeted.yaml"):
+        check_reachable([budgeted], [parse_constraint("reward_cost>=5000")], names=["budgeted.yaml"])
+    check_reachable([budgeted], [parse_constraint("reward_cost>=5000")], ["program.incentive.kind"])
     # quoted as typed: the console made ":100:" an emoji ("'0💯log'")
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:100:log"), "'0:100:log': a log range needs LO > 0")
     one_line_error(invoke(*base, "--vary", "population.size=0:10"), "population.size")
