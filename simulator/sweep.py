@@ -801,7 +801,7 @@ def best_points(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level:
             rows.append({**fixed, **row})
     return pd.DataFrame(rows, columns=[*assumptions, "metric", "point_id", "mean", "ci_low", "ci_high", "paired",
                                        "indistinguishable", "n", "runs", "planned", "failed", "valueless", "compared",
-                                       "same"])
+                                       "same", "never", "never_day"])
 
 
 def value_keys(summary: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
@@ -922,6 +922,12 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
         # a point where the metric is defined in no run (K whose window closed in none, a value of infinite equity) is
         # no contender, as a point whose every run failed: with no value it was listed beside the best, a verdict
         # drawn from nothing (for a day, or a cost per added customer, it is the worst there is: the same)
+        # the points where it never came in any run (each run counted as the day after the horizon below): named in
+        # the report, as compare names them, where "3 other points are statistically indistinguishable" hid two
+        # that never paid back
+        never = [int(p) for p, d in zip(table.index, table.notna().sum(axis=1) > 0) if not d] \
+            if metric in NEVER_IS_WORST else []
+        never_day = _horizon(sweep, summary, table) + 1 if never else math.nan
         if metric in NEVER_IS_WORST:
             # a run that never got there counts as the day after the horizon: a point that never paid back in any
             # run had no defined day and was listed as not told apart from one that paid back on day 1
@@ -989,6 +995,7 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
                      # the points with its very runs (common seeds): a tie, whichever is named best
                      "same": [int(p) for p, c in same.items() if c == best],
                      "compared": int((ran & defined_any).sum()) - 1,   # the other points ranked with it with a value
+                     "never": never, "never_day": never_day,   # a payback that came in no run of these points
                      # the runs of the best point where the metric is defined, and its runs
                      "n": int(row.get(f"{metric}_n", int(table.loc[best].notna().sum()))),
                      "runs": int(row.get("runs_ok", int(table.loc[best].notna().sum()))),

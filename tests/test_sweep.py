@@ -1701,6 +1701,13 @@ def test_a_point_that_never_paid_back_is_tested_as_compare_tests_it_not_left_out
         best = best_points(frame, sweep, point_summary(frame, sweep)).iloc[0]
         assert best["point_id"] == 1 and best["valueless"] == [] and best["compared"] == 1
         assert best["indistinguishable"] == ([] if told_apart else [0]), days
+        # and report.md says that point 0 never paid back, counted as day 121 (compare says so of its designs): "3 other
+        # points are statistically indistinguishable" had hidden two that never paid back
+        assert best["never"] == [0] and best["never_day"] == 121
+        from simulator.report.sweep import _best_text
+
+        assert _best_text(best.to_dict()).endswith(" Point 0 never paid back in any run: in the test each of its runs "
+                                                   "counts as day 121, the day after the horizon.")
 
 
 def test_a_swept_value_that_changes_no_run_does_not_change_the_best_points():

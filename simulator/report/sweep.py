@@ -824,7 +824,23 @@ def _effects_section(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
 
 def _best_text(row: dict, among: str = "") -> str:
     """A best point's mean, interval, and the points indistinguishable from it
-    (``among``: which points it was ranked with, when not all)."""
+    (``among``: which points it was ranked with, when not all); then the points where a
+    payback never came in any run, which the test counts as the day after the horizon."""
+    return _best_core(row, among) + _never_text(row)
+
+
+def _never_text(row: dict) -> str:
+    """The points that never paid back in any run: listed among those not told apart from
+    a best on day 76 with no word that none of their runs paid back (compare says so)."""
+    never = list(row.get("never") or [])
+    if not never:
+        return ""
+    many = len(never) > 1
+    return (f" Point{'s' if many else ''} {_ids(never, count=False)} never paid back in any run: in the test each of "
+            f"{'their' if many else 'its'} runs counts as day {row['never_day']:.0f}, the day after the horizon.")
+
+
+def _best_core(row: dict, among: str = "") -> str:
     tied = len(row["indistinguishable"])
     if not (math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"])):
         # one run: no spread, so no interval, and 'statistically indistinguishable' was said of every point
