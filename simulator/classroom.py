@@ -798,13 +798,11 @@ class ClassRun:
         """Design ``i``'s reading and verdict of today: made once a day, with the day
         before's verdict in mind."""
         said = self._said[i]
-        if said is not None and said[0].day == model.day:
-            return said
-        reading = _Reading.of(model)
-        today = read_loop(reading.k, reading.generations, reading.prospects_left, reading.new_referred,
-                          previous=said[1] if said is not None else None)
-        self._said[i] = reading, today
-        return reading, today
+        if said is None or said[0].day != model.day:
+            reading = _Reading.of(model)
+            said = self._said[i] = reading, read_loop(reading.k, reading.generations, reading.prospects_left,
+                                                      reading.new_referred, previous=said[1] if said is not None else None)
+        return said[0], _word_of_mouth_said(said[1], model.engine.people)
 
     def _frame(self, i: int, model: ReferralModel, label: str, design: Design) -> Frame:
         reading, said = self._read(i, model)
@@ -823,6 +821,23 @@ class ClassRun:
             organic_to_date=initial_count + new_organic.cumsum(), referred_to_date=reading.new_referred.cumsum(),
             active=daily[:, COLUMN_INDEX["customers"]].copy(), new_organic=new_organic, new_referred=reading.new_referred,
         )
+
+
+def _word_of_mouth_said(said: Verdict, people) -> Verdict:
+    """A fading verdict, with how many of the friends who joined came by word of mouth where
+    most did: K counts tracked referrals only, the generations every friend who joined, so on
+    dropbox-2008 the card read "K below 1: the loop fades" beside generations growing 8 → 14
+    → 22 (58 of the 90 friends had joined by word of mouth), with no word of which loop grew.
+    The reading kept for tomorrow (read_loop's memory) is the verdict as read."""
+    if said.tone != "fades":
+        return said
+    friends = people.referred_by >= 0
+    joined, untracked = int(friends.sum()), int((friends & ~people.tracked).sum())
+    if not joined or 2 * untracked <= joined:
+        return said
+    return dataclasses.replace(said, text=said.text + (
+        f" Here {untracked} of the {joined} friends who joined came by word of mouth, which K does not count: they "
+        f"are in the generations, which can grow while the program's own loop fades."))
 
 
 @dataclass(frozen=True)

@@ -2509,3 +2509,24 @@ def test_stopping_the_app_with_ctrl_c_says_interrupted_and_exits_130(monkeypatch
     with pytest.raises(SystemExit) as done:
         app_server.main()
     assert done.value.code == 2 and "'x' is not a valid integer" in capsys.readouterr().err
+
+
+def test_a_fading_loop_grown_by_word_of_mouth_says_how_many_friends_came_that_way():
+    """On dropbox-2008 at class size (seed 1) the card read "K below 1: the loop fades"
+    beside generations growing 8 → 14 → 22: most friends had joined by word of mouth,
+    which the generations count and K does not. A fading verdict now says how many, from
+    the people table (friends who joined: a referrer; untracked: word of mouth), and only
+    where they are most of the friends who joined."""
+    dropbox = load_scenario(SCENARIOS / "dropbox-2008.yaml", check_network=False)
+    run = ClassRun(dropbox, dataclasses.replace(NetworkChoice.of(dropbox), seed=1), [Design.of(dropbox)])
+    said = []
+    while not run.finished:
+        run.advance(5)
+        frame = run.frames()[0]
+        people = run.models[0].engine.people
+        joined = int((people.referred_by >= 0).sum())
+        untracked = int(((people.referred_by >= 0) & ~people.tracked).sum())
+        note = f"Here {untracked} of the {joined} friends who joined came by word of mouth, which K does not count"
+        said.append(note in frame.verdict.text)
+        assert (note in frame.verdict.text) == (frame.verdict.tone == "fades" and 2 * untracked > joined), run.day
+    assert any(said)   # the seed does reach the case: the check can fail
