@@ -18,6 +18,7 @@ import itertools
 import json
 import math
 import os
+import re
 import reprlib
 import dataclasses
 from dataclasses import dataclass
@@ -531,6 +532,8 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
 
 #: The keys of a range, which a list of values does not take.
 RANGE_KEYS = tuple(ValueRange.model_fields)
+#: A range as the command line writes it, LO:HI or LO:HI:log (or :lin), given where a sweep file wants a block.
+RANGE_TEXT = re.compile(r"\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*:\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*(?::\s*(log|lin)\s*)?")
 
 
 def _check_parameter_shapes(data: dict, source: str, text: str) -> None:
@@ -553,6 +556,12 @@ def _check_parameter_shapes(data: dict, source: str, text: str) -> None:
         if block is None or block == [] or block == {}:   # nothing under the key: {values: [null]} was offered
             raise ScenarioError("the parameter is empty: write {values: [...]} for a list of values, or "
                                 "{low: ..., high: ...} for a range", file=source, key=where)
+        if isinstance(block, str) and (span := RANGE_TEXT.fullmatch(block)):
+            # a command line's LO:HI[:log] written in the file: {values: [0:100:log]} was offered, which fails too
+            low, high, scale = span.groups()
+            form = f"{{low: {low}, high: {high}{', log: true' if scale == 'log' else ''}}}"
+            raise ScenarioError(f"a parameter is a block: write the range as {form} (and levels: N on a grid), or "
+                                f"{{values: [...]}} for a list of values (got '{block}')", file=source, key=where)
         if not isinstance(block, dict):
             # the whole list where it is short enough to copy (seven network kinds lost two at five), else marked cut
             shown = yaml_value(block if not isinstance(block, list) or len(block) <= 12 else block[:5])

@@ -2246,6 +2246,9 @@ def test_a_text_assumption_is_tested_by_value_and_p_values_read_on_their_side_of
     # a list of seven, to copy whole (it showed the first five, and copied ran two values short); a long one marked cut
     ([0, 5, 10, 15, 20, 25, 30], ["write {values: [0, 5, 10, 15, 20, 25, 30]}"]),
     (list(range(0, 100, 5)), ["write {values: [0, 5, 10, 15, 20, … 15 more]}"]),
+    # the command line's range written in the file: {values: [5:100:log]} was offered, which fails too
+    ("5:100:log", ["write the range as {low: 5, high: 100, log: true} (and levels: N on a grid)", "(got '5:100:log')"]),
+    ("0:40", ["write the range as {low: 0, high: 40} (and levels"]),
 ])
 def test_a_parameter_of_the_wrong_shape_says_which_shape_to_write(tmp_path, block, words):
     """A bare list read "Input should be a valid dictionary or instance of ValueRange",
