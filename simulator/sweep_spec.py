@@ -863,6 +863,10 @@ def _check_drawn_between(sweep: Sweep, key: str, parameter: ValueRange, where) -
     low, high = range_value(parameter, parameter.low), range_value(parameter, parameter.high)
     if _refusal(sweep, {key: low}) is not None or _refusal(sweep, {key: high}) is not None:
         return   # the ends' own message (below) says more
+    if _refused_beside_fixed(sweep, key, low) is not None or _refused_beside_fixed(sweep, key, high) is not None:
+        # the ends fail beside another parameter's one value too: that value's mistake, said at its own key (a
+        # reward_scale of 'abc' was blamed on the population's range, "5001 does not fit")
+        return
     # another swept value may mend it: the runs decide, as for a list's values
     misfit = misfit_between(parameter.low, parameter.high,
                             lambda value: _refusal(sweep, {key: value}) or _refused_beside_fixed(sweep, key, value),

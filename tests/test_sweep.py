@@ -2239,6 +2239,19 @@ def test_a_text_assumption_is_tested_by_value_and_p_values_read_on_their_side_of
     assert _p_text(0.0495) == "= 0.0495" and _p_text(0.0505) == "= 0.051" and _p_text(0.0002) == "< 0.001"
 
 
+def test_a_wrong_value_beside_a_sampled_whole_number_range_is_blamed_on_its_own_key(tmp_path):
+    """A Latin hypercube over population.size (5000 to 20000, whole numbers) beside a
+    reward_scale of {values: [abc]}: the error named population.size's range ("5001 does
+    not fit ... give a list of the values that fit instead of the range"), whose values
+    fit, and sent the reader to rewrite it."""
+    path = write_sweep(tmp_path, method="latin_hypercube", samples=4, parameters={
+        "population.size": {"low": 5000, "high": 20000, "integer": True},
+        "program.incentive.reward_scale": {"values": ["abc"]}})
+    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--dry-run"]),
+                          "parameters.program.incentive.reward_scale", "value 'abc' does not fit")
+    assert "population.size" not in line
+
+
 @pytest.mark.parametrize("block, words", [
     ([0, 10], ["a parameter is a block: write {values: [0, 10]}", "{low: ..., high: ...}"]),
     (10, ["write {values: [10]}"]),
