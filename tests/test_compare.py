@@ -2936,6 +2936,8 @@ def test_a_rounded_figure_keeps_its_trailing_zeros_and_an_exact_one_stays_short(
 
     assert [fmt(v) for v in (7.002, 3.0002, -7.002, 0.1201, 9.9996)] == ["7.00", "3.00", "-7.00", "0.120", "10.0"]
     assert [fmt(v) for v in (0.5, 3, 0.0, 6.81, 0.205, 0.000123)] == ["0.5", "3", "0", "6.81", "0.205", "0.000123"]
+    # rounding up to a thousand is written as a thousand is: 999.96 read "1000.0" beside "1,000"
+    assert [fmt(v) for v in (999.96, -999.96, 999.94, 1000.0)] == ["1,000", "-1,000", "999.9", "1,000"]
 
 
 def test_a_reward_scale_in_currency_is_an_assumption_as_its_months_are():

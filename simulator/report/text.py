@@ -80,7 +80,7 @@ def fmt(value: float) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     magnitude = abs(value)
-    if magnitude >= 1000:
+    if magnitude >= 999.95:   # 999.96 rounds to 1,000 as 1000 is written, not "1000.0"
         return f"{value:,.0f}"
     if magnitude >= 10:
         return f"{value:.1f}"
