@@ -779,8 +779,11 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
     elif isinstance(first.get("input"), float) and math.isnan(first["input"]):
         # a YAML .nan fails every bound, and was told "should be less than or equal to 1000000000 (got nan)"; then
         # "...not NaN (got nan); input should be less than or equal to 1000000000", as if it were too large: the range
-        message = "should be a number, not NaN (got nan)" + (_type_hint("float_type", path, data, model)
-                                                               or "; valid: a number")
+        # a whole-number key's range as --set days=nan is told it ("a whole number from 1 to 36,500")
+        field = _field_at(path, data, model)[1] if path else None
+        types = (typing.get_args(field.annotation) or (field.annotation,)) if field is not None else ()
+        kind = "int_type" if int in types and float not in types else "float_type"
+        message = "should be a number, not NaN (got nan)" + (_type_hint(kind, path, data, model) or "; valid: a number")
     else:
         message = message.removeprefix("Value error, ")
         if "input" in first and kind not in ("model_type", "dict_type") and not isinstance(first["input"], (dict, list)):

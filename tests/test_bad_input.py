@@ -79,6 +79,9 @@ def write(tmp_path, data=None, text=None, name="scenario.yaml"):
     # and then "; input should be less than or equal to 1" followed, as if the NaN were too large: the range instead
     (lambda d: d["program"].__setitem__("base_share", float("nan")), "program.base_share",
      ["should be a number, not NaN (got nan); valid: a number from 0 to 1"]),
+    # a whole-number key's range, as --set days=nan is told it
+    (lambda d: d.__setitem__("days", float("nan")), "days",
+     ["should be a number, not NaN (got nan); valid: a whole number from 1 to 36,500"]),
     # single_sided pays no friend: a friend-side uplift there would change nothing, and was taken silently
     (lambda d: d["program"].__setitem__("incentive", {"kind": "single_sided", "referee_max_uplift": 2}),
      "program.incentive.referee_max_uplift",
