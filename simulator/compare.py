@@ -888,6 +888,9 @@ def decide(comparison: Comparison, metric: str | None = None) -> Decision | None
         # counted, a day that never came is the day after the horizon: no mean lies past it (an interval of a
         # payback on day 1 in 3 replicates of 4 reached day 126 of a 120-day run), as METRIC_BOUNDS cuts the others
         last = next(d.scenario.days for d in comparison.designs if d.scenario.name == best) + 1.0
+        # the horizon itself where the day came in every run, as comparison.csv cuts it (decide said 101 of a
+        # 100-day run whose every payback came)
+        last -= float(np.all(np.asarray(values[best], dtype=float) < last))
         summary["ci_low"], summary["ci_high"] = min(summary["ci_low"], last), min(summary["ci_high"], last)
     n = min(len(v) for v in values.values())
     stacked = np.vstack([np.where(np.isfinite(v[:n]), v[:n], -np.inf) for v in ranked.values()])

@@ -2141,6 +2141,13 @@ def test_decide_ranks_a_metric_where_less_is_better_lowest_and_refuses_what_it_c
     # 'rarely' counts 43, 91, 91, 91 (mean 79) against 'always' 7.5
     assert decision.best == "always" and decision.mean == pytest.approx(7.5) and decision.runner_up == "rarely"
     assert decision.diff_mean == pytest.approx(-(79.0 - 7.5)) and decision.share_best == 1.0 and not decision.not_told_apart
+    # paid back in every run, its interval stops at the horizon (day 90), as comparison.csv's does: it read 91, the day
+    # a payback that never came counts as (the t-interval of 1, 1, 85, 85 runs to 120)
+    late = SimpleNamespace(designs=[runs("late", payback_day=[1.0, 1.0, 85.0, 85.0]),
+                                    runs("never", payback_day=[nan] * 4)], paired=True)
+    assert decide(late, metric="payback_day").ci_high == 90.0
+    assert decide(SimpleNamespace(designs=[runs("once", payback_day=[1.0, 1.0, 80.0, nan]), runs("never", payback_day=[nan] * 4)],
+                                  paired=True), metric="payback_day").ci_high == 91.0   # a run counted as day 91 (to 121)
     cheap = SimpleNamespace(designs=[runs("dear", cost_per_referred_customer=[9.0, 9.5, 10.0, 10.5]),
                                      runs("cheap", cost_per_referred_customer=[4.0, 4.5, 5.0, 5.5])], paired=True)
     assert decide(cheap, metric="cost_per_referred_customer").best == "cheap"
