@@ -927,7 +927,7 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
         # that never paid back
         never = [int(p) for p, d in zip(table.index, table.notna().sum(axis=1) > 0) if not d] \
             if metric in NEVER_IS_WORST else []
-        never_day = _horizon(sweep, summary, table) + 1 if never else math.nan
+        never_day = _horizon(sweep, summary, table) + 1 if metric in NEVER_IS_WORST else math.nan
         if metric in NEVER_IS_WORST:
             # a run that never got there counts as the day after the horizon: a point that never paid back in any
             # run had no defined day and was listed as not told apart from one that paid back on day 1

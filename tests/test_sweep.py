@@ -3860,3 +3860,34 @@ def test_a_paired_sweep_plots_band_misses_the_best_mean_just_where_the_table_tel
     top = table.loc[0, "mean"]
     missed = {level for level in (1, 2, 3) if table.loc[level, "high"] < top}
     assert missed == apart == {1, 2}, (missed, apart)
+
+
+def test_a_payback_row_names_the_points_that_never_paid_back_whatever_the_objective(tmp_path):
+    """Ranked by incremental_value, a sweep's payback_day row listed points that never paid
+    back among those not told apart from the best, with no word (docs/scenarios.md: report.md
+    names such points); and a best that paid back in 2 runs of 3 read "mean 1, 95% interval
+    [1, 1]", as if sure. Every point points.csv gives no payback_day is named, with the day
+    its runs count as (the horizon + 1)."""
+    path = write_sweep(tmp_path, base=str(ROOT / "scenarios" / "default.yaml"), metrics=["payback_day", "incremental_value"],
+                       objective="incremental_value", common_random_numbers=True, replicates=3, seed=7,
+                       parameters={"program.incentive.referrer_reward": {"values": [10, 60, 400]}})
+    out = tmp_path / "o"
+    small = ["--set", "population.size=3000", "--set", "population.initial_customers=30", "--set", "days=60"]
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), *small]).exit_code == 0
+    points = pd.read_csv(out / "points.csv").set_index("point_id")
+    never = points.index[points["payback_day_n"] == 0].tolist()
+    assert never   # rewards of 60 and 400 on 60 days never pay back here: the check has a point to name
+    report = (out / "report.md").read_text()
+    named = f"Point{'s' if len(never) > 1 else ''} {', '.join(map(str, never))} never paid back in any run: in the test"
+    assert f"In the `payback_day` row: {named}" in report and "counts as day 61, the day after the horizon" in report
+    # ranked by payback_day, the best's mean says over how many of its runs it is, and what the others count as
+    path.write_text(path.read_text().replace("objective: incremental_value", "objective: payback_day"))
+    assert runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "p"), *small]).exit_code == 0
+    points = pd.read_csv(tmp_path / "p" / "points.csv").set_index("point_id")
+    best = points.index[points["indistinguishable_from_best"]].tolist()
+    opening = (tmp_path / "p" / "report.md").read_text().split("\n")[2]
+    first = next(p for p in best if f"point {p} (" in opening)
+    n, runs = int(points.loc[first, "payback_day_n"]), int(points.loc[first, "runs_ok"])
+    assert 0 < n < runs, (n, runs)   # the case the wording is for
+    assert (f"over the {n} of its {runs} runs where payback_day is defined (the other{'s' if runs - n > 1 else ''} never "
+            f"paid back: day 61 in the test)") in opening, opening

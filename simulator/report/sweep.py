@@ -353,6 +353,12 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
                          f"{_values(point, sweep.parameters)} | {fmt(row['mean'])}{over} | {band} | "
                          f"{_ids(_tested(row))}"
                          f"{_tie_text(row)} |")
+        # the payback row of a sweep ranked by another metric: its points that never paid back stood among the
+        # indistinguishable ones with no word (the opening line names them only for the objective's row)
+        never_rows = [r for r in best.to_dict("records") if list(r.get("never") or []) and r["metric"] != sweep.objective]
+        if never_rows:
+            lines += ["", f"In the `{never_rows[0]['metric']}` row{'s' if len(never_rows) > 1 else ''}:"
+                      + _never_text({**never_rows[0], "never": sorted({int(p) for r in never_rows for p in r["never"]})})]
         first_day = sorted({int(r["point_id"]) for r in best.to_dict("records")
                             if r["metric"] == "payback_day" and r["mean"] <= 1})
         if first_day:   # "best payback_day: point 0, mean 1" read as the fastest to pay back; compare and run say this
@@ -853,7 +859,14 @@ def _best_core(row: dict, among: str = "") -> str:
                     f"the runs below): no interval, so no point can be told apart from it.")
         return (f"mean {fmt(row['mean'])} from the one of its {runs} runs where {row['metric']} is defined: no "
                 f"interval, so no point can be told apart from it.")
-    text = f"mean {fmt(row['mean'])}, 95% interval {interval_text(row['ci_low'], row['ci_high'])}. "
+    # a mean over the runs where the metric came, said so as the table says it: "mean 1, 95% interval [1, 1]" read as a
+    # sure day-1 payback where one run of three never paid back
+    runs, defined = int(row.get("runs", 0) or 0), int(row.get("n", 0) or 0)
+    over = (f" over the {defined} of its {runs} runs where {row['metric']} is defined"
+            + (f" (the other{'s' if runs - defined > 1 else ''} never paid back: day {row['never_day']:.0f} in the test)"
+               if row["metric"] == "payback_day" and math.isfinite(row.get("never_day", math.nan)) else "")
+            if 0 < defined < runs else "")
+    text = f"mean {fmt(row['mean'])}{over}, 95% interval {interval_text(row['ci_low'], row['ci_high'])}. "
     failed = list(row.get("failed") or [])
     # a point whose every run failed was compared with nothing: "every other point is distinguishable" read as a win
     forfeit = (f" Every run of point{'s' if len(failed) > 1 else ''} {_ids(failed, count=False)} failed: "
