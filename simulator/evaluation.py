@@ -235,7 +235,11 @@ def check_defined(designs: Sequence[Scenario], metrics: Sequence[str], varied: S
 
 #: The keys that move each scenario's ceiling of a metric (ceiling): a study varying one cannot count on it.
 CEILING_KEYS = {**{m: ("days",) for m in DAY_METRICS},
-                **{m: ("population", "network") for m in PEOPLE_METRICS}}
+                **{m: ("population", "network") for m in (*PEOPLE_METRICS, "incremental_customers")},
+                # a spend's: its total budget and allowance (a kind varied brings its own block), and the horizon an
+                # allowance counts months over; a reward's size or an uplift moves no budget
+                **{m: ("program.incentive.budget", "program.incentive.budget_per_month", "program.incentive.kind",
+                       "days") for m in BUDGET_CAPPED}}
 
 
 def check_reachable(designs: Sequence[Scenario], constraints, varied: Sequence[str] = (), *,
@@ -247,24 +251,28 @@ def check_reachable(designs: Sequence[Scenario], constraints, varied: Sequence[s
     study to "no candidate kept every constraint", exit 0 (a limit past a metric's fixed
     floor or ceiling, such as 'reward_cost<=-5', is refused where it is read)."""
     def moved(metric: str) -> bool:
-        # a spend's: any key of the incentive (a kind varied brings its own block), or the horizon an allowance counts
-        keys = CEILING_KEYS.get(metric) or ("program.incentive", "days")
+        keys = CEILING_KEYS[metric]
         return any(v == k or v.startswith(k + ".") or k.startswith(v + ".") for v in varied for k in keys)
 
+    def top(design, metric: str) -> float:
+        if metric == "incremental_customers":   # the design's customers less its twin's: at most its population
+            return ceiling(design, "customers_final")
+        return ceiling(design, metric) + (1 if metric in DAY_METRICS else 0)
+
     for constraint in constraints:
-        if constraint.op != ">=" or constraint.metric not in BOUNDED or moved(constraint.metric):
+        if constraint.op != ">=" or constraint.metric not in CEILING_KEYS or moved(constraint.metric):
             continue
-        tops = [ceiling(d, constraint.metric) + (1 if constraint.metric in DAY_METRICS else 0) for d in designs]
+        tops = [top(d, constraint.metric) for d in designs]
         if not tops or max(tops) >= constraint.limit:
             continue
-        top = max(tops)
+        highest = max(tops)
         what = ("the day after its horizon, a day that never came" if constraint.metric in DAY_METRICS else
-                "its population" if constraint.metric == "customers_final" else
+                "its population" if constraint.metric in ("customers_final", "incremental_customers") else
                 "its people who were not customers at the start" if constraint.metric in PEOPLE_METRICS else
                 "what its reward budget lets it spend")
         named = (names[0] if names else designs[0].name) if len(designs) == 1 else "any of the designs"
-        raise ScenarioError(f"'{constraint}' can never hold: {constraint.metric} is at most {top:,.15g} in every run of "
-                            f"{named} ({what}); valid: a limit up to {top:,.15g}", key=source)
+        raise ScenarioError(f"'{constraint}' can never hold: {constraint.metric} is at most {highest:,.15g} in every run "
+                            f"of {named} ({what}); valid: a limit up to {highest:,.15g}", key=source)
 
 
 def needs_baseline(metrics: Sequence[str]) -> bool:

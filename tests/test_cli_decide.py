@@ -466,6 +466,13 @@ def test_optimize_mistakes_are_one_line_errors(tmp_path, optimize_settings):
     with pytest.raises(ScenarioError, match="reward_cost is at most 800 in every run of budgeted.yaml"):
         check_reachable([budgeted], [parse_constraint("reward_cost>=5000")], names=["budgeted.yaml"])
     check_reachable([budgeted], [parse_constraint("reward_cost>=5000")], ["program.incentive.kind"])
+    # a reward's size or an uplift moves no budget: still refused (the usual optimize varies the rewards)
+    for varied in (["program.incentive.referrer_reward"], ["program.incentive.max_uplift"]):
+        with pytest.raises(ScenarioError, match="reward_cost is at most 800"):
+            check_reachable([budgeted], [parse_constraint("reward_cost>=5000")], varied)
+    # the customers a program adds are at most its population, as its customers are
+    with pytest.raises(ScenarioError, match="incremental_customers is at most 400 in every run"):
+        check_reachable([tiny], [parse_constraint("incremental_customers>=1000000")])
     # quoted as typed: the console made ":100:" an emoji ("'0💯log'")
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:100:log"), "'0:100:log': a log range needs LO > 0")
     one_line_error(invoke(*base, "--vary", "population.size=0:10"), "population.size")
