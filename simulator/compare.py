@@ -917,6 +917,11 @@ def decide(comparison: Comparison, metric: str | None = None) -> Decision | None
             behind = tuple(name for name in behind if copy_of.get(name) != best)
         tests = holm_tests(values, best)
         diff, each = differences[runner_up], levels[runner_up]
+        if metric in (*NEVER_IS_WORST, "budget_exhausted_day"):
+            # counted days lie from day 1 to the day after the horizon: no difference of them is wider than the
+            # horizon, as comparison.csv cuts it (decide's ran to -588 on a 120-day run)
+            span = float(max(d.scenario.days for d in comparison.designs))
+            diff = {**diff, "diff_ci_low": max(diff["diff_ci_low"], -span), "diff_ci_high": min(diff["diff_ci_high"], span)}
     best_scenario = next(d.scenario for d in comparison.designs if d.scenario.name == best)
     # no program: nothing to pay back; no budget: none to run out (not "never ran out", "never paid back")
     payback = _days(runs[best], "payback_day") if has_program(best_scenario) else (math.nan, math.nan)

@@ -2146,6 +2146,11 @@ def test_decide_ranks_a_metric_where_less_is_better_lowest_and_refuses_what_it_c
     late = SimpleNamespace(designs=[runs("late", payback_day=[1.0, 1.0, 85.0, 85.0]),
                                     runs("never", payback_day=[nan] * 4)], paired=True)
     assert decide(late, metric="payback_day").ci_high == 90.0
+    # and the difference from the runner-up stops at -90 days too: 1, 1, 85, 85 less 91 each is a mean of -48 with a
+    # t-interval of [-125.2, 29.2] (scipy's t(0.975, 3) = 3.182 times 48.5 / 2)
+    gap = decide(late, metric="payback_day")
+    assert gap.diff_mean == pytest.approx(-48.0) and gap.diff_ci_low == -90.0
+    assert gap.diff_ci_high == pytest.approx(29.17, abs=0.01)
     assert decide(SimpleNamespace(designs=[runs("once", payback_day=[1.0, 1.0, 80.0, nan]), runs("never", payback_day=[nan] * 4)],
                                   paired=True), metric="payback_day").ci_high == 91.0   # a run counted as day 91 (to 121)
     cheap = SimpleNamespace(designs=[runs("dear", cost_per_referred_customer=[9.0, 9.5, 10.0, 10.5]),
