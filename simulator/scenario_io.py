@@ -781,7 +781,8 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         # "...not NaN (got nan); input should be less than or equal to 1000000000", as if it were too large: the range
         # a whole-number key's range as --set days=nan is told it ("a whole number from 1 to 36,500")
         field = _field_at(path, data, model)[1] if path else None
-        types = (typing.get_args(field.annotation) or (field.annotation,)) if field is not None else ()
+        types = [typing.get_args(t)[0] if typing.get_origin(t) is typing.Annotated else t   # a count among a union
+                 for t in ((typing.get_args(field.annotation) or (field.annotation,)) if field is not None else ())]
         kind = "int_type" if int in types and float not in types else "float_type"
         message = "should be a number, not NaN (got nan)" + (_type_hint(kind, path, data, model) or "; valid: a number")
     else:

@@ -82,6 +82,9 @@ def write(tmp_path, data=None, text=None, name="scenario.yaml"):
     # a whole-number key's range, as --set days=nan is told it
     (lambda d: d.__setitem__("days", float("nan")), "days",
      ["should be a number, not NaN (got nan); valid: a whole number from 1 to 36,500"]),
+    # a count among the forms a key takes (a count, a list of ids, a block)
+    (lambda d: d["population"].__setitem__("initial_customers", float("nan")), "population.initial_customers",
+     ["should be a number, not NaN (got nan); valid: a whole number from 0 to 50,000,000"]),
     # single_sided pays no friend: a friend-side uplift there would change nothing, and was taken silently
     (lambda d: d["program"].__setitem__("incentive", {"kind": "single_sided", "referee_max_uplift": 2}),
      "program.incentive.referee_max_uplift",
