@@ -533,7 +533,8 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
 #: The keys of a range, which a list of values does not take.
 RANGE_KEYS = tuple(ValueRange.model_fields)
 #: A range as the command line writes it, LO:HI or LO:HI:log (or :lin), given where a sweep file wants a block.
-RANGE_TEXT = re.compile(r"\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*:\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*(?::\s*(log|lin)\s*)?")
+RANGE_TEXT = re.compile(r"\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*:\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*(?::\s*(log|lin)\s*)?",
+                        re.IGNORECASE)
 
 
 def _check_parameter_shapes(data: dict, source: str, text: str) -> None:
@@ -559,9 +560,14 @@ def _check_parameter_shapes(data: dict, source: str, text: str) -> None:
         if isinstance(block, str) and (span := RANGE_TEXT.fullmatch(block)):
             # a command line's LO:HI[:log] written in the file: {values: [0:100:log]} was offered, which fails too
             low, high, scale = span.groups()
-            form = f"{{low: {low}, high: {high}{', log: true' if scale == 'log' else ''}}}"
-            raise ScenarioError(f"a parameter is a block: write the range as {form} (and levels: N on a grid), or "
-                                f"{{values: [...]}} for a list of values (got '{block}')", file=source, key=where)
+            if float(low) > float(high):   # the block offered must load: low above high is refused
+                low, high = high, low
+            form = f"{{low: {low}, high: {high}{', log: true' if (scale or '').lower() == 'log' else ''}}}"
+            whole = "integer: true for a key that takes whole numbers, " if "." not in low + high and "e" not in \
+                (low + high).lower() else ""
+            raise ScenarioError(f"a parameter is a block: write the range as {form} ({'with ' + whole if whole else ''}"
+                                f"and levels: N on a grid), or {{values: [...]}} for a list of values (got '{block}')",
+                                file=source, key=where)
         if not isinstance(block, dict):
             # the whole list where it is short enough to copy (seven network kinds lost two at five), else marked cut
             shown = yaml_value(block if not isinstance(block, list) or len(block) <= 12 else block[:5])

@@ -2260,8 +2260,11 @@ def test_a_wrong_value_beside_a_sampled_whole_number_range_is_blamed_on_its_own_
     ([0, 5, 10, 15, 20, 25, 30], ["write {values: [0, 5, 10, 15, 20, 25, 30]}"]),
     (list(range(0, 100, 5)), ["write {values: [0, 5, 10, 15, 20, … 15 more]}"]),
     # the command line's range written in the file: {values: [5:100:log]} was offered, which fails too
-    ("5:100:log", ["write the range as {low: 5, high: 100, log: true} (and levels: N on a grid)", "(got '5:100:log')"]),
-    ("0:40", ["write the range as {low: 0, high: 40} (and levels"]),
+    ("5:100:log", ["write the range as {low: 5, high: 100, log: true} (with integer: true for a key that takes whole "
+                   "numbers, and levels: N on a grid)", "(got '5:100:log')"]),
+    ("0.5:40", ["write the range as {low: 0.5, high: 40} (and levels: N on a grid)"]),
+    # a block that loads: low below high, the scale in any case
+    ("100:5:LOG", ["write the range as {low: 5, high: 100, log: true}"]),
 ])
 def test_a_parameter_of_the_wrong_shape_says_which_shape_to_write(tmp_path, block, words):
     """A bare list read "Input should be a valid dictionary or instance of ValueRange",
