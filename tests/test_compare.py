@@ -212,6 +212,20 @@ def test_compare_command_writes_the_comparison_folder(tmp_path):
     sure = profit["diff_ci_low"] > 0 or profit["diff_ci_high"] < 0
     line = next(line for line in report.splitlines() if line.startswith("- **cumulative_profit**"))
     assert ("sure at 95%" in line) == sure and ("not distinguishable" in line) == (not sure)
+    # every line not told apart says how many replicates would tell it, from its own paired spread (comparison.csv's
+    # diff_sd) and difference, where that is a count worth saying
+    from simulator.compare import replicates_to_tell_apart
+    from simulator.report.compare import MOST_REPLICATES_WORTH_SAYING
+
+    said = 0
+    for line in (line for line in report.splitlines() if "**not distinguishable** with these replicates" in line):
+        metric = line.split("**")[1]
+        row = table[(table["design"] == "thirty") & (table["metric"] == metric)].iloc[0]
+        apart = replicates_to_tell_apart(row["diff_sd"], row["diff_mean"])
+        if math.isfinite(apart) and apart <= MOST_REPLICATES_WORTH_SAYING:
+            assert f"about {int(apart):,} replicates would tell the two apart 4 times in 5" in line, line
+            said += 1
+    assert said   # some line was not told apart at 4 replicates: the check has one to read
 
 
 def test_compare_needs_two_files(tmp_path):
@@ -2964,3 +2978,25 @@ def test_a_reward_scale_in_currency_is_an_assumption_as_its_months_are():
         assert key in WORLD_KEYS
         assert (f"This study ranks `{key}`, which no launch chooses (what the model assumes of how people answer it)"
                 in study_world_note([key])), key
+
+
+def test_a_difference_not_yet_told_apart_says_how_many_replicates_would_tell_it():
+    """"not distinguishable ... For ±5% of the difference more than 10,000 replicates would
+    be needed: it is too small ... to pin down" read as hopeless, where 12 replicates told
+    the designs apart (a lead of 27,752 with differences spread by about 29,000). The
+    count is the usual power calculation: the smallest n with (t(0.975, n − 1) + z(0.8)) ·
+    sd / √n ≤ |difference|, checked here by brute force with scipy, and against the exact
+    power of the paired t-test (noncentral t) at that n: about 80%."""
+    from scipy import stats
+
+    from simulator.compare import replicates_to_tell_apart
+
+    for sd, difference in ((29_000.0, 27_752.0), (1.0, 0.25), (5.0, -2.0)):
+        n = replicates_to_tell_apart(sd, difference)
+        brute = next(k for k in range(2, 10_000)
+                     if (stats.t.ppf(0.975, k - 1) + stats.norm.ppf(0.8)) * sd / math.sqrt(k) <= abs(difference))
+        assert n == brute
+        critical = stats.t.ppf(0.975, n - 1)
+        power = stats.nct.sf(critical, n - 1, abs(difference) * math.sqrt(n) / sd)
+        assert 0.78 <= power <= 0.9, (sd, difference, n, power)
+    assert math.isnan(replicates_to_tell_apart(1.0, 0.0)) and math.isnan(replicates_to_tell_apart(0.0, 1.0))

@@ -16,7 +16,7 @@ from . import plots
 from .text import calibrated_note
 from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
                        paired_difference, pairing_differences, _pairs,
-                       replicates_needed, twin_differences, TWIN_SEEDING_KEY, unpaired_difference, world_differences, VERDICT_METRIC)
+                       replicates_needed, replicates_to_tell_apart, twin_differences, TWIN_SEEDING_KEY, unpaired_difference, world_differences, VERDICT_METRIC)
 from ..config import has_program, largest_referral
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
@@ -419,6 +419,7 @@ def winners(comparison: Comparison) -> list[str]:
                 f"{runner_up} ({at(runner_up)}{_came(_design(designs, runner_up), metric)})")
         text = (f"- {label}: {lead}; {best} − {runner_up} = {fmt(diff)}, {kind} "
                 f"{level_text(each)} interval {interval_text(low, high)}")
+        tell = ""   # how many replicates would tell the two apart, said of a difference not yet told apart
         if sure:
             text += " excludes 0" + (", as do those against the other designs" if len(others) > 1 else "") + ": **sure at 95%**"
         elif runner_up not in behind:   # ahead of the runner-up, not of a design further down with a wider spread
@@ -431,10 +432,19 @@ def winners(comparison: Comparison) -> list[str]:
                      f"(an interval needs 2): **not distinguishable** with these replicates")
         else:
             text += " includes 0: **not distinguishable** with these replicates"
+            # how many replicates would tell them apart, were the difference as measured: "more than 10,000 would be
+            # needed ... too small to pin down" (for ±5% of its size) read as hopeless where 12 settled it
+            apart = replicates_to_tell_apart(paired["diff_sd"], diff, each) if comparison.paired and alike else math.nan
+            if math.isfinite(apart) and apart <= MOST_REPLICATES_WORTH_SAYING:
+                tell = (f" Were the difference as large as measured, about {int(apart):,} replicates would tell the two "
+                        f"apart 4 times in 5 (80% power at this level; the spread is measured on {n}"
+                        + (", so the figure is rough" if n < 10 else "") + ")")
         if comparison.paired:
             text += f" (unpaired interval {interval_text(unpaired['unpaired_ci_low'], unpaired['unpaired_ci_high'])})."
         else:
             text += "."
+        if tell:
+            text += tell + "."
         if metric == "cost_per_referred_customer" and \
                 (mine := _referral_cost_with_levers(_design(designs, best).runs)) is not None:
             # account managers "best, sure at 95%" at 3.53 a referral, where with their asks each cost 273.4
