@@ -226,6 +226,12 @@ def test_compare_command_writes_the_comparison_folder(tmp_path):
             assert f"about {int(apart):,} replicates would tell the two apart 4 times in 5" in line, line
             said += 1
     assert said   # some line was not told apart at 4 replicates: the check has one to read
+    # each line is its own test: one in twenty reads "sure" by chance where nothing differs, said above the lines
+    # (ltv_ratio read "sure at 95%" at 12 replicates and [-0.027, 0.086] at 60)
+    lines = [line for line in report.split("## Who wins")[1].split("\n## ")[0].splitlines() if line.startswith("- **")]
+    sure_lines = sum("**sure at 95%**" in line for line in lines)
+    assert (f"Each line is its own test at 95% ({len(lines)} metrics here, {sure_lines} of them \"sure\"): where two "
+            f"designs do not differ, about one line in twenty still reads \"sure\" by chance") in report
 
 
 def test_compare_needs_two_files(tmp_path):

@@ -476,6 +476,21 @@ def winners(comparison: Comparison) -> list[str]:
     return _k_caveat(lines, designs)
 
 
+def _many_metrics_caution(lines: list[str]) -> list[str]:
+    """The metric lines, led by a word on how many are tested: each "sure at 95%" is its own
+    test, so among 30-odd metrics one or two read "sure" by chance where the designs do not
+    differ (ltv_ratio "sure at 95%" at 12 replicates, [-0.027, 0.086] at 60). The decision
+    rests on one metric, said above; the others describe it."""
+    tested = [line for line in lines if line.startswith("- **")]
+    if len(tested) < 5:
+        return lines
+    sure = sum("**sure at 95%**" in line for line in tested)
+    return [f"Each line is its own test at 95% ({len(tested)} metrics here, {sure} of them \"sure\"): where two designs do "
+            f"not differ, about one line in twenty still reads \"sure\" by chance, so a side metric's lone \"sure\" is "
+            f"a lead to check with more replicates, not a finding; the decision is taken on the metric named above.", "",
+            *lines]
+
+
 def _k_caveat(lines: list[str], designs) -> list[str]:
     """The K lines of winners, told where K reads low by construction for some designs (a late
     ask, a budget or a campaign that ended the asks, a network that filled: the notes above
@@ -1355,7 +1370,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
            f"\"sure at 95%\" holds for all the tests together; each interval below is the one against the runner-up, at the level of "
            f"its test.", ""]
           if len(comparison.designs) > 2 else []),
-        *winners(comparison),
+        *_many_metrics_caution(winners(comparison)),
         "",
         f"## Differences from {comparison.reference} ({kind}, 95%)",
         "",
