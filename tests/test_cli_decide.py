@@ -972,6 +972,14 @@ def test_calibrate_writes_the_calibrated_scenario_that_optimize_and_sensitivity_
     # the --design file compared, with the --set items it lacks (without them: refused as another population)
     assert f"calibrated.yaml {SINGLE} --set population.size=400 --set population.initial_customers=10" in command
     assert "# Built in: the --set items the fit ran with, population.size=400, population.initial_customers=10" in text
+    # and the fitted values, which the pilot measured of the customers: given the --set items alone, a compare beside
+    # calibrated.yaml weighed two worlds (a lead 1.6 times the one-world lead, "sure at 95%")
+    header = " ".join(line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("#"))
+    median = f"{calibrated.program.base_share:g}"
+    assert "give them all to any other design compared with it (the pilot measured the customers, not one design):" in header
+    given = " ".join(f"--set {item}" for item in TINY[1::2])
+    assert f"#   {given} --set program.base_share={median}\n" in text   # on a line of its own, to copy
+    assert f"`--set program.base_share={median}`" in (folder / "report.md").read_text()
     assert "## Next" in (folder / "report.md").read_text() and command[4:] in (folder / "report.md").read_text()
     # the console gives them with the folder's path, as typed where calibrate ran
     console = ok(*calibrate_args(tmp_path / "b", pilot)).stdout
@@ -2808,3 +2816,18 @@ def test_a_settings_files_out_and_set_mistakes_name_the_file_not_a_flag(tmp_path
     settings.write_text(yaml.safe_dump({"set": ["days"], "uncertain": {"program.base_share": "0.1:0.3"}}))
     line = one_line_error(invoke("sensitivity", DEFAULT, "--settings", settings), "is not of the form key.path=value")
     assert line.startswith(f"error: {settings}: set (line") and "--set" not in line, line
+
+
+def test_the_commands_calibrated_yaml_prints_name_a_design_given_relative_to_where_calibrate_ran(tmp_path, pilot,
+                                                                                             monkeypatch):
+    """A --design named relative to where calibrate ran was written so into calibrated.yaml's
+    header and report.md, beside calibrated.yaml named as it lies in the folder: the
+    command failed from either place ("file not found"). The design is now given by its
+    absolute path, so the command runs from the folder as printed."""
+    monkeypatch.chdir(SCENARIOS.parent)
+    args = calibrate_args(tmp_path / "a", pilot)
+    args[args.index(SINGLE)] = "scenarios/single-sided-cash.yaml"
+    ok(*args)
+    text = (tmp_path / "a" / "calibrated.yaml").read_text()
+    command = next(line for line in text.splitlines() if line.startswith("#   refsim sensitivity"))
+    assert f"refsim sensitivity calibrated.yaml {SCENARIOS / 'single-sided-cash.yaml'} --set" in command, command

@@ -34,6 +34,10 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
     the --set items every design ran with, ``set_notes`` the levers they brought into
     designs without them (report.text.study_set_lines)."""
     folder = Path(folder)
+    # the designs as absolute paths in the commands this folder's files print (calibrated.yaml named as it lies beside
+    # them): a design named as typed where calibrate ran was not found from the folder, and calibrated.yaml not
+    # found from where calibrate ran
+    design_files = [str(Path(d).resolve()) for d in design_files]
     atomic_write_csv(folder / "posterior.csv", calibration.posterior)
     atomic_write_csv(folder / "particles.csv", calibration.particles)
     atomic_write_csv(folder / "intervals.csv", calibration.intervals)
@@ -127,6 +131,16 @@ def next_commands(calibration: Calibration, path: str = "calibrated.yaml", desig
     return commands
 
 
+#: calibrated.yaml's header lines given unwrapped, on a line of their own (what a reader copies).
+RAW = "\0"
+
+
+def fitted_sets(calibration: Calibration) -> list[str]:
+    """The fitted values as --set items (KEY=median), for the designs compared with
+    calibrated.yaml."""
+    return [f"{key}={value:g}" for key, value in calibrated_values(calibration).items()]
+
+
 def next_steps_text(calibration: Calibration, base: Scenario, designs: Sequence[str] = (),
                     sets: Sequence[str] = ()) -> str:
     """report.md's way on from the fit: calibrated.yaml into optimize, and the posterior's
@@ -137,7 +151,9 @@ def next_steps_text(calibration: Calibration, base: Scenario, designs: Sequence[
             if not reproduces(calibration) else "")
     text += (f"calibrated.yaml, in this folder, holds {base.name} with each fitted key at its posterior median"
              + (f" and the --set items the fit ran with ({', '.join(f'`{item}`' for item in sets)})" if sets else "")
-             + f", a scenario every command takes: `{commands[0]}` chooses a design on it.")
+             + f", a scenario every command takes: `{commands[0]}` chooses a design on it. Any other design "
+             f"compared with it needs the fitted values too, which the pilot measured of the customers, not of one "
+             f"design: " + " ".join(f"`--set {item}`" for item in [*sets, *fitted_sets(calibration)]) + ".")
     if len(commands) > 1:
         text += (f" It is one point of the posterior; to weigh a choice against what the pilot left uncertain, "
                  f"give the posterior's intervals to sensitivity: `{commands[1]}`.")
@@ -164,16 +180,22 @@ def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str, de
         beyond = f"; the pilot's {outliers_text(calibration)}" if calibration.misfit < MISFIT else ""
         lines.append(f"WARNING: the model did not reproduce the pilot (predictive_misfit {calibration.misfit:.3g}"
                      f"{beyond}); read report.md before using these values.")
-    if sets:   # a file compared beside it needs them too, or it is another population
-        lines.append("Built in: the --set items the fit ran with, " + ", ".join(sets) + "; give them to any other "
-                     "design compared with it.")
+    # a file compared beside it needs them too, or it is another population; and the fitted values, which the pilot
+    # measured of the customers, not of one design: given the --set items alone, a compare weighed two worlds and
+    # called a lead 1.6 times the one-world lead "sure at 95%"
+    fitted = fitted_sets(calibration)
+    lines.append(("Built in: the --set items the fit ran with, " + ", ".join(sets) + ", and the fitted values; give "
+                  "them all" if sets else "Built in: the fitted values; give them") + " to any other design compared "
+                 "with it (the pilot measured the customers, not one design):")
+    lines.append(RAW + " ".join(f"--set {item}" for item in [*sets, *fitted]))   # on a line of its own, to copy
     lines += ["It is one point of the posterior: the forecast in this folder carries the posterior's spread, "
               "this file does not. Choose a design on it:"]
     # the commands on lines of their own, unwrapped: copied as they stand
     commands = next_commands(calibration, designs=designs, sets=sets)
-    header = "".join(f"# {wrapped}\n" for line in lines
-                     for wrapped in textwrap.wrap(line, 100, subsequent_indent="    ", break_long_words=False,
-                                                  break_on_hyphens=False))
+    header = "".join(f"#   {line.removeprefix(RAW)}\n" if line.startswith(RAW) else
+                     "".join(f"# {wrapped}\n" for wrapped in textwrap.wrap(line, 100, subsequent_indent="    ",
+                                                                          break_long_words=False, break_on_hyphens=False))
+                     for line in lines)
     header += f"#   {commands[0]}\n"
     if len(commands) > 1:
         header += f"# and weigh a choice against what the pilot left uncertain (its intervals):\n#   {commands[1]}\n"
