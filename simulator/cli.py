@@ -796,6 +796,10 @@ def compare(
 
     if note := unpaired_note(comparison):   # report.md said it; the console's "sure at 95%" stood alone
         out.print(f"  note: {note[0].lower()}{note[1:]}", markup=False)
+    from .optimize import search_replay_note
+
+    if comparison.paired and (replay := search_replay_note(designs, comparison.seed)):
+        out.print(f"  note: {replay}", markup=False)
 
     for line in world_lines(comparison.designs):   # a verdict between worlds or assumptions, not designs: said beside it
         out.print(f"  {line}", markup=False)

@@ -272,6 +272,23 @@ def best_identity(base: Scenario, seed: int) -> dict[str, Any]:
     return {"name": suffixed_name(base.name, "-best"), "seed": stream_seed(seed, "best design")}
 
 
+def search_replay_note(designs: Sequence[Scenario], seed: int | None) -> str:
+    """Said where a study or a comparison runs an optimize winner (best.yaml, named
+    '-best') on the seed of the search that chose it (its own seed is that study's
+    ``stream_seed(seed, "best design")``): its figures replay the replicates that picked
+    it, flattered by the choice. calibrated.yaml listed first beside best.yaml kept the
+    study's seed 42, and sensitivity ran the winner on its search replicates, no word."""
+    if seed is None:
+        return ""
+    chosen = [d.name for d in designs if d.name.endswith("-best") and d.seed == stream_seed(int(seed), "best design")]
+    if not chosen:
+        return ""
+    return (f"seed {seed} is the seed of the refsim optimize study that chose {', '.join(chosen)}: "
+            f"{'its' if len(chosen) == 1 else 'their'} figures here replay the replicates that picked "
+            f"{'it' if len(chosen) == 1 else 'them'}, flattered by the choice; give --seed N of another value (best.yaml's "
+            f"own seed is one), or list {chosen[0]} first")
+
+
 @dataclass(eq=False)   # == by FieldsEqual: tables by DataFrame.equals
 class OptimizeResult(FieldsEqual):
     seed: int

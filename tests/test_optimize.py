@@ -1694,3 +1694,35 @@ def test_a_constraint_is_written_with_its_limit_as_typed():
                  "customers_final>=12345678901"):
         assert str(parse_constraint(text)) == text
     assert parse_constraint(str(parse_constraint("reward_cost<=1234567.5"))).limit == 1234567.5
+
+
+def test_a_winner_run_on_the_seed_of_the_search_that_chose_it_is_said_to_replay_it(tmp_path):
+    """best.yaml carries a seed of its own (stream_seed(study seed, "best design")) so that a
+    run or a compare with it is not flattered by the choice; listed after calibrated.yaml,
+    which kept the study's seed 42, sensitivity and compare --seed 42 ran the winner on the
+    very replicates that picked it, with no word. Said now, on the console and in
+    sensitivity's note on the designs' seeds."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+    from simulator.optimize import search_replay_note
+    from simulator.report.sensitivity import own_seed_note
+    from simulator.rng import stream_seed
+
+    base = small(seed=42, days=20)
+    best = base.model_copy(update={"name": "small-best", "seed": stream_seed(42, "best design")})
+    assert "seed 42 is the seed of the refsim optimize study that chose small-best" in search_replay_note([base, best], 42)
+    assert search_replay_note([base, best], 43) == "" and search_replay_note([best, base], best.seed) == ""
+    assert own_seed_note([base, best], 42).endswith("Note: seed 42 is the seed of the refsim optimize study that chose "
+                                                    "small-best: its figures here replay the replicates that picked it, "
+                                                    "flattered by the choice; give --seed N of another value (best.yaml's "
+                                                    "own seed is one), or list small-best first.")
+    files = []
+    for scenario in (base, best):
+        files.append(tmp_path / f"{scenario.name}.yaml")
+        files[-1].write_text(yaml.safe_dump(scenario.model_dump(mode="json", exclude_unset=True)))
+    result = CliRunner().invoke(app, ["compare", *map(str, files), "--seed", "42", "-r", "2", "--no-baseline",
+                                      "--executor", "serial", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    assert "note: seed 42 is the seed of the refsim optimize study that chose small-best" in " ".join(result.stdout.split())

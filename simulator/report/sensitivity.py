@@ -802,4 +802,14 @@ def own_seed_note(designs, seed: int) -> str:
     named = ", ".join(f"{d.name} ({d.seed})" for d in others)
     return (f"The seed{'' if one else 's'} in the file{'' if one else 's'} of {named} {'is' if one else 'are'} not used: "
             f"every design runs on the study's seeds (from seed {seed}), so that the designs meet the same luck at each "
-            f"point; `refsim run` of {'it' if one else 'them'} on {'its' if one else 'their'} own seed gives other figures.")
+            f"point; `refsim run` of {'it' if one else 'them'} on {'its' if one else 'their'} own seed gives other figures."
+            + _replay_sentence(designs, seed))
+
+
+def _replay_sentence(designs, seed: int) -> str:
+    """An optimize winner run on the seed of the search that chose it: said, as its figures
+    replay the replicates that picked it (optimize.search_replay_note)."""
+    from ..optimize import search_replay_note
+
+    note = search_replay_note(designs, seed)
+    return f" Note: {note}." if note else ""
