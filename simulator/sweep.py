@@ -932,7 +932,7 @@ def _best_of(frame: pd.DataFrame, sweep: Sweep, summary: pd.DataFrame, level: fl
             # a run that never got there counts as the day after the horizon: a point that never paid back in any
             # run had no defined day and was listed as not told apart from one that paid back on day 1
             table = table.where(table.notna() | ok.pivot(index="point_id", columns="replicate", values="status").isna(),
-                                _horizon(sweep, summary, table) + 1)
+                                never_day)
         # counted so, a point that never paid back has a value in each run, and is tested as compare tests it: it was
         # "no contender" (not among those not told apart) beside a best that paid back in 1 run of 3 on day 118 of
         # 120, where compare called the same runs unclear
