@@ -1980,3 +1980,28 @@ def test_a_run_on_the_numpy_stages_for_a_lever_says_so(monkeypatch):
     assert "This scenario runs on the numpy stages (`program.influencers`" in run_markdown(results, [])
     monkeypatch.setenv("REFSIM_ENGINE", "numpy")
     assert run_path_note(lever) == ""
+
+
+def test_a_campaign_with_no_reward_runs_and_compares_to_a_results_folder(tmp_path):
+    """Asking in a campaign with no reward (incentive kind none) is the baseline an ask-only
+    design is weighed against; its runs finished, then the report stopped on
+    "'NoIncentive' object has no attribute 'on_budget_exhausted'", with a traceback and no
+    results folder, in run and in compare (the push on day 30 comes before the horizon less
+    K's window, so the report looks at what ended the asks)."""
+    import yaml
+
+    from simulator.scenario_io import load_scenario
+
+    campaign = ["--set", "program.incentive={kind: none}", "--set", "program.timing={kind: campaign, days: [20]}"]
+    run(tmp_path / "run", *campaign)
+    assert (tmp_path / "run" / "report.md").exists()
+    ask_only = tmp_path / "ask-only.yaml"
+    data = load_scenario(SCENARIOS / "default.yaml").model_dump(mode="json", exclude_unset=True)
+    data["name"] = "ask-only"
+    data["program"]["incentive"] = {"kind": "none"}
+    data["program"]["timing"] = {"kind": "campaign", "days": [20]}
+    ask_only.write_text(yaml.safe_dump(data))
+    result = runner.invoke(app, ["compare", str(SCENARIOS / "default.yaml"), str(ask_only), "--out", str(tmp_path / "c"),
+                                 *FAST])
+    assert result.exit_code == 0, result.stderr + result.stdout
+    assert (tmp_path / "c" / "report.md").exists()

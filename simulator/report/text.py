@@ -1012,7 +1012,8 @@ def campaign_k_day(scenario, runs, timeseries) -> float:
     if not (math.isfinite(last_ask_day(timeseries)) and push < scenario.days - scenario.k_window_days):
         return math.nan
     # a budget ends the asks only under end_program: under rewards_only they go on, unrewarded, to the last day
-    ended = scenario.program.incentive.on_budget_exhausted == "end_program"
+    # (a campaign with no reward has no budget, nor this key: it stopped the report on an AttributeError)
+    ended = getattr(scenario.program.incentive, "on_budget_exhausted", None) == "end_program"
     return math.nan if ended and budget_k_day(scenario, runs) < push else push
 
 
