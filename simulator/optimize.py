@@ -280,13 +280,15 @@ def search_replay_note(designs: Sequence[Scenario], seed: int | None) -> str:
     study's seed 42, and sensitivity ran the winner on its search replicates, no word."""
     if seed is None:
         return ""
-    chosen = [d.name for d in designs if d.name.endswith("-best") and d.seed == stream_seed(int(seed), "best design")]
+    # by its seed alone, which only a winner of that study carries: a best.yaml renamed ("credit-25") replayed it too
+    own = stream_seed(int(seed), "best design")
+    chosen = [d.name for d in designs if d.seed == own]
     if not chosen:
         return ""
     return (f"seed {seed} is the seed of the refsim optimize study that chose {', '.join(chosen)}: "
             f"{'its' if len(chosen) == 1 else 'their'} figures here replay the replicates that picked "
-            f"{'it' if len(chosen) == 1 else 'them'}, flattered by the choice; give --seed N of another value (best.yaml's "
-            f"own seed is one), or list {chosen[0]} first")
+            f"{'it' if len(chosen) == 1 else 'them'}, flattered by the choice; give --seed {own} (its own seed, in its "
+            f"file) or another value")
 
 
 @dataclass(eq=False)   # == by FieldsEqual: tables by DataFrame.equals

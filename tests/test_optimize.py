@@ -1716,8 +1716,11 @@ def test_a_winner_run_on_the_seed_of_the_search_that_chose_it_is_said_to_replay_
     assert search_replay_note([base, best], 43) == "" and search_replay_note([best, base], best.seed) == ""
     assert own_seed_note([base, best], 42).endswith("Note: seed 42 is the seed of the refsim optimize study that chose "
                                                     "small-best: its figures here replay the replicates that picked it, "
-                                                    "flattered by the choice; give --seed N of another value (best.yaml's "
-                                                    "own seed is one), or list small-best first.")
+                                                    f"flattered by the choice; give --seed {best.seed} (its own seed, in "
+                                                    "its file) or another value.")
+    # renamed, it is the same winner: known by its seed ("credit-25" replayed the search with no word)
+    renamed = best.model_copy(update={"name": "credit-25"})
+    assert "study that chose credit-25" in search_replay_note([base, renamed], 42)
     files = []
     for scenario in (base, best):
         files.append(tmp_path / f"{scenario.name}.yaml")
