@@ -979,7 +979,7 @@ def test_calibrate_writes_the_calibrated_scenario_that_optimize_and_sensitivity_
     assert "give them all to any other design compared with it (the pilot measured the customers, not one design):" in header
     given = " ".join(f"--set {item}" for item in TINY[1::2])
     assert f"#   {given} --set program.base_share={median}\n" in text   # on a line of its own, to copy
-    assert f"`--set program.base_share={median}`" in (folder / "report.md").read_text()
+    assert f"--set program.base_share={median}`" in (folder / "report.md").read_text()
     assert "## Next" in (folder / "report.md").read_text() and command[4:] in (folder / "report.md").read_text()
     # the console gives them with the folder's path, as typed where calibrate ran
     console = ok(*calibrate_args(tmp_path / "b", pilot)).stdout
@@ -2831,3 +2831,19 @@ def test_the_commands_calibrated_yaml_prints_name_a_design_given_relative_to_whe
     text = (tmp_path / "a" / "calibrated.yaml").read_text()
     command = next(line for line in text.splitlines() if line.startswith("#   refsim sensitivity"))
     assert f"refsim sensitivity calibrated.yaml {SCENARIOS / 'single-sided-cash.yaml'} --set" in command, command
+
+
+def test_calibrate_tells_other_designs_the_fitted_values_of_the_world_only_quoted_for_the_shell(monkeypatch):
+    """calibrated.yaml's line for the other designs gave every fitted value, a fitted
+    referrer reward too: followed, it turned another design's $20 into $15.74 (a choice of
+    the program is the design's, not the customers'); and it gave a block --set item bare,
+    which the shell split at its space ('{organic_rate:' is not valid YAML)."""
+    import shlex
+
+    from simulator.report import calibrate as report
+
+    monkeypatch.setattr(report, "calibrated_values", lambda calibration: {
+        "program.base_share": 0.3255, "program.incentive.referrer_reward": 15.74, "word_of_mouth.spontaneous_rate": 0.0085})
+    assert report.fitted_sets(None) == ["program.base_share=0.3255", "word_of_mouth.spontaneous_rate=0.0085"]
+    options = report.set_options(["acquisition={organic_rate: 0.00003}", "program.base_share=0.3255"])
+    assert shlex.split(options) == ["--set", "acquisition={organic_rate: 0.00003}", "--set", "program.base_share=0.3255"]

@@ -136,9 +136,20 @@ RAW = "\0"
 
 
 def fitted_sets(calibration: Calibration) -> list[str]:
-    """The fitted values as --set items (KEY=median), for the designs compared with
-    calibrated.yaml."""
-    return [f"{key}={value:g}" for key, value in calibrated_values(calibration).items()]
+    """The fitted values of the world (not a program's choices, parameters.is_lever) as
+    --set items (KEY=median), for the designs compared with calibrated.yaml: a fitted
+    referrer reward given to every design turned another design's $20 into $15.74."""
+    from ..parameters import is_lever
+
+    return [f"{key}={value:g}" for key, value in calibrated_values(calibration).items() if not is_lever(key)]
+
+
+def set_options(items: Sequence[str]) -> str:
+    """``items`` as --set options quoted for the shell, as the printed commands quote them:
+    'acquisition={organic_rate: 0.00003}' pasted bare stopped on its space."""
+    import shlex
+
+    return " ".join(f"--set {shlex.quote(str(item))}" for item in items)
 
 
 def next_steps_text(calibration: Calibration, base: Scenario, designs: Sequence[str] = (),
@@ -151,9 +162,10 @@ def next_steps_text(calibration: Calibration, base: Scenario, designs: Sequence[
             if not reproduces(calibration) else "")
     text += (f"calibrated.yaml, in this folder, holds {base.name} with each fitted key at its posterior median"
              + (f" and the --set items the fit ran with ({', '.join(f'`{item}`' for item in sets)})" if sets else "")
-             + f", a scenario every command takes: `{commands[0]}` chooses a design on it. Any other design "
-             f"compared with it needs the fitted values too, which the pilot measured of the customers, not of one "
-             f"design: " + " ".join(f"`--set {item}`" for item in [*sets, *fitted_sets(calibration)]) + ".")
+             + f", a scenario every command takes: `{commands[0]}` chooses a design on it."
+             + (f" Any other design compared with it needs the fitted values of the world too, which the pilot "
+                f"measured of the customers, not of one design: `{set_options([*sets, *fitted_sets(calibration)])}`."
+                if fitted_sets(calibration) else ""))
     if len(commands) > 1:
         text += (f" It is one point of the posterior; to weigh a choice against what the pilot left uncertain, "
                  f"give the posterior's intervals to sensitivity: `{commands[1]}`.")
@@ -184,10 +196,13 @@ def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str, de
     # measured of the customers, not of one design: given the --set items alone, a compare weighed two worlds and
     # called a lead 1.6 times the one-world lead "sure at 95%"
     fitted = fitted_sets(calibration)
-    lines.append(("Built in: the --set items the fit ran with, " + ", ".join(sets) + ", and the fitted values; give "
-                  "them all" if sets else "Built in: the fitted values; give them") + " to any other design compared "
-                 "with it (the pilot measured the customers, not one design):")
-    lines.append(RAW + " ".join(f"--set {item}" for item in [*sets, *fitted]))   # on a line of its own, to copy
+    if sets or fitted:
+        lines.append(("Built in: the --set items the fit ran with, " + ", ".join(sets)
+                      + (", and the fitted values of the world; give them all" if fitted else "; give them")
+                      if sets else "Built in: the fitted values of the world; give them")
+                     + " to any other design compared with it" + (" (the pilot measured the customers, not one design)"
+                                                                  if fitted else "") + ":")
+        lines.append(RAW + set_options([*sets, *fitted]))   # on a line of its own, to copy
     lines += ["It is one point of the posterior: the forecast in this folder carries the posterior's spread, "
               "this file does not. Choose a design on it:"]
     # the commands on lines of their own, unwrapped: copied as they stand
