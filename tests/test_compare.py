@@ -223,15 +223,15 @@ def test_compare_command_writes_the_comparison_folder(tmp_path):
         row = table[(table["design"] == "thirty") & (table["metric"] == metric)].iloc[0]
         apart = replicates_to_tell_apart(row["diff_sd"], row["diff_mean"])
         if math.isfinite(apart) and apart <= MOST_REPLICATES_WORTH_SAYING:
-            assert f"about {int(apart):,} replicates would tell the two apart 4 times in 5" in line, line
+            assert f"about {int(apart):,} replicates" in line and "would tell the two apart 4 times in 5" in line, line
             said += 1
     assert said   # some line was not told apart at 4 replicates: the check has one to read
     # each line is its own test: one in twenty reads "sure" by chance where nothing differs, said above the lines
     # (ltv_ratio read "sure at 95%" at 12 replicates and [-0.027, 0.086] at 60)
     lines = [line for line in report.split("## Who wins")[1].split("\n## ")[0].splitlines() if line.startswith("- **")]
     sure_lines = sum("**sure at 95%**" in line for line in lines)
-    assert (f"Each line is its own test at 95% ({len(lines)} metrics here, {sure_lines} of them \"sure\"): where two "
-            f"designs do not differ, about one line in twenty still reads \"sure\" by chance") in report
+    assert (f"Each metric line below is a test of its own ({len(lines)} metrics here, {sure_lines} of them \"sure\"): "
+            f"where two designs do not differ, about one line in twenty still reads \"sure\" by chance") in report
 
 
 def test_compare_needs_two_files(tmp_path):
@@ -3006,3 +3006,29 @@ def test_a_difference_not_yet_told_apart_says_how_many_replicates_would_tell_it(
         power = stats.nct.sf(critical, n - 1, abs(difference) * math.sqrt(n) / sd)
         assert 0.78 <= power <= 0.9, (sd, difference, n, power)
     assert math.isnan(replicates_to_tell_apart(1.0, 0.0)) and math.isnan(replicates_to_tell_apart(0.0, 1.0))
+
+
+def test_an_unpaired_difference_not_told_apart_says_how_many_runs_of_each_design_would_tell_it(tmp_path):
+    """With --unpaired, a "not distinguishable" line gave no count at all, where unpaired
+    designs need it most. The count is the power calculation on the Welch spread,
+    √(s_a² + s_b²) for one run of each, over the runs where each has the metric."""
+    from simulator.compare import replicates_to_tell_apart
+    from simulator.report.compare import MOST_REPLICATES_WORTH_SAYING
+
+    a, b = write_design(tmp_path / "a.yaml", 10, "ten", seed=5), write_design(tmp_path / "b.yaml", 12, "twelve", seed=6)
+    result = runner.invoke(app, ["compare", str(a), str(b), "--unpaired", "-r", "4", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    runs = pd.read_csv(tmp_path / "o" / "runs.csv")
+    report = (tmp_path / "o" / "report.md").read_text()
+    said = 0
+    for line in (line for line in report.splitlines() if "**not distinguishable** with these replicates" in line):
+        metric = line.split("**")[1]
+        values = [runs.loc[runs["scenario"] == name, metric].dropna().to_numpy(dtype=float) for name in ("ten", "twelve")]
+        if min(map(len, values)) < 4:
+            continue
+        spread = math.sqrt(values[0].var(ddof=1) + values[1].var(ddof=1))
+        apart = replicates_to_tell_apart(spread, values[1].mean() - values[0].mean())
+        if math.isfinite(apart) and apart <= MOST_REPLICATES_WORTH_SAYING:
+            assert f"about {int(apart):,} replicates of each design would tell the two apart 4 times in 5" in line, line
+            said += 1
+    assert said   # some line was not told apart at 4 replicates: the check has one to read

@@ -434,11 +434,23 @@ def winners(comparison: Comparison) -> list[str]:
             text += " includes 0: **not distinguishable** with these replicates"
             # how many replicates would tell them apart, were the difference as measured: "more than 10,000 would be
             # needed ... too small to pin down" (for ±5% of its size) read as hopeless where 12 settled it
-            apart = replicates_to_tell_apart(paired["diff_sd"], diff, each) if comparison.paired and alike else math.nan
+            # paired, from the spread of the replicate differences; unpaired, from the two designs' own spreads (the
+            # Welch interval's, each design run that many times); over the replicates where the metric is defined
+            # ("the spread is measured on 10" of a metric defined in 7)
+            if comparison.paired:
+                spread, measured = paired["diff_sd"], int(paired.get("n_pairs", n))
+            else:
+                finite = [v[np.isfinite(v)] for v in (a, b)]
+                spread = math.sqrt(sum(float(v.var(ddof=1)) for v in finite)) if min(map(len, finite)) > 1 else math.nan
+                measured = min(map(len, finite))
+            apart = replicates_to_tell_apart(spread, diff, each) if alike else math.nan
             if math.isfinite(apart) and apart <= MOST_REPLICATES_WORTH_SAYING:
-                tell = (f" Were the difference as large as measured, about {int(apart):,} replicates would tell the two "
-                        f"apart 4 times in 5 (80% power at this level; the spread is measured on {n}"
-                        + (", so the figure is rough" if n < 10 else "") + ")")
+                where = (f" (counting replicates where both designs have the metric: {measured} of these {n} do)"
+                         if measured < n else "")
+                tell = (f" Were the difference as large as measured, about {int(apart):,} replicates"
+                        + ("" if comparison.paired else " of each design") + f"{where} would tell the two apart 4 times "
+                        f"in 5 (80% power at this level; the spread is measured on {measured}"
+                        + (", so the figure is rough" if measured < 10 else "") + ")")
         if comparison.paired:
             text += f" (unpaired interval {interval_text(unpaired['unpaired_ci_low'], unpaired['unpaired_ci_high'])})."
         else:
@@ -485,10 +497,10 @@ def _many_metrics_caution(lines: list[str]) -> list[str]:
     if len(tested) < 5:
         return lines
     sure = sum("**sure at 95%**" in line for line in tested)
-    return [f"Each line is its own test at 95% ({len(tested)} metrics here, {sure} of them \"sure\"): where two designs do "
-            f"not differ, about one line in twenty still reads \"sure\" by chance, so a side metric's lone \"sure\" is "
-            f"a lead to check with more replicates, not a finding; the decision is taken on the metric named above.", "",
-            *lines]
+    return [f"Each metric line below is a test of its own ({len(tested)} metrics here, {sure} of them \"sure\"): where two "
+            f"designs do not differ, about one line in twenty still reads \"sure\" by chance, so a side metric's lone "
+            f"\"sure\" is a lead to check with more replicates, not a finding; the decision is taken on the metric named "
+            f"above.", "", *lines]
 
 
 def _k_caveat(lines: list[str], designs) -> list[str]:
