@@ -3032,3 +3032,6 @@ def test_an_unpaired_difference_not_told_apart_says_how_many_runs_of_each_design
             assert f"about {int(apart):,} replicates of each design would tell the two apart 4 times in 5" in line, line
             said += 1
     assert said   # some line was not told apart at 4 replicates: the check has one to read
+    # and the differences table gives the unpaired interval once, not twice under two headers
+    header = next(line for line in report.splitlines() if line.startswith("| design | metric | mean | difference"))
+    assert header.count("unpaired") == 2 and "| difference | unpaired 95% interval | verdict |" in header, header

@@ -1386,9 +1386,11 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         "",
         f"## Differences from {comparison.reference} ({kind}, 95%)",
         "",
-        f"| design | metric | mean | difference | {kind} 95% interval | unpaired 95% interval | verdict | replicates for ±"
+        # unpaired, the difference's interval is the unpaired one: one column, not the same twice under one header
+        f"| design | metric | mean | difference | {kind} 95% interval | "
+        + ("unpaired 95% interval | " if comparison.paired else "") + f"verdict | replicates for ±"
         f"{comparison.precision:.0%} (paired / unpaired) |",
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|" + ("---|" if comparison.paired else "") + "---|---|",
     ]
     runs = {d.scenario.name: len(d.runs) for d in comparison.designs}
     days = {d.scenario.name: d.scenario.days for d in comparison.designs}   # unpaired designs can differ in it
@@ -1399,14 +1401,14 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         within = f" ({int(row['n'])} of {runs[row['design']]} runs)" if row["n"] < runs.get(row["design"], 0) else ""
         head = f"| {row['design']} | {metric_label(row['metric'], days[row['design']])} | {fmt(row['mean'])}{within} |"
         if row["verdict"] == "reference":
-            lines.append(f"{head} – | – | – | reference | – |")
+            lines.append(f"{head} – | – | " + ("– | " if comparison.paired else "") + "reference | – |")
             continue
         # past replicates_needed's limit is "too many", not the "–" of a difference with no size to pin down
         need = "/".join("–" if math.isnan(row[k]) else "too many" if math.isinf(row[k]) else f"{int(row[k]):,}"
                         for k in ("replicates_needed_paired", "replicates_needed_unpaired"))
+        unpaired_cell = f"{interval_text(row['unpaired_ci_low'], row['unpaired_ci_high'])} | " if comparison.paired else ""
         lines.append(f"{head} {fmt(row['diff_mean'])} | "
-                     f"{interval_text(row['diff_ci_low'], row['diff_ci_high'])} | "
-                     f"{interval_text(row['unpaired_ci_low'], row['unpaired_ci_high'])} | {row['verdict']} | {need} |")
+                     f"{interval_text(row['diff_ci_low'], row['diff_ci_high'])} | {unpaired_cell}{row['verdict']} | {need} |")
     lines += [
         "",
         *(["Each interval here is at 95% on its own, against the reference; the verdicts above test the best against "
