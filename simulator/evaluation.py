@@ -238,8 +238,8 @@ CEILING_KEYS = {**{m: ("days",) for m in DAY_METRICS},
                 **{m: ("population", "network") for m in (*PEOPLE_METRICS, "incremental_customers")},
                 # a spend's: its total budget and allowance (a kind varied brings its own block), and the horizon an
                 # allowance counts months over; a reward's size or an uplift moves no budget
-                **{m: ("program.incentive.budget", "program.incentive.budget_per_month", "program.incentive.kind",
-                       "days") for m in BUDGET_CAPPED}}
+                **{m: (*SPEND_BOUND_KEYS["budget"], *SPEND_BOUND_KEYS["allowance"], "program.incentive.kind")
+                   for m in BUDGET_CAPPED}}
 
 
 def check_reachable(designs: Sequence[Scenario], constraints, varied: Sequence[str] = (), *,

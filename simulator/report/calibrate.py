@@ -157,15 +157,14 @@ def next_steps_text(calibration: Calibration, base: Scenario, designs: Sequence[
     """report.md's way on from the fit: calibrated.yaml into optimize, and the posterior's
     intervals into sensitivity; after a fit that never came near the pilot, that first."""
 
-    commands = next_commands(calibration, designs=designs, sets=sets)
+    commands, fitted = next_commands(calibration, designs=designs, sets=sets), fitted_sets(calibration)
     text = ("The model did not reproduce the pilot (above): read that before going on. "
             if not reproduces(calibration) else "")
     text += (f"calibrated.yaml, in this folder, holds {base.name} with each fitted key at its posterior median"
              + (f" and the --set items the fit ran with ({', '.join(f'`{item}`' for item in sets)})" if sets else "")
              + f", a scenario every command takes: `{commands[0]}` chooses a design on it."
              + (f" Any other design compared with it needs the fitted values of the world too, which the pilot "
-                f"measured of the customers, not of one design: `{set_options([*sets, *fitted_sets(calibration)])}`."
-                if fitted_sets(calibration) else ""))
+                f"measured of the customers, not of one design: `{set_options([*sets, *fitted])}`." if fitted else ""))
     if len(commands) > 1:
         text += (f" It is one point of the posterior; to weigh a choice against what the pilot left uncertain, "
                  f"give the posterior's intervals to sensitivity: `{commands[1]}`.")
