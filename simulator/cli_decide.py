@@ -498,6 +498,49 @@ def _check_sets_unvaried(items: list[str], parameters, flag: str, sets: list[str
                                 f"drop it, or give {ranged} the range you mean", file=where, key=item)
 
 
+def _tornado_centres(items: list[str], parameters, designs: list, sets: list[str],
+                     settings_file: Optional[Path]) -> list[str]:
+    """The --set items (or the settings file's ``set:`` items) that give an uncertain key
+    itself a value: sensitivity takes each as the tornado's centre, where every other
+    assumption is held while one moves, for every design (Morris and Sobol draw the key
+    over its range in every run all the same). calibrate's printed command compared
+    calibrated.yaml with a design at its own file's value of each fitted key: two worlds
+    at the centre, and a tornado disagreement no replicate count removes. A centre
+    outside the range is refused, naming the range."""
+    from .parameters import value_of
+
+    centres = []
+    for item in items:
+        key = item.partition("=")[0].strip()
+        parameter = next((p for p in parameters if p.key == key), None)
+        if parameter is None:
+            continue
+        where = "--set" if sets or settings_file is None else f"{settings_file}: set"
+        values = [value for value in (value_of(design, key) for design in designs) if value is not None]
+        if parameter.kind == "categorical":
+            inside = all(str(value) in {str(choice) for choice in parameter.choices} for value in values)
+        else:
+            room = 1e-9 * max(abs(parameter.high), abs(parameter.low), 1.0)
+            inside = all(isinstance(value, (int, float)) and parameter.low - room <= value <= parameter.high + room
+                         for value in values)
+        if not inside:
+            raise ScenarioError(f"sensitivity varies {parameter.describe()}, and a --set of it places the tornado's "
+                                f"centre, which must lie in that range", file=where, key=item)
+        centres.append(item)
+    return centres
+
+
+def centres_notes(centres: list[str]) -> list[str]:
+    """What report.md and the console say of the --set items that place the tornado's
+    centre (_tornado_centres)."""
+    notes = [f"`{item}` is the tornado's centre: each other assumption moves alone with "
+             f"{item.partition('=')[0].strip()} held there, in every design (Morris and Sobol draw it over its range)"
+             for item in centres]
+    for note in notes:
+        err.print(f"note: {note.replace('`', '')}", markup=False)
+    return notes
+
+
 def _block_sets(item: str, key: str, varied: str) -> bool:
     """Whether a --set of the block ``key`` (``item``: 'key=VALUE', VALUE a YAML mapping)
     gives the varied key inside it a value: `--set 'program.cost_shares={credit: 0.5}'`
@@ -711,7 +754,9 @@ def sensitivity(
         parameters = parse_across(texts, [base, *others], source=source)
         check_uncertain(parameters, source=source)
         check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
-    _check_sets_unvaried(list(overrides), parameters, "--uncertain", sets, settings_file, uncertain)
+    centres = _tornado_centres(list(overrides), parameters, [base, *others], sets, settings_file)
+    _check_sets_unvaried([item for item in overrides if item not in centres], parameters, "--uncertain", sets,
+                         settings_file, uncertain)
     chosen = {k: v for k, v in {"samples": pick(samples, settings.samples), "trajectories": pick(trajectories, settings.trajectories),
                                 "replicates": pick(replicates, settings.replicates), "levels": settings.levels,
                                 "tornado_replicates": pick(tornado_replicates, settings.tornado_replicates),
@@ -752,7 +797,7 @@ def sensitivity(
     # a --set bringing a lever into designs without it (one design too: optimize's and a lone design's report said
     # only "changed with --set"); once every check has passed (a note, then a refusal, made two lines)
     lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides),
-                                  _set_via(sets))
+                                  _set_via(sets)) + centres_notes(centres)
     advance = _Advance()
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance,
                                            settings_file=settings_file)

@@ -962,10 +962,16 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     assert result.exit_code == 0, result.output
     assert "--set days=20 --uncertain program.cost_shares.credit=0.2:1 --seed 9 (report.md)" in result.stdout, \
         result.stdout
-    # a --set of the key the command varies is left out of it: sensitivity refused the command as printed
-    # ("the study varies program.cost_shares.credit (--uncertain) ... drop it")
+    # a --set of the key the command varies, within its range, is kept: sensitivity centres its tornado where compare
+    # ran the designs (it had been dropped, and the tornado stood at the files' 1)
     result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "credit"), "--executor", "serial",
                                  "--set", "days=20", "--set", "program.cost_shares.credit=0.5"])
+    assert result.exit_code == 0, result.output
+    assert (f"test them with refsim sensitivity {paths[0]} {paths[1]} --set days=20 --set program.cost_shares.credit=0.5"
+            f" --uncertain program.cost_shares.credit=0.2:1 (report.md)") in result.stdout, result.stdout
+    # outside it, left out: sensitivity refuses such a centre ("must lie in that range")
+    result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "credit-low"), "--executor", "serial",
+                                 "--set", "days=20", "--set", "program.cost_shares.credit=0.1"])
     assert result.exit_code == 0, result.output
     assert (f"test them with refsim sensitivity {paths[0]} {paths[1]} --set days=20 --uncertain "
             f"program.cost_shares.credit=0.2:1 (report.md)") in result.stdout, result.stdout

@@ -90,10 +90,22 @@ def uncertain_ranges(calibration: Calibration) -> list[str]:
     `refsim sensitivity`: a decision weighed against what the pilot left uncertain."""
     ranges = []
     for p, row in zip(calibration.parameters, calibration.intervals.to_dict("records")):
-        low, high = (f"{row[end]:.0f}" if p.kind == "int" else f"{row[end]:.3g}" for end in ("low", "high"))
+        # three figures, rounded outward: the range holds the interval, and the median the tornado is centred on
+        # (next_commands' --set), which a rounding inward could leave outside it and sensitivity refuse
+        low, high = (f"{row[end]:.0f}" if p.kind == "int" else _three_figures(row[end], up=end == "high")
+                     for end in ("low", "high"))
         if low != high:   # a key the pilot pins to one value is no range
             ranges.append(f"--uncertain {p.key}={low}:{high}" + (":log" if p.log else ""))
     return ranges
+
+
+def _three_figures(value: float, *, up: bool) -> str:
+    """``value`` to three significant figures, rounded up (``up``) or down, as %.3g writes it."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:.3g}"
+    step = 10.0 ** (math.floor(math.log10(abs(value))) - 2)
+    units = round(value / step, 9)   # 0.123 / 0.001 read 122.99999999999999
+    return f"{(math.ceil(units) if up else math.floor(units)) * step:.3g}"
 
 
 def calibrated_scenario(calibration: Calibration, base: Scenario, data_file: str) -> Scenario:
@@ -126,7 +138,9 @@ def next_commands(calibration: Calibration, path: str = "calibrated.yaml", desig
     commands = [f"refsim optimize {shlex.quote(path)} --vary KEY=LO:HI"]
     if ranges := uncertain_ranges(calibration):
         others = " ".join(shlex.quote(str(d)) for d in designs) or "OTHER.yaml"
-        given = "".join(f" --set {shlex.quote(str(item))}" for item in sets) if designs or sets else ""
+        # the fitted values of the world too: sensitivity centres its tornado there for every design (without them the
+        # other design stood at its own file's values, two worlds at the centre and a disagreement no replicate removes)
+        given = "".join(f" --set {shlex.quote(str(item))}" for item in [*sets, *fitted_sets(calibration)])
         commands.append(f"refsim sensitivity {shlex.quote(path)} {others}{given} " + " ".join(ranges))
     return commands
 

@@ -672,10 +672,11 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
     if tests:
         flags = " ".join([*(t.strip("`") for t in dict.fromkeys(tests)),
                           *([flag] if (flag := _sensitivity_metric(metric)) else [])])
-        # a --set of a key the command varies is refused by sensitivity ("the study varies ... drop it"): the printed
-        # command with compare's --set program.cost_shares.credit=0.5 beside --uncertain of it did not run
-        varied = set(re.findall(r"--uncertain ([^=\s]+)=", flags))
-        fixed = [item for item in sets if str(item).partition("=")[0].strip() not in varied]
+        # a --set of a key the command varies places sensitivity's tornado centre, where compare ran the designs; one
+        # outside the range is refused ("must lie in that range"), so it is left out and the files' values stand
+        varied = dict(re.findall(r"--uncertain ([^=\s]+)=(\S+)", flags))
+        fixed = [item for item in sets if str(item).partition("=")[0].strip() not in varied
+                 or _within(str(item).partition("=")[2], varied[str(item).partition("=")[0].strip()])]
         given = "".join(f"--set {shlex.quote(str(s))} " for s in fixed) + flags + (f" --seed {seed}" if seed is not None
                                                                                    else "")
         if apart:   # sensitivity weighs designs on the same seeds at each point: it refused the command as printed
@@ -685,6 +686,16 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
             test = "test them with refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in kept) + given
         parts.append(("the ranking also" if parts else "the ranking") + " rests on sizes the model assumes; " + test)
     return "note: " + "; ".join(parts) + " (report.md)" if parts else ""
+
+
+def _within(value: str, span: str) -> bool:
+    """Whether the --set value ``value`` lies in the --uncertain range ``span`` (LO:HI or
+    LO:HI:log), as sensitivity takes a tornado centre; a choice list is never within."""
+    try:
+        low, high = map(float, span.split(":")[:2])
+        return low <= float(value) <= high
+    except ValueError:
+        return False
 
 
 def _valued(design, metric: str | None) -> bool:

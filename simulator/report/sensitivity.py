@@ -477,8 +477,9 @@ def files_outside_note(result: SensitivityResult) -> str:
         said.append(f"`{key}` at {values}, outside the range given ({given})")
     return (f"**The tornado stands outside the ranges:** it moves each assumption alone from the design files' values, "
             f"and the files hold {'; '.join(said)}. Its bars are measured around a point the study does not cover, so "
-            f"they are not read against the decision above; give the files a value within the range (in the files "
-            f"themselves: a `--set` of a key the study varies is refused) for a tornado around a point of the study.")
+            f"they are not read against the decision above; give the files a value within the range, or the study a "
+            f"`--set KEY=VALUE` within it (the tornado's centre for every design), for a tornado around a point of the "
+            f"study.")
 
 
 def _where_ahead(found: list[dict]) -> str:
