@@ -763,8 +763,12 @@ def compare(
     if seed is None and all(d.seed is None for d in (designs if unpaired else designs[:1])):
         drawn = comparison.seed
     check_unchanged(held, "the comparison")
+    from .optimize import search_replay_note
+
+    # an optimize winner run on the seed of the search that chose it, told by the files' own seeds
+    replay = search_replay_note(designs, comparison.seed) if comparison.paired else ""
     folder = write_comparison(comparison, target, started=started, command=_typed_again(drawn), sets=sets, set_notes=lever_notes,
-                              execution=_execution(executor, workers, scheduler, cluster, total))
+                              execution=_execution(executor, workers, scheduler, cluster, total), replay=replay)
     table = comparison.table
     kind = "paired" if comparison.paired else "unpaired"
     if count == 1:   # '95% CI – – –  (unpaired – – –)' on every line read as a glitch, as it did in run's headline
@@ -796,9 +800,7 @@ def compare(
 
     if note := unpaired_note(comparison):   # report.md said it; the console's "sure at 95%" stood alone
         out.print(f"  note: {note[0].lower()}{note[1:]}", markup=False)
-    from .optimize import search_replay_note
-
-    if comparison.paired and (replay := search_replay_note(designs, comparison.seed)):
+    if replay:
         out.print(f"  note: {replay}", markup=False)
 
     for line in world_lines(comparison.designs):   # a verdict between worlds or assumptions, not designs: said beside it

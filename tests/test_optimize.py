@@ -1729,3 +1729,12 @@ def test_a_winner_run_on_the_seed_of_the_search_that_chose_it_is_said_to_replay_
                                       "--executor", "serial", "--out", str(tmp_path / "c")])
     assert result.exit_code == 0, result.output
     assert "note: seed 42 is the seed of the refsim optimize study that chose small-best" in " ".join(result.stdout.split())
+    # and in report.md, which is what is shared: the comparison keeps only the seeds the designs ran on
+    report = " ".join((tmp_path / "c" / "report.md").read_text().split())
+    assert ("**The search's own replicates:** seed 42 is the seed of the refsim optimize study that chose small-best: "
+            f"its figures here replay the replicates that picked it, flattered by the choice; give --seed {best.seed}") \
+        in report, report
+    # on the winner's own seed, nothing is said
+    result = CliRunner().invoke(app, ["compare", *map(str, files), "--seed", str(best.seed), "-r", "2", "--no-baseline",
+                                      "--executor", "serial", "--out", str(tmp_path / "own")])
+    assert result.exit_code == 0 and "search's own replicates" not in (tmp_path / "own" / "report.md").read_text()

@@ -27,10 +27,13 @@ from .text import referee_assumption, saturation_assumption, NOTHING_TO_PAY_BACK
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
                      command: list[str] | None = None,
                      sets: list[str] | None = None, execution: dict | None = None,
-                     set_notes: list[str] | None = None) -> Path:
+                     set_notes: list[str] | None = None, replay: str = "") -> Path:
     """Write the comparison folder atomically (staged, then renamed into place);
     ``sets``: the --set items every design ran with, which report.md names, and
-    ``set_notes`` what they brought into designs whose files lacked it; ``execution``:
+    ``set_notes`` what they brought into designs whose files lacked it; ``replay``: that
+    the compare ran an optimize winner on the seed of the search that chose it
+    (optimize.search_replay_note of the files as loaded: the comparison keeps only the
+    seeds the designs ran on), said under the setup; ``execution``:
     where the runs ran (executor, workers, scheduler), for the manifest; ``started``: when
     the runs began (default: when the folder is written)."""
     designs = comparison.designs
@@ -63,7 +66,7 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime 
             table = comparison.table
             figures.append(plots.paired_intervals(pairing_rows(comparison, console_metrics(table)),
                                                   path / "paired_vs_unpaired.png"))
-        atomic_write_text(path / "report.md", comparison_markdown(comparison, figures, sets, set_notes))
+        atomic_write_text(path / "report.md", comparison_markdown(comparison, figures, sets, set_notes, replay))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[d.scenario for d in designs], seeds={d.scenario.name: d.seeds for d in designs},
             started=started, ended=dt.datetime.now(), command=command, kernel=designs[0].kernel,
@@ -1336,7 +1339,7 @@ def _design_notes(designs) -> list[str]:
 
 
 def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[str] | None = None,
-                        set_notes: list[str] | None = None) -> str:
+                        set_notes: list[str] | None = None, replay: str = "") -> str:
     table = comparison.table
     decision = decide(comparison)
     first = comparison.designs[0].scenario
@@ -1367,6 +1370,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         "",
         *setup,
         "",
+        *([f"**The search's own replicates:** {replay}.", ""] if replay else []),
         *([changed, ""] if changed else []),
         *_design_notes(comparison.designs),
         *[f"- {note}" for note in dict.fromkeys(k_window_note(d.scenario) for d in comparison.designs) if note][:1],
