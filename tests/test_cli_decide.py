@@ -2896,3 +2896,25 @@ def test_calibrate_tells_other_designs_the_fitted_values_of_the_world_only_quote
     assert report.fitted_sets(None) == ["program.base_share=0.3255", "word_of_mouth.spontaneous_rate=0.0085"]
     options = report.set_options(["acquisition={organic_rate: 0.00003}", "program.base_share=0.3255"])
     assert shlex.split(options) == ["--set", "acquisition={organic_rate: 0.00003}", "--set", "program.base_share=0.3255"]
+
+
+@pytest.mark.parametrize("command, study", [
+    ("compare", ["-r", "1"]),
+    ("optimize", ["--vary", f"{REWARD}=0:20", "--trials", "1", "-r", "1"]),
+    ("sensitivity", ["--uncertain", "churn.monthly_rate=0.02:0.05", "--samples", "2", "--trajectories", "2"])])
+def test_a_design_file_valid_only_with_the_set_items_is_taken_as_run_takes_it(tmp_path, command, study):
+    """A file holding base_share 1.5, given --set program.base_share=0.2, ran under run and
+    validate, but compare, optimize and sensitivity refused it, quoting the file's 1.5 and
+    no word of the --set: the note on the levers a --set brings in read the file alone."""
+    data = yaml.safe_load(Path(DEFAULT).read_text())
+    data["program"]["base_share"] = 1.5
+    (tmp_path / "d1.yaml").write_text(yaml.safe_dump(data))
+    data["program"]["base_share"], data["name"] = 0.3, "other"
+    (tmp_path / "d2.yaml").write_text(yaml.safe_dump(data))
+    designs = [tmp_path / "d1.yaml", *([tmp_path / "d2.yaml"] if command != "optimize" else [])]
+    ok(command, *designs, *TINY, "--set", "program.base_share=0.2", *study, "--executor", "serial",
+       "--out", tmp_path / "out")
+    assert (tmp_path / "out" / "report.md").exists()
+    # without the --set, the file's own value is refused, naming it
+    one_line_error(invoke(command, *designs, *TINY, *study, "--executor", "serial", "--out", tmp_path / "no"),
+                   "program.base_share", "1.5")
