@@ -1148,3 +1148,25 @@ def test_an_edge_list_of_self_loops_only_is_refused_as_an_empty_one(tmp_path):
     mixed = tmp_path / "mixed.txt"
     mixed.write_text("0 0\n0 1\n")
     assert load_edgelist(mixed)[0] == 2   # one real tie: the self-loop is dropped later, as documented
+
+
+@pytest.mark.parametrize("text, line, words", [
+    # a header with words after its count ran as a comment: the population came from the largest id
+    ("# nodes: 4 people\n0 1\n", "line 1", "takes one whole number of people, nothing after it (got '4 people')"),
+    ("0 1\n# Nodes: 4, from the CRM export\n", "line 2", "nothing after it"),
+    # two headers: the first won, no word (the order of two lines set the population)
+    ("# nodes: 5\n# nodes: 8\n0 1\n", "line 2", "a second '# nodes:' line ('8'; line 1 gave '5')"),
+])
+def test_a_nodes_header_the_file_means_is_read_or_refused_never_skipped(tmp_path, text, line, words):
+    with pytest.raises(ScenarioError) as caught:
+        load_edgelist(write(tmp_path, text))
+    assert caught.value.key == line and words in caught.value.message, caught.value.message
+
+
+@pytest.mark.parametrize("text", ["0 1\n1 0x10\n0x10 2\n", "0 1\n1 0X10\n", "0 1 0.5\n1 0x2 0.7\n"])
+def test_ids_written_in_hex_are_refused_by_every_reader(tmp_path, text):
+    """A plain file of '0x10' ids was read by pyarrow's fast path as person 16, while the
+    same ties with a comment or a tab, read line by line, were refused ('integer ids')."""
+    for variant in (text, "# an export\n" + text, text.replace(" ", "\t", 1)):
+        with pytest.raises(ScenarioError, match="integer ids"):
+            load_edgelist(write(tmp_path, variant))

@@ -74,7 +74,7 @@ def parse_edgelist(data: bytes, file: str) -> tuple[int, np.ndarray, np.ndarray,
         text = text.replace("\r\n", "\n").replace("\r", "\n")
 
     nodes = None
-    header, line_start = _nodes_header(text)
+    header, line_start = _nodes_header(text, file)
     if header:
         line_no = text.count("\n", 0, line_start) + 1
         try:
@@ -121,21 +121,37 @@ def _checked(u: np.ndarray, v: np.ndarray, weight: np.ndarray | None, nodes: int
 _ID_NOT_WHOLE = re.compile(r"^[ \t]*(?:[^#\s]*[^\d\s#]|[^#\s]+[ \t]+[^#\s]*[^\d\s#])", re.M)
 
 
-def _nodes_header(text: str) -> tuple[re.Match | None, int]:
-    """The first line that is a ``# nodes: N`` header (as _NODES_HEADER matches it on
-    that line alone, its value one word: a SNAP file's '# Nodes: N Edges: M' is a comment),
-    and where that line starts; (None, -1) when there is none."""
+#: SNAP's exports open with '# Nodes: 36692 Edges: 367662', a comment of theirs, not the header: it was refused
+#: as "'# nodes:' must be a whole number (got '36692 Edges: 367662')"
+_SNAP_COUNTS = re.compile(r"\d+[ \t]+edges[ \t]*:[ \t]*\d+", re.IGNORECASE)
+
+
+def _nodes_header(text: str, file: str = "") -> tuple[re.Match | None, int]:
+    """The line that is a ``# nodes: N`` header (as _NODES_HEADER matches it on that
+    line alone; a SNAP file's '# Nodes: N Edges: M' is a comment), and where that line
+    starts; (None, -1) when there is none. A second header, or one with more words than
+    its count ('# nodes: 4 people'), is refused: each ran as a comment or lost to the
+    first, the population set by the other or by the largest id, no word."""
     if "#" not in text:  # most files have no comment at all: one memchr-speed scan
         return None, -1
+    found = None
     for candidate in _NODES_CANDIDATE.finditer(text):
         start = text.rfind("\n", 0, candidate.start()) + 1
         end = text.find("\n", candidate.start())
         header = _NODES_HEADER.match(text, start, len(text) if end < 0 else end)
-        # SNAP's exports open with '# Nodes: 36692 Edges: 367662', a comment of theirs, not this header (a count
-        # then more words): it was refused as "'# nodes:' must be a whole number (got '36692 Edges: 367662')"
-        if header and not re.match(r"\S+\s+\S", header.group(1)):
-            return header, start
-    return None, -1
+        if not header or _SNAP_COUNTS.fullmatch(header.group(1)):
+            continue
+        line_no = text.count("\n", 0, start) + 1
+        if re.match(r"\S+\s+\S", header.group(1)):
+            raise ScenarioError(f"'# nodes:' takes one whole number of people, nothing after it (got "
+                                f"{header.group(1)!r}); make the rest a comment line of its own", file=file,
+                                key=f"line {line_no}")
+        if found is not None:
+            first = text.count("\n", 0, found[1]) + 1
+            raise ScenarioError(f"a second '# nodes:' line ({header.group(1)!r}; line {first} gave "
+                                f"{found[0].group(1)!r}): give the population once", file=file, key=f"line {line_no}")
+        found = (header, start)
+    return found if found is not None else (None, -1)
 
 
 def _parse_arrow(text: str):
@@ -147,6 +163,8 @@ def _parse_arrow(text: str):
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
+    if "x" in text or "X" in text:   # pyarrow reads '0x10' as the id 16, where the line parser refuses it
+        return None
     first = text.lstrip("\n").split("\n", 1)[0]
     fields = first.count(" ") + 1
     if not first or fields not in (2, 3):
