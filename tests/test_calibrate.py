@@ -667,6 +667,20 @@ def test_a_posterior_piled_against_an_end_of_the_prior_is_not_said_to_pin_the_va
                                 CalibrationSettings(), 10, "pilot.csv", [])
     assert "The posterior presses against the prior's edge: `program.base_share` has 54% of its draws" in text
     assert "pins down `program.base_share`" not in text
+    # calibrated.yaml, the file sent on to optimize and sensitivity, says it too (it gave the interval alone)
+    from simulator.report.calibrate import calibrated_yaml
+
+    def with_intervals(fit):   # the 5/50/95% quantiles of its equally weighted draws, as intervals.csv gives them
+        values = fit.posterior["program.base_share"]
+        fit.intervals = pd.DataFrame({"parameter": ["program.base_share"], "low": [values.quantile(0.05)],
+                                      "median": [values.median()], "high": [values.quantile(0.95)], "level": [0.9]})
+        return fit
+
+    written = calibrated_yaml(with_intervals(calibration), base, "pilot.csv")
+    header = " ".join(line.lstrip("# ").strip() for line in written.splitlines() if line.startswith("#"))
+    assert "WARNING: The posterior presses against the prior's edge: program.base_share has 54% of its draws" in header
+    inside = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.55, 0.65, 100)}), parameters)
+    assert "WARNING" not in calibrated_yaml(with_intervals(inside), base, "pilot.csv")
     # the pilot's days are its days of activity: day 0, the launch state, has no events
     assert f"to the pilot's {calibration.pilot_days - 1} days (days 1–{calibration.pilot_days - 1})" in text, text[:300]
     inside = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.55, 0.65, 100)}), parameters)

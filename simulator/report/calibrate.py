@@ -205,6 +205,8 @@ def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str, de
         beyond = f"; the pilot's {outliers_text(calibration)}" if calibration.misfit < MISFIT else ""
         lines.append(f"WARNING: the model did not reproduce the pilot (predictive_misfit {calibration.misfit:.3g}"
                      f"{beyond}); read report.md before using these values.")
+    if edges := at_the_edge(calibration):   # report.md and the console said it; the file sent to optimize did not
+        lines.append("WARNING: " + edge_sentence(edges).replace("`", ""))
     # a file compared beside it needs them too, or it is another population; and the fitted values, which the pilot
     # measured of the customers, not of one design: given the --set items alone, a compare weighed two worlds and
     # called a lead 1.6 times the one-world lead "sure at 95%"
