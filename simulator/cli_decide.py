@@ -974,7 +974,6 @@ def calibrate(
     with _at_lines(settings_file, "fit", settings.fit, source):
         parameters = parse_parameters(pick(fit, range_texts(settings.fit)), base, source=source, ranges_only=True,
                                       purpose="fit")
-    _check_sets_unvaried(list(pick(sets, settings.set)), parameters, "--fit", sets, settings_file, fit)
     from .report.calibrate import fitted_levers_note
 
     columns = pick(column, settings.columns) or None
@@ -985,6 +984,9 @@ def calibrate(
     # numbers')
     with _at_lines(settings_file, "fit", settings.fit, source):
         check_fit(base, counts, parameters, source=source, pilot=str(data_path))
+    # after check_fit: --fit days=100:200 beside --set days=150 said to drop the --set, then, dropped, that the
+    # horizon cannot be fitted
+    _check_sets_unvaried(list(pick(sets, settings.set)), parameters, "--fit", sets, settings_file, fit)
     if levers := fitted_levers_note(parameters):   # fitted without a word: what the pilot ran with is known
         out.print(f"note: {levers}", markup=False)
     from .calibrate import pilot_scale_note

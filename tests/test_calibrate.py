@@ -867,7 +867,8 @@ def test_a_bad_count_or_day_of_a_pilot_is_named_with_its_day():
     """A blank, a word or a negative count said only 'counts must be numbers >= 0 on
     every day', and a repeated or missing day only 'days must be consecutive': among 60
     rows the user was left to find it."""
-    cases = [({"day": [1, 2, 3], "asks": [1, -2, 3]}, "got -2 on day 2"),
+    cases = [({"day": [1, 2, 3], "asks": [1, -2, 3]}, "counts must be whole numbers, 0 or more, on every day; got -2 on "
+                                                       "day 2"),
              ({"day": [1, 2, 3], "asks": [1, None, 3]}, "got a blank on day 2"),
              ({"day": [1, 2, 3], "asks": ["1", "x", "3"]}, "got 'x' on day 2"),
              ({"date": ["2026-01-01", "2026-01-02"], "asks": [1, -1]}, "got -1 on 2026-01-02 (day 2)"),
@@ -884,8 +885,8 @@ def test_a_bad_count_or_day_of_a_pilot_is_named_with_its_day():
              ({"day": [1, 2, 3], "asks": [1.0, float("inf"), 3.0]}, "got inf on day 2"),
              ({"day": [1, 2, 3], "shares": ["1", "1e400", "3"]}, "got '1e400' on day 2"),
              # nor is a number past 2**53, where floats hold no longer every whole number: 1e200 fitted as inf did
-             ({"day": [1, 2, 3], "asks": [1.0, 1e200, 3.0]}, "counts must be numbers from 0 to 9,007,199,254,740,992 "
-                                                             "on every day; got 1e+200 on day 2")]
+             ({"day": [1, 2, 3], "asks": [1.0, 1e200, 3.0]}, "at most 9,007,199,254,740,992 (2^53), on every "
+                                                             "day; got 1e+200 on day 2")]
     for columns, said in cases:
         with pytest.raises(ScenarioError, match=re.escape(said)):
             pilot_counts(pd.DataFrame(columns), source="p.csv")

@@ -2918,3 +2918,15 @@ def test_a_design_file_valid_only_with_the_set_items_is_taken_as_run_takes_it(tm
     # without the --set, the file's own value is refused, naming it
     one_line_error(invoke(command, *designs, *TINY, *study, "--executor", "serial", "--out", tmp_path / "no"),
                    "program.base_share", "1.5")
+
+
+@pytest.mark.parametrize("key, fits, sets", [("days", "days=100:200", "days=150"),
+                                             ("k_window_days", "k_window_days=10:40", "k_window_days=30")])
+def test_a_key_calibrate_cannot_fit_is_refused_as_such_beside_a_set_of_it(tmp_path, key, fits, sets):
+    """--fit days=100:200 with --set days=150 said to drop the --set ('the study varies days');
+    dropped, the next try said the horizon cannot be fitted. The reason that stands is said
+    first."""
+    result = invoke("calibrate", DEFAULT, *TINY, "--data", write_pilot(tmp_path), "--fit", fits, "--set", sets,
+                    "--out", tmp_path / "c")
+    line = one_line_error(result, f"--fit: {key}:")
+    assert "overwritten" not in line and ("not a behaviour" in line), line
