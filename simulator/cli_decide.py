@@ -775,6 +775,11 @@ def sensitivity(
     if settings.decision_metric is not None:   # it was checked only once the runs had started, blamed on --metric
         check_metric(settings.decision_metric, source=_origin(None, settings_file, "decision_metric", "decision_metric"))
     decision_metric = settings.decision_metric or metrics[0]
+    from .sensitivity import check_decision_metric
+
+    check_decision_metric(decision_metric, 1 + len(others),   # before the runs, as sensitivity() checks it
+                          _origin(metric, settings_file, "metrics", "--metric") if settings.decision_metric is None
+                          else _origin(None, settings_file, "decision_metric", "decision_metric"))
     from .optimize import parse_constraint
 
     where = _origin(constraint, settings_file, "constraints", "--constraint")

@@ -952,6 +952,13 @@ def decide(comparison: Comparison, metric: str | None = None) -> Decision | None
                     tests=tests, copies=tuple(name for name in finite if copy_of[name] == best))
 
 
+def unranked_why(metric: str) -> str:
+    """Why designs are not ranked on ``metric``, one of UNRANKED (compare's decide and
+    sensitivity's decision refuse it)."""
+    return NOT_A_VERDICT_WHY if metric in NOT_A_VERDICT else SHIFTED_WHY if metric in SHIFTED else \
+        "is reported, not ranked: less of it is no better by itself (a design that spends less may add less)"
+
+
 def _decided_metric(comparison: Comparison, metric: str | None) -> str:
     """``metric`` if decide can rank designs by it (None: the default verdict), else one
     ScenarioError line."""
@@ -965,9 +972,8 @@ def _decided_metric(comparison: Comparison, metric: str | None) -> str:
                         f"{type(metric).__name__} {metric!r}")
     check_metric(metric, source="metric", refused=UNRANKED)
     if metric in UNRANKED:
-        why = NOT_A_VERDICT_WHY if metric in NOT_A_VERDICT else SHIFTED_WHY if metric in SHIFTED else \
-            "is reported, not ranked: less of it is no better by itself (a design that spends less may add less)"
-        raise ScenarioError(f"{metric} {why}; decide by {VERDICT_METRIC}, or read it in comparison.csv", key="metric")
+        raise ScenarioError(f"{metric} {unranked_why(metric)}; decide by {VERDICT_METRIC}, or read it in comparison.csv",
+                            key="metric")
     if any(metric not in d.runs.columns for d in comparison.designs):
         if metric == VERDICT_METRIC and not named:   # the twins were not run: profit decides, as documented
             return "cumulative_profit"

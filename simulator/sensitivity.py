@@ -132,11 +132,7 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     # each a Scenario: one given alone, or a path, reached "'str' object has no attribute 'name'"
     design_list = [check_scenario(d, "sensitivity") for d in as_items(designs)] or [base]
-    from .compare import NOT_A_VERDICT, NOT_A_VERDICT_WHY
-
-    if len(design_list) > 1 and decision_metric in NOT_A_VERDICT:
-        raise ScenarioError(f"'{decision_metric}' {NOT_A_VERDICT_WHY}: name the metric that decides first (e.g. --metric "
-                            f"incremental_value --metric {decision_metric})", key="--metric")
+    check_decision_metric(decision_metric, len(design_list))
     from .parameters import check_built
 
     check_built(parameters, design_list, "uncertain")
@@ -661,6 +657,21 @@ def files_outside_values(result: "SensitivityResult", table: pd.DataFrame | None
         if off:
             found[parameter.key] = list(dict.fromkeys(off))
     return found
+
+
+def check_decision_metric(metric: str, designs: int, source: str = "--metric") -> None:
+    """Refuse, where two or more designs are weighed, a deciding metric nobody wins
+    (compare.UNRANKED): a dashboard's ROI, a spend, or word of mouth, which a program
+    turns into tracked referrals. 'no-program best at 100% of the points' was said on
+    word_of_mouth_customers and on reward_cost, where compare's decide refuses both. It
+    may still be analysed after the metric that decides."""
+    from .compare import UNRANKED, unranked_why
+
+    if designs > 1 and metric in UNRANKED:
+        raise ScenarioError(f"'{metric}' {unranked_why(metric)}: name the metric that decides first (e.g. --metric "
+                            f"incremental_value --metric {metric})"
+                            + (f"; a spend may be a limit instead (--constraint '{metric}<=LIMIT')"
+                               if metric in ("reward_cost", "program_cost", "fraud_cost") else ""), key=source)
 
 
 #: A bootstrap half-width of a total index from which its share is called imprecise.

@@ -2930,3 +2930,16 @@ def test_a_key_calibrate_cannot_fit_is_refused_as_such_beside_a_set_of_it(tmp_pa
                     "--out", tmp_path / "c")
     line = one_line_error(result, f"--fit: {key}:")
     assert "overwritten" not in line and ("not a behaviour" in line), line
+
+
+def test_sensitivity_refuses_a_deciding_metric_nobody_wins_before_any_run(tmp_path):
+    """`--metric reward_cost` with two designs said 'no-program best at 100% of the points';
+    refused now in one line, before a run or a folder, naming where the metric came from."""
+    args = ["sensitivity", DEFAULT, SINGLE, *TINY, "--uncertain", "churn.monthly_rate=0.03:0.08", "--samples", "2",
+            "--trajectories", "2", "--executor", "serial"]
+    one_line_error(invoke(*args, "--metric", "reward_cost", "--out", tmp_path / "s"), "--metric: 'reward_cost'")
+    assert not any(tmp_path.iterdir())
+    settings = tmp_path / "study.yaml"
+    settings.write_text(yaml.safe_dump({"metrics": ["incremental_value"], "decision_metric": "word_of_mouth_customers"}))
+    one_line_error(invoke(*args, "--settings", settings, "--out", tmp_path / "t"), f"{settings}: decision_metric",
+                   "a program turns word of mouth into tracked referrals")

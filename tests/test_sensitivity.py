@@ -422,6 +422,17 @@ def test_a_dashboards_roi_cannot_decide_between_designs():
     parameters = parse_parameters(["program.base_share=0.1:0.3"], base, source="--uncertain")
     with pytest.raises(ScenarioError, match="'attributed_roi' is a dashboard's view .* --metric incremental_value"):
         sensitivity(base, parameters, designs=[base, other], metrics=["attributed_roi"])
+    # nor a spend, which nobody wins, nor word of mouth, which a program turns into tracked referrals: 'no-program
+    # best at 100% of the points' was said on each, where compare's decide refuses them
+    for metric, why in (("reward_cost", "less of it is no better by itself .*--constraint 'reward_cost<=LIMIT'"),
+                        ("word_of_mouth_customers", "a program turns word of mouth into tracked referrals"),
+                        ("fake_accounts", "less of it is no better by itself")):
+        with pytest.raises(ScenarioError, match=f"'{metric}' is reported, not ranked: {why}"):
+            sensitivity(base, parameters, designs=[base, other], metrics=[metric])
+    # analysed after the metric that decides, or for one design alone, it is taken (no run is made here)
+    from simulator.sensitivity import check_decision_metric
+
+    check_decision_metric("reward_cost", 1)
 
 
 def test_a_key_of_some_designs_only_moves_those_designs():
