@@ -30,7 +30,10 @@ SEED_HELP = ("Study seed (default: the scenario's, or a fresh one that is record
              "(but for the times the manifest and the study's database hold).")
 
 
-def _scenario(given: Optional[Path], settings, sets: list[str], settings_file: Optional[Path] = None):
+def _scenario(given: Optional[Path], settings, sets: list[str], settings_file: Optional[Path] = None,
+              held: list[str] = ()):
+    """The base scenario and its path, with the --set items (or the settings file's) but
+    those ``held`` back (sensitivity's tornado centres, applied where a design has the key)."""
     from .scenario_io import load_scenario
 
     path = given if given is not None else (Path(settings.scenario) if settings.scenario else None)
@@ -58,7 +61,7 @@ def _scenario(given: Optional[Path], settings, sets: list[str], settings_file: O
                                 f"{item} would be ignored; drop it, and give --replicates N for another count",
                                 file="--set" if sets else str(settings_file),
                                 key=str(item) if sets else _file_key(settings_file, "set"))
-    return load_scenario(path, overrides), path
+    return load_scenario(path, [item for item in overrides if item not in held]), path
 
 
 def _evaluator(settings, workers, executor, scheduler, progress=None, settings_file: Optional[Path] = None):
@@ -498,31 +501,36 @@ def _check_sets_unvaried(items: list[str], parameters, flag: str, sets: list[str
                                 f"drop it, or give {ranged} the range you mean", file=where, key=item)
 
 
-def _tornado_centres(items: list[str], parameters, designs: list, sets: list[str],
-                     settings_file: Optional[Path]) -> list[str]:
+def _set_key(item: str) -> str:
+    return str(item).partition("=")[0].strip()
+
+
+def _tornado_centres(items: list[str], parameters, sets: list[str], settings_file: Optional[Path]) -> list[str]:
     """The --set items (or the settings file's ``set:`` items) that give an uncertain key
     itself a value: sensitivity takes each as the tornado's centre, where every other
-    assumption is held while one moves, for every design (Morris and Sobol draw the key
-    over its range in every run all the same). calibrate's printed command compared
-    calibrated.yaml with a design at its own file's value of each fitted key: two worlds
-    at the centre, and a tornado disagreement no replicate count removes. A centre
-    outside the range is refused, naming the range."""
-    from .parameters import value_of
+    assumption is held while one moves, in every design that has the key (Morris and
+    Sobol draw the key over its range in every run all the same). calibrate's printed
+    command compared calibrated.yaml with a design at its own file's value of each fitted
+    key: two worlds at the centre, and a tornado disagreement no replicate count removes.
+    A centre outside the range is refused, naming the range."""
+    import yaml
 
     centres = []
     for item in items:
-        key = item.partition("=")[0].strip()
-        parameter = next((p for p in parameters if p.key == key), None)
+        parameter = next((p for p in parameters if p.key == _set_key(item)), None)
         if parameter is None:
             continue
         where = "--set" if sets or settings_file is None else f"{settings_file}: set"
-        values = [value for value in (value_of(design, key) for design in designs) if value is not None]
+        try:
+            value = yaml.safe_load(str(item).partition("=")[2])
+        except yaml.YAMLError:
+            value = str(item).partition("=")[2]
         if parameter.kind == "categorical":
-            inside = all(str(value) in {str(choice) for choice in parameter.choices} for value in values)
+            inside = str(value) in {str(choice) for choice in parameter.choices}
         else:
             room = 1e-9 * max(abs(parameter.high), abs(parameter.low), 1.0)
-            inside = all(isinstance(value, (int, float)) and parameter.low - room <= value <= parameter.high + room
-                         for value in values)
+            inside = (isinstance(value, (int, float)) and not isinstance(value, bool)
+                      and parameter.low - room <= value <= parameter.high + room)
         if not inside:
             raise ScenarioError(f"sensitivity varies {parameter.describe()}, and a --set of it places the tornado's "
                                 f"centre, which must lie in that range", file=where, key=item)
@@ -530,12 +538,17 @@ def _tornado_centres(items: list[str], parameters, designs: list, sets: list[str
     return centres
 
 
-def centres_notes(centres: list[str]) -> list[str]:
+def centres_notes(centres: list[str], designs: list) -> list[str]:
     """What report.md and the console say of the --set items that place the tornado's
-    centre (_tornado_centres)."""
-    notes = [f"`{item}` is the tornado's centre: each other assumption moves alone with "
-             f"{item.partition('=')[0].strip()} held there, in every design (Morris and Sobol draw it over its range)"
-             for item in centres]
+    centre (_tornado_centres), naming the designs that have the key where not all do."""
+    from .parameters import applies
+
+    notes = []
+    for item in centres:
+        having = [design.name for design in designs if applies(design, _set_key(item))]
+        within = "every design" if len(having) == len(designs) else ", ".join(having) + " (the designs that have it)"
+        notes.append(f"`{item}` is the tornado's centre: each other assumption moves alone with {_set_key(item)} held "
+                     f"there, in {within} (Morris and Sobol draw it over its range)")
     for note in notes:
         err.print(f"note: {note.replace('`', '')}", markup=False)
     return notes
@@ -740,23 +753,33 @@ def sensitivity(
     for value, flag, least in ((samples, "--samples", 2), (trajectories, "--trajectories", 2), (replicates, "--replicates", 1)):
         _at_least(value, flag, least)
     settings = load_settings(settings_file, "sensitivity")
-    base, base_path = _scenario(scenario, settings, sets, settings_file)
     overrides = pick(sets, settings.set)
+    texts = pick(uncertain, range_texts(settings.uncertain))
+    # a --set of an uncertain key itself is the tornado's centre, applied (below) to the designs that have the key:
+    # given to every design, a key of some designs only stopped the others' loading ("not of kind 'single_sided'")
+    centring = [item for item in overrides if str(item).partition("=")[0].strip()
+                in {str(text).partition("=")[0].strip() for text in texts}]
+    rest = [item for item in overrides if item not in centring]
+    base, base_path = _scenario(scenario, settings, sets, settings_file, held=centring)
     design_paths = list(designs or []) or _from_file([Path(d) for d in settings.designs], settings_file, "designs",
                                                      "design")
-    others = [load_scenario(p, overrides) for p in design_paths]
-    base, others = _told_apart(base, others, [base_path, *design_paths])
-    held = held_inputs([base, *others])   # the edge lists as validation read them (RunCache.hold)
+    others = [load_scenario(p, rest) for p in design_paths]
     source = str(settings_file) if settings_file is not None and not uncertain else "--uncertain"
-    texts = pick(uncertain, range_texts(settings.uncertain))
     # a key of some designs only (a milestone's reach_share) moves those designs and leaves the others as they are
     with _at_lines(settings_file, "uncertain", settings.uncertain, source):
         parameters = parse_across(texts, [base, *others], source=source)
+    centres = _tornado_centres(centring, parameters, sets, settings_file)
+    if centres:
+        from .parameters import applies
+
+        base, *others = [load_scenario(path, [*rest, *(c for c in centres if applies(design, _set_key(c)))])
+                         for path, design in zip([base_path, *design_paths], [base, *others])]
+    base, others = _told_apart(base, others, [base_path, *design_paths])
+    held = held_inputs([base, *others])   # the edge lists as validation read them (RunCache.hold)
+    with _at_lines(settings_file, "uncertain", settings.uncertain, source):
         check_uncertain(parameters, source=source)
         check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
-    centres = _tornado_centres(list(overrides), parameters, [base, *others], sets, settings_file)
-    _check_sets_unvaried([item for item in overrides if item not in centres], parameters, "--uncertain", sets,
-                         settings_file, uncertain)
+    _check_sets_unvaried(rest, parameters, "--uncertain", sets, settings_file, uncertain)
     chosen = {k: v for k, v in {"samples": pick(samples, settings.samples), "trajectories": pick(trajectories, settings.trajectories),
                                 "replicates": pick(replicates, settings.replicates), "levels": settings.levels,
                                 "tornado_replicates": pick(tornado_replicates, settings.tornado_replicates),
@@ -802,7 +825,7 @@ def sensitivity(
     # a --set bringing a lever into designs without it (one design too: optimize's and a lone design's report said
     # only "changed with --set"); once every check has passed (a note, then a refusal, made two lines)
     lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides),
-                                  _set_via(sets)) + centres_notes(centres)
+                                  _set_via(sets)) + centres_notes(centres, [base, *others])
     advance = _Advance()
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance,
                                            settings_file=settings_file)

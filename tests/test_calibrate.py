@@ -167,7 +167,7 @@ def test_pilot_mistakes_are_one_line_errors():
         pilot_counts(pd.DataFrame({"shares": [1, 2]}), ["asks"])
     with pytest.raises(ScenarioError, match="not a daily count"):
         pilot_counts(pd.DataFrame({"customers": [1, 2]}), ["customers"])
-    with pytest.raises(ScenarioError, match="numbers from 0 to .*got -2 on line 3"):
+    with pytest.raises(ScenarioError, match="whole numbers, 0 or more, on every day; got -2 on line 3"):
         pilot_counts(pd.DataFrame({"shares": [0, -2]}))
     with pytest.raises(ScenarioError, match="consecutive"):
         pilot_counts(pd.DataFrame({"day": [0, 2], "shares": [1, 2]}))

@@ -1088,7 +1088,7 @@ def test_calibrate_mistakes_are_one_line_errors(tmp_path, pilot, monkeypatch):
     one_line_error(invoke(*args("x", "--fit", "program.timing.kind")), "program.timing.kind")
     negative = tmp_path / "negative.csv"
     pd.read_csv(pilot).assign(asks=-1).to_csv(negative, index=False)
-    one_line_error(invoke(*calibrate_args(tmp_path / "x", negative)), "negative.csv", "asks", "numbers from 0 to", "got -1 on day 0")
+    one_line_error(invoke(*calibrate_args(tmp_path / "x", negative)), "negative.csv", "asks", "whole numbers, 0 or more", "got -1 on day 0")
     # no --fit: said in calibrate's word ('nothing to vary' was optimize's)
     one_line_error(invoke("calibrate", DEFAULT, *TINY, "--data", pilot, "--out", tmp_path / "x"), "--fit",
                    "nothing to fit; give at least one KEY=LO:HI")
@@ -2865,6 +2865,16 @@ def test_sensitivity_takes_a_set_of_an_uncertain_key_as_the_tornado_centre_insid
     one_line_error(invoke(*args, "--uncertain", "program.cost_shares.credit=0.2:1", "--set",
                           "program.cost_shares={credit: 0.5}", "--out", tmp_path / "b"),
                    "would be overwritten in every run")
+    # a key of some designs only centres those: given to every design, the cash design's loading stopped on "a key of
+    # kind double_sided and tiered, not of kind 'single_sided'; change the kind"
+    uplift = "program.incentive.referee_max_uplift"
+    ok("sensitivity", SINGLE, DEFAULT, *TINY, "--uncertain", f"{uplift}=0:2", "--set", f"{uplift}=1", "--samples", "2",
+       "--trajectories", "2", "--executor", "serial", "--out", tmp_path / "some")
+    tornado = pd.read_csv(tmp_path / "some" / "tornado.csv")
+    centres = tornado[tornado["parameter"] == uplift].set_index("design")["value_base"]
+    double = load_scenario(DEFAULT).name
+    assert centres[double] == 1 and centres.drop(double).isna().all(), centres
+    assert f"in {double} (the designs that have it)" in (tmp_path / "some" / "report.md").read_text()
 
 
 def test_the_commands_calibrated_yaml_prints_name_a_design_given_relative_to_where_calibrate_ran(tmp_path, pilot,
