@@ -18,7 +18,7 @@ from simulator.compare import (COMPARISON_COLUMNS, compare, paired_difference, r
                                unpaired_difference)
 from simulator.rng import replicate_seeds
 
-from .conftest import small
+from .conftest import SCENARIOS, small
 
 runner = CliRunner()
 
@@ -3035,3 +3035,22 @@ def test_an_unpaired_difference_not_told_apart_says_how_many_runs_of_each_design
     # and the differences table gives the unpaired interval once, not twice under two headers
     header = next(line for line in report.splitlines() if line.startswith("| design | metric | mean | difference"))
     assert header.count("unpaired") == 2 and "| difference | unpaired 95% interval | verdict |" in header, header
+
+
+def test_same_is_said_to_mean_no_difference_seen_with_the_share_that_could_go_unseen(tmp_path):
+    """compare's `same` (every replicate equal) read as settled: fraud cost 'same [0, 0]'
+    where the true difference was -0.24. Its meaning under the table now gives the share
+    of launches that could differ unseen in n replicates, 1 - 0.05^(1/n) (closed form)."""
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    result = CliRunner().invoke(app, ["compare", str(SCENARIOS / "single-sided-cash.yaml"),
+                                      str(SCENARIOS / "double-sided-credit.yaml"), "--set", "population.size=600",
+                                      "--set", "days=30", "-r", "3", "--executor", "serial", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "c" / "comparison.csv")
+    assert (table["verdict"] == "same").any()   # else the test tells nothing
+    report = " ".join((tmp_path / "c" / "report.md").read_text().split())
+    assert (f"`same`: the two designs gave the same value in every replicate; a difference in up to "
+            f"{1 - 0.05 ** (1 / 3):.0%} of launches would go unseen in 3 replicates (at 95%)") in report, report[-1500:]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from .text import calibrated_note
+from .text import calibrated_note, unseen_share
 from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
                        paired_difference, pairing_differences, _pairs,
                        replicates_needed, replicates_to_tell_apart, twin_differences, TWIN_SEEDING_KEY, unpaired_difference, world_differences, VERDICT_METRIC)
@@ -1438,6 +1438,10 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         "while their means are over the runs where the day came; the replicate counts are the",
         "smallest n with t(0.975, n−1)·sd/√n within the target, sd being that of the paired differences (paired)",
         "or √(s_A² + s_B²) (unpaired, same n per design).",
+        *([f"`same`: the two designs gave the same value in every replicate; a difference in up to "
+           f"{unseen_share(len(comparison.seeds)):.0%} of launches would go unseen in {len(comparison.seeds)} replicates "
+           f"(at 95%), so `same` says no difference was seen, not that none can be."]
+          if (table["verdict"] == "same").any() and len(comparison.seeds) > 0 else []),
         "",
         "## Figures",
         "",

@@ -184,6 +184,75 @@ def summary_table(summary: pd.DataFrame, days: int | None = None, runs: int | No
     return "\n".join(lines)
 
 
+def unseen_share(runs: int) -> float:
+    """The largest share of launches, at 95% confidence, that could give another value
+    where all ``runs`` replicates agreed: 1 − 0.05^(1/runs) (about 3/runs, the rule of three)."""
+    return 1 - 0.05 ** (1 / runs)
+
+
+def lumped(values) -> tuple[float, int, int] | None:
+    """(the value, how many replicates gave it, how many gave a value) where more than half
+    of ``values`` (one per replicate, NaN for none) sit on one value; None otherwise."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if len(finite) < 2:
+        return None
+    found, counts = np.unique(finite, return_counts=True)
+    top = int(counts.argmax())
+    return (float(found[top]), int(counts[top]), len(finite)) if 2 * counts[top] > len(finite) else None
+
+
+#: Metrics whose replicates often sit on one value with a rare tail (day 1 and a late payback; no fake claim and a
+#: few costly ones), where the t interval of the mean is too narrow: docs/model.md measures it.
+LUMPED_METRICS = ("payback_day", "fraud_cost")
+
+
+def lumped_text(metric: str, values, console: bool = False) -> str:
+    """The console's short word on a metric whose replicates mostly gave one value
+    (lumped): payback day 1 in 6 of 6 read "95% CI 1 – 1", where the true mean was 3.7,
+    and such intervals held the true mean about half the time (docs/model.md). ""
+    otherwise; report.md's longer sentence is lumped_note's."""
+    found = lumped(values)
+    if found is None:
+        return ""
+    value, top, n = found
+    if top == n:
+        return f"all {n} gave {fmt(value)}: up to {unseen_share(n):.0%} of launches may differ, unseen here"
+    return f"{top} of {n} gave exactly {fmt(value)}: the interval is too narrow"
+
+
+def lumped_note(runs: pd.DataFrame, scenario) -> str:
+    """report.md's sentence, after the summary table, on the LUMPED_METRICS whose
+    replicates mostly gave one value: fake claims' cost only where the scenario has
+    fraud, and no payback where there is nothing to pay back (day 1 by definition)."""
+    fraud = getattr(getattr(scenario, "fraud", None), "share", 0) > 0
+    every, most = [], []
+    for metric in LUMPED_METRICS:
+        if metric not in runs.columns or (metric == "fraud_cost" and not fraud):
+            continue
+        if metric == "payback_day" and (not has_program(scenario) or nothing_to_pay_back(runs)):
+            continue
+        if (found := lumped(runs[metric])) is not None:
+            value, top, n = found
+            (every if top == n else most).append((metric, value, top, n))
+    said = []
+    for n in dict.fromkeys(n for *_, n in every):   # grouped by the replicates that gave a value (a payback: those paid)
+        alike = [(metric, value) for metric, value, _, count in every if count == n]
+        names = " and ".join(f"`{metric}` ({fmt(value)})" for metric, value in alike)
+        said.append(f"{names} took one value in all {n} replicates{' that gave one' if n < len(runs) else ''}, so "
+                    f"{'their intervals have' if len(alike) > 1 else 'its interval has'} no width, yet a rarer outcome "
+                    f"can move a mean: up to {unseen_share(n):.0%} of launches could give another value and go unseen "
+                    f"in {n} replicates (at 95%)")
+    for metric, value, top, n in most:
+        said.append(f"`{metric}` was exactly {fmt(value)} in {top} of {n} replicates: its mean rests on the other "
+                    f"{n - top}, and its interval is too narrow")
+    if not said:
+        return ""
+    return ("**Intervals too narrow:** " + "; ".join(said) + ". Such intervals held the true mean about half the time "
+            "in docs/model.md's tests, and more replicates narrow the gap slowly: the median and the 2.5–97.5% range of "
+            "runs say more of such a metric than its mean.")
+
+
 def ratio_of_means_note(runs: pd.DataFrame) -> str:
     """Incremental ROI and CAC over all the runs together, as a sentence: the summary's
     are means of each run's ratio, and a run where the program added no customer has no
@@ -206,7 +275,12 @@ def ratio_of_means_note(runs: pd.DataFrame) -> str:
     return ("The summary's incremental ROI and CAC are means of each run's ratio"
             + (f"; CAC leaves out the {dropped} run{'s' if dropped > 1 else ''} where the program added no customer "
                f"or lost some" if dropped else "")
-            + f". Over all {len(runs)} runs together (ratios of the means): {roi}; {cac}.")
+            + f". Over all {len(runs)} runs together (ratios of the means): {roi}; {cac}."
+            # a run with few extra customers gives a large CAC: the mean of such ratios is skewed, and its t interval
+            # held the true mean 74-79% of the time (docs/model.md)
+            + (" A run that adds few customers gives a large CAC, so the runs' CACs (and `ltv_ratio`s) are skewed: "
+               "their mean's interval is too narrow, mostly too low (docs/model.md measures it), and the ratio of the "
+               "means is the steadier figure." if "incremental_cac" in runs.columns else ""))
 
 
 def pooled_k_note(summary: pd.DataFrame, k_by_month: pd.DataFrame | None) -> str:
