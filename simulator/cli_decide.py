@@ -628,7 +628,7 @@ def failed_trials_note(trials) -> str:
 
 
 def _print_best(result, parameters, base=None, settings=None) -> None:
-    from .optimize import chosen_rows, winner_rows
+    from .optimize import chosen_rows, confirmation_runs, winner_rows
     from .report import fmt
     from .report.text import span_text
     from .report.optimize import (_value, budget_bound_note, close_choices, close_trials, range_edge_note, spend_cap_note, tie_note,
@@ -645,7 +645,7 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
     if unused := unused_keys_note(result):
         out.print(f"  note: {unused.replace('`', '')}", markup=False)
     table = winner_rows(result.confirmation, result.best_trial)
-    runs = int(table["n"].max())  # every metric but a day that may not happen is defined in every run
+    runs = confirmation_runs(table)   # the runs made: a payback that never came in some is not defined there
     candidates = chosen_rows(result.confirmation)["trial"].nunique()
     if candidates > 1:
         out.print(f"  chosen among {candidates} candidates re-run on the same fresh seeds; the figures below are from "
@@ -654,11 +654,16 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
         # a budget's day is counted where it happened: '(0 fresh seeds)' read as if none had run
         seeds = (f"ran out in {row['n']} of {runs} fresh seeds" if row["metric"] == "budget_exhausted_day"
                  else f"paid back in {row['n']} of {runs} fresh seeds" if row["metric"] == "payback_day"
+                 else f"defined in {row['n']} of {runs} fresh seeds" if row["n"] < runs
                  else f"{row['n']} fresh seeds")
         spread = span_text(row["ci_low"], row["ci_high"])   # one run, or none: no interval, not '95% CI – – –'
         out.print(f"  {row['metric']:<22} {fmt(row['mean']):>12}   "
                   + (f"95% CI {spread}" if spread != "–" else "no interval") + f"  ({seeds})", markup=False)
-    from .report.optimize import broken_on_further_seeds, judged_day_notes, no_program_beats_note, random_start_note
+    from .report.optimize import _flattered_lines, broken_on_further_seeds, judged_day_notes, no_program_beats_note, random_start_note
+
+    for line in _flattered_lines(result, table):   # a day's mean on the search's count, the winner's curse: as report.md
+        if line:
+            out.print(f"  note: {line.replace('`', '')}", markup=False)
 
     if worse := no_program_beats_note(result):
         out.print(f"  warning: {worse.replace('`', '')}", markup=False)
