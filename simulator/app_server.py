@@ -28,10 +28,40 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import signal
 import sys
 import threading
 
-import uvicorn
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM, as Ctrl-C is KeyboardInterrupt: ``code`` is the exit status (143)."""
+
+    code = 128 + signal.SIGTERM
+
+
+def _terminated(number, frame) -> None:
+    _terminated.called = True   # remembered: solara turns the stop into click's Abort, which forgets its cause
+    raise Stopped()
+
+
+_terminated.called = False
+
+
+def interrupted(stop: BaseException) -> None:
+    """End the server process as every refsim command ends on Ctrl-C or SIGTERM: one line,
+    exit 130 (143 for SIGTERM). A stop while Solara was still importing (the address line
+    printed, the page not yet served) gave a traceback, and SIGTERM ended the process with
+    no line."""
+    print("interrupted", file=sys.stderr)
+    sys.exit(Stopped.code if _terminated.called else getattr(stop, "code", 130))
+
+
+if __name__ == "__main__":   # the server process: stopped from its first instant by one line
+    signal.signal(signal.SIGTERM, _terminated)
+try:
+    import uvicorn
+except KeyboardInterrupt as stop:
+    interrupted(stop)
 
 #: Seconds between the server's pings to a page (uvicorn's default).
 PING_INTERVAL_S = 20.0
@@ -121,7 +151,6 @@ def main() -> None:
     the app, ends in one 'interrupted' line and exit 130, as every other refsim command:
     solara's own command printed click's 'Aborted!' and exited 1."""
     import click
-    from solara.__main__ import cli as solara_cli
 
     # solara's run command builds its server with uvicorn.Config(**options) and
     # uvicorn.Server(config=...), both looked up when the server starts; it offers no
@@ -132,10 +161,13 @@ def main() -> None:
     if "--" in arguments:
         arguments = arguments[:arguments.index("--")]
     try:
+        from solara.__main__ import cli as solara_cli   # seconds of imports, in which a Ctrl-C is likely
+
         solara_cli(arguments, standalone_mode=False)
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        print("interrupted", file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt as stop:   # Ctrl-C, or SIGTERM (Stopped), uvicorn re-raising it after its shutdown
+        interrupted(stop)
+    except click.exceptions.Abort:   # click's (and solara's) word for a KeyboardInterrupt, SIGTERM's Stopped too
+        interrupted(KeyboardInterrupt())
     except click.exceptions.ClickException as error:   # what standalone mode shows, as it shows it
         error.show()
         sys.exit(error.exit_code)

@@ -2530,3 +2530,49 @@ def test_a_fading_loop_grown_by_word_of_mouth_says_how_many_friends_came_that_wa
         said.append(note in frame.verdict.text)
         assert (note in frame.verdict.text) == (frame.verdict.tone == "fades" and 2 * untracked > joined), run.day
     assert any(said)   # the seed does reach the case: the check can fail
+
+
+def test_the_app_stopped_while_solara_imports_or_by_sigterm_says_interrupted(monkeypatch, capsys):
+    """Ctrl-C a couple of seconds after `refsim app` printed its address (Solara still
+    importing, the page not yet served) gave a KeyboardInterrupt traceback, and SIGTERM
+    ended the server with no line (exit 143), where docs/reliability.md says SIGTERM takes
+    Ctrl-C's path. Both now end in 'interrupted': 130 for Ctrl-C, 143 for SIGTERM."""
+    import signal
+    import types
+
+    import click
+    import uvicorn
+
+    from simulator import app_server
+
+    monkeypatch.setattr(uvicorn, "Config", uvicorn.Config)
+    monkeypatch.setattr(uvicorn, "Server", uvicorn.Server)
+    monkeypatch.setattr("sys.argv", ["simulator.app_server"])
+
+    class Importing(types.ModuleType):   # Ctrl-C lands while `from solara.__main__ import cli` runs
+        def __getattr__(self, name):
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(__import__("sys").modules, "solara.__main__", Importing("solara.__main__"))
+    with pytest.raises(SystemExit) as done:
+        app_server.main()
+    assert done.value.code == 130 and capsys.readouterr().err.strip().splitlines()[-1] == "interrupted"
+    monkeypatch.undo()
+    monkeypatch.setattr(uvicorn, "Config", uvicorn.Config)
+    monkeypatch.setattr(uvicorn, "Server", uvicorn.Server)
+    monkeypatch.setattr("sys.argv", ["simulator.app_server"])
+
+    @click.command()
+    def serving():   # SIGTERM while serving: the handler the server process installs raises Stopped
+        previous = signal.signal(signal.SIGTERM, app_server._terminated)
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    monkeypatch.setattr("solara.__main__.cli", serving)
+    monkeypatch.setattr(app_server._terminated, "called", False)   # set by the SIGTERM below; restored after the test
+    with pytest.raises(SystemExit) as done:
+        app_server.main()
+    assert app_server._terminated.called
+    assert done.value.code == 143 and capsys.readouterr().err.strip().splitlines()[-1] == "interrupted"
