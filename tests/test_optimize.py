@@ -1675,12 +1675,20 @@ def test_the_report_names_the_trials_the_constraints_ruled_out_and_whether_they_
     # trial 4 failed: not a trial the constraints ruled out; trial 2 broke the cap and did worse than the winner (210)
     assert ruled_out_note(result) == (
         "The constraints ruled out 2 of the 4 trials, which broke one on the mean of their search replicates (trials 1, "
-        "2; x's in the figure). 1 of them did better on `incremental_value` than the winner's 210,000 there, the best "
-        "trial 1 at 340,000 (`reward_cost` 120,000 against `reward_cost<=50000`): the constraints, not the objective, keep "
-        "them out.")
+        "2; x's in the figure). 1 of them did better on `incremental_value` than the winner on the same replicates, the "
+        "best trial 1 at 340,000 against the winner's 210,000 there (`reward_cost` 120,000 against `reward_cost<=50000`): "
+        "the constraints, not the objective, keep them out.")
     worse = SimpleNamespace(**{**vars(result), "trials": trials.assign(incremental_value_mean=[200e3, 100e3, 150e3, 210e3, 0.0])})
     assert ruled_out_note(worse).endswith("(trials 1, 2; x's in the figure); none of them did better on "
-                                          "`incremental_value` than the winner.")
+                                          "`incremental_value` than the winner on the same replicates.")
+    # a trial that ran 2 replicates is weighed against the winner's first 2 (one seed each for every trial), not its
+    # mean over all 4: trial 2's 150k, below the winner's 210k over 4, beats its 110k on the 2 replicates both ran
+    lucky = SimpleNamespace(**{**vars(result), "runs": {3: [100e3, 120e3, 310e3, 310e3], 2: [140e3, 160e3],
+                                                        1: [330e3, 350e3]}})
+    assert ruled_out_note(lucky).endswith(
+        "All 2 did better on `incremental_value` than the winner on the same replicates, the best trial 1 at 340,000 "
+        "against the winner's 110,000 there (`reward_cost` 120,000 against `reward_cost<=50000`): the constraints, not "
+        "the objective, keep them out.")
     # none broke a constraint, or none kept them (said otherwise): no note
     assert ruled_out_note(SimpleNamespace(**{**vars(result), "trials": trials.assign(feasible=True)})) == ""
     assert ruled_out_note(SimpleNamespace(**{**vars(result), "feasible": False})) == ""
