@@ -564,7 +564,7 @@ def validate(
     loaded = load_scenario(scenario, sets)
     check_memory([loaded], workers=1, source=str(scenario))
     if show:   # the YAML alone on stdout, so that `--show > full.yaml` is a scenario file
-        sys.stdout.write(yaml.safe_dump(loaded.model_dump(mode="json"), sort_keys=False))
+        sys.stdout.write(yaml.safe_dump(shown_scenario(loaded), sort_keys=False))
         sys.stdout.flush()
     (err if show else out).print(f"{scenario}: valid ({loaded.name}: {loaded.days} days, {loaded.replicates} replicates, "
                                  f"network {loaded.network.kind})", markup=False)
@@ -572,6 +572,18 @@ def validate(
 
     for note in default_notes(loaded):   # valid, but a default the file may not have meant
         err.print(f"note: {note.replace('`', '')}", markup=False)
+
+
+def shown_scenario(scenario) -> dict:
+    """What `validate --show` writes: every key, defaults filled in, but the budget's
+    ``on_budget_exhausted`` where the design has no total budget. Written out there, the
+    file read it as the user's own setting, and every command run on it said it 'changes
+    nothing', of a key nobody wrote."""
+    data = scenario.model_dump(mode="json")
+    incentive = (data.get("program") or {}).get("incentive") or {}
+    if incentive.get("budget") is None:
+        incentive.pop("on_budget_exhausted", None)
+    return data
 
 
 @app.command()

@@ -450,6 +450,11 @@ def test_validate_show_writes_a_scenario_file_alone_on_stdout(tmp_path, name):
     full.write_text(result.stdout)
     original = load_scenario(SCENARIOS / name)
     assert load_scenario(full).model_dump() == original.model_dump()   # an edge list's path is shown absolute
+    # and reads as the file did: no note on a setting the file never wrote (on_budget_exhausted without a budget was
+    # written out, and every command on full.yaml said it 'changes nothing')
+    from simulator.report.text import default_notes
+
+    assert default_notes(load_scenario(full)) == default_notes(original)
 
 
 def test_help_explains_every_command():
