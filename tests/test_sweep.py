@@ -3324,6 +3324,30 @@ def test_a_point_whose_program_added_nobody_in_some_runs_is_not_the_cheapest_per
         assert best.loc["incremental_cac", "point_id"] == 1 and best.loc["incremental_cac", "indistinguishable"] == []
 
 
+def test_a_point_cheaper_per_extra_customer_than_the_best_is_never_told_apart_by_being_cheaper():
+    """The best by incremental_cac is the point defined in the most runs (8 of 8 at $29):
+    points defined in 7 and 6 of 8 (Fisher p 0.5 and 0.23: no evidence of fewer) at $13
+    and $6, significantly cheaper, were 'told apart' from it, read as worse. The value
+    tells a point apart only where it is worse; fewer runs beyond chance still do."""
+    from types import SimpleNamespace
+
+    from simulator.sweep import best_points, point_summary
+
+    rng = np.random.default_rng(4)
+    cac = {0: [np.nan] * 2 + list(rng.normal(6, 1, 6)), 1: [np.nan] + list(rng.normal(13, 2, 7)),
+           2: list(rng.normal(29, 3, 8)), 3: list(rng.normal(60, 4, 8)), 4: [1.0] + [np.nan] * 7}
+    frame = pd.DataFrame([{"point_id": p, "reward": p, "replicate": r, "incremental_cac": c, "status": "ok"}
+                          for p, values in cac.items() for r, c in enumerate(values)])
+    sweep = SimpleNamespace(metrics=("incremental_cac",), parameters=["reward"], base=SimpleNamespace(days=365),
+                            spec=SimpleNamespace(common_random_numbers=False, assumptions=[]))
+    for paired in (False, True):
+        sweep.spec.common_random_numbers = paired
+        best = best_points(frame, sweep, point_summary(frame, sweep)).set_index("metric").loc["incremental_cac"]
+        # the best: defined in all 8 and cheapest of those; the cheaper points stay beside it; the dearer one (60,
+        # worse by far) and the one defined in 1 of 8 (fewer beyond chance: Fisher p 0.0007) are told apart
+        assert best["point_id"] == 2 and sorted(best["indistinguishable"]) == [0, 1], (paired, best)
+
+
 def test_the_test_of_fewer_defined_runs_is_fishers_exact_test():
     """sweep.fewer_defined against scipy's one-sided Fisher exact test, the reference."""
     from scipy.stats import fisher_exact
