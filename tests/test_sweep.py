@@ -3918,3 +3918,22 @@ def test_a_payback_row_names_the_points_that_never_paid_back_whatever_the_object
     assert 0 < n < runs, (n, runs)   # the case the wording is for
     assert (f"over the {n} of its {runs} runs where payback_day is defined (the other{'s' if runs - n > 1 else ''} never "
             f"paid back: day 61 in the test)") in opening, opening
+
+
+def test_a_best_point_on_a_metric_whose_interval_is_too_narrow_is_said_so():
+    """A sweep named a best payback at '1 – 1' (a point paying back on day 1 in 7 of 8
+    runs, whose true mean was 6) and a best CAC with no word, where run's report calls
+    such intervals too narrow (docs/model.md measures them)."""
+    from simulator.report.sweep import narrow_note
+
+    frame = pd.DataFrame([{"point_id": p, "replicate": r, "status": "ok", "payback_day": day, "incremental_value": v}
+                          for p, days in {0: [1.0] * 7 + [np.nan], 1: [1.0, 4.0, 9.0, 30.0]}.items()
+                          for r, (day, v) in enumerate(zip(days, range(len(days))))])
+    best = pd.DataFrame([{"metric": "payback_day", "point_id": 0}, {"metric": "incremental_value", "point_id": 1}])
+    assert narrow_note(frame, best).startswith("**Intervals too narrow:** `payback_day` at point 0 was exactly 1 in 7 "
+                                               "of 7 runs. Such intervals hold the true mean less often than 95%")
+    assert "`incremental_cac` is a ratio per run" in narrow_note(frame, best.assign(metric=["incremental_cac",
+                                                                                              "incremental_value"]))
+    # a payback spread over its runs, and the value alone: nothing to say
+    assert narrow_note(frame, best.assign(point_id=[1, 1])) == ""
+    assert narrow_note(frame, best.iloc[1:]) == ""

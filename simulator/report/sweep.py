@@ -240,6 +240,37 @@ def _word_orders(sweep: Sweep) -> dict[str, list[str]]:
             if isinstance(p, ValueList) and all(isinstance(v, str) for v in p.values)}
 
 
+#: Ratios per run whose mean over a few runs is skewed: their t interval held the true mean 74-87% of the time
+#: (docs/model.md, "Where the interval is too narrow").
+SKEWED_RATIOS = ("incremental_cac", "incremental_cac_vs_paid", "ltv_ratio")
+
+
+def narrow_note(frame: pd.DataFrame, best: pd.DataFrame) -> str:
+    """Where a best point's interval is one of those docs/model.md measures as too narrow:
+    a payback (or fraud cost) whose runs at that point mostly sat on one value, or a cost
+    per extra customer, a skewed ratio. run's report and console said so; a sweep named
+    a best payback at "1 – 1" and a best CAC with no word."""
+    from .text import LUMPED_METRICS, lumped
+
+    said = []
+    ok = frame[frame["status"] == "ok"] if "status" in frame else frame
+    for row in best.to_dict("records"):
+        metric, point = row["metric"], row["point_id"]
+        if metric in LUMPED_METRICS and metric in ok:
+            found = lumped(ok.loc[ok["point_id"] == point, metric])
+            if found is not None:
+                value, top, n = found
+                said.append(f"`{metric}` at point {point} was exactly {fmt(value)} in {top} of {n} runs")
+        elif metric in SKEWED_RATIOS:
+            said.append(f"`{metric}` is a ratio per run, skewed by runs that add few customers")
+    if not said:
+        return ""
+    return ("**Intervals too narrow:** " + "; ".join(dict.fromkeys(said)) + ". Such intervals hold the true mean less "
+            "often than 95% at these replicate counts (docs/model.md, \"Where the interval is too narrow\"), so a best "
+            "named on them rests more on the runs' luck than its interval shows: rank by `incremental_value`, or "
+            "give the points more replicates.")
+
+
 def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, figures: list[Path], seed: int,
                    best: pd.DataFrame | None = None, grids: list | None = None,
                    replicates: list[int] | None = None, budget_days: pd.Series | None = None,
@@ -367,6 +398,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
                           f"program that spends little before its referrals bring margin, or a reward of 0, does so, "
                           f"whatever it adds): weigh it by `incremental_value`."]
         if note := _late_ask_note(sweep, frame, best):
+            lines += ["", note]
+        if note := narrow_note(frame, best):
             lines += ["", note]
         never = [m for m in sweep.metrics if summary[f"{m}_mean"].isna().all()]
         if never:   # they vanished from the table and the figures without a word
