@@ -773,6 +773,7 @@ def sensitivity(
     # a key of some designs only (a milestone's reach_share) moves those designs and leaves the others as they are
     with _at_lines(settings_file, "uncertain", settings.uncertain, source):
         parameters = parse_across(texts, [base, *others], source=source)
+        check_uncertain(parameters, source=source)   # before the centres: 'days is not an assumption' comes first
     centres = _tornado_centres(centring, parameters, sets, settings_file)
     if centres:
         from .parameters import applies
@@ -782,7 +783,6 @@ def sensitivity(
     base, others = _told_apart(base, others, [base_path, *design_paths])
     held = held_inputs([base, *others])   # the edge lists as validation read them (RunCache.hold)
     with _at_lines(settings_file, "uncertain", settings.uncertain, source):
-        check_uncertain(parameters, source=source)
         check_designs_pair([base, *others], parameters, sources=[str(base_path), *map(str, design_paths)], source=source)
     _check_sets_unvaried(rest, parameters, "--uncertain", sets, settings_file, uncertain)
     chosen = {k: v for k, v in {"samples": pick(samples, settings.samples), "trajectories": pick(trajectories, settings.trajectories),
