@@ -406,7 +406,7 @@ def _print_headline(results, sets: list[str] = ()) -> None:
             # day 1 by definition: said, as report.md says it (no program: _defined_in says so)
             why = "   nothing to pay back: it spends nothing, and its incremental profit is 0 at the horizon"
         elif metric == "payback_day" and has_program(results.scenario) and (
-                lump := lumped_text(metric, results.runs[metric], console=True)):
+                lump := lumped_text(results.runs[metric])):
             # day 1 in 6 of 6 read "95% CI 1 – 1" where the true mean was 3.7 (report.md says more)
             why = f"   {lump}"
         out.print(f"  {metric:<22} {fmt(row['mean']):>12}{spread}"

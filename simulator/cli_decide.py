@@ -659,9 +659,9 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
         spread = span_text(row["ci_low"], row["ci_high"])   # one run, or none: no interval, not '95% CI – – –'
         out.print(f"  {row['metric']:<22} {fmt(row['mean']):>12}   "
                   + (f"95% CI {spread}" if spread != "–" else "no interval") + f"  ({seeds})", markup=False)
-    from .report.optimize import _flattered_lines, broken_on_further_seeds, judged_day_notes, no_program_beats_note, random_start_note
+    from .report.optimize import fresh_seed_lines, broken_on_further_seeds, judged_day_notes, no_program_beats_note, random_start_note
 
-    for line in _flattered_lines(result, table):   # a day's mean on the search's count, the winner's curse: as report.md
+    for line in fresh_seed_lines(result, table):   # a day's mean on the search's count, the winner's curse: as report.md
         if line:
             out.print(f"  note: {line.replace('`', '')}", markup=False)
 
@@ -762,8 +762,7 @@ def sensitivity(
     texts = pick(uncertain, range_texts(settings.uncertain))
     # a --set of an uncertain key itself is the tornado's centre, applied (below) to the designs that have the key:
     # given to every design, a key of some designs only stopped the others' loading ("not of kind 'single_sided'")
-    centring = [item for item in overrides if str(item).partition("=")[0].strip()
-                in {str(text).partition("=")[0].strip() for text in texts}]
+    centring = [item for item in overrides if _set_key(item) in {_set_key(text) for text in texts}]
     rest = [item for item in overrides if item not in centring]
     base, base_path = _scenario(scenario, settings, sets, settings_file, held=centring)
     design_paths = list(designs or []) or _from_file([Path(d) for d in settings.designs], settings_file, "designs",

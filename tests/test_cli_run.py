@@ -2031,8 +2031,8 @@ def test_the_interval_of_a_metric_lumped_on_one_value_is_said_to_be_too_narrow()
     assert unseen_share(6) == pytest.approx(0.3930, abs=1e-4) and unseen_share(100) == pytest.approx(3 / 100, rel=0.02)
     assert lumped([1, 1, 1, 1, 1, 1]) == (1.0, 6, 6) and lumped([1, 1, 1, 1, 5, 7]) == (1.0, 4, 6)
     assert lumped([1, 1, 2, 3]) is None and lumped([1, float("nan"), 1]) == (1.0, 2, 2) and lumped([4]) is None
-    assert lumped_text("payback_day", [1] * 6) == "all 6 gave 1: up to 39% of launches may differ, unseen here"
-    assert lumped_text("payback_day", [1, 1, 1, 1, 5, 7]) == "4 of 6 gave exactly 1: the interval is too narrow"
+    assert lumped_text([1] * 6) == "all 6 gave 1: up to 39% of launches may differ, unseen here"
+    assert lumped_text([1, 1, 1, 1, 5, 7]) == "4 of 6 gave exactly 1: the interval is too narrow"
     scenario = small(fraud={"share": 0.05})
     runs = pd.DataFrame({"payback_day": [1.0] * 6, "fraud_cost": [0.0] * 6, "incremental_profit": [5.0] * 6,
                          "program_cost": [1.0] * 6})

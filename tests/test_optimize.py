@@ -1348,19 +1348,19 @@ def test_a_winner_that_falls_short_on_fresh_seeds_is_said_to_be_flattered_by_its
     import pandas as pd
 
     from simulator.optimize import Objective
-    from simulator.report.optimize import _flattered_lines
+    from simulator.report.optimize import fresh_seed_lines
 
     trials = pd.DataFrame({"trial": [3, 12], "incremental_value_mean": [9000.0, 10612.0],
                            "incremental_value_ci_low": [8000.0, 8211.0], "incremental_value_ci_high": [10000.0, 13013.0],
                            "replicates": [6, 6]})
     result = SimpleNamespace(objectives=[Objective("incremental_value", "maximize")], trials=trials, best_trial=12)
     fresh = lambda mean: pd.DataFrame({"metric": ["incremental_value"], "mean": [mean]})  # noqa: E731
-    (_, line) = _flattered_lines(result, fresh(7684.0))
+    (_, line) = fresh_seed_lines(result, fresh(7684.0))
     assert line.startswith("In the search it scored 10,612 on `incremental_value` (95% interval 8,211 – 13,013 over "
                            "its 6 replicates), against 7,684 on the fresh seeds"), line
-    assert _flattered_lines(result, fresh(9000.0)) == [] and _flattered_lines(result, fresh(14000.0)) == []
+    assert fresh_seed_lines(result, fresh(9000.0)) == [] and fresh_seed_lines(result, fresh(14000.0)) == []
     cost = SimpleNamespace(objectives=[Objective("incremental_value", "minimize")], trials=trials, best_trial=12)
-    assert _flattered_lines(cost, fresh(14000.0)) and not _flattered_lines(cost, fresh(7684.0))
+    assert fresh_seed_lines(cost, fresh(14000.0)) and not fresh_seed_lines(cost, fresh(7684.0))
 
 
 @pytest.mark.parametrize("change, key", [({"eta": 1}, "eta"), ({"replicates": 0}, "replicates"), ({"trials": 0}, "trials"),

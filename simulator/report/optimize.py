@@ -528,10 +528,13 @@ def _runs_cell(row: dict) -> str:
     return f"{int(row['n'])} of {made}" if int(row["n"]) < made else f"{int(row['n'])}"
 
 
-def _flattered_lines(result: OptimizeResult, confirmation) -> list[str]:
-    """The winner's objective in the search beside its fresh-seed figure, when the fresh
-    seeds fall short of the search's interval: a trial at 10,612 (8,211–13,013) in the
-    Leading trials table was 7,684 on fresh seeds, 28% less, with nothing linking the two."""
+def fresh_seed_lines(result: OptimizeResult, confirmation) -> list[str]:
+    """What the winner's fresh-seed figure needs beside it (report.md, and the console):
+    for a day objective that did not come in every fresh run, its mean counted as the
+    search counts it; for a cost per extra customer undefined in some, that the search
+    ranked the runs where it is defined; and where the fresh seeds fall short of the
+    search's interval, the search's figure (a trial at 10,612 (8,211–13,013) in the
+    Leading trials table was 7,684 on fresh seeds, 28% less, with nothing linking the two)."""
     if len(result.objectives) != 1 or not len(result.trials):
         return []
     objective = result.objectives[0]
@@ -735,7 +738,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         for row in confirmation.to_dict("records"):
             lines.append(f"| {row['metric']} | {fmt(row['mean'])} | {span_text(row['ci_low'], row['ci_high'])} | "
                          f"{span_text(row['p2_5'], row['p97_5'])} | {_runs_cell(row)} | {METRIC_TEXT.get(row['metric'], '')} |")
-        lines += _flattered_lines(result, confirmation)
+        lines += fresh_seed_lines(result, confirmation)
         lines += _horizon_lines(confirmation, settings.confirm_replicates, result.best_scenario.days)
         lines += _budget_lines(confirmation, settings.confirm_replicates, result.best_scenario.program.incentive)
         for note in (spend_cap_note(result), budget_bound_note(result)):

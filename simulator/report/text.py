@@ -207,7 +207,7 @@ def lumped(values) -> tuple[float, int, int] | None:
 LUMPED_METRICS = ("payback_day", "fraud_cost")
 
 
-def lumped_text(metric: str, values, console: bool = False) -> str:
+def lumped_text(values) -> str:
     """The console's short word on a metric whose replicates mostly gave one value
     (lumped): payback day 1 in 6 of 6 read "95% CI 1 – 1", where the true mean was 3.7,
     and such intervals held the true mean about half the time (docs/model.md). ""
