@@ -279,7 +279,7 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
             shown = ("a blank" if pd.isna(given) else f"{value:g}" if np.isfinite(value)
                      else repr(given) if isinstance(given, str) else f"{value:g}")   # '1e400' as written, not inf
             # the ceiling said only where it was passed: 'from 0 to 9,007,199,254,740,992' beside a -3 puzzled
-            ceiling = f" and at most {MAX_COUNT:,} (2^53)" if not abs(value) <= MAX_COUNT else ""
+            ceiling = f" and at most {MAX_COUNT:,} (2^53)" if abs(value) > MAX_COUNT else ""   # NaN: not past it
             raise ScenarioError(f"counts must be whole numbers, 0 or more{ceiling}, on every day; got {shown} on "
                                 f"{where(row)}", file=source, key=column)
         fractional = values != np.floor(values)

@@ -581,7 +581,8 @@ def shown_scenario(scenario) -> dict:
     nothing', of a key nobody wrote."""
     data = scenario.model_dump(mode="json")
     incentive = (data.get("program") or {}).get("incentive") or {}
-    if incentive.get("budget") is None:
+    written = "on_budget_exhausted" in getattr(getattr(scenario.program, "incentive", None), "model_fields_set", ())
+    if incentive.get("budget") is None and not written:   # the file's own setting stays, its note with it
         incentive.pop("on_budget_exhausted", None)
     return data
 

@@ -59,6 +59,9 @@ NOT_A_VERDICT = frozenset({"attributed_roi"})
 #: without a program was "best" on word_of_mouth_customers.
 SHIFTED = frozenset({"word_of_mouth_customers"})
 SHIFTED_WHY = "is reported, not ranked: a program turns word of mouth into tracked referrals, so fewer of them is no worse"
+#: The NEUTRAL metrics that are money spent (the others count fakes, signups or a budget's day).
+SPENDS = frozenset({"reward_cost", "fraud_cost", "program_cost", "rewards_owed", "rewards_unpaid",
+                    "pipeline_rewards_beyond_budget"})
 #: Metrics nobody wins: said "higher" or "lower", left out of the best-design sentences and points.
 UNRANKED = NEUTRAL | NOT_A_VERDICT | SHIFTED
 #: Why a NOT_A_VERDICT metric is refused where a metric decides (sweep, optimize, sensitivity).
@@ -956,7 +959,9 @@ def unranked_why(metric: str) -> str:
     """Why designs are not ranked on ``metric``, one of UNRANKED (compare's decide and
     sensitivity's decision refuse it)."""
     return NOT_A_VERDICT_WHY if metric in NOT_A_VERDICT else SHIFTED_WHY if metric in SHIFTED else \
-        "is reported, not ranked: less of it is no better by itself (a design that spends less may add less)"
+        ("is reported, not ranked: less of it is no better by itself (a design that spends less may add less)"
+         if metric in SPENDS else "is reported, not ranked: it is no measure of what a design is worth by itself (a "
+                                  "design with fewer fakes, or a budget that lasts longer, may add less)")
 
 
 def _decided_metric(comparison: Comparison, metric: str | None) -> str:

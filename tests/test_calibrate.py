@@ -869,7 +869,7 @@ def test_a_bad_count_or_day_of_a_pilot_is_named_with_its_day():
     rows the user was left to find it."""
     cases = [({"day": [1, 2, 3], "asks": [1, -2, 3]}, "counts must be whole numbers, 0 or more, on every day; got -2 on "
                                                        "day 2"),
-             ({"day": [1, 2, 3], "asks": [1, None, 3]}, "got a blank on day 2"),
+             ({"day": [1, 2, 3], "asks": [1, None, 3]}, "whole numbers, 0 or more, on every day; got a blank on day 2"),
              ({"day": [1, 2, 3], "asks": ["1", "x", "3"]}, "got 'x' on day 2"),
              ({"date": ["2026-01-01", "2026-01-02"], "asks": [1, -1]}, "got -1 on 2026-01-02 (day 2)"),
              ({"day": [1, 2, 2, 3], "asks": [1, 2, 3, 4]}, "day 2 is given twice"),

@@ -457,6 +457,20 @@ def test_validate_show_writes_a_scenario_file_alone_on_stdout(tmp_path, name):
     assert default_notes(load_scenario(full)) == default_notes(original)
 
 
+def test_validate_show_keeps_an_on_budget_exhausted_the_file_wrote(tmp_path):
+    """--show leaves out the default on_budget_exhausted where there is no budget, but a
+    file's own (rewards_only) was dropped too: a budget added to the shown file later ran
+    with end_program."""
+    import yaml
+
+    data = yaml.safe_load((SCENARIOS / "default.yaml").read_text())
+    data["program"]["incentive"]["on_budget_exhausted"] = "rewards_only"
+    (tmp_path / "own.yaml").write_text(yaml.safe_dump(data))
+    result = runner.invoke(app, ["validate", str(tmp_path / "own.yaml"), "--show"])
+    assert result.exit_code == 0
+    assert yaml.safe_load(result.stdout)["program"]["incentive"]["on_budget_exhausted"] == "rewards_only"
+
+
 def test_help_explains_every_command():
     result = runner.invoke(app, ["--help"])
     for command in ("run", "validate", "schema"):
@@ -2035,12 +2049,14 @@ def test_the_interval_of_a_metric_lumped_on_one_value_is_said_to_be_too_narrow()
     assert lumped_text([1, 1, 1, 1, 5, 7]) == "4 of 6 gave exactly 1: the interval is too narrow"
     scenario = small(fraud={"share": 0.05})
     runs = pd.DataFrame({"payback_day": [1.0] * 6, "fraud_cost": [0.0] * 6, "incremental_profit": [5.0] * 6,
-                         "program_cost": [1.0] * 6})
+                         "program_cost": [1.0] * 6, "reward_cost": [1.0] * 6})
     note = lumped_note(runs, scenario)
     assert note.startswith("**Intervals too narrow:** `payback_day` (1) and `fraud_cost` (0) took one value in all 6 "
                            "replicates, so their intervals have no width"), note
-    # no fraud in the world: its cost is 0 by construction, and not said
+    # no fraud in the world, or no reward paid in any run: its cost is 0 by construction, and not said
     assert "fraud_cost" not in lumped_note(runs, small(fraud={"share": 0}))
+    assert "fraud_cost" not in lumped_note(runs.assign(reward_cost=0.0), scenario)
+    assert "fraud_cost" in lumped_note(runs.assign(reward_cost=[0.0] * 5 + [3.0]), scenario)
     spread = runs.assign(payback_day=[1.0, 2, 3, 4, 5, 6], fraud_cost=[0.0, 0, 0, 0, 9, 12])
     assert lumped_note(spread, scenario) == ("**Intervals too narrow:** `fraud_cost` was exactly 0 in 4 of 6 replicates: "
                                              "its mean rests on the other 2, and its interval is too narrow. Such "

@@ -225,7 +225,10 @@ def lumped_note(runs: pd.DataFrame, scenario) -> str:
     """report.md's sentence, after the summary table, on the LUMPED_METRICS whose
     replicates mostly gave one value: fake claims' cost only where the scenario has
     fraud, and no payback where there is nothing to pay back (day 1 by definition)."""
-    fraud = getattr(getattr(scenario, "fraud", None), "share", 0) > 0
+    # fake claims cost something only where a reward is paid: none with no program or a reward of 0 (a note there
+    # said a launch could give another value than 0)
+    fraud = (getattr(getattr(scenario, "fraud", None), "share", 0) > 0 and "reward_cost" in runs
+             and bool((runs["reward_cost"].astype(float) > 0).any()))
     every, most = [], []
     for metric in LUMPED_METRICS:
         if metric not in runs.columns or (metric == "fraud_cost" and not fraud):
