@@ -2953,3 +2953,20 @@ def test_sensitivity_refuses_a_deciding_metric_nobody_wins_before_any_run(tmp_pa
     settings.write_text(yaml.safe_dump({"metrics": ["incremental_value"], "decision_metric": "word_of_mouth_customers"}))
     one_line_error(invoke(*args, "--settings", settings, "--out", tmp_path / "t"), f"{settings}: decision_metric",
                    "a program turns word of mouth into tracked referrals")
+
+
+def test_calibrates_sensitivity_command_leaves_a_fitted_choice_of_the_program_out(monkeypatch):
+    """A fitted program.timing.delay_days (a choice the pilot ran at) was printed as an
+    --uncertain range beside another design, and sensitivity refused the command ("the
+    designs differ in program.timing.delay_days"). The command weighs the assumptions of
+    the world only; with none fitted, there is no sensitivity command."""
+    from simulator.report import calibrate as report
+
+    monkeypatch.setattr(report, "uncertain_ranges", lambda calibration: [
+        "--uncertain program.base_share=0.151:0.456", "--uncertain program.timing.delay_days=0:11"])
+    monkeypatch.setattr(report, "calibrated_values", lambda calibration: {"program.base_share": 0.3,
+                                                                          "program.timing.delay_days": 9})
+    commands = report.next_commands(None, designs=["/x/single.yaml"])
+    assert commands[1].endswith("/x/single.yaml --set program.base_share=0.3 --uncertain program.base_share=0.151:0.456")
+    monkeypatch.setattr(report, "uncertain_ranges", lambda calibration: ["--uncertain program.timing.delay_days=0:11"])
+    assert len(report.next_commands(None, designs=["/x/single.yaml"])) == 1

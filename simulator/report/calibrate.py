@@ -135,8 +135,12 @@ def next_commands(calibration: Calibration, path: str = "calibrated.yaml", desig
     were refused as two populations)."""
     import shlex
 
+    from ..parameters import is_lever
+
     commands = [f"refsim optimize {shlex.quote(path)} --vary KEY=LO:HI"]
-    if ranges := uncertain_ranges(calibration):
+    # a fitted choice of the program (the pilot's delay) is the design's, not an assumption the designs share:
+    # sensitivity refused the command ("the designs differ in program.timing.delay_days")
+    if ranges := [r for r in uncertain_ranges(calibration) if not is_lever(r.removeprefix("--uncertain ").partition("=")[0])]:
         others = " ".join(shlex.quote(str(d)) for d in designs) or "OTHER.yaml"
         # the fitted values of the world too: sensitivity centres its tornado there for every design (without them the
         # other design stood at its own file's values, two worlds at the centre and a disagreement no replicate removes)
