@@ -764,10 +764,23 @@ def sensitivity(
     # given to every design, a key of some designs only stopped the others' loading ("not of kind 'single_sided'")
     centring = [item for item in overrides if _set_key(item) in {_set_key(text) for text in texts}]
     rest = [item for item in overrides if item not in centring]
-    base, base_path = _scenario(scenario, settings, sets, settings_file, held=centring)
     design_paths = list(designs or []) or _from_file([Path(d) for d in settings.designs], settings_file, "designs",
                                                      "design")
-    others = [load_scenario(p, rest) for p in design_paths]
+
+    def loaded(path: Path | None):
+        """A design with every item where it takes them (a file valid only with its centre, base_share 1.5 set to
+        0.2, was refused), else without the centres, which go below to the designs that have their keys."""
+        try:
+            return (_scenario(scenario, settings, sets, settings_file) if path is None
+                    else (load_scenario(path, overrides), path))
+        except ScenarioError:
+            if not centring:
+                raise
+            return (_scenario(scenario, settings, sets, settings_file, held=centring) if path is None
+                    else (load_scenario(path, rest), path))
+
+    base, base_path = loaded(None)
+    others = [loaded(p)[0] for p in design_paths]
     source = str(settings_file) if settings_file is not None and not uncertain else "--uncertain"
     # a key of some designs only (a milestone's reach_share) moves those designs and leaves the others as they are
     with _at_lines(settings_file, "uncertain", settings.uncertain, source):

@@ -2928,6 +2928,11 @@ def test_a_design_file_valid_only_with_the_set_items_is_taken_as_run_takes_it(tm
     # without the --set, the file's own value is refused, naming it
     one_line_error(invoke(command, *designs, *TINY, *study, "--executor", "serial", "--out", tmp_path / "no"),
                    "program.base_share", "1.5")
+    if command == "sensitivity":   # the --set a tornado centre (the key uncertain too): the files were refused
+        ok(command, *designs, *TINY, "--set", "program.base_share=0.2", "--uncertain", "program.base_share=0.1:0.4",
+           "--samples", "2", "--trajectories", "2", "--executor", "serial", "--out", tmp_path / "centre")
+        tornado = pd.read_csv(tmp_path / "centre" / "tornado.csv")
+        assert set(tornado.loc[tornado["parameter"] == "program.base_share", "value_base"]) == {0.2}
 
 
 @pytest.mark.parametrize("key, fits, sets", [("days", "days=100:200", "days=150"),
