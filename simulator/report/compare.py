@@ -678,8 +678,18 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
         # a --set of a key the command varies places sensitivity's tornado centre, where compare ran the designs; one
         # outside the range is refused ("must lie in that range"), so it is left out and the files' values stand
         varied = dict(re.findall(r"--uncertain ([^=\s]+)=(\S+)", flags))
-        fixed = [item for item in sets if str(item).partition("=")[0].strip() not in varied
-                 or _within(str(item).partition("=")[2], varied[str(item).partition("=")[0].strip()])]
+        fixed = []
+        for item in sets:
+            key, _, value = str(item).partition("=")
+            key = key.strip()
+            if key in varied and not _within(value, varied[key]):
+                # outside the range the note suggests: the range is widened to it, so the tornado stands where
+                # compare ran (credit at 0.15 was dropped, and sensitivity centred on the files' 0.4 unsaid)
+                widened = _widened(varied[key], value)
+                if widened is None:
+                    continue
+                flags = flags.replace(f"--uncertain {key}={varied[key]}", f"--uncertain {key}={widened}")
+            fixed.append(item)
         given = "".join(f"--set {shlex.quote(str(s))} " for s in fixed) + flags + (f" --seed {seed}" if seed is not None
                                                                                    else "")
         if apart:   # sensitivity weighs designs on the same seeds at each point: it refused the command as printed
@@ -699,6 +709,19 @@ def _within(value: str, span: str) -> bool:
         return low <= float(value) <= high
     except ValueError:
         return False
+
+
+def _widened(span: str, value: str) -> str | None:
+    """The --uncertain range ``span`` (LO:HI or LO:HI:log) widened to hold the --set value
+    ``value``; None where it cannot (not a number, or 0 or less on a log range)."""
+    try:
+        low, high, *log = span.split(":")
+        number = float(value)
+        if log and number <= 0:
+            return None
+        return ":".join([f"{min(float(low), number):g}", f"{max(float(high), number):g}", *log])
+    except ValueError:
+        return None
 
 
 def _valued(design, metric: str | None) -> bool:
