@@ -538,15 +538,17 @@ def _tornado_centres(items: list[str], parameters, sets: list[str], settings_fil
     return centres
 
 
-def centres_notes(centres: list[str], designs: list) -> list[str]:
+def centres_notes(centres: list[str], designs: list, varied: list[str] = ()) -> list[str]:
     """What report.md and the console say of the --set items that place the tornado's
-    centre (_tornado_centres), naming the designs that have the key where not all do."""
-    from .parameters import applies
+    centre (_tornado_centres), naming the designs that read the key where not all do
+    (parameters.reads, ``varied`` the study's keys: a design without a program has the
+    share rate but does not read it, and was said to hold it)."""
+    from .parameters import reads
 
     notes = []
     for item in centres:
-        having = [design.name for design in designs if applies(design, _set_key(item))]
-        within = "every design" if len(having) == len(designs) else ", ".join(having) + " (the designs that have it)"
+        having = [design.name for design in designs if reads(design, _set_key(item), varied)]
+        within = "every design" if len(having) == len(designs) else ", ".join(having) + " (the designs that read it)"
         notes.append(f"`{item}` is the tornado's centre: each other assumption moves alone with {_set_key(item)} held "
                      f"there, in {within} (Morris and Sobol draw it over its range)")
     for note in notes:
@@ -842,7 +844,7 @@ def sensitivity(
     # a --set bringing a lever into designs without it (one design too: optimize's and a lone design's report said
     # only "changed with --set"); once every check has passed (a note, then a refusal, made two lines)
     lever_notes = set_lever_notes([base_path, *design_paths], design_names([base, *others]), list(overrides),
-                                  _set_via(sets)) + centres_notes(centres, [base, *others])
+                                  _set_via(sets)) + centres_notes(centres, [base, *others], [p.key for p in parameters])
     advance = _Advance()
     evaluate, executor, workers = _evaluator(settings, workers, executor, scheduler, progress=advance,
                                            settings_file=settings_file)

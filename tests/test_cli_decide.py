@@ -2874,7 +2874,13 @@ def test_sensitivity_takes_a_set_of_an_uncertain_key_as_the_tornado_centre_insid
     centres = tornado[tornado["parameter"] == uplift].set_index("design")["value_base"]
     double = load_scenario(DEFAULT).name
     assert centres[double] == 1 and centres.drop(double).isna().all(), centres
-    assert f"in {double} (the designs that have it)" in (tmp_path / "some" / "report.md").read_text()
+    assert f"in {double} (the designs that read it)" in (tmp_path / "some" / "report.md").read_text()
+    # a design without a program has the share rate but reads it not: it was said to hold it "in every design"
+    ok("sensitivity", SCENARIOS / "no-program.yaml", SINGLE, *TINY[:6], "--uncertain", "program.base_share=0.1:0.4",
+       "--set", "program.base_share=0.3", "--samples", "2", "--trajectories", "2", "--executor", "serial",
+       "--out", tmp_path / "none")
+    cash = load_scenario(SINGLE).name
+    assert f"in {cash} (the designs that read it)" in (tmp_path / "none" / "report.md").read_text()
 
 
 def test_the_commands_calibrated_yaml_prints_name_a_design_given_relative_to_where_calibrate_ran(tmp_path, pilot,
