@@ -512,7 +512,10 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
         for level, part, colour in split:
             label = f"{by} = {level:.4g}" if isinstance(level, float) else (f"{by} = {level}" if level is not None else None)
             if discrete[parameter]:
-                ranked = paired and parameter not in assumptions
+                # a payback day or a cost per extra customer is ranked by the runs where it is defined first, then
+                # the value, with a Fisher test and no point told apart for being better (sweep.best_points): a paired
+                # band cannot say that, and its bands read the other way from report.md; each level's own interval
+                ranked = paired and parameter not in assumptions and metric not in UNDEFINED_IS_WORST
                 # share of runs that got there at each level, from every run (``part`` holds the finite ones only)
                 whole = runs if level is None else runs[runs[by] == level]
                 reached = whole.groupby(parameter)[metric].apply(lambda v: float(np.isfinite(v.to_numpy(dtype=float)).mean())) \
@@ -581,9 +584,12 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     worded = [not pd.api.types.is_numeric_dtype(ok[k]) or pd.api.types.is_bool_dtype(ok[k])
               for k in parameters if discrete[k]]
     band = "bars" if worded and all(worded) else "band or bars" if any(worded) else "band"
-    banded = f"mean; {band}: paired difference from the best level, 95% over all levels (Holm)" if paired and choices else \
-        "mean, 95% interval of the mean" + (f" ({band})" if band != "band" else "")
-    if paired and choices and len(choices) < len(parameters):
+    # a payback day or a cost per extra customer keeps each level's own interval (the ranked test is report.md's)
+    bands_paired = paired and choices and metric not in UNDEFINED_IS_WORST
+    banded = f"mean; {band}: paired difference from the best level, 95% over all levels (Holm)" if bands_paired else \
+        "mean, 95% interval of the mean" + (f" ({band})" if band != "band" else "") \
+        + ("; told apart from the best: see report.md" if paired and choices else "")
+    if bands_paired and len(choices) < len(parameters):
         banded += " (an assumption's panel: its own interval)"
     # a sampled sweep with a list of values draws bands on that list's panels too: they are named
     title = f"{metric} ({banded})" if all(discrete.values()) else \
