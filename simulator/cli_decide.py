@@ -548,6 +548,10 @@ def centres_notes(centres: list[str], designs: list, varied: list[str] = ()) -> 
     notes = []
     for item in centres:
         having = [design.name for design in designs if reads(design, _set_key(item), varied)]
+        if not having:   # 'in  (the designs that read it)' was said of a credit share beside cash designs
+            notes.append(f"`{item}` would be the tornado's centre, but no design here reads {_set_key(item)}: it "
+                         f"moves nothing")
+            continue
         within = "every design" if len(having) == len(designs) else ", ".join(having) + " (the designs that read it)"
         notes.append(f"`{item}` is the tornado's centre: each other assumption moves alone with {_set_key(item)} held "
                      f"there, in {within} (Morris and Sobol draw it over its range)")

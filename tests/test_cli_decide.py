@@ -2881,6 +2881,13 @@ def test_sensitivity_takes_a_set_of_an_uncertain_key_as_the_tornado_centre_insid
        "--out", tmp_path / "none")
     cash = load_scenario(SINGLE).name
     assert f"in {cash} (the designs that read it)" in (tmp_path / "none" / "report.md").read_text()
+    # no design reads it: said so, not 'in  (the designs that read it)'
+    from simulator.cli_decide import centres_notes
+
+    designs = [load_scenario(SCENARIOS / "no-program.yaml"), load_scenario(SINGLE)]
+    assert centres_notes(["program.cost_shares.credit=0.3"], designs, ["program.cost_shares.credit"]) == [
+        "`program.cost_shares.credit=0.3` would be the tornado's centre, but no design here reads "
+        "program.cost_shares.credit: it moves nothing"]
 
 
 def test_the_commands_calibrated_yaml_prints_name_a_design_given_relative_to_where_calibrate_ran(tmp_path, pilot,
