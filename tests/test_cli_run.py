@@ -994,6 +994,14 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     assert result.exit_code == 0, result.output
     assert (f"test them with refsim sensitivity {paths[0]} {paths[1]} --set days=20 --set program.cost_shares.credit=0.1 "
             f"--uncertain program.cost_shares.credit=0.1:1 (report.md)") in result.stdout, result.stdout
+    # a file's own share below 0.2 starts the range: 0.2:1 left the file's 0.15 outside, and sensitivity's tornado
+    # stood outside the ranges
+    own = tmp_path / "own.yaml"
+    own.write_text(yaml.safe_dump({**base, "name": "own", "program": {**base["program"], "cost_shares": {"credit": 0.15}}}))
+    result = runner.invoke(app, ["compare", str(own), str(paths[1]), "--out", str(tmp_path / "own-share"),
+                                 "--executor", "serial", "--set", "days=20"])
+    assert result.exit_code == 0, result.output
+    assert "--uncertain program.cost_shares.credit=0.15:1" in result.stdout, result.stdout
     # designs of other populations, compared unpaired: sensitivity refused the command printed for them
     bigger = tmp_path / "bigger.yaml"
     bigger.write_text(yaml.safe_dump({**cash, "name": "bigger", "population": {"size": 400, "initial_customers": 8}}))
