@@ -257,10 +257,12 @@ def narrow_note(frame: pd.DataFrame, best: pd.DataFrame) -> str:
     for row in best.to_dict("records"):
         metric, point = row["metric"], row["point_id"]
         if metric in LUMPED_METRICS and metric in ok:
-            found = lumped(ok.loc[ok["point_id"] == point, metric])
+            values = ok.loc[ok["point_id"] == point, metric]
+            found = lumped(values)
             if found is not None:
                 value, top, n = found
-                said.append(f"`{metric}` at point {point} was exactly {fmt(value)} in {top} of {n} runs")
+                where = f"{n} runs where it is defined" if n < len(values) else f"{n} runs"
+                said.append(f"`{metric}` at point {point} was exactly {fmt(value)} in {top} of its {where}")
         elif metric in SKEWED_RATIOS:
             said.append(f"`{metric}` is a ratio per run, skewed by runs that add few customers")
     if not said:
@@ -865,7 +867,20 @@ def _best_text(row: dict, among: str = "") -> str:
     """A best point's mean, interval, and the points indistinguishable from it
     (``among``: which points it was ranked with, when not all); then the points where a
     payback never came in any run, which the test counts as the day after the horizon."""
-    return _best_core(row, among) + _never_text(row)
+    return _best_core(row, among) + _defined_first_text(row) + _never_text(row)
+
+
+def _defined_first_text(row: dict) -> str:
+    """Why a best by a payback day or a cost per extra customer can have a worse mean
+    than points beside it: 'Best by incremental_cac: point 6, mean 26.3' stood beside
+    points at 0.02 and 0.82, defined in fewer runs, with no reason given."""
+    from ..metrics import UNDEFINED_IS_WORST
+
+    if (row.get("metric") not in UNDEFINED_IS_WORST or not list(row.get("indistinguishable") or [])
+            or not (math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]))):   # one run: said otherwise
+        return ""
+    return (f" The best by {row['metric']} is the point where it is defined in the most runs, then the best mean: a point "
+            f"beside it may have a better mean over fewer runs (points.csv's `{row['metric']}_n`).")
 
 
 def _never_text(row: dict) -> str:
