@@ -675,8 +675,8 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
     if tests:
         flags = " ".join([*(t.strip("`") for t in dict.fromkeys(tests)),
                           *([flag] if (flag := _sensitivity_metric(metric)) else [])])
-        # a --set of a key the command varies places sensitivity's tornado centre, where compare ran the designs; one
-        # outside the range is refused ("must lie in that range"), so it is left out and the files' values stand
+        # a --set of a key the command varies places sensitivity's tornado centre, where compare ran the designs;
+        # sensitivity refuses one outside the range ("must lie in that range"), so the range is widened to it below
         varied = dict(re.findall(r"--uncertain ([^=\s]+)=(\S+)", flags))
         fixed = []
         for item in sets:
