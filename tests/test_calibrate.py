@@ -1060,3 +1060,20 @@ def test_forecast_png_draws_the_pilot_in_the_columns_the_fit_used_as_its_caption
     labels = {ax.get_title(): [line.get_label() for line in ax.get_lines()] for ax in drawn["fig"].axes}
     assert "pilot" in labels["shares"] and "pilot" not in labels["customers"], labels
     assert "in the columns the fit used" in CAPTIONS["forecast"]
+
+
+def test_calibrated_yaml_says_it_holds_a_fitted_choice_of_the_program(monkeypatch):
+    """A fitted program.timing.delay_days (6, where the pilot ran at 3) was written into
+    calibrated.yaml with no word, and the printed sensitivity command then weighed it
+    against another design's own 3: a timing difference that is fit noise. The file and
+    report.md's Next now say so; with only assumptions of the world fitted, nothing."""
+    from simulator.report import calibrate as report
+
+    monkeypatch.setattr(report, "calibrated_values", lambda calibration: {"program.base_share": 0.29,
+                                                                          "program.timing.delay_days": 6})
+    assert report.fitted_choices_sentence(None) == (
+        "It holds the fitted `program.timing.delay_days` = 6, a choice of the program, which the other designs do not "
+        "take: set it to the value the launch will use before comparing it with another design, or a compare weighs "
+        "that difference too.")
+    monkeypatch.setattr(report, "calibrated_values", lambda calibration: {"program.base_share": 0.29})
+    assert report.fitted_choices_sentence(None) == ""

@@ -883,8 +883,16 @@ def test_calibrate_says_a_fitted_lever_is_a_choice_the_pilot_ran_at(tmp_path, pi
     # and report.md, beside the fitted interval (the console alone said it)
     assert f"**Note:** {REWARD} is a choice of the program, which the pilot ran at a value you set" in \
         (tmp_path / "a" / "report.md").read_text()
+    # calibrated.yaml and report.md's Next say the file holds the fitted choice, which another design does not take
+    fitted = load_scenario(tmp_path / "a" / "calibrated.yaml").program.incentive.referrer_reward
+    header = " ".join(line.lstrip("# ").strip() for line in (tmp_path / "a" / "calibrated.yaml").read_text().splitlines()
+                      if line.startswith("#"))
+    said = f"It holds the fitted {REWARD} = {fitted:g}, a choice of the program, which the other designs do not take"
+    assert said in header, header
+    assert said.replace(REWARD, f"`{REWARD}`") in " ".join((tmp_path / "a" / "report.md").read_text().split())
     quiet = ok(*args, "--fit", "program.base_share=0.05:0.6", "--out", tmp_path / "b").stdout
     assert "a choice of the program" not in quiet + (tmp_path / "b" / "report.md").read_text()
+    assert "It holds the fitted" not in (tmp_path / "b" / "calibrated.yaml").read_text()
 
 
 def test_calibrate_forecasts_no_more_draws_than_the_posterior_keeps_and_says_so(tmp_path, pilot):

@@ -153,6 +153,23 @@ def next_commands(calibration: Calibration, path: str = "calibrated.yaml", desig
 RAW = "\0"
 
 
+def fitted_choices_sentence(calibration: Calibration) -> str:
+    """What calibrated.yaml and report.md's Next say of a fitted choice of the program
+    (the pilot's ask delay fitted at 6 where it ran at 3): the file holds the fitted
+    median, another design keeps its own, and a compare or sensitivity of the two then
+    weighs that difference too, where calibrate's own design table held each draw alike
+    in both. '' where no choice was fitted."""
+    from ..parameters import is_lever
+
+    chosen = {key: value for key, value in calibrated_values(calibration).items() if is_lever(key)}
+    if not chosen:
+        return ""
+    listed = ", ".join(f"`{key}` = {value:g}" for key, value in chosen.items())
+    return (f"It holds the fitted {listed}, {'a choice' if len(chosen) == 1 else 'choices'} of the program, which the "
+            f"other designs do not take: set {'it' if len(chosen) == 1 else 'them'} to the value the launch will use "
+            f"before comparing it with another design, or a compare weighs that difference too.")
+
+
 def fitted_sets(calibration: Calibration) -> list[str]:
     """The fitted values of the world (not a program's choices, parameters.is_lever) as
     --set items (KEY=median), for the designs compared with calibrated.yaml: a fitted
@@ -183,6 +200,8 @@ def next_steps_text(calibration: Calibration, base: Scenario, designs: Sequence[
              + f", a scenario every command takes: `{commands[0]}` chooses a design on it."
              + (f" Any other design compared with it needs the fitted values of the world too, which the pilot "
                 f"measured of the customers, not of one design: `{set_options([*sets, *fitted])}`." if fitted else ""))
+    if chosen := fitted_choices_sentence(calibration):
+        text += " " + chosen
     if len(commands) > 1:
         text += (f" It is one point of the posterior; to weigh a choice against what the pilot left uncertain, "
                  f"give the posterior's intervals to sensitivity: `{commands[1]}`.")
@@ -211,6 +230,8 @@ def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str, de
                      f"{beyond}); read report.md before using these values.")
     if edges := at_the_edge(calibration):   # report.md and the console said it; the file sent to optimize did not
         lines.append("WARNING: " + edge_sentence(edges).replace("`", ""))
+    if chosen := fitted_choices_sentence(calibration):
+        lines.append(chosen.replace("`", ""))
     # a file compared beside it needs them too, or it is another population; and the fitted values, which the pilot
     # measured of the customers, not of one design: given the --set items alone, a compare weighed two worlds and
     # called a lead 1.6 times the one-world lead "sure at 95%"
