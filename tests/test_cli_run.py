@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -994,6 +996,26 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     assert result.exit_code == 0, result.output
     assert (f"test them with refsim sensitivity {paths[0]} {paths[1]} --set days=20 --set program.cost_shares.credit=0.1 "
             f"--uncertain program.cost_shares.credit=0.1:1 (report.md)") in result.stdout, result.stdout
+    # the block given whole gives the key as its own item, after the block without it (sensitivity refused the block
+    # form as a --set of a key it varies); compare's --set replicates is the tornado's count per end (sensitivity
+    # refuses --set replicates): the printed command ran as printed
+    result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "credit-block"), "--executor", "serial",
+                                 "--set", "days=20", "--set", "program.cost_shares={credit: 0.1, product: 0.3}",
+                                 "--set", "replicates=3"])
+    assert result.exit_code == 0, result.output
+    printed = (f"{paths[0]} {paths[1]} --set days=20 --set 'program.cost_shares={{product: 0.3}}' --set "
+               f"program.cost_shares.credit=0.1 --uncertain program.cost_shares.credit=0.1:1 --tornado-replicates 3")
+    assert f"test them with refsim sensitivity {printed} (report.md)" in result.stdout, result.stdout
+    result = runner.invoke(app, ["sensitivity", *shlex.split(printed), "--samples", "2", "--trajectories", "2",
+                                 "--executor", "serial", "--out", str(tmp_path / "as-printed")])
+    assert result.exit_code == 0, result.output
+    # its tornado stands where compare ran the designs: the same 3 runs a design, the same values
+    tornado = pd.read_csv(tmp_path / "as-printed" / "tornado.csv")
+    summary = pd.read_csv(tmp_path / "credit-block" / "summary.csv")
+    for design in ("credit", "cash"):
+        compared = summary[(summary["scenario"] == design) & (summary["metric"] == "incremental_value")]["mean"].item()
+        centre = tornado[(tornado["design"] == design) & (tornado["metric"] == "incremental_value")]["at_base"]
+        assert len(centre) and np.allclose(centre, compared, rtol=1e-9), (design, compared, centre)
     # a file's own share below 0.2 starts the range: 0.2:1 left the file's 0.15 outside, and sensitivity's tornado
     # stood outside the ranges
     own = tmp_path / "own.yaml"

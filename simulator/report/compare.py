@@ -679,9 +679,14 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
         # sensitivity refuses one outside the range ("must lie in that range"), so the range is widened to it below
         varied = dict(re.findall(r"--uncertain ([^=\s]+)=(\S+)", flags))
         fixed = []
-        for item in sets:
+        for item in _dotted_sets(sets, varied):
             key, _, value = str(item).partition("=")
             key = key.strip()
+            if key == "replicates":
+                # sensitivity refuses --set replicates (its own counts decide); compare's count per design is the
+                # tornado's count per end (the command as printed stopped on that refusal)
+                flags += f" --tornado-replicates {value.strip()}"
+                continue
             if key in varied and not _within(value, varied[key]):
                 # outside the range the note suggests: the range is widened to it, so the tornado stands where
                 # compare ran (credit at 0.15 was dropped, and sensitivity centred on the files' 0.4 unsaid)
@@ -699,6 +704,34 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
             test = "test them with refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in kept) + given
         parts.append(("the ranking also" if parts else "the ranking") + " rests on sizes the model assumes; " + test)
     return "note: " + "; ".join(parts) + " (report.md)" if parts else ""
+
+
+def _dotted_sets(sets, varied: dict) -> list[str]:
+    """compare's --set items as sensitivity takes them beside ``varied`` (its --uncertain
+    keys): a block given whole that holds a varied key (`--set 'program.cost_shares={credit:
+    0.15}'`) gives that key as its own item after the block without it, which sets the same
+    values; sensitivity refused the block form as a --set of a key it varies, and takes a
+    --set of the key itself as the tornado's centre."""
+    import yaml
+
+    from ..cli_decide import _block_sets
+
+    items = []
+    for item in map(str, sets):
+        key = item.partition("=")[0].strip()
+        inside = [name for name in varied if _block_sets(item, key, name)]
+        if not inside:
+            items.append(item)
+            continue
+        block = yaml.safe_load(item.partition("=")[2])
+        leaves = []
+        for name in inside:
+            node, *path = [block, *name[len(key) + 1:].split(".")]
+            for part in path[:-1]:
+                node = node[part]
+            leaves.append(f"{name}={yaml.safe_dump(node.pop(path[-1]), default_flow_style=True).strip().removesuffix('...').strip()}")
+        items += [f"{key}={yaml.safe_dump(block, default_flow_style=True, width=10_000, sort_keys=False).strip()}", *leaves]
+    return items
 
 
 def _within(value: str, span: str) -> bool:
