@@ -197,6 +197,14 @@ def test_the_reports_say_what_paying_on_signup_pays_for_those_who_never_qualify(
     note = non_qualifying_note(signup, runs)
     assert note.startswith("Paid on signup, the rewards also go to the referral sign-ups who never qualify "
                            "(`program.incentive.qualifying_share` 0.4): 70.0 a run on average"), note
+    assert "each claiming both rewards, the referrer's and the friend's, as a referral does;" in note, note
+    # a single-sided design has one reward to claim, and past the cap the referrer's is not paid ('both rewards' was
+    # said of both)
+    capped = small(program={"incentive": {"kind": "single_sided", "paid_on": "signup", "qualifying_share": 0.4,
+                                          "cap_per_referrer": 1}})
+    note = non_qualifying_note(capped, runs)
+    assert ("each claiming the referrer's reward, as a referral does, counted towards the referrer's cap of 1 (past it "
+            "the referrer's reward is not paid);") in note and "both" not in note, note
     on_deposit = small(program={"incentive": {"kind": "double_sided", "paid_on": "qualification",
                                               "qualifying_share": 0.4}})
     assert "claim no reward" in non_qualifying_note(on_deposit, runs)

@@ -1429,10 +1429,17 @@ def non_qualifying_note(scenario, runs) -> str:
         return ""
     count = float(runs["non_qualifying_signups"].mean())
     if incentive.paid_on == "signup":
+        # 'each claiming both rewards' was said of a single-sided design, which has one, and of sign-ups past the cap,
+        # which claim nothing of the referrer's
+        sides = ("both rewards, the referrer's and the friend's" if getattr(incentive, "referee_reward", 0) > 0
+                 else "the referrer's reward")
+        cap = getattr(incentive, "cap_per_referrer", None)
+        counted = (f", counted towards the referrer's cap of {cap} (past it the referrer's reward is not paid)"
+                   if cap is not None else "")
         return (f"Paid on signup, the rewards also go to the referral sign-ups who never qualify "
                 f"(`program.incentive.qualifying_share` {share:g}): {fmt(count)} a run on average beside the referred "
-                f"customers (`non_qualifying_signups`), each claiming both rewards; paid on qualification they would "
-                f"claim none.")
+                f"customers (`non_qualifying_signups`), each claiming {sides}, as a referral does{counted}; paid on "
+                f"qualification they would claim none.")
     return (f"Paid on qualification, the {fmt(count)} referral sign-ups a run who never qualify "
             f"(`program.incentive.qualifying_share` {share:g}, `non_qualifying_signups`) claim no reward.")
 
