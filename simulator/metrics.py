@@ -9,7 +9,7 @@ import numpy as np
 
 from .behaviour import incentive as inc
 from .behaviour.churn import DAYS_PER_MONTH, daily_hazard
-from .behaviour.economics import contract_equity, customer_equity, lifetime_value
+from .behaviour.economics import contract_equity, customer_equity, lifetime_value, survival
 from .config import offers_reward
 from .stages import PROGRAM_COSTS
 from .state import CUSTOMER, NEVER, PROSPECT
@@ -288,7 +288,8 @@ def _owed_claims(engine, codes: np.ndarray, masks: np.ndarray,
         waits = (p.adopted_day[owed] + incentive.qualification_days - day).astype(np.float64)
         alive = p.state[owed] == CUSTOMER
         survive = np.zeros(len(owed))
-        survive[alive] = np.exp(-engine.current_hazard(owed[alive]) * waits[alive])
+        tenure = day - p.adopted_day[owed[alive]] + p.tenure_at_start[owed[alive]]
+        survive[alive] = survival(sc.churn.renewal, tenure, waits[alive], engine.current_hazard(owed[alive]))
         # each referral's claim while the friend is a customer, then its fake account's
         # unless blocked, in the order engine._pay_rewards pays them
         of, kind = inc.claims(alive, p.fraud[owed] & ~p.fraud_blocked[owed])
@@ -370,7 +371,7 @@ def pipeline_equity_and_rewards_beyond_budget(engine) -> tuple[float, float]:
     earned = p.rewards_earned[paid] + owed_before + inc.rank_within(paid)
     face = inc.referrer_reward(incentive, earned) + inc.referee_reward(incentive)
     beyond_cost = 0.0   # the rewards of the leads a reserving budget has no room for
-    qualifies = _qualified(incentive, hazard[tracked], d)
+    qualifies = _qualified(incentive, hazard[tracked], d, sc.churn.renewal)
     if incentive.paid_on == "signup" and incentive.qualifying_share < 1:
         # the (1 - q) / q sign-ups expected beside each lead who never qualify claim too,
         # after its own claim: valued at the referrer's reward for the claim after it (exact
@@ -406,12 +407,16 @@ def pipeline_equity_and_rewards_beyond_budget(engine) -> tuple[float, float]:
     return worth(ahead) - cost, beyond_cost
 
 
-def _qualified(incentive, hazard: np.ndarray, d: float) -> np.ndarray | float:
+def _qualified(incentive, hazard: np.ndarray, d: float, renewal=None) -> np.ndarray | float:
     """The discounted chance a lead's rewards are paid once its friend joins: paid q days
-    on, to a friend still a customer (1 paid on signup)."""
+    on, to a friend still a customer (1 paid on signup; economics.survival from signing,
+    under renewal contracts too)."""
     if incentive.paid_on != "qualification":
         return 1.0
-    return np.exp(-(hazard + d) * incentive.qualification_days)
+    q = float(incentive.qualification_days)
+    if renewal is None:
+        return np.exp(-(hazard + d) * q)
+    return survival(renewal, np.zeros_like(hazard), np.full_like(hazard, q), hazard) * np.exp(-d * q)
 
 
 #: Day metrics undefined in a run that never got there (never paid back): the best of

@@ -179,10 +179,11 @@ def test_ltv_referred_gives_the_referred_premium_only_to_referred_customers_who_
     assert run_summary(engine)["ltv_referred"] == pytest.approx(each.mean(), rel=1e-9)
 
 
-def owed_scenario(days: int, churn: float, fraud: float, cap: int | None = None) -> object:
+def owed_scenario(days: int, churn: float, fraud: float, cap: int | None = None, renewal: dict | None = None) -> object:
     """$10 + $10 cash paid 30 days after joining, no discounting: what a run owes at
     its horizon is what the same run, carried on, pays in the next 30 days."""
-    return small(days=days, churn={"monthly_rate": churn}, fraud={"share": fraud, "blocked_by_qualification": 0.5},
+    return small(days=days, churn={"monthly_rate": churn, "renewal": renewal},
+                 fraud={"share": fraud, "blocked_by_qualification": 0.5},
                  economics={"annual_discount_rate": 0.0},
                  program={"base_share": 0.5, "incentive": {"kind": "double_sided", "referrer_reward": 10,
                                                            "referee_reward": 10, "paid_on": "qualification",
@@ -206,6 +207,33 @@ def test_rewards_owed_are_what_the_run_carried_on_pays_next(kernel, cap):
     later = longer.daily[91:, C["reward_cost"]].sum()
     assert later > 200 and longer.daily[91:, C["fraud_cost"]].sum() > 0
     assert run_summary(short)["rewards_owed"] == pytest.approx(later, rel=1e-12)
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_rewards_owed_under_annual_contracts_expect_no_churn_before_the_renewal_date(kernel):
+    """On annual contracts a friend can leave only on a renewal date, 365 days after
+    signing: every referral of the last 30 days of a 90-day run qualifies, at 15%
+    monthly churn too, so its rewards_owed equals, exactly, the reward cost of days
+    91-120 of the same seed run for 120 days (as without churn). It weighed each owed
+    reward by 30 days of a daily hazard the contract does not allow (about 0.5% low
+    at 5% a month, 14% here). And the survival by renewal dates is the closed form:
+    the first contract's decision weighs every - notice days of hazard, later ones a
+    whole period, and none falls within a period."""
+    from simulator.behaviour.economics import survival
+
+    contract = {"every_days": 365, "notice_days": 60}
+    short = Engine(owed_scenario(90, 0.15, 0.0, renewal=contract), 3, kernel=kernel).run()
+    longer = Engine(owed_scenario(120, 0.15, 0.0, renewal=contract), 3, kernel=kernel).run()
+    assert np.array_equal(short.daily, longer.daily[:91])
+    later = longer.daily[91:, C["reward_cost"]].sum()
+    assert later > 200
+    assert run_summary(short)["rewards_owed"] == pytest.approx(later, rel=1e-12)
+    renewal, h = short.scenario.churn.renewal, np.array([0.01])
+    assert survival(renewal, np.array([10.0]), np.array([30.0]), h) == 1.0
+    assert survival(renewal, np.array([350.0]), np.array([30.0]), h) == pytest.approx(np.exp(-0.01 * 305))
+    assert survival(renewal, np.array([350.0]), np.array([400.0]), h) == pytest.approx(np.exp(-0.01 * (305 + 365)))
+    assert survival(renewal, np.array([365.0]), np.array([364.0]), h) == 1.0   # today's date is behind them
+    assert survival(None, np.array([10.0]), np.array([30.0]), h) == pytest.approx(np.exp(-0.3))
 
 
 def test_rewards_owed_expect_the_churn_before_qualification():

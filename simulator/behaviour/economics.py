@@ -85,6 +85,26 @@ def _powers_sum(x: float, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray
     return np.where(empty, 0.0, top0 - below0), np.where(empty, 0.0, top1 - below1)
 
 
+def survival(renewal, tenure_days: np.ndarray, wait_days: np.ndarray, daily_hazard: np.ndarray) -> np.ndarray:
+    """The chance a customer ``tenure_days`` after signing is still one ``wait_days`` on,
+    at a daily hazard: exp(−h · w), or under renewal contracts (``renewal``:
+    churn.renewal, else None) the chance of renewing at every renewal date k · every in
+    (t, t + w], as contract_equity weighs them: exp(−h · (every − notice)) for the first
+    contract's, exp(−h · every) for each later one, and 1 where none falls. Churn runs
+    before the money stage, so one leaving on the day a reward falls due is not paid. A
+    referral's reward paid 30 days after signing an annual contract was discounted for
+    30 days of hazard the contract does not allow."""
+    h = np.asarray(daily_hazard, dtype=np.float64)
+    wait = np.asarray(wait_days, dtype=np.float64)
+    if renewal is None:
+        return np.exp(-h * wait)
+    t = np.asarray(tenure_days, dtype=np.float64)
+    every = float(renewal.every_days)
+    dates = np.floor((t + wait) / every) - np.floor(t / every)      # renewal dates in (t, t + w]
+    first = ((t < every) & (dates > 0)).astype(np.float64)         # the first contract's among them
+    return np.exp(-h * (first * (every - renewal.notice_days) + (dates - first) * every))
+
+
 def contract_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarray, daily_hazard: np.ndarray,
                     every: int, notice: int, weight: np.ndarray | float = 1.0) -> np.ndarray:
     """customer_equity for customers on renewal contracts (churn.renewal: behaviour/renewal.py).
