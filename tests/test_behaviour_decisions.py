@@ -216,7 +216,7 @@ def test_rewards_owed_under_annual_contracts_expect_no_churn_before_the_renewal_
     monthly churn too, so its rewards_owed equals, exactly, the reward cost of days
     91-120 of the same seed run for 120 days (as without churn). It weighed each owed
     reward by 30 days of a daily hazard the contract does not allow (about 0.5% low
-    at 5% a month, 14% here). And the survival by renewal dates is the closed form:
+    at 5% a month, 6% here: 488.94 of 520). And the survival by renewal dates is the closed form:
     the first contract's decision weighs every - notice days of hazard, later ones a
     whole period, and none falls within a period."""
     from simulator.behaviour.economics import survival
