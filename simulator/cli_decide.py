@@ -873,7 +873,7 @@ def sensitivity(
                                    sets=list(overrides), set_notes=lever_notes, set_via=_set_via(sets))
     if result.decision is not None:
         from .report import fmt
-        from .report.sensitivity import _v, copy_lines, point_runs
+        from .report.sensitivity import _v, copy_lines, lead_interval, point_runs, told_apart
 
         for row in result.decision.to_dict("records"):
             out.print(f"  {row['design']:<24} best at {row['probability_best']:.0%} of the points, expected regret "
@@ -919,10 +919,17 @@ def sensitivity(
                   f"{found['parameter']} = {_v(found['value'])}")
             per_point, rerun = point_runs(study.replicates)
             more = len(disagreements) - 1
+            there = "there" if found["parameter"] is None else "at that end of the range"
+            if told_apart(found):   # the tornado's own runs tell the lead from their luck
+                advice = (f"; {lead_interval(found)}: more than their luck, so the other design leads {there}; each "
+                          f"point above is {per_point}: rerun with --replicates {rerun} or more to see whether the "
+                          f"decision hinges there too")
+            else:
+                ends = ", and each end of the tornado one run" if found["replicates"] == 1 else ""
+                advice = (f"; each point above is {per_point}{ends}: rerun with --replicates {rerun} or more; if the "
+                          f"check then gives the lead's interval above 0, the other design leads {there}")
             out.print(f"  check: the tornado has {found['ahead']} ahead at {at} "
-                      f"({fmt(found['ahead_value'])} against {fmt(found['leader_value'])}); each point above is "
-                      f"{per_point}: rerun with --replicates {rerun} or more; if it stays, the other design leads "
-                      + ("there" if found["parameter"] is None else "at that end of the range")
+                      f"({fmt(found['ahead_value'])} against {fmt(found['leader_value'])})" + advice
                       + " (report.md" + (f", with {more} more" + (f" such end{'s' if more > 1 else ''}"
                                                                     if found["parameter"] is not None else
                                                                     f" at {'an end' if more == 1 else 'ends'} of ranges")

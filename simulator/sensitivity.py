@@ -581,7 +581,10 @@ def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict
     of this model swing far when an assumption moves a little (their referrals
     cascade), and the decision said 'hinges on none' while its own tornado had the other
     design ahead by $35,000 at one end. Every choice of a categorical assumption is
-    read: the first and last alone missed a lead at a middle one."""
+    read: the first and last alone missed a lead at a middle one. Where the tornado
+    ran two or more seeds a point (and its runs are at hand: tornado_values), a lead
+    counts only when its paired 95% interval over them lies above 0 (``lead_ci_low``,
+    ``lead_ci_high``; NaN on one seed, when it cannot be told from luck)."""
     if result.decision is None or result.flips is None:
         return []
     hinges = set(decision_drivers(result.flips)[0])
@@ -595,32 +598,49 @@ def tornado_disagreements(result: "SensitivityResult", metric: str) -> list[dict
     if files_outside(result, table):
         return []
 
-    def check(values, key, value, replicates):
+    def check(values, key, value, replicates, runs=None):
         # in the order the designs were given: of two copies ahead, the first listed is named (not the first by name)
         given = getattr(result, "designs", None) or list(values.index)
         values = values.reindex([d for d in given if d in values.index] + [d for d in values.index if d not in given])
         best = values.index[int(np.argmax(sign * values.to_numpy()))]
         lead = sign * (values[best] - values[leader])
         if best != leader and lead > MATERIAL * max(abs(values[leader]), abs(values[best])):
-            found.append({"parameter": key, "value": value, "ahead": best, "ahead_value": float(values[best]),
-                          "leader": leader, "leader_value": float(values[leader]), "replicates": replicates})
+            low = high = math.nan
+            if runs is not None and replicates > 1:
+                # the designs ran on the same seeds at each point: the lead's paired interval tells it from the
+                # runs' luck. A lead of 3,236 over 6 runs (interval -1,546 to 8,019) was 'ahead', and with more
+                # --replicates 'no luck', while compare called the same two designs not told apart (at 40 runs the
+                # other led)
+                from .compare import paired_difference
 
+                interval = paired_difference(np.asarray(runs[leader], dtype=float), np.asarray(runs[best], dtype=float))
+                low, high = sorted((sign * interval["diff_ci_low"], sign * interval["diff_ci_high"]))
+                if not low > 0:
+                    return
+            found.append({"parameter": key, "value": value, "ahead": best, "ahead_value": float(values[best]),
+                          "leader": leader, "leader_value": float(values[leader]), "replicates": replicates,
+                          "lead_ci_low": low, "lead_ci_high": high})
+
+    points = tornado_points(result, metric)
     if len(table):  # the designs as given: the tornado's centre
         centre = table.drop_duplicates("design").set_index("design")
-        check(centre["at_base"], None, None, int(centre["replicates"].iloc[0]))
+        base_runs = (points.drop_duplicates("design").set_index("design")["base_runs"]
+                     if "base_runs" in points else None)
+        check(centre["at_base"], None, None, int(centre["replicates"].iloc[0]), base_runs)
         if hinges and found:
             # where the decision hinges on an assumption, the designs' own values can sit in the part of its range
             # where another design wins: the hinge says so, and 'the tornado disagrees ... luck' contradicted it. Every
             # point but the hinge's own ends holds it there: at the end of a hinging credit weight's range (the files'
             # 1.0 of 0:1), each other assumption's ends 'disagreed' too
             return []
-    for (key, _), rows in tornado_points(result, metric).groupby(["parameter", "position"], sort=False):
+    for (key, _), rows in points.groupby(["parameter", "position"], sort=False):
         if key in hinges:
             continue
         rows = rows.set_index("design")
         if (rows["at"] == rows["at_base"]).all():
             continue  # this value leaves every design as it is (the designs ignore the assumption): the centre's case
-        check(rows["at"], key, rows["value"].iloc[0], int(rows["replicates"].iloc[0]))
+        check(rows["at"], key, rows["value"].iloc[0], int(rows["replicates"].iloc[0]),
+              rows["runs"] if "runs" in rows else None)
     return found
 
 
@@ -861,7 +881,10 @@ def tornado_values(designs: Sequence[Scenario], names: list[str], parameters: li
             rows.append({"design": design, "metric": metric, "parameter": key, "position": int(position),
                          "value": value_at[design, key, position], "value_base": own[design, key],
                          "at_base": float(centre[metric].mean()), "at": float(runs[metric].mean()),
-                         "ci_low": length["diff_ci_low"], "ci_high": length["diff_ci_high"], "replicates": len(seeds)})
+                         "ci_low": length["diff_ci_low"], "ci_high": length["diff_ci_high"], "replicates": len(seeds),
+                         # each seed's value, in the seeds' order (at the end and as given): what tells one design's
+                         # lead over another at a point from the runs' luck (tornado_disagreements)
+                         "runs": tuple(runs[metric].to_numpy(dtype=float)), "base_runs": tuple(at)})
     return pd.DataFrame(rows)
 
 

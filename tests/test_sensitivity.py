@@ -390,7 +390,8 @@ def test_the_decision_is_checked_against_its_own_tornado():
     assert "at `delay_discount` = 0.03 **at-once** is ahead, 88,263 against 53,400" in text
     assert "Each point above is one run" in text and "`--replicates 4`" in text
     # more replicates do not silence a design that leads at an end of the range: the text says what that means
-    assert "If the check stays with more replicates, it is no luck: the other design is ahead at that end" in text
+    assert ("If the tornado's lead is then more than its runs' luck (the check says so, with its paired interval), the "
+            "other design is ahead at that end") in text, text
     result.tornado = tornado[tornado["parameter"] != "delay_discount"]
     assert tornado_disagreements(result, "incremental_value") == [] and tornado_check(result, "incremental_value", 1) == ""
     behind = tornado.assign(at_base=lambda t: np.where(t["design"] == "later", 50_000, t["at_base"]))
@@ -1304,6 +1305,51 @@ def test_the_tornado_check_reads_every_choice_of_a_categorical_assumption():
     assert [(f["parameter"], f["value"], f["ahead"], f["ahead_value"], f["leader_value"]) for f in found] == [
         ("program.timing.kind", "at_purchase", "a", 10.0, 5.0)]
     assert "at `program.timing.kind` = at_purchase **a** is ahead" in tornado_check(result, "incremental_value", 1)
+
+
+@pytest.mark.parametrize("noise", [0.5, 20.0])
+def test_the_tornado_check_tells_a_lead_from_the_runs_luck(noise):
+    """As :func:`ahead_at_the_middle_choice`, with a's value at at_purchase drawn around
+    10 with a standard deviation ``noise`` for each seed, the tornado at 4 seeds a point:
+    a lead of 5 (10 against 5) whose paired 95% interval over the 4 seeds lies above 0
+    (noise 0.5: half-width t(0.975, 3) · sd / 2, about 0.8) is a disagreement, given
+    with that interval (computed here with scipy from the runs); at noise 20 (half-width
+    about 30) it is the runs' luck, and no check is said. A lead of 3,236 over 6 runs
+    with an interval of -1,546 to 8,019 was 'ahead', and 'no luck' with more replicates,
+    where compare called the two not told apart."""
+    from scipy import stats
+
+    from simulator.report.sensitivity import tornado_check
+    from simulator.sensitivity import tornado_disagreements
+
+    def value(scenarios, seeds, metrics, daily=False):
+        def of_a(s, seed):
+            if s.program.timing.kind == "at_purchase":
+                draw = float(np.random.default_rng(seed).normal(0.0, noise))
+                return (10.0 + draw) if s.program.base_share < 0.25 else 0.0
+            return 1.0
+        return [{"incremental_value": of_a(s, seed) if s.name == "a" else 5.0} for s, seed in zip(scenarios, seeds)]
+
+    a, b = on_milestone("a"), on_milestone("b")
+    uncertain = parse_parameters([TIMINGS, "program.base_share=0:1"], a, source="--uncertain")
+    result = sensitivity(a, uncertain, designs=[a, b], seed=1, evaluate=value,
+                         settings=SensitivitySettings(samples=32, trajectories=2, tornado_replicates=4))
+    assert result.decision.iloc[0]["design"] == "b"   # the premise: b leads across the ranges
+    found = tornado_disagreements(result, "incremental_value")
+    points = result.tornado_values.set_index(["design", "parameter", "position"])
+    runs = np.array(points.loc[("a", "program.timing.kind", 1), "runs"]) - 5.0   # a's lead over b at at_purchase
+    half = stats.t.ppf(0.975, 3) * runs.std(ddof=1) / 2
+    assert len(runs) == 4 and (runs.mean() - half > 0) == (noise < 1)   # the premise: told apart at 0.5 only
+    if noise < 1:
+        assert [(f["parameter"], f["value"], f["ahead"]) for f in found] == [
+            ("program.timing.kind", "at_purchase", "a")]
+        assert found[0]["lead_ci_low"] == pytest.approx(runs.mean() - half, rel=1e-9)
+        assert found[0]["lead_ci_high"] == pytest.approx(runs.mean() + half, rel=1e-9)
+        text = " ".join(tornado_check(result, "incremental_value", 1).split())
+        assert "On the tornado's runs the lead is more than their luck (the lead's paired 95% interval " in text, text
+        assert "over 4 runs): the other design is ahead at that end of the range" in text, text
+    else:
+        assert found == [] and tornado_check(result, "incremental_value", 1) == ""
 
 
 def test_the_reports_tornado_lead_gives_every_choice_of_a_categorical_assumption():

@@ -437,13 +437,36 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int) -> st
     more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
     per_point, rerun = point_runs(replicates)
     each = f"{first['replicates']} replicate{'s' if first['replicates'] != 1 else ''} each"
+    if told_apart(first):
+        # the tornado's own runs tell the lead from their luck: more --replicates cannot make it luck
+        return (f"**Check before deciding: the tornado disagrees.** With each assumption alone at an end of its range "
+                f"or at a choice (the others as the design has them, {each}), {where}{more}, while the decision above "
+                f"names {first['leader']} best across the ranges. On the tornado's runs the lead is more than their "
+                f"luck ({lead_interval(first)}): the other design is ahead {_where_ahead(found)}. The decision, each "
+                f"point {per_point}, weighs every assumption over its range at once; rerun with `--replicates {rerun}` "
+                f"or more to see whether it then hinges there too.")
     return (f"**Check before deciding: the tornado disagrees.** With each assumption alone at an end of its range or at "
             f"a choice (the others as the design has them, {each}), {where}{more}, while the decision "
             f"above names {first['leader']} best across the ranges. Each point above is {per_point}, and a run of this model can "
             f"swing far when an assumption moves a little (its referrals cascade), so the decision can mistake a "
-            f"run's luck for an assumption's effect. Rerun with `--replicates {rerun}` or more; "
-            f"the tornado is also the answer to a narrower question (one assumption at a time). If the check stays "
-            f"with more replicates, it is no luck: the other design is ahead {_where_ahead(found)}.")
+            f"run's luck for an assumption's effect"
+            + (", and one run at each end of the tornado cannot tell its lead from luck either"
+               if first["replicates"] == 1 else "") + f". Rerun with `--replicates {rerun}` or more (the tornado then runs as many seeds, "
+            f"`--tornado-replicates` more); the tornado is also the answer to a narrower question (one assumption at "
+            f"a time). If the tornado's lead is then more than its runs' luck (the check says so, with its paired "
+            f"interval), the other design is ahead {_where_ahead(found)}.")
+
+
+def told_apart(found: dict) -> bool:
+    """Whether a tornado disagreement's lead has a paired interval above 0 (two or more
+    seeds a point: sensitivity.tornado_disagreements keeps no other)."""
+    return bool(np.isfinite(found.get("lead_ci_low", math.nan)))
+
+
+def lead_interval(found: dict) -> str:
+    """The paired 95% interval of a tornado disagreement's lead, in words."""
+    return (f"the lead's paired 95% interval {fmt(found['lead_ci_low'])}–{fmt(found['lead_ci_high'])} over "
+            f"{found['replicates']} runs")
 
 
 def _explains_lead(row, what: str, luck: float) -> str:
