@@ -670,4 +670,7 @@ def test_the_influencers_own_value_is_their_share_of_what_the_customers_bring():
     assert influencers_own_sentence(pd.DataFrame({"influencers_own_value": [100.0, 200.0]})).startswith(
         " Its influencers' own margin and customer equity, 150.0 on average (`influencers_own_value`), is counted in "
         "this value")
+    # the rest is not the posts and reach alone: hubs who never posted, at no fee, added value as customers who share
+    assert ("The rest is not their posts and reach alone: as customers they also share, are asked and refer as any "
+            "customer does") in influencers_own_sentence(pd.DataFrame({"influencers_own_value": [100.0, 200.0]}))
     assert influencers_own_sentence(pd.DataFrame({"influencers_own_value": [0.0, 0.0]})) == ""

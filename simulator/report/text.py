@@ -437,7 +437,11 @@ def influencers_own_sentence(runs) -> str:
     return (f" Its influencers' own margin and customer equity, {fmt(own)} on average (`influencers_own_value`), is "
             f"counted in this value: they join as customers on day 0 and the no-program twin has none of them, so that "
             f"part is customers bought with their fees, not what their reach brought; without it the value would be "
-            f"{fmt(own)} lower.")
+            f"{fmt(own)} lower. The rest is not their posts and reach alone: as customers they also share, are asked "
+            f"and refer as any customer does, which the twin, without them, does not have (docs/model.md, Influencers); "
+            f"to price the posts and reach, "
+            f"compare with a copy at `program.influencers.posts` 0, `reach_boost` 1 and a `conversion` like an "
+            f"ordinary customer's.")
 
 
 def value_split(runs, days: int, incentive=None) -> str:
