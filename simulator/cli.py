@@ -1014,6 +1014,10 @@ def sweep(
     out.print(summary, markup=False)
     out.print(f"results: {outcome.folder}/  (report.md, sweep.parquet, sweep.csv, plots)", markup=False)
     _print_sweep_notes(loaded)
+    from .report.text import sweep_path_note
+
+    if note := sweep_path_note((outcome.state or {}).get("numpy_because")):   # only manifest.json said which path ran
+        out.print(f"  note: {note.replace('`', '')}", markup=False)
     if outcome.runs and outcome.failed == outcome.runs:   # nothing to read: say so in the exit status too
         err.print(f"every run failed; the first error: {_first_error(outcome.frame)}", markup=False)
         raise typer.Exit(1)

@@ -563,7 +563,7 @@ def _shared_path(sweep: Sweep, points: Points, state: dict, resumed: bool) -> st
         return engine
     from .kernel import unsupported
 
-    reason, seen = None, set()
+    reason, seen, kernel_runs_one = None, set(), False
     for point in range(len(points)):
         key = json.dumps(points.values[point], sort_keys=True, default=str)
         if key in seen:
@@ -573,8 +573,15 @@ def _shared_path(sweep: Sweep, points: Points, state: dict, resumed: bool) -> st
             scenario = point_scenario(sweep.base_data, points.values[point], sweep.base_source, sweep.base_dir)
         except Exception:  # noqa: BLE001 - a point that cannot be built fails as its runs
             continue
-        if (reason := unsupported(scenario)) is not None:
+        lever = unsupported(scenario)
+        reason = reason or lever
+        kernel_runs_one = kernel_runs_one or lever is None
+        if reason is not None and kernel_runs_one:
             break
+    if reason is not None and kernel_runs_one:
+        # the points the kernel could run ran on the numpy stages: `refsim run` of one of them takes the kernel and
+        # differs by Monte Carlo noise (report.md and the console say so: report.text.sweep_path_note)
+        state["numpy_because"] = reason
     if reason is not None and state.get("path") == "kernel" and resumed:
         raise ScenarioError(f"the grown sweep adds a point the compiled kernel does not run ({reason}), beside runs made "
                             f"on it; on common seeds every point runs on one path, so rerun with --force to run them all "

@@ -3643,10 +3643,26 @@ def test_points_on_common_seeds_share_one_engine_path(tmp_path, monkeypatch):
     path = write_sweep(tmp_path, common_random_numbers=True, metrics=["customers_final"],
                        parameters={"program.delight": delight})
     out = tmp_path / "out"
-    assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
     frame = run_frame(out).pivot(index="replicate", columns="point_id", values="customers_final")
     assert frame[0].tolist() == frame[1].tolist(), frame
     assert json.loads((out / "manifest.json").read_text())["engine"]["path"] == "numpy"
+    # report.md and the console say so: `refsim run` of the point without the lever takes the kernel and gave other
+    # figures (417.7 customers against the row's 459.7), and only manifest.json said which path ran
+    said = "Every point ran on the numpy stages, to share its luck replicate by replicate"
+    assert said in " ".join((out / "report.md").read_text().split())
+    assert "program.delight at some of them is a setting the compiled kernel does not run" in \
+        " ".join(result.stdout.split()), result.stdout
+    # resumed, it is said again (sweep.json keeps why); every point on the numpy stages alike says nothing
+    again = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert again.exit_code == 0 and said in " ".join(again.stdout.split()), again.output
+    every = write_sweep(tmp_path, name="every.yaml", common_random_numbers=True, metrics=["customers_final"],
+                        parameters={"program.delight": {"values": [{"rate": 0.0, "cost_each": 0},
+                                                                   {"rate": 0.1, "cost_each": 0}]}})
+    result = runner.invoke(app, ["sweep", str(every), "--out", str(tmp_path / "every"), "--executor", "serial"])
+    assert result.exit_code == 0 and "numpy stages" not in result.stdout, result.output
+    assert json.loads((tmp_path / "every" / "manifest.json").read_text())["engine"]["path"] == "numpy"
     # rerun of the point the kernel could run alone takes the path the sweep shared (it gave other numbers)
     import warnings
 

@@ -20,7 +20,7 @@ from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, SHIFTED, UNRANKED
 from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
-from .text import (PAYMENT_TIMING_KEYS, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, horizon_note_of_ends, study_world_note, unpriced_size_note, blocked_share, contract_days, payment_timing_check, counted, figure_links, sweep_caption, fmt, interval_text, k_undefined_note, metric_label,
+from .text import (PAYMENT_TIMING_KEYS, sweep_path_note, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, horizon_note_of_ends, study_world_note, unpriced_size_note, blocked_share, contract_days, payment_timing_check, counted, figure_links, sweep_caption, fmt, interval_text, k_undefined_note, metric_label,
                    payment_timing_trade)
 
 
@@ -201,7 +201,8 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
     atomic_write_text(folder / "report.md", sweep_markdown(sweep, frame, summary, figures, seed, best,
                                                            grids=state.get("grids"),
                                                            replicates=state.get("replicates_grown"),
-                                                           budget_days=budget_days, captions=captions))
+                                                           budget_days=budget_days, captions=captions,
+                                                           numpy_because=state.get("numpy_because")))
     started = dt.datetime.fromisoformat(state["started"])
     atomic_write_json(folder / "manifest.json", manifest(
         # the base as the sweep ran it: the base file's replicates and seed (10 and 42) beside a sweep of 3 replicates
@@ -276,8 +277,9 @@ def narrow_note(frame: pd.DataFrame, best: pd.DataFrame) -> str:
 def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, figures: list[Path], seed: int,
                    best: pd.DataFrame | None = None, grids: list | None = None,
                    replicates: list[int] | None = None, budget_days: pd.Series | None = None,
-                   captions: dict[str, str] | None = None) -> str:
+                   captions: dict[str, str] | None = None, numpy_because: str | None = None) -> str:
     """report.md; ``captions``: the line under each figure, by its stem (sweep_caption);
+    ``numpy_because``: sweep.json's, where every point ran on the numpy stages for some;
     ``grids``: the versions of a grid that grew in this folder, oldest first;
     ``replicates``: the replicate counts it grew through, likewise; ``budget_days``: each
     run's budget_exhausted_day in ``frame``'s order, where ``metrics`` leaves it out."""
@@ -325,6 +327,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
     if note := tracked_cost_note(sweep, quote="`"):
         lines += ["", note]
     if note := study_twin_note(spec.parameters):
+        lines += ["", note]
+    if note := sweep_path_note(numpy_because):
         lines += ["", note]
     from ..sweep import point_scenario
 

@@ -1220,6 +1220,23 @@ def path_note(scenarios) -> str:
             f"draws otherwise) by Monte Carlo noise, not by the model (docs/model.md, \"Two paths through a day\").")
 
 
+def sweep_path_note(reason: str | None) -> str:
+    """When a sweep on common seeds ran every point on the numpy stages because some
+    need them (``reason``: the first such setting, sweep.json's ``numpy_because``) and
+    others do not: a point the kernel can run, rerun with `refsim run` on its seed, takes
+    the kernel and draws otherwise. A drift of 0 and -0.2 on common seeds gave 417.7
+    customers at drift 0 where `refsim run` of that point gave 459.7, and only
+    manifest.json said which path ran (compare's report says it: path_note)."""
+    if not reason:
+        return ""
+    return (f"Every point ran on the numpy stages, to share its luck replicate by replicate: on common seeds the points "
+            f"share one path, and `{reason}` at some of them is a setting the compiled kernel does not run. A point "
+            f"the kernel can run, rerun with `refsim run` on the same seed, takes the kernel, which draws otherwise, and gives "
+            f"figures that differ by Monte Carlo noise, not by the model: run it with `REFSIM_ENGINE=numpy` (or "
+            f"`simulator.sweep.rerun`, which does so) to get the row's figures (docs/model.md, \"Two paths through a "
+            f"day\").")
+
+
 def run_path_note(scenario) -> str:
     """Where a run went to the numpy stages for a lever the compiled kernel does not run
     (kernel.unsupported), as a sentence: the two paths draw otherwise, so the same file
