@@ -950,6 +950,10 @@ def sensitivity(
     for line in constraint_sentences(result, study.replicates, markdown=False, designs=design_list or [base]):
         out.print("  " + line, markup=False)
     _print_designs_default_notes(design_list or [base], parameters)
+    from .report.text import study_path_note
+
+    if note := study_path_note(design_list or [base], parameters):   # only manifest.json said which path ran
+        out.print(f"  note: {note.replace('`', '')}", markup=False)
     out.print(f"results: {folder}/  (report.md, sobol.csv, tornado.png)", markup=False)
 
 

@@ -2996,3 +2996,36 @@ def test_calibrates_sensitivity_command_leaves_a_fitted_choice_of_the_program_ou
     assert commands[1].endswith("/x/single.yaml --set program.base_share=0.3 --uncertain program.base_share=0.151:0.456")
     monkeypatch.setattr(report, "uncertain_ranges", lambda calibration: ["--uncertain program.timing.delay_days=0:11"])
     assert len(report.next_commands(None, designs=["/x/single.yaml"])) == 1
+
+
+def test_a_sensitivity_on_the_numpy_stages_says_so_where_the_designs_run_on_the_kernel(tmp_path, monkeypatch):
+    """A drift range reaches a setting the compiled kernel does not run, so every point
+    ran on the numpy stages, while the designs as given run on the kernel in `refsim run`
+    and `refsim compare`: the tornado's centre put single-sided cash at 213 and
+    double-sided credit at 932 where compare had 1,135 and 1,064, and nothing but
+    manifest.json said why. report.md and the console now say so, and the compare they
+    advise (under REFSIM_ENGINE=numpy) meets the tornado's centre exactly; a range that
+    stays on the kernel says nothing."""
+    import numpy as np
+    import pandas as pd
+
+    monkeypatch.delenv("REFSIM_ENGINE", raising=False)
+    said = "Every point ran on the numpy stages, to share its luck replicate by replicate: the ranges reach"
+    result = ok("sensitivity", DEFAULT, SINGLE, *TINY, "--uncertain", "satisfaction.drift_per_year=-0.2:0",
+                "--samples", "2", "--trajectories", "2", "--tornado-replicates", "2", "--seed", "3",
+                "--out", tmp_path / "s", "--executor", "serial")
+    assert said in " ".join(result.stdout.split()), result.stdout
+    assert said in " ".join((tmp_path / "s" / "report.md").read_text().split())
+    monkeypatch.setenv("REFSIM_ENGINE", "numpy")
+    ok("compare", DEFAULT, SINGLE, *TINY, "-r", "2", "--seed", "3", "--out", tmp_path / "c", "--executor", "serial")
+    summary = pd.read_csv(tmp_path / "c" / "summary.csv")
+    tornado = pd.read_csv(tmp_path / "s" / "tornado.csv")
+    for design in tornado["design"].unique():
+        compared = summary[(summary["scenario"] == design) & (summary["metric"] == "incremental_value")]["mean"].item()
+        centre = tornado[(tornado["design"] == design) & (tornado["metric"] == "incremental_value")]["at_base"]
+        assert np.allclose(centre, compared, rtol=1e-9), (design, compared, centre)
+    monkeypatch.delenv("REFSIM_ENGINE")
+    result = ok("sensitivity", DEFAULT, SINGLE, *TINY, "--uncertain", "program.base_share=0.1:0.3",
+                "--samples", "2", "--trajectories", "2", "--tornado-replicates", "2", "--seed", "3",
+                "--out", tmp_path / "k", "--executor", "serial")
+    assert "numpy stages" not in result.stdout and "numpy stages" not in (tmp_path / "k" / "report.md").read_text()

@@ -21,7 +21,7 @@ from ..sensitivity import (ABOVE_ONE, IMPRECISE, MATERIAL, MATTERS, SensitivityR
                            told_from_luck,
                            tornado_disagreements, tornado_points, files_outside_values)
 from .figure import plt, save
-from .text import axis_label, designs_default_notes, figure_links, fmt, fmt_short, study_horizon_note, study_set_lines
+from .text import axis_label, designs_default_notes, figure_links, fmt, fmt_short, study_horizon_note, study_path_note, study_set_lines
 
 #: A total Sobol index at or above this share of the variance counts as "moves the outcome".
 
@@ -327,6 +327,7 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         *(line for note in designs_default_notes(designs, [p.key for p in result.parameters], result.parameters)
           for line in (note, "")),
         *((note, "") if designs and (note := study_horizon_note(designs[0], result.parameters)) else ()),
+        *((note, "") if (note := study_path_note(designs, result.parameters)) else ()),
     ]
     days = [f"`{m}`" for m in metrics if m in DAY_METRICS]
     if days:   # evaluation.days_counted: every point needs a number

@@ -1237,6 +1237,28 @@ def sweep_path_note(reason: str | None) -> str:
             f"day\").")
 
 
+def study_path_note(designs, parameters) -> str:
+    """When a study's ranges reach a setting the compiled kernel does not run, so that
+    every point ran on the numpy stages (provenance.study_engine_record), while the
+    designs as given run on the kernel: the tornado's centre, the designs as given, then
+    differs from their own `refsim run` and `refsim compare` by Monte Carlo noise. A
+    drift range of -0.2 to 0 put single-sided cash at 213 and double-sided credit at 932
+    there, where compare of the same files had 1,135 and 1,064, and nothing said why."""
+    from ..kernel import engine_choice, unsupported
+    from ..parameters import engine_probes
+
+    if engine_choice() != "auto" or not designs or all(unsupported(d) is not None for d in designs):
+        return ""
+    reason = next((lever for probe in engine_probes(designs, parameters) if (lever := unsupported(probe))), None)
+    if reason is None:
+        return ""
+    return (f"Every point ran on the numpy stages, to share its luck replicate by replicate: the ranges reach "
+            f"`{reason}`, which the compiled kernel does not run. The designs as given (the tornado's centre) run "
+            f"on the kernel in `refsim run` and `refsim compare`, which draws otherwise, so their figures there "
+            f"differ from the study's by Monte Carlo noise, not by the model: run them with `REFSIM_ENGINE=numpy` to "
+            f"meet the study's (docs/model.md, \"Two paths through a day\").")
+
+
 def run_path_note(scenario) -> str:
     """Where a run went to the numpy stages for a lever the compiled kernel does not run
     (kernel.unsupported), as a sentence: the two paths draw otherwise, so the same file
