@@ -324,7 +324,30 @@ def _yaml_error(error: yaml.YAMLError, source: str, shape: str = SCENARIO_SHAPE,
     if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
         # "found character that cannot start any token" never said the character was a tab
         problem += " (a tab: YAML indents with spaces, never tabs)"
+    context = getattr(error, "context_mark", None)
+    if "quoted scalar" in (getattr(error, "context", None) or "") and context is not None:
+        # a quote never closed was named at 'line 34', past the end of a 33-line file, and never as a quote
+        return ScenarioError(f"invalid YAML: a quote opens here and is never closed ({problem}); {shape}", file=source,
+                             key=f"line {context.line + 1}, column {context.column + 1}")
+    if mark is not None and (opened := _quote_closing_on(text, mark.line)) is not None:
+        # the quote closed by the next line's first quote: the error pointed at that later line's correct value
+        problem += (f" (the quote opened on line {opened.line + 1}, column {opened.column + 1} closes only here: is "
+                    f"its closing quote missing?)")
     return ScenarioError(f"invalid YAML: {problem}; {shape}", file=source, key=where)
+
+
+def _quote_closing_on(text: str, line: int):
+    """The start of a quoted scalar that runs over lines and ends on ``line`` (0-based),
+    where a YAML error was found: the likely place of a missing closing quote."""
+    found = None
+    try:
+        for token in yaml.scan(text):
+            if (isinstance(token, yaml.ScalarToken) and token.style in ("'", '"')
+                    and token.start_mark.line < token.end_mark.line == line):
+                found = token.start_mark
+    except yaml.YAMLError:
+        pass
+    return found
 
 
 def load_value(raw: str, source: str = "--set") -> Any:

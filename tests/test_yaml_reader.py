@@ -190,6 +190,27 @@ def test_the_digit_shortcut_resolves_as_the_schemas_patterns_do(text):
         assert load(f"a: {text}", "x") == {"a": text}
 
 
+def test_a_quote_left_open_is_named_where_it_opens():
+    """A quote never closed was named at 'line 34' of a 33-line file, as 'unexpected end
+    of stream', never as a quote; one closed by a later line's quote was named at that
+    later line's correct value. The line now names where the quote opens; a quoted value
+    over two lines, closed as meant, is still read."""
+    text = "name: \"x\ndays: 30\npopulation: {size: 100}\n"
+    with pytest.raises(ScenarioError) as caught:
+        load(text, "open.yaml")
+    said = str(caught.value)
+    assert "open.yaml: line 1, column 7: invalid YAML: a quote opens here and is never closed" in said, said
+    with pytest.raises(ScenarioError) as caught:
+        load("scenario: \"a.yaml\ntrials: 3\nvary: {days: \"30:60\"}\n", "settings.yaml")
+    said = str(caught.value)
+    assert "line 3" in said and "(the quote opened on line 1, column 11 closes only here: is its closing quote " \
+        "missing?)" in said, said
+    assert load("description: \"one\n  two\"\ndays: 30\n", "x") == {"description": "one two", "days": 30}
+    with pytest.raises(ScenarioError) as caught:   # an error elsewhere names no quote
+        load("description: \"one\n  two\"\ndays: [30\n", "x")
+    assert "quote" not in str(caught.value), str(caught.value)
+
+
 def test_a_tab_that_breaks_the_yaml_is_named_as_a_tab():
     """A tab indenting a block read "found character that cannot start any token", which
     never said the character is a tab; the line now says so, with the way out."""
