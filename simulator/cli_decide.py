@@ -275,7 +275,7 @@ def optimize(
     --objective cumulative_profit --constraint 'reward_cost<=50000' --trials 60
     """
     from .decide_settings import load_settings, pick, range_texts
-    from .optimize import (check_objectives, check_vary, design_count, optimize as run_optimize, parse_constraint, spend_alone_note,
+    from .optimize import (check_constraints_together, check_objectives, check_vary, design_count, optimize as run_optimize, parse_constraint, spend_alone_note,
                            parse_objective, trial_count, trials_planned)
     from .parameters import parse_parameters
     from .report.optimize import write_optimize
@@ -297,6 +297,7 @@ def optimize(
     check_objectives(objectives, source=where)
     where = _origin(constraint, settings_file, "constraints", "--constraint")
     constraints = [parse_constraint(t, source=where) for t in pick(constraint, settings.constraints)]
+    check_constraints_together(constraints, source=where)
     from .evaluation import check_defined, check_reachable
 
     # a metric undefined in every run (infinite equity; a ratio of a design without a program): every trial failed
@@ -826,10 +827,11 @@ def sensitivity(
     check_decision_metric(decision_metric, 1 + len(others),   # before the runs, as sensitivity() checks it
                           _origin(metric, settings_file, "metrics", "--metric") if settings.decision_metric is None
                           else _origin(None, settings_file, "decision_metric", "decision_metric"))
-    from .optimize import parse_constraint
+    from .optimize import check_constraints_together, parse_constraint
 
     where = _origin(constraint, settings_file, "constraints", "--constraint")
     constraints = [parse_constraint(t, source=where) for t in pick(constraint, settings.constraints)]
+    check_constraints_together(constraints, source=where)
     design_list = [base, *others] if others else []
     from .evaluation import check_defined, check_reachable
 

@@ -223,6 +223,22 @@ def parse_constraint(text: str, *, source: str = "--constraint") -> Constraint:
     return Constraint(metric, op, limit)  # type: ignore[arg-type]
 
 
+def check_constraints_together(constraints, *, source: str = "--constraint") -> None:
+    """Refuse limits on one metric that no design can keep together: `reward_cost<=500`
+    beside `reward_cost>=600` ran a whole study to "no candidate kept every constraint
+    ... add trials", which no trial count could mend (a band, >=10 with <=300, is kept)."""
+    for metric in dict.fromkeys(c.metric for c in constraints):
+        uppers = [c for c in constraints if c.metric == metric and c.op == "<="]
+        lowers = [c for c in constraints if c.metric == metric and c.op == ">="]
+        if uppers and lowers:
+            upper, lower = min(uppers, key=lambda c: c.limit), max(lowers, key=lambda c: c.limit)
+            if lower.limit > upper.limit:
+                raise ScenarioError(f"'{metric}<={upper.limit:g}' and '{metric}>={lower.limit:g}' can never hold "
+                                    f"together: no design is at most {upper.limit:g} and at least {lower.limit:g}; "
+                                    f"valid: a lower limit up to the upper one (a band, e.g. {metric}>={upper.limit / 2:g} "
+                                    f"with {metric}<={upper.limit:g}), or drop one", key=source)
+
+
 @dataclass(frozen=True)
 class OptimizeSettings:
     trials: int = 50                 # trials in the study (a resumed study may be extended)
@@ -475,6 +491,7 @@ def optimize(base: Scenario, parameters: Sequence[Parameter], *, objectives: Seq
         check_metric(objective.metric, source="--objective")
     for constraint in constraints:   # built by hand: a misspelt metric ran the whole study, no trial feasible
         check_metric(constraint.metric, source="--constraint")
+    check_constraints_together(constraints)
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     evaluate = evaluate or Evaluator()
     if isinstance(evaluate, Evaluator):   # trials share their seeds: one path for all (Evaluator.on_study_path)

@@ -112,7 +112,7 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
                    "simulator.sensitivity.SensitivitySettings(samples=...)")
     settings = settings or SensitivitySettings()
     parameters, metrics, constraints = as_items(uncertain), as_items(metrics), as_items(constraints)
-    from .optimize import Constraint
+    from .optimize import Constraint, check_constraints_together
 
     for constraint in constraints:   # a text: "'str' object has no attribute 'metric'"
         if not isinstance(constraint, Constraint):
@@ -128,6 +128,7 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
     # a spend band ('reward_cost>=10' and 'reward_cost<=300') names its metric twice: analysed once; one built by hand
     # is checked as parse_constraint checks it (a misspelt metric ran every point, then was called NaN at each)
     metrics = list(dict.fromkeys([*metrics, *(check_metric(c.metric, source="--constraint") for c in constraints)]))
+    check_constraints_together(constraints)
     check_settings(settings)
     seed = int(seed if seed is not None else base.seed if base.seed is not None else draw_seed())
     # each a Scenario: one given alone, or a path, reached "'str' object has no attribute 'name'"

@@ -446,6 +446,21 @@ def test_optimize_mistakes_are_one_line_errors(tmp_path, optimize_settings):
                    "--constraint", "'reward_cost<=-5' can never hold: reward_cost is at least 0 in every run")
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--constraint", "referred_share>=1.5"),
                    "referred_share is at most 1 in every run")
+    # two limits no design keeps together: the study ran to "no candidate kept every constraint ... add trials"; a
+    # band is kept, and sensitivity refuses the pair alike (nothing written)
+    one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--constraint", "reward_cost<=500", "--constraint",
+                          "reward_cost>=600"),
+                   "--constraint", "'reward_cost<=500' and 'reward_cost>=600' can never hold together")
+    assert not (tmp_path / "x").exists()
+    one_line_error(invoke("sensitivity", DEFAULT, *TINY, "--uncertain", "program.base_share=0.1:0.3", "--out",
+                          tmp_path / "y", "--constraint", "reward_cost>=600", "--constraint", "reward_cost<=500",
+                          "--constraint", "reward_cost<=900"),
+                   "'reward_cost<=500' and 'reward_cost>=600' can never hold together")
+    assert not (tmp_path / "y").exists()
+    from simulator.optimize import Constraint, check_constraints_together
+
+    check_constraints_together([Constraint("reward_cost", ">=", 10), Constraint("reward_cost", "<=", 300),
+                                Constraint("incremental_value", ">=", 400)])   # a band, and another metric: kept
     # past the scenario's own ceiling too (TINY's market of 400 people; a 30-day horizon, a day never come counting
     # as day 31), where the study varies nothing that moves it; at the ceiling, and where the study moves it, it runs
     one_line_error(invoke(*base, "--vary", f"{REWARD}=0:40", "--constraint", "customers_final>=1000000"),
