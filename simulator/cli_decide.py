@@ -1178,9 +1178,9 @@ def calibrate(
         out.print(f"  warning: {edge_sentence(edges).replace('`', '')}", markup=False)
     if misfit := misfit_sentence(calibration):
         out.print(f"  warning: {misfit.replace('`', '')}", markup=False)
-    from .report.calibrate import ROUGH_DRAWS, more_draws, rough_particles_sentence
+    from .report.calibrate import ROUGH_DRAWS, _weights, more_draws, rough_particles_sentence
 
-    if rough := rough_particles_sentence(study.population_size, study.level):
+    if rough := rough_particles_sentence(study.population_size, study.level, _weights(calibration)):
         out.print(f"  note: {rough}", markup=False)
 
     out.print(f"launch forecast ({base.days} days, {draw_count} posterior draws"
