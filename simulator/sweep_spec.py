@@ -1039,7 +1039,9 @@ def settled_level(parameter: ValueList | ValueRange, value: Any) -> Any:
 def unit_to_value(parameter: ValueList | ValueRange, u: float) -> Any:
     """Map u in [0, 1) to a value, so that equal strata of u are equal strata of the
     parameter: list item floor(u·k); low + u·(high − low); log-uniform with ``log``;
-    with ``integer`` every whole number in [low, high] gets an equal share of u."""
+    with ``integer`` every whole number in [low, high] gets an equal share of u (with
+    ``log`` too, the log-uniform draw over [low, high + 1) rounded down: k gets a share
+    log((k + 1)/k) of the log range)."""
     if isinstance(parameter, ValueList):
         return parameter.values[min(int(u * len(parameter.values)), len(parameter.values) - 1)]
     low, high = parameter.low, parameter.high
