@@ -969,19 +969,20 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     # report.md's "the ranking rests on" (here credit's assumed 40% cost) is on the console too, with its test
     # the compared files are in the command, so that it runs as printed (it stopped on "give a scenario YAML file")
     assert notes[0] == ("note: the ranking rests on sizes the model assumes; test them with refsim sensitivity "
-                        f"{paths[0]} {paths[1]} --set days=20 --uncertain program.cost_shares.credit=0.2:1 (report.md)"), \
+                        f"{paths[0]} {paths[1]} --set days=20 --uncertain program.cost_shares.credit=0.2:1 --tornado-replicates 2 "
+                        "(report.md)"), \
         result.stdout   # with compare's --set: it tested the files' 30-day designs where 20-day ones were compared
     # without twins the verdict ranks cumulative_profit: the command tested sensitivity's default incremental_value
     result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "nb"), "--executor", "serial",
                                  "--set", "days=20", "--no-baseline"])
     assert result.exit_code == 0 and "best on cumulative_profit" in result.stdout, result.output
-    assert "--uncertain program.cost_shares.credit=0.2:1 --metric cumulative_profit (report.md)" in result.stdout, result.stdout
+    assert "--uncertain program.cost_shares.credit=0.2:1 --metric cumulative_profit --tornado-replicates 2 (report.md)" in result.stdout, result.stdout
     assert ", `--metric cumulative_profit`) before trusting it" in (tmp_path / "nb" / "report.md").read_text()
     # under --seed the study is given it: without, it ran on the first file's seed 3, not the compare's luck
     result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "seeded"), "--executor", "serial",
                                  "--set", "days=20", "--seed", "9"])
     assert result.exit_code == 0, result.output
-    assert "--set days=20 --uncertain program.cost_shares.credit=0.2:1 --seed 9 (report.md)" in result.stdout, \
+    assert "--set days=20 --uncertain program.cost_shares.credit=0.2:1 --tornado-replicates 2 --seed 9 (report.md)" in result.stdout, \
         result.stdout
     # a --set of the key the command varies, within its range, is kept: sensitivity centres its tornado where compare
     # ran the designs (it had been dropped, and the tornado stood at the files' 1)
@@ -989,13 +990,15 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
                                  "--set", "days=20", "--set", "program.cost_shares.credit=0.5"])
     assert result.exit_code == 0, result.output
     assert (f"test them with refsim sensitivity {paths[0]} {paths[1]} --set days=20 --set program.cost_shares.credit=0.5"
-            f" --uncertain program.cost_shares.credit=0.2:1 (report.md)") in result.stdout, result.stdout
+            f" --uncertain program.cost_shares.credit=0.2:1 --tornado-replicates 2 (report.md)") in result.stdout, \
+        result.stdout
     # outside it, the range is widened to hold it (it was left out, and sensitivity centred on the files' 0.4 unsaid)
     result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "credit-low"), "--executor", "serial",
                                  "--set", "days=20", "--set", "program.cost_shares.credit=0.1"])
     assert result.exit_code == 0, result.output
     assert (f"test them with refsim sensitivity {paths[0]} {paths[1]} --set days=20 --set program.cost_shares.credit=0.1 "
-            f"--uncertain program.cost_shares.credit=0.1:1 (report.md)") in result.stdout, result.stdout
+            f"--uncertain program.cost_shares.credit=0.1:1 --tornado-replicates 2 (report.md)") in result.stdout, \
+        result.stdout
     # the block given whole gives the key as its own item, after the block without it (sensitivity refused the block
     # form as a --set of a key it varies); compare's --set replicates is the tornado's count per end (sensitivity
     # refuses --set replicates): the printed command ran as printed
@@ -1016,6 +1019,12 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
         compared = summary[(summary["scenario"] == design) & (summary["metric"] == "incremental_value")]["mean"].item()
         centre = tornado[(tornado["design"] == design) & (tornado["metric"] == "incremental_value")]["at_base"]
         assert len(centre) and np.allclose(centre, compared, rtol=1e-9), (design, compared, centre)
+    # the count compare ran, whoever gave it: --replicates (the tornado stood on the files' 2 runs) wins over a --set
+    result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "r4"), "--executor", "serial",
+                                 "--set", "days=20", "--set", "replicates=3", "--replicates", "4"])
+    assert result.exit_code == 0, result.output
+    assert "--uncertain program.cost_shares.credit=0.2:1 --tornado-replicates 4 (report.md)" in result.stdout, \
+        result.stdout
     # a file's own share below 0.2 starts the range: 0.2:1 left the file's 0.15 outside, and sensitivity's tornado
     # stood outside the ranges
     own = tmp_path / "own.yaml"

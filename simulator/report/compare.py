@@ -683,9 +683,8 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
             key, _, value = str(item).partition("=")
             key = key.strip()
             if key == "replicates":
-                # sensitivity refuses --set replicates (its own counts decide); compare's count per design is the
-                # tornado's count per end (the command as printed stopped on that refusal)
-                flags += f" --tornado-replicates {value.strip()}"
+                # sensitivity refuses --set replicates (its own counts decide): the command as printed stopped on that
+                # refusal; compare's count is given as the tornado's below
                 continue
             if key in varied and not _within(value, varied[key]):
                 # outside the range the note suggests: the range is widened to it, so the tornado stands where
@@ -695,6 +694,9 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
                     continue
                 flags = flags.replace(f"--uncertain {key}={varied[key]}", f"--uncertain {key}={widened}")
             fixed.append(item)
+        # the runs compare made of each design (its --replicates, a --set replicates, else the files'), as the tornado's
+        # count at each end: with -r 3 the tornado stood on the files' 6 runs, other values than compare's
+        flags += f" --tornado-replicates {max(d.scenario.replicates for d in ranked)}"
         given = "".join(f"--set {shlex.quote(str(s))} " for s in fixed) + flags + (f" --seed {seed}" if seed is not None
                                                                                    else "")
         if apart:   # sensitivity weighs designs on the same seeds at each point: it refused the command as printed
