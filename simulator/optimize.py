@@ -235,8 +235,8 @@ def check_constraints_together(constraints, *, source: str = "--constraint") -> 
             if lower.limit > upper.limit:
                 raise ScenarioError(f"'{metric}<={upper.limit:g}' and '{metric}>={lower.limit:g}' can never hold "
                                     f"together: no design is at most {upper.limit:g} and at least {lower.limit:g}; "
-                                    f"valid: a lower limit up to the upper one (a band, e.g. {metric}>={upper.limit / 2:g} "
-                                    f"with {metric}<={upper.limit:g}), or drop one", key=source)
+                                    f"valid: a lower limit at or below the upper one (a band: {metric}>=LOW with "
+                                    f"{metric}<=HIGH, LOW <= HIGH), or drop one", key=source)
 
 
 @dataclass(frozen=True)

@@ -366,6 +366,11 @@ def load_value(raw: str, source: str = "--set") -> Any:
         if not error.message.startswith("invalid YAML"):
             raise
         if raw.lstrip().startswith(("{", "[")):
+            if "a quote opens here and is never closed" in error.message:
+                # '{kind: "double_sided, ...}' was told to close its brace, which was closed
+                raise ScenarioError(f"'{_short(raw, 60)}': a quote in it opens and is never closed; close it (for "
+                                    f"example program.incentive={{kind: double_sided, referrer_reward: 10}})",
+                                    file=source) from None
             # a block or list written inline and left unclosed: not text anyone meant ('{kind: erdos')
             raise ScenarioError(f"'{_short(raw, 60)}' starts a YAML block or list but is not valid YAML; close it "
                                 f"(for example network={{kind: erdos_renyi, mean_degree: 8}})", file=source) from None

@@ -205,6 +205,10 @@ def test_the_reports_say_what_paying_on_signup_pays_for_those_who_never_qualify(
     note = non_qualifying_note(capped, runs)
     assert ("each claiming the referrer's reward, as a referral does, counted towards the referrer's cap of 1 (past it "
             "the referrer's reward is not paid);") in note and "both" not in note, note
+    friend_only = small(program={"incentive": {"kind": "double_sided", "paid_on": "signup", "qualifying_share": 0.4,
+                                               "referrer_reward": 0, "referee_reward": 20, "cap_per_referrer": 32}})
+    note = non_qualifying_note(friend_only, runs)
+    assert "each claiming the friend's reward, as a referral does; paid" in note and "cap" not in note, note
     on_deposit = small(program={"incentive": {"kind": "double_sided", "paid_on": "qualification",
                                               "qualifying_share": 0.4}})
     assert "claim no reward" in non_qualifying_note(on_deposit, runs)

@@ -206,6 +206,13 @@ def test_a_quote_left_open_is_named_where_it_opens():
     assert "line 3" in said and "(the quote opened on line 1, column 11 closes only here: is its closing quote " \
         "missing?)" in said, said
     assert load("description: \"one\n  two\"\ndays: 30\n", "x") == {"description": "one two", "days": 30}
+    # a --set block with a quote left open: it was told to close its brace, which was closed
+    with pytest.raises(ScenarioError) as caught:
+        yaml_reader.load_value('{kind: "double_sided, referrer_reward: 10}')
+    assert "a quote in it opens and is never closed" in str(caught.value) and "close it" in str(caught.value)
+    with pytest.raises(ScenarioError) as caught:
+        yaml_reader.load_value("{kind: erdos")
+    assert "starts a YAML block or list but is not valid YAML" in str(caught.value)
     with pytest.raises(ScenarioError) as caught:   # an error elsewhere names no quote
         load("description: \"one\n  two\"\ndays: [30\n", "x")
     assert "quote" not in str(caught.value), str(caught.value)

@@ -1474,17 +1474,27 @@ def non_qualifying_note(scenario, runs) -> str:
     if incentive.paid_on == "signup":
         # 'each claiming both rewards' was said of a single-sided design, which has one, and of sign-ups past the cap,
         # which claim nothing of the referrer's
-        sides = ("both rewards, the referrer's and the friend's" if getattr(incentive, "referee_reward", 0) > 0
-                 else "the referrer's reward")
+        to_referrer = any(r > 0 for r in _referrer_rewards(incentive))
+        to_friend = getattr(incentive, "referee_reward", 0) > 0
+        # a friend-only design (referrer_reward 0) was said to pay 'both rewards' and the referrer's cap
+        sides = ("both rewards, the referrer's and the friend's" if to_referrer and to_friend
+                 else "the friend's reward" if to_friend else "the referrer's reward")
         cap = getattr(incentive, "cap_per_referrer", None)
         counted = (f", counted towards the referrer's cap of {cap} (past it the referrer's reward is not paid)"
-                   if cap is not None else "")
+                   if cap is not None and to_referrer else "")
         return (f"Paid on signup, the rewards also go to the referral sign-ups who never qualify "
                 f"(`program.incentive.qualifying_share` {share:g}): {fmt(count)} a run on average beside the referred "
                 f"customers (`non_qualifying_signups`), each claiming {sides}, as a referral does{counted}; paid on "
                 f"qualification they would claim none.")
     return (f"Paid on qualification, the {fmt(count)} referral sign-ups a run who never qualify "
             f"(`program.incentive.qualifying_share` {share:g}, `non_qualifying_signups`) claim no reward.")
+
+
+def _referrer_rewards(incentive) -> list[float]:
+    """The referrer's reward of each tier (one for a flat reward; none without one)."""
+    if hasattr(incentive, "tiers"):
+        return [tier.referrer_reward for tier in incentive.tiers]
+    return [getattr(incentive, "referrer_reward", 0.0)]
 
 
 def study_twin_note(keys) -> str:
