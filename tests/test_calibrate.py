@@ -765,10 +765,21 @@ def test_an_interval_from_few_particles_is_said_to_be_rough_and_pins_nothing_dow
                                 "1/Σw²; the heaviest carries 67% of the weight)"), collapsed
     assert "--particles" in collapsed and "--seed" in collapsed
     assert rough_particles_sentence(60, 0.9, np.ones(60)) == ""   # equal weights: worth 60
+    # the spread of any weighted sample is no collapse: 50 particles worth 46.5 (the note's own advice) are not rough
+    assert rough_particles_sentence(50, 0.9, np.r_[np.full(25, 1.3), np.full(25, 0.7)]) == ""
     fit.particles = fit.particles.assign(weight=np.r_[100.0, np.ones(99)])   # 1 / ((100/199)² + 99 (1/199)²) = 3.9
     heavy = " ".join(calibration_markdown(fit, base, empty, None, CalibrationSettings(population_size=100), 10,
                                           "pilot.csv", []).split())
     assert "**The last generation's 100 particles count as 3.9" in heavy and "The pilot narrows" in heavy, heavy
+    # calibrated.yaml, the file sent on to optimize and sensitivity, says so too (it went unflagged)
+    from simulator.report.calibrate import calibrated_yaml
+
+    fit.intervals = fit.intervals.assign(level=0.9)
+    header = " ".join(line.lstrip("# ") for line in calibrated_yaml(fit, base, "pilot.csv").splitlines()
+                      if line.startswith("#"))
+    assert "WARNING: The last generation's 100 particles count as 3.9" in header, header
+    fit.particles = fit.particles.assign(weight=1.0)
+    assert "WARNING: The last generation" not in calibrated_yaml(fit, base, "pilot.csv")
 
 
 def test_a_pilot_counting_more_people_than_the_population_is_refused_before_the_fit():

@@ -1020,10 +1020,10 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
         centre = tornado[(tornado["design"] == design) & (tornado["metric"] == "incremental_value")]["at_base"]
         assert len(centre) and np.allclose(centre, compared, rtol=1e-9), (design, compared, centre)
     # the count compare ran, whoever gave it: --replicates (the tornado stood on the files' 2 runs) wins over a --set
-    result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "r4"), "--executor", "serial",
-                                 "--set", "days=20", "--set", "replicates=3", "--replicates", "4"])
+    result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "r3"), "--executor", "serial",
+                                 "--set", "days=20", "--set", "replicates=4", "--replicates", "3"])
     assert result.exit_code == 0, result.output
-    assert "--uncertain program.cost_shares.credit=0.2:1 --tornado-replicates 4 (report.md)" in result.stdout, \
+    assert "--uncertain program.cost_shares.credit=0.2:1 --tornado-replicates 3 (report.md)" in result.stdout, \
         result.stdout
     # a file's own share below 0.2 starts the range: 0.2:1 left the file's 0.15 outside, and sensitivity's tornado
     # stood outside the ranges

@@ -230,6 +230,10 @@ def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str, de
                      f"{beyond}); read report.md before using these values.")
     if edges := at_the_edge(calibration):   # report.md and the console said it; the file sent to optimize did not
         lines.append("WARNING: " + edge_sentence(edges).replace("`", ""))
+    level = float(calibration.intervals["level"].iloc[0])
+    if rough := rough_particles_sentence(len(calibration.particles), level, _weights(calibration)):
+        # a median from 2.2 effective particles, at the top of its own interval, went into this file unflagged
+        lines.append("WARNING: " + rough[0].upper() + rough[1:] + ".")
     if chosen := fitted_choices_sentence(calibration):
         lines.append(chosen.replace("`", ""))
     # a file compared beside it needs them too, or it is another population; and the fitted values, which the pilot
@@ -745,12 +749,15 @@ def rough_particles_sentence(particles: int, level: float, weights=None) -> str:
     """Why an interval from fewer than ROUGH_PARTICLES particles is rough ('' from
     more): with 5 particles a 90% interval of 0.249–0.284 left out the truth of 0.35, and
     the report said the pilot pinned the value down. Or, given the last generation's
-    ``weights``, from fewer effective ones (effective_particles): 60 particles, one with
+    ``weights``, from fewer effective ones (effective_particles) where they are worth under
+    half their number, a collapse of the weights: 60 particles, one with
     67% of the weight, counted as 2.2, and a median of 0.316 at the top of its own
     interval went into calibrated.yaml unflagged (seeds 4 and 11 gave 0.180 and 0.195)."""
     if particles >= ROUGH_PARTICLES:
         effective = effective_particles(weights) if weights is not None and len(weights) else math.inf
-        if effective >= ROUGH_PARTICLES:
+        # a collapse, not the spread of any weighted sample: 50 particles of near-even weights count as 46.5, and the
+        # note told a user who had followed its own advice (--particles 50) that the result was rough
+        if effective >= ROUGH_PARTICLES or effective >= particles / 2:
             return ""
         heaviest = float(np.max(np.asarray(weights, dtype=float) / np.sum(weights)))
         return (f"the last generation's {particles} particles count as {effective:.1f} (their weights' effective "
