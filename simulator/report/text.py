@@ -440,8 +440,9 @@ def influencers_own_sentence(runs) -> str:
             f"{fmt(own)} lower. The rest is not their posts and reach alone: as customers they also share, are asked "
             f"and refer as any customer does, which the twin, without them, does not have (docs/model.md, Influencers); "
             f"to price the posts and reach, "
-            f"compare with a copy at `program.influencers.posts` 0, `reach_boost` 1 and a `conversion` like an "
-            f"ordinary customer's.")
+            f"compare with copies at `program.influencers.posts` 0 and `reach_boost` 1: their `conversion` stands in "
+            f"for every channel's, so run one at the lowest and one at the highest of `program.default_conversion` "
+            f"(or the channels' own), between which their value as ordinary customers lies.")
 
 
 def value_split(runs, days: int, incentive=None) -> str:
