@@ -615,6 +615,7 @@ def test_the_run_report_says_when_the_value_added_is_not_told_apart_from_zero(va
     for hedge in ("not distinguishable from no program", "one replicate gives no interval"):
         assert (hedge in text) == (hedge == hedged), text
     assert "from no program with these replicates" not in text or hedged == "not distinguishable from no program"
+    assert "default to 10" not in text   # said of bundled files of 6: the schema's default is no file's count
 
 
 def test_the_run_report_says_what_the_fake_accounts_cost():
@@ -1268,6 +1269,8 @@ def test_the_run_report_gives_incremental_roi_and_cac_as_ratios_of_the_means():
     fewer = runs.assign(incremental_customers=[-3.0, 1.0])
     assert "no incremental CAC: on average the program adds no customers (-1)" in ratio_of_means_note(fewer)
     assert ratio_of_means_note(runs.drop(columns="incremental_customers")) == ""   # no twins: nothing to say
+    # one run: its ratios are the summary's, and it has no interval to be too narrow ('over all 1 runs together')
+    assert ratio_of_means_note(runs.iloc[1:]) == ""
 
 
 def test_the_console_says_why_k_is_undefined_when_no_window_closed_by_the_horizon(tmp_path):

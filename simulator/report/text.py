@@ -118,8 +118,9 @@ def against_no_program(low: float, high: float, clause: bool = False, defined: i
             text = (f"only {counted(defined, 'replicate')} of {runs} {'has' if defined == 1 else 'have'} a value, so there "
                     f"is no interval and nothing here says whether it differs from no program")
         else:
+            # 'as scenarios default to 10' was said of bundled files of 6: the schema's default is no file's count
             text = ("one replicate gives no interval, so nothing here says whether it differs from no program; run 2 or "
-                    "more, as scenarios default to 10")
+                    "more (`--replicates`)")
     elif low > 0 or high < 0:
         return "" if clause else "."
     elif low == 0 and high == 0:
@@ -275,6 +276,8 @@ def ratio_of_means_note(runs: pd.DataFrame) -> str:
     cac = (f"incremental CAC {fmt(cost / extra)} (mean cost over {fmt(extra)} extra customers)" if extra > 0 else
            f"no incremental CAC: on average the program adds no customers ({fmt(extra)})")
     dropped = int(runs["incremental_cac"].isna().sum()) if "incremental_cac" in runs.columns else 0
+    if len(runs) == 1:   # 'over all 1 runs together ... their mean's interval is too narrow' of a run with none:
+        return ""        # one run's ratios are the summary's own
     return ("The summary's incremental ROI and CAC are means of each run's ratio"
             + (f"; CAC leaves out the {dropped} run{'s' if dropped > 1 else ''} where the program added no customer "
                f"or lost some" if dropped else "")
