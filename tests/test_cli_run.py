@@ -1636,7 +1636,16 @@ def test_a_run_without_its_twin_says_the_value_added_is_not_known(tmp_path):
         in report
     # a paragraph of its own: the scenario's description ran on in the same line of Markdown
     (paragraph,) = [p for p in report.split("\n\n") if "twin was not run" in p]
-    assert paragraph.strip().endswith("rerun without `--no-baseline` for it."), paragraph
+    assert "rerun without `--no-baseline` for it." in paragraph, paragraph
+    # what needs no twin is said all the same, as the console says it: the budget's end (median day) and the fakes'
+    # share of the rewards (report.md gave only the summary's mean day)
+    budgeted = run(tmp_path / "nb-budget", "--no-baseline", "--set", "program.incentive.budget=60")
+    ran_out = next(line for line in budgeted.stdout.splitlines() if "budget ran out on day" in line)
+    day = ran_out.split("budget ran out on day ")[1].split(" ")[0]
+    (paragraph,) = [p for p in (tmp_path / "nb-budget" / "report.md").read_text().split("\n\n")
+                    if "twin was not run" in p]
+    assert f"for it. The program's budget ran out on day {day} (median)" in paragraph, paragraph
+    assert "on fake accounts' claims (`fraud_cost`)" in paragraph, paragraph
     bare = runner.invoke(app, ["run", str(SCENARIOS / "no-program.yaml"), "--replicates", "1", "--set", "days=10",
                                "--set", "population.size=500", "--set", "population.initial_customers=5",
                                "--out", str(tmp_path / "bare"), "--executor", "serial"])

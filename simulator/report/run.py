@@ -33,18 +33,25 @@ def roi_note(results) -> str:
 
 
 def headline(results: Results) -> list[str]:
-    """The report's first paragraph when the no-program twin ran: the value the
-    program adds, when its budget ran out and when it pays back."""
+    """The report's first paragraph: the value the program adds, when its budget ran
+    out and when it pays back; without the no-program twin (--no-baseline), that the
+    value is unknown, then what needs no twin (the budget, the allowance, the fakes)."""
     runs = results.runs
-    if "incremental_value" not in runs.columns:
-        return [NO_TWIN, ""] if has_program(results.scenario) else []   # a paragraph of its own, as the headline
-    value = interval(runs["incremental_value"].to_numpy(dtype=float))
-    mean, low, high = value["mean"], value["ci_low"], value["ci_high"]
     incentive = getattr(getattr(results.scenario, "program", None), "incentive", None)
-    if not value["n"]:   # "The program adds –, ... one replicate gives no interval" of 4 replicates of infinite equity
+    if "incremental_value" not in runs.columns:
+        if not has_program(results.scenario):
+            return []
+        # the value is unknown, but not when the budget ran out, the allowance's use or the fake accounts' share, which
+        # the console printed and report.md left out
+        value = None
+        text = NO_TWIN
+    else:
+        value = interval(runs["incremental_value"].to_numpy(dtype=float))
+    if value is not None and not value["n"]:   # "The program adds –, ... one replicate gives no interval" of 4 replicates of infinite equity
         text = (f"**The value the program adds is undefined in every replicate** (`incremental_value`): "
                 f"{undefined_value_reason(results.scenario)}.")
-    else:
+    elif value is not None:
+        mean, low, high = value["mean"], value["ci_low"], value["ci_high"]
         verb = f"loses {fmt(-mean)}" if mean < 0 else f"adds {fmt(mean)}"
         text = (f"**The program {verb}** in incremental value (profit plus customer equity less rewards still owed, plus "
                 f"referrals still converting, minus no program on the same seeds), 95% interval {interval_text(low, high)}")
@@ -61,7 +68,8 @@ def headline(results: Results) -> list[str]:
         last_ask = asks_over(results.scenario, getattr(results, "timeseries", None))
 
         def ran_out(day: float, share: float) -> str:
-            return (f"Its budget ran out on day {day:.0f} (median) in {share:.0%} of replicates"
+            its = "Its" if value is not None else "The program's"   # after NO_TWIN's 'rerun ... for it', not the value's
+            return (f"{its} budget ran out on day {day:.0f} (median) in {share:.0%} of replicates"
                     f"{asks_ended(incentive, last_ask, day)}."
                     + went_on_sentence(results.scenario.program, getattr(results, "timeseries", None), day)
                     + (" " + allowance_sentence(runs, incentive, results.scenario.days)).rstrip())
