@@ -74,6 +74,30 @@ def test_join_months_are_whole_numbers_on_the_plot(tmp_path, monkeypatch):
     assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks), ticks
 
 
+def test_one_join_month_is_drawn_with_its_interval_on_a_whole_month(monkeypatch):
+    """A 60-day pilot has one closed join month: its K stood as a dot with no band (a
+    band of one point draws nothing) beside a legend naming the interval, on ticks at
+    0.945 ... 1.050. It now has an error bar spanning the interval (the t interval of
+    k = 0, 0.4, 0.375, 0: mean 0.194, half-width t(0.975, 3) · sd / 2) and one tick, 1."""
+    import pandas as pd
+    from scipy import stats
+
+    import simulator.report.plots as plots
+
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    k = np.array([0.0, 0.4, 0.375, 0.0])
+    table = pd.DataFrame({"replicate": range(4), "join_month": 0, "customers": 10, "referrals": 2, "k": k})
+    plots.k_by_month(table, "k.png", days=60, window=30)
+    ax = drawn[-1].axes[0]
+    assert [t for t in ax.get_xticks()] == [1]
+    (bars,) = [c for c in ax.containers]
+    segment = bars.lines[2][0].get_segments()[0]
+    half = stats.t.ppf(0.975, 3) * k.std(ddof=1) / 2
+    assert segment[1][1] == pytest.approx(k.mean() + half) and segment[0][1] == pytest.approx(max(k.mean() - half, 0))
+    assert "95% interval of the mean" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
 def test_a_last_join_month_only_partly_counted_is_drawn_as_such(monkeypatch):
     """At 365 days with a 30-day window, month 12 (days 331-360) counts only its joiners
     of days 331-335, whose window closed: its K (0.153 against about 0.22) read as a full

@@ -229,7 +229,15 @@ def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | N
     if last is not None and months and months[-1] == last[0]:
         ax.plot(x[-1:], mean[-1:], "o", color="white", markeredgecolor=ax.lines[-1].get_color(), zorder=3,
                 label=f"month {last[0] + 1}: only its joiners of days {last[1]}–{last[2]} (their {window}-day window closed)")
-    ax.fill_between(x, low, high, alpha=0.25, label="95% interval of the mean")
+    if len(x) == 1:
+        # one month (a 60-day pilot): fill_between draws no band of one point, yet the legend listed it
+        finite = bool(np.isfinite(low[0]) and np.isfinite(high[0]))
+        ax.errorbar(x, mean, yerr=[[mean[0] - low[0]], [high[0] - mean[0]]] if finite else None, fmt="none",
+                    capsize=8, color=ax.lines[0].get_color(), label="95% interval of the mean" if finite else None)
+        ax.set_xlim(x[0] - 1, x[0] + 1)
+        ax.set_xticks(x)   # ticks at 0.945 ... 1.050 of a one-month axis
+    else:
+        ax.fill_between(x, low, high, alpha=0.25, label="95% interval of the mean")
     ax.axhline(1, color="black", lw=0.8, ls="--", label="K = 1: each customer replaces themselves")
     if ended is not None and np.isfinite(ended[1]):
         kind, day = ended
@@ -242,7 +250,8 @@ def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | N
     if note:
         ax.title.set_fontsize(9)
     ax.set_ylim(bottom=0)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # a join month is whole: a short run drew 1.25, 1.5, 1.75
+    if len(x) > 1:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # a join month is whole: a short run drew 1.25, 1.5, 1.75
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return _save(fig, path)
