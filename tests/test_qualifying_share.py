@@ -203,8 +203,13 @@ def test_the_reports_say_what_paying_on_signup_pays_for_those_who_never_qualify(
     capped = small(program={"incentive": {"kind": "single_sided", "paid_on": "signup", "qualifying_share": 0.4,
                                           "cap_per_referrer": 1}})
     note = non_qualifying_note(capped, runs)
-    assert ("each claiming the referrer's reward, as a referral does, counted towards the referrer's cap of 1 (past it "
-            "the referrer's reward is not paid);") in note and "both" not in note, note
+    assert ("each claiming the referrer's reward, as a referral does, counted towards the referrer's cap of 1 (past the "
+            "cap the referrer's reward is not paid);") in note and "both" not in note, note
+    # a tiered design's claims push the referrer up its tiers too
+    tiered = small(program={"incentive": {"kind": "tiered", "paid_on": "signup", "qualifying_share": 0.4,
+                                          "tiers": [{"after": 0, "referrer_reward": 5}, {"after": 1, "referrer_reward": 20}],
+                                          "cap_per_referrer": 2}})
+    assert "counted towards the referrer's tiers and cap of 2" in non_qualifying_note(tiered, runs)
     friend_only = small(program={"incentive": {"kind": "double_sided", "paid_on": "signup", "qualifying_share": 0.4,
                                                "referrer_reward": 0, "referee_reward": 20, "cap_per_referrer": 32}})
     note = non_qualifying_note(friend_only, runs)
@@ -231,6 +236,12 @@ def test_a_sweep_or_optimisation_that_can_pay_on_signup_names_the_sign_ups_who_n
     at = lambda share, paid_on="signup": first_deposit(share, paid_on)  # noqa: E731
     assert study_non_qualifying_note(at(0.4), []).startswith(
         "Below a `program.incentive.qualifying_share` of 1 (0.4 in the base scenario)")
+    # what each claims, as run's note says it: 'both rewards each' was said of single-sided designs
+    single = at(0.4).model_copy(update={"program": at(0.4).program.model_copy(update={
+        "incentive": small(program={"incentive": {"kind": "single_sided", "paid_on": "signup",
+                                                  "qualifying_share": 0.4}}).program.incentive})})
+    note = study_non_qualifying_note(single, [])
+    assert "(each the referrer's reward, as a referral does" in note and "both" not in note, note
     assert "(varied here)" in study_non_qualifying_note(at(None), ["program.incentive.qualifying_share"])
     assert study_non_qualifying_note(at(0.4, "qualification"), ["program.incentive.paid_on"])
     assert study_non_qualifying_note(at(0.4, "qualification"), {"program.incentive.paid_on": ["qualification", "signup"]})

@@ -1478,20 +1478,29 @@ def non_qualifying_note(scenario, runs) -> str:
     if incentive.paid_on == "signup":
         # 'each claiming both rewards' was said of a single-sided design, which has one, and of sign-ups past the cap,
         # which claim nothing of the referrer's
-        to_referrer = any(r > 0 for r in _referrer_rewards(incentive))
-        to_friend = getattr(incentive, "referee_reward", 0) > 0
-        # a friend-only design (referrer_reward 0) was said to pay 'both rewards' and the referrer's cap
-        sides = ("both rewards, the referrer's and the friend's" if to_referrer and to_friend
-                 else "the friend's reward" if to_friend else "the referrer's reward")
-        cap = getattr(incentive, "cap_per_referrer", None)
-        counted = (f", counted towards the referrer's cap of {cap} (past it the referrer's reward is not paid)"
-                   if cap is not None and to_referrer else "")
         return (f"Paid on signup, the rewards also go to the referral sign-ups who never qualify "
                 f"(`program.incentive.qualifying_share` {share:g}): {fmt(count)} a run on average beside the referred "
-                f"customers (`non_qualifying_signups`), each claiming {sides}, as a referral does{counted}; paid on "
+                f"customers (`non_qualifying_signups`), each claiming {claimed_sides(incentive)}; paid on "
                 f"qualification they would claim none.")
     return (f"Paid on qualification, the {fmt(count)} referral sign-ups a run who never qualify "
             f"(`program.incentive.qualifying_share` {share:g}, `non_qualifying_signups`) claim no reward.")
+
+
+def claimed_sides(incentive) -> str:
+    """What each referral sign-up who never qualifies claims, paid on signup, in words:
+    the sides the design pays ('both rewards each' was said of single-sided and
+    friend-only designs), counted towards the referrer's tiers and cap as a referral's."""
+    to_referrer = any(r > 0 for r in _referrer_rewards(incentive))
+    to_friend = getattr(incentive, "referee_reward", 0) > 0
+    sides = ("both rewards, the referrer's and the friend's" if to_referrer and to_friend
+             else "the friend's reward" if to_friend else "the referrer's reward")
+    cap = getattr(incentive, "cap_per_referrer", None)
+    tiered = hasattr(incentive, "tiers") and len(incentive.tiers) > 1
+    towards = " and ".join([*(["tiers"] if tiered else []), *([f"cap of {cap}"] if cap is not None else [])])
+    counted = (f", counted towards the referrer's {towards}"
+               + (" (past the cap the referrer's reward is not paid)" if cap is not None else "")
+               if to_referrer and towards else "")
+    return f"{sides}, as a referral does{counted}"
 
 
 def _referrer_rewards(incentive) -> list[float]:
@@ -1626,7 +1635,8 @@ def study_non_qualifying_note(base, varied, table: str | None = None, recorded: 
     where = ("" if table is None else f", a column of {table}" if recorded
              else ", which this study does not record (add it to the sweep's `metrics:`)")
     return (f"Below a `program.incentive.qualifying_share` of 1 ({given}), the referral sign-ups who never qualify "
-            f"claim rewards where a design pays on signup (both rewards each, beside the referred customers' own), "
+            f"claim rewards where a design pays on signup (each {claimed_sides(incentive)}, beside the referred "
+            f"customers' own), "
             f"and none where it pays on qualification: their rewards are in the spend and the value. Their count "
             f"per run is `non_qualifying_signups`{where}.")
 
