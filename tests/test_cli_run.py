@@ -1020,6 +1020,12 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
         compared = summary[(summary["scenario"] == design) & (summary["metric"] == "incremental_value")]["mean"].item()
         centre = tornado[(tornado["design"] == design) & (tornado["metric"] == "incremental_value")]["at_base"]
         assert len(centre) and np.allclose(centre, compared, rtol=1e-9), (design, compared, centre)
+    # unpaired, each design ran on its own seed: the tornado's centre, on one, had another leader, unsaid
+    result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "unpaired"), "--executor", "serial",
+                                 "--set", "days=20", "--unpaired"])
+    assert result.exit_code == 0, result.output
+    assert ("(compare ran them unpaired, each on its own seed; sensitivity runs them on one, so its figures at the "
+            "designs as given are not compare's) (report.md)") in result.stdout, result.stdout
     # the count compare ran, whoever gave it: --replicates (the tornado stood on the files' 2 runs) wins over a --set
     result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "r3"), "--executor", "serial",
                                  "--set", "days=20", "--set", "replicates=4", "--replicates", "3"])

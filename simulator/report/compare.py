@@ -704,6 +704,11 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
                     f"not ({apart}), so test each design alone: refsim sensitivity FILE {given}")
         else:
             test = "test them with refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in kept) + given
+            if len({d.scenario.seed for d in ranked}) > 1:
+                # an unpaired compare ran each design on its own seed: the tornado's centre, on one seed for all, had
+                # the other design ahead of compare's leader, unsaid
+                test += (" (compare ran them unpaired, each on its own seed; sensitivity runs them on one, so its "
+                         "figures at the designs as given are not compare's)")
         parts.append(("the ranking also" if parts else "the ranking") + " rests on sizes the model assumes; " + test)
     return "note: " + "; ".join(parts) + " (report.md)" if parts else ""
 
