@@ -1652,6 +1652,12 @@ def test_a_run_without_its_twin_says_the_value_added_is_not_known(tmp_path):
                     if "twin was not run" in p]
     assert f"for it. The program's budget ran out on day {day} (median)" in paragraph, paragraph
     assert "on fake accounts' claims (`fraud_cost`)" in paragraph, paragraph
+    # an allowance's sentence names the program too ('Its monthly allowance' followed '... for it')
+    allowance = run(tmp_path / "nb-allowance", "--no-baseline", "--set", "program.incentive.budget_per_month=5")
+    assert allowance.exit_code == 0, allowance.output
+    (paragraph,) = [p for p in (tmp_path / "nb-allowance" / "report.md").read_text().split("\n\n")
+                    if "twin was not run" in p]
+    assert "for it. The program's monthly allowance (5 a month" in paragraph, paragraph
     bare = runner.invoke(app, ["run", str(SCENARIOS / "no-program.yaml"), "--replicates", "1", "--set", "days=10",
                                "--set", "population.size=500", "--set", "population.initial_customers=5",
                                "--out", str(tmp_path / "bare"), "--executor", "serial"])

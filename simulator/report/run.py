@@ -64,17 +64,18 @@ def headline(results: Results) -> list[str]:
         return payback_sentence(day, share, len(runs), results.scenario.days, first_day_paybacks(runs)) + cash_basis_note(runs, incentive)
 
     sentences = [("payback_day", paid_back, f"It does not pay back within the {results.scenario.days}-day horizon.")]
+    its = "Its" if value is not None else "The program's"   # after NO_TWIN's 'rerun ... for it', not the value's
     if has_budget(incentive):  # a design without a budget has none to run out
         last_ask = asks_over(results.scenario, getattr(results, "timeseries", None))
 
         def ran_out(day: float, share: float) -> str:
-            its = "Its" if value is not None else "The program's"   # after NO_TWIN's 'rerun ... for it', not the value's
             return (f"{its} budget ran out on day {day:.0f} (median) in {share:.0%} of replicates"
                     f"{asks_ended(incentive, last_ask, day)}."
                     + went_on_sentence(results.scenario.program, getattr(results, "timeseries", None), day)
-                    + (" " + allowance_sentence(runs, incentive, results.scenario.days)).rstrip())
+                    + (" " + allowance_sentence(runs, incentive, results.scenario.days, its="Its")).rstrip())
 
-        sentences.insert(0, ("budget_exhausted_day", ran_out, budget_never_ran_out(runs, incentive, results.scenario.days)))
+        sentences.insert(0, ("budget_exhausted_day", ran_out, budget_never_ran_out(runs, incentive, results.scenario.days,
+                                                                                   its=its)))
     for column, happened, never in sentences:
         if column in runs.columns and len(runs):
             days = runs[column].to_numpy(dtype=float)

@@ -443,7 +443,7 @@ def influencers_own_sentence(runs) -> str:
             f"{fmt(own)} lower. The rest is not their posts and reach alone: as customers they also share, are asked "
             f"and refer as any customer does, which the twin, without them, does not have (docs/model.md, Influencers); "
             f"to price the posts and reach, "
-            f"compare with copies at `program.influencers.posts` 0 and `reach_boost` 1: their `conversion` stands in "
+            f"compare with copies at `program.influencers.posts` 0, `reach_boost` 1 and `cost_each` 0: their `conversion` stands in "
             f"for every channel's, so run one at the lowest and one at the highest of `program.default_conversion` "
             f"(or the channels' own), between which their value as ordinary customers lies.")
 
@@ -1708,12 +1708,13 @@ MONTHLY_PAUSE = ("whenever the allowance so far is spent the reward pauses until
                  "in rewards_owed.")
 
 
-def budget_never_ran_out(runs, incentive, days: int) -> str:
+def budget_never_ran_out(runs, incentive, days: int, its: str = "Its") -> str:
     """The sentence for a design whose budget never ran out: how much of a total budget the
-    rewards used, and of a monthly allowance (see allowance_sentence)."""
-    text = ("Its budget never ran out" + budget_used(runs, incentive) + ".") \
+    rewards used, and of a monthly allowance (see allowance_sentence). ``its``: how the
+    sentence names the program ("The program's" after a paragraph not about it)."""
+    text = (f"{its} budget never ran out" + budget_used(runs, incentive) + ".") \
         if getattr(incentive, "budget", None) is not None else ""
-    allowance = allowance_sentence(runs, incentive, days)
+    allowance = allowance_sentence(runs, incentive, days, its="Its" if text else its)
     said = f"{text}{' ' if text and allowance else ''}{allowance}"
     # a monthly allowance holds the rewards alone too (its "1% used" stood beside 15,003 of asks)
     return said + (levers_outside_budget(runs) if said else "")
@@ -1733,16 +1734,16 @@ def levers_outside_budget(runs) -> str:
             f"`reward_cost`), are paid outside it.")
 
 
-def allowance_sentence(runs, incentive, days: int) -> str:
+def allowance_sentence(runs, incentive, days: int, its: str = "Its") -> str:
     """How much of a monthly allowance (budget_per_month, accruing month by month) the
     rewards used, and the rewards still owed beyond a month of it: said whether or not a
-    total budget beside it ran out."""
+    total budget beside it ran out. ``its`` as budget_never_ran_out's."""
     monthly = getattr(incentive, "budget_per_month", None)
     text = ""
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
         months = months_begun(days)  # begun by the last day, as the budget counts them
         allowed = monthly * months
-        text += (f"Its monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the {months} months "
+        text += (f"{its} monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the {months} months "
                  f"begun) was {float(runs['reward_cost'].mean()) / allowed:.0%} used on average; {MONTHLY_PAUSE}")
         if owed := owed_beyond_allowance(runs, monthly):
             text += (f" At the end {fmt(owed)} of rewards were still owed on average ({owed_months(owed, monthly)}): "
