@@ -96,6 +96,13 @@ def test_one_join_month_is_drawn_with_its_interval_on_a_whole_month(monkeypatch)
     half = stats.t.ppf(0.975, 3) * k.std(ddof=1) / 2
     assert segment[1][1] == pytest.approx(k.mean() + half) and segment[0][1] == pytest.approx(max(k.mean() - half, 0))
     assert "95% interval of the mean" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.get_ylim()[1] > k.mean() + half   # the interval's top end stands inside the axes
+    # one replicate over two months: no band, and no legend entry for one
+    one = pd.DataFrame({"replicate": 0, "join_month": [0, 1], "customers": 10, "referrals": 2, "k": [0.4, 1.17]})
+    plots.k_by_month(one, "k.png", days=90, window=30)
+    ax = drawn[-1].axes[0]
+    assert "95% interval of the mean" not in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.get_ylim()[1] > 1.17   # the highest mark sat half cut off on the top edge
 
 
 def test_a_last_join_month_only_partly_counted_is_drawn_as_such(monkeypatch):

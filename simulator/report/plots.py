@@ -237,7 +237,9 @@ def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | N
         ax.set_xlim(x[0] - 1, x[0] + 1)
         ax.set_xticks(x)   # ticks at 0.945 ... 1.050 of a one-month axis
     else:
-        ax.fill_between(x, low, high, alpha=0.25, label="95% interval of the mean")
+        # one replicate has no interval: no band is drawn, and the legend named one
+        banded = bool(np.isfinite(low).any() and np.isfinite(high).any())
+        ax.fill_between(x, low, high, alpha=0.25, label="95% interval of the mean" if banded else None)
     ax.axhline(1, color="black", lw=0.8, ls="--", label="K = 1: each customer replaces themselves")
     if ended is not None and np.isfinite(ended[1]):
         kind, day = ended
@@ -249,7 +251,9 @@ def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | N
            title="K by join month: does the loop speed up, hold or stall?" + (f"\n{note}" if note else ""))
     if note:
         ax.title.set_fontsize(9)
-    ax.set_ylim(bottom=0)
+    # room above the highest mark or interval end (a K of 1.17 sat half cut off on the top edge)
+    top = np.nanmax(np.concatenate([mean, high[np.isfinite(high)], [1.0]]))
+    ax.set_ylim(bottom=0, top=top * 1.08)
     if len(x) > 1:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # a join month is whole: a short run drew 1.25, 1.5, 1.75
     ax.legend(fontsize=8)
