@@ -765,8 +765,12 @@ def test_an_interval_from_few_particles_is_said_to_be_rough_and_pins_nothing_dow
                                 "1/Σw²; the heaviest carries 67% of the weight)"), collapsed
     assert "--particles" in collapsed and "--seed" in collapsed
     assert rough_particles_sentence(60, 0.9, np.ones(60)) == ""   # equal weights: worth 60
-    # the spread of any weighted sample is no collapse: 50 particles worth 46.5 (the note's own advice) are not rough
-    assert rough_particles_sentence(50, 0.9, np.r_[np.full(25, 1.3), np.full(25, 0.7)]) == ""
+    # worth under 50 is rough however many there are (60 worth 31 passed a test of worth under half the count), and
+    # the advice is the count worth 50 at that spread: 50 worth 45.9 were sent back to 'more --particles'
+    uneven = rough_particles_sentence(50, 0.9, np.r_[np.full(25, 1.3), np.full(25, 0.7)])
+    assert "50 particles count as 45.9" in uneven and "--particles 60 or more" in uneven, uneven
+    assert "--particles 80 or more" in rough_particles_sentence(60, 0.9, np.r_[np.full(30, 2.0), np.full(30, 0.3)])
+    assert rough_particles_sentence(200, 0.9, np.r_[np.full(100, 1.3), np.full(100, 0.7)]) == ""   # worth 184
     fit.particles = fit.particles.assign(weight=np.r_[100.0, np.ones(99)])   # 1 / ((100/199)² + 99 (1/199)²) = 3.9
     heavy = " ".join(calibration_markdown(fit, base, empty, None, CalibrationSettings(population_size=100), 10,
                                           "pilot.csv", []).split())

@@ -749,21 +749,22 @@ def rough_particles_sentence(particles: int, level: float, weights=None) -> str:
     """Why an interval from fewer than ROUGH_PARTICLES particles is rough ('' from
     more): with 5 particles a 90% interval of 0.249–0.284 left out the truth of 0.35, and
     the report said the pilot pinned the value down. Or, given the last generation's
-    ``weights``, from fewer effective ones (effective_particles) where they are worth under
-    half their number, a collapse of the weights: 60 particles, one with
+    ``weights``, from fewer effective ones (effective_particles): 60 particles, one with
     67% of the weight, counted as 2.2, and a median of 0.316 at the top of its own
     interval went into calibrated.yaml unflagged (seeds 4 and 11 gave 0.180 and 0.195)."""
     if particles >= ROUGH_PARTICLES:
         effective = effective_particles(weights) if weights is not None and len(weights) else math.inf
-        # a collapse, not the spread of any weighted sample: 50 particles of near-even weights count as 46.5, and the
-        # note told a user who had followed its own advice (--particles 50) that the result was rough
-        if effective >= ROUGH_PARTICLES or effective >= particles / 2:
+        if effective >= ROUGH_PARTICLES:
             return ""
+        # the count that would be worth ROUGH_PARTICLES at these weights' spread, in tens: 'more --particles' sent a
+        # user at 50 particles worth 46.5 back to 50 (and a test of worth under half the count let 60 worth 31 pass)
+        enough = max(int(math.ceil(particles * ROUGH_PARTICLES / effective / 10.0)) * 10, particles + 10)
         heaviest = float(np.max(np.asarray(weights, dtype=float) / np.sum(weights)))
         return (f"the last generation's {particles} particles count as {effective:.1f} (their weights' effective "
                 f"sample size, 1/Σw²; the heaviest carries {heaviest:.0%} of the weight), so each {level:.0%} interval "
-                f"and median rests on few particles and is rough, as from that many (under {ROUGH_PARTICLES}); rerun "
-                f"with more --particles, or another --seed to see how far the fit moves, before trusting them")
+                f"and median rests on fewer than {ROUGH_PARTICLES} and is rough, as from that many; rerun with "
+                f"--particles {enough} or more (worth about {ROUGH_PARTICLES} at this spread), or another --seed to see "
+                f"how far the fit moves, before trusting them")
     return (f"{particles} particles give rough intervals: the ends of each {level:.0%} interval are then about the "
             f"outermost particles, and it holds the truth less often than {level:.0%} of the time (10 particles: 72% of 90% "
             f"intervals, docs/decide.md, Coverage); rerun with --particles {ROUGH_PARTICLES} or more before trusting "
