@@ -1812,3 +1812,33 @@ def test_an_objective_undefined_in_some_fresh_runs_says_the_search_ranked_the_de
     assert ("`incremental_cac` is undefined in 3 of the 10 fresh-seed runs (the program added no customer there): the "
             "search ranks each trial on the runs where it is defined") in text, text
     assert "| 7 of 10 |" in text
+
+
+def test_the_fresh_seed_reruns_settle_what_they_can_and_name_a_candidate_the_constraint_kept_out():
+    """Two candidates re-run on the same 20 fresh seeds: the winner (trial 1) at 176,650
+    (152,524-200,776) and trial 5 at 91,127 (77,696-104,558), told apart there by a Welch
+    interval from those figures (difference 85,523, half-width about 28,000), yet
+    'not told apart ... run them side by side' was said of them from their 2 search
+    replicates. And trial 7 did better on value on those seeds (183,793) but spent 31,397
+    against a $30,000 cap: the report never said the cap, not the value, kept it out.
+    A candidate within the winner's noise there (170,000 ± 24,000) is not settled."""
+    from types import SimpleNamespace
+
+    from simulator.optimize import Constraint, Objective
+    from simulator.report.optimize import _kept_out_text, _settled_on_fresh_seeds
+
+    def rows(trial, value, low, high, cost):
+        return [{"trial": trial, "round": 0, "metric": "incremental_value", "mean": value, "ci_low": low,
+                 "ci_high": high, "n": 20, "mean_all_runs": value, "runs": 20},
+                {"trial": trial, "round": 0, "metric": "reward_cost", "mean": cost, "ci_low": cost - 1000,
+                 "ci_high": cost + 1000, "n": 20, "mean_all_runs": cost, "runs": 20}]
+
+    confirmation = pd.DataFrame(rows(1, 176_649.9, 152_524.3, 200_775.5, 19_871) + rows(5, 91_127, 77_696, 104_558, 9_000)
+                                + rows(7, 183_793, 160_000, 207_586, 31_397) + rows(9, 170_000, 146_000, 194_000, 20_000))
+    result = SimpleNamespace(best_trial=1, objectives=(Objective("incremental_value", "maximize"),),
+                             constraints=(Constraint("reward_cost", "<=", 30_000),), confirmation=confirmation)
+    assert _settled_on_fresh_seeds(result, 5) and not _settled_on_fresh_seeds(result, 9)
+    assert not _settled_on_fresh_seeds(result, 3)   # never re-run: the search's replicates decide
+    said = _kept_out_text(result)
+    assert said == (" On those seeds trial 7 did better on incremental_value (183,793 against the winner's "
+                    "176,650) but broke `reward_cost<=30000` (31,397): the constraint, not the value, kept it out."), said

@@ -93,7 +93,64 @@ def _rerun_text(result: OptimizeResult, settings: OptimizeSettings) -> str:
     if candidates <= 1:
         return f"The winner was re-run on {n} fresh seeds, never used in the search."
     return (f"{candidates} candidates were re-run on {n} fresh seeds, never used in the search, and the winner among "
-            f"them on {n} more that none was chosen on.")
+            f"them on {n} more that none was chosen on." + _kept_out_text(result))
+
+
+def _kept_out_text(result: OptimizeResult) -> str:
+    """The re-run candidates that did better than the winner on the first objective on the
+    fresh seeds they shared (round 0) but broke a constraint there: the constraint, not
+    the value, kept them out. A candidate at 183,793 beside the winner's 176,650, over a
+    $30,000 cap at 31,397, went unsaid, and the leading-trials table showed it lower."""
+    chosen = chosen_rows(result.confirmation)
+    if result.best_trial is None or not len(chosen) or not result.constraints:
+        return ""
+    objective = result.objectives[0]
+    means = {trial: rows.set_index("metric")["mean_all_runs"] for trial, rows in chosen.groupby("trial")}
+    if result.best_trial not in means or objective.metric not in means[result.best_trial]:
+        return ""
+    winner = float(means[result.best_trial][objective.metric])
+    said = []
+    for trial, mean in means.items():
+        value = float(mean.get(objective.metric, math.nan))
+        if trial == result.best_trial or not objective.sign * (value - winner) > 0:
+            continue
+        broken = [f"`{c}` ({fmt(float(mean[c.metric]))})" for c in result.constraints
+                  if c.metric in mean and not c.excess(float(mean[c.metric])) <= 0]
+        if broken:
+            said.append(f"trial {trial} did better on {objective.metric} ({fmt(value)} against the winner's "
+                        f"{fmt(winner)}) but broke {', '.join(broken)}")
+    return (" On those seeds " + "; ".join(said) + ": the constraint, not the value, kept "
+            + ("it" if len(said) == 1 else "them") + " out.") if said else ""
+
+
+def _settled_on_fresh_seeds(result: OptimizeResult, trial: int) -> bool:
+    """Whether the winner and ``trial`` were both re-run on the same fresh seeds (round 0)
+    and the winner's first objective there is ahead of the trial's at 95% (a Welch
+    interval from their means, intervals and runs: wider than the paired one, so a
+    difference it tells apart is told apart): 'not told apart ... run them side by side'
+    was said of a trial the re-run had put 85,000 behind (a compare then said so)."""
+    from ..metrics import t_quantile
+
+    chosen = chosen_rows(result.confirmation)
+    metric = result.objectives[0].metric
+    rows = chosen[chosen["metric"] == metric].set_index("trial") if len(chosen) else chosen
+    if not len(rows) or result.best_trial not in rows.index or trial not in rows.index:
+        return False
+    errors, means, dofs = [], [], []
+    for t in (result.best_trial, trial):
+        row = rows.loc[t]
+        n = int(row["n"])
+        if n < 2 or not math.isfinite(float(row["ci_high"])):
+            return False
+        errors.append((float(row["ci_high"]) - float(row["mean"])) / float(t_quantile(0.975, n - 1)))
+        means.append(float(row["mean"]))
+        dofs.append(n - 1)
+    va, vb = errors[0] ** 2, errors[1] ** 2
+    if va + vb == 0:
+        return result.objectives[0].sign * (means[0] - means[1]) > 0
+    dof = (va + vb) ** 2 / (va ** 2 / dofs[0] + vb ** 2 / dofs[1]) if va ** 2 + vb ** 2 > 0 else min(dofs)
+    half = float(t_quantile(0.975, dof)) * math.sqrt(va + vb)
+    return result.objectives[0].sign * (means[0] - means[1]) > half
 
 
 def _seeds(result: OptimizeResult, which: str) -> list[int]:
@@ -951,6 +1008,8 @@ def close_trials(result: OptimizeResult, parameters: list[Parameter], count: int
         difference = winner_against(result, trial)
         if difference is None or not math.isfinite(difference["diff_ci_low"]) or trial in level or trial in weighed:
             continue   # the winner itself, too few shared runs, a tie tie_note names, or a choice's best
+        if _settled_on_fresh_seeds(result, trial):
+            continue   # its re-run on the winner's fresh seeds already told them apart
         if ahead(result, difference) == 0:
             values = ", ".join(f"{p.key.rsplit('.', 1)[-1]}={_value(row[p.key])}" for p in parameters)
             close.append(f"trial {trial} ({values}): winner − it {_versus_text(difference)}")
