@@ -666,7 +666,7 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
         spread = span_text(row["ci_low"], row["ci_high"])   # one run, or none: no interval, not '95% CI – – –'
         out.print(f"  {row['metric']:<22} {fmt(row['mean']):>12}   "
                   + (f"95% CI {spread}" if spread != "–" else "no interval") + f"  ({seeds})", markup=False)
-    from .report.optimize import fresh_seed_lines, broken_on_further_seeds, judged_day_notes, no_program_beats_note, random_start_note
+    from .report.optimize import fresh_seed_lines, broken_on_further_seeds, judged_day_notes, on_the_mean_text, no_program_beats_note, random_start_note
 
     for line in fresh_seed_lines(result, table):   # a day's mean on the search's count, the winner's curse: as report.md
         if line:
@@ -684,6 +684,9 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
         out.print(f"  warning: the winner breaks {', '.join(broken)} on the further seeds above, though it kept "
                   f"{'it' if len(broken) == 1 else 'them'} on those it was chosen on: it sits at the edge; compare it "
                   f"with the runner-up before launching (see report.md)", markup=False)
+    elif on_mean := on_the_mean_text(result):   # report.md's table said 'on the mean only', its headline 'keeps'
+        out.print(f"  note: the winner keeps the constraints on the mean of its fresh seeds only: "
+                  f"{on_mean.removeprefix(' On the mean only: ').replace('`', '')}", markup=False)
     if edge := range_edge_note(result, parameters, base):
         out.print(f"  note: {edge.replace('`', '')}", markup=False)
     if untried := untried_end_note(result, parameters):

@@ -1654,6 +1654,17 @@ def test_a_winner_breaking_a_cap_on_its_further_seeds_is_not_said_to_keep_it(mon
     kept = SimpleNamespace(**{**vars(result), "confirmation": pd.DataFrame(rows).replace(51_811.0, 49_000.0)})
     assert report.broken_on_further_seeds(kept) == []
     assert report.constraints_line(kept) == "It **keeps** every constraint on the fresh seeds."
+    # kept on the mean, its interval reaching past the cap: the headline said 'keeps' where the table said 'on the
+    # mean only' (9,021 under $10,000, the interval to 10,172, runs to 13,284)
+    reaching = SimpleNamespace(**{**vars(kept), "confirmation": pd.DataFrame(rows).replace(51_811.0, 49_000.0).assign(
+        ci_low=lambda f: f["mean"] - 1_500, ci_high=lambda f: f["mean"] + 1_500)})
+    assert report.constraints_line(reaching) == (
+        "It **keeps** every constraint on the fresh seeds. On the mean only: `reward_cost<=50000` at 49,000, its 95% "
+        "interval reaching 50,500, so a launch of it can break it.")
+    _print_best(SimpleNamespace(**{**vars(reaching), "trials": trials, "pareto": None,
+                                   "confirmation": reaching.confirmation.assign(p2_5=0.0, p97_5=0.0)}), [])
+    assert ("note: the winner keeps the constraints on the mean of its fresh seeds only: reward_cost<=50000 at 49,000, "
+            "its 95% interval reaching 50,500") in " ".join(capsys.readouterr().out.split())
     none = SimpleNamespace(**{**vars(result), "feasible": False})
     assert report.broken_on_further_seeds(none) == [] and report.constraints_line(none).startswith("**No candidate")
 
