@@ -262,6 +262,8 @@ def run(
     # scheduler=, and reached the console first: "simulate(): scheduler: 1 of the 1 workers ... run other refsim code")
     cluster = check_cluster(scheduler) if scheduler else None
     _note_unused_workers(workers, executor, scheduler)
+    for note in _replaced_blocks(scenario, loaded.name, sets):   # a strategy a plain value dropped, unsaid
+        err.print(f"note: {note.replace('`', '')}", markup=False)
     target = out_dir if out_dir is not None else new_results_dir(loaded.name)
     check_out_dir(target)
     drawn = seed is None and loaded.seed is None
@@ -327,8 +329,39 @@ def set_lever_notes(paths: list[Path], names: list[str], sets: list[str], via: s
 
     created = {name: _created_by_sets(path, sets) for path, name in zip(paths, names)}
     notes = created_lever_notes(created, names, via)
+    notes += [note for path, name in zip(paths, names) for note in _replaced_blocks(path, name, sets, via)]
     for note in notes:
         err.print(f"note: {note.replace('`', '')}", markup=False)
+    return notes
+
+
+def _replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set") -> list[str]:
+    """A note for each --set giving a plain value where the file at ``path`` has a block
+    with more in it than that value: `--set population.initial_customers=20`, as the
+    docs advise to scale a scenario down, replaced seeding-hubs' `{count: 100, strategy:
+    degree}` with 20 random customers, and compare called the hubs design a tie with
+    plain seeding, saying nothing of the strategy it dropped."""
+    from .scenario_io import _raw_at
+    from .yaml_reader import flow, load, read_text
+
+    try:
+        data = load(read_text(Path(path), "scenario"), str(path))
+    except (ScenarioError, OSError):
+        return []
+    notes = []
+    for item in sets:
+        key, _, raw = str(item).partition("=")
+        block = _raw_at(data, key.strip().split("."))
+        if not isinstance(block, dict) or raw.strip().startswith("{"):
+            continue
+        rest = {k: v for k, v in block.items() if k not in ("count", "kind")}
+        if not rest:
+            continue
+        notes.append(f"`{item.strip()}` replaces {name}'s `{key.strip()}` block ({flow(block)}) with a plain value: its "
+                     f"{', '.join(f'{k}: {flow(v)}' for k, v in rest.items())} go{'es' if len(rest) == 1 else ''} back "
+                     f"to the default{'s' if len(rest) > 1 else ''}; give "
+                     + (f"`{key.strip()}.count=...` (or the block whole)" if "count" in block else "the block whole")
+                     + f" to keep {'it' if len(rest) == 1 else 'them'}" + ("" if via == "--set" else f" ({via})"))
     return notes
 
 

@@ -2518,6 +2518,30 @@ def test_a_set_that_brings_a_lever_into_some_designs_says_so(tmp_path):
     assert "brought `" not in (tmp_path / "q" / "report.md").read_text() and "note: --set" not in quiet.output
 
 
+def test_a_plain_value_set_over_a_block_names_what_it_drops(tmp_path):
+    """`--set population.initial_customers=20`, as docs/scenarios.md advises to scale a
+    scenario down, replaced seeding-hubs' `{count: 100, strategy: degree}` with 20 random
+    customers, and compare called the hubs design a tie with plain seeding ('0, paired
+    95% CI 0 – 0 ... same'), saying nothing of the strategy it dropped. The console and
+    report.md now name it; the .count form keeps it and says nothing; run says so too."""
+    hubs, plain = SCENARIOS / "seeding-hubs.yaml", SCENARIOS / "double-sided-credit.yaml"
+    small_sets = ["--set", "population.size=600", "--set", "days=20", "-r", "1", "--executor", "serial"]
+    result = runner.invoke(app, ["compare", str(plain), str(hubs), *small_sets, "--set", "population.initial_customers=10",
+                                 "--out", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    said = ("`population.initial_customers=10` replaces seeding-hubs's `population.initial_customers` block ({count: "
+            "100, strategy: degree}) with a plain value: its strategy: degree goes back to the default; give "
+            "`population.initial_customers.count=...` (or the block whole) to keep it")
+    assert said.replace("`", "") in " ".join(result.output.split()), result.output
+    assert said in " ".join((tmp_path / "c" / "report.md").read_text().split())
+    kept = runner.invoke(app, ["run", str(hubs), *small_sets, "--set", "population.initial_customers.count=10",
+                               "--out", str(tmp_path / "r")])
+    assert kept.exit_code == 0 and "replaces" not in kept.output, kept.output
+    ran = runner.invoke(app, ["run", str(hubs), *small_sets, "--set", "population.initial_customers=10",
+                              "--out", str(tmp_path / "r2")])
+    assert ran.exit_code == 0 and said.replace("`", "") in " ".join(ran.output.split()), ran.output
+
+
 def test_created_by_sets_names_the_unset_block_a_key_path_passes_through():
     """scenario_io.created_by_sets: the first unset block on the path, through list items;
     a key of a set block, the whole block, or a path validation refuses brings none."""
