@@ -477,13 +477,6 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
             raise
         if glued := _glued_key(value):
             _glued_error(glued, raw, source, key)
-        if ".".join(parts) == "population.initial_customers.count":
-            # a plain count is the block {count: N} (strategy random gives the same runs): one --set scales a file of
-            # either form, where '.count' was refused for the plain one and the plain value dropped a strategy
-            population = data.get("population")
-            if isinstance(population, dict) and isinstance(population.get("initial_customers"), int) \
-                    and not isinstance(population.get("initial_customers"), bool):
-                population["initial_customers"] = {"count": population["initial_customers"]}
         node: Any = data
         for depth, part in enumerate(parts[:-1]):
             node = _child(node, part, create=True, item=item, where=parts, depth=depth)
