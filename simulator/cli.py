@@ -262,7 +262,10 @@ def run(
     # scheduler=, and reached the console first: "simulate(): scheduler: 1 of the 1 workers ... run other refsim code")
     cluster = check_cluster(scheduler) if scheduler else None
     _note_unused_workers(workers, executor, scheduler)
-    for note in _replaced_blocks(scenario, loaded.name, sets):   # a strategy a plain value dropped, unsaid
+    from .scenario_io import replaced_blocks
+
+    replaced = replaced_blocks(scenario, loaded.name, sets)
+    for note in replaced:   # a strategy a plain value dropped, unsaid
         err.print(f"note: {note.replace('`', '')}", markup=False)
     target = out_dir if out_dir is not None else new_results_dir(loaded.name)
     check_out_dir(target)
@@ -280,7 +283,8 @@ def run(
                            scheduler=scheduler)
     check_unchanged(held, "the run")
     folder = write_run(results, target, started=started, command=_typed_again(loaded.seed if drawn else None),
-                       people=people, sets=sets, execution=_execution(executor, workers, scheduler, cluster, total))
+                       people=people, sets=sets, execution=_execution(executor, workers, scheduler, cluster, total),
+                       set_notes=replaced)
     _print_headline(results, sets)
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
 
@@ -329,39 +333,11 @@ def set_lever_notes(paths: list[Path], names: list[str], sets: list[str], via: s
 
     created = {name: _created_by_sets(path, sets) for path, name in zip(paths, names)}
     notes = created_lever_notes(created, names, via)
-    notes += [note for path, name in zip(paths, names) for note in _replaced_blocks(path, name, sets, via)]
+    from .scenario_io import replaced_blocks
+
+    notes += [note for path, name in zip(paths, names) for note in replaced_blocks(path, name, sets, via)]
     for note in notes:
         err.print(f"note: {note.replace('`', '')}", markup=False)
-    return notes
-
-
-def _replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set") -> list[str]:
-    """A note for each --set giving a plain value where the file at ``path`` has a block
-    with more in it than that value: `--set population.initial_customers=20`, as the
-    docs advise to scale a scenario down, replaced seeding-hubs' `{count: 100, strategy:
-    degree}` with 20 random customers, and compare called the hubs design a tie with
-    plain seeding, saying nothing of the strategy it dropped."""
-    from .scenario_io import _raw_at
-    from .yaml_reader import flow, load, read_text
-
-    try:
-        data = load(read_text(Path(path), "scenario"), str(path))
-    except (ScenarioError, OSError):
-        return []
-    notes = []
-    for item in sets:
-        key, _, raw = str(item).partition("=")
-        block = _raw_at(data, key.strip().split("."))
-        if not isinstance(block, dict) or raw.strip().startswith("{"):
-            continue
-        rest = {k: v for k, v in block.items() if k not in ("count", "kind")}
-        if not rest:
-            continue
-        notes.append(f"`{item.strip()}` replaces {name}'s `{key.strip()}` block ({flow(block)}) with a plain value: its "
-                     f"{', '.join(f'{k}: {flow(v)}' for k, v in rest.items())} go{'es' if len(rest) == 1 else ''} back "
-                     f"to the default{'s' if len(rest) > 1 else ''}; give "
-                     + (f"`{key.strip()}.count=...` (or the block whole)" if "count" in block else "the block whole")
-                     + f" to keep {'it' if len(rest) == 1 else 'them'}" + ("" if via == "--set" else f" ({via})"))
     return notes
 
 
@@ -459,8 +435,11 @@ def _print_headline(results, sets: list[str] = ()) -> None:
 def _print_sweep_notes(loaded) -> None:
     """What the sweep's base leaves to defaults, and its kinds and assumptions, as notes:
     after the runs, and in a dry run, which said nothing of a base that asks nobody."""
-    from .report.sweep import kind_notes
+    from .report.sweep import kind_notes, sweep_replaced_notes
     from .report.text import study_default_notes, study_world_note, unpriced_size_note
+
+    for note in sweep_replaced_notes(loaded):   # a seeding strategy a plain --set value dropped
+        out.print(f"  note: {note.replace('`', '')}", markup=False)
 
     # what the base's defaults decide, as optimize says on the console: the sweep said it in report.md only
     for note in (*study_default_notes(loaded.base, loaded.parameters), *kind_notes(loaded)):

@@ -491,6 +491,45 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
     return data
 
 
+def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set") -> list[str]:
+    """A note for each --set giving a plain value where the file at ``path`` has a block
+    with more in it than that value: `--set population.initial_customers=20`, as the
+    docs advise to scale a scenario down, replaced seeding-hubs' `{count: 100, strategy:
+    degree}` with 20 random customers, and compare called the hubs design a tie with
+    plain seeding, saying nothing of the strategy it dropped."""
+    from pydantic import BaseModel
+
+    from .yaml_reader import flow, load, read_text
+
+    try:
+        data = load(read_text(Path(path), "scenario"), str(path))
+        scenario = load_scenario(Path(path), check_network=False)
+    except (ScenarioError, OSError):
+        return []
+    notes = []
+    for item in sets:
+        key, _, raw = str(item).partition("=")
+        block = _raw_at(data, key.strip().split("."))
+        # a block given whole, or a list (person ids given one by one, which no strategy picks), says what it means
+        if not isinstance(block, dict) or raw.strip().startswith(("{", "[")):
+            continue
+        model = scenario
+        for part in key.strip().split("."):
+            model = getattr(model, part, None)
+        defaults = ({k: f.default for k, f in type(model).model_fields.items()} if isinstance(model, BaseModel)
+                    else {})
+        # a key at its default is not lost ('strategy: random goes back to the default' of the default itself)
+        rest = {k: v for k, v in block.items() if k not in ("count", "kind") and defaults.get(k, object()) != v}
+        if not rest:
+            continue
+        notes.append(f"`{item.strip()}` replaces {name}'s `{key.strip()}` block ({flow(block)}) with a plain value: its "
+                     f"{', '.join(f'{k}: {flow(v)}' for k, v in rest.items())} go{'es' if len(rest) == 1 else ''} back "
+                     f"to the default{'s' if len(rest) > 1 else ''}; give "
+                     + (f"`{key.strip()}.count=...` (or the block whole)" if "count" in block else "the block whole")
+                     + f" to keep {'it' if len(rest) == 1 else 'them'}" + ("" if via == "--set" else f" ({via})"))
+    return notes
+
+
 def created_by_sets(scenario: Scenario, overrides: Iterable[str]) -> list[tuple[str, str]]:
     """The optional blocks (levers: ``program.influencers``, ``program.delight``...) that
     ``overrides`` bring into ``scenario``, loaded without them, by setting a key inside a

@@ -771,6 +771,9 @@ def test_an_interval_from_few_particles_is_said_to_be_rough_and_pins_nothing_dow
     assert "50 particles count as 45.9" in uneven and "--particles 60 or more" in uneven, uneven
     assert "--particles 80 or more" in rough_particles_sentence(60, 0.9, np.r_[np.full(30, 2.0), np.full(30, 0.3)])
     assert rough_particles_sentence(200, 0.9, np.r_[np.full(100, 1.3), np.full(100, 0.7)]) == ""   # worth 184
+    # under 50 particles, the count worth 50 at the weights' spread: '50 or more' sent a user to 50 worth 44, rough again
+    few = rough_particles_sentence(30, 0.9, np.r_[np.full(15, 1.3), np.full(15, 0.7)])
+    assert "rerun with --particles 60 or more before trusting an interval (worth about 50" in few, few
     fit.particles = fit.particles.assign(weight=np.r_[100.0, np.ones(99)])   # 1 / ((100/199)² + 99 (1/199)²) = 3.9
     heavy = " ".join(calibration_markdown(fit, base, empty, None, CalibrationSettings(population_size=100), 10,
                                           "pilot.csv", []).split())

@@ -2543,6 +2543,24 @@ def test_a_plain_value_set_over_a_block_names_what_it_drops(tmp_path):
     ran = runner.invoke(app, ["run", str(hubs), *small_sets, "--set", "population.initial_customers=10",
                               "--out", str(tmp_path / "r2")])
     assert ran.exit_code == 0 and said.replace("`", "") in " ".join(ran.output.split()), ran.output
+    # and run's report.md, whose description still read 'picked among the best connected'
+    assert said in " ".join((tmp_path / "r2" / "report.md").read_text().split())
+    # nothing is lost where the block's other keys are their defaults (strategy random), nor said of person ids
+    from simulator.scenario_io import replaced_blocks
+
+    random = tmp_path / "random.yaml"
+    random.write_text(hubs.read_text().replace("strategy: degree}", "strategy: random}"))
+    assert "strategy: random}" in random.read_text()
+    assert replaced_blocks(random, "random", ["population.initial_customers=10"]) == []
+    assert replaced_blocks(hubs, "seeding-hubs", ["population.initial_customers=[1, 2, 3]"]) == []
+    # a sweep of the file says so too (it ran on 10 random customers unsaid)
+    sweep = tmp_path / "hubs-sweep.yaml"
+    sweep.write_text(yaml.safe_dump({"name": "hs", "base": str(hubs), "method": "grid", "replicates": 1, "seed": 5,
+                                     "parameters": {"program.incentive.referrer_reward": {"values": [10, 20]}}}))
+    swept = runner.invoke(app, ["sweep", str(sweep), "--set", "population.size=600", "--set", "days=10", "--set",
+                                "population.initial_customers=10", "--out", str(tmp_path / "s"), "--executor", "serial"])
+    assert swept.exit_code == 0 and said.replace("`", "") in " ".join(swept.output.split()), swept.output
+    assert said in " ".join((tmp_path / "s" / "report.md").read_text().split())
 
 
 def test_created_by_sets_names_the_unset_block_a_key_path_passes_through():

@@ -242,6 +242,9 @@ def test_a_sweep_or_optimisation_that_can_pay_on_signup_names_the_sign_ups_who_n
                                                   "qualifying_share": 0.4}}).program.incentive})})
     note = study_non_qualifying_note(single, [])
     assert "(each the referrer's reward, as a referral does" in note and "both" not in note, note
+    # a study that varies the rewards pays what each design pays, not the base's sides
+    varied = study_non_qualifying_note(single, ["program.incentive.referee_reward"])
+    assert "(each the rewards its design pays a referral" in varied and "the referrer's reward, as" not in varied, varied
     assert "(varied here)" in study_non_qualifying_note(at(None), ["program.incentive.qualifying_share"])
     assert study_non_qualifying_note(at(0.4, "qualification"), ["program.incentive.paid_on"])
     assert study_non_qualifying_note(at(0.4, "qualification"), {"program.incentive.paid_on": ["qualification", "signup"]})

@@ -765,9 +765,14 @@ def rough_particles_sentence(particles: int, level: float, weights=None) -> str:
                 f"and median rests on fewer than {ROUGH_PARTICLES} and is rough, as from that many; rerun with "
                 f"--particles {enough} or more (worth about {ROUGH_PARTICLES} at this spread), or another --seed to see "
                 f"how far the fit moves, before trusting them")
+    # with the weights known, the count worth ROUGH_PARTICLES at their spread: '50 or more' sent a user to 50
+    # particles worth 44, which the note then called rough again
+    effective = effective_particles(weights) if weights is not None and len(weights) else float(particles)
+    enough = max(int(math.ceil(particles * ROUGH_PARTICLES / max(effective, 1e-9) / 10.0)) * 10, ROUGH_PARTICLES)
     return (f"{particles} particles give rough intervals: the ends of each {level:.0%} interval are then about the "
             f"outermost particles, and it holds the truth less often than {level:.0%} of the time (10 particles: 72% of 90% "
-            f"intervals, docs/decide.md, Coverage); rerun with --particles {ROUGH_PARTICLES} or more before trusting "
-            f"an interval")
+            f"intervals, docs/decide.md, Coverage); rerun with --particles {enough} or more before trusting "
+            f"an interval" + (f" (worth about {ROUGH_PARTICLES} at these weights' spread)" if enough > ROUGH_PARTICLES
+                              else ""))
 
 __all__ = ["write_calibration", "posterior_plot", "forecast_plot", "calibration_markdown"]

@@ -101,11 +101,15 @@ def fraud_sentence(runs) -> str:
             f"claims (`fraud_cost`).") + levers
 
 
-def run_markdown(results: Results, figures: list[Path], sets: list[str] | None = None) -> str:
+def run_markdown(results: Results, figures: list[Path], sets: list[str] | None = None,
+                 set_notes: list[str] | None = None) -> str:
     """report.md of a run; ``sets``: the --set items it ran with, which the scenario's own
-    description (written for the file as it is) does not know of."""
+    description (written for the file as it is) does not know of; ``set_notes``: what
+    they dropped from the file (cli._replaced_blocks: a seeding strategy), which only the
+    console said while the description still read 'picked among the best connected'."""
     sc = results.scenario
     changed = set_sentence(sets, "This run changed the scenario", "the description above is the file's own")
+    changed += "".join(f" {note[0].upper()}{note[1:]}." for note in set_notes or ())
     parts = [
         f"# {sc.name}",
         "",
@@ -161,7 +165,8 @@ def single_runs_range_text(runs: int) -> str:
 
 
 def write_run(results: Results, out: Path, *, started: dt.datetime | None = None, command: list[str] | None = None,
-              people: bool = False, sets: list[str] | None = None, execution: dict | None = None) -> Path:
+              people: bool = False, sets: list[str] | None = None, execution: dict | None = None,
+              set_notes: list[str] | None = None) -> Path:
     """Write the results folder of one scenario atomically (staged, then renamed into place);
     ``execution``: where the runs ran (executor, workers, scheduler), for the manifest;
     ``started``: when the runs began (default: when the folder is written)."""
@@ -187,7 +192,7 @@ def write_run(results: Results, out: Path, *, started: dt.datetime | None = None
                                             note=k_plot_note(results.scenario, results.runs, results.timeseries),
                                             days=results.scenario.days, window=results.scenario.k_window_days,
                                             ended=k_ended(results.scenario, results.runs, results.timeseries)))
-        atomic_write_text(path / "report.md", run_markdown(results, figures, sets))
+        atomic_write_text(path / "report.md", run_markdown(results, figures, sets, set_notes))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[results.scenario], seeds={results.scenario.name: results.seeds},
             started=started, ended=dt.datetime.now(), command=command, kernel=results.kernel,

@@ -246,6 +246,16 @@ def _word_orders(sweep: Sweep) -> dict[str, list[str]]:
 SKEWED_RATIOS = ("incremental_cac", "incremental_cac_vs_paid", "ltv_ratio")
 
 
+def sweep_replaced_notes(sweep: Sweep) -> list[str]:
+    """scenario_io.replaced_blocks of a sweep's --set items on its base file (none for an
+    inline base): a sweep of seeding-hubs with --set population.initial_customers=20 ran
+    on 20 random customers, and said nothing, where run, compare and the studies did."""
+    from ..scenario_io import replaced_blocks
+
+    base = Path(sweep.base_source)
+    return replaced_blocks(base, sweep.base.name, list(sweep.overrides)) if sweep.overrides and base.is_file() else []
+
+
 def narrow_note(frame: pd.DataFrame, best: pd.DataFrame) -> str:
     """Where a best point's interval is one of those docs/model.md measures as too narrow:
     a payback (or fraud cost) whose runs at that point mostly sat on one value, or a cost
@@ -343,7 +353,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
                                          "non_qualifying_signups" in sweep.metrics):
         lines += ["", note]
     if sweep.overrides:
-        lines += ["", "Base scenario changed with --set: " + ", ".join(f"`{item}`" for item in sweep.overrides) + "."]
+        lines += ["", "Base scenario changed with --set: " + ", ".join(f"`{item}`" for item in sweep.overrides) + "."
+                  + "".join(f" {note[0].upper()}{note[1:]}." for note in sweep_replaced_notes(sweep))]
     if grids and len(grids) > 1 and numbered_as_fresh(list(sweep.parameters), grids):
         lines += ["", f"The grid grew in this folder ({len(grids)} versions): the points run before kept their ids and "
                       f"seeds, and the new values came after the old, so the ids, seeds and runs are those of a fresh "

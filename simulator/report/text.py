@@ -1634,8 +1634,14 @@ def study_non_qualifying_note(base, varied, table: str | None = None, recorded: 
              else f"{share:g} in the base scenario")
     where = ("" if table is None else f", a column of {table}" if recorded
              else ", which this study does not record (add it to the sweep's `metrics:`)")
+    # the base's own rewards name the sides only where the study leaves them: a winner paying $23.65 to the referrer
+    # was said to pay the friend's reward alone, as its friend-only base did
+    rewards = [k for k in varied if k == "program.incentive" or (k.startswith("program.incentive.") and k not in (
+        "program.incentive.qualifying_share", "program.incentive.paid_on"))]
+    claims = ("the rewards its design pays a referral, counted towards the referrer's tiers and cap as a referral's"
+              if rewards else claimed_sides(incentive))
     return (f"Below a `program.incentive.qualifying_share` of 1 ({given}), the referral sign-ups who never qualify "
-            f"claim rewards where a design pays on signup (each {claimed_sides(incentive)}, beside the referred "
+            f"claim rewards where a design pays on signup (each {claims}, beside the referred "
             f"customers' own), "
             f"and none where it pays on qualification: their rewards are in the spend and the value. Their count "
             f"per run is `non_qualifying_signups`{where}.")
