@@ -767,7 +767,9 @@ def rough_particles_sentence(particles: int, level: float, weights=None) -> str:
                 f"how far the fit moves, before trusting them")
     # with the weights known, the count worth ROUGH_PARTICLES at their spread: '50 or more' sent a user to 50
     # particles worth 44, which the note then called rough again
-    effective = effective_particles(weights) if weights is not None and len(weights) else float(particles)
+    # (from 20 particles on: the spread of a handful says little of the spread at 50)
+    effective = (effective_particles(weights) if weights is not None and len(weights) and particles >= 20
+                 else float(particles))
     enough = max(int(math.ceil(particles * ROUGH_PARTICLES / max(effective, 1e-9) / 10.0)) * 10, ROUGH_PARTICLES)
     return (f"{particles} particles give rough intervals: the ends of each {level:.0%} interval are then about the "
             f"outermost particles, and it holds the truth less often than {level:.0%} of the time (10 particles: 72% of 90% "
