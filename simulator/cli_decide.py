@@ -1181,9 +1181,9 @@ def calibrate(
         out.print(f"  warning: {edge_sentence(edges).replace('`', '')}", markup=False)
     if misfit := misfit_sentence(calibration):
         out.print(f"  warning: {misfit.replace('`', '')}", markup=False)
-    from .report.calibrate import ROUGH_DRAWS, _weights, more_draws, rough_particles_sentence
+    from .report.calibrate import ROUGH_DRAWS, more_draws, particle_weights, rough_particles_sentence
 
-    if rough := rough_particles_sentence(study.population_size, study.level, _weights(calibration)):
+    if rough := rough_particles_sentence(study.population_size, study.level, particle_weights(calibration)):
         out.print(f"  note: {rough}", markup=False)
 
     out.print(f"launch forecast ({base.days} days, {draw_count} posterior draws"

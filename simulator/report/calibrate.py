@@ -231,7 +231,7 @@ def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str, de
     if edges := at_the_edge(calibration):   # report.md and the console said it; the file sent to optimize did not
         lines.append("WARNING: " + edge_sentence(edges).replace("`", ""))
     level = float(calibration.intervals["level"].iloc[0])
-    if rough := rough_particles_sentence(len(calibration.particles), level, _weights(calibration)):
+    if rough := rough_particles_sentence(len(calibration.particles), level, particle_weights(calibration)):
         # a median from 2.2 effective particles, at the top of its own interval, went into this file unflagged
         lines.append("WARNING: " + rough[0].upper() + rough[1:] + ".")
     if chosen := fitted_choices_sentence(calibration):
@@ -657,7 +657,7 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         lines += ["", fits]
     flat = f"{min(settings.level / 0.9, 1) * 50:.0f}% of the prior range" if settings.level < 0.9 else "half the prior range"
     logged = [p.key for p in calibration.parameters if p.log and f"`{p.key}`" in narrow]
-    if rough := rough_particles_sentence(settings.population_size, settings.level, _weights(calibration)):
+    if rough := rough_particles_sentence(settings.population_size, settings.level, particle_weights(calibration)):
         lines += ["", f"**{rough[0].upper() + rough[1:]}.**"]
     lines += ["", ("The pilot " + ("narrows " if rough else "pins down ") + ", ".join(narrow) + f" (interval under {flat}"
                    # the log scale named only where a pinned key is log: it was said of a uniform one beside a log one
@@ -722,7 +722,7 @@ def more_draws(draws: int, kept: int) -> str:
     return "raise --draws"
 
 
-def _weights(calibration):
+def particle_weights(calibration):
     """The last generation's particle weights (None where the result holds none)."""
     particles = getattr(calibration, "particles", None)
     return particles["weight"].to_numpy(dtype=float) if particles is not None and "weight" in particles else None
@@ -751,26 +751,24 @@ def rough_particles_sentence(particles: int, level: float, weights=None) -> str:
     the report said the pilot pinned the value down. Or, given the last generation's
     ``weights``, from fewer effective ones (effective_particles): 60 particles, one with
     67% of the weight, counted as 2.2, and a median of 0.316 at the top of its own
-    interval went into calibrated.yaml unflagged (seeds 4 and 11 gave 0.180 and 0.195)."""
+    interval went into calibrated.yaml unflagged (seeds 4 and 11 gave 0.180 and 0.195).
+    Either way it names the count that would be worth ROUGH_PARTICLES at the weights'
+    spread (judged from 20 particles on: a handful's spread says little of 50's): 'more
+    --particles', and '50 or more', sent users to 50 particles worth 44, rough again."""
+    known = weights is not None and len(weights) > 0
+    effective = effective_particles(weights) if known else float(particles)
+    if particles >= ROUGH_PARTICLES and effective >= ROUGH_PARTICLES:
+        return ""
+    spread = effective / particles if known and particles >= 20 else 1.0
+    enough = max(int(math.ceil(ROUGH_PARTICLES / max(spread, 1e-9) / 10.0)) * 10,
+                 particles + 10 if particles >= ROUGH_PARTICLES else ROUGH_PARTICLES)
     if particles >= ROUGH_PARTICLES:
-        effective = effective_particles(weights) if weights is not None and len(weights) else math.inf
-        if effective >= ROUGH_PARTICLES:
-            return ""
-        # the count that would be worth ROUGH_PARTICLES at these weights' spread, in tens: 'more --particles' sent a
-        # user at 50 particles worth 46.5 back to 50 (and a test of worth under half the count let 60 worth 31 pass)
-        enough = max(int(math.ceil(particles * ROUGH_PARTICLES / effective / 10.0)) * 10, particles + 10)
         heaviest = float(np.max(np.asarray(weights, dtype=float) / np.sum(weights)))
         return (f"the last generation's {particles} particles count as {effective:.1f} (their weights' effective "
                 f"sample size, 1/Σw²; the heaviest carries {heaviest:.0%} of the weight), so each {level:.0%} interval "
                 f"and median rests on fewer than {ROUGH_PARTICLES} and is rough, as from that many; rerun with "
                 f"--particles {enough} or more (worth about {ROUGH_PARTICLES} at this spread), or another --seed to see "
                 f"how far the fit moves, before trusting them")
-    # with the weights known, the count worth ROUGH_PARTICLES at their spread: '50 or more' sent a user to 50
-    # particles worth 44, which the note then called rough again
-    # (from 20 particles on: the spread of a handful says little of the spread at 50)
-    effective = (effective_particles(weights) if weights is not None and len(weights) and particles >= 20
-                 else float(particles))
-    enough = max(int(math.ceil(particles * ROUGH_PARTICLES / max(effective, 1e-9) / 10.0)) * 10, ROUGH_PARTICLES)
     return (f"{particles} particles give rough intervals: the ends of each {level:.0%} interval are then about the "
             f"outermost particles, and it holds the truth less often than {level:.0%} of the time (10 particles: 72% of 90% "
             f"intervals, docs/decide.md, Coverage); rerun with --particles {enough} or more before trusting "

@@ -105,7 +105,7 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
                  set_notes: list[str] | None = None) -> str:
     """report.md of a run; ``sets``: the --set items it ran with, which the scenario's own
     description (written for the file as it is) does not know of; ``set_notes``: what
-    they dropped from the file (cli._replaced_blocks: a seeding strategy), which only the
+    they dropped from the file (scenario_io.replaced_blocks: a seeding strategy), which only the
     console said while the description still read 'picked among the best connected'."""
     sc = results.scenario
     changed = set_sentence(sets, "This run changed the scenario", "the description above is the file's own")
