@@ -503,9 +503,12 @@ def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set") 
 
     try:
         data = load(read_text(Path(path), "scenario"), str(path))
-        scenario = load_scenario(Path(path), check_network=False)
     except (ScenarioError, OSError):
         return []
+    try:   # the file's own blocks, to know their defaults; a file valid only with the --set items still gets its note
+        scenario = load_scenario(Path(path), check_network=False)
+    except ScenarioError:
+        scenario = None
     notes = []
     for item in sets:
         key, _, raw = str(item).partition("=")

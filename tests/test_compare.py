@@ -2553,6 +2553,11 @@ def test_a_plain_value_set_over_a_block_names_what_it_drops(tmp_path):
     assert "strategy: random}" in random.read_text()
     assert replaced_blocks(random, "random", ["population.initial_customers=10"]) == []
     assert replaced_blocks(hubs, "seeding-hubs", ["population.initial_customers=[1, 2, 3]"]) == []
+    # a file valid only with the --set items gets its note all the same (it returned none)
+    invalid = tmp_path / "invalid.yaml"
+    invalid.write_text(hubs.read_text().replace("base_share: 0.2", "base_share: 1.5"))
+    assert "base_share: 1.5" in invalid.read_text()
+    assert len(replaced_blocks(invalid, "invalid", ["program.base_share=0.2", "population.initial_customers=10"])) == 1
     # a sweep of the file says so too (it ran on 10 random customers unsaid)
     sweep = tmp_path / "hubs-sweep.yaml"
     sweep.write_text(yaml.safe_dump({"name": "hs", "base": str(hubs), "method": "grid", "replicates": 1, "seed": 5,
