@@ -808,8 +808,16 @@ def compare(
 
     # an optimize winner run on the seed of the search that chose it, told by the files' own seeds
     replay = search_replay_note(designs, comparison.seed) if comparison.paired else ""
+    from .report.compare import has_ranking, sensitivity_test, verdict_metric
+
+    # the compare's seed where it is not the first file's (given, or drawn): the study then meets the same luck
+    own = None if comparison.seed == designs[0].seed or unpaired else comparison.seed
+    # report.md gave the sensitivity command's flags alone: pasted, it lacked the files, --set items and seed
+    study = (sensitivity_test(comparison.designs, scenarios, sets or (), metric=verdict_metric(comparison), seed=own,
+                              code=True) if has_ranking(comparison) else "")
     folder = write_comparison(comparison, target, started=started, command=_typed_again(drawn), sets=sets, set_notes=lever_notes,
-                              execution=_execution(executor, workers, scheduler, cluster, total), replay=replay)
+                              execution=_execution(executor, workers, scheduler, cluster, total), replay=replay,
+                              sensitivity=study)
     table = comparison.table
     kind = "paired" if comparison.paired else "unpaired"
     if count == 1:   # '95% CI – – –  (unpaired – – –)' on every line read as a glitch, as it did in run's headline
@@ -836,8 +844,7 @@ def compare(
         out.print(f"  note: {valueless.replace('`', '')}", markup=False)
     if unpaid := unpaid_lead_sentence(comparison, decision):   # a profit lead that is rewards not yet paid
         out.print(f"  note: {unpaid}", markup=False)
-    from .report.compare import (verdict_metric, assumption_line, has_ranking, relabel_note, twin_lines, unpaired_note,
-                                 world_lines)
+    from .report.compare import assumption_line, relabel_note, twin_lines, unpaired_note, world_lines
 
     if note := unpaired_note(comparison):   # report.md said it; the console's "sure at 95%" stood alone
         out.print(f"  note: {note[0].lower()}{note[1:]}", markup=False)
@@ -850,8 +857,6 @@ def compare(
         out.print(f"  {line}", markup=False)
     for line in relabel_note(comparison, console=True):   # tracked referrals told apart on the same customers
         out.print(f"  note: {line}", markup=False)
-    # the compare's seed where it is not the first file's (given, or drawn): the study then meets the same luck
-    own = None if comparison.seed == designs[0].seed or unpaired else comparison.seed
     # designs that all give the same values have no ranking to rest on anything ("the ranking rests on ... at
     # purchase x1, onboarding x1, milestone x1" was said of three identical designs)
     ranked = verdict and has_ranking(comparison)

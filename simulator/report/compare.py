@@ -27,13 +27,14 @@ from .text import referee_assumption, saturation_assumption, NOTHING_TO_PAY_BACK
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
                      command: list[str] | None = None,
                      sets: list[str] | None = None, execution: dict | None = None,
-                     set_notes: list[str] | None = None, replay: str = "") -> Path:
+                     set_notes: list[str] | None = None, replay: str = "", sensitivity: str = "") -> Path:
     """Write the comparison folder atomically (staged, then renamed into place);
     ``sets``: the --set items every design ran with, which report.md names, and
     ``set_notes`` what they brought into designs whose files lacked it; ``replay``: that
     the compare ran an optimize winner on the seed of the search that chose it
     (optimize.search_replay_note of the files as loaded: the comparison keeps only the
-    seeds the designs ran on), said under the setup; ``execution``:
+    seeds the designs ran on), said under the setup; ``sensitivity``: the command that tests
+    the sizes the ranking rests on (sensitivity_test), given whole; ``execution``:
     where the runs ran (executor, workers, scheduler), for the manifest; ``started``: when
     the runs began (default: when the folder is written)."""
     designs = comparison.designs
@@ -66,7 +67,8 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime 
             table = comparison.table
             figures.append(plots.paired_intervals(pairing_rows(comparison, console_metrics(table)),
                                                   path / "paired_vs_unpaired.png"))
-        atomic_write_text(path / "report.md", comparison_markdown(comparison, figures, sets, set_notes, replay))
+        atomic_write_text(path / "report.md", comparison_markdown(comparison, figures, sets, set_notes, replay,
+                                                                      sensitivity))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[d.scenario for d in designs], seeds={d.scenario.name: d.seeds for d in designs},
             started=started, ended=dt.datetime.now(), command=command, kernel=designs[0].kernel,
@@ -619,11 +621,12 @@ def _sensitivity_metric(metric: str | None) -> str:
     return f"--metric {metric}" if metric and metric != "incremental_value" else ""
 
 
-def assumption_note(designs, metric: str | None = None) -> str:
+def assumption_note(designs, metric: str | None = None, test: str = "") -> str:
     """When designs differ in the moment they ask or in what their reward costs, the size
     the model assumes for that difference, which the verdict rests on: a milestone ask
     beat an ask at purchase by $46,800 on the assumed 1.5x alone (1.0 gave -$14,900), and
-    the report never said so."""
+    the report never said so. ``test``: the whole sensitivity command (sensitivity_test,
+    with code=True), as the console prints it; without it, its flags alone."""
     notes, tests = _assumptions([d for d in designs if _valued(d, metric)] or designs)   # the designs it ranks
     if not notes:
         return ""
@@ -631,7 +634,11 @@ def assumption_note(designs, metric: str | None = None) -> str:
     _, apart = _sensitivity_designs(designs, [None] * len(designs), metric)
     alone = (f", each design alone: it weighs designs that share population, network, days and seed, which these do not "
              f"({apart})" if apart else "")
-    test = (" Test them with `refsim sensitivity` (" + ", ".join(flags) + f"){alone} before trusting it." if tests else "")
+    if test and tests:   # the whole command: the flags alone lacked the files, --set items and seed compare ran on
+        test = f" Before trusting it, {test}." if test.startswith("test them") else f" {test[0].upper()}{test[1:]}."
+    else:
+        test = (" Test them with `refsim sensitivity` (" + ", ".join(flags) + f"){alone} before trusting it."
+                if tests else "")
     return "The ranking rests on what the model is told here: " + "; ".join(notes) + "." + test
 
 
@@ -645,11 +652,8 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
     it where it is not sensitivity's default; ``seed``: the compare's seed where it is not
     the first file's (--seed, or one drawn), given as --seed so that the study meets the
     compare's luck (without it, it ran on the file's 42)."""
-    kept, apart = _sensitivity_designs(designs, files, metric)
-    # the assumptions of the designs the command weighs: one left out for having no value had named reminders' sizes
-    # that the two kept, alike in their reminders, do not rest on
+    # the designs the verdict ranks: one left out for having no value had named its budget's end
     ranked = [d for d in designs if _valued(d, metric)] or designs
-    _, tests = _assumptions(ranked)
     parts = []
     if ended := budget_endings(ranked):   # a design left unranked for having no value: no ranking rests on its budget
         # each design's own horizon where they differ (an unpaired compare): 'of 200' was said of a 400-day design
@@ -672,45 +676,64 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
                      f"{'first asks' if index == 0 else 'makes its last ask'} later after joining than {early}, and "
                      f"the value counts the asks made by the last day (compare at the span you would run it, "
                      f"--set days=...)")
-    if tests:
-        flags = " ".join([*(t.strip("`") for t in dict.fromkeys(tests)),
-                          *([flag] if (flag := _sensitivity_metric(metric)) else [])])
-        # a --set of a key the command varies places sensitivity's tornado centre, where compare ran the designs;
-        # sensitivity refuses one outside the range ("must lie in that range"), so the range is widened to it below
-        varied = dict(re.findall(r"--uncertain ([^=\s]+)=(\S+)", flags))
-        fixed = []
-        for item in _dotted_sets(sets, varied):
-            key, _, value = str(item).partition("=")
-            key = key.strip()
-            if key == "replicates":
-                # sensitivity refuses --set replicates (its own counts decide): the command as printed stopped on that
-                # refusal; compare's count is given as the tornado's below
-                continue
-            if key in varied and not _within(value, varied[key]):
-                # outside the range the note suggests: the range is widened to it, so the tornado stands where
-                # compare ran (credit at 0.15 was dropped, and sensitivity centred on the files' 0.4 unsaid)
-                widened = _widened(varied[key], value)
-                if widened is None:
-                    continue
-                flags = flags.replace(f"--uncertain {key}={varied[key]}", f"--uncertain {key}={widened}")
-            fixed.append(item)
-        # the runs compare made of each design (its --replicates, a --set replicates, else the files'), as the tornado's
-        # count at each end: with -r 3 the tornado stood on the files' 6 runs, other values than compare's
-        flags += f" --tornado-replicates {max(d.scenario.replicates for d in ranked)}"
-        given = "".join(f"--set {shlex.quote(str(s))} " for s in fixed) + flags + (f" --seed {seed}" if seed is not None
-                                                                                   else "")
-        if apart:   # sensitivity weighs designs on the same seeds at each point: it refused the command as printed
-            test = (f"refsim sensitivity weighs designs that share population, network, days and seed, which these do "
-                    f"not ({apart}), so test each design alone: refsim sensitivity FILE {given}")
-        else:
-            test = "test them with refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in kept) + given
-            if len({d.scenario.seed for d in ranked}) > 1:
-                # an unpaired compare ran each design on its own seed: the tornado's centre, on one seed for all, had
-                # the other design ahead of compare's leader, unsaid
-                test += (" (compare ran them unpaired, each on its own seed; sensitivity runs them on one, so its "
-                         "figures at the designs as given are not compare's)")
+    if test := sensitivity_test(designs, files, sets, metric, seed):
         parts.append(("the ranking also" if parts else "the ranking") + " rests on sizes the model assumes; " + test)
     return "note: " + "; ".join(parts) + " (report.md)" if parts else ""
+
+
+def sensitivity_test(designs, files=(), sets=(), metric: str | None = None, seed: int | None = None,
+                     code: bool = False) -> str:
+    """The sensitivity command that tests the sizes a ranking rests on, as assumption_line
+    prints it and report.md gives it ('' where the designs rest on no assumed size): report.md
+    gave its flags alone, and a reader pasting them lacked the files, --set items and seed that
+    place the tornado where compare ran. Arguments as assumption_line's; ``code``: the command
+    in backticks, as report.md gives commands."""
+    kept, apart = _sensitivity_designs(designs, files, metric)
+    # the assumptions of the designs the command weighs: one left out for having no value had named reminders' sizes
+    # that the two kept, alike in their reminders, do not rest on
+    ranked = [d for d in designs if _valued(d, metric)] or designs
+    _, tests = _assumptions(ranked)
+    if not tests:
+        return ""
+    flags = " ".join([*(t.strip("`") for t in dict.fromkeys(tests)),
+                      *([flag] if (flag := _sensitivity_metric(metric)) else [])])
+    # a --set of a key the command varies places sensitivity's tornado centre, where compare ran the designs;
+    # sensitivity refuses one outside the range ("must lie in that range"), so the range is widened to it below
+    varied = dict(re.findall(r"--uncertain ([^=\s]+)=(\S+)", flags))
+    fixed = []
+    for item in _dotted_sets(sets, varied):
+        key, _, value = str(item).partition("=")
+        key = key.strip()
+        if key == "replicates":
+            # sensitivity refuses --set replicates (its own counts decide): the command as printed stopped on that
+            # refusal; compare's count is given as the tornado's below
+            continue
+        if key in varied and not _within(value, varied[key]):
+            # outside the range the note suggests: the range is widened to it, so the tornado stands where
+            # compare ran (credit at 0.15 was dropped, and sensitivity centred on the files' 0.4 unsaid)
+            widened = _widened(varied[key], value)
+            if widened is None:
+                continue
+            flags = flags.replace(f"--uncertain {key}={varied[key]}", f"--uncertain {key}={widened}")
+        fixed.append(item)
+    # the runs compare made of each design (its --replicates, a --set replicates, else the files'), as the tornado's
+    # count at each end: with -r 3 the tornado stood on the files' 6 runs, other values than compare's
+    flags += f" --tornado-replicates {max(d.scenario.replicates for d in ranked)}"
+    given = "".join(f"--set {shlex.quote(str(s))} " for s in fixed) + flags + (f" --seed {seed}" if seed is not None
+                                                                               else "")
+    quote = "`" if code else ""
+    if apart:   # sensitivity weighs designs on the same seeds at each point: it refused the command as printed
+        test = (f"{quote}refsim sensitivity{quote} weighs designs that share population, network, days and seed, which "
+                f"these do not ({apart}), so test each design alone: {quote}refsim sensitivity FILE {given}{quote}")
+    else:
+        test = ("test them with " + quote + "refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in kept)
+                + given + quote)
+        if len({d.scenario.seed for d in ranked}) > 1:
+            # an unpaired compare ran each design on its own seed: the tornado's centre, on one seed for all, had
+            # the other design ahead of compare's leader, unsaid
+            test += (" (compare ran them unpaired, each on its own seed; sensitivity runs them on one, so its "
+                     "figures at the designs as given are not compare's)")
+    return test
 
 
 def _dotted_sets(sets, varied: dict) -> list[str]:
@@ -1410,7 +1433,7 @@ def _design_notes(designs) -> list[str]:
 
 
 def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[str] | None = None,
-                        set_notes: list[str] | None = None, replay: str = "") -> str:
+                        set_notes: list[str] | None = None, replay: str = "", sensitivity: str = "") -> str:
     table = comparison.table
     decision = decide(comparison)
     first = comparison.designs[0].scenario
@@ -1454,7 +1477,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
                                                   figure=False) for d in comparison.designs) if note],
         *[f"- {note}" for note in (asking_note(comparison.designs), ask_lag_note(comparison.designs), path_note([d.scenario for d in comparison.designs]),
                                    world_note(comparison.designs), twin_note(comparison.designs),
-                                   assumption_note(comparison.designs, verdict_metric(comparison))
+                                   assumption_note(comparison.designs, verdict_metric(comparison), sensitivity)
                                    if has_ranking(comparison) else "")
           if note],
         *[f"- {note}." for note in (milestone_cut_short(d.runs, d.scenario) for d in comparison.designs) if note],
