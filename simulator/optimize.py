@@ -912,7 +912,8 @@ class Search:
         incremental_value, the horizon's incremental profit and payback day too), and
         with a total budget the day it ran out (``n``: the runs in which it did), the
         rewards earned beyond it and the reward spend (how much of it was used; a monthly
-        allowance alone runs out on no day); ``max``, the largest run. ``round`` 0: the seeds every candidate is
+        allowance alone runs out on no day: with one, the reward spend and the rewards still
+        owed); ``max``, the largest run. ``round`` 0: the seeds every candidate is
         re-run on; 1: the winner's own further seeds (``rng.fresh_seeds(seed, n, 1)``)."""
         scenario = apply_own(self.base, study.trials[number].params, parameters=self.parameters)
         metrics = list(self.metrics)
@@ -922,6 +923,10 @@ class Search:
             metrics += [m for m in ("incremental_profit", "payback_day") if m not in metrics]
         if getattr(scenario.program.incentive, "budget", None) is not None:
             metrics += [m for m in ("budget_exhausted_day", "rewards_unpaid", "reward_cost") if m not in metrics]
+        if getattr(scenario.program.incentive, "budget_per_month", None) is not None:
+            # how much of the allowance the rewards used and what the offer still owed at the end, as run says: the
+            # report said only that it pauses the reward, of a winner owing months of it
+            metrics += [m for m in ("reward_cost", "rewards_owed") if m not in metrics]
         seeds = self.fresh_seeds if round == 0 else fresh_seeds(self.seed, len(self.fresh_seeds), round)
         values = self.stored_rerun(study, number, round, seeds, metrics)
         if values is None:

@@ -264,7 +264,7 @@ def test_a_spend_interval_is_clipped_at_the_budget_no_run_can_pass():
     # the largest single run of each metric (a day: of the runs where it came)
     assert result.confirmation.set_index("metric").loc[["reward_cost", "budget_exhausted_day"], "max"].tolist() == [50_000, 200]
     from simulator.report.optimize import _budget_lines
-    line = _budget_lines(result.confirmation, 4, base.program.incentive)[1]
+    line = _budget_lines(result.confirmation, 4, base.program.incentive, base.days)[1]
     assert "ran out in 1 of the 4 fresh-seed runs**, on day 200: " in line and "nan" not in line   # one day: no interval
     unbudgeted = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20}})
     result = optimize(unbudgeted, parse_parameters(["program.base_share=0:1"], unbudgeted),
@@ -900,6 +900,35 @@ def test_a_number_key_given_without_values_says_what_it_holds_in_words():
         parse_parameter("program.timing.delay_days", base)
 
 
+def test_a_winner_with_a_monthly_allowance_is_said_how_much_of_it_was_used_and_what_is_still_owed():
+    """optimize's report said only that a monthly allowance pauses the reward, where run's
+    says how much of it the rewards used and what the offer still owed at the end (a winner
+    could owe months of it): the fresh-seed re-run now keeps reward_cost and rewards_owed."""
+    def spending(scenarios, seeds, metrics, daily=False):
+        return [{"cumulative_profit": s.program.base_share, "reward_cost": 800.0, "rewards_owed": 1000.0}
+                for s in scenarios]
+
+    base = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 400}})   # 120 days: 4 months begun
+    result = optimize(base, parse_parameters(["program.base_share=0:1"], base),
+                      objectives=[parse_objective("cumulative_profit")],
+                      settings=OptimizeSettings(trials=3, replicates=2, max_replicates=2, confirm_replicates=3),
+                      seed=2, evaluate=spending)
+    means = result.confirmation.set_index("metric")["mean"]
+    assert (means["reward_cost"], means["rewards_owed"]) == (800.0, 1000.0)
+    from simulator.report.optimize import _budget_lines
+
+    text = " ".join(_budget_lines(result.confirmation, 3, base.program.incentive, base.days))
+    # 800 of 4 x 400 = 50%; 1,000 owed is 2.5 months of the allowance (by hand)
+    assert "its monthly allowance (400 a month, 1,600 over the 4 months begun) was 50% used on average" in text, text
+    assert "still owed on average (discounted to the horizon; at least 2.5 months of the allowance to pay)" in text, text
+    # beside a total budget too: its lines, then the allowance's
+    both = small(program={"incentive": {"kind": "double_sided", "budget": 5000, "budget_per_month": 400}})
+    rows = pd.concat([result.confirmation, pd.DataFrame([{"trial": result.best_trial, "metric": "budget_exhausted_day",
+                                                          "n": 0}])], ignore_index=True)
+    text = " ".join(_budget_lines(rows, 3, both.program.incentive, both.days))
+    assert "Its budget never ran out in the 3 fresh-seed runs" in text and "was 50% used on average" in text, text
+
+
 def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget():
     """The run and compare reports stopped calling a monthly cap a budget that 'never ran
     out'; optimize's report still did."""
@@ -907,18 +936,18 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
 
     confirmation = pd.DataFrame([{"trial": 1, "metric": "budget_exhausted_day", "n": 0}])
     capped = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 400}}).program.incentive
-    text = " ".join(_budget_lines(confirmation, 10, capped))
+    text = " ".join(_budget_lines(confirmation, 10, capped, 120))
     assert "never ran out" not in text and "monthly allowance (400 a month) and no total budget" in text
     assert "and those falling due meanwhile, are paid first when it refills" in text
     total = small(program={"incentive": {"kind": "double_sided", "budget": 5000}}).program.incentive
-    assert "Its budget never ran out in the 10 fresh-seed runs." in " ".join(_budget_lines(confirmation, 10, total))
+    assert "Its budget never ran out in the 10 fresh-seed runs." in " ".join(_budget_lines(confirmation, 10, total, 120))
     # a monthly allowance alone is confirmed without a day it ran out (the console printed '– (0 fresh seeds)')
-    assert "monthly allowance (400 a month)" in " ".join(_budget_lines(confirmation.iloc[:0], 10, capped))
+    assert "monthly allowance (400 a month)" in " ".join(_budget_lines(confirmation.iloc[:0], 10, capped, 120))
     # the rewards earned beyond a total budget are named, as the run and compare reports name them
     beyond = pd.DataFrame([{"trial": 1, "metric": "budget_exhausted_day", "n": 3, "mean": 200.0, "ci_low": 180.0,
                             "ci_high": 220.0},
                            {"trial": 1, "metric": "rewards_unpaid", "n": 10, "mean": 120.0}])
-    text = " ".join(_budget_lines(beyond, 10, total))
+    text = " ".join(_budget_lines(beyond, 10, total, 120))
     assert "**Its budget ran out in 3 of the 10 fresh-seed runs**, on day 200" in text
     # paid on qualification (total's) the rewards reserved before it are paid after it: what is unpaid was not
     # earned beyond it, and 'no reward is paid after it' was false
@@ -929,35 +958,35 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
     paced = small(program={"incentive": {"kind": "double_sided", "budget": 5000,
                                          "budget_per_month": 400}}).program.incentive
     assert ("those reserved before it are paid as they fall due or, where the monthly allowance has no room for them, as "
-            "it refills), and nobody") in " ".join(_budget_lines(beyond, 10, paced))
+            "it refills), and nobody") in " ".join(_budget_lines(beyond, 10, paced, 120))
     paid_at_signup = small(program={"incentive": {"kind": "double_sided", "budget": 5000,
                                                   "paid_on": "signup"}}).program.incentive
-    text = " ".join(_budget_lines(beyond, 10, paid_at_signup))
+    text = " ".join(_budget_lines(beyond, 10, paid_at_signup, 120))
     assert "Rewards the referrals earned beyond it cost 120.0 on average (`rewards_unpaid`)" in text
     assert "no reward is paid after it, and nobody is asked either (`on_budget_exhausted: end_program`)" in text
     # beside a budget that never ran out they are those due after the last day beyond what is left then ('never ran
     # out ... Rewards the referrals earned beyond it cost 8.52' read as a contradiction)
     never = beyond.assign(n=[0, 10])
-    text = " ".join(_budget_lines(never, 10, total))
+    text = " ".join(_budget_lines(never, 10, total, 120))
     assert "never ran out" in text and "earned beyond it" not in text
     assert "Rewards the referrals earned that fall due after the last day, beyond what is left of it then, cost 120.0" in text
     # a design that goes on asking is not said to stop
     asking = small(program={"incentive": {"kind": "double_sided", "budget": 5000,
                                           "on_budget_exhausted": "rewards_only"}}).program.incentive
-    assert "customers are still asked, unrewarded" in " ".join(_budget_lines(beyond, 10, asking))
+    assert "customers are still asked, unrewarded" in " ".join(_budget_lines(beyond, 10, asking, 120))
     # a budget that never ran out says how much of it the rewards used
     used = pd.DataFrame([{"trial": 1, "metric": "budget_exhausted_day", "n": 0},
                          {"trial": 1, "metric": "reward_cost", "n": 10, "mean": 3250.0}])
     assert ("Its budget never ran out in the 10 fresh-seed runs: the rewards used 65% of it on average"
-            in " ".join(_budget_lines(used, 10, total)))
+            in " ".join(_budget_lines(used, 10, total, 120)))
     # and the least budget that would have made the same runs: above the largest single run's spend
     used["max"] = [float("nan"), 4100.0]
     signup = small(program={"incentive": {"kind": "double_sided", "budget": 5000, "paid_on": "signup"}}).program.incentive
     assert ("the rewards used 65% of it on average and 4,100 in the fresh-seed run that spent most: any budget above that "
-            "would have made these same fresh-seed runs, though other seeds can spend more" in " ".join(_budget_lines(used, 10, signup)))
+            "would have made these same fresh-seed runs, though other seeds can spend more" in " ".join(_budget_lines(used, 10, signup, 120)))
     # paid on qualification the budget also held what it reserved: the spend bounds no budget
     assert ("4,100 in the fresh-seed run that spent most; paid on qualification a budget also holds the rewards it "
-            "promised" in " ".join(_budget_lines(used, 10, total)))
+            "promised" in " ".join(_budget_lines(used, 10, total, 120)))
 
 
 def test_best_yaml_names_the_winner_and_still_loads_with_a_long_base_description(monkeypatch):

@@ -25,7 +25,7 @@ from ..config import Scenario, fitting_description
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest, outputs_staged
 from ..provenance import study_engine_record
 from .figure import plt, save
-from .text import (axis_label, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, blocked_share, contract_days, budget_used_text, figure_links, fmt,
+from .text import (axis_label, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, allowance_sentence, blocked_share, contract_days, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -556,15 +556,36 @@ def pareto_plot(result: OptimizeResult, path: Path) -> Path:
     return save(fig, path)
 
 
-def _budget_lines(confirmation, runs: int, incentive) -> list[str]:
+def _budget_lines(confirmation, runs: int, incentive, days: int) -> list[str]:
     """When the winner has a budget: in how many fresh-seed runs it ran out, and on which
     day on average (a design that spends its budget in September pays nothing after). A
-    monthly allowance alone has no day it runs out: what it does is said instead."""
+    monthly allowance has no day it runs out: what it does, how much of it the fresh-seed
+    runs used and what they still owed at the end are said (as run says them), beside the
+    total budget's lines where it has one too."""
+    allowance = _allowance_text(confirmation, incentive, days)
     if getattr(incentive, "budget", None) is None:
         if getattr(incentive, "budget_per_month", None) is None:
             return []
-        return ["", f"It has a monthly allowance ({incentive.budget_per_month:,.0f} a month) and no total budget: "
-                    + MONTHLY_PAUSE]
+        # without the fresh seeds' reward_cost (a study resumed from before it was kept): what the allowance does
+        return ["", allowance or f"It has a monthly allowance ({incentive.budget_per_month:,.0f} a month) and no "
+                                 f"total budget: " + MONTHLY_PAUSE]
+    return [*_total_budget_lines(confirmation, runs, incentive), *(["", allowance] if allowance else [])]
+
+
+def _allowance_text(confirmation, incentive, days: int) -> str:
+    """allowance_sentence of the winner's fresh-seed runs ('' without a monthly allowance,
+    or without their reward_cost): their mean reward spend and rewards still owed."""
+    means = (confirmation.set_index("metric")["mean"] if len(confirmation) and "mean" in confirmation
+             else pd.Series(dtype=float))
+    if getattr(incentive, "budget_per_month", None) is None or "reward_cost" not in means:
+        return ""
+    frame = pd.DataFrame({m: [float(means[m])] for m in ("reward_cost", "rewards_owed") if m in means})
+    return allowance_sentence(frame, incentive, days, its="On the fresh seeds its")
+
+
+def _total_budget_lines(confirmation, runs: int, incentive) -> list[str]:
+    """_budget_lines of a total budget: in how many fresh-seed runs it ran out, on which
+    day, how much of it was used and what was earned beyond it."""
     row = confirmation[confirmation["metric"] == "budget_exhausted_day"]
     if not len(row):
         return []
@@ -822,7 +843,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
                          f"{span_text(row['p2_5'], row['p97_5'])} | {_runs_cell(row)} | {METRIC_TEXT.get(row['metric'], '')} |")
         lines += fresh_seed_lines(result, confirmation)
         lines += _horizon_lines(confirmation, settings.confirm_replicates, result.best_scenario.days)
-        lines += _budget_lines(confirmation, settings.confirm_replicates, result.best_scenario.program.incentive)
+        lines += _budget_lines(confirmation, settings.confirm_replicates, result.best_scenario.program.incentive,
+                               result.best_scenario.days)
         for note in (spend_cap_note(result), budget_bound_note(result)):
             if note:
                 lines += ["", note]
