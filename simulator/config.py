@@ -555,16 +555,15 @@ class Scenario(Strict):
             # A qualification period longer than the horizon (a 4-week pilot of a program that pays after
             # 30 days) pays no reward within it: every reward earned is counted in rewards_owed instead.
             if incentive.budget is not None:
-                # the budget is company money: a reward costs its face value times cost_share. Paid on
-                # qualification a referral reserves both sides at once, so a budget of 5 beside $4 + $4 was
-                # accepted as "one reward", ended the program at the first referral and paid nothing
+                # the budget is company money: a reward costs its face value times cost_share. A referral
+                # commits both sides at once (paid on qualification it reserves them, paid on signup the offer
+                # closes at the first referral they do not fit), so a budget of 5 beside $4 + $4 was accepted
+                # as "one reward", ended the program at the first referral and paid nothing
                 share = self.program.cost_share()
-                whole = incentive.paid_on == "qualification"
-                sizes = _referral_sizes(incentive) if whole else _reward_sizes(incentive)
-                smallest = min((r * share for r in sizes if r > 0), default=0.0)
+                smallest = min((r * share for r in _referral_sizes(incentive) if r > 0), default=0.0)
                 if 0 < incentive.budget < smallest:
-                    what = ("one referral's rewards (%g: paid on qualification, a referral reserves both sides at once)"
-                            % smallest) if whole and incentive.referee_reward > 0 else f"one reward ({smallest:g})"
+                    what = (f"one referral's rewards ({smallest:g}: a referral commits both sides at once)"
+                            if incentive.referee_reward > 0 else f"one reward ({smallest:g})")
                     raise ValueError(f"program.incentive.budget: {incentive.budget:g} is below {what}; give at least {smallest:g} or no budget")
         timing = self.program.timing
         if isinstance(timing, Campaign) and max(timing.days) > self.days:

@@ -153,7 +153,9 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         # claim's and their fake account's), and each referrer's claims reserved, not yet due
         reserving = self.budget.reserving
         self._reserve = np.zeros(n if reserving else 0, np.float64)
-        self._outstanding = np.zeros(n if reserving else 0, np.int32)
+        # (the kernel counts a referrer's claims made earlier the same day in it when paid on signup too)
+        self._outstanding = np.zeros(n if self.budget.closes_offer else 0, np.int32)
+        self._closed_on = -1   # the day a referral's rewards did not fit the budget (the offer closed)
         # whether a customer sharing unprompted uses their referral link: a per-person
         # draw, made only when it can matter (common random numbers otherwise)
         self._link_draw = None
@@ -282,18 +284,20 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         reward = self._payable_referrer_reward(referrers) + inc.referee_reward(sc.program.incentive)
         return self._fraud_draw[referred] < inc.fake_account_probability(reward, sc.fraud.share, self._reward_scale)
 
-    def _reservation_costs(self, referrers: np.ndarray, fraud: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each referral's company cost to reserve, in order (its claim's and its fake account's,
-        the referrer's side at the reward of their claims credited and still reserved before it),
-        and its claims' referrers and referral positions (inc.claims)."""
+    def _reservation_costs(self, referrers: np.ndarray, fraud: np.ndarray,
+                           beside: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each referral's company cost, in order: its claim's, its fake account's and (paid on
+        signup) those of the ``beside`` sign-ups who never qualify, both sides each, the
+        referrer's at the reward of their claims credited, still reserved and earlier today
+        before it; and its claims' referrers and referral positions (inc.claims)."""
         incentive = self.scenario.program.incentive
-        of, kind = inc.claims(np.ones(len(referrers), bool), fraud)
+        of, _ = inc.claims(np.ones(len(referrers), bool), fraud, beside)
         claim_referrers = referrers[of]
-        earned = self.people.rewards_earned[claim_referrers] + self._outstanding[claim_referrers] + inc.rank_within(claim_referrers)
+        earned = self.people.rewards_earned[claim_referrers] + inc.rank_within(claim_referrers)
+        if self.budget.reserving:
+            earned = earned + self._outstanding[claim_referrers]
         face = inc.referrer_reward(incentive, earned) + inc.referee_reward(incentive)
-        fake_face = np.zeros(len(referrers))
-        fake_face[of[kind == 1]] = face[kind == 1]
-        return (face[kind == 0] + fake_face) * self.budget.cost_share, claim_referrers, of
+        return np.bincount(of, weights=face, minlength=len(referrers)) * self.budget.cost_share, claim_referrers, of
 
     def _reserve_rewards(self, who: np.ndarray, day: int) -> None:
         """Paid on qualification, a referral made for a reward commits the budget at once:
@@ -595,8 +599,9 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         before, after = referral.take(slice(0, closes)), chan.Invitations.empty()
         self._join_referred(before, day)
         if closes < len(referral):
-            if self.program_on:   # paid on qualification: this referral's reservation does not fit
+            if self.program_on:   # this referral's rewards do not fit what the budget has left
                 self.budget.close(day)
+                self._closed_on = day   # paid on signup, the referrals before it are paid today
             after = self._offer_gone(referral.take(slice(closes, None)), day)
             self._join_referred(after, day)
         referral = today.referral = chan.Invitations.concat([before, after])
@@ -609,16 +614,21 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         self._join(referral.target, day, referrer=referral.referrer, channel=referral.channel, tracked=referral.tracked)
 
     def _offer_closes_at(self, referral: chan.Invitations) -> int:
-        """Where among today's referrals the reward is gone: 0 when none is on offer; paid on
-        qualification, the first referral made for it whose reservation does not fit what the
-        budget has left (Budget.fitting: the reservations _join will make); else none."""
+        """Where among today's referrals the reward is gone: 0 when none is on offer; under a
+        total budget, the first referral made for it whose rewards do not fit what the budget
+        has left (Budget.fitting: paid on qualification the reservations _join will make, paid
+        on signup the claims _pay_rewards will pay today, those who never qualify beside it
+        included); else none."""
         if not self.program_on:
             return 0
-        if not self.budget.reserving:
+        if not self.budget.closes_offer:
             return len(referral)
         for_reward = np.flatnonzero(referral.tracked)
-        fraud = self._fraud_flags(referral.target[for_reward], referral.referrer[for_reward])
-        costs, _, _ = self._reservation_costs(referral.referrer[for_reward], fraud)
+        targets = referral.target[for_reward]
+        fraud = self._fraud_flags(targets, referral.referrer[for_reward])
+        beside = (self._non_qualifying[targets] if self._non_qualifying is not None and not self.budget.reserving
+                  else None)
+        costs, _, _ = self._reservation_costs(referral.referrer[for_reward], fraud, beside)
         fits = self.budget.fitting(costs)
         return len(referral) if fits == len(for_reward) else int(for_reward[fits])
 
@@ -821,8 +831,8 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         budget = self.budget
         # a budget that holds deferred claims pays them after it ran out too, as the
         # allowance refills: while it is spent they wait, and today's claims join them
-        tries = self.program_on or (budget.exhausted_day is not None
-                                    and (not budget.holds or day >= budget.paused_until))
+        tries = self.program_on or self._closed_on == day or (budget.exhausted_day is not None
+                                                              and (not budget.holds or day >= budget.paused_until))
         if tries and len(codes):
             cost, paid, fraud_cost = self._pay_claims(codes, masks, day)
         elif budget.holds and len(of):
@@ -846,7 +856,9 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         affordable = np.zeros(owes.shape, bool)
         cost = 0.0
         kept = None
-        if self.budget.exhausted_day is None or self.budget.reserving:  # reserved claims are paid after it
+        # reserved claims are paid after it; paid on signup, so are those of the referrals before the one that closed
+        # the offer today (they fit what it had left)
+        if self.budget.exhausted_day is None or self.budget.reserving or self._closed_on == day:
             affordable[owes], cost, kept_owed = self.budget.pay(requested[owes], day)
             if kept_owed is not None:
                 kept = np.zeros(owes.shape, bool)

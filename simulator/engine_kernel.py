@@ -91,6 +91,7 @@ class KernelBridge:
             "renewal_every": renewal.every_days if renewal is not None else 0,
             "renewal_notice": renewal.notice_days if renewal is not None else 0,
             "launch_once": int(program.launch.ask_existing == "once"), "reserving": int(self.budget.reserving),
+            "closes_offer": int(self.budget.closes_offer),
         }
         for name, value in ints.items():
             Q[L.I_NAMES.index(name)] = value

@@ -811,20 +811,24 @@ def _validated(**changes):
                                                              {"after": 0, "referrer_reward": 10}]}}},
      "tiers: must start at after: 0 and strictly increase"),
     # the budget is company money: a credit reward of face value 10 costs 0.4 x 10 = 4 (cost_shares.credit);
-    # paid on signup each side is paid alone, so a budget of 4 pays one reward and is accepted; 3 pays none
-    ({"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+    # a single-sided reward's referral is one reward, so a budget of 4 pays it and is accepted; 3 pays none
+    ({"program": {"incentive": {"kind": "single_sided", "referrer_reward": 10,
                                 "reward_type": "credit", "paid_on": "signup", "budget": 4}}},
-     {"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+     {"program": {"incentive": {"kind": "single_sided", "referrer_reward": 10,
                                 "reward_type": "credit", "paid_on": "signup", "budget": 3}}},
      "program.incentive.budget: 3 is below one reward (4)"),
-    # paid on qualification a referral reserves both sides at once (4 + 4): 5 was accepted as "one reward",
-    # ended the program at the first referral and paid nothing
+    # a referral commits both sides at once (4 + 4), paid on qualification or on signup: 5 was accepted as "one
+    # reward", ended the program at the first referral and paid nothing
     ({"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
                                 "reward_type": "credit", "budget": 8}}},
      {"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
                                 "reward_type": "credit", "budget": 7.99}}},
-     "program.incentive.budget: 7.99 is below one referral's rewards (8: paid on qualification, a referral reserves "
-     "both sides at once)"),
+     "program.incentive.budget: 7.99 is below one referral's rewards (8: a referral commits both sides at once)"),
+    ({"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                "reward_type": "credit", "paid_on": "signup", "budget": 8}}},
+     {"program": {"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                "reward_type": "credit", "paid_on": "signup", "budget": 7.99}}},
+     "program.incentive.budget: 7.99 is below one referral's rewards (8: a referral commits both sides at once)"),
     # a tiered reward's first referral is paid at the first tier (50 + 5), whatever a later tier costs (5 + 5)
     ({"program": {"incentive": {"kind": "tiered", "tiers": [{"after": 0, "referrer_reward": 50},
                                                             {"after": 2, "referrer_reward": 5}],
@@ -834,7 +838,7 @@ def _validated(**changes):
                                 "referee_reward": 5, "reward_type": "cash", "budget": 54}}},
      "program.incentive.budget: 54 is below one referral's rewards (55"),
 ], ids=["initial-count", "initial-ids", "initial-ids-once", "influencers", "campaign-day", "tiers", "budget-in-company-money",
-        "budget-a-whole-referral", "budget-a-first-tiered-referral"])
+        "budget-a-whole-referral", "budget-a-whole-referral-on-signup", "budget-a-first-tiered-referral"])
 def test_the_last_valid_value_is_accepted_and_the_next_refused(ok, bad, words):
     """Each check's own message says what is valid ('valid: 0..size', 'valid ids are
     0..size-1', 'valid: 1..days', 'strictly increase', a budget in company money, face

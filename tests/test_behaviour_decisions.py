@@ -902,26 +902,18 @@ def test_a_longer_horizon_runs_the_same_days_first(case, kernel):
 def test_qualification_after_0_days_is_paying_on_signup_when_nothing_is_blocked(limit, kernel):
     """With no fake accounts to block and every sign-up qualifying, a reward paid on
     qualification after 0 days is paid on the day of joining with nothing held back and
-    no wait to discount: the run is the run paid on signup, bit for bit, caps and
-    monthly allowances included (an equivalence, no tolerance). Under a total budget the
-    one difference is the referral whose reward no longer fits: paid on qualification
-    the budget is committed when it is made, so it is made without a reward; paid on
-    signup it was made for one, the side of its claim that fits is paid and the rest is
-    lost to the budget (rewards_unpaid); reservations take a claim's sides together. The
-    day the budget ran out is the same, and the spends differ by less than one claim."""
+    no wait to discount: the run is the run paid on signup, bit for bit, caps, monthly
+    allowances and total budgets included (an equivalence, no tolerance). Under a total
+    budget the referral whose rewards no longer fit had differed: paid on qualification
+    it was made without a reward, paid on signup for one, the side of its claim that fit
+    paid and the rest lost (rewards_unpaid), and the day's later friends joined at the
+    rewarded rate; both now close the offer there (docs/model.md, Budget)."""
     runs = [Engine(small(days=120, fraud={"share": 0.0}, program={"incentive": {**limit, **paid}}), 3,
                    kernel=kernel).run()
             for paid in ({"paid_on": "signup"}, {"paid_on": "qualification", "qualification_days": 0})]
     assert runs[0].daily[:, C["reward_cost"]].sum() > 0
     if "budget" in limit:
-        signup, qualification = (run_summary(run) for run in runs)
-        claim = 2 * 10 * 0.4   # both sides of small()'s $10 + $10 store credit, at its 40% cost share
-        assert runs[0].budget_exhausted_day == runs[1].budget_exhausted_day is not None
-        # the claim that closed the offer did not fit what was left; signup paid the side of it that did
-        assert 0 <= signup["reward_cost"] - qualification["reward_cost"] < claim
-        assert 150 - qualification["reward_cost"] < claim
-        assert qualification["rewards_unpaid"] == 0 < signup["rewards_unpaid"]
-        return
+        assert runs[0].budget_exhausted_day is not None   # it binds
     assert np.array_equal(runs[0].daily, runs[1].daily)
     for metric in ("rewards_owed", "rewards_unpaid", "pipeline_equity", "equity_final"):
         assert run_summary(runs[0])[metric] == run_summary(runs[1])[metric], metric

@@ -47,6 +47,11 @@ class Budget:
         self.ends_program = not none and incentive.on_budget_exhausted == "end_program"
         # paid on qualification a budget is committed when a referral is made (reserve)
         self.reserving = not none and incentive.budget is not None and incentive.paid_on == "qualification"
+        # a total budget closes the offer at the first referral whose rewards do not fit what is left, paid on
+        # signup as on qualification: that referral and the day's later ones are made without a reward (paid on
+        # signup the ones before it are paid that day). Paid on signup the day's later friends had joined for the
+        # reward, unpaid, and a $1,500 budget committed $7,000 on a launch day (engine._offer_closes_at)
+        self.closes_offer = not none and incentive.budget is not None
         self.reserved = 0.0  # company cost of the rewards promised and not yet fallen due
         # with a monthly allowance as well, a reserved claim the allowance defers keeps its
         # reservation while it waits (held, part of reserved), even after the budget ran out

@@ -42,7 +42,7 @@ from .layout import (
     NO_LAG, NWOM_CONVERSION_PENALTY, NWOM_DAYS, NWOM_ORGANIC_PENALTY, NWOM_RATE, ONBOARDING, ORGANIC_RATE,
     PAID_ON_QUALIFICATION, PIPELINE_LAG, PREMIUM_FADE_DAYS, QUALIFICATION_DAYS, REACH_SHARE, RENEWAL_EVERY, RENEWAL_NOTICE,
     REFEREE_MAX_UPLIFT, REFEREE_REWARD, REFEREE_SHARE_UPLIFT, REFERRED_HAZARD_RATIO, REFERRED_MARGIN_PREMIUM,
-    REMINDERS, RESERVING, REWARD_SCALE, S_ANNOYANCE, S_ASKS, S_CHANNELS, S_CONVERSION, S_LINK_SHARING, S_NWOM, S_NWOM_ORGANIC,
+    REMINDERS, RESERVING, CLOSES_OFFER, REWARD_SCALE, S_ANNOYANCE, S_ASKS, S_CHANNELS, S_CONVERSION, S_LINK_SHARING, S_NWOM, S_NWOM_ORGANIC,
     S_OFFER_GONE, S_ORDER, S_SPONTANEOUS, S_TIMING, SEEKER_HAZARD_RATIO, SEEKER_MARGIN_RATIO, SEEKER_MAX_SHARE, SHARE_DETRACTOR,
     SHARE_PASSIVE, SHARE_PROMOTER, SPONTANEOUS_RATE, SPONTANEOUS_TOP, STRONG_TIE_WEIGHT, TIE_STRONG, TIE_WEAK,
     TIMING, TYPE_WEIGHT,
@@ -536,10 +536,13 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
 
         # ---- adopt: today's organic adopters, then today's referred ones, join
         new_referred = new_fraud = 0
-        # paid on qualification a referral made for a reward reserves its claims' company cost
-        # at once; the first that does not fit closes the offer (engine._reserve_rewards)
+        # under a total budget a referral made for a reward commits its claims' company cost at
+        # once (paid on qualification it reserves it, paid on signup it is paid below); the
+        # first that does not fit closes the offer (engine._offer_closes_at, _reserve_rewards)
         offer_open = program_on
         reserving = Q[RESERVING] == 1 and program_on
+        closing = Q[CLOSES_OFFER] == 1 and program_on
+        closed_today = False
         free = M[M_LEFT] - M[M_RESERVED]
         committed = 0.0
         kept = 0
@@ -568,18 +571,26 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                 fraud_blocked[c] = fraud[c] and blocked_if_fraud[c]
                 seeker[c] = seeker_draw[c] < P[SEEKER_MAX_SHARE] * s
                 multiplier[c] = P[SEEKER_HAZARD_RATIO] if seeker[c] else 1.0
-            if reserving and for_reward:   # the offer is open: for_reward says so
+            if closing and for_reward:   # the offer is open: for_reward says so
                 e = np.int64(rewards_earned[referrer] + outstanding[referrer])
                 cost = referrer_reward(Q, e, tier_after, tier_amount) + P[REFEREE_REWARD]
+                claims = 1
                 if fraud[c]:
                     cost = cost + (referrer_reward(Q, e + 1, tier_after, tier_amount) + P[REFEREE_REWARD])
+                    claims += 1
+                if not reserving and len(non_qualifying) > 0:   # paid on signup they claim too, after it
+                    for _ in range(non_qualifying[c]):
+                        cost = cost + (referrer_reward(Q, e + claims, tier_after, tier_amount) + P[REFEREE_REWARD])
+                        claims += 1
                 cost = cost * P[COST_SHARE]
                 if committed + cost <= free + 1e-9:
                     committed += cost
-                    reserve[c] = cost
-                    outstanding[referrer] += 2 if fraud[c] else 1
+                    if reserving:
+                        reserve[c] = cost
+                    outstanding[referrer] += claims
                 else:  # closes the offer: made without a reward, undo what the reward drew
                     offer_open = False
+                    closed_today = not reserving   # paid on signup the referrals before it are paid today
                     K[K_EXHAUSTED_DAY] = day
                     for_reward = False
                     fraud[c] = False
@@ -745,6 +756,9 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                         c = due[i, 0]
                         referees[n_referees] = c
                         n_referees += 1
+                        if closing:   # its claims, counted for today's pricing at adoption, are paid now
+                            outstanding[referred_by[c]] -= 1 + (1 if fraud[c] else 0) + (
+                                non_qualifying[c] if len(non_qualifying) > 0 else 0)
                         if fraud[c]:
                             referees[n_referees] = -1 - c
                             n_referees += 1
@@ -754,7 +768,8 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
                                 n_referees += 1
             # the sides of claims a spent month's allowance deferred come first (filed under
             # the day it refills), then today's; masks: 1 the referrer's, 2 the friend's
-            exhausted_before = K[K_EXHAUSTED_DAY] >= 0
+            # (paid on signup, the referrals before the one that closed the offer today are paid: it fit them)
+            exhausted_before = K[K_EXHAUSTED_DAY] >= 0 and not closed_today
             # a budget that holds deferred claims pays them after it ran out too, as the
             # allowance refills (Budget.holds); while it is spent they wait, today's join them
             holds = Q[RESERVING] == 1 and not math.isnan(P[BUDGET_PER_MONTH])

@@ -34,12 +34,12 @@ I_NAMES = (
     "days", "timing", "delay_days", "fixed_schedule", "reminders", "interval_days", "has_incentive",
     "paid_on_qualification", "qualification_days", "cap_per_referrer", "ends_program", "has_link_draw",
     "has_fraud_draw", "churn_scheduled", "nwom_days", "lag_kind", "lag_valid_days", "premium_fade_days",
-    "channels", "renewal_every", "renewal_notice", "launch_once", "reserving",
+    "channels", "renewal_every", "renewal_notice", "launch_once", "reserving", "closes_offer",
 )
 (DAYS, TIMING, DELAY_DAYS, FIXED_SCHEDULE, REMINDERS, INTERVAL_DAYS, HAS_INCENTIVE, PAID_ON_QUALIFICATION,
  QUALIFICATION_DAYS, CAP_PER_REFERRER, ENDS_PROGRAM, HAS_LINK_DRAW, HAS_FRAUD_DRAW, CHURN_SCHEDULED,
  NWOM_DAYS, LAG_KIND, LAG_VALID_DAYS, PREMIUM_FADE_DAYS, CHANNELS, RENEWAL_EVERY, RENEWAL_NOTICE,
- LAUNCH_ONCE, RESERVING) = range(len(I_NAMES))
+ LAUNCH_ONCE, RESERVING, CLOSES_OFFER) = range(len(I_NAMES))
 
 # timing kinds, lag kinds and channel kinds as numbers
 NEVER_ASK, AT_PURCHASE, ONBOARDING, MILESTONE, CAMPAIGN = range(5)
