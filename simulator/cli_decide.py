@@ -885,6 +885,11 @@ def sensitivity(
                       f"{fmt(row['expected_regret'])}", markup=False)
         for line in copy_lines(result.decision):   # a copy halved each point's best: report.md adds them up, and so here
             out.print(f"  note: {line}", markup=False)
+        from .report.sensitivity import seeds_lead_note
+
+        tied = bool((result.decision["expected_regret"].abs() < 1e-12).all())
+        if not tied and (across := seeds_lead_note(result.flips, decision_metric, console=True)):   # read as sure
+            out.print(f"  note: {across}", markup=False)
         from .report.compare import study_design_notes
         from .report.sensitivity import own_seed_note
 

@@ -580,6 +580,34 @@ def _unmoved_rows(rows) -> bool:
     return bool(len(rows)) and not (rows[["S1", "ST"]].abs() > 0).any(axis=None)
 
 
+def seeds_lead_note(flips: pd.DataFrame, metric: str, console: bool = False) -> str:
+    """Whether the leader's lead across the ranges is told from the luck of the seeds every
+    point shares (sensitivity.seeds_lead), which moves the share of points best and the
+    regret at every point alike: on 4 seeds --seed 5 named one design best at 80% of the
+    points and --seed 3 the other at 87%, with nothing said. '' on one seed (luck_note says
+    what one run a point cannot tell) or before flips.csv kept the interval; ``console``:
+    the console's note, said only where the lead is not told apart."""
+    if not len(flips) or "lead_ci_low" not in flips or not np.isfinite(flips["lead_ci_low"].iloc[0]):
+        return ""
+    row = flips.iloc[0]
+    seeds = "the seeds every point runs on"
+    interval = f"{fmt(row['lead_ci_low'])} to {fmt(row['lead_ci_high'])}"
+    if row["lead_ci_low"] > 0:
+        return "" if console else (
+            f"Over {seeds}, {row['leader']}'s lead on {row['runner_up']} across the ranges is {fmt(row['lead_mean'])} "
+            f"(paired 95% interval {interval}): more than those seeds' luck.")
+    if console:
+        return (f"not told apart on these seeds: {row['leader']}'s lead on {row['runner_up']} across the ranges is "
+                f"{fmt(row['lead_mean'])} (paired 95% CI {interval} over {seeds}); the shares of points best follow "
+                f"their luck as much as the assumptions, and another --seed can name the other design: raise --replicates")
+    return (f"**Not told apart on these seeds.** Over {seeds}, {row['leader']}'s lead on {row['runner_up']} across "
+            f"the ranges is {fmt(row['lead_mean'])}, paired 95% interval {interval}, which reaches 0. A seed's luck that "
+            f"lifts one design lifts it at every point, so the share of points best and the expected regret above follow "
+            f"those seeds as much as the assumptions, and another `--seed` can name the other design. Raise "
+            f"`--replicates` until the interval clears 0 before reading the shares (`refsim compare` tests the designs "
+            f"as given the same way).")
+
+
 def luck_note(luck: float, replicates: int) -> str:
     """How much of the lead's variance over the points may be the runs' own luck, which
     every Sobol index counts as if an assumption had made it."""
@@ -667,6 +695,8 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
               "the assumptions as they turn out.", ""]
     if not tie:
         lines += [DIFFERENT_QUESTION, ""]
+        if across := seeds_lead_note(flips, metric):
+            lines += [across, ""]
     if (same := copies[leader["design"]]) and not tie:
         lines += [f"**{leader['design']} ties with {', '.join(same)}**: the same value at every point, so each point's best "
                   f"is shared between them ({leader['probability_best']:.0%} together, as above); the lead below is "
