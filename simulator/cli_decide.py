@@ -911,6 +911,12 @@ def sensitivity(
             out.print(f"  the size of the lead moves with: {', '.join(sways)}"
                       + ("" if luck == luck else " (one run a point: the runs' luck is in these indices; --replicates 2 or "
                                                  "more tells them apart)"), markup=False)
+        from .report.sensitivity import moved_lead_sentence
+        from .sensitivity import tornado_lead_moves
+
+        moved = {p: m for p, m in tornado_lead_moves(result, decision_metric).items() if p not in hinges and p not in sways}
+        if moved and not tie:   # report.md listed it as moving nothing: its tornado said otherwise
+            out.print(f"  {moved_lead_sentence(moved, result.flips, console=True)}", markup=False)
         unclear = lost_in_luck(result.flips)
         if unclear:
             out.print(f"  not told from the runs' luck at this size: {', '.join(unclear)} (raise --replicates or --samples)",

@@ -17,7 +17,7 @@ from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic
 from ..provenance import study_engine_record
 from ..evaluation import DAY_METRICS, MINIMISED
 from ..parameters import reads
-from ..sensitivity import (ABOVE_ONE, IMPRECISE, MATERIAL, MATTERS, SensitivityResult, lead_immaterial, lead_range_text, SensitivitySettings, decision_drivers, decision_leader, explains, shares_together, lost_in_luck,
+from ..sensitivity import (tornado_lead_moves, ABOVE_ONE, IMPRECISE, MATERIAL, MATTERS, SensitivityResult, lead_immaterial, lead_range_text, SensitivitySettings, decision_drivers, decision_leader, explains, shares_together, lost_in_luck,
                            told_from_luck,
                            tornado_disagreements, tornado_points, files_outside_values)
 from .figure import plt, save
@@ -580,6 +580,22 @@ def _unmoved_rows(rows) -> bool:
     return bool(len(rows)) and not (rows[["S1", "ST"]].abs() > 0).any(axis=None)
 
 
+def moved_lead_sentence(moved: dict, flips: pd.DataFrame, console: bool = False) -> str:
+    """sensitivity.tornado_lead_moves in words: the assumptions the tornado shows moving
+    the lead beyond its luck, though their Sobol share of the lead's variance is small."""
+    leader, runner_up = flips["leader"].iloc[0], flips["runner_up"].iloc[0]
+    # the lead at each end, signed: "narrows by 236.7" was said of a lead that went from -217.8 further below 0
+    each = [f"{'' if console else '`'}{key}{'' if console else '`'} (alone, the lead is {fmt(m['lead_low'])} at "
+            f"{_v(m['low'])} and {fmt(m['lead_high'])} at {_v(m['high'])}: a change of {fmt(m['change'])}, paired 95% "
+            f"interval {fmt(m['ci_low'])} to {fmt(m['ci_high'])} over {m['replicates']} runs)" for key, m in moved.items()]
+    if console:
+        return f"the tornado moves {leader}'s lead on {runner_up} with: " + "; ".join(each)
+    return (f"**The tornado moves {leader}'s lead on {runner_up} with:** " + "; ".join(each) + ". "
+            + ("Each explains" if len(each) > 1 else "It explains") + " little of the lead's variance over the points "
+            "beside the other assumptions (its Sobol share), but moves the lead by more than the tornado's luck: weigh "
+            "its range before deciding.")
+
+
 def seeds_lead_note(flips: pd.DataFrame, metric: str, console: bool = False) -> str:
     """Whether the leader's lead across the ranges is told from the luck of the seeds every
     point shares (sensitivity.seeds_lead), which moves the share of points best and the
@@ -673,7 +689,11 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
     # held at their midpoints by Morris's screen, their Sobol indices are 0 by construction: no finding that they move
     # nothing (base_share, moving the lead from 2,682 to 1,204 in the tornado, was listed as moving neither)
     held = screened_keys(result)
-    calm = [p for p in flips["parameter"] if p not in hinges and p not in sways and p not in unclear and p not in held]
+    # the tornado can show the lead moving beyond its luck where the assumption's share of the lead's variance is small
+    # beside another's: "neither ... moves with: fraud.share" stood beside a tornado moving the lead by 16%
+    moved = {p: m for p, m in tornado_lead_moves(result, metric).items() if p not in hinges and p not in sways}
+    calm = [p for p in flips["parameter"] if p not in hinges and p not in sways and p not in unclear and p not in held
+            and p not in moved]
     luck = float(flips["noise_share"].iloc[0]) if "noise_share" in flips and len(flips) else math.nan
     tie = bool((decision["expected_regret"].abs() < 1e-12).all())   # no design ever loses anything to another
     # the leader has the lowest expected regret (decision_leader); a design best at more points, by small margins, is
@@ -726,6 +746,8 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
             for p in unclear)
             + ". It may move the lead or not: raise `--replicates` (less luck a point) or `--samples` (narrower indices); "
               "tornado.csv shows each assumption alone at the ends of its range, or at each of its choices."]
+    if moved and not tie:
+        lines += ["", moved_lead_sentence(moved, flips)]
     if calm and lead_immaterial(flips) and not tie:
         # a share of a tiny variance: the lead ran from 513.35 to 513.64 on values near 600,000, all of it "explained"
         lines += ["", "**Neither the best design nor the lead moves with:** " + ", ".join(f"`{p}`" for p in calm)
