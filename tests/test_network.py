@@ -1089,6 +1089,13 @@ def test_a_growth_network_refuses_a_mean_above_its_people_and_says_what_it_build
     # a shortfall of rounding alone is said as rounding: 2.5 builds 2 on 20,000 people
     scenario.write_text(f"population: {{size: 20000, initial_customers: 5}}\nnetwork: {{kind: {kind}, mean_degree: 2.5}}\n")
     assert "rounded half up (1), so about 2" in growth_note(load_scenario(scenario))
+    # and an odd mean rounds up: 7 runs as 8 (m = 4 either way, the same network on a seed), which is said
+    seven, eight = (load_scenario(scenario).model_copy(update={"network": load_scenario(scenario).network.model_copy(
+        update={"mean_degree": mean})}) for mean in (7, 8))
+    assert np.array_equal(network_for(seven.network, 2000, 3).indices, network_for(eight.network, 2000, 3).indices)
+    assert ("builds a mean degree of 8.0, above the 7 asked: each newcomer adds a whole number of ties, mean_degree / 2 "
+            "rounded half up (4), so 7 runs as 8 does") in growth_note(seven)
+    assert growth_note(eight) == ""
 
 
 def test_a_snap_export_header_is_a_comment_and_its_graph_is_read(tmp_path):
@@ -1170,3 +1177,42 @@ def test_ids_written_in_hex_are_refused_by_every_reader(tmp_path, text):
     for variant in (text, "# an export\n" + text, text.replace(" ", "\t", 1)):
         with pytest.raises(ScenarioError, match="integer ids"):
             load_edgelist(write(tmp_path, variant))
+
+
+def test_a_configuration_network_that_realises_far_fewer_ties_than_its_degrees_ask_is_said(tmp_path):
+    """A hub given 150 friends of 200 people got 84 to 104 (self-loops and repeated ties
+    are erased), the mean fell from 3.74 to about 3.36, and validate said "valid". The note
+    gives the mean the first replicate's network realises, which is the run's own network
+    (checked against the engine's), and says nothing where the loss is small."""
+    from simulator.engine import Engine
+    from simulator.report.text import configuration_note
+    from simulator.rng import replicate_seeds
+    from simulator.scenario_io import load_scenario
+
+    path = tmp_path / "hub.yaml"
+    path.write_text("seed: 4\npopulation: {size: 200, initial_customers: 5}\n"
+                    f"network: {{kind: configuration, degrees: [150, {', '.join(['3'] * 198)}, 4]}}\n")
+    scenario = load_scenario(path)
+    realised = Engine(scenario, seed=replicate_seeds(4, 1)[0]).network.indptr[-1] / 200
+    assert realised < 0.95 * 3.74   # the erased model loses more than 5% here
+    assert (f"realises a mean degree of {realised:.2f} against the 3.74 its degrees ask "
+            f"({1 - realised / 3.74:.0%} fewer ties") in configuration_note(scenario)
+    path.write_text("seed: 4\npopulation: {size: 2000, initial_customers: 5}\n"
+                    "network: {kind: configuration, mean_degree: 10, degree_distribution: poisson}\n")
+    assert configuration_note(load_scenario(path)) == ""
+
+
+def test_a_block_the_population_leaves_empty_is_refused_in_one_line():
+    """block_shares [0.995, 0.005] of 100 people gave blocks of 100 and 0: the one block
+    left ignored within_share, the graph ran as a plain random one, and validate said
+    "valid". By largest remainders 0.5 and 99.5 people round to 0 and 100; 0.01 of them
+    gives the second block its one person."""
+    cfg = TypeAdapter(NetworkConfig).validate_python({"kind": "stochastic_block", "mean_degree": 4,
+                                                     "block_shares": [0.995, 0.005], "within_share": 0.5})
+    with pytest.raises(ScenarioError, match=r"network\.block_shares: block 1 \(0\.005 of the shares\) has no one among "
+                                            r"100 people; valid: .*at least 0\.01 of the shares' sum"):
+        build_network(cfg, 100, Streams(1)("network"), Streams(1)("ties"))
+    # 99 and 1 people: built, with no ties inside the block of one (within_share 0)
+    kept = TypeAdapter(NetworkConfig).validate_python({"kind": "stochastic_block", "mean_degree": 1.5,
+                                                      "block_shares": [0.99, 0.01], "within_share": 0})
+    assert build_network(kept, 100, Streams(1)("network"), Streams(1)("ties")).n == 100

@@ -455,8 +455,8 @@ def _lattice_tie_kept(u, w, n, half, lattice_kept):
 
 def _blocks(cfg, n: int, source) -> tuple[np.ndarray, np.ndarray, float]:
     """The blocks' sizes, each block's tie probability inside it and the one between
-    blocks (see _stochastic_block); refused where a probability would pass 1, or a block
-    of one person is to have friends inside it."""
+    blocks (see _stochastic_block); refused where a probability would pass 1, a block of
+    one person is to have friends inside it, or a block holds nobody."""
     _mean_within(cfg.mean_degree, n, source)   # first: more friends than people is the plainer mistake
     shares = np.asarray(cfg.block_shares, dtype=np.float64)
     exact = shares / shares.sum() * n
@@ -464,6 +464,12 @@ def _blocks(cfg, n: int, source) -> tuple[np.ndarray, np.ndarray, float]:
     short = n - sizes.sum()
     if short:
         sizes[np.argsort(-(exact - sizes), kind="stable")[:short]] += 1
+    if np.any(sizes == 0) and n:
+        # a block of nobody: with one block left its within_share was ignored and the graph ran as a plain random one
+        empty = int(np.flatnonzero(sizes == 0)[0])
+        raise _impossible(f"block {empty} ({shares[empty]:g} of the shares) has no one among {n} people; valid: a share "
+                          f"that gives it at least one person (at least {shares.sum() / n:.3g} of the shares' sum) or "
+                          f"fewer blocks", source, "network.block_shares")
     d = float(cfg.mean_degree)
     occupied = sizes[sizes > 0]
     within = float(cfg.within_share) if len(occupied) > 1 else 1.0
