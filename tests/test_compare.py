@@ -966,7 +966,8 @@ def test_designs_that_differ_in_an_assumption_of_the_program_block_are_said_to_c
     assert "sure differs from onboarding (or the design named beside a value) beyond its program, in " \
            "program.timing.reach_share (0.6 vs 0.9, against milestone)" in line, line
     assert world_lines(wrap(milestone, onboarding, sure))[0].startswith(
-        "note: sure differs from milestone beyond its program, in program.timing.reach_share (0.6 vs 0.9):")
+        "note: sure differs from milestone beyond its program, in program.timing.reach_share (0.6 vs 0.9) (the other "
+        "design's value first):")   # sure's 0.9 read as milestone's where the names come in the other order
     note = world_note(wrap(onboarding, milestone, sure))
     assert "**sure** in program.timing.reach_share (0.6 vs 0.9, against milestone)" in note
     assert "from **onboarding** (or the design named beside a value):" in note, note

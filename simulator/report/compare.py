@@ -1261,11 +1261,15 @@ def _from_whom(reference: str, listed: str) -> str:
 
 def _differing_lines(designs, differences, sentence: str, reference) -> list[str]:
     """A console line per design but ``reference`` (a scenario) whose ``differences`` from
-    it are not empty: ``sentence`` with its name, the reference's and the first three keys."""
+    it are not empty: ``sentence`` with its name, the reference's and the first three keys
+    (each key's values given as the other design's, then this one's, which is said)."""
     lines = []
     for design in designs:
         if design.scenario is not reference and (keys := differences(reference, design.scenario)):
             listed = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+            # "default differs from calibrated ..., in direct (0.1599 vs 0.1)" read 0.1599 as default's, which was 0.1
+            if " vs " in listed:
+                listed += " (the other design's value first)"
             lines.append(sentence.format(name=design.scenario.name, reference=_from_whom(reference.name, listed),
                                          listed=listed))
     return lines
