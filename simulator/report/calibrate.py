@@ -66,6 +66,8 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
             "predictive_misfit": calibration.misfit,
             # calibrate.pilot_outliers: the pilot's counts beyond every run at posterior draws
             "pilot_outliers": calibration.outliers,
+            # calibrate.pilot_isolation: the pilot's nearest run against the runs' own nearest
+            "pilot_isolation": calibration.isolation,
             "pilot_first_date": pilot.attrs.get("first_date"),
             "fit": [p.describe() for p in calibration.parameters], "settings": vars(settings), "forecast_draws": draws,
             # which posterior draws the forecast ran: spread over posterior.csv, not its first rows
@@ -216,7 +218,7 @@ def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str, de
 
     import yaml
 
-    from ..calibrate import MISFIT
+    from ..calibrate import CHECK_RUNS, MISFIT
 
     scenario, values = calibrated_scenario(calibration, base, data_file), calibrated_values(calibration)
     lines = [f"The scenario {base.name} with each key refsim calibrate fitted to {Path(data_file).name} at its "
@@ -225,7 +227,9 @@ def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str, de
         lines.append(f"  {p.key} = {values[p.key]:g} "
                      f"({parameter_text(p, row['low'])} – {parameter_text(p, row['high'])})")
     if not reproduces(calibration):
-        beyond = f"; the pilot's {outliers_text(calibration)}" if calibration.misfit < MISFIT else ""
+        beyond = ((f"; the pilot's {outliers_text(calibration)}" if calibration.outliers else
+                   f"; of {CHECK_RUNS} runs at posterior draws {isolation_text(calibration)}")
+                  if calibration.misfit < MISFIT else "")
         lines.append(f"WARNING: the model did not reproduce the pilot (predictive_misfit {calibration.misfit:.3g}"
                      f"{beyond}); read report.md before using these values.")
     if edges := at_the_edge(calibration):   # report.md and the console said it; the file sent to optimize did not
@@ -446,7 +450,20 @@ def reproduces(calibration: Calibration) -> bool:
     MISFIT (or none measured) and no count of the pilot beyond every run (pilot_outliers)."""
     from ..calibrate import MISFIT
 
-    return not calibration.misfit >= MISFIT and not calibration.outliers
+    return not calibration.misfit >= MISFIT and not calibration.outliers and not isolated(calibration)
+
+
+def isolated(calibration: Calibration) -> bool:
+    """Whether the pilot lies farther from its nearest run at posterior draws than any run
+    from its own nearest (calibrate.pilot_isolation)."""
+    return bool(getattr(calibration, "isolation", {}).get("isolated", False))
+
+
+def isolation_text(calibration: Calibration) -> str:
+    """pilot_isolation in words: "its nearest run lies 6.7 from it ..."."""
+    found = calibration.isolation
+    return (f"the nearest of them lies {found['pilot_nearest']:.2f} from it on the fit's statistics, farther than any run "
+            f"lies from its own nearest (at most {found['runs_nearest']:.2f})")
 
 
 def outliers_text(calibration: Calibration) -> str:
@@ -469,6 +486,14 @@ def misfit_sentence(calibration: Calibration) -> str:
     from ..calibrate import CHECK_RUNS, MISFIT
 
     if not calibration.misfit >= MISFIT:
+        if not calibration.outliers and isolated(calibration):
+            return (f"The model may not reproduce the pilot: of {CHECK_RUNS} runs at posterior draws, "
+                    f"{isolation_text(calibration)}, as a pilot the model could have made does only about 1 time in "
+                    f"{CHECK_RUNS + 1}. `predictive_misfit`, {calibration.misfit:.2f}, passes because the runs lie far "
+                    f"from each other too, as a wide posterior makes them (a fit stopped after few generations, or "
+                    f"keys that trade off). Check the pilot's counts and units against the scenario (population, "
+                    f"organic adoption, how many are asked), and fit more generations or fewer keys, before reading "
+                    f"the intervals or the forecast.")
         if not calibration.outliers:
             return ""
         columns = list(dict.fromkeys(f"`{o['column']}`" for o in calibration.outliers))
