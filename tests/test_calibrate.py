@@ -822,6 +822,26 @@ def test_a_pilot_counting_more_people_than_the_population_is_refused_before_the_
     check_fit(base, pilot_counts(stocks.assign(customers=[60, 62, 63, 64, 65])), parameters, pilot="pilot.csv")
 
 
+def _true_and_doubled_fits(sets: list[str], truth_sets: list[str], fit: list[str]):
+    """A 42-day pilot of the default scenario with ``sets`` at ``truth_sets``, fitted on
+    ``fit`` (30 particles, 3 generations, seed 2) as it is and with every count doubled:
+    (the base scenario, the settings, the doubled pilot, the true fit, the doubled fit)."""
+    from simulator.scenario_io import load_scenario
+
+    from .conftest import SCENARIOS
+
+    base = load_scenario(SCENARIOS / "default.yaml", [*sets, "days=120"])
+    truth = load_scenario(SCENARIOS / "default.yaml", [*sets, "days=42", *truth_sets])
+    columns = ["new_organic", "new_referred", "shares", "asks"]
+    pilot = pd.DataFrame(run_replicate(truth, 0, 7).daily, columns=list(DAILY_COLUMNS))[columns]
+    pilot.insert(0, "day", np.arange(len(pilot)))
+    parameters = parse_parameters(fit, base, source="--fit")
+    settings = CalibrationSettings(population_size=30, generations=3)
+    doubled = pilot.iloc[1:].assign(**{c: pilot[c] * 2 for c in columns})
+    return (base, settings, doubled, calibrate(base, pilot.iloc[1:], parameters, settings=settings, seed=2),
+            calibrate(base, doubled, parameters, settings=settings, seed=2))
+
+
 def test_a_pilot_farther_from_every_run_than_any_run_from_its_nearest_is_said_though_no_count_is_beyond():
     """A pilot with every count doubled, fitting base_share and the direct channel's
     conversion (keys that trade off, and a fit of 3 generations, leave a wide posterior):
@@ -834,28 +854,15 @@ def test_a_pilot_farther_from_every_run_than_any_run_from_its_nearest_is_said_th
     way alone, no true one."""
     from simulator.calibrate import pilot_isolation
     from simulator.report.calibrate import reproduces
-    from simulator.scenario_io import load_scenario
-
-    from .conftest import SCENARIOS
 
     # the rule on four runs in a row, 1 apart: a pilot 0.5 from one lies within; 2 from the last, beyond
     runs = [{"a": float(k)} for k in range(4)]
     assert pilot_isolation(runs, {"a": 1.5}) == {"pilot_nearest": 0.5, "runs_nearest": 1.0, "isolated": False}
     assert pilot_isolation(runs, {"a": 5.0}) == {"pilot_nearest": 2.0, "runs_nearest": 1.0, "isolated": True}
-    sets = ["population.size=4000", "population.initial_customers=150"]
-    base = load_scenario(SCENARIOS / "default.yaml", [*sets, "days=120"])
-    truth = load_scenario(SCENARIOS / "default.yaml", [*sets, "days=42", "program.base_share=0.3",
-                                                       "program.default_conversion.direct=0.15"])
-    columns = ["new_organic", "new_referred", "shares", "asks"]
-    pilot = pd.DataFrame(run_replicate(truth, 0, 7).daily, columns=list(DAILY_COLUMNS))[columns]
-    pilot.insert(0, "day", np.arange(len(pilot)))
-    parameters = parse_parameters(["program.base_share=0.05:0.6", "program.default_conversion.direct=0.03:0.4"], base,
-                                  source="--fit")
-    settings = CalibrationSettings(population_size=30, generations=3)
-    fit = calibrate(base, pilot.iloc[1:], parameters, settings=settings, seed=2)
+    *_, fit, wrong = _true_and_doubled_fits(["population.size=4000", "population.initial_customers=150"],
+                                           ["program.base_share=0.3", "program.default_conversion.direct=0.15"],
+                                           ["program.base_share=0.05:0.6", "program.default_conversion.direct=0.03:0.4"])
     assert not fit.isolation["isolated"] and reproduces(fit) and fit_check_sentence(fit)
-    doubled = pilot.iloc[1:].assign(**{c: pilot[c] * 2 for c in columns})
-    wrong = calibrate(base, doubled, parameters, settings=settings, seed=2)
     assert wrong.misfit < MISFIT and wrong.outliers == []   # what the two checks before said: nothing
     assert wrong.isolation["isolated"] and wrong.isolation["pilot_nearest"] > wrong.isolation["runs_nearest"]
     assert not reproduces(wrong) and fit_check_sentence(wrong) == ""
@@ -870,24 +877,12 @@ def test_a_pilot_count_beyond_every_run_at_posterior_draws_is_said_though_the_po
     twice too high, called a fit. Each statistic is now checked on its own; the true pilot
     raises nothing."""
     from simulator.report.calibrate import reproduces
-    from simulator.scenario_io import load_scenario
 
-    from .conftest import SCENARIOS
-
-    sets = ["population.size=4000", "population.initial_customers=150", "acquisition.organic_rate=0.0002"]
-    base = load_scenario(SCENARIOS / "default.yaml", [*sets, "days=120"])
-    truth = load_scenario(SCENARIOS / "default.yaml", [*sets, "days=42", "program.base_share=0.3",
-                                                       "word_of_mouth.spontaneous_rate=0.015"])
-    columns = ["new_organic", "new_referred", "shares", "asks"]
-    pilot = pd.DataFrame(run_replicate(truth, 0, 7).daily, columns=list(DAILY_COLUMNS))[columns]
-    pilot.insert(0, "day", np.arange(len(pilot)))
-    parameters = parse_parameters(["program.base_share=0.05:0.6", "word_of_mouth.spontaneous_rate=0.001:0.05:log"], base,
-                                  source="--fit")
-    settings = CalibrationSettings(population_size=30, generations=3)
-    fit = calibrate(base, pilot.iloc[1:], parameters, settings=settings, seed=2)
+    base, settings, doubled, fit, wrong = _true_and_doubled_fits(
+        ["population.size=4000", "population.initial_customers=150", "acquisition.organic_rate=0.0002"],
+        ["program.base_share=0.3", "word_of_mouth.spontaneous_rate=0.015"],
+        ["program.base_share=0.05:0.6", "word_of_mouth.spontaneous_rate=0.001:0.05:log"])
     assert fit.outliers == [] and reproduces(fit) and fit_check_sentence(fit)
-    doubled = pilot.iloc[1:].assign(**{c: pilot[c] * 2 for c in columns})
-    wrong = calibrate(base, doubled, parameters, settings=settings, seed=2)
     assert wrong.misfit < MISFIT        # what the pooled ratio says (1.98 on this seed): nothing flagged before
     asks = next(o for o in wrong.outliers if o["column"] == "asks")
     assert asks["pilot"] == doubled["asks"].sum() and asks["pilot"] > asks["runs_high"]   # beyond every run
