@@ -1193,6 +1193,9 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     everyone = small(name="third-month", program={"timing": {"kind": "milestone", "schedule": "fixed", "delay_days": 61,
                                                              "reach_share": 1}})
     assert "tenure alone" not in assumption_note(wrap(small(name="onboarding"), everyone))
+    # and it has no reach to test: the command varied reach_share down to 0.3, a value the docs call churn counted twice
+    assert "reach_share=" not in assumption_note(wrap(small(name="onboarding"), everyone))
+    assert "--uncertain program.timing.reach_share=0.3:1" in assumption_note(wrap(small(name="onboarding"), tenure))
 
 
 def test_a_ranking_of_a_friend_reward_names_the_uplifts_it_rests_on():
