@@ -539,9 +539,10 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
             lines.append(cut.removeprefix(f"{scenario.name}'s ").replace("`", ""))
         left = never_spent(runs, incentive)
         if math.isfinite(left) and left >= 0.01 * incentive.budget:
+            why = ("claims that never came, room too small for the next referral; it reopens nothing"
+                   if incentive.paid_on == "qualification" else "room too small for the next referral's rewards")
             lines.append(f"unspent: {fmt(left)} of the {fmt(incentive.budget)} on average where it ran out (budget less "
-                         f"reward_cost and the discounted rewards_owed: claims that never came, room too small for the "
-                         f"next referral; it reopens nothing)")
+                         f"reward_cost and the discounted rewards_owed: {why})")
     monthly = getattr(incentive, "budget_per_month", None)
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
         allowed = monthly * months_begun(scenario.days)  # months begun by the last day

@@ -561,7 +561,8 @@ class Scenario(Strict):
                 # as "one reward", ended the program at the first referral and paid nothing
                 share = self.program.cost_share()
                 smallest = min((r * share for r in _referral_sizes(incentive) if r > 0), default=0.0)
-                if 0 < incentive.budget < smallest:
+                # within rounding: (5 + 7) x 0.4 is 4.800000000000001, and the 4.8 the error asked for was refused
+                if 0 < incentive.budget < smallest - 1e-9:
                     what = (f"one referral's rewards ({smallest:g}: a referral commits both sides at once)"
                             if incentive.referee_reward > 0 else f"one reward ({smallest:g})")
                     raise ValueError(f"program.incentive.budget: {incentive.budget:g} is below {what}; give at least {smallest:g} or no budget")

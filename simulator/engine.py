@@ -858,7 +858,8 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         kept = None
         # reserved claims are paid after it; paid on signup, so are those of the referrals before the one that closed
         # the offer today (they fit what it had left)
-        if self.budget.exhausted_day is None or self.budget.reserving or self._closed_on == day:
+        if (self.budget.exhausted_day is None or self.budget.reserving or self.budget.holds
+                or self._closed_on == day):
             affordable[owes], cost, kept_owed = self.budget.pay(requested[owes], day)
             if kept_owed is not None:
                 kept = np.zeros(owes.shape, bool)

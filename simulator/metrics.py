@@ -216,9 +216,11 @@ def rewards_owed(engine, joined: np.ndarray | None = None, due: float | None = N
     what is left of it, and none once it ran out, unless they were reserved before it
     (paid on qualification: a budget commits rewards when referrals are made, and what
     is left holds what it reserved). The rest is unpaid (run_summary)."""
-    if engine.budget_exhausted_day is not None and not engine.budget.reserving:
+    if engine.budget_exhausted_day is not None and not (engine.budget.reserving or engine.budget.holds):
         return 0.0
-    return min(rewards_due_after(engine, joined) if due is None else due, engine.budget.left)
+    # a budget spent to the cent can be left at -2.8e-14: that read as rewards owed of -2.8e-14, and as much unpaid
+    left = engine.budget.left if engine.budget.left > 1e-9 else 0.0
+    return min(rewards_due_after(engine, joined) if due is None else due, left)
 
 
 def rewards_due_after(engine, joined: np.ndarray | None = None) -> float:

@@ -837,8 +837,15 @@ def _validated(**changes):
                                                             {"after": 2, "referrer_reward": 5}],
                                 "referee_reward": 5, "reward_type": "cash", "budget": 54}}},
      "program.incentive.budget: 54 is below one referral's rewards (55"),
+    # (5 + 7) x 0.4 is 4.800000000000001 in floating point: the 4.8 the error asks for is accepted
+    ({"program": {"incentive": {"kind": "double_sided", "referrer_reward": 5, "referee_reward": 7,
+                                "reward_type": "credit", "paid_on": "signup", "budget": 4.8}}},
+     {"program": {"incentive": {"kind": "double_sided", "referrer_reward": 5, "referee_reward": 7,
+                                "reward_type": "credit", "paid_on": "signup", "budget": 4.79}}},
+     "program.incentive.budget: 4.79 is below one referral's rewards (4.8: a referral commits both sides at once); "
+     "give at least 4.8"),
 ], ids=["initial-count", "initial-ids", "initial-ids-once", "influencers", "campaign-day", "tiers", "budget-in-company-money",
-        "budget-a-whole-referral", "budget-a-whole-referral-on-signup", "budget-a-first-tiered-referral"])
+        "budget-a-whole-referral", "budget-a-whole-referral-on-signup", "budget-a-first-tiered-referral", "budget-at-its-least-within-rounding"])
 def test_the_last_valid_value_is_accepted_and_the_next_refused(ok, bad, words):
     """Each check's own message says what is valid ('valid: 0..size', 'valid ids are
     0..size-1', 'valid: 1..days', 'strictly increase', a budget in company money, face

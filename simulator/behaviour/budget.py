@@ -19,7 +19,10 @@ left, exhausted or not; what a void claim does not use stays free but reopens no
 exhausted budget. With a monthly allowance as well (``holds``), a claim the allowance
 defers keeps its cost reserved (``held``) until it is paid as the allowance refills, even
 after the budget ran out: exhaustion stops new reservations, not those payments.
-Paid on signup reservation and payment coincide: nothing is reserved.
+Paid on signup reservation and payment coincide: nothing is reserved, but a claim the
+allowance defers is held all the same (``holds`` with a total budget and an allowance,
+whenever the reward is paid), so that the offer closes where the budget cannot pay a
+referral beside the claims still waiting, and those claims are paid as it refills.
 """
 
 from __future__ import annotations
@@ -55,7 +58,9 @@ class Budget:
         self.reserved = 0.0  # company cost of the rewards promised and not yet fallen due
         # with a monthly allowance as well, a reserved claim the allowance defers keeps its
         # reservation while it waits (held, part of reserved), even after the budget ran out
-        self.holds = self.reserving and self.per_month is not None
+        # paid on signup too: the offer's check ignored the claims the allowance held back, and a budget of 450 paid
+        # 450 and owed 10 more; and those claims were lost on the day it closed the offer, though they fit it
+        self.holds = not none and incentive.budget is not None and self.per_month is not None
         self.held = 0.0
         self.committed = 0.0  # the most spent + reserved ever was: a budget above it makes the same run
         self.spent = 0.0

@@ -772,7 +772,7 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             exhausted_before = K[K_EXHAUSTED_DAY] >= 0 and not closed_today
             # a budget that holds deferred claims pays them after it ran out too, as the
             # allowance refills (Budget.holds); while it is spent they wait, today's join them
-            holds = Q[RESERVING] == 1 and not math.isnan(P[BUDGET_PER_MONTH])
+            holds = Q[CLOSES_OFFER] == 1 and not math.isnan(P[BUDGET_PER_MONTH])
             n_deferred = 0
             if program_on or (holds and exhausted_before):
                 buf, n_deferred = qu.take(heads, tails, pool, meta, qu.DEFERRED, day, buf)
@@ -909,13 +909,13 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
     earned = claims_earned(referees, masks, referred_by, rewards_earned, batch)
     # a budget that holds deferred claims (Budget.holds) releases what the last try held:
     # those claims come first here
-    holds = Q[RESERVING] == 1 and not math.isnan(P[BUDGET_PER_MONTH])
+    holds = Q[CLOSES_OFFER] == 1 and not math.isnan(P[BUDGET_PER_MONTH])
     if holds:
         M[M_RESERVED] -= M[M_HELD]
         M[M_HELD] = 0.0
     # others' reservations are not for these claims; reserved claims are paid after it ran out
     budget_left = M[M_LEFT] - M[M_RESERVED]
-    limit = -1.0 if exhausted and Q[RESERVING] == 0 else min(budget_left, month_left(P, M, day)) + 1e-9
+    limit = -1.0 if exhausted and Q[RESERVING] == 0 and not holds else min(budget_left, month_left(P, M, day)) + 1e-9
     running, cost, paid, fraud_cost, refused_cost = 0.0, 0.0, 0, 0.0, 0.0
     refused, short, first_refused = False, False, 0.0
     held, kept, lost_any = 0.0, False, False

@@ -2023,12 +2023,15 @@ def milestone_cut_short(runs, scenario) -> str:
 
 
 def never_spent(runs, incentive) -> float:
-    """Paid on qualification, the mean over the runs whose budget ran out of what it will
+    """Under a total budget, the mean over the runs whose budget ran out of what it will
     never spend: budget − reward_cost − rewards_owed (NaN where there is none to say). The
     money freed by claims that never come (friends who leave before qualifying, blocked
     fake accounts) reopens no budget that ran out: with fraud a $50,000 budget ran out on
     day 11 having spent $46,180, and no line said the rest was never spent."""
-    if not reserves(incentive) or not {"budget_exhausted_day", "reward_cost", "rewards_owed"} <= set(runs.columns):
+    # paid on signup too: a budget closes the offer at the first referral it cannot pay, and the room too small for it
+    # stays unspent (the line was given for the qualification design of two identical runs alone)
+    if (getattr(incentive, "budget", None) is None
+            or not {"budget_exhausted_day", "reward_cost", "rewards_owed"} <= set(runs.columns)):
         return math.nan
     ran_out = runs[np.isfinite(runs["budget_exhausted_day"].to_numpy(dtype=float))]
     if not len(ran_out):
@@ -2042,6 +2045,10 @@ def never_spent_sentence(runs, incentive) -> str:
     left = never_spent(runs, incentive)
     if not math.isfinite(left) or left < 0.01 * incentive.budget:
         return ""
+    if not reserves(incentive):   # paid on signup nothing is reserved: what is left is the room the offer closed on
+        return (f" Where it ran out, about {fmt(left)} ({left / incentive.budget:.0%}) of it goes unspent (budget less "
+                f"`reward_cost` and `rewards_owed`, on average): room too small for the next referral's rewards, which "
+                f"closed the offer.")
     return (f" Where it ran out, about {fmt(left)} ({left / incentive.budget:.0%}) of it goes unspent (budget less "
             f"`reward_cost` and `rewards_owed`, on average; `rewards_owed` is discounted, so part of this is the wait "
             f"for what is still owed): what claims that never came had reserved (friends who left before qualifying, "
