@@ -914,10 +914,13 @@ def sensitivity(
         from .report.sensitivity import moved_lead_sentence
         from .sensitivity import tornado_lead_moves
 
-        moved = {p: m for p, m in tornado_lead_moves(result, decision_metric).items() if p not in hinges and p not in sways}
+        unclear = lost_in_luck(result.flips)
+        from .report.sensitivity import screened_keys
+
+        placed = {*hinges, *sways, *unclear, *screened_keys(result)}   # as report.md: each said once
+        moved = {p: m for p, m in tornado_lead_moves(result, decision_metric).items() if p not in placed}
         if moved and not tie:   # report.md listed it as moving nothing: its tornado said otherwise
             out.print(f"  {moved_lead_sentence(moved, result.flips, console=True)}", markup=False)
-        unclear = lost_in_luck(result.flips)
         if unclear:
             out.print(f"  not told from the runs' luck at this size: {', '.join(unclear)} (raise --replicates or --samples)",
                       markup=False)

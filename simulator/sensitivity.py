@@ -850,8 +850,8 @@ def seeds_lead(leads, drawn: np.ndarray) -> dict[str, float]:
     """The leader's lead across the ranges, seed by seed: ``leads`` is [point, seed] of the
     leader's value less the runner-up's (larger is better), every point on the same seeds;
     each seed's lead averaged over the points drawn afresh (``drawn``), and the t-interval
-    of their mean over the seeds (``lead_mean``, ``lead_ci_low``, ``lead_ci_high``; NaN on
-    one seed). A seed's luck that lifts one design at every point moves the share of points
+    of their mean over the seeds (``lead_mean``, ``lead_ci_low``, ``lead_ci_high``; the
+    interval NaN on one seed). A seed's luck that lifts one design at every point moves the share of points
     best and the regret with it, which no index counts (noise_share leaves it out): on 4
     seeds, --seed 5 named one design best at 80% of the points and --seed 3 the other at
     87%, where compare called them not told apart."""

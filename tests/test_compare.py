@@ -1192,9 +1192,14 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
             "a milestone that is tenure alone (`schedule: fixed`) is reached by all of them, 1") in note, note
     everyone = small(name="third-month", program={"timing": {"kind": "milestone", "schedule": "fixed", "delay_days": 61,
                                                              "reach_share": 1}})
-    assert "tenure alone" not in assumption_note(wrap(small(name="onboarding"), everyone))
+    assert "is reached by all of them, 1" not in assumption_note(wrap(small(name="onboarding"), everyone))   # given
     # and it has no reach to test: the command varied reach_share down to 0.3, a value the docs call churn counted twice
     assert "reach_share=" not in assumption_note(wrap(small(name="onboarding"), everyone))
+    assert ("a milestone of tenure alone (`schedule: fixed`, `reach_share` 1) is asked of the customers who are still "
+            "there by then (those who leave before it are never asked: `churn.monthly_rate` 0.05, which costs a later "
+            "milestone more) and score at least `min_satisfaction` (7)") in assumption_note(
+        wrap(small(name="onboarding"), everyone))   # not "reach_share 1, an assumption about your product"
+    assert "an assumption about your product" not in assumption_note(wrap(small(name="onboarding"), everyone))
     assert "--uncertain program.timing.reach_share=0.3:1" in assumption_note(wrap(small(name="onboarding"), tenure))
 
 

@@ -1088,7 +1088,8 @@ def test_a_growth_network_refuses_a_mean_above_its_people_and_says_what_it_build
         assert (said[mean] in note) if mean in said else note == "", note
     # a shortfall of rounding alone is said as rounding: 2.5 builds 2 on 20,000 people
     scenario.write_text(f"population: {{size: 20000, initial_customers: 5}}\nnetwork: {{kind: {kind}, mean_degree: 2.5}}\n")
-    assert "rounded half up (1), so about 2" in growth_note(load_scenario(scenario))
+    assert "below the 2.5 asked: each newcomer adds a whole number of ties, mean_degree / 2 rounded half up (1), so 2.5 " \
+           "runs as 2 does" in growth_note(load_scenario(scenario))
     # and an odd mean rounds up: 7 runs as 8 (m = 4 either way, the same network on a seed), which is said
     seven, eight = (load_scenario(scenario).model_copy(update={"network": load_scenario(scenario).network.model_copy(
         update={"mean_degree": mean})}) for mean in (7, 8))
@@ -1096,6 +1097,9 @@ def test_a_growth_network_refuses_a_mean_above_its_people_and_says_what_it_build
     assert ("builds a mean degree of 8.0, above the 7 asked: each newcomer adds a whole number of ties, mean_degree / 2 "
             "rounded half up (4), so 7 runs as 8 does") in growth_note(seven)
     assert growth_note(eight) == ""
+    # whatever the share: 21 runs as 22 (4.8% above) was said of nothing
+    twenty_one = seven.model_copy(update={"network": seven.network.model_copy(update={"mean_degree": 21})})
+    assert "above the 21 asked" in growth_note(twenty_one) and "so 21 runs as 22 does" in growth_note(twenty_one)
 
 
 def test_a_snap_export_header_is_a_comment_and_its_graph_is_read(tmp_path):
@@ -1205,14 +1209,34 @@ def test_a_configuration_network_that_realises_far_fewer_ties_than_its_degrees_a
 def test_a_block_the_population_leaves_empty_is_refused_in_one_line():
     """block_shares [0.995, 0.005] of 100 people gave blocks of 100 and 0: the one block
     left ignored within_share, the graph ran as a plain random one, and validate said
-    "valid". By largest remainders 0.5 and 99.5 people round to 0 and 100; 0.01 of them
-    gives the second block its one person."""
+    "valid". By largest remainders 0.5 and 99.5 people round to 0 and 100; a block whose
+    people have friends inside it needs two (0.02 of the shares)."""
     cfg = TypeAdapter(NetworkConfig).validate_python({"kind": "stochastic_block", "mean_degree": 4,
                                                      "block_shares": [0.995, 0.005], "within_share": 0.5})
     with pytest.raises(ScenarioError, match=r"network\.block_shares: block 1 \(0\.005 of the shares\) has no one among "
-                                            r"100 people; valid: .*at least 0\.01 of the shares' sum"):
+                                            r"100 people; valid: a share that gives it at least 2 people \(at least "
+                                            r"0\.02 of the shares' sum\)"):   # one person is refused next, with friends
         build_network(cfg, 100, Streams(1)("network"), Streams(1)("ties"))
     # 99 and 1 people: built, with no ties inside the block of one (within_share 0)
     kept = TypeAdapter(NetworkConfig).validate_python({"kind": "stochastic_block", "mean_degree": 1.5,
                                                       "block_shares": [0.99, 0.01], "within_share": 0})
     assert build_network(kept, 100, Streams(1)("network"), Streams(1)("ties")).n == 100
+
+
+def test_a_sweep_of_odd_growth_means_says_they_run_as_the_even_mean_they_round_to():
+    """A sweep over mean_degree 6, 7 and 8 on a growth network named 7 best, tied with 8
+    in every replicate: 7 builds 8's network (mean_degree / 2 ties per newcomer, rounded
+    half up), which the sweep's report did not say."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from simulator.report.sweep import rounded_degree_note
+
+    sweep = SimpleNamespace(base=SimpleNamespace(network=SimpleNamespace(kind="powerlaw_cluster")),
+                            spec=SimpleNamespace(parameters={"network.mean_degree": None}))
+    frame = pd.DataFrame({"network.mean_degree": [6, 6, 7, 7, 8, 8]})
+    assert "so a point runs as the even mean it rounds to (7 as 8)" in rounded_degree_note(sweep, frame)
+    assert rounded_degree_note(sweep, frame[frame["network.mean_degree"] != 7]) == ""
+    sweep.base.network.kind = "erdos_renyi"   # a random graph builds any mean
+    assert rounded_degree_note(sweep, frame) == ""

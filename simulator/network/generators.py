@@ -465,11 +465,15 @@ def _blocks(cfg, n: int, source) -> tuple[np.ndarray, np.ndarray, float]:
     if short:
         sizes[np.argsort(-(exact - sizes), kind="stable")[:short]] += 1
     if np.any(sizes == 0) and n:
-        # a block of nobody: with one block left its within_share was ignored and the graph ran as a plain random one
+        # a block of nobody: with one block left its within_share was ignored and the graph ran as a plain random one.
+        # The share suggested gives it the people it needs: two where its people have friends inside it (one alone was
+        # refused next, "a block of 1 person cannot have friends inside it")
         empty = int(np.flatnonzero(sizes == 0)[0])
+        need = 2 if float(cfg.within_share) * float(cfg.mean_degree) > 0 else 1
         raise _impossible(f"block {empty} ({shares[empty]:g} of the shares) has no one among {n} people; valid: a share "
-                          f"that gives it at least one person (at least {shares.sum() / n:.3g} of the shares' sum) or "
-                          f"fewer blocks", source, "network.block_shares")
+                          f"that gives it at least {need} {'people' if need > 1 else 'person'} (at least "
+                          f"{need * shares.sum() / n:.3g} of the shares' sum), or fewer blocks", source,
+                          "network.block_shares")
     d = float(cfg.mean_degree)
     occupied = sizes[sizes > 0]
     within = float(cfg.within_share) if len(occupied) > 1 else 1.0

@@ -938,14 +938,22 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
             stay = (f", are still there by then (those who leave before it are never asked: `churn.monthly_rate` "
                     f"{', '.join(f'{rate:g}' for rate in sorted(churn))}, which costs a later milestone more),"
                     if max(churn) > 0 and not tenure else "")
-            notes.append(f"a milestone is asked only of the customers who reach it (`reach_share` "
-                         f"{each('reach_share')}, an assumption about your product){stay} and score at least "
-                         f"`min_satisfaction` ({each('min_satisfaction')}): how many reach it can decide more "
-                         f"than the moment's size{tenure}")
             lowest = min(t.reach_share for t in milestones.values())
             # a milestone of tenure alone reached by all who stay (schedule fixed, reach_share 1, as the docs ask) has
-            # no reach to test: the command varied it down to 0.3, a value the docs call churn counted twice
-            if not all(t.schedule == "fixed" and t.reach_share >= 1 for t in milestones.values()):
+            # no reach to assume or test: the command varied it down to 0.3, a value the docs call churn counted twice,
+            # and the note called its 1 "an assumption about your product"
+            if all(t.schedule == "fixed" and t.reach_share >= 1 for t in milestones.values()):
+                staying = stay.strip(", ").removesuffix(",")
+                notes.append("a milestone of tenure alone (`schedule: fixed`, `reach_share` 1) is asked of the "
+                             + (f"customers who {staying} and score at least `min_satisfaction` "
+                                f"({each('min_satisfaction')}): how many stay that long can decide more than the "
+                                f"moment's size" if staying else
+                                f"customers who score at least `min_satisfaction` ({each('min_satisfaction')})"))
+            else:
+                notes.append(f"a milestone is asked only of the customers who reach it (`reach_share` "
+                             f"{each('reach_share')}, an assumption about your product){stay} and score at least "
+                             f"`min_satisfaction` ({each('min_satisfaction')}): how many reach it can decide more "
+                             f"than the moment's size{tenure}")
                 tests.append(f"`--uncertain program.timing.reach_share={min(0.3, lowest):g}:1`")
     asking = [s for s in timed if s.program.timing.kind != "never"]
     reminders = {s.name: getattr(s.program.timing, "reminders", None) for s in asking}
@@ -1133,8 +1141,10 @@ def _differing(designs, differences, reference) -> str:
     """Each design but ``reference`` (a scenario) with the keys ``differences(reference,
     its scenario)`` finds, as "**name** in a, b, c, d and 2 more; ..." ("" when none differs)."""
     found = [(d.scenario.name, differences(reference, d.scenario)) for d in designs if d.scenario is not reference]
-    return "; ".join(f"**{name}** in {', '.join(keys[:4])}" + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
-                     for name, keys in found if keys)
+    listed = "; ".join(f"**{name}** in {', '.join(keys[:4])}" + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
+                       for name, keys in found if keys)
+    # "**conv** in direct (0.1 vs 0.16)" read 0.1 as conv's, which was 0.16 (the console says it since f38e6f0)
+    return listed + (" (each pair of values: the other design's first)" if " vs " in listed else "")
 
 
 #: Metrics that count tracked referrals (the links' bookkeeping), and the one that counts customers.

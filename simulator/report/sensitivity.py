@@ -691,7 +691,10 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
     held = screened_keys(result)
     # the tornado can show the lead moving beyond its luck where the assumption's share of the lead's variance is small
     # beside another's: "neither ... moves with: fraud.share" stood beside a tornado moving the lead by 16%
-    moved = {p: m for p, m in tornado_lead_moves(result, metric).items() if p not in hinges and p not in sways}
+    # (not one the report already places: a hinge, a sway, one lost in luck, whose tornado lead its paragraph gives, or
+    # one screened out, whose indices say nothing: "explains little" was said of an index of 1.41)
+    moved = {p: m for p, m in tornado_lead_moves(result, metric).items()
+             if p not in hinges and p not in sways and p not in unclear and p not in held}
     calm = [p for p in flips["parameter"] if p not in hinges and p not in sways and p not in unclear and p not in held
             and p not in moved]
     luck = float(flips["noise_share"].iloc[0]) if "noise_share" in flips and len(flips) else math.nan

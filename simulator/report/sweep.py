@@ -246,6 +246,26 @@ def _word_orders(sweep: Sweep) -> dict[str, list[str]]:
 SKEWED_RATIOS = ("incremental_cac", "incremental_cac_vs_paid", "ltv_ratio")
 
 
+def rounded_degree_note(sweep: Sweep, frame: pd.DataFrame) -> str:
+    """Where a sweep of network.mean_degree on a growth network lists values that build
+    another mean (mean_degree / 2 ties per newcomer, rounded half up): a sweep over 6, 7
+    and 8 named 7 best, tied with 8 in every replicate, and the model never builds 7."""
+    kind = getattr(sweep.base.network, "kind", None)
+    if "network.mean_degree" not in frame or "network.kind" in sweep.spec.parameters or \
+            kind not in ("barabasi_albert", "powerlaw_cluster"):
+        return ""
+    from ..network.generators import ties_per_newcomer
+
+    values = sorted({float(v) for v in frame["network.mean_degree"].dropna()})
+    rounded = [(v, 2 * ties_per_newcomer(v)) for v in values if abs(2 * ties_per_newcomer(v) - v) > 1e-9]
+    if not rounded:
+        return ""
+    runs_as = ", ".join(f"{v:g} as {built}" for v, built in rounded[:6]) + (" …" if len(rounded) > 6 else "")
+    return (f"The network ({kind}) adds mean_degree / 2 ties per newcomer, rounded half up, so a point runs as the "
+            f"even mean it rounds to ({runs_as}): points that round alike build the same network and differ by their "
+            f"runs' luck alone, if at all. Sweep even values.")
+
+
 def sweep_replaced_notes(sweep: Sweep) -> list[str]:
     """scenario_io.replaced_blocks of a sweep's --set items on its base file (none for an
     inline base): a sweep of seeding-hubs with --set population.initial_customers=20 ran
@@ -329,6 +349,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
     for note in (*study_default_notes(sweep.base, list(spec.parameters)), *kind_notes(sweep)):
         lines += ["", note]
     if note := _repeated_points(sweep, summary):
+        lines += ["", note]
+    if note := rounded_degree_note(sweep, frame):
         lines += ["", note]
     if note := study_world_note(spec.parameters, spec.assumptions, sweep.base):
         lines += ["", note]
