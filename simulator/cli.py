@@ -507,7 +507,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
     from .behaviour.budget import months_begun
     from .metrics import median_day
     from .report import fmt
-    from .report.text import (asks_over, ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance,
+    from .report.text import (DEFERRED_PAID, asks_over, ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance,
                               owed_months, paced_text, reserves)
 
     lines = []
@@ -526,7 +526,9 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
             after = "the program ended" + asked
         # paid on qualification the rewards reserved before it are paid as they fall due (a monthly allowance
         # beside it pays them as it refills): "the program ended" read as if no reward was paid after that day
-        held = f", the rewards reserved before it paid as they fell due{paced_text(incentive)}" if reserves(incentive) else ""
+        # paid on signup a monthly allowance beside it holds the claims it deferred, and pays them as it refills
+        held = (f", the rewards reserved before it paid as they fell due{paced_text(incentive)}" if reserves(incentive)
+                else f", {DEFERRED_PAID}" if getattr(incentive, "budget_per_month", None) is not None else "")
         # the runs' first and last days beside the median: a median of day 56 hid runs that ran out on day 519
         spread = f"days {days.min():.0f}–{days.max():.0f}; " if days.min() < days.max() else ""
         # delight gifts are no ask and no reward: they went on after 'the program ended', at their cost, unsaid

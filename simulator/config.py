@@ -8,6 +8,8 @@ should sweep those. Behaviour variants are discriminated unions on ``kind``.
 
 from __future__ import annotations
 
+import math
+
 from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
@@ -563,9 +565,11 @@ class Scenario(Strict):
                 smallest = min((r * share for r in _referral_sizes(incentive) if r > 0), default=0.0)
                 # within rounding: (5 + 7) x 0.4 is 4.800000000000001, and the 4.8 the error asked for was refused
                 if 0 < incentive.budget < smallest - 1e-9:
-                    what = (f"one referral's rewards ({smallest:g}: a referral commits both sides at once)"
-                            if incentive.referee_reward > 0 else f"one reward ({smallest:g})")
-                    raise ValueError(f"program.incentive.budget: {incentive.budget:g} is below {what}; give at least {smallest:g} or no budget")
+                    # named rounded up, so that the figure named is accepted (1849.9926 was named 1849.99, then refused)
+                    least = _rounded_up(smallest)
+                    what = (f"one referral's rewards ({least:g}: a referral commits both sides at once)"
+                            if incentive.referee_reward > 0 else f"one reward ({least:g})")
+                    raise ValueError(f"program.incentive.budget: {incentive.budget:g} is below {what}; give at least {least:g} or no budget")
         timing = self.program.timing
         if isinstance(timing, Campaign) and max(timing.days) > self.days:
             raise ValueError(f"program.timing.days: day {max(timing.days)} is beyond the horizon (days = {self.days}); valid: 1..{self.days}")
@@ -598,6 +602,15 @@ def fitting_description(text: str) -> str:
     so that a file written with it (best.yaml, calibrated.yaml) loads."""
     limit = Scenario.model_fields["description"].metadata[0].max_length
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _rounded_up(value: float, digits: int = 6) -> float:
+    """``value`` rounded up to ``digits`` significant figures (as ``:g`` writes them), less
+    rounding noise: (5 + 7) x 0.4 is 4.800000000000001, and stays 4.8."""
+    if value <= 0:
+        return value
+    scale = 10.0 ** (digits - 1 - math.floor(math.log10(value)))
+    return math.ceil(value * scale * (1 - 1e-12)) / scale
 
 
 def _reward_sizes(incentive: _IncentiveBase) -> list[float]:

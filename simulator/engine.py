@@ -595,7 +595,10 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         # the friends who join while the reward is on offer, then those who find it gone (after the
         # referral whose reservation closed the offer, or all once it is off): they join as they would
         # have without it (_offer_gone)
-        closes = self._offer_closes_at(referral) if referral.offered.any() else len(referral)
+        # a budget checks every referral made for a reward, offered or not: a friend invited during an allowance's
+        # pause who joins once it refills is made for one, and paid on signup was paid one side of 20 with 10 left
+        checked = referral.offered.any() or (self.budget.closes_offer and referral.tracked.any())
+        closes = self._offer_closes_at(referral) if checked else len(referral)
         before, after = referral.take(slice(0, closes)), chan.Invitations.empty()
         self._join_referred(before, day)
         if closes < len(referral):

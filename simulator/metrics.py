@@ -71,7 +71,7 @@ SUMMARY_METRICS: dict[str, str] = {
     "ltv_ratio": "ltv_referred / ltv_organic [-]",
     "cumulative_profit": "profit over the horizon (1-year profit for a 365-day run) [currency]",
     "budget_exhausted_day": "day the budget ran out (NaN if it never did) [day]",
-    "rewards_unpaid": "company cost of the rewards the referrals earned that the budget does not pay: those that fell due once it had run out (paid on qualification a reward reserved before then is paid when due: only what a tier adds to it, or a claim a spent monthly allowance holds back, is lost), and the expected cost of those due after the last day beyond what is left of it; charged to incremental_value all the same [currency]",
+    "rewards_unpaid": "company cost of the rewards the referrals earned that the budget does not pay: those that fell due once it had run out (a reward committed before then is paid: paid on qualification when due, and a claim a spent monthly allowance deferred as it refills; only what a tier adds to a claim since is lost), and the expected cost of those due after the last day beyond what is left of it; charged to incremental_value all the same [currency]",
     "equity_final": "expected discounted future margin of the customers active on the last day [currency]",
     "rewards_owed": "expected discounted company cost of the rewards due after the last day for referrals made by then (paid on qualification, or deferred by a spent monthly allowance) [currency]",
     "pipeline_equity": "expected discounted value, on the last day, of the referrals still converting after it (in a conversion lag or sales pipeline): each friend's equity as a new customer less the rewards the referral triggers [currency]",

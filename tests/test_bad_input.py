@@ -844,8 +844,16 @@ def _validated(**changes):
                                 "reward_type": "credit", "paid_on": "signup", "budget": 4.79}}},
      "program.incentive.budget: 4.79 is below one referral's rewards (4.8: a referral commits both sides at once); "
      "give at least 4.8"),
+    # the least named is rounded up to a figure accepted: 2 x 2499.99 x 0.37 = 1849.9926 was named 1849.99, and refused
+    ({"program": {"incentive": {"kind": "double_sided", "referrer_reward": 2499.99, "referee_reward": 2499.99,
+                                "cost_share": 0.37, "paid_on": "signup", "budget": 1850}}},
+     {"program": {"incentive": {"kind": "double_sided", "referrer_reward": 2499.99, "referee_reward": 2499.99,
+                                "cost_share": 0.37, "paid_on": "signup", "budget": 1849.99}}},
+     "program.incentive.budget: 1849.99 is below one referral's rewards (1850: a referral commits both sides at "
+     "once); give at least 1850"),
 ], ids=["initial-count", "initial-ids", "initial-ids-once", "influencers", "campaign-day", "tiers", "budget-in-company-money",
-        "budget-a-whole-referral", "budget-a-whole-referral-on-signup", "budget-a-first-tiered-referral", "budget-at-its-least-within-rounding"])
+        "budget-a-whole-referral", "budget-a-whole-referral-on-signup", "budget-a-first-tiered-referral", "budget-at-its-least-within-rounding",
+        "budget-least-named-rounded-up"])
 def test_the_last_valid_value_is_accepted_and_the_next_refused(ok, bad, words):
     """Each check's own message says what is valid ('valid: 0..size', 'valid ids are
     0..size-1', 'valid: 1..days', 'strictly increase', a budget in company money, face

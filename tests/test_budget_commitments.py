@@ -350,3 +350,36 @@ def test_paid_on_signup_the_room_a_budget_closed_the_offer_on_is_said_to_go_unsp
     assert never_spent(runs, signup) == pytest.approx(15.0)   # (20 + 10) / 2 over the runs that ran out
     assert "room too small for the next referral's rewards, which closed the offer" in never_spent_sentence(runs, signup)
     assert math.isnan(never_spent(runs, DoubleSided(kind="double_sided", paid_on="signup")))   # no budget
+
+
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+def test_a_friend_invited_during_an_allowances_pause_who_joins_after_it_is_checked_against_the_budget(kernel):
+    """Paid on signup, a friend invited while a spent allowance paused the reward (so not
+    invited with one on offer) who joins, through a conversion lag, once it refills is made
+    for a reward; the numpy path checked the budget only where some joiner had been
+    offered one, and paid one side of a 20 referral with 10 left (330 paid and 10 unpaid
+    against 333). The check now runs for every referral made for a reward, as on the
+    kernel; the run is the qualification run after 0 days, every day."""
+    data = {"name": "lagged", "seed": 7, "days": 120, "population": {"size": 3000, "initial_customers": 300},
+            "network": {"kind": "powerlaw_cluster", "mean_degree": 12, "clustering": 0.2, "strong_tie_share": 0.3},
+            "acquisition": {"organic_rate": 0.00002}, "word_of_mouth": {"spontaneous_rate": 0.009},
+            "satisfaction": {"kind": "nps_mix", "promoters": 0.5, "passives": 0.35}, "churn": {"monthly_rate": 0.05},
+            "economics": {"monthly_margin": 8.0}, "fraud": {"share": 0.0},
+            "negative_word_of_mouth": {"rate": 0.01245, "conversion_penalty": 0.3, "days": 30},
+            "program": {"base_share": 0.3, "launch": {"ask_existing": "once", "spread_days": 3},
+                        "timing": {"kind": "onboarding", "delay_days": 3,
+                                   "reminders": {"count": 1, "interval_days": 7, "fatigue": 0.9}},
+                        "channels": [{"kind": "direct", "weight": 0.7}, {"kind": "broadcast", "weight": 0.3}],
+                        "conversion_lag": {"kind": "geometric", "first_day_share": 0.52, "valid_days": 30},
+                        "incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                      "reward_type": "cash", "qualification_days": 0, "budget": 333,
+                                      "budget_per_month": 100}}}
+    runs = {}
+    for paid_on in ("signup", "qualification"):
+        scenario = Scenario.model_validate({**data, "program": {**data["program"], "incentive": {
+            **data["program"]["incentive"], "paid_on": paid_on}}})
+        runs[paid_on] = [Engine(scenario, seed=seed, kernel=kernel).run() for seed in range(6)]
+    for signup, qualification in zip(runs["signup"], runs["qualification"]):
+        np.testing.assert_array_equal(signup.daily, qualification.daily)
+        summary = run_summary(signup)
+        assert summary["reward_cost"] + summary["rewards_unpaid"] <= 333 + 1e-9, summary

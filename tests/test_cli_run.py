@@ -1501,7 +1501,10 @@ def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budg
     text = headline(SimpleNamespace(runs=runs, scenario=reserving))[0]
     assert "beyond the budget" not in text and "falling due after it ran out" not in text, text
     assert "Where it ran out, about 96.0 (48%) of it goes unspent (budget less `reward_cost` and `rewards_owed`" in text
-    assert "unspent" not in headline(SimpleNamespace(runs=runs, scenario=design("signup")))[0]  # nothing reserved
+    # paid on signup nothing is reserved: what is left is the room too small for the referral that closed the offer
+    assert ("Where it ran out, about 96.0 (48%) of it goes unspent (budget less `reward_cost` and `rewards_owed`, on "
+            "average): room too small for the next referral's rewards, which closed the offer.") in headline(
+        SimpleNamespace(runs=runs, scenario=design("signup")))[0]
     assert ("In every replicate, rewards the referrals had earned went unpaid (88.0 of company cost on average there, "
             "`rewards_unpaid`): paid on qualification a reward reserved before the budget ran out is paid when due") in text
     assert "less 88.0 of rewards still owed or left unpaid for referrals already made" in value_split(runs, 120, reserving.program.incentive)
@@ -1548,6 +1551,10 @@ def test_paid_on_qualification_unpaid_rewards_are_not_said_to_be_beyond_the_budg
     assert _budget_lines(runs, paced)[0] == ("budget ran out on day 32 (median; days 32–52; 2 of 2 runs); after it the program "
                                              f"ended, {ASKS_TOO}, the rewards reserved before it paid as they fell due "
                                              "or, where the monthly allowance had no room for them, as it refilled")
+    # paid on signup the allowance holds what it deferred too, and pays it as it refills ("the program ended" alone read
+    # as no reward paid after it, where 30, 25 and 20 were paid on days 32, 62 and 93)
+    assert _budget_lines(runs, design("signup", budget_per_month=40))[0].endswith(
+        f"{ASKS_TOO}, the rewards the monthly allowance deferred before it paid as it refilled")
 
 
 def test_a_margin_moved_by_set_or_by_a_study_says_it_moves_behaviour_too(tmp_path):

@@ -954,6 +954,12 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
     assert "Rewards the referrals earned that it left unpaid cost 120.0 on average (`rewards_unpaid`)" in text
     assert ("no new reward is offered after it (those reserved before it are paid as they fall due), and nobody is "
             "asked either (`on_budget_exhausted: end_program`)") in text
+    # paid on signup with an allowance, the claims it deferred are paid as it refills: "no reward is paid after it"
+    # was said of a design that paid 67.3 more on days 32, 62 and 93
+    deferring = small(program={"incentive": {"kind": "double_sided", "budget": 5000, "budget_per_month": 400,
+                                             "paid_on": "signup"}}).program.incentive
+    assert ("no new reward is offered after it (the rewards the monthly allowance deferred before it paid as it "
+            "refilled), and nobody") in " ".join(_budget_lines(beyond, 10, deferring, 120))
     # with a monthly allowance too: it holds a reserved claim it cannot pay yet and pays it as it refills
     paced = small(program={"incentive": {"kind": "double_sided", "budget": 5000,
                                          "budget_per_month": 400}}).program.incentive

@@ -25,7 +25,7 @@ from ..config import Scenario, fitting_description
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest, outputs_staged
 from ..provenance import study_engine_record
 from .figure import plt, save
-from .text import (axis_label, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, allowance_sentence, blocked_share, contract_days, budget_used_text, figure_links, fmt,
+from .text import (axis_label, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, DEFERRED_PAID, allowance_sentence, blocked_share, contract_days, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -617,7 +617,8 @@ def _total_budget_lines(confirmation, runs: int, incentive) -> list[str]:
                 + ("no new reward is offered after it (those reserved before it are paid as they fall due"
                    + paced_text(incentive, present=True)
                    + "), "
-                   if reserving else "no reward is paid after it, ")
+                   if reserving else f"no new reward is offered after it ({DEFERRED_PAID}), "
+                   if getattr(incentive, "budget_per_month", None) is not None else "no reward is paid after it, ")
                 + ("and customers are still asked, unrewarded (`on_budget_exhausted: rewards_only`)."
                    if incentive.on_budget_exhausted == "rewards_only" else
                    "and nobody is asked either (`on_budget_exhausted: end_program`).") + beyond]

@@ -1742,6 +1742,10 @@ def _ended_by_budget(scenario, runs, horizon: int):
     return days if len(days) else None
 
 
+#: What becomes of the claims a monthly allowance deferred before a budget paid on signup ran out (Budget.holds): "no
+#: reward is paid after it" was said of a design that paid 67.3 more on days 32, 62 and 93.
+DEFERRED_PAID = "the rewards the monthly allowance deferred before it paid as it refilled"
+
 #: What a spent monthly allowance does (behaviour/budget.py), as the reports say it.
 MONTHLY_PAUSE = ("whenever the allowance so far is spent the reward pauses until the next month (no reward is "
                  "offered meanwhile, and friends who join then are owed none); rewards it could not pay, and those "
