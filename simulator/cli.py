@@ -542,7 +542,9 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
         left = never_spent(runs, incentive)
         if math.isfinite(left) and left >= 0.01 * incentive.budget:
             why = ("claims that never came, room too small for the next referral; it reopens nothing"
-                   if incentive.paid_on == "qualification" else "room too small for the next referral's rewards")
+                   if incentive.paid_on == "qualification" else "room too small for the next referral's rewards"
+                   + ("; and the discount of what the monthly allowance still holds"
+                      if getattr(incentive, "budget_per_month", None) is not None else ""))
             lines.append(f"unspent: {fmt(left)} of the {fmt(incentive.budget)} on average where it ran out (budget less "
                          f"reward_cost and the discounted rewards_owed: {why})")
     monthly = getattr(incentive, "budget_per_month", None)

@@ -323,10 +323,10 @@ def pipeline_equity_and_rewards_beyond_budget(engine) -> tuple[float, float]:
     leads before it) plus the friend's, times
     cost_share, paid on L, or on L + q if the friend is still a customer then (paid on
     qualification); paid on signup below a qualifying_share s of 1, also the claims of
-    the (1 - s) / s sign-ups expected beside it who never qualify; all discounted from T like equity_final, e^(-d (L - T)); paid
-    on signup whether or not the budget would pay them (the referral earned them: rewards_unpaid); but a
-    total budget paid on qualification rewards only the leads whose rewards, reserved in
-    order as the friends join, fit what it has left (budget - spent - reserved). Once the
+    the (1 - s) / s sign-ups expected beside it who never qualify; all discounted from T like equity_final, e^(-d (L - T));
+    but a total budget (paid on signup or on qualification) rewards only the leads whose
+    rewards, committed in order as the friends join, fit what it has left (budget - spent -
+    reserved). Once the
     budget ran out, a lead sent with a reward on offer counts c0 / c1 of a customer (its
     friend finds the reward gone: Engine._offer_gone); so does one joining on a later day
     than the first lead that a reserving budget has no room for. Valued
@@ -380,10 +380,11 @@ def pipeline_equity_and_rewards_beyond_budget(engine) -> tuple[float, float]:
         # where that reward does not change over their claims: no tier or cap boundary among them)
         beside = (1 - incentive.qualifying_share) / incentive.qualifying_share
         face = face + beside * (inc.referrer_reward(incentive, earned + 1) + inc.referee_reward(incentive))
-    if engine.budget.reserving:
-        # paid on qualification a total budget reserves each referral's rewards as the friend
-        # joins, in order; the first that does not fit what is left exhausts it, and that
-        # lead and the later ones join without a reward (engine._reserve_rewards)
+    if engine.budget.closes_offer:
+        # a total budget commits each referral's rewards as the friend joins, in order (paid on qualification it
+        # reserves them, paid on signup pays them); the first that does not fit what is left exhausts it, and that
+        # lead and the later ones join without a reward (engine._offer_closes_at). Paid on signup they were charged
+        # whatever was left, and compare ranked signup "sure" over the same run paid on qualification after 0 days
         order = np.argsort(days[tracked], kind="stable")
         room = engine.budget.left - engine.budget.reserved
         fits = np.cumsum(face[order] * engine.budget.cost_share) <= room + 1e-9

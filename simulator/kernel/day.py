@@ -967,7 +967,8 @@ def pay(P, Q, K, M, day, referees, masks, referred_by, rewards_earned, reward_va
         if held > 0 or kept:
             M[M_HELD] = held
             M[M_RESERVED] += held
-            M[M_COMMITTED] = max(M[M_COMMITTED], M[M_SPENT] + M[M_RESERVED])
+        # paid on signup what is paid here was never reserved (Budget._pay_holding)
+        M[M_COMMITTED] = max(M[M_COMMITTED], M[M_SPENT] + M[M_RESERVED])
         if K[K_EXHAUSTED_DAY] < 0 and (M[M_LEFT] - M[M_RESERVED] <= 1e-9 or lost_any):
             K[K_EXHAUSTED_DAY] = day
         if kept or month_left(P, M, day) <= 1e-9:

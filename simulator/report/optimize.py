@@ -25,7 +25,7 @@ from ..config import Scenario, fitting_description
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest, outputs_staged
 from ..provenance import study_engine_record
 from .figure import plt, save
-from .text import (axis_label, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, DEFERRED_PAID, allowance_sentence, blocked_share, contract_days, budget_used_text, figure_links, fmt,
+from .text import (axis_label, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, DEFERRED_PAID, allowance_sentence, budget_commits, blocked_share, contract_days, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -605,7 +605,7 @@ def _total_budget_lines(confirmation, runs: int, incentive) -> list[str]:
     spend = confirmation[confirmation["metric"] == "reward_cost"]
     most = float(spend.iloc[0]["max"]) if len(spend) and "max" in spend.columns else math.nan
     used = (budget_used_text(float(spend.iloc[0]["mean"]), most, incentive.budget, "fresh-seed run",
-                             committed=incentive.paid_on == "qualification")
+                             committed=budget_commits(incentive))
             + " (a budget that never binds does not tell designs apart)" if len(spend) else "")
     if ran_out == 0:
         return ["", f"Its budget never ran out in the {runs} fresh-seed runs{used}." + beyond]
