@@ -888,7 +888,7 @@ def sensitivity(
         from .report.sensitivity import seeds_lead_note
 
         tied = bool((result.decision["expected_regret"].abs() < 1e-12).all())
-        if not tied and (across := seeds_lead_note(result.flips, decision_metric, console=True)):   # read as sure
+        if not tied and (across := seeds_lead_note(result.flips, console=True)):   # read as sure
             out.print(f"  note: {across}", markup=False)
         from .report.compare import study_design_notes
         from .report.sensitivity import own_seed_note
@@ -911,14 +911,10 @@ def sensitivity(
             out.print(f"  the size of the lead moves with: {', '.join(sways)}"
                       + ("" if luck == luck else " (one run a point: the runs' luck is in these indices; --replicates 2 or "
                                                  "more tells them apart)"), markup=False)
-        from .report.sensitivity import moved_lead_sentence
-        from .sensitivity import tornado_lead_moves
+        from .report.sensitivity import moved_assumptions, moved_lead_sentence
 
         unclear = lost_in_luck(result.flips)
-        from .report.sensitivity import screened_keys
-
-        placed = {*hinges, *sways, *unclear, *screened_keys(result)}   # as report.md: each said once
-        moved = {p: m for p, m in tornado_lead_moves(result, decision_metric).items() if p not in placed}
+        moved = moved_assumptions(result, decision_metric)   # as report.md: each assumption said once
         if moved and not tie:   # report.md listed it as moving nothing: its tornado said otherwise
             out.print(f"  {moved_lead_sentence(moved, result.flips, console=True)}", markup=False)
         if unclear:

@@ -1775,14 +1775,14 @@ def test_the_leaders_lead_across_the_ranges_is_tested_against_the_luck_of_the_se
                          settings=SensitivitySettings(samples=16, trajectories=4, replicates=3), seed=3, evaluate=lucky)
     row = result.flips.iloc[0]
     assert row["lead_ci_low"] < 0 < row["lead_ci_high"]
-    assert "another --seed can name the other design: raise --replicates" in seeds_lead_note(result.flips, "x", console=True)
-    assert seeds_lead_note(result.flips, "x").startswith("**Not told apart on these seeds.**")
+    assert "another --seed can name the other design: raise --replicates" in seeds_lead_note(result.flips, console=True)
+    assert seeds_lead_note(result.flips).startswith("**Not told apart on these seeds.**")
     # without the seeds' luck the lead, 0.05 on average, is the same on every seed: told apart, and the console is quiet
     steady = sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"],
                          settings=SensitivitySettings(samples=16, trajectories=4, replicates=3), seed=3,
                          evaluate=lambda sc, seeds, metrics, daily=False: lucky(sc, [3] * len(seeds), metrics))
-    assert steady.flips.iloc[0]["lead_ci_low"] > 0 and seeds_lead_note(steady.flips, "x", console=True) == ""
-    assert "more than those seeds' luck" in seeds_lead_note(steady.flips, "x")
+    assert steady.flips.iloc[0]["lead_ci_low"] > 0 and seeds_lead_note(steady.flips, console=True) == ""
+    assert "more than those seeds' luck" in seeds_lead_note(steady.flips)
 
 
 def test_an_assumption_the_tornado_shows_moving_the_lead_beyond_its_luck_is_not_listed_as_moving_nothing():

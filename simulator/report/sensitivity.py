@@ -580,6 +580,19 @@ def _unmoved_rows(rows) -> bool:
     return bool(len(rows)) and not (rows[["S1", "ST"]].abs() > 0).any(axis=None)
 
 
+def moved_assumptions(result: SensitivityResult, metric: str) -> dict[str, dict]:
+    """sensitivity.tornado_lead_moves less the assumptions the report places elsewhere: a
+    hinge, a sway, one lost in luck (whose paragraph gives its tornado lead) or one screened
+    out (whose indices say nothing). The tornado can show the lead moving beyond its luck
+    where an assumption's share of the lead's variance is small beside another's ("neither
+    ... moves with: fraud.share" stood beside a tornado moving the lead by 16%); "explains
+    little" was said of an index of 1.41, lost in luck. One rule for report.md and the
+    console."""
+    hinges, sways = decision_drivers(result.flips)
+    placed = {*hinges, *sways, *lost_in_luck(result.flips), *screened_keys(result)}
+    return {p: m for p, m in tornado_lead_moves(result, metric).items() if p not in placed}
+
+
 def moved_lead_sentence(moved: dict, flips: pd.DataFrame, console: bool = False) -> str:
     """sensitivity.tornado_lead_moves in words: the assumptions the tornado shows moving
     the lead beyond its luck, though their Sobol share of the lead's variance is small."""
@@ -596,7 +609,7 @@ def moved_lead_sentence(moved: dict, flips: pd.DataFrame, console: bool = False)
             "its range before deciding.")
 
 
-def seeds_lead_note(flips: pd.DataFrame, metric: str, console: bool = False) -> str:
+def seeds_lead_note(flips: pd.DataFrame, console: bool = False) -> str:
     """Whether the leader's lead across the ranges is told from the luck of the seeds every
     point shares (sensitivity.seeds_lead), which moves the share of points best and the
     regret at every point alike: on 4 seeds --seed 5 named one design best at 80% of the
@@ -689,12 +702,7 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
     # held at their midpoints by Morris's screen, their Sobol indices are 0 by construction: no finding that they move
     # nothing (base_share, moving the lead from 2,682 to 1,204 in the tornado, was listed as moving neither)
     held = screened_keys(result)
-    # the tornado can show the lead moving beyond its luck where the assumption's share of the lead's variance is small
-    # beside another's: "neither ... moves with: fraud.share" stood beside a tornado moving the lead by 16%
-    # (not one the report already places: a hinge, a sway, one lost in luck, whose tornado lead its paragraph gives, or
-    # one screened out, whose indices say nothing: "explains little" was said of an index of 1.41)
-    moved = {p: m for p, m in tornado_lead_moves(result, metric).items()
-             if p not in hinges and p not in sways and p not in unclear and p not in held}
+    moved = moved_assumptions(result, metric)
     calm = [p for p in flips["parameter"] if p not in hinges and p not in sways and p not in unclear and p not in held
             and p not in moved]
     luck = float(flips["noise_share"].iloc[0]) if "noise_share" in flips and len(flips) else math.nan
@@ -718,7 +726,7 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
               "the assumptions as they turn out.", ""]
     if not tie:
         lines += [DIFFERENT_QUESTION, ""]
-        if across := seeds_lead_note(flips, metric):
+        if across := seeds_lead_note(flips):
             lines += [across, ""]
     if (same := copies[leader["design"]]) and not tie:
         lines += [f"**{leader['design']} ties with {', '.join(same)}**: the same value at every point, so each point's best "
