@@ -566,7 +566,7 @@ class Scenario(Strict):
                 # within rounding: (5 + 7) x 0.4 is 4.800000000000001, and the 4.8 the error asked for was refused
                 if 0 < incentive.budget < smallest - 1e-9:
                     # named rounded up, so that the figure named is accepted (1849.9926 was named 1849.99, then refused)
-                    least = _rounded_up(smallest)
+                    least = figures_rounded(smallest, 6, up=True)
                     what = (f"one referral's rewards ({least:g}: a referral commits both sides at once)"
                             if incentive.referee_reward > 0 else f"one reward ({least:g})")
                     raise ValueError(f"program.incentive.budget: {incentive.budget:g} is below {what}; give at least {least:g} or no budget")
@@ -604,13 +604,15 @@ def fitting_description(text: str) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _rounded_up(value: float, digits: int = 6) -> float:
-    """``value`` rounded up to ``digits`` significant figures (as ``:g`` writes them), less
-    rounding noise: (5 + 7) x 0.4 is 4.800000000000001, and stays 4.8."""
-    if value <= 0:
+def figures_rounded(value: float, digits: int, *, up: bool) -> float:
+    """``value`` to ``digits`` significant figures, rounded up (``up``) or down, less the
+    noise of binary fractions: (5 + 7) x 0.4 is 4.800000000000001 and stays 4.8, and
+    0.123 / 0.001 reads 122.99999999999999 and stays 123 (calibrate's ranges round so)."""
+    if value == 0 or not math.isfinite(value):
         return value
-    scale = 10.0 ** (digits - 1 - math.floor(math.log10(value)))
-    return math.ceil(value * scale * (1 - 1e-12)) / scale
+    step = 10.0 ** (math.floor(math.log10(abs(value))) - (digits - 1))
+    units = round(value / step, 9)
+    return (math.ceil(units) if up else math.floor(units)) * step
 
 
 def _reward_sizes(incentive: _IncentiveBase) -> list[float]:

@@ -103,11 +103,9 @@ def uncertain_ranges(calibration: Calibration) -> list[str]:
 
 def _three_figures(value: float, *, up: bool) -> str:
     """``value`` to three significant figures, rounded up (``up``) or down, as %.3g writes it."""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:.3g}"
-    step = 10.0 ** (math.floor(math.log10(abs(value))) - 2)
-    units = round(value / step, 9)   # 0.123 / 0.001 read 122.99999999999999
-    return f"{(math.ceil(units) if up else math.floor(units)) * step:.3g}"
+    from ..config import figures_rounded
+
+    return f"{figures_rounded(value, 3, up=up):.3g}"
 
 
 def calibrated_scenario(calibration: Calibration, base: Scenario, data_file: str) -> Scenario:
