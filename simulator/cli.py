@@ -507,7 +507,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
     from .behaviour.budget import months_begun
     from .metrics import median_day
     from .report import fmt
-    from .report.text import (DEFERRED_PAID, asks_over, ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance,
+    from .report.text import (DEFERRED_PAID, allowance_holds, asks_over, ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance,
                               owed_months, paced_text, reserves)
 
     lines = []
@@ -544,7 +544,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
             why = ("claims that never came, room too small for the next referral; it reopens nothing"
                    if incentive.paid_on == "qualification" else "room too small for the next referral's rewards"
                    + ("; and the discount of what the monthly allowance still holds"
-                      if getattr(incentive, "budget_per_month", None) is not None else ""))
+                      if allowance_holds(runs, incentive) else ""))
             lines.append(f"unspent: {fmt(left)} of the {fmt(incentive.budget)} on average where it ran out (budget less "
                          f"reward_cost and the discounted rewards_owed: {why})")
     monthly = getattr(incentive, "budget_per_month", None)

@@ -430,3 +430,7 @@ def test_a_budget_beside_a_monthly_allowance_paid_on_signup_is_not_said_to_bind_
         DoubleSided(kind="double_sided", budget=450, paid_on="signup")))
     runs = pd.DataFrame({"budget_exhausted_day": [40.0], "reward_cost": [180.0], "rewards_owed": [260.0]})
     assert "part of this is the wait for what the monthly allowance still holds" in never_spent_sentence(runs, paced)
+    # only where it still holds some: 15 unspent with nothing owed is room too small, no discount
+    idle = runs.assign(reward_cost=435.0, rewards_owed=0.0)
+    assert "monthly allowance" not in never_spent_sentence(idle, paced) and "room too small" in never_spent_sentence(
+        idle, paced)

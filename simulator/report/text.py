@@ -2041,6 +2041,16 @@ def never_spent(runs, incentive) -> float:
     return float((incentive.budget - ran_out["reward_cost"] - ran_out["rewards_owed"]).mean())
 
 
+def allowance_holds(runs, incentive) -> bool:
+    """Whether a monthly allowance beside a budget paid on signup still held rewards (owed, so
+    discounted) in the runs where the budget ran out: the unspent part is then partly that
+    discount. Said whenever there was an allowance, of 15 unspent with nothing owed."""
+    if getattr(incentive, "budget_per_month", None) is None or "rewards_owed" not in runs:
+        return False
+    ran_out = runs[np.isfinite(runs["budget_exhausted_day"].to_numpy(dtype=float))]
+    return bool(len(ran_out)) and float(ran_out["rewards_owed"].mean()) > 0
+
+
 def never_spent_sentence(runs, incentive) -> str:
     """" Where it ran out, about X (N%) of it is never spent: ..." (see never_spent), where
     that is at least 1% of the budget."""
@@ -2050,7 +2060,7 @@ def never_spent_sentence(runs, incentive) -> str:
     if not reserves(incentive):   # paid on signup nothing is reserved: what is left is the room the offer closed on
         # beside an allowance, what it still holds is owed discounted: 10.1 "unspent" was that discount, all of it
         waits = ("; `rewards_owed` is discounted, so part of this is the wait for what the monthly allowance still "
-                 "holds" if getattr(incentive, "budget_per_month", None) is not None else "")
+                 "holds" if allowance_holds(runs, incentive) else "")
         return (f" Where it ran out, about {fmt(left)} ({left / incentive.budget:.0%}) of it goes unspent (budget less "
                 f"`reward_cost` and `rewards_owed`, on average{waits}): room too small for the next referral's rewards, "
                 f"which closed the offer.")
