@@ -969,8 +969,8 @@ def tornado_lead_moves(result: "SensitivityResult", metric: str) -> dict[str, di
     on the runner-up (flips.csv's) by more than the tornado's luck and by MATERIAL of the
     lead at the centre or more: per assumption, ``change`` (the lead at the high end less
     at the low end, in the metric's direction: larger is a wider lead), its paired 95%
-    interval over the tornado's seeds (``ci_low``, ``ci_high``), ``replicates`` and the
-    ends. The Sobol test calls an assumption's effect on the lead material by its share of
+    interval over the tornado's seeds (``ci_low``, ``ci_high``), ``replicates``, the ends
+    (``low``, ``high``) and the lead at each (``lead_low``, ``lead_high``). The Sobol test calls an assumption's effect on the lead material by its share of
     the lead's variance, which another assumption can dominate: the report said "neither
     the best design nor the lead moves with: fraud.share" while its own tornado moved the
     lead by -237 (interval -346 to -127 over 6 runs, 16% of the lead). Empty on one seed,
@@ -998,7 +998,7 @@ def tornado_lead_moves(result: "SensitivityResult", metric: str) -> dict[str, di
         if told and abs(change["diff_mean"]) >= MATERIAL * abs(centre) and abs(change["diff_mean"]) > 0:
             moves[key] = {"change": change["diff_mean"], "ci_low": change["diff_ci_low"], "ci_high": change["diff_ci_high"],
                           "replicates": int(by[leader, 0]["replicates"]), "low": by[leader, 0]["value"],
-                          "high": by[leader, 1]["value"], "centre": float(centre),
+                          "high": by[leader, 1]["value"],
                           "lead_low": float(np.nanmean(lead[0])), "lead_high": float(np.nanmean(lead[1]))}
     return moves
 
