@@ -692,9 +692,11 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
     if untried := untried_end_note(result, parameters):
         out.print(f"  note: {untried.replace('`', '')}", markup=False)
     if base is not None:
-        from .report.text import kind_default_notes, study_default_notes, study_world_note, unpriced_size_note
+        from .report.text import (kind_default_notes, study_default_notes, study_world_note, unpriced_size_note,
+                                  varied_degree_note)
 
         for note in (*study_default_notes(base, [p.key for p in parameters]), *kind_default_notes(base, parameters),
+                     varied_degree_note(base, parameters),
                      study_world_note([p.key for p in parameters], base=base), unpriced_size_note([p.key for p in parameters])):
             if not note:
                 continue

@@ -1240,3 +1240,33 @@ def test_a_sweep_of_odd_growth_means_says_they_run_as_the_even_mean_they_round_t
     assert rounded_degree_note(sweep, frame[frame["network.mean_degree"] != 7]) == ""
     sweep.base.network.kind = "erdos_renyi"   # a random graph builds any mean
     assert rounded_degree_note(sweep, frame) == ""
+
+
+def test_a_study_varying_a_growth_mean_says_its_values_run_as_the_even_means_they_round_to():
+    """An optimize search of mean_degree over 4 to 12 on a growth network tried 7 and ran
+    8's network, and a sensitivity range over it moved in steps of 2, unsaid, where run,
+    compare and sweep say so. Each newcomer adds round-half-up(mean_degree / 2) ties, so
+    the evens the range builds are 2m for m from round(4 / 2) to round(12 / 2)."""
+    from simulator.parameters import Parameter
+    from simulator.report.text import designs_default_notes, varied_degree_note
+    from simulator.scenario_io import load_scenario
+
+    base = load_scenario(Path("scenarios/default.yaml"))
+    growth = type(base).model_validate(base.model_dump() | {"network": {"kind": "barabasi_albert", "mean_degree": 8}})
+    whole = Parameter("network.mean_degree", "int", 4, 12)
+    assert "(4 to 12 builds 4, 6, 8, 10, 12 only; 5 runs as 6)" in varied_degree_note(growth, [whole])
+    # a float range starting on an odd number names it (9 / 2 rounds up to 5: 10); 5.2 to 5.8 builds 6 alone
+    assert "(7 to 9 builds 8, 10 only; 7 runs as 8)" in varied_degree_note(growth, [Parameter("network.mean_degree", "float", 7, 9)])
+    assert "(5.2 to 5.8 builds 6 only; 5.2 runs as 6)" in varied_degree_note(
+        growth, [Parameter("network.mean_degree", "float", 5.2, 5.8)])
+    # choices: only those that round are named, and even choices alone say nothing
+    assert "(7 as 8)" in varied_degree_note(growth, [Parameter("network.mean_degree", "categorical", choices=(6, 7, 8))])
+    assert varied_degree_note(growth, [Parameter("network.mean_degree", "categorical", choices=(6, 8))]) == ""
+    # a random graph builds any mean, and a study varying the kind too is not about one growth network
+    random = type(base).model_validate(base.model_dump() | {"network": {"kind": "erdos_renyi", "mean_degree": 8}})
+    assert varied_degree_note(random, [whole]) == ""
+    assert varied_degree_note(growth, [whole, Parameter("network.kind", "categorical",
+                                                        choices=("barabasi_albert", "erdos_renyi"))]) == ""
+    # sensitivity's and calibrate's notes carry it
+    assert any("run as the even means they round to" in note
+               for note in designs_default_notes([growth], [whole.key], [whole]))

@@ -666,7 +666,8 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         "",
         *study_set_lines(sets, 1 + len(others), set_notes, set_via),
         # defaults the base file left in place that decide what it costs or does (store credit, nobody asked)
-        *(line for note in designs_default_notes([base], [p.key for p in calibration.parameters]) for line in (note, "")),
+        *(line for note in designs_default_notes([base], [p.key for p in calibration.parameters],
+                                                           calibration.parameters) for line in (note, "")),
         "## Posterior",
         "",
         f"| parameter | prior | mean | median | {level} interval |", "|---|---|---|---|---|",

@@ -25,7 +25,7 @@ from ..config import Scenario, fitting_description
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest, outputs_staged
 from ..provenance import study_engine_record
 from .figure import plt, save
-from .text import (axis_label, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, DEFERRED_PAID, allowance_sentence, budget_commits, blocked_share, contract_days, budget_used_text, figure_links, fmt,
+from .text import (axis_label, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, varied_degree_note, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, DEFERRED_PAID, allowance_sentence, budget_commits, blocked_share, contract_days, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -793,6 +793,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         *(["", note] if (note := study_non_qualifying_note(
             base, {p.key: list(p.choices) if p.kind == "categorical" else None for p in parameters})) else []),
         *(line for note in kind_default_notes(base, parameters) for line in ("", note)),
+        *(["", note] if (note := varied_degree_note(base, parameters)) else []),
         "",
         "Objectives: " + ", ".join(f"**{o.metric}** ({o.direction})" for o in result.objectives)
         + ". Constraints (on the mean over replicates): " + (", ".join(f"`{c}`" for c in result.constraints) or "none") + ".",

@@ -651,6 +651,42 @@ def growth_note(scenario) -> str:
             f"{'above' if built > asked else 'below'} the {asked:g} asked: {why}.")
 
 
+def varied_degree_note(base, parameters) -> str:
+    """Where a study varies a growth network's ``network.mean_degree`` (an optimize search,
+    a sensitivity or calibrate range, or choices): each newcomer adds mean_degree / 2 ties,
+    rounded half up, so the values tried run as the even means they round to, and values
+    that round alike build the same network. A search over 4 to 12 tried 7 and ran 8, and
+    only validate, run, compare and sweep said so. Empty for other kinds, where the study
+    varies ``network.kind`` too, or where every value tried is even."""
+    if getattr(base.network, "kind", None) not in ("barabasi_albert", "powerlaw_cluster"):
+        return ""
+    keys = [getattr(p, "key", None) for p in parameters]
+    varied = [p for p in parameters if getattr(p, "key", None) == "network.mean_degree" and hasattr(p, "kind")]
+    if not varied or "network.kind" in keys:
+        return ""
+    from ..network.generators import ties_per_newcomer
+
+    (parameter,) = varied
+    if parameter.kind == "categorical":
+        values = [float(v) for v in parameter.choices]
+        rounded = [(v, 2 * ties_per_newcomer(v)) for v in values if abs(2 * ties_per_newcomer(v) - v) > 1e-9]
+        if not rounded:
+            return ""
+        tried = ", ".join(f"{v:g} as {built}" for v, built in rounded[:6]) + (" …" if len(rounded) > 6 else "")
+    else:
+        low, high = float(parameter.low), float(parameter.high)
+        if low == high and abs(2 * ties_per_newcomer(low) - low) <= 1e-9:
+            return ""
+        evens = [2 * m for m in range(max(ties_per_newcomer(low), 1), ties_per_newcomer(high) + 1)]
+        shown = ", ".join(map(str, evens)) if len(evens) <= 8 else f"{evens[0]}, {evens[1]}, … {evens[-1]}"
+        odd = math.ceil(low) + (math.ceil(low) % 2 == 0)   # the first odd whole number of the range, if it has one
+        example = odd if odd <= high else low
+        tried = f"{low:g} to {high:g} builds {shown} only; {example:g} runs as {2 * ties_per_newcomer(example)}"
+    return (f"The network ({base.network.kind}) adds mean_degree / 2 ties per newcomer, rounded half up, so the values "
+            f"of `network.mean_degree` this study tries run as the even means they round to ({tried}): values that "
+            f"round alike build the same network, and its effect moves in steps of 2.")
+
+
 #: The largest population whose configuration network a note builds to measure what it realises.
 CONFIGURATION_NOTE_MAX = 200_000
 
@@ -865,11 +901,14 @@ def designs_default_notes(designs, keys, parameters=()) -> list[str]:
     """study_default_notes of each of a study's designs (sensitivity's, or calibrate's
     base), and kind_default_notes where the study's ``parameters`` choose a kind (a
     sensitivity of onboarding against milestone ran the milestone at the model's
-    defaults unsaid, where optimize and sweep say so); a note several designs share
-    given once with their names."""
+    defaults unsaid, where optimize and sweep say so), and varied_degree_note; a note
+    several designs share given once with their names."""
     named: dict[str, list[str]] = {}
     for design in designs:
-        for note in (*study_default_notes(design, keys), *kind_default_notes(design, parameters)):
+        for note in (*study_default_notes(design, keys), *kind_default_notes(design, parameters),
+                     varied_degree_note(design, parameters)):
+            if not note:
+                continue
             named.setdefault(note, []).append(design.name)
     many = len(list(designs)) > 1
     return [f"{', '.join(names)}: {note}" if many else note for note, names in named.items()]
