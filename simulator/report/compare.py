@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from .text import calibrated_note, unseen_share
+from .text import SKEWED_RATIOS, calibrated_note, pooled_cac, unseen_share
 from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
                        paired_difference, pairing_differences, _pairs,
                        replicates_needed, replicates_to_tell_apart, twin_differences, TWIN_SEEDING_KEY, unpaired_difference, world_differences, VERDICT_METRIC)
@@ -489,8 +489,35 @@ def winners(comparison: Comparison) -> list[str]:
                      + f"±{comparison.precision:.0%}, about {int(need):,} replicates would do "
                      f"(this comparison has {n}" + (f"; the spread behind that figure is itself measured on {n}, so it "
                                                    f"is rough: check it with more" if n < 10 else "") + ").")
+        if metric in SKEWED_RATIOS:
+            text += _skewed_ratio_text(designs, metric, best, runner_up)
         lines.append(text)
     return _k_caveat(lines, designs)
+
+
+def _skewed_ratio_text(designs, metric: str, best: str, runner_up: str) -> str:
+    """For a line ranking a ratio per run (text.SKEWED_RATIOS): its mean is skewed by runs
+    that add few customers, and for a CAC, the ratio of the means over all runs, as `run`
+    gives it. Two runs that added 3 and 2 customers made a $20 referrer reward's CAC 99.6
+    against 26.8 ("best"), where over all runs together it was 25.2 against 24."""
+    text = (f" `{metric}` is a ratio per run, skewed by runs that add few customers: its interval is too narrow "
+            f"(docs/model.md, \"Where the interval is too narrow\")")
+    if metric in ("incremental_cac", "incremental_cac_vs_paid"):
+        def pooled(name: str) -> float:
+            design = _design(designs, name)
+            cac = pooled_cac(design.runs)
+            if metric == "incremental_cac":
+                return cac
+            paid = getattr(getattr(design.scenario, "economics", None), "paid_cac", None)
+            return cac / paid if paid else math.nan
+
+        ours, theirs = pooled(best), pooled(runner_up)
+        if math.isfinite(ours) and math.isfinite(theirs):
+            other_way = ours > theirs if metric in LOWER_IS_BETTER else ours < theirs
+            text += (f". Over all runs together (the ratio of the means, as `refsim run` gives it) {best} "
+                     f"{fmt(ours)} against {runner_up} {fmt(theirs)}"
+                     + (", which ranks them the other way" if other_way else ""))
+    return text + "; `incremental_value` ranks without the skew."
 
 
 def _many_metrics_caution(lines: list[str]) -> list[str]:

@@ -20,7 +20,7 @@ from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, SHIFTED, UNRANKED
 from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
-from .text import (PAYMENT_TIMING_KEYS, sweep_path_note, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, horizon_note_of_ends, study_world_note, unpriced_size_note, blocked_share, contract_days, payment_timing_check, counted, figure_links, sweep_caption, fmt, interval_text, k_undefined_note, metric_label,
+from .text import (PAYMENT_TIMING_KEYS, SKEWED_RATIOS, sweep_path_note, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, horizon_note_of_ends, study_world_note, unpriced_size_note, blocked_share, contract_days, payment_timing_check, counted, figure_links, sweep_caption, fmt, interval_text, k_undefined_note, metric_label,
                    payment_timing_trade)
 
 
@@ -239,11 +239,6 @@ def _word_orders(sweep: Sweep) -> dict[str, list[str]]:
     """Each parameter listed as words (values: [qualification, signup]), in the file's order."""
     return {k: list(p.values) for k, p in sweep.spec.parameters.items()
             if isinstance(p, ValueList) and all(isinstance(v, str) for v in p.values)}
-
-
-#: Ratios per run whose mean over a few runs is skewed: their t interval held the true mean 74-87% of the time
-#: (docs/model.md, "Where the interval is too narrow").
-SKEWED_RATIOS = ("incremental_cac", "incremental_cac_vs_paid", "ltv_ratio")
 
 
 def rounded_degree_note(sweep: Sweep, frame: pd.DataFrame) -> str:

@@ -257,6 +257,26 @@ def lumped_note(runs: pd.DataFrame, scenario) -> str:
             "runs say more of such a metric than its mean.")
 
 
+#: Ratios per run whose mean over a few runs is skewed: their t interval held the true mean 74-87% of the time
+#: (docs/model.md, "Where the interval is too narrow").
+SKEWED_RATIOS = ("incremental_cac", "incremental_cac_vs_paid", "ltv_ratio")
+
+
+def whole_cost(runs: pd.DataFrame) -> pd.Series:
+    """Each run's whole program cost, program_cost + rewards_owed + rewards_unpaid, as
+    runner.incremental_metrics counts it for the incremental CAC and ROI."""
+    return sum(runs[c].astype(float) for c in ("program_cost", "rewards_owed", "rewards_unpaid") if c in runs.columns)
+
+
+def pooled_cac(runs: pd.DataFrame) -> float:
+    """The incremental CAC over all ``runs`` together: mean whole cost over mean
+    incremental customers (NaN where the program adds none on average)."""
+    if not {"program_cost", "incremental_customers"} <= set(runs.columns) or not len(runs):
+        return math.nan
+    extra = float(runs["incremental_customers"].mean())
+    return float(whole_cost(runs).mean()) / extra if extra > 0 else math.nan
+
+
 def ratio_of_means_note(runs: pd.DataFrame) -> str:
     """Incremental ROI and CAC over all the runs together, as a sentence: the summary's
     are means of each run's ratio, and a run where the program added no customer has no
@@ -268,7 +288,7 @@ def ratio_of_means_note(runs: pd.DataFrame) -> str:
     needed = {"incremental_value", "incremental_customers", "program_cost"}
     if not needed <= set(runs.columns) or not len(runs):
         return ""
-    cost = sum(runs[c].astype(float) for c in ("program_cost", "rewards_owed", "rewards_unpaid") if c in runs.columns).mean()
+    cost = whole_cost(runs).mean()
     value, extra = float(runs["incremental_value"].mean()), float(runs["incremental_customers"].mean())
     if not (np.isfinite(cost) and cost > 0 and np.isfinite(value)):
         return ""
