@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 from .equality import FieldsEqual
-from .config import NeverAsk, NoIncentive, Scenario, has_program
+from .config import RESERVED_CHANNEL_LABELS, NeverAsk, NoIncentive, Scenario, has_program
 from .engine import Engine
 from .executors import run_tasks
 from .kernel import common_path, use_kernel
@@ -446,7 +446,7 @@ def people_frame(engine: Engine) -> pd.DataFrame:
     import pandas as pd
 
     p = engine.people
-    labels = ["not acquired", "seed", "organic"] + [c.label for c in engine.scenario.program.channels]
+    labels = [*RESERVED_CHANNEL_LABELS] + [c.label for c in engine.scenario.program.channels]
     return pd.DataFrame({
         "id": np.arange(p.n, dtype=np.int64),
         "state": _labelled(p.state, list(STATE_NAMES)),

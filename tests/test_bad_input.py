@@ -1037,3 +1037,31 @@ def test_a_set_of_a_block_to_null_is_not_told_to_delete_a_line(tmp_path):
     empty = write(tmp_path, text="name: x\ndays: 30\nprogram:\n")
     code, stdout, stderr = invoke("validate", empty)
     assert code == 2 and "give its keys, or delete the line to keep the defaults" in stderr, stderr
+
+
+def test_channels_whose_labels_collide_are_refused_and_named_ones_are_told_apart(tmp_path):
+    """The people table's `channel` column tells channels apart by label alone: two
+    unnamed `direct` channels (a 2% and a 20% one) merged their referrals there, and a
+    channel named `seed` or `organic` made its referred customers read as initial
+    customers or organic adopters; validate said "valid"."""
+    from simulator import simulate
+    from simulator.scenario_io import load_scenario
+
+    two = [{"kind": "direct", "weight": 0.5, "base_conversion": 0.02},
+           {"kind": "direct", "weight": 0.5, "base_conversion": 0.2}]
+    path = write(tmp_path, {**BASE, "program": {**BASE["program"], "channels": two}})
+    code, out, err = invoke("validate", path)
+    assert_clean_error(code, out, err, path, "program.channels")
+    assert "channels 0 and 1 are both labelled 'direct'" in err and "a distinct `name` for each" in err, err
+    for reserved in ("seed", "organic", "not acquired"):
+        path = write(tmp_path, {**BASE, "program": {**BASE["program"], "channels": [
+            {**two[0], "name": reserved}, {**two[1], "name": "sms"}]}})
+        code, out, err = invoke("validate", path)
+        assert_clean_error(code, out, err, path, "program.channels.0.name")
+        assert "the people table's label for people no channel brought" in err, err
+    # named, they are told apart in the people table: each referred customer carries its channel's own label
+    path = write(tmp_path, {**BASE, "population": {"size": 2000, "initial_customers": 40}, "days": 30, "replicates": 1,
+                            "program": {**BASE["program"], "channels": [{**two[1], "name": "email"},
+                                                                        {**two[1], "name": "sms"}]}})
+    people = simulate(load_scenario(path), replicates=1, people=True).people
+    assert {"email", "sms"} <= set(people["channel"]) <= {"not acquired", "seed", "organic", "email", "sms"}
