@@ -23,13 +23,14 @@ class Terminated(KeyboardInterrupt):
     """Raised in the main thread when SIGTERM arrives."""
 
 
-#: Seconds after a fork during which a SIGTERM still waits, then is delivered again.
+#: Seconds after a fork during which a SIGTERM or Ctrl-C still waits, then is delivered again.
 REDELIVER_AFTER_S = 0.01
 
-# Forks in flight, and whether a SIGTERM arrived during one. Python runs its fork hooks
-# (logging's lock release among them) as Python code, and an exception raised there is
-# printed as "Exception ignored" and dropped: the stop would be lost and a traceback shown.
-_forks = {"in_flight": 0, "deferred": False}
+# Forks in flight, and the stop (a signal number, 0 for none) that arrived during one. Python
+# runs its fork hooks (logging's lock release among them) as Python code, and an exception
+# raised there is printed as "Exception ignored" and dropped: the stop would be lost and a
+# traceback shown. A Ctrl-C so dropped let a sweep started a moment before run to its end.
+_forks = {"in_flight": 0, "deferred": 0}
 _forks_lock = threading.Lock()  # never taken by the signal handler, which runs in the main thread
 
 
@@ -42,9 +43,17 @@ _forks_lock = threading.Lock()  # never taken by the signal handler, which runs 
 _asked: list[int] = []
 
 
+def _defer(signum: int) -> bool:
+    """Whether a fork is in flight, the stop then kept to be delivered again once it is
+    done (_fork_done); the first of several is the one kept."""
+    if not _forks["in_flight"]:
+        return False
+    _forks["deferred"] = _forks["deferred"] or signum
+    return True
+
+
 def _raise_terminated(signum, frame) -> None:
-    if _forks["in_flight"]:
-        _forks["deferred"] = True  # delivered again once the fork is done (_fork_done)
+    if _defer(signum):
         return
     _asked.append(signum)
     # a second SIGTERM must not interrupt the cleanup the first one started
@@ -53,7 +62,10 @@ def _raise_terminated(signum, frame) -> None:
 
 
 def _raise_interrupted(signum, frame) -> None:
-    """Ctrl-C: Python's own KeyboardInterrupt, recorded first (:data:`_asked`)."""
+    """Ctrl-C: Python's own KeyboardInterrupt, recorded first (:data:`_asked`); during a
+    fork, once it is done (as SIGTERM)."""
+    if _defer(signum):
+        return
     _asked.append(signum)
     raise KeyboardInterrupt
 
@@ -98,11 +110,11 @@ def _after_fork_in_parent() -> None:
 def _fork_done() -> None:
     with _forks_lock:
         _forks["in_flight"] -= 1
-        again = _forks["deferred"] and not _forks["in_flight"]
+        again = _forks["deferred"] if not _forks["in_flight"] else 0
         if again:
-            _forks["deferred"] = False
+            _forks["deferred"] = 0
     if again:
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), again)
 
 
 def _after_fork_in_child() -> None:
@@ -115,9 +127,9 @@ def _after_fork_in_child() -> None:
     redeliver = False
     if signal.getsignal(signal.SIGTERM) is _raise_terminated:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        redeliver = _forks["deferred"]
+        redeliver = _forks["deferred"] == signal.SIGTERM   # a Ctrl-C reaches the worker's whole group anyway
     _forks_lock = threading.Lock()  # a timer thread of the parent may have held it: it is not here
-    _forks.update(in_flight=0, deferred=False)
+    _forks.update(in_flight=0, deferred=0)
     if redeliver:
         os.kill(os.getpid(), signal.SIGTERM)
 
@@ -127,7 +139,7 @@ _hooked = []
 
 def stop_cleanly_on_sigterm() -> None:
     """Turn SIGTERM into ``Terminated`` (only possible from the main thread); forked
-    children get the default again, and a SIGTERM during a fork is raised after it.
+    children get the default again, and a SIGTERM or Ctrl-C during a fork is raised after it.
     Both it and Ctrl-C are recorded as they are raised (:func:`stop_asked`)."""
     if threading.current_thread() is threading.main_thread():
         if not _hooked:
