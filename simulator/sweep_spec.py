@@ -23,11 +23,11 @@ import reprlib
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Callable, Iterable, Literal, Union
+from typing import Annotated, Any, Callable, ClassVar, Iterable, Literal, Union
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
 from .config import Scenario
 from .errors import ScenarioError
@@ -74,11 +74,23 @@ class ValueList(_Strict):
 
 
 class ValueRange(_Strict):
+    null_means: ClassVar[str] = "in a random sweep only: a grid needs levels"   # what an error's 'or null' says
     low: float = Field(..., description="Smallest value.")
     high: float = Field(..., description="Largest value.")
     log: bool = Field(False, description="Spread points evenly in log(value) (needs low > 0).")
     integer: bool = Field(False, description="Whole numbers only (low and high included).")
-    levels: int | None = Field(None, ge=1, le=100_000, description="Grid only: evenly spaced levels from low to high.")
+    # 2 at least: 'valid: a whole number from 1 to 100,000, or null for none' offered two values a grid refuses
+    levels: int | None = Field(None, ge=2, le=100_000, description="Grid only: evenly spaced levels from low to high.")
+
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _more_than_one(cls, levels, info):
+        # said before the bound's own 'greater than or equal to 2', with what a single value takes
+        if levels == 1 and not isinstance(levels, bool) and isinstance(info.data.get("low"), float):
+            low = info.data["low"]
+            raise ValueError(f"a single level runs only low ({low:g}); give 2 levels or more, or values: [{low:g}] "
+                             f"for a single value")
+        return levels
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -99,9 +111,6 @@ class ValueRange(_Strict):
         if self.low == self.high:
             raise ValueError(f"low and high are both {low}: a range of one value; give values: [{low}] for a "
                              f"single value, or a high above low")
-        if self.levels == 1:
-            raise ValueError(f"a single level runs only low ({self.low:g}); give 2 levels or more, or values: "
-                             f"[{self.low:g}] for a single value")
         if self.integer and self.levels is not None and self.levels > self.high - self.low + 1:
             raise ValueError(f"{self.levels} levels, but there are only {int(self.high - self.low + 1)} whole numbers from "
                              f"{self.low:g} to {self.high:g}; give levels: {int(self.high - self.low + 1)} or fewer, or "

@@ -2999,7 +2999,12 @@ def test_checks_of_a_grid_before_it_runs(tmp_path):
             "it", "list program.timing first")
     refused("odd", {"network.mean_degree": {"low": 4, "high": 8, "levels": 5, "integer": True}},
             "parameters.network.mean_degree", "value 5 does not fit the base scenario b")
-    refused("one", {"program.base_share": {"low": 0.1, "high": 0.3, "levels": 1}}, "parameters.program.base_share (line", "a single level runs only low (0.1)")
+    refused("one", {"program.base_share": {"low": 0.1, "high": 0.3, "levels": 1}}, "parameters.program.base_share.levels (line", "a single level runs only low (0.1)")
+    # what is valid is what a grid takes: 'valid: a whole number from 1 to 100,000, or null for none' offered 1, refused
+    # above, and null, which a grid refuses too
+    refused("half", {"program.base_share": {"low": 0.1, "high": 0.3, "levels": 2.5}}, "parameters.program.base_share.levels",
+            "valid: a whole number from 2 to 100,000, or null (in a random sweep only: a grid needs levels)")
+    refused("none", {"program.base_share": {"low": 0.1, "high": 0.3, "levels": 0}}, "greater than or equal to 2 (got 0)")
     refused("set", {"satisfaction.promoters": {"values": [0.6]}}, "does not fit the base scenario b with --set "
             "satisfaction.passives=0.45", args=("--set", "satisfaction.passives=0.45"))
     # promoters 0.75 fits only beside passives 0.2, the last of 15, and 15 x 20 combinations are more than are tried:
