@@ -944,7 +944,13 @@ class Search:
             row["ci_high"] = min(row["ci_high"], ceiling(scenario, m))  # no run spends past a budget or ends past its last day
             # what constraints and objectives read: a day that never came counted as the day after the horizon
             # (mean and n above describe the runs where it came)
-            row["mean_all_runs"] = float(np.mean([never_after_horizon(float(v[m]), m, scenario.days) for v in values]))
+            counted = np.array([never_after_horizon(float(v[m]), m, scenario.days) for v in values], dtype=float)
+            row["mean_all_runs"] = float(np.mean(counted))
+            # and its interval, which a warning beside that mean quotes: 'payback_day<=60 at 52.8, its interval
+            # reaching 64.1' gave the end over the 19 runs where it came (mean 36.3), where over all 20 it reached 96.1
+            whole = interval(counted, metric=m)
+            row["ci_low_all_runs"] = whole["ci_low"]
+            row["ci_high_all_runs"] = min(whole["ci_high"], ceiling(scenario, m) + (m in DAY_METRICS))
             # the runs made, whatever ``n`` defines: 'paid back in 18 of 18' was said of 20 runs, 2 never paying back
             row["runs"] = len(values)
             rows.append(row)

@@ -234,7 +234,10 @@ def on_the_mean_text(result: OptimizeResult) -> str:
         if c.metric not in rows.index:
             continue
         row = rows.loc[c.metric]
-        end = float(row["ci_high"] if c.op == "<=" else row["ci_low"])
+        # the interval of the mean judged (a day that never came as the day after the horizon), not of the runs where
+        # it came: a folder from before the all-runs columns has only the latter
+        side = "ci_high" if c.op == "<=" else "ci_low"
+        end = float(row.get(f"{side}_all_runs", row[side]))
         if math.isfinite(end) and c.excess(end) > 0:
             near.append(f"`{c}` at {fmt(float(row['mean_all_runs']))}, its 95% interval reaching {fmt(end)}")
     if not near:
@@ -441,7 +444,7 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
     constraints on its mean but not at the top of its interval), the best so far among
     the trials the winner is taken from (``Study.candidates``: on the highest rung
     reached, those that keep the constraints at the top of their interval, or on the
-    mean when none does), and the winner the study confirmed (where no trial kept the
+    mean when none does or the winner is one of those), and the winner the study confirmed (where no trial kept the
     constraints, the one breaking them least, named so)."""
     objective = result.objectives[0]
     trials = result.trials
@@ -468,7 +471,13 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
         # trials that keep the constraints at the far end of their intervals and do better (it drew the top rung's
         # trials alone, through trials the winner was not taken from, far above its star)
         top = done["trial"].isin(in_the_order_chosen(done, objective, tuple(getattr(result, "constraints", ()) or ()))["trial"])
-        counted = top & safe if (top & safe).any() else top & feasible
+        # the winner's own tier: one taken from those keeping the constraints on the mean only (the safer ones broke
+        # them on fresh seeds) stood above a line drawn from the safer tier, 'best so far (the winner's tier)'
+        mine = done["trial"] == result.best_trial
+        if mine.any() and bool(feasible[mine].iloc[0]) and not bool(safe[mine].iloc[0]):
+            counted = top & feasible
+        else:
+            counted = top & safe if (top & safe).any() else top & feasible
         signed = (objective.sign * done[column].where(counted)).cummax().ffill()
         best = objective.sign * signed
         if counted.any():
