@@ -317,7 +317,7 @@ RESERVED_CHANNEL_LABELS = ("not acquired", "seed", "organic")
 
 class Channel(Strict):
     kind: Literal["direct", "broadcast"] = Field(..., description="direct: invitations to chosen friends; broadcast: one post every friend may notice. Source: scenario choice.")
-    name: str | None = Field(None, max_length=60, description="Label in outputs, the people table's `channel` (defaults to kind); each channel's differs, and none is seed, organic or not acquired. Source: scenario choice.")
+    name: str | None = Field(None, max_length=60, description="Label in outputs, the people table's `channel` (defaults to kind; channels sharing one are told apart only by name), none of seed, organic or not acquired. Source: scenario choice.")
     weight: Annotated[float, Field(ge=0, le=1)] = Field(1.0, description="Share of sharers who use this channel; weights sum to 1 [fraction]. Source: assumption (default mix 70% direct, 30% broadcast).")
     ease: Probability = Field(1.0, description="How easy the channel makes sharing (multiplies the share probability) [-]. Source: assumption.")
     base_conversion: Probability | None = Field(None, description="Conversion of one weak-tie invitation; unset means program.default_conversion of the channel's kind [probability]. Source: scenario choice.")
@@ -475,15 +475,6 @@ class Program(Strict):
         total = sum(c.weight for c in self.channels)
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"channels: channel weights must sum to 1 (they sum to {total:.6g})")
-        # the people table tells channels apart by label alone: e-mail and SMS both left as `direct` merged their
-        # referrals there, with no word
-        seen: dict[str, int] = {}
-        for i, channel in enumerate(self.channels):
-            if channel.label in seen:
-                raise ValueError(f"channels: channels {seen[channel.label]} and {i} are both labelled "
-                                 f"{channel.label!r} in the outputs (`name` defaults to `kind`); valid: a distinct "
-                                 f"`name` for each")
-            seen[channel.label] = i
         return self
 
 

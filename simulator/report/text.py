@@ -738,6 +738,27 @@ def configuration_note(scenario) -> str:
             f"removed, many where a degree nears the population or the tail is heavy.")
 
 
+def channel_label_note(scenario) -> str:
+    """Where channels share a label (``name``, else ``kind``): the people table's `channel`
+    column tells them apart by label alone, so e-mail at 2% and SMS at 20%, both left
+    `direct`, merged their referrals there with no word. Each channel still runs as its
+    own; only the table cannot say which brought whom."""
+    channels = scenario.program.channels
+    labels = [c.label for c in channels]
+    shared = [label for label in dict.fromkeys(labels) if labels.count(label) > 1]
+    if not shared:
+        return ""
+    def alike(label: str) -> str:
+        numbers = [str(i) for i, own in enumerate(labels) if own == label]
+        return (f"channels {', '.join(numbers[:-1])} and {numbers[-1]} are "
+                f"{'both' if len(numbers) == 2 else 'all'} {label!r}")
+
+    which = "; ".join(map(alike, shared))
+    return (f"Channels share a label in the people table's `channel` column ({which}: `program.channels.N.name` "
+            f"defaults to the kind), so it cannot tell their referrals apart; each still runs with its own settings. "
+            f"Give each a `name` to see which channel brought whom.")
+
+
 def default_notes(scenario) -> list[str]:
     """Defaults a scenario file left in place that decide what a program costs or does,
     each as a sentence: a reward with no ``reward_type`` is store credit, costed at its
@@ -749,7 +770,8 @@ def default_notes(scenario) -> list[str]:
 
     program = scenario.program
     incentive = program.incentive
-    friendless = [note for note in (edge_list_note(scenario), growth_note(scenario), configuration_note(scenario)) if note]
+    friendless = [note for note in (edge_list_note(scenario), growth_note(scenario), configuration_note(scenario),
+                                    channel_label_note(scenario)) if note]
     if isinstance(incentive, NoIncentive):
         return friendless
     notes = list(friendless)
