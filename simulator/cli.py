@@ -612,13 +612,28 @@ def schema():
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
 
 
+def _app_size_note(preset, size: int) -> str:
+    """Where the app keeps an edge list's own people beyond the class sizes: --size 300 on a
+    file of 5,000 people served 5,000 dots, a minute after the address was printed, unsaid."""
+    if getattr(preset.network, "kind", None) != "edgelist":
+        return ""
+    from .classroom import SIZE_RANGE
+    from .network.edgelist import load_edgelist
+
+    people = load_edgelist(Path(preset.network.path))[0]
+    if people <= SIZE_RANGE[1]:
+        return ""
+    return (f"the class is the edge list's own {people:,} people (an edge list keeps its size, whatever --size "
+            f"{size}); laying out that many takes a while before the page serves: give a smaller file for a class")
+
+
 @app.command("app")
 @user_errors
 def serve_app(
     scenario: Optional[Path] = typer.Argument(None, metavar="SCENARIO", help="Scenario YAML to open (default: scenarios/fading.yaml, a consumer program like the default, at class size); the other files of its folder become the app's presets."),
     port: int = typer.Option(8765, "--port", "-p", min=1, max=65535, help="Port to serve the app on."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 127.0.0.1 keeps the app on this computer."),
-    size: int = typer.Option(300, "--size", min=50, max=1000, help="People in the class network when the scenario's own size is outside 50-1,000 (initial customers, budget, influencers and daily ask capacity scale with it); a scenario within that range keeps its size."),
+    size: int = typer.Option(300, "--size", min=50, max=1000, help="People in the class network when the scenario's own size is outside 50-1,000 (initial customers, budget, influencers and daily ask capacity scale with it); a scenario within that range keeps its size, and an edge list always does."),
 ):
     """Start the educator app: a referral loop live in the browser, two designs side by side."""
     import importlib.util
@@ -629,7 +644,9 @@ def serve_app(
     from .scenario_io import load_scenario
 
     given = scenario or OPENING_SCENARIO
-    load_scenario(given, check_network=False)   # a whole market's preset is scaled to the class, and checked there
+    preset = load_scenario(given, check_network=False)   # a whole market's preset is scaled to the class, and checked there
+    if (note := _app_size_note(preset, size)):
+        out.print(f"note: {note}", markup=False)
     from .kernel import engine_choice
 
     engine_choice()   # REFSIM_ENGINE and REFSIM_GRAPH_CACHE_MB in one line, not a server's startup traceback

@@ -186,7 +186,7 @@ def _prospects_share(share: float) -> str:
 
 
 def _grew(generations: list[int]) -> str:
-    """The generations that grew, as "5 → 10 → 18 …": the first run of at least two in a
+    """The generations that grew, as "generations 0 to 4: 5 → 10 → 18 …": the first run of at least two in a
     row that outgrew their parents among the complete ones (the newest is still being
     recruited), with the generation they grew from, the run holding ROUGH_COHORT customers
     at least (8 → 9 → 10 on 50 people is chance); "" when there is none (a network
@@ -201,7 +201,9 @@ def _grew(generations: list[int]) -> str:
         run = generations[start:end + 1]
         # on enough customers to show it, as the generations' other claims: 8 → 9 → 10 on 50 people is chance
         if end - start >= 2 and sum(run) >= ROUGH_COHORT:
-            return " → ".join(str(size) for size in run[:6]) + (" …" if len(run) > 6 else "")
+            # which generations: '(9 → 12 → 14)' quoted generations 12 to 14 beside a line showing ten flat ones
+            return (f"generations {start} to {end}: " + " → ".join(str(size) for size in run[:6])
+                    + (" …" if len(run) > 6 else ""))
         start = end + 1
     return ""
 
@@ -223,7 +225,9 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     until it filled" quoted (read_loop), which a filled network keeps."""
     # the newest generation is still being recruited: judge the two complete ratios before it
     complete = [r for r in generation_ratios(generations)[:-1] if math.isfinite(r)]
-    shrinking = len(complete) >= 2 and complete[-1] < 1.0 and complete[-2] < 1.0
+    # neither of them grew and one shrank: a tie (4 → 4, ×1.0) left "K above 1: the loop grows" in green beside
+    # 6 → 4 → 4 → 3 and a week of single referrals
+    shrinking = len(complete) >= 2 and max(complete[-2:]) <= 1.0 and min(complete[-2:]) < 1.0
     # what the generations themselves show, where they hold enough customers to show it: at the tail of the viral
     # preset's design B, generations of 2 → 3 → 4 turned K 0.78 into "speeding up"
     compared = generations[-4:-1]   # the three before the newest, whose two ratios are complete[-2:]
@@ -239,9 +243,18 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
             # the viral preset fills half its network by day 15, before K can be read: the card went from "too few
             # customers" to a grey "filled", and a class watching K above 1 never saw the green of a growing loop
             return Verdict("grows", GREW_HEADLINE,
-                           f"Each generation was larger than the one before ({grew}): the loop grew on its own, "
-                           f"until {_prospects_share(prospects_left)} of the people are still prospects. " + late,
+                           f"The generations grew, each larger than the one before ({grew}): the loop grew on its "
+                           f"own, until {_prospects_share(prospects_left)} of the people are still prospects. " + late,
                            grew=grew)
+        own, referred = (generations[0], sum(generations[1:])) if generations else (0, 0)
+        if referred < own:
+            # filled before K could be read by people who came on their own: "The loop filled the network ... not
+            # because the loop fades" stood beside K 0.12 on 272 customers, 250 of 286 adopters organic
+            return Verdict("filled", "The network filled, mostly with people who came on their own",
+                           f"{_prospects_share(prospects_left).capitalize()} of the people are still prospects, and "
+                           f"{own:,} of the {own + referred:,} who joined came on their own or were customers from the "
+                           f"start; the loop brought {referred:,}. From here K falls, as customers who join late find "
+                           f"few friends left to invite, so it no longer tells how strong the loop is." + rough)
         return Verdict("filled", "The loop filled the network",
                        f"{_prospects_share(prospects_left).capitalize()} of the people are still prospects. " + late)
     if not k.known:

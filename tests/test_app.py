@@ -116,7 +116,15 @@ def test_a_filled_network_is_never_called_fading():
         for generations in ([5, 20, 60, 120, 40], [40, 10, 2]):
             said = verdict(KReading(k, 250), generations, prospects_left=FILLED_SHARE / 2)
             assert said.tone in ("grows", "filled") and "fade" not in said.headline
-            assert "not because the loop fades" in said.text
+            # filled by the loop, it does not fade; filled mostly by people who came on their own (40 of 52), the loop
+            # did not fill it, and "The loop filled the network ... not because the loop fades" stood beside K 0.12
+            if generations[0] <= sum(generations[1:]):
+                assert "not because the loop fades" in said.text
+            else:
+                assert said.headline == "The network filled, mostly with people who came on their own"
+                assert "40 of the 52 who joined came on their own or were customers from the start; the loop " \
+                    "brought 12" in said.text and "no longer tells how strong the loop is" in said.text
+                assert "not because the loop fades" not in said.text
 
 
 def test_a_loop_that_grew_until_it_filled_keeps_its_green_verdict():
@@ -131,12 +139,12 @@ def test_a_loop_that_grew_until_it_filled_keeps_its_green_verdict():
     k = KReading(float("nan"), 0)
     quiet = np.zeros(30)
     grew = read_loop(k, [9, 10, 24, 23, 12, 3], 0.4, quiet)
-    assert (grew.tone, grew.headline) == ("grows", GREW_HEADLINE) and "(9 → 10 → 24)" in grew.text
+    assert (grew.tone, grew.headline) == ("grows", GREW_HEADLINE) and "(generations 0 to 2: 9 → 10 → 24)" in grew.text
     # the next day an organic customer joins generation 0: today's generations alone show no growth
     assert verdict(k, [10, 10, 24, 23, 12, 3], 0.38).tone == "filled"
     kept = read_loop(k, [10, 10, 24, 23, 12, 3], 0.38, quiet, previous=grew)
     assert (kept.tone, kept.headline) == ("grows", GREW_HEADLINE)
-    assert "(9 → 10 → 24)" in kept.text and "only 38% of the people are still prospects" in kept.text
+    assert "(generations 0 to 2: 9 → 10 → 24)" in kept.text and "only 38% of the people are still prospects" in kept.text
     # and on a preset day by day: green from the first day it is earned to the end
     from simulator.classroom import ClassRun, Design, NetworkChoice
 
@@ -162,7 +170,7 @@ def test_a_loop_that_grew_until_it_filled_the_network_reads_green():
     says so; one filled by organic adoption, its generations shrinking, stays grey."""
     grew = verdict(KReading(float("nan"), 0), [5, 10, 18, 26, 33, 30, 12, 2], prospects_left=0.4)
     assert (grew.tone, grew.headline) == ("grows", "The loop grew until it filled the network")
-    assert "(5 → 10 → 18 → 26 → 33)" in grew.text and "only 40% of the people are still prospects" in grew.text
+    assert "(generations 0 to 4: 5 → 10 → 18 → 26 → 33)" in grew.text and "only 40% of the people are still prospects" in grew.text
     assert "not because the loop fades" in grew.text
     # K still counts the customers who joined a month ago: not "K falls now" beside K = 3.11, but from here on
     assert "From here K falls" in grew.text and "K falls now" not in grew.text
@@ -171,9 +179,11 @@ def test_a_loop_that_grew_until_it_filled_the_network_reads_green():
     assert "until fewer than 1% of the people are still prospects" in last.text and "0%" not in last.text
     # one generation larger than its parents is no growth yet; nor is a newest generation still being recruited;
     # nor growth on too few customers to show it (8 → 9 → 10 on 50 people, "each larger than the one before")
-    for generations in ([40, 10, 2], [5, 9, 4, 2], [5, 4, 9, 30], [1, 2, 2, 8, 8, 9, 10, 3]):
+    for generations in ([5, 9, 4, 2], [5, 4, 9, 30], [1, 2, 2, 8, 8, 9, 10, 3]):
         said = verdict(KReading(0.5, 200), generations, prospects_left=0.4)
         assert (said.tone, said.headline) == ("filled", "The loop filled the network"), generations
+    said = verdict(KReading(0.5, 200), [40, 10, 2], prospects_left=0.4)   # filled mostly by organic adoption
+    assert (said.tone, said.headline) == ("filled", "The network filled, mostly with people who came on their own")
 
 
 def test_the_generations_a_grown_loop_quotes_each_outgrew_the_one_before():
@@ -186,8 +196,12 @@ def test_the_generations_a_grown_loop_quotes_each_outgrew_the_one_before():
     for generations in ([5, 10, 18, 26, 33, 30, 12, 2], [40, 10, 20, 40, 80, 30, 5], [3, 2, 4, 8, 16, 32, 64, 128, 90]):
         said = verdict(KReading(float("nan"), 0), generations, prospects_left=0.4)
         assert said.tone == "grows", generations
-        quoted = [int(size) for size in re.search(r"\(([\d → ]+)( …)?\)", said.text).group(1).split(" → ")]
+        found = re.search(r"\(generations (\d+) to (\d+): ([\d → ]+)( …)?\)", said.text)
+        quoted = [int(size) for size in found.group(3).split(" → ")]
         assert len(quoted) >= 3 and all(b > a for a, b in zip(quoted, quoted[1:])), (generations, said.text)
+        # and which generations they are: '(9 → 12 → 14)' quoted generations 12 to 14 beside ten flat ones shown
+        first, last = int(found.group(1)), int(found.group(2))
+        assert generations[first:first + len(quoted)] == quoted and last - first + 1 >= len(quoted), said.text
 
 
 def test_the_k_card_does_not_contradict_the_counts_beside_it():
@@ -2576,3 +2590,36 @@ def test_the_app_stopped_while_solara_imports_or_by_sigterm_says_interrupted(mon
         app_server.main()
     assert app_server._terminated.called
     assert done.value.code == 143 and capsys.readouterr().err.strip().splitlines()[-1] == "interrupted"
+
+
+def test_a_tie_between_generations_does_not_hide_their_shrinking():
+    """Design B of the viral preset on seed 1, day 45: 'K above 1: the loop grows' in
+    green on 28 customers beside generations 6 → 4 → 4 → 3 → 1 and a week of single
+    referrals: the last two complete ratios were 1.0 and 0.75, and the shrink test wanted
+    both below 1. Neither growing and one shrinking is shrinking (docs/app.md's amber);
+    generations that hold level are not."""
+    shrank = verdict(KReading(1.11, 28), [11, 9, 13, 8, 15, 6, 4, 4, 3, 1], prospects_left=0.75)
+    assert (shrank.tone, shrank.headline) == ("edge", "K above 1, but the generations shrink"), shrank
+    level = verdict(KReading(1.11, 28), [11, 9, 13, 8, 15, 6, 4, 4, 4, 1], prospects_left=0.75)
+    assert (level.tone, level.headline) == ("grows", "K above 1: the loop grows"), level
+
+
+def test_the_app_says_an_edge_list_beyond_the_class_sizes_keeps_its_people(monkeypatch, tmp_path):
+    """`refsim app big.yaml --size 300` on an edge list of 5,000 people served 5,000 dots a
+    minute after the address was printed: an edge list keeps its size (docs/app.md's notes
+    for the teacher), which --help and the options table did not say. The command now
+    says so before it serves; a file within the class sizes gets no note."""
+    def execve(path, command, env):
+        raise SystemExit(0)
+
+    monkeypatch.setattr("os.execve", execve)
+    for people in (1_500, 400):
+        (tmp_path / "ties.txt").write_text("".join(f"{i} {i + 1}\n" for i in range(people - 1)))
+        (tmp_path / "big.yaml").write_text("population: {initial_customers: 2}\n"
+                                           "network: {kind: edgelist, path: ties.txt}\n")
+        with socket.socket() as free:
+            free.bind(("127.0.0.1", 0))
+            port = free.getsockname()[1]
+        result = CliRunner().invoke(cli, ["app", str(tmp_path / "big.yaml"), "--size", "300", "--port", str(port)])
+        said = f"note: the class is the edge list's own {people:,} people (an edge list keeps its size, whatever --size 300)"
+        assert (said in result.output) == (people > 1_000), result.output
