@@ -1255,10 +1255,17 @@ def test_a_study_varying_a_growth_mean_says_its_values_run_as_the_even_means_the
     growth = type(base).model_validate(base.model_dump() | {"network": {"kind": "barabasi_albert", "mean_degree": 8}})
     whole = Parameter("network.mean_degree", "int", 4, 12)
     assert "(4 to 12 builds 4, 6, 8, 10, 12 only; 5 runs as 6)" in varied_degree_note(growth, [whole])
-    # a float range starting on an odd number names it (9 / 2 rounds up to 5: 10); 5.2 to 5.8 builds 6 alone
+    # a float range starting on an odd number names it (9 / 2 rounds up to 5: 10); 5.2 to 5.8 builds 6 alone, said so
     assert "(7 to 9 builds 8, 10 only; 7 runs as 8)" in varied_degree_note(growth, [Parameter("network.mean_degree", "float", 7, 9)])
-    assert "(5.2 to 5.8 builds 6 only; 5.2 runs as 6)" in varied_degree_note(
+    assert "from 5.2 to 5.8 builds the same network, of mean degree 6" in varied_degree_note(
         growth, [Parameter("network.mean_degree", "float", 5.2, 5.8)])
+    # a range building one network says the study varies nothing ('6 runs as 6', 'steps of 2' were said of 6 to 6.9);
+    # one building two holds an odd whole number, which it names (4 to 5.4 builds 4 and 6; 5 runs as 6)
+    flat = varied_degree_note(growth, [Parameter("network.mean_degree", "float", 6, 6.9)])
+    assert "every value of `network.mean_degree` from 6 to 6.9 builds the same network, of mean degree 6" in flat
+    assert "runs as" not in flat and "steps of 2" not in flat
+    assert "(4 to 5.4 builds 4, 6 only; 5 runs as 6)" in varied_degree_note(
+        growth, [Parameter("network.mean_degree", "float", 4, 5.4)])
     # choices: only those that round are named, and even choices alone say nothing
     assert "(7 as 8)" in varied_degree_note(growth, [Parameter("network.mean_degree", "categorical", choices=(6, 7, 8))])
     assert varied_degree_note(growth, [Parameter("network.mean_degree", "categorical", choices=(6, 8))]) == ""

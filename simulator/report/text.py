@@ -698,10 +698,17 @@ def varied_degree_note(base, parameters) -> str:
         if low == high and abs(2 * ties_per_newcomer(low) - low) <= 1e-9:
             return ""
         evens = [2 * m for m in range(max(ties_per_newcomer(low), 1), ties_per_newcomer(high) + 1)]
+        if len(evens) == 1:
+            # 6 to 6.9 builds 6 alone: 'its effect moves in steps of 2' and '6 runs as 6' of a study varying nothing
+            return (f"The network ({base.network.kind}) adds mean_degree / 2 ties per newcomer, rounded half up, so "
+                    f"every value of `network.mean_degree` from {low:g} to {high:g} builds the same network, of mean "
+                    f"degree {evens[0]}: varying it over this range changes nothing. Give a range reaching the next "
+                    f"even mean, or vary it by even values.")
         shown = ", ".join(map(str, evens)) if len(evens) <= 8 else f"{evens[0]}, {evens[1]}, … {evens[-1]}"
-        odd = math.ceil(low) + (math.ceil(low) % 2 == 0)   # the first odd whole number of the range, if it has one
-        example = odd if odd <= high else low
-        tried = f"{low:g} to {high:g} builds {shown} only; {example:g} runs as {2 * ties_per_newcomer(example)}"
+        # the first odd whole number of the range (one that builds two networks holds one: between two odd numbers
+        # every value rounds to the one even between them)
+        odd = math.ceil(low) + (math.ceil(low) % 2 == 0)
+        tried = f"{low:g} to {high:g} builds {shown} only; {odd} runs as {2 * ties_per_newcomer(odd)}"
     return (f"The network ({base.network.kind}) adds mean_degree / 2 ties per newcomer, rounded half up, so the values "
             f"of `network.mean_degree` this study tries run as the even means they round to ({tried}): values that "
             f"round alike build the same network, and its effect moves in steps of 2.")
