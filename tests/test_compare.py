@@ -3129,8 +3129,10 @@ def test_a_cost_per_extra_customer_line_says_the_ratio_is_skewed_and_gives_the_r
 
     def runs(cost, extra):
         cost, extra = np.asarray(cost, float), np.asarray(extra, float)
+        with np.errstate(divide="ignore"):   # a run adding none has no CAC (made NaN below where it matters)
+            cac = cost / extra
         return pd.DataFrame({"replicate": range(len(cost)), "program_cost": cost, "rewards_owed": 0.0,
-                             "rewards_unpaid": 0.0, "incremental_customers": extra, "incremental_cac": cost / extra})
+                             "rewards_unpaid": 0.0, "incremental_customers": extra, "incremental_cac": cac})
 
     # single: a few runs add almost nobody (CACs of 150 and 375); double: steady
     single = runs([1200, 1300, 450, 750, 1250, 1150], [50, 52, 3, 2, 48, 46])
@@ -3145,11 +3147,31 @@ def test_a_cost_per_extra_customer_line_says_the_ratio_is_skewed_and_gives_the_r
               for name, frame in (("single", single), ("double", double))}
     assert round(pooled["single"], 1) == 30.3 and round(pooled["double"], 1) == 27.3   # 6,100 / 201 and 6,680 / 245
     assert "`incremental_cac` is a ratio per run, skewed by runs that add few customers" in text, text
-    assert (f"Over all runs together (the ratio of the means, as `refsim run` gives it) double {pooled['double']:.1f} "
-            f"against single {pooled['single']:.1f};") in text, text
+    assert (f"Over all runs together (the ratio of the means, as `refsim run` gives it) double {pooled['double']:.1f}, "
+            f"single {pooled['single']:.1f};") in text, text
     # where the pooled figures rank the other way, it says so
     flipped = runs([1100, 1180, 1000, 1150, 1200, 1050], [30, 31, 29, 30, 32, 30])   # 6,680 / 182: 36.7
     designs[1] = SimpleNamespace(scenario=SimpleNamespace(name="double", days=365), runs=flipped)
     table.loc[1, "mean"] = flipped["incremental_cac"].mean()   # 36.7 < single's 104 on the mean of ratios
     (text,) = winners(SimpleNamespace(designs=designs, table=table, seeds=list(range(6)), paired=True, precision=0.05))
-    assert "**double** is best" in text and "double 36.7 against single 30.3, which ranks them the other way" in text, text
+    assert "**double** is best" in text and "double 36.7, single 30.3, which ranks them the other way" in text, text
+    # every design's figure, and one adding no customers on average has none (the line was silent on it: run says
+    # 'no incremental CAC: on average the program adds no customers (-1.25)')
+    losing = runs([300, 400, 350, 300, 320, 330], [5, -12, 1, 1, -2, 1])   # mean extra -1
+    designs.append(SimpleNamespace(scenario=SimpleNamespace(name="third", days=365), runs=losing))
+    table = pd.concat([table, pd.DataFrame({"metric": ["incremental_cac"], "design": ["third"],
+                                            "mean": [losing["incremental_cac"].mean()]})], ignore_index=True)
+    (text,) = winners(SimpleNamespace(designs=designs, table=table, seeds=list(range(6)), paired=True, precision=0.05))
+    assert "third none (it adds -1 customers on average)" in text, text
+    # where the means where each is defined rank nothing (undefined in other runs of each), the pooled figures still
+    # count every run
+    gaps = [runs([1000, 1100, 900, 1000, 1200, 1000], [40, 0, 38, 41, 44, 40]),
+            runs([1100, 1180, 1000, 1150, 1200, 1050], [30, 31, 0, 30, 32, 30])]
+    designs = [SimpleNamespace(scenario=SimpleNamespace(name=name, days=365), runs=frame.assign(
+        incremental_cac=np.where(frame["incremental_customers"] > 0, frame["incremental_cac"], np.nan)))
+               for name, frame in zip(("a", "b"), gaps)]
+    table = pd.DataFrame({"metric": ["incremental_cac"] * 2, "design": ["a", "b"],
+                          "mean": [np.nanmean(d.runs["incremental_cac"]) for d in designs]})
+    (text,) = winners(SimpleNamespace(designs=designs, table=table, seeds=list(range(6)), paired=True, precision=0.05))
+    a, b = (frame["program_cost"].mean() / frame["incremental_customers"].mean() for frame in gaps)
+    assert "**no verdict**" in text and f"a {a:.1f}, b {b:.1f}" in text, text

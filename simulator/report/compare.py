@@ -412,6 +412,8 @@ def winners(comparison: Comparison) -> list[str]:
                     f"{interval_text(low, high)}")
             text += (f" (unpaired interval {interval_text(unpaired['unpaired_ci_low'], unpaired['unpaired_ci_high'])})."
                      if comparison.paired else ".")
+            if metric in SKEWED_RATIOS:   # where the means rank nothing, the ratio of the means still counts every run
+                text += _skewed_ratio_text(designs, metric, best, runner_up)
             lines.append(text)
             continue
         # its values, not its runs: another design paying back on day 1 too gives the same figures
@@ -496,27 +498,37 @@ def winners(comparison: Comparison) -> list[str]:
 
 
 def _skewed_ratio_text(designs, metric: str, best: str, runner_up: str) -> str:
-    """For a line ranking a ratio per run (text.SKEWED_RATIOS): its mean is skewed by runs
-    that add few customers, and for a CAC, the ratio of the means over all runs, as `run`
-    gives it. Two runs that added 3 and 2 customers made a $20 referrer reward's CAC 99.6
-    against 26.8 ("best"), where over all runs together it was 25.2 against 24."""
+    """For a line on a ratio per run (text.SKEWED_RATIOS): its mean is skewed by runs
+    that add few customers, and for a CAC, each design's ratio of the means over all runs,
+    as `run` gives it. Two runs that added 3 and 2 customers made a $20 referrer reward's
+    CAC 99.6 against 26.8 ("best"), where over all runs together it was 25.2 against
+    24.4; a design adding no customers on average has none, which is said (the line
+    crowned a design against one adding -1.25, with no word)."""
     text = (f" `{metric}` is a ratio per run, skewed by runs that add few customers: its interval is too narrow "
             f"(docs/model.md, \"Where the interval is too narrow\")")
     if metric in ("incremental_cac", "incremental_cac_vs_paid"):
-        def pooled(name: str) -> float:
+        def pooled(name: str) -> tuple[float, str]:
+            """The ratio of the means, or NaN and why there is none."""
             design = _design(designs, name)
-            cac = pooled_cac(design.runs)
+            runs = design.runs
+            extra = float(runs["incremental_customers"].mean()) if "incremental_customers" in runs else math.nan
+            if not extra > 0:
+                return math.nan, f"none (it adds {fmt(extra)} customers on average)"
+            cac = pooled_cac(runs)
             if metric == "incremental_cac":
-                return cac
+                return cac, fmt(cac)
             paid = getattr(getattr(design.scenario, "economics", None), "paid_cac", None)
-            return cac / paid if paid else math.nan
+            return (cac / paid, fmt(cac / paid)) if paid else (math.nan, "none (no `economics.paid_cac`)")
 
-        ours, theirs = pooled(best), pooled(runner_up)
+        names = [best, runner_up, *(d.scenario.name for d in designs if d.scenario.name not in (best, runner_up))]
+        figures = {name: pooled(name) for name in names}
+        (ours, _), (theirs, _) = figures[best], figures[runner_up]
+        text += (". Over all runs together (the ratio of the means, as `refsim run` gives it) "
+                 + ", ".join(f"{name} {said}" for name, (_, said) in figures.items()))
         if math.isfinite(ours) and math.isfinite(theirs):
-            other_way = ours > theirs if metric in LOWER_IS_BETTER else ours < theirs
-            text += (f". Over all runs together (the ratio of the means, as `refsim run` gives it) {best} "
-                     f"{fmt(ours)} against {runner_up} {fmt(theirs)}"
-                     + (", which ranks them the other way" if other_way else ""))
+            text += ", which ranks them the other way" if (ours > theirs if metric in LOWER_IS_BETTER else ours < theirs) else ""
+        elif math.isfinite(theirs):
+            text += f": over all runs only {runner_up} of the two adds customers"
     return text + "; `incremental_value` ranks without the skew."
 
 
