@@ -855,11 +855,20 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     assert "and those falling due meanwhile, are paid first when it refills" in text
     assert "months of the allowance" not in text   # none owed in these runs
     # what the allowance still owes at the horizon, in months of it: 350 owed at 100 a month
+    on_signup = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                             "budget_per_month": 100, "paid_on": "signup"}})
     owing = headline(SimpleNamespace(runs=runs.assign(budget_exhausted_day=float("nan"), reward_cost=[380.0, 400.0],
-                                                      rewards_owed=[300.0, 400.0]), scenario=capped))[0]
+                                                      rewards_owed=[300.0, 400.0]), scenario=on_signup))[0]
     # discounted to the horizon, so the months are a floor on the time to pay it: 42.2 at $1 a month took 52 months
     assert ("At the end 350.0 of rewards were still owed on average (discounted to the horizon; at least 3.5 months of "
             "the allowance to pay): it paces the payments, not the rewards the offer commits to while it is open.") in owing
+    assert "within their" not in owing   # paid on signup, what is owed is what the allowance deferred
+    # paid on qualification (the default, 30 days) the rewards of referrals still within their wait are owed with or
+    # without the allowance: 101.7 owed was laid at an allowance that never bound, where the design without it owed 103
+    owing = headline(SimpleNamespace(runs=runs.assign(budget_exhausted_day=float("nan"), reward_cost=[380.0, 400.0],
+                                                      rewards_owed=[300.0, 400.0]), scenario=capped))[0]
+    assert ("(discounted to the horizon; at least 3.5 months of the allowance to pay; paid on qualification, it counts "
+            "the rewards of referrals still within their 30-day wait, owed with or without the allowance)") in owing
     # beside a total budget that ran out in some replicates the allowance was said nowhere in the
     # headline (docs/model.md: the headline gives how much of it was used, and what is owed in months of it)
     both = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,

@@ -1879,8 +1879,14 @@ def allowance_sentence(runs, incentive, days: int, its: str = "Its") -> str:
         text += (f"{its} monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the {months} months "
                  f"begun) was {float(runs['reward_cost'].mean()) / allowed:.0%} used on average; {MONTHLY_PAUSE}")
         if owed := owed_beyond_allowance(runs, monthly):
-            text += (f" At the end {fmt(owed)} of rewards were still owed on average ({owed_months(owed, monthly)}): "
-                     f"it paces the payments, not the rewards the offer commits to while it is open.")
+            # paid on qualification, the referrals still within their wait are owed with or without an allowance: 101.7
+            # owed was laid at the door of an allowance that never bound, where the same design without it owed 103
+            waiting = (f"; paid on qualification, it counts the rewards of referrals still within their "
+                       f"{incentive.qualification_days}-day wait, owed with or without the allowance"
+                       if getattr(incentive, "paid_on", None) == "qualification"
+                       and getattr(incentive, "qualification_days", 0) > 0 else "")
+            text += (f" At the end {fmt(owed)} of rewards were still owed on average ({owed_months(owed, monthly)}"
+                     f"{waiting}): it paces the payments, not the rewards the offer commits to while it is open.")
     return text
 
 
