@@ -3175,3 +3175,5 @@ def test_a_cost_per_extra_customer_line_says_the_ratio_is_skewed_and_gives_the_r
     (text,) = winners(SimpleNamespace(designs=designs, table=table, seeds=list(range(6)), paired=True, precision=0.05))
     a, b = (frame["program_cost"].mean() / frame["incremental_customers"].mean() for frame in gaps)
     assert "**no verdict**" in text and f"a {a:.1f}, b {b:.1f}" in text, text
+    # and says which of the two it favours, not "ranks them the other way" of an order the line never gives
+    assert f"which favours {'a' if a < b else 'b'} of the two" in text and "the other way" not in text, text

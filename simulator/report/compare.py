@@ -413,7 +413,7 @@ def winners(comparison: Comparison) -> list[str]:
             text += (f" (unpaired interval {interval_text(unpaired['unpaired_ci_low'], unpaired['unpaired_ci_high'])})."
                      if comparison.paired else ".")
             if metric in SKEWED_RATIOS:   # where the means rank nothing, the ratio of the means still counts every run
-                text += _skewed_ratio_text(designs, metric, best, runner_up)
+                text += _skewed_ratio_text(designs, metric, best, runner_up, ranked=False)
             lines.append(text)
             continue
         # its values, not its runs: another design paying back on day 1 too gives the same figures
@@ -497,13 +497,16 @@ def winners(comparison: Comparison) -> list[str]:
     return _k_caveat(lines, designs)
 
 
-def _skewed_ratio_text(designs, metric: str, best: str, runner_up: str) -> str:
+def _skewed_ratio_text(designs, metric: str, best: str, runner_up: str, ranked: bool = True) -> str:
     """For a line on a ratio per run (text.SKEWED_RATIOS): its mean is skewed by runs
     that add few customers, and for a CAC, each design's ratio of the means over all runs,
     as `run` gives it. Two runs that added 3 and 2 customers made a $20 referrer reward's
     CAC 99.6 against 26.8 ("best"), where over all runs together it was 25.2 against
     24.4; a design adding no customers on average has none, which is said (the line
-    crowned a design against one adding -1.25, with no word)."""
+    crowned a design against one adding -1.25, with no word). ``ranked``: the line names
+    ``best`` best; a "no verdict" line only lists them (the design with the metric in more
+    replicates first), and "ranks them the other way" there meant against an order never
+    shown, so it says which the ratio of the means favours."""
     text = (f" `{metric}` is a ratio per run, skewed by runs that add few customers: its interval is too narrow "
             f"(docs/model.md, \"Where the interval is too narrow\")")
     if metric in ("incremental_cac", "incremental_cac_vs_paid"):
@@ -525,9 +528,13 @@ def _skewed_ratio_text(designs, metric: str, best: str, runner_up: str) -> str:
         (ours, _), (theirs, _) = figures[best], figures[runner_up]
         text += (". Over all runs together (the ratio of the means, as `refsim run` gives it) "
                  + ", ".join(f"{name} {said}" for name, (_, said) in figures.items()))
-        if math.isfinite(ours) and math.isfinite(theirs):
-            text += ", which ranks them the other way" if (ours > theirs if metric in LOWER_IS_BETTER else ours < theirs) else ""
-        elif math.isfinite(theirs):
+        reversed_ = math.isfinite(ours) and math.isfinite(theirs) and \
+            (ours > theirs if metric in LOWER_IS_BETTER else ours < theirs)
+        if not ranked and math.isfinite(ours) and math.isfinite(theirs) and ours != theirs:
+            text += f", which favours {runner_up if reversed_ else best} of the two"
+        elif reversed_:
+            text += ", which ranks them the other way"
+        elif math.isfinite(theirs) and not math.isfinite(ours):
             text += f": over all runs only {runner_up} of the two adds customers"
     return text + "; `incremental_value` ranks without the skew."
 
