@@ -1637,6 +1637,13 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
         assert fig.bbox.x0 <= title.x0 and title.x1 <= fig.bbox.x1, (title, fig.bbox)
     # two designs: overlapping bands beside a sure verdict read as a tie; the figure says what the bands are
     assert any("overlapping bands do not make a tie" in t.get_text() for t in fig.texts)
+    assert side.get_ylabel() == "incremental value [currency]"   # its own scale, with its unit (docs/scenarios.md)
+    # designs on their own seeds (--unpaired) are not told apart run by run, as the footnote said they were
+    assert any("told apart run by run" in t.get_text() for t in fig.texts)
+    plots.incremental_value({"a": (series, twin), "b": (series, twin)}, Path("value.png"),
+                            final={"a": values, "b": values}, paired=False)
+    said = " ".join(t.get_text() for t in drawn[-1].texts)
+    assert "run by run" not in said and "ran on their own seeds (--unpaired)" in said, said
     plots.incremental_value({"a": (series, twin)}, Path("value.png"), final={"a": values})
     assert not drawn[-1].texts   # one design: nothing to tell apart
 
@@ -3177,3 +3184,44 @@ def test_a_cost_per_extra_customer_line_says_the_ratio_is_skewed_and_gives_the_r
     assert "**no verdict**" in text and f"a {a:.1f}, b {b:.1f}" in text, text
     # and says which of the two it favours, not "ranks them the other way" of an order the line never gives
     assert f"which favours {'a' if a < b else 'b'} of the two" in text and "the other way" not in text, text
+
+
+def test_the_pairing_figure_draws_the_verdicts_contrast_at_its_own_level_and_names_each_difference(monkeypatch):
+    """With three designs the verdict quotes the best against the runner-up at its Holm
+    level (97.5% here), and paired_vs_unpaired.png drew that contrast at 95%: a bar clear
+    of 0 beside a line calling the pair not told apart. It is drawn at the verdict's
+    level, named in its label, and every row names its difference (with two designs the
+    rows gave the metric alone, drawn as the other design less the reference, the
+    opposite sign to the verdict's sentence)."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from scipy import stats
+
+    from simulator.compare import comparison_table, decide
+    from simulator.report import plots
+    from simulator.report.compare import pairing_rows
+
+    rng = np.random.default_rng(5)
+    luck = rng.normal(0, 10, 8)
+    # b trails a by 10 on every seed (a tiny p), c by 40 with its own noise (a larger p): Holm tests the a-b contrast
+    # first, at 97.5%
+    value = {"c": 60 + rng.normal(0, 60, 8), "a": 100 + luck, "b": 90 + luck + rng.normal(0, 1, 8)}
+    designs = [SimpleNamespace(scenario=design(10, name), runs=pd.DataFrame(
+        {"replicate": range(8), "incremental_value": value[name], "customers_final": 50 + luck + k}))
+        for k, name in enumerate(value)]
+    comparison = SimpleNamespace(designs=designs, paired=True, reference="c", table=comparison_table(designs, paired=True))
+    decision = decide(comparison)
+    assert (decision.best, decision.runner_up, decision.diff_level) == ("a", "b", 0.975)
+    rows = pairing_rows(comparison, ["incremental_value", "customers_final"])
+    assert rows.iloc[0]["design"] == "a − b (97.5%)"
+    d = value["a"] - value["b"]
+    half = stats.t.ppf(1 - 0.025 / 2, 7) * d.std(ddof=1) / math.sqrt(8)
+    assert rows.iloc[0]["diff_ci_high"] == pytest.approx(d.mean() + half)
+    welch = stats.ttest_ind(value["a"], value["b"], equal_var=False).confidence_interval(0.975)
+    assert rows.iloc[0]["unpaired_ci_low"] == pytest.approx(welch.low)
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path, rect=None: drawn.append(fig) or path)
+    plots.paired_intervals(rows, Path("pairs.png"), reference="c")
+    labels = [t.get_text() for t in drawn[-1].axes[0].get_yticklabels()]
+    assert labels[0] == "a − b (97.5%): incremental_value" and "a − c: customers_final" in labels, labels

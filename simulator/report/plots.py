@@ -111,14 +111,16 @@ def cumulative_profit(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
 
 def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], path: Path, *,
                       payback: dict[str, float] | None = None, final: dict[str, float] | None = None,
-                      paid_back: dict[str, float] | None = None, colors: dict[str, str] | None = None) -> Path:
+                      paid_back: dict[str, float] | None = None, colors: dict[str, str] | None = None,
+                      paired: bool = True) -> Path:
     """Program minus its no-program twin, replicate by replicate on the same seed:
     cumulative profit to date (mean line, 2.5–97.5% band of the paired differences), the
     payback day marked (with ``paid_back``, the share of replicates that pay back, when
     not all), and the final incremental value (profit + customer equity − rewards owed − rewards unpaid +
     pipeline) on the last day: ``final`` maps a name to every replicate's value (their mean as a dot, the
     2.5–97.5% of them as a bar) or to one value (a dot). ``designs`` maps a name to (timeseries, twin
-    timeseries); ``colors`` a name to its colour."""
+    timeseries); ``colors`` a name to its colour; ``paired``: the designs ran on the same seeds (a
+    compare with --unpaired did not, and the footnote said they were told apart run by run)."""
     finals = {name: _finite((final or {}).get(name, np.nan)) for name in designs}
     if any(len(values) for values in finals.values()):
         # the value at the horizon in a panel of its own, on its own scale: beside values of 20,000 on one axis the
@@ -176,15 +178,20 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
         side.set_xticks([])
         side.yaxis.tick_right()
         side.set_title(f"Incremental value\non day {last}\n(dot: mean, bar:\n{SPREAD_TEXT}\nof replicates)", fontsize=8)
+        side.yaxis.set_label_position("right")   # its own scale: the left panel's label names the profit's
+        side.set_ylabel("incremental value [currency]", fontsize=7)
         side.set_xlabel("profit + customer\nequity − rewards\nowed − rewards\nunpaid + referrals\nstill converting",
                         fontsize=7)
         side.tick_params(labelsize=7)
         side.grid(alpha=0.3, axis="y")
     if len(designs) > 1:
         # two designs' bands overlapped heavily beside a verdict 'sure at 95%': the bands are single runs' spread
+        told = ("designs are told apart run by run on the same seeds (report.md's verdict)" if paired else
+                "the designs ran on their own seeds (--unpaired), and report.md's verdict compares their means, "
+                "whose intervals are far narrower than these spreads")
         fig.text(0.5, 0.01, "Bands and bars are the spread of single runs, each design against its own twin; "
-                            "designs are told apart run by run on the same seeds (report.md's verdict), so "
-                            "overlapping bands do not make a tie.", ha="center", va="bottom", fontsize=7, wrap=True)
+                            f"{told}, so overlapping bands do not make a tie.", ha="center", va="bottom", fontsize=7,
+                 wrap=True)
         return _save(fig, path, rect=(0, 0.06, 1, 1))
     return _save(fig, path)
 
@@ -316,15 +323,17 @@ def standard(timeseries: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
 # --------------------------------------------------------------------------- compare and sweep
 
 
-def paired_intervals(table: pd.DataFrame, path: Path) -> Path:
-    """Each design's difference from the reference, per metric, in units of the
+def paired_intervals(table: pd.DataFrame, path: Path, reference: str | None = None) -> Path:
+    """Each design's difference from the ``reference``, per metric, in units of the
     unpaired half-width (so every unpaired interval spans 2 around the difference):
-    the paired 95% interval (thick) against the unpaired one (thin), and 0."""
+    the paired 95% interval (thick) against the unpaired one (thin), and 0. Each row
+    names its difference ("a − reference: metric"): with two designs the rows gave the
+    metric alone, drawn as the other design less the reference, the opposite sign to the
+    verdict's sentence."""
     rows = table[table["verdict"] != "reference"].copy()
     rows["scale"] = (rows["unpaired_ci_high"] - rows["unpaired_ci_low"]) / 2
     rows = rows[np.isfinite(rows["scale"]) & (rows["scale"] > 0)].reset_index(drop=True)
-    several = rows["design"].nunique() > 1   # 'design: metric' labels are wider: so is the figure
-    fig, ax = plt.subplots(figsize=(8.5 if several else 7, 0.35 * max(len(rows), 4) + 1.6))
+    fig, ax = plt.subplots(figsize=(8.5, 0.35 * max(len(rows), 4) + 1.6))   # 'a − b: metric' labels are wide
     labels = []
     for i, row in rows.iterrows():
         scale, centre = row["scale"], row["diff_mean"] / row["scale"]
@@ -332,13 +341,14 @@ def paired_intervals(table: pd.DataFrame, path: Path) -> Path:
         ax.plot([row["diff_ci_low"] / scale, row["diff_ci_high"] / scale], [i, i], color="tab:blue", lw=5, alpha=0.7,
                 solid_capstyle="butt", label="paired 95%" if i == 0 else None)
         ax.plot([centre], [i], "k|", ms=10)
-        labels.append(f"{row['design']}: {row['metric']}" if several else row["metric"])
+        named = row["design"] if " − " in str(row["design"]) or reference is None else f"{row['design']} − {reference}"
+        labels.append(f"{named}: {row['metric']}")
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(range(len(rows)), labels, fontsize=7)
     ax.invert_yaxis()
     # two lines each: beside long labels the narrowed axes cut one-line texts off at the right
-    ax.set(xlabel="difference (from the reference unless labelled a − b),\nin unpaired half-widths (0 = no difference)",
-           title="Common random numbers:\npaired vs unpaired 95% intervals")
+    ax.set(xlabel="difference (a − b as labelled),\nin unpaired half-widths (0 = no difference)",
+           title="Common random numbers:\npaired vs unpaired 95% intervals (a row naming a level: at that level)")
     ax.grid(alpha=0.3, axis="x")
     if len(rows):
         ax.legend(fontsize=8, loc="best")

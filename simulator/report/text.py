@@ -367,7 +367,8 @@ CAPTIONS = {
                         "attributed ROI a referral dashboard shows, as histograms over the replicates: the second "
                         "credits referrals that would have come anyway.",
     "paired_vs_unpaired": "The verdict's difference (the best less the runner-up, where neither is the reference) "
-                          "and each difference from the reference, with its paired 95% interval (thick) and its "
+                          "and each difference from the reference, with its paired 95% interval (thick; the verdict's at its "
+                          "own level where its label gives one, as report.md quotes it) and its "
                           "unpaired one (thin), in unpaired half-widths: where the thick bar misses 0 and the thin "
                           "one does not, the common random numbers told the designs apart. Differences from a side "
                           "that is the same in every replicate (a no-program reference's incremental value) are "
