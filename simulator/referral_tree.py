@@ -107,6 +107,8 @@ def classroom_k(people, day: int) -> KReading:
 
 #: The verdict of a loop that grew on its own until the network filled.
 GREW_HEADLINE = "The loop grew until it filled the network"
+#: The verdict of a network filled mostly with people who came on their own (read_loop keeps it once said).
+OWN_HEADLINE = "The network filled, mostly with people who came on their own"
 
 
 @dataclass(frozen=True)
@@ -174,8 +176,11 @@ def read_loop(k: KReading, generations: list[int], prospects_left: float, new_re
     faded = previous is not None and (previous.tone == "fades" or previous.faded)
     # a loop that grew until it filled keeps that verdict, a claim about its past: an organic joiner in generation 0,
     # or a late referral making two generations equal, turned the card grey for a day and green again
+    # and how it filled, once said: with the two counts close, one organic joiner or referral flipped the card between
+    # "mostly with people who came on their own" and "the loop filled the network" day after day
+    own = said == OWN_HEADLINE if previous is not None and previous.tone == "filled" else None
     today = verdict(k, generations, prospects_left, speeding, edge=K_EDGE_LEAVE if said == EDGE_HEADLINE else K_EDGE,
-                    faded=faded, grew=previous.grew if previous is not None else "")
+                    faded=faded, grew=previous.grew if previous is not None else "", own=own)
     return dataclasses.replace(today, faded=today.tone == "fades" or (faded and today.tone not in ("grows", "filled")))
 
 
@@ -209,7 +214,7 @@ def _grew(generations: list[int]) -> str:
 
 
 def verdict(k: KReading, generations: list[int], prospects_left: float, speeding_up: bool = False,
-            edge: float = K_EDGE, faded: bool = False, grew: str = "") -> Verdict:
+            edge: float = K_EDGE, faded: bool = False, grew: str = "", own: bool | None = None) -> Verdict:
     """A plain-language reading of K and the generations. A network that has filled is
     never called fading: K falls there because few friends are left to invite; unless
     the loop was fading already (``faded``: read as fading on an earlier day and not
@@ -222,7 +227,9 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     three holding ROUGH_COHORT customers at least: K looks 30 days back, and on a
     class-sized network it rests on few customers. K within
     ``edge`` of 1 is "about 1". ``grew``: the growing generations an earlier day's "grew
-    until it filled" quoted (read_loop), which a filled network keeps."""
+    until it filled" quoted (read_loop), which a filled network keeps. ``own``: whether an
+    earlier day's filled network was read as filled mostly by people who came on their
+    own (read_loop's memory; None: read from today's generations)."""
     # the newest generation is still being recruited: judge the two complete ratios before it
     complete = [r for r in generation_ratios(generations)[:-1] if math.isfinite(r)]
     # neither of them grew and one shrank: a tie (4 → 4, ×1.0) left "K above 1: the loop grows" in green beside
@@ -246,15 +253,15 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                            f"The generations grew, each larger than the one before ({grew}): the loop grew on its "
                            f"own, until {_prospects_share(prospects_left)} of the people are still prospects. " + late,
                            grew=grew)
-        own, referred = (generations[0], sum(generations[1:])) if generations else (0, 0)
-        if referred < own:
+        alone, referred = (generations[0], sum(generations[1:])) if generations else (0, 0)
+        if referred < alone if own is None else own:
             # filled before K could be read by people who came on their own: "The loop filled the network ... not
             # because the loop fades" stood beside K 0.12 on 272 customers, 250 of 286 adopters organic
-            return Verdict("filled", "The network filled, mostly with people who came on their own",
+            return Verdict("filled", OWN_HEADLINE,
                            f"{_prospects_share(prospects_left).capitalize()} of the people are still prospects, and "
-                           f"{own:,} of the {own + referred:,} who joined came on their own or were customers from the "
-                           f"start; the loop brought {referred:,}. From here K falls, as customers who join late find "
-                           f"few friends left to invite, so it no longer tells how strong the loop is." + rough)
+                           f"{alone:,} of the {alone + referred:,} who joined came on their own or were customers from "
+                           f"the start; the loop brought {referred:,}. From here K falls, as customers who join late "
+                           f"find few friends left to invite, so it no longer tells how strong the loop is." + rough)
         return Verdict("filled", "The loop filled the network",
                        f"{_prospects_share(prospects_left).capitalize()} of the people are still prospects. " + late)
     if not k.known:

@@ -2623,3 +2623,20 @@ def test_the_app_says_an_edge_list_beyond_the_class_sizes_keeps_its_people(monke
         result = CliRunner().invoke(cli, ["app", str(tmp_path / "big.yaml"), "--size", "300", "--port", str(port)])
         said = f"note: the class is the edge list's own {people:,} people (an edge list keeps its size, whatever --size 300)"
         assert (said in result.output) == (people > 1_000), result.output
+
+
+def test_how_a_network_filled_is_kept_once_said():
+    """With the organic and referred counts close, the card flipped between "The network
+    filled, mostly with people who came on their own" (79 of 154) and "The loop filled
+    the network" (80 of 160) from one day to the next. Once a filled network is read one
+    way, it keeps that reading, as "grew until it filled" is kept."""
+    from simulator.referral_tree import OWN_HEADLINE, read_loop
+
+    k, quiet = KReading(float("nan"), 0), np.zeros(30)
+    first = read_loop(k, [79, 38, 20, 10, 7], 0.47, quiet)
+    assert first.headline == OWN_HEADLINE
+    kept = read_loop(k, [80, 42, 21, 10, 7], 0.46, quiet, previous=first)
+    assert kept.headline == OWN_HEADLINE and "80 of the 160 who joined" in kept.text
+    loop = read_loop(k, [80, 42, 21, 10, 7], 0.46, quiet)
+    assert loop.headline == "The loop filled the network"
+    assert read_loop(k, [89, 40, 22, 12, 7], 0.40, quiet, previous=loop).headline == "The loop filled the network"

@@ -1053,7 +1053,12 @@ def test_channels_whose_labels_collide_are_said_or_refused_and_named_ones_are_to
     path = write(tmp_path, {**BASE, "program": {**BASE["program"], "channels": two}})
     code, out, err = invoke("validate", path)
     assert code == 0 and "note: Channels share a label in the people table's channel column (channels 0 and 1 are both " \
-        "'direct'" in out + err and "Give each a name" in out + err, out + err
+        "'direct': program.channels.N.name defaults to the kind)" in out + err and "Give each a different name" in out + err
+    # named alike by hand, the default is not the cause ('give each a name' was said of two channels named email)
+    path = write(tmp_path, {**BASE, "program": {**BASE["program"], "channels": [{**two[0], "name": "email"},
+                                                                            {**two[1], "name": "email"}]}})
+    code, out, err = invoke("validate", path)
+    assert code == 0 and "(channels 0 and 1 are both 'email'), so it cannot tell" in out + err, out + err
     for reserved in ("seed", "organic", "not acquired"):
         path = write(tmp_path, {**BASE, "program": {**BASE["program"], "channels": [
             {**two[0], "name": reserved}, {**two[1], "name": "sms"}]}})

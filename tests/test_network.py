@@ -1269,6 +1269,10 @@ def test_a_study_varying_a_growth_mean_says_its_values_run_as_the_even_means_the
     # choices: only those that round are named, and even choices alone say nothing
     assert "(7 as 8)" in varied_degree_note(growth, [Parameter("network.mean_degree", "categorical", choices=(6, 7, 8))])
     assert varied_degree_note(growth, [Parameter("network.mean_degree", "categorical", choices=(6, 8))]) == ""
+    # choices that all build one network vary nothing ('steps of 2' was said of 7 and 8)
+    same = varied_degree_note(growth, [Parameter("network.mean_degree", "categorical", choices=(7, 8))])
+    assert "every value of `network.mean_degree` among 7, 8 builds the same network, of mean degree 8" in same
+    assert "steps of 2" not in same
     # a random graph builds any mean, and a study varying the kind too is not about one growth network
     random = type(base).model_validate(base.model_dump() | {"network": {"kind": "erdos_renyi", "mean_degree": 8}})
     assert varied_degree_note(random, [whole]) == ""

@@ -408,7 +408,8 @@ def winners(comparison: Comparison) -> list[str]:
                      else "in some replicates of one design only")
             # unpaired, replicate r of one design shares nothing with replicate r of the other: the difference is
             # of the means where each is defined ('over the 4 replicates where both are defined' was said of 6 and 4)
-            over = (f"over the {shared} replicates where both are defined, {best} − {runner_up} = {fmt(diff)}"
+            over = (f"over the {shared} replicate{'' if shared == 1 else 's'} where both are defined, "
+                    f"{best} − {runner_up} = {fmt(diff)}"
                     if comparison.paired else f"their difference, {best} − {runner_up} = {fmt(diff)}")
             text = (f"- {label}: **no verdict**: it is undefined {where} "
                     f"({', '.join(undefined)}), and those are not missing at random, so the means where each is defined "

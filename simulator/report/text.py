@@ -688,11 +688,21 @@ def varied_degree_note(base, parameters) -> str:
     from ..network.generators import ties_per_newcomer
 
     (parameter,) = varied
+    def flat(values: str, even: int) -> str:
+        # 6 to 6.9 (or 7 and 8) build one network: 'its effect moves in steps of 2' and '6 runs as 6' of a study
+        # varying nothing
+        return (f"The network ({base.network.kind}) adds mean_degree / 2 ties per newcomer, rounded half up, so "
+                f"every value of `network.mean_degree` {values} builds the same network, of mean degree {even}: "
+                f"varying it so changes nothing. Give values reaching another even mean, or vary it by even values.")
+
     if parameter.kind == "categorical":
         values = [float(v) for v in parameter.choices]
         rounded = [(v, 2 * ties_per_newcomer(v)) for v in values if abs(2 * ties_per_newcomer(v) - v) > 1e-9]
         if not rounded:
             return ""
+        built = {2 * max(ties_per_newcomer(v), 1) for v in values}
+        if len(built) == 1:
+            return flat(f"among {', '.join(f'{v:g}' for v in values)}", built.pop())
         tried = ", ".join(f"{v:g} as {built}" for v, built in rounded[:6]) + (" …" if len(rounded) > 6 else "")
     else:
         low, high = float(parameter.low), float(parameter.high)
@@ -700,11 +710,7 @@ def varied_degree_note(base, parameters) -> str:
             return ""
         evens = [2 * m for m in range(max(ties_per_newcomer(low), 1), ties_per_newcomer(high) + 1)]
         if len(evens) == 1:
-            # 6 to 6.9 builds 6 alone: 'its effect moves in steps of 2' and '6 runs as 6' of a study varying nothing
-            return (f"The network ({base.network.kind}) adds mean_degree / 2 ties per newcomer, rounded half up, so "
-                    f"every value of `network.mean_degree` from {low:g} to {high:g} builds the same network, of mean "
-                    f"degree {evens[0]}: varying it over this range changes nothing. Give a range reaching the next "
-                    f"even mean, or vary it by even values.")
+            return flat(f"from {low:g} to {high:g}", evens[0])
         shown = ", ".join(map(str, evens)) if len(evens) <= 8 else f"{evens[0]}, {evens[1]}, … {evens[-1]}"
         # the first odd whole number of the range (one that builds two networks holds one: between two odd numbers
         # every value rounds to the one even between them)
@@ -762,9 +768,12 @@ def channel_label_note(scenario) -> str:
                 f"{'both' if len(numbers) == 2 else 'all'} {label!r}")
 
     which = "; ".join(map(alike, shared))
-    return (f"Channels share a label in the people table's `channel` column ({which}: `program.channels.N.name` "
-            f"defaults to the kind), so it cannot tell their referrals apart; each still runs with its own settings. "
-            f"Give each a `name` to see which channel brought whom.")
+    # 'give each a name' was said of two channels both named email: the default is named only where it is the cause
+    unnamed = any(c.name is None and c.label in shared for c in channels)
+    return (f"Channels share a label in the people table's `channel` column ({which}"
+            + (": `program.channels.N.name` defaults to the kind" if unnamed else "")
+            + "), so it cannot tell their referrals apart; each still runs with its own settings. Give each a "
+              "different `name` to see which channel brought whom.")
 
 
 def default_notes(scenario) -> list[str]:
