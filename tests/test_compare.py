@@ -1158,6 +1158,17 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     assert "--uncertain program.timing.reminders.annoyance=0:0.3" in note and "moment_effect" not in note
     # fatigue is tested too: at 1 three reminders beat none for sure, at 0.3 none led (docs/scenarios.md's pair)
     assert "--uncertain program.timing.reminders.fatigue=0.5:1" in note
+    # designs that differ in a reminder's sizes are each named, whichever file comes first, and no range of the key
+    # they differ in is printed: the first file's annoyance (0.05) was quoted for both, and its range would have set
+    # the other's 1 to the same values
+    gentle, annoying = (small(name=name, program={"timing": {"kind": "at_purchase", "reminders": {
+        "count": count, "annoyance": annoyance}}}) for name, count, annoyance in (("gentle", 1, 0.05), ("annoying", 3, 1.0)))
+    for pair in ((gentle, annoying), (annoying, gentle)):
+        note = assumption_note(wrap(*pair))
+        assert "annoys with probability `annoyance` (" + ", ".join(
+            f"{d.name} {d.program.timing.reminders.annoyance:g}" for d in pair) + ")" in note, note
+        assert "reminders.annoyance=" not in note and "--uncertain program.timing.reminders.fatigue=0.5:1" in note, note
+        assert "the sensitivity command below leaves it out" in note
     # a reminder the horizon has no room for is never sent (1 + 3,650 > 365 days): no difference to rest on
     late = small(name="late", program={"timing": {"kind": "at_purchase", "reminders": {"count": 1, "interval_days": 3650}}})
     assert late.days < 3651 and assumption_note(wrap(p0, late)) == ""

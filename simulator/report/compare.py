@@ -1019,15 +1019,33 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         # 3 reminders 30 days apart in a 61-day run: 2 of them, said as 2 beside a file saying 3
         if any(r is not None and counts[name] < r.count for name, r in reminders.items()):
             listed += "; those the horizon has room for"
+        # each sending design's sizes: the first file's were quoted for all, and its range printed, which sensitivity
+        # would have set in the other design too (an annoyance of 1 there read as 0.05)
+        sending = {name: r for name, r in reminders.items() if r is not None and counts[name] > 0}
+
+        def sizes(attr: str) -> str:
+            found = {name: float(getattr(r, attr)) for name, r in sending.items()}
+            return (f"{next(iter(found.values())):g}" if len(set(found.values())) == 1 else
+                    ", ".join(f"{name} {value:g}" for name, value in found.items()))
+
+        def alike(attr: str) -> bool:
+            return len({float(getattr(r, attr)) for r in sending.values()}) == 1
+
         notes.append(f"they send different numbers of reminders ({listed}), and what a reminder does is assumed: the "
                      f"k-th reminder moves sharing fatigue^k times as much as an ask at purchase (`fatigue` "
-                     f"{sent.fatigue:g}; reminders do not get an onboarding or milestone ask's larger moment) and "
-                     f"annoys with probability `annoyance` ({sent.annoyance:g}), which costs {sent.annoyance_points:g} "
-                     f"points of satisfaction for good (sizes that are assumptions)")
+                     f"{sizes('fatigue')}; reminders do not get an onboarding or milestone ask's larger moment) and "
+                     f"annoys with probability `annoyance` ({sizes('annoyance')}), which costs "
+                     f"{sizes('annoyance_points')} points of satisfaction for good (sizes that are assumptions"
+                     + ("" if alike("fatigue") and alike("annoyance") else
+                        "; where the designs differ in one, the sensitivity command below leaves it out, as it would "
+                        "set it alike in every design") + ")")
         if all(r is not None for r in reminders.values()):
             # fatigue as well: at 1 three reminders beat none for sure, at 0.3 none led (not told apart)
-            tests.append(f"`--uncertain program.timing.reminders.fatigue={max(0.0, sent.fatigue - 0.4):g}:1`")
-            tests.append(f"`--uncertain program.timing.reminders.annoyance=0:{min(1.0, max(0.3, 2 * sent.annoyance)):g}`")
+            if alike("fatigue"):
+                tests.append(f"`--uncertain program.timing.reminders.fatigue={max(0.0, sent.fatigue - 0.4):g}:1`")
+            if alike("annoyance"):
+                tests.append(f"`--uncertain program.timing.reminders.annoyance=0:"
+                             f"{min(1.0, max(0.3, 2 * sent.annoyance)):g}`")
     # by every tier: a design paying 10 then 30 beside a flat 10 was "the same reward" by its first tier
     offers = {s.name: _referrer_offer(s.program.incentive) for s in timed}
     linking = [s for s in timed if s.program.link_use > 0]   # nobody shares through a link: link_response moves nothing
