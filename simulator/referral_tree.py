@@ -107,8 +107,11 @@ def classroom_k(people, day: int) -> KReading:
 
 #: The verdict of a loop that grew on its own until the network filled.
 GREW_HEADLINE = "The loop grew until it filled the network"
-#: The verdict of a network filled mostly with people who came on their own (read_loop keeps it once said).
+#: The verdict of a network filled mostly with people who came on their own.
 OWN_HEADLINE = "The network filled, mostly with people who came on their own"
+#: How far the referred share of a filled network's joiners must move past half before a filled card changes
+#: its reading of how it filled (read_loop): one joiner either way flipped it day after day.
+FILLED_BY_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -176,8 +179,8 @@ def read_loop(k: KReading, generations: list[int], prospects_left: float, new_re
     faded = previous is not None and (previous.tone == "fades" or previous.faded)
     # a loop that grew until it filled keeps that verdict, a claim about its past: an organic joiner in generation 0,
     # or a late referral making two generations equal, turned the card grey for a day and green again
-    # and how it filled, once said: with the two counts close, one organic joiner or referral flipped the card between
-    # "mostly with people who came on their own" and "the loop filled the network" day after day
+    # and how it filled, as said yesterday while the counts stay near even: with the two close, one organic joiner or
+    # referral flipped the card between "mostly with people who came on their own" and "the loop filled the network"
     own = said == OWN_HEADLINE if previous is not None and previous.tone == "filled" else None
     today = verdict(k, generations, prospects_left, speeding, edge=K_EDGE_LEAVE if said == EDGE_HEADLINE else K_EDGE,
                     faded=faded, grew=previous.grew if previous is not None else "", own=own)
@@ -229,7 +232,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     ``edge`` of 1 is "about 1". ``grew``: the growing generations an earlier day's "grew
     until it filled" quoted (read_loop), which a filled network keeps. ``own``: whether an
     earlier day's filled network was read as filled mostly by people who came on their
-    own (read_loop's memory; None: read from today's generations)."""
+    own (read_loop's memory), kept while the referred share of the joiners stays within
+    FILLED_BY_MARGIN of half (None: read from today's generations)."""
     # the newest generation is still being recruited: judge the two complete ratios before it
     complete = [r for r in generation_ratios(generations)[:-1] if math.isfinite(r)]
     # neither of them grew and one shrank: a tie (4 → 4, ×1.0) left "K above 1: the loop grows" in green beside
@@ -254,7 +258,11 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                            f"own, until {_prospects_share(prospects_left)} of the people are still prospects. " + late,
                            grew=grew)
         alone, referred = (generations[0], sum(generations[1:])) if generations else (0, 0)
-        if referred < alone if own is None else own:
+        share = referred / (alone + referred) if alone + referred else 0.0
+        # kept within FILLED_BY_MARGIN of half, as "on the edge" is kept: latched for good, a reading made at 86 against
+        # 84 stood on day 120 beside 120 against 180
+        leaning = own if own is not None else share < 0.5
+        if share < 0.5 - FILLED_BY_MARGIN or (share < 0.5 + FILLED_BY_MARGIN and leaning):
             # filled before K could be read by people who came on their own: "The loop filled the network ... not
             # because the loop fades" stood beside K 0.12 on 272 customers, 250 of 286 adopters organic
             return Verdict("filled", OWN_HEADLINE,

@@ -2629,7 +2629,8 @@ def test_how_a_network_filled_is_kept_once_said():
     """With the organic and referred counts close, the card flipped between "The network
     filled, mostly with people who came on their own" (79 of 154) and "The loop filled
     the network" (80 of 160) from one day to the next. Once a filled network is read one
-    way, it keeps that reading, as "grew until it filled" is kept."""
+    way, it keeps that reading while the counts stay near even (the referred share within
+    5 points of half), as "on the edge" is kept near 1."""
     from simulator.referral_tree import OWN_HEADLINE, read_loop
 
     k, quiet = KReading(float("nan"), 0), np.zeros(30)
@@ -2640,3 +2641,8 @@ def test_how_a_network_filled_is_kept_once_said():
     loop = read_loop(k, [80, 42, 21, 10, 7], 0.46, quiet)
     assert loop.headline == "The loop filled the network"
     assert read_loop(k, [89, 40, 22, 12, 7], 0.40, quiet, previous=loop).headline == "The loop filled the network"
+    # but only while the counts stay near even (a referred share within 5 points of half): a reading made at 86 against
+    # 84 stood on day 120 beside 120 who came on their own against 180 referred
+    later = read_loop(k, [120, 100, 50, 20, 10], 0.1, quiet, previous=first)
+    assert later.headline == "The loop filled the network" and "not because the loop fades" in later.text
+    assert read_loop(k, [169, 80, 30, 10, 5], 0.1, quiet, previous=loop).headline == OWN_HEADLINE   # 125 of 294
