@@ -508,7 +508,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
     from .metrics import median_day
     from .report import fmt
     from .report.text import (DEFERRED_PAID, allowance_holds, asks_over, ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance,
-                              owed_months, paced_text, reserves)
+                              owed_months, owed_waiting, paced_text, reserves)
 
     lines = []
     incentive = getattr(scenario.program, "incentive", None)
@@ -553,8 +553,8 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
         owed = owed_beyond_allowance(runs, monthly)
         lines.append(f"monthly allowance {monthly:,.0f}: {float(runs['reward_cost'].mean()) / allowed:.0%} of the "
                      f"{allowed:,.0f} allowed used on average (a spent month pauses the reward until the next)"
-                     + (f"; {fmt(owed)} still owed at the end ({owed_months(owed, monthly)}; it paces payments, "
-                        f"not commitments)" if owed else ""))
+                     + (f"; {fmt(owed)} still owed at the end ({owed_months(owed, monthly)}{owed_waiting(incentive)}; "
+                        f"it paces payments, not commitments)" if owed else ""))
     some = runs["rewards_unpaid"][runs["rewards_unpaid"] > 0] if "rewards_unpaid" in runs.columns else []
     if len(some):
         # paid on qualification what goes unpaid was reserved within the budget, not earned beyond it

@@ -1053,12 +1053,19 @@ def test_channels_whose_labels_collide_are_said_or_refused_and_named_ones_are_to
     path = write(tmp_path, {**BASE, "program": {**BASE["program"], "channels": two}})
     code, out, err = invoke("validate", path)
     assert code == 0 and "note: Channels share a label in the people table's channel column (channels 0 and 1 are both " \
-        "'direct': program.channels.N.name defaults to the kind)" in out + err and "Give each a different name" in out + err
+        "'direct', program.channels.N.name defaulting to the kind)" in out + err and "Give each a different name" in out + err
     # named alike by hand, the default is not the cause ('give each a name' was said of two channels named email)
     path = write(tmp_path, {**BASE, "program": {**BASE["program"], "channels": [{**two[0], "name": "email"},
                                                                             {**two[1], "name": "email"}]}})
     code, out, err = invoke("validate", path)
     assert code == 0 and "(channels 0 and 1 are both 'email'), so it cannot tell" in out + err, out + err
+    # each pair told its own cause: the default's clause sat after a pair named by hand
+    path = write(tmp_path, {**BASE, "program": {**BASE["program"], "channels": [
+        {**two[0], "weight": 0.25}, {**two[1], "weight": 0.25}, {"kind": "broadcast", "name": "email", "weight": 0.25},
+        {"kind": "direct", "name": "email", "weight": 0.25}]}})
+    code, out, err = invoke("validate", path)
+    assert "(channels 0 and 1 are both 'direct', program.channels.N.name defaulting to the kind; channels 2 and 3 are " \
+        "both 'email'), so" in out + err, out + err
     for reserved in ("seed", "organic", "not acquired"):
         path = write(tmp_path, {**BASE, "program": {**BASE["program"], "channels": [
             {**two[0], "name": reserved}, {**two[1], "name": "sms"}]}})

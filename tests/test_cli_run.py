@@ -867,8 +867,9 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     # without the allowance: 101.7 owed was laid at an allowance that never bound, where the design without it owed 103
     owing = headline(SimpleNamespace(runs=runs.assign(budget_exhausted_day=float("nan"), reward_cost=[380.0, 400.0],
                                                       rewards_owed=[300.0, 400.0]), scenario=capped))[0]
-    assert ("(discounted to the horizon; at least 3.5 months of the allowance to pay; paid on qualification, it counts "
-            "the rewards of referrals still within their 30-day wait, owed with or without the allowance)") in owing
+    assert ("(discounted to the horizon; at least 3.5 months of the allowance to pay; paid on qualification, it also "
+            "counts the rewards of referrals still within their 30-day wait, which would be owed without the allowance "
+            "too)") in owing
     # beside a total budget that ran out in some replicates the allowance was said nowhere in the
     # headline (docs/model.md: the headline gives how much of it was used, and what is owed in months of it)
     both = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
@@ -1101,8 +1102,13 @@ def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
     # and what it still owes at the end, where that is more than a month of it
     assert _budget_lines(never.assign(reward_cost=390.0, rewards_owed=[50.0, 150.0, 250.0, 350.0]), capped) == [
         "monthly allowance 100: 98% of the 400 allowed used on average (a spent month pauses the reward until the "
-        "next); 200.0 still owed at the end (discounted to the horizon; at least 2.0 months of the allowance to pay; it "
-        "paces payments, not commitments)"]
+        "next); 200.0 still owed at the end (discounted to the horizon; at least 2.0 months of the allowance to pay; paid "
+        "on qualification, it also counts the rewards of referrals still within their 30-day wait, which would be owed "
+        "without the allowance too; it paces payments, not commitments)"]
+    # paid on signup what is owed is what the allowance deferred: the console, as report.md, says nothing of a wait
+    on_signup = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 100, "paid_on": "signup"}})
+    assert _budget_lines(never.assign(reward_cost=390.0, rewards_owed=[50.0, 150.0, 250.0, 350.0]), on_signup)[0].endswith(
+        "(discounted to the horizon; at least 2.0 months of the allowance to pay; it paces payments, not commitments)")
     # months begun by the last day, as the budget counts them: 61 days begin 2 (month 1 is days 32-61), not 3
     short = small(days=61, program={"incentive": {"kind": "double_sided", "budget_per_month": 20}})
     assert _budget_lines(never.assign(reward_cost=40.0), short)[0].startswith("monthly allowance 20: 100% of the 40 allowed")

@@ -1655,6 +1655,7 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
                             final={"a": values, "b": values}, paired=False)
     said = " ".join(t.get_text() for t in drawn[-1].texts)
     assert "run by run" not in said and "ran on their own seeds (--unpaired)" in said, said
+    assert "narrower" not in said   # at 6 replicates a mean's interval is about as wide as the runs' spread
     plots.incremental_value({"a": (series, twin)}, Path("value.png"), final={"a": values})
     assert not drawn[-1].texts   # one design: nothing to tell apart
 
@@ -3181,6 +3182,12 @@ def test_a_cost_per_extra_customer_line_says_the_ratio_is_skewed_and_gives_the_r
                                             "mean": [losing["incremental_cac"].mean()]})], ignore_index=True)
     (text,) = winners(SimpleNamespace(designs=designs, table=table, seeds=list(range(6)), paired=True, precision=0.05))
     assert "third none (it adds -1 customers on average)" in text, text
+    # a design further down with the best figure over all runs is named so (it stood listed with no word)
+    cheap = runs([100, 120, 90, 110, 100, 100], [40, 2, 38, 41, 1, 40])   # 620 / 162: 3.8
+    designs[2] = SimpleNamespace(scenario=SimpleNamespace(name="third", days=365), runs=cheap)
+    table.loc[2, "mean"] = 200.0   # ranked last on the mean of its runs' ratios
+    (text,) = winners(SimpleNamespace(designs=designs, table=table, seeds=list(range(6)), paired=True, precision=0.05))
+    assert "third 3.83, which ranks them the other way (the lowest over all runs is third's)" in text, text
     # where the means where each is defined rank nothing (undefined in other runs of each), the pooled figures still
     # count every run
     gaps = [runs([1000, 1100, 900, 1000, 1200, 1000], [40, 0, 38, 41, 44, 40]),
@@ -3236,3 +3243,11 @@ def test_the_pairing_figure_draws_the_verdicts_contrast_at_its_own_level_and_nam
     plots.paired_intervals(rows, Path("pairs.png"), reference="c")
     labels = [t.get_text() for t in drawn[-1].axes[0].get_yticklabels()]
     assert labels[0] == "a − b (97.5%): incremental_value" and "a − c: customers_final" in labels, labels
+    # with the best as the reference the pair was drawn only as 'b − a' at 95%: now as the verdict's row, once
+    first = SimpleNamespace(designs=[designs[1], designs[2], designs[0]], paired=True, reference="a",
+                            table=comparison_table([designs[1], designs[2], designs[0]], paired=True))
+    assert decide(first).diff_level == 0.975
+    rows = pairing_rows(first, ["incremental_value", "customers_final"])
+    pairs = list(zip(rows["design"], rows["metric"]))
+    assert pairs[0] == ("a − b (97.5%)", "incremental_value") and ("b", "incremental_value") not in pairs, pairs
+    assert rows.iloc[0]["diff_ci_high"] == pytest.approx(d.mean() + half)

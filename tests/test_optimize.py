@@ -928,7 +928,7 @@ def test_a_winner_with_a_monthly_allowance_is_said_how_much_of_it_was_used_and_w
     # 800 of 4 x 400 = 50%; 1,000 owed is 2.5 months of the allowance (by hand)
     assert "its monthly allowance (400 a month, 1,600 over the 4 months begun) was 50% used on average" in text, text
     assert "still owed on average (discounted to the horizon; at least 2.5 months of the allowance to pay; paid on " \
-        "qualification, it counts the rewards of referrals still within their 30-day wait" in text, text
+        "qualification, it also counts the rewards of referrals still within their 30-day wait" in text, text
     # beside a total budget too: its lines, then the allowance's
     both = small(program={"incentive": {"kind": "double_sided", "budget": 5000, "budget_per_month": 400}})
     rows = pd.concat([result.confirmation, pd.DataFrame([{"trial": result.best_trial, "metric": "budget_exhausted_day",

@@ -187,8 +187,8 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     if len(designs) > 1:
         # two designs' bands overlapped heavily beside a verdict 'sure at 95%': the bands are single runs' spread
         told = ("designs are told apart run by run on the same seeds (report.md's verdict)" if paired else
-                "the designs ran on their own seeds (--unpaired), and report.md's verdict compares their means, "
-                "whose intervals are far narrower than these spreads")
+                "the designs ran on their own seeds (--unpaired), and report.md's verdict compares their means "
+                "(Welch), not these spreads")
         fig.text(0.5, 0.01, "Bands and bars are the spread of single runs, each design against its own twin; "
                             f"{told}, so overlapping bands do not make a tie.", ha="center", va="bottom", fontsize=7,
                  wrap=True)

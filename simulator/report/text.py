@@ -764,16 +764,17 @@ def channel_label_note(scenario) -> str:
         return ""
     def alike(label: str) -> str:
         numbers = [str(i) for i, own in enumerate(labels) if own == label]
+        # 'give each a name' was said of two channels both named email: the default is named only where it is the
+        # cause, beside the channels it labels
+        unnamed = any(channels[int(i)].name is None for i in numbers)
         return (f"channels {', '.join(numbers[:-1])} and {numbers[-1]} are "
-                f"{'both' if len(numbers) == 2 else 'all'} {label!r}")
+                f"{'both' if len(numbers) == 2 else 'all'} {label!r}"
+                + (", `program.channels.N.name` defaulting to the kind" if unnamed else ""))
 
     which = "; ".join(map(alike, shared))
-    # 'give each a name' was said of two channels both named email: the default is named only where it is the cause
-    unnamed = any(c.name is None and c.label in shared for c in channels)
-    return (f"Channels share a label in the people table's `channel` column ({which}"
-            + (": `program.channels.N.name` defaults to the kind" if unnamed else "")
-            + "), so it cannot tell their referrals apart; each still runs with its own settings. Give each a "
-              "different `name` to see which channel brought whom.")
+    return (f"Channels share a label in the people table's `channel` column ({which}), so it cannot tell their "
+            f"referrals apart; each still runs with its own settings. Give each a different `name` to see which "
+            f"channel brought whom.")
 
 
 def default_notes(scenario) -> list[str]:
@@ -1889,15 +1890,21 @@ def allowance_sentence(runs, incentive, days: int, its: str = "Its") -> str:
         text += (f"{its} monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the {months} months "
                  f"begun) was {float(runs['reward_cost'].mean()) / allowed:.0%} used on average; {MONTHLY_PAUSE}")
         if owed := owed_beyond_allowance(runs, monthly):
-            # paid on qualification, the referrals still within their wait are owed with or without an allowance: 101.7
-            # owed was laid at the door of an allowance that never bound, where the same design without it owed 103
-            waiting = (f"; paid on qualification, it counts the rewards of referrals still within their "
-                       f"{incentive.qualification_days}-day wait, owed with or without the allowance"
-                       if getattr(incentive, "paid_on", None) == "qualification"
-                       and getattr(incentive, "qualification_days", 0) > 0 else "")
             text += (f" At the end {fmt(owed)} of rewards were still owed on average ({owed_months(owed, monthly)}"
-                     f"{waiting}): it paces the payments, not the rewards the offer commits to while it is open.")
+                     f"{owed_waiting(incentive)}): it paces the payments, not the rewards the offer commits to while "
+                     f"it is open.")
     return text
+
+
+def owed_waiting(incentive) -> str:
+    """Paid on qualification after a wait, the clause saying that rewards_owed counts the
+    referrals still within it, which would be owed without a monthly allowance too: 101.7
+    owed was laid at the door of an allowance that never bound, where the same design
+    without it owed 103.0. "" otherwise."""
+    if getattr(incentive, "paid_on", None) != "qualification" or getattr(incentive, "qualification_days", 0) <= 0:
+        return ""
+    return (f"; paid on qualification, it also counts the rewards of referrals still within their "
+            f"{incentive.qualification_days}-day wait, which would be owed without the allowance too")
 
 
 def owed_beyond_allowance(runs, monthly: float) -> float:
