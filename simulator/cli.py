@@ -550,7 +550,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
     monthly = getattr(incentive, "budget_per_month", None)
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
         allowed = monthly * months_begun(scenario.days)  # months begun by the last day
-        owed = owed_beyond_allowance(runs, monthly)
+        owed = owed_beyond_allowance(runs, monthly, scenario.days)
         lines.append(f"monthly allowance {monthly:,.0f}: {float(runs['reward_cost'].mean()) / allowed:.0%} of the "
                      f"{allowed:,.0f} allowed used on average (a spent month pauses the reward until the next)"
                      + (f"; {fmt(owed)} still owed at the end ({owed_months(owed, monthly)}{owed_waiting(incentive)}; "

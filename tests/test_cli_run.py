@@ -1105,6 +1105,11 @@ def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
         "next); 200.0 still owed at the end (discounted to the horizon; at least 2.0 months of the allowance to pay; paid "
         "on qualification, it also counts the rewards of referrals still within their 30-day wait, which would be owed "
         "without the allowance too; it paces payments, not commitments)"]
+    # what the allowance left unspent pays in the next month is no backlog: 85.9 owed beside 264 unspent was said to take
+    # 'at least 1.3 months of the allowance to pay', all of it paid in the next 30 days (200 owed: with 300 of 400 spent
+    # the next month has 200 to pay it, with 390 spent 110)
+    assert "still owed" not in " ".join(_budget_lines(never.assign(reward_cost=300.0, rewards_owed=200.0), capped))
+    assert "still owed" in " ".join(_budget_lines(never.assign(reward_cost=390.0, rewards_owed=200.0), capped))
     # paid on signup what is owed is what the allowance deferred: the console, as report.md, says nothing of a wait
     on_signup = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 100, "paid_on": "signup"}})
     assert _budget_lines(never.assign(reward_cost=390.0, rewards_owed=[50.0, 150.0, 250.0, 350.0]), on_signup)[0].endswith(

@@ -912,7 +912,7 @@ def test_a_winner_with_a_monthly_allowance_is_said_how_much_of_it_was_used_and_w
     says how much of it the rewards used and what the offer still owed at the end (a winner
     could owe months of it): the fresh-seed re-run now keeps reward_cost and rewards_owed."""
     def spending(scenarios, seeds, metrics, daily=False):
-        return [{"cumulative_profit": s.program.base_share, "reward_cost": 800.0, "rewards_owed": 1000.0}
+        return [{"cumulative_profit": s.program.base_share, "reward_cost": 1500.0, "rewards_owed": 1000.0}
                 for s in scenarios]
 
     base = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 400}})   # 120 days: 4 months begun
@@ -921,12 +921,13 @@ def test_a_winner_with_a_monthly_allowance_is_said_how_much_of_it_was_used_and_w
                       settings=OptimizeSettings(trials=3, replicates=2, max_replicates=2, confirm_replicates=3),
                       seed=2, evaluate=spending)
     means = result.confirmation.set_index("metric")["mean"]
-    assert (means["reward_cost"], means["rewards_owed"]) == (800.0, 1000.0)
+    assert (means["reward_cost"], means["rewards_owed"]) == (1500.0, 1000.0)
     from simulator.report.optimize import _budget_lines
 
     text = " ".join(_budget_lines(result.confirmation, 3, base.program.incentive, base.days))
-    # 800 of 4 x 400 = 50%; 1,000 owed is 2.5 months of the allowance (by hand)
-    assert "its monthly allowance (400 a month, 1,600 over the 4 months begun) was 50% used on average" in text, text
+    # 1,500 of 4 x 400 = 94%; 1,000 owed is 2.5 months of the allowance (by hand), more than the next month pays with
+    # the 100 left unspent (500)
+    assert "its monthly allowance (400 a month, 1,600 over the 4 months begun) was 94% used on average" in text, text
     assert "still owed on average (discounted to the horizon; at least 2.5 months of the allowance to pay; paid on " \
         "qualification, it also counts the rewards of referrals still within their 30-day wait" in text, text
     # beside a total budget too: its lines, then the allowance's
@@ -934,7 +935,7 @@ def test_a_winner_with_a_monthly_allowance_is_said_how_much_of_it_was_used_and_w
     rows = pd.concat([result.confirmation, pd.DataFrame([{"trial": result.best_trial, "metric": "budget_exhausted_day",
                                                           "n": 0}])], ignore_index=True)
     text = " ".join(_budget_lines(rows, 3, both.program.incentive, both.days))
-    assert "Its budget never ran out in the 3 fresh-seed runs" in text and "was 50% used on average" in text, text
+    assert "Its budget never ran out in the 3 fresh-seed runs" in text and "was 94% used on average" in text, text
 
 
 def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget():

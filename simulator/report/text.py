@@ -1889,7 +1889,7 @@ def allowance_sentence(runs, incentive, days: int, its: str = "Its") -> str:
         allowed = monthly * months
         text += (f"{its} monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the {months} months "
                  f"begun) was {float(runs['reward_cost'].mean()) / allowed:.0%} used on average; {MONTHLY_PAUSE}")
-        if owed := owed_beyond_allowance(runs, monthly):
+        if owed := owed_beyond_allowance(runs, monthly, days):
             text += (f" At the end {fmt(owed)} of rewards were still owed on average ({owed_months(owed, monthly)}"
                      f"{owed_waiting(incentive)}): it paces the payments, not the rewards the offer commits to while "
                      f"it is open.")
@@ -1907,13 +1907,19 @@ def owed_waiting(incentive) -> str:
             f"{incentive.qualification_days}-day wait, which would be owed without the allowance too")
 
 
-def owed_beyond_allowance(runs, monthly: float) -> float:
+def owed_beyond_allowance(runs, monthly: float, days: int | None = None) -> float:
     """The mean rewards_owed of ``runs`` where it is more than a month of the allowance
-    ``monthly`` (0 otherwise). A strategist's $4,167 a month ended the year with $139k
-    owed: the allowance had looked like a cap on what the program commits, and the figure
-    stood only in the rewards_owed column."""
+    ``monthly`` and, given the horizon ``days``, more than the next month can pay with what
+    the allowance left unspent (it carries over): 0 otherwise. A strategist's $4,167 a
+    month ended the year with $139k owed: the allowance had looked like a cap on what the
+    program commits, and the figure stood only in the rewards_owed column; but 85.9 owed
+    beside 264 of the allowance unspent was said to take "at least 1.3 months of the
+    allowance to pay", all of it paid in the next 30 days."""
     owed = float(runs["rewards_owed"].mean()) if "rewards_owed" in runs.columns and len(runs) else 0.0
-    return owed if owed > monthly else 0.0
+    room = monthly
+    if days is not None and "reward_cost" in runs.columns and len(runs):
+        room = max(monthly, monthly * (months_begun(days) + 1) - float(runs["reward_cost"].mean()))
+    return owed if owed > room else 0.0
 
 
 def owed_months(owed: float, monthly: float) -> str:
