@@ -1168,7 +1168,8 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
         assert "annoys with probability `annoyance` (" + ", ".join(
             f"{d.name} {d.program.timing.reminders.annoyance:g}" for d in pair) + ")" in note, note
         assert "reminders.annoyance=" not in note and "--uncertain program.timing.reminders.fatigue=0.5:1" in note, note
-        assert "the sensitivity command below leaves it out" in note
+        # and no command 'below' is pointed at, which with no other range to test was never printed
+        assert "is no range for `refsim sensitivity`" in note and "below" not in note, note
     # a reminder the horizon has no room for is never sent (1 + 3,650 > 365 days): no difference to rest on
     late = small(name="late", program={"timing": {"kind": "at_purchase", "reminders": {"count": 1, "interval_days": 3650}}})
     assert late.days < 3651 and assumption_note(wrap(p0, late)) == ""
@@ -1656,6 +1657,8 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
     said = " ".join(t.get_text() for t in drawn[-1].texts)
     assert "run by run" not in said and "ran on their own seeds (--unpaired)" in said, said
     assert "narrower" not in said   # at 6 replicates a mean's interval is about as wide as the runs' spread
+    # nor does its title call it 'paired' above that footnote: each run is against its own twin
+    assert drawn[-1].axes[0].get_title().startswith("Incremental profit to date, each run against its twin")
     plots.incremental_value({"a": (series, twin)}, Path("value.png"), final={"a": values})
     assert not drawn[-1].texts   # one design: nothing to tell apart
 
@@ -3243,6 +3246,9 @@ def test_the_pairing_figure_draws_the_verdicts_contrast_at_its_own_level_and_nam
     plots.paired_intervals(rows, Path("pairs.png"), reference="c")
     labels = [t.get_text() for t in drawn[-1].axes[0].get_yticklabels()]
     assert labels[0] == "a − b (97.5%): incremental_value" and "a − c: customers_final" in labels, labels
+    # the legend says a row's level may be its own (a title saying so was cut off beside the wide labels, 323)
+    assert drawn[-1].axes[0].get_legend_handles_labels()[1] == ["unpaired (95%, or the row's level)",
+                                                                "paired (95%, or the row's level)"]
     # with the best as the reference the pair was drawn only as 'b − a' at 95%: now as the verdict's row, once
     first = SimpleNamespace(designs=[designs[1], designs[2], designs[0]], paired=True, reference="a",
                             table=comparison_table([designs[1], designs[2], designs[0]], paired=True))

@@ -1048,8 +1048,8 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
                      f"annoys with probability `annoyance` ({sizes('annoyance')}), which costs "
                      f"{sizes('annoyance_points')} points of satisfaction for good (sizes that are assumptions"
                      + ("" if alike("fatigue") and alike("annoyance") else
-                        "; where the designs differ in one, the sensitivity command below leaves it out, as it would "
-                        "set it alike in every design") + ")")
+                        "; one the designs differ in is no range for `refsim sensitivity`, which would set it alike "
+                        "in every design: compare with each design's own size instead") + ")")
         if all(r is not None for r in reminders.values()):
             # fatigue as well: at 1 three reminders beat none for sure, at 0.3 none led (not told apart)
             if alike("fatigue"):

@@ -166,8 +166,9 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
             # side by side, so that designs' bars do not hide each other
             side.errorbar([i], [value], fmt="o", color=line.get_color(), ms=5, **spread)
     ax.axhline(0, color="black", lw=0.8)
+    # 'paired' above an --unpaired compare's footnote read as a contradiction: each design is paired with its own twin
     ax.set(xlabel="day", ylabel="program − no-program twin [currency]",
-           title=f"Incremental profit to date, paired\n(line: mean, band: {SPREAD_TEXT} of replicates)")
+           title=f"Incremental profit to date, each run against its twin\n(line: mean, band: {SPREAD_TEXT} of replicates)")
     ax.title.set_fontsize(9)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
@@ -337,9 +338,11 @@ def paired_intervals(table: pd.DataFrame, path: Path, reference: str | None = No
     labels = []
     for i, row in rows.iterrows():
         scale, centre = row["scale"], row["diff_mean"] / row["scale"]
-        ax.plot([centre - 1, centre + 1], [i, i], color="tab:gray", lw=1.2, label="unpaired 95%" if i == 0 else None)
+        # 95% unless the row names its level (the verdict's, Holm's): beside wide labels a title saying so was cut off
+        ax.plot([centre - 1, centre + 1], [i, i], color="tab:gray", lw=1.2,
+                label="unpaired (95%, or the row's level)" if i == 0 else None)
         ax.plot([row["diff_ci_low"] / scale, row["diff_ci_high"] / scale], [i, i], color="tab:blue", lw=5, alpha=0.7,
-                solid_capstyle="butt", label="paired 95%" if i == 0 else None)
+                solid_capstyle="butt", label="paired (95%, or the row's level)" if i == 0 else None)
         ax.plot([centre], [i], "k|", ms=10)
         named = row["design"] if " − " in str(row["design"]) or reference is None else f"{row['design']} − {reference}"
         labels.append(f"{named}: {row['metric']}")
@@ -348,7 +351,7 @@ def paired_intervals(table: pd.DataFrame, path: Path, reference: str | None = No
     ax.invert_yaxis()
     # two lines each: beside long labels the narrowed axes cut one-line texts off at the right
     ax.set(xlabel="difference (a − b as labelled),\nin unpaired half-widths (0 = no difference)",
-           title="Common random numbers:\npaired vs unpaired 95% intervals (a row naming a level: at that level)")
+           title="Common random numbers:\npaired vs unpaired intervals")
     ax.grid(alpha=0.3, axis="x")
     if len(rows):
         ax.legend(fontsize=8, loc="best")
