@@ -262,10 +262,13 @@ def lumped_note(runs: pd.DataFrame, scenario) -> str:
 SKEWED_RATIOS = ("incremental_cac", "incremental_cac_vs_paid", "ltv_ratio")
 
 
-def whole_cost(runs: pd.DataFrame) -> pd.Series:
-    """Each run's whole program cost, program_cost + rewards_owed + rewards_unpaid, as
-    runner.incremental_metrics counts it for the incremental CAC and ROI."""
-    return sum(runs[c].astype(float) for c in ("program_cost", "rewards_owed", "rewards_unpaid") if c in runs.columns)
+def runs_whole_cost(runs: pd.DataFrame) -> pd.Series:
+    """runner.whole_cost of each run of ``runs`` (runs.csv rows), a column it lacks
+    counted as 0."""
+    from ..runner import whole_cost
+
+    return whole_cost({c: runs[c].astype(float) if c in runs.columns else 0.0
+                       for c in ("program_cost", "rewards_owed", "rewards_unpaid")})
 
 
 def pooled_cac(runs: pd.DataFrame) -> float:
@@ -274,7 +277,7 @@ def pooled_cac(runs: pd.DataFrame) -> float:
     if not {"program_cost", "incremental_customers"} <= set(runs.columns) or not len(runs):
         return math.nan
     extra = float(runs["incremental_customers"].mean())
-    return float(whole_cost(runs).mean()) / extra if extra > 0 else math.nan
+    return float(runs_whole_cost(runs).mean()) / extra if extra > 0 else math.nan
 
 
 def ratio_of_means_note(runs: pd.DataFrame) -> str:
@@ -288,7 +291,7 @@ def ratio_of_means_note(runs: pd.DataFrame) -> str:
     needed = {"incremental_value", "incremental_customers", "program_cost"}
     if not needed <= set(runs.columns) or not len(runs):
         return ""
-    cost = whole_cost(runs).mean()
+    cost = runs_whole_cost(runs).mean()
     value, extra = float(runs["incremental_value"].mean()), float(runs["incremental_customers"].mean())
     if not (np.isfinite(cost) and cost > 0 and np.isfinite(value)):
         return ""
