@@ -1910,18 +1910,16 @@ def owed_waiting(incentive) -> str:
             f"{incentive.qualification_days}-day wait, which would be owed without the allowance too")
 
 
-def owed_beyond_allowance(runs, monthly: float, days: int | None = None) -> float:
-    """The mean rewards_owed of ``runs`` where it is more than a month of the allowance
-    ``monthly`` and, given the horizon ``days``, more than the next month can pay with what
-    the allowance left unspent (it carries over): 0 otherwise. A strategist's $4,167 a
+def owed_beyond_allowance(runs, monthly: float, days: int) -> float:
+    """The mean rewards_owed of ``runs`` (with their reward_cost) where it is more than a
+    month of the allowance ``monthly`` and more than the month after the horizon ``days``
+    can pay with what the allowance left unspent (it carries over): 0 otherwise. A strategist's $4,167 a
     month ended the year with $139k owed: the allowance had looked like a cap on what the
     program commits, and the figure stood only in the rewards_owed column; but 85.9 owed
     beside 264 of the allowance unspent was said to take "at least 1.3 months of the
     allowance to pay", all of it paid in the next 30 days."""
     owed = float(runs["rewards_owed"].mean()) if "rewards_owed" in runs.columns and len(runs) else 0.0
-    room = monthly
-    if days is not None and "reward_cost" in runs.columns and len(runs):
-        room = max(monthly, monthly * (months_begun(days) + 1) - float(runs["reward_cost"].mean()))
+    room = max(monthly, monthly * (months_begun(days) + 1) - float(runs["reward_cost"].mean()))
     return owed if owed > room else 0.0
 
 
