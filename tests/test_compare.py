@@ -1612,7 +1612,7 @@ def test_the_compare_plots_keep_each_designs_colour_and_say_what_they_leave_out(
     assert drawn[-1].axes[0].get_legend_handles_labels()[1] == ["forty: never pays back by day 2", "ten"]
 
 
-def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits(monkeypatch):
+def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits(monkeypatch, tmp_path):
     """incremental_value.png showed the headline value as a bare dot (a B2B design's
     114,000 whose 95% interval ran from -25,000 to 254,000 looked sure), and its
     two-line title ran off the figure's right edge. The dot now carries a bar over the
@@ -1625,7 +1625,8 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
     from simulator.report import plots
 
     drawn = []
-    monkeypatch.setattr(plots, "_save", lambda fig, path, rect=None: drawn.append(fig) or path)
+    save = plots._save   # laid out and written, as compare writes it: the legend's place is the layout's
+    monkeypatch.setattr(plots, "_save", lambda fig, path, rect=None: drawn.append(fig) and path or save(fig, tmp_path / path, rect))
     series = pd.DataFrame({"day": [0, 1, 2] * 2, "replicate": [0] * 3 + [1] * 3, "cumulative_profit": [0.0, 5, 9, 0, -5, -9]})
     twin = series.assign(cumulative_profit=0.0)
     values = np.array([-20.0, 0.0, 10.0, 30.0, 40.0, 100.0, 250.0])
@@ -1647,6 +1648,11 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
     fig.canvas.draw()
     for title in (ax.title.get_window_extent(), side.title.get_window_extent()):
         assert fig.bbox.x0 <= title.x0 and title.x1 <= fig.bbox.x1, (title, fig.bbox)
+    # the legend under the axes and their "day" label: in the upper left corner it covered a losing design's line and
+    # band, which start at 0, the top of the frame when every day is a loss
+    legend = ax.get_legend().get_window_extent()
+    assert legend.y1 <= ax.xaxis.label.get_window_extent().y0 and legend.y1 <= ax.get_window_extent().y0, legend
+    assert fig.bbox.y0 <= legend.y0, (legend, fig.bbox)
     # two designs: overlapping bands beside a sure verdict read as a tie; the figure says what the bands are
     assert any("overlapping bands do not make a tie" in t.get_text() for t in fig.texts)
     assert side.get_ylabel() == "incremental value [currency]"   # its own scale, with its unit (docs/scenarios.md)

@@ -126,7 +126,7 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
         # the value at the horizon in a panel of its own, on its own scale: beside values of 20,000 on one axis the
         # profit line's dip to -184 on day 81 (a payback on day 153) lay flat on 0, and the payback the legend named
         # could not be seen
-        fig, (ax, side) = plt.subplots(1, 2, figsize=(8, 4), gridspec_kw={"width_ratios": [5, 1]})
+        fig, (ax, side) = plt.subplots(1, 2, figsize=(8, 4.6), gridspec_kw={"width_ratios": [5, 1]})
     else:
         (fig, ax), side = plt.subplots(figsize=(7, 4)), None
     for i, (name, (series, twin)) in enumerate(designs.items()):
@@ -170,7 +170,8 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     ax.set(xlabel="day", ylabel="program − no-program twin [currency]",
            title=f"Incremental profit to date, each run against its twin\n(line: mean, band: {SPREAD_TEXT} of replicates)")
     ax.title.set_fontsize(9)
-    ax.legend(loc="upper left", fontsize=8)
+    # under the axes: in the corner a program that lost money from day 0 drew its line and band under the legend
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
     if side is not None:
         last = int(max(int(series["day"].max()) for series, _ in designs.values()))
