@@ -733,15 +733,19 @@ def console_metrics(table) -> list[str]:
     managers' $32k hid behind a reward cost that read "lower"), and ``rewards_unpaid``
     where some design earned rewards its budget did not pay (both spending a whole
     budget, reward_cost reads "same" while one left rewards its referrals had earned
-    unpaid)."""
+    unpaid), and ``rewards_owed`` where some design owes more at the end than it paid (on
+    a 30-day horizon shorter than the wait, reward_cost read "same" at 0 for designs whose
+    referrals had earned 255 and 173)."""
     def means(metric: str):
         return table.loc[table["metric"] == metric].set_index("design")["mean"]
 
-    fraud, unpaid = means("fraud_cost"), means("rewards_unpaid")
+    fraud, unpaid, owed = means("fraud_cost"), means("rewards_unpaid"), means("rewards_owed")
     program, rewards = means("program_cost"), means("reward_cost")
     levers = bool(len(program)) and bool((program > rewards.reindex(program.index)).any())
+    owing = bool(len(owed)) and bool((owed > rewards.reindex(owed.index)).any())
     return [*COMPARE_CONSOLE, *(["fraud_cost"] if (fraud > 0).any() else []),
-            *(["rewards_unpaid"] if (unpaid > 0).any() else []), *(["program_cost"] if levers else [])]
+            *(["rewards_unpaid"] if (unpaid > 0).any() else []), *(["rewards_owed"] if owing else []),
+            *(["program_cost"] if levers else [])]
 
 
 @app.command()

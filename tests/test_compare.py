@@ -663,6 +663,20 @@ def test_the_console_names_rewards_earned_beyond_a_budget():
     assert console_metrics(table([16_088.0, 0.0])) == [*COMPARE_CONSOLE, "rewards_unpaid"]
 
 
+def test_the_console_names_rewards_still_owed_where_they_outweigh_those_paid():
+    """On a 30-day horizon, shorter than the wait for payment, the console read
+    "reward_cost ... 0, same" for designs whose referrals had earned 254.9 and 172.9,
+    still owed (report.md's opening gave them): rewards_owed is printed where some design
+    owes more at the end than it paid, and not where payments outweigh it (the bundled
+    compare's 218.8 owed beside 1,665 paid)."""
+    def table(paid, owed):
+        return pd.DataFrame({"design": ["a", "b"] * 3, "metric": ["reward_cost"] * 2 + ["rewards_owed"] * 2 + ["fraud_cost"] * 2,
+                             "mean": [*paid, *owed, 0.0, 0.0]})
+    assert console_metrics(table((0.0, 0.0), (254.9, 172.9))) == [*COMPARE_CONSOLE, "rewards_owed"]
+    assert console_metrics(table((0.0, 0.0), (0.0, 0.0))) == list(COMPARE_CONSOLE)
+    assert console_metrics(table((4_000.0, 1_665.0), (400.0, 218.8))) == list(COMPARE_CONSOLE)
+
+
 def test_the_comparison_report_notes_ask_queues_and_a_pipeline_longer_than_ks_window(tmp_path):
     """The compare report ranked k_factor for B2B pipelines (0.0026 against 0.0023) and
     said nothing of account managers' queue, which the run report now does: the same
