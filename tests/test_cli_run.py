@@ -746,6 +746,17 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
                                         "qualification_days": 30, "delay_discount": 0.01}},
                  economics={"monthly_margin": 15.0})
     assert "the friend's 10.0 16% of the largest rise in conversion" in reward_weighing(both)
+    assert "none here" not in reward_weighing(both)
+    # a largest rise of 0 is said: "the friend's 10.0 16% of the largest rise in conversion" read as a reward that
+    # moves people beside `referee_max_uplift` 0, and the referrer's likewise beside `max_uplift` 0
+    inert = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 20, "referee_reward": 10,
+                                         "qualification_days": 30, "delay_discount": 0.01, "max_uplift": 0,
+                                         "referee_max_uplift": 0}},
+                  economics={"monthly_margin": 15.0})
+    said = reward_weighing(inert)
+    assert ("the referrer's 20.0 buys 29% of the largest rise in sharing a reward can give, which is none here "
+            "(`max_uplift` 0)") in said, said
+    assert "the friend's 10.0 16% of the largest rise in conversion, which is none here (`referee_max_uplift` 0)" in said
     double = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 30,
                                           "reward_scale": 30, "paid_on": "signup"}})
     text = reward_weighing(double)

@@ -1261,6 +1261,19 @@ def test_a_ranking_of_a_friend_reward_names_the_uplifts_it_rests_on():
                                                        "referee_share_uplift": 0}})
     for order in ((inert, both), (both, inert)):
         assert "`referee_max_uplift` (1.5)" in assumption_note(wrap(*order)), [s.name for s in order]
+    # a friend's reward assumed to move nobody decides the ranking too: the referrer-only design led "sure" on it, and
+    # the note, said only for sizes above 0, named nothing and its check left the friend's uplifts out
+    note = assumption_note(wrap(inert, referrer_only))
+    assert "they offer the friend different rewards (inert 5, referrer-only 0), and a friend's reward is assumed to " \
+           "move nobody" in note, note
+    assert ("--uncertain program.incentive.referee_max_uplift=0:2 "
+            "--uncertain program.incentive.referee_share_uplift=0:1") in note, note
+    # one size at 0 beside one above: the one above is named as raising, the other as assumed not to
+    half = small(name="half", program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                                     "qualification_days": 14, "referee_share_uplift": 0}})
+    note = assumption_note(wrap(half, referrer_only))
+    assert ("it raises the friend's conversion by up to `referee_max_uplift` (1.5), and is assumed not to raise the "
+            "referrer's sharing (`referee_share_uplift` 0)") in note, note
 
 
 def test_the_checks_a_ranking_names_are_ranges_sensitivity_accepts():

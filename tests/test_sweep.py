@@ -3876,11 +3876,16 @@ def test_a_sweep_choosing_the_referrers_reward_names_the_assumed_saturation(tmp_
                                    ["program.incentive.referee_share_uplift"]))
     assert "it raises the friend's conversion by up to `referee_max_uplift` (1.5) (the direction" in one, one
     assert "--uncertain program.incentive.referee_max_uplift=0:2.25)" in one and "referee_share_uplift=" not in one
-    # a friend's reward assumed to move nobody (both uplifts 0): nothing rests on them, as compare says nothing
+    # a friend's reward assumed to move nobody (both uplifts 0) ranks no reward best on that assumption alone: said, with
+    # ranges that reach above 0
     still = {**BASE, "program": {**BASE["program"], "incentive": {**BASE["program"]["incentive"], "referee_max_uplift": 0,
                                                                   "referee_share_uplift": 0}}}
-    assert _reward_size_note(load_sweep(write_sweep(tmp_path, base=still, metrics=["incremental_value"], parameters={
-        "program.incentive.referee_reward": {"values": [0, 40]}}))) == ""
+    none = _reward_size_note(load_sweep(write_sweep(tmp_path, base=still, metrics=["incremental_value"], parameters={
+        "program.incentive.referee_reward": {"values": [0, 40]}})))
+    assert ("a friend's reward is assumed to move nobody: it raises neither the friend's conversion (`referee_max_uplift` "
+            "0) nor the referrer's sharing (`referee_share_uplift` 0)") in none, none
+    assert ("--uncertain program.incentive.referee_max_uplift=0:2 --uncertain "
+            "program.incentive.referee_share_uplift=0:1") in none, none
 
 
 def test_a_paired_sweep_plots_band_misses_the_best_mean_just_where_the_table_tells_the_level_apart(monkeypatch):

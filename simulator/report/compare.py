@@ -1088,16 +1088,15 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
     # $10 + $10 beat $20 to the referrer by $1.2M on 730 days with the friend's reward moving conversion up to
     # x2.5 and sharing up to x1.5; at 0.5 and 0 the referrer-only design led, and the note named neither size
     friend = {s.name: referee_reward(s.program.incentive) for s in timed}
-    # the sizes of the first design whose friend's reward moves anyone: one listed first with both at 0 hid them
-    giving = [s.program.incentive for s in timed if friend[s.name] > 0
-              and (s.program.incentive.referee_max_uplift > 0 or s.program.incentive.referee_share_uplift > 0)]
+    # the sizes of the first design whose friend's reward moves anyone: one listed first with both at 0 hid them; with
+    # every such design's at 0 that is the assumption (a referrer-only design led "sure" on it, and nothing said so)
+    giving = sorted((s.program.incentive for s in timed if friend[s.name] > 0),
+                    key=lambda i: not (i.referee_max_uplift > 0 or i.referee_share_uplift > 0))
     if len(set(friend.values())) > 1 and giving:
-        conversion, sharing = giving[0].referee_max_uplift, giving[0].referee_share_uplift
-        if conversion > 0 or sharing > 0:
-            listed = ", ".join(f"{name} {offer:g}" for name, offer in friend.items())
-            clause, ranges = referee_assumption(giving[0])
-            notes.append(f"they offer the friend different rewards ({listed}), and {clause}")
-            tests.append(ranges)
+        listed = ", ".join(f"{name} {offer:g}" for name, offer in friend.items())
+        clause, ranges = referee_assumption(giving[0])
+        notes.append(f"they offer the friend different rewards ({listed}), and {clause}")
+        tests.append(ranges)
     rewarded = [s for s in timed if getattr(s.program.incentive, "reward_type", None) is not None]
     shares = dict.fromkeys((s.program.incentive.reward_type, s.program.cost_share()) for s in rewarded)
     if len({share for _, share in shares}) > 1:

@@ -525,9 +525,8 @@ def _reward_size_note(sweep: Sweep) -> str:
             clauses.append(clause)
             tests += ranges
     incentive = sweep.base.program.incentive
-    # each uplift the sweep does not vary itself, and only where it moves anyone (at 0 compare names neither)
-    uplifts = tuple(key.rpartition(".")[2] for key in REFEREE_UPLIFT_KEYS if key not in sweep.parameters
-                    and getattr(incentive, key.rpartition(".")[2], 0) > 0)
+    # each uplift the sweep does not vary itself, at 0 too: a friend's reward assumed to move nobody ranks 0 best
+    uplifts = tuple(key.rpartition(".")[2] for key in REFEREE_UPLIFT_KEYS if key not in sweep.parameters)
     if referee and uplifts and "referee_max_uplift" in type(incentive).model_fields:
         clause, ranges = referee_assumption(incentive, uplifts)
         clauses.append(clause)

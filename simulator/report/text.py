@@ -614,11 +614,11 @@ def reward_weighing(scenario) -> str:
             f"{'weight · ' if weighed else ''}(1 − e^(−{counted}/scale)) of its largest effect{weighed}{later}: "
             f"{offered} of the largest "
             # the largest rise is a weight-1 reward's: cash for consumers, an organisation reward for a business
-            f"rise in sharing a reward can give")
+            f"rise in sharing a reward can give{no_rise(incentive, 'max_uplift')}")
     if friend > 0:
         motive = inc.motive_scale(incentive, scenario.economics)
         text += (f", {friend_is}'s {fmt(friend)} {share_text(weight * float(inc.saturation(friend, motive)))} of the largest rise "
-                 f"in conversion")
+                 f"in conversion{no_rise(incentive, 'referee_max_uplift')}")
     fakes = sorted({float(inc.fraud_probability(reward + friend, scenario.fraud.share, scale)) for _, reward in tiers})
     shown = [f"{fake:.1%}" if fake >= 0.001 or fake == 0 else "under 0.1%" for fake in (fakes[0], fakes[-1])]
     share = shown[0] if shown[0] == shown[1] else f"{shown[0]} to {shown[1]} (by tier)"
@@ -631,6 +631,13 @@ def reward_weighing(scenario) -> str:
              f"`fake_accounts` against `referred_customers`, can be lower)" if ends and fakes[-1] > 0 else "")
     return text + (f"; fake accounts make {share} of referral signups{offer} (`fraud.share` {scenario.fraud.share:g} "
                    f"is the share when the rewards add up to one reward scale).")
+
+
+def no_rise(incentive, key: str) -> str:
+    """", none here (`key` 0)" where the uplift ``key`` that sets a reward's largest rise is 0:
+    "the friend's 10.0 27% of the largest rise in conversion" stood beside a
+    `referee_max_uplift` of 0, a reward that moves nobody. "" otherwise."""
+    return f", which is none here (`{key}` 0)" if getattr(incentive, key, 1.0) == 0 else ""
 
 
 def edge_list_note(scenario) -> str:
@@ -2425,11 +2432,20 @@ def referee_assumption(incentive, keys: tuple[str, ...] = ("referee_max_uplift",
     clause, and the `--uncertain` ranges that test it, for the uplifts ``keys`` (a study
     that varies one names the other only): $10 + $10 beat $20 to the referrer by $1.2M on
     730 days with the friend's reward moving conversion up to x2.5 and sharing up to
-    x1.5; at 0.5 and 0 the referrer-only design led, and no note named either size."""
+    x1.5; at 0.5 and 0 the referrer-only design led, and no note named either size. An
+    uplift of 0 is an assumption too: with both at 0 the referrer-only design led "sure",
+    and the note, said only where a size was above 0, named nothing."""
     said = {"referee_max_uplift": ("the friend's conversion", 2.0), "referee_share_uplift": ("the referrer's sharing", 1.0)}
-    parts = [f"{said[key][0]} by up to `{key}` ({getattr(incentive, key):g})" for key in keys]
-    clause = (f"how much a friend's reward moves people is assumed: it raises {' and '.join(parts)} (the direction is "
-              f"Gershon, Cryder & John 2020; the sizes are assumptions: docs/model.md)")
+    moving = [key for key in keys if getattr(incentive, key) > 0]
+    still = [f"{said[key][0]} (`{key}` 0)" for key in keys if key not in moving]
+    source = "the direction is Gershon, Cryder & John 2020; the sizes are assumptions: docs/model.md"
+    if moving:
+        parts = [f"{said[key][0]} by up to `{key}` ({getattr(incentive, key):g})" for key in moving]
+        clause = (f"how much a friend's reward moves people is assumed: it raises {' and '.join(parts)}"
+                  + (f", and is assumed not to raise {' or '.join(still)}" if still else "") + f" ({source})")
+    else:
+        clause = (f"a friend's reward is assumed to move nobody: it raises neither {' nor '.join(still)}, though "
+                  f"rewards for the friend do move people ({source})")
     ranges = " ".join(f"--uncertain program.incentive.{key}=0:{min(10.0, max(said[key][1], 1.5 * getattr(incentive, key))):g}"
                       for key in keys)
     return clause, f"`{ranges}`"
