@@ -811,7 +811,10 @@ def compare(
     if not unpaired:
         check_pairable(designs, seed_given=seed is not None, sources=[str(p) for p in scenarios])
     _note_unused_workers(workers, executor, scheduler)
-    target = out_dir if out_dir is not None else new_results_dir("compare-" + "-vs-".join(d.name for d in designs[:3]))
+    # by file where the files share a name: "compare-default-double-sided-credit-vs-default-double-sided-" named four
+    # comparisons of the docs' DEPOSIT.yaml and SIGNUP.yaml alike, cut at the folder name's length
+    named = [d.name for d in designs] if len({d.name for d in designs}) == len(designs) else labels
+    target = out_dir if out_dir is not None else new_results_dir("compare-" + "-vs-".join(named[:3]))
     check_out_dir(target)
     count = replicates or designs[0].replicates
     check_memory(designs, replicates=count, workers=workers, executor=executor, remote=bool(scheduler),

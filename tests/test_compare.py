@@ -3290,3 +3290,19 @@ def test_the_pairing_figure_draws_the_verdicts_contrast_at_its_own_level_and_nam
     pairs = list(zip(rows["design"], rows["metric"]))
     assert pairs[0] == ("a − b (97.5%)", "incremental_value") and ("b", "incremental_value") not in pairs, pairs
     assert rows.iloc[0]["diff_ci_high"] == pytest.approx(d.mean() + half)
+
+
+def test_a_compare_of_files_that_share_a_name_is_filed_under_the_files(tmp_path, monkeypatch):
+    """The docs' DEPOSIT.yaml and SIGNUP.yaml keep the default scenario's name: four such
+    comparisons were filed as results/<time>-compare-default-double-sided-credit-vs-
+    default-double-sided-, alike but for the time, cut at the folder name's length. The
+    folder now names the files where their names repeat, and the designs where not."""
+    monkeypatch.chdir(tmp_path)
+    a = write_design(tmp_path / "DEPOSIT.yaml", 10, "default-double-sided-credit", seed=5)
+    b = write_design(tmp_path / "SIGNUP.yaml", 30, "default-double-sided-credit", seed=5)
+    c = write_design(tmp_path / "other.yaml", 30, "thirty", seed=5)
+    for files in ((a, b), (a, c)):
+        result = runner.invoke(app, ["compare", *map(str, files), "--replicates", "2", "--no-baseline"])
+        assert result.exit_code == 0, result.output
+    folders = sorted(p.name.split("-", 2)[2] for p in (tmp_path / "results").iterdir())
+    assert folders == ["compare-DEPOSIT-vs-SIGNUP", "compare-default-double-sided-credit-vs-thirty"], folders
