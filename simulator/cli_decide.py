@@ -762,7 +762,7 @@ def sensitivity(
     from .results import check_out_dir, new_results_dir
     from .scenario_io import load_scenario
     from .evaluation import check_metric
-    from .sensitivity import (ABOVE_ONE, IMPRECISE, SensitivitySettings, check_settings, check_uncertain, decision_drivers, design_names, lead_immaterial, lead_range_text, lost_in_luck, planned_runs,
+    from .sensitivity import (ABOVE_ONE, IMPRECISE, SensitivitySettings, check_settings, check_uncertain, decision_drivers, design_names, lead_immaterial, lead_range_text, planned_runs,
                               sensitivity as run_sensitivity, tornado_disagreements, tornado_replicates as tornado_runs, files_outside)
 
     started = dt.datetime.now()
@@ -913,10 +913,10 @@ def sensitivity(
             out.print(f"  the size of the lead moves with: {', '.join(sways)}"
                       + ("" if luck == luck else " (one run a point: the runs' luck is in these indices; --replicates 2 or "
                                                  "more tells them apart)"), markup=False)
-        from .report.sensitivity import moved_assumptions, moved_lead_sentence
+        from .report.sensitivity import moved_assumptions, moved_lead_sentence, unclear_assumptions
 
-        unclear = lost_in_luck(result.flips)
         moved = moved_assumptions(result, decision_metric)   # as report.md: each assumption said once
+        unclear = unclear_assumptions(result, decision_metric, moved)
         if moved and not tie:   # report.md listed it as moving nothing: its tornado said otherwise
             out.print(f"  {moved_lead_sentence(moved, result.flips, console=True)}", markup=False)
         if unclear:

@@ -1783,6 +1783,11 @@ def test_the_leaders_lead_across_the_ranges_is_tested_against_the_luck_of_the_se
                          evaluate=lambda sc, seeds, metrics, daily=False: lucky(sc, [3] * len(seeds), metrics))
     assert steady.flips.iloc[0]["lead_ci_low"] > 0 and seeds_lead_note(steady.flips, console=True) == ""
     assert "more than those seeds' luck" in seeds_lead_note(steady.flips)
+    # over the points drawn afresh, as seeds_lead takes them: "264,429" stood under a table whose means differed by
+    # 266,978, over every point, and nothing said why
+    for note in (seeds_lead_note(steady.flips), seeds_lead_note(result.flips)):
+        assert ("across the ranges (averaged over the points drawn afresh, the Sobol sample's A and B rows; the table's "
+                "means average every point, the rows that mix them too) is") in note, note
 
 
 def test_an_assumption_the_tornado_shows_moving_the_lead_beyond_its_luck_is_not_listed_as_moving_nothing():
@@ -1817,3 +1822,52 @@ def test_an_assumption_the_tornado_shows_moving_the_lead_beyond_its_luck_is_not_
     text = "\n".join(_decision_section(result, "cumulative_profit", replicates=2))
     assert "**The tornado moves A's lead on B with:** `acquisition.organic_rate` (alone, the lead is" in text, text
     assert "Neither the best design nor the lead moves with" not in text, text
+    # the outcome's own section likewise: "not by delay_discount" (its ST 0.05 beside a larger one's) stood beside its
+    # tornado cutting the value from 192,356 to 124,087, told from the luck. A's value moves by exactly 0.2 at y's
+    # top end (from the file's 0.002) by 0.2 x 0.8 = 0.16 on every seed: against about 11 as given that is more than
+    # MATERIAL, and its interval is 0.16 to 0.16
+    from simulator.report.sensitivity import _outcome_section
+    from simulator.report.text import fmt
+
+    outcome = "\n".join(_outcome_section(result, ["cumulative_profit"]))
+    section = outcome.split("### cumulative_profit of A")[1].split("###")[0]
+    at_base = 10 + 5 * base.program.base_share + 0.2 * base.acquisition.organic_rate / 0.01 + luck
+    assert base.acquisition.organic_rate == 0.002
+    assert (f"; alone in the tornado, also by `acquisition.organic_rate` ({fmt(at_base + 0.16)} at 0.01 against "
+            f"{fmt(at_base)} as given, paired 95% interval of the change 0.160 to 0.160 over 4 runs)") in section, section
+    assert "not by `acquisition.organic_rate`" not in section, section
+    # B's value is 10 whatever y: not moved, and said so
+    assert "`acquisition.organic_rate`. It does not vary" in outcome.split("### cumulative_profit of B")[1], outcome
+
+
+def test_an_assumption_lost_in_the_points_luck_that_the_tornado_shows_moving_the_lead_is_said_to_move_it():
+    """"Not told from the runs' luck ... It may move the lead or not" was said of
+    base_share, whose tornado moved the lead by 304,000, a few lines above "the tornado
+    moves the lead with: delay_discount" (by 105,000). Here A is worth 10 + 0.2 x plus a
+    luck that varies with y and the seed (and B 10): over the points y's luck hides x's
+    share of the lead's variance, while the tornado, y held, moves the lead by exactly
+    0.2 on every seed. x is said once, as moving the lead, on report.md and the console."""
+    from simulator.report.sensitivity import _decision_section, unclear_assumptions
+    from simulator.sensitivity import lost_in_luck, tornado_lead_moves
+
+    def value(scenarios, seeds, metrics, daily=False):
+        return [{"cumulative_profit": 10 + (0.2 * s.program.base_share
+                                            + np.sin((seed % 1000) * 12.9898 + s.acquisition.organic_rate * 78233.0) * 0.3
+                                            if s.name == "A" else 0)}
+                for s, seed in zip(scenarios, seeds)]
+
+    base = tiny()
+    designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
+    uncertain = parse_parameters(["program.base_share=0:1", "acquisition.organic_rate=0:0.01"], base)
+    result = sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"],
+                         settings=SensitivitySettings(samples=32, trajectories=4, replicates=2, tornado_replicates=4),
+                         seed=2, evaluate=value)
+    # the case: lost in the points' luck by its indices, moved beyond the tornado's luck alone
+    assert "program.base_share" in lost_in_luck(result.flips)
+    assert tornado_lead_moves(result, "cumulative_profit")["program.base_share"]["change"] == pytest.approx(0.2)
+    assert "program.base_share" not in unclear_assumptions(result, "cumulative_profit")
+    text = "\n".join(_decision_section(result, "cumulative_profit", replicates=2))
+    assert "**The tornado moves A's lead on B with:** `program.base_share` (alone, the lead is" in text, text
+    assert "its share of the lead's variance over the points is not told from their luck)" in text, text
+    assert "little of the lead's variance over the points beside the other assumptions (its Sobol share)" not in text
+    assert "**Not told from the runs' luck at this size:** `program.base_share`" not in text, text

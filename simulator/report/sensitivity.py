@@ -582,31 +582,46 @@ def _unmoved_rows(rows) -> bool:
 
 def moved_assumptions(result: SensitivityResult, metric: str) -> dict[str, dict]:
     """sensitivity.tornado_lead_moves less the assumptions the report places elsewhere: a
-    hinge, a sway, one lost in luck (whose paragraph gives its tornado lead) or one screened
-    out (whose indices say nothing). The tornado can show the lead moving beyond its luck
-    where an assumption's share of the lead's variance is small beside another's ("neither
-    ... moves with: fraud.share" stood beside a tornado moving the lead by 16%); "explains
-    little" was said of an index of 1.41, lost in luck. One rule for report.md and the
-    console."""
+    hinge, a sway or one screened out (whose indices say nothing). The tornado can show the
+    lead moving beyond its luck where an assumption's share of the lead's variance is small
+    beside another's ("neither ... moves with: fraud.share" stood beside a tornado moving
+    the lead by 16%), or where that share is not told from the points' luck (base_share,
+    moving the lead by 304,000 alone, was "not told from the runs' luck ... may move the
+    lead or not" beside an assumption the tornado moved it by 105,000 with). One rule for
+    report.md and the console."""
     hinges, sways = decision_drivers(result.flips)
-    placed = {*hinges, *sways, *lost_in_luck(result.flips), *screened_keys(result)}
+    placed = {*hinges, *sways, *screened_keys(result)}
     return {p: m for p, m in tornado_lead_moves(result, metric).items() if p not in placed}
+
+
+def unclear_assumptions(result: SensitivityResult, metric: str, moved: dict | None = None) -> list[str]:
+    """sensitivity.lost_in_luck less those the tornado shows moving the lead beyond its own
+    luck (``moved``, moved_assumptions's): said once, as moving it."""
+    moved = moved_assumptions(result, metric) if moved is None else moved
+    return [p for p in lost_in_luck(result.flips) if p not in moved]
 
 
 def moved_lead_sentence(moved: dict, flips: pd.DataFrame, console: bool = False) -> str:
     """sensitivity.tornado_lead_moves in words: the assumptions the tornado shows moving
-    the lead beyond its luck, though their Sobol share of the lead's variance is small."""
+    the lead beyond its luck, though their Sobol share of the lead's variance is small or
+    not told from the points' luck (lost_in_luck, said of each such one)."""
     leader, runner_up = flips["leader"].iloc[0], flips["runner_up"].iloc[0]
+    lost = set(lost_in_luck(flips))
     # the lead at each end, signed: "narrows by 236.7" was said of a lead that went from -217.8 further below 0
     each = [f"{'' if console else '`'}{key}{'' if console else '`'} (alone, the lead is {fmt(m['lead_low'])} at "
             f"{_v(m['low'])} and {fmt(m['lead_high'])} at {_v(m['high'])}: a change of {fmt(m['change'])}, paired 95% "
-            f"interval {fmt(m['ci_low'])} to {fmt(m['ci_high'])} over {m['replicates']} runs)" for key, m in moved.items()]
+            f"interval {fmt(m['ci_low'])} to {fmt(m['ci_high'])} over {m['replicates']} runs"
+            + ("; its share of the lead's variance over the points is not told from their luck" if key in lost else "")
+            + ")" for key, m in moved.items()]
     if console:
         return f"the tornado moves {leader}'s lead on {runner_up} with: " + "; ".join(each)
+    share = ("little of the lead's variance over the points beside the other assumptions (its Sobol share)"
+             if not lost & set(moved) else
+             "a share of the lead's variance over the points that is small beside the other assumptions' or not told "
+             "from the points' luck (its Sobol share)")
     return (f"**The tornado moves {leader}'s lead on {runner_up} with:** " + "; ".join(each) + ". "
-            + ("Each explains" if len(each) > 1 else "It explains") + " little of the lead's variance over the points "
-            "beside the other assumptions (its Sobol share), but moves the lead by more than the tornado's luck: weigh "
-            "its range before deciding.")
+            + ("Each explains" if len(each) > 1 else "It explains") + f" {share}, but moves the lead by more than the "
+            "tornado's luck: weigh its range before deciding.")
 
 
 def seeds_lead_note(flips: pd.DataFrame, console: bool = False) -> str:
@@ -620,17 +635,21 @@ def seeds_lead_note(flips: pd.DataFrame, console: bool = False) -> str:
         return ""
     row = flips.iloc[0]
     seeds = "the seeds every point runs on"
+    # over the points drawn afresh (sensitivity.drawn_rows): "264,429" stood a few lines under a table whose means
+    # differed by 266,978, over every point, the rows that mix two drawn points too
+    across = ("across the ranges (averaged over the points drawn afresh, the Sobol sample's A and B rows; the table's "
+              "means average every point, the rows that mix them too)")
     interval = f"{fmt(row['lead_ci_low'])} to {fmt(row['lead_ci_high'])}"
     if row["lead_ci_low"] > 0:
         return "" if console else (
-            f"Over {seeds}, {row['leader']}'s lead on {row['runner_up']} across the ranges is {fmt(row['lead_mean'])} "
+            f"Over {seeds}, {row['leader']}'s lead on {row['runner_up']} {across} is {fmt(row['lead_mean'])} "
             f"(paired 95% interval {interval}): more than those seeds' luck.")
     if console:
         return (f"not told apart on these seeds: {row['leader']}'s lead on {row['runner_up']} across the ranges is "
                 f"{fmt(row['lead_mean'])} (paired 95% CI {interval} over {seeds}); the shares of points best follow "
                 f"their luck as much as the assumptions, and another --seed can name the other design: raise --replicates")
-    return (f"**Not told apart on these seeds.** Over {seeds}, {row['leader']}'s lead on {row['runner_up']} across "
-            f"the ranges is {fmt(row['lead_mean'])}, paired 95% interval {interval}, which reaches 0. A seed's luck that "
+    return (f"**Not told apart on these seeds.** Over {seeds}, {row['leader']}'s lead on {row['runner_up']} {across} "
+            f"is {fmt(row['lead_mean'])}, paired 95% interval {interval}, which reaches 0. A seed's luck that "
             f"lifts one design lifts it at every point, so the share of points best and the expected regret above follow "
             f"those seeds as much as the assumptions, and another `--seed` can name the other design. Raise "
             f"`--replicates` until the interval clears 0 before reading the shares (`refsim compare` tests the designs "
@@ -698,11 +717,11 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
     leader = together.set_index("design", drop=False).loc[decision_leader(decision)]
     hinges, sways = decision_drivers(flips)
     rows = {r["parameter"]: r for r in flips.to_dict("records")}
-    unclear = lost_in_luck(flips)
     # held at their midpoints by Morris's screen, their Sobol indices are 0 by construction: no finding that they move
     # nothing (base_share, moving the lead from 2,682 to 1,204 in the tornado, was listed as moving neither)
     held = screened_keys(result)
     moved = moved_assumptions(result, metric)
+    unclear = unclear_assumptions(result, metric, moved)
     calm = [p for p in flips["parameter"] if p not in hinges and p not in sways and p not in unclear and p not in held
             and p not in moved]
     luck = float(flips["noise_share"].iloc[0]) if "noise_share" in flips and len(flips) else math.nan
@@ -811,12 +830,19 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
             moving = [r["parameter"] for r in records if r["ST"] >= MATTERS and told[r["parameter"]]]
             lost = [r["parameter"] for r in records if r["ST"] >= MATTERS and not told[r["parameter"]]]
             held = screened_keys(result)
-            still = [p for p in sobol["parameter"] if p not in moving and p not in lost and p not in held]
+            # a small share of the variance beside another assumption's is no finding that it moves nothing: "not by
+            # delay_discount" stood beside its tornado cutting the value from 192,356 to 124,087, told from the luck
+            alone = tornado_moves(result.tornado, design, metric)
+            still = [p for p in sobol["parameter"] if p not in moving and p not in lost and p not in held and p not in alone]
+            shown = [p for p in sobol["parameter"] if p in alone and p not in moving and p not in lost and p not in held]
             lines += [f"### {metric} of {design}", "",
                       ("Moved by " + ", ".join(f"`{p}`" for p in moving) if moving else "Moved by none of the assumptions")
                       + ("; not told from the runs' luck at this size: " + ", ".join(f"`{p}`" for p in lost) if lost else "")
+                      + (("; alone in the tornado, also by " + "; ".join(alone[p] for p in shown)
+                          + f" (under {MATTERS:.0%} of the variance over the points by its total index, beside the "
+                            f"others', but more than the tornado's luck)") if shown else "")
                       + (("; not by " + ", ".join(f"`{p}`" for p in still) + ".") if still else
-                         ("; every assumption matters." if not lost and not held else "."))
+                         ("; every assumption matters." if not lost and not held and not shown else "."))
                       + (f" {screened_sentence(result, held)}" if held else "")
                       + (" It does not vary over the points: there is no variance to share out."
                          if _unmoved_rows(sobol) else
@@ -848,6 +874,29 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
                           f"{IMPRECISE:g} or more (of either index) leaves the ranking open; raise --samples before "
                           f"reading this table.", ""]
     return lines
+
+
+def tornado_moves(tornado, design: str, metric: str) -> dict[str, str]:
+    """The assumptions whose tornado bar for ``design``'s ``metric`` moves it beyond the
+    tornado's luck (an end's paired 95% interval against the design as given clears 0) and
+    by MATERIAL of its value as given or more, each said as "`key` (124,087 at 0.03
+    against 192,356 as given, paired 95% interval of the change ... over 6 runs)": the
+    larger end's. Empty on one seed, where the intervals are NaN."""
+    rows = tornado[(tornado["design"] == design) & (tornado["metric"] == metric)]
+    found = {}
+    for row in rows.to_dict("records"):
+        ends = []
+        for end in ("low", "high"):
+            low, high, change = row.get(f"{end}_ci_low", math.nan), row.get(f"{end}_ci_high", math.nan), \
+                row[f"at_{end}"] - row["at_base"]
+            if (low > 0 or high < 0) and abs(change) >= MATERIAL * abs(row["at_base"]) and abs(change) > 0:
+                ends.append((abs(change), end, low, high))
+        if ends:
+            _, end, low, high = max(ends)
+            found[row["parameter"]] = (f"`{row['parameter']}` ({fmt(row[f'at_{end}'])} at {_v(row[f'value_{end}'])} "
+                                       f"against {fmt(row['at_base'])} as given, paired 95% interval of the change "
+                                       f"{fmt(low)} to {fmt(high)} over {int(row['replicates'])} runs)")
+    return found
 
 
 def _outside_ends(tornado, design: str, metric: str) -> list[str]:
