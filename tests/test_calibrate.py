@@ -667,6 +667,17 @@ def test_a_posterior_piled_against_an_end_of_the_prior_is_not_said_to_pin_the_va
                                 CalibrationSettings(), 10, "pilot.csv", [])
     assert "The posterior presses against the prior's edge: `program.base_share` has 54% of its draws" in text
     assert "pins down `program.base_share`" not in text
+    # nor "No other parameter is pinned down.", which read as if the one at the edge were
+    assert "No parameter is pinned down: each presses against the prior's edge (above)." in text, text
+    assert "other parameter" not in text
+    two = parse_parameters(["program.base_share=0.45:0.9", "word_of_mouth.spontaneous_rate=0.002:0.03"], base,
+                           source="--fit")
+    both = _fake_calibration(pd.DataFrame({"program.base_share": piled,
+                                           "word_of_mouth.spontaneous_rate": np.linspace(0.003, 0.029, 100)}), two)
+    text = calibration_markdown(both, base, pd.DataFrame(columns=["metric", "mean", "median", "low", "high"]), None,
+                                CalibrationSettings(), 10, "pilot.csv", [])
+    assert ("No parameter is pinned down: `word_of_mouth.spontaneous_rate` spans over half the prior range, and the rest "
+            "press against the prior's edge (above).") in text, text
     # calibrated.yaml, the file sent on to optimize and sensitivity, says it too (it gave the interval alone)
     from simulator.report.calibrate import calibrated_yaml
 

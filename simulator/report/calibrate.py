@@ -443,6 +443,17 @@ def edge_sentence(edges: list[tuple[str, float, float]]) -> str:
           "there).")
 
 
+def edge_rest(parameters, pressed: set[str], flat: str) -> str:
+    """Beside the edge sentence, where no interval is narrow: what the fitted keys away from
+    the prior's edge (not in ``pressed``) say, or that none is away from it."""
+    rest = [f"`{p.key}`" for p in parameters if p.key not in pressed]
+    if not rest:
+        return "No parameter is pinned down: each presses against the prior's edge (above)."
+    spans = "spans" if len(rest) == 1 else "span"
+    return (f"No parameter is pinned down: {', '.join(rest)} {spans} over {flat}, and the rest press against the "
+            f"prior's edge (above).")
+
+
 def reproduces(calibration: Calibration) -> bool:
     """Whether the predictive check found the model reproducing the pilot: a misfit under
     MISFIT (or none measured) and no count of the pilot beyond every run (pilot_outliers)."""
@@ -699,7 +710,9 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
                    # "never came near" stood below "come near it on the whole" where only some counts are beyond the runs
                    else f"No parameter is pinned down by a fit that {not_reproduced(calibration, now=True)} the pilot."
                    if misfit
-                   else "No other parameter is pinned down." if edges
+                   # "No other parameter is pinned down." read as if the ones at the edge were, which the edge
+                   # sentence above says to fit again before reading
+                   else edge_rest(calibration.parameters, pressed, flat) if edges
                    else f"The pilot says little about any parameter: every interval spans over {flat}; "
                         "a longer pilot or more columns would say more."), ""]
     lines += ["## Forecast of the full launch", "",
