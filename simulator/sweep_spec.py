@@ -807,7 +807,9 @@ def _check_parameters(sweep: Sweep, where) -> None:
                     data = apply_sets(sweep.base_data, [f"{key}={yaml_value(float(value))}"], source=sweep.source)
                     validate(data, source=sweep.base_source, base_dir=sweep.base_dir)
                 except ScenarioError as error:
-                    if "integer" in error.message:
+                    # a key of whole numbers says "integer", or, where it also takes a list or a block
+                    # (population.initial_customers), "whole number": that range passed, and every run failed
+                    if "integer" in error.message or "whole number" in error.message:
                         raise ScenarioError(f"this key takes whole numbers, but the range from {parameter.low:g} to "
                                             f"{parameter.high:g} gives {value:g}; add 'integer: true' to the range",
                                             file=sweep.source, key=where("parameters", key)) from None

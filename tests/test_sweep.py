@@ -937,6 +937,12 @@ def test_a_sweep_of_a_base_that_leaves_reward_type_out_says_so_on_the_console(tm
     ({"method": "random", "samples": 3, "parameters": {"days": {"low": 30, "high": 60}}},
      ["parameters.days", "takes whole numbers", "gives 30.5", "add 'integer: true'"]),
     ({"parameters": {"days": {"low": 30, "high": 61, "levels": 3}}}, ["parameters.days", "gives 45.5", "integer: true"]),
+    # a key that takes a whole number, a list or a block says "whole number", not "integer": it passed, and every run
+    # failed; as a grid it was refused without the mend
+    ({"method": "latin_hypercube", "samples": 3, "parameters": {"population.initial_customers": {"low": 10, "high": 20}}},
+     ["parameters.population.initial_customers", "takes whole numbers", "gives 10.5", "add 'integer: true'"]),
+    ({"parameters": {"population.initial_customers": {"low": 10, "high": 20, "levels": 4}}},
+     ["parameters.population.initial_customers", "gives 13.3333", "add 'integer: true'"]),
     # a range of one value ran one point under "3 levels", or sampled copies of one point and ranked them
     ({"parameters": {"program.base_share": {"low": 0.2, "high": 0.2, "levels": 3}}},
      ["parameters.program.base_share", "low and high are both 0.2: a range of one value; give values: [0.2]"]),
