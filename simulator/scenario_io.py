@@ -277,7 +277,9 @@ def validate_overridden(data: dict, overrides: Iterable[str], source: str,
     """``data`` with ``overrides`` applied, validated by ``check``, and the mapping it
     validated; an error a --set causes names the --set (blame_override, blame_clash)."""
     overrides = list(overrides)
-    overridden = _switch_kinds(data, apply_sets(data, overrides), overrides)
+    # named with the file they are applied to: "--set: '2' is not an index of a list of 2 items" did not say which of
+    # a compare's files had two channels
+    overridden = _switch_kinds(data, apply_sets(data, overrides, shape=f"{source} with --set"), overrides)
     try:
         return check(overridden), overridden
     except ScenarioError as error:
@@ -287,13 +289,13 @@ def validate_overridden(data: dict, overrides: Iterable[str], source: str,
         raise blamed from None
 
 
-def apply_sets(data: dict, overrides: Iterable[str], source: str = "--set") -> dict:
+def apply_sets(data: dict, overrides: Iterable[str], source: str = "--set", shape: str | None = None) -> dict:
     """apply_overrides, each block with variants the overrides write into where ``data``
     leaves it out taking its default's kind (_default_kinds): what a sweep's point sets,
     as a --set sets it (a sweep of network.mean_degree over a base without a network
     block was refused for a missing kind that run, compare and optimize fill in)."""
     overrides = list(overrides)
-    return _default_kinds(data, apply_overrides(data, overrides, source=source), overrides)
+    return _default_kinds(data, apply_overrides(data, overrides, source=source, shape=shape), overrides)
 
 
 def _default_kinds(data: dict, overridden: dict, overrides: list[str]) -> dict:
@@ -445,8 +447,12 @@ def parse_scenario_yaml(text: str, source: str) -> dict:
     return data
 
 
-def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set") -> dict:
-    """Apply ``key.path=value`` overrides (value parsed as YAML; list items by index)."""
+def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set", shape: str | None = None) -> dict:
+    """Apply ``key.path=value`` overrides (value parsed as YAML; list items by index).
+    ``source`` names them in their errors; ``shape``, where given, in the errors that
+    depend on the data's own shape (a list index past its end, a value where a block
+    goes): the file they are applied to."""
+    shape = shape or source
     data = json.loads(json.dumps(data, default=str)) if overrides else data
     for item in overrides:
         if "=" not in item:
@@ -479,15 +485,15 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set")
             _glued_error(glued, raw, source, key)
         node: Any = data
         for depth, part in enumerate(parts[:-1]):
-            node = _child(node, part, create=True, item=item, where=parts, depth=depth)
+            node = _child(node, part, create=True, item=item, where=parts, depth=depth, source=shape)
         last = parts[-1]
         if isinstance(node, list):
-            index = _index(last, node, item)
+            index = _index(last, node, item, shape)
             node[index] = value
         elif isinstance(node, dict):
             node[last] = value
         else:
-            raise ScenarioError(f"'{item}': '{'.'.join(parts[:-1])}' is a value, not a mapping", file=source, key=key)
+            raise ScenarioError(f"'{item}': '{'.'.join(parts[:-1])}' is a value, not a mapping", file=shape, key=key)
     return data
 
 
@@ -1242,12 +1248,14 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _child(node: Any, part: str, *, create: bool, item: str, where: list[str], depth: int) -> Any:
+def _child(node: Any, part: str, *, create: bool, item: str, where: list[str], depth: int, source: str = "--set") -> Any:
+    """``source``: where the --set came from, as its errors name it (the file it is applied to: which of
+    compare's designs lacked a channel 2 went unsaid)."""
     if isinstance(node, list):
-        return node[_index(part, node, item)]
+        return node[_index(part, node, item, source)]
     if not isinstance(node, dict):
         # the dotted prefix is joined only here, on the error path: joining it at every level is quadratic
-        raise ScenarioError(f"'{item}': '{'.'.join(where[: depth + 1])}' is a value, not a mapping", file="--set")
+        raise ScenarioError(f"'{item}': '{'.'.join(where[: depth + 1])}' is a value, not a mapping", file=source)
     if part not in node or node[part] is None:
         following = where[depth + 1] if depth + 1 < len(where) else ""
         # an item of a list the file does not write: "Input should be a valid list"; a key no block has
@@ -1256,7 +1264,7 @@ def _child(node: Any, part: str, *, create: bool, item: str, where: list[str], d
             prefix = ".".join(where[: depth + 1])
             raise ScenarioError(f"'{item}': the file writes no {prefix}, so it has no item {following}; write the "
                                 f"list {prefix} in the scenario file, or give it whole (--set '{prefix}=[...]')",
-                                file="--set")
+                                file=source)
         node[part] = {}
     return node[part]
 
@@ -1278,8 +1286,8 @@ def _list_keys() -> frozenset[str]:
 _LIST_KEYS: list[frozenset[str]] = []
 
 
-def _index(part: str, node: list, item: str) -> int:
+def _index(part: str, node: list, item: str, source: str = "--set") -> int:
     if not part.isdigit() or int(part) >= len(node):
         raise ScenarioError(f"'{item}': '{part}' is not an index of a list of {len(node)} items (valid: 0..{len(node) - 1})",
-                            file="--set")
+                            file=source)
     return int(part)

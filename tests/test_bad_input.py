@@ -1078,3 +1078,28 @@ def test_channels_whose_labels_collide_are_said_or_refused_and_named_ones_are_to
                                                                         {**two[1], "name": "sms"}]}})
     people = simulate(load_scenario(path), replicates=1, people=True).people
     assert {"email", "sms"} <= set(people["channel"]) <= {"not acquired", "seed", "organic", "email", "sms"}
+
+
+def test_a_set_that_does_not_fit_one_files_shape_names_that_file(tmp_path):
+    """`refsim compare three.yaml two.yaml --set program.channels.2.weight=0.2` said
+    "--set: '2' is not an index of a list of 2 items": two.yaml has two channels, and the
+    line did not say which design it was. An error that depends on the file's own shape
+    (a list index past its end, a list the file leaves out, a value where a block goes)
+    now names the file; one in the --set itself (no '=') still names the --set alone."""
+    channels = [{"kind": "direct", "weight": 0.5}, {"kind": "broadcast", "weight": 0.3}, {"kind": "direct", "weight": 0.2, "name": "sms"}]
+    base = {"name": "x", "days": 10, "population": {"size": 300, "initial_customers": 5}}
+    three = write(tmp_path, {**base, "program": {"channels": channels}}, name="three.yaml")
+    two = write(tmp_path, {**base, "program": {"channels": [{**channels[0], "weight": 0.7}, channels[1]]}}, name="two.yaml")
+    none = write(tmp_path, base, name="none.yaml")
+    for files in ((three, two), (two, three)):
+        code, stdout, stderr = invoke("compare", *files, "--set", "program.channels.2.weight=0.2",
+                                      "--out", tmp_path / "o")
+        assert_clean_error(code, stdout, stderr, two)
+        assert f"{two} with --set: 'program.channels.2.weight=0.2': '2' is not an index of a list of 2 items" in stderr
+    code, stdout, stderr = invoke("validate", none, "--set", "program.channels.0.weight=0.5")
+    assert stderr.startswith(f"error: {none} with --set: 'program.channels.0.weight=0.5': the file writes no"), stderr
+    code, stdout, stderr = invoke("validate", two, "--set", "days.x=3")
+    assert stderr.startswith(f"error: {two} with --set: days.x: 'days.x=3': 'days' is a value, not a mapping"), stderr
+    code, stdout, stderr = invoke("validate", two, "--set", "days")
+    assert stderr.startswith("error: --set: 'days' is not of the form key.path=value"), stderr
+    assert not (tmp_path / "o").exists()
