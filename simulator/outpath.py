@@ -62,18 +62,27 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, 
                             key=key)
     if existing == out and not existing_ok and any(out.iterdir()):
         return  # results.check_out_dir says it is not empty
-    # results are staged beside --out and renamed into it; a sweep writes inside it
-    probe_in = out if existing == out and existing_ok else (out.parent if existing == out else existing)
-    try:
-        if not write:
-            if not os.access(probe_in, os.W_OK | os.X_OK):
-                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
-            return
-        Path(tempfile.mkdtemp(prefix=".refsim-probe-", dir=probe_in)).rmdir()
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise ScenarioError(f"cannot create a folder in {probe_in} ({reason}); choose {folder} you can write to",
-                            file=source, key=key) from None
+    # results are staged beside --out and renamed into it; a sweep writes inside it. An empty --out is removed for the
+    # staged folder to take its place, which an immutable one refuses: it is tried too (run's 4 of 4 runs were done
+    # before "cannot write results here" lost them)
+    probes = [out] if existing == out and existing_ok else [out.parent, out] if existing == out else [existing]
+    for probe_in in probes:
+        try:
+            if not write:
+                if not os.access(probe_in, os.W_OK | os.X_OK):
+                    raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+                continue
+            Path(tempfile.mkdtemp(prefix=".refsim-probe-", dir=probe_in)).rmdir()
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            if probe_in != out:
+                raise ScenarioError(f"cannot create a folder in {probe_in} ({reason}); choose {folder} you can write "
+                                    f"to", file=source, key=key) from None
+            # the folder itself: "cannot create a folder in sok2 ... choose another" would leave a sweep's kept runs
+            held = any(out.iterdir())
+            raise ScenarioError(f"cannot write in this folder ({reason}); " + (
+                "make it writable and rerun the same command: what it holds is kept" if held else
+                f"make it writable, or choose {folder} you can write to"), file=source, key=key) from None
 
 
 def check_folder_argument(folder) -> Path:

@@ -1103,3 +1103,43 @@ def test_a_set_that_does_not_fit_one_files_shape_names_that_file(tmp_path):
     code, stdout, stderr = invoke("validate", two, "--set", "days")
     assert stderr.startswith("error: --set: 'days' is not of the form key.path=value"), stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_an_empty_out_folder_that_cannot_be_written_is_refused_before_any_run(tmp_path, monkeypatch):
+    """An existing, empty, immutable --out passed the check (its parent was writable):
+    `refsim run ... --out imm` ran its 4 of 4 replicates, then "cannot write results here"
+    lost them. The folder itself is now tried, before any run; and a sweep's folder that
+    holds kept runs is said to be unwritable, not one where "no folder can be created",
+    with "choose another --out", which would leave the runs behind. (The immutable flag
+    needs root and a file system that keeps it, so it is stood in for here by the
+    folder refusing the probe, as the system refuses it.)"""
+    import errno
+    import tempfile
+
+    from simulator import outpath, runner as engine
+    from simulator.errors import ScenarioError
+
+    refused = {tmp_path / "imm", tmp_path / "kept"}
+    made = tempfile.mkdtemp
+
+    def mkdtemp(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir) in refused:
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        return made(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(outpath.tempfile, "mkdtemp", mkdtemp)
+    ran = []
+    monkeypatch.setattr(engine, "simulate", lambda *a, **k: ran.append(1))
+    (tmp_path / "imm").mkdir()
+    code, stdout, stderr = invoke("run", SCENARIOS / "default.yaml", "-r", "2", "--out", tmp_path / "imm")
+    assert code == 2 and not ran, stderr
+    assert stderr.strip() == (f"error: {tmp_path / 'imm'}: --out: cannot write in this folder (Operation not "
+                              f"permitted); make it writable, or choose an --out folder you can write to"), stderr
+    (tmp_path / "kept" / "runs").mkdir(parents=True)
+    with pytest.raises(ScenarioError, match="cannot write in this folder .*make it writable and rerun the same "
+                                            "command: what it holds is kept"):
+        outpath.check_out_path(tmp_path / "kept", existing_ok=True)
+    # a writable empty folder still passes, and a new one under a writable parent
+    (tmp_path / "free").mkdir()
+    outpath.check_out_path(tmp_path / "free")
+    outpath.check_out_path(tmp_path / "new")
