@@ -744,6 +744,9 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
                 homes := _homes_of(str(path[-1]), path[:-1], data, model)):
             # program.budget: "unknown key 'budget'" named none of the blocks a strategist's budget goes in
             message = f"unknown key '{path[-1]}' here; did you mean {' or '.join(homes)}?"
+        elif str(path[-1]) == "<<":
+            # YAML 1.2 has no merge keys (yaml_reader): "unknown key '<<'" did not say why an anchor's keys were not read
+            message = "unknown key '<<': a YAML merge key, which YAML 1.2 does not have; write the block's keys out;"
         else:
             message = f"unknown key '{path[-1]}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
         message += f" valid keys here: {', '.join(valid)}"

@@ -1143,3 +1143,19 @@ def test_an_empty_out_folder_that_cannot_be_written_is_refused_before_any_run(tm
     (tmp_path / "free").mkdir()
     outpath.check_out_path(tmp_path / "free")
     outpath.check_out_path(tmp_path / "new")
+
+
+def test_a_merge_key_and_a_second_document_are_said_as_such(tmp_path):
+    """`population: {<<: *c}` read "unknown key '<<'", which did not say why the anchor's
+    keys were not read (YAML 1.2, which refsim reads, has no merge keys); a file of two
+    documents read "invalid YAML: but found another document", PyYAML's sentence without
+    its start."""
+    merged = write(tmp_path, text="name: a\ndays: 10\npopulation: {<<: {size: 300}}\n", name="merged.yaml")
+    code, stdout, stderr = invoke("validate", merged)
+    assert_clean_error(code, stdout, stderr, merged, "population.<< (line 3)")
+    assert "unknown key '<<': a YAML merge key, which YAML 1.2 does not have; write the block's keys out" in stderr
+    two = write(tmp_path, text="name: a\ndays: 10\n---\nname: b\n", name="two.yaml")
+    code, stdout, stderr = invoke("validate", two)
+    assert_clean_error(code, stdout, stderr, two, "line 3, column 1")
+    assert "a second document starts here (after ---); a scenario file holds one document" in stderr, stderr
+    assert "but found" not in stderr
