@@ -478,6 +478,39 @@ def test_pipeline_equity_thins_the_leads_after_a_reserving_budget_runs_out_among
     _assert_matched_and_sure_above(gaps, sure, 4)   # 5-6 standard errors
 
 
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "kernel"])
+def test_pipeline_equity_thins_the_lead_a_budget_runs_out_on_and_that_days_later_ones(kernel, monkeypatch):
+    """The referral a budget has no room for, and the same day's later ones, join only as
+    often as without the reward (Engine._offer_closes_at thins the closing referral
+    itself), but pipeline_equity thinned only the leads of later days: with $1 of room at
+    the horizon the first open lead's day was valued as sure customers (69 leads for 54
+    joining over 52 seeds) and a cap read 7.7 above no cap where it is worth about 49
+    less. With the reward's whole pull taken away (c0 / c1 = 0, every friend invited with
+    it stays away once it is gone) and room for no lead's rewards, every open lead of
+    this campaign (all tracked, all sent with the reward on offer) is worth 0: the first
+    day's too. The same budget with c0 / c1 = 1 values them all, charging no reward."""
+    from simulator.config import DoubleSided
+    from simulator.metrics import pipeline_equity
+
+    base = capped_lead_scenario(5)
+    incentive = DoubleSided(kind="double_sided", referrer_reward=10, referee_reward=10, reward_type="cash",
+                            reward_scale=24, paid_on="qualification", qualification_days=20, budget=1e9)
+    scenario = base.model_copy(update={
+        "churn": base.churn.model_copy(update={"monthly_rate": 0.05}),
+        "economics": base.economics.model_copy(update={"monthly_margin": 10.0, "annual_discount_rate": 0.0}),
+        "program": base.program.model_copy(update={"incentive": incentive})})
+    free = Engine(scenario, 3, kernel=kernel).run()
+    room = incentive.model_copy(update={"budget": free.budget.committed + 1.0})   # $1 beyond what day 5 committed
+    capped = Engine(scenario.model_copy(update={"program": scenario.program.model_copy(update={"incentive": room})}),
+                    3, kernel=kernel).run()
+    days, target, _, _ = capped.pending_leads()
+    assert capped.budget_exhausted_day is None and len(days) > 10 and np.array_equal(capped.daily, free.daily)
+    monkeypatch.setattr(capped, "_offer_gone_keep", lambda leads, day: np.zeros(len(leads)))
+    assert pipeline_equity(capped) == 0.0
+    monkeypatch.setattr(capped, "_offer_gone_keep", lambda leads, day: np.ones(len(leads)))
+    assert pipeline_equity(capped) > pipeline_equity(free) > 0   # every lead, and no reward charged
+
+
 def test_pipeline_equity_leaves_out_friends_who_join_on_their_own_before_their_lead_closes():
     """A lead still open at the horizon whose friend would join on their own before it
     closes brings nobody the program can claim; the check never fired, since each
