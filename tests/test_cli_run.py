@@ -754,9 +754,11 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
                                          "referee_max_uplift": 0}},
                   economics={"monthly_margin": 15.0})
     said = reward_weighing(inert)
-    assert ("the referrer's 20.0 buys 29% of the largest rise in sharing a reward can give, which is none here "
-            "(`max_uplift` 0)") in said, said
-    assert "the friend's 10.0 16% of the largest rise in conversion, which is none here (`referee_max_uplift` 0)" in said
+    # the referrer's reward's own rise: the friend's reward still raises sharing by up to referee_share_uplift
+    assert ("the referrer's 20.0 buys 29% of the largest rise in sharing a reward can give, which is none here for the "
+            "referrer's reward (`max_uplift` 0)") in said, said
+    assert ("the friend's 10.0 16% of the largest rise in conversion, which is none here for the friend's reward "
+            "(`referee_max_uplift` 0)") in said, said
     double = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 30,
                                           "reward_scale": 30, "paid_on": "signup"}})
     text = reward_weighing(double)

@@ -3892,6 +3892,16 @@ def test_a_sweep_choosing_the_referrers_reward_names_the_assumed_saturation(tmp_
             "0) nor the referrer's sharing (`referee_share_uplift` 0)") in none, none
     assert ("--uncertain program.incentive.referee_max_uplift=0:2 --uncertain "
             "program.incentive.referee_share_uplift=0:1") in none, none
+    # one of them swept: not "assumed to move nobody" beside a sweep of referee_max_uplift over 0.5 and 1.5
+    half = {**BASE, "program": {**BASE["program"], "incentive": {**BASE["program"]["incentive"], "referee_share_uplift": 0}}}
+    swept = _reward_size_note(load_sweep(write_sweep(tmp_path, "swept.yaml", base=half, metrics=["incremental_value"],
+                                                     parameters={"program.incentive.referee_reward": {"values": [0, 40]},
+                                                                 "program.incentive.referee_max_uplift": {"values": [0.5, 1.5]}},
+                                                     assumptions=["program.incentive.referee_max_uplift"])))
+    assert ("a friend's reward is assumed not to raise the referrer's sharing (`referee_share_uplift` 0), though rewards "
+            "for the friend do move people") in swept, swept
+    assert "move nobody" not in swept and "neither" not in swept
+    assert "--uncertain program.incentive.referee_share_uplift=0:1" in swept and "referee_max_uplift=" not in swept
 
 
 def test_a_paired_sweep_plots_band_misses_the_best_mean_just_where_the_table_tells_the_level_apart(monkeypatch):

@@ -637,7 +637,9 @@ def no_rise(incentive, key: str) -> str:
     """", none here (`key` 0)" where the uplift ``key`` that sets a reward's largest rise is 0:
     "the friend's 10.0 27% of the largest rise in conversion" stood beside a
     `referee_max_uplift` of 0, a reward that moves nobody. "" otherwise."""
-    return f", which is none here (`{key}` 0)" if getattr(incentive, key, 1.0) == 0 else ""
+    # the referrer's reward's own rise: the friend's reward can still raise sharing (referee_share_uplift)
+    whose = "for the referrer's reward" if key == "max_uplift" else "for the friend's reward"
+    return f", which is none here {whose} (`{key}` 0)" if getattr(incentive, key, 1.0) == 0 else ""
 
 
 def edge_list_note(scenario) -> str:
@@ -2443,6 +2445,11 @@ def referee_assumption(incentive, keys: tuple[str, ...] = ("referee_max_uplift",
         parts = [f"{said[key][0]} by up to `{key}` ({getattr(incentive, key):g})" for key in moving]
         clause = (f"how much a friend's reward moves people is assumed: it raises {' and '.join(parts)}"
                   + (f", and is assumed not to raise {' or '.join(still)}" if still else "") + f" ({source})")
+    elif len(keys) < len(said):
+        # the other uplift is the study's own (a sweep varies it): "assumed to move nobody" stood beside a sweep of
+        # referee_max_uplift over 0.5 and 1.5
+        clause = (f"a friend's reward is assumed not to raise {' or '.join(still)}, though rewards for the friend do "
+                  f"move people ({source})")
     else:
         clause = (f"a friend's reward is assumed to move nobody: it raises neither {' nor '.join(still)}, though "
                   f"rewards for the friend do move people ({source})")
