@@ -1871,3 +1871,10 @@ def test_an_assumption_lost_in_the_points_luck_that_the_tornado_shows_moving_the
     assert "its share of the lead's variance over the points is not told from their luck)" in text, text
     assert "little of the lead's variance over the points beside the other assumptions (its Sobol share)" not in text
     assert "**Not told from the runs' luck at this size:** `program.base_share`" not in text, text
+    # and in A's own outcome section: "not told from the runs' luck" beside its tornado moving it beyond that luck
+    from simulator.report.sensitivity import _outcome_section
+
+    section = "\n".join(_outcome_section(result, ["cumulative_profit"])).split("### cumulative_profit of A")[1]
+    section = section.split("###")[0]
+    assert "alone in the tornado, also by `program.base_share` (" in section, section
+    assert "not told from the runs' luck at this size: `program.base_share`" not in section, section

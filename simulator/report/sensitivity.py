@@ -828,19 +828,22 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
                                                         r.get("range_p", math.nan), assumptions=len(records)))
                     for r in records}
             moving = [r["parameter"] for r in records if r["ST"] >= MATTERS and told[r["parameter"]]]
-            lost = [r["parameter"] for r in records if r["ST"] >= MATTERS and not told[r["parameter"]]]
             held = screened_keys(result)
-            # a small share of the variance beside another assumption's is no finding that it moves nothing: "not by
-            # delay_discount" stood beside its tornado cutting the value from 192,356 to 124,087, told from the luck
+            # a small share of the variance beside another assumption's, or one not told from the points' luck, is no
+            # finding that it moves nothing: "not by delay_discount" stood beside its tornado cutting the value from
+            # 192,356 to 124,087, told from the luck, and "not told from the runs' luck" beside one moving it by 70%
             alone = tornado_moves(result.tornado, design, metric)
+            lost = [r["parameter"] for r in records if r["ST"] >= MATTERS and not told[r["parameter"]]
+                    and r["parameter"] not in alone]
             still = [p for p in sobol["parameter"] if p not in moving and p not in lost and p not in held and p not in alone]
-            shown = [p for p in sobol["parameter"] if p in alone and p not in moving and p not in lost and p not in held]
+            shown = [p for p in sobol["parameter"] if p in alone and p not in moving and p not in held]
             lines += [f"### {metric} of {design}", "",
                       ("Moved by " + ", ".join(f"`{p}`" for p in moving) if moving else "Moved by none of the assumptions")
                       + ("; not told from the runs' luck at this size: " + ", ".join(f"`{p}`" for p in lost) if lost else "")
                       + (("; alone in the tornado, also by " + "; ".join(alone[p] for p in shown)
-                          + f" (under {MATTERS:.0%} of the variance over the points by its total index, beside the "
-                            f"others', but more than the tornado's luck)") if shown else "")
+                          + f" (by its total index under {MATTERS:.0%} of the variance over the points beside the "
+                            f"others', or not told from the runs' luck there, but moved by more than the tornado's "
+                            f"luck)") if shown else "")
                       + (("; not by " + ", ".join(f"`{p}`" for p in still) + ".") if still else
                          ("; every assumption matters." if not lost and not held and not shown else "."))
                       + (f" {screened_sentence(result, held)}" if held else "")
