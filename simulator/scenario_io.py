@@ -1258,7 +1258,8 @@ def _child(node: Any, part: str, *, create: bool, item: str, where: list[str], d
         return node[_index(part, node, item, source)]
     if not isinstance(node, dict):
         # the dotted prefix is joined only here, on the error path: joining it at every level is quadratic
-        raise ScenarioError(f"'{item}': '{'.'.join(where[: depth + 1])}' is a value, not a mapping", file=source)
+        # the value is the one reached so far (program.base_share of program.base_share.x.y), not the key past it
+        raise ScenarioError(f"'{item}': '{'.'.join(where[:depth])}' is a value, not a mapping", file=source)
     if part not in node or node[part] is None:
         following = where[depth + 1] if depth + 1 < len(where) else ""
         # an item of a list the file does not write: "Input should be a valid list"; a key no block has

@@ -1100,6 +1100,9 @@ def test_a_set_that_does_not_fit_one_files_shape_names_that_file(tmp_path):
     assert stderr.startswith(f"error: {none} with --set: 'program.channels.0.weight=0.5': the file writes no"), stderr
     code, stdout, stderr = invoke("validate", two, "--set", "days.x=3")
     assert stderr.startswith(f"error: {two} with --set: days.x: 'days.x=3': 'days' is a value, not a mapping"), stderr
+    # deeper, the value reached is named, not the key past it ('program.channels.0.weight.x' is a value)
+    code, stdout, stderr = invoke("validate", two, "--set", "program.channels.0.weight.x.y=3")
+    assert "'program.channels.0.weight' is a value, not a mapping" in stderr, stderr
     code, stdout, stderr = invoke("validate", two, "--set", "days")
     assert stderr.startswith("error: --set: 'days' is not of the form key.path=value"), stderr
     assert not (tmp_path / "o").exists()
