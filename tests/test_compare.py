@@ -1675,11 +1675,22 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
     fig.canvas.draw()
     for title in (ax.title.get_window_extent(), side.title.get_window_extent()):
         assert fig.bbox.x0 <= title.x0 and title.x1 <= fig.bbox.x1, (title, fig.bbox)
-    # the legend under the axes and their "day" label: in the upper left corner it covered a losing design's line and
-    # band, which start at 0, the top of the frame when every day is a loss
-    legend = ax.get_legend().get_window_extent()
-    assert legend.y1 <= ax.xaxis.label.get_window_extent().y0 and legend.y1 <= ax.get_window_extent().y0, legend
-    assert fig.bbox.y0 <= legend.y0, (legend, fig.bbox)
+    # the legend under both panels and their labels, over the footnote, within the figure: in the upper left corner it
+    # covered a losing design's line and band, which start at 0, the top of the frame when every day is a loss; under
+    # the left panel alone long names ran off the figure's left edge and under the right panel's label
+    assert ax.get_legend() is None and len(fig.legends) == 1
+    legend = fig.legends[0].get_window_extent()
+    assert legend.y1 <= min(ax.xaxis.label.get_window_extent().y0, side.xaxis.label.get_window_extent().y0), legend
+    note = next(t for t in fig.texts if "overlapping bands" in t.get_text()).get_window_extent()
+    assert note.y1 <= legend.y0 and fig.bbox.x0 <= legend.x0 and legend.x1 <= fig.bbox.x1, (legend, note, fig.bbox)
+    long = {f"double-sided-credit-paid-on-qualification-{i}": (series, twin) for i in range(5)}
+    plots.incremental_value(long, Path("value.png"), payback=dict.fromkeys(long, 1.0), paid_back=dict.fromkeys(long, 0.5),
+                            final=dict.fromkeys(long, values))
+    wide = drawn[-1]
+    wide.canvas.draw()
+    legend, (left, right) = wide.legends[0].get_window_extent(), wide.axes
+    assert wide.bbox.x0 <= legend.x0 and legend.x1 <= wide.bbox.x1, (legend, wide.bbox)
+    assert legend.y1 <= min(left.xaxis.label.get_window_extent().y0, right.xaxis.label.get_window_extent().y0)
     # two designs: overlapping bands beside a sure verdict read as a tie; the figure says what the bands are
     assert any("overlapping bands do not make a tie" in t.get_text() for t in fig.texts)
     assert side.get_ylabel() == "incremental value [currency]"   # its own scale, with its unit (docs/scenarios.md)

@@ -126,9 +126,10 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
         # the value at the horizon in a panel of its own, on its own scale: beside values of 20,000 on one axis the
         # profit line's dip to -184 on day 81 (a payback on day 153) lay flat on 0, and the payback the legend named
         # could not be seen
-        fig, (ax, side) = plt.subplots(1, 2, figsize=(8, 4.6), gridspec_kw={"width_ratios": [5, 1]})
+        fig, (ax, side) = plt.subplots(1, 2, figsize=(8, 4 + LEGEND_ROW * len(designs)),
+                                       gridspec_kw={"width_ratios": [5, 1]})
     else:
-        (fig, ax), side = plt.subplots(figsize=(7, 4)), None
+        (fig, ax), side = plt.subplots(figsize=(7, 4 + LEGEND_ROW * len(designs))), None
     for i, (name, (series, twin)) in enumerate(designs.items()):
         program = series.pivot(index="day", columns="replicate", values="cumulative_profit")
         baseline = twin.pivot(index="day", columns="replicate", values="cumulative_profit")
@@ -170,8 +171,6 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     ax.set(xlabel="day", ylabel="program − no-program twin [currency]",
            title=f"Incremental profit to date, each run against its twin\n(line: mean, band: {SPREAD_TEXT} of replicates)")
     ax.title.set_fontsize(9)
-    # under the axes: in the corner a program that lost money from day 0 drew its line and band under the legend
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
     if side is not None:
         last = int(max(int(series["day"].max()) for series, _ in designs.values()))
@@ -186,6 +185,14 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
                         fontsize=7)
         side.tick_params(labelsize=7)
         side.grid(alpha=0.3, axis="y")
+    # the legend across the figure, under the panels and over the footnote: in the axes' corner a program that lost
+    # money from day 0 drew its line and band under it, and under the left panel alone long names ran off the figure
+    # and under the right panel's label
+    height = fig.get_figheight()
+    foot = FOOTNOTE_HEIGHT if len(designs) > 1 else 0.0
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", bbox_to_anchor=(0.5, foot / height), fontsize=8,
+               frameon=False)
+    rect = (0, (foot + LEGEND_ROW * len(designs) + 0.1) / height, 1, 1)
     if len(designs) > 1:
         # two designs' bands overlapped heavily beside a verdict 'sure at 95%': the bands are single runs' spread
         told = ("designs are told apart run by run on the same seeds (report.md's verdict)" if paired else
@@ -194,8 +201,12 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
         fig.text(0.5, 0.01, "Bands and bars are the spread of single runs, each design against its own twin; "
                             f"{told}, so overlapping bands do not make a tie.", ha="center", va="bottom", fontsize=7,
                  wrap=True)
-        return _save(fig, path, rect=(0, 0.06, 1, 1))
-    return _save(fig, path)
+    return _save(fig, path, rect=rect)
+
+
+#: incremental_value.png's height for each legend row, and for its two-line footnote [inches].
+LEGEND_ROW = 0.17
+FOOTNOTE_HEIGHT = 0.35
 
 
 def _finite(values) -> np.ndarray:
