@@ -722,6 +722,21 @@ def _rate_updater(bar, task, at_once: int = 1):
     return advance
 
 
+def compare_folder(names: list[str], labels: list[str]) -> str:
+    """A compare's folder name (before its time stamp): its first three designs' ``names``
+    where they differ and fit the folder name's length, else their files' ``labels`` where
+    those do: "compare-default-double-sided-credit-vs-default-double-sided-" named four
+    comparisons of the docs' DEPOSIT.yaml and SIGNUP.yaml alike, and two long names with
+    a common start were cut to the same one."""
+    from .results import SLUG_LENGTH
+
+    for parts in (names, labels):
+        joined = "compare-" + "-vs-".join(parts[:3])
+        if len(set(parts)) == len(parts) and len(joined) <= SLUG_LENGTH:
+            return joined
+    return "compare-" + "-vs-".join((names if len(set(names)) == len(names) else labels)[:3])
+
+
 #: What `refsim compare` prints on the console; the rest is in comparison.csv and report.md.
 COMPARE_CONSOLE = ("incremental_value", "customers_final", "cumulative_profit", "reward_cost")
 
@@ -811,10 +826,7 @@ def compare(
     if not unpaired:
         check_pairable(designs, seed_given=seed is not None, sources=[str(p) for p in scenarios])
     _note_unused_workers(workers, executor, scheduler)
-    # by file where the files share a name: "compare-default-double-sided-credit-vs-default-double-sided-" named four
-    # comparisons of the docs' DEPOSIT.yaml and SIGNUP.yaml alike, cut at the folder name's length
-    named = [d.name for d in designs] if len({d.name for d in designs}) == len(designs) else labels
-    target = out_dir if out_dir is not None else new_results_dir("compare-" + "-vs-".join(named[:3]))
+    target = out_dir if out_dir is not None else new_results_dir(compare_folder([d.name for d in designs], labels))
     check_out_dir(target)
     count = replicates or designs[0].replicates
     check_memory(designs, replicates=count, workers=workers, executor=executor, remote=bool(scheduler),

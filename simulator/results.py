@@ -198,8 +198,12 @@ def _json_default(value: Any):
 # --------------------------------------------------------------------------- folders
 
 
+#: The longest name a results folder takes after its time stamp.
+SLUG_LENGTH = 60
+
+
 def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:60] or "run"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:SLUG_LENGTH] or "run"
 
 
 def new_results_dir(name: str, base: Path = Path("results")) -> Path:

@@ -3317,3 +3317,10 @@ def test_a_compare_of_files_that_share_a_name_is_filed_under_the_files(tmp_path,
         assert result.exit_code == 0, result.output
     folders = sorted(p.name.split("-", 2)[2] for p in (tmp_path / "results").iterdir())
     assert folders == ["compare-DEPOSIT-vs-SIGNUP", "compare-default-double-sided-credit-vs-thirty"], folders
+    # names that differ only past the folder name's length: "...-vs-double-sided-credit-p" for both of two comparisons
+    from simulator.cli import compare_folder
+
+    long = ["default-double-sided-credit", "double-sided-credit-paid-on-signup"]
+    assert compare_folder(long, ["default", "S2"]) == "compare-default-vs-S2"
+    assert compare_folder(["single-sided-cash", "double-sided-credit"], ["a", "b"]) == \
+        "compare-single-sided-cash-vs-double-sided-credit"
