@@ -330,8 +330,11 @@ def _yaml_error(error: yaml.YAMLError, source: str, shape: str = SCENARIO_SHAPE,
         return ScenarioError(f"invalid YAML: a quote opens here and is never closed ({problem}); {shape}", file=source,
                              key=f"line {context.line + 1}, column {context.column + 1}")
     if "another document" in problem:
-        # "invalid YAML: but found another document" was PyYAML's sentence without its start
-        problem = "a second document starts here (after ---); a scenario file holds one document: split it into files"
+        # "invalid YAML: but found another document" was PyYAML's sentence without its start; said of every kind of
+        # file (a sweep's read "a scenario file holds one"), and of a lone --- left at the end as such
+        rest = text[mark.index:].split("\n", 1)[1] if mark is not None and "\n" in text[mark.index:] else ""
+        problem = ("a --- line here starts a second, empty document; delete it" if not rest.strip() else
+                   "a second document starts here (after ---); the file holds one document: split it into files")
     if mark is not None and (opened := _quote_closing_on(text, mark.line)) is not None:
         # the quote closed by the next line's first quote: the error pointed at that later line's correct value
         problem += (f" (the quote opened on line {opened.line + 1}, column {opened.column + 1} closes only here: is "

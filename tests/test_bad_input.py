@@ -1160,5 +1160,13 @@ def test_a_merge_key_and_a_second_document_are_said_as_such(tmp_path):
     two = write(tmp_path, text="name: a\ndays: 10\n---\nname: b\n", name="two.yaml")
     code, stdout, stderr = invoke("validate", two)
     assert_clean_error(code, stdout, stderr, two, "line 3, column 1")
-    assert "a second document starts here (after ---); a scenario file holds one document" in stderr, stderr
+    assert "a second document starts here (after ---); the file holds one document: split it into files" in stderr
     assert "but found" not in stderr
+    # a lone --- left at the end is to be deleted, not split off; and a sweep is not called a scenario file
+    lone = write(tmp_path, text="name: a\ndays: 10\n---\n\n", name="lone.yaml")
+    code, stdout, stderr = invoke("validate", lone)
+    assert_clean_error(code, stdout, stderr, lone, "a --- line here starts a second, empty document; delete it")
+    sweep = write(tmp_path, text=f"name: s\nbase: {SCENARIOS / 'default.yaml'}\n---\nname: t\n", name="sweep.yaml")
+    code, stdout, stderr = invoke("sweep", sweep, "--dry-run")
+    assert_clean_error(code, stdout, stderr, sweep, "a second document starts here")
+    assert "scenario file" not in stderr, stderr
