@@ -66,6 +66,9 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, 
     # staged folder to take its place, which an immutable one refuses: it is tried too (run's 4 of 4 runs were done
     # before "cannot write results here" lost them)
     probes = [out] if existing == out and existing_ok else [out.parent, out] if existing == out else [existing]
+    if existing == out and existing_ok:
+        # a resumed study writes into its own folders too (a sweep's runs/): an immutable runs/ lost the new runs
+        probes += sorted(p for p in out.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
     for probe_in in probes:
         try:
             if not write:
@@ -75,6 +78,9 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, 
             Path(tempfile.mkdtemp(prefix=".refsim-probe-", dir=probe_in)).rmdir()
         except OSError as error:
             reason = error.strerror or type(error).__name__
+            if probe_in.parent == out:   # a folder the study keeps inside it: what it holds is kept
+                raise ScenarioError(f"cannot write in its folder {probe_in.name}/ ({reason}); make it writable and "
+                                    f"rerun the same command: what it holds is kept", file=source, key=key) from None
             if probe_in != out:
                 raise ScenarioError(f"cannot create a folder in {probe_in} ({reason}); choose {folder} you can write "
                                     f"to", file=source, key=key) from None

@@ -1142,6 +1142,12 @@ def test_an_empty_out_folder_that_cannot_be_written_is_refused_before_any_run(tm
     with pytest.raises(ScenarioError, match="cannot write in this folder .*make it writable and rerun the same "
                                             "command: what it holds is kept"):
         outpath.check_out_path(tmp_path / "kept", existing_ok=True)
+    # a folder the study keeps inside its own (a sweep's runs/): the resumed sweep ran its new runs, then lost them
+    refused.discard(tmp_path / "kept")
+    refused.add(tmp_path / "kept" / "runs")
+    with pytest.raises(ScenarioError, match=r"cannot write in its folder runs/ \(Operation not permitted\); make it "
+                                            "writable and rerun the same command: what it holds is kept"):
+        outpath.check_out_path(tmp_path / "kept", existing_ok=True)
     # a writable empty folder still passes, and a new one under a writable parent
     (tmp_path / "free").mkdir()
     outpath.check_out_path(tmp_path / "free")
