@@ -246,15 +246,21 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
               and sum(compared) >= ROUGH_COHORT)
     rough = (f" It rests on only {k.customers} customer{'s' if k.customers != 1 else ''}, so it is a rough figure: "
              f"watch the generations." if 0 < k.customers < ROUGH_COHORT else "")
-    if prospects_left < FILLED_SHARE and not (faded and k.known and k.k < 1.0):
+    # generations that grew, on enough customers: the loop took the network over, whatever K read as it filled (at
+    # 46% joined K fell to 0.88, the card read "fades", and kept it in red beside 5 who came on their own become 291)
+    grown = _grew(generations)
+    if prospects_left < FILLED_SHARE and not (faded and k.known and k.k < 1.0 and not grown):
         # "K falls now" stood beside K = 3.11: K still counts the customers who joined a month ago
         late = ("From here K falls, as customers who join late find few friends left to invite, not because the loop "
                 "fades." + rough)
-        if grew := _grew(generations) or grew:
+        if grew := grown or grew:
             # the viral preset fills half its network by day 15, before K can be read: the card went from "too few
             # customers" to a grey "filled", and a class watching K above 1 never saw the green of a growing loop
+            # an earlier day's run, kept, is said as of then: "generations 4 to 6: 17 → 19 → 20" stood beside a
+            # generations line reading 17 → 21 → 21 since
+            quoted = grew if grew == grown else grew.replace(": ", " were ", 1) + " while the network filled"
             return Verdict("grows", GREW_HEADLINE,
-                           f"The generations grew, each larger than the one before ({grew}): the loop grew on its "
+                           f"The generations grew, each larger than the one before ({quoted}): the loop grew on its "
                            f"own, until {_prospects_share(prospects_left)} of the people are still prospects. " + late,
                            grew=grew)
         alone, referred = (generations[0], sum(generations[1:])) if generations else (0, 0)

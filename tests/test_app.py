@@ -144,7 +144,9 @@ def test_a_loop_that_grew_until_it_filled_keeps_its_green_verdict():
     assert verdict(k, [10, 10, 24, 23, 12, 3], 0.38).tone == "filled"
     kept = read_loop(k, [10, 10, 24, 23, 12, 3], 0.38, quiet, previous=grew)
     assert (kept.tone, kept.headline) == ("grows", GREW_HEADLINE)
-    assert "(generations 0 to 2: 9 → 10 → 24)" in kept.text and "only 38% of the people are still prospects" in kept.text
+    # as they were then: today's line reads 10 → 10 → 24, and the card quoted 9 → 10 → 24 as if of today
+    assert "(generations 0 to 2 were 9 → 10 → 24 while the network filled)" in kept.text, kept.text
+    assert "only 38% of the people are still prospects" in kept.text
     # and on a preset day by day: green from the first day it is earned to the end
     from simulator.classroom import ClassRun, Design, NetworkChoice
 
@@ -159,6 +161,32 @@ def test_a_loop_that_grew_until_it_filled_keeps_its_green_verdict():
     assert all(headline == GREW_HEADLINE for _, headline in tones[first:]), tones[first:]
     # filled without a run that grew: grey, whatever came before
     assert read_loop(k, [40, 10, 2], 0.4, quiet).tone == "filled"
+
+
+def test_a_loop_read_as_fading_while_it_filled_the_network_by_growing_reads_green():
+    """The default preset with the conversion slider at its top (50%): K 1.20 on day 58,
+    0.88 on day 94 with 46% of the network joined, and the card turned red ("K below 1:
+    the loop fades ... growth beyond that has to come from elsewhere") and kept it to the
+    end beside 5 who came on their own become 291, its generations 5 → 7 → 23 → 37 → 45 →
+    52. The fading memory is for a network filled by organic adoption, its generations
+    shrinking; generations that grew took the network over, and read green."""
+    from simulator.classroom import ClassRun, Design, NetworkChoice
+    from simulator.referral_tree import GREW_HEADLINE, read_loop
+
+    scenario = load_scenario(SCENARIOS / "default.yaml")
+    run = ClassRun(scenario, NetworkChoice.of(scenario), [Design.of(scenario).with_invite_conversion(0.5)])
+    headlines = []
+    while not run.finished:
+        run.advance(1)
+        headlines.append(run.frames()[0].verdict.headline)
+    frame = run.frames()[0]
+    assert "K below 1: the loop fades" in headlines   # the case: read as fading on the way
+    assert frame.organic <= 10 and frame.adopters > 250 and frame.generations[:4] == sorted(frame.generations[:4])
+    assert frame.verdict.headline == GREW_HEADLINE, frame.verdict.text
+    # the memory still holds where the generations shrank: a network filled by organic adoption at K below 1
+    k = KReading(0.8, 40)
+    faded = read_loop(k, [120, 60, 30, 10], 0.6, np.zeros(30))
+    assert faded.tone == "fades" and read_loop(k, [140, 70, 30, 12], 0.4, np.zeros(30), previous=faded).tone == "fades"
 
 
 def test_a_loop_that_grew_until_it_filled_the_network_reads_green():
