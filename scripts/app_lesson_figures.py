@@ -55,7 +55,10 @@ def main() -> None:
             kept.append(b.verdict.headline)
             memoryless.append(verdict(b.k, b.generations, b.prospects_left, speeding_up(b.new_referred)).headline)
     print(f"viral A: half the people joined on day {half[0]} (verdict {half[2]}); day 30: generations "
-          f"{' → '.join(map(str, generations_a[30]))}; K on day 35: {k_a[35][0]:.1f} on {k_a[35][1]} customers; "
+          f"{' → '.join(map(str, generations_a[30]))}; K first shown on day "
+          f"{next(d for d in sorted(k_a) if k_a[d][1] > 0)} (at or above 1 from then: "
+          f"{all(k_a[d][0] >= 1 for d in sorted(k_a) if k_a[d][1] > 0 and d <= 35)}); "
+          f"K on day 35: {k_a[35][0]:.1f} on {k_a[35][1]} customers; "
           f"K first shown as 0.95 on day {next(d for d in sorted(k_a) if d > 35 and f'{k_a[d][0]:.2f}' == '0.95')}")
     print("viral B (no reward): K " + ", ".join(f"{k_b[d][0]:.2f} on {k_b[d][1]} on day {d}" for d in (33, 34, 36)))
     print(f"viral B (no reward): 10 customers count from day {b_counted}; its verdict changed {changes(kept)} times "
